@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Sum the outcomes in every .trx file under a folder, add extra checks, print `N passed, N failed`.
+
+Usage: count-trx.py RESULTS_DIR EXTRA_PASSED EXTRA_FAILED. Exits non-zero when anything failed
+or when no test ran at all (a build that produced no test results is a failure, not a pass)."""
+import glob
+import sys
+import xml.etree.ElementTree as ET
+
+folder, extra_pass, extra_fail = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+passed = failed = 0
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+files = sorted(glob.glob(f"{folder}/**/*.trx", recursive=True))
+for path in files:
+    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    if counters is None:
+        failed += 1
+        continue
+    passed += int(counters.get("passed", 0))
+    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
+if not files:
+    failed += 1
+    print("no test results were produced", file=sys.stderr)
+passed += extra_pass
+failed += extra_fail
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

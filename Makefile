@@ -1,0 +1,66 @@
+# ForgetPredict build, demo and test entry points. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+DOTNET ?= dotnet
+CONFIG ?= Release
+# Debian's python3 carries numpy/pandas; a pyenv python3 earlier on PATH would not.
+PYTHON ?= /usr/bin/python3
+CLI := $(DOTNET) run --project src/ForgetPredict.Cli -c $(CONFIG) --no-build --
+RESULTS := .artifacts/test-results
+APT_PACKAGES := python3-numpy python3-pandas
+
+.PHONY: help setup build demo test unit-test bench bench-smoke deps format golden clean
+
+help:
+	@echo "make setup        restore packages and build everything ($(CONFIG))"
+	@echo "make demo         run the demo on the bundled charlm-b matrix"
+	@echo "make test         install test tools, build, run every test and the benchmark smoke run"
+	@echo "make bench        full BenchmarkDotNet run (slow; results in BenchmarkDotNet.Artifacts/)"
+	@echo "make bench-smoke  every benchmark once, dry, in-process (part of make test)"
+	@echo "make golden       regenerate data/golden/* with numpy (notebooks/golden.py)"
+	@echo "make format       check formatting (dotnet format --verify-no-changes)"
+
+setup:
+	$(DOTNET) restore ForgetPredict.sln
+	$(DOTNET) build ForgetPredict.sln -c $(CONFIG) --no-restore
+
+build:
+	$(DOTNET) build ForgetPredict.sln -c $(CONFIG)
+
+demo:
+	@test -f src/ForgetPredict.Cli/bin/$(CONFIG)/net10.0/forgetpredict.dll || $(MAKE) --no-print-directory setup
+	$(CLI) demo
+
+# Reference tools for conformance tests and goldens (Debian packages). Installed only when missing.
+deps:
+	@if ! $(PYTHON) -c "import numpy, pandas" >/dev/null 2>&1; then \
+	  echo "installing $(APT_PACKAGES) (apt)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+test: deps build
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@status=0; \
+	FP_PYTHON=$(PYTHON) $(DOTNET) test ForgetPredict.sln -c $(CONFIG) --no-build \
+	  --logger "trx" --results-directory $(RESULTS) 2>&1 | tee $(RESULTS)/dotnet-test.log || status=1; \
+	extra_pass=0; extra_fail=0; \
+	if $(MAKE) --no-print-directory bench-smoke > $(RESULTS)/bench-smoke.log 2>&1; then \
+	  extra_pass=$$((extra_pass+1)); echo "bench-smoke: passed"; \
+	else extra_fail=$$((extra_fail+1)); echo "bench-smoke: FAILED (see $(RESULTS)/bench-smoke.log)"; tail -30 $(RESULTS)/bench-smoke.log; fi; \
+	$(PYTHON) .ci/count-trx.py $(RESULTS) $$extra_pass $$extra_fail
+
+bench:
+	$(DOTNET) run --project tests/ForgetPredict.Benchmarks -c Release -- --filter '*'
+
+bench-smoke:
+	$(DOTNET) run --project tests/ForgetPredict.Benchmarks -c Release --no-build -- --smoke
+
+golden: deps
+	$(PYTHON) notebooks/golden.py data/golden
+
+format:
+	$(DOTNET) format ForgetPredict.sln --verify-no-changes
+
+clean:
+	$(DOTNET) clean ForgetPredict.sln -c $(CONFIG)
+	rm -rf .artifacts

@@ -1,0 +1,100 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ForgetPredict.Core.Numerics;
+
+/// <summary>What one pass over a block of float32 values found: missing (NaN) cells, the first infinity, and
+/// whether every observed value is 0 or 1.</summary>
+/// <param name="MissingCount">Number of NaN values.</param>
+/// <param name="FirstInfinity">Index of the first +-Infinity, or -1 when there is none.</param>
+/// <param name="AllBinary">True when every non-NaN value is exactly 0 or 1 (vacuously true when all are NaN).</param>
+internal readonly record struct ValueScanResult(long MissingCount, long FirstInfinity, bool AllBinary);
+
+/// <summary>
+/// Kernel: one vectorised pass over float32 values counting NaN, locating the first infinity and testing for
+/// a 0/1 matrix. Vector256 and Vector128 paths with a scalar fallback; results are identical on every path.
+/// </summary>
+internal static class ValueScan
+{
+    /// <summary>Scans <paramref name="values"/>; effectively counts <c>float.IsNaN(v)</c>, finds the first
+    /// <c>float.IsInfinity(v)</c> and checks <c>v is 0 or 1</c> for the rest.</summary>
+    public static ValueScanResult Scan(ReadOnlySpan<float> values)
+    {
+        long missing = 0;
+        var nonBinary = false;
+        var i = 0;
+        ref var start = ref MemoryMarshal.GetReference(values);
+
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count)
+        {
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            var one = Vector256<float>.One;
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var observed = Vector256.Equals(v, v);
+                if (Vector256.EqualsAny(Vector256.Abs(v), infinity))
+                {
+                    return new ValueScanResult(missing, i + FirstInfinityScalar(values.Slice(i, Vector256<float>.Count)), false);
+                }
+
+                missing += BitOperations.PopCount((~observed).ExtractMostSignificantBits() & 0xFFu);
+                var binary = Vector256.Equals(v, Vector256<float>.Zero) | Vector256.Equals(v, one) | ~observed;
+                nonBinary |= !Vector256.EqualsAll(binary.AsInt32(), Vector256<int>.AllBitsSet);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && values.Length >= Vector128<float>.Count)
+        {
+            var infinity = Vector128.Create(float.PositiveInfinity);
+            var one = Vector128<float>.One;
+            for (; i <= values.Length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                var v = Vector128.LoadUnsafe(ref start, (nuint)i);
+                var observed = Vector128.Equals(v, v);
+                if (Vector128.EqualsAny(Vector128.Abs(v), infinity))
+                {
+                    return new ValueScanResult(missing, i + FirstInfinityScalar(values.Slice(i, Vector128<float>.Count)), false);
+                }
+
+                missing += BitOperations.PopCount((~observed).ExtractMostSignificantBits() & 0xFu);
+                var binary = Vector128.Equals(v, Vector128<float>.Zero) | Vector128.Equals(v, one) | ~observed;
+                nonBinary |= !Vector128.EqualsAll(binary.AsInt32(), Vector128<int>.AllBitsSet);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (float.IsNaN(v))
+            {
+                missing++;
+            }
+            else if (float.IsInfinity(v))
+            {
+                return new ValueScanResult(missing, i, false);
+            }
+            else if (v != 0f && v != 1f)
+            {
+                nonBinary = true;
+            }
+        }
+
+        return new ValueScanResult(missing, -1, !nonBinary);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int FirstInfinityScalar(ReadOnlySpan<float> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (float.IsInfinity(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,32 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace ForgetPredict.Benchmarks;
+
+/// <summary>Benchmark entry point: <c>--smoke</c> runs every benchmark once, dry and in-process (CI), anything else goes to BenchmarkSwitcher.</summary>
+public static class Program
+{
+    /// <summary>True while a smoke run is in progress; benchmarks then use small inputs.</summary>
+    public static bool Smoke { get; private set; }
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == "--smoke")
+        {
+            Smoke = true;
+            Environment.SetEnvironmentVariable("FP_BENCH_SMOKE", "1");
+            var config = ManualConfig.CreateMinimumViable()
+                .AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance))
+                .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).RunAll(config);
+            var failed = summaries.Sum(s => s.Reports.Count(r => !r.Success)) + summaries.Sum(s => s.ValidationErrors.Count(e => e.IsCritical));
+            Console.WriteLine($"bench-smoke: {summaries.Sum(s => s.Reports.Length)} benchmark cases, {failed} failed");
+            return failed == 0 && summaries.Any() ? 0 : 1;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
