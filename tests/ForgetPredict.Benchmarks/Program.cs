@@ -11,6 +11,7 @@ public static class Program
     /// <summary>True while a smoke run is in progress; benchmarks then use small inputs.</summary>
     public static bool Smoke { get; private set; }
 
+    /// <summary>Runs the benchmarks selected by <paramref name="args"/>; returns non-zero when a smoke run fails.</summary>
     public static int Main(string[] args)
     {
         if (args.Length == 1 && args[0] == "--smoke")
