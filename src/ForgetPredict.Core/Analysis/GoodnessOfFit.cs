@@ -1,0 +1,92 @@
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Core.Analysis;
+
+/// <summary>Goodness of fit of a model on a matrix: R^2 = 1 - mean((Z - Zhat)^2) / mean((Z - mean Z)^2) over observed cells (science.md §2).</summary>
+public static class GoodnessOfFit
+{
+    /// <summary>R^2 of <paramref name="model"/> on the observed cells of <paramref name="matrix"/> (the matrix it was fitted on, or one with the same tasks and examples).</summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public static double RSquared(IForgettingModel model, ForgettingMatrix matrix)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (model.TaskCount != matrix.TaskCount || model.ExampleCount != matrix.ExampleCount)
+        {
+            throw new ArgumentException($"Model is {model.TaskCount}x{model.ExampleCount} but the matrix is {matrix.TaskCount}x{matrix.ExampleCount}.", nameof(matrix));
+        }
+
+        var total = Spectrum.CenteredSumOfSquares(matrix);
+        var m = matrix.TaskCount;
+        var residual = new double[m];
+        Parallel.For(0, m, i =>
+        {
+            var prediction = new double[matrix.ExampleCount];
+            model.PredictRow(i, prediction);
+            var row = matrix.Row(i);
+            double s = 0;
+            for (var j = 0; j < prediction.Length; j++)
+            {
+                var z = row[j];
+                if (!float.IsNaN(z))
+                {
+                    var d = z - prediction[j];
+                    s += d * d;
+                }
+            }
+
+            residual[i] = s;
+        });
+        var rss = 0d;
+        foreach (var v in residual)
+        {
+            rss += v;
+        }
+
+        return total > 0 ? 1 - (rss / total) : (rss == 0 ? 1 : double.NegativeInfinity);
+    }
+}
+
+/// <summary>The numbers <c>forgetpredict analyze</c> reports for a matrix.</summary>
+/// <param name="TaskCount">M.</param>
+/// <param name="ExampleCount">N.</param>
+/// <param name="MissingFraction">Fraction of missing cells.</param>
+/// <param name="IsBinary">True for a 0/1 matrix.</param>
+/// <param name="Mean">Mean of the observed cells.</param>
+/// <param name="TaskOnly">R^2 of the task-only reference (row means).</param>
+/// <param name="ExampleOnly">R^2 of the example-only reference (column means).</param>
+/// <param name="Additive">R^2 of the additive model.</param>
+/// <param name="RankOne">R^2 of the multiplicative rank-1 model.</param>
+/// <param name="Spectrum">Singular values and the truncated-SVD R^2 curve.</param>
+public sealed record MatrixAnalysis(int TaskCount, int ExampleCount, double MissingFraction, bool IsBinary, double Mean,
+    double TaskOnly, double ExampleOnly, double Additive, double RankOne, SpectrumAnalysis Spectrum)
+{
+    /// <summary>Runs every analysis; <paramref name="maxRank"/> bounds the SVD curve.</summary>
+    public static MatrixAnalysis Run(ForgettingMatrix matrix, int maxRank = 10, int maxThreads = -1)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        var sum = 0d;
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            foreach (var v in matrix.Row(i))
+            {
+                if (!float.IsNaN(v))
+                {
+                    sum += v;
+                }
+            }
+        }
+
+        return new MatrixAnalysis(
+            matrix.TaskCount,
+            matrix.ExampleCount,
+            matrix.MissingFraction,
+            matrix.IsBinary,
+            sum / Math.Max(matrix.ObservedCount, 1),
+            GoodnessOfFit.RSquared(new TaskMeanFitter(new TaskMeanOptions { MaxThreads = maxThreads }).Fit(matrix), matrix),
+            GoodnessOfFit.RSquared(new ExampleMeanFitter(new ExampleMeanOptions { MaxThreads = maxThreads }).Fit(matrix), matrix),
+            GoodnessOfFit.RSquared(new AdditiveFitter(new AdditiveOptions { MaxThreads = maxThreads }).Fit(matrix), matrix),
+            GoodnessOfFit.RSquared(new RankOneFitter(new RankOneOptions { MaxThreads = maxThreads, Lambda = 0 }).Fit(matrix), matrix),
+            ForgetPredict.Core.Analysis.Spectrum.Analyze(matrix, maxRank, maxThreads));
+    }
+}

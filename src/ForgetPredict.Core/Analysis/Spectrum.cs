@@ -1,0 +1,248 @@
+using System.Numerics.Tensors;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Numerics;
+
+namespace ForgetPredict.Core.Analysis;
+
+/// <summary>How low-rank a forgetting matrix is: singular values and the R^2 of the best rank-r fit for r = 1..R.</summary>
+/// <param name="SingularValues">The leading singular values (descending; at most min(M, N) of them).</param>
+/// <param name="RSquared">R^2 of the best uncentred rank-r fit, r = 1..R (index 0 is rank 1).</param>
+/// <param name="FromObservedCells">True when the matrix had missing cells: the curve then comes from rank-r fits to the
+/// observed cells only (alternating least squares, no penalty) instead of a truncated SVD.</param>
+public sealed record SpectrumAnalysis(double[] SingularValues, double[] RSquared, bool FromObservedCells);
+
+/// <summary>
+/// Truncated-SVD analysis of a forgetting matrix without forming anything N x N: the singular values come from the
+/// eigenvalues of the smaller Gram matrix (Z Z^T, M x M, when M &lt;= N), built in double precision.
+/// </summary>
+/// <remarks>
+/// <para>R^2(r) = 1 - (|Z|^2 - sum_{k &lt;= r} s_k^2) / sum (z - mean z)^2 over all cells, the definition of science.md §2
+/// applied to the best rank-r approximation (Eckart-Young). Cost O(min(M, N)^2 max(M, N)) for the Gram matrix plus
+/// O(min(M, N)^3) for its eigenvalues.</para>
+/// <para>Deterministic: the Gram matrix is summed over fixed column partitions in a fixed order.</para>
+/// </remarks>
+public static class Spectrum
+{
+    private const int Chunk = 512;
+    private const int Partitions = 16;
+
+    /// <summary>Computes the singular values and the R^2 curve for ranks 1..<paramref name="maxRank"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRank"/> is below 1.</exception>
+    public static SpectrumAnalysis Analyze(ForgettingMatrix matrix, int maxRank = 10, int maxThreads = -1)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRank, 1);
+        var total = CenteredSumOfSquares(matrix);
+        var limit = Math.Min(maxRank, Math.Min(matrix.TaskCount, matrix.ExampleCount));
+        if (matrix.MissingCount > 0)
+        {
+            return FromObserved(matrix, limit, total, maxThreads);
+        }
+
+        var gram = Gram(matrix, maxThreads);
+        var size = Math.Min(matrix.TaskCount, matrix.ExampleCount);
+        var eigen = SymmetricEigen.Decompose(gram, size, computeVectors: false);
+        var squares = 0d;
+        for (var k = 0; k < size; k++)
+        {
+            squares += gram[(k * size) + k];
+        }
+
+        var singular = eigen.Values.Select(v => Math.Sqrt(Math.Max(v, 0))).ToArray();
+        var r2 = new double[limit];
+        var captured = 0d;
+        for (var r = 0; r < limit; r++)
+        {
+            captured += eigen.Values[r] > 0 ? eigen.Values[r] : 0;
+            r2[r] = total > 0 ? 1 - (Math.Max(squares - captured, 0) / total) : 1;
+        }
+
+        return new SpectrumAnalysis(singular, r2, false);
+    }
+
+    /// <summary>
+    /// The Gram matrix of the smaller side in double precision: Z Z^T (M x M) when M &lt;= N, else Z^T Z (N x N).
+    /// Missing cells count as 0.
+    /// </summary>
+    public static double[] Gram(ForgettingMatrix matrix, int maxThreads = -1)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        var rowsSmall = m <= n;
+        var size = rowsSmall ? m : n;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        if (!rowsSmall)
+        {
+            // N < M: accumulate Z^T Z row by row (each row is an outer product), partitioned over rows.
+            var partsT = Math.Min(Partitions, m);
+            var partialT = new double[partsT][];
+            Parallel.For(0, partsT, parallel, part =>
+            {
+                var g = new double[size * size];
+                var row = new double[n];
+                for (var i = (int)((long)part * m / partsT); i < (int)((long)(part + 1) * m / partsT); i++)
+                {
+                    Residuals.Masked(matrix.Row(i), default, 0, row);
+                    for (var a = 0; a < n; a++)
+                    {
+                        if (row[a] != 0)
+                        {
+                            TensorPrimitives.MultiplyAdd(row.AsSpan(0, a + 1), row[a], g.AsSpan(a * n, a + 1), g.AsSpan(a * n, a + 1));
+                        }
+                    }
+                }
+
+                partialT[part] = g;
+            });
+            return Reduce(partialT, size);
+        }
+
+        var chunks = (n + Chunk - 1) / Chunk;
+        var parts = Math.Min(Partitions, chunks);
+        var partial = new double[parts][];
+        Parallel.For(0, parts, parallel, part =>
+        {
+            var g = new double[size * size];
+            var block = new double[m * Chunk];
+            for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
+            {
+                var start = c * Chunk;
+                var width = Math.Min(Chunk, n - start);
+                for (var i = 0; i < m; i++)
+                {
+                    Residuals.Masked(matrix.Row(i).Slice(start, width), default, 0, block.AsSpan(i * width, width));
+                }
+
+                for (var a = 0; a < m; a++)
+                {
+                    var rowA = block.AsSpan(a * width, width);
+                    for (var b = 0; b <= a; b++)
+                    {
+                        g[(a * m) + b] += TensorPrimitives.Dot<double>(rowA, block.AsSpan(b * width, width));
+                    }
+                }
+            }
+
+            partial[part] = g;
+        });
+        return Reduce(partial, size);
+    }
+
+    private static double[] Reduce(double[][] partial, int size)
+    {
+        var gram = new double[size * size];
+        foreach (var g in partial)
+        {
+            TensorPrimitives.Add(gram, g, gram);
+        }
+
+        for (var a = 0; a < size; a++)
+        {
+            for (var b = 0; b < a; b++)
+            {
+                gram[(b * size) + a] = gram[(a * size) + b];
+            }
+        }
+
+        return gram;
+    }
+
+    /// <summary>Sum over observed cells of (z - mean z)^2: the denominator of every R^2.</summary>
+    public static double CenteredSumOfSquares(ForgettingMatrix matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        var buffer = new double[matrix.ExampleCount];
+        double sum = 0;
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            Residuals.Masked(matrix.Row(i), default, 0, buffer);
+            sum += TensorPrimitives.Sum<double>(buffer);
+        }
+
+        var mean = sum / Math.Max(matrix.ObservedCount, 1);
+        double squares = 0;
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            Residuals.Masked(matrix.Row(i), default, mean, buffer);
+            squares += TensorPrimitives.SumOfSquares<double>(buffer);
+        }
+
+        return squares;
+    }
+
+    // With missing cells: the best rank-r fit of the observed cells, by unpenalised uncentred ALS for each r.
+    private static SpectrumAnalysis FromObserved(ForgettingMatrix matrix, int limit, double total, int maxThreads)
+    {
+        var r2 = new double[limit];
+        var singular = new List<double>();
+        for (var r = 1; r <= limit; r++)
+        {
+            var solution = new AlternatingLeastSquares(matrix, new AlsProblem
+            {
+                Rank = r,
+                FactorLambda = 1e-9,
+                MaxIterations = 200,
+                Tolerance = 1e-7,
+                Seed = Defaults.Seed,
+                MaxThreads = maxThreads,
+            }).Solve();
+            var rss = solution.Report.ResidualVariance * matrix.ObservedCount;
+            r2[r - 1] = total > 0 ? 1 - (rss / total) : 1;
+            if (r == limit)
+            {
+                singular.AddRange(FactorSingularValues(solution, matrix, r));
+            }
+        }
+
+        return new SpectrumAnalysis([.. singular], r2, true);
+    }
+
+    // Singular values of U V from the factors: sqrt(eig((U^T U)(V V^T))).
+    private static double[] FactorSingularValues(AlsSolution solution, ForgettingMatrix matrix, int r)
+    {
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        var uu = new double[r * r];
+        var vv = new double[r * r];
+        for (var a = 0; a < r; a++)
+        {
+            for (var b = 0; b < r; b++)
+            {
+                double s = 0;
+                for (var i = 0; i < m; i++)
+                {
+                    s += solution.TaskParams[(i * r) + a] * solution.TaskParams[(i * r) + b];
+                }
+
+                uu[(a * r) + b] = s;
+                vv[(a * r) + b] = TensorPrimitives.Dot<double>(solution.ExampleParams.AsSpan(a * n, n), solution.ExampleParams.AsSpan(b * n, n));
+            }
+        }
+
+        // eig(UU VV) = eig(L^T VV L) with UU = L L^T (symmetric form).
+        var l = (double[])uu.Clone();
+        if (!Cholesky.Factor(l, r))
+        {
+            return [];
+        }
+
+        var sym = new double[r * r];
+        for (var a = 0; a < r; a++)
+        {
+            for (var b = 0; b < r; b++)
+            {
+                double s = 0;
+                for (var c = 0; c < r; c++)
+                {
+                    for (var d = 0; d < r; d++)
+                    {
+                        s += l[(c * r) + a] * vv[(c * r) + d] * l[(d * r) + b];
+                    }
+                }
+
+                sym[(a * r) + b] = s;
+            }
+        }
+
+        return SymmetricEigen.Decompose(sym, r, false).Values.Select(v => Math.Sqrt(Math.Max(v, 0))).ToArray();
+    }
+}

@@ -1,0 +1,690 @@
+using System.Numerics.Tensors;
+using ForgetPredict.Core.Numerics;
+
+namespace ForgetPredict.Core.Models;
+
+// Design note. The solver streams the float32 matrix in place: it never makes a transposed or double copy, so
+// its working memory is O((M + N)(r + 1)) doubles plus one chunk of scratch per thread. Rows are updated in
+// fixed blocks of RowBlock rows that walk the columns in ColumnChunk-wide pieces (the example factors of one
+// piece stay in cache for the whole block); columns are updated in fixed ColumnChunk-wide chunks that walk
+// every row. Both partitions depend only on the matrix shape, every sum has a fixed order, and each parallel
+// worker writes only its own rows or columns: results are bit-identical for any thread count.
+
+/// <summary>Configuration of one alternating-least-squares run (internal; fitters build it from their options).</summary>
+internal sealed record AlsProblem
+{
+    /// <summary>Latent dimension r (0 for bias-only models).</summary>
+    public int Rank { get; init; }
+
+    /// <summary>Solve for task biases a_i.</summary>
+    public bool TaskBias { get; init; }
+
+    /// <summary>Solve for example biases b_j.</summary>
+    public bool ExampleBias { get; init; }
+
+    /// <summary>Subtract the observed mean mu first (biased models); false for uncentred models.</summary>
+    public bool Center { get; init; }
+
+    /// <summary>L2 penalty on each bias.</summary>
+    public double BiasLambda { get; init; }
+
+    /// <summary>L2 penalty on each factor entry (absolute), used when <see cref="ThresholdMultiplier"/> is null.</summary>
+    public double FactorLambda { get; init; }
+
+    /// <summary>
+    /// When set, the factor penalty is noise-adaptive: lambda = multiplier * sigma * sqrt(rho) * (sqrt(M) + sqrt(N)),
+    /// the universal singular-value threshold of an M x N noise matrix with noise level sigma and observed fraction
+    /// rho. sigma is re-estimated from the residuals of the first sweeps until lambda settles.
+    /// </summary>
+    public double? ThresholdMultiplier { get; init; }
+
+    /// <summary>Maximum sweeps (one task update plus one example update).</summary>
+    public int MaxIterations { get; init; } = 50;
+
+    /// <summary>Stop when the relative decrease of the objective is below this.</summary>
+    public double Tolerance { get; init; } = 1e-6;
+
+    /// <summary>Seed of the factor initialisation.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Worker threads (-1: all cores).</summary>
+    public int MaxThreads { get; init; } = -1;
+
+    /// <summary>Standard deviation of initial example factors in units of sqrt(data scale).</summary>
+    public double InitScale { get; init; } = 1;
+}
+
+/// <summary>The solved parameters of an <see cref="AlsProblem"/>.</summary>
+internal sealed class AlsSolution
+{
+    public required double GlobalMean { get; init; }
+
+    public required double[] TaskParams { get; init; }   // M x p, p = taskBias + r
+
+    public required double[] ExampleParams { get; init; } // q x N, q = exampleBias + r (bias row first)
+
+    public required FitReport Report { get; init; }
+
+    public required bool[] TaskObserved { get; init; }
+
+    public required double FactorLambda { get; init; }
+}
+
+/// <summary>
+/// Alternating least squares for <c>z[i, j] ~ mu + a_i + b_j + U_i . V_j</c> on the observed cells, minimising
+/// <c>sum (z - zhat)^2 + BiasLambda (|a|^2 + |b|^2) + FactorLambda (|U|^2 + |V|^2)</c>. Each half-sweep solves one
+/// (r+1) x (r+1) ridge system per row (or column). Fully observed rows and columns share one Gram matrix
+/// (the Gram trick); rows and columns with missing cells correct it exactly: subtract the missing cells'
+/// outer products, or sum the observed ones directly when fewer than half are observed.
+/// </summary>
+internal sealed class AlternatingLeastSquares
+{
+    internal const int RowBlock = 8;
+    internal const int ColumnChunk = 1024;
+
+    private readonly ForgettingMatrix _z;
+    private readonly AlsProblem _problem;
+    private readonly int _m;
+    private readonly int _n;
+    private readonly int _r;
+    private readonly int _p;
+    private readonly int _q;
+    private readonly double[] _task;
+    private readonly double[] _example;
+    private readonly int[] _rowMissing;
+    private readonly int[] _columnMissing;
+    private readonly ParallelOptions _parallel;
+    private double _mu;
+    private double _factorLambda;
+
+    public AlternatingLeastSquares(ForgettingMatrix z, AlsProblem problem)
+    {
+        _z = z;
+        _problem = problem;
+        _m = z.TaskCount;
+        _n = z.ExampleCount;
+        _r = problem.Rank;
+        _p = (problem.TaskBias ? 1 : 0) + _r;
+        _q = (problem.ExampleBias ? 1 : 0) + _r;
+        _task = new double[_m * _p];
+        _example = new double[(long)_q * _n >= int.MaxValue ? throw new ArgumentException("Model too large: (rank + 1) x examples must stay below 2^31.") : _q * _n];
+        _rowMissing = new int[_m];
+        _columnMissing = new int[_n];
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = problem.MaxThreads <= 0 ? Environment.ProcessorCount : problem.MaxThreads };
+    }
+
+    public AlsSolution Solve()
+    {
+        CountMissing();
+        _mu = _problem.Center ? ObservedMean() : 0;
+        var unit = Math.Sqrt(1 - _z.MissingFraction) * (Math.Sqrt(_m) + Math.Sqrt(_n));
+        var dataScale = Math.Sqrt(Math.Max(DataScale(), 1e-300));
+        _factorLambda = _problem.ThresholdMultiplier is { } multiplier ? multiplier * dataScale * unit : _problem.FactorLambda;
+        var adapting = _problem.ThresholdMultiplier is not null;
+        Initialise(dataScale);
+
+        var previous = double.PositiveInfinity;
+        var objective = double.NaN;
+        var rss = 0d;
+        var iterations = 0;
+        var converged = false;
+        while (iterations < Math.Max(_problem.MaxIterations, 1))
+        {
+            iterations++;
+            if (_p > 0)
+            {
+                UpdateTasks();
+            }
+
+            rss = _q > 0 ? UpdateExamples() : ResidualSumOfSquares();
+            objective = rss + Penalty();
+            if (adapting)
+            {
+                var sigma = Math.Sqrt(Math.Max(rss, 0) / Math.Max(_z.ObservedCount, 1));
+                var updated = _problem.ThresholdMultiplier!.Value * sigma * unit;
+                adapting = Math.Abs(updated - _factorLambda) > 1e-3 * _factorLambda && iterations < 25;
+                _factorLambda = updated;
+                previous = double.PositiveInfinity;
+                continue;
+            }
+
+            if (_p == 0 || _q == 0 || Math.Abs(previous - objective) <= _problem.Tolerance * Math.Max(Math.Abs(objective), 1e-300))
+            {
+                converged = true;
+                break;
+            }
+
+            previous = objective;
+        }
+
+        var observed = Math.Max(_z.ObservedCount, 1);
+        var taskObserved = new bool[_m];
+        for (var i = 0; i < _m; i++)
+        {
+            taskObserved[i] = _rowMissing[i] < _n;
+        }
+
+        return new AlsSolution
+        {
+            GlobalMean = _mu,
+            TaskParams = _task,
+            ExampleParams = _example,
+            Report = new FitReport(iterations, converged, objective, rss / observed),
+            FactorLambda = _factorLambda,
+            TaskObserved = taskObserved,
+        };
+    }
+
+    private void CountMissing()
+    {
+        if (_z.MissingCount == 0)
+        {
+            return;
+        }
+
+        var chunks = ChunkCount(_n);
+        Parallel.For(0, chunks, _parallel, c =>
+        {
+            var (start, width) = Chunk(c);
+            for (var i = 0; i < _m; i++)
+            {
+                var row = _z.Row(i).Slice(start, width);
+                for (var j = 0; j < width; j++)
+                {
+                    if (float.IsNaN(row[j]))
+                    {
+                        _columnMissing[start + j]++;
+                    }
+                }
+            }
+        });
+        for (var i = 0; i < _m; i++)
+        {
+            _rowMissing[i] = (int)Numerics.ValueScan.Scan(_z.Row(i)).MissingCount;
+        }
+    }
+
+    private double ObservedMean()
+    {
+        var blocks = BlockCount(_m);
+        var sums = new double[blocks];
+        Parallel.For(0, blocks, _parallel, b =>
+        {
+            double s = 0;
+            var buffer = new double[ColumnChunk];
+            for (var i = b * RowBlock; i < Math.Min(_m, (b + 1) * RowBlock); i++)
+            {
+                for (var c = 0; c < ChunkCount(_n); c++)
+                {
+                    var (start, width) = Chunk(c);
+                    var dst = buffer.AsSpan(0, width);
+                    Residuals.Masked(_z.Row(i).Slice(start, width), default, 0, dst);
+                    s += TensorPrimitives.Sum<double>(dst);
+                }
+            }
+
+            sums[b] = s;
+        });
+        double total = 0;
+        foreach (var s in sums)
+        {
+            total += s;
+        }
+
+        return _z.ObservedCount == 0 ? 0 : total / _z.ObservedCount;
+    }
+
+    private void Initialise(double dataScale)
+    {
+        if (_r == 0)
+        {
+            return;
+        }
+
+        // Example factors ~ N(0, InitScale^2 * s) with s the RMS of the centred data: the first task update then
+        // starts from a random r-dimensional projection of the data (a power-iteration start).
+        var scale = Math.Sqrt(dataScale) * _problem.InitScale;
+        var random = new Random(_problem.Seed);
+        var firstFactorRow = _problem.ExampleBias ? 1 : 0;
+        for (var k = 0; k < _r; k++)
+        {
+            var row = _example.AsSpan((firstFactorRow + k) * _n, _n);
+            for (var j = 0; j < _n; j++)
+            {
+                row[j] = Gaussian(random) * scale;
+            }
+        }
+    }
+
+    // Root mean square of (z - mu) over observed cells, from a sample of rows (cheap, deterministic).
+    private double DataScale()
+    {
+        double sum = 0;
+        long count = 0;
+        var buffer = new double[_n];
+        var step = Math.Max(1, _m / 16);
+        for (var i = 0; i < _m; i += step)
+        {
+            var missing = Residuals.Masked(_z.Row(i), default, _mu, buffer);
+            sum += TensorPrimitives.SumOfSquares<double>(buffer);
+            count += _n - missing;
+        }
+
+        return count == 0 ? 1 : sum / count;
+    }
+
+    internal static double Gaussian(Random random)
+    {
+        // Box-Muller; one value per call keeps the stream simple and reproducible.
+        var u1 = 1.0 - random.NextDouble();
+        var u2 = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+
+    private double Penalty()
+    {
+        double bias = 0, factor = 0;
+        var to = _problem.TaskBias ? 1 : 0;
+        for (var i = 0; i < _m; i++)
+        {
+            for (var k = 0; k < _p; k++)
+            {
+                var v = _task[(i * _p) + k];
+                if (k < to)
+                {
+                    bias += v * v;
+                }
+                else
+                {
+                    factor += v * v;
+                }
+            }
+        }
+
+        var eo = _problem.ExampleBias ? 1 : 0;
+        for (var k = 0; k < _q; k++)
+        {
+            var ss = TensorPrimitives.SumOfSquares<double>(_example.AsSpan(k * _n, _n));
+            if (k < eo)
+            {
+                bias += ss;
+            }
+            else
+            {
+                factor += ss;
+            }
+        }
+
+        return (_problem.BiasLambda * bias) + (_factorLambda * factor);
+    }
+
+    // ---- Task (row) update: w_i = (G_i + Lambda)^-1 sum_j f_j (z_ij - mu - b_j), f_j = ([1], V_j). ----
+    private void UpdateTasks()
+    {
+        var p = _p;
+        var gram = new double[p * p];
+        ExampleGram(gram);
+        var blocks = BlockCount(_m);
+        Parallel.For(0, blocks, _parallel, () => new TaskScratch(p), (b, _, scratch) =>
+        {
+            UpdateTaskBlock(b, gram, scratch);
+            return scratch;
+        }, _ => { });
+    }
+
+    private sealed class TaskScratch(int p)
+    {
+        public readonly double[] Residual = new double[ColumnChunk];
+        public readonly double[] Offset = new double[ColumnChunk];
+        public readonly double[] Rhs = new double[RowBlock * p];
+        public readonly double[] Correction = new double[RowBlock * p * p];
+        public readonly double[] System = new double[p * p];
+        public readonly double[] Feature = new double[p];
+    }
+
+    private void UpdateTaskBlock(int block, double[] gram, TaskScratch s)
+    {
+        int p = _p, n = _n;
+        var first = block * RowBlock;
+        var count = Math.Min(RowBlock, _m - first);
+        var hasBias = _problem.TaskBias;
+        var factorRow0 = _problem.ExampleBias ? 1 : 0;
+        Array.Clear(s.Rhs);
+        Array.Clear(s.Correction);
+        for (var c = 0; c < ChunkCount(n); c++)
+        {
+            var (start, width) = Chunk(c);
+            var offset = s.Offset.AsSpan(0, width);
+            if (_problem.ExampleBias)
+            {
+                TensorPrimitives.Add(_example.AsSpan(start, width), _mu, offset);
+            }
+            else
+            {
+                offset.Fill(_mu);
+            }
+
+            for (var t = 0; t < count; t++)
+            {
+                var i = first + t;
+                var y = s.Residual.AsSpan(0, width);
+                var z = _z.Row(i).Slice(start, width);
+                var missing = Residuals.Masked(z, offset, 0, y);
+                var rhs = s.Rhs.AsSpan(t * p, p);
+                var o = 0;
+                if (hasBias)
+                {
+                    rhs[o++] += TensorPrimitives.Sum<double>(y);
+                }
+
+                for (var k = 0; k < _r; k++)
+                {
+                    rhs[o++] += TensorPrimitives.Dot<double>(_example.AsSpan(((factorRow0 + k) * n) + start, width), y);
+                }
+
+                var direct = 2 * _rowMissing[i] > n;
+                if (missing > 0 || direct)
+                {
+                    // Correction: outer products of missing cells (downdate) or of observed cells (direct sum).
+                    var corr = s.Correction.AsSpan(t * p * p, p * p);
+                    for (var j = 0; j < width; j++)
+                    {
+                        if (float.IsNaN(z[j]) != direct)
+                        {
+                            TaskFeature(start + j, s.Feature);
+                            AddOuter(corr, s.Feature);
+                        }
+                    }
+                }
+            }
+        }
+
+        for (var t = 0; t < count; t++)
+        {
+            var i = first + t;
+            var system = s.System.AsSpan();
+            var corr = s.Correction.AsSpan(t * p * p, p * p);
+            var direct = 2 * _rowMissing[i] > n;
+            for (var e = 0; e < p * p; e++)
+            {
+                system[e] = direct ? corr[e] : gram[e] - corr[e];
+            }
+
+            AddPenalty(system, p, hasBias);
+            var w = _task.AsSpan(i * p, p);
+            s.Rhs.AsSpan(t * p, p).CopyTo(w);
+            if (_rowMissing[i] == n || !Cholesky.Factor(system, p))
+            {
+                w.Clear();
+                continue;
+            }
+
+            Cholesky.Solve(system, p, w);
+        }
+    }
+
+    private void TaskFeature(int example, Span<double> f)
+    {
+        var o = 0;
+        if (_problem.TaskBias)
+        {
+            f[o++] = 1;
+        }
+
+        var factorRow0 = _problem.ExampleBias ? 1 : 0;
+        for (var k = 0; k < _r; k++)
+        {
+            f[o++] = _example[((factorRow0 + k) * _n) + example];
+        }
+    }
+
+    // G = sum over all examples of f_j f_j^T, f_j = ([1], V_j).
+    private void ExampleGram(Span<double> gram)
+    {
+        var p = _p;
+        var n = _n;
+        var o = _problem.TaskBias ? 1 : 0;
+        var factorRow0 = _problem.ExampleBias ? 1 : 0;
+        for (var a = 0; a < p; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                double v;
+                if (a < o)
+                {
+                    v = n;
+                }
+                else if (b < o)
+                {
+                    v = TensorPrimitives.Sum<double>(_example.AsSpan((factorRow0 + a - o) * n, n));
+                }
+                else
+                {
+                    v = TensorPrimitives.Dot<double>(_example.AsSpan((factorRow0 + a - o) * n, n), _example.AsSpan((factorRow0 + b - o) * n, n));
+                }
+
+                gram[(a * p) + b] = v;
+                gram[(b * p) + a] = v;
+            }
+        }
+    }
+
+    // ---- Example (column) update: x_j = (H_j + Lambda)^-1 sum_i g_i (z_ij - mu - a_i), g_i = ([1], U_i). ----
+    // Returns the residual sum of squares after the update (exact, from the normal equations).
+    private double UpdateExamples()
+    {
+        var q = _q;
+        var gram = new double[q * q];
+        var taskFeatures = new double[_m * q];
+        var taskOffsets = new double[_m];
+        var to = _problem.TaskBias ? 1 : 0;
+        for (var i = 0; i < _m; i++)
+        {
+            taskOffsets[i] = _mu + (to == 1 ? _task[i * _p] : 0);
+            var g = taskFeatures.AsSpan(i * q, q);
+            var o = 0;
+            if (_problem.ExampleBias)
+            {
+                g[o++] = 1;
+            }
+
+            for (var k = 0; k < _r; k++)
+            {
+                g[o++] = _task[(i * _p) + to + k];
+            }
+
+            AddOuter(gram, g);
+        }
+
+        var chunks = ChunkCount(_n);
+        var rss = new double[chunks];
+        Parallel.For(0, chunks, _parallel, () => new ExampleScratch(q), (c, _, scratch) =>
+        {
+            rss[c] = UpdateExampleChunk(c, gram, taskFeatures, taskOffsets, scratch);
+            return scratch;
+        }, _ => { });
+        double total = 0;
+        foreach (var v in rss)
+        {
+            total += v;
+        }
+
+        return total;
+    }
+
+    private sealed class ExampleScratch(int q)
+    {
+        public readonly double[] Residual = new double[ColumnChunk];
+        public readonly double[] Acc = new double[q * ColumnChunk];
+        public readonly double[] SumSq = new double[ColumnChunk];
+        public readonly double[] Correction = new double[q * q * ColumnChunk];
+        public readonly bool[] Corrected = new bool[ColumnChunk];
+        public readonly double[] System = new double[q * q];
+        public readonly double[] X = new double[q];
+        public readonly double[] Rhs = new double[q];
+    }
+
+    private double UpdateExampleChunk(int c, double[] gram, double[] taskFeatures, double[] taskOffsets, ExampleScratch s)
+    {
+        int q = _q, n = _n, m = _m;
+        var (start, width) = Chunk(c);
+        var acc = s.Acc.AsSpan(0, q * width);
+        acc.Clear();
+        var sumsq = s.SumSq.AsSpan(0, width);
+        sumsq.Clear();
+        Array.Clear(s.Corrected);
+        var anyDirect = false;
+        for (var j = 0; j < width; j++)
+        {
+            anyDirect |= 2 * _columnMissing[start + j] > m;
+        }
+
+        for (var i = 0; i < m; i++)
+        {
+            var z = _z.Row(i).Slice(start, width);
+            var y = s.Residual.AsSpan(0, width);
+            var missing = Residuals.Masked(z, default, taskOffsets[i], y);
+            var g = taskFeatures.AsSpan(i * q, q);
+            for (var k = 0; k < q; k++)
+            {
+                var a = acc.Slice(k * width, width);
+                TensorPrimitives.MultiplyAdd(y, g[k], a, a);
+            }
+
+            TensorPrimitives.MultiplyAdd(y, y, sumsq, sumsq);
+            if (missing > 0 || anyDirect)
+            {
+                for (var j = 0; j < width; j++)
+                {
+                    var direct = 2 * _columnMissing[start + j] > m;
+                    if (float.IsNaN(z[j]) != direct)
+                    {
+                        var corr = s.Correction.AsSpan(j * q * q, q * q);
+                        if (!s.Corrected[j])
+                        {
+                            corr.Clear();
+                            s.Corrected[j] = true;
+                        }
+
+                        AddOuter(corr, g);
+                    }
+                }
+            }
+        }
+
+        double rss = 0;
+        var system = s.System.AsSpan();
+        var x = s.X.AsSpan();
+        for (var j = 0; j < width; j++)
+        {
+            var column = start + j;
+            var direct = 2 * _columnMissing[column] > m;
+            var corr = s.Corrected[j] ? s.Correction.AsSpan(j * q * q, q * q) : default;
+            for (var e = 0; e < q * q; e++)
+            {
+                var cv = corr.IsEmpty ? 0 : corr[e];
+                system[e] = direct ? cv : gram[e] - cv;
+            }
+
+            for (var k = 0; k < q; k++)
+            {
+                x[k] = acc[(k * width) + j];
+            }
+
+            // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty.
+            var observedHere = _columnMissing[column] < m;
+            AddPenalty(system, q, _problem.ExampleBias);
+            var rhsDotX = 0d;
+            if (!observedHere || !Cholesky.Factor(system, q))
+            {
+                x.Clear();
+            }
+            else
+            {
+                var rhs = s.Rhs.AsSpan();
+                x.CopyTo(rhs);
+                Cholesky.Solve(system, q, x);
+                for (var k = 0; k < q; k++)
+                {
+                    rhsDotX += rhs[k] * x[k];
+                }
+            }
+
+            // x^T (G_j + Lambda) x = x . rhs at the solution, so rss = sum y^2 - x.rhs - x^T Lambda x.
+            var penaltyQuad = 0d;
+            for (var k = 0; k < q; k++)
+            {
+                var lambda = _problem.ExampleBias && k == 0 ? _problem.BiasLambda : _factorLambda;
+                penaltyQuad += lambda * x[k] * x[k];
+                _example[(k * n) + column] = x[k];
+            }
+
+            rss += sumsq[j] - rhsDotX - penaltyQuad;
+        }
+
+        return rss;
+    }
+
+    // Residual sum of squares for models without example parameters (task-only).
+    private double ResidualSumOfSquares()
+    {
+        var blocks = BlockCount(_m);
+        var sums = new double[blocks];
+        Parallel.For(0, blocks, _parallel, b =>
+        {
+            var buffer = new double[ColumnChunk];
+            double s = 0;
+            for (var i = b * RowBlock; i < Math.Min(_m, (b + 1) * RowBlock); i++)
+            {
+                var shift = _mu + (_problem.TaskBias ? _task[i * _p] : 0);
+                for (var c = 0; c < ChunkCount(_n); c++)
+                {
+                    var (start, width) = Chunk(c);
+                    var y = buffer.AsSpan(0, width);
+                    Residuals.Masked(_z.Row(i).Slice(start, width), default, shift, y);
+                    s += TensorPrimitives.SumOfSquares<double>(y);
+                }
+            }
+
+            sums[b] = s;
+        });
+        double total = 0;
+        foreach (var s in sums)
+        {
+            total += s;
+        }
+
+        return total;
+    }
+
+    private void AddPenalty(Span<double> system, int dim, bool hasBias)
+    {
+        for (var k = 0; k < dim; k++)
+        {
+            system[(k * dim) + k] += hasBias && k == 0 ? _problem.BiasLambda : _factorLambda;
+        }
+    }
+
+    private static void AddOuter(Span<double> target, ReadOnlySpan<double> v)
+    {
+        var d = v.Length;
+        for (var a = 0; a < d; a++)
+        {
+            var va = v[a];
+            for (var b = 0; b < d; b++)
+            {
+                target[(a * d) + b] += va * v[b];
+            }
+        }
+    }
+
+    internal static int ChunkCount(int n) => (n + ColumnChunk - 1) / ColumnChunk;
+
+    internal static int BlockCount(int m) => (m + RowBlock - 1) / RowBlock;
+
+    private (int Start, int Width) Chunk(int c)
+    {
+        var start = c * ColumnChunk;
+        return (start, Math.Min(ColumnChunk, _n - start));
+    }
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+
+namespace ForgetPredict.Core.Models;
+
+/// <summary>
+/// Every default of every fitter, in one place (see the README's "How the defaults were chosen" for the data
+/// behind each number).
+/// </summary>
+public static class Defaults
+{
+    /// <summary>Latent rank of the low-rank model. With the noise-adaptive penalty, unneeded components shrink to zero, so a
+    /// generous rank costs time, not accuracy (rank 8-12 beat 5 on charlm-b; 5 and 10 tie on planted rank-4 data).</summary>
+    public const int Rank = 8;
+
+    /// <summary>
+    /// Factor penalty as a multiple of the universal singular-value threshold sigma sqrt(rho) (sqrt(M) + sqrt(N)), sigma the
+    /// residual noise (estimated during the fit), rho the observed fraction. 0.75 was best or within 0.2% of best
+    /// for 30-cell fold-in on charlm-b and on 12 synthetic shapes (19-142 tasks, noise 0.005-0.05), and never worse
+    /// than the additive model.
+    /// </summary>
+    public const double FactorLambda = 0.75;
+
+    /// <summary>L2 penalty on biases, in units of observations (a bias estimated from n cells shrinks by n / (n + lambda)).</summary>
+    public const double BiasLambda = 1.0;
+
+    /// <summary>Maximum alternating sweeps.</summary>
+    public const int MaxIterations = 100;
+
+    /// <summary>Relative objective change that counts as converged. 1e-4 (about 11 sweeps on charlm-b) predicts as well as
+    /// 1e-6 (93 sweeps): the last digits of the objective do not move predictions.</summary>
+    public const double Tolerance = 1e-4;
+
+    /// <summary>Convergence tolerance of the additive model's bias sweeps (cheap, so converged tightly).</summary>
+    public const double AdditiveTolerance = 1e-9;
+
+    /// <summary>Seed of every random initialisation.</summary>
+    public const int Seed = 42;
+
+    /// <summary>Neighbouring tasks the KNN-baseline averages over (the reference uses 40).</summary>
+    public const int Neighbors = 40;
+
+    /// <summary>Shrinkage of the KNN Pearson-baseline similarity toward 0 (in shared cells). Inert when every task shares
+    /// the same known cells (a fold-in); it only down-weights pairs with few shared cells in matrices with missing cells.</summary>
+    public const double SimilarityShrinkage = 100;
+
+    /// <summary>Exponent on KNN similarities. 2 cut charlm-b's 30-cell fold-in RMSE from 0.1247 to 0.1211 with no change
+    /// on synthetic data (3 helped charlm-b more but hurt synthetic data).</summary>
+    public const double SimilarityAmplification = 2;
+
+    /// <summary>L2 penalty of the logistic models (precision of a Gaussian prior on every parameter, logit scale). 10 had
+    /// the best AUC of {5, 10, 20} on four synthetic binary shapes (19-85 tasks, 5-20% ones); 5 tied on log-loss.</summary>
+    public const double LogisticLambda = 10.0;
+
+    /// <summary>Latent rank of the logistic model (the reference uses 5).</summary>
+    public const int LogisticRank = 5;
+
+    /// <summary>Whether the rank-r logistic model also has mu + a_i + b_j inside the sigmoid: on every synthetic binary shape
+    /// tried it matched or beat the literal sigmoid(U_i . V_j) (AUC +0.000 to +0.013, log-loss -0.003 to -0.031).</summary>
+    public const bool LogisticBiases = true;
+}
+
+/// <summary>Settings shared by every fitter.</summary>
+public abstract record FitOptions
+{
+    /// <summary>Worker threads, or -1 for all cores. Results are bit-identical for every value.</summary>
+    public int MaxThreads { get; init; } = -1;
+
+    /// <summary>Throws when a setting is out of range, naming it and its allowed range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public virtual void Validate()
+    {
+        if (MaxThreads is 0 or < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxThreads), MaxThreads, "MaxThreads must be -1 (all cores) or at least 1.");
+        }
+    }
+
+    /// <summary>Checks a non-negative finite number.</summary>
+    protected static void NonNegative(double value, string name)
+    {
+        if (!(value >= 0) || !double.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be a finite number >= 0."));
+        }
+    }
+
+    /// <summary>Checks an integer range.</summary>
+    protected static void InRange(int value, int min, int max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be in {min}..{max}."));
+        }
+    }
+
+    /// <summary>Checks a tolerance in (0, 1).</summary>
+    protected static void InUnitInterval(double value, string name)
+    {
+        if (!(value > 0 && value < 1))
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be in (0, 1)."));
+        }
+    }
+}
+
+/// <summary>Options of <see cref="TaskMeanFitter"/> (row means; nothing to tune).</summary>
+public sealed record TaskMeanOptions : FitOptions;
+
+/// <summary>Options of <see cref="ExampleMeanFitter"/> (column means; nothing to tune).</summary>
+public sealed record ExampleMeanOptions : FitOptions;
+
+/// <summary>Options of <see cref="AdditiveFitter"/>: mu + a_i + b_j with L2-regularised biases.</summary>
+public sealed record AdditiveOptions : FitOptions
+{
+    /// <summary>L2 penalty on each bias, in cells: a bias from n observed cells shrinks by n / (n + BiasLambda).</summary>
+    public double BiasLambda { get; init; } = Defaults.BiasLambda;
+
+    /// <summary>Maximum alternating sweeps.</summary>
+    public int MaxIterations { get; init; } = Defaults.MaxIterations;
+
+    /// <summary>Relative objective change that counts as converged.</summary>
+    public double Tolerance { get; init; } = Defaults.AdditiveTolerance;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        NonNegative(BiasLambda, nameof(BiasLambda));
+        InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
+        InUnitInterval(Tolerance, nameof(Tolerance));
+    }
+}
+
+/// <summary>Options of <see cref="RankOneFitter"/>: uncentred u_i * v_j.</summary>
+public sealed record RankOneOptions : FitOptions
+{
+    /// <summary>Penalty on u and v as a multiple of the noise-adaptive universal threshold (see <see cref="Defaults.FactorLambda"/>).</summary>
+    public double Lambda { get; init; } = Defaults.FactorLambda;
+
+    /// <summary>Maximum alternating sweeps.</summary>
+    public int MaxIterations { get; init; } = Defaults.MaxIterations;
+
+    /// <summary>Relative objective change that counts as converged.</summary>
+    public double Tolerance { get; init; } = Defaults.Tolerance;
+
+    /// <summary>Seed of the initialisation: the same seed and input give a bit-identical model.</summary>
+    public int Seed { get; init; } = Defaults.Seed;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        NonNegative(Lambda, nameof(Lambda));
+        InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
+        InUnitInterval(Tolerance, nameof(Tolerance));
+    }
+}
+
+/// <summary>Options of <see cref="LowRankFitter"/>: mu + a_i + b_j + U_i . V_j by alternating least squares on observed cells.</summary>
+public sealed record LowRankOptions : FitOptions
+{
+    /// <summary>Latent dimension r. The model stores (M + N)(r + 1) doubles.</summary>
+    public int Rank { get; init; } = Defaults.Rank;
+
+    /// <summary>
+    /// Factor penalty as a multiple of the noise-adaptive universal threshold (see <see cref="Defaults.FactorLambda"/>): 0 fits
+    /// without factor regularisation, larger values shrink toward the additive model. Dimensionless and shape-aware.
+    /// </summary>
+    public double Lambda { get; init; } = Defaults.FactorLambda;
+
+    /// <summary>L2 penalty on biases, in cells.</summary>
+    public double BiasLambda { get; init; } = Defaults.BiasLambda;
+
+    /// <summary>Maximum alternating sweeps.</summary>
+    public int MaxIterations { get; init; } = Defaults.MaxIterations;
+
+    /// <summary>Relative objective change that counts as converged.</summary>
+    public double Tolerance { get; init; } = Defaults.Tolerance;
+
+    /// <summary>Seed of the factor initialisation: the same seed and input give a bit-identical model.</summary>
+    public int Seed { get; init; } = Defaults.Seed;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        InRange(Rank, 1, 1024, nameof(Rank));
+        NonNegative(Lambda, nameof(Lambda));
+        NonNegative(BiasLambda, nameof(BiasLambda));
+        InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
+        InUnitInterval(Tolerance, nameof(Tolerance));
+    }
+}

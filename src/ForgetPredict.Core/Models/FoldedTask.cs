@@ -1,0 +1,116 @@
+using System.Globalization;
+
+namespace ForgetPredict.Core.Models;
+
+/// <summary>How a fold-in regularises the new task's parameters.</summary>
+public enum FoldInPrior
+{
+    /// <summary>
+    /// Gaussian prior with the mean and covariance of the training tasks' parameters, and the noise variance of the
+    /// training residuals (empirical Bayes). Scale-free and needs no tuning; the default.
+    /// </summary>
+    Empirical,
+
+    /// <summary>The same L2 penalty the fit used for task parameters (the fold-in then equals one exact row update of the fit).</summary>
+    Ridge,
+}
+
+/// <summary>Options for <see cref="IForgettingModel.FoldIn"/>.</summary>
+public sealed record FoldInOptions
+{
+    /// <summary>The prior on the new task's parameters; see <see cref="FoldInPrior"/>. Default <see cref="FoldInPrior.Empirical"/>.</summary>
+    public FoldInPrior Prior { get; init; } = FoldInPrior.Empirical;
+
+    /// <summary>The default options.</summary>
+    public static FoldInOptions Default { get; } = new();
+}
+
+/// <summary>
+/// A new task folded into a fitted model: predictions (and their uncertainty) for every example.
+/// </summary>
+/// <remarks>Immutable and safe for concurrent use.</remarks>
+public abstract class FoldedTask
+{
+    /// <summary>Creates the base with the row length and number of known cells.</summary>
+    protected FoldedTask(int exampleCount, int knownCount, bool predictsProbability)
+    {
+        ExampleCount = exampleCount;
+        KnownCount = knownCount;
+        PredictsProbability = predictsProbability;
+    }
+
+    /// <summary>Number of examples in the predicted row.</summary>
+    public int ExampleCount { get; }
+
+    /// <summary>Number of known cells the fold-in used.</summary>
+    public int KnownCount { get; }
+
+    /// <summary>True when predictions are probabilities of forgetting (logistic models).</summary>
+    public bool PredictsProbability { get; }
+
+    /// <summary>True when no cell was known: the row is the model's task-agnostic estimate.</summary>
+    public bool IsTaskAgnostic => KnownCount == 0;
+
+    /// <summary>
+    /// Writes the predicted row into <paramref name="mean"/> and, when <paramref name="std"/> is not empty, the
+    /// predictive standard deviation of each cell (the uncertainty of a new measurement of that cell).
+    /// </summary>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public void PredictRow(Span<double> mean, Span<double> std)
+    {
+        if (mean.Length != ExampleCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Destination has {mean.Length} cells; the row has {ExampleCount}."), nameof(mean));
+        }
+
+        if (std.Length != 0 && std.Length != ExampleCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Std destination has {std.Length} cells; pass an empty span or one of {ExampleCount}."), nameof(std));
+        }
+
+        PredictRowCore(mean, std);
+    }
+
+    /// <summary>Writes the predicted row only.</summary>
+    /// <exception cref="ArgumentException"><paramref name="mean"/> has the wrong length.</exception>
+    public void PredictRow(Span<double> mean) => PredictRow(mean, default);
+
+    /// <summary>The predicted row as a new array.</summary>
+    public double[] PredictRow()
+    {
+        var row = new double[ExampleCount];
+        PredictRow(row, default);
+        return row;
+    }
+
+    /// <summary>Implementation of <see cref="PredictRow(Span{double}, Span{double})"/> with validated spans.</summary>
+    protected abstract void PredictRowCore(Span<double> mean, Span<double> std);
+
+    /// <summary>Validates fold-in arguments; shared by every model.</summary>
+    internal static void ValidateKnown(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, int exampleCount)
+    {
+        if (examples.Length != values.Length)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{examples.Length} example indices but {values.Length} values; pass one value per known example."), nameof(values));
+        }
+
+        var seen = new HashSet<int>();
+        for (var t = 0; t < examples.Length; t++)
+        {
+            if ((uint)examples[t] >= (uint)exampleCount)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Known example index {examples[t]} is outside 0..{exampleCount - 1}."), nameof(examples));
+            }
+
+            if (!seen.Add(examples[t]))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Known example {examples[t]} is given twice; give each known cell once."), nameof(examples));
+            }
+
+            if (!double.IsFinite(values[t]))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Known value for example {examples[t]} is {values[t]}; known values must be finite."), nameof(values));
+            }
+        }
+    }
+}

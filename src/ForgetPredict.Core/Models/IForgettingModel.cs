@@ -1,0 +1,72 @@
+namespace ForgetPredict.Core.Models;
+
+/// <summary>The model families ForgetPredict fits (science.md, section 3).</summary>
+public enum ModelMethod
+{
+    /// <summary>Zhat[i, j] = mean of row i (the task-only reference).</summary>
+    TaskMean,
+
+    /// <summary>Zhat[i, j] = mean of column j (the example-only reference).</summary>
+    ExampleMean,
+
+    /// <summary>Zhat[i, j] = mu + a_i + b_j with L2-regularised biases.</summary>
+    Additive,
+
+    /// <summary>Zhat[i, j] = u_i * v_j, uncentred rank-1.</summary>
+    RankOne,
+
+    /// <summary>Zhat[i, j] = mu + a_i + b_j + U_i . V_j, rank r, L2-regularised (biased matrix factorisation).</summary>
+    LowRank,
+
+    /// <summary>Additive baseline plus the similarity-weighted mean residual of the k most similar tasks.</summary>
+    Knn,
+
+    /// <summary>P(Z[i, j] = 1) = sigmoid(U_i . V_j), rank r, for binary matrices.</summary>
+    Logistic,
+
+    /// <summary>P(Z[i, j] = 1) = sigmoid(mu + a_i + b_j), for binary matrices.</summary>
+    LogisticAdditive,
+}
+
+/// <summary>
+/// A fitted, immutable forgetting model: predictions for the tasks it was fitted on, and a fold-in that
+/// predicts a new task's whole row from a few of its measured cells without refitting.
+/// </summary>
+/// <remarks>Implementations are immutable and safe for concurrent use.</remarks>
+public interface IForgettingModel
+{
+    /// <summary>The model family.</summary>
+    ModelMethod Method { get; }
+
+    /// <summary>Number of training tasks (rows).</summary>
+    int TaskCount { get; }
+
+    /// <summary>Number of upstream examples (columns).</summary>
+    int ExampleCount { get; }
+
+    /// <summary>Training task ids.</summary>
+    IdList TaskIds { get; }
+
+    /// <summary>Example ids.</summary>
+    IdList ExampleIds { get; }
+
+    /// <summary>True when predictions are probabilities that a cell is 1 (logistic models on binary matrices).</summary>
+    bool PredictsProbability { get; }
+
+    /// <summary>The prediction for a training task's cell. Allocates nothing.</summary>
+    double Predict(int task, int example);
+
+    /// <summary>Writes the predictions of a training task's whole row into <paramref name="destination"/> (length <see cref="ExampleCount"/>).</summary>
+    void PredictRow(int task, Span<double> destination);
+
+    /// <summary>
+    /// Predicts a new task from its known cells (example index, value) without refitting: the example side of the
+    /// model stays fixed and only the new task's own parameters are solved for. With no known cells the result is
+    /// the model's task-agnostic estimate (the average task).
+    /// </summary>
+    /// <param name="examples">Indices of the known examples, each in 0..ExampleCount-1, no repeats.</param>
+    /// <param name="values">The known values, finite, same length as <paramref name="examples"/>.</param>
+    /// <param name="options">Fold-in settings, or null for the defaults.</param>
+    /// <exception cref="ArgumentException">Lengths differ, an index is out of range or repeated, or a value is not finite.</exception>
+    FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null);
+}

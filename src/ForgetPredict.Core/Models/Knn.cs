@@ -1,0 +1,412 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using ForgetPredict.Core.Numerics;
+
+namespace ForgetPredict.Core.Models;
+
+/// <summary>How the KNN-baseline measures similarity between two tasks over the examples both observed.</summary>
+public enum KnnSimilarity
+{
+    /// <summary>1 / (1 + mean squared difference of the raw values): the reference setting (Surprise's "msd").</summary>
+    Msd,
+
+    /// <summary>Pearson correlation of the baseline residuals, shrunk toward 0 by (n - 1) / (n - 1 + shrinkage) for n shared cells.</summary>
+    PearsonBaseline,
+}
+
+/// <summary>Options of <see cref="KnnFitter"/>.</summary>
+public sealed record KnnOptions : FitOptions
+{
+    /// <summary>Number of most similar tasks averaged per cell (the reference uses 40).</summary>
+    public int Neighbors { get; init; } = Defaults.Neighbors;
+
+    /// <summary>Similarity between tasks.</summary>
+    public KnnSimilarity Similarity { get; init; } = KnnSimilarity.PearsonBaseline;
+
+    /// <summary>Shrinkage of <see cref="KnnSimilarity.PearsonBaseline"/>, in shared cells.</summary>
+    public double Shrinkage { get; init; } = Defaults.SimilarityShrinkage;
+
+    /// <summary>Exponent applied to positive similarities before weighting (case amplification; 1 = plain weights).</summary>
+    public double Amplification { get; init; } = Defaults.SimilarityAmplification;
+
+    /// <summary>Options of the additive baseline mu + a_i + b_j.</summary>
+    public AdditiveOptions Baseline { get; init; } = new();
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        InRange(Neighbors, 1, 100_000, nameof(Neighbors));
+        NonNegative(Shrinkage, nameof(Shrinkage));
+        NonNegative(Amplification, nameof(Amplification));
+        if (!Enum.IsDefined(Similarity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Similarity), Similarity, "Unknown similarity.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Baseline);
+        Baseline.Validate();
+    }
+}
+
+/// <summary>Fits the KNN-baseline: the additive baseline plus the similarity-weighted mean residual of the most similar tasks.</summary>
+/// <remarks>
+/// <para>Prediction for (i, j): <c>mu + a_i + b_j + sum_n s_in r_nj / sum_n s_in</c> over the <c>Neighbors</c> tasks n with the
+/// largest positive similarity s_in among those that observed example j, where r_nj = z_nj - (mu + a_n + b_j) (Koren's
+/// KNN-baseline, as in Surprise's KNNBaseline with tasks as users).</para>
+/// <para>Cost: the task-task similarity matrix is O(M^2 N) at fit time; a predicted row is O(N Neighbors). The model keeps
+/// the training matrix (it needs the neighbours' residuals). Deterministic.</para>
+/// </remarks>
+public sealed class KnnFitter(KnnOptions? options = null) : IForgettingFitter
+{
+    private readonly KnnOptions _options = FactorFits.Validated(options ?? new KnnOptions());
+
+    /// <inheritdoc />
+    public ModelMethod Method => ModelMethod.Knn;
+
+    /// <inheritdoc />
+    public IForgettingModel Fit(ForgettingMatrix matrix) => FitKnn(matrix);
+
+    /// <summary>Same as <see cref="Fit"/>, typed.</summary>
+    public KnnModel FitKnn(ForgettingMatrix matrix)
+    {
+        var baseline = new AdditiveFitter(_options.Baseline with { MaxThreads = _options.MaxThreads }).FitAdditive(matrix);
+        return KnnModel.Create(matrix, baseline, _options);
+    }
+}
+
+/// <summary>A fitted KNN-baseline model (see <see cref="KnnFitter"/>).</summary>
+/// <remarks>Immutable; safe for concurrent use. Fold-in: the new task's bias comes from the baseline's fold-in, its
+/// similarity to each training task from its known cells, and then the same weighted neighbour average.</remarks>
+public sealed class KnnModel : IForgettingModel
+{
+    private readonly double[] _similarity; // M x M
+    private readonly int[][] _order;       // per task: other tasks by decreasing similarity (positive only)
+    private readonly bool[] _complete;     // per task: no missing cells
+    private readonly double[] _exampleOffset; // mu + b_j
+
+    private KnnModel(ForgettingMatrix training, FactorModel baseline, KnnOptions options, double[] similarity)
+    {
+        Training = training;
+        Baseline = baseline;
+        Options = options;
+        _similarity = similarity;
+        var m = training.TaskCount;
+        _complete = new bool[m];
+        for (var i = 0; i < m; i++)
+        {
+            _complete[i] = !TensorPrimitives.IsNaNAny(training.Row(i));
+        }
+
+        _exampleOffset = new double[training.ExampleCount];
+        TensorPrimitives.Add(baseline.ExampleBiases, baseline.GlobalMean, _exampleOffset);
+        _order = new int[m][];
+        for (var i = 0; i < m; i++)
+        {
+            _order[i] = Order(similarity.AsSpan(i * m, m), exclude: i);
+        }
+    }
+
+    /// <inheritdoc />
+    public ModelMethod Method => ModelMethod.Knn;
+
+    /// <inheritdoc />
+    public int TaskCount => Training.TaskCount;
+
+    /// <inheritdoc />
+    public int ExampleCount => Training.ExampleCount;
+
+    /// <inheritdoc />
+    public IdList TaskIds => Training.TaskIds;
+
+    /// <inheritdoc />
+    public IdList ExampleIds => Training.ExampleIds;
+
+    /// <inheritdoc />
+    public bool PredictsProbability => false;
+
+    /// <summary>The training matrix whose residuals the neighbours contribute.</summary>
+    public ForgettingMatrix Training { get; }
+
+    /// <summary>The additive baseline mu + a_i + b_j.</summary>
+    public FactorModel Baseline { get; }
+
+    /// <summary>The options the model was fitted with.</summary>
+    public KnnOptions Options { get; }
+
+    /// <summary>Task-task similarities (M x M, row-major; the diagonal is 1).</summary>
+    public ReadOnlySpan<double> Similarity => _similarity;
+
+    /// <summary>Rebuilds a model from its training matrix, baseline and options (computes the similarities).</summary>
+    /// <exception cref="ArgumentException">The baseline's shape or ids differ from the matrix's.</exception>
+    public static KnnModel Create(ForgettingMatrix training, FactorModel baseline, KnnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (baseline.TaskCount != training.TaskCount || baseline.ExampleCount != training.ExampleCount || baseline.Method != ModelMethod.Additive)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The baseline must be an additive model of the same {training.TaskCount}x{training.ExampleCount} shape."), nameof(baseline));
+        }
+
+        var m = training.TaskCount;
+        var similarity = new double[m * m];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
+        Parallel.For(0, m, parallel, a =>
+        {
+            var ca = baseline.GlobalMean + baseline.TaskBiases[a];
+            for (var b = a; b < m; b++)
+            {
+                var s = a == b ? 1 : TaskSimilarity(training.Row(a), ca, training.Row(b), baseline.GlobalMean + baseline.TaskBiases[b], baseline.ExampleBiases, options);
+                similarity[(a * m) + b] = s;
+                similarity[(b * m) + a] = s;
+            }
+        });
+        return new KnnModel(training, baseline, options, similarity);
+    }
+
+    /// <inheritdoc />
+    public double Predict(int task, int example)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(example);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(example, ExampleCount);
+        var (mean, _) = Neighbourhood(_order[task], _similarity.AsSpan(task * TaskCount, TaskCount), example);
+        return Baseline.Predict(task, example) + mean;
+    }
+
+    /// <inheritdoc />
+    public void PredictRow(int task, Span<double> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(task);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, TaskCount);
+        Baseline.PredictRow(task, destination);
+        AddNeighbourhood(_order[task], _similarity.AsSpan(task * TaskCount, TaskCount), destination, default);
+    }
+
+    /// <inheritdoc />
+    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null)
+    {
+        FoldedTask.ValidateKnown(examples, values, ExampleCount);
+        var baseFold = Baseline.FoldIn(examples, values, options);
+        var m = TaskCount;
+        var similarity = new double[m];
+        var known = examples.ToArray();
+        var knownValues = values.ToArray();
+
+        // The new task's baseline offset mu + a_T: the folded row minus b_j at any example.
+        var baseRow = baseFold.PredictRow();
+        var offset = baseRow[0] - (Baseline.HasExampleBias ? Baseline.ExampleBiases[0] : 0);
+        for (var n = 0; n < m; n++)
+        {
+            similarity[n] = KnownSimilarity(known, knownValues, offset, n);
+        }
+
+        return new KnnFold(this, known.Length, baseFold, similarity, Order(similarity, exclude: -1));
+    }
+
+    private double KnownSimilarity(int[] known, double[] values, double offset, int task)
+    {
+        var row = Training.Row(task);
+        var other = Baseline.GlobalMean + Baseline.TaskBiases[task];
+        var b = Baseline.ExampleBiases;
+        var stats = default(PairStats);
+        for (var t = 0; t < known.Length; t++)
+        {
+            var z = row[known[t]];
+            if (!float.IsNaN(z))
+            {
+                stats.Add(values[t], offset + b[known[t]], z, other + b[known[t]]);
+            }
+        }
+
+        return stats.Similarity(Options);
+    }
+
+    private static double TaskSimilarity(ReadOnlySpan<float> a, double ca, ReadOnlySpan<float> b, double cb, ReadOnlySpan<double> exampleBias, KnnOptions options)
+    {
+        var stats = default(PairStats);
+        for (var j = 0; j < a.Length; j++)
+        {
+            float x = a[j], y = b[j];
+            if (!float.IsNaN(x) && !float.IsNaN(y))
+            {
+                stats.Add(x, ca + exampleBias[j], y, cb + exampleBias[j]);
+            }
+        }
+
+        return stats.Similarity(options);
+    }
+
+    private static int[] Order(ReadOnlySpan<double> similarity, int exclude)
+    {
+        var candidates = new List<int>();
+        for (var n = 0; n < similarity.Length; n++)
+        {
+            if (n != exclude && similarity[n] > 0)
+            {
+                candidates.Add(n);
+            }
+        }
+
+        var sims = similarity.ToArray();
+        candidates.Sort((x, y) => sims[y].CompareTo(sims[x]) is var c && c != 0 ? c : x.CompareTo(y));
+        return [.. candidates];
+    }
+
+    // Weighted mean and weighted variance of the residuals of the first Neighbors tasks (in order) that observed example j.
+    private (double Mean, double Variance) Neighbourhood(int[] order, ReadOnlySpan<double> similarity, int example)
+    {
+        double weight = 0, sum = 0, sumSq = 0;
+        var found = 0;
+        var b = _exampleOffset[example];
+        foreach (var n in order)
+        {
+            var z = Training[n, example];
+            if (float.IsNaN(z))
+            {
+                continue;
+            }
+
+            var r = z - b - Baseline.TaskBiases[n];
+            var s = similarity[n];
+            weight += s;
+            sum += s * r;
+            sumSq += s * r * r;
+            if (++found == Options.Neighbors)
+            {
+                break;
+            }
+        }
+
+        if (weight == 0)
+        {
+            return (0, double.NaN);
+        }
+
+        var mean = sum / weight;
+        return (mean, Math.Max((sumSq / weight) - (mean * mean), 0));
+    }
+
+    private void AddNeighbourhood(int[] order, ReadOnlySpan<double> similarity, Span<double> destination, Span<double> std)
+    {
+        var k = Math.Min(Options.Neighbors, order.Length);
+        var fast = true;
+        for (var t = 0; t < k && fast; t++)
+        {
+            fast = _complete[order[t]];
+        }
+
+        if (!fast || k == 0)
+        {
+            for (var j = 0; j < destination.Length; j++)
+            {
+                var (cellMean, variance) = Neighbourhood(order, similarity, j);
+                destination[j] += cellMean;
+                if (std.Length != 0)
+                {
+                    std[j] = double.IsNaN(variance) ? Math.Sqrt(Baseline.NoiseVariance) : Math.Sqrt(variance);
+                }
+            }
+
+            return;
+        }
+
+        // Every neighbour observed every example: the same k neighbours serve every column, so the weighted mean
+        // (and second moment) of their residual rows is a handful of vector multiply-adds.
+        var n = ExampleCount;
+        double weight = 0;
+        for (var t = 0; t < k; t++)
+        {
+            weight += similarity[order[t]];
+        }
+
+        var residual = new double[n];
+        var mean = new double[n];
+        var second = std.Length != 0 ? new double[n] : [];
+        for (var t = 0; t < k; t++)
+        {
+            var neighbour = order[t];
+            Residuals.Masked(Training.Row(neighbour), _exampleOffset, Baseline.TaskBiases[neighbour], residual);
+            var w = similarity[neighbour] / weight;
+            TensorPrimitives.MultiplyAdd(residual, w, mean, mean);
+            if (second.Length != 0)
+            {
+                TensorPrimitives.Multiply(residual, residual, residual);
+                TensorPrimitives.MultiplyAdd(residual, w, second, second);
+            }
+        }
+
+        TensorPrimitives.Add(destination, mean, destination);
+        if (std.Length != 0)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                std[j] = Math.Sqrt(Math.Max(second[j] - (mean[j] * mean[j]), 0));
+            }
+        }
+    }
+
+    /// <summary>Running sums for the similarity of two tasks over their shared observed examples.</summary>
+    private struct PairStats
+    {
+        private int _count;
+        private double _sumSquaredDifference;
+        private double _ra;
+        private double _rb;
+        private double _raa;
+        private double _rbb;
+        private double _rab;
+
+        public void Add(double x, double baselineX, double y, double baselineY)
+        {
+            _count++;
+            var d = x - y;
+            _sumSquaredDifference += d * d;
+            var rx = x - baselineX;
+            var ry = y - baselineY;
+            _ra += rx;
+            _rb += ry;
+            _raa += rx * rx;
+            _rbb += ry * ry;
+            _rab += rx * ry;
+        }
+
+        public readonly double Similarity(KnnOptions options)
+        {
+            if (_count == 0)
+            {
+                return 0;
+            }
+
+            if (options.Similarity == KnnSimilarity.Msd)
+            {
+                return 1 / (1 + (_sumSquaredDifference / _count));
+            }
+
+            // Pearson correlation of baseline residuals (centred on their means over the shared cells), shrunk.
+            var n = (double)_count;
+            var cov = _rab - (_ra * _rb / n);
+            var va = _raa - (_ra * _ra / n);
+            var vb = _rbb - (_rb * _rb / n);
+            if (!(va > 0) || !(vb > 0) || n < 2)
+            {
+                return 0;
+            }
+
+            var rho = cov / Math.Sqrt(va * vb);
+            var shrunk = (n - 1) / (n - 1 + options.Shrinkage) * rho;
+            return shrunk > 0 ? Math.Pow(shrunk, options.Amplification) : shrunk;
+        }
+    }
+
+    private sealed class KnnFold(KnnModel model, int known, FoldedTask baseline, double[] similarity, int[] order)
+        : FoldedTask(model.ExampleCount, known, false)
+    {
+        protected override void PredictRowCore(Span<double> mean, Span<double> std)
+        {
+            baseline.PredictRow(mean);
+            model.AddNeighbourhood(order, similarity, mean, std);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+namespace ForgetPredict.Core.Numerics;
+
+/// <summary>
+/// Kernel: in-place Cholesky factorisation and solves for the small (p x p, p = rank + 1) symmetric positive
+/// definite systems of the alternating solvers. Row-major, lower triangle used.
+/// </summary>
+internal static class Cholesky
+{
+    /// <summary>
+    /// Factorises the symmetric matrix <paramref name="a"/> (n x n, row-major) in place into L with A = L L^T
+    /// (the lower triangle holds L). A matrix that is positive semi-definite only up to rounding gets a tiny
+    /// diagonal jitter (relative 1e-12 of its trace, doubled until it succeeds); returns false only when the
+    /// matrix is genuinely indefinite or not finite.
+    /// </summary>
+    public static bool Factor(Span<double> a, int n)
+    {
+        double trace = 0;
+        for (var i = 0; i < n; i++)
+        {
+            trace += Math.Abs(a[(i * n) + i]);
+        }
+
+        if (!double.IsFinite(trace))
+        {
+            return false;
+        }
+
+        Span<double> backup = n <= 24 ? stackalloc double[n * n] : new double[n * n];
+        a[..(n * n)].CopyTo(backup);
+        var jitter = 0d;
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            if (TryFactor(a, n))
+            {
+                return true;
+            }
+
+            jitter = jitter == 0 ? Math.Max(trace, 1e-300) * 1e-12 / Math.Max(n, 1) : jitter * 4;
+            backup.CopyTo(a);
+            for (var i = 0; i < n; i++)
+            {
+                a[(i * n) + i] += jitter;
+            }
+
+            if (jitter > trace * 1e-3)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Solves L L^T x = b in place (<paramref name="b"/> becomes x) with the factor from <see cref="Factor"/>.</summary>
+    public static void Solve(ReadOnlySpan<double> l, int n, Span<double> b)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var sum = b[i];
+            for (var k = 0; k < i; k++)
+            {
+                sum -= l[(i * n) + k] * b[k];
+            }
+
+            b[i] = sum / l[(i * n) + i];
+        }
+
+        for (var i = n - 1; i >= 0; i--)
+        {
+            var sum = b[i];
+            for (var k = i + 1; k < n; k++)
+            {
+                sum -= l[(k * n) + i] * b[k];
+            }
+
+            b[i] = sum / l[(i * n) + i];
+        }
+    }
+
+    /// <summary>Overwrites the factor L (from <see cref="Factor"/>) with the full inverse of A = L L^T (symmetric, both triangles).</summary>
+    public static void Invert(Span<double> l, int n)
+    {
+        Span<double> inverse = n <= 24 ? stackalloc double[n * n] : new double[n * n];
+        Span<double> column = n <= 24 ? stackalloc double[n] : new double[n];
+        for (var c = 0; c < n; c++)
+        {
+            column.Clear();
+            column[c] = 1;
+            Solve(l, n, column);
+            for (var r = 0; r < n; r++)
+            {
+                inverse[(r * n) + c] = column[r];
+            }
+        }
+
+        // Symmetrise to remove rounding asymmetry.
+        for (var r = 0; r < n; r++)
+        {
+            for (var c = 0; c < r; c++)
+            {
+                var v = 0.5 * (inverse[(r * n) + c] + inverse[(c * n) + r]);
+                inverse[(r * n) + c] = v;
+                inverse[(c * n) + r] = v;
+            }
+        }
+
+        inverse.CopyTo(l);
+    }
+
+    private static bool TryFactor(Span<double> a, int n)
+    {
+        for (var j = 0; j < n; j++)
+        {
+            var d = a[(j * n) + j];
+            for (var k = 0; k < j; k++)
+            {
+                d -= a[(j * n) + k] * a[(j * n) + k];
+            }
+
+            if (!(d > 0) || !double.IsFinite(d))
+            {
+                return false;
+            }
+
+            d = Math.Sqrt(d);
+            a[(j * n) + j] = d;
+            for (var i = j + 1; i < n; i++)
+            {
+                var s = a[(i * n) + j];
+                for (var k = 0; k < j; k++)
+                {
+                    s -= a[(i * n) + k] * a[(j * n) + k];
+                }
+
+                a[(i * n) + j] = s / d;
+            }
+
+            for (var i = 0; i < j; i++)
+            {
+                a[(i * n) + j] = 0;
+            }
+        }
+
+        return true;
+    }
+}
