@@ -169,7 +169,7 @@ internal sealed class AlternatingLeastSquares
             GlobalMean = _mu,
             TaskParams = _task,
             ExampleParams = _example,
-            Report = new FitReport(iterations, converged, objective, rss / observed),
+            Report = new FitReport(iterations, converged, objective, Math.Max(rss, 0) / observed),
             FactorLambda = _factorLambda,
             TaskObserved = taskObserved,
         };

@@ -381,7 +381,7 @@ public sealed class KnnModel : IForgettingModel
 
             if (options.Similarity == KnnSimilarity.Msd)
             {
-                return 1 / (1 + (_sumSquaredDifference / _count));
+                return Math.Pow(1 / (1 + (_sumSquaredDifference / _count)), options.Amplification);
             }
 
             // Pearson correlation of baseline residuals (centred on their means over the shared cells), shrunk.

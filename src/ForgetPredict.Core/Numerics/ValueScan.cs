@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -37,7 +36,7 @@ internal static class ValueScan
                 var observed = Vector256.Equals(v, v);
                 if (Vector256.EqualsAny(Vector256.Abs(v), infinity))
                 {
-                    return new ValueScanResult(missing, i + FirstInfinityScalar(values.Slice(i, Vector256<float>.Count)), false);
+                    break; // the scalar loop below counts this vector's NaNs up to the infinity and returns
                 }
 
                 missing += BitOperations.PopCount((~observed).ExtractMostSignificantBits() & 0xFFu);
@@ -55,7 +54,7 @@ internal static class ValueScan
                 var observed = Vector128.Equals(v, v);
                 if (Vector128.EqualsAny(Vector128.Abs(v), infinity))
                 {
-                    return new ValueScanResult(missing, i + FirstInfinityScalar(values.Slice(i, Vector128<float>.Count)), false);
+                    break;
                 }
 
                 missing += BitOperations.PopCount((~observed).ExtractMostSignificantBits() & 0xFu);
@@ -82,19 +81,5 @@ internal static class ValueScan
         }
 
         return new ValueScanResult(missing, -1, !nonBinary);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int FirstInfinityScalar(ReadOnlySpan<float> values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (float.IsInfinity(values[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

@@ -1,0 +1,68 @@
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+
+namespace ForgetPredict.Core.Tests;
+
+/// <summary>Every fit is bit-for-bit identical with 1 and 2 threads (and across repeated runs).</summary>
+public class DeterminismTests
+{
+    // 19 tasks x 2500 examples: several row blocks and column chunks, 5% missing cells.
+    private static readonly ForgettingMatrix s_continuous = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 19, Examples = 2500, MissingFraction = 0.05, Seed = 2 }).Matrix;
+    private static readonly ForgettingMatrix s_binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 19, Examples = 2500, MissingFraction = 0.05, Binary = true, Seed = 2 }).Matrix;
+
+    public static TheoryData<string> Fitters() => ["task-mean", "example-mean", "additive", "rank1", "mf", "knn", "logistic", "logistic-additive"];
+
+    private static IForgettingModel Fit(string name, int threads) => name switch
+    {
+        "task-mean" => new TaskMeanFitter(new TaskMeanOptions { MaxThreads = threads }).Fit(s_continuous),
+        "example-mean" => new ExampleMeanFitter(new ExampleMeanOptions { MaxThreads = threads }).Fit(s_continuous),
+        "additive" => new AdditiveFitter(new AdditiveOptions { MaxThreads = threads }).Fit(s_continuous),
+        "rank1" => new RankOneFitter(new RankOneOptions { MaxThreads = threads }).Fit(s_continuous),
+        "mf" => new LowRankFitter(new LowRankOptions { MaxThreads = threads }).Fit(s_continuous),
+        "knn" => new KnnFitter(new KnnOptions { MaxThreads = threads }).Fit(s_continuous),
+        "logistic" => new LogisticFitter(new LogisticOptions { MaxThreads = threads }).Fit(s_binary),
+        "logistic-additive" => new LogisticFitter(new LogisticOptions { Rank = 0, MaxThreads = threads }).Fit(s_binary),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(Fitters))]
+    public void Fit_OneVersusTwoThreads_IsBitIdentical(string fitter)
+    {
+        var one = Fit(fitter, 1);
+        var two = Fit(fitter, 2);
+        var again = Fit(fitter, 2);
+        var a = new double[one.ExampleCount];
+        var b = new double[one.ExampleCount];
+        var c = new double[one.ExampleCount];
+        for (var i = 0; i < one.TaskCount; i++)
+        {
+            one.PredictRow(i, a);
+            two.PredictRow(i, b);
+            again.PredictRow(i, c);
+            Assert.Equal(a, b);
+            Assert.Equal(a, c);
+        }
+
+        var fa = one.FoldIn([1, 5, 9], [1, 0, 1]).PredictRow();
+        var fb = two.FoldIn([1, 5, 9], [1, 0, 1]).PredictRow();
+        Assert.Equal(fa, fb);
+    }
+
+    [Fact]
+    public void Gram_OneVersusTwoThreads_IsBitIdentical()
+    {
+        var complete = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 19, Examples = 9000, Seed = 2 }).Matrix;
+        Assert.Equal(Spectrum.Gram(complete, 1), Spectrum.Gram(complete, 2));
+    }
+
+    [Fact]
+    public void Synthetic_SameOptions_SameMatrix()
+    {
+        var a = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 7, Examples = 300, MissingFraction = 0.1, Seed = 99 });
+        var b = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 7, Examples = 300, MissingFraction = 0.1, Seed = 99 });
+        Assert.Equal(a.Matrix.Values.ToArray(), b.Matrix.Values.ToArray());
+        Assert.NotEqual(a.Matrix.Values.ToArray(), SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 7, Examples = 300, MissingFraction = 0.1, Seed = 98 }).Matrix.Values.ToArray());
+    }
+}

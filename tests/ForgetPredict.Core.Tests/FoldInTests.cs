@@ -1,0 +1,182 @@
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Core.Tests;
+
+public class FoldInTests
+{
+    private static readonly SyntheticForgetting s_data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 41, Examples = 600, Noise = 0.01, Seed = 17 });
+
+    private static (int[] Known, double[] Values) Reveal(ForgettingMatrix z, int task, int count, int seed)
+    {
+        var random = new Random(seed);
+        var known = Enumerable.Range(0, z.ExampleCount).OrderBy(_ => random.Next()).Take(count).OrderBy(j => j).ToArray();
+        return (known, known.Select(j => (double)z[task, j]).ToArray());
+    }
+
+    private static FactorModel FitFixedLambda(ForgettingMatrix z) =>
+        FactorFits.Run(z, ModelMethod.LowRank, new AlsProblem
+        {
+            Rank = 4,
+            TaskBias = true,
+            ExampleBias = true,
+            Center = true,
+            BiasLambda = 1,
+            FactorLambda = 0.05,
+            MaxIterations = 3000,
+            Tolerance = 1e-14,
+            Seed = 5,
+            MaxThreads = 1,
+        }, 4);
+
+    [Fact]
+    public void RidgeFoldIn_EqualsTheFitsOwnRowUpdate()
+    {
+        // Given: a model fitted on all 41 rows, where row 40 has only 30 observed cells.
+        var full = s_data.Matrix;
+        var (known, values) = Reveal(full, 40, 30, 1);
+        var withPartialRow = PartialLastRow(full, known);
+        var model = FitFixedLambda(withPartialRow);
+
+        // When: row 40 is folded in from the same 30 cells with the fit's own penalty.
+        var folded = model.FoldIn(known, values, new FoldInOptions { Prior = FoldInPrior.Ridge }).PredictRow();
+
+        // Then: it is the converged fit's own prediction for row 40 (one exact ALS row update).
+        var own = new double[full.ExampleCount];
+        model.PredictRow(40, own);
+        Tolerance.AssertClose(own, folded, 1e-7, 1e-9);
+    }
+
+    [Fact]
+    public void RidgeFoldIn_MatchesFullRefitWithinStatedTolerance()
+    {
+        // A full refit lets 30 extra cells move mu and the example side; the fold-in keeps them fixed. The stated
+        // tolerance: the two predicted rows differ by less than 2% of the noise level (RMS) and 10% at worst.
+        var full = s_data.Matrix;
+        var (known, values) = Reveal(full, 40, 30, 2);
+        var train = full.SelectTasks(Enumerable.Range(0, 40).ToArray());
+        var folded = FitFixedLambda(train).FoldIn(known, values, new FoldInOptions { Prior = FoldInPrior.Ridge }).PredictRow();
+
+        var refit = FitFixedLambda(PartialLastRow(full, known));
+        var refitRow = new double[full.ExampleCount];
+        refit.PredictRow(40, refitRow);
+
+        Assert.True(Tolerance.Rmse(refitRow, folded) < 0.02 * 0.01, $"RMS difference {Tolerance.Rmse(refitRow, folded)}");
+        Assert.True(refitRow.Zip(folded).Max(p => Math.Abs(p.First - p.Second)) < 0.1 * 0.01);
+    }
+
+    [Fact]
+    public void EmpiricalFoldIn_NoKnownCells_IsTheAverageTrainingTask()
+    {
+        var train = s_data.Matrix.SelectTasks(Enumerable.Range(0, 40).ToArray());
+        var model = new LowRankFitter().FitLowRank(train);
+        var fold = model.FoldIn([], []);
+        Assert.True(fold.IsTaskAgnostic);
+        var predicted = fold.PredictRow();
+        var average = new double[train.ExampleCount];
+        var row = new double[train.ExampleCount];
+        for (var i = 0; i < train.TaskCount; i++)
+        {
+            model.PredictRow(i, row);
+            for (var j = 0; j < row.Length; j++)
+            {
+                average[j] += row[j] / train.TaskCount;
+            }
+        }
+
+        Tolerance.AssertClose(average, predicted, 1e-9, 1e-12);
+    }
+
+    [Fact]
+    public void FoldIn_StandardDeviation_ShrinksWithMoreKnownCellsAndStaysAboveNoise()
+    {
+        var train = s_data.Matrix.SelectTasks(Enumerable.Range(0, 40).ToArray());
+        var model = new LowRankFitter().FitLowRank(train);
+        double MeanStd(int k)
+        {
+            var (known, values) = Reveal(s_data.Matrix, 40, k, 3);
+            var mean = new double[train.ExampleCount];
+            var std = new double[train.ExampleCount];
+            model.FoldIn(known, values).PredictRow(mean, std);
+            Assert.All(std, s => Assert.True(s >= Math.Sqrt(model.NoiseVariance) - 1e-15));
+            return std.Average();
+        }
+
+        var s0 = MeanStd(0);
+        var s10 = MeanStd(10);
+        var s100 = MeanStd(100);
+        Assert.True(s0 > s10 && s10 > s100, $"{s0} {s10} {s100}");
+    }
+
+    [Fact]
+    public void FoldIn_ThirtyCells_BeatsTheAverageTaskOnHeldOutCells()
+    {
+        var z = s_data.Matrix;
+        var train = z.SelectTasks(Enumerable.Range(0, 40).ToArray());
+        var model = new LowRankFitter().FitLowRank(train);
+        var (known, values) = Reveal(z, 40, 30, 4);
+        var truth = z.Row(40).ToArray().Select(v => (double)v).ToArray();
+        var agnostic = Tolerance.Rmse(truth, model.FoldIn([], []).PredictRow());
+        var informed = Tolerance.Rmse(truth, model.FoldIn(known, values).PredictRow());
+        // The noise is 0.01: thirty cells bring the error from well above it to within 10% of it.
+        Assert.True(agnostic > 1.4 * 0.01, $"agnostic {agnostic}");
+        Assert.True(informed < 1.1 * 0.01, $"informed {informed} vs agnostic {agnostic}");
+    }
+
+    [Fact]
+    public void FoldIn_InvalidKnownCells_Throw()
+    {
+        var model = new AdditiveFitter().Fit(s_data.Matrix);
+        Assert.Throws<ArgumentException>(() => model.FoldIn([1, 2], [0.1]));
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => model.FoldIn([1, 1], [0.1, 0.2])).Message, StringComparison.Ordinal);
+        Assert.Contains("outside", Assert.Throws<ArgumentException>(() => model.FoldIn([600], [0.1])).Message, StringComparison.Ordinal);
+        Assert.Contains("finite", Assert.Throws<ArgumentException>(() => model.FoldIn([3], [double.NaN])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LogisticFoldIn_GivesProbabilitiesThatRiseWithKnownOnes()
+    {
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 800, Binary = true, Seed = 8 }).Matrix;
+        var model = new LogisticFitter().FitLogistic(binary);
+        int[] known = [0, 1, 2, 3, 4, 5, 6, 7];
+        var none = model.FoldIn(known, new double[8]).PredictRow();
+        var all = model.FoldIn(known, Enumerable.Repeat(1.0, 8).ToArray()).PredictRow();
+        Assert.All(none, p => Assert.InRange(p, 0, 1));
+        Assert.True(all.Average() > none.Average());
+        Assert.Throws<ArgumentException>(() => model.FoldIn([0], [0.5]));
+    }
+
+    [Fact]
+    public void KnnFoldIn_UsesNeighboursAndStaysFinite()
+    {
+        var z = s_data.Matrix;
+        var train = z.SelectTasks(Enumerable.Range(0, 40).ToArray());
+        var model = new KnnFitter().FitKnn(train);
+        var (known, values) = Reveal(z, 40, 30, 6);
+        var mean = new double[z.ExampleCount];
+        var std = new double[z.ExampleCount];
+        model.FoldIn(known, values).PredictRow(mean, std);
+        Assert.All(mean, v => Assert.True(double.IsFinite(v)));
+        Assert.All(std, v => Assert.True(v >= 0 && double.IsFinite(v)));
+        var truth = z.Row(40).ToArray().Select(v => (double)v).ToArray();
+        var baseline = model.Baseline.FoldIn(known, values).PredictRow();
+        Assert.True(Tolerance.Rmse(truth, mean) < Tolerance.Rmse(truth, baseline));
+    }
+
+    private static ForgettingMatrix PartialLastRow(ForgettingMatrix full, int[] known)
+    {
+        var values = full.Values.ToArray();
+        var n = full.ExampleCount;
+        var keep = new HashSet<int>(known);
+        for (var j = 0; j < n; j++)
+        {
+            if (!keep.Contains(j))
+            {
+                values[((full.TaskCount - 1) * n) + j] = float.NaN;
+            }
+        }
+
+        return ForgettingMatrix.Wrap(values, full.TaskCount, n, full.TaskIds, full.ExampleIds);
+    }
+}

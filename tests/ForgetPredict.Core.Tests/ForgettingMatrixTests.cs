@@ -1,0 +1,80 @@
+namespace ForgetPredict.Core.Tests;
+
+public class ForgettingMatrixTests
+{
+    [Fact]
+    public void Create_CountsMissingAndExposesRowsAndColumns()
+    {
+        var z = ForgettingMatrix.Create(new float[,] { { 1, float.NaN, 3 }, { 4, 5, float.NaN } });
+        Assert.Equal(2, z.TaskCount);
+        Assert.Equal(3, z.ExampleCount);
+        Assert.Equal(2, z.MissingCount);
+        Assert.Equal(4, z.ObservedCount);
+        Assert.Equal(2.0 / 6, z.MissingFraction, 12);
+        Assert.Equal([4f, 5f, float.NaN], z.Row(1).ToArray());
+        Assert.Equal([3f, float.NaN], z.Column(2).ToArray());
+        Assert.Equal(5f, z[1, 1]);
+        Assert.False(z.IsBinary);
+        Assert.Equal(["0", "1"], z.TaskIds);
+        Assert.True(z.ExampleIds.IsImplicit);
+    }
+
+    [Theory]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public void Create_Infinity_ThrowsNamingTheCell(float bad)
+    {
+        var values = new float[3 * 2000];
+        values[(2 * 2000) + 1234] = bad;
+        var e = Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create(values, 3, 2000));
+        Assert.Contains("task 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("example 1234", e.Message, StringComparison.Ordinal);
+        Assert.Contains("NaN for a missing cell", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_ShapeMismatch_ThrowsWithShape()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create(new float[5], 2, 3));
+        Assert.Contains("2x3 needs 6 values but 5", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_DuplicateIds_ThrowsNamingTheId()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create(new float[4], 2, 2, ["a", "a"]));
+        Assert.Contains("'a' appears twice, at positions 0 and 1", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create(new float[4], 2, 2, ["a"]));
+    }
+
+    [Fact]
+    public void IsBinary_TrueOnlyForZeroOneMatrices()
+    {
+        Assert.True(ForgettingMatrix.Create(new float[,] { { 0, 1, float.NaN }, { 1, 1, 0 } }).IsBinary);
+        Assert.False(ForgettingMatrix.Create(new float[,] { { 0, 1, 0.5f } }).IsBinary);
+        Assert.False(ForgettingMatrix.Create(new float[,] { { float.NaN } }).IsBinary);
+    }
+
+    [Fact]
+    public void IdList_ExplicitNumericIdsMatchingPositionsBecomeImplicit()
+    {
+        Assert.True(IdList.From(["0", "1", "2"]).IsImplicit);
+        Assert.False(IdList.From(["0", "2", "1"]).IsImplicit);
+        Assert.False(IdList.From(["00", "1"]).IsImplicit);
+        var ids = IdList.From(["b", "a"]);
+        Assert.Equal(1, ids.IndexOf("a"));
+        Assert.Equal(-1, ids.IndexOf("c"));
+        Assert.Equal(7, IdList.Implicit(10).IndexOf("7"));
+        Assert.Equal(-1, IdList.Implicit(10).IndexOf("10"));
+        Assert.Equal(-1, IdList.Implicit(10).IndexOf("07"));
+    }
+
+    [Fact]
+    public void SelectTasks_CopiesRowsAndIds()
+    {
+        var z = ForgettingMatrix.Create(new float[,] { { 1, 2 }, { 3, 4 }, { 5, 6 } }, ["x", "y", "w"]);
+        var s = z.SelectTasks([2, 0]);
+        Assert.Equal([5f, 6f, 1f, 2f], s.Values.ToArray());
+        Assert.Equal(["w", "x"], s.TaskIds);
+    }
+}

@@ -1,0 +1,224 @@
+using ForgetPredict.Core.Numerics;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Core.Tests;
+
+/// <summary>Every vectorised kernel against its scalar reference, at every tail length 0..67 and a few large lengths.</summary>
+public class KernelTests
+{
+    public static TheoryData<int> Lengths()
+    {
+        var data = new TheoryData<int>();
+        foreach (var n in Enumerable.Range(0, 68).Concat([255, 256, 257, 1000, 4099]))
+        {
+            data.Add(n);
+        }
+
+        return data;
+    }
+
+    private static float[] RandomValues(int n, int seed, double nanRate = 0.1, bool binary = false)
+    {
+        var random = new Random(seed);
+        var values = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            values[i] = random.NextDouble() < nanRate ? float.NaN
+                : binary ? random.Next(2)
+                : (float)((random.NextDouble() * 2) - 0.5);
+        }
+
+        return values;
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Scan_MatchesScalarReference(int n)
+    {
+        foreach (var binary in new[] { false, true })
+        {
+            var values = RandomValues(n, 20230828 + n, binary: binary);
+            var expected = ScalarReference.Scan(values);
+            var actual = ValueScan.Scan(values);
+            Assert.Equal(expected, (actual.MissingCount, actual.FirstInfinity, actual.AllBinary));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Scan_FindsFirstInfinityAtEveryPosition(int n)
+    {
+        if (n == 0)
+        {
+            return;
+        }
+
+        var random = new Random(n);
+        var values = RandomValues(n, n);
+        var position = random.Next(n);
+        values[position] = random.Next(2) == 0 ? float.PositiveInfinity : float.NegativeInfinity;
+        var later = Math.Min(n - 1, position + 3);
+        values[later] = float.PositiveInfinity;
+        Assert.Equal(position, ValueScan.Scan(values).FirstInfinity);
+        Assert.Equal(ScalarReference.Scan(values).Missing, ValueScan.Scan(values).MissingCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void MaskedResidual_IsBitIdenticalToScalarReference(int n)
+    {
+        var z = RandomValues(n, 7 + n);
+        var random = new Random(n);
+        var offset = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+        foreach (var useOffset in new[] { false, true })
+        {
+            var expected = new double[n];
+            var actual = new double[n];
+            var o = useOffset ? offset : [];
+            var missingExpected = ScalarReference.MaskedResidual(z, o, 0.125, expected);
+            var missingActual = Residuals.Masked(z, o, 0.125, actual);
+            Assert.Equal(missingExpected, missingActual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void MaskedResidual_MismatchedLengths_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => Residuals.Masked(new float[3], default, 0, new double[2]));
+        Assert.Throws<ArgumentException>(() => Residuals.Masked(new float[3], new double[2], 0, new double[3]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Widen_MatchesScalarCast(int n)
+    {
+        var z = RandomValues(n, 11 + n);
+        var actual = new double[n];
+        Residuals.Widen(z, actual);
+        Assert.Equal(z.Select(v => (double)v).ToArray(), actual);
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(3, true)]
+    [InlineData(5, true)]
+    [InlineData(8, false)]
+    [InlineData(12, true)]
+    public void QuadraticForm_MatchesScalarReference(int rank, bool constant)
+    {
+        var p = rank + (constant ? 1 : 0);
+        var random = new Random(rank * 31);
+        var a = Enumerable.Range(0, p * p).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var c = new double[p * p];
+        for (var i = 0; i < p; i++)
+        {
+            for (var j = 0; j < p; j++)
+            {
+                for (var k = 0; k < p; k++)
+                {
+                    c[(i * p) + j] += a[(i * p) + k] * a[(j * p) + k];
+                }
+            }
+        }
+
+        foreach (var n in Enumerable.Range(0, 68).Concat([1000]))
+        {
+            var stride = n + 5;
+            var factors = Enumerable.Range(0, Math.Max(rank, 1) * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+            var expected = new double[n];
+            var actual = new double[n];
+            ScalarReference.QuadraticForm(factors, stride, rank, constant, c, 3, expected);
+            QuadraticForm.Evaluate(factors, stride, rank, constant, c, 3, actual);
+            Tolerance.AssertClose(expected, actual, 1e-12, 1e-15);
+        }
+    }
+
+    [Fact]
+    public void Cholesky_SolvesSymmetricPositiveDefiniteSystems()
+    {
+        var random = new Random(5);
+        foreach (var n in new[] { 1, 2, 6, 9 })
+        {
+            var b = Enumerable.Range(0, n * n).Select(_ => random.NextDouble()).ToArray();
+            var a = new double[n * n];
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    for (var k = 0; k < n; k++)
+                    {
+                        a[(i * n) + j] += b[(i * n) + k] * b[(j * n) + k];
+                    }
+                }
+
+                a[(i * n) + i] += 0.5;
+            }
+
+            var x = Enumerable.Range(0, n).Select(i => (double)i - 1).ToArray();
+            var rhs = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    rhs[i] += a[(i * n) + j] * x[j];
+                }
+            }
+
+            var factor = (double[])a.Clone();
+            Assert.True(Cholesky.Factor(factor, n));
+            Cholesky.Solve(factor, n, rhs);
+            Tolerance.AssertClose(x, rhs, 1e-10, 1e-12);
+        }
+    }
+
+    [Fact]
+    public void Cholesky_RefusesIndefiniteMatrix()
+    {
+        double[] a = [1, 2, 2, 1];
+        Assert.False(Cholesky.Factor(a, 2));
+    }
+
+    [Fact]
+    public void SymmetricEigen_ReconstructsTheMatrix()
+    {
+        var random = new Random(9);
+        foreach (var n in new[] { 1, 2, 5, 17, 40 })
+        {
+            var a = new double[n * n];
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j <= i; j++)
+                {
+                    a[(i * n) + j] = a[(j * n) + i] = random.NextDouble() - 0.5;
+                }
+            }
+
+            var eigen = SymmetricEigen.Decompose(a, n, computeVectors: true);
+            var v = eigen.Vectors!;
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    double s = 0;
+                    for (var k = 0; k < n; k++)
+                    {
+                        s += v[(i * n) + k] * eigen.Values[k] * v[(j * n) + k];
+                    }
+
+                    Assert.True(Math.Abs(s - a[(i * n) + j]) < 1e-11, $"n={n} ({i},{j}): {s} vs {a[(i * n) + j]}");
+                }
+            }
+
+            for (var k = 1; k < n; k++)
+            {
+                Assert.True(eigen.Values[k - 1] >= eigen.Values[k]);
+            }
+
+            var valuesOnly = SymmetricEigen.Decompose(a, n, computeVectors: false);
+            Tolerance.AssertClose(eigen.Values, valuesOnly.Values, 1e-12, 1e-13);
+        }
+    }
+}

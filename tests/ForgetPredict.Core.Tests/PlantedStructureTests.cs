@@ -1,0 +1,117 @@
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Core.Tests;
+
+/// <summary>Planted low-rank structure is recovered: the R^2 curve has its elbow at the planted rank with the planted value.</summary>
+public class PlantedStructureTests
+{
+    public static TheoryData<int, int, int> Shapes() => new() { { 12, 257, 2 }, { 40, 3000, 3 }, { 85, 5000, 4 } };
+
+    private static double PlantedRSquared(SyntheticForgetting s)
+    {
+        var z = s.Matrix;
+        double mean = 0;
+        foreach (var v in z.Values)
+        {
+            mean += v;
+        }
+
+        mean /= z.Values.Length;
+        double noise = 0, total = 0;
+        for (var e = 0; e < z.Values.Length; e++)
+        {
+            noise += (z.Values[e] - s.Signal[e]) * (z.Values[e] - s.Signal[e]);
+            total += (z.Values[e] - mean) * (z.Values[e] - mean);
+        }
+
+        return 1 - (noise / total);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void SvdCurve_ElbowAtPlantedRankWithPlantedRSquared(int tasks, int examples, int patterns)
+    {
+        var s = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = tasks, Examples = examples, Patterns = patterns, Groups = Math.Max(patterns, 2), Noise = 0.01, Seed = tasks });
+        var planted = PlantedRSquared(s);
+        var curve = Spectrum.Analyze(s.Matrix, s.PlantedRank + 2).RSquared;
+        var atPlanted = curve[s.PlantedRank - 1];
+
+        // The best rank-r fit also absorbs a little noise, so it sits just above the planted value.
+        Assert.InRange(atPlanted, planted - 1e-9, planted + 0.02);
+        var gainInto = atPlanted - curve[s.PlantedRank - 2];
+        var gainBeyond = curve[s.PlantedRank] - atPlanted;
+        Assert.True(gainInto > 3 * gainBeyond, $"gain into planted rank {gainInto}, beyond {gainBeyond}");
+    }
+
+    [Fact]
+    public void SvdCurve_WithMissingCells_ApproximatesTheCompleteCurve()
+    {
+        var complete = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 800, Noise = 0.01, Seed = 4 });
+        var holey = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 800, Noise = 0.01, Seed = 4, MissingFraction = 0.1 });
+        var a = Spectrum.Analyze(complete.Matrix, 5);
+        var b = Spectrum.Analyze(holey.Matrix, 5);
+        Assert.False(a.FromObservedCells);
+        Assert.True(b.FromObservedCells);
+        for (var r = 0; r < 5; r++)
+        {
+            Assert.InRange(b.RSquared[r], a.RSquared[r] - 0.02, a.RSquared[r] + 0.02);
+        }
+
+        Assert.Equal(5, b.SingularValues.Length);
+    }
+
+    [Fact]
+    public void LowRankFit_RecoversThePlantedSignalBelowTheNoiseLevel()
+    {
+        var s = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 60, Examples = 2000, Noise = 0.01, MissingFraction = 0.05, Seed = 6 });
+        var model = new LowRankFitter().FitLowRank(s.Matrix);
+        var row = new double[s.Matrix.ExampleCount];
+        double se = 0;
+        for (var i = 0; i < s.Matrix.TaskCount; i++)
+        {
+            model.PredictRow(i, row);
+            for (var j = 0; j < row.Length; j++)
+            {
+                var d = row[j] - s.Signal[(i * row.Length) + j];
+                se += d * d;
+            }
+        }
+
+        var rmse = Math.Sqrt(se / s.Matrix.CellCount);
+        Assert.True(rmse < 0.5 * 0.01, $"signal RMSE {rmse} against noise 0.01");
+    }
+
+    [Fact]
+    public void GoodnessOfFit_ReferenceModelsOrderAsExpected()
+    {
+        var s = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 40, Examples = 1500, Noise = 0.01, Seed = 12 });
+        var a = MatrixAnalysis.Run(s.Matrix, 6);
+        Assert.True(a.Additive >= Math.Max(a.TaskOnly, a.ExampleOnly) - 1e-12);
+        Assert.True(a.Spectrum.RSquared[0] >= a.RankOne - 1e-6, "SVD is the best rank-1 fit");
+        Assert.InRange(a.RankOne, a.Spectrum.RSquared[0] - 1e-4, a.Spectrum.RSquared[0]);
+        var mf = GoodnessOfFit.RSquared(new LowRankFitter().Fit(s.Matrix), s.Matrix);
+        Assert.True(mf > a.Additive);
+    }
+
+    [Fact]
+    public void Spectrum_TallMatrix_UsesTheExampleGramAndMatchesTheWideTranspose()
+    {
+        var random = new Random(3);
+        var values = Enumerable.Range(0, 50 * 7).Select(_ => (float)random.NextDouble()).ToArray();
+        var tall = ForgettingMatrix.Create(values, 50, 7);
+        var transposed = new float[values.Length];
+        for (var i = 0; i < 50; i++)
+        {
+            for (var j = 0; j < 7; j++)
+            {
+                transposed[(j * 50) + i] = values[(i * 7) + j];
+            }
+        }
+
+        var wide = ForgettingMatrix.Create(transposed, 7, 50);
+        Tolerance.AssertClose(Spectrum.Analyze(wide, 7).SingularValues, Spectrum.Analyze(tall, 7).SingularValues, 1e-10, 1e-12);
+    }
+}

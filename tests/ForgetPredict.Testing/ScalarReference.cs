@@ -1,0 +1,85 @@
+namespace ForgetPredict.Testing;
+
+/// <summary>
+/// Plain scalar loops that define what each vectorised kernel in ForgetPredict.Core.Numerics must compute. Tests compare
+/// the kernels against these at every tail length.
+/// </summary>
+public static class ScalarReference
+{
+    /// <summary>Reference for ValueScan.Scan: NaN count, first infinity, all-binary.</summary>
+    public static (long Missing, long FirstInfinity, bool AllBinary) Scan(ReadOnlySpan<float> values)
+    {
+        long missing = 0;
+        var binary = true;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (float.IsInfinity(v))
+            {
+                return (missing, i, false);
+            }
+
+            if (float.IsNaN(v))
+            {
+                missing++;
+            }
+            else if (v != 0 && v != 1)
+            {
+                binary = false;
+            }
+        }
+
+        return (missing, -1, binary);
+    }
+
+    /// <summary>Reference for Residuals.Masked: NaN -> 0, else (z - offset) - shift; returns the NaN count.</summary>
+    public static int MaskedResidual(ReadOnlySpan<float> z, ReadOnlySpan<double> offset, double shift, Span<double> destination)
+    {
+        var missing = 0;
+        for (var j = 0; j < z.Length; j++)
+        {
+            if (float.IsNaN(z[j]))
+            {
+                destination[j] = 0;
+                missing++;
+            }
+            else
+            {
+                destination[j] = ((double)z[j] - (offset.Length == 0 ? 0 : offset[j])) - shift;
+            }
+        }
+
+        return missing;
+    }
+
+    /// <summary>Reference for QuadraticForm.Evaluate: x^T C x per column, x = ([1], F[0..r), column start + t).</summary>
+    public static void QuadraticForm(ReadOnlySpan<double> factors, int stride, int rank, bool hasConstant, ReadOnlySpan<double> c, int start, Span<double> destination)
+    {
+        var p = rank + (hasConstant ? 1 : 0);
+        var x = new double[p];
+        for (var t = 0; t < destination.Length; t++)
+        {
+            var o = 0;
+            if (hasConstant)
+            {
+                x[o++] = 1;
+            }
+
+            for (var k = 0; k < rank; k++)
+            {
+                x[o++] = factors[(k * stride) + start + t];
+            }
+
+            double sum = 0;
+            for (var a = 0; a < p; a++)
+            {
+                for (var b = 0; b < p; b++)
+                {
+                    sum += x[a] * c[(a * p) + b] * x[b];
+                }
+            }
+
+            destination[t] = sum;
+        }
+    }
+}
