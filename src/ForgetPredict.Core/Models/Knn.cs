@@ -166,9 +166,37 @@ public sealed class KnnModel : IForgettingModel
         return new KnnModel(training, baseline, options, similarity);
     }
 
+    /// <summary>Rebuilds a model from saved parts without recomputing the similarities (model files use this).</summary>
+    /// <exception cref="ArgumentException">A part's shape disagrees, or a similarity is not finite.</exception>
+    public static KnnModel Restore(ForgettingMatrix training, FactorModel baseline, KnnOptions options, double[] similarity)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(similarity);
+        options.Validate();
+        var m = training.TaskCount;
+        if (baseline.TaskCount != m || baseline.ExampleCount != training.ExampleCount || baseline.Method != ModelMethod.Additive || similarity.Length != m * m)
+        {
+            throw new ArgumentException("KNN parts disagree in shape.", nameof(similarity));
+        }
+
+        foreach (var s in similarity)
+        {
+            if (!double.IsFinite(s))
+            {
+                throw new ArgumentException("Similarities must be finite.", nameof(similarity));
+            }
+        }
+
+        return new KnnModel(training, baseline, options, similarity);
+    }
+
     /// <inheritdoc />
     public double Predict(int task, int example)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(task);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, TaskCount);
         ArgumentOutOfRangeException.ThrowIfNegative(example);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(example, ExampleCount);
         var (mean, _) = Neighbourhood(_order[task], _similarity.AsSpan(task * TaskCount, TaskCount), example);

@@ -209,7 +209,7 @@ public sealed class SyntheticForgetting
         Parallel.For(0, m, i =>
         {
             // One stream per row, derived from the seed: the result does not depend on scheduling.
-            var rowRandom = new Random(RowSeed(o.Seed, i));
+            var rowRandom = new Random(Numerics.Seeds.Mix(o.Seed, i));
             for (var j = 0; j < n; j++)
             {
                 var v = SignalAt(i, j);
@@ -229,17 +229,6 @@ public sealed class SyntheticForgetting
         var exampleIds = Enumerable.Range(0, n).Select(j => string.Create(CultureInfo.InvariantCulture, $"ex-{j:D5}"));
         var matrix = ForgettingMatrix.Wrap(values, m, n, taskIds, exampleIds);
         return new SyntheticForgetting(matrix, exampleGroups, taskFamilies, signal, 1 + o.Patterns);
-    }
-
-    // SplitMix64 of (seed, row): a fixed, well-mixed per-row seed (HashCode.Combine is randomised per process).
-    private static int RowSeed(int seed, int row)
-    {
-        var x = ((ulong)(uint)seed << 32) ^ (uint)row;
-        x += 0x9E3779B97F4A7C15UL;
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-        x ^= x >> 31;
-        return (int)(x & 0x7FFFFFFF);
     }
 
     private static double LogNormal(Random random, double sigma) =>

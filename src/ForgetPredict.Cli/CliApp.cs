@@ -1,0 +1,105 @@
+using System.CommandLine;
+using ForgetPredict.Cli.Commands;
+using ForgetPredict.Data;
+
+namespace ForgetPredict.Cli;
+
+/// <summary>Builds the <c>forgetpredict</c> command tree and runs it with exit codes 0 (ok), 1 (data or validation error), 2 (usage error).</summary>
+public static class CliApp
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Exit code for bad data or a failed validation.</summary>
+    public const int DataError = 1;
+
+    /// <summary>Exit code for a command line that does not parse.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>The root command with every verb.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("ForgetPredict: predict which upstream examples a fine-tune will make a language model forget, from a few measured cells and past tasks' forgetting.")
+        {
+            HelpName = "forgetpredict",
+        };
+        root.Subcommands.Add(AnalyzeCommand.Create());
+        root.Subcommands.Add(FitCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(SynthCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("Run 'forgetpredict --help' (or 'forgetpredict COMMAND --help') for usage.").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ForgettingDataException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return DataError;
+        }
+        catch (ArgumentException e)
+        {
+            await error.WriteLineAsync($"error: {WithoutParameterSuffix(e.Message)}").ConfigureAwait(false);
+            return DataError;
+        }
+        catch (CliException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return e.ExitCode;
+        }
+    }
+
+    // ArgumentException appends " (Parameter 'x')"; users need the sentence, not the parameter name.
+    private static string WithoutParameterSuffix(string message)
+    {
+        var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}
+
+/// <summary>A command-level failure with its exit code and a message for the user.</summary>
+public sealed class CliException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public CliException(string message, int exitCode = CliApp.DataError)
+        : base(message)
+    {
+        ExitCode = exitCode;
+    }
+
+    /// <summary>Creates the exception with the data-error exit code.</summary>
+    public CliException()
+        : this("The command failed.")
+    {
+    }
+
+    /// <summary>Creates the exception with an inner exception.</summary>
+    public CliException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        ExitCode = CliApp.DataError;
+    }
+
+    /// <summary>The process exit code to return.</summary>
+    public int ExitCode { get; }
+}

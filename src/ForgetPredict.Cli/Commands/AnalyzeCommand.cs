@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Data;
+using Spectre.Console;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary><c>forgetpredict analyze MATRIX</c>: how low-rank the forgetting is.</summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create()
+    {
+        var matrix = CommonOptions.Matrix();
+        var maxRank = CommonOptions.AtLeast("--max-rank", 1, 10, "Highest rank of the truncated-SVD R^2 curve.");
+        var json = new Option<string?>("--json") { Description = "Also write the numbers as JSON to this file." };
+        var threads = CommonOptions.Threads();
+        var format = CommonOptions.Format();
+        var command = new Command("analyze", "R^2 of the task-only, example-only, additive and rank-1 models and of truncated SVD at ranks 1..R.")
+        {
+            matrix, maxRank, json, threads, format,
+        };
+        command.SetAction(parse =>
+        {
+            var z = CommonOptions.ReadMatrix(parse, matrix, format);
+            var analysis = MatrixAnalysis.Run(z, parse.GetValue(maxRank), parse.GetValue(threads));
+            Render(Terminal.For(parse.Out()), parse.GetRequiredValue(matrix), analysis);
+            if (parse.GetValue(json) is { } path)
+            {
+                AtomicFile.Write(path, stream => WriteJson(stream, analysis));
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    internal static void Render(IAnsiConsole console, string source, MatrixAnalysis a)
+    {
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{source}: {a.TaskCount} tasks x {Terminal.Count(a.ExampleCount)} examples, {a.MissingFraction:P2} missing, mean {a.Mean:G4}{(a.IsBinary ? ", binary" : string.Empty)}"));
+        var table = Terminal.Table("model", "R^2");
+        table.Row("task-only (row means)", Terminal.Num(a.TaskOnly));
+        table.Row("example-only (column means)", Terminal.Num(a.ExampleOnly));
+        table.Row("additive (mu + a_i + b_j)", Terminal.Num(a.Additive));
+        table.Row("rank-1 (u_i v_j)", Terminal.Num(a.RankOne));
+        for (var r = 0; r < a.Spectrum.RSquared.Length; r++)
+        {
+            table.Row(string.Create(CultureInfo.InvariantCulture, $"SVD rank {r + 1}"), Terminal.Num(a.Spectrum.RSquared[r]));
+        }
+
+        console.Write(table);
+        if (a.Spectrum.FromObservedCells)
+        {
+            console.WriteLine("The matrix has missing cells: the SVD rows are best rank-r fits of the observed cells (unpenalised ALS), not a plain SVD.");
+        }
+    }
+
+    internal static void WriteJson(Stream stream, MatrixAnalysis a)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteNumber("rows", a.TaskCount);
+        w.WriteNumber("cols", a.ExampleCount);
+        w.WriteNumber("missing_fraction", a.MissingFraction);
+        w.WriteBoolean("binary", a.IsBinary);
+        w.WriteNumber("mean", a.Mean);
+        w.WriteStartObject("r2");
+        w.WriteNumber("task_only", a.TaskOnly);
+        w.WriteNumber("example_only", a.ExampleOnly);
+        w.WriteNumber("additive", a.Additive);
+        w.WriteNumber("rank1", a.RankOne);
+        JsonOut.Array(w, "svd", a.Spectrum.RSquared);
+        w.WriteEndObject();
+        JsonOut.Array(w, "singular_values", a.Spectrum.SingularValues);
+        w.WriteBoolean("svd_from_observed_cells", a.Spectrum.FromObservedCells);
+        w.WriteEndObject();
+    }
+}
+
+/// <summary>Small JSON helpers (NaN becomes null, as pandas and json.loads expect).</summary>
+internal static class JsonOut
+{
+    public static void Number(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            w.WriteNumber(name, value);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    public static void Array(Utf8JsonWriter w, string name, IEnumerable<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            if (double.IsFinite(v))
+            {
+                w.WriteNumberValue(v);
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+        }
+
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
+using Spectre.Console;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary>
+/// <c>forgetpredict demo</c>: analyse the bundled charlm-b matrix (or a synthetic or given one), hold out tasks, fold
+/// them in from 30 measured cells and compare methods. Runs in seconds.
+/// </summary>
+internal static class DemoCommand
+{
+    private static readonly string[] s_methods = ["example-mean", "additive", "rank1", "mf", "knn"];
+
+    public static Command Create()
+    {
+        var matrix = new Option<string?>("--matrix") { Description = "Use this matrix instead of the bundled charlm-b." };
+        var synthetic = new Option<bool>("--synthetic") { Description = "Use a synthetic 66 x 10,000 matrix with planted structure instead of charlm-b." };
+        var known = CommonOptions.AtLeast("--known", 1, 30, "Measured cells revealed per held-out task.");
+        var seeds = CommonOptions.AtLeast("--seeds", 1, 3, "Reveal draws per held-out task.");
+        var testTasks = CommonOptions.AtLeast("--test-tasks", 1, 12, "Tasks held out.");
+        var command = new Command("demo", "Analyse a forgetting matrix and show how well each method predicts held-out tasks from a few measured cells.")
+        {
+            matrix, synthetic, known, seeds, testTasks,
+        };
+        command.SetAction(parse =>
+        {
+            var console = Terminal.For(parse.Out());
+            var (z, title) = Load(parse.GetValue(matrix), parse.GetValue(synthetic));
+            console.WriteLine(title);
+            console.WriteLine();
+            console.WriteLine("1. How low-rank is the forgetting? (R^2 on all cells)");
+            AnalyzeCommand.Render(console, "matrix", MatrixAnalysis.Run(z, 5));
+            console.WriteLine();
+
+            var holdOut = Math.Min(parse.GetValue(testTasks), z.TaskCount - 2);
+            var random = new Random(7);
+            var test = Enumerable.Range(0, z.TaskCount).OrderBy(_ => random.Next()).Take(holdOut).Order().ToArray();
+            var options = new EvaluationOptions { Known = parse.GetValue(known), Seeds = parse.GetValue(seeds) };
+            var methods = s_methods
+                .Select(name => (IEvaluationMethod)new FoldInMethod(name, ModelCatalog.CreateFitter(name)))
+                .ToArray();
+            var clock = Stopwatch.StartNew();
+            var result = Protocol.Run(z, test, methods, options);
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"2. Predicting {holdOut} held-out tasks from {options.Known} measured cells each ({options.Seeds} random draws per task; fit on the other {z.TaskCount - holdOut} tasks, then fold in):"));
+            var table = Terminal.Table("method", "RMSE", "+-", "Spearman", $"precision@{result.TopK}", "seconds");
+            foreach (var m in result.Methods)
+            {
+                table.Row(m.Name == "example-mean" ? "example-mean (ignores the cells)" : m.Name, Terminal.Num(m.Rmse.Mean), Terminal.Num(m.Rmse.Std), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3), Terminal.Num(m.Seconds, 2));
+            }
+
+            console.Write(table);
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Whole protocol: {clock.Elapsed.TotalSeconds:F2} s."));
+            console.WriteLine();
+            ShowOneTask(console, z, test[0], options);
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static (ForgettingMatrix Matrix, string Title) Load(string? path, bool synthetic)
+    {
+        if (path is not null)
+        {
+            var z = MatrixFile.Read(path);
+            return (z, string.Create(CultureInfo.InvariantCulture, $"ForgetPredict demo on {path}: {z.TaskCount} tasks x {z.ExampleCount} examples."));
+        }
+
+        if (synthetic)
+        {
+            var s = SyntheticForgetting.Generate(new SyntheticOptions());
+            return (s.Matrix, "ForgetPredict demo on a synthetic 66 x 10,000 matrix (planted rank 4: fragility x disruptiveness plus 3 group patterns).");
+        }
+
+        return (BundledCharlmB(), "ForgetPredict demo on charlm-b: real forgetting of a byte-level LM, 47 fine-tuning tasks x 2,400 upstream chunks (nats/byte).");
+    }
+
+    /// <summary>The charlm-b matrix shipped inside the executable, with its task names.</summary>
+    internal static ForgettingMatrix BundledCharlmB()
+    {
+        var assembly = typeof(DemoCommand).Assembly;
+        using var npy = assembly.GetManifestResourceStream("charlm-b/z.npy") ?? throw new CliException("The bundled charlm-b matrix is missing from this build.");
+        var z = NpyFormat.Read(npy, "charlm-b/z.npy", npy.Length);
+        using var tasks = assembly.GetManifestResourceStream("charlm-b/tasks.csv") ?? throw new CliException("The bundled charlm-b task list is missing from this build.");
+        var names = MetadataTable.Read(tasks, "charlm-b/tasks.csv").Column("task");
+        return z.WithIds(names, null);
+    }
+
+    private static void ShowOneTask(IAnsiConsole console, ForgettingMatrix z, int task, EvaluationOptions options)
+    {
+        var train = z.SelectTasks(Enumerable.Range(0, z.TaskCount).Where(i => i != task).ToArray());
+        var model = new LowRankFitter().FitLowRank(train);
+        var known = Protocol.Reveal(z, task, 0, options);
+        var fold = model.FoldIn(known, known.Select(j => (double)z[task, j]).ToArray());
+        var mean = new double[z.ExampleCount];
+        var std = new double[z.ExampleCount];
+        fold.PredictRow(mean, std);
+        var truth = z.Row(task).ToArray().Select(v => (double)v).ToArray();
+        var top = Metrics.TopIndices(mean, 8);
+        var trueTop = new HashSet<int>(Metrics.TopIndices(truth, 8 * 5));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"3. Task '{z.TaskIds[task]}' (held out, {known.Length} cells measured): the 8 examples mf predicts it will erase most"));
+        var table = Terminal.Table("example", "predicted", "+- std", "measured", "in true top 40?");
+        foreach (var j in top)
+        {
+            table.Row(z.ExampleIds[j], Terminal.Num(mean[j], 3), Terminal.Num(std[j], 3), Terminal.Num(truth[j], 3), trueTop.Contains(j) ? "yes" : "no");
+        }
+
+        console.Write(table);
+    }
+}

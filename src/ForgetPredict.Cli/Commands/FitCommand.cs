@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary><c>forgetpredict fit MATRIX --method M --out MODEL</c>: fit a model and save it.</summary>
+internal static class FitCommand
+{
+    public static Command Create()
+    {
+        var matrix = CommonOptions.Matrix();
+        var method = MethodOption();
+        var rank = new Option<int?>("--rank") { Description = $"Latent rank (mf: default {Defaults.Rank}; logistic: default {Defaults.LogisticRank})." };
+        var lambda = new Option<double?>("--lambda") { Description = "Main penalty: additive/knn bias penalty in cells; rank1/mf multiple of the noise-adaptive threshold; logistic L2 precision." };
+        var seed = new Option<int?>("--seed") { Description = $"Seed of the initialisation (default {Defaults.Seed})." };
+        var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
+        var threads = CommonOptions.Threads();
+        var format = CommonOptions.Format();
+        var command = new Command("fit", "Fit a model to a forgetting matrix and save it for 'predict'.")
+        {
+            matrix, method, rank, lambda, seed, output, threads, format,
+        };
+        command.SetAction(parse =>
+        {
+            var z = CommonOptions.ReadMatrix(parse, matrix, format);
+            var name = parse.GetRequiredValue(method);
+            var fitter = ModelCatalog.CreateFitter(name, new ModelSettings
+            {
+                Rank = parse.GetValue(rank),
+                Lambda = parse.GetValue(lambda),
+                Seed = parse.GetValue(seed),
+                MaxThreads = parse.GetValue(threads),
+            });
+            if (ModelCatalog.IsBinaryMethod(name) && !z.IsBinary)
+            {
+                throw new CliException($"'{name}' needs a binary (0/1) matrix, but {parse.GetRequiredValue(matrix)} has other values; use 'mf' or 'additive', or threshold the matrix.");
+            }
+
+            var clock = Stopwatch.StartNew();
+            var model = fitter.Fit(z);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var r2 = GoodnessOfFit.RSquared(model, z);
+            var path = parse.GetRequiredValue(output);
+            ModelFile.Save(model, path, new Dictionary<string, string>
+            {
+                ["method"] = name,
+                ["source"] = Path.GetFileName(parse.GetRequiredValue(matrix)),
+                ["r2"] = r2.ToString("R", CultureInfo.InvariantCulture),
+            });
+            var detail = model is FactorModel f ? string.Create(CultureInfo.InvariantCulture, $", rank {f.Rank}, {f.Fit.Iterations} sweeps{(f.Fit.Converged ? string.Empty : " (not converged: raise the iteration limit)")}") : string.Empty;
+            parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"fitted {name} on {z.TaskCount} tasks x {z.ExampleCount} examples in {seconds:F2} s{detail}; training R^2 {r2:F4}; saved {path}"));
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>--method with a did-you-mean on unknown names.</summary>
+    internal static Option<string> MethodOption() => new("--method")
+    {
+        Description = $"Model family: {string.Join(", ", ModelCatalog.Names)}.",
+        Required = true,
+        Validators =
+        {
+            r =>
+            {
+                var value = r.GetValueOrDefault<string>();
+                if (value is not null && !ModelCatalog.Names.Contains(value))
+                {
+                    r.AddError(ModelCatalog.UnknownMessage(value));
+                }
+            },
+        },
+    };
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Spectre.Console;
+
+namespace ForgetPredict.Cli;
+
+/// <summary>Console rendering shared by the commands: Spectre.Console over the invocation's writer, plain when redirected.</summary>
+internal static class Terminal
+{
+    /// <summary>A Spectre console writing to <paramref name="writer"/>: colour only on an interactive terminal, 120 columns otherwise.</summary>
+    public static IAnsiConsole For(TextWriter writer)
+    {
+        var interactive = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!interactive)
+        {
+            console.Profile.Width = 120;
+        }
+
+        return console;
+    }
+
+    /// <summary>A table with simple borders: the first column left-aligned (labels), the others right-aligned (numbers).</summary>
+    public static Table Table(params string[] columns)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var column = new TableColumn(Markup.Escape(columns[i]));
+            table.AddColumn(i == 0 ? column : column.RightAligned());
+        }
+
+        return table;
+    }
+
+    /// <summary>Adds a row of plain (escaped) text cells.</summary>
+    public static void Row(this Table table, params string[] cells) => table.AddRow(cells.Select(Markup.Escape).ToArray());
+
+    /// <summary>A number with <paramref name="digits"/> decimals, invariant culture; "-" for NaN.</summary>
+    public static string Num(double value, int digits = 4) =>
+        double.IsNaN(value) ? "-" : value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>An integer with thousands separators.</summary>
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+
+namespace ForgetPredict.Core.Models;
+
+/// <summary>Settings a user can override by name, whatever the method (CLI flags, server requests).</summary>
+public sealed record ModelSettings
+{
+    /// <summary>Latent rank (mf, logistic), or null for the method's default.</summary>
+    public int? Rank { get; init; }
+
+    /// <summary>The method's main penalty (see <see cref="ModelCatalog"/>), or null for its default.</summary>
+    public double? Lambda { get; init; }
+
+    /// <summary>Seed of random initialisations, or null for the default.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Worker threads, -1 for all cores.</summary>
+    public int MaxThreads { get; init; } = -1;
+}
+
+/// <summary>
+/// The methods by the names the CLI, server and reports use, and how a name plus <see cref="ModelSettings"/> becomes a
+/// fitter. <c>--lambda</c> means: additive, knn: the bias penalty (in cells); rank1, mf: the factor penalty as a multiple
+/// of the noise-adaptive threshold; logistic, logistic-additive: the L2 precision.
+/// </summary>
+public static class ModelCatalog
+{
+    /// <summary>Every method name, in the order reports list them.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["task-mean", "example-mean", "additive", "rank1", "mf", "knn", "logistic", "logistic-additive"];
+
+    /// <summary>The model family behind a name.</summary>
+    /// <exception cref="ArgumentException">The name is unknown (the message suggests the closest one).</exception>
+    public static ModelMethod MethodOf(string name) => name switch
+    {
+        "task-mean" => ModelMethod.TaskMean,
+        "example-mean" => ModelMethod.ExampleMean,
+        "additive" => ModelMethod.Additive,
+        "rank1" => ModelMethod.RankOne,
+        "mf" => ModelMethod.LowRank,
+        "knn" => ModelMethod.Knn,
+        "logistic" => ModelMethod.Logistic,
+        "logistic-additive" => ModelMethod.LogisticAdditive,
+        _ => throw new ArgumentException(UnknownMessage(name), nameof(name)),
+    };
+
+    /// <summary>The catalog name of a family.</summary>
+    public static string NameOf(ModelMethod method) => Names[(int)method];
+
+    /// <summary>True for methods that need a binary matrix.</summary>
+    public static bool IsBinaryMethod(string name) => name is "logistic" or "logistic-additive";
+
+    /// <summary>Creates the fitter for <paramref name="name"/> with <paramref name="settings"/> applied over the defaults.</summary>
+    /// <exception cref="ArgumentException">The name is unknown, or a setting does not apply to the method.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public static IForgettingFitter CreateFitter(string name, ModelSettings? settings = null)
+    {
+        var s = settings ?? new ModelSettings();
+        var method = MethodOf(name);
+        if (s.Rank is not null && method is not (ModelMethod.LowRank or ModelMethod.Logistic))
+        {
+            throw new ArgumentException($"--rank does not apply to '{name}' (only mf and logistic have a rank).", nameof(settings));
+        }
+
+        if (s.Lambda is not null && method is ModelMethod.TaskMean or ModelMethod.ExampleMean)
+        {
+            throw new ArgumentException($"--lambda does not apply to '{name}' (it has no penalty).", nameof(settings));
+        }
+
+        return method switch
+        {
+            ModelMethod.TaskMean => new TaskMeanFitter(new TaskMeanOptions { MaxThreads = s.MaxThreads }),
+            ModelMethod.ExampleMean => new ExampleMeanFitter(new ExampleMeanOptions { MaxThreads = s.MaxThreads }),
+            ModelMethod.Additive => new AdditiveFitter(new AdditiveOptions { MaxThreads = s.MaxThreads, BiasLambda = s.Lambda ?? Defaults.BiasLambda }),
+            ModelMethod.RankOne => new RankOneFitter(new RankOneOptions { MaxThreads = s.MaxThreads, Lambda = s.Lambda ?? Defaults.FactorLambda, Seed = s.Seed ?? Defaults.Seed }),
+            ModelMethod.LowRank => new LowRankFitter(new LowRankOptions
+            {
+                MaxThreads = s.MaxThreads,
+                Rank = s.Rank ?? Defaults.Rank,
+                Lambda = s.Lambda ?? Defaults.FactorLambda,
+                Seed = s.Seed ?? Defaults.Seed,
+            }),
+            ModelMethod.Knn => new KnnFitter(new KnnOptions { MaxThreads = s.MaxThreads, Baseline = new AdditiveOptions { BiasLambda = s.Lambda ?? Defaults.BiasLambda } }),
+            ModelMethod.Logistic => new LogisticFitter(new LogisticOptions
+            {
+                MaxThreads = s.MaxThreads,
+                Rank = s.Rank ?? Defaults.LogisticRank,
+                Lambda = s.Lambda ?? Defaults.LogisticLambda,
+                Seed = s.Seed ?? Defaults.Seed,
+            }),
+            _ => new LogisticFitter(new LogisticOptions { MaxThreads = s.MaxThreads, Rank = 0, Lambda = s.Lambda ?? Defaults.LogisticLambda }),
+        };
+    }
+
+    /// <summary>"Unknown method 'x'; did you mean 'y'?" with the full list.</summary>
+    public static string UnknownMessage(string name) =>
+        string.Create(CultureInfo.InvariantCulture, $"Unknown method '{name}'{Suggestion.DidYouMean(name, Names)}. Methods: {string.Join(", ", Names)}.");
+}
+
+/// <summary>"Did you mean" suggestions by edit distance (BenchmarkDotNet's CorrectionsSuggester idea).</summary>
+public static class Suggestion
+{
+    /// <summary>"; did you mean 'x'?" for the closest candidate within a small edit distance, else empty.</summary>
+    public static string DidYouMean(string value, IEnumerable<string> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(candidates);
+        var best = candidates.Select(c => (Candidate: c, Distance: Distance(value.ToLowerInvariant(), c.ToLowerInvariant())))
+            .OrderBy(x => x.Distance).ThenBy(x => x.Candidate, StringComparer.Ordinal).FirstOrDefault();
+        return best.Candidate is not null && best.Distance <= Math.Max(2, value.Length / 3) ? $"; did you mean '{best.Candidate}'?" : string.Empty;
+    }
+
+    /// <summary>Levenshtein edit distance.</summary>
+    public static int Distance(string a, string b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        var current = new int[b.Length + 1];
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+}

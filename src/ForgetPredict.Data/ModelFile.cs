@@ -1,0 +1,464 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Data;
+
+/// <summary>A model read back from a model file, with the metadata saved beside it.</summary>
+/// <param name="Model">The fitted model.</param>
+/// <param name="Metadata">Free-form key/value pairs saved with it (e.g. "source", "r2").</param>
+public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>
+/// Saves and loads fitted models in ForgetPredict's versioned binary format, with a SHA-256 checksum, written atomically.
+/// </summary>
+/// <remarks>
+/// <code>
+/// *** Binary format, version 1 (all integers and floats little-endian) ***
+/// byte[8]   magic "FPMODEL\0"
+/// uint32    format version (1)
+/// int64     payload length L
+/// byte[L]   payload: a sequence of sections, each
+///             uint32 tag, int64 length, byte[length] body
+/// byte[32]  SHA-256 of the payload
+///
+/// Sections (tag: body)
+///   1 META    int32 count, then count x (string key, string value)
+///   2 FACTOR  a factor model: int32 method, int32 M, int32 N, int32 rank, byte flags (1 task bias, 2 example bias,
+///             4 logistic, 8 prior), double mu, double noise, double task-bias penalty, double task-factor penalty,
+///             ids(M), ids(N), double[M] a (if flag 1), double[N] b (if flag 2), double[M*r] U, double[r*N] V,
+///             prior (if flag 8: int32 p, double[p] mean, double[p*p] covariance),
+///             fit report (int32 iterations, byte converged, double objective, double residual variance)
+///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
+///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities
+/// ids: byte implicit (1) or explicit (0); explicit: int32 count, count x string. string: int32 byte length, UTF-8.
+/// </code>
+/// <para>Every count and length read is checked against the bytes that remain before anything is allocated, and the
+/// checksum is verified before any section is decoded.</para>
+/// </remarks>
+public static class ModelFile
+{
+    private const uint Version = 1;
+    private const uint TagMeta = 1;
+    private const uint TagFactor = 2;
+    private const uint TagKnn = 3;
+    private static readonly byte[] s_magic = "FPMODEL\0"u8.ToArray();
+
+    /// <summary>Saves <paramref name="model"/> (and optional metadata) to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="ForgettingDataException">The file cannot be written.</exception>
+    /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
+    public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, stream => Write(model, stream, metadata));
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
+    /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
+    public static void Write(IForgettingModel model, Stream stream, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            Section(w, TagMeta, b =>
+            {
+                var items = metadata ?? new Dictionary<string, string>();
+                b.Write(items.Count);
+                foreach (var (key, value) in items.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    WriteString(b, key);
+                    WriteString(b, value);
+                }
+            });
+            switch (model)
+            {
+                case FactorModel factor:
+                    Section(w, TagFactor, b => WriteFactor(b, factor));
+                    break;
+                case KnnModel knn:
+                    Section(w, TagKnn, b => WriteKnn(b, knn));
+                    break;
+                default:
+                    throw new NotSupportedException($"Models of type {model.GetType().Name} cannot be saved.");
+            }
+        }
+
+        var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+        using var header = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        header.Write(s_magic);
+        header.Write(Version);
+        header.Write((long)bytes.Length);
+        header.Write(bytes);
+        header.Write(SHA256.HashData(bytes));
+    }
+
+    /// <summary>Loads a model file.</summary>
+    /// <exception cref="ForgettingDataException">The file is missing, corrupt, from a newer version, or not a model file.</exception>
+    public static LoadedModel Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ForgettingDataException(path, $"cannot open the model file: {e.Message}", innerException: e);
+        }
+
+        return Read(bytes, path);
+    }
+
+    /// <summary>Decodes a model file's bytes; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <exception cref="ForgettingDataException">The bytes are not a valid model file.</exception>
+    public static LoadedModel Read(ReadOnlySpan<byte> bytes, string sourceName)
+    {
+        if (bytes.Length < 20 || !bytes[..8].SequenceEqual(s_magic))
+        {
+            throw new ForgettingDataException(sourceName, "not a ForgetPredict model file (no FPMODEL header). Create one with 'forgetpredict fit ... --out MODEL'.");
+        }
+
+        var version = BitConverter.ToUInt32(bytes[8..12]);
+        if (version != Version)
+        {
+            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"model format version {version} is not supported by this build (it reads version {Version}); refit the model with this version."));
+        }
+
+        var length = BitConverter.ToInt64(bytes[12..20]);
+        if (length < 0 || length != bytes.Length - 20 - 32)
+        {
+            throw new ForgettingDataException(sourceName, "the model file is truncated or has trailing bytes (payload length does not match the file size).");
+        }
+
+        var payload = bytes.Slice(20, (int)length);
+        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes[^32..]))
+        {
+            throw new ForgettingDataException(sourceName, "the model file is corrupt: its SHA-256 checksum does not match. Refit or copy the file again.");
+        }
+
+        var reader = new SpanReader(payload.ToArray(), sourceName);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        IForgettingModel? model = null;
+        while (!reader.AtEnd)
+        {
+            var tag = reader.UInt32();
+            var sectionLength = reader.Int64();
+            var section = reader.Sub(sectionLength);
+            switch (tag)
+            {
+                case TagMeta:
+                    var count = section.Count(1, 8);
+                    for (var i = 0; i < count; i++)
+                    {
+                        metadata[section.String()] = section.String();
+                    }
+
+                    break;
+                case TagFactor:
+                    model = ReadFactor(section);
+                    break;
+                case TagKnn:
+                    model = ReadKnn(section);
+                    break;
+                default:
+                    throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"unknown section tag {tag}; the file was written by a newer version."));
+            }
+        }
+
+        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata);
+    }
+
+    private static void Section(BinaryWriter w, uint tag, Action<BinaryWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var b = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            body(b);
+        }
+
+        w.Write(tag);
+        w.Write(buffer.Length);
+        w.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static void WriteFactor(BinaryWriter w, FactorModel model)
+    {
+        var p = model.Parameters;
+        w.Write((int)p.Method);
+        w.Write(model.TaskCount);
+        w.Write(model.ExampleCount);
+        w.Write(p.Rank);
+        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.Logistic ? 4 : 0) | (p.TaskPrior is null ? 0 : 8)));
+        w.Write(p.GlobalMean);
+        w.Write(p.NoiseVariance);
+        w.Write(p.TaskBiasPenalty);
+        w.Write(p.TaskFactorPenalty);
+        WriteIds(w, p.TaskIds);
+        WriteIds(w, p.ExampleIds);
+        WriteDoubles(w, p.TaskBiases);
+        WriteDoubles(w, p.ExampleBiases);
+        WriteDoubles(w, p.TaskFactors);
+        WriteDoubles(w, p.ExampleFactors);
+        if (p.TaskPrior is { } prior)
+        {
+            w.Write(prior.Dimension);
+            WriteDoubles(w, prior.Mean);
+            WriteDoubles(w, prior.Covariance);
+        }
+
+        w.Write(p.Fit.Iterations);
+        w.Write(p.Fit.Converged);
+        w.Write(p.Fit.Objective);
+        w.Write(p.Fit.ResidualVariance);
+    }
+
+    private static FactorModel ReadFactor(SpanReader r)
+    {
+        var method = (ModelMethod)r.Int32();
+        if (!Enum.IsDefined(method) || method == ModelMethod.Knn)
+        {
+            throw r.Fail($"unknown model method {(int)method}");
+        }
+
+        int m = r.Int32(), n = r.Int32(), rank = r.Int32();
+        if (m < 0 || n < 0 || rank < 0 || rank > 1024)
+        {
+            throw r.Fail("negative or absurd model shape");
+        }
+
+        var flags = r.Byte();
+        double mu = r.Double(), noise = r.Double(), biasPenalty = r.Double(), factorPenalty = r.Double();
+        var taskIds = ReadIds(r, m);
+        var exampleIds = ReadIds(r, n);
+        var a = (flags & 1) != 0 ? r.Doubles(m) : [];
+        var b = (flags & 2) != 0 ? r.Doubles(n) : [];
+        var u = r.Doubles((long)m * rank);
+        var v = r.Doubles((long)rank * n);
+        GaussianPrior? prior = null;
+        if ((flags & 8) != 0)
+        {
+            var dim = r.Int32();
+            if (dim != ((flags & 1) != 0 ? 1 : 0) + rank)
+            {
+                throw r.Fail("prior dimension does not match the model");
+            }
+
+            var mean = r.Doubles(dim);
+            var covariance = r.Doubles((long)dim * dim);
+            prior = r.Guard(() => new GaussianPrior(mean, covariance));
+        }
+
+        var fit = new FitReport(r.Int32(), r.Bool(), r.Double(), r.Double());
+        return r.Guard(() => FactorModel.Create(new FactorModelParameters
+        {
+            Method = method,
+            TaskIds = taskIds,
+            ExampleIds = exampleIds,
+            GlobalMean = mu,
+            TaskBiases = a,
+            ExampleBiases = b,
+            Rank = rank,
+            TaskFactors = u,
+            ExampleFactors = v,
+            Logistic = (flags & 4) != 0,
+            NoiseVariance = noise,
+            TaskBiasPenalty = biasPenalty,
+            TaskFactorPenalty = factorPenalty,
+            TaskPrior = prior,
+            Fit = fit,
+        }));
+    }
+
+    private static void WriteKnn(BinaryWriter w, KnnModel model)
+    {
+        w.Write(model.Options.Neighbors);
+        w.Write((int)model.Options.Similarity);
+        w.Write(model.Options.Shrinkage);
+        w.Write(model.Options.Amplification);
+        WriteFactor(w, model.Baseline);
+        var values = model.Training.Values;
+        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        WriteDoubles(w, model.Similarity);
+    }
+
+    private static KnnModel ReadKnn(SpanReader r)
+    {
+        var options = new KnnOptions
+        {
+            Neighbors = r.Int32(),
+            Similarity = (KnnSimilarity)r.Int32(),
+            Shrinkage = r.Double(),
+            Amplification = r.Double(),
+        };
+        r.Guard(options.Validate);
+        var baseline = ReadFactor(r);
+        var m = baseline.TaskCount;
+        var n = baseline.ExampleCount;
+        var values = r.Floats((long)m * n);
+        var similarity = r.Doubles((long)m * m);
+        var training = r.Guard(() => ForgettingMatrix.Wrap(values, m, n, baseline.TaskIds, baseline.ExampleIds));
+        return r.Guard(() => KnnModel.Restore(training, baseline, options, similarity));
+    }
+
+    private static void WriteIds(BinaryWriter w, IdList ids)
+    {
+        w.Write(ids.IsImplicit);
+        if (!ids.IsImplicit)
+        {
+            w.Write(ids.Count);
+            foreach (var id in ids)
+            {
+                WriteString(w, id);
+            }
+        }
+    }
+
+    private static IdList ReadIds(SpanReader r, int expected)
+    {
+        if (r.Bool())
+        {
+            return IdList.Implicit(expected);
+        }
+
+        var count = r.Count(5, expected);
+        if (count != expected)
+        {
+            throw r.Fail("id count does not match the model shape");
+        }
+
+        var ids = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = r.String();
+        }
+
+        return r.Guard(() => IdList.From(ids));
+    }
+
+    private static void WriteString(BinaryWriter w, string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        w.Write(bytes.Length);
+        w.Write(bytes);
+    }
+
+    private static void WriteDoubles(BinaryWriter w, ReadOnlySpan<double> values)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Model files are written on little-endian machines only.");
+        }
+
+        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+    }
+
+    /// <summary>Bounds-checked little-endian reader over a section; every failure is a <see cref="ForgettingDataException"/>.</summary>
+    private sealed class SpanReader(byte[] data, string source, int start = 0, int end = -1)
+    {
+        private readonly int _end = end < 0 ? data.Length : end;
+        private int _pos = start;
+
+        public bool AtEnd => _pos >= _end;
+
+        private int Remaining => _end - _pos;
+
+        public SpanReader Sub(long length)
+        {
+            if (length < 0 || length > Remaining)
+            {
+                throw Fail("section length runs past the end of the file");
+            }
+
+            var sub = new SpanReader(data, source, _pos, _pos + (int)length);
+            _pos += (int)length;
+            return sub;
+        }
+
+        public byte Byte() => Take(1)[0];
+
+        public bool Bool() => Byte() != 0;
+
+        public int Int32() => BitConverter.ToInt32(Take(4));
+
+        public uint UInt32() => BitConverter.ToUInt32(Take(4));
+
+        public long Int64() => BitConverter.ToInt64(Take(8));
+
+        public double Double() => BitConverter.ToDouble(Take(8));
+
+        // A count of items of at least minItemBytes each, no larger than max and than what remains.
+        public int Count(int minItemBytes, int max)
+        {
+            var count = Int32();
+            if (count < 0 || count > max || (long)count * minItemBytes > Remaining)
+            {
+                throw Fail(string.Create(CultureInfo.InvariantCulture, $"count {count} is impossible here"));
+            }
+
+            return count;
+        }
+
+        public string String()
+        {
+            var length = Count(1, int.MaxValue);
+            return Encoding.UTF8.GetString(Take(length));
+        }
+
+        public double[] Doubles(long count)
+        {
+            if (count < 0 || count > Remaining / 8)
+            {
+                throw Fail(string.Create(CultureInfo.InvariantCulture, $"{count} values do not fit in the remaining {Remaining} bytes"));
+            }
+
+            var values = new double[count];
+            Take(checked((int)(count * 8))).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            return values;
+        }
+
+        public float[] Floats(long count)
+        {
+            if (count < 0 || count > Remaining / 4)
+            {
+                throw Fail(string.Create(CultureInfo.InvariantCulture, $"{count} values do not fit in the remaining {Remaining} bytes"));
+            }
+
+            var values = new float[count];
+            Take(checked((int)(count * 4))).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            return values;
+        }
+
+        public T Guard<T>(Func<T> build)
+        {
+            try
+            {
+                return build();
+            }
+            catch (ArgumentException e)
+            {
+                throw Fail(e.Message);
+            }
+        }
+
+        public void Guard(Action build) => Guard(() =>
+        {
+            build();
+            return 0;
+        });
+
+        public ForgettingDataException Fail(string what) => new(source, $"the model file is invalid: {what}.");
+
+        private ReadOnlySpan<byte> Take(int count)
+        {
+            if (count < 0 || count > Remaining)
+            {
+                throw Fail("it ends in the middle of a value");
+            }
+
+            var span = data.AsSpan(_pos, count);
+            _pos += count;
+            return span;
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Text.Json;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Cli.Tests;
+
+public class CommandTests
+{
+    private static string Charlm => RepoPaths.Data("charlm-b", "z.npy");
+
+    [Fact]
+    public void Analyze_CharlmB_MatchesNumpyGolden()
+    {
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "a.json");
+        var (code, output, error) = CliRunner.Run("analyze", Charlm, "--json", json);
+        Assert.True(code == 0, error);
+        Assert.Contains("47 tasks x 2,400 examples", output, StringComparison.Ordinal);
+        Assert.Contains("SVD rank 10", output, StringComparison.Ordinal);
+
+        using var golden = JsonDocument.Parse(File.ReadAllText(RepoPaths.Data("golden", "charlm-b-analysis.json")));
+        using var ours = JsonDocument.Parse(File.ReadAllText(json));
+        var g = golden.RootElement;
+        var r2 = ours.RootElement.GetProperty("r2");
+        Assert.Equal(g.GetProperty("task_only").GetDouble(), r2.GetProperty("task_only").GetDouble(), 9);
+        Assert.Equal(g.GetProperty("example_only").GetDouble(), r2.GetProperty("example_only").GetDouble(), 9);
+        var expected = g.GetProperty("svd").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var actual = r2.GetProperty("svd").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Tolerance.AssertClose(expected, actual, 1e-9);
+        var singular = g.GetProperty("singular_values").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Tolerance.AssertClose(singular, ours.RootElement.GetProperty("singular_values").EnumerateArray().Take(10).Select(e => e.GetDouble()).ToArray(), 1e-8);
+        Assert.Equal(47, ours.RootElement.GetProperty("rows").GetInt32());
+    }
+
+    [Fact]
+    public void FitThenPredict_WritesEveryExampleWithTheLibraryFoldIn()
+    {
+        // Given: a synthetic matrix fitted with mf, and a new task's 20 measured cells.
+        var dir = RepoPaths.NewTempFolder();
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 21, Examples = 400, Seed = 3 });
+        var train = data.Matrix.SelectTasks(Enumerable.Range(0, 20).ToArray());
+        var matrixPath = Path.Combine(dir, "train.npy");
+        using (var s = File.Create(matrixPath))
+        {
+            NpyFormat.Write(train, s);
+        }
+
+        var modelPath = Path.Combine(dir, "m.fpm");
+        var (fitCode, fitOut, fitErr) = CliRunner.Run("fit", matrixPath, "--method", "mf", "--rank", "3", "--out", modelPath);
+        Assert.True(fitCode == 0, fitErr);
+        Assert.Contains("fitted mf on 20 tasks x 400 examples", fitOut, StringComparison.Ordinal);
+
+        var observedPath = Path.Combine(dir, "obs.csv");
+        var known = Enumerable.Range(0, 20).Select(t => t * 17).ToArray();
+        File.WriteAllLines(observedPath, ["example,value", .. known.Select(j => string.Create(CultureInfo.InvariantCulture, $"{j},{(double)data.Matrix[20, j]:R}"))]);
+
+        // When
+        var predPath = Path.Combine(dir, "pred.csv");
+        var (code, output, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", observedPath, "--out", predPath);
+
+        // Then: one line per example in order, equal to the library's fold-in.
+        Assert.True(code == 0, error);
+        Assert.Contains("20 measured cells", output, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(predPath);
+        Assert.Equal("example,predicted,std", lines[0]);
+        Assert.Equal(401, lines.Length);
+        var model = ModelFile.Load(modelPath).Model;
+        var expected = model.FoldIn(known, known.Select(j => (double)data.Matrix[20, j]).ToArray()).PredictRow();
+        for (var j = 0; j < 400; j++)
+        {
+            var fields = lines[j + 1].Split(',');
+            Assert.Equal(j.ToString(CultureInfo.InvariantCulture), fields[0]);
+            Assert.Equal(expected[j], double.Parse(fields[1], CultureInfo.InvariantCulture));
+            Assert.True(double.Parse(fields[2], CultureInfo.InvariantCulture) > 0);
+        }
+    }
+
+    [Fact]
+    public void Predict_WithoutObservedCells_IsLabelledTaskAgnostic()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var modelPath = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", Charlm, "--method", "additive", "--out", modelPath).ExitCode);
+        var (code, output, _) = CliRunner.Run("predict", "--model", modelPath, "--out", Path.Combine(dir, "p.csv"));
+        Assert.Equal(0, code);
+        Assert.Contains("task-agnostic", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Predict_UnknownExample_FailsWithLineAndLeavesNoOutput()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var modelPath = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", Charlm, "--method", "additive", "--out", modelPath).ExitCode);
+        var observed = Path.Combine(dir, "obs.csv");
+        File.WriteAllText(observed, "example,value\n3,0.1\nchunk-x,0.2\n");
+        var predPath = Path.Combine(dir, "p.csv");
+        var (code, _, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", observed, "--out", predPath);
+        Assert.Equal(1, code);
+        Assert.Contains($"{observed}:3: column 'example': example 'chunk-x' is not one of the model's 2400 examples", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(predPath));
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+    }
+
+    [Theory]
+    [InlineData("example,value\n1,abc\n", ":2: column 'value': value 'abc' is not a finite number")]
+    [InlineData("example,value\n1,0.1\n1,0.2\n", "measured twice, on lines 2 and 3")]
+    [InlineData("ex,val\n1,0.1\n", "header must have columns 'example' and 'value'")]
+    [InlineData("example,value\n1,\"0.1\n", "quoted field is never closed")]
+    public void Predict_BadObservedFile_NamesTheProblem(string content, string expected)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var modelPath = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", Charlm, "--method", "additive", "--out", modelPath).ExitCode);
+        var observed = Path.Combine(dir, "obs.csv");
+        File.WriteAllText(observed, content);
+        var (code, _, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", observed, "--out", Path.Combine(dir, "p.csv"));
+        Assert.Equal(1, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_UnknownMethod_IsAUsageErrorWithSuggestion()
+    {
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "mff", "--out", "x.fpm");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown method 'mff'; did you mean 'mf'?", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_RankForAdditive_IsRefused()
+    {
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "additive", "--rank", "3", "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
+        Assert.Equal(1, code);
+        Assert.Contains("--rank does not apply to 'additive'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_LogisticOnContinuousMatrix_IsRefused()
+    {
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "logistic", "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
+        Assert.Equal(1, code);
+        Assert.Contains("needs a binary (0/1) matrix", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_MissingFile_IsADataErrorNamingIt()
+    {
+        var (code, _, error) = CliRunner.Run("analyze", "/no/such/z.npy");
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: /no/such/z.npy: cannot open the file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_UnknownExtension_SuggestsFormat()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "z.xyz");
+        File.WriteAllText(path, "x");
+        var (code, _, error) = CliRunner.Run("analyze", path);
+        Assert.Equal(1, code);
+        Assert.Contains("--format", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Synth_WritesMatrixAndMetadataThatNumpyReads()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "s.npy");
+        var examples = Path.Combine(dir, "examples.csv");
+        var (code, output, error) = CliRunner.Run("synth", "--rows", "9", "--cols", "120", "--missing", "0.1", "--seed", "4", "--out", path, "--examples-out", examples);
+        Assert.True(code == 0, error);
+        Assert.Contains("planted rank 4", output, StringComparison.Ordinal);
+        var shape = ExternalTool.RunPython("import numpy as np, sys; a = np.load(sys.argv[1]); print(a.shape, int(np.isnan(a).sum()) > 0)", path);
+        Assert.Equal("(9, 120) True", shape.Trim());
+        var meta = MetadataTable.Read(examples);
+        Assert.Equal(120, meta.RowCount);
+        Assert.Equal("wiki", meta.Column("group")[0]);
+        Assert.Equal("119", meta.Column("id")[119]);
+    }
+
+    [Fact]
+    public void Synth_BinaryMatrixFitsWithLogistic()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "b.npy");
+        Assert.Equal(0, CliRunner.Run("synth", "--rows", "12", "--cols", "300", "--binary", "--out", path).ExitCode);
+        Assert.True(NpyFormat.Read(path).IsBinary);
+        var (code, output, error) = CliRunner.Run("fit", path, "--method", "logistic", "--out", Path.Combine(dir, "m.fpm"));
+        Assert.True(code == 0, error);
+        Assert.Contains("fitted logistic", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Demo_RunsOnTheBundledCharlmB()
+    {
+        var (code, output, error) = CliRunner.Run("demo", "--seeds", "1");
+        Assert.True(code == 0, error);
+        Assert.Contains("charlm-b", output, StringComparison.Ordinal);
+        foreach (var method in new[] { "additive", "rank1", "mf", "knn" })
+        {
+            Assert.Contains($"  {method} ", output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Task 'xml-0'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BundledMatrix_IsTheDataFolderCopy()
+    {
+        var bundled = Commands.DemoCommand.BundledCharlmB();
+        Assert.Equal(NpyFormat.Read(Charlm).Values.ToArray(), bundled.Values.ToArray());
+        Assert.Equal("html-0", bundled.TaskIds[0]);
+    }
+
+    [Fact]
+    public void UnknownCommand_IsAUsageError()
+    {
+        var (code, _, error) = CliRunner.Run("analyse");
+        Assert.Equal(2, code);
+        Assert.Contains("forgetpredict --help", error, StringComparison.Ordinal);
+    }
+}
