@@ -1,0 +1,160 @@
+using System.Security.Cryptography;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Data.Tests;
+
+public class ModelFileTests
+{
+    private static readonly ForgettingMatrix s_continuous = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, MissingFraction = 0.02, Seed = 1 }).Matrix;
+    private static readonly ForgettingMatrix s_binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, Binary = true, Seed = 1 }).Matrix;
+
+    public static TheoryData<string> Methods() => [.. ModelCatalog.Names];
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void SaveLoad_RoundTripsPredictionsAndFoldInsExactly(string method)
+    {
+        var z = ModelCatalog.IsBinaryMethod(method) ? s_binary : s_continuous;
+        var model = ModelCatalog.CreateFitter(method).Fit(z);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        ModelFile.Save(model, path, new Dictionary<string, string> { ["source"] = "unit", ["r2"] = "0.5" });
+
+        var loaded = ModelFile.Load(path);
+        Assert.Equal("unit", loaded.Metadata["source"]);
+        Assert.Equal(model.Method, loaded.Model.Method);
+        Assert.Equal(model.ExampleIds, loaded.Model.ExampleIds);
+        Assert.Equal(model.TaskIds, loaded.Model.TaskIds);
+        var a = new double[z.ExampleCount];
+        var b = new double[z.ExampleCount];
+        for (var i = 0; i < z.TaskCount; i++)
+        {
+            model.PredictRow(i, a);
+            loaded.Model.PredictRow(i, b);
+            Assert.Equal(a, b);
+        }
+
+        Assert.Equal(model.FoldIn([1, 2], [1, 0]).PredictRow(), loaded.Model.FoldIn([1, 2], [1, 0]).PredictRow());
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
+    }
+
+    [Fact]
+    public void Save_SameModelTwice_GivesIdenticalBytes()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var model = new LowRankFitter().Fit(s_continuous);
+        ModelFile.Save(new LowRankFitter().Fit(s_continuous), Path.Combine(dir, "a.fpm"));
+        ModelFile.Save(model, Path.Combine(dir, "b.fpm"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "a.fpm")), File.ReadAllBytes(Path.Combine(dir, "b.fpm")));
+    }
+
+    [Fact]
+    public void Load_FlippedByte_FailsTheChecksum()
+    {
+        var path = SavedAdditive();
+        var bytes = File.ReadAllBytes(path);
+        bytes[100] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path));
+        Assert.Contains("checksum", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_Truncated_IsRefused()
+    {
+        var path = SavedAdditive();
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^40]);
+        Assert.Contains("truncated", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NotAModel_SaysHowToMakeOne()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "x.fpm");
+        File.WriteAllText(path, "hello, this is not a model file at all");
+        Assert.Contains("forgetpredict fit", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NewerVersion_IsRefusedByVersion()
+    {
+        var path = SavedAdditive();
+        var bytes = File.ReadAllBytes(path);
+        bytes[8] = 9;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("version 9", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ValidChecksumButImpossibleShape_IsRefusedWithoutAllocating()
+    {
+        // A payload with a correct checksum whose factor section claims 1,000,000 x 1,000,000 doubles.
+        var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            var body = new MemoryStream();
+            using (var b = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                b.Write((int)ModelMethod.LowRank);
+                b.Write(1_000_000);
+                b.Write(1_000_000);
+                b.Write(8);
+                b.Write((byte)3);
+                b.Write(0.0);
+                b.Write(0.0);
+                b.Write(0.0);
+                b.Write(0.0);
+                b.Write(true);
+                b.Write(true);
+            }
+
+            w.Write(2u);
+            w.Write(body.Length);
+            w.Write(body.ToArray());
+        }
+
+        var bytes = payload.ToArray();
+        var file = new MemoryStream();
+        file.Write("FPMODEL\0"u8);
+        file.Write(BitConverter.GetBytes(1u));
+        file.Write(BitConverter.GetBytes((long)bytes.Length));
+        file.Write(bytes);
+        file.Write(SHA256.HashData(bytes));
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file.ToArray(), "crafted.fpm"));
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 10_000_000);
+        Assert.Contains("do not fit", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Save_IntoMissingFolder_FailsClearlyAndWritesNothing()
+    {
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Save(new AdditiveFitter().Fit(s_continuous), "/no/such/folder/m.fpm"));
+        Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AtomicWrite_FailureMidway_LeavesTheOldFileAndNoTemporary()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "out.txt");
+        File.WriteAllText(path, "old");
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write("partial"u8);
+            throw new InvalidOperationException("boom");
+        }));
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(dir));
+    }
+
+    private static string SavedAdditive()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        ModelFile.Save(new AdditiveFitter().Fit(s_continuous), path);
+        return path;
+    }
+}
