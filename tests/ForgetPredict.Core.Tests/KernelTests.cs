@@ -107,7 +107,7 @@ public class KernelTests
     [InlineData(5, true)]
     [InlineData(8, false)]
     [InlineData(12, true)]
-    public void QuadraticForm_MatchesScalarReference(int rank, bool constant)
+    public void RowPrediction_MatchesScalarReference(int rank, bool constant)
     {
         var p = rank + (constant ? 1 : 0);
         var random = new Random(rank * 31);
@@ -124,15 +124,26 @@ public class KernelTests
             }
         }
 
+        var weights = Enumerable.Range(0, rank).Select(_ => random.NextDouble() - 0.5).ToArray();
         foreach (var n in Enumerable.Range(0, 68).Concat([1000]))
         {
             var stride = n + 5;
             var factors = Enumerable.Range(0, Math.Max(rank, 1) * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
-            var expected = new double[n];
-            var actual = new double[n];
-            ScalarReference.QuadraticForm(factors, stride, rank, constant, c, 3, expected);
-            QuadraticForm.Evaluate(factors, stride, rank, constant, c, 3, actual);
-            Tolerance.AssertClose(expected, actual, 1e-12, 1e-15);
+            var bias = Enumerable.Range(0, stride).Select(_ => random.NextDouble()).ToArray();
+            foreach (var withBias in new[] { false, true })
+            {
+                var b = withBias ? bias : [];
+                double[] expectedMean = new double[n], expectedVariance = new double[n], mean = new double[n], variance = new double[n];
+                ScalarReference.RowPrediction(factors, stride, rank, weights, b, 0.25, 3, expectedMean, constant, c, expectedVariance);
+                RowPrediction.Evaluate(factors, stride, rank, weights, b, 0.25, 3, mean, constant, c, variance);
+                Tolerance.AssertClose(expectedMean, mean, 1e-12, 1e-15);
+                Tolerance.AssertClose(expectedVariance, variance, 1e-12, 1e-15);
+
+                // Mean only: the variance span may be empty.
+                var meanOnly = new double[n];
+                RowPrediction.Evaluate(factors, stride, rank, weights, b, 0.25, 3, meanOnly, constant, default, default);
+                Assert.Equal(mean, meanOnly);
+            }
         }
     }
 

@@ -52,34 +52,42 @@ public static class ScalarReference
         return missing;
     }
 
-    /// <summary>Reference for QuadraticForm.Evaluate: x^T C x per column, x = ([1], F[0..r), column start + t).</summary>
-    public static void QuadraticForm(ReadOnlySpan<double> factors, int stride, int rank, bool hasConstant, ReadOnlySpan<double> c, int start, Span<double> destination)
+    /// <summary>Reference for RowPrediction.Evaluate: mean = offset + bias + w . F_j and variance = x^T C x, x = ([1], F_j).</summary>
+    public static void RowPrediction(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias, double offset,
+        int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> c, Span<double> variance)
     {
         var p = rank + (hasConstant ? 1 : 0);
         var x = new double[p];
-        for (var t = 0; t < destination.Length; t++)
+        for (var t = 0; t < mean.Length; t++)
         {
+            var j = start + t;
             var o = 0;
             if (hasConstant)
             {
                 x[o++] = 1;
             }
 
+            var m = offset + (bias.Length == 0 ? 0 : bias[j]);
             for (var k = 0; k < rank; k++)
             {
-                x[o++] = factors[(k * stride) + start + t];
+                x[o++] = factors[(k * stride) + j];
+                m += weights[k] * factors[(k * stride) + j];
             }
 
-            double sum = 0;
-            for (var a = 0; a < p; a++)
+            mean[t] = m;
+            if (variance.Length != 0)
             {
-                for (var b = 0; b < p; b++)
+                double sum = 0;
+                for (var a = 0; a < p; a++)
                 {
-                    sum += x[a] * c[(a * p) + b] * x[b];
+                    for (var b = 0; b < p; b++)
+                    {
+                        sum += x[a] * c[(a * p) + b] * x[b];
+                    }
                 }
-            }
 
-            destination[t] = sum;
+                variance[t] = sum;
+            }
         }
     }
 }

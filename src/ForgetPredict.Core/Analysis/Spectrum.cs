@@ -214,7 +214,7 @@ public static class Spectrum
                 }
 
                 uu[(a * r) + b] = s;
-                vv[(a * r) + b] = TensorPrimitives.Dot<double>(solution.ExampleParams.AsSpan(a * n, n), solution.ExampleParams.AsSpan(b * n, n));
+                vv[(a * r) + b] = TensorPrimitives.Dot<double>(solution.ExampleFactors.AsSpan(a * n, n), solution.ExampleFactors.AsSpan(b * n, n));
             }
         }
 

@@ -61,7 +61,9 @@ internal sealed class AlsSolution
 
     public required double[] TaskParams { get; init; }   // M x p, p = taskBias + r
 
-    public required double[] ExampleParams { get; init; } // q x N, q = exampleBias + r (bias row first)
+    public required double[] ExampleBiases { get; init; } // N, or empty
+
+    public required double[] ExampleFactors { get; init; } // r x N
 
     public required FitReport Report { get; init; }
 
@@ -90,7 +92,10 @@ internal sealed class AlternatingLeastSquares
     private readonly int _p;
     private readonly int _q;
     private readonly double[] _task;
-    private readonly double[] _example;
+    private readonly double[] _exampleBias;    // b (N), or empty
+    private readonly double[] _exampleFactors; // V (r x N, row-major)
+    private readonly System.Collections.Concurrent.ConcurrentBag<TaskScratch> _taskScratch = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<ExampleScratch> _exampleScratch = [];
     private readonly int[] _rowMissing;
     private readonly int[] _columnMissing;
     private readonly ParallelOptions _parallel;
@@ -107,7 +112,13 @@ internal sealed class AlternatingLeastSquares
         _p = (problem.TaskBias ? 1 : 0) + _r;
         _q = (problem.ExampleBias ? 1 : 0) + _r;
         _task = new double[_m * _p];
-        _example = new double[(long)_q * _n >= int.MaxValue ? throw new ArgumentException("Model too large: (rank + 1) x examples must stay below 2^31.") : _q * _n];
+        if ((long)_r * _n >= Array.MaxLength)
+        {
+            throw new ArgumentException("Model too large: rank x examples must stay below 2^31.");
+        }
+
+        _exampleBias = problem.ExampleBias ? new double[_n] : [];
+        _exampleFactors = new double[_r * _n];
         _rowMissing = new int[_m];
         _columnMissing = new int[_n];
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = problem.MaxThreads <= 0 ? Environment.ProcessorCount : problem.MaxThreads };
@@ -168,7 +179,8 @@ internal sealed class AlternatingLeastSquares
         {
             GlobalMean = _mu,
             TaskParams = _task,
-            ExampleParams = _example,
+            ExampleBiases = _exampleBias,
+            ExampleFactors = _exampleFactors,
             Report = new FitReport(iterations, converged, objective, Math.Max(rss, 0) / observed),
             FactorLambda = _factorLambda,
             TaskObserved = taskObserved,
@@ -245,10 +257,9 @@ internal sealed class AlternatingLeastSquares
         // starts from a random r-dimensional projection of the data (a power-iteration start).
         var scale = Math.Sqrt(dataScale) * _problem.InitScale;
         var random = new Random(_problem.Seed);
-        var firstFactorRow = _problem.ExampleBias ? 1 : 0;
         for (var k = 0; k < _r; k++)
         {
-            var row = _example.AsSpan((firstFactorRow + k) * _n, _n);
+            var row = _exampleFactors.AsSpan(k * _n, _n);
             for (var j = 0; j < _n; j++)
             {
                 row[j] = Gaussian(random) * scale;
@@ -261,13 +272,18 @@ internal sealed class AlternatingLeastSquares
     {
         double sum = 0;
         long count = 0;
-        var buffer = new double[_n];
+        var buffer = new double[ColumnChunk];
         var step = Math.Max(1, _m / 16);
         for (var i = 0; i < _m; i += step)
         {
-            var missing = Residuals.Masked(_z.Row(i), default, _mu, buffer);
-            sum += TensorPrimitives.SumOfSquares<double>(buffer);
-            count += _n - missing;
+            for (var c = 0; c < ChunkCount(_n); c++)
+            {
+                var (start, width) = Chunk(c);
+                var y = buffer.AsSpan(0, width);
+                var missing = Residuals.Masked(_z.Row(i).Slice(start, width), default, _mu, y);
+                sum += TensorPrimitives.SumOfSquares<double>(y);
+                count += width - missing;
+            }
         }
 
         return count == 0 ? 1 : sum / count;
@@ -304,7 +320,7 @@ internal sealed class AlternatingLeastSquares
         var eo = _problem.ExampleBias ? 1 : 0;
         for (var k = 0; k < _q; k++)
         {
-            var ss = TensorPrimitives.SumOfSquares<double>(_example.AsSpan(k * _n, _n));
+            var ss = TensorPrimitives.SumOfSquares<double>(ExampleRow(k));
             if (k < eo)
             {
                 bias += ss;
@@ -325,11 +341,11 @@ internal sealed class AlternatingLeastSquares
         var gram = new double[p * p];
         ExampleGram(gram);
         var blocks = BlockCount(_m);
-        Parallel.For(0, blocks, _parallel, () => new TaskScratch(p), (b, _, scratch) =>
+        Parallel.For(0, blocks, _parallel, () => _taskScratch.TryTake(out var s) ? s : new TaskScratch(p), (b, _, scratch) =>
         {
             UpdateTaskBlock(b, gram, scratch);
             return scratch;
-        }, _ => { });
+        }, _taskScratch.Add);
     }
 
     private sealed class TaskScratch(int p)
@@ -348,7 +364,6 @@ internal sealed class AlternatingLeastSquares
         var first = block * RowBlock;
         var count = Math.Min(RowBlock, _m - first);
         var hasBias = _problem.TaskBias;
-        var factorRow0 = _problem.ExampleBias ? 1 : 0;
         Array.Clear(s.Rhs);
         Array.Clear(s.Correction);
         for (var c = 0; c < ChunkCount(n); c++)
@@ -357,7 +372,7 @@ internal sealed class AlternatingLeastSquares
             var offset = s.Offset.AsSpan(0, width);
             if (_problem.ExampleBias)
             {
-                TensorPrimitives.Add(_example.AsSpan(start, width), _mu, offset);
+                TensorPrimitives.Add(_exampleBias.AsSpan(start, width), _mu, offset);
             }
             else
             {
@@ -379,7 +394,7 @@ internal sealed class AlternatingLeastSquares
 
                 for (var k = 0; k < _r; k++)
                 {
-                    rhs[o++] += TensorPrimitives.Dot<double>(_example.AsSpan(((factorRow0 + k) * n) + start, width), y);
+                    rhs[o++] += TensorPrimitives.Dot<double>(_exampleFactors.AsSpan((k * n) + start, width), y);
                 }
 
                 var direct = 2 * _rowMissing[i] > n;
@@ -423,6 +438,10 @@ internal sealed class AlternatingLeastSquares
         }
     }
 
+    // Example-side row k of (b; V): the bias row first when the model has example biases.
+    private Span<double> ExampleRow(int k) =>
+        _problem.ExampleBias ? (k == 0 ? _exampleBias : _exampleFactors.AsSpan((k - 1) * _n, _n)) : _exampleFactors.AsSpan(k * _n, _n);
+
     private void TaskFeature(int example, Span<double> f)
     {
         var o = 0;
@@ -431,10 +450,9 @@ internal sealed class AlternatingLeastSquares
             f[o++] = 1;
         }
 
-        var factorRow0 = _problem.ExampleBias ? 1 : 0;
         for (var k = 0; k < _r; k++)
         {
-            f[o++] = _example[((factorRow0 + k) * _n) + example];
+            f[o++] = _exampleFactors[(k * _n) + example];
         }
     }
 
@@ -444,7 +462,6 @@ internal sealed class AlternatingLeastSquares
         var p = _p;
         var n = _n;
         var o = _problem.TaskBias ? 1 : 0;
-        var factorRow0 = _problem.ExampleBias ? 1 : 0;
         for (var a = 0; a < p; a++)
         {
             for (var b = 0; b <= a; b++)
@@ -456,11 +473,11 @@ internal sealed class AlternatingLeastSquares
                 }
                 else if (b < o)
                 {
-                    v = TensorPrimitives.Sum<double>(_example.AsSpan((factorRow0 + a - o) * n, n));
+                    v = TensorPrimitives.Sum<double>(_exampleFactors.AsSpan((a - o) * n, n));
                 }
                 else
                 {
-                    v = TensorPrimitives.Dot<double>(_example.AsSpan((factorRow0 + a - o) * n, n), _example.AsSpan((factorRow0 + b - o) * n, n));
+                    v = TensorPrimitives.Dot<double>(_exampleFactors.AsSpan((a - o) * n, n), _exampleFactors.AsSpan((b - o) * n, n));
                 }
 
                 gram[(a * p) + b] = v;
@@ -498,11 +515,11 @@ internal sealed class AlternatingLeastSquares
 
         var chunks = ChunkCount(_n);
         var rss = new double[chunks];
-        Parallel.For(0, chunks, _parallel, () => new ExampleScratch(q), (c, _, scratch) =>
+        Parallel.For(0, chunks, _parallel, () => _exampleScratch.TryTake(out var s) ? s : new ExampleScratch(q), (c, _, scratch) =>
         {
             rss[c] = UpdateExampleChunk(c, gram, taskFeatures, taskOffsets, scratch);
             return scratch;
-        }, _ => { });
+        }, _exampleScratch.Add);
         double total = 0;
         foreach (var v in rss)
         {
@@ -517,8 +534,12 @@ internal sealed class AlternatingLeastSquares
         public readonly double[] Residual = new double[ColumnChunk];
         public readonly double[] Acc = new double[q * ColumnChunk];
         public readonly double[] SumSq = new double[ColumnChunk];
-        public readonly double[] Correction = new double[q * q * ColumnChunk];
+        private double[]? _correction;
+
         public readonly bool[] Corrected = new bool[ColumnChunk];
+
+        // Per-column Gram corrections, allocated only when a chunk has missing cells.
+        public double[] Correction => _correction ??= new double[q * q * ColumnChunk];
         public readonly double[] System = new double[q * q];
         public readonly double[] X = new double[q];
         public readonly double[] Rhs = new double[q];
@@ -616,7 +637,7 @@ internal sealed class AlternatingLeastSquares
             {
                 var lambda = _problem.ExampleBias && k == 0 ? _problem.BiasLambda : _factorLambda;
                 penaltyQuad += lambda * x[k] * x[k];
-                _example[(k * n) + column] = x[k];
+                ExampleRow(k)[column] = x[k];
             }
 
             rss += sumsq[j] - rhsDotX - penaltyQuad;

@@ -240,24 +240,10 @@ public sealed class FactorModel : IForgettingModel
             : FoldGaussian(features, targets, precision, precisionMean);
     }
 
-    // Predicts eta for a task parameter vector: destination = mu + bias + b + V^T U (U = factors of length r).
-    private void LinearRow(ReadOnlySpan<double> factors, double offset, Span<double> destination)
-    {
-        var n = ExampleCount;
-        if (HasExampleBias)
-        {
-            TensorPrimitives.Add(_p.ExampleBiases, offset, destination);
-        }
-        else
-        {
-            destination.Fill(offset);
-        }
-
-        for (var k = 0; k < factors.Length; k++)
-        {
-            TensorPrimitives.MultiplyAdd(_p.ExampleFactors.AsSpan(k * n, n), factors[k], destination, destination);
-        }
-    }
+    // Predicts eta for a task parameter vector: destination = offset + b + V^T U (U = factors of length r), and with a
+    // covariance, the quadratic form x_j^T C x_j of every example's features (its predictive variance before noise).
+    private void LinearRow(ReadOnlySpan<double> factors, double offset, Span<double> destination, ReadOnlySpan<double> covariance = default, Span<double> variance = default) =>
+        RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, offset, 0, destination, HasTaskBias, covariance, variance);
 
     private double Offset(int example) => _p.GlobalMean + (HasExampleBias ? _p.ExampleBiases[example] : 0);
 
@@ -511,17 +497,10 @@ public sealed class FactorModel : IForgettingModel
     {
         var bias = HasTaskBias ? w[0] : 0;
         var factors = HasTaskBias ? w[1..] : w;
-        LinearRow(factors, _p.GlobalMean + bias, mean);
-        if (std.Length != 0)
+        LinearRow(factors, _p.GlobalMean + bias, mean, covariance, _taskDim == 0 ? default : std);
+        if (std.Length != 0 && _taskDim == 0)
         {
-            if (_taskDim == 0)
-            {
-                std.Clear();
-            }
-            else
-            {
-                QuadraticForm.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, HasTaskBias, covariance, 0, std);
-            }
+            std.Clear();
         }
 
         if (_p.Logistic)

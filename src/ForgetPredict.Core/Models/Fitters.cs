@@ -180,9 +180,8 @@ internal static class FactorFits
             }
         }
 
-        var eo = problem.ExampleBias ? 1 : 0;
-        var exampleBias = problem.ExampleBias ? s.ExampleParams.AsSpan(0, n).ToArray() : [];
-        var exampleFactors = rank == 0 ? [] : s.ExampleParams.AsSpan(eo * n, rank * n).ToArray();
+        var exampleBias = s.ExampleBiases;
+        var exampleFactors = s.ExampleFactors;
         return FactorModel.Create(new FactorModelParameters
         {
             Method = method,

@@ -177,7 +177,8 @@ internal sealed class LogisticEngine
         {
             GlobalMean = _mu,
             TaskParams = _task,
-            ExampleParams = _example,
+            ExampleBiases = _biases ? _example.AsSpan(0, _n).ToArray() : [],
+            ExampleFactors = _example.AsSpan((_biases ? 1 : 0) * _n, _r * _n).ToArray(),
             Report = new FitReport(iterations, converged, objective, nll / Math.Max(_z.ObservedCount, 1)),
             TaskObserved = observed,
             FactorLambda = _o.Lambda,
