@@ -29,10 +29,7 @@ namespace ForgetPredict.Benchmarks;
 [Config(typeof(ThroughputConfig))]
 public class ZstdBenchmarks
 {
-    private byte[] _matrixLevel3 = [];
-    private byte[] _matrixLevel1 = [];
-    private byte[] _textLevel3 = [];
-    private byte[] _textLevel19 = [];
+    private byte[] _compressed = [];
     private byte[] _destination = [];
 
     private static bool IsSmoke => Environment.GetEnvironmentVariable("FP_BENCH_SMOKE") == "1";
@@ -45,38 +42,45 @@ public class ZstdBenchmarks
 
     private static int TextBytes => IsSmoke ? 65_536 : 8_000_000;
 
-    /// <summary>Builds the fixtures, compresses them with the zstd CLI and checks one round trip of each.</summary>
-    [GlobalSetup]
-    public void Setup()
-    {
-        byte[] matrix = Float32Matrix(MatrixTasks, MatrixExamples, 20251122);
-        byte[] text = Text(TextBytes, 7);
-        _matrixLevel3 = CompressWithCli(matrix, "-3");
-        _matrixLevel1 = CompressWithCli(matrix, "-1");
-        _textLevel3 = CompressWithCli(text, "-3");
-        _textLevel19 = CompressWithCli(text, "-19");
-        _destination = new byte[Math.Max(matrix.Length, text.Length)];
-        Verify(_matrixLevel3, matrix);
-        Verify(_matrixLevel1, matrix);
-        Verify(_textLevel3, text);
-        Verify(_textLevel19, text);
-    }
+    /// <summary>Compresses the float32 matrix at level 3 (each case prepares only its own fixture: BenchmarkDotNet runs each in its own process).</summary>
+    [GlobalSetup(Target = nameof(Float32MatrixLevel3))]
+    public void SetupFloat32MatrixLevel3() => Prepare(Float32Matrix(MatrixTasks, MatrixExamples, 20251122), "-3");
+
+    /// <summary>Compresses the float32 matrix at level 1.</summary>
+    [GlobalSetup(Target = nameof(Float32MatrixLevel1))]
+    public void SetupFloat32MatrixLevel1() => Prepare(Float32Matrix(MatrixTasks, MatrixExamples, 20251122), "-1");
+
+    /// <summary>Compresses the text at level 3.</summary>
+    [GlobalSetup(Target = nameof(TextLevel3))]
+    public void SetupTextLevel3() => Prepare(Text(TextBytes, 7), "-3");
+
+    /// <summary>Compresses the text at level 19.</summary>
+    [GlobalSetup(Target = nameof(TextLevel19))]
+    public void SetupTextLevel19() => Prepare(Text(TextBytes, 7), "-19");
 
     /// <summary>The float32 matrix at zstd level 3 (what polars and DuckDB write by default).</summary>
     [Benchmark(Baseline = true)]
-    public int Float32MatrixLevel3() => Zstd.Decompress(_matrixLevel3, _destination);
+    public int Float32MatrixLevel3() => Zstd.Decompress(_compressed, _destination);
 
     /// <summary>The float32 matrix at zstd level 1.</summary>
     [Benchmark]
-    public int Float32MatrixLevel1() => Zstd.Decompress(_matrixLevel1, _destination);
+    public int Float32MatrixLevel1() => Zstd.Decompress(_compressed, _destination);
 
     /// <summary>Text at zstd level 3.</summary>
     [Benchmark]
-    public int TextLevel3() => Zstd.Decompress(_textLevel3, _destination);
+    public int TextLevel3() => Zstd.Decompress(_compressed, _destination);
 
     /// <summary>Text at zstd level 19 (long matches, FSE-compressed tables).</summary>
     [Benchmark]
-    public int TextLevel19() => Zstd.Decompress(_textLevel19, _destination);
+    public int TextLevel19() => Zstd.Decompress(_compressed, _destination);
+
+    /// <summary>Compresses <paramref name="original"/> with the CLI, sizes the destination exactly and checks one round trip.</summary>
+    private void Prepare(byte[] original, string level)
+    {
+        _compressed = CompressWithCli(original, level);
+        _destination = new byte[original.Length];
+        Verify(_compressed, original);
+    }
 
     private static void Verify(byte[] compressed, byte[] original)
     {
