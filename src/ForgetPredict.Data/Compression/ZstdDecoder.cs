@@ -8,7 +8,7 @@ namespace ForgetPredict.Data.Compression;
 /// </summary>
 /// <remarks>
 /// <para>Scratch is bounded by the format, never by header values: the literal buffer holds one block's literals
-/// (128 KiB plus copy slack), the Huffman table 2048 entries, the FSE tables 512/512/256 states.</para>
+/// (128 KiB plus copy slack), the Huffman table 4096 entries, the FSE tables 512/512/256 states.</para>
 /// <para>State that carries from block to block inside a frame (RFC 8878 §3.1.1.3: the repeat offsets, the previous
 /// Huffman table, the previous FSE tables) is reset at every frame start.</para>
 /// </remarks>

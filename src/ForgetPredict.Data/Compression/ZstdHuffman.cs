@@ -7,13 +7,15 @@ namespace ForgetPredict.Data.Compression;
 
 /// <summary>Huffman tree descriptions and Huffman-coded literal streams (RFC 8878 §4.2).</summary>
 /// <remarks>
-/// A decoding table has <c>2^maxBits</c> entries (at most 2048), each <c>symbol &lt;&lt; 8 | codeLength</c>; a symbol is
+/// A decoding table has <c>2^maxBits</c> entries (at most 4096), each <c>symbol &lt;&lt; 8 | codeLength</c>; a symbol is
 /// decoded by looking up the next <c>maxBits</c> bits of the stream.
 /// </remarks>
 internal static class ZstdHuffman
 {
-    /// <summary>Longest code the format allows.</summary>
-    public const int MaxBits = 11;
+    /// <summary>Longest code accepted. RFC 8878 §4.2.1 caps codes at 11 bits; the reference decoder (libzstd) accepts
+    /// 12, and so do we, so any stream libzstd reads is read here too. 4 codes of 12 bits after a reload still fit
+    /// the 64-bit container (7 + 48 bits).</summary>
+    public const int MaxBits = 12;
 
     /// <summary>Entries in a decoding table of <see cref="MaxBits"/>.</summary>
     public const int TableSize = 1 << MaxBits;
@@ -170,7 +172,7 @@ internal static class ZstdHuffman
         int shift = 64 - maxBits;
 
         // Fast loop: all four streams can reload 8 bytes, and the shortest (last) segment has room for 4 more
-        // symbols, so every segment does. 4 symbols of at most 11 bits after a reload (<= 7 bits used) fit in 64 bits.
+        // symbols, so every segment does. 4 symbols of at most 12 bits after a reload (<= 7 bits used) fit in 64 bits.
         int done = 0;
         int fastEnd = lastSegment - 4;
         while (done <= fastEnd

@@ -128,6 +128,86 @@ public sealed class ZstdCornerCaseTests
         }
     }
 
+    public sealed class Literals
+    {
+        // Weights for symbols 0..97: only 'a' (97) has weight 1; the implied last symbol 'b' (98) gets weight 1 too,
+        // so the tree is 1 bit deep: 'a' is code 0, 'b' is code 1 (codes go to symbols in natural order).
+        private static readonly byte[] s_twoLetterTree = DirectWeights([.. new byte[97], 1]);
+
+        [Fact]
+        public void Decompress_DirectWeightsThenTreeless_ReusesTheTree()
+        {
+            // "abba" = bits 0110 under the end marker (first symbol in the highest bit): 0b1_0110.
+            // "baab" = bits 1001: 0b1_1001, in a treeless block that reuses the tree.
+            byte[] frame =
+            [
+                .. Header(0, 0, singleSegment: false, checksum: false),
+                .. HuffmanLiteralsBlock(s_twoLetterTree, [0b1_0110], 4, last: false),
+                .. HuffmanLiteralsBlock([], [0b1_1001], 4, last: true),
+            ];
+            var destination = new byte[8];
+
+            int written = Zstd.Decompress(frame, destination);
+
+            Assert.Equal("abbabaab", Encoding.ASCII.GetString(destination, 0, written));
+        }
+
+        [Fact]
+        public void Decompress_TwelveBitTree_IsAcceptedLikeTheReferenceDecoder()
+        {
+            // Weights 12, 11, ..., 1 for symbols 0..11 sum to 4095; the implied symbol 12 gets weight 1: a 12-bit tree
+            // (RFC 8878 says 11 at most; libzstd accepts 12). Symbol 12 is code 000000000001, symbol 0 is code 1.
+            byte[] tree = DirectWeights(12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
+            byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. HuffmanLiteralsBlock(tree, [0x03, 0x20], 2, last: true)];
+            var destination = new byte[2];
+
+            int written = Zstd.Decompress(frame, destination);
+
+            Assert.Equal(2, written);
+            Assert.Equal(new byte[] { 12, 0 }, destination);
+        }
+
+        [Fact]
+        public void Decompress_WeightAboveTwelve_Throws()
+        {
+            byte[] tree = DirectWeights(13, 1);
+            byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. HuffmanLiteralsBlock(tree, [0x03, 0x20], 2, last: true)];
+
+            var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
+            Assert.Contains("Huffman weight", e.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Decompress_WeightsNotCompletingAPowerOfTwo_Throws()
+        {
+            // Weights 2, 2, 1: sum 5, so the last symbol would need 8 - 5 = 3, not a power of two.
+            byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. HuffmanLiteralsBlock(DirectWeights(2, 2, 1), [0x01], 0, last: true)];
+
+            var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
+            Assert.Contains("power of two", e.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Decompress_TreelessWithoutPreviousTree_Throws()
+        {
+            byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. HuffmanLiteralsBlock([], [0b1_0110], 4, last: true)];
+
+            var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
+            Assert.Contains("treeless", e.Message, StringComparison.Ordinal);
+        }
+
+        [Theory]
+        [InlineData(3)] // one bit left over
+        [InlineData(5)] // one symbol more than the stream holds
+        public void Decompress_StreamNotConsumedExactly_Throws(int literalCount)
+        {
+            byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. HuffmanLiteralsBlock(s_twoLetterTree, [0b1_0110], literalCount, last: true)];
+
+            var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
+            Assert.Contains("Huffman stream", e.Message, StringComparison.Ordinal);
+        }
+    }
+
     public sealed class Headers
     {
         [Theory]

@@ -217,6 +217,15 @@ public sealed class ZstdFuzzTests(ITestOutputHelper output)
             (ZstdCli.Compress([], "-3"), 0),
             (ZstdHandMadeFrames.RleBlockFrame(0x41, 300, withChecksum: false), 300),
             (ZstdHandMadeFrames.RawBlockFrame(Encoding.ASCII.GetBytes("raw block content"), withChecksum: true), 17),
+            (
+                [
+                    .. ZstdHandMadeFrames.Header(0, 0, singleSegment: false, checksum: false),
+                    .. ZstdHandMadeFrames.HuffmanLiteralsBlock(ZstdHandMadeFrames.DirectWeights([.. new byte[97], 1]), [0b1_0110], 4, last: false),
+                    .. ZstdHandMadeFrames.HuffmanLiteralsBlock([], [0b1_1001], 4, last: false),
+                    .. ZstdHandMadeFrames.OneSequenceBlock("abcdefgh", literalLengthCode: 8, offsetCode: 2, offsetExtra: 3, matchLengthCode: 1, last: false),
+                    .. ZstdHandMadeFrames.OneSequenceBlock("", literalLengthCode: 0, offsetCode: 1, offsetExtra: 1, matchLengthCode: 0, last: true),
+                ],
+                27),
         };
         return corpus;
     }

@@ -92,6 +92,32 @@ internal static class ZstdHandMadeFrames
     }
 
     /// <summary>
+    /// A compressed block whose literals are one Huffman stream (size format 00) and which has no sequences.
+    /// <paramref name="treeDescription"/> is empty for a treeless block (literals type 3), which reuses the previous tree.
+    /// </summary>
+    public static byte[] HuffmanLiteralsBlock(byte[] treeDescription, byte[] stream, int literalCount, bool last)
+    {
+        int type = treeDescription.Length == 0 ? 3 : 2;
+        int compressedSize = treeDescription.Length + stream.Length;
+        int header = type | (literalCount << 4) | (compressedSize << 14);
+        byte[] content = [(byte)header, (byte)(header >> 8), (byte)(header >> 16), .. treeDescription, .. stream, 0];
+        return [.. BlockHeader(Compressed, content.Length, last), .. content];
+    }
+
+    /// <summary>A Huffman tree description with direct (4-bit) weights for symbols 0 to <c>weights.Length - 1</c>.</summary>
+    public static byte[] DirectWeights(params byte[] weights)
+    {
+        var bytes = new byte[1 + ((weights.Length + 1) / 2)];
+        bytes[0] = (byte)(127 + weights.Length);
+        for (int i = 0; i < weights.Length; i++)
+        {
+            bytes[1 + (i / 2)] |= (byte)(i % 2 == 0 ? weights[i] << 4 : weights[i]);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>
     /// A compressed block with raw literals and one sequence whose three codes use RLE mode (accuracy log 0, so the
     /// bit stream carries only the extra bits): <paramref name="offsetExtra"/> is the offset code's extra-bit value.
     /// </summary>
