@@ -7,7 +7,7 @@ CONFIG ?= Release
 PYTHON ?= /usr/bin/python3
 CLI := $(DOTNET) run --project src/ForgetPredict.Cli -c $(CONFIG) --no-build --
 RESULTS := .artifacts/test-results
-APT_PACKAGES := python3-numpy python3-pandas
+APT_PACKAGES := python3-numpy python3-pandas zstd
 
 .PHONY: help setup build demo test unit-test bench bench-smoke deps format golden clean
 
@@ -33,7 +33,7 @@ demo:
 
 # Reference tools for conformance tests and goldens (Debian packages). Installed only when missing.
 deps:
-	@if ! $(PYTHON) -c "import numpy, pandas" >/dev/null 2>&1; then \
+	@if ! $(PYTHON) -c "import numpy, pandas" >/dev/null 2>&1 || ! command -v zstd >/dev/null 2>&1; then \
 	  echo "installing $(APT_PACKAGES) (apt)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
