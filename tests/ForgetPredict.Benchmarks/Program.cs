@@ -27,6 +27,11 @@ public static class Program
             return failed == 0 && summaries.Any() ? 0 : 1;
         }
 
+        if (args.Length == 3 && args[0] == "--memory")
+        {
+            return MemoryReport.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -64,9 +64,17 @@ public static class Spectrum
     /// The Gram matrix of the smaller side in double precision: Z Z^T (M x M) when M &lt;= N, else Z^T Z (N x N).
     /// Missing cells count as 0.
     /// </summary>
-    public static double[] Gram(ForgettingMatrix matrix, int maxThreads = -1)
+    public static double[] Gram(ForgettingMatrix matrix, int maxThreads = -1) => Gram(matrix, default, default, maxThreads);
+
+    /// <summary>
+    /// The Gram matrix of the shifted values y[i, j] = z[i, j] - rowShift[i] - columnShift[j] (missing cells count as 0), of
+    /// the smaller side. Empty shift spans mean zeros. Deterministic for any thread count.
+    /// </summary>
+    internal static double[] Gram(ForgettingMatrix matrix, ReadOnlySpan<double> rowShift, ReadOnlySpan<double> columnShift, int maxThreads)
     {
         ArgumentNullException.ThrowIfNull(matrix);
+        var rowShifts = rowShift.ToArray();
+        var columnShifts = columnShift.ToArray();
         int m = matrix.TaskCount, n = matrix.ExampleCount;
         var rowsSmall = m <= n;
         var size = rowsSmall ? m : n;
@@ -82,7 +90,7 @@ public static class Spectrum
                 var row = new double[n];
                 for (var i = (int)((long)part * m / partsT); i < (int)((long)(part + 1) * m / partsT); i++)
                 {
-                    Residuals.Masked(matrix.Row(i), default, 0, row);
+                    Residuals.Masked(matrix.Row(i), columnShifts, rowShifts.Length == 0 ? 0 : rowShifts[i], row);
                     for (var a = 0; a < n; a++)
                     {
                         if (row[a] != 0)
@@ -110,7 +118,7 @@ public static class Spectrum
                 var width = Math.Min(Chunk, n - start);
                 for (var i = 0; i < m; i++)
                 {
-                    Residuals.Masked(matrix.Row(i).Slice(start, width), default, 0, block.AsSpan(i * width, width));
+                    Residuals.Masked(matrix.Row(i).Slice(start, width), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, width), rowShifts.Length == 0 ? 0 : rowShifts[i], block.AsSpan(i * width, width));
                 }
 
                 for (var a = 0; a < m; a++)

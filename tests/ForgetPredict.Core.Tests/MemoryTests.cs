@@ -1,0 +1,24 @@
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+
+namespace ForgetPredict.Core.Tests;
+
+/// <summary>The solver streams the matrix in place: its working memory is a small fraction of the matrix.</summary>
+public class MemoryTests
+{
+    [Fact]
+    public void LowRankFit_AllocatesLessThanHalfTheMatrix()
+    {
+        // 85 tasks (the published task count) x 20,000 examples, rank 5: the fit must allocate less than half the
+        // matrix's float32 size, model included, so that matrix + fit stays under 1.5x the matrix (issue 2's bound).
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 85, Examples = 20_000, KeepSignal = false, MissingFraction = 0.01 }).Matrix;
+        var matrixBytes = z.Values.Length * sizeof(float);
+        var fitter = new LowRankFitter(new LowRankOptions { Rank = 5 });
+        fitter.Fit(z);
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var model = fitter.Fit(z);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.True(allocated < 0.5 * matrixBytes, $"fit allocated {allocated / 1e6:F1} MB for a {matrixBytes / 1e6:F1} MB matrix");
+        GC.KeepAlive(model);
+    }
+}
