@@ -7,8 +7,33 @@ public static class AtomicFile
     /// <exception cref="ForgettingDataException">The folder does not exist or cannot be written.</exception>
     public static void Write(string path, Action<Stream> write)
     {
-        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(write);
+        using var writer = Open(path);
+        try
+        {
+            // Writers such as StreamWriter close what they are given; the guard keeps the file open for the commit.
+            using (var guard = new KeepOpenStream(writer.Stream))
+            {
+                write(guard);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ForgettingDataException(path, $"cannot write the file: {e.Message}", innerException: e);
+        }
+
+        writer.Commit();
+    }
+
+    /// <summary>
+    /// Opens an atomic writer for callers that write over time (e.g. while a long computation streams rows): write to
+    /// <see cref="AtomicFileWriter.Stream"/>, then <see cref="AtomicFileWriter.Commit"/>; disposing without committing
+    /// deletes the temporary file and leaves the target untouched.
+    /// </summary>
+    /// <exception cref="ForgettingDataException">The folder does not exist or cannot be written.</exception>
+    public static AtomicFileWriter Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(folder))
@@ -19,32 +44,15 @@ public static class AtomicFile
         var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                // Writers such as StreamWriter close what they are given; the guard keeps the file open for the flush.
-                using (var guard = new KeepOpenStream(stream))
-                {
-                    write(guard);
-                }
-
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
+            return new AtomicFileWriter(path, full, temporary, new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temporary);
             throw new ForgettingDataException(path, $"cannot write the file: {e.Message}", innerException: e);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
         }
     }
 
-    private static void TryDelete(string path)
+    internal static void TryDelete(string path)
     {
         try
         {
@@ -96,5 +104,58 @@ public static class AtomicFile
 
             base.Dispose(disposing);
         }
+    }
+}
+
+/// <summary>A file being written atomically (see <see cref="AtomicFile.Open"/>).</summary>
+public sealed class AtomicFileWriter : IDisposable
+{
+    private readonly string _path;
+    private readonly string _full;
+    private readonly string _temporary;
+    private readonly FileStream _stream;
+    private bool _done;
+
+    internal AtomicFileWriter(string path, string full, string temporary, FileStream stream)
+    {
+        _path = path;
+        _full = full;
+        _temporary = temporary;
+        _stream = stream;
+    }
+
+    /// <summary>Where to write the content.</summary>
+    public Stream Stream => _stream;
+
+    /// <summary>Flushes the content to disk and renames it over the target.</summary>
+    /// <exception cref="ForgettingDataException">The file cannot be written or renamed.</exception>
+    public void Commit()
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        try
+        {
+            _stream.Flush(flushToDisk: true);
+            _stream.Dispose();
+            File.Move(_temporary, _full, overwrite: true);
+            _done = true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Dispose();
+            throw new ForgettingDataException(_path, $"cannot write the file: {e.Message}", innerException: e);
+        }
+    }
+
+    /// <summary>Discards the content unless it was committed.</summary>
+    public void Dispose()
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        _done = true;
+        _stream.Dispose();
+        AtomicFile.TryDelete(_temporary);
     }
 }

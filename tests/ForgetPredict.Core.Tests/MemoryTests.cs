@@ -3,7 +3,12 @@ using ForgetPredict.Core.Synthetic;
 
 namespace ForgetPredict.Core.Tests;
 
+/// <summary>Tests that measure process-wide allocations run alone, after the parallel ones.</summary>
+[CollectionDefinition(nameof(AllocationMeasurements), DisableParallelization = true)]
+public sealed class AllocationMeasurements;
+
 /// <summary>The solver streams the matrix in place: its working memory is a small fraction of the matrix.</summary>
+[Collection(nameof(AllocationMeasurements))]
 public class MemoryTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using ForgetPredict.Testing;
 
 namespace ForgetPredict.Data.Tests;
 
+[Collection(nameof(AllocationMeasurements))]
 public class ModelFileTests
 {
     private static readonly ForgettingMatrix s_continuous = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, MissingFraction = 0.02, Seed = 1 }).Matrix;

@@ -61,6 +61,9 @@ public sealed record EvaluationOptions
     /// <summary>Threshold above which a binary prediction counts as "forgotten" (0.5 for probabilities).</summary>
     public double Threshold { get; init; } = 0.5;
 
+    /// <summary>How the known cells of a test row are chosen: at random (the reference) or actively.</summary>
+    public RevealStrategy Reveal { get; init; } = RevealStrategy.Random;
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
@@ -81,6 +84,52 @@ public sealed record EvaluationOptions
         }
     }
 }
+
+/// <summary>How the protocol chooses which cells of a test row are revealed.</summary>
+public enum RevealStrategy
+{
+    /// <summary>Uniformly at random among the row's observed cells, a fresh draw per seed (the reference protocol).</summary>
+    Random,
+
+    /// <summary>
+    /// Greedy V-optimal design over the example factors of an mf model fitted on the training rows, weighted by each
+    /// example's noise (<see cref="ActiveReveal"/>): the cells that help predict the rest most. The same for every seed.
+    /// </summary>
+    Active,
+}
+
+/// <summary>Which rows train and which are held out.</summary>
+/// <param name="TrainRows">Rows the methods are fitted on.</param>
+/// <param name="TestRows">Rows predicted from their revealed cells.</param>
+public sealed record EvaluationSplit(int[] TrainRows, int[] TestRows)
+{
+    /// <summary>Holds out <paramref name="testRows"/> and trains on every other row.</summary>
+    public static EvaluationSplit HoldOut(ForgettingMatrix matrix, IReadOnlyList<int> testRows)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(testRows);
+        var test = testRows.ToArray();
+        return new EvaluationSplit(Enumerable.Range(0, matrix.TaskCount).Except(test).ToArray(), test);
+    }
+}
+
+/// <summary>Another predictor's predictions for the test rows (e.g. an LM-based one), to be scored on the same cells.</summary>
+/// <param name="Name">Name for the report.</param>
+/// <param name="Rows">One predicted row (length N) per test row, in the split's order; NaN where it has no prediction.</param>
+public sealed record ExternalPredictions(string Name, IReadOnlyList<double[]> Rows);
+
+/// <summary>One predicted test row, as handed to a prediction callback.</summary>
+/// <param name="Method">Method name.</param>
+/// <param name="Seed">Seed index.</param>
+/// <param name="Row">Test row (task index).</param>
+/// <param name="Known">Revealed example indices.</param>
+/// <param name="Predicted">The predicted row (length N).</param>
+public sealed record PredictionRecord(string Method, int Seed, int Row, int[] Known, double[] Predicted);
+
+/// <summary>An external predictor's scores and its paired comparison with each of our methods.</summary>
+/// <param name="Result">Its metrics on the shared cells.</param>
+/// <param name="Comparisons">RMSE difference (external minus ours) with a paired bootstrap 95% interval, per method.</param>
+public sealed record ExternalResult(MethodResult Result, IReadOnlyList<RmseDifference> Comparisons);
 
 /// <summary>Mean and sample standard deviation of a metric over seeds.</summary>
 /// <param name="Mean">Mean over seeds (NaN seeds skipped).</param>
@@ -135,7 +184,10 @@ public sealed record MethodResult(string Name, MetricSummary Rmse, MetricSummary
 /// <param name="TopK">K of precision@K.</param>
 /// <param name="Binary">Whether binary metrics were computed.</param>
 /// <param name="Methods">One result per method, in the order given.</param>
-public sealed record EvaluationResult(int TaskCount, int ExampleCount, int[] TestRows, EvaluationOptions Options, int TopK, bool Binary, IReadOnlyList<MethodResult> Methods);
+/// <param name="Externals">External predictors, scored on the same cells (empty when none).</param>
+/// <param name="TrainRows">Training row indices.</param>
+public sealed record EvaluationResult(int TaskCount, int ExampleCount, int[] TestRows, EvaluationOptions Options, int TopK, bool Binary, IReadOnlyList<MethodResult> Methods,
+    IReadOnlyList<ExternalResult> Externals, int[] TrainRows);
 
 /// <summary>
 /// The published evaluation protocol (science.md §4): for each test row and seed, reveal K cells at random, predict the
@@ -175,30 +227,53 @@ public static class Protocol
         return known;
     }
 
+    /// <summary>Runs the protocol holding out <paramref name="testRows"/> and training on the rest.</summary>
+    /// <exception cref="ArgumentException">The test rows are empty, repeated, out of range, or leave no training row.</exception>
+    public static EvaluationResult Run(ForgettingMatrix matrix, IReadOnlyList<int> testRows, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options = null, IProgress<(string Method, double Fraction)>? progress = null) =>
+        Run(matrix, EvaluationSplit.HoldOut(matrix, testRows), methods, options, progress: progress);
+
     /// <summary>Runs the protocol.</summary>
     /// <param name="matrix">The full matrix (training and test rows).</param>
-    /// <param name="testRows">Rows held out; every other row trains.</param>
+    /// <param name="split">Training and test rows.</param>
     /// <param name="methods">Methods to evaluate.</param>
     /// <param name="options">Protocol settings, or null for the reference defaults.</param>
+    /// <param name="externals">Other predictors' predictions for the test rows; when given, every method is scored only on cells
+    /// where all of them have a value, so the comparisons are paired.</param>
     /// <param name="progress">Receives (method name, fraction done), or null.</param>
-    /// <exception cref="ArgumentException">The test rows are empty, repeated, out of range, or leave no training row.</exception>
-    public static EvaluationResult Run(ForgettingMatrix matrix, IReadOnlyList<int> testRows, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options = null, IProgress<(string Method, double Fraction)>? progress = null)
+    /// <param name="onPrediction">Receives every predicted test row, or null.</param>
+    /// <exception cref="ArgumentException">The split is invalid (empty, overlapping, out of range) or an external has the wrong shape.</exception>
+    public static EvaluationResult Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options = null,
+        IReadOnlyList<ExternalPredictions>? externals = null, IProgress<(string Method, double Fraction)>? progress = null, Action<PredictionRecord>? onPrediction = null)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        ArgumentNullException.ThrowIfNull(testRows);
+        ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(methods);
         var o = options ?? new EvaluationOptions();
         o.Validate();
-        var test = ValidateSplit(matrix, testRows);
-        var train = matrix.SelectTasks(Enumerable.Range(0, matrix.TaskCount).Except(test).ToArray());
+        var test = ValidateSplit(matrix, split);
+        var train = matrix.SelectTasks(split.TrainRows);
         var binary = o.Binary ?? matrix.IsBinary;
         var topK = Math.Max(1, (int)Math.Round(o.TopFraction * matrix.ExampleCount));
-        var reveals = new int[o.Seeds][][];
-        for (var s = 0; s < o.Seeds; s++)
+        var extras = externals ?? [];
+        foreach (var e in extras)
         {
-            reveals[s] = test.Select(row => Reveal(matrix, row, s, o)).ToArray();
+            if (e.Rows.Count != test.Length || e.Rows.Any(r => r.Length != matrix.ExampleCount))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"External '{e.Name}' needs one row of {matrix.ExampleCount} predictions per test row ({test.Length} rows)."), nameof(externals));
+            }
         }
 
+        var scorable = new bool[test.Length][];
+        for (var t = 0; t < test.Length; t++)
+        {
+            scorable[t] = new bool[matrix.ExampleCount];
+            for (var j = 0; j < matrix.ExampleCount; j++)
+            {
+                scorable[t][j] = extras.All(e => !double.IsNaN(e.Rows[t][j]));
+            }
+        }
+
+        var reveals = Reveals(matrix, train, test, o);
         var results = new List<MethodResult>();
         foreach (var method in methods)
         {
@@ -219,64 +294,91 @@ public static class Protocol
             }
 
             var seconds = clock.Elapsed.TotalSeconds;
-            results.Add(Score(method.Name, matrix, test, reveals, predictions, o, binary, topK, seconds));
+            if (onPrediction is not null)
+            {
+                for (var s = 0; s < o.Seeds; s++)
+                {
+                    for (var t = 0; t < test.Length; t++)
+                    {
+                        onPrediction(new PredictionRecord(method.Name, s, test[t], reveals[s][t], predictions[s][t]));
+                    }
+                }
+            }
+
+            results.Add(Score(method.Name, matrix, test, reveals, predictions, scorable, o, binary, topK, seconds));
         }
 
-        return new EvaluationResult(matrix.TaskCount, matrix.ExampleCount, test, o, topK, binary, results);
+        var externalResults = new List<ExternalResult>();
+        foreach (var e in extras)
+        {
+            var perSeed = Enumerable.Range(0, o.Seeds).Select(_ => e.Rows.ToArray()).ToArray();
+            var scored = Score(e.Name, matrix, test, reveals, perSeed, scorable, o, binary, topK, 0);
+            externalResults.Add(new ExternalResult(scored, results.Select(r => PairedBootstrap.RmseDifference(scored, r, seed: o.Seed)).ToArray()));
+        }
+
+        return new EvaluationResult(matrix.TaskCount, matrix.ExampleCount, test, o, topK, binary, results, externalResults, split.TrainRows);
     }
 
-    /// <summary>Scores externally made predictions (e.g. an LM-based predictor's) on exactly the protocol's unrevealed cells.</summary>
-    /// <param name="name">Name for the report.</param>
-    /// <param name="matrix">The full matrix.</param>
-    /// <param name="testRows">The same test rows as the protocol run.</param>
-    /// <param name="predictions">One predicted row (length N) per test row, in <paramref name="testRows"/> order; NaN where the predictor has no value.</param>
-    /// <param name="options">The same options as the protocol run.</param>
-    /// <exception cref="ArgumentException">Shapes disagree.</exception>
-    public static MethodResult ScoreExternal(string name, ForgettingMatrix matrix, IReadOnlyList<int> testRows, IReadOnlyList<double[]> predictions, EvaluationOptions options)
+    private static int[] ValidateSplit(ForgettingMatrix matrix, EvaluationSplit split)
     {
-        ArgumentNullException.ThrowIfNull(matrix);
-        ArgumentNullException.ThrowIfNull(predictions);
-        ArgumentNullException.ThrowIfNull(options);
-        var test = ValidateSplit(matrix, testRows);
-        if (predictions.Count != test.Length || predictions.Any(p => p.Length != matrix.ExampleCount))
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"External predictions need one row of {matrix.ExampleCount} values per test row ({test.Length} rows)."), nameof(predictions));
-        }
-
-        var reveals = new int[options.Seeds][][];
-        var perSeed = new double[options.Seeds][][];
-        for (var s = 0; s < options.Seeds; s++)
-        {
-            reveals[s] = test.Select(row => Reveal(matrix, row, s, options)).ToArray();
-            perSeed[s] = [.. predictions];
-        }
-
-        var topK = Math.Max(1, (int)Math.Round(options.TopFraction * matrix.ExampleCount));
-        return Score(name, matrix, test, reveals, perSeed, options, options.Binary ?? matrix.IsBinary, topK, 0);
-    }
-
-    private static int[] ValidateSplit(ForgettingMatrix matrix, IReadOnlyList<int> testRows)
-    {
-        var test = testRows.ToArray();
+        var test = split.TestRows;
+        var train = split.TrainRows;
         if (test.Length == 0)
         {
-            throw new ArgumentException("No test rows: choose at least one task to hold out.", nameof(testRows));
+            throw new ArgumentException("No test rows: choose at least one task to hold out.", nameof(split));
         }
 
-        if (test.Distinct().Count() != test.Length || test.Any(r => r < 0 || r >= matrix.TaskCount))
+        if (train.Length == 0)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Test rows must be distinct indices in 0..{matrix.TaskCount - 1}."), nameof(testRows));
+            throw new ArgumentException("No training rows: leave at least one task to train on.", nameof(split));
         }
 
-        if (test.Length >= matrix.TaskCount)
+        var all = test.Concat(train).ToArray();
+        if (all.Any(r => r < 0 || r >= matrix.TaskCount))
         {
-            throw new ArgumentException("Every row is a test row: leave at least one task to train on.", nameof(testRows));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Rows must be indices in 0..{matrix.TaskCount - 1}."), nameof(split));
+        }
+
+        if (all.Distinct().Count() != all.Length)
+        {
+            throw new ArgumentException("A row is listed twice, or is both a training and a test row.", nameof(split));
         }
 
         return test;
     }
 
-    private static MethodResult Score(string name, ForgettingMatrix matrix, int[] test, int[][][] reveals, double[][][] predictions, EvaluationOptions o, bool binary, int topK, double seconds)
+    // reveals[seed][test row]: random draws per seed, or one active design shared by every seed.
+    private static int[][][] Reveals(ForgettingMatrix matrix, ForgettingMatrix train, int[] test, EvaluationOptions o)
+    {
+        if (o.Reveal == RevealStrategy.Random)
+        {
+            return Enumerable.Range(0, o.Seeds).Select(s => test.Select(row => Reveal(matrix, row, s, o)).ToArray()).ToArray();
+        }
+
+        var model = new LowRankFitter().FitLowRank(train);
+        var noise = ActiveReveal.ExampleNoise(model, train, model.NoiseVariance);
+        int[]? complete = null;
+        var perRow = test.Select(row =>
+        {
+            var values = matrix.Row(row).ToArray();
+            if (!System.Numerics.Tensors.TensorPrimitives.IsNaNAny<float>(values))
+            {
+                return complete ??= Sorted(ActiveReveal.Choose(model, o.Known, null, noise));
+            }
+
+            return Sorted(ActiveReveal.Choose(model, o.Known, j => !float.IsNaN(values[j]), noise));
+        }).ToArray();
+        return Enumerable.Range(0, o.Seeds).Select(_ => perRow).ToArray();
+    }
+
+    private static int[] Sorted(int[] values)
+    {
+        var copy = (int[])values.Clone();
+        Array.Sort(copy);
+        return copy;
+    }
+
+    private static MethodResult Score(string name, ForgettingMatrix matrix, int[] test, int[][][] reveals, double[][][] predictions, bool[][] scorable, EvaluationOptions o, bool binary, int topK, double seconds)
     {
         var n = matrix.ExampleCount;
         double[] rmse = new double[o.Seeds], mae = new double[o.Seeds], spearman = new double[o.Seeds], pAtK = new double[o.Seeds];
@@ -300,7 +402,7 @@ public static class Protocol
                 for (var j = 0; j < n; j++)
                 {
                     var z = matrix[test[t], j];
-                    if (float.IsNaN(z) || revealed.Contains(j) || double.IsNaN(predicted[j]))
+                    if (float.IsNaN(z) || revealed.Contains(j) || !scorable[t][j] || double.IsNaN(predicted[j]))
                     {
                         continue;
                     }

@@ -25,8 +25,14 @@ internal sealed record AlsProblem
     /// <summary>Subtract the observed mean mu first (biased models); false for uncentred models.</summary>
     public bool Center { get; init; }
 
-    /// <summary>L2 penalty on each bias.</summary>
+    /// <summary>L2 penalty on each task bias a_i.</summary>
     public double BiasLambda { get; init; }
+
+    /// <summary>L2 penalty on each example bias b_j, when it differs from <see cref="BiasLambda"/> (null: the same).</summary>
+    public double? ExampleBiasLambda { get; init; }
+
+    /// <summary>The effective example-bias penalty.</summary>
+    public double ExampleBiasPenalty => ExampleBiasLambda ?? BiasLambda;
 
     /// <summary>L2 penalty on each factor entry (absolute), used when <see cref="ThresholdMultiplier"/> is null.</summary>
     public double FactorLambda { get; init; }
@@ -299,7 +305,7 @@ internal sealed class AlternatingLeastSquares
 
     private double Penalty()
     {
-        double bias = 0, factor = 0;
+        double bias = 0, exampleBias = 0, factor = 0;
         var to = _problem.TaskBias ? 1 : 0;
         for (var i = 0; i < _m; i++)
         {
@@ -323,7 +329,7 @@ internal sealed class AlternatingLeastSquares
             var ss = TensorPrimitives.SumOfSquares<double>(ExampleRow(k));
             if (k < eo)
             {
-                bias += ss;
+                exampleBias += ss;
             }
             else
             {
@@ -331,7 +337,7 @@ internal sealed class AlternatingLeastSquares
             }
         }
 
-        return (_problem.BiasLambda * bias) + (_factorLambda * factor);
+        return (_problem.BiasLambda * bias) + (_problem.ExampleBiasPenalty * exampleBias) + (_factorLambda * factor);
     }
 
     // ---- Task (row) update: w_i = (G_i + Lambda)^-1 sum_j f_j (z_ij - mu - b_j), f_j = ([1], V_j). ----
@@ -425,7 +431,7 @@ internal sealed class AlternatingLeastSquares
                 system[e] = direct ? corr[e] : gram[e] - corr[e];
             }
 
-            AddPenalty(system, p, hasBias);
+            AddPenalty(system, p, hasBias, _problem.BiasLambda);
             var w = _task.AsSpan(i * p, p);
             s.Rhs.AsSpan(t * p, p).CopyTo(w);
             if (_rowMissing[i] == n || !Cholesky.Factor(system, p))
@@ -614,7 +620,7 @@ internal sealed class AlternatingLeastSquares
 
             // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty.
             var observedHere = _columnMissing[column] < m;
-            AddPenalty(system, q, _problem.ExampleBias);
+            AddPenalty(system, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
             var rhsDotX = 0d;
             if (!observedHere || !Cholesky.Factor(system, q))
             {
@@ -635,7 +641,7 @@ internal sealed class AlternatingLeastSquares
             var penaltyQuad = 0d;
             for (var k = 0; k < q; k++)
             {
-                var lambda = _problem.ExampleBias && k == 0 ? _problem.BiasLambda : _factorLambda;
+                var lambda = _problem.ExampleBias && k == 0 ? _problem.ExampleBiasPenalty : _factorLambda;
                 penaltyQuad += lambda * x[k] * x[k];
                 ExampleRow(k)[column] = x[k];
             }
@@ -678,11 +684,11 @@ internal sealed class AlternatingLeastSquares
         return total;
     }
 
-    private void AddPenalty(Span<double> system, int dim, bool hasBias)
+    private void AddPenalty(Span<double> system, int dim, bool hasBias, double biasLambda)
     {
         for (var k = 0; k < dim; k++)
         {
-            system[(k * dim) + k] += hasBias && k == 0 ? _problem.BiasLambda : _factorLambda;
+            system[(k * dim) + k] += hasBias && k == 0 ? biasLambda : _factorLambda;
         }
     }
 

@@ -115,6 +115,9 @@ public sealed record AdditiveOptions : FitOptions
     /// <summary>L2 penalty on each bias, in cells: a bias from n observed cells shrinks by n / (n + BiasLambda).</summary>
     public double BiasLambda { get; init; } = Defaults.BiasLambda;
 
+    /// <summary>A different penalty for example biases b_j (null: <see cref="BiasLambda"/> for both sides).</summary>
+    public double? ExampleBiasLambda { get; init; }
+
     /// <summary>Maximum alternating sweeps.</summary>
     public int MaxIterations { get; init; } = Defaults.MaxIterations;
 
@@ -126,6 +129,7 @@ public sealed record AdditiveOptions : FitOptions
     {
         base.Validate();
         NonNegative(BiasLambda, nameof(BiasLambda));
+        NonNegative(ExampleBiasLambda ?? 0, nameof(ExampleBiasLambda));
         InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
         InUnitInterval(Tolerance, nameof(Tolerance));
     }

@@ -65,6 +65,7 @@ public sealed class AdditiveFitter(AdditiveOptions? options = null) : IForgettin
             ExampleBias = true,
             Center = true,
             BiasLambda = _options.BiasLambda,
+            ExampleBiasLambda = _options.ExampleBiasLambda,
             MaxIterations = _options.MaxIterations,
             Tolerance = _options.Tolerance,
             MaxThreads = _options.MaxThreads,

@@ -6,6 +6,7 @@ using ForgetPredict.Testing;
 namespace ForgetPredict.Data.Tests.Formats;
 
 /// <summary>.npy conformance against numpy (Debian's python3-numpy) and refusal of bad files.</summary>
+[Collection(nameof(AllocationMeasurements))]
 public class NpyFormatTests
 {
     public static TheoryData<string, string> NumpyVariants() => new()

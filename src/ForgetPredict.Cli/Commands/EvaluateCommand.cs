@@ -1,0 +1,441 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
+using Spectre.Console;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary>
+/// <c>forgetpredict evaluate MATRIX</c>: the published protocol (hold out tasks, reveal K cells, predict the rest), our methods
+/// beside the reference ones and any external predictor, scored on the same cells.
+/// </summary>
+internal static class EvaluateCommand
+{
+    private static readonly string[] s_continuousDefaults = ["additive", "rank1", "mf", "knn"];
+    private static readonly string[] s_binaryDefaults = ["logistic-additive", "logistic", "mf"];
+
+    public static Command Create()
+    {
+        var matrix = CommonOptions.Matrix();
+        var testRows = new Option<string?>("--test-rows") { Description = "Test rows by index, comma-separated (e.g. 6,65,18)." };
+        var testTasks = new Option<string?>("--test-tasks") { Description = "Test rows by task id, comma-separated." };
+        var testFraction = new Option<double?>("--test-fraction") { Description = "Hold out this fraction of tasks at random (default 0.3 when no other split is given)." };
+        var splitSeed = new Option<int>("--split-seed") { Description = "Seed of --test-fraction's draw.", DefaultValueFactory = _ => 0 };
+        var tasks = new Option<string?>("--tasks") { Description = "Task metadata CSV (id plus a family column) for a family split." };
+        var familyColumn = new Option<string>("--family-column") { Description = "Family column of --tasks.", DefaultValueFactory = _ => "family" };
+        var trainFamily = new Option<string?>("--train-family") { Description = "Train on this family's tasks (with --tasks)." };
+        var testFamily = new Option<string?>("--test-family") { Description = "Test on this family's tasks (with --tasks): out-of-domain evaluation." };
+        var known = CommonOptions.AtLeast("--known", 0, 30, "Cells revealed per test row.");
+        var seeds = CommonOptions.AtLeast("--seeds", 1, 10, "Reveal draws per test row.");
+        var seed = new Option<int>("--seed") { Description = "Base seed of the reveal draws.", DefaultValueFactory = _ => 0 };
+        var methods = new Option<string?>("--methods")
+        {
+            Description = $"Comma-separated methods: {string.Join(", ", ModelCatalog.Names.Concat(ReferenceMethods.Names))}. Default: {string.Join(",", s_continuousDefaults)} (binary: {string.Join(",", s_binaryDefaults)}).",
+        };
+        var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC); automatic for 0/1 matrices." };
+        var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
+        var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (V-optimal choice of the cells to measure).", DefaultValueFactory = _ => "random" };
+        reveal.AcceptOnlyFromAmong("random", "active");
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) as CSV." };
+        var format = CommonOptions.Format();
+        var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
+        {
+            matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
+            external, reveal, json, predictions, format,
+        };
+        command.SetAction(parse =>
+        {
+            var z = CommonOptions.ReadMatrix(parse, matrix, format);
+            var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily);
+            var isBinary = parse.GetValue(binary) || z.IsBinary;
+            var names = parse.GetValue(methods) is { } list ? Names(list) : isBinary ? s_binaryDefaults : s_continuousDefaults;
+            var evaluated = names.Select(name => CreateMethod(name, z)).ToArray();
+            var options = new EvaluationOptions
+            {
+                Known = parse.GetValue(known),
+                Seeds = parse.GetValue(seeds),
+                Seed = parse.GetValue(seed),
+                TopFraction = parse.GetValue(topFraction),
+                Binary = isBinary,
+                Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
+            };
+            var externals = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows)).ToArray();
+            var console = Terminal.For(parse.Out());
+            using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
+            var result = RunWithProgress(console, z, split, evaluated, options, externals, sink);
+            sink?.Commit();
+            Render(console, result, z);
+            if (parse.GetValue(json) is { } jsonPath)
+            {
+                AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, z));
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static EvaluationResult RunWithProgress(IAnsiConsole console, ForgettingMatrix z, EvaluationSplit split, IEvaluationMethod[] methods, EvaluationOptions options,
+        ExternalPredictions[] externals, PredictionSink? sink)
+    {
+        // A progress bar only on an interactive terminal; redirected output stays quiet.
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            return Protocol.Run(z, split, methods, options, externals, null, sink is null ? null : sink.Write);
+        }
+
+        EvaluationResult? result = null;
+        console.Progress().AutoClear(true).Start(context =>
+        {
+            var tasks = methods.ToDictionary(m => m.Name, m => context.AddTask(Markup.Escape(m.Name), maxValue: 1));
+            var progress = new Progress<(string Method, double Fraction)>(p => tasks[p.Method].Value = p.Fraction);
+            result = Protocol.Run(z, split, methods, options, externals, progress, sink is null ? null : sink.Write);
+        });
+        return result!;
+    }
+
+    private static string[] Names(string list)
+    {
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0)
+        {
+            throw new CliException("--methods lists no method.", CliApp.UsageError);
+        }
+
+        var duplicate = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new CliException($"--methods lists '{duplicate.Key}' twice.", CliApp.UsageError);
+        }
+
+        return names;
+    }
+
+    private static IEvaluationMethod CreateMethod(string name, ForgettingMatrix z)
+    {
+        if (ReferenceMethods.Names.Contains(name))
+        {
+            return ReferenceMethods.Create(name);
+        }
+
+        if (!ModelCatalog.Names.Contains(name))
+        {
+            var all = ModelCatalog.Names.Concat(ReferenceMethods.Names).ToArray();
+            throw new CliException($"Unknown method '{name}'{Suggestion.DidYouMean(name, all)}. Methods: {string.Join(", ", all)}.", CliApp.UsageError);
+        }
+
+        if (ModelCatalog.IsBinaryMethod(name) && !z.IsBinary)
+        {
+            throw new CliException($"'{name}' needs a binary (0/1) matrix; this one has other values.");
+        }
+
+        return new FoldInMethod(name, ModelCatalog.CreateFitter(name));
+    }
+
+    private static EvaluationSplit Split(ParseResult parse, ForgettingMatrix z, Option<string?> testRows, Option<string?> testTasks, Option<double?> testFraction, Option<int> splitSeed,
+        Option<string?> tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily)
+    {
+        var given = new[] { parse.GetValue(testRows) is not null, parse.GetValue(testTasks) is not null, parse.GetValue(testFraction) is not null, parse.GetValue(tasks) is not null }.Count(x => x);
+        if (given > 1)
+        {
+            throw new CliException("Choose one split: --test-rows, --test-tasks, --test-fraction, or --tasks with --train-family/--test-family.", CliApp.UsageError);
+        }
+
+        if (parse.GetValue(testRows) is { } rows)
+        {
+            var indices = rows.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r =>
+                int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < z.TaskCount ? i
+                    : throw new CliException($"--test-rows: '{r}' is not a row index in 0..{z.TaskCount - 1}.")).ToArray();
+            return EvaluationSplit.HoldOut(z, indices);
+        }
+
+        if (parse.GetValue(testTasks) is { } ids)
+        {
+            var indices = ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(id =>
+                z.TaskIds.IndexOf(id) is var i && i >= 0 ? i : throw new CliException($"--test-tasks: task '{id}' is not in the matrix{Suggestion.DidYouMean(id, z.TaskIds)}.")).ToArray();
+            return EvaluationSplit.HoldOut(z, indices);
+        }
+
+        if (parse.GetValue(tasks) is { } metadataPath)
+        {
+            var train = parse.GetValue(trainFamily) ?? throw new CliException("--tasks needs --train-family and --test-family.", CliApp.UsageError);
+            var test = parse.GetValue(testFamily) ?? throw new CliException("--tasks needs --train-family and --test-family.", CliApp.UsageError);
+            var families = TaskFamilies(metadataPath, parse.GetValue(familyColumn)!, z, parse.Err());
+            var trainRows = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == train).ToArray();
+            var testRowsByFamily = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == test).ToArray();
+            var known = families.Where(f => f is not null).Distinct().Order(StringComparer.Ordinal).ToArray();
+            if (trainRows.Length == 0 || testRowsByFamily.Length == 0)
+            {
+                throw new CliException($"family '{(trainRows.Length == 0 ? train : test)}' has no tasks in the matrix; families: {string.Join(", ", known)}.");
+            }
+
+            return new EvaluationSplit(trainRows, testRowsByFamily);
+        }
+
+        var fraction = parse.GetValue(testFraction) ?? 0.3;
+        if (!(fraction > 0 && fraction < 1))
+        {
+            throw new CliException("--test-fraction must be in (0, 1).", CliApp.UsageError);
+        }
+
+        var count = Math.Clamp((int)Math.Round(fraction * z.TaskCount), 1, Math.Max(z.TaskCount - 1, 1));
+        var random = new Random(parse.GetValue(splitSeed));
+        var chosen = Enumerable.Range(0, z.TaskCount).OrderBy(_ => random.Next()).Take(count).Order().ToArray();
+        return EvaluationSplit.HoldOut(z, chosen);
+    }
+
+    // The family of each matrix task from a metadata CSV (id column "id", else the first column); unknown ids are reported.
+    private static string?[] TaskFamilies(string path, string column, ForgettingMatrix z, TextWriter warnings)
+    {
+        var table = MetadataTable.Read(path);
+        var idColumn = table.ColumnNames.Contains("id") ? "id" : table.ColumnNames[0];
+        var ids = table.Column(idColumn);
+        var family = table.Column(column);
+        var result = new string?[z.TaskCount];
+        var unknown = new List<string>();
+        for (var r = 0; r < table.RowCount; r++)
+        {
+            var index = z.TaskIds.IndexOf(ids[r]);
+            if (index < 0)
+            {
+                unknown.Add(ids[r]);
+            }
+            else
+            {
+                result[index] = family[r];
+            }
+        }
+
+        var missing = Enumerable.Range(0, z.TaskCount).Where(i => result[i] is null).Select(i => z.TaskIds[i]).ToArray();
+        if (unknown.Count > 0 || missing.Length > 0)
+        {
+            warnings.WriteLine($"warning: {path}: {unknown.Count} metadata ids are not matrix tasks (first: {string.Join(", ", unknown.Take(3))}); {missing.Length} matrix tasks have no metadata (first: {string.Join(", ", missing.Take(3))}).");
+        }
+
+        return result;
+    }
+
+    private static ExternalPredictions External(string spec, ForgettingMatrix z, int[] testRows)
+    {
+        var cut = spec.IndexOf('=', StringComparison.Ordinal);
+        if (cut <= 0 || cut == spec.Length - 1)
+        {
+            throw new CliException($"--external '{spec}': expected NAME=FILE.", CliApp.UsageError);
+        }
+
+        var name = spec[..cut];
+        var path = spec[(cut + 1)..];
+        var other = MatrixFile.Read(path);
+        var rows = new double[testRows.Length][];
+        var columns = new int[z.ExampleCount];
+        var matched = 0;
+        for (var j = 0; j < z.ExampleCount; j++)
+        {
+            columns[j] = other.ExampleIds.IndexOf(z.ExampleIds[j]);
+            matched += columns[j] >= 0 ? 1 : 0;
+        }
+
+        if (matched == 0)
+        {
+            throw new ForgettingDataException(path, $"none of its {other.ExampleCount} example ids match the matrix's (first: '{other.ExampleIds[0]}' vs '{z.ExampleIds[0]}').");
+        }
+
+        for (var t = 0; t < testRows.Length; t++)
+        {
+            var id = z.TaskIds[testRows[t]];
+            var row = other.TaskIds.IndexOf(id);
+            if (row < 0)
+            {
+                throw new ForgettingDataException(path, $"has no predictions for test task '{id}'; it must have a row (by task id) for every test task.");
+            }
+
+            rows[t] = new double[z.ExampleCount];
+            for (var j = 0; j < z.ExampleCount; j++)
+            {
+                rows[t][j] = columns[j] < 0 ? double.NaN : other[row, columns[j]];
+            }
+        }
+
+        return new ExternalPredictions(name, rows);
+    }
+
+    private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z)
+    {
+        var o = r.Options;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : "random")} cells revealed; {o.Seeds} seeds; scores on unrevealed cells (mean over seeds)"));
+        var columns = new List<string> { "method", "RMSE", "+-", "MAE", "Spearman", $"P@{r.TopK}" };
+        if (r.Binary)
+        {
+            columns.AddRange(["F1", "precision", "recall", "AUC"]);
+        }
+
+        columns.Add("seconds");
+        var table = Terminal.Table([.. columns]);
+        foreach (var m in r.Methods.Concat(r.Externals.Select(e => e.Result)))
+        {
+            var cells = new List<string> { m.Name, Terminal.Num(m.Rmse.Mean), Terminal.Num(m.Rmse.Std), Terminal.Num(m.Mae.Mean), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
+            if (r.Binary)
+            {
+                cells.AddRange([Terminal.Num(m.F1!.Mean, 3), Terminal.Num(m.Precision!.Mean, 3), Terminal.Num(m.Recall!.Mean, 3), Terminal.Num(m.Auc!.Mean, 3)]);
+            }
+
+            cells.Add(r.Externals.Any(e => e.Result == m) ? "-" : Terminal.Num(m.Seconds, 2));
+            table.Row([.. cells]);
+        }
+
+        console.Write(table);
+        foreach (var e in r.Externals)
+        {
+            console.WriteLine($"{e.Result.Name} vs our methods (RMSE difference, paired bootstrap over test tasks, 95% interval; negative = {e.Result.Name} better):");
+            foreach (var c in e.Comparisons)
+            {
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  vs {c.Other}: {c.Difference:+0.0000;-0.0000} [{c.Lower:+0.0000;-0.0000}, {c.Upper:+0.0000;-0.0000}]"));
+            }
+        }
+    }
+
+    internal static void WriteJson(Stream stream, EvaluationResult r, ForgettingMatrix z)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteNumber("rows", r.TaskCount);
+        w.WriteNumber("cols", r.ExampleCount);
+        w.WriteNumber("known", r.Options.Known);
+        w.WriteNumber("seeds", r.Options.Seeds);
+        w.WriteString("reveal", r.Options.Reveal == RevealStrategy.Active ? "active" : "random");
+        w.WriteBoolean("binary", r.Binary);
+        w.WriteNumber("top_k", r.TopK);
+        w.WriteStartArray("test_tasks");
+        foreach (var row in r.TestRows)
+        {
+            w.WriteStringValue(z.TaskIds[row]);
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("train_tasks", r.TrainRows.Length);
+        w.WriteStartArray("methods");
+        foreach (var m in r.Methods)
+        {
+            WriteMethod(w, m, r.Binary, includeSeconds: true);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("external");
+        foreach (var e in r.Externals)
+        {
+            w.WriteStartObject();
+            WriteMetrics(w, e.Result, r.Binary, includeSeconds: false);
+            w.WriteStartArray("vs");
+            foreach (var c in e.Comparisons)
+            {
+                w.WriteStartObject();
+                w.WriteString("method", c.Other);
+                JsonOut.Number(w, "rmse_difference", c.Difference);
+                JsonOut.Number(w, "ci_low", c.Lower);
+                JsonOut.Number(w, "ci_high", c.Upper);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteMethod(Utf8JsonWriter w, MethodResult m, bool binary, bool includeSeconds)
+    {
+        w.WriteStartObject();
+        WriteMetrics(w, m, binary, includeSeconds);
+        w.WriteEndObject();
+    }
+
+    private static void WriteMetrics(Utf8JsonWriter w, MethodResult m, bool binary, bool includeSeconds)
+    {
+        w.WriteString("name", m.Name);
+        Summary(w, "rmse", m.Rmse);
+        Summary(w, "mae", m.Mae);
+        Summary(w, "spearman", m.Spearman);
+        Summary(w, "precision_at_k", m.PrecisionAtK);
+        Summary(w, "recall_at_k", m.RecallAtK);
+        foreach (var (name, summary) in new[] { ("f1", m.F1), ("precision", m.Precision), ("recall", m.Recall), ("auc", m.Auc) })
+        {
+            if (binary && summary is not null)
+            {
+                Summary(w, name, summary);
+            }
+            else
+            {
+                w.WriteNull(name);
+            }
+        }
+
+        if (includeSeconds)
+        {
+            w.WriteNumber("seconds", m.Seconds);
+        }
+    }
+
+    private static void Summary(Utf8JsonWriter w, string name, MetricSummary s)
+    {
+        JsonOut.Number(w, name, s.Mean);
+        JsonOut.Number(w, name + "_std", s.Std);
+    }
+
+    /// <summary>Streams every prediction to a CSV file written atomically.</summary>
+    private sealed class PredictionSink(string path, ForgettingMatrix z) : IDisposable
+    {
+        private readonly AtomicFileWriter _file = AtomicFile.Open(path);
+        private StreamWriter? _writer;
+
+        public void Write(PredictionRecord record)
+        {
+            var writer = Writer();
+            var revealed = new HashSet<int>(record.Known);
+            var task = CsvText.Field(z.TaskIds[record.Row]);
+            var method = CsvText.Field(record.Method);
+            var line = new StringBuilder();
+            for (var j = 0; j < record.Predicted.Length; j++)
+            {
+                line.Clear().Append(method).Append(',').Append(record.Seed.ToString(CultureInfo.InvariantCulture)).Append(',').Append(task).Append(',')
+                    .Append(CsvText.Field(z.ExampleIds[j])).Append(',').Append(CsvText.Number(record.Predicted[j])).Append(',')
+                    .Append(CsvText.Number(z[record.Row, j])).Append(',').Append(revealed.Contains(j) ? "true" : "false").Append('\n');
+                writer.Write(line);
+            }
+        }
+
+        public void Commit()
+        {
+            Writer().Dispose();
+            _writer = null;
+            _file.Commit();
+        }
+
+        private StreamWriter Writer()
+        {
+            if (_writer is null)
+            {
+                _writer = new StreamWriter(_file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                _writer.Write("method,seed,task,example,predicted,actual,revealed\n");
+            }
+
+            return _writer;
+        }
+
+        public void Dispose()
+        {
+            _writer?.Dispose();
+            _file.Dispose();
+        }
+    }
+}
