@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Reference numbers the C# tests must match, computed independently with numpy.
+"""Reference numbers the C# tests must match, computed independently with numpy, scipy and scikit-learn.
 
 Usage: python3 notebooks/golden.py data/golden   (what `make golden` runs)
 
 Writes
   charlm-b-analysis.json  R^2 of task-only, example-only and truncated SVD ranks 1..10 of data/charlm-b/z.npy,
                           with the definition of science.md section 2 (denominator: squares about the global mean).
+  metrics.json            Seeded truth/prediction vectors (continuous, with ties, and binary) and their RMSE, MAE,
+                          Spearman (scipy), precision@K, ROC-AUC, precision, recall and F1 (scikit-learn).
 """
 import json
 import os
@@ -40,8 +42,56 @@ def charlm_analysis(out):
         f.write("\n")
 
 
+def precision_at_k(truth, predicted, k):
+    # Ties broken by lower index, as the C# code does (a stable sort of -value).
+    top_truth = set(np.argsort(-truth, kind="stable")[:k].tolist())
+    top_pred = np.argsort(-predicted, kind="stable")[:k].tolist()
+    return sum(1 for j in top_pred if j in top_truth) / k
+
+
+def metrics(out):
+    from scipy.stats import spearmanr
+    from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
+
+    rng = np.random.default_rng(20230828)
+    cases = []
+    for name, n in [("small", 12), ("medium", 500), ("ties", 300)]:
+        truth = rng.normal(0.03, 0.2, n)
+        predicted = truth + rng.normal(0, 0.1, n)
+        if name == "ties":
+            truth = np.round(truth, 1)
+            predicted = np.round(predicted, 1)
+        k = max(1, n // 10)
+        cases.append({
+            "name": name,
+            "truth": truth.tolist(),
+            "predicted": predicted.tolist(),
+            "k": k,
+            "rmse": float(np.sqrt(np.mean((predicted - truth) ** 2))),
+            "mae": float(np.mean(np.abs(predicted - truth))),
+            "spearman": float(spearmanr(truth, predicted).correlation),
+            "precision_at_k": precision_at_k(truth, predicted, k),
+        })
+    labels = (rng.random(400) < 0.15).astype(float)
+    scores = np.clip(0.3 * labels + rng.normal(0.2, 0.2, 400), 0, 1)
+    scores[::7] = np.round(scores[::7], 1)  # some ties
+    binary = {
+        "labels": labels.tolist(),
+        "scores": scores.tolist(),
+        "threshold": 0.5,
+        "auc": float(roc_auc_score(labels, scores)),
+        "precision": float(precision_score(labels, scores > 0.5, zero_division=0)),
+        "recall": float(recall_score(labels, scores > 0.5, zero_division=0)),
+        "f1": float(f1_score(labels, scores > 0.5, zero_division=0)),
+    }
+    with open(os.path.join(out, "metrics.json"), "w") as f:
+        json.dump({"continuous": cases, "binary": binary}, f, indent=1)
+        f.write("\n")
+
+
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "data", "golden")
     os.makedirs(out, exist_ok=True)
     charlm_analysis(out)
+    metrics(out)
     print(f"wrote goldens to {out}")

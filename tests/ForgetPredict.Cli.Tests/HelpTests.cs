@@ -11,6 +11,7 @@ public class HelpTests
     [InlineData("fit")]
     [InlineData("predict")]
     [InlineData("synth")]
+    [InlineData("evaluate")]
     [InlineData("demo")]
     public void Help_MatchesApprovedSnapshot(string command)
     {

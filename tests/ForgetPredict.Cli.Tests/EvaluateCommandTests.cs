@@ -1,0 +1,126 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data.Formats;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Cli.Tests;
+
+public class EvaluateCommandTests
+{
+    private static readonly Lazy<string> s_matrix = new(() =>
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "eval.npy");
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 20, Examples = 600, Seed = 4 });
+        using var stream = File.Create(path);
+        NpyFormat.Write(data.Matrix, stream);
+        return path;
+    });
+
+    [Fact]
+    public void Evaluate_Json_HasThePublishedShapeAndIsReproducible()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        string Run(string name)
+        {
+            var json = Path.Combine(dir, name);
+            var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,5,9", "--methods", "additive,mf,knn", "--seeds", "3", "--known", "20", "--json", json);
+            Assert.True(code == 0, error);
+            Assert.Contains("17 train / 3 test tasks", output, StringComparison.Ordinal);
+            return File.ReadAllText(json);
+        }
+
+        var first = JsonNode.Parse(Run("a.json"))!.AsObject();
+        Assert.Equal(20, (int)first["rows"]!);
+        Assert.Equal(600, (int)first["cols"]!);
+        Assert.Equal(20, (int)first["known"]!);
+        Assert.Equal(3, (int)first["seeds"]!);
+        Assert.Equal("random", (string)first["reveal"]!);
+        var methods = first["methods"]!.AsArray();
+        Assert.Equal(["additive", "mf", "knn"], methods.Select(m => (string)m!["name"]!));
+        foreach (var key in new[] { "rmse", "rmse_std", "mae", "spearman", "precision_at_k", "seconds" })
+        {
+            Assert.All(methods, m => Assert.Equal(JsonValueKind.Number, m![key]!.GetValueKind()));
+        }
+
+        Assert.All(methods, m => Assert.Null(m!["f1"]));
+        Assert.All(methods, m => Assert.Null(m!["auc"]));
+        Assert.Empty(first["external"]!.AsArray());
+
+        // Same seed, same numbers (wall time aside).
+        var second = JsonNode.Parse(Run("b.json"))!.AsObject();
+        foreach (var node in new[] { first, second })
+        {
+            foreach (var m in node["methods"]!.AsArray())
+            {
+                m!.AsObject().Remove("seconds");
+            }
+        }
+
+        Assert.Equal(first.ToJsonString(), second.ToJsonString());
+    }
+
+    [Fact]
+    public void Evaluate_ExternalPredictor_IsComparedWithBootstrapIntervals()
+    {
+        // The "external predictor" here is the truth itself, saved as a matrix with the same task and example ids.
+        var dir = RepoPaths.NewTempFolder();
+        var json = Path.Combine(dir, "e.json");
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "additive", "--seeds", "2", "--external", $"oracle={s_matrix.Value}", "--json", json);
+        Assert.True(code == 0, error);
+        Assert.Contains("oracle vs our methods", output, StringComparison.Ordinal);
+        var external = JsonNode.Parse(File.ReadAllText(json))!["external"]!.AsArray().Single()!;
+        Assert.Equal("oracle", (string)external["name"]!);
+        Assert.Equal(0, (double)external["rmse"]!, 12);
+        var vs = external["vs"]!.AsArray().Single()!;
+        Assert.Equal("additive", (string)vs["method"]!);
+        Assert.True((double)vs["ci_high"]! < 0);
+    }
+
+    [Fact]
+    public void Evaluate_Predictions_WritesEveryCellWithRevealedFlags()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "p.csv");
+        var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "0,1", "--methods", "additive,mf", "--seeds", "2", "--known", "10", "--predictions", path);
+        Assert.True(code == 0, error);
+        var lines = File.ReadAllLines(path);
+        Assert.Equal("method,seed,task,example,predicted,actual,revealed", lines[0]);
+        Assert.Equal(1 + (2 * 2 * 2 * 600), lines.Length);
+        Assert.Equal(2 * 2 * 2 * 10, lines.Count(l => l.EndsWith(",true", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Evaluate_FamilySplit_TrainsOnOneFamilyAndTestsOnAnother()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = Path.Combine(dir, "m.npy");
+        var tasks = Path.Combine(dir, "tasks.csv");
+        Assert.Equal(0, CliRunner.Run("synth", "--rows", "24", "--cols", "400", "--out", matrix, "--tasks-out", tasks).ExitCode);
+        var (code, output, error) = CliRunner.Run("evaluate", matrix, "--tasks", tasks, "--train-family", "flan", "--test-family", "tulu", "--methods", "additive", "--seeds", "1");
+        Assert.True(code == 0, error);
+        Assert.Contains("6 train / 6 test tasks", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_ActiveReveal_IsReported()
+    {
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,2", "--methods", "mf", "--reveal", "active", "--seeds", "1", "--known", "10");
+        Assert.True(code == 0, error);
+        Assert.Contains("10 actively chosen cells revealed", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--test-rows", "1", "--test-fraction", "0.2" }, 2, "Choose one split")]
+    [InlineData(new[] { "--methods", "mff" }, 2, "did you mean 'mf'")]
+    [InlineData(new[] { "--methods", "logistic" }, 1, "needs a binary (0/1) matrix")]
+    [InlineData(new[] { "--test-rows", "99" }, 1, "not a row index in 0..19")]
+    [InlineData(new[] { "--test-tasks", "task-999" }, 1, "task 'task-999' is not in the matrix")]
+    [InlineData(new[] { "--external", "nofile" }, 2, "expected NAME=FILE")]
+    [InlineData(new[] { "--tasks", "x.csv" }, 2, "--tasks needs --train-family")]
+    public void Evaluate_BadArguments_FailWithAClearMessage(string[] extra, int exitCode, string expected)
+    {
+        var (code, _, error) = CliRunner.Run(["evaluate", s_matrix.Value, .. extra]);
+        Assert.Equal(exitCode, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+}

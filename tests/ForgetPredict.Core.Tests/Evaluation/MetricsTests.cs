@@ -1,0 +1,73 @@
+using System.Text.Json;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Core.Tests.Evaluation;
+
+/// <summary>The protocol's metrics against hand-computed values and scipy/scikit-learn goldens (notebooks/golden.py).</summary>
+public class MetricsTests
+{
+    private static readonly JsonDocument s_golden = JsonDocument.Parse(File.ReadAllText(RepoPaths.Data("golden", "metrics.json")));
+
+    public static TheoryData<string> Cases() => ["small", "medium", "ties"];
+
+    private static double[] Vector(JsonElement e, string name) => e.GetProperty(name).EnumerateArray().Select(x => x.GetDouble()).ToArray();
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ContinuousMetrics_MatchScipyAndNumpy(string name)
+    {
+        var c = s_golden.RootElement.GetProperty("continuous").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        var truth = Vector(c, "truth");
+        var predicted = Vector(c, "predicted");
+        Assert.Equal(c.GetProperty("rmse").GetDouble(), Metrics.Rmse(truth, predicted), 12);
+        Assert.Equal(c.GetProperty("mae").GetDouble(), Metrics.Mae(truth, predicted), 12);
+        Assert.Equal(c.GetProperty("spearman").GetDouble(), Metrics.Spearman(truth, predicted), 12);
+        Assert.Equal(c.GetProperty("precision_at_k").GetDouble(), Metrics.PrecisionAtK(truth, predicted, c.GetProperty("k").GetInt32()), 12);
+    }
+
+    [Fact]
+    public void BinaryMetrics_MatchScikitLearn()
+    {
+        var b = s_golden.RootElement.GetProperty("binary");
+        var labels = Vector(b, "labels");
+        var scores = Vector(b, "scores");
+        Assert.Equal(b.GetProperty("auc").GetDouble(), Metrics.RocAuc(labels, scores), 12);
+        var (precision, recall, f1) = Metrics.Classification(labels, scores, b.GetProperty("threshold").GetDouble());
+        Assert.Equal(b.GetProperty("precision").GetDouble(), precision, 12);
+        Assert.Equal(b.GetProperty("recall").GetDouble(), recall, 12);
+        Assert.Equal(b.GetProperty("f1").GetDouble(), f1, 12);
+    }
+
+    [Fact]
+    public void HandComputed_SmallCases()
+    {
+        // Errors (1, -1, 2): RMSE sqrt(6/3) = sqrt 2, MAE 4/3.
+        double[] truth = [0, 1, 2];
+        double[] predicted = [1, 0, 4];
+        Assert.Equal(Math.Sqrt(2), Metrics.Rmse(truth, predicted), 14);
+        Assert.Equal(4.0 / 3, Metrics.Mae(truth, predicted), 14);
+
+        // Truth ranks (1, 2, 3), prediction ranks (2, 1, 3): Spearman = 1 - 6 * (1 + 1 + 0) / (3 * 8) = 0.5.
+        Assert.Equal(0.5, Metrics.Spearman(truth, predicted), 14);
+
+        // Top-2 truth {2, 1}; top-2 predicted {2, 0}: one hit of two.
+        Assert.Equal(0.5, Metrics.PrecisionAtK(truth, predicted, 2), 14);
+
+        // Labels (1, 0, 1, 0), scores (0.9, 0.8, 0.3, 0.1): positive/negative pairs ordered right: (0.9 > 0.8), (0.9 > 0.1),
+        // (0.3 < 0.8: wrong), (0.3 > 0.1): AUC 3/4. At 0.5: tp 1, fp 1, fn 1 -> precision 1/2, recall 1/2, F1 1/2.
+        double[] labels = [1, 0, 1, 0];
+        double[] scores = [0.9, 0.8, 0.3, 0.1];
+        Assert.Equal(0.75, Metrics.RocAuc(labels, scores), 14);
+        Assert.Equal((0.5, 0.5, 0.5), Metrics.Classification(labels, scores, 0.5));
+    }
+
+    [Fact]
+    public void Metrics_SkipMissingTruthAndHandleDegenerateInput()
+    {
+        Assert.Equal(1.0, Metrics.Rmse([double.NaN, 0], [5, 1]), 14);
+        Assert.True(double.IsNaN(Metrics.Spearman([1, 1, 1], [1, 2, 3])));
+        Assert.True(double.IsNaN(Metrics.RocAuc([0, 0], [0.1, 0.2])));
+        Assert.Equal([2.0, 2, 2, 4], Metrics.Ranks([5, 5, 5, 7]));
+    }
+}
