@@ -7,9 +7,9 @@ CONFIG ?= Release
 PYTHON ?= /usr/bin/python3
 CLI := $(DOTNET) run --project src/ForgetPredict.Cli -c $(CONFIG) --no-build --
 RESULTS := .artifacts/test-results
-APT_PACKAGES := python3-numpy python3-pandas zstd
+APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib python3-nbconvert python3-ipykernel zstd
 
-.PHONY: help setup build demo test unit-test bench bench-smoke deps format golden clean
+.PHONY: help setup build demo test bench bench-smoke deps format golden notebooks clean
 
 help:
 	@echo "make setup        restore packages and build everything ($(CONFIG))"
@@ -17,7 +17,8 @@ help:
 	@echo "make test         install test tools, build, run every test and the benchmark smoke run"
 	@echo "make bench        full BenchmarkDotNet run (slow; results in BenchmarkDotNet.Artifacts/)"
 	@echo "make bench-smoke  every benchmark once, dry, in-process (part of make test)"
-	@echo "make golden       regenerate data/golden/* with numpy (notebooks/golden.py)"
+	@echo "make golden       regenerate data/golden/* with numpy, scipy and scikit-learn (notebooks/golden.py)"
+	@echo "make notebooks    execute notebooks/*.ipynb headless (part of make test)"
 	@echo "make format       check formatting (dotnet format --verify-no-changes)"
 
 setup:
@@ -33,7 +34,7 @@ demo:
 
 # Reference tools for conformance tests and goldens (Debian packages). Installed only when missing.
 deps:
-	@if ! $(PYTHON) -c "import numpy, pandas" >/dev/null 2>&1 || ! command -v zstd >/dev/null 2>&1; then \
+	@if ! $(PYTHON) -c "import numpy, pandas, scipy, sklearn, matplotlib, nbconvert, ipykernel" >/dev/null 2>&1 || ! command -v zstd >/dev/null 2>&1; then \
 	  echo "installing $(APT_PACKAGES) (apt)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
@@ -44,9 +45,11 @@ test: deps build
 	FP_PYTHON=$(PYTHON) $(DOTNET) test ForgetPredict.sln -c $(CONFIG) --no-build \
 	  --logger "trx" --results-directory $(RESULTS) 2>&1 | tee $(RESULTS)/dotnet-test.log || status=1; \
 	extra_pass=0; extra_fail=0; \
-	if $(MAKE) --no-print-directory bench-smoke > $(RESULTS)/bench-smoke.log 2>&1; then \
-	  extra_pass=$$((extra_pass+1)); echo "bench-smoke: passed"; \
-	else extra_fail=$$((extra_fail+1)); echo "bench-smoke: FAILED (see $(RESULTS)/bench-smoke.log)"; tail -30 $(RESULTS)/bench-smoke.log; fi; \
+	for check in bench-smoke notebooks; do \
+	  if $(MAKE) --no-print-directory $$check > $(RESULTS)/$$check.log 2>&1; then \
+	    extra_pass=$$((extra_pass+1)); echo "$$check: passed"; \
+	  else extra_fail=$$((extra_fail+1)); echo "$$check: FAILED (see $(RESULTS)/$$check.log)"; tail -30 $(RESULTS)/$$check.log; fi; \
+	done; \
 	$(PYTHON) .ci/count-trx.py $(RESULTS) $$extra_pass $$extra_fail
 
 bench:
@@ -54,6 +57,12 @@ bench:
 
 bench-smoke:
 	$(DOTNET) run --project tests/ForgetPredict.Benchmarks -c Release --no-build -- --smoke
+
+notebooks: deps
+	@test -f src/ForgetPredict.Cli/bin/$(CONFIG)/net10.0/forgetpredict.dll || $(MAKE) --no-print-directory build
+	@mkdir -p .artifacts/notebooks
+	PYDEVD_DISABLE_FILE_VALIDATION=1 FORGETPREDICT="$(DOTNET) $(CURDIR)/src/ForgetPredict.Cli/bin/$(CONFIG)/net10.0/forgetpredict.dll" NOTEBOOK_OUTPUT=$(CURDIR)/.artifacts/notebooks \
+	  $(PYTHON) -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 --output-dir .artifacts/notebooks notebooks/*.ipynb
 
 golden: deps
 	$(PYTHON) notebooks/golden.py data/golden
