@@ -145,6 +145,22 @@ public class FoldInTests
         Assert.Throws<ArgumentException>(() => model.FoldIn([0], [0.5]));
     }
 
+    [Theory]
+    [InlineData("mf")]
+    [InlineData("knn")]
+    [InlineData("logistic")]
+    [InlineData("logistic-additive")]
+    public void FoldIn_Prediction_DoesNotDependOnWhetherStdIsRequested(string method)
+    {
+        var binary = ModelCatalog.IsBinaryMethod(method);
+        var z = binary ? SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 20, Examples = 300, Binary = true, Seed = 8 }).Matrix : s_data.Matrix;
+        var fold = ModelCatalog.CreateFitter(method).Fit(z).FoldIn([0, 3, 7], binary ? [1, 0, 1] : [0.05, 0.01, 0.02]);
+        var meanOnly = fold.PredictRow();
+        var mean = new double[z.ExampleCount];
+        fold.PredictRow(mean, new double[z.ExampleCount]);
+        Assert.Equal(meanOnly, mean);
+    }
+
     [Fact]
     public void KnnFoldIn_UsesNeighboursAndStaysFinite()
     {

@@ -497,6 +497,15 @@ public sealed class FactorModel : IForgettingModel
     {
         var bias = HasTaskBias ? w[0] : 0;
         var factors = HasTaskBias ? w[1..] : w;
+
+        // Logistic predictions need each example's variance even when no std is asked for: the probit-adjusted
+        // probability depends on it, and the prediction must not depend on whether std was requested.
+        if (_p.Logistic && std.Length == 0 && _taskDim > 0)
+        {
+            PredictFolded(w, covariance, mean, new double[mean.Length], addNoise);
+            return;
+        }
+
         LinearRow(factors, _p.GlobalMean + bias, mean, covariance, _taskDim == 0 ? default : std);
         if (std.Length != 0 && _taskDim == 0)
         {
@@ -555,11 +564,55 @@ public sealed class FactorModel : IForgettingModel
 
     internal static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 
+    // Average of x_j over a set of examples, with x_j = ([1], V_j): the features of the set's mean.
+    private double[] MeanFeatures(ReadOnlySpan<int> examples)
+    {
+        var x = new double[_taskDim];
+        var o = HasTaskBias ? 1 : 0;
+        if (HasTaskBias)
+        {
+            x[0] = 1;
+        }
+
+        foreach (var j in examples)
+        {
+            for (var k = 0; k < _p.Rank; k++)
+            {
+                x[o + k] += _p.ExampleFactors[((long)k * ExampleCount) + j] / examples.Length;
+            }
+        }
+
+        return x;
+    }
+
     private sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
         : FoldedTask(model.ExampleCount, known, false)
     {
         protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
             model.PredictFolded(w, posteriorCovariance, mean, std, addNoise: true);
+
+        // The group mean is linear in w: mean = mu + mean(b) + xbar . w, variance = xbar^T C xbar + sigma^2 / n.
+        protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
+        {
+            var x = model.MeanFeatures(examples);
+            var p = x.Length;
+            double mean = model.GlobalMean, quad = 0;
+            foreach (var j in examples)
+            {
+                mean += (model.HasExampleBias ? model.ExampleBiases[j] : 0) / examples.Length;
+            }
+
+            for (var a = 0; a < p; a++)
+            {
+                mean += x[a] * w[a];
+                for (var b = 0; b < p; b++)
+                {
+                    quad += x[a] * posteriorCovariance[(a * p) + b] * x[b];
+                }
+            }
+
+            return (mean, Math.Max(quad, 0) + (model.NoiseVariance / examples.Length));
+        }
     }
 
     private sealed class LogisticFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
@@ -567,5 +620,39 @@ public sealed class FactorModel : IForgettingModel
     {
         protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
             model.PredictFolded(w, posteriorCovariance, mean, std, addNoise: false);
+
+        // Delta method: the share forgotten p-bar has gradient mean_j p_j (1 - p_j) x_j in w, so its parameter variance is
+        // g^T C g; the realised share adds Bernoulli noise mean_j p_j (1 - p_j) / n.
+        protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
+        {
+            var mean = new double[model.ExampleCount];
+            PredictRowCore(mean, default);
+            var p = w.Length;
+            var g = new double[p];
+            var x = new double[p];
+            double share = 0, bernoulli = 0;
+            foreach (var j in examples)
+            {
+                var slope = mean[j] * (1 - mean[j]);
+                share += mean[j] / examples.Length;
+                bernoulli += slope / examples.Length / examples.Length;
+                model.ExampleFeatures(j, x);
+                for (var k = 0; k < p; k++)
+                {
+                    g[k] += slope * x[k] / examples.Length;
+                }
+            }
+
+            double quad = 0;
+            for (var a = 0; a < p; a++)
+            {
+                for (var b = 0; b < p; b++)
+                {
+                    quad += g[a] * posteriorCovariance[(a * p) + b] * g[b];
+                }
+            }
+
+            return (share, Math.Max(quad, 0) + bernoulli);
+        }
     }
 }

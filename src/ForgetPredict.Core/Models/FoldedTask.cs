@@ -83,8 +83,51 @@ public abstract class FoldedTask
         return row;
     }
 
+    /// <summary>
+    /// The expected average forgetting of a set of examples (e.g. a data source) and the variance of that average: the
+    /// uncertainty of the task's parameters (shared by every example, so it does not average out) plus the cell noise
+    /// divided by the set's size.
+    /// </summary>
+    /// <exception cref="ArgumentException">The set is empty or has an index out of range.</exception>
+    public (double Mean, double Variance) Average(ReadOnlySpan<int> examples)
+    {
+        if (examples.IsEmpty)
+        {
+            throw new ArgumentException("Average over an empty set of examples.", nameof(examples));
+        }
+
+        foreach (var j in examples)
+        {
+            if ((uint)j >= (uint)ExampleCount)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Example index {j} is outside 0..{ExampleCount - 1}."), nameof(examples));
+            }
+        }
+
+        return AverageCore(examples);
+    }
+
     /// <summary>Implementation of <see cref="PredictRow(Span{double}, Span{double})"/> with validated spans.</summary>
     protected abstract void PredictRowCore(Span<double> mean, Span<double> std);
+
+    /// <summary>
+    /// Implementation of <see cref="Average"/> with validated indices. The default treats cells as independent: the mean of
+    /// the predictions and the mean predictive variance divided by the set's size.
+    /// </summary>
+    protected virtual (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
+    {
+        var mean = new double[ExampleCount];
+        var std = new double[ExampleCount];
+        PredictRowCore(mean, std);
+        double m = 0, v = 0;
+        foreach (var j in examples)
+        {
+            m += mean[j];
+            v += std[j] * std[j];
+        }
+
+        return (m / examples.Length, v / examples.Length / examples.Length);
+    }
 
     /// <summary>Validates fold-in arguments; shared by every model.</summary>
     internal static void ValidateKnown(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, int exampleCount)

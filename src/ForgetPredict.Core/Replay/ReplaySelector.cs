@@ -1,0 +1,260 @@
+using System.Globalization;
+
+namespace ForgetPredict.Core.Replay;
+
+/// <summary>How replay examples are chosen from predicted forgetting.</summary>
+public enum ReplayStrategy
+{
+    /// <summary>Sample without replacement with probability softmax(predicted / temperature) (the reference strategy).</summary>
+    Softmax,
+
+    /// <summary>The examples with the highest predicted forgetting.</summary>
+    TopK,
+
+    /// <summary>Every group keeps a floor of examples (its most forgotten ones); the rest of the budget goes by predicted forgetting.</summary>
+    Stratified,
+
+    /// <summary>Uniformly at random (the baseline).</summary>
+    Random,
+}
+
+/// <summary>Options of <see cref="ReplaySelector.Select"/>.</summary>
+public sealed record ReplayOptions
+{
+    /// <summary>Number of examples to replay.</summary>
+    public int Budget { get; init; } = 100;
+
+    /// <summary>The selection strategy.</summary>
+    public ReplayStrategy Strategy { get; init; } = ReplayStrategy.Softmax;
+
+    /// <summary>Softmax temperature tau, in the units of the predictions (the reference: 0.1).</summary>
+    public double Temperature { get; init; } = 0.1;
+
+    /// <summary>Stratified: examples every group keeps (capped by the group's size); null = a quarter of the budget shared equally.</summary>
+    public int? MinPerGroup { get; init; }
+
+    /// <summary>Seed of the random strategies.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>The budget for "one replayed example per <paramref name="ratio"/> task examples" over a task of <paramref name="taskSize"/> examples.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is below 1.</exception>
+    public static int BudgetFromRatio(int ratio, long taskSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ratio, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(taskSize, 1);
+        return (int)Math.Min(int.MaxValue, (taskSize + ratio - 1) / ratio);
+    }
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        if (Budget < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Budget), Budget, "Budget must be >= 0.");
+        }
+
+        if (!(Temperature > 0) || !double.IsFinite(Temperature))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be a finite number > 0.");
+        }
+
+        if (MinPerGroup is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinPerGroup), MinPerGroup, "MinPerGroup must be >= 0.");
+        }
+
+        if (!Enum.IsDefined(Strategy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Strategy), Strategy, "Unknown strategy.");
+        }
+    }
+}
+
+/// <summary>One replay example.</summary>
+/// <param name="Example">Example index.</param>
+/// <param name="Weight">Its selection probability under the strategy: softmax(predicted / tau) for softmax, 1 / candidates for random,
+/// 1 for the deterministic strategies.</param>
+/// <param name="Predicted">Its predicted forgetting.</param>
+/// <param name="Group">Its group, or null.</param>
+public sealed record ReplayItem(int Example, double Weight, double Predicted, string? Group);
+
+/// <summary>A chosen replay set and how much of the predicted forgetting it covers.</summary>
+/// <param name="Items">The chosen examples, in selection order.</param>
+/// <param name="Candidates">Examples that could be chosen (not excluded).</param>
+/// <param name="CoveredForgetting">Share of the candidates' total positive predicted forgetting that the chosen examples carry.</param>
+/// <param name="RandomExpectation">The same share for a random choice of the same size (budget / candidates).</param>
+public sealed record ReplaySet(IReadOnlyList<ReplayItem> Items, int Candidates, double CoveredForgetting, double RandomExpectation)
+{
+    /// <summary>Covered forgetting relative to random replay (e.g. 3.2 = three times what random replay covers).</summary>
+    public double Lift => RandomExpectation > 0 ? CoveredForgetting / RandomExpectation : double.NaN;
+}
+
+/// <summary>
+/// Picks upstream examples to mix back into a fine-tune from their predicted forgetting (science.md §5).
+/// </summary>
+/// <remarks>
+/// <para>Softmax sampling without replacement uses the Gumbel-top-k trick: each candidate gets key predicted/tau + G with
+/// G ~ Gumbel(0, 1) and the budget's largest keys are taken; this is exactly sequential sampling without replacement
+/// with probability softmax(predicted / tau) over the candidates still left. Seeded and deterministic.</para>
+/// <para>Excluded examples (e.g. a held-out evaluation set) are never chosen.</para>
+/// </remarks>
+public static class ReplaySelector
+{
+    /// <summary>Chooses replay examples.</summary>
+    /// <param name="predicted">Predicted forgetting of every example.</param>
+    /// <param name="groups">Each example's group (needed by <see cref="ReplayStrategy.Stratified"/>), or null.</param>
+    /// <param name="excluded">Example indices never to replay, or null.</param>
+    /// <param name="options">Budget, strategy and settings.</param>
+    /// <exception cref="ArgumentException">Inputs disagree in length, a prediction is not finite, or stratified selection has no groups.</exception>
+    public static ReplaySet Select(ReadOnlySpan<double> predicted, IReadOnlyList<string?>? groups, IReadOnlySet<int>? excluded, ReplayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var n = predicted.Length;
+        if (groups is not null && groups.Count != n)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{groups.Count} groups for {n} examples."), nameof(groups));
+        }
+
+        var values = predicted.ToArray();
+        if (values.Any(v => !double.IsFinite(v)))
+        {
+            throw new ArgumentException("Predicted forgetting must be finite.", nameof(predicted));
+        }
+
+        var candidates = Enumerable.Range(0, n).Where(j => excluded is null || !excluded.Contains(j)).ToArray();
+        var budget = Math.Min(options.Budget, candidates.Length);
+        var random = new Random(options.Seed);
+        int[] chosen;
+        double[] weights;
+        switch (options.Strategy)
+        {
+            case ReplayStrategy.Softmax:
+            {
+                var probabilities = Softmax(candidates.Select(j => values[j] / options.Temperature).ToArray());
+                var keys = candidates.Select(j => (values[j] / options.Temperature) + Gumbel(random)).ToArray();
+                var order = ByDescending(keys);
+                chosen = order.Take(budget).Select(t => candidates[t]).ToArray();
+                weights = order.Take(budget).Select(t => probabilities[t]).ToArray();
+                break;
+            }
+
+            case ReplayStrategy.TopK:
+                chosen = ByDescending(candidates.Select(j => values[j]).ToArray()).Take(budget).Select(t => candidates[t]).ToArray();
+                weights = Enumerable.Repeat(1.0, chosen.Length).ToArray();
+                break;
+
+            case ReplayStrategy.Stratified:
+                chosen = Stratified(values, groups ?? throw new ArgumentException("Stratified replay needs each example's group.", nameof(groups)), candidates, budget, options.MinPerGroup);
+                weights = Enumerable.Repeat(1.0, chosen.Length).ToArray();
+                break;
+
+            default:
+            {
+                var shuffled = (int[])candidates.Clone();
+                for (var t = 0; t < budget; t++)
+                {
+                    var pick = t + random.Next(shuffled.Length - t);
+                    (shuffled[t], shuffled[pick]) = (shuffled[pick], shuffled[t]);
+                }
+
+                chosen = shuffled[..budget];
+                weights = Enumerable.Repeat(1.0 / Math.Max(candidates.Length, 1), budget).ToArray();
+                break;
+            }
+        }
+
+        var total = candidates.Sum(j => Math.Max(values[j], 0));
+        var covered = total > 0 ? chosen.Sum(j => Math.Max(values[j], 0)) / total : 0;
+        var items = chosen.Select((j, t) => new ReplayItem(j, weights[t], values[j], groups?[j])).ToArray();
+        return new ReplaySet(items, candidates.Length, covered, candidates.Length == 0 ? 0 : (double)budget / candidates.Length);
+    }
+
+    /// <summary>softmax(x) computed stably (the largest exponent is 0).</summary>
+    public static double[] Softmax(ReadOnlySpan<double> x)
+    {
+        if (x.IsEmpty)
+        {
+            return [];
+        }
+
+        var max = double.NegativeInfinity;
+        foreach (var v in x)
+        {
+            max = Math.Max(max, v);
+        }
+
+        var result = new double[x.Length];
+        double sum = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            result[i] = Math.Exp(x[i] - max);
+            sum += result[i];
+        }
+
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] /= sum;
+        }
+
+        return result;
+    }
+
+    // Floors first (each group's most forgotten examples, up to its size), then the rest of the budget by predicted forgetting.
+    private static int[] Stratified(double[] values, IReadOnlyList<string?> groups, int[] candidates, int budget, int? minPerGroup)
+    {
+        var byGroup = candidates.Where(j => groups[j] is not null).GroupBy(j => groups[j]!, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
+        var floor = minPerGroup ?? (byGroup.Length == 0 ? 0 : budget / 4 / byGroup.Length);
+        var chosen = new List<int>();
+        var taken = new HashSet<int>();
+        foreach (var group in byGroup)
+        {
+            var members = group.ToArray();
+            foreach (var t in ByDescending(members.Select(j => values[j]).ToArray()).Take(floor))
+            {
+                if (chosen.Count < budget && taken.Add(members[t]))
+                {
+                    chosen.Add(members[t]);
+                }
+            }
+        }
+
+        foreach (var t in ByDescending(candidates.Select(j => values[j]).ToArray()))
+        {
+            if (chosen.Count >= budget)
+            {
+                break;
+            }
+
+            if (taken.Add(candidates[t]))
+            {
+                chosen.Add(candidates[t]);
+            }
+        }
+
+        return [.. chosen];
+    }
+
+    // Positions sorted by decreasing key; ties by position (deterministic).
+    private static int[] ByDescending(double[] keys)
+    {
+        var order = Enumerable.Range(0, keys.Length).ToArray();
+        Array.Sort(order, (a, b) => keys[b].CompareTo(keys[a]) is var c && c != 0 ? c : a.CompareTo(b));
+        return order;
+    }
+
+    // G = -ln(-ln U) with U uniform on (0, 1).
+    private static double Gumbel(Random random)
+    {
+        double u;
+        do
+        {
+            u = random.NextDouble();
+        }
+        while (u == 0);
+
+        return -Math.Log(-Math.Log(u));
+    }
+}

@@ -1,0 +1,139 @@
+using ForgetPredict.Core.Erasure;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+
+namespace ForgetPredict.Core.Tests.Erasure;
+
+public class ErasureReportTests
+{
+    private static readonly SyntheticForgetting s_data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 41, Examples = 1200, Groups = 4, Patterns = 3, Noise = 0.01, Seed = 21 });
+
+    private static FoldedTask FoldHeldOut(IForgettingModel model, int task, int known = 30)
+    {
+        var cells = Protocol.Reveal(s_data.Matrix, task, 0, new EvaluationOptions { Known = known });
+        return model.FoldIn(cells, cells.Select(j => (double)s_data.Matrix[task, j]).ToArray());
+    }
+
+    [Theory]
+    [InlineData(36)]
+    [InlineData(37)]
+    [InlineData(38)]
+    public void Groups_PlantedVulnerableGroupRanksFirstForTasksThatHitIt(int task)
+    {
+        // Family k's tasks (k = task mod 4 < 3) forget group k's examples most; rows 36..40 are held out.
+        var model = new LowRankFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()));
+        var report = ErasureReport.Create(FoldHeldOut(model, task), model.ExampleIds, s_data.ExampleGroups);
+        var family = task % 4;
+        Assert.Equal(SyntheticForgetting.GroupName(family), report.Groups[0].Name);
+        Assert.Equal(4, report.Groups.Count);
+        Assert.Equal(300, report.Groups[0].Count);
+    }
+
+    [Fact]
+    public void Groups_AggregatesEqualDirectComputation()
+    {
+        var model = new LowRankFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()));
+        var fold = FoldHeldOut(model, 37);
+        var report = ErasureReport.Create(fold, model.ExampleIds, s_data.ExampleGroups, new ErasureOptions { Threshold = 0.02, Top = 5 });
+        var mean = new double[model.ExampleCount];
+        var std = new double[model.ExampleCount];
+        fold.PredictRow(mean, std);
+        foreach (var g in report.Groups)
+        {
+            var members = Enumerable.Range(0, model.ExampleCount).Where(j => s_data.ExampleGroups[j] == g.Name).ToArray();
+            Assert.Equal(members.Length, g.Count);
+            Assert.Equal(members.Average(j => mean[j]), g.MeanForgetting, 12);
+            var share = members.Average(j => 1 - ErasureReport.NormalCdf((0.02 - mean[j]) / std[j]));
+            Assert.Equal(share, g.ShareForgotten, 12);
+            Assert.True(g.Lower < g.MeanForgetting && g.MeanForgetting < g.Upper);
+            Assert.Equal(g.MeanForgetting - g.Lower, g.Upper - g.MeanForgetting, 12);
+            Assert.Equal(members.OrderByDescending(j => mean[j]).ThenBy(j => j).Take(5).ToArray(), g.TopExamples.Select(e => e.Example).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Groups_SingleExampleIntervalIsThePredictiveInterval()
+    {
+        // A one-example group's variance is that example's predictive variance: parameter part + noise.
+        var model = new LowRankFitter().FitLowRank(s_data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()));
+        var fold = FoldHeldOut(model, 36);
+        var groups = Enumerable.Range(0, model.ExampleCount).Select(j => (string?)$"g{j}").ToArray();
+        var report = ErasureReport.Create(fold, model.ExampleIds, groups, new ErasureOptions { Coverage = 0.9 });
+        var mean = new double[model.ExampleCount];
+        var std = new double[model.ExampleCount];
+        fold.PredictRow(mean, std);
+        var z = ErasureReport.NormalQuantile(0.95);
+        foreach (var g in report.Groups.Take(50))
+        {
+            var j = int.Parse(g.Name[1..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(mean[j] + (z * std[j]), g.Upper, 10);
+        }
+
+        // A whole group's interval is narrower than one example's, but not narrower than the shared parameter uncertainty.
+        var all = ErasureReport.Create(fold, model.ExampleIds, Enumerable.Repeat<string?>("all", model.ExampleCount).ToArray());
+        var width = all.Groups[0].Upper - all.Groups[0].Lower;
+        Assert.True(width < 2 * z * std.Min());
+        Assert.True(width > 2 * z * Math.Sqrt(model.NoiseVariance / model.ExampleCount));
+    }
+
+    [Fact]
+    public void Examples_RanksAndTopListAgreeWithPredictions()
+    {
+        var model = new KnnFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()));
+        var report = ErasureReport.Create(FoldHeldOut(model, 39), model.ExampleIds, null, new ErasureOptions { Top = 10 });
+        Assert.Empty(report.Groups);
+        Assert.Equal(10, report.TopExamples.Count);
+        Assert.Equal(Enumerable.Range(1, 10), report.TopExamples.Select(e => e.Rank));
+        Assert.Equal(report.Examples.Select(e => e.Rank).Order(), Enumerable.Range(1, model.ExampleCount));
+        Assert.True(report.TopExamples[0].Predicted >= report.TopExamples[9].Predicted);
+    }
+
+    [Fact]
+    public void TaskAgnostic_IsFlagged()
+    {
+        var model = new AdditiveFitter().Fit(s_data.Matrix);
+        var report = ErasureReport.Create(model.FoldIn([], []), model.ExampleIds);
+        Assert.True(report.IsTaskAgnostic);
+        Assert.Equal(0, report.KnownCount);
+    }
+
+    [Fact]
+    public void Logistic_ProbabilitiesAreThePredictionsAndThresholdIsOneHalf()
+    {
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 600, Binary = true, Seed = 3 });
+        var model = new LogisticFitter().Fit(binary.Matrix.SelectTasks(Enumerable.Range(0, 29).ToArray()));
+        var report = ErasureReport.Create(model.FoldIn([0, 1, 2], [1, 0, 1]), model.ExampleIds, binary.ExampleGroups);
+        Assert.Equal(0.5, report.Threshold);
+        Assert.All(report.Examples, e => Assert.Equal(e.Predicted, e.Probability));
+        Assert.All(report.Groups, g => Assert.InRange(g.MeanForgetting, 0, 1));
+        Assert.All(report.Groups, g => Assert.Equal(g.MeanForgetting, g.ShareForgotten, 12));
+    }
+
+    [Theory]
+    [InlineData(-3, 1.9999779095030015)]
+    [InlineData(-0.1, 1.1124629160182848)]
+    [InlineData(0.3, 0.6713732405408726)]
+    [InlineData(1.99, 0.004888586800383002)]
+    [InlineData(2.0, 0.004677734981047266)]
+    [InlineData(2.5, 0.00040695201744495886)]
+    [InlineData(4, 1.541725790028002e-08)]
+    [InlineData(6, 2.1519736712498913e-17)]
+    [InlineData(10, 2.0884875837625446e-45)]
+    public void Erfc_MatchesScipy(double x, double expected)
+    {
+        // Expected values: scipy.special.erfc (scipy 1.10).
+        Assert.True(Math.Abs(ErasureReport.Erfc(x) - expected) <= 1e-13 * expected, $"{ErasureReport.Erfc(x)} vs {expected}");
+    }
+
+    [Theory]
+    [InlineData(0.95, 1.6448536269514722)]
+    [InlineData(0.5, 0.0)]
+    [InlineData(0.001, -3.090232306167813)]
+    [InlineData(0.999999, 4.753424308817087)]
+    public void NormalQuantile_MatchesScipy(double p, double expected)
+    {
+        // Expected values: scipy.stats.norm.ppf (scipy 1.10).
+        Assert.Equal(expected, ErasureReport.NormalQuantile(p), 11);
+    }
+}

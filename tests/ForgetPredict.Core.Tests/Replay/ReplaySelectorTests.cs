@@ -1,0 +1,105 @@
+using ForgetPredict.Core.Replay;
+
+namespace ForgetPredict.Core.Tests.Replay;
+
+public class ReplaySelectorTests
+{
+    private static readonly double[] s_predicted = [0.30, 0.25, 0.20, 0.10, 0.05, 0.0, -0.05, 0.15, 0.12, 0.02];
+    private static readonly string?[] s_groups = ["a", "a", "a", "a", "b", "b", "b", "c", "c", "c"];
+
+    [Fact]
+    public void Softmax_FirstPickFrequenciesMatchSoftmaxProbabilities()
+    {
+        // 20,000 independent first picks (budget 1, one seed each) against softmax(predicted / 0.1): Pearson chi-square with
+        // 9 degrees of freedom must stay below 27.88 (its 0.1% critical value). Seeds are fixed, so the test is deterministic.
+        var probabilities = ReplaySelector.Softmax(s_predicted.Select(v => v / 0.1).ToArray());
+        var counts = new int[s_predicted.Length];
+        const int Draws = 20_000;
+        for (var seed = 0; seed < Draws; seed++)
+        {
+            var set = ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Budget = 1, Strategy = ReplayStrategy.Softmax, Temperature = 0.1, Seed = seed });
+            counts[set.Items[0].Example]++;
+        }
+
+        var chiSquare = counts.Select((c, j) => ((c - (Draws * probabilities[j])) * (c - (Draws * probabilities[j]))) / (Draws * probabilities[j])).Sum();
+        Assert.True(chiSquare < 27.88, $"chi-square {chiSquare}; counts {string.Join(",", counts)}");
+    }
+
+    [Fact]
+    public void Softmax_WithoutReplacementAndWeightsAreProbabilities()
+    {
+        var set = ReplaySelector.Select(s_predicted, s_groups, null, new ReplayOptions { Budget = 6, Seed = 3 });
+        Assert.Equal(6, set.Items.Select(i => i.Example).Distinct().Count());
+        var probabilities = ReplaySelector.Softmax(s_predicted.Select(v => v / 0.1).ToArray());
+        Assert.All(set.Items, i => Assert.Equal(probabilities[i.Example], i.Weight, 12));
+        Assert.All(set.Items, i => Assert.Equal(s_groups[i.Example], i.Group));
+    }
+
+    [Fact]
+    public void TopK_TakesTheMostForgotten()
+    {
+        var set = ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Budget = 3, Strategy = ReplayStrategy.TopK });
+        Assert.Equal([0, 1, 2], set.Items.Select(i => i.Example));
+        Assert.Equal((0.30 + 0.25 + 0.20) / s_predicted.Where(v => v > 0).Sum(), set.CoveredForgetting, 12);
+        Assert.Equal(0.3, set.RandomExpectation, 12);
+        Assert.True(set.Lift > 2);
+    }
+
+    [Fact]
+    public void Stratified_EveryGroupKeepsItsFloor()
+    {
+        var set = ReplaySelector.Select(s_predicted, s_groups, null, new ReplayOptions { Budget = 5, Strategy = ReplayStrategy.Stratified, MinPerGroup = 1 });
+        Assert.Equal(5, set.Items.Count);
+        foreach (var g in new[] { "a", "b", "c" })
+        {
+            Assert.Contains(set.Items, i => i.Group == g);
+        }
+
+        // Group b's floor is its most forgotten example (index 4); the remaining two go to the overall most forgotten.
+        Assert.Contains(set.Items, i => i.Example == 4);
+        Assert.Equal([0, 4, 7, 1, 2], set.Items.Select(i => i.Example));
+    }
+
+    [Fact]
+    public void Stratified_FloorLargerThanGroupTakesTheWholeGroup()
+    {
+        var set = ReplaySelector.Select(s_predicted, s_groups, null, new ReplayOptions { Budget = 10, Strategy = ReplayStrategy.Stratified, MinPerGroup = 5 });
+        Assert.Equal(10, set.Items.Select(i => i.Example).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData(ReplayStrategy.Softmax)]
+    [InlineData(ReplayStrategy.TopK)]
+    [InlineData(ReplayStrategy.Stratified)]
+    [InlineData(ReplayStrategy.Random)]
+    public void Exclusions_AreNeverReplayed(ReplayStrategy strategy)
+    {
+        var excluded = new HashSet<int> { 0, 1, 4 };
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var set = ReplaySelector.Select(s_predicted, s_groups, excluded, new ReplayOptions { Budget = 7, Strategy = strategy, Seed = seed, MinPerGroup = 1 });
+            Assert.Equal(7, set.Items.Count);
+            Assert.DoesNotContain(set.Items, i => excluded.Contains(i.Example));
+            Assert.Equal(7, set.Candidates);
+        }
+    }
+
+    [Fact]
+    public void Random_IsSeededAndUniformInWeight()
+    {
+        var a = ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Budget = 4, Strategy = ReplayStrategy.Random, Seed = 9 });
+        var b = ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Budget = 4, Strategy = ReplayStrategy.Random, Seed = 9 });
+        Assert.Equal(a.Items.Select(i => i.Example), b.Items.Select(i => i.Example));
+        Assert.All(a.Items, i => Assert.Equal(0.1, i.Weight, 12));
+    }
+
+    [Fact]
+    public void Budget_FromRatioAndBadInput()
+    {
+        Assert.Equal(32, ReplayOptions.BudgetFromRatio(32, 1024));
+        Assert.Equal(33, ReplayOptions.BudgetFromRatio(32, 1025));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Temperature = 0 }));
+        Assert.Throws<ArgumentException>(() => ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Strategy = ReplayStrategy.Stratified }));
+        Assert.Throws<ArgumentException>(() => ReplaySelector.Select([double.NaN], null, null, new ReplayOptions()));
+    }
+}
