@@ -1,0 +1,167 @@
+using System.Text.RegularExpressions;
+using System.Xml;
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Erasure;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Reports.Tests;
+
+public partial class HtmlReportTests
+{
+    private static readonly SyntheticForgetting s_data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 31, Examples = 900, Groups = 4, Patterns = 3, Noise = 0.01, Seed = 5 });
+
+    private static (string Html, ErasureReport Report) PredictionReport(int known = 30, bool summary = true)
+    {
+        var train = s_data.Matrix.SelectTasks(Enumerable.Range(0, 30).ToArray());
+        var model = new LowRankFitter().FitLowRank(train);
+        var cells = Protocol.Reveal(s_data.Matrix, 30, 0, new EvaluationOptions { Known = known });
+        var fold = model.FoldIn(cells, cells.Select(j => (double)s_data.Matrix[30, j]).ToArray());
+        var report = ErasureReport.Create(fold, model.ExampleIds, s_data.ExampleGroups, new ErasureOptions { Top = 12 });
+        var html = HtmlReports.Prediction(new PredictionReportInput
+        {
+            TaskName = "task-030",
+            ModelDescription = "mf rank 8 on 30 tasks",
+            Report = report,
+            GroupColumn = "source",
+            Summary = summary ? MatrixSummary.ForModel(train, model) : null,
+        });
+        return (html, report);
+    }
+
+    [Fact]
+    public void Prediction_IsSelfContainedWithChartsAndTables()
+    {
+        var (html, report) = PredictionReport();
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(ExternalReference().Matches(html), m => !m.Value.Contains("www.w3.org/2000/svg", StringComparison.Ordinal));
+        Assert.Equal(3, SvgElements().Count(html)); // groups, distribution, heatmap
+        Assert.Contains("id=\"top-examples\"", html, StringComparison.Ordinal);
+        Assert.Equal(12, Regex.Count(TableBody(html, "top-examples"), "<tr>"));
+        Assert.Equal(4, Regex.Count(TableBody(html, "group-table"), "<tr>"));
+        Assert.Contains($"Most damaged source: <b>{report.Groups[0].Name}</b>", html, StringComparison.Ordinal);
+        Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prediction_EverySvgIsWellFormedXml()
+    {
+        var (html, _) = PredictionReport();
+        foreach (Match svg in SvgElements().Matches(html))
+        {
+            var document = new XmlDocument();
+            document.LoadXml(svg.Value);
+            Assert.Equal("svg", document.DocumentElement!.Name);
+            Assert.NotNull(document.DocumentElement.GetAttribute("aria-label"));
+        }
+    }
+
+    [Fact]
+    public void Prediction_GroupBarsFollowTheReportsOrder()
+    {
+        var (html, report) = PredictionReport();
+        var groupChart = SvgElements().Matches(html)[0].Value;
+        var positions = report.Groups.Select(g => groupChart.IndexOf($">{g.Name} (", StringComparison.Ordinal)).ToArray();
+        Assert.All(positions, p => Assert.True(p > 0));
+        Assert.Equal(positions.Order(), positions);
+    }
+
+    [Fact]
+    public void Prediction_TaskAgnostic_IsLabelledAndHeatmapIsOptional()
+    {
+        var (html, _) = PredictionReport(known: 0, summary: false);
+        Assert.Contains("Task-agnostic estimate", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"heatmap\"", html, StringComparison.Ordinal);
+        Assert.Equal(2, SvgElements().Count(html));
+    }
+
+    [Fact]
+    public void Prediction_EscapesIdsAndNames()
+    {
+        var z = Core.ForgettingMatrix.Create(new float[,] { { 0.1f, 0.2f }, { 0.3f, 0.1f } }, null, ["<b>x</b>", "a&b"]);
+        var model = new AdditiveFitter().Fit(z);
+        var report = ErasureReport.Create(model.FoldIn([], []), model.ExampleIds, ["<g>", "<g>"]);
+        var html = HtmlReports.Prediction(new PredictionReportInput { TaskName = "<script>", ModelDescription = "m", Report = report, GroupColumn = "src" });
+        Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>x</b>", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;b&gt;x&lt;/b&gt;", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analysis_HasCurveSpectrumHeatmapAndLists()
+    {
+        var analysis = MatrixAnalysis.Run(s_data.Matrix, 8);
+        var html = HtmlReports.Analysis(new AnalysisReportInput
+        {
+            Source = "synthetic",
+            Analysis = analysis,
+            Summary = MatrixSummary.ForModel(s_data.Matrix, new LowRankFitter().Fit(s_data.Matrix)),
+            FragileExamples = [("ex-1", 0.2), ("ex-2", 0.1)],
+            DisruptiveTasks = [("task-1", 0.3)],
+        });
+        Assert.Equal(3, SvgElements().Count(html));
+        Assert.Contains("id=\"fragile-examples\"", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"disruptive-tasks\"", html, StringComparison.Ordinal);
+        Assert.Equal(8, Regex.Count(SvgElements().Matches(html)[0].Value, "<circle"));
+        foreach (Match svg in SvgElements().Matches(html))
+        {
+            new XmlDocument().LoadXml(svg.Value);
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 1, new[] { 0, 0.2, 0.4, 0.6, 0.8, 1 })]
+    [InlineData(-0.03, 0.27, new[] { -0.1, 0, 0.1, 0.2, 0.3 })]
+    [InlineData(0.0012, 0.0049, new[] { 0.001, 0.002, 0.003, 0.004, 0.005 })]
+    public void Ticks_AreNiceAndCoverTheRange(double min, double max, double[] expected)
+    {
+        Assert.Equal(expected, Charts.Ticks(min, max, 5));
+    }
+
+    private static string TableBody(string html, string id)
+    {
+        var start = html.IndexOf($"id=\"{id}\"", StringComparison.Ordinal);
+        var body = html.IndexOf("<tbody>", start, StringComparison.Ordinal);
+        return html[body..html.IndexOf("</tbody>", body, StringComparison.Ordinal)];
+    }
+
+    [GeneratedRegex("<svg .*?</svg>", RegexOptions.Singleline)]
+    private static partial Regex SvgElements();
+
+    [GeneratedRegex("(href|src)=\"https?://[^\"]*\"|https?://[a-z0-9.-]+/[^\"' ]*", RegexOptions.IgnoreCase)]
+    private static partial Regex ExternalReference();
+}
+
+public class PngTests
+{
+    [Fact]
+    public void Png_IsDecodedByAnIndependentReader()
+    {
+        // 3 x 2 pixels; Python's zlib checks every chunk CRC and inflates the pixels.
+        byte[] rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30, 40, 50, 60, 70, 80, 90];
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "t.png");
+        File.WriteAllBytes(path, Png.Encode(3, 2, rgb));
+        var decoded = ExternalTool.RunPython("""
+            import struct, sys, zlib
+            data = open(sys.argv[1], 'rb').read()
+            assert data[:8] == b'\x89PNG\r\n\x1a\n'
+            pos, idat, size = 8, b'', None
+            while pos < len(data):
+                n, kind = struct.unpack('>I4s', data[pos:pos + 8])
+                body = data[pos + 8:pos + 8 + n]
+                crc, = struct.unpack('>I', data[pos + 8 + n:pos + 12 + n])
+                assert zlib.crc32(kind + body) == crc, kind
+                if kind == b'IHDR': size = struct.unpack('>IIBBBBB', body)
+                if kind == b'IDAT': idat += body
+                pos += 12 + n
+            w, h = size[0], size[1]
+            raw = zlib.decompress(idat)
+            rows = [raw[r * (3 * w + 1) + 1:(r + 1) * (3 * w + 1)] for r in range(h)]
+            print(w, h, size[2], size[3], ' '.join(str(b) for row in rows for b in row))
+            """, path);
+        Assert.Equal("3 2 8 2 " + string.Join(' ', rgb), decoded.Trim());
+    }
+}
