@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using ForgetPredict.Core;
+using ForgetPredict.Core.Analysis;
 using ForgetPredict.Core.Models;
 
 namespace ForgetPredict.Data;
@@ -9,7 +10,8 @@ namespace ForgetPredict.Data;
 /// <summary>A model read back from a model file, with the metadata saved beside it.</summary>
 /// <param name="Model">The fitted model.</param>
 /// <param name="Metadata">Free-form key/value pairs saved with it (e.g. "source", "r2").</param>
-public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<string, string> Metadata);
+/// <param name="Summary">The training matrix summary for report heatmaps, when the file holds one.</param>
+public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<string, string> Metadata, MatrixSummary? Summary = null);
 
 /// <summary>
 /// Saves and loads fitted models in ForgetPredict's versioned binary format, with a SHA-256 checksum, written atomically.
@@ -44,17 +46,19 @@ public static class ModelFile
     private const uint TagMeta = 1;
     private const uint TagFactor = 2;
     private const uint TagKnn = 3;
+    private const uint TagSummary = 4;
     private static readonly byte[] s_magic = "FPMODEL\0"u8.ToArray();
 
     /// <summary>Saves <paramref name="model"/> (and optional metadata) to <paramref name="path"/> atomically.</summary>
     /// <exception cref="ForgettingDataException">The file cannot be written.</exception>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
-    public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
-        AtomicFile.Write(path, stream => Write(model, stream, metadata));
+    public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null) =>
+        AtomicFile.Write(path, stream => Write(model, stream, metadata, summary));
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
-    public static void Write(IForgettingModel model, Stream stream, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <exception cref="ArgumentException">The summary's shape does not match the model.</exception>
+    public static void Write(IForgettingModel model, Stream stream, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
@@ -81,6 +85,32 @@ public static class ModelFile
                     break;
                 default:
                     throw new NotSupportedException($"Models of type {model.GetType().Name} cannot be saved.");
+            }
+
+            if (summary is not null)
+            {
+                if (summary.TaskOrder.Count != model.TaskCount || summary.BinOf.Count != model.ExampleCount)
+                {
+                    throw new ArgumentException("The summary must describe the model's training matrix.", nameof(summary));
+                }
+
+                Section(w, TagSummary, b =>
+                {
+                    b.Write(model.TaskCount);
+                    b.Write(summary.BinCount);
+                    foreach (var t in summary.TaskOrder)
+                    {
+                        b.Write(t);
+                    }
+
+                    b.Write(model.ExampleCount);
+                    foreach (var bin in summary.BinOf)
+                    {
+                        b.Write(bin);
+                    }
+
+                    b.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(summary.Values));
+                });
             }
         }
 
@@ -140,6 +170,7 @@ public static class ModelFile
         var reader = new SpanReader(payload.ToArray(), sourceName);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         IForgettingModel? model = null;
+        MatrixSummary? summary = null;
         while (!reader.AtEnd)
         {
             var tag = reader.UInt32();
@@ -161,12 +192,15 @@ public static class ModelFile
                 case TagKnn:
                     model = ReadKnn(section);
                     break;
+                case TagSummary:
+                    summary = ReadSummary(section, model ?? throw section.Fail("the summary comes before the model"));
+                    break;
                 default:
                     throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"unknown section tag {tag}; the file was written by a newer version."));
             }
         }
 
-        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata);
+        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata, summary);
     }
 
     private static void Section(BinaryWriter w, uint tag, Action<BinaryWriter> body)
@@ -268,6 +302,27 @@ public static class ModelFile
             TaskPrior = prior,
             Fit = fit,
         }));
+    }
+
+    private static MatrixSummary ReadSummary(SpanReader r, IForgettingModel model)
+    {
+        var m = r.Int32();
+        var bins = r.Int32();
+        if (m != model.TaskCount || bins < 1 || bins > 1_000_000)
+        {
+            throw r.Fail("the summary does not match the model");
+        }
+
+        var taskOrder = r.Ints(m);
+        var n = r.Int32();
+        if (n != model.ExampleCount)
+        {
+            throw r.Fail("the summary does not match the model");
+        }
+
+        var binOf = r.Ints(n);
+        var values = r.Floats((long)m * bins);
+        return r.Guard(() => MatrixSummary.Restore(taskOrder, binOf, bins, values, model.TaskIds));
     }
 
     private static void WriteKnn(BinaryWriter w, KnnModel model)
@@ -405,27 +460,24 @@ public static class ModelFile
             return Encoding.UTF8.GetString(Take(length));
         }
 
-        public double[] Doubles(long count)
+        public double[] Doubles(long count) => Values<double>(count);
+
+        public int[] Ints(long count) => Values<int>(count);
+
+        public float[] Floats(long count) => Values<float>(count);
+
+        // count little-endian values of T, checked against the bytes that remain before allocating.
+        private T[] Values<T>(long count)
+            where T : unmanaged
         {
-            if (count < 0 || count > Remaining / 8)
+            var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            if (count < 0 || count > Remaining / size)
             {
                 throw Fail(string.Create(CultureInfo.InvariantCulture, $"{count} values do not fit in the remaining {Remaining} bytes"));
             }
 
-            var values = new double[count];
-            Take(checked((int)(count * 8))).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-            return values;
-        }
-
-        public float[] Floats(long count)
-        {
-            if (count < 0 || count > Remaining / 4)
-            {
-                throw Fail(string.Create(CultureInfo.InvariantCulture, $"{count} values do not fit in the remaining {Remaining} bytes"));
-            }
-
-            var values = new float[count];
-            Take(checked((int)(count * 4))).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            var values = new T[count];
+            Take(checked((int)(count * size))).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
             return values;
         }
 

@@ -159,3 +159,39 @@ public class ModelFileTests
         return path;
     }
 }
+
+public class ModelFileSummaryTests
+{
+    [Fact]
+    public void SaveLoad_WithSummary_RoundTripsTheHeatmapData()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 9, Examples = 500, Seed = 2 }).Matrix;
+        var model = new LowRankFitter().Fit(z);
+        var summary = Core.Analysis.MatrixSummary.ForModel(z, model, 64);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        ModelFile.Save(model, path, null, summary);
+        var loaded = ModelFile.Load(path);
+        Assert.NotNull(loaded.Summary);
+        Assert.Equal(summary.TaskOrder, loaded.Summary.TaskOrder);
+        Assert.Equal(summary.BinOf, loaded.Summary.BinOf);
+        Assert.Equal(summary.Values.ToArray(), loaded.Summary.Values.ToArray());
+        Assert.Null(ModelFile.Load(SaveWithout(model)).Summary);
+    }
+
+    [Fact]
+    public void Save_SummaryOfAnotherMatrix_IsRefused()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 9, Examples = 500, Seed = 2 }).Matrix;
+        var other = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 8, Examples = 500, Seed = 2 }).Matrix;
+        var model = new AdditiveFitter().Fit(z);
+        var summary = Core.Analysis.MatrixSummary.ForModel(other, new AdditiveFitter().Fit(other));
+        Assert.Throws<ArgumentException>(() => ModelFile.Save(model, Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"), null, summary));
+    }
+
+    private static string SaveWithout(IForgettingModel model)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "plain.fpm");
+        ModelFile.Save(model, path);
+        return path;
+    }
+}

@@ -1,0 +1,44 @@
+// Loads a page in Debian's headless Chromium and reports, as JSON on stdout, what a test needs to judge it:
+// console errors, page errors, failed requests, counts of elements per CSS selector, the text of selected elements,
+// and a full-page screenshot. Usage:
+//   node check-page.mjs URL SCREENSHOT.png [--count SELECTOR ...] [--text SELECTOR ...] [--fill SELECTOR=VALUE ...]
+//                       [--click SELECTOR] [--wait SELECTOR]
+import { chromium } from "playwright-core";
+
+const [url, screenshot, ...rest] = process.argv.slice(2);
+if (!url || !screenshot) {
+  console.error("usage: node check-page.mjs URL SCREENSHOT.png [--count SEL] [--text SEL] [--fill SEL=VALUE] [--click SEL] [--wait SEL]");
+  process.exit(2);
+}
+
+const counts = [], texts = [], fills = [], clicks = [], waits = [];
+for (let i = 0; i < rest.length; i += 2) {
+  const [flag, value] = [rest[i], rest[i + 1]];
+  ({ "--count": counts, "--text": texts, "--fill": fills, "--click": clicks, "--wait": waits })[flag]?.push(value);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+const result = { consoleErrors: [], pageErrors: [], failedRequests: [], counts: {}, texts: {} };
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.on("console", m => { if (m.type() === "error") result.consoleErrors.push(m.text()); });
+  page.on("pageerror", e => result.pageErrors.push(String(e)));
+  page.on("requestfailed", r => result.failedRequests.push(`${r.url()} ${r.failure()?.errorText ?? ""}`));
+  await page.goto(url, { waitUntil: "load" });
+  for (const spec of fills) {
+    const cut = spec.indexOf("=");
+    await page.fill(spec.slice(0, cut), spec.slice(cut + 1));
+  }
+  for (const selector of clicks) await page.click(selector);
+  for (const selector of waits) await page.waitForSelector(selector, { timeout: 15000 });
+  for (const selector of counts) result.counts[selector] = await page.locator(selector).count();
+  for (const selector of texts) result.texts[selector] = (await page.locator(selector).allInnerTexts()).join("\n");
+  await page.screenshot({ path: screenshot, fullPage: true });
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
