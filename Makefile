@@ -7,7 +7,7 @@ CONFIG ?= Release
 PYTHON ?= /usr/bin/python3
 CLI := $(DOTNET) run --project src/ForgetPredict.Cli -c $(CONFIG) --no-build --
 RESULTS := .artifacts/test-results
-APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib python3-nbconvert python3-ipykernel zstd chromium fonts-dejavu-core nodejs npm
+APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib python3-nbconvert python3-ipykernel zstd chromium fonts-dejavu-core
 
 .PHONY: help setup build demo test bench bench-smoke deps format golden notebooks clean
 
@@ -35,7 +35,7 @@ demo:
 # Reference tools for conformance tests and goldens (Debian packages). Installed only when missing.
 deps:
 	@if ! $(PYTHON) -c "import numpy, pandas, scipy, sklearn, matplotlib, nbconvert, ipykernel" >/dev/null 2>&1 \
-	    || ! command -v zstd >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	    || ! command -v zstd >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
 	  echo "installing $(APT_PACKAGES) (apt)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
