@@ -245,8 +245,12 @@ internal ref struct ThriftCompactReader
                 _position += 8;
                 return;
             case ThriftType.Binary:
-                _position += ReadLength();
+            {
+                var length = ReadLength();
+                _position += length;
                 return;
+            }
+
             case ThriftType.List:
             case ThriftType.Set:
             {
