@@ -1029,7 +1029,7 @@ public sealed class ParquetReader : IDisposable
             }
             catch (InvalidDataException e)
             {
-                throw Fail($"the {ParquetNames.Of(codec)} page data is corrupt: {e.Message} Re-export the file.", e);
+                throw Fail($"the {ParquetNames.Of(codec)} page data is corrupt: {e.Message.TrimEnd('.')}. Re-export the file.", e);
             }
 
             if (written != size)
