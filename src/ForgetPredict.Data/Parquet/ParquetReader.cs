@@ -731,10 +731,15 @@ public sealed class ParquetReader : IDisposable
             var present = 0;
             foreach (var level in levels)
             {
+                // An RLE run stores its value in a whole byte, so a corrupt run can claim a level above the maximum.
+                if ((uint)level > 1)
+                {
+                    throw Fail(FormattableString.Invariant($"definition level {level} exceeds the column's maximum of 1; the file is corrupt."));
+                }
+
                 present += level;
             }
 
-            // Bit width 1 keeps every level in 0..1, so the sum counts the present values.
             return present;
         }
 

@@ -159,9 +159,13 @@ internal ref struct ThriftCompactReader
         ThriftType.Byte => ReadI8(),
         ThriftType.I16 => ReadI16(),
         ThriftType.I32 => ReadI32(),
-        ThriftType.I64 => checked((int)ReadI64()),
+        ThriftType.I64 => NarrowToInt(ReadI64()),
         _ => throw new InvalidDataException(FormattableString.Invariant($"Thrift field holds {type} where an integer was expected.")),
     };
+
+    private static int NarrowToInt(long value) => value is >= int.MinValue and <= int.MaxValue
+        ? (int)value
+        : throw new InvalidDataException(FormattableString.Invariant($"Thrift integer {value} does not fit the 32-bit field."));
 
     /// <summary>Reads an i64 field written as any integer wire type.</summary>
     public long ReadLong(ThriftType type) => type switch
