@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ForgetPredict.Data.Compression;
 
@@ -48,6 +49,8 @@ public sealed class ParquetReader : IDisposable
     private byte[] _splitBuffer = [];
     private int[] _levels = [];
     private int[] _indices = [];
+    private Utf8StringPool? _stringPool;
+    private object? _dictionaryScratch;
     private bool _disposed;
 
     private ParquetReader(Stream stream, string sourceName, bool leaveOpen)
@@ -367,9 +370,8 @@ public sealed class ParquetReader : IDisposable
         var info = _columns[column];
         CheckTarget<TTarget, T>(info);
         var chunk = _meta.RowGroups[rowGroup].Columns[column];
-        var location = FormattableString.Invariant($"row group {rowGroup}");
-        CheckChunk(info, ref chunk, location);
-        var data = LoadChunk(info, in chunk, location);
+        CheckChunk(info, ref chunk, rowGroup);
+        var data = LoadChunk(info, in chunk, rowGroup);
         new ChunkDecoder<TTarget, T>(this, info, chunk, rowGroup, data).Decode(destination[..rows]);
     }
 
@@ -390,40 +392,40 @@ public sealed class ParquetReader : IDisposable
         }
     }
 
-    private void CheckChunk(ParquetColumn info, ref ColumnChunkMeta chunk, string location)
+    private void CheckChunk(ParquetColumn info, ref ColumnChunkMeta chunk, int rowGroup)
     {
         if (chunk.IsEncrypted)
         {
-            throw Fail("the column chunk is encrypted, which is not supported; export the file without encryption.", column: info.Name, location: location);
+            throw Fail("the column chunk is encrypted, which is not supported; export the file without encryption.", column: info.Name, location: RowGroupLocation(rowGroup));
         }
 
         if (chunk.HasFilePath)
         {
-            throw Fail("the column chunk lives in another file (file_path is set), which is not supported; export a self-contained file.", column: info.Name, location: location);
+            throw Fail("the column chunk lives in another file (file_path is set), which is not supported; export a self-contained file.", column: info.Name, location: RowGroupLocation(rowGroup));
         }
 
         if (!chunk.HasMetaData)
         {
-            throw Fail("the column chunk has no ColumnMetaData; the footer is corrupt.", column: info.Name, location: location);
+            throw Fail("the column chunk has no ColumnMetaData; the footer is corrupt.", column: info.Name, location: RowGroupLocation(rowGroup));
         }
 
         if (chunk.PathLength != 1)
         {
-            throw Fail(FormattableString.Invariant($"the column chunk's path has {chunk.PathLength} parts where a flat column has 1; the footer is corrupt."), column: info.Name, location: location);
+            throw Fail(FormattableString.Invariant($"the column chunk's path has {chunk.PathLength} parts where a flat column has 1; the footer is corrupt."), column: info.Name, location: RowGroupLocation(rowGroup));
         }
 
         if (chunk.Type != info.PhysicalType)
         {
-            throw Fail($"the column chunk stores {ParquetNames.Of(chunk.Type)} but the schema says {ParquetNames.Of(info.PhysicalType)}; the footer is corrupt.", column: info.Name, location: location);
+            throw Fail($"the column chunk stores {ParquetNames.Of(chunk.Type)} but the schema says {ParquetNames.Of(info.PhysicalType)}; the footer is corrupt.", column: info.Name, location: RowGroupLocation(rowGroup));
         }
 
         if (chunk.Codec is not (CompressionCodec.Uncompressed or CompressionCodec.Snappy or CompressionCodec.Gzip or CompressionCodec.Zstd))
         {
-            throw Fail($"codec {ParquetNames.Of(chunk.Codec)} is not supported; re-export with snappy, gzip, zstd or uncompressed.", column: info.Name, location: location);
+            throw Fail($"codec {ParquetNames.Of(chunk.Codec)} is not supported; re-export with snappy, gzip, zstd or uncompressed.", column: info.Name, location: RowGroupLocation(rowGroup));
         }
     }
 
-    private ReadOnlyMemory<byte> LoadChunk(ParquetColumn info, in ColumnChunkMeta chunk, string location)
+    private ReadOnlyMemory<byte> LoadChunk(ParquetColumn info, in ColumnChunkMeta chunk, int rowGroup)
     {
         var start = chunk.DataPageOffset;
         if (chunk.HasDictionaryPageOffset && chunk.DictionaryPageOffset > 0 && chunk.DictionaryPageOffset < start)
@@ -434,11 +436,13 @@ public sealed class ParquetReader : IDisposable
         var size = chunk.TotalCompressedSize;
         if (start < 4 || size <= 0 || start > _dataEnd || size > _dataEnd - start || size > int.MaxValue)
         {
-            throw Fail(FormattableString.Invariant($"the column chunk claims bytes {start}..{start + size} but the data region is bytes 4..{_dataEnd}; the file is truncated or corrupt."), column: info.Name, location: location);
+            throw Fail(FormattableString.Invariant($"the column chunk claims bytes {start}..{start + size} but the data region is bytes 4..{_dataEnd}; the file is truncated or corrupt."), column: info.Name, location: RowGroupLocation(rowGroup));
         }
 
         return ReadRange(start, (int)size);
     }
+
+    private static string RowGroupLocation(int rowGroup) => FormattableString.Invariant($"row group {rowGroup}");
 
     private ReadOnlyMemory<byte> ReadRange(long offset, int length)
     {
@@ -526,6 +530,7 @@ public sealed class ParquetReader : IDisposable
         private readonly int _rowGroup;
         private readonly ReadOnlyMemory<byte> _data;
         private T[]? _dictionary;
+        private int _dictionaryCount;
         private int _page;
 
         public ChunkDecoder(ParquetReader owner, ParquetColumn info, ColumnChunkMeta chunk, int rowGroup, ReadOnlyMemory<byte> data)
@@ -536,6 +541,7 @@ public sealed class ParquetReader : IDisposable
             _rowGroup = rowGroup;
             _data = data;
             _dictionary = null;
+            _dictionaryCount = 0;
             _page = 0;
         }
 
@@ -613,10 +619,25 @@ public sealed class ParquetReader : IDisposable
             }
 
             var data = Decompress(header, payload.Span, payload, header.UncompressedSize, FixedBound(width, count, 0));
-            var dictionary = new T[count];
-            var consumed = DecodePlain(data, dictionary, count);
-            _ = consumed;
+            // The dictionary array is reused from read to read: a fresh large array per column chunk would be a
+            // large-object-heap allocation each time, and those trigger full collections.
+            if (_owner._dictionaryScratch is not T[] dictionary || dictionary.Length < count)
+            {
+                dictionary = new T[count];
+                _owner._dictionaryScratch = dictionary;
+            }
+
+            if (typeof(TTarget) == typeof(StringTarget) && _info.PhysicalType == ParquetPhysicalType.ByteArray)
+            {
+                DecodePooledStrings(data, ((string?[])(object)dictionary).AsSpan(0, count));
+            }
+            else
+            {
+                DecodePlain(data, dictionary, count);
+            }
+
             _dictionary = dictionary;
+            _dictionaryCount = count;
         }
 
         private int ReadDataPage(PageHeaderInfo header, ReadOnlyMemory<byte> payload, Span<T> destination)
@@ -763,11 +784,8 @@ public sealed class ParquetReader : IDisposable
             switch (encoding)
             {
                 case ParquetEncoding.Plain:
-                {
-                    var consumed = DecodePlain(data, destination, destination.Length);
-                    _ = consumed;
+                    DecodePlain(data, destination, destination.Length);
                     return;
-                }
 
                 case ParquetEncoding.PlainDictionary:
                 case ParquetEncoding.RleDictionary:
@@ -888,6 +906,30 @@ public sealed class ParquetReader : IDisposable
             }
         }
 
+        // Dictionary strings come from the reader's pool, so equal entries share one instance across row groups.
+        private readonly void DecodePooledStrings(ReadOnlySpan<byte> data, Span<string?> destination)
+        {
+            var pool = _owner._stringPool ??= new Utf8StringPool();
+            var position = 0;
+            for (var i = 0; i < destination.Length; i++)
+            {
+                if (data.Length - position < 4)
+                {
+                    throw Short(destination.Length);
+                }
+
+                var length = BinaryPrimitives.ReadInt32LittleEndian(data[position..]);
+                position += 4;
+                if (length < 0 || length > data.Length - position)
+                {
+                    throw Fail(FormattableString.Invariant($"BYTE_ARRAY value {i} claims {length} bytes but {data.Length - position} remain in the page; the file is corrupt."));
+                }
+
+                destination[i] = pool.Get(data.Slice(position, length));
+                position += length;
+            }
+        }
+
         private readonly void DecodeRleBooleans(ReadOnlySpan<byte> data, Span<T> destination)
         {
             var bits = _owner.Indices();
@@ -917,7 +959,9 @@ public sealed class ParquetReader : IDisposable
 
         private readonly void DecodeDictionaryIndices(ReadOnlySpan<byte> data, Span<T> destination)
         {
-            var dictionary = _dictionary ?? throw Fail("the data page is dictionary-encoded but the column chunk has no dictionary page; the file is corrupt.");
+            var dictionary = _dictionary is null
+                ? throw Fail("the data page is dictionary-encoded but the column chunk has no dictionary page; the file is corrupt.")
+                : _dictionary.AsSpan(0, _dictionaryCount);
             if (destination.IsEmpty)
             {
                 return;
@@ -957,16 +1001,20 @@ public sealed class ParquetReader : IDisposable
                     throw Fail(FormattableString.Invariant($"the dictionary indices end after {done + read} of {destination.Length} values; the file is corrupt."));
                 }
 
-                var target = destination.Slice(done, batch);
-                for (var i = 0; i < target.Length; i++)
+                // Hot loop: every index is checked against the dictionary size, so the unchecked element access is safe.
+                ref var target = ref MemoryMarshal.GetReference(destination.Slice(done, batch));
+                ref var entries = ref MemoryMarshal.GetReference(dictionary);
+                ref var index0 = ref MemoryMarshal.GetArrayDataReference(indices);
+                var size = (uint)dictionary.Length;
+                for (var i = 0; i < batch; i++)
                 {
-                    var index = indices[i];
-                    if ((uint)index >= (uint)dictionary.Length)
+                    var index = Unsafe.Add(ref index0, i);
+                    if ((uint)index >= size)
                     {
                         throw Fail(FormattableString.Invariant($"dictionary index {index} is outside the dictionary's {dictionary.Length} entries; the file is corrupt."));
                     }
 
-                    target[i] = dictionary[index];
+                    Unsafe.Add(ref target, i) = Unsafe.Add(ref entries, index);
                 }
 
                 done += batch;
