@@ -10,7 +10,8 @@ import { printColumns, encodeValue } from './json.mjs';
 const [command, file, ...rest] = process.argv.slice(2);
 const quote = (path) => `'${path.replaceAll("'", "''")}'`;
 
-const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+// One thread by default (deterministic and fair to a single-threaded reader); FP_DUCKDB_THREADS overrides it for timings.
+const instance = await DuckDBInstance.create(':memory:', { threads: process.env.FP_DUCKDB_THREADS ?? '1' });
 const connection = await instance.connect();
 
 async function printFile(path) {

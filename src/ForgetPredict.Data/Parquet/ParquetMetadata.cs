@@ -7,35 +7,24 @@ namespace ForgetPredict.Data.Parquet;
 // parsing 140k of them must not allocate 140k objects or path strings (the path is checked by its length only;
 // the schema order says which leaf a chunk belongs to).
 
-/// <summary>One parquet.thrift <c>SchemaElement</c>.</summary>
-internal sealed class SchemaNode
+/// <summary>One parquet.thrift <c>SchemaElement</c> (a struct: wide files have one per column, so no object each).</summary>
+internal struct SchemaNode
 {
-    public string Name { get; set; } = "";
-
-    public ParquetPhysicalType? Type { get; set; }
-
-    public int TypeLength { get; set; }
-
-    public Repetition? Repetition { get; set; }
-
-    public int NumChildren { get; set; }
-
-    public ConvertedType? Converted { get; set; }
+    public string Name;
+    public ParquetPhysicalType? Type;
+    public int TypeLength;
+    public Repetition? Repetition;
+    public int NumChildren;
+    public ConvertedType? Converted;
 
     /// <summary>The <c>LogicalType</c> union's field id (1 STRING, 2 MAP, 3 LIST, 4 ENUM, 5 DECIMAL, 6 DATE, 7 TIME, 8 TIMESTAMP, 10 INTEGER, ...), 0 when absent.</summary>
-    public int LogicalKind { get; set; }
-
-    public int IntBitWidth { get; set; }
-
-    public bool IntSigned { get; set; } = true;
-
-    public int Scale { get; set; }
-
-    public int Precision { get; set; }
-
-    public string? TimeUnit { get; set; }
-
-    public bool AdjustedToUtc { get; set; }
+    public int LogicalKind;
+    public int IntBitWidth;
+    public bool IntUnsigned;
+    public int Scale;
+    public int Precision;
+    public string? TimeUnit;
+    public bool AdjustedToUtc;
 }
 
 /// <summary>The parts of one <c>ColumnChunk</c>/<c>ColumnMetaData</c> a reader needs.</summary>
@@ -122,7 +111,7 @@ internal static class ParquetMetadataDecoder
                     var schema = new SchemaNode[count];
                     for (var i = 0; i < count; i++)
                     {
-                        schema[i] = ReadSchemaElement(ref reader);
+                        ReadSchemaElement(ref reader, ref schema[i]);
                     }
 
                     meta.Schema = schema;
@@ -307,9 +296,9 @@ internal static class ParquetMetadataDecoder
         reader.ExitStruct();
     }
 
-    private static SchemaNode ReadSchemaElement(ref ThriftCompactReader reader)
+    private static void ReadSchemaElement(ref ThriftCompactReader reader, ref SchemaNode node)
     {
-        var node = new SchemaNode();
+        node.Name = "";
         reader.EnterStruct();
         short id = 0;
         while (reader.ReadFieldHeader(ref id, out var type))
@@ -341,7 +330,7 @@ internal static class ParquetMetadataDecoder
                     node.Precision = reader.ReadInt(type);
                     break;
                 case 10 when type == ThriftType.Struct:
-                    ReadLogicalType(ref reader, node);
+                    ReadLogicalType(ref reader, ref node);
                     break;
                 default:
                     reader.Skip(type);
@@ -350,10 +339,9 @@ internal static class ParquetMetadataDecoder
         }
 
         reader.ExitStruct();
-        return node;
     }
 
-    private static void ReadLogicalType(ref ThriftCompactReader reader, SchemaNode node)
+    private static void ReadLogicalType(ref ThriftCompactReader reader, ref SchemaNode node)
     {
         reader.EnterStruct();
         short id = 0;
@@ -376,7 +364,7 @@ internal static class ParquetMetadataDecoder
                         node.IntBitWidth = reader.ReadInt(innerType);
                         break;
                     case (10, 2) when innerType is ThriftType.BooleanTrue or ThriftType.BooleanFalse:
-                        node.IntSigned = ThriftCompactReader.ReadBool(innerType);
+                        node.IntUnsigned = !ThriftCompactReader.ReadBool(innerType);
                         break;
                     case (5, 1) when IsInt(innerType):
                         node.Scale = reader.ReadInt(innerType);

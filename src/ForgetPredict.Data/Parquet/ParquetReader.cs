@@ -267,11 +267,11 @@ public sealed class ParquetReader : IDisposable
             throw Fail("the schema is empty; expected a root group with at least one column.", location: "footer");
         }
 
-        var root = schema[0];
+        var rootChildren = schema[0].NumChildren;
         var leaves = new ParquetColumn[schema.Length - 1];
         for (var i = 1; i < schema.Length; i++)
         {
-            var node = schema[i];
+            ref var node = ref schema[i];
             if (node.NumChildren > 0 || node.Type is null)
             {
                 var kind = node.Converted switch
@@ -297,19 +297,19 @@ public sealed class ParquetReader : IDisposable
             var isString = type == ParquetPhysicalType.ByteArray
                 && (node.Converted is ConvertedType.Utf8 or ConvertedType.Enum or ConvertedType.Json || node.LogicalKind is 1 or 4 or 12);
             var isUnsigned = node.Converted is ConvertedType.Uint8 or ConvertedType.Uint16 or ConvertedType.Uint32 or ConvertedType.Uint64
-                || (node.LogicalKind == 10 && !node.IntSigned);
-            leaves[i - 1] = new ParquetColumn(i - 1, node.Name, type, node.Repetition != Repetition.Required, isString, isUnsigned, DescribeLogicalType(node));
+                || (node.LogicalKind == 10 && node.IntUnsigned);
+            leaves[i - 1] = new ParquetColumn(i - 1, node.Name, type, node.Repetition != Repetition.Required, isString, isUnsigned, DescribeLogicalType(in node));
         }
 
-        if (root.NumChildren != leaves.Length)
+        if (rootChildren != leaves.Length)
         {
-            throw Fail(FormattableString.Invariant($"the schema root declares {root.NumChildren} children but {leaves.Length} elements follow; the footer is corrupt."), location: "schema");
+            throw Fail(FormattableString.Invariant($"the schema root declares {rootChildren} children but {leaves.Length} elements follow; the footer is corrupt."), location: "schema");
         }
 
         return leaves;
     }
 
-    private static string? DescribeLogicalType(SchemaNode node)
+    private static string? DescribeLogicalType(in SchemaNode node)
     {
         var inv = CultureInfo.InvariantCulture;
         switch (node.LogicalKind)
@@ -320,7 +320,7 @@ public sealed class ParquetReader : IDisposable
             case 6: return "DATE";
             case 7: return string.Create(inv, $"TIME({node.TimeUnit}{(node.AdjustedToUtc ? ", UTC" : "")})");
             case 8: return string.Create(inv, $"TIMESTAMP({node.TimeUnit}{(node.AdjustedToUtc ? ", UTC" : "")})");
-            case 10: return string.Create(inv, $"INT({node.IntBitWidth}, {(node.IntSigned ? "signed" : "unsigned")})");
+            case 10: return string.Create(inv, $"INT({node.IntBitWidth}, {(node.IntUnsigned ? "unsigned" : "signed")})");
             case 11: return "UNKNOWN";
             case 12: return "JSON";
             case 13: return "BSON";
@@ -369,6 +369,11 @@ public sealed class ParquetReader : IDisposable
 
         var info = _columns[column];
         CheckTarget<TTarget, T>(info);
+        if (rows == 0)
+        {
+            return;
+        }
+
         var chunk = _meta.RowGroups[rowGroup].Columns[column];
         CheckChunk(info, ref chunk, rowGroup);
         var data = LoadChunk(info, in chunk, rowGroup);

@@ -137,4 +137,18 @@ public sealed class DuckDbConformanceTests : IDisposable
         reader.ReadStrings(0, 0, values);
         Assert.Equal(3, values.Distinct(ReferenceEqualityComparer.Instance).Count());
     }
+
+    [Fact]
+    public void Read_DuckDbEmptyResult_HasColumnsAndNoRows()
+    {
+        var path = Path.Combine(_folder, "empty.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT range::INTEGER AS id, 'x' AS s FROM range(10) WHERE range < 0", "");
+        using var reader = ParquetReader.Open(path);
+        Assert.Equal(["id", "s"], reader.Columns.Select(c => c.Name).ToArray());
+        Assert.Equal(0, reader.RowCount);
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            reader.ReadDoubles(0, g, Span<double>.Empty);
+        }
+    }
 }

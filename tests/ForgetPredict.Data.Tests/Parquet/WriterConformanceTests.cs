@@ -85,4 +85,22 @@ public sealed class WriterConformanceTests : IDisposable
         var sums = ConformanceTools.DuckDb("time", path, "SELECT count(*), count(v), min(s), max(s) FROM FILE", "1");
         Assert.Contains("\"result\":[\"4\",\"3\",\"a\",\"é\"]", sums, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Write_ZeroRows_DuckDbReadsAnEmptyTable()
+    {
+        var path = Path.Combine(_folder, "empty.parquet");
+        using (var stream = File.Create(path))
+        using (var writer = ParquetWriter.Create(stream, [new("task", ParquetValueType.String), new("value", ParquetValueType.Float, true)]))
+        {
+            writer.WriteRows([ParquetColumnData.FromStrings(Array.Empty<string?>()), ParquetColumnData.FromFloats(Array.Empty<float>())]);
+        }
+
+        var table = ReferenceTable.Parse(ConformanceTools.DuckDb("read", path));
+        Assert.Equal(["task", "value"], table.Names);
+        Assert.Equal(["VARCHAR", "FLOAT"], table.Types);
+        Assert.Equal(0, table.RowCount);
+        using var reader = ParquetReader.Open(path);
+        Assert.Equal(0, reader.RowCount);
+    }
 }

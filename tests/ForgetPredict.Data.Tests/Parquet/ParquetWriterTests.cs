@@ -1,0 +1,155 @@
+using ForgetPredict.Data.Parquet;
+
+namespace ForgetPredict.Data.Tests.Parquet;
+
+/// <summary>Writer behaviour that needs no reference tool: round trips through our reader, option validation, misuse.</summary>
+public sealed class ParquetWriterTests
+{
+    public static TheoryData<int, int> Shapes() => new()
+    {
+        { 0, 10 },
+        { 1, 10 },
+        { 7, 3 },
+        { 257, 64 },
+        { 5000, 5000 },
+        { 5001, 1000 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void WriteRows_Shape_ReadsBackIdentically(int rows, int rowGroupRows)
+    {
+        // Given
+        var table = TestTable.Create(rows, seed: rows);
+        using var stream = new MemoryStream();
+
+        // When
+        using (var writer = ParquetWriter.Create(stream, table.Specs, new ParquetWriteOptions { RowGroupRowCount = rowGroupRows, DataPageSize = 512 }, leaveOpen: true))
+        {
+            writer.WriteRows(table.Data);
+            Assert.Equal(rows, writer.RowCount);
+        }
+
+        // Then
+        stream.Position = 0;
+        using var reader = ParquetReader.Open(stream, "memory");
+        Assert.Equal(rows, reader.RowCount);
+        Assert.Equal((rows + rowGroupRows - 1) / rowGroupRows, reader.RowGroupCount);
+        for (var c = 0; c < table.Specs.Length; c++)
+        {
+            Assert.Equal(table.Specs[c].IsNullable, reader.Columns[c].IsNullable);
+            ConformanceTools.AssertColumn(reader, c, table.WasmTypes[c], table.Expected[c]);
+        }
+    }
+
+    [Fact]
+    public void WriteRows_NaNIsAValueNotANull()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = ParquetWriter.Create(stream, [new("v", ParquetValueType.Float, IsNullable: true)], leaveOpen: true))
+        {
+            writer.WriteRows([ParquetColumnData.FromFloats(new[] { float.NaN, 1f, 2f }, new[] { false, true, false })]);
+        }
+
+        stream.Position = 0;
+        using var reader = ParquetReader.Open(stream, "memory");
+        var present = new bool[3];
+        reader.ReadPresence(0, 0, present);
+        Assert.Equal([true, false, true], present);
+        var values = new float[3];
+        reader.ReadFloats(0, 0, values);
+        Assert.True(float.IsNaN(values[0]) && float.IsNaN(values[1]));
+        Assert.Equal(2f, values[2]);
+    }
+
+    [Fact]
+    public void WriteRows_AllNullStringColumn_RoundTrips()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = ParquetWriter.Create(stream, [new("s", ParquetValueType.String, IsNullable: true)], leaveOpen: true))
+        {
+            writer.WriteRows([ParquetColumnData.FromStrings(new string?[] { null, null })]);
+        }
+
+        stream.Position = 0;
+        using var reader = ParquetReader.Open(stream, "memory");
+        var values = new string?[] { "x", "y" };
+        reader.ReadStrings(0, 0, values);
+        Assert.All(values, Assert.Null);
+    }
+
+    [Fact]
+    public void Dispose_WithoutComplete_WritesFooter()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = ParquetWriter.Create(stream, [new("x", ParquetValueType.Int64)], leaveOpen: true))
+        {
+            writer.WriteRowGroup([ParquetColumnData.FromInt64s(new[] { 1L, long.MaxValue })]);
+        }
+
+        stream.Position = 0;
+        using var reader = ParquetReader.Open(stream, "memory");
+        var values = new long[2];
+        reader.ReadInt64s(0, 0, values);
+        Assert.Equal([1L, long.MaxValue], values);
+    }
+
+    [Fact]
+    public void WriteRowGroup_IgnoresRowGroupLimit()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = ParquetWriter.Create(stream, [new("x", ParquetValueType.Int32)], new ParquetWriteOptions { RowGroupRowCount = 2 }, leaveOpen: true))
+        {
+            writer.WriteRowGroup([ParquetColumnData.FromInt32s(new[] { 1, 2, 3, 4, 5 })]);
+        }
+
+        stream.Position = 0;
+        using var reader = ParquetReader.Open(stream, "memory");
+        Assert.Equal(1, reader.RowGroupCount);
+    }
+
+    [Fact]
+    public void WriteRows_NullInRequiredColumn_Throws()
+    {
+        using var writer = ParquetWriter.Create(new MemoryStream(), [new("s", ParquetValueType.String)]);
+        var e = Assert.Throws<ArgumentException>(() => writer.WriteRows([ParquetColumnData.FromStrings(new string?[] { "a", null })]));
+        Assert.Contains("Column 's' is required (not nullable) but row 1 is null", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WriteRows_DataMismatchingSchema_Throws()
+    {
+        using var writer = ParquetWriter.Create(new MemoryStream(), [new("a", ParquetValueType.Double), new("b", ParquetValueType.Double)]);
+        Assert.Throws<ArgumentException>(() => writer.WriteRows([ParquetColumnData.FromDoubles(new[] { 1.0 })]));
+        Assert.Throws<ArgumentException>(() => writer.WriteRows([ParquetColumnData.FromDoubles(new[] { 1.0 }), ParquetColumnData.FromFloats(new[] { 1f })]));
+        Assert.Throws<ArgumentException>(() => writer.WriteRows([ParquetColumnData.FromDoubles(new[] { 1.0 }), ParquetColumnData.FromDoubles(new[] { 1.0, 2.0 })]));
+        Assert.Throws<ArgumentException>(() => ParquetColumnData.FromDoubles(new[] { 1.0 }, new[] { true, false }));
+    }
+
+    [Fact]
+    public void Create_BadSchemaOrOptions_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => ParquetWriter.Create(new MemoryStream(), []));
+        Assert.Throws<ArgumentException>(() => ParquetWriter.Create(new MemoryStream(), [new("a", ParquetValueType.Int32), new("a", ParquetValueType.Int64)]));
+        Assert.Throws<ArgumentException>(() => ParquetWriter.Create(new MemoryStream(), [new("", ParquetValueType.Int32)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ParquetWriter.Create(new MemoryStream(), [new("a", ParquetValueType.Int32)], new ParquetWriteOptions { RowGroupRowCount = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ParquetWriter.Create(new MemoryStream(), [new("a", ParquetValueType.Int32)], new ParquetWriteOptions { DataPageSize = 10 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ParquetWriter.Create(new MemoryStream(), [new("a", ParquetValueType.Int32)], new ParquetWriteOptions { Codec = (ParquetCodec)6 }));
+    }
+
+    [Fact]
+    public void WriteRows_AfterComplete_Throws()
+    {
+        using var writer = ParquetWriter.Create(new MemoryStream(), [new("a", ParquetValueType.Boolean)]);
+        writer.Complete();
+        Assert.Throws<InvalidOperationException>(() => writer.WriteRows([ParquetColumnData.FromBooleans(new[] { true })]));
+    }
+
+    [Fact]
+    public void Options_AreASealedRecordWithOneDefaultInstance()
+    {
+        Assert.True(typeof(ParquetWriteOptions).IsSealed);
+        Assert.Equal(new ParquetWriteOptions(), ParquetWriteOptions.Default);
+        Assert.Equal(ParquetCodec.Snappy, ParquetWriteOptions.Default.Codec);
+    }
+}
