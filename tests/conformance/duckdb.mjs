@@ -1,9 +1,11 @@
 // DuckDB as an independent Parquet writer and reader for ForgetPredict's conformance tests.
 //   node duckdb.mjs write <file.parquet> <select-sql> <copy-options>   COPY (select) TO file, then print what DuckDB reads back
+//                                                                     (@path instead of the SQL reads it from a file)
 //   node duckdb.mjs read <file.parquet>                               print every column as DuckDB reads it
 //   node duckdb.mjs meta <file.parquet>                               print parquet_metadata() rows (codecs, encodings, pages)
 //   node duckdb.mjs time <file.parquet> <sql-with-FILE> [repeats]     print the best wall time (ms) of a query over the file
 // Output is JSON on standard output (see json.mjs).
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { printColumns, encodeValue } from './json.mjs';
 
@@ -24,7 +26,8 @@ async function printFile(path) {
 
 switch (command) {
   case 'write': {
-    const [select, options] = rest;
+    const [selectArgument, options] = rest;
+    const select = selectArgument.startsWith('@') ? readFileSync(selectArgument.slice(1), 'utf8') : selectArgument;
     await connection.run(`COPY (${select}) TO ${quote(file)} (FORMAT parquet${options ? ', ' + options : ''})`);
     await printFile(file);
     break;

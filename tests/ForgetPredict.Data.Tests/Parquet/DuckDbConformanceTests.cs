@@ -151,4 +151,21 @@ public sealed class DuckDbConformanceTests : IDisposable
             reader.ReadDoubles(0, g, Span<double>.Empty);
         }
     }
+
+    [Fact]
+    public void Read_DuckDbWideMatrix_MatchesDuckDb()
+    {
+        // Given: the wide layout, one FLOAT column per example, 85 task rows, NaN and nulls mixed in.
+        var columns = string.Join(", ", Enumerable.Range(0, 1500).Select(e =>
+            $"CASE WHEN (range + {e}) % 23 = 0 THEN NULL WHEN (range * {e}) % 31 = 7 THEN 'NaN'::FLOAT ELSE ((range * 7919 + {e} * 104729) % 1000 / 1000.0)::FLOAT END AS ex_{e:D4}"));
+        var path = Path.Combine(_folder, "wide.parquet");
+
+        // When
+        var sql = Path.Combine(_folder, "wide.sql");
+        File.WriteAllText(sql, $"SELECT 'task_' || range AS task, {columns} FROM range(85)");
+        var expected = ConformanceTools.DuckDbWrite(path, "@" + sql, "COMPRESSION snappy");
+
+        // Then
+        ConformanceTools.AssertReadsAs(path, expected);
+    }
 }
