@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace ForgetPredict.Data.Parquet;
@@ -92,6 +93,7 @@ internal ref struct ThriftCompactReader
     /// <summary>Reads the next field header of the current struct; returns false at its stop byte.</summary>
     /// <param name="lastFieldId">The previous field id of this struct (0 at its start); updated.</param>
     /// <param name="type">The field's wire type.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadFieldHeader(ref short lastFieldId, out ThriftType type)
     {
         var header = ReadRawByte();
@@ -342,7 +344,19 @@ internal ref struct ThriftCompactReader
         return (int)length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong ReadVarint(int maxBytes)
+    {
+        // Most metadata integers (types, counts, small offsets) fit one byte.
+        if (_position < _data.Length && _data[_position] < 0x80)
+        {
+            return _data[_position++];
+        }
+
+        return ReadVarintSlow(maxBytes);
+    }
+
+    private ulong ReadVarintSlow(int maxBytes)
     {
         ulong result = 0;
         for (var shift = 0; shift < 7 * maxBytes; shift += 7)
@@ -358,6 +372,7 @@ internal ref struct ThriftCompactReader
         throw new InvalidDataException("Thrift varint is too long.");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte ReadRawByte()
     {
         if (_position >= _data.Length)
