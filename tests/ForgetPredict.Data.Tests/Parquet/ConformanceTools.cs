@@ -136,6 +136,20 @@ internal static class ConformanceTools
         }
     }
 
+    /// <summary>The page types (0 = DATA_PAGE, 3 = DATA_PAGE_V2) found at each column chunk's data_page_offset.</summary>
+    public static int[] DataPageTypes(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var footerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(bytes.Length - 8));
+        var meta = ParquetMetadataDecoder.ReadFileMetaData(bytes.AsSpan(bytes.Length - 8 - footerLength, footerLength));
+        return meta.RowGroups
+            .SelectMany(g => g.Columns)
+            .Select(c => (int)ParquetMetadataDecoder.ReadPageHeader(bytes.AsSpan((int)c.DataPageOffset), out _).Type)
+            .Distinct()
+            .Order()
+            .ToArray();
+    }
+
     public delegate void ColumnRead<T>(int column, int rowGroup, Span<T> destination);
 
     /// <summary>Reads a column over all row groups into one array.</summary>

@@ -40,6 +40,7 @@ public sealed class ParquetWasmConformanceTests : IDisposable
         }
 
         table.AssertReads(path);
+        Assert.Equal([version == 2 ? 3 : 0], ConformanceTools.DataPageTypes(path));
     }
 
     [Fact]

@@ -54,6 +54,7 @@ public sealed class WriterConformanceTests : IDisposable
         table.AssertEqual(ReferenceTable.Parse(ConformanceTools.DuckDb("read", path)));
         table.AssertEqual(ReferenceTable.Parse(ConformanceTools.ParquetWasm("read", path)));
         table.AssertReads(path);
+        Assert.Equal([version == ParquetDataPageVersion.V2 ? 3 : 0], ConformanceTools.DataPageTypes(path));
         var meta = ConformanceTools.DuckDbMetadata(path);
         Assert.Equal(4 * table.Specs.Length, meta.Length);
         Assert.All(meta, m => Assert.Equal(codec.ToString().ToUpperInvariant(), m.GetProperty("compression").GetString()));
