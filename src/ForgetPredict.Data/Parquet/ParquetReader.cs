@@ -16,13 +16,14 @@ namespace ForgetPredict.Data.Parquet;
 // Buffers (window, decompressed page, levels, dictionary indices) are reused across calls; a reader is therefore
 // not thread-safe, but separate readers over the same file are independent.
 
-/// <summary>Reads flat Parquet files column by column into caller-owned spans (PLAIN and dictionary encodings;
-/// data pages v1 and v2; UNCOMPRESSED, SNAPPY, GZIP and ZSTD pages).</summary>
+/// <summary>Reads flat Parquet files column by column into caller-owned spans (PLAIN, dictionary and
+/// BYTE_STREAM_SPLIT encodings; data pages v1 and v2; UNCOMPRESSED, SNAPPY, GZIP and ZSTD pages).</summary>
 /// <remarks>
 /// <para>Opening reads only the footer; each read decodes one column chunk (one column of one row group). Numbers
 /// convert to the requested type (INT32/INT64/FLOAT/DOUBLE/BOOLEAN; unsigned annotations respected); DECIMAL,
 /// DATE, TIME and TIMESTAMP columns read as their stored integers. Nested schemas, INT96, FIXED_LEN_BYTE_ARRAY,
-/// DELTA_* encodings, encryption and codecs other than the four above are refused with a
+/// DELTA_* encodings (written only on request: pyarrow column_encoding, DuckDB PARQUET_VERSION V2, Rust v2
+/// without dictionary), encryption and codecs other than the four above are refused with a
 /// <see cref="ForgettingDataException"/> that names them and how to re-export the file.</para>
 /// <para>Every malformed input (bad magic, truncated footer, offsets or sizes beyond the file, corrupt pages)
 /// raises <see cref="ForgettingDataException"/> naming the file, column, row group and page; no size from the file
