@@ -27,7 +27,7 @@ public class ParquetSnappyBenchmarks
         {
             "float32" => MemoryMarshal.AsBytes(Enumerable.Range(0, size / 4).Select(_ => (float)random.NextDouble()).ToArray().AsSpan()).ToArray(),
             "int32-ids" => MemoryMarshal.AsBytes(Enumerable.Range(0, size / 4).ToArray().AsSpan()).ToArray(),
-            _ => System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, size / 24).Select(i => $"task_{i % 85:D2},ex_{i:D6},0.5\n")))[..size],
+            _ => System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, (size / 16) + 1).Select(i => $"task_{i % 85:D2},ex_{i:D6},0.5\n")))[..size],
         };
         _compressed = new byte[Snappy.GetMaxCompressedLength(_input.Length)];
         _compressed = _compressed.AsSpan(0, Snappy.Compress(_input, _compressed)).ToArray();
