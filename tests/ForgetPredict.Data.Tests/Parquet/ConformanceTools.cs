@@ -48,7 +48,7 @@ internal static class ConformanceTools
         var modules = Path.Combine(Folder, "node_modules");
         if (!Directory.Exists(Path.Combine(modules, "@duckdb", "node-api")) || !Directory.Exists(Path.Combine(modules, "parquet-wasm")))
         {
-            Assert.Fail($"The conformance tools are not installed ({modules} is missing or incomplete); 'make test' installs them (npm ci --prefix tests/conformance).");
+            Assert.Fail($"The conformance tools are not installed ({modules} is missing or incomplete); 'make test' installs them (npm install --prefix tests/conformance).");
         }
 
         return ExternalTool.Run("node", [script, .. arguments], Folder, timeout: TimeSpan.FromMinutes(5));
