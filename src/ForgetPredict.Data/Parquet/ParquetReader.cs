@@ -538,6 +538,9 @@ public sealed class ParquetReader : IDisposable
         private T[]? _dictionary;
         private int _dictionaryCount;
         private int _page;
+        private long _pooledPlainValues;
+        private long _pooledPlainMisses;
+        private bool _plainPoolOff;
 
         public ChunkDecoder(ParquetReader owner, ParquetColumn info, ColumnChunkMeta chunk, int rowGroup, ReadOnlyMemory<byte> data)
         {
@@ -549,6 +552,9 @@ public sealed class ParquetReader : IDisposable
             _dictionary = null;
             _dictionaryCount = 0;
             _page = 0;
+            _pooledPlainValues = 0;
+            _pooledPlainMisses = 0;
+            _plainPoolOff = false;
         }
 
         private readonly string Location => FormattableString.Invariant($"row group {_rowGroup}, page {_page}");
@@ -789,6 +795,9 @@ public sealed class ParquetReader : IDisposable
 
             switch (encoding)
             {
+                case ParquetEncoding.Plain when typeof(TTarget) == typeof(StringTarget) && _info.PhysicalType == ParquetPhysicalType.ByteArray && !_plainPoolOff:
+                    DecodePooledPlainStrings(data, MemoryMarshal.CreateSpan(ref Unsafe.As<T, string?>(ref MemoryMarshal.GetReference(destination)), destination.Length));
+                    return;
                 case ParquetEncoding.Plain:
                     DecodePlain(data, destination, destination.Length);
                     return;
@@ -934,6 +943,42 @@ public sealed class ParquetReader : IDisposable
                 destination[i] = pool.Get(data.Slice(position, length));
                 position += length;
             }
+        }
+
+        // PLAIN strings (DuckDB writes high-cardinality ids this way) also go through the pool while it pays: ids
+        // repeat from task to task, so most rows need no allocation. A chunk whose values are mostly new (free
+        // text, unique keys) stops pooling after its first 8192 values.
+        private void DecodePooledPlainStrings(ReadOnlySpan<byte> data, Span<string?> destination)
+        {
+            var pool = _owner._stringPool ??= new Utf8StringPool();
+            var missesBefore = pool.Misses;
+            var position = 0;
+            for (var i = 0; i < destination.Length; i++)
+            {
+                if (data.Length - position < 4)
+                {
+                    throw Short(destination.Length);
+                }
+
+                var length = BinaryPrimitives.ReadInt32LittleEndian(data[position..]);
+                position += 4;
+                if (length < 0 || length > data.Length - position)
+                {
+                    throw Fail(FormattableString.Invariant($"BYTE_ARRAY value {i} claims {length} bytes but {data.Length - position} remain in the page; the file is corrupt."));
+                }
+
+                var value = data.Slice(position, length);
+                destination[i] = _plainPoolOff ? StringTarget.FromBytes(value) : pool.Get(value);
+                position += length;
+                if (!_plainPoolOff && ++_pooledPlainValues % 8192 == 0)
+                {
+                    _pooledPlainMisses += pool.Misses - missesBefore;
+                    missesBefore = pool.Misses;
+                    _plainPoolOff = _pooledPlainMisses * 2 > _pooledPlainValues;
+                }
+            }
+
+            _pooledPlainMisses += pool.Misses - missesBefore;
         }
 
         private readonly void DecodeRleBooleans(ReadOnlySpan<byte> data, Span<T> destination)

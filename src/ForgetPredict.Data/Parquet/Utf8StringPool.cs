@@ -23,6 +23,9 @@ internal sealed class Utf8StringPool
     private int _arenaLength;
     private int _last = -1;
 
+    /// <summary>Strings decoded because they were not in the pool yet (or were too long to pool).</summary>
+    public long Misses { get; private set; }
+
     /// <summary>The pooled string for <paramref name="utf8"/> (decoded on first sight).</summary>
     public string Get(ReadOnlySpan<byte> utf8)
     {
@@ -33,6 +36,7 @@ internal sealed class Utf8StringPool
 
         if (utf8.Length > MaxPooledLength)
         {
+            Misses++;
             return Encoding.UTF8.GetString(utf8);
         }
 
@@ -70,6 +74,7 @@ internal sealed class Utf8StringPool
 
     private string Add(ReadOnlySpan<byte> utf8, int hash, int slot)
     {
+        Misses++;
         var value = Encoding.UTF8.GetString(utf8);
         if (_count >= MaxEntries)
         {

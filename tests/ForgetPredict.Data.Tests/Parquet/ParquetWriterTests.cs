@@ -152,4 +152,30 @@ public sealed class ParquetWriterTests
         Assert.Equal(new ParquetWriteOptions(), ParquetWriteOptions.Default);
         Assert.Equal(ParquetCodec.Snappy, ParquetWriteOptions.Default.Codec);
     }
+
+    [Fact]
+    public void ReadStrings_PlainRepeatedIds_ShareInstances_AndUniqueValuesStayExact()
+    {
+        // Given: PLAIN (no dictionary) ids that repeat, and 20,000 unique values (the reader stops pooling those).
+        var ids = Enumerable.Range(0, 30_000).Select(i => "ex_" + (i % 100).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray<string?>();
+        var unique = Enumerable.Range(0, 30_000).Select(i => $"value {i} ✓").ToArray<string?>();
+        using var stream = new MemoryStream();
+        using (var writer = ParquetWriter.Create(stream, [new("id", ParquetValueType.String), new("text", ParquetValueType.String)], new ParquetWriteOptions { UseDictionaryForStrings = false, DataPageSize = 4096 }, leaveOpen: true))
+        {
+            writer.WriteRows([ParquetColumnData.FromStrings(ids), ParquetColumnData.FromStrings(unique)]);
+        }
+
+        // When
+        stream.Position = 0;
+        using var reader = ParquetReader.Open(stream, "memory");
+        var readIds = new string?[30_000];
+        var readText = new string?[30_000];
+        reader.ReadStrings(0, 0, readIds);
+        reader.ReadStrings(1, 0, readText);
+
+        // Then
+        Assert.Equal(ids, readIds);
+        Assert.Equal(unique, readText);
+        Assert.Equal(100, readIds.Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
 }
