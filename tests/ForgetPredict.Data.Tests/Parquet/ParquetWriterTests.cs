@@ -178,4 +178,54 @@ public sealed class ParquetWriterTests
         Assert.Equal(unique, readText);
         Assert.Equal(100, readIds.Distinct(ReferenceEqualityComparer.Instance).Count());
     }
+
+    [Fact]
+    public void ReadMethods_EveryPhysicalType_ConvertAsDocumented()
+    {
+        // Given: one row of each type, then a null row.
+        using var stream = new MemoryStream();
+        ParquetColumnSpec[] specs =
+        [
+            new("d", ParquetValueType.Double, true), new("f", ParquetValueType.Float, true), new("i", ParquetValueType.Int32, true),
+            new("l", ParquetValueType.Int64, true), new("b", ParquetValueType.Boolean, true), new("s", ParquetValueType.String, true),
+        ];
+        bool[] nulls = [false, true];
+        using (var writer = ParquetWriter.Create(stream, specs, leaveOpen: true))
+        {
+            writer.WriteRows([
+                ParquetColumnData.FromDoubles(new[] { 0.1, 0 }, nulls), ParquetColumnData.FromFloats(new[] { 0.1f, 0 }, nulls),
+                ParquetColumnData.FromInt32s(new[] { -7, 0 }, nulls), ParquetColumnData.FromInt64s(new[] { (1L << 53) + 1, 0 }, nulls),
+                ParquetColumnData.FromBooleans(new[] { true, false }, nulls), ParquetColumnData.FromStrings(new[] { "x", null }),
+            ]);
+        }
+
+        stream.Position = 0;
+        using var reader = ParquetReader.Open(stream, "memory");
+        double[] ReadDoubles(int c) { var v = new double[2]; reader.ReadDoubles(c, 0, v); return v; }
+        float[] ReadFloats(int c) { var v = new float[2]; reader.ReadFloats(c, 0, v); return v; }
+        string?[] ReadStrings(int c) { var v = new string?[2]; reader.ReadStrings(c, 0, v); return v; }
+
+        // Then: doubles
+        Assert.Equal(0.1, ReadDoubles(0)[0]);
+        Assert.Equal((double)0.1f, ReadDoubles(1)[0]);
+        Assert.Equal(-7.0, ReadDoubles(2)[0]);
+        Assert.Equal(9007199254740992.0, ReadDoubles(3)[0]);
+        Assert.Equal(1.0, ReadDoubles(4)[0]);
+        Assert.All(Enumerable.Range(0, 5), c => Assert.True(double.IsNaN(ReadDoubles(c)[1])));
+
+        // floats
+        Assert.Equal(0.1f, ReadFloats(0)[0]);
+        Assert.Equal(0.1f, ReadFloats(1)[0]);
+        Assert.Equal(-7f, ReadFloats(2)[0]);
+        Assert.Equal(1f, ReadFloats(4)[0]);
+        Assert.All(Enumerable.Range(0, 5), c => Assert.True(float.IsNaN(ReadFloats(c)[1])));
+
+        // strings: invariant, round-trip formatting
+        Assert.Equal(new string?[] { "0.1", null }, ReadStrings(0));
+        Assert.Equal(new string?[] { "0.1", null }, ReadStrings(1));
+        Assert.Equal(new string?[] { "-7", null }, ReadStrings(2));
+        Assert.Equal(new string?[] { "9007199254740993", null }, ReadStrings(3));
+        Assert.Equal(new string?[] { "true", null }, ReadStrings(4));
+        Assert.Equal(new string?[] { "x", null }, ReadStrings(5));
+    }
 }
