@@ -7,7 +7,7 @@ CONFIG ?= Release
 PYTHON ?= /usr/bin/python3
 CLI := $(DOTNET) run --project src/ForgetPredict.Cli -c $(CONFIG) --no-build --
 RESULTS := .artifacts/test-results
-APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib python3-nbconvert python3-ipykernel zstd chromium fonts-dejavu-core
+APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib python3-nbconvert python3-ipykernel python3-snappy zstd chromium fonts-dejavu-core
 
 .PHONY: help setup build demo test bench bench-smoke deps format golden notebooks clean
 
@@ -34,12 +34,15 @@ demo:
 
 # Reference tools for conformance tests and goldens (Debian packages). Installed only when missing.
 deps:
-	@if ! $(PYTHON) -c "import numpy, pandas, scipy, sklearn, matplotlib, nbconvert, ipykernel" >/dev/null 2>&1 \
+	@if ! $(PYTHON) -c "import numpy, pandas, scipy, sklearn, matplotlib, nbconvert, ipykernel, snappy" >/dev/null 2>&1 \
 	    || ! command -v zstd >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
 	  echo "installing $(APT_PACKAGES) (apt)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
 	@test -d tests/browser/node_modules/playwright-core || (cd tests/browser && npm ci --no-audit --no-fund --silent)
+	@# npm install, not ci: the registry serves only the linux-x64 DuckDB binding, so ci sees the lock as out of sync.
+	@test -d tests/conformance/node_modules/@duckdb/node-api -a -d tests/conformance/node_modules/parquet-wasm \
+	  || npm install --prefix tests/conformance --no-audit --no-fund --silent
 
 test: deps build
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)

@@ -1,0 +1,45 @@
+namespace ForgetPredict.Data.Parquet;
+
+/// <summary>One leaf column of a flat Parquet schema, as described by the file's footer.</summary>
+/// <remarks>Immutable; obtained from <see cref="ParquetReader.Columns"/>.</remarks>
+public sealed class ParquetColumn
+{
+    internal ParquetColumn(int index, string name, ParquetPhysicalType physicalType, bool isNullable, bool isString, bool isUnsigned, string? logicalType)
+    {
+        Index = index;
+        Name = name;
+        PhysicalType = physicalType;
+        IsNullable = isNullable;
+        IsString = isString;
+        IsUnsigned = isUnsigned;
+        LogicalType = logicalType;
+    }
+
+    /// <summary>The column's name as the writer stored it (case and spaces preserved).</summary>
+    public string Name { get; }
+
+    /// <summary>The 0-based position in <see cref="ParquetReader.Columns"/>, used by the read methods.</summary>
+    public int Index { get; }
+
+    /// <summary>How the values are stored on disk; together with <see cref="LogicalType"/> it says what they mean.</summary>
+    public ParquetPhysicalType PhysicalType { get; }
+
+    /// <summary>True for a BYTE_ARRAY column annotated as text (STRING/UTF8, ENUM or JSON); other BYTE_ARRAY columns are raw binary.</summary>
+    public bool IsString { get; }
+
+    /// <summary>True when the column is OPTIONAL (may hold nulls); false when REQUIRED.</summary>
+    public bool IsNullable { get; }
+
+    /// <summary>True for unsigned integer annotations (UINT_8..UINT_64 or INT(n, false)); values convert as unsigned.</summary>
+    public bool IsUnsigned { get; }
+
+    /// <summary>The logical/converted type annotation in parquet.thrift terms (e.g. "STRING", "INT(8, signed)",
+    /// "DECIMAL(10, 2)", "TIMESTAMP(MICROS, UTC)"), or null when the column has none.</summary>
+    /// <remarks>Annotations other than STRING and INT change nothing when reading: DECIMAL, DATE, TIME and TIMESTAMP
+    /// columns are read as their physical integers (unscaled decimal, days, or ticks of the stated unit).</remarks>
+    public string? LogicalType { get; }
+
+    /// <summary>Returns e.g. <c>value: FLOAT (optional)</c>.</summary>
+    public override string ToString() =>
+        $"{Name}: {ParquetNames.Of(PhysicalType)}{(LogicalType is null ? "" : " " + LogicalType)} ({(IsNullable ? "optional" : "required")})";
+}

@@ -1,0 +1,173 @@
+using ForgetPredict.Data.Parquet;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Data.Tests.Parquet;
+
+/// <summary>Files written by DuckDB (an independent implementation) read back by us to the values DuckDB reads.</summary>
+public sealed class DuckDbConformanceTests : IDisposable
+{
+    // Every supported physical type; nulls in the nullable columns; low-cardinality columns that DuckDB
+    // dictionary-encodes next to unique ones it writes PLAIN; NaN and infinities in the floating-point columns.
+    private const string AllTypes = """
+        SELECT
+          range::INTEGER AS id,
+          (range % 7)::INTEGER AS small_int,
+          CASE WHEN range % 5 = 0 THEN NULL ELSE range * 1000003 END::BIGINT AS big,
+          CASE WHEN range % 11 = 3 THEN 'NaN'::FLOAT WHEN range % 13 = 4 THEN NULL ELSE (range / 7.0)::FLOAT END AS value_f,
+          CASE WHEN range % 17 = 1 THEN 'Infinity'::DOUBLE WHEN range % 17 = 2 THEN '-Infinity'::DOUBLE WHEN range % 9 = 0 THEN NULL ELSE sin(range) * 1e6 END AS value_d,
+          CASE WHEN range % 10 = 9 THEN NULL ELSE range % 3 = 0 END AS flag,
+          'task_' || (range % 13) AS task,
+          CASE WHEN range % 8 = 0 THEN NULL ELSE 'example-' || range || '-ü' END AS example,
+          (range % 200 - 100)::TINYINT AS tiny,
+          (range * 6 - 30000)::SMALLINT AS small,
+          (range * 4000000000)::UBIGINT AS ubig,
+          (range * 3)::UINTEGER AS uint
+        FROM range(10000)
+        """;
+
+    private readonly string _folder = RepoPaths.NewTempFolder("fp-duckdb");
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Theory]
+    [InlineData("uncompressed")]
+    [InlineData("snappy")]
+    [InlineData("gzip")]
+    [InlineData("zstd")]
+    public void Read_DuckDbFileWithCodec_MatchesDuckDb(string codec)
+    {
+        // Given
+        var path = Path.Combine(_folder, $"all-{codec}.parquet");
+        var expected = ConformanceTools.DuckDbWrite(path, AllTypes, $"COMPRESSION {codec}, ROW_GROUP_SIZE 2048");
+
+        // When / Then
+        ConformanceTools.AssertReadsAs(path, expected);
+        using var reader = ParquetReader.Open(path);
+        Assert.True(reader.RowGroupCount > 1, "several row groups expected");
+        var meta = ConformanceTools.DuckDbMetadata(path);
+        Assert.Contains(meta, m => m.GetProperty("encodings").GetString()!.Contains("DICTIONARY", StringComparison.Ordinal));
+        Assert.Contains(meta, m => m.GetProperty("encodings").GetString() == "PLAIN");
+        Assert.All(meta, m => Assert.Equal(codec.ToUpperInvariant(), m.GetProperty("compression").GetString()));
+    }
+
+    [Fact]
+    public void Read_DuckDbSchema_DescribesColumns()
+    {
+        var path = Path.Combine(_folder, "schema.parquet");
+        ConformanceTools.DuckDbWrite(path, AllTypes, "COMPRESSION snappy");
+        using var reader = ParquetReader.Open(path);
+        var byName = reader.Columns.ToDictionary(c => c.Name);
+        Assert.Equal(ParquetPhysicalType.Int32, byName["id"].PhysicalType);
+        Assert.Equal(ParquetPhysicalType.Int64, byName["big"].PhysicalType);
+        Assert.Equal(ParquetPhysicalType.Float, byName["value_f"].PhysicalType);
+        Assert.Equal(ParquetPhysicalType.Double, byName["value_d"].PhysicalType);
+        Assert.Equal(ParquetPhysicalType.Boolean, byName["flag"].PhysicalType);
+        Assert.True(byName["task"].IsString);
+        Assert.True(byName["ubig"].IsUnsigned);
+        Assert.Equal("INT(8, signed)", byName["tiny"].LogicalType);
+        Assert.Equal(6, reader.IndexOf("task"));
+        Assert.Equal(-1, reader.IndexOf("Task"));
+        Assert.StartsWith("DuckDB", reader.CreatedBy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_DuckDbParquetVersion2_MatchesDuckDb()
+    {
+        // DuckDB's PARQUET_VERSION V2 switches encodings (RLE_DICTIONARY, BYTE_STREAM_SPLIT for floats) but keeps
+        // data page v1 headers (checked below), so data page v2 comes from parquet-wasm and our own writer instead.
+        var path = Path.Combine(_folder, "v2.parquet");
+        var expected = ConformanceTools.DuckDbWrite(path, """
+            SELECT (range % 7)::INTEGER AS small_int,
+                   CASE WHEN range % 13 = 4 THEN NULL ELSE (range / 7.0)::FLOAT END AS value_f,
+                   CASE WHEN range % 9 = 0 THEN NULL ELSE sin(range) END AS value_d,
+                   CASE WHEN range % 6 = 0 THEN NULL ELSE 'task_' || (range % 13) END AS task,
+                   range % 3 = 0 AS flag
+            FROM range(5000)
+            """, "PARQUET_VERSION V2, COMPRESSION snappy, ROW_GROUP_SIZE 2048");
+        ConformanceTools.AssertReadsAs(path, expected);
+        var encodings = ConformanceTools.DuckDbMetadata(path).Select(m => m.GetProperty("encodings").GetString()).ToArray();
+        Assert.Contains("BYTE_STREAM_SPLIT", encodings);
+        Assert.DoesNotContain(3, ConformanceTools.DataPageTypes(path));
+    }
+
+    [Fact]
+    public void Read_DuckDbDeltaEncodedColumn_RefusesByName()
+    {
+        var path = Path.Combine(_folder, "delta.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT range::BIGINT AS id FROM range(5000)", "PARQUET_VERSION V2");
+        using var reader = ParquetReader.Open(path);
+        var e = Assert.Throws<ForgettingDataException>(() => reader.ReadDoubles(0, 0, new double[reader.GetRowGroupRowCount(0)]));
+        Assert.Contains("encoding DELTA_BINARY_PACKED is not supported", e.Message, StringComparison.Ordinal);
+        Assert.Equal("id", e.Column);
+    }
+
+    [Fact]
+    public void Read_DuckDbNestedColumn_RefusesByName()
+    {
+        var path = Path.Combine(_folder, "nested.parquet");
+        ConformanceTools.DuckDb("write", path, "SELECT 1 AS id, [1, 2, 3] AS x", "");
+        var e = Assert.Throws<ForgettingDataException>(() => ParquetReader.Open(path));
+        Assert.Contains("nested column 'x' (LIST) is not supported; flatten it", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_DuckDbStructColumn_RefusesByName()
+    {
+        var path = Path.Combine(_folder, "struct.parquet");
+        ConformanceTools.DuckDb("write", path, "SELECT 1 AS id, {'a': 1, 'b': 'x'} AS s", "");
+        var e = Assert.Throws<ForgettingDataException>(() => ParquetReader.Open(path));
+        Assert.Contains("nested column 's' (STRUCT) is not supported", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_DuckDbLz4File_RefusesCodecByName()
+    {
+        var path = Path.Combine(_folder, "lz4.parquet");
+        ConformanceTools.DuckDb("write", path, "SELECT range::DOUBLE AS v FROM range(100)", "COMPRESSION lz4");
+        using var reader = ParquetReader.Open(path);
+        var e = Assert.Throws<ForgettingDataException>(() => reader.ReadDoubles(0, 0, new double[100]));
+        Assert.Contains("codec LZ4_RAW is not supported; re-export with snappy, gzip, zstd or uncompressed", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadStrings_DictionaryColumn_SharesOneInstancePerEntry()
+    {
+        var path = Path.Combine(_folder, "dict.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT 'task_' || (range % 3) AS task FROM range(3000)", "COMPRESSION snappy");
+        using var reader = ParquetReader.Open(path);
+        var values = new string?[reader.GetRowGroupRowCount(0)];
+        reader.ReadStrings(0, 0, values);
+        Assert.Equal(3, values.Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
+    [Fact]
+    public void Read_DuckDbEmptyResult_HasColumnsAndNoRows()
+    {
+        var path = Path.Combine(_folder, "empty.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT range::INTEGER AS id, 'x' AS s FROM range(10) WHERE range < 0", "");
+        using var reader = ParquetReader.Open(path);
+        Assert.Equal(["id", "s"], reader.Columns.Select(c => c.Name).ToArray());
+        Assert.Equal(0, reader.RowCount);
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            reader.ReadDoubles(0, g, Span<double>.Empty);
+        }
+    }
+
+    [Fact]
+    public void Read_DuckDbWideMatrix_MatchesDuckDb()
+    {
+        // Given: the wide layout, one FLOAT column per example, 85 task rows, NaN and nulls mixed in.
+        var columns = string.Join(", ", Enumerable.Range(0, 1500).Select(e =>
+            $"CASE WHEN (range + {e}) % 23 = 0 THEN NULL WHEN (range * {e}) % 31 = 7 THEN 'NaN'::FLOAT ELSE ((range * 7919 + {e} * 104729) % 1000 / 1000.0)::FLOAT END AS ex_{e:D4}"));
+        var path = Path.Combine(_folder, "wide.parquet");
+
+        // When
+        var sql = Path.Combine(_folder, "wide.sql");
+        File.WriteAllText(sql, $"SELECT 'task_' || range AS task, {columns} FROM range(85)");
+        var expected = ConformanceTools.DuckDbWrite(path, "@" + sql, "COMPRESSION snappy");
+
+        // Then
+        ConformanceTools.AssertReadsAs(path, expected);
+    }
+}

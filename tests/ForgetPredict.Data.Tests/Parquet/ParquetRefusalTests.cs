@@ -1,0 +1,267 @@
+using System.Buffers.Binary;
+using ForgetPredict.Data.Parquet;
+using static ForgetPredict.Data.Tests.Parquet.ParquetFileBuilder;
+
+namespace ForgetPredict.Data.Tests.Parquet;
+
+/// <summary>Every refusal path: malformed files and unsupported features fail with a message that names the problem.</summary>
+public sealed class ParquetRefusalTests
+{
+    [Fact]
+    public void Builder_ValidFile_Reads()
+    {
+        using var reader = Open(ValidInt32File());
+        var values = new double[3];
+        reader.ReadDoubles(0, 0, values);
+        Assert.Equal([1.0, 2.0, 3.0], values);
+    }
+
+    [Fact]
+    public void Open_BadMagic_Refuses()
+    {
+        var bytes = ValidInt32File();
+        bytes[0] = (byte)'X';
+        AssertRefused(() => Open(bytes), "does not start and end with the Parquet magic 'PAR1'");
+        AssertRefused(() => Open("not a parquet file at all, just text"u8.ToArray()), "does not start and end with the Parquet magic 'PAR1'");
+    }
+
+    [Fact]
+    public void Open_TooShort_Refuses() => AssertRefused(() => Open("PAR1PAR1"u8.ToArray()), "too short to be Parquet");
+
+    [Fact]
+    public void Open_TruncatedFile_Refuses()
+    {
+        var bytes = ValidInt32File();
+        AssertRefused(() => Open(bytes[..^3]), "does not start and end with the Parquet magic");
+    }
+
+    [Fact]
+    public void Open_TruncatedFooter_Refuses()
+    {
+        // Given: the footer cut to half its length, with the length field and magic rewritten to match.
+        var bytes = ValidInt32File();
+        var footerLength = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(bytes.Length - 8));
+        var footerStart = bytes.Length - 8 - footerLength;
+        var half = footerLength / 2;
+        var truncated = new byte[footerStart + half + 8];
+        bytes.AsSpan(0, footerStart + half).CopyTo(truncated);
+        BinaryPrimitives.WriteInt32LittleEndian(truncated.AsSpan(truncated.Length - 8), half);
+        "PAR1"u8.CopyTo(truncated.AsSpan(truncated.Length - 4));
+
+        // Then
+        var e = AssertRefused(() => Open(truncated), "the footer (FileMetaData) is malformed");
+        Assert.Equal("footer", e.Location);
+    }
+
+    [Fact]
+    public void Open_FooterLengthBeyondFile_Refuses()
+    {
+        var bytes = ValidInt32File();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(bytes.Length - 8), int.MaxValue);
+        AssertRefused(() => Open(bytes), "the footer length 2147483647 does not fit in the file");
+    }
+
+    [Fact]
+    public void Open_EncryptedFooterMagic_Refuses()
+    {
+        var bytes = ValidInt32File();
+        "PARE"u8.CopyTo(bytes.AsSpan(bytes.Length - 4));
+        AssertRefused(() => Open(bytes), "encrypted Parquet file (magic 'PARE'), which is not supported");
+    }
+
+    [Theory]
+    [InlineData(3, "LIST")]
+    [InlineData(1, "MAP")]
+    [InlineData(null, "STRUCT")]
+    public void Open_NestedGroup_RefusesByName(int? converted, string kind)
+    {
+        var schema = new Element[] { new("id", 1), new("x", null, 1, converted, NumChildren: 1), new("element", 1) };
+        var e = AssertRefused(() => Open(Build(schema, [], 0, rootChildren: 2)), $"nested column 'x' ({kind}) is not supported; flatten it (e.g. DuckDB: SELECT x.* or unnest(x)) before export");
+        Assert.Equal("x", e.Column);
+    }
+
+    [Fact]
+    public void Open_RepeatedLeaf_RefusesByName()
+    {
+        AssertRefused(() => Open(Build([new Element("tags", 6, Repetition: 2)], [], 0)), "repeated column 'tags' is not supported");
+    }
+
+    [Fact]
+    public void Read_Int96Column_RefusesByName()
+    {
+        using var reader = Open(Build([new Element("ts", 3)], [new Chunk(DataPageV1(1, 0, new byte[12]))], 1));
+        Assert.Equal(ParquetPhysicalType.Int96, reader.Columns[0].PhysicalType);
+        AssertRefused(() => reader.ReadStrings(0, 0, new string?[1]), "physical type INT96 (legacy Spark/Impala timestamp) is not supported");
+    }
+
+    [Fact]
+    public void Read_FixedLenByteArrayColumn_RefusesByName()
+    {
+        using var reader = Open(Build([new Element("d", 7, Converted: 5)], [new Chunk(DataPageV1(1, 0, new byte[16]))], 1));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "physical type FIXED_LEN_BYTE_ARRAY (DECIMAL(0, 0)) is not supported");
+    }
+
+    [Theory]
+    [InlineData(3, "LZO")]
+    [InlineData(4, "BROTLI")]
+    [InlineData(5, "LZ4")]
+    [InlineData(7, "LZ4_RAW")]
+    public void Read_UnsupportedCodec_RefusesByName(int codec, string name)
+    {
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3)), Codec: codec)], 3));
+        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), $"codec {name} is not supported; re-export with snappy, gzip, zstd or uncompressed");
+        Assert.Equal("x", e.Column);
+        Assert.Equal("row group 0", e.Location);
+    }
+
+    [Theory]
+    [InlineData(5, "DELTA_BINARY_PACKED")]
+    [InlineData(6, "DELTA_LENGTH_BYTE_ARRAY")]
+    [InlineData(7, "DELTA_BYTE_ARRAY")]
+    [InlineData(4, "BIT_PACKED")]
+    public void Read_UnsupportedEncoding_RefusesByName(int encoding, string name)
+    {
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, encoding, Int32s(1, 2, 3)))], 3));
+        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), $"encoding {name} is not supported");
+        Assert.Equal("row group 0, page 0", e.Location);
+    }
+
+    [Fact]
+    public void Read_BitPackedDefinitionLevels_RefusesByName()
+    {
+        using var reader = Open(Build([new Element("x", 1, Repetition: 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3), definitionLevelEncoding: 4))], 3));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "definition level encoding BIT_PACKED is not supported");
+    }
+
+    [Fact]
+    public void Read_PageLargerThanFile_RefusesBeforeAllocating()
+    {
+        // Given: a ~150-byte SNAPPY file whose page header claims 2 GB uncompressed.
+        var bytes = Build([new Element("x", 6, Converted: 0)], [new Chunk(DataPageV1(3, 0, [0x0A, 0x08, 1, 2, 3], uncompressedSize: int.MaxValue), Codec: 1)], 3);
+        using var reader = Open(bytes);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        // When / Then
+        AssertRefused(() => reader.ReadStrings(0, 0, new string?[3]), "the page claims 2147483647 uncompressed bytes, more than its 5 SNAPPY bytes");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "no large allocation");
+    }
+
+    [Fact]
+    public void Read_PageCompressedSizeBeyondChunk_Refuses()
+    {
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3), compressedSize: 1 << 30))], 3));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the page claims 1073741824 compressed bytes but only 12 remain in the column chunk");
+    }
+
+    [Fact]
+    public void Read_ColumnChunkBeyondFile_Refuses()
+    {
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3)), DataPageOffsetDelta: 1_000_000_000)], 3));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the column chunk claims bytes 1000000004..");
+    }
+
+    [Fact]
+    public void Read_PageWithFewerValuesThanClaimed_Refuses()
+    {
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2)))], 3));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the page holds fewer than the 3 values its header claims");
+    }
+
+    [Fact]
+    public void Read_ChunkEndsEarly_Refuses()
+    {
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(2, 0, Int32s(1, 2)))], 3));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the column chunk ends after 2 of 3 values");
+    }
+
+    [Fact]
+    public void Read_DictionaryIndexOutOfRange_Refuses()
+    {
+        // Dictionary of 2 entries; indices (bit width 2, RLE run of 3 x value 3).
+        var pages = DictionaryPage(2, Int32s(10, 20)).Concat(DataPageV1(3, 8, [0x02, 0x06, 0x03])).ToArray();
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(pages, HasDictionary: true)], 3));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "dictionary index 3 is outside the dictionary's 2 entries");
+    }
+
+    [Fact]
+    public void Read_DictionaryEncodedPageWithoutDictionary_Refuses()
+    {
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 8, [0x02, 0x06, 0x01]))], 3));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the column chunk has no dictionary page");
+    }
+
+    [Fact]
+    public void Read_ChunkTypeDisagreesWithSchema_Refuses()
+    {
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3)), Type: 2)], 3));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the column chunk stores INT64 but the schema says INT32");
+    }
+
+    [Fact]
+    public void Read_StringColumnAsDoubles_RefusesWithAdvice()
+    {
+        using var reader = Open(Build([new Element("name", 6, Converted: 0)], [new Chunk(DataPageV1(1, 0, [1, 0, 0, 0, 0x61]))], 1));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "the column holds strings, which ReadDoubles cannot convert; read it with ReadStrings");
+        var text = new string?[1];
+        reader.ReadStrings(0, 0, text);
+        Assert.Equal("a", text[0]);
+    }
+
+    [Fact]
+    public void ReadInt64s_FloatingPointColumn_RefusesWithAdvice()
+    {
+        using var reader = Open(Build([new Element("v", 5)], [new Chunk(DataPageV1(1, 0, new byte[8]))], 1));
+        AssertRefused(() => reader.ReadInt64s(0, 0, new long[1]), "which ReadInt64s cannot convert exactly; read it with ReadDoubles or ReadFloats");
+    }
+
+    [Fact]
+    public void ReadInt64s_ColumnWithNulls_RefusesWithAdvice()
+    {
+        // Optional INT32 with definition levels 1,0,1 (bit-packed: header 0x03, bits 0b101) and values 7, 9.
+        var payload = new byte[] { 2, 0, 0, 0, 0x03, 0x05 }.Concat(Int32s(7, 9)).ToArray();
+        using var reader = Open(Build([new Element("x", 1, Repetition: 1)], [new Chunk(DataPageV1(3, 0, payload))], 3));
+        AssertRefused(() => reader.ReadInt64s(0, 0, new long[3]), "the column holds nulls, which ReadInt64s cannot represent");
+        var values = new double[3];
+        reader.ReadDoubles(0, 0, values);
+        Assert.Equal(7, values[0]);
+        Assert.True(double.IsNaN(values[1]));
+        Assert.Equal(9, values[2]);
+    }
+
+    [Fact]
+    public void Read_DestinationTooShort_ThrowsArgumentException()
+    {
+        using var reader = Open(ValidInt32File());
+        Assert.Throws<ArgumentException>(() => reader.ReadDoubles(0, 0, new double[2]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.ReadDoubles(1, 0, new double[3]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.ReadDoubles(0, 1, new double[3]));
+    }
+
+    [Fact]
+    public void Open_NonSeekableStream_ThrowsArgumentException()
+    {
+        using var pipe = new NonSeekableStream();
+        Assert.Throws<ArgumentException>(() => ParquetReader.Open(pipe, "pipe"));
+    }
+
+    private static ParquetReader Open(byte[] bytes) => ParquetReader.Open(new MemoryStream(bytes), "test.parquet");
+
+    private static ForgettingDataException AssertRefused(Func<object?> action, string fragment)
+    {
+        var e = Assert.Throws<ForgettingDataException>(action);
+        Assert.Contains(fragment, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("test.parquet: ", e.Message, StringComparison.Ordinal);
+        return e;
+    }
+
+    private static ForgettingDataException AssertRefused(Action action, string fragment) => AssertRefused(() =>
+    {
+        action();
+        return null;
+    }, fragment);
+
+    private sealed class NonSeekableStream : MemoryStream
+    {
+        public override bool CanSeek => false;
+    }
+}
