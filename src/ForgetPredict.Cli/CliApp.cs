@@ -28,6 +28,7 @@ public static class CliApp
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         return root;
     }
 

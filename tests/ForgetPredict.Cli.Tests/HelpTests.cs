@@ -12,6 +12,7 @@ public class HelpTests
     [InlineData("predict")]
     [InlineData("synth")]
     [InlineData("demo")]
+    [InlineData("convert")]
     public void Help_MatchesApprovedSnapshot(string command)
     {
         var (code, output, _) = command == "root" ? CliRunner.Run("--help") : CliRunner.Run(command, "--help");
