@@ -421,7 +421,7 @@ public static class CsvMatrixFormat
         public List<string> ToList() => _ids;
     }
 
-    /// <summary>The long file's cells in file order, in blocks of 2^20 (12 bytes per cell).</summary>
+    /// <summary>The long file's cells in file order (12 bytes per cell): full blocks of 2^20, the last one grown by doubling.</summary>
     private sealed class CellList
     {
         private const int Shift = 20;
@@ -445,10 +445,19 @@ public static class CsvMatrixFormat
             var i = Count & (BlockSize - 1);
             if (i == 0)
             {
-                _blocks.Add((new int[BlockSize], new int[BlockSize], new float[BlockSize]));
+                _blocks.Add((new int[1024], new int[1024], new float[1024]));
             }
 
             var block = _blocks[^1];
+            if (i == block.Tasks.Length)
+            {
+                var size = Math.Min(block.Tasks.Length * 2, BlockSize);
+                Array.Resize(ref block.Tasks, size);
+                Array.Resize(ref block.Examples, size);
+                Array.Resize(ref block.Values, size);
+                _blocks[^1] = block;
+            }
+
             block.Tasks[i] = task;
             block.Examples[i] = example;
             block.Values[i] = value;

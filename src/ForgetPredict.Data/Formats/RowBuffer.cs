@@ -4,25 +4,26 @@ namespace ForgetPredict.Data.Formats;
 
 /// <summary>
 /// Collects the rows of a matrix whose row count is unknown until the end of the file, in blocks of whole rows, then
-/// copies them into one exact-size row-major array. Peak memory is about twice the matrix (blocks plus the result);
-/// each block is released as soon as it is copied.
+/// copies them into one exact-size row-major array. Blocks start small and double up to about 2^20 values, so a small
+/// file allocates little; peak memory is about twice the matrix (blocks plus the result), and each block is released
+/// as soon as it is copied.
 /// </summary>
 internal sealed class RowBuffer
 {
     private const int BlockValues = 1 << 20;
+    private const int FirstBlockValues = 1 << 12;
 
-    private readonly List<float[]> _blocks = [];
-    private readonly int _rowsPerBlock;
+    private readonly List<(float[] Values, int Rows)> _blocks = [];
+    private readonly int _maxRowsPerBlock;
     private readonly string _sourceName;
-    private int _rowInBlock;
+    private int _capacityRows;
 
     /// <summary>Creates a buffer for rows of <paramref name="columns"/> values.</summary>
     public RowBuffer(int columns, string sourceName)
     {
         Columns = columns;
         _sourceName = sourceName;
-        _rowsPerBlock = Math.Max(1, BlockValues / Math.Max(columns, 1));
-        _rowInBlock = _rowsPerBlock;
+        _maxRowsPerBlock = Math.Max(1, BlockValues / Math.Max(columns, 1));
     }
 
     /// <summary>Values per row.</summary>
@@ -41,30 +42,31 @@ internal sealed class RowBuffer
                 $"the matrix would exceed {Array.MaxLength} cells ({Rows + 1} rows x {Columns} columns), the most one array can hold. Split the tasks into several files."), lineForErrors);
         }
 
-        if (_rowInBlock == _rowsPerBlock)
+        if (_blocks.Count == 0 || _blocks[^1].Rows == _capacityRows)
         {
-            _blocks.Add(new float[(long)_rowsPerBlock * Columns]);
-            _rowInBlock = 0;
+            _capacityRows = _blocks.Count == 0
+                ? Math.Clamp(FirstBlockValues / Math.Max(Columns, 1), 1, _maxRowsPerBlock)
+                : Math.Min(_capacityRows * 2, _maxRowsPerBlock);
+            _blocks.Add((new float[(long)_capacityRows * Columns], 0));
         }
 
-        var row = _blocks[^1].AsSpan(_rowInBlock * Columns, Columns);
-        _rowInBlock++;
+        var (values, rows) = _blocks[^1];
+        _blocks[^1] = (values, rows + 1);
         Rows++;
-        return row;
+        return values.AsSpan(rows * Columns, Columns);
     }
 
     /// <summary>Copies every row into one new M x N array and releases the blocks.</summary>
     public float[] ToArray()
     {
         var values = new float[(long)Rows * Columns];
-        long offset = 0;
+        var offset = 0;
         for (var b = 0; b < _blocks.Count; b++)
         {
-            var rows = b == _blocks.Count - 1 ? _rowInBlock : _rowsPerBlock;
-            var count = rows * Columns;
-            _blocks[b].AsSpan(0, count).CopyTo(values.AsSpan((int)offset, count));
+            var count = _blocks[b].Rows * Columns;
+            _blocks[b].Values.AsSpan(0, count).CopyTo(values.AsSpan(offset, count));
             offset += count;
-            _blocks[b] = [];
+            _blocks[b] = ([], 0);
         }
 
         _blocks.Clear();
