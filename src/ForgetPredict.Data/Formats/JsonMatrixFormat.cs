@@ -111,6 +111,11 @@ public static class JsonMatrixFormat
 
     private static ForgettingMatrix Parse(ref JsonTokens tokens, string source)
     {
+        if (tokens.IsEmpty)
+        {
+            throw new ForgettingDataException(source, "the file is empty; expected a JSON object {\"tasks\": [...], \"examples\": [...], \"values\": [[...], ...]}.");
+        }
+
         if (!tokens.Read() || tokens.TokenType != JsonTokenType.StartObject)
         {
             throw new ForgettingDataException(source, "expected a JSON object {\"tasks\": [...], \"examples\": [...], \"values\": [[...], ...]}" + (tokens.TokenType == JsonTokenType.None ? " but the file is empty." : $" but it starts with {Describe(tokens.TokenType)}."), tokens.Line);
@@ -361,7 +366,7 @@ public static class JsonMatrixFormat
             _length = 0;
             _linesBefore = 0;
             _final = false;
-            while (_length < 3 && !_final)
+            while (!_final && _length < _buffer.Length && (_length < 3 || _buffer.AsSpan(0, _length).Trim(" \t\r\n"u8).IsEmpty))
             {
                 Fill();
             }
@@ -371,6 +376,9 @@ public static class JsonMatrixFormat
         }
 
         public readonly JsonTokenType TokenType => _reader.TokenType;
+
+        /// <summary>True when the input holds nothing but an optional byte order mark and white space.</summary>
+        public readonly bool IsEmpty => _final && _buffer.AsSpan(_start, _length - _start).Trim(" \t\r\n"u8).IsEmpty;
 
         public readonly ReadOnlySpan<byte> ValueSpan => _reader.ValueSpan;
 

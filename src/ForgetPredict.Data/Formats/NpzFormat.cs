@@ -318,16 +318,17 @@ public static class NpzFormat
         var header = NpyFormat.ReadHeader(content, sourceName, length);
         var descr = header.Descr;
         var location = $"array '{name}'";
+        if (descr.Length >= 2 && descr[1] == 'O')
+        {
+            throw new ForgettingDataException(sourceName, $"array '{name}' is an object array (pickled Python objects), which ForgetPredict never unpickles. Save the ids as a string array: np.asarray(ids, dtype=str).", location: location);
+        }
+
         if (descr.Length < 3 || descr[0] is not ('<' or '>' or '|' or '=') || !int.TryParse(descr.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var size) || size < 1)
         {
             throw Unsupported();
         }
 
         var kind = descr[1];
-        if (kind == 'O')
-        {
-            throw new ForgettingDataException(sourceName, $"array '{name}' is an object array (pickled Python objects), which ForgetPredict never unpickles. Save the ids as a string array: np.asarray(ids, dtype=str).", location: location);
-        }
 
         var itemSize = kind switch
         {
