@@ -362,7 +362,7 @@ public static class JsonMatrixFormat
         {
             _stream = stream;
             _source = source;
-            _buffer = new byte[1 << 20];
+            _buffer = new byte[Utf8CsvReader.BufferSizeFor(stream, 1 << 20)];
             _length = 0;
             _linesBefore = 0;
             _final = false;
@@ -385,7 +385,17 @@ public static class JsonMatrixFormat
         /// <summary>1-based line of the current token (newlines before the buffer plus those before the token in it); for messages only.</summary>
         public readonly long Line => _linesBefore + 1 + _buffer.AsSpan(_start, (int)Math.Min(_reader.TokenStartIndex, _length - _start)).Count((byte)'\n');
 
-        public readonly string GetString() => _reader.GetString() ?? string.Empty;
+        public readonly string GetString()
+        {
+            try
+            {
+                return _reader.GetString() ?? string.Empty;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new ForgettingDataException(_source, $"a string is not valid UTF-8 ({e.Message}); save the file as UTF-8.", Line, innerException: e);
+            }
+        }
 
         public bool Read()
         {

@@ -67,7 +67,7 @@ internal sealed class Utf8CsvReader : IDisposable
     public static Utf8CsvReader Create(Stream stream, string sourceName, char? delimiter, bool leaveOpen = false, int bufferSize = 1 << 20)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var reader = new Utf8CsvReader(stream, sourceName, leaveOpen, Math.Max(bufferSize, 64));
+        var reader = new Utf8CsvReader(stream, sourceName, leaveOpen, BufferSizeFor(stream, Math.Max(bufferSize, 64)));
         try
         {
             reader.Start(delimiter);
@@ -78,6 +78,18 @@ internal sealed class Utf8CsvReader : IDisposable
             reader.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A read buffer no larger than the rest of a seekable stream (plus slack), at most <paramref name="maximum"/> and at least 64 bytes.</summary>
+    internal static int BufferSizeFor(Stream stream, int maximum)
+    {
+        if (!stream.CanSeek)
+        {
+            return maximum;
+        }
+
+        var remaining = stream.Length - stream.Position;
+        return (int)Math.Clamp(remaining + 16, 64, maximum);
     }
 
     /// <summary>Moves to the next record, skipping blank lines; false at the end of the input.</summary>
