@@ -366,15 +366,18 @@ public static class CsvMatrixFormat
     private static string Shown(IReadOnlyList<string> names) =>
         string.Join(", ", names.Take(8).Select(n => $"'{n}'")) + (names.Count > 8 ? string.Create(CultureInfo.InvariantCulture, $" and {names.Count - 8} more") : string.Empty);
 
-    /// <summary>Ids in order of first appearance, looked up from UTF-8 bytes without a string per lookup.</summary>
+    /// <summary>
+    /// Ids in order of first appearance, looked up from UTF-8 bytes without a string per lookup. Long files are usually
+    /// sorted (task-major, examples in the same order for every task), so the id after the last one is tried first by
+    /// comparing bytes; only a miss decodes and hashes.
+    /// </summary>
     private sealed class IdInterner
     {
         private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
         private readonly List<string> _ids = [];
+        private readonly List<byte[]> _bytes = [];
         private char[] _chars = new char[256];
-        private byte[] _lastBytes = new byte[64];
-        private int _lastLength = -1;
-        private int _last;
+        private int _last = -1;
 
         public int Count => _ids.Count;
 
@@ -382,9 +385,22 @@ public static class CsvMatrixFormat
 
         public int Intern(ReadOnlySpan<byte> bytes, string source, long line, string column)
         {
-            if (bytes.Length == _lastLength && bytes.SequenceEqual(_lastBytes.AsSpan(0, _lastLength)))
+            if (_last >= 0)
             {
-                return _last;
+                if (bytes.SequenceEqual(_bytes[_last]))
+                {
+                    return _last;
+                }
+
+                if (_last + 1 < _bytes.Count && bytes.SequenceEqual(_bytes[_last + 1]))
+                {
+                    return ++_last;
+                }
+
+                if (_bytes.Count > 0 && bytes.SequenceEqual(_bytes[0]))
+                {
+                    return _last = 0;
+                }
             }
 
             if (bytes.IsEmpty)
@@ -405,23 +421,16 @@ public static class CsvMatrixFormat
                 var id = new string(_chars, 0, count);
                 _index.Add(id, index);
                 _ids.Add(id);
+                _bytes.Add(bytes.ToArray());
             }
 
-            if (_lastBytes.Length < bytes.Length)
-            {
-                _lastBytes = new byte[Math.Max(bytes.Length, _lastBytes.Length * 2)];
-            }
-
-            bytes.CopyTo(_lastBytes);
-            _lastLength = bytes.Length;
-            _last = index;
-            return index;
+            return _last = index;
         }
 
         public List<string> ToList() => _ids;
     }
 
-    /// <summary>The long file's cells in file order (12 bytes per cell): full blocks of 2^20, the last one grown by doubling.</summary>
+    /// <summary>The long file's cells in file order (12 bytes per cell): blocks of 2^20 cells; the first one grows from 1,024 by doubling.</summary>
     private sealed class CellList
     {
         private const int Shift = 20;
@@ -445,7 +454,9 @@ public static class CsvMatrixFormat
             var i = Count & (BlockSize - 1);
             if (i == 0)
             {
-                _blocks.Add((new int[1024], new int[1024], new float[1024]));
+                // The first block starts small and doubles (small files allocate little); later ones are full-size.
+                var size = _blocks.Count == 0 ? 1024 : BlockSize;
+                _blocks.Add((new int[size], new int[size], new float[size]));
             }
 
             var block = _blocks[^1];
