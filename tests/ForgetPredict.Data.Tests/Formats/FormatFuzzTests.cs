@@ -19,6 +19,12 @@ namespace ForgetPredict.Data.Tests.Formats;
 /// </remarks>
 public sealed class FormatFuzzTests(ITestOutputHelper output)
 {
+    private static readonly string[] s_extremeNumbers =
+    [
+        "0", "1", "2147483647", "2147483648", "4294967296", "3037000500", "9223372036854775807", "18446744073709551616",
+        "99999999999999999999999", "65535", "1e308", "1e-400", "340282356779733661637539395458142568448",
+    ];
+
     private const long AllocationFloor = 64L << 20;
     private const long AllocationPerInputByte = 4096;
 
@@ -111,7 +117,7 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
         for (var m = 0; m < mutations && data.Length > 0; m++)
         {
             int Position() => random.Next(2) == 0 ? random.Next(Math.Min(data.Length, 128)) : random.Next(data.Length);
-            switch (random.Next(11))
+            switch (random.Next(12))
             {
                 case 0:
                 case 1:
@@ -157,6 +163,32 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
                     var at = random.Next(data.Length);
                     var count = Math.Min(data.Length - at, random.Next(1, 64));
                     data = [.. data.AsSpan(0, at + count), .. data.AsSpan(at, count), .. data.AsSpan(at + count)];
+                    break;
+                }
+
+                case 11:
+                {
+                    // Replace a run of digits (a shape, a count, a value) with an extreme number, and half the time
+                    // the next run too (both dimensions of a shape).
+                    var number = Encoding.ASCII.GetBytes(s_extremeNumbers[random.Next(s_extremeNumbers.Length)]);
+                    var at = Position();
+                    for (var run = random.Next(2); run >= 0 && at < data.Length; run--)
+                    {
+                        while (at < data.Length && (uint)(data[at] - '0') > 9)
+                        {
+                            at++;
+                        }
+
+                        var end = at;
+                        while (end < data.Length && (uint)(data[end] - '0') <= 9)
+                        {
+                            end++;
+                        }
+
+                        data = [.. data.AsSpan(0, Math.Min(at, data.Length)), .. number, .. data.AsSpan(Math.Min(end, data.Length))];
+                        at += number.Length;
+                    }
+
                     break;
                 }
 
