@@ -27,7 +27,9 @@ namespace ForgetPredict.Data.Formats;
 /// culture-invariant ('.' decimal point); a decimal comma, an infinity or a ragged row is refused naming the line and
 /// column.</para>
 /// <para>Reading streams the file through a 1 MiB buffer and parses numbers straight from the UTF-8 bytes. A wide file
-/// needs at most about twice the matrix in memory; a long file about 12 bytes per row plus the matrix. The matrix a
+/// needs at most about twice the matrix in memory. A long file is read in two passes (ids first, then values straight
+/// into the matrix), so it needs the matrix, one bit per cell and its ids; a stream that cannot be rewound is read in
+/// one pass that keeps 12 bytes per row until the shape is known. The matrix a
 /// long file implies is capped by what it could justify: at most 1,000 cells per row of the file (or 2^20 cells,
 /// whichever is larger) and <see cref="Array.MaxLength"/>.</para>
 /// </remarks>
@@ -55,6 +57,7 @@ public static class CsvMatrixFormat
         ArgumentNullException.ThrowIfNull(sourceName);
         options ??= new MatrixReadOptions();
         options.Validate();
+        var start = stream.CanSeek ? stream.Position : -1;
         using var csv = Utf8CsvReader.Create(stream, sourceName, options.Delimiter ?? DelimiterFor(sourceName), leaveOpen: true);
         if (!csv.NextRecord())
         {
@@ -87,7 +90,10 @@ public static class CsvMatrixFormat
                 headerLine);
         }
 
-        return ReadLong(csv, names, headerLine, taskColumn, exampleColumn, valueColumn);
+        var columns = new LongLayout(names, taskColumn, exampleColumn, valueColumn);
+        return start >= 0
+            ? ReadLongTwoPass(csv, stream, start, columns, headerLine)
+            : ReadLongOnePass(csv, columns, headerLine);
     }
 
     /// <summary>
@@ -238,14 +244,95 @@ public static class CsvMatrixFormat
         return Wrap(source, rows.ToArray(), rows.Rows, n, taskIds, exampleIds);
     }
 
-    private static ForgettingMatrix ReadLong(Utf8CsvReader csv, string[] header, long headerLine, int taskColumn, int exampleColumn, int valueColumn)
+    // Files (seekable streams): pass 1 interns the ids and checks every row's shape; the matrix is then allocated once,
+    // and pass 2 parses the values straight into it. Peak memory is the matrix, a 1-bit-per-cell "seen" map and the ids.
+    private static ForgettingMatrix ReadLongTwoPass(Utf8CsvReader csv, Stream stream, long start, LongLayout layout, long headerLine)
+    {
+        var source = csv.SourceName;
+        var tasks = new IdInterner();
+        var examples = new IdInterner();
+        long rows = 0;
+        while (csv.NextRecord())
+        {
+            var line = csv.RecordLine;
+            var field = 0;
+            while (csv.TryReadField(out var text))
+            {
+                if (field == layout.Task)
+                {
+                    tasks.Intern(text, source, line, layout.Names[layout.Task]);
+                }
+                else if (field == layout.Example)
+                {
+                    examples.Intern(text, source, line, layout.Names[layout.Example]);
+                }
+
+                field++;
+            }
+
+            if (field != layout.Names.Length)
+            {
+                throw Ragged(source, line, field, layout.Names.Length, csv.Delimiter == (byte)',');
+            }
+
+            rows++;
+        }
+
+        int m = tasks.Count, n = examples.Count;
+        var values = AllocateLong(source, headerLine, m, n, rows);
+        var seen = new ulong[(values.LongLength + 63) / 64];
+        using var again = Restart(stream, start, csv);
+        while (again.NextRecord())
+        {
+            var line = again.RecordLine;
+            int field = 0, task = -1, example = -1;
+            var value = float.NaN;
+            while (again.TryReadField(out var text))
+            {
+                if (field == layout.Task)
+                {
+                    task = tasks.Find(text);
+                }
+                else if (field == layout.Example)
+                {
+                    example = examples.Find(text);
+                }
+                else if (field == layout.Value)
+                {
+                    value = ParseLongValue(text, source, line, layout);
+                }
+
+                field++;
+            }
+
+            if (task < 0 || example < 0 || field != layout.Names.Length)
+            {
+                throw new ForgettingDataException(source, "the file changed while it was being read (a row differs between the two passes); read it again once it is complete.", line);
+            }
+
+            var index = ((long)task * n) + example;
+            var bit = 1UL << (int)(index & 63);
+            if ((seen[index >> 6] & bit) != 0)
+            {
+                var first = FirstLineOf(stream, start, csv, layout, tasks, examples, task, example);
+                throw Duplicate(source, tasks[task], examples[example], first, line);
+            }
+
+            seen[index >> 6] |= bit;
+            values[index] = value;
+        }
+
+        return Wrap(source, values, m, n, tasks.ToList(), examples.ToList());
+    }
+
+    // Streams that cannot be rewound: one pass keeps every cell (12 bytes each) until the shape is known.
+    private static ForgettingMatrix ReadLongOnePass(Utf8CsvReader csv, LongLayout layout, long headerLine)
     {
         var source = csv.SourceName;
         var tasks = new IdInterner();
         var examples = new IdInterner();
         var cells = new CellList();
         var lines = new LineMap();
-        var comma = csv.Delimiter == (byte)',';
         while (csv.NextRecord())
         {
             var line = csv.RecordLine;
@@ -259,51 +346,33 @@ public static class CsvMatrixFormat
             var value = float.NaN;
             while (csv.TryReadField(out var text))
             {
-                if (field == taskColumn)
+                if (field == layout.Task)
                 {
-                    task = tasks.Intern(text, source, line, header[taskColumn]);
+                    task = tasks.Intern(text, source, line, layout.Names[layout.Task]);
                 }
-                else if (field == exampleColumn)
+                else if (field == layout.Example)
                 {
-                    example = examples.Intern(text, source, line, header[exampleColumn]);
+                    example = examples.Intern(text, source, line, layout.Names[layout.Example]);
                 }
-                else if (field == valueColumn)
+                else if (field == layout.Value)
                 {
-                    var kind = CellParser.Parse(text, out value);
-                    if (kind != CellKind.Number && kind != CellKind.Missing)
-                    {
-                        throw new ForgettingDataException(source, CellMessage(kind, text, null), line, header[valueColumn]);
-                    }
+                    value = ParseLongValue(text, source, line, layout);
                 }
 
                 field++;
             }
 
-            if (field != header.Length)
+            if (field != layout.Names.Length)
             {
-                throw Ragged(source, line, field, header.Length, comma);
+                throw Ragged(source, line, field, layout.Names.Length, csv.Delimiter == (byte)',');
             }
 
             cells.Add(task, example, value);
         }
 
-        if (cells.Count == 0)
-        {
-            throw new ForgettingDataException(source, "the file has a header but no data rows.", headerLine);
-        }
-
         int m = tasks.Count, n = examples.Count;
-        var cellCount = (long)m * n;
-        var allowance = Math.Max(MinLongCellAllowance, (long)cells.Count * MaxCellsPerLongRow);
-        if (cellCount > Array.MaxLength || cellCount > allowance)
-        {
-            throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-                $"the ids imply a {m} x {n} matrix ({cellCount} cells) but the file has only {cells.Count} rows; at most {Math.Min(allowance, Array.MaxLength)} cells are accepted ({MaxCellsPerLongRow} per row, at most {Array.MaxLength}). Check that the task and example columns are the right ones (--columns), or split the file into smaller matrices."));
-        }
-
-        var values = new float[cellCount];
-        values.AsSpan().Fill(float.NaN);
-        var seen = new ulong[(cellCount + 63) / 64];
+        var values = AllocateLong(source, headerLine, m, n, cells.Count);
+        var seen = new ulong[(values.LongLength + 63) / 64];
         for (var r = 0; r < cells.Count; r++)
         {
             var (t, e, v) = cells[r];
@@ -311,10 +380,7 @@ public static class CsvMatrixFormat
             var bit = 1UL << (int)(index & 63);
             if ((seen[index >> 6] & bit) != 0)
             {
-                var first = cells.IndexOf(t, e);
-                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-                    $"task '{tasks[t]}', example '{examples[e]}' appears twice, on lines {lines.LineOf(first)} and {lines.LineOf(r)}; keep one value per cell (average repeated measurements first)."),
-                    lines.LineOf(r));
+                throw Duplicate(source, tasks[t], examples[e], lines.LineOf(cells.IndexOf(t, e)), lines.LineOf(r));
             }
 
             seen[index >> 6] |= bit;
@@ -323,6 +389,74 @@ public static class CsvMatrixFormat
 
         return Wrap(source, values, m, n, tasks.ToList(), examples.ToList());
     }
+
+    private static float ParseLongValue(ReadOnlySpan<byte> text, string source, long line, LongLayout layout)
+    {
+        var kind = CellParser.Parse(text, out var value);
+        if (kind != CellKind.Number && kind != CellKind.Missing)
+        {
+            throw new ForgettingDataException(source, CellMessage(kind, text, null), line, layout.Names[layout.Value]);
+        }
+
+        return value;
+    }
+
+    // The shape the ids imply, checked against what the file's rows could justify before anything that size is allocated.
+    private static float[] AllocateLong(string source, long headerLine, int m, int n, long rows)
+    {
+        if (rows == 0)
+        {
+            throw new ForgettingDataException(source, "the file has a header but no data rows.", headerLine);
+        }
+
+        var cellCount = (long)m * n;
+        var allowance = Math.Max(MinLongCellAllowance, rows * MaxCellsPerLongRow);
+        if (cellCount > Array.MaxLength || cellCount > allowance)
+        {
+            throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                $"the ids imply a {m} x {n} matrix ({cellCount} cells) but the file has only {rows} rows; at most {Math.Min(allowance, Array.MaxLength)} cells are accepted ({MaxCellsPerLongRow} per row, at most {Array.MaxLength}). Check that the task and example columns are the right ones (--columns), or split the file into smaller matrices."));
+        }
+
+        var values = new float[cellCount];
+        values.AsSpan().Fill(float.NaN);
+        return values;
+    }
+
+    private static Utf8CsvReader Restart(Stream stream, long start, Utf8CsvReader first)
+    {
+        stream.Position = start;
+        var reader = Utf8CsvReader.Create(stream, first.SourceName, (char)first.Delimiter, leaveOpen: true);
+        reader.NextRecord();
+        reader.ReadRemainingFields();
+        return reader;
+    }
+
+    // Only on the error path: the line of the first row naming (task, example).
+    private static long FirstLineOf(Stream stream, long start, Utf8CsvReader first, LongLayout layout, IdInterner tasks, IdInterner examples, int task, int example)
+    {
+        using var reader = Restart(stream, start, first);
+        while (reader.NextRecord())
+        {
+            int field = 0, t = -1, e = -1;
+            while (reader.TryReadField(out var text))
+            {
+                t = field == layout.Task ? tasks.Find(text) : t;
+                e = field == layout.Example ? examples.Find(text) : e;
+                field++;
+            }
+
+            if (t == task && e == example)
+            {
+                return reader.RecordLine;
+            }
+        }
+
+        return 0;
+    }
+
+    private static ForgettingDataException Duplicate(string source, string task, string example, long firstLine, long line) =>
+        new(source, string.Create(CultureInfo.InvariantCulture,
+            $"task '{task}', example '{example}' appears twice, on lines {firstLine} and {line}; keep one value per cell (average repeated measurements first)."), line);
 
     private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IReadOnlyList<string> taskIds, IReadOnlyList<string> exampleIds)
     {
@@ -366,6 +500,9 @@ public static class CsvMatrixFormat
     private static string Shown(IReadOnlyList<string> names) =>
         string.Join(", ", names.Take(8).Select(n => $"'{n}'")) + (names.Count > 8 ? string.Create(CultureInfo.InvariantCulture, $" and {names.Count - 8} more") : string.Empty);
 
+    /// <summary>The long layout's header (trimmed names) and the positions of its three columns.</summary>
+    private sealed record LongLayout(string[] Names, int Task, int Example, int Value);
+
     /// <summary>
     /// Ids in order of first appearance, looked up from UTF-8 bytes without a string per lookup. Long files are usually
     /// sorted (task-major, examples in the same order for every task), so the id after the last one is tried first by
@@ -385,6 +522,19 @@ public static class CsvMatrixFormat
 
         public int Intern(ReadOnlySpan<byte> bytes, string source, long line, string column)
         {
+            if (bytes.IsEmpty)
+            {
+                throw new ForgettingDataException(source, "the id is empty; every row needs a task id and an example id.", line, column);
+            }
+
+            return Lookup(bytes, add: true);
+        }
+
+        /// <summary>The id's index, or -1 when it has not been interned.</summary>
+        public int Find(ReadOnlySpan<byte> bytes) => Lookup(bytes, add: false);
+
+        private int Lookup(ReadOnlySpan<byte> bytes, bool add)
+        {
             if (_last >= 0)
             {
                 if (bytes.SequenceEqual(_bytes[_last]))
@@ -403,11 +553,6 @@ public static class CsvMatrixFormat
                 }
             }
 
-            if (bytes.IsEmpty)
-            {
-                throw new ForgettingDataException(source, "the id is empty; every row needs a task id and an example id.", line, column);
-            }
-
             if (_chars.Length < bytes.Length)
             {
                 _chars = new char[Math.Max(bytes.Length, _chars.Length * 2)];
@@ -417,6 +562,11 @@ public static class CsvMatrixFormat
             var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
             if (!lookup.TryGetValue(_chars.AsSpan(0, count), out var index))
             {
+                if (!add)
+                {
+                    return -1;
+                }
+
                 index = _ids.Count;
                 var id = new string(_chars, 0, count);
                 _index.Add(id, index);

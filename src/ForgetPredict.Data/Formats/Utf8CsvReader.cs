@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 
 namespace ForgetPredict.Data.Formats;
@@ -43,7 +44,7 @@ internal sealed class Utf8CsvReader : IDisposable
         _stream = stream;
         _sourceName = sourceName;
         _leaveOpen = leaveOpen;
-        _buffer = new byte[bufferSize];
+        _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
     }
 
     /// <summary>The field delimiter (',' ';' or tab).</summary>
@@ -216,6 +217,12 @@ internal sealed class Utf8CsvReader : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
         if (!_leaveOpen)
         {
             _stream.Dispose();
@@ -423,7 +430,10 @@ internal sealed class Utf8CsvReader : IDisposable
                     $"a field is longer than {MaxFieldBytes >> 20} MiB; this is usually a quoted field that is never closed (check the quotes on this line) or a file that is not CSV."), lineForErrors);
             }
 
-            Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, MaxFieldBytes));
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, MaxFieldBytes));
+            _buffer.AsSpan(0, _end).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
         }
 
         int read;

@@ -155,6 +155,58 @@ public class CsvMatrixFormatTests
         Assert.StartsWith("m.csv", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("task,example,value\na,x,1\nb,y,2\na,x,3\n", "appears twice, on lines 2 and 4")]
+    [InlineData("task,example,value\n\na,x,1\n\"b\nc\",y,2\na,x,3\n", "appears twice, on lines 3 and 6")]
+    [InlineData("task,example,value\na,x\n", "row has 2 fields but the header has 3")]
+    [InlineData("task,example,value\na,x,inf\n", "'inf' is infinite")]
+    [InlineData("task,example,value\n", "no data rows")]
+    public void Read_LongFromForwardOnlyStream_RefusesLikeFromAFile(string text, string expected)
+    {
+        var fromFile = Refusal(text);
+        var fromPipe = Assert.Throws<ForgettingDataException>(() => ReadForwardOnly(text));
+        Assert.Contains(expected, fromPipe.Message, StringComparison.Ordinal);
+        Assert.Equal(fromFile.Message, fromPipe.Message);
+    }
+
+    [Theory]
+    [InlineData(MatrixLayout.Wide)]
+    [InlineData(MatrixLayout.Long)]
+    public void Read_FromForwardOnlyStream_EqualsReadingTheFile(MatrixLayout layout)
+    {
+        var matrix = Matrix(7, 300, seed: 12);
+        using var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream, new MatrixWriteOptions { Layout = layout });
+        var text = Encoding.UTF8.GetString(stream.ToArray());
+        AssertSame(ReadText(text), ReadForwardOnly(text));
+    }
+
+    [Fact]
+    public void Read_LongFile_AllocatesAboutTheMatrixNotTheRows()
+    {
+        // Given: 200 x 2,000 cells as 400,000 long rows (about 8 MB of text; the matrix is 1.6 MB).
+        var matrix = Matrix(200, 2000, seed: 13, missing: 0, awkwardIds: false);
+        using var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream, new MatrixWriteOptions { Layout = MatrixLayout.Long });
+
+        // When: read from the seekable stream (two passes), and from a pipe (one pass, which must keep the rows).
+        stream.Position = 0;
+        _ = MatrixFile.Read(stream, "long.csv");
+        stream.Position = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var back = MatrixFile.Read(stream, "long.csv");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        stream.Position = 0;
+        var beforePipe = GC.GetAllocatedBytesForCurrentThread();
+        _ = MatrixFile.Read(new ForwardOnlyStream(stream), "long.csv");
+        var allocatedPipe = GC.GetAllocatedBytesForCurrentThread() - beforePipe;
+
+        // Then: the matrix (1.6 MB) and the ids, not 12 bytes per row (4.8 MB) as the one-pass read needs.
+        AssertSame(matrix, back);
+        Assert.True(allocated < 2_500_000, $"allocated {allocated} bytes");
+        Assert.True(allocatedPipe > allocated + 4_000_000, $"one pass allocated {allocatedPipe} bytes, two passes {allocated}");
+    }
+
     [Fact]
     public void Read_BadCell_NamesTheExampleColumnAndTask()
     {

@@ -29,21 +29,22 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
     private const long AllocationPerInputByte = 4096;
 
     [Fact]
-    public void CsvWide_MutatedFiles_OnlyRaiseDataErrors() => Fuzz("csv-wide", "f.csv", WideCorpus());
+    public void CsvWide_MutatedFiles_OnlyRaiseDataErrors() => Fuzz("csv-wide", "f.csv", WideCorpus(), alsoForwardOnly: true);
 
     [Fact]
-    public void CsvLong_MutatedFiles_OnlyRaiseDataErrors() => Fuzz("csv-long", "f.csv", LongCorpus());
+    public void CsvLong_MutatedFiles_OnlyRaiseDataErrors() => Fuzz("csv-long", "f.csv", LongCorpus(), alsoForwardOnly: true);
 
     [Fact]
-    public void Npz_MutatedArchives_OnlyRaiseDataErrors() => Fuzz("npz", "f.npz", NpzCorpus());
+    public void Npz_MutatedArchives_OnlyRaiseDataErrors() => Fuzz("npz", "f.npz", NpzCorpus(), alsoForwardOnly: true);
 
     [Fact]
-    public void Json_MutatedFiles_OnlyRaiseDataErrors() => Fuzz("json", "f.json", JsonCorpus());
+    public void Json_MutatedFiles_OnlyRaiseDataErrors() => Fuzz("json", "f.json", JsonCorpus(), alsoForwardOnly: true);
 
     [Fact]
     public void Npy_MutatedFiles_OnlyRaiseDataErrors() => Fuzz("npy", "f.npy", NpyCorpus());
 
-    private void Fuzz(string parser, string sourceName, List<byte[]> corpus)
+    // alsoForwardOnly: every other input is read through a stream that cannot seek (the one-pass code paths).
+    private void Fuzz(string parser, string sourceName, List<byte[]> corpus, bool alsoForwardOnly = false)
     {
         // Given
         var seconds = Setting("FP_FUZZ_SECONDS", 5.0);
@@ -51,7 +52,7 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
         var state = new FuzzState();
 
         // When: on its own thread, so a hang is reported instead of blocking the run.
-        var thread = new Thread(() => Run(corpus, sourceName, seed, TimeSpan.FromSeconds(seconds), state), 16 << 20) { IsBackground = true };
+        var thread = new Thread(() => Run(corpus, sourceName, seed, TimeSpan.FromSeconds(seconds), alsoForwardOnly, state), 16 << 20) { IsBackground = true };
         thread.Start();
         var finished = thread.Join(TimeSpan.FromSeconds(seconds + 60));
 
@@ -71,7 +72,7 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
         Assert.True(state.Refused > 0 && state.Accepted > 0, "the fuzz loop should see both valid and refused inputs");
     }
 
-    private static void Run(List<byte[]> corpus, string sourceName, int seed, TimeSpan budget, FuzzState state)
+    private static void Run(List<byte[]> corpus, string sourceName, int seed, TimeSpan budget, bool alsoForwardOnly, FuzzState state)
     {
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
@@ -83,7 +84,9 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
             var before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
-                using var stream = new MemoryStream(input, writable: false);
+                using Stream stream = alsoForwardOnly && (state.Iterations & 1) == 0
+                    ? new ForwardOnlyStream(new MemoryStream(input, writable: false))
+                    : new MemoryStream(input, writable: false);
                 var matrix = MatrixFile.Read(stream, sourceName);
                 if (matrix.TaskIds.Count != matrix.TaskCount || matrix.ExampleIds.Count != matrix.ExampleCount)
                 {

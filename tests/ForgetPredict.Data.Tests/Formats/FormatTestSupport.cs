@@ -99,6 +99,13 @@ internal static class FormatTestSupport
     public static ForgettingDataException Refusal(string text, string name = "m.csv", MatrixReadOptions? options = null) =>
         Assert.Throws<ForgettingDataException>(() => ReadText(text, name, options));
 
+    /// <summary>Reads a matrix from text through a stream that cannot seek (the readers' one-pass paths).</summary>
+    public static ForgettingMatrix ReadForwardOnly(string text, string name = "m.csv", MatrixReadOptions? options = null)
+    {
+        using var stream = new ForwardOnlyStream(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+        return MatrixFile.Read(stream, name, options);
+    }
+
     /// <summary>Python code that writes a frame's float32 values and ids for <see cref="Expected"/>.</summary>
     public const string PythonHelpers = """
         import json, os, sys
@@ -110,4 +117,44 @@ internal static class FormatTestSupport
         def dump(folder, name, frame):
             expect(folder, name, frame.values, frame.index, frame.columns)
         """;
+}
+
+/// <summary>A read-only view of a stream that cannot seek or report its length, like a pipe or a network response.</summary>
+internal sealed class ForwardOnlyStream(Stream inner) : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 4096));
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }
