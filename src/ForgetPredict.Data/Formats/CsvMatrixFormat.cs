@@ -78,7 +78,7 @@ public static class CsvMatrixFormat
         };
         if (!isLong)
         {
-            return ReadWide(csv, header, headerLine);
+            return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start);
         }
 
         if (taskColumn < 0 || exampleColumn < 0 || valueColumn < 0)
@@ -156,7 +156,10 @@ public static class CsvMatrixFormat
     internal static char? DelimiterFor(string sourceName) =>
         sourceName.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || sourceName.EndsWith(".tab", StringComparison.OrdinalIgnoreCase) ? '\t' : null;
 
-    private static ForgettingMatrix ReadWide(Utf8CsvReader csv, List<string> header, long headerLine)
+    // A seekable stream is pre-scanned for its line breaks (fast, from the page cache) to bound the rows, so the rows go
+    // straight into one array: 1x the matrix instead of 2x. The bound is also capped by the bytes left / (N + 1), since
+    // every row holds at least N delimiters and a line end, so blank lines cannot inflate the allocation.
+    private static ForgettingMatrix ReadWide(Utf8CsvReader csv, List<string> header, long headerLine, Stream? seekable, long start)
     {
         var source = csv.SourceName;
         var n = header.Count - 1;
@@ -185,7 +188,23 @@ public static class CsvMatrixFormat
             exampleIds[j] = id;
         }
 
-        var rows = new RowBuffer(n, source);
+        var expectedRows = 0;
+        if (seekable is not null)
+        {
+            var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                var lines = Utf8CsvReader.CountLines(seekable, start, scratch) - (csv.Line - 1);
+                var bySize = (seekable.Length - start) / (n + 1);
+                expectedRows = (int)Math.Clamp(Math.Min(lines, bySize), 0, Array.MaxLength / n);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+
+        var rows = new RowBuffer(n, source, expectedRows);
         var taskIds = new List<string>();
         var taskLines = new Dictionary<string, long>(StringComparer.Ordinal);
         var comma = csv.Delimiter == (byte)',';

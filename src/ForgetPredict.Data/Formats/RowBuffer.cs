@@ -6,7 +6,8 @@ namespace ForgetPredict.Data.Formats;
 /// Collects the rows of a matrix whose row count is unknown until the end of the file, in blocks of whole rows, then
 /// copies them into one exact-size row-major array. Blocks start small and double up to about 2^20 values, so a small
 /// file allocates little; peak memory is about twice the matrix (blocks plus the result), and each block is released
-/// as soon as it is copied.
+/// as soon as it is copied. With a known upper bound on the rows, one block of that size is filled and, when the bound
+/// is exact, handed over without a copy (1x the matrix).
 /// </summary>
 internal sealed class RowBuffer
 {
@@ -18,12 +19,21 @@ internal sealed class RowBuffer
     private readonly string _sourceName;
     private int _capacityRows;
 
-    /// <summary>Creates a buffer for rows of <paramref name="columns"/> values.</summary>
-    public RowBuffer(int columns, string sourceName)
+    /// <summary>
+    /// Creates a buffer for rows of <paramref name="columns"/> values. When <paramref name="expectedRows"/> (an upper
+    /// bound the caller has checked against the input's size) is given, the first block holds exactly that many rows,
+    /// and <see cref="ToArray"/> returns it without copying when the bound is met exactly.
+    /// </summary>
+    public RowBuffer(int columns, string sourceName, int expectedRows = 0)
     {
         Columns = columns;
         _sourceName = sourceName;
         _maxRowsPerBlock = Math.Max(1, BlockValues / Math.Max(columns, 1));
+        if (expectedRows > 0 && (long)expectedRows * columns <= Array.MaxLength)
+        {
+            _capacityRows = expectedRows;
+            _blocks.Add((new float[(long)expectedRows * columns], 0));
+        }
     }
 
     /// <summary>Values per row.</summary>
@@ -46,7 +56,7 @@ internal sealed class RowBuffer
         {
             _capacityRows = _blocks.Count == 0
                 ? Math.Clamp(FirstBlockValues / Math.Max(Columns, 1), 1, _maxRowsPerBlock)
-                : Math.Min(_capacityRows * 2, _maxRowsPerBlock);
+                : Math.Clamp(_capacityRows * 2, 1, _maxRowsPerBlock);
             _blocks.Add((new float[(long)_capacityRows * Columns], 0));
         }
 
@@ -56,9 +66,16 @@ internal sealed class RowBuffer
         return values.AsSpan(rows * Columns, Columns);
     }
 
-    /// <summary>Copies every row into one new M x N array and releases the blocks.</summary>
+    /// <summary>The rows as one M x N array: the single block itself when it is exactly full, else a copy (the blocks are released).</summary>
     public float[] ToArray()
     {
+        if (_blocks.Count == 1 && _blocks[0].Values.LongLength == (long)Rows * Columns)
+        {
+            var only = _blocks[0].Values;
+            _blocks.Clear();
+            return only;
+        }
+
         var values = new float[(long)Rows * Columns];
         var offset = 0;
         for (var b = 0; b < _blocks.Count; b++)

@@ -56,6 +56,9 @@ internal sealed class Utf8CsvReader : IDisposable
     /// <summary>0-based index of the field last returned by <see cref="TryReadField"/> within its record.</summary>
     public int FieldIndex => _fieldIndex - 1;
 
+    /// <summary>1-based line of the reader's position (after the last record read).</summary>
+    public long Line => _line;
+
     /// <summary>The file or stream name used in messages.</summary>
     public string SourceName => _sourceName;
 
@@ -91,6 +94,36 @@ internal sealed class Utf8CsvReader : IDisposable
 
         var remaining = stream.Length - stream.Position;
         return (int)Math.Clamp(remaining + 16, 64, maximum);
+    }
+
+    /// <summary>
+    /// Counts the lines (text ended by LF, CRLF or a lone CR, plus a last line without a break) from
+    /// <paramref name="from"/> to the end of a seekable stream and restores its position; for sizing. Reads through
+    /// <paramref name="buffer"/>.
+    /// </summary>
+    internal static long CountLines(Stream stream, long from, byte[] buffer)
+    {
+        var restore = stream.Position;
+        stream.Position = from;
+        long breaks = 0;
+        var previousCr = false;
+        var last = Lf;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var span = buffer.AsSpan(0, read);
+            breaks += span.Count(Lf) + span.Count(Cr) - span.Count("\r\n"u8);
+            if (previousCr && span[0] == Lf)
+            {
+                breaks--;
+            }
+
+            previousCr = span[^1] == Cr;
+            last = span[^1];
+        }
+
+        stream.Position = restore;
+        return breaks + (last is Lf or Cr ? 0 : 1);
     }
 
     /// <summary>Moves to the next record, skipping blank lines; false at the end of the input.</summary>

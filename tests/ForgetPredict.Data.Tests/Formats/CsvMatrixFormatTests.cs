@@ -181,6 +181,43 @@ public class CsvMatrixFormatTests
         AssertSame(ReadText(text), ReadForwardOnly(text));
     }
 
+    [Theory]
+    [InlineData(",a,b\nt1,1,2\nt2,3,4\n")]
+    [InlineData(",a,b\nt1,1,2\nt2,3,4")]
+    [InlineData(",a,b\r\nt1,1,2\r\nt2,3,4\r\n")]
+    [InlineData(",a,b\rt1,1,2\rt2,3,4\r")]
+    [InlineData(",a,b\nt1,1,2\n\n\nt2,3,4\n\n\n\n")]
+    [InlineData(",\"a\nx\",b\n\"t\n1\",1,2\nt2,3,4\n")]
+    [InlineData("\n\n,a,b\nt1,1,2\nt2,3,4\n")]
+    public void Read_WideLineEndingsAndBlankLines_SameFromFileAndPipe(string text)
+    {
+        // The file path sizes the matrix from a line count; the pipe path cannot. Both must agree.
+        var fromFile = ReadText(text);
+        AssertSame(ReadForwardOnly(text), fromFile);
+        Assert.Equal(2, fromFile.TaskCount);
+    }
+
+    [Fact]
+    public void Read_WideFile_AllocatesAboutTheMatrix()
+    {
+        // Given: 40 x 20,000 cells (3.2 MB as float32).
+        var matrix = Matrix(40, 20_000, seed: 14, missing: 0.01, awkwardIds: false);
+        using var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream);
+        stream.Position = 0;
+        _ = MatrixFile.Read(stream, "w.csv");
+
+        // When
+        stream.Position = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var back = MatrixFile.Read(stream, "w.csv");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Then: the matrix once plus the ids (about 2.5 MB for 20,000 ids with their lookups), not the rows twice.
+        AssertSame(matrix, back);
+        Assert.True(allocated < (3_200_000 * 1.2) + 3_000_000, $"allocated {allocated} bytes");
+    }
+
     [Fact]
     public void Read_LongFile_AllocatesAboutTheMatrixNotTheRows()
     {
