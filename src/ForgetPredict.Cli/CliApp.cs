@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         return root;
     }
 

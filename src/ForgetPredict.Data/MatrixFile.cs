@@ -4,20 +4,29 @@ using ForgetPredict.Data.Formats;
 
 namespace ForgetPredict.Data;
 
-/// <summary>Options for reading a matrix file.</summary>
-public sealed record MatrixReadOptions
-{
-    /// <summary>Format name overriding the file extension (e.g. "npy"), or null to choose by extension.</summary>
-    public string? Format { get; init; }
-}
-
-/// <summary>Reads forgetting matrices from files, choosing the format by extension (or <see cref="MatrixReadOptions.Format"/>).</summary>
+/// <summary>
+/// Reads and writes forgetting matrices, choosing the format by extension (or <see cref="MatrixReadOptions.Format"/> /
+/// <see cref="MatrixWriteOptions.Format"/>): .npy, .npz, .csv, .tsv and .json.
+/// </summary>
+/// <remarks>
+/// <para>Formats (details on each format's class):</para>
+/// <list type="bullet">
+/// <item><c>npy</c> (<see cref="NpyFormat"/>): one 2-D numeric array; no ids (they are "0".."M-1", "0".."N-1").</item>
+/// <item><c>npz</c> (<see cref="NpzFormat"/>): np.savez/np.savez_compressed archives; <c>task_ids</c>/<c>example_ids</c> arrays carry ids.</item>
+/// <item><c>csv</c>, <c>tsv</c> (<see cref="CsvMatrixFormat"/>): wide or long layout; a .csv's delimiter is sniffed.</item>
+/// <item><c>json</c> (<see cref="JsonMatrixFormat"/>): <c>{"tasks", "examples", "values"}</c> or pandas' orient='split'.</item>
+/// </list>
+/// </remarks>
 public static class MatrixFile
 {
     /// <summary>The format names and the extensions that select them.</summary>
     public static IReadOnlyDictionary<string, string[]> Formats { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["npy"] = [".npy"],
+        ["npz"] = [".npz"],
+        ["csv"] = [".csv"],
+        ["tsv"] = [".tsv", ".tab"],
+        ["json"] = [".json"],
     };
 
     /// <summary>Reads the matrix in <paramref name="path"/>.</summary>
@@ -25,13 +34,86 @@ public static class MatrixFile
     public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var format = FormatOf(path, options?.Format);
+        options ??= new MatrixReadOptions();
+        var format = FormatOf(path, options.Format);
+        CheckApplicable(path, format, options);
         return format switch
         {
             "npy" => NpyFormat.Read(path),
+            "npz" => NpzFormat.Read(path, options),
+            "csv" => CsvMatrixFormat.Read(path, options),
+            "tsv" => CsvMatrixFormat.Read(path, options with { Delimiter = options.Delimiter ?? '\t' }),
+            "json" => JsonMatrixFormat.Read(path),
             _ => throw new ForgettingDataException(path, $"format '{format}' cannot be read."),
         };
     }
+
+    /// <summary>Reads a matrix from <paramref name="stream"/> (left open); the format comes from <paramref name="sourceName"/>'s extension or the options.</summary>
+    /// <exception cref="ForgettingDataException">The content is malformed or the format unknown.</exception>
+    public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        options ??= new MatrixReadOptions();
+        var format = FormatOf(sourceName, options.Format);
+        CheckApplicable(sourceName, format, options);
+        return format switch
+        {
+            "npy" => NpyFormat.Read(stream, sourceName, stream.CanSeek ? stream.Length - stream.Position : throw new ForgettingDataException(sourceName, ".npy needs a seekable stream (its size is checked against the header).")),
+            "npz" => NpzFormat.Read(stream, sourceName, options),
+            "csv" => CsvMatrixFormat.Read(stream, sourceName, options),
+            "tsv" => CsvMatrixFormat.Read(stream, sourceName, options with { Delimiter = options.Delimiter ?? '\t' }),
+            "json" => JsonMatrixFormat.Read(stream, sourceName),
+            _ => throw new ForgettingDataException(sourceName, $"format '{format}' cannot be read."),
+        };
+    }
+
+    /// <summary>Writes <paramref name="matrix"/> to <paramref name="path"/> atomically (see <see cref="AtomicFile"/>), in the format its extension or the options name.</summary>
+    /// <exception cref="ForgettingDataException">The format is unknown or the file cannot be written.</exception>
+    /// <exception cref="ArgumentException">The options do not apply to the format (e.g. the long layout for .npy).</exception>
+    public static void Write(ForgettingMatrix matrix, string path, MatrixWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(path);
+        options ??= new MatrixWriteOptions();
+        var format = FormatOf(path, options.Format);
+        CheckApplicable(format, options);
+        AtomicFile.Write(path, stream => Write(matrix, stream, format, options));
+    }
+
+    /// <summary>Writes <paramref name="matrix"/> to <paramref name="stream"/> in the named format (a key of <see cref="Formats"/>).</summary>
+    /// <exception cref="ArgumentException">The format is unknown or the options do not apply to it.</exception>
+    public static void Write(ForgettingMatrix matrix, Stream stream, string format, MatrixWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(format);
+        options ??= new MatrixWriteOptions();
+        CheckApplicable(format, options);
+        switch (format)
+        {
+            case "npy":
+                NpyFormat.Write(matrix, stream);
+                break;
+            case "npz":
+                NpzFormat.Write(matrix, stream, options.Compress);
+                break;
+            case "csv":
+                CsvMatrixFormat.Write(matrix, stream, options, ',');
+                break;
+            case "tsv":
+                CsvMatrixFormat.Write(matrix, stream, options, '\t');
+                break;
+            case "json":
+                JsonMatrixFormat.Write(matrix, stream);
+                break;
+            default:
+                throw new ArgumentException($"Unknown format '{format}'{Suggestion.DidYouMean(format, Formats.Keys)}; known formats: {string.Join(", ", Formats.Keys)}.", nameof(format));
+        }
+    }
+
+    /// <summary>True for the delimited-text formats, where a layout applies.</summary>
+    public static bool HasLayout(string format) => format is "csv" or "tsv";
 
     /// <summary>The format name for a path: the explicit one if given, else by extension.</summary>
     /// <exception cref="ForgettingDataException">The extension or name is unknown (the message lists the known ones).</exception>
@@ -54,6 +136,33 @@ public static class MatrixFile
             }
         }
 
-        throw new ForgettingDataException(path, $"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", Formats.Values.SelectMany(e => e))} or pass --format ({string.Join(", ", Formats.Keys)}).");
+        var known = Formats.Values.SelectMany(e => e).ToList();
+        throw new ForgettingDataException(path, $"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass --format ({string.Join(", ", Formats.Keys)}).");
+    }
+
+    private static void CheckApplicable(string path, string format, MatrixReadOptions options)
+    {
+        if (options.Layout != MatrixLayout.Auto && !HasLayout(format))
+        {
+            throw new ForgettingDataException(path, $"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV files, but this is read as {format}; drop --layout or pass --format csv.");
+        }
+
+        if (options.Array is not null && format != "npz")
+        {
+            throw new ForgettingDataException(path, $"--array (array '{options.Array}') applies only to .npz archives, but this is read as {format}; drop --array or pass --format npz.");
+        }
+    }
+
+    private static void CheckApplicable(string format, MatrixWriteOptions options)
+    {
+        if (options.Layout == MatrixLayout.Long && !HasLayout(format))
+        {
+            throw new ArgumentException($"The long layout applies only to CSV/TSV output, not {format}; write a .csv or .tsv file, or drop the layout.", nameof(options));
+        }
+
+        if (options.Compress && format != "npz")
+        {
+            throw new ArgumentException($"Compression applies only to .npz output, not {format}.", nameof(options));
+        }
     }
 }

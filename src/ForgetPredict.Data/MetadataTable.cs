@@ -1,19 +1,38 @@
-using System.Text;
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Models;
 using ForgetPredict.Data.Formats;
 
 namespace ForgetPredict.Data;
 
-/// <summary>A small table of metadata (task or example ids plus columns such as source, domain, family), read from CSV.</summary>
+/// <summary>
+/// A small table of metadata about tasks or examples: an id column plus columns such as source, domain or family,
+/// read from CSV/TSV (Parquet can supply one through <see cref="Create"/>). Join it to a matrix's ids with
+/// <see cref="Join"/>.
+/// </summary>
+/// <remarks>
+/// <para>The id column is <c>id</c> when the header has one (any case), else the first column; so
+/// <c>charlm-b/upstream.csv</c> (<c>column,source</c>) is keyed by <c>column</c>. Ids are compared exactly (ordinal).
+/// A matrix without ids (a bare .npy) has ids "0".."N-1", so metadata with ids 0..N-1 joins to it.</para>
+/// <para>Values are kept as text; an empty CSV cell is an empty string.</para>
+/// </remarks>
 public sealed class MetadataTable
 {
     private readonly Dictionary<string, string[]> _columns;
+    private readonly long[]? _lines;
 
-    private MetadataTable(IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount)
+    private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines)
     {
+        SourceName = sourceName;
         ColumnNames = names;
         _columns = columns;
         RowCount = rowCount;
+        _lines = lines;
+        IdColumn = names.FirstOrDefault(n => n.Equals("id", StringComparison.OrdinalIgnoreCase)) ?? names[0];
     }
+
+    /// <summary>The file (or stream name) the table came from, for messages.</summary>
+    public string SourceName { get; }
 
     /// <summary>Column names in file order.</summary>
     public IReadOnlyList<string> ColumnNames { get; }
@@ -21,27 +40,78 @@ public sealed class MetadataTable
     /// <summary>Number of data rows.</summary>
     public int RowCount { get; }
 
+    /// <summary>The id column: <c>id</c> when present (any case), else the first column.</summary>
+    public string IdColumn { get; }
+
+    /// <summary>The ids (the values of <see cref="IdColumn"/>), one per row.</summary>
+    public IReadOnlyList<string> Ids => _columns[IdColumn];
+
     /// <summary>The values of a column.</summary>
     /// <exception cref="ArgumentException">No such column (the message lists the columns).</exception>
     public IReadOnlyList<string> Column(string name) =>
-        _columns.TryGetValue(name, out var values) ? values : throw new ArgumentException($"No column '{name}'{Core.Models.Suggestion.DidYouMean(name, ColumnNames)}; columns: {string.Join(", ", ColumnNames)}.", nameof(name));
+        _columns.TryGetValue(name, out var values) ? values : throw new ArgumentException($"No column '{name}'{Suggestion.DidYouMean(name, ColumnNames)} in {SourceName}; columns: {string.Join(", ", ColumnNames)}.", nameof(name));
 
-    /// <summary>Reads a CSV (TSV when the name ends in .tsv) with a header row.</summary>
-    /// <exception cref="ForgettingDataException">The file is empty, has duplicate column names or ragged rows.</exception>
+    /// <summary>True when the table has a column of that name.</summary>
+    public bool HasColumn(string name) => _columns.ContainsKey(name);
+
+    /// <summary>Creates a table from columns of text (for readers of other formats, e.g. Parquet); null values become empty strings.</summary>
+    /// <exception cref="ArgumentException">There are no columns, names are empty or repeated, or the columns differ in length.</exception>
+    public static MetadataTable Create(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns)
+    {
+        ArgumentNullException.ThrowIfNull(sourceName);
+        ArgumentNullException.ThrowIfNull(columnNames);
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columnNames.Count == 0 || columnNames.Count != columns.Count)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A metadata table needs at least one column and one name per column ({columnNames.Count} names, {columns.Count} columns)."), nameof(columns));
+        }
+
+        var rows = columns[0].Count;
+        var map = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        for (var c = 0; c < columnNames.Count; c++)
+        {
+            if (string.IsNullOrEmpty(columnNames[c]) || map.ContainsKey(columnNames[c]))
+            {
+                throw new ArgumentException($"Column name '{columnNames[c]}' is empty or repeated.", nameof(columnNames));
+            }
+
+            if (columns[c].Count != rows)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Column '{columnNames[c]}' has {columns[c].Count} values but '{columnNames[0]}' has {rows}."), nameof(columns));
+            }
+
+            map[columnNames[c]] = columns[c].Select(v => v ?? string.Empty).ToArray();
+        }
+
+        return new MetadataTable(sourceName, [.. columnNames], map, rows, null);
+    }
+
+    /// <summary>Reads a CSV (TSV when the name ends in .tsv or .tab; other delimiters are sniffed) with a header row.</summary>
+    /// <exception cref="ForgettingDataException">The file is empty, has empty or duplicate column names, or ragged rows.</exception>
     public static MetadataTable Read(Stream stream, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        using var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-        var csv = new CsvTokenizer(text, sourceName, sourceName.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',');
-        var header = csv.Next() ?? throw new ForgettingDataException(sourceName, "the metadata file is empty; it needs a header row (e.g. id,source).");
+        ArgumentNullException.ThrowIfNull(sourceName);
+        using var csv = new CsvTokenizer(stream, sourceName, CsvMatrixFormat.DelimiterFor(sourceName));
+        var header = csv.Next() ?? throw new ForgettingDataException(sourceName, "the metadata file is empty; it needs a header row (e.g. id,source) and one row per task or example.");
+        var headerLine = csv.RecordLine;
         var names = header.Select(h => h.Trim()).ToArray();
-        var duplicate = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
+        for (var c = 0; c < names.Length; c++)
         {
-            throw new ForgettingDataException(sourceName, $"column '{duplicate.Key}' appears twice in the header; rename one.", 1);
+            if (names[c].Length == 0)
+            {
+                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"header cell {c + 1} is empty; name every column (the id column 'id' or first, then e.g. source, domain, family)."), headerLine);
+            }
+
+            var first = Array.IndexOf(names, names[c]);
+            if (first < c)
+            {
+                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"column '{names[c]}' appears twice in the header (columns {first + 1} and {c + 1}); rename one."), headerLine);
+            }
         }
 
         var values = names.Select(_ => new List<string>()).ToArray();
+        var lines = new List<long>();
         while (csv.Next() is { } record)
         {
             if (record.Count != names.Length)
@@ -53,6 +123,8 @@ public sealed class MetadataTable
             {
                 values[c].Add(record[c]);
             }
+
+            lines.Add(csv.RecordLine);
         }
 
         var columns = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -61,14 +133,194 @@ public sealed class MetadataTable
             columns[names[c]] = [.. values[c]];
         }
 
-        return new MetadataTable(names, columns, values.Length == 0 ? 0 : values[0].Count);
+        return new MetadataTable(sourceName, names, columns, lines.Count, [.. lines]);
     }
 
-    /// <summary>Reads a metadata CSV file.</summary>
-    /// <exception cref="ForgettingDataException">The file cannot be read or is malformed.</exception>
+    /// <summary>Reads a metadata file; the format comes from the extension (.csv, .tsv, .tab, .txt).</summary>
+    /// <exception cref="ForgettingDataException">The file cannot be read, is malformed, or has an unsupported extension.</exception>
     public static MetadataTable Read(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is not (".csv" or ".tsv" or ".tab" or ".txt"))
+        {
+            throw new ForgettingDataException(path, $"metadata tables are read from .csv or .tsv files, not '{extension}'; export the table as CSV.");
+        }
+
         using var stream = NpyFormat.OpenRead(path);
         return Read(stream, path);
     }
+
+    /// <summary>
+    /// Aligns this table to a matrix's ids: for each id in <paramref name="ids"/>, the metadata row with that id. The
+    /// result reports the ids on each side that have no partner (counts and the first few); nothing is dropped silently.
+    /// </summary>
+    /// <param name="ids">The matrix's task or example ids.</param>
+    /// <param name="what">What the ids are ("task" or "example"), for messages.</param>
+    /// <exception cref="ForgettingDataException">An id in the table is empty or repeated (the message names both lines).</exception>
+    public MetadataJoin Join(IdList ids, string what = "example")
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(what);
+        var rowOf = new int[ids.Count];
+        rowOf.AsSpan().Fill(-1);
+        var idValues = _columns[IdColumn];
+        var unused = new List<int>();
+        for (var r = 0; r < RowCount; r++)
+        {
+            var id = idValues[r];
+            if (id.Length == 0)
+            {
+                throw new ForgettingDataException(SourceName, $"the {what} id (column '{IdColumn}') is empty; every metadata row needs an id.", LineOf(r), IdColumn);
+            }
+
+            var position = ids.IndexOf(id);
+            if (position < 0)
+            {
+                unused.Add(r);
+                continue;
+            }
+
+            if (rowOf[position] >= 0)
+            {
+                throw new ForgettingDataException(SourceName, string.Create(CultureInfo.InvariantCulture,
+                    $"{what} id '{id}' appears twice, {Where(rowOf[position])} and {Where(r)}; keep one row per {what}."), LineOf(r), IdColumn);
+            }
+
+            rowOf[position] = r;
+        }
+
+        var duplicateUnused = unused.GroupBy(r => idValues[r], StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicateUnused is not null)
+        {
+            var pair = duplicateUnused.Take(2).ToArray();
+            throw new ForgettingDataException(SourceName, string.Create(CultureInfo.InvariantCulture,
+                $"{what} id '{duplicateUnused.Key}' appears twice, {Where(pair[0])} and {Where(pair[1])}; keep one row per {what}."), LineOf(pair[1]), IdColumn);
+        }
+
+        return new MetadataJoin(this, ids, rowOf, unused, what);
+    }
+
+    private long LineOf(int row) => _lines is null ? 0 : _lines[row];
+
+    private string Where(int row) => _lines is null
+        ? string.Create(CultureInfo.InvariantCulture, $"in rows {row + 1}")
+        : string.Create(CultureInfo.InvariantCulture, $"on line {_lines[row]}");
+
+    internal string RowValue(string column, int row) => _columns[column][row];
+}
+
+/// <summary>
+/// A metadata table aligned to a matrix's ids (see <see cref="MetadataTable.Join"/>): per matrix position, the
+/// metadata row with the same id, plus the ids that have no partner on either side.
+/// </summary>
+public sealed class MetadataJoin
+{
+    /// <summary>How many unmatched ids the summaries show.</summary>
+    public const int SampleSize = 5;
+
+    private readonly MetadataTable _table;
+    private readonly IdList _ids;
+    private readonly int[] _rowOf;
+    private readonly List<int> _unusedRows;
+    private readonly string _what;
+
+    internal MetadataJoin(MetadataTable table, IdList ids, int[] rowOf, List<int> unusedRows, string what)
+    {
+        _table = table;
+        _ids = ids;
+        _rowOf = rowOf;
+        _unusedRows = unusedRows;
+        _what = what;
+        var missing = new List<int>();
+        for (var i = 0; i < rowOf.Length; i++)
+        {
+            if (rowOf[i] < 0)
+            {
+                missing.Add(i);
+            }
+        }
+
+        MissingCount = missing.Count;
+        MissingSample = missing.Take(SampleSize).Select(i => ids[i]).ToArray();
+        UnusedSample = unusedRows.Take(SampleSize).Select(r => table.Ids[r]).ToArray();
+    }
+
+    /// <summary>Number of matrix ids (the length of every aligned column).</summary>
+    public int Count => _rowOf.Length;
+
+    /// <summary>Matrix ids that found a metadata row.</summary>
+    public int MatchedCount => Count - MissingCount;
+
+    /// <summary>Matrix ids with no metadata row.</summary>
+    public int MissingCount { get; }
+
+    /// <summary>The first few (<see cref="SampleSize"/>) matrix ids with no metadata row, in matrix order.</summary>
+    public IReadOnlyList<string> MissingSample { get; }
+
+    /// <summary>Metadata rows whose id is not in the matrix.</summary>
+    public int UnusedCount => _unusedRows.Count;
+
+    /// <summary>The first few (<see cref="SampleSize"/>) metadata ids not in the matrix, in file order.</summary>
+    public IReadOnlyList<string> UnusedSample { get; }
+
+    /// <summary>True when every matrix id has a metadata row (metadata rows for other ids are allowed).</summary>
+    public bool IsComplete => MissingCount == 0;
+
+    /// <summary>The metadata row for matrix position <paramref name="position"/>, or -1 when its id has none.</summary>
+    public int RowOf(int position) => _rowOf[position];
+
+    /// <summary>The column's values aligned to the matrix: one per matrix id, null where the id has no metadata row.</summary>
+    /// <exception cref="ArgumentException">No such column.</exception>
+    public IReadOnlyList<string?> Column(string name)
+    {
+        _ = _table.Column(name);
+        var values = new string?[_rowOf.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = _rowOf[i] < 0 ? null : _table.RowValue(name, _rowOf[i]);
+        }
+
+        return values;
+    }
+
+    /// <summary>One line for users: "2400 of 2400 example ids matched in upstream.csv; 0 metadata rows unused".</summary>
+    public string Summary()
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"{MatchedCount} of {Count} {_what} ids matched in {_table.SourceName}");
+        if (MissingCount > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"; {MissingCount} have no metadata row (first: {Quote(MissingSample)})");
+        }
+
+        return text + string.Create(CultureInfo.InvariantCulture, $"; {UnusedCount} metadata rows match no {_what}{(UnusedCount > 0 ? $" (first: {Quote(UnusedSample)})" : string.Empty)}.");
+    }
+
+    /// <summary>Throws unless every matrix id has a metadata row (and, when <paramref name="allowUnused"/> is false, every metadata row is used).</summary>
+    /// <exception cref="ForgettingDataException">Ids are unmatched; the message gives the counts and first ids on each side.</exception>
+    public void RequireComplete(bool allowUnused = true)
+    {
+        if (IsComplete && (allowUnused || UnusedCount == 0))
+        {
+            return;
+        }
+
+        var sides = new List<string>();
+        if (MissingCount > 0)
+        {
+            sides.Add(string.Create(CultureInfo.InvariantCulture, $"{MissingCount} of the matrix's {Count} {_what} ids have no row (first: {Quote(MissingSample)})"));
+        }
+
+        if (UnusedCount > 0)
+        {
+            sides.Add(string.Create(CultureInfo.InvariantCulture, $"{UnusedCount} of its {_table.RowCount} rows match no {_what} of the matrix (first: {Quote(UnusedSample)})"));
+        }
+
+        var hint = _ids.IsImplicit
+            ? $" The matrix has no {_what} ids of its own, so they are 0..{Count - 1} (column positions); key the metadata by position or read the matrix from a format that carries ids."
+            : $" Check that column '{_table.IdColumn}' holds the same ids as the matrix.";
+        throw new ForgettingDataException(_table.SourceName, string.Join("; ", sides) + "." + hint, column: _table.IdColumn);
+    }
+
+    private static string Quote(IReadOnlyList<string> ids) => string.Join(", ", ids.Select(i => $"'{i}'"));
 }

@@ -13,6 +13,7 @@ public class HelpTests
     [InlineData("synth")]
     [InlineData("evaluate")]
     [InlineData("demo")]
+    [InlineData("convert")]
     public void Help_MatchesApprovedSnapshot(string command)
     {
         var (code, output, _) = command == "root" ? CliRunner.Run("--help") : CliRunner.Run(command, "--help");

@@ -16,14 +16,19 @@ internal static class AnalyzeCommand
         var maxRank = CommonOptions.AtLeast("--max-rank", 1, 10, "Highest rank of the truncated-SVD R^2 curve.");
         var json = new Option<string?>("--json") { Description = "Also write the numbers as JSON to this file." };
         var threads = CommonOptions.Threads();
-        var format = CommonOptions.Format();
+        var input = new MatrixInputOptions();
         var command = new Command("analyze", "R^2 of the task-only, example-only, additive and rank-1 models and of truncated SVD at ranks 1..R.")
         {
-            matrix, maxRank, json, threads, format,
+            matrix, maxRank, json, threads,
         };
+        foreach (var option in input.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
-            var z = CommonOptions.ReadMatrix(parse, matrix, format);
+            var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var analysis = MatrixAnalysis.Run(z, parse.GetValue(maxRank), parse.GetValue(threads));
             Render(Terminal.For(parse.Out()), parse.GetRequiredValue(matrix), analysis);
             if (parse.GetValue(json) is { } path)

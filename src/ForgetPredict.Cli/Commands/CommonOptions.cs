@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ForgetPredict.Core;
+using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli.Commands;
@@ -16,13 +17,14 @@ internal static class CommonOptions
     };
 
     /// <summary>--format: override the format chosen by file extension.</summary>
-    public static Option<string?> Format() => new("--format")
+    public static Option<string?> Format(string name = "--format", string what = "Matrix file format") => new(name)
     {
-        Description = $"Matrix file format, overriding the extension ({string.Join(", ", MatrixFile.Formats.Keys)}).",
+        Description = $"{what}, overriding the extension ({string.Join(", ", MatrixFile.Formats.Keys)}).",
+        Validators = { r => ValidateFormat(r, r.GetValueOrDefault<string?>()) },
     };
 
     /// <summary>The MATRIX argument.</summary>
-    public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing)." };
+    public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing): .npy, .npz, .csv, .tsv or .json." };
 
     /// <summary>An option that must be at least <paramref name="min"/>.</summary>
     public static Option<int> AtLeast(string name, int min, int defaultValue, string description) => new(name)
@@ -32,13 +34,78 @@ internal static class CommonOptions
         Validators = { r => { if (r.GetValueOrDefault<int>() < min) { r.AddError($"{name} must be at least {min}."); } } },
     };
 
-    /// <summary>Reads the matrix named on the command line.</summary>
-    public static ForgettingMatrix ReadMatrix(ParseResult parse, Argument<string> matrix, Option<string?> format) =>
-        MatrixFile.Read(parse.GetRequiredValue(matrix), new MatrixReadOptions { Format = parse.GetValue(format) });
+    /// <summary>Parses a layout name (auto, wide, long).</summary>
+    public static MatrixLayout ParseLayout(string? value) => value switch
+    {
+        "wide" => MatrixLayout.Wide,
+        "long" => MatrixLayout.Long,
+        _ => MatrixLayout.Auto,
+    };
+
+    private static void ValidateFormat(System.CommandLine.Parsing.OptionResult r, string? value)
+    {
+        if (value is not null && !MatrixFile.Formats.ContainsKey(value))
+        {
+            r.AddError($"Unknown format '{value}'{Suggestion.DidYouMean(value, MatrixFile.Formats.Keys)}; known formats: {string.Join(", ", MatrixFile.Formats.Keys)}.");
+        }
+    }
 
     /// <summary>The invocation's standard output.</summary>
     public static TextWriter Out(this ParseResult parse) => parse.InvocationConfiguration.Output;
 
     /// <summary>The invocation's standard error.</summary>
     public static TextWriter Err(this ParseResult parse) => parse.InvocationConfiguration.Error;
+}
+
+/// <summary>
+/// The options of a command that reads a matrix: --format, --layout, --array and --columns, turned into
+/// <see cref="MatrixReadOptions"/>.
+/// </summary>
+internal sealed class MatrixInputOptions
+{
+    public MatrixInputOptions(string layoutName = "--layout")
+    {
+        Layout = new Option<string>(layoutName)
+        {
+            Description = "CSV/TSV layout: wide, long (one row per cell) or auto (long when the header names the --columns).",
+            DefaultValueFactory = _ => "auto",
+        };
+        Layout.AcceptOnlyFromAmong("auto", "wide", "long");
+    }
+
+    public Option<string?> Format { get; } = CommonOptions.Format();
+
+    public Option<string> Layout { get; }
+
+    public Option<string?> Array { get; } = new("--array") { Description = ".npz: the array to read (default: the first 2-D float array)." };
+
+    public Option<string?> Columns { get; } = new("--columns")
+    {
+        Description = "Long layout column names as TASK,EXAMPLE,VALUE (default task,example,value).",
+        Validators = { r => { if (r.GetValueOrDefault<string?>() is { } v && v.Split(',').Length != 3) { r.AddError("--columns takes three names: TASK,EXAMPLE,VALUE."); } } },
+    };
+
+    /// <summary>Every option, in help order.</summary>
+    public IEnumerable<Option> All => [Format, Layout, Array, Columns];
+
+    /// <summary>The read options the command line asks for.</summary>
+    public MatrixReadOptions ReadOptions(ParseResult parse)
+    {
+        var options = new MatrixReadOptions
+        {
+            Format = parse.GetValue(Format),
+            Layout = CommonOptions.ParseLayout(parse.GetValue(Layout)),
+            Array = parse.GetValue(Array),
+        };
+        if (parse.GetValue(Columns) is { } columns)
+        {
+            var names = columns.Split(',').Select(n => n.Trim()).ToArray();
+            options = options with { TaskColumn = names[0], ExampleColumn = names[1], ValueColumn = names[2] };
+        }
+
+        return options;
+    }
+
+    /// <summary>Reads the matrix at <paramref name="path"/> with the command line's options.</summary>
+    public ForgettingMatrix Read(ParseResult parse, string path) => MatrixFile.Read(path, ReadOptions(parse));
 }

@@ -22,19 +22,25 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var matrix = new Option<string?>("--matrix") { Description = "Use this matrix instead of the bundled charlm-b." };
+        var matrix = new Option<string?>("--matrix") { Description = "Use this matrix (.npy, .npz, .csv, .tsv or .json) instead of the bundled charlm-b." };
         var synthetic = new Option<bool>("--synthetic") { Description = "Use a synthetic 66 x 10,000 matrix with planted structure instead of charlm-b." };
         var known = CommonOptions.AtLeast("--known", 1, 30, "Measured cells revealed per held-out task.");
         var seeds = CommonOptions.AtLeast("--seeds", 1, 3, "Reveal draws per held-out task.");
         var testTasks = CommonOptions.AtLeast("--test-tasks", 1, 12, "Tasks held out.");
+        var input = new MatrixInputOptions();
         var command = new Command("demo", "Analyse a forgetting matrix and show how well each method predicts held-out tasks from a few measured cells.")
         {
             matrix, synthetic, known, seeds, testTasks,
         };
+        foreach (var option in input.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
             var console = Terminal.For(parse.Out());
-            var (z, title) = Load(parse.GetValue(matrix), parse.GetValue(synthetic));
+            var (z, title) = Load(parse.GetValue(matrix), parse.GetValue(synthetic), path => input.Read(parse, path));
             console.WriteLine(title);
             console.WriteLine();
             console.WriteLine("1. How low-rank is the forgetting? (R^2 on all cells)");
@@ -67,11 +73,11 @@ internal static class DemoCommand
         return command;
     }
 
-    private static (ForgettingMatrix Matrix, string Title) Load(string? path, bool synthetic)
+    private static (ForgettingMatrix Matrix, string Title) Load(string? path, bool synthetic, Func<string, ForgettingMatrix> read)
     {
         if (path is not null)
         {
-            var z = MatrixFile.Read(path);
+            var z = read(path);
             return (z, string.Create(CultureInfo.InvariantCulture, $"ForgetPredict demo on {path}: {z.TaskCount} tasks x {z.ExampleCount} examples."));
         }
 

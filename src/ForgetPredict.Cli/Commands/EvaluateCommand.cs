@@ -45,15 +45,20 @@ internal static class EvaluateCommand
         reveal.AcceptOnlyFromAmong("random", "active");
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
         var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) as CSV." };
-        var format = CommonOptions.Format();
+        var input = new MatrixInputOptions();
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, reveal, json, predictions, format,
+            external, reveal, json, predictions,
         };
+        foreach (var option in input.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
-            var z = CommonOptions.ReadMatrix(parse, matrix, format);
+            var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily);
             var isBinary = parse.GetValue(binary) || z.IsBinary;
             var names = parse.GetValue(methods) is { } list ? Names(list) : isBinary ? s_binaryDefaults : s_continuousDefaults;
@@ -192,35 +197,16 @@ internal static class EvaluateCommand
         return EvaluationSplit.HoldOut(z, chosen);
     }
 
-    // The family of each matrix task from a metadata CSV (id column "id", else the first column); unknown ids are reported.
+    // The family of each matrix task from a metadata table joined by task id; mismatches are reported as a warning.
     private static string?[] TaskFamilies(string path, string column, ForgettingMatrix z, TextWriter warnings)
     {
-        var table = MetadataTable.Read(path);
-        var idColumn = table.ColumnNames.Contains("id") ? "id" : table.ColumnNames[0];
-        var ids = table.Column(idColumn);
-        var family = table.Column(column);
-        var result = new string?[z.TaskCount];
-        var unknown = new List<string>();
-        for (var r = 0; r < table.RowCount; r++)
+        var join = MetadataTable.Read(path).Join(z.TaskIds, "task");
+        if (!join.IsComplete || join.UnusedCount > 0)
         {
-            var index = z.TaskIds.IndexOf(ids[r]);
-            if (index < 0)
-            {
-                unknown.Add(ids[r]);
-            }
-            else
-            {
-                result[index] = family[r];
-            }
+            warnings.WriteLine($"warning: {join.Summary()}");
         }
 
-        var missing = Enumerable.Range(0, z.TaskCount).Where(i => result[i] is null).Select(i => z.TaskIds[i]).ToArray();
-        if (unknown.Count > 0 || missing.Length > 0)
-        {
-            warnings.WriteLine($"warning: {path}: {unknown.Count} metadata ids are not matrix tasks (first: {string.Join(", ", unknown.Take(3))}); {missing.Length} matrix tasks have no metadata (first: {string.Join(", ", missing.Take(3))}).");
-        }
-
-        return result;
+        return [.. join.Column(column)];
     }
 
     private static ExternalPredictions External(string spec, ForgettingMatrix z, int[] testRows)

@@ -19,14 +19,19 @@ internal static class FitCommand
         var seed = new Option<int?>("--seed") { Description = $"Seed of the initialisation (default {Defaults.Seed})." };
         var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
         var threads = CommonOptions.Threads();
-        var format = CommonOptions.Format();
+        var input = new MatrixInputOptions();
         var command = new Command("fit", "Fit a model to a forgetting matrix and save it for 'predict'.")
         {
-            matrix, method, rank, lambda, seed, output, threads, format,
+            matrix, method, rank, lambda, seed, output, threads,
         };
+        foreach (var option in input.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
-            var z = CommonOptions.ReadMatrix(parse, matrix, format);
+            var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var name = parse.GetRequiredValue(method);
             var fitter = ModelCatalog.CreateFitter(name, new ModelSettings
             {

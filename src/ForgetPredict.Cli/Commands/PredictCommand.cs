@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
+using ForgetPredict.Data.Tables;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -15,7 +15,7 @@ internal static class PredictCommand
     {
         var model = new Option<string>("--model") { Description = "Model file from 'fit'.", Required = true };
         var observed = new Option<string?>("--observed") { Description = "CSV with columns example,value: the new task's measured cells (example id or column index). Omit for a task-agnostic prediction." };
-        var output = new Option<string>("--out") { Description = "CSV to write: example,predicted,std for every example, in the model's example order.", Required = true };
+        var output = new Option<string>("--out") { Description = "Predictions to write (.csv, .tsv or .json records, by extension): example,predicted,std for every example, in the model's example order.", Required = true };
         var prior = new Option<string>("--prior")
         {
             Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty).",
@@ -50,15 +50,7 @@ internal static class PredictCommand
     }
 
     internal static void WritePredictions(string path, IForgettingModel model, double[] mean, double[] std) =>
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
-            writer.Write("example,predicted,std\n");
-            var line = new StringBuilder();
-            for (var j = 0; j < mean.Length; j++)
-            {
-                line.Clear().Append(CsvText.Field(model.ExampleIds[j])).Append(',').Append(CsvText.Number(mean[j])).Append(',').Append(CsvText.Number(std[j])).Append('\n');
-                writer.Write(line);
-            }
-        });
+        TableFile.Write(
+            new OutputTable(TableColumn.Strings("example", model.ExampleIds), TableColumn.Doubles("predicted", mean), TableColumn.Doubles("std", std)),
+            path);
 }

@@ -54,7 +54,7 @@ public static class NpyFormat
         var (m, n) = MatrixShape(header, sourceName);
         var type = ElementType.Parse(header.Descr, sourceName);
         var count = (long)m * n;
-        var expected = checked(count * type.Size);
+        var expected = (Int128)count * type.Size; // up to (2^31)^2 x 8: beyond long, so compare without overflow
         var available = length - header.DataOffset;
         if (available != expected)
         {

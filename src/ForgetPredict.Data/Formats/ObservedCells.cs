@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using ForgetPredict.Core;
 
 namespace ForgetPredict.Data.Formats;
@@ -22,9 +21,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
     {
         ArgumentNullException.ThrowIfNull(exampleIds);
         using var stream = NpyFormat.OpenRead(path);
-        using var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        var delimiter = path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
-        var csv = new CsvTokenizer(text, path, delimiter);
+        using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
         var header = csv.Next() ?? throw new ForgettingDataException(path, "the file is empty; expected a header 'example,value' and one row per measured example.");
         var exampleColumn = header.FindIndex(h => h.Trim().Equals("example", StringComparison.OrdinalIgnoreCase));
         var valueColumn = header.FindIndex(h => h.Trim().Equals("value", StringComparison.OrdinalIgnoreCase));

@@ -121,6 +121,18 @@ public class NpyFormatTests
         Assert.Contains("40000000000 bytes of data", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("<f8", "(2147483647, 2147483647)", "36893488113059364872 bytes of data")]
+    [InlineData("<f4", "(3037000500, 3037000500)", "out of range")]
+    [InlineData("<f2", "(2147483647, 2147483647)", "9223372028264841218 bytes of data")]
+    public void Read_HeaderWhoseByteCountOverflowsLong_IsRefused(string descr, string shape, string expected)
+    {
+        // Shapes whose byte count does not fit in a long must be refused as data errors, not overflow.
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "overflow.npy");
+        File.WriteAllBytes(path, Header($"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}").Concat(new byte[64]).ToArray());
+        Assert.Contains(expected, Assert.Throws<ForgettingDataException>(() => NpyFormat.Read(path)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_OneDimensionalArray_IsRefusedWithReshapeHint()
     {

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Globalization;
+using ForgetPredict.Data;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary><c>forgetpredict convert IN OUT</c>: rewrite a matrix in another format or layout (ids and missing cells kept).</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("IN") { Description = "Matrix to read: .npy, .npz, .csv, .tsv or .json." };
+        var output = new Argument<string>("OUT") { Description = "Matrix to write (atomically), in the format its extension names." };
+        var read = new MatrixInputOptions("--in-layout");
+        var toFormat = CommonOptions.Format("--to-format", "Output format");
+        var layout = new Option<string>("--layout")
+        {
+            Description = "CSV/TSV output layout: wide (task id column, one column per example) or long (task,example,value; observed cells only).",
+            DefaultValueFactory = _ => "wide",
+        };
+        layout.AcceptOnlyFromAmong("wide", "long");
+        var compress = new Option<bool>("--compress") { Description = ".npz output: deflate the arrays (np.savez_compressed) instead of storing them (np.savez)." };
+        var command = new Command("convert", "Convert a forgetting matrix between .npy, .npz, CSV/TSV (wide or long) and JSON, keeping ids and missing cells.")
+        {
+            input, output,
+        };
+        foreach (var option in read.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.Options.Add(toFormat);
+        command.Options.Add(layout);
+        command.Options.Add(compress);
+        command.SetAction(parse =>
+        {
+            var inPath = parse.GetRequiredValue(input);
+            var outPath = parse.GetRequiredValue(output);
+            var outFormat = MatrixFile.FormatOf(outPath, parse.GetValue(toFormat));
+            var outLayout = CommonOptions.ParseLayout(parse.GetValue(layout));
+            var layoutGiven = parse.GetResult(layout) is { Implicit: false };
+            if (layoutGiven && !MatrixFile.HasLayout(outFormat))
+            {
+                throw new CliException($"--layout applies to CSV/TSV output, but {outPath} is written as {outFormat}; drop --layout or write a .csv/.tsv file.", CliApp.UsageError);
+            }
+
+            if (parse.GetValue(compress) && outFormat != "npz")
+            {
+                throw new CliException($"--compress applies to .npz output, but {outPath} is written as {outFormat}.", CliApp.UsageError);
+            }
+
+            var readOptions = read.ReadOptions(parse);
+            var z = MatrixFile.Read(inPath, readOptions);
+            MatrixFile.Write(z, outPath, new MatrixWriteOptions
+            {
+                Format = outFormat,
+                Layout = outLayout,
+                Compress = parse.GetValue(compress),
+                TaskColumn = readOptions.TaskColumn,
+                ExampleColumn = readOptions.ExampleColumn,
+                ValueColumn = readOptions.ValueColumn,
+            });
+            var shape = MatrixFile.HasLayout(outFormat) ? $"{outFormat}, {outLayout.ToString().ToLowerInvariant()}" : outFormat;
+            parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {outPath} ({shape}): {z.TaskCount} tasks x {z.ExampleCount} examples, {z.MissingFraction:P2} missing{(z.TaskIds.IsImplicit && z.ExampleIds.IsImplicit ? ", no ids" : string.Empty)}"));
+            return CliApp.Ok;
+        });
+        return command;
+    }
+}

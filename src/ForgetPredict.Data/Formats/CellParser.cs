@@ -1,0 +1,282 @@
+using System.Globalization;
+
+namespace ForgetPredict.Data.Formats;
+
+/// <summary>What a text cell holds.</summary>
+internal enum CellKind
+{
+    /// <summary>A finite number.</summary>
+    Number,
+
+    /// <summary>A missing-value marker (empty, NaN, NA...): NaN.</summary>
+    Missing,
+
+    /// <summary>An infinite value (inf, -Infinity, or a number beyond float32's range).</summary>
+    Infinite,
+
+    /// <summary>Not a number.</summary>
+    Invalid,
+}
+
+// Design note: pandas writes float32 as the shortest decimal that round-trips, e.g. "0.012345678" or "1.2e-05". The
+// fast path below reads such text as mantissa x 10^e with an exact integer mantissa (up to 19 digits) and, when the
+// mantissa fits in 53 bits and |e| <= 22, computes the correctly rounded double with a single multiplication or
+// division (Clinger's fast path). Rounding that double to float32 is the correctly rounded float32 unless the double
+// lies exactly on a float32 midpoint (double rounding), which is checked; every other case goes to the BCL's correctly
+// rounded float.TryParse. The result is therefore always identical to float.Parse, only faster.
+
+/// <summary>Parses numeric cells of CSV and JSON text into float32, culture-invariantly, straight from UTF-8 bytes.</summary>
+internal static class CellParser
+{
+    // The smallest normal float32, 2^-126: below it float32 rounds at a coarser bit, so the midpoint test does not apply.
+    private const double MinNormalFloat = 1.1754943508222875e-38;
+
+    private static readonly double[] s_powersOf10 =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+
+    // pandas' default na_values (read_csv), plus what spreadsheets write: every one is read as a missing cell.
+    private static readonly byte[][] s_missingMarkers =
+    [
+        .. new[]
+        {
+            "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "<NA>", "#N/A", "#N/A N/A", "#NA", "-NaN", "-nan",
+            "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN", "#NUM!", "#VALUE!", "NAN",
+        }.Select(System.Text.Encoding.ASCII.GetBytes),
+    ];
+
+    /// <summary>The missing-value markers, for messages.</summary>
+    public static string MissingMarkersText => "empty, NaN, nan, NA, N/A, NULL, null, None, #N/A";
+
+    /// <summary>Parses a cell: a number, a missing marker (empty or NaN-like), an infinity, or invalid text.</summary>
+    public static CellKind Parse(ReadOnlySpan<byte> text, out float value)
+    {
+        if (text.IsEmpty)
+        {
+            value = float.NaN;
+            return CellKind.Missing;
+        }
+
+        if (TryParseFast(text, out value))
+        {
+            return CellKind.Number;
+        }
+
+        return ParseSlow(text, out value);
+    }
+
+    /// <summary>The fast path: plain decimal text whose float32 value the Clinger fast path computes exactly.</summary>
+    public static bool TryParseFast(ReadOnlySpan<byte> s, out float value)
+    {
+        value = 0;
+        var i = 0;
+        var length = s.Length;
+        var negative = false;
+        if (length == 0)
+        {
+            return false;
+        }
+
+        if (s[0] == (byte)'-')
+        {
+            negative = true;
+            i = 1;
+        }
+        else if (s[0] == (byte)'+')
+        {
+            i = 1;
+        }
+
+        ulong mantissa = 0;
+        var digits = 0;
+        var exponent = 0;
+        var any = false;
+        while (i < length)
+        {
+            var d = (uint)(s[i] - '0');
+            if (d > 9)
+            {
+                break;
+            }
+
+            any = true;
+            if (mantissa != 0 || d != 0)
+            {
+                if (++digits > 19)
+                {
+                    return false;
+                }
+
+                mantissa = (mantissa * 10) + d;
+            }
+
+            i++;
+        }
+
+        if (i < length && s[i] == (byte)'.')
+        {
+            i++;
+            while (i < length)
+            {
+                var d = (uint)(s[i] - '0');
+                if (d > 9)
+                {
+                    break;
+                }
+
+                any = true;
+                if (mantissa != 0 || d != 0)
+                {
+                    if (++digits > 19)
+                    {
+                        return false;
+                    }
+
+                    mantissa = (mantissa * 10) + d;
+                }
+
+                exponent--;
+                i++;
+            }
+        }
+
+        if (!any)
+        {
+            return false;
+        }
+
+        if (i < length && (s[i] | 0x20) == (byte)'e')
+        {
+            i++;
+            var exponentNegative = false;
+            if (i < length && s[i] is (byte)'-' or (byte)'+')
+            {
+                exponentNegative = s[i] == (byte)'-';
+                i++;
+            }
+
+            var start = i;
+            var e = 0;
+            while (i < length && (uint)(s[i] - '0') <= 9 && i - start < 6)
+            {
+                e = (e * 10) + (s[i] - '0');
+                i++;
+            }
+
+            if (i == start)
+            {
+                return false;
+            }
+
+            exponent += exponentNegative ? -e : e;
+        }
+
+        if (i != length)
+        {
+            return false;
+        }
+
+        if (mantissa == 0)
+        {
+            value = negative ? -0f : 0f;
+            return true;
+        }
+
+        if (mantissa > (1UL << 53) || exponent < -22 || exponent > 22)
+        {
+            return false;
+        }
+
+        double d64 = mantissa;
+        d64 = exponent < 0 ? d64 / s_powersOf10[-exponent] : d64 * s_powersOf10[exponent];
+        if (d64 < MinNormalFloat || d64 > float.MaxValue)
+        {
+            return false;
+        }
+
+        // Exactly on a float32 midpoint (low 29 of the 52 fraction bits are 1000...0): rounding twice could be wrong.
+        if ((BitConverter.DoubleToUInt64Bits(d64) & 0x1FFF_FFFFUL) == 0x1000_0000UL)
+        {
+            return false;
+        }
+
+        value = (float)(negative ? -d64 : d64);
+        return true;
+    }
+
+    /// <summary>Missing markers, infinities, and numbers the fast path declined (correctly rounded by the BCL).</summary>
+    private static CellKind ParseSlow(ReadOnlySpan<byte> text, out float value)
+    {
+        var trimmed = text.Trim((byte)' ');
+        if (trimmed.IsEmpty)
+        {
+            value = float.NaN;
+            return CellKind.Missing;
+        }
+
+        foreach (var marker in s_missingMarkers)
+        {
+            if (trimmed.SequenceEqual(marker))
+            {
+                value = float.NaN;
+                return CellKind.Missing;
+            }
+        }
+
+        if (IsInfinityWord(trimmed))
+        {
+            value = trimmed[0] == (byte)'-' ? float.NegativeInfinity : float.PositiveInfinity;
+            return CellKind.Infinite;
+        }
+
+        if (trimmed.Length != text.Length && TryParseFast(trimmed, out value))
+        {
+            return CellKind.Number;
+        }
+
+        if (float.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return float.IsNaN(value) ? CellKind.Missing : float.IsInfinity(value) ? CellKind.Infinite : CellKind.Number;
+        }
+
+        value = float.NaN;
+        return CellKind.Invalid;
+    }
+
+    /// <summary>True for inf, +inf, -inf, infinity, Infinity, -Infinity, INF, and the sign-prefixed forms (any case).</summary>
+    private static bool IsInfinityWord(ReadOnlySpan<byte> text)
+    {
+        if (text.Length > 0 && text[0] is (byte)'-' or (byte)'+')
+        {
+            text = text[1..];
+        }
+
+        return System.Text.Ascii.EqualsIgnoreCase(text, "inf"u8) || System.Text.Ascii.EqualsIgnoreCase(text, "infinity"u8);
+    }
+
+    /// <summary>
+    /// Explains why a cell is not a number: names a decimal comma ("1,5") when the text would be a number with a point,
+    /// else says what is expected.
+    /// </summary>
+    public static string Explain(ReadOnlySpan<byte> text)
+    {
+        var shown = Utf8CsvReader.Text(text.Length > 60 ? text[..60] : text) + (text.Length > 60 ? "..." : string.Empty);
+        var comma = text.IndexOf((byte)',');
+        if (comma >= 0 && text.LastIndexOf((byte)',') == comma && text.IndexOf((byte)'.') < 0)
+        {
+            var copy = text.ToArray();
+            copy[comma] = (byte)'.';
+            if (TryParseFast(copy, out _) || float.TryParse(copy, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                return $"'{shown}' uses a decimal comma; numbers must use '.' as the decimal point. Re-export the file with a decimal point (pandas: to_csv(decimal='.'); a spreadsheet: use an English number format, or replace ',' by '.' in the numbers).";
+            }
+        }
+
+        return $"'{shown}' is not a number; expected a decimal number with '.' as the decimal point (e.g. 0.0123 or 1.5e-05), or an empty cell or NaN for a missing cell.";
+    }
+
+    /// <summary>The message for an infinite cell.</summary>
+    public static string ExplainInfinite(ReadOnlySpan<byte> text) =>
+        $"'{Utf8CsvReader.Text(text.Length > 60 ? text[..60] : text)}' is infinite (or beyond float32's range); forgetting values must be finite. Write NaN or leave the cell empty for a missing cell.";
+}

@@ -1,0 +1,803 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using ForgetPredict.Core;
+
+namespace ForgetPredict.Data.Formats;
+
+/// <summary>
+/// Reads and writes forgetting matrices as delimited text (CSV, TSV), in the wide or the long layout.
+/// </summary>
+/// <remarks>
+/// <para><b>Wide</b> (what <c>DataFrame.to_csv()</c> writes for a tasks x examples frame):</para>
+/// <code>
+/// task,ex_0,ex_1,ex_2        header: first cell is the index name (often empty), then the example ids
+/// t0,0.012,,0.3              one row per task: its id, then one cell per example
+/// t1,NaN,0.25,1.5e-05        empty, NaN, nan, NA (and pandas' other NA markers) are missing cells
+/// </code>
+/// <para><b>Long</b> (one row per observed cell; columns task, example, value in any order, more columns allowed):</para>
+/// <code>
+/// example,task,value,seed
+/// ex_0,t0,0.012,1
+/// </code>
+/// <para>Task and example ids are taken in order of first appearance; cells no row mentions are missing; a cell named
+/// twice is refused with both line numbers. The layout is detected from the header (long when it names all three long
+/// columns) unless <see cref="MatrixReadOptions.Layout"/> says otherwise.</para>
+/// <para>Text is UTF-8 with or without a byte order mark, RFC 4180 quoting, LF or CRLF line ends. Numbers are
+/// culture-invariant ('.' decimal point); a decimal comma, an infinity or a ragged row is refused naming the line and
+/// column.</para>
+/// <para>Reading streams the file through a 1 MiB buffer and parses numbers straight from the UTF-8 bytes. A wide file
+/// needs at most about twice the matrix in memory. A long file is read in two passes (ids first, then values straight
+/// into the matrix), so it needs the matrix, one bit per cell and its ids; a stream that cannot be rewound is read in
+/// one pass that keeps 12 bytes per row until the shape is known. The matrix a
+/// long file implies is capped by what it could justify: at most 1,000 cells per row of the file (or 2^20 cells,
+/// whichever is larger) and <see cref="Array.MaxLength"/>.</para>
+/// </remarks>
+public static class CsvMatrixFormat
+{
+    /// <summary>A long file may imply at most this many matrix cells per data row (a 0.1% dense matrix).</summary>
+    public const int MaxCellsPerLongRow = 1000;
+
+    /// <summary>A long file may always imply this many cells (4 MiB of float32), however few rows it has.</summary>
+    public const int MinLongCellAllowance = 1 << 20;
+
+    /// <summary>Reads a matrix from a CSV or TSV file (tab-delimited when the name ends in .tsv or .tab).</summary>
+    /// <exception cref="ForgettingDataException">The file is missing or malformed (the message names the line, column and fix).</exception>
+    public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
+    {
+        using var stream = NpyFormat.OpenRead(path);
+        return Read(stream, path, options);
+    }
+
+    /// <summary>Reads a matrix from delimited text in <paramref name="stream"/> (left open); <paramref name="sourceName"/> names it in messages and, by its extension, picks tab for .tsv/.tab.</summary>
+    /// <exception cref="ForgettingDataException">The text is malformed.</exception>
+    public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        options ??= new MatrixReadOptions();
+        options.Validate();
+        var start = stream.CanSeek ? stream.Position : -1;
+        using var csv = Utf8CsvReader.Create(stream, sourceName, options.Delimiter ?? DelimiterFor(sourceName), leaveOpen: true);
+        if (!csv.NextRecord())
+        {
+            throw new ForgettingDataException(sourceName, "the file is empty; expected a header row (example ids for the wide layout, or task,example,value for the long layout) and data rows.");
+        }
+
+        var headerLine = csv.RecordLine;
+        var header = csv.ReadRemainingFields();
+        var names = header.Select(h => h.Trim()).ToArray();
+        var taskColumn = IndexOf(names, options.TaskColumn);
+        var exampleColumn = IndexOf(names, options.ExampleColumn);
+        var valueColumn = IndexOf(names, options.ValueColumn);
+        var isLong = options.Layout switch
+        {
+            MatrixLayout.Long => true,
+            MatrixLayout.Wide => false,
+            _ => taskColumn >= 0 && exampleColumn >= 0 && valueColumn >= 0,
+        };
+        if (!isLong)
+        {
+            return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start);
+        }
+
+        if (taskColumn < 0 || exampleColumn < 0 || valueColumn < 0)
+        {
+            var missing = new[] { (taskColumn, options.TaskColumn), (exampleColumn, options.ExampleColumn), (valueColumn, options.ValueColumn) }
+                .Where(x => x.Item1 < 0).Select(x => $"'{x.Item2}'");
+            throw new ForgettingDataException(sourceName,
+                $"the long layout needs columns '{options.TaskColumn}', '{options.ExampleColumn}' and '{options.ValueColumn}' but the header has no {string.Join(" or ", missing)} (it has {Shown(names)}). Rename the columns, name them in the options (--columns TASK,EXAMPLE,VALUE), or read the file as wide (--layout wide).",
+                headerLine);
+        }
+
+        var columns = new LongLayout(names, taskColumn, exampleColumn, valueColumn);
+        return start >= 0
+            ? ReadLongTwoPass(csv, stream, start, columns, headerLine)
+            : ReadLongOnePass(csv, columns, headerLine);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="matrix"/> as delimited UTF-8 text (no byte order mark, LF line ends): wide (header
+    /// <c>task,&lt;example ids&gt;</c>, then one row per task, missing cells empty) or long (header
+    /// <c>task,example,value</c>, one row per observed cell in row-major order). Values are float32 shortest
+    /// round-trip text, so pandas and numpy read back identical float32 values.
+    /// </summary>
+    public static void Write(ForgettingMatrix matrix, Stream stream, MatrixWriteOptions? options = null, char delimiter = ',')
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= new MatrixWriteOptions();
+        options.Validate();
+        using var output = new Utf8TextWriter(stream, (byte)delimiter);
+        if (options.Layout == MatrixLayout.Long)
+        {
+            output.Field(options.TaskColumn).Delimiter().Field(options.ExampleColumn).Delimiter().Field(options.ValueColumn).EndLine();
+            var exampleIds = new byte[matrix.ExampleCount][];
+            for (var i = 0; i < matrix.TaskCount; i++)
+            {
+                var row = matrix.Row(i);
+                byte[]? taskId = null;
+                for (var j = 0; j < row.Length; j++)
+                {
+                    if (float.IsNaN(row[j]))
+                    {
+                        continue;
+                    }
+
+                    taskId ??= output.Encode(matrix.TaskIds[i]);
+                    exampleIds[j] ??= output.Encode(matrix.ExampleIds[j]);
+                    output.Raw(taskId).Delimiter().Raw(exampleIds[j]).Delimiter().Number(row[j]).EndLine();
+                }
+            }
+
+            return;
+        }
+
+        output.Field(options.TaskColumn);
+        for (var j = 0; j < matrix.ExampleCount; j++)
+        {
+            output.Delimiter().Field(matrix.ExampleIds[j]);
+        }
+
+        output.EndLine();
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            output.Field(matrix.TaskIds[i]);
+            foreach (var v in matrix.Row(i))
+            {
+                output.Delimiter().Number(v);
+            }
+
+            output.EndLine();
+        }
+    }
+
+    /// <summary>Tab for names ending in .tsv or .tab, else null (sniff).</summary>
+    internal static char? DelimiterFor(string sourceName) =>
+        sourceName.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || sourceName.EndsWith(".tab", StringComparison.OrdinalIgnoreCase) ? '\t' : null;
+
+    // A seekable stream is pre-scanned for its line breaks (fast, from the page cache) to bound the rows, so the rows go
+    // straight into one array: 1x the matrix instead of 2x. The bound is also capped by the bytes left / (N + 1), since
+    // every row holds at least N delimiters and a line end, so blank lines cannot inflate the allocation.
+    private static ForgettingMatrix ReadWide(Utf8CsvReader csv, List<string> header, long headerLine, Stream? seekable, long start)
+    {
+        var source = csv.SourceName;
+        var n = header.Count - 1;
+        if (n < 1)
+        {
+            throw new ForgettingDataException(source, $"the header has a single column ({Shown(header)}); a wide matrix needs the task id column followed by one column per example, and a long one needs columns task,example,value (see --layout and --columns). If the file is not comma-separated, name it .tsv or pass the delimiter.", headerLine);
+        }
+
+        var exampleIds = new string[n];
+        var seen = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        for (var j = 0; j < n; j++)
+        {
+            var id = header[j + 1];
+            if (id.Length == 0)
+            {
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                    $"header cell {j + 2} is empty; in the wide layout every column after the first is an example and needs an id. Remove the empty column (a trailing delimiter?) or name it."), headerLine);
+            }
+
+            if (!seen.TryAdd(id, j))
+            {
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                    $"example id '{id}' is in the header twice, as columns {seen[id] + 2} and {j + 2}; example ids must be unique."), headerLine, id);
+            }
+
+            exampleIds[j] = id;
+        }
+
+        var expectedRows = 0;
+        if (seekable is not null)
+        {
+            var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                var lines = Utf8CsvReader.CountLines(seekable, start, scratch) - (csv.Line - 1);
+                var bySize = (seekable.Length - start) / (n + 1);
+                expectedRows = (int)Math.Clamp(Math.Min(lines, bySize), 0, Array.MaxLength / n);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+
+        var rows = new RowBuffer(n, source, expectedRows);
+        var taskIds = new List<string>();
+        var taskLines = new Dictionary<string, long>(StringComparer.Ordinal);
+        var comma = csv.Delimiter == (byte)',';
+        while (csv.NextRecord())
+        {
+            var line = csv.RecordLine;
+            csv.TryReadField(out var idField);
+            var taskId = Utf8CsvReader.Text(idField);
+            if (taskId.Length == 0)
+            {
+                throw new ForgettingDataException(source, "the task id (first column) is empty; every row needs a task id.", line, header[0].Length > 0 ? header[0] : "1");
+            }
+
+            if (!taskLines.TryAdd(taskId, line))
+            {
+                throw new ForgettingDataException(source, $"task '{taskId}' appears twice, on lines {taskLines[taskId]} and {line}; task ids must be unique (keep one row per task).", line);
+            }
+
+            var row = rows.AddRow(line);
+            var j = 0;
+            while (csv.TryReadField(out var cell))
+            {
+                if (j == n)
+                {
+                    var extra = 1;
+                    while (csv.TryReadField(out _))
+                    {
+                        extra++;
+                    }
+
+                    throw Ragged(source, line, n + 1 + extra, n + 1, comma);
+                }
+
+                var kind = CellParser.Parse(cell, out row[j]);
+                if (kind != CellKind.Number && kind != CellKind.Missing)
+                {
+                    throw new ForgettingDataException(source, CellMessage(kind, cell, taskId), line, exampleIds[j]);
+                }
+
+                j++;
+            }
+
+            if (j != n)
+            {
+                throw Ragged(source, line, j + 1, n + 1, comma);
+            }
+
+            taskIds.Add(taskId);
+        }
+
+        if (rows.Rows == 0)
+        {
+            throw new ForgettingDataException(source, "the file has a header but no task rows.", headerLine);
+        }
+
+        return Wrap(source, rows.ToArray(), rows.Rows, n, taskIds, exampleIds);
+    }
+
+    // Files (seekable streams): pass 1 interns the ids and checks every row's shape; the matrix is then allocated once,
+    // and pass 2 parses the values straight into it. Peak memory is the matrix, a 1-bit-per-cell "seen" map and the ids.
+    private static ForgettingMatrix ReadLongTwoPass(Utf8CsvReader csv, Stream stream, long start, LongLayout layout, long headerLine)
+    {
+        var source = csv.SourceName;
+        var tasks = new IdInterner();
+        var examples = new IdInterner();
+        long rows = 0;
+        while (csv.NextRecord())
+        {
+            var line = csv.RecordLine;
+            var field = 0;
+            while (csv.TryReadField(out var text))
+            {
+                if (field == layout.Task)
+                {
+                    tasks.Intern(text, source, line, layout.Names[layout.Task]);
+                }
+                else if (field == layout.Example)
+                {
+                    examples.Intern(text, source, line, layout.Names[layout.Example]);
+                }
+
+                field++;
+            }
+
+            if (field != layout.Names.Length)
+            {
+                throw Ragged(source, line, field, layout.Names.Length, csv.Delimiter == (byte)',');
+            }
+
+            rows++;
+        }
+
+        int m = tasks.Count, n = examples.Count;
+        var values = AllocateLong(source, headerLine, m, n, rows);
+        var seen = new ulong[(values.LongLength + 63) / 64];
+        using var again = Restart(stream, start, csv);
+        while (again.NextRecord())
+        {
+            var line = again.RecordLine;
+            int field = 0, task = -1, example = -1;
+            var value = float.NaN;
+            while (again.TryReadField(out var text))
+            {
+                if (field == layout.Task)
+                {
+                    task = tasks.Find(text);
+                }
+                else if (field == layout.Example)
+                {
+                    example = examples.Find(text);
+                }
+                else if (field == layout.Value)
+                {
+                    value = ParseLongValue(text, source, line, layout);
+                }
+
+                field++;
+            }
+
+            if (task < 0 || example < 0 || field != layout.Names.Length)
+            {
+                throw new ForgettingDataException(source, "the file changed while it was being read (a row differs between the two passes); read it again once it is complete.", line);
+            }
+
+            var index = ((long)task * n) + example;
+            var bit = 1UL << (int)(index & 63);
+            if ((seen[index >> 6] & bit) != 0)
+            {
+                var first = FirstLineOf(stream, start, csv, layout, tasks, examples, task, example);
+                throw Duplicate(source, tasks[task], examples[example], first, line);
+            }
+
+            seen[index >> 6] |= bit;
+            values[index] = value;
+        }
+
+        return Wrap(source, values, m, n, tasks.ToList(), examples.ToList());
+    }
+
+    // Streams that cannot be rewound: one pass keeps every cell (12 bytes each) until the shape is known.
+    private static ForgettingMatrix ReadLongOnePass(Utf8CsvReader csv, LongLayout layout, long headerLine)
+    {
+        var source = csv.SourceName;
+        var tasks = new IdInterner();
+        var examples = new IdInterner();
+        var cells = new CellList();
+        var lines = new LineMap();
+        while (csv.NextRecord())
+        {
+            var line = csv.RecordLine;
+            if (cells.Count == Array.MaxLength)
+            {
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"the file has more than {Array.MaxLength} rows; split it."), line);
+            }
+
+            lines.Note(cells.Count, line);
+            int field = 0, task = -1, example = -1;
+            var value = float.NaN;
+            while (csv.TryReadField(out var text))
+            {
+                if (field == layout.Task)
+                {
+                    task = tasks.Intern(text, source, line, layout.Names[layout.Task]);
+                }
+                else if (field == layout.Example)
+                {
+                    example = examples.Intern(text, source, line, layout.Names[layout.Example]);
+                }
+                else if (field == layout.Value)
+                {
+                    value = ParseLongValue(text, source, line, layout);
+                }
+
+                field++;
+            }
+
+            if (field != layout.Names.Length)
+            {
+                throw Ragged(source, line, field, layout.Names.Length, csv.Delimiter == (byte)',');
+            }
+
+            cells.Add(task, example, value);
+        }
+
+        int m = tasks.Count, n = examples.Count;
+        var values = AllocateLong(source, headerLine, m, n, cells.Count);
+        var seen = new ulong[(values.LongLength + 63) / 64];
+        for (var r = 0; r < cells.Count; r++)
+        {
+            var (t, e, v) = cells[r];
+            var index = ((long)t * n) + e;
+            var bit = 1UL << (int)(index & 63);
+            if ((seen[index >> 6] & bit) != 0)
+            {
+                throw Duplicate(source, tasks[t], examples[e], lines.LineOf(cells.IndexOf(t, e)), lines.LineOf(r));
+            }
+
+            seen[index >> 6] |= bit;
+            values[index] = v;
+        }
+
+        return Wrap(source, values, m, n, tasks.ToList(), examples.ToList());
+    }
+
+    private static float ParseLongValue(ReadOnlySpan<byte> text, string source, long line, LongLayout layout)
+    {
+        var kind = CellParser.Parse(text, out var value);
+        if (kind != CellKind.Number && kind != CellKind.Missing)
+        {
+            throw new ForgettingDataException(source, CellMessage(kind, text, null), line, layout.Names[layout.Value]);
+        }
+
+        return value;
+    }
+
+    // The shape the ids imply, checked against what the file's rows could justify before anything that size is allocated.
+    private static float[] AllocateLong(string source, long headerLine, int m, int n, long rows)
+    {
+        if (rows == 0)
+        {
+            throw new ForgettingDataException(source, "the file has a header but no data rows.", headerLine);
+        }
+
+        var cellCount = (long)m * n;
+        var allowance = Math.Max(MinLongCellAllowance, rows * MaxCellsPerLongRow);
+        if (cellCount > Array.MaxLength || cellCount > allowance)
+        {
+            throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                $"the ids imply a {m} x {n} matrix ({cellCount} cells) but the file has only {rows} rows; at most {Math.Min(allowance, Array.MaxLength)} cells are accepted ({MaxCellsPerLongRow} per row, at most {Array.MaxLength}). Check that the task and example columns are the right ones (--columns), or split the file into smaller matrices."));
+        }
+
+        var values = new float[cellCount];
+        values.AsSpan().Fill(float.NaN);
+        return values;
+    }
+
+    private static Utf8CsvReader Restart(Stream stream, long start, Utf8CsvReader first)
+    {
+        stream.Position = start;
+        var reader = Utf8CsvReader.Create(stream, first.SourceName, (char)first.Delimiter, leaveOpen: true);
+        reader.NextRecord();
+        reader.ReadRemainingFields();
+        return reader;
+    }
+
+    // Only on the error path: the line of the first row naming (task, example).
+    private static long FirstLineOf(Stream stream, long start, Utf8CsvReader first, LongLayout layout, IdInterner tasks, IdInterner examples, int task, int example)
+    {
+        using var reader = Restart(stream, start, first);
+        while (reader.NextRecord())
+        {
+            int field = 0, t = -1, e = -1;
+            while (reader.TryReadField(out var text))
+            {
+                t = field == layout.Task ? tasks.Find(text) : t;
+                e = field == layout.Example ? examples.Find(text) : e;
+                field++;
+            }
+
+            if (t == task && e == example)
+            {
+                return reader.RecordLine;
+            }
+        }
+
+        return 0;
+    }
+
+    private static ForgettingDataException Duplicate(string source, string task, string example, long firstLine, long line) =>
+        new(source, string.Create(CultureInfo.InvariantCulture,
+            $"task '{task}', example '{example}' appears twice, on lines {firstLine} and {line}; keep one value per cell (average repeated measurements first)."), line);
+
+    private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IReadOnlyList<string> taskIds, IReadOnlyList<string> exampleIds)
+    {
+        try
+        {
+            return ForgettingMatrix.Wrap(values, m, n, IdList.From(taskIds), IdList.From(exampleIds));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ForgettingDataException(source, e.Message.Split(" (Parameter", 2)[0], innerException: e);
+        }
+    }
+
+    internal static string CellMessage(CellKind kind, ReadOnlySpan<byte> text, string? taskId)
+    {
+        var where = taskId is null ? string.Empty : $"task '{taskId}': ";
+        return where + (kind == CellKind.Infinite ? CellParser.ExplainInfinite(text) : CellParser.Explain(text));
+    }
+
+    private static ForgettingDataException Ragged(string source, long line, int fields, int expected, bool commaDelimited)
+    {
+        var hint = commaDelimited && fields > expected
+            ? " If the numbers use decimal commas (1,5), re-export them with '.' as the decimal point; if a field contains commas, quote it."
+            : " Every row needs one field per header column; check for missing or extra delimiters, or unquoted delimiters inside ids.";
+        return new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"row has {fields} fields but the header has {expected}.{hint}"), line);
+    }
+
+    private static int IndexOf(string[] names, string wanted)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (names[i].Equals(wanted.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string Shown(IReadOnlyList<string> names) =>
+        string.Join(", ", names.Take(8).Select(n => $"'{n}'")) + (names.Count > 8 ? string.Create(CultureInfo.InvariantCulture, $" and {names.Count - 8} more") : string.Empty);
+
+    /// <summary>The long layout's header (trimmed names) and the positions of its three columns.</summary>
+    private sealed record LongLayout(string[] Names, int Task, int Example, int Value);
+
+    /// <summary>
+    /// Ids in order of first appearance, looked up from UTF-8 bytes without a string per lookup. Long files are usually
+    /// sorted (task-major, examples in the same order for every task), so the id after the last one is tried first by
+    /// comparing bytes; only a miss decodes and hashes.
+    /// </summary>
+    private sealed class IdInterner
+    {
+        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+        private readonly List<string> _ids = [];
+        private readonly List<byte[]> _bytes = [];
+        private char[] _chars = new char[256];
+        private int _last = -1;
+
+        public int Count => _ids.Count;
+
+        public string this[int index] => _ids[index];
+
+        public int Intern(ReadOnlySpan<byte> bytes, string source, long line, string column)
+        {
+            if (bytes.IsEmpty)
+            {
+                throw new ForgettingDataException(source, "the id is empty; every row needs a task id and an example id.", line, column);
+            }
+
+            return Lookup(bytes, add: true);
+        }
+
+        /// <summary>The id's index, or -1 when it has not been interned.</summary>
+        public int Find(ReadOnlySpan<byte> bytes) => Lookup(bytes, add: false);
+
+        private int Lookup(ReadOnlySpan<byte> bytes, bool add)
+        {
+            if (_last >= 0)
+            {
+                if (bytes.SequenceEqual(_bytes[_last]))
+                {
+                    return _last;
+                }
+
+                if (_last + 1 < _bytes.Count && bytes.SequenceEqual(_bytes[_last + 1]))
+                {
+                    return ++_last;
+                }
+
+                if (_bytes.Count > 0 && bytes.SequenceEqual(_bytes[0]))
+                {
+                    return _last = 0;
+                }
+            }
+
+            if (_chars.Length < bytes.Length)
+            {
+                _chars = new char[Math.Max(bytes.Length, _chars.Length * 2)];
+            }
+
+            var count = Encoding.UTF8.GetChars(bytes, _chars);
+            var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(_chars.AsSpan(0, count), out var index))
+            {
+                if (!add)
+                {
+                    return -1;
+                }
+
+                index = _ids.Count;
+                var id = new string(_chars, 0, count);
+                _index.Add(id, index);
+                _ids.Add(id);
+                _bytes.Add(bytes.ToArray());
+            }
+
+            return _last = index;
+        }
+
+        public List<string> ToList() => _ids;
+    }
+
+    /// <summary>The long file's cells in file order (12 bytes per cell): blocks of 2^20 cells; the first one grows from 1,024 by doubling.</summary>
+    private sealed class CellList
+    {
+        private const int Shift = 20;
+        private const int BlockSize = 1 << Shift;
+        private readonly List<(int[] Tasks, int[] Examples, float[] Values)> _blocks = [];
+
+        public int Count { get; private set; }
+
+        public (int Task, int Example, float Value) this[int index]
+        {
+            get
+            {
+                var block = _blocks[index >> Shift];
+                var i = index & (BlockSize - 1);
+                return (block.Tasks[i], block.Examples[i], block.Values[i]);
+            }
+        }
+
+        public void Add(int task, int example, float value)
+        {
+            var i = Count & (BlockSize - 1);
+            if (i == 0)
+            {
+                // The first block starts small and doubles (small files allocate little); later ones are full-size.
+                var size = _blocks.Count == 0 ? 1024 : BlockSize;
+                _blocks.Add((new int[size], new int[size], new float[size]));
+            }
+
+            var block = _blocks[^1];
+            if (i == block.Tasks.Length)
+            {
+                var size = Math.Min(block.Tasks.Length * 2, BlockSize);
+                Array.Resize(ref block.Tasks, size);
+                Array.Resize(ref block.Examples, size);
+                Array.Resize(ref block.Values, size);
+                _blocks[^1] = block;
+            }
+
+            block.Tasks[i] = task;
+            block.Examples[i] = example;
+            block.Values[i] = value;
+            Count++;
+        }
+
+        public int IndexOf(int task, int example)
+        {
+            for (var r = 0; r < Count; r++)
+            {
+                var (t, e, _) = this[r];
+                if (t == task && e == example)
+                {
+                    return r;
+                }
+            }
+
+            return -1;
+        }
+    }
+
+    /// <summary>Maps a data row's ordinal to its line, storing only where the line sequence jumps (blank lines, multi-line fields).</summary>
+    private sealed class LineMap
+    {
+        private readonly List<(int Record, long Line)> _jumps = [];
+
+        public void Note(int record, long line)
+        {
+            if (_jumps.Count == 0 || _jumps[^1].Line + (record - _jumps[^1].Record) != line)
+            {
+                _jumps.Add((record, line));
+            }
+        }
+
+        public long LineOf(int record)
+        {
+            var (lo, hi) = (0, _jumps.Count - 1);
+            while (lo < hi)
+            {
+                var mid = (lo + hi + 1) / 2;
+                if (_jumps[mid].Record <= record)
+                {
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
+
+            return _jumps[lo].Line + (record - _jumps[lo].Record);
+        }
+    }
+}
+
+/// <summary>Buffered UTF-8 output of delimited text: fields quoted when needed, float32 values as shortest round-trip text.</summary>
+internal sealed class Utf8TextWriter : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly byte _delimiter;
+    private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+    private int _length;
+
+    public Utf8TextWriter(Stream stream, byte delimiter)
+    {
+        _stream = stream;
+        _delimiter = delimiter;
+    }
+
+    public Utf8TextWriter Field(string text) => Raw(Encode(text));
+
+    /// <summary>The UTF-8 bytes of <paramref name="text"/> as a field: quoted (with quotes doubled) when it holds the delimiter, a quote or a line break (RFC 4180).</summary>
+    public byte[] Encode(string text)
+    {
+        var needsQuotes = text.AsSpan().IndexOfAny('"', '\n', '\r') >= 0 || text.Contains((char)_delimiter, StringComparison.Ordinal);
+        return Encoding.UTF8.GetBytes(needsQuotes ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text);
+    }
+
+    public Utf8TextWriter Raw(ReadOnlySpan<byte> bytes)
+    {
+        if (_length + bytes.Length > _buffer.Length)
+        {
+            Flush();
+            if (bytes.Length > _buffer.Length)
+            {
+                _stream.Write(bytes);
+                return this;
+            }
+        }
+
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+        return this;
+    }
+
+    public Utf8TextWriter Delimiter()
+    {
+        if (_length == _buffer.Length)
+        {
+            Flush();
+        }
+
+        _buffer[_length++] = _delimiter;
+        return this;
+    }
+
+    public Utf8TextWriter Number(float value)
+    {
+        if (float.IsNaN(value))
+        {
+            return this;
+        }
+
+        if (_buffer.Length - _length < 32)
+        {
+            Flush();
+        }
+
+        value.TryFormat(_buffer.AsSpan(_length), out var written, "R", CultureInfo.InvariantCulture);
+        _length += written;
+        return this;
+    }
+
+    public Utf8TextWriter Number(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return this;
+        }
+
+        if (_buffer.Length - _length < 32)
+        {
+            Flush();
+        }
+
+        value.TryFormat(_buffer.AsSpan(_length), out var written, "R", CultureInfo.InvariantCulture);
+        _length += written;
+        return this;
+    }
+
+    public Utf8TextWriter EndLine()
+    {
+        if (_length == _buffer.Length)
+        {
+            Flush();
+        }
+
+        _buffer[_length++] = (byte)'\n';
+        return this;
+    }
+
+    public void Flush()
+    {
+        _stream.Write(_buffer, 0, _length);
+        _length = 0;
+    }
+
+    public void Dispose()
+    {
+        Flush();
+        ArrayPool<byte>.Shared.Return(_buffer);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace ForgetPredict.Data;
+
+/// <summary>How a delimited text file lays out a matrix.</summary>
+public enum MatrixLayout
+{
+    /// <summary>Reading: long when the header names the task, example and value columns, else wide. Writing: wide.</summary>
+    Auto,
+
+    /// <summary>One row per task: the first column is the task id, the header row holds the example ids, one cell per example.</summary>
+    Wide,
+
+    /// <summary>One row per observed cell: columns task, example and value (names configurable), in any order.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "'Long' is the data-frame term (long vs wide layout), not the integer type.")]
+    Long,
+}
+
+/// <summary>Options for reading a matrix file; every property has a default that suits files written by pandas and numpy.</summary>
+public sealed record MatrixReadOptions
+{
+    /// <summary>Format name overriding the file extension (see <see cref="MatrixFile.Formats"/>), or null to choose by extension.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>CSV/TSV layout; <see cref="MatrixLayout.Auto"/> (the default) detects it from the header.</summary>
+    public MatrixLayout Layout { get; init; } = MatrixLayout.Auto;
+
+    /// <summary>.npz: the array to read (with or without ".npy"); null picks the only, or first, 2-D float array.</summary>
+    public string? Array { get; init; }
+
+    /// <summary>Long layout: the name of the task id column (matched ignoring case and surrounding spaces).</summary>
+    public string TaskColumn { get; init; } = "task";
+
+    /// <summary>Long layout: the name of the example id column.</summary>
+    public string ExampleColumn { get; init; } = "example";
+
+    /// <summary>Long layout: the name of the value column.</summary>
+    public string ValueColumn { get; init; } = "value";
+
+    /// <summary>CSV field delimiter; null means tab for .tsv/.tab files and the TSV format, else sniffed from the header (',', tab or ';').</summary>
+    public char? Delimiter { get; init; }
+
+    /// <summary>Checks the column names are non-empty and distinct.</summary>
+    /// <exception cref="ArgumentException">A column name is empty or two are the same.</exception>
+    internal void Validate()
+    {
+        LongColumns.Validate(TaskColumn, ExampleColumn, ValueColumn);
+    }
+}
+
+/// <summary>Options for writing a matrix file.</summary>
+public sealed record MatrixWriteOptions
+{
+    /// <summary>Format name overriding the file extension (see <see cref="MatrixFile.Formats"/>), or null to choose by extension.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>CSV/TSV layout: wide (the default; <see cref="MatrixLayout.Auto"/> also means wide) or long (only observed cells are written).</summary>
+    public MatrixLayout Layout { get; init; } = MatrixLayout.Wide;
+
+    /// <summary>Long layout: the task id column's name.</summary>
+    public string TaskColumn { get; init; } = "task";
+
+    /// <summary>Long layout: the example id column's name.</summary>
+    public string ExampleColumn { get; init; } = "example";
+
+    /// <summary>Long layout: the value column's name.</summary>
+    public string ValueColumn { get; init; } = "value";
+
+    /// <summary>.npz: deflate the entries (like <c>np.savez_compressed</c>); false stores them (like <c>np.savez</c>).</summary>
+    public bool Compress { get; init; }
+
+    /// <summary>Checks the column names.</summary>
+    /// <exception cref="ArgumentException">A column name is empty or two are the same.</exception>
+    internal void Validate()
+    {
+        LongColumns.Validate(TaskColumn, ExampleColumn, ValueColumn);
+    }
+}
+
+/// <summary>Validation of the long layout's column names.</summary>
+internal static class LongColumns
+{
+    public static void Validate(string task, string example, string value)
+    {
+        string[] names = [task, example, value];
+        if (names.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("Long layout column names must not be empty.", nameof(task));
+        }
+
+        if (names.Distinct(StringComparer.OrdinalIgnoreCase).Count() != 3)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Long layout column names must differ: '{task}', '{example}', '{value}'."), nameof(task));
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Cli.Tests;
+
+/// <summary>convert, and every matrix-reading command on every format.</summary>
+public class ConvertCommandTests
+{
+    private static string Charlm => RepoPaths.Data("charlm-b", "z.npy");
+
+    [Theory]
+    [InlineData("z.csv", "wide")]
+    [InlineData("z.tsv", "long")]
+    [InlineData("z.npz", null)]
+    [InlineData("z.json", null)]
+    public void Convert_ThenAnalyze_GivesTheSameAnalysisAsTheNpy(string name, string? layout)
+    {
+        // Given
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, name);
+        string[] args = layout is null ? ["convert", Charlm, path] : ["convert", Charlm, path, "--layout", layout];
+
+        // When
+        var (code, output, error) = CliRunner.Run(args);
+        var (_, fromNpy, _) = CliRunner.Run("analyze", Charlm, "--max-rank", "3");
+        var (analyzeCode, fromConverted, analyzeError) = CliRunner.Run("analyze", path, "--max-rank", "3");
+
+        // Then
+        Assert.True(code == 0, error);
+        Assert.Contains("47 tasks x 2400 examples, 0.00 % missing, no ids", output, StringComparison.Ordinal);
+        Assert.True(analyzeCode == 0, analyzeError);
+        Assert.Equal(fromNpy.Replace(Charlm, "M", StringComparison.Ordinal), fromConverted.Replace(path, "M", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Convert_LongCsvWithCustomColumns_KeepsIdsAndMissingCells()
+    {
+        // Given: a long file with the conventions doc's column names, one cell missing.
+        var dir = RepoPaths.NewTempFolder();
+        var input = Path.Combine(dir, "runs.csv");
+        File.WriteAllText(input, "task_id,example_id,forgot,seed\nft_01,ex_a,1,0\nft_01,ex_b,0,0\nft_02,ex_b,1,0\n");
+        var output = Path.Combine(dir, "wide.csv");
+
+        // When
+        var (code, stdout, error) = CliRunner.Run("convert", input, output, "--columns", "task_id,example_id,forgot");
+
+        // Then
+        Assert.True(code == 0, error);
+        Assert.Contains("2 tasks x 2 examples, 25.00 % missing", stdout, StringComparison.Ordinal);
+        Assert.Equal("task_id,ex_a,ex_b\nft_01,1,0\nft_02,,1\n", File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void Convert_WideToLong_WritesOnlyObservedCells()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var input = Path.Combine(dir, "w.csv");
+        File.WriteAllText(input, ",a,b\nt1,0.5,\nt2,,2\n");
+        var output = Path.Combine(dir, "l.csv");
+        Assert.Equal(0, CliRunner.Run("convert", input, output, "--layout", "long").ExitCode);
+        Assert.Equal("task,example,value\nt1,a,0.5\nt2,b,2\n", File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void Convert_ToFormatOverride_WritesThatFormat()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var output = Path.Combine(dir, "matrix.bin");
+        Assert.Equal(0, CliRunner.Run("convert", Charlm, output, "--to-format", "npy").ExitCode);
+        Assert.Equal(File.ReadAllBytes(Charlm).Length, File.ReadAllBytes(output).Length);
+    }
+
+    [Theory]
+    [InlineData("z.npy", "--layout", "long", "--layout applies to CSV/TSV output")]
+    [InlineData("z.csv", "--compress", null, "--compress applies to .npz output")]
+    [InlineData("z.csv", "--to-format", "parqet", "Unknown format 'parqet'")]
+    [InlineData("z.csv", "--layout", "tall", "tall")]
+    public void Convert_OptionThatDoesNotApply_IsAUsageError(string output, string option, string? value, string expected)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        string[] args = value is null ? ["convert", Charlm, Path.Combine(dir, output), option] : ["convert", Charlm, Path.Combine(dir, output), option, value];
+        var (code, _, error) = CliRunner.Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Convert_BadInput_IsADataErrorNamingTheLineAndLeavesNoOutput()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var input = Path.Combine(dir, "bad.csv");
+        File.WriteAllText(input, "task,example,value\na,x,1\na,x,2\n");
+        var output = Path.Combine(dir, "out.npy");
+        var (code, _, error) = CliRunner.Run("convert", input, output);
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {input}:3: task 'a', example 'x' appears twice, on lines 2 and 3", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Analyze_NpzArrays_ArePickedByNameAndListedWhenMissing()
+    {
+        // Given: an archive with two arrays and ids.
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "two.npz");
+        ExternalTool.RunPython("""
+            import numpy as np, sys
+            z = np.load(sys.argv[2]).astype(np.float32)
+            np.savez(sys.argv[1], base=z[:, :100] * 2, z=z, example_ids=np.asarray([f'chunk-{j}' for j in range(2400)]))
+            """, path, Charlm);
+
+        // When / Then
+        var (code, output, error) = CliRunner.Run("analyze", path, "--array", "z", "--max-rank", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("47 tasks x 2,400 examples", output, StringComparison.Ordinal);
+        var (missingCode, _, missingError) = CliRunner.Run("analyze", path, "--array", "x");
+        Assert.Equal(1, missingCode);
+        Assert.Contains("no array 'x'; did you mean 'z'?; arrays: base (47, 100) float32, z (47, 2400) float32, example_ids (2400,) <U10.", missingError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_LongCsvWithLayoutOption_FitsAndPredictsByExampleId()
+    {
+        // Given: a synthetic matrix written as a long CSV with example ids, and measured cells named by id.
+        var dir = RepoPaths.NewTempFolder();
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 150, Seed = 5 }).Matrix;
+        var named = data.WithIds(Enumerable.Range(0, 12).Select(i => $"task-{i}"), Enumerable.Range(0, 150).Select(j => $"ex-{j}"));
+        var matrixPath = Path.Combine(dir, "runs.csv");
+        MatrixFile.Write(named, matrixPath, new MatrixWriteOptions { Layout = MatrixLayout.Long });
+        var modelPath = Path.Combine(dir, "m.fpm");
+
+        // When
+        var (fitCode, fitOut, fitError) = CliRunner.Run("fit", matrixPath, "--layout", "long", "--method", "additive", "--out", modelPath);
+        var observed = Path.Combine(dir, "obs.csv");
+        File.WriteAllText(observed, "example,value\nex-3,0.1\nex-140,0.4\n");
+        var jsonOut = Path.Combine(dir, "pred.json");
+        var (code, _, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", observed, "--out", jsonOut);
+
+        // Then
+        Assert.True(fitCode == 0, fitError);
+        Assert.Contains("fitted additive on 12 tasks x 150 examples", fitOut, StringComparison.Ordinal);
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(jsonOut));
+        var rows = doc.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(150, rows.Length);
+        Assert.Equal("ex-0", rows[0].GetProperty("example").GetString());
+        Assert.True(rows[0].GetProperty("std").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Predict_Csv_IsByteIdenticalToTheFormerWriter()
+    {
+        // Given: a model whose example ids need quoting.
+        var dir = RepoPaths.NewTempFolder();
+        var ids = Enumerable.Range(0, 60).Select(j => j == 5 ? "a,\"b\"" : string.Create(CultureInfo.InvariantCulture, $"ex{j}")).ToArray();
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 8, Examples = 60, Seed = 2, MissingFraction = 0.1 }).Matrix.WithIds(null, ids);
+        var matrixPath = Path.Combine(dir, "z.json");
+        MatrixFile.Write(z, matrixPath);
+        var modelPath = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", matrixPath, "--method", "mf", "--rank", "2", "--out", modelPath).ExitCode);
+
+        // When
+        var predPath = Path.Combine(dir, "p.csv");
+        Assert.Equal(0, CliRunner.Run("predict", "--model", modelPath, "--out", predPath).ExitCode);
+
+        // Then: the bytes the former StreamWriter loop wrote.
+        var model = ModelFile.Load(modelPath).Model;
+        var fold = model.FoldIn([], []);
+        var mean = new double[60];
+        var std = new double[60];
+        fold.PredictRow(mean, std);
+        var expected = new StringBuilder("example,predicted,std\n");
+        for (var j = 0; j < 60; j++)
+        {
+            expected.Append(CsvText.Field(model.ExampleIds[j])).Append(',').Append(CsvText.Number(mean[j])).Append(',').Append(CsvText.Number(std[j])).Append('\n');
+        }
+
+        Assert.Equal(Encoding.UTF8.GetBytes(expected.ToString()), File.ReadAllBytes(predPath));
+    }
+
+    [Fact]
+    public void Demo_OnACsvMatrix_Runs()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "z.tsv");
+        MatrixFile.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 10, Examples = 300, Seed = 1 }).Matrix, path);
+        var (code, output, error) = CliRunner.Run("demo", "--matrix", path, "--seeds", "1", "--test-tasks", "2", "--format", "tsv");
+        Assert.True(code == 0, error);
+        Assert.Contains("10 tasks x 300 examples", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_UnknownFormatName_IsAUsageErrorWithSuggestion()
+    {
+        var (code, _, error) = CliRunner.Run("analyze", Charlm, "--format", "jsn");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown format 'jsn'; did you mean 'json'?", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_LayoutForNpy_IsADataErrorSayingItDoesNotApply()
+    {
+        var (code, _, error) = CliRunner.Run("analyze", Charlm, "--layout", "long");
+        Assert.Equal(1, code);
+        Assert.Contains("applies only to CSV/TSV files", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BundledMatrix_ConvertedWithIds_KeepsTaskNames()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "named.npz");
+        MatrixFile.Write(Commands.DemoCommand.BundledCharlmB(), path);
+        var back = MatrixFile.Read(path);
+        Assert.Equal("html-0", back.TaskIds[0]);
+        Assert.True(back.ExampleIds.IsImplicit);
+        Assert.Equal(IdList.Implicit(2400).Count, back.ExampleCount);
+    }
+}

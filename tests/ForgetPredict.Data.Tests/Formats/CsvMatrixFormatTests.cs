@@ -1,0 +1,288 @@
+using System.Text;
+using ForgetPredict.Core;
+using ForgetPredict.Data.Formats;
+using static ForgetPredict.Data.Tests.Formats.FormatTestSupport;
+
+namespace ForgetPredict.Data.Tests.Formats;
+
+/// <summary>CSV/TSV matrices: both layouts, detection, round trips and every refusal with its message.</summary>
+public class CsvMatrixFormatTests
+{
+    [Fact]
+    public void Read_Wide_TakesIdsFromHeaderAndFirstColumn()
+    {
+        var m = ReadText(",a,b,c\nt1,0.5,,1e-3\nt2,NaN,nan,NA\n");
+        Assert.Equal(["t1", "t2"], m.TaskIds);
+        Assert.Equal(["a", "b", "c"], m.ExampleIds);
+        Assert.Equal(0.5f, m[0, 0]);
+        Assert.Equal(0.001f, m[0, 2]);
+        Assert.Equal(4, m.MissingCount);
+    }
+
+    [Fact]
+    public void Read_Long_TakesIdsInFirstAppearanceOrderAndLeavesOtherCellsMissing()
+    {
+        // Given: columns in another order, an extra column, ids in no particular order.
+        var m = ReadText("seed,value,example,task\n1,0.25,e2,tB\n1,0.5,e1,tA\n2,0.75,e1,tB\n");
+
+        Assert.Equal(["tB", "tA"], m.TaskIds);
+        Assert.Equal(["e2", "e1"], m.ExampleIds);
+        Assert.Equal(0.25f, m[0, 0]);
+        Assert.Equal(0.75f, m[0, 1]);
+        Assert.Equal(0.5f, m[1, 1]);
+        Assert.True(float.IsNaN(m[1, 0]));
+    }
+
+    [Fact]
+    public void Read_LongWithCustomColumnNames_UsesThem()
+    {
+        var options = new MatrixReadOptions { TaskColumn = "task_id", ExampleColumn = "example_id", ValueColumn = "forgot" };
+        var m = ReadText("Task_ID , example_id,forgot\nft_07,ex_1,1\n", options: options);
+        Assert.Equal(("ft_07", "ex_1", 1f), (m.TaskIds[0], m.ExampleIds[0], m[0, 0]));
+    }
+
+    [Fact]
+    public void Read_LongHeaderReadAsWide_WhenLayoutSaysWide()
+    {
+        var m = ReadText("task,example,value\nt,1,2\n", options: new MatrixReadOptions { Layout = MatrixLayout.Wide });
+        Assert.Equal(["example", "value"], m.ExampleIds);
+    }
+
+    [Theory]
+    [InlineData("m.tsv", "\t")]
+    [InlineData("m.csv", "\t")]
+    [InlineData("m.csv", ";")]
+    [InlineData("m.csv", ",")]
+    public void Read_Delimiters_ByExtensionOrSniffed(string name, string delimiter)
+    {
+        var m = ReadText($"x{delimiter}a{delimiter}b\nt{delimiter}1{delimiter}2\n", name);
+        Assert.Equal(["a", "b"], m.ExampleIds);
+        Assert.Equal([1f, 2f], m.Values.ToArray());
+    }
+
+    [Fact]
+    public void Read_BomCrlfAndQuotedCells_AreRead()
+    {
+        var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("\"\",\"a,1\",\"b\"\r\n\"t\"\"1\",\"0.5\",\"\"\r\n")).ToArray();
+        using var stream = new MemoryStream(bytes);
+        var m = MatrixFile.Read(stream, "m.csv");
+        Assert.Equal(["t\"1"], m.TaskIds);
+        Assert.Equal(["a,1", "b"], m.ExampleIds);
+        Assert.Equal(0.5f, m[0, 0]);
+        Assert.True(float.IsNaN(m[0, 1]));
+    }
+
+    public static TheoryData<MatrixLayout, string> Layouts() => new()
+    {
+        { MatrixLayout.Wide, "m.csv" },
+        { MatrixLayout.Long, "m.csv" },
+        { MatrixLayout.Wide, "m.tsv" },
+        { MatrixLayout.Long, "m.tsv" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void Write_ThenRead_GivesTheSameMatrix(MatrixLayout layout, string name)
+    {
+        // Given: awkward ids (comma, quotes, line break, non-ASCII) and values across magnitudes with NaN.
+        var matrix = Matrix(6, 40, seed: 5);
+        using var stream = new MemoryStream();
+        MatrixFile.Write(matrix, stream, MatrixFile.FormatOf(name, null), new MatrixWriteOptions { Layout = layout });
+
+        // When
+        stream.Position = 0;
+        var back = MatrixFile.Read(stream, name);
+
+        // Then: the same cells under the same ids. Long files list ids in order of first appearance, so the order of
+        // examples can change when the first task has missing cells; wide keeps it.
+        if (layout == MatrixLayout.Wide)
+        {
+            AssertSame(matrix, back);
+        }
+        else
+        {
+            AssertSameCells(matrix, back);
+        }
+    }
+
+    [Fact]
+    public void Write_Long_WritesOnlyObservedCells()
+    {
+        var matrix = ForgettingMatrix.Create([1f, float.NaN, float.NaN, 0.5f], 2, 2, ["a", "b"], ["x", "y"]);
+        using var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream, new MatrixWriteOptions { Layout = MatrixLayout.Long });
+        Assert.Equal("task,example,value\na,x,1\nb,y,0.5\n", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    [Fact]
+    public void Write_Wide_HasTaskHeaderAndEmptyMissingCells()
+    {
+        var matrix = ForgettingMatrix.Create([1f, float.NaN, 1e-8f, 0.1f], 2, 2);
+        using var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream);
+        Assert.Equal("task,0,1\n0,1,\n1,1E-08,0.1\n", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    // Refusals: each names the line (and column where one is at fault) and says how to fix it.
+    [Theory]
+    [InlineData("task,example,value\na,x,1\nb,y,2\na,x,3\n", "appears twice, on lines 2 and 4", 4)]
+    [InlineData("task,example,value\n\na,x,1\n\"b\nc\",y,2\na,x,3\n", "appears twice, on lines 3 and 6", 6)]
+    [InlineData(",a,b\nt1,1,2\nt2,1\n", "row has 2 fields but the header has 3", 3)]
+    [InlineData(",a,b\nt1,1,2,3\n", "row has 4 fields but the header has 3. If the numbers use decimal commas", 2)]
+    [InlineData("task,example,value\na,x\n", "row has 2 fields but the header has 3", 2)]
+    [InlineData(",a,b\nt1,\"1,5\",2\n", "'1,5' uses a decimal comma", 2)]
+    [InlineData("x;a;b\nt1;1,5;2\n", "'1,5' uses a decimal comma", 2)]
+    [InlineData(",a,b\nt1,inf,2\n", "'inf' is infinite", 2)]
+    [InlineData(",a,b\nt1,1,-Infinity\n", "'-Infinity' is infinite", 2)]
+    [InlineData(",a,b\nt1,1,1e40\n", "'1e40' is infinite (or beyond float32's range)", 2)]
+    [InlineData("task,example,value\na,x,inf\n", "'inf' is infinite", 2)]
+    [InlineData(",a,b\nt1,abc,2\n", "'abc' is not a number", 2)]
+    [InlineData(",a,a\nt1,1,2\n", "example id 'a' is in the header twice, as columns 2 and 3", 1)]
+    [InlineData(",a,\nt1,1,2\n", "header cell 3 is empty", 1)]
+    [InlineData(",a,b\nt1,1,2\nt1,3,4\n", "task 't1' appears twice, on lines 2 and 3", 3)]
+    [InlineData(",a,b\n,1,2\n", "task id (first column) is empty", 2)]
+    [InlineData("task,example,value\n,x,1\n", "the id is empty", 2)]
+    [InlineData("just_one_column\n1\n", "single column", 1)]
+    [InlineData(",a,b\n", "no task rows", 1)]
+    [InlineData("task,example,value\n", "no data rows", 1)]
+    [InlineData("", "the file is empty", 0)]
+    [InlineData(",a\nt,\"0.5\n", "never closed", 2)]
+    public void Read_BadFile_IsRefusedNamingLineAndFix(string text, string expected, long line)
+    {
+        var e = Refusal(text);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Equal(line, e.Line);
+        Assert.StartsWith("m.csv", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("task,example,value\na,x,1\nb,y,2\na,x,3\n", "appears twice, on lines 2 and 4")]
+    [InlineData("task,example,value\n\na,x,1\n\"b\nc\",y,2\na,x,3\n", "appears twice, on lines 3 and 6")]
+    [InlineData("task,example,value\na,x\n", "row has 2 fields but the header has 3")]
+    [InlineData("task,example,value\na,x,inf\n", "'inf' is infinite")]
+    [InlineData("task,example,value\n", "no data rows")]
+    public void Read_LongFromForwardOnlyStream_RefusesLikeFromAFile(string text, string expected)
+    {
+        var fromFile = Refusal(text);
+        var fromPipe = Assert.Throws<ForgettingDataException>(() => ReadForwardOnly(text));
+        Assert.Contains(expected, fromPipe.Message, StringComparison.Ordinal);
+        Assert.Equal(fromFile.Message, fromPipe.Message);
+    }
+
+    [Theory]
+    [InlineData(MatrixLayout.Wide)]
+    [InlineData(MatrixLayout.Long)]
+    public void Read_FromForwardOnlyStream_EqualsReadingTheFile(MatrixLayout layout)
+    {
+        var matrix = Matrix(7, 300, seed: 12);
+        using var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream, new MatrixWriteOptions { Layout = layout });
+        var text = Encoding.UTF8.GetString(stream.ToArray());
+        AssertSame(ReadText(text), ReadForwardOnly(text));
+    }
+
+    [Theory]
+    [InlineData(",a,b\nt1,1,2\nt2,3,4\n")]
+    [InlineData(",a,b\nt1,1,2\nt2,3,4")]
+    [InlineData(",a,b\r\nt1,1,2\r\nt2,3,4\r\n")]
+    [InlineData(",a,b\rt1,1,2\rt2,3,4\r")]
+    [InlineData(",a,b\nt1,1,2\n\n\nt2,3,4\n\n\n\n")]
+    [InlineData(",\"a\nx\",b\n\"t\n1\",1,2\nt2,3,4\n")]
+    [InlineData("\n\n,a,b\nt1,1,2\nt2,3,4\n")]
+    public void Read_WideLineEndingsAndBlankLines_SameFromFileAndPipe(string text)
+    {
+        // The file path sizes the matrix from a line count; the pipe path cannot. Both must agree.
+        var fromFile = ReadText(text);
+        AssertSame(ReadForwardOnly(text), fromFile);
+        Assert.Equal(2, fromFile.TaskCount);
+    }
+
+    [Fact]
+    public void Read_WideFile_AllocatesAboutTheMatrix()
+    {
+        // Given: 40 x 20,000 cells (3.2 MB as float32).
+        var matrix = Matrix(40, 20_000, seed: 14, missing: 0.01, awkwardIds: false);
+        using var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream);
+        stream.Position = 0;
+        _ = MatrixFile.Read(stream, "w.csv");
+
+        // When
+        stream.Position = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var back = MatrixFile.Read(stream, "w.csv");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Then: the matrix once plus the ids (about 2.5 MB for 20,000 ids with their lookups), not the rows twice.
+        AssertSame(matrix, back);
+        Assert.True(allocated < (3_200_000 * 1.2) + 3_000_000, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void Read_LongFile_AllocatesAboutTheMatrixNotTheRows()
+    {
+        // Given: 200 x 2,000 cells as 400,000 long rows (about 8 MB of text; the matrix is 1.6 MB).
+        var matrix = Matrix(200, 2000, seed: 13, missing: 0, awkwardIds: false);
+        using var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream, new MatrixWriteOptions { Layout = MatrixLayout.Long });
+
+        // When: read from the seekable stream (two passes), and from a pipe (one pass, which must keep the rows).
+        stream.Position = 0;
+        _ = MatrixFile.Read(stream, "long.csv");
+        stream.Position = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var back = MatrixFile.Read(stream, "long.csv");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        stream.Position = 0;
+        var beforePipe = GC.GetAllocatedBytesForCurrentThread();
+        _ = MatrixFile.Read(new ForwardOnlyStream(stream), "long.csv");
+        var allocatedPipe = GC.GetAllocatedBytesForCurrentThread() - beforePipe;
+
+        // Then: the matrix (1.6 MB) and the ids, not 12 bytes per row (4.8 MB) as the one-pass read needs.
+        AssertSame(matrix, back);
+        Assert.True(allocated < 2_500_000, $"allocated {allocated} bytes");
+        Assert.True(allocatedPipe > allocated + 4_000_000, $"one pass allocated {allocatedPipe} bytes, two passes {allocated}");
+    }
+
+    [Fact]
+    public void Read_BadCell_NamesTheExampleColumnAndTask()
+    {
+        var e = Refusal(",a,b\nt1,1,oops\n");
+        Assert.Equal("b", e.Column);
+        Assert.Contains("m.csv:2: column 'b': task 't1': 'oops' is not a number", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_LongLayoutWithoutItsColumns_ListsWhatIsMissingAndTheHeader()
+    {
+        var e = Refusal("task,ex,val\na,x,1\n", options: new MatrixReadOptions { Layout = MatrixLayout.Long });
+        Assert.Contains("needs columns 'task', 'example' and 'value' but the header has no 'example' or 'value' (it has 'task', 'ex', 'val')", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--columns", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_LongFileImplyingHugeMatrix_IsRefusedBeforeAllocating()
+    {
+        // Given: 30 rows whose ids are all distinct, implying 10^6 x 10^6 cells if the pattern continued; here 30 x 30 is
+        // fine, so make the ids imply more than the allowance: 1,200 distinct tasks and examples from a 30 KB file.
+        var text = new StringBuilder("task,example,value\n");
+        for (var i = 0; i < 1200; i++)
+        {
+            text.Append("task-").Append(i).Append(",example-").Append(i).Append(",0.5\n");
+        }
+
+        // 1,200 x 1,200 = 1.44 M cells > max(2^20, 1,200 x 1,000): refused.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Refusal(text.ToString());
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 5_000_000, "the reader allocated the implied matrix");
+        Assert.Contains("the ids imply a 1200 x 1200 matrix (1440000 cells) but the file has only 1200 rows", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_SparseLongFileWithinAllowance_IsRead()
+    {
+        // 40 diagonal cells of a 40 x 40 matrix (2.5% observed) are within max(2^20, 40 x 1000) cells.
+        var m = ReadText("task,example,value\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"t{i},e{i},1\n")));
+        Assert.Equal((40, 40, 40L), (m.TaskCount, m.ExampleCount, m.ObservedCount));
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text;
+using ForgetPredict.Core;
+using ForgetPredict.Data.Formats;
+using ForgetPredict.Testing;
+using static ForgetPredict.Data.Tests.Formats.FormatTestSupport;
+
+namespace ForgetPredict.Data.Tests.Formats;
+
+/// <summary>JSON matrices: our layout and pandas' orient='split', streaming over small buffers, refusals naming the JSON path.</summary>
+public class JsonMatrixFormatTests
+{
+    [Fact]
+    public void Read_TasksExamplesValues_WithNullForMissing()
+    {
+        var m = ReadText("""{"tasks": ["a", "b"], "examples": ["x", 7, "z"], "values": [[0.5, null, 1e-3], [1, 2, "NaN"]]}""", "m.json");
+        Assert.Equal(["a", "b"], m.TaskIds);
+        Assert.Equal(["x", "7", "z"], m.ExampleIds);
+        AssertSameValues([0.5f, float.NaN, 0.001f, 1f, 2f, float.NaN], m.Values);
+    }
+
+    [Fact]
+    public void Read_WithoutIds_GetsImplicitIds()
+    {
+        var m = ReadText("""{"values": [[1, 2], [3, 4]], "note": {"skip": [1, {"deep": true}]}}""", "m.json");
+        Assert.True(m.TaskIds.IsImplicit && m.ExampleIds.IsImplicit);
+        Assert.Equal([1f, 2f, 3f, 4f], m.Values.ToArray());
+    }
+
+    [Fact]
+    public void Read_LargeFile_StreamsAcrossBufferRefills()
+    {
+        // Given: a 300 x 2,000 matrix (about 5 MB of JSON, several 1 MiB buffers), BOM, CRLF and indentation.
+        var matrix = Matrix(300, 2000, seed: 4);
+        using var stream = new MemoryStream();
+        JsonMatrixFormat.Write(matrix, stream);
+        var text = "\uFEFF" + Encoding.UTF8.GetString(stream.ToArray()).Replace("],[", "],\r\n    [", StringComparison.Ordinal);
+
+        // When / Then
+        AssertSame(matrix, ReadText(text, "m.json"));
+    }
+
+    [Fact]
+    public void Read_ErrorsAfterManyBufferRefills_NameTheRightLine()
+    {
+        // Given: one row per line, 5 MB of JSON; row 250 is ragged, and, separately, the file breaks off on line 301.
+        var rows = Enumerable.Range(0, 300).Select(i => "[" + string.Join(",", Enumerable.Range(0, 2000).Select(j => (i * j % 97 / 100.0).ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]").ToList();
+        var ragged = rows.ToList();
+        ragged[249] = "[1]";
+
+        var e = Refusal("{\"values\": [\n" + string.Join(",\n", ragged) + "\n]}", "m.json");
+        Assert.Equal((251L, "values[249]"), (e.Line, e.Location));
+
+        var broken = Refusal("{\"values\": [\n" + string.Join(",\n", rows) + ",\n[1, 2 x", "m.json");
+        Assert.Contains("invalid JSON", broken.Message, StringComparison.Ordinal);
+        Assert.Equal(302L, broken.Line);
+    }
+
+    [Theory]
+    [InlineData("""{"values": [[1, 2], [3]]}""", "values[1] has 1 values but values[0] has 2", "values[1]")]
+    [InlineData("""{"values": [[1, 2], [3, 4, 5]]}""", "values[1] has more than 2 values but values[0] has 2", "values[1]")]
+    [InlineData("""{"values": [[1, "x"]]}""", "'x' is a string; cells must be numbers", "values[0][1]")]
+    [InlineData("""{"values": [[1, 1e39]]}""", "'1e39' is infinite", "values[0][1]")]
+    [InlineData("""{"values": [[1, [2]]]}""", "found an array; cells must be numbers", "values[0][1]")]
+    [InlineData("""{"values": [1, 2]}""", "values[0] is a number; each row must be an array", "values[0]")]
+    [InlineData("""{"values": [[]]}""", "values[0] is empty", "values[0]")]
+    [InlineData("""{"values": []}""", "\"values\" has no rows", "values")]
+    [InlineData("""{"tasks": ["a"], "values": [[1], [2]]}""", "\"tasks\" has 1 ids but \"values\" has 2 rows", "tasks")]
+    [InlineData("""{"examples": ["a", "a"], "values": [[1, 2]]}""", "Id 'a' appears twice", null)]
+    [InlineData("""{"tasks": [null], "values": [[1]]}""", "tasks[0] is null; ids must be strings or numbers", "tasks[0]")]
+    [InlineData("""{"values": [[1]], "data": [[2]]}""", "\"data\" is given twice (or together with its alias)", null)]
+    [InlineData("""{"tasks": ["a"]}""", "has no \"values\" array", null)]
+    [InlineData("""[[1, 2]]""", "expected a JSON object", null)]
+    [InlineData("", "the file is empty", null)]
+    [InlineData("""{"values": [[1, 2]]} {}""", "invalid JSON: '{' is invalid after a single JSON value", null)]
+    [InlineData(" \n ", "the file is empty", null)]
+    public void Read_BadJson_IsRefusedNamingThePath(string text, string expected, string? location)
+    {
+        var e = Refusal(text, "m.json");
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Equal(location, e.Location);
+    }
+
+    [Theory]
+    [InlineData("{\"values\": [[1, NaN]]}", "Bare NaN and Infinity are not JSON", 1)]
+    [InlineData("{\n\"values\": [[1, 2],\n [3, 4]\n", "invalid JSON", 4)]
+    [InlineData("{\"values\": [[1, 2]}", "invalid JSON", 1)]
+    public void Read_InvalidJson_IsRefusedWithLine(string text, string expected, long line)
+    {
+        var e = Refusal(text, "m.json");
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Equal(line, e.Line);
+    }
+
+    [Fact]
+    public void Read_PandasSplitOrient_AndOursReadByPython_AgreeWithNumpy()
+    {
+        // Given: pandas writes orient='split' (NaN as null); we write our layout.
+        var folder = RepoPaths.NewTempFolder();
+        var ours = Matrix(4, 9, seed: 8);
+        var oursPath = Path.Combine(folder, "ours.json");
+        MatrixFile.Write(ours, oursPath);
+        ExternalTool.RunPython(FormatTestSupport.PythonHelpers + """
+
+            folder, ours = sys.argv[1], sys.argv[2]
+            rng = np.random.default_rng(2)
+            z = rng.normal(size=(3, 5)).astype(np.float32)
+            z[1, 1] = np.nan
+            df = pd.DataFrame(z, index=['a', 'b', 'c'], columns=['v', 'w', 'x', 'y', 'z'])
+            df.to_json(os.path.join(folder, 'split.json'), orient='split', double_precision=15)
+            dump(folder, 'split', df)
+            with open(ours, encoding='utf-8') as f:
+                d = json.load(f)
+            back = pd.DataFrame(d['values'], index=d['tasks'], columns=d['examples'], dtype=np.float64)
+            dump(folder, 'ours_back', back)
+            """, folder, oursPath);
+
+        // When / Then: pandas' float32 -> float64 text at 15 digits reads back to the same float32.
+        AssertSame(Expected(folder, "split"), MatrixFile.Read(Path.Combine(folder, "split.json")));
+        AssertSame(ours, Expected(folder, "ours_back"));
+    }
+
+    [Fact]
+    public void Write_ImplicitIds_AreOmitted()
+    {
+        using var stream = new MemoryStream();
+        JsonMatrixFormat.Write(ForgettingMatrix.Create([1f, float.NaN, 0.1f, -2.5e-7f], 2, 2), stream);
+        Assert.Equal("""{"values":[[1,null],[0.1,-2.5E-07]]}""", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

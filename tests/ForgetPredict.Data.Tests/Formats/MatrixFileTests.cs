@@ -1,0 +1,114 @@
+using ForgetPredict.Core;
+using ForgetPredict.Testing;
+using static ForgetPredict.Data.Tests.Formats.FormatTestSupport;
+
+namespace ForgetPredict.Data.Tests.Formats;
+
+/// <summary>The format dispatcher: every format by extension and by name, conversions between all pairs, option checks.</summary>
+public class MatrixFileTests
+{
+    [Fact]
+    public void Formats_ListsEveryFormatAndExtension()
+    {
+        Assert.Equal(["npy", "npz", "csv", "tsv", "json"], MatrixFile.Formats.Keys);
+        Assert.Equal([".tsv", ".tab"], MatrixFile.Formats["tsv"]);
+    }
+
+    public static TheoryData<string, string> Pairs()
+    {
+        var data = new TheoryData<string, string>();
+        string[] names = ["m.npy", "m.npz", "m.csv", "m.tsv", "m.json"];
+        foreach (var a in names)
+        {
+            foreach (var b in names)
+            {
+                data.Add(a, b);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Pairs))]
+    public void Write_ThenConvert_KeepsValuesAndIdsWhereTheFormatCarriesThem(string first, string second)
+    {
+        // Given
+        var folder = RepoPaths.NewTempFolder();
+        var matrix = Matrix(4, 12, seed: 21);
+        var a = Path.Combine(folder, "a-" + first);
+        var b = Path.Combine(folder, "b-" + second);
+
+        // When: write, read, write again, read.
+        MatrixFile.Write(matrix, a);
+        MatrixFile.Write(MatrixFile.Read(a), b);
+        var back = MatrixFile.Read(b);
+
+        // Then: .npy carries no ids; every other format keeps them.
+        var expected = first.EndsWith(".npy", StringComparison.Ordinal) || second.EndsWith(".npy", StringComparison.Ordinal) ? matrix.WithIds(IdList.Implicit(4), IdList.Implicit(12)) : matrix;
+        AssertSame(expected, back);
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+    }
+
+    [Fact]
+    public void Read_FormatOverride_BeatsTheExtension()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "matrix.txt");
+        File.WriteAllText(path, "task\tx\ny\t0.5\n");
+        Assert.Equal(0.5f, MatrixFile.Read(path, new MatrixReadOptions { Format = "tsv" })[0, 0]);
+        Assert.Equal(0.5f, MatrixFile.Read(path, new MatrixReadOptions { Format = "csv" })[0, 0]);
+    }
+
+    [Theory]
+    [InlineData("z.xlsx", null, "cannot tell the format from the extension '.xlsx'; use one of .npy, .npz, .csv, .tsv, .tab, .json or pass --format (npy, npz, csv, tsv, json).")]
+    [InlineData("z.csv", "jsn", "unknown format 'jsn'; did you mean 'json'?")]
+    public void FormatOf_Unknown_ListsTheKnownOnes(string path, string? format, string expected)
+    {
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.FormatOf(path, format));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("z.npy", MatrixLayout.Long, null, "a layout (long) applies only to CSV/TSV files")]
+    [InlineData("z.csv", MatrixLayout.Auto, "z", "--array (array 'z') applies only to .npz archives")]
+    public void Read_OptionThatDoesNotApply_IsRefused(string name, MatrixLayout layout, string? array, string expected)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), name);
+        File.WriteAllText(path, "x");
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path, new MatrixReadOptions { Layout = layout, Array = array }));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_LongLayoutToNpy_IsRefused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => MatrixFile.Write(Matrix(2, 2, 1), Path.Combine(RepoPaths.NewTempFolder(), "z.npy"), new MatrixWriteOptions { Layout = MatrixLayout.Long }));
+        Assert.Contains("long layout applies only to CSV/TSV output", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_FailingMidway_LeavesNoFileBehind()
+    {
+        var folder = RepoPaths.NewTempFolder();
+        var path = Path.Combine(folder, "z.csv");
+        Assert.Throws<ArgumentException>(() => MatrixFile.Write(Matrix(2, 2, 1), path, new MatrixWriteOptions { TaskColumn = "", Layout = MatrixLayout.Long }));
+        Assert.Empty(Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public void Read_BundledCharlmBAsEveryFormat_IsTheSameMatrix()
+    {
+        var folder = RepoPaths.NewTempFolder();
+        var z = MatrixFile.Read(RepoPaths.Data("charlm-b", "z.npy"));
+        foreach (var name in new[] { "z.npz", "z.csv", "z.tsv", "z.json" })
+        {
+            var path = Path.Combine(folder, name);
+            MatrixFile.Write(z, path);
+            AssertSame(z, MatrixFile.Read(path));
+        }
+
+        var longPath = Path.Combine(folder, "long.csv");
+        MatrixFile.Write(z, longPath, new MatrixWriteOptions { Layout = MatrixLayout.Long });
+        AssertSame(z, MatrixFile.Read(longPath));
+    }
+}

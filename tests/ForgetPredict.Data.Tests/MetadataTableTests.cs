@@ -1,0 +1,107 @@
+using ForgetPredict.Core;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Data.Tests;
+
+/// <summary>Metadata tables and their joins to matrix ids: alignment, mismatch reports, duplicate ids.</summary>
+public class MetadataTableTests
+{
+    [Fact]
+    public void Join_CharlmBUpstream_KeysByFirstColumnAndMatchesImplicitIds()
+    {
+        // Given: the bundled matrix has no ids (0..2399); upstream.csv is 'column,source'.
+        var z = MatrixFile.Read(RepoPaths.Data("charlm-b", "z.npy"));
+        var upstream = MetadataTable.Read(RepoPaths.Data("charlm-b", "upstream.csv"));
+
+        // When
+        var join = upstream.Join(z.ExampleIds);
+
+        // Then
+        Assert.Equal("column", upstream.IdColumn);
+        Assert.True(join.IsComplete);
+        Assert.Equal(2400, join.MatchedCount);
+        Assert.Equal(0, join.UnusedCount);
+        var sources = join.Column("source");
+        Assert.Equal(6, sources.Distinct().Count());
+        Assert.Equal(400, sources.Count(s => s == sources[0]));
+        Assert.Contains("2400 of 2400 example ids matched", join.Summary(), StringComparison.Ordinal);
+        join.RequireComplete(allowUnused: false);
+    }
+
+    [Fact]
+    public void Join_IdColumnNamedId_WinsOverTheFirstColumn()
+    {
+        var table = Read("family,ID,size\nmath,t2,1\ncode,t1,2\n");
+        Assert.Equal("ID", table.IdColumn);
+        var join = table.Join(IdList.From(["t1", "t2"]), "task");
+        Assert.Equal(["code", "math"], join.Column("family"));
+    }
+
+    [Fact]
+    public void Join_Mismatches_AreCountedAndSampledOnBothSides()
+    {
+        // Given: 8 matrix ids, metadata for 5 of them plus 3 others.
+        var ids = IdList.From(Enumerable.Range(0, 8).Select(i => $"ex{i}"));
+        var table = Read("id,source\nex0,a\nex2,b\nzz1,c\nex4,d\nzz2,e\nex6,f\nex7,g\nzz3,h\n");
+
+        // When
+        var join = table.Join(ids);
+
+        // Then
+        Assert.False(join.IsComplete);
+        Assert.Equal((5, 3, 3), (join.MatchedCount, join.MissingCount, join.UnusedCount));
+        Assert.Equal(["ex1", "ex3", "ex5"], join.MissingSample);
+        Assert.Equal(["zz1", "zz2", "zz3"], join.UnusedSample);
+        Assert.Equal(["a", null, "b", null, "d", null, "f", "g"], join.Column("source"));
+        var e = Assert.Throws<ForgettingDataException>(() => join.RequireComplete());
+        Assert.Contains("3 of the matrix's 8 example ids have no row (first: 'ex1', 'ex3', 'ex5'); 3 of its 8 rows match no example of the matrix (first: 'zz1', 'zz2', 'zz3')", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Join_ImplicitIdsMissing_HintsAtPositions()
+    {
+        var e = Assert.Throws<ForgettingDataException>(() => Read("id,source\na,x\n").Join(IdList.Implicit(3)).RequireComplete());
+        Assert.Contains("so they are 0..2 (column positions)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("id,source\nex0,a\nex1,b\nex0,c\n", "example id 'ex0' appears twice, on line 2 and on line 4", 4)]
+    [InlineData("id,source\nzz,a\nzz,b\n", "example id 'zz' appears twice, on line 2 and on line 3", 3)]
+    [InlineData("id,source\n,a\n", "is empty; every metadata row needs an id", 2)]
+    public void Join_BadIds_AreRefusedWithLines(string text, string expected, long line)
+    {
+        var e = Assert.Throws<ForgettingDataException>(() => Read(text).Join(IdList.From(["ex0", "ex1"])));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Equal(line, e.Line);
+    }
+
+    [Theory]
+    [InlineData("id,id\n1,2\n", "column 'id' appears twice in the header (columns 1 and 2)")]
+    [InlineData("id,,x\n1,2,3\n", "header cell 2 is empty")]
+    [InlineData("id,x\n1,2,3\n", "row has 3 fields but the header has 2")]
+    [InlineData("", "the metadata file is empty")]
+    public void Read_BadTable_IsRefused(string text, string expected) =>
+        Assert.Contains(expected, Assert.Throws<ForgettingDataException>(() => Read(text)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Read_UnsupportedExtension_SaysWhatIsRead()
+    {
+        var e = Assert.Throws<ForgettingDataException>(() => MetadataTable.Read("meta.xlsx"));
+        Assert.Contains("export the table as CSV", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_FromColumns_JoinsLikeACsvTable()
+    {
+        var table = MetadataTable.Create("meta.parquet", ["id", "domain"], [new[] { "1", "0" }, new string?[] { "web", null }]);
+        var join = table.Join(IdList.Implicit(2));
+        Assert.Equal(["", "web"], join.Column("domain"));
+        Assert.Throws<ArgumentException>(() => MetadataTable.Create("m", ["a", "b"], [new[] { "1" }, new[] { "1", "2" }]));
+    }
+
+    private static MetadataTable Read(string text)
+    {
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
+        return MetadataTable.Read(stream, "meta.csv");
+    }
+}
