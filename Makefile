@@ -9,7 +9,7 @@ CLI := $(DOTNET) run --project src/ForgetPredict.Cli -c $(CONFIG) --no-build --
 RESULTS := .artifacts/test-results
 APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib python3-nbconvert python3-ipykernel python3-snappy zstd chromium fonts-dejavu-core
 
-.PHONY: help setup build demo test bench bench-smoke deps format golden notebooks clean
+.PHONY: help setup build demo test bench bench-smoke deps format golden notebooks fuzz clean
 
 help:
 	@echo "make setup        restore packages and build everything ($(CONFIG))"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-smoke  every benchmark once, dry, in-process (part of make test)"
 	@echo "make golden       regenerate data/golden/* with numpy, scipy and scikit-learn (notebooks/golden.py)"
 	@echo "make notebooks    execute notebooks/*.ipynb headless (part of make test)"
+	@echo "make fuzz         run every parser's fuzz test for FUZZ_SECONDS each (default 120; make test runs them for 5 s)"
 	@echo "make format       check formatting (dotnet format --verify-no-changes)"
 
 setup:
@@ -68,6 +69,10 @@ notebooks: deps
 	@mkdir -p .artifacts/notebooks
 	PYDEVD_DISABLE_FILE_VALIDATION=1 FORGETPREDICT="$(DOTNET) $(CURDIR)/src/ForgetPredict.Cli/bin/$(CONFIG)/net10.0/forgetpredict.dll" NOTEBOOK_OUTPUT=$(CURDIR)/.artifacts/notebooks \
 	  $(PYTHON) -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 --output-dir .artifacts/notebooks notebooks/*.ipynb
+
+FUZZ_SECONDS ?= 120
+fuzz: deps build
+	FP_FUZZ_SECONDS=$(FUZZ_SECONDS) $(DOTNET) test tests/ForgetPredict.Data.Tests -c $(CONFIG) --no-build --filter "FullyQualifiedName~Fuzz"
 
 golden: deps
 	$(PYTHON) notebooks/golden.py data/golden

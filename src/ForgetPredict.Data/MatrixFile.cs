@@ -6,7 +6,7 @@ namespace ForgetPredict.Data;
 
 /// <summary>
 /// Reads and writes forgetting matrices, choosing the format by extension (or <see cref="MatrixReadOptions.Format"/> /
-/// <see cref="MatrixWriteOptions.Format"/>): .npy, .npz, .csv, .tsv and .json.
+/// <see cref="MatrixWriteOptions.Format"/>): .npy, .npz, .csv, .tsv, .json and .parquet.
 /// </summary>
 /// <remarks>
 /// <para>Formats (details on each format's class):</para>
@@ -15,6 +15,7 @@ namespace ForgetPredict.Data;
 /// <item><c>npz</c> (<see cref="NpzFormat"/>): np.savez/np.savez_compressed archives; <c>task_ids</c>/<c>example_ids</c> arrays carry ids.</item>
 /// <item><c>csv</c>, <c>tsv</c> (<see cref="CsvMatrixFormat"/>): wide or long layout; a .csv's delimiter is sniffed.</item>
 /// <item><c>json</c> (<see cref="JsonMatrixFormat"/>): <c>{"tasks", "examples", "values"}</c> or pandas' orient='split'.</item>
+/// <item><c>parquet</c> (<see cref="ParquetMatrixFormat"/>): wide or long layout; what pandas/pyarrow, polars, DuckDB and Spark write.</item>
 /// </list>
 /// </remarks>
 public static class MatrixFile
@@ -27,6 +28,7 @@ public static class MatrixFile
         ["csv"] = [".csv"],
         ["tsv"] = [".tsv", ".tab"],
         ["json"] = [".json"],
+        ["parquet"] = [".parquet", ".pq"],
     };
 
     /// <summary>Reads the matrix in <paramref name="path"/>.</summary>
@@ -44,6 +46,7 @@ public static class MatrixFile
             "csv" => CsvMatrixFormat.Read(path, options),
             "tsv" => CsvMatrixFormat.Read(path, options with { Delimiter = options.Delimiter ?? '\t' }),
             "json" => JsonMatrixFormat.Read(path),
+            "parquet" => ParquetMatrixFormat.Read(path, options),
             _ => throw new ForgettingDataException(path, $"format '{format}' cannot be read."),
         };
     }
@@ -64,6 +67,7 @@ public static class MatrixFile
             "csv" => CsvMatrixFormat.Read(stream, sourceName, options),
             "tsv" => CsvMatrixFormat.Read(stream, sourceName, options with { Delimiter = options.Delimiter ?? '\t' }),
             "json" => JsonMatrixFormat.Read(stream, sourceName),
+            "parquet" => ParquetMatrixFormat.Read(stream, sourceName, options),
             _ => throw new ForgettingDataException(sourceName, $"format '{format}' cannot be read."),
         };
     }
@@ -107,13 +111,16 @@ public static class MatrixFile
             case "json":
                 JsonMatrixFormat.Write(matrix, stream);
                 break;
+            case "parquet":
+                ParquetMatrixFormat.Write(matrix, stream, options);
+                break;
             default:
                 throw new ArgumentException($"Unknown format '{format}'{Suggestion.DidYouMean(format, Formats.Keys)}; known formats: {string.Join(", ", Formats.Keys)}.", nameof(format));
         }
     }
 
-    /// <summary>True for the delimited-text formats, where a layout applies.</summary>
-    public static bool HasLayout(string format) => format is "csv" or "tsv";
+    /// <summary>True for the formats that come in a wide and a long layout (delimited text and Parquet).</summary>
+    public static bool HasLayout(string format) => format is "csv" or "tsv" or "parquet";
 
     /// <summary>The format name for a path: the explicit one if given, else by extension.</summary>
     /// <exception cref="ForgettingDataException">The extension or name is unknown (the message lists the known ones).</exception>
@@ -144,7 +151,7 @@ public static class MatrixFile
     {
         if (options.Layout != MatrixLayout.Auto && !HasLayout(format))
         {
-            throw new ForgettingDataException(path, $"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV files, but this is read as {format}; drop --layout or pass --format csv.");
+            throw new ForgettingDataException(path, $"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV and Parquet files, but this is read as {format}; drop --layout or pass --format csv.");
         }
 
         if (options.Array is not null && format != "npz")
@@ -157,7 +164,7 @@ public static class MatrixFile
     {
         if (options.Layout == MatrixLayout.Long && !HasLayout(format))
         {
-            throw new ArgumentException($"The long layout applies only to CSV/TSV output, not {format}; write a .csv or .tsv file, or drop the layout.", nameof(options));
+            throw new ArgumentException($"The long layout applies only to CSV/TSV and Parquet output, not {format}; write a .csv, .tsv or .parquet file, or drop the layout.", nameof(options));
         }
 
         if (options.Compress && format != "npz")

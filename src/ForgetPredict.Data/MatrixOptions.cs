@@ -22,7 +22,7 @@ public sealed record MatrixReadOptions
     /// <summary>Format name overriding the file extension (see <see cref="MatrixFile.Formats"/>), or null to choose by extension.</summary>
     public string? Format { get; init; }
 
-    /// <summary>CSV/TSV layout; <see cref="MatrixLayout.Auto"/> (the default) detects it from the header.</summary>
+    /// <summary>CSV/TSV and Parquet layout; <see cref="MatrixLayout.Auto"/> (the default) detects it from the header or columns.</summary>
     public MatrixLayout Layout { get; init; } = MatrixLayout.Auto;
 
     /// <summary>.npz: the array to read (with or without ".npy"); null picks the only, or first, 2-D float array.</summary>
@@ -54,7 +54,7 @@ public sealed record MatrixWriteOptions
     /// <summary>Format name overriding the file extension (see <see cref="MatrixFile.Formats"/>), or null to choose by extension.</summary>
     public string? Format { get; init; }
 
-    /// <summary>CSV/TSV layout: wide (the default; <see cref="MatrixLayout.Auto"/> also means wide) or long (only observed cells are written).</summary>
+    /// <summary>CSV/TSV and Parquet layout: wide (the default; <see cref="MatrixLayout.Auto"/> also means wide) or long (only observed cells are written).</summary>
     public MatrixLayout Layout { get; init; } = MatrixLayout.Wide;
 
     /// <summary>Long layout: the task id column's name.</summary>

@@ -136,19 +136,49 @@ public sealed class MetadataTable
         return new MetadataTable(sourceName, names, columns, lines.Count, [.. lines]);
     }
 
-    /// <summary>Reads a metadata file; the format comes from the extension (.csv, .tsv, .tab, .txt).</summary>
+    /// <summary>Reads a metadata file; the format comes from the extension (.csv, .tsv, .tab, .txt, .parquet).</summary>
     /// <exception cref="ForgettingDataException">The file cannot be read, is malformed, or has an unsupported extension.</exception>
     public static MetadataTable Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         var extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".parquet" or ".pq")
+        {
+            return ReadParquet(path);
+        }
+
         if (extension is not (".csv" or ".tsv" or ".tab" or ".txt"))
         {
-            throw new ForgettingDataException(path, $"metadata tables are read from .csv or .tsv files, not '{extension}'; export the table as CSV.");
+            throw new ForgettingDataException(path, $"metadata tables are read from .csv, .tsv or .parquet files, not '{extension}'; export the table as CSV or Parquet.");
         }
 
         using var stream = NpyFormat.OpenRead(path);
         return Read(stream, path);
+    }
+
+    // Every column as text (numbers formatted culture-invariant), nulls as null.
+    private static MetadataTable ReadParquet(string path)
+    {
+        using var reader = Parquet.ParquetReader.Open(path);
+        if (reader.RowCount > int.MaxValue)
+        {
+            throw new ForgettingDataException(path, "the metadata table has more than 2^31 rows.");
+        }
+
+        var columns = reader.Columns.Select(_ => new string?[reader.RowCount]).ToArray();
+        long offset = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            var rows = (int)reader.GetRowGroupRowCount(g);
+            for (var c = 0; c < columns.Length; c++)
+            {
+                reader.ReadStrings(c, g, columns[c].AsSpan((int)offset, rows));
+            }
+
+            offset += rows;
+        }
+
+        return Create(path, reader.Columns.Select(c => c.Name).ToArray(), columns);
     }
 
     /// <summary>

@@ -209,7 +209,7 @@ public class ConvertCommandTests
     {
         var (code, _, error) = CliRunner.Run("analyze", Charlm, "--layout", "long");
         Assert.Equal(1, code);
-        Assert.Contains("applies only to CSV/TSV files", error, StringComparison.Ordinal);
+        Assert.Contains("applies only to CSV/TSV and Parquet files", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ internal static class CommonOptions
     };
 
     /// <summary>The MATRIX argument.</summary>
-    public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing): .npy, .npz, .csv, .tsv or .json." };
+    public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing): .npy, .npz, .csv, .tsv, .json or .parquet." };
 
     /// <summary>An option that must be at least <paramref name="min"/>.</summary>
     public static Option<int> AtLeast(string name, int min, int defaultValue, string description) => new(name)
@@ -67,7 +67,7 @@ internal sealed class MatrixInputOptions
     {
         Layout = new Option<string>(layoutName)
         {
-            Description = "CSV/TSV layout: wide, long (one row per cell) or auto (long when the header names the --columns).",
+            Description = "CSV/TSV and Parquet layout: wide, long (one row per cell) or auto (long when the columns include --columns).",
             DefaultValueFactory = _ => "auto",
         };
         Layout.AcceptOnlyFromAmong("auto", "wide", "long");

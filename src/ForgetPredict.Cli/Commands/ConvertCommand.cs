@@ -9,13 +9,13 @@ internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("IN") { Description = "Matrix to read: .npy, .npz, .csv, .tsv or .json." };
+        var input = new Argument<string>("IN") { Description = "Matrix to read: .npy, .npz, .csv, .tsv, .json or .parquet." };
         var output = new Argument<string>("OUT") { Description = "Matrix to write (atomically), in the format its extension names." };
         var read = new MatrixInputOptions("--in-layout");
         var toFormat = CommonOptions.Format("--to-format", "Output format");
         var layout = new Option<string>("--layout")
         {
-            Description = "CSV/TSV output layout: wide (task id column, one column per example) or long (task,example,value; observed cells only).",
+            Description = "CSV/TSV and Parquet output layout: wide (task id column, one column per example) or long (task,example,value; observed cells only).",
             DefaultValueFactory = _ => "wide",
         };
         layout.AcceptOnlyFromAmong("wide", "long");

@@ -420,26 +420,8 @@ public static class CsvMatrixFormat
         return value;
     }
 
-    // The shape the ids imply, checked against what the file's rows could justify before anything that size is allocated.
-    private static float[] AllocateLong(string source, long headerLine, int m, int n, long rows)
-    {
-        if (rows == 0)
-        {
-            throw new ForgettingDataException(source, "the file has a header but no data rows.", headerLine);
-        }
-
-        var cellCount = (long)m * n;
-        var allowance = Math.Max(MinLongCellAllowance, rows * MaxCellsPerLongRow);
-        if (cellCount > Array.MaxLength || cellCount > allowance)
-        {
-            throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-                $"the ids imply a {m} x {n} matrix ({cellCount} cells) but the file has only {rows} rows; at most {Math.Min(allowance, Array.MaxLength)} cells are accepted ({MaxCellsPerLongRow} per row, at most {Array.MaxLength}). Check that the task and example columns are the right ones (--columns), or split the file into smaller matrices."));
-        }
-
-        var values = new float[cellCount];
-        values.AsSpan().Fill(float.NaN);
-        return values;
-    }
+    private static float[] AllocateLong(string source, long headerLine, int m, int n, long rows) =>
+        LongMatrixLimits.Allocate(source, headerLine, m, n, rows, "Check that the task and example columns are the right ones (--columns), or split the file into smaller matrices.");
 
     private static Utf8CsvReader Restart(Stream stream, long start, Utf8CsvReader first)
     {

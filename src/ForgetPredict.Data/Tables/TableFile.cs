@@ -20,7 +20,7 @@ public abstract class TableFormat
 public static class TableFile
 {
     /// <summary>Every table format: csv (.csv), tsv (.tsv, .tab), json (.json, records orient).</summary>
-    public static IReadOnlyList<TableFormat> Formats { get; } = [CsvTableFormat.Csv, CsvTableFormat.Tsv, JsonTableFormat.Records];
+    public static IReadOnlyList<TableFormat> Formats { get; } = [CsvTableFormat.Csv, CsvTableFormat.Tsv, JsonTableFormat.Records, ParquetTableFormat.Instance];
 
     /// <summary>The format for <paramref name="path"/>: the named one if <paramref name="explicitFormat"/> is given, else by extension.</summary>
     /// <exception cref="ForgettingDataException">The name or extension is unknown (the message lists the known ones).</exception>

@@ -10,14 +10,15 @@ public class MatrixFileTests
     [Fact]
     public void Formats_ListsEveryFormatAndExtension()
     {
-        Assert.Equal(["npy", "npz", "csv", "tsv", "json"], MatrixFile.Formats.Keys);
+        Assert.Equal(["npy", "npz", "csv", "tsv", "json", "parquet"], MatrixFile.Formats.Keys);
+        Assert.Equal([".parquet", ".pq"], MatrixFile.Formats["parquet"]);
         Assert.Equal([".tsv", ".tab"], MatrixFile.Formats["tsv"]);
     }
 
     public static TheoryData<string, string> Pairs()
     {
         var data = new TheoryData<string, string>();
-        string[] names = ["m.npy", "m.npz", "m.csv", "m.tsv", "m.json"];
+        string[] names = ["m.npy", "m.npz", "m.csv", "m.tsv", "m.json", "m.parquet"];
         foreach (var a in names)
         {
             foreach (var b in names)
@@ -60,7 +61,7 @@ public class MatrixFileTests
     }
 
     [Theory]
-    [InlineData("z.xlsx", null, "cannot tell the format from the extension '.xlsx'; use one of .npy, .npz, .csv, .tsv, .tab, .json or pass --format (npy, npz, csv, tsv, json).")]
+    [InlineData("z.xlsx", null, "cannot tell the format from the extension '.xlsx'; use one of .npy, .npz, .csv, .tsv, .tab, .json, .parquet, .pq or pass --format (npy, npz, csv, tsv, json, parquet).")]
     [InlineData("z.csv", "jsn", "unknown format 'jsn'; did you mean 'json'?")]
     public void FormatOf_Unknown_ListsTheKnownOnes(string path, string? format, string expected)
     {
@@ -69,7 +70,7 @@ public class MatrixFileTests
     }
 
     [Theory]
-    [InlineData("z.npy", MatrixLayout.Long, null, "a layout (long) applies only to CSV/TSV files")]
+    [InlineData("z.npy", MatrixLayout.Long, null, "a layout (long) applies only to CSV/TSV and Parquet files")]
     [InlineData("z.csv", MatrixLayout.Auto, "z", "--array (array 'z') applies only to .npz archives")]
     public void Read_OptionThatDoesNotApply_IsRefused(string name, MatrixLayout layout, string? array, string expected)
     {
@@ -83,7 +84,7 @@ public class MatrixFileTests
     public void Write_LongLayoutToNpy_IsRefused()
     {
         var e = Assert.Throws<ArgumentException>(() => MatrixFile.Write(Matrix(2, 2, 1), Path.Combine(RepoPaths.NewTempFolder(), "z.npy"), new MatrixWriteOptions { Layout = MatrixLayout.Long }));
-        Assert.Contains("long layout applies only to CSV/TSV output", e.Message, StringComparison.Ordinal);
+        Assert.Contains("long layout applies only to CSV/TSV and Parquet output", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public class MatrixFileTests
     {
         var folder = RepoPaths.NewTempFolder();
         var z = MatrixFile.Read(RepoPaths.Data("charlm-b", "z.npy"));
-        foreach (var name in new[] { "z.npz", "z.csv", "z.tsv", "z.json" })
+        foreach (var name in new[] { "z.npz", "z.csv", "z.tsv", "z.json", "z.parquet" })
         {
             var path = Path.Combine(folder, name);
             MatrixFile.Write(z, path);

@@ -1,0 +1,322 @@
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Data.Parquet;
+
+namespace ForgetPredict.Data.Formats;
+
+/// <summary>
+/// Forgetting matrices in Apache Parquet files, in either layout: long (columns task, example, value: one row per observed
+/// cell; what DuckDB, polars and Spark pipelines usually hold) or wide (one numeric column per example, plus a task id
+/// column). The layout is detected from the column names unless <see cref="MatrixReadOptions.Layout"/> says otherwise.
+/// </summary>
+/// <remarks>
+/// <para>Wide files: the task id column is <see cref="MatrixReadOptions.TaskColumn"/> if present, else pandas' index column
+/// <c>__index_level_0__</c>, else a first column of text; every other column is an example named by its column name and must
+/// be numeric. Without an id column (pandas' default RangeIndex) tasks get the ids "0".."M-1". Nulls are missing cells.</para>
+/// <para>Long files: ids may be text or integers; null values are missing cells; a null id or a repeated (task, example) pair is
+/// refused with its row numbers. Ids are collected in a first pass over the row groups and values written straight into the
+/// matrix in a second, so memory stays close to the matrix itself.</para>
+/// <para>Writing: long files hold the observed cells only (task and example as UTF-8 strings, value as FLOAT); wide files have a
+/// task column and one nullable FLOAT column per example, missing cells as nulls. SNAPPY-compressed.</para>
+/// </remarks>
+public static class ParquetMatrixFormat
+{
+    private const string PandasIndex = "__index_level_0__";
+
+    /// <summary>Reads a matrix from a Parquet file.</summary>
+    /// <exception cref="ForgettingDataException">The file is not valid Parquet, or its columns do not form a matrix (the message says which and why).</exception>
+    public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
+    {
+        using var reader = ParquetReader.Open(path);
+        return Read(reader, options ?? new MatrixReadOptions());
+    }
+
+    /// <summary>Reads a matrix from a seekable Parquet stream.</summary>
+    /// <exception cref="ForgettingDataException">See <see cref="Read(string, MatrixReadOptions?)"/>, or the stream cannot seek.</exception>
+    public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek)
+        {
+            throw new ForgettingDataException(sourceName, "Parquet is read from its footer, so it needs a seekable stream; save it to a file first.");
+        }
+
+        using var reader = ParquetReader.Open(stream, sourceName, leaveOpen: true);
+        return Read(reader, options ?? new MatrixReadOptions());
+    }
+
+    /// <summary>Writes <paramref name="matrix"/> to <paramref name="stream"/> as Parquet in the layout the options ask for.</summary>
+    /// <exception cref="ArgumentException">A wide file's task column name equals an example id.</exception>
+    public static void Write(ForgettingMatrix matrix, Stream stream, MatrixWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        var o = options ?? new MatrixWriteOptions();
+        if (o.Layout == MatrixLayout.Long)
+        {
+            WriteLong(matrix, stream, o);
+        }
+        else
+        {
+            WriteWide(matrix, stream, o);
+        }
+    }
+
+    private static ForgettingMatrix Read(ParquetReader reader, MatrixReadOptions o)
+    {
+        var task = Find(reader, o.TaskColumn);
+        var example = Find(reader, o.ExampleColumn);
+        var value = Find(reader, o.ValueColumn);
+        var layout = o.Layout != MatrixLayout.Auto ? o.Layout : task >= 0 && example >= 0 && value >= 0 ? MatrixLayout.Long : MatrixLayout.Wide;
+        if (layout == MatrixLayout.Long)
+        {
+            var missing = new[] { (o.TaskColumn, task), (o.ExampleColumn, example), (o.ValueColumn, value) }.Where(c => c.Item2 < 0).Select(c => $"'{c.Item1}'").ToArray();
+            if (missing.Length > 0)
+            {
+                throw new ForgettingDataException(reader.SourceName, $"long layout needs columns {string.Join(", ", missing)} (found: {string.Join(", ", reader.Columns.Select(c => $"'{c.Name}'"))}); name them with --columns TASK,EXAMPLE,VALUE.");
+            }
+
+            return ReadLong(reader, task, example, value);
+        }
+
+        return ReadWide(reader, task >= 0 ? task : Find(reader, PandasIndex) is var index and >= 0 ? index : reader.Columns.Count > 0 && reader.Columns[0].IsString ? 0 : -1);
+    }
+
+    private static int Find(ParquetReader reader, string name)
+    {
+        var exact = reader.IndexOf(name);
+        if (exact >= 0)
+        {
+            return exact;
+        }
+
+        var matches = reader.Columns.Where(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)).ToArray();
+        return matches.Length == 1 ? matches[0].Index : -1;
+    }
+
+    private static ForgettingMatrix ReadWide(ParquetReader reader, int idColumn)
+    {
+        var examples = reader.Columns.Where(c => c.Index != idColumn).ToArray();
+        var text = examples.FirstOrDefault(c => c.IsString);
+        if (text is not null)
+        {
+            throw new ForgettingDataException(reader.SourceName, "holds text, but a wide matrix has one numeric column per example (and one task id column); for one row per cell name the columns task,example,value or pass --columns.", column: text.Name);
+        }
+
+        var m = reader.RowCount;
+        var n = examples.Length;
+        if (m > int.MaxValue || m * (long)n > Array.MaxLength)
+        {
+            throw new ForgettingDataException(reader.SourceName, string.Create(CultureInfo.InvariantCulture, $"{m} rows x {n} example columns is more cells than one matrix holds ({Array.MaxLength}); split the examples into several files."));
+        }
+
+        var values = new float[m * n];
+        var buffer = new float[MaxRowGroupRows(reader)];
+        var taskIds = idColumn >= 0 ? new string[m] : null;
+        var ids = idColumn >= 0 ? new string?[buffer.Length] : null;
+        long offset = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            var rows = (int)reader.GetRowGroupRowCount(g);
+            for (var j = 0; j < n; j++)
+            {
+                reader.ReadFloats(examples[j].Index, g, buffer.AsSpan(0, rows));
+                for (var r = 0; r < rows; r++)
+                {
+                    values[((offset + r) * n) + j] = buffer[r];
+                }
+            }
+
+            if (ids is not null)
+            {
+                reader.ReadStrings(idColumn, g, ids.AsSpan(0, rows));
+                for (var r = 0; r < rows; r++)
+                {
+                    taskIds![offset + r] = ids[r] ?? throw new ForgettingDataException(reader.SourceName, "a task id is null; every row needs an id.", offset + r + 1, reader.Columns[idColumn].Name, string.Create(CultureInfo.InvariantCulture, $"row group {g}"));
+                }
+            }
+
+            offset += rows;
+        }
+
+        return Wrap(reader.SourceName, values, (int)m, n, taskIds, examples.Select(c => c.Name).ToArray());
+    }
+
+    private static ForgettingMatrix ReadLong(ParquetReader reader, int taskColumn, int exampleColumn, int valueColumn)
+    {
+        if (reader.RowCount > int.MaxValue)
+        {
+            throw new ForgettingDataException(reader.SourceName, "has more rows than ForgetPredict reads from one file (2^31); split it.");
+        }
+
+        // Pass 1: the ids, in first-appearance order.
+        var tasks = new Dictionary<string, int>(StringComparer.Ordinal);
+        var examples = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rowsMax = MaxRowGroupRows(reader);
+        var taskText = new string?[rowsMax];
+        var exampleText = new string?[rowsMax];
+        ForEachRowGroup(reader, taskColumn, exampleColumn, taskText, exampleText, (g, offset, rows) =>
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                tasks.TryAdd(Id(reader, taskText[r], taskColumn, g, offset + r), tasks.Count);
+                examples.TryAdd(Id(reader, exampleText[r], exampleColumn, g, offset + r), examples.Count);
+            }
+        });
+
+        int m = tasks.Count, n = examples.Count;
+        var values = LongMatrixLimits.Allocate(reader.SourceName, 0, m, n, reader.RowCount, "Check that the task and example columns are the right ones (--columns), or split the file into smaller matrices.");
+
+        // Pass 2: the values, straight into the matrix; a bitmap of filled cells catches repeated pairs.
+        var filled = new ulong[((long)m * n + 63) / 64];
+        var numbers = new float[rowsMax];
+        ForEachRowGroup(reader, taskColumn, exampleColumn, taskText, exampleText, (g, offset, rows) =>
+        {
+            reader.ReadFloats(valueColumn, g, numbers.AsSpan(0, rows));
+            for (var r = 0; r < rows; r++)
+            {
+                var cell = ((long)tasks[taskText[r]!] * n) + examples[exampleText[r]!];
+                if ((filled[cell >> 6] & (1UL << (int)(cell & 63))) != 0)
+                {
+                    throw Duplicate(reader, taskColumn, exampleColumn, taskText[r]!, exampleText[r]!, offset + r + 1);
+                }
+
+                filled[cell >> 6] |= 1UL << (int)(cell & 63);
+                values[cell] = numbers[r];
+            }
+        });
+
+        return Wrap(reader.SourceName, values, m, n, [.. tasks.Keys], [.. examples.Keys]);
+    }
+
+    private static void ForEachRowGroup(ParquetReader reader, int taskColumn, int exampleColumn, string?[] taskText, string?[] exampleText, Action<int, long, int> body)
+    {
+        long offset = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            var rows = (int)reader.GetRowGroupRowCount(g);
+            reader.ReadStrings(taskColumn, g, taskText.AsSpan(0, rows));
+            reader.ReadStrings(exampleColumn, g, exampleText.AsSpan(0, rows));
+            body(g, offset, rows);
+            offset += rows;
+        }
+    }
+
+    private static string Id(ParquetReader reader, string? id, int column, int rowGroup, long row) =>
+        string.IsNullOrEmpty(id)
+            ? throw new ForgettingDataException(reader.SourceName, "an id is null or empty; every row needs a task and an example id.", row + 1, reader.Columns[column].Name, string.Create(CultureInfo.InvariantCulture, $"row group {rowGroup}"))
+            : id;
+
+    // Error path only: find the first row of the repeated pair to name both rows.
+    private static ForgettingDataException Duplicate(ParquetReader reader, int taskColumn, int exampleColumn, string task, string example, long row)
+    {
+        var rowsMax = MaxRowGroupRows(reader);
+        var taskText = new string?[rowsMax];
+        var exampleText = new string?[rowsMax];
+        long first = 0;
+        ForEachRowGroup(reader, taskColumn, exampleColumn, taskText, exampleText, (_, offset, rows) =>
+        {
+            for (var r = 0; r < rows && first == 0; r++)
+            {
+                first = taskText[r] == task && exampleText[r] == example ? offset + r + 1 : 0;
+            }
+        });
+        return new ForgettingDataException(reader.SourceName, string.Create(CultureInfo.InvariantCulture,
+            $"task '{task}', example '{example}' appears twice, in rows {first} and {row}; keep one value per cell (average repeated measurements first)."), row);
+    }
+
+    private static int MaxRowGroupRows(ParquetReader reader)
+    {
+        long max = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            max = Math.Max(max, reader.GetRowGroupRowCount(g));
+        }
+
+        return (int)Math.Min(max, int.MaxValue);
+    }
+
+    private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IReadOnlyList<string>? taskIds, IReadOnlyList<string> exampleIds)
+    {
+        try
+        {
+            return ForgettingMatrix.Wrap(values, m, n, taskIds, exampleIds);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ForgettingDataException(source, e.Message.Split(" (Parameter", 2)[0], innerException: e);
+        }
+    }
+
+    private static void WriteLong(ForgettingMatrix matrix, Stream stream, MatrixWriteOptions o)
+    {
+        const int Chunk = 1 << 20;
+        using var writer = ParquetWriter.Create(stream, [new(o.TaskColumn, ParquetValueType.String), new(o.ExampleColumn, ParquetValueType.String), new(o.ValueColumn, ParquetValueType.Float)], leaveOpen: true);
+        var tasks = new string?[Chunk];
+        var examples = new string?[Chunk];
+        var values = new float[Chunk];
+        var exampleIds = matrix.ExampleIds.ToArray();
+        var count = 0;
+        void Flush()
+        {
+            if (count > 0)
+            {
+                writer.WriteRowGroup([ParquetColumnData.FromStrings(tasks.AsMemory(0, count)), ParquetColumnData.FromStrings(examples.AsMemory(0, count)), ParquetColumnData.FromFloats(values.AsMemory(0, count))]);
+                count = 0;
+            }
+        }
+
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            var taskId = matrix.TaskIds[i];
+            var row = matrix.Row(i);
+            for (var j = 0; j < row.Length; j++)
+            {
+                if (float.IsNaN(row[j]))
+                {
+                    continue;
+                }
+
+                tasks[count] = taskId;
+                examples[count] = exampleIds[j];
+                values[count++] = row[j];
+                if (count == Chunk)
+                {
+                    Flush();
+                }
+            }
+        }
+
+        Flush();
+        writer.Complete();
+    }
+
+    private static void WriteWide(ForgettingMatrix matrix, Stream stream, MatrixWriteOptions o)
+    {
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        var exampleIds = matrix.ExampleIds.ToArray();
+        if (exampleIds.Contains(o.TaskColumn, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"An example is called '{o.TaskColumn}', the name of the task id column; name the task column otherwise (--columns) or write the long layout.", nameof(matrix));
+        }
+
+        var specs = new List<ParquetColumnSpec>(n + 1) { new(o.TaskColumn, ParquetValueType.String) };
+        specs.AddRange(exampleIds.Select(id => new ParquetColumnSpec(id, ParquetValueType.Float, IsNullable: true)));
+        var columns = new List<ParquetColumnData>(n + 1) { ParquetColumnData.FromStrings(matrix.TaskIds.ToArray()) };
+        for (var j = 0; j < n; j++)
+        {
+            var column = new float[m];
+            var isNull = new bool[m];
+            for (var i = 0; i < m; i++)
+            {
+                column[i] = matrix[i, j];
+                isNull[i] = float.IsNaN(column[i]);
+            }
+
+            columns.Add(ParquetColumnData.FromFloats(column, isNull));
+        }
+
+        using var writer = ParquetWriter.Create(stream, specs, leaveOpen: true);
+        writer.WriteRowGroup(columns);
+        writer.Complete();
+    }
+}

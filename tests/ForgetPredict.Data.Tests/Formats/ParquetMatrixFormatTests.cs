@@ -1,0 +1,176 @@
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Data.Formats;
+using ForgetPredict.Data.Tables;
+using ForgetPredict.Data.Tests.Parquet;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Data.Tests.Formats;
+
+/// <summary>Matrices, output tables and metadata as Parquet, checked against DuckDB writing and reading the same files.</summary>
+public class ParquetMatrixFormatTests
+{
+    private static ForgettingMatrix Sample()
+    {
+        var values = new float[3 * 4];
+        for (var e = 0; e < values.Length; e++)
+        {
+            values[e] = (e * 0.125f) - 0.25f;
+        }
+
+        values[5] = float.NaN;
+        return ForgettingMatrix.Create(values, 3, 4, ["flan-1", "tulu-2", "dolly-3"], ["wiki/1", "code,2", "web \"3\"", "books-4"]);
+    }
+
+    [Theory]
+    [InlineData(MatrixLayout.Wide)]
+    [InlineData(MatrixLayout.Long)]
+    public void WriteRead_RoundTripsValuesIdsAndMissingCells(MatrixLayout layout)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.parquet");
+        var matrix = Sample();
+        MatrixFile.Write(matrix, path, new MatrixWriteOptions { Layout = layout });
+        var back = MatrixFile.Read(path);
+        Assert.Equal(matrix.Values.ToArray(), back.Values.ToArray());
+        Assert.Equal(matrix.TaskIds, back.TaskIds);
+        Assert.Equal(matrix.ExampleIds, back.ExampleIds);
+    }
+
+    [Fact]
+    public void Read_LongFileWrittenByDuckDb_WithIntegerIdsNullsAndRowGroups()
+    {
+        // 6 tasks x 50 examples, task and example ids as integers, cell (3, 7) null, 4 row groups.
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "duck-long.parquet");
+        ConformanceTools.DuckDbWrite(path,
+            "SELECT i // 50 AS task, i % 50 AS example, CASE WHEN i = 157 THEN NULL ELSE CAST(i AS FLOAT) / 1000 END AS value FROM range(300) t(i)",
+            "ROW_GROUP_SIZE 80, COMPRESSION zstd");
+        var matrix = MatrixFile.Read(path);
+        Assert.Equal((6, 50), (matrix.TaskCount, matrix.ExampleCount));
+        Assert.Equal("3", matrix.TaskIds[3]);
+        Assert.True(float.IsNaN(matrix[3, 7]));
+        Assert.Equal(1, matrix.MissingCount);
+        Assert.Equal(299 / 1000f, matrix[5, 49]);
+    }
+
+    [Fact]
+    public void Read_WideFileWrittenByDuckDb_TakesTheTaskColumnAndExampleColumns()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "duck-wide.parquet");
+        ConformanceTools.DuckDbWrite(path,
+            "SELECT 'task-' || i AS task, CAST(i AS FLOAT) / 10 AS \"ex-a\", CASE WHEN i = 1 THEN NULL ELSE CAST(i AS DOUBLE) END AS \"ex-b\" FROM range(4) t(i)",
+            "COMPRESSION snappy");
+        var matrix = MatrixFile.Read(path);
+        Assert.Equal(["task-0", "task-1", "task-2", "task-3"], matrix.TaskIds);
+        Assert.Equal(["ex-a", "ex-b"], matrix.ExampleIds);
+        Assert.Equal(0.3f, matrix[3, 0]);
+        Assert.True(float.IsNaN(matrix[1, 1]));
+        Assert.Equal(2f, matrix[2, 1]);
+    }
+
+    [Theory]
+    [InlineData(MatrixLayout.Wide)]
+    [InlineData(MatrixLayout.Long)]
+    public void Write_IsReadByDuckDbToIdenticalValues(MatrixLayout layout)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "ours.parquet");
+        var matrix = Sample();
+        MatrixFile.Write(matrix, path, new MatrixWriteOptions { Layout = layout });
+        var duck = ReferenceTable.Parse(ConformanceTools.DuckDb("read", path));
+        if (layout == MatrixLayout.Long)
+        {
+            Assert.Equal(["task", "example", "value"], duck.Names);
+            Assert.Equal(11, duck.RowCount); // the missing cell is not written
+            for (var r = 0; r < duck.RowCount; r++)
+            {
+                var i = matrix.TaskIds.IndexOf(duck.Columns[0][r].GetString()!);
+                var j = matrix.ExampleIds.IndexOf(duck.Columns[1][r].GetString()!);
+                Assert.Equal(matrix[i, j], (float)duck.Columns[2][r].GetDouble());
+            }
+        }
+        else
+        {
+            Assert.Equal(["task", .. matrix.ExampleIds], duck.Names);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(matrix.TaskIds[i], duck.Columns[0][i].GetString());
+                for (var j = 0; j < 4; j++)
+                {
+                    var cell = duck.Columns[j + 1][i];
+                    Assert.Equal(matrix[i, j], cell.ValueKind == System.Text.Json.JsonValueKind.Null ? float.NaN : (float)cell.GetDouble());
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void OutputTable_AsParquet_IsReadByDuckDb()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "table.parquet");
+        var table = new OutputTable(
+            TableColumn.Strings("example", ["a", "b", null]),
+            TableColumn.Doubles("predicted", [0.5, double.NaN, -1.25]),
+            TableColumn.Int64s("rank", [1, 2, null]),
+            TableColumn.Booleans("revealed", [true, null, false]));
+        TableFile.Write(table, path);
+        var duck = ReferenceTable.Parse(ConformanceTools.DuckDb("read", path));
+        Assert.Equal(["example", "predicted", "rank", "revealed"], duck.Names);
+        Assert.Equal("a", duck.Columns[0][0].GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, duck.Columns[0][2].ValueKind);
+        Assert.Equal(-1.25, duck.Columns[1][2].GetDouble());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, duck.Columns[1][1].ValueKind);
+        Assert.Equal("2", duck.Columns[2][1].ToString());
+        Assert.Equal(System.Text.Json.JsonValueKind.False, duck.Columns[3][2].ValueKind);
+    }
+
+    [Fact]
+    public void Metadata_FromParquet_JoinsByIdWithNumbersAsText()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "examples.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT i AS id, CASE WHEN i % 2 = 0 THEN 'code' ELSE 'wiki' END AS source FROM range(6) t(i)", "");
+        var join = MetadataTable.Read(path).Join(IdList.Implicit(6), "example");
+        Assert.True(join.IsComplete);
+        Assert.Equal(["code", "wiki", "code", "wiki", "code", "wiki"], join.Column("source"));
+    }
+
+    [Fact]
+    public void Read_LongFileWithRepeatedCell_NamesBothRows()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "dup.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT * FROM (VALUES ('t1', 'e1', 0.1), ('t1', 'e2', 0.2), ('t2', 'e1', 0.3), ('t1', 'e2', 0.4)) v(task, example, value)", "");
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+        Assert.Contains("task 't1', example 'e2' appears twice, in rows 2 and 4", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_LongFileImplyingAHugeMatrix_IsRefusedBeforeAllocating()
+    {
+        // 3,000 rows whose ids are all distinct: a 3,000 x 3,000 matrix would be 9 M cells from 3,000 rows (cap: 3 M).
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "sparse.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT 't' || i AS task, 'e' || i AS example, 0.5 AS value FROM range(3000) t(i)", "");
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+        Assert.Contains("the ids imply a 3000 x 3000 matrix", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_WideFileWithATextExampleColumn_SaysHowToReadItAsLong()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "text.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT 't' || i AS task, 'oops' AS note, 0.5 AS e1 FROM range(2) t(i)", "");
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+        Assert.Contains("column 'note'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--columns", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Convert_CharlmB_ToParquetAndBack_KeepsEveryValue()
+    {
+        var z = NpyFormat.Read(RepoPaths.Data("charlm-b", "z.npy"));
+        var dir = RepoPaths.NewTempFolder();
+        foreach (var layout in new[] { MatrixLayout.Wide, MatrixLayout.Long })
+        {
+            var path = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"z-{layout}.parquet"));
+            MatrixFile.Write(z, path, new MatrixWriteOptions { Layout = layout });
+            Assert.Equal(z.Values.ToArray(), MatrixFile.Read(path).Values.ToArray());
+        }
+    }
+}
