@@ -228,7 +228,7 @@ public static class Charts
             }
 
             svg.Image(left, extraTop, plotWidth, 20, DataUri(Png.Encode(summary.BinCount, 1, extra)))
-                .Text(left - 6, extraTop + 15, extraLabel, "end", 11, Ink, bold: true);
+                .Text(left - 6, extraTop + 15, extraLabel.Length > 22 ? extraLabel[..21] + "…" : extraLabel, "end", 11, Ink, bold: true);
         }
 
         var legendTop = height - 40;
@@ -269,14 +269,21 @@ public static class Charts
         return [.. ticks];
     }
 
-    /// <summary>A fraction as a percentage without a space ("64%"), culture-invariant.</summary>
-    internal static string Percent(double fraction, int decimals = 0) =>
+    /// <summary>A fraction as a percentage without a space ("64%"), culture-invariant: how every report prints shares.</summary>
+    public static string Percent(double fraction, int decimals = 0) =>
         (fraction * 100).ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + "%";
 
-    internal static string Format(double value)
+    /// <summary>A number with as many digits as its size needs (0.623, 12.5, 3.1E-05), culture-invariant: how every report prints values.</summary>
+    public static string Format(double value)
     {
         var abs = Math.Abs(value);
-        return value == 0 ? "0" : abs >= 100 ? value.ToString("F0", CultureInfo.InvariantCulture) : abs >= 1 ? value.ToString("0.##", CultureInfo.InvariantCulture) : abs >= 0.001 ? value.ToString("0.###", CultureInfo.InvariantCulture) : value.ToString("0.##E0", CultureInfo.InvariantCulture);
+        var text = value == 0 ? "0"
+            : abs >= 100 ? value.ToString("F0", CultureInfo.InvariantCulture)
+            : abs >= 1 ? value.ToString("0.##", CultureInfo.InvariantCulture)
+            : abs >= 0.001 ? value.ToString("0.###", CultureInfo.InvariantCulture)
+            : abs >= 1e-6 ? value.ToString("0.######", CultureInfo.InvariantCulture)
+            : value.ToString("0.##E0", CultureInfo.InvariantCulture);
+        return text == "-0" ? "0" : text;
     }
 
     // White to deep red by severity in [0, 1].

@@ -64,7 +64,7 @@ public class CommandTests
         Assert.True(code == 0, error);
         Assert.Contains("20 measured cells", output, StringComparison.Ordinal);
         var lines = File.ReadAllLines(predPath);
-        Assert.Equal("example,predicted,std", lines[0]);
+        Assert.Equal("example,predicted,std,probability,rank", lines[0]);
         Assert.Equal(401, lines.Length);
         var model = ModelFile.Load(modelPath).Model;
         var expected = model.FoldIn(known, known.Select(j => (double)data.Matrix[20, j]).ToArray()).PredictRow();
@@ -107,7 +107,7 @@ public class CommandTests
     [Theory]
     [InlineData("example,value\n1,abc\n", ":2: column 'value': value 'abc' is not a finite number")]
     [InlineData("example,value\n1,0.1\n1,0.2\n", "measured twice, on lines 2 and 3")]
-    [InlineData("ex,val\n1,0.1\n", "header must have columns 'example' and 'value'")]
+    [InlineData("ex,val\n1,0.1\n", "the table must have columns 'example' and 'value'")]
     [InlineData("example,value\n1,\"0.1\n", "quoted field is never closed")]
     public void Predict_BadObservedFile_NamesTheProblem(string content, string expected)
     {

@@ -155,7 +155,7 @@ public class ConvertCommandTests
     }
 
     [Fact]
-    public void Predict_Csv_IsByteIdenticalToTheFormerWriter()
+    public void Predict_Csv_QuotesIdsAndWritesRoundTripNumbers()
     {
         // Given: a model whose example ids need quoting.
         var dir = RepoPaths.NewTempFolder();
@@ -170,16 +170,14 @@ public class ConvertCommandTests
         var predPath = Path.Combine(dir, "p.csv");
         Assert.Equal(0, CliRunner.Run("predict", "--model", modelPath, "--out", predPath).ExitCode);
 
-        // Then: the bytes the former StreamWriter loop wrote.
+        // Then: RFC 4180 quoting, shortest round-trip numbers, one row per example in model order.
         var model = ModelFile.Load(modelPath).Model;
-        var fold = model.FoldIn([], []);
-        var mean = new double[60];
-        var std = new double[60];
-        fold.PredictRow(mean, std);
-        var expected = new StringBuilder("example,predicted,std\n");
-        for (var j = 0; j < 60; j++)
+        var report = Core.Erasure.ErasureReport.Create(model.FoldIn([], []), model.ExampleIds);
+        var expected = new StringBuilder("example,predicted,std,probability,rank\n");
+        foreach (var e in report.Examples)
         {
-            expected.Append(CsvText.Field(model.ExampleIds[j])).Append(',').Append(CsvText.Number(mean[j])).Append(',').Append(CsvText.Number(std[j])).Append('\n');
+            expected.Append(CsvText.Field(e.Id)).Append(',').Append(CsvText.Number(e.Predicted)).Append(',').Append(CsvText.Number(e.Std)).Append(',')
+                .Append(CsvText.Number(e.Probability)).Append(',').Append(e.Rank.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
         Assert.Equal(Encoding.UTF8.GetBytes(expected.ToString()), File.ReadAllBytes(predPath));

@@ -10,6 +10,7 @@ public class HelpTests
     [InlineData("analyze")]
     [InlineData("fit")]
     [InlineData("predict")]
+    [InlineData("replay")]
     [InlineData("synth")]
     [InlineData("evaluate")]
     [InlineData("demo")]

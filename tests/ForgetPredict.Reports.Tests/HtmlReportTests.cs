@@ -165,3 +165,18 @@ public class PngTests
         Assert.Equal("3 2 8 2 " + string.Join(' ', rgb), decoded.Trim());
     }
 }
+
+public class FormatTests
+{
+    [Theory]
+    [InlineData(0.0, "0")]
+    [InlineData(0.6234, "0.623")]
+    [InlineData(12.345, "12.35")]
+    [InlineData(1234.5, "1234")]
+    [InlineData(-0.000186, "-0.000186")]
+    [InlineData(3e-9, "3E-9")]
+    public void Format_PrintsPlainNumbersAtEverySize(double value, string expected) => Assert.Equal(expected, Charts.Format(value));
+
+    [Fact]
+    public void Percent_HasNoSpace() => Assert.Equal("64%", Charts.Percent(0.64));
+}

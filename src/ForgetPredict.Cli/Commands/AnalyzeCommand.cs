@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ForgetPredict.Core;
 using ForgetPredict.Core.Analysis;
 using ForgetPredict.Data;
+using ForgetPredict.Reports;
 using Spectre.Console;
 
 namespace ForgetPredict.Cli.Commands;
@@ -15,11 +17,12 @@ internal static class AnalyzeCommand
         var matrix = CommonOptions.Matrix();
         var maxRank = CommonOptions.AtLeast("--max-rank", 1, 10, "Highest rank of the truncated-SVD R^2 curve.");
         var json = new Option<string?>("--json") { Description = "Also write the numbers as JSON to this file." };
+        var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report: R^2 against rank, the singular value spectrum, a heatmap, the most fragile examples and most disruptive tasks." };
         var threads = CommonOptions.Threads();
         var input = new MatrixInputOptions();
         var command = new Command("analyze", "R^2 of the task-only, example-only, additive and rank-1 models and of truncated SVD at ranks 1..R.")
         {
-            matrix, maxRank, json, threads,
+            matrix, maxRank, json, html, threads,
         };
         foreach (var option in input.All)
         {
@@ -36,15 +39,36 @@ internal static class AnalyzeCommand
                 AtomicFile.Write(path, stream => WriteJson(stream, analysis));
             }
 
+            if (parse.GetValue(html) is { } htmlPath)
+            {
+                var report = HtmlReport(Path.GetFileName(parse.GetRequiredValue(matrix)), z, analysis);
+                AtomicFile.Write(htmlPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(report)));
+            }
+
             return CliApp.Ok;
         });
         return command;
     }
 
+    /// <summary>The analysis report: the heatmap sorted by task and example means, the 15 most fragile examples and most disruptive tasks.</summary>
+    internal static string HtmlReport(string source, ForgettingMatrix z, MatrixAnalysis analysis)
+    {
+        var rows = MatrixSummary.MeanRows(z);
+        var columns = MatrixSummary.MeanColumns(z);
+        return HtmlReports.Analysis(new AnalysisReportInput
+        {
+            Source = source,
+            Analysis = analysis,
+            Summary = MatrixSummary.Create(z, rows, columns),
+            FragileExamples = Enumerable.Range(0, z.ExampleCount).Where(j => !double.IsNaN(columns[j])).OrderByDescending(j => columns[j]).ThenBy(j => j).Take(15).Select(j => (z.ExampleIds[j], columns[j])).ToArray(),
+            DisruptiveTasks = Enumerable.Range(0, z.TaskCount).Where(i => !double.IsNaN(rows[i])).OrderByDescending(i => rows[i]).ThenBy(i => i).Take(15).Select(i => (z.TaskIds[i], rows[i])).ToArray(),
+        });
+    }
+
     internal static void Render(IAnsiConsole console, string source, MatrixAnalysis a)
     {
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{source}: {a.TaskCount} tasks x {Terminal.Count(a.ExampleCount)} examples, {a.MissingFraction:P2} missing, mean {a.Mean:G4}{(a.IsBinary ? ", binary" : string.Empty)}"));
+            $"{source}: {a.TaskCount} tasks x {Terminal.Count(a.ExampleCount)} examples, {Charts.Percent(a.MissingFraction, 2)} missing, mean {a.Mean:G4}{(a.IsBinary ? ", binary" : string.Empty)}"));
         var table = Terminal.Table("model", "R^2");
         table.Row("task-only (row means)", Terminal.Num(a.TaskOnly));
         table.Row("example-only (column means)", Terminal.Num(a.ExampleOnly));

@@ -55,7 +55,7 @@ internal static class FitCommand
                 ["method"] = name,
                 ["source"] = Path.GetFileName(parse.GetRequiredValue(matrix)),
                 ["r2"] = r2.ToString("R", CultureInfo.InvariantCulture),
-            });
+            }, MatrixSummary.ForModel(z, model));
             var detail = model is FactorModel f ? string.Create(CultureInfo.InvariantCulture, $", rank {f.Rank}, {f.Fit.Iterations} sweeps{(f.Fit.Converged ? string.Empty : " (not converged: raise the iteration limit)")}") : string.Empty;
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"fitted {name} on {z.TaskCount} tasks x {z.ExampleCount} examples in {seconds:F2} s{detail}; training R^2 {r2:F4}; saved {path}"));

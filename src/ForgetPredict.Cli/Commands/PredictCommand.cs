@@ -1,56 +1,134 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
-using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Tables;
+using ForgetPredict.Reports;
+using Spectre.Console;
+using TableColumn = ForgetPredict.Data.Tables.TableColumn;
 
 namespace ForgetPredict.Cli.Commands;
 
-/// <summary><c>forgetpredict predict --model MODEL --observed OBS.csv --out PRED.csv</c>: a new task's whole row from a few measured cells.</summary>
+/// <summary>
+/// <c>forgetpredict predict --model MODEL [--observed OBS] [--examples META --group-by COL] [--out PRED] [--html REPORT]</c>:
+/// what a planned fine-tune will erase, per example and per group, from a few measured cells (or none).
+/// </summary>
 internal static class PredictCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model file from 'fit'.", Required = true };
-        var observed = new Option<string?>("--observed") { Description = "CSV with columns example,value: the new task's measured cells (example id or column index). Omit for a task-agnostic prediction." };
-        var output = new Option<string>("--out") { Description = "Predictions to write (.csv, .tsv or .json records, by extension): example,predicted,std for every example, in the model's example order.", Required = true };
-        var prior = new Option<string>("--prior")
+        var forecast = new ForecastOptions();
+        var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group], in the model's example order." };
+        var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (charts and tables, no network needed)." };
+        var top = CommonOptions.AtLeast("--top", 1, 20, "Examples listed as most forgotten (overall and per group).");
+        var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: 0 nats for continuous models, probability 0.5 for binary ones)." };
+        var command = new Command("predict", "Predict what a planned fine-tune will erase: every upstream example's forgetting, the most forgotten examples, and each group's expected damage.")
         {
-            Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty).",
-            DefaultValueFactory = _ => "empirical",
+            output, html, top, threshold,
         };
-        prior.AcceptOnlyFromAmong("empirical", "ridge");
-        var command = new Command("predict", "Predict a new task's forgetting for every upstream example from its measured cells, without refitting.")
+        foreach (var option in forecast.All.Reverse())
         {
-            model, observed, output, prior,
-        };
+            command.Options.Insert(0, option);
+        }
+
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            var loaded = ModelFile.Load(parse.GetRequiredValue(model));
-            var m = loaded.Model;
-            var cells = parse.GetValue(observed) is { } obs ? ObservedCells.Read(obs, m.ExampleIds) : ObservedCells.None;
-            var options = new FoldInOptions { Prior = parse.GetValue(prior) == "ridge" ? FoldInPrior.Ridge : FoldInPrior.Empirical };
-            var fold = m.FoldIn(cells.Examples, cells.Values, options);
-            var mean = new double[m.ExampleCount];
-            var std = new double[m.ExampleCount];
-            fold.PredictRow(mean, std);
-            var path = parse.GetRequiredValue(output);
-            WritePredictions(path, m, mean, std);
-            var how = cells.Examples.Length == 0
-                ? "no measured cells: task-agnostic estimate (the average training task)"
-                : string.Create(CultureInfo.InvariantCulture, $"{cells.Examples.Length} measured cells{(cells.ResolvedByIndex > 0 ? $" ({cells.ResolvedByIndex} by column index)" : string.Empty)}");
-            parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"predicted {m.ExampleCount} examples with {ModelCatalog.NameOf(m.Method)} from {how} in {clock.Elapsed.TotalMilliseconds:F0} ms; wrote {path}"));
+            var f = forecast.Load(parse, parse.Err());
+            var report = ErasureReport.Create(f.Task, f.Model.ExampleIds, f.Groups, new ErasureOptions { Top = parse.GetValue(top), Threshold = parse.GetValue(threshold) });
+            if (parse.GetValue(output) is { } path)
+            {
+                TableFile.Write(ExampleTable(f.Model, report), path);
+            }
+
+            if (parse.GetValue(html) is { } htmlPath)
+            {
+                var text = HtmlReports.Prediction(new PredictionReportInput
+                {
+                    TaskName = f.TaskName,
+                    ModelDescription = Describe(f.Model),
+                    Report = report,
+                    GroupColumn = f.GroupColumn,
+                    Summary = f.Summary,
+                });
+                AtomicFile.Write(htmlPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
+            }
+
+            var console = Terminal.For(parse.Out());
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {f.How} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
+            Render(console, report, f.GroupColumn, parse.GetValue(top));
+            foreach (var written in new[] { parse.GetValue(output), parse.GetValue(html) }.OfType<string>())
+            {
+                console.WriteLine($"wrote {written}");
+            }
+
             return CliApp.Ok;
         });
         return command;
     }
 
-    internal static void WritePredictions(string path, IForgettingModel model, double[] mean, double[] std) =>
-        TableFile.Write(
-            new OutputTable(TableColumn.Strings("example", model.ExampleIds), TableColumn.Doubles("predicted", mean), TableColumn.Doubles("std", std)),
-            path);
+    /// <summary>The per-example table: id, prediction, std, probability of forgetting, rank and group.</summary>
+    internal static OutputTable ExampleTable(IForgettingModel model, ErasureReport report)
+    {
+        var columns = new List<TableColumn>
+        {
+            TableColumn.Strings("example", model.ExampleIds),
+            TableColumn.Doubles("predicted", report.Examples.Select(e => e.Predicted).ToArray()),
+            TableColumn.Doubles("std", report.Examples.Select(e => e.Std).ToArray()),
+            TableColumn.Doubles("probability", report.Examples.Select(e => e.Probability).ToArray()),
+            TableColumn.Int64s("rank", report.Examples.Select(e => (long?)e.Rank).ToArray()),
+        };
+        if (report.Groups.Count > 0)
+        {
+            columns.Add(TableColumn.Strings("group", report.Examples.Select(e => e.Group).ToArray()));
+        }
+
+        return new OutputTable(columns);
+    }
+
+    internal static string Describe(IForgettingModel model) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{ModelCatalog.NameOf(model.Method)}{(model is FactorModel { Rank: > 0 } f ? $" rank {f.Rank}" : string.Empty)} fitted on {model.TaskCount:N0} past tasks x {model.ExampleCount:N0} upstream examples");
+
+    private static void Render(IAnsiConsole console, ErasureReport report, string? groupColumn, int top)
+    {
+        if (report.IsTaskAgnostic)
+        {
+            console.WriteLine("Task-agnostic estimate: no cell of this task was measured, so this is what an average past fine-tune does.");
+        }
+
+        var n = report.Examples.Count;
+        var forgotten = report.Examples.Sum(e => e.Probability);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {forgotten:N0} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) beyond {(report.PredictsProbability ? "probability" : "loss increase")} {report.Threshold:G3}"));
+        if (report.Groups.Count > 0)
+        {
+            var groups = Terminal.Table(groupColumn ?? "group", "examples", "expected mean", "90% interval", "forgotten", "most forgotten examples");
+            foreach (var g in report.Groups)
+            {
+                groups.Row(g.Name, Terminal.Count(g.Count), Amount(report, g.MeanForgetting), $"{Amount(report, g.Lower)} to {Amount(report, g.Upper)}", Charts.Percent(g.ShareForgotten), string.Join(", ", g.TopExamples.Take(3).Select(e => e.Id)));
+            }
+
+            console.Write(groups);
+        }
+
+        var examples = Terminal.Table(report.Groups.Count > 0 ? ["rank", "example", groupColumn ?? "group", "predicted", "+- std", "P(forgotten)"] : ["rank", "example", "predicted", "+- std", "P(forgotten)"]);
+        foreach (var e in report.TopExamples.Take(top))
+        {
+            var cells = new List<string> { e.Rank.ToString(CultureInfo.InvariantCulture), e.Id };
+            if (report.Groups.Count > 0)
+            {
+                cells.Add(e.Group ?? "-");
+            }
+
+            cells.AddRange([Amount(report, e.Predicted), Terminal.Num(e.Std, 3), Charts.Percent(e.Probability)]);
+            examples.Row([.. cells]);
+        }
+
+        console.Write(examples);
+    }
+
+    private static string Amount(ErasureReport report, double value) => report.PredictsProbability ? Charts.Percent(value) : Terminal.Num(value, 3);
 }

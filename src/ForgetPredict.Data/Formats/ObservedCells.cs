@@ -4,45 +4,92 @@ using ForgetPredict.Core;
 namespace ForgetPredict.Data.Formats;
 
 /// <summary>A new task's measured cells: example indices (into a model's examples) and their values.</summary>
-/// <param name="Examples">Example indices, in file order.</param>
+/// <param name="Examples">Example indices, in input order.</param>
 /// <param name="Values">Measured forgetting, one per index.</param>
-/// <param name="ResolvedByIndex">How many rows named their example by column index rather than id.</param>
+/// <param name="ResolvedByIndex">How many entries named their example by column index rather than id.</param>
 public sealed record ObservedCells(int[] Examples, double[] Values, int ResolvedByIndex)
 {
+    private const int ShownUnknown = 5;
+
     /// <summary>No known cells (a task-agnostic prediction).</summary>
     public static ObservedCells None { get; } = new([], [], 0);
 
     /// <summary>
-    /// Reads a CSV (or TSV) with columns <c>example,value</c> (any order, more columns ignored). An example is matched by
-    /// id first; a value that is not an id but an integer 0..N-1 is taken as a column index.
+    /// Reads a table with columns <c>example,value</c> (any order, more columns ignored): CSV or TSV, or Parquet. An example is
+    /// matched by id first; a value that is not an id but an integer 0..N-1 is taken as a column index.
     /// </summary>
     /// <exception cref="ForgettingDataException">A column is missing, a value is not a finite number, an example is unknown or repeated (the message gives line numbers).</exception>
     public static ObservedCells Read(string path, IdList exampleIds)
     {
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(exampleIds);
+        return Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq" ? ReadTable(path, exampleIds) : ReadDelimited(path, exampleIds);
+    }
+
+    /// <summary>Cells given as (example id, value) pairs, e.g. a JSON object; validated like a file.</summary>
+    /// <exception cref="ForgettingDataException">An example is unknown or repeated, or a value is not finite.</exception>
+    public static ObservedCells FromPairs(IEnumerable<KeyValuePair<string, double>> pairs, IdList exampleIds, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        return Resolve(sourceName, pairs.Select((p, i) => (p.Key, p.Value.ToString("R", CultureInfo.InvariantCulture), (long)i + 1)), exampleIds, "entry");
+    }
+
+    private static ObservedCells ReadDelimited(string path, IdList exampleIds)
+    {
         using var stream = NpyFormat.OpenRead(path);
         using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
         var header = csv.Next() ?? throw new ForgettingDataException(path, "the file is empty; expected a header 'example,value' and one row per measured example.");
-        var exampleColumn = header.FindIndex(h => h.Trim().Equals("example", StringComparison.OrdinalIgnoreCase));
-        var valueColumn = header.FindIndex(h => h.Trim().Equals("value", StringComparison.OrdinalIgnoreCase));
-        if (exampleColumn < 0 || valueColumn < 0)
+        var (exampleColumn, valueColumn) = Columns(path, header);
+        return Resolve(path, Rows(), exampleIds, "line");
+
+        IEnumerable<(string Id, string Value, long Line)> Rows()
         {
-            throw new ForgettingDataException(path, $"header must have columns 'example' and 'value' (found: {string.Join(", ", header.Select(h => $"'{h}'"))}).", 1);
+            while (csv.Next() is { } record)
+            {
+                if (record.Count != header.Count)
+                {
+                    throw new ForgettingDataException(path, $"row has {record.Count} fields but the header has {header.Count}.", csv.RecordLine);
+                }
+
+                yield return (record[exampleColumn], record[valueColumn], csv.RecordLine);
+            }
+        }
+    }
+
+    private static ObservedCells ReadTable(string path, IdList exampleIds)
+    {
+        var table = MetadataTable.Read(path);
+        var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames);
+        var ids = table.Column(table.ColumnNames[exampleColumn]);
+        var values = table.Column(table.ColumnNames[valueColumn]);
+        return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row");
+    }
+
+    private static (int Example, int Value) Columns(string path, IReadOnlyList<string> names)
+    {
+        var list = names.ToList();
+        var example = list.FindIndex(h => h.Trim().Equals("example", StringComparison.OrdinalIgnoreCase));
+        var value = list.FindIndex(h => h.Trim().Equals("value", StringComparison.OrdinalIgnoreCase));
+        if (example < 0 || value < 0)
+        {
+            throw new ForgettingDataException(path, $"the table must have columns 'example' and 'value' (found: {string.Join(", ", names.Select(h => $"'{h}'"))}).", 1);
         }
 
+        return (example, value);
+    }
+
+    // Matches each entry to an example (id first, then column index), parses its value, and refuses repeats. Unknown ids
+    // are collected and reported together (count and the first few) so a user fixes them in one go.
+    private static ObservedCells Resolve(string source, IEnumerable<(string Id, string Value, long Line)> rows, IdList exampleIds, string unit)
+    {
         var examples = new List<int>();
         var values = new List<double>();
         var firstLine = new Dictionary<int, long>();
+        var unknown = new List<(string Id, long Line)>();
         var byIndex = 0;
-        while (csv.Next() is { } record)
+        foreach (var (rawId, text, line) in rows)
         {
-            var line = csv.RecordLine;
-            if (record.Count != header.Count)
-            {
-                throw new ForgettingDataException(path, $"row has {record.Count} fields but the header has {header.Count}.", line);
-            }
-
-            var id = record[exampleColumn].Trim();
+            var id = rawId.Trim();
             var index = exampleIds.IndexOf(id);
             if (index < 0 && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position < exampleIds.Count)
             {
@@ -52,21 +99,31 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
 
             if (index < 0)
             {
-                throw new ForgettingDataException(path, $"example '{id}' is not one of the model's {exampleIds.Count} examples (by id or column index). Check the id, or refit the model on a matrix that has it.", line, "example");
+                unknown.Add((id, line));
+                continue;
             }
 
-            if (!double.TryParse(record[valueColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
             {
-                throw new ForgettingDataException(path, $"value '{record[valueColumn]}' is not a finite number (use '.' as the decimal point).", line, "value");
+                throw new ForgettingDataException(source, $"value '{text}' is not a finite number (use '.' as the decimal point).", line, "value");
             }
 
             if (!firstLine.TryAdd(index, line))
             {
-                throw new ForgettingDataException(path, $"example '{id}' is measured twice, on lines {firstLine[index]} and {line}; keep one.", line, "example");
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"example '{id}' is measured twice, on {unit}s {firstLine[index]} and {line}; keep one."), line, "example");
             }
 
             examples.Add(index);
             values.Add(value);
+        }
+
+        if (unknown.Count > 0)
+        {
+            var shown = string.Join(", ", unknown.Take(ShownUnknown).Select(u => $"'{u.Id}'"));
+            var what = unknown.Count == 1
+                ? $"example {shown} is not one of the model's {exampleIds.Count} examples"
+                : string.Create(CultureInfo.InvariantCulture, $"{unknown.Count} examples are not among the model's {exampleIds.Count} (first: {shown})");
+            throw new ForgettingDataException(source, $"{what} (by id or column index). Check the ids, or refit the model on a matrix that has them.", unknown[0].Line, "example");
         }
 
         return new ObservedCells([.. examples], [.. values], byIndex);

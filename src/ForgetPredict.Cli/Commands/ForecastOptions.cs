@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary>A new task folded into a saved model, with the example groups to report by.</summary>
+/// <param name="Model">The loaded model.</param>
+/// <param name="Summary">The training matrix summary saved with the model, if any.</param>
+/// <param name="Task">The folded-in task.</param>
+/// <param name="Cells">The measured cells it was folded in from.</param>
+/// <param name="Groups">Each example's group, or null without --examples.</param>
+/// <param name="GroupColumn">The grouping column, or null.</param>
+/// <param name="TaskName">A name for the task in reports.</param>
+internal sealed record Forecast(IForgettingModel Model, MatrixSummary? Summary, FoldedTask Task, ObservedCells Cells, IReadOnlyList<string?>? Groups, string? GroupColumn, string TaskName)
+{
+    /// <summary>One line on how the prediction was made.</summary>
+    public string How => Cells.Examples.Length == 0
+        ? "no measured cells: task-agnostic estimate (the average training task)"
+        : string.Create(CultureInfo.InvariantCulture, $"{Cells.Examples.Length} measured cells{(Cells.ResolvedByIndex > 0 ? $" ({Cells.ResolvedByIndex} by column index)" : string.Empty)}");
+}
+
+/// <summary>The options <c>predict</c> and <c>replay</c> share: the model, the new task's measured cells, and example metadata.</summary>
+internal sealed class ForecastOptions
+{
+    public Option<string> Model { get; } = new("--model") { Description = "Model file from 'fit'.", Required = true };
+
+    public Option<string?> Observed { get; } = new("--observed")
+    {
+        Description = "The new task's measured cells: a table (CSV, TSV or Parquet) with columns example,value (example id or column index). Omit for a task-agnostic prediction.",
+    };
+
+    public Option<string?> Examples { get; } = new("--examples") { Description = "Example metadata (CSV, TSV or Parquet): an id column plus group columns such as source or domain." };
+
+    public Option<string?> GroupBy { get; } = new("--group-by") { Description = "The --examples column to group by (e.g. source); default: its only non-id column." };
+
+    public Option<string> Prior { get; } = CreatePrior();
+
+    public Option<string?> TaskName { get; } = new("--task-name") { Description = "Name of the planned fine-tune in reports (default: the --observed file's name)." };
+
+    public IEnumerable<Option> All => [Model, Observed, Examples, GroupBy, Prior, TaskName];
+
+    /// <summary>Loads the model, reads the cells and groups, and folds the task in; warnings go to <paramref name="warnings"/>.</summary>
+    public Forecast Load(ParseResult parse, TextWriter warnings)
+    {
+        var loaded = ModelFile.Load(parse.GetRequiredValue(Model));
+        var model = loaded.Model;
+        var observedPath = parse.GetValue(Observed);
+        var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds);
+        if (model.PredictsProbability && cells.Values.Any(v => v is not (0 or 1)))
+        {
+            throw new CliException($"{observedPath}: a binary (logistic) model needs measured cells of 0 or 1 (1 = forgotten).");
+        }
+
+        var options = new FoldInOptions { Prior = parse.GetValue(Prior) == "ridge" ? FoldInPrior.Ridge : FoldInPrior.Empirical };
+        var task = model.FoldIn(cells.Examples, cells.Values, options);
+        var (groups, column) = ReadGroups(parse, model, warnings);
+        var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
+        return new Forecast(model, loaded.Summary, task, cells, groups, column, name);
+    }
+
+    private (IReadOnlyList<string?>? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)
+    {
+        var path = parse.GetValue(Examples);
+        var requested = parse.GetValue(GroupBy);
+        if (path is null)
+        {
+            return requested is null ? (null, null) : throw new CliException("--group-by needs --examples (the example metadata to group by).", CliApp.UsageError);
+        }
+
+        var table = MetadataTable.Read(path);
+        var candidates = table.ColumnNames.Where(c => c != table.IdColumn).ToArray();
+        var column = requested ?? (candidates.Length == 1 ? candidates[0]
+            : throw new CliException($"{path}: choose the column to group by with --group-by ({string.Join(", ", candidates)}).", CliApp.UsageError));
+        if (!table.HasColumn(column))
+        {
+            throw new CliException($"{path}: no column '{column}'{Suggestion.DidYouMean(column, candidates)}; columns: {string.Join(", ", table.ColumnNames)}.");
+        }
+
+        var join = table.Join(model.ExampleIds, "example");
+        if (!join.IsComplete || join.UnusedCount > 0)
+        {
+            warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.");
+        }
+
+        return (join.Column(column), column);
+    }
+
+    private static Option<string> CreatePrior()
+    {
+        var prior = new Option<string>("--prior")
+        {
+            Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty).",
+            DefaultValueFactory = _ => "empirical",
+        };
+        prior.AcceptOnlyFromAmong("empirical", "ridge");
+        return prior;
+    }
+}

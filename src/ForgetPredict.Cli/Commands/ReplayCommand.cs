@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using ForgetPredict.Core.Replay;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Tables;
+using ForgetPredict.Reports;
+using Spectre.Console;
+using TableColumn = ForgetPredict.Data.Tables.TableColumn;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary>
+/// <c>forgetpredict replay --model MODEL [--observed OBS] --budget B --out REPLAY.csv</c>: which upstream examples to mix back
+/// into a planned fine-tune, chosen from their predicted forgetting.
+/// </summary>
+internal static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var forecast = new ForecastOptions();
+        var budget = new Option<int?>("--budget") { Description = "Number of examples to replay." };
+        var ratio = new Option<int?>("--ratio") { Description = "Replay one upstream example per R task examples (the reference setup uses 32); needs --task-size." };
+        var taskSize = new Option<long?>("--task-size") { Description = "Number of examples in the fine-tuning task (with --ratio)." };
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = "softmax (sample without replacement with probability softmax(predicted / tau): the reference), topk, stratified (every group keeps a floor), random (the baseline).",
+            DefaultValueFactory = _ => "softmax",
+        };
+        strategy.AcceptOnlyFromAmong("softmax", "topk", "stratified", "random");
+        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature tau, in the units of the predictions.", DefaultValueFactory = _ => 0.1 };
+        var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally)." };
+        var exclude = new Option<string?>("--exclude") { Description = "Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random strategies.", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Replay set to write (.csv, .tsv, .json or .parquet): example,weight,predicted,group.", Required = true };
+        var command = new Command("replay", "Choose upstream examples to replay during a planned fine-tune, from their predicted forgetting.")
+        {
+            budget, ratio, taskSize, strategy, temperature, minPerGroup, exclude, seed, output,
+        };
+        foreach (var option in forecast.All.Reverse())
+        {
+            command.Options.Insert(0, option);
+        }
+
+        command.SetAction(parse =>
+        {
+            var size = Budget(parse.GetValue(budget), parse.GetValue(ratio), parse.GetValue(taskSize));
+            var chosen = parse.GetValue(strategy) switch
+            {
+                "topk" => ReplayStrategy.TopK,
+                "stratified" => ReplayStrategy.Stratified,
+                "random" => ReplayStrategy.Random,
+                _ => ReplayStrategy.Softmax,
+            };
+            var f = forecast.Load(parse, parse.Err());
+            if (chosen == ReplayStrategy.Stratified && f.Groups is null)
+            {
+                throw new CliException("--strategy stratified needs example groups: pass --examples META (and --group-by COL).", CliApp.UsageError);
+            }
+
+            var predicted = f.Task.PredictRow();
+            var excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, f.Model.ExampleIds, parse.Err()) : null;
+            var set = ReplaySelector.Select(predicted, f.Groups, excluded, new ReplayOptions
+            {
+                Budget = size,
+                Strategy = chosen,
+                Temperature = parse.GetValue(temperature),
+                MinPerGroup = parse.GetValue(minPerGroup),
+                Seed = parse.GetValue(seed),
+            });
+            var path = parse.GetRequiredValue(output);
+            TableFile.Write(new OutputTable(
+                TableColumn.Strings("example", set.Items.Select(i => f.Model.ExampleIds[i.Example]).ToArray()),
+                TableColumn.Doubles("weight", set.Items.Select(i => i.Weight).ToArray()),
+                TableColumn.Doubles("predicted", set.Items.Select(i => i.Predicted).ToArray()),
+                TableColumn.Strings("group", set.Items.Select(i => i.Group).ToArray())), path);
+
+            var console = Terminal.For(parse.Out());
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"chose {set.Items.Count:N0} of {set.Candidates:N0} candidate examples with {parse.GetValue(strategy)} from {f.How}; wrote {path}"));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"they carry {Charts.Percent(set.CoveredForgetting, 1)} of the predicted forgetting; a random replay set of the same size carries {Charts.Percent(set.RandomExpectation, 1)} ({set.Lift:F1}x)"));
+            if (f.Groups is not null)
+            {
+                var table = Terminal.Table(f.GroupColumn ?? "group", "replayed", "of examples");
+                foreach (var g in set.Items.GroupBy(i => i.Group ?? "(no metadata)").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    table.Row(g.Key, Terminal.Count(g.Count()), Terminal.Count(f.Groups.Count(x => (x ?? "(no metadata)") == g.Key)));
+                }
+
+                console.Write(table);
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static int Budget(int? budget, int? ratio, long? taskSize)
+    {
+        if (budget is not null)
+        {
+            return ratio is null && taskSize is null && budget >= 0 ? budget.Value
+                : throw new CliException(budget < 0 ? "--budget must be at least 0." : "Give either --budget or --ratio with --task-size, not both.", CliApp.UsageError);
+        }
+
+        if (ratio is null || taskSize is null || ratio < 1 || taskSize < 1)
+        {
+            throw new CliException("Give --budget B, or --ratio R with --task-size S (one replayed example per R of the task's S examples; both at least 1).", CliApp.UsageError);
+        }
+
+        return ReplayOptions.BudgetFromRatio(ratio.Value, taskSize.Value);
+    }
+
+    private static HashSet<int> Excluded(string path, Core.IdList exampleIds, TextWriter warnings)
+    {
+        var table = MetadataTable.Read(path);
+        var set = new HashSet<int>();
+        var unknown = new List<string>();
+        foreach (var id in table.Ids)
+        {
+            var index = exampleIds.IndexOf(id);
+            if (index >= 0)
+            {
+                set.Add(index);
+            }
+            else
+            {
+                unknown.Add(id);
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            warnings.WriteLine($"warning: {path}: {unknown.Count} of its {table.RowCount} ids are not examples of the model (first: {string.Join(", ", unknown.Take(5).Select(u => $"'{u}'"))}); they are ignored.");
+        }
+
+        return set;
+    }
+}

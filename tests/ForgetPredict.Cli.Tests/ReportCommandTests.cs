@@ -1,0 +1,163 @@
+using System.Globalization;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Cli.Tests;
+
+/// <summary>predict as a report, replay, and the HTML reports in headless Chromium.</summary>
+public class ReportCommandTests
+{
+    // A synthetic matrix whose task family k forgets example group k: rows 0..35 train, row 36 (family 0, hits "wiki") is new.
+    private static readonly Lazy<(string Model, string Examples, string Observed, SyntheticForgetting Data)> s_setup = new(() =>
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 37, Examples = 800, Groups = 4, Patterns = 3, Noise = 0.01, Seed = 13 });
+        var matrix = Path.Combine(dir, "train.csv");
+        MatrixFile.Write(data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()), matrix);
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--out", model).ExitCode);
+        var examples = Path.Combine(dir, "examples.csv");
+        File.WriteAllLines(examples, ["id,source,domain", .. Enumerable.Range(0, 800).Select(j => string.Create(CultureInfo.InvariantCulture, $"{data.Matrix.ExampleIds[j]},{data.ExampleGroups[j]},d{j % 2}"))]);
+        var observed = Path.Combine(dir, "pilot.csv");
+        File.WriteAllLines(observed, ["example,value", .. Enumerable.Range(0, 30).Select(t => t * 26).Select(j => string.Create(CultureInfo.InvariantCulture, $"{data.Matrix.ExampleIds[j]},{(double)data.Matrix[36, j]:R}"))]);
+        return (model, examples, observed, data);
+    });
+
+    [Fact]
+    public void Predict_Report_RanksThePlantedVulnerableGroupFirst()
+    {
+        var (model, examples, observed, _) = s_setup.Value;
+        var out_ = Path.Combine(RepoPaths.NewTempFolder(), "pred.csv");
+        var (code, output, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--examples", examples, "--group-by", "source", "--top", "5", "--out", out_);
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n');
+        var groupHeader = Array.FindIndex(lines, l => l.Contains("source", StringComparison.Ordinal) && l.Contains("expected mean", StringComparison.Ordinal));
+        Assert.True(groupHeader > 0, output);
+        Assert.StartsWith("  wiki ", lines[groupHeader + 2], StringComparison.Ordinal);
+        var table = File.ReadAllLines(out_);
+        Assert.Equal("example,predicted,std,probability,rank,group", table[0]);
+        Assert.Equal(801, table.Length);
+        Assert.Contains(table, l => l.EndsWith(",1,wiki", StringComparison.Ordinal) || l.Contains(",1,", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Predict_WithoutGroupBy_UsesTheOnlyCandidateOrAsks()
+    {
+        var (model, examples, observed, _) = s_setup.Value;
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--examples", examples);
+        Assert.Equal(2, code);
+        Assert.Contains("choose the column to group by with --group-by (source, domain)", error, StringComparison.Ordinal);
+        var (code2, _, error2) = CliRunner.Run("predict", "--model", model, "--examples", examples, "--group-by", "sorce");
+        Assert.Equal(1, code2);
+        Assert.Contains("did you mean 'source'", error2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Predict_PartialMetadata_WarnsWithCounts()
+    {
+        var (model, _, observed, data) = s_setup.Value;
+        var partial = Path.Combine(RepoPaths.NewTempFolder(), "partial.csv");
+        File.WriteAllLines(partial, ["id,source", .. Enumerable.Range(0, 700).Select(j => $"{data.Matrix.ExampleIds[j]},{data.ExampleGroups[j]}"), "ghost-1,wiki"]);
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--examples", partial);
+        Assert.Equal(0, code);
+        Assert.Contains("700 of 800 example ids matched", error, StringComparison.Ordinal);
+        Assert.Contains("1 metadata rows match no example", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Predict_Html_OpensInChromiumWithChartsTablesAndNoErrors()
+    {
+        var (model, examples, observed, _) = s_setup.Value;
+        var html = Path.Combine(RepoPaths.NewTempFolder(), "report.html");
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--examples", examples, "--group-by", "source", "--task-name", "new-flan-task", "--html", html);
+        Assert.True(code == 0, error);
+        var page = BrowserCheck.Run(new Uri(html).AbsoluteUri, "predict-report.png",
+            count: ["svg.chart", "#groups svg rect.bar", "#top-examples tbody tr", "#heatmap image", "#group-table tbody tr"],
+            text: ["h1", "#findings"]);
+        Assert.Empty(page.ConsoleErrors);
+        Assert.Empty(page.PageErrors);
+        Assert.Empty(page.FailedRequests);
+        Assert.Equal(3, page.Counts["svg.chart"]);
+        Assert.Equal(4, page.Counts["#groups svg rect.bar"]);
+        Assert.Equal(20, page.Counts["#top-examples tbody tr"]);
+        Assert.Equal(4, page.Counts["#group-table tbody tr"]);
+        Assert.True(page.Counts["#heatmap image"] >= 2);
+        Assert.Contains("new-flan-task", page.Texts["h1"], StringComparison.Ordinal);
+        Assert.Contains("Most damaged source: wiki", page.Texts["#findings"], StringComparison.Ordinal);
+        Assert.True(new FileInfo(Path.Combine(BrowserCheck.ScreenshotFolder, "predict-report.png")).Length > 10_000);
+    }
+
+    [Fact]
+    public void Analyze_Html_OpensInChromiumWithChartsAndLists()
+    {
+        var html = Path.Combine(RepoPaths.NewTempFolder(), "analysis.html");
+        var (code, _, error) = CliRunner.Run("analyze", RepoPaths.Data("charlm-b", "z.npy"), "--html", html);
+        Assert.True(code == 0, error);
+        var page = BrowserCheck.Run(new Uri(html).AbsoluteUri, "analyze-report.png",
+            count: ["svg.chart", "#r2 circle", "#spectrum rect", "#fragile-examples tbody tr", "#disruptive-tasks tbody tr"]);
+        Assert.Empty(page.ConsoleErrors);
+        Assert.Empty(page.PageErrors);
+        Assert.Empty(page.FailedRequests);
+        Assert.Equal(3, page.Counts["svg.chart"]);
+        Assert.Equal(10, page.Counts["#r2 circle"]);
+        Assert.Equal(15, page.Counts["#fragile-examples tbody tr"]);
+        Assert.Equal(15, page.Counts["#disruptive-tasks tbody tr"]);
+    }
+
+    [Fact]
+    public void Replay_Stratified_KeepsEveryGroupAndHonoursExclusions()
+    {
+        var (model, examples, observed, data) = s_setup.Value;
+        var dir = RepoPaths.NewTempFolder();
+        var exclude = Path.Combine(dir, "heldout.csv");
+        var heldOut = Enumerable.Range(0, 100).Select(j => data.Matrix.ExampleIds[j * 8]).ToArray();
+        File.WriteAllLines(exclude, ["id", .. heldOut]);
+        var out_ = Path.Combine(dir, "replay.parquet");
+        var (code, output, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--examples", examples, "--group-by", "source",
+            "--ratio", "32", "--task-size", "3200", "--strategy", "stratified", "--min-per-group", "10", "--exclude", exclude, "--out", out_);
+        Assert.True(code == 0, error);
+        Assert.Contains("chose 100 of 700 candidate examples", output, StringComparison.Ordinal);
+        var table = MetadataTable.Read(out_);
+        Assert.Equal(["example", "weight", "predicted", "group"], table.ColumnNames);
+        Assert.Equal(100, table.RowCount);
+        Assert.Empty(table.Column("example").Intersect(heldOut));
+        foreach (var group in new[] { "wiki", "code", "web", "books" })
+        {
+            Assert.True(table.Column("group").Count(g => g == group) >= 10, group);
+        }
+    }
+
+    [Fact]
+    public void Replay_Softmax_IsSeededAndCoversMoreThanRandom()
+    {
+        var (model, _, observed, _) = s_setup.Value;
+        var dir = RepoPaths.NewTempFolder();
+        string Run(string name, string strategy, string seed)
+        {
+            var path = Path.Combine(dir, name);
+            var (code, output, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "80", "--strategy", strategy, "--temperature", "0.01", "--seed", seed, "--out", path);
+            Assert.True(code == 0, error);
+            Assert.Contains("of the predicted forgetting", output, StringComparison.Ordinal);
+            return File.ReadAllText(path);
+        }
+
+        Assert.Equal(Run("a.csv", "softmax", "3"), Run("b.csv", "softmax", "3"));
+        Assert.NotEqual(Run("a.csv", "softmax", "3"), Run("c.csv", "softmax", "4"));
+        var softmax = Run("s.csv", "softmax", "3").Split('\n').Skip(1).Where(l => l.Length > 0).Sum(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture));
+        var random = Run("r.csv", "random", "3").Split('\n').Skip(1).Where(l => l.Length > 0).Sum(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture));
+        Assert.True(softmax > 1.5 * random, $"softmax {softmax} random {random}");
+    }
+
+    [Theory]
+    [InlineData(new[] { "--budget", "5", "--ratio", "32" }, 2, "either --budget or --ratio")]
+    [InlineData(new[] { "--ratio", "32" }, 2, "--ratio R with --task-size S")]
+    [InlineData(new[] { "--budget", "5", "--strategy", "stratified" }, 2, "stratified needs example groups")]
+    public void Replay_BadArguments_AreUsageErrors(string[] extra, int exit, string expected)
+    {
+        var (model, _, _, _) = s_setup.Value;
+        var (code, _, error) = CliRunner.Run(["replay", "--model", model, "--out", Path.Combine(RepoPaths.NewTempFolder(), "r.csv"), .. extra]);
+        Assert.Equal(exit, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+}
