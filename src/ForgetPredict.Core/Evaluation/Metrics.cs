@@ -126,22 +126,29 @@ public static class Metrics
     }
 
     /// <summary>Average ranks (1-based; ties share the mean of their ranks).</summary>
-    public static double[] Ranks(ReadOnlySpan<double> values)
+    public static double[] Ranks(ReadOnlySpan<double> values) => RanksAndTop(values, 0).Ranks;
+
+    /// <summary>
+    /// Average ranks and the set of the <paramref name="k"/> largest values' indices (ties at the boundary broken by lower
+    /// index, as <see cref="TopIndices"/>), from one sort.
+    /// </summary>
+    public static (double[] Ranks, int[] Top) RanksAndTop(ReadOnlySpan<double> values, int k)
     {
-        var order = new int[values.Length];
+        var keys = values.ToArray();
+        var order = new int[keys.Length];
         for (var i = 0; i < order.Length; i++)
         {
             order[i] = i;
         }
 
-        var copy = values.ToArray();
-        Array.Sort(order, (a, b) => copy[a].CompareTo(copy[b]) is var c && c != 0 ? c : a.CompareTo(b));
-        var ranks = new double[values.Length];
+        // A primitive key sort; the order within ties does not matter for ranks because tied values share one average rank.
+        Array.Sort(keys, order);
+        var ranks = new double[keys.Length];
         var start = 0;
-        while (start < order.Length)
+        while (start < keys.Length)
         {
             var end = start;
-            while (end + 1 < order.Length && copy[order[end + 1]] == copy[order[start]])
+            while (end + 1 < keys.Length && keys[end + 1] == keys[start])
             {
                 end++;
             }
@@ -155,16 +162,86 @@ public static class Metrics
             start = end + 1;
         }
 
-        return ranks;
+        k = Math.Clamp(k, 0, keys.Length);
+        if (k == 0)
+        {
+            return (ranks, []);
+        }
+
+        // Everything above the k-th largest value, then the lowest indices among those equal to it.
+        var cut = keys[keys.Length - k];
+        var firstAbove = keys.Length - k;
+        while (firstAbove < keys.Length && keys[firstAbove] == cut)
+        {
+            firstAbove++;
+        }
+
+        var firstTie = keys.Length - k;
+        while (firstTie > 0 && keys[firstTie - 1] == cut)
+        {
+            firstTie--;
+        }
+
+        var ties = order[firstTie..firstAbove];
+        Array.Sort(ties);
+        var top = new int[k];
+        var above = keys.Length - firstAbove;
+        Array.Copy(order, firstAbove, top, 0, above);
+        Array.Copy(ties, 0, top, above, k - above);
+        return (ranks, top);
     }
 
     /// <summary>Indices of the k largest values, largest first; ties broken by lower index.</summary>
     public static int[] TopIndices(ReadOnlySpan<double> values, int k)
     {
-        var copy = values.ToArray();
-        var order = Enumerable.Range(0, copy.Length).ToArray();
-        Array.Sort(order, (a, b) => copy[b].CompareTo(copy[a]) is var c && c != 0 ? c : a.CompareTo(b));
-        return order[..Math.Min(k, order.Length)];
+        k = Math.Clamp(k, 0, values.Length);
+        if (k == 0)
+        {
+            return [];
+        }
+
+        // The k-th largest value decides membership: everything above it, then the lowest indices equal to it.
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        var cut = sorted[sorted.Length - k];
+        var above = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            above += values[i] > cut ? 1 : 0;
+        }
+
+        var chosen = new List<int>(k);
+        var ties = k - above;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] > cut || (values[i] == cut && ties-- > 0))
+            {
+                chosen.Add(i);
+            }
+        }
+
+        var top = chosen.ToArray();
+        var keys = new double[top.Length];
+        for (var t = 0; t < top.Length; t++)
+        {
+            keys[t] = -values[top[t]];
+        }
+
+        Array.Sort(keys, top);
+        // Restore index order within equal values (Array.Sort is not stable).
+        for (var a = 0; a < top.Length;)
+        {
+            var b = a;
+            while (b + 1 < top.Length && keys[b + 1] == keys[a])
+            {
+                b++;
+            }
+
+            Array.Sort(top, a, b - a + 1);
+            a = b + 1;
+        }
+
+        return top;
     }
 
     private static (double[] Truth, double[] Predicted) Observed(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted)

@@ -274,6 +274,7 @@ public static class Protocol
         }
 
         var reveals = Reveals(matrix, train, test, o);
+        var truths = new TruthCache(matrix, test, reveals, scorable, topK);
         var results = new List<MethodResult>();
         foreach (var method in methods)
         {
@@ -305,14 +306,14 @@ public static class Protocol
                 }
             }
 
-            results.Add(Score(method.Name, matrix, test, reveals, predictions, scorable, o, binary, topK, seconds));
+            results.Add(Score(method.Name, truths, test, predictions, o, binary, topK, seconds));
         }
 
         var externalResults = new List<ExternalResult>();
         foreach (var e in extras)
         {
             var perSeed = Enumerable.Range(0, o.Seeds).Select(_ => e.Rows.ToArray()).ToArray();
-            var scored = Score(e.Name, matrix, test, reveals, perSeed, scorable, o, binary, topK, 0);
+            var scored = Score(e.Name, truths, test, perSeed, o, binary, topK, 0);
             externalResults.Add(new ExternalResult(scored, results.Select(r => PairedBootstrap.RmseDifference(scored, r, seed: o.Seed)).ToArray()));
         }
 
@@ -378,69 +379,76 @@ public static class Protocol
         return copy;
     }
 
-    private static MethodResult Score(string name, ForgettingMatrix matrix, int[] test, int[][][] reveals, double[][][] predictions, bool[][] scorable, EvaluationOptions o, bool binary, int topK, double seconds)
+    private static MethodResult Score(string name, TruthCache truths, int[] test, double[][][] predictions, EvaluationOptions o, bool binary, int topK, double seconds)
     {
-        var n = matrix.ExampleCount;
         double[] rmse = new double[o.Seeds], mae = new double[o.Seeds], spearman = new double[o.Seeds], pAtK = new double[o.Seeds];
         double[] f1 = new double[o.Seeds], precision = new double[o.Seeds], recall = new double[o.Seeds], auc = new double[o.Seeds];
-        var rows = new List<RowScore>();
+        var rows = new RowScore[o.Seeds * test.Length];
         for (var s = 0; s < o.Seeds; s++)
         {
-            var pooledTruth = new List<double>();
-            var pooledPrediction = new List<double>();
-            double spearmanSum = 0, pSum = 0;
+            var pooledTruth = binary ? new List<double>() : null;
+            var pooledPrediction = binary ? new List<double>() : null;
+            double spearmanSum = 0, pSum = 0, sse = 0, sae = 0;
             int spearmanCount = 0, pCount = 0;
+            long cells = 0;
             for (var t = 0; t < test.Length; t++)
             {
-                var revealed = new HashSet<int>(reveals[s][t]);
-                var truth = new double[n];
+                var truth = truths.Get(s, t);
                 var predicted = predictions[s][t];
-                double sse = 0, sae = 0;
-                long cells = 0;
-                var rowTruth = new List<double>();
-                var rowPredicted = new List<double>();
-                for (var j = 0; j < n; j++)
+                var complete = true;
+                foreach (var j in truth.Cells)
                 {
-                    var z = matrix[test[t], j];
-                    if (float.IsNaN(z) || revealed.Contains(j) || !scorable[t][j] || double.IsNaN(predicted[j]))
-                    {
-                        continue;
-                    }
-
-                    var d = predicted[j] - z;
-                    sse += d * d;
-                    sae += Math.Abs(d);
-                    cells++;
-                    rowTruth.Add(z);
-                    rowPredicted.Add(predicted[j]);
+                    complete &= !double.IsNaN(predicted[j]);
                 }
 
-                rows.Add(new RowScore(test[t], s, sse, sae, cells));
-                pooledTruth.AddRange(rowTruth);
-                pooledPrediction.AddRange(rowPredicted);
-                var rho = Metrics.Spearman([.. rowTruth], [.. rowPredicted]);
+                // A predictor without a value for some cell (an external one) is scored on the cells it has.
+                var scored = complete ? truth : truth.Without(predicted, topK);
+                var rowPredicted = new double[scored.Cells.Length];
+                double rowSse = 0, rowSae = 0;
+                for (var c = 0; c < scored.Cells.Length; c++)
+                {
+                    rowPredicted[c] = predicted[scored.Cells[c]];
+                    var d = rowPredicted[c] - scored.Values[c];
+                    rowSse += d * d;
+                    rowSae += Math.Abs(d);
+                }
+
+                var count = scored.Cells.Length;
+                rows[(s * test.Length) + t] = new RowScore(test[t], s, rowSse, rowSae, count);
+                sse += rowSse;
+                sae += rowSae;
+                cells += count;
+                pooledTruth?.AddRange(scored.Values);
+                pooledPrediction?.AddRange(rowPredicted);
+                var (predictedRanks, predictedTop) = Metrics.RanksAndTop(rowPredicted, topK);
+                var rho = count < 2 ? double.NaN : Metrics.Pearson(scored.Ranks, predictedRanks);
                 if (!double.IsNaN(rho))
                 {
                     spearmanSum += rho;
                     spearmanCount++;
                 }
 
-                var p = Metrics.PrecisionAtK([.. rowTruth], [.. rowPredicted], topK);
-                if (!double.IsNaN(p))
+                if (count > 0)
                 {
-                    pSum += p;
+                    var hits = 0;
+                    foreach (var c in predictedTop)
+                    {
+                        hits += scored.TopK.Contains(c) ? 1 : 0;
+                    }
+
+                    pSum += (double)hits / Math.Min(topK, count);
                     pCount++;
                 }
             }
 
-            var truthArray = pooledTruth.ToArray();
-            var predictionArray = pooledPrediction.ToArray();
-            rmse[s] = Metrics.Rmse(truthArray, predictionArray);
-            mae[s] = Metrics.Mae(truthArray, predictionArray);
+            rmse[s] = cells == 0 ? double.NaN : Math.Sqrt(sse / cells);
+            mae[s] = cells == 0 ? double.NaN : sae / cells;
             spearman[s] = spearmanCount == 0 ? double.NaN : spearmanSum / spearmanCount;
             pAtK[s] = pCount == 0 ? double.NaN : pSum / pCount;
             if (binary)
             {
+                var truthArray = pooledTruth!.ToArray();
+                var predictionArray = pooledPrediction!.ToArray();
                 (precision[s], recall[s], f1[s]) = Metrics.Classification(truthArray, predictionArray, o.Threshold);
                 auc[s] = Metrics.RocAuc(truthArray, predictionArray);
             }
@@ -449,5 +457,55 @@ public static class Protocol
         return new MethodResult(name, MetricSummary.Of(rmse), MetricSummary.Of(mae), MetricSummary.Of(spearman), MetricSummary.Of(pAtK), MetricSummary.Of(pAtK),
             binary ? MetricSummary.Of(f1) : null, binary ? MetricSummary.Of(precision) : null, binary ? MetricSummary.Of(recall) : null, binary ? MetricSummary.Of(auc) : null,
             seconds, rows);
+    }
+
+    /// <summary>What every method is scored against for one (seed, test row): the scored cells, their true values, ranks and top-K.</summary>
+    private sealed record Truth(int[] Cells, double[] Values, double[] Ranks, HashSet<int> TopK)
+    {
+        public static Truth Of(int[] cells, double[] values, int topK)
+        {
+            var (ranks, top) = Metrics.RanksAndTop(values, topK);
+            return new(cells, values, ranks, [.. top]);
+        }
+
+        // The same row restricted to the cells where a predictor has a value.
+        public Truth Without(double[] predicted, int topK)
+        {
+            var keep = Enumerable.Range(0, Cells.Length).Where(c => !double.IsNaN(predicted[Cells[c]])).ToArray();
+            return Of(keep.Select(c => Cells[c]).ToArray(), keep.Select(c => Values[c]).ToArray(), topK);
+        }
+    }
+
+    /// <summary>Truth per (seed, test row), computed once and shared by every method: the truth side of ranks and top-K is sorted once.</summary>
+    private sealed class TruthCache(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][] scorable, int topK)
+    {
+        private readonly Dictionary<(int Seed, int Row), Truth> _truths = [];
+
+        public Truth Get(int seed, int t)
+        {
+            if (_truths.TryGetValue((seed, t), out var cached))
+            {
+                return cached;
+            }
+
+            var revealed = new HashSet<int>(reveals[seed][t]);
+            var row = matrix.Row(test[t]);
+            var cells = new List<int>(row.Length);
+            for (var j = 0; j < row.Length; j++)
+            {
+                if (!float.IsNaN(row[j]) && !revealed.Contains(j) && scorable[t][j])
+                {
+                    cells.Add(j);
+                }
+            }
+
+            var values = new double[cells.Count];
+            for (var c = 0; c < values.Length; c++)
+            {
+                values[c] = row[cells[c]];
+            }
+
+            return _truths[(seed, t)] = Truth.Of([.. cells], values, topK);
+        }
     }
 }

@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace ForgetPredict.Core.Numerics;
@@ -6,9 +9,9 @@ namespace ForgetPredict.Core.Numerics;
 /// Kernel: a factor model's predicted row and, optionally, its per-example predictive variance, in one pass over the
 /// example factors. Column j has features x_j = ([1], F[0, j], ..., F[r-1, j]) from a row-major r x stride matrix F.
 /// </summary>
-/// <remarks>One read of each factor value serves both the mean and the quadratic form, which is what makes a
-/// 141,816-example fold-in with uncertainty sub-millisecond. Vector256 path with a scalar fallback; both evaluate the
-/// same expression lane by lane (no fused multiply-add), so results are bit-identical.</remarks>
+/// <remarks>With the variance, one read of each factor value serves both the mean and the quadratic form (Vector256 path with a
+/// scalar fallback that evaluate the same expression lane by lane, no fused multiply-add, so results are bit-identical).
+/// The mean alone is r + 1 TensorPrimitives passes, which are faster than any fused loop when nothing else needs the factors.</remarks>
 internal static class RowPrediction
 {
     /// <summary>
@@ -28,14 +31,38 @@ internal static class RowPrediction
 
         var first = hasConstant ? 1 : 0;
         var t = 0;
-        if (Vector256.IsHardwareAccelerated && p <= 32)
+        if (!withVariance)
         {
+            // The mean alone is r + 1 streaming passes, which TensorPrimitives runs at full vector width.
+            var row = mean;
+            if (bias.Length != 0)
+            {
+                TensorPrimitives.Add(bias.Slice(start, row.Length), offset, row);
+            }
+            else
+            {
+                row.Fill(offset);
+            }
+
+            for (var k = 0; k < rank; k++)
+            {
+                TensorPrimitives.MultiplyAdd(factors.Slice((k * stride) + start, row.Length), weights[k], row, row);
+            }
+
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && p <= 128)
+        {
+            ref var f0 = ref MemoryMarshal.GetReference(factors);
+            ref var b0 = ref MemoryMarshal.GetReference(bias);
+            ref var c0 = ref MemoryMarshal.GetReference(c);
             Span<Vector256<double>> x = stackalloc Vector256<double>[Math.Max(p, 1)];
             var offsetVector = Vector256.Create(offset);
             for (; t <= mean.Length - Vector256<double>.Count; t += Vector256<double>.Count)
             {
                 var j = start + t;
-                var m = bias.Length != 0 ? offsetVector + Vector256.Create(bias.Slice(j, Vector256<double>.Count)) : offsetVector;
+                var m = bias.Length != 0 ? offsetVector + Vector256.LoadUnsafe(ref b0, (nuint)j) : offsetVector;
                 if (hasConstant)
                 {
                     x[0] = Vector256<double>.One;
@@ -43,28 +70,26 @@ internal static class RowPrediction
 
                 for (var k = 0; k < rank; k++)
                 {
-                    var f = Vector256.Create(factors.Slice((k * stride) + j, Vector256<double>.Count));
+                    var f = Vector256.LoadUnsafe(ref f0, (nuint)((k * stride) + j));
                     x[first + k] = f;
                     m += Vector256.Create(weights[k]) * f;
                 }
 
-                m.CopyTo(mean.Slice(t, Vector256<double>.Count));
-                if (withVariance)
+                m.StoreUnsafe(ref MemoryMarshal.GetReference(mean), (nuint)t);
+                var sum = Vector256<double>.Zero;
+                for (var a = 0; a < p; a++)
                 {
-                    var sum = Vector256<double>.Zero;
-                    for (var a = 0; a < p; a++)
+                    var xa = x[a];
+                    var row = Vector256.Create(Unsafe.Add(ref c0, (a * p) + a)) * xa;
+                    for (var b = a + 1; b < p; b++)
                     {
-                        var row = Vector256.Create(c[(a * p) + a]) * x[a];
-                        for (var b = a + 1; b < p; b++)
-                        {
-                            row += Vector256.Create(2 * c[(a * p) + b]) * x[b];
-                        }
-
-                        sum += row * x[a];
+                        row += Vector256.Create(2 * Unsafe.Add(ref c0, (a * p) + b)) * x[b];
                     }
 
-                    sum.CopyTo(variance.Slice(t, Vector256<double>.Count));
+                    sum += row * xa;
                 }
+
+                sum.StoreUnsafe(ref MemoryMarshal.GetReference(variance), (nuint)t);
             }
         }
 

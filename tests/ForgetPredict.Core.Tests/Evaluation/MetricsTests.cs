@@ -71,3 +71,29 @@ public class MetricsTests
         Assert.Equal([2.0, 2, 2, 4], Metrics.Ranks([5, 5, 5, 7]));
     }
 }
+
+public class TopSelectionTests
+{
+    [Fact]
+    public void RanksAndTop_AgreeWithTheDefinitionsAtEveryTieStructure()
+    {
+        // Values with many ties (rounded): the top set must be the k largest, ties at the boundary taken by lower index.
+        var random = new Random(42);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var n = random.Next(1, 60);
+            var values = Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * 5) / 5).ToArray();
+            var k = random.Next(0, n + 1);
+            var (ranks, top) = Metrics.RanksAndTop(values, k);
+            var expected = Enumerable.Range(0, n).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).Order().ToArray();
+            Assert.Equal(expected, top.Order().ToArray());
+            Assert.Equal(expected, Metrics.TopIndices(values, k).Order().ToArray());
+            for (var i = 0; i < n; i++)
+            {
+                var below = values.Count(v => v < values[i]);
+                var equal = values.Count(v => v == values[i]);
+                Assert.Equal(below + ((equal + 1) / 2.0), ranks[i]);
+            }
+        }
+    }
+}
