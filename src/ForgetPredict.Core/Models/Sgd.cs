@@ -68,22 +68,29 @@ public sealed class SgdFitter(SgdOptions? options = null) : IForgettingFitter
         var random = new Random(_o.Seed);
         var a = new double[m];
         var b = new double[n];
-        var u = new double[m * r];
-        var v = new double[r * n];    // r x N: factor k of example j at k * n + j
-        var vj = new double[r];
+        var u = new double[m * r];        // task-major: U_i at i * r
+        var vByExample = new double[n * r]; // example-major while training (each update touches r adjacent values)
         for (var e = 0; e < u.Length; e++)
         {
             u[e] = _o.InitStd * AlternatingLeastSquares.Gaussian(random);
         }
 
-        for (var e = 0; e < v.Length; e++)
+        // Initialised in the r x N order the model stores, so the random stream matches the stored layout.
+        for (var k = 0; k < r; k++)
         {
-            v[e] = _o.InitStd * AlternatingLeastSquares.Gaussian(random);
+            for (var j = 0; j < n; j++)
+            {
+                vByExample[(j * r) + k] = _o.InitStd * AlternatingLeastSquares.Gaussian(random);
+            }
         }
 
-        // The observed cells as (row, column, value), row-major.
-        var cells = new List<(int I, int J, float Z)>((int)Math.Min(matrix.ObservedCount, int.MaxValue));
+        // The observed cells, row-major, as parallel arrays.
+        var count = checked((int)matrix.ObservedCount);
+        var rows = new int[count];
+        var columns = new int[count];
+        var values = new double[count];
         double sum = 0;
+        var c = 0;
         for (var i = 0; i < m; i++)
         {
             var row = matrix.Row(i);
@@ -91,47 +98,59 @@ public sealed class SgdFitter(SgdOptions? options = null) : IForgettingFitter
             {
                 if (!float.IsNaN(row[j]))
                 {
-                    cells.Add((i, j, row[j]));
+                    rows[c] = i;
+                    columns[c] = j;
+                    values[c++] = row[j];
                     sum += row[j];
                 }
             }
         }
 
-        var mu = sum / cells.Count;
+        var mu = sum / count;
         for (var epoch = 0; epoch < _o.Epochs; epoch++)
         {
-            foreach (var (i, j, z) in cells)
+            for (c = 0; c < count; c++)
             {
+                int i = rows[c], j = columns[c];
                 var ui = u.AsSpan(i * r, r);
+                var vj = vByExample.AsSpan(j * r, r);
                 var dot = 0d;
                 for (var k = 0; k < r; k++)
                 {
-                    vj[k] = v[(k * n) + j];
                     dot += ui[k] * vj[k];
                 }
 
-                var err = z - (mu + a[i] + b[j] + dot);
+                var err = values[c] - (mu + a[i] + b[j] + dot);
                 a[i] += lr * (err - (reg * a[i]));
                 b[j] += lr * (err - (reg * b[j]));
                 for (var k = 0; k < r; k++)
                 {
                     var uk = ui[k];
                     ui[k] += lr * ((err * vj[k]) - (reg * uk));
-                    v[(k * n) + j] += lr * ((err * uk) - (reg * vj[k]));
+                    vj[k] += lr * ((err * uk) - (reg * vj[k]));
                 }
             }
         }
 
-        double rss = 0;
-        foreach (var (i, j, z) in cells)
+        var v = new double[r * n];
+        for (var j = 0; j < n; j++)
         {
-            var zhat = mu + a[i] + b[j];
             for (var k = 0; k < r; k++)
             {
-                zhat += u[(i * r) + k] * v[(k * n) + j];
+                v[(k * n) + j] = vByExample[(j * r) + k];
+            }
+        }
+
+        double rss = 0;
+        for (c = 0; c < count; c++)
+        {
+            var zhat = mu + a[rows[c]] + b[columns[c]];
+            for (var k = 0; k < r; k++)
+            {
+                zhat += u[(rows[c] * r) + k] * vByExample[(columns[c] * r) + k];
             }
 
-            rss += (z - zhat) * (z - zhat);
+            rss += (values[c] - zhat) * (values[c] - zhat);
         }
 
         return FactorModel.Create(new FactorModelParameters
@@ -145,10 +164,10 @@ public sealed class SgdFitter(SgdOptions? options = null) : IForgettingFitter
             Rank = r,
             TaskFactors = u,
             ExampleFactors = v,
-            NoiseVariance = rss / cells.Count,
+            NoiseVariance = rss / count,
             TaskBiasPenalty = reg,
             TaskFactorPenalty = reg,
-            Fit = new FitReport(_o.Epochs, true, rss, rss / cells.Count),
+            Fit = new FitReport(_o.Epochs, true, rss, rss / count),
         });
     }
 }
