@@ -37,7 +37,7 @@ internal static class MemoryReport
         {
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
             {
-                return double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+                return double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024 / 1e6; // kB (KiB) to MB
             }
         }
 
