@@ -123,7 +123,7 @@ public class ErasureReportTests
     public void Erfc_MatchesScipy(double x, double expected)
     {
         // Expected values: scipy.special.erfc (scipy 1.10).
-        Assert.True(Math.Abs(ErasureReport.Erfc(x) - expected) <= 1e-13 * expected, $"{ErasureReport.Erfc(x)} vs {expected}");
+        Assert.True(Math.Abs(ErasureReport.Erfc(x) - expected) <= 5e-13 * expected, $"{ErasureReport.Erfc(x)} vs {expected}");
     }
 
     [Theory]
