@@ -204,6 +204,11 @@ public class CommandTests
         }
 
         Assert.Contains("Task 'xml-0'", output, StringComparison.Ordinal);
+        Assert.Contains("Which pre-training sources", output, StringComparison.Ordinal);
+        foreach (var source in Commands.DemoCommand.BundledSources().Distinct())
+        {
+            Assert.Contains($"  {source} ", output, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -212,6 +217,7 @@ public class CommandTests
         var bundled = Commands.DemoCommand.BundledCharlmB();
         Assert.Equal(NpyFormat.Read(Charlm).Values.ToArray(), bundled.Values.ToArray());
         Assert.Equal("html-0", bundled.TaskIds[0]);
+        Assert.Equal(bundled.ExampleCount, Commands.DemoCommand.BundledSources().Count);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
@@ -67,7 +68,8 @@ internal static class DemoCommand
             console.Write(table);
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Whole protocol: {clock.Elapsed.TotalSeconds:F2} s."));
             console.WriteLine();
-            ShowOneTask(console, z, test[0], options);
+            var sources = parse.GetValue(matrix) is null && !parse.GetValue(synthetic) ? BundledSources() : null;
+            ShowOneTask(console, z, test[0], options, sources);
             return CliApp.Ok;
         });
         return command;
@@ -87,7 +89,7 @@ internal static class DemoCommand
             return (s.Matrix, "ForgetPredict demo on a synthetic 66 x 10,000 matrix (planted rank 4: fragility x disruptiveness plus 3 group patterns).");
         }
 
-        return (BundledCharlmB(), "ForgetPredict demo on charlm-b: real forgetting of a byte-level LM, 47 fine-tuning tasks x 2,400 upstream chunks (nats/byte).");
+        return (BundledCharlmB(), "ForgetPredict demo on charlm-b: real forgetting of a byte-level LM (47 fine-tunes x 2,400 upstream chunks).");
     }
 
     /// <summary>The charlm-b matrix shipped inside the executable, with its task names.</summary>
@@ -101,7 +103,14 @@ internal static class DemoCommand
         return z.WithIds(names, null);
     }
 
-    private static void ShowOneTask(IAnsiConsole console, ForgettingMatrix z, int task, EvaluationOptions options)
+    /// <summary>The pre-training source of each bundled charlm-b chunk.</summary>
+    internal static IReadOnlyList<string> BundledSources()
+    {
+        using var upstream = typeof(DemoCommand).Assembly.GetManifestResourceStream("charlm-b/upstream.csv") ?? throw new CliException("The bundled charlm-b sources are missing from this build.");
+        return MetadataTable.Read(upstream, "charlm-b/upstream.csv").Column("source");
+    }
+
+    private static void ShowOneTask(IAnsiConsole console, ForgettingMatrix z, int task, EvaluationOptions options, IReadOnlyList<string>? sources)
     {
         var train = z.SelectTasks(Enumerable.Range(0, z.TaskCount).Where(i => i != task).ToArray());
         var model = new LowRankFitter().FitLowRank(train);
@@ -115,12 +124,33 @@ internal static class DemoCommand
         var trueTop = new HashSet<int>(Metrics.TopIndices(truth, 8 * 5));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"3. Task '{z.TaskIds[task]}' (held out, {known.Length} cells measured): the 8 examples mf predicts it will erase most"));
-        var table = Terminal.Table("example", "predicted", "+- std", "measured", "in true top 40?");
+        var table = sources is null
+            ? Terminal.Table("example", "predicted", "+- std", "measured", "in true top 40?")
+            : Terminal.Table("example", "source", "predicted", "+- std", "measured", "in true top 40?");
         foreach (var j in top)
         {
-            table.Row(z.ExampleIds[j], Terminal.Num(mean[j], 3), Terminal.Num(std[j], 3), Terminal.Num(truth[j], 3), trueTop.Contains(j) ? "yes" : "no");
+            table.Row(sources is null
+                ? [z.ExampleIds[j], Terminal.Num(mean[j], 3), Terminal.Num(std[j], 3), Terminal.Num(truth[j], 3), trueTop.Contains(j) ? "yes" : "no"]
+                : [z.ExampleIds[j], sources[j], Terminal.Num(mean[j], 3), Terminal.Num(std[j], 3), Terminal.Num(truth[j], 3), trueTop.Contains(j) ? "yes" : "no"]);
         }
 
         console.Write(table);
+        if (sources is null)
+        {
+            return;
+        }
+
+        // Which pre-training sources it erases most: predicted (from the 30 cells) against measured (the whole row).
+        var report = ErasureReport.Create(fold, z.ExampleIds, [.. sources]);
+        console.WriteLine();
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"4. Which pre-training sources will '{z.TaskIds[task]}' erase most? (predicted from the same {known.Length} cells, against the measured row)"));
+        var groups = Terminal.Table("source", "predicted mean", "90% interval", "measured mean");
+        foreach (var g in report.Groups)
+        {
+            var measured = Enumerable.Range(0, z.ExampleCount).Where(j => sources[j] == g.Name).Average(j => truth[j]);
+            groups.Row(g.Name, Terminal.Num(g.MeanForgetting, 3), $"{Terminal.Num(g.Lower, 3)} to {Terminal.Num(g.Upper, 3)}", Terminal.Num(measured, 3));
+        }
+
+        console.Write(groups);
     }
 }

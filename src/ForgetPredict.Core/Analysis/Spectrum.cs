@@ -4,6 +4,9 @@ using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Analysis;
 
+/// <summary>Fills <paramref name="destination"/> with row <paramref name="row"/>'s values for columns start .. start + length (missing cells as 0).</summary>
+internal delegate void RowBlock(int row, int start, Span<double> destination);
+
 /// <summary>How low-rank a forgetting matrix is: singular values and the R^2 of the best rank-r fit for r = 1..R.</summary>
 /// <param name="SingularValues">The leading singular values (descending; at most min(M, N) of them).</param>
 /// <param name="RSquared">R^2 of the best uncentred rank-r fit, r = 1..R (index 0 is rank 1).</param>
@@ -105,12 +108,23 @@ public static class Spectrum
             return Reduce(partialT, size);
         }
 
+        return WideGram(m, n, (i, start, destination) =>
+            Residuals.Masked(matrix.Row(i).Slice(start, destination.Length), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, destination.Length), rowShifts.Length == 0 ? 0 : rowShifts[i], destination), maxThreads);
+    }
+
+    /// <summary>
+    /// The M x M Gram matrix sum_j y[a, j] y[b, j] of rows produced block by block by <paramref name="rows"/> (M &lt;= N), in
+    /// double precision over fixed column partitions summed in a fixed order: deterministic for any thread count.
+    /// </summary>
+    internal static double[] WideGram(int m, int n, RowBlock rows, int maxThreads)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
         var chunks = (n + Chunk - 1) / Chunk;
-        var parts = Math.Min(Partitions, chunks);
+        var parts = Math.Max(1, Math.Min(Partitions, chunks));
         var partial = new double[parts][];
         Parallel.For(0, parts, parallel, part =>
         {
-            var g = new double[size * size];
+            var g = new double[m * m];
             var block = new double[m * Chunk];
             for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
             {
@@ -118,7 +132,7 @@ public static class Spectrum
                 var width = Math.Min(Chunk, n - start);
                 for (var i = 0; i < m; i++)
                 {
-                    Residuals.Masked(matrix.Row(i).Slice(start, width), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, width), rowShifts.Length == 0 ? 0 : rowShifts[i], block.AsSpan(i * width, width));
+                    rows(i, start, block.AsSpan(i * width, width));
                 }
 
                 for (var a = 0; a < m; a++)
@@ -133,7 +147,7 @@ public static class Spectrum
 
             partial[part] = g;
         });
-        return Reduce(partial, size);
+        return Reduce(partial, m);
     }
 
     private static double[] Reduce(double[][] partial, int size)
