@@ -29,10 +29,11 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 /// Sections (tag: body)
 ///   1 META    int32 count, then count x (string key, string value)
 ///   2 FACTOR  a factor model: int32 method, int32 M, int32 N, int32 rank, byte flags (1 task bias, 2 example bias,
-///             4 logistic, 8 prior), double mu, double noise, double task-bias penalty, double task-factor penalty,
+///             4 logistic, 8 prior, 16 residual factors), double mu, double noise, double task-bias penalty, double task-factor penalty,
 ///             ids(M), ids(N), double[M] a (if flag 1), double[N] b (if flag 2), double[M*r] U, double[r*N] V,
 ///             prior (if flag 8: int32 p, double[p] mean, double[p*p] covariance),
-///             fit report (int32 iterations, byte converged, double objective, double residual variance)
+///             fit report (int32 iterations, byte converged, double objective, double residual variance),
+///             residual factors (if flag 16: int32 q, double[q] scales, binary16[q*N] unit directions)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities
 /// ids: byte implicit (1) or explicit (0); explicit: int32 count, count x string. string: int32 byte length, UTF-8.
@@ -223,7 +224,7 @@ public static class ModelFile
         w.Write(model.TaskCount);
         w.Write(model.ExampleCount);
         w.Write(p.Rank);
-        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.Logistic ? 4 : 0) | (p.TaskPrior is null ? 0 : 8)));
+        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.Logistic ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0)));
         w.Write(p.GlobalMean);
         w.Write(p.NoiseVariance);
         w.Write(p.TaskBiasPenalty);
@@ -245,6 +246,12 @@ public static class ModelFile
         w.Write(p.Fit.Converged);
         w.Write(p.Fit.Objective);
         w.Write(p.Fit.ResidualVariance);
+        if (p.ResidualRank > 0)
+        {
+            w.Write(p.ResidualRank);
+            WriteDoubles(w, p.ResidualScales);
+            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.ResidualFactors.AsSpan()));
+        }
     }
 
     private static FactorModel ReadFactor(SpanReader r)
@@ -284,6 +291,21 @@ public static class ModelFile
         }
 
         var fit = new FitReport(r.Int32(), r.Bool(), r.Double(), r.Double());
+        var residualRank = 0;
+        Half[] residualFactors = [];
+        double[] residualScales = [];
+        if ((flags & 16) != 0)
+        {
+            residualRank = r.Int32();
+            if (residualRank <= 0 || residualRank > 4096)
+            {
+                throw r.Fail("absurd residual rank");
+            }
+
+            residualScales = r.Doubles(residualRank);
+            residualFactors = r.Halves((long)residualRank * n);
+        }
+
         return r.Guard(() => FactorModel.Create(new FactorModelParameters
         {
             Method = method,
@@ -297,6 +319,9 @@ public static class ModelFile
             ExampleFactors = v,
             Logistic = (flags & 4) != 0,
             NoiseVariance = noise,
+            ResidualRank = residualRank,
+            ResidualFactors = residualFactors,
+            ResidualScales = residualScales,
             TaskBiasPenalty = biasPenalty,
             TaskFactorPenalty = factorPenalty,
             TaskPrior = prior,
@@ -465,6 +490,8 @@ public static class ModelFile
         public int[] Ints(long count) => Values<int>(count);
 
         public float[] Floats(long count) => Values<float>(count);
+
+        public Half[] Halves(long count) => Values<Half>(count);
 
         // count little-endian values of T, checked against the bytes that remain before allocating.
         private T[] Values<T>(long count)

@@ -100,7 +100,7 @@ public class FoldInTests
             var mean = new double[train.ExampleCount];
             var std = new double[train.ExampleCount];
             model.FoldIn(known, values).PredictRow(mean, std);
-            Assert.All(std, s => Assert.True(s >= Math.Sqrt(model.NoiseVariance) - 1e-15));
+            Assert.All(Enumerable.Range(0, std.Length), j => Assert.True(std[j] >= Math.Sqrt(model.ExampleNoiseVariance(j)) - 1e-15));
             return std.Average();
         }
 

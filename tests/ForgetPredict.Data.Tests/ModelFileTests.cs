@@ -37,7 +37,22 @@ public class ModelFileTests
             Assert.Equal(a, b);
         }
 
-        Assert.Equal(model.FoldIn([1, 2], [1, 0]).PredictRow(), loaded.Model.FoldIn([1, 2], [1, 0]).PredictRow());
+        var (before, after) = (model.FoldIn([1, 2], [1, 0]), loaded.Model.FoldIn([1, 2], [1, 0]));
+        var (meanA, stdA, meanB, stdB) = (new double[z.ExampleCount], new double[z.ExampleCount], new double[z.ExampleCount], new double[z.ExampleCount]);
+        before.PredictRow(meanA, stdA);
+        after.PredictRow(meanB, stdB);
+        Assert.Equal(meanA, meanB);
+        Assert.Equal(stdA, stdB);
+        int[] group = [.. Enumerable.Range(0, z.ExampleCount).Where(j => j % 5 == 1)];
+        Assert.Equal(before.Average(group), after.Average(group));
+        if (model is FactorModel factor)
+        {
+            var restored = (FactorModel)loaded.Model;
+            Assert.Equal(factor.ResidualRank, restored.ResidualRank);
+            Assert.Equal(factor.Parameters.ResidualFactors, restored.Parameters.ResidualFactors);
+            Assert.Equal(factor.Parameters.ResidualScales, restored.Parameters.ResidualScales);
+            Assert.Equal(factor.ResidualRank > 0, method is "additive" or "rank1" or "mf");
+        }
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
     }
 

@@ -116,38 +116,61 @@ public static class Spectrum
     /// The M x M Gram matrix sum_j y[a, j] y[b, j] of rows produced block by block by <paramref name="rows"/> (M &lt;= N), in
     /// double precision over fixed column partitions summed in a fixed order: deterministic for any thread count.
     /// </summary>
-    internal static double[] WideGram(int m, int n, RowBlock rows, int maxThreads)
+    internal static double[] WideGram(int m, int n, RowBlock rows, int maxThreads, int chunk = Chunk)
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
-        var chunks = (n + Chunk - 1) / Chunk;
+        var chunks = (n + chunk - 1) / chunk;
         var parts = Math.Max(1, Math.Min(Partitions, chunks));
         var partial = new double[parts][];
-        Parallel.For(0, parts, parallel, part =>
+        // One block buffer per worker, partitions dealt to workers round-robin; each partition's sum is its own, so the
+        // reduction order never depends on scheduling.
+        var workers = Math.Min(parts, parallel.MaxDegreeOfParallelism);
+        Parallel.For(0, workers, parallel, worker =>
         {
-            var g = new double[m * m];
-            var block = new double[m * Chunk];
-            for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
+            var block = new double[m * chunk];
+            for (var part = worker; part < parts; part += workers)
             {
-                var start = c * Chunk;
-                var width = Math.Min(Chunk, n - start);
-                for (var i = 0; i < m; i++)
+                var g = new double[m * (m + 1) / 2];     // lower triangle, packed row by row
+                for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
                 {
-                    rows(i, start, block.AsSpan(i * width, width));
-                }
-
-                for (var a = 0; a < m; a++)
-                {
-                    var rowA = block.AsSpan(a * width, width);
-                    for (var b = 0; b <= a; b++)
+                    var start = c * chunk;
+                    var width = Math.Min(chunk, n - start);
+                    for (var i = 0; i < m; i++)
                     {
-                        g[(a * m) + b] += TensorPrimitives.Dot<double>(rowA, block.AsSpan(b * width, width));
+                        rows(i, start, block.AsSpan(i * width, width));
+                    }
+
+                    for (var a = 0; a < m; a++)
+                    {
+                        var rowA = block.AsSpan(a * width, width);
+                        var packed = a * (a + 1) / 2;
+                        for (var b = 0; b <= a; b++)
+                        {
+                            g[packed + b] += TensorPrimitives.Dot<double>(rowA, block.AsSpan(b * width, width));
+                        }
                     }
                 }
-            }
 
-            partial[part] = g;
+                partial[part] = g;
+            }
         });
-        return Reduce(partial, m);
+
+        var sum = new double[m * (m + 1) / 2];
+        foreach (var g in partial)
+        {
+            TensorPrimitives.Add(sum, g, sum);
+        }
+
+        var gram = new double[m * m];
+        for (var a = 0; a < m; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                gram[(a * m) + b] = gram[(b * m) + a] = sum[(a * (a + 1) / 2) + b];
+            }
+        }
+
+        return gram;
     }
 
     private static double[] Reduce(double[][] partial, int size)

@@ -33,6 +33,15 @@ public static class Defaults
     /// <summary>Convergence tolerance of the additive model's bias sweeps (cheap, so converged tightly).</summary>
     public const double AdditiveTolerance = 1e-9;
 
+    /// <summary>
+    /// Residual components a Gaussian factor model keeps (the leading principal directions of its training residuals), so
+    /// that the interval of a group's mean forgetting accounts for examples that err together. On charlm-b
+    /// (leave-one-task-out, 30 known cells, 3 draws, 6 data sources) the low-rank model's 90% group intervals covered 76.5%
+    /// of measured group means with none, 82.5% with 8, 83.8% with 16 and 86.9% with 32 (additive: 57% with none, 89% with
+    /// 32). Capped at M - 1; the model grows by 2 q N bytes (half precision).
+    /// </summary>
+    public const int ResidualRank = 32;
+
     /// <summary>Seed of every random initialisation.</summary>
     public const int Seed = 42;
 
@@ -124,6 +133,9 @@ public sealed record AdditiveOptions : FitOptions
     /// <summary>Relative objective change that counts as converged.</summary>
     public double Tolerance { get; init; } = Defaults.AdditiveTolerance;
 
+    /// <summary>Residual components kept for group intervals (see <see cref="Defaults.ResidualRank"/>), 0..255 and at most M - 1; 0 treats residuals as independent.</summary>
+    public int ResidualRank { get; init; } = Defaults.ResidualRank;
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -132,6 +144,7 @@ public sealed record AdditiveOptions : FitOptions
         NonNegative(ExampleBiasLambda ?? 0, nameof(ExampleBiasLambda));
         InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
         InUnitInterval(Tolerance, nameof(Tolerance));
+        InRange(ResidualRank, 0, ResidualStructure.SampleTasks - 1, nameof(ResidualRank));
     }
 }
 
@@ -150,6 +163,9 @@ public sealed record RankOneOptions : FitOptions
     /// <summary>Seed of the initialisation: the same seed and input give a bit-identical model.</summary>
     public int Seed { get; init; } = Defaults.Seed;
 
+    /// <summary>Residual components kept for group intervals (see <see cref="Defaults.ResidualRank"/>), 0..255 and at most M - 1; 0 treats residuals as independent.</summary>
+    public int ResidualRank { get; init; } = Defaults.ResidualRank;
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -157,6 +173,7 @@ public sealed record RankOneOptions : FitOptions
         NonNegative(Lambda, nameof(Lambda));
         InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
         InUnitInterval(Tolerance, nameof(Tolerance));
+        InRange(ResidualRank, 0, ResidualStructure.SampleTasks - 1, nameof(ResidualRank));
     }
 }
 
@@ -184,6 +201,9 @@ public sealed record LowRankOptions : FitOptions
     /// <summary>Seed of the factor initialisation: the same seed and input give a bit-identical model.</summary>
     public int Seed { get; init; } = Defaults.Seed;
 
+    /// <summary>Residual components kept for group intervals (see <see cref="Defaults.ResidualRank"/>), 0..255 and at most M - 1; 0 treats residuals as independent.</summary>
+    public int ResidualRank { get; init; } = Defaults.ResidualRank;
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -193,5 +213,6 @@ public sealed record LowRankOptions : FitOptions
         NonNegative(BiasLambda, nameof(BiasLambda));
         InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
         InUnitInterval(Tolerance, nameof(Tolerance));
+        InRange(ResidualRank, 0, ResidualStructure.SampleTasks - 1, nameof(ResidualRank));
     }
 }

@@ -69,7 +69,7 @@ public sealed class AdditiveFitter(AdditiveOptions? options = null) : IForgettin
             MaxIterations = _options.MaxIterations,
             Tolerance = _options.Tolerance,
             MaxThreads = _options.MaxThreads,
-        }, 0);
+        }, 0, _options.ResidualRank);
 }
 
 /// <summary>Fits the uncentred multiplicative rank-1 model u_i * v_j ("task disruptiveness times example fragility").</summary>
@@ -91,7 +91,7 @@ public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingF
             Tolerance = _options.Tolerance,
             Seed = _options.Seed,
             MaxThreads = _options.MaxThreads,
-        }, 1);
+        }, 1, _options.ResidualRank);
 }
 
 /// <summary>Fits biased low-rank matrix factorisation mu + a_i + b_j + U_i . V_j (the field's main model).</summary>
@@ -131,7 +131,7 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
             Tolerance = _options.Tolerance,
             Seed = _options.Seed,
             MaxThreads = _options.MaxThreads,
-        }, _options.Rank);
+        }, _options.Rank, _options.ResidualRank);
 }
 
 /// <summary>Shared plumbing: run the engine and turn its solution into a <see cref="FactorModel"/>.</summary>
@@ -144,7 +144,8 @@ internal static class FactorFits
         return options;
     }
 
-    public static FactorModel Run(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, int rank)
+    /// <summary>Fits <paramref name="problem"/> and builds the model, with up to <paramref name="residualRank"/> residual components.</summary>
+    public static FactorModel Run(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, int rank, int residualRank = 0)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         if (matrix.TaskCount == 0 || matrix.ExampleCount == 0)
@@ -158,10 +159,23 @@ internal static class FactorFits
         }
 
         var solution = new AlternatingLeastSquares(matrix, problem).Solve();
-        return Build(matrix, method, problem with { FactorLambda = solution.FactorLambda }, rank, solution);
+        problem = problem with { FactorLambda = solution.FactorLambda };
+        var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount);
+        var model = Build(matrix, method, problem, rank, solution, inflation);
+        if (residualRank == 0)
+        {
+            return model;
+        }
+
+        var (factors, scales) = ResidualStructure.Directions(matrix, model, residualRank, inflation, problem.MaxThreads);
+        return scales.Length == 0 ? model : FactorModel.Create(model.Parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales });
     }
 
-    public static FactorModel Build(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, int rank, AlsSolution s)
+    /// <summary>
+    /// Turns an engine solution into a model whose noise variance is the mean squared training residual times
+    /// <paramref name="inflation"/> (the degrees-of-freedom correction; 1 for none).
+    /// </summary>
+    public static FactorModel Build(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, int rank, AlsSolution s, double inflation = 1)
     {
         int m = matrix.TaskCount, n = matrix.ExampleCount;
         var p = (problem.TaskBias ? 1 : 0) + rank;
@@ -194,7 +208,7 @@ internal static class FactorFits
             Rank = rank,
             TaskFactors = taskFactors,
             ExampleFactors = exampleFactors,
-            NoiseVariance = s.Report.ResidualVariance,
+            NoiseVariance = s.Report.ResidualVariance * inflation,
             TaskBiasPenalty = problem.BiasLambda,
             TaskFactorPenalty = problem.FactorLambda,
             TaskPrior = GaussianPrior.Estimate(s.TaskParams, p, s.TaskObserved),

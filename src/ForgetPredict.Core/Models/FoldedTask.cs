@@ -107,6 +107,12 @@ public abstract class FoldedTask
         return AverageCore(examples);
     }
 
+    /// <summary>
+    /// The part of <see cref="Average"/>'s variance that comes from the uncertainty of the task's parameters (0 for models
+    /// without a parameter posterior).
+    /// </summary>
+    internal virtual double ParameterVariance(ReadOnlySpan<int> examples) => 0;
+
     /// <summary>Implementation of <see cref="PredictRow(Span{double}, Span{double})"/> with validated spans.</summary>
     protected abstract void PredictRowCore(Span<double> mean, Span<double> std);
 

@@ -70,7 +70,7 @@ public sealed class KnnFitter(KnnOptions? options = null) : IForgettingFitter
     /// <summary>Same as <see cref="Fit"/>, typed.</summary>
     public KnnModel FitKnn(ForgettingMatrix matrix)
     {
-        var baseline = new AdditiveFitter(_options.Baseline with { MaxThreads = _options.MaxThreads }).FitAdditive(matrix);
+        var baseline = new AdditiveFitter(_options.Baseline with { MaxThreads = _options.MaxThreads, ResidualRank = 0 }).FitAdditive(matrix);
         return KnnModel.Create(matrix, baseline, _options);
     }
 }
@@ -369,16 +369,25 @@ public sealed class KnnModel : IForgettingModel
         return (mean, Math.Max((sumSq / weight) - (mean * mean), 0));
     }
 
+    // True when the first Neighbors tasks in order observed every example (then they are every example's neighbours).
+    private bool NeighboursComplete(int[] order)
+    {
+        var k = Math.Min(Options.Neighbors, order.Length);
+        for (var t = 0; t < k; t++)
+        {
+            if (!_complete[order[t]])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private void AddNeighbourhood(int[] order, ReadOnlySpan<double> similarity, Span<double> destination, Span<double> std)
     {
         var k = Math.Min(Options.Neighbors, order.Length);
-        var fast = true;
-        for (var t = 0; t < k && fast; t++)
-        {
-            fast = _complete[order[t]];
-        }
-
-        if (!fast || k == 0)
+        if (!NeighboursComplete(order) || k == 0)
         {
             for (var j = 0; j < destination.Length; j++)
             {
@@ -491,13 +500,96 @@ public sealed class KnnModel : IForgettingModel
         }
     }
 
+    // The new task's group-mean residual, estimated like a cell: the similarity-weighted mean and variance, over its nearest
+    // neighbours that observed any member, of each neighbour's mean residual over the members it observed.
+    private (double Mean, double Variance) GroupNeighbourhood(int[] order, ReadOnlySpan<double> similarity, ReadOnlySpan<int> examples)
+    {
+        double weight = 0, sum = 0, sumSq = 0;
+        var found = 0;
+        foreach (var t in order)
+        {
+            var row = Training.Row(t);
+            var bias = Baseline.TaskBiases[t];
+            double total = 0;
+            var count = 0;
+            foreach (var j in examples)
+            {
+                var z = row[j];
+                if (!float.IsNaN(z))
+                {
+                    total += z - _exampleOffset[j] - bias;
+                    count++;
+                }
+            }
+
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var r = total / count;
+            var s = similarity[t];
+            weight += s;
+            sum += s * r;
+            sumSq += s * r * r;
+            if (++found == Options.Neighbors)
+            {
+                break;
+            }
+        }
+
+        if (weight == 0)
+        {
+            return (0, double.NaN);
+        }
+
+        var mean = sum / weight;
+        return (mean, Math.Max((sumSq / weight) - (mean * mean), 0));
+    }
+
     private sealed class KnnFold(KnnModel model, int known, FoldedTask baseline, double[] similarity, int[] order)
         : FoldedTask(model.ExampleCount, known, false)
     {
+        // The new task's bias is uncertain and shared by every example: its variance adds to every cell and every group.
+        private readonly double _biasVariance = baseline.ParameterVariance([0]);
+
         protected override void PredictRowCore(Span<double> mean, Span<double> std)
         {
             baseline.PredictRow(mean);
             model.AddNeighbourhood(order, similarity, mean, std);
+            for (var j = 0; j < std.Length; j++)
+            {
+                std[j] = Math.Sqrt((std[j] * std[j]) + _biasVariance);
+            }
+        }
+
+        // The group's mean forgetting: the baseline's group mean plus the neighbours' weighted group-mean residual; its
+        // variance: the bias variance plus how much the neighbours disagree on the group's mean residual (the group-level
+        // analogue of a cell's neighbourhood variance, so residuals that move together across examples are not averaged away).
+        protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
+        {
+            var (baseMean, baseVariance) = baseline.Average(examples);
+            var (residual, variance) = model.GroupNeighbourhood(order, similarity, examples);
+            if (double.IsNaN(variance))
+            {
+                return (baseMean, baseVariance);
+            }
+
+            if (!model.NeighboursComplete(order))
+            {
+                // Neighbours with missing cells: the mean is the average of the cell predictions, exactly as PredictRow gives them.
+                var row = new double[model.ExampleCount];
+                PredictRowCore(row, default);
+                residual = 0;
+                foreach (var j in examples)
+                {
+                    residual += row[j] / examples.Length;
+                }
+
+                return (residual, variance + _biasVariance);
+            }
+
+            return (baseMean + residual, variance + _biasVariance);
         }
     }
 }

@@ -1,0 +1,161 @@
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+
+namespace ForgetPredict.Core.Tests;
+
+/// <summary>
+/// The residual model of Gaussian factor models: a degrees-of-freedom corrected noise variance, and residual directions that
+/// make a group's interval account for examples that err together.
+/// </summary>
+public class ResidualStructureTests
+{
+    private static readonly SyntheticForgetting s_data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 1500, MissingFraction = 0.02, Seed = 5 });
+
+    // z = a_i + b_j + N(0, sigma^2), complete.
+    private static ForgettingMatrix Additive(int m, int n, double sigma, int seed, Func<int, int, double>? extra = null)
+    {
+        var random = new Random(seed);
+        var a = Enumerable.Range(0, m).Select(_ => random.NextDouble()).ToArray();
+        var b = Enumerable.Range(0, n).Select(_ => 2 * random.NextDouble()).ToArray();
+        var values = new float[m * n];
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                values[(i * n) + j] = (float)(a[i] + b[j] + (sigma * Normal(random)) + (extra?.Invoke(i, j) ?? 0));
+            }
+        }
+
+        return ForgettingMatrix.Wrap(values, m, n);
+    }
+
+    private static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    [Fact]
+    public void NoiseVariance_CorrectsForDegreesOfFreedom()
+    {
+        // 10 x 100 cells fit with 110 parameters: the mean squared residual is about (1 - 109 / 1000) sigma^2. Over 12 draws the
+        // corrected estimate must be unbiased within 4% and the raw one must show the bias.
+        const double sigma = 0.1;
+        double corrected = 0, raw = 0;
+        const int draws = 12;
+        for (var seed = 0; seed < draws; seed++)
+        {
+            var model = new AdditiveFitter(new AdditiveOptions { BiasLambda = 0, ResidualRank = 0 }).FitAdditive(Additive(10, 100, sigma, seed));
+            corrected += model.NoiseVariance / (sigma * sigma) / draws;
+            raw += model.Parameters.Fit.ResidualVariance / (sigma * sigma) / draws;
+        }
+
+        Assert.InRange(corrected, 0.96, 1.04);
+        Assert.InRange(raw, 0.85, 0.93);
+    }
+
+    [Theory]
+    [InlineData("additive")]
+    [InlineData("rank1")]
+    [InlineData("mf")]
+    public void SingleExampleGroup_VarianceIsTheCellVariance(string method)
+    {
+        var model = Fit(method, s_data.Matrix);
+        Assert.True(model.ResidualRank > 0);
+        var fold = model.FoldIn([3, 50, 700, 1200], [0.2, 0.5, 0.1, 0.3]);
+        var mean = new double[model.ExampleCount];
+        var std = new double[model.ExampleCount];
+        fold.PredictRow(mean, std);
+        foreach (var j in new[] { 0, 3, 999, 1499 })
+        {
+            var (m, v) = fold.Average([j]);
+            Assert.Equal(mean[j], m, 1e-12);
+            Assert.Equal(std[j] * std[j], v, 1e-12 * Math.Max(1, v));
+        }
+    }
+
+    [Fact]
+    public void ExampleNoise_AveragesToTheNoiseVarianceAndVariesByExample()
+    {
+        var model = new LowRankFitter().FitLowRank(s_data.Matrix);
+        var noise = Enumerable.Range(0, model.ExampleCount).Select(model.ExampleNoiseVariance).ToArray();
+        Assert.Equal(model.NoiseVariance, noise.Average(), 1e-9 * model.NoiseVariance);
+        Assert.True(noise.Max() > 1.5 * noise.Min(), $"{noise.Min()} .. {noise.Max()}");
+        Assert.All(noise, v => Assert.True(v > 0));
+    }
+
+    [Fact]
+    public void AllComponents_GroupVarianceIsTheMeanSquaredGroupResidual()
+    {
+        // Complete additive matrix, every component kept (M - 1: residuals of a model with example biases sum to ~0 over tasks):
+        // the residual part of a group's variance is the inflation times the training tasks' mean squared group residual, for
+        // any grouping.
+        const int m = 12, n = 300;
+        // Correlated residuals the additive model misses: every third example follows a task-dependent pattern.
+        var z = Additive(m, n, 0.1, 3, (i, j) => j % 3 == 0 ? 0.05 * Math.Sin(i + (j % 7)) : 0);
+
+        var model = new AdditiveFitter(new AdditiveOptions { BiasLambda = 1e-6, ResidualRank = m - 1 }).FitAdditive(z);
+        Assert.Equal(m - 1, model.ResidualRank);
+        var inflation = model.NoiseVariance / model.Parameters.Fit.ResidualVariance;
+        var fold = model.FoldIn([0, 1], [1.0, 2.0]);
+        var row = new double[n];
+        int[][] groups = [[.. Enumerable.Range(0, n).Where(j => j % 3 == 0)], [.. Enumerable.Range(0, 40)], [7], [.. Enumerable.Range(0, n)]];
+        foreach (var group in groups)
+        {
+            double expected = 0;
+            for (var i = 0; i < m; i++)
+            {
+                model.PredictRow(i, row);
+                var residual = group.Average(j => z[i, j] - row[j]);
+                expected += inflation * residual * residual / m;
+            }
+
+            var residualPart = fold.Average(group).Variance - fold.ParameterVariance(group);
+            Assert.Equal(expected, residualPart, (2e-3 * expected) + 1e-9);
+        }
+    }
+
+    [Fact]
+    public void GroupOfCorrelatedExamples_WiderThanIndependenceWouldGive()
+    {
+        // The synthetic generator plants patterns tied to example groups; the low-rank fit leaves part of them in the residuals.
+        var model = new LowRankFitter(new LowRankOptions { Rank = 1 }).FitLowRank(s_data.Matrix);
+        var independent = new LowRankFitter(new LowRankOptions { Rank = 1, ResidualRank = 0 }).FitLowRank(s_data.Matrix);
+        var group = Enumerable.Range(0, model.ExampleCount).Where(j => s_data.ExampleGroups[j] == s_data.ExampleGroups[0]).ToArray();
+        var (_, correlated) = model.FoldIn([1, 2, 3], [0.1, 0.2, 0.3]).Average(group);
+        var (_, naive) = independent.FoldIn([1, 2, 3], [0.1, 0.2, 0.3]).Average(group);
+        Assert.True(correlated > 1.5 * naive, $"{correlated} vs {naive}");
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(256)]
+    public void ResidualRank_OutOfRange_IsRejected(int rank)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LowRankFitter(new LowRankOptions { ResidualRank = rank }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdditiveFitter(new AdditiveOptions { ResidualRank = rank }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RankOneFitter(new RankOneOptions { ResidualRank = rank }));
+    }
+
+    [Fact]
+    public void ResidualRank_IsCappedByTheTaskCount()
+    {
+        var small = s_data.Matrix.SelectTasks([0, 1, 2, 3, 4, 5]);
+        Assert.Equal(5, new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(small).ResidualRank);
+        Assert.Equal(0, new LowRankFitter(new LowRankOptions { ResidualRank = 0 }).FitLowRank(small).ResidualRank);
+    }
+
+    [Fact]
+    public void Create_MismatchedResidualFactors_IsRejected()
+    {
+        var p = new LowRankFitter().FitLowRank(s_data.Matrix).Parameters;
+        Assert.Throws<ArgumentException>(() => FactorModel.Create(p with { ResidualScales = [.. p.ResidualScales.Skip(1)] }));
+        Assert.Throws<ArgumentException>(() => FactorModel.Create(p with { ResidualFactors = [.. p.ResidualFactors.Skip(1)] }));
+        var infinite = (Half[])p.ResidualFactors.Clone();
+        infinite[10] = Half.PositiveInfinity;
+        Assert.Throws<ArgumentException>(() => FactorModel.Create(p with { ResidualFactors = infinite }));
+    }
+
+    private static FactorModel Fit(string method, ForgettingMatrix z) => method switch
+    {
+        "additive" => new AdditiveFitter().FitAdditive(z),
+        "rank1" => (FactorModel)new RankOneFitter().Fit(z),
+        _ => new LowRankFitter().FitLowRank(z),
+    };
+}
