@@ -152,6 +152,44 @@ public class ResidualStructureTests
         Assert.Throws<ArgumentException>(() => FactorModel.Create(p with { ResidualFactors = infinite }));
     }
 
+    [Fact]
+    public void GroupAverages_RememberedForLargeGroups_AreExactlyTheComputedOnes()
+    {
+        var model = new LowRankFitter().FitLowRank(s_data.Matrix);
+        var group = Enumerable.Range(0, model.ExampleCount).Where(j => j % 3 != 0).ToArray();
+        var fold = model.FoldIn([3, 50, 700], [0.2, 0.5, 0.1]);
+        var first = fold.Average(group);
+        var copy = (int[])group.Clone();
+        Assert.Equal(first, fold.Average(copy));                                    // same members, another array
+        copy[0] = 0;                                                                 // different members: not confused
+        Assert.NotEqual(first, fold.Average(copy));
+        group[0] = 0;                                                                // the caller's array is not kept
+        Assert.Equal(fold.Average(copy), fold.Average(group));
+
+        // Against a fresh model (nothing remembered), from many threads at once, and past the cache's capacity.
+        var fresh = FactorModel.Create(model.Parameters).FoldIn([3, 50, 700], [0.2, 0.5, 0.1]);
+        var groups = Enumerable.Range(0, GroupCache.Capacity + 20)
+            .Select(g => Enumerable.Range(0, model.ExampleCount).Where(j => (j + g) % 5 != 0).ToArray()).ToArray();
+        var parallel = new (double, double)[groups.Length];
+        Parallel.For(0, groups.Length, g => parallel[g] = fold.Average(groups[g]));
+        for (var g = 0; g < groups.Length; g++)
+        {
+            Assert.Equal(fresh.Average(groups[g]), parallel[g]);
+            Assert.Equal(parallel[g], fold.Average(groups[g]));
+        }
+    }
+
+    [Fact]
+    public void GroupCache_LargeIndices_HashWithoutOverflow()
+    {
+        var cache = new GroupCache();
+        var members = Enumerable.Range(0, 1000).Select(i => int.MaxValue - i).ToArray();
+        var moments = new GroupMoments([1.0], 0.5, 0.25);
+        Assert.Same(moments, cache.GetOrAdd(members, _ => moments));
+        Assert.Same(moments, cache.GetOrAdd(members, _ => throw new InvalidOperationException("should be remembered")));
+        Assert.Equal(1, cache.Count);
+    }
+
     private static FactorModel Fit(string method, ForgettingMatrix z) => method switch
     {
         "additive" => new AdditiveFitter().FitAdditive(z),

@@ -94,6 +94,7 @@ public sealed class FactorModel : IForgettingModel
     private readonly int _taskDim;
     private readonly double[]? _exampleNoise;    // per-example residual variance when the model has residual factors
     private readonly double _isotropicNoise;
+    private readonly GroupCache _groups = new();
 
     private FactorModel(FactorModelParameters parameters, double[]? exampleNoise, double isotropicNoise)
     {
@@ -707,6 +708,35 @@ public sealed class FactorModel : IForgettingModel
         return x;
     }
 
+    // What a group's average needs from the model, whatever the new task: the mean example features, the mean example bias
+    // and the variance of the mean residual. O((r + q) n) to compute, so large groups are remembered (a service asks for
+    // the same groups of a model with every request).
+    private GroupMoments Moments(ReadOnlySpan<int> examples)
+    {
+        if (examples.Length < GroupCache.MinimumSize)
+        {
+            return ComputeMoments(examples);
+        }
+
+        return _groups.GetOrAdd(examples, ComputeMoments);
+    }
+
+    private GroupMoments ComputeMoments(ReadOnlySpan<int> examples)
+    {
+        double bias = 0;
+        if (HasExampleBias)
+        {
+            foreach (var j in examples)
+            {
+                bias += _p.ExampleBiases[j];
+            }
+
+            bias /= examples.Length;
+        }
+
+        return new GroupMoments(MeanFeatures(examples), bias, MeanResidualVariance(examples));
+    }
+
     private sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
         : FoldedTask(model.ExampleCount, known, false)
     {
@@ -717,22 +747,18 @@ public sealed class FactorModel : IForgettingModel
         // group's mean residual (sigma^2 / n, or with residual components sum_k mean(W_k)^2 + iso / n).
         protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
         {
-            var x = model.MeanFeatures(examples);
-            double mean = model.GlobalMean;
-            foreach (var j in examples)
-            {
-                mean += (model.HasExampleBias ? model.ExampleBiases[j] : 0) / examples.Length;
-            }
-
+            var moments = model.Moments(examples);
+            var x = moments.Features;
+            var mean = model.GlobalMean + moments.ExampleBias;
             for (var a = 0; a < x.Length; a++)
             {
                 mean += x[a] * w[a];
             }
 
-            return (mean, Quadratic(x) + model.MeanResidualVariance(examples));
+            return (mean, Quadratic(x) + moments.ResidualVariance);
         }
 
-        internal override double ParameterVariance(ReadOnlySpan<int> examples) => Quadratic(model.MeanFeatures(examples));
+        internal override double ParameterVariance(ReadOnlySpan<int> examples) => Quadratic(model.Moments(examples).Features);
 
         // x^T C x, clamped at 0 against rounding.
         private double Quadratic(double[] x)
