@@ -103,8 +103,31 @@ public sealed record ServerOptions
             return (long)(fallback * (1 << 20));
         }
 
-        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var mb) && mb > 0 && mb < 1 << 20
-            ? (long)(mb * (1 << 20))
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var mb)
+            ? Megabytes(mb, value)
             : throw new ArgumentException($"'{value}' is not a size in megabytes (a positive number).", nameof(value));
+    }
+
+    /// <summary>Megabytes as bytes; <paramref name="what"/> names the setting in the error.</summary>
+    /// <exception cref="ArgumentException">The value is not positive or absurdly large.</exception>
+    public static long Megabytes(double megabytes, string what) =>
+        megabytes > 0 && megabytes < 1 << 20
+            ? (long)(megabytes * (1 << 20))
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{what}: {megabytes} is not a size in megabytes (a positive number below 1048576)."), nameof(megabytes));
+
+    /// <summary>True when every address in <paramref name="urls"/> is a loopback address (127.x, ::1 or localhost).</summary>
+    public static bool IsLoopbackOnly(string urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || !(uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip))))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
