@@ -58,26 +58,27 @@ public sealed class ObservedDto
 }
 
 /// <summary>The body of <c>POST /v1/models/{name}/predict</c>.</summary>
+/// <remarks>Settable, not init-only: the source-generated reader would otherwise reset omitted members to zero instead of keeping their defaults.</remarks>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PredictRequest
 {
     /// <summary>Measured cells of the new task; omit or leave empty for a task-agnostic estimate.</summary>
-    public ObservedDto? Observed { get; init; }
+    public ObservedDto? Observed { get; set; }
 
     /// <summary>Examples listed as most forgotten.</summary>
-    public int Top { get; init; } = 20;
+    public int Top { get; set; } = 20;
 
     /// <summary>Metadata column to group by; default: the only non-id column, if there is exactly one.</summary>
-    public string? GroupBy { get; init; }
+    public string? GroupBy { get; set; }
 
     /// <summary>Forgetting above this counts as forgotten; default 0 nats (probability 0.5 for binary models).</summary>
-    public double? Threshold { get; init; }
+    public double? Threshold { get; set; }
 
     /// <summary>Fold-in prior: empirical (default) or ridge.</summary>
-    public string? Prior { get; init; }
+    public string? Prior { get; set; }
 
     /// <summary>Include the group chart (SVG) in the answer.</summary>
-    public bool Chart { get; init; } = true;
+    public bool Chart { get; set; } = true;
 }
 
 /// <summary>What a fine-tune will erase: the answer of <c>POST /v1/models/{name}/predict</c>.</summary>
@@ -119,42 +120,42 @@ public sealed record GroupDto(string Name, int Count, double Mean, double Lower,
 /// <param name="Rank">1 for the most forgotten example.</param>
 public sealed record ExampleDto(string Id, string? Group, double Predicted, double Std, double Probability, int Rank);
 
-/// <summary>The body of <c>POST /v1/models/{name}/replay</c>.</summary>
+/// <summary>The body of <c>POST /v1/models/{name}/replay</c> (settable members, as <see cref="PredictRequest"/>).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ReplayRequest
 {
     /// <summary>Measured cells of the new task.</summary>
-    public ObservedDto? Observed { get; init; }
+    public ObservedDto? Observed { get; set; }
 
     /// <summary>Examples to replay (or give <see cref="Ratio"/> and <see cref="TaskSize"/>).</summary>
-    public int? Budget { get; init; }
+    public int? Budget { get; set; }
 
     /// <summary>One replayed example per this many task examples.</summary>
-    public int? Ratio { get; init; }
+    public int? Ratio { get; set; }
 
     /// <summary>Examples in the fine-tuning task (with <see cref="Ratio"/>).</summary>
-    public long? TaskSize { get; init; }
+    public long? TaskSize { get; set; }
 
     /// <summary>softmax (default), topk, stratified or random.</summary>
-    public string? Strategy { get; init; }
+    public string? Strategy { get; set; }
 
     /// <summary>Softmax temperature.</summary>
-    public double Temperature { get; init; } = 0.1;
+    public double Temperature { get; set; } = 0.1;
 
     /// <summary>Stratified: examples every group keeps.</summary>
-    public int? MinPerGroup { get; init; }
+    public int? MinPerGroup { get; set; }
 
     /// <summary>Metadata column to group by.</summary>
-    public string? GroupBy { get; init; }
+    public string? GroupBy { get; set; }
 
     /// <summary>Example ids never to replay.</summary>
-    public IReadOnlyList<string>? Exclude { get; init; }
+    public IReadOnlyList<string>? Exclude { get; set; }
 
     /// <summary>Seed of the random strategies.</summary>
-    public int Seed { get; init; }
+    public int Seed { get; set; }
 
     /// <summary>Fold-in prior: empirical (default) or ridge.</summary>
-    public string? Prior { get; init; }
+    public string? Prior { get; set; }
 }
 
 /// <summary>A replay set: the answer of <c>POST /v1/models/{name}/replay</c> (or a CSV with <c>Accept: text/csv</c>).</summary>
@@ -249,7 +250,12 @@ internal sealed class ObservedJsonConverter : JsonConverter<ObservedDto>
                 throw new JsonException($"The measured value of example '{id}' must be a number, not {Describe(reader.TokenType)}.");
             }
 
-            cells.Add(new(id, reader.GetDouble()));
+            if (!reader.TryGetDouble(out var value) || !double.IsFinite(value))
+            {
+                throw new JsonException($"The measured value of example '{id}' is not a finite number.");
+            }
+
+            cells.Add(new(id, value));
         }
 
         return new ObservedDto(cells);

@@ -262,8 +262,10 @@ public sealed partial class FitQueue : BackgroundService
         {
             job.Finish(problem.Detail);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException or OutOfMemoryException)
+        catch (Exception e)
         {
+            // Anything else is a fault of this job, not of the service: the job fails and the worker goes on with the next one
+            // (an exception escaping ExecuteAsync would stop the whole host).
             job.Finish($"The fit failed: {e.Message}");
             LogFailed(_logger, e, job.Id);
         }

@@ -222,7 +222,13 @@ internal static class Forecaster
         var unknown = new List<string>();
         foreach (var id in ids)
         {
+            // As for measured cells: by id first, then by column index.
             var index = model.ExampleIds.IndexOf(id);
+            if (index < 0 && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position < model.ExampleCount)
+            {
+                index = position;
+            }
+
             if (index >= 0)
             {
                 set.Add(index);
