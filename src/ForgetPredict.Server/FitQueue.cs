@@ -218,7 +218,10 @@ public sealed partial class FitQueue : BackgroundService
                     examples = MetadataTable.Read(stream, upload.SourceName);
                 }
 
-                examples.Join(matrix.ExampleIds, "example");
+                if (examples.Join(matrix.ExampleIds, "example").MatchedCount == 0)
+                {
+                    throw new ArgumentException($"{upload.SourceName}: none of its ids is an example of {job.Matrix.SourceName} (first id: '{(examples.Ids.Count > 0 ? examples.Ids[0] : string.Empty)}', first example: '{matrix.ExampleIds[0]}'); the id column must hold the matrix's example ids (column indices for a bare .npy).");
+                }
             }
 
             job.Report("fitting", 0.2);

@@ -48,7 +48,7 @@ internal static class UploadFiles
             var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024 };
             while (await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !(disposition.IsFormDisposition() || disposition.IsFileDisposition()))
                 {
                     throw ApiException.BadRequest("Every part of the upload needs a Content-Disposition: form-data header with a name.");
                 }
