@@ -94,7 +94,7 @@ load: deps build
 	cd tests/ForgetPredict.Server.Tests/load && FP_MODEL=big wrk -t1 -c8 -d2s -s predict.lua http://127.0.0.1:$(LOAD_PORT) > /dev/null; \
 	FP_MODEL=big wrk -t1 -c$(LOAD_CONNECTIONS) -d$(LOAD_SECONDS)s --timeout 5s --latency -s predict.lua http://127.0.0.1:$(LOAD_PORT) | tee $(CURDIR)/$(LOAD_DIR)/wrk.txt; \
 	result=$$(tail -1 $(CURDIR)/$(LOAD_DIR)/wrk.txt); \
-	$(PYTHON) -c 'import json,sys; r=json.loads(sys.argv[1]); print(f"load: {r[\"requestsPerSecond\"]:.0f} requests/s, p99 {r[\"p99Ms\"]:.1f} ms, {r[\"errors\"]} errors ({r[\"non2xx\"]} non-2xx) in {r[\"requests\"]} requests"); sys.exit(1 if r["errors"] or r["requests"] == 0 else 0)' "$$result"
+	$(PYTHON) -c 'import json,sys; r=json.loads(sys.argv[1]); print("load: %.0f requests/s, p99 %.1f ms, %d errors (%d non-2xx) in %d requests" % (r["requestsPerSecond"], r["p99Ms"], r["errors"], r["non2xx"], r["requests"])); sys.exit(1 if r["errors"] or r["requests"] == 0 else 0)' "$$result"
 
 golden: deps
 	$(PYTHON) notebooks/golden.py data/golden
