@@ -7,9 +7,9 @@ CONFIG ?= Release
 PYTHON ?= /usr/bin/python3
 CLI := $(DOTNET) run --project src/ForgetPredict.Cli -c $(CONFIG) --no-build --
 RESULTS := .artifacts/test-results
-APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib python3-nbconvert python3-ipykernel python3-snappy zstd chromium fonts-dejavu-core
+APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn python3-matplotlib python3-nbconvert python3-ipykernel python3-snappy zstd chromium fonts-dejavu-core wrk curl
 
-.PHONY: help setup build demo test bench bench-smoke deps format golden notebooks fuzz clean
+.PHONY: help setup build demo test bench bench-smoke deps format golden notebooks fuzz load clean
 
 help:
 	@echo "make setup        restore packages and build everything ($(CONFIG))"
@@ -20,6 +20,7 @@ help:
 	@echo "make golden       regenerate data/golden/* with numpy, scipy and scikit-learn (notebooks/golden.py)"
 	@echo "make notebooks    execute notebooks/*.ipynb headless (part of make test)"
 	@echo "make fuzz         run every parser's fuzz test for FUZZ_SECONDS each (default 120; make test runs them for 5 s)"
+	@echo "make load         wrk against 'forgetpredict serve' with an 85 x 141,816 model: predict with 30 cells, LOAD_SECONDS (15) s; fails on any error"
 	@echo "make format       check formatting (dotnet format --verify-no-changes)"
 
 setup:
@@ -36,7 +37,7 @@ demo:
 # Reference tools for conformance tests and goldens (Debian packages). Installed only when missing.
 deps:
 	@if ! $(PYTHON) -c "import numpy, pandas, scipy, sklearn, matplotlib, nbconvert, ipykernel, snappy" >/dev/null 2>&1 \
-	    || ! command -v zstd >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
+	    || ! command -v zstd >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then \
 	  echo "installing $(APT_PACKAGES) (apt)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
@@ -73,6 +74,27 @@ notebooks: deps
 FUZZ_SECONDS ?= 120
 fuzz: deps build
 	FP_FUZZ_SECONDS=$(FUZZ_SECONDS) $(DOTNET) test tests/ForgetPredict.Data.Tests -c $(CONFIG) --no-build --filter "FullyQualifiedName~Fuzz"
+
+# Load test of the query service: a synthetic 85 x 141,816 matrix fitted with mf rank 5 into a store, served on loopback,
+# and wrk POSTing predict queries with 30 measured cells (tests/ForgetPredict.Server.Tests/load). Prints requests/s and
+# latency percentiles; fails when any request errs or answers non-2xx.
+LOAD_DIR := .artifacts/load
+LOAD_SECONDS ?= 15
+LOAD_CONNECTIONS ?= 16
+LOAD_PORT ?= 5099
+load: deps build
+	@mkdir -p $(LOAD_DIR)/store
+	@test -f $(LOAD_DIR)/store/big.fpm || { \
+	  $(CLI) synth --rows 85 --cols 141816 --seed 42 --out $(LOAD_DIR)/z.npy --examples-out $(LOAD_DIR)/store/big.examples.csv && \
+	  $(CLI) fit $(LOAD_DIR)/z.npy --method mf --rank 5 --out $(LOAD_DIR)/store/big.fpm; }
+	@$(DOTNET) src/ForgetPredict.Cli/bin/$(CONFIG)/net10.0/forgetpredict.dll serve --store $(LOAD_DIR)/store --urls http://127.0.0.1:$(LOAD_PORT) > $(LOAD_DIR)/serve.log 2>&1 & \
+	server=$$!; trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null || true' EXIT; \
+	for i in $$(seq 1 100); do curl -sf http://127.0.0.1:$(LOAD_PORT)/healthz >/dev/null && break; sleep 0.2; done; \
+	curl -sf -o /dev/null -H 'Content-Type: application/json' --data @tests/ForgetPredict.Server.Tests/load/predict-body.json http://127.0.0.1:$(LOAD_PORT)/v1/models/big/predict; \
+	cd tests/ForgetPredict.Server.Tests/load && FP_MODEL=big wrk -t1 -c8 -d2s -s predict.lua http://127.0.0.1:$(LOAD_PORT) > /dev/null; \
+	FP_MODEL=big wrk -t1 -c$(LOAD_CONNECTIONS) -d$(LOAD_SECONDS)s --timeout 5s --latency -s predict.lua http://127.0.0.1:$(LOAD_PORT) | tee $(CURDIR)/$(LOAD_DIR)/wrk.txt; \
+	result=$$(tail -1 $(CURDIR)/$(LOAD_DIR)/wrk.txt); \
+	$(PYTHON) -c 'import json,sys; r=json.loads(sys.argv[1]); print("load: %.0f requests/s, p99 %.1f ms, %d errors (%d non-2xx) in %d requests" % (r["requestsPerSecond"], r["p99Ms"], r["errors"], r["non2xx"], r["requests"])); sys.exit(1 if r["errors"] or r["requests"] == 0 else 0)' "$$result"
 
 golden: deps
 	$(PYTHON) notebooks/golden.py data/golden

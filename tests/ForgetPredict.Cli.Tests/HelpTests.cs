@@ -15,6 +15,7 @@ public class HelpTests
     [InlineData("evaluate")]
     [InlineData("demo")]
     [InlineData("convert")]
+    [InlineData("serve")]
     public void Help_MatchesApprovedSnapshot(string command)
     {
         var (code, output, _) = command == "root" ? CliRunner.Run("--help") : CliRunner.Run(command, "--help");

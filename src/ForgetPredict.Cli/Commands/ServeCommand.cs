@@ -1,0 +1,56 @@
+using System.CommandLine;
+using ForgetPredict.Server;
+using Microsoft.Extensions.Hosting;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary>
+/// <c>forgetpredict serve --store DIR [--urls URL] [--api-key-file FILE]</c>: the forgetting query service (HTTP API and web
+/// page) over a store of fitted models.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var store = new Option<string>("--store") { Description = "Store folder: NAME.fpm models (from 'fit') and optional NAME.examples.csv|.tsv|.parquet example metadata.", Required = true };
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on (semicolon-separated). Loopback by default; bind other addresses only behind a key.", DefaultValueFactory = _ => ServerOptions.DefaultUrls };
+        var keyFile = new Option<string?>("--api-key-file") { Description = "File whose first line is the API key; every request except /healthz and the page's files must then send it (Authorization: Bearer KEY or X-Api-Key)." };
+        var maxBody = new Option<double>("--max-body-mb") { Description = "Largest JSON query body in MB (larger: 413).", DefaultValueFactory = _ => 1 };
+        var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest matrix upload in MB (larger: 413).", DefaultValueFactory = _ => 64 };
+        var command = new Command("serve", "Serve the forgetting query API and web page over a store of fitted models.")
+        {
+            store, urls, keyFile, maxBody, maxUpload,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new ServerOptions
+            {
+                StoreDirectory = parse.GetRequiredValue(store),
+                Urls = parse.GetRequiredValue(urls),
+                ApiKey = parse.GetValue(keyFile) is { } path ? ServerOptions.ReadApiKey(path) : null,
+                MaxJsonBodyBytes = ServerOptions.Megabytes(parse.GetValue(maxBody), "--max-body-mb"),
+                MaxUploadBytes = ServerOptions.Megabytes(parse.GetValue(maxUpload), "--max-upload-mb"),
+            };
+            await using var app = ServerApp.Build(options);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or UriFormatException)
+            {
+                // Address in use, a malformed --urls, a port without permission: one line, not a stack trace.
+                throw new CliException($"cannot listen on {options.Urls}: {e.Message}");
+            }
+
+            await parse.Out().WriteLineAsync($"serving {Path.GetFullPath(options.StoreDirectory)} on {string.Join(", ", app.Urls)}{(options.ApiKey is null ? string.Empty : " (API key required)")}; Ctrl+C stops").ConfigureAwait(false);
+            if (options.ApiKey is null && !ServerOptions.IsLoopbackOnly(options.Urls))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"warning: {options.Urls} is reachable from other machines and no --api-key-file is set: anyone who can connect can query and upload.").ConfigureAwait(false);
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            return CliApp.Ok;
+        });
+        return command;
+    }
+}

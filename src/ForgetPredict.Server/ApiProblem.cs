@@ -1,0 +1,121 @@
+using System.Text.Json;
+using ForgetPredict.Data;
+using Microsoft.AspNetCore.Http;
+
+namespace ForgetPredict.Server;
+
+/// <summary>A request that cannot be served: its HTTP status and a detail for the user (an RFC 7807 problem).</summary>
+public sealed class ApiException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ApiException(int status, string detail, Exception? innerException = null)
+        : base(detail, innerException)
+    {
+        Status = status;
+    }
+
+    /// <summary>Creates a 400 with a generic message.</summary>
+    public ApiException()
+        : this(StatusCodes.Status400BadRequest, "The request cannot be served.")
+    {
+    }
+
+    /// <summary>Creates a 400.</summary>
+    public ApiException(string message)
+        : this(StatusCodes.Status400BadRequest, message)
+    {
+    }
+
+    /// <summary>Creates a 400 with an inner exception.</summary>
+    public ApiException(string message, Exception innerException)
+        : this(StatusCodes.Status400BadRequest, message, innerException)
+    {
+    }
+
+    /// <summary>The HTTP status to answer with.</summary>
+    public int Status { get; }
+
+    /// <summary>400: the request is malformed or names something that does not exist in the model.</summary>
+    public static ApiException BadRequest(string detail) => new(StatusCodes.Status400BadRequest, detail);
+
+    /// <summary>404: no such model or job.</summary>
+    public static ApiException NotFound(string detail) => new(StatusCodes.Status404NotFound, detail);
+
+    /// <summary>413: the body is larger than the limit.</summary>
+    public static ApiException TooLarge(long limit, string what) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"The {what} is larger than the server's limit of {Size(limit)}; send less, or start the server with a higher limit.");
+
+    /// <summary>A byte count for messages (decimal MB as the rest of the project prints them).</summary>
+    internal static string Size(long bytes) => bytes >= 1_000_000
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1e6:0.#} MB")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1e3:0.#} KB");
+}
+
+/// <summary>Writes RFC 7807 problem documents (<c>application/problem+json</c>) and maps exceptions to them.</summary>
+internal static class Problems
+{
+    public const string ContentType = "application/problem+json";
+
+    /// <summary>The status and detail for an exception thrown while serving a request, or null when it is a server fault.</summary>
+    public static (int Status, string Detail)? Classify(Exception e) => e switch
+    {
+        ApiException api => (api.Status, api.Message),
+        ForgettingDataException data => (StatusCodes.Status400BadRequest, data.Message),
+        JsonException json => (StatusCodes.Status400BadRequest, $"The request body is not valid JSON for this endpoint: {json.Message}"),
+        BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than the server's limit." : bad.Message),
+        ArgumentException argument => (StatusCodes.Status400BadRequest, WithoutParameterSuffix(argument.Message)),
+        _ => null,
+    };
+
+    /// <summary>Writes a problem document as the response.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string detail)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = ContentType;
+        response.Headers.CacheControl = "no-store";
+        var problem = new ProblemDto(TypeFor(status), TitleFor(status), status, detail, context.Request.Path.Value ?? "/");
+        return JsonSerializer.SerializeAsync(response.Body, problem, ServerJson.Wire.ProblemDto, context.RequestAborted);
+    }
+
+    /// <summary>A problem document as an endpoint result.</summary>
+    public static IResult Result(HttpContext context, int status, string detail) =>
+        Results.Json(new ProblemDto(TypeFor(status), TitleFor(status), status, detail, context.Request.Path.Value ?? "/"), ServerJson.Wire.ProblemDto, ContentType, status);
+
+    public static string TitleFor(int status) => status switch
+    {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        503 => "Service Unavailable",
+        500 => "Internal Server Error",
+        _ => "Error",
+    };
+
+    // RFC 9110 section anchors, as ASP.NET Core's own problem details use them.
+    private static string TypeFor(int status) => status switch
+    {
+        400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        401 => "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+        404 => "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        405 => "https://tools.ietf.org/html/rfc9110#section-15.5.6",
+        406 => "https://tools.ietf.org/html/rfc9110#section-15.5.7",
+        409 => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+        413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        415 => "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+        503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+        _ => "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+    };
+
+    // ArgumentException appends " (Parameter 'x')"; users need the sentence (as the CLI prints it).
+    private static string WithoutParameterSuffix(string message)
+    {
+        var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,284 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ForgetPredict.Server;
+
+// Wire types: records separate from the Core types they are built from, serialised by the source-generated ServerJsonContext.
+
+/// <summary>An RFC 7807 problem document.</summary>
+/// <param name="Type">A URI naming the kind of problem.</param>
+/// <param name="Title">The HTTP status text.</param>
+/// <param name="Status">The HTTP status code.</param>
+/// <param name="Detail">What went wrong and how to fix it (the library's own message where it raised one).</param>
+/// <param name="Instance">The request path.</param>
+public sealed record ProblemDto(string Type, string Title, int Status, string Detail, string Instance);
+
+/// <summary>The answer of <c>GET /healthz</c>.</summary>
+/// <param name="Status">Always "ok" when the service answers.</param>
+/// <param name="Models">Number of model files in the store.</param>
+public sealed record HealthDto(string Status, int Models);
+
+/// <summary>The answer of <c>GET /v1/models</c>.</summary>
+/// <param name="Models">Every model in the store, by name.</param>
+public sealed record ModelListDto(IReadOnlyList<ModelInfoDto> Models);
+
+/// <summary>A stored model: its shape, family and fit quality.</summary>
+/// <param name="Name">The model's name (its file is <c>NAME.fpm</c>).</param>
+/// <param name="Method">The family (mf, additive, ...), or null when the file cannot be read.</param>
+/// <param name="TaskCount">Training tasks (rows).</param>
+/// <param name="ExampleCount">Upstream examples (columns).</param>
+/// <param name="Rank">Latent rank of factor models.</param>
+/// <param name="PredictsProbability">True for logistic models on binary matrices.</param>
+/// <param name="R2">Training R^2 saved by the fit.</param>
+/// <param name="Source">The matrix file the model was fitted on.</param>
+/// <param name="Iterations">Fit sweeps of factor models.</param>
+/// <param name="Converged">Whether the fit converged.</param>
+/// <param name="GroupColumns">Columns of the example metadata to group predictions by (empty without metadata).</param>
+/// <param name="SizeBytes">Size of the model file.</param>
+/// <param name="Modified">When the model file was last written.</param>
+/// <param name="Version">Changes whenever the model file is replaced.</param>
+/// <param name="Metadata">Every key/value saved with the model.</param>
+/// <param name="Error">Why the file cannot be served (a damaged or foreign file), else null.</param>
+public sealed record ModelInfoDto(string Name, string? Method, int TaskCount, int ExampleCount, int? Rank, bool PredictsProbability, double? R2, string? Source,
+    int? Iterations, bool? Converged, IReadOnlyList<string> GroupColumns, long SizeBytes, DateTimeOffset Modified, string Version,
+    IReadOnlyDictionary<string, string> Metadata, string? Error = null);
+
+/// <summary>The new task's measured cells, <c>{"exampleId": value, ...}</c>, in the order given (repeats are kept so they can be reported).</summary>
+[JsonConverter(typeof(ObservedJsonConverter))]
+public sealed class ObservedDto
+{
+    /// <summary>Creates the cells.</summary>
+    public ObservedDto(IReadOnlyList<KeyValuePair<string, double>> cells)
+    {
+        Cells = cells;
+    }
+
+    /// <summary>(example id or column index, measured forgetting) pairs.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Cells { get; }
+}
+
+/// <summary>The body of <c>POST /v1/models/{name}/predict</c>.</summary>
+/// <remarks>Settable, not init-only: the source-generated reader would otherwise reset omitted members to zero instead of keeping their defaults.</remarks>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record PredictRequest
+{
+    /// <summary>Measured cells of the new task; omit or leave empty for a task-agnostic estimate.</summary>
+    public ObservedDto? Observed { get; set; }
+
+    /// <summary>Examples listed as most forgotten.</summary>
+    public int Top { get; set; } = 20;
+
+    /// <summary>Metadata column to group by; default: the only non-id column, if there is exactly one.</summary>
+    public string? GroupBy { get; set; }
+
+    /// <summary>Forgetting above this counts as forgotten; default 0 nats (probability 0.5 for binary models).</summary>
+    public double? Threshold { get; set; }
+
+    /// <summary>Fold-in prior: empirical (default) or ridge.</summary>
+    public string? Prior { get; set; }
+
+    /// <summary>Include the group chart (SVG) in the answer.</summary>
+    public bool Chart { get; set; } = true;
+}
+
+/// <summary>What a fine-tune will erase: the answer of <c>POST /v1/models/{name}/predict</c>.</summary>
+/// <param name="Model">The model's name.</param>
+/// <param name="Version">The model file's version the prediction was made with.</param>
+/// <param name="Method">The model family.</param>
+/// <param name="Description">One line on the model, as the reports print it.</param>
+/// <param name="TaskAgnostic">True when no cell was measured: the average past task.</param>
+/// <param name="KnownCount">Measured cells behind the prediction.</param>
+/// <param name="PredictsProbability">True when predictions are probabilities of forgetting.</param>
+/// <param name="Threshold">The threshold for "forgotten".</param>
+/// <param name="ExampleCount">Upstream examples predicted.</param>
+/// <param name="ExpectedForgotten">Expected number of examples beyond the threshold.</param>
+/// <param name="GroupBy">The grouping column, or null.</param>
+/// <param name="Groups">Groups by expected mean forgetting, most damaged first.</param>
+/// <param name="Top">The most forgotten examples, most forgotten first.</param>
+/// <param name="ChartSvg">The group chart of the HTML report (SVG), or null.</param>
+/// <param name="Warnings">Things the caller should know (e.g. examples without metadata).</param>
+public sealed record PredictResponse(string Model, string Version, string Method, string Description, bool TaskAgnostic, int KnownCount, bool PredictsProbability,
+    double Threshold, int ExampleCount, double ExpectedForgotten, string? GroupBy, IReadOnlyList<GroupDto> Groups, IReadOnlyList<ExampleDto> Top,
+    string? ChartSvg, IReadOnlyList<string> Warnings);
+
+/// <summary>One group's expected damage.</summary>
+/// <param name="Name">Group name.</param>
+/// <param name="Count">Examples in the group.</param>
+/// <param name="Mean">Expected mean forgetting.</param>
+/// <param name="Lower">Lower end of the 90% interval.</param>
+/// <param name="Upper">Upper end of the 90% interval.</param>
+/// <param name="Share">Expected share of the group beyond the threshold.</param>
+/// <param name="TopExamples">The group's three most forgotten example ids.</param>
+public sealed record GroupDto(string Name, int Count, double Mean, double Lower, double Upper, double Share, IReadOnlyList<string> TopExamples);
+
+/// <summary>One example's forecast.</summary>
+/// <param name="Id">Example id.</param>
+/// <param name="Group">Its group, or null.</param>
+/// <param name="Predicted">Predicted forgetting.</param>
+/// <param name="Std">Predictive standard deviation.</param>
+/// <param name="Probability">Probability of forgetting beyond the threshold.</param>
+/// <param name="Rank">1 for the most forgotten example.</param>
+public sealed record ExampleDto(string Id, string? Group, double Predicted, double Std, double Probability, int Rank);
+
+/// <summary>The body of <c>POST /v1/models/{name}/replay</c> (settable members, as <see cref="PredictRequest"/>).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ReplayRequest
+{
+    /// <summary>Measured cells of the new task.</summary>
+    public ObservedDto? Observed { get; set; }
+
+    /// <summary>Examples to replay (or give <see cref="Ratio"/> and <see cref="TaskSize"/>).</summary>
+    public int? Budget { get; set; }
+
+    /// <summary>One replayed example per this many task examples.</summary>
+    public int? Ratio { get; set; }
+
+    /// <summary>Examples in the fine-tuning task (with <see cref="Ratio"/>).</summary>
+    public long? TaskSize { get; set; }
+
+    /// <summary>softmax (default), topk, stratified or random.</summary>
+    public string? Strategy { get; set; }
+
+    /// <summary>Softmax temperature.</summary>
+    public double Temperature { get; set; } = 0.1;
+
+    /// <summary>Stratified: examples every group keeps.</summary>
+    public int? MinPerGroup { get; set; }
+
+    /// <summary>Metadata column to group by.</summary>
+    public string? GroupBy { get; set; }
+
+    /// <summary>Example ids never to replay.</summary>
+    public IReadOnlyList<string>? Exclude { get; set; }
+
+    /// <summary>Seed of the random strategies.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Fold-in prior: empirical (default) or ridge.</summary>
+    public string? Prior { get; set; }
+}
+
+/// <summary>A replay set: the answer of <c>POST /v1/models/{name}/replay</c> (or a CSV with <c>Accept: text/csv</c>).</summary>
+/// <param name="Model">The model's name.</param>
+/// <param name="Version">The model file's version.</param>
+/// <param name="Strategy">The strategy used.</param>
+/// <param name="Budget">Examples asked for.</param>
+/// <param name="Candidates">Examples that could be chosen (not excluded).</param>
+/// <param name="CoveredForgetting">Share of the candidates' positive predicted forgetting the set carries.</param>
+/// <param name="RandomExpectation">The same share for a random set of the same size.</param>
+/// <param name="Lift">Covered over random (null when random covers nothing).</param>
+/// <param name="GroupBy">The grouping column, or null.</param>
+/// <param name="Items">The chosen examples, in selection order.</param>
+/// <param name="Groups">Replayed examples per group.</param>
+public sealed record ReplayResponse(string Model, string Version, string Strategy, int Budget, int Candidates, double CoveredForgetting, double RandomExpectation,
+    double? Lift, string? GroupBy, IReadOnlyList<ReplayItemDto> Items, IReadOnlyList<ReplayGroupDto> Groups);
+
+/// <summary>One replayed example.</summary>
+/// <param name="Example">Example id.</param>
+/// <param name="Weight">Its selection probability under the strategy.</param>
+/// <param name="Predicted">Its predicted forgetting.</param>
+/// <param name="Group">Its group, or null.</param>
+public sealed record ReplayItemDto(string Example, double Weight, double Predicted, string? Group);
+
+/// <summary>How many examples of a group were replayed.</summary>
+/// <param name="Name">Group name ("(no metadata)" for examples without one).</param>
+/// <param name="Replayed">Examples of the group in the replay set.</param>
+/// <param name="Examples">Examples of the group in the model.</param>
+public sealed record ReplayGroupDto(string Name, int Replayed, int Examples);
+
+/// <summary>A background fit started by an upload.</summary>
+/// <param name="Id">Job id.</param>
+/// <param name="State">queued, running, succeeded or failed.</param>
+/// <param name="Stage">What it is doing: queued, reading, fitting, scoring, saving, done, failed.</param>
+/// <param name="Progress">From 0 to 1.</param>
+/// <param name="Model">The model's name.</param>
+/// <param name="Method">The family being fitted.</param>
+/// <param name="Submitted">When the upload finished.</param>
+/// <param name="Started">When the fit started.</param>
+/// <param name="Finished">When it succeeded or failed.</param>
+/// <param name="Error">Why it failed (the parser's or fitter's message).</param>
+/// <param name="ModelUrl">Where the finished model is served.</param>
+public sealed record JobDto(string Id, string State, string Stage, double Progress, string Model, string Method, DateTimeOffset Submitted,
+    DateTimeOffset? Started, DateTimeOffset? Finished, string? Error, string? ModelUrl);
+
+/// <summary>The answer of <c>GET /v1/jobs</c>.</summary>
+/// <param name="Jobs">Jobs since the server started, newest first.</param>
+public sealed record JobListDto(IReadOnlyList<JobDto> Jobs);
+
+/// <summary>Source-generated JSON for every wire type (camelCase, nulls omitted).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(ProblemDto))]
+[JsonSerializable(typeof(HealthDto))]
+[JsonSerializable(typeof(ModelListDto))]
+[JsonSerializable(typeof(ModelInfoDto))]
+[JsonSerializable(typeof(PredictRequest))]
+[JsonSerializable(typeof(PredictResponse))]
+[JsonSerializable(typeof(ReplayRequest))]
+[JsonSerializable(typeof(ReplayResponse))]
+[JsonSerializable(typeof(JobDto))]
+[JsonSerializable(typeof(JobListDto))]
+public sealed partial class ServerJsonContext : JsonSerializerContext;
+
+/// <summary>The JSON context the service reads and writes with.</summary>
+public static class ServerJson
+{
+    /// <summary>
+    /// <see cref="ServerJsonContext.Default"/> without escaping HTML-sensitive characters (answers are application/json, never
+    /// inlined into HTML), so messages and the SVG chart stay readable.
+    /// </summary>
+    public static ServerJsonContext Wire { get; } = new(new JsonSerializerOptions(ServerJsonContext.Default.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}
+
+/// <summary>Reads <c>{"id": number, ...}</c> keeping order and repeats; writes it back as an object.</summary>
+internal sealed class ObservedJsonConverter : JsonConverter<ObservedDto>
+{
+    public override ObservedDto Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("'observed' must be an object of example id to measured forgetting, e.g. {\"ex-00001\": 0.12}.");
+        }
+
+        var cells = new List<KeyValuePair<string, double>>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var id = reader.GetString() ?? string.Empty;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.Number)
+            {
+                throw new JsonException($"The measured value of example '{id}' must be a number, not {Describe(reader.TokenType)}.");
+            }
+
+            if (!reader.TryGetDouble(out var value) || !double.IsFinite(value))
+            {
+                throw new JsonException($"The measured value of example '{id}' is not a finite number.");
+            }
+
+            cells.Add(new(id, value));
+        }
+
+        return new ObservedDto(cells);
+    }
+
+    public override void Write(Utf8JsonWriter writer, ObservedDto value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (id, v) in value.Cells)
+        {
+            writer.WriteNumber(id, v);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Null => "null",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.StartObject => "an object",
+        _ => token.ToString(),
+    };
+}

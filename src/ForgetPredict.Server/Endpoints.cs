@@ -1,0 +1,110 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ForgetPredict.Server;
+
+/// <summary>The HTTP API (every route is described in openapi.json).</summary>
+internal static class Endpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", (ModelStore store) => Results.Json(new HealthDto("ok", store.Names().Count), ServerJson.Wire.HealthDto));
+        app.MapGet("/openapi.json", (HttpContext context) => StaticAssets.Serve(context, "openapi.json"));
+        StaticAssets.Map(app);
+
+        var v1 = app.MapGroup("/v1");
+        v1.MapGet("/models", ListModels);
+        v1.MapGet("/models/{name}", (string name, ModelStore store) => Results.Json(store.Get(name).Info(), ServerJson.Wire.ModelInfoDto));
+        v1.MapPost("/models/{name}/predict", PredictAsync);
+        v1.MapPost("/models/{name}/replay", ReplayAsync);
+        v1.MapPost("/models", UploadAsync);
+        v1.MapGet("/jobs", (FitQueue queue) => Results.Json(new JobListDto([.. queue.All().Select(j => j.ToDto())]), ServerJson.Wire.JobListDto));
+        v1.MapGet("/jobs/{id}", (string id, FitQueue queue) =>
+            Results.Json((queue.Find(id) ?? throw ApiException.NotFound($"No job '{ModelStore.Printable(id)}' (jobs live in memory: a restarted server forgets them; its models stay in the store).")).ToDto(),
+                ServerJson.Wire.JobDto));
+    }
+
+    private static IResult ListModels(ModelStore store)
+    {
+        var models = new List<ModelInfoDto>();
+        foreach (var name in store.Names())
+        {
+            try
+            {
+                models.Add(store.Get(name).Info());
+            }
+            catch (Exception e) when (e is Data.ForgettingDataException or IOException or UnauthorizedAccessException)
+            {
+                // A damaged or foreign file is listed with the reason instead of failing the whole listing.
+                models.Add(new ModelInfoDto(name, null, 0, 0, null, false, null, null, null, null, [], 0, DateTimeOffset.MinValue, string.Empty,
+                    new Dictionary<string, string>(), e.Message));
+            }
+            catch (ApiException e) when (e.Status == StatusCodes.Status404NotFound)
+            {
+                // Deleted between the listing and the load.
+            }
+        }
+
+        return Results.Json(new ModelListDto(models), ServerJson.Wire.ModelListDto);
+    }
+
+    private static async Task<IResult> PredictAsync(string name, HttpContext context, ModelStore store, ServerOptions options)
+    {
+        ModelStore.CheckName(name);
+        var request = await ServerApp.ReadJsonAsync(context, ServerJson.Wire.PredictRequest, options).ConfigureAwait(false);
+        var response = Forecaster.Predict(store.Get(name), request);
+        return Results.Json(response, ServerJson.Wire.PredictResponse);
+    }
+
+    private static async Task<IResult> ReplayAsync(string name, HttpContext context, ModelStore store, ServerOptions options)
+    {
+        ModelStore.CheckName(name);
+        var request = await ServerApp.ReadJsonAsync(context, ServerJson.Wire.ReplayRequest, options).ConfigureAwait(false);
+        var replay = Forecaster.Replay(store.Get(name), request);
+        var format = context.Request.Query["format"].ToString();
+        var wantsCsv = format.Equals("csv", StringComparison.OrdinalIgnoreCase)
+            || (format.Length == 0 && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase));
+        if (format.Length > 0 && !wantsCsv && !format.Equals("json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadRequest($"Unknown format '{format}'; use format=json (default) or format=csv.");
+        }
+
+        if (!wantsCsv)
+        {
+            return Results.Json(replay, ServerJson.Wire.ReplayResponse);
+        }
+
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}-replay.csv\"";
+        return Results.Text(Forecaster.Csv(replay), "text/csv; charset=utf-8");
+    }
+
+    private static async Task<IResult> UploadAsync(HttpContext context, ModelStore store, ServerOptions options, FitQueue queue)
+    {
+        var job = await UploadFiles.ReadAsync(context, store, options).ConfigureAwait(false);
+        try
+        {
+            queue.Submit(job);
+        }
+        catch
+        {
+            UploadFiles.TryDelete(job.Matrix.TempPath);
+            UploadFiles.TryDelete(job.Examples?.TempPath);
+            throw;
+        }
+
+        return Results.Json(job.ToDto(), ServerJson.Wire.JobDto, statusCode: StatusCodes.Status202Accepted) is var result
+            ? new Accepted($"/v1/jobs/{job.Id}", result)
+            : result;
+    }
+
+    // 202 with a Location header around the JSON body.
+    private sealed class Accepted(string location, IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

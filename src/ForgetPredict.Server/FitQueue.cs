@@ -1,0 +1,318 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ForgetPredict.Server;
+
+/// <summary>An uploaded matrix waiting for (or being fitted by) the background worker.</summary>
+public sealed class FitJob
+{
+    private readonly Lock _lock = new();
+
+    internal FitJob(string name, string method, ModelSettings settings, MatrixReadOptions readOptions, UploadedFile matrix, UploadedFile? examples, bool overwrite)
+    {
+        Id = Guid.NewGuid().ToString("N")[..16];
+        Name = name;
+        Method = method;
+        Settings = settings;
+        ReadOptions = readOptions;
+        Matrix = matrix;
+        Examples = examples;
+        Overwrite = overwrite;
+        Submitted = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>The job's id.</summary>
+    public string Id { get; }
+
+    /// <summary>The model to create.</summary>
+    public string Name { get; }
+
+    /// <summary>The family to fit.</summary>
+    public string Method { get; }
+
+    internal ModelSettings Settings { get; }
+
+    internal MatrixReadOptions ReadOptions { get; }
+
+    internal UploadedFile Matrix { get; }
+
+    internal UploadedFile? Examples { get; }
+
+    internal bool Overwrite { get; }
+
+    internal DateTimeOffset Submitted { get; }
+
+    private string State { get; set; } = "queued";
+
+    private string Stage { get; set; } = "queued";
+
+    private double Progress { get; set; }
+
+    private DateTimeOffset? Started { get; set; }
+
+    private DateTimeOffset? Finished { get; set; }
+
+    private string? Error { get; set; }
+
+    /// <summary>True once the job succeeded or failed.</summary>
+    public bool IsFinished
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return Finished is not null;
+            }
+        }
+    }
+
+    /// <summary>The job's state on the wire.</summary>
+    public JobDto ToDto()
+    {
+        lock (_lock)
+        {
+            return new JobDto(Id, State, Stage, Progress, Name, Method, Submitted, Started, Finished, Error, State == "succeeded" ? $"/v1/models/{Name}" : null);
+        }
+    }
+
+    internal void Report(string stage, double progress)
+    {
+        lock (_lock)
+        {
+            State = "running";
+            Started ??= DateTimeOffset.UtcNow;
+            Stage = stage;
+            Progress = progress;
+        }
+    }
+
+    internal void Finish(string? error)
+    {
+        lock (_lock)
+        {
+            State = error is null ? "succeeded" : "failed";
+            Stage = error is null ? "done" : "failed";
+            Progress = error is null ? 1 : Progress;
+            Error = error;
+            Finished = DateTimeOffset.UtcNow;
+        }
+    }
+}
+
+/// <summary>A file received with an upload, kept as a dot-prefixed temporary file in the store until the job ends.</summary>
+/// <param name="TempPath">Where the bytes are.</param>
+/// <param name="SourceName">The client's file name (no folders), for format detection and messages.</param>
+/// <param name="Length">Bytes.</param>
+internal sealed record UploadedFile(string TempPath, string SourceName, long Length);
+
+/// <summary>
+/// Fits uploaded matrices in the background, one at a time, in submission order; finished models are written into the
+/// store atomically (a temporary file renamed over <c>NAME.fpm</c>), so a crash leaves either the old file or the new one.
+/// </summary>
+/// <remarks>Jobs live in memory: a restart forgets queued and running jobs (their temporary files are removed at the next
+/// start) but never loses a finished model, because the store is the state.</remarks>
+public sealed partial class FitQueue : BackgroundService
+{
+    private const int KeptJobs = 1000;
+    private readonly Channel<FitJob> _channel;
+    private readonly ConcurrentDictionary<string, FitJob> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FitJob> _active = new(StringComparer.Ordinal);
+    private readonly ModelStore _store;
+    private readonly ServerOptions _options;
+    private readonly ILogger<FitQueue> _logger;
+
+    /// <summary>Creates the queue.</summary>
+    public FitQueue(ModelStore store, ServerOptions options, ILogger<FitQueue> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _options = options;
+        _logger = logger;
+        _channel = Channel.CreateBounded<FitJob>(new BoundedChannelOptions(options.MaxQueuedFits) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    }
+
+    /// <summary>The job with this id, or null.</summary>
+    public FitJob? Find(string id) => _jobs.GetValueOrDefault(id);
+
+    /// <summary>Every job kept, newest first.</summary>
+    public IReadOnlyList<FitJob> All() => [.. _jobs.Values.OrderByDescending(j => j.Submitted)];
+
+    /// <summary>Queues a job; refuses a name that is already being fitted (409) and a full queue (503).</summary>
+    /// <exception cref="ApiException">The name is busy or the queue is full.</exception>
+    internal void Submit(FitJob job)
+    {
+        if (!_active.TryAdd(job.Name, job))
+        {
+            throw new ApiException(409, $"Model '{job.Name}' is already being fitted (job {_active.GetValueOrDefault(job.Name)?.Id}); wait for it to finish.");
+        }
+
+        if (!_channel.Writer.TryWrite(job))
+        {
+            _active.TryRemove(job.Name, out _);
+            throw new ApiException(503, string.Create(CultureInfo.InvariantCulture, $"{_options.MaxQueuedFits} fits are already waiting; try again when one has finished."));
+        }
+
+        _jobs[job.Id] = job;
+        Trim();
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var job in _channel.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                // The fit is CPU-bound: run it off the hosting thread so shutdown stays responsive.
+                await Task.Run(() => Run(job), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // Jobs still queued at shutdown are dropped; their temporary files go now.
+            while (_channel.Reader.TryRead(out var left))
+            {
+                left.Finish("The server stopped before this fit started; upload the matrix again.");
+                Cleanup(left);
+            }
+        }
+    }
+
+    private void Run(FitJob job)
+    {
+        try
+        {
+            job.Report("reading", 0.05);
+            ForgettingMatrix matrix;
+            using (var stream = new FileStream(job.Matrix.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+            {
+                matrix = MatrixFile.Read(stream, job.Matrix.SourceName, job.ReadOptions);
+            }
+
+            if (ModelCatalog.IsBinaryMethod(job.Method) && !matrix.IsBinary)
+            {
+                throw new ArgumentException($"'{job.Method}' needs a binary (0/1) matrix, but {job.Matrix.SourceName} has other values; use 'mf' or 'additive', or threshold the matrix.");
+            }
+
+            MetadataTable? examples = null;
+            if (job.Examples is { } upload)
+            {
+                // The temporary file keeps the upload's extension, so Parquet is read by path; CSV/TSV by stream, named as uploaded.
+                if (MetadataExtension(upload.SourceName) == ".parquet")
+                {
+                    examples = MetadataTable.Read(upload.TempPath);
+                }
+                else
+                {
+                    using var stream = new FileStream(upload.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read);
+                    examples = MetadataTable.Read(stream, upload.SourceName);
+                }
+
+                if (examples.Join(matrix.ExampleIds, "example").MatchedCount == 0)
+                {
+                    throw new ArgumentException($"{upload.SourceName}: none of its ids is an example of {job.Matrix.SourceName} (first id: '{(examples.Ids.Count > 0 ? examples.Ids[0] : string.Empty)}', first example: '{matrix.ExampleIds[0]}'); the id column must hold the matrix's example ids (column indices for a bare .npy).");
+                }
+            }
+
+            job.Report("fitting", 0.2);
+            var fitter = ModelCatalog.CreateFitter(job.Method, job.Settings);
+            var model = fitter.Fit(matrix);
+            job.Report("scoring", 0.8);
+            var r2 = GoodnessOfFit.RSquared(model, matrix);
+            job.Report("saving", 0.9);
+            var modelPath = _store.ModelPath(job.Name);
+            if (!job.Overwrite && File.Exists(modelPath))
+            {
+                throw new ApiException(409, $"Model '{job.Name}' appeared in the store while this fit ran; upload again with overwrite=true to replace it.");
+            }
+
+            if (job.Examples is { } metadata && examples is not null)
+            {
+                var suffix = ModelStore.MetadataSuffixes.First(s => s.EndsWith(MetadataExtension(metadata.SourceName), StringComparison.Ordinal));
+                AtomicFile.Write(_store.Inside(job.Name, suffix), stream =>
+                {
+                    using var source = File.OpenRead(metadata.TempPath);
+                    source.CopyTo(stream);
+                });
+                foreach (var other in ModelStore.MetadataSuffixes.Where(s => s != suffix))
+                {
+                    File.Delete(_store.Inside(job.Name, other));
+                }
+            }
+
+            ModelFile.Save(model, modelPath, new Dictionary<string, string>
+            {
+                ["method"] = job.Method,
+                ["source"] = job.Matrix.SourceName,
+                ["r2"] = r2.ToString("R", CultureInfo.InvariantCulture),
+                ["uploaded"] = job.Submitted.ToString("O", CultureInfo.InvariantCulture),
+            }, MatrixSummary.ForModel(matrix, model));
+            _store.Invalidate(job.Name);
+            job.Finish(null);
+            LogFitted(_logger, job.Name, job.Method, job.Id);
+        }
+        catch (Exception e) when (Problems.Classify(e) is { } problem)
+        {
+            job.Finish(problem.Detail);
+        }
+        catch (Exception e)
+        {
+            // Anything else is a fault of this job, not of the service: the job fails and the worker goes on with the next one
+            // (an exception escaping ExecuteAsync would stop the whole host).
+            job.Finish($"The fit failed: {e.Message}");
+            LogFailed(_logger, e, job.Id);
+        }
+        finally
+        {
+            Cleanup(job);
+        }
+    }
+
+    /// <summary>The metadata file extension for an uploaded name (.csv, .tsv or .parquet).</summary>
+    internal static string MetadataExtension(string sourceName) => Path.GetExtension(sourceName).ToLowerInvariant() switch
+    {
+        ".tsv" or ".tab" => ".tsv",
+        ".parquet" or ".pq" => ".parquet",
+        _ => ".csv",
+    };
+
+    private void Cleanup(FitJob job)
+    {
+        UploadFiles.TryDelete(job.Matrix.TempPath);
+        if (job.Examples is { } examples)
+        {
+            UploadFiles.TryDelete(examples.TempPath);
+        }
+
+        _active.TryRemove(new KeyValuePair<string, FitJob>(job.Name, job));
+    }
+
+    private void Trim()
+    {
+        if (_jobs.Count <= KeptJobs)
+        {
+            return;
+        }
+
+        foreach (var old in _jobs.Values.Where(j => j.IsFinished).OrderBy(j => j.Submitted).Take(_jobs.Count - KeptJobs))
+        {
+            _jobs.TryRemove(old.Id, out _);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fitted {Name} ({Method}) in job {Id}")]
+    private static partial void LogFitted(ILogger logger, string name, string method, string id);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "fit job {Id} failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string id);
+}

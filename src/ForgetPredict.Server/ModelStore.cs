@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
+
+namespace ForgetPredict.Server;
+
+/// <summary>
+/// The store folder, which is the service's only state: <c>NAME.fpm</c> model files and optional
+/// <c>NAME.examples.csv</c> (or <c>.tsv</c>, <c>.parquet</c>) example metadata. Files starting with a dot are
+/// temporary (uploads and atomic writes in progress) and never served.
+/// </summary>
+/// <remarks>
+/// <para>Names are whitelisted (<see cref="NamePattern"/>) and every resolved path is checked to stay inside the store, so
+/// a request can never read or write elsewhere. Loaded models are cached by name and revalidated on every use against the
+/// file's length and last write time: a model replaced on disk (by an upload or by <c>forgetpredict fit --out</c>) is
+/// picked up by the next request; a deleted one disappears.</para>
+/// </remarks>
+public sealed partial class ModelStore
+{
+    /// <summary>The extension of model files.</summary>
+    public const string ModelExtension = ".fpm";
+
+    /// <summary>Example metadata file suffixes, in lookup order.</summary>
+    public static readonly IReadOnlyList<string> MetadataSuffixes = [".examples.csv", ".examples.tsv", ".examples.parquet"];
+
+    private readonly ConcurrentDictionary<string, CacheSlot> _cache = new(StringComparer.Ordinal);
+
+    /// <summary>Opens the store at <paramref name="directory"/>.</summary>
+    public ModelStore(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        Directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+    }
+
+    /// <summary>The store folder (absolute).</summary>
+    public string Directory { get; }
+
+    /// <summary>What a model name may look like: a letter or digit, then up to 63 letters, digits, '.', '_' or '-'; never "..".</summary>
+    public const string NamePattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+
+    [GeneratedRegex(NamePattern, RegexOptions.CultureInvariant)]
+    private static partial Regex NameRegex();
+
+    /// <summary>True when <paramref name="name"/> is a valid model name.</summary>
+    public static bool IsValidName(string? name) => name is not null && NameRegex().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal);
+
+    /// <summary>Throws a 400 unless <paramref name="name"/> is a valid model name.</summary>
+    /// <exception cref="ApiException">The name is not valid.</exception>
+    public static void CheckName(string? name)
+    {
+        if (!IsValidName(name))
+        {
+            throw ApiException.BadRequest($"'{Printable(name)}' is not a valid model name: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..' (names cannot contain paths).");
+        }
+    }
+
+    /// <summary>The model file of a (valid) name, checked to lie directly inside the store.</summary>
+    /// <exception cref="ApiException">The name is invalid or would leave the store.</exception>
+    public string ModelPath(string name) => Inside(name, ModelExtension);
+
+    /// <summary>The path of <c>NAME + suffix</c> inside the store.</summary>
+    /// <exception cref="ApiException">The name is invalid or would leave the store.</exception>
+    public string Inside(string name, string suffix)
+    {
+        CheckName(name);
+        var full = Path.GetFullPath(Path.Combine(Directory, name + suffix));
+        if (!string.Equals(Path.GetDirectoryName(full), Directory, StringComparison.Ordinal))
+        {
+            throw ApiException.BadRequest($"'{Printable(name)}' is not a valid model name: it would leave the store.");
+        }
+
+        return full;
+    }
+
+    /// <summary>The names of every model file in the store, sorted.</summary>
+    public IReadOnlyList<string> Names() =>
+        [.. System.IO.Directory.EnumerateFiles(Directory, "*" + ModelExtension)
+            .Select(p => Path.GetFileNameWithoutExtension(p))
+            .Where(IsValidName)
+            .Order(StringComparer.Ordinal)];
+
+    /// <summary>The metadata file of a model, if one exists.</summary>
+    public string? MetadataPath(string name) => MetadataSuffixes.Select(s => Inside(name, s)).FirstOrDefault(File.Exists);
+
+    /// <summary>The model called <paramref name="name"/>, loaded or from the cache.</summary>
+    /// <exception cref="ApiException">The name is invalid (400) or there is no such model (404).</exception>
+    /// <exception cref="ForgettingDataException">The file is not a valid model file.</exception>
+    public StoredModel Get(string name)
+    {
+        var path = ModelPath(name);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            _cache.TryRemove(name, out _);
+            var names = Names();
+            throw ApiException.NotFound($"No model '{name}' in the store{Suggestion.DidYouMean(name, names)}; models: {(names.Count == 0 ? "none yet" : string.Join(", ", names))}.");
+        }
+
+        var slot = _cache.GetOrAdd(name, static _ => new CacheSlot());
+        return slot.Get(name, path, info, this);
+    }
+
+    /// <summary>Forgets the cached copy of a model (the next request reloads it).</summary>
+    public void Invalidate(string name) => _cache.TryRemove(name, out _);
+
+    // A name for messages: control characters (e.g. NUL) shown escaped, long names cut.
+    internal static string Printable(string? name)
+    {
+        if (name is null)
+        {
+            return string.Empty;
+        }
+
+        var text = string.Concat(name.Take(80).Select(c => char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}") : c.ToString()));
+        return name.Length > 80 ? text + "..." : text;
+    }
+
+    // One model's cache entry; loads happen under its lock so concurrent requests load a file once.
+    private sealed class CacheSlot
+    {
+        private readonly Lock _lock = new();
+        private StoredModel? _current;
+
+        public StoredModel Get(string name, string path, FileInfo info, ModelStore store)
+        {
+            var stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks);
+            var current = Volatile.Read(ref _current);
+            if (current is not null && current.Stamp == stamp)
+            {
+                return current;
+            }
+
+            lock (_lock)
+            {
+                current = _current;
+                if (current is null || current.Stamp != stamp)
+                {
+                    current = new StoredModel(name, path, stamp, ModelFile.Load(path), store);
+                    Volatile.Write(ref _current, current);
+                }
+
+                return current;
+            }
+        }
+    }
+}
+
+/// <summary>A file's identity for cache checks: length and last write time.</summary>
+/// <param name="Length">Bytes.</param>
+/// <param name="Ticks">Last write time (UTC ticks).</param>
+public readonly record struct FileStamp(long Length, long Ticks)
+{
+    /// <summary>A short version string that changes when the file does.</summary>
+    public string Version => string.Create(CultureInfo.InvariantCulture, $"{Ticks:x}-{Length:x}");
+}

@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ForgetPredict.Server;
+
+/// <summary>
+/// Kernel: P(X &gt; threshold) for X ~ N(mean_j, std_j^2) over whole rows, for the group shares and the expected number of
+/// forgotten examples, where <see cref="Core.Erasure.ErasureReport.ExceedanceProbability"/> (exact to 2e-15 but a
+/// continued fraction per value: about 35 ms for 141,816 examples) would dominate a request.
+/// </summary>
+/// <remarks>
+/// erfc(z) = t exp(-z^2 - 1.26551223 + t (1.00002368 + ... + t 0.17087277)) with t = 1 / (1 + z / 2) for z &gt;= 0 and
+/// erfc(-z) = 2 - erfc(z) (Numerical Recipes' Chebyshev fit; relative error below 1.2e-7 everywhere). The Vector256 path
+/// and the scalar fallback evaluate the same expression. A zero std is a step at the threshold, as in the exact function.
+/// </remarks>
+internal static class NormalTail
+{
+    private const double C0 = -1.26551223, C1 = 1.00002368, C2 = 0.37409196, C3 = 0.09678418, C4 = -0.18628806;
+    private const double C5 = 0.27886807, C6 = -1.13520398, C7 = 1.48851587, C8 = -0.82215223, C9 = 0.17087277;
+    private static readonly double s_invSqrt2 = 1 / Math.Sqrt(2);
+
+    /// <summary>Writes P(X_j &gt; threshold) into <paramref name="destination"/>.</summary>
+    public static void Exceedance(ReadOnlySpan<double> mean, ReadOnlySpan<double> std, double threshold, Span<double> destination)
+    {
+        if (std.Length != mean.Length || destination.Length != mean.Length)
+        {
+            throw new ArgumentException("Mean, std and destination must have the same length.", nameof(destination));
+        }
+
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var m0 = ref MemoryMarshal.GetReference(mean);
+            ref var s0 = ref MemoryMarshal.GetReference(std);
+            ref var d0 = ref MemoryMarshal.GetReference(destination);
+            var t = Vector256.Create(threshold);
+            var scale = Vector256.Create(s_invSqrt2);
+            var one = Vector256<double>.One;
+            var half = Vector256.Create(0.5);
+            var two = Vector256.Create(2.0);
+            for (; j <= mean.Length - Vector256<double>.Count; j += Vector256<double>.Count)
+            {
+                var m = Vector256.LoadUnsafe(ref m0, (nuint)j);
+                var s = Vector256.LoadUnsafe(ref s0, (nuint)j);
+                var positive = Vector256.GreaterThan(s, Vector256<double>.Zero);
+                // x = (threshold - mean) / (std sqrt 2); P = erfc(x) / 2.
+                var x = (t - m) / Vector256.ConditionalSelect(positive, s, one) * scale;
+                var z = Vector256.Abs(x);
+                var u = one / (one + (half * z));
+                var poly = Vector256.Create(C9);
+                poly = (poly * u) + Vector256.Create(C8);
+                poly = (poly * u) + Vector256.Create(C7);
+                poly = (poly * u) + Vector256.Create(C6);
+                poly = (poly * u) + Vector256.Create(C5);
+                poly = (poly * u) + Vector256.Create(C4);
+                poly = (poly * u) + Vector256.Create(C3);
+                poly = (poly * u) + Vector256.Create(C2);
+                poly = (poly * u) + Vector256.Create(C1);
+                poly = (poly * u) + Vector256.Create(C0);
+                var erfc = u * Vector256.Exp(poly - (z * z));
+                erfc = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), two - erfc, erfc);
+                var step = Vector256.ConditionalSelect(Vector256.GreaterThan(m, t), one, Vector256<double>.Zero);
+                (Vector256.ConditionalSelect(positive, half * erfc, step)).StoreUnsafe(ref d0, (nuint)j);
+            }
+        }
+
+        for (; j < mean.Length; j++)
+        {
+            destination[j] = Scalar(mean[j], std[j], threshold);
+        }
+    }
+
+    /// <summary>P(X &gt; threshold) for one value (the scalar fallback of <see cref="Exceedance"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Scalar(double mean, double std, double threshold)
+    {
+        if (!(std > 0))
+        {
+            return mean > threshold ? 1 : 0;
+        }
+
+        var x = (threshold - mean) / std * s_invSqrt2;
+        var z = Math.Abs(x);
+        var u = 1 / (1 + (0.5 * z));
+        var poly = (((((((((C9 * u) + C8) * u + C7) * u + C6) * u + C5) * u + C4) * u + C3) * u + C2) * u + C1) * u + C0;
+        var erfc = u * Math.Exp(poly - (z * z));
+        return 0.5 * (x < 0 ? 2 - erfc : erfc);
+    }
+}

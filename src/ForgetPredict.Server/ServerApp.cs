@@ -1,0 +1,185 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ForgetPredict.Server;
+
+/// <summary>
+/// The forgetting query service: a minimal API over a store of fitted models (see <see cref="ModelStore"/>) plus a small
+/// web page. <see cref="Build"/> makes a ready-to-run application; <see cref="CreateBuilder"/>, <see cref="AddServices"/> and
+/// <see cref="Configure"/> are its parts, shared with <see cref="Program"/> and the test host.
+/// </summary>
+public static partial class ServerApp
+{
+    /// <summary>Builds the application for <paramref name="options"/> (listening on <see cref="ServerOptions.Urls"/>).</summary>
+    /// <exception cref="ArgumentException">The options are invalid (e.g. the store does not exist).</exception>
+    public static WebApplication Build(ServerOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var builder = CreateBuilder([]);
+        builder.WebHost.UseUrls(options.Urls);
+        if (logging is not null)
+        {
+            logging(builder.Logging);
+        }
+
+        AddServices(builder, _ => options);
+        var app = builder.Build();
+        Configure(app);
+        return app;
+    }
+
+    /// <summary>A slim web application builder (Kestrel, configuration, logging; no static file or MVC machinery).</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        return builder;
+    }
+
+    /// <summary>Registers the store, the fit queue and the JSON context; options come from <paramref name="options"/> when first needed.</summary>
+    public static void AddServices(WebApplicationBuilder builder, Func<IServiceProvider, ServerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        var services = builder.Services;
+        services.AddSingleton(s =>
+        {
+            var o = options(s);
+            o.Validate();
+            return o;
+        });
+        services.AddSingleton(s => new ModelStore(s.GetRequiredService<ServerOptions>().StoreDirectory));
+        services.AddSingleton<FitQueue>();
+        services.AddHostedService(s => s.GetRequiredService<FitQueue>());
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+        services.AddRouting();
+        // Kestrel's own limit is a backstop above the per-endpoint limits the handlers enforce (413 problems).
+        services.AddOptions<KestrelServerOptions>().Configure<ServerOptions>((kestrel, o) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = Math.Max(o.MaxUploadBytes, o.MaxJsonBodyBytes) + (1 << 20);
+        });
+    }
+
+    /// <summary>Adds the middleware (errors, authentication) and maps every endpoint.</summary>
+    public static void Configure(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<ServerOptions>();
+        var store = app.Services.GetRequiredService<ModelStore>();
+        var removed = UploadFiles.RemoveStale(store.Directory, TimeSpan.FromMinutes(15));
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForgetPredict.Server");
+        var count = store.Names().Count;
+        LogStarted(logger, store.Directory, count, options.ApiKey is not null, removed);
+
+        app.Use(HandleErrorsAsync);
+        app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted || context.HttpContext.Response.ContentLength > 0
+            ? Task.CompletedTask
+            : Problems.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode, DefaultDetail(context.HttpContext)));
+        if (options.ApiKey is { } key)
+        {
+            var expected = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+            app.Use((context, next) => IsOpen(context.Request.Path) || HasKey(context.Request, expected)
+                ? next(context)
+                : Unauthorized(context));
+        }
+
+        Endpoints.Map(app);
+    }
+
+    /// <summary>True for paths that need no API key: the health check and the page's static files (they hold no data).</summary>
+    internal static bool IsOpen(PathString path) => path == "/healthz" || StaticAssets.IsAsset(path);
+
+    private static bool HasKey(HttpRequest request, byte[] expected)
+    {
+        string? given = null;
+        if (request.Headers.Authorization.ToString() is { Length: > 7 } authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            given = authorization[7..].Trim();
+        }
+        else if (request.Headers["X-Api-Key"].ToString() is { Length: > 0 } header)
+        {
+            given = header.Trim();
+        }
+
+        // Hashes have a fixed length, so the comparison's time reveals neither the key nor its length.
+        return given is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), expected);
+    }
+
+    private static Task Unauthorized(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"forgetpredict\"";
+        var sent = context.Request.Headers.Authorization.Count > 0 || context.Request.Headers.ContainsKey("X-Api-Key");
+        return Problems.WriteAsync(context, StatusCodes.Status401Unauthorized, sent
+            ? "The API key is wrong. Send the key from the server's --api-key-file as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'."
+            : "This server needs an API key: send 'Authorization: Bearer KEY' or 'X-Api-Key: KEY' (the key in the server's --api-key-file).");
+    }
+
+    private static async Task HandleErrorsAsync(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            var (status, detail) = Problems.Classify(e) ?? (StatusCodes.Status500InternalServerError, "The server failed while answering; the error is in its log.");
+            if (status >= 500)
+            {
+                LogFailure(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ForgetPredict.Server"), e, context.Request.Path.Value ?? "/");
+            }
+
+            context.Response.Clear();
+            await Problems.WriteAsync(context, status, detail).ConfigureAwait(false);
+        }
+    }
+
+    private static string DefaultDetail(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status404NotFound => $"No endpoint at '{context.Request.Path}'. The API is under /v1 (GET /v1/models); its description is at /openapi.json.",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on '{context.Request.Path}'; see /openapi.json.",
+        var status => Problems.TitleFor(status),
+    };
+
+    /// <summary>Reads a JSON body of at most <see cref="ServerOptions.MaxJsonBodyBytes"/> bytes.</summary>
+    internal static async Task<T> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type, ServerOptions options)
+        where T : class
+    {
+        var request = context.Request;
+        if (request.ContentType is { Length: > 0 } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Send the query as JSON (Content-Type: application/json), not {contentType}.");
+        }
+
+        if (request.ContentLength > options.MaxJsonBodyBytes)
+        {
+            throw ApiException.TooLarge(options.MaxJsonBodyBytes, "request body");
+        }
+
+        var body = new LimitedStream(request.Body, options.MaxJsonBodyBytes, "request body");
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(body, type, context.RequestAborted).ConfigureAwait(false)
+                ?? throw ApiException.BadRequest("The request body is null; send a JSON object such as {\"observed\": {\"example-id\": 0.1}}.");
+        }
+        catch (JsonException e) when (body.Position == 0 || e.Message.Contains("0 bytes", StringComparison.Ordinal))
+        {
+            throw ApiException.BadRequest("The request body is empty; send a JSON object such as {\"observed\": {\"example-id\": 0.1}}.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving store {Store} ({Count} models), API key {KeyOn}; removed {Removed} stale temporary files")]
+    private static partial void LogStarted(ILogger logger, string store, int count, bool keyOn, int removed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "request {Path} failed")]
+    private static partial void LogFailure(ILogger logger, Exception exception, string path);
+}

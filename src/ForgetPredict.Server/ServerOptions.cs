@@ -1,0 +1,133 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace ForgetPredict.Server;
+
+/// <summary>How the forgetting query service runs: its store, address, key and limits. Validated by <see cref="Validate"/>.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The default listening address: loopback only.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The store folder: <c>NAME.fpm</c> models and optional <c>NAME.examples.csv|.tsv|.parquet</c> example metadata.</summary>
+    public required string StoreDirectory { get; init; }
+
+    /// <summary>Addresses to listen on (semicolon-separated), e.g. <c>http://127.0.0.1:5080</c>.</summary>
+    public string Urls { get; init; } = DefaultUrls;
+
+    /// <summary>The API key every request except <c>/healthz</c> and the page's static files must carry, or null for no authentication.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Largest JSON request body (predict, replay), in bytes; larger bodies get 413.</summary>
+    public long MaxJsonBodyBytes { get; init; } = 1L << 20;
+
+    /// <summary>Largest upload (the multipart body of <c>POST /v1/models</c>), in bytes; larger bodies get 413.</summary>
+    public long MaxUploadBytes { get; init; } = 64L << 20;
+
+    /// <summary>Fits waiting for the background worker before new uploads are refused with 503.</summary>
+    public int MaxQueuedFits { get; init; } = 8;
+
+    /// <summary>Worker threads of one fit (fits run one at a time so queries keep the other cores).</summary>
+    public int FitThreads { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Throws when a setting is out of range or the store is missing.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the message says which and how to fix it.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(StoreDirectory) || !Directory.Exists(StoreDirectory))
+        {
+            throw new ArgumentException($"Store folder '{StoreDirectory}' does not exist; create it (it holds NAME.fpm models from 'forgetpredict fit').", nameof(StoreDirectory));
+        }
+
+        if (ApiKey is not null && string.IsNullOrWhiteSpace(ApiKey))
+        {
+            throw new ArgumentException("The API key is empty; put a non-empty key in the key file.", nameof(ApiKey));
+        }
+
+        if (MaxJsonBodyBytes < 1024 || MaxUploadBytes < 1024)
+        {
+            throw new ArgumentException("Body limits must be at least 1 KB.", nameof(MaxJsonBodyBytes));
+        }
+
+        if (MaxQueuedFits < 1 || FitThreads < 1)
+        {
+            throw new ArgumentException("The fit queue and fit threads must be at least 1.", nameof(MaxQueuedFits));
+        }
+    }
+
+    /// <summary>Reads the API key from a file (first line, surrounding whitespace trimmed).</summary>
+    /// <exception cref="ArgumentException">The file is missing, unreadable or empty.</exception>
+    public static string ReadApiKey(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"Cannot read the API key file '{path}': {e.Message}", nameof(path), e);
+        }
+
+        var key = text.Split('\n', 2)[0].Trim();
+        return key.Length > 0 ? key : throw new ArgumentException($"The API key file '{path}' is empty; write the key on its first line.", nameof(path));
+    }
+
+    /// <summary>
+    /// Options from configuration keys <c>store</c>, <c>urls</c>, <c>api-key-file</c>, <c>max-body-mb</c> and
+    /// <c>max-upload-mb</c> (so <c>ForgetPredict.Server --store DIR</c> works like <c>forgetpredict serve --store DIR</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The store is not configured or a number does not parse.</exception>
+    public static ServerOptions FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var store = configuration["store"] ?? throw new ArgumentException("Pass --store DIR (the folder of NAME.fpm models).", nameof(configuration));
+        var keyFile = configuration["api-key-file"];
+        return new ServerOptions
+        {
+            StoreDirectory = store,
+            Urls = configuration["urls"] ?? DefaultUrls,
+            ApiKey = keyFile is null ? null : ReadApiKey(keyFile),
+            MaxJsonBodyBytes = Megabytes(configuration["max-body-mb"], 1),
+            MaxUploadBytes = Megabytes(configuration["max-upload-mb"], 64),
+        };
+    }
+
+    /// <summary>Megabytes (decimal fractions allowed) as bytes.</summary>
+    /// <exception cref="ArgumentException">The value is not a positive number.</exception>
+    public static long Megabytes(string? value, double fallback)
+    {
+        if (value is null)
+        {
+            return (long)(fallback * (1 << 20));
+        }
+
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var mb)
+            ? Megabytes(mb, value)
+            : throw new ArgumentException($"'{value}' is not a size in megabytes (a positive number).", nameof(value));
+    }
+
+    /// <summary>Megabytes as bytes; <paramref name="what"/> names the setting in the error.</summary>
+    /// <exception cref="ArgumentException">The value is not positive or absurdly large.</exception>
+    public static long Megabytes(double megabytes, string what) =>
+        megabytes > 0 && megabytes < 1 << 20
+            ? (long)(megabytes * (1 << 20))
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{what}: {megabytes} is not a size in megabytes (a positive number below 1048576)."), nameof(megabytes));
+
+    /// <summary>True when every address in <paramref name="urls"/> is a loopback address (127.x, ::1 or localhost).</summary>
+    public static bool IsLoopbackOnly(string urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || !(uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip))))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

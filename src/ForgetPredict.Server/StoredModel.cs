@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
+
+namespace ForgetPredict.Server;
+
+/// <summary>A loaded model of the store, with its example metadata and the groupings built from it (cached with the model).</summary>
+public sealed class StoredModel
+{
+    private readonly ModelStore _store;
+    private readonly Lock _metadataLock = new();
+    private MetadataState? _metadata;
+
+    internal StoredModel(string name, string path, FileStamp stamp, LoadedModel loaded, ModelStore store)
+    {
+        Name = name;
+        Path = path;
+        Stamp = stamp;
+        Loaded = loaded;
+        _store = store;
+        Description = Describe(loaded.Model);
+    }
+
+    /// <summary>The model's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Its file.</summary>
+    public string Path { get; }
+
+    /// <summary>The file's length and write time when it was loaded.</summary>
+    public FileStamp Stamp { get; }
+
+    /// <summary>The model and the metadata saved with it.</summary>
+    public LoadedModel Loaded { get; }
+
+    /// <summary>The model.</summary>
+    public IForgettingModel Model => Loaded.Model;
+
+    /// <summary>One line on the model, as the reports print it.</summary>
+    public string Description { get; }
+
+    /// <summary>The catalog name of the model's family.</summary>
+    public string Method => ModelCatalog.NameOf(Model.Method);
+
+    /// <summary>The wire description of the model.</summary>
+    public ModelInfoDto Info()
+    {
+        var metadata = Loaded.Metadata;
+        double? r2 = metadata.TryGetValue("r2", out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : null;
+        var factor = Model as FactorModel;
+        return new ModelInfoDto(Name, Method, Model.TaskCount, Model.ExampleCount, factor?.Rank, Model.PredictsProbability, r2,
+            metadata.GetValueOrDefault("source"), factor?.Fit.Iterations, factor?.Fit.Converged, Metadata()?.Columns ?? [],
+            Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata);
+    }
+
+    /// <summary>The grouping by <paramref name="column"/>, or by the only metadata column when null; null when there is nothing to group by.</summary>
+    /// <exception cref="ApiException">The column does not exist, no metadata exists, or the column must be chosen.</exception>
+    /// <exception cref="ForgettingDataException">The metadata file is malformed.</exception>
+    public Grouping? Grouping(string? column)
+    {
+        var metadata = Metadata();
+        if (metadata is null)
+        {
+            return column is null or "" ? null
+                : throw ApiException.BadRequest($"Model '{Name}' has no example metadata to group by '{column}'; add {Name}.examples.csv (an id column plus group columns) to the store.");
+        }
+
+        if (column is null or "")
+        {
+            return metadata.Columns.Count switch
+            {
+                0 => null,
+                1 => metadata.Grouping(metadata.Columns[0]),
+                _ => throw ApiException.BadRequest($"Choose the column to group by with \"groupBy\" ({string.Join(", ", metadata.Columns)})."),
+            };
+        }
+
+        return metadata.Columns.Contains(column)
+            ? metadata.Grouping(column)
+            : throw ApiException.BadRequest($"{System.IO.Path.GetFileName(metadata.Path)}: no column '{column}'{Suggestion.DidYouMean(column, metadata.Columns)}; columns: {string.Join(", ", metadata.Columns)}.");
+    }
+
+    internal static string Describe(IForgettingModel model) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{ModelCatalog.NameOf(model.Method)}{(model is FactorModel { Rank: > 0 } f ? $" rank {f.Rank}" : string.Empty)} fitted on {model.TaskCount:N0} past tasks x {model.ExampleCount:N0} upstream examples");
+
+    // The metadata file can change without the model changing: it is revalidated by its own stamp.
+    private MetadataState? Metadata()
+    {
+        var path = _store.MetadataPath(Name);
+        if (path is null)
+        {
+            return null;
+        }
+
+        var info = new FileInfo(path);
+        var stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks);
+        var current = Volatile.Read(ref _metadata);
+        if (current is not null && current.Path == path && current.Stamp == stamp)
+        {
+            return current;
+        }
+
+        lock (_metadataLock)
+        {
+            current = _metadata;
+            if (current is null || current.Path != path || current.Stamp != stamp)
+            {
+                var table = MetadataTable.Read(path);
+                current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"));
+                Volatile.Write(ref _metadata, current);
+            }
+
+            return current;
+        }
+    }
+
+    private sealed class MetadataState(string path, FileStamp stamp, MetadataTable table, MetadataJoin join)
+    {
+        private readonly ConcurrentDictionary<string, Lazy<Grouping>> _groupings = new(StringComparer.Ordinal);
+
+        public string Path { get; } = path;
+
+        public FileStamp Stamp { get; } = stamp;
+
+        public IReadOnlyList<string> Columns { get; } = [.. table.ColumnNames.Where(c => c != table.IdColumn)];
+
+        public Grouping Grouping(string column) =>
+            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), join.IsComplete && join.UnusedCount == 0 ? null : join.Summary()))).Value;
+    }
+}
+
+/// <summary>Examples grouped by one metadata column, precomputed once per model and column.</summary>
+public sealed class Grouping
+{
+    private Grouping(string column, IReadOnlyList<string?> groups, string[] names, int[][] members, int[] groupOf, string? warning)
+    {
+        Column = column;
+        Groups = groups;
+        Names = names;
+        Members = members;
+        GroupOf = groupOf;
+        Warning = warning;
+    }
+
+    /// <summary>The metadata column.</summary>
+    public string Column { get; }
+
+    /// <summary>Each example's group (null: no metadata row).</summary>
+    public IReadOnlyList<string?> Groups { get; }
+
+    /// <summary>Group names, in order of first appearance.</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>Each group's example indices, ascending.</summary>
+    public IReadOnlyList<int[]> Members { get; }
+
+    /// <summary>Each example's group index, or -1.</summary>
+    public int[] GroupOf { get; }
+
+    /// <summary>The metadata join's summary when some examples or rows have no partner, else null.</summary>
+    public string? Warning { get; }
+
+    internal static Grouping Create(string column, IReadOnlyList<string?> groups, string? warning)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new List<string>();
+        var lists = new List<List<int>>();
+        var groupOf = new int[groups.Count];
+        for (var j = 0; j < groups.Count; j++)
+        {
+            if (groups[j] is not { } g)
+            {
+                groupOf[j] = -1;
+                continue;
+            }
+
+            if (!index.TryGetValue(g, out var k))
+            {
+                k = index[g] = lists.Count;
+                names.Add(g);
+                lists.Add([]);
+            }
+
+            lists[k].Add(j);
+            groupOf[j] = k;
+        }
+
+        return new Grouping(column, groups, [.. names], [.. lists.Select(l => l.ToArray())], groupOf,
+            warning is null ? null : $"{warning} Examples without metadata are left out of the group report.");
+    }
+}

@@ -1,0 +1,235 @@
+using System.Globalization;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace ForgetPredict.Server;
+
+/// <summary>
+/// Reads an upload (<c>multipart/form-data</c>) as it arrives: file parts are streamed into dot-prefixed temporary files
+/// inside the store (never buffered in memory), fields are small text values; any failure removes what was written.
+/// </summary>
+internal static class UploadFiles
+{
+    /// <summary>The prefix of upload temporary files in the store.</summary>
+    public const string TempPrefix = ".upload-";
+
+    private const int MaxFieldBytes = 4096;
+    private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "format", "layout", "overwrite"];
+
+    /// <summary>Reads the form and builds the fit job; the caller queues it.</summary>
+    public static async Task<FitJob> ReadAsync(HttpContext context, ModelStore store, ServerOptions options)
+    {
+        var request = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
+                "Upload the matrix as multipart/form-data with fields file (the matrix), name and method (e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
+        }
+
+        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+        {
+            throw ApiException.BadRequest("The multipart/form-data content type has no boundary.");
+        }
+
+        if (request.ContentLength > options.MaxUploadBytes)
+        {
+            throw ApiException.TooLarge(options.MaxUploadBytes, "upload");
+        }
+
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        UploadedFile? matrix = null, examples = null;
+        try
+        {
+            var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload");
+            var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024 };
+            while (await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !(disposition.IsFormDisposition() || disposition.IsFileDisposition()))
+                {
+                    throw ApiException.BadRequest("Every part of the upload needs a Content-Disposition: form-data header with a name.");
+                }
+
+                var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? string.Empty;
+                if (field is "file" or "examples")
+                {
+                    if ((field == "file" ? matrix : examples) is not null)
+                    {
+                        throw ApiException.BadRequest($"The upload has two '{field}' parts; send one.");
+                    }
+
+                    var fileName = ClientFileName(disposition, field);
+                    var saved = await SaveAsync(section.Body, store, fileName, context.RequestAborted).ConfigureAwait(false);
+                    if (field == "file")
+                    {
+                        matrix = saved;
+                    }
+                    else
+                    {
+                        examples = saved;
+                    }
+                }
+                else if (s_fields.Contains(field))
+                {
+                    fields[field] = await ReadFieldAsync(section.Body, field, context.RequestAborted).ConfigureAwait(false);
+                }
+                else
+                {
+                    throw ApiException.BadRequest($"Unknown upload field '{ModelStore.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples"])}; fields: file, name, method, rank, lambda, seed, format, layout, overwrite, examples.");
+                }
+            }
+
+            return Build(fields, matrix, examples, store);
+        }
+        catch
+        {
+            TryDelete(matrix?.TempPath);
+            TryDelete(examples?.TempPath);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes a file if it exists, ignoring failures (cleanup paths must not throw).</summary>
+    public static void TryDelete(string? path)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Removes upload and atomic-write leftovers older than <paramref name="age"/> (a crash's debris) from the store.</summary>
+    public static int RemoveStale(string directory, TimeSpan age)
+    {
+        var removed = 0;
+        foreach (var path in Directory.EnumerateFiles(directory, ".*"))
+        {
+            var name = Path.GetFileName(path);
+            var ours = name.StartsWith(TempPrefix, StringComparison.Ordinal) || (name.EndsWith(".tmp", StringComparison.Ordinal) && name.Contains(ModelStore.ModelExtension + ".", StringComparison.Ordinal))
+                || (name.EndsWith(".tmp", StringComparison.Ordinal) && name.Contains(".examples.", StringComparison.Ordinal));
+            if (ours && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > age)
+            {
+                TryDelete(path);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, ModelStore store)
+    {
+        if (matrix is null)
+        {
+            throw ApiException.BadRequest("The upload has no 'file' part: send the matrix (.npy, .npz, .csv, .tsv, .json or .parquet) as field 'file'.");
+        }
+
+        var name = fields.GetValueOrDefault("name") ?? throw ApiException.BadRequest("The upload has no 'name' field: name the model (letters, digits, '.', '_', '-').");
+        ModelStore.CheckName(name);
+        var method = fields.GetValueOrDefault("method") ?? throw ApiException.BadRequest($"The upload has no 'method' field; methods: {string.Join(", ", ModelCatalog.Names)}.");
+        var settings = new ModelSettings
+        {
+            Rank = Number(fields, "rank", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+            Lambda = Number(fields, "lambda", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
+            Seed = Number(fields, "seed", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        };
+        // Unknown methods and settings that do not apply fail now, with the CLI's messages, rather than in the background.
+        _ = ModelCatalog.CreateFitter(method, settings);
+        var layout = fields.GetValueOrDefault("layout") switch
+        {
+            null or "auto" => MatrixLayout.Auto,
+            "wide" => MatrixLayout.Wide,
+            "long" => MatrixLayout.Long,
+            var other => throw ApiException.BadRequest($"Unknown layout '{other}'; layouts: auto, wide, long."),
+        };
+        var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout };
+        _ = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
+        var overwrite = fields.GetValueOrDefault("overwrite") switch
+        {
+            null or "false" or "0" => false,
+            "true" or "1" => true,
+            var other => throw ApiException.BadRequest($"'overwrite' must be true or false, not '{other}'."),
+        };
+        if (!overwrite && File.Exists(store.ModelPath(name)))
+        {
+            throw new ApiException(StatusCodes.Status409Conflict, $"Model '{name}' already exists; send overwrite=true to replace it.");
+        }
+
+        return new FitJob(name, method, settings, readOptions, matrix, examples, overwrite);
+    }
+
+    private static T? Number<T>(Dictionary<string, string> fields, string name, Func<string, T> parse)
+        where T : struct
+    {
+        if (!fields.TryGetValue(name, out var text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return parse(text.Trim());
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw ApiException.BadRequest($"'{name}' must be a number, not '{ModelStore.Printable(text)}'.");
+        }
+    }
+
+    private static string ClientFileName(ContentDispositionHeaderValue disposition, string field)
+    {
+        var raw = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+        // Only the last segment, as a label and an extension: the client's folders mean nothing here.
+        var name = Path.GetFileName((raw ?? string.Empty).Replace('\\', '/'));
+        return name.Length > 0 && !name.Any(char.IsControl) ? name : field == "file" ? "upload.bin" : "examples.csv";
+    }
+
+    private static async Task<UploadedFile> SaveAsync(Stream body, ModelStore store, string sourceName, CancellationToken cancellationToken)
+    {
+        var extension = Path.GetExtension(sourceName).ToLowerInvariant();
+        var safeExtension = extension.Length is > 1 and <= 9 && extension.Skip(1).All(char.IsAsciiLetterOrDigit) ? extension : ".bin";
+        var path = Path.Combine(store.Directory, string.Create(CultureInfo.InvariantCulture, $"{TempPrefix}{Guid.NewGuid():N}{safeExtension}"));
+        try
+        {
+            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await body.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+            return new UploadedFile(path, sourceName, file.Length);
+        }
+        catch
+        {
+            TryDelete(path);
+            throw;
+        }
+    }
+
+    private static async Task<string> ReadFieldAsync(Stream body, string field, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxFieldBytes + 1];
+        var total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            total += read;
+            if (total > MaxFieldBytes)
+            {
+                throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture, $"Field '{field}' is longer than {MaxFieldBytes} bytes."));
+            }
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, total).Trim();
+    }
+}

@@ -1,0 +1,337 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ForgetPredict.Server.Tests;
+
+/// <summary>Every read-only endpoint and its error paths, in the ASP.NET test host.</summary>
+public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private readonly HttpClient _client = fixture.Client;
+    private readonly TestStore _store = fixture.Store;
+
+    [Fact]
+    public async Task Healthz_AnswersOkWithTheNumberOfModels()
+    {
+        var health = await (await _client.GetAsync("/healthz")).JsonAsync();
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.Equal(5, health.GetProperty("models").GetInt32());
+    }
+
+    [Fact]
+    public async Task ListModels_GivesShapeMethodRankAndFitQuality_AndListsADamagedFileWithItsReason()
+    {
+        var list = await (await _client.GetAsync("/v1/models")).JsonAsync();
+        var models = list.GetProperty("models").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
+        Assert.Equal(["binary", "broken", "multi", "plain", "small"], models.Keys.Order(StringComparer.Ordinal));
+        var small = models["small"];
+        Assert.Equal("mf", small.GetProperty("method").GetString());
+        Assert.Equal(15, small.GetProperty("taskCount").GetInt32());
+        Assert.Equal(600, small.GetProperty("exampleCount").GetInt32());
+        Assert.Equal(3, small.GetProperty("rank").GetInt32());
+        Assert.Equal(0.9, small.GetProperty("r2").GetDouble());
+        Assert.Equal(["group"], small.GetProperty("groupColumns").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal("additive", models["plain"].GetProperty("method").GetString());
+        Assert.Empty(models["plain"].GetProperty("groupColumns").EnumerateArray());
+        Assert.True(models["binary"].GetProperty("predictsProbability").GetBoolean());
+        Assert.Contains("broken.fpm", models["broken"].GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetModel_DescribesOneModel()
+    {
+        var model = await (await _client.GetAsync("/v1/models/multi")).JsonAsync();
+        Assert.Equal("multi", model.GetProperty("name").GetString());
+        Assert.Equal(["group", "half"], model.GetProperty("groupColumns").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal("synthetic.npy", model.GetProperty("source").GetString());
+        Assert.True(model.GetProperty("sizeBytes").GetInt64() > 1000);
+        Assert.False(string.IsNullOrEmpty(model.GetProperty("version").GetString()));
+        Assert.True(model.GetProperty("iterations").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task GetModel_Unknown_Is404WithASuggestionAndTheModels()
+    {
+        await (await _client.GetAsync("/v1/models/smal")).ProblemAsync(HttpStatusCode.NotFound, "No model 'smal'", "small", "binary, broken, multi, plain, small");
+    }
+
+    [Fact]
+    public async Task GetModel_Damaged_Is400WithTheReason()
+    {
+        await (await _client.GetAsync("/v1/models/broken")).ProblemAsync(HttpStatusCode.BadRequest, "broken.fpm");
+    }
+
+    [Theory]
+    [InlineData("/v1/models/..%2F..%2Fetc%2Fpasswd")]
+    [InlineData("/v1/models/.hidden")]
+    [InlineData("/v1/models/a%5Cb")]
+    [InlineData("/v1/models/%2Ftmp%2Fx")]
+    [InlineData("/v1/models/small..fpm")]
+    public async Task GetModel_PathTraversalAndInvalidNames_Are400(string path)
+    {
+        await (await _client.GetAsync(path)).ProblemAsync(HttpStatusCode.BadRequest, "is not a valid model name");
+    }
+
+    [Fact]
+    public async Task GetModel_EncodedDotSegments_NeverLeaveTheApi()
+    {
+        // The server decodes %2E and removes dot segments before routing: /v1/models/%2E%2E is /v1/, which is no endpoint.
+        await (await _client.GetAsync("/v1/models/%2E%2E")).ProblemAsync(HttpStatusCode.NotFound, "No endpoint at '/v1/'");
+        await (await _client.GetAsync("/v1/models/%2E%2E/%2E%2E/%2E%2E/etc/passwd")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("/v1/models/..%2Fsmall/predict")]
+    [InlineData("/v1/models/%2E%2E%2F%2E%2E%2Fsmall/replay")]
+    public async Task Queries_PathTraversal_Are400(string path)
+    {
+        await (await _client.PostAsync(path, Http.Json("{\"budget\": 3}"))).ProblemAsync(HttpStatusCode.BadRequest, "is not a valid model name");
+    }
+
+    [Fact]
+    public async Task ModelStore_NeverResolvesAPathOutsideTheStore()
+    {
+        var store = new ModelStore(_store.Directory);
+        foreach (var name in new[] { "..", "../x", "/etc/passwd", "a/b", "a\\b", "", ".x", "x\0", new string('a', 65) })
+        {
+            Assert.False(ModelStore.IsValidName(name), name);
+            var e = Assert.Throws<ApiException>(() => store.ModelPath(name));
+            Assert.Equal(400, e.Status);
+        }
+
+        Assert.Equal(Path.Combine(store.Directory, "ok-1.2_x.fpm"), store.ModelPath("ok-1.2_x"));
+    }
+
+    [Fact]
+    public async Task Predict_GivesGroupsAndTopExamples()
+    {
+        var (_, _, observed) = _store.Observed(30);
+        var response = await (await _client.PostAsync("/v1/models/small/predict", Http.Json($"{{\"observed\": {observed}, \"top\": 7, \"groupBy\": \"group\"}}"))).JsonAsync();
+        Assert.Equal("small", response.GetProperty("model").GetString());
+        Assert.Equal(30, response.GetProperty("knownCount").GetInt32());
+        Assert.False(response.GetProperty("taskAgnostic").GetBoolean());
+        Assert.Equal("group", response.GetProperty("groupBy").GetString());
+        var top = response.GetProperty("top").EnumerateArray().ToArray();
+        Assert.Equal(7, top.Length);
+        Assert.Equal(Enumerable.Range(1, 7), top.Select(e => e.GetProperty("rank").GetInt32()));
+        Assert.True(top.Zip(top.Skip(1)).All(p => p.First.GetProperty("predicted").GetDouble() >= p.Second.GetProperty("predicted").GetDouble()));
+        var groups = response.GetProperty("groups").EnumerateArray().ToArray();
+        Assert.Equal(_store.Groups.Distinct().Count(), groups.Length);
+        Assert.Equal(600, groups.Sum(g => g.GetProperty("count").GetInt32()));
+        Assert.True(groups.Zip(groups.Skip(1)).All(p => p.First.GetProperty("mean").GetDouble() >= p.Second.GetProperty("mean").GetDouble()));
+        Assert.All(groups, g => Assert.InRange(g.GetProperty("mean").GetDouble(), g.GetProperty("lower").GetDouble(), g.GetProperty("upper").GetDouble()));
+        Assert.Contains("<svg", response.GetProperty("chartSvg").GetString(), StringComparison.Ordinal);
+        Assert.InRange(response.GetProperty("expectedForgotten").GetDouble(), 0, 600);
+    }
+
+    [Fact]
+    public async Task Predict_WithoutCells_IsTaskAgnostic_AndTheGroupColumnDefaultsToTheOnlyOne()
+    {
+        var response = await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"chart\": false}"))).JsonAsync();
+        Assert.True(response.GetProperty("taskAgnostic").GetBoolean());
+        Assert.Equal(0, response.GetProperty("knownCount").GetInt32());
+        Assert.Equal("group", response.GetProperty("groupBy").GetString());
+        Assert.False(response.TryGetProperty("chartSvg", out _));
+        Assert.Equal(20, response.GetProperty("top").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Predict_ModelWithoutMetadata_HasNoGroups()
+    {
+        var response = await (await _client.PostAsync("/v1/models/plain/predict", Http.Json("{\"top\": 3}"))).JsonAsync();
+        Assert.Equal(0, response.GetProperty("groups").GetArrayLength());
+        Assert.Equal(3, response.GetProperty("top").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Predict_UnknownExampleIds_AreReportedNotIgnored()
+    {
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"0\": 0.1, \"nope\": 0.2, \"also-missing\": 0.3}}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "2 examples are not among the model's 600", "'nope'", "'also-missing'");
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"ex-9\": 0.1}}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "example 'ex-9' is not one of the model's 600 examples");
+    }
+
+    [Theory]
+    [InlineData("{\"observed\": {\"1\": 0.1, \"1\": 0.2}}", "measured twice")]
+    [InlineData("{\"observed\": {\"1\": \"high\"}}", "must be a number, not a string")]
+    [InlineData("{\"observed\": {\"1\": 1e999}}", "is not a finite number")]
+    [InlineData("{\"observed\": [1, 2]}", "'observed' must be an object")]
+    [InlineData("{\"observed\": {\"1\": 0.1}", "not valid JSON")]
+    [InlineData("{\"top\": 5, \"colour\": \"red\"}", "colour")]
+    [InlineData("{\"top\": -1}", "\"top\" must be between 0 and 1000")]
+    [InlineData("{\"top\": 1001}", "\"top\" must be between 0 and 1000")]
+    [InlineData("{\"top\": \"ten\"}", "not valid JSON")]
+    [InlineData("{\"groupBy\": \"gruop\"}", "no column 'gruop'", "group")]
+    [InlineData("{\"prior\": \"flat\"}", "Unknown prior 'flat'")]
+    [InlineData("", "The request body is empty")]
+    [InlineData("null", "The request body is null")]
+    public async Task Predict_BadBodies_Are400WithAUsefulDetail(string body, params string[] fragments)
+    {
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+    }
+
+    [Fact]
+    public async Task Predict_GroupByWithoutMetadata_AndAmbiguousColumns_Are400()
+    {
+        await (await _client.PostAsync("/v1/models/plain/predict", Http.Json("{\"groupBy\": \"group\"}"))).ProblemAsync(HttpStatusCode.BadRequest, "has no example metadata", "plain.examples.csv");
+        await (await _client.PostAsync("/v1/models/multi/predict", Http.Json("{}"))).ProblemAsync(HttpStatusCode.BadRequest, "Choose the column to group by", "group, half");
+        var byHalf = await (await _client.PostAsync("/v1/models/multi/predict", Http.Json("{\"groupBy\": \"half\"}"))).JsonAsync();
+        Assert.Equal(["first", "second"], byHalf.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Predict_BinaryModel_NeedsZeroOrOneCells()
+    {
+        await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{\"observed\": {\"1\": 0.3}}"))).ProblemAsync(HttpStatusCode.BadRequest, "measured cells must be 0 or 1");
+        var ok = await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{\"observed\": {\"1\": 1, \"2\": 0}}"))).JsonAsync();
+        Assert.True(ok.GetProperty("predictsProbability").GetBoolean());
+        Assert.Equal(0.5, ok.GetProperty("threshold").GetDouble());
+    }
+
+    [Fact]
+    public async Task Predict_WrongContentType_Is415()
+    {
+        await (await _client.PostAsync("/v1/models/small/predict", new StringContent("top=5", Encoding.UTF8, "application/x-www-form-urlencoded")))
+            .ProblemAsync(HttpStatusCode.UnsupportedMediaType, "Send the query as JSON");
+    }
+
+    [Fact]
+    public async Task Predict_UnknownModel_Is404()
+    {
+        await (await _client.PostAsync("/v1/models/nope/predict", Http.Json("{}"))).ProblemAsync(HttpStatusCode.NotFound, "No model 'nope'");
+    }
+
+    [Fact]
+    public async Task OversizeBody_WithContentLength_Is413()
+    {
+        // The test host's limit is 0.05 MB (52,428 bytes).
+        var padding = new string(' ', 60_000);
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{" + padding + "}"))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "larger than the server's limit of 52.4 KB");
+    }
+
+    [Fact]
+    public async Task OversizeBody_Chunked_Is413()
+    {
+        var bytes = Encoding.UTF8.GetBytes("{\"observed\": {" + string.Join(",", Enumerable.Range(0, 6000).Select(i => $"\"{i}\": 0.125")) + "}}");
+        using var content = new StreamContent(new MemoryStream(bytes));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/models/small/replay") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        await (await _client.SendAsync(request)).ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "larger than the server's limit");
+    }
+
+    [Fact]
+    public async Task Replay_GivesASetOfTheBudget_AsJsonAndCsv()
+    {
+        var (_, _, observed) = _store.Observed(20);
+        var body = $"{{\"observed\": {observed}, \"budget\": 25, \"strategy\": \"topk\", \"exclude\": [\"0\", \"1\"]}}";
+        var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json(body))).JsonAsync();
+        Assert.Equal(25, replay.GetProperty("budget").GetInt32());
+        Assert.Equal(598, replay.GetProperty("candidates").GetInt32());
+        var items = replay.GetProperty("items").EnumerateArray().ToArray();
+        Assert.Equal(25, items.Length);
+        Assert.DoesNotContain(items, i => i.GetProperty("example").GetString() is "0" or "1");
+        Assert.Equal(25, replay.GetProperty("groups").EnumerateArray().Sum(g => g.GetProperty("replayed").GetInt32()));
+
+        var csv = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json(body));
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("small-replay.csv", csv.Content.Headers.ContentDisposition?.ToString() ?? string.Empty, StringComparison.Ordinal);
+        var lines = (await csv.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
+        Assert.Equal("example,weight,predicted,group", lines[0]);
+        Assert.Equal(items.Select(i => i.GetProperty("example").GetString()), lines.Skip(1).Select(l => l.Split(',')[0]));
+
+        using var accept = new HttpRequestMessage(HttpMethod.Post, "/v1/models/small/replay") { Content = Http.Json(body) };
+        accept.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        Assert.Equal("text/csv", (await _client.SendAsync(accept)).Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Replay_BudgetFromRatio_AndStratified()
+    {
+        var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json("{\"ratio\": 10, \"taskSize\": 120, \"strategy\": \"stratified\", \"minPerGroup\": 1}"))).JsonAsync();
+        Assert.Equal(12, replay.GetProperty("budget").GetInt32());
+        Assert.All(replay.GetProperty("groups").EnumerateArray(), g => Assert.True(g.GetProperty("replayed").GetInt32() >= 1));
+    }
+
+    [Theory]
+    [InlineData("small", "{}", "Give \"budget\"")]
+    [InlineData("small", "{\"budget\": -2}", "\"budget\" must be at least 0")]
+    [InlineData("small", "{\"budget\": 5, \"ratio\": 3}", "not both")]
+    [InlineData("small", "{\"budget\": 5, \"strategy\": \"softmx\"}", "Unknown strategy 'softmx'", "softmax")]
+    [InlineData("plain", "{\"budget\": 5, \"strategy\": \"stratified\"}", "needs example groups")]
+    [InlineData("small", "{\"budget\": 5, \"exclude\": [\"0\", \"zz\"]}", "exclude: example 'zz' is not one of the model's 600 examples")]
+    [InlineData("small", "{\"budget\": 5, \"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 examples")]
+    public async Task Replay_BadRequests_Are400(string model, string body, params string[] fragments)
+    {
+        await (await _client.PostAsync($"/v1/models/{model}/replay", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+    }
+
+    [Fact]
+    public async Task Replay_UnknownFormat_Is400()
+    {
+        await (await _client.PostAsync("/v1/models/small/replay?format=xml", Http.Json("{\"budget\": 3}"))).ProblemAsync(HttpStatusCode.BadRequest, "Unknown format 'xml'");
+    }
+
+    [Fact]
+    public async Task UnknownRoute_Is404Problem_AndWrongMethod_Is405Problem()
+    {
+        await (await _client.GetAsync("/v2/models")).ProblemAsync(HttpStatusCode.NotFound, "No endpoint at '/v2/models'", "/openapi.json");
+        await (await _client.DeleteAsync("/v1/models/small")).ProblemAsync(HttpStatusCode.MethodNotAllowed, "DELETE is not allowed");
+        await (await _client.GetAsync("/v1/models/small/predict")).ProblemAsync(HttpStatusCode.MethodNotAllowed, "GET is not allowed");
+    }
+
+    [Fact]
+    public async Task Jobs_UnknownId_Is404_AndTheListAnswers()
+    {
+        await (await _client.GetAsync("/v1/jobs/0123456789abcdef")).ProblemAsync(HttpStatusCode.NotFound, "No job '0123456789abcdef'");
+        Assert.Equal(JsonValueKind.Array, (await (await _client.GetAsync("/v1/jobs")).JsonAsync()).GetProperty("jobs").ValueKind);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesEveryMappedRoute()
+    {
+        var response = await _client.GetAsync("/openapi.json");
+        var document = await response.JsonAsync();
+        Assert.StartsWith("3.", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        var paths = document.GetProperty("paths");
+        var routes = fixture.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Select(e => (Path: "/" + e.RoutePattern.RawText!.TrimStart('/'), Method: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Single()))
+            .Where(r => !StaticAssets.IsAsset(new Microsoft.AspNetCore.Http.PathString(r.Path)))
+            .ToArray();
+        Assert.Equal(9, routes.Length);
+        foreach (var (path, method) in routes)
+        {
+            Assert.True(paths.TryGetProperty(path, out var item), $"openapi.json lacks {path}");
+            Assert.True(item.TryGetProperty(method.ToLowerInvariant(), out _), $"openapi.json lacks {method} {path}");
+        }
+    }
+
+    [Fact]
+    public async Task Page_IsServedWithItsScriptAndStyle_AndRevalidatesByETag()
+    {
+        var page = await _client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("app.js", html, StringComparison.Ordinal);
+        Assert.Contains("app.css", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+        foreach (var asset in new[] { "/app.js", "/app.css", "/favicon.svg" })
+        {
+            var response = await _client.GetAsync(asset);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 100, asset);
+        }
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/app.js");
+        again.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse((await _client.GetAsync("/app.js")).Headers.ETag!.ToString()));
+        Assert.Equal(HttpStatusCode.NotModified, (await _client.SendAsync(again)).StatusCode);
+    }
+}

@@ -1,0 +1,314 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Server.Tests;
+
+/// <summary>Uploads, background fits and jobs; each test has its own store.</summary>
+public sealed class UploadTests : IDisposable
+{
+    private readonly string _store = RepoPaths.NewTempFolder("fp-server-upload");
+    private readonly ServerFactory _factory;
+    private readonly HttpClient _client;
+    private readonly SyntheticForgetting _synthetic = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 10, Examples = 240, Seed = 11, KeepSignal = false });
+
+    public UploadTests()
+    {
+        _factory = new ServerFactory(_store);
+        _client = _factory.CreateClient();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+        Directory.Delete(_store, recursive: true);
+    }
+
+    [Theory]
+    [InlineData(".npy")]
+    [InlineData(".npz")]
+    [InlineData(".csv")]
+    [InlineData(".tsv")]
+    [InlineData(".json")]
+    [InlineData(".parquet")]
+    public async Task Upload_EverySupportedFormat_IsFittedInTheBackgroundAndSavedIntoTheStore(string extension)
+    {
+        var response = await _client.PostAsync("/v1/models", Http.Upload("matrix" + extension, MatrixBytes(_synthetic.Matrix, extension), ("name", "up"), ("method", "mf"), ("rank", "2")));
+        var job = await response.JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal($"/v1/jobs/{job.GetProperty("id").GetString()}", response.Headers.Location?.ToString());
+        Assert.Equal("up", job.GetProperty("model").GetString());
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        Assert.Equal(1.0, done.GetProperty("progress").GetDouble());
+        Assert.Equal("/v1/models/up", done.GetProperty("modelUrl").GetString());
+
+        var model = await (await _client.GetAsync("/v1/models/up")).JsonAsync();
+        Assert.Equal(10, model.GetProperty("taskCount").GetInt32());
+        Assert.Equal(240, model.GetProperty("exampleCount").GetInt32());
+        Assert.Equal(2, model.GetProperty("rank").GetInt32());
+        Assert.Equal("matrix" + extension, model.GetProperty("source").GetString());
+        Assert.InRange(model.GetProperty("r2").GetDouble(), 0.5, 1);
+        Assert.Equal(_synthetic.Matrix.ExampleCount, ModelFile.Load(Path.Combine(_store, "up.fpm")).Model.ExampleCount);
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
+    public async Task Upload_WithExampleMetadata_SavesItBesideTheModel_ForGrouping()
+    {
+        var metadata = new StringBuilder("id,group\n");
+        for (var j = 0; j < _synthetic.ExampleGroups.Count; j++)
+        {
+            // A bare .npy names its examples by column index.
+            metadata.Append(CultureInfo.InvariantCulture, $"{j},{_synthetic.ExampleGroups[j]}\n");
+        }
+
+        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "grouped"), ("method", "additive"));
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(metadata.ToString())), "examples", "examples.csv");
+        var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("succeeded", (await WaitAsync(_client, job.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        Assert.True(File.Exists(Path.Combine(_store, "grouped.examples.csv")));
+        var predict = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json("{}"))).JsonAsync();
+        Assert.Equal(_synthetic.ExampleGroups.Distinct().Count(), predict.GetProperty("groups").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Upload_MetadataMatchingNoExample_FailsTheJob()
+    {
+        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "nomatch"), ("method", "additive"));
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes("id,group\nx1,a\nx2,b\n")), "examples", "meta.csv");
+        var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.Contains("meta.csv: none of its ids is an example of z.npy", done.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_store, "nomatch*"));
+    }
+
+    [Fact]
+    public async Task Upload_BadMatrix_FailsTheJobWithTheParserMessage_AndLeavesNoModel()
+    {
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", Encoding.ASCII.GetBytes("not an npy file at all"), ("name", "bad"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.Equal("failed", done.GetProperty("state").GetString());
+        Assert.Contains("z.npy", done.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_store, "bad.fpm")));
+        await (await _client.GetAsync("/v1/models/bad")).ProblemAsync(HttpStatusCode.NotFound);
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
+    public async Task Upload_BinaryMethodOnAContinuousMatrix_FailsTheJob()
+    {
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "lg"), ("method", "logistic")))).JsonAsync(HttpStatusCode.Accepted);
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.Contains("needs a binary (0/1) matrix", done.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_store, "lg.fpm")));
+    }
+
+    [Fact]
+    public async Task Upload_Existing_NeedsOverwrite_ThenReplacesTheModel()
+    {
+        await UploadAndWaitAsync("twice", "additive");
+        var before = (await (await _client.GetAsync("/v1/models/twice")).JsonAsync()).GetProperty("version").GetString();
+        await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "twice"), ("method", "mf"))))
+            .ProblemAsync(HttpStatusCode.Conflict, "Model 'twice' already exists", "overwrite=true");
+        AssertNoTemporaryFiles();
+        await UploadAndWaitAsync("twice", "mf", ("overwrite", "true"));
+        var after = await (await _client.GetAsync("/v1/models/twice")).JsonAsync();
+        Assert.Equal("mf", after.GetProperty("method").GetString());
+        Assert.NotEqual(before, after.GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public async Task Upload_NotMultipart_Is415()
+    {
+        await (await _client.PostAsync("/v1/models", Http.Json("{}"))).ProblemAsync(HttpStatusCode.UnsupportedMediaType, "multipart/form-data");
+    }
+
+    [Theory]
+    [InlineData("name", "", "no 'name' field")]
+    [InlineData("file", "", "no 'file' part")]
+    [InlineData("method", "", "no 'method' field", "mf")]
+    [InlineData("name", "../evil", "'../evil' is not a valid model name")]
+    [InlineData("name", "a/b", "is not a valid model name")]
+    [InlineData("method", "mff", "mf")]
+    [InlineData("rank", "two", "'rank' must be a number, not 'two'")]
+    [InlineData("layout", "diagonal", "Unknown layout 'diagonal'")]
+    [InlineData("overwrite", "maybe", "'overwrite' must be true or false")]
+    [InlineData("colour", "red", "Unknown upload field 'colour'")]
+    public async Task Upload_BadForms_Are400_AndLeaveNothingBehind(string field, string value, params string[] fragments)
+    {
+        var form = new MultipartFormDataContent();
+        var values = new Dictionary<string, string> { ["name"] = "ok", ["method"] = "mf" };
+        if (field != "file")
+        {
+            form.Add(new ByteArrayContent(MatrixBytes(_synthetic.Matrix, ".npy")), "file", "z.npy");
+        }
+
+        if (value.Length == 0)
+        {
+            values.Remove(field);
+        }
+        else
+        {
+            values[field] = value;
+        }
+
+        foreach (var (k, v) in values)
+        {
+            form.Add(new StringContent(v), k);
+        }
+
+        await (await _client.PostAsync("/v1/models", form)).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+        AssertNoTemporaryFiles();
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_store)!, "evil.fpm")));
+        Assert.Empty(Directory.GetFiles(_store, "*.fpm"));
+    }
+
+    [Fact]
+    public async Task Upload_ClientFileNameWithFolders_StaysInsideTheStore()
+    {
+        await UploadAndWaitAsync("safe", "additive", fileName: "../../outside.npy");
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_store)!, "outside.npy")));
+        Assert.Equal("outside.npy", (await (await _client.GetAsync("/v1/models/safe")).JsonAsync()).GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public async Task Upload_Oversize_Is413_AndLeavesNoTemporaryFile()
+    {
+        // The test host's upload limit is 4 MB.
+        await (await _client.PostAsync("/v1/models", Http.Upload("big.npy", new byte[5 << 20], ("name", "big"), ("method", "mf"))))
+            .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "upload is larger than the server's limit of 4.2 MB");
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
+    public async Task Restart_LosesNothing_TheStoreIsTheState()
+    {
+        await UploadAndWaitAsync("kept", "mf");
+        using (var restarted = new ServerFactory(_store))
+        using (var client = restarted.CreateClient())
+        {
+            var model = await (await client.GetAsync("/v1/models/kept")).JsonAsync();
+            Assert.Equal(240, model.GetProperty("exampleCount").GetInt32());
+            Assert.Equal(20, (await (await client.PostAsync("/v1/models/kept/predict", Http.Json("{\"observed\": {\"3\": 0.2}}"))).JsonAsync()).GetProperty("top").GetArrayLength());
+        }
+    }
+
+    [Fact]
+    public async Task Start_RemovesStaleTemporaryFiles_AndNeverListsTemporaryFiles()
+    {
+        var stale = new[] { ".upload-0123.npy", ".old.fpm.0a1b.tmp", ".old.examples.csv.0a1b.tmp" }.Select(f => Path.Combine(_store, f)).ToArray();
+        var fresh = Path.Combine(_store, ".upload-4567.npy");
+        foreach (var path in stale.Append(fresh))
+        {
+            File.WriteAllText(path, "partial");
+        }
+
+        foreach (var path in stale)
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
+        }
+
+        using var restarted = new ServerFactory(_store);
+        using var client = restarted.CreateClient();
+        Assert.Empty((await (await client.GetAsync("/v1/models")).JsonAsync()).GetProperty("models").EnumerateArray());
+        Assert.All(stale, path => Assert.False(File.Exists(path), path));
+        Assert.True(File.Exists(fresh), "a fresh temporary file may belong to an upload in progress");
+    }
+
+    [Fact]
+    public async Task ConcurrentUploadsAndPredictions_DoNotCorruptTheStore()
+    {
+        // Given: one model to query, then three names uploaded twice each (overwrite) while predictions run on every name.
+        await UploadAndWaitAsync("base", "mf");
+        var names = new[] { "c1", "c2", "c3" };
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var jobs = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var uploads = names.SelectMany(n => new[] { "additive", "mf" }.Select(m => (Name: n, Method: m))).Select(async u =>
+        {
+            var response = await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", u.Name), ("method", u.Method), ("overwrite", "true")));
+            // 202, or 409 while the same name is being fitted: never anything else.
+            Assert.True(response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Conflict, await response.Content.ReadAsStringAsync());
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                jobs.Add((await response.JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetString()!);
+            }
+        });
+        var queries = Enumerable.Range(0, 120).Select(async i =>
+        {
+            var name = i % 4 == 0 ? "base" : names[i % 3];
+            var response = await _client.PostAsync($"/v1/models/{name}/predict", Http.Json("{\"observed\": {\"5\": 0.1, \"17\": 0.3}, \"top\": 5}"));
+            statuses.Add(response.StatusCode);
+            // A model not written yet is 404; a model being replaced is served old or new, never half.
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, await response.Content.ReadAsStringAsync());
+        });
+        await Task.WhenAll(uploads.Concat(queries));
+        foreach (var id in jobs)
+        {
+            Assert.Equal("succeeded", (await WaitAsync(_client, id)).GetProperty("state").GetString());
+        }
+
+        // Then: every model file is complete, each is served, and no temporary file is left.
+        Assert.Contains(HttpStatusCode.OK, statuses);
+        foreach (var name in names.Append("base"))
+        {
+            Assert.Equal(240, ModelFile.Load(Path.Combine(_store, name + ".fpm")).Model.ExampleCount);
+            await (await _client.PostAsync($"/v1/models/{name}/predict", Http.Json("{}"))).JsonAsync();
+        }
+
+        AssertNoTemporaryFiles();
+    }
+
+    internal static byte[] MatrixBytes(ForgettingMatrix matrix, string extension)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder("fp-server-matrix"), "m" + extension);
+        MatrixFile.Write(matrix, path);
+        return File.ReadAllBytes(path);
+    }
+
+    internal static async Task<JsonElement> WaitAsync(HttpClient client, string id)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var job = await (await client.GetAsync($"/v1/jobs/{id}")).JsonAsync();
+            if (job.GetProperty("state").GetString() is "succeeded" or "failed")
+            {
+                return job;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"job {id} did not finish: {job}");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task UploadAndWaitAsync(string name, string method, (string, string)? extra = null, string fileName = "z.npy")
+    {
+        var fields = new List<(string, string)> { ("name", name), ("method", method) };
+        if (extra is { } e)
+        {
+            fields.Add(e);
+        }
+
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload(fileName, MatrixBytes(_synthetic.Matrix, ".npy"), [.. fields]))).JsonAsync(HttpStatusCode.Accepted);
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+    }
+
+    private void AssertNoTemporaryFiles()
+    {
+        // Jobs delete their upload when they end; give a just-finished job a moment.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.GetFiles(_store, ".*").Length > 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.Empty(Directory.GetFiles(_store, ".*"));
+    }
+}
