@@ -615,21 +615,19 @@ public sealed class FactorModel : IForgettingModel
         }
         else if (std.Length != 0)
         {
+            // sqrt(max(variance, 0) + noise), three vector passes (IEEE max, add and sqrt are exact per lane, so any
+            // vector width gives the same bits).
+            TensorPrimitives.Max(std, 0, std);
             if (addNoise && _exampleNoise is not null)
             {
-                for (var j = 0; j < std.Length; j++)
-                {
-                    std[j] = Math.Sqrt(Math.Max(std[j], 0) + _exampleNoise[j]);
-                }
-
-                return;
+                TensorPrimitives.Add(std, _exampleNoise, std);
             }
-
-            var noise = addNoise ? _p.NoiseVariance : 0;
-            for (var j = 0; j < std.Length; j++)
+            else
             {
-                std[j] = Math.Sqrt(Math.Max(std[j], 0) + noise);
+                TensorPrimitives.Add(std, addNoise ? _p.NoiseVariance : 0, std);
             }
+
+            TensorPrimitives.Sqrt(std, std);
         }
     }
 

@@ -52,6 +52,60 @@ internal static class RowPrediction
             return;
         }
 
+        // The quadratic form's coefficients, hoisted: c[a, a] and 2 c[a, b] (b > a), packed row by row.
+        Span<double> coefficients = p <= 32 ? stackalloc double[p * (p + 1) / 2] : new double[p * (p + 1) / 2];
+        for (int a = 0, q = 0; a < p; a++)
+        {
+            coefficients[q++] = c[(a * p) + a];
+            for (var b = a + 1; b < p; b++)
+            {
+                coefficients[q++] = 2 * c[(a * p) + b];
+            }
+        }
+
+        if (Vector512.IsHardwareAccelerated && p <= 128)
+        {
+            ref var f0 = ref MemoryMarshal.GetReference(factors);
+            ref var b0 = ref MemoryMarshal.GetReference(bias);
+            ref var k0 = ref MemoryMarshal.GetReference(coefficients);
+            Span<Vector512<double>> xv = stackalloc Vector512<double>[Math.Max(p, 1)];
+            ref var x0 = ref MemoryMarshal.GetReference(xv);
+            var offsetVector = Vector512.Create(offset);
+            for (; t <= mean.Length - Vector512<double>.Count; t += Vector512<double>.Count)
+            {
+                var j = start + t;
+                var m = bias.Length != 0 ? offsetVector + Vector512.LoadUnsafe(ref b0, (nuint)j) : offsetVector;
+                if (hasConstant)
+                {
+                    x0 = Vector512<double>.One;
+                }
+
+                for (var k = 0; k < rank; k++)
+                {
+                    var f = Vector512.LoadUnsafe(ref f0, (nuint)((k * stride) + j));
+                    Unsafe.Add(ref x0, first + k) = f;
+                    m += Vector512.Create(weights[k]) * f;
+                }
+
+                m.StoreUnsafe(ref MemoryMarshal.GetReference(mean), (nuint)t);
+                var sum = Vector512<double>.Zero;
+                var q = 0;
+                for (var a = 0; a < p; a++)
+                {
+                    var xa = Unsafe.Add(ref x0, a);
+                    var row = Vector512.Create(Unsafe.Add(ref k0, q++)) * xa;
+                    for (var b = a + 1; b < p; b++)
+                    {
+                        row += Vector512.Create(Unsafe.Add(ref k0, q++)) * Unsafe.Add(ref x0, b);
+                    }
+
+                    sum += row * xa;
+                }
+
+                sum.StoreUnsafe(ref MemoryMarshal.GetReference(variance), (nuint)t);
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated && p <= 128)
         {
             ref var f0 = ref MemoryMarshal.GetReference(factors);
