@@ -11,7 +11,7 @@ namespace ForgetPredict.Server;
 /// </summary>
 /// <remarks>
 /// erfc(z) = t exp(-z^2 - 1.26551223 + t (1.00002368 + ... + t 0.17087277)) with t = 1 / (1 + z / 2) for z &gt;= 0 and
-/// erfc(-z) = 2 - erfc(z) (Numerical Recipes' Chebyshev fit; relative error below 1.2e-7 everywhere). The Vector512 and Vector256 paths
+/// erfc(-z) = 2 - erfc(z) (Numerical Recipes' Chebyshev fit; relative error below 1.2e-7 everywhere). The Vector512 path
 /// and the scalar fallback evaluate the same expression. A zero std is a step at the threshold, as in the exact function.
 /// </remarks>
 internal static class NormalTail
@@ -29,8 +29,8 @@ internal static class NormalTail
         }
 
         var j = 0;
-        // The same expression at both vector widths and in Scalar: Vector512 where the hardware has it, then Vector256, then scalar.
-        if (Vector512.IsHardwareAccelerated)
+        // One Vector512 body: native with AVX-512, and as two Vector256 halves (the runtime's fallback) with AVX2 only.
+        if (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated)
         {
             ref var m0 = ref MemoryMarshal.GetReference(mean);
             ref var s0 = ref MemoryMarshal.GetReference(std);
@@ -63,42 +63,6 @@ internal static class NormalTail
                 erfc = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero), two - erfc, erfc);
                 var step = Vector512.ConditionalSelect(Vector512.GreaterThan(m, t), one, Vector512<double>.Zero);
                 (Vector512.ConditionalSelect(positive, half * erfc, step)).StoreUnsafe(ref d0, (nuint)j);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref var m0 = ref MemoryMarshal.GetReference(mean);
-            ref var s0 = ref MemoryMarshal.GetReference(std);
-            ref var d0 = ref MemoryMarshal.GetReference(destination);
-            var t = Vector256.Create(threshold);
-            var scale = Vector256.Create(s_invSqrt2);
-            var one = Vector256<double>.One;
-            var half = Vector256.Create(0.5);
-            var two = Vector256.Create(2.0);
-            for (; j <= mean.Length - Vector256<double>.Count; j += Vector256<double>.Count)
-            {
-                var m = Vector256.LoadUnsafe(ref m0, (nuint)j);
-                var s = Vector256.LoadUnsafe(ref s0, (nuint)j);
-                var positive = Vector256.GreaterThan(s, Vector256<double>.Zero);
-                // x = (threshold - mean) / (std sqrt 2); P = erfc(x) / 2.
-                var x = (t - m) / Vector256.ConditionalSelect(positive, s, one) * scale;
-                var z = Vector256.Abs(x);
-                var u = one / (one + (half * z));
-                var poly = Vector256.Create(C9);
-                poly = (poly * u) + Vector256.Create(C8);
-                poly = (poly * u) + Vector256.Create(C7);
-                poly = (poly * u) + Vector256.Create(C6);
-                poly = (poly * u) + Vector256.Create(C5);
-                poly = (poly * u) + Vector256.Create(C4);
-                poly = (poly * u) + Vector256.Create(C3);
-                poly = (poly * u) + Vector256.Create(C2);
-                poly = (poly * u) + Vector256.Create(C1);
-                poly = (poly * u) + Vector256.Create(C0);
-                var erfc = u * Vector256.Exp(poly - (z * z));
-                erfc = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), two - erfc, erfc);
-                var step = Vector256.ConditionalSelect(Vector256.GreaterThan(m, t), one, Vector256<double>.Zero);
-                (Vector256.ConditionalSelect(positive, half * erfc, step)).StoreUnsafe(ref d0, (nuint)j);
             }
         }
 

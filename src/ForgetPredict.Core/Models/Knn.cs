@@ -338,35 +338,18 @@ public sealed class KnnModel : IForgettingModel
     // Weighted mean and weighted variance of the residuals of the first Neighbors tasks (in order) that observed example j.
     private (double Mean, double Variance) Neighbourhood(int[] order, ReadOnlySpan<double> similarity, int example)
     {
-        double weight = 0, sum = 0, sumSq = 0;
-        var found = 0;
+        var moments = default(NeighbourMoments);
         var b = _exampleOffset[example];
         foreach (var n in order)
         {
             var z = Training[n, example];
-            if (float.IsNaN(z))
-            {
-                continue;
-            }
-
-            var r = z - b - Baseline.TaskBiases[n];
-            var s = similarity[n];
-            weight += s;
-            sum += s * r;
-            sumSq += s * r * r;
-            if (++found == Options.Neighbors)
+            if (!float.IsNaN(z) && moments.Add(similarity[n], z - b - Baseline.TaskBiases[n], Options.Neighbors))
             {
                 break;
             }
         }
 
-        if (weight == 0)
-        {
-            return (0, double.NaN);
-        }
-
-        var mean = sum / weight;
-        return (mean, Math.Max((sumSq / weight) - (mean * mean), 0));
+        return moments.Result();
     }
 
     // True when the first Neighbors tasks in order observed every example (then they are every example's neighbours).
@@ -504,8 +487,7 @@ public sealed class KnnModel : IForgettingModel
     // neighbours that observed any member, of each neighbour's mean residual over the members it observed.
     private (double Mean, double Variance) GroupNeighbourhood(int[] order, ReadOnlySpan<double> similarity, ReadOnlySpan<int> examples)
     {
-        double weight = 0, sum = 0, sumSq = 0;
-        var found = 0;
+        var moments = default(NeighbourMoments);
         foreach (var t in order)
         {
             var row = Training.Row(t);
@@ -527,24 +509,41 @@ public sealed class KnnModel : IForgettingModel
                 continue;
             }
 
-            var r = total / count;
-            var s = similarity[t];
-            weight += s;
-            sum += s * r;
-            sumSq += s * r * r;
-            if (++found == Options.Neighbors)
+            if (moments.Add(similarity[t], total / count, Options.Neighbors))
             {
                 break;
             }
         }
 
-        if (weight == 0)
+        return moments.Result();
+    }
+
+    // Similarity-weighted mean and variance of the neighbours' residuals, over the first `limit` neighbours that have one.
+    private struct NeighbourMoments
+    {
+        private double _weight, _sum, _sumSq;
+        private int _found;
+
+        // Adds one neighbour's residual; true when the limit is reached.
+        public bool Add(double similarity, double residual, int limit)
         {
-            return (0, double.NaN);
+            _weight += similarity;
+            _sum += similarity * residual;
+            _sumSq += similarity * residual * residual;
+            return ++_found == limit;
         }
 
-        var mean = sum / weight;
-        return (mean, Math.Max((sumSq / weight) - (mean * mean), 0));
+        // (mean, variance), or (0, NaN) when no neighbour had a residual.
+        public readonly (double Mean, double Variance) Result()
+        {
+            if (_weight == 0)
+            {
+                return (0, double.NaN);
+            }
+
+            var mean = _sum / _weight;
+            return (mean, Math.Max((_sumSq / _weight) - (mean * mean), 0));
+        }
     }
 
     private sealed class KnnFold(KnnModel model, int known, FoldedTask baseline, double[] similarity, int[] order)
