@@ -77,8 +77,8 @@ public sealed record PredictRequest
     /// <summary>Fold-in prior: empirical (default) or ridge.</summary>
     public string? Prior { get; set; }
 
-    /// <summary>Include the group chart (SVG) in the answer.</summary>
-    public bool Chart { get; set; } = true;
+    /// <summary>Include the group chart (SVG) in the answer (the web page asks for it; API clients rarely want it).</summary>
+    public bool Chart { get; set; }
 }
 
 /// <summary>What a fine-tune will erase: the answer of <c>POST /v1/models/{name}/predict</c>.</summary>

@@ -109,7 +109,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     public async Task Predict_GivesGroupsAndTopExamples()
     {
         var (_, _, observed) = _store.Observed(30);
-        var response = await (await _client.PostAsync("/v1/models/small/predict", Http.Json($"{{\"observed\": {observed}, \"top\": 7, \"groupBy\": \"group\"}}"))).JsonAsync();
+        var response = await (await _client.PostAsync("/v1/models/small/predict", Http.Json($"{{\"observed\": {observed}, \"top\": 7, \"groupBy\": \"group\", \"chart\": true}}"))).JsonAsync();
         Assert.Equal("small", response.GetProperty("model").GetString());
         Assert.Equal(30, response.GetProperty("knownCount").GetInt32());
         Assert.False(response.GetProperty("taskAgnostic").GetBoolean());
@@ -130,7 +130,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [Fact]
     public async Task Predict_WithoutCells_IsTaskAgnostic_AndTheGroupColumnDefaultsToTheOnlyOne()
     {
-        var response = await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"chart\": false}"))).JsonAsync();
+        var response = await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{}"))).JsonAsync();
         Assert.True(response.GetProperty("taskAgnostic").GetBoolean());
         Assert.Equal(0, response.GetProperty("knownCount").GetInt32());
         Assert.Equal("group", response.GetProperty("groupBy").GetString());

@@ -156,7 +156,7 @@ async function predict(event) {
   showError("");
   try {
     const top = Number($("top").value || 20);
-    const body = queryBody({ top });
+    const body = queryBody({ top, chart: true });
     const started = performance.now();
     const result = await (await api(`v1/models/${encodeURIComponent(m.name)}/predict`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body,
