@@ -269,6 +269,11 @@ public static class ModelFile
         }
 
         var flags = r.Byte();
+        if ((flags & ~31) != 0)
+        {
+            throw r.Fail($"unknown model flags {flags}; the file was written by a newer version");
+        }
+
         double mu = r.Double(), noise = r.Double(), biasPenalty = r.Double(), factorPenalty = r.Double();
         var taskIds = ReadIds(r, m);
         var exampleIds = ReadIds(r, n);

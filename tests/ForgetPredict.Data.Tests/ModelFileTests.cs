@@ -146,6 +146,39 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void Load_UnknownFactorFlag_IsRefusedAsNewer()
+    {
+        // A well-formed file (correct checksum) whose factor section sets a flag this version does not know.
+        var body = new MemoryStream();
+        using (var b = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            b.Write((int)ModelMethod.Additive);
+            b.Write(1);
+            b.Write(1);
+            b.Write(0);
+            b.Write((byte)(3 | 64));
+        }
+
+        var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(2u);
+            w.Write(body.Length);
+            w.Write(body.ToArray());
+        }
+
+        var bytes = payload.ToArray();
+        var file = new MemoryStream();
+        file.Write("FPMODEL\0"u8);
+        file.Write(BitConverter.GetBytes(1u));
+        file.Write(BitConverter.GetBytes((long)bytes.Length));
+        file.Write(bytes);
+        file.Write(SHA256.HashData(bytes));
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file.ToArray(), "newer.fpm"));
+        Assert.Contains("unknown model flags 67", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Save_IntoMissingFolder_FailsClearlyAndWritesNothing()
     {
         var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Save(new AdditiveFitter().Fit(s_continuous), "/no/such/folder/m.fpm"));
