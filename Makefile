@@ -21,7 +21,7 @@ help:
 	@echo "make notebooks    execute notebooks/*.ipynb headless (part of make test)"
 	@echo "make fuzz         run every parser's fuzz test for FUZZ_SECONDS each (default 120; make test runs them for 5 s)"
 	@echo "make load         wrk against 'forgetpredict serve' with an 85 x 141,816 model: predict with 30 cells, LOAD_SECONDS (15) s; fails on any error"
-	@echo "make format       check formatting (dotnet format --verify-no-changes)"
+	@echo "make format       check formatting and style (dotnet format --verify-no-changes; part of make test)"
 
 setup:
 	$(DOTNET) restore ForgetPredict.sln
@@ -52,7 +52,7 @@ test: deps build
 	FP_PYTHON=$(PYTHON) $(DOTNET) test ForgetPredict.sln -c $(CONFIG) --no-build \
 	  --logger "trx" --results-directory $(RESULTS) 2>&1 | tee $(RESULTS)/dotnet-test.log || status=1; \
 	extra_pass=0; extra_fail=0; \
-	for check in bench-smoke notebooks; do \
+	for check in bench-smoke notebooks format; do \
 	  if $(MAKE) --no-print-directory $$check > $(RESULTS)/$$check.log 2>&1; then \
 	    extra_pass=$$((extra_pass+1)); echo "$$check: passed"; \
 	  else extra_fail=$$((extra_fail+1)); echo "$$check: FAILED (see $(RESULTS)/$$check.log)"; tail -30 $(RESULTS)/$$check.log; fi; \

@@ -6,7 +6,7 @@ namespace ForgetPredict.Core.Tests;
 /// <summary>Each model family on tiny matrices whose answers are worked out by hand in the comments.</summary>
 public class HandComputedModelTests
 {
-    private static readonly float Nan = float.NaN;
+    private const float Nan = float.NaN;
 
     [Fact]
     public void TaskMean_PredictsObservedRowMeans()

@@ -13,7 +13,7 @@ public sealed class AuthTests : IDisposable
 
     public AuthTests()
     {
-        var keyFile = Path.Combine(_store.Directory, ".." , $"key-{Guid.NewGuid():N}.txt");
+        var keyFile = Path.Combine(_store.Directory, "..", $"key-{Guid.NewGuid():N}.txt");
         File.WriteAllText(keyFile, Key + "\n");
         _factory = new ServerFactory(_store.Directory, keyFile);
         _client = _factory.CreateClient();

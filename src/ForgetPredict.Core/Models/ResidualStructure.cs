@@ -1,5 +1,5 @@
-using ForgetPredict.Core.Analysis;
 using System.Numerics.Tensors;
+using ForgetPredict.Core.Analysis;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;

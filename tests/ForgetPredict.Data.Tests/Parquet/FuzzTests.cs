@@ -197,13 +197,13 @@ public sealed class FuzzTests(ITestOutputHelper output)
         {
             using var stream = new MemoryStream();
             using (var writer = ParquetWriter.Create(stream, table.Specs, new ParquetWriteOptions
-                   {
-                       Codec = codec,
-                       DataPageVersion = version,
-                       UseDictionaryForStrings = dictionary,
-                       RowGroupRowCount = 50,
-                       DataPageSize = 256,
-                   }, leaveOpen: true))
+            {
+                Codec = codec,
+                DataPageVersion = version,
+                UseDictionaryForStrings = dictionary,
+                RowGroupRowCount = 50,
+                DataPageSize = 256,
+            }, leaveOpen: true))
             {
                 writer.WriteRows(table.Data);
             }
