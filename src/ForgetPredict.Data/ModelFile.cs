@@ -138,13 +138,17 @@ public static class ModelFile
             throw new ForgettingDataException(path, $"cannot open the model file: {e.Message}", innerException: e);
         }
 
-        return Read(bytes, path);
+        return Decode(bytes, path);
     }
 
     /// <summary>Decodes a model file's bytes; <paramref name="sourceName"/> names it in errors.</summary>
     /// <exception cref="ForgettingDataException">The bytes are not a valid model file.</exception>
-    public static LoadedModel Read(ReadOnlySpan<byte> bytes, string sourceName)
+    public static LoadedModel Read(ReadOnlySpan<byte> bytes, string sourceName) => Decode(bytes.ToArray(), sourceName);
+
+    // Decodes in place: the sections are read from the file's own buffer, never from a copy of the payload.
+    private static LoadedModel Decode(byte[] file, string sourceName)
     {
+        ReadOnlySpan<byte> bytes = file;
         if (bytes.Length < 20 || !bytes[..8].SequenceEqual(s_magic))
         {
             throw new ForgettingDataException(sourceName, "not a ForgetPredict model file (no FPMODEL header). Create one with 'forgetpredict fit ... --out MODEL'.");
@@ -168,7 +172,7 @@ public static class ModelFile
             throw new ForgettingDataException(sourceName, "the model file is corrupt: its SHA-256 checksum does not match. Refit or copy the file again.");
         }
 
-        var reader = new SpanReader(payload.ToArray(), sourceName);
+        var reader = new SpanReader(file, sourceName, 20, 20 + (int)length);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         IForgettingModel? model = null;
         MatrixSummary? summary = null;
