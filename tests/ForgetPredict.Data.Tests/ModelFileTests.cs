@@ -108,39 +108,22 @@ public class ModelFileTests
     public void Load_ValidChecksumButImpossibleShape_IsRefusedWithoutAllocating()
     {
         // A payload with a correct checksum whose factor section claims 1,000,000 x 1,000,000 doubles.
-        var payload = new MemoryStream();
-        using (var w = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        var file = CraftedFactorFile(b =>
         {
-            var body = new MemoryStream();
-            using (var b = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
-            {
-                b.Write((int)ModelMethod.LowRank);
-                b.Write(1_000_000);
-                b.Write(1_000_000);
-                b.Write(8);
-                b.Write((byte)3);
-                b.Write(0.0);
-                b.Write(0.0);
-                b.Write(0.0);
-                b.Write(0.0);
-                b.Write(true);
-                b.Write(true);
-            }
-
-            w.Write(2u);
-            w.Write(body.Length);
-            w.Write(body.ToArray());
-        }
-
-        var bytes = payload.ToArray();
-        var file = new MemoryStream();
-        file.Write("FPMODEL\0"u8);
-        file.Write(BitConverter.GetBytes(1u));
-        file.Write(BitConverter.GetBytes((long)bytes.Length));
-        file.Write(bytes);
-        file.Write(SHA256.HashData(bytes));
+            b.Write((int)ModelMethod.LowRank);
+            b.Write(1_000_000);
+            b.Write(1_000_000);
+            b.Write(8);
+            b.Write((byte)3);
+            b.Write(0.0);
+            b.Write(0.0);
+            b.Write(0.0);
+            b.Write(0.0);
+            b.Write(true);
+            b.Write(true);
+        });
         var before = GC.GetTotalAllocatedBytes(precise: true);
-        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file.ToArray(), "crafted.fpm"));
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file, "crafted.fpm"));
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 10_000_000);
         Assert.Contains("do not fit", e.Message, StringComparison.Ordinal);
     }
@@ -149,14 +132,25 @@ public class ModelFileTests
     public void Load_UnknownFactorFlag_IsRefusedAsNewer()
     {
         // A well-formed file (correct checksum) whose factor section sets a flag this version does not know.
-        var body = new MemoryStream();
-        using (var b = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+        var file = CraftedFactorFile(b =>
         {
             b.Write((int)ModelMethod.Additive);
             b.Write(1);
             b.Write(1);
             b.Write(0);
             b.Write((byte)(3 | 64));
+        });
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file, "newer.fpm"));
+        Assert.Contains("unknown model flags 67", e.Message, StringComparison.Ordinal);
+    }
+
+    // A model file (header, one FACTOR section written by `factor`, correct SHA-256) for decoder tests.
+    private static byte[] CraftedFactorFile(Action<BinaryWriter> factor)
+    {
+        var body = new MemoryStream();
+        using (var b = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            factor(b);
         }
 
         var payload = new MemoryStream();
@@ -174,8 +168,7 @@ public class ModelFileTests
         file.Write(BitConverter.GetBytes((long)bytes.Length));
         file.Write(bytes);
         file.Write(SHA256.HashData(bytes));
-        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file.ToArray(), "newer.fpm"));
-        Assert.Contains("unknown model flags 67", e.Message, StringComparison.Ordinal);
+        return file.ToArray();
     }
 
     [Fact]
