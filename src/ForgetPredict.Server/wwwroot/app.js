@@ -72,6 +72,8 @@ async function loadModels() {
     const usable = list.models.filter(m => !m.error);
     const pick = usable.find(m => m.name === wanted) || usable[0];
     if (pick) select.value = pick.name;
+    // The buttons stay disabled until there is a model to ask (a click before the list arrives would do nothing).
+    $("run").disabled = $("replay").disabled = !pick;
     showError("");
     modelChanged();
   } catch (e) {
