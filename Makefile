@@ -15,7 +15,7 @@ help:
 	@echo "make setup        restore packages and build everything ($(CONFIG))"
 	@echo "make demo         run the demo on the bundled charlm-b matrix"
 	@echo "make test         install test tools, build, run every test and the benchmark smoke run"
-	@echo "make bench        full BenchmarkDotNet run (slow; results in BenchmarkDotNet.Artifacts/)"
+	@echo "make bench        full BenchmarkDotNet run (slow; results in .artifacts/benchmarks/)"
 	@echo "make bench-smoke  every benchmark once, dry, in-process (part of make test)"
 	@echo "make golden       regenerate data/golden/* with numpy, scipy and scikit-learn (notebooks/golden.py)"
 	@echo "make notebooks    execute notebooks/*.ipynb headless (part of make test)"
