@@ -118,8 +118,26 @@ public sealed record TaskMeanOptions : FitOptions;
 /// <summary>Options of <see cref="ExampleMeanFitter"/> (column means; nothing to tune).</summary>
 public sealed record ExampleMeanOptions : FitOptions;
 
+/// <summary>What the Gaussian factor fitters (additive, rank-1, low-rank) share: alternating sweeps and residual components.</summary>
+public abstract record GaussianFactorOptions : FitOptions
+{
+    /// <summary>Maximum alternating sweeps.</summary>
+    public int MaxIterations { get; init; } = Defaults.MaxIterations;
+
+    /// <summary>Residual components kept for group intervals (see <see cref="Defaults.ResidualRank"/>), 0..255 and at most M - 1; 0 treats residuals as independent.</summary>
+    public int ResidualRank { get; init; } = Defaults.ResidualRank;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
+        InRange(ResidualRank, 0, ResidualStructure.SampleTasks - 1, nameof(ResidualRank));
+    }
+}
+
 /// <summary>Options of <see cref="AdditiveFitter"/>: mu + a_i + b_j with L2-regularised biases.</summary>
-public sealed record AdditiveOptions : FitOptions
+public sealed record AdditiveOptions : GaussianFactorOptions
 {
     /// <summary>L2 penalty on each bias, in cells: a bias from n observed cells shrinks by n / (n + BiasLambda).</summary>
     public double BiasLambda { get; init; } = Defaults.BiasLambda;
@@ -127,14 +145,8 @@ public sealed record AdditiveOptions : FitOptions
     /// <summary>A different penalty for example biases b_j (null: <see cref="BiasLambda"/> for both sides).</summary>
     public double? ExampleBiasLambda { get; init; }
 
-    /// <summary>Maximum alternating sweeps.</summary>
-    public int MaxIterations { get; init; } = Defaults.MaxIterations;
-
     /// <summary>Relative objective change that counts as converged.</summary>
     public double Tolerance { get; init; } = Defaults.AdditiveTolerance;
-
-    /// <summary>Residual components kept for group intervals (see <see cref="Defaults.ResidualRank"/>), 0..255 and at most M - 1; 0 treats residuals as independent.</summary>
-    public int ResidualRank { get; init; } = Defaults.ResidualRank;
 
     /// <inheritdoc />
     public override void Validate()
@@ -142,20 +154,15 @@ public sealed record AdditiveOptions : FitOptions
         base.Validate();
         NonNegative(BiasLambda, nameof(BiasLambda));
         NonNegative(ExampleBiasLambda ?? 0, nameof(ExampleBiasLambda));
-        InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
         InUnitInterval(Tolerance, nameof(Tolerance));
-        InRange(ResidualRank, 0, ResidualStructure.SampleTasks - 1, nameof(ResidualRank));
     }
 }
 
 /// <summary>Options of <see cref="RankOneFitter"/>: uncentred u_i * v_j.</summary>
-public sealed record RankOneOptions : FitOptions
+public sealed record RankOneOptions : GaussianFactorOptions
 {
     /// <summary>Penalty on u and v as a multiple of the noise-adaptive universal threshold (see <see cref="Defaults.FactorLambda"/>).</summary>
     public double Lambda { get; init; } = Defaults.FactorLambda;
-
-    /// <summary>Maximum alternating sweeps.</summary>
-    public int MaxIterations { get; init; } = Defaults.MaxIterations;
 
     /// <summary>Relative objective change that counts as converged.</summary>
     public double Tolerance { get; init; } = Defaults.Tolerance;
@@ -163,22 +170,17 @@ public sealed record RankOneOptions : FitOptions
     /// <summary>Seed of the initialisation: the same seed and input give a bit-identical model.</summary>
     public int Seed { get; init; } = Defaults.Seed;
 
-    /// <summary>Residual components kept for group intervals (see <see cref="Defaults.ResidualRank"/>), 0..255 and at most M - 1; 0 treats residuals as independent.</summary>
-    public int ResidualRank { get; init; } = Defaults.ResidualRank;
-
     /// <inheritdoc />
     public override void Validate()
     {
         base.Validate();
         NonNegative(Lambda, nameof(Lambda));
-        InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
         InUnitInterval(Tolerance, nameof(Tolerance));
-        InRange(ResidualRank, 0, ResidualStructure.SampleTasks - 1, nameof(ResidualRank));
     }
 }
 
 /// <summary>Options of <see cref="LowRankFitter"/>: mu + a_i + b_j + U_i . V_j by alternating least squares on observed cells.</summary>
-public sealed record LowRankOptions : FitOptions
+public sealed record LowRankOptions : GaussianFactorOptions
 {
     /// <summary>Latent dimension r. The model stores (M + N)(r + 1) doubles.</summary>
     public int Rank { get; init; } = Defaults.Rank;
@@ -192,17 +194,11 @@ public sealed record LowRankOptions : FitOptions
     /// <summary>L2 penalty on biases, in cells.</summary>
     public double BiasLambda { get; init; } = Defaults.BiasLambda;
 
-    /// <summary>Maximum alternating sweeps.</summary>
-    public int MaxIterations { get; init; } = Defaults.MaxIterations;
-
     /// <summary>Relative objective change that counts as converged.</summary>
     public double Tolerance { get; init; } = Defaults.Tolerance;
 
     /// <summary>Seed of the factor initialisation: the same seed and input give a bit-identical model.</summary>
     public int Seed { get; init; } = Defaults.Seed;
-
-    /// <summary>Residual components kept for group intervals (see <see cref="Defaults.ResidualRank"/>), 0..255 and at most M - 1; 0 treats residuals as independent.</summary>
-    public int ResidualRank { get; init; } = Defaults.ResidualRank;
 
     /// <inheritdoc />
     public override void Validate()
@@ -211,8 +207,6 @@ public sealed record LowRankOptions : FitOptions
         InRange(Rank, 1, 1024, nameof(Rank));
         NonNegative(Lambda, nameof(Lambda));
         NonNegative(BiasLambda, nameof(BiasLambda));
-        InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
         InUnitInterval(Tolerance, nameof(Tolerance));
-        InRange(ResidualRank, 0, ResidualStructure.SampleTasks - 1, nameof(ResidualRank));
     }
 }

@@ -24,7 +24,7 @@ public sealed class TaskMeanFitter(TaskMeanOptions? options = null) : IForgettin
 
     /// <inheritdoc />
     public IForgettingModel Fit(ForgettingMatrix matrix) =>
-        FactorFits.Run(matrix, ModelMethod.TaskMean, new AlsProblem { TaskBias = true, MaxThreads = _options.MaxThreads }, 0);
+        FactorFits.Run(matrix, ModelMethod.TaskMean, new AlsProblem { TaskBias = true, MaxThreads = _options.MaxThreads });
 }
 
 /// <summary>Fits the example-only reference: Zhat[i, j] = mean of column j's observed cells.</summary>
@@ -38,7 +38,7 @@ public sealed class ExampleMeanFitter(ExampleMeanOptions? options = null) : IFor
 
     /// <inheritdoc />
     public IForgettingModel Fit(ForgettingMatrix matrix) =>
-        FactorFits.Run(matrix, ModelMethod.ExampleMean, new AlsProblem { ExampleBias = true, MaxThreads = _options.MaxThreads }, 0);
+        FactorFits.Run(matrix, ModelMethod.ExampleMean, new AlsProblem { ExampleBias = true, MaxThreads = _options.MaxThreads });
 }
 
 /// <summary>Fits the additive model mu + a_i + b_j (mu = observed mean; a, b by closed-form alternating ridge updates).</summary>
@@ -69,7 +69,7 @@ public sealed class AdditiveFitter(AdditiveOptions? options = null) : IForgettin
             MaxIterations = _options.MaxIterations,
             Tolerance = _options.Tolerance,
             MaxThreads = _options.MaxThreads,
-        }, 0, _options.ResidualRank);
+        }, _options.ResidualRank);
 }
 
 /// <summary>Fits the uncentred multiplicative rank-1 model u_i * v_j ("task disruptiveness times example fragility").</summary>
@@ -91,7 +91,7 @@ public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingF
             Tolerance = _options.Tolerance,
             Seed = _options.Seed,
             MaxThreads = _options.MaxThreads,
-        }, 1, _options.ResidualRank);
+        }, _options.ResidualRank);
 }
 
 /// <summary>Fits biased low-rank matrix factorisation mu + a_i + b_j + U_i . V_j (the field's main model).</summary>
@@ -131,7 +131,7 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
             Tolerance = _options.Tolerance,
             Seed = _options.Seed,
             MaxThreads = _options.MaxThreads,
-        }, _options.Rank, _options.ResidualRank);
+        }, _options.ResidualRank);
 }
 
 /// <summary>Shared plumbing: run the engine and turn its solution into a <see cref="FactorModel"/>.</summary>
@@ -145,7 +145,7 @@ internal static class FactorFits
     }
 
     /// <summary>Fits <paramref name="problem"/> and builds the model, with up to <paramref name="residualRank"/> residual components.</summary>
-    public static FactorModel Run(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, int rank, int residualRank = 0)
+    public static FactorModel Run(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, int residualRank = 0)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         if (matrix.TaskCount == 0 || matrix.ExampleCount == 0)
@@ -161,7 +161,7 @@ internal static class FactorFits
         var solution = new AlternatingLeastSquares(matrix, problem).Solve();
         problem = problem with { FactorLambda = solution.FactorLambda };
         var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount);
-        var model = Build(matrix, method, problem, rank, solution, inflation);
+        var model = Build(matrix, method, problem, solution, inflation);
         if (residualRank == 0)
         {
             return model;
@@ -175,9 +175,9 @@ internal static class FactorFits
     /// Turns an engine solution into a model whose noise variance is the mean squared training residual times
     /// <paramref name="inflation"/> (the degrees-of-freedom correction; 1 for none).
     /// </summary>
-    public static FactorModel Build(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, int rank, AlsSolution s, double inflation = 1)
+    public static FactorModel Build(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, AlsSolution s, double inflation = 1)
     {
-        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        int m = matrix.TaskCount, n = matrix.ExampleCount, rank = problem.Rank;
         var p = (problem.TaskBias ? 1 : 0) + rank;
         var to = problem.TaskBias ? 1 : 0;
         var taskBias = problem.TaskBias ? new double[m] : [];
