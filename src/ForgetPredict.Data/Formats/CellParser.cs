@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace ForgetPredict.Data.Formats;
 
@@ -90,55 +91,24 @@ internal static class CellParser
 
         ulong mantissa = 0;
         var digits = 0;
-        var exponent = 0;
-        var any = false;
-        while (i < length)
+        var from = i;
+        if (!Digits(s, ref i, ref mantissa, ref digits))
         {
-            var d = (uint)(s[i] - '0');
-            if (d > 9)
-            {
-                break;
-            }
-
-            any = true;
-            if (mantissa != 0 || d != 0)
-            {
-                if (++digits > 19)
-                {
-                    return false;
-                }
-
-                mantissa = (mantissa * 10) + d;
-            }
-
-            i++;
+            return false;
         }
 
+        var any = i > from;
+        var exponent = 0;
         if (i < length && s[i] == (byte)'.')
         {
-            i++;
-            while (i < length)
+            from = ++i;
+            if (!Digits(s, ref i, ref mantissa, ref digits))
             {
-                var d = (uint)(s[i] - '0');
-                if (d > 9)
-                {
-                    break;
-                }
-
-                any = true;
-                if (mantissa != 0 || d != 0)
-                {
-                    if (++digits > 19)
-                    {
-                        return false;
-                    }
-
-                    mantissa = (mantissa * 10) + d;
-                }
-
-                exponent--;
-                i++;
+                return false;
             }
+
+            any |= i > from;
+            exponent = from - i;    // one power of ten per fraction digit, leading zeros included
         }
 
         if (!any)
@@ -206,6 +176,35 @@ internal static class CellParser
     }
 
     /// <summary>Missing markers, infinities, and numbers the fast path declined (correctly rounded by the BCL).</summary>
+    // Consumes the decimal digits at s[i..] into mantissa (leading zeros skipped, significant digits counted); false when
+    // there are more than 19 significant digits in all (the fast path's limit).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Digits(ReadOnlySpan<byte> s, ref int i, ref ulong mantissa, ref int digits)
+    {
+        while (i < s.Length)
+        {
+            var d = (uint)(s[i] - '0');
+            if (d > 9)
+            {
+                break;
+            }
+
+            if (mantissa != 0 || d != 0)
+            {
+                if (++digits > 19)
+                {
+                    return false;
+                }
+
+                mantissa = (mantissa * 10) + d;
+            }
+
+            i++;
+        }
+
+        return true;
+    }
+
     private static CellKind ParseSlow(ReadOnlySpan<byte> text, out float value)
     {
         var trimmed = text.Trim((byte)' ');

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using ForgetPredict.Core;
 
@@ -726,26 +727,15 @@ internal sealed class Utf8TextWriter : IDisposable
         return this;
     }
 
-    public Utf8TextWriter Number(float value)
+    public Utf8TextWriter Number(float value) => Number<float>(value);
+
+    public Utf8TextWriter Number(double value) => Number<double>(value);
+
+    // Round-trip text of a float or double; NaN (missing) writes nothing. Both fit in 32 bytes.
+    private Utf8TextWriter Number<T>(T value)
+        where T : IFloatingPoint<T>, IUtf8SpanFormattable
     {
-        if (float.IsNaN(value))
-        {
-            return this;
-        }
-
-        if (_buffer.Length - _length < 32)
-        {
-            Flush();
-        }
-
-        value.TryFormat(_buffer.AsSpan(_length), out var written, "R", CultureInfo.InvariantCulture);
-        _length += written;
-        return this;
-    }
-
-    public Utf8TextWriter Number(double value)
-    {
-        if (double.IsNaN(value))
+        if (T.IsNaN(value))
         {
             return this;
         }
