@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 
@@ -11,6 +12,7 @@ public sealed class StoredModel
     private readonly ModelStore _store;
     private readonly Lock _metadataLock = new();
     private MetadataState? _metadata;
+    private RowScanner? _ungrouped;
 
     internal StoredModel(string name, string path, FileStamp stamp, LoadedModel loaded, ModelStore store)
     {
@@ -81,6 +83,10 @@ public sealed class StoredModel
             : throw ApiException.BadRequest($"{System.IO.Path.GetFileName(metadata.Path)}: no column '{column}'{Suggestion.DidYouMean(column, metadata.Columns)}; columns: {string.Join(", ", metadata.Columns)}.");
     }
 
+    /// <summary>The row scanner for <paramref name="grouping"/> (built once per grouping), or for no grouping when null.</summary>
+    internal RowScanner Scanner(Grouping? grouping) =>
+        grouping?.Scanner ?? LazyInitializer.EnsureInitialized(ref _ungrouped, () => new RowScanner(Model));
+
     internal static string Describe(IForgettingModel model) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{ModelCatalog.NameOf(model.Method)}{(model is FactorModel { Rank: > 0 } f ? $" rank {f.Rank}" : string.Empty)} fitted on {model.TaskCount:N0} past tasks x {model.ExampleCount:N0} upstream examples");
@@ -108,7 +114,7 @@ public sealed class StoredModel
             if (current is null || current.Path != path || current.Stamp != stamp)
             {
                 var table = MetadataTable.Read(path);
-                current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"));
+                current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"), Model);
                 Volatile.Write(ref _metadata, current);
             }
 
@@ -116,7 +122,7 @@ public sealed class StoredModel
         }
     }
 
-    private sealed class MetadataState(string path, FileStamp stamp, MetadataTable table, MetadataJoin join)
+    private sealed class MetadataState(string path, FileStamp stamp, MetadataTable table, MetadataJoin join, IForgettingModel model)
     {
         private readonly ConcurrentDictionary<string, Lazy<Grouping>> _groupings = new(StringComparer.Ordinal);
 
@@ -127,15 +133,18 @@ public sealed class StoredModel
         public IReadOnlyList<string> Columns { get; } = [.. table.ColumnNames.Where(c => c != table.IdColumn)];
 
         public Grouping Grouping(string column) =>
-            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), join.IsComplete && join.UnusedCount == 0 ? null : join.Summary()))).Value;
+            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary()))).Value;
     }
 }
 
 /// <summary>Examples grouped by one metadata column, precomputed once per model and column.</summary>
 public sealed class Grouping
 {
-    private Grouping(string column, IReadOnlyList<string?> groups, string[] names, int[][] members, int[] groupOf, string? warning)
+    private readonly Lazy<RowScanner> _scanner;
+
+    private Grouping(string column, IReadOnlyList<string?> groups, string[] names, int[][] members, int[] groupOf, IForgettingModel model, string? warning)
     {
+        _scanner = new Lazy<RowScanner>(() => new RowScanner(model, members));
         Column = column;
         Groups = groups;
         Names = names;
@@ -162,7 +171,10 @@ public sealed class Grouping
     /// <summary>The metadata join's summary when some examples or rows have no partner, else null.</summary>
     public string? Warning { get; }
 
-    internal static Grouping Create(string column, IReadOnlyList<string?> groups, string? warning)
+    /// <summary>The row scanner of the model with these groups (its single-precision layout is built on first use).</summary>
+    internal RowScanner Scanner => _scanner.Value;
+
+    internal static Grouping Create(string column, IReadOnlyList<string?> groups, IForgettingModel model, string? warning)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var names = new List<string>();
@@ -187,7 +199,7 @@ public sealed class Grouping
             groupOf[j] = k;
         }
 
-        return new Grouping(column, groups, [.. names], [.. lists.Select(l => l.ToArray())], groupOf,
+        return new Grouping(column, groups, [.. names], [.. lists.Select(l => l.ToArray())], groupOf, model,
             warning is null ? null : $"{warning} Examples without metadata are left out of the group report.");
     }
 }

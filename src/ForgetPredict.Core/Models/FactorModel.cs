@@ -631,6 +631,23 @@ public sealed class FactorModel : IForgettingModel
         }
     }
 
+    /// <summary>The example side in single precision with the examples in <paramref name="order"/> (for <see cref="Erasure.RowScanner"/>); null for logistic models.</summary>
+    internal SingleLayout? CreateSingleLayout(int[] order) =>
+        _p.Logistic ? null : new SingleLayout(_p.ExampleFactors, _p.Rank, _p.ExampleBiases, ExampleNoiseVariance, order);
+
+    // One example's mean and std as PredictFolded computes them for a Gaussian fold: the row kernel's scalar form is
+    // bit-identical to its vector body, and max, add and sqrt are exact per value.
+    private (double Mean, double Std) PredictFoldedCell(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, int example)
+    {
+        Span<double> mean = stackalloc double[1];
+        Span<double> variance = stackalloc double[1];
+        var withVariance = _taskDim > 0;
+        RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, HasTaskBias ? w[1..] : w, _p.ExampleBiases, _p.GlobalMean + (HasTaskBias ? w[0] : 0),
+            example, mean, HasTaskBias, covariance, withVariance ? variance : default);
+        var quadratic = withVariance ? Math.Max(variance[0], 0) : 0;
+        return (mean[0], Math.Sqrt(quadratic + ExampleNoiseVariance(example)));
+    }
+
     private void CheckDestination(Span<double> destination)
     {
         if (destination.Length != ExampleCount)
@@ -735,9 +752,22 @@ public sealed class FactorModel : IForgettingModel
         return new GroupMoments(MeanFeatures(examples), bias, MeanResidualVariance(examples));
     }
 
-    private sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
+    /// <summary>A Gaussian fold-in: task parameters ([a], w) with their posterior covariance.</summary>
+    internal sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
         : FoldedTask(model.ExampleCount, known, false)
     {
+        /// <summary>The model the task was folded into.</summary>
+        public FactorModel Model => model;
+
+        /// <summary>Posterior mean of the task parameters: the task bias first when the model has one, then the r factors.</summary>
+        public ReadOnlySpan<double> Parameters => w;
+
+        /// <summary>Posterior covariance of <see cref="Parameters"/>, row-major.</summary>
+        public ReadOnlySpan<double> Covariance => posteriorCovariance;
+
+        /// <summary>Example <paramref name="example"/>'s mean and std, bit-identical to <see cref="FoldedTask.PredictRow(Span{double}, Span{double})"/>.</summary>
+        public (double Mean, double Std) PredictCell(int example) => model.PredictFoldedCell(w, posteriorCovariance, example);
+
         protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
             model.PredictFolded(w, posteriorCovariance, mean, std, addNoise: true);
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace ForgetPredict.Core.Models;
 
@@ -58,8 +56,18 @@ internal sealed class GroupCache
 
         public int[] Create(ReadOnlySpan<int> alternate) => alternate.ToArray();
 
-        // Length, three members and the (wrapping) sum of all of them: vectorised, and with the full comparison enough.
-        private static int Hash(ReadOnlySpan<int> members) => members.IsEmpty ? 0
-            : HashCode.Combine(members.Length, members[0], members[^1], members[members.Length / 2], TensorPrimitives.Sum<uint>(MemoryMarshal.Cast<int, uint>(members)));
+        // Length and 16 members at evenly spaced positions: O(1), and equal groups hash alike; the full comparison settles
+        // the rest (a served query looks its groups up with every request, so the hash must not read all members).
+        private static int Hash(ReadOnlySpan<int> members)
+        {
+            var hash = new HashCode();
+            hash.Add(members.Length);
+            for (var s = 0; s < 16 && members.Length > 0; s++)
+            {
+                hash.Add(members[(int)((long)s * (members.Length - 1) / 15)]);
+            }
+
+            return hash.ToHashCode();
+        }
     }
 }
