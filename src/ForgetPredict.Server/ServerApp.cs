@@ -96,15 +96,22 @@ public static partial class ServerApp
         Endpoints.Map(app);
     }
 
-    /// <summary>True for paths that need no API key: the health check and the page's static files (they hold no data).</summary>
-    internal static bool IsOpen(PathString path) => path == "/healthz" || StaticAssets.IsAsset(path);
+    /// <summary>True for the one path that needs no API key: the health check.</summary>
+    internal static bool IsOpen(PathString path) => path == "/healthz";
 
+    // The key as a bearer token, an X-Api-Key header, or the password of HTTP Basic credentials (any user name): a browser
+    // asked for Basic credentials by the page remembers them and sends them with the page's own API calls.
     private static bool HasKey(HttpRequest request, byte[] expected)
     {
         string? given = null;
-        if (request.Headers.Authorization.ToString() is { Length: > 7 } authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             given = authorization[7..].Trim();
+        }
+        else if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            given = BasicPassword(authorization[6..].Trim());
         }
         else if (request.Headers["X-Api-Key"].ToString() is { Length: > 0 } header)
         {
@@ -115,10 +122,32 @@ public static partial class ServerApp
         return given is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), expected);
     }
 
+    private static string? BasicPassword(string encoded)
+    {
+        Span<byte> decoded = stackalloc byte[Math.Min(encoded.Length, 4096)];
+        if (!Convert.TryFromBase64String(encoded, decoded, out var length))
+        {
+            return null;
+        }
+
+        var credentials = Encoding.UTF8.GetString(decoded[..length]);
+        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? null : credentials[(colon + 1)..];
+    }
+
     private static Task Unauthorized(HttpContext context)
     {
-        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"forgetpredict\"";
         var sent = context.Request.Headers.Authorization.Count > 0 || context.Request.Headers.ContainsKey("X-Api-Key");
+        if (StaticAssets.IsAsset(context.Request.Path))
+        {
+            // The page: the browser asks for the key (as a password) and sends it from then on.
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"forgetpredict\", charset=\"UTF-8\"";
+            return Problems.WriteAsync(context, StatusCodes.Status401Unauthorized, sent
+                ? "The API key is wrong. Sign in with any user name and the key from the server's --api-key-file as the password."
+                : "This server needs an API key: sign in with any user name and the key from the server's --api-key-file as the password.");
+        }
+
+        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"forgetpredict\"";
         return Problems.WriteAsync(context, StatusCodes.Status401Unauthorized, sent
             ? "The API key is wrong. Send the key from the server's --api-key-file as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'."
             : "This server needs an API key: send 'Authorization: Bearer KEY' or 'X-Api-Key: KEY' (the key in the server's --api-key-file).");

@@ -15,7 +15,7 @@ public sealed record ServerOptions
     /// <summary>Addresses to listen on (semicolon-separated), e.g. <c>http://127.0.0.1:5080</c>.</summary>
     public string Urls { get; init; } = DefaultUrls;
 
-    /// <summary>The API key every request except <c>/healthz</c> and the page's static files must carry, or null for no authentication.</summary>
+    /// <summary>The API key every request except <c>/healthz</c> must carry (bearer token, X-Api-Key header or HTTP Basic password), or null for no authentication.</summary>
     public string? ApiKey { get; init; }
 
     /// <summary>Largest JSON request body (predict, replay), in bytes; larger bodies get 413.</summary>

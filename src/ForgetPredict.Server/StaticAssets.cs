@@ -24,7 +24,7 @@ internal static class StaticAssets
 
     private static readonly Lazy<FrozenDictionary<string, Asset>> s_assets = new(Load);
 
-    /// <summary>True for the page's files, which are served without an API key.</summary>
+    /// <summary>True for the page's files (with an API key set, a request for them is challenged with HTTP Basic, so a browser prompts).</summary>
     public static bool IsAsset(PathString path) => path.Value is { } value && s_routes.ContainsKey(value);
 
     public static void Map(IEndpointRouteBuilder app)

@@ -66,14 +66,47 @@ public sealed class AuthTests : IDisposable
         Assert.Equal(5, (await (await _client.SendAsync(header)).JsonAsync()).GetProperty("models").GetArrayLength());
     }
 
+    [Fact]
+    public async Task KeyOn_HealthNeedsNoKey()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/healthz")).StatusCode);
+    }
+
     [Theory]
-    [InlineData("/healthz")]
     [InlineData("/")]
     [InlineData("/app.js")]
     [InlineData("/app.css")]
-    public async Task KeyOn_HealthAndThePageFiles_NeedNoKey(string path)
+    public async Task KeyOn_ThePageAsksTheBrowserForTheKey_AndOpensWithIt(string path)
     {
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync(path)).StatusCode);
+        // Without credentials: 401 with a Basic challenge, so a browser prompts for the key.
+        var refused = await _client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("Basic", refused.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Contains("as the password", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // With the key as the Basic password (any user name): the page, and the API calls the browser then makes.
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(WithBasic(HttpMethod.Get, path, "anyone", Key))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(WithBasic(HttpMethod.Get, "/v1/models", "", Key))).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("user:not-the-key")]
+    [InlineData("no-colon")]
+    [InlineData("%%%")]
+    public async Task KeyOn_WrongOrMalformedBasicCredentials_Are401(string credentials)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials == "%%%" ? credentials : Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
+        var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("The API key is wrong", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static HttpRequestMessage WithBasic(HttpMethod method, string path, string user, string password)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return request;
     }
 
     [Fact]

@@ -17,9 +17,9 @@ public sealed class LiveServer : IAsyncDisposable
     /// <summary>The base address, e.g. http://127.0.0.1:41234.</summary>
     public string Url { get; }
 
-    public static async Task<LiveServer> StartAsync(string store)
+    public static async Task<LiveServer> StartAsync(string store, string? apiKey = null)
     {
-        var app = ServerApp.Build(new ServerOptions { StoreDirectory = store, Urls = "http://127.0.0.1:0" }, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = ServerApp.Build(new ServerOptions { StoreDirectory = store, Urls = "http://127.0.0.1:0", ApiKey = apiKey }, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
         return new LiveServer(app, app.Urls.Single().TrimEnd('/'));
     }

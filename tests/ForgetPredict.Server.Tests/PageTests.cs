@@ -54,4 +54,28 @@ public class PageTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.Empty(page.PageErrors);
         Assert.Contains("example 'no-such-example' is not one of the model's 600 examples", page.Texts["#error"], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Page_BehindAnApiKey_OpensAfterTheBrowsersSignIn_AndItsQueriesCarryTheKey()
+    {
+        // Given: a server with an API key; the browser signs in with the key as the password (any user name).
+        await using var server = await LiveServer.StartAsync(fixture.Store.Directory, apiKey: "page-test-key");
+        var (examples, values, _) = fixture.Store.Observed(10);
+        var csv = "example,value\n" + string.Join("\n", examples.Select((j, i) => string.Create(CultureInfo.InvariantCulture, $"{fixture.Store.Matrix.ExampleIds[j]},{values[i]:R}")));
+
+        // When: the page is loaded and a prediction is asked for.
+        var page = BrowserCheck.Run($"{server.Url}/?model=small", "server-page-key.png",
+            count: ["#top-examples tbody tr"],
+            text: ["#findings"],
+            fill: [("#cells", csv), ("#top", "5")],
+            click: ["#run"],
+            waitFor: ["#top-examples tbody tr"],
+            basicCredentials: "analyst:page-test-key");
+
+        // Then: the page's own API calls were authorised by the remembered credentials.
+        Assert.Empty(page.PageErrors);
+        Assert.Empty(page.FailedRequests);
+        Assert.Equal(5, page.Counts["#top-examples tbody tr"]);
+        Assert.Contains("prediction from 10 measured cells", page.Texts["#findings"], StringComparison.Ordinal);
+    }
 }

@@ -35,8 +35,10 @@ public static class BrowserCheck
     /// <param name="fill">(selector, value) pairs typed into inputs, in order.</param>
     /// <param name="click">Selectors clicked after filling, in order.</param>
     /// <param name="waitFor">Selectors waited for after clicking.</param>
+    /// <param name="basicCredentials">"user:password" the browser answers an HTTP Basic challenge with, or null.</param>
     public static BrowserResult Run(string url, string screenshotName, IEnumerable<string>? count = null, IEnumerable<string>? text = null,
-        IEnumerable<(string Selector, string Value)>? fill = null, IEnumerable<string>? click = null, IEnumerable<string>? waitFor = null)
+        IEnumerable<(string Selector, string Value)>? fill = null, IEnumerable<string>? click = null, IEnumerable<string>? waitFor = null,
+        string? basicCredentials = null)
     {
         var folder = Path.Combine(RepoPaths.Root, "tests", "browser");
         if (!Directory.Exists(Path.Combine(folder, "node_modules", "playwright-core")))
@@ -68,6 +70,11 @@ public static class BrowserCheck
         foreach (var s in waitFor ?? [])
         {
             args.AddRange(["--wait", s]);
+        }
+
+        if (basicCredentials is not null)
+        {
+            args.AddRange(["--basic", basicCredentials]);
         }
 
         var json = ExternalTool.Run("node", args, folder, timeout: TimeSpan.FromMinutes(2));

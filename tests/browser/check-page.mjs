@@ -2,7 +2,8 @@
 // console errors, page errors, failed requests, counts of elements per CSS selector, the text of selected elements,
 // and a full-page screenshot. Usage:
 //   node check-page.mjs URL SCREENSHOT.png [--count SELECTOR ...] [--text SELECTOR ...] [--fill SELECTOR=VALUE ...]
-//                       [--click SELECTOR] [--wait SELECTOR]
+//                       [--click SELECTOR] [--wait SELECTOR] [--basic USER:PASSWORD]
+// --basic answers the server's HTTP Basic challenge as a user typing into the browser's sign-in prompt.
 import { chromium } from "playwright-core";
 
 const [url, screenshot, ...rest] = process.argv.slice(2);
@@ -11,10 +12,10 @@ if (!url || !screenshot) {
   process.exit(2);
 }
 
-const counts = [], texts = [], fills = [], clicks = [], waits = [];
+const counts = [], texts = [], fills = [], clicks = [], waits = [], basic = [];
 for (let i = 0; i < rest.length; i += 2) {
   const [flag, value] = [rest[i], rest[i + 1]];
-  ({ "--count": counts, "--text": texts, "--fill": fills, "--click": clicks, "--wait": waits })[flag]?.push(value);
+  ({ "--count": counts, "--text": texts, "--fill": fills, "--click": clicks, "--wait": waits, "--basic": basic })[flag]?.push(value);
 }
 
 const browser = await chromium.launch({
@@ -24,7 +25,8 @@ const browser = await chromium.launch({
 });
 const result = { consoleErrors: [], pageErrors: [], failedRequests: [], counts: {}, texts: {} };
 try {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const credentials = basic.length ? { username: basic[0].slice(0, basic[0].indexOf(":")), password: basic[0].slice(basic[0].indexOf(":") + 1) } : undefined;
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, httpCredentials: credentials });
   page.on("console", m => { if (m.type() === "error") result.consoleErrors.push(m.text()); });
   page.on("pageerror", e => result.pageErrors.push(String(e)));
   page.on("requestfailed", r => result.failedRequests.push(`${r.url()} ${r.failure()?.errorText ?? ""}`));

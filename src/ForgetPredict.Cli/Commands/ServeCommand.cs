@@ -14,7 +14,7 @@ internal static class ServeCommand
     {
         var store = new Option<string>("--store") { Description = "Store folder: NAME.fpm models (from 'fit') and optional NAME.examples.csv|.tsv|.parquet example metadata.", Required = true };
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on (semicolon-separated). Loopback by default; bind other addresses only behind a key.", DefaultValueFactory = _ => ServerOptions.DefaultUrls };
-        var keyFile = new Option<string?>("--api-key-file") { Description = "File whose first line is the API key; every request except /healthz and the page's files must then send it (Authorization: Bearer KEY or X-Api-Key)." };
+        var keyFile = new Option<string?>("--api-key-file") { Description = "File whose first line is the API key; every request except /healthz must then send it (Authorization: Bearer KEY, X-Api-Key: KEY, or HTTP Basic with the key as the password, as a browser opening the page does)." };
         var maxBody = new Option<double>("--max-body-mb") { Description = "Largest JSON query body in MB (larger: 413).", DefaultValueFactory = _ => 1 };
         var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest matrix upload in MB (larger: 413).", DefaultValueFactory = _ => 64 };
         var command = new Command("serve", "Serve the forgetting query API and web page over a store of fitted models.")
