@@ -236,8 +236,26 @@ public sealed partial class FitQueue : BackgroundService
                 throw new ApiException(409, $"Model '{job.Name}' appeared in the store while this fit ran; upload again with overwrite=true to replace it.");
             }
 
-            if (job.Examples is { } metadata && examples is not null)
+            // The model first, recording which metadata it was uploaded with; then the metadata. Two renames are not one: a
+            // crash between them leaves the new model beside the old metadata, which the store then reports
+            // (StoredModel compares the recorded hash) instead of grouping by the wrong file in silence.
+            var saved = new Dictionary<string, string>
             {
+                ["method"] = job.Method,
+                ["source"] = job.Matrix.SourceName,
+                ["r2"] = r2.ToString("R", CultureInfo.InvariantCulture),
+                ["uploaded"] = job.Submitted.ToString("O", CultureInfo.InvariantCulture),
+            };
+            var withMetadata = job.Examples is not null && examples is not null;
+            if (withMetadata)
+            {
+                saved[StoredModel.ExamplesHashKey] = StoredModel.HashFile(job.Examples!.TempPath);
+            }
+
+            ModelFile.Save(model, modelPath, saved, MatrixSummary.ForModel(matrix, model));
+            if (withMetadata)
+            {
+                var metadata = job.Examples!;
                 var suffix = ModelStore.MetadataSuffixes.First(s => s.EndsWith(MetadataExtension(metadata.SourceName), StringComparison.Ordinal));
                 AtomicFile.Write(_store.Inside(job.Name, suffix), stream =>
                 {
@@ -250,13 +268,6 @@ public sealed partial class FitQueue : BackgroundService
                 }
             }
 
-            ModelFile.Save(model, modelPath, new Dictionary<string, string>
-            {
-                ["method"] = job.Method,
-                ["source"] = job.Matrix.SourceName,
-                ["r2"] = r2.ToString("R", CultureInfo.InvariantCulture),
-                ["uploaded"] = job.Submitted.ToString("O", CultureInfo.InvariantCulture),
-            }, MatrixSummary.ForModel(matrix, model));
             _store.Invalidate(job.Name);
             job.Finish(null);
             LogFitted(_logger, job.Name, job.Method, job.Id);

@@ -87,6 +87,16 @@ public sealed class StoredModel
     internal RowScanner Scanner(Grouping? grouping) =>
         grouping?.Scanner ?? LazyInitializer.EnsureInitialized(ref _ungrouped, () => new RowScanner(Model));
 
+    /// <summary>Model file metadata key: SHA-256 (hex) of the example metadata file uploaded with the model.</summary>
+    internal const string ExamplesHashKey = "examples-sha256";
+
+    /// <summary>SHA-256 of a file's bytes, lower-case hex.</summary>
+    internal static string HashFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     internal static string Describe(IForgettingModel model) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{ModelCatalog.NameOf(model.Method)}{(model is FactorModel { Rank: > 0 } f ? $" rank {f.Rank}" : string.Empty)} fitted on {model.TaskCount:N0} past tasks x {model.ExampleCount:N0} upstream examples");
@@ -114,7 +124,7 @@ public sealed class StoredModel
             if (current is null || current.Path != path || current.Stamp != stamp)
             {
                 var table = MetadataTable.Read(path);
-                current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"), Model);
+                current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"), Model, Mismatch(path));
                 Volatile.Write(ref _metadata, current);
             }
 
@@ -122,7 +132,14 @@ public sealed class StoredModel
         }
     }
 
-    private sealed class MetadataState(string path, FileStamp stamp, MetadataTable table, MetadataJoin join, IForgettingModel model)
+    // A model uploaded with metadata records its hash; a different file beside it (an upload interrupted between its two
+    // renames, or a hand edit) is reported with every grouped answer.
+    private string? Mismatch(string path) =>
+        Loaded.Metadata.TryGetValue(ExamplesHashKey, out var recorded) && !string.Equals(recorded, HashFile(path), StringComparison.OrdinalIgnoreCase)
+            ? $"{System.IO.Path.GetFileName(path)} is not the metadata uploaded with model '{Name}' (it changed afterwards, or an upload stopped between saving the model and its metadata); upload the model with its metadata again if the groups look wrong."
+            : null;
+
+    private sealed class MetadataState(string path, FileStamp stamp, MetadataTable table, MetadataJoin join, IForgettingModel model, string? mismatch)
     {
         private readonly ConcurrentDictionary<string, Lazy<Grouping>> _groupings = new(StringComparer.Ordinal);
 
@@ -133,7 +150,7 @@ public sealed class StoredModel
         public IReadOnlyList<string> Columns { get; } = [.. table.ColumnNames.Where(c => c != table.IdColumn)];
 
         public Grouping Grouping(string column) =>
-            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary()))).Value;
+            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), mismatch))).Value;
     }
 }
 
@@ -174,7 +191,7 @@ public sealed class Grouping
     /// <summary>The row scanner of the model with these groups (its single-precision layout is built on first use).</summary>
     internal RowScanner Scanner => _scanner.Value;
 
-    internal static Grouping Create(string column, IReadOnlyList<string?> groups, IForgettingModel model, string? warning)
+    internal static Grouping Create(string column, IReadOnlyList<string?> groups, IForgettingModel model, string? warning, string? mismatch = null)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var names = new List<string>();
@@ -200,6 +217,6 @@ public sealed class Grouping
         }
 
         return new Grouping(column, groups, [.. names], [.. lists.Select(l => l.ToArray())], groupOf, model,
-            warning is null ? null : $"{warning} Examples without metadata are left out of the group report.");
+            string.Join(" ", new[] { mismatch, warning is null ? null : $"{warning} Examples without metadata are left out of the group report." }.OfType<string>()) is { Length: > 0 } text ? text : null);
     }
 }

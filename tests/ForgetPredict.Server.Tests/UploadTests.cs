@@ -75,6 +75,17 @@ public sealed class UploadTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_store, "grouped.examples.csv")));
         var predict = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json("{}"))).JsonAsync();
         Assert.Equal(_synthetic.ExampleGroups.Distinct().Count(), predict.GetProperty("groups").GetArrayLength());
+        Assert.Equal(0, predict.GetProperty("warnings").GetArrayLength());
+
+        // The model records which metadata it came with: a different file beside it is reported, not used in silence.
+        var saved = Path.Combine(_store, "grouped.examples.csv");
+        var info = await (await _client.GetAsync("/v1/models/grouped")).JsonAsync();
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(saved))),
+            info.GetProperty("metadata").GetProperty("examples-sha256").GetString());
+        File.WriteAllText(saved, metadata.ToString().Replace("\n", "\r\n", StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(saved, DateTime.UtcNow.AddMinutes(1));
+        var changed = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json("{}"))).JsonAsync();
+        Assert.Contains("grouped.examples.csv is not the metadata uploaded with model 'grouped'", changed.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
