@@ -225,8 +225,12 @@ public sealed class RowScanner
             featureMax = Math.Max(featureMax, f);
         }
 
+        // A rounding error e of the mean moves a probability by at most phi(0) e / std: with the bound on e and the smallest
+        // std (the noise floor), no probability may move by more than 1e-3 in the worst case (typically it is about 1e-7).
+        // Near-noiseless models (stds far below the float resolution of the means) take the double path.
         const double limit = 1e30;
-        if (!(delta < limit * 1e-6 && (covarianceMagnitude * featureMax * featureMax) + layout.NoiseMax < limit && Math.Abs(threshold) < limit))
+        if (!(delta < limit * 1e-6 && (covarianceMagnitude * featureMax * featureMax) + layout.NoiseMax < limit && Math.Abs(threshold) < limit
+            && 0.4 * delta < 1e-3 * Math.Sqrt(layout.NoiseMin)))
         {
             return null;
         }

@@ -38,6 +38,7 @@ internal sealed class SingleLayout
 
             Noise[t] = (float)noise(j);
             NoiseMax = Math.Max(NoiseMax, Noise[t]);
+            NoiseMin = t == 0 ? Noise[t] : Math.Min(NoiseMin, Noise[t]);
         }
     }
 
@@ -67,6 +68,9 @@ internal sealed class SingleLayout
 
     /// <summary>Largest noise variance.</summary>
     public double NoiseMax { get; }
+
+    /// <summary>Smallest noise variance (a floor under every example's predictive variance).</summary>
+    public double NoiseMin { get; }
 }
 
 /// <summary>

@@ -151,6 +151,17 @@ public class RowScannerTests
     }
 
     [Fact]
+    public void NearNoiselessModels_TakeTheDoublePath()
+    {
+        // Stds far below the float resolution of the means would let single-precision rounding move probabilities.
+        var fitted = (FactorModel)new AdditiveFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 40).ToArray()));
+        var noiseless = FactorModel.Create(fitted.Parameters with { NoiseVariance = 1e-24, ResidualRank = 0, ResidualFactors = [], ResidualScales = [] });
+
+        Assert.True(new RowScanner(fitted).Scan(Fold(fitted, s_data.Matrix)).SinglePrecision);
+        Assert.False(new RowScanner(noiseless).Scan(Fold(noiseless, s_data.Matrix)).SinglePrecision);
+    }
+
+    [Fact]
     public void TopLongerThanTheRow_ListsEveryExample()
     {
         var model = new AdditiveFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 40).ToArray()));
