@@ -16,14 +16,13 @@ namespace ForgetPredict.Data.Parquet;
 // Buffers (window, decompressed page, levels, dictionary indices) are reused across calls; a reader is therefore
 // not thread-safe, but separate readers over the same file are independent.
 
-/// <summary>Reads flat Parquet files column by column into caller-owned spans (PLAIN, dictionary and
-/// BYTE_STREAM_SPLIT encodings; data pages v1 and v2; UNCOMPRESSED, SNAPPY, GZIP and ZSTD pages).</summary>
+/// <summary>Reads flat Parquet files column by column into caller-owned spans (PLAIN, dictionary, BYTE_STREAM_SPLIT
+/// and DELTA_* encodings; data pages v1 and v2; UNCOMPRESSED, SNAPPY, GZIP and ZSTD pages).</summary>
 /// <remarks>
 /// <para>Opening reads only the footer; each read decodes one column chunk (one column of one row group). Numbers
 /// convert to the requested type (INT32/INT64/FLOAT/DOUBLE/BOOLEAN; unsigned annotations respected); DECIMAL,
 /// DATE, TIME and TIMESTAMP columns read as their stored integers. Nested schemas, INT96, FIXED_LEN_BYTE_ARRAY,
-/// DELTA_* encodings (written only on request: pyarrow column_encoding, DuckDB PARQUET_VERSION V2, Rust v2
-/// without dictionary), encryption and codecs other than the four above are refused with a
+/// encryption and codecs other than the four above are refused with a
 /// <see cref="ForgettingDataException"/> that names them and how to re-export the file.</para>
 /// <para>Every malformed input (bad magic, truncated footer, offsets or sizes beyond the file, corrupt pages)
 /// raises <see cref="ForgettingDataException"/> naming the file, column, row group and page; no size from the file
@@ -846,8 +845,61 @@ public sealed class ParquetReader : IDisposable
                     return;
                 }
 
+                case ParquetEncoding.DeltaBinaryPacked when _info.PhysicalType is ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64:
+                case ParquetEncoding.DeltaLengthByteArray or ParquetEncoding.DeltaByteArray when _info.PhysicalType == ParquetPhysicalType.ByteArray:
+                    try
+                    {
+                        DecodeDelta(encoding, data, destination);
+                    }
+                    catch (DeltaFormatException e)
+                    {
+                        throw Fail(e.Message);
+                    }
+
+                    return;
+
                 default:
                     throw Fail($"encoding {ParquetNames.Of(encoding)} is not supported for {ParquetNames.Of(_info.PhysicalType)} values; re-export with PLAIN or dictionary encoding (e.g. pyarrow: use_dictionary=True, column_encoding=None; DuckDB: PARQUET_VERSION V1).");
+            }
+        }
+
+        private readonly void DecodeDelta(ParquetEncoding encoding, ReadOnlySpan<byte> data, Span<T> destination)
+        {
+            if (encoding == ParquetEncoding.DeltaLengthByteArray)
+            {
+                DeltaDecoder.LengthByteArray(data, destination.Length, ref destination, static (ref Span<T> d, int i, ReadOnlySpan<byte> v) => d[i] = TTarget.FromBytes(v));
+                return;
+            }
+
+            if (encoding == ParquetEncoding.DeltaByteArray)
+            {
+                DeltaDecoder.ByteArray(data, destination.Length, ref destination, static (ref Span<T> d, int i, ReadOnlySpan<byte> v) => d[i] = TTarget.FromBytes(v));
+                return;
+            }
+
+            var values = System.Buffers.ArrayPool<long>.Shared.Rent(Math.Max(destination.Length, 1));
+            try
+            {
+                var decoded = values.AsSpan(0, destination.Length);
+                DeltaDecoder.BinaryPacked(data, decoded);
+                if (_info.PhysicalType == ParquetPhysicalType.Int64)
+                {
+                    TTarget.FromInt64(decoded, destination, _info.IsUnsigned);
+                    return;
+                }
+
+                // INT32 deltas wrap at 32 bits: the low half of the 64-bit sums is the value.
+                var narrow = MemoryMarshal.Cast<long, int>(values.AsSpan(0, destination.Length));
+                for (var i = 0; i < decoded.Length; i++)
+                {
+                    narrow[i] = unchecked((int)decoded[i]);
+                }
+
+                TTarget.FromInt32(narrow[..destination.Length], destination, _info.IsUnsigned);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<long>.Shared.Return(values);
             }
         }
 

@@ -115,14 +115,23 @@ public sealed class ParquetRefusalTests
     }
 
     [Theory]
-    [InlineData(5, "DELTA_BINARY_PACKED")]
     [InlineData(6, "DELTA_LENGTH_BYTE_ARRAY")]
     [InlineData(7, "DELTA_BYTE_ARRAY")]
     [InlineData(4, "BIT_PACKED")]
     public void Read_UnsupportedEncoding_RefusesByName(int encoding, string name)
     {
+        // The byte-array delta encodings are refused for INT32 values (they apply to BYTE_ARRAY only).
         using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, encoding, Int32s(1, 2, 3)))], 3));
-        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), $"encoding {name} is not supported");
+        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), $"encoding {name} is not supported for INT32 values");
+        Assert.Equal("row group 0, page 0", e.Location);
+    }
+
+    [Fact]
+    public void Read_MalformedDeltaPage_IsCorruptNamingThePage()
+    {
+        // PLAIN bytes labelled DELTA_BINARY_PACKED: block size 1 is not a multiple of 128.
+        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 5, Int32s(1, 2, 3)))], 3));
+        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "DELTA_BINARY_PACKED header has block size 1");
         Assert.Equal("row group 0, page 0", e.Location);
     }
 
