@@ -185,7 +185,7 @@ public sealed class Grouping
     /// <summary>Each example's group index, or -1.</summary>
     public int[] GroupOf { get; }
 
-    /// <summary>The metadata join's summary when some examples or rows have no partner, else null.</summary>
+    /// <summary>What to know about the metadata (examples or rows without a partner in the join, or a file that is not the one the model was uploaded with), else null.</summary>
     public string? Warning { get; }
 
     /// <summary>The row scanner of the model with these groups (its single-precision layout is built on first use).</summary>
