@@ -21,6 +21,10 @@ namespace ForgetPredict.Data.Formats;
 /// example,task,value,seed
 /// ex_0,t0,0.012,1
 /// </code>
+/// <para>Wide files without ids are recognised: a first line of numbers that is not pandas' 0, 1, 2... column header is
+/// data (<c>np.savetxt</c>, <c>to_csv(header=False)</c>), and examples are numbered 0, 1, 2...; a first data cell that is
+/// missing or written with a decimal point or exponent is a value, not a task id (<c>to_csv(index=False)</c>), and
+/// tasks are numbered. Task ids are names or whole numbers.</para>
 /// <para>Task and example ids are taken in order of first appearance; cells no row mentions are missing; a cell named
 /// twice is refused with both line numbers. The layout is detected from the header (long when it names all three long
 /// columns) unless <see cref="MatrixReadOptions.Layout"/> says otherwise.</para>
@@ -163,39 +167,40 @@ public static class CsvMatrixFormat
     private static ForgettingMatrix ReadWide(Utf8CsvReader csv, List<string> header, long headerLine, Stream? seekable, long start)
     {
         var source = csv.SourceName;
-        var n = header.Count - 1;
+
+        // np.savetxt writes no header and no task ids: a first row of numbers (not the 0, 1, 2... of a pandas column
+        // index) is data, and the examples are numbered.
+        var headerless = IsDataRow(header);
+        string? firstCell = null;
+        if (!headerless && !csv.NextRecord())
+        {
+            throw new ForgettingDataException(source, "the file has a header but no task rows.", headerLine);
+        }
+
+        if (!headerless)
+        {
+            csv.TryReadField(out var peek);
+            firstCell = Utf8CsvReader.Text(peek);
+        }
+
+        // pandas to_csv(index=False) writes no task ids either: a first cell that is a fractional number or missing is a
+        // value, not an id (ids are names or integers), and the tasks are numbered.
+        // An empty first header cell is pandas' unnamed index: ids then.
+        var withIds = headerless ? !LooksLikeValue(header[0]) : header[0].Trim().Length == 0 || !LooksLikeValue(firstCell!);
+        var n = header.Count - (withIds ? 1 : 0);
         if (n < 1)
         {
             throw new ForgettingDataException(source, $"the header has a single column ({Shown(header)}); a wide matrix needs the task id column followed by one column per example, and a long one needs columns task,example,value (see --layout and --columns). If the file is not comma-separated, name it .tsv or pass the delimiter.", headerLine);
         }
 
-        var exampleIds = new string[n];
-        var seen = new Dictionary<string, int>(n, StringComparer.Ordinal);
-        for (var j = 0; j < n; j++)
-        {
-            var id = header[j + 1];
-            if (id.Length == 0)
-            {
-                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-                    $"header cell {j + 2} is empty; in the wide layout every column after the first is an example and needs an id. Remove the empty column (a trailing delimiter?) or name it."), headerLine);
-            }
-
-            if (!seen.TryAdd(id, j))
-            {
-                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-                    $"example id '{id}' is in the header twice, as columns {seen[id] + 2} and {j + 2}; example ids must be unique."), headerLine, id);
-            }
-
-            exampleIds[j] = id;
-        }
-
+        var exampleIds = headerless ? null : ExampleIds(source, header, withIds, headerLine);
         var expectedRows = 0;
         if (seekable is not null)
         {
             var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
             try
             {
-                var lines = Utf8CsvReader.CountLines(seekable, start, scratch) - (csv.Line - 1);
+                var lines = Utf8CsvReader.CountLines(seekable, start, scratch) - (headerless ? headerLine - 1 : headerLine);
                 var bySize = (seekable.Length - start) / (n + 1);
                 expectedRows = (int)Math.Clamp(Math.Min(lines, bySize), 0, Array.MaxLength / n);
             }
@@ -209,23 +214,74 @@ public static class CsvMatrixFormat
         var taskIds = new List<string>();
         var taskLines = new Dictionary<string, long>(StringComparer.Ordinal);
         var comma = csv.Delimiter == (byte)',';
-        while (csv.NextRecord())
+        if (headerless)
         {
-            var line = csv.RecordLine;
-            csv.TryReadField(out var idField);
-            var taskId = Utf8CsvReader.Text(idField);
-            if (taskId.Length == 0)
+            // pandas to_csv(header=False) keeps the index: the first field of the first line is then its task id.
+            var fields = header;
+            if (withIds)
             {
-                throw new ForgettingDataException(source, "the task id (first column) is empty; every row needs a task id.", line, header[0].Length > 0 ? header[0] : "1");
+                taskIds.Add(header[0]);
+                taskLines.Add(header[0], headerLine);
+                fields = header.GetRange(1, header.Count - 1);
             }
 
-            if (!taskLines.TryAdd(taskId, line))
+            ParseRow(source, fields, rows.AddRow(headerLine), headerLine, comma);
+        }
+
+        ParseDataRows(csv, source, firstCell, withIds, rows, taskIds, taskLines, n, comma, exampleIds);
+
+        if (rows.Rows == 0)
+        {
+            throw new ForgettingDataException(source, "the file has a header but no task rows.", headerLine);
+        }
+
+        var matrix = rows.ToArray();
+        return Wrap(source, matrix, rows.Rows, n, withIds ? IdList.From(taskIds) : IdList.Implicit(rows.Rows), exampleIds is null ? IdList.Implicit(n) : IdList.From(exampleIds));
+    }
+
+    // The data rows; when firstCell is not null, the current record is the first and its first field has been read.
+    private static void ParseDataRows(Utf8CsvReader csv, string source, string? firstCell, bool withIds, RowBuffer rows, List<string> taskIds,
+        Dictionary<string, long> taskLines, int n, bool comma, string[]? exampleIds)
+    {
+        var pending = firstCell;
+        if (pending is null && !csv.NextRecord())
+        {
+            return;
+        }
+
+        var width = n + (withIds ? 1 : 0);
+        do
+        {
+            var line = csv.RecordLine;
+            string? taskId = null;
+            if (withIds)
             {
-                throw new ForgettingDataException(source, $"task '{taskId}' appears twice, on lines {taskLines[taskId]} and {line}; task ids must be unique (keep one row per task).", line);
+                if (pending is null)
+                {
+                    csv.TryReadField(out var idField);
+                    pending = Utf8CsvReader.Text(idField);
+                }
+
+                taskId = pending;
+                if (taskId.Length == 0)
+                {
+                    throw new ForgettingDataException(source, "the task id (first column) is empty; every row needs a task id.", line, "1");
+                }
+
+                if (!taskLines.TryAdd(taskId, line))
+                {
+                    throw new ForgettingDataException(source, $"task '{taskId}' appears twice, on lines {taskLines[taskId]} and {line}; task ids must be unique (keep one row per task). If the first column holds values rather than task ids (pandas to_csv(index=False) or np.savetxt of whole numbers), add an id column or save the matrix as .npy.", line);
+                }
             }
 
             var row = rows.AddRow(line);
             var j = 0;
+            if (!withIds && pending is not null)
+            {
+                ParseCell(source, System.Text.Encoding.UTF8.GetBytes(pending), row, j++, line, taskId, exampleIds);
+            }
+
+            pending = null;
             while (csv.TryReadField(out var cell))
             {
                 if (j == n)
@@ -236,32 +292,105 @@ public static class CsvMatrixFormat
                         extra++;
                     }
 
-                    throw Ragged(source, line, n + 1 + extra, n + 1, comma);
+                    throw Ragged(source, line, width + extra, width, comma);
                 }
 
-                var kind = CellParser.Parse(cell, out row[j]);
-                if (kind != CellKind.Number && kind != CellKind.Missing)
-                {
-                    throw new ForgettingDataException(source, CellMessage(kind, cell, taskId), line, exampleIds[j]);
-                }
-
-                j++;
+                ParseCell(source, cell, row, j++, line, taskId, exampleIds);
             }
 
             if (j != n)
             {
-                throw Ragged(source, line, j + 1, n + 1, comma);
+                throw Ragged(source, line, j + (withIds ? 1 : 0), width, comma);
             }
 
-            taskIds.Add(taskId);
+            if (taskId is not null)
+            {
+                taskIds.Add(taskId);
+            }
         }
+        while (csv.NextRecord());
+    }
 
-        if (rows.Rows == 0)
+    // The first line of a headerless file (np.savetxt): already split into fields as if it were a header.
+    private static void ParseRow(string source, List<string> fields, Span<float> row, long line, bool comma)
+    {
+        if (fields.Count != row.Length)
         {
-            throw new ForgettingDataException(source, "the file has a header but no task rows.", headerLine);
+            throw Ragged(source, line, fields.Count, row.Length, comma);
         }
 
-        return Wrap(source, rows.ToArray(), rows.Rows, n, taskIds, exampleIds);
+        for (var j = 0; j < fields.Count; j++)
+        {
+            ParseCell(source, System.Text.Encoding.UTF8.GetBytes(fields[j]), row, j, line, null, null);
+        }
+    }
+
+    private static void ParseCell(string source, ReadOnlySpan<byte> cell, Span<float> row, int j, long line, string? taskId, string[]? exampleIds)
+    {
+        var kind = CellParser.Parse(cell, out row[j]);
+        if (kind != CellKind.Number && kind != CellKind.Missing)
+        {
+            throw new ForgettingDataException(source, CellMessage(kind, cell, taskId), line, exampleIds?[j] ?? string.Create(CultureInfo.InvariantCulture, $"{j + 1}"));
+        }
+    }
+
+    private static string[] ExampleIds(string source, List<string> header, bool withIds, long headerLine)
+    {
+        var skip = withIds ? 1 : 0;
+        var exampleIds = new string[header.Count - skip];
+        var seen = new Dictionary<string, int>(exampleIds.Length, StringComparer.Ordinal);
+        for (var j = 0; j < exampleIds.Length; j++)
+        {
+            var id = header[j + skip];
+            if (id.Length == 0)
+            {
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                    $"header cell {j + skip + 1} is empty; in the wide layout every column after the first is an example and needs an id. Remove the empty column (a trailing delimiter?) or name it."), headerLine);
+            }
+
+            if (!seen.TryAdd(id, j))
+            {
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                    $"example id '{id}' is in the header twice, as columns {seen[id] + skip + 1} and {j + skip + 1}; example ids must be unique."), headerLine, id);
+            }
+
+            exampleIds[j] = id;
+        }
+
+        return exampleIds;
+    }
+
+    // A first row that is data, not a header: every field a number or a missing marker (at least one a number), the
+    // first not empty (pandas' unnamed index), and not the integers 0, 1, 2, ... pandas writes for unnamed columns.
+    private static bool IsDataRow(List<string> fields)
+    {
+        if (fields.Count == 0 || fields[0].Trim().Length == 0)
+        {
+            return false;
+        }
+
+        var sequence = true;
+        var numbers = 0;
+        for (var j = 0; j < fields.Count; j++)
+        {
+            var kind = CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(fields[j]), out _);
+            if (kind is not (CellKind.Number or CellKind.Missing))
+            {
+                return false;
+            }
+
+            numbers += kind == CellKind.Number ? 1 : 0;
+            sequence &= fields[j].Trim() == j.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return numbers > 0 && !sequence;
+    }
+
+    // A cell that is a value rather than an id: a missing marker, or a number written with a decimal point or an exponent.
+    private static bool LooksLikeValue(string cell)
+    {
+        var kind = CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out _);
+        return kind == CellKind.Missing || (kind == CellKind.Number && cell.AsSpan().IndexOfAny(".eE") >= 0);
     }
 
     // Files (seekable streams): pass 1 interns the ids and checks every row's shape; the matrix is then allocated once,
@@ -342,7 +471,7 @@ public static class CsvMatrixFormat
             values[index] = value;
         }
 
-        return Wrap(source, values, m, n, tasks.ToList(), examples.ToList());
+        return Wrap(source, values, m, n, IdList.From(tasks.ToList()), IdList.From(examples.ToList()));
     }
 
     // Streams that cannot be rewound: one pass keeps every cell (12 bytes each) until the shape is known.
@@ -407,7 +536,7 @@ public static class CsvMatrixFormat
             values[index] = v;
         }
 
-        return Wrap(source, values, m, n, tasks.ToList(), examples.ToList());
+        return Wrap(source, values, m, n, IdList.From(tasks.ToList()), IdList.From(examples.ToList()));
     }
 
     private static float ParseLongValue(ReadOnlySpan<byte> text, string source, long line, LongLayout layout)
@@ -460,11 +589,11 @@ public static class CsvMatrixFormat
         new(source, string.Create(CultureInfo.InvariantCulture,
             $"task '{task}', example '{example}' appears twice, on lines {firstLine} and {line}; keep one value per cell (average repeated measurements first)."), line);
 
-    private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IReadOnlyList<string> taskIds, IReadOnlyList<string> exampleIds)
+    private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IdList taskIds, IdList exampleIds)
     {
         try
         {
-            return ForgettingMatrix.Wrap(values, m, n, IdList.From(taskIds), IdList.From(exampleIds));
+            return ForgettingMatrix.Wrap(values, m, n, taskIds, exampleIds);
         }
         catch (ArgumentException e)
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using ForgetPredict.Core;
 using ForgetPredict.Data.Formats;
+using ForgetPredict.Testing;
 using static ForgetPredict.Data.Tests.Formats.FormatTestSupport;
 
 namespace ForgetPredict.Data.Tests.Formats;
@@ -17,6 +18,99 @@ public class CsvMatrixFormatTests
         Assert.Equal(0.5f, m[0, 0]);
         Assert.Equal(0.001f, m[0, 2]);
         Assert.Equal(4, m.MissingCount);
+    }
+
+    [Fact]
+    public void Read_NumpySavetxt_HasNoHeaderAndNoIds()
+    {
+        // np.savetxt("z.csv", z, delimiter=","): every line is data; tasks and examples are numbered.
+        var text = "0.000000000000000000e+00,1.000000000000000056e-01,2.000000000000000111e-01\n"
+            + "nan,5.000000000000000000e-01,5.999999999999999778e-01\n";
+        var m = ReadText(text);
+        AssertSame(ReadForwardOnly(text), m);
+        Assert.Equal((2, 3), (m.TaskCount, m.ExampleCount));
+        Assert.Equal(["0", "1"], m.TaskIds);
+        Assert.Equal(["0", "1", "2"], m.ExampleIds);
+        Assert.Equal(0.1f, m[0, 1]);
+        Assert.True(float.IsNaN(m[1, 0]));
+
+        // A NaN first cell does not make the first line a header.
+        var nanFirst = ReadText("nan,1.5\n2.5,nan\n");
+        Assert.Equal((2, 2), (nanFirst.TaskCount, nanFirst.ExampleCount));
+        Assert.Equal(2.5f, nanFirst[1, 0]);
+    }
+
+    [Fact]
+    public void Read_PandasWithoutIndex_NumbersTheTasks()
+    {
+        // DataFrame(z, columns=[...]).to_csv(index=False): a header of example ids, rows of values only.
+        var named = ReadText("a,b,c,d\n0.0,0.1,0.2,0.3\n0.4,0.5,0.6,0.7\n");
+        Assert.Equal(["0", "1"], named.TaskIds);
+        Assert.Equal(["a", "b", "c", "d"], named.ExampleIds);
+        Assert.Equal(0.0f, named[0, 0]);
+
+        // Unnamed columns: pandas writes 0, 1, 2, ... as the header, which stays a header.
+        var unnamed = ReadText("0,1,2\n0.5,,1.5\n2.5,3.5,4.5\n");
+        Assert.Equal(["0", "1", "2"], unnamed.ExampleIds);
+        Assert.Equal((2, 3), (unnamed.TaskCount, unnamed.ExampleCount));
+        Assert.Equal(0.5f, unnamed[0, 0]);
+
+        // With its index (the default), unchanged: integer task ids from the first column.
+        var indexed = ReadText(",0,1\n0,0.5,1.5\n1,2.5,3.5\n");
+        Assert.Equal(["0", "1"], indexed.TaskIds);
+        Assert.Equal(["0", "1"], indexed.ExampleIds);
+        Assert.Equal(1.5f, indexed[0, 1]);
+    }
+
+    [Fact]
+    public void Read_PandasWithoutHeader_KeepsTheIndexAsTaskIds()
+    {
+        // to_csv(header=False): integer task ids, then values; examples are numbered.
+        var m = ReadText("3,0.5,1.5\n7,2.5,3.5\n");
+        Assert.Equal(["3", "7"], m.TaskIds);
+        Assert.Equal(["0", "1"], m.ExampleIds);
+        Assert.Equal(3.5f, m[1, 1]);
+    }
+
+    [Fact]
+    public void Read_TextWrittenByNumpyAndPandas_EqualsTheNpyOfTheSameMatrix()
+    {
+        // Given: one matrix with missing cells saved by numpy and pandas in their common text forms.
+        var folder = RepoPaths.NewTempFolder("fp-csv-python");
+        ExternalTool.RunPython("""
+            import numpy as np, pandas as pd, sys, os
+            f = sys.argv[1]
+            rng = np.random.default_rng(3)
+            z = rng.normal(0.2, 0.3, size=(7, 11)).astype(np.float32)
+            z[2, 0] = np.nan
+            z[0, 5] = np.nan
+            np.save(os.path.join(f, 'z.npy'), z)
+            np.savetxt(os.path.join(f, 'savetxt.csv'), z, delimiter=',')
+            np.savetxt(os.path.join(f, 'savetxt.tsv'), z, delimiter='\t', fmt='%.9g')
+            pd.DataFrame(z).to_csv(os.path.join(f, 'no-index.csv'), index=False)
+            pd.DataFrame(z).to_csv(os.path.join(f, 'no-header.csv'), header=False)
+            pd.DataFrame(z).to_csv(os.path.join(f, 'default.csv'))
+            """, folder);
+        var expected = MatrixFile.Read(Path.Combine(folder, "z.npy"));
+
+        // When / Then: the same cells (float32 printed with 18 or 9 significant digits reads back exactly), tasks and
+        // examples numbered 0, 1, 2, ... as in the .npy.
+        foreach (var name in new[] { "savetxt.csv", "savetxt.tsv", "no-index.csv", "no-header.csv", "default.csv" })
+        {
+            var actual = MatrixFile.Read(Path.Combine(folder, name));
+            AssertSame(expected, actual);
+        }
+
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void Read_IntegerValuesWithoutIndex_AreRefusedWithTheFix()
+    {
+        // Integers in the first column read as task ids; repeated ones say how to fix the file.
+        var e = Assert.Throws<ForgettingDataException>(() => ReadText("a,b\n0,1\n1,0\n0,0\n"));
+        Assert.Contains("task '0' appears twice", e.Message, StringComparison.Ordinal);
+        Assert.Contains("pandas to_csv(index=False)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
