@@ -24,7 +24,7 @@ namespace ForgetPredict.Data.Formats;
 /// <para>Wide files without ids are recognised: a first line of numbers that is not pandas' 0, 1, 2... column header is
 /// data (<c>np.savetxt</c>, <c>to_csv(header=False)</c>), and examples are numbered 0, 1, 2...; a first data cell that is
 /// missing or written with a decimal point or exponent is a value, not a task id (<c>to_csv(index=False)</c>), and
-/// tasks are numbered. Task ids are names or whole numbers.</para>
+/// tasks are numbered, unless the first header cell is empty or names an id column (task, task_id, id, index, name).</para>
 /// <para>Task and example ids are taken in order of first appearance; cells no row mentions are missing; a cell named
 /// twice is refused with both line numbers. The layout is detected from the header (long when it names all three long
 /// columns) unless <see cref="MatrixReadOptions.Layout"/> says otherwise.</para>
@@ -83,7 +83,7 @@ public static class CsvMatrixFormat
         };
         if (!isLong)
         {
-            return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start);
+            return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn);
         }
 
         if (taskColumn < 0 || exampleColumn < 0 || valueColumn < 0)
@@ -164,7 +164,7 @@ public static class CsvMatrixFormat
     // A seekable stream is pre-scanned for its line breaks (fast, from the page cache) to bound the rows, so the rows go
     // straight into one array: 1x the matrix instead of 2x. The bound is also capped by the bytes left / (N + 1), since
     // every row holds at least N delimiters and a line end, so blank lines cannot inflate the allocation.
-    private static ForgettingMatrix ReadWide(Utf8CsvReader csv, List<string> header, long headerLine, Stream? seekable, long start)
+    private static ForgettingMatrix ReadWide(Utf8CsvReader csv, List<string> header, long headerLine, Stream? seekable, long start, string taskColumn)
     {
         var source = csv.SourceName;
 
@@ -185,8 +185,9 @@ public static class CsvMatrixFormat
 
         // pandas to_csv(index=False) writes no task ids either: a first cell that is a fractional number or missing is a
         // value, not an id (ids are names or integers), and the tasks are numbered.
-        // An empty first header cell is pandas' unnamed index: ids then.
-        var withIds = headerless ? !LooksLikeValue(header[0]) : header[0].Trim().Length == 0 || !LooksLikeValue(firstCell!);
+        // An empty first header cell is pandas' unnamed index, and a first column named like one holds ids whatever they
+        // look like (tasks named by a learning rate stay ids).
+        var withIds = headerless ? !LooksLikeValue(header[0]) : NamesIds(header[0], taskColumn) || !LooksLikeValue(firstCell!);
         var n = header.Count - (withIds ? 1 : 0);
         if (n < 1)
         {
@@ -384,6 +385,15 @@ public static class CsvMatrixFormat
         }
 
         return numbers > 0 && !sequence;
+    }
+
+    private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
+
+    private static bool NamesIds(string name, string taskColumn)
+    {
+        var trimmed = name.Trim();
+        return trimmed.Length == 0 || trimmed.Equals(taskColumn, StringComparison.OrdinalIgnoreCase)
+            || s_idColumnNames.Contains(trimmed, StringComparer.OrdinalIgnoreCase);
     }
 
     // A cell that is a value rather than an id: a missing marker, or a number written with a decimal point or an exponent.

@@ -55,6 +55,11 @@ public class CsvMatrixFormatTests
         Assert.Equal((2, 3), (unnamed.TaskCount, unnamed.ExampleCount));
         Assert.Equal(0.5f, unnamed[0, 0]);
 
+        // A first column named like an id column keeps fractional ids (tasks named by their learning rate).
+        var rates = ReadText("task,a,b\n0.001,0.5,1.5\n0.0003,2.5,3.5\n");
+        Assert.Equal(["0.001", "0.0003"], rates.TaskIds);
+        Assert.Equal(["a", "b"], rates.ExampleIds);
+
         // With its index (the default), unchanged: integer task ids from the first column.
         var indexed = ReadText(",0,1\n0,0.5,1.5\n1,2.5,3.5\n");
         Assert.Equal(["0", "1"], indexed.TaskIds);
