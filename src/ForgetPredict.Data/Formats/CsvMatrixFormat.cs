@@ -184,9 +184,8 @@ public static class CsvMatrixFormat
         }
 
         // pandas to_csv(index=False) writes no task ids either: a first cell that is a fractional number or missing is a
-        // value, not an id (ids are names or integers), and the tasks are numbered.
-        // An empty first header cell is pandas' unnamed index, and a first column named like one holds ids whatever they
-        // look like (tasks named by a learning rate stay ids).
+        // value, not an id (ids are names or integers), and the tasks are numbered. But an empty first header cell is
+        // pandas' unnamed index, and a first column named like an id column holds ids whatever they look like.
         var withIds = headerless ? !LooksLikeValue(header[0]) : NamesIds(header[0], taskColumn) || !LooksLikeValue(firstCell!);
         var n = header.Count - (withIds ? 1 : 0);
         if (n < 1)
