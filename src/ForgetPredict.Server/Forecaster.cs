@@ -42,7 +42,7 @@ internal static class Forecaster
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
         var (task, _) = FoldIn(stored, request.Observed, request.Prior);
-        var threshold = request.Threshold ?? (task.PredictsProbability ? 0.5 : 0);
+        var threshold = request.Threshold ?? task.DefaultThreshold;
         var scan = stored.Scanner(grouping).Scan(task, new RowScanOptions { Threshold = threshold, Top = request.Top, TopPerGroup = 3 });
         var examples = new ExampleDto[scan.Top.Count];
         for (var r = 0; r < examples.Length; r++)

@@ -121,7 +121,7 @@ public sealed class ErasureReport
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Ids and groups must have one entry per example ({n})."), nameof(exampleIds));
         }
 
-        var threshold = o.Threshold ?? (task.PredictsProbability ? 0.5 : 0);
+        var threshold = o.Threshold ?? task.DefaultThreshold;
         var mean = new double[n];
         var std = new double[n];
         task.PredictRow(mean, std);

@@ -12,7 +12,7 @@ public sealed record RowScanOptions
     /// <summary>Most examples a top list may hold.</summary>
     public const int MaxTop = 100_000;
 
-    /// <summary>A cell counts as forgotten above this value; null: 0.5 for models that predict probabilities, else 0 (as <see cref="ErasureOptions"/>).</summary>
+    /// <summary>A cell counts as forgotten above this value; null: the task's <see cref="FoldedTask.DefaultThreshold"/> (as <see cref="ErasureOptions"/>).</summary>
     public double? Threshold { get; init; }
 
     /// <summary>Length of the overall top list (largest predicted forgetting first). Default 20.</summary>
@@ -180,7 +180,7 @@ public sealed class RowScanner
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The task's row has {task.ExampleCount} examples; the scanner's model has {_model.ExampleCount}."), nameof(task));
         }
 
-        var threshold = options.Threshold ?? (task.PredictsProbability ? 0.5 : 0);
+        var threshold = options.Threshold ?? task.DefaultThreshold;
         return _layout is not null && task is FactorModel.GaussianFold fold && ReferenceEquals(fold.Model, _model)
             ? ScanSingle(fold, _layout, threshold, options) ?? ScanDouble(task, threshold, options)
             : ScanDouble(task, threshold, options);

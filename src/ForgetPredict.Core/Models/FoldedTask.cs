@@ -48,6 +48,12 @@ public abstract class FoldedTask
     /// <summary>True when predictions are probabilities of forgetting (logistic models).</summary>
     public bool PredictsProbability { get; }
 
+    /// <summary>
+    /// The value above which a cell counts as forgotten when no threshold is given: 0.5 for probabilities (logistic
+    /// models), else 0 (any increase of the loss).
+    /// </summary>
+    public double DefaultThreshold => PredictsProbability ? 0.5 : 0;
+
     /// <summary>True when no cell was known: the row is the model's task-agnostic estimate.</summary>
     public bool IsTaskAgnostic => KnownCount == 0;
 

@@ -187,6 +187,8 @@ public class RowScannerTests
         var logistic = new LogisticFitter().Fit(binary.SelectTasks(Enumerable.Range(0, 40).ToArray()));
         var task = Fold(logistic, binary);
         var scan = new RowScanner(logistic).Scan(task);
+        Assert.Equal(0.5, task.DefaultThreshold);
+        Assert.Equal(0, Fold(knn, s_data.Matrix).DefaultThreshold);
         Assert.False(scan.SinglePrecision);
         Assert.All(scan.Top, e => Assert.Equal(e.Mean, e.Probability));
         Assert.Equal(task.PredictRow().Sum(), scan.ExpectedForgotten, 1e-9);
