@@ -41,7 +41,7 @@ internal static class Forecaster
 
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
-        var (task, _) = FoldIn(stored, request.Observed, request.Prior);
+        var task = FoldIn(stored, request.Observed, request.Prior);
         var threshold = request.Threshold ?? task.DefaultThreshold;
         var scan = stored.Scanner(grouping).Scan(task, new RowScanOptions { Threshold = threshold, Top = request.Top, TopPerGroup = 3 });
         var examples = new ExampleDto[scan.Top.Count];
@@ -83,7 +83,7 @@ internal static class Forecaster
         }
 
         var excluded = Excluded(request.Exclude, model);
-        var (task, _) = FoldIn(stored, request.Observed, request.Prior);
+        var task = FoldIn(stored, request.Observed, request.Prior);
         var predicted = task.PredictRow();
         var set = ReplaySelector.Select(predicted, grouping?.Groups, excluded, new ReplayOptions
         {
@@ -115,7 +115,7 @@ internal static class Forecaster
         return text.ToString();
     }
 
-    private static (FoldedTask Task, ObservedCells Cells) FoldIn(StoredModel stored, ObservedDto? observed, string? priorName)
+    private static FoldedTask FoldIn(StoredModel stored, ObservedDto? observed, string? priorName)
     {
         var prior = (priorName ?? "empirical") switch
         {
@@ -130,7 +130,7 @@ internal static class Forecaster
             throw ApiException.BadRequest($"Model '{stored.Name}' is binary (logistic): measured cells must be 0 or 1 (1 = forgotten).");
         }
 
-        return (model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior }), cells);
+        return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
     }
 
     // Group means and intervals as ErasureReport computes them; shares and top examples from the scan; most damaged first.
@@ -179,12 +179,7 @@ internal static class Forecaster
         foreach (var id in ids)
         {
             // As for measured cells: by id first, then by column index.
-            var index = model.ExampleIds.IndexOf(id);
-            if (index < 0 && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position < model.ExampleCount)
-            {
-                index = position;
-            }
-
+            var index = ObservedCells.ExampleIndex(model.ExampleIds, id, out _);
             if (index >= 0)
             {
                 set.Add(index);

@@ -78,6 +78,26 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
         return (example, value);
     }
 
+    /// <summary>
+    /// The example a user names: by id first, then by column index (0-based) when no id matches; -1 when neither does.
+    /// </summary>
+    /// <param name="exampleIds">The model's or matrix's example ids.</param>
+    /// <param name="id">The name given (an id, or a column index as text).</param>
+    /// <param name="byPosition">True when the name matched as a column index.</param>
+    public static int ExampleIndex(IdList exampleIds, string id, out bool byPosition)
+    {
+        ArgumentNullException.ThrowIfNull(exampleIds);
+        var index = exampleIds.IndexOf(id);
+        if (index >= 0)
+        {
+            byPosition = false;
+            return index;
+        }
+
+        byPosition = int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position < exampleIds.Count;
+        return byPosition ? position : -1;
+    }
+
     // Matches each entry to an example (id first, then column index), parses its value, and refuses repeats. Unknown ids
     // are collected and reported together (count and the first few) so a user fixes them in one go.
     private static ObservedCells Resolve(string source, IEnumerable<(string Id, string Value, long Line)> rows, IdList exampleIds, string unit)
@@ -90,12 +110,8 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
         foreach (var (rawId, text, line) in rows)
         {
             var id = rawId.Trim();
-            var index = exampleIds.IndexOf(id);
-            if (index < 0 && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position < exampleIds.Count)
-            {
-                index = position;
-                byIndex++;
-            }
+            var index = ExampleIndex(exampleIds, id, out var byPosition);
+            byIndex += byPosition ? 1 : 0;
 
             if (index < 0)
             {
