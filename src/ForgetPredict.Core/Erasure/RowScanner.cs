@@ -199,23 +199,11 @@ public sealed class RowScanner
             return null;
         }
 
-        // The quadratic form packed as the kernel reads it: c[a, a], then 2 c[a, b] for b > a.
+        // The quadratic form packed as the kernel reads it.
         var covariance = fold.Covariance;
         Span<float> coefficients = stackalloc float[p * (p + 1) / 2];
-        double covarianceMagnitude = 0;
-        for (int a = 0, q = 0; a < p; a++)
-        {
-            coefficients[q++] = (float)covariance[(a * p) + a];
-            for (var b = a + 1; b < p; b++)
-            {
-                coefficients[q++] = (float)(2 * covariance[(a * p) + b]);
-            }
-
-            for (var b = 0; b < p; b++)
-            {
-                covarianceMagnitude += Math.Abs(covariance[(a * p) + b]);
-            }
-        }
+        RowPrediction.PackQuadratic(covariance, p, coefficients);
+        var covarianceMagnitude = TensorPrimitives.SumOfMagnitudes(covariance);
 
         // Far inside single precision's range, or the double path.
         var delta = SingleRowKernel.MeanErrorBound(layout, offset, factors);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -14,6 +15,23 @@ namespace ForgetPredict.Core.Numerics;
 /// The mean alone is r + 1 TensorPrimitives passes, which are faster than any fused loop when nothing else needs the factors.</remarks>
 internal static class RowPrediction
 {
+    /// <summary>
+    /// Packs the coefficients of x^T C x for a symmetric p x p matrix C, row by row: c[a, a], then 2 c[a, b] for b &gt; a
+    /// (p (p + 1) / 2 values, in double or single precision).
+    /// </summary>
+    public static void PackQuadratic<T>(ReadOnlySpan<double> c, int p, Span<T> destination)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int a = 0, q = 0; a < p; a++)
+        {
+            destination[q++] = T.CreateTruncating(c[(a * p) + a]);
+            for (var b = a + 1; b < p; b++)
+            {
+                destination[q++] = T.CreateTruncating(2 * c[(a * p) + b]);
+            }
+        }
+    }
+
     /// <summary>
     /// Effectively computes <c>mean[t] = offset + bias[j] + sum_k w[k] F[k, j]</c> and, when <paramref name="variance"/> is not
     /// empty, <c>variance[t] = x_j^T C x_j</c> for j = start + t. <paramref name="bias"/> may be empty (zeros);
@@ -52,16 +70,9 @@ internal static class RowPrediction
             return;
         }
 
-        // The quadratic form's coefficients, hoisted: c[a, a] and 2 c[a, b] (b > a), packed row by row.
+        // The quadratic form's coefficients, hoisted.
         Span<double> coefficients = p <= 32 ? stackalloc double[p * (p + 1) / 2] : new double[p * (p + 1) / 2];
-        for (int a = 0, q = 0; a < p; a++)
-        {
-            coefficients[q++] = c[(a * p) + a];
-            for (var b = a + 1; b < p; b++)
-            {
-                coefficients[q++] = 2 * c[(a * p) + b];
-            }
-        }
+        PackQuadratic(c, p, coefficients);
 
         if (Vector512.IsHardwareAccelerated && p <= 128)
         {
