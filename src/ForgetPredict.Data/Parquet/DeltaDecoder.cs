@@ -115,15 +115,7 @@ internal static class DeltaDecoder
             var position = BinaryPacked(data, lengths.AsSpan(0, count));
             for (var i = 0; i < count; i++)
             {
-                var length = lengths[i];
-                if (length < 0 || length > data.Length - position)
-                {
-                    throw new DeltaFormatException(string.Create(CultureInfo.InvariantCulture,
-                        $"BYTE_ARRAY value {i} claims {length} bytes but {data.Length - position} remain in the page; the file is corrupt."));
-                }
-
-                value(ref state, i, data.Slice(position, (int)length));
-                position += (int)length;
+                value(ref state, i, Next(data, ref position, lengths[i], i));
             }
 
             return position;
@@ -156,21 +148,14 @@ internal static class DeltaDecoder
             for (var i = 0; i < count; i++)
             {
                 var prefix = prefixes[i];
-                var claimed = lengths[i];
                 if (prefix < 0 || prefix > previousLength)
                 {
                     throw new DeltaFormatException(string.Create(CultureInfo.InvariantCulture,
                         $"DELTA_BYTE_ARRAY value {i} reuses {prefix} bytes of a previous value of {previousLength}; the file is corrupt."));
                 }
 
-                if (claimed < 0 || claimed > data.Length - position)
-                {
-                    throw new DeltaFormatException(string.Create(CultureInfo.InvariantCulture,
-                        $"BYTE_ARRAY value {i} claims {claimed} bytes but {data.Length - position} remain in the page; the file is corrupt."));
-                }
-
-                var length = (int)claimed;
-                var size = (int)prefix + length;
+                var suffix = Next(data, ref position, lengths[i], i);
+                var size = (int)prefix + suffix.Length;
                 budget -= size;
                 if (budget < 0)
                 {
@@ -184,8 +169,7 @@ internal static class DeltaDecoder
                 }
 
                 previous.AsSpan(0, (int)prefix).CopyTo(current);
-                data.Slice(position, length).CopyTo(current.AsSpan((int)prefix));
-                position += length;
+                suffix.CopyTo(current.AsSpan((int)prefix));
                 value(ref state, i, current.AsSpan(0, size));
                 (previous, current) = (current, previous);
                 previousLength = size;
@@ -198,6 +182,20 @@ internal static class DeltaDecoder
             ArrayPool<byte>.Shared.Return(previous);
             ArrayPool<byte>.Shared.Return(current);
         }
+    }
+
+    // The next of a page's back-to-back values: its claimed length checked against what remains.
+    private static ReadOnlySpan<byte> Next(ReadOnlySpan<byte> data, scoped ref int position, long length, int i)
+    {
+        if (length < 0 || length > data.Length - position)
+        {
+            throw new DeltaFormatException(string.Create(CultureInfo.InvariantCulture,
+                $"BYTE_ARRAY value {i} claims {length} bytes but {data.Length - position} remain in the page; the file is corrupt."));
+        }
+
+        var value = data.Slice(position, (int)length);
+        position += (int)length;
+        return value;
     }
 
     /// <summary>Receives value <c>index</c> of a byte-array page.</summary>
