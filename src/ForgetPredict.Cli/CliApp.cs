@@ -1,5 +1,7 @@
 using System.CommandLine;
+using ForgetPredict.Application;
 using ForgetPredict.Cli.Commands;
+using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli;
@@ -58,12 +60,12 @@ public static class CliApp
         }
         catch (ForgettingDataException e)
         {
-            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: {Flags.Describe(e)}").ConfigureAwait(false);
             return DataError;
         }
         catch (ArgumentException e)
         {
-            await error.WriteLineAsync($"error: {WithoutParameterSuffix(e.Message)}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: {WithoutParameterSuffix(Flags.Describe(e))}").ConfigureAwait(false);
             return DataError;
         }
         catch (CliException e)
@@ -72,6 +74,19 @@ public static class CliApp
             return e.ExitCode;
         }
     }
+
+    /// <summary>The command line's words for the library's options: its flags.</summary>
+    internal static OptionVocabulary Flags { get; } = new(new Dictionary<string, string>
+    {
+        [DataOptionNames.Format] = "--format",
+        [DataOptionNames.Layout] = "--layout",
+        [DataOptionNames.Array] = "--array",
+        [DataOptionNames.Columns] = "--columns",
+        [DataOptionNames.WriteColumns] = "--columns",
+        [DataOptionNames.SaveModel] = "'forgetpredict fit ... --out MODEL'",
+        [ModelOptionNames.Rank] = "--rank",
+        [ModelOptionNames.Lambda] = "--lambda",
+    }, static (flag, value) => value is null ? flag : $"{flag} {value}");
 
     // ArgumentException appends " (Parameter 'x')"; users need the sentence, not the parameter name.
     private static string WithoutParameterSuffix(string message)

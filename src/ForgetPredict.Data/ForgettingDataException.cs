@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ForgetPredict.Core;
 
 namespace ForgetPredict.Data;
 
@@ -9,8 +10,10 @@ namespace ForgetPredict.Data;
 /// </summary>
 /// <remarks>Every reader in this assembly reports malformed input with this type and nothing else, so callers
 /// (the CLI, the server) can turn any input problem into a clear message and a non-zero exit code.</remarks>
-public sealed class ForgettingDataException : FormatException
+public sealed class ForgettingDataException : FormatException, IOptionMessageException
 {
+    private readonly OptionMessage? _detail;
+
     /// <summary>Creates the exception; <paramref name="detail"/> says what is wrong and how to fix it.</summary>
     /// <param name="sourcePath">The file (or stream name) being read.</param>
     /// <param name="detail">What is wrong, what was expected, and the fix.</param>
@@ -26,6 +29,19 @@ public sealed class ForgettingDataException : FormatException
         Line = line;
         Column = column;
         Location = location;
+    }
+
+    /// <summary>Creates the exception; <paramref name="detail"/> says what is wrong and how to fix it, naming the options that would fix it.</summary>
+    /// <param name="sourcePath">The file (or stream name) being read.</param>
+    /// <param name="detail">What is wrong, what was expected, and the fix, with the options it names.</param>
+    /// <param name="line">1-based line or row number, or 0 when not applicable.</param>
+    /// <param name="column">Column name or ordinal, when one is at fault.</param>
+    /// <param name="location">Any other location (e.g. "row group 2, page 3"), when useful.</param>
+    /// <param name="innerException">The underlying error, if any.</param>
+    public ForgettingDataException(string sourcePath, OptionMessage detail, long line = 0, string? column = null, string? location = null, Exception? innerException = null)
+        : this(sourcePath, (detail ?? throw new ArgumentNullException(nameof(detail))).ToString(), line, column, location, innerException)
+    {
+        _detail = detail;
     }
 
     /// <summary>Creates the exception with a message only (required by serialisation conventions).</summary>
@@ -60,6 +76,12 @@ public sealed class ForgettingDataException : FormatException
 
     /// <summary>Any other location inside the file, if any.</summary>
     public string? Location { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<OptionReference> Options => _detail?.Options ?? [];
+
+    /// <inheritdoc />
+    public string Describe(Func<OptionReference, string> word) => _detail is null ? Message : Compose(SourcePath, _detail.Format(word), Line, Column, Location);
 
     private static string Compose(string sourcePath, string detail, long line, string? column, string? location)
     {

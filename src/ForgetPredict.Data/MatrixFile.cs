@@ -144,19 +144,19 @@ public static class MatrixFile
         }
 
         var known = Formats.Values.SelectMany(e => e).ToList();
-        throw new ForgettingDataException(path, $"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass --format ({string.Join(", ", Formats.Keys)}).");
+        throw new ForgettingDataException(path, OptionMessage.Of($"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass {new OptionReference(DataOptionNames.Format)} ({string.Join(", ", Formats.Keys)})."));
     }
 
     private static void CheckApplicable(string path, string format, MatrixReadOptions options)
     {
         if (options.Layout != MatrixLayout.Auto && !HasLayout(format))
         {
-            throw new ForgettingDataException(path, $"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV and Parquet files, but this is read as {format}; drop --layout or pass --format csv.");
+            throw new ForgettingDataException(path, OptionMessage.Of($"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV and Parquet files, but this is read as {format}; drop {new OptionReference(DataOptionNames.Layout)} or pass {new OptionReference(DataOptionNames.Format, "csv")}."));
         }
 
         if (options.Array is not null && format != "npz")
         {
-            throw new ForgettingDataException(path, $"--array (array '{options.Array}') applies only to .npz archives, but this is read as {format}; drop --array or pass --format npz.");
+            throw new ForgettingDataException(path, OptionMessage.Of($"{new OptionReference(DataOptionNames.Array)} (array '{options.Array}') applies only to .npz archives, but this is read as {format}; drop {new OptionReference(DataOptionNames.Array)} or pass {new OptionReference(DataOptionNames.Format, "npz")}."));
         }
     }
 

@@ -94,3 +94,28 @@ internal static class LongColumns
         }
     }
 }
+
+/// <summary>
+/// The options the data layer's messages name (<see cref="Core.OptionReference.Name"/>): front ends map them to their own
+/// vocabulary (a command-line flag, a request field).
+/// </summary>
+public static class DataOptionNames
+{
+    /// <summary><see cref="MatrixReadOptions.Format"/> (and <see cref="MatrixWriteOptions.Format"/>).</summary>
+    public const string Format = "MatrixReadOptions.Format";
+
+    /// <summary><see cref="MatrixReadOptions.Layout"/>.</summary>
+    public const string Layout = "MatrixReadOptions.Layout";
+
+    /// <summary><see cref="MatrixReadOptions.Array"/>.</summary>
+    public const string Array = "MatrixReadOptions.Array";
+
+    /// <summary>The long layout's column names when reading: <see cref="MatrixReadOptions.TaskColumn"/>, <see cref="MatrixReadOptions.ExampleColumn"/> and <see cref="MatrixReadOptions.ValueColumn"/>.</summary>
+    public const string Columns = "MatrixReadOptions.TaskColumn/ExampleColumn/ValueColumn";
+
+    /// <summary>The long layout's column names when writing (<see cref="MatrixWriteOptions.TaskColumn"/> and the others).</summary>
+    public const string WriteColumns = "MatrixWriteOptions.TaskColumn/ExampleColumn/ValueColumn";
+
+    /// <summary>What creates a model file: <see cref="ModelFile.Save"/> (a front end names its own fit command).</summary>
+    public const string SaveModel = "ModelFile.Save";
+}

@@ -151,7 +151,7 @@ public static class ModelFile
         ReadOnlySpan<byte> bytes = file;
         if (bytes.Length < 20 || !bytes[..8].SequenceEqual(s_magic))
         {
-            throw new ForgettingDataException(sourceName, "not a ForgetPredict model file (no FPMODEL header). Create one with 'forgetpredict fit ... --out MODEL'.");
+            throw new ForgettingDataException(sourceName, OptionMessage.Of($"not a ForgetPredict model file (no FPMODEL header). Create one with {new OptionReference(DataOptionNames.SaveModel)}."));
         }
 
         var version = BitConverter.ToUInt32(bytes[8..12]);

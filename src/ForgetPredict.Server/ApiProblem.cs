@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ForgetPredict.Application;
+using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 using Microsoft.AspNetCore.Http;
 
@@ -60,12 +62,22 @@ internal static class Problems
     public static (int Status, string Detail)? Classify(Exception e) => e switch
     {
         ApiException api => (api.Status, api.Message),
-        ForgettingDataException data => (StatusCodes.Status400BadRequest, data.Message),
+        ForgettingDataException data => (StatusCodes.Status400BadRequest, Fields.Describe(data)),
         JsonException json => (StatusCodes.Status400BadRequest, $"The request body is not valid JSON for this endpoint: {json.Message}"),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than the server's limit." : bad.Message),
-        ArgumentException argument => (StatusCodes.Status400BadRequest, WithoutParameterSuffix(argument.Message)),
+        ArgumentException argument => (StatusCodes.Status400BadRequest, WithoutParameterSuffix(Fields.Describe(argument))),
         _ => null,
     };
+
+    /// <summary>The service's words for the library's options: the fields of an upload.</summary>
+    public static OptionVocabulary Fields { get; } = new(new Dictionary<string, string>
+    {
+        [DataOptionNames.Format] = "format",
+        [DataOptionNames.Layout] = "layout",
+        [DataOptionNames.SaveModel] = "an upload (POST /v1/models)",
+        [ModelOptionNames.Rank] = "rank",
+        [ModelOptionNames.Lambda] = "lambda",
+    }, static (field, value) => field.Contains(' ', StringComparison.Ordinal) ? field : value is null ? $"\"{field}\"" : $"\"{field}\" = {value}");
 
     /// <summary>Writes a problem document as the response.</summary>
     public static Task WriteAsync(HttpContext context, int status, string detail)

@@ -224,6 +224,31 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal(7, groups.ExampleCount);
     }
 
+    [Fact]
+    public void OptionMessages_NameTheOption_AndEachFrontEndWordsItsOwnWay()
+    {
+        // Given: a library message naming two options, with braces in its data.
+        var message = OptionMessage.Of($"column '{"a{b}"}' ({12345:N0} rows): pass {new OptionReference(DataOptionNames.Array)} or {new OptionReference(DataOptionNames.Format, "npz")}.");
+        var error = new ForgettingDataException("z.csv", message, line: 3);
+        var flags = new OptionVocabulary(new Dictionary<string, string> { [DataOptionNames.Format] = "--format" }, (flag, value) => value is null ? flag : $"{flag} {value}");
+
+        // Then: the library names the options; a front end words those it has, and keeps the library's name for the rest.
+        Assert.Equal("z.csv:3: column 'a{b}' (12,345 rows): pass MatrixReadOptions.Array or MatrixReadOptions.Format = npz.", error.Message);
+        Assert.Equal([DataOptionNames.Array, DataOptionNames.Format], error.Options.Select(o => o.Name));
+        Assert.Equal("z.csv:3: column 'a{b}' (12,345 rows): pass MatrixReadOptions.Array or --format npz.", flags.Describe(error));
+        Assert.Equal("plain", flags.Describe(new InvalidOperationException("plain")));
+    }
+
+    [Fact]
+    public void OptionException_CarriesTheOptionName()
+    {
+        var error = Assert.Throws<OptionException>(() => ModelCatalog.CreateFitter("additive", new ModelSettings { Rank = 2 }));
+
+        Assert.Equal(ModelOptionNames.Rank, error.OptionName);
+        Assert.Equal("ModelSettings.Rank does not apply to 'additive' (only mf and logistic have a rank).", error.Message);
+        Assert.Equal("\"rank\" does not apply to 'additive' (only mf and logistic have a rank).", error.Describe(o => "\"rank\""));
+    }
+
     private static ObservedCells Cells(int count)
     {
         var examples = Enumerable.Range(0, count).Select(i => i * (600 / Math.Max(count, 1))).ToArray();

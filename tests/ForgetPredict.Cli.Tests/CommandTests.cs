@@ -34,6 +34,30 @@ public class CommandTests
         Assert.Equal(47, ours.RootElement.GetProperty("rows").GetInt32());
     }
 
+    [Theory]
+    [InlineData("--rank", "3", "error: --rank does not apply to 'additive' (only mf and logistic have a rank).")]
+    [InlineData("--array", "z", "error: {0}: --array (array 'z') applies only to .npz archives, but this is read as npy; drop --array or pass --format npz.")]
+    public void LibraryMessages_NameTheFlags(string flag, string value, string expected)
+    {
+        // The library's messages name its options (ModelSettings.Rank, MatrixReadOptions.Array); the CLI words them as its flags.
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "additive", flag, value, "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
+
+        Assert.Equal(1, code);
+        Assert.Equal(string.Format(CultureInfo.InvariantCulture, expected, Charlm), error.Trim());
+    }
+
+    [Fact]
+    public void Predict_WithAFileThatIsNotAModel_SaysHowToMakeOne()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "x.fpm");
+        File.WriteAllText(path, "not a model");
+
+        var (code, _, error) = CliRunner.Run("predict", "--model", path);
+
+        Assert.Equal(1, code);
+        Assert.EndsWith("Create one with 'forgetpredict fit ... --out MODEL'.", error.Trim(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FitThenPredict_WritesEveryExampleWithTheLibraryFoldIn()
     {

@@ -91,7 +91,9 @@ public class ModelFileTests
     {
         var path = Path.Combine(RepoPaths.NewTempFolder(), "x.fpm");
         File.WriteAllText(path, "hello, this is not a model file at all");
-        Assert.Contains("forgetpredict fit", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path));
+        Assert.EndsWith("Create one with ModelFile.Save.", e.Message, StringComparison.Ordinal);
+        Assert.Equal(DataOptionNames.SaveModel, Assert.Single(e.Options).Name);
     }
 
     [Fact]

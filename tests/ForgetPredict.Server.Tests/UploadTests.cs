@@ -121,6 +121,18 @@ public sealed class UploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_LibraryMessages_NameTheUploadFields()
+    {
+        // The library names its options (ModelSettings.Rank, MatrixReadOptions.Format); the service words them as its upload fields.
+        await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "ranked"), ("method", "additive"), ("rank", "2"))))
+            .ProblemAsync(HttpStatusCode.BadRequest, "\"rank\" does not apply to 'additive' (only mf and logistic have a rank).");
+        var bad = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", Encoding.ASCII.GetBytes("not an npy file at all"), ("name", "bad"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
+        var failed = await WaitAsync(_client, bad.GetProperty("id").GetString()!);
+
+        Assert.EndsWith("(or use a .csv/.parquet file with \"format\").", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Upload_Existing_NeedsOverwrite_ThenReplacesTheModel()
     {
         await UploadAndWaitAsync("twice", "additive");

@@ -58,12 +58,12 @@ public static class ModelCatalog
         var method = MethodOf(name);
         if (s.Rank is not null && method is not (ModelMethod.LowRank or ModelMethod.Logistic))
         {
-            throw new ArgumentException($"--rank does not apply to '{name}' (only mf and logistic have a rank).", nameof(settings));
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Rank)} does not apply to '{name}' (only mf and logistic have a rank)."));
         }
 
         if (s.Lambda is not null && method is ModelMethod.TaskMean or ModelMethod.ExampleMean)
         {
-            throw new ArgumentException($"--lambda does not apply to '{name}' (it has no penalty).", nameof(settings));
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Lambda)} does not apply to '{name}' (it has no penalty)."));
         }
 
         return method switch

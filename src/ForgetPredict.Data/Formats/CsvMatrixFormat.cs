@@ -91,7 +91,7 @@ public static class CsvMatrixFormat
             var missing = new[] { (taskColumn, options.TaskColumn), (exampleColumn, options.ExampleColumn), (valueColumn, options.ValueColumn) }
                 .Where(x => x.Item1 < 0).Select(x => $"'{x.Item2}'");
             throw new ForgettingDataException(sourceName,
-                $"the long layout needs columns '{options.TaskColumn}', '{options.ExampleColumn}' and '{options.ValueColumn}' but the header has no {string.Join(" or ", missing)} (it has {Shown(names)}). Rename the columns, name them in the options (--columns TASK,EXAMPLE,VALUE), or read the file as wide (--layout wide).",
+                OptionMessage.Of($"the long layout needs columns '{options.TaskColumn}', '{options.ExampleColumn}' and '{options.ValueColumn}' but the header has no {string.Join(" or ", missing)} (it has {Shown(names)}). Rename the columns, name them in the options ({new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}), or read the file as wide ({new OptionReference(DataOptionNames.Layout, "wide")})."),
                 headerLine);
         }
 
@@ -190,7 +190,7 @@ public static class CsvMatrixFormat
         var n = header.Count - (withIds ? 1 : 0);
         if (n < 1)
         {
-            throw new ForgettingDataException(source, $"the header has a single column ({Shown(header)}); a wide matrix needs the task id column followed by one column per example, and a long one needs columns task,example,value (see --layout and --columns). If the file is not comma-separated, name it .tsv or pass the delimiter.", headerLine);
+            throw new ForgettingDataException(source, OptionMessage.Of($"the header has a single column ({Shown(header)}); a wide matrix needs the task id column followed by one column per example, and a long one needs columns task,example,value (see {new OptionReference(DataOptionNames.Layout)} and {new OptionReference(DataOptionNames.Columns)}). If the file is not comma-separated, name it .tsv or pass the delimiter."), headerLine);
         }
 
         var exampleIds = headerless ? null : ExampleIds(source, header, withIds, headerLine);
@@ -560,7 +560,7 @@ public static class CsvMatrixFormat
     }
 
     private static float[] AllocateLong(string source, long headerLine, int m, int n, long rows) =>
-        LongMatrixLimits.Allocate(source, headerLine, m, n, rows, "Check that the task and example columns are the right ones (--columns), or split the file into smaller matrices.");
+        LongMatrixLimits.Allocate(source, headerLine, m, n, rows);
 
     private static Utf8CsvReader Restart(Stream stream, long start, Utf8CsvReader first)
     {

@@ -1,4 +1,4 @@
-using System.Globalization;
+using ForgetPredict.Core;
 
 namespace ForgetPredict.Data.Formats;
 
@@ -9,9 +9,9 @@ namespace ForgetPredict.Data.Formats;
 /// </summary>
 internal static class LongMatrixLimits
 {
-    /// <summary>Allocates the NaN-filled M x N matrix, or refuses it naming the shape, the rows and <paramref name="hint"/>.</summary>
+    /// <summary>Allocates the NaN-filled M x N matrix, or refuses it naming the shape, the rows and the column options to check.</summary>
     /// <exception cref="ForgettingDataException">The file has no rows or implies too large a matrix.</exception>
-    public static float[] Allocate(string source, long line, int m, int n, long rows, string hint)
+    public static float[] Allocate(string source, long line, int m, int n, long rows)
     {
         if (rows == 0)
         {
@@ -22,8 +22,8 @@ internal static class LongMatrixLimits
         var allowance = Math.Max(CsvMatrixFormat.MinLongCellAllowance, rows * CsvMatrixFormat.MaxCellsPerLongRow);
         if (cellCount > Array.MaxLength || cellCount > allowance)
         {
-            throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-                $"the ids imply a {m} x {n} matrix ({cellCount} cells) but the file has only {rows} rows; at most {Math.Min(allowance, Array.MaxLength)} cells are accepted ({CsvMatrixFormat.MaxCellsPerLongRow} per row, at most {Array.MaxLength}). {hint}"));
+            throw new ForgettingDataException(source, OptionMessage.Of(
+                $"the ids imply a {m} x {n} matrix ({cellCount} cells) but the file has only {rows} rows; at most {Math.Min(allowance, Array.MaxLength)} cells are accepted ({CsvMatrixFormat.MaxCellsPerLongRow} per row, at most {Array.MaxLength}). Check that the task and example columns are the right ones ({new OptionReference(DataOptionNames.Columns)}), or split the file into smaller matrices."));
         }
 
         var values = new float[cellCount];

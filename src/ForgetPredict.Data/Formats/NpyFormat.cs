@@ -98,7 +98,7 @@ public static class NpyFormat
 
         if (!prefix[..6].SequenceEqual(s_magic))
         {
-            throw new ForgettingDataException(sourceName, "not a .npy file: it does not start with the \\x93NUMPY magic. Save the array with numpy.save (or use a .csv/.parquet file with --format).");
+            throw new ForgettingDataException(sourceName, OptionMessage.Of($"not a .npy file: it does not start with the \\x93NUMPY magic. Save the array with numpy.save (or use a .csv/.parquet file with {new OptionReference(DataOptionNames.Format)})."));
         }
 
         int major = prefix[6], minor = prefix[7];

@@ -256,7 +256,7 @@ public static class NpzFormat
                 return (unreadable.Entry, new NpzArray(name, "?", []));
             }
 
-            throw new ForgettingDataException(sourceName, $"no array '{name}'{Core.Models.Suggestion.DidYouMean(name, arrays.Where(a => a.Info is not null).Select(a => a.Info!.Name))}; arrays: {List(arrays)}. Pass one of them with --array.");
+            throw new ForgettingDataException(sourceName, OptionMessage.Of($"no array '{name}'{Core.Models.Suggestion.DidYouMean(name, arrays.Where(a => a.Info is not null).Select(a => a.Info!.Name))}; arrays: {List(arrays)}. Pass one of them with {new OptionReference(DataOptionNames.Array)}."));
         }
 
         foreach (var kind in new[] { "f", "iub" })
@@ -270,7 +270,7 @@ public static class NpzFormat
             }
         }
 
-        throw new ForgettingDataException(sourceName, $"no 2-D numeric array to read as the forgetting matrix; arrays: {List(arrays)}. Save the matrix as a 2-D float array (np.savez(path, z=z.astype(np.float32))), or name one with --array.");
+        throw new ForgettingDataException(sourceName, OptionMessage.Of($"no 2-D numeric array to read as the forgetting matrix; arrays: {List(arrays)}. Save the matrix as a 2-D float array (np.savez(path, z=z.astype(np.float32))), or name one with {new OptionReference(DataOptionNames.Array)}."));
     }
 
     private static string List(List<(ZipArchiveEntry Entry, NpzArray? Info)> arrays) =>

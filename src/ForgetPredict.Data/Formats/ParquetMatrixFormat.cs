@@ -72,7 +72,7 @@ public static class ParquetMatrixFormat
             var missing = new[] { (o.TaskColumn, task), (o.ExampleColumn, example), (o.ValueColumn, value) }.Where(c => c.Item2 < 0).Select(c => $"'{c.Item1}'").ToArray();
             if (missing.Length > 0)
             {
-                throw new ForgettingDataException(reader.SourceName, $"long layout needs columns {string.Join(", ", missing)} (found: {string.Join(", ", reader.Columns.Select(c => $"'{c.Name}'"))}); name them with --columns TASK,EXAMPLE,VALUE.");
+                throw new ForgettingDataException(reader.SourceName, OptionMessage.Of($"long layout needs columns {string.Join(", ", missing)} (found: {string.Join(", ", reader.Columns.Select(c => $"'{c.Name}'"))}); name them with {new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}."));
             }
 
             return ReadLong(reader, task, example, value);
@@ -99,7 +99,7 @@ public static class ParquetMatrixFormat
         var text = examples.FirstOrDefault(c => c.IsString);
         if (text is not null)
         {
-            throw new ForgettingDataException(reader.SourceName, "holds text, but a wide matrix has one numeric column per example (and one task id column); for one row per cell name the columns task,example,value or pass --columns.", column: text.Name);
+            throw new ForgettingDataException(reader.SourceName, OptionMessage.Of($"holds text, but a wide matrix has one numeric column per example (and one task id column); for one row per cell name the columns task,example,value or pass {new OptionReference(DataOptionNames.Columns)}."), column: text.Name);
         }
 
         var m = reader.RowCount;
@@ -164,7 +164,7 @@ public static class ParquetMatrixFormat
         });
 
         int m = tasks.Count, n = examples.Count;
-        var values = LongMatrixLimits.Allocate(reader.SourceName, 0, m, n, reader.RowCount, "Check that the task and example columns are the right ones (--columns), or split the file into smaller matrices.");
+        var values = LongMatrixLimits.Allocate(reader.SourceName, 0, m, n, reader.RowCount);
 
         // Pass 2: the values, straight into the matrix; a bitmap of filled cells catches repeated pairs.
         var filled = new ulong[((long)m * n + 63) / 64];
@@ -296,7 +296,7 @@ public static class ParquetMatrixFormat
         var exampleIds = matrix.ExampleIds.ToArray();
         if (exampleIds.Contains(o.TaskColumn, StringComparer.Ordinal))
         {
-            throw new ArgumentException($"An example is called '{o.TaskColumn}', the name of the task id column; name the task column otherwise (--columns) or write the long layout.", nameof(matrix));
+            throw new OptionException(OptionMessage.Of($"An example is called '{o.TaskColumn}', the name of the task id column; name the task column otherwise ({new OptionReference(DataOptionNames.WriteColumns)}) or write the long layout."));
         }
 
         var specs = new List<ParquetColumnSpec>(n + 1) { new(o.TaskColumn, ParquetValueType.String) };

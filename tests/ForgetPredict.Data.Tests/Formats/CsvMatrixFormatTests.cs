@@ -356,7 +356,9 @@ public class CsvMatrixFormatTests
     {
         var e = Refusal("task,ex,val\na,x,1\n", options: new MatrixReadOptions { Layout = MatrixLayout.Long });
         Assert.Contains("needs columns 'task', 'example' and 'value' but the header has no 'example' or 'value' (it has 'task', 'ex', 'val')", e.Message, StringComparison.Ordinal);
-        Assert.Contains("--columns", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(MatrixReadOptions.TaskColumn/ExampleColumn/ValueColumn = TASK,EXAMPLE,VALUE)", e.Message, StringComparison.Ordinal);
+        Assert.Equal([DataOptionNames.Columns, DataOptionNames.Layout], e.Options.Select(o => o.Name));
+        Assert.Contains("(--columns TASK,EXAMPLE,VALUE), or read the file as wide (--layout wide).", e.Describe(o => o.Name == DataOptionNames.Columns ? $"--columns {o.Value}" : $"--layout {o.Value}"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public class MatrixFileTests
     }
 
     [Theory]
-    [InlineData("z.xlsx", null, "cannot tell the format from the extension '.xlsx'; use one of .npy, .npz, .csv, .tsv, .tab, .json, .parquet, .pq or pass --format (npy, npz, csv, tsv, json, parquet).")]
+    [InlineData("z.xlsx", null, "cannot tell the format from the extension '.xlsx'; use one of .npy, .npz, .csv, .tsv, .tab, .json, .parquet, .pq or pass MatrixReadOptions.Format (npy, npz, csv, tsv, json, parquet).")]
     [InlineData("z.csv", "jsn", "unknown format 'jsn'; did you mean 'json'?")]
     public void FormatOf_Unknown_ListsTheKnownOnes(string path, string? format, string expected)
     {
@@ -71,7 +71,7 @@ public class MatrixFileTests
 
     [Theory]
     [InlineData("z.npy", MatrixLayout.Long, null, "a layout (long) applies only to CSV/TSV and Parquet files")]
-    [InlineData("z.csv", MatrixLayout.Auto, "z", "--array (array 'z') applies only to .npz archives")]
+    [InlineData("z.csv", MatrixLayout.Auto, "z", "MatrixReadOptions.Array (array 'z') applies only to .npz archives, but this is read as csv; drop MatrixReadOptions.Array or pass MatrixReadOptions.Format = npz.")]
     public void Read_OptionThatDoesNotApply_IsRefused(string name, MatrixLayout layout, string? array, string expected)
     {
         var path = Path.Combine(RepoPaths.NewTempFolder(), name);

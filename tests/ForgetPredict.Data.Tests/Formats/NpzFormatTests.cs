@@ -82,7 +82,7 @@ public class NpzFormatTests(NumpyNpzFixture fixture) : IClassFixture<NumpyNpzFix
     }
 
     [Theory]
-    [InlineData("two", "x", "no array 'x'; arrays: first (6, 11) float32, second (6, 11) float32. Pass one of them with --array.")]
+    [InlineData("two", "x", "no array 'x'; arrays: first (6, 11) float32, second (6, 11) float32. Pass one of them with MatrixReadOptions.Array.")]
     [InlineData("two", "secnd", "no array 'secnd'; did you mean 'second'?")]
     [InlineData("no_matrix", null, "no 2-D numeric array to read as the forgetting matrix; arrays: ids (11,) <U4, base (11,) float64.")]
     [InlineData("empty", null, "arrays: none (the archive is empty)")]

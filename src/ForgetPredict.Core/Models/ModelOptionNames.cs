@@ -1,0 +1,14 @@
+namespace ForgetPredict.Core.Models;
+
+/// <summary>
+/// The model settings the library's messages name (<see cref="OptionReference.Name"/>): front ends map them to their own
+/// vocabulary (a command-line flag, a request field).
+/// </summary>
+public static class ModelOptionNames
+{
+    /// <summary><see cref="ModelSettings.Rank"/>.</summary>
+    public const string Rank = "ModelSettings.Rank";
+
+    /// <summary><see cref="ModelSettings.Lambda"/>.</summary>
+    public const string Lambda = "ModelSettings.Lambda";
+}
