@@ -131,7 +131,7 @@ public static class Forecasting
 
     private static Forecast Report(ForecastRequest request, FoldedTask task)
     {
-        var report = ErasureReport.Create(task, request.Model.ExampleIds, request.Groups?.Labels,
+        var report = ErasureReport.Create(task, request.Model.ExampleIds, request.Groups,
             new ErasureOptions { Top = request.Top, Threshold = request.Threshold, Coverage = Coverage });
         var top = report.TopExamples.Select(Example).ToArray();
         var groups = report.Groups
@@ -146,7 +146,7 @@ public static class Forecasting
     {
         var model = request.Model;
         var groups = request.Groups;
-        scanner ??= groups is null ? new RowScanner(model) : new RowScanner(model, groups);
+        scanner ??= new RowScanner(model, groups);
         if (!ReferenceEquals(scanner.Model, model) || scanner.GroupCount != (groups?.Count ?? 0))
         {
             throw new ArgumentException("The scanner is not of the request's model and groups.", nameof(scanner));

@@ -56,7 +56,7 @@ public static class Replaying
         ArgumentNullException.ThrowIfNull(request);
         var task = Forecasting.FoldIn(request.Model, request.Cells, request.Prior, request.CellsSource);
         var groups = request.Groups;
-        var set = ReplaySelector.Select(task.PredictRow(), groups?.Labels, request.Excluded, request.Options);
+        var set = ReplaySelector.Select(task.PredictRow(), groups, request.Excluded, request.Options);
         if (groups is null)
         {
             return new ReplayPlan(task, set, []);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
@@ -71,7 +72,7 @@ public class PredictRequestBenchmarks
     /// <summary>What the CLI's report computes for the same answer: fold-in and the full erasure report (every example sorted, exact tails).</summary>
     [Benchmark(Baseline = true)]
     public ErasureReport CliReport() =>
-        ErasureReport.Create(_model.Model.FoldIn(_known, _values), _model.Model.ExampleIds, _groups, new ErasureOptions { Top = 20 });
+        ErasureReport.Create(_model.Model.FoldIn(_known, _values), _model.Model.ExampleIds, ExampleGroups.FromLabels(_groups), new ErasureOptions { Top = 20 });
 
     /// <summary>The server's answer without HTTP: fold-in, top 20, groups with intervals and shares, the SVG chart.</summary>
     [Benchmark]

@@ -1,3 +1,4 @@
+using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
@@ -17,6 +18,7 @@ public class CharlmCalibrationTests
     {
         var z = NpyFormat.Read(RepoPaths.Data("charlm-b", "z.npy"));
         var sources = MetadataTable.Read(RepoPaths.Data("charlm-b", "upstream.csv")).Column("source");
+        var groups = ExampleGroups.FromLabels(sources);
         var members = sources.Select((s, j) => (s, j)).GroupBy(x => x.s).ToDictionary(g => g.Key!, g => g.Select(x => x.j).ToArray());
 
         // Every task held out in turn, two reveal draws of 30 cells each, every data source.
@@ -30,8 +32,8 @@ public class CharlmCalibrationTests
             {
                 var known = Protocol.Reveal(z, task, seed, new EvaluationOptions());
                 var values = known.Select(j => (double)z[task, j]).ToArray();
-                var report = ErasureReport.Create(model.FoldIn(known, values), model.ExampleIds, sources);
-                var naive = ErasureReport.Create(independent.FoldIn(known, values), model.ExampleIds, sources);
+                var report = ErasureReport.Create(model.FoldIn(known, values), model.ExampleIds, groups);
+                var naive = ErasureReport.Create(independent.FoldIn(known, values), model.ExampleIds, groups);
                 foreach (var group in report.Groups)
                 {
                     var measured = members[group.Name].Average(j => (double)z[task, j]);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml;
+using ForgetPredict.Core;
 using ForgetPredict.Core.Analysis;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Evaluation;
@@ -19,7 +20,7 @@ public partial class HtmlReportTests
         var model = new LowRankFitter().FitLowRank(train);
         var cells = Protocol.Reveal(s_data.Matrix, 30, 0, new EvaluationOptions { Known = known });
         var fold = model.FoldIn(cells, cells.Select(j => (double)s_data.Matrix[30, j]).ToArray());
-        var report = ErasureReport.Create(fold, model.ExampleIds, s_data.ExampleGroups, new ErasureOptions { Top = 12 });
+        var report = ErasureReport.Create(fold, model.ExampleIds, ExampleGroups.FromLabels(s_data.ExampleGroups), new ErasureOptions { Top = 12 });
         var html = HtmlReports.Prediction(new PredictionReportInput
         {
             TaskName = "task-030",
@@ -83,7 +84,7 @@ public partial class HtmlReportTests
     {
         var z = Core.ForgettingMatrix.Create(new float[,] { { 0.1f, 0.2f }, { 0.3f, 0.1f } }, null, ["<b>x</b>", "a&b"]);
         var model = new AdditiveFitter().Fit(z);
-        var report = ErasureReport.Create(model.FoldIn([], []), model.ExampleIds, ["<g>", "<g>"]);
+        var report = ErasureReport.Create(model.FoldIn([], []), model.ExampleIds, ExampleGroups.FromLabels(["<g>", "<g>"]));
         var html = HtmlReports.Prediction(new PredictionReportInput { TaskName = "<script>", ModelDescription = "m", Report = report, GroupColumn = "src" });
         Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<b>x</b>", html, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
@@ -43,7 +44,7 @@ public sealed class ForecasterTests : IDisposable
         });
         var groups = MetadataTable.Read(RepoPaths.Data("charlm-b", "upstream.csv")).Join(model.ExampleIds).Column("source");
         var task = model.FoldIn(known, values, new FoldInOptions { Prior = prior == "ridge" ? FoldInPrior.Ridge : FoldInPrior.Empirical });
-        var report = ErasureReport.Create(task, model.ExampleIds, groups, new ErasureOptions { Top = 25 });
+        var report = ErasureReport.Create(task, model.ExampleIds, ExampleGroups.FromLabels(groups), new ErasureOptions { Top = 25 });
 
         // Then: the same groups in the same order with the same numbers, the same top examples, the same expected count.
         Assert.Equal(measured, response.KnownCount);

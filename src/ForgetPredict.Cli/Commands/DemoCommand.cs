@@ -141,7 +141,7 @@ internal static class DemoCommand
         }
 
         // Which pre-training sources it erases most: predicted (from the 30 cells) against measured (the whole row).
-        var report = ErasureReport.Create(fold, z.ExampleIds, [.. sources]);
+        var report = ErasureReport.Create(fold, z.ExampleIds, ExampleGroups.FromLabels(sources));
         console.WriteLine();
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"4. Which pre-training sources will '{z.TaskIds[task]}' erase most? (predicted from the same {known.Length} cells, against the measured row)"));
         var groups = Terminal.Table("source", "predicted mean", "90% interval", "measured mean");

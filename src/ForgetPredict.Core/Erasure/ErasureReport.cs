@@ -106,17 +106,17 @@ public sealed class ErasureReport
     /// <summary>Builds the report for a folded-in task.</summary>
     /// <param name="task">The new task's prediction.</param>
     /// <param name="exampleIds">Example ids (the model's).</param>
-    /// <param name="groups">Each example's group, or null to skip grouping; a null entry leaves that example ungrouped.</param>
+    /// <param name="groups">The example groups, or null to skip grouping.</param>
     /// <param name="options">Threshold, top count and coverage.</param>
     /// <exception cref="ArgumentException">The ids or groups do not match the task's example count.</exception>
-    public static ErasureReport Create(FoldedTask task, IReadOnlyList<string> exampleIds, IReadOnlyList<string?>? groups = null, ErasureOptions? options = null)
+    public static ErasureReport Create(FoldedTask task, IReadOnlyList<string> exampleIds, ExampleGroups? groups = null, ErasureOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(exampleIds);
         var o = options ?? new ErasureOptions();
         o.Validate();
         var n = task.ExampleCount;
-        if (exampleIds.Count != n || (groups is not null && groups.Count != n))
+        if (exampleIds.Count != n || (groups is not null && groups.ExampleCount != n))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Ids and groups must have one entry per example ({n})."), nameof(exampleIds));
         }
@@ -136,7 +136,7 @@ public sealed class ErasureReport
         for (var j = 0; j < n; j++)
         {
             var probability = task.PredictsProbability ? mean[j] : ExceedanceProbability(mean[j], std[j], threshold);
-            examples[j] = new ExampleForecast(j, exampleIds[j], groups?[j], mean[j], std[j], probability, rank[j]);
+            examples[j] = new ExampleForecast(j, exampleIds[j], groups?.Labels[j], mean[j], std[j], probability, rank[j]);
         }
 
         var top = order.Take(o.Top).Select(j => examples[j]).ToArray();
@@ -144,34 +144,35 @@ public sealed class ErasureReport
         var groupForecasts = new List<GroupForecast>();
         if (groups is not null)
         {
-            // One pass in rank order collects each group's members, its top examples (already in rank order) and its share.
-            var members = new Dictionary<string, (List<int> Indices, List<ExampleForecast> Top, double Probability)>(StringComparer.Ordinal);
+            // One pass in rank order collects each group's top examples (already in rank order) and sums its probabilities.
+            var groupTop = new List<ExampleForecast>[groups.Count];
+            var probability = new double[groups.Count];
+            for (var g = 0; g < groups.Count; g++)
+            {
+                groupTop[g] = [];
+            }
+
             foreach (var j in order)
             {
-                if (groups[j] is not { } name)
+                var g = groups.GroupOf(j);
+                if (g < 0)
                 {
                     continue;
                 }
 
-                if (!members.TryGetValue(name, out var g))
+                if (groupTop[g].Count < o.Top)
                 {
-                    g = ([], [], 0);
+                    groupTop[g].Add(examples[j]);
                 }
 
-                g.Indices.Add(j);
-                if (g.Top.Count < o.Top)
-                {
-                    g.Top.Add(examples[j]);
-                }
-
-                members[name] = (g.Indices, g.Top, g.Probability + examples[j].Probability);
+                probability[g] += examples[j].Probability;
             }
 
-            foreach (var (name, g) in members)
+            for (var g = 0; g < groups.Count; g++)
             {
-                var indices = g.Indices.ToArray();
-                var (groupMean, lower, upper) = GroupInterval(task, indices, z);
-                groupForecasts.Add(new GroupForecast(name, indices.Length, groupMean, lower, upper, g.Probability / indices.Length, g.Top));
+                var members = groups.Members(g);
+                var (groupMean, lower, upper) = GroupInterval(task, members, z);
+                groupForecasts.Add(new GroupForecast(groups.Names[g], members.Length, groupMean, lower, upper, probability[g] / members.Length, groupTop[g]));
             }
 
             groupForecasts.Sort((a, b) => MostDamagedFirst(a.MeanForgetting, a.Name, b.MeanForgetting, b.Name));

@@ -106,22 +106,22 @@ public sealed class RowScanner
     private readonly int[] _ranges;
     private readonly SingleLayout? _layout;
 
-    /// <summary>A scanner for <paramref name="model"/> with the given disjoint example groups (none when null).</summary>
-    /// <exception cref="ArgumentException">A group has an index out of range, or an example is in two groups.</exception>
-    public RowScanner(IForgettingModel model, IReadOnlyList<int[]>? groups = null)
-        : this(model, groups, allowSinglePrecision: true)
-    {
-    }
-
-    /// <summary>A scanner for <paramref name="model"/> with the groups of <paramref name="groups"/>.</summary>
+    /// <summary>A scanner for <paramref name="model"/> with the given example groups (none when null).</summary>
     /// <exception cref="ArgumentException">The groups are not over the model's examples.</exception>
-    public RowScanner(IForgettingModel model, ExampleGroups groups)
-        : this(model, (groups ?? throw new ArgumentNullException(nameof(groups))).MemberArrays, allowSinglePrecision: true)
+    public RowScanner(IForgettingModel model, ExampleGroups? groups = null)
+        : this(model, groups?.MemberArrays, allowSinglePrecision: true)
     {
-        if (groups.ExampleCount != model.ExampleCount)
+        if (groups is not null && groups.ExampleCount != model.ExampleCount)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The groups are over {groups.ExampleCount} examples; the model has {model.ExampleCount}."), nameof(groups));
         }
+    }
+
+    /// <summary>A scanner for <paramref name="model"/> with the given disjoint groups of example indices.</summary>
+    /// <exception cref="ArgumentException">A group has an index out of range, or an example is in two groups.</exception>
+    internal RowScanner(IForgettingModel model, IReadOnlyList<int[]> groups)
+        : this(model, groups, allowSinglePrecision: true)
+    {
     }
 
     internal RowScanner(IForgettingModel model, IReadOnlyList<int[]>? groups, bool allowSinglePrecision)

@@ -103,18 +103,18 @@ public static class ReplaySelector
 {
     /// <summary>Chooses replay examples.</summary>
     /// <param name="predicted">Predicted forgetting of every example.</param>
-    /// <param name="groups">Each example's group (needed by <see cref="ReplayStrategy.Stratified"/>), or null.</param>
+    /// <param name="groups">The example groups (needed by <see cref="ReplayStrategy.Stratified"/>), or null.</param>
     /// <param name="excluded">Example indices never to replay, or null.</param>
     /// <param name="options">Budget, strategy and settings.</param>
     /// <exception cref="ArgumentException">Inputs disagree in length, a prediction is not finite, or stratified selection has no groups.</exception>
-    public static ReplaySet Select(ReadOnlySpan<double> predicted, IReadOnlyList<string?>? groups, IReadOnlySet<int>? excluded, ReplayOptions options)
+    public static ReplaySet Select(ReadOnlySpan<double> predicted, ExampleGroups? groups, IReadOnlySet<int>? excluded, ReplayOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var n = predicted.Length;
-        if (groups is not null && groups.Count != n)
+        if (groups is not null && groups.ExampleCount != n)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{groups.Count} groups for {n} examples."), nameof(groups));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Groups of {groups.ExampleCount} examples for {n} examples."), nameof(groups));
         }
 
         var values = predicted.ToArray();
@@ -167,7 +167,7 @@ public static class ReplaySelector
 
         var total = candidates.Sum(j => Math.Max(values[j], 0));
         var covered = total > 0 ? chosen.Sum(j => Math.Max(values[j], 0)) / total : 0;
-        var items = chosen.Select((j, t) => new ReplayItem(j, weights[t], values[j], groups?[j])).ToArray();
+        var items = chosen.Select((j, t) => new ReplayItem(j, weights[t], values[j], groups?.Labels[j])).ToArray();
         return new ReplaySet(items, candidates.Length, covered, candidates.Length == 0 ? 0 : (double)budget / candidates.Length);
     }
 
@@ -202,10 +202,10 @@ public static class ReplaySelector
     }
 
     // Floors first (each group's most forgotten examples, up to its size), then the rest of the budget by predicted forgetting.
-    private static int[] Stratified(double[] values, IReadOnlyList<string?> groups, int[] candidates, int budget, int? minPerGroup)
+    private static int[] Stratified(double[] values, ExampleGroups groups, int[] candidates, int budget, int? minPerGroup)
     {
-        var byGroup = candidates.Where(j => groups[j] is not null).GroupBy(j => groups[j]!, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
+        var byGroup = candidates.Where(j => groups.GroupOf(j) >= 0).GroupBy(groups.GroupOf)
+            .OrderBy(g => groups.Names[g.Key], StringComparer.Ordinal).ToArray();
         var floor = minPerGroup ?? (byGroup.Length == 0 ? 0 : budget / 4 / byGroup.Length);
         var chosen = new List<int>();
         var taken = new HashSet<int>();

@@ -23,7 +23,7 @@ public class ErasureReportTests
     {
         // Family k's tasks (k = task mod 4 < 3) forget group k's examples most; rows 36..40 are held out.
         var model = new LowRankFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()));
-        var report = ErasureReport.Create(FoldHeldOut(model, task), model.ExampleIds, s_data.ExampleGroups);
+        var report = ErasureReport.Create(FoldHeldOut(model, task), model.ExampleIds, ExampleGroups.FromLabels(s_data.ExampleGroups));
         var family = task % 4;
         Assert.Equal(SyntheticForgetting.GroupName(family), report.Groups[0].Name);
         Assert.Equal(4, report.Groups.Count);
@@ -35,7 +35,7 @@ public class ErasureReportTests
     {
         var model = new LowRankFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()));
         var fold = FoldHeldOut(model, 37);
-        var report = ErasureReport.Create(fold, model.ExampleIds, s_data.ExampleGroups, new ErasureOptions { Threshold = 0.02, Top = 5 });
+        var report = ErasureReport.Create(fold, model.ExampleIds, ExampleGroups.FromLabels(s_data.ExampleGroups), new ErasureOptions { Threshold = 0.02, Top = 5 });
         var mean = new double[model.ExampleCount];
         var std = new double[model.ExampleCount];
         fold.PredictRow(mean, std);
@@ -59,7 +59,7 @@ public class ErasureReportTests
         var model = new LowRankFitter().FitLowRank(s_data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()));
         var fold = FoldHeldOut(model, 36);
         var groups = Enumerable.Range(0, model.ExampleCount).Select(j => (string?)$"g{j}").ToArray();
-        var report = ErasureReport.Create(fold, model.ExampleIds, groups, new ErasureOptions { Coverage = 0.9 });
+        var report = ErasureReport.Create(fold, model.ExampleIds, ExampleGroups.FromLabels(groups), new ErasureOptions { Coverage = 0.9 });
         var mean = new double[model.ExampleCount];
         var std = new double[model.ExampleCount];
         fold.PredictRow(mean, std);
@@ -71,7 +71,7 @@ public class ErasureReportTests
         }
 
         // A whole group's interval is narrower than one example's, but not narrower than the shared parameter uncertainty.
-        var all = ErasureReport.Create(fold, model.ExampleIds, Enumerable.Repeat<string?>("all", model.ExampleCount).ToArray());
+        var all = ErasureReport.Create(fold, model.ExampleIds, ExampleGroups.FromLabels(Enumerable.Repeat<string?>("all", model.ExampleCount).ToArray()));
         var width = all.Groups[0].Upper - all.Groups[0].Lower;
         Assert.True(width < 2 * z * std.Min());
         Assert.True(width > 2 * z * Math.Sqrt(model.NoiseVariance / model.ExampleCount));
@@ -103,7 +103,7 @@ public class ErasureReportTests
     {
         var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 600, Binary = true, Seed = 3 });
         var model = new LogisticFitter().Fit(binary.Matrix.SelectTasks(Enumerable.Range(0, 29).ToArray()));
-        var report = ErasureReport.Create(model.FoldIn([0, 1, 2], [1, 0, 1]), model.ExampleIds, binary.ExampleGroups);
+        var report = ErasureReport.Create(model.FoldIn([0, 1, 2], [1, 0, 1]), model.ExampleIds, ExampleGroups.FromLabels(binary.ExampleGroups));
         Assert.Equal(0.5, report.Threshold);
         Assert.All(report.Examples, e => Assert.Equal(e.Predicted, e.Probability));
         Assert.All(report.Groups, g => Assert.InRange(g.MeanForgetting, 0, 1));

@@ -89,7 +89,7 @@ public class RowScannerTests
         var model = new LowRankFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 40).ToArray()));
         var task = Fold(model, s_data.Matrix);
         var groups = GroupsOf(s_data.ExampleGroups);
-        var report = ErasureReport.Create(task, model.ExampleIds, s_data.ExampleGroups, new ErasureOptions { Top = 10, Threshold = 0.05 });
+        var report = ErasureReport.Create(task, model.ExampleIds, ExampleGroups.FromLabels(s_data.ExampleGroups), new ErasureOptions { Top = 10, Threshold = 0.05 });
 
         var scan = new RowScanner(model, groups, allowSinglePrecision: false).Scan(task, new RowScanOptions { Top = 10, TopPerGroup = 3, Threshold = 0.05 });
 

@@ -28,7 +28,7 @@ public class ReplaySelectorTests
     [Fact]
     public void Softmax_WithoutReplacementAndWeightsAreProbabilities()
     {
-        var set = ReplaySelector.Select(s_predicted, s_groups, null, new ReplayOptions { Budget = 6, Seed = 3 });
+        var set = ReplaySelector.Select(s_predicted, ExampleGroups.FromLabels(s_groups), null, new ReplayOptions { Budget = 6, Seed = 3 });
         Assert.Equal(6, set.Items.Select(i => i.Example).Distinct().Count());
         var probabilities = ReplaySelector.Softmax(s_predicted.Select(v => v / 0.1).ToArray());
         Assert.All(set.Items, i => Assert.Equal(probabilities[i.Example], i.Weight, 12));
@@ -48,7 +48,7 @@ public class ReplaySelectorTests
     [Fact]
     public void Stratified_EveryGroupKeepsItsFloor()
     {
-        var set = ReplaySelector.Select(s_predicted, s_groups, null, new ReplayOptions { Budget = 5, Strategy = ReplayStrategy.Stratified, MinPerGroup = 1 });
+        var set = ReplaySelector.Select(s_predicted, ExampleGroups.FromLabels(s_groups), null, new ReplayOptions { Budget = 5, Strategy = ReplayStrategy.Stratified, MinPerGroup = 1 });
         Assert.Equal(5, set.Items.Count);
         foreach (var g in new[] { "a", "b", "c" })
         {
@@ -63,7 +63,7 @@ public class ReplaySelectorTests
     [Fact]
     public void Stratified_FloorLargerThanGroupTakesTheWholeGroup()
     {
-        var set = ReplaySelector.Select(s_predicted, s_groups, null, new ReplayOptions { Budget = 10, Strategy = ReplayStrategy.Stratified, MinPerGroup = 5 });
+        var set = ReplaySelector.Select(s_predicted, ExampleGroups.FromLabels(s_groups), null, new ReplayOptions { Budget = 10, Strategy = ReplayStrategy.Stratified, MinPerGroup = 5 });
         Assert.Equal(10, set.Items.Select(i => i.Example).Distinct().Count());
     }
 
@@ -77,7 +77,7 @@ public class ReplaySelectorTests
         var excluded = new HashSet<int> { 0, 1, 4 };
         for (var seed = 0; seed < 20; seed++)
         {
-            var set = ReplaySelector.Select(s_predicted, s_groups, excluded, new ReplayOptions { Budget = 7, Strategy = strategy, Seed = seed, MinPerGroup = 1 });
+            var set = ReplaySelector.Select(s_predicted, ExampleGroups.FromLabels(s_groups), excluded, new ReplayOptions { Budget = 7, Strategy = strategy, Seed = seed, MinPerGroup = 1 });
             Assert.Equal(7, set.Items.Count);
             Assert.DoesNotContain(set.Items, i => excluded.Contains(i.Example));
             Assert.Equal(7, set.Candidates);
