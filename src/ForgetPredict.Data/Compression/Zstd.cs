@@ -6,8 +6,8 @@ using ZstdSharp.Unsafe;
 namespace ForgetPredict.Data.Compression;
 
 /// <summary>
-/// Zstandard (RFC 8878) for Parquet pages: decompression into a caller-owned buffer and compression for the writer, on
-/// ZstdSharp (a managed port of the reference libzstd), behind our own error: every failure is an
+/// Zstandard (RFC 8878) decompression of Parquet pages into a caller-owned buffer, on ZstdSharp (a managed port of the
+/// reference libzstd), behind our own error: every failure is an
 /// <see cref="InvalidDataException"/> whose message starts with "Zstandard" and says what is wrong.
 /// </summary>
 /// <remarks>
@@ -57,14 +57,6 @@ internal static class Zstd
             // Defence in depth: libzstd's port reports errors by code, so this is a decoder bug met on malformed input.
             throw new InvalidDataException("Zstandard data could not be decoded (internal decoder error on malformed input: " + e.Message + ").", e);
         }
-    }
-
-    /// <summary>Compresses <paramref name="source"/> into one frame at <paramref name="level"/> (1 to 22; 3 is libzstd's default).</summary>
-    /// <returns>The frame: content size in the header, no checksum (Parquet pages carry their own sizes).</returns>
-    public static byte[] Compress(ReadOnlySpan<byte> source, int level)
-    {
-        using var compressor = new Compressor(level);
-        return compressor.Wrap(source).ToArray();
     }
 
     // The message for an error code of libzstd, in our words.
