@@ -31,6 +31,25 @@ public class KernelTests
         return values;
     }
 
+    // A random p x p positive semi-definite matrix A A^T, row-major.
+    private static double[] RandomGram(int p, Random random)
+    {
+        var a = Enumerable.Range(0, p * p).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var c = new double[p * p];
+        for (var i = 0; i < p; i++)
+        {
+            for (var j = 0; j < p; j++)
+            {
+                for (var k = 0; k < p; k++)
+                {
+                    c[(i * p) + j] += a[(i * p) + k] * a[(j * p) + k];
+                }
+            }
+        }
+
+        return c;
+    }
+
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Scan_MatchesScalarReference(int n)
@@ -111,18 +130,7 @@ public class KernelTests
     {
         var p = rank + (constant ? 1 : 0);
         var random = new Random(rank * 31);
-        var a = Enumerable.Range(0, p * p).Select(_ => random.NextDouble() - 0.5).ToArray();
-        var c = new double[p * p];
-        for (var i = 0; i < p; i++)
-        {
-            for (var j = 0; j < p; j++)
-            {
-                for (var k = 0; k < p; k++)
-                {
-                    c[(i * p) + j] += a[(i * p) + k] * a[(j * p) + k];
-                }
-            }
-        }
+        var c = RandomGram(p, random);
 
         var weights = Enumerable.Range(0, rank).Select(_ => random.NextDouble() - 0.5).ToArray();
         foreach (var n in Enumerable.Range(0, 68).Concat([1000]))
@@ -174,18 +182,7 @@ public class KernelTests
         // narrower ones and the scalar tail (make test repeats this with AVX-512 and AVX2 disabled, so every width runs).
         var p = rank + (constant ? 1 : 0);
         var random = new Random(97 + rank);
-        var a = Enumerable.Range(0, p * p).Select(_ => random.NextDouble() - 0.5).ToArray();
-        var c = new double[p * p];
-        for (var i = 0; i < p; i++)
-        {
-            for (var j = 0; j < p; j++)
-            {
-                for (var k = 0; k < p; k++)
-                {
-                    c[(i * p) + j] += a[(i * p) + k] * a[(j * p) + k];
-                }
-            }
-        }
+        var c = RandomGram(p, random);
 
         var weights = Enumerable.Range(0, rank).Select(_ => random.NextDouble() - 0.5).ToArray();
         foreach (var n in Enumerable.Range(0, 40).Concat([257]))

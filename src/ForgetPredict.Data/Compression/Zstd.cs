@@ -24,7 +24,7 @@ internal static class Zstd
     private const uint FirstLegacyMagic = 0xFD2FB51E;
 
     [ThreadStatic]
-    private static Decompressor? t_decompressor;
+    private static Decompressor? s_decompressor;
 
     /// <summary>
     /// Decompresses every frame in <paramref name="source"/> (concatenated Zstandard frames, skippable frames allowed)
@@ -43,7 +43,7 @@ internal static class Zstd
             return 0;
         }
 
-        var decompressor = t_decompressor ??= new Decompressor();
+        var decompressor = s_decompressor ??= new Decompressor();
         try
         {
             return decompressor.Unwrap(source, destination);
