@@ -14,7 +14,7 @@ APT_PACKAGES := python3-numpy python3-pandas python3-scipy python3-sklearn pytho
 help:
 	@echo "make setup        restore packages and build everything ($(CONFIG))"
 	@echo "make demo         run the demo on the bundled charlm-b matrix"
-	@echo "make test         install test tools, build, run every test and the benchmark smoke run"
+	@echo "make test         install test tools, build, run every test (the kernel tests again at 256 and 128 bits) and the benchmark smoke run"
 	@echo "make bench        full BenchmarkDotNet run (slow; results in .artifacts/benchmarks/)"
 	@echo "make bench-smoke  every benchmark once, dry, in-process (part of make test)"
 	@echo "make golden       regenerate data/golden/* with numpy, scipy and scikit-learn (notebooks/golden.py)"
@@ -51,6 +51,11 @@ test: deps build
 	@status=0; \
 	FP_PYTHON=$(PYTHON) $(DOTNET) test ForgetPredict.sln -c $(CONFIG) --no-build \
 	  --logger "trx" --results-directory $(RESULTS) 2>&1 | tee $(RESULTS)/dotnet-test.log || status=1; \
+	for width in 256 128; do \
+	  if [ $$width = 256 ]; then isa="DOTNET_EnableAVX512F=0 DOTNET_EnableAVX512=0"; else isa="DOTNET_EnableAVX2=0"; fi; \
+	  env $$isa FP_KERNEL_WIDTH=$$width $(DOTNET) test tests/ForgetPredict.Core.Tests -c $(CONFIG) --no-build --filter "FullyQualifiedName~Kernel" \
+	    --logger "trx;LogFileName=kernels-$$width-bit.trx" --results-directory $(RESULTS) 2>&1 | tee $(RESULTS)/kernels-$$width-bit.log || status=1; \
+	done; \
 	extra_pass=0; extra_fail=0; \
 	for check in bench-smoke notebooks format; do \
 	  if $(MAKE) --no-print-directory $$check > $(RESULTS)/$$check.log 2>&1; then \

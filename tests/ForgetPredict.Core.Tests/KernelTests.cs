@@ -31,6 +31,25 @@ public class KernelTests
         return values;
     }
 
+    // A random p x p positive semi-definite matrix A A^T, row-major.
+    private static double[] RandomGram(int p, Random random)
+    {
+        var a = Enumerable.Range(0, p * p).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var c = new double[p * p];
+        for (var i = 0; i < p; i++)
+        {
+            for (var j = 0; j < p; j++)
+            {
+                for (var k = 0; k < p; k++)
+                {
+                    c[(i * p) + j] += a[(i * p) + k] * a[(j * p) + k];
+                }
+            }
+        }
+
+        return c;
+    }
+
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Scan_MatchesScalarReference(int n)
@@ -111,18 +130,7 @@ public class KernelTests
     {
         var p = rank + (constant ? 1 : 0);
         var random = new Random(rank * 31);
-        var a = Enumerable.Range(0, p * p).Select(_ => random.NextDouble() - 0.5).ToArray();
-        var c = new double[p * p];
-        for (var i = 0; i < p; i++)
-        {
-            for (var j = 0; j < p; j++)
-            {
-                for (var k = 0; k < p; k++)
-                {
-                    c[(i * p) + j] += a[(i * p) + k] * a[(j * p) + k];
-                }
-            }
-        }
+        var c = RandomGram(p, random);
 
         var weights = Enumerable.Range(0, rank).Select(_ => random.NextDouble() - 0.5).ToArray();
         foreach (var n in Enumerable.Range(0, 68).Concat([1000]))
@@ -144,6 +152,77 @@ public class KernelTests
                 RowPrediction.Evaluate(factors, stride, rank, weights, b, 0.25, 3, meanOnly, constant, default, default);
                 Assert.Equal(mean, meanOnly);
             }
+        }
+    }
+
+    [Fact]
+    public void WidestVector_IsTheOneTheRunAskedFor()
+    {
+        // make test reruns these tests with AVX-512 disabled (FP_KERNEL_WIDTH=256: DOTNET_EnableAVX512F=0, and its .NET 10
+        // name DOTNET_EnableAVX512=0) and with AVX2 disabled (FP_KERNEL_WIDTH=128: DOTNET_EnableAVX2=0); this fails if a
+        // switch stops taking effect, so the narrower bodies can never silently go untested.
+        var asked = Environment.GetEnvironmentVariable("FP_KERNEL_WIDTH");
+        var widest = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "512"
+            : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "256"
+            : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "128" : "scalar";
+        if (asked is { Length: > 0 })
+        {
+            Assert.Equal(asked, widest);
+        }
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    [InlineData(4, true)]
+    [InlineData(7, true)]
+    public void RowPrediction_EveryLaneIsBitIdenticalToTheScalarLoop(int rank, bool constant)
+    {
+        // Given: a positive semi-definite C and random factors; one call runs the widest vectors the machine has, the
+        // narrower ones and the scalar tail (make test repeats this with AVX-512 and AVX2 disabled, so every width runs).
+        var p = rank + (constant ? 1 : 0);
+        var random = new Random(97 + rank);
+        var c = RandomGram(p, random);
+
+        var weights = Enumerable.Range(0, rank).Select(_ => random.NextDouble() - 0.5).ToArray();
+        foreach (var n in Enumerable.Range(0, 40).Concat([257]))
+        {
+            var stride = n + 3;
+            var factors = Enumerable.Range(0, Math.Max(rank, 1) * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+            var bias = Enumerable.Range(0, stride).Select(_ => random.NextDouble()).ToArray();
+            double[] mean = new double[n], variance = new double[n];
+
+            // When: the whole row at once, then each example alone (a one-element row only runs the scalar loop)
+            RowPrediction.Evaluate(factors, stride, rank, weights, bias, 0.25, 2, mean, constant, c, variance);
+
+            // Then
+            for (var t = 0; t < n; t++)
+            {
+                double[] oneMean = new double[1], oneVariance = new double[1];
+                RowPrediction.Evaluate(factors, stride, rank, weights, bias, 0.25, 2 + t, oneMean, constant, c, oneVariance);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(oneMean[0]), BitConverter.DoubleToInt64Bits(mean[t]));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(oneVariance[0]), BitConverter.DoubleToInt64Bits(variance[t]));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void NormalTail_EveryLaneMatchesTheScalarForm(int n)
+    {
+        // Given: means around the threshold, stds including zeros (a step) and tiny and large values
+        var random = new Random(4000 + n);
+        var mean = Enumerable.Range(0, n).Select(_ => (random.NextDouble() * 4) - 2).ToArray();
+        var std = Enumerable.Range(0, n).Select(i => (i % 11) switch { 0 => 0, 1 => 1e-300, 2 => 1e6, _ => random.NextDouble() * 2 }).ToArray();
+        var actual = new double[n];
+
+        // When
+        NormalTail.Exceedance(mean, std, 0.25, actual);
+
+        // Then: the vector Exp differs from Math.Exp in the last bits only
+        for (var j = 0; j < n; j++)
+        {
+            Assert.Equal(NormalTail.Scalar(mean[j], std[j], 0.25), actual[j], 1e-15);
         }
     }
 

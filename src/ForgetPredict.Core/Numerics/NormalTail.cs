@@ -11,8 +11,9 @@ namespace ForgetPredict.Core.Numerics;
 /// continued fraction per value: about 35 ms for 141,816 examples) would dominate a request.
 /// </summary>
 /// <remarks>
-/// erfc from <see cref="ErfcFit"/> for z &gt;= 0 and erfc(-z) = 2 - erfc(z) (relative error below 1.2e-7 everywhere). The Vector512 path
-/// and the scalar fallback evaluate the same expression. A zero std is a step at the threshold, as in the exact function.
+/// erfc from <see cref="ErfcFit"/> for z &gt;= 0 and erfc(-z) = 2 - erfc(z) (relative error below 1.2e-7 everywhere). One body,
+/// generic over the vector width, runs at 512, 256 and 128 bits, and the scalar fallback evaluates the same expression (with
+/// Math.Exp for the runtime's vector Exp). A zero std is a step at the threshold, as in the exact function.
 /// </remarks>
 internal static class NormalTail
 {
@@ -26,38 +27,52 @@ internal static class NormalTail
             throw new ArgumentException("Mean, std and destination must have the same length.", nameof(destination));
         }
 
-        var j = 0;
-        // One Vector512 body: native with AVX-512, and as two Vector256 halves (the runtime's fallback) with AVX2 only.
-        if (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated)
-        {
-            ref var m0 = ref MemoryMarshal.GetReference(mean);
-            ref var s0 = ref MemoryMarshal.GetReference(std);
-            ref var d0 = ref MemoryMarshal.GetReference(destination);
-            var t = Vector512.Create(threshold);
-            var scale = Vector512.Create(s_invSqrt2);
-            var one = Vector512<double>.One;
-            var half = Vector512.Create(0.5);
-            var two = Vector512.Create(2.0);
-            for (; j <= mean.Length - Vector512<double>.Count; j += Vector512<double>.Count)
-            {
-                var m = Vector512.LoadUnsafe(ref m0, (nuint)j);
-                var s = Vector512.LoadUnsafe(ref s0, (nuint)j);
-                var positive = Vector512.GreaterThan(s, Vector512<double>.Zero);
-                // x = (threshold - mean) / (std sqrt 2); P = erfc(x) / 2.
-                var x = (t - m) / Vector512.ConditionalSelect(positive, s, one) * scale;
-                var z = Vector512.Abs(x);
-                var u = one / (one + (half * z));
-                var erfc = u * Vector512.Exp(ErfcFit.Exponent(u) - (z * z));
-                erfc = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero), two - erfc, erfc);
-                var step = Vector512.ConditionalSelect(Vector512.GreaterThan(m, t), one, Vector512<double>.Zero);
-                (Vector512.ConditionalSelect(positive, half * erfc, step)).StoreUnsafe(ref d0, (nuint)j);
-            }
-        }
-
+        // One body at every width, widest first; the scalar loop takes the last elements.
+        var j = Body<Width512<double>, Vector512<double>>(mean, std, threshold, destination, 0);
+        j = Body<Width256<double>, Vector256<double>>(mean, std, threshold, destination, j);
+        j = Body<Width128<double>, Vector128<double>>(mean, std, threshold, destination, j);
         for (; j < mean.Length; j++)
         {
             destination[j] = Scalar(mean[j], std[j], threshold);
         }
+    }
+
+    // P(X_j > threshold) for whole vectors from j on at one width (the scalar expression lane by lane, with the runtime's
+    // vector Exp); returns the first element not processed.
+    private static int Body<TWidth, TVector>(ReadOnlySpan<double> mean, ReadOnlySpan<double> std, double threshold, Span<double> destination, int j)
+        where TWidth : IVectorWidth<TVector, double>
+        where TVector : struct
+    {
+        if (!TWidth.IsHardwareAccelerated)
+        {
+            return j;
+        }
+
+        ref var m0 = ref MemoryMarshal.GetReference(mean);
+        ref var s0 = ref MemoryMarshal.GetReference(std);
+        ref var d0 = ref MemoryMarshal.GetReference(destination);
+        var t = TWidth.Create(threshold);
+        var scale = TWidth.Create(s_invSqrt2);
+        var zero = TWidth.Create(0);
+        var one = TWidth.Create(1);
+        var half = TWidth.Create(0.5);
+        var two = TWidth.Create(2);
+        for (; j <= mean.Length - TWidth.Count; j += TWidth.Count)
+        {
+            var m = TWidth.Load(ref m0, (nuint)j);
+            var s = TWidth.Load(ref s0, (nuint)j);
+            var positive = TWidth.GreaterThan(s, zero);
+            // x = (threshold - mean) / (std sqrt 2); P = erfc(x) / 2.
+            var x = TWidth.Multiply(TWidth.Divide(TWidth.Subtract(t, m), TWidth.Select(positive, s, one)), scale);
+            var z = TWidth.Abs(x);
+            var u = TWidth.Divide(one, TWidth.Add(one, TWidth.Multiply(half, z)));
+            var erfc = TWidth.Multiply(u, TWidth.Exp(TWidth.Subtract(ErfcFit.Exponent<TWidth, TVector, double>(u), TWidth.Multiply(z, z))));
+            erfc = TWidth.Select(TWidth.LessThan(x, zero), TWidth.Subtract(two, erfc), erfc);
+            var step = TWidth.Select(TWidth.GreaterThan(m, t), one, zero);
+            TWidth.Store(TWidth.Select(positive, TWidth.Multiply(half, erfc), step), ref d0, (nuint)j);
+        }
+
+        return j;
     }
 
     /// <summary>P(X &gt; threshold) for one value (the scalar fallback of <see cref="Exceedance"/>).</summary>
@@ -79,7 +94,7 @@ internal static class NormalTail
 
 /// <summary>
 /// Numerical Recipes' Chebyshev fit of erfc: erfc(z) = u exp(-z^2 + P(u)) with u = 1 / (1 + z / 2), z &gt;= 0, relative
-/// error below 1.2e-7. <see cref="Exponent{T}(T)"/> and <see cref="Exponent{T}(Vector512{T})"/> evaluate P(u) with the same
+/// error below 1.2e-7. <see cref="Exponent{T}(T)"/> and <see cref="Exponent{TWidth, TVector, T}(TVector)"/> evaluate P(u) with the same
 /// operations, in single or double precision, for <see cref="NormalTail"/> and <see cref="SingleRowKernel"/>.
 /// </summary>
 internal static class ErfcFit
@@ -104,20 +119,22 @@ internal static class ErfcFit
         return (poly * u) + T.CreateTruncating(C0);
     }
 
-    /// <summary>P(u) lane by lane, the same operations as the scalar form.</summary>
+    /// <summary>P(u) lane by lane at any width, the same operations as the scalar form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Exponent<T>(Vector512<T> u)
+    public static TVector Exponent<TWidth, TVector, T>(TVector u)
+        where TWidth : IVectorWidth<TVector, T>
+        where TVector : struct
         where T : IFloatingPointIeee754<T>
     {
-        var poly = Vector512.Create(T.CreateTruncating(C9));
-        poly = (poly * u) + Vector512.Create(T.CreateTruncating(C8));
-        poly = (poly * u) + Vector512.Create(T.CreateTruncating(C7));
-        poly = (poly * u) + Vector512.Create(T.CreateTruncating(C6));
-        poly = (poly * u) + Vector512.Create(T.CreateTruncating(C5));
-        poly = (poly * u) + Vector512.Create(T.CreateTruncating(C4));
-        poly = (poly * u) + Vector512.Create(T.CreateTruncating(C3));
-        poly = (poly * u) + Vector512.Create(T.CreateTruncating(C2));
-        poly = (poly * u) + Vector512.Create(T.CreateTruncating(C1));
-        return (poly * u) + Vector512.Create(T.CreateTruncating(C0));
+        var poly = TWidth.Create(T.CreateTruncating(C9));
+        poly = TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C8)));
+        poly = TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C7)));
+        poly = TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C6)));
+        poly = TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C5)));
+        poly = TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C4)));
+        poly = TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C3)));
+        poly = TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C2)));
+        poly = TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C1)));
+        return TWidth.Add(TWidth.Multiply(poly, u), TWidth.Create(T.CreateTruncating(C0)));
     }
 }

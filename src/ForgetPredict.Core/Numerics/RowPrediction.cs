@@ -10,8 +10,10 @@ namespace ForgetPredict.Core.Numerics;
 /// Kernel: a factor model's predicted row and, optionally, its per-example predictive variance, in one pass over the
 /// example factors. Column j has features x_j = ([1], F[0, j], ..., F[r-1, j]) from a row-major r x stride matrix F.
 /// </summary>
-/// <remarks>With the variance, one read of each factor value serves both the mean and the quadratic form (Vector256 path with a
-/// scalar fallback that evaluate the same expression lane by lane, no fused multiply-add, so results are bit-identical).
+/// <remarks>With the variance, one read of each factor value serves both the mean and the quadratic form: one body, generic over
+/// the vector width (<see cref="IVectorWidth{TVector, T}"/>), runs at 512, 256 and 128 bits, and a scalar loop takes the last
+/// elements; all evaluate the same expression with the packed coefficients lane by lane, without fused multiply-adds, so
+/// every width gives bit-identical results.
 /// The mean alone is r + 1 TensorPrimitives passes, which are faster than any fused loop when nothing else needs the factors.</remarks>
 internal static class RowPrediction
 {
@@ -70,92 +72,15 @@ internal static class RowPrediction
             return;
         }
 
-        // The quadratic form's coefficients, hoisted.
+        // The quadratic form's coefficients, hoisted and packed: every path below evaluates the same packed expression.
         Span<double> coefficients = p <= 32 ? stackalloc double[p * (p + 1) / 2] : new double[p * (p + 1) / 2];
         PackQuadratic(c, p, coefficients);
-
-        if (Vector512.IsHardwareAccelerated && p <= 128)
+        if (p <= 128)
         {
-            ref var f0 = ref MemoryMarshal.GetReference(factors);
-            ref var b0 = ref MemoryMarshal.GetReference(bias);
-            ref var k0 = ref MemoryMarshal.GetReference(coefficients);
-            Span<Vector512<double>> xv = stackalloc Vector512<double>[Math.Max(p, 1)];
-            ref var x0 = ref MemoryMarshal.GetReference(xv);
-            var offsetVector = Vector512.Create(offset);
-            for (; t <= mean.Length - Vector512<double>.Count; t += Vector512<double>.Count)
-            {
-                var j = start + t;
-                var m = bias.Length != 0 ? offsetVector + Vector512.LoadUnsafe(ref b0, (nuint)j) : offsetVector;
-                if (hasConstant)
-                {
-                    x0 = Vector512<double>.One;
-                }
-
-                for (var k = 0; k < rank; k++)
-                {
-                    var f = Vector512.LoadUnsafe(ref f0, (nuint)((k * stride) + j));
-                    Unsafe.Add(ref x0, first + k) = f;
-                    m += Vector512.Create(weights[k]) * f;
-                }
-
-                m.StoreUnsafe(ref MemoryMarshal.GetReference(mean), (nuint)t);
-                var sum = Vector512<double>.Zero;
-                var q = 0;
-                for (var a = 0; a < p; a++)
-                {
-                    var xa = Unsafe.Add(ref x0, a);
-                    var row = Vector512.Create(Unsafe.Add(ref k0, q++)) * xa;
-                    for (var b = a + 1; b < p; b++)
-                    {
-                        row += Vector512.Create(Unsafe.Add(ref k0, q++)) * Unsafe.Add(ref x0, b);
-                    }
-
-                    sum += row * xa;
-                }
-
-                sum.StoreUnsafe(ref MemoryMarshal.GetReference(variance), (nuint)t);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated && p <= 128)
-        {
-            ref var f0 = ref MemoryMarshal.GetReference(factors);
-            ref var b0 = ref MemoryMarshal.GetReference(bias);
-            ref var c0 = ref MemoryMarshal.GetReference(c);
-            Span<Vector256<double>> x = stackalloc Vector256<double>[Math.Max(p, 1)];
-            var offsetVector = Vector256.Create(offset);
-            for (; t <= mean.Length - Vector256<double>.Count; t += Vector256<double>.Count)
-            {
-                var j = start + t;
-                var m = bias.Length != 0 ? offsetVector + Vector256.LoadUnsafe(ref b0, (nuint)j) : offsetVector;
-                if (hasConstant)
-                {
-                    x[0] = Vector256<double>.One;
-                }
-
-                for (var k = 0; k < rank; k++)
-                {
-                    var f = Vector256.LoadUnsafe(ref f0, (nuint)((k * stride) + j));
-                    x[first + k] = f;
-                    m += Vector256.Create(weights[k]) * f;
-                }
-
-                m.StoreUnsafe(ref MemoryMarshal.GetReference(mean), (nuint)t);
-                var sum = Vector256<double>.Zero;
-                for (var a = 0; a < p; a++)
-                {
-                    var xa = x[a];
-                    var row = Vector256.Create(Unsafe.Add(ref c0, (a * p) + a)) * xa;
-                    for (var b = a + 1; b < p; b++)
-                    {
-                        row += Vector256.Create(2 * Unsafe.Add(ref c0, (a * p) + b)) * x[b];
-                    }
-
-                    sum += row * xa;
-                }
-
-                sum.StoreUnsafe(ref MemoryMarshal.GetReference(variance), (nuint)t);
-            }
+            // The widest vectors first; the narrower ones take what is left, then the scalar loop the last elements.
+            t = Body<Width512<double>, Vector512<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, t);
+            t = Body<Width256<double>, Vector256<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, t);
+            t = Body<Width128<double>, Vector128<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, t);
         }
 
         Span<double> xs = p <= 64 ? stackalloc double[Math.Max(p, 1)] : new double[p];
@@ -176,22 +101,80 @@ internal static class RowPrediction
             }
 
             mean[t] = m;
-            if (withVariance)
+            double sum = 0;
+            var q = 0;
+            for (var a = 0; a < p; a++)
             {
-                double sum = 0;
-                for (var a = 0; a < p; a++)
+                var row = coefficients[q++] * xs[a];
+                for (var b = a + 1; b < p; b++)
                 {
-                    var row = c[(a * p) + a] * xs[a];
-                    for (var b = a + 1; b < p; b++)
-                    {
-                        row += 2 * c[(a * p) + b] * xs[b];
-                    }
-
-                    sum += row * xs[a];
+                    row += coefficients[q++] * xs[b];
                 }
 
-                variance[t] = sum;
+                sum += row * xs[a];
             }
+
+            variance[t] = sum;
         }
+    }
+
+    // The mean and the quadratic form for whole vectors of examples from t on, at one width (the scalar loop's expression
+    // lane by lane); returns the first example not processed. p <= 128 (the features live on the stack).
+    private static int Body<TWidth, TVector>(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias,
+        double offset, int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> coefficients, Span<double> variance, int t)
+        where TWidth : IVectorWidth<TVector, double>
+        where TVector : unmanaged
+    {
+        if (!TWidth.IsHardwareAccelerated)
+        {
+            return t;
+        }
+
+        var p = rank + (hasConstant ? 1 : 0);
+        var first = hasConstant ? 1 : 0;
+        ref var f0 = ref MemoryMarshal.GetReference(factors);
+        ref var b0 = ref MemoryMarshal.GetReference(bias);
+        ref var k0 = ref MemoryMarshal.GetReference(coefficients);
+        ref var m0 = ref MemoryMarshal.GetReference(mean);
+        ref var v0 = ref MemoryMarshal.GetReference(variance);
+        Span<TVector> xv = stackalloc TVector[Math.Max(p, 1)];
+        ref var x0 = ref MemoryMarshal.GetReference(xv);
+        var offsetVector = TWidth.Create(offset);
+        var one = TWidth.Create(1);
+        for (; t <= mean.Length - TWidth.Count; t += TWidth.Count)
+        {
+            var j = start + t;
+            var m = bias.Length != 0 ? TWidth.Add(offsetVector, TWidth.Load(ref b0, (nuint)j)) : offsetVector;
+            if (hasConstant)
+            {
+                x0 = one;
+            }
+
+            for (var k = 0; k < rank; k++)
+            {
+                var f = TWidth.Load(ref f0, (nuint)((k * stride) + j));
+                Unsafe.Add(ref x0, first + k) = f;
+                m = TWidth.Add(m, TWidth.Multiply(TWidth.Create(weights[k]), f));
+            }
+
+            TWidth.Store(m, ref m0, (nuint)t);
+            var sum = TWidth.Create(0);
+            var q = 0;
+            for (var a = 0; a < p; a++)
+            {
+                var xa = Unsafe.Add(ref x0, a);
+                var row = TWidth.Multiply(TWidth.Create(Unsafe.Add(ref k0, q++)), xa);
+                for (var b = a + 1; b < p; b++)
+                {
+                    row = TWidth.Add(row, TWidth.Multiply(TWidth.Create(Unsafe.Add(ref k0, q++)), Unsafe.Add(ref x0, b)));
+                }
+
+                sum = TWidth.Add(sum, TWidth.Multiply(row, xa));
+            }
+
+            TWidth.Store(sum, ref v0, (nuint)t);
+        }
+
+        return t;
     }
 }

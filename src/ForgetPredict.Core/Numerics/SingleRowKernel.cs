@@ -359,7 +359,7 @@ internal static class SingleRowKernel
         var x = (threshold - m) / Vector512.ConditionalSelect(positive, std, one) * Vector512.Create(InvSqrt2);
         var z = Vector512.Abs(x);
         var u = one / (one + (half * z));
-        var erfc = u * Exp(ErfcFit.Exponent(u) - (z * z));
+        var erfc = u * Exp(ErfcFit.Exponent<Width512<float>, Vector512<float>, float>(u) - (z * z));
         erfc = Vector512.ConditionalSelect(Vector512.LessThan(x, zero), Vector512.Create(2f) - erfc, erfc);
         var step = Vector512.ConditionalSelect(Vector512.GreaterThan(m, threshold), one, zero);
         return Vector512.ConditionalSelect(positive, half * erfc, step);

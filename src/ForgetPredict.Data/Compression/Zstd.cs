@@ -1,27 +1,31 @@
 using System.Buffers.Binary;
+using System.Globalization;
+using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace ForgetPredict.Data.Compression;
 
 /// <summary>
-/// Zstandard decompression (RFC 8878) into a caller-owned buffer, for ZSTD-compressed Parquet pages.
+/// Zstandard (RFC 8878) decompression of Parquet pages into a caller-owned buffer, on ZstdSharp (a managed port of the
+/// reference libzstd), behind our own error: every failure is an
+/// <see cref="InvalidDataException"/> whose message starts with "Zstandard" and says what is wrong.
 /// </summary>
 /// <remarks>
-/// <para>Supports every feature of RFC 8878 frames except dictionaries: single-segment and windowed frames, all frame
-/// content size encodings, raw, RLE and compressed blocks, Huffman literals (1 or 4 streams, treeless), every FSE
-/// sequence table mode, the XXH64 content checksum (verified), skippable frames and concatenated frames. Legacy
-/// (pre-1.0) formats and dictionaries are refused with a message naming them.</para>
-/// <para>Output is decoded straight into the destination; matches are copied from it, so no window buffer is
-/// allocated whatever the header says. Scratch (literal buffer, Huffman and FSE tables, about 150 KiB) is kept per
-/// thread and reused: after the first call on a thread, calls allocate nothing.</para>
-/// <para>Safety: every read is checked against the source and every write against the destination; malformed,
-/// truncated or hostile input only ever raises <see cref="InvalidDataException"/>. The fast copy paths may
-/// overwrite up to 32 bytes of the destination beyond the bytes finally written (never beyond the destination),
-/// so the content of <c>destination</c> past the returned length is unspecified.</para>
-/// <para>Thread safety: the methods are static and safe to call from several threads at once.
-/// The source and destination spans must not overlap.</para>
+/// <para>Decompression accepts concatenated and skippable frames, verifies the XXH64 content checksum when a frame carries
+/// one, and refuses dictionaries and the legacy (pre-1.0) formats with a message naming them. It is one-shot into the
+/// destination, so no window buffer is allocated whatever a frame header claims, and nothing is written past
+/// <c>destination</c>.</para>
+/// <para>Thread safety: the methods are static and safe to call from several threads at once (each thread keeps its own
+/// decompression context, created on first use and reused, so calls after the first allocate nothing).</para>
 /// </remarks>
 internal static class Zstd
 {
+    private const uint Magic = 0xFD2FB528;
+    private const uint FirstLegacyMagic = 0xFD2FB51E;
+
+    [ThreadStatic]
+    private static Decompressor? s_decompressor;
+
     /// <summary>
     /// Decompresses every frame in <paramref name="source"/> (concatenated Zstandard frames, skippable frames allowed)
     /// into <paramref name="destination"/>.
@@ -34,54 +38,60 @@ internal static class Zstd
     /// data is larger than the N bytes expected").</exception>
     public static int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
+        if (source.IsEmpty)
+        {
+            return 0;
+        }
+
+        var decompressor = s_decompressor ??= new Decompressor();
         try
         {
-            return ZstdDecoder.ForCurrentThread().DecompressFrames(source, destination);
+            return decompressor.Unwrap(source, destination);
         }
-        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException or NullReferenceException)
+        catch (ZstdException e)
         {
-            // Defence in depth: the decoder validates before it indexes, so this is a decoder bug met on malformed input.
+            throw Refusal(e.Code, source, destination.Length);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException)
+        {
+            // Defence in depth: libzstd's port reports errors by code, so this is a decoder bug met on malformed input.
             throw new InvalidDataException("Zstandard data could not be decoded (internal decoder error on malformed input: " + e.Message + ").", e);
         }
     }
 
-    /// <summary>
-    /// The content size announced by the header of the first Zstandard frame in <paramref name="source"/> (skippable
-    /// frames before it are skipped), or -1 when that header does not carry it.
-    /// </summary>
-    /// <param name="source">Compressed data starting with a frame.</param>
-    /// <returns>The decompressed size of the first frame, -1 when unknown, or 0 when <paramref name="source"/> holds only skippable frames.</returns>
-    /// <exception cref="InvalidDataException">The header is truncated or invalid, or the data is not Zstandard.</exception>
-    public static long GetFrameContentSize(ReadOnlySpan<byte> source)
+    // The message for an error code of libzstd, in our words.
+    private static InvalidDataException Refusal(ZSTD_ErrorCode code, ReadOnlySpan<byte> source, int destinationLength) => IsLegacy(source)
+        ? Unsupported("the legacy Zstandard format (pre-1.0 magic number); re-compress with zstd 1.0 or later")
+        : code switch
+        {
+            ZSTD_ErrorCode.ZSTD_error_dstSize_tooSmall => new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"Zstandard: decompressed data is larger than the {destinationLength} bytes expected.")),
+            ZSTD_ErrorCode.ZSTD_error_checksum_wrong => Corrupt("the content checksum (XXH64) does not match the decompressed data"),
+            ZSTD_ErrorCode.ZSTD_error_srcSize_wrong => new InvalidDataException("Zstandard data is truncated: the input ends inside a frame."),
+            ZSTD_ErrorCode.ZSTD_error_dictionary_wrong => Unsupported("a dictionary (the frame header names a dictionary id); re-compress without a dictionary"),
+            ZSTD_ErrorCode.ZSTD_error_dictionary_corrupted =>
+                Corrupt("a block reuses entropy tables no earlier block defined (treeless literals or repeated tables, which only a dictionary could supply)"),
+            ZSTD_ErrorCode.ZSTD_error_prefix_unknown => Corrupt("no Zstandard frame where one should start (the magic number is not 28 B5 2F FD)"),
+            ZSTD_ErrorCode.ZSTD_error_frameParameter_unsupported => Corrupt("a frame header sets a reserved bit or an unsupported parameter"),
+            ZSTD_ErrorCode.ZSTD_error_frameParameter_windowTooLarge => Unsupported("a window larger than libzstd decodes"),
+            ZSTD_ErrorCode.ZSTD_error_tableLog_tooLarge or ZSTD_ErrorCode.ZSTD_error_maxSymbolValue_tooLarge or ZSTD_ErrorCode.ZSTD_error_literals_headerWrong =>
+                Corrupt("an entropy table (Huffman or FSE) or a literals header is invalid"),
+            _ => Corrupt("a block or its sequences do not decode (damaged data, or a frame compressed against a dictionary; "
+                + code.ToString().Replace("ZSTD_error_", string.Empty, StringComparison.Ordinal) + ")"),
+        };
+
+    private static bool IsLegacy(ReadOnlySpan<byte> source)
     {
-        if (source.IsEmpty)
+        if (source.Length < 4)
         {
-            ZstdErrors.Truncated("a frame's magic number (the input is empty)");
+            return false;
         }
 
-        int position = 0;
-        while (position < source.Length)
-        {
-            if (source.Length - position < 4)
-            {
-                ZstdErrors.Truncated("a frame's magic number");
-            }
-
-            uint magic = BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(position));
-            if ((magic & 0xFFFFFFF0) == ZstdFrameHeader.SkippableMagic)
-            {
-                position = ZstdDecoder.SkipSkippableFrame(source, position);
-                continue;
-            }
-
-            if (magic != ZstdFrameHeader.Magic)
-            {
-                ZstdDecoder.ThrowBadMagic(magic, position);
-            }
-
-            return ZstdFrameHeader.Parse(source.Slice(position + 4)).ContentSize;
-        }
-
-        return 0;
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(source);
+        return magic is >= FirstLegacyMagic and < Magic;
     }
+
+    private static InvalidDataException Corrupt(string detail) => new("Zstandard data is corrupt: " + detail + ".");
+
+    private static InvalidDataException Unsupported(string feature) => new("Zstandard data uses an unsupported feature: " + feature + ".");
 }

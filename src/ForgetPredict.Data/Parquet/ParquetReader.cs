@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using ForgetPredict.Data.Compression;
 
 namespace ForgetPredict.Data.Parquet;
 
@@ -424,9 +422,9 @@ public sealed class ParquetReader : IDisposable
             throw Fail($"the column chunk stores {ParquetNames.Of(chunk.Type)} but the schema says {ParquetNames.Of(info.PhysicalType)}; the footer is corrupt.", column: info.Name, location: RowGroupLocation(rowGroup));
         }
 
-        if (chunk.Codec is not (CompressionCodec.Uncompressed or CompressionCodec.Snappy or CompressionCodec.Gzip or CompressionCodec.Zstd))
+        if (!PageDecompressor.IsSupported(chunk.Codec))
         {
-            throw Fail($"codec {ParquetNames.Of(chunk.Codec)} is not supported; re-export with snappy, gzip, zstd or uncompressed.", column: info.Name, location: RowGroupLocation(rowGroup));
+            throw Fail($"codec {ParquetNames.Of(chunk.Codec)} is not supported; re-export with snappy, gzip, zstd, lz4_raw, brotli or uncompressed.", column: info.Name, location: RowGroupLocation(rowGroup));
         }
     }
 
@@ -1143,8 +1141,7 @@ public sealed class ParquetReader : IDisposable
             }
 
             // Refuse sizes the compressed bytes cannot produce before allocating for them.
-            long ratio = codec switch { CompressionCodec.Snappy => 22, CompressionCodec.Gzip => 1100, _ => 1 << 15 };
-            var limit = Math.Min((source.Length * ratio) + 64, fixedBound);
+            var limit = Math.Min((source.Length * PageDecompressor.MaxRatio(codec)) + 64, fixedBound);
             if (size < 0 || size > limit)
             {
                 throw Fail(FormattableString.Invariant($"the page claims {size} uncompressed bytes, more than its {source.Length} {ParquetNames.Of(codec)} bytes and {header.NumValues} values can hold; the file is corrupt."));
@@ -1155,33 +1152,7 @@ public sealed class ParquetReader : IDisposable
             int written;
             try
             {
-                switch (codec)
-                {
-                    case CompressionCodec.Snappy:
-                        if (Snappy.GetUncompressedLength(source) != size)
-                        {
-                            throw new InvalidDataException(FormattableString.Invariant($"Snappy data holds {Snappy.GetUncompressedLength(source)} bytes, not {size}."));
-                        }
-
-                        written = Snappy.Decompress(source, target);
-                        break;
-                    case CompressionCodec.Gzip:
-                    {
-                        if (!MemoryMarshal.TryGetArray(sourceMemory, out var segment) || segment.Array is null)
-                        {
-                            throw new InvalidOperationException("Column chunk memory is not array-backed.");
-                        }
-
-                        using var input = new MemoryStream(segment.Array, segment.Offset, segment.Count, writable: false);
-                        using var gzip = new GZipStream(input, CompressionMode.Decompress);
-                        written = gzip.ReadAtLeast(target, size, throwOnEndOfStream: false);
-                        break;
-                    }
-
-                    default:
-                        written = Zstd.Decompress(source, target);
-                        break;
-                }
+                written = PageDecompressor.Decompress(codec, source, sourceMemory, target);
             }
             catch (InvalidDataException e)
             {

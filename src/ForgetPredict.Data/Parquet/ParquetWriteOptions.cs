@@ -46,6 +46,9 @@ public sealed record ParquetWriteOptions
     /// <summary>Compression level for GZIP pages.</summary>
     public CompressionLevel GzipLevel { get; init; } = CompressionLevel.Optimal;
 
+    /// <summary>Compression level for ZSTD pages, 1 (fastest) to 22 (smallest); 3 is libzstd's default.</summary>
+    public int ZstdLevel { get; init; } = 3;
+
     /// <summary>The <c>created_by</c> text stored in the footer.</summary>
     public string CreatedBy { get; init; } = "ForgetPredict parquet writer";
 
@@ -53,7 +56,7 @@ public sealed record ParquetWriteOptions
     {
         if (!Enum.IsDefined(Codec))
         {
-            throw new ArgumentOutOfRangeException(nameof(Codec), Codec, "Codec must be Uncompressed, Snappy or Gzip.");
+            throw new ArgumentOutOfRangeException(nameof(Codec), Codec, "Codec must be Uncompressed, Snappy, Gzip or Zstd.");
         }
 
         if (!Enum.IsDefined(DataPageVersion))
@@ -66,6 +69,8 @@ public sealed record ParquetWriteOptions
             throw new ArgumentOutOfRangeException(nameof(GzipLevel), GzipLevel, "GzipLevel is not a CompressionLevel.");
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(ZstdLevel, 1, nameof(ZstdLevel));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ZstdLevel, 22, nameof(ZstdLevel));
         ArgumentOutOfRangeException.ThrowIfLessThan(RowGroupRowCount, 1, nameof(RowGroupRowCount));
         ArgumentOutOfRangeException.ThrowIfLessThan(DataPageSize, 64, nameof(DataPageSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(DataPageSize, 1 << 30, nameof(DataPageSize));

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
 using ForgetPredict.Data.Compression;
+using ZstdSharp;
 
 namespace ForgetPredict.Data.Parquet;
 
@@ -35,6 +36,7 @@ public sealed class ParquetWriter : IDisposable
     private readonly ByteBuffer _compressed = new(1 << 16);
     private readonly ThriftCompactWriter _thrift = new();
     private readonly MemoryStream _gzipBuffer = new();
+    private Compressor? _zstd;
     private long _position;
     private long _rowCount;
     private bool _completed;
@@ -170,6 +172,7 @@ public sealed class ParquetWriter : IDisposable
         {
             _disposed = true;
             _gzipBuffer.Dispose();
+            _zstd?.Dispose();
             if (!_leaveOpen)
             {
                 _stream.Dispose();
@@ -600,6 +603,14 @@ public sealed class ParquetWriter : IDisposable
                 return _gzipBuffer.GetBuffer().AsSpan(0, (int)_gzipBuffer.Length);
             }
 
+            case ParquetCodec.Zstd:
+            {
+                _zstd ??= new Compressor(_options.ZstdLevel);
+                _compressed.Clear();
+                var span = _compressed.GetSpan(Compressor.GetCompressBound(data.Length));
+                return span[.._zstd.Wrap(data, span)];
+            }
+
             default:
                 return data;
         }
@@ -625,6 +636,7 @@ public sealed class ParquetWriter : IDisposable
     {
         ParquetCodec.Snappy => CompressionCodec.Snappy,
         ParquetCodec.Gzip => CompressionCodec.Gzip,
+        ParquetCodec.Zstd => CompressionCodec.Zstd,
         _ => CompressionCodec.Uncompressed,
     };
 

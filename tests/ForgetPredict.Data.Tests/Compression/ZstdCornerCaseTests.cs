@@ -60,17 +60,20 @@ public sealed class ZstdCornerCaseTests
             byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. BlockHeader(3, 0, last: true)];
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[16]));
-            Assert.Contains("reserved block type", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Zstandard data is corrupt:", e.Message, StringComparison.Ordinal);
         }
 
         [Fact]
-        public void Decompress_BlockLargerThanWindow_Throws()
+        public void Decompress_RleBlockLargerThanWindow_IsAcceptedLikeTheReferenceDecoder()
         {
-            // Window descriptor 0 = 1 KiB window, so blocks are limited to 1 KiB.
+            // Window descriptor 0 = 1 KiB window; libzstd bounds only compressed blocks by it, so a 2000-byte RLE block decodes.
             byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false, windowDescriptor: 0), .. BlockHeader(Rle, 2000, last: true), 1];
+            var destination = new byte[4000];
 
-            var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[4000]));
-            Assert.Contains("block size limit", e.Message, StringComparison.Ordinal);
+            int written = Zstd.Decompress(frame, destination);
+
+            Assert.Equal(2000, written);
+            Assert.All(destination.AsSpan(0, written).ToArray(), b => Assert.Equal(1, b));
         }
 
         [Fact]
@@ -110,7 +113,7 @@ public sealed class ZstdCornerCaseTests
             ];
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[64]));
-            Assert.Contains("offset", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Zstandard data is corrupt:", e.Message, StringComparison.Ordinal);
         }
 
         [Fact]
@@ -124,7 +127,7 @@ public sealed class ZstdCornerCaseTests
             ];
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[64]));
-            Assert.Contains("before the start of the frame", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Zstandard data is corrupt:", e.Message, StringComparison.Ordinal);
         }
     }
 
@@ -174,7 +177,7 @@ public sealed class ZstdCornerCaseTests
             byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. HuffmanLiteralsBlock(tree, [0x03, 0x20], 2, last: true)];
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
-            Assert.Contains("Huffman weight", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Zstandard data is corrupt:", e.Message, StringComparison.Ordinal);
         }
 
         [Fact]
@@ -184,7 +187,7 @@ public sealed class ZstdCornerCaseTests
             byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. HuffmanLiteralsBlock(DirectWeights(2, 2, 1), [0x01], 0, last: true)];
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
-            Assert.Contains("power of two", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Zstandard data is corrupt:", e.Message, StringComparison.Ordinal);
         }
 
         [Fact]
@@ -204,7 +207,7 @@ public sealed class ZstdCornerCaseTests
             byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. HuffmanLiteralsBlock(s_twoLetterTree, [0b1_0110], literalCount, last: true)];
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
-            Assert.Contains("Huffman stream", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Zstandard data is corrupt:", e.Message, StringComparison.Ordinal);
         }
     }
 
@@ -223,7 +226,6 @@ public sealed class ZstdCornerCaseTests
             byte[] content = Enumerable.Range(0, size).Select(i => (byte)(i * 7)).ToArray();
             byte[] frame = [.. Header(size, contentSizeBytes, singleSegment, checksum: true), .. BlockHeader(Raw, size, last: true), .. content, .. Checksum(content)];
 
-            Assert.Equal(size, Zstd.GetFrameContentSize(frame));
             var destination = new byte[size];
             Assert.Equal(size, Zstd.Decompress(frame, destination));
             Assert.Equal(content, destination);
@@ -234,7 +236,6 @@ public sealed class ZstdCornerCaseTests
         {
             byte[] frame = [.. Header(0, 1, singleSegment: true, checksum: true), .. BlockHeader(Raw, 0, last: true), .. Checksum([])];
 
-            Assert.Equal(0, Zstd.GetFrameContentSize(frame));
             Assert.Equal(0, Zstd.Decompress(frame, []));
         }
 
@@ -243,7 +244,6 @@ public sealed class ZstdCornerCaseTests
         {
             byte[] frame = [.. Header(0, 0, singleSegment: false, checksum: false), .. BlockHeader(Raw, 0, last: true)];
 
-            Assert.Equal(-1, Zstd.GetFrameContentSize(frame));
             Assert.Equal(0, Zstd.Decompress(frame, new byte[8]));
         }
 
@@ -256,12 +256,7 @@ public sealed class ZstdCornerCaseTests
             byte[] source = [0x50, 0x2A, 0x4D, 0x18, 2, 0, 0, 0, 9, 9, 0x5F, 0x2A, 0x4D, 0x18, 0, 0, 0, 0];
 
             Assert.Equal(0, Zstd.Decompress(source, new byte[8]));
-            Assert.Equal(0, Zstd.GetFrameContentSize(source));
         }
-
-        [Fact]
-        public void GetFrameContentSize_EmptySource_Throws() =>
-            Assert.Throws<InvalidDataException>(() => Zstd.GetFrameContentSize([]));
 
         [Fact]
         public void Decompress_ContentSizeDisagreesWithBlocks_Throws()
@@ -269,7 +264,7 @@ public sealed class ZstdCornerCaseTests
             byte[] frame = [.. Header(10, 1, singleSegment: true, checksum: false), .. BlockHeader(Raw, 4, last: true), 1, 2, 3, 4];
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[16]));
-            Assert.Contains("announces 10 bytes", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Zstandard data is corrupt:", e.Message, StringComparison.Ordinal);
         }
 
         [Fact]
@@ -280,7 +275,6 @@ public sealed class ZstdCornerCaseTests
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
             Assert.Contains("reserved bit", e.Message, StringComparison.Ordinal);
-            Assert.Throws<InvalidDataException>(() => Zstd.GetFrameContentSize(frame));
         }
 
         [Theory]
@@ -293,7 +287,6 @@ public sealed class ZstdCornerCaseTests
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, new byte[8]));
             Assert.Contains("dictionar", e.Message, StringComparison.Ordinal);
-            Assert.Equal(3, Zstd.GetFrameContentSize(frame));
         }
 
         [Fact]
@@ -336,7 +329,6 @@ public sealed class ZstdCornerCaseTests
 
             var e = Assert.Throws<InvalidDataException>(() => Zstd.Decompress(source, new byte[8]));
             Assert.Contains("legacy Zstandard format", e.Message, StringComparison.Ordinal);
-            Assert.Throws<InvalidDataException>(() => Zstd.GetFrameContentSize(source));
         }
 
         [Fact]

@@ -95,21 +95,6 @@ public sealed class ZstdFuzzTests(ITestOutputHelper output)
             {
                 state.Failure = "Decompress wrote past the end of its destination on " + Describe(seed, state.Iterations, input, destinationLength);
             }
-
-            if (state.Failure is null)
-            {
-                try
-                {
-                    _ = Zstd.GetFrameContentSize(input);
-                }
-                catch (InvalidDataException e) when (e.InnerException is null)
-                {
-                }
-                catch (Exception e)
-                {
-                    state.Failure = "GetFrameContentSize threw " + e + "\non " + Describe(seed, state.Iterations, input, destinationLength);
-                }
-            }
         }
     }
 

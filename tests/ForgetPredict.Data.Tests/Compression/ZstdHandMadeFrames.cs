@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using ForgetPredict.Data.Compression;
 
 namespace ForgetPredict.Data.Tests.Compression;
 
@@ -65,7 +64,7 @@ internal static class ZstdHandMadeFrames
     public static byte[] Checksum(ReadOnlySpan<byte> content)
     {
         var bytes = new byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)XxHash64.Hash(content));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)System.IO.Hashing.XxHash64.HashToUInt64(content));
         return bytes;
     }
 

@@ -54,6 +54,46 @@ public sealed class FuzzTests(ITestOutputHelper output)
 
     }
 
+    [Theory]
+    [InlineData("LZ4_RAW")]
+    [InlineData("BROTLI")]
+    [InlineData("ZSTD")]
+    public void Fuzz_PageDecompressor_OnlyThrowsInvalidDataExceptionAndStaysInItsTarget(string name)
+    {
+        // Given: pages of each shape compressed by the codec's own encoder; the target is sized as a page header would
+        // announce it (the original length), followed by guard bytes the decoder must never touch.
+        var codec = name switch { "LZ4_RAW" => CompressionCodec.Lz4Raw, "BROTLI" => CompressionCodec.Brotli, _ => CompressionCodec.Zstd };
+        var originals = CodecInputs();
+        var corpus = originals.Select(input => PageCodecs.Compress(codec, input)).ToArray();
+        const int Guard = 64;
+        var buffer = new byte[originals.Max(o => o.Length) + Guard];
+        for (var i = 0; i < corpus.Length; i++)
+        {
+            Assert.Equal(originals[i].Length, PageDecompressor.Decompress(codec, corpus[i], corpus[i], buffer.AsSpan(0, originals[i].Length)));
+            Assert.True(buffer.AsSpan(0, originals[i].Length).SequenceEqual(originals[i]));
+        }
+
+        // When / Then
+        var targetLength = 0;
+        Run(corpus, input =>
+        {
+            targetLength = (targetLength + 997) % (buffer.Length - Guard);
+            buffer.AsSpan(targetLength, Guard).Fill(0xA5);
+            try
+            {
+                PageDecompressor.Decompress(codec, input, input, buffer.AsSpan(0, targetLength));
+            }
+            catch (InvalidDataException)
+            {
+            }
+
+            if (buffer.AsSpan(targetLength, Guard).ContainsAnyExcept((byte)0xA5))
+            {
+                throw new InvalidOperationException(FormattableString.Invariant($"{name} wrote past its {targetLength}-byte target."));
+            }
+        }, line => output.WriteLine(name + " fuzz: " + line));
+    }
+
     private static int Run(byte[][] corpus, Action<byte[]> parse, Action<string> log)
     {
         // The unmutated corpus must parse.
@@ -193,6 +233,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
                      (ParquetCodec.Gzip, ParquetDataPageVersion.V2, true),
                      (ParquetCodec.Uncompressed, ParquetDataPageVersion.V1, false),
                      (ParquetCodec.Snappy, ParquetDataPageVersion.V2, false),
+                     (ParquetCodec.Zstd, ParquetDataPageVersion.V1, true),
+                     (ParquetCodec.Zstd, ParquetDataPageVersion.V2, false),
                  })
         {
             using var stream = new MemoryStream();
@@ -213,6 +255,21 @@ public sealed class FuzzTests(ITestOutputHelper output)
 
         corpus.Add(ParquetFileBuilder.ValidInt32File());
         return [.. corpus];
+    }
+
+    private static byte[][] CodecInputs()
+    {
+        var random = new Random(12);
+        var noise = new byte[3000];
+        random.NextBytes(noise);
+        return
+        [
+            System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 300).Select(i => $"task_{i % 9},ex_{i},{i % 4}\n"))),
+            Enumerable.Range(0, 3000).Select(i => (byte)(i % 7 == 0 ? random.Next(256) : i % 3)).ToArray(),
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(Enumerable.Range(0, 1000).Select(i => Math.Sin(i * 0.01)).ToArray().AsSpan()).ToArray(),
+            new byte[5000],
+            noise,
+        ];
     }
 
     private static byte[][] SnappyCorpus()

@@ -20,6 +20,10 @@ public sealed class ParquetWasmConformanceTests : IDisposable
     [InlineData("snappy", 2, true)]
     [InlineData("gzip", 2, true)]
     [InlineData("zstd", 2, true)]
+    [InlineData("lz4_raw", 1, true)]
+    [InlineData("lz4_raw", 2, true)]
+    [InlineData("brotli", 1, true)]
+    [InlineData("brotli", 2, true)]
     public void Read_ParquetWasmFile_MatchesWrittenValues(string codec, int version, bool dictionary)
     {
         // Given: dictionary pages (v2 without them: the delta test below); small pages and row groups give several of each.

@@ -137,6 +137,53 @@ public sealed class ParquetWriterTests
         Assert.Throws<ArgumentOutOfRangeException>(() => ParquetWriter.Create(new MemoryStream(), [new("a", ParquetValueType.Int32)], new ParquetWriteOptions { Codec = (ParquetCodec)6 }));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(23)]
+    public void Create_ZstdLevelOutOfRange_ThrowsNamingIt(int level)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ParquetWriter.Create(new MemoryStream(), [new("a", ParquetValueType.Int32)], new ParquetWriteOptions { Codec = ParquetCodec.Zstd, ZstdLevel = level }));
+        Assert.Equal(nameof(ParquetWriteOptions.ZstdLevel), e.ParamName);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(19)]
+    public void Write_ZstdPages_ReadBackExactlyAndSmallerThanSnappy(int level)
+    {
+        // Given: a compressible long table
+        var table = TestTable.Create(rows: 4000, seed: 3);
+        byte[] Write(ParquetWriteOptions options)
+        {
+            using var stream = new MemoryStream();
+            using (var writer = ParquetWriter.Create(stream, table.Specs, options, leaveOpen: true))
+            {
+                writer.WriteRows(table.Data);
+            }
+
+            return stream.ToArray();
+        }
+
+        // When
+        var zstd = Write(new ParquetWriteOptions { Codec = ParquetCodec.Zstd, ZstdLevel = level });
+        var snappy = Write(new ParquetWriteOptions { Codec = ParquetCodec.Snappy });
+
+        // Then
+        var path = Path.Combine(Path.GetTempPath(), $"fp-zstd-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            File.WriteAllBytes(path, zstd);
+            table.AssertReads(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        Assert.True(zstd.Length < snappy.Length, $"zstd level {level}: {zstd.Length} bytes, snappy {snappy.Length}");
+    }
+
     [Fact]
     public void WriteRows_AfterComplete_Throws()
     {

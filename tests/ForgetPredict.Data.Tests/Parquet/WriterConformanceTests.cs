@@ -13,7 +13,7 @@ public sealed class WriterConformanceTests : IDisposable
     public static TheoryData<ParquetCodec, ParquetDataPageVersion, bool> Variants()
     {
         var data = new TheoryData<ParquetCodec, ParquetDataPageVersion, bool>();
-        foreach (var codec in new[] { ParquetCodec.Uncompressed, ParquetCodec.Snappy, ParquetCodec.Gzip })
+        foreach (var codec in new[] { ParquetCodec.Uncompressed, ParquetCodec.Snappy, ParquetCodec.Gzip, ParquetCodec.Zstd })
         {
             foreach (var version in new[] { ParquetDataPageVersion.V1, ParquetDataPageVersion.V2 })
             {
