@@ -215,6 +215,25 @@ class EngineDiscoveryTests(unittest.TestCase):
                 if v is not None:
                     os.environ[k] = v
 
+    def test_finds_an_installed_command_on_path(self):
+        # make install PREFIX=DIR puts DIR/bin/forgetpredict; with DIR/bin on PATH the package runs it.
+        engine = fp.find_engine()
+        with tempfile.TemporaryDirectory() as folder:
+            command = os.path.join(folder, "forgetpredict")
+            with open(command, "w") as f:
+                f.write("#!/bin/sh\nexec " + " ".join(engine) + ' "$@"\n')
+            os.chmod(command, 0o755)
+            saved, path = os.environ.pop("FORGETPREDICT", None), os.environ["PATH"]
+            os.environ["PATH"] = folder + os.pathsep + path
+            try:
+                self.assertEqual(fp.find_engine(), [command])
+                r2 = fp.analyze(np.outer(np.arange(1.0, 5.0), np.arange(1.0, 7.0)), max_rank=1, progress=False)["r2"]
+                self.assertAlmostEqual(r2["svd1"], 1.0, places=6)
+            finally:
+                os.environ["PATH"] = path
+                if saved is not None:
+                    os.environ["FORGETPREDICT"] = saved
+
     def test_missing_engine_says_how_to_get_it(self):
         saved = os.environ.get("FORGETPREDICT")
         os.environ["FORGETPREDICT"] = "/nonexistent/forgetpredict"
