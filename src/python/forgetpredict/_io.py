@@ -54,10 +54,25 @@ def write_metadata(path: Path, table: pd.DataFrame) -> Path:
     return path
 
 
+def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], Optional[Sequence]]:
+    """Splits ``examples`` into example metadata (a DataFrame, or None) and the example ids to write with ``z``: a list
+    of ids as given; the metadata's ids (``id`` column or index) for an array; none for a DataFrame (its columns)."""
+    if not isinstance(examples, pd.DataFrame):
+        return None, examples
+    if isinstance(z, pd.DataFrame):
+        return examples, None
+    return examples, examples["id"] if "id" in examples.columns else examples.index
+
+
+def as_cells(observed) -> pd.Series:
+    """Measured cells (a Series indexed by example id, or a dict) as floats, NaNs dropped."""
+    cells = pd.Series(observed, dtype=np.float64) if not isinstance(observed, pd.Series) else observed.astype(np.float64)
+    return cells.dropna()
+
+
 def write_cells(path: Path, observed) -> Path:
     """Writes measured cells (a Series indexed by example id, or a dict) as an ``example,value`` CSV; NaNs are dropped."""
-    cells = pd.Series(observed, dtype=np.float64) if not isinstance(observed, pd.Series) else observed.astype(np.float64)
-    cells = cells.dropna()
+    cells = as_cells(observed)
     pd.DataFrame({"example": [str(i) for i in cells.index], "value": cells.to_numpy()}).to_csv(path, index=False, float_format="%.17g")
     return path
 

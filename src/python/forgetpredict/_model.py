@@ -46,10 +46,7 @@ def fit(z: _io.MatrixLike, method: str = "mf", *, rank: Optional[int] = None, la
     rows and columns of an array (or override a DataFrame's); ``examples`` may instead be a DataFrame of example metadata
     (index or ``id`` column: example ids; other columns such as ``source``), kept with the model for ``group_by``.
     """
-    metadata = examples if isinstance(examples, pd.DataFrame) else None
-    ids = None if metadata is not None else examples
-    if metadata is not None and not isinstance(z, pd.DataFrame):
-        ids = metadata["id"] if "id" in metadata.columns else metadata.index
+    metadata, ids = _io.example_metadata(z, examples)
     scratch = _Scratch("forgetpredict-model-")
     try:
         with _Call() as call:

@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
-import numpy as np
 import pandas as pd
 
 from . import _engine, _io
@@ -59,10 +58,7 @@ class Client:
             lam: Optional[float] = None, seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None,
             overwrite: bool = False, progress: bool = True, poll: float = 0.2) -> "RemoteModel":
         """Uploads ``z`` (array or DataFrame, as :func:`forgetpredict.fit`), fits it in the service and waits for the model."""
-        metadata = examples if isinstance(examples, pd.DataFrame) else None
-        ids = None if metadata is not None else examples
-        if metadata is not None and not isinstance(z, pd.DataFrame):
-            ids = metadata["id"] if "id" in metadata.columns else metadata.index
+        metadata, ids = _io.example_metadata(z, examples)
         fields = {"name": name, "method": method, "overwrite": "true" if overwrite else "false"}
         for key, value in (("rank", rank), ("lambda", lam), ("seed", seed)):
             if value is not None:
@@ -169,7 +165,4 @@ class RemoteModel:
 
 
 def _cells(observed) -> Dict[str, float]:
-    if observed is None:
-        return {}
-    cells = pd.Series(observed, dtype=np.float64) if not isinstance(observed, pd.Series) else observed.astype(np.float64)
-    return {str(k): float(v) for k, v in cells.dropna().items()}
+    return {} if observed is None else {str(k): float(v) for k, v in _io.as_cells(observed).items()}
