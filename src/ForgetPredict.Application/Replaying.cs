@@ -1,3 +1,4 @@
+using System.Globalization;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
@@ -40,7 +41,14 @@ public sealed record ReplayGroupCount(string Name, int Replayed, int Examples);
 /// <param name="Task">The folded-in task whose predictions chose it.</param>
 /// <param name="Set">The chosen examples and their coverage.</param>
 /// <param name="Groups">Per group (with groups): examples chosen and examples in all, most replayed first; else empty.</param>
-public sealed record ReplayPlan(FoldedTask Task, ReplaySet Set, IReadOnlyList<ReplayGroupCount> Groups);
+/// <param name="Budget">The number of examples asked for.</param>
+public sealed record ReplayPlan(FoldedTask Task, ReplaySet Set, IReadOnlyList<ReplayGroupCount> Groups, int Budget)
+{
+    /// <summary>Why fewer examples than the budget were chosen (the budget is above the candidates), or null when it was met.</summary>
+    public string? Shortfall => Set.Items.Count < Budget
+        ? string.Create(CultureInfo.InvariantCulture, $"the budget of {Budget:N0} is above the {Set.Candidates:N0} candidate examples, so all {Set.Items.Count:N0} were chosen")
+        : null;
+}
 
 /// <summary>The replay use case: choose upstream examples to mix back into a planned fine-tune.</summary>
 public static class Replaying
@@ -59,7 +67,7 @@ public static class Replaying
         var set = ReplaySelector.Select(task.PredictRow(), groups, request.Excluded, request.Options);
         if (groups is null)
         {
-            return new ReplayPlan(task, set, []);
+            return new ReplayPlan(task, set, [], request.Options.Budget);
         }
 
         var replayed = new int[groups.Count + 1];
@@ -81,7 +89,7 @@ public static class Replaying
         }
 
         counts.Sort(static (a, b) => b.Replayed.CompareTo(a.Replayed) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name));
-        return new ReplayPlan(task, set, counts);
+        return new ReplayPlan(task, set, counts, request.Options.Budget);
     }
 
     /// <summary>

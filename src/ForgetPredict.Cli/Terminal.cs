@@ -12,7 +12,7 @@ internal static class Terminal
         var interactive = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(writer),
+            Out = new AnsiConsoleOutput(new TrimmingWriter(writer)),
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
@@ -47,4 +47,50 @@ internal static class Terminal
 
     /// <summary>An integer with thousands separators.</summary>
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Passes text on line by line without trailing spaces, so padded table cells and blank padding lines end at their last
+    /// character. A flush passes on the unfinished line as it is (live displays need it).
+    /// </summary>
+    private sealed class TrimmingWriter(TextWriter inner) : TextWriter
+    {
+        private readonly System.Text.StringBuilder _line = new();
+
+        public override System.Text.Encoding Encoding => inner.Encoding;
+
+        public override void Write(char value)
+        {
+            if (value == '\n')
+            {
+                var end = _line.Length;
+                while (end > 0 && _line[end - 1] == ' ')
+                {
+                    end--;
+                }
+
+                inner.Write(_line.ToString(0, end));
+                inner.Write('\n');
+                _line.Clear();
+            }
+            else
+            {
+                _line.Append(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            foreach (var c in value ?? string.Empty)
+            {
+                Write(c);
+            }
+        }
+
+        public override void Flush()
+        {
+            inner.Write(_line.ToString());
+            _line.Clear();
+            inner.Flush();
+        }
+    }
 }

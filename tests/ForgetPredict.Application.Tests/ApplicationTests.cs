@@ -90,6 +90,29 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void Replay_BudgetAboveTheCandidates_SaysSo()
+    {
+        // Given: 590 candidates (10 of the 600 examples excluded).
+        var excluded = Enumerable.Range(0, 10).ToHashSet();
+
+        // When: 1,000 are asked for, and then 590.
+        ReplayPlan Plan(int budget) => Replaying.Plan(new ReplayPlanRequest
+        {
+            Model = s_model,
+            Cells = Cells(20),
+            Excluded = excluded,
+            Options = new ReplayOptions { Budget = budget, Strategy = ReplayStrategy.TopK },
+        });
+        var over = Plan(1000);
+        var exact = Plan(590);
+
+        // Then: every candidate is chosen both times, and only the first says the budget could not be met.
+        Assert.Equal(590, over.Set.Items.Count);
+        Assert.Equal("the budget of 1,000 is above the 590 candidate examples, so all 590 were chosen", over.Shortfall);
+        Assert.Null(exact.Shortfall);
+    }
+
+    [Fact]
     public void Replay_CountsEachGroup_AndTheUngroupedExamples()
     {
         // Given: groups where the first 50 examples have no label.

@@ -79,7 +79,7 @@ internal static class EvaluateCommand
                 Externals = externals,
                 OnPrediction = sink is null ? null : sink.Write,
             };
-            var result = RunWithProgress(console, request);
+            var result = RunWithProgress(console, request, MachineProgress.For(parse.Err()));
             sink?.Commit();
             Render(console, result, z);
             if (parse.GetValue(json) is { } jsonPath)
@@ -92,12 +92,14 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static EvaluationResult RunWithProgress(IAnsiConsole console, EvaluateRequest request)
+    private static EvaluationResult RunWithProgress(IAnsiConsole console, EvaluateRequest request, MachineProgress? machine)
     {
-        // A progress bar only on an interactive terminal; redirected output stays quiet.
+        // A progress bar only on an interactive terminal; redirected output stays quiet unless FORGETPREDICT_PROGRESS=json.
         if (!console.Profile.Capabilities.Interactive)
         {
-            return Evaluating.Evaluate(request);
+            var quiet = Evaluating.Evaluate(machine is null ? request : request with { Progress = machine.ForMethods(request.MethodNames) });
+            machine?.Report("done", 1);
+            return quiet;
         }
 
         EvaluationResult? result = null;

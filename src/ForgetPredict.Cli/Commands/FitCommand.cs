@@ -29,10 +29,12 @@ internal static class FitCommand
 
         command.SetAction(parse =>
         {
+            var progress = MachineProgress.For(parse.Err());
+            progress?.Report("reading", 0);
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var name = parse.GetRequiredValue(method);
             var path = parse.GetRequiredValue(output);
-            var fit = Fitting.FitAndSave(new FitRequest
+            var fit = Fitting.Fit(new FitRequest
             {
                 Matrix = z,
                 Source = Path.GetFileName(parse.GetRequiredValue(matrix)),
@@ -44,7 +46,10 @@ internal static class FitCommand
                     Seed = parse.GetValue(seed),
                     MaxThreads = parse.GetValue(threads),
                 },
-            }, path);
+            }, progress is null ? null : (stage, fraction) => progress.Report(stage, fraction, name));
+            progress?.Report("saving", 0.9);
+            Fitting.Save(fit, path);
+            progress?.Report("done", 1);
             var (model, seconds, r2) = (fit.Model, fit.FitTime.TotalSeconds, fit.RSquared);
             var detail = model is FactorModel f ? string.Create(CultureInfo.InvariantCulture, $", rank {f.Rank}, {f.Fit.Iterations} sweeps{(f.Fit.Converged ? string.Empty : " (not converged: raise the iteration limit)")}") : string.Empty;
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
@@ -24,10 +25,11 @@ internal static class PredictCommand
         var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group], in the model's example order." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (charts and tables, no network needed)." };
         var top = CommonOptions.AtLeast("--top", 1, 20, "Examples listed as most forgotten (overall and per group).");
+        var json = new Option<string?>("--json") { Description = "Write the summary as JSON: threshold, expected forgotten, groups with intervals and top examples, the top list." };
         var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: 0 nats for continuous models, probability 0.5 for binary ones)." };
         var command = new Command("predict", "Predict what a planned fine-tune will erase: every upstream example's forgetting, the most forgotten examples, and each group's expected damage.")
         {
-            output, html, top, threshold,
+            output, html, json, top, threshold,
         };
         foreach (var option in forecast.All.Reverse())
         {
@@ -68,11 +70,16 @@ internal static class PredictCommand
                 AtomicFile.Write(htmlPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
             }
 
+            if (parse.GetValue(json) is { } jsonPath)
+            {
+                AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, f.GroupColumn));
+            }
+
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {f.How} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
             Render(console, result, f.GroupColumn);
-            foreach (var written in new[] { parse.GetValue(output), parse.GetValue(html) }.OfType<string>())
+            foreach (var written in new[] { parse.GetValue(output), parse.GetValue(html), parse.GetValue(json) }.OfType<string>())
             {
                 console.WriteLine($"wrote {written}");
             }
@@ -99,6 +106,69 @@ internal static class PredictCommand
         }
 
         return new OutputTable(columns);
+    }
+
+    /// <summary>The forecast's summary as JSON (snake_case, as analyze and evaluate write; NaN as null).</summary>
+    internal static void WriteJson(Stream stream, Forecast forecast, string? groupColumn)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteBoolean("task_agnostic", forecast.IsTaskAgnostic);
+        w.WriteNumber("known_count", forecast.KnownCount);
+        w.WriteBoolean("predicts_probability", forecast.PredictsProbability);
+        JsonOut.Number(w, "threshold", forecast.Threshold);
+        w.WriteNumber("example_count", forecast.ExampleCount);
+        JsonOut.Number(w, "expected_forgotten", forecast.ExpectedForgotten);
+        if (groupColumn is null)
+        {
+            w.WriteNull("group_by");
+        }
+        else
+        {
+            w.WriteString("group_by", groupColumn);
+        }
+
+        w.WriteStartArray("groups");
+        foreach (var g in forecast.Groups)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", g.Name);
+            w.WriteNumber("count", g.Count);
+            JsonOut.Number(w, "mean", g.Mean);
+            JsonOut.Number(w, "lower", g.Lower);
+            JsonOut.Number(w, "upper", g.Upper);
+            JsonOut.Number(w, "share", g.Share);
+            w.WriteStartArray("top_examples");
+            foreach (var e in g.TopExamples)
+            {
+                w.WriteStringValue(e.Id);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("top");
+        for (var r = 0; r < forecast.Top.Count; r++)
+        {
+            var e = forecast.Top[r];
+            w.WriteStartObject();
+            w.WriteString("example", e.Id);
+            if (e.Group is not null)
+            {
+                w.WriteString("group", e.Group);
+            }
+
+            JsonOut.Number(w, "predicted", e.Predicted);
+            JsonOut.Number(w, "std", e.Std);
+            JsonOut.Number(w, "probability", e.Probability);
+            w.WriteNumber("rank", r + 1);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     private static void Render(IAnsiConsole console, Forecast forecast, string? groupColumn)

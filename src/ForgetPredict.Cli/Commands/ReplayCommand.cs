@@ -70,6 +70,11 @@ internal static class ReplayCommand
                 },
             });
             var set = plan.Set;
+            if (plan.Shortfall is { } shortfall)
+            {
+                parse.Err().WriteLine($"warning: {shortfall}.");
+            }
+
             var path = parse.GetRequiredValue(output);
             TableFile.Write(new OutputTable(
                 TableColumn.Strings("example", set.Items.Select(i => f.Model.ExampleIds[i.Example]).ToArray()),

@@ -1,0 +1,17 @@
+"""ForgetPredict from Python: predict which upstream examples a fine-tune will make a language model forget.
+
+The package drives the ``forgetpredict`` engine (the command line, found through ``FORGETPREDICT``, on ``PATH``, or
+built in the repository) or its query service (:class:`Client`); numpy arrays and pandas DataFrames go in and out.
+
+>>> import forgetpredict
+>>> m = forgetpredict.fit(Z, method="mf", seed=0, examples=upstream)       # doctest: +SKIP
+>>> p = m.predict(observed=cells, group_by="source")                       # doctest: +SKIP
+>>> p.groups, p.examples                                                   # doctest: +SKIP
+"""
+from ._engine import EngineError, EngineNotFound, EngineWarning, find_engine
+from ._model import Model, Prediction, analyze, evaluate, fit, load
+from .client import Client, RemoteModel, ServiceError
+
+__all__ = ["fit", "load", "evaluate", "analyze", "Model", "Prediction", "Client", "RemoteModel",
+           "EngineError", "EngineNotFound", "EngineWarning", "ServiceError", "find_engine"]
+__version__ = "0.1.0"

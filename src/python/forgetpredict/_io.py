@@ -1,0 +1,88 @@
+"""Data exchange with the engine through files: matrices as .npz with ids, tables as CSV (or Parquet with pyarrow)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+MatrixLike = Union[np.ndarray, pd.DataFrame]
+
+
+def as_matrix(z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optional[Sequence] = None
+              ) -> Tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
+    """The values (float32 or float64, NaN = missing) and the task and example ids (strings, or None to number them)."""
+    if isinstance(z, pd.DataFrame):
+        values = z.to_numpy(dtype=np.float64, na_value=np.nan)
+        tasks = z.index if tasks is None else tasks
+        examples = z.columns if examples is None else examples
+    else:
+        values = np.asarray(z)
+        if values.dtype not in (np.float32, np.float64):
+            values = values.astype(np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"a forgetting matrix is 2-D (tasks x examples); got shape {values.shape}")
+    return values, _ids(tasks, values.shape[0], "tasks"), _ids(examples, values.shape[1], "examples")
+
+
+def _ids(ids: Optional[Sequence], n: int, what: str) -> Optional[np.ndarray]:
+    if ids is None:
+        return None
+    text = np.asarray([str(i) for i in ids], dtype=str)
+    if len(text) != n:
+        raise ValueError(f"{what} has {len(text)} ids for {n} {'rows' if what == 'tasks' else 'columns'}")
+    return text
+
+
+def write_matrix(path: Path, z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optional[Sequence] = None) -> Path:
+    """Writes ``z`` as an uncompressed .npz the engine reads with its ids (``task_ids``, ``example_ids``)."""
+    values, task_ids, example_ids = as_matrix(z, tasks, examples)
+    arrays = {"z": values}
+    if task_ids is not None:
+        arrays["task_ids"] = task_ids
+    if example_ids is not None:
+        arrays["example_ids"] = example_ids
+    np.savez(path, **arrays)
+    return path
+
+
+def write_metadata(path: Path, table: pd.DataFrame) -> Path:
+    """Writes example or task metadata (the index, or an id column, plus group columns) as CSV."""
+    frame = table if "id" in table.columns else table.rename_axis("id").reset_index()
+    frame.to_csv(path, index=False)
+    return path
+
+
+def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], Optional[Sequence]]:
+    """Splits ``examples`` into example metadata (a DataFrame, or None) and the example ids to write with ``z``: a list
+    of ids as given; the metadata's ids (``id`` column or index) for an array; none for a DataFrame (its columns)."""
+    if not isinstance(examples, pd.DataFrame):
+        return None, examples
+    if isinstance(z, pd.DataFrame):
+        return examples, None
+    return examples, examples["id"] if "id" in examples.columns else examples.index
+
+
+def as_cells(observed) -> pd.Series:
+    """Measured cells (a Series indexed by example id, or a dict) as floats, NaNs dropped."""
+    cells = pd.Series(observed, dtype=np.float64) if not isinstance(observed, pd.Series) else observed.astype(np.float64)
+    return cells.dropna()
+
+
+def write_cells(path: Path, observed) -> Path:
+    """Writes measured cells (a Series indexed by example id, or a dict) as an ``example,value`` CSV; NaNs are dropped."""
+    cells = as_cells(observed)
+    pd.DataFrame({"example": [str(i) for i in cells.index], "value": cells.to_numpy()}).to_csv(path, index=False, float_format="%.17g")
+    return path
+
+
+def write_ids(path: Path, ids: Sequence) -> Path:
+    """Writes a list of example ids as a one-column ``id`` CSV."""
+    pd.DataFrame({"id": [str(i) for i in ids]}).to_csv(path, index=False)
+    return path
+
+
+def read_table(path: Path, id_column: str) -> pd.DataFrame:
+    """Reads a table the engine wrote, ids as strings."""
+    return pd.read_csv(path, dtype={id_column: str, "group": str}, keep_default_na=False, na_values=[""])

@@ -1,0 +1,228 @@
+"""fit, Model, Prediction, evaluate and analyze over the engine's command line."""
+from __future__ import annotations
+
+import html as _html
+import json
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import _engine, _io
+
+
+class _Scratch:
+    """A private temporary folder, removed when its owner is closed or collected (and at interpreter exit)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix=prefix))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+class _Call:
+    """One engine call's temporary files, removed when the call ends, whether it succeeded or not."""
+
+    def __enter__(self) -> Path:
+        self._dir = tempfile.mkdtemp(prefix="forgetpredict-")
+        return Path(self._dir)
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def fit(z: _io.MatrixLike, method: str = "mf", *, rank: Optional[int] = None, lam: Optional[float] = None,
+        seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None, threads: Optional[int] = None,
+        progress: bool = True) -> "Model":
+    """Fits a forgetting model to ``z`` (tasks x examples; NaN = missing).
+
+    ``z`` is a numpy array or a DataFrame (index: task ids, columns: example ids). ``tasks`` and ``examples`` name the
+    rows and columns of an array (or override a DataFrame's); ``examples`` may instead be a DataFrame of example metadata
+    (index or ``id`` column: example ids; other columns such as ``source``), kept with the model for ``group_by``.
+    """
+    metadata, ids = _io.example_metadata(z, examples)
+    scratch = _Scratch("forgetpredict-model-")
+    try:
+        with _Call() as call:
+            matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
+            args: List[object] = ["fit", matrix, "--method", method, "--out", scratch.path / "model.fpm"]
+            args += _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
+            summary = _engine.run(args, progress).strip()
+        if metadata is not None:
+            _io.write_metadata(scratch.path / "examples.csv", metadata)
+    except BaseException:
+        scratch.close()
+        raise
+    return Model(scratch.path / "model.fpm", _scratch=scratch, summary=summary,
+                 examples=scratch.path / "examples.csv" if metadata is not None else None)
+
+
+def load(path, examples=None) -> "Model":
+    """A saved model file (from ``Model.save`` or ``forgetpredict fit``), with optional example metadata (DataFrame or file)."""
+    scratch = _Scratch("forgetpredict-model-")
+    meta = None
+    if isinstance(examples, pd.DataFrame):
+        meta = _io.write_metadata(scratch.path / "examples.csv", examples)
+    elif examples is not None:
+        meta = Path(examples)
+    return Model(Path(path), _scratch=scratch, summary=f"model {path}", examples=meta)
+
+
+class Model:
+    """A fitted model: ``predict`` what a new fine-tune will erase, choose a ``replay`` set, ``save`` it."""
+
+    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path]) -> None:
+        self.path = Path(path)
+        self.summary = summary
+        self._examples = examples
+        self._scratch = _scratch
+
+    def __repr__(self) -> str:
+        return f"<forgetpredict.Model: {self.summary}>"
+
+    def save(self, path) -> None:
+        """Copies the model file to ``path`` (load it again with :func:`load`, or use it with the command line)."""
+        shutil.copyfile(self.path, path)
+
+    def close(self) -> None:
+        """Removes the model's temporary files now (they are removed anyway when the model is collected)."""
+        self._scratch.close()
+
+    def __enter__(self) -> "Model":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
+                prior: Optional[str] = None, task_name: Optional[str] = None, progress: bool = True) -> "Prediction":
+        """Folds in a new task from its measured cells and predicts every example.
+
+        ``observed``: a Series of measured forgetting indexed by example id (or a dict); None for a task-agnostic estimate.
+        ``group_by``: a column of the example metadata given to :func:`fit` (default: its only column).
+        """
+        with _Call() as call:
+            args = ["predict", *self._forecast_args(call, observed, group_by), "--top", top,
+                    "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
+            args += _flag("--threshold", threshold) + _flag("--prior", prior) + _flag("--task-name", task_name)
+            text = _engine.run(args, progress)
+            examples = _io.read_table(call / "examples.csv", "example").set_index("example")
+            summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
+            report = (call / "report.html").read_text(encoding="utf-8")
+        return Prediction(examples, summary, report, text)
+
+    def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
+               task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
+               min_per_group: Optional[int] = None, exclude: Optional[Iterable] = None, group_by: Optional[str] = None,
+               seed: Optional[int] = None, prior: Optional[str] = None, progress: bool = True) -> pd.DataFrame:
+        """Chooses upstream examples to replay during the fine-tune: a DataFrame (example, weight, predicted, group)."""
+        with _Call() as call:
+            args = ["replay", *self._forecast_args(call, observed, group_by), "--strategy", strategy, "--out", call / "replay.csv"]
+            args += _flag("--budget", budget) + _flag("--ratio", ratio) + _flag("--task-size", task_size)
+            args += _flag("--temperature", temperature) + _flag("--min-per-group", min_per_group) + _flag("--seed", seed)
+            args += _flag("--prior", prior)
+            if exclude is not None:
+                args += ["--exclude", _io.write_ids(call / "exclude.csv", list(exclude))]
+            _engine.run(args, progress)
+            return _io.read_table(call / "replay.csv", "example")
+
+    def _forecast_args(self, call: Path, observed, group_by: Optional[str]) -> List[object]:
+        args: List[object] = ["--model", self.path]
+        if observed is not None:
+            args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
+        if self._examples is not None:
+            args += ["--examples", self._examples] + _flag("--group-by", group_by)
+        elif group_by is not None:
+            raise ValueError(f"group_by={group_by!r} needs example metadata: pass examples=DataFrame to fit (or load).")
+        return args
+
+
+class Prediction:
+    """What a fine-tune will erase: ``examples`` (every example), ``groups`` (each group's expected damage), ``html`` (the report)."""
+
+    def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "") -> None:
+        self.examples = examples
+        self.summary = summary
+        self.html = html
+        self.text = text
+        groups = summary.get("groups") or []
+        self.groups = pd.DataFrame(groups, columns=["name", "count", "mean", "lower", "upper", "share", "top_examples"]).set_index("name")
+        self.threshold = summary.get("threshold")
+        self.expected_forgotten = summary.get("expected_forgotten")
+
+    def __repr__(self) -> str:
+        return self.text or f"<forgetpredict.Prediction: {len(self.examples)} examples, {len(self.groups)} groups>"
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, tasks=None, examples: Optional[Sequence] = None,
+             test_fraction: Optional[float] = None, test_rows: Optional[Sequence[int]] = None,
+             test_tasks: Optional[Sequence] = None, test_family: Optional[str] = None, train_family: Optional[str] = None,
+             family_column: Optional[str] = None, known: Optional[int] = None, seeds: Optional[int] = None,
+             seed: Optional[int] = None, split_seed: Optional[int] = None, reveal: Optional[str] = None,
+             binary: bool = False, predictions: bool = False, progress: bool = True) -> pd.DataFrame:
+    """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
+
+    ``tasks`` names the rows, or is a DataFrame of task metadata (index or ``id``: task ids; a ``family`` column) for
+    ``test_family``/``train_family`` splits. The whole result is in ``df.attrs["result"]``; with ``predictions=True``
+    every prediction is in ``df.attrs["predictions"]`` (a DataFrame).
+    """
+    metadata = tasks if isinstance(tasks, pd.DataFrame) else None
+    ids = None if metadata is None else (metadata["id"] if "id" in metadata.columns else metadata.index)
+    with _Call() as call:
+        task_ids = tasks if metadata is None else (None if isinstance(z, pd.DataFrame) else ids)
+        matrix = _io.write_matrix(call / "z.npz", z, task_ids, examples)
+        args: List[object] = ["evaluate", matrix, "--json", call / "evaluation.json"]
+        if metadata is not None:
+            args += ["--tasks", _io.write_metadata(call / "tasks.csv", metadata)]
+        args += _flag("--methods", ",".join(methods) if methods else None) + _flag("--test-fraction", test_fraction)
+        args += _flag("--test-rows", ",".join(map(str, test_rows)) if test_rows is not None else None)
+        args += _flag("--test-tasks", ",".join(map(str, test_tasks)) if test_tasks is not None else None)
+        args += _flag("--test-family", test_family) + _flag("--train-family", train_family) + _flag("--family-column", family_column)
+        args += _flag("--known", known) + _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
+        args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
+        if predictions:
+            args += ["--predictions", call / "predictions.csv"]
+        _engine.run(args, progress)
+        result = json.loads((call / "evaluation.json").read_text(encoding="utf-8"))
+        table = pd.DataFrame(result["methods"]).set_index("name")
+        table.attrs["result"] = result
+        if predictions:
+            table.attrs["predictions"] = pd.read_csv(call / "predictions.csv", dtype={"task": str, "example": str})
+    return table
+
+
+def analyze(z: _io.MatrixLike, *, max_rank: Optional[int] = None, tasks: Optional[Sequence] = None,
+            examples: Optional[Sequence] = None, progress: bool = True) -> pd.DataFrame:
+    """How low-rank the forgetting is: R^2 of the task-only, example-only, additive and rank-1 models and of each SVD rank.
+
+    One row per model (``r2``); the whole result is in ``df.attrs["result"]``.
+    """
+    with _Call() as call:
+        matrix = _io.write_matrix(call / "z.npz", z, tasks, examples)
+        _engine.run(["analyze", matrix, "--json", call / "analysis.json"] + _flag("--max-rank", max_rank), progress)
+        result = json.loads((call / "analysis.json").read_text(encoding="utf-8"))
+    r2 = result["r2"]
+    rows = {name: r2[name] for name in ("task_only", "example_only", "additive", "rank1")}
+    rows.update({f"svd{k}": value for k, value in enumerate(r2["svd"], start=1)})
+    table = pd.DataFrame({"r2": pd.Series(rows, dtype=np.float64)})
+    table.attrs["result"] = result
+    return table
+
+
+def _flag(name: str, value) -> List[object]:
+    return [] if value is None else [name, value]
+
+
+def groups_html(title: str, groups: pd.DataFrame, chart: Optional[str] = None) -> str:
+    """A small HTML page for a prediction answered by the service: the group chart (if any) and the group table."""
+    body = chart or ""
+    return f"<div><h3>{_html.escape(title)}</h3>{body}{groups.to_html()}</div>"

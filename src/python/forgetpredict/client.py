@@ -1,0 +1,168 @@
+"""A client of the query service (``forgetpredict serve``) with the calls of the local API."""
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import pandas as pd
+
+from . import _engine, _io
+from ._engine import EngineError
+from ._model import Prediction, groups_html
+
+
+class ServiceError(EngineError):
+    """The service refused the request; ``message`` is its problem detail, ``status`` the HTTP status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message, None)
+        self.status = status
+
+
+class Client:
+    """The query service at ``url`` (e.g. ``http://127.0.0.1:5080``), with the key of ``--api-key-file`` if it has one."""
+
+    def __init__(self, url: str, api_key: Optional[str] = None, timeout: float = 60.0) -> None:
+        self.url = url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"<forgetpredict.Client {self.url}>"
+
+    def healthy(self) -> bool:
+        """True when the service answers ``/healthz``."""
+        try:
+            return self._request("GET", "/healthz").get("status") == "ok"
+        except (OSError, EngineError):
+            return False
+
+    def models(self) -> pd.DataFrame:
+        """The store's models: one row per name (method, task_count, example_count, rank, r2, group_columns, ...)."""
+        models = self._request("GET", "/v1/models")["models"]
+        columns = ["name", "method", "taskCount", "exampleCount", "rank", "r2", "groupColumns"]
+        return pd.DataFrame([{c: m.get(c) for c in columns} for m in models], columns=columns).set_index("name")
+
+    def model(self, name: str) -> "RemoteModel":
+        """A model of the store by name."""
+        return RemoteModel(self, name, self._request("GET", f"/v1/models/{urllib.parse.quote(name, safe='')}"))
+
+    def fit(self, z: _io.MatrixLike, method: str = "mf", *, name: str, rank: Optional[int] = None,
+            lam: Optional[float] = None, seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None,
+            overwrite: bool = False, progress: bool = True, poll: float = 0.2) -> "RemoteModel":
+        """Uploads ``z`` (array or DataFrame, as :func:`forgetpredict.fit`), fits it in the service and waits for the model."""
+        metadata, ids = _io.example_metadata(z, examples)
+        fields = {"name": name, "method": method, "overwrite": "true" if overwrite else "false"}
+        for key, value in (("rank", rank), ("lambda", lam), ("seed", seed)):
+            if value is not None:
+                fields[key] = str(value)
+        with tempfile.TemporaryDirectory(prefix="forgetpredict-") as folder:
+            files = {"file": _io.write_matrix(Path(folder) / "z.npz", z, tasks, ids)}
+            if metadata is not None:
+                files["examples"] = _io.write_metadata(Path(folder) / "examples.csv", metadata)
+            job = self._upload("/v1/models", fields, files)
+        line = _engine._ProgressLine() if progress else None
+        try:
+            while job["state"] not in ("succeeded", "failed"):
+                if line is not None:
+                    line.update(_engine.describe_progress({"stage": job.get("stage"), "fraction": job.get("progress"), "detail": name}))
+                time.sleep(poll)
+                job = self._request("GET", f"/v1/jobs/{job['id']}")
+        finally:
+            if line is not None:
+                line.close()
+        if job["state"] == "failed":
+            raise ServiceError(job.get("error") or "the fit failed", 422)
+        return self.model(name)
+
+    def _request(self, method: str, path: str, body: Optional[dict] = None, accept: str = "application/json"):
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        headers = {"Accept": accept}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        return self._send(urllib.request.Request(self.url + path, data=data, method=method, headers=headers))
+
+    def _upload(self, path: str, fields: Dict[str, str], files: Dict[str, Path]):
+        boundary = uuid.uuid4().hex
+        parts: List[bytes] = []
+        for key, value in fields.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode("utf-8"))
+        for key, file in files.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"; filename="{file.name}"\r\n'
+                         f"Content-Type: application/octet-stream\r\n\r\n".encode("utf-8") + file.read_bytes() + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode("utf-8"))
+        request = urllib.request.Request(self.url + path, data=b"".join(parts), method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"})
+        return self._send(request)
+
+    def _send(self, request: urllib.request.Request):
+        if self.api_key is not None:
+            request.add_header("Authorization", f"Bearer {self.api_key}")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            raw = e.read().decode("utf-8", errors="replace")
+            try:
+                detail = json.loads(raw).get("detail") or raw
+            except ValueError:
+                detail = raw.strip() or e.reason
+            raise ServiceError(str(detail), e.code) from None
+
+
+class RemoteModel:
+    """A model served by the query service: ``predict`` and ``replay`` as on a local :class:`forgetpredict.Model`."""
+
+    def __init__(self, client: Client, name: str, info: dict) -> None:
+        self.client = client
+        self.name = name
+        self.info = info
+
+    def __repr__(self) -> str:
+        return f"<forgetpredict.RemoteModel {self.name}: {self.info.get('method')} {self.info.get('taskCount')} x {self.info.get('exampleCount')}>"
+
+    def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
+                prior: Optional[str] = None) -> Prediction:
+        """What the fine-tune will erase. ``examples`` holds the ``top`` most forgotten examples (the service answers with those)."""
+        body = {"observed": _cells(observed), "top": top, "chart": True}
+        for key, value in (("groupBy", group_by), ("threshold", threshold), ("prior", prior)):
+            if value is not None:
+                body[key] = value
+        answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/predict", body)
+        examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
+        summary = {
+            "threshold": answer["threshold"], "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
+            "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "group_by": answer.get("groupBy"),
+            "groups": [{"name": g["name"], "count": g["count"], "mean": g["mean"], "lower": g["lower"], "upper": g["upper"],
+                        "share": g["share"], "top_examples": g["topExamples"]} for g in answer["groups"]],
+            "warnings": answer.get("warnings", []),
+        }
+        prediction = Prediction(examples, summary, "")
+        prediction.html = groups_html(answer["description"], prediction.groups, answer.get("chartSvg"))
+        return prediction
+
+    def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
+               task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
+               min_per_group: Optional[int] = None, exclude: Optional[Iterable] = None, group_by: Optional[str] = None,
+               seed: Optional[int] = None, prior: Optional[str] = None) -> pd.DataFrame:
+        """A replay set: a DataFrame (example, weight, predicted, group) as :meth:`forgetpredict.Model.replay` returns."""
+        body = {"observed": _cells(observed), "strategy": strategy}
+        for key, value in (("budget", budget), ("ratio", ratio), ("taskSize", task_size), ("temperature", temperature),
+                           ("minPerGroup", min_per_group), ("groupBy", group_by), ("seed", seed), ("prior", prior)):
+            if value is not None:
+                body[key] = value
+        if exclude is not None:
+            body["exclude"] = [str(e) for e in exclude]
+        answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/replay", body)
+        return pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
+
+
+def _cells(observed) -> Dict[str, float]:
+    return {} if observed is None else {str(k): float(v) for k, v in _io.as_cells(observed).items()}

@@ -1,0 +1,112 @@
+"""forgetpredict.Client against a real `forgetpredict serve` on loopback: the same calls as the local API, same answers."""
+import os
+import shlex
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import numpy as np
+import pandas as pd
+
+import forgetpredict as fp
+from test_local import planted
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServiceTests(unittest.TestCase):
+    KEY = "test-key-123"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.TemporaryDirectory(prefix="fp-serve-")
+        store = os.path.join(cls.folder.name, "store")
+        os.makedirs(store)
+        key_file = os.path.join(cls.folder.name, "key")
+        with open(key_file, "w") as f:
+            f.write(cls.KEY + "\n")
+        port = free_port()
+        cls.url = f"http://127.0.0.1:{port}"
+        cls.log = open(os.path.join(cls.folder.name, "serve.log"), "w+")
+        cls.server = subprocess.Popen(fp.find_engine() + ["serve", "--store", store, "--urls", cls.url, "--api-key-file", key_file],
+                                      stdout=cls.log, stderr=subprocess.STDOUT)
+        cls.client = fp.Client(cls.url, api_key=cls.KEY)
+        deadline = time.monotonic() + 60
+        while not cls.client.healthy():
+            if cls.server.poll() is not None or time.monotonic() > deadline:
+                cls.log.seek(0)
+                log = cls.log.read()
+                cls.tearDownClass()
+                raise RuntimeError(f"serve did not answer /healthz within 60 s: {log}")
+            time.sleep(0.2)
+        z, group = planted()
+        cls.ids = [f"ex/{j}" for j in range(z.shape[1])]
+        cls.frame = pd.DataFrame(z, index=[f"task-{i}" for i in range(z.shape[0])], columns=cls.ids)
+        cls.frame.iloc[3, 7] = np.nan
+        cls.meta = pd.DataFrame({"source": np.array(["alpha", "beta", "gamma"])[group]}, index=cls.ids)
+        cls.remote = cls.client.fit(cls.frame.iloc[1:], method="mf", seed=0, name="planted", examples=cls.meta, progress=False)
+        cls.local = fp.fit(cls.frame.iloc[1:], method="mf", seed=0, examples=cls.meta, progress=False)
+        row = cls.frame.iloc[0]
+        cls.observed = row.iloc[np.random.default_rng(1).choice(len(row), 30, replace=False)]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        try:
+            cls.server.wait(10)
+        except subprocess.TimeoutExpired:
+            cls.server.kill()
+            cls.server.wait()
+        cls.log.close()
+        if hasattr(cls, "local"):
+            cls.local.close()
+        cls.folder.cleanup()
+
+    def test_models_lists_the_uploaded_model(self):
+        models = self.client.models()
+        self.assertIn("planted", models.index)
+        self.assertEqual(models.loc["planted", "exampleCount"], len(self.ids))
+        self.assertEqual(models.loc["planted", "groupColumns"], ["source"])
+
+    def test_predict_matches_the_local_engine(self):
+        remote = self.remote.predict(self.observed, group_by="source", top=10)
+        local = self.local.predict(self.observed, group_by="source", progress=False)
+        pd.testing.assert_frame_equal(remote.groups, local.groups, check_exact=False, rtol=1e-9)
+        top = local.examples.sort_values("rank").head(10)
+        self.assertEqual(list(remote.examples.index), list(top.index))
+        np.testing.assert_allclose(remote.examples["predicted"], top["predicted"], rtol=1e-9)
+        self.assertIn("<svg", remote._repr_html_())
+
+    def test_replay_matches_the_local_engine(self):
+        remote = self.remote.replay(self.observed, budget=15, strategy="topk", exclude=self.ids[:3])
+        local = self.local.replay(self.observed, budget=15, strategy="topk", exclude=self.ids[:3], progress=False)
+        self.assertEqual(list(remote["example"]), list(local["example"]))
+        np.testing.assert_allclose(remote["predicted"], local["predicted"], rtol=1e-9)
+
+    def test_service_errors_carry_the_problem_detail(self):
+        with self.assertRaises(fp.ServiceError) as caught:
+            self.remote.predict({"no-such-example": 0.2})
+        self.assertEqual(caught.exception.status, 400)
+        self.assertIn("no-such-example", caught.exception.message)
+        with self.assertRaises(fp.EngineError):
+            self.client.model("no-such-model")
+
+    def test_wrong_key_is_refused(self):
+        with self.assertRaises(fp.ServiceError) as caught:
+            fp.Client(self.url, api_key="wrong").models()
+        self.assertEqual(caught.exception.status, 401)
+
+    def test_failed_fit_raises(self):
+        with self.assertRaises(fp.ServiceError) as caught:
+            self.client.fit(self.frame, method="logistic", name="not-binary", progress=False)
+        self.assertIn("binary", caught.exception.message)
+
+
+if __name__ == "__main__":
+    unittest.main()
