@@ -1,6 +1,7 @@
 using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Numerics;
 using ForgetPredict.Data.Formats;
 
 namespace ForgetPredict.Application;
@@ -97,7 +98,7 @@ public static class Forecasting
     /// <summary>Coverage of group intervals.</summary>
     public const double Coverage = 0.9;
 
-    private static readonly double s_z = ErasureReport.NormalQuantile(0.5 + (Coverage / 2));
+    private static readonly double s_z = NormalDistribution.NormalQuantile(0.5 + (Coverage / 2));
 
     /// <summary>Folds the task of <paramref name="model"/> in from its measured cells.</summary>
     /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1.</exception>
