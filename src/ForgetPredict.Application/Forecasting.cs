@@ -1,6 +1,7 @@
 using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Numerics;
 using ForgetPredict.Data.Formats;
 
 namespace ForgetPredict.Application;
@@ -18,13 +19,16 @@ public enum ForecastDetail
     EveryExample,
 }
 
-/// <summary>What to forecast: a new task, known by a few measured cells (or none), folded into a model.</summary>
-public sealed record ForecastRequest
+/// <summary>
+/// A new task, known by a few measured cells (or none), to fold into a model, and the example groups to report or select
+/// by: what every use case about a planned fine-tune starts from.
+/// </summary>
+public abstract record TaskRequest
 {
     /// <summary>The model to fold the task into.</summary>
     public required IForgettingModel Model { get; init; }
 
-    /// <summary>The new task's measured cells (none: a task-agnostic forecast).</summary>
+    /// <summary>The new task's measured cells (none: a task-agnostic prediction).</summary>
     public ObservedCells Cells { get; init; } = ObservedCells.None;
 
     /// <summary>Where the cells came from (a file name, a request field), for messages.</summary>
@@ -33,9 +37,17 @@ public sealed record ForecastRequest
     /// <summary>The fold-in prior.</summary>
     public FoldInPrior Prior { get; init; } = FoldInPrior.Empirical;
 
-    /// <summary>Groups to report (over the model's examples), or null.</summary>
+    /// <summary>The example groups (over the model's examples), or null.</summary>
     public ExampleGroups? Groups { get; init; }
 
+    /// <summary>Folds the task in (<see cref="Forecasting.FoldIn"/>).</summary>
+    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1.</exception>
+    public FoldedTask FoldIn() => Forecasting.FoldIn(Model, Cells, Prior, CellsSource);
+}
+
+/// <summary>What to forecast: the task, the groups to report by, the threshold and the top lists' lengths.</summary>
+public sealed record ForecastRequest : TaskRequest
+{
     /// <summary>Forgetting above this counts as forgotten; null: the task's <see cref="FoldedTask.DefaultThreshold"/>.</summary>
     public double? Threshold { get; init; }
 
@@ -97,7 +109,7 @@ public static class Forecasting
     /// <summary>Coverage of group intervals.</summary>
     public const double Coverage = 0.9;
 
-    private static readonly double s_z = ErasureReport.NormalQuantile(0.5 + (Coverage / 2));
+    private static readonly double s_z = NormalDistribution.NormalQuantile(0.5 + (Coverage / 2));
 
     /// <summary>Folds the task of <paramref name="model"/> in from its measured cells.</summary>
     /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1.</exception>
@@ -124,8 +136,7 @@ public static class Forecasting
     public static Forecast Forecast(ForecastRequest request, RowScanner? scanner = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var model = request.Model;
-        var task = FoldIn(model, request.Cells, request.Prior, request.CellsSource);
+        var task = request.FoldIn();
         return request.Detail == ForecastDetail.EveryExample ? Report(request, task) : Scan(request, task, scanner);
     }
 

@@ -26,10 +26,15 @@ public sealed class OptionVocabulary
     /// <summary>The front end's words for <paramref name="option"/>; the library's own when the front end has no such option.</summary>
     public string Word(OptionReference option) => _names.TryGetValue(option.Name, out var name) ? _word(name, option.Value) : option.ToString();
 
-    /// <summary>The exception's message in this vocabulary (the message itself when it names no option).</summary>
+    /// <summary>
+    /// The exception's message in this vocabulary (the message itself when it names no option), without the
+    /// " (Parameter 'x')" that <see cref="ArgumentException"/> appends: users need the sentence, not the parameter name.
+    /// </summary>
     public string Describe(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return exception is IOptionMessageException named ? named.Describe(Word) : exception.Message;
+        var message = exception is IOptionMessageException named ? named.Describe(Word) : exception.Message;
+        var cut = exception is ArgumentException ? message.LastIndexOf(" (Parameter '", StringComparison.Ordinal) : -1;
+        return cut > 0 ? message[..cut] : message;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Models;
@@ -6,23 +7,20 @@ using ForgetPredict.Data.Formats;
 
 namespace ForgetPredict.Application;
 
-/// <summary>What to replay for: a new task (its measured cells, or none) folded into a model, and how to choose.</summary>
-public sealed record ReplayPlanRequest
+/// <summary>What to replay for: the task (with groups, which <see cref="ReplayStrategy.Stratified"/> needs), exclusions and how to choose.</summary>
+public sealed record ReplayPlanRequest : TaskRequest
 {
-    /// <summary>The model to fold the task into.</summary>
-    public required IForgettingModel Model { get; init; }
+    /// <summary>A request for no task yet (set <see cref="TaskRequest.Model"/>).</summary>
+    public ReplayPlanRequest()
+    {
+    }
 
-    /// <summary>The new task's measured cells.</summary>
-    public ObservedCells Cells { get; init; } = ObservedCells.None;
-
-    /// <summary>Where the cells came from, for messages.</summary>
-    public string CellsSource { get; init; } = "observed";
-
-    /// <summary>The fold-in prior.</summary>
-    public FoldInPrior Prior { get; init; } = FoldInPrior.Empirical;
-
-    /// <summary>Example groups (needed by <see cref="ReplayStrategy.Stratified"/>), or null.</summary>
-    public ExampleGroups? Groups { get; init; }
+    /// <summary>A request for the task of <paramref name="task"/> (its model, cells, prior and groups).</summary>
+    [SetsRequiredMembers]
+    public ReplayPlanRequest(TaskRequest task)
+        : base(task)
+    {
+    }
 
     /// <summary>Examples never to replay, or null.</summary>
     public IReadOnlySet<int>? Excluded { get; init; }
@@ -62,7 +60,7 @@ public static class Replaying
     public static ReplayPlan Plan(ReplayPlanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var task = Forecasting.FoldIn(request.Model, request.Cells, request.Prior, request.CellsSource);
+        var task = request.FoldIn();
         var groups = request.Groups;
         var set = ReplaySelector.Select(task.PredictRow(), groups, request.Excluded, request.Options);
         if (groups is null)

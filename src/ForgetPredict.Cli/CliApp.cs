@@ -65,7 +65,7 @@ public static class CliApp
         }
         catch (ArgumentException e)
         {
-            await error.WriteLineAsync($"error: {WithoutParameterSuffix(Flags.Describe(e))}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: {Flags.Describe(e)}").ConfigureAwait(false);
             return DataError;
         }
         catch (CliException e)
@@ -87,13 +87,6 @@ public static class CliApp
         [ModelOptionNames.Rank] = "--rank",
         [ModelOptionNames.Lambda] = "--lambda",
     }, static (flag, value) => value is null ? flag : $"{flag} {value}");
-
-    // ArgumentException appends " (Parameter 'x')"; users need the sentence, not the parameter name.
-    private static string WithoutParameterSuffix(string message)
-    {
-        var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 }
 
 /// <summary>A command-level failure with its exit code and a message for the user.</summary>

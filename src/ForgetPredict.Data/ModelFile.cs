@@ -223,12 +223,12 @@ public static class ModelFile
 
     private static void WriteFactor(BinaryWriter w, FactorModel model)
     {
-        var p = model.Parameters;
+        var p = model;
         w.Write((int)p.Method);
         w.Write(model.TaskCount);
         w.Write(model.ExampleCount);
         w.Write(p.Rank);
-        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.Logistic ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0)));
+        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0)));
         w.Write(p.GlobalMean);
         w.Write(p.NoiseVariance);
         w.Write(p.TaskBiasPenalty);
@@ -254,7 +254,7 @@ public static class ModelFile
         {
             w.Write(p.ResidualRank);
             WriteDoubles(w, p.ResidualScales);
-            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.ResidualFactors.AsSpan()));
+            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.ResidualFactors));
         }
     }
 

@@ -65,7 +65,7 @@ internal static class Problems
         ForgettingDataException data => (StatusCodes.Status400BadRequest, Fields.Describe(data)),
         JsonException json => (StatusCodes.Status400BadRequest, $"The request body is not valid JSON for this endpoint: {json.Message}"),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than the server's limit." : bad.Message),
-        ArgumentException argument => (StatusCodes.Status400BadRequest, WithoutParameterSuffix(Fields.Describe(argument))),
+        ArgumentException argument => (StatusCodes.Status400BadRequest, Fields.Describe(argument)),
         _ => null,
     };
 
@@ -123,11 +123,4 @@ internal static class Problems
         503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
         _ => "https://tools.ietf.org/html/rfc9110#section-15.6.1",
     };
-
-    // ArgumentException appends " (Parameter 'x')"; users need the sentence (as the CLI prints it).
-    private static string WithoutParameterSuffix(string message)
-    {
-        var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 }

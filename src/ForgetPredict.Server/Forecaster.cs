@@ -37,12 +37,8 @@ internal static class Forecaster
 
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
-        var forecast = Forecasting.Forecast(new ForecastRequest
+        var forecast = Forecasting.Forecast(Task(stored, request.Observed, request.Prior, grouping) with
         {
-            Model = model,
-            Cells = Cells(stored, request.Observed),
-            Prior = Choices.Prior.Parse(request.Prior),
-            Groups = grouping?.Groups,
             Threshold = request.Threshold,
             Top = request.Top,
             TopPerGroup = 3,
@@ -72,12 +68,8 @@ internal static class Forecaster
             throw ApiException.BadRequest("Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
         }
 
-        var plan = Replaying.Plan(new ReplayPlanRequest
+        var plan = Replaying.Plan(new ReplayPlanRequest(Task(stored, request.Observed, request.Prior, grouping))
         {
-            Model = model,
-            Cells = Cells(stored, request.Observed),
-            Prior = Choices.Prior.Parse(request.Prior),
-            Groups = grouping?.Groups,
             Excluded = Excluded(request.Exclude, model),
             Options = new ReplayOptions
             {
@@ -107,8 +99,14 @@ internal static class Forecaster
         return text.ToString();
     }
 
-    private static ObservedCells Cells(StoredModel stored, ObservedDto? observed) =>
-        observed is null || observed.Cells.Count == 0 ? ObservedCells.None : ObservedCells.FromPairs(observed.Cells, stored.Model.ExampleIds, "observed");
+    // The task a query is about: the stored model, the measured cells of the "observed" field, the prior and the groups.
+    private static ForecastRequest Task(StoredModel stored, ObservedDto? observed, string? prior, Grouping? grouping) => new()
+    {
+        Model = stored.Model,
+        Cells = observed is null || observed.Cells.Count == 0 ? ObservedCells.None : ObservedCells.FromPairs(observed.Cells, stored.Model.ExampleIds, "observed"),
+        Prior = Choices.Prior.Parse(prior),
+        Groups = grouping?.Groups,
+    };
 
     private static int Budget(int? budget, int? ratio, long? taskSize)
     {

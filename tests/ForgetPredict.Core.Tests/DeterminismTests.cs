@@ -1,5 +1,5 @@
-using ForgetPredict.Core.Analysis;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Numerics;
 using ForgetPredict.Core.Synthetic;
 
 namespace ForgetPredict.Core.Tests;
@@ -62,7 +62,7 @@ public class DeterminismTests
     public void Gram_OneVersusTwoThreads_IsBitIdentical()
     {
         var complete = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 19, Examples = 9000, Seed = 2 }).Matrix;
-        Assert.Equal(Spectrum.Gram(complete, 1), Spectrum.Gram(complete, 2));
+        Assert.Equal(GramMatrix.Of(complete, 1), GramMatrix.Of(complete, 2));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Tests;
@@ -149,7 +148,7 @@ public class SingleRowKernelTests
         {
             foreach (var s in new[] { 0f, 1e-9f, 0.01f, 0.3f, 1f, 2.5f, 40f })
             {
-                var exact = ErasureReport.ExceedanceProbability(m, s, 0.25f);
+                var exact = NormalDistribution.ExceedanceProbability(m, s, 0.25f);
                 var fast = SingleRowKernel.Tail(m, s, 0.25f);
                 Assert.True(Math.Abs(exact - fast) <= 1e-6, $"mean {m}, std {s}: {fast} vs {exact}");
             }

@@ -27,7 +27,7 @@ public class CharlmCalibrationTests
         {
             var train = z.SelectTasks([.. Enumerable.Range(0, z.TaskCount).Where(i => i != task)]);
             var model = new LowRankFitter().FitLowRank(train);
-            var independent = FactorModel.Create(model.Parameters with { ResidualRank = 0, ResidualFactors = [], ResidualScales = [] });
+            var independent = FactorModel.Create(model.ToParameters() with { ResidualRank = 0, ResidualFactors = [], ResidualScales = [] });
             for (var seed = 0; seed < 2; seed++)
             {
                 var known = Protocol.Reveal(z, task, seed, new EvaluationOptions());

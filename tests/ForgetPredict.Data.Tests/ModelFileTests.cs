@@ -49,8 +49,8 @@ public class ModelFileTests
         {
             var restored = (FactorModel)loaded.Model;
             Assert.Equal(factor.ResidualRank, restored.ResidualRank);
-            Assert.Equal(factor.Parameters.ResidualFactors, restored.Parameters.ResidualFactors);
-            Assert.Equal(factor.Parameters.ResidualScales, restored.Parameters.ResidualScales);
+            Assert.Equal(factor.ResidualFactors.ToArray(), restored.ResidualFactors.ToArray());
+            Assert.Equal(factor.ResidualScales.ToArray(), restored.ResidualScales.ToArray());
             Assert.Equal(factor.ResidualRank > 0, method is "additive" or "rank1" or "mf");
         }
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));

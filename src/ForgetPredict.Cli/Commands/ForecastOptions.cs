@@ -10,21 +10,22 @@ using ForgetPredict.Data.Formats;
 namespace ForgetPredict.Cli.Commands;
 
 /// <summary>A saved model, the new task's measured cells and the example groups to report by, read from the command line.</summary>
-/// <param name="Model">The loaded model.</param>
+/// <param name="Task">The model, the cells (named by their file), the prior and the groups, as a forecast with default settings.</param>
 /// <param name="Summary">The training matrix summary saved with the model, if any.</param>
-/// <param name="Cells">The measured cells.</param>
-/// <param name="CellsSource">Where the cells came from (the --observed file), for messages.</param>
-/// <param name="Prior">The fold-in prior.</param>
-/// <param name="Groups">The example groups, or null without --examples.</param>
 /// <param name="GroupColumn">The grouping column, or null.</param>
 /// <param name="TaskName">A name for the task in reports.</param>
-internal sealed record ForecastInput(IForgettingModel Model, MatrixSummary? Summary, ObservedCells Cells, string CellsSource, FoldInPrior Prior, ExampleGroups? Groups,
-    string? GroupColumn, string TaskName)
+internal sealed record ForecastInput(ForecastRequest Task, MatrixSummary? Summary, string? GroupColumn, string TaskName)
 {
+    /// <summary>The loaded model.</summary>
+    public IForgettingModel Model => Task.Model;
+
+    /// <summary>The example groups, or null without --examples.</summary>
+    public ExampleGroups? Groups => Task.Groups;
+
     /// <summary>One line on how the prediction was made.</summary>
-    public string How => Cells.Examples.Length == 0
+    public string How => Task.Cells.Examples.Length == 0
         ? "no measured cells: task-agnostic estimate (the average training task)"
-        : string.Create(CultureInfo.InvariantCulture, $"{Cells.Examples.Length} measured cells{(Cells.ResolvedByIndex > 0 ? $" ({Cells.ResolvedByIndex} by column index)" : string.Empty)}");
+        : string.Create(CultureInfo.InvariantCulture, $"{Task.Cells.Examples.Length} measured cells{(Task.Cells.ResolvedByIndex > 0 ? $" ({Task.Cells.ResolvedByIndex} by column index)" : string.Empty)}");
 }
 
 /// <summary>The options <c>predict</c> and <c>replay</c> share: the model, the new task's measured cells, and example metadata.</summary>
@@ -56,7 +57,8 @@ internal sealed class ForecastOptions
         var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds);
         var (groups, column) = ReadGroups(parse, model, warnings);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
-        return new ForecastInput(model, loaded.Summary, cells, observedPath ?? "observed", Choices.Prior.Parse(parse.GetValue(Prior)), groups, column, name);
+        var task = new ForecastRequest { Model = model, Cells = cells, CellsSource = observedPath ?? "observed", Prior = Choices.Prior.Parse(parse.GetValue(Prior)), Groups = groups };
+        return new ForecastInput(task, loaded.Summary, column, name);
     }
 
     private (ExampleGroups? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)

@@ -40,13 +40,8 @@ internal static class PredictCommand
         {
             var clock = Stopwatch.StartNew();
             var f = forecast.Load(parse, parse.Err());
-            var result = Forecasting.Forecast(new ForecastRequest
+            var result = Forecasting.Forecast(f.Task with
             {
-                Model = f.Model,
-                Cells = f.Cells,
-                CellsSource = f.CellsSource,
-                Prior = f.Prior,
-                Groups = f.Groups,
                 Threshold = parse.GetValue(threshold),
                 Top = parse.GetValue(top),
                 Detail = ForecastDetail.EveryExample,

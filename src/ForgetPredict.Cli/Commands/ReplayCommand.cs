@@ -52,13 +52,8 @@ internal static class ReplayCommand
                 throw new CliException("--strategy stratified needs example groups: pass --examples META (and --group-by COL).", CliApp.UsageError);
             }
 
-            var plan = Replaying.Plan(new ReplayPlanRequest
+            var plan = Replaying.Plan(new ReplayPlanRequest(f.Task)
             {
-                Model = f.Model,
-                Cells = f.Cells,
-                CellsSource = f.CellsSource,
-                Prior = f.Prior,
-                Groups = f.Groups,
                 Excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, f.Model.ExampleIds, parse.Err()) : null,
                 Options = new ReplayOptions
                 {

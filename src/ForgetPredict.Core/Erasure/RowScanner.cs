@@ -49,7 +49,7 @@ public sealed record RowScanOptions
 /// <param name="Example">Column index in the model.</param>
 /// <param name="Mean">Predicted forgetting (a probability for logistic models), exactly as <see cref="FoldedTask.PredictRow(Span{double}, Span{double})"/> gives it.</param>
 /// <param name="Std">Predictive standard deviation, as PredictRow gives it.</param>
-/// <param name="Probability">P(cell &gt; threshold), exact (<see cref="ErasureReport.ExceedanceProbability"/>); the mean itself for logistic models.</param>
+/// <param name="Probability">P(cell &gt; threshold), exact (<see cref="NormalDistribution.ExceedanceProbability"/>); the mean itself for logistic models.</param>
 public readonly record struct ScannedExample(int Example, double Mean, double Std, double Probability);
 
 /// <summary>What a query needs from a predicted row: the expected number of examples forgotten, per group and in all, and the top examples.</summary>
@@ -192,12 +192,12 @@ public sealed class RowScanner
         }
 
         var threshold = options.Threshold ?? task.DefaultThreshold;
-        return _layout is not null && task is FactorModel.GaussianFold fold && ReferenceEquals(fold.Model, _model)
+        return _layout is not null && task.LinearGaussian is { } fold && ReferenceEquals(fold.Model, _model)
             ? ScanSingle(fold, _layout, threshold, options) ?? ScanDouble(task, threshold, options)
             : ScanDouble(task, threshold, options);
     }
 
-    private RowScan? ScanSingle(FactorModel.GaussianFold fold, SingleLayout layout, double threshold, RowScanOptions options)
+    private RowScan? ScanSingle(ILinearGaussianTask fold, SingleLayout layout, double threshold, RowScanOptions options)
     {
         var model = fold.Model;
         var w = fold.Parameters;
@@ -264,7 +264,7 @@ public sealed class RowScanner
 
     // The k largest of layout positions start .. end: every position whose single-precision mean is within 2 delta of the
     // k-th largest is a candidate (the true top k are among them), and the candidates are ranked by their double means.
-    private static ScannedExample[] SelectSingle(FactorModel.GaussianFold fold, SingleLayout layout, ReadOnlySpan<float> mean, int start, int end, int k,
+    private static ScannedExample[] SelectSingle(ILinearGaussianTask fold, SingleLayout layout, ReadOnlySpan<float> mean, int start, int end, int k,
         double delta, double threshold)
     {
         var values = mean[start..end];
@@ -289,7 +289,7 @@ public sealed class RowScanner
         var top = candidates[..k];
         for (var i = 0; i < top.Length; i++)
         {
-            top[i] = top[i] with { Probability = ErasureReport.ExceedanceProbability(top[i].Mean, top[i].Std, threshold) };
+            top[i] = top[i] with { Probability = NormalDistribution.ExceedanceProbability(top[i].Mean, top[i].Std, threshold) };
         }
 
         return top;
@@ -353,7 +353,7 @@ public sealed class RowScanner
         for (var i = 0; i < examples.Length; i++)
         {
             var j = examples[i];
-            var probability = task.PredictsProbability ? mean[j] : ErasureReport.ExceedanceProbability(mean[j], std[j], threshold);
+            var probability = task.PredictsProbability ? mean[j] : NormalDistribution.ExceedanceProbability(mean[j], std[j], threshold);
             listed[i] = new ScannedExample(j, mean[j], std[j], probability);
         }
 

@@ -161,21 +161,25 @@ internal static class FactorFits
         var solution = new AlternatingLeastSquares(matrix, problem).Solve();
         problem = problem with { FactorLambda = solution.FactorLambda };
         var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount);
-        var model = Build(matrix, method, problem, solution, inflation);
-        if (residualRank == 0)
+        var parameters = Parameters(matrix, method, problem, solution, inflation);
+        if (residualRank > 0)
         {
-            return model;
+            // The residual directions come from the parameters' predictions; the model is built once, with them.
+            var (factors, scales) = ResidualStructure.Directions(matrix, parameters, residualRank, inflation, problem.MaxThreads);
+            if (scales.Length > 0)
+            {
+                parameters = parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales };
+            }
         }
 
-        var (factors, scales) = ResidualStructure.Directions(matrix, model, residualRank, inflation, problem.MaxThreads);
-        return scales.Length == 0 ? model : FactorModel.Create(model.Parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales });
+        return FactorModel.Create(parameters);
     }
 
     /// <summary>
-    /// Turns an engine solution into a model whose noise variance is the mean squared training residual times
-    /// <paramref name="inflation"/> (the degrees-of-freedom correction; 1 for none).
+    /// Turns an engine solution into the parameters of a model whose noise variance is the mean squared training residual
+    /// times <paramref name="inflation"/> (the degrees-of-freedom correction; 1 for none).
     /// </summary>
-    public static FactorModel Build(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, AlsSolution s, double inflation = 1)
+    public static FactorModelParameters Parameters(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, AlsSolution s, double inflation = 1)
     {
         int m = matrix.TaskCount, n = matrix.ExampleCount, rank = problem.Rank;
         var p = (problem.TaskBias ? 1 : 0) + rank;
@@ -197,7 +201,7 @@ internal static class FactorFits
 
         var exampleBias = s.ExampleBiases;
         var exampleFactors = s.ExampleFactors;
-        return FactorModel.Create(new FactorModelParameters
+        return new FactorModelParameters
         {
             Method = method,
             TaskIds = matrix.TaskIds,
@@ -213,7 +217,7 @@ internal static class FactorFits
             TaskFactorPenalty = problem.FactorLambda,
             TaskPrior = GaussianPrior.Estimate(s.TaskParams, p, s.TaskObserved),
             Fit = s.Report,
-        });
+        };
     }
 }
 

@@ -119,6 +119,12 @@ public abstract class FoldedTask
     /// </summary>
     internal virtual double ParameterVariance(ReadOnlySpan<int> examples) => 0;
 
+    /// <summary>
+    /// This task as a row linear in Gaussian task parameters (the Gaussian factor models' fold-ins), for the row scanner's
+    /// single-precision pass; null for other models.
+    /// </summary>
+    internal virtual ILinearGaussianTask? LinearGaussian => null;
+
     /// <summary>Implementation of <see cref="PredictRow(Span{double}, Span{double})"/> with validated spans.</summary>
     protected abstract void PredictRowCore(Span<double> mean, Span<double> std);
 
@@ -168,4 +174,23 @@ public abstract class FoldedTask
             }
         }
     }
+}
+
+/// <summary>
+/// A folded task whose row is linear in Gaussian task parameters: mean_j = mu + b_j + x_j . w with w ~ N(<see cref="Parameters"/>,
+/// <see cref="Covariance"/>), x_j the model's example features (with a leading 1 when the model has a task bias).
+/// </summary>
+internal interface ILinearGaussianTask
+{
+    /// <summary>The model the task was folded into.</summary>
+    FactorModel Model { get; }
+
+    /// <summary>Posterior mean of the task parameters: the task bias first when the model has one, then the r factors.</summary>
+    ReadOnlySpan<double> Parameters { get; }
+
+    /// <summary>Posterior covariance of <see cref="Parameters"/>, row-major.</summary>
+    ReadOnlySpan<double> Covariance { get; }
+
+    /// <summary>Example <paramref name="example"/>'s mean and std, bit-identical to <see cref="FoldedTask.PredictRow(Span{double}, Span{double})"/>.</summary>
+    (double Mean, double Std) PredictCell(int example);
 }

@@ -246,7 +246,7 @@ public sealed class KnnModel : IForgettingModel
         var similarity = new double[m * m];
         if (options.Similarity == KnnSimilarity.Msd)
         {
-            var g = Analysis.Spectrum.Gram(training, default, default, options.MaxThreads);
+            var g = GramMatrix.Of(training, default, default, options.MaxThreads);
             for (var a = 0; a < m; a++)
             {
                 for (var b = 0; b < m; b++)
@@ -265,7 +265,7 @@ public sealed class KnnModel : IForgettingModel
             rowShift[i] = baseline.GlobalMean + baseline.TaskBiases[i];
         }
 
-        var residualGram = Analysis.Spectrum.Gram(training, rowShift, baseline.ExampleBiases, options.MaxThreads);
+        var residualGram = GramMatrix.Of(training, rowShift, baseline.ExampleBiases, options.MaxThreads);
         var sums = new double[m];
         var buffer = new double[n];
         for (var i = 0; i < m; i++)

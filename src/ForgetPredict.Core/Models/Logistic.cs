@@ -85,8 +85,7 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
             BiasLambda = _options.Lambda,
             FactorLambda = _options.Lambda,
         };
-        var model = FactorFits.Build(matrix, Method, problem, solution);
-        return FactorModel.Create(model.Parameters with { Logistic = true, NoiseVariance = 0 });
+        return FactorModel.Create(FactorFits.Parameters(matrix, Method, problem, solution) with { Logistic = true, NoiseVariance = 0 });
     }
 }
 

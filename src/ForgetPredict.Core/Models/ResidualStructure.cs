@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using ForgetPredict.Core.Analysis;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
@@ -115,7 +114,7 @@ internal static class ResidualStructure
     /// </summary>
     /// <remarks>Two streaming passes over the sampled rows (the S x S Gram, then the directions), O(S N (S + q)) work,
     /// O(q N) memory, fixed partitions: deterministic for any thread count.</remarks>
-    public static (Half[] Factors, double[] Scales) Directions(ForgettingMatrix z, FactorModel model, int components, double inflation, int maxThreads)
+    public static (Half[] Factors, double[] Scales) Directions(ForgettingMatrix z, FactorModelParameters model, int components, double inflation, int maxThreads)
     {
         int m = z.TaskCount, n = z.ExampleCount;
         var sampled = Math.Min(m, SampleTasks);
@@ -131,7 +130,7 @@ internal static class ResidualStructure
             return ([], []);
         }
 
-        var gram = Spectrum.WideGram(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk);
+        var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk);
         var eigen = SymmetricEigen.Decompose(gram, sampled, computeVectors: true);
         while (q > 0 && !(eigen.Values[q - 1] > 0))
         {
@@ -193,9 +192,9 @@ internal static class ResidualStructure
     }
 
     // Row i's residuals z - prediction over columns start .. start + destination.Length (0 where z is missing).
-    private static void Residual(ForgettingMatrix z, FactorModel model, int i, int start, Span<double> destination)
+    private static void Residual(ForgettingMatrix z, FactorModelParameters model, int i, int start, Span<double> destination)
     {
-        model.PredictRowSlice(i, start, destination);
+        FactorModel.PredictRowSlice(model, i, start, destination);
         Residuals.Masked(z.Row(i).Slice(start, destination.Length), destination, 0, destination);
     }
 }

@@ -7,7 +7,7 @@ namespace ForgetPredict.Core.Numerics;
 
 /// <summary>
 /// Kernel: P(X &gt; threshold) for X ~ N(mean_j, std_j^2) over whole rows, for the group shares and the expected number of
-/// forgotten examples, where <see cref="Erasure.ErasureReport.ExceedanceProbability"/> (exact to 2e-15 but a
+/// forgotten examples, where <see cref="NormalDistribution.ExceedanceProbability"/> (exact to 2e-15 but a
 /// continued fraction per value: about 35 ms for 141,816 examples) would dominate a request.
 /// </summary>
 /// <remarks>

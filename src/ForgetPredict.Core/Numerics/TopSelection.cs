@@ -2,7 +2,7 @@ namespace ForgetPredict.Core.Numerics;
 
 /// <summary>
 /// The k largest values of a row without sorting it: one pass with a k-entry min-heap, O(n log k). Ties go to the lower
-/// index, the order <see cref="Erasure.ErasureReport"/> ranks by.
+/// index, the order the erasure report ranks by.
 /// </summary>
 internal static class TopSelection
 {

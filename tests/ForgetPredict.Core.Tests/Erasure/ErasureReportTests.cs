@@ -1,6 +1,7 @@
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Numerics;
 using ForgetPredict.Core.Synthetic;
 
 namespace ForgetPredict.Core.Tests.Erasure;
@@ -44,7 +45,7 @@ public class ErasureReportTests
             var members = Enumerable.Range(0, model.ExampleCount).Where(j => s_data.ExampleGroups[j] == g.Name).ToArray();
             Assert.Equal(members.Length, g.Count);
             Assert.Equal(members.Average(j => mean[j]), g.MeanForgetting, 12);
-            var share = members.Average(j => 1 - ErasureReport.NormalCdf((0.02 - mean[j]) / std[j]));
+            var share = members.Average(j => 1 - NormalDistribution.NormalCdf((0.02 - mean[j]) / std[j]));
             Assert.Equal(share, g.ShareForgotten, 12);
             Assert.True(g.Lower < g.MeanForgetting && g.MeanForgetting < g.Upper);
             Assert.Equal(g.MeanForgetting - g.Lower, g.Upper - g.MeanForgetting, 12);
@@ -63,7 +64,7 @@ public class ErasureReportTests
         var mean = new double[model.ExampleCount];
         var std = new double[model.ExampleCount];
         fold.PredictRow(mean, std);
-        var z = ErasureReport.NormalQuantile(0.95);
+        var z = NormalDistribution.NormalQuantile(0.95);
         foreach (var g in report.Groups.Take(50))
         {
             var j = int.Parse(g.Name[1..], System.Globalization.CultureInfo.InvariantCulture);
@@ -123,7 +124,7 @@ public class ErasureReportTests
     public void Erfc_MatchesScipy(double x, double expected)
     {
         // Expected values: scipy.special.erfc (scipy 1.10).
-        Assert.True(Math.Abs(ErasureReport.Erfc(x) - expected) <= 5e-13 * expected, $"{ErasureReport.Erfc(x)} vs {expected}");
+        Assert.True(Math.Abs(NormalDistribution.Erfc(x) - expected) <= 5e-13 * expected, $"{NormalDistribution.Erfc(x)} vs {expected}");
     }
 
     [Theory]
@@ -134,6 +135,6 @@ public class ErasureReportTests
     public void NormalQuantile_MatchesScipy(double p, double expected)
     {
         // Expected values: scipy.stats.norm.ppf (scipy 1.10).
-        Assert.Equal(expected, ErasureReport.NormalQuantile(p), 11);
+        Assert.Equal(expected, NormalDistribution.NormalQuantile(p), 11);
     }
 }

@@ -230,7 +230,7 @@ public class RowScannerTests
         NormalTail.Exceedance([.. means], [.. stds], 0.25, fast);
         for (var i = 0; i < fast.Length; i++)
         {
-            var exact = ErasureReport.ExceedanceProbability(means[i], stds[i], 0.25);
+            var exact = NormalDistribution.ExceedanceProbability(means[i], stds[i], 0.25);
             Assert.True(Math.Abs(exact - fast[i]) <= 2e-7, $"mean {means[i]}, std {stds[i]}: {fast[i]} vs {exact}");
             Assert.Equal(NormalTail.Scalar(means[i], stds[i], 0.25), fast[i], 1e-15);
         }

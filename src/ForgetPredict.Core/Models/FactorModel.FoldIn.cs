@@ -1,0 +1,460 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using ForgetPredict.Core.Numerics;
+
+namespace ForgetPredict.Core.Models;
+
+// Folding a new task in: the Gaussian (Bayesian linear regression) and logistic (Laplace) posteriors of its parameters, and
+// the predicted row with its uncertainty.
+public sealed partial class FactorModel
+{
+    /// <inheritdoc />
+    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null)
+    {
+        FoldedTask.ValidateKnown(examples, values, ExampleCount);
+        if (_p.Logistic)
+        {
+            foreach (var v in values)
+            {
+                if (v is not (0d or 1d))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Known value {v} is not 0 or 1; a logistic model folds in binary cells."), nameof(values));
+                }
+            }
+        }
+
+        var prior = options?.Prior ?? FoldInPrior.Empirical;
+        var p = _taskDim;
+        Span<double> precision = stackalloc double[p * p];
+        Span<double> precisionMean = stackalloc double[p];
+        PriorTerms(prior, precision, precisionMean);
+
+        var k = examples.Length;
+        var features = new double[k * p];
+        var targets = new double[k];
+        for (var t = 0; t < k; t++)
+        {
+            var j = examples[t];
+            ExampleFeatures(j, features.AsSpan(t * p, p));
+            targets[t] = values[t] - (_p.Logistic ? 0 : Offset(j));
+        }
+
+        return _p.Logistic
+            ? FoldLogistic(features, targets, examples, precision, precisionMean)
+            : FoldGaussian(features, targets, precision, precisionMean);
+    }
+
+    // Predicts eta for a task parameter vector: destination = offset + b + V^T U (U = factors of length r), and with a
+    // covariance, the quadratic form x_j^T C x_j of every example's features (its predictive variance before noise).
+    private void LinearRow(ReadOnlySpan<double> factors, double offset, Span<double> destination, ReadOnlySpan<double> covariance = default, Span<double> variance = default) =>
+        RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, offset, 0, destination, HasTaskBias, covariance, variance);
+
+    private double Offset(int example) => _p.GlobalMean + (HasExampleBias ? _p.ExampleBiases[example] : 0);
+
+    private void ExampleFeatures(int example, Span<double> destination)
+    {
+        var o = 0;
+        if (HasTaskBias)
+        {
+            destination[o++] = 1;
+        }
+
+        for (var k = 0; k < _p.Rank; k++)
+        {
+            destination[o++] = _p.ExampleFactors[((long)k * ExampleCount) + example];
+        }
+    }
+
+    // Prior precision P and P m in units where the likelihood is sum (y - f.w)^2 / sigma^2 (Gaussian) or the
+    // Bernoulli log-likelihood (logistic).
+    private void PriorTerms(FoldInPrior prior, Span<double> precision, Span<double> precisionMean)
+    {
+        var p = _taskDim;
+        precision.Clear();
+        precisionMean.Clear();
+        if (prior == FoldInPrior.Empirical && _p.TaskPrior is { } empirical)
+        {
+            empirical.Precision.CopyTo(precision);
+            empirical.PrecisionTimesMean.CopyTo(precisionMean);
+            return;
+        }
+
+        // Ridge: penalty lambda on the raw squared-error scale, i.e. lambda / sigma^2 in likelihood units.
+        var scale = _p.Logistic ? 1 : 1 / NoiseFloor();
+        for (var k = 0; k < p; k++)
+        {
+            var penalty = HasTaskBias && k == 0 ? _p.TaskBiasPenalty : _p.TaskFactorPenalty;
+            precision[(k * p) + k] = Math.Max(penalty, 1e-12) * scale;
+        }
+    }
+
+    private double NoiseFloor() => Math.Max(_p.NoiseVariance, 1e-300);
+
+    private GaussianFold FoldGaussian(double[] features, double[] targets, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean)
+    {
+        var p = _taskDim;
+        var noise = NoiseFloor();
+        var a = new double[p * p];
+        var w = new double[p];
+        for (var t = 0; t < targets.Length; t++)
+        {
+            var f = features.AsSpan(t * p, p);
+            for (var r = 0; r < p; r++)
+            {
+                w[r] += f[r] * targets[t] / noise;
+                for (var c = 0; c < p; c++)
+                {
+                    a[(r * p) + c] += f[r] * f[c] / noise;
+                }
+            }
+        }
+
+        for (var r = 0; r < p; r++)
+        {
+            w[r] += precisionMean[r];
+            for (var c = 0; c < p; c++)
+            {
+                a[(r * p) + c] += precision[(r * p) + c];
+            }
+        }
+
+        if (p > 0 && !Cholesky.Factor(a, p))
+        {
+            throw new InvalidOperationException("Fold-in normal equations are not positive definite; the model's parameters are degenerate.");
+        }
+
+        Cholesky.Solve(a, p, w);
+        Cholesky.Invert(a, p);
+        return new GaussianFold(this, targets.Length, w, a);
+    }
+
+    private LogisticFold FoldLogistic(double[] features, double[] targets, ReadOnlySpan<int> examples, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean)
+    {
+        var p = _taskDim;
+        var k = targets.Length;
+        var w = new double[p];
+        var priorMean = new double[p];
+        if (p > 0)
+        {
+            // Start at the prior mean: solve P m = (P m).
+            var pc = precision.ToArray();
+            precisionMean.CopyTo(priorMean);
+            if (Cholesky.Factor(pc, p))
+            {
+                Cholesky.Solve(pc, p, priorMean);
+            }
+
+            priorMean.CopyTo(w, 0);
+        }
+
+        var offsets = new double[k];
+        for (var t = 0; t < k; t++)
+        {
+            offsets[t] = Offset(examples[t]);
+        }
+
+        var h = new double[p * p];
+        var g = new double[p];
+        var trial = new double[p];
+        var current = LogisticObjective(features, targets, offsets, w, precision, priorMean);
+        for (var iteration = 0; iteration < 100 && p > 0; iteration++)
+        {
+            // Newton direction for the penalised negative log-likelihood.
+            Array.Clear(h);
+            for (var r = 0; r < p; r++)
+            {
+                double s = 0;
+                for (var c = 0; c < p; c++)
+                {
+                    s += precision[(r * p) + c] * (w[c] - priorMean[c]);
+                    h[(r * p) + c] = precision[(r * p) + c];
+                }
+
+                g[r] = -s;
+            }
+
+            for (var t = 0; t < k; t++)
+            {
+                var f = features.AsSpan(t * p, p);
+                var prob = Sigmoid(offsets[t] + Dot(f, w));
+                var weight = Math.Max(prob * (1 - prob), 1e-12);
+                for (var r = 0; r < p; r++)
+                {
+                    g[r] += (targets[t] - prob) * f[r];
+                    for (var c = 0; c < p; c++)
+                    {
+                        h[(r * p) + c] += weight * f[r] * f[c];
+                    }
+                }
+            }
+
+            if (!Cholesky.Factor(h, p))
+            {
+                break;
+            }
+
+            Cholesky.Solve(h, p, g);
+
+            // Backtracking: halve the step until the objective does not increase (Newton can overshoot where
+            // p (1 - p) is tiny).
+            var step = 1.0;
+            double next;
+            do
+            {
+                for (var r = 0; r < p; r++)
+                {
+                    trial[r] = w[r] + (step * g[r]);
+                }
+
+                next = LogisticObjective(features, targets, offsets, trial, precision, priorMean);
+                step /= 2;
+            }
+            while (next > current && step > 1e-10);
+
+            var change = current - next;
+            if (next <= current)
+            {
+                trial.CopyTo(w, 0);
+                current = next;
+            }
+
+            if (!(change > 1e-12 * Math.Max(1, Math.Abs(current))))
+            {
+                break;
+            }
+        }
+
+        // Posterior covariance at the mode: inverse Hessian.
+        Array.Clear(h);
+        for (var r = 0; r < p; r++)
+        {
+            for (var c = 0; c < p; c++)
+            {
+                h[(r * p) + c] = precision[(r * p) + c];
+            }
+        }
+
+        for (var t = 0; t < k; t++)
+        {
+            var f = features.AsSpan(t * p, p);
+            var eta = offsets[t];
+            for (var r = 0; r < p; r++)
+            {
+                eta += f[r] * w[r];
+            }
+
+            var weight = Math.Max(Sigmoid(eta) * (1 - Sigmoid(eta)), 1e-12);
+            for (var r = 0; r < p; r++)
+            {
+                for (var c = 0; c < p; c++)
+                {
+                    h[(r * p) + c] += weight * f[r] * f[c];
+                }
+            }
+        }
+
+        if (p > 0 && Cholesky.Factor(h, p))
+        {
+            Cholesky.Invert(h, p);
+        }
+
+        return new LogisticFold(this, k, w, h);
+    }
+
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double s = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            s += a[i] * b[i];
+        }
+
+        return s;
+    }
+
+    // Penalised negative log-likelihood of a logistic fold-in: sum_t [log(1 + e^eta) - y eta] + (w - m)^T P (w - m) / 2.
+    private static double LogisticObjective(double[] features, double[] targets, double[] offsets, ReadOnlySpan<double> w, ReadOnlySpan<double> precision, ReadOnlySpan<double> priorMean)
+    {
+        var p = w.Length;
+        double total = 0;
+        for (var t = 0; t < targets.Length; t++)
+        {
+            var eta = offsets[t] + Dot(features.AsSpan(t * p, p), w);
+            total += (eta > 0 ? eta + Math.Log(1 + Math.Exp(-eta)) : Math.Log(1 + Math.Exp(eta))) - (targets[t] * eta);
+        }
+
+        for (var r = 0; r < p; r++)
+        {
+            double s = 0;
+            for (var c = 0; c < p; c++)
+            {
+                s += precision[(r * p) + c] * (w[c] - priorMean[c]);
+            }
+
+            total += 0.5 * (w[r] - priorMean[r]) * s;
+        }
+
+        return total;
+    }
+
+    private void PredictFolded(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, Span<double> mean, Span<double> std, bool addNoise)
+    {
+        var bias = HasTaskBias ? w[0] : 0;
+        var factors = HasTaskBias ? w[1..] : w;
+
+        // Logistic predictions need each example's variance even when no std is asked for: the probit-adjusted
+        // probability depends on it, and the prediction must not depend on whether std was requested.
+        if (_p.Logistic && std.Length == 0 && _taskDim > 0)
+        {
+            PredictFolded(w, covariance, mean, new double[mean.Length], addNoise);
+            return;
+        }
+
+        LinearRow(factors, _p.GlobalMean + bias, mean, covariance, _taskDim == 0 ? default : std);
+        if (std.Length != 0 && _taskDim == 0)
+        {
+            std.Clear();
+        }
+
+        if (_p.Logistic)
+        {
+            // Probit approximation of E[sigmoid(eta)] under eta ~ N(mean, var); std by the delta method.
+            for (var j = 0; j < mean.Length; j++)
+            {
+                var variance = std.Length != 0 ? Math.Max(std[j], 0) : 0;
+                var prob = Sigmoid(mean[j] / Math.Sqrt(1 + (Math.PI * variance / 8)));
+                if (std.Length != 0)
+                {
+                    std[j] = prob * (1 - prob) * Math.Sqrt(variance);
+                }
+
+                mean[j] = prob;
+            }
+        }
+        else if (std.Length != 0)
+        {
+            // sqrt(max(variance, 0) + noise), three vector passes (IEEE max, add and sqrt are exact per lane, so any
+            // vector width gives the same bits).
+            TensorPrimitives.Max(std, 0, std);
+            if (addNoise && _exampleNoise is not null)
+            {
+                TensorPrimitives.Add(std, _exampleNoise, std);
+            }
+            else
+            {
+                TensorPrimitives.Add(std, addNoise ? _p.NoiseVariance : 0, std);
+            }
+
+            TensorPrimitives.Sqrt(std, std);
+        }
+    }
+
+    // One example's mean and std as PredictFolded computes them for a Gaussian fold: the row kernel's scalar form is
+    // bit-identical to its vector body, and max, add and sqrt are exact per value.
+    private (double Mean, double Std) PredictFoldedCell(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, int example)
+    {
+        Span<double> mean = stackalloc double[1];
+        Span<double> variance = stackalloc double[1];
+        var withVariance = _taskDim > 0;
+        RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, HasTaskBias ? w[1..] : w, _p.ExampleBiases, _p.GlobalMean + (HasTaskBias ? w[0] : 0),
+            example, mean, HasTaskBias, covariance, withVariance ? variance : default);
+        var quadratic = withVariance ? Math.Max(variance[0], 0) : 0;
+        return (mean[0], Math.Sqrt(quadratic + ExampleNoiseVariance(example)));
+    }
+
+    /// <summary>A Gaussian fold-in: task parameters ([a], w) with their posterior covariance.</summary>
+    private sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
+        : FoldedTask(model.ExampleCount, known, false), ILinearGaussianTask
+    {
+        /// <summary>The model the task was folded into.</summary>
+        public FactorModel Model => model;
+
+        /// <summary>Posterior mean of the task parameters: the task bias first when the model has one, then the r factors.</summary>
+        public ReadOnlySpan<double> Parameters => w;
+
+        /// <summary>Posterior covariance of <see cref="Parameters"/>, row-major.</summary>
+        public ReadOnlySpan<double> Covariance => posteriorCovariance;
+
+        /// <summary>Example <paramref name="example"/>'s mean and std, bit-identical to <see cref="FoldedTask.PredictRow(Span{double}, Span{double})"/>.</summary>
+        public (double Mean, double Std) PredictCell(int example) => model.PredictFoldedCell(w, posteriorCovariance, example);
+
+        internal override ILinearGaussianTask LinearGaussian => this;
+
+        protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
+            model.PredictFolded(w, posteriorCovariance, mean, std, addNoise: true);
+
+        // The group mean is linear in w: mean = mu + mean(b) + xbar . w, variance = xbar^T C xbar plus the variance of the
+        // group's mean residual (sigma^2 / n, or with residual components sum_k mean(W_k)^2 + iso / n).
+        protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
+        {
+            var moments = model.Moments(examples);
+            var x = moments.Features;
+            var mean = model.GlobalMean + moments.ExampleBias;
+            for (var a = 0; a < x.Length; a++)
+            {
+                mean += x[a] * w[a];
+            }
+
+            return (mean, Quadratic(x) + moments.ResidualVariance);
+        }
+
+        internal override double ParameterVariance(ReadOnlySpan<int> examples) => Quadratic(model.Moments(examples).Features);
+
+        // x^T C x, clamped at 0 against rounding.
+        private double Quadratic(double[] x)
+        {
+            var p = x.Length;
+            double quad = 0;
+            for (var a = 0; a < p; a++)
+            {
+                for (var b = 0; b < p; b++)
+                {
+                    quad += x[a] * posteriorCovariance[(a * p) + b] * x[b];
+                }
+            }
+
+            return Math.Max(quad, 0);
+        }
+    }
+
+    private sealed class LogisticFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
+        : FoldedTask(model.ExampleCount, known, true)
+    {
+        protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
+            model.PredictFolded(w, posteriorCovariance, mean, std, addNoise: false);
+
+        // Delta method: the share forgotten p-bar has gradient mean_j p_j (1 - p_j) x_j in w, so its parameter variance is
+        // g^T C g; the realised share adds Bernoulli noise mean_j p_j (1 - p_j) / n.
+        protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
+        {
+            var mean = new double[model.ExampleCount];
+            PredictRowCore(mean, default);
+            var p = w.Length;
+            var g = new double[p];
+            var x = new double[p];
+            double share = 0, bernoulli = 0;
+            foreach (var j in examples)
+            {
+                var slope = mean[j] * (1 - mean[j]);
+                share += mean[j] / examples.Length;
+                bernoulli += slope / examples.Length / examples.Length;
+                model.ExampleFeatures(j, x);
+                for (var k = 0; k < p; k++)
+                {
+                    g[k] += slope * x[k] / examples.Length;
+                }
+            }
+
+            double quad = 0;
+            for (var a = 0; a < p; a++)
+            {
+                for (var b = 0; b < p; b++)
+                {
+                    quad += g[a] * posteriorCovariance[(a * p) + b] * g[b];
+                }
+            }
+
+            return (share, Math.Max(quad, 0) + bernoulli);
+        }
+    }
+}

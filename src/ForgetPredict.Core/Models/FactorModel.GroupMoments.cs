@@ -1,0 +1,83 @@
+namespace ForgetPredict.Core.Models;
+
+// Group moments: what a group's average needs from the model (mean features, mean example bias, variance of the mean
+// residual), whatever the new task.
+public sealed partial class FactorModel
+{
+    // Variance of a new task's mean residual over a set of examples.
+    private double MeanResidualVariance(ReadOnlySpan<int> examples)
+    {
+        var size = examples.Length;
+        if (_exampleNoise is null)
+        {
+            return _p.NoiseVariance / size;
+        }
+
+        var n = ExampleCount;
+        var total = _isotropicNoise / size;
+        for (var k = 0; k < _p.ResidualRank; k++)
+        {
+            var w = _p.ResidualFactors.AsSpan(k * n, n);
+            double sum = 0;
+            foreach (var j in examples)
+            {
+                sum += (float)w[j];
+            }
+
+            var mean = _p.ResidualScales[k] * sum / size;
+            total += mean * mean;
+        }
+
+        return total;
+    }
+
+    // Average of x_j over a set of examples, with x_j = ([1], V_j): the features of the set's mean.
+    private double[] MeanFeatures(ReadOnlySpan<int> examples)
+    {
+        var x = new double[_taskDim];
+        var o = HasTaskBias ? 1 : 0;
+        if (HasTaskBias)
+        {
+            x[0] = 1;
+        }
+
+        foreach (var j in examples)
+        {
+            for (var k = 0; k < _p.Rank; k++)
+            {
+                x[o + k] += _p.ExampleFactors[((long)k * ExampleCount) + j] / examples.Length;
+            }
+        }
+
+        return x;
+    }
+
+    // What a group's average needs from the model, whatever the new task: the mean example features, the mean example bias
+    // and the variance of the mean residual. O((r + q) n) to compute, so large groups are remembered (a service asks for
+    // the same groups of a model with every request).
+    private GroupMoments Moments(ReadOnlySpan<int> examples)
+    {
+        if (examples.Length < GroupCache.MinimumSize)
+        {
+            return ComputeMoments(examples);
+        }
+
+        return _groups.GetOrAdd(examples, ComputeMoments);
+    }
+
+    private GroupMoments ComputeMoments(ReadOnlySpan<int> examples)
+    {
+        double bias = 0;
+        if (HasExampleBias)
+        {
+            foreach (var j in examples)
+            {
+                bias += _p.ExampleBiases[j];
+            }
+
+            bias /= examples.Length;
+        }
+
+        return new GroupMoments(MeanFeatures(examples), bias, MeanResidualVariance(examples));
+    }
+}

@@ -1,0 +1,148 @@
+using System.Numerics.Tensors;
+
+namespace ForgetPredict.Core.Numerics;
+
+/// <summary>Fills <paramref name="destination"/> with row <paramref name="row"/>'s values for columns start .. start + length (missing cells as 0).</summary>
+internal delegate void RowBlock(int row, int start, Span<double> destination);
+
+/// <summary>
+/// Gram matrices of a forgetting matrix's smaller side in double precision, summed over fixed partitions in a fixed
+/// order: deterministic for any thread count. Used by the spectrum analysis, the KNN similarities and the residual
+/// structure.
+/// </summary>
+public static class GramMatrix
+{
+    /// <summary>Columns per block of <see cref="Wide"/>.</summary>
+    internal const int Chunk = 512;
+
+    private const int Partitions = 16;
+
+    /// <summary>
+    /// The Gram matrix of the smaller side in double precision: Z Z^T (M x M) when M &lt;= N, else Z^T Z (N x N).
+    /// Missing cells count as 0.
+    /// </summary>
+    public static double[] Of(ForgettingMatrix matrix, int maxThreads = -1) => Of(matrix, default, default, maxThreads);
+
+    /// <summary>
+    /// The Gram matrix of the shifted values y[i, j] = z[i, j] - rowShift[i] - columnShift[j] (missing cells count as 0), of
+    /// the smaller side. Empty shift spans mean zeros. Deterministic for any thread count.
+    /// </summary>
+    internal static double[] Of(ForgettingMatrix matrix, ReadOnlySpan<double> rowShift, ReadOnlySpan<double> columnShift, int maxThreads)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        var rowShifts = rowShift.ToArray();
+        var columnShifts = columnShift.ToArray();
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        var rowsSmall = m <= n;
+        var size = rowsSmall ? m : n;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        if (!rowsSmall)
+        {
+            // N < M: accumulate Z^T Z row by row (each row is an outer product), partitioned over rows.
+            var partsT = Math.Min(Partitions, m);
+            var partialT = new double[partsT][];
+            Parallel.For(0, partsT, parallel, part =>
+            {
+                var g = new double[size * size];
+                var row = new double[n];
+                for (var i = (int)((long)part * m / partsT); i < (int)((long)(part + 1) * m / partsT); i++)
+                {
+                    Residuals.Masked(matrix.Row(i), columnShifts, rowShifts.Length == 0 ? 0 : rowShifts[i], row);
+                    for (var a = 0; a < n; a++)
+                    {
+                        if (row[a] != 0)
+                        {
+                            TensorPrimitives.MultiplyAdd(row.AsSpan(0, a + 1), row[a], g.AsSpan(a * n, a + 1), g.AsSpan(a * n, a + 1));
+                        }
+                    }
+                }
+
+                partialT[part] = g;
+            });
+            return Reduce(partialT, size);
+        }
+
+        return Wide(m, n, (i, start, destination) =>
+            Residuals.Masked(matrix.Row(i).Slice(start, destination.Length), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, destination.Length), rowShifts.Length == 0 ? 0 : rowShifts[i], destination), maxThreads);
+    }
+
+    /// <summary>
+    /// The M x M Gram matrix sum_j y[a, j] y[b, j] of rows produced block by block by <paramref name="rows"/> (M &lt;= N), in
+    /// double precision over fixed column partitions summed in a fixed order: deterministic for any thread count.
+    /// </summary>
+    internal static double[] Wide(int m, int n, RowBlock rows, int maxThreads, int chunk = Chunk)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var chunks = (n + chunk - 1) / chunk;
+        var parts = Math.Max(1, Math.Min(Partitions, chunks));
+        var partial = new double[parts][];
+        // One block buffer per worker, partitions dealt to workers round-robin; each partition's sum is its own, so the
+        // reduction order never depends on scheduling.
+        var workers = Math.Min(parts, parallel.MaxDegreeOfParallelism);
+        Parallel.For(0, workers, parallel, worker =>
+        {
+            var block = new double[m * chunk];
+            for (var part = worker; part < parts; part += workers)
+            {
+                var g = new double[m * (m + 1) / 2];     // lower triangle, packed row by row
+                for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
+                {
+                    var start = c * chunk;
+                    var width = Math.Min(chunk, n - start);
+                    for (var i = 0; i < m; i++)
+                    {
+                        rows(i, start, block.AsSpan(i * width, width));
+                    }
+
+                    for (var a = 0; a < m; a++)
+                    {
+                        var rowA = block.AsSpan(a * width, width);
+                        var packed = a * (a + 1) / 2;
+                        for (var b = 0; b <= a; b++)
+                        {
+                            g[packed + b] += TensorPrimitives.Dot<double>(rowA, block.AsSpan(b * width, width));
+                        }
+                    }
+                }
+
+                partial[part] = g;
+            }
+        });
+
+        var sum = new double[m * (m + 1) / 2];
+        foreach (var g in partial)
+        {
+            TensorPrimitives.Add(sum, g, sum);
+        }
+
+        var gram = new double[m * m];
+        for (var a = 0; a < m; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                gram[(a * m) + b] = gram[(b * m) + a] = sum[(a * (a + 1) / 2) + b];
+            }
+        }
+
+        return gram;
+    }
+
+    private static double[] Reduce(double[][] partial, int size)
+    {
+        var gram = new double[size * size];
+        foreach (var g in partial)
+        {
+            TensorPrimitives.Add(gram, g, gram);
+        }
+
+        for (var a = 0; a < size; a++)
+        {
+            for (var b = 0; b < a; b++)
+            {
+                gram[(b * size) + a] = gram[(a * size) + b];
+            }
+        }
+
+        return gram;
+    }
+}
