@@ -1,3 +1,4 @@
+using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
@@ -77,7 +78,7 @@ public sealed class ForecastFramesTests
     {
         var (examples, values) = Measured();
         var groups = s_data.ExampleGroups.ToArray();
-        var report = ErasureReport.Create(s_model.FoldIn(examples, values), s_model.ExampleIds, groups);
+        var report = ErasureReport.Create(s_model.FoldIn(examples, values), s_model.ExampleIds, ExampleGroups.FromLabels(groups));
 
         var table = ForecastFrames.Examples(report);
         var groupTable = ForecastFrames.Groups(report);

@@ -1,3 +1,4 @@
+using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
@@ -22,7 +23,7 @@ internal static class Quickstart
 
         // Which data sources will it erase most?
         var sources = MetadataTable.Read("data/charlm-b/upstream.csv").Join(model.ExampleIds).Column("source");
-        var report = ErasureReport.Create(task, model.ExampleIds, sources);
+        var report = ErasureReport.Create(task, model.ExampleIds, ExampleGroups.FromLabels(sources));
         foreach (var g in report.Groups)
         {
             Console.WriteLine($"{g.Name,-10} {g.MeanForgetting:F3} (90%: {g.Lower:F3} to {g.Upper:F3})");
