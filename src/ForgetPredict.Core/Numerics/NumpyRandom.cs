@@ -10,7 +10,7 @@ namespace ForgetPredict.Core.Numerics;
 /// checked to the digit. Not thread-safe (a stream of draws).</remarks>
 public sealed class NumpyRandom
 {
-    private static readonly UInt128 Multiplier = new(0x2360ED051FC65DA4UL, 0x4385DF649FCCF645UL);
+    private static readonly UInt128 s_multiplier = new(0x2360ED051FC65DA4UL, 0x4385DF649FCCF645UL);
     private UInt128 _state;
     private readonly UInt128 _increment;
     private bool _hasHalf;
@@ -153,7 +153,7 @@ public sealed class NumpyRandom
         }
     }
 
-    private void Step() => _state = (_state * Multiplier) + _increment;
+    private void Step() => _state = (_state * s_multiplier) + _increment;
 
     // SeedSequence(seed).generate_state(words, uint64): the 4-word entropy pool mixed from the seed's 32-bit words, then
     // hashed out as 2 x words 32-bit values read as little-endian 64-bit words.
