@@ -26,7 +26,7 @@ public sealed record ModelSettings
 public static class ModelCatalog
 {
     /// <summary>Every method name, in the order reports list them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["task-mean", "example-mean", "additive", "rank1", "mf", "knn", "logistic", "logistic-additive"];
+    public static IReadOnlyList<string> Names { get; } = ["task-mean", "example-mean", "additive", "rank1", "mf", "knn", "logistic", "logistic-additive", "ensemble"];
 
     /// <summary>The model family behind a name.</summary>
     /// <exception cref="ArgumentException">The name is unknown (the message suggests the closest one).</exception>
@@ -40,6 +40,7 @@ public static class ModelCatalog
         "knn" => ModelMethod.Knn,
         "logistic" => ModelMethod.Logistic,
         "logistic-additive" => ModelMethod.LogisticAdditive,
+        "ensemble" => ModelMethod.Ensemble,
         _ => throw new ArgumentException(UnknownMessage(name), nameof(name)),
     };
 
@@ -61,7 +62,7 @@ public static class ModelCatalog
             throw new ArgumentException($"--rank does not apply to '{name}' (only mf and logistic have a rank).", nameof(settings));
         }
 
-        if (s.Lambda is not null && method is ModelMethod.TaskMean or ModelMethod.ExampleMean)
+        if (s.Lambda is not null && method is ModelMethod.TaskMean or ModelMethod.ExampleMean or ModelMethod.Ensemble)
         {
             throw new ArgumentException($"--lambda does not apply to '{name}' (it has no penalty).", nameof(settings));
         }
@@ -87,6 +88,7 @@ public static class ModelCatalog
                 Lambda = s.Lambda ?? Defaults.LogisticLambda,
                 Seed = s.Seed ?? Defaults.Seed,
             }),
+            ModelMethod.Ensemble => new EnsembleFitter(new EnsembleOptions { MaxThreads = s.MaxThreads }),
             _ => new LogisticFitter(new LogisticOptions { MaxThreads = s.MaxThreads, Rank = 0, Lambda = s.Lambda ?? Defaults.LogisticLambda }),
         };
     }
