@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Testing;
 
@@ -127,6 +128,27 @@ public class EvaluateCommandTests
         Assert.InRange(rmse["ref-additive"], 0.1343 * 0.98, 0.1343 * 1.02);
         Assert.InRange(rmse["ref-knn"], 0.1339 * 0.98, 0.1339 * 1.02);
         Assert.InRange(rmse["ref-mf"], 0.1230 * 0.98, 0.1230 * 1.02);
+    }
+
+    [Fact]
+    public void FitAuto_ReportsTheChoiceAndItsCrossValidatedError_InTheOutputAndTheModelFile()
+    {
+        var model = Path.Combine(RepoPaths.NewTempFolder(), "auto.fpm");
+        var (code, output, error) = CliRunner.Run("fit", s_matrix.Value, "--method", "auto", "--known", "20", "--out", model);
+        Assert.True(code == 0, error);
+        Assert.Contains("auto chose ", output, StringComparison.Ordinal);
+        Assert.Contains("cross-validated RMSE", output, StringComparison.Ordinal);
+        Assert.Contains("with 20 known cells", output, StringComparison.Ordinal);
+        Assert.StartsWith("auto chose ", ModelFile.Load(model).Metadata["tuning"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_AutoAndEnsemble_RunBesideTheFixedMethods()
+    {
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,5,9", "--methods", "mf,ensemble,auto", "--seeds", "1", "--known", "20");
+        Assert.True(code == 0, error);
+        Assert.Contains("ensemble", output, StringComparison.Ordinal);
+        Assert.Contains("auto", output, StringComparison.Ordinal);
     }
 
     [Theory]
