@@ -46,11 +46,14 @@ public sealed record CrossValidationOptions : FitOptions
 /// <param name="Stds">Per candidate, the predictive standard deviation of each scored cell.</param>
 public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions, double[][] Stds)
 {
+    /// <summary>Fewest tasks a cross-validation accepts (each fold must leave a few tasks to fit on).</summary>
+    public const int MinimumTasks = 4;
+
     /// <summary>Root mean squared error of candidate <paramref name="c"/>.</summary>
     public double Rmse(int c) => Math.Sqrt(Predictions[c].Select((p, i) => (p - Truth[i]) * (p - Truth[i])).Sum() / Truth.Length);
 
     /// <summary>Runs the cross-validation. Folds run in parallel; the result is the same for every thread count.</summary>
-    /// <exception cref="ArgumentException">The matrix has fewer than two tasks.</exception>
+    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks.</exception>
     public static TaskCrossValidation Run(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, CrossValidationOptions options)
     {
         ArgumentNullException.ThrowIfNull(matrix);
@@ -58,9 +61,10 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var m = matrix.TaskCount;
-        if (m < 2)
+        if (m < MinimumTasks)
         {
-            throw new ArgumentException("Cross-validation needs at least two tasks (one to hold out, one to fit on).", nameof(matrix));
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Cross-validated fits (auto, ensemble) need at least {MinimumTasks} tasks to hold some out; this matrix has {m}. Choose a method, e.g. --method mf."), nameof(matrix));
         }
 
         var folds = Math.Min(options.Folds, m);

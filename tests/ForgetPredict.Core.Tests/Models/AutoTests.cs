@@ -42,6 +42,14 @@ public class AutoTests
     }
 
     [Fact]
+    public void Auto_TooFewTasks_FailsWithAClearMessage()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 3, Examples = 200, Seed = 2 }).Matrix;
+        var e = Assert.Throws<ArgumentException>(() => new AutoFitter().Fit(z));
+        Assert.Contains("at least 4 tasks", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void StackingWeights_RecoverAnExactNonNegativeMixture()
     {
         var random = new Random(1);
