@@ -6,7 +6,7 @@ namespace ForgetPredict.Core.Models;
 public sealed record AutoOptions : FitOptions
 {
     /// <summary>Ranks tried for the low-rank model (mf); the smallest within <see cref="RankTolerance"/> of the best is kept.</summary>
-    public IReadOnlyList<int> Ranks { get; init; } = [1, 2, 3, 4, 6, 8];
+    public IReadOnlyList<int> Ranks { get; init; } = [1, 2, 4, 8];
 
     /// <summary>Principal components of the scale-free profile model (<see cref="ProfileFitter"/>) tried.</summary>
     public IReadOnlyList<int> ProfileRanks { get; init; } = [2, 4];
@@ -93,8 +93,11 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             new("additive", ModelCatalog.CreateFitter("additive", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })),
             new("knn", ModelCatalog.CreateFitter("knn", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })),
         };
-        candidates.AddRange(ranks.Select(rank => new Candidate($"mf rank {rank}", ModelCatalog.CreateFitter("mf", new ModelSettings { MaxThreads = threads, Rank = rank, Lambda = _o.Lambda }))));
-        candidates.AddRange(profileRanks.Select(rank => new Candidate($"profile rank {rank}", new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank }))));
+        // Inside the cross-validation only predicted means and cell stds are scored: the factor models skip the residual
+        // components that serve group intervals (a quarter of a fit) and get them in the final refit.
+        candidates.AddRange(ranks.Select(rank => new Candidate($"mf rank {rank}", MfFitter(rank, 0), MfFitter(rank, Defaults.ResidualRank))));
+        candidates.AddRange(profileRanks.Select(rank => new Candidate($"profile rank {rank}",
+            new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank, ResidualRank = 0 }), new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank }))));
         var cv = TaskCrossValidation.Run(matrix, candidates, _o.CrossValidation with { MaxThreads = threads });
         var rmse = Enumerable.Range(0, candidates.Count).Select(cv.Rmse).ToArray();
 
@@ -116,6 +119,14 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             return (model, new AutoReport(model.Describe(), model.CrossValidatedRmse, report, _o.CrossValidation.Known, rank));
         }
 
-        return (candidates[best].Fitter.Fit(matrix), new AutoReport(candidates[best].Name, rmse[best], report, _o.CrossValidation.Known, rank));
+        return (candidates[best].Final.Fit(matrix), new AutoReport(candidates[best].Name, rmse[best], report, _o.CrossValidation.Known, rank));
+
+        LowRankFitter MfFitter(int rank, int residualRank) => new(new LowRankOptions
+        {
+            MaxThreads = threads,
+            Rank = rank,
+            Lambda = _o.Lambda ?? Defaults.FactorLambda,
+            ResidualRank = residualRank,
+        });
     }
 }

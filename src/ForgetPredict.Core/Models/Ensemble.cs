@@ -209,7 +209,7 @@ public sealed class EnsembleModel : IForgettingModel
         ArgumentNullException.ThrowIfNull(candidates);
         var (weights, rmse, scale) = Weigh(cv);
         var used = Enumerable.Range(0, weights.Length).Where(c => weights[c] > 0).ToArray();
-        var members = used.Select(c => candidates[c].Fitter.Fit(matrix)).ToArray();
+        var members = used.Select(c => candidates[c].Final.Fit(matrix)).ToArray();
         return new EnsembleModel(members, [.. used.Select(c => candidates[c].Name)], [.. used.Select(c => weights[c])], scale, rmse);
     }
 

@@ -2,10 +2,16 @@ using ForgetPredict.Core.Evaluation;
 
 namespace ForgetPredict.Core.Models;
 
-/// <summary>A candidate model of a cross-validated choice: a name for reports and the fitter that makes it.</summary>
+/// <summary>A candidate model of a cross-validated choice: a name for reports and the fitters that make it.</summary>
 /// <param name="Name">Name shown in reports (e.g. "mf rank 4").</param>
-/// <param name="Fitter">Fits the candidate.</param>
-public sealed record Candidate(string Name, IForgettingFitter Fitter);
+/// <param name="Fitter">Fits the candidate inside the cross-validation.</param>
+/// <param name="Refit">Fits the chosen candidate on every row, or null for <paramref name="Fitter"/> (a cheaper fitter can
+/// serve the cross-validation when only its predicted means are scored, e.g. without residual components).</param>
+public sealed record Candidate(string Name, IForgettingFitter Fitter, IForgettingFitter? Refit = null)
+{
+    /// <summary>The fitter of the final model.</summary>
+    public IForgettingFitter Final => Refit ?? Fitter;
+}
 
 /// <summary>Options of <see cref="TaskCrossValidation"/>: how the task at hand is simulated inside the training rows.</summary>
 public sealed record CrossValidationOptions : FitOptions
