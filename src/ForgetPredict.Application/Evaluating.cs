@@ -57,7 +57,11 @@ public static class Evaluating
     /// <summary>The evaluation method named <paramref name="name"/>, checked against the matrix.</summary>
     /// <exception cref="UnknownNameException">No method has that name.</exception>
     /// <exception cref="ArgumentException">The method needs a binary matrix and this one is not.</exception>
-    public static IEvaluationMethod CreateMethod(string name, ForgettingMatrix matrix, string source)
+    /// <param name="name">The method's name.</param>
+    /// <param name="matrix">The matrix it will be evaluated on.</param>
+    /// <param name="source">The matrix's file name, for messages.</param>
+    /// <param name="known">Cells revealed per test task: what the self-tuning methods (auto, ensemble) simulate.</param>
+    public static IEvaluationMethod CreateMethod(string name, ForgettingMatrix matrix, string source, int known = 30)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (ReferenceMethods.Names.Contains(name))
@@ -71,7 +75,7 @@ public static class Evaluating
         }
 
         Fitting.CheckMatrix(name, matrix, source);
-        return new FoldInMethod(name, ModelCatalog.CreateFitter(name));
+        return new FoldInMethod(name, ModelCatalog.CreateFitter(name, new ModelSettings { Known = known }));
     }
 
     /// <summary>Runs the protocol.</summary>
@@ -79,7 +83,7 @@ public static class Evaluating
     public static EvaluationResult Evaluate(EvaluateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source)).ToArray();
+        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known)).ToArray();
         return Protocol.Run(request.Matrix, request.Split, methods, request.Options with { Binary = request.IsBinary }, request.Externals, request.Progress, request.OnPrediction);
     }
 }

@@ -38,8 +38,10 @@ public sealed record FitRequest
 /// <param name="RSquared">Training R^2, or null when not recorded.</param>
 /// <param name="Uploaded">When the matrix was uploaded, or null.</param>
 /// <param name="ExamplesSha256">SHA-256 (hex) of the example metadata uploaded with the model, or null.</param>
-public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null)
+/// <param name="Tuning">What a self-tuning fit (auto) chose and its cross-validated error, or null.</param>
+public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null, string? Tuning = null)
 {
+    private const string TuningKey = "tuning";
     private const string MethodKey = "method";
     private const string SourceKey = "source";
     private const string RSquaredKey = "r2";
@@ -57,6 +59,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         Add(RSquaredKey, RSquared?.ToString("R", CultureInfo.InvariantCulture));
         Add(UploadedKey, Uploaded?.ToString("O", CultureInfo.InvariantCulture));
         Add(ExamplesSha256Key, ExamplesSha256);
+        Add(TuningKey, Tuning);
         return metadata;
 
         void Add(string key, string? value)
@@ -76,7 +79,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
             ? value : null;
         DateTimeOffset? uploaded = metadata.TryGetValue(UploadedKey, out var stamp) && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var when)
             ? when : null;
-        return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key));
+        return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key), metadata.GetValueOrDefault(TuningKey));
     }
 }
 
@@ -116,11 +119,11 @@ public static class Fitting
         CheckMatrix(request.Method, request.Matrix, request.Source);
         progress?.Invoke("fitting", 0.2);
         var clock = Stopwatch.StartNew();
-        var model = fitter.Fit(request.Matrix);
+        var (model, tuning) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report.Summary()) : (fitter.Fit(request.Matrix), null);
         var elapsed = clock.Elapsed;
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.RSquared(model, request.Matrix);
-        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256), elapsed);
+        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning), elapsed);
     }
 
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>

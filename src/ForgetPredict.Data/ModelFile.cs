@@ -48,6 +48,7 @@ public static class ModelFile
     private const uint TagFactor = 2;
     private const uint TagKnn = 3;
     private const uint TagSummary = 4;
+    private const uint TagEnsemble = 5;
     private static readonly byte[] s_magic = "FPMODEL\0"u8.ToArray();
 
     /// <summary>Saves <paramref name="model"/> (and optional metadata) to <paramref name="path"/> atomically.</summary>
@@ -76,17 +77,7 @@ public static class ModelFile
                     WriteString(b, value);
                 }
             });
-            switch (model)
-            {
-                case FactorModel factor:
-                    Section(w, TagFactor, b => WriteFactor(b, factor));
-                    break;
-                case KnnModel knn:
-                    Section(w, TagKnn, b => WriteKnn(b, knn));
-                    break;
-                default:
-                    throw new NotSupportedException($"Models of type {model.GetType().Name} cannot be saved.");
-            }
+            WriteModel(w, model);
 
             if (summary is not null)
             {
@@ -197,6 +188,9 @@ public static class ModelFile
                 case TagKnn:
                     model = ReadKnn(section);
                     break;
+                case TagEnsemble:
+                    model = ReadEnsemble(section);
+                    break;
                 case TagSummary:
                     summary = ReadSummary(section, model ?? throw section.Fail("the summary comes before the model"));
                     break;
@@ -219,6 +213,63 @@ public static class ModelFile
         w.Write(tag);
         w.Write(buffer.Length);
         w.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static void WriteModel(BinaryWriter w, IForgettingModel model)
+    {
+        switch (model)
+        {
+            case FactorModel factor:
+                Section(w, TagFactor, b => WriteFactor(b, factor));
+                break;
+            case KnnModel knn:
+                Section(w, TagKnn, b => WriteKnn(b, knn));
+                break;
+            case EnsembleModel ensemble:
+                Section(w, TagEnsemble, b => WriteEnsemble(b, ensemble));
+                break;
+            default:
+                throw new NotSupportedException($"Models of type {model.GetType().Name} cannot be saved.");
+        }
+    }
+
+    // An ensemble: its calibration, then each member's name, weight and own model section.
+    private static void WriteEnsemble(BinaryWriter w, EnsembleModel model)
+    {
+        w.Write(model.StdScale);
+        w.Write(model.CrossValidatedRmse);
+        w.Write(model.Members.Count);
+        for (var c = 0; c < model.Members.Count; c++)
+        {
+            WriteString(w, model.MemberNames[c]);
+            w.Write(model.Weights[c]);
+            WriteModel(w, model.Members[c]);
+        }
+    }
+
+    private static EnsembleModel ReadEnsemble(SpanReader r)
+    {
+        var scale = r.Double();
+        var rmse = r.Double();
+        var count = r.Count(16, 64);
+        var members = new IForgettingModel[count];
+        var names = new string[count];
+        var weights = new double[count];
+        for (var c = 0; c < count; c++)
+        {
+            names[c] = r.String();
+            weights[c] = r.Double();
+            var tag = r.UInt32();
+            var section = r.Sub(r.Int64());
+            members[c] = tag switch
+            {
+                TagFactor => ReadFactor(section),
+                TagKnn => ReadKnn(section),
+                _ => throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"ensemble member {c} has section tag {tag}, not a factor or KNN model")),
+            };
+        }
+
+        return r.Guard(() => EnsembleModel.Restore(members, names, weights, scale, rmse));
     }
 
     private static void WriteFactor(BinaryWriter w, FactorModel model)
@@ -261,7 +312,7 @@ public static class ModelFile
     private static FactorModel ReadFactor(SpanReader r)
     {
         var method = (ModelMethod)r.Int32();
-        if (!Enum.IsDefined(method) || method == ModelMethod.Knn)
+        if (!Enum.IsDefined(method) || method is ModelMethod.Knn or ModelMethod.Ensemble)
         {
             throw r.Fail($"unknown model method {(int)method}");
         }

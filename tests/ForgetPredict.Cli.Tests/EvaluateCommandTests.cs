@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Testing;
 
@@ -109,7 +110,49 @@ public class EvaluateCommandTests
         Assert.Contains("10 actively chosen cells revealed", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Evaluate_NumpyDraws_ReproduceTheReferencePipelineOnCharlmB()
+    {
+        // The reference stack (Surprise, published settings) on charlm-b: test rows numpy default_rng(0).choice(47, 15,
+        // replace=False), 30 columns default_rng(0).choice(2400, 30) revealed in every test row, one seed:
+        // BaselineOnly SGD 0.1343, KNNBaseline 0.1339, SVD rank 5 0.1230.
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "ref.json");
+        var (code, output, error) = CliRunner.Run("evaluate", RepoPaths.Data("charlm-b", "z.npy"), "--reveal-rng", "numpy", "--test-fraction", "0.32", "--seeds", "1",
+            "--methods", "ref-additive,ref-knn,ref-mf", "--json", json);
+        Assert.True(code == 0, error);
+        Assert.Contains("32 train / 15 test tasks; 30 numpy-drawn cells revealed", output, StringComparison.Ordinal);
+        var result = JsonNode.Parse(File.ReadAllText(json))!.AsObject();
+        Assert.Equal("numpy", (string)result["reveal_rng"]!);
+        Assert.Equal(["0", "1", "2", "7", "9", "11", "17", "21", "22", "27", "28", "34", "40", "45", "46"], result["test_tasks"]!.AsArray().Select(r => (string)r!));
+        var rmse = result["methods"]!.AsArray().ToDictionary(m => (string)m!["name"]!, m => (double)m!["rmse"]!);
+        Assert.InRange(rmse["ref-additive"], 0.1343 * 0.98, 0.1343 * 1.02);
+        Assert.InRange(rmse["ref-knn"], 0.1339 * 0.98, 0.1339 * 1.02);
+        Assert.InRange(rmse["ref-mf"], 0.1230 * 0.98, 0.1230 * 1.02);
+    }
+
+    [Fact]
+    public void FitAuto_ReportsTheChoiceAndItsCrossValidatedError_InTheOutputAndTheModelFile()
+    {
+        var model = Path.Combine(RepoPaths.NewTempFolder(), "auto.fpm");
+        var (code, output, error) = CliRunner.Run("fit", s_matrix.Value, "--method", "auto", "--known", "20", "--out", model);
+        Assert.True(code == 0, error);
+        Assert.Contains("auto chose ", output, StringComparison.Ordinal);
+        Assert.Contains("cross-validated RMSE", output, StringComparison.Ordinal);
+        Assert.Contains("with 20 known cells", output, StringComparison.Ordinal);
+        Assert.StartsWith("auto chose ", ModelFile.Load(model).Metadata["tuning"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_AutoAndEnsemble_RunBesideTheFixedMethods()
+    {
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,5,9", "--methods", "mf,ensemble,auto", "--seeds", "1", "--known", "20");
+        Assert.True(code == 0, error);
+        Assert.Contains("ensemble", output, StringComparison.Ordinal);
+        Assert.Contains("auto", output, StringComparison.Ordinal);
+    }
+
     [Theory]
+    [InlineData(new[] { "--reveal-rng", "numpy", "--seed", "-1" }, 1, "seed >= 0")]
     [InlineData(new[] { "--test-rows", "1", "--test-fraction", "0.2" }, 2, "Choose one split")]
     [InlineData(new[] { "--methods", "mff" }, 2, "did you mean 'mf'")]
     [InlineData(new[] { "--methods", "logistic" }, 1, "needs a binary (0/1) matrix")]

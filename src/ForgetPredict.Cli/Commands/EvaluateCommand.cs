@@ -41,13 +41,20 @@ internal static class EvaluateCommand
         var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable.", AllowMultipleArgumentsPerToken = false };
         var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (V-optimal choice of the cells to measure).", DefaultValueFactory = _ => "random" };
         reveal.AcceptOnlyFromAmong("random", "active");
+        var revealRng = new Option<string>("--reveal-rng")
+        {
+            Description = "Random draws: own (a fresh draw per task and seed) or numpy (the reference pipeline's: seed s reveals numpy default_rng(seed + s).choice(N, known), "
+                + "the same columns for every test task; --test-fraction then holds out default_rng(split-seed).choice(M, round(f M), replace=False)).",
+            DefaultValueFactory = _ => "own",
+        };
+        revealRng.AcceptOnlyFromAmong("own", "numpy");
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
         var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) as CSV." };
         var input = new MatrixInputOptions();
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, reveal, json, predictions,
+            external, reveal, revealRng, json, predictions,
         };
         foreach (var option in input.All)
         {
@@ -57,7 +64,8 @@ internal static class EvaluateCommand
         command.SetAction(parse =>
         {
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
-            var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily);
+            var numpy = parse.GetValue(revealRng) == "numpy";
+            var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, numpy);
             var externals = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows)).ToArray();
             var console = Terminal.For(parse.Out());
             using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
@@ -75,6 +83,7 @@ internal static class EvaluateCommand
                     TopFraction = parse.GetValue(topFraction),
                     Binary = parse.GetValue(binary) ? true : null,
                     Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
+                    RevealRandom = numpy ? RevealRandom.Numpy : RevealRandom.Own,
                 },
                 Externals = externals,
                 OnPrediction = sink is null ? null : sink.Write,
@@ -131,7 +140,7 @@ internal static class EvaluateCommand
     }
 
     private static EvaluationSplit Split(ParseResult parse, ForgettingMatrix z, Option<string?> testRows, Option<string?> testTasks, Option<double?> testFraction, Option<int> splitSeed,
-        Option<string?> tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily)
+        Option<string?> tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily, bool numpy)
     {
         var given = new[] { parse.GetValue(testRows) is not null, parse.GetValue(testTasks) is not null, parse.GetValue(testFraction) is not null, parse.GetValue(tasks) is not null }.Count(x => x);
         if (given > 1)
@@ -177,6 +186,12 @@ internal static class EvaluateCommand
         }
 
         var count = Math.Clamp((int)Math.Round(fraction * z.TaskCount), 1, Math.Max(z.TaskCount - 1, 1));
+        if (numpy)
+        {
+            return parse.GetValue(splitSeed) is var s && s >= 0 ? EvaluationSplit.HoldOut(z, NumpyReveal.TestRows(z.TaskCount, count, s))
+                : throw new CliException("--split-seed must be >= 0 with --reveal-rng numpy.", CliApp.UsageError);
+        }
+
         var random = new Random(parse.GetValue(splitSeed));
         var chosen = Enumerable.Range(0, z.TaskCount).OrderBy(_ => random.Next()).Take(count).Order().ToArray();
         return EvaluationSplit.HoldOut(z, chosen);
@@ -242,7 +257,7 @@ internal static class EvaluateCommand
     {
         var o = r.Options;
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : "random")} cells revealed; {o.Seeds} seeds; scores on unrevealed cells (mean over seeds)"));
+            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : o.RevealRandom == RevealRandom.Numpy ? "numpy-drawn" : "random")} cells revealed; {o.Seeds} seeds; scores on unrevealed cells (mean over seeds)"));
         var columns = new List<string> { "method", "RMSE", "+-", "MAE", "Spearman", $"P@{r.TopK}" };
         if (r.Binary)
         {
@@ -283,6 +298,7 @@ internal static class EvaluateCommand
         w.WriteNumber("known", r.Options.Known);
         w.WriteNumber("seeds", r.Options.Seeds);
         w.WriteString("reveal", r.Options.Reveal == RevealStrategy.Active ? "active" : "random");
+        w.WriteString("reveal_rng", r.Options.RevealRandom == RevealRandom.Numpy ? "numpy" : "own");
         w.WriteBoolean("binary", r.Binary);
         w.WriteNumber("top_k", r.TopK);
         w.WriteStartArray("test_tasks");

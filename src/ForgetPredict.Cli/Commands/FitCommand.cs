@@ -12,6 +12,7 @@ internal static class FitCommand
     {
         var matrix = CommonOptions.Matrix();
         var method = MethodOption();
+        var known = new Option<int?>("--known") { Description = "auto, ensemble: known cells per new task the cross-validation simulates (default 30): the number you will measure." };
         var rank = new Option<int?>("--rank") { Description = $"Latent rank (mf: default {Defaults.Rank}; logistic: default {Defaults.LogisticRank})." };
         var lambda = new Option<double?>("--lambda") { Description = "Main penalty: additive/knn bias penalty in cells; rank1/mf multiple of the noise-adaptive threshold; logistic L2 precision." };
         var seed = new Option<int?>("--seed") { Description = $"Seed of the initialisation (default {Defaults.Seed})." };
@@ -20,7 +21,7 @@ internal static class FitCommand
         var input = new MatrixInputOptions();
         var command = new Command("fit", "Fit a model to a forgetting matrix and save it for 'predict'.")
         {
-            matrix, method, rank, lambda, seed, output, threads,
+            matrix, method, known, rank, lambda, seed, output, threads,
         };
         foreach (var option in input.All)
         {
@@ -45,6 +46,7 @@ internal static class FitCommand
                     Lambda = parse.GetValue(lambda),
                     Seed = parse.GetValue(seed),
                     MaxThreads = parse.GetValue(threads),
+                    Known = parse.GetValue(known),
                 },
             }, progress is null ? null : (stage, fraction) => progress.Report(stage, fraction, name));
             progress?.Report("saving", 0.9);
@@ -54,6 +56,11 @@ internal static class FitCommand
             var detail = model is FactorModel f ? string.Create(CultureInfo.InvariantCulture, $", rank {f.Rank}, {f.Fit.Iterations} sweeps{(f.Fit.Converged ? string.Empty : " (not converged: raise the iteration limit)")}") : string.Empty;
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"fitted {name} on {z.TaskCount} tasks x {z.ExampleCount} examples in {seconds:F2} s{detail}; training R^2 {r2:F4}; saved {path}"));
+            if (fit.Provenance.Tuning is { } tuning)
+            {
+                parse.Out().WriteLine(tuning);
+            }
+
             return CliApp.Ok;
         });
         return command;

@@ -64,6 +64,9 @@ public sealed record EvaluationOptions
     /// <summary>How the known cells of a test row are chosen: at random (the reference) or actively.</summary>
     public RevealStrategy Reveal { get; init; } = RevealStrategy.Random;
 
+    /// <summary>The random draws behind <see cref="RevealStrategy.Random"/>: ForgetPredict's own per-row draws, or numpy's.</summary>
+    public RevealRandom RevealRandom { get; init; } = RevealRandom.Own;
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
@@ -76,6 +79,11 @@ public sealed record EvaluationOptions
         if (Seeds < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, "Seeds must be >= 1.");
+        }
+
+        if (RevealRandom == RevealRandom.Numpy && Seed < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Seed), Seed, "numpy's draws need a seed >= 0.");
         }
 
         if (!(TopFraction > 0 && TopFraction <= 1))
@@ -351,6 +359,11 @@ public static class Protocol
     // reveals[seed][test row]: random draws per seed, or one active design shared by every seed.
     private static int[][][] Reveals(ForgettingMatrix matrix, ForgettingMatrix train, int[] test, EvaluationOptions o)
     {
+        if (o.Reveal == RevealStrategy.Random && o.RevealRandom == RevealRandom.Numpy)
+        {
+            return NumpyReveal.Reveals(matrix, test, o);
+        }
+
         if (o.Reveal == RevealStrategy.Random)
         {
             return Enumerable.Range(0, o.Seeds).Select(s => test.Select(row => Reveal(matrix, row, s, o)).ToArray()).ToArray();

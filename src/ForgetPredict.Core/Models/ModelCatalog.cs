@@ -16,6 +16,9 @@ public sealed record ModelSettings
 
     /// <summary>Worker threads, -1 for all cores.</summary>
     public int MaxThreads { get; init; } = -1;
+
+    /// <summary>Known cells per new task that the self-tuning methods (auto, ensemble) simulate, or null for 30.</summary>
+    public int? Known { get; init; }
 }
 
 /// <summary>
@@ -26,7 +29,10 @@ public sealed record ModelSettings
 public static class ModelCatalog
 {
     /// <summary>Every method name, in the order reports list them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["task-mean", "example-mean", "additive", "rank1", "mf", "knn", "logistic", "logistic-additive"];
+    public static IReadOnlyList<string> Names { get; } = ["task-mean", "example-mean", "additive", "rank1", "mf", "knn", "logistic", "logistic-additive", "ensemble", Auto];
+
+    /// <summary>The self-tuning choice (<see cref="AutoFitter"/>): whichever family, rank or ensemble cross-validates best.</summary>
+    public const string Auto = "auto";
 
     /// <summary>The model family behind a name.</summary>
     /// <exception cref="ArgumentException">The name is unknown (the message suggests the closest one).</exception>
@@ -40,6 +46,7 @@ public static class ModelCatalog
         "knn" => ModelMethod.Knn,
         "logistic" => ModelMethod.Logistic,
         "logistic-additive" => ModelMethod.LogisticAdditive,
+        "ensemble" or Auto => ModelMethod.Ensemble,
         _ => throw new ArgumentException(UnknownMessage(name), nameof(name)),
     };
 
@@ -55,13 +62,24 @@ public static class ModelCatalog
     public static IForgettingFitter CreateFitter(string name, ModelSettings? settings = null)
     {
         var s = settings ?? new ModelSettings();
+        if (s.Known is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), s.Known, "Known cells must be >= 0.");
+        }
+
+        var crossValidation = new CrossValidationOptions { Known = s.Known ?? 30, Seed = s.Seed ?? Defaults.Seed };
+        if (name == Auto)
+        {
+            return new AutoFitter(new AutoOptions { MaxThreads = s.MaxThreads, Rank = s.Rank, Lambda = s.Lambda, CrossValidation = crossValidation with { Folds = 3 } });
+        }
+
         var method = MethodOf(name);
         if (s.Rank is not null && method is not (ModelMethod.LowRank or ModelMethod.Logistic))
         {
             throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Rank)} does not apply to '{name}' (only mf and logistic have a rank)."));
         }
 
-        if (s.Lambda is not null && method is ModelMethod.TaskMean or ModelMethod.ExampleMean)
+        if (s.Lambda is not null && method is ModelMethod.TaskMean or ModelMethod.ExampleMean or ModelMethod.Ensemble)
         {
             throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Lambda)} does not apply to '{name}' (it has no penalty)."));
         }
@@ -87,6 +105,7 @@ public static class ModelCatalog
                 Lambda = s.Lambda ?? Defaults.LogisticLambda,
                 Seed = s.Seed ?? Defaults.Seed,
             }),
+            ModelMethod.Ensemble => new EnsembleFitter(new EnsembleOptions { MaxThreads = s.MaxThreads, CrossValidation = crossValidation }),
             _ => new LogisticFitter(new LogisticOptions { MaxThreads = s.MaxThreads, Rank = 0, Lambda = s.Lambda ?? Defaults.LogisticLambda }),
         };
     }

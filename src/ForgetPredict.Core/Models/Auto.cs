@@ -1,0 +1,132 @@
+using System.Globalization;
+
+namespace ForgetPredict.Core.Models;
+
+/// <summary>Options of <see cref="AutoFitter"/>.</summary>
+public sealed record AutoOptions : FitOptions
+{
+    /// <summary>Ranks tried for the low-rank model (mf); the smallest within <see cref="RankTolerance"/> of the best is kept.</summary>
+    public IReadOnlyList<int> Ranks { get; init; } = [1, 2, 4, 8];
+
+    /// <summary>Principal components of the scale-free profile model (<see cref="ProfileFitter"/>) tried.</summary>
+    public IReadOnlyList<int> ProfileRanks { get; init; } = [2, 4];
+
+    /// <summary>A fixed rank (the user's <c>--rank</c>): mf and the profile model use only it.</summary>
+    public int? Rank { get; init; }
+
+    /// <summary>A fixed penalty (the user's <c>--lambda</c>) for mf, knn and additive, as <see cref="ModelCatalog"/> defines it.</summary>
+    public double? Lambda { get; init; }
+
+    /// <summary>Relative cross-validated RMSE by which a larger rank must beat a smaller one to be kept (0.5%).</summary>
+    public double RankTolerance { get; init; } = 0.005;
+
+    /// <summary>The simulated task: known cells per held-out task, folds, draws.</summary>
+    public CrossValidationOptions CrossValidation { get; init; } = new() { Folds = 3 };
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        ArgumentNullException.ThrowIfNull(Ranks);
+        ArgumentNullException.ThrowIfNull(ProfileRanks);
+        ArgumentNullException.ThrowIfNull(CrossValidation);
+        if (Ranks.Count == 0 || Ranks.Any(r => r is < 1 or > 1024) || ProfileRanks.Any(r => r is < 0 or > 1024))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Ranks), "Ranks must be in 1..1024 and at least one must be given.");
+        }
+
+        if (Rank is < 1 or > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Rank), Rank, "Rank must be in 1..1024.");
+        }
+
+        if (Lambda is { } lambda)
+        {
+            NonNegative(lambda, nameof(Lambda));
+        }
+
+        NonNegative(RankTolerance, nameof(RankTolerance));
+        CrossValidation.Validate();
+    }
+}
+
+/// <summary>What <see cref="AutoFitter"/> tried and chose.</summary>
+/// <param name="Choice">The chosen model: a candidate's name or the ensemble's description.</param>
+/// <param name="CrossValidatedRmse">Its cross-validated RMSE.</param>
+/// <param name="Candidates">Every candidate's cross-validated RMSE, by name.</param>
+/// <param name="Known">Known cells per simulated task.</param>
+/// <param name="Rank">The mf rank kept.</param>
+public sealed record AutoReport(string Choice, double CrossValidatedRmse, IReadOnlyList<(string Name, double Rmse)> Candidates, int Known, int Rank)
+{
+    /// <summary>One line for fit reports, e.g. "auto chose 0.3 mf rank 4 + 0.7 knn (cross-validated RMSE 0.1280 with 30 known cells)".</summary>
+    public string Summary() => string.Create(CultureInfo.InvariantCulture,
+        $"auto chose {Choice} (cross-validated RMSE {CrossValidatedRmse:0.0000} with {Known} known cells; candidates: {string.Join(", ", Candidates.Select(c => $"{c.Name} {c.Rmse:0.0000}"))})");
+}
+
+/// <summary>
+/// Chooses the method, rank and combination per matrix by <see cref="TaskCrossValidation"/> for the number of known cells
+/// the user will have: additive, knn, mf at every rank of <see cref="AutoOptions.Ranks"/> (the smallest rank within
+/// <see cref="AutoOptions.RankTolerance"/> of the best is kept) and the scale-free profile model are scored on held-out
+/// training tasks, and the best single model or their stacked ensemble (<see cref="EnsembleModel"/>) wins.
+/// </summary>
+/// <remarks>Cost: every candidate is fitted once per fold (three by default) plus the winner once on all rows; folds run in
+/// parallel. Deterministic for any thread count.</remarks>
+public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
+{
+    private readonly AutoOptions _o = FactorFits.Validated(options ?? new AutoOptions());
+
+    /// <inheritdoc />
+    public ModelMethod Method => ModelMethod.Ensemble;
+
+    /// <inheritdoc />
+    public IForgettingModel Fit(ForgettingMatrix matrix) => FitAuto(matrix).Model;
+
+    /// <summary>Fits, and says what was chosen and why.</summary>
+    public (IForgettingModel Model, AutoReport Report) FitAuto(ForgettingMatrix matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        var threads = _o.MaxThreads;
+        var ranks = _o.Rank is { } fixedRank ? [fixedRank] : _o.Ranks.Distinct().Order().ToArray();
+        var profileRanks = _o.Rank is { } r ? [r] : _o.ProfileRanks.Distinct().Order().ToArray();
+        var candidates = new List<Candidate>
+        {
+            new("additive", ModelCatalog.CreateFitter("additive", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })),
+            new("knn", ModelCatalog.CreateFitter("knn", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })),
+        };
+        // Inside the cross-validation only predicted means and cell stds are scored: the factor models skip the residual
+        // components that serve group intervals (a quarter of a fit) and get them in the final refit.
+        candidates.AddRange(ranks.Select(rank => new Candidate($"mf rank {rank}", MfFitter(rank, 0), MfFitter(rank, Defaults.ResidualRank))));
+        candidates.AddRange(profileRanks.Select(rank => new Candidate($"profile rank {rank}",
+            new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank, ResidualRank = 0 }), new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank }))));
+        var cv = TaskCrossValidation.Run(matrix, candidates, _o.CrossValidation with { MaxThreads = threads });
+        var rmse = Enumerable.Range(0, candidates.Count).Select(cv.Rmse).ToArray();
+
+        // The mf rank: the smallest within the tolerance of the best mf rank; the other mf ranks leave the race.
+        var mf = Enumerable.Range(2, ranks.Length).ToArray();
+        var bestMf = mf.Min(c => rmse[c]);
+        var keptMf = mf.First(c => rmse[c] <= bestMf * (1 + _o.RankTolerance));
+        var keptProfile = Enumerable.Range(2 + ranks.Length, profileRanks.Length).OrderBy(c => rmse[c]).Take(1);
+        var finalists = new[] { 0, 1, keptMf }.Concat(keptProfile).ToArray();
+        var stackedCv = new TaskCrossValidation(cv.Truth, [.. finalists.Select(c => cv.Predictions[c])], [.. finalists.Select(c => cv.Stds[c])]);
+        var finalistCandidates = finalists.Select(c => candidates[c]).ToArray();
+        var best = finalists.OrderBy(c => rmse[c]).First();
+        var (weights, ensembleRmse, _) = EnsembleModel.Weigh(stackedCv);
+        var report = finalists.Select(c => (candidates[c].Name, rmse[c])).ToArray();
+        var rank = ranks[keptMf - 2];
+        if (ensembleRmse < rmse[best] && weights.Count(w => w > 0) > 1)
+        {
+            var model = EnsembleModel.Stack(matrix, finalistCandidates, stackedCv);
+            return (model, new AutoReport(model.Describe(), model.CrossValidatedRmse, report, _o.CrossValidation.Known, rank));
+        }
+
+        return (candidates[best].Final.Fit(matrix), new AutoReport(candidates[best].Name, rmse[best], report, _o.CrossValidation.Known, rank));
+
+        LowRankFitter MfFitter(int rank, int residualRank) => new(new LowRankOptions
+        {
+            MaxThreads = threads,
+            Rank = rank,
+            Lambda = _o.Lambda ?? Defaults.FactorLambda,
+            ResidualRank = residualRank,
+        });
+    }
+}

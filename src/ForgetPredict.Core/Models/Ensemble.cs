@@ -1,0 +1,308 @@
+using System.Globalization;
+using ForgetPredict.Core.Numerics;
+
+namespace ForgetPredict.Core.Models;
+
+/// <summary>Options of <see cref="EnsembleFitter"/>.</summary>
+public sealed record EnsembleOptions : FitOptions
+{
+    /// <summary>The members, by catalog name with their default settings.</summary>
+    public IReadOnlyList<string> Members { get; init; } = ["additive", "mf", "knn", "profile"];
+
+    /// <summary>How the weights are learned: the task at hand simulated inside the training rows.</summary>
+    public CrossValidationOptions CrossValidation { get; init; } = new();
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        ArgumentNullException.ThrowIfNull(Members);
+        ArgumentNullException.ThrowIfNull(CrossValidation);
+        if (Members.Count == 0 || Members.Any(m => m != "profile" && (!ModelCatalog.Names.Contains(m) || ModelCatalog.IsBinaryMethod(m) || m == "ensemble")))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Members), string.Join(",", Members), "Members must be continuous catalog methods (e.g. additive, mf, knn) or profile.");
+        }
+
+        CrossValidation.Validate();
+    }
+}
+
+/// <summary>
+/// Fits a stacked ensemble: non-negative weights on the members' fold-in predictions, learned by
+/// <see cref="TaskCrossValidation"/> so that they are the weights that best predicted held-out training tasks from the same
+/// number of known cells; then every member is refitted on all rows.
+/// </summary>
+public sealed class EnsembleFitter(EnsembleOptions? options = null) : IForgettingFitter
+{
+    private readonly EnsembleOptions _o = FactorFits.Validated(options ?? new EnsembleOptions());
+
+    /// <inheritdoc />
+    public ModelMethod Method => ModelMethod.Ensemble;
+
+    /// <inheritdoc />
+    public IForgettingModel Fit(ForgettingMatrix matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        var candidates = _o.Members.Select(name => new Candidate(name, name == "profile"
+            ? new ProfileFitter(new ProfileOptions { MaxThreads = _o.MaxThreads })
+            : ModelCatalog.CreateFitter(name, new ModelSettings { MaxThreads = _o.MaxThreads }))).ToArray();
+        var cv = TaskCrossValidation.Run(matrix, candidates, _o.CrossValidation with { MaxThreads = _o.MaxThreads });
+        return EnsembleModel.Stack(matrix, candidates, cv);
+    }
+}
+
+/// <summary>A stacked ensemble: the weighted sum of its members' predictions (see <see cref="EnsembleFitter"/>).</summary>
+/// <remarks>The predictive std is the weighted sum of the members' stds (their errors are strongly correlated), scaled so
+/// that it matched the cross-validated errors on average. Immutable; safe for concurrent use.</remarks>
+public sealed class EnsembleModel : IForgettingModel
+{
+    private EnsembleModel(IForgettingModel[] members, string[] names, double[] weights, double stdScale, double cvRmse)
+    {
+        Members = members;
+        MemberNames = names;
+        Weights = weights;
+        StdScale = stdScale;
+        CrossValidatedRmse = cvRmse;
+    }
+
+    /// <summary>The members with a positive weight, fitted on every training row.</summary>
+    public IReadOnlyList<IForgettingModel> Members { get; }
+
+    /// <summary>Their names.</summary>
+    public IReadOnlyList<string> MemberNames { get; }
+
+    /// <summary>Their non-negative weights.</summary>
+    public IReadOnlyList<double> Weights { get; }
+
+    /// <summary>Factor on the weighted member std that calibrated it on the cross-validated errors.</summary>
+    public double StdScale { get; }
+
+    /// <summary>The ensemble's cross-validated RMSE.</summary>
+    public double CrossValidatedRmse { get; }
+
+    /// <inheritdoc />
+    public ModelMethod Method => ModelMethod.Ensemble;
+
+    /// <inheritdoc />
+    public int TaskCount => Members[0].TaskCount;
+
+    /// <inheritdoc />
+    public int ExampleCount => Members[0].ExampleCount;
+
+    /// <inheritdoc />
+    public IdList TaskIds => Members[0].TaskIds;
+
+    /// <inheritdoc />
+    public IdList ExampleIds => Members[0].ExampleIds;
+
+    /// <inheritdoc />
+    public bool PredictsProbability => false;
+
+    /// <summary>What the ensemble is, e.g. "0.62 mf + 0.41 knn".</summary>
+    public string Describe() => string.Join(" + ", MemberNames.Select((n, i) => string.Create(CultureInfo.InvariantCulture, $"{Weights[i]:0.00} {n}")));
+
+    /// <summary>Non-negative least-squares weights of the cross-validated predictions (exact: every subset of members is
+    /// solved and the best feasible one kept; members are few).</summary>
+    public static double[] StackingWeights(TaskCrossValidation cv)
+    {
+        ArgumentNullException.ThrowIfNull(cv);
+        var k = cv.Predictions.Length;
+        var gram = new double[k * k];
+        var rhs = new double[k];
+        for (var a = 0; a < k; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                double s = 0;
+                for (var i = 0; i < cv.Truth.Length; i++)
+                {
+                    s += cv.Predictions[a][i] * cv.Predictions[b][i];
+                }
+
+                gram[(a * k) + b] = gram[(b * k) + a] = s;
+            }
+
+            double t = 0;
+            for (var i = 0; i < cv.Truth.Length; i++)
+            {
+                t += cv.Predictions[a][i] * cv.Truth[i];
+            }
+
+            rhs[a] = t;
+        }
+
+        var best = new double[k];
+        var bestLoss = double.PositiveInfinity;
+        for (var mask = 1; mask < 1 << k; mask++)
+        {
+            var members = Enumerable.Range(0, k).Where(c => (mask & (1 << c)) != 0).ToArray();
+            var p = members.Length;
+            var sub = new double[p * p];
+            var subRhs = new double[p];
+            for (var a = 0; a < p; a++)
+            {
+                subRhs[a] = rhs[members[a]];
+                for (var b = 0; b < p; b++)
+                {
+                    sub[(a * p) + b] = gram[(members[a] * k) + members[b]] + (a == b ? 1e-12 * gram[(members[a] * k) + members[a]] : 0);
+                }
+            }
+
+            if (!Cholesky.Factor(sub, p))
+            {
+                continue;
+            }
+
+            Cholesky.Solve(sub, p, subRhs);
+            if (subRhs.Any(w => !(w >= 0)))
+            {
+                continue;
+            }
+
+            // Loss up to a constant: w' G w - 2 w' r = -w' r at the unconstrained optimum of the subset.
+            var loss = 0d;
+            for (var a = 0; a < p; a++)
+            {
+                loss -= subRhs[a] * rhs[members[a]];
+            }
+
+            if (loss < bestLoss)
+            {
+                bestLoss = loss;
+                Array.Clear(best);
+                for (var a = 0; a < p; a++)
+                {
+                    best[members[a]] = subRhs[a];
+                }
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The stacking weights of <paramref name="cv"/>, the ensemble's cross-validated RMSE, and the factor that calibrates
+    /// the weighted member std on the cross-validated errors.</summary>
+    public static (double[] Weights, double Rmse, double StdScale) Weigh(TaskCrossValidation cv)
+    {
+        var weights = StackingWeights(cv);
+        double squared = 0, variance = 0;
+        for (var i = 0; i < cv.Truth.Length; i++)
+        {
+            double p = 0, s = 0;
+            for (var c = 0; c < weights.Length; c++)
+            {
+                p += weights[c] * cv.Predictions[c][i];
+                s += weights[c] * cv.Stds[c][i];
+            }
+
+            squared += (p - cv.Truth[i]) * (p - cv.Truth[i]);
+            variance += s * s;
+        }
+
+        return (weights, Math.Sqrt(squared / cv.Truth.Length), variance > 0 ? Math.Sqrt(squared / variance) : 1);
+    }
+
+    /// <summary>Learns the weights from <paramref name="cv"/> and refits the members with positive weight on <paramref name="matrix"/>.</summary>
+    public static EnsembleModel Stack(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, TaskCrossValidation cv)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(candidates);
+        var (weights, rmse, scale) = Weigh(cv);
+        var used = Enumerable.Range(0, weights.Length).Where(c => weights[c] > 0).ToArray();
+        var members = used.Select(c => candidates[c].Final.Fit(matrix)).ToArray();
+        return new EnsembleModel(members, [.. used.Select(c => candidates[c].Name)], [.. used.Select(c => weights[c])], scale, rmse);
+    }
+
+    /// <summary>Rebuilds a saved ensemble from its fitted members (model files use this).</summary>
+    /// <exception cref="ArgumentException">The parts disagree in count or shape, or a weight is negative or not finite.</exception>
+    public static EnsembleModel Restore(IReadOnlyList<IForgettingModel> members, IReadOnlyList<string> names, IReadOnlyList<double> weights, double stdScale, double cvRmse)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (members.Count == 0 || names.Count != members.Count || weights.Count != members.Count
+            || members.Any(m => m.ExampleCount != members[0].ExampleCount || m.TaskCount != members[0].TaskCount || m.PredictsProbability))
+        {
+            throw new ArgumentException("Ensemble parts disagree: one name and weight per member, members of one shape.", nameof(members));
+        }
+
+        if (weights.Any(w => !(w >= 0) || !double.IsFinite(w)) || !(stdScale >= 0) || !double.IsFinite(stdScale))
+        {
+            throw new ArgumentException("Ensemble weights and std scale must be finite and non-negative.", nameof(weights));
+        }
+
+        return new EnsembleModel([.. members], [.. names], [.. weights], stdScale, cvRmse);
+    }
+
+    /// <inheritdoc />
+    public double Predict(int task, int example)
+    {
+        double sum = 0;
+        for (var c = 0; c < Members.Count; c++)
+        {
+            sum += Weights[c] * Members[c].Predict(task, example);
+        }
+
+        return sum;
+    }
+
+    /// <inheritdoc />
+    public void PredictRow(int task, Span<double> destination)
+    {
+        var row = new double[destination.Length];
+        destination.Clear();
+        for (var c = 0; c < Members.Count; c++)
+        {
+            Members[c].PredictRow(task, row);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, Weights[c], destination, destination);
+        }
+    }
+
+    /// <inheritdoc />
+    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null)
+    {
+        FoldedTask.ValidateKnown(examples, values, ExampleCount);
+        var folds = new FoldedTask[Members.Count];
+        for (var c = 0; c < folds.Length; c++)
+        {
+            folds[c] = Members[c].FoldIn(examples, values, options);
+        }
+
+        return new EnsembleFold(this, examples.Length, folds);
+    }
+
+    private sealed class EnsembleFold(EnsembleModel model, int known, FoldedTask[] folds) : FoldedTask(model.ExampleCount, known, false)
+    {
+        protected override void PredictRowCore(Span<double> mean, Span<double> std)
+        {
+            var n = model.ExampleCount;
+            var memberMean = new double[n];
+            var memberStd = new double[n];
+            mean.Clear();
+            std.Clear();
+            for (var c = 0; c < folds.Length; c++)
+            {
+                var w = model.Weights[c];
+                folds[c].PredictRow(memberMean, std.IsEmpty ? default : memberStd);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberMean, w, mean, mean);
+                if (!std.IsEmpty)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberStd, w * model.StdScale, std, std);
+                }
+            }
+        }
+
+        protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
+        {
+            double mean = 0, std = 0;
+            for (var c = 0; c < folds.Length; c++)
+            {
+                var (m, v) = folds[c].Average(examples);
+                mean += model.Weights[c] * m;
+                std += model.Weights[c] * model.StdScale * Math.Sqrt(v);
+            }
+
+            return (mean, std * std);
+        }
+    }
+}

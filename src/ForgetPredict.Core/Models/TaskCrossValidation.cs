@@ -1,0 +1,150 @@
+using ForgetPredict.Core.Evaluation;
+
+namespace ForgetPredict.Core.Models;
+
+/// <summary>A candidate model of a cross-validated choice: a name for reports and the fitters that make it.</summary>
+/// <param name="Name">Name shown in reports (e.g. "mf rank 4").</param>
+/// <param name="Fitter">Fits the candidate inside the cross-validation.</param>
+/// <param name="Refit">Fits the chosen candidate on every row, or null for <paramref name="Fitter"/> (a cheaper fitter can
+/// serve the cross-validation when only its predicted means are scored, e.g. without residual components).</param>
+public sealed record Candidate(string Name, IForgettingFitter Fitter, IForgettingFitter? Refit = null)
+{
+    /// <summary>The fitter of the final model.</summary>
+    public IForgettingFitter Final => Refit ?? Fitter;
+}
+
+/// <summary>Options of <see cref="TaskCrossValidation"/>: how the task at hand is simulated inside the training rows.</summary>
+public sealed record CrossValidationOptions : FitOptions
+{
+    /// <summary>Known cells each held-out task reveals: the k the user will have.</summary>
+    public int Known { get; init; } = 30;
+
+    /// <summary>Groups of training tasks held out in turn (fewer when there are fewer tasks).</summary>
+    public int Folds { get; init; } = 5;
+
+    /// <summary>Reveal draws per held-out task.</summary>
+    public int Draws { get; init; } = 2;
+
+    /// <summary>Unrevealed cells scored per held-out task and draw (a seeded sample; all when the row has fewer).</summary>
+    public int ScoredCells { get; init; } = 2000;
+
+    /// <summary>Seed of the fold assignment, the reveals and the scored sample.</summary>
+    public int Seed { get; init; } = Defaults.Seed;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        InRange(Known, 0, int.MaxValue, nameof(Known));
+        InRange(Folds, 2, 1000, nameof(Folds));
+        InRange(Draws, 1, 100, nameof(Draws));
+        InRange(ScoredCells, 1, int.MaxValue, nameof(ScoredCells));
+    }
+}
+
+/// <summary>
+/// Held-out predictions of several candidates for the task at hand, simulated inside the training rows: training tasks are
+/// held out fold by fold, each reveals <see cref="CrossValidationOptions.Known"/> of its cells, every candidate (fitted on
+/// the other folds) folds it in, and the prediction of a sample of its unrevealed cells is kept beside the truth.
+/// </summary>
+/// <param name="Truth">True values of the scored cells.</param>
+/// <param name="Predictions">Per candidate, the prediction of each scored cell.</param>
+/// <param name="Stds">Per candidate, the predictive standard deviation of each scored cell.</param>
+public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions, double[][] Stds)
+{
+    /// <summary>Fewest tasks a cross-validation accepts (each fold must leave a few tasks to fit on).</summary>
+    public const int MinimumTasks = 4;
+
+    /// <summary>Root mean squared error of candidate <paramref name="c"/>.</summary>
+    public double Rmse(int c) => Math.Sqrt(Predictions[c].Select((p, i) => (p - Truth[i]) * (p - Truth[i])).Sum() / Truth.Length);
+
+    /// <summary>Runs the cross-validation. Folds run in parallel; the result is the same for every thread count.</summary>
+    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks.</exception>
+    public static TaskCrossValidation Run(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, CrossValidationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var m = matrix.TaskCount;
+        if (m < MinimumTasks)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Cross-validated fits (auto, ensemble) need at least {MinimumTasks} tasks to hold some out; this matrix has {m}. Choose a method, e.g. --method mf."), nameof(matrix));
+        }
+
+        var folds = Math.Min(options.Folds, m);
+        var order = Enumerable.Range(0, m).ToArray();
+        new Random(options.Seed).Shuffle(order);
+        var perFold = new (double[] Truth, double[][] Predictions, double[][] Stds)[folds];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
+        Parallel.For(0, folds, parallel, f =>
+        {
+            var heldOut = order.Where((_, p) => p % folds == f).Order().ToArray();
+            var train = matrix.SelectTasks(order.Where((_, p) => p % folds != f).Order().ToArray());
+            var models = candidates.Select(c => c.Fitter.Fit(train)).ToArray();
+            var truth = new List<double>();
+            var predictions = candidates.Select(_ => new List<double>()).ToArray();
+            var stds = candidates.Select(_ => new List<double>()).ToArray();
+            var reveal = new EvaluationOptions { Known = options.Known, Seed = options.Seed };
+            var mean = new double[matrix.ExampleCount];
+            var std = new double[matrix.ExampleCount];
+            foreach (var row in heldOut)
+            {
+                for (var d = 0; d < options.Draws; d++)
+                {
+                    var known = Protocol.Reveal(matrix, row, d, reveal);
+                    var values = known.Select(j => (double)matrix[row, j]).ToArray();
+                    var scored = Scored(matrix, row, known, options.ScoredCells, Numerics.Seeds.Mix(options.Seed, d, row + 7919));
+                    foreach (var j in scored)
+                    {
+                        truth.Add(matrix[row, j]);
+                    }
+
+                    for (var c = 0; c < models.Length; c++)
+                    {
+                        models[c].FoldIn(known, values).PredictRow(mean, std);
+                        foreach (var j in scored)
+                        {
+                            predictions[c].Add(mean[j]);
+                            stds[c].Add(std[j]);
+                        }
+                    }
+                }
+            }
+
+            perFold[f] = ([.. truth], [.. predictions.Select(p => p.ToArray())], [.. stds.Select(s => s.ToArray())]);
+        });
+
+        return new TaskCrossValidation(
+            [.. perFold.SelectMany(f => f.Truth)],
+            [.. candidates.Select((_, c) => perFold.SelectMany(f => f.Predictions[c]).ToArray())],
+            [.. candidates.Select((_, c) => perFold.SelectMany(f => f.Stds[c]).ToArray())]);
+    }
+
+    // A seeded sample of the row's observed, unrevealed cells, in column order.
+    private static int[] Scored(ForgettingMatrix matrix, int row, int[] known, int limit, int seed)
+    {
+        var revealed = new HashSet<int>(known);
+        var cells = new List<int>();
+        var values = matrix.Row(row);
+        for (var j = 0; j < values.Length; j++)
+        {
+            if (!float.IsNaN(values[j]) && !revealed.Contains(j))
+            {
+                cells.Add(j);
+            }
+        }
+
+        if (cells.Count <= limit)
+        {
+            return [.. cells];
+        }
+
+        var array = cells.ToArray();
+        new Random(seed).Shuffle(array);
+        var sample = array[..limit];
+        Array.Sort(sample);
+        return sample;
+    }
+}

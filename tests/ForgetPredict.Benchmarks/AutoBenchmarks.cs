@@ -1,0 +1,75 @@
+using BenchmarkDotNet.Attributes;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Benchmarks;
+
+/// <summary>
+/// The cost of self-tuning on the published-size 85 x 141,816 matrix: <c>auto</c> (cross-validation over additive, knn,
+/// mf ranks 1, 2, 4 and 8 and the profile model, three folds in parallel, then the winner refitted) against one default mf fit.
+/// Target (issue 13): at most 10x. One cold iteration each (a full auto fit runs for tens of seconds).
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(BenchmarkDotNet.Engines.RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]
+public class AutoFitBenchmarks
+{
+    private ForgettingMatrix _matrix = null!;
+
+    /// <summary>The published-size matrix.</summary>
+    [GlobalSetup]
+    public void Setup() => _matrix = BenchmarkInputs.Published;
+
+    /// <summary>One default mf fit (rank 8).</summary>
+    [Benchmark(Baseline = true)]
+    public IForgettingModel FitMf() => ModelCatalog.CreateFitter("mf").Fit(_matrix);
+
+    /// <summary>One auto fit for 30 known cells.</summary>
+    [Benchmark]
+    public IForgettingModel FitAuto() => ModelCatalog.CreateFitter(ModelCatalog.Auto).Fit(_matrix);
+}
+
+/// <summary>
+/// A prediction (fold-in from 30 known cells plus the whole predicted row with its std) with a model that <c>auto</c>
+/// fitted, against a plain mf model, on 85 x 141,816.
+/// </summary>
+[MemoryDiagnoser]
+public class AutoPredictBenchmarks
+{
+    private IForgettingModel _mf = null!;
+    private IForgettingModel _auto = null!;
+    private int[] _known = [];
+    private double[] _values = [];
+    private double[] _mean = [];
+    private double[] _std = [];
+
+    /// <summary>Fits both models on all but the first task and picks 30 of its cells.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        var z = BenchmarkInputs.Published;
+        var n = z.ExampleCount;
+        var train = z.SelectTasks(Enumerable.Range(1, z.TaskCount - 1).ToArray());
+        _mf = ModelCatalog.CreateFitter("mf").Fit(train);
+        _auto = ModelCatalog.CreateFitter(ModelCatalog.Auto).Fit(train);
+        _known = Enumerable.Range(0, 30).Select(i => i * (n / 30)).ToArray();
+        _values = _known.Select(j => (double)z[0, j]).ToArray();
+        _mean = new double[n];
+        _std = new double[n];
+    }
+
+    /// <summary>Plain mf.</summary>
+    [Benchmark(Baseline = true)]
+    public double[] PredictMf()
+    {
+        _mf.FoldIn(_known, _values).PredictRow(_mean, _std);
+        return _mean;
+    }
+
+    /// <summary>The model auto chose.</summary>
+    [Benchmark]
+    public double[] PredictAuto()
+    {
+        _auto.FoldIn(_known, _values).PredictRow(_mean, _std);
+        return _mean;
+    }
+}

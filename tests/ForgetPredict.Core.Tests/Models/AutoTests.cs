@@ -1,0 +1,117 @@
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+
+namespace ForgetPredict.Core.Tests.Models;
+
+public class AutoTests
+{
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(3, 4)]
+    public void Auto_PlantedRank_IsRecovered(int patterns, int plantedRank)
+    {
+        // Planted rank 1 + patterns (uncentred) is `patterns + 1` factors beside the biases of the mf model.
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 40, Examples = 1500, Patterns = patterns, Noise = 0.01, Seed = 11 }).Matrix;
+        var (_, report) = new AutoFitter(new AutoOptions { CrossValidation = new CrossValidationOptions { Known = 100, Folds = 3 } }).FitAuto(z);
+        Assert.Equal(plantedRank, report.Rank);
+    }
+
+    [Fact]
+    public void Auto_FixedRank_Wins()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 20, Examples = 400, Seed = 3 }).Matrix;
+        var (_, report) = new AutoFitter(new AutoOptions { Rank = 3 }).FitAuto(z);
+        Assert.Equal(3, report.Rank);
+        Assert.Contains(report.Candidates, c => c.Name == "mf rank 3");
+        Assert.DoesNotContain(report.Candidates, c => c.Name.StartsWith("mf rank", StringComparison.Ordinal) && c.Name != "mf rank 3");
+        Assert.Contains("cross-validated RMSE", report.Summary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Auto_SameResultForAnyThreadCount()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 24, Examples = 600, Seed = 5 }).Matrix;
+        int[] known = [3, 50, 77, 120, 300, 451, 599];
+        var values = known.Select(j => (double)z[0, j]).ToArray();
+        var one = new AutoFitter(new AutoOptions { MaxThreads = 1 }).FitAuto(z);
+        var all = new AutoFitter(new AutoOptions { MaxThreads = -1 }).FitAuto(z);
+        Assert.Equal(one.Report.Choice, all.Report.Choice);
+        Assert.Equal(one.Report.CrossValidatedRmse, all.Report.CrossValidatedRmse);
+        Assert.Equal(one.Report.Candidates, all.Report.Candidates);
+        Assert.Equal(one.Model.FoldIn(known, values).PredictRow(), all.Model.FoldIn(known, values).PredictRow());
+    }
+
+    [Fact]
+    public void Auto_TooFewTasks_FailsWithAClearMessage()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 3, Examples = 200, Seed = 2 }).Matrix;
+        var e = Assert.Throws<ArgumentException>(() => new AutoFitter().Fit(z));
+        Assert.Contains("at least 4 tasks", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StackingWeights_RecoverAnExactNonNegativeMixture()
+    {
+        var random = new Random(1);
+        var a = Enumerable.Range(0, 500).Select(_ => random.NextDouble()).ToArray();
+        var b = Enumerable.Range(0, 500).Select(_ => random.NextDouble()).ToArray();
+        var c = Enumerable.Range(0, 500).Select(i => -a[i] + (0.1 * random.NextDouble())).ToArray();
+        var truth = a.Select((x, i) => (0.3 * x) + (0.7 * b[i])).ToArray();
+        var cv = new TaskCrossValidation(truth, [a, b, c], [a, b, c]);
+        var weights = EnsembleModel.StackingWeights(cv);
+        Assert.Equal(0.3, weights[0], 9);
+        Assert.Equal(0.7, weights[1], 9);
+        Assert.Equal(0, weights[2]);
+    }
+
+    [Fact]
+    public void Ensemble_FoldIn_IsTheWeightedSumOfItsMembers_WithACalibratedStd()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 800, Seed = 8 }).Matrix;
+        var model = Assert.IsType<EnsembleModel>(new EnsembleFitter(new EnsembleOptions { Members = ["additive", "mf", "knn"] }).Fit(z));
+        Assert.True(model.Weights.All(w => w > 0) && model.StdScale > 0);
+        int[] known = [1, 10, 100, 200, 400, 799];
+        var values = known.Select(j => (double)z[2, j]).ToArray();
+        var mean = new double[800];
+        var std = new double[800];
+        model.FoldIn(known, values).PredictRow(mean, std);
+        var expected = new double[800];
+        for (var c = 0; c < model.Members.Count; c++)
+        {
+            var row = model.Members[c].FoldIn(known, values).PredictRow();
+            for (var j = 0; j < 800; j++)
+            {
+                expected[j] += model.Weights[c] * row[j];
+            }
+        }
+
+        for (var j = 0; j < 800; j++)
+        {
+            Assert.Equal(expected[j], mean[j], 12);
+            Assert.True(std[j] > 0);
+        }
+    }
+
+    [Fact]
+    public void Profile_FitsTasksThatDifferOnlyInSize()
+    {
+        // z[i, j] = s_i * f_j exactly: the profile model reproduces every row, and a new task's row from a few cells.
+        var random = new Random(4);
+        var f = Enumerable.Range(0, 300).Select(_ => random.NextDouble()).ToArray();
+        var cells = new float[20 * 300];
+        for (var i = 0; i < 20; i++)
+        {
+            var s = 0.5 + (i * 0.25);
+            for (var j = 0; j < 300; j++)
+            {
+                cells[(i * 300) + j] = (float)(s * f[j]);
+            }
+        }
+
+        var model = new ProfileFitter(new ProfileOptions { Rank = 2 }).Fit(ForgettingMatrix.Wrap(cells, 20, 300));
+        Assert.Equal(cells[(7 * 300) + 11], model.Predict(7, 11), 4);
+        int[] known = [5, 60, 150, 299];
+        var row = model.FoldIn(known, [.. known.Select(j => 3.0 * f[j])]).PredictRow();
+        Assert.Equal(3.0 * f[100], row[100], 2);
+    }
+}
