@@ -142,7 +142,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
         }
 
         var dof = Math.Max(matrix.ObservedCount - ((long)m * p), 1);
-        var model = FactorModel.Create(new FactorModelParameters
+        var fitted = new FactorModelParameters
         {
             Method = ModelMethod.LowRank,
             TaskIds = matrix.TaskIds,
@@ -156,9 +156,9 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
             TaskFactorPenalty = Defaults.BiasLambda,
             TaskPrior = GaussianPrior.Estimate(parameters, p, include),
             Fit = new FitReport(1, true, rss, rss / matrix.ObservedCount),
-        });
-        var (factors, scales) = ResidualStructure.Directions(matrix, model, _o.ResidualRank, 1, _o.MaxThreads);
-        return scales.Length == 0 ? model : FactorModel.Create(model.Parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales });
+        };
+        var (factors, scales) = ResidualStructure.Directions(matrix, fitted, _o.ResidualRank, 1, _o.MaxThreads);
+        return FactorModel.Create(scales.Length == 0 ? fitted : fitted with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales });
     }
 
     // Each task's least-squares coefficients (a_i; u_i) on the features (1, f_1j..f_rank,j) over its observed cells, and the
