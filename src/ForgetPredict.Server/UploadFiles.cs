@@ -92,44 +92,8 @@ internal static class UploadFiles
         }
     }
 
-    /// <summary>Deletes a file if it exists, ignoring failures (cleanup paths must not throw).</summary>
-    public static void TryDelete(string? path)
-    {
-        if (path is null)
-        {
-            return;
-        }
-
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
-
-    /// <summary>Removes upload and atomic-write leftovers older than <paramref name="age"/> (a crash's debris) from the store.</summary>
-    public static int RemoveStale(string directory, TimeSpan age)
-    {
-        var removed = 0;
-        foreach (var path in Directory.EnumerateFiles(directory, ".*"))
-        {
-            var name = Path.GetFileName(path);
-            var ours = name.StartsWith(TempPrefix, StringComparison.Ordinal) || (name.EndsWith(".tmp", StringComparison.Ordinal) && name.Contains(ModelStore.ModelExtension + ".", StringComparison.Ordinal))
-                || (name.EndsWith(".tmp", StringComparison.Ordinal) && name.Contains(".examples.", StringComparison.Ordinal));
-            if (ours && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > age)
-            {
-                TryDelete(path);
-                removed++;
-            }
-        }
-
-        return removed;
-    }
+    /// <summary>Deletes a temporary file if it exists, ignoring failures (cleanup paths must not throw).</summary>
+    public static void TryDelete(string? path) => TemporaryFiles.Delete(path);
 
     private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, ModelStore store)
     {
@@ -202,7 +166,7 @@ internal static class UploadFiles
     {
         var extension = Path.GetExtension(sourceName).ToLowerInvariant();
         var safeExtension = extension.Length is > 1 and <= 9 && extension.Skip(1).All(char.IsAsciiLetterOrDigit) ? extension : ".bin";
-        var path = Path.Combine(store.Directory, string.Create(CultureInfo.InvariantCulture, $"{TempPrefix}{Guid.NewGuid():N}{safeExtension}"));
+        var path = TemporaryFiles.NewPath(store.Directory, TempPrefix, safeExtension);
         try
         {
             await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
