@@ -32,6 +32,7 @@ public static class CliApp
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        NumberOptions.Apply(root);
         return root;
     }
 
@@ -43,9 +44,10 @@ public static class CliApp
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors)
+            // One line per problem, the first only when one option fails twice (a parse error, then its range check).
+            foreach (var message in parse.Errors.Select(e => OneLine(e.Message)).Distinct().Take(1))
             {
-                await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"error: {message}").ConfigureAwait(false);
             }
 
             await error.WriteLineAsync("Run 'forgetpredict --help' (or 'forgetpredict COMMAND --help') for usage.").ConfigureAwait(false);
@@ -72,6 +74,10 @@ public static class CliApp
             return e.ExitCode;
         }
     }
+
+    // System.CommandLine lists choices one per line ("Must be one of:\n\t'auto'\n\t'wide'"): keep every error on one line.
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     // ArgumentException appends " (Parameter 'x')"; users need the sentence, not the parameter name.
     private static string WithoutParameterSuffix(string message)
