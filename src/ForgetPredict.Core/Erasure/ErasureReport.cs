@@ -230,9 +230,10 @@ public sealed class ErasureReport
         return order;
     }
 
-    /// <summary>P(X &gt; threshold) for X ~ N(mean, std^2); a step function when std is 0.</summary>
+    /// <summary>P(X &gt; threshold) for X ~ N(mean, std^2); a step function when std is 0. Thresholds far beyond the
+    /// predictions (even -1e308) give exactly 1 or 0: the argument is clamped to +-40, where erfc is 2 or 0 in double.</summary>
     public static double ExceedanceProbability(double mean, double std, double threshold) =>
-        std > 0 ? 0.5 * Erfc((threshold - mean) / (std * Math.Sqrt(2))) : (mean > threshold ? 1 : 0);
+        std > 0 ? 0.5 * Erfc(Math.Clamp((threshold - mean) / (std * Math.Sqrt(2)), -40, 40)) : (mean > threshold ? 1 : 0);
 
     /// <summary>
     /// The standard normal quantile: Newton's method on the lower-tail probability inside a shrinking bracket; the upper half

@@ -38,13 +38,16 @@ internal static class NormalTail
             var one = Vector512<double>.One;
             var half = Vector512.Create(0.5);
             var two = Vector512.Create(2.0);
+            var limitLow = Vector512.Create(-40.0);
+            var limitHigh = Vector512.Create(40.0);
             for (; j <= mean.Length - Vector512<double>.Count; j += Vector512<double>.Count)
             {
                 var m = Vector512.LoadUnsafe(ref m0, (nuint)j);
                 var s = Vector512.LoadUnsafe(ref s0, (nuint)j);
                 var positive = Vector512.GreaterThan(s, Vector512<double>.Zero);
                 // x = (threshold - mean) / (std sqrt 2); P = erfc(x) / 2.
-                var x = (t - m) / Vector512.ConditionalSelect(positive, s, one) * scale;
+                // Clamped to +-40, where erfc is 0 or 2 to double precision: a threshold like -1e308 makes x infinite.
+                var x = Vector512.Min(Vector512.Max((t - m) / Vector512.ConditionalSelect(positive, s, one) * scale, limitLow), limitHigh);
                 var z = Vector512.Abs(x);
                 var u = one / (one + (half * z));
                 var erfc = u * Vector512.Exp(ErfcFit.Exponent(u) - (z * z));
@@ -69,7 +72,7 @@ internal static class NormalTail
             return mean > threshold ? 1 : 0;
         }
 
-        var x = (threshold - mean) / std * s_invSqrt2;
+        var x = Math.Clamp((threshold - mean) / std * s_invSqrt2, -40, 40);
         var z = Math.Abs(x);
         var u = 1 / (1 + (0.5 * z));
         var erfc = u * Math.Exp(ErfcFit.Exponent(u) - (z * z));
