@@ -85,6 +85,13 @@ internal static class UploadFiles
 
             return Build(fields, matrix, examples, store);
         }
+        catch (Exception e) when (e is IOException or InvalidDataException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Reading the body failed: no closing boundary, a part cut short, garbage between parts (the client's error).
+            TryDelete(matrix?.TempPath);
+            TryDelete(examples?.TempPath);
+            throw ApiException.BadRequest($"The multipart/form-data body is malformed ({e.Message.TrimEnd('.')}); send one part per field between the boundaries the Content-Type names (e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
+        }
         catch
         {
             TryDelete(matrix?.TempPath);
@@ -162,11 +169,25 @@ internal static class UploadFiles
         var extension = Path.GetExtension(sourceName).ToLowerInvariant();
         var safeExtension = extension.Length is > 1 and <= 9 && extension.Skip(1).All(char.IsAsciiLetterOrDigit) ? extension : ".bin";
         var path = TemporaryFiles.NewPath(store.Directory, TempPrefix, safeExtension);
+        FileStream file;
         try
         {
-            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            await body.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
-            return new UploadedFile(path, sourceName, file.Length);
+            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TemporaryFiles.Release(path);
+            throw new ApiException(StatusCodes.Status500InternalServerError,
+                "The server cannot save uploads: its model store is not writable (read-only, missing or full). Its operator must fix the store folder's permissions or free space; queries keep working.", e);
+        }
+
+        try
+        {
+            await using (file)
+            {
+                await body.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+                return new UploadedFile(path, sourceName, file.Length);
+            }
         }
         catch
         {

@@ -193,7 +193,7 @@ internal static class SingleRowKernel
             return mean > threshold ? 1 : 0;
         }
 
-        var x = Math.Clamp((threshold - mean) / std * InvSqrt2, -40f, 40f);
+        var x = (threshold - mean) / std * InvSqrt2;
         var z = MathF.Abs(x);
         var u = 1 / (1 + (0.5f * z));
         var erfc = u * Exp(ErfcFit.Exponent(u) - (z * z));
