@@ -58,12 +58,7 @@ public sealed class HostileCommandTests
     [Fact]
     public void Item08_AnExtremeThresholdGivesProbabilitiesNotNaN()
     {
-        var dir = RepoPaths.NewTempFolder();
-        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 40, Seed = 5 });
-        var matrix = Path.Combine(dir, "z.npy");
-        var model = Path.Combine(dir, "m.fpm");
-        MatrixFile.Write(data.Matrix, matrix);
-        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--out", model).ExitCode);
+        var (_, model) = FittedModel("mf", 40, 5);
 
         foreach (var (threshold, share) in new[] { ("-1e308", "expected forgotten: 40 of 40 examples"), ("1e308", "expected forgotten: 0 of 40 examples") })
         {
@@ -85,12 +80,7 @@ public sealed class HostileCommandTests
     public void Item09_ReplayWithEveryCandidateExcludedIsRefused()
     {
         // Given: a model of 50 examples and an exclusion list naming all of them.
-        var dir = RepoPaths.NewTempFolder();
-        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 50, Seed = 9 });
-        var model = Path.Combine(dir, "m.fpm");
-        var matrix = Path.Combine(dir, "z.npy");
-        MatrixFile.Write(data.Matrix, matrix);
-        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "additive", "--out", model).ExitCode);
+        var (dir, model) = FittedModel("additive", 50, 9);
         var exclude = Path.Combine(dir, "exclude.csv");
         File.WriteAllLines(exclude, ["id", .. Enumerable.Range(0, 50).Select(j => j.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         var output = Path.Combine(dir, "replay.csv");
@@ -102,5 +92,17 @@ public sealed class HostileCommandTests
         Assert.Equal(CliApp.DataError, code);
         Assert.Contains("All 50 examples are excluded", error, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
+    }
+
+    // A model fitted by the CLI on a 12-task synthetic matrix saved as .npy (ids "0".."N-1"); returns its folder and path.
+    private static (string Folder, string Model) FittedModel(string method, int examples, int seed)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = examples, Seed = seed });
+        var matrix = Path.Combine(dir, "z.npy");
+        var model = Path.Combine(dir, "m.fpm");
+        MatrixFile.Write(data.Matrix, matrix);
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", method, "--out", model).ExitCode);
+        return (dir, model);
     }
 }
