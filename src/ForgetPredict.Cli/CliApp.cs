@@ -34,6 +34,7 @@ public static class CliApp
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        NumberOptions.Apply(root);
         return root;
     }
 
@@ -45,9 +46,10 @@ public static class CliApp
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors)
+            // One line per problem, the first only when one option fails twice (a parse error, then its range check).
+            foreach (var message in parse.Errors.Select(e => OneLine(e.Message)).Distinct().Take(1))
             {
-                await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"error: {message}").ConfigureAwait(false);
             }
 
             await error.WriteLineAsync("Run 'forgetpredict --help' (or 'forgetpredict COMMAND --help') for usage.").ConfigureAwait(false);
@@ -74,6 +76,10 @@ public static class CliApp
             return e.ExitCode;
         }
     }
+
+    // System.CommandLine lists choices one per line ("Must be one of:\n\t'auto'\n\t'wide'"): keep every error on one line.
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>The command line's words for the library's options: its flags.</summary>
     internal static OptionVocabulary Flags { get; } = new(new Dictionary<string, string>

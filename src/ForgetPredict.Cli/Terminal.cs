@@ -41,9 +41,12 @@ internal static class Terminal
     /// <summary>Adds a row of plain (escaped) text cells.</summary>
     public static void Row(this Table table, params string[] cells) => table.AddRow(cells.Select(Markup.Escape).ToArray());
 
-    /// <summary>A number with <paramref name="digits"/> decimals, invariant culture; "-" for NaN.</summary>
+    /// <summary>A number with <paramref name="digits"/> decimals, invariant culture; from a million up in scientific notation (1.2346E+30) so a table keeps its width; "-" for NaN.</summary>
     public static string Num(double value, int digits = 4) =>
-        double.IsNaN(value) ? "-" : value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        double.IsNaN(value) ? "-"
+        : double.IsInfinity(value) ? (value > 0 ? "inf" : "-inf")
+        : Math.Abs(value) >= 1e6 ? value.ToString("0." + new string('#', digits) + "E+0", CultureInfo.InvariantCulture)
+        : value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>An integer with thousands separators.</summary>
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -181,6 +181,18 @@ public sealed class ForgettingMatrix
         return Wrap(values, tasks.Length, ExampleCount, TaskIds.Select(tasks), ExampleIds);
     }
 
+    /// <summary>Every value times <paramref name="factor"/> (computed in double, rounded to float32 once); missing cells stay missing.</summary>
+    internal ForgettingMatrix Scaled(double factor)
+    {
+        var values = new float[_values.Length];
+        for (var c = 0; c < values.Length; c++)
+        {
+            values[c] = (float)(_values[c] * factor);
+        }
+
+        return new ForgettingMatrix(values, TaskCount, ExampleCount, TaskIds, ExampleIds, MissingCount, IsBinary && factor == 1);
+    }
+
     /// <summary>The same values with other ids (for joining metadata or renaming).</summary>
     /// <exception cref="ArgumentException">Ids are wrong in number or repeated.</exception>
     public ForgettingMatrix WithIds(IEnumerable<string>? taskIds, IEnumerable<string>? exampleIds) =>

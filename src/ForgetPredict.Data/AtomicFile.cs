@@ -1,6 +1,8 @@
 namespace ForgetPredict.Data;
 
 /// <summary>Writes files so that a failure never leaves a half-written output: write a temporary file beside the target, flush it to disk, then rename it over the target.</summary>
+/// <remarks>The temporary file is named and cleaned up by <see cref="TemporaryFiles"/>: Ctrl+C and SIGTERM delete it, and each
+/// write first removes its folder's temporary files whose writing process is gone (a kill -9's debris).</remarks>
 public static class AtomicFile
 {
     /// <summary>Creates or replaces <paramref name="path"/> with what <paramref name="write"/> writes; on any exception the target is untouched and the temporary file is removed.</summary>
@@ -41,28 +43,16 @@ public static class AtomicFile
             throw new ForgettingDataException(path, $"cannot write the file: folder '{folder}' does not exist. Create it first.");
         }
 
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        TemporaryFiles.RemoveStale(folder);
+        var temporary = TemporaryFiles.NewPath(folder, $".{Path.GetFileName(full)}.", ".tmp");
         try
         {
             return new AtomicFileWriter(path, full, temporary, new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            TemporaryFiles.Release(temporary);
             throw new ForgettingDataException(path, $"cannot write the file: {e.Message}", innerException: e);
-        }
-    }
-
-    internal static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 
@@ -132,11 +122,18 @@ public sealed class AtomicFileWriter : IDisposable
     public void Commit()
     {
         ObjectDisposedException.ThrowIf(_done, this);
+        if (TemporaryFiles.Interrupted)
+        {
+            Dispose();
+            throw new ForgettingDataException(_path, "the write was interrupted (Ctrl+C or SIGTERM); the file was left as it was.");
+        }
+
         try
         {
             _stream.Flush(flushToDisk: true);
             _stream.Dispose();
             File.Move(_temporary, _full, overwrite: true);
+            TemporaryFiles.Release(_temporary);
             _done = true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -156,6 +153,6 @@ public sealed class AtomicFileWriter : IDisposable
 
         _done = true;
         _stream.Dispose();
-        AtomicFile.TryDelete(_temporary);
+        TemporaryFiles.Delete(_temporary);
     }
 }

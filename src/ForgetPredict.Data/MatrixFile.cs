@@ -1,3 +1,4 @@
+using System.Globalization;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data.Formats;
@@ -117,6 +118,51 @@ public static class MatrixFile
             default:
                 throw new ArgumentException($"Unknown format '{format}'{Suggestion.DidYouMean(format, Formats.Keys)}; known formats: {string.Join(", ", Formats.Keys)}.", nameof(format));
         }
+    }
+
+    /// <summary>
+    /// What writing <paramref name="matrix"/> in <paramref name="format"/> would leave out, as one warning per loss (empty when
+    /// nothing is lost): .npy holds the values only (numpy's own format has no place for ids; .npz keeps them as the arrays
+    /// <c>task_ids</c> and <c>example_ids</c>), and the long layout holds observed cells only, so a task or example with no
+    /// observed cell disappears.
+    /// </summary>
+    public static IReadOnlyList<string> LossesOnWrite(ForgettingMatrix matrix, string format, MatrixLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(format);
+        var losses = new List<string>();
+        if (format == "npy" && !(matrix.TaskIds.IsImplicit && matrix.ExampleIds.IsImplicit))
+        {
+            losses.Add(".npy holds the values only, so the task and example ids are not written (numpy reads rows and columns by position). Write .npz instead to keep them: np.load(path)['task_ids'], ['example_ids'].");
+        }
+
+        if (HasLayout(format) && layout == MatrixLayout.Long)
+        {
+            var emptyTasks = 0;
+            var seen = new bool[matrix.ExampleCount];
+            for (var i = 0; i < matrix.TaskCount; i++)
+            {
+                var row = matrix.Row(i);
+                var any = false;
+                for (var j = 0; j < row.Length; j++)
+                {
+                    if (!float.IsNaN(row[j]))
+                    {
+                        any = seen[j] = true;
+                    }
+                }
+
+                emptyTasks += any ? 0 : 1;
+            }
+
+            var emptyExamples = seen.Count(s => !s);
+            if (emptyTasks + emptyExamples > 0)
+            {
+                losses.Add(string.Create(CultureInfo.InvariantCulture, $"the long layout holds observed cells only, so {emptyTasks} task(s) and {emptyExamples} example(s) with no observed cell are not written; use the wide layout to keep them."));
+            }
+        }
+
+        return losses;
     }
 
     /// <summary>True for the formats that come in a wide and a long layout (delimited text and Parquet).</summary>

@@ -62,6 +62,10 @@ internal static class Problems
     public static (int Status, string Detail)? Classify(Exception e) => e switch
     {
         ApiException api => (api.Status, api.Message),
+        // A file of the server's own store (named by an absolute path) that cannot be read is the server's problem, not
+        // the request's; files a client sent are named as the client named them.
+        ForgettingDataException data when Path.IsPathRooted(data.SourcePath) => (StatusCodes.Status500InternalServerError,
+            $"{Fields.Describe(data)} The file is in the server's model store: its operator must refit or replace it."),
         ForgettingDataException data => (StatusCodes.Status400BadRequest, Fields.Describe(data)),
         JsonException json => (StatusCodes.Status400BadRequest, $"The request body is not valid JSON for this endpoint: {json.Message}"),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than the server's limit." : bad.Message),
@@ -83,6 +87,7 @@ internal static class Problems
     public static Task WriteAsync(HttpContext context, int status, string detail)
     {
         var response = context.Response;
+        detail = StoreRelative(context, detail);
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";
@@ -92,7 +97,11 @@ internal static class Problems
 
     /// <summary>A problem document as an endpoint result.</summary>
     public static IResult Result(HttpContext context, int status, string detail) =>
-        Results.Json(new ProblemDto(TypeFor(status), TitleFor(status), status, detail, context.Request.Path.Value ?? "/"), ServerJson.Wire.ProblemDto, ContentType, status);
+        Results.Json(new ProblemDto(TypeFor(status), TitleFor(status), status, StoreRelative(context, detail), context.Request.Path.Value ?? "/"), ServerJson.Wire.ProblemDto, ContentType, status);
+
+    // Every problem detail names store files relative to the store (see ModelStore.Relative).
+    private static string StoreRelative(HttpContext context, string detail) =>
+        context.RequestServices.GetService(typeof(ModelStore)) is ModelStore store ? store.Relative(detail) : detail;
 
     public static string TitleFor(int status) => status switch
     {

@@ -38,7 +38,7 @@ internal static class Endpoints
             {
                 // A damaged or foreign file is listed with the reason instead of failing the whole listing.
                 models.Add(new ModelInfoDto(name, null, 0, 0, null, false, null, null, null, null, [], 0, DateTimeOffset.MinValue, string.Empty,
-                    new Dictionary<string, string>(), Problems.Fields.Describe(e)));
+                    new Dictionary<string, string>(), store.Relative(Problems.Fields.Describe(e))));
             }
             catch (ApiException e) when (e.Status == StatusCodes.Status404NotFound)
             {

@@ -270,7 +270,7 @@ public sealed partial class FitQueue : BackgroundService
         {
             // Anything else is a fault of this job, not of the service: the job fails and the worker goes on with the next one
             // (an exception escaping ExecuteAsync would stop the whole host).
-            job.Finish($"The fit failed: {e.Message}");
+            job.Finish($"The fit failed: {_store.Relative(e.Message)}");
             LogFailed(_logger, e, job.Id);
         }
         finally

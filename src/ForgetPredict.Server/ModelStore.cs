@@ -37,6 +37,14 @@ public sealed partial class ModelStore
     /// <summary>The store folder (absolute).</summary>
     public string Directory { get; }
 
+    /// <summary><paramref name="text"/> with the store's absolute path removed, so messages name files relative to the
+    /// store and never reveal where it lives on the server.</summary>
+    public string Relative(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Replace(Directory + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal).Replace(Directory, ".", StringComparison.Ordinal);
+    }
+
     /// <summary>What a model name may look like: a letter or digit, then up to 63 letters, digits, '.', '_' or '-'; never "..".</summary>
     public const string NamePattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
 

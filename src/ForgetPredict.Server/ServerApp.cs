@@ -76,7 +76,7 @@ public static partial class ServerApp
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<ServerOptions>();
         var store = app.Services.GetRequiredService<ModelStore>();
-        var removed = UploadFiles.RemoveStale(store.Directory, TimeSpan.FromMinutes(15));
+        var removed = Data.TemporaryFiles.RemoveStale(store.Directory);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForgetPredict.Server");
         var count = store.Names().Count;
         LogStarted(logger, store.Directory, count, options.ApiKey is not null, removed);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 namespace ForgetPredict.Server;
 
 /// <summary>How the forgetting query service runs: its store, address, key and limits. Validated by <see cref="Validate"/>.</summary>
-public sealed record ServerOptions
+public sealed partial record ServerOptions
 {
     /// <summary>The default listening address: loopback only.</summary>
     public const string DefaultUrls = "http://127.0.0.1:5080";
@@ -49,6 +49,7 @@ public sealed record ServerOptions
             throw new ArgumentException("Body limits must be at least 1 KB.", nameof(MaxJsonBodyBytes));
         }
 
+        CheckUrls(Urls);
         if (MaxQueuedFits < 1 || FitThreads < 1)
         {
             throw new ArgumentException("The fit queue and fit threads must be at least 1.", nameof(MaxQueuedFits));
@@ -114,6 +115,38 @@ public sealed record ServerOptions
         megabytes > 0 && megabytes < 1 << 20
             ? (long)(megabytes * (1 << 20))
             : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{what}: {megabytes} is not a size in megabytes (a positive number below 1048576)."), nameof(megabytes));
+
+    /// <summary>
+    /// Refuses any listening address that does not parse exactly: each of the semicolon-separated entries must be
+    /// <c>http(s)://HOST[:PORT]</c> with HOST an IP address, <c>localhost</c>, or <c>*</c>/<c>+</c> (every interface, said
+    /// explicitly) and PORT 0..65535. A host name, an empty or non-numeric port, or an empty entry would otherwise make the
+    /// server fall back to listening on every interface.
+    /// </summary>
+    /// <exception cref="ArgumentException">An entry is malformed; the message quotes it and shows the accepted form.</exception>
+    public static void CheckUrls(string urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        var entries = urls.Split(';', StringSplitOptions.TrimEntries);
+        foreach (var url in entries)
+        {
+            var match = UrlPattern().Match(url);
+            var host = match.Groups["host"].Value;
+            var port = match.Groups["port"];
+            var hostOk = match.Success && (host is "*" or "+" or "localhost" || System.Net.IPAddress.TryParse(host.Trim('[', ']'), out _));
+            var portOk = !port.Success || (int.TryParse(port.ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p <= 65535);
+            if (!hostOk || !portOk)
+            {
+                var why = url.Length == 0 ? "an empty address"
+                    : !match.Success ? $"'{url}' is not http(s)://HOST[:PORT]"
+                    : !hostOk ? $"'{url}': host '{host}' is not an IP address, localhost, or * for every interface"
+                    : $"'{url}': port '{port.Value}' is not a number from 0 to 65535";
+                throw new ArgumentException($"Cannot listen on {why}. Give addresses like http://127.0.0.1:5080 (several separated by ';'; http://0.0.0.0:5080 for every interface).", nameof(urls));
+            }
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^https?://(?<host>\[[0-9A-Fa-f:.]+\]|[^:/\[\]]+)(?::(?<port>[^/]*))?/?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex UrlPattern();
 
     /// <summary>True when every address in <paramref name="urls"/> is a loopback address (127.x, ::1 or localhost).</summary>
     public static bool IsLoopbackOnly(string urls)

@@ -51,7 +51,7 @@ public sealed class StoredModel
     {
         var metadata = Loaded.Metadata;
         var d = ModelDescription.Of(Model, metadata);
-        return new ModelInfoDto(Name, d.Method, d.TaskCount, d.ExampleCount, d.Rank, d.PredictsProbability, d.Provenance.RSquared, d.Provenance.Source, d.Iterations, d.Converged,
+        return new ModelInfoDto(Name, d.Method, d.TaskCount, d.ExampleCount, d.Rank, d.PredictsProbability, d.Provenance.RSquared, d.Provenance.Source is { } source ? System.IO.Path.GetFileName(source) : null, d.Iterations, d.Converged,
             Metadata()?.Columns ?? [], Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata);
     }
 

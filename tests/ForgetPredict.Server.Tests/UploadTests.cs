@@ -225,14 +225,19 @@ public sealed class UploadTests : IDisposable
     [Fact]
     public async Task Start_RemovesStaleTemporaryFiles_AndNeverListsTemporaryFiles()
     {
-        var stale = new[] { ".upload-0123.npy", ".old.fpm.0a1b.tmp", ".old.examples.csv.0a1b.tmp" }.Select(f => Path.Combine(_store, f)).ToArray();
-        var fresh = Path.Combine(_store, ".upload-4567.npy");
+        // Names from before the process id was embedded count by age; names with the id of a process that is gone are
+        // debris at once (TemporaryFiles holds the one rule the store and every atomic write share).
+        string Guid32() => Guid.NewGuid().ToString("N");
+        var old = new[] { $".upload-{Guid32()}.npy", $".old.fpm.{Guid32()}.tmp", $".old.examples.csv.{Guid32()}.tmp" }.Select(f => Path.Combine(_store, f)).ToArray();
+        var orphaned = Path.Combine(_store, $".upload-{int.MaxValue}-{Guid32()}.npy");
+        var stale = old.Append(orphaned).ToArray();
+        var fresh = Path.Combine(_store, $".upload-{Guid32()}.npy");
         foreach (var path in stale.Append(fresh))
         {
             File.WriteAllText(path, "partial");
         }
 
-        foreach (var path in stale)
+        foreach (var path in old)
         {
             File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
         }

@@ -14,7 +14,7 @@ internal static class CommonOptions
     {
         Description = "Worker threads (-1: all cores). Results are identical for every value.",
         DefaultValueFactory = _ => -1,
-        Validators = { r => { if (r.GetValueOrDefault<int>() is 0 or < -1) { r.AddError("--threads must be -1 or at least 1."); } } },
+        CustomParser = r => NumberOptions.Whole(r, "--threads", -1, -1, "--threads must be -1 or at least 1.") is var n && n == 0 ? Refuse(r, "--threads must be -1 or at least 1.") : n,
     };
 
     /// <summary>--format: override the format chosen by file extension.</summary>
@@ -32,8 +32,14 @@ internal static class CommonOptions
     {
         Description = description,
         DefaultValueFactory = _ => defaultValue,
-        Validators = { r => { if (r.GetValueOrDefault<int>() < min) { r.AddError($"{name} must be at least {min}."); } } },
+        CustomParser = r => NumberOptions.Whole(r, name, min, defaultValue),
     };
+
+    private static int Refuse(System.CommandLine.Parsing.ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return 0;
+    }
 
     /// <summary>Parses a layout name (auto, wide, long).</summary>
     public static MatrixLayout ParseLayout(string? value) => Choices.Layout.Parse(value);

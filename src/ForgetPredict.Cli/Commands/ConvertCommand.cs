@@ -51,6 +51,11 @@ internal static class ConvertCommand
 
             var readOptions = read.ReadOptions(parse);
             var z = MatrixFile.Read(inPath, readOptions);
+            foreach (var loss in MatrixFile.LossesOnWrite(z, outFormat, outLayout))
+            {
+                parse.Err().WriteLine($"warning: {outPath}: {loss}");
+            }
+
             MatrixFile.Write(z, outPath, new MatrixWriteOptions
             {
                 Format = outFormat,

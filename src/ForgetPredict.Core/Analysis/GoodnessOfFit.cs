@@ -3,6 +3,8 @@ using ForgetPredict.Core.Models;
 namespace ForgetPredict.Core.Analysis;
 
 /// <summary>Goodness of fit of a model on a matrix: R^2 = 1 - mean((Z - Zhat)^2) / mean((Z - mean Z)^2) over observed cells (science.md §2).</summary>
+/// <remarks>A matrix without variance (every observed cell equal) has no denominator: its R^2 is 1 for a model that
+/// reproduces it (to rounding) and 0 otherwise, scikit-learn's convention, so R^2 is always a finite number.</remarks>
 public static class GoodnessOfFit
 {
     /// <summary>R^2 of <paramref name="model"/> on the observed cells of <paramref name="matrix"/> (the matrix it was fitted on, or one with the same tasks and examples).</summary>
@@ -19,12 +21,13 @@ public static class GoodnessOfFit
         var total = Spectrum.CenteredSumOfSquares(matrix);
         var m = matrix.TaskCount;
         var residual = new double[m];
+        var squares = new double[m];
         Parallel.For(0, m, i =>
         {
             var prediction = new double[matrix.ExampleCount];
             model.PredictRow(i, prediction);
             var row = matrix.Row(i);
-            double s = 0;
+            double s = 0, q = 0;
             for (var j = 0; j < prediction.Length; j++)
             {
                 var z = row[j];
@@ -32,18 +35,21 @@ public static class GoodnessOfFit
                 {
                     var d = z - prediction[j];
                     s += d * d;
+                    q += (double)z * z;
                 }
             }
 
             residual[i] = s;
+            squares[i] = q;
         });
-        var rss = 0d;
-        foreach (var v in residual)
+        double rss = 0, sumOfSquares = 0;
+        for (var i = 0; i < m; i++)
         {
-            rss += v;
+            rss += residual[i];
+            sumOfSquares += squares[i];
         }
 
-        return total > 0 ? 1 - (rss / total) : (rss == 0 ? 1 : double.NegativeInfinity);
+        return total > 0 ? 1 - (rss / total) : (rss <= 1e-12 * sumOfSquares ? 1 : 0);
     }
 }
 
@@ -75,6 +81,14 @@ public sealed record MatrixAnalysis(int TaskCount, int ExampleCount, double Miss
                     sum += v;
                 }
             }
+        }
+
+        if (DataScale.Constant(matrix).Constant)
+        {
+            // Nothing varies: every reference model reproduces the constant exactly (R^2 1 by the zero-variance
+            // convention above), and no model can be fitted to learn differences that are not there.
+            return new MatrixAnalysis(matrix.TaskCount, matrix.ExampleCount, matrix.MissingFraction, matrix.IsBinary, sum / Math.Max(matrix.ObservedCount, 1),
+                1, 1, 1, 1, ForgetPredict.Core.Analysis.Spectrum.Analyze(matrix, maxRank, maxThreads));
         }
 
         return new MatrixAnalysis(

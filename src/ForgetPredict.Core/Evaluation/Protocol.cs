@@ -282,6 +282,7 @@ public static class Protocol
         }
 
         var reveals = Reveals(matrix, train, test, o);
+        CheckSomethingToScore(matrix, test, reveals, scorable, o);
         var truths = new TruthCache(matrix, test, reveals, scorable, topK);
         var results = new List<MethodResult>();
         foreach (var method in methods)
@@ -326,6 +327,31 @@ public static class Protocol
         }
 
         return new EvaluationResult(matrix.TaskCount, matrix.ExampleCount, test, o, topK, binary, results, externalResults, split.TrainRows);
+    }
+
+    // Only observed cells that were not revealed are scored; when no test row has one for any seed, every metric would
+    // be empty, so say why instead of returning a table of blanks.
+    private static void CheckSomethingToScore(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][] scorable, EvaluationOptions o)
+    {
+        for (var s = 0; s < reveals.Length; s++)
+        {
+            for (var t = 0; t < test.Length; t++)
+            {
+                var revealed = new HashSet<int>(reveals[s][t]);
+                var row = matrix.Row(test[t]);
+                for (var j = 0; j < row.Length; j++)
+                {
+                    if (!float.IsNaN(row[j]) && scorable[t][j] && !revealed.Contains(j))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+
+        var observed = test.Max(r => matrix.ExampleCount - (int)Numerics.ValueScan.Scan(matrix.Row(r)).MissingCount);
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+            $"Nothing can be scored: the {test.Length} test row(s) have at most {observed} observed cell(s) of {matrix.ExampleCount}, and revealing {o.Known} leaves none unrevealed. Reveal fewer cells (--known), hold out rows with more observed cells, or evaluate a matrix with more examples."), nameof(o));
     }
 
     private static int[] ValidateSplit(ForgettingMatrix matrix, EvaluationSplit split)

@@ -34,6 +34,10 @@ internal sealed record AlsProblem
     /// <summary>The effective example-bias penalty.</summary>
     public double ExampleBiasPenalty => ExampleBiasLambda ?? BiasLambda;
 
+    /// <summary>Every cell is read as z times this (the fits pass 1 / the data's RMS, so the solver works in units of
+    /// the data's typical magnitude and its tolerances and floors never depend on the data's units).</summary>
+    public double InputScale { get; init; } = 1;
+
     /// <summary>L2 penalty on each factor entry (absolute), used when <see cref="ThresholdMultiplier"/> is null.</summary>
     public double FactorLambda { get; init; }
 
@@ -236,7 +240,7 @@ internal sealed class AlternatingLeastSquares
                 {
                     var (start, width) = Chunk(c);
                     var dst = buffer.AsSpan(0, width);
-                    Residuals.Masked(_z.Row(i).Slice(start, width), default, 0, dst);
+                    Residuals.Masked(_z.Row(i).Slice(start, width), _problem.InputScale, default, 0, dst);
                     s += TensorPrimitives.Sum<double>(dst);
                 }
             }
@@ -286,7 +290,7 @@ internal sealed class AlternatingLeastSquares
             {
                 var (start, width) = Chunk(c);
                 var y = buffer.AsSpan(0, width);
-                var missing = Residuals.Masked(_z.Row(i).Slice(start, width), default, _mu, y);
+                var missing = Residuals.Masked(_z.Row(i).Slice(start, width), _problem.InputScale, default, _mu, y);
                 sum += TensorPrimitives.SumOfSquares<double>(y);
                 count += width - missing;
             }
@@ -390,7 +394,7 @@ internal sealed class AlternatingLeastSquares
                 var i = first + t;
                 var y = s.Residual.AsSpan(0, width);
                 var z = _z.Row(i).Slice(start, width);
-                var missing = Residuals.Masked(z, offset, 0, y);
+                var missing = Residuals.Masked(z, _problem.InputScale, offset, 0, y);
                 var rhs = s.Rhs.AsSpan(t * p, p);
                 var o = 0;
                 if (hasBias)
@@ -570,7 +574,7 @@ internal sealed class AlternatingLeastSquares
         {
             var z = _z.Row(i).Slice(start, width);
             var y = s.Residual.AsSpan(0, width);
-            var missing = Residuals.Masked(z, default, taskOffsets[i], y);
+            var missing = Residuals.Masked(z, _problem.InputScale, default, taskOffsets[i], y);
             var g = taskFeatures.AsSpan(i * q, q);
             for (var k = 0; k < q; k++)
             {
@@ -668,7 +672,7 @@ internal sealed class AlternatingLeastSquares
                 {
                     var (start, width) = Chunk(c);
                     var y = buffer.AsSpan(0, width);
-                    Residuals.Masked(_z.Row(i).Slice(start, width), default, shift, y);
+                    Residuals.Masked(_z.Row(i).Slice(start, width), _problem.InputScale, default, shift, y);
                     s += TensorPrimitives.SumOfSquares<double>(y);
                 }
             }

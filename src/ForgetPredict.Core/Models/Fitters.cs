@@ -158,10 +158,22 @@ internal static class FactorFits
             throw new ArgumentException("Every cell of the matrix is missing (NaN); there is nothing to fit.", nameof(matrix));
         }
 
+        // The fit reads Z / s (s: the RMS of the observed cells) and the model is scaled back, so multiplying the
+        // data by c multiplies every prediction, standard deviation and threshold by c and leaves probabilities as
+        // they were: no tolerance, floor or penalty inside the solver ever sees the data's units.
+        var scale = DataScale.Typical(matrix);
+        problem = problem with { InputScale = 1 / scale };
+        if (problem.ThresholdMultiplier is null)
+        {
+            problem = problem with { FactorLambda = problem.FactorLambda / scale };
+        }
+
         var solution = new AlternatingLeastSquares(matrix, problem).Solve();
         problem = problem with { FactorLambda = solution.FactorLambda };
         var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount);
         var parameters = Parameters(matrix, method, problem, solution, inflation);
+        parameters = scale == 1 ? parameters : Unscaled(parameters, scale);
+        CheckNotCollapsed(matrix, parameters);
         if (residualRank > 0)
         {
             // The residual directions come from the parameters' predictions; the model is built once, with them.
@@ -173,6 +185,60 @@ internal static class FactorFits
         }
 
         return FactorModel.Create(parameters);
+    }
+
+    // Parameters fitted on Z / s, in the units of Z: offsets and biases times s, variances times s^2, and
+    // the factor product's s split evenly (U and V times sqrt(s), so both keep the balance the penalty gave them and the
+    // factor penalty, which has the units of Z, times s). The task prior scales like the task vector (a_i, U_i).
+    private static FactorModelParameters Unscaled(FactorModelParameters p, double s)
+    {
+        // In place: the arrays are the solver's own, fresh from Parameters (copies would double the model's memory at the peak).
+        var root = Math.Sqrt(s);
+        static double[] Times(double[] values, double factor)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(values, factor, values);
+            return values;
+        }
+
+        var taskScale = new double[(p.TaskBiases.Length != 0 ? 1 : 0) + p.Rank];
+        taskScale.AsSpan().Fill(root);
+        if (p.TaskBiases.Length != 0)
+        {
+            taskScale[0] = s;
+        }
+
+        return p with
+        {
+            GlobalMean = p.GlobalMean * s,
+            TaskBiases = Times(p.TaskBiases, s),
+            ExampleBiases = Times(p.ExampleBiases, s),
+            TaskFactors = Times(p.TaskFactors, root),
+            ExampleFactors = Times(p.ExampleFactors, root),
+            NoiseVariance = p.NoiseVariance * s * s,
+            TaskFactorPenalty = p.TaskFactorPenalty * s,
+            TaskPrior = p.TaskPrior?.Scaled(taskScale),
+            Fit = p.Fit with { Objective = p.Fit.Objective * s * s, ResidualVariance = p.Fit.ResidualVariance * s * s },
+        };
+    }
+
+    // An uncentred rank-1 fit whose noise-scaled penalty outweighs the matrix's structure (one task, a 2 x 2 matrix)
+    // shrinks u and v until it predicts worse than the matrix's mean; say so instead of returning that model. (Models
+    // with biases contain the mean, so their training R^2 cannot fall below 0.)
+    private static void CheckNotCollapsed(ForgettingMatrix matrix, FactorModelParameters parameters)
+    {
+        if (parameters.Rank == 0 || parameters.TaskBiases.Length != 0 || parameters.ExampleBiases.Length != 0 || parameters.Logistic)
+        {
+            return;
+        }
+
+        // Only uncentred rank-1 fits get here: the check needs the model's predictions, so they build it once more.
+        var model = FactorModel.Create(parameters);
+        var r2 = Analysis.GoodnessOfFit.RSquared(model, matrix);
+        if (r2 < 0)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The {ModelCatalog.NameOf(model.Method)} fit on this {matrix.TaskCount} x {matrix.ExampleCount} matrix predicts worse than the matrix's mean (training R^2 {r2:F2}): its penalty (Lambda x noise x (sqrt(tasks) + sqrt(examples))) shrinks the factors more than so few tasks and cells can support. Lower the lambda (0 fits the best rank-1 matrix), or use additive."), nameof(matrix));
+        }
     }
 
     /// <summary>
@@ -224,6 +290,96 @@ internal static class FactorFits
 /// <summary>The data scale that makes factor penalties dimensionless.</summary>
 internal static class DataScale
 {
+    /// <summary>
+    /// The scale the factor fits divide the data by: the root mean square of the observed cells (1 for an all-zero matrix).
+    /// </summary>
+    /// <exception cref="ArgumentException">The observed cells are all equal (nothing to learn), or one cell is so far
+    /// out (more than 1e9 times the typical magnitude) that it would swamp every other; the message names it.</exception>
+    public static double Typical(ForgettingMatrix matrix)
+    {
+        var (first, constant) = Constant(matrix);
+        if (constant)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Every observed cell of the {matrix.TaskCount} x {matrix.ExampleCount} matrix is {first:G6}: a constant matrix shows no difference between tasks or examples, so no model can learn how a new task's measured cells differ. Check that the right file and value column were read."), nameof(matrix));
+        }
+
+        CheckOutliers(matrix);
+
+        // One pass in storage order: deterministic, and no buffer the size of a row.
+        double squares = 0;
+        foreach (var v in matrix.Values)
+        {
+            if (!float.IsNaN(v))
+            {
+                squares += (double)v * v;
+            }
+        }
+
+        var rms = Math.Sqrt(squares / Math.Max(matrix.ObservedCount, 1));
+        return double.IsFinite(rms) && rms > 0 ? rms : 1;
+    }
+
+    /// <summary>The first observed value and whether every observed value equals it (false when nothing is observed).</summary>
+    internal static (float First, bool Constant) Constant(ForgettingMatrix matrix)
+    {
+        var first = float.NaN;
+        foreach (var v in matrix.Values)
+        {
+            if (float.IsNaN(v))
+            {
+                continue;
+            }
+
+            if (float.IsNaN(first))
+            {
+                first = v;
+            }
+            else if (v != first)
+            {
+                return (first, false);
+            }
+        }
+
+        return (first, !float.IsNaN(first));
+    }
+
+    // Refuses a cell beyond 1e9 times the median magnitude of the non-zero cells (a sample of at most 65,536 of them,
+    // taken at a fixed stride so the result is deterministic): float32 keeps 7 digits, so next to it every other cell
+    // is rounding noise. Such a value is almost always a unit, overflow or parsing error upstream.
+    private static void CheckOutliers(ForgettingMatrix matrix)
+    {
+        var values = matrix.Values;
+        var stride = Math.Max(1, values.Length / 65_536);
+        var sample = new float[((values.Length - 1) / stride) + 1];
+        var count = 0;
+        for (var c = 0; c < values.Length; c += stride)
+        {
+            if (!float.IsNaN(values[c]) && values[c] != 0)
+            {
+                sample[count++] = Math.Abs(values[c]);
+            }
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        sample.AsSpan(0, count).Sort();
+        var typical = (double)sample[count / 2];
+        var limit = typical * 1e9;
+        for (var c = 0; c < values.Length; c++)
+        {
+            if (Math.Abs(values[c]) > limit)
+            {
+                int i = c / matrix.ExampleCount, j = c % matrix.ExampleCount;
+                throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {values[c]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
+            }
+        }
+    }
+
     /// <summary>Mean square of the observed values (centred on their mean when <paramref name="center"/>); 1 when it is 0.</summary>
     public static double MeanSquare(ForgettingMatrix matrix, bool center)
     {

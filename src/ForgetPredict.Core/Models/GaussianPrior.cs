@@ -82,6 +82,30 @@ public sealed class GaussianPrior
     /// <summary>Precision times mean (length p).</summary>
     internal ReadOnlySpan<double> PrecisionTimesMean => _precisionTimesMean;
 
+    /// <summary>The prior of the task vector D x for D = diag(<paramref name="factors"/>): mean D m, covariance D C D.</summary>
+    /// <exception cref="ArgumentException">The factor count differs from <see cref="Dimension"/>.</exception>
+    public GaussianPrior Scaled(ReadOnlySpan<double> factors)
+    {
+        var p = Dimension;
+        if (factors.Length != p)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{factors.Length} scale factors for a {p}-dimensional prior."), nameof(factors));
+        }
+
+        var mean = new double[p];
+        var covariance = new double[p * p];
+        for (var r = 0; r < p; r++)
+        {
+            mean[r] = _mean[r] * factors[r];
+            for (var c = 0; c < p; c++)
+            {
+                covariance[(r * p) + c] = factors[r] * _covariance[(r * p) + c] * factors[c];
+            }
+        }
+
+        return new GaussianPrior(mean, covariance);
+    }
+
     /// <summary>
     /// Estimates the prior from the rows of <paramref name="parameters"/> (count x p, row-major) whose
     /// <paramref name="include"/> flag is set: sample mean, and sample covariance shrunk toward its diagonal

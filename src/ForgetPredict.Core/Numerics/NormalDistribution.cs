@@ -8,7 +8,7 @@ public static class NormalDistribution
 {
     /// <summary>P(X &gt; threshold) for X ~ N(mean, std^2); a step function when std is 0.</summary>
     public static double ExceedanceProbability(double mean, double std, double threshold) =>
-        std > 0 ? 0.5 * Erfc((threshold - mean) / (std * Math.Sqrt(2))) : (mean > threshold ? 1 : 0);
+        std > 0 ? 0.5 * Erfc(Math.Clamp((threshold - mean) / (std * Math.Sqrt(2)), -40, 40)) : (mean > threshold ? 1 : 0);
 
     /// <summary>
     /// The standard normal quantile: Newton's method on the lower-tail probability inside a shrinking bracket; the upper half

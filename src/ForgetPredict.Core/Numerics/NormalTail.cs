@@ -31,6 +31,7 @@ internal static class NormalTail
         var j = Body<Width512<double>, Vector512<double>>(mean, std, threshold, destination, 0);
         j = Body<Width256<double>, Vector256<double>>(mean, std, threshold, destination, j);
         j = Body<Width128<double>, Vector128<double>>(mean, std, threshold, destination, j);
+
         for (; j < mean.Length; j++)
         {
             destination[j] = Scalar(mean[j], std[j], threshold);
@@ -57,13 +58,17 @@ internal static class NormalTail
         var one = TWidth.Create(1);
         var half = TWidth.Create(0.5);
         var two = TWidth.Create(2);
+        var limitLow = TWidth.Create(-40);
+        var limitHigh = TWidth.Create(40);
         for (; j <= mean.Length - TWidth.Count; j += TWidth.Count)
         {
             var m = TWidth.Load(ref m0, (nuint)j);
             var s = TWidth.Load(ref s0, (nuint)j);
             var positive = TWidth.GreaterThan(s, zero);
             // x = (threshold - mean) / (std sqrt 2); P = erfc(x) / 2.
+            // Clamped to +-40, where erfc is 0 or 2 to double precision: a threshold like -1e308 makes x infinite.
             var x = TWidth.Multiply(TWidth.Divide(TWidth.Subtract(t, m), TWidth.Select(positive, s, one)), scale);
+            x = TWidth.Select(TWidth.LessThan(x, limitLow), limitLow, TWidth.Select(TWidth.GreaterThan(x, limitHigh), limitHigh, x));
             var z = TWidth.Abs(x);
             var u = TWidth.Divide(one, TWidth.Add(one, TWidth.Multiply(half, z)));
             var erfc = TWidth.Multiply(u, TWidth.Exp(TWidth.Subtract(ErfcFit.Exponent<TWidth, TVector, double>(u), TWidth.Multiply(z, z))));
@@ -84,7 +89,7 @@ internal static class NormalTail
             return mean > threshold ? 1 : 0;
         }
 
-        var x = (threshold - mean) / std * s_invSqrt2;
+        var x = Math.Clamp((threshold - mean) / std * s_invSqrt2, -40, 40);
         var z = Math.Abs(x);
         var u = 1 / (1 + (0.5 * z));
         var erfc = u * Math.Exp(ErfcFit.Exponent(u) - (z * z));

@@ -8,8 +8,9 @@ namespace ForgetPredict.Core.Numerics;
 /// Kernel: the masked residual that every solver sweep starts from. Float32 cells are widened to double,
 /// shifted, and missing (NaN) cells become exact zeros so that they drop out of every dot product.
 /// </summary>
-/// <remarks>Vector256 and Vector128 paths with a scalar fallback. Each lane does the same two IEEE operations
-/// as the scalar code (widen, then subtract offset, then subtract shift), so every path gives bit-identical results.</remarks>
+/// <remarks>Vector256 and Vector128 paths with a scalar fallback. Each lane does the same IEEE operations as the
+/// scalar code (widen, multiply by the scale, subtract offset, subtract shift), so every path gives bit-identical
+/// results; a scale of 1 changes no bit.</remarks>
 internal static class Residuals
 {
     /// <summary>
@@ -17,7 +18,15 @@ internal static class Residuals
     /// the number of NaN cells. An empty <paramref name="offset"/> means all zeros.
     /// </summary>
     /// <exception cref="ArgumentException">The spans' lengths disagree.</exception>
-    public static int Masked(ReadOnlySpan<float> z, ReadOnlySpan<double> offset, double shift, Span<double> destination)
+    public static int Masked(ReadOnlySpan<float> z, ReadOnlySpan<double> offset, double shift, Span<double> destination) =>
+        Masked(z, 1, offset, shift, destination);
+
+    /// <summary>
+    /// Effectively computes <c>destination[j] = float.IsNaN(z[j]) ? 0 : (z[j] * scale - offset[j]) - shift</c> (the
+    /// factor fits read the data in units of its typical magnitude) and returns the number of NaN cells.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans' lengths disagree.</exception>
+    public static int Masked(ReadOnlySpan<float> z, double scale, ReadOnlySpan<double> offset, double shift, Span<double> destination)
     {
         if (destination.Length != z.Length || (offset.Length != 0 && offset.Length != z.Length))
         {
@@ -34,10 +43,13 @@ internal static class Residuals
         if (Vector256.IsHardwareAccelerated && z.Length >= Vector256<float>.Count)
         {
             var s = Vector256.Create(shift);
+            var f = Vector256.Create(scale);
             for (; j <= z.Length - Vector256<float>.Count; j += Vector256<float>.Count)
             {
                 var v = Vector256.LoadUnsafe(ref zRef, (nuint)j);
                 var (lo, hi) = Vector256.Widen(v);
+                lo *= f;
+                hi *= f;
                 if (hasOffset)
                 {
                     lo -= Vector256.LoadUnsafe(ref offRef, (nuint)j);
@@ -55,10 +67,13 @@ internal static class Residuals
         else if (Vector128.IsHardwareAccelerated && z.Length >= Vector128<float>.Count)
         {
             var s = Vector128.Create(shift);
+            var f = Vector128.Create(scale);
             for (; j <= z.Length - Vector128<float>.Count; j += Vector128<float>.Count)
             {
                 var v = Vector128.LoadUnsafe(ref zRef, (nuint)j);
                 var (lo, hi) = Vector128.Widen(v);
+                lo *= f;
+                hi *= f;
                 if (hasOffset)
                 {
                     lo -= Vector128.LoadUnsafe(ref offRef, (nuint)j);
@@ -83,7 +98,7 @@ internal static class Residuals
             }
             else
             {
-                destination[j] = ((double)v - (hasOffset ? offset[j] : 0d)) - shift;
+                destination[j] = (((double)v * scale) - (hasOffset ? offset[j] : 0d)) - shift;
             }
         }
 

@@ -124,6 +124,12 @@ public static class ReplaySelector
         }
 
         var candidates = Enumerable.Range(0, n).Where(j => excluded is null || !excluded.Contains(j)).ToArray();
+        if (candidates.Length == 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"All {n} examples are excluded, so there is nothing left to replay; exclude fewer examples."), nameof(excluded));
+        }
+
         var budget = Math.Min(options.Budget, candidates.Length);
         var random = new Random(options.Seed);
         int[] chosen;

@@ -25,7 +25,8 @@ namespace ForgetPredict.Data.Formats;
 /// data (<c>np.savetxt</c>, <c>to_csv(header=False)</c>), and examples are numbered 0, 1, 2...; a first data cell that is
 /// missing or written with a decimal point or exponent is a value, not a task id (<c>to_csv(index=False)</c>), and
 /// tasks are numbered, unless the first header cell is empty or names an id column (task, task_id, id, index, name).</para>
-/// <para>Task and example ids are taken in order of first appearance; cells no row mentions are missing; a cell named
+/// <para>Long files: task and example ids are taken in order of first appearance, except that ids that are all whole
+/// numbers are put in numeric order (so a matrix without ids round-trips exactly); cells no row mentions are missing; a cell named
 /// twice is refused with both line numbers. The layout is detected from the header (long when it names all three long
 /// columns) unless <see cref="MatrixReadOptions.Layout"/> says otherwise.</para>
 /// <para>Text is UTF-8 with or without a byte order mark, RFC 4180 quoting, LF or CRLF line ends. Numbers are
@@ -180,7 +181,7 @@ public static class CsvMatrixFormat
         if (!headerless)
         {
             csv.TryReadField(out var peek);
-            firstCell = Utf8CsvReader.Text(peek);
+            firstCell = Utf8CsvReader.StrictText(peek, source, csv.RecordLine, "1");
         }
 
         // pandas to_csv(index=False) writes no task ids either: a first cell that is a fractional number or missing is a
@@ -228,7 +229,7 @@ public static class CsvMatrixFormat
             ParseRow(source, fields, rows.AddRow(headerLine), headerLine, comma);
         }
 
-        ParseDataRows(csv, source, firstCell, withIds, rows, taskIds, taskLines, n, comma, exampleIds);
+        ParseDataRows(csv, source, firstCell, withIds, rows, taskIds, taskLines, n, comma, exampleIds, !headerless && header[0].Trim().Length > 0);
 
         if (rows.Rows == 0)
         {
@@ -241,7 +242,7 @@ public static class CsvMatrixFormat
 
     // The data rows; when firstCell is not null, the current record is the first and its first field has been read.
     private static void ParseDataRows(Utf8CsvReader csv, string source, string? firstCell, bool withIds, RowBuffer rows, List<string> taskIds,
-        Dictionary<string, long> taskLines, int n, bool comma, string[]? exampleIds)
+        Dictionary<string, long> taskLines, int n, bool comma, string[]? exampleIds, bool firstHeaderCellNamed)
     {
         var pending = firstCell;
         if (pending is null && !csv.NextRecord())
@@ -259,7 +260,7 @@ public static class CsvMatrixFormat
                 if (pending is null)
                 {
                     csv.TryReadField(out var idField);
-                    pending = Utf8CsvReader.Text(idField);
+                    pending = Utf8CsvReader.StrictText(idField, source, line, "1");
                 }
 
                 taskId = pending;
@@ -292,7 +293,7 @@ public static class CsvMatrixFormat
                         extra++;
                     }
 
-                    throw Ragged(source, line, width + extra, width, comma);
+                    throw Ragged(source, line, width + extra, width, comma, firstHeaderCellNamed);
                 }
 
                 ParseCell(source, cell, row, j++, line, taskId, exampleIds);
@@ -300,7 +301,7 @@ public static class CsvMatrixFormat
 
             if (j != n)
             {
-                throw Ragged(source, line, j + (withIds ? 1 : 0), width, comma);
+                throw Ragged(source, line, j + (withIds ? 1 : 0), width, comma, firstHeaderCellNamed);
             }
 
             if (taskId is not null)
@@ -316,7 +317,7 @@ public static class CsvMatrixFormat
     {
         if (fields.Count != row.Length)
         {
-            throw Ragged(source, line, fields.Count, row.Length, comma);
+            throw Ragged(source, line, fields.Count, row.Length, comma, firstHeaderCellNamed: false);
         }
 
         for (var j = 0; j < fields.Count; j++)
@@ -480,7 +481,8 @@ public static class CsvMatrixFormat
             values[index] = value;
         }
 
-        return Wrap(source, values, m, n, IdList.From(tasks.ToList()), IdList.From(examples.ToList()));
+        var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, tasks.ToList(), examples.ToList());
+        return Wrap(source, ordered, m, n, IdList.From(taskIds), IdList.From(exampleIds));
     }
 
     // Streams that cannot be rewound: one pass keeps every cell (12 bytes each) until the shape is known.
@@ -545,7 +547,8 @@ public static class CsvMatrixFormat
             values[index] = v;
         }
 
-        return Wrap(source, values, m, n, IdList.From(tasks.ToList()), IdList.From(examples.ToList()));
+        var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, tasks.ToList(), examples.ToList());
+        return Wrap(source, ordered, m, n, IdList.From(taskIds), IdList.From(exampleIds));
     }
 
     private static float ParseLongValue(ReadOnlySpan<byte> text, string source, long line, LongLayout layout)
@@ -616,9 +619,12 @@ public static class CsvMatrixFormat
         return where + (kind == CellKind.Infinite ? CellParser.ExplainInfinite(text) : CellParser.Explain(text));
     }
 
-    private static ForgettingDataException Ragged(string source, long line, int fields, int expected, bool commaDelimited)
+    private static ForgettingDataException Ragged(string source, long line, int fields, int expected, bool commaDelimited, bool firstHeaderCellNamed = true)
     {
-        var hint = commaDelimited && fields > expected
+        var hint = fields == expected + 1 && firstHeaderCellNamed
+            ? " The header is one name short: if the first column holds row names with no header cell (R write.table or write.csv(row.names=TRUE, col.names=TRUE); pandas to_csv(index_label=False)), name it in the header (R: write.csv(x, col.names=NA) or row.names=FALSE; pandas: index_label='task')."
+                + (commaDelimited ? " If instead a number uses a decimal comma (1,5), re-export with '.' as the decimal point." : string.Empty)
+            : commaDelimited && fields > expected
             ? " If the numbers use decimal commas (1,5), re-export them with '.' as the decimal point; if a field contains commas, quote it."
             : " Every row needs one field per header column; check for missing or extra delimiters, or unquoted delimiters inside ids.";
         return new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"row has {fields} fields but the header has {expected}.{hint}"), line);
@@ -665,6 +671,17 @@ public static class CsvMatrixFormat
             if (bytes.IsEmpty)
             {
                 throw new ForgettingDataException(source, "the id is empty; every row needs a task id and an example id.", line, column);
+            }
+
+            var known = Lookup(bytes, add: false);
+            if (known >= 0)
+            {
+                return known;
+            }
+
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                Utf8CsvReader.StrictText(bytes, source, line, column);
             }
 
             return Lookup(bytes, add: true);

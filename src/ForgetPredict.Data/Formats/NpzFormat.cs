@@ -40,7 +40,8 @@ public sealed record NpzArray(string Name, string Descr, IReadOnlyList<long> Sha
 /// <para><b>Sizes.</b> Every entry's sizes are checked against the archive before anything is read: its compressed
 /// size must fit in the archive and its declared size may be at most 1,100 times the compressed size (deflate cannot
 /// do better), so a small archive cannot make the reader allocate a huge array. Each entry is read by
-/// <see cref="NpyFormat"/>, which checks the .npy header against the entry's size.</para>
+/// <see cref="NpyFormat"/>, which checks the .npy header against the entry's size, and every entry read is checked against
+/// the CRC-32 the archive records for it (as numpy does).</para>
 /// </remarks>
 public static class NpzFormat
 {
@@ -78,11 +79,7 @@ public static class NpzFormat
             var arrays = entries.Select(e => (Entry: e, Info: Describe(e, sourceName))).ToList();
             var chosen = Choose(arrays, options?.Array, sourceName);
             var name = chosen.Info!.Name;
-            var matrix = Guard(sourceName, name, () =>
-            {
-                using var content = chosen.Entry.Open();
-                return NpyFormat.Read(content, sourceName, chosen.Entry.Length);
-            });
+            var matrix = Guard(sourceName, name, () => ReadVerified(chosen.Entry, sourceName, content => NpyFormat.Read(content, sourceName, chosen.Entry.Length)));
 
             var taskIds = FindIds(arrays, TaskIdArrayNames, matrix.TaskCount, "task", "rows", name, sourceName);
             var exampleIds = FindIds(arrays, ExampleIdArrayNames, matrix.ExampleCount, "example", "columns", name, sourceName);
@@ -303,14 +300,20 @@ public static class NpzFormat
                     $"array '{name}' has {info.Shape[0]} {what} ids but '{matrixName}' has {count} {axis}; give one id per {(axis == "rows" ? "row" : "column")}, or rename the array if it is not meant as ids."), location: $"array '{name}'");
             }
 
-            return Guard(sourceName, name, () =>
-            {
-                using var content = found.Entry.Open();
-                return ReadIdArray(content, found.Entry.Length, count, name, sourceName);
-            });
+            return Guard(sourceName, name, () => ReadVerified(found.Entry, sourceName, content => ReadIdArray(content, found.Entry.Length, count, name, sourceName)));
         }
 
         return null;
+    }
+
+    // Reads an entry and then checks its CRC-32 against the archive's record, as numpy's zipfile does: a flipped bit
+    // in a stored entry is refused rather than read as a different number.
+    private static T ReadVerified<T>(ZipArchiveEntry entry, string sourceName, Func<Stream, T> read)
+    {
+        using var content = new CrcCheckedStream(entry.Open());
+        var result = read(content);
+        content.Verify(entry.Crc32, entry.Length, sourceName, entry.FullName);
+        return result;
     }
 
     private static string[] ReadIdArray(Stream content, long length, int count, string name, string sourceName)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using ForgetPredict.Core;
 
 namespace ForgetPredict.Data.Formats;
@@ -15,15 +16,22 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
     public static ObservedCells None { get; } = new([], [], 0);
 
     /// <summary>
-    /// Reads a table with columns <c>example,value</c> (any order, more columns ignored): CSV or TSV, or Parquet. An example is
-    /// matched by id first; a value that is not an id but an integer 0..N-1 is taken as a column index.
+    /// Reads a table with columns <c>example,value</c> (any order, more columns ignored): CSV or TSV, or Parquet; or a .json
+    /// file holding either an object of example/value pairs (<c>{"ex_3": 0.41, "ex_9": 0.02}</c>, what the service takes) or
+    /// an array of records (<c>[{"example": "ex_3", "value": 0.41}]</c>, pandas <c>to_json(orient="records")</c>). An example
+    /// is matched by id first; a value that is not an id but an integer 0..N-1 is taken as a column index.
     /// </summary>
     /// <exception cref="ForgettingDataException">A column is missing, a value is not a finite number, an example is unknown or repeated (the message gives line numbers).</exception>
     public static ObservedCells Read(string path, IdList exampleIds)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(exampleIds);
-        return Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq" ? ReadTable(path, exampleIds) : ReadDelimited(path, exampleIds);
+        return Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".parquet" or ".pq" => ReadTable(path, exampleIds),
+            ".json" => ReadJson(path, exampleIds),
+            _ => ReadDelimited(path, exampleIds),
+        };
     }
 
     /// <summary>Cells given as (example id, value) pairs, e.g. a JSON object; validated like a file.</summary>
@@ -55,6 +63,79 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
             }
         }
     }
+
+    private static ObservedCells ReadJson(string path, IdList exampleIds)
+    {
+        const string Shapes = "expected an object of example/value pairs ({\"ex_3\": 0.41}) or an array of records ([{\"example\": \"ex_3\", \"value\": 0.41}], pandas to_json(orient=\"records\"))";
+        using var stream = NpyFormat.OpenRead(path);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException e)
+        {
+            throw new ForgettingDataException(path, $"is not valid JSON ({e.Message.Split(" Path:", 2)[0].TrimEnd('.')}); {Shapes}.", (e.LineNumber ?? 0) + 1, innerException: e);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var rows = new List<(string Id, string Value, long Line)>();
+            switch (root.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in root.EnumerateObject())
+                    {
+                        rows.Add((property.Name, JsonNumber(path, property.Value, property.Name, rows.Count + 1), rows.Count + 1));
+                    }
+
+                    return Resolve(path, rows, exampleIds, "entry");
+                case JsonValueKind.Array:
+                    foreach (var record in root.EnumerateArray())
+                    {
+                        var number = rows.Count + 1;
+                        if (record.ValueKind != JsonValueKind.Object
+                            || !TryGetProperty(record, "example", out var example) || !TryGetProperty(record, "value", out var value))
+                        {
+                            throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture, $"record {number} is not an object with 'example' and 'value'; {Shapes}."), number);
+                        }
+
+                        var id = example.ValueKind switch
+                        {
+                            JsonValueKind.String => example.GetString() ?? string.Empty,
+                            JsonValueKind.Number => example.GetRawText(),
+                            _ => throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture, $"record {number}'s 'example' is {example.ValueKind.ToString().ToLowerInvariant()}; give an example id (text) or a column index."), number, "example"),
+                        };
+                        rows.Add((id, JsonNumber(path, value, id, number), number));
+                    }
+
+                    return Resolve(path, rows, exampleIds, "record");
+                default:
+                    throw new ForgettingDataException(path, $"holds a JSON {root.ValueKind.ToString().ToLowerInvariant()}; {Shapes}.");
+            }
+        }
+    }
+
+    private static bool TryGetProperty(JsonElement record, string name, out JsonElement value)
+    {
+        foreach (var property in record.EnumerateObject())
+        {
+            if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static string JsonNumber(string path, JsonElement value, string id, long number) =>
+        value.ValueKind == JsonValueKind.Number
+            ? value.GetRawText()
+            : throw new ForgettingDataException(path, $"the value for example '{id}' is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", number, "value");
 
     private static ObservedCells ReadTable(string path, IdList exampleIds)
     {

@@ -14,7 +14,8 @@ namespace ForgetPredict.Data.Formats;
 /// <c>__index_level_0__</c>, else a first column of text; every other column is an example named by its column name and must
 /// be numeric. Without an id column (pandas' default RangeIndex) tasks get the ids "0".."M-1". Nulls are missing cells.</para>
 /// <para>Long files: ids may be text or integers; null values are missing cells; a null id or a repeated (task, example) pair is
-/// refused with its row numbers. Ids are collected in a first pass over the row groups and values written straight into the
+/// refused with its row numbers. Rows and columns follow the ids' first appearance, or their numeric order when all ids of an
+/// axis are whole numbers (see the CSV reader). Ids are collected in a first pass over the row groups and values written straight into the
 /// matrix in a second, so memory stays close to the matrix itself.</para>
 /// <para>Writing: long files hold the observed cells only (task and example as UTF-8 strings, value as FLOAT); wide files have a
 /// task column and one nullable FLOAT column per example, missing cells as nulls. SNAPPY-compressed.</para>
@@ -185,7 +186,8 @@ public static class ParquetMatrixFormat
             }
         });
 
-        return Wrap(reader.SourceName, values, m, n, [.. tasks.Keys], [.. examples.Keys]);
+        var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, [.. tasks.Keys], [.. examples.Keys]);
+        return Wrap(reader.SourceName, ordered, m, n, taskIds, exampleIds);
     }
 
     private static void ForEachRowGroup(ParquetReader reader, int taskColumn, int exampleColumn, string?[] taskText, string?[] exampleText, Action<int, long, int> body)

@@ -238,14 +238,31 @@ internal sealed class Utf8CsvReader : IDisposable
         var fields = into ?? [];
         while (TryReadField(out var field))
         {
-            fields.Add(Text(field));
+            fields.Add(StrictText(field, _sourceName, RecordLine, (fields.Count + 1).ToString(CultureInfo.InvariantCulture)));
         }
 
         return fields;
     }
 
-    /// <summary>The field's text (UTF-8 decoded; invalid bytes become U+FFFD).</summary>
+    /// <summary>The field's text (UTF-8 decoded; invalid bytes become U+FFFD). For messages; ids go through <see cref="StrictText"/>.</summary>
     public static string Text(ReadOnlySpan<byte> field) => field.IsEmpty ? string.Empty : System.Text.Encoding.UTF8.GetString(field);
+
+    /// <summary>The field's text, refusing bytes that are not UTF-8 (an id silently turned into U+FFFD would match
+    /// nothing, or two different ids would become one).</summary>
+    /// <exception cref="ForgettingDataException">The field is not valid UTF-8; the message names the line, field and byte.</exception>
+    public static string StrictText(ReadOnlySpan<byte> field, string source, long line, string column)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(field))
+        {
+            return Text(field);
+        }
+
+        var chars = new char[field.Length];
+        System.Text.Unicode.Utf8.ToUtf16(field, chars, out var valid, out var written, replaceInvalidSequences: false);
+        var shown = new string(chars, 0, Math.Min(written, 40));
+        throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+            $"byte {valid + 1} of the field is 0x{field[valid]:X2} (after '{shown}'), which is not UTF-8; the file is probably Latin-1 or Windows-1252. Re-save it as UTF-8 (pandas: to_csv(path, encoding='utf-8'); iconv -f cp1252 -t utf-8 IN > OUT)."), line, column);
+    }
 
     /// <inheritdoc />
     public void Dispose()

@@ -84,6 +84,8 @@ internal struct PageHeaderInfo
     public int RepetitionLevelsLength;
     public bool IsCompressed;
     public bool HasTypeHeader;
+    public bool HasCrc;
+    public uint Crc;
 }
 
 /// <summary>Decodes Parquet metadata structures with <see cref="ThriftCompactReader"/>; throws InvalidDataException on malformed input.</summary>
@@ -177,6 +179,10 @@ internal static class ParquetMetadataDecoder
                     break;
                 case 3 when IsInt(type):
                     page.CompressedSize = reader.ReadInt(type);
+                    break;
+                case 4 when IsInt(type):
+                    page.Crc = unchecked((uint)reader.ReadInt(type));
+                    page.HasCrc = true;
                     break;
                 case 5 when type == ThriftType.Struct:
                     ReadDataPageHeader(ref reader, ref page);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -45,6 +46,7 @@ public sealed class ParquetReader : IDisposable
     private int _windowLength;
     private byte[] _pageBuffer = [];
     private byte[] _splitBuffer = [];
+    private byte[] _headerBuffer = [];
     private int[] _levels = [];
     private int[] _indices = [];
     private Utf8StringPool? _stringPool;
@@ -120,6 +122,7 @@ public sealed class ParquetReader : IDisposable
         }
 
         RowCount = total;
+        VerifyRowCounts();
     }
 
     /// <summary>The file's leaf columns in schema order.</summary>
@@ -430,6 +433,12 @@ public sealed class ParquetReader : IDisposable
 
     private ReadOnlyMemory<byte> LoadChunk(ParquetColumn info, in ColumnChunkMeta chunk, int rowGroup)
     {
+        var (start, size) = ChunkRange(in chunk, info.Name, rowGroup);
+        return ReadRange(start, (int)size);
+    }
+
+    private (long Start, long Size) ChunkRange(in ColumnChunkMeta chunk, string column, int rowGroup)
+    {
         var start = chunk.DataPageOffset;
         if (chunk.HasDictionaryPageOffset && chunk.DictionaryPageOffset > 0 && chunk.DictionaryPageOffset < start)
         {
@@ -439,10 +448,115 @@ public sealed class ParquetReader : IDisposable
         var size = chunk.TotalCompressedSize;
         if (start < 4 || size <= 0 || start > _dataEnd || size > _dataEnd - start || size > int.MaxValue)
         {
-            throw Fail(FormattableString.Invariant($"the column chunk claims bytes {start}..{start + size} but the data region is bytes 4..{_dataEnd}; the file is truncated or corrupt."), column: info.Name, location: RowGroupLocation(rowGroup));
+            throw Fail(FormattableString.Invariant($"the column chunk claims bytes {start}..{start + size} but the data region is bytes 4..{_dataEnd}; the file is truncated or corrupt."), column: column, location: RowGroupLocation(rowGroup));
         }
 
-        return ReadRange(start, (int)size);
+        return (start, size);
+    }
+
+    // Every count the callers size an allocation from (a row group's num_rows, and so RowCount) is checked here,
+    // before any caller allocates: each column chunk's metadata must count num_rows values and its data pages must
+    // hold exactly that many (walking the page headers only, never the values). A footer that claims 1e9 rows over
+    // pages holding 1,000 values, or 0 rows over pages that hold some, is refused at open.
+    private void VerifyRowCounts()
+    {
+        for (var g = 0; g < _meta.RowGroups.Length; g++)
+        {
+            var rows = _rowGroupRows[g];
+            var chunks = _meta.RowGroups[g].Columns;
+            for (var c = 0; c < chunks.Length; c++)
+            {
+                ref var chunk = ref chunks[c];
+                if (!chunk.HasMetaData || chunk.IsEncrypted || chunk.HasFilePath || (rows == 0 && chunk.NumValues == 0 && chunk.TotalCompressedSize == 0))
+                {
+                    continue; // refused with its own message when the column is read
+                }
+
+                var name = _columns[c].Name;
+                if (chunk.NumValues != rows)
+                {
+                    throw Fail(FormattableString.Invariant($"row group {g} claims {rows} rows but the column chunk's metadata counts {chunk.NumValues} values; the footer is corrupt (a flat column holds one value or null per row)."), column: name, location: RowGroupLocation(g));
+                }
+
+                var held = CountPageValues(in chunk, name, g);
+                if (held != rows)
+                {
+                    throw Fail(FormattableString.Invariant($"row group {g} claims {rows} rows but its pages hold {held} values; the file is corrupt."), column: name, location: RowGroupLocation(g));
+                }
+            }
+        }
+    }
+
+    // Sums num_values over a chunk's data pages, reading page headers only (each bounded by the chunk's bytes).
+    private long CountPageValues(in ColumnChunkMeta chunk, string column, int rowGroup)
+    {
+        var (start, size) = ChunkRange(in chunk, column, rowGroup);
+        var end = start + size;
+        long values = 0;
+        var position = start;
+        var page = 0;
+        while (position < end)
+        {
+            var header = PeekPageHeader(position, end - position, column, rowGroup, page, out var headerLength);
+            if (header.CompressedSize > end - position - headerLength)
+            {
+                throw Fail(FormattableString.Invariant($"the page claims {header.CompressedSize} compressed bytes but only {end - position - headerLength} remain in the column chunk; the file is truncated or corrupt."), column: column, location: FormattableString.Invariant($"row group {rowGroup}, page {page}"));
+            }
+
+            if (header.Type is PageType.DataPage or PageType.DataPageV2)
+            {
+                if (header.NumValues < 0)
+                {
+                    throw Fail(FormattableString.Invariant($"the data page claims {header.NumValues} values; the file is corrupt."), column: column, location: FormattableString.Invariant($"row group {rowGroup}, page {page}"));
+                }
+
+                values += header.NumValues;
+            }
+
+            position += headerLength + header.CompressedSize;
+            page++;
+        }
+
+        return values;
+    }
+
+    // Reads the page header at offset from the read window when it is there, else with a small positioned read that
+    // grows (to at most the chunk's remaining bytes) until the header parses.
+    private PageHeaderInfo PeekPageHeader(long offset, long available, string column, int rowGroup, int page, out int headerLength)
+    {
+        var length = (int)Math.Min(available, 256);
+        while (true)
+        {
+            ReadOnlySpan<byte> bytes;
+            if (offset >= _windowStart && offset + length <= _windowStart + _windowLength)
+            {
+                bytes = _window.AsSpan((int)(offset - _windowStart), length);
+            }
+            else
+            {
+                if (_headerBuffer.Length < length)
+                {
+                    _headerBuffer = new byte[length];
+                }
+
+                ReadExactly(offset, _headerBuffer.AsSpan(0, length));
+                bytes = _headerBuffer.AsSpan(0, length);
+            }
+
+            try
+            {
+                return ParquetMetadataDecoder.ReadPageHeader(bytes, out headerLength);
+            }
+            catch (InvalidDataException e)
+            {
+                if (length >= available || length >= 1 << 20)
+                {
+                    throw Fail($"the page header is malformed: {e.Message} The file is corrupt.", column: column, location: FormattableString.Invariant($"row group {rowGroup}, page {page}"), inner: e);
+                }
+
+                length = (int)Math.Min(available, 4L * length);
+            }
+        }
     }
 
     private static string RowGroupLocation(int rowGroup) => FormattableString.Invariant($"row group {rowGroup}");
@@ -588,6 +702,11 @@ public sealed class ParquetReader : IDisposable
 
                 var payload = _data.Slice(position, header.CompressedSize);
                 position += header.CompressedSize;
+                if (header.HasCrc && Crc32.HashToUInt32(payload.Span) != header.Crc)
+                {
+                    throw Fail(FormattableString.Invariant($"the page's CRC-32 is {header.Crc:x8} but its {header.CompressedSize} bytes hash to {Crc32.HashToUInt32(payload.Span):x8}; the file was damaged after it was written (re-copy or re-export it)."));
+                }
+
                 switch (header.Type)
                 {
                     case PageType.DictionaryPage:
@@ -907,19 +1026,19 @@ public sealed class ParquetReader : IDisposable
             switch (_info.PhysicalType)
             {
                 case ParquetPhysicalType.Int32:
-                    Need(data, count, 4);
+                    Exact(data, count, 4);
                     TTarget.FromInt32(MemoryMarshal.Cast<byte, int>(data[..(count * 4)]), destination, unsigned);
                     return count * 4;
                 case ParquetPhysicalType.Int64:
-                    Need(data, count, 8);
+                    Exact(data, count, 8);
                     TTarget.FromInt64(MemoryMarshal.Cast<byte, long>(data[..(count * 8)]), destination, unsigned);
                     return count * 8;
                 case ParquetPhysicalType.Float:
-                    Need(data, count, 4);
+                    Exact(data, count, 4);
                     TTarget.FromFloat(MemoryMarshal.Cast<byte, float>(data[..(count * 4)]), destination);
                     return count * 4;
                 case ParquetPhysicalType.Double:
-                    Need(data, count, 8);
+                    Exact(data, count, 8);
                     TTarget.FromDouble(MemoryMarshal.Cast<byte, double>(data[..(count * 8)]), destination);
                     return count * 8;
                 case ParquetPhysicalType.Boolean:
@@ -966,6 +1085,7 @@ public sealed class ParquetReader : IDisposable
                         position += length;
                     }
 
+                    Leftover(data.Length, position, count);
                     return position;
                 }
             }
@@ -993,6 +1113,8 @@ public sealed class ParquetReader : IDisposable
                 destination[i] = pool.Get(data.Slice(position, length));
                 position += length;
             }
+
+            Leftover(data.Length, position, destination.Length);
         }
 
         // PLAIN strings (DuckDB writes high-cardinality ids this way) also go through the pool while it pays: ids
@@ -1029,6 +1151,7 @@ public sealed class ParquetReader : IDisposable
             }
 
             _pooledPlainMisses += pool.Misses - missesBefore;
+            Leftover(data.Length, position, destination.Length);
         }
 
         private readonly void DecodeRleBooleans(ReadOnlySpan<byte> data, Span<T> destination)
@@ -1180,11 +1303,22 @@ public sealed class ParquetReader : IDisposable
         private static long FixedBound(int width, int count, int levelCount) =>
             width == 0 ? long.MaxValue : 64 + ((long)count * Math.Max(width, 5)) + (2L * levelCount);
 
-        private readonly void Need(ReadOnlySpan<byte> data, int count, int width)
+        // PLAIN values fill their page exactly; spare bytes mean the page holds more than the schema says it does.
+        private readonly void Exact(ReadOnlySpan<byte> data, int count, int width)
         {
             if ((long)count * width > data.Length)
             {
                 throw Short(count);
+            }
+
+            Leftover(data.Length, (long)count * width, count);
+        }
+
+        private readonly void Leftover(long length, long used, int count)
+        {
+            if (used != length)
+            {
+                throw Fail(FormattableString.Invariant($"the page's {count} PLAIN values take {used} bytes but it holds {length}; its values and the schema disagree (e.g. a column the footer calls REQUIRED whose pages carry definition levels). The file is corrupt."));
             }
         }
 

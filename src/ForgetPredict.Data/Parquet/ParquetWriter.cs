@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using ForgetPredict.Data.Compression;
@@ -35,6 +36,7 @@ public sealed class ParquetWriter : IDisposable
     private readonly ByteBuffer _values = new(1 << 16);
     private readonly ByteBuffer _compressed = new(1 << 16);
     private readonly ThriftCompactWriter _thrift = new();
+    private readonly Crc32 _crc = new();
     private readonly MemoryStream _gzipBuffer = new();
     private Compressor? _zstd;
     private long _position;
@@ -503,6 +505,7 @@ public sealed class ParquetWriter : IDisposable
         _thrift.WriteI32Field(ref id, 1, (int)PageType.DictionaryPage);
         _thrift.WriteI32Field(ref id, 2, uncompressed.Length);
         _thrift.WriteI32Field(ref id, 3, compressed.Length);
+        _thrift.WriteI32Field(ref id, 4, unchecked((int)Crc32.HashToUInt32(compressed)));
         _thrift.WriteStructFieldHeader(ref id, 7);
         short inner = 0;
         _thrift.WriteI32Field(ref inner, 1, count);
@@ -536,6 +539,7 @@ public sealed class ParquetWriter : IDisposable
             _thrift.WriteI32Field(ref id, 1, (int)PageType.DataPage);
             _thrift.WriteI32Field(ref id, 2, uncompressedSize);
             _thrift.WriteI32Field(ref id, 3, body.Length);
+            _thrift.WriteI32Field(ref id, 4, unchecked((int)Crc32.HashToUInt32(body)));
             _thrift.WriteStructFieldHeader(ref id, 5);
             short inner = 0;
             _thrift.WriteI32Field(ref inner, 1, rows);
@@ -563,6 +567,7 @@ public sealed class ParquetWriter : IDisposable
         _thrift.WriteI32Field(ref id, 1, (int)PageType.DataPageV2);
         _thrift.WriteI32Field(ref id, 2, uncompressedSize);
         _thrift.WriteI32Field(ref id, 3, levelLength + values.Length);
+        _thrift.WriteI32Field(ref id, 4, unchecked((int)PageCrc(_page.WrittenSpan, values)));
         _thrift.WriteStructFieldHeader(ref id, 8);
         short v2 = 0;
         _thrift.WriteI32Field(ref v2, 1, rows);
@@ -578,6 +583,16 @@ public sealed class ParquetWriter : IDisposable
         WriteRaw(_thrift.WrittenSpan);
         WriteRaw(_page.WrittenSpan);
         WriteRaw(values);
+    }
+
+    // The page CRC (parquet.thrift PageHeader.crc) covers the page's bytes as stored after its header: for a v2 page
+    // the levels and then the (compressed) values.
+    private uint PageCrc(ReadOnlySpan<byte> levels, ReadOnlySpan<byte> values)
+    {
+        _crc.Reset();
+        _crc.Append(levels);
+        _crc.Append(values);
+        return _crc.GetCurrentHashAsUInt32();
     }
 
     private ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> data)

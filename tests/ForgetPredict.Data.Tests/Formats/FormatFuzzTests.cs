@@ -43,6 +43,11 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
     [Fact]
     public void Npy_MutatedFiles_OnlyRaiseDataErrors() => Fuzz("npy", "f.npy", NpyCorpus());
 
+    // Issue 14 item 1: seeded mutations of Parquet footers (row counts, value counts, offsets, sizes, repetition) and
+    // pages, read as wide and long matrices; the allocation bound below holds every reader to the bytes it was given.
+    [Fact]
+    public void Parquet_MutatedFootersAndRowCounts_OnlyRaiseDataErrorsWithinMemoryBound() => Fuzz("parquet", "f.parquet", ParquetCorpus());
+
     // alsoForwardOnly: every other input is read through a stream that cannot seek (the one-pass code paths).
     private void Fuzz(string parser, string sourceName, List<byte[]> corpus, bool alsoForwardOnly = false)
     {
@@ -120,8 +125,12 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
         for (var m = 0; m < mutations && data.Length > 0; m++)
         {
             int Position() => random.Next(2) == 0 ? random.Next(Math.Min(data.Length, 128)) : random.Next(data.Length);
-            switch (random.Next(12))
+            switch (random.Next(14))
             {
+                case 12:
+                case 13:
+                    data = MutateFooterVarint(random, data);
+                    break;
                 case 0:
                 case 1:
                     data[Position()] ^= (byte)(1 << random.Next(8));
@@ -283,6 +292,72 @@ public sealed class FormatFuzzTests(ITestOutputHelper output)
             Encoding.UTF8.GetBytes("{\"index\": [\"a\", \"b\"], \"columns\": [1, 2, 3], \"data\": [[0.5, null, 1e-3], [1, -2, \"NaN\"]], \"x\": {\"y\": [1, [2]]}}"),
             Encoding.UTF8.GetBytes("{\n  \"values\": [\n    [1, 2],\n    [3, 4]\n  ]\n}\n"),
         ];
+    }
+
+    // Replaces one varint in a Parquet footer (a row count, num_values, an offset, a size, a repetition) with an
+    // extreme value and keeps the footer length consistent, so the reader gets past the footer checks to the counts.
+    private static byte[] MutateFooterVarint(Random random, byte[] data)
+    {
+        long[] extremes = [0, 1, -1, 2, 1_000_000_000, int.MaxValue, (long)int.MaxValue + 1, 1L << 40, long.MaxValue / 2, random.Next(1, 1 << 20)];
+        var footerStart = 0;
+        var footerEnd = data.Length;
+        var isParquet = data.Length >= 12 && data.AsSpan(data.Length - 4).SequenceEqual("PAR1"u8);
+        if (isParquet)
+        {
+            var length = BitConverter.ToInt32(data, data.Length - 8);
+            footerEnd = data.Length - 8;
+            footerStart = length > 0 && length <= footerEnd - 4 ? footerEnd - length : 4;
+        }
+
+        if (footerEnd <= footerStart)
+        {
+            return data;
+        }
+
+        var at = random.Next(footerStart, footerEnd);
+        var end = at;
+        while (end < footerEnd && end - at < 10 && (data[end] & 0x80) != 0)
+        {
+            end++;
+        }
+
+        end = Math.Min(end + 1, footerEnd);
+        var value = extremes[random.Next(extremes.Length)];
+        var zigzag = (ulong)((value << 1) ^ (value >> 63));
+        var varint = new List<byte>();
+        do
+        {
+            var b = (byte)(zigzag & 0x7F);
+            zigzag >>= 7;
+            varint.Add(zigzag != 0 ? (byte)(b | 0x80) : b);
+        }
+        while (zigzag != 0);
+
+        byte[] mutated = [.. data.AsSpan(0, at), .. varint, .. data.AsSpan(end)];
+        if (isParquet)
+        {
+            BitConverter.TryWriteBytes(mutated.AsSpan(mutated.Length - 8), footerEnd - footerStart + varint.Count - (end - at));
+        }
+
+        return mutated;
+    }
+
+    private static List<byte[]> ParquetCorpus()
+    {
+        var corpus = new List<byte[]>();
+        foreach (var (matrix, layout) in new[]
+                 {
+                     (FormatTestSupport.Matrix(4, 9, seed: 3), MatrixLayout.Wide),
+                     (FormatTestSupport.Matrix(4, 9, seed: 4), MatrixLayout.Long),
+                     (FormatTestSupport.Matrix(3, 5, seed: 6, missing: 0), MatrixLayout.Long),
+                 })
+        {
+            using var stream = new MemoryStream();
+            MatrixFile.Write(matrix, stream, "parquet", new MatrixWriteOptions { Layout = layout });
+            corpus.Add(stream.ToArray());
+        }
+
+        return corpus;
     }
 
     private static List<byte[]> NpzCorpus()

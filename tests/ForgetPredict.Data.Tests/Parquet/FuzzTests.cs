@@ -9,10 +9,15 @@ namespace ForgetPredict.Data.Tests.Parquet;
 
 /// <summary>Bounded, seeded mutation fuzzing of the Parquet reader and the Snappy decompressor: valid inputs are
 /// mutated (bit flips, byte substitutions, truncations, splices, insertions, deletions) and parsed; the only
-/// exception allowed is the parser's documented one. FP_FUZZ_SECONDS sets the time per parser (default 5),
-/// FP_FUZZ_SEED the first seed; a failure names the seed and saves the input under the temp folder.</summary>
+/// exception allowed is the parser's documented one, and no input may make the parser allocate more than
+/// <see cref="AllocationFloor"/> plus <see cref="AllocationPerInputByte"/> times its length. FP_FUZZ_SECONDS sets the
+/// time per parser (default 5), FP_FUZZ_SEED the first seed; a failure names the seed and saves the input under the
+/// temp folder.</summary>
 public sealed class FuzzTests(ITestOutputHelper output)
 {
+    private const long AllocationFloor = 16L << 20;
+    private const long AllocationPerInputByte = 256;
+
     private static readonly byte[] s_interesting = [0x00, 0x01, 0x7F, 0x80, 0xFF, 0x0F, 0xF0, 0x15, 0x19, 0x1C, 0x3C];
 
     private static double Seconds => double.TryParse(Environment.GetEnvironmentVariable("FP_FUZZ_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 5;
@@ -112,9 +117,15 @@ public sealed class FuzzTests(ITestOutputHelper output)
             var random = new Random(seed);
             var input = Mutate(random, corpus);
             var started = clock.Elapsed;
+            var before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
                 parse(input);
+                var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                if (allocated > AllocationFloor + (AllocationPerInputByte * input.Length))
+                {
+                    throw new InvalidOperationException($"the parser allocated {allocated} bytes for a {input.Length}-byte input");
+                }
             }
             catch (Exception e)
             {

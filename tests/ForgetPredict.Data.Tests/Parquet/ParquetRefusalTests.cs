@@ -155,18 +155,12 @@ public sealed class ParquetRefusalTests
     }
 
     [Fact]
-    public void Read_PageCompressedSizeBeyondChunk_Refuses()
-    {
-        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3), compressedSize: 1 << 30))], 3));
-        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the page claims 1073741824 compressed bytes but only 12 remain in the column chunk");
-    }
+    public void Read_PageCompressedSizeBeyondChunk_Refuses() =>
+        AssertRefused(() => Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3), compressedSize: 1 << 30))], 3)), "the page claims 1073741824 compressed bytes but only 12 remain in the column chunk");
 
     [Fact]
-    public void Read_ColumnChunkBeyondFile_Refuses()
-    {
-        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3)), DataPageOffsetDelta: 1_000_000_000)], 3));
-        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the column chunk claims bytes 1000000004..");
-    }
+    public void Read_ColumnChunkBeyondFile_Refuses() =>
+        AssertRefused(() => Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(3, 0, Int32s(1, 2, 3)), DataPageOffsetDelta: 1_000_000_000)], 3)), "the column chunk claims bytes 1000000004..");
 
     [Fact]
     public void Read_PageWithFewerValuesThanClaimed_Refuses()
@@ -176,11 +170,8 @@ public sealed class ParquetRefusalTests
     }
 
     [Fact]
-    public void Read_ChunkEndsEarly_Refuses()
-    {
-        using var reader = Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(2, 0, Int32s(1, 2)))], 3));
-        AssertRefused(() => reader.ReadDoubles(0, 0, new double[3]), "the column chunk ends after 2 of 3 values");
-    }
+    public void Read_ChunkEndsEarly_Refuses() =>
+        AssertRefused(() => Open(Build([new Element("x", 1)], [new Chunk(DataPageV1(2, 0, Int32s(1, 2)))], 3)), "row group 0 claims 3 rows but its pages hold 2 values");
 
     [Fact]
     public void Read_DictionaryIndexOutOfRange_Refuses()

@@ -1,0 +1,108 @@
+using ForgetPredict.Core;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Server;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Cli.Tests;
+
+/// <summary>Issue 14, items 2, 8 and 9 through the command line.</summary>
+public sealed class HostileCommandTests
+{
+    // Each of these used to start a server on [::]:80 with no key (after a warning), or fail with a raw .NET message.
+    [Theory]
+    [InlineData("http://127.0.0.1:")]
+    [InlineData("http://127.0.0.1:x")]
+    [InlineData("http://127.0.0.1:99999")]
+    [InlineData("http://127.0.0.1:-1")]
+    [InlineData("http://127.0.0.1:5080;http://127.0.0.1:")]
+    [InlineData("http://127.0.0.1:5080;")]
+    [InlineData("http://example.org:5080")]
+    [InlineData("127.0.0.1:5080")]
+    [InlineData("ftp://127.0.0.1:5080")]
+    public void Item02_ServeRefusesEveryAddressThatDoesNotParse(string urls)
+    {
+        var (code, output, error) = CliRunner.Run("serve", "--store", RepoPaths.NewTempFolder(), "--urls", urls);
+
+        Assert.Equal(CliApp.DataError, code);
+        Assert.DoesNotContain("serving", output, StringComparison.Ordinal);
+        Assert.StartsWith("error: Cannot listen on ", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5080")]
+    [InlineData("http://localhost:0;https://[::1]:5443")]
+    [InlineData("http://0.0.0.0:5080")]
+    [InlineData("http://*:5080/")]
+    public void Item02_WellFormedAddressesAreAccepted(string urls) => ServerOptions.CheckUrls(urls);
+
+    // Revealing 30 cells of a 12-example matrix leaves nothing to score: it used to print a table of dashes and exit 0.
+    [Theory]
+    [InlineData(12, 30)]
+    [InlineData(1, 1)]
+    public void Item08_EvaluateThatCanScoreNothingSaysWhyAndFails(int examples, int known)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 20, Examples = 12, Seed = 4 });
+        var matrix = Path.Combine(dir, "z.npy");
+        MatrixFile.Write(data.Matrix.WithIds(null, null) is var z && examples == 1 ? ForgettingMatrix.Wrap([.. Enumerable.Range(0, 20).Select(i => z[i, 0])], 20, 1) : z, matrix);
+
+        var (code, output, error) = CliRunner.Run("evaluate", matrix, "--known", known.ToString(System.Globalization.CultureInfo.InvariantCulture), "--methods", "additive");
+
+        Assert.Equal(CliApp.DataError, code);
+        Assert.DoesNotContain("rmse", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Nothing can be scored", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Item08_AnExtremeThresholdGivesProbabilitiesNotNaN()
+    {
+        var (_, model) = FittedModel("mf", 40, 5);
+
+        foreach (var (threshold, share) in new[] { ("-1e308", "expected forgotten: 40 of 40 examples"), ("1e308", "expected forgotten: 0 of 40 examples") })
+        {
+            var (code, output, error) = CliRunner.Run("predict", "--model", model, "--threshold", threshold, "--top", "3");
+            Assert.True(code == 0, error);
+            Assert.DoesNotContain("NaN", output, StringComparison.Ordinal);
+            Assert.Contains(share, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(1e30, "1E+30")]
+    [InlineData(-123456789.0, "-1.2346E+8")]
+    [InlineData(0.25, "0.2500")]
+    [InlineData(double.NaN, "-")]
+    public void Item08_HugeNumbersPrintCompactly(double value, string expected) => Assert.Equal(expected, Terminal.Num(value));
+
+    [Fact]
+    public void Item09_ReplayWithEveryCandidateExcludedIsRefused()
+    {
+        // Given: a model of 50 examples and an exclusion list naming all of them.
+        var (dir, model) = FittedModel("additive", 50, 9);
+        var exclude = Path.Combine(dir, "exclude.csv");
+        File.WriteAllLines(exclude, ["id", .. Enumerable.Range(0, 50).Select(j => j.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        var output = Path.Combine(dir, "replay.csv");
+
+        // When
+        var (code, _, error) = CliRunner.Run("replay", "--model", model, "--budget", "5", "--exclude", exclude, "--out", output);
+
+        // Then
+        Assert.Equal(CliApp.DataError, code);
+        Assert.Contains("All 50 examples are excluded", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    // A model fitted by the CLI on a 12-task synthetic matrix saved as .npy (ids "0".."N-1"); returns its folder and path.
+    private static (string Folder, string Model) FittedModel(string method, int examples, int seed)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = examples, Seed = seed });
+        var matrix = Path.Combine(dir, "z.npy");
+        var model = Path.Combine(dir, "m.fpm");
+        MatrixFile.Write(data.Matrix, matrix);
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", method, "--out", model).ExitCode);
+        return (dir, model);
+    }
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Numerics;
+using ForgetPredict.Core.Synthetic;
+
+namespace ForgetPredict.Core.Tests.Hostile;
+
+/// <summary>Issue 14, items 6 and 7: predictions scale with the data; degenerate matrices get an honest answer or a
+/// one-line refusal that names the problem.</summary>
+public sealed class ScaleAndDegeneracyTests
+{
+    private static readonly SyntheticForgetting s_data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 25, Examples = 300, Noise = 0.05, Seed = 3 });
+
+    public static TheoryData<string, double> MethodsAndScales()
+    {
+        var data = new TheoryData<string, double>();
+        foreach (var method in new[] { "task-mean", "example-mean", "additive", "rank1", "mf", "knn" })
+        {
+            foreach (var scale in new[] { 1e-8, 3.7e-5, 1e-2, 250, 1e5, 1e8 })
+            {
+                data.Add(method, scale);
+            }
+        }
+
+        return data;
+    }
+
+    // Fit on c Z, fold in c times the same measured cells: every prediction is c times the unscaled one to float32
+    // rounding of the input (1e-6 of the row's magnitude), every standard deviation to 1e-4 (the residual directions are
+    // stored in half precision, relative error 5e-4, and a rounded input can round them the other way), and every
+    // probability (threshold scaled too) is unchanged to 1e-6.
+    [Theory]
+    [MemberData(nameof(MethodsAndScales))]
+    public void Item06_FitAndFoldInAreScaleEquivariant(string method, double scale)
+    {
+        // Given
+        var z = s_data.Matrix.SelectTasks([.. Enumerable.Range(0, 24)]);
+        var row = 24;
+        int[] known = [3, 17, 40, 41, 99, 150, 151, 200, 260, 299];
+        var values = known.Select(j => (double)s_data.Matrix[row, j]).ToArray();
+        var settings = method == "mf" ? new ModelSettings { Rank = 3, Seed = 2 } : new ModelSettings();
+
+        // When
+        var (mean, std, probability) = Forecast(ModelCatalog.CreateFitter(method, settings).Fit(z), known, values, 1);
+        var (scaledMean, scaledStd, scaledProbability) = Forecast(ModelCatalog.CreateFitter(method, settings).Fit(Scaled(z, scale)), known, [.. values.Select(v => v * scale)], scale);
+
+        // Then: equal to 1e-6 of the row's typical magnitude (float32 keeps 7 digits of each input cell).
+        var typical = Math.Sqrt(mean.Average(m => m * m));
+        for (var j = 0; j < mean.Length; j++)
+        {
+            AssertClose(mean[j], scaledMean[j] / scale, 1e-6 * typical, $"prediction of example {j}");
+            AssertClose(std[j], scaledStd[j] / scale, 1e-4 * std[j], $"std of example {j}");
+            Assert.True(Math.Abs(probability[j] - scaledProbability[j]) < 1e-6, string.Create(CultureInfo.InvariantCulture, $"P(forgotten) of example {j}: {probability[j]} unscaled, {scaledProbability[j]} at scale {scale}"));
+        }
+    }
+
+    // An even power of two scales every float32 cell, the RMS and its square root exactly, so the fit reads the same
+    // numbers and the results are bit for bit the scaled ones: what the test above allows is input rounding only.
+    [Theory]
+    [InlineData("mf", -20)]
+    [InlineData("additive", 20)]
+    [InlineData("rank1", 8)]
+    public void Item06_PowerOfTwoScalesGiveBitIdenticalResults(string method, int exponent)
+    {
+        var z = s_data.Matrix.SelectTasks([.. Enumerable.Range(0, 24)]);
+        var scale = Math.ScaleB(1, exponent);
+        int[] known = [3, 17, 40, 99, 150];
+        var values = known.Select(j => (double)s_data.Matrix[24, j]).ToArray();
+
+        var (mean, std, _) = Forecast(ModelCatalog.CreateFitter(method).Fit(z), known, values, 1);
+        var (scaledMean, scaledStd, _) = Forecast(ModelCatalog.CreateFitter(method).Fit(Scaled(z, scale)), known, [.. values.Select(v => v * scale)], scale);
+
+        Assert.Equal(mean.Select(m => m * scale), scaledMean);
+        Assert.Equal(std.Select(s => s * scale), scaledStd);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.25f)]
+    public void Item07_ConstantMatrixIsRefusedNamingTheProblem(float value)
+    {
+        var z = ForgettingMatrix.Wrap(Enumerable.Repeat(value, 10 * 50).ToArray(), 10, 50);
+
+        foreach (var method in new[] { "additive", "rank1", "mf", "knn" })
+        {
+            var error = Assert.Throws<ArgumentException>(() => ModelCatalog.CreateFitter(method).Fit(z));
+            Assert.Contains("constant matrix", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Item07_ConstantMatrixAnalysisHasFiniteRSquared()
+    {
+        var z = ForgettingMatrix.Wrap(Enumerable.Repeat(0.25f, 10 * 50).ToArray(), 10, 50);
+
+        var analysis = MatrixAnalysis.Run(z, maxRank: 3);
+
+        Assert.All(new[] { analysis.TaskOnly, analysis.ExampleOnly, analysis.Additive, analysis.RankOne }.Concat(analysis.Spectrum.RSquared), r2 => Assert.Equal(1, r2));
+    }
+
+    [Fact]
+    public void Item07_RSquaredOfAZeroVarianceMatrixIsFinite()
+    {
+        var z = ForgettingMatrix.Wrap([2f, 2f, 2f, 2f], 2, 2);
+        var exact = new AdditiveFitter().Fit(ForgettingMatrix.Wrap([1f, 2f, 3f, 4f], 2, 2));
+
+        Assert.Equal(0, GoodnessOfFit.RSquared(exact, z));
+    }
+
+    // rank1 on one task or a 2 x 2 matrix used to shrink toward 0 and report R^2 -25 without a word.
+    [Theory]
+    [InlineData(1, 200)]
+    [InlineData(2, 2)]
+    public void Item07_RankOneThatShrinksToZeroIsRefused(int tasks, int examples)
+    {
+        var random = new Random(1);
+        var z = ForgettingMatrix.Wrap([.. Enumerable.Range(0, tasks * examples).Select(_ => (float)(1 + (0.2 * random.NextDouble())))], tasks, examples);
+
+        var error = Assert.Throws<ArgumentException>(() => new RankOneFitter().Fit(z));
+
+        Assert.Contains("predicts worse than the matrix's mean", error.Message, StringComparison.Ordinal);
+        Assert.True(GoodnessOfFit.RSquared(new RankOneFitter(new RankOneOptions { Lambda = 0 }).Fit(z), z) > 0.5, "without the penalty rank1 fits");
+    }
+
+    [Fact]
+    public void Item07_AHugeCellIsRefusedNamingIt()
+    {
+        var values = s_data.Matrix.Values.ToArray();
+        values[(3 * s_data.Matrix.ExampleCount) + 5] = 1e30f;
+        var z = ForgettingMatrix.Wrap(values, s_data.Matrix.TaskCount, s_data.Matrix.ExampleCount, s_data.Matrix.TaskIds, s_data.Matrix.ExampleIds);
+
+        var error = Assert.Throws<ArgumentException>(() => new LowRankFitter().Fit(z));
+
+        Assert.Contains($"task '{z.TaskIds[3]}', example '{z.ExampleIds[5]}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("1E+30", error.Message, StringComparison.Ordinal);
+    }
+
+    private static (double[] Mean, double[] Std, double[] Probability) Forecast(IForgettingModel model, int[] known, double[] values, double scale)
+    {
+        var folded = model.FoldIn(known, values);
+        var mean = new double[model.ExampleCount];
+        var std = new double[model.ExampleCount];
+        folded.PredictRow(mean, std);
+        var threshold = 0.3 * scale;
+        return (mean, std, [.. mean.Select((m, j) => NormalDistribution.ExceedanceProbability(m, std[j], threshold))]);
+    }
+
+    private static ForgettingMatrix Scaled(ForgettingMatrix z, double scale) =>
+        ForgettingMatrix.Wrap([.. z.Values.ToArray().Select(v => (float)(v * scale))], z.TaskCount, z.ExampleCount, z.TaskIds, z.ExampleIds);
+
+    private static void AssertClose(double expected, double actual, double tolerance, string what) =>
+        Assert.True(Math.Abs(expected - actual) <= tolerance, string.Create(CultureInfo.InvariantCulture, $"{what}: {expected} unscaled, {actual} after scaling back"));
+}

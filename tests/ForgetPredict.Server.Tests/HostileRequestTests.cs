@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text;
+
+namespace ForgetPredict.Server.Tests;
+
+/// <summary>Issue 14, item 5: the service names files relative to its store and answers every failure with the right
+/// status and a problem document that says what to do.</summary>
+public sealed class HostileRequestTests : IDisposable
+{
+    private readonly TestStore _store = new();
+    private readonly ServerFactory _factory;
+    private readonly HttpClient _client;
+
+    public HostileRequestTests()
+    {
+        _factory = new ServerFactory(_store.Directory);
+        _client = _factory.CreateClient();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+        _store.Dispose();
+    }
+
+    // The store holds broken.fpm: asking for it used to be a 400 (the client's fault) naming the store's absolute path.
+    [Fact]
+    public async Task Item05_CorruptStoredModelIsAServerSideProblemNamedRelativeToTheStore()
+    {
+        var detail = await (await _client.GetAsync("/v1/models/broken")).ProblemAsync(HttpStatusCode.InternalServerError, "broken.fpm", "operator");
+        var predict = await (await _client.PostAsync("/v1/models/broken/predict", Http.Json("{\"observed\": {}}"))).ProblemAsync(HttpStatusCode.InternalServerError, "broken.fpm");
+        var listing = await (await _client.GetAsync("/v1/models")).Content.ReadAsStringAsync();
+
+        foreach (var text in new[] { detail, predict, listing })
+        {
+            Assert.DoesNotContain(_store.Directory, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Path.GetTempPath(), text, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("this is not multipart")]
+    [InlineData("--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nm")]
+    [InlineData("--b\r\n\r\n\r\n--b--")]
+    public async Task Item05_MalformedMultipartBodyIsA400Problem(string body)
+    {
+        using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
+        var response = await _client.PostAsync("/v1/models", content);
+
+        await response.ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    // The store folder disappears (or turns read-only) under a running server: an upload used to be a bare 500.
+    [Fact]
+    public async Task Item05_UploadToAStoreThatCannotBeWrittenIsAProblemWithADetail()
+    {
+        Directory.Delete(_store.Directory, recursive: true);
+
+        var response = await _client.PostAsync("/v1/models", Http.Upload("z.npy", [1, 2, 3], ("name", "m"), ("method", "mf")));
+
+        var detail = await response.ProblemAsync(HttpStatusCode.InternalServerError, "not writable", "operator");
+        Assert.DoesNotContain(_store.Directory, detail, StringComparison.Ordinal);
+    }
+}
