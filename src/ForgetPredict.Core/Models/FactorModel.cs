@@ -309,7 +309,20 @@ public sealed class FactorModel : IForgettingModel
         var p = _taskDim;
         Span<double> precision = stackalloc double[p * p];
         Span<double> precisionMean = stackalloc double[p];
-        PriorTerms(prior, precision, precisionMean);
+        if (options?.TaskPrior is { } given)
+        {
+            if (given.Dimension != p)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The given task prior has dimension {given.Dimension}; this model's task vectors have {p}."), nameof(options));
+            }
+
+            given.Precision.CopyTo(precision);
+            given.PrecisionTimesMean.CopyTo(precisionMean);
+        }
+        else
+        {
+            PriorTerms(prior, precision, precisionMean);
+        }
 
         var k = examples.Length;
         var features = new double[k * p];
