@@ -22,6 +22,20 @@ internal static class CharlmD
 
     public static FeatureSet All => FeatureSet.Combine([Settings, Family, Embedding]);
 
+    /// <summary>Each upstream chunk's embedding and base loss.</summary>
+    public static FeatureSet Examples => s_examples.Value;
+
+    private static readonly Lazy<FeatureSet> s_examples = new(() =>
+    {
+        var (emb, shape) = Npy(RepoPaths.Data("charlm-d", "example_emb.npy"));
+        var (loss, _) = Npy(RepoPaths.Data("charlm-d", "base_loss.npy"));
+        return new FeatureSet(Matrix.ExampleIds,
+        [
+            new FeatureBlock("example_emb.npy", FeatureKind.Embedding, [.. Enumerable.Range(0, shape[1]).Select(c => "e" + c)], emb),
+            new FeatureBlock("base_loss.npy", FeatureKind.Numeric, ["base_loss"], loss),
+        ]);
+    });
+
     private static (ForgettingMatrix, FeatureSet, FeatureSet, FeatureSet) Load()
     {
         var (z, shape) = Npy(RepoPaths.Data("charlm-d", "z.npy"));
@@ -47,7 +61,7 @@ internal static class CharlmD
         var header = Encoding.ASCII.GetString(bytes, 10, headerLength);
         var shapeText = header[(header.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
         shapeText = shapeText[..shapeText.IndexOf(')', StringComparison.Ordinal)];
-        var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).Append(1).ToArray();
         var half = header.Contains("<f2", StringComparison.Ordinal);
         var count = shape.Aggregate(1, (a, b) => a * b);
         var data = bytes.AsSpan(10 + headerLength);
