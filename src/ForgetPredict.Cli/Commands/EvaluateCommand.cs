@@ -31,7 +31,9 @@ internal static class EvaluateCommand
         var familyColumn = new Option<string>("--family-column") { Description = "Family column of --tasks.", DefaultValueFactory = _ => "family" };
         var trainFamily = new Option<string?>("--train-family") { Description = "Train on this family's tasks (with --tasks)." };
         var testFamily = new Option<string?>("--test-family") { Description = "Test on this family's tasks (with --tasks): out-of-domain evaluation." };
-        var known = CommonOptions.AtLeast("--known", 0, 30, "Cells revealed per test row.");
+        var known = new Option<string>("--known") { Description = "Cells revealed per test row; a comma-separated list (e.g. 0,5,10,30) evaluates every method at each (0: no cell, the features alone).", DefaultValueFactory = _ => "30" };
+        var taskFeatures = FeatureOptions.Task();
+        var exampleFeatures = FeatureOptions.Example();
         var seeds = CommonOptions.AtLeast("--seeds", 1, 10, "Reveal draws per test row.");
         var seed = new Option<int>("--seed") { Description = "Base seed of the reveal draws.", DefaultValueFactory = _ => 0 };
         var methods = new Option<string?>("--methods")
@@ -49,7 +51,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, reveal, json, predictions,
+            external, reveal, json, predictions, taskFeatures, exampleFeatures,
         };
         foreach (var option in input.All)
         {
@@ -62,10 +64,12 @@ internal static class EvaluateCommand
             var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily);
             var isBinary = parse.GetValue(binary) || z.IsBinary;
             var names = parse.GetValue(methods) is { } list ? Names(list) : isBinary ? s_binaryDefaults : s_continuousDefaults;
-            var evaluated = names.Select(name => CreateMethod(name, z)).ToArray();
+            var features = FeatureOptions.Read(parse, taskFeatures, exampleFeatures, z);
+            var evaluated = names.Select(name => CreateMethod(name, z)).Concat(FeatureOptions.Methods(names, features)).ToArray();
+            var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
             var options = new EvaluationOptions
             {
-                Known = parse.GetValue(known),
+                Known = ks[0],
                 Seeds = parse.GetValue(seeds),
                 Seed = parse.GetValue(seed),
                 TopFraction = parse.GetValue(topFraction),
@@ -74,6 +78,28 @@ internal static class EvaluateCommand
             };
             var externals = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows)).ToArray();
             var console = Terminal.For(parse.Out());
+            if (ks.Count > 1)
+            {
+                if (parse.GetValue(predictions) is not null)
+                {
+                    throw new CliException("--predictions writes the predictions of one --known value; give a single value (e.g. --known 10).", CliApp.UsageError);
+                }
+
+                var curve = EvaluationCurve.Run(z, split, evaluated, ks, options, externals);
+                foreach (var r in curve)
+                {
+                    Render(console, r, z);
+                }
+
+                FeatureOptions.RenderCurve(console, curve);
+                if (parse.GetValue(json) is { } curveJson)
+                {
+                    AtomicFile.Write(curveJson, stream => WriteCurveJson(stream, curve, z));
+                }
+
+                return CliApp.Ok;
+            }
+
             using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
             var result = RunWithProgress(console, z, split, evaluated, options, externals, sink);
             sink?.Commit();
@@ -292,6 +318,26 @@ internal static class EvaluateCommand
     internal static void WriteJson(Stream stream, EvaluationResult r, ForgettingMatrix z)
     {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        WriteResult(w, r, z);
+    }
+
+    // Several k: {"curve": [one result object per k]}.
+    private static void WriteCurveJson(Stream stream, IReadOnlyList<EvaluationResult> results, ForgettingMatrix z)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteStartArray("curve");
+        foreach (var r in results)
+        {
+            WriteResult(w, r, z);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, EvaluationResult r, ForgettingMatrix z)
+    {
         w.WriteStartObject();
         w.WriteNumber("rows", r.TaskCount);
         w.WriteNumber("cols", r.ExampleCount);
