@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
+using ForgetPredict.Application;
 using ForgetPredict.Core;
-using ForgetPredict.Core.Analysis;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 using Microsoft.Extensions.Hosting;
@@ -199,10 +199,7 @@ public sealed partial class FitQueue : BackgroundService
                 matrix = MatrixFile.Read(stream, job.Matrix.SourceName, job.ReadOptions);
             }
 
-            if (ModelCatalog.IsBinaryMethod(job.Method) && !matrix.IsBinary)
-            {
-                throw new ArgumentException($"'{job.Method}' needs a binary (0/1) matrix, but {job.Matrix.SourceName} has other values; use 'mf' or 'additive', or threshold the matrix.");
-            }
+            Fitting.CheckMatrix(job.Method, matrix, job.Matrix.SourceName);
 
             MetadataTable? examples = null;
             if (job.Examples is { } upload)
@@ -224,11 +221,17 @@ public sealed partial class FitQueue : BackgroundService
                 }
             }
 
-            job.Report("fitting", 0.2);
-            var fitter = ModelCatalog.CreateFitter(job.Method, job.Settings);
-            var model = fitter.Fit(matrix);
-            job.Report("scoring", 0.8);
-            var r2 = GoodnessOfFit.RSquared(model, matrix);
+            // The model records which metadata it was uploaded with (see below).
+            var withMetadata = job.Examples is not null && examples is not null;
+            var fit = Fitting.Fit(new FitRequest
+            {
+                Matrix = matrix,
+                Source = job.Matrix.SourceName,
+                Method = job.Method,
+                Settings = job.Settings,
+                Uploaded = job.Submitted,
+                ExamplesSha256 = withMetadata ? StoredModel.HashFile(job.Examples!.TempPath) : null,
+            }, job.Report);
             job.Report("saving", 0.9);
             var modelPath = _store.ModelPath(job.Name);
             if (!job.Overwrite && File.Exists(modelPath))
@@ -239,20 +242,7 @@ public sealed partial class FitQueue : BackgroundService
             // The model first, recording which metadata it was uploaded with; then the metadata. Two renames are not one: a
             // crash between them leaves the new model beside the old metadata, which the store then reports
             // (StoredModel compares the recorded hash) instead of grouping by the wrong file in silence.
-            var saved = new Dictionary<string, string>
-            {
-                ["method"] = job.Method,
-                ["source"] = job.Matrix.SourceName,
-                ["r2"] = r2.ToString("R", CultureInfo.InvariantCulture),
-                ["uploaded"] = job.Submitted.ToString("O", CultureInfo.InvariantCulture),
-            };
-            var withMetadata = job.Examples is not null && examples is not null;
-            if (withMetadata)
-            {
-                saved[StoredModel.ExamplesHashKey] = StoredModel.HashFile(job.Examples!.TempPath);
-            }
-
-            ModelFile.Save(model, modelPath, saved, MatrixSummary.ForModel(matrix, model));
+            Fitting.Save(fit, modelPath);
             if (withMetadata)
             {
                 var metadata = job.Examples!;

@@ -1,6 +1,6 @@
 using System.Globalization;
+using ForgetPredict.Application;
 using ForgetPredict.Core.Erasure;
-using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Reports;
@@ -8,24 +8,20 @@ using ForgetPredict.Reports;
 namespace ForgetPredict.Server;
 
 /// <summary>
-/// Answers predict and replay queries from a stored model: the same numbers as <c>forgetpredict predict</c> and
-/// <c>replay</c>, computed only as far as the answer needs.
+/// Answers predict and replay queries from a stored model: parses the wire request into the application layer's
+/// <see cref="ForecastRequest"/> or <see cref="ReplayPlanRequest"/> and serialises the result.
 /// </summary>
 /// <remarks>
-/// <para>The CLI's <see cref="ErasureReport"/> builds a record per example, sorts all of them and evaluates the exact normal
-/// tail for each (about 70 ms for 141,816 examples). A query answers with the top K examples and the groups only, so here
-/// a <see cref="RowScanner"/> kept with the model and grouping gives the shares, the expected count and the top lists
-/// (exact: the same examples, means, stds and probabilities as the report), and group means and intervals come from
-/// <see cref="FoldedTask.Average"/>, as the report computes them.</para>
+/// <para>The CLI asks for every example (<see cref="ForecastDetail.EveryExample"/>: a record per example, sorted, with the
+/// exact normal tail for each; about 70 ms for 141,816 examples). A query answers with the top K examples and the groups
+/// only, so here the forecast is a <see cref="ForecastDetail.Summary"/> from the <see cref="RowScanner"/> kept with the
+/// model and grouping: the same examples, means, stds and probabilities in the top lists, and the same group means and
+/// intervals.</para>
 /// </remarks>
 internal static class Forecaster
 {
     /// <summary>Most examples a query may list.</summary>
     public const int MaxTop = 1000;
-
-    private static readonly double s_z90 = ErasureReport.NormalQuantile(0.95);
-    private static readonly string[] s_priors = ["empirical", "ridge"];
-    private static readonly string[] s_strategies = ["softmax", "topk", "stratified", "random"];
 
     public static PredictResponse Predict(StoredModel stored, PredictRequest request)
     {
@@ -41,39 +37,33 @@ internal static class Forecaster
 
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
-        var task = FoldIn(stored, request.Observed, request.Prior);
-        var threshold = request.Threshold ?? task.DefaultThreshold;
-        var scan = stored.Scanner(grouping).Scan(task, new RowScanOptions { Threshold = threshold, Top = request.Top, TopPerGroup = 3 });
-        var examples = new ExampleDto[scan.Top.Count];
-        for (var r = 0; r < examples.Length; r++)
+        var forecast = Forecasting.Forecast(new ForecastRequest
         {
-            var e = scan.Top[r];
-            examples[r] = new ExampleDto(model.ExampleIds[e.Example], grouping?.Groups[e.Example], e.Mean, e.Std, e.Probability, r + 1);
-        }
-
-        var groups = grouping is null ? [] : Groups(task, grouping, scan, model);
+            Model = model,
+            Cells = Cells(stored, request.Observed),
+            Prior = Choices.Prior.Parse(request.Prior),
+            Groups = grouping?.Groups,
+            Threshold = request.Threshold,
+            Top = request.Top,
+            TopPerGroup = 3,
+            Detail = ForecastDetail.Summary,
+        }, stored.Scanner(grouping));
+        var examples = forecast.Top.Select((e, r) => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, r + 1)).ToArray();
+        var groups = forecast.Groups.Select(g => new GroupDto(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, [.. g.TopExamples.Select(e => e.Id)])).ToArray();
         string? chart = null;
-        if (request.Chart && groups.Count > 0)
+        if (request.Chart && groups.Length > 0)
         {
-            chart = Charts.GroupBars([.. groups.Select(g => new GroupForecast(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, []))], task.PredictsProbability);
+            chart = Charts.GroupBars([.. groups.Select(g => new GroupForecast(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, []))], forecast.PredictsProbability);
         }
 
         var warnings = grouping?.Warning is { } warning ? new[] { warning } : [];
-        return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, task.IsTaskAgnostic, task.KnownCount,
-            task.PredictsProbability, threshold, model.ExampleCount, scan.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings);
+        return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
+            forecast.PredictsProbability, forecast.Threshold, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings);
     }
 
     public static ReplayResponse Replay(StoredModel stored, ReplayRequest request)
     {
-        var strategyName = request.Strategy ?? "softmax";
-        var strategy = strategyName switch
-        {
-            "softmax" => ReplayStrategy.Softmax,
-            "topk" => ReplayStrategy.TopK,
-            "stratified" => ReplayStrategy.Stratified,
-            "random" => ReplayStrategy.Random,
-            _ => throw ApiException.BadRequest($"Unknown strategy '{strategyName}'{Core.Models.Suggestion.DidYouMean(strategyName, s_strategies)}; strategies: {string.Join(", ", s_strategies)}."),
-        };
+        var strategy = Choices.Strategy.Parse(request.Strategy);
         var budget = Budget(request.Budget, request.Ratio, request.TaskSize);
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
@@ -82,24 +72,26 @@ internal static class Forecaster
             throw ApiException.BadRequest("Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
         }
 
-        var excluded = Excluded(request.Exclude, model);
-        var task = FoldIn(stored, request.Observed, request.Prior);
-        var predicted = task.PredictRow();
-        var set = ReplaySelector.Select(predicted, grouping?.Groups, excluded, new ReplayOptions
+        var plan = Replaying.Plan(new ReplayPlanRequest
         {
-            Budget = budget,
-            Strategy = strategy,
-            Temperature = request.Temperature,
-            MinPerGroup = request.MinPerGroup,
-            Seed = request.Seed,
+            Model = model,
+            Cells = Cells(stored, request.Observed),
+            Prior = Choices.Prior.Parse(request.Prior),
+            Groups = grouping?.Groups,
+            Excluded = Excluded(request.Exclude, model),
+            Options = new ReplayOptions
+            {
+                Budget = budget,
+                Strategy = strategy,
+                Temperature = request.Temperature,
+                MinPerGroup = request.MinPerGroup,
+                Seed = request.Seed,
+            },
         });
+        var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
-        var groups = grouping is null ? [] : set.Items
-            .GroupBy(i => i.Example is var j && grouping.GroupOf[j] >= 0 ? grouping.GroupOf[j] : -1)
-            .Select(g => new ReplayGroupDto(g.Key >= 0 ? grouping.Names[g.Key] : "(no metadata)", g.Count(), g.Key >= 0 ? grouping.Members[g.Key].Length : grouping.GroupOf.Count(x => x < 0)))
-            .OrderByDescending(g => g.Replayed).ThenBy(g => g.Name, StringComparer.Ordinal)
-            .ToArray();
-        return new ReplayResponse(stored.Name, stored.Stamp.Version, strategyName, budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
+        var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
+        return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups);
     }
 
@@ -115,40 +107,8 @@ internal static class Forecaster
         return text.ToString();
     }
 
-    private static FoldedTask FoldIn(StoredModel stored, ObservedDto? observed, string? priorName)
-    {
-        var prior = (priorName ?? "empirical") switch
-        {
-            "empirical" => FoldInPrior.Empirical,
-            "ridge" => FoldInPrior.Ridge,
-            var other => throw ApiException.BadRequest($"Unknown prior '{other}'{Core.Models.Suggestion.DidYouMean(other, s_priors)}; priors: empirical, ridge."),
-        };
-        var model = stored.Model;
-        var cells = observed is null || observed.Cells.Count == 0 ? ObservedCells.None : ObservedCells.FromPairs(observed.Cells, model.ExampleIds, "observed");
-        if (model.PredictsProbability && cells.Values.Any(v => v is not (0 or 1)))
-        {
-            throw ApiException.BadRequest($"Model '{stored.Name}' is binary (logistic): measured cells must be 0 or 1 (1 = forgotten).");
-        }
-
-        return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
-    }
-
-    // Group means and intervals as ErasureReport computes them; shares and top examples from the scan; most damaged first.
-    private static List<GroupDto> Groups(FoldedTask task, Grouping grouping, RowScan scan, IForgettingModel model)
-    {
-        var groups = new List<GroupDto>(grouping.Names.Count);
-        for (var g = 0; g < grouping.Names.Count; g++)
-        {
-            var members = grouping.Members[g];
-            var (groupMean, variance) = task.Average(members);
-            var half = s_z90 * Math.Sqrt(Math.Max(variance, 0));
-            groups.Add(new GroupDto(grouping.Names[g], members.Length, groupMean, groupMean - half, groupMean + half, scan.GroupExpected[g] / members.Length,
-                [.. scan.GroupTop[g].Select(e => model.ExampleIds[e.Example])]));
-        }
-
-        groups.Sort(static (a, b) => b.Mean.CompareTo(a.Mean) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name));
-        return groups;
-    }
+    private static ObservedCells Cells(StoredModel stored, ObservedDto? observed) =>
+        observed is null || observed.Cells.Count == 0 ? ObservedCells.None : ObservedCells.FromPairs(observed.Cells, stored.Model.ExampleIds, "observed");
 
     private static int Budget(int? budget, int? ratio, long? taskSize)
     {
@@ -167,29 +127,14 @@ internal static class Forecaster
     }
 
     // Unknown ids are an error listing them (count and the first few), not silently ignored.
-    private static HashSet<int>? Excluded(IReadOnlyList<string>? ids, IForgettingModel model)
+    private static HashSet<int>? Excluded(IReadOnlyList<string>? ids, Core.Models.IForgettingModel model)
     {
         if (ids is null || ids.Count == 0)
         {
             return null;
         }
 
-        var set = new HashSet<int>();
-        var unknown = new List<string>();
-        foreach (var id in ids)
-        {
-            // As for measured cells: by id first, then by column index.
-            var index = ObservedCells.ExampleIndex(model.ExampleIds, id, out _);
-            if (index >= 0)
-            {
-                set.Add(index);
-            }
-            else
-            {
-                unknown.Add(id);
-            }
-        }
-
+        var (set, unknown) = Replaying.ResolveExamples(model.ExampleIds, ids);
         if (unknown.Count > 0)
         {
             var shown = string.Join(", ", unknown.Take(5).Select(u => $"'{u}'"));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
+using ForgetPredict.Application;
+using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
@@ -21,7 +22,7 @@ public sealed class StoredModel
         Stamp = stamp;
         Loaded = loaded;
         _store = store;
-        Description = Describe(loaded.Model);
+        Description = ModelDescription.SummaryOf(loaded.Model);
     }
 
     /// <summary>The model's name.</summary>
@@ -49,11 +50,9 @@ public sealed class StoredModel
     public ModelInfoDto Info()
     {
         var metadata = Loaded.Metadata;
-        double? r2 = metadata.TryGetValue("r2", out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : null;
-        var factor = Model as FactorModel;
-        return new ModelInfoDto(Name, Method, Model.TaskCount, Model.ExampleCount, factor?.Rank, Model.PredictsProbability, r2,
-            metadata.GetValueOrDefault("source"), factor?.Fit.Iterations, factor?.Fit.Converged, Metadata()?.Columns ?? [],
-            Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata);
+        var d = ModelDescription.Of(Model, metadata);
+        return new ModelInfoDto(Name, d.Method, d.TaskCount, d.ExampleCount, d.Rank, d.PredictsProbability, d.Provenance.RSquared, d.Provenance.Source, d.Iterations, d.Converged,
+            Metadata()?.Columns ?? [], Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata);
     }
 
     /// <summary>The grouping by <paramref name="column"/>, or by the only metadata column when null; null when there is nothing to group by.</summary>
@@ -87,19 +86,12 @@ public sealed class StoredModel
     internal RowScanner Scanner(Grouping? grouping) =>
         grouping?.Scanner ?? LazyInitializer.EnsureInitialized(ref _ungrouped, () => new RowScanner(Model));
 
-    /// <summary>Model file metadata key: SHA-256 (hex) of the example metadata file uploaded with the model.</summary>
-    internal const string ExamplesHashKey = "examples-sha256";
-
     /// <summary>SHA-256 of a file's bytes, lower-case hex.</summary>
     internal static string HashFile(string path)
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
-
-    internal static string Describe(IForgettingModel model) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"{ModelCatalog.NameOf(model.Method)}{(model is FactorModel { Rank: > 0 } f ? $" rank {f.Rank}" : string.Empty)} fitted on {model.TaskCount:N0} past tasks x {model.ExampleCount:N0} upstream examples");
 
     // The metadata file can change without the model changing: it is revalidated by its own stamp.
     private MetadataState? Metadata()
@@ -135,7 +127,7 @@ public sealed class StoredModel
     // A model uploaded with metadata records its hash; a different file beside it (an upload interrupted between its two
     // renames, or a hand edit) is reported with every grouped answer.
     private string? Mismatch(string path) =>
-        Loaded.Metadata.TryGetValue(ExamplesHashKey, out var recorded) && !string.Equals(recorded, HashFile(path), StringComparison.OrdinalIgnoreCase)
+        FitProvenance.FromMetadata(Loaded.Metadata).ExamplesSha256 is { } recorded && !string.Equals(recorded, HashFile(path), StringComparison.OrdinalIgnoreCase)
             ? $"{System.IO.Path.GetFileName(path)} is not the metadata uploaded with model '{Name}' (it changed afterwards, or an upload stopped between saving the model and its metadata); upload the model with its metadata again if the groups look wrong."
             : null;
 
@@ -159,31 +151,19 @@ public sealed class Grouping
 {
     private readonly Lazy<RowScanner> _scanner;
 
-    private Grouping(string column, IReadOnlyList<string?> groups, string[] names, int[][] members, int[] groupOf, IForgettingModel model, string? warning)
+    private Grouping(string column, ExampleGroups groups, IForgettingModel model, string? warning)
     {
-        _scanner = new Lazy<RowScanner>(() => new RowScanner(model, members));
+        _scanner = new Lazy<RowScanner>(() => new RowScanner(model, groups));
         Column = column;
         Groups = groups;
-        Names = names;
-        Members = members;
-        GroupOf = groupOf;
         Warning = warning;
     }
 
     /// <summary>The metadata column.</summary>
     public string Column { get; }
 
-    /// <summary>Each example's group (null: no metadata row).</summary>
-    public IReadOnlyList<string?> Groups { get; }
-
-    /// <summary>Group names, in order of first appearance.</summary>
-    public IReadOnlyList<string> Names { get; }
-
-    /// <summary>Each group's example indices, ascending.</summary>
-    public IReadOnlyList<int[]> Members { get; }
-
-    /// <summary>Each example's group index, or -1.</summary>
-    public int[] GroupOf { get; }
+    /// <summary>The groups of the model's examples.</summary>
+    public ExampleGroups Groups { get; }
 
     /// <summary>What to know about the metadata (examples or rows without a partner in the join, or a file that is not the one the model was uploaded with), else null.</summary>
     public string? Warning { get; }
@@ -191,32 +171,7 @@ public sealed class Grouping
     /// <summary>The row scanner of the model with these groups (its single-precision layout is built on first use).</summary>
     internal RowScanner Scanner => _scanner.Value;
 
-    internal static Grouping Create(string column, IReadOnlyList<string?> groups, IForgettingModel model, string? warning, string? mismatch = null)
-    {
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        var names = new List<string>();
-        var lists = new List<List<int>>();
-        var groupOf = new int[groups.Count];
-        for (var j = 0; j < groups.Count; j++)
-        {
-            if (groups[j] is not { } g)
-            {
-                groupOf[j] = -1;
-                continue;
-            }
-
-            if (!index.TryGetValue(g, out var k))
-            {
-                k = index[g] = lists.Count;
-                names.Add(g);
-                lists.Add([]);
-            }
-
-            lists[k].Add(j);
-            groupOf[j] = k;
-        }
-
-        return new Grouping(column, groups, [.. names], [.. lists.Select(l => l.ToArray())], groupOf, model,
+    internal static Grouping Create(string column, IReadOnlyList<string?> labels, IForgettingModel model, string? warning, string? mismatch = null) =>
+        new(column, ExampleGroups.FromLabels(labels), model,
             string.Join(" ", new[] { mismatch, warning is null ? null : $"{warning} Examples without metadata are left out of the group report." }.OfType<string>()) is { Length: > 0 } text ? text : null);
-    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ForgetPredict.Application;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 using Microsoft.AspNetCore.Http;
@@ -149,13 +150,7 @@ internal static class UploadFiles
         };
         // Unknown methods and settings that do not apply fail now, with the CLI's messages, rather than in the background.
         _ = ModelCatalog.CreateFitter(method, settings);
-        var layout = fields.GetValueOrDefault("layout") switch
-        {
-            null or "auto" => MatrixLayout.Auto,
-            "wide" => MatrixLayout.Wide,
-            "long" => MatrixLayout.Long,
-            var other => throw ApiException.BadRequest($"Unknown layout '{other}'; layouts: auto, wide, long."),
-        };
+        var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
         var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout };
         _ = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
         var overwrite = fields.GetValueOrDefault("overwrite") switch

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ForgetPredict.Application;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
@@ -35,12 +36,7 @@ internal static class CommonOptions
     };
 
     /// <summary>Parses a layout name (auto, wide, long).</summary>
-    public static MatrixLayout ParseLayout(string? value) => value switch
-    {
-        "wide" => MatrixLayout.Wide,
-        "long" => MatrixLayout.Long,
-        _ => MatrixLayout.Auto,
-    };
+    public static MatrixLayout ParseLayout(string? value) => Choices.Layout.Parse(value);
 
     private static void ValidateFormat(System.CommandLine.Parsing.OptionResult r, string? value)
     {
@@ -70,7 +66,7 @@ internal sealed class MatrixInputOptions
             Description = "CSV/TSV and Parquet layout: wide, long (one row per cell) or auto (long when the columns include --columns).",
             DefaultValueFactory = _ => "auto",
         };
-        Layout.AcceptOnlyFromAmong("auto", "wide", "long");
+        Layout.AcceptOnlyFromAmong([.. Choices.Layout.Names]);
     }
 
     public Option<string?> Format { get; } = CommonOptions.Format();

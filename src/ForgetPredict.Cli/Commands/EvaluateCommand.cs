@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ForgetPredict.Application;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
@@ -17,9 +18,6 @@ namespace ForgetPredict.Cli.Commands;
 /// </summary>
 internal static class EvaluateCommand
 {
-    private static readonly string[] s_continuousDefaults = ["additive", "rank1", "mf", "knn"];
-    private static readonly string[] s_binaryDefaults = ["logistic-additive", "logistic", "mf"];
-
     public static Command Create()
     {
         var matrix = CommonOptions.Matrix();
@@ -38,7 +36,7 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "Base seed of the reveal draws.", DefaultValueFactory = _ => 0 };
         var methods = new Option<string?>("--methods")
         {
-            Description = $"Comma-separated methods: {string.Join(", ", ModelCatalog.Names.Concat(ReferenceMethods.Names))}. Default: {string.Join(",", s_continuousDefaults)} (binary: {string.Join(",", s_binaryDefaults)}).",
+            Description = $"Comma-separated methods: {string.Join(", ", Evaluating.MethodNames)}. Default: {string.Join(",", Evaluating.DefaultMethods(binary: false))} (binary: {string.Join(",", Evaluating.DefaultMethods(binary: true))}).",
         };
         var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC); automatic for 0/1 matrices." };
         var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
@@ -62,30 +60,39 @@ internal static class EvaluateCommand
         {
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily);
-            var isBinary = parse.GetValue(binary) || z.IsBinary;
-            var names = parse.GetValue(methods) is { } list ? Names(list) : isBinary ? s_binaryDefaults : s_continuousDefaults;
-            var features = FeatureOptions.Read(parse, taskFeatures, exampleFeatures, z);
-            var evaluated = names.Select(name => CreateMethod(name, z)).Concat(FeatureOptions.Methods(names, features)).ToArray();
-            var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
-            var options = new EvaluationOptions
-            {
-                Known = ks[0],
-                Seeds = parse.GetValue(seeds),
-                Seed = parse.GetValue(seed),
-                TopFraction = parse.GetValue(topFraction),
-                Binary = isBinary,
-                Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
-            };
             var externals = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows)).ToArray();
             var console = Terminal.For(parse.Out());
+            var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
+            if (ks.Count > 1 && parse.GetValue(predictions) is not null)
+            {
+                throw new CliException("--predictions writes the predictions of one --known value; give a single value (e.g. --known 10).", CliApp.UsageError);
+            }
+
+            var features = FeatureOptions.Read(parse, taskFeatures, exampleFeatures, z);
+            using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
+            var request = new EvaluateRequest
+            {
+                Matrix = z,
+                Source = parse.GetRequiredValue(matrix),
+                Split = split,
+                Methods = parse.GetValue(methods) is { } list ? Names(list) : null,
+                Options = new EvaluationOptions
+                {
+                    Known = ks[0],
+                    Seeds = parse.GetValue(seeds),
+                    Seed = parse.GetValue(seed),
+                    TopFraction = parse.GetValue(topFraction),
+                    Binary = parse.GetValue(binary) ? true : null,
+                    Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
+                },
+                Externals = externals,
+                OnPrediction = sink is null ? null : sink.Write,
+                TaskFeatures = features.Tasks,
+                ExampleFeatures = features.Examples,
+            };
             if (ks.Count > 1)
             {
-                if (parse.GetValue(predictions) is not null)
-                {
-                    throw new CliException("--predictions writes the predictions of one --known value; give a single value (e.g. --known 10).", CliApp.UsageError);
-                }
-
-                var curve = EvaluationCurve.Run(z, split, evaluated, ks, options, externals);
+                var curve = Evaluating.EvaluateCurve(request, ks);
                 foreach (var r in curve)
                 {
                     Render(console, r, z);
@@ -100,8 +107,7 @@ internal static class EvaluateCommand
                 return CliApp.Ok;
             }
 
-            using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
-            var result = RunWithProgress(console, z, split, evaluated, options, externals, sink);
+            var result = RunWithProgress(console, request);
             sink?.Commit();
             Render(console, result, z);
             if (parse.GetValue(json) is { } jsonPath)
@@ -114,21 +120,20 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static EvaluationResult RunWithProgress(IAnsiConsole console, ForgettingMatrix z, EvaluationSplit split, IEvaluationMethod[] methods, EvaluationOptions options,
-        ExternalPredictions[] externals, PredictionSink? sink)
+    private static EvaluationResult RunWithProgress(IAnsiConsole console, EvaluateRequest request)
     {
         // A progress bar only on an interactive terminal; redirected output stays quiet.
         if (!console.Profile.Capabilities.Interactive)
         {
-            return Protocol.Run(z, split, methods, options, externals, null, sink is null ? null : sink.Write);
+            return Evaluating.Evaluate(request);
         }
 
         EvaluationResult? result = null;
         console.Progress().AutoClear(true).Start(context =>
         {
-            var tasks = methods.ToDictionary(m => m.Name, m => context.AddTask(Markup.Escape(m.Name), maxValue: 1));
+            var tasks = Evaluating.Methods(request).ToDictionary(m => m.Name, m => context.AddTask(Markup.Escape(m.Name), maxValue: 1));
             var progress = new Progress<(string Method, double Fraction)>(p => tasks[p.Method].Value = p.Fraction);
-            result = Protocol.Run(z, split, methods, options, externals, progress, sink is null ? null : sink.Write);
+            result = Evaluating.Evaluate(request with { Progress = progress });
         });
         return result!;
     }
@@ -147,28 +152,8 @@ internal static class EvaluateCommand
             throw new CliException($"--methods lists '{duplicate.Key}' twice.", CliApp.UsageError);
         }
 
-        return names;
-    }
-
-    private static IEvaluationMethod CreateMethod(string name, ForgettingMatrix z)
-    {
-        if (ReferenceMethods.Names.Contains(name))
-        {
-            return ReferenceMethods.Create(name);
-        }
-
-        if (!ModelCatalog.Names.Contains(name))
-        {
-            var all = ModelCatalog.Names.Concat(ReferenceMethods.Names).ToArray();
-            throw new CliException($"Unknown method '{name}'{Suggestion.DidYouMean(name, all)}. Methods: {string.Join(", ", all)}.", CliApp.UsageError);
-        }
-
-        if (ModelCatalog.IsBinaryMethod(name) && !z.IsBinary)
-        {
-            throw new CliException($"'{name}' needs a binary (0/1) matrix; this one has other values.");
-        }
-
-        return new FoldInMethod(name, ModelCatalog.CreateFitter(name));
+        var unknown = names.FirstOrDefault(n => !Evaluating.MethodNames.Contains(n));
+        return unknown is null ? names : throw new CliException(Evaluating.UnknownMethodMessage(unknown), CliApp.UsageError);
     }
 
     private static EvaluationSplit Split(ParseResult parse, ForgettingMatrix z, Option<string?> testRows, Option<string?> testTasks, Option<double?> testFraction, Option<int> splitSeed,

@@ -3,7 +3,6 @@ using System.Globalization;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Features;
-using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 using Spectre.Console;
 
@@ -12,9 +11,6 @@ namespace ForgetPredict.Cli.Commands;
 /// <summary>The task and example feature options and what the commands do with them.</summary>
 internal static class FeatureOptions
 {
-    /// <summary>Methods that take a prior from task features.</summary>
-    public static readonly string[] FeatureMethods = ["task-mean", "additive", "rank1", "mf"];
-
     /// <summary>Task features and example features read for a matrix (either may be null).</summary>
     public sealed record Loaded(FeatureSet? Tasks, FeatureSet? Examples);
 
@@ -33,33 +29,6 @@ internal static class FeatureOptions
     /// <summary>Reads the files given to the options, aligned to the matrix's ids.</summary>
     public static Loaded Read(ParseResult parse, Option<string[]> tasks, Option<string[]> examples, ForgettingMatrix z) =>
         new(FeatureFile.ReadAll(parse.GetValue(tasks) ?? [], z.TaskIds, "task"), FeatureFile.ReadAll(parse.GetValue(examples) ?? [], z.ExampleIds, "example"));
-
-    /// <summary>
-    /// The feature-using methods to add beside <paramref name="names"/>: "NAME+features" for each factor method listed, and the
-    /// representation baseline when both task and example features are given.
-    /// </summary>
-    public static IEnumerable<IEvaluationMethod> Methods(IReadOnlyList<string> names, Loaded features)
-    {
-        if (features.Tasks is not { } tasks)
-        {
-            if (features.Examples is not null)
-            {
-                throw new CliException("--example-features are used with --task-features (by the representation baseline); add --task-features.", CliApp.UsageError);
-            }
-
-            yield break;
-        }
-
-        foreach (var name in names.Where(n => FeatureMethods.Contains(n)))
-        {
-            yield return new FeatureFoldInMethod(name + "+features", ModelCatalog.CreateFitter(name), tasks);
-        }
-
-        if (features.Examples is { } examples)
-        {
-            yield return new RepresentationMethod(tasks, examples);
-        }
-    }
 
     /// <summary>Parses a comma-separated list of known-cell counts.</summary>
     public static IReadOnlyList<int> KnownList(string text)

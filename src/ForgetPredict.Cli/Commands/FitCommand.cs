@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using ForgetPredict.Core.Analysis;
+using ForgetPredict.Application;
 using ForgetPredict.Core.Models;
-using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -33,29 +31,21 @@ internal static class FitCommand
         {
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var name = parse.GetRequiredValue(method);
-            var fitter = ModelCatalog.CreateFitter(name, new ModelSettings
-            {
-                Rank = parse.GetValue(rank),
-                Lambda = parse.GetValue(lambda),
-                Seed = parse.GetValue(seed),
-                MaxThreads = parse.GetValue(threads),
-            });
-            if (ModelCatalog.IsBinaryMethod(name) && !z.IsBinary)
-            {
-                throw new CliException($"'{name}' needs a binary (0/1) matrix, but {parse.GetRequiredValue(matrix)} has other values; use 'mf' or 'additive', or threshold the matrix.");
-            }
-
-            var clock = Stopwatch.StartNew();
-            var model = fitter.Fit(z);
-            var seconds = clock.Elapsed.TotalSeconds;
-            var r2 = GoodnessOfFit.RSquared(model, z);
             var path = parse.GetRequiredValue(output);
-            ModelFile.Save(model, path, new Dictionary<string, string>
+            var fit = Fitting.FitAndSave(new FitRequest
             {
-                ["method"] = name,
-                ["source"] = Path.GetFileName(parse.GetRequiredValue(matrix)),
-                ["r2"] = r2.ToString("R", CultureInfo.InvariantCulture),
-            }, MatrixSummary.ForModel(z, model));
+                Matrix = z,
+                Source = Path.GetFileName(parse.GetRequiredValue(matrix)),
+                Method = name,
+                Settings = new ModelSettings
+                {
+                    Rank = parse.GetValue(rank),
+                    Lambda = parse.GetValue(lambda),
+                    Seed = parse.GetValue(seed),
+                    MaxThreads = parse.GetValue(threads),
+                },
+            }, path);
+            var (model, seconds, r2) = (fit.Model, fit.FitTime.TotalSeconds, fit.RSquared);
             var detail = model is FactorModel f ? string.Create(CultureInfo.InvariantCulture, $", rank {f.Rank}, {f.Fit.Iterations} sweeps{(f.Fit.Converged ? string.Empty : " (not converged: raise the iteration limit)")}") : string.Empty;
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"fitted {name} on {z.TaskCount} tasks x {z.ExampleCount} examples in {seconds:F2} s{detail}; training R^2 {r2:F4}; saved {path}"));

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using ForgetPredict.Application;
+using ForgetPredict.Core;
 using ForgetPredict.Core.Analysis;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
@@ -7,15 +9,17 @@ using ForgetPredict.Data.Formats;
 
 namespace ForgetPredict.Cli.Commands;
 
-/// <summary>A new task folded into a saved model, with the example groups to report by.</summary>
+/// <summary>A saved model, the new task's measured cells and the example groups to report by, read from the command line.</summary>
 /// <param name="Model">The loaded model.</param>
 /// <param name="Summary">The training matrix summary saved with the model, if any.</param>
-/// <param name="Task">The folded-in task.</param>
-/// <param name="Cells">The measured cells it was folded in from.</param>
-/// <param name="Groups">Each example's group, or null without --examples.</param>
+/// <param name="Cells">The measured cells.</param>
+/// <param name="CellsSource">Where the cells came from (the --observed file), for messages.</param>
+/// <param name="Prior">The fold-in prior.</param>
+/// <param name="Groups">The example groups, or null without --examples.</param>
 /// <param name="GroupColumn">The grouping column, or null.</param>
 /// <param name="TaskName">A name for the task in reports.</param>
-internal sealed record Forecast(IForgettingModel Model, MatrixSummary? Summary, FoldedTask Task, ObservedCells Cells, IReadOnlyList<string?>? Groups, string? GroupColumn, string TaskName)
+internal sealed record ForecastInput(IForgettingModel Model, MatrixSummary? Summary, ObservedCells Cells, string CellsSource, FoldInPrior Prior, ExampleGroups? Groups,
+    string? GroupColumn, string TaskName)
 {
     /// <summary>One line on how the prediction was made.</summary>
     public string How => Cells.Examples.Length == 0
@@ -43,26 +47,19 @@ internal sealed class ForecastOptions
 
     public IEnumerable<Option> All => [Model, Observed, Examples, GroupBy, Prior, TaskName];
 
-    /// <summary>Loads the model, reads the cells and groups, and folds the task in; warnings go to <paramref name="warnings"/>.</summary>
-    public Forecast Load(ParseResult parse, TextWriter warnings)
+    /// <summary>Loads the model and reads the cells and groups; warnings go to <paramref name="warnings"/>.</summary>
+    public ForecastInput Load(ParseResult parse, TextWriter warnings)
     {
         var loaded = ModelFile.Load(parse.GetRequiredValue(Model));
         var model = loaded.Model;
         var observedPath = parse.GetValue(Observed);
         var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds);
-        if (model.PredictsProbability && cells.Values.Any(v => v is not (0 or 1)))
-        {
-            throw new CliException($"{observedPath}: a binary (logistic) model needs measured cells of 0 or 1 (1 = forgotten).");
-        }
-
-        var options = new FoldInOptions { Prior = parse.GetValue(Prior) == "ridge" ? FoldInPrior.Ridge : FoldInPrior.Empirical };
-        var task = model.FoldIn(cells.Examples, cells.Values, options);
         var (groups, column) = ReadGroups(parse, model, warnings);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
-        return new Forecast(model, loaded.Summary, task, cells, groups, column, name);
+        return new ForecastInput(model, loaded.Summary, cells, observedPath ?? "observed", Choices.Prior.Parse(parse.GetValue(Prior)), groups, column, name);
     }
 
-    private (IReadOnlyList<string?>? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)
+    private (ExampleGroups? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)
     {
         var path = parse.GetValue(Examples);
         var requested = parse.GetValue(GroupBy);
@@ -86,7 +83,7 @@ internal sealed class ForecastOptions
             warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.");
         }
 
-        return (join.Column(column), column);
+        return (ExampleGroups.FromLabels(join.Column(column)), column);
     }
 
     private static Option<string> CreatePrior()
@@ -94,9 +91,9 @@ internal sealed class ForecastOptions
         var prior = new Option<string>("--prior")
         {
             Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty).",
-            DefaultValueFactory = _ => "empirical",
+            DefaultValueFactory = _ => Choices.Prior.NameOf(Choices.Prior.Default),
         };
-        prior.AcceptOnlyFromAmong("empirical", "ridge");
+        prior.AcceptOnlyFromAmong([.. Choices.Prior.Names]);
         return prior;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using ForgetPredict.Application;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
@@ -37,7 +38,18 @@ internal static class PredictCommand
         {
             var clock = Stopwatch.StartNew();
             var f = forecast.Load(parse, parse.Err());
-            var report = ErasureReport.Create(f.Task, f.Model.ExampleIds, f.Groups, new ErasureOptions { Top = parse.GetValue(top), Threshold = parse.GetValue(threshold) });
+            var result = Forecasting.Forecast(new ForecastRequest
+            {
+                Model = f.Model,
+                Cells = f.Cells,
+                CellsSource = f.CellsSource,
+                Prior = f.Prior,
+                Groups = f.Groups,
+                Threshold = parse.GetValue(threshold),
+                Top = parse.GetValue(top),
+                Detail = ForecastDetail.EveryExample,
+            });
+            var report = result.Report!;
             if (parse.GetValue(output) is { } path)
             {
                 TableFile.Write(ExampleTable(f.Model, report), path);
@@ -48,7 +60,7 @@ internal static class PredictCommand
                 var text = HtmlReports.Prediction(new PredictionReportInput
                 {
                     TaskName = f.TaskName,
-                    ModelDescription = Describe(f.Model),
+                    ModelDescription = ModelDescription.SummaryOf(f.Model),
                     Report = report,
                     GroupColumn = f.GroupColumn,
                     Summary = f.Summary,
@@ -59,7 +71,7 @@ internal static class PredictCommand
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {f.How} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
-            Render(console, report, f.GroupColumn, parse.GetValue(top));
+            Render(console, result, f.GroupColumn);
             foreach (var written in new[] { parse.GetValue(output), parse.GetValue(html) }.OfType<string>())
             {
                 console.WriteLine($"wrote {written}");
@@ -89,46 +101,43 @@ internal static class PredictCommand
         return new OutputTable(columns);
     }
 
-    internal static string Describe(IForgettingModel model) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"{ModelCatalog.NameOf(model.Method)}{(model is FactorModel { Rank: > 0 } f ? $" rank {f.Rank}" : string.Empty)} fitted on {model.TaskCount:N0} past tasks x {model.ExampleCount:N0} upstream examples");
-
-    private static void Render(IAnsiConsole console, ErasureReport report, string? groupColumn, int top)
+    private static void Render(IAnsiConsole console, Forecast forecast, string? groupColumn)
     {
-        if (report.IsTaskAgnostic)
+        if (forecast.IsTaskAgnostic)
         {
             console.WriteLine("Task-agnostic estimate: no cell of this task was measured, so this is what an average past fine-tune does.");
         }
 
-        var n = report.Examples.Count;
-        var forgotten = report.Examples.Sum(e => e.Probability);
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {forgotten:N0} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) beyond {(report.PredictsProbability ? "probability" : "loss increase")} {report.Threshold:G3}"));
-        if (report.Groups.Count > 0)
+        var n = forecast.ExampleCount;
+        var forgotten = forecast.ExpectedForgotten;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {forgotten:N0} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) beyond {(forecast.PredictsProbability ? "probability" : "loss increase")} {forecast.Threshold:G3}"));
+        if (forecast.Groups.Count > 0)
         {
             var groups = Terminal.Table(groupColumn ?? "group", "examples", "expected mean", "90% interval", "forgotten", "most forgotten examples");
-            foreach (var g in report.Groups)
+            foreach (var g in forecast.Groups)
             {
-                groups.Row(g.Name, Terminal.Count(g.Count), Amount(report, g.MeanForgetting), $"{Amount(report, g.Lower)} to {Amount(report, g.Upper)}", Charts.Percent(g.ShareForgotten), string.Join(", ", g.TopExamples.Take(3).Select(e => e.Id)));
+                groups.Row(g.Name, Terminal.Count(g.Count), Amount(forecast, g.Mean), $"{Amount(forecast, g.Lower)} to {Amount(forecast, g.Upper)}", Charts.Percent(g.Share), string.Join(", ", g.TopExamples.Select(e => e.Id)));
             }
 
             console.Write(groups);
         }
 
-        var examples = Terminal.Table(report.Groups.Count > 0 ? ["rank", "example", groupColumn ?? "group", "predicted", "+- std", "P(forgotten)"] : ["rank", "example", "predicted", "+- std", "P(forgotten)"]);
-        foreach (var e in report.TopExamples.Take(top))
+        var examples = Terminal.Table(forecast.Groups.Count > 0 ? ["rank", "example", groupColumn ?? "group", "predicted", "+- std", "P(forgotten)"] : ["rank", "example", "predicted", "+- std", "P(forgotten)"]);
+        for (var r = 0; r < forecast.Top.Count; r++)
         {
-            var cells = new List<string> { e.Rank.ToString(CultureInfo.InvariantCulture), e.Id };
-            if (report.Groups.Count > 0)
+            var e = forecast.Top[r];
+            var cells = new List<string> { (r + 1).ToString(CultureInfo.InvariantCulture), e.Id };
+            if (forecast.Groups.Count > 0)
             {
                 cells.Add(e.Group ?? "-");
             }
 
-            cells.AddRange([Amount(report, e.Predicted), Terminal.Num(e.Std, 3), Charts.Percent(e.Probability)]);
+            cells.AddRange([Amount(forecast, e.Predicted), Terminal.Num(e.Std, 3), Charts.Percent(e.Probability)]);
             examples.Row([.. cells]);
         }
 
         console.Write(examples);
     }
 
-    private static string Amount(ErasureReport report, double value) => report.PredictsProbability ? Charts.Percent(value) : Terminal.Num(value, 3);
+    private static string Amount(Forecast forecast, double value) => forecast.PredictsProbability ? Charts.Percent(value) : Terminal.Num(value, 3);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ForgetPredict.Application;
 using ForgetPredict.Core.Replay;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Tables;
@@ -24,9 +25,9 @@ internal static class ReplayCommand
         var strategy = new Option<string>("--strategy")
         {
             Description = "softmax (sample without replacement with probability softmax(predicted / tau): the reference), topk, stratified (every group keeps a floor), random (the baseline).",
-            DefaultValueFactory = _ => "softmax",
+            DefaultValueFactory = _ => Choices.Strategy.NameOf(Choices.Strategy.Default),
         };
-        strategy.AcceptOnlyFromAmong("softmax", "topk", "stratified", "random");
+        strategy.AcceptOnlyFromAmong([.. Choices.Strategy.Names]);
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature tau, in the units of the predictions.", DefaultValueFactory = _ => 0.1 };
         var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally)." };
         var exclude = new Option<string?>("--exclude") { Description = "Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them." };
@@ -44,29 +45,31 @@ internal static class ReplayCommand
         command.SetAction(parse =>
         {
             var size = Budget(parse.GetValue(budget), parse.GetValue(ratio), parse.GetValue(taskSize));
-            var chosen = parse.GetValue(strategy) switch
-            {
-                "topk" => ReplayStrategy.TopK,
-                "stratified" => ReplayStrategy.Stratified,
-                "random" => ReplayStrategy.Random,
-                _ => ReplayStrategy.Softmax,
-            };
+            var chosen = Choices.Strategy.Parse(parse.GetValue(strategy));
             var f = forecast.Load(parse, parse.Err());
             if (chosen == ReplayStrategy.Stratified && f.Groups is null)
             {
                 throw new CliException("--strategy stratified needs example groups: pass --examples META (and --group-by COL).", CliApp.UsageError);
             }
 
-            var predicted = f.Task.PredictRow();
-            var excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, f.Model.ExampleIds, parse.Err()) : null;
-            var set = ReplaySelector.Select(predicted, f.Groups, excluded, new ReplayOptions
+            var plan = Replaying.Plan(new ReplayPlanRequest
             {
-                Budget = size,
-                Strategy = chosen,
-                Temperature = parse.GetValue(temperature),
-                MinPerGroup = parse.GetValue(minPerGroup),
-                Seed = parse.GetValue(seed),
+                Model = f.Model,
+                Cells = f.Cells,
+                CellsSource = f.CellsSource,
+                Prior = f.Prior,
+                Groups = f.Groups,
+                Excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, f.Model.ExampleIds, parse.Err()) : null,
+                Options = new ReplayOptions
+                {
+                    Budget = size,
+                    Strategy = chosen,
+                    Temperature = parse.GetValue(temperature),
+                    MinPerGroup = parse.GetValue(minPerGroup),
+                    Seed = parse.GetValue(seed),
+                },
             });
+            var set = plan.Set;
             var path = parse.GetRequiredValue(output);
             TableFile.Write(new OutputTable(
                 TableColumn.Strings("example", set.Items.Select(i => f.Model.ExampleIds[i.Example]).ToArray()),
@@ -82,9 +85,9 @@ internal static class ReplayCommand
             if (f.Groups is not null)
             {
                 var table = Terminal.Table(f.GroupColumn ?? "group", "replayed", "of examples");
-                foreach (var g in set.Items.GroupBy(i => i.Group ?? "(no metadata)").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+                foreach (var g in plan.Groups)
                 {
-                    table.Row(g.Key, Terminal.Count(g.Count()), Terminal.Count(f.Groups.Count(x => (x ?? "(no metadata)") == g.Key)));
+                    table.Row(g.Name, Terminal.Count(g.Replayed), Terminal.Count(g.Examples));
                 }
 
                 console.Write(table);
@@ -114,21 +117,7 @@ internal static class ReplayCommand
     private static HashSet<int> Excluded(string path, Core.IdList exampleIds, TextWriter warnings)
     {
         var table = MetadataTable.Read(path);
-        var set = new HashSet<int>();
-        var unknown = new List<string>();
-        foreach (var id in table.Ids)
-        {
-            var index = exampleIds.IndexOf(id);
-            if (index >= 0)
-            {
-                set.Add(index);
-            }
-            else
-            {
-                unknown.Add(id);
-            }
-        }
-
+        var (set, unknown) = Replaying.ResolveExamples(exampleIds, table.Ids);
         if (unknown.Count > 0)
         {
             warnings.WriteLine($"warning: {path}: {unknown.Count} of its {table.RowCount} ids are not examples of the model (first: {string.Join(", ", unknown.Take(5).Select(u => $"'{u}'"))}); they are ignored.");

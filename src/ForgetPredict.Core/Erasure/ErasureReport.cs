@@ -170,16 +170,34 @@ public sealed class ErasureReport
             foreach (var (name, g) in members)
             {
                 var indices = g.Indices.ToArray();
-                var (groupMean, variance) = task.Average(indices);
-                var half = z * Math.Sqrt(Math.Max(variance, 0));
-                groupForecasts.Add(new GroupForecast(name, indices.Length, groupMean, groupMean - half, groupMean + half, g.Probability / indices.Length, g.Top));
+                var (groupMean, lower, upper) = GroupInterval(task, indices, z);
+                groupForecasts.Add(new GroupForecast(name, indices.Length, groupMean, lower, upper, g.Probability / indices.Length, g.Top));
             }
 
-            groupForecasts.Sort((a, b) => b.MeanForgetting.CompareTo(a.MeanForgetting) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name));
+            groupForecasts.Sort((a, b) => MostDamagedFirst(a.MeanForgetting, a.Name, b.MeanForgetting, b.Name));
         }
 
         return new ErasureReport(task, threshold, examples, top, groupForecasts);
     }
+
+    /// <summary>
+    /// A group's expected mean forgetting and its interval: the mean of <see cref="FoldedTask.Average"/> plus and minus
+    /// <paramref name="z"/> of its standard deviation (z = the normal quantile of the interval's upper end).
+    /// </summary>
+    /// <param name="task">The new task's prediction.</param>
+    /// <param name="members">The group's examples.</param>
+    /// <param name="z">Standard deviations on each side (1.645 for a 90% interval).</param>
+    public static (double Mean, double Lower, double Upper) GroupInterval(FoldedTask task, ReadOnlySpan<int> members, double z)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var (mean, variance) = task.Average(members);
+        var half = z * Math.Sqrt(Math.Max(variance, 0));
+        return (mean, mean - half, mean + half);
+    }
+
+    /// <summary>The order of group reports: larger expected mean forgetting first, ties by name (ordinal).</summary>
+    public static int MostDamagedFirst(double meanA, string nameA, double meanB, string nameB) =>
+        meanB.CompareTo(meanA) is var c && c != 0 ? c : string.CompareOrdinal(nameA, nameB);
 
     // Indices by decreasing value, ties by increasing index: a primitive key sort, then each run of equal keys put in index order.
     private static int[] DescendingOrder(double[] values)

@@ -113,6 +113,17 @@ public sealed class RowScanner
     {
     }
 
+    /// <summary>A scanner for <paramref name="model"/> with the groups of <paramref name="groups"/>.</summary>
+    /// <exception cref="ArgumentException">The groups are not over the model's examples.</exception>
+    public RowScanner(IForgettingModel model, ExampleGroups groups)
+        : this(model, (groups ?? throw new ArgumentNullException(nameof(groups))).MemberArrays, allowSinglePrecision: true)
+    {
+        if (groups.ExampleCount != model.ExampleCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The groups are over {groups.ExampleCount} examples; the model has {model.ExampleCount}."), nameof(groups));
+        }
+    }
+
     internal RowScanner(IForgettingModel model, IReadOnlyList<int[]>? groups, bool allowSinglePrecision)
     {
         ArgumentNullException.ThrowIfNull(model);

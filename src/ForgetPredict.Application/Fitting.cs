@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
+
+namespace ForgetPredict.Application;
+
+/// <summary>What to fit: a matrix, a model family and its settings.</summary>
+public sealed record FitRequest
+{
+    /// <summary>The training matrix.</summary>
+    public required ForgettingMatrix Matrix { get; init; }
+
+    /// <summary>The matrix's file name, recorded with the model and named in messages.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The model family, a <see cref="ModelCatalog.Names"/> entry.</summary>
+    public required string Method { get; init; }
+
+    /// <summary>Rank, penalty, seed and threads.</summary>
+    public ModelSettings Settings { get; init; } = new();
+
+    /// <summary>When the matrix was uploaded (a service's jobs), or null.</summary>
+    public DateTimeOffset? Uploaded { get; init; }
+
+    /// <summary>SHA-256 (hex) of the example metadata uploaded with the matrix, or null.</summary>
+    public string? ExamplesSha256 { get; init; }
+}
+
+/// <summary>
+/// Where a saved model came from, as recorded in its file: the family, the training matrix, the training R^2 and, for
+/// uploads, when and with which example metadata.
+/// </summary>
+/// <param name="Method">The family's catalog name.</param>
+/// <param name="Source">The training matrix's file name, or null when not recorded.</param>
+/// <param name="RSquared">Training R^2, or null when not recorded.</param>
+/// <param name="Uploaded">When the matrix was uploaded, or null.</param>
+/// <param name="ExamplesSha256">SHA-256 (hex) of the example metadata uploaded with the model, or null.</param>
+public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null)
+{
+    private const string MethodKey = "method";
+    private const string SourceKey = "source";
+    private const string RSquaredKey = "r2";
+    private const string UploadedKey = "uploaded";
+
+    /// <summary>The model file metadata key of <see cref="ExamplesSha256"/>.</summary>
+    public const string ExamplesSha256Key = "examples-sha256";
+
+    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>).</summary>
+    public IReadOnlyDictionary<string, string> ToMetadata()
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        Add(MethodKey, Method);
+        Add(SourceKey, Source);
+        Add(RSquaredKey, RSquared?.ToString("R", CultureInfo.InvariantCulture));
+        Add(UploadedKey, Uploaded?.ToString("O", CultureInfo.InvariantCulture));
+        Add(ExamplesSha256Key, ExamplesSha256);
+        return metadata;
+
+        void Add(string key, string? value)
+        {
+            if (value is not null)
+            {
+                metadata[key] = value;
+            }
+        }
+    }
+
+    /// <summary>Reads the provenance from model file metadata; keys that are missing or do not parse are null.</summary>
+    public static FitProvenance FromMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        double? r2 = metadata.TryGetValue(RSquaredKey, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? value : null;
+        DateTimeOffset? uploaded = metadata.TryGetValue(UploadedKey, out var stamp) && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var when)
+            ? when : null;
+        return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key));
+    }
+}
+
+/// <summary>A fitted model with its fit quality and provenance.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Matrix">The matrix it was fitted on.</param>
+/// <param name="Provenance">What its file records.</param>
+/// <param name="FitTime">How long the fit took (without scoring).</param>
+public sealed record FitResult(IForgettingModel Model, ForgettingMatrix Matrix, FitProvenance Provenance, TimeSpan FitTime)
+{
+    /// <summary>Training R^2.</summary>
+    public double RSquared => Provenance.RSquared ?? double.NaN;
+}
+
+/// <summary>The fit use case: fit a family to a matrix, score it, and save it with its provenance.</summary>
+public static class Fitting
+{
+    /// <summary>Checks that <paramref name="method"/> can be fitted to <paramref name="matrix"/> (binary families need a 0/1 matrix).</summary>
+    /// <exception cref="ArgumentException">The family is binary and the matrix is not.</exception>
+    public static void CheckMatrix(string method, ForgettingMatrix matrix, string source)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (ModelCatalog.IsBinaryMethod(method) && !matrix.IsBinary)
+        {
+            throw new ArgumentException($"'{method}' needs a binary (0/1) matrix, but {source} has other values; use 'mf' or 'additive', or threshold the matrix.", nameof(matrix));
+        }
+    }
+
+    /// <summary>Fits and scores the model.</summary>
+    /// <param name="request">The matrix, the family and its settings.</param>
+    /// <param name="progress">Told "fitting" and "scoring" as the stages start, with the fraction of the work done.</param>
+    /// <exception cref="ArgumentException">The family is unknown, a setting is invalid, or the matrix does not suit the family.</exception>
+    public static FitResult Fit(FitRequest request, Action<string, double>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var fitter = ModelCatalog.CreateFitter(request.Method, request.Settings);
+        CheckMatrix(request.Method, request.Matrix, request.Source);
+        progress?.Invoke("fitting", 0.2);
+        var clock = Stopwatch.StartNew();
+        var model = fitter.Fit(request.Matrix);
+        var elapsed = clock.Elapsed;
+        progress?.Invoke("scoring", 0.8);
+        var r2 = GoodnessOfFit.RSquared(model, request.Matrix);
+        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256), elapsed);
+    }
+
+    /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>
+    public static void Save(FitResult fit, string path)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        ModelFile.Save(fit.Model, path, fit.Provenance.ToMetadata(), MatrixSummary.ForModel(fit.Matrix, fit.Model));
+    }
+
+    /// <summary>Fits, scores and saves the model (<see cref="Fit"/>, then <see cref="Save"/>).</summary>
+    public static FitResult FitAndSave(FitRequest request, string path)
+    {
+        var fit = Fit(request);
+        Save(fit, path);
+        return fit;
+    }
+}

@@ -1,0 +1,170 @@
+using ForgetPredict.Core;
+using ForgetPredict.Core.Erasure;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Data.Formats;
+
+namespace ForgetPredict.Application;
+
+/// <summary>How much of the predicted row a forecast keeps.</summary>
+public enum ForecastDetail
+{
+    /// <summary>
+    /// The top lists, group means and intervals and the expected count, from a <see cref="RowScanner"/> (single precision
+    /// where the model allows it; the top lists are exact either way): what a query service answers with.
+    /// </summary>
+    Summary,
+
+    /// <summary>Every example's forecast as well (<see cref="Forecast.Report"/>), evaluated in double precision: what reports and tables need.</summary>
+    EveryExample,
+}
+
+/// <summary>What to forecast: a new task, known by a few measured cells (or none), folded into a model.</summary>
+public sealed record ForecastRequest
+{
+    /// <summary>The model to fold the task into.</summary>
+    public required IForgettingModel Model { get; init; }
+
+    /// <summary>The new task's measured cells (none: a task-agnostic forecast).</summary>
+    public ObservedCells Cells { get; init; } = ObservedCells.None;
+
+    /// <summary>Where the cells came from (a file name, a request field), for messages.</summary>
+    public string CellsSource { get; init; } = "observed";
+
+    /// <summary>The fold-in prior.</summary>
+    public FoldInPrior Prior { get; init; } = FoldInPrior.Empirical;
+
+    /// <summary>Groups to report (over the model's examples), or null.</summary>
+    public ExampleGroups? Groups { get; init; }
+
+    /// <summary>Forgetting above this counts as forgotten; null: the task's <see cref="FoldedTask.DefaultThreshold"/>.</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>Length of the overall top list.</summary>
+    public int Top { get; init; } = 20;
+
+    /// <summary>Length of each group's top list.</summary>
+    public int TopPerGroup { get; init; } = 3;
+
+    /// <summary>Whether to keep every example's forecast.</summary>
+    public ForecastDetail Detail { get; init; } = ForecastDetail.Summary;
+}
+
+/// <summary>One example of a forecast's top list.</summary>
+/// <param name="Example">Column index in the model.</param>
+/// <param name="Id">Example id.</param>
+/// <param name="Group">Its group, or null.</param>
+/// <param name="Predicted">Predicted forgetting (a probability for logistic models).</param>
+/// <param name="Std">Predictive standard deviation.</param>
+/// <param name="Probability">Probability that its forgetting exceeds the threshold.</param>
+public sealed record ForecastExample(int Example, string Id, string? Group, double Predicted, double Std, double Probability);
+
+/// <summary>A group's expected damage.</summary>
+/// <param name="Name">Group name.</param>
+/// <param name="Count">Examples in the group.</param>
+/// <param name="Mean">Expected mean forgetting over the group.</param>
+/// <param name="Lower">Lower end of its 90% interval.</param>
+/// <param name="Upper">Upper end of its 90% interval.</param>
+/// <param name="Share">Expected share of its examples beyond the threshold.</param>
+/// <param name="TopExamples">Its most forgotten examples, most forgotten first.</param>
+public sealed record ForecastGroup(string Name, int Count, double Mean, double Lower, double Upper, double Share, IReadOnlyList<ForecastExample> TopExamples);
+
+/// <summary>What a planned fine-tune is predicted to erase: the top examples, the groups by expected damage, the expected count.</summary>
+/// <param name="Task">The folded-in task.</param>
+/// <param name="Threshold">The threshold for "forgotten".</param>
+/// <param name="ExpectedForgotten">Expected number of examples beyond the threshold.</param>
+/// <param name="Top">The most forgotten examples, most forgotten first (rank = position + 1).</param>
+/// <param name="Groups">Groups by expected mean forgetting, most damaged first (empty without groups).</param>
+/// <param name="Report">Every example's forecast (<see cref="ForecastDetail.EveryExample"/>), else null.</param>
+public sealed record Forecast(FoldedTask Task, double Threshold, double ExpectedForgotten, IReadOnlyList<ForecastExample> Top, IReadOnlyList<ForecastGroup> Groups,
+    ErasureReport? Report)
+{
+    /// <summary>Number of examples predicted.</summary>
+    public int ExampleCount => Task.ExampleCount;
+
+    /// <summary>Measured cells behind the forecast.</summary>
+    public int KnownCount => Task.KnownCount;
+
+    /// <summary>True when no cell was measured: the average past task.</summary>
+    public bool IsTaskAgnostic => Task.IsTaskAgnostic;
+
+    /// <summary>True when predictions are probabilities of forgetting.</summary>
+    public bool PredictsProbability => Task.PredictsProbability;
+}
+
+/// <summary>The forecast use case: fold a new task in and report what it will erase.</summary>
+public static class Forecasting
+{
+    /// <summary>Coverage of group intervals.</summary>
+    public const double Coverage = 0.9;
+
+    private static readonly double s_z = ErasureReport.NormalQuantile(0.5 + (Coverage / 2));
+
+    /// <summary>Folds the task of <paramref name="model"/> in from its measured cells.</summary>
+    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1.</exception>
+    public static FoldedTask FoldIn(IForgettingModel model, ObservedCells cells, FoldInPrior prior, string cellsSource = "observed")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(cells);
+        if (model.PredictsProbability && cells.Values.Any(v => v is not (0 or 1)))
+        {
+            throw new ArgumentException($"{cellsSource}: the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten).", nameof(cells));
+        }
+
+        return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
+    }
+
+    /// <summary>Forecasts the request's task.</summary>
+    /// <param name="request">The task and what to report.</param>
+    /// <param name="scanner">
+    /// For <see cref="ForecastDetail.Summary"/>: a scanner of the request's model and groups, kept by a caller that answers many
+    /// requests (built here when null). Ignored for <see cref="ForecastDetail.EveryExample"/>.
+    /// </param>
+    /// <exception cref="ArgumentException">A measured cell is not valid for the model, or the scanner is not of the request's model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A count or the threshold is out of range.</exception>
+    public static Forecast Forecast(ForecastRequest request, RowScanner? scanner = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var model = request.Model;
+        var task = FoldIn(model, request.Cells, request.Prior, request.CellsSource);
+        return request.Detail == ForecastDetail.EveryExample ? Report(request, task) : Scan(request, task, scanner);
+    }
+
+    private static Forecast Report(ForecastRequest request, FoldedTask task)
+    {
+        var report = ErasureReport.Create(task, request.Model.ExampleIds, request.Groups?.Labels,
+            new ErasureOptions { Top = request.Top, Threshold = request.Threshold, Coverage = Coverage });
+        var top = report.TopExamples.Select(Example).ToArray();
+        var groups = report.Groups
+            .Select(g => new ForecastGroup(g.Name, g.Count, g.MeanForgetting, g.Lower, g.Upper, g.ShareForgotten, [.. g.TopExamples.Take(request.TopPerGroup).Select(Example)]))
+            .ToArray();
+        return new Forecast(task, report.Threshold, report.Examples.Sum(e => e.Probability), top, groups, report);
+
+        static ForecastExample Example(ExampleForecast e) => new(e.Example, e.Id, e.Group, e.Predicted, e.Std, e.Probability);
+    }
+
+    private static Forecast Scan(ForecastRequest request, FoldedTask task, RowScanner? scanner)
+    {
+        var model = request.Model;
+        var groups = request.Groups;
+        scanner ??= groups is null ? new RowScanner(model) : new RowScanner(model, groups);
+        if (!ReferenceEquals(scanner.Model, model) || scanner.GroupCount != (groups?.Count ?? 0))
+        {
+            throw new ArgumentException("The scanner is not of the request's model and groups.", nameof(scanner));
+        }
+
+        var threshold = request.Threshold ?? task.DefaultThreshold;
+        var scan = scanner.Scan(task, new RowScanOptions { Threshold = threshold, Top = request.Top, TopPerGroup = request.TopPerGroup });
+        var ids = model.ExampleIds;
+        ForecastExample Example(ScannedExample e) => new(e.Example, ids[e.Example], groups?.Labels[e.Example], e.Mean, e.Std, e.Probability);
+        var forecastGroups = new List<ForecastGroup>(groups?.Count ?? 0);
+        for (var g = 0; g < (groups?.Count ?? 0); g++)
+        {
+            var members = groups!.Members(g);
+            var (mean, lower, upper) = ErasureReport.GroupInterval(task, members, s_z);
+            forecastGroups.Add(new ForecastGroup(groups.Names[g], members.Length, mean, lower, upper, scan.GroupExpected[g] / members.Length, [.. scan.GroupTop[g].Select(Example)]));
+        }
+
+        forecastGroups.Sort(static (a, b) => ErasureReport.MostDamagedFirst(a.Mean, a.Name, b.Mean, b.Name));
+        return new Forecast(task, threshold, scan.ExpectedForgotten, [.. scan.Top.Select(Example)], forecastGroups, null);
+    }
+}

@@ -1,0 +1,81 @@
+namespace ForgetPredict.Core;
+
+/// <summary>
+/// Upstream examples partitioned into named groups (data sources, domains): the group names in order of first appearance,
+/// each group's members in ascending order, and the group of each example. Built once from per-example labels and shared
+/// by everything that reports or selects by group.
+/// </summary>
+/// <remarks><threadsafety>Immutable; safe for concurrent use.</threadsafety></remarks>
+public sealed class ExampleGroups
+{
+    private readonly string[] _names;
+    private readonly int[][] _members;
+    private readonly int[] _groupOf;
+
+    private ExampleGroups(IReadOnlyList<string?> labels, string[] names, int[][] members, int[] groupOf)
+    {
+        Labels = labels;
+        _names = names;
+        _members = members;
+        _groupOf = groupOf;
+    }
+
+    /// <summary>Number of examples (grouped or not).</summary>
+    public int ExampleCount => _groupOf.Length;
+
+    /// <summary>Number of groups.</summary>
+    public int Count => _names.Length;
+
+    /// <summary>Each example's group name; null for an example in no group.</summary>
+    public IReadOnlyList<string?> Labels { get; }
+
+    /// <summary>Group names, in order of first appearance.</summary>
+    public IReadOnlyList<string> Names => _names;
+
+    /// <summary>Number of examples in no group.</summary>
+    public int UngroupedCount { get; private init; }
+
+    /// <summary>The members of group <paramref name="group"/>, ascending.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The group index is out of range.</exception>
+    public ReadOnlySpan<int> Members(int group) => _members[group];
+
+    /// <summary>The group index of example <paramref name="example"/>, or -1 when it is in no group.</summary>
+    /// <exception cref="IndexOutOfRangeException">The example index is out of range.</exception>
+    public int GroupOf(int example) => _groupOf[example];
+
+    /// <summary>Every group's members, ascending (for the components that take index lists).</summary>
+    internal IReadOnlyList<int[]> MemberArrays => _members;
+
+    /// <summary>Groups the examples by label: examples with the same (ordinal) label form a group; null labels are in no group.</summary>
+    /// <param name="labels">Each example's label; the list is kept, not copied.</param>
+    public static ExampleGroups FromLabels(IReadOnlyList<string?> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new List<string>();
+        var lists = new List<List<int>>();
+        var groupOf = new int[labels.Count];
+        var ungrouped = 0;
+        for (var j = 0; j < labels.Count; j++)
+        {
+            if (labels[j] is not { } label)
+            {
+                groupOf[j] = -1;
+                ungrouped++;
+                continue;
+            }
+
+            if (!index.TryGetValue(label, out var k))
+            {
+                k = index[label] = lists.Count;
+                names.Add(label);
+                lists.Add([]);
+            }
+
+            lists[k].Add(j);
+            groupOf[j] = k;
+        }
+
+        return new ExampleGroups(labels, [.. names], [.. lists.Select(l => l.ToArray())], groupOf) { UngroupedCount = ungrouped };
+    }
+}

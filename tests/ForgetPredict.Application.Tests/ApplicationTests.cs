@@ -1,0 +1,232 @@
+using ForgetPredict.Core;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Replay;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Application.Tests;
+
+/// <summary>
+/// The application layer's use cases on a synthetic matrix (16 tasks x 600 examples in 6 planted groups; task 0 is the new
+/// task): the summary forecast (row scan) against the every-example forecast (the report), replay group counts, the fit's
+/// provenance round trip, model descriptions, evaluation method names and the name tables.
+/// </summary>
+public sealed class ApplicationTests : IDisposable
+{
+    private static readonly SyntheticForgetting s_synthetic = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 16, Examples = 600, Seed = 7, KeepSignal = false });
+    private static readonly ForgettingMatrix s_training = s_synthetic.Matrix.SelectTasks([.. Enumerable.Range(1, 15)]);
+    private static readonly FactorModel s_model = new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(s_training);
+    private readonly string _folder = RepoPaths.NewTempFolder("fp-app");
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Theory]
+    [InlineData(0, FoldInPrior.Empirical)]
+    [InlineData(30, FoldInPrior.Empirical)]
+    [InlineData(12, FoldInPrior.Ridge)]
+    public void Forecast_SummaryMatchesEveryExample(int measured, FoldInPrior prior)
+    {
+        // Given: the new task's measured cells and the planted groups.
+        var request = new ForecastRequest { Model = s_model, Cells = Cells(measured), Prior = prior, Groups = ExampleGroups.FromLabels(s_synthetic.ExampleGroups), Top = 15 };
+
+        // When: forecast from the row scan and from every example.
+        var summary = Forecasting.Forecast(request);
+        var full = Forecasting.Forecast(request with { Detail = ForecastDetail.EveryExample });
+
+        // Then: the same top examples to the bit, the same groups in the same order, shares within the scan's precision.
+        Assert.Null(summary.Report);
+        Assert.NotNull(full.Report);
+        Assert.Equal(measured, summary.KnownCount);
+        Assert.Equal(15, summary.Top.Count);
+        Assert.Equal(full.Top, summary.Top);
+        Assert.Equal(full.Groups.Select(g => g.Name), summary.Groups.Select(g => g.Name));
+        Assert.Equal(6, summary.Groups.Count);
+        foreach (var (expected, actual) in full.Groups.Zip(summary.Groups))
+        {
+            Assert.Equal(expected.Count, actual.Count);
+            Assert.Equal(expected.Mean, actual.Mean, 1e-12);
+            Assert.Equal(expected.Lower, actual.Lower, 1e-12);
+            Assert.Equal(expected.Upper, actual.Upper, 1e-12);
+            Assert.Equal(expected.Share, actual.Share, 2e-7);
+            Assert.Equal(expected.TopExamples, actual.TopExamples);
+            Assert.Equal(3, actual.TopExamples.Count);
+            Assert.True(actual.Lower < actual.Mean && actual.Mean < actual.Upper);
+        }
+
+        Assert.Equal(full.ExpectedForgotten, summary.ExpectedForgotten, 2e-7 * s_model.ExampleCount);
+        Assert.Equal(full.Report!.Examples.Sum(e => e.Probability), full.ExpectedForgotten);
+    }
+
+    [Fact]
+    public void Forecast_WithoutGroups_HasNoGroups_AndTheDefaultThreshold()
+    {
+        var forecast = Forecasting.Forecast(new ForecastRequest { Model = s_model, Cells = Cells(10), Top = 4 });
+
+        Assert.Empty(forecast.Groups);
+        Assert.Equal(0, forecast.Threshold);
+        Assert.Equal(4, forecast.Top.Count);
+        Assert.All(forecast.Top.Zip(forecast.Top.Skip(1)), p => Assert.True(p.First.Predicted >= p.Second.Predicted));
+        Assert.All(forecast.Top, e => Assert.Null(e.Group));
+    }
+
+    [Fact]
+    public void Forecast_RefusesNonBinaryCells_ForABinaryModel()
+    {
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 200, Binary = true, Seed = 3, KeepSignal = false }).Matrix;
+        var model = ModelCatalog.CreateFitter("logistic", new ModelSettings { Rank = 2 }).Fit(binary);
+
+        var error = Assert.Throws<ArgumentException>(() => Forecasting.Forecast(new ForecastRequest
+        {
+            Model = model,
+            Cells = new ObservedCells([1], [0.3], 0),
+            CellsSource = "cells.csv",
+        }));
+
+        Assert.StartsWith("cells.csv: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("measured cells must be 0 or 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_CountsEachGroup_AndTheUngroupedExamples()
+    {
+        // Given: groups where the first 50 examples have no label.
+        var labels = s_synthetic.ExampleGroups.Select((g, j) => j < 50 ? null : g).ToArray();
+        var groups = ExampleGroups.FromLabels(labels);
+
+        // When: 120 examples are chosen by top-k.
+        var plan = Replaying.Plan(new ReplayPlanRequest
+        {
+            Model = s_model,
+            Cells = Cells(20),
+            Groups = groups,
+            Options = new ReplayOptions { Budget = 120, Strategy = ReplayStrategy.TopK },
+        });
+
+        // Then: the counts add up, match the chosen items' labels, and are sorted by count.
+        Assert.Equal(120, plan.Set.Items.Count);
+        Assert.Equal(120, plan.Groups.Sum(g => g.Replayed));
+        foreach (var g in plan.Groups)
+        {
+            var name = g.Name == Replaying.Ungrouped ? null : g.Name;
+            Assert.Equal(plan.Set.Items.Count(i => i.Group == name), g.Replayed);
+            Assert.Equal(labels.Count(l => l == name), g.Examples);
+        }
+
+        Assert.Equal(plan.Groups.OrderByDescending(g => g.Replayed).ThenBy(g => g.Name, StringComparer.Ordinal), plan.Groups);
+    }
+
+    [Fact]
+    public void ResolveExamples_TakesIdsThenColumnIndices_AndListsTheUnknown()
+    {
+        var ids = IdList.From(["a", "b", "7"]);
+
+        var (found, unknown) = Replaying.ResolveExamples(ids, ["b", "7", "1", "zz", "9"]);
+
+        Assert.Equal(new HashSet<int> { 1, 2 }, found);
+        Assert.Equal(["zz", "9"], unknown);
+    }
+
+    [Fact]
+    public void FitAndSave_RecordsTypedProvenance_ThatReadsBack()
+    {
+        var path = Path.Combine(_folder, "m.fpm");
+        var uploaded = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+        var fit = Fitting.FitAndSave(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "additive", Uploaded = uploaded, ExamplesSha256 = "abc" }, path);
+        var loaded = ModelFile.Load(path);
+        var description = ModelDescription.Of(loaded.Model, loaded.Metadata);
+
+        Assert.InRange(fit.RSquared, 0.01, 1);
+        Assert.Equal(new FitProvenance("additive", "train.npy", fit.RSquared, uploaded, "abc"), description.Provenance);
+        Assert.Equal([FitProvenance.ExamplesSha256Key, "method", "r2", "source", "uploaded"], loaded.Metadata.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("additive", description.Method);
+        Assert.Equal(0, description.Rank);
+        Assert.Equal("additive fitted on 15 past tasks x 600 upstream examples", description.Summary);
+    }
+
+    [Fact]
+    public void Describe_FactorModel_GivesRankAndFit()
+    {
+        var description = ModelDescription.Of(s_model);
+
+        Assert.Equal("mf", description.Method);
+        Assert.Equal(3, description.Rank);
+        Assert.Equal(s_model.Fit.Iterations, description.Iterations);
+        Assert.Equal(new FitProvenance(null, null, null), description.Provenance);
+        Assert.Equal("mf rank 3 fitted on 15 past tasks x 600 upstream examples", description.Summary);
+    }
+
+    [Fact]
+    public void Fit_BinaryFamilyOnAContinuousMatrix_NamesTheSource()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "logistic" }));
+
+        Assert.StartsWith("'logistic' needs a binary (0/1) matrix, but train.npy has other values", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_UnknownMethod_SuggestsTheClosest()
+    {
+        var error = Assert.Throws<UnknownNameException>(() => Evaluating.CreateMethod("rank2", s_training, "train.npy"));
+
+        Assert.Equal("method", error.Kind);
+        Assert.Contains("did you mean 'rank1'?", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["additive", "rank1", "mf", "knn"], Evaluating.DefaultMethods(binary: false));
+    }
+
+    [Fact]
+    public void Evaluate_RunsTheNamedMethods()
+    {
+        var result = Evaluating.Evaluate(new EvaluateRequest
+        {
+            Matrix = s_synthetic.Matrix,
+            Source = "synthetic",
+            Split = EvaluationSplit.HoldOut(s_synthetic.Matrix, [0, 5]),
+            Methods = ["example-mean", "additive"],
+            Options = new EvaluationOptions { Known = 10, Seeds = 2 },
+        });
+
+        Assert.Equal(["example-mean", "additive"], result.Methods.Select(m => m.Name));
+        Assert.False(result.Binary);
+    }
+
+    [Fact]
+    public void Choices_ParseAndName_EveryValue()
+    {
+        Assert.Equal(FoldInPrior.Ridge, Choices.Prior.Parse("ridge"));
+        Assert.Equal(FoldInPrior.Empirical, Choices.Prior.Parse(null));
+        Assert.Equal(ReplayStrategy.TopK, Choices.Strategy.Parse("topk"));
+        Assert.Equal(MatrixLayout.Long, Choices.Layout.Parse("long"));
+        foreach (var strategy in Enum.GetValues<ReplayStrategy>())
+        {
+            Assert.Equal(strategy, Choices.Strategy.Parse(Choices.Strategy.NameOf(strategy)));
+        }
+
+        var error = Assert.Throws<UnknownNameException>(() => Choices.Strategy.Parse("softmx"));
+        Assert.Equal("Unknown strategy 'softmx'; did you mean 'softmax'?; strategies: softmax, topk, stratified, random.", error.Message);
+        Assert.False(Choices.Layout.TryParse("Wide", out _));
+    }
+
+    [Fact]
+    public void ExampleGroups_FromLabels_KeepsFirstAppearanceOrder()
+    {
+        var groups = ExampleGroups.FromLabels(["b", null, "a", "b", null, "a", "c"]);
+
+        Assert.Equal(["b", "a", "c"], groups.Names);
+        Assert.Equal([0, 3], groups.Members(0).ToArray());
+        Assert.Equal([2, 5], groups.Members(1).ToArray());
+        Assert.Equal(-1, groups.GroupOf(1));
+        Assert.Equal(2, groups.GroupOf(6));
+        Assert.Equal(2, groups.UngroupedCount);
+        Assert.Equal(7, groups.ExampleCount);
+    }
+
+    private static ObservedCells Cells(int count)
+    {
+        var examples = Enumerable.Range(0, count).Select(i => i * (600 / Math.Max(count, 1))).ToArray();
+        return new ObservedCells(examples, [.. examples.Select(j => (double)s_synthetic.Matrix[0, j])], 0);
+    }
+}
