@@ -53,7 +53,7 @@ public sealed class FeatureFoldInMethod(string name, IForgettingFitter fitter, F
                 throw new ArgumentException($"Task '{taskId}' has no row in the task features; add one.", nameof(taskId));
             }
 
-            var prior = featureModel.Prior(features, row);
+            var prior = featureModel.Prior(features, row, model, known, values);
             return model.FoldIn(known, values, new FoldInOptions { TaskPrior = prior }).PredictRow();
         }
     }

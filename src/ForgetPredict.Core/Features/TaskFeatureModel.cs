@@ -47,6 +47,7 @@ public sealed class TaskFeatureModel
 {
     private static readonly double[] s_bandwidths = [0.5, 1, 2];
     private static readonly double[] s_lambdas = [1e-3, 1e-2, 1e-1, 1, 10, 100];
+    private static readonly double[] s_widenings = [2, 4, 8, 16, 64];
 
     private readonly double[] _trainEncoded;   // M x width of the chosen view
     private readonly double[] _alpha;          // M x p (component space)
@@ -54,17 +55,21 @@ public sealed class TaskFeatureModel
     private readonly double[] _basis;          // p x p (columns = components)
     private readonly GaussianPrior _fallback;
     private readonly double[] _covariance;
+    private readonly double[] _featureVariances;   // per component: the leave-one-out variance where features are used, else the model's own
+    private readonly double[] _ownVariances;       // per component: the model's own prior variance
 
-    private TaskFeatureModel(FeatureView? view, KernelSpec kernel, double[] trainEncoded, double[] alpha, double[] priorMean, double[] basis, double[] covariance,
-        GaussianPrior fallback, TaskFeatureReport report, int taskCount)
+    private TaskFeatureModel(FeatureView? view, KernelSpec kernel, double[] trainEncoded, double[] alpha, double[] priorMean, double[] basis, double[] featureVariances,
+        double[] ownVariances, GaussianPrior fallback, TaskFeatureReport report, int taskCount)
     {
+        _featureVariances = featureVariances;
+        _ownVariances = ownVariances;
+        _covariance = view is null ? fallback.Covariance.ToArray() : Covariance(basis, featureVariances, ownVariances, 1);
         View = view;
         Kernel = kernel;
         _trainEncoded = trainEncoded;
         _alpha = alpha;
         _priorMean = priorMean;
         _basis = basis;
-        _covariance = covariance;
         _fallback = fallback;
         Report = report;
         TaskCount = taskCount;
@@ -166,7 +171,7 @@ public sealed class TaskFeatureModel
         if (best is null)
         {
             var none = new TaskFeatureReport(false, "none", 1, new double[p], ordered);
-            return new TaskFeatureModel(null, KernelSpec.Linear, [], [], prior.Mean.ToArray(), basis, prior.Covariance.ToArray(), prior, none, m);
+            return new TaskFeatureModel(null, KernelSpec.Linear, [], [], prior.Mean.ToArray(), basis, [], [], prior, none, m);
         }
 
         // Prior covariance: per component the leave-one-out error variance of its prediction, or the model's own variance.
@@ -192,25 +197,9 @@ public sealed class TaskFeatureModel
             }
         }
 
-        var floor = Math.Max(variances.Average(), 1e-300) * 1e-6;
-        var covariance = new double[p * p];
-        for (var a = 0; a < p; a++)
-        {
-            for (var b = 0; b <= a; b++)
-            {
-                double s = 0;
-                for (var c = 0; c < p; c++)
-                {
-                    s += basis[(a * p) + c] * (variances[c] + floor) * basis[(b * p) + c];
-                }
-
-                covariance[(a * p) + b] = s;
-                covariance[(b * p) + a] = s;
-            }
-        }
-
         var report = new TaskFeatureReport(true, $"{best.View!.Description}, {best.Kernel}", best.Error / plainError, gains, ordered);
-        return new TaskFeatureModel(best.View, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, covariance, prior, report, m);
+        var ownVariances = eigen.Values.Select(v => Math.Max(v, 0)).ToArray();
+        return new TaskFeatureModel(best.View, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, variances, ownVariances, prior, report, m);
     }
 
     /// <summary>
@@ -270,6 +259,165 @@ public sealed class TaskFeatureModel
         }
 
         return new GaussianPrior(mean, _covariance);
+    }
+
+    /// <summary>
+    /// The prior for a new task with measured cells: the feature prior, widened (up to the model's own variance in each component)
+    /// or replaced by the model's own prior when the measured cells disagree with it: of these candidates, the one under which the
+    /// measured cells are most likely (the marginal likelihood of the cells, an empirical-Bayes choice per task). With no cell,
+    /// <see cref="Prior(FeatureSet, int)"/>.
+    /// </summary>
+    /// <param name="features">The task's features.</param>
+    /// <param name="row">The task's row in <paramref name="features"/>.</param>
+    /// <param name="model">The model this feature model was fitted for.</param>
+    /// <param name="examples">The measured examples.</param>
+    /// <param name="values">Their values.</param>
+    /// <exception cref="ArgumentException">The features lack the block the model uses, or the measured cells are invalid.</exception>
+    public GaussianPrior Prior(FeatureSet features, int row, FactorModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var prior = Prior(features, row);
+        if (View is null || examples.Length == 0)
+        {
+            return prior;
+        }
+
+        FoldedTask.ValidateKnown(examples, values, model.ExampleCount);
+        var p = Dimension;
+        var noise = Math.Max(model.NoiseVariance, 1e-300);
+        var gram = new double[p * p];
+        var x = new double[p];
+        var targets = new double[examples.Length];
+        var design = new double[examples.Length * p];
+        for (var t = 0; t < examples.Length; t++)
+        {
+            var j = examples[t];
+            var o = 0;
+            if (model.HasTaskBias)
+            {
+                x[o++] = 1;
+            }
+
+            for (var k = 0; k < model.Rank; k++)
+            {
+                x[o++] = model.ExampleFactors[(k * model.ExampleCount) + j];
+            }
+
+            x.CopyTo(design, t * p);
+            targets[t] = values[t] - model.GlobalMean - (model.HasExampleBias ? model.ExampleBiases[j] : 0);
+            for (var a = 0; a < p; a++)
+            {
+                for (var b = 0; b < p; b++)
+                {
+                    gram[(a * p) + b] += x[a] * x[b] / noise;
+                }
+            }
+        }
+
+        var best = prior;
+        var bestEvidence = Evidence(prior.Mean, prior.Covariance, gram, design, targets, noise, p);
+        foreach (var widening in s_widenings)
+        {
+            var candidate = new GaussianPrior(prior.Mean, Covariance(_basis, _featureVariances, _ownVariances, widening));
+            var evidence = Evidence(candidate.Mean, candidate.Covariance, gram, design, targets, noise, p);
+            if (evidence > bestEvidence)
+            {
+                (best, bestEvidence) = (candidate, evidence);
+            }
+        }
+
+        return Evidence(_fallback.Mean, _fallback.Covariance, gram, design, targets, noise, p) > bestEvidence ? _fallback : best;
+    }
+
+    // Log marginal likelihood (up to a constant) of the targets y ~ N(X m, X S X^T + s2 I), by Woodbury with A = S^-1 + X^T X / s2:
+    // -(r^T r / s2 - g^T A^-1 g + log det A + log det S) / 2 with r = y - X m, g = X^T r / s2 (the k log s2 term is common to all).
+    private static double Evidence(ReadOnlySpan<double> mean, ReadOnlySpan<double> covariance, double[] gram, double[] x, double[] y, double noise, int p)
+    {
+        var s = covariance.ToArray();
+        if (!Cholesky.Factor(s, p))
+        {
+            return double.NegativeInfinity;
+        }
+
+        double logDetS = 0;
+        for (var a = 0; a < p; a++)
+        {
+            logDetS += 2 * Math.Log(s[(a * p) + a]);
+        }
+
+        Cholesky.Invert(s, p);
+        var g = new double[p];
+        double rr = 0;
+        for (var t = 0; t < y.Length; t++)
+        {
+            var r = y[t];
+            for (var a = 0; a < p; a++)
+            {
+                r -= x[(t * p) + a] * mean[a];
+            }
+
+            rr += r * r / noise;
+            for (var a = 0; a < p; a++)
+            {
+                g[a] += x[(t * p) + a] * r / noise;
+            }
+        }
+
+        for (var t = 0; t < s.Length; t++)
+        {
+            s[t] += gram[t];
+        }
+
+        if (!Cholesky.Factor(s, p))
+        {
+            return double.NegativeInfinity;
+        }
+
+        double logDetA = 0;
+        for (var a = 0; a < p; a++)
+        {
+            logDetA += 2 * Math.Log(s[(a * p) + a]);
+        }
+
+        var solved = (double[])g.Clone();
+        Cholesky.Solve(s, p, solved);
+        double quadratic = 0;
+        for (var a = 0; a < p; a++)
+        {
+            quadratic += g[a] * solved[a];
+        }
+
+        return -0.5 * (rr - quadratic + logDetA + logDetS);
+    }
+
+    // Q diag(v_c) Q^T with v_c = min(widening * feature variance, own variance) where features are used, plus a tiny floor.
+    private static double[] Covariance(double[] basis, double[] featureVariances, double[] ownVariances, double widening)
+    {
+        var p = featureVariances.Length;
+        var variances = new double[p];
+        for (var c = 0; c < p; c++)
+        {
+            variances[c] = Math.Min(widening * featureVariances[c], Math.Max(ownVariances[c], featureVariances[c]));
+        }
+
+        var floor = Math.Max(variances.Average(), 1e-300) * 1e-6;
+        var covariance = new double[p * p];
+        for (var a = 0; a < p; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                double sum = 0;
+                for (var c = 0; c < p; c++)
+                {
+                    sum += basis[(a * p) + c] * (variances[c] + floor) * basis[(b * p) + c];
+                }
+
+                covariance[(a * p) + b] = sum;
+                covariance[(b * p) + a] = sum;
+            }
+        }
+
+        return covariance;
     }
 
     /// <summary>The training tasks' parameter vectors (M x p): (a_i, U_i) as the fold-in orders them.</summary>
