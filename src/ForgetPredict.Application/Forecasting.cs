@@ -47,6 +47,18 @@ public sealed record ForecastRequest
 
     /// <summary>Whether to keep every example's forecast.</summary>
     public ForecastDetail Detail { get; init; } = ForecastDetail.Summary;
+
+    /// <summary>
+    /// The task's features (row <see cref="TaskFeatureRow"/>) and the model's task feature model, or null: with both, the prior of
+    /// the task's parameters comes from its features, so a task with no measured cell (cold start) is predicted from them alone.
+    /// </summary>
+    public Core.Features.FeatureSet? TaskFeatures { get; init; }
+
+    /// <summary>The task's row in <see cref="TaskFeatures"/>.</summary>
+    public int TaskFeatureRow { get; init; }
+
+    /// <summary>The task feature model saved with the model (required with <see cref="TaskFeatures"/>).</summary>
+    public Core.Features.TaskFeatureModel? FeatureModel { get; init; }
 }
 
 /// <summary>One example of a forecast's top list.</summary>
@@ -113,6 +125,18 @@ public static class Forecasting
         return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
     }
 
+    // The fold-in with the prior the task's features give (the model's task feature model decides how far to trust it).
+    private static FoldedTask FoldInWithFeatures(ForecastRequest request, Core.Features.FeatureSet features)
+    {
+        if (request.FeatureModel is not { } featureModel || request.Model is not FactorModel factor)
+        {
+            throw new ArgumentException("Task features were given but the model was fitted without them; refit it with --task-features to predict from features.", nameof(request));
+        }
+
+        var prior = featureModel.Prior(features, request.TaskFeatureRow, factor, request.Cells.Examples, request.Cells.Values);
+        return factor.FoldIn(request.Cells.Examples, request.Cells.Values, new FoldInOptions { TaskPrior = prior });
+    }
+
     /// <summary>Forecasts the request's task.</summary>
     /// <param name="request">The task and what to report.</param>
     /// <param name="scanner">
@@ -125,7 +149,7 @@ public static class Forecasting
     {
         ArgumentNullException.ThrowIfNull(request);
         var model = request.Model;
-        var task = FoldIn(model, request.Cells, request.Prior, request.CellsSource);
+        var task = request.TaskFeatures is { } features ? FoldInWithFeatures(request, features) : FoldIn(model, request.Cells, request.Prior, request.CellsSource);
         return request.Detail == ForecastDetail.EveryExample ? Report(request, task) : Scan(request, task, scanner);
     }
 

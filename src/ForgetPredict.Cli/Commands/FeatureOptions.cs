@@ -61,4 +61,21 @@ internal static class FeatureOptions
 
         console.Write(table);
     }
+
+    /// <summary>Which task features mattered: the chosen view and kernel, the leave-one-out gain, and the best candidates.</summary>
+    public static void RenderReport(TextWriter output, TaskFeatureReport report)
+    {
+        if (!report.UsesFeatures)
+        {
+            output.WriteLine("task features: none predicted the training tasks better than the model's own prior (leave-one-out); they are not used.");
+            return;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"task features: {report.Chosen} predicts a new task's row with {100 * (1 - Math.Sqrt(report.RelativeError)):0}% less RMSE than without features (leave-one-out over training tasks); share of each parameter component explained: {string.Join(", ", report.ComponentGains.Select(g => g.ToString("0.00", CultureInfo.InvariantCulture)))}"));
+        foreach (var candidate in report.Candidates.Take(5))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {candidate.Description}: RMSE ratio {Math.Sqrt(candidate.RelativeError):0.000}"));
+        }
+    }
 }

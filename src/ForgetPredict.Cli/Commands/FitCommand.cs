@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -18,9 +19,10 @@ internal static class FitCommand
         var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
         var threads = CommonOptions.Threads();
         var input = new MatrixInputOptions();
+        var taskFeatures = FeatureOptions.Task();
         var command = new Command("fit", "Fit a model to a forgetting matrix and save it for 'predict'.")
         {
-            matrix, method, rank, lambda, seed, output, threads,
+            matrix, method, rank, lambda, seed, output, threads, taskFeatures,
         };
         foreach (var option in input.All)
         {
@@ -44,11 +46,17 @@ internal static class FitCommand
                     Seed = parse.GetValue(seed),
                     MaxThreads = parse.GetValue(threads),
                 },
+                TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task"),
             }, path);
             var (model, seconds, r2) = (fit.Model, fit.FitTime.TotalSeconds, fit.RSquared);
             var detail = model is FactorModel f ? string.Create(CultureInfo.InvariantCulture, $", rank {f.Rank}, {f.Fit.Iterations} sweeps{(f.Fit.Converged ? string.Empty : " (not converged: raise the iteration limit)")}") : string.Empty;
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"fitted {name} on {z.TaskCount} tasks x {z.ExampleCount} examples in {seconds:F2} s{detail}; training R^2 {r2:F4}; saved {path}"));
+            if (fit.TaskFeatures is { } features)
+            {
+                FeatureOptions.RenderReport(parse.Out(), features.Report);
+            }
+
             return CliApp.Ok;
         });
         return command;

@@ -21,9 +21,12 @@ namespace ForgetPredict.Cli.Commands;
 internal sealed record ForecastInput(IForgettingModel Model, MatrixSummary? Summary, ObservedCells Cells, string CellsSource, FoldInPrior Prior, ExampleGroups? Groups,
     string? GroupColumn, string TaskName)
 {
+    /// <summary>The task's features (one row) and the model's task feature model, or null without --task-features.</summary>
+    public (Core.Features.FeatureSet Features, Core.Features.TaskFeatureModel Model)? TaskFeatures { get; init; }
+
     /// <summary>One line on how the prediction was made.</summary>
     public string How => Cells.Examples.Length == 0
-        ? "no measured cells: task-agnostic estimate (the average training task)"
+        ? TaskFeatures is null ? "no measured cells: task-agnostic estimate (the average training task)" : "no measured cells: predicted from the task's features (cold start)"
         : string.Create(CultureInfo.InvariantCulture, $"{Cells.Examples.Length} measured cells{(Cells.ResolvedByIndex > 0 ? $" ({Cells.ResolvedByIndex} by column index)" : string.Empty)}");
 }
 
@@ -45,7 +48,9 @@ internal sealed class ForecastOptions
 
     public Option<string?> TaskName { get; } = new("--task-name") { Description = "Name of the planned fine-tune in reports (default: the --observed file's name)." };
 
-    public IEnumerable<Option> All => [Model, Observed, Examples, GroupBy, Prior, TaskName];
+    public Option<string[]> TaskFeatures { get; } = FeatureOptions.Task();
+
+    public IEnumerable<Option> All => [Model, Observed, Examples, GroupBy, Prior, TaskName, TaskFeatures];
 
     /// <summary>Loads the model and reads the cells and groups; warnings go to <paramref name="warnings"/>.</summary>
     public ForecastInput Load(ParseResult parse, TextWriter warnings)
@@ -56,7 +61,28 @@ internal sealed class ForecastOptions
         var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds);
         var (groups, column) = ReadGroups(parse, model, warnings);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
-        return new ForecastInput(model, loaded.Summary, cells, observedPath ?? "observed", Choices.Prior.Parse(parse.GetValue(Prior)), groups, column, name);
+        return new ForecastInput(model, loaded.Summary, cells, observedPath ?? "observed", Choices.Prior.Parse(parse.GetValue(Prior)), groups, column, name)
+        {
+            TaskFeatures = ReadTaskFeatures(parse, loaded),
+        };
+    }
+
+    // The new task's row of --task-features, found by --task-name; the model must have been fitted with task features.
+    private (Core.Features.FeatureSet, Core.Features.TaskFeatureModel)? ReadTaskFeatures(ParseResult parse, LoadedModel loaded)
+    {
+        var paths = parse.GetValue(TaskFeatures) ?? [];
+        if (paths.Length == 0)
+        {
+            return null;
+        }
+
+        if (loaded.TaskFeatures is not { } featureModel)
+        {
+            throw new CliException($"{parse.GetRequiredValue(Model)} was fitted without task features; refit it with 'fit --task-features' to predict from features.");
+        }
+
+        var task = parse.GetValue(TaskName) ?? throw new CliException("--task-features needs --task-name: the id of the new task's row in the features.", CliApp.UsageError);
+        return (FeatureFile.ReadAll(paths, IdList.From([task]), "task")!, featureModel);
     }
 
     private (ExampleGroups? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)

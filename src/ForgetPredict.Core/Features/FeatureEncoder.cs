@@ -45,13 +45,13 @@ public sealed class FeatureView
     public string Description => LogScale ? $"{BlockName} (log)" : BlockName;
 
     /// <summary>Per-column shift (subtracted after the optional log).</summary>
-    internal ReadOnlySpan<double> Shift => _shift;
+    public ReadOnlySpan<double> Shift => _shift;
 
     /// <summary>Per-column scale (divides after the shift).</summary>
-    internal ReadOnlySpan<double> Scale => _scale;
+    public ReadOnlySpan<double> Scale => _scale;
 
     /// <summary>Per-column log flag.</summary>
-    internal ReadOnlySpan<bool> Log => _log;
+    public ReadOnlySpan<bool> Log => _log;
 
     /// <summary>The views worth trying for a block: as given, and for numeric blocks with a positive column, also on a log scale.</summary>
     public static IEnumerable<FeatureView> Candidates(FeatureBlock block)
@@ -166,6 +166,21 @@ public sealed class FeatureView
         }
 
         return new FeatureBlock(BlockName, Kind, Columns, block.Values.ToArray());
+    }
+
+    /// <summary>
+    /// True when <paramref name="block"/> can stand for this view's block under another name (e.g. another file): the same kind
+    /// and the same columns (numeric), the same width (embedding), or a shared level (categorical).
+    /// </summary>
+    public bool Matches(FeatureBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        return block.Kind == Kind && Kind switch
+        {
+            FeatureKind.Numeric => Columns.All(c => IndexOf(block.Columns, c) >= 0),
+            FeatureKind.Embedding => block.Width == Width,
+            _ => Columns.Any(c => IndexOf(block.Columns, c) >= 0),
+        };
     }
 
     private static int IndexOf(IReadOnlyList<string> columns, string name)

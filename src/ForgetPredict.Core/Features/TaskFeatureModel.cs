@@ -17,6 +17,41 @@ public sealed record TaskFeatureOptions
     public static TaskFeatureOptions Default { get; } = new();
 }
 
+/// <summary>Everything that defines a <see cref="TaskFeatureModel"/> that uses features: what a model file stores.</summary>
+/// <remarks>Arrays are row-major; p is the task parameter dimension, M the number of training tasks, d the view's width.</remarks>
+public sealed record TaskFeatureModelParts
+{
+    /// <summary>The chosen view of the features.</summary>
+    public required FeatureView View { get; init; }
+
+    /// <summary>Bandwidth of the Gaussian kernel in standardised units; 0 for the linear kernel.</summary>
+    public required double Bandwidth { get; init; }
+
+    /// <summary>The training tasks' encoded features (M x d).</summary>
+    public required double[] TrainEncoded { get; init; }
+
+    /// <summary>Kernel ridge weights in component space (M x p).</summary>
+    public required double[] Alpha { get; init; }
+
+    /// <summary>The model's prior mean (p).</summary>
+    public required double[] PriorMean { get; init; }
+
+    /// <summary>The principal directions of the model's prior (p x p, columns are directions).</summary>
+    public required double[] Basis { get; init; }
+
+    /// <summary>Per component the feature prior's variance (p).</summary>
+    public required double[] FeatureVariances { get; init; }
+
+    /// <summary>Per component the model's own prior variance (p).</summary>
+    public required double[] OwnVariances { get; init; }
+
+    /// <summary>The model's own prior.</summary>
+    public required GaussianPrior Fallback { get; init; }
+
+    /// <summary>The fit report (its candidate list may be empty after a round trip).</summary>
+    public required TaskFeatureReport Report { get; init; }
+}
+
 /// <summary>One candidate kernel of the feature model and how well it did in leave-one-out cross-validation.</summary>
 /// <param name="Description">The view and kernel, e.g. "tasks.csv (log), rbf 2".</param>
 /// <param name="RelativeError">Leave-one-out error of the predicted rows relative to the model's own prior (1 = no better; lower is better).</param>
@@ -92,6 +127,41 @@ public sealed class TaskFeatureModel
 
     /// <summary>True when the features changed the prior.</summary>
     public bool UsesFeatures => View is not null;
+
+    /// <summary>The parts a model file stores, or null when the model does not use features (nothing to store).</summary>
+    public TaskFeatureModelParts? Parts => View is null ? null : new TaskFeatureModelParts
+    {
+        View = View,
+        Bandwidth = Kernel.Bandwidth,
+        TrainEncoded = _trainEncoded,
+        Alpha = _alpha,
+        PriorMean = _priorMean,
+        Basis = _basis,
+        FeatureVariances = _featureVariances,
+        OwnVariances = _ownVariances,
+        Fallback = _fallback,
+        Report = Report,
+    };
+
+    /// <summary>Rebuilds a feature model from its stored parts, checking every size.</summary>
+    /// <exception cref="ArgumentException">A size disagrees or a value is not finite.</exception>
+    public static TaskFeatureModel Restore(TaskFeatureModelParts parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var p = parts.Fallback.Dimension;
+        var d = parts.View.Width;
+        var m = parts.TrainEncoded.Length / Math.Max(d, 1);
+        if (parts.PriorMean.Length != p || parts.Basis.Length != p * p || parts.FeatureVariances.Length != p || parts.OwnVariances.Length != p
+            || parts.TrainEncoded.Length != m * d || parts.Alpha.Length != m * p || m < 2 || !(parts.Bandwidth >= 0)
+            || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.TrainEncoded) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.Alpha)
+            || parts.FeatureVariances.Concat(parts.OwnVariances).Concat(parts.Basis).Concat(parts.PriorMean).Any(v => !double.IsFinite(v)))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, width {d}, {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights)."), nameof(parts));
+        }
+
+        return new TaskFeatureModel(parts.View, new KernelSpec(parts.Bandwidth), parts.TrainEncoded, parts.Alpha, parts.PriorMean, parts.Basis, parts.FeatureVariances,
+            parts.OwnVariances, parts.Fallback, parts.Report, m);
+    }
 
     /// <summary>
     /// Fits the feature model of <paramref name="model"/> from the features of its training tasks.
@@ -216,6 +286,7 @@ public sealed class TaskFeatureModel
         }
 
         var block = features.Blocks.FirstOrDefault(b => string.Equals(b.Name, View.BlockName, StringComparison.Ordinal))
+            ?? features.Blocks.FirstOrDefault(View.Matches)
             ?? throw new ArgumentException($"The task features have no block '{View.BlockName}', which the model was fitted with (blocks given: {string.Join(", ", features.Blocks.Select(b => b.Name))}). Give the same feature files.", nameof(features));
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
