@@ -49,16 +49,10 @@ public sealed record ForecastRequest
     public ForecastDetail Detail { get; init; } = ForecastDetail.Summary;
 
     /// <summary>
-    /// The task's features (row <see cref="TaskFeatureRow"/>) and the model's task feature model, or null: with both, the prior of
-    /// the task's parameters comes from its features, so a task with no measured cell (cold start) is predicted from them alone.
+    /// The task's features and the model's task feature model, or null: the prior of the task's parameters then comes from its
+    /// features, so a task with no measured cell (cold start) is predicted from them alone.
     /// </summary>
-    public Core.Features.FeatureSet? TaskFeatures { get; init; }
-
-    /// <summary>The task's row in <see cref="TaskFeatures"/>.</summary>
-    public int TaskFeatureRow { get; init; }
-
-    /// <summary>The task feature model saved with the model (required with <see cref="TaskFeatures"/>).</summary>
-    public Core.Features.TaskFeatureModel? FeatureModel { get; init; }
+    public TaskFeatureQuery? TaskFeatures { get; init; }
 }
 
 /// <summary>One example of a forecast's top list.</summary>
@@ -103,6 +97,12 @@ public sealed record Forecast(FoldedTask Task, double Threshold, double Expected
     public bool PredictsProbability => Task.PredictsProbability;
 }
 
+/// <summary>A new task's features and the task feature model saved with the model: the prior of a cold- or warm-start forecast.</summary>
+/// <param name="Features">The task's features.</param>
+/// <param name="Row">The task's row in <paramref name="Features"/>.</param>
+/// <param name="Model">The task feature model fitted with the model.</param>
+public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row, Core.Features.TaskFeatureModel Model);
+
 /// <summary>The forecast use case: fold a new task in and report what it will erase.</summary>
 public static class Forecasting
 {
@@ -111,9 +111,12 @@ public static class Forecasting
 
     private static readonly double s_z = ErasureReport.NormalQuantile(0.5 + (Coverage / 2));
 
-    /// <summary>Folds the task of <paramref name="model"/> in from its measured cells.</summary>
-    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1.</exception>
-    public static FoldedTask FoldIn(IForgettingModel model, ObservedCells cells, FoldInPrior prior, string cellsSource = "observed")
+    /// <summary>
+    /// Folds the task of <paramref name="model"/> in from its measured cells, starting from the prior its features give when
+    /// <paramref name="features"/> is not null (the task feature model decides how far to trust it once cells are measured).
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1, or the features do not suit the model.</exception>
+    public static FoldedTask FoldIn(IForgettingModel model, ObservedCells cells, FoldInPrior prior, string cellsSource = "observed", TaskFeatureQuery? features = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cells);
@@ -122,19 +125,18 @@ public static class Forecasting
             throw new ArgumentException($"{cellsSource}: the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten).", nameof(cells));
         }
 
-        return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
-    }
-
-    // The fold-in with the prior the task's features give (the model's task feature model decides how far to trust it).
-    private static FoldedTask FoldInWithFeatures(ForecastRequest request, Core.Features.FeatureSet features)
-    {
-        if (request.FeatureModel is not { } featureModel || request.Model is not FactorModel factor)
+        if (features is null)
         {
-            throw new ArgumentException("Task features were given but the model was fitted without them; refit it with --task-features to predict from features.", nameof(request));
+            return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
         }
 
-        var prior = featureModel.Prior(features, request.TaskFeatureRow, factor, request.Cells.Examples, request.Cells.Values);
-        return factor.FoldIn(request.Cells.Examples, request.Cells.Values, new FoldInOptions { TaskPrior = prior });
+        if (model is not FactorModel factor || features.Model.TaskCount != model.TaskCount)
+        {
+            throw new ArgumentException("The task feature model does not belong to this model; refit with --task-features.", nameof(features));
+        }
+
+        var featurePrior = features.Model.Prior(features.Features, features.Row, factor, cells.Examples, cells.Values);
+        return factor.FoldIn(cells.Examples, cells.Values, new FoldInOptions { TaskPrior = featurePrior });
     }
 
     /// <summary>Forecasts the request's task.</summary>
@@ -149,7 +151,7 @@ public static class Forecasting
     {
         ArgumentNullException.ThrowIfNull(request);
         var model = request.Model;
-        var task = request.TaskFeatures is { } features ? FoldInWithFeatures(request, features) : FoldIn(model, request.Cells, request.Prior, request.CellsSource);
+        var task = FoldIn(model, request.Cells, request.Prior, request.CellsSource, request.TaskFeatures);
         return request.Detail == ForecastDetail.EveryExample ? Report(request, task) : Scan(request, task, scanner);
     }
 

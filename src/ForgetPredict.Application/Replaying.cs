@@ -28,6 +28,9 @@ public sealed record ReplayPlanRequest
 
     /// <summary>Budget, strategy and its settings.</summary>
     public ReplayOptions Options { get; init; } = new();
+
+    /// <summary>The task's features and the model's task feature model, or null (see <see cref="ForecastRequest.TaskFeatures"/>).</summary>
+    public TaskFeatureQuery? TaskFeatures { get; init; }
 }
 
 /// <summary>How many examples of a group a replay set holds.</summary>
@@ -54,7 +57,7 @@ public static class Replaying
     public static ReplayPlan Plan(ReplayPlanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var task = Forecasting.FoldIn(request.Model, request.Cells, request.Prior, request.CellsSource);
+        var task = Forecasting.FoldIn(request.Model, request.Cells, request.Prior, request.CellsSource, request.TaskFeatures);
         var groups = request.Groups;
         var set = ReplaySelector.Select(task.PredictRow(), groups?.Labels, request.Excluded, request.Options);
         if (groups is null)

@@ -71,9 +71,22 @@ public static class FeatureFile
         return new FeatureSet(ids, [new FeatureBlock(Path.GetFileName(path), FeatureKind.Embedding, columns, values)]);
     }
 
-    private static FeatureSet ReadTable(string path, IdList ids, string what)
+    /// <summary>
+    /// The features of a table already read (<see cref="MetadataTable.Read(Stream, string)"/>): numeric columns as one block,
+    /// text columns one-hot as another, aligned to <paramref name="ids"/>.
+    /// </summary>
+    /// <exception cref="ForgettingDataException">An id has no row, a text value is empty, or no column is left for features.</exception>
+    public static FeatureSet Read(MetadataTable table, IdList ids, string what = "task")
     {
-        var table = MetadataTable.Read(path);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(ids);
+        return ReadTable(table, table.SourceName, ids, what);
+    }
+
+    private static FeatureSet ReadTable(string path, IdList ids, string what) => ReadTable(MetadataTable.Read(path), path, ids, what);
+
+    private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what)
+    {
         var idColumn = IdColumn(table, ids);
         var rowOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var idValues = table.Column(idColumn);

@@ -22,7 +22,7 @@ internal sealed record ForecastInput(IForgettingModel Model, MatrixSummary? Summ
     string? GroupColumn, string TaskName)
 {
     /// <summary>The task's features (one row) and the model's task feature model, or null without --task-features.</summary>
-    public (Core.Features.FeatureSet Features, Core.Features.TaskFeatureModel Model)? TaskFeatures { get; init; }
+    public TaskFeatureQuery? TaskFeatures { get; init; }
 
     /// <summary>One line on how the prediction was made.</summary>
     public string How => Cells.Examples.Length == 0
@@ -68,7 +68,7 @@ internal sealed class ForecastOptions
     }
 
     // The new task's row of --task-features, found by --task-name; the model must have been fitted with task features.
-    private (Core.Features.FeatureSet, Core.Features.TaskFeatureModel)? ReadTaskFeatures(ParseResult parse, LoadedModel loaded)
+    private TaskFeatureQuery? ReadTaskFeatures(ParseResult parse, LoadedModel loaded)
     {
         var paths = parse.GetValue(TaskFeatures) ?? [];
         if (paths.Length == 0)
@@ -82,7 +82,7 @@ internal sealed class ForecastOptions
         }
 
         var task = parse.GetValue(TaskName) ?? throw new CliException("--task-features needs --task-name: the id of the new task's row in the features.", CliApp.UsageError);
-        return (FeatureFile.ReadAll(paths, IdList.From([task]), "task")!, featureModel);
+        return new TaskFeatureQuery(FeatureFile.ReadAll(paths, IdList.From([task]), "task")!, 0, featureModel);
     }
 
     private (ExampleGroups? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)

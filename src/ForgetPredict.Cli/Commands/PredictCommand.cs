@@ -48,8 +48,7 @@ internal static class PredictCommand
                 Threshold = parse.GetValue(threshold),
                 Top = parse.GetValue(top),
                 Detail = ForecastDetail.EveryExample,
-                TaskFeatures = f.TaskFeatures?.Features,
-                FeatureModel = f.TaskFeatures?.Model,
+                TaskFeatures = f.TaskFeatures,
             });
             var report = result.Report!;
             if (parse.GetValue(output) is { } path)

@@ -59,6 +59,7 @@ internal static class ReplayCommand
                 CellsSource = f.CellsSource,
                 Prior = f.Prior,
                 Groups = f.Groups,
+                TaskFeatures = f.TaskFeatures,
                 Excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, f.Model.ExampleIds, parse.Err()) : null,
                 Options = new ReplayOptions
                 {
