@@ -287,7 +287,9 @@ public sealed class TaskFeatureModel
 
         var block = features.Blocks.FirstOrDefault(b => string.Equals(b.Name, View.BlockName, StringComparison.Ordinal))
             ?? features.Blocks.FirstOrDefault(View.Matches)
-            ?? throw new ArgumentException($"The task features have no block '{View.BlockName}', which the model was fitted with (blocks given: {string.Join(", ", features.Blocks.Select(b => b.Name))}). Give the same feature files.", nameof(features));
+            ?? throw new ArgumentException(
+                $"The task features have no block like '{View.BlockName}' ({View.Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", View.Columns.Take(8))}{(View.Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
+                nameof(features));
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
         var aligned = View.Align(block);
@@ -355,6 +357,11 @@ public sealed class TaskFeatureModel
 
         FoldedTask.ValidateKnown(examples, values, model.ExampleCount);
         var p = Dimension;
+        if ((model.HasTaskBias ? 1 : 0) + model.Rank != p || model.TaskCount != TaskCount)
+        {
+            throw new ArgumentException("This task feature model was fitted for another model (its task parameters differ); use the model it was fitted with.", nameof(model));
+        }
+
         var noise = Math.Max(model.NoiseVariance, 1e-300);
         var gram = new double[p * p];
         var x = new double[p];
@@ -362,20 +369,9 @@ public sealed class TaskFeatureModel
         var design = new double[examples.Length * p];
         for (var t = 0; t < examples.Length; t++)
         {
-            var j = examples[t];
-            var o = 0;
-            if (model.HasTaskBias)
-            {
-                x[o++] = 1;
-            }
-
-            for (var k = 0; k < model.Rank; k++)
-            {
-                x[o++] = model.ExampleFactors[(k * model.ExampleCount) + j];
-            }
-
+            model.ExampleFeatures(examples[t], x);
             x.CopyTo(design, t * p);
-            targets[t] = values[t] - model.GlobalMean - (model.HasExampleBias ? model.ExampleBiases[j] : 0);
+            targets[t] = values[t] - model.Offset(examples[t]);
             for (var a = 0; a < p; a++)
             {
                 for (var b = 0; b < p; b++)

@@ -344,9 +344,9 @@ public sealed class FactorModel : IForgettingModel
     private void LinearRow(ReadOnlySpan<double> factors, double offset, Span<double> destination, ReadOnlySpan<double> covariance = default, Span<double> variance = default) =>
         RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, offset, 0, destination, HasTaskBias, covariance, variance);
 
-    private double Offset(int example) => _p.GlobalMean + (HasExampleBias ? _p.ExampleBiases[example] : 0);
+    internal double Offset(int example) => _p.GlobalMean + (HasExampleBias ? _p.ExampleBiases[example] : 0);
 
-    private void ExampleFeatures(int example, Span<double> destination)
+    internal void ExampleFeatures(int example, Span<double> destination)
     {
         var o = 0;
         if (HasTaskBias)
