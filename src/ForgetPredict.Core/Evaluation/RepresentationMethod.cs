@@ -160,19 +160,12 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
             var offset = 0;
             for (var b = 0; b < views.Length; b++)
             {
-                EncodeBlock(views[b], set.Blocks[b].Row(i), result.AsSpan((i * width) + offset, views[b].Width));
+                views[b].EncodeBalanced(set.Blocks[b].Row(i), result.AsSpan((i * width) + offset, views[b].Width));
                 offset += views[b].Width;
             }
         }
 
         return result;
-    }
-
-    // One block standardised and scaled by 1 / sqrt(width), so every block weighs the same in the kernel whatever its width.
-    private static void EncodeBlock(FeatureView view, ReadOnlySpan<double> raw, Span<double> destination)
-    {
-        view.Encode(raw, destination);
-        TensorPrimitives.Multiply(destination, 1 / Math.Sqrt(view.Width), destination);
     }
 
     // The leading principal components of the encoded example features, as q rows of length n (component scores).
@@ -225,7 +218,7 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
             var offset = 0;
             for (var b = 0; b < views.Length; b++)
             {
-                EncodeBlock(views[b], features.Blocks[b].Row(row), x.AsSpan(offset, views[b].Width));
+                views[b].EncodeBalanced(features.Blocks[b].Row(row), x.AsSpan(offset, views[b].Width));
                 offset += views[b].Width;
             }
 

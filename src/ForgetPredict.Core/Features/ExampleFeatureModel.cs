@@ -254,9 +254,7 @@ public sealed class ExampleFeatureModel
         var offset = 0;
         for (var b = 0; b < views.Length; b++)
         {
-            var slice = destination.Slice(offset, views[b].Width);
-            views[b].Encode(blocks[b].Row(row), slice);
-            TensorPrimitives.Multiply(slice, 1 / Math.Sqrt(views[b].Width), slice);
+            views[b].EncodeBalanced(blocks[b].Row(row), destination.Slice(offset, views[b].Width));
             offset += views[b].Width;
         }
 

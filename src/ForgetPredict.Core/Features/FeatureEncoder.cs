@@ -97,6 +97,16 @@ public sealed class FeatureView
         }
     }
 
+    /// <summary>
+    /// Encodes one row and scales it by 1 / sqrt(<see cref="Width"/>), so that blocks of any width weigh the same when several are
+    /// concatenated.
+    /// </summary>
+    public void EncodeBalanced(ReadOnlySpan<double> raw, Span<double> destination)
+    {
+        Encode(raw, destination);
+        TensorPrimitives.Multiply(destination[..Width], 1 / Math.Sqrt(Width), destination[..Width]);
+    }
+
     /// <summary>Encodes every row of a block (count x Width, row-major).</summary>
     public double[] EncodeAll(FeatureBlock block)
     {
