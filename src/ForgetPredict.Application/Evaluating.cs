@@ -1,5 +1,6 @@
 using ForgetPredict.Core;
 using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Models;
 
 namespace ForgetPredict.Application;
@@ -31,6 +32,15 @@ public sealed record EvaluateRequest
     /// <summary>Given every prediction as it is scored, or null.</summary>
     public Action<PredictionRecord>? OnPrediction { get; init; }
 
+    /// <summary>
+    /// Features of every task of the matrix (aligned by id), or null: each factor method that can use them (task-mean, additive,
+    /// rank1, mf) also runs as "NAME+features".
+    /// </summary>
+    public FeatureSet? TaskFeatures { get; init; }
+
+    /// <summary>Features of the matrix's examples, or null: with <see cref="TaskFeatures"/>, adds the representation baseline.</summary>
+    public FeatureSet? ExampleFeatures { get; init; }
+
     /// <summary>Whether the matrix is scored as binary: <see cref="EvaluationOptions.Binary"/>, else a 0/1 matrix.</summary>
     public bool IsBinary => Options.Binary ?? Matrix.IsBinary;
 
@@ -43,6 +53,7 @@ public static class Evaluating
 {
     private static readonly string[] s_continuousDefaults = ["additive", "rank1", "mf", "knn"];
     private static readonly string[] s_binaryDefaults = ["logistic-additive", "logistic", "mf"];
+    private static readonly string[] s_featureMethods = ["task-mean", "additive", "rank1", "mf"];
 
     /// <summary>Every method name: the model catalog's, then the reference implementations'.</summary>
     public static IReadOnlyList<string> MethodNames { get; } = [.. ModelCatalog.Names.Concat(ReferenceMethods.Names)];
@@ -83,7 +94,43 @@ public static class Evaluating
     public static EvaluationResult Evaluate(EvaluateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known)).ToArray();
+        var methods = Methods(request);
         return Protocol.Run(request.Matrix, request.Split, methods, request.Options with { Binary = request.IsBinary }, request.Externals, request.Progress, request.OnPrediction);
+    }
+
+    /// <summary>
+    /// The methods a request runs: the named ones, then with task features "NAME+features" for each factor method named, and
+    /// with example features too the representation baseline.
+    /// </summary>
+    /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, or example features come without task features.</exception>
+    public static IReadOnlyList<IEvaluationMethod> Methods(EvaluateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known)).ToList();
+        if (request.TaskFeatures is not { } tasks)
+        {
+            return request.ExampleFeatures is null ? methods
+                : throw new ArgumentException("Example features are used together with task features (by the representation baseline); give task features too.", nameof(request));
+        }
+
+        foreach (var name in request.MethodNames.Where(n => s_featureMethods.Contains(n)))
+        {
+            methods.Add(new FeatureFoldInMethod(name + "+features", ModelCatalog.CreateFitter(name), tasks));
+        }
+
+        if (request.ExampleFeatures is { } examples)
+        {
+            methods.Add(new RepresentationMethod(tasks, examples));
+        }
+
+        return methods;
+    }
+
+    /// <summary>Runs the protocol at each of <paramref name="known"/> revealed cells (every method fitted once): the curve of error against k.</summary>
+    /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, a k is negative, or the split is invalid.</exception>
+    public static IReadOnlyList<EvaluationResult> EvaluateCurve(EvaluateRequest request, IReadOnlyList<int> known)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return EvaluationCurve.Run(request.Matrix, request.Split, Methods(request), known, request.Options with { Binary = request.IsBinary }, request.Externals, request.Progress);
     }
 }

@@ -27,6 +27,9 @@ public sealed record FitRequest
 
     /// <summary>SHA-256 (hex) of the example metadata uploaded with the matrix, or null.</summary>
     public string? ExamplesSha256 { get; init; }
+
+    /// <summary>Features of the matrix's tasks, or null: a Gaussian factor model then also fits a task feature model (cold and warm start from features).</summary>
+    public Core.Features.FeatureSet? TaskFeatures { get; init; }
 }
 
 /// <summary>
@@ -90,6 +93,9 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
 /// <param name="FitTime">How long the fit took (without scoring).</param>
 public sealed record FitResult(IForgettingModel Model, ForgettingMatrix Matrix, FitProvenance Provenance, TimeSpan FitTime)
 {
+    /// <summary>The task feature model fitted beside the model, or null when no task features were given.</summary>
+    public Core.Features.TaskFeatureModel? TaskFeatures { get; init; }
+
     /// <summary>Training R^2.</summary>
     public double RSquared => Provenance.RSquared ?? double.NaN;
 }
@@ -120,17 +126,20 @@ public static class Fitting
         progress?.Invoke("fitting", 0.2);
         var clock = Stopwatch.StartNew();
         var (model, tuning) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report.Summary()) : (fitter.Fit(request.Matrix), null);
+        var taskFeatures = request.TaskFeatures is not { } features ? null
+            : model is FactorModel { PredictsProbability: false } factor ? Core.Features.TaskFeatureModel.Fit(factor, features)
+            : throw new ArgumentException($"Task features are used by Gaussian factor models (task-mean, additive, rank1, mf); '{request.Method}' cannot use them.", nameof(request));
         var elapsed = clock.Elapsed;
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.RSquared(model, request.Matrix);
-        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning), elapsed);
+        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning), elapsed) { TaskFeatures = taskFeatures };
     }
 
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>
     public static void Save(FitResult fit, string path)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        ModelFile.Save(fit.Model, path, fit.Provenance.ToMetadata(), MatrixSummary.ForModel(fit.Matrix, fit.Model));
+        ModelFile.Save(fit.Model, path, fit.Provenance.ToMetadata(), MatrixSummary.ForModel(fit.Matrix, fit.Model), fit.TaskFeatures);
     }
 
     /// <summary>Fits, scores and saves the model (<see cref="Fit"/>, then <see cref="Save"/>).</summary>

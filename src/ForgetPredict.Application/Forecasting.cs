@@ -40,9 +40,15 @@ public abstract record TaskRequest
     /// <summary>The example groups (over the model's examples), or null.</summary>
     public ExampleGroups? Groups { get; init; }
 
-    /// <summary>Folds the task in (<see cref="Forecasting.FoldIn"/>).</summary>
-    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1.</exception>
-    public FoldedTask FoldIn() => Forecasting.FoldIn(Model, Cells, Prior, CellsSource);
+    /// <summary>
+    /// The task's features and the model's task feature model, or null: the prior of the task's parameters then comes from its
+    /// features, so a task with no measured cell (cold start) is predicted from them alone.
+    /// </summary>
+    public TaskFeatureQuery? TaskFeatures { get; init; }
+
+    /// <summary>Folds the task in (<see cref="Forecasting.FoldIn"/>), from its features' prior when it has features.</summary>
+    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1, or the features do not suit the model.</exception>
+    public FoldedTask FoldIn() => Forecasting.FoldIn(Model, Cells, Prior, CellsSource, TaskFeatures);
 }
 
 /// <summary>What to forecast: the task, the groups to report by, the threshold and the top lists' lengths.</summary>
@@ -103,6 +109,12 @@ public sealed record Forecast(FoldedTask Task, double Threshold, double Expected
     public bool PredictsProbability => Task.PredictsProbability;
 }
 
+/// <summary>A new task's features and the task feature model saved with the model: the prior of a cold- or warm-start forecast.</summary>
+/// <param name="Features">The task's features.</param>
+/// <param name="Row">The task's row in <paramref name="Features"/>.</param>
+/// <param name="Model">The task feature model fitted with the model.</param>
+public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row, Core.Features.TaskFeatureModel Model);
+
 /// <summary>The forecast use case: fold a new task in and report what it will erase.</summary>
 public static class Forecasting
 {
@@ -111,9 +123,12 @@ public static class Forecasting
 
     private static readonly double s_z = NormalDistribution.NormalQuantile(0.5 + (Coverage / 2));
 
-    /// <summary>Folds the task of <paramref name="model"/> in from its measured cells.</summary>
-    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1.</exception>
-    public static FoldedTask FoldIn(IForgettingModel model, ObservedCells cells, FoldInPrior prior, string cellsSource = "observed")
+    /// <summary>
+    /// Folds the task of <paramref name="model"/> in from its measured cells, starting from the prior its features give when
+    /// <paramref name="features"/> is not null (the task feature model decides how far to trust it once cells are measured).
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1, or the features do not suit the model.</exception>
+    public static FoldedTask FoldIn(IForgettingModel model, ObservedCells cells, FoldInPrior prior, string cellsSource = "observed", TaskFeatureQuery? features = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cells);
@@ -122,7 +137,18 @@ public static class Forecasting
             throw new ArgumentException($"{cellsSource}: the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten).", nameof(cells));
         }
 
-        return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
+        if (features is null)
+        {
+            return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
+        }
+
+        if (model is not FactorModel factor || features.Model.TaskCount != model.TaskCount)
+        {
+            throw new ArgumentException("The task feature model does not belong to this model; refit with --task-features.", nameof(features));
+        }
+
+        var featurePrior = features.Model.Prior(features.Features, features.Row, factor, cells.Examples, cells.Values);
+        return factor.FoldIn(cells.Examples, cells.Values, new FoldInOptions { TaskPrior = featurePrior });
     }
 
     /// <summary>Forecasts the request's task.</summary>

@@ -11,7 +11,8 @@ namespace ForgetPredict.Data;
 /// <param name="Model">The fitted model.</param>
 /// <param name="Metadata">Free-form key/value pairs saved with it (e.g. "source", "r2").</param>
 /// <param name="Summary">The training matrix summary for report heatmaps, when the file holds one.</param>
-public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<string, string> Metadata, MatrixSummary? Summary = null);
+/// <param name="TaskFeatures">The task feature model fitted with it, when the file holds one (cold and warm start from task features).</param>
+public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<string, string> Metadata, MatrixSummary? Summary = null, Core.Features.TaskFeatureModel? TaskFeatures = null);
 
 /// <summary>
 /// Saves and loads fitted models in ForgetPredict's versioned binary format, with a SHA-256 checksum, written atomically.
@@ -36,12 +37,15 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             residual factors (if flag 16: int32 q, double[q] scales, binary16[q*N] unit directions)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities
+///   4 SUMMARY the training matrix summary for report heatmaps
+///   5 ENSEMBLE  a stacked ensemble of member models (see ReadEnsemble)
+///   6 TASKFEATURES the task feature model (after the model section; see ModelFile.TaskFeatures.cs)
 /// ids: byte implicit (1) or explicit (0); explicit: int32 count, count x string. string: int32 byte length, UTF-8.
 /// </code>
 /// <para>Every count and length read is checked against the bytes that remain before anything is allocated, and the
 /// checksum is verified before any section is decoded.</para>
 /// </remarks>
-public static class ModelFile
+public static partial class ModelFile
 {
     private const uint Version = 1;
     private const uint TagMeta = 1;
@@ -54,13 +58,15 @@ public static class ModelFile
     /// <summary>Saves <paramref name="model"/> (and optional metadata) to <paramref name="path"/> atomically.</summary>
     /// <exception cref="ForgettingDataException">The file cannot be written.</exception>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
-    public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null) =>
-        AtomicFile.Write(path, stream => Write(model, stream, metadata, summary));
+    public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
+        Core.Features.TaskFeatureModel? taskFeatures = null) =>
+        AtomicFile.Write(path, stream => Write(model, stream, metadata, summary, taskFeatures));
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
     /// <exception cref="ArgumentException">The summary's shape does not match the model.</exception>
-    public static void Write(IForgettingModel model, Stream stream, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null)
+    public static void Write(IForgettingModel model, Stream stream, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
+        Core.Features.TaskFeatureModel? taskFeatures = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
@@ -103,6 +109,11 @@ public static class ModelFile
 
                     b.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(summary.Values));
                 });
+            }
+
+            if (taskFeatures?.Parts is { } parts)
+            {
+                Section(w, TagTaskFeatures, b => WriteTaskFeatures(b, parts));
             }
         }
 
@@ -167,6 +178,7 @@ public static class ModelFile
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         IForgettingModel? model = null;
         MatrixSummary? summary = null;
+        Core.Features.TaskFeatureModel? taskFeatures = null;
         while (!reader.AtEnd)
         {
             var tag = reader.UInt32();
@@ -194,12 +206,15 @@ public static class ModelFile
                 case TagSummary:
                     summary = ReadSummary(section, model ?? throw section.Fail("the summary comes before the model"));
                     break;
+                case TagTaskFeatures:
+                    taskFeatures = ReadTaskFeatures(section, model ?? throw section.Fail("the task feature model comes before the model"));
+                    break;
                 default:
                     throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"unknown section tag {tag}; the file was written by a newer version."));
             }
         }
 
-        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata, summary);
+        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata, summary, taskFeatures);
     }
 
     private static void Section(BinaryWriter w, uint tag, Action<BinaryWriter> body)

@@ -70,6 +70,12 @@ internal static class DemoCommand
             console.WriteLine();
             var sources = parse.GetValue(matrix) is null && !parse.GetValue(synthetic) ? BundledSources() : null;
             ShowOneTask(console, z, test[0], options, sources);
+            if (sources is not null)
+            {
+                console.WriteLine();
+                BeforeFineTuning(console, parse.GetValue(seeds));
+            }
+
             return CliApp.Ok;
         });
         return command;
@@ -90,6 +96,38 @@ internal static class DemoCommand
         }
 
         return (BundledCharlmB(), "ForgetPredict demo on charlm-b: real forgetting of a byte-level LM (47 fine-tunes x 2,400 upstream chunks).");
+    }
+
+    // Section 4 (bundled data only): charlm-d, where each task's learning rate, steps and family are known before fine-tuning.
+    private static void BeforeFineTuning(IAnsiConsole console, int seeds)
+    {
+        var assembly = typeof(DemoCommand).Assembly;
+        using var npy = assembly.GetManifestResourceStream("charlm-d/z.npy") ?? throw new CliException("The bundled charlm-d matrix is missing from this build.");
+        var z = NpyFormat.Read(npy, "charlm-d/z.npy", npy.Length);
+        using var tasks = assembly.GetManifestResourceStream("charlm-d/tasks.csv") ?? throw new CliException("The bundled charlm-d task list is missing from this build.");
+        var features = FeatureFile.Read(MetadataTable.Read(tasks, "tasks.csv"), z.TaskIds);
+        int[] test = [0, 1, 2, 5, 6, 8, 12, 14, 18, 25];
+        int[] known = [0, 10, 30];
+        IEvaluationMethod[] methods =
+        [
+            new FoldInMethod("example-mean", ModelCatalog.CreateFitter("example-mean")),
+            new FoldInMethod("mf", ModelCatalog.CreateFitter("mf")),
+            new FeatureFoldInMethod("mf+features", ModelCatalog.CreateFitter("mf"), features),
+        ];
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"4. Before fine-tuning: charlm-d ({z.TaskCount} fine-tunes x {z.ExampleCount:N0} chunks of a 10.9M-parameter byte LM), each task's learning rate, steps and family known in advance. RMSE on {test.Length} held-out tasks ({seeds} draws) against measured cells:"));
+        var curve = EvaluationCurve.Run(z, EvaluationSplit.HoldOut(z, test), methods, known, new EvaluationOptions { Seeds = seeds });
+        var table = Terminal.Table(["method", .. known.Select(k => k == 0 ? "no cell" : string.Create(CultureInfo.InvariantCulture, $"{k} cells"))]);
+        foreach (var m in methods)
+        {
+            table.Row([m.Name, .. curve.Select(r => Terminal.Num(r.Methods.Single(x => x.Name == m.Name).Rmse.Mean))]);
+        }
+
+        console.Write(table);
+        if (((FeatureFoldInMethod)methods[2]).LastFeatureModel is { UsesFeatures: true } featureModel)
+        {
+            console.WriteLine($"Chosen by leave-one-out over the training tasks: {featureModel.Report.Chosen}. With no cell measured, the settings alone predict the row.");
+        }
     }
 
     /// <summary>The charlm-b matrix shipped inside the executable, with its task names.</summary>

@@ -29,7 +29,9 @@ internal static class EvaluateCommand
         var familyColumn = new Option<string>("--family-column") { Description = "Family column of --tasks.", DefaultValueFactory = _ => "family" };
         var trainFamily = new Option<string?>("--train-family") { Description = "Train on this family's tasks (with --tasks)." };
         var testFamily = new Option<string?>("--test-family") { Description = "Test on this family's tasks (with --tasks): out-of-domain evaluation." };
-        var known = CommonOptions.AtLeast("--known", 0, 30, "Cells revealed per test row.");
+        var known = new Option<string>("--known") { Description = "Cells revealed per test row; a comma-separated list (e.g. 0,5,10,30) evaluates every method at each (0: no cell, the features alone).", DefaultValueFactory = _ => "30" };
+        var taskFeatures = FeatureOptions.Task();
+        var exampleFeatures = FeatureOptions.Example();
         var seeds = CommonOptions.AtLeast("--seeds", 1, 10, "Reveal draws per test row.");
         var seed = new Option<int>("--seed") { Description = "Base seed of the reveal draws.", DefaultValueFactory = _ => 0 };
         var methods = new Option<string?>("--methods")
@@ -54,7 +56,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, reveal, revealRng, json, predictions,
+            external, reveal, revealRng, json, predictions, taskFeatures, exampleFeatures,
         };
         foreach (var option in input.All)
         {
@@ -68,6 +70,13 @@ internal static class EvaluateCommand
             var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, numpy);
             var externals = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows)).ToArray();
             var console = Terminal.For(parse.Out());
+            var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
+            if (ks.Count > 1 && parse.GetValue(predictions) is not null)
+            {
+                throw new CliException("--predictions writes the predictions of one --known value; give a single value (e.g. --known 10).", CliApp.UsageError);
+            }
+
+            var features = FeatureOptions.Read(parse, taskFeatures, exampleFeatures, z);
             using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
             var request = new EvaluateRequest
             {
@@ -77,7 +86,7 @@ internal static class EvaluateCommand
                 Methods = parse.GetValue(methods) is { } list ? Names(list) : null,
                 Options = new EvaluationOptions
                 {
-                    Known = parse.GetValue(known),
+                    Known = ks[0],
                     Seeds = parse.GetValue(seeds),
                     Seed = parse.GetValue(seed),
                     TopFraction = parse.GetValue(topFraction),
@@ -87,7 +96,26 @@ internal static class EvaluateCommand
                 },
                 Externals = externals,
                 OnPrediction = sink is null ? null : sink.Write,
+                TaskFeatures = features.Tasks,
+                ExampleFeatures = features.Examples,
             };
+            if (ks.Count > 1)
+            {
+                var curve = Evaluating.EvaluateCurve(request, ks);
+                foreach (var r in curve)
+                {
+                    Render(console, r, z);
+                }
+
+                FeatureOptions.RenderCurve(console, curve);
+                if (parse.GetValue(json) is { } curveJson)
+                {
+                    AtomicFile.Write(curveJson, stream => WriteCurveJson(stream, curve, z));
+                }
+
+                return CliApp.Ok;
+            }
+
             var result = RunWithProgress(console, request, MachineProgress.For(parse.Err()));
             sink?.Commit();
             Render(console, result, z);
@@ -114,7 +142,7 @@ internal static class EvaluateCommand
         EvaluationResult? result = null;
         console.Progress().AutoClear(true).Start(context =>
         {
-            var tasks = request.MethodNames.ToDictionary(name => name, name => context.AddTask(Markup.Escape(name), maxValue: 1));
+            var tasks = Evaluating.Methods(request).ToDictionary(m => m.Name, m => context.AddTask(Markup.Escape(m.Name), maxValue: 1));
             var progress = new Progress<(string Method, double Fraction)>(p => tasks[p.Method].Value = p.Fraction);
             result = Evaluating.Evaluate(request with { Progress = progress });
         });
@@ -292,6 +320,26 @@ internal static class EvaluateCommand
     internal static void WriteJson(Stream stream, EvaluationResult r, ForgettingMatrix z)
     {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        WriteResult(w, r, z);
+    }
+
+    // Several k: {"curve": [one result object per k]}.
+    private static void WriteCurveJson(Stream stream, IReadOnlyList<EvaluationResult> results, ForgettingMatrix z)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteStartArray("curve");
+        foreach (var r in results)
+        {
+            WriteResult(w, r, z);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, EvaluationResult r, ForgettingMatrix z)
+    {
         w.WriteStartObject();
         w.WriteNumber("rows", r.TaskCount);
         w.WriteNumber("cols", r.ExampleCount);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -19,9 +20,10 @@ internal static class FitCommand
         var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
         var threads = CommonOptions.Threads();
         var input = new MatrixInputOptions();
+        var taskFeatures = FeatureOptions.Task();
         var command = new Command("fit", "Fit a model to a forgetting matrix and save it for 'predict'.")
         {
-            matrix, method, known, rank, lambda, seed, output, threads,
+            matrix, method, known, rank, lambda, seed, output, threads, taskFeatures,
         };
         foreach (var option in input.All)
         {
@@ -48,6 +50,7 @@ internal static class FitCommand
                     MaxThreads = parse.GetValue(threads),
                     Known = parse.GetValue(known),
                 },
+                TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task"),
             }, progress is null ? null : (stage, fraction) => progress.Report(stage, fraction, name));
             progress?.Report("saving", 0.9);
             Fitting.Save(fit, path);
@@ -59,6 +62,11 @@ internal static class FitCommand
             if (fit.Provenance.Tuning is { } tuning)
             {
                 parse.Out().WriteLine(tuning);
+            }
+
+            if (fit.TaskFeatures is { } features)
+            {
+                FeatureOptions.RenderReport(parse.Out(), features.Report);
             }
 
             return CliApp.Ok;

@@ -22,9 +22,12 @@ internal sealed record ForecastInput(ForecastRequest Task, MatrixSummary? Summar
     /// <summary>The example groups, or null without --examples.</summary>
     public ExampleGroups? Groups => Task.Groups;
 
+    /// <summary>The task's features (one row) and the model's task feature model, or null without --task-features.</summary>
+    public TaskFeatureQuery? TaskFeatures => Task.TaskFeatures;
+
     /// <summary>One line on how the prediction was made.</summary>
     public string How => Task.Cells.Examples.Length == 0
-        ? "no measured cells: task-agnostic estimate (the average training task)"
+        ? TaskFeatures is null ? "no measured cells: task-agnostic estimate (the average training task)" : "no measured cells: predicted from the task's features (cold start)"
         : string.Create(CultureInfo.InvariantCulture, $"{Task.Cells.Examples.Length} measured cells{(Task.Cells.ResolvedByIndex > 0 ? $" ({Task.Cells.ResolvedByIndex} by column index)" : string.Empty)}");
 }
 
@@ -46,7 +49,9 @@ internal sealed class ForecastOptions
 
     public Option<string?> TaskName { get; } = new("--task-name") { Description = "Name of the planned fine-tune in reports (default: the --observed file's name)." };
 
-    public IEnumerable<Option> All => [Model, Observed, Examples, GroupBy, Prior, TaskName];
+    public Option<string[]> TaskFeatures { get; } = FeatureOptions.Task();
+
+    public IEnumerable<Option> All => [Model, Observed, Examples, GroupBy, Prior, TaskName, TaskFeatures];
 
     /// <summary>Loads the model and reads the cells and groups; warnings go to <paramref name="warnings"/>.</summary>
     public ForecastInput Load(ParseResult parse, TextWriter warnings)
@@ -57,8 +62,34 @@ internal sealed class ForecastOptions
         var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds);
         var (groups, column) = ReadGroups(parse, model, warnings);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
-        var task = new ForecastRequest { Model = model, Cells = cells, CellsSource = observedPath ?? "observed", Prior = Choices.Prior.Parse(parse.GetValue(Prior)), Groups = groups };
+        var task = new ForecastRequest
+        {
+            Model = model,
+            Cells = cells,
+            CellsSource = observedPath ?? "observed",
+            Prior = Choices.Prior.Parse(parse.GetValue(Prior)),
+            Groups = groups,
+            TaskFeatures = ReadTaskFeatures(parse, loaded),
+        };
         return new ForecastInput(task, loaded.Summary, column, name);
+    }
+
+    // The new task's row of --task-features, found by --task-name; the model must have been fitted with task features.
+    private TaskFeatureQuery? ReadTaskFeatures(ParseResult parse, LoadedModel loaded)
+    {
+        var paths = parse.GetValue(TaskFeatures) ?? [];
+        if (paths.Length == 0)
+        {
+            return null;
+        }
+
+        if (loaded.TaskFeatures is not { } featureModel)
+        {
+            throw new CliException($"{parse.GetRequiredValue(Model)} was fitted without task features; refit it with 'fit --task-features' to predict from features.");
+        }
+
+        var task = parse.GetValue(TaskName) ?? throw new CliException("--task-features needs --task-name: the id of the new task's row in the features.", CliApp.UsageError);
+        return new TaskFeatureQuery(FeatureFile.ReadAll(paths, IdList.From([task]), "task")!, 0, featureModel);
     }
 
     private (ExampleGroups? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)

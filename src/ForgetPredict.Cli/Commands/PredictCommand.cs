@@ -45,6 +45,7 @@ internal static class PredictCommand
                 Threshold = parse.GetValue(threshold),
                 Top = parse.GetValue(top),
                 Detail = ForecastDetail.EveryExample,
+                TaskFeatures = f.TaskFeatures,
             });
             var report = result.Report!;
             if (parse.GetValue(output) is { } path)
@@ -73,7 +74,7 @@ internal static class PredictCommand
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {f.How} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
-            Render(console, result, f.GroupColumn);
+            Render(console, result, f.GroupColumn, f.TaskFeatures is not null);
             foreach (var written in new[] { parse.GetValue(output), parse.GetValue(html), parse.GetValue(json) }.OfType<string>())
             {
                 console.WriteLine($"wrote {written}");
@@ -166,9 +167,9 @@ internal static class PredictCommand
         w.WriteEndObject();
     }
 
-    private static void Render(IAnsiConsole console, Forecast forecast, string? groupColumn)
+    private static void Render(IAnsiConsole console, Forecast forecast, string? groupColumn, bool fromFeatures = false)
     {
-        if (forecast.IsTaskAgnostic)
+        if (forecast.IsTaskAgnostic && !fromFeatures)
         {
             console.WriteLine("Task-agnostic estimate: no cell of this task was measured, so this is what an average past fine-tune does.");
         }

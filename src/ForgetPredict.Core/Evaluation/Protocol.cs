@@ -298,7 +298,7 @@ public static class Protocol
                 {
                     var known = reveals[s][t];
                     var values = known.Select(j => (double)matrix[test[t], j]).ToArray();
-                    predictions[s][t] = predictor.PredictRow(known, values);
+                    predictions[s][t] = predictor is ITaskAwarePredictor aware ? aware.PredictRow(matrix.TaskIds[test[t]], known, values) : predictor.PredictRow(known, values);
                     progress?.Report((method.Name, (double)++done / (o.Seeds * test.Length)));
                 }
             }

@@ -27,7 +27,20 @@ public sealed partial class FactorModel
         var p = _taskDim;
         Span<double> precision = stackalloc double[p * p];
         Span<double> precisionMean = stackalloc double[p];
-        PriorTerms(prior, precision, precisionMean);
+        if (options?.TaskPrior is { } given)
+        {
+            if (given.Dimension != p)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The given task prior has dimension {given.Dimension}; this model's task vectors have {p}."), nameof(options));
+            }
+
+            given.Precision.CopyTo(precision);
+            given.PrecisionTimesMean.CopyTo(precisionMean);
+        }
+        else
+        {
+            PriorTerms(prior, precision, precisionMean);
+        }
 
         var k = examples.Length;
         var features = new double[k * p];
@@ -49,9 +62,9 @@ public sealed partial class FactorModel
     private void LinearRow(ReadOnlySpan<double> factors, double offset, Span<double> destination, ReadOnlySpan<double> covariance = default, Span<double> variance = default) =>
         RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, offset, 0, destination, HasTaskBias, covariance, variance);
 
-    private double Offset(int example) => _p.GlobalMean + (HasExampleBias ? _p.ExampleBiases[example] : 0);
+    internal double Offset(int example) => _p.GlobalMean + (HasExampleBias ? _p.ExampleBiases[example] : 0);
 
-    private void ExampleFeatures(int example, Span<double> destination)
+    internal void ExampleFeatures(int example, Span<double> destination)
     {
         var o = 0;
         if (HasTaskBias)

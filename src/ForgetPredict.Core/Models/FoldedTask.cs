@@ -21,6 +21,13 @@ public sealed record FoldInOptions
     /// <summary>The prior on the new task's parameters; see <see cref="FoldInPrior"/>. Default <see cref="FoldInPrior.Empirical"/>.</summary>
     public FoldInPrior Prior { get; init; } = FoldInPrior.Empirical;
 
+    /// <summary>
+    /// A prior on the new task's parameters that replaces the one <see cref="Prior"/> selects, e.g. the prior a
+    /// <see cref="Features.TaskFeatureModel"/> predicts from the task's features; null (the default) uses <see cref="Prior"/>.
+    /// Factor models only; its dimension must match the model's task vectors.
+    /// </summary>
+    public GaussianPrior? TaskPrior { get; init; }
+
     /// <summary>The default options.</summary>
     public static FoldInOptions Default { get; } = new();
 }

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Features;
+using ForgetPredict.Data;
+using Spectre.Console;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary>The task and example feature options and what the commands do with them.</summary>
+internal static class FeatureOptions
+{
+    /// <summary>Task features and example features read for a matrix (either may be null).</summary>
+    public sealed record Loaded(FeatureSet? Tasks, FeatureSet? Examples);
+
+    public static Option<string[]> Task() => new("--task-features")
+    {
+        Description = "Task features: a table (CSV/TSV/Parquet) with an id column matched to the task ids, numeric and categorical columns, or a .npy/.npz matrix with one row per task in matrix order (an embedding). Repeatable.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<string[]> Example() => new("--example-features")
+    {
+        Description = "Example features: the same forms keyed by example id (base loss, source, an embedding). Repeatable.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Reads the files given to the options, aligned to the matrix's ids.</summary>
+    public static Loaded Read(ParseResult parse, Option<string[]> tasks, Option<string[]> examples, ForgettingMatrix z) =>
+        new(FeatureFile.ReadAll(parse.GetValue(tasks) ?? [], z.TaskIds, "task"), FeatureFile.ReadAll(parse.GetValue(examples) ?? [], z.ExampleIds, "example"));
+
+    /// <summary>Parses a comma-separated list of known-cell counts.</summary>
+    public static IReadOnlyList<int> KnownList(string text)
+    {
+        var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v =>
+            int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k
+                : throw new CliException($"--known: '{v}' is not a whole number >= 0; give e.g. 30 or 0,5,10,30.", CliApp.UsageError)).ToArray();
+        if (values.Length == 0)
+        {
+            throw new CliException("--known lists no value; give e.g. 30 or 0,5,10,30.", CliApp.UsageError);
+        }
+
+        if (values.Distinct().Count() != values.Length)
+        {
+            throw new CliException("--known lists a value twice.", CliApp.UsageError);
+        }
+
+        return values;
+    }
+
+    /// <summary>A methods x k table of RMSE: the curve of error against measured cells.</summary>
+    public static void RenderCurve(IAnsiConsole console, IReadOnlyList<EvaluationResult> results)
+    {
+        console.WriteLine("RMSE against known cells (mean over seeds):");
+        var table = Terminal.Table(["method", .. results.Select(r => string.Create(CultureInfo.InvariantCulture, $"k = {r.Options.Known}"))]);
+        foreach (var name in results[0].Methods.Select(m => m.Name))
+        {
+            table.Row([name, .. results.Select(r => Terminal.Num(r.Methods.Single(m => m.Name == name).Rmse.Mean))]);
+        }
+
+        console.Write(table);
+    }
+
+    /// <summary>Which task features mattered: the chosen view and kernel, the leave-one-out gain, and the best candidates.</summary>
+    public static void RenderReport(TextWriter output, TaskFeatureReport report)
+    {
+        if (!report.UsesFeatures)
+        {
+            output.WriteLine("task features: none predicted the training tasks better than the model's own prior (leave-one-out); they are not used.");
+            return;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"task features: {report.Chosen} predicts a new task's row with {100 * (1 - Math.Sqrt(report.RelativeError)):0}% less RMSE than without features (leave-one-out over training tasks); share of each parameter component explained: {string.Join(", ", report.ComponentGains.Select(g => g.ToString("0.00", CultureInfo.InvariantCulture)))}"));
+        foreach (var candidate in report.Candidates.Take(5))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {candidate.Description}: RMSE ratio {Math.Sqrt(candidate.RelativeError):0.000}"));
+        }
+    }
+}

@@ -1,0 +1,263 @@
+using System.Numerics.Tensors;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Numerics;
+
+namespace ForgetPredict.Core.Features;
+
+/// <summary>
+/// Cold columns: upstream examples never measured on any task (new pre-training data) get their example parameters
+/// (b_j, V_j) from their features, by ridge regression on the measured examples' fitted parameters. Every feature block is
+/// standardised and weighs the same; the ridge strength of each parameter is chosen by closed-form leave-one-out
+/// cross-validation over the measured examples, and its leave-one-out error variance widens the predictive interval.
+/// </summary>
+/// <remarks>Cost of the fit: O(N d^2 + d^3) for N measured examples and d encoded columns. Immutable.</remarks>
+public sealed class ExampleFeatureModel
+{
+    private static readonly double[] s_lambdas = [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000];
+
+    private readonly FactorModel _model;
+    private readonly FeatureView[] _views;
+    private readonly int _width;
+    private readonly double[] _weights;      // (d + 1) x q, the intercept last; q = (example bias ? 1 : 0) + rank
+    private readonly double[] _errorVariance; // q: leave-one-out error variance of each predicted parameter
+
+    private ExampleFeatureModel(FactorModel model, FeatureView[] views, int width, double[] weights, double[] errorVariance)
+    {
+        _model = model;
+        _views = views;
+        _width = width;
+        _weights = weights;
+        _errorVariance = errorVariance;
+    }
+
+    /// <summary>Per example parameter (b first when the model has example biases, then V[0..r)) the share of its variance the features explain.</summary>
+    public IReadOnlyList<double> ExplainedShare { get; private init; } = [];
+
+    /// <summary>Fits the regression of <paramref name="model"/>'s example parameters on <paramref name="features"/> (aligned by example id).</summary>
+    /// <exception cref="ArgumentException">The model is logistic or an example has no features.</exception>
+    public static ExampleFeatureModel Fit(FactorModel model, FeatureSet features)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(features);
+        if (model.PredictsProbability)
+        {
+            throw new ArgumentException("Example features apply to Gaussian factor models; this model is logistic.", nameof(model));
+        }
+
+        var aligned = features.AlignTo(model.ExampleIds);
+        var views = aligned.Blocks.Select(b => FeatureView.Candidates(b).First()).ToArray();
+        var n = model.ExampleCount;
+        var width = views.Sum(v => v.Width);
+        var d = width + 1;
+        var x = new double[n * d];
+        for (var j = 0; j < n; j++)
+        {
+            Encode(views, aligned.Blocks, j, x.AsSpan(j * d, d));
+        }
+
+        var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
+        var targets = new double[q * n];
+        if (model.HasExampleBias)
+        {
+            model.ExampleBiases.CopyTo(targets);
+        }
+
+        model.ExampleFactors.CopyTo(targets.AsSpan(model.HasExampleBias ? n : 0));
+
+        // Gram X^T X (d x d) and X^T y per parameter.
+        var gram = new double[d * d];
+        for (var j = 0; j < n; j++)
+        {
+            var row = x.AsSpan(j * d, d);
+            for (var a = 0; a < d; a++)
+            {
+                TensorPrimitives.MultiplyAdd<double>(row, row[a], gram.AsSpan(a * d, d), gram.AsSpan(a * d, d));
+            }
+        }
+
+        var xty = new double[q * d];
+        for (var k = 0; k < q; k++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                TensorPrimitives.MultiplyAdd<double>(x.AsSpan(j * d, d), targets[(k * n) + j], xty.AsSpan(k * d, d), xty.AsSpan(k * d, d));
+            }
+        }
+
+        var weights = new double[d * q];
+        var errorVariance = new double[q];
+        var explained = new double[q];
+        var bestError = new double[q];
+        Array.Fill(bestError, double.PositiveInfinity);
+        var scale = Enumerable.Range(0, d).Sum(a => gram[(a * d) + a]) / d;
+        var inverse = new double[d * d];
+        var leverage = new double[n];
+        var w = new double[d];
+        foreach (var relative in s_lambdas)
+        {
+            gram.CopyTo(inverse, 0);
+            for (var a = 0; a < width; a++)
+            {
+                inverse[(a * d) + a] += relative * scale;
+            }
+
+            inverse[(width * d) + width] += 1e-9 * scale;
+            if (!Cholesky.Factor(inverse, d))
+            {
+                continue;
+            }
+
+            Cholesky.Invert(inverse, d);
+            for (var j = 0; j < n; j++)
+            {
+                var row = x.AsSpan(j * d, d);
+                double h = 0;
+                for (var a = 0; a < d; a++)
+                {
+                    h += row[a] * TensorPrimitives.Dot<double>(inverse.AsSpan(a * d, d), row);
+                }
+
+                leverage[j] = Math.Min(h, 1 - 1e-9);
+            }
+
+            for (var k = 0; k < q; k++)
+            {
+                for (var a = 0; a < d; a++)
+                {
+                    w[a] = TensorPrimitives.Dot<double>(inverse.AsSpan(a * d, d), xty.AsSpan(k * d, d));
+                }
+
+                double error = 0, total = 0, mean = 0;
+                for (var j = 0; j < n; j++)
+                {
+                    mean += targets[(k * n) + j] / n;
+                }
+
+                for (var j = 0; j < n; j++)
+                {
+                    var y = targets[(k * n) + j];
+                    var e = (y - TensorPrimitives.Dot<double>(x.AsSpan(j * d, d), w)) / (1 - leverage[j]);
+                    error += e * e / n;
+                    total += (y - mean) * (y - mean) / n;
+                }
+
+                if (error < bestError[k])
+                {
+                    bestError[k] = error;
+                    errorVariance[k] = error;
+                    explained[k] = total > 0 ? Math.Max(0, 1 - (error / total)) : 0;
+                    for (var a = 0; a < d; a++)
+                    {
+                        weights[(a * q) + k] = w[a];
+                    }
+                }
+            }
+        }
+
+        return new ExampleFeatureModel(model, views, width, weights, errorVariance) { ExplainedShare = explained };
+    }
+
+    /// <summary>
+    /// Predicts a folded task's forgetting on new examples from their features: mean mu + b_j + w . V_j with the predicted
+    /// (b_j, V_j), and a standard deviation that adds the parameters' leave-one-out error and the task's parameter uncertainty to
+    /// the cell noise.
+    /// </summary>
+    /// <param name="task">A task folded into the model this feature model was fitted for.</param>
+    /// <param name="features">The new examples' features (the same blocks and columns as at fit time).</param>
+    /// <param name="mean">Receives one prediction per new example.</param>
+    /// <param name="std">Receives the predictive standard deviations, or empty.</param>
+    /// <exception cref="ArgumentException">The task is not of this model, the features do not match, or a span has the wrong length.</exception>
+    public void PredictNewExamples(FoldedTask task, FeatureSet features, Span<double> mean, Span<double> std)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(features);
+        if (task.LinearGaussian is not { } fold || !ReferenceEquals(fold.Model, _model))
+        {
+            throw new ArgumentException("The task was not folded into the model this example feature model was fitted for.", nameof(task));
+        }
+
+        if (mean.Length != features.Count || (std.Length != 0 && std.Length != features.Count))
+        {
+            throw new ArgumentException("Give one destination cell per new example.", nameof(mean));
+        }
+
+        var blocks = _views.Select(v => v.Align(features.Blocks.FirstOrDefault(b => string.Equals(b.Name, v.BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(v.Matches)
+            ?? throw new ArgumentException($"The example features have no block like '{v.BlockName}', which the model was fitted with.", nameof(features)))).ToArray();
+        var q = _errorVariance.Length;
+        var d = _width + 1;
+        var bias = _model.HasExampleBias ? 1 : 0;
+        var taskBias = _model.HasTaskBias ? 1 : 0;
+        var w = fold.Parameters.ToArray();
+        var c = fold.Covariance.ToArray();
+        var p = w.Length;
+        var row = new double[d];
+        var parameters = new double[q];
+        var xj = new double[p];
+        for (var j = 0; j < features.Count; j++)
+        {
+            Encode(_views, blocks, j, row);
+            for (var k = 0; k < q; k++)
+            {
+                double s = 0;
+                for (var a = 0; a < d; a++)
+                {
+                    s += row[a] * _weights[(a * q) + k];
+                }
+
+                parameters[k] = s;
+            }
+
+            // Fold-in features of the new example: ([1], V_j).
+            if (taskBias == 1)
+            {
+                xj[0] = 1;
+            }
+
+            for (var k = 0; k < _model.Rank; k++)
+            {
+                xj[taskBias + k] = parameters[bias + k];
+            }
+
+            var m = _model.GlobalMean + (bias == 1 ? parameters[0] : 0);
+            for (var a = 0; a < p; a++)
+            {
+                m += xj[a] * w[a];
+            }
+
+            mean[j] = m;
+            if (std.Length != 0)
+            {
+                // Noise + parameter uncertainty x^T C x + the predicted example parameters' error, weighted by E[w^2].
+                var variance = _model.NoiseVariance + (bias == 1 ? _errorVariance[0] : 0);
+                for (var a = 0; a < p; a++)
+                {
+                    for (var b = 0; b < p; b++)
+                    {
+                        variance += xj[a] * c[(a * p) + b] * xj[b];
+                    }
+                }
+
+                for (var k = 0; k < _model.Rank; k++)
+                {
+                    var wk = w[taskBias + k];
+                    variance += _errorVariance[bias + k] * ((wk * wk) + c[((taskBias + k) * p) + taskBias + k]);
+                }
+
+                std[j] = Math.Sqrt(Math.Max(variance, 0));
+            }
+        }
+    }
+
+    // One example's standardised features, each block scaled by 1 / sqrt(width) so every block weighs the same, then 1 (intercept).
+    private static void Encode(FeatureView[] views, IReadOnlyList<FeatureBlock> blocks, int row, Span<double> destination)
+    {
+        var offset = 0;
+        for (var b = 0; b < views.Length; b++)
+        {
+            views[b].EncodeBalanced(blocks[b].Row(row), destination.Slice(offset, views[b].Width));
+            offset += views[b].Width;
+        }
+
+        destination[offset] = 1;
+    }
+}

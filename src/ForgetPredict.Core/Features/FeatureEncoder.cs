@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+
+namespace ForgetPredict.Core.Features;
+
+/// <summary>
+/// One standardised view of a feature block, fitted on the training rows: numeric columns centred and scaled (optionally
+/// after a log, for positive columns), categorical one-hot columns as given, embeddings centred per column and scaled as a
+/// whole. Kernels between entities are computed on the encoded rows.
+/// </summary>
+/// <remarks>Immutable.</remarks>
+public sealed class FeatureView
+{
+    private readonly double[] _shift;
+    private readonly double[] _scale;
+    private readonly bool[] _log;
+
+    private FeatureView(FeatureBlock block, bool logScale, double[] shift, double[] scale, bool[] log)
+    {
+        BlockName = block.Name;
+        Kind = block.Kind;
+        Columns = block.Columns;
+        LogScale = logScale;
+        _shift = shift;
+        _scale = scale;
+        _log = log;
+    }
+
+    /// <summary>The block this view encodes.</summary>
+    public string BlockName { get; }
+
+    /// <summary>The block's kind.</summary>
+    public FeatureKind Kind { get; }
+
+    /// <summary>The block's columns, in order.</summary>
+    public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>True when positive numeric columns are taken on a log scale.</summary>
+    public bool LogScale { get; }
+
+    /// <summary>Number of encoded columns.</summary>
+    public int Width => _shift.Length;
+
+    /// <summary>A short description, e.g. "tasks.csv (log)".</summary>
+    public string Description => LogScale ? $"{BlockName} (log)" : BlockName;
+
+    /// <summary>Per-column shift (subtracted after the optional log).</summary>
+    public ReadOnlySpan<double> Shift => _shift;
+
+    /// <summary>Per-column scale (divides after the shift).</summary>
+    public ReadOnlySpan<double> Scale => _scale;
+
+    /// <summary>Per-column log flag.</summary>
+    public ReadOnlySpan<bool> Log => _log;
+
+    /// <summary>The views worth trying for a block: as given, and for numeric blocks with a positive column, also on a log scale.</summary>
+    public static IEnumerable<FeatureView> Candidates(FeatureBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        yield return Fit(block, false);
+        if (block.Kind == FeatureKind.Numeric && Enumerable.Range(0, block.Width).Any(c => Positive(block, c)))
+        {
+            yield return Fit(block, true);
+        }
+    }
+
+    /// <summary>Restores a view from its stored parts (a model file).</summary>
+    /// <exception cref="ArgumentException">The parts disagree in length or a value is not finite.</exception>
+    public static FeatureView Restore(string blockName, FeatureKind kind, IReadOnlyList<string> columns, bool logScale, double[] shift, double[] scale, bool[] log)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(shift);
+        ArgumentNullException.ThrowIfNull(scale);
+        ArgumentNullException.ThrowIfNull(log);
+        if (shift.Length != columns.Count || scale.Length != columns.Count || log.Length != columns.Count
+            || !TensorPrimitives.IsFiniteAll<double>(shift) || !TensorPrimitives.IsFiniteAll<double>(scale) || scale.Any(s => s <= 0))
+        {
+            throw new ArgumentException($"Feature view of '{blockName}' is inconsistent: {columns.Count} columns, {shift.Length} shifts, {scale.Length} scales.", nameof(columns));
+        }
+
+        var block = new FeatureBlock(blockName, kind, columns, new double[columns.Count]);
+        return new FeatureView(block, logScale, shift, scale, log);
+    }
+
+    /// <summary>Encodes one entity's raw block row into <paramref name="destination"/> (length <see cref="Width"/>).</summary>
+    public void Encode(ReadOnlySpan<double> raw, Span<double> destination)
+    {
+        for (var c = 0; c < _shift.Length; c++)
+        {
+            var x = raw[c];
+            if (_log[c])
+            {
+                x = Math.Log(Math.Max(x, double.Epsilon));
+            }
+
+            destination[c] = (x - _shift[c]) / _scale[c];
+        }
+    }
+
+    /// <summary>
+    /// Encodes one row and scales it by 1 / sqrt(<see cref="Width"/>), so that blocks of any width weigh the same when several are
+    /// concatenated.
+    /// </summary>
+    public void EncodeBalanced(ReadOnlySpan<double> raw, Span<double> destination)
+    {
+        Encode(raw, destination);
+        TensorPrimitives.Multiply(destination[..Width], 1 / Math.Sqrt(Width), destination[..Width]);
+    }
+
+    /// <summary>Encodes every row of a block (count x Width, row-major).</summary>
+    public double[] EncodeAll(FeatureBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var count = block.Count;
+        var result = new double[count * Width];
+        for (var i = 0; i < count; i++)
+        {
+            Encode(block.Row(i), result.AsSpan(i * Width, Width));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="block"/> has this view's columns (same names, same order); categorical blocks may differ
+    /// in levels: <see cref="Align"/> maps them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The block's width or columns differ; the message names both and the fix.</exception>
+    public FeatureBlock Align(FeatureBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (Kind == FeatureKind.Categorical)
+        {
+            // Levels by name; a level the model never saw encodes as all zeros, a missing level as 0.
+            var values = new double[block.Count * Width];
+            for (var c = 0; c < Width; c++)
+            {
+                var source = IndexOf(block.Columns, Columns[c]);
+                for (var i = 0; source >= 0 && i < block.Count; i++)
+                {
+                    values[(i * Width) + c] = block.Row(i)[source];
+                }
+            }
+
+            return new FeatureBlock(BlockName, Kind, Columns, values);
+        }
+
+        if (block.Width != Width)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Features '{block.Name}' have {block.Width} columns; the model was fitted with {Width} for '{BlockName}'. Give the same columns the model was fitted with."), nameof(block));
+        }
+
+        if (Kind == FeatureKind.Numeric)
+        {
+            var order = new int[Width];
+            for (var c = 0; c < Width; c++)
+            {
+                order[c] = IndexOf(block.Columns, Columns[c]);
+                if (order[c] < 0)
+                {
+                    throw new ArgumentException($"Features '{block.Name}' have no column '{Columns[c]}'; the model was fitted with columns {string.Join(", ", Columns)}. Give the same columns.", nameof(block));
+                }
+            }
+
+            var values = new double[block.Count * Width];
+            for (var i = 0; i < block.Count; i++)
+            {
+                for (var c = 0; c < Width; c++)
+                {
+                    values[(i * Width) + c] = block.Row(i)[order[c]];
+                }
+            }
+
+            return new FeatureBlock(BlockName, Kind, Columns, values);
+        }
+
+        return new FeatureBlock(BlockName, Kind, Columns, block.Values.ToArray());
+    }
+
+    /// <summary>
+    /// True when <paramref name="block"/> can stand for this view's block under another name (e.g. another file): the same kind
+    /// and the same columns (numeric), the same width (embedding), or a shared level (categorical).
+    /// </summary>
+    public bool Matches(FeatureBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        return block.Kind == Kind && Kind switch
+        {
+            FeatureKind.Numeric => Columns.All(c => IndexOf(block.Columns, c) >= 0),
+            FeatureKind.Embedding => block.Width == Width,
+            _ => Columns.Any(c => IndexOf(block.Columns, c) >= 0),
+        };
+    }
+
+    private static int IndexOf(IReadOnlyList<string> columns, string name)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (string.Equals(columns[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool Positive(FeatureBlock block, int column)
+    {
+        for (var i = 0; i < block.Count; i++)
+        {
+            if (!(block.Row(i)[column] > 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static FeatureView Fit(FeatureBlock block, bool logScale)
+    {
+        var width = block.Width;
+        var count = block.Count;
+        var shift = new double[width];
+        var scale = new double[width];
+        var log = new bool[width];
+        var variances = new double[width];
+        for (var c = 0; c < width; c++)
+        {
+            log[c] = logScale && Positive(block, c);
+            double sum = 0, square = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var x = log[c] ? Math.Log(block.Row(i)[c]) : block.Row(i)[c];
+                sum += x;
+                square += x * x;
+            }
+
+            var mean = sum / Math.Max(count, 1);
+            variances[c] = Math.Max((square / Math.Max(count, 1)) - (mean * mean), 0);
+            shift[c] = block.Kind == FeatureKind.Categorical ? 0 : mean;
+        }
+
+        switch (block.Kind)
+        {
+            case FeatureKind.Numeric:
+                for (var c = 0; c < width; c++)
+                {
+                    scale[c] = variances[c] > 0 ? Math.Sqrt(variances[c]) : 1;
+                }
+
+                break;
+            case FeatureKind.Embedding:
+                var average = variances.Average();
+                Array.Fill(scale, average > 0 ? Math.Sqrt(average) : 1);
+                break;
+            default:
+                Array.Fill(scale, 1.0);
+                break;
+        }
+
+        return new FeatureView(block, logScale, shift, scale, log);
+    }
+}

@@ -1,0 +1,727 @@
+using System.Globalization;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Numerics;
+
+namespace ForgetPredict.Core.Features;
+
+/// <summary>Settings of <see cref="TaskFeatureModel.Fit"/>.</summary>
+public sealed record TaskFeatureOptions
+{
+    /// <summary>
+    /// Relative reduction of a component's leave-one-out error below which its features are not used (the component keeps the
+    /// model's own prior): guards against choosing noise among many candidates. Default: max(0.1, 1 / sqrt(M)).
+    /// </summary>
+    public double? MinimumGain { get; init; }
+
+    /// <summary>The default options.</summary>
+    public static TaskFeatureOptions Default { get; } = new();
+}
+
+/// <summary>Everything that defines a <see cref="TaskFeatureModel"/> that uses features: what a model file stores.</summary>
+/// <remarks>Arrays are row-major; p is the task parameter dimension, M the number of training tasks, d the view's width.</remarks>
+public sealed record TaskFeatureModelParts
+{
+    /// <summary>The chosen view of the features.</summary>
+    public required FeatureView View { get; init; }
+
+    /// <summary>Bandwidth of the Gaussian kernel in standardised units; 0 for the linear kernel.</summary>
+    public required double Bandwidth { get; init; }
+
+    /// <summary>The training tasks' encoded features (M x d).</summary>
+    public required double[] TrainEncoded { get; init; }
+
+    /// <summary>Kernel ridge weights in component space (M x p).</summary>
+    public required double[] Alpha { get; init; }
+
+    /// <summary>The model's prior mean (p).</summary>
+    public required double[] PriorMean { get; init; }
+
+    /// <summary>The principal directions of the model's prior (p x p, columns are directions).</summary>
+    public required double[] Basis { get; init; }
+
+    /// <summary>Per component the feature prior's variance (p).</summary>
+    public required double[] FeatureVariances { get; init; }
+
+    /// <summary>Per component the model's own prior variance (p).</summary>
+    public required double[] OwnVariances { get; init; }
+
+    /// <summary>The model's own prior.</summary>
+    public required GaussianPrior Fallback { get; init; }
+
+    /// <summary>The fit report (its candidate list may be empty after a round trip).</summary>
+    public required TaskFeatureReport Report { get; init; }
+}
+
+/// <summary>One candidate kernel of the feature model and how well it did in leave-one-out cross-validation.</summary>
+/// <param name="Description">The view and kernel, e.g. "tasks.csv (log), rbf 2".</param>
+/// <param name="RelativeError">Leave-one-out error of the predicted rows relative to the model's own prior (1 = no better; lower is better).</param>
+public sealed record FeatureCandidate(string Description, double RelativeError);
+
+/// <summary>What a task feature model learned: which features mattered and how much.</summary>
+/// <param name="UsesFeatures">False when no candidate beat the model's own prior: the features carry no signal and the prior is unchanged.</param>
+/// <param name="Chosen">The chosen candidate's description ("none" when unused).</param>
+/// <param name="RelativeError">Leave-one-out error of the rows predicted with the chosen features relative to without (the cell-scale RMSE ratio is its square root).</param>
+/// <param name="ComponentGains">Per principal component of the task parameters (largest first): the share of its variance the features explain (0 where unused).</param>
+/// <param name="Candidates">Every candidate, best first.</param>
+public sealed record TaskFeatureReport(bool UsesFeatures, string Chosen, double RelativeError, IReadOnlyList<double> ComponentGains, IReadOnlyList<FeatureCandidate> Candidates);
+
+/// <summary>
+/// A prior for a new task's parameters (a_T, U_T) from its features: kernel ridge regression (a Gaussian process with the
+/// model's prior as its mean) fitted on the training tasks' parameters, with the feature view, kernel and strength chosen
+/// by closed-form leave-one-out cross-validation, separately for each principal component of the parameters. Components the
+/// features do not predict keep the model's own prior, so with uninformative features the prior is the model's own.
+/// </summary>
+/// <remarks>
+/// <para>The prior's covariance is the leave-one-out error covariance of the features' predictions (honest: measured on
+/// tasks the regression did not see). Folding in k measured cells then updates it as usual, so predictions improve from
+/// k = 0 and the features' weight falls as cells accumulate.</para>
+/// <para>Cost of a prior: one kernel row over the M training tasks (O(M d) for d encoded columns) and O(M p + p^2).</para>
+/// <threadsafety>Immutable; safe for concurrent use.</threadsafety>
+/// </remarks>
+public sealed class TaskFeatureModel
+{
+    private static readonly double[] s_bandwidths = [0.5, 1, 2];
+    private static readonly double[] s_lambdas = [1e-3, 1e-2, 1e-1, 1, 10, 100];
+    private static readonly double[] s_widenings = [2, 4, 8, 16, 64];
+
+    private readonly double[] _trainEncoded;   // M x width of the chosen view
+    private readonly double[] _alpha;          // M x p (component space)
+    private readonly double[] _priorMean;      // p
+    private readonly double[] _basis;          // p x p (columns = components)
+    private readonly GaussianPrior _fallback;
+    private readonly double[] _covariance;
+    private readonly double[] _featureVariances;   // per component: the leave-one-out variance where features are used, else the model's own
+    private readonly double[] _ownVariances;       // per component: the model's own prior variance
+
+    private TaskFeatureModel(FeatureView? view, KernelSpec kernel, double[] trainEncoded, double[] alpha, double[] priorMean, double[] basis, double[] featureVariances,
+        double[] ownVariances, GaussianPrior fallback, TaskFeatureReport report, int taskCount)
+    {
+        _featureVariances = featureVariances;
+        _ownVariances = ownVariances;
+        _covariance = view is null ? fallback.Covariance.ToArray() : Covariance(basis, featureVariances, ownVariances, 1);
+        View = view;
+        Kernel = kernel;
+        _trainEncoded = trainEncoded;
+        _alpha = alpha;
+        _priorMean = priorMean;
+        _basis = basis;
+        _fallback = fallback;
+        Report = report;
+        TaskCount = taskCount;
+    }
+
+    /// <summary>The chosen view of the features, or null when the features carry no signal.</summary>
+    public FeatureView? View { get; }
+
+    /// <summary>The chosen kernel.</summary>
+    internal KernelSpec Kernel { get; }
+
+    /// <summary>Number of training tasks.</summary>
+    public int TaskCount { get; }
+
+    /// <summary>Dimension of the task parameter vector.</summary>
+    public int Dimension => _priorMean.Length;
+
+    /// <summary>What the fit learned.</summary>
+    public TaskFeatureReport Report { get; }
+
+    /// <summary>True when the features changed the prior.</summary>
+    public bool UsesFeatures => View is not null;
+
+    /// <summary>The parts a model file stores, or null when the model does not use features (nothing to store).</summary>
+    public TaskFeatureModelParts? Parts => View is null ? null : new TaskFeatureModelParts
+    {
+        View = View,
+        Bandwidth = Kernel.Bandwidth,
+        TrainEncoded = _trainEncoded,
+        Alpha = _alpha,
+        PriorMean = _priorMean,
+        Basis = _basis,
+        FeatureVariances = _featureVariances,
+        OwnVariances = _ownVariances,
+        Fallback = _fallback,
+        Report = Report,
+    };
+
+    /// <summary>Rebuilds a feature model from its stored parts, checking every size.</summary>
+    /// <exception cref="ArgumentException">A size disagrees or a value is not finite.</exception>
+    public static TaskFeatureModel Restore(TaskFeatureModelParts parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var p = parts.Fallback.Dimension;
+        var d = parts.View.Width;
+        var m = parts.TrainEncoded.Length / Math.Max(d, 1);
+        if (parts.PriorMean.Length != p || parts.Basis.Length != p * p || parts.FeatureVariances.Length != p || parts.OwnVariances.Length != p
+            || parts.TrainEncoded.Length != m * d || parts.Alpha.Length != m * p || m < 2 || !(parts.Bandwidth >= 0)
+            || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.TrainEncoded) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.Alpha)
+            || parts.FeatureVariances.Concat(parts.OwnVariances).Concat(parts.Basis).Concat(parts.PriorMean).Any(v => !double.IsFinite(v)))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, width {d}, {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights)."), nameof(parts));
+        }
+
+        return new TaskFeatureModel(parts.View, new KernelSpec(parts.Bandwidth), parts.TrainEncoded, parts.Alpha, parts.PriorMean, parts.Basis, parts.FeatureVariances,
+            parts.OwnVariances, parts.Fallback, parts.Report, m);
+    }
+
+    /// <summary>
+    /// Fits the feature model of <paramref name="model"/> from the features of its training tasks.
+    /// </summary>
+    /// <param name="model">A fitted Gaussian factor model with a task prior.</param>
+    /// <param name="features">Features of the model's training tasks (aligned by id; extra ids are ignored).</param>
+    /// <param name="options">Settings, or null for the defaults.</param>
+    /// <exception cref="ArgumentException">The model is logistic or has no task prior, or a training task has no features.</exception>
+    public static TaskFeatureModel Fit(FactorModel model, FeatureSet features, TaskFeatureOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(features);
+        if (model.PredictsProbability)
+        {
+            throw new ArgumentException("Task features apply to Gaussian factor models (additive, rank1, mf, task-mean); this model is logistic.", nameof(model));
+        }
+
+        if (model.TaskPrior is not { } prior)
+        {
+            throw new ArgumentException("The model has no task prior (it needs at least two training tasks), so task features cannot refine it.", nameof(model));
+        }
+
+        var aligned = features.AlignTo(model.TaskIds);
+        var m = model.TaskCount;
+        var p = prior.Dimension;
+        var theta = TaskParameters(model);
+        var eigen = SymmetricEigen.Decompose(prior.Covariance, p, computeVectors: true);
+        var basis = eigen.Vectors!;
+        var z = new double[m * p];
+        for (var i = 0; i < m; i++)
+        {
+            for (var c = 0; c < p; c++)
+            {
+                double s = 0;
+                for (var k = 0; k < p; k++)
+                {
+                    s += (theta[(i * p) + k] - prior.Mean[k]) * basis[(k * p) + c];
+                }
+
+                z[(i * p) + c] = s;
+            }
+        }
+
+        var metric = ComponentMetric(model, basis, p);
+        var minimumGain = options?.MinimumGain ?? Math.Max(0.1, 1 / Math.Sqrt(m));
+
+        // Plain leave-one-out: the mean of the other tasks, i.e. z_i * m / (m - 1) (z is centred on the sample mean).
+        var plain = new double[m * p];
+        for (var t = 0; t < plain.Length; t++)
+        {
+            plain[t] = z[t] * m / (m - 1.0);
+        }
+
+        var plainError = CellError(plain, metric, m, p);
+        var candidates = new List<FeatureCandidate>();
+        Choice? best = null;
+        foreach (var block in aligned.Blocks)
+        {
+            foreach (var view in FeatureView.Candidates(block))
+            {
+                var encoded = view.EncodeAll(block);
+                foreach (var kernel in KernelSpec.All(s_bandwidths))
+                {
+                    var gram = kernel.Gram(encoded, m, view.Width);
+                    var choice = Evaluate(gram, z, plain, metric, m, p, minimumGain);
+                    var relative = plainError > 0 ? choice.Error / plainError : 1;
+                    candidates.Add(new FeatureCandidate($"{view.Description}, {kernel}", relative));
+                    if (choice.Error < plainError && (best is null || choice.Error < best.Error))
+                    {
+                        best = choice with { View = view, Kernel = kernel, Encoded = encoded };
+                    }
+                }
+            }
+        }
+
+        var ordered = candidates.OrderBy(c => c.RelativeError).ToArray();
+        if (best is null)
+        {
+            var none = new TaskFeatureReport(false, "none", 1, new double[p], ordered);
+            return new TaskFeatureModel(null, KernelSpec.Linear, [], [], prior.Mean.ToArray(), basis, [], [], prior, none, m);
+        }
+
+        // Prior covariance: per component the leave-one-out error variance of its prediction, or the model's own variance.
+        var variances = new double[p];
+        var gains = new double[p];
+        for (var c = 0; c < p; c++)
+        {
+            var own = Math.Max(eigen.Values[c], 0);
+            if (best.Lambdas[c] > 0)
+            {
+                double s = 0;
+                for (var i = 0; i < m; i++)
+                {
+                    s += best.Loo[(i * p) + c] * best.Loo[(i * p) + c];
+                }
+
+                variances[c] = s / m;
+                gains[c] = own > 0 ? Math.Max(0, 1 - (variances[c] / own)) : 0;
+            }
+            else
+            {
+                variances[c] = own;
+            }
+        }
+
+        var report = new TaskFeatureReport(true, $"{best.View!.Description}, {best.Kernel}", best.Error / plainError, gains, ordered);
+        var ownVariances = eigen.Values.Select(v => Math.Max(v, 0)).ToArray();
+        return new TaskFeatureModel(best.View, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, variances, ownVariances, prior, report, m);
+    }
+
+    /// <summary>
+    /// The prior of a new task's parameters from its features: <paramref name="features"/> must hold a block named like the
+    /// chosen view's (other blocks are ignored) with one row, or be selected with <paramref name="row"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The features lack the block the model uses, or its columns differ.</exception>
+    public GaussianPrior Prior(FeatureSet features, int row = 0)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (View is null)
+        {
+            return _fallback;
+        }
+
+        var block = features.Blocks.FirstOrDefault(b => string.Equals(b.Name, View.BlockName, StringComparison.Ordinal))
+            ?? features.Blocks.FirstOrDefault(View.Matches)
+            ?? throw new ArgumentException(
+                $"The task features have no block like '{View.BlockName}' ({View.Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", View.Columns.Take(8))}{(View.Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
+                nameof(features));
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
+        var aligned = View.Align(block);
+        Span<double> encoded = View.Width <= 1024 ? stackalloc double[View.Width] : new double[View.Width];
+        View.Encode(aligned.Row(row), encoded);
+        return PriorOfEncoded(encoded);
+    }
+
+    /// <summary>The prior for an encoded feature row.</summary>
+    internal GaussianPrior PriorOfEncoded(ReadOnlySpan<double> encoded)
+    {
+        if (View is null)
+        {
+            return _fallback;
+        }
+
+        var m = TaskCount;
+        var p = Dimension;
+        var width = View.Width;
+        Span<double> component = stackalloc double[p];
+        for (var i = 0; i < m; i++)
+        {
+            var k = Kernel.Value(encoded, _trainEncoded.AsSpan(i * width, width)) + KernelSpec.Constant;
+            for (var c = 0; c < p; c++)
+            {
+                component[c] += k * _alpha[(i * p) + c];
+            }
+        }
+
+        var mean = new double[p];
+        for (var a = 0; a < p; a++)
+        {
+            double s = _priorMean[a];
+            for (var c = 0; c < p; c++)
+            {
+                s += _basis[(a * p) + c] * component[c];
+            }
+
+            mean[a] = s;
+        }
+
+        return new GaussianPrior(mean, _covariance);
+    }
+
+    /// <summary>
+    /// The prior for a new task with measured cells: the feature prior, widened (up to the model's own variance in each component)
+    /// or replaced by the model's own prior when the measured cells disagree with it: of these candidates, the one under which the
+    /// measured cells are most likely (the marginal likelihood of the cells, an empirical-Bayes choice per task). With no cell,
+    /// <see cref="Prior(FeatureSet, int)"/>.
+    /// </summary>
+    /// <param name="features">The task's features.</param>
+    /// <param name="row">The task's row in <paramref name="features"/>.</param>
+    /// <param name="model">The model this feature model was fitted for.</param>
+    /// <param name="examples">The measured examples.</param>
+    /// <param name="values">Their values.</param>
+    /// <exception cref="ArgumentException">The features lack the block the model uses, or the measured cells are invalid.</exception>
+    public GaussianPrior Prior(FeatureSet features, int row, FactorModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var prior = Prior(features, row);
+        if (View is null || examples.Length == 0)
+        {
+            return prior;
+        }
+
+        FoldedTask.ValidateKnown(examples, values, model.ExampleCount);
+        var p = Dimension;
+        if ((model.HasTaskBias ? 1 : 0) + model.Rank != p || model.TaskCount != TaskCount)
+        {
+            throw new ArgumentException("This task feature model was fitted for another model (its task parameters differ); use the model it was fitted with.", nameof(model));
+        }
+
+        var noise = Math.Max(model.NoiseVariance, 1e-300);
+        var gram = new double[p * p];
+        var x = new double[p];
+        var targets = new double[examples.Length];
+        var design = new double[examples.Length * p];
+        for (var t = 0; t < examples.Length; t++)
+        {
+            model.ExampleFeatures(examples[t], x);
+            x.CopyTo(design, t * p);
+            targets[t] = values[t] - model.Offset(examples[t]);
+            for (var a = 0; a < p; a++)
+            {
+                for (var b = 0; b < p; b++)
+                {
+                    gram[(a * p) + b] += x[a] * x[b] / noise;
+                }
+            }
+        }
+
+        var best = prior;
+        var bestEvidence = Evidence(prior.Mean, prior.Covariance, gram, design, targets, noise, p);
+        foreach (var widening in s_widenings)
+        {
+            var candidate = new GaussianPrior(prior.Mean, Covariance(_basis, _featureVariances, _ownVariances, widening));
+            var evidence = Evidence(candidate.Mean, candidate.Covariance, gram, design, targets, noise, p);
+            if (evidence > bestEvidence)
+            {
+                (best, bestEvidence) = (candidate, evidence);
+            }
+        }
+
+        return Evidence(_fallback.Mean, _fallback.Covariance, gram, design, targets, noise, p) > bestEvidence ? _fallback : best;
+    }
+
+    // Log marginal likelihood (up to a constant) of the targets y ~ N(X m, X S X^T + s2 I), by Woodbury with A = S^-1 + X^T X / s2:
+    // -(r^T r / s2 - g^T A^-1 g + log det A + log det S) / 2 with r = y - X m, g = X^T r / s2 (the k log s2 term is common to all).
+    private static double Evidence(ReadOnlySpan<double> mean, ReadOnlySpan<double> covariance, double[] gram, double[] x, double[] y, double noise, int p)
+    {
+        var s = covariance.ToArray();
+        if (!Cholesky.Factor(s, p))
+        {
+            return double.NegativeInfinity;
+        }
+
+        double logDetS = 0;
+        for (var a = 0; a < p; a++)
+        {
+            logDetS += 2 * Math.Log(s[(a * p) + a]);
+        }
+
+        Cholesky.Invert(s, p);
+        var g = new double[p];
+        double rr = 0;
+        for (var t = 0; t < y.Length; t++)
+        {
+            var r = y[t];
+            for (var a = 0; a < p; a++)
+            {
+                r -= x[(t * p) + a] * mean[a];
+            }
+
+            rr += r * r / noise;
+            for (var a = 0; a < p; a++)
+            {
+                g[a] += x[(t * p) + a] * r / noise;
+            }
+        }
+
+        for (var t = 0; t < s.Length; t++)
+        {
+            s[t] += gram[t];
+        }
+
+        if (!Cholesky.Factor(s, p))
+        {
+            return double.NegativeInfinity;
+        }
+
+        double logDetA = 0;
+        for (var a = 0; a < p; a++)
+        {
+            logDetA += 2 * Math.Log(s[(a * p) + a]);
+        }
+
+        var solved = (double[])g.Clone();
+        Cholesky.Solve(s, p, solved);
+        double quadratic = 0;
+        for (var a = 0; a < p; a++)
+        {
+            quadratic += g[a] * solved[a];
+        }
+
+        return -0.5 * (rr - quadratic + logDetA + logDetS);
+    }
+
+    // Q diag(v_c) Q^T with v_c = min(widening * feature variance, own variance) where features are used, plus a tiny floor.
+    private static double[] Covariance(double[] basis, double[] featureVariances, double[] ownVariances, double widening)
+    {
+        var p = featureVariances.Length;
+        var variances = new double[p];
+        for (var c = 0; c < p; c++)
+        {
+            variances[c] = Math.Min(widening * featureVariances[c], Math.Max(ownVariances[c], featureVariances[c]));
+        }
+
+        var floor = Math.Max(variances.Average(), 1e-300) * 1e-6;
+        var covariance = new double[p * p];
+        for (var a = 0; a < p; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                double sum = 0;
+                for (var c = 0; c < p; c++)
+                {
+                    sum += basis[(a * p) + c] * (variances[c] + floor) * basis[(b * p) + c];
+                }
+
+                covariance[(a * p) + b] = sum;
+                covariance[(b * p) + a] = sum;
+            }
+        }
+
+        return covariance;
+    }
+
+    /// <summary>The training tasks' parameter vectors (M x p): (a_i, U_i) as the fold-in orders them.</summary>
+    internal static double[] TaskParameters(FactorModel model)
+    {
+        var m = model.TaskCount;
+        var r = model.Rank;
+        var bias = model.HasTaskBias ? 1 : 0;
+        var p = bias + r;
+        var theta = new double[m * p];
+        for (var i = 0; i < m; i++)
+        {
+            if (bias == 1)
+            {
+                theta[i * p] = model.TaskBiases[i];
+            }
+
+            for (var k = 0; k < r; k++)
+            {
+                theta[(i * p) + bias + k] = model.TaskFactors[(i * r) + k];
+            }
+        }
+
+        return theta;
+    }
+
+    // G = Q^T (F F^T / N) Q: the squared error of a cell, averaged over examples, per pair of components (F = ([1], V_j)).
+    private static double[] ComponentMetric(FactorModel model, double[] basis, int p)
+    {
+        var n = model.ExampleCount;
+        var bias = model.HasTaskBias ? 1 : 0;
+        var gram = new double[p * p];
+        var factors = model.ExampleFactors;
+        for (var a = 0; a < p; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                double s;
+                if (a < bias)
+                {
+                    s = 1;
+                }
+                else if (b < bias)
+                {
+                    s = System.Numerics.Tensors.TensorPrimitives.Sum(factors.Slice((a - bias) * n, n)) / n;
+                }
+                else
+                {
+                    s = System.Numerics.Tensors.TensorPrimitives.Dot(factors.Slice((a - bias) * n, n), factors.Slice((b - bias) * n, n)) / n;
+                }
+
+                gram[(a * p) + b] = s;
+                gram[(b * p) + a] = s;
+            }
+        }
+
+        var metric = new double[p * p];
+        for (var c = 0; c < p; c++)
+        {
+            for (var d = 0; d < p; d++)
+            {
+                double s = 0;
+                for (var a = 0; a < p; a++)
+                {
+                    for (var b = 0; b < p; b++)
+                    {
+                        s += basis[(a * p) + c] * gram[(a * p) + b] * basis[(b * p) + d];
+                    }
+                }
+
+                metric[(c * p) + d] = s;
+            }
+        }
+
+        return metric;
+    }
+
+    private static double CellError(double[] residuals, double[] metric, int m, int p)
+    {
+        double total = 0;
+        for (var i = 0; i < m; i++)
+        {
+            for (var c = 0; c < p; c++)
+            {
+                var rc = residuals[(i * p) + c];
+                for (var d = 0; d < p; d++)
+                {
+                    total += rc * metric[(c * p) + d] * residuals[(i * p) + d];
+                }
+            }
+        }
+
+        return total / m;
+    }
+
+    // For one Gram matrix: per component the ridge strength with the smallest leave-one-out error, used only when it beats
+    // the plain prior by the minimum gain; the cell-scale error of the resulting predictions.
+    private static Choice Evaluate(double[] gram, double[] z, double[] plain, double[] metric, int m, int p, double minimumGain)
+    {
+        var loo = (double[])plain.Clone();
+        var alpha = new double[m * p];
+        var lambdas = new double[p];
+        var bestError = new double[p];
+        for (var c = 0; c < p; c++)
+        {
+            double s = 0;
+            for (var i = 0; i < m; i++)
+            {
+                s += plain[(i * p) + c] * plain[(i * p) + c];
+            }
+
+            bestError[c] = s * (1 - minimumGain);
+        }
+
+        var scale = 0.0;
+        for (var i = 0; i < m; i++)
+        {
+            scale += gram[(i * m) + i] / m;
+        }
+
+        scale = Math.Max(scale, 1e-12);
+        var h = new double[m * m];
+        var y = new double[m];
+        foreach (var relative in s_lambdas)
+        {
+            var lambda = relative * scale;
+            for (var t = 0; t < h.Length; t++)
+            {
+                h[t] = gram[t] + KernelSpec.Constant;
+            }
+
+            for (var i = 0; i < m; i++)
+            {
+                h[(i * m) + i] += lambda;
+            }
+
+            if (!Cholesky.Factor(h, m))
+            {
+                continue;
+            }
+
+            Cholesky.Invert(h, m);
+            for (var c = 0; c < p; c++)
+            {
+                for (var i = 0; i < m; i++)
+                {
+                    double s = 0;
+                    for (var j = 0; j < m; j++)
+                    {
+                        s += h[(i * m) + j] * z[(j * p) + c];
+                    }
+
+                    y[i] = s;
+                }
+
+                double error = 0;
+                for (var i = 0; i < m; i++)
+                {
+                    var e = y[i] / h[(i * m) + i];
+                    error += e * e;
+                }
+
+                if (error < bestError[c])
+                {
+                    bestError[c] = error;
+                    lambdas[c] = lambda;
+                    for (var i = 0; i < m; i++)
+                    {
+                        loo[(i * p) + c] = y[i] / h[(i * m) + i];
+                        alpha[(i * p) + c] = y[i];
+                    }
+                }
+            }
+        }
+
+        return new Choice(CellError(loo, metric, m, p), loo, alpha, lambdas);
+    }
+
+    private sealed record Choice(double Error, double[] Loo, double[] Alpha, double[] Lambdas)
+    {
+        public FeatureView? View { get; init; }
+
+        public KernelSpec? Kernel { get; init; }
+
+        public double[]? Encoded { get; init; }
+    }
+}
+
+/// <summary>A kernel between encoded feature rows: linear (x . y / d) or Gaussian exp(-|x - y|^2 / (2 d h^2)).</summary>
+/// <param name="Bandwidth">Bandwidth h of the Gaussian kernel in standardised units; 0 for the linear kernel.</param>
+internal sealed record KernelSpec(double Bandwidth)
+{
+    /// <summary>The constant added to every kernel value: an intercept, penalised like the rest.</summary>
+    public const double Constant = 1;
+
+    /// <summary>The linear kernel.</summary>
+    public static KernelSpec Linear { get; } = new(0);
+
+    /// <summary>The linear kernel and a Gaussian kernel per bandwidth.</summary>
+    public static IEnumerable<KernelSpec> All(double[] bandwidths) => [Linear, .. bandwidths.Select(h => new KernelSpec(h))];
+
+    /// <summary>The kernel between two encoded rows.</summary>
+    public double Value(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        var d = x.Length;
+        if (Bandwidth == 0)
+        {
+            return System.Numerics.Tensors.TensorPrimitives.Dot(x, y) / d;
+        }
+
+        var squared = 0.0;
+        for (var k = 0; k < d; k++)
+        {
+            var diff = x[k] - y[k];
+            squared += diff * diff;
+        }
+
+        return Math.Exp(-squared / (2 * d * Bandwidth * Bandwidth));
+    }
+
+    /// <summary>The m x m Gram matrix of encoded rows (m x width, row-major).</summary>
+    public double[] Gram(double[] encoded, int m, int width)
+    {
+        var gram = new double[m * m];
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j <= i; j++)
+            {
+                var v = Value(encoded.AsSpan(i * width, width), encoded.AsSpan(j * width, width));
+                gram[(i * m) + j] = v;
+                gram[(j * m) + i] = v;
+            }
+        }
+
+        return gram;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Bandwidth == 0 ? "linear" : string.Create(CultureInfo.InvariantCulture, $"rbf {Bandwidth:0.##}");
+}

@@ -1,0 +1,113 @@
+using ForgetPredict.Core.Features;
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Data;
+
+/// <remarks>
+/// <code>
+///   5 TASKFEATURES  string block, int32 kind, int32 d, d x string column, byte log scale, double[d] shift, double[d] scale,
+///                   byte[d] log flags, double bandwidth, int32 M, int32 p, double[M*d] encoded training tasks,
+///                   double[M*p] weights, double[p] prior mean, double[p*p] basis, double[p] feature variances,
+///                   double[p] own variances, double[p] own prior mean, double[p*p] own prior covariance,
+///                   string chosen, double relative error, double[p] component gains
+/// </code>
+/// </remarks>
+public static partial class ModelFile
+{
+    private const uint TagTaskFeatures = 6;
+
+    private static void WriteTaskFeatures(BinaryWriter w, TaskFeatureModelParts parts)
+    {
+        var view = parts.View;
+        WriteString(w, view.BlockName);
+        w.Write((int)view.Kind);
+        w.Write(view.Width);
+        foreach (var column in view.Columns)
+        {
+            WriteString(w, column);
+        }
+
+        w.Write(view.LogScale);
+        WriteDoubles(w, view.Shift);
+        WriteDoubles(w, view.Scale);
+        foreach (var flag in view.Log)
+        {
+            w.Write(flag);
+        }
+
+        w.Write(parts.Bandwidth);
+        var p = parts.PriorMean.Length;
+        w.Write(parts.Alpha.Length / p);
+        w.Write(p);
+        WriteDoubles(w, parts.TrainEncoded);
+        WriteDoubles(w, parts.Alpha);
+        WriteDoubles(w, parts.PriorMean);
+        WriteDoubles(w, parts.Basis);
+        WriteDoubles(w, parts.FeatureVariances);
+        WriteDoubles(w, parts.OwnVariances);
+        WriteDoubles(w, parts.Fallback.Mean);
+        WriteDoubles(w, parts.Fallback.Covariance);
+        WriteString(w, parts.Report.Chosen);
+        w.Write(parts.Report.RelativeError);
+        WriteDoubles(w, [.. parts.Report.ComponentGains]);
+    }
+
+    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model)
+    {
+        var block = r.String();
+        var kind = (FeatureKind)r.Int32();
+        if (!Enum.IsDefined(kind))
+        {
+            throw r.Fail($"unknown feature kind {(int)kind}");
+        }
+
+        var d = r.Count(4, 1 << 20);
+        var columns = new string[d];
+        for (var c = 0; c < d; c++)
+        {
+            columns[c] = r.String();
+        }
+
+        var logScale = r.Bool();
+        var shift = r.Doubles(d);
+        var scale = r.Doubles(d);
+        var log = new bool[d];
+        for (var c = 0; c < d; c++)
+        {
+            log[c] = r.Bool();
+        }
+
+        var bandwidth = r.Double();
+        var m = r.Count(8, 1 << 24);
+        var p = r.Count(8, 1025);
+        if (model is not FactorModel factor || factor.TaskCount != m || (factor.HasTaskBias ? 1 : 0) + factor.Rank != p)
+        {
+            throw r.Fail("the task feature model does not match the model's tasks or parameters");
+        }
+
+        var encoded = r.Doubles((long)m * d);
+        var alpha = r.Doubles((long)m * p);
+        var priorMean = r.Doubles(p);
+        var basis = r.Doubles((long)p * p);
+        var featureVariances = r.Doubles(p);
+        var ownVariances = r.Doubles(p);
+        var fallbackMean = r.Doubles(p);
+        var fallbackCovariance = r.Doubles((long)p * p);
+        var chosen = r.String();
+        var relative = r.Double();
+        var gains = r.Doubles(p);
+        return r.Guard(() => TaskFeatureModel.Restore(new TaskFeatureModelParts
+        {
+            View = FeatureView.Restore(block, kind, columns, logScale, shift, scale, log),
+            Bandwidth = bandwidth,
+            TrainEncoded = encoded,
+            Alpha = alpha,
+            PriorMean = priorMean,
+            Basis = basis,
+            FeatureVariances = featureVariances,
+            OwnVariances = ownVariances,
+            Fallback = new GaussianPrior(fallbackMean, fallbackCovariance),
+            Report = new TaskFeatureReport(true, chosen, relative, gains, []),
+        }));
+    }
+}

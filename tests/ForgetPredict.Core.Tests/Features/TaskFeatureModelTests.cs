@@ -1,0 +1,121 @@
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Features;
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Core.Tests.Features;
+
+public class TaskFeatureModelTests
+{
+    private const int Tasks = 40;
+    private const int Examples = 400;
+
+    // Z = 0.2 + a(x) + b_j + U(x) . V_j + noise, with the task's parameters an exact function of its two features.
+    private static (ForgettingMatrix Matrix, double[] Features) Planted(int seed)
+    {
+        var random = new Random(seed);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var x = Enumerable.Range(0, Tasks * 2).Select(_ => Normal()).ToArray();
+        var b = Enumerable.Range(0, Examples).Select(_ => 0.3 * Normal()).ToArray();
+        var v = Enumerable.Range(0, Examples * 2).Select(_ => Normal()).ToArray();
+        var z = new float[Tasks * Examples];
+        for (var i = 0; i < Tasks; i++)
+        {
+            double x1 = x[2 * i], x2 = x[(2 * i) + 1];
+            double a = 0.5 * x1, u1 = x1 - x2, u2 = 0.3 * x2;
+            for (var j = 0; j < Examples; j++)
+            {
+                z[(i * Examples) + j] = (float)(0.2 + a + b[j] + (u1 * v[2 * j]) + (u2 * v[(2 * j) + 1]) + (0.01 * Normal()));
+            }
+        }
+
+        return (ForgettingMatrix.Create(z, Tasks, Examples, Enumerable.Range(0, Tasks).Select(i => $"t{i}")), x);
+    }
+
+    private static FeatureSet Numeric(ForgettingMatrix z, double[] values, int width, string name = "settings", FeatureKind kind = FeatureKind.Numeric) =>
+        new(z.TaskIds, [new FeatureBlock(name, kind, [.. Enumerable.Range(0, width).Select(c => $"c{c}")], values)]);
+
+    private static double Rmse(ForgettingMatrix z, int[] test, IEvaluationMethod method, int known) =>
+        Protocol.Run(z, test, [method], new EvaluationOptions { Known = known, Seeds = 2 }).Methods[0].Rmse.Mean;
+
+    [Fact]
+    public void FeaturesThatDetermineTheRow_PredictItWithNoMeasuredCell()
+    {
+        // Given: 40 tasks whose bias and factors are exact functions of two features, 10 held out.
+        var (z, x) = Planted(3);
+        var features = Numeric(z, x, 2);
+        int[] test = [1, 5, 9, 13, 17, 21, 25, 29, 33, 37];
+
+        // When: the held-out rows are predicted with no measured cell, with and without the features.
+        var without = Rmse(z, test, new FoldInMethod("mf", new LowRankFitter(new LowRankOptions { Rank = 2 })), 0);
+        var method = new FeatureFoldInMethod("mf+f", new LowRankFitter(new LowRankOptions { Rank = 2 }), features);
+        var with = Rmse(z, test, method, 0);
+
+        // Then: the features recover the rows to within a small multiple of the noise (0.01), and the report says they mattered.
+        Assert.True(without > 0.5, $"without features {without}");
+        Assert.True(with < 0.05, $"with features {with} (without {without})");
+        Assert.True(method.LastFeatureModel!.UsesFeatures);
+        Assert.StartsWith("settings", method.LastFeatureModel.Report.Chosen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PureNoiseFeatures_CostAtMostOnePercent()
+    {
+        // Given: the planted matrix with features that are pure noise (5 numeric columns and a 64-wide embedding).
+        var (z, _) = Planted(4);
+        var random = new Random(9);
+        var noise = FeatureSet.Combine(
+        [
+            Numeric(z, [.. Enumerable.Range(0, Tasks * 5).Select(_ => random.NextDouble() + 0.1)], 5),
+            Numeric(z, [.. Enumerable.Range(0, Tasks * 64).Select(_ => random.NextDouble())], 64, "embedding", FeatureKind.Embedding),
+        ]);
+        int[] test = [0, 4, 8, 12, 16, 20, 24, 28, 32, 36];
+        foreach (var known in new[] { 0, 10, 30 })
+        {
+            // When: held-out rows are predicted with and without them.
+            var without = Rmse(z, test, new FoldInMethod("mf", new LowRankFitter()), known);
+            var with = Rmse(z, test, new FeatureFoldInMethod("mf+f", new LowRankFitter(), noise), known);
+
+            // Then: at most 1% worse at every k.
+            Assert.True(with <= without * 1.01, $"k = {known}: with noise features {with}, without {without}");
+        }
+    }
+
+    [Fact]
+    public void Features_AreAlignedById_InAnyOrder()
+    {
+        // Given: a model and the same features in matrix order and shuffled.
+        var (z, x) = Planted(5);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var features = Numeric(z, x, 2);
+        var order = Enumerable.Range(0, Tasks).Reverse().ToArray();
+        var shuffled = features.Select(order);
+
+        // When: both fit a feature model and give a prior for task t7.
+        var a = TaskFeatureModel.Fit(model, features);
+        var b = TaskFeatureModel.Fit(model, shuffled);
+        var pa = a.Prior(features, features.Ids.IndexOf("t7"));
+        var pb = b.Prior(shuffled, shuffled.Ids.IndexOf("t7"));
+
+        // Then: the priors agree.
+        Assert.Equal(pa.Mean.ToArray(), pb.Mean.ToArray(), (u, v) => Math.Abs(u - v) < 1e-9);
+    }
+
+    [Fact]
+    public void MissingIds_AndWrongWidths_AreRefusedWithTheFix()
+    {
+        var (z, x) = Planted(6);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var partial = Numeric(z, x, 2).Select([.. Enumerable.Range(0, Tasks - 1)]);
+
+        var missing = Assert.Throws<ArgumentException>(() => TaskFeatureModel.Fit(model, partial));
+        Assert.Contains("t39", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("settings", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("Add a row", missing.Message, StringComparison.Ordinal);
+
+        var fitted = TaskFeatureModel.Fit(model, Numeric(z, x, 2));
+        var wide = new FeatureSet(IdList.From(["new"]), [new FeatureBlock("settings", FeatureKind.Numeric, ["c0", "c1", "c2"], [1, 2, 3])]);
+        var wrong = Assert.Throws<ArgumentException>(() => fitted.Prior(wide));
+        Assert.Contains("3 columns", wrong.Message, StringComparison.Ordinal);
+        Assert.Contains("fitted with 2", wrong.Message, StringComparison.Ordinal);
+    }
+}
