@@ -31,7 +31,7 @@ public class DesignTests
     public void EveryFitter_ValidatesItsOptions()
     {
         var fitters = s_publicTypes.Where(t => typeof(IForgettingFitter).IsAssignableFrom(t) && t.IsClass).ToArray();
-        Assert.Equal(8, fitters.Length);
+        Assert.Equal(11, fitters.Length);
         foreach (var fitter in fitters)
         {
             var ctor = fitter.GetConstructors().Single();
