@@ -229,7 +229,7 @@ public class CommandTests
 
         Assert.Contains("Task 'xml-0'", output, StringComparison.Ordinal);
         Assert.Contains("Which pre-training sources", output, StringComparison.Ordinal);
-        Assert.Contains("4. Before fine-tuning: charlm-d", output, StringComparison.Ordinal);
+        Assert.Contains("5. Before fine-tuning: charlm-d", output, StringComparison.Ordinal);
         Assert.Contains("  mf+features ", output, StringComparison.Ordinal);
         foreach (var source in Commands.DemoCommand.BundledSources().Distinct())
         {

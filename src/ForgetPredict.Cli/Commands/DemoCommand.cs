@@ -115,7 +115,7 @@ internal static class DemoCommand
             new FeatureFoldInMethod("mf+features", ModelCatalog.CreateFitter("mf"), features),
         ];
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"4. Before fine-tuning: charlm-d ({z.TaskCount} fine-tunes x {z.ExampleCount:N0} chunks of a 10.9M-parameter byte LM), each task's learning rate, steps and family known in advance. RMSE on {test.Length} held-out tasks ({seeds} draws) against measured cells:"));
+            $"5. Before fine-tuning: charlm-d ({z.TaskCount} fine-tunes x {z.ExampleCount:N0} chunks of a 10.9M-parameter byte LM), each task's learning rate, steps and family known in advance. RMSE on {test.Length} held-out tasks ({seeds} draws) against measured cells:"));
         var curve = EvaluationCurve.Run(z, EvaluationSplit.HoldOut(z, test), methods, known, new EvaluationOptions { Seeds = seeds });
         var table = Terminal.Table(["method", .. known.Select(k => k == 0 ? "no cell" : string.Create(CultureInfo.InvariantCulture, $"{k} cells"))]);
         foreach (var m in methods)
