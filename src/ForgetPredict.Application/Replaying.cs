@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using ForgetPredict.Core;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
 using ForgetPredict.Data.Formats;
@@ -91,10 +90,10 @@ public static class Replaying
     }
 
     /// <summary>
-    /// Resolves example references (an id, or else a column index) against the model's examples: the indices found, and the
-    /// references that name no example, in order.
+    /// Resolves example references (ids, or column positions when asked for) against the model's examples: the indices found,
+    /// and the references that name no example, in order.
     /// </summary>
-    public static (HashSet<int> Found, IReadOnlyList<string> Unknown) ResolveExamples(IdList exampleIds, IEnumerable<string> references)
+    public static (HashSet<int> Found, IReadOnlyList<string> Unknown) ResolveExamples(ExampleReferences exampleIds, IEnumerable<string> references)
     {
         ArgumentNullException.ThrowIfNull(exampleIds);
         ArgumentNullException.ThrowIfNull(references);
@@ -102,7 +101,7 @@ public static class Replaying
         var unknown = new List<string>();
         foreach (var reference in references)
         {
-            var index = ObservedCells.ExampleIndex(exampleIds, reference, out _);
+            var index = exampleIds.IndexOf(reference);
             if (index >= 0)
             {
                 found.Add(index);

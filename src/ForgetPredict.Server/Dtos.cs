@@ -65,6 +65,9 @@ public sealed record PredictRequest
     /// <summary>Measured cells of the new task; omit or leave empty for a task-agnostic estimate.</summary>
     public ObservedDto? Observed { get; set; }
 
+    /// <summary>True: the examples of <see cref="Observed"/> (and of an exclusion list) are column positions 0..N-1, not ids.</summary>
+    public bool ByIndex { get; set; }
+
     /// <summary>Examples listed as most forgotten.</summary>
     public int Top { get; set; } = 20;
 
@@ -126,6 +129,9 @@ public sealed record ReplayRequest
 {
     /// <summary>Measured cells of the new task.</summary>
     public ObservedDto? Observed { get; set; }
+
+    /// <summary>True: the examples of <see cref="Observed"/> (and of an exclusion list) are column positions 0..N-1, not ids.</summary>
+    public bool ByIndex { get; set; }
 
     /// <summary>Examples to replay (or give <see cref="Ratio"/> and <see cref="TaskSize"/>).</summary>
     public int? Budget { get; set; }

@@ -37,7 +37,7 @@ internal static class Forecaster
 
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
-        var forecast = Forecasting.Forecast(Task(stored, request.Observed, request.Prior, grouping) with
+        var forecast = Forecasting.Forecast(Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping) with
         {
             Threshold = request.Threshold,
             Top = request.Top,
@@ -68,9 +68,9 @@ internal static class Forecaster
             throw ApiException.BadRequest("Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
         }
 
-        var plan = Replaying.Plan(new ReplayPlanRequest(Task(stored, request.Observed, request.Prior, grouping))
+        var plan = Replaying.Plan(new ReplayPlanRequest(Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping))
         {
-            Excluded = Excluded(request.Exclude, model),
+            Excluded = Excluded(request.Exclude, References(model, request.ByIndex)),
             Options = new ReplayOptions
             {
                 Budget = budget,
@@ -100,10 +100,10 @@ internal static class Forecaster
     }
 
     // The task a query is about: the stored model, the measured cells of the "observed" field, the prior and the groups.
-    private static ForecastRequest Task(StoredModel stored, ObservedDto? observed, string? prior, Grouping? grouping) => new()
+    private static ForecastRequest Task(StoredModel stored, ObservedDto? observed, ExampleReferences references, string? prior, Grouping? grouping) => new()
     {
         Model = stored.Model,
-        Cells = observed is null || observed.Cells.Count == 0 ? ObservedCells.None : ObservedCells.FromPairs(observed.Cells, stored.Model.ExampleIds, "observed"),
+        Cells = observed is null || observed.Cells.Count == 0 ? ObservedCells.None : ObservedCells.FromPairs(observed.Cells, stored.Model.ExampleIds, references.Matching, "observed"),
         Prior = Choices.Prior.Parse(prior),
         Groups = grouping?.Groups,
     };
@@ -124,23 +124,19 @@ internal static class Forecaster
         return ReplayOptions.BudgetFromRatio(ratio.Value, taskSize.Value);
     }
 
-    // Unknown ids are an error listing them (count and the first few), not silently ignored.
-    private static HashSet<int>? Excluded(IReadOnlyList<string>? ids, Core.Models.IForgettingModel model)
+    // The "byIndex" field mapped to the library's rule for example references.
+    private static ExampleReferences References(Core.Models.IForgettingModel model, bool byIndex) =>
+        new(model.ExampleIds, new ExampleMatching(byIndex, "set \"byIndex\": true"));
+
+    // Unknown references are an error listing them (count and the first few), not silently ignored.
+    private static HashSet<int>? Excluded(IReadOnlyList<string>? ids, ExampleReferences references)
     {
         if (ids is null || ids.Count == 0)
         {
             return null;
         }
 
-        var (set, unknown) = Replaying.ResolveExamples(model.ExampleIds, ids);
-        if (unknown.Count > 0)
-        {
-            var shown = string.Join(", ", unknown.Take(5).Select(u => $"'{u}'"));
-            throw ApiException.BadRequest(unknown.Count == 1
-                ? $"exclude: example {shown} is not one of the model's {model.ExampleCount} examples."
-                : string.Create(CultureInfo.InvariantCulture, $"exclude: {unknown.Count} of its {ids.Count} ids are not examples of the model (first: {shown})."));
-        }
-
-        return set;
+        var (set, unknown) = Replaying.ResolveExamples(references, ids);
+        return unknown.Count == 0 ? set : throw ApiException.BadRequest($"exclude: {references.DescribeUnknown(unknown)}.");
     }
 }

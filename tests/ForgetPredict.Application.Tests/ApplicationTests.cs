@@ -81,7 +81,7 @@ public sealed class ApplicationTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => Forecasting.Forecast(new ForecastRequest
         {
             Model = model,
-            Cells = new ObservedCells([1], [0.3], 0),
+            Cells = new ObservedCells([1], [0.3]),
             CellsSource = "cells.csv",
         }));
 
@@ -142,14 +142,17 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
-    public void ResolveExamples_TakesIdsThenColumnIndices_AndListsTheUnknown()
+    public void ResolveExamples_MatchesIdsExactly_OrPositionsWhenAsked_AndListsTheUnknown()
     {
         var ids = IdList.From(["a", "b", "7"]);
 
-        var (found, unknown) = Replaying.ResolveExamples(ids, ["b", "7", "1", "zz", "9"]);
-
+        var (found, unknown) = Replaying.ResolveExamples(new ExampleReferences(ids, new ExampleMatching(false, "pass --by-index")), ["b", "7", "1", "zz", "9"]);
         Assert.Equal(new HashSet<int> { 1, 2 }, found);
-        Assert.Equal(["zz", "9"], unknown);
+        Assert.Equal(["1", "zz", "9"], unknown);
+
+        (found, unknown) = Replaying.ResolveExamples(new ExampleReferences(ids, new ExampleMatching(true, "pass --by-index")), ["b", "0", "2", "3"]);
+        Assert.Equal(new HashSet<int> { 0, 2 }, found);
+        Assert.Equal(["b", "3"], unknown);
     }
 
     [Fact]
@@ -275,6 +278,6 @@ public sealed class ApplicationTests : IDisposable
     private static ObservedCells Cells(int count)
     {
         var examples = Enumerable.Range(0, count).Select(i => i * (600 / Math.Max(count, 1))).ToArray();
-        return new ObservedCells(examples, [.. examples.Select(j => (double)s_synthetic.Matrix[0, j])], 0);
+        return new ObservedCells(examples, [.. examples.Select(j => (double)s_synthetic.Matrix[0, j])]);
     }
 }

@@ -123,7 +123,7 @@ public class CommandTests
         var predPath = Path.Combine(dir, "p.csv");
         var (code, _, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", observed, "--out", predPath);
         Assert.Equal(1, code);
-        Assert.Contains($"{observed}:3: column 'example': example 'chunk-x' is not one of the model's 2400 examples", error, StringComparison.Ordinal);
+        Assert.Contains($"{observed}:3: column 'example': example 'chunk-x' is not one of the model's 2400 example ids; check the ids", error, StringComparison.Ordinal);
         Assert.False(File.Exists(predPath));
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
     }

@@ -155,6 +155,77 @@ public class ConvertCommandTests
     }
 
     [Fact]
+    public void Predict_NumberThatIsNotAnId_IsRefusedWithTheFix_AndByIndexReadsColumnPositions()
+    {
+        // Given: a model whose examples are named ex-0..ex-149, and measured cells named by column position.
+        var dir = RepoPaths.NewTempFolder();
+        var modelPath = NamedModel(dir);
+        var byPosition = Path.Combine(dir, "pos.csv");
+        File.WriteAllText(byPosition, "example,value\n3,0.1\n140,0.4\n");
+        var byId = Path.Combine(dir, "ids.csv");
+        File.WriteAllText(byId, "example,value\nex-3,0.1\nex-140,0.4\n");
+
+        // When / Then: by default the numbers are not ids, and the error names the file, the row, the value and the fix.
+        var (code, _, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", byPosition, "--out", Path.Combine(dir, "p.csv"));
+        Assert.Equal(1, code);
+        Assert.Contains(
+            $"{byPosition}:2: column 'example': 2 examples are not among the model's 150 example ids (first: '3', '140'); examples are matched by id exactly: pass --by-index to read these as column positions",
+            error, StringComparison.Ordinal);
+
+        // With --by-index they are column positions: the same prediction as by id.
+        (code, var output, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", byPosition, "--by-index", "--out", Path.Combine(dir, "pos-pred.csv"));
+        Assert.True(code == 0, error);
+        Assert.Contains("2 measured cells", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("column index", output, StringComparison.Ordinal);
+        Assert.Equal(0, CliRunner.Run("predict", "--model", modelPath, "--observed", byId, "--out", Path.Combine(dir, "id-pred.csv")).ExitCode);
+        Assert.Equal(File.ReadAllText(Path.Combine(dir, "id-pred.csv")), File.ReadAllText(Path.Combine(dir, "pos-pred.csv")));
+
+        // Ids with --by-index, and positions past the last column, are refused.
+        (code, _, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", byId, "--by-index", "--out", Path.Combine(dir, "p.csv"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{byId}:2: column 'example': 2 examples are not column positions 0..149 (first: 'ex-3', 'ex-140'", error, StringComparison.Ordinal);
+        File.WriteAllText(byPosition, "example,value\n3,0.1\n150,0.4\n");
+        (code, _, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", byPosition, "--by-index", "--out", Path.Combine(dir, "p.csv"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{byPosition}:3: column 'example': example '150' is not a column position 0..149", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_ByIndex_ReadsTheExclusionsAsColumnPositions_AndWarnsWithTheFixWithoutIt()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var modelPath = NamedModel(dir);
+        var exclude = Path.Combine(dir, "exclude.csv");
+        File.WriteAllText(exclude, "id\n0\n1\n");
+        var replay = Path.Combine(dir, "replay.csv");
+
+        var (code, _, error) = CliRunner.Run("replay", "--model", modelPath, "--by-index", "--exclude", exclude, "--budget", "150", "--strategy", "topk", "--out", replay);
+        Assert.True(code == 0, error);
+        var replayed = File.ReadAllLines(replay).Skip(1).Select(l => l.Split(',')[0]).ToArray();
+        Assert.Equal(148, replayed.Length);
+        Assert.DoesNotContain("ex-0", replayed);
+        Assert.DoesNotContain("ex-1", replayed);
+
+        (code, _, error) = CliRunner.Run("replay", "--model", modelPath, "--exclude", exclude, "--budget", "150", "--strategy", "topk", "--out", replay);
+        Assert.True(code == 0, error);
+        Assert.Equal(150, File.ReadAllLines(replay).Length - 1);
+        Assert.Contains($"warning: {exclude}: 2 of its 2 rows name no example, so they are ignored: 2 examples are not among the model's 150 example ids (first: '0', '1'); examples are matched by id exactly: pass --by-index", error, StringComparison.Ordinal);
+    }
+
+    // An additive model fitted on a 12 x 150 synthetic matrix whose examples are named ex-0..ex-149.
+    private static string NamedModel(string dir)
+    {
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 150, Seed = 5 }).Matrix;
+        var named = data.WithIds(Enumerable.Range(0, 12).Select(i => $"task-{i}"), Enumerable.Range(0, 150).Select(j => $"ex-{j}"));
+        var matrixPath = Path.Combine(dir, "runs.csv");
+        MatrixFile.Write(named, matrixPath, new MatrixWriteOptions { Layout = MatrixLayout.Long });
+        var modelPath = Path.Combine(dir, "m.fpm");
+        var (code, _, error) = CliRunner.Run("fit", matrixPath, "--layout", "long", "--method", "additive", "--out", modelPath);
+        Assert.True(code == 0, error);
+        return modelPath;
+    }
+
+    [Fact]
     public void Predict_Csv_QuotesIdsAndWritesRoundTripNumbers()
     {
         // Given: a model whose example ids need quoting.

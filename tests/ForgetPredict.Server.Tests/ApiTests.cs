@@ -152,7 +152,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"0\": 0.1, \"nope\": 0.2, \"also-missing\": 0.3}}")))
             .ProblemAsync(HttpStatusCode.BadRequest, "2 examples are not among the model's 600", "'nope'", "'also-missing'");
         await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"ex-9\": 0.1}}")))
-            .ProblemAsync(HttpStatusCode.BadRequest, "example 'ex-9' is not one of the model's 600 examples");
+            .ProblemAsync(HttpStatusCode.BadRequest, "example 'ex-9' is not one of the model's 600 example ids");
     }
 
     [Theory]
@@ -264,8 +264,9 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"budget\": 5, \"ratio\": 3}", "not both")]
     [InlineData("small", "{\"budget\": 5, \"strategy\": \"softmx\"}", "Unknown strategy 'softmx'", "softmax")]
     [InlineData("plain", "{\"budget\": 5, \"strategy\": \"stratified\"}", "needs example groups")]
-    [InlineData("small", "{\"budget\": 5, \"exclude\": [\"0\", \"zz\"]}", "exclude: example 'zz' is not one of the model's 600 examples")]
-    [InlineData("small", "{\"budget\": 5, \"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 examples")]
+    [InlineData("small", "{\"budget\": 5, \"exclude\": [\"0\", \"zz\"]}", "exclude: example 'zz' is not one of the model's 600 example ids")]
+    [InlineData("small", "{\"budget\": 5, \"byIndex\": true, \"exclude\": [\"0\", \"600\"]}", "exclude: example '600' is not a column position 0..599")]
+    [InlineData("small", "{\"budget\": 5, \"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
     public async Task Replay_BadRequests_Are400(string model, string body, params string[] fragments)
     {
         await (await _client.PostAsync($"/v1/models/{model}/replay", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);

@@ -1,6 +1,7 @@
 using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
 using ForgetPredict.Testing;
 
@@ -68,5 +69,35 @@ public sealed class ForecasterTests : IDisposable
         }
 
         Assert.Equal(report.Examples.Sum(e => e.Probability), response.ExpectedForgotten, 2e-7 * model.ExampleCount);
+    }
+
+    [Fact]
+    public void ExampleReferences_MatchIdsExactly_UnlessByIndex()
+    {
+        // Given: an additive model whose examples are named ex-0..ex-149.
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 150, Seed = 5 }).Matrix;
+        var named = data.WithIds(Enumerable.Range(0, 12).Select(i => $"task-{i}"), Enumerable.Range(0, 150).Select(j => $"ex-{j}"));
+        ModelFile.Save(ModelCatalog.CreateFitter("additive", new ModelSettings()).Fit(named), Path.Combine(_store, "named.fpm"));
+        var stored = new ModelStore(_store).Get("named");
+        static ObservedDto Cells(params string[] examples) => new([.. examples.Select(e => new KeyValuePair<string, double>(e, 0.25))]);
+
+        // A number that is not an id is refused, naming the field, the entry, the value and the fix.
+        var e = Assert.Throws<ForgettingDataException>(() => Forecaster.Predict(stored, new PredictRequest { Observed = Cells("ex-0", "3") }));
+        Assert.Equal(
+            "observed:2: column 'example': example '3' is not one of the model's 150 example ids; examples are matched by id exactly: set \"byIndex\": true to read these as column positions.",
+            e.Message);
+        var exclude = Assert.Throws<ApiException>(() => Forecaster.Replay(stored, new ReplayRequest { Budget = 5, Exclude = ["0", "ex-1"] }));
+        Assert.Contains("exclude: example '0' is not one of the model's 150 example ids; examples are matched by id exactly: set \"byIndex\": true", exclude.Message, StringComparison.Ordinal);
+
+        // With byIndex the references are column positions: the same answer as by id; positions out of range are refused.
+        var byId = Forecaster.Predict(stored, new PredictRequest { Observed = Cells("ex-3", "ex-140") });
+        var byIndex = Forecaster.Predict(stored, new PredictRequest { Observed = Cells("3", "140"), ByIndex = true });
+        Assert.Equal(2, byIndex.KnownCount);
+        Assert.Equal(byId.Top.Select(t => (t.Id, t.Predicted)), byIndex.Top.Select(t => (t.Id, t.Predicted)));
+        var replay = Forecaster.Replay(stored, new ReplayRequest { Budget = 150, Strategy = "topk", Exclude = ["0", "1"], ByIndex = true });
+        Assert.Equal(148, replay.Candidates);
+        Assert.DoesNotContain(replay.Items, i => i.Example is "ex-0" or "ex-1");
+        e = Assert.Throws<ForgettingDataException>(() => Forecaster.Predict(stored, new PredictRequest { Observed = Cells("3", "150"), ByIndex = true }));
+        Assert.Contains("example '150' is not a column position 0..149", e.Message, StringComparison.Ordinal);
     }
 }

@@ -14,7 +14,8 @@ namespace ForgetPredict.Cli.Commands;
 /// <param name="Summary">The training matrix summary saved with the model, if any.</param>
 /// <param name="GroupColumn">The grouping column, or null.</param>
 /// <param name="TaskName">A name for the task in reports.</param>
-internal sealed record ForecastInput(ForecastRequest Task, MatrixSummary? Summary, string? GroupColumn, string TaskName)
+/// <param name="References">How --observed and --exclude name examples (by id, or by position with --by-index).</param>
+internal sealed record ForecastInput(ForecastRequest Task, MatrixSummary? Summary, string? GroupColumn, string TaskName, ExampleReferences References)
 {
     /// <summary>The loaded model.</summary>
     public IForgettingModel Model => Task.Model;
@@ -28,7 +29,7 @@ internal sealed record ForecastInput(ForecastRequest Task, MatrixSummary? Summar
     /// <summary>One line on how the prediction was made.</summary>
     public string How => Task.Cells.Examples.Length == 0
         ? TaskFeatures is null ? "no measured cells: task-agnostic estimate (the average training task)" : "no measured cells: predicted from the task's features (cold start)"
-        : string.Create(CultureInfo.InvariantCulture, $"{Task.Cells.Examples.Length} measured cells{(Task.Cells.ResolvedByIndex > 0 ? $" ({Task.Cells.ResolvedByIndex} by column index)" : string.Empty)}");
+        : string.Create(CultureInfo.InvariantCulture, $"{Task.Cells.Examples.Length} measured cells");
 }
 
 /// <summary>The options <c>predict</c> and <c>replay</c> share: the model, the new task's measured cells, and example metadata.</summary>
@@ -38,7 +39,12 @@ internal sealed class ForecastOptions
 
     public Option<string?> Observed { get; } = new("--observed")
     {
-        Description = "The new task's measured cells: a table (CSV, TSV or Parquet) with columns example,value (example id or column index). Omit for a task-agnostic prediction.",
+        Description = "The new task's measured cells: a table (CSV, TSV or Parquet) with columns example,value (example id; a column position with --by-index). Omit for a task-agnostic prediction.",
+    };
+
+    public Option<bool> ByIndex { get; } = new("--by-index")
+    {
+        Description = "Read the examples of --observed (and replay's --exclude) as column positions 0..N-1 instead of example ids.",
     };
 
     public Option<string?> Examples { get; } = new("--examples") { Description = "Example metadata (CSV, TSV or Parquet): an id column plus group columns such as source or domain." };
@@ -51,7 +57,7 @@ internal sealed class ForecastOptions
 
     public Option<string[]> TaskFeatures { get; } = FeatureOptions.Task();
 
-    public IEnumerable<Option> All => [Model, Observed, Examples, GroupBy, Prior, TaskName, TaskFeatures];
+    public IEnumerable<Option> All => [Model, Observed, ByIndex, Examples, GroupBy, Prior, TaskName, TaskFeatures];
 
     /// <summary>Loads the model and reads the cells and groups; warnings go to <paramref name="warnings"/>.</summary>
     public ForecastInput Load(ParseResult parse, TextWriter warnings)
@@ -59,7 +65,8 @@ internal sealed class ForecastOptions
         var loaded = ModelFile.Load(parse.GetRequiredValue(Model));
         var model = loaded.Model;
         var observedPath = parse.GetValue(Observed);
-        var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds);
+        var matching = new ExampleMatching(parse.GetValue(ByIndex), "pass --by-index");
+        var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds, matching);
         var (groups, column) = ReadGroups(parse, model, warnings);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
         var task = new ForecastRequest
@@ -71,7 +78,7 @@ internal sealed class ForecastOptions
             Groups = groups,
             TaskFeatures = ReadTaskFeatures(parse, loaded),
         };
-        return new ForecastInput(task, loaded.Summary, column, name);
+        return new ForecastInput(task, loaded.Summary, column, name, new ExampleReferences(model.ExampleIds, matching));
     }
 
     // The new task's row of --task-features, found by --task-name; the model must have been fitted with task features.

@@ -3,6 +3,7 @@ using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Replay;
 using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Tables;
 using ForgetPredict.Reports;
 using Spectre.Console;
@@ -30,7 +31,7 @@ internal static class ReplayCommand
         strategy.AcceptOnlyFromAmong([.. Choices.Strategy.Names]);
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature tau, in the units of the predictions.", DefaultValueFactory = _ => 0.1 };
         var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally)." };
-        var exclude = new Option<string?>("--exclude") { Description = "Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them." };
+        var exclude = new Option<string?>("--exclude") { Description = "Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the random strategies.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Replay set to write (.csv, .tsv, .json or .parquet): example,weight,predicted,group.", Required = true };
         var command = new Command("replay", "Choose upstream examples to replay during a planned fine-tune, from their predicted forgetting.")
@@ -54,7 +55,7 @@ internal static class ReplayCommand
 
             var plan = Replaying.Plan(new ReplayPlanRequest(f.Task)
             {
-                Excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, f.Model.ExampleIds, parse.Err()) : null,
+                Excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, f.References, parse.Err()) : null,
                 Options = new ReplayOptions
                 {
                     Budget = size,
@@ -114,13 +115,13 @@ internal static class ReplayCommand
         return ReplayOptions.BudgetFromRatio(ratio.Value, taskSize.Value);
     }
 
-    private static HashSet<int> Excluded(string path, Core.IdList exampleIds, TextWriter warnings)
+    private static HashSet<int> Excluded(string path, ExampleReferences exampleIds, TextWriter warnings)
     {
         var table = MetadataTable.Read(path);
         var (set, unknown) = Replaying.ResolveExamples(exampleIds, table.Ids);
         if (unknown.Count > 0)
         {
-            warnings.WriteLine($"warning: {path}: {unknown.Count} of its {table.RowCount} ids are not examples of the model (first: {string.Join(", ", unknown.Take(5).Select(u => $"'{u}'"))}); they are ignored.");
+            warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}."));
         }
 
         return set;

@@ -7,42 +7,45 @@ namespace ForgetPredict.Data.Formats;
 /// <summary>A new task's measured cells: example indices (into a model's examples) and their values.</summary>
 /// <param name="Examples">Example indices, in input order.</param>
 /// <param name="Values">Measured forgetting, one per index.</param>
-/// <param name="ResolvedByIndex">How many entries named their example by column index rather than id.</param>
-public sealed record ObservedCells(int[] Examples, double[] Values, int ResolvedByIndex)
+public sealed record ObservedCells(int[] Examples, double[] Values)
 {
     private const int ShownUnknown = 5;
 
     /// <summary>No known cells (a task-agnostic prediction).</summary>
-    public static ObservedCells None { get; } = new([], [], 0);
+    public static ObservedCells None { get; } = new([], []);
 
     /// <summary>
     /// Reads a table with columns <c>example,value</c> (any order, more columns ignored): CSV or TSV, or Parquet; or a .json
     /// file holding either an object of example/value pairs (<c>{"ex_3": 0.41, "ex_9": 0.02}</c>, what the service takes) or
     /// an array of records (<c>[{"example": "ex_3", "value": 0.41}]</c>, pandas <c>to_json(orient="records")</c>). An example
-    /// is matched by id first; a value that is not an id but an integer 0..N-1 is taken as a column index.
+    /// is matched as <paramref name="matching"/> says: by id exactly (the default), or by column position.
     /// </summary>
     /// <exception cref="ForgettingDataException">A column is missing, a value is not a finite number, an example is unknown or repeated (the message gives line numbers).</exception>
-    public static ObservedCells Read(string path, IdList exampleIds)
+    public static ObservedCells Read(string path, IdList exampleIds, ExampleMatching matching)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(exampleIds);
+        ArgumentNullException.ThrowIfNull(matching);
+        var references = new ExampleReferences(exampleIds, matching);
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
-            ".parquet" or ".pq" => ReadTable(path, exampleIds),
-            ".json" => ReadJson(path, exampleIds),
-            _ => ReadDelimited(path, exampleIds),
+            ".parquet" or ".pq" => ReadTable(path, references),
+            ".json" => ReadJson(path, references),
+            _ => ReadDelimited(path, references),
         };
     }
 
-    /// <summary>Cells given as (example id, value) pairs, e.g. a JSON object; validated like a file.</summary>
+    /// <summary>Cells given as (example reference, value) pairs, e.g. a JSON object; validated like a file.</summary>
     /// <exception cref="ForgettingDataException">An example is unknown or repeated, or a value is not finite.</exception>
-    public static ObservedCells FromPairs(IEnumerable<KeyValuePair<string, double>> pairs, IdList exampleIds, string sourceName)
+    public static ObservedCells FromPairs(IEnumerable<KeyValuePair<string, double>> pairs, IdList exampleIds, ExampleMatching matching, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(pairs);
-        return Resolve(sourceName, pairs.Select((p, i) => (p.Key, p.Value.ToString("R", CultureInfo.InvariantCulture), (long)i + 1)), exampleIds, "entry");
+        ArgumentNullException.ThrowIfNull(exampleIds);
+        ArgumentNullException.ThrowIfNull(matching);
+        return Resolve(sourceName, pairs.Select((p, i) => (p.Key, p.Value.ToString("R", CultureInfo.InvariantCulture), (long)i + 1)), new ExampleReferences(exampleIds, matching), "entry");
     }
 
-    private static ObservedCells ReadDelimited(string path, IdList exampleIds)
+    private static ObservedCells ReadDelimited(string path, ExampleReferences exampleIds)
     {
         using var stream = NpyFormat.OpenRead(path);
         using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
@@ -64,7 +67,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
         }
     }
 
-    private static ObservedCells ReadJson(string path, IdList exampleIds)
+    private static ObservedCells ReadJson(string path, ExampleReferences exampleIds)
     {
         const string Shapes = "expected an object of example/value pairs ({\"ex_3\": 0.41}) or an array of records ([{\"example\": \"ex_3\", \"value\": 0.41}], pandas to_json(orient=\"records\"))";
         using var stream = NpyFormat.OpenRead(path);
@@ -137,7 +140,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
             ? value.GetRawText()
             : throw new ForgettingDataException(path, $"the value for example '{id}' is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", number, "value");
 
-    private static ObservedCells ReadTable(string path, IdList exampleIds)
+    private static ObservedCells ReadTable(string path, ExampleReferences exampleIds)
     {
         var table = MetadataTable.Read(path);
         var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames);
@@ -159,40 +162,18 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
         return (example, value);
     }
 
-    /// <summary>
-    /// The example a user names: by id first, then by column index (0-based) when no id matches; -1 when neither does.
-    /// </summary>
-    /// <param name="exampleIds">The model's or matrix's example ids.</param>
-    /// <param name="id">The name given (an id, or a column index as text).</param>
-    /// <param name="byPosition">True when the name matched as a column index.</param>
-    public static int ExampleIndex(IdList exampleIds, string id, out bool byPosition)
-    {
-        ArgumentNullException.ThrowIfNull(exampleIds);
-        var index = exampleIds.IndexOf(id);
-        if (index >= 0)
-        {
-            byPosition = false;
-            return index;
-        }
-
-        byPosition = int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position < exampleIds.Count;
-        return byPosition ? position : -1;
-    }
-
-    // Matches each entry to an example (id first, then column index), parses its value, and refuses repeats. Unknown ids
-    // are collected and reported together (count and the first few) so a user fixes them in one go.
-    private static ObservedCells Resolve(string source, IEnumerable<(string Id, string Value, long Line)> rows, IdList exampleIds, string unit)
+    // Matches each entry to an example (by id, or by position when asked), parses its value, and refuses repeats. Unknown
+    // references are collected and reported together (count and the first few) so a user fixes them in one go.
+    private static ObservedCells Resolve(string source, IEnumerable<(string Id, string Value, long Line)> rows, ExampleReferences exampleIds, string unit)
     {
         var examples = new List<int>();
         var values = new List<double>();
         var firstLine = new Dictionary<int, long>();
         var unknown = new List<(string Id, long Line)>();
-        var byIndex = 0;
         foreach (var (rawId, text, line) in rows)
         {
             var id = rawId.Trim();
-            var index = ExampleIndex(exampleIds, id, out var byPosition);
-            byIndex += byPosition ? 1 : 0;
+            var index = exampleIds.IndexOf(id);
 
             if (index < 0)
             {
@@ -216,13 +197,9 @@ public sealed record ObservedCells(int[] Examples, double[] Values, int Resolved
 
         if (unknown.Count > 0)
         {
-            var shown = string.Join(", ", unknown.Take(ShownUnknown).Select(u => $"'{u.Id}'"));
-            var what = unknown.Count == 1
-                ? $"example {shown} is not one of the model's {exampleIds.Count} examples"
-                : string.Create(CultureInfo.InvariantCulture, $"{unknown.Count} examples are not among the model's {exampleIds.Count} (first: {shown})");
-            throw new ForgettingDataException(source, $"{what} (by id or column index). Check the ids, or refit the model on a matrix that has them.", unknown[0].Line, "example");
+            throw new ForgettingDataException(source, $"{exampleIds.DescribeUnknown([.. unknown.Select(u => u.Id)])}.", unknown[0].Line, "example");
         }
 
-        return new ObservedCells([.. examples], [.. values], byIndex);
+        return new ObservedCells([.. examples], [.. values]);
     }
 }

@@ -144,6 +144,7 @@ function queryBody(extra) {
   const groupBy = $("group-by").value;
   let body = `{"observed":${observedJson($("cells").value)}`;
   if (groupBy) body += `,"groupBy":${JSON.stringify(groupBy)}`;
+  if ($("by-index").checked) body += `,"byIndex":true`;
   for (const [k, v] of Object.entries(extra)) body += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
   return body + "}";
 }

@@ -241,15 +241,15 @@ public sealed class HostileDataTests
     }
 
     [Theory]
-    [InlineData("{\"b\": 0.5, \"c\": 0.25}")]
-    [InlineData("[{\"example\": \"b\", \"value\": 0.5}, {\"example\": \"c\", \"value\": 0.25}]")]
-    [InlineData("[{\"example\": 1, \"value\": 0.5}, {\"example\": 2, \"value\": 0.25}]")]
-    public void Item10_ObservedJsonIsParsedAsJson(string json)
+    [InlineData("{\"b\": 0.5, \"c\": 0.25}", false)]
+    [InlineData("[{\"example\": \"b\", \"value\": 0.5}, {\"example\": \"c\", \"value\": 0.25}]", false)]
+    [InlineData("[{\"example\": 1, \"value\": 0.5}, {\"example\": 2, \"value\": 0.25}]", true)]
+    public void Item10_ObservedJsonIsParsedAsJson(string json, bool byIndex)
     {
         var path = Path.Combine(RepoPaths.NewTempFolder("fp-item10"), "obs.json");
         File.WriteAllText(path, json);
 
-        var cells = ObservedCells.Read(path, IdList.From(["a", "b", "c"]));
+        var cells = ObservedCells.Read(path, IdList.From(["a", "b", "c"]), new ExampleMatching(byIndex, "pass --by-index"));
 
         Assert.Equal([1, 2], cells.Examples);
         Assert.Equal([0.5, 0.25], cells.Values);
@@ -261,7 +261,7 @@ public sealed class HostileDataTests
         var path = Path.Combine(RepoPaths.NewTempFolder("fp-item10"), "obs.json");
         File.WriteAllText(path, "[1, 2]");
 
-        var error = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, IdList.From(["a", "b", "c"])));
+        var error = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, IdList.From(["a", "b", "c"]), new ExampleMatching(false, "pass --by-index")));
 
         Assert.Contains("records", error.Message, StringComparison.Ordinal);
     }

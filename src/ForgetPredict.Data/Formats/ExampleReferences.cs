@@ -1,0 +1,65 @@
+using System.Globalization;
+using ForgetPredict.Core;
+
+namespace ForgetPredict.Data.Formats;
+
+/// <summary>How a user's example references (measured cells, exclusions) name a model's examples.</summary>
+/// <param name="ByIndex">True: references are column positions 0..N-1; false (the default): they must equal an example id.</param>
+/// <param name="ByIndexSwitch">How the user asks for positions, quoted in the fix of an error (e.g. <c>pass --by-index</c>).</param>
+public sealed record ExampleMatching(bool ByIndex, string ByIndexSwitch)
+{
+    /// <summary>How the user asks for positions, quoted in the fix of an error.</summary>
+    public string ByIndexSwitch { get; } = string.IsNullOrWhiteSpace(ByIndexSwitch)
+        ? throw new ArgumentException("Name how the user asks for column positions (e.g. 'pass --by-index').", nameof(ByIndexSwitch))
+        : ByIndexSwitch;
+}
+
+/// <summary>
+/// The one rule for example references: an id must match a model's example id exactly, unless positions are asked for
+/// (<see cref="ExampleMatching.ByIndex"/>). A model whose ids are implicit ("0".."N-1") matches numbers either way.
+/// </summary>
+/// <param name="ExampleIds">The model's example ids.</param>
+/// <param name="Matching">By id (default) or by column position.</param>
+public sealed record ExampleReferences(IdList ExampleIds, ExampleMatching Matching)
+{
+    private const int Shown = 5;
+
+    /// <summary>The example a reference names, or -1 when it names none.</summary>
+    public int IndexOf(string reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        if (!Matching.ByIndex)
+        {
+            return ExampleIds.IndexOf(reference);
+        }
+
+        return int.TryParse(reference, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position < ExampleIds.Count ? position : -1;
+    }
+
+    /// <summary>
+    /// What is wrong with references that name no example, and the fix: the count, the first few, and (when they look like
+    /// column positions but positions were not asked for) how to ask for them. No trailing period.
+    /// </summary>
+    public string DescribeUnknown(IReadOnlyList<string> unknown)
+    {
+        ArgumentNullException.ThrowIfNull(unknown);
+        var shown = string.Join(", ", unknown.Take(Shown).Select(u => $"'{u}'"));
+        var count = ExampleIds.Count;
+        if (Matching.ByIndex)
+        {
+            var range = count == 0 ? "the model has no examples" : string.Create(CultureInfo.InvariantCulture, $"0..{count - 1}");
+            return unknown.Count == 1
+                ? $"example {shown} is not a column position {range} (examples are read as column positions, counted from 0)"
+                : string.Create(CultureInfo.InvariantCulture, $"{unknown.Count} examples are not column positions {range} (first: {shown}; examples are read as column positions, counted from 0)");
+        }
+
+        var what = unknown.Count == 1
+            ? string.Create(CultureInfo.InvariantCulture, $"example {shown} is not one of the model's {count} example ids")
+            : string.Create(CultureInfo.InvariantCulture, $"{unknown.Count} examples are not among the model's {count} example ids (first: {shown})");
+        var looksLikePositions = !ExampleIds.IsImplicit
+            && unknown.Any(u => int.TryParse(u, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p < count);
+        return looksLikePositions
+            ? $"{what}; examples are matched by id exactly: {Matching.ByIndexSwitch} to read these as column positions"
+            : $"{what}; check the ids, or refit the model on a matrix that has them";
+    }
+}
