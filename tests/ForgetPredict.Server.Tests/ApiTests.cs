@@ -149,14 +149,18 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [Fact]
     public async Task Predict_UnknownExampleIds_AreReportedNotIgnored()
     {
-        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"0\": 0.1, \"nope\": 0.2, \"also-missing\": 0.3}}")))
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"ex-00000\": 0.1, \"nope\": 0.2, \"also-missing\": 0.3}}")))
             .ProblemAsync(HttpStatusCode.BadRequest, "2 examples are not among the model's 600", "'nope'", "'also-missing'");
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"ex-00000\": 0.1, \"7\": 0.2}}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "observed:2: column 'example': example '7' is not one of the model's 600 example ids; examples are matched by id exactly: set \"byIndex\": true to read these as column positions.");
+        var byIndex = await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"0\": 0.1, \"7\": 0.2}, \"byIndex\": true}"))).JsonAsync();
+        Assert.Equal(2, byIndex.GetProperty("knownCount").GetInt32());
         await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"ex-9\": 0.1}}")))
             .ProblemAsync(HttpStatusCode.BadRequest, "example 'ex-9' is not one of the model's 600 example ids");
     }
 
     [Theory]
-    [InlineData("{\"observed\": {\"1\": 0.1, \"1\": 0.2}}", "measured twice")]
+    [InlineData("{\"observed\": {\"ex-00001\": 0.1, \"ex-00001\": 0.2}}", "measured twice")]
     [InlineData("{\"observed\": {\"1\": \"high\"}}", "must be a number, not a string")]
     [InlineData("{\"observed\": {\"1\": 1e999}}", "is not a finite number")]
     [InlineData("{\"observed\": [1, 2]}", "'observed' must be an object")]
@@ -186,8 +190,8 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [Fact]
     public async Task Predict_BinaryModel_NeedsZeroOrOneCells()
     {
-        await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{\"observed\": {\"1\": 0.3}}"))).ProblemAsync(HttpStatusCode.BadRequest, "measured cells must be 0 or 1");
-        var ok = await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{\"observed\": {\"1\": 1, \"2\": 0}}"))).JsonAsync();
+        await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{\"observed\": {\"1\": 0.3}, \"byIndex\": true}"))).ProblemAsync(HttpStatusCode.BadRequest, "measured cells must be 0 or 1");
+        var ok = await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{\"observed\": {\"1\": 1, \"2\": 0}, \"byIndex\": true}"))).JsonAsync();
         Assert.True(ok.GetProperty("predictsProbability").GetBoolean());
         Assert.Equal(0.5, ok.GetProperty("threshold").GetDouble());
     }
@@ -228,13 +232,13 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     public async Task Replay_GivesASetOfTheBudget_AsJsonAndCsv()
     {
         var (_, _, observed) = _store.Observed(20);
-        var body = $"{{\"observed\": {observed}, \"budget\": 25, \"strategy\": \"topk\", \"exclude\": [\"0\", \"1\"]}}";
+        var body = $"{{\"observed\": {observed}, \"budget\": 25, \"strategy\": \"topk\", \"exclude\": [\"ex-00000\", \"ex-00001\"]}}";
         var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json(body))).JsonAsync();
         Assert.Equal(25, replay.GetProperty("budget").GetInt32());
         Assert.Equal(598, replay.GetProperty("candidates").GetInt32());
         var items = replay.GetProperty("items").EnumerateArray().ToArray();
         Assert.Equal(25, items.Length);
-        Assert.DoesNotContain(items, i => i.GetProperty("example").GetString() is "0" or "1");
+        Assert.DoesNotContain(items, i => i.GetProperty("example").GetString() is "ex-00000" or "ex-00001");
         Assert.Equal(25, replay.GetProperty("groups").EnumerateArray().Sum(g => g.GetProperty("replayed").GetInt32()));
 
         var csv = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json(body));
@@ -264,7 +268,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"budget\": 5, \"ratio\": 3}", "not both")]
     [InlineData("small", "{\"budget\": 5, \"strategy\": \"softmx\"}", "Unknown strategy 'softmx'", "softmax")]
     [InlineData("plain", "{\"budget\": 5, \"strategy\": \"stratified\"}", "needs example groups")]
-    [InlineData("small", "{\"budget\": 5, \"exclude\": [\"0\", \"zz\"]}", "exclude: example 'zz' is not one of the model's 600 example ids")]
+    [InlineData("small", "{\"budget\": 5, \"exclude\": [\"ex-00000\", \"zz\"]}", "exclude: example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"budget\": 5, \"byIndex\": true, \"exclude\": [\"0\", \"600\"]}", "exclude: example '600' is not a column position 0..599")]
     [InlineData("small", "{\"budget\": 5, \"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
     public async Task Replay_BadRequests_Are400(string model, string body, params string[] fragments)

@@ -52,7 +52,7 @@ public class PageTests(ServerFixture fixture) : IClassFixture<ServerFixture>
             click: ["#run"],
             waitFor: ["#error:not([hidden])"]);
         Assert.Empty(page.PageErrors);
-        Assert.Contains("example 'no-such-example' is not one of the model's 600 examples", page.Texts["#error"], StringComparison.Ordinal);
+        Assert.Contains("example 'no-such-example' is not one of the model's 600 example ids", page.Texts["#error"], StringComparison.Ordinal);
     }
 
     [Fact]
