@@ -95,6 +95,17 @@ class LocalTests(unittest.TestCase):
             p = model.predict(pd.Series(self.z[0, :20], index=range(20)), progress=False)
         self.assertEqual(list(p.examples.index), [str(j) for j in range(self.z.shape[1])])
 
+    def test_numbers_are_ids_unless_by_index(self):
+        cells = pd.Series(self.z[0, :3], index=[0, 1, 2])
+        with self.assertRaises(fp.EngineError) as caught:
+            self.model.predict(cells, progress=False)
+        self.assertIn("pass --by-index to read these as column positions", caught.exception.message)
+        by_index = self.model.predict(cells, by_index=True, progress=False).examples
+        by_id = self.model.predict(pd.Series(self.z[0, :3], index=self.ids[:3]), progress=False).examples
+        pd.testing.assert_frame_equal(by_index, by_id)
+        chosen = self.model.replay(cells, budget=12, strategy="topk", exclude=[0, 1], by_index=True, progress=False)
+        self.assertTrue(set(chosen["example"]).isdisjoint(self.ids[:2]))
+
     def test_float32_array_with_ids_round_trips(self):
         z32 = self.z.astype(np.float32)
         with fp.fit(z32[1:], method="mf", seed=0, tasks=self.tasks[1:], examples=self.ids, progress=False) as a, \

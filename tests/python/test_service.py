@@ -89,6 +89,14 @@ class ServiceTests(unittest.TestCase):
         self.assertEqual(list(remote["example"]), list(local["example"]))
         np.testing.assert_allclose(remote["predicted"], local["predicted"], rtol=1e-9)
 
+    def test_by_index_reads_column_positions(self):
+        cells = pd.Series(self.observed.values, index=[self.ids.index(i) for i in self.observed.index])
+        with self.assertRaises(fp.ServiceError) as caught:
+            self.remote.predict(cells)
+        self.assertIn('set "byIndex": true', caught.exception.message)
+        by_index = self.remote.predict(cells, by_index=True, top=10)
+        self.assertEqual(list(by_index.examples.index), list(self.remote.predict(self.observed, top=10).examples.index))
+
     def test_service_errors_carry_the_problem_detail(self):
         with self.assertRaises(fp.ServiceError) as caught:
             self.remote.predict({"no-such-example": 0.2})

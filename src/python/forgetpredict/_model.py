@@ -101,14 +101,16 @@ class Model:
         self.close()
 
     def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
-                prior: Optional[str] = None, task_name: Optional[str] = None, progress: bool = True) -> "Prediction":
+                prior: Optional[str] = None, task_name: Optional[str] = None, by_index: bool = False,
+                progress: bool = True) -> "Prediction":
         """Folds in a new task from its measured cells and predicts every example.
 
         ``observed``: a Series of measured forgetting indexed by example id (or a dict); None for a task-agnostic estimate.
+        Ids must equal the model's example ids; ``by_index=True`` reads them as column positions 0..N-1 instead.
         ``group_by``: a column of the example metadata given to :func:`fit` (default: its only column).
         """
         with _Call() as call:
-            args = ["predict", *self._forecast_args(call, observed, group_by), "--top", top,
+            args = ["predict", *self._forecast_args(call, observed, group_by, by_index), "--top", top,
                     "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
             args += _flag("--threshold", threshold) + _flag("--prior", prior) + _flag("--task-name", task_name)
             text = _engine.run(args, progress)
@@ -120,10 +122,14 @@ class Model:
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
                task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
                min_per_group: Optional[int] = None, exclude: Optional[Iterable] = None, group_by: Optional[str] = None,
-               seed: Optional[int] = None, prior: Optional[str] = None, progress: bool = True) -> pd.DataFrame:
-        """Chooses upstream examples to replay during the fine-tune: a DataFrame (example, weight, predicted, group)."""
+               seed: Optional[int] = None, prior: Optional[str] = None, by_index: bool = False,
+               progress: bool = True) -> pd.DataFrame:
+        """Chooses upstream examples to replay during the fine-tune: a DataFrame (example, weight, predicted, group).
+
+        ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
+        """
         with _Call() as call:
-            args = ["replay", *self._forecast_args(call, observed, group_by), "--strategy", strategy, "--out", call / "replay.csv"]
+            args = ["replay", *self._forecast_args(call, observed, group_by, by_index), "--strategy", strategy, "--out", call / "replay.csv"]
             args += _flag("--budget", budget) + _flag("--ratio", ratio) + _flag("--task-size", task_size)
             args += _flag("--temperature", temperature) + _flag("--min-per-group", min_per_group) + _flag("--seed", seed)
             args += _flag("--prior", prior)
@@ -132,8 +138,8 @@ class Model:
             _engine.run(args, progress)
             return _io.read_table(call / "replay.csv", "example")
 
-    def _forecast_args(self, call: Path, observed, group_by: Optional[str]) -> List[object]:
-        args: List[object] = ["--model", self.path]
+    def _forecast_args(self, call: Path, observed, group_by: Optional[str], by_index: bool) -> List[object]:
+        args: List[object] = ["--model", self.path] + (["--by-index"] if by_index else [])
         if observed is not None:
             args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
         if self._examples is not None:

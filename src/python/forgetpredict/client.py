@@ -129,9 +129,12 @@ class RemoteModel:
         return f"<forgetpredict.RemoteModel {self.name}: {self.info.get('method')} {self.info.get('taskCount')} x {self.info.get('exampleCount')}>"
 
     def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
-                prior: Optional[str] = None) -> Prediction:
-        """What the fine-tune will erase. ``examples`` holds the ``top`` most forgotten examples (the service answers with those)."""
-        body = {"observed": _cells(observed), "top": top, "chart": True}
+                prior: Optional[str] = None, by_index: bool = False) -> Prediction:
+        """What the fine-tune will erase. ``examples`` holds the ``top`` most forgotten examples (the service answers with those).
+
+        ``by_index=True`` reads the examples of ``observed`` as column positions 0..N-1 instead of example ids.
+        """
+        body = {"observed": _cells(observed), "top": top, "chart": True, "byIndex": by_index}
         for key, value in (("groupBy", group_by), ("threshold", threshold), ("prior", prior)):
             if value is not None:
                 body[key] = value
@@ -151,9 +154,9 @@ class RemoteModel:
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
                task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
                min_per_group: Optional[int] = None, exclude: Optional[Iterable] = None, group_by: Optional[str] = None,
-               seed: Optional[int] = None, prior: Optional[str] = None) -> pd.DataFrame:
+               seed: Optional[int] = None, prior: Optional[str] = None, by_index: bool = False) -> pd.DataFrame:
         """A replay set: a DataFrame (example, weight, predicted, group) as :meth:`forgetpredict.Model.replay` returns."""
-        body = {"observed": _cells(observed), "strategy": strategy}
+        body = {"observed": _cells(observed), "strategy": strategy, "byIndex": by_index}
         for key, value in (("budget", budget), ("ratio", ratio), ("taskSize", task_size), ("temperature", temperature),
                            ("minPerGroup", min_per_group), ("groupBy", group_by), ("seed", seed), ("prior", prior)):
             if value is not None:
