@@ -113,7 +113,41 @@ public sealed record Forecast(FoldedTask Task, double Threshold, double Expected
 /// <param name="Features">The task's features.</param>
 /// <param name="Row">The task's row in <paramref name="Features"/>.</param>
 /// <param name="Model">The task feature model fitted with the model.</param>
-public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row, Core.Features.TaskFeatureModel Model);
+public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row, Core.Features.TaskFeatureModel Model)
+{
+    /// <summary>
+    /// The query of a new task's features against a saved model, checked now (every front end gives the same messages): the model
+    /// must have been fitted with task features, and the features must hold the block it uses with its columns or width.
+    /// </summary>
+    /// <param name="model">The model's task feature model (<see cref="Data.LoadedModel.TaskFeatures"/>), or null when it was fitted without.</param>
+    /// <param name="features">The new task's features.</param>
+    /// <param name="row">The new task's row in <paramref name="features"/>.</param>
+    /// <param name="source">Where the features came from (files, a request field), prefixed to messages.</param>
+    /// <param name="modelName">The model as the user names it (a file, a model name), for messages.</param>
+    /// <param name="refit">How to refit the model with task features in this front end (e.g. "refit it with 'fit --task-features'").</param>
+    /// <exception cref="ArgumentException">The model has no task feature model, or the features lack its block or differ in columns or width.</exception>
+    public static TaskFeatureQuery Create(Core.Features.TaskFeatureModel? model, Core.Features.FeatureSet features, int row, string source, string modelName, string refit)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (model is null)
+        {
+            throw new ArgumentException($"{modelName} was fitted without task features; {refit} to predict from features.", nameof(model));
+        }
+
+        try
+        {
+            _ = model.Prior(features, row);
+        }
+        catch (ArgumentException e)
+        {
+            var message = e.Message;
+            var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+            throw new ArgumentException($"{source}: {(cut > 0 ? message[..cut] : message)}", nameof(features), e);
+        }
+
+        return new TaskFeatureQuery(features, row, model);
+    }
+}
 
 /// <summary>The forecast use case: fold a new task in and report what it will erase.</summary>
 public static class Forecasting

@@ -47,27 +47,113 @@ public static class FeatureFile
         }
     }
 
-    private static FeatureSet ReadEmbedding(string path, IdList ids, string what)
+    /// <summary>
+    /// Reads one feature file whose bytes are at <paramref name="path"/> but whose name is <paramref name="sourceName"/> (an
+    /// upload kept in a temporary file): blocks and messages use that name, as they would for the file itself.
+    /// </summary>
+    /// <exception cref="ForgettingDataException">The content cannot be read or does not cover the ids; the message names <paramref name="sourceName"/>.</exception>
+    public static FeatureSet Read(string path, string sourceName, IdList ids, string what = "task")
     {
-        var matrix = MatrixFile.Read(path);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        ArgumentNullException.ThrowIfNull(ids);
+        var extension = Path.GetExtension(sourceName).ToLowerInvariant();
+        if (extension is ".npy" or ".npz")
+        {
+            using var stream = File.OpenRead(path);
+            return Embedding(MatrixFile.Read(stream, sourceName), sourceName, ids, what);
+        }
+
+        if (extension is ".parquet" or ".pq")
+        {
+            return ReadTable(MetadataTable.Read(path), sourceName, ids, what);
+        }
+
+        using (var stream = File.OpenRead(path))
+        {
+            return ReadTable(MetadataTable.Read(stream, sourceName), sourceName, ids, what);
+        }
+    }
+
+    /// <summary>
+    /// The features of one entity given as named values, as a one-row table with those columns would give them: values that
+    /// parse as numbers form the numeric block <paramref name="source"/>, the others the categorical block
+    /// "<paramref name="source"/> categories" (one-hot "column=value").
+    /// </summary>
+    /// <param name="source">The block name (a file name the model knows, or the field the values came from).</param>
+    /// <param name="values">Column name and value (numbers culture-invariant).</param>
+    /// <param name="id">The entity's id.</param>
+    /// <param name="what">"task" or "example", for messages.</param>
+    /// <exception cref="ForgettingDataException">No value, a name is empty, repeated or "id", or a value is empty.</exception>
+    public static FeatureSet FromValues(string source, IReadOnlyList<KeyValuePair<string, string>> values, string id, string what = "task")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(id);
+        if (values.Count == 0)
+        {
+            throw new ForgettingDataException(source, $"no feature values; give the {what}'s columns, e.g. {{\"lr\": 0.001, \"steps\": 600, \"family\": \"web\"}}.");
+        }
+
+        var names = new List<string> { "id" };
+        var columns = new List<IReadOnlyList<string?>> { new[] { id } };
+        foreach (var (name, value) in values)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Equals("id", StringComparison.OrdinalIgnoreCase) || names.Contains(name, StringComparer.Ordinal))
+            {
+                throw new ForgettingDataException(source, $"feature name '{name}' is empty, repeated or 'id'; name each column once, as in the file the model was fitted with (the {what}'s id is not a feature).", column: name);
+            }
+
+            names.Add(name);
+            columns.Add(new[] { value });
+        }
+
+        return ReadTable(MetadataTable.Create(source, names, columns), source, IdList.From([id]), what);
+    }
+
+    /// <summary>The embedding of one entity, as one row of a .npy file named <paramref name="source"/> would give it.</summary>
+    /// <exception cref="ForgettingDataException">The row is empty or a value is not finite.</exception>
+    public static FeatureSet FromEmbedding(string source, IReadOnlyList<double> values, string id, string what = "task")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(id);
+        if (values.Count == 0)
+        {
+            throw new ForgettingDataException(source, $"the embedding is empty; give the {what}'s embedding as an array of numbers, as wide as the model's.");
+        }
+
+        return Embedding(1, values.Count, i => values[i], source, IdList.From([id]), what);
+    }
+
+    private static FeatureSet ReadEmbedding(string path, IdList ids, string what) => Embedding(MatrixFile.Read(path), path, ids, what);
+
+    private static FeatureSet Embedding(ForgettingMatrix matrix, string path, IdList ids, string what)
+    {
         if (matrix.TaskCount != ids.Count)
         {
             throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
                 $"the embedding has {matrix.TaskCount} rows but the matrix has {ids.Count} {what}s; give one row per {what}, in the matrix's {what} order."));
         }
 
-        var values = new double[matrix.Values.Length];
+        var values = matrix.Values.ToArray();
+        return Embedding(matrix.TaskCount, matrix.ExampleCount, i => values[i], path, ids, what);
+    }
+
+    private static FeatureSet Embedding(int rows, int width, Func<int, double> value, string path, IdList ids, string what)
+    {
+        var values = new double[rows * width];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = matrix.Values[i];
+            values[i] = value(i);
             if (!double.IsFinite(values[i]))
             {
                 throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
-                    $"row {i / matrix.ExampleCount}, column {i % matrix.ExampleCount} is not a finite number; an embedding needs a value in every cell."));
+                    $"row {i / width}, column {i % width} is not a finite number; an embedding needs a value in every cell."));
             }
         }
 
-        var columns = Enumerable.Range(0, matrix.ExampleCount).Select(c => string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)}[{c}]")).ToArray();
+        var columns = Enumerable.Range(0, width).Select(c => string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)}[{c}]")).ToArray();
         return new FeatureSet(ids, [new FeatureBlock(Path.GetFileName(path), FeatureKind.Embedding, columns, values)]);
     }
 

@@ -39,9 +39,42 @@ public sealed record ModelListDto(IReadOnlyList<ModelInfoDto> Models);
 /// <param name="Version">Changes whenever the model file is replaced.</param>
 /// <param name="Metadata">Every key/value saved with the model.</param>
 /// <param name="Error">Why the file cannot be served (a damaged or foreign file), else null.</param>
+/// <param name="TaskFeatures">The task features the model predicts from (cold and warm start), or null when it was fitted without.</param>
 public sealed record ModelInfoDto(string Name, string? Method, int TaskCount, int ExampleCount, int? Rank, bool PredictsProbability, double? R2, string? Source,
     int? Iterations, bool? Converged, IReadOnlyList<string> GroupColumns, long SizeBytes, DateTimeOffset Modified, string Version,
-    IReadOnlyDictionary<string, string> Metadata, string? Error = null);
+    IReadOnlyDictionary<string, string> Metadata, string? Error = null, TaskFeatureInfoDto? TaskFeatures = null);
+
+/// <summary>The task features a model was fitted with: the one view (a file's numeric or categorical columns, or an embedding) its prior uses.</summary>
+/// <param name="View">The view's name: the file it came from ("tasks.csv"; "tasks.csv categories" for its text columns; "task_emb.npy").</param>
+/// <param name="Kind">numeric, categorical or embedding.</param>
+/// <param name="Columns">Its columns: names (numeric), "column=level" (categorical), or one per embedding dimension.</param>
+/// <param name="Width">Number of columns.</param>
+/// <param name="Chosen">The view and kernel the fit chose, e.g. "tasks.csv (log), rbf 2".</param>
+public sealed record TaskFeatureInfoDto(string View, string Kind, IReadOnlyList<string> Columns, int Width, string Chosen);
+
+/// <summary>
+/// A new task's features: <c>{"lr": 0.001, "steps": 600, "family": "web"}</c> (a table row: numbers and categories), an
+/// embedding <c>[0.1, -0.3, ...]</c>, or several named by the files the model was fitted with,
+/// <c>{"tasks.csv": {...}, "task_emb.npy": [...]}</c>.
+/// </summary>
+[JsonConverter(typeof(TaskFeaturesJsonConverter))]
+public sealed class TaskFeaturesDto
+{
+    /// <summary>Creates the features.</summary>
+    public TaskFeaturesDto(IReadOnlyList<TaskFeaturePart> parts)
+    {
+        Parts = parts;
+    }
+
+    /// <summary>The parts, each a table row or an embedding.</summary>
+    public IReadOnlyList<TaskFeaturePart> Parts { get; }
+}
+
+/// <summary>One file's worth of a task's features: a table row (<see cref="Values"/>) or an embedding (<see cref="Embedding"/>).</summary>
+/// <param name="Name">The file it stands for, or null when the features were not named.</param>
+/// <param name="Values">Column name and value (numbers written culture-invariant), or null.</param>
+/// <param name="Embedding">The embedding, or null.</param>
+public sealed record TaskFeaturePart(string? Name, IReadOnlyList<KeyValuePair<string, string>>? Values, IReadOnlyList<double>? Embedding);
 
 /// <summary>The new task's measured cells, <c>{"exampleId": value, ...}</c>, in the order given (repeats are kept so they can be reported).</summary>
 [JsonConverter(typeof(ObservedJsonConverter))]
@@ -82,6 +115,12 @@ public sealed record PredictRequest
 
     /// <summary>Include the group chart (SVG) in the answer (the web page asks for it; API clients rarely want it).</summary>
     public bool Chart { get; set; }
+
+    /// <summary>The new task's features (a model fitted with task features): with no measured cell the row is predicted from them alone.</summary>
+    public TaskFeaturesDto? TaskFeatures { get; set; }
+
+    /// <summary>Include every example's forecast (<c>examples</c>, in the model's example order): the whole row, as <c>predict --out</c> writes it.</summary>
+    public bool EveryExample { get; set; }
 }
 
 /// <summary>What a fine-tune will erase: the answer of <c>POST /v1/models/{name}/predict</c>.</summary>
@@ -100,9 +139,11 @@ public sealed record PredictRequest
 /// <param name="Top">The most forgotten examples, most forgotten first.</param>
 /// <param name="ChartSvg">The group chart of the HTML report (SVG), or null.</param>
 /// <param name="Warnings">Things the caller should know (e.g. examples without metadata).</param>
+/// <param name="FromTaskFeatures">True when the task's features gave the prior (with no measured cell: a cold start).</param>
+/// <param name="Examples">Every example's forecast in the model's example order (<c>"everyExample": true</c>), else null.</param>
 public sealed record PredictResponse(string Model, string Version, string Method, string Description, bool TaskAgnostic, int KnownCount, bool PredictsProbability,
     double Threshold, int ExampleCount, double ExpectedForgotten, string? GroupBy, IReadOnlyList<GroupDto> Groups, IReadOnlyList<ExampleDto> Top,
-    string? ChartSvg, IReadOnlyList<string> Warnings);
+    string? ChartSvg, IReadOnlyList<string> Warnings, bool FromTaskFeatures = false, IReadOnlyList<ExampleDto>? Examples = null);
 
 /// <summary>One group's expected damage.</summary>
 /// <param name="Name">Group name.</param>
@@ -162,6 +203,9 @@ public sealed record ReplayRequest
 
     /// <summary>Fold-in prior: empirical (default) or ridge.</summary>
     public string? Prior { get; set; }
+
+    /// <summary>The new task's features (a model fitted with task features), as in a predict request.</summary>
+    public TaskFeaturesDto? TaskFeatures { get; set; }
 }
 
 /// <summary>A replay set: the answer of <c>POST /v1/models/{name}/replay</c> (or a CSV with <c>Accept: text/csv</c>).</summary>
@@ -236,6 +280,124 @@ public static class ServerJson
     public static ServerJsonContext Wire { get; } = new(new JsonSerializerOptions(ServerJsonContext.Default.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 }
 
+/// <summary>Reads a task's features (a table row, an embedding, or several named by file); writes them back the same way.</summary>
+internal sealed class TaskFeaturesJsonConverter : JsonConverter<TaskFeaturesDto>
+{
+    private const string Shape = "'taskFeatures' must be an object of column to value ({\"lr\": 0.001, \"family\": \"web\"}), an embedding ([0.1, -0.2, ...]), or an object of file name to either ({\"tasks.csv\": {...}, \"task_emb.npy\": [...]})";
+
+    public override TaskFeaturesDto Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            return new TaskFeaturesDto([new TaskFeaturePart(null, null, Embedding(ref reader, "taskFeatures"))]);
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"{Shape}, not {ObservedJsonConverter.Describe(reader.TokenType)}.");
+        }
+
+        var values = new List<KeyValuePair<string, string>>();
+        var parts = new List<TaskFeaturePart>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString() ?? string.Empty;
+            reader.Read();
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartArray:
+                    parts.Add(new TaskFeaturePart(name, null, Embedding(ref reader, $"taskFeatures.{name}")));
+                    break;
+                case JsonTokenType.StartObject:
+                    var row = new List<KeyValuePair<string, string>>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                    {
+                        var column = reader.GetString() ?? string.Empty;
+                        reader.Read();
+                        row.Add(new(column, Value(ref reader, $"taskFeatures.{name}.{column}")));
+                    }
+
+                    parts.Add(new TaskFeaturePart(name, row, null));
+                    break;
+                default:
+                    values.Add(new(name, Value(ref reader, $"taskFeatures.{name}")));
+                    break;
+            }
+        }
+
+        if (values.Count > 0 && parts.Count > 0)
+        {
+            throw new JsonException($"{Shape}: do not mix columns ('{values[0].Key}') with named files ('{parts[0].Name}'); name the columns' file too.");
+        }
+
+        return new TaskFeaturesDto(parts.Count > 0 ? parts : [new TaskFeaturePart(null, values, null)]);
+    }
+
+    public override void Write(Utf8JsonWriter writer, TaskFeaturesDto value, JsonSerializerOptions options)
+    {
+        if (value.Parts is [{ Name: null } single])
+        {
+            WritePart(writer, single);
+            return;
+        }
+
+        writer.WriteStartObject();
+        foreach (var part in value.Parts)
+        {
+            writer.WritePropertyName(part.Name ?? string.Empty);
+            WritePart(writer, part);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WritePart(Utf8JsonWriter writer, TaskFeaturePart part)
+    {
+        if (part.Embedding is { } embedding)
+        {
+            writer.WriteStartArray();
+            foreach (var x in embedding)
+            {
+                writer.WriteNumberValue(x);
+            }
+
+            writer.WriteEndArray();
+            return;
+        }
+
+        writer.WriteStartObject();
+        foreach (var (column, text) in part.Values ?? [])
+        {
+            writer.WriteString(column, text);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static string Value(ref Utf8JsonReader reader, string field) => reader.TokenType switch
+    {
+        JsonTokenType.Number when reader.TryGetDouble(out var x) && double.IsFinite(x) => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        JsonTokenType.String => reader.GetString() ?? string.Empty,
+        _ => throw new JsonException($"'{field}' must be a number (e.g. lr) or a string (a category, e.g. family), not {ObservedJsonConverter.Describe(reader.TokenType)}."),
+    };
+
+    private static List<double> Embedding(ref Utf8JsonReader reader, string field)
+    {
+        var values = new List<double>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var x) || !double.IsFinite(x))
+            {
+                throw new JsonException($"'{field}' is an embedding: every entry must be a finite number, and entry {values.Count} is not.");
+            }
+
+            values.Add(x);
+        }
+
+        return values;
+    }
+}
+
 /// <summary>Reads <c>{"id": number, ...}</c> keeping order and repeats; writes it back as an object.</summary>
 internal sealed class ObservedJsonConverter : JsonConverter<ObservedDto>
 {
@@ -278,7 +440,7 @@ internal sealed class ObservedJsonConverter : JsonConverter<ObservedDto>
         writer.WriteEndObject();
     }
 
-    private static string Describe(JsonTokenType token) => token switch
+    internal static string Describe(JsonTokenType token) => token switch
     {
         JsonTokenType.String => "a string",
         JsonTokenType.Null => "null",

@@ -90,6 +90,11 @@ internal static class Endpoints
         {
             UploadFiles.TryDelete(job.Matrix.TempPath);
             UploadFiles.TryDelete(job.Examples?.TempPath);
+            foreach (var features in job.TaskFeatures)
+            {
+                UploadFiles.TryDelete(features.TempPath);
+            }
+
             throw;
         }
 

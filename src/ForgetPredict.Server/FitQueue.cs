@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using ForgetPredict.Application;
 using ForgetPredict.Core;
+using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 using Microsoft.Extensions.Hosting;
@@ -46,6 +47,9 @@ public sealed class FitJob
     internal UploadedFile? Examples { get; }
 
     internal bool Overwrite { get; }
+
+    /// <summary>Task feature files uploaded with the matrix (the model then predicts from task features), in upload order.</summary>
+    internal IReadOnlyList<UploadedFile> TaskFeatures { get; init; } = [];
 
     internal DateTimeOffset Submitted { get; }
 
@@ -221,6 +225,10 @@ public sealed partial class FitQueue : BackgroundService
                 }
             }
 
+            // Task features are read as 'fit --task-features' reads the files, named as uploaded.
+            var taskFeatures = job.TaskFeatures.Count == 0 ? null
+                : FeatureSet.Combine([.. job.TaskFeatures.Select(f => FeatureFile.Read(f.TempPath, f.SourceName, matrix.TaskIds, "task"))]);
+
             // The model records which metadata it was uploaded with (see below).
             var withMetadata = job.Examples is not null && examples is not null;
             var fit = Fitting.Fit(new FitRequest
@@ -231,6 +239,7 @@ public sealed partial class FitQueue : BackgroundService
                 Settings = job.Settings,
                 Uploaded = job.Submitted,
                 ExamplesSha256 = withMetadata ? StoredModel.HashFile(job.Examples!.TempPath) : null,
+                TaskFeatures = taskFeatures,
             }, job.Report);
             job.Report("saving", 0.9);
             var modelPath = _store.ModelPath(job.Name);
@@ -293,6 +302,11 @@ public sealed partial class FitQueue : BackgroundService
         if (job.Examples is { } examples)
         {
             UploadFiles.TryDelete(examples.TempPath);
+        }
+
+        foreach (var features in job.TaskFeatures)
+        {
+            UploadFiles.TryDelete(features.TempPath);
         }
 
         _active.TryRemove(new KeyValuePair<string, FitJob>(job.Name, job));

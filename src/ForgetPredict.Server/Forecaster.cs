@@ -1,7 +1,9 @@
 using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Erasure;
+using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Replay;
+using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Reports;
 
@@ -37,14 +39,16 @@ internal static class Forecaster
 
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
-        var forecast = Forecasting.Forecast(Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping) with
+        var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, request.TaskFeatures);
+        var forecast = Forecasting.Forecast(task with
         {
             Threshold = request.Threshold,
             Top = request.Top,
             TopPerGroup = 3,
-            Detail = ForecastDetail.Summary,
-        }, stored.Scanner(grouping));
+            Detail = request.EveryExample ? ForecastDetail.EveryExample : ForecastDetail.Summary,
+        }, request.EveryExample ? null : stored.Scanner(grouping));
         var examples = forecast.Top.Select((e, r) => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, r + 1)).ToArray();
+        var everyExample = forecast.Report?.Examples.Select(e => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, e.Rank)).ToArray();
         var groups = forecast.Groups.Select(g => new GroupDto(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, [.. g.TopExamples.Select(e => e.Id)])).ToArray();
         string? chart = null;
         if (request.Chart && groups.Length > 0)
@@ -54,7 +58,8 @@ internal static class Forecaster
 
         var warnings = grouping?.Warning is { } warning ? new[] { warning } : [];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
-            forecast.PredictsProbability, forecast.Threshold, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings);
+            forecast.PredictsProbability, forecast.Threshold, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
+            task.TaskFeatures is not null, everyExample);
     }
 
     public static ReplayResponse Replay(StoredModel stored, ReplayRequest request)
@@ -68,7 +73,7 @@ internal static class Forecaster
             throw ApiException.BadRequest("Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
         }
 
-        var plan = Replaying.Plan(new ReplayPlanRequest(Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping))
+        var plan = Replaying.Plan(new ReplayPlanRequest(Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, request.TaskFeatures))
         {
             Excluded = Excluded(request.Exclude, References(model, request.ByIndex)),
             Options = new ReplayOptions
@@ -99,14 +104,28 @@ internal static class Forecaster
         return text.ToString();
     }
 
-    // The task a query is about: the stored model, the measured cells of the "observed" field, the prior and the groups.
-    private static ForecastRequest Task(StoredModel stored, ObservedDto? observed, ExampleReferences references, string? prior, Grouping? grouping) => new()
+    // The task a query is about: the stored model, the measured cells of the "observed" field, the prior, the groups and the
+    // task's features.
+    private static ForecastRequest Task(StoredModel stored, ObservedDto? observed, ExampleReferences references, string? prior, Grouping? grouping, TaskFeaturesDto? features) => new()
     {
         Model = stored.Model,
         Cells = observed is null || observed.Cells.Count == 0 ? ObservedCells.None : ObservedCells.FromPairs(observed.Cells, stored.Model.ExampleIds, references.Matching, "observed"),
         Prior = Choices.Prior.Parse(prior),
         Groups = grouping?.Groups,
+        TaskFeatures = features is null ? null : TaskFeatures(stored, features),
     };
+
+    // The "taskFeatures" field read as the files it stands for would be (each part named by its file, or "taskFeatures").
+    private static TaskFeatureQuery TaskFeatures(StoredModel stored, TaskFeaturesDto features)
+    {
+        const string Field = "taskFeatures";
+        const string Id = "new-task";
+        var sets = features.Parts.Select(p => p.Embedding is { } embedding
+            ? FeatureFile.FromEmbedding(p.Name ?? Field, embedding, Id)
+            : FeatureFile.FromValues(p.Name ?? Field, p.Values ?? [], Id)).ToArray();
+        return TaskFeatureQuery.Create(stored.Loaded.TaskFeatures, sets.Length == 1 ? sets[0] : FeatureSet.Combine(sets), 0, Field, $"Model '{stored.Name}'",
+            "refit it with task features ('fit --task-features', or an upload with taskFeatures files)");
+    }
 
     private static int Budget(int? budget, int? ratio, long? taskSize)
     {

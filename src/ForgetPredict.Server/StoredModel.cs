@@ -52,7 +52,10 @@ public sealed class StoredModel
         var metadata = Loaded.Metadata;
         var d = ModelDescription.Of(Model, metadata);
         return new ModelInfoDto(Name, d.Method, d.TaskCount, d.ExampleCount, d.Rank, d.PredictsProbability, d.Provenance.RSquared, d.Provenance.Source is { } source ? System.IO.Path.GetFileName(source) : null, d.Iterations, d.Converged,
-            Metadata()?.Columns ?? [], Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata);
+            Metadata()?.Columns ?? [], Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata, null,
+            Loaded.TaskFeatures?.View is { } view
+                ? new TaskFeatureInfoDto(view.BlockName, view.Kind.ToString().ToLowerInvariant(), view.Columns, view.Width, Loaded.TaskFeatures.Report.Chosen)
+                : null);
     }
 
     /// <summary>The grouping by <paramref name="column"/>, or by the only metadata column when null; null when there is nothing to group by.</summary>

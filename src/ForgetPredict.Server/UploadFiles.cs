@@ -17,6 +17,9 @@ internal static class UploadFiles
     /// <summary>The prefix of upload temporary files in the store.</summary>
     public const string TempPrefix = ".upload-";
 
+    /// <summary>The repeatable file field of task features (as <c>fit --task-features</c>).</summary>
+    public const string TaskFeaturesField = "taskFeatures";
+
     private const int MaxFieldBytes = 4096;
     private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "format", "layout", "overwrite"];
 
@@ -43,6 +46,7 @@ internal static class UploadFiles
 
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         UploadedFile? matrix = null, examples = null;
+        var taskFeatures = new List<UploadedFile>();
         try
         {
             var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload");
@@ -55,7 +59,12 @@ internal static class UploadFiles
                 }
 
                 var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? string.Empty;
-                if (field is "file" or "examples")
+                if (field == TaskFeaturesField)
+                {
+                    // Repeatable, as --task-features: each part is one file, named (and read) as the client named it.
+                    taskFeatures.Add(await SaveAsync(section.Body, store, ClientFileName(disposition, field), context.RequestAborted).ConfigureAwait(false));
+                }
+                else if (field is "file" or "examples")
                 {
                     if ((field == "file" ? matrix : examples) is not null)
                     {
@@ -79,23 +88,25 @@ internal static class UploadFiles
                 }
                 else
                 {
-                    throw ApiException.BadRequest($"Unknown upload field '{ModelStore.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples"])}; fields: file, name, method, rank, lambda, seed, format, layout, overwrite, examples.");
+                    throw ApiException.BadRequest($"Unknown upload field '{ModelStore.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples", TaskFeaturesField])}; fields: file, name, method, rank, lambda, seed, format, layout, overwrite, examples, taskFeatures.");
                 }
             }
 
-            return Build(fields, matrix, examples, store);
+            return Build(fields, matrix, examples, taskFeatures, store);
         }
         catch (Exception e) when (e is IOException or InvalidDataException && !context.RequestAborted.IsCancellationRequested)
         {
             // Reading the body failed: no closing boundary, a part cut short, garbage between parts (the client's error).
             TryDelete(matrix?.TempPath);
             TryDelete(examples?.TempPath);
+            taskFeatures.ForEach(f => TryDelete(f.TempPath));
             throw ApiException.BadRequest($"The multipart/form-data body is malformed ({e.Message.TrimEnd('.')}); send one part per field between the boundaries the Content-Type names (e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
         }
         catch
         {
             TryDelete(matrix?.TempPath);
             TryDelete(examples?.TempPath);
+            taskFeatures.ForEach(f => TryDelete(f.TempPath));
             throw;
         }
     }
@@ -103,7 +114,7 @@ internal static class UploadFiles
     /// <summary>Deletes a temporary file if it exists, ignoring failures (cleanup paths must not throw).</summary>
     public static void TryDelete(string? path) => TemporaryFiles.Delete(path);
 
-    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, ModelStore store)
+    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, IReadOnlyList<UploadedFile> taskFeatures, ModelStore store)
     {
         if (matrix is null)
         {
@@ -135,7 +146,7 @@ internal static class UploadFiles
             throw new ApiException(StatusCodes.Status409Conflict, $"Model '{name}' already exists; send overwrite=true to replace it.");
         }
 
-        return new FitJob(name, method, settings, readOptions, matrix, examples, overwrite);
+        return new FitJob(name, method, settings, readOptions, matrix, examples, overwrite) { TaskFeatures = taskFeatures };
     }
 
     private static T? Number<T>(Dictionary<string, string> fields, string name, Func<string, T> parse)
@@ -161,7 +172,7 @@ internal static class UploadFiles
         var raw = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
         // Only the last segment, as a label and an extension: the client's folders mean nothing here.
         var name = Path.GetFileName((raw ?? string.Empty).Replace('\\', '/'));
-        return name.Length > 0 && !name.Any(char.IsControl) ? name : field == "file" ? "upload.bin" : "examples.csv";
+        return name.Length > 0 && !name.Any(char.IsControl) ? name : field switch { "file" => "upload.bin", TaskFeaturesField => "task-features.csv", _ => "examples.csv" };
     }
 
     private static async Task<UploadedFile> SaveAsync(Stream body, ModelStore store, string sourceName, CancellationToken cancellationToken)

@@ -90,13 +90,9 @@ internal sealed class ForecastOptions
             return null;
         }
 
-        if (loaded.TaskFeatures is not { } featureModel)
-        {
-            throw new CliException($"{parse.GetRequiredValue(Model)} was fitted without task features; refit it with 'fit --task-features' to predict from features.");
-        }
-
         var task = parse.GetValue(TaskName) ?? throw new CliException("--task-features needs --task-name: the id of the new task's row in the features.", CliApp.UsageError);
-        return new TaskFeatureQuery(FeatureFile.ReadAll(paths, IdList.From([task]), "task")!, 0, featureModel);
+        return TaskFeatureQuery.Create(loaded.TaskFeatures, FeatureFile.ReadAll(paths, IdList.From([task]), "task")!, 0, string.Join(", ", paths),
+            parse.GetRequiredValue(Model), "refit it with 'fit --task-features'");
     }
 
     private (ExampleGroups? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)

@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ForgetPredict.Cli;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Server.Tests;
+
+/// <summary>
+/// A store with <c>d</c>: mf rank 3 fitted by the CLI on charlm-d with its task settings (tasks.csv) and task embeddings
+/// (task_emb.npy), grouped by source. Queries with task features are answered as the CLI answers them.
+/// </summary>
+public sealed class TaskFeatureFixture : IDisposable
+{
+    public TaskFeatureFixture()
+    {
+        Directory = RepoPaths.NewTempFolder("fp-server-features");
+        Model = Path.Combine(Directory, "d.fpm");
+        Examples = Path.Combine(Directory, "d.examples.csv");
+        File.WriteAllLines(Examples, File.ReadLines(Data("upstream.csv")).Select(l => string.Join(',', l.Split(',').Take(2))));
+        Cli("fit", Data("z.npy"), "--method", "mf", "--rank", "3", "--out", Model, "--task-features", Data("tasks.csv"), "--task-features", Data("task_emb.npy"));
+        Factory = new ServerFactory(Directory, maxBodyMb: "1");
+        Client = Factory.CreateClient();
+    }
+
+    public string Directory { get; }
+
+    public string Model { get; }
+
+    public string Examples { get; }
+
+    public ServerFactory Factory { get; }
+
+    public HttpClient Client { get; }
+
+    public static string Data(string file) => RepoPaths.Data("charlm-d", file);
+
+    /// <summary>Runs the CLI in-process; it must succeed.</summary>
+    public static string Cli(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = CliApp.RunAsync(args, output, error).GetAwaiter().GetResult();
+        Assert.True(code == 0, $"forgetpredict {string.Join(' ', args)}: {error}");
+        return output.ToString();
+    }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        Factory.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
+
+/// <summary>Task features on predict and replay (JSON) and on uploads (files): the CLI's numbers to the bit, its refusals as problems.</summary>
+public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture<TaskFeatureFixture>
+{
+    private const string Settings = "\"taskFeatures\": {\"family\": \"web\", \"lr\": 0.001, \"steps\": 600}";
+    private readonly HttpClient _client = fixture.Client;
+
+    [Fact]
+    public async Task ModelInfo_NamesTheViewAndColumnsTheModelPredictsFrom()
+    {
+        var model = await (await _client.GetAsync("/v1/models/d")).JsonAsync();
+        var features = model.GetProperty("taskFeatures");
+        Assert.Equal("tasks.csv", features.GetProperty("view").GetString());
+        Assert.Equal("numeric", features.GetProperty("kind").GetString());
+        Assert.Equal(["lr", "steps"], features.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+        Assert.StartsWith("tasks.csv", features.GetProperty("chosen").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ColdStart_ReturnsTheWholeRow_BitIdenticalToTheCli()
+    {
+        // Given: the CLI's cold-start prediction from the new task's settings alone, every example and the summary.
+        var dir = RepoPaths.NewTempFolder();
+        var features = Path.Combine(dir, "new.csv");
+        File.WriteAllText(features, "task,family,lr,steps\nnew-task,web,0.001,600\n");
+        var (json, table) = (Path.Combine(dir, "cli.json"), Path.Combine(dir, "cli.csv"));
+        var output = TaskFeatureFixture.Cli("predict", "--model", fixture.Model, "--task-features", features, "--task-name", "new-task", "--examples", fixture.Examples,
+            "--group-by", "source", "--top", "25", "--json", json, "--out", table);
+        Assert.Contains("predicted from the task's features (cold start)", output, StringComparison.Ordinal);
+
+        // When: the service is asked the same with the settings as JSON and every example.
+        var answer = await (await _client.PostAsync("/v1/models/d/predict", Http.Json($"{{{Settings}, \"groupBy\": \"source\", \"top\": 25, \"everyExample\": true}}"))).JsonAsync();
+
+        // Then: the same numbers to the bit, for the top list, the groups and every example.
+        Assert.True(answer.GetProperty("fromTaskFeatures").GetBoolean());
+        Assert.Equal(0, answer.GetProperty("knownCount").GetInt32());
+        AssertSameSummary(JsonDocument.Parse(File.ReadAllText(json)).RootElement, answer, exactGroups: true);
+        var rows = File.ReadLines(table).Skip(1).Select(l => l.Split(',')).ToArray();
+        var examples = answer.GetProperty("examples").EnumerateArray().ToArray();
+        Assert.Equal(4800, examples.Length);
+        Assert.Equal(rows.Length, examples.Length);
+        for (var j = 0; j < rows.Length; j++)
+        {
+            Assert.Equal(rows[j][0], examples[j].GetProperty("id").GetString());
+            Assert.Equal(Parse(rows[j][1]), examples[j].GetProperty("predicted").GetDouble());
+            Assert.Equal(Parse(rows[j][2]), examples[j].GetProperty("std").GetDouble());
+            Assert.Equal(Parse(rows[j][3]), examples[j].GetProperty("probability").GetDouble());
+            Assert.Equal(int.Parse(rows[j][4], CultureInfo.InvariantCulture), examples[j].GetProperty("rank").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task WarmStart_MatchesTheCli_AndDiffersFromTheSameCellsWithoutFeatures()
+    {
+        // Given: 10 measured cells of task 3 of charlm-d and its settings and embedding row, as the CLI reads them.
+        var z = Data.MatrixFile.Read(TaskFeatureFixture.Data("z.npy"));
+        var known = Enumerable.Range(0, 10).Select(i => i * 457).ToArray();
+        var dir = RepoPaths.NewTempFolder();
+        var observed = Path.Combine(dir, "observed.csv");
+        File.WriteAllLines(observed, ["example,value", .. known.Select(j => string.Create(CultureInfo.InvariantCulture, $"{z.ExampleIds[j]},{z[3, j]:R}"))]);
+        var settings = File.ReadLines(TaskFeatureFixture.Data("tasks.csv")).ElementAt(4).Split(',');
+        var features = Path.Combine(dir, "new.csv");
+        File.WriteAllText(features, $"task,family,lr,steps\nnew-task,{settings[2]},{settings[3]},{settings[4]}\n");
+        var json = Path.Combine(dir, "cli.json");
+        TaskFeatureFixture.Cli("predict", "--model", fixture.Model, "--observed", observed, "--task-features", features, "--task-name", "new-task", "--examples", fixture.Examples,
+            "--group-by", "source", "--top", "25", "--json", json);
+
+        // When: the service gets the same cells with the settings as JSON (the summary path, no per-example list).
+        var cells = string.Join(",", known.Select(j => string.Create(CultureInfo.InvariantCulture, $"\"{z.ExampleIds[j]}\": {z[3, j]:R}")));
+        var features3 = $"\"taskFeatures\": {{\"tasks.csv\": {{\"family\": \"{settings[2]}\", \"lr\": {settings[3]}, \"steps\": {settings[4]}}}}}";
+        var answer = await (await _client.PostAsync("/v1/models/d/predict", Http.Json($"{{\"observed\": {{{cells}}}, {features3}, \"groupBy\": \"source\", \"top\": 25}}"))).JsonAsync();
+        var plain = await (await _client.PostAsync("/v1/models/d/predict", Http.Json($"{{\"observed\": {{{cells}}}, \"groupBy\": \"source\", \"top\": 25}}"))).JsonAsync();
+
+        // Then: the CLI's top list to the bit and its groups to 1e-12 (the service sums them in another order).
+        Assert.Equal(10, answer.GetProperty("knownCount").GetInt32());
+        Assert.True(answer.GetProperty("fromTaskFeatures").GetBoolean());
+        Assert.False(plain.GetProperty("fromTaskFeatures").GetBoolean());
+        AssertSameSummary(JsonDocument.Parse(File.ReadAllText(json)).RootElement, answer, exactGroups: false);
+        Assert.NotEqual(plain.GetProperty("top")[0].GetProperty("predicted").GetDouble(), answer.GetProperty("top")[0].GetProperty("predicted").GetDouble());
+    }
+
+    [Fact]
+    public async Task Replay_FromFeaturesAlone_ChoosesForTheFeaturesPrediction()
+    {
+        var cold = await (await _client.PostAsync("/v1/models/d/replay", Http.Json($"{{{Settings}, \"budget\": 50, \"strategy\": \"topk\"}}"))).JsonAsync();
+        var predicted = await (await _client.PostAsync("/v1/models/d/predict", Http.Json($"{{{Settings}, \"top\": 50}}"))).JsonAsync();
+        Assert.Equal(
+            predicted.GetProperty("top").EnumerateArray().Select(e => e.GetProperty("id").GetString()).Order(StringComparer.Ordinal),
+            cold.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("example").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("{\"lr\": 0.001}", "taskFeatures: ", "no block like 'tasks.csv'", "lr, steps", "Give the same feature columns")]
+    [InlineData("{\"lr\": 0.001, \"steps\": 600, \"warmup\": 10}", "taskFeatures: ", "have 3 columns; the model was fitted with 2 for 'tasks.csv'")]
+    [InlineData("[0.1, 0.2, 0.3]", "taskFeatures: ", "no block like 'tasks.csv'")]
+    [InlineData("{\"lr\": 0.001, \"steps\": \"\"}", "taskFeatures", "has no value in column 'steps'")]
+    [InlineData("{\"lr\": true}", "'taskFeatures.lr' must be a number (e.g. lr) or a string")]
+    [InlineData("{\"tasks.csv\": {\"lr\": 0.001}, \"steps\": 600}", "do not mix columns ('steps') with named files ('tasks.csv')")]
+    [InlineData("{\"task_emb.npy\": [0.1, \"x\"]}", "'taskFeatures.task_emb.npy' is an embedding: every entry must be a finite number, and entry 1 is not.")]
+    [InlineData("{}", "no feature values")]
+    [InlineData("\"web\"", "'taskFeatures' must be an object of column to value")]
+    public async Task WrongFeatures_AreProblemsNamingTheFieldAndTheFix(string features, params string[] fragments)
+    {
+        var response = await _client.PostAsync("/v1/models/d/predict", Http.Json($"{{\"taskFeatures\": {features}}}"));
+        await response.ProblemAsync(HttpStatusCode.BadRequest, fragments);
+    }
+
+    [Fact]
+    public async Task FeaturesForAModelFittedWithout_AreRefusedWithTheFix()
+    {
+        File.Copy(TestModel(), Path.Combine(fixture.Directory, "plain.fpm"), overwrite: true);
+        await (await _client.PostAsync("/v1/models/plain/predict", Http.Json($"{{{Settings}}}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "Model 'plain' was fitted without task features; refit it with task features");
+        await (await _client.PostAsync("/v1/models/plain/replay", Http.Json($"{{{Settings}, \"budget\": 5}}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "was fitted without task features");
+    }
+
+    [Fact]
+    public async Task Upload_WithTaskFeatureFiles_FitsAModelThatAnswersColdStartQueries()
+    {
+        // Given: charlm-d uploaded with its settings table and its embedding, as 'fit --task-features' takes them.
+        using var form = Http.Upload("z.npy", File.ReadAllBytes(TaskFeatureFixture.Data("z.npy")), ("name", "uploaded"), ("method", "mf"), ("rank", "3"));
+        foreach (var file in new[] { "tasks.csv", "task_emb.npy" })
+        {
+            var part = new ByteArrayContent(File.ReadAllBytes(TaskFeatureFixture.Data(file)));
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            form.Add(part, "taskFeatures", file);
+        }
+
+        // When: it is fitted.
+        var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+        var done = await UploadTests.WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+
+        // Then: the model is the CLI's (same view, same cold-start answer) and no upload is left behind.
+        var info = await (await _client.GetAsync("/v1/models/uploaded")).JsonAsync();
+        Assert.Equal("tasks.csv", info.GetProperty("taskFeatures").GetProperty("view").GetString());
+        var uploaded = await (await _client.PostAsync("/v1/models/uploaded/predict", Http.Json($"{{{Settings}}}"))).JsonAsync();
+        var cli = await (await _client.PostAsync("/v1/models/d/predict", Http.Json($"{{{Settings}}}"))).JsonAsync();
+        static IEnumerable<(string?, double)> Top(JsonElement answer) => answer.GetProperty("top").EnumerateArray().Select(e => (e.GetProperty("id").GetString(), e.GetProperty("predicted").GetDouble()));
+        Assert.Equal(Top(cli), Top(uploaded));
+        Assert.Empty(Directory.GetFiles(fixture.Directory, UploadFiles.TempPrefix + "*"));
+    }
+
+    [Fact]
+    public async Task Upload_TaskFeaturesMissingATask_FailsTheJobNamingTheFileAndTheFix()
+    {
+        using var form = Http.Upload("z.npy", File.ReadAllBytes(TaskFeatureFixture.Data("z.npy")), ("name", "short"), ("method", "mf"), ("rank", "2"));
+        form.Add(new StringContent("task,lr\nhtml-1,0.001\n"), "taskFeatures", "few.csv");
+        var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+        var done = await UploadTests.WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.Equal("failed", done.GetProperty("state").GetString());
+        Assert.Contains("few.csv", done.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("add a row for each", done.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(fixture.Directory, "short.fpm")));
+    }
+
+    private static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    // An additive model fitted without features, written by the library.
+    private static string TestModel()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "plain.fpm");
+        var z = Data.MatrixFile.Read(TaskFeatureFixture.Data("z.npy"));
+        Data.ModelFile.Save(Core.Models.ModelCatalog.CreateFitter("additive", new Core.Models.ModelSettings()).Fit(z), path);
+        return path;
+    }
+
+    private static void AssertSameSummary(JsonElement cli, JsonElement server, bool exactGroups)
+    {
+        Assert.Equal(cli.GetProperty("expected_forgotten").GetDouble(), server.GetProperty("expectedForgotten").GetDouble(), exactGroups ? 0 : 1e-3);
+        var cliTop = cli.GetProperty("top").EnumerateArray().ToArray();
+        var top = server.GetProperty("top").EnumerateArray().ToArray();
+        Assert.Equal(cliTop.Select(e => e.GetProperty("example").GetString()), top.Select(e => e.GetProperty("id").GetString()));
+        foreach (var (c, s) in cliTop.Zip(top))
+        {
+            Assert.Equal(c.GetProperty("predicted").GetDouble(), s.GetProperty("predicted").GetDouble());
+            Assert.Equal(c.GetProperty("std").GetDouble(), s.GetProperty("std").GetDouble());
+            Assert.Equal(c.GetProperty("probability").GetDouble(), s.GetProperty("probability").GetDouble());
+        }
+
+        var cliGroups = cli.GetProperty("groups").EnumerateArray().ToArray();
+        var groups = server.GetProperty("groups").EnumerateArray().ToArray();
+        Assert.Equal(cliGroups.Select(g => g.GetProperty("name").GetString()), groups.Select(g => g.GetProperty("name").GetString()));
+        foreach (var (c, s) in cliGroups.Zip(groups))
+        {
+            foreach (var field in new[] { "mean", "lower", "upper" })
+            {
+                Assert.Equal(c.GetProperty(field).GetDouble(), s.GetProperty(field).GetDouble(), exactGroups ? 0 : 1e-12);
+            }
+
+            Assert.Equal(c.GetProperty("top_examples").EnumerateArray().Select(e => e.GetString()), s.GetProperty("topExamples").EnumerateArray().Select(e => e.GetString()));
+        }
+    }
+}
