@@ -30,6 +30,12 @@ public sealed record FitRequest
 
     /// <summary>Features of the matrix's tasks, or null: a Gaussian factor model then also fits a task feature model (cold and warm start from features).</summary>
     public Core.Features.FeatureSet? TaskFeatures { get; init; }
+
+    /// <summary>
+    /// Features of the matrix's examples, or null: a Gaussian factor model then also fits an example feature model, which
+    /// predicts examples never measured on any task (cold columns) from their features.
+    /// </summary>
+    public Core.Features.FeatureSet? ExampleFeatures { get; init; }
 }
 
 /// <summary>
@@ -96,6 +102,9 @@ public sealed record FitResult(IForgettingModel Model, ForgettingMatrix Matrix, 
     /// <summary>The task feature model fitted beside the model, or null when no task features were given.</summary>
     public Core.Features.TaskFeatureModel? TaskFeatures { get; init; }
 
+    /// <summary>The example feature model fitted beside the model, or null when no example features were given.</summary>
+    public Core.Features.ExampleFeatureModel? ExampleFeatures { get; init; }
+
     /// <summary>Training R^2.</summary>
     public double RSquared => Provenance.RSquared ?? double.NaN;
 }
@@ -129,17 +138,25 @@ public static class Fitting
         var taskFeatures = request.TaskFeatures is not { } features ? null
             : model is FactorModel { PredictsProbability: false } factor ? Core.Features.TaskFeatureModel.Fit(factor, features)
             : throw new ArgumentException($"Task features are used by Gaussian factor models (task-mean, additive, rank1, mf); '{request.Method}' cannot use them.", nameof(request));
+        var exampleFeatures = request.ExampleFeatures is not { } examples ? null
+            : model is FactorModel { PredictsProbability: false } withExamples && (withExamples.HasExampleBias || withExamples.Rank > 0)
+                ? Core.Features.ExampleFeatureModel.Fit(withExamples, examples)
+            : throw new ArgumentException($"Example features are used by Gaussian factor models with example parameters (additive, rank1, mf); '{request.Method}' cannot use them.", nameof(request));
         var elapsed = clock.Elapsed;
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.RSquared(model, request.Matrix);
-        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning), elapsed) { TaskFeatures = taskFeatures };
+        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning), elapsed)
+        {
+            TaskFeatures = taskFeatures,
+            ExampleFeatures = exampleFeatures,
+        };
     }
 
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>
     public static void Save(FitResult fit, string path)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        ModelFile.Save(fit.Model, path, fit.Provenance.ToMetadata(), MatrixSummary.ForModel(fit.Matrix, fit.Model), fit.TaskFeatures);
+        ModelFile.Save(fit.Model, path, fit.Provenance.ToMetadata(), MatrixSummary.ForModel(fit.Matrix, fit.Model), fit.TaskFeatures, fit.ExampleFeatures);
     }
 
     /// <summary>Fits, scores and saves the model (<see cref="Fit"/>, then <see cref="Save"/>).</summary>

@@ -65,7 +65,39 @@ public sealed record ForecastRequest : TaskRequest
 
     /// <summary>Whether to keep every example's forecast.</summary>
     public ForecastDetail Detail { get; init; } = ForecastDetail.Summary;
+
+    /// <summary>New upstream examples (never measured on any task) to predict from their features as well, or null.</summary>
+    public NewExampleQuery? NewExamples { get; init; }
 }
+
+/// <summary>New upstream examples' features and the model's example feature model: cold columns to predict.</summary>
+/// <param name="Features">The new examples' features (one row per new example).</param>
+/// <param name="Model">The example feature model fitted with the model.</param>
+/// <param name="Source">Where the features came from (files), prefixed to messages.</param>
+public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Features.ExampleFeatureModel Model, string Source)
+{
+    /// <summary>The query of new examples' features against a saved model: the model must have been fitted with example features.</summary>
+    /// <param name="model">The model's example feature model (<see cref="Data.LoadedModel.ExampleFeatures"/>), or null when it was fitted without.</param>
+    /// <param name="features">The new examples' features.</param>
+    /// <param name="source">Where the features came from, prefixed to messages.</param>
+    /// <param name="modelName">The model as the user names it, for messages.</param>
+    /// <param name="refit">How to refit the model with example features in this front end.</param>
+    /// <exception cref="ArgumentException">The model has no example feature model.</exception>
+    public static NewExampleQuery Create(Core.Features.ExampleFeatureModel? model, Core.Features.FeatureSet features, string source, string modelName, string refit)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return model is null
+            ? throw new ArgumentException($"{modelName} was fitted without example features; {refit} to predict new examples from their features.", nameof(model))
+            : new NewExampleQuery(features, model, source);
+    }
+}
+
+/// <summary>A new upstream example's forecast (a cold column: predicted from its features, with a wider interval).</summary>
+/// <param name="Id">Example id.</param>
+/// <param name="Predicted">Predicted forgetting.</param>
+/// <param name="Std">Predictive standard deviation (adds the features' own error to the measured examples' uncertainty).</param>
+/// <param name="Probability">Probability that its forgetting exceeds the threshold.</param>
+public sealed record ColdExampleForecast(string Id, double Predicted, double Std, double Probability);
 
 /// <summary>One example of a forecast's top list.</summary>
 /// <param name="Example">Column index in the model.</param>
@@ -107,6 +139,9 @@ public sealed record Forecast(FoldedTask Task, double Threshold, double Expected
 
     /// <summary>True when predictions are probabilities of forgetting.</summary>
     public bool PredictsProbability => Task.PredictsProbability;
+
+    /// <summary>The new examples' forecasts (<see cref="ForecastRequest.NewExamples"/>), in their order; empty without.</summary>
+    public IReadOnlyList<ColdExampleForecast> ColdExamples { get; init; } = [];
 }
 
 /// <summary>A new task's features and the task feature model saved with the model: the prior of a cold- or warm-start forecast.</summary>
@@ -197,7 +232,28 @@ public static class Forecasting
     {
         ArgumentNullException.ThrowIfNull(request);
         var task = request.FoldIn();
-        return request.Detail == ForecastDetail.EveryExample ? Report(request, task) : Scan(request, task, scanner);
+        var forecast = request.Detail == ForecastDetail.EveryExample ? Report(request, task) : Scan(request, task, scanner);
+        return request.NewExamples is { } cold ? forecast with { ColdExamples = Cold(task, cold, forecast.Threshold) } : forecast;
+    }
+
+    // The new examples' forgetting from their features, for the folded task.
+    private static ColdExampleForecast[] Cold(FoldedTask task, NewExampleQuery query, double threshold)
+    {
+        var count = query.Features.Count;
+        var mean = new double[count];
+        var std = new double[count];
+        try
+        {
+            query.Model.PredictNewExamples(task, query.Features, mean, std);
+        }
+        catch (ArgumentException e)
+        {
+            var message = e.Message;
+            var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+            throw new ArgumentException($"{query.Source}: {(cut > 0 ? message[..cut] : message)}", nameof(query), e);
+        }
+
+        return [.. Enumerable.Range(0, count).Select(j => new ColdExampleForecast(query.Features.Ids[j], mean[j], std[j], NormalDistribution.ExceedanceProbability(mean[j], std[j], threshold)))];
     }
 
     private static Forecast Report(ForecastRequest request, FoldedTask task)

@@ -48,6 +48,73 @@ public static class FeatureFile
     }
 
     /// <summary>
+    /// Reads the features of new entities: those the files have a row for but <paramref name="known"/> (the model's ids) does
+    /// not. The first file decides which they are: a table's ids that are not known, in file order, or an embedding's rows past
+    /// the known ones (the model's first, in its order, then the new ones, named by row number). Every other file must have a
+    /// row for each of them.
+    /// </summary>
+    /// <returns>The new entities' features, or null when the files name no new entity.</returns>
+    /// <exception cref="ForgettingDataException">A file cannot be read, misses a new entity, or an embedding has the wrong number of rows; the message names the file, row and fix.</exception>
+    public static FeatureSet? ReadNew(IReadOnlyList<string> paths, IdList known, string what = "example")
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(known);
+        IdList? fresh = null;
+        var sets = new List<FeatureSet>();
+        foreach (var path in paths)
+        {
+            if (Path.GetExtension(path).ToLowerInvariant() is ".npy" or ".npz")
+            {
+                var matrix = MatrixFile.Read(path);
+                fresh ??= IdList.From(Enumerable.Range(known.Count, Math.Max(matrix.TaskCount - known.Count, 0)).Select(r => r.ToString(CultureInfo.InvariantCulture)));
+                if (matrix.TaskCount != known.Count + fresh.Count)
+                {
+                    throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
+                        $"the embedding has {matrix.TaskCount} rows, but the model has {known.Count} {what}s and {fresh.Count} new ones are asked for; give one row per {what}: the model's {known.Count} in its order, then the new ones in order."));
+                }
+
+                var all = Embedding(matrix, path, IdList.From([.. Enumerable.Range(0, known.Count).Select(i => known[i]), .. Enumerable.Range(0, fresh.Count).Select(i => fresh[i])]), what);
+                sets.Add(all.Select([.. Enumerable.Range(known.Count, fresh.Count)]));
+                continue;
+            }
+
+            var table = MetadataTable.Read(path);
+            var idColumn = IdColumn(table, known);
+            var ids = table.Column(idColumn).Distinct(StringComparer.Ordinal).ToArray();
+            fresh ??= IdList.From(ids.Where(id => known.IndexOf(id) < 0));
+            if (fresh.Count == 0)
+            {
+                return null;
+            }
+
+            // Read over every row the file has (so categories are the same as at fit time), then keep the new ones.
+            var read = ReadTable(table, path, IdList.From(ids), what);
+            try
+            {
+                sets.Add(read.AlignTo(fresh));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ForgettingDataException(path, $"no row for some new {what}s of {paths[0]} (matched on column '{idColumn}'): {e.Message}");
+            }
+        }
+
+        if (fresh is null || fresh.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return FeatureSet.Combine(sets);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ForgettingDataException(paths[0], e.Message);
+        }
+    }
+
+    /// <summary>
     /// Reads one feature file whose bytes are at <paramref name="path"/> but whose name is <paramref name="sourceName"/> (an
     /// upload kept in a temporary file): blocks and messages use that name, as they would for the file itself.
     /// </summary>

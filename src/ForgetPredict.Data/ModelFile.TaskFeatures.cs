@@ -5,36 +5,23 @@ namespace ForgetPredict.Data;
 
 /// <remarks>
 /// <code>
-///   5 TASKFEATURES  string block, int32 kind, int32 d, d x string column, byte log scale, double[d] shift, double[d] scale,
+///   6 TASKFEATURES  string block, int32 kind, int32 d, d x string column, byte log scale, double[d] shift, double[d] scale,
 ///                   byte[d] log flags, double bandwidth, int32 M, int32 p, double[M*d] encoded training tasks,
 ///                   double[M*p] weights, double[p] prior mean, double[p*p] basis, double[p] feature variances,
 ///                   double[p] own variances, double[p] own prior mean, double[p*p] own prior covariance,
 ///                   string chosen, double relative error, double[p] component gains
+///   7 EXAMPLEFEATURES int32 V, V x view (as above: block .. log flags), int32 q, double[(d+1)*q] weights (d = the views'
+///                   total width; the intercept last), double[q] leave-one-out error variances, double[q] explained shares
 /// </code>
 /// </remarks>
 public static partial class ModelFile
 {
     private const uint TagTaskFeatures = 6;
+    private const uint TagExampleFeatures = 7;
 
     private static void WriteTaskFeatures(BinaryWriter w, TaskFeatureModelParts parts)
     {
-        var view = parts.View;
-        WriteString(w, view.BlockName);
-        w.Write((int)view.Kind);
-        w.Write(view.Width);
-        foreach (var column in view.Columns)
-        {
-            WriteString(w, column);
-        }
-
-        w.Write(view.LogScale);
-        WriteDoubles(w, view.Shift);
-        WriteDoubles(w, view.Scale);
-        foreach (var flag in view.Log)
-        {
-            w.Write(flag);
-        }
-
+        WriteView(w, parts.View);
         w.Write(parts.Bandwidth);
         var p = parts.PriorMean.Length;
         w.Write(parts.Alpha.Length / p);
@@ -52,7 +39,27 @@ public static partial class ModelFile
         WriteDoubles(w, [.. parts.Report.ComponentGains]);
     }
 
-    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model)
+    // A feature view: string block, int32 kind, int32 d, d x string column, byte log scale, double[d] shift, double[d] scale, byte[d] log flags.
+    private static void WriteView(BinaryWriter w, FeatureView view)
+    {
+        WriteString(w, view.BlockName);
+        w.Write((int)view.Kind);
+        w.Write(view.Width);
+        foreach (var column in view.Columns)
+        {
+            WriteString(w, column);
+        }
+
+        w.Write(view.LogScale);
+        WriteDoubles(w, view.Shift);
+        WriteDoubles(w, view.Scale);
+        foreach (var flag in view.Log)
+        {
+            w.Write(flag);
+        }
+    }
+
+    private static FeatureView ReadView(SpanReader r)
     {
         var block = r.String();
         var kind = (FeatureKind)r.Int32();
@@ -77,6 +84,13 @@ public static partial class ModelFile
             log[c] = r.Bool();
         }
 
+        return r.Guard(() => FeatureView.Restore(block, kind, columns, logScale, shift, scale, log));
+    }
+
+    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model)
+    {
+        var view = ReadView(r);
+        var d = view.Width;
         var bandwidth = r.Double();
         var m = r.Count(8, 1 << 24);
         var p = r.Count(8, 1025);
@@ -98,7 +112,7 @@ public static partial class ModelFile
         var gains = r.Doubles(p);
         return r.Guard(() => TaskFeatureModel.Restore(new TaskFeatureModelParts
         {
-            View = FeatureView.Restore(block, kind, columns, logScale, shift, scale, log),
+            View = view,
             Bandwidth = bandwidth,
             TrainEncoded = encoded,
             Alpha = alpha,
@@ -108,6 +122,47 @@ public static partial class ModelFile
             OwnVariances = ownVariances,
             Fallback = new GaussianPrior(fallbackMean, fallbackCovariance),
             Report = new TaskFeatureReport(true, chosen, relative, gains, []),
+        }));
+    }
+
+    private static void WriteExampleFeatures(BinaryWriter w, ExampleFeatureModelParts parts)
+    {
+        w.Write(parts.Views.Count);
+        foreach (var view in parts.Views)
+        {
+            WriteView(w, view);
+        }
+
+        w.Write(parts.ErrorVariance.Length);
+        WriteDoubles(w, parts.Weights);
+        WriteDoubles(w, parts.ErrorVariance);
+        WriteDoubles(w, parts.ExplainedShare);
+    }
+
+    private static ExampleFeatureModel ReadExampleFeatures(SpanReader r, IForgettingModel model)
+    {
+        var count = r.Count(8, 1 << 16);
+        var views = new FeatureView[count];
+        for (var v = 0; v < count; v++)
+        {
+            views[v] = ReadView(r);
+        }
+
+        var q = r.Count(8, 1025);
+        if (model is not FactorModel factor || (factor.HasExampleBias ? 1 : 0) + factor.Rank != q)
+        {
+            throw r.Fail("the example feature model does not match the model's example parameters");
+        }
+
+        var weights = r.Doubles(((long)views.Sum(v => v.Width) + 1) * q);
+        var errorVariance = r.Doubles(q);
+        var explained = r.Doubles(q);
+        return r.Guard(() => ExampleFeatureModel.Restore(factor, new ExampleFeatureModelParts
+        {
+            Views = views,
+            Weights = weights,
+            ErrorVariance = errorVariance,
+            ExplainedShare = explained,
         }));
     }
 }

@@ -12,7 +12,9 @@ namespace ForgetPredict.Data;
 /// <param name="Metadata">Free-form key/value pairs saved with it (e.g. "source", "r2").</param>
 /// <param name="Summary">The training matrix summary for report heatmaps, when the file holds one.</param>
 /// <param name="TaskFeatures">The task feature model fitted with it, when the file holds one (cold and warm start from task features).</param>
-public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<string, string> Metadata, MatrixSummary? Summary = null, Core.Features.TaskFeatureModel? TaskFeatures = null);
+/// <param name="ExampleFeatures">The example feature model fitted with it, when the file holds one (cold columns: new examples from their features).</param>
+public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<string, string> Metadata, MatrixSummary? Summary = null, Core.Features.TaskFeatureModel? TaskFeatures = null,
+    Core.Features.ExampleFeatureModel? ExampleFeatures = null);
 
 /// <summary>
 /// Saves and loads fitted models in ForgetPredict's versioned binary format, with a SHA-256 checksum, written atomically.
@@ -40,6 +42,7 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///   4 SUMMARY the training matrix summary for report heatmaps
 ///   5 ENSEMBLE  a stacked ensemble of member models (see ReadEnsemble)
 ///   6 TASKFEATURES the task feature model (after the model section; see ModelFile.TaskFeatures.cs)
+///   7 EXAMPLEFEATURES the example feature model (after the model section; see ModelFile.TaskFeatures.cs); files without it read as before
 /// ids: byte implicit (1) or explicit (0); explicit: int32 count, count x string. string: int32 byte length, UTF-8.
 /// </code>
 /// <para>Every count and length read is checked against the bytes that remain before anything is allocated, and the
@@ -59,14 +62,14 @@ public static partial class ModelFile
     /// <exception cref="ForgettingDataException">The file cannot be written.</exception>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
     public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
-        Core.Features.TaskFeatureModel? taskFeatures = null) =>
-        AtomicFile.Write(path, stream => Write(model, stream, metadata, summary, taskFeatures));
+        Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null) =>
+        AtomicFile.Write(path, stream => Write(model, stream, metadata, summary, taskFeatures, exampleFeatures));
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
     /// <exception cref="ArgumentException">The summary's shape does not match the model.</exception>
     public static void Write(IForgettingModel model, Stream stream, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
-        Core.Features.TaskFeatureModel? taskFeatures = null)
+        Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
@@ -114,6 +117,11 @@ public static partial class ModelFile
             if (taskFeatures?.Parts is { } parts)
             {
                 Section(w, TagTaskFeatures, b => WriteTaskFeatures(b, parts));
+            }
+
+            if (exampleFeatures is not null)
+            {
+                Section(w, TagExampleFeatures, b => WriteExampleFeatures(b, exampleFeatures.Parts));
             }
         }
 
@@ -179,6 +187,7 @@ public static partial class ModelFile
         IForgettingModel? model = null;
         MatrixSummary? summary = null;
         Core.Features.TaskFeatureModel? taskFeatures = null;
+        Core.Features.ExampleFeatureModel? exampleFeatures = null;
         while (!reader.AtEnd)
         {
             var tag = reader.UInt32();
@@ -209,12 +218,15 @@ public static partial class ModelFile
                 case TagTaskFeatures:
                     taskFeatures = ReadTaskFeatures(section, model ?? throw section.Fail("the task feature model comes before the model"));
                     break;
+                case TagExampleFeatures:
+                    exampleFeatures = ReadExampleFeatures(section, model ?? throw section.Fail("the example feature model comes before the model"));
+                    break;
                 default:
                     throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"unknown section tag {tag}; the file was written by a newer version."));
             }
         }
 
-        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata, summary, taskFeatures);
+        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata, summary, taskFeatures, exampleFeatures);
     }
 
     private static void Section(BinaryWriter w, uint tag, Action<BinaryWriter> body)

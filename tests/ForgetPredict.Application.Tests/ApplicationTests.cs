@@ -174,6 +174,57 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void FitAndSave_WithExampleFeatures_ForecastsNewExamples_WithWiderIntervals()
+    {
+        // Given: the first 500 examples as the matrix, every example's planted group and a noisy copy of its true mean as features.
+        var random = new Random(2);
+        var truth = Enumerable.Range(0, 600).Select(j => Enumerable.Range(1, 15).Average(t => (double)s_synthetic.Matrix[t, j])).ToArray();
+        var level = truth.Select(m => m + (0.05 * (random.NextDouble() - 0.5))).ToArray();
+        var ids = IdList.Implicit(600);
+        var features = new Core.Features.FeatureSet(ids, [new Core.Features.FeatureBlock("examples.csv", Core.Features.FeatureKind.Numeric, ["level"], level)]);
+        var matrix = ForgettingMatrix.Create([.. Enumerable.Range(0, 15 * 500).Select(c => s_training[c / 500, c % 500])], 15, 500);
+        var path = Path.Combine(_folder, "cold.fpm");
+        Fitting.FitAndSave(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "mf", Settings = new ModelSettings { Rank = 3 }, ExampleFeatures = features }, path);
+        var loaded = ModelFile.Load(path);
+
+        // When: the new task is forecast with the 100 examples the model never measured.
+        var fresh = features.Select([.. Enumerable.Range(500, 100)]);
+        var forecast = Forecasting.Forecast(new ForecastRequest
+        {
+            Model = loaded.Model,
+            Cells = new ObservedCells([.. Enumerable.Range(0, 30).Select(i => i * 16)], [.. Enumerable.Range(0, 30).Select(i => (double)s_synthetic.Matrix[0, i * 16])]),
+            Detail = ForecastDetail.EveryExample,
+            NewExamples = NewExampleQuery.Create(loaded.ExampleFeatures, fresh, "examples.csv", "cold.fpm", "refit"),
+        });
+
+        // Then: one forecast per new example, in order, with wider intervals than the measured examples' and a probability.
+        Assert.Equal(Enumerable.Range(500, 100).Select(j => j.ToString(System.Globalization.CultureInfo.InvariantCulture)), forecast.ColdExamples.Select(c => c.Id));
+        Assert.True(forecast.ColdExamples.Average(c => c.Std) > forecast.Report!.Examples.Average(e => e.Std));
+        Assert.All(forecast.ColdExamples, c => Assert.InRange(c.Probability, 0, 1));
+        var plain = ModelFile.Load(Path.Combine(_folder, "cold.fpm")) with { ExampleFeatures = null };
+        var e = Assert.Throws<ArgumentException>(() => NewExampleQuery.Create(plain.ExampleFeatures, fresh, "x.csv", "plain.fpm", "refit it with 'fit --example-features'"));
+        Assert.StartsWith("plain.fpm was fitted without example features; refit it with 'fit --example-features' to predict new examples", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TaskFeatureQuery_ChecksTheModelAndTheColumns_NamingTheSource()
+    {
+        // Given: the model with a task feature model fitted on a setting that tracks each task's mean.
+        var setting = Enumerable.Range(1, 15).Select(t => Enumerable.Range(0, 600).Average(j => (double)s_synthetic.Matrix[t, j])).ToArray();
+        var featureModel = Core.Features.TaskFeatureModel.Fit(s_model, new Core.Features.FeatureSet(s_model.TaskIds, [new Core.Features.FeatureBlock("tasks.csv", Core.Features.FeatureKind.Numeric, ["lr"], setting)]));
+        Core.Features.FeatureSet Query(string column) => Data.FeatureFile.FromValues("taskFeatures", [new(column, "0.5")], "new");
+
+        // Then: the right column gives a query; a model without features and other columns are refused with the source and the fix.
+        Assert.Same(featureModel, TaskFeatureQuery.Create(featureModel, Query("lr"), 0, "taskFeatures", "Model 'm'", "refit").Model);
+        var none = Assert.Throws<ArgumentException>(() => TaskFeatureQuery.Create(null, Query("lr"), 0, "taskFeatures", "Model 'm'", "refit it with task features"));
+        Assert.StartsWith("Model 'm' was fitted without task features; refit it with task features to predict from features.", none.Message, StringComparison.Ordinal);
+        Assert.True(featureModel.UsesFeatures);
+        var wrong = Assert.Throws<ArgumentException>(() => TaskFeatureQuery.Create(featureModel, Query("steps"), 0, "taskFeatures", "Model 'm'", "refit"));
+        Assert.StartsWith("taskFeatures: The task features have no block like 'tasks.csv' (numeric columns lr)", wrong.Message, StringComparison.Ordinal);
+        Assert.Contains("Give the same feature columns.", wrong.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Describe_FactorModel_GivesRankAndFit()
     {
         var description = ModelDescription.Of(s_model);

@@ -47,11 +47,100 @@ public class TaskFeatureCommandTests
         // A short, gentle fine-tune is predicted to forget far less than a long one at a high learning rate.
         Assert.True(MeanForgetting(harsh) > 3 * MeanForgetting(gentle));
 
-        // A query with other columns than the model was fitted with is refused, naming the columns.
+        // A query with other columns than the model was fitted with is refused, naming the file and the columns.
         var wrong = Path.Combine(dir, "wrong.csv");
         File.WriteAllText(wrong, "task,lr\nnew,0.001\n");
         var (badCode, _, badError) = CliRunner.Run("predict", "--model", model, "--task-features", wrong, "--task-name", "new");
         Assert.NotEqual(0, badCode);
+        Assert.Contains($"{wrong}: The task features have no block like 'tasks.csv'", badError, StringComparison.Ordinal);
         Assert.Contains("steps", badError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ColdColumns_FitStoresTheExampleFeatureModel_AndPredictMarksNewExamplesCold_WithWiderIntervals()
+    {
+        // Given: charlm-d's first 1,000 chunks as the matrix and their embeddings; the new task's 30 measured cells.
+        var dir = RepoPaths.NewTempFolder();
+        var z = ForgetPredict.Data.MatrixFile.Read(Data("z.npy"));
+        var emb = ForgetPredict.Data.MatrixFile.Read(Data("example_emb.npy"));
+        const int known = 1000;
+        string Slice(Core.ForgettingMatrix m, int rows, int columns, string name)
+        {
+            var values = new float[rows * columns];
+            for (var i = 0; i < rows; i++)
+            {
+                for (var j = 0; j < columns; j++)
+                {
+                    values[(i * columns) + j] = m[i, j];
+                }
+            }
+
+            var path = Path.Combine(dir, name);
+            ForgetPredict.Data.MatrixFile.Write(Core.ForgettingMatrix.Create(values, rows, columns), path);
+            return path;
+        }
+
+        var matrix = Slice(z, z.TaskCount, known, "z.npy");
+        var model = Path.Combine(dir, "m.fpm");
+        var (code, output, error) = CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "3", "--out", model, "--example-features", Data("upstream.csv"),
+            "--example-features", Slice(emb, known, emb.ExampleCount, "emb.npy"));
+        Assert.True(code == 0, error);
+        Assert.Contains("example features: upstream.csv, upstream.csv categories, emb.npy explain", output, StringComparison.Ordinal);
+        var observed = Path.Combine(dir, "observed.csv");
+        File.WriteAllLines(observed, ["example,value", .. Enumerable.Range(0, 30).Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{i * 33},{z[3, i * 33]:R}"))]);
+
+        // When: the row is predicted with every chunk's features (the model's 1,000 and 3,800 new ones).
+        var table = Path.Combine(dir, "p.csv");
+        (code, output, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--example-features", Data("upstream.csv"), "--example-features", Data("example_emb.npy"), "--out", table);
+        Assert.True(code == 0, error);
+
+        // Then: the new chunks follow the model's, marked cold, with wider intervals, and closer to the truth than their average.
+        Assert.Contains("cold columns: 3,800 new examples predicted from their features (upstream.csv, example_emb.npy)", output, StringComparison.Ordinal);
+        var rows = File.ReadLines(table).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal("example,predicted,std,probability,rank,cold", File.ReadLines(table).First());
+        Assert.Equal(z.ExampleCount, rows.Length);
+        Assert.All(rows.Take(known), r => Assert.Equal("False", r[5]));
+        Assert.All(rows.Skip(known), r => Assert.Equal(("True", string.Empty), (r[5], r[4])));
+        Assert.Equal(Enumerable.Range(known, z.ExampleCount - known).Select(j => j.ToString(System.Globalization.CultureInfo.InvariantCulture)), rows.Skip(known).Select(r => r[0]));
+        static double Number(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        var coldStd = rows.Skip(known).Select(r => Number(r[2])).Order().ElementAt((z.ExampleCount - known) / 2);
+        var knownStd = rows.Take(known).Select(r => Number(r[2])).Order().ElementAt(known / 2);
+        Assert.True(coldStd > knownStd, $"cold median std {coldStd} vs measured examples' {knownStd}");
+        var predicted = rows.Skip(known).Select(r => Number(r[1])).ToArray();
+        var truth = Enumerable.Range(known, z.ExampleCount - known).Select(j => (double)z[3, j]).ToArray();
+        var average = rows.Take(known).Average(r => Number(r[1]));
+        double Rmse(Func<int, double> guess) => Math.Sqrt(truth.Select((y, i) => (guess(i) - y) * (guess(i) - y)).Average());
+        Assert.True(Rmse(i => predicted[i]) < 0.8 * Rmse(_ => average), $"cold RMSE {Rmse(i => predicted[i])} vs the average chunk's {Rmse(_ => average)}");
+    }
+
+    [Fact]
+    public void ColdColumns_WrongWidthOrAModelWithoutExampleFeatures_AreRefusedWithTheFileAndTheFix()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "m.fpm");
+        var plain = Path.Combine(dir, "plain.fpm");
+        var matrix = Path.Combine(dir, "z.csv");
+        File.WriteAllText(matrix, "task,a,b,c,d,e,f\n" + string.Join("\n", Enumerable.Range(0, 8).Select(t => $"t{t},{string.Join(",", Enumerable.Range(0, 6).Select(j => ((t + 1) * (j + 1) % 7 / 10.0).ToString(System.Globalization.CultureInfo.InvariantCulture)))}")) + "\n");
+        var features = Path.Combine(dir, "ex.csv");
+        File.WriteAllText(features, "id,loss,size\na,1,3\nb,2,1\nc,3,4\nd,4,1\ne,5,5\nf,6,9\n");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "1", "--out", model, "--example-features", features).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "1", "--out", plain).ExitCode);
+
+        var narrow = Path.Combine(dir, "narrow.csv");
+        File.WriteAllText(narrow, "id,loss\ng,7\n");
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--example-features", narrow);
+        Assert.NotEqual(0, code);
+        Assert.Contains($"{narrow}: The example features have no block like 'ex.csv' (numeric columns loss, size)", error, StringComparison.Ordinal);
+        Assert.Contains("Give the same feature columns", error, StringComparison.Ordinal);
+
+        var wide = Path.Combine(dir, "wide.csv");
+        File.WriteAllText(wide, "id,loss,size\ng,7,2\n");
+        (code, _, error) = CliRunner.Run("predict", "--model", plain, "--example-features", wide);
+        Assert.NotEqual(0, code);
+        Assert.Contains("was fitted without example features; refit it with 'fit --example-features'", error, StringComparison.Ordinal);
+
+        (code, _, error) = CliRunner.Run("predict", "--model", model, "--example-features", features);
+        Assert.NotEqual(0, code);
+        Assert.Contains("every example listed is already in the model", error, StringComparison.Ordinal);
     }
 }

@@ -99,4 +99,87 @@ public class FeatureFileTests
         var e = Assert.Throws<ArgumentException>(() => loaded.TaskFeatures.Prior(wrong));
         Assert.Contains("'lr'", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ModelFile_KeepsTheExampleFeatureModel_InItsOwnSection_AndFilesWithoutItReadAsBefore()
+    {
+        // Given: an mf model whose example parameters follow one example feature, and its example feature model.
+        var random = new Random(5);
+        const int tasks = 20, examples = 150;
+        var u = Enumerable.Range(0, tasks).Select(_ => random.NextDouble() + 0.5).ToArray();
+        var x = Enumerable.Range(0, examples + 10).Select(_ => random.NextDouble()).ToArray();
+        var z = ForgettingMatrix.Create([.. Enumerable.Range(0, tasks * examples).Select(c => (float)((u[c / examples] * x[c % examples]) + (0.01 * random.NextDouble())))], tasks, examples);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var exampleModel = ExampleFeatureModel.Fit(model, new FeatureSet(z.ExampleIds, [new FeatureBlock("loss.csv", FeatureKind.Numeric, ["loss"], x[..examples])]));
+
+        // When: saved with it, and with the task section only (what files written before the section existed hold).
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        ModelFile.Save(model, path, exampleFeatures: exampleModel);
+        var loaded = ModelFile.Load(path);
+        var old = Path.Combine(RepoPaths.NewTempFolder(), "old.fpm");
+        ModelFile.Save(model, old);
+
+        // Then: the loaded example model predicts the new examples exactly as the fitted one; the old file has none.
+        var fresh = new FeatureSet(IdList.From([.. Enumerable.Range(examples, 10).Select(j => $"new-{j}")]), [new FeatureBlock("loss.csv", FeatureKind.Numeric, ["loss"], x[examples..])]);
+        double[] Predict(ExampleFeatureModel m, FactorModel f)
+        {
+            var mean = new double[10];
+            var std = new double[10];
+            m.PredictNewExamples(f.FoldIn([0, 1, 2], [0.1, 0.2, 0.3]), fresh, mean, std);
+            return [.. mean, .. std];
+        }
+
+        Assert.NotNull(loaded.ExampleFeatures);
+        Assert.Equal(Predict(exampleModel, model), Predict(loaded.ExampleFeatures!, (FactorModel)loaded.Model));
+        Assert.Equal(exampleModel.ExplainedShare, loaded.ExampleFeatures!.ExplainedShare);
+        Assert.Null(ModelFile.Load(old).ExampleFeatures);
+        Assert.Equal(ModelFile.Load(old).Model.ExampleIds.Count, loaded.Model.ExampleIds.Count);
+    }
+
+    [Fact]
+    public void ReadNew_ListsTheExamplesTheModelLacks_FromTablesAndEmbeddings_AndRefusesMisfits()
+    {
+        // Given: a model of examples 0..3; a table with two new examples among them (in file order b, a) and an embedding.
+        var known = IdList.Implicit(4);
+        var table = Write("examples.csv", "id,loss,source\n0,0.1,web\nb,0.5,code\n1,0.2,web\n2,0.3,code\na,0.7,web\n3,0.4,web\n");
+        var embedding = WriteNpy("emb.npy", [.. Enumerable.Range(0, 12).Select(i => (float)i)], 6, 2);
+
+        // When: the new examples are read from the table alone, and from the table and an embedding of 4 + 2 rows.
+        var set = FeatureFile.ReadNew([table], known)!;
+
+        // Then: the new ids in file order, with the categories of the whole file.
+        Assert.Equal(["b", "a"], set.Ids.ToArray());
+        Assert.Equal([0.5, 0.7], set.Blocks[0].Values.ToArray());
+        Assert.Equal(["source=code", "source=web"], set.Blocks[1].Columns);
+        var embedded = FeatureFile.ReadNew([embedding], known)!;
+        Assert.Equal(["4", "5"], embedded.Ids.ToArray());
+        Assert.Equal([8.0, 9, 10, 11], embedded.Blocks[0].Values.ToArray());
+
+        // A table listing only the model's examples names none; an embedding of the wrong length and a file without a row
+        // for a new example are refused, naming the file and the fix.
+        Assert.Null(FeatureFile.ReadNew([Write("old.csv", "id,loss\n0,1\n1,2\n2,3\n3,4\n")], known));
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadNew([table, WriteNpy("short.npy", [.. Enumerable.Range(0, 10).Select(i => (float)i)], 5, 2)], known));
+        Assert.Contains("short.npy", e.Message, StringComparison.Ordinal);
+        Assert.Contains("has 5 rows, but the model has 4 examples and 2 new ones are asked for; give one row per example", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadNew([table, Write("partial.csv", "id,x\nb,1\n")], known));
+        Assert.Contains("partial.csv", e.Message, StringComparison.Ordinal);
+        Assert.Contains("a", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromValuesAndFromEmbedding_ReadOneEntity_AsAOneRowFileWould()
+    {
+        var csv = FeatureFile.Read(Write("one.csv", "task,family,lr\nnew,web,0.001\n"), IdList.From(["new"]));
+        var values = FeatureFile.FromValues("one.csv", [new("family", "web"), new("lr", "0.001")], "new");
+        Assert.Equal(csv.Blocks.Select(b => (b.Name, b.Kind, string.Join(",", b.Columns), string.Join(",", b.Values.ToArray()))),
+            values.Blocks.Select(b => (b.Name, b.Kind, string.Join(",", b.Columns), string.Join(",", b.Values.ToArray()))));
+        var npy = FeatureFile.Read(WriteNpy("e.npy", [1.5f, -2], 1, 2), IdList.From(["new"]));
+        var array = FeatureFile.FromEmbedding("e.npy", [1.5, -2], "new");
+        Assert.Equal(npy.Blocks[0].Columns, array.Blocks[0].Columns);
+        Assert.Equal(npy.Blocks[0].Values.ToArray(), array.Blocks[0].Values.ToArray());
+
+        Assert.Contains("the task's id is not a feature", Assert.Throws<ForgettingDataException>(() => FeatureFile.FromValues("q", [new("id", "x")], "new")).Message, StringComparison.Ordinal);
+        Assert.Contains("no feature values", Assert.Throws<ForgettingDataException>(() => FeatureFile.FromValues("q", [], "new")).Message, StringComparison.Ordinal);
+        Assert.Contains("is empty", Assert.Throws<ForgettingDataException>(() => FeatureFile.FromEmbedding("q", [], "new")).Message, StringComparison.Ordinal);
+    }
 }

@@ -21,9 +21,11 @@ internal static class FitCommand
         var threads = CommonOptions.Threads();
         var input = new MatrixInputOptions();
         var taskFeatures = FeatureOptions.Task();
+        var exampleFeatures = FeatureOptions.Example();
+        exampleFeatures.Description = "Example features (base loss, source, an embedding; the forms of --task-features keyed by example id): the model then also predicts new upstream examples from their features ('predict --example-features'). Repeatable.";
         var command = new Command("fit", "Fit a model to a forgetting matrix and save it for 'predict'.")
         {
-            matrix, method, known, rank, lambda, seed, output, threads, taskFeatures,
+            matrix, method, known, rank, lambda, seed, output, threads, taskFeatures, exampleFeatures,
         };
         foreach (var option in input.All)
         {
@@ -51,6 +53,7 @@ internal static class FitCommand
                     Known = parse.GetValue(known),
                 },
                 TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task"),
+                ExampleFeatures = FeatureFile.ReadAll(parse.GetValue(exampleFeatures) ?? [], z.ExampleIds, "example"),
             }, progress is null ? null : (stage, fraction) => progress.Report(stage, fraction, name));
             progress?.Report("saving", 0.9);
             Fitting.Save(fit, path);
@@ -67,6 +70,12 @@ internal static class FitCommand
             if (fit.TaskFeatures is { } features)
             {
                 FeatureOptions.RenderReport(parse.Out(), features.Report);
+            }
+
+            if (fit.ExampleFeatures is { } examples)
+            {
+                parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"example features: {string.Join(", ", examples.Views.Select(v => v.BlockName))} explain {string.Join(", ", examples.ExplainedShare.Select(g => g.ToString("0.00", CultureInfo.InvariantCulture)))} of each example parameter's variance (leave-one-out); new examples get predictions from them with 'predict --example-features'"));
             }
 
             return CliApp.Ok;

@@ -23,6 +23,9 @@ internal sealed record ForecastInput(ForecastRequest Task, MatrixSummary? Summar
     /// <summary>The example groups, or null without --examples.</summary>
     public ExampleGroups? Groups => Task.Groups;
 
+    /// <summary>The model's example feature model (cold columns), or null when it was fitted without example features.</summary>
+    public Core.Features.ExampleFeatureModel? ExampleFeatures { get; init; }
+
     /// <summary>The task's features (one row) and the model's task feature model, or null without --task-features.</summary>
     public TaskFeatureQuery? TaskFeatures => Task.TaskFeatures;
 
@@ -78,7 +81,7 @@ internal sealed class ForecastOptions
             Groups = groups,
             TaskFeatures = ReadTaskFeatures(parse, loaded),
         };
-        return new ForecastInput(task, loaded.Summary, column, name, new ExampleReferences(model.ExampleIds, matching));
+        return new ForecastInput(task, loaded.Summary, column, name, new ExampleReferences(model.ExampleIds, matching)) { ExampleFeatures = loaded.ExampleFeatures };
     }
 
     // The new task's row of --task-features, found by --task-name; the model must have been fitted with task features.

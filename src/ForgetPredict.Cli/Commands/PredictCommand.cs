@@ -22,14 +22,16 @@ internal static class PredictCommand
     public static Command Create()
     {
         var forecast = new ForecastOptions();
-        var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group], in the model's example order." };
+        var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group][,cold], in the model's example order (new examples from --example-features after them)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (charts and tables, no network needed)." };
         var top = CommonOptions.AtLeast("--top", 1, 20, "Examples listed as most forgotten (overall and per group).");
         var json = new Option<string?>("--json") { Description = "Write the summary as JSON: threshold, expected forgotten, groups with intervals and top examples, the top list." };
         var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: 0 nats for continuous models, probability 0.5 for binary ones)." };
+        var exampleFeatures = FeatureOptions.Example();
+        exampleFeatures.Description = "Features of upstream examples (the forms 'fit --example-features' took, keyed by example id; an embedding: the model's examples' rows first, then the new ones). Examples they list that the model has never measured (cold columns) are predicted from them, with wider intervals, and marked cold in --out. Repeatable.";
         var command = new Command("predict", "Predict what a planned fine-tune will erase: every upstream example's forgetting, the most forgotten examples, and each group's expected damage.")
         {
-            output, html, json, top, threshold,
+            output, html, json, top, threshold, exampleFeatures,
         };
         foreach (var option in forecast.All.Reverse())
         {
@@ -46,11 +48,13 @@ internal static class PredictCommand
                 Top = parse.GetValue(top),
                 Detail = ForecastDetail.EveryExample,
                 TaskFeatures = f.TaskFeatures,
+                NewExamples = ReadNewExamples(parse, exampleFeatures, f),
             });
             var report = result.Report!;
+            var withCold = (parse.GetValue(exampleFeatures) ?? []).Length > 0;
             if (parse.GetValue(output) is { } path)
             {
-                TableFile.Write(ExampleTable(f.Model, report), path);
+                TableFile.Write(ExampleTable(f.Model, report, withCold ? result.ColdExamples : null), path);
             }
 
             if (parse.GetValue(html) is { } htmlPath)
@@ -75,6 +79,11 @@ internal static class PredictCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {f.How} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
             Render(console, result, f.GroupColumn, f.TaskFeatures is not null);
+            if (withCold)
+            {
+                RenderCold(console, result, parse.GetValue(exampleFeatures)!);
+            }
+
             foreach (var written in new[] { parse.GetValue(output), parse.GetValue(html), parse.GetValue(json) }.OfType<string>())
             {
                 console.WriteLine($"wrote {written}");
@@ -85,23 +94,61 @@ internal static class PredictCommand
         return command;
     }
 
-    /// <summary>The per-example table: id, prediction, std, probability of forgetting, rank and group.</summary>
-    internal static OutputTable ExampleTable(IForgettingModel model, ErasureReport report)
+    /// <summary>
+    /// The per-example table: id, prediction, std, probability of forgetting, rank and group; with new examples (cold columns)
+    /// their rows follow the model's (no rank, no group) and a <c>cold</c> column marks them.
+    /// </summary>
+    internal static OutputTable ExampleTable(IForgettingModel model, ErasureReport report, IReadOnlyList<ColdExampleForecast>? cold = null)
     {
+        var extra = cold ?? [];
         var columns = new List<TableColumn>
         {
-            TableColumn.Strings("example", model.ExampleIds),
-            TableColumn.Doubles("predicted", report.Examples.Select(e => e.Predicted).ToArray()),
-            TableColumn.Doubles("std", report.Examples.Select(e => e.Std).ToArray()),
-            TableColumn.Doubles("probability", report.Examples.Select(e => e.Probability).ToArray()),
-            TableColumn.Int64s("rank", report.Examples.Select(e => (long?)e.Rank).ToArray()),
+            TableColumn.Strings("example", [.. model.ExampleIds, .. extra.Select(c => c.Id)]),
+            TableColumn.Doubles("predicted", [.. report.Examples.Select(e => e.Predicted), .. extra.Select(c => c.Predicted)]),
+            TableColumn.Doubles("std", [.. report.Examples.Select(e => e.Std), .. extra.Select(c => c.Std)]),
+            TableColumn.Doubles("probability", [.. report.Examples.Select(e => e.Probability), .. extra.Select(c => c.Probability)]),
+            TableColumn.Int64s("rank", [.. report.Examples.Select(e => (long?)e.Rank), .. extra.Select(_ => (long?)null)]),
         };
         if (report.Groups.Count > 0)
         {
-            columns.Add(TableColumn.Strings("group", report.Examples.Select(e => e.Group).ToArray()));
+            columns.Add(TableColumn.Strings("group", [.. report.Examples.Select(e => e.Group), .. extra.Select(_ => (string?)null)]));
+        }
+
+        if (cold is not null)
+        {
+            columns.Add(TableColumn.Booleans("cold", [.. report.Examples.Select(_ => (bool?)false), .. extra.Select(_ => (bool?)true)]));
         }
 
         return new OutputTable(columns);
+    }
+
+    // --example-features: the examples they list that the model lacks; the model must have been fitted with example features.
+    private static NewExampleQuery? ReadNewExamples(ParseResult parse, Option<string[]> option, ForecastInput input)
+    {
+        var paths = parse.GetValue(option) ?? [];
+        if (paths.Length == 0)
+        {
+            return null;
+        }
+
+        var features = FeatureFile.ReadNew(paths, input.Model.ExampleIds, "example")
+            ?? throw new CliException($"{string.Join(", ", paths)}: every example listed is already in the model; add rows for the new examples to predict them from their features.");
+        return NewExampleQuery.Create(input.ExampleFeatures, features, string.Join(", ", paths), parse.GetValue<string>("--model")!, "refit it with 'fit --example-features'");
+    }
+
+    // One line on the cold columns: how many, how wide their intervals are against the measured examples', the most forgotten.
+    private static void RenderCold(IAnsiConsole console, Forecast forecast, string[] paths)
+    {
+        var cold = forecast.ColdExamples;
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        var ratio = Median(cold.Select(c => c.Std)) / Median(forecast.Report!.Examples.Select(e => e.Std));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"cold columns: {cold.Count:N0} new examples predicted from their features ({string.Join(", ", paths.Select(Path.GetFileName))}), never measured on any task; median std {ratio:0.0}x the model's examples'; expected forgotten {cold.Sum(c => c.Probability):N0}; most forgotten: {string.Join(", ", cold.OrderByDescending(c => c.Predicted).Take(3).Select(c => $"{c.Id} ({Terminal.Num(c.Predicted, 3)})"))}"));
     }
 
     /// <summary>The forecast's summary as JSON (snake_case, as analyze and evaluate write; NaN as null).</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Numerics;
@@ -32,6 +33,36 @@ public sealed class ExampleFeatureModel
 
     /// <summary>Per example parameter (b first when the model has example biases, then V[0..r)) the share of its variance the features explain.</summary>
     public IReadOnlyList<double> ExplainedShare { get; private init; } = [];
+
+    /// <summary>The views of the feature blocks, in the order the regression uses them: every one must be given for new examples.</summary>
+    public IReadOnlyList<FeatureView> Views => _views;
+
+    /// <summary>The parts a model file stores (the model itself is stored beside them).</summary>
+    public ExampleFeatureModelParts Parts => new()
+    {
+        Views = _views,
+        Weights = _weights,
+        ErrorVariance = _errorVariance,
+        ExplainedShare = [.. ExplainedShare],
+    };
+
+    /// <summary>Rebuilds an example feature model of <paramref name="model"/> from its stored parts, checking every size.</summary>
+    /// <exception cref="ArgumentException">A size disagrees with the views or the model, or a value is not finite.</exception>
+    public static ExampleFeatureModel Restore(FactorModel model, ExampleFeatureModelParts parts)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(parts);
+        var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
+        var width = parts.Views.Sum(v => v.Width);
+        if (parts.Views.Count == 0 || parts.Weights.Length != (width + 1) * q || parts.ErrorVariance.Length != q || parts.ExplainedShare.Length != q
+            || !TensorPrimitives.IsFiniteAll<double>(parts.Weights) || parts.ErrorVariance.Any(v => !(v >= 0) || double.IsInfinity(v)))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Example feature model parts are inconsistent ({parts.Views.Count} views of width {width}, {parts.Weights.Length} weights, {parts.ErrorVariance.Length} variances, {q} example parameters)."), nameof(parts));
+        }
+
+        return new ExampleFeatureModel(model, [.. parts.Views], width, parts.Weights, parts.ErrorVariance) { ExplainedShare = parts.ExplainedShare };
+    }
 
     /// <summary>Fits the regression of <paramref name="model"/>'s example parameters on <paramref name="features"/> (aligned by example id).</summary>
     /// <exception cref="ArgumentException">The model is logistic or an example has no features.</exception>
@@ -182,7 +213,9 @@ public sealed class ExampleFeatureModel
         }
 
         var blocks = _views.Select(v => v.Align(features.Blocks.FirstOrDefault(b => string.Equals(b.Name, v.BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(v.Matches)
-            ?? throw new ArgumentException($"The example features have no block like '{v.BlockName}', which the model was fitted with.", nameof(features)))).ToArray();
+            ?? throw new ArgumentException(
+                $"The example features have no block like '{v.BlockName}' ({v.Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", v.Columns.Take(8))}{(v.Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
+                nameof(features)))).ToArray();
         var q = _errorVariance.Length;
         var d = _width + 1;
         var bias = _model.HasExampleBias ? 1 : 0;
@@ -260,4 +293,21 @@ public sealed class ExampleFeatureModel
 
         destination[offset] = 1;
     }
+}
+
+/// <summary>Everything that defines an <see cref="ExampleFeatureModel"/> besides its factor model: what a model file stores.</summary>
+/// <remarks>q is the number of example parameters ((example bias ? 1 : 0) + rank), d the views' total width.</remarks>
+public sealed record ExampleFeatureModelParts
+{
+    /// <summary>The views of the feature blocks, in order.</summary>
+    public required IReadOnlyList<FeatureView> Views { get; init; }
+
+    /// <summary>Ridge weights ((d + 1) x q, the intercept last).</summary>
+    public required double[] Weights { get; init; }
+
+    /// <summary>Leave-one-out error variance of each predicted parameter (q).</summary>
+    public required double[] ErrorVariance { get; init; }
+
+    /// <summary>Share of each parameter's variance the features explain (q).</summary>
+    public required double[] ExplainedShare { get; init; }
 }
