@@ -210,6 +210,39 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.False(File.Exists(Path.Combine(fixture.Directory, "short.fpm")));
     }
 
+    [Fact]
+    public async Task Page_ColdStart_FromTheModelsFeatureForm_ShowsTheFeaturesPrediction_AndRefusesMissingColumns()
+    {
+        // Given: a live server; the page offers the columns the model was fitted with.
+        await using var server = await LiveServer.StartAsync(fixture.Directory);
+
+        // When: the settings are typed into the form and Predict is clicked with no measured cell.
+        var page = BrowserCheck.Run($"{server.Url}/?model=d", "server-page-cold-start.png",
+            count: ["#task-features:not([hidden])", "#features-fields input", "#top-examples tbody tr", "#groups svg rect.bar"],
+            text: ["#findings", "#features-info", "#top-examples tbody tr:first-child td:nth-child(2)"],
+            fill: [("#feature-lr", "0.001"), ("#feature-steps", "600"), ("#top", "12")],
+            click: ["#run"],
+            waitFor: ["#top-examples tbody tr"]);
+
+        // Then: the cold-start prediction of the API for the same settings, said to come from the features alone.
+        Assert.Empty(page.PageErrors);
+        Assert.Empty(page.ConsoleErrors);
+        Assert.Equal(1, page.Counts["#task-features:not([hidden])"]);
+        Assert.Equal(2, page.Counts["#features-fields input"]);
+        Assert.Contains("tasks.csv", page.Texts["#features-info"], StringComparison.Ordinal);
+        Assert.Contains("cold start: predicted from the task's features alone", page.Texts["#findings"], StringComparison.Ordinal);
+        Assert.Equal(12, page.Counts["#top-examples tbody tr"]);
+        Assert.True(page.Counts["#groups svg rect.bar"] > 0);
+        var answer = await (await _client.PostAsync("/v1/models/d/predict", Http.Json("{\"taskFeatures\": {\"tasks.csv\": {\"lr\": 0.001, \"steps\": 600}}, \"groupBy\": \"source\", \"top\": 12}"))).JsonAsync();
+        Assert.Equal(answer.GetProperty("top")[0].GetProperty("id").GetString(), page.Texts["#top-examples tbody tr:first-child td:nth-child(2)"].Trim());
+
+        // And a missing column shows the service's problem detail.
+        var error = BrowserCheck.Run($"{server.Url}/?model=d", "server-page-cold-start-error.png",
+            text: ["#error"], fill: [("#feature-lr", "0.001")], click: ["#run"], waitFor: ["#error:not([hidden])"]);
+        Assert.Empty(error.PageErrors);
+        Assert.Contains("taskFeatures: Features 'tasks.csv' have 1 columns; the model was fitted with 2 for 'tasks.csv'", error.Texts["#error"], StringComparison.Ordinal);
+    }
+
     private static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     // An additive model fitted without features, written by the library.

@@ -1,4 +1,5 @@
-// ForgetPredict web page: picks a model, sends the new task's measured cells to /v1/models/{name}/predict and shows the
+// ForgetPredict web page: picks a model, sends the new task's measured cells (and its features, for a model fitted with
+// task features) to /v1/models/{name}/predict and shows the
 // HTML report's group chart (the SVG the server draws with the report's code), group table and top-example table; downloads
 // the replay set from /v1/models/{name}/replay?format=csv. Plain ES2020, no build step, no third-party code.
 "use strict";
@@ -111,6 +112,79 @@ function modelChanged() {
   if (typeof m.r2 === "number") parts.push(`training R² ${m.r2.toFixed(3)}`);
   if (m.source) parts.push(`fitted on ${m.source}`);
   $("model-info").textContent = parts.join(" · ");
+  featureForm(m.taskFeatures);
+}
+
+// The model's task features as a form: a number field per numeric column, a text field (with the levels the model knows)
+// per categorical column, or one field for an embedding. Filled fields go with the query as "taskFeatures", named by the
+// file the model was fitted with; with no measured cell the row is predicted from them alone (cold start).
+function featureForm(view) {
+  const box = $("task-features");
+  const fields = $("features-fields");
+  fields.replaceChildren();
+  box.hidden = !view;
+  if (!view) return;
+  const add = (name, input) => {
+    input.dataset.feature = name;
+    const label = el("label", name + " ");
+    label.append(input);
+    fields.append(label);
+  };
+  if (view.kind === "embedding") {
+    const input = el("input");
+    input.id = "feature-embedding";
+    input.placeholder = `${view.width} numbers, comma separated`;
+    add("embedding", input);
+  } else if (view.kind === "numeric") {
+    for (const c of view.columns) {
+      const input = el("input");
+      input.type = "number";
+      input.step = "any";
+      input.id = "feature-" + c;
+      add(c, input);
+    }
+  } else {
+    const levels = new Map();
+    for (const c of view.columns) {
+      const cut = c.indexOf("=");
+      const name = c.slice(0, cut);
+      if (!levels.has(name)) levels.set(name, []);
+      levels.get(name).push(c.slice(cut + 1));
+    }
+    for (const [name, values] of levels) {
+      const list = el("datalist");
+      list.id = "levels-" + name;
+      for (const v of values) list.append(Object.assign(el("option"), { value: v }));
+      const input = el("input");
+      input.id = "feature-" + name;
+      input.setAttribute("list", list.id);
+      input.placeholder = values.slice(0, 3).join(", ");
+      add(name, input);
+      fields.append(list);
+    }
+  }
+  $("features-info").textContent = `This model predicts a new task from its ${view.kind} features in ${view.view} (${view.chosen}). Fill them to predict before fine-tuning (no measured cell needed); measured cells refine the prediction.`;
+}
+
+// The filled feature fields as the "taskFeatures" object, named by the model's file; null when none is filled.
+function taskFeatures() {
+  const m = currentModel();
+  const view = m && m.taskFeatures;
+  if (!view || $("task-features").hidden) return null;
+  const inputs = [...document.querySelectorAll("#features-fields input")].filter(i => i.value.trim() !== "");
+  if (inputs.length === 0) return null;
+  const file = view.view.replace(/ categories$/, "");
+  if (view.kind === "embedding") {
+    const values = inputs[0].value.split(/[\s,]+/).filter(v => v !== "").map(Number);
+    if (values.some(v => !Number.isFinite(v))) throw new Error("The embedding must be numbers separated by commas or spaces.");
+    return { [file]: values };
+  }
+  const row = {};
+  for (const input of inputs) {
+    const text = input.value.trim();
+    row[input.dataset.feature] = view.kind === "numeric" ? Number(text) : text;
+  }
+  return { [file]: row };
 }
 
 // The measured cells as the JSON text of the "observed" object, keeping order and repeats (the server reports repeats
@@ -145,6 +219,8 @@ function queryBody(extra) {
   let body = `{"observed":${observedJson($("cells").value)}`;
   if (groupBy) body += `,"groupBy":${JSON.stringify(groupBy)}`;
   if ($("by-index").checked) body += `,"byIndex":true`;
+  const features = taskFeatures();
+  if (features) body += `,"taskFeatures":${JSON.stringify(features)}`;
   for (const [k, v] of Object.entries(extra)) body += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
   return body + "}";
 }
@@ -183,9 +259,13 @@ function render(r) {
 
   const findings = $("findings-text");
   findings.replaceChildren();
-  const sub = el("p", `${r.description}; ${r.taskAgnostic ? "no measured cells." : `prediction from ${r.knownCount} measured cells.`}`, "sub");
-  findings.append(sub);
-  if (r.taskAgnostic) {
+  const how = r.knownCount === 0
+    ? (r.fromTaskFeatures ? "cold start: predicted from the task's features alone." : "no measured cells.")
+    : `prediction from ${r.knownCount} measured cells${r.fromTaskFeatures ? " and the task's features" : ""}.`;
+  findings.append(el("p", `${r.description}; ${how}`, "sub"));
+  if (r.fromTaskFeatures && r.knownCount === 0) {
+    findings.append(el("p", "Before fine-tuning: no cell of this task was measured, so this comes from what past tasks with similar features forgot. Measure 10-30 examples of a short pilot run to sharpen it.", "cold"));
+  } else if (r.taskAgnostic) {
     findings.append(el("p", "Task-agnostic estimate. No cell of this task was measured, so this is what an average past fine-tune does. Measure 10-30 examples of a short pilot run for a task-specific forecast.", "agnostic"));
   }
   if (r.groups.length > 0) {
