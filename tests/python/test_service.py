@@ -1,4 +1,5 @@
 """forgetpredict.Client against a real `forgetpredict serve` on loopback: the same calls as the local API, same answers."""
+import json
 import os
 import shlex
 import socket
@@ -109,6 +110,42 @@ class ServiceTests(unittest.TestCase):
         with self.assertRaises(fp.ServiceError) as caught:
             fp.Client(self.url, api_key="wrong").models()
         self.assertEqual(caught.exception.status, 401)
+
+    def test_task_features_as_a_dict_series_or_one_row_frame_give_the_engines_cold_start(self):
+        # A model of the bundled charlm-d fitted by the engine with task settings, straight into the store.
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "charlm-d")
+        work = os.path.join(self.folder.name, "features")
+        os.makedirs(work, exist_ok=True)
+        store_model = os.path.join(self.folder.name, "store", "d.fpm")
+        subprocess.run(fp.find_engine() + ["fit", os.path.join(data, "z.npy"), "--method", "mf", "--rank", "3", "--out", store_model,
+                                           "--task-features", os.path.join(data, "tasks.csv")], check=True, capture_output=True)
+        model = self.client.model("d")
+        settings = {"family": "web", "lr": 0.001, "steps": 600}
+        answers = [model.predict(task_features=f, top=10) for f in
+                   (settings, pd.Series(settings), pd.DataFrame([settings], index=["new"]), {"tasks.csv": settings})]
+        for answer in answers[1:]:
+            pd.testing.assert_frame_equal(answer.examples, answers[0].examples)
+        self.assertEqual(answers[0].summary["known_count"], 0)
+
+        # The engine's own cold start from the same settings in a file: the same examples and numbers.
+        with open(os.path.join(work, "new.csv"), "w") as f:
+            f.write("task,family,lr,steps\nnew,web,0.001,600\n")
+        subprocess.run(fp.find_engine() + ["predict", "--model", store_model, "--task-features", os.path.join(work, "new.csv"), "--task-name", "new",
+                                           "--top", "10", "--json", os.path.join(work, "cli.json")], check=True, capture_output=True)
+        with open(os.path.join(work, "cli.json")) as f:
+            cli = json.load(f)["top"]
+        self.assertEqual(list(answers[0].examples.index), [e["example"] for e in cli])
+        self.assertEqual(list(answers[0].examples["predicted"]), [e["predicted"] for e in cli])
+
+        replay = model.replay(task_features=settings, budget=10, strategy="topk")
+        self.assertEqual(sorted(replay["example"]), sorted(answers[0].examples.index))
+        with self.assertRaises(ValueError):
+            model.predict(task_features=pd.DataFrame([settings, settings]))
+        with self.assertRaises(fp.ServiceError) as caught:
+            model.predict(task_features={"lr": 0.001})
+        self.assertEqual(caught.exception.status, 400)
+        self.assertIn("taskFeatures: ", caught.exception.message)
+        self.assertIn("lr, steps", caught.exception.message)
 
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:

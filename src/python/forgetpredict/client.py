@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
+import numpy as np
 import pandas as pd
 
 from . import _engine, _io
@@ -129,12 +130,18 @@ class RemoteModel:
         return f"<forgetpredict.RemoteModel {self.name}: {self.info.get('method')} {self.info.get('taskCount')} x {self.info.get('exampleCount')}>"
 
     def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
-                prior: Optional[str] = None, by_index: bool = False) -> Prediction:
+                prior: Optional[str] = None, by_index: bool = False, task_features=None) -> Prediction:
         """What the fine-tune will erase. ``examples`` holds the ``top`` most forgotten examples (the service answers with those).
 
         ``by_index=True`` reads the examples of ``observed`` as column positions 0..N-1 instead of example ids.
+        ``task_features`` (a model fitted with task features) gives the new task's features: a dict or a pandas Series of
+        column to value (``{"lr": 1e-3, "steps": 600, "family": "web"}``), a one-row DataFrame, an embedding (list or 1-D
+        array), or a dict of the model's file names to those (``{"tasks.csv": {...}, "task_emb.npy": emb}``). With no
+        ``observed`` cells the row is predicted from the features alone (cold start).
         """
         body = {"observed": _cells(observed), "top": top, "chart": True, "byIndex": by_index}
+        if task_features is not None:
+            body["taskFeatures"] = _task_features(task_features)
         for key, value in (("groupBy", group_by), ("threshold", threshold), ("prior", prior)):
             if value is not None:
                 body[key] = value
@@ -154,9 +161,14 @@ class RemoteModel:
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
                task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
                min_per_group: Optional[int] = None, exclude: Optional[Iterable] = None, group_by: Optional[str] = None,
-               seed: Optional[int] = None, prior: Optional[str] = None, by_index: bool = False) -> pd.DataFrame:
-        """A replay set: a DataFrame (example, weight, predicted, group) as :meth:`forgetpredict.Model.replay` returns."""
+               seed: Optional[int] = None, prior: Optional[str] = None, by_index: bool = False, task_features=None) -> pd.DataFrame:
+        """A replay set: a DataFrame (example, weight, predicted, group) as :meth:`forgetpredict.Model.replay` returns.
+
+        ``task_features`` as in :meth:`predict`.
+        """
         body = {"observed": _cells(observed), "strategy": strategy, "byIndex": by_index}
+        if task_features is not None:
+            body["taskFeatures"] = _task_features(task_features)
         for key, value in (("budget", budget), ("ratio", ratio), ("taskSize", task_size), ("temperature", temperature),
                            ("minPerGroup", min_per_group), ("groupBy", group_by), ("seed", seed), ("prior", prior)):
             if value is not None:
@@ -169,3 +181,27 @@ class RemoteModel:
 
 def _cells(observed) -> Dict[str, float]:
     return {} if observed is None else {str(k): float(v) for k, v in _io.as_cells(observed).items()}
+
+
+def _task_features(features):
+    """The ``taskFeatures`` field: a row (dict, Series, one-row DataFrame), an embedding, or a dict of file name to those."""
+    if isinstance(features, pd.DataFrame):
+        if len(features) != 1:
+            raise ValueError(f"task_features: a DataFrame must have one row (the new task), not {len(features)}; select it, e.g. frame.loc[['my-task']].")
+        features = features.iloc[0]
+    if isinstance(features, pd.Series):
+        features = features.to_dict()
+    if isinstance(features, dict):
+        nested = [isinstance(v, (dict, pd.Series, pd.DataFrame, list, tuple)) or getattr(v, "ndim", 0) > 0 for v in features.values()]
+        if features and all(nested):
+            return {str(name): _task_features(part) for name, part in features.items()}
+        return {str(k): _feature_value(v) for k, v in features.items()}
+    return [float(x) for x in np.asarray(features, dtype=float).ravel()]
+
+
+def _feature_value(value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"task_features: {value!r} is neither a number nor a category; give a number or a string.")
+    return float(value)
