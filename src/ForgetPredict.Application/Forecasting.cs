@@ -175,9 +175,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
         }
         catch (ArgumentException e)
         {
-            var message = e.Message;
-            var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-            throw new ArgumentException($"{source}: {(cut > 0 ? message[..cut] : message)}", nameof(features), e);
+            throw Forecasting.From(source, e, nameof(features));
         }
 
         return new TaskFeatureQuery(features, row, model);
@@ -236,6 +234,15 @@ public static class Forecasting
         return request.NewExamples is { } cold ? forecast with { ColdExamples = Cold(task, cold, forecast.Threshold) } : forecast;
     }
 
+    // The library's refusal of features, prefixed with where they came from (a file, a request field), without the
+    // " (Parameter 'x')" suffix ArgumentException adds.
+    internal static ArgumentException From(string source, ArgumentException e, string parameter)
+    {
+        var message = e.Message;
+        var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return new ArgumentException($"{source}: {(cut > 0 ? message[..cut] : message)}", parameter, e);
+    }
+
     // The new examples' forgetting from their features, for the folded task.
     private static ColdExampleForecast[] Cold(FoldedTask task, NewExampleQuery query, double threshold)
     {
@@ -248,9 +255,7 @@ public static class Forecasting
         }
         catch (ArgumentException e)
         {
-            var message = e.Message;
-            var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-            throw new ArgumentException($"{query.Source}: {(cut > 0 ? message[..cut] : message)}", nameof(query), e);
+            throw From(query.Source, e, nameof(query));
         }
 
         return [.. Enumerable.Range(0, count).Select(j => new ColdExampleForecast(query.Features.Ids[j], mean[j], std[j], NormalDistribution.ExceedanceProbability(mean[j], std[j], threshold)))];
