@@ -9,7 +9,6 @@ using ForgetPredict.Data;
 using ForgetPredict.Data.Tables;
 using ForgetPredict.Reports;
 using Spectre.Console;
-using TableColumn = ForgetPredict.Data.Tables.TableColumn;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -22,11 +21,11 @@ internal static class PredictCommand
     public static Command Create()
     {
         var forecast = new ForecastOptions();
-        var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group], in the model's example order." };
+        var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group],measured,measured_value (measured: true for the --observed cells, with their value), in the model's example order." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (charts and tables, no network needed)." };
         var top = CommonOptions.AtLeast("--top", 1, 20, "Examples listed as most forgotten (overall and per group).");
         var json = new Option<string?>("--json") { Description = "Write the summary as JSON: threshold, expected forgotten, groups with intervals and top examples, the top list." };
-        var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: 0 nats for continuous models, probability 0.5 for binary ones)." };
+        var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: the 90th percentile of the training tasks' forgetting, which 10% of their cells exceed; probability 0.5 for binary models)." };
         var command = new Command("predict", "Predict what a planned fine-tune will erase: every upstream example's forgetting, the most forgotten examples, and each group's expected damage.")
         {
             output, html, json, top, threshold,
@@ -50,7 +49,7 @@ internal static class PredictCommand
             var report = result.Report!;
             if (parse.GetValue(output) is { } path)
             {
-                TableFile.Write(ExampleTable(f.Model, report), path);
+                TableFile.Write(Forecasting.ExampleTable(result), path);
             }
 
             if (parse.GetValue(html) is { } htmlPath)
@@ -62,6 +61,7 @@ internal static class PredictCommand
                     Report = report,
                     GroupColumn = f.GroupColumn,
                     Summary = f.Summary,
+                    ThresholdRule = result.ThresholdRule,
                 });
                 AtomicFile.Write(htmlPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
             }
@@ -85,25 +85,6 @@ internal static class PredictCommand
         return command;
     }
 
-    /// <summary>The per-example table: id, prediction, std, probability of forgetting, rank and group.</summary>
-    internal static OutputTable ExampleTable(IForgettingModel model, ErasureReport report)
-    {
-        var columns = new List<TableColumn>
-        {
-            TableColumn.Strings("example", model.ExampleIds),
-            TableColumn.Doubles("predicted", report.Examples.Select(e => e.Predicted).ToArray()),
-            TableColumn.Doubles("std", report.Examples.Select(e => e.Std).ToArray()),
-            TableColumn.Doubles("probability", report.Examples.Select(e => e.Probability).ToArray()),
-            TableColumn.Int64s("rank", report.Examples.Select(e => (long?)e.Rank).ToArray()),
-        };
-        if (report.Groups.Count > 0)
-        {
-            columns.Add(TableColumn.Strings("group", report.Examples.Select(e => e.Group).ToArray()));
-        }
-
-        return new OutputTable(columns);
-    }
-
     /// <summary>The forecast's summary as JSON (snake_case, as analyze and evaluate write; NaN as null).</summary>
     internal static void WriteJson(Stream stream, Forecast forecast, string? groupColumn)
     {
@@ -113,6 +94,7 @@ internal static class PredictCommand
         w.WriteNumber("known_count", forecast.KnownCount);
         w.WriteBoolean("predicts_probability", forecast.PredictsProbability);
         JsonOut.Number(w, "threshold", forecast.Threshold);
+        w.WriteString("threshold_rule", forecast.ThresholdRule);
         w.WriteNumber("example_count", forecast.ExampleCount);
         JsonOut.Number(w, "expected_forgotten", forecast.ExpectedForgotten);
         if (groupColumn is null)
@@ -177,6 +159,10 @@ internal static class PredictCommand
         var n = forecast.ExampleCount;
         var forgotten = forecast.ExpectedForgotten;
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {forgotten:N0} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) beyond {(forecast.PredictsProbability ? "probability" : "loss increase")} {forecast.Threshold:G3}"));
+        if (forecast.ThresholdRule != ForgettingThreshold.GivenRule)
+        {
+            console.WriteLine($"threshold: {forecast.ThresholdRule}; --threshold sets another.");
+        }
         if (forecast.Groups.Count > 0)
         {
             var groups = Terminal.Table(groupColumn ?? "group", "examples", "expected mean", "90% interval", "forgotten", "most forgotten examples");
