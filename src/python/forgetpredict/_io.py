@@ -95,8 +95,8 @@ def write_features(folder: Path, features, what: str, name: Optional[str] = None
 
     ``features`` is one item or a list of them, each:
 
-    - a DataFrame: a table whose ids are its index (or, with a default RangeIndex, a column the engine matches to the
-      ids, e.g. ``task`` or ``row``); numeric columns are used as given, text and categorical ones one-hot;
+    - a DataFrame: a table whose ids are its ``id`` column, else its index (a default RangeIndex numbers the rows 0..M-1,
+      the ids of a matrix given without ids); numeric columns are used as given, text and categorical ones one-hot;
     - a Series: one entity's features (index: feature names), named ``name`` (or the Series' name);
     - a numpy array: an embedding, one row per entity in matrix order (a 1-D array is one entity's row);
     - a path (str or os.PathLike) to a CSV/TSV/Parquet table or a .npy/.npz matrix, passed through as is.
@@ -106,7 +106,8 @@ def write_features(folder: Path, features, what: str, name: Optional[str] = None
         raise ValueError(f"{what}_features is empty: pass a DataFrame, an array or a file path (or a list of them).")
     paths: List[Path] = []
     for k, item in enumerate(items):
-        stem = folder / f"{what}-features-{k}"
+        # Named after the argument, so the engine's messages and fit report point at it: task_features[0].csv, ...
+        stem = folder / f"{what}_features[{k}]"
         if isinstance(item, (str, os.PathLike)):
             paths.append(Path(item))
             continue
@@ -116,10 +117,7 @@ def write_features(folder: Path, features, what: str, name: Optional[str] = None
                 raise ValueError(f"a Series of {what} features needs a name: pass {what}_name=... (or name the Series).")
             item = pd.DataFrame([item.to_numpy()], columns=item.index, index=pd.Index([str(label)], name="id"))
         if isinstance(item, pd.DataFrame):
-            default_index = isinstance(item.index, pd.RangeIndex) and item.index.name is None
-            frame = item if default_index else item.rename_axis(item.index.name or "id").reset_index()
-            frame.to_csv(stem.with_suffix(".csv"), index=False, float_format="%.17g")
-            paths.append(stem.with_suffix(".csv"))
+            paths.append(write_metadata(stem.with_suffix(".csv"), item))
             continue
         values = np.asarray(item)
         if values.dtype.kind not in "fiub":
@@ -144,7 +142,8 @@ def feature_args(folder: Path, features, what: str, name: Optional[str] = None) 
 
 
 def single_task_name(features, task_name: Optional[str]) -> Optional[str]:
-    """The new task's name for a cold-start query: ``task_name``, else the id of a one-row DataFrame or a Series' name."""
+    """The new task's name for a query with features: ``task_name``, else the id of a one-row DataFrame or a Series' name
+    (``new-task`` when the features are arrays only, whose rows are read by position)."""
     if task_name is not None or features is None:
         return task_name
     items = features if isinstance(features, (list, tuple)) else [features]
@@ -153,4 +152,6 @@ def single_task_name(features, task_name: Optional[str]) -> Optional[str]:
             return str(item.name)
         if isinstance(item, pd.DataFrame) and len(item) == 1 and not isinstance(item.index, pd.RangeIndex):
             return str(item.index[0])
+    if all(isinstance(item, np.ndarray) for item in items):
+        return "new-task"  # an embedding's rows are matched by position, so any name reads it
     raise ValueError("task_features needs task_name: the id of the new task's row in the features.")
