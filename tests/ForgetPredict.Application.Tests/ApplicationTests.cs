@@ -100,7 +100,10 @@ public sealed class ApplicationTests : IDisposable
         var cells = Cells(12);
         var forecast = Forecasting.Forecast(new ForecastRequest
         {
-            Model = s_model, Cells = cells, Groups = ExampleGroups.FromLabels(s_synthetic.ExampleGroups), Detail = ForecastDetail.EveryExample,
+            Model = s_model,
+            Cells = cells,
+            Groups = ExampleGroups.FromLabels(s_synthetic.ExampleGroups),
+            Detail = ForecastDetail.EveryExample,
         });
 
         // When: the per-example table is made.
