@@ -3,6 +3,7 @@ using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Numerics;
 using ForgetPredict.Data.Formats;
+using ForgetPredict.Data.Tables;
 
 namespace ForgetPredict.Application;
 
@@ -54,7 +55,7 @@ public abstract record TaskRequest
 /// <summary>What to forecast: the task, the groups to report by, the threshold and the top lists' lengths.</summary>
 public sealed record ForecastRequest : TaskRequest
 {
-    /// <summary>Forgetting above this counts as forgotten; null: the task's <see cref="FoldedTask.DefaultThreshold"/>.</summary>
+    /// <summary>Forgetting above this counts as forgotten; null: the model's default (<see cref="ForgettingThreshold.Default"/>).</summary>
     public double? Threshold { get; init; }
 
     /// <summary>Length of the overall top list.</summary>
@@ -142,6 +143,12 @@ public sealed record Forecast(FoldedTask Task, double Threshold, double Expected
 
     /// <summary>The new examples' forecasts (<see cref="ForecastRequest.NewExamples"/>), in their order; empty without.</summary>
     public IReadOnlyList<ColdExampleForecast> ColdExamples { get; init; } = [];
+
+    /// <summary>How <see cref="Threshold"/> was chosen (<see cref="ForgettingThreshold.Rule"/>): "given", or the default's rule.</summary>
+    public string ThresholdRule { get; init; } = ForgettingThreshold.GivenRule;
+
+    /// <summary>The task's measured cells behind the forecast (none for a task-agnostic or cold-start forecast).</summary>
+    public ObservedCells Measured { get; init; } = ObservedCells.None;
 }
 
 /// <summary>A new task's features and the task feature model saved with the model: the prior of a cold- or warm-start forecast.</summary>
@@ -229,8 +236,10 @@ public static class Forecasting
     public static Forecast Forecast(ForecastRequest request, RowScanner? scanner = null)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var threshold = ForgettingThreshold.Resolve(request.Model, request.Threshold);
         var task = request.FoldIn();
-        var forecast = request.Detail == ForecastDetail.EveryExample ? Report(request, task) : Scan(request, task, scanner);
+        var forecast = request.Detail == ForecastDetail.EveryExample ? Report(request, task, threshold.Value) : Scan(request, task, scanner, threshold.Value);
+        forecast = forecast with { ThresholdRule = threshold.Rule, Measured = request.Cells };
         return request.NewExamples is { } cold ? forecast with { ColdExamples = Cold(task, cold, forecast.Threshold) } : forecast;
     }
 
@@ -261,10 +270,58 @@ public static class Forecasting
         return [.. Enumerable.Range(0, count).Select(j => new ColdExampleForecast(query.Features.Ids[j], mean[j], std[j], NormalDistribution.ExceedanceProbability(mean[j], std[j], threshold)))];
     }
 
-    private static Forecast Report(ForecastRequest request, FoldedTask task)
+    /// <summary>
+    /// The per-example table of a forecast with every example (<see cref="ForecastDetail.EveryExample"/>), in the model's example
+    /// order: <c>example, predicted, std, probability, rank</c>, <c>group</c> when grouped, then <c>measured</c> (true for the
+    /// cells the forecast was given) and <c>measured_value</c> (their value; empty elsewhere), so users can tell measured cells
+    /// from predicted ones. With new examples (<see cref="Forecast.ColdExamples"/>, cold columns) their rows follow the model's
+    /// (no rank, no group, never measured) and a <c>cold</c> column marks them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The forecast holds only a summary (<see cref="ForecastDetail.Summary"/>).</exception>
+    public static OutputTable ExampleTable(Forecast forecast)
+    {
+        ArgumentNullException.ThrowIfNull(forecast);
+        var report = forecast.Report ?? throw new ArgumentException("The per-example table needs a forecast with every example (ForecastDetail.EveryExample).", nameof(forecast));
+        var examples = report.Examples;
+        var cold = forecast.ColdExamples;
+        var measured = new bool?[examples.Count + cold.Count];
+        var values = new double[examples.Count + cold.Count];
+        Array.Fill(values, double.NaN);
+        Array.Fill(measured, false);
+        var cells = forecast.Measured;
+        for (var t = 0; t < cells.Examples.Length; t++)
+        {
+            measured[cells.Examples[t]] = true;
+            values[cells.Examples[t]] = cells.Values[t];
+        }
+
+        var columns = new List<TableColumn>
+        {
+            TableColumn.Strings("example", [.. examples.Select(e => e.Id), .. cold.Select(c => c.Id)]),
+            TableColumn.Doubles("predicted", [.. examples.Select(e => e.Predicted), .. cold.Select(c => c.Predicted)]),
+            TableColumn.Doubles("std", [.. examples.Select(e => e.Std), .. cold.Select(c => c.Std)]),
+            TableColumn.Doubles("probability", [.. examples.Select(e => e.Probability), .. cold.Select(c => c.Probability)]),
+            TableColumn.Int64s("rank", [.. examples.Select(e => (long?)e.Rank), .. cold.Select(_ => (long?)null)]),
+        };
+        if (report.Groups.Count > 0)
+        {
+            columns.Add(TableColumn.Strings("group", [.. examples.Select(e => e.Group), .. cold.Select(_ => (string?)null)]));
+        }
+
+        columns.Add(TableColumn.Booleans("measured", measured));
+        columns.Add(TableColumn.Doubles("measured_value", values));
+        if (cold.Count > 0)
+        {
+            columns.Add(TableColumn.Booleans("cold", [.. examples.Select(_ => (bool?)false), .. cold.Select(_ => (bool?)true)]));
+        }
+
+        return new OutputTable(columns);
+    }
+
+    private static Forecast Report(ForecastRequest request, FoldedTask task, double threshold)
     {
         var report = ErasureReport.Create(task, request.Model.ExampleIds, request.Groups,
-            new ErasureOptions { Top = request.Top, Threshold = request.Threshold, Coverage = Coverage });
+            new ErasureOptions { Top = request.Top, Threshold = threshold, Coverage = Coverage });
         var top = report.TopExamples.Select(Example).ToArray();
         var groups = report.Groups
             .Select(g => new ForecastGroup(g.Name, g.Count, g.MeanForgetting, g.Lower, g.Upper, g.ShareForgotten, [.. g.TopExamples.Take(request.TopPerGroup).Select(Example)]))
@@ -274,7 +331,7 @@ public static class Forecasting
         static ForecastExample Example(ExampleForecast e) => new(e.Example, e.Id, e.Group, e.Predicted, e.Std, e.Probability);
     }
 
-    private static Forecast Scan(ForecastRequest request, FoldedTask task, RowScanner? scanner)
+    private static Forecast Scan(ForecastRequest request, FoldedTask task, RowScanner? scanner, double threshold)
     {
         var model = request.Model;
         var groups = request.Groups;
@@ -284,7 +341,6 @@ public static class Forecasting
             throw new ArgumentException("The scanner is not of the request's model and groups.", nameof(scanner));
         }
 
-        var threshold = request.Threshold ?? task.DefaultThreshold;
         var scan = scanner.Scan(task, new RowScanOptions { Threshold = threshold, Top = request.Top, TopPerGroup = request.TopPerGroup });
         var ids = model.ExampleIds;
         ForecastExample Example(ScannedExample e) => new(e.Example, ids[e.Example], groups?.Labels[e.Example], e.Mean, e.Std, e.Probability);

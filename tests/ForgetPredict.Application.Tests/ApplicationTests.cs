@@ -1,4 +1,5 @@
 using ForgetPredict.Core;
+using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
@@ -66,10 +67,61 @@ public sealed class ApplicationTests : IDisposable
         var forecast = Forecasting.Forecast(new ForecastRequest { Model = s_model, Cells = Cells(10), Top = 4 });
 
         Assert.Empty(forecast.Groups);
-        Assert.Equal(0, forecast.Threshold);
+        Assert.Equal(ForgettingThreshold.Default(s_model).Value, forecast.Threshold);
+        Assert.Equal(ForgettingThreshold.Default(s_model).Rule, forecast.ThresholdRule);
         Assert.Equal(4, forecast.Top.Count);
         Assert.All(forecast.Top.Zip(forecast.Top.Skip(1)), p => Assert.True(p.First.Predicted >= p.Second.Predicted));
         Assert.All(forecast.Top, e => Assert.Null(e.Group));
+    }
+
+    [Theory]
+    [InlineData(ForecastDetail.Summary)]
+    [InlineData(ForecastDetail.EveryExample)]
+    public void Forecast_DefaultThreshold_InformsWhereZeroDoesNot(ForecastDetail detail)
+    {
+        // Given: the synthetic matrix, where (as in real ones) nearly every cell is a loss increase.
+        var request = new ForecastRequest { Model = s_model, Detail = detail };
+
+        // When: the task-agnostic forecast with the default threshold and with 0.
+        var byDefault = Forecasting.Forecast(request);
+        var zero = Forecasting.Forecast(request with { Threshold = 0 });
+
+        // Then: the average past task forgets about 10% of the examples by the default, and most of them by 0.
+        Assert.InRange(byDefault.ExpectedForgotten / s_model.ExampleCount, 0.08, 0.14);
+        Assert.True(zero.ExpectedForgotten > 0.5 * s_model.ExampleCount, $"{zero.ExpectedForgotten}");
+        Assert.Equal(ForgettingThreshold.GivenRule, zero.ThresholdRule);
+        Assert.Equal(0, zero.Threshold);
+    }
+
+    [Fact]
+    public void ExampleTable_MarksTheMeasuredCells()
+    {
+        // Given: a forecast from 12 measured cells, with groups.
+        var cells = Cells(12);
+        var forecast = Forecasting.Forecast(new ForecastRequest
+        {
+            Model = s_model,
+            Cells = cells,
+            Groups = ExampleGroups.FromLabels(s_synthetic.ExampleGroups),
+            Detail = ForecastDetail.EveryExample,
+        });
+
+        // When: the per-example table is made.
+        var table = Forecasting.ExampleTable(forecast);
+
+        // Then: measured is true exactly for the measured cells, measured_value holds their values, and null elsewhere.
+        Assert.Equal(["example", "predicted", "std", "probability", "rank", "group", "measured", "measured_value"], table.Columns.Select(c => c.Name));
+        var measured = (Data.Tables.BooleanColumn)table.Columns[6];
+        var values = (Data.Tables.DoubleColumn)table.Columns[7];
+        Assert.Equal(s_model.ExampleCount, measured.Count);
+        for (var j = 0; j < s_model.ExampleCount; j++)
+        {
+            var t = Array.IndexOf(cells.Examples, j);
+            Assert.Equal(t >= 0, measured[j]);
+            Assert.Equal(t >= 0 ? cells.Values[t] : double.NaN, values[j]);
+        }
+
+        Assert.Throws<ArgumentException>(() => Forecasting.ExampleTable(forecast with { Report = null }));
     }
 
     [Fact]

@@ -84,11 +84,11 @@ public class CommandTests
         var predPath = Path.Combine(dir, "pred.csv");
         var (code, output, error) = CliRunner.Run("predict", "--model", modelPath, "--observed", observedPath, "--out", predPath);
 
-        // Then: one line per example in order, equal to the library's fold-in.
+        // Then: one line per example in order, equal to the library's fold-in, the measured cells marked with their values.
         Assert.True(code == 0, error);
         Assert.Contains("20 measured cells", output, StringComparison.Ordinal);
         var lines = File.ReadAllLines(predPath);
-        Assert.Equal("example,predicted,std,probability,rank", lines[0]);
+        Assert.Equal("example,predicted,std,probability,rank,measured,measured_value", lines[0]);
         Assert.Equal(401, lines.Length);
         var model = ModelFile.Load(modelPath).Model;
         var expected = model.FoldIn(known, known.Select(j => (double)data.Matrix[20, j]).ToArray()).PredictRow();
@@ -98,6 +98,9 @@ public class CommandTests
             Assert.Equal(j.ToString(CultureInfo.InvariantCulture), fields[0]);
             Assert.Equal(expected[j], double.Parse(fields[1], CultureInfo.InvariantCulture));
             Assert.True(double.Parse(fields[2], CultureInfo.InvariantCulture) > 0);
+            var measured = Array.IndexOf(known, j) >= 0;
+            Assert.Equal(measured ? "True" : "False", fields[5]);
+            Assert.Equal(measured ? ((double)data.Matrix[20, j]).ToString("R", CultureInfo.InvariantCulture) : "", fields[6]);
         }
     }
 

@@ -243,12 +243,13 @@ public class ConvertCommandTests
 
         // Then: RFC 4180 quoting, shortest round-trip numbers, one row per example in model order.
         var model = ModelFile.Load(modelPath).Model;
-        var report = Core.Erasure.ErasureReport.Create(model.FoldIn([], []), model.ExampleIds);
-        var expected = new StringBuilder("example,predicted,std,probability,rank\n");
+        var threshold = Core.Erasure.ForgettingThreshold.Default(model).Value;
+        var report = Core.Erasure.ErasureReport.Create(model.FoldIn([], []), model.ExampleIds, options: new Core.Erasure.ErasureOptions { Threshold = threshold });
+        var expected = new StringBuilder("example,predicted,std,probability,rank,measured,measured_value\n");
         foreach (var e in report.Examples)
         {
             expected.Append(CsvText.Field(e.Id)).Append(',').Append(CsvText.Number(e.Predicted)).Append(',').Append(CsvText.Number(e.Std)).Append(',')
-                .Append(CsvText.Number(e.Probability)).Append(',').Append(e.Rank.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                .Append(CsvText.Number(e.Probability)).Append(',').Append(e.Rank.ToString(CultureInfo.InvariantCulture)).Append(",False,\n");
         }
 
         Assert.Equal(Encoding.UTF8.GetBytes(expected.ToString()), File.ReadAllBytes(predPath));

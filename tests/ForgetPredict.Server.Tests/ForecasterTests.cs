@@ -45,7 +45,7 @@ public sealed class ForecasterTests : IDisposable
         });
         var groups = MetadataTable.Read(RepoPaths.Data("charlm-b", "upstream.csv")).Join(model.ExampleIds).Column("source");
         var task = model.FoldIn(known, values, new FoldInOptions { Prior = prior == "ridge" ? FoldInPrior.Ridge : FoldInPrior.Empirical });
-        var report = ErasureReport.Create(task, model.ExampleIds, ExampleGroups.FromLabels(groups), new ErasureOptions { Top = 25 });
+        var report = ErasureReport.Create(task, model.ExampleIds, ExampleGroups.FromLabels(groups), new ErasureOptions { Top = 25, Threshold = ForgettingThreshold.Default(model).Value });
 
         // Then: the same groups in the same order with the same numbers, the same top examples, the same expected count.
         Assert.Equal(measured, response.KnownCount);

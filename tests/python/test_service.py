@@ -78,7 +78,10 @@ class ServiceTests(unittest.TestCase):
     def test_predict_matches_the_local_engine(self):
         remote = self.remote.predict(self.observed, group_by="source", top=10)
         local = self.local.predict(self.observed, group_by="source", progress=False)
-        pd.testing.assert_frame_equal(remote.groups, local.groups, check_exact=False, rtol=1e-9)
+        # Shares come from the service's single-precision row scan: equal to 2e-7 (as the C# ForecasterTests hold them).
+        pd.testing.assert_frame_equal(remote.groups.drop(columns="share"), local.groups.drop(columns="share"), check_exact=False, rtol=1e-9)
+        np.testing.assert_allclose(remote.groups["share"], local.groups["share"], atol=2e-7)
+        self.assertEqual(remote.threshold, local.threshold)
         top = local.examples.sort_values("rank").head(10)
         self.assertEqual(list(remote.examples.index), list(top.index))
         np.testing.assert_allclose(remote.examples["predicted"], top["predicted"], rtol=1e-9)

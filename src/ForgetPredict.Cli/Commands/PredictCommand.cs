@@ -9,7 +9,6 @@ using ForgetPredict.Data;
 using ForgetPredict.Data.Tables;
 using ForgetPredict.Reports;
 using Spectre.Console;
-using TableColumn = ForgetPredict.Data.Tables.TableColumn;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -22,11 +21,11 @@ internal static class PredictCommand
     public static Command Create()
     {
         var forecast = new ForecastOptions();
-        var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group][,cold], in the model's example order (new examples from --example-features after them)." };
+        var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group],measured,measured_value[,cold] (measured: true for the --observed cells, with their value; cold: new examples from --example-features, after the model's), in the model's example order." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (charts and tables, no network needed)." };
         var top = CommonOptions.AtLeast("--top", 1, 20, "Examples listed as most forgotten (overall and per group).");
         var json = new Option<string?>("--json") { Description = "Write the summary as JSON: threshold, expected forgotten, groups with intervals and top examples, the top list." };
-        var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: 0 nats for continuous models, probability 0.5 for binary ones)." };
+        var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: the 90th percentile of the training tasks' forgetting, which 10% of their cells exceed; probability 0.5 for binary models)." };
         var exampleFeatures = FeatureOptions.Example();
         exampleFeatures.Description = "Features of upstream examples (the forms 'fit --example-features' took, keyed by example id; an embedding: the model's examples' rows first, then the new ones). Examples they list that the model has never measured (cold columns) are predicted from them, with wider intervals, and marked cold in --out. Repeatable.";
         var command = new Command("predict", "Predict what a planned fine-tune will erase: every upstream example's forgetting, the most forgotten examples, and each group's expected damage.")
@@ -54,7 +53,7 @@ internal static class PredictCommand
             var withCold = (parse.GetValue(exampleFeatures) ?? []).Length > 0;
             if (parse.GetValue(output) is { } path)
             {
-                TableFile.Write(ExampleTable(f.Model, report, withCold ? result.ColdExamples : null), path);
+                TableFile.Write(Forecasting.ExampleTable(result), path);
             }
 
             if (parse.GetValue(html) is { } htmlPath)
@@ -66,6 +65,7 @@ internal static class PredictCommand
                     Report = report,
                     GroupColumn = f.GroupColumn,
                     Summary = f.Summary,
+                    ThresholdRule = result.ThresholdRule,
                 });
                 AtomicFile.Write(htmlPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
             }
@@ -92,34 +92,6 @@ internal static class PredictCommand
             return CliApp.Ok;
         });
         return command;
-    }
-
-    /// <summary>
-    /// The per-example table: id, prediction, std, probability of forgetting, rank and group; with new examples (cold columns)
-    /// their rows follow the model's (no rank, no group) and a <c>cold</c> column marks them.
-    /// </summary>
-    internal static OutputTable ExampleTable(IForgettingModel model, ErasureReport report, IReadOnlyList<ColdExampleForecast>? cold = null)
-    {
-        var extra = cold ?? [];
-        var columns = new List<TableColumn>
-        {
-            TableColumn.Strings("example", [.. model.ExampleIds, .. extra.Select(c => c.Id)]),
-            TableColumn.Doubles("predicted", [.. report.Examples.Select(e => e.Predicted), .. extra.Select(c => c.Predicted)]),
-            TableColumn.Doubles("std", [.. report.Examples.Select(e => e.Std), .. extra.Select(c => c.Std)]),
-            TableColumn.Doubles("probability", [.. report.Examples.Select(e => e.Probability), .. extra.Select(c => c.Probability)]),
-            TableColumn.Int64s("rank", [.. report.Examples.Select(e => (long?)e.Rank), .. extra.Select(_ => (long?)null)]),
-        };
-        if (report.Groups.Count > 0)
-        {
-            columns.Add(TableColumn.Strings("group", [.. report.Examples.Select(e => e.Group), .. extra.Select(_ => (string?)null)]));
-        }
-
-        if (cold is not null)
-        {
-            columns.Add(TableColumn.Booleans("cold", [.. report.Examples.Select(_ => (bool?)false), .. extra.Select(_ => (bool?)true)]));
-        }
-
-        return new OutputTable(columns);
     }
 
     // --example-features: the examples they list that the model lacks; the model must have been fitted with example features.
@@ -160,6 +132,7 @@ internal static class PredictCommand
         w.WriteNumber("known_count", forecast.KnownCount);
         w.WriteBoolean("predicts_probability", forecast.PredictsProbability);
         JsonOut.Number(w, "threshold", forecast.Threshold);
+        w.WriteString("threshold_rule", forecast.ThresholdRule);
         w.WriteNumber("example_count", forecast.ExampleCount);
         JsonOut.Number(w, "expected_forgotten", forecast.ExpectedForgotten);
         if (groupColumn is null)
@@ -224,6 +197,10 @@ internal static class PredictCommand
         var n = forecast.ExampleCount;
         var forgotten = forecast.ExpectedForgotten;
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {forgotten:N0} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) beyond {(forecast.PredictsProbability ? "probability" : "loss increase")} {forecast.Threshold:G3}"));
+        if (forecast.ThresholdRule != ForgettingThreshold.GivenRule)
+        {
+            console.WriteLine($"threshold: {forecast.ThresholdRule}; --threshold sets another.");
+        }
         if (forecast.Groups.Count > 0)
         {
             var groups = Terminal.Table(groupColumn ?? "group", "examples", "expected mean", "90% interval", "forgotten", "most forgotten examples");

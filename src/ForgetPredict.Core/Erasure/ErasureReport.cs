@@ -8,8 +8,9 @@ namespace ForgetPredict.Core.Erasure;
 public sealed record ErasureOptions
 {
     /// <summary>
-    /// Forgetting above this counts as "forgotten": a loss increase for continuous models (default 0: any increase), a
-    /// probability for logistic models (default 0.5). Null picks the default for the model.
+    /// Forgetting above this counts as "forgotten": a loss increase for continuous models, a probability for logistic models.
+    /// Null: <see cref="FoldedTask.DefaultThreshold"/> (0: any increase; 0.5 for probabilities); forecasts pass the model's
+    /// informative default, <see cref="ForgettingThreshold.Default"/>.
     /// </summary>
     public double? Threshold { get; init; }
 

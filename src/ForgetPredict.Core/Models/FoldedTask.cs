@@ -56,8 +56,8 @@ public abstract class FoldedTask
     public bool PredictsProbability { get; }
 
     /// <summary>
-    /// The value above which a cell counts as forgotten when no threshold is given: 0.5 for probabilities (logistic
-    /// models), else 0 (any increase of the loss).
+    /// The natural threshold of the scale: 0.5 for probabilities (logistic models), else 0 (any increase of the loss). Forecasts
+    /// default to the model's informative threshold instead (<see cref="Erasure.ForgettingThreshold.Default"/>).
     /// </summary>
     public double DefaultThreshold => PredictsProbability ? 0.5 : 0;
 

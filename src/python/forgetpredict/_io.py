@@ -1,13 +1,15 @@
 """Data exchange with the engine through files: matrices as .npz with ids, tables as CSV (or Parquet with pyarrow)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
 MatrixLike = Union[np.ndarray, pd.DataFrame]
+FeaturesLike = Union[pd.DataFrame, pd.Series, np.ndarray, str, os.PathLike]
 
 
 def as_matrix(z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optional[Sequence] = None
@@ -86,3 +88,70 @@ def write_ids(path: Path, ids: Sequence) -> Path:
 def read_table(path: Path, id_column: str) -> pd.DataFrame:
     """Reads a table the engine wrote, ids as strings."""
     return pd.read_csv(path, dtype={id_column: str, "group": str}, keep_default_na=False, na_values=[""])
+
+
+def write_features(folder: Path, features, what: str, name: Optional[str] = None) -> List[Path]:
+    """Writes task or example features for the engine's ``--task-features`` / ``--example-features``; returns the files.
+
+    ``features`` is one item or a list of them, each:
+
+    - a DataFrame: a table whose ids are its ``id`` column, else its index (a default RangeIndex numbers the rows 0..M-1,
+      the ids of a matrix given without ids); numeric columns are used as given, text and categorical ones one-hot;
+    - a Series: one entity's features (index: feature names), named ``name`` (or the Series' name);
+    - a numpy array: an embedding, one row per entity in matrix order (a 1-D array is one entity's row);
+    - a path (str or os.PathLike) to a CSV/TSV/Parquet table or a .npy/.npz matrix, passed through as is.
+    """
+    items = list(features) if isinstance(features, (list, tuple)) else [features]
+    if not items:
+        raise ValueError(f"{what}_features is empty: pass a DataFrame, an array or a file path (or a list of them).")
+    paths: List[Path] = []
+    for k, item in enumerate(items):
+        # Named after the argument, so the engine's messages and fit report point at it: task_features[0].csv, ...
+        stem = folder / f"{what}_features[{k}]"
+        if isinstance(item, (str, os.PathLike)):
+            paths.append(Path(item))
+            continue
+        if isinstance(item, pd.Series):
+            label = item.name if name is None else name
+            if label is None:
+                raise ValueError(f"a Series of {what} features needs a name: pass {what}_name=... (or name the Series).")
+            item = pd.DataFrame([item.to_numpy()], columns=item.index, index=pd.Index([str(label)], name="id"))
+        if isinstance(item, pd.DataFrame):
+            paths.append(write_metadata(stem.with_suffix(".csv"), item))
+            continue
+        values = np.asarray(item)
+        if values.dtype.kind not in "fiub":
+            raise ValueError(f"{what} features must be a DataFrame, a numeric array or a file path; got an array of {values.dtype}.")
+        if values.ndim == 1:
+            values = values.reshape(1, -1)
+        if values.ndim != 2:
+            raise ValueError(f"a {what} embedding is 2-D (one row per {what}); got shape {values.shape}.")
+        np.save(stem.with_suffix(".npy"), values.astype(np.float64))
+        paths.append(stem.with_suffix(".npy"))
+    return paths
+
+
+def feature_args(folder: Path, features, what: str, name: Optional[str] = None) -> List[object]:
+    """The engine's ``--task-features F ...`` (or ``--example-features``) arguments for ``features`` (None: none)."""
+    if features is None:
+        return []
+    args: List[object] = []
+    for path in write_features(folder, features, what, name):
+        args += [f"--{what}-features", path]
+    return args
+
+
+def single_task_name(features, task_name: Optional[str]) -> Optional[str]:
+    """The new task's name for a query with features: ``task_name``, else the id of a one-row DataFrame or a Series' name
+    (``new-task`` when the features are arrays only, whose rows are read by position)."""
+    if task_name is not None or features is None:
+        return task_name
+    items = features if isinstance(features, (list, tuple)) else [features]
+    for item in items:
+        if isinstance(item, pd.Series) and item.name is not None:
+            return str(item.name)
+        if isinstance(item, pd.DataFrame) and len(item) == 1 and not isinstance(item.index, pd.RangeIndex):
+            return str(item.index[0])
+    if all(isinstance(item, np.ndarray) for item in items):
+        return "new-task"  # an embedding's rows are matched by position, so any name reads it
+    raise ValueError("task_features needs task_name: the id of the new task's row in the features.")

@@ -39,12 +39,15 @@ class _Call:
 
 def fit(z: _io.MatrixLike, method: str = "mf", *, rank: Optional[int] = None, lam: Optional[float] = None,
         seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None, threads: Optional[int] = None,
-        progress: bool = True) -> "Model":
+        task_features=None, progress: bool = True) -> "Model":
     """Fits a forgetting model to ``z`` (tasks x examples; NaN = missing).
 
     ``z`` is a numpy array or a DataFrame (index: task ids, columns: example ids). ``tasks`` and ``examples`` name the
     rows and columns of an array (or override a DataFrame's); ``examples`` may instead be a DataFrame of example metadata
     (index or ``id`` column: example ids; other columns such as ``source``), kept with the model for ``group_by``.
+    ``task_features`` (the training tasks' settings and data, known before fine-tuning) lets the model predict a new task
+    from its features (``predict(task_features=...)``): a DataFrame (index or an id column: task ids; numeric and
+    categorical columns), a numpy array (an embedding, one row per task in matrix order), a file path, or a list of them.
     """
     metadata, ids = _io.example_metadata(z, examples)
     scratch = _Scratch("forgetpredict-model-")
@@ -53,6 +56,7 @@ def fit(z: _io.MatrixLike, method: str = "mf", *, rank: Optional[int] = None, la
             matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
             args: List[object] = ["fit", matrix, "--method", method, "--out", scratch.path / "model.fpm"]
             args += _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
+            args += _io.feature_args(call, task_features, "task")
             summary = _engine.run(args, progress).strip()
         if metadata is not None:
             _io.write_metadata(scratch.path / "examples.csv", metadata)
@@ -101,18 +105,23 @@ class Model:
         self.close()
 
     def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
-                prior: Optional[str] = None, task_name: Optional[str] = None, by_index: bool = False,
+                prior: Optional[str] = None, task_name: Optional[str] = None, task_features=None, by_index: bool = False,
                 progress: bool = True) -> "Prediction":
-        """Folds in a new task from its measured cells and predicts every example.
+        """Folds in a new task from its measured cells (or its features, or both) and predicts every example.
 
-        ``observed``: a Series of measured forgetting indexed by example id (or a dict); None for a task-agnostic estimate.
+        ``observed``: a Series of measured forgetting indexed by example id (or a dict); None for a task-agnostic estimate,
+        or, with ``task_features``, a cold start from the features alone.
         Ids must equal the model's example ids; ``by_index=True`` reads them as column positions 0..N-1 instead.
-        ``group_by``: a column of the example metadata given to :func:`fit` (default: its only column).
+        ``task_features``: the new task's features in the form the model was fitted with (a one-row DataFrame indexed by
+        ``task_name``, a Series, a 1-D array for an embedding, a file, or a list of them); needs a model fitted with
+        ``task_features``. ``group_by``: a column of the example metadata given to :func:`fit` (default: its only column).
+        ``threshold``: forgetting above it counts as forgotten (default: the engine's, the 90th percentile of the training
+        tasks' forgetting; ``Prediction.threshold_rule`` says which).
         """
         with _Call() as call:
-            args = ["predict", *self._forecast_args(call, observed, group_by, by_index), "--top", top,
+            args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), "--top", top,
                     "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
-            args += _flag("--threshold", threshold) + _flag("--prior", prior) + _flag("--task-name", task_name)
+            args += _flag("--threshold", threshold) + _flag("--prior", prior)
             text = _engine.run(args, progress)
             examples = _io.read_table(call / "examples.csv", "example").set_index("example")
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
@@ -122,14 +131,16 @@ class Model:
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
                task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
                min_per_group: Optional[int] = None, exclude: Optional[Iterable] = None, group_by: Optional[str] = None,
-               seed: Optional[int] = None, prior: Optional[str] = None, by_index: bool = False,
-               progress: bool = True) -> pd.DataFrame:
+               seed: Optional[int] = None, prior: Optional[str] = None, task_name: Optional[str] = None,
+               task_features=None, by_index: bool = False, progress: bool = True) -> pd.DataFrame:
         """Chooses upstream examples to replay during the fine-tune: a DataFrame (example, weight, predicted, group).
 
         ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
+        ``task_features`` and ``task_name`` predict the task from its features, as in :meth:`predict`.
         """
         with _Call() as call:
-            args = ["replay", *self._forecast_args(call, observed, group_by, by_index), "--strategy", strategy, "--out", call / "replay.csv"]
+            args = ["replay", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name),
+                    "--strategy", strategy, "--out", call / "replay.csv"]
             args += _flag("--budget", budget) + _flag("--ratio", ratio) + _flag("--task-size", task_size)
             args += _flag("--temperature", temperature) + _flag("--min-per-group", min_per_group) + _flag("--seed", seed)
             args += _flag("--prior", prior)
@@ -138,8 +149,13 @@ class Model:
             _engine.run(args, progress)
             return _io.read_table(call / "replay.csv", "example")
 
-    def _forecast_args(self, call: Path, observed, group_by: Optional[str], by_index: bool) -> List[object]:
+    def _forecast_args(self, call: Path, observed, group_by: Optional[str], by_index: bool, task_features=None,
+                       task_name: Optional[str] = None) -> List[object]:
         args: List[object] = ["--model", self.path] + (["--by-index"] if by_index else [])
+        if task_features is not None:
+            task_name = _io.single_task_name(task_features, task_name)
+            args += _io.feature_args(call, task_features, "task", task_name)
+        args += _flag("--task-name", task_name)
         if observed is not None:
             args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
         if self._examples is not None:
@@ -150,7 +166,11 @@ class Model:
 
 
 class Prediction:
-    """What a fine-tune will erase: ``examples`` (every example), ``groups`` (each group's expected damage), ``html`` (the report)."""
+    """What a fine-tune will erase: ``examples`` (every example), ``groups`` (each group's expected damage), ``html`` (the report).
+
+    ``examples`` has ``predicted``, ``std``, ``probability`` (of forgetting beyond ``threshold``), ``rank``, ``group`` and,
+    from the local engine, ``measured`` (True for the cells given in ``observed``) and ``measured_value``.
+    """
 
     def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "") -> None:
         self.examples = examples
@@ -160,7 +180,15 @@ class Prediction:
         groups = summary.get("groups") or []
         self.groups = pd.DataFrame(groups, columns=["name", "count", "mean", "lower", "upper", "share", "top_examples"]).set_index("name")
         self.threshold = summary.get("threshold")
+        self.threshold_rule = summary.get("threshold_rule")
         self.expected_forgotten = summary.get("expected_forgotten")
+
+    @property
+    def measured(self) -> pd.Series:
+        """The measured cells the prediction was given (``examples["measured"]``), by example id: their measured values."""
+        if "measured" not in self.examples.columns:
+            return pd.Series(dtype=np.float64, name="measured_value")
+        return self.examples.loc[self.examples["measured"].astype(bool), "measured_value"]
 
     def __repr__(self) -> str:
         return self.text or f"<forgetpredict.Prediction: {len(self.examples)} examples, {len(self.groups)} groups>"
@@ -172,14 +200,18 @@ class Prediction:
 def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, tasks=None, examples: Optional[Sequence] = None,
              test_fraction: Optional[float] = None, test_rows: Optional[Sequence[int]] = None,
              test_tasks: Optional[Sequence] = None, test_family: Optional[str] = None, train_family: Optional[str] = None,
-             family_column: Optional[str] = None, known: Optional[int] = None, seeds: Optional[int] = None,
+             family_column: Optional[str] = None, known=None, seeds: Optional[int] = None,
              seed: Optional[int] = None, split_seed: Optional[int] = None, reveal: Optional[str] = None,
-             binary: bool = False, predictions: bool = False, progress: bool = True) -> pd.DataFrame:
+             binary: bool = False, predictions: bool = False, task_features=None, example_features=None,
+             progress: bool = True) -> pd.DataFrame:
     """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
 
     ``tasks`` names the rows, or is a DataFrame of task metadata (index or ``id``: task ids; a ``family`` column) for
-    ``test_family``/``train_family`` splits. The whole result is in ``df.attrs["result"]``; with ``predictions=True``
-    every prediction is in ``df.attrs["predictions"]`` (a DataFrame).
+    ``test_family``/``train_family`` splits. ``known`` is the number of cells revealed per test task, or a list of them
+    (e.g. ``[0, 10, 30]``): the table is then indexed by (known, method), a curve of error against measured cells
+    (``df["rmse"].unstack("known")``). ``task_features`` and ``example_features`` (as in :func:`fit`; example features are
+    keyed by example id) add the methods that use them (``mf+features``, ``representation``). The whole result is in
+    ``df.attrs["result"]``; with ``predictions=True`` every prediction is in ``df.attrs["predictions"]`` (a DataFrame).
     """
     metadata = tasks if isinstance(tasks, pd.DataFrame) else None
     ids = None if metadata is None else (metadata["id"] if "id" in metadata.columns else metadata.index)
@@ -193,13 +225,20 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
         args += _flag("--test-rows", ",".join(map(str, test_rows)) if test_rows is not None else None)
         args += _flag("--test-tasks", ",".join(map(str, test_tasks)) if test_tasks is not None else None)
         args += _flag("--test-family", test_family) + _flag("--train-family", train_family) + _flag("--family-column", family_column)
-        args += _flag("--known", known) + _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
+        curve = known is not None and not isinstance(known, (int, np.integer))
+        args += _flag("--known", ",".join(str(int(k)) for k in known) if curve else known)
+        args += _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
         args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
+        args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
             args += ["--predictions", call / "predictions.csv"]
         _engine.run(args, progress)
         result = json.loads((call / "evaluation.json").read_text(encoding="utf-8"))
-        table = pd.DataFrame(result["methods"]).set_index("name")
+        if curve:
+            points = result.get("curve", [result])
+            table = pd.concat([pd.DataFrame(p["methods"]).assign(known=p["known"]) for p in points]).set_index(["known", "name"])
+        else:
+            table = pd.DataFrame(result["methods"]).set_index("name")
         table.attrs["result"] = result
         if predictions:
             table.attrs["predictions"] = pd.read_csv(call / "predictions.csv", dtype={"task": str, "example": str})

@@ -1,0 +1,175 @@
+"""Task and example features through the package on the bundled charlm-d matrix: fit, cold-start predict, replay and the
+evaluation curve; the default threshold and the measured-cell marks of a prediction."""
+import glob
+import os
+import tempfile
+import unittest
+
+import numpy as np
+import pandas as pd
+
+import forgetpredict as fp
+
+HELD_OUT = 5
+
+
+def charlm_d():
+    root = os.environ.get("FP_REPO_ROOT") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    return os.path.join(root, "data", "charlm-d")
+
+
+def leftovers():
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "forgetpredict-*")))
+
+
+class FeatureTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        folder = charlm_d()
+        cls.folder = folder
+        cls.z = np.load(os.path.join(folder, "z.npy"))
+        table = pd.read_csv(os.path.join(folder, "tasks.csv"))
+        cls.settings = table.set_index("task")[["family", "lr", "steps"]]
+        cls.embedding = np.load(os.path.join(folder, "task_emb.npy"))
+        cls.upstream = pd.read_csv(os.path.join(folder, "upstream.csv"), dtype={"column": str}).set_index("column")
+        keep = [i for i in range(cls.z.shape[0]) if i != HELD_OUT]
+        cls.keep = keep
+        cls.name = cls.settings.index[HELD_OUT]
+        cls.frame = pd.DataFrame(cls.z[keep], index=cls.settings.index[keep], columns=cls.upstream.index)
+        cls.model = fp.fit(cls.frame, method="mf", seed=0, task_features=cls.settings.iloc[keep],
+                           examples=cls.upstream[["source"]], progress=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.model.close()
+
+    def new_task(self):
+        return self.settings.iloc[[HELD_OUT]]
+
+    def test_cold_start_predicts_the_whole_row_from_the_settings(self):
+        p = self.model.predict(task_features=self.new_task(), group_by="source", progress=False)
+        truth = self.z[HELD_OUT]
+        self.assertEqual(list(p.examples.index), list(self.upstream.index))
+        self.assertTrue(np.isfinite(p.examples[["predicted", "std"]].to_numpy()).all())
+        self.assertEqual(p.summary["known_count"], 0)
+        self.assertEqual(len(p.groups), 8)
+        self.assertFalse(p.examples["measured"].any())
+        error = np.sqrt(np.mean((p.examples["predicted"].to_numpy() - truth) ** 2))
+        agnostic = np.sqrt(np.mean((self.model.predict(progress=False).examples["predicted"].to_numpy() - truth) ** 2))
+        self.assertLess(error, 0.8 * agnostic)
+
+    def test_a_series_a_table_file_and_a_one_row_frame_give_the_same_row(self):
+        by_frame = self.model.predict(task_features=self.new_task(), progress=False).examples
+        by_series = self.model.predict(task_features=self.settings.iloc[HELD_OUT], progress=False).examples
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "new.csv")
+            self.new_task().rename_axis("task").reset_index().to_csv(path, index=False)
+            by_file = self.model.predict(task_features=path, task_name=self.name, progress=False).examples
+        pd.testing.assert_frame_equal(by_frame, by_series)
+        pd.testing.assert_frame_equal(by_frame, by_file)
+
+    def test_features_are_aligned_by_id_in_any_order(self):
+        shuffled = self.settings.iloc[self.keep].sample(frac=1.0, random_state=3)
+        with fp.fit(self.frame, method="mf", seed=0, task_features=shuffled, progress=False) as model:
+            a = model.predict(task_features=self.new_task(), progress=False).examples
+        b = self.model.predict(task_features=self.new_task(), progress=False).examples
+        pd.testing.assert_frame_equal(a[["predicted", "std"]], b[["predicted", "std"]])
+
+    def test_warm_start_marks_the_measured_cells(self):
+        cells = pd.Series(self.z[HELD_OUT, :12], index=self.upstream.index[:12])
+        p = self.model.predict(cells, task_features=self.new_task(), progress=False)
+        self.assertEqual(p.summary["known_count"], 12)
+        pd.testing.assert_series_equal(p.measured, cells.rename("measured_value").rename_axis("example"), check_dtype=False)
+        self.assertEqual(int(p.examples["measured"].sum()), 12)
+        self.assertTrue(p.examples.loc[~p.examples["measured"], "measured_value"].isna().all())
+
+    def test_replay_from_features_alone(self):
+        chosen = self.model.replay(task_features=self.new_task(), budget=50, strategy="topk", progress=False)
+        predicted = self.model.predict(task_features=self.new_task(), progress=False).examples["predicted"]
+        self.assertEqual(len(chosen), 50)
+        self.assertEqual(set(chosen["example"]), set(predicted.nlargest(50).index))
+
+    def test_an_embedding_of_the_wrong_width_is_refused_with_the_engines_message(self):
+        with fp.fit(self.z[self.keep], method="mf", seed=0, task_features=self.embedding[self.keep], progress=False) as model:
+            p = model.predict(task_features=self.embedding[HELD_OUT], progress=False)
+            self.assertEqual(len(p.examples), self.z.shape[1])
+            with self.assertRaises(fp.EngineError) as caught:
+                model.predict(task_features=self.embedding[HELD_OUT, :10], progress=False)
+        self.assertIn("10 columns", caught.exception.message)
+        self.assertIn("384", caught.exception.message)
+        self.assertNotIn("\n", caught.exception.message)
+
+    def test_an_embedding_with_the_wrong_number_of_rows_is_refused_at_fit(self):
+        with self.assertRaises(fp.EngineError) as caught:
+            fp.fit(self.z[self.keep], method="mf", task_features=self.embedding, progress=False)
+        self.assertIn("task_features[0].npy", caught.exception.message)
+        self.assertIn("31 rows", caught.exception.message)
+
+    def test_features_of_several_tasks_need_a_task_name(self):
+        with self.assertRaises(ValueError):
+            self.model.predict(task_features=self.settings.iloc[:3], progress=False)
+        with self.assertRaises(ValueError):
+            self.model.predict(task_features=np.zeros((2, 3, 4)), task_name="x", progress=False)
+
+    def test_features_without_a_feature_model_are_refused(self):
+        with fp.fit(self.frame, method="mf", seed=0, progress=False) as model:
+            with self.assertRaises(fp.EngineError) as caught:
+                model.predict(task_features=self.new_task(), progress=False)
+        self.assertIn("fitted without task features", caught.exception.message)
+
+    def test_evaluate_curve_across_k_with_features(self):
+        table = fp.evaluate(self.z, tasks=list(self.settings.index), methods=["example-mean", "mf"], test_rows=[0, 5, 12],
+                            known=[0, 10], seeds=1, task_features=[self.settings, self.embedding],
+                            example_features=[self.upstream.reset_index(), np.load(os.path.join(self.folder, "example_emb.npy"))],
+                            progress=False)
+        self.assertEqual(table.index.names, ["known", "name"])
+        rmse = table["rmse"].unstack("known")
+        self.assertEqual(list(rmse.columns), [0, 10])
+        self.assertEqual(set(rmse.index), {"example-mean", "mf", "mf+features", "representation"})
+        self.assertLess(rmse.loc["mf+features", 0], 0.8 * rmse.loc["example-mean", 0])
+        self.assertLess(rmse.loc["mf", 10], rmse.loc["mf", 0])
+        self.assertEqual(len(table.attrs["result"]["curve"]), 2)
+
+    def test_feature_files_are_removed(self):
+        before = leftovers()
+        self.model.predict(task_features=[self.new_task()], progress=False)
+        with self.assertRaises(fp.EngineError):
+            self.model.predict(task_features=np.zeros(3), progress=False)
+        self.assertEqual(leftovers(), before)
+
+
+class ThresholdTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.z = np.load(os.path.join(charlm_d(), "z.npy"))
+        cls.model = fp.fit(cls.z[1:], method="additive", progress=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.model.close()
+
+    def test_default_threshold_informs_and_says_how_it_was_chosen(self):
+        p = self.model.predict(progress=False)
+        self.assertIn("90th percentile", p.threshold_rule)
+        share = p.expected_forgotten / len(p.examples)
+        self.assertGreater(share, 0.05)
+        self.assertLess(share, 0.2)
+        # Every cell of charlm-d is a loss increase: 0 marks most examples forgotten.
+        self.assertGreater(self.model.predict(threshold=0, progress=False).expected_forgotten / len(p.examples), 0.85)
+
+    def test_default_threshold_is_unit_free(self):
+        with fp.fit(self.z[1:] * 1000, method="additive", progress=False) as scaled:
+            a = self.model.predict(pd.Series(self.z[0, :20], index=range(20)), by_index=True, progress=False)
+            b = scaled.predict(pd.Series(1000 * self.z[0, :20], index=range(20)), by_index=True, progress=False)
+        self.assertAlmostEqual(b.threshold, 1000 * a.threshold, delta=1e-6 * b.threshold)
+        np.testing.assert_allclose(b.examples["probability"], a.examples["probability"], atol=1e-3)
+        self.assertAlmostEqual(b.expected_forgotten, a.expected_forgotten, delta=1e-3 * a.expected_forgotten)
+
+    def test_a_given_threshold_wins(self):
+        p = self.model.predict(threshold=0.5, progress=False)
+        self.assertEqual(p.threshold, 0.5)
+        self.assertEqual(p.threshold_rule, "given")
+
+
+if __name__ == "__main__":
+    unittest.main()
