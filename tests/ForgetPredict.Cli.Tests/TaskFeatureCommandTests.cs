@@ -97,10 +97,10 @@ public class TaskFeatureCommandTests
         // Then: the new chunks follow the model's, marked cold, with wider intervals, and closer to the truth than their average.
         Assert.Contains("cold columns: 3,800 new examples predicted from their features (upstream.csv, example_emb.npy)", output, StringComparison.Ordinal);
         var rows = File.ReadLines(table).Skip(1).Select(l => l.Split(',')).ToArray();
-        Assert.Equal("example,predicted,std,probability,rank,cold", File.ReadLines(table).First());
+        Assert.Equal("example,predicted,std,probability,rank,measured,measured_value,cold", File.ReadLines(table).First());
         Assert.Equal(z.ExampleCount, rows.Length);
-        Assert.All(rows.Take(known), r => Assert.Equal("False", r[5]));
-        Assert.All(rows.Skip(known), r => Assert.Equal(("True", string.Empty), (r[5], r[4])));
+        Assert.All(rows.Take(known), r => Assert.Equal("False", r[7]));
+        Assert.All(rows.Skip(known), r => Assert.Equal(("True", string.Empty, "False"), (r[7], r[4], r[5])));
         Assert.Equal(Enumerable.Range(known, z.ExampleCount - known).Select(j => j.ToString(System.Globalization.CultureInfo.InvariantCulture)), rows.Skip(known).Select(r => r[0]));
         static double Number(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
         var coldStd = rows.Skip(known).Select(r => Number(r[2])).Order().ElementAt((z.ExampleCount - known) / 2);
