@@ -40,7 +40,8 @@ internal static class EvaluateCommand
         };
         var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC); automatic for 0/1 matrices." };
         var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
-        var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable. Every observed test cell needs a prediction (see --allow-partial).", AllowMultipleArgumentsPerToken = false };
+        var allowPartial = new Option<bool>("--allow-partial") { Description = "Accept --external files that lack some test cells: every method is then scored on the cells every external covers, and the output says so." };
         var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (V-optimal choice of the cells to measure).", DefaultValueFactory = _ => "random" };
         reveal.AcceptOnlyFromAmong("random", "active");
         var revealRng = new Option<string>("--reveal-rng")
@@ -56,7 +57,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, reveal, revealRng, json, predictions, taskFeatures, exampleFeatures,
+            external, allowPartial, reveal, revealRng, json, predictions, taskFeatures, exampleFeatures,
         };
         foreach (var option in input.All)
         {
@@ -68,8 +69,11 @@ internal static class EvaluateCommand
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var numpy = parse.GetValue(revealRng) == "numpy";
             var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, numpy);
-            var externals = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows)).ToArray();
+            var partial = parse.GetValue(allowPartial);
+            var externalFiles = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows, partial)).ToArray();
+            var externals = externalFiles.Select(e => e.Predictions).ToArray();
             var console = Terminal.For(parse.Out());
+            var coverageNotes = externalFiles.Where(e => e.Coverage.Missing > 0).Select(e => e.Coverage.Describe(e.Predictions.Name)).ToArray();
             var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
             if (ks.Count > 1 && parse.GetValue(predictions) is not null)
             {
@@ -104,7 +108,7 @@ internal static class EvaluateCommand
                 var curve = Evaluating.EvaluateCurve(request, ks);
                 foreach (var r in curve)
                 {
-                    Render(console, r, z);
+                    Render(console, r, z, coverageNotes);
                 }
 
                 FeatureOptions.RenderCurve(console, curve);
@@ -118,7 +122,7 @@ internal static class EvaluateCommand
 
             var result = RunWithProgress(console, request, MachineProgress.For(parse.Err()));
             sink?.Commit();
-            Render(console, result, z);
+            Render(console, result, z, coverageNotes);
             if (parse.GetValue(json) is { } jsonPath)
             {
                 AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, z));
@@ -237,7 +241,9 @@ internal static class EvaluateCommand
         return [.. join.Column(column)];
     }
 
-    private static ExternalPredictions External(string spec, ForgettingMatrix z, int[] testRows)
+    // Another predictor's predictions aligned to the test rows (by task and example id), with how many observed test cells
+    // they cover. Missing cells (an absent task or example, or a NaN) are refused unless partial coverage is allowed.
+    private static (ExternalPredictions Predictions, ExternalCoverage Coverage) External(string spec, ForgettingMatrix z, int[] testRows, bool allowPartial)
     {
         var cut = spec.IndexOf('=', StringComparison.Ordinal);
         if (cut <= 0 || cut == spec.Length - 1)
@@ -262,48 +268,98 @@ internal static class EvaluateCommand
             throw new ForgettingDataException(path, $"none of its {other.ExampleCount} example ids match the matrix's (first: '{other.ExampleIds[0]}' vs '{z.ExampleIds[0]}').");
         }
 
+        var coverage = new ExternalCoverage(path, testRows.Length);
         for (var t = 0; t < testRows.Length; t++)
         {
             var id = z.TaskIds[testRows[t]];
             var row = other.TaskIds.IndexOf(id);
-            if (row < 0)
-            {
-                throw new ForgettingDataException(path, $"has no predictions for test task '{id}'; it must have a row (by task id) for every test task.");
-            }
-
             rows[t] = new double[z.ExampleCount];
             for (var j = 0; j < z.ExampleCount; j++)
             {
-                rows[t][j] = columns[j] < 0 ? double.NaN : other[row, columns[j]];
+                rows[t][j] = row < 0 || columns[j] < 0 ? double.NaN : other[row, columns[j]];
+                if (!float.IsNaN(z[testRows[t], j]))
+                {
+                    coverage.Count(id, z.ExampleIds[j], !double.IsNaN(rows[t][j]));
+                }
             }
         }
 
-        return new ExternalPredictions(name, rows);
+        if (coverage.Missing > 0 && !allowPartial)
+        {
+            throw new ForgettingDataException(path, coverage.Refusal());
+        }
+
+        return (new ExternalPredictions(name, rows), coverage);
     }
 
-    private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z)
+    /// <summary>How many of the test tasks' observed cells an external file predicts, and the first one it lacks.</summary>
+    private sealed class ExternalCoverage(string path, int testTasks)
+    {
+        private (string Task, string Example)? _firstMissing;
+
+        public long Cells { get; private set; }
+
+        public long Missing { get; private set; }
+
+        public void Count(string task, string example, bool covered)
+        {
+            Cells++;
+            if (!covered)
+            {
+                Missing++;
+                _firstMissing ??= (task, example);
+            }
+        }
+
+        public string Refusal() => string.Create(CultureInfo.InvariantCulture,
+            $"has predictions for {Cells - Missing:N0} of the {Cells:N0} observed cells of the {testTasks} test tasks; {Missing:N0} are missing (e.g. task '{_firstMissing?.Task}', example '{_firstMissing?.Example}'), so every method would be scored on fewer cells. Give a prediction for every test cell (by task and example id), or pass --allow-partial to score every method on the cells every external covers.");
+
+        public string Describe(string name) => string.Create(CultureInfo.InvariantCulture,
+            $"--allow-partial: {name} ({path}) covers {Cells - Missing:N0} of the {Cells:N0} observed test cells ({Missing:N0} missing, e.g. task '{_firstMissing?.Task}', example '{_firstMissing?.Example}'); every method is scored only on the cells every external covers.");
+    }
+
+    private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z, IReadOnlyList<string> coverageNotes)
     {
         var o = r.Options;
+        var all = r.Methods.Concat(r.Externals.Select(e => e.Result)).ToArray();
+        var cells = all.Select(m => CellsPerSeed(m, o.Seeds)).ToArray();
+        var same = cells.All(c => c == cells[0]);
+        var scored = same ? string.Create(CultureInfo.InvariantCulture, $"{cells[0]:N0} unrevealed cells per seed, the same for every method") : "unrevealed cells (column 'cells': per seed)";
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : o.RevealRandom == RevealRandom.Numpy ? "numpy-drawn" : "random")} cells revealed; {o.Seeds} seeds; scores on unrevealed cells (mean over seeds)"));
+            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : o.RevealRandom == RevealRandom.Numpy ? "numpy-drawn" : "random")} cells revealed; {o.Seeds} seeds; scores on {scored} (mean over seeds)"));
+        foreach (var note in coverageNotes)
+        {
+            console.WriteLine(note);
+        }
+
         var columns = new List<string> { "method", "RMSE", "+-", "MAE", "Spearman", $"P@{r.TopK}" };
         if (r.Binary)
         {
             columns.AddRange(["F1", "precision", "recall", "AUC"]);
         }
 
+        if (!same)
+        {
+            columns.Add("cells");
+        }
+
         columns.Add("seconds");
         var table = Terminal.Table([.. columns]);
-        foreach (var m in r.Methods.Concat(r.Externals.Select(e => e.Result)))
+        foreach (var m in all)
         {
-            var cells = new List<string> { m.Name, Terminal.Num(m.Rmse.Mean), Terminal.Num(m.Rmse.Std), Terminal.Num(m.Mae.Mean), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
+            var row = new List<string> { m.Name, Terminal.Num(m.Rmse.Mean), Terminal.Num(m.Rmse.Std), Terminal.Num(m.Mae.Mean), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
             if (r.Binary)
             {
-                cells.AddRange([Terminal.Num(m.F1!.Mean, 3), Terminal.Num(m.Precision!.Mean, 3), Terminal.Num(m.Recall!.Mean, 3), Terminal.Num(m.Auc!.Mean, 3)]);
+                row.AddRange([Terminal.Num(m.F1!.Mean, 3), Terminal.Num(m.Precision!.Mean, 3), Terminal.Num(m.Recall!.Mean, 3), Terminal.Num(m.Auc!.Mean, 3)]);
             }
 
-            cells.Add(r.Externals.Any(e => e.Result == m) ? "-" : Terminal.Num(m.Seconds, 2));
-            table.Row([.. cells]);
+            if (!same)
+            {
+                row.Add(Terminal.Count(CellsPerSeed(m, o.Seeds)));
+            }
+
+            row.Add(r.Externals.Any(e => e.Result == m) ? "-" : Terminal.Num(m.Seconds, 2));
+            table.Row([.. row]);
         }
 
         console.Write(table);
@@ -316,6 +372,10 @@ internal static class EvaluateCommand
             }
         }
     }
+
+    // The cells a method was scored on, per seed (the mean when seeds differ; every method scores the same cells unless it
+    // left some without a prediction).
+    private static long CellsPerSeed(MethodResult m, int seeds) => (long)Math.Round((double)m.Rows.Sum(r => r.Cells) / Math.Max(seeds, 1));
 
     internal static void WriteJson(Stream stream, EvaluationResult r, ForgettingMatrix z)
     {
@@ -398,6 +458,7 @@ internal static class EvaluateCommand
     private static void WriteMetrics(Utf8JsonWriter w, MethodResult m, bool binary, bool includeSeconds)
     {
         w.WriteString("name", m.Name);
+        w.WriteNumber("cells_per_seed", CellsPerSeed(m, m.Rmse.PerSeed.Length));
         Summary(w, "rmse", m.Rmse);
         Summary(w, "mae", m.Mae);
         Summary(w, "spearman", m.Spearman);
