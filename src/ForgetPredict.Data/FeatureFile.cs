@@ -99,7 +99,7 @@ public static class FeatureFile
         if (missing.Length > 0)
         {
             throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
-                $"no row for {missing.Length} {what}(s) of the matrix: {string.Join(", ", missing.Take(5))}{(missing.Length > 5 ? ", ..." : string.Empty)} (matched on column '{idColumn}'); add a row for each."));
+                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column '{idColumn}'); add a row for each."));
         }
 
         var rows = Enumerable.Range(0, ids.Count).Select(i => rowOf[ids[i]]).ToArray();
@@ -128,7 +128,7 @@ public static class FeatureFile
             var empty = Array.FindIndex(text, string.IsNullOrWhiteSpace);
             if (empty >= 0)
             {
-                throw new ForgettingDataException(path, $"{what} '{ids[empty]}' has no value in column '{column}'; give every {what} a value (a number, or a category).", column: column);
+                throw new ForgettingDataException(path, $"{what} {Echo.Quote(ids[empty])} has no value in column '{column}'; give every {what} a value (a number, or a category).", column: column);
             }
 
             // A text column with a different value in every row (e.g. a name) says nothing a model can share: skipped.

@@ -49,7 +49,7 @@ public sealed class MetadataTable
     /// <summary>The values of a column.</summary>
     /// <exception cref="ArgumentException">No such column (the message lists the columns).</exception>
     public IReadOnlyList<string> Column(string name) =>
-        _columns.TryGetValue(name, out var values) ? values : throw new ArgumentException($"No column '{name}'{Suggestion.DidYouMean(name, ColumnNames)} in {SourceName}; columns: {string.Join(", ", ColumnNames)}.", nameof(name));
+        _columns.TryGetValue(name, out var values) ? values : throw new ArgumentException($"No column {Echo.Quote(name)}{Suggestion.DidYouMean(name, ColumnNames)} in {SourceName}; columns: {Echo.List(ColumnNames)}.", nameof(name));
 
     /// <summary>True when the table has a column of that name.</summary>
     public bool HasColumn(string name) => _columns.ContainsKey(name);
@@ -106,7 +106,7 @@ public sealed class MetadataTable
             var first = Array.IndexOf(names, names[c]);
             if (first < c)
             {
-                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"column '{names[c]}' appears twice in the header (columns {first + 1} and {c + 1}); rename one."), headerLine);
+                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"column {Echo.Quote(names[c])} appears twice in the header (columns {first + 1} and {c + 1}); rename one."), headerLine);
             }
         }
 
@@ -214,7 +214,7 @@ public sealed class MetadataTable
             if (rowOf[position] >= 0)
             {
                 throw new ForgettingDataException(SourceName, string.Create(CultureInfo.InvariantCulture,
-                    $"{what} id '{id}' appears twice, {Where(rowOf[position])} and {Where(r)}; keep one row per {what}."), LineOf(r), IdColumn);
+                    $"{what} id {Echo.Quote(id)} appears twice, {Where(rowOf[position])} and {Where(r)}; keep one row per {what}."), LineOf(r), IdColumn);
             }
 
             rowOf[position] = r;
@@ -225,7 +225,7 @@ public sealed class MetadataTable
         {
             var pair = duplicateUnused.Take(2).ToArray();
             throw new ForgettingDataException(SourceName, string.Create(CultureInfo.InvariantCulture,
-                $"{what} id '{duplicateUnused.Key}' appears twice, {Where(pair[0])} and {Where(pair[1])}; keep one row per {what}."), LineOf(pair[1]), IdColumn);
+                $"{what} id {Echo.Quote(duplicateUnused.Key)} appears twice, {Where(pair[0])} and {Where(pair[1])}; keep one row per {what}."), LineOf(pair[1]), IdColumn);
         }
 
         return new MetadataJoin(this, ids, rowOf, unused, what);
@@ -352,5 +352,5 @@ public sealed class MetadataJoin
         throw new ForgettingDataException(_table.SourceName, string.Join("; ", sides) + "." + hint, column: _table.IdColumn);
     }
 
-    private static string Quote(IReadOnlyList<string> ids) => string.Join(", ", ids.Select(i => $"'{i}'"));
+    private static string Quote(IReadOnlyList<string> ids) => Echo.List(ids);
 }

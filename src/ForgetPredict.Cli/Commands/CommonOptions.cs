@@ -25,7 +25,7 @@ internal static class CommonOptions
     };
 
     /// <summary>The MATRIX argument.</summary>
-    public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing): .npy, .npz, .csv, .tsv, .json or .parquet." };
+    public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing): .npy, .npz, .csv, .tsv, .json, .parquet or .txt (whitespace-separated, as np.savetxt writes)." };
 
     /// <summary>An option that must be at least <paramref name="min"/>.</summary>
     public static Option<int> AtLeast(string name, int min, int defaultValue, string description) => new(name)

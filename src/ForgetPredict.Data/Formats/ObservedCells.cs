@@ -138,7 +138,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
     private static string JsonNumber(string path, JsonElement value, string id, long number) =>
         value.ValueKind == JsonValueKind.Number
             ? value.GetRawText()
-            : throw new ForgettingDataException(path, $"the value for example '{id}' is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", number, "value");
+            : throw new ForgettingDataException(path, $"the value for example {Echo.Quote(id)} is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", number, "value");
 
     private static ObservedCells ReadTable(string path, ExampleReferences exampleIds)
     {
@@ -183,12 +183,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
             {
-                throw new ForgettingDataException(source, $"value '{text}' is not a finite number (use '.' as the decimal point).", line, "value");
+                throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not a finite number (use '.' as the decimal point).", line, "value");
             }
 
             if (!firstLine.TryAdd(index, line))
             {
-                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"example '{id}' is measured twice, on {unit}s {firstLine[index]} and {line}; keep one."), line, "example");
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"example {Echo.Quote(id)} is measured twice, on {unit}s {firstLine[index]} and {line}; keep one."), line, "example");
             }
 
             examples.Add(index);
