@@ -17,18 +17,19 @@ public static class FeatureFile
     /// <param name="path">The file.</param>
     /// <param name="ids">The ids the rows must cover.</param>
     /// <param name="what">"task" or "example", for messages.</param>
+    /// <param name="idColumn">A table's id column, or null to find it (<c>id</c>, else the first column holding every id).</param>
     /// <exception cref="ForgettingDataException">The file cannot be read, misses ids, has the wrong number of rows or a bad value; the message names the file, row and fix.</exception>
-    public static FeatureSet Read(string path, IdList ids, string what = "task")
+    public static FeatureSet Read(string path, IdList ids, string what = "task", string? idColumn = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(ids);
         var extension = Path.GetExtension(path).ToLowerInvariant();
-        return extension is ".npy" or ".npz" ? ReadEmbedding(path, ids, what) : ReadTable(path, ids, what);
+        return extension is ".npy" or ".npz" ? ReadEmbedding(path, ids, what) : ReadTable(path, ids, what, idColumn);
     }
 
-    /// <summary>Reads several feature files and joins them (aligned by id).</summary>
+    /// <summary>Reads several feature files and joins them (aligned by id); <paramref name="idColumn"/> names every table's id column (null: found).</summary>
     /// <exception cref="ForgettingDataException">A file cannot be read or does not cover the ids.</exception>
-    public static FeatureSet? ReadAll(IReadOnlyList<string> paths, IdList ids, string what = "task")
+    public static FeatureSet? ReadAll(IReadOnlyList<string> paths, IdList ids, string what = "task", string? idColumn = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Count == 0)
@@ -36,7 +37,7 @@ public static class FeatureFile
             return null;
         }
 
-        var sets = paths.Select(p => Read(p, ids, what)).ToArray();
+        var sets = paths.Select(p => Read(p, ids, what, idColumn)).ToArray();
         try
         {
             return FeatureSet.Combine(sets);
@@ -72,7 +73,7 @@ public static class FeatureFile
     }
 
     /// <summary>
-    /// The features of a table already read (<see cref="MetadataTable.Read(Stream, string)"/>): numeric columns as one block,
+    /// The features of a table already read (<see cref="MetadataTable.Read(Stream, string, string?)"/>): numeric columns as one block,
     /// text columns one-hot as another, aligned to <paramref name="ids"/>.
     /// </summary>
     /// <exception cref="ForgettingDataException">An id has no row, a text value is empty, or no column is left for features.</exception>
@@ -80,14 +81,14 @@ public static class FeatureFile
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(ids);
-        return ReadTable(table, table.SourceName, ids, what);
+        return ReadTable(table, table.SourceName, ids, what, named: false);
     }
 
-    private static FeatureSet ReadTable(string path, IdList ids, string what) => ReadTable(MetadataTable.Read(path), path, ids, what);
+    private static FeatureSet ReadTable(string path, IdList ids, string what, string? idColumn) => ReadTable(MetadataTable.Read(path, idColumn), path, ids, what, named: idColumn is not null);
 
-    private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what)
+    private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what, bool named)
     {
-        var idColumn = IdColumn(table, ids);
+        var idColumn = named ? table.IdColumn : IdColumn(table, ids);
         var rowOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var idValues = table.Column(idColumn);
         for (var r = 0; r < idValues.Count; r++)
@@ -98,8 +99,9 @@ public static class FeatureFile
         var missing = Enumerable.Range(0, ids.Count).Where(i => !rowOf.ContainsKey(ids[i])).Select(i => ids[i]).ToArray();
         if (missing.Length > 0)
         {
-            throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
-                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column '{idColumn}'); add a row for each."));
+            var option = new OptionReference(what == "example" ? DataOptionNames.ExampleFeatureColumns : DataOptionNames.TaskFeatureColumns, "ID");
+            throw new ForgettingDataException(path, OptionMessage.Of(
+                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({option}).{table.RowNumbersHint}"));
         }
 
         var rows = Enumerable.Range(0, ids.Count).Select(i => rowOf[ids[i]]).ToArray();
@@ -108,7 +110,8 @@ public static class FeatureFile
         var numeric = new List<double[]>();
         var categoricalNames = new List<string>();
         var categorical = new List<double[]>();
-        foreach (var column in table.ColumnNames.Where(c => !string.Equals(c, idColumn, StringComparison.Ordinal)))
+        // A pandas index that is not the ids is row numbers, not a feature.
+        foreach (var column in table.ColumnNames.Where(c => !string.Equals(c, idColumn, StringComparison.Ordinal) && !TableColumns.IsPandasIndex(c)))
         {
             var text = rows.Select(r => table.Column(column)[r]).ToArray();
             var parsed = new double[text.Length];
@@ -164,7 +167,8 @@ public static class FeatureFile
         return new FeatureSet(ids, blocks);
     }
 
-    // The id column: "id" when present, else the first column whose values cover every matrix id, else the first column.
+    // The id column: "id" when present, else the first column whose values cover every matrix id, else the table's own
+    // choice. A pandas index of row numbers is not a candidate (TableColumns), as in every table.
     private static string IdColumn(MetadataTable table, IdList ids)
     {
         if (table.HasColumn("id"))
@@ -172,7 +176,7 @@ public static class FeatureFile
             return "id";
         }
 
-        foreach (var column in table.ColumnNames)
+        foreach (var column in table.ColumnNames.Where(c => !TableColumns.IsPandasIndex(c) || c == table.IdColumn))
         {
             var values = new HashSet<string>(table.Column(column), StringComparer.Ordinal);
             if (Enumerable.Range(0, ids.Count).All(i => values.Contains(ids[i])))

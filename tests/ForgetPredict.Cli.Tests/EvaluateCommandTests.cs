@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ForgetPredict.Core;
 using System.Text.Json.Nodes;
+using ForgetPredict.Core;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;

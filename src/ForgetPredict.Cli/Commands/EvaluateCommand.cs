@@ -31,7 +31,10 @@ internal static class EvaluateCommand
         var testFamily = new Option<string?>("--test-family") { Description = "Test on this family's tasks (with --tasks): out-of-domain evaluation." };
         var known = new Option<string>("--known") { Description = "Cells revealed per test row; a comma-separated list (e.g. 0,5,10,30) evaluates every method at each (0: no cell, the features alone).", DefaultValueFactory = _ => "30" };
         var taskFeatures = FeatureOptions.Task();
+        var taskFeatureColumns = FeatureOptions.TaskColumns();
         var exampleFeatures = FeatureOptions.Example();
+        var exampleFeatureColumns = FeatureOptions.ExampleColumns();
+        var tasksColumns = TableColumnsOption.For("--tasks", TableColumnsOption.IdRole, "id, else the first column");
         var seeds = CommonOptions.AtLeast("--seeds", 1, 10, "Reveal draws per test row.");
         var seed = new Option<int>("--seed") { Description = "Base seed of the reveal draws.", DefaultValueFactory = _ => 0 };
         var methods = new Option<string?>("--methods")
@@ -57,7 +60,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, allowPartial, reveal, revealRng, json, predictions, taskFeatures, exampleFeatures,
+            external, allowPartial, reveal, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns,
         };
         foreach (var option in input.All)
         {
@@ -68,7 +71,7 @@ internal static class EvaluateCommand
         {
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var numpy = parse.GetValue(revealRng) == "numpy";
-            var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, numpy);
+            var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, (tasks, tasksColumns), familyColumn, trainFamily, testFamily, numpy);
             var partial = parse.GetValue(allowPartial);
             var externalFiles = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows, partial)).ToArray();
             var externals = externalFiles.Select(e => e.Predictions).ToArray();
@@ -80,7 +83,7 @@ internal static class EvaluateCommand
                 throw new CliException("--predictions writes the predictions of one --known value; give a single value (e.g. --known 10).", CliApp.UsageError);
             }
 
-            var features = FeatureOptions.Read(parse, taskFeatures, exampleFeatures, z);
+            var features = FeatureOptions.Read(parse, (taskFeatures, taskFeatureColumns), (exampleFeatures, exampleFeatureColumns), z);
             using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
             var request = new EvaluateRequest
             {
@@ -172,9 +175,9 @@ internal static class EvaluateCommand
     }
 
     private static EvaluationSplit Split(ParseResult parse, ForgettingMatrix z, Option<string?> testRows, Option<string?> testTasks, Option<double?> testFraction, Option<int> splitSeed,
-        Option<string?> tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily, bool numpy)
+        (Option<string?> Files, Option<string[]?> Columns) tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily, bool numpy)
     {
-        var given = new[] { parse.GetValue(testRows) is not null, parse.GetValue(testTasks) is not null, parse.GetValue(testFraction) is not null, parse.GetValue(tasks) is not null }.Count(x => x);
+        var given = new[] { parse.GetValue(testRows) is not null, parse.GetValue(testTasks) is not null, parse.GetValue(testFraction) is not null, parse.GetValue(tasks.Files) is not null }.Count(x => x);
         if (given > 1)
         {
             throw new CliException("Choose one split: --test-rows, --test-tasks, --test-fraction, or --tasks with --train-family/--test-family.", CliApp.UsageError);
@@ -195,11 +198,11 @@ internal static class EvaluateCommand
             return EvaluationSplit.HoldOut(z, indices);
         }
 
-        if (parse.GetValue(tasks) is { } metadataPath)
+        if (parse.GetValue(tasks.Files) is { } metadataPath)
         {
             var train = parse.GetValue(trainFamily) ?? throw new CliException("--tasks needs --train-family and --test-family.", CliApp.UsageError);
             var test = parse.GetValue(testFamily) ?? throw new CliException("--tasks needs --train-family and --test-family.", CliApp.UsageError);
-            var families = TaskFamilies(metadataPath, parse.GetValue(familyColumn)!, z, parse.Err());
+            var families = TaskFamilies(metadataPath, parse.Id(tasks.Columns), parse.GetValue(familyColumn)!, z, parse.Err());
             var trainRows = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == train).ToArray();
             var testRowsByFamily = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == test).ToArray();
             var known = families.Where(f => f is not null).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -230,12 +233,13 @@ internal static class EvaluateCommand
     }
 
     // The family of each matrix task from a metadata table joined by task id; mismatches are reported as a warning.
-    private static string?[] TaskFamilies(string path, string column, ForgettingMatrix z, TextWriter warnings)
+    private static string?[] TaskFamilies(string path, string? idColumn, string column, ForgettingMatrix z, TextWriter warnings)
     {
-        var join = MetadataTable.Read(path).Join(z.TaskIds, "task");
+        var table = MetadataTable.Read(path, idColumn);
+        var join = table.Join(z.TaskIds, "task");
         if (!join.IsComplete || join.UnusedCount > 0)
         {
-            warnings.WriteLine($"warning: {join.Summary()}");
+            warnings.WriteLine($"warning: {join.Summary()}{TableColumnsOption.IdColumnHint(table, join.MatchedCount, "--tasks-columns")}");
         }
 
         return [.. join.Column(column)];

@@ -21,9 +21,10 @@ internal static class FitCommand
         var threads = CommonOptions.Threads();
         var input = new MatrixInputOptions();
         var taskFeatures = FeatureOptions.Task();
+        var taskFeatureColumns = FeatureOptions.TaskColumns();
         var command = new Command("fit", "Fit a model to a forgetting matrix and save it for 'predict'.")
         {
-            matrix, method, known, rank, lambda, seed, output, threads, taskFeatures,
+            matrix, method, known, rank, lambda, seed, output, threads, taskFeatures, taskFeatureColumns,
         };
         foreach (var option in input.All)
         {
@@ -50,7 +51,7 @@ internal static class FitCommand
                     MaxThreads = parse.GetValue(threads),
                     Known = parse.GetValue(known),
                 },
-                TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task"),
+                TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task", parse.Id(taskFeatureColumns)),
             }, progress is null ? null : (stage, fraction) => progress.Report(stage, fraction, name));
             progress?.Report("saving", 0.9);
             Fitting.Save(fit, path);

@@ -84,7 +84,17 @@ public static class CsvMatrixFormat
         };
         if (!isLong)
         {
-            return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn);
+            try
+            {
+                return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn);
+            }
+            catch (ForgettingDataException e) when (options.Layout == MatrixLayout.Auto && e.Column is not null && LooksLong(names))
+            {
+                // A few columns, one of them text: most likely a long table whose columns are named otherwise.
+                throw new ForgettingDataException(sourceName, OptionMessage.Of(
+                    $"{e.Detail} If this is a long table (one row per cell; its columns are {Shown([.. names.Select((n, i) => i == 0 && n.Length == 0 ? TableColumns.PandasIndex : n)])}), name its task, example and value columns with {new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}."),
+                    e.Line, e.Column, e.Location, e);
+            }
         }
 
         if (taskColumn < 0 || exampleColumn < 0 || valueColumn < 0)
@@ -629,6 +639,9 @@ public static class CsvMatrixFormat
             : " Every row needs one field per header column; check for missing or extra delimiters, or unquoted delimiters inside ids.";
         return new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"row has {fields} fields but the header has {expected}.{hint}"), line);
     }
+
+    // Three to six columns besides a pandas index: the shape of a long table (task, example, value and a few more).
+    private static bool LooksLong(string[] names) => names.Count(n => !TableColumns.IsPandasIndex(n)) is >= 3 and <= 6;
 
     private static int IndexOf(string[] names, string wanted)
     {
