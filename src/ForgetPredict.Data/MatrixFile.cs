@@ -50,7 +50,7 @@ public static class MatrixFile
             "tsv" => CsvMatrixFormat.Read(path, options with { Delimiter = options.Delimiter ?? '\t' }),
             "json" => JsonMatrixFormat.Read(path),
             "parquet" => ParquetMatrixFormat.Read(path, options),
-            "txt" => TextMatrixFormat.Read(path),
+            "txt" => ReadText(path),
             _ => throw new ForgettingDataException(path, $"format '{format}' cannot be read."),
         };
     }
@@ -205,6 +205,12 @@ public static class MatrixFile
 
         var known = Formats.Values.SelectMany(e => e).ToList();
         throw new ForgettingDataException(path, OptionMessage.Of($"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass {new OptionReference(DataOptionNames.Format)} ({string.Join(", ", Formats.Keys)})."));
+    }
+
+    private static ForgettingMatrix ReadText(string path)
+    {
+        using var stream = NpyFormat.OpenRead(path);
+        return TextMatrixFormat.Read(stream, path);
     }
 
     private static void CheckApplicable(string path, string format, MatrixReadOptions options)

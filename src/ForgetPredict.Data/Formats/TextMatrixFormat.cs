@@ -16,16 +16,8 @@ namespace ForgetPredict.Data.Formats;
 /// </remarks>
 public static class TextMatrixFormat
 {
-    /// <summary>Reads a whitespace-separated matrix from <paramref name="path"/>.</summary>
-    /// <exception cref="ForgettingDataException">The file is missing or malformed (the message names the line, column and fix).</exception>
-    public static ForgettingMatrix Read(string path)
-    {
-        using var stream = NpyFormat.OpenRead(path);
-        return Read(stream, path);
-    }
-
     /// <summary>Reads a whitespace-separated matrix from <paramref name="stream"/> (left open); <paramref name="sourceName"/> names it in messages.</summary>
-    /// <exception cref="ForgettingDataException">The text is malformed.</exception>
+    /// <exception cref="ForgettingDataException">The text is malformed (the message names the line, column and fix).</exception>
     public static ForgettingMatrix Read(Stream stream, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(stream);
