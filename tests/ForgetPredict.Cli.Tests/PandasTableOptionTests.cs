@@ -121,6 +121,19 @@ public class PandasTableOptionTests
         Assert.DoesNotContain(MetadataTable.Read(output).Column("example"), e => int.Parse(e[3..], System.Globalization.CultureInfo.InvariantCulture) < 20);
     }
 
+    [Fact]
+    public void Exclude_IdsNotInTheChosenColumn_WarnNamingTheColumnAndTheOption()
+    {
+        // ",split,chunk": the rule takes 'split' (the first column after pandas' row numbers), which names no example.
+        var output = Path.Combine(RepoPaths.NewTempFolder(), "replay.csv");
+
+        var (code, _, error) = CliRunner.Run("replay", "--model", Model, "--exclude", F("exclude_named.csv"), "--budget", "10", "--out", output);
+
+        Assert.Equal(0, code);
+        Assert.Contains("20 of its 20 rows name no example, so they are ignored", error, StringComparison.Ordinal);
+        Assert.Contains("The ids were taken from column 'split'; name the column that holds them with --exclude-columns ID.", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("tasks_range.csv", null)]
     [InlineData("tasks_named.csv", "run")]
