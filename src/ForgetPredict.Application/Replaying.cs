@@ -90,6 +90,23 @@ public static class Replaying
     }
 
     /// <summary>
+    /// What a replay set's <c>weight</c> column means under <paramref name="options"/>' strategy: each chosen example's
+    /// selection probability for softmax (softmax(predicted / tau) over every candidate, so the weights of all candidates sum
+    /// to 1) and random (1 / candidates), and 1 for the deterministic strategies. One sentence for reports and help.
+    /// </summary>
+    public static string DescribeWeight(ReplayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Strategy switch
+        {
+            ReplayStrategy.Softmax => string.Create(CultureInfo.InvariantCulture,
+                $"weight is each example's selection probability, softmax(predicted / {options.Temperature:G4}) over all candidates (they sum to 1; higher means more forgetting, more likely chosen)"),
+            ReplayStrategy.Random => "weight is each example's selection probability, 1 / candidates (uniform)",
+            _ => "weight is 1 for every chosen example (chosen deterministically, by predicted forgetting)",
+        };
+    }
+
+    /// <summary>
     /// Resolves example references (ids, or column positions when asked for) against the model's examples: the indices found,
     /// and the references that name no example, in order.
     /// </summary>

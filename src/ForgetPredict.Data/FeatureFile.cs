@@ -17,18 +17,19 @@ public static class FeatureFile
     /// <param name="path">The file.</param>
     /// <param name="ids">The ids the rows must cover.</param>
     /// <param name="what">"task" or "example", for messages.</param>
+    /// <param name="idColumn">A table's id column, or null to find it (<c>id</c>, else the first column holding every id).</param>
     /// <exception cref="ForgettingDataException">The file cannot be read, misses ids, has the wrong number of rows or a bad value; the message names the file, row and fix.</exception>
-    public static FeatureSet Read(string path, IdList ids, string what = "task")
+    public static FeatureSet Read(string path, IdList ids, string what = "task", string? idColumn = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(ids);
         var extension = Path.GetExtension(path).ToLowerInvariant();
-        return extension is ".npy" or ".npz" ? ReadEmbedding(path, ids, what) : ReadTable(path, ids, what);
+        return extension is ".npy" or ".npz" ? ReadEmbedding(path, ids, what) : ReadTable(path, ids, what, idColumn);
     }
 
-    /// <summary>Reads several feature files and joins them (aligned by id).</summary>
+    /// <summary>Reads several feature files and joins them (aligned by id); <paramref name="idColumn"/> names every table's id column (null: found).</summary>
     /// <exception cref="ForgettingDataException">A file cannot be read or does not cover the ids.</exception>
-    public static FeatureSet? ReadAll(IReadOnlyList<string> paths, IdList ids, string what = "task")
+    public static FeatureSet? ReadAll(IReadOnlyList<string> paths, IdList ids, string what = "task", string? idColumn = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Count == 0)
@@ -36,7 +37,7 @@ public static class FeatureFile
             return null;
         }
 
-        var sets = paths.Select(p => Read(p, ids, what)).ToArray();
+        var sets = paths.Select(p => Read(p, ids, what, idColumn)).ToArray();
         try
         {
             return FeatureSet.Combine(sets);
@@ -53,9 +54,13 @@ public static class FeatureFile
     /// the known ones (the model's first, in its order, then the new ones, named by row number). Every other file must have a
     /// row for each of them.
     /// </summary>
+    /// <param name="paths">The feature files.</param>
+    /// <param name="known">The model's ids.</param>
+    /// <param name="what">What the ids name, for messages ("example").</param>
+    /// <param name="idColumn">Every table's id column, or null to find it (<c>id</c>, else the first column holding every known id).</param>
     /// <returns>The new entities' features, or null when the files name no new entity.</returns>
     /// <exception cref="ForgettingDataException">A file cannot be read, misses a new entity, or an embedding has the wrong number of rows; the message names the file, row and fix.</exception>
-    public static FeatureSet? ReadNew(IReadOnlyList<string> paths, IdList known, string what = "example")
+    public static FeatureSet? ReadNew(IReadOnlyList<string> paths, IdList known, string what = "example", string? idColumn = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(known);
@@ -78,9 +83,9 @@ public static class FeatureFile
                 continue;
             }
 
-            var table = MetadataTable.Read(path);
-            var idColumn = IdColumn(table, known);
-            var ids = table.Column(idColumn).Distinct(StringComparer.Ordinal).ToArray();
+            var table = MetadataTable.Read(path, idColumn);
+            var column = idColumn is null ? IdColumn(table, known) : table.IdColumn;
+            var ids = table.Column(column).Distinct(StringComparer.Ordinal).ToArray();
             fresh ??= IdList.From(ids.Where(id => known.IndexOf(id) < 0));
             if (fresh.Count == 0)
             {
@@ -88,14 +93,14 @@ public static class FeatureFile
             }
 
             // Read over every row the file has (so categories are the same as at fit time), then keep the new ones.
-            var read = ReadTable(table, path, IdList.From(ids), what);
+            var read = ReadTable(table, path, IdList.From(ids), what, named: idColumn is not null);
             try
             {
                 sets.Add(read.AlignTo(fresh));
             }
             catch (ArgumentException e)
             {
-                throw new ForgettingDataException(path, $"no row for some new {what}s of {paths[0]} (matched on column '{idColumn}'): {e.Message}");
+                throw new ForgettingDataException(path, $"no row for some new {what}s of {paths[0]} (matched on column '{column}'): {e.Message}");
             }
         }
 
@@ -225,7 +230,7 @@ public static class FeatureFile
     }
 
     /// <summary>
-    /// The features of a table already read (<see cref="MetadataTable.Read(Stream, string)"/>): numeric columns as one block,
+    /// The features of a table already read (<see cref="MetadataTable.Read(Stream, string, string?)"/>): numeric columns as one block,
     /// text columns one-hot as another, aligned to <paramref name="ids"/>.
     /// </summary>
     /// <exception cref="ForgettingDataException">An id has no row, a text value is empty, or no column is left for features.</exception>
@@ -233,14 +238,14 @@ public static class FeatureFile
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(ids);
-        return ReadTable(table, table.SourceName, ids, what);
+        return ReadTable(table, table.SourceName, ids, what, named: false);
     }
 
-    private static FeatureSet ReadTable(string path, IdList ids, string what) => ReadTable(MetadataTable.Read(path), path, ids, what);
+    private static FeatureSet ReadTable(string path, IdList ids, string what, string? idColumn) => ReadTable(MetadataTable.Read(path, idColumn), path, ids, what, named: idColumn is not null);
 
-    private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what)
+    private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what, bool named)
     {
-        var idColumn = IdColumn(table, ids);
+        var idColumn = named ? table.IdColumn : IdColumn(table, ids);
         var rowOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var idValues = table.Column(idColumn);
         for (var r = 0; r < idValues.Count; r++)
@@ -251,8 +256,9 @@ public static class FeatureFile
         var missing = Enumerable.Range(0, ids.Count).Where(i => !rowOf.ContainsKey(ids[i])).Select(i => ids[i]).ToArray();
         if (missing.Length > 0)
         {
-            throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
-                $"no row for {missing.Length} {what}(s) of the matrix: {string.Join(", ", missing.Take(5))}{(missing.Length > 5 ? ", ..." : string.Empty)} (matched on column '{idColumn}'); add a row for each."));
+            var option = new OptionReference(what == "example" ? DataOptionNames.ExampleFeatureColumns : DataOptionNames.TaskFeatureColumns, "ID");
+            throw new ForgettingDataException(path, OptionMessage.Of(
+                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({option}).{table.RowNumbersHint}"));
         }
 
         var rows = Enumerable.Range(0, ids.Count).Select(i => rowOf[ids[i]]).ToArray();
@@ -261,7 +267,8 @@ public static class FeatureFile
         var numeric = new List<double[]>();
         var categoricalNames = new List<string>();
         var categorical = new List<double[]>();
-        foreach (var column in table.ColumnNames.Where(c => !string.Equals(c, idColumn, StringComparison.Ordinal)))
+        // A pandas index that is not the ids is row numbers, not a feature.
+        foreach (var column in table.ColumnNames.Where(c => !string.Equals(c, idColumn, StringComparison.Ordinal) && !TableColumns.IsPandasIndex(c)))
         {
             var text = rows.Select(r => table.Column(column)[r]).ToArray();
             var parsed = new double[text.Length];
@@ -281,7 +288,7 @@ public static class FeatureFile
             var empty = Array.FindIndex(text, string.IsNullOrWhiteSpace);
             if (empty >= 0)
             {
-                throw new ForgettingDataException(path, $"{what} '{ids[empty]}' has no value in column '{column}'; give every {what} a value (a number, or a category).", column: column);
+                throw new ForgettingDataException(path, $"{what} {Echo.Quote(ids[empty])} has no value in column '{column}'; give every {what} a value (a number, or a category).", column: column);
             }
 
             // A text column with a different value in every row (e.g. a name) says nothing a model can share: skipped.
@@ -317,7 +324,8 @@ public static class FeatureFile
         return new FeatureSet(ids, blocks);
     }
 
-    // The id column: "id" when present, else the first column whose values cover every matrix id, else the first column.
+    // The id column: "id" when present, else the first column whose values cover every matrix id, else the table's own
+    // choice. A pandas index of row numbers is not a candidate (TableColumns), as in every table.
     private static string IdColumn(MetadataTable table, IdList ids)
     {
         if (table.HasColumn("id"))
@@ -325,7 +333,7 @@ public static class FeatureFile
             return "id";
         }
 
-        foreach (var column in table.ColumnNames)
+        foreach (var column in table.ColumnNames.Where(c => !TableColumns.IsPandasIndex(c) || c == table.IdColumn))
         {
             var values = new HashSet<string>(table.Column(column), StringComparer.Ordinal);
             if (Enumerable.Range(0, ids.Count).All(i => values.Contains(ids[i])))

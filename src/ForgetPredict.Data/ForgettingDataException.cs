@@ -99,7 +99,7 @@ public sealed class ForgettingDataException : FormatException, IOptionMessageExc
 
         if (column is not null)
         {
-            text.Append(CultureInfo.InvariantCulture, $"column '{column}': ");
+            text.Append(CultureInfo.InvariantCulture, $"column {Echo.Quote(column)}: ");
         }
 
         return text.Append(detail).ToString();

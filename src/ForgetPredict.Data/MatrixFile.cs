@@ -17,6 +17,7 @@ namespace ForgetPredict.Data;
 /// <item><c>csv</c>, <c>tsv</c> (<see cref="CsvMatrixFormat"/>): wide or long layout; a .csv's delimiter is sniffed.</item>
 /// <item><c>json</c> (<see cref="JsonMatrixFormat"/>): <c>{"tasks", "examples", "values"}</c> or pandas' orient='split'.</item>
 /// <item><c>parquet</c> (<see cref="ParquetMatrixFormat"/>): wide or long layout; what pandas/pyarrow, polars, DuckDB and Spark write.</item>
+/// <item><c>txt</c> (<see cref="TextMatrixFormat"/>): whitespace-separated values, what np.savetxt writes; example ids from a '# ' header.</item>
 /// </list>
 /// </remarks>
 public static class MatrixFile
@@ -30,6 +31,7 @@ public static class MatrixFile
         ["tsv"] = [".tsv", ".tab"],
         ["json"] = [".json"],
         ["parquet"] = [".parquet", ".pq"],
+        ["txt"] = [".txt", ".dat"],
     };
 
     /// <summary>Reads the matrix in <paramref name="path"/>.</summary>
@@ -48,6 +50,7 @@ public static class MatrixFile
             "tsv" => CsvMatrixFormat.Read(path, options with { Delimiter = options.Delimiter ?? '\t' }),
             "json" => JsonMatrixFormat.Read(path),
             "parquet" => ParquetMatrixFormat.Read(path, options),
+            "txt" => ReadText(path),
             _ => throw new ForgettingDataException(path, $"format '{format}' cannot be read."),
         };
     }
@@ -69,6 +72,7 @@ public static class MatrixFile
             "tsv" => CsvMatrixFormat.Read(stream, sourceName, options with { Delimiter = options.Delimiter ?? '\t' }),
             "json" => JsonMatrixFormat.Read(stream, sourceName),
             "parquet" => ParquetMatrixFormat.Read(stream, sourceName, options),
+            "txt" => TextMatrixFormat.Read(stream, sourceName),
             _ => throw new ForgettingDataException(sourceName, $"format '{format}' cannot be read."),
         };
     }
@@ -115,6 +119,9 @@ public static class MatrixFile
             case "parquet":
                 ParquetMatrixFormat.Write(matrix, stream, options);
                 break;
+            case "txt":
+                TextMatrixFormat.Write(matrix, stream);
+                break;
             default:
                 throw new ArgumentException($"Unknown format '{format}'{Suggestion.DidYouMean(format, Formats.Keys)}; known formats: {string.Join(", ", Formats.Keys)}.", nameof(format));
         }
@@ -134,6 +141,13 @@ public static class MatrixFile
         if (format == "npy" && !(matrix.TaskIds.IsImplicit && matrix.ExampleIds.IsImplicit))
         {
             losses.Add(".npy holds the values only, so the task and example ids are not written (numpy reads rows and columns by position). Write .npz instead to keep them: np.load(path)['task_ids'], ['example_ids'].");
+        }
+
+        if (format == "txt" && !(matrix.TaskIds.IsImplicit && TextMatrixFormat.CanWriteExampleIds(matrix)))
+        {
+            losses.Add(TextMatrixFormat.CanWriteExampleIds(matrix)
+                ? "whitespace-separated text holds the values and the example ids (its '# ' header) but not the task ids. Write .npz or .csv instead to keep them."
+                : "whitespace-separated text cannot hold these ids (an example id is empty or contains whitespace; task ids have no place), so none are written. Write .npz or .csv instead to keep them.");
         }
 
         if (HasLayout(format) && layout == MatrixLayout.Long)
@@ -191,6 +205,12 @@ public static class MatrixFile
 
         var known = Formats.Values.SelectMany(e => e).ToList();
         throw new ForgettingDataException(path, OptionMessage.Of($"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass {new OptionReference(DataOptionNames.Format)} ({string.Join(", ", Formats.Keys)})."));
+    }
+
+    private static ForgettingMatrix ReadText(string path)
+    {
+        using var stream = NpyFormat.OpenRead(path);
+        return TextMatrixFormat.Read(stream, path);
     }
 
     private static void CheckApplicable(string path, string format, MatrixReadOptions options)

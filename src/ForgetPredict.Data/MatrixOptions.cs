@@ -116,6 +116,15 @@ public static class DataOptionNames
     /// <summary>The long layout's column names when writing (<see cref="MatrixWriteOptions.TaskColumn"/> and the others).</summary>
     public const string WriteColumns = "MatrixWriteOptions.TaskColumn/ExampleColumn/ValueColumn";
 
+    /// <summary>The measured cells' example and value columns (<see cref="Formats.ObservedCells.Read"/>'s <c>columns</c>).</summary>
+    public const string ObservedColumns = "ObservedCells.Columns";
+
+    /// <summary>A task feature table's id column (<see cref="FeatureFile.Read(string, Core.IdList, string, string?)"/>'s <c>idColumn</c> for tasks).</summary>
+    public const string TaskFeatureColumns = "FeatureFile.TaskIdColumn";
+
+    /// <summary>An example feature table's id column (<see cref="FeatureFile.Read(string, Core.IdList, string, string?)"/>'s <c>idColumn</c> for examples).</summary>
+    public const string ExampleFeatureColumns = "FeatureFile.ExampleIdColumn";
+
     /// <summary>What creates a model file: <see cref="ModelFile.Save"/> (a front end names its own fit command).</summary>
     public const string SaveModel = "ModelFile.Save";
 }

@@ -11,8 +11,10 @@ namespace ForgetPredict.Data;
 /// <see cref="Join"/>.
 /// </summary>
 /// <remarks>
-/// <para>The id column is <c>id</c> when the header has one (any case), else the first column; so
-/// <c>charlm-b/upstream.csv</c> (<c>column,source</c>) is keyed by <c>column</c>. Ids are compared exactly (ordinal).
+/// <para>The id column is the one the reader names (<see cref="Read(string, string?)"/>), else <c>id</c> when the header has
+/// one (any case), else a pandas index that holds ids (<see cref="TableColumns"/>), else the first other column; so
+/// <c>charlm-b/upstream.csv</c> (<c>column,source</c>) is keyed by <c>column</c>, and a file pandas wrote with its
+/// default row numbers (<c>,example</c>) by <c>example</c>. Ids are compared exactly (ordinal).
 /// A matrix without ids (a bare .npy) has ids "0".."N-1", so metadata with ids 0..N-1 joins to it.</para>
 /// <para>Values are kept as text; an empty CSV cell is an empty string.</para>
 /// </remarks>
@@ -21,14 +23,14 @@ public sealed class MetadataTable
     private readonly Dictionary<string, string[]> _columns;
     private readonly long[]? _lines;
 
-    private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines)
+    private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines, string? idColumn)
     {
         SourceName = sourceName;
         ColumnNames = names;
         _columns = columns;
         RowCount = rowCount;
         _lines = lines;
-        IdColumn = names.FirstOrDefault(n => n.Equals("id", StringComparison.OrdinalIgnoreCase)) ?? names[0];
+        IdColumn = ChooseIdColumn(sourceName, names, columns, idColumn);
     }
 
     /// <summary>The file (or stream name) the table came from, for messages.</summary>
@@ -40,8 +42,19 @@ public sealed class MetadataTable
     /// <summary>Number of data rows.</summary>
     public int RowCount { get; }
 
-    /// <summary>The id column: <c>id</c> when present (any case), else the first column.</summary>
+    /// <summary>The id column: the one named when reading, else <c>id</c> (any case), else a pandas index holding ids, else the first other column.</summary>
     public string IdColumn { get; }
+
+    /// <summary>
+    /// When the table has a pandas index of row numbers (0, 1, 2...) that is not its id column, a sentence saying so and how
+    /// to use it as the ids anyway (a matrix without ids is keyed by position); else empty.
+    /// </summary>
+    internal string RowNumbersHint => ColumnNames.FirstOrDefault(TableColumns.IsPandasIndex) is { } index && index != IdColumn
+        ? $" Its column {Echo.Quote(index)} (pandas' index of row numbers 0, 1, 2...) is not taken as ids; name it as the id column to key the rows by position."
+        : string.Empty;
+
+    /// <summary>The columns besides the ids and a pandas index (<see cref="TableColumns.IsPandasIndex"/>): what a table describes its rows with.</summary>
+    public IReadOnlyList<string> DataColumns => [.. ColumnNames.Where(c => c != IdColumn && !TableColumns.IsPandasIndex(c))];
 
     /// <summary>The ids (the values of <see cref="IdColumn"/>), one per row.</summary>
     public IReadOnlyList<string> Ids => _columns[IdColumn];
@@ -49,14 +62,19 @@ public sealed class MetadataTable
     /// <summary>The values of a column.</summary>
     /// <exception cref="ArgumentException">No such column (the message lists the columns).</exception>
     public IReadOnlyList<string> Column(string name) =>
-        _columns.TryGetValue(name, out var values) ? values : throw new ArgumentException($"No column '{name}'{Suggestion.DidYouMean(name, ColumnNames)} in {SourceName}; columns: {string.Join(", ", ColumnNames)}.", nameof(name));
+        _columns.TryGetValue(name, out var values) ? values : throw new ArgumentException($"No column {Echo.Quote(name)}{Suggestion.DidYouMean(name, ColumnNames)} in {SourceName}; columns: {Echo.List(ColumnNames)}.", nameof(name));
 
     /// <summary>True when the table has a column of that name.</summary>
     public bool HasColumn(string name) => _columns.ContainsKey(name);
 
     /// <summary>Creates a table from columns of text (for readers of other formats, e.g. Parquet); null values become empty strings.</summary>
+    /// <param name="sourceName">The file (or stream name), for messages.</param>
+    /// <param name="columnNames">The column names.</param>
+    /// <param name="columns">The values, one list per column.</param>
+    /// <param name="idColumn">The id column's name, or null for the default rule (see the remarks).</param>
     /// <exception cref="ArgumentException">There are no columns, names are empty or repeated, or the columns differ in length.</exception>
-    public static MetadataTable Create(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns)
+    /// <exception cref="ForgettingDataException"><paramref name="idColumn"/> names no column.</exception>
+    public static MetadataTable Create(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns, string? idColumn = null)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentNullException.ThrowIfNull(columnNames);
@@ -83,12 +101,18 @@ public sealed class MetadataTable
             map[columnNames[c]] = columns[c].Select(v => v ?? string.Empty).ToArray();
         }
 
-        return new MetadataTable(sourceName, [.. columnNames], map, rows, null);
+        return new MetadataTable(sourceName, [.. columnNames], map, rows, null, idColumn);
     }
 
-    /// <summary>Reads a CSV (TSV when the name ends in .tsv or .tab; other delimiters are sniffed) with a header row.</summary>
-    /// <exception cref="ForgettingDataException">The file is empty, has empty or duplicate column names, or ragged rows.</exception>
-    public static MetadataTable Read(Stream stream, string sourceName)
+    /// <summary>
+    /// Reads a CSV (TSV when the name ends in .tsv or .tab; other delimiters are sniffed) with a header row. An empty first
+    /// header cell is pandas' index and is named <see cref="TableColumns.PandasIndex"/>.
+    /// </summary>
+    /// <param name="stream">The text (left open).</param>
+    /// <param name="sourceName">Its name, for messages and the delimiter.</param>
+    /// <param name="idColumn">The id column's name, or null for the default rule (see the remarks).</param>
+    /// <exception cref="ForgettingDataException">The file is empty, has empty or duplicate column names, ragged rows, or no column <paramref name="idColumn"/>.</exception>
+    public static MetadataTable Read(Stream stream, string sourceName, string? idColumn = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -96,17 +120,22 @@ public sealed class MetadataTable
         var header = csv.Next() ?? throw new ForgettingDataException(sourceName, "the metadata file is empty; it needs a header row (e.g. id,source) and one row per task or example.");
         var headerLine = csv.RecordLine;
         var names = header.Select(h => h.Trim()).ToArray();
+        if (names.Length > 1 && names[0].Length == 0)
+        {
+            names[0] = TableColumns.PandasIndex;
+        }
+
         for (var c = 0; c < names.Length; c++)
         {
             if (names[c].Length == 0)
             {
-                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"header cell {c + 1} is empty; name every column (the id column 'id' or first, then e.g. source, domain, family)."), headerLine);
+                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"header cell {c + 1} is empty; name every column after the first (the id column 'id' or first, then e.g. source, domain, family)."), headerLine);
             }
 
             var first = Array.IndexOf(names, names[c]);
             if (first < c)
             {
-                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"column '{names[c]}' appears twice in the header (columns {first + 1} and {c + 1}); rename one."), headerLine);
+                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"column {Echo.Quote(names[c])} appears twice in the header (columns {first + 1} and {c + 1}); rename one."), headerLine);
             }
         }
 
@@ -133,18 +162,20 @@ public sealed class MetadataTable
             columns[names[c]] = [.. values[c]];
         }
 
-        return new MetadataTable(sourceName, names, columns, lines.Count, [.. lines]);
+        return new MetadataTable(sourceName, names, columns, lines.Count, [.. lines], idColumn);
     }
 
     /// <summary>Reads a metadata file; the format comes from the extension (.csv, .tsv, .tab, .txt, .parquet).</summary>
-    /// <exception cref="ForgettingDataException">The file cannot be read, is malformed, or has an unsupported extension.</exception>
-    public static MetadataTable Read(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="idColumn">The id column's name, or null for the default rule (see the remarks).</param>
+    /// <exception cref="ForgettingDataException">The file cannot be read, is malformed, has an unsupported extension, or has no column <paramref name="idColumn"/>.</exception>
+    public static MetadataTable Read(string path, string? idColumn = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension is ".parquet" or ".pq")
         {
-            return ReadParquet(path);
+            return ReadParquet(path, idColumn);
         }
 
         if (extension is not (".csv" or ".tsv" or ".tab" or ".txt"))
@@ -153,11 +184,11 @@ public sealed class MetadataTable
         }
 
         using var stream = NpyFormat.OpenRead(path);
-        return Read(stream, path);
+        return Read(stream, path, idColumn);
     }
 
     // Every column as text (numbers formatted culture-invariant), nulls as null.
-    private static MetadataTable ReadParquet(string path)
+    private static MetadataTable ReadParquet(string path, string? idColumn)
     {
         using var reader = Parquet.ParquetReader.Open(path);
         if (reader.RowCount > int.MaxValue)
@@ -178,7 +209,47 @@ public sealed class MetadataTable
             offset += rows;
         }
 
-        return Create(path, reader.Columns.Select(c => c.Name).ToArray(), columns);
+        return Create(path, reader.Columns.Select(c => c.Name).ToArray(), columns, idColumn);
+    }
+
+    // The named column; else 'id'; else a pandas index that holds ids (not pandas' default row numbers 0, 1, 2...);
+    // else the first column that is not a pandas index.
+    private static string ChooseIdColumn(string source, IReadOnlyList<string> names, Dictionary<string, string[]> columns, string? requested)
+    {
+        if (requested is not null)
+        {
+            var named = TableColumns.IndexOf(names, requested);
+            return named >= 0 ? names[named]
+                : throw new ForgettingDataException(source, $"there is no column {Echo.Quote(requested)} to take the ids from{(Suggestion.DidYouMean(requested, names) is { Length: > 0 } guess ? guess : ".")} Columns: {Echo.List(names)}.");
+        }
+
+        var id = names.FirstOrDefault(n => n.Equals("id", StringComparison.OrdinalIgnoreCase));
+        if (id is not null)
+        {
+            return id;
+        }
+
+        var index = names.FirstOrDefault(TableColumns.IsPandasIndex);
+        var others = names.Where(n => !TableColumns.IsPandasIndex(n)).ToArray();
+        if (index is not null && (others.Length == 0 || !IsRowNumbers(columns[index])))
+        {
+            return index;
+        }
+
+        return others.Length > 0 ? others[0] : names[0];
+    }
+
+    private static bool IsRowNumbers(string[] values)
+    {
+        for (var r = 0; r < values.Length; r++)
+        {
+            if (values[r] != r.ToString(CultureInfo.InvariantCulture))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -214,7 +285,7 @@ public sealed class MetadataTable
             if (rowOf[position] >= 0)
             {
                 throw new ForgettingDataException(SourceName, string.Create(CultureInfo.InvariantCulture,
-                    $"{what} id '{id}' appears twice, {Where(rowOf[position])} and {Where(r)}; keep one row per {what}."), LineOf(r), IdColumn);
+                    $"{what} id {Echo.Quote(id)} appears twice, {Where(rowOf[position])} and {Where(r)}; keep one row per {what}{IdSourceHint}."), LineOf(r), IdColumn);
             }
 
             rowOf[position] = r;
@@ -225,11 +296,14 @@ public sealed class MetadataTable
         {
             var pair = duplicateUnused.Take(2).ToArray();
             throw new ForgettingDataException(SourceName, string.Create(CultureInfo.InvariantCulture,
-                $"{what} id '{duplicateUnused.Key}' appears twice, {Where(pair[0])} and {Where(pair[1])}; keep one row per {what}."), LineOf(pair[1]), IdColumn);
+                $"{what} id {Echo.Quote(duplicateUnused.Key)} appears twice, {Where(pair[0])} and {Where(pair[1])}; keep one row per {what}{IdSourceHint}."), LineOf(pair[1]), IdColumn);
         }
 
         return new MetadataJoin(this, ids, rowOf, unused, what);
     }
+
+    // Where the ids come from, for a message about them: the rule may have picked a column the user did not mean.
+    private string IdSourceHint => $" (ids are read from column {Echo.Quote(IdColumn)}; if another column holds them, name it as the id column)";
 
     private long LineOf(int row) => _lines is null ? 0 : _lines[row];
 
@@ -323,7 +397,8 @@ public sealed class MetadataJoin
             text += string.Create(CultureInfo.InvariantCulture, $"; {MissingCount} have no metadata row (first: {Quote(MissingSample)})");
         }
 
-        return text + string.Create(CultureInfo.InvariantCulture, $"; {UnusedCount} metadata rows match no {_what}{(UnusedCount > 0 ? $" (first: {Quote(UnusedSample)})" : string.Empty)}.");
+        return text + string.Create(CultureInfo.InvariantCulture, $"; {UnusedCount} metadata rows match no {_what}{(UnusedCount > 0 ? $" (first: {Quote(UnusedSample)})" : string.Empty)}.")
+            + (MatchedCount == 0 ? _table.RowNumbersHint : string.Empty);
     }
 
     /// <summary>Throws unless every matrix id has a metadata row (and, when <paramref name="allowUnused"/> is false, every metadata row is used).</summary>
@@ -348,9 +423,10 @@ public sealed class MetadataJoin
 
         var hint = _ids.IsImplicit
             ? $" The matrix has no {_what} ids of its own, so they are 0..{Count - 1} (column positions); key the metadata by position or read the matrix from a format that carries ids."
-            : $" Check that column '{_table.IdColumn}' holds the same ids as the matrix.";
+            : $" Check that column {Echo.Quote(_table.IdColumn)} holds the same ids as the matrix.";
+        hint += _table.RowNumbersHint;
         throw new ForgettingDataException(_table.SourceName, string.Join("; ", sides) + "." + hint, column: _table.IdColumn);
     }
 
-    private static string Quote(IReadOnlyList<string> ids) => string.Join(", ", ids.Select(i => $"'{i}'"));
+    private static string Quote(IReadOnlyList<string> ids) => Echo.List(ids);
 }

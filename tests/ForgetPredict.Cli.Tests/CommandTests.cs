@@ -134,7 +134,7 @@ public class CommandTests
     [Theory]
     [InlineData("example,value\n1,abc\n", ":2: column 'value': value 'abc' is not a finite number")]
     [InlineData("example,value\n1,0.1\n1,0.2\n", "measured twice, on lines 2 and 3")]
-    [InlineData("ex,val\n1,0.1\n", "the table must have columns 'example' and 'value'")]
+    [InlineData("ex,val\n1,0.1\n", "the table needs an example column 'example' and a value column 'value' (found: 'ex', 'val'). Rename them, or name them with --observed-columns EXAMPLE,VALUE.")]
     [InlineData("example,value\n1,\"0.1\n", "quoted field is never closed")]
     public void Predict_BadObservedFile_NamesTheProblem(string content, string expected)
     {

@@ -68,6 +68,29 @@ public class ConvertCommandTests
     }
 
     [Fact]
+    public void Convert_IdsToNpy_WarnsThatTheIdsAreNotWrittenAndNamesNpz()
+    {
+        // Given: a matrix with task and example ids.
+        var dir = RepoPaths.NewTempFolder();
+        var input = Path.Combine(dir, "w.csv");
+        File.WriteAllText(input, "task,a,b\nt1,0.5,1\nt2,1.5,2\n");
+        var output = Path.Combine(dir, "z.npy");
+
+        // When
+        var (code, stdout, error) = CliRunner.Run("convert", input, output);
+        var (bareCode, _, bareError) = CliRunner.Run("convert", output, Path.Combine(dir, "again.npy"));
+
+        // Then: the values are written, and the ids' loss is said with the fix; a matrix without ids converts quietly.
+        Assert.True(code == 0, error);
+        Assert.Contains($"wrote {output}", stdout, StringComparison.Ordinal);
+        Assert.Contains($"warning: {output}: .npy holds the values only, so the task and example ids are not written", error, StringComparison.Ordinal);
+        Assert.Contains("Write .npz instead to keep them", error, StringComparison.Ordinal);
+        Assert.Equal([0.5f, 1f, 1.5f, 2f], MatrixFile.Read(output).Values.ToArray());
+        Assert.True(bareCode == 0, bareError);
+        Assert.Empty(bareError);
+    }
+
+    [Fact]
     public void Convert_ToFormatOverride_WritesThatFormat()
     {
         var dir = RepoPaths.NewTempFolder();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ForgetPredict.Core;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
@@ -76,6 +77,83 @@ public class EvaluateCommandTests
         var vs = external["vs"]!.AsArray().Single()!;
         Assert.Equal("additive", (string)vs["method"]!);
         Assert.True((double)vs["ci_high"]! < 0);
+    }
+
+    // The truth of s_matrix as an external predictor with the first `blank` examples of task '3' removed, and without task '7'
+    // when dropTask is set (the file keeps the matrix's ids: .npz).
+    private static (string Path, int Blanked) PartialOracle(int blank, bool dropTask)
+    {
+        var truth = MatrixFile.Read(s_matrix.Value);
+        var values = truth.Values.ToArray();
+        var blanked = 0;
+        for (var j = 0; j < blank; j++)
+        {
+            blanked += float.IsNaN(values[(3 * truth.ExampleCount) + j]) ? 0 : 1;
+            values[(3 * truth.ExampleCount) + j] = float.NaN;
+        }
+
+        var rows = Enumerable.Range(0, truth.TaskCount).Where(i => !dropTask || i != 7).ToArray();
+        var partial = ForgettingMatrix.Create(values, truth.TaskCount, truth.ExampleCount, Enumerable.Range(0, truth.TaskCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Enumerable.Range(0, truth.ExampleCount).Select(j => j.ToString(System.Globalization.CultureInfo.InvariantCulture))).SelectTasks(rows);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "partial.npz");
+        MatrixFile.Write(partial, path);
+        return (path, blanked);
+    }
+
+    [Fact]
+    public void Evaluate_ExternalWithMissingTestCells_IsRefusedNamingTheFileTheCountAndTheFix()
+    {
+        // Given: an external that lacks 50 cells of test task '3'.
+        var (path, blanked) = PartialOracle(50, dropTask: false);
+        var observed = 4 * MatrixFile.Read(s_matrix.Value).ExampleCount - Enumerable.Range(0, 4).Sum(t => MatrixFile.Read(s_matrix.Value).Row(new[] { 2, 3, 4, 7 }[t]).ToArray().Count(float.IsNaN));
+
+        // When
+        var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "additive", "--seeds", "1", "--external", $"lm={path}");
+
+        // Then
+        Assert.Equal(1, code);
+        Assert.Contains($"{path}: has predictions for {observed - blanked:N0} of the {observed:N0} observed cells of the 4 test tasks; {blanked} are missing (e.g. task '3', example '0')", error, StringComparison.Ordinal);
+        Assert.Contains("or pass --allow-partial to score every method on the cells every external covers", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_ExternalWithoutATestTask_IsRefusedCountingItsCells()
+    {
+        var (path, _) = PartialOracle(0, dropTask: true);
+        var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "additive", "--seeds", "1", "--external", $"lm={path}");
+        Assert.Equal(1, code);
+        Assert.Contains("are missing (e.g. task '7', example '0')", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_AllowPartial_ScoresEveryMethodOnTheCommonCellsAndSaysSo()
+    {
+        // Given: the same partial external, and the full oracle for reference.
+        var (path, blanked) = PartialOracle(50, dropTask: false);
+        var dir = RepoPaths.NewTempFolder();
+        string[] Args(string external, string json) => ["evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "additive,knn", "--seeds", "2", "--known", "0", "--external", external, "--json", json];
+
+        // When
+        var (code, output, error) = CliRunner.Run([.. Args($"lm={path}", Path.Combine(dir, "partial.json")), "--allow-partial"]);
+        var (fullCode, fullOutput, fullError) = CliRunner.Run(Args($"lm={s_matrix.Value}", Path.Combine(dir, "full.json")));
+
+        // Then: every method is scored on the cells the external covers (with no cell revealed: all observed test cells
+        // but the blanked ones), the count is printed, and the output says why.
+        Assert.True(code == 0, error);
+        Assert.True(fullCode == 0, fullError);
+        output = CliRunner.Unwrapped(output);
+        fullOutput = CliRunner.Unwrapped(fullOutput);
+        long Cells(string json, int method) => (long)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, json)))![method < 0 ? "external" : "methods"]!.AsArray()[Math.Max(method, 0)]!["cells_per_seed"]!;
+        var full = Cells("full.json", 0);
+        Assert.Equal(full, Cells("full.json", 1));
+        Assert.Equal(full, Cells("full.json", -1));
+        Assert.Equal(full - blanked, Cells("partial.json", 0));
+        Assert.Equal(full - blanked, Cells("partial.json", 1));
+        Assert.Equal(full - blanked, Cells("partial.json", -1));
+        Assert.Contains($"scores on {full - blanked:N0} unrevealed cells per seed, the same for every method", output, StringComparison.Ordinal);
+        Assert.Contains($"scores on {full:N0} unrevealed cells per seed, the same for every method", fullOutput, StringComparison.Ordinal);
+        Assert.Contains($"--allow-partial: lm ({path}) covers {full - blanked:N0} of the {full:N0} observed test cells ({blanked} missing, e.g. task '3', example '0'); every method is scored only on the cells every external covers.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--allow-partial", fullOutput, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -150,6 +150,42 @@ public class ReportCommandTests
     }
 
     [Theory]
+    [InlineData("softmax", "weight is each example's selection probability, softmax(predicted / 0.05) over all candidates")]
+    [InlineData("random", "weight is each example's selection probability, 1 / candidates (uniform)")]
+    [InlineData("topk", "weight is 1 for every chosen example")]
+    public void Replay_ExplainsTheWeightColumn_AndTheWeightsMeanWhatItSays(string strategy, string explanation)
+    {
+        // Given
+        var (model, _, observed, data) = s_setup.Value;
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "replay.csv");
+
+        // When
+        var (code, output, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "40", "--strategy", strategy, "--temperature", "0.05", "--out", path);
+
+        // Then: the output says what weight is, and the file's weights are that.
+        Assert.True(code == 0, error);
+        Assert.Contains($"{path}: {explanation}", CliRunner.Unwrapped(output), StringComparison.Ordinal);
+        var table = MetadataTable.Read(path);
+        var weights = table.Column("weight").Select(w => double.Parse(w, CultureInfo.InvariantCulture)).ToArray();
+        var predicted = table.Column("predicted").Select(w => double.Parse(w, CultureInfo.InvariantCulture)).ToArray();
+        var candidates = data.Matrix.ExampleCount;
+        switch (strategy)
+        {
+            case "softmax":
+                // softmax over every candidate: the ratio of two weights is exp((p1 - p2) / tau), and they sum to at most 1.
+                Assert.Equal(Math.Exp((predicted[0] - predicted[1]) / 0.05), weights[0] / weights[1], 1e-6);
+                Assert.InRange(weights.Sum(), 0, 1 + 1e-9);
+                break;
+            case "random":
+                Assert.All(weights, w => Assert.Equal(1.0 / candidates, w, 1e-12));
+                break;
+            default:
+                Assert.All(weights, w => Assert.Equal(1.0, w));
+                break;
+        }
+    }
+
+    [Theory]
     [InlineData(new[] { "--budget", "5", "--ratio", "32" }, 2, "either --budget or --ratio")]
     [InlineData(new[] { "--ratio", "32" }, 2, "--ratio R with --task-size S")]
     [InlineData(new[] { "--budget", "5", "--strategy", "stratified" }, 2, "stratified needs example groups")]

@@ -1,4 +1,5 @@
 using ForgetPredict.Core;
+using ForgetPredict.Data.Formats;
 using ForgetPredict.Testing;
 
 namespace ForgetPredict.Data.Tests;
@@ -103,5 +104,90 @@ public class MetadataTableTests
     {
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
         return MetadataTable.Read(stream, "meta.csv");
+    }
+}
+
+/// <summary>The pandas index rule and the named columns of <see cref="TableColumns"/>, in every table reader.</summary>
+public class PandasIndexTests
+{
+    private static MetadataTable Csv(string text, string? idColumn = null) =>
+        MetadataTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), "m.csv", idColumn);
+
+    [Theory]
+    [InlineData(",id,source\n0,e1,a\n1,e2,b\n", "id")]
+    [InlineData(",example,source\n0,e1,a\n1,e2,b\n", "example")]
+    [InlineData(",source\ne1,a\ne2,b\n", TableColumns.PandasIndex)]
+    [InlineData("Unnamed: 0,example\n0,e1\n1,e2\n", "example")]
+    [InlineData("column,source\ne1,a\ne2,b\n", "column")]
+    public void IdColumn_FollowsTheOneRule(string text, string expected)
+    {
+        var table = Csv(text);
+
+        Assert.Equal(expected, table.IdColumn);
+        Assert.DoesNotContain(TableColumns.PandasIndex, table.DataColumns);
+        Assert.DoesNotContain(expected, table.DataColumns);
+    }
+
+    [Fact]
+    public void IdColumn_Named_IsUsed_AndAMissingOneIsRefusedListingTheColumns()
+    {
+        Assert.Equal(TableColumns.PandasIndex, Csv(",example\n0,e1\n1,e2\n", "Unnamed: 0").IdColumn);
+        Assert.Equal("name", Csv("source,name\na,e1\n", "NAME").IdColumn);
+        var error = Assert.Throws<ForgettingDataException>(() => Csv("source,name\na,e1\n", "nme"));
+        Assert.Contains("there is no column 'nme' to take the ids from; did you mean 'name'? Columns: 'source', 'name'.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FeatureTable_PandasIndexOfRowNumbers_IsNotAFeature()
+    {
+        // Given: pandas' to_csv() of a frame with a task column: ",task,lr,family".
+        var path = Path.Combine(ForgetPredict.Testing.RepoPaths.NewTempFolder(), "tasks.csv");
+        File.WriteAllText(path, ",task,lr,family\n0,t0,0.1,a\n1,t1,0.2,b\n2,t2,0.3,a\n");
+
+        // When
+        var features = FeatureFile.Read(path, Core.IdList.From(["t2", "t0", "t1"]), "task");
+
+        // Then: lr and the family categories, not the row numbers.
+        Assert.Equal(["lr", "family=a", "family=b"], features.Blocks.SelectMany(b => b.Columns));
+    }
+
+    [Theory]
+    [InlineData("ex,v\ne0,0.5\n", null, "the table needs an example column 'example' and a value column 'value' (found: 'ex', 'v')")]
+    [InlineData(",ex,v\n0,e0,0.5\n", "ex,v", null)]
+    [InlineData(",example,value\n0,e0,0.5\n", null, null)]
+    public void ObservedCells_NamedColumnsAndPandasIndex(string text, string? columns, string? error)
+    {
+        var path = Path.Combine(ForgetPredict.Testing.RepoPaths.NewTempFolder(), "obs.csv");
+        File.WriteAllText(path, text);
+        var names = columns is null ? null : TableColumns.Parse(columns, ["EXAMPLE", "VALUE"]);
+
+        if (error is null)
+        {
+            var cells = ObservedCells.Read(path, Core.IdList.From(["e0", "e1"]), new ExampleMatching(false, "pass --by-index"), names);
+            Assert.Equal([0], cells.Examples);
+            Assert.Equal([0.5], cells.Values);
+        }
+        else
+        {
+            var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, Core.IdList.From(["e0"]), new ExampleMatching(false, "pass --by-index"), names));
+            Assert.Contains(error, e.Message, StringComparison.Ordinal);
+            Assert.Contains("ObservedCells.Columns = EXAMPLE,VALUE", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("a", 1, "a")]
+    [InlineData(" a , b ", 2, "a|b")]
+    public void Parse_SplitsAndTrims(string text, int roles, string expected) =>
+        Assert.Equal(expected.Split('|'), TableColumns.Parse(text, [.. Enumerable.Repeat("R", roles)]));
+
+    [Theory]
+    [InlineData("a,b", 1, "takes 1 column name: R (got 'a,b').")]
+    [InlineData("a,", 2, "takes 2 column names: R,R (got 'a,').")]
+    [InlineData("a,A", 2, "names a column twice ('a,A'); give R,R, each a different column.")]
+    public void Parse_WrongNames_AreRefused(string text, int roles, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => TableColumns.Parse(text, [.. Enumerable.Repeat("R", roles)]));
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
     }
 }

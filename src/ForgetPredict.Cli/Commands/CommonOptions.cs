@@ -25,7 +25,7 @@ internal static class CommonOptions
     };
 
     /// <summary>The MATRIX argument.</summary>
-    public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing): .npy, .npz, .csv, .tsv, .json or .parquet." };
+    public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing): .npy, .npz, .csv, .tsv, .json, .parquet or .txt (whitespace-separated, as np.savetxt writes)." };
 
     /// <summary>An option that must be at least <paramref name="min"/>.</summary>
     public static Option<int> AtLeast(string name, int min, int defaultValue, string description) => new(name)
@@ -81,11 +81,7 @@ internal sealed class MatrixInputOptions
 
     public Option<string?> Array { get; } = new("--array") { Description = ".npz: the array to read (default: the first 2-D float array)." };
 
-    public Option<string?> Columns { get; } = new("--columns")
-    {
-        Description = "Long layout column names as TASK,EXAMPLE,VALUE (default task,example,value).",
-        Validators = { r => { if (r.GetValueOrDefault<string?>() is { } v && v.Split(',').Length != 3) { r.AddError("--columns takes three names: TASK,EXAMPLE,VALUE."); } } },
-    };
+    public Option<string[]?> Columns { get; } = TableColumnsOption.Create("--columns", "the long layout's columns", ["TASK", "EXAMPLE", "VALUE"], "task,example,value");
 
     /// <summary>Every option, in help order.</summary>
     public IEnumerable<Option> All => [Format, Layout, Array, Columns];
@@ -99,9 +95,8 @@ internal sealed class MatrixInputOptions
             Layout = CommonOptions.ParseLayout(parse.GetValue(Layout)),
             Array = parse.GetValue(Array),
         };
-        if (parse.GetValue(Columns) is { } columns)
+        if (parse.Names(Columns) is { } names)
         {
-            var names = columns.Split(',').Select(n => n.Trim()).ToArray();
             options = options with { TaskColumn = names[0], ExampleColumn = names[1], ValueColumn = names[2] };
         }
 

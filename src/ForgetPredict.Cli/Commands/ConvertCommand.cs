@@ -9,7 +9,7 @@ internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("IN") { Description = "Matrix to read: .npy, .npz, .csv, .tsv, .json or .parquet." };
+        var input = new Argument<string>("IN") { Description = "Matrix to read: .npy, .npz, .csv, .tsv, .json, .parquet or .txt (whitespace-separated, as np.savetxt writes)." };
         var output = new Argument<string>("OUT") { Description = "Matrix to write (atomically), in the format its extension names." };
         var read = new MatrixInputOptions("--in-layout");
         var toFormat = CommonOptions.Format("--to-format", "Output format");

@@ -23,7 +23,7 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var matrix = new Option<string?>("--matrix") { Description = "Use this matrix (.npy, .npz, .csv, .tsv, .json or .parquet) instead of the bundled charlm-b." };
+        var matrix = new Option<string?>("--matrix") { Description = "Use this matrix (.npy, .npz, .csv, .tsv, .json, .parquet or .txt) instead of the bundled charlm-b." };
         var synthetic = new Option<bool>("--synthetic") { Description = "Use a synthetic 66 x 10,000 matrix with planted structure instead of charlm-b." };
         var known = CommonOptions.AtLeast("--known", 1, 30, "Measured cells revealed per held-out task.");
         var seeds = CommonOptions.AtLeast("--seeds", 1, 3, "Reveal draws per held-out task.");

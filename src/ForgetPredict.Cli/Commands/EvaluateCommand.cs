@@ -31,7 +31,10 @@ internal static class EvaluateCommand
         var testFamily = new Option<string?>("--test-family") { Description = "Test on this family's tasks (with --tasks): out-of-domain evaluation." };
         var known = new Option<string>("--known") { Description = "Cells revealed per test row; a comma-separated list (e.g. 0,5,10,30) evaluates every method at each (0: no cell, the features alone).", DefaultValueFactory = _ => "30" };
         var taskFeatures = FeatureOptions.Task();
+        var taskFeatureColumns = FeatureOptions.TaskColumns();
         var exampleFeatures = FeatureOptions.Example();
+        var exampleFeatureColumns = FeatureOptions.ExampleColumns();
+        var tasksColumns = TableColumnsOption.For("--tasks", TableColumnsOption.IdRole, "id, else the first column");
         var seeds = CommonOptions.AtLeast("--seeds", 1, 10, "Reveal draws per test row.");
         var seed = new Option<int>("--seed") { Description = "Base seed of the reveal draws.", DefaultValueFactory = _ => 0 };
         var methods = new Option<string?>("--methods")
@@ -40,7 +43,8 @@ internal static class EvaluateCommand
         };
         var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC); automatic for 0/1 matrices." };
         var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
-        var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable. Every observed test cell needs a prediction (see --allow-partial).", AllowMultipleArgumentsPerToken = false };
+        var allowPartial = new Option<bool>("--allow-partial") { Description = "Accept --external files that lack some test cells: every method is then scored on the cells every external covers, and the output says so." };
         var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (V-optimal choice of the cells to measure).", DefaultValueFactory = _ => "random" };
         reveal.AcceptOnlyFromAmong("random", "active");
         var revealRng = new Option<string>("--reveal-rng")
@@ -56,7 +60,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, reveal, revealRng, json, predictions, taskFeatures, exampleFeatures,
+            external, allowPartial, reveal, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns,
         };
         foreach (var option in input.All)
         {
@@ -67,16 +71,19 @@ internal static class EvaluateCommand
         {
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var numpy = parse.GetValue(revealRng) == "numpy";
-            var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, numpy);
-            var externals = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows)).ToArray();
+            var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, (tasks, tasksColumns), familyColumn, trainFamily, testFamily, numpy);
+            var partial = parse.GetValue(allowPartial);
+            var externalFiles = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows, partial)).ToArray();
+            var externals = externalFiles.Select(e => e.Predictions).ToArray();
             var console = Terminal.For(parse.Out());
+            var coverageNotes = externalFiles.Where(e => e.Coverage.Missing > 0).Select(e => e.Coverage.Describe(e.Predictions.Name)).ToArray();
             var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
             if (ks.Count > 1 && parse.GetValue(predictions) is not null)
             {
                 throw new CliException("--predictions writes the predictions of one --known value; give a single value (e.g. --known 10).", CliApp.UsageError);
             }
 
-            var features = FeatureOptions.Read(parse, taskFeatures, exampleFeatures, z);
+            var features = FeatureOptions.Read(parse, (taskFeatures, taskFeatureColumns), (exampleFeatures, exampleFeatureColumns), z);
             using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
             var request = new EvaluateRequest
             {
@@ -104,7 +111,7 @@ internal static class EvaluateCommand
                 var curve = Evaluating.EvaluateCurve(request, ks);
                 foreach (var r in curve)
                 {
-                    Render(console, r, z);
+                    Render(console, r, z, coverageNotes);
                 }
 
                 FeatureOptions.RenderCurve(console, curve);
@@ -118,7 +125,7 @@ internal static class EvaluateCommand
 
             var result = RunWithProgress(console, request, MachineProgress.For(parse.Err()));
             sink?.Commit();
-            Render(console, result, z);
+            Render(console, result, z, coverageNotes);
             if (parse.GetValue(json) is { } jsonPath)
             {
                 AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, z));
@@ -168,9 +175,9 @@ internal static class EvaluateCommand
     }
 
     private static EvaluationSplit Split(ParseResult parse, ForgettingMatrix z, Option<string?> testRows, Option<string?> testTasks, Option<double?> testFraction, Option<int> splitSeed,
-        Option<string?> tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily, bool numpy)
+        (Option<string?> Files, Option<string[]?> Columns) tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily, bool numpy)
     {
-        var given = new[] { parse.GetValue(testRows) is not null, parse.GetValue(testTasks) is not null, parse.GetValue(testFraction) is not null, parse.GetValue(tasks) is not null }.Count(x => x);
+        var given = new[] { parse.GetValue(testRows) is not null, parse.GetValue(testTasks) is not null, parse.GetValue(testFraction) is not null, parse.GetValue(tasks.Files) is not null }.Count(x => x);
         if (given > 1)
         {
             throw new CliException("Choose one split: --test-rows, --test-tasks, --test-fraction, or --tasks with --train-family/--test-family.", CliApp.UsageError);
@@ -191,11 +198,11 @@ internal static class EvaluateCommand
             return EvaluationSplit.HoldOut(z, indices);
         }
 
-        if (parse.GetValue(tasks) is { } metadataPath)
+        if (parse.GetValue(tasks.Files) is { } metadataPath)
         {
             var train = parse.GetValue(trainFamily) ?? throw new CliException("--tasks needs --train-family and --test-family.", CliApp.UsageError);
             var test = parse.GetValue(testFamily) ?? throw new CliException("--tasks needs --train-family and --test-family.", CliApp.UsageError);
-            var families = TaskFamilies(metadataPath, parse.GetValue(familyColumn)!, z, parse.Err());
+            var families = TaskFamilies(metadataPath, parse.Id(tasks.Columns), parse.GetValue(familyColumn)!, z, parse.Err());
             var trainRows = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == train).ToArray();
             var testRowsByFamily = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == test).ToArray();
             var known = families.Where(f => f is not null).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -226,18 +233,21 @@ internal static class EvaluateCommand
     }
 
     // The family of each matrix task from a metadata table joined by task id; mismatches are reported as a warning.
-    private static string?[] TaskFamilies(string path, string column, ForgettingMatrix z, TextWriter warnings)
+    private static string?[] TaskFamilies(string path, string? idColumn, string column, ForgettingMatrix z, TextWriter warnings)
     {
-        var join = MetadataTable.Read(path).Join(z.TaskIds, "task");
+        var table = MetadataTable.Read(path, idColumn);
+        var join = table.Join(z.TaskIds, "task");
         if (!join.IsComplete || join.UnusedCount > 0)
         {
-            warnings.WriteLine($"warning: {join.Summary()}");
+            warnings.WriteLine($"warning: {join.Summary()}{TableColumnsOption.IdColumnHint(table, join.MatchedCount, "--tasks-columns")}");
         }
 
         return [.. join.Column(column)];
     }
 
-    private static ExternalPredictions External(string spec, ForgettingMatrix z, int[] testRows)
+    // Another predictor's predictions aligned to the test rows (by task and example id), with how many observed test cells
+    // they cover. Missing cells (an absent task or example, or a NaN) are refused unless partial coverage is allowed.
+    private static (ExternalPredictions Predictions, ExternalCoverage Coverage) External(string spec, ForgettingMatrix z, int[] testRows, bool allowPartial)
     {
         var cut = spec.IndexOf('=', StringComparison.Ordinal);
         if (cut <= 0 || cut == spec.Length - 1)
@@ -262,48 +272,98 @@ internal static class EvaluateCommand
             throw new ForgettingDataException(path, $"none of its {other.ExampleCount} example ids match the matrix's (first: '{other.ExampleIds[0]}' vs '{z.ExampleIds[0]}').");
         }
 
+        var coverage = new ExternalCoverage(path, testRows.Length);
         for (var t = 0; t < testRows.Length; t++)
         {
             var id = z.TaskIds[testRows[t]];
             var row = other.TaskIds.IndexOf(id);
-            if (row < 0)
-            {
-                throw new ForgettingDataException(path, $"has no predictions for test task '{id}'; it must have a row (by task id) for every test task.");
-            }
-
             rows[t] = new double[z.ExampleCount];
             for (var j = 0; j < z.ExampleCount; j++)
             {
-                rows[t][j] = columns[j] < 0 ? double.NaN : other[row, columns[j]];
+                rows[t][j] = row < 0 || columns[j] < 0 ? double.NaN : other[row, columns[j]];
+                if (!float.IsNaN(z[testRows[t], j]))
+                {
+                    coverage.Count(id, z.ExampleIds[j], !double.IsNaN(rows[t][j]));
+                }
             }
         }
 
-        return new ExternalPredictions(name, rows);
+        if (coverage.Missing > 0 && !allowPartial)
+        {
+            throw new ForgettingDataException(path, coverage.Refusal());
+        }
+
+        return (new ExternalPredictions(name, rows), coverage);
     }
 
-    private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z)
+    /// <summary>How many of the test tasks' observed cells an external file predicts, and the first one it lacks.</summary>
+    private sealed class ExternalCoverage(string path, int testTasks)
+    {
+        private (string Task, string Example)? _firstMissing;
+
+        public long Cells { get; private set; }
+
+        public long Missing { get; private set; }
+
+        public void Count(string task, string example, bool covered)
+        {
+            Cells++;
+            if (!covered)
+            {
+                Missing++;
+                _firstMissing ??= (task, example);
+            }
+        }
+
+        public string Refusal() => string.Create(CultureInfo.InvariantCulture,
+            $"has predictions for {Cells - Missing:N0} of the {Cells:N0} observed cells of the {testTasks} test tasks; {Missing:N0} are missing (e.g. task '{_firstMissing?.Task}', example '{_firstMissing?.Example}'), so every method would be scored on fewer cells. Give a prediction for every test cell (by task and example id), or pass --allow-partial to score every method on the cells every external covers.");
+
+        public string Describe(string name) => string.Create(CultureInfo.InvariantCulture,
+            $"--allow-partial: {name} ({path}) covers {Cells - Missing:N0} of the {Cells:N0} observed test cells ({Missing:N0} missing, e.g. task '{_firstMissing?.Task}', example '{_firstMissing?.Example}'); every method is scored only on the cells every external covers.");
+    }
+
+    private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z, IReadOnlyList<string> coverageNotes)
     {
         var o = r.Options;
+        var all = r.Methods.Concat(r.Externals.Select(e => e.Result)).ToArray();
+        var cells = all.Select(m => CellsPerSeed(m, o.Seeds)).ToArray();
+        var same = cells.All(c => c == cells[0]);
+        var scored = same ? string.Create(CultureInfo.InvariantCulture, $"{cells[0]:N0} unrevealed cells per seed, the same for every method") : "unrevealed cells (column 'cells': per seed)";
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : o.RevealRandom == RevealRandom.Numpy ? "numpy-drawn" : "random")} cells revealed; {o.Seeds} seeds; scores on unrevealed cells (mean over seeds)"));
+            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : o.RevealRandom == RevealRandom.Numpy ? "numpy-drawn" : "random")} cells revealed; {o.Seeds} seeds; scores on {scored} (mean over seeds)"));
+        foreach (var note in coverageNotes)
+        {
+            console.WriteLine(note);
+        }
+
         var columns = new List<string> { "method", "RMSE", "+-", "MAE", "Spearman", $"P@{r.TopK}" };
         if (r.Binary)
         {
             columns.AddRange(["F1", "precision", "recall", "AUC"]);
         }
 
+        if (!same)
+        {
+            columns.Add("cells");
+        }
+
         columns.Add("seconds");
         var table = Terminal.Table([.. columns]);
-        foreach (var m in r.Methods.Concat(r.Externals.Select(e => e.Result)))
+        foreach (var m in all)
         {
-            var cells = new List<string> { m.Name, Terminal.Num(m.Rmse.Mean), Terminal.Num(m.Rmse.Std), Terminal.Num(m.Mae.Mean), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
+            var row = new List<string> { m.Name, Terminal.Num(m.Rmse.Mean), Terminal.Num(m.Rmse.Std), Terminal.Num(m.Mae.Mean), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
             if (r.Binary)
             {
-                cells.AddRange([Terminal.Num(m.F1!.Mean, 3), Terminal.Num(m.Precision!.Mean, 3), Terminal.Num(m.Recall!.Mean, 3), Terminal.Num(m.Auc!.Mean, 3)]);
+                row.AddRange([Terminal.Num(m.F1!.Mean, 3), Terminal.Num(m.Precision!.Mean, 3), Terminal.Num(m.Recall!.Mean, 3), Terminal.Num(m.Auc!.Mean, 3)]);
             }
 
-            cells.Add(r.Externals.Any(e => e.Result == m) ? "-" : Terminal.Num(m.Seconds, 2));
-            table.Row([.. cells]);
+            if (!same)
+            {
+                row.Add(Terminal.Count(CellsPerSeed(m, o.Seeds)));
+            }
+
+            row.Add(r.Externals.Any(e => e.Result == m) ? "-" : Terminal.Num(m.Seconds, 2));
+            table.Row([.. row]);
         }
 
         console.Write(table);
@@ -316,6 +376,10 @@ internal static class EvaluateCommand
             }
         }
     }
+
+    // The cells a method was scored on, per seed (the mean when seeds differ; every method scores the same cells unless it
+    // left some without a prediction).
+    private static long CellsPerSeed(MethodResult m, int seeds) => (long)Math.Round((double)m.Rows.Sum(r => r.Cells) / Math.Max(seeds, 1));
 
     internal static void WriteJson(Stream stream, EvaluationResult r, ForgettingMatrix z)
     {
@@ -398,6 +462,7 @@ internal static class EvaluateCommand
     private static void WriteMetrics(Utf8JsonWriter w, MethodResult m, bool binary, bool includeSeconds)
     {
         w.WriteString("name", m.Name);
+        w.WriteNumber("cells_per_seed", CellsPerSeed(m, m.Rmse.PerSeed.Length));
         Summary(w, "rmse", m.Rmse);
         Summary(w, "mae", m.Mae);
         Summary(w, "spearman", m.Spearman);

@@ -26,9 +26,16 @@ internal static class FeatureOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    /// <summary>--task-features-columns: the id column of the --task-features tables.</summary>
+    public static Option<string[]?> TaskColumns() => TableColumnsOption.For("--task-features", TableColumnsOption.IdRole, "id, else the first column holding every task id");
+
+    /// <summary>--example-features-columns: the id column of the --example-features tables.</summary>
+    public static Option<string[]?> ExampleColumns() => TableColumnsOption.For("--example-features", TableColumnsOption.IdRole, "id, else the first column holding every example id");
+
     /// <summary>Reads the files given to the options, aligned to the matrix's ids.</summary>
-    public static Loaded Read(ParseResult parse, Option<string[]> tasks, Option<string[]> examples, ForgettingMatrix z) =>
-        new(FeatureFile.ReadAll(parse.GetValue(tasks) ?? [], z.TaskIds, "task"), FeatureFile.ReadAll(parse.GetValue(examples) ?? [], z.ExampleIds, "example"));
+    public static Loaded Read(ParseResult parse, (Option<string[]> Files, Option<string[]?> Columns) tasks, (Option<string[]> Files, Option<string[]?> Columns) examples, ForgettingMatrix z) =>
+        new(FeatureFile.ReadAll(parse.GetValue(tasks.Files) ?? [], z.TaskIds, "task", parse.Id(tasks.Columns)),
+            FeatureFile.ReadAll(parse.GetValue(examples.Files) ?? [], z.ExampleIds, "example", parse.Id(examples.Columns)));
 
     /// <summary>Parses a comma-separated list of known-cell counts.</summary>
     public static IReadOnlyList<int> KnownList(string text)

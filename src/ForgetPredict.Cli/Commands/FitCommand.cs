@@ -23,9 +23,11 @@ internal static class FitCommand
         var taskFeatures = FeatureOptions.Task();
         var exampleFeatures = FeatureOptions.Example();
         exampleFeatures.Description = "Example features (base loss, source, an embedding; the forms of --task-features keyed by example id): the model then also predicts new upstream examples from their features ('predict --example-features'). Repeatable.";
+        var taskFeatureColumns = FeatureOptions.TaskColumns();
+        var exampleFeatureColumns = FeatureOptions.ExampleColumns();
         var command = new Command("fit", "Fit a model to a forgetting matrix and save it for 'predict'.")
         {
-            matrix, method, known, rank, lambda, seed, output, threads, taskFeatures, exampleFeatures,
+            matrix, method, known, rank, lambda, seed, output, threads, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns,
         };
         foreach (var option in input.All)
         {
@@ -52,8 +54,8 @@ internal static class FitCommand
                     MaxThreads = parse.GetValue(threads),
                     Known = parse.GetValue(known),
                 },
-                TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task"),
-                ExampleFeatures = FeatureFile.ReadAll(parse.GetValue(exampleFeatures) ?? [], z.ExampleIds, "example"),
+                TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task", parse.Id(taskFeatureColumns)),
+                ExampleFeatures = FeatureFile.ReadAll(parse.GetValue(exampleFeatures) ?? [], z.ExampleIds, "example", parse.Id(exampleFeatureColumns)),
             }, progress is null ? null : (stage, fraction) => progress.Report(stage, fraction, name));
             progress?.Report("saving", 0.9);
             Fitting.Save(fit, path);

@@ -45,12 +45,16 @@ internal sealed class ForecastOptions
         Description = "The new task's measured cells: a table (CSV, TSV or Parquet) with columns example,value (example id; a column position with --by-index). Omit for a task-agnostic prediction.",
     };
 
+    public Option<string[]?> ObservedColumns { get; } = TableColumnsOption.For("--observed", ["EXAMPLE", "VALUE"], "example,value");
+
     public Option<bool> ByIndex { get; } = new("--by-index")
     {
         Description = "Read the examples of --observed (and replay's --exclude) as column positions 0..N-1 instead of example ids.",
     };
 
     public Option<string?> Examples { get; } = new("--examples") { Description = "Example metadata (CSV, TSV or Parquet): an id column plus group columns such as source or domain." };
+
+    public Option<string[]?> ExamplesColumns { get; } = TableColumnsOption.For("--examples", TableColumnsOption.IdRole, "id, else the first column");
 
     public Option<string?> GroupBy { get; } = new("--group-by") { Description = "The --examples column to group by (e.g. source); default: its only non-id column." };
 
@@ -60,7 +64,9 @@ internal sealed class ForecastOptions
 
     public Option<string[]> TaskFeatures { get; } = FeatureOptions.Task();
 
-    public IEnumerable<Option> All => [Model, Observed, ByIndex, Examples, GroupBy, Prior, TaskName, TaskFeatures];
+    public Option<string[]?> TaskFeatureColumns { get; } = FeatureOptions.TaskColumns();
+
+    public IEnumerable<Option> All => [Model, Observed, ObservedColumns, ByIndex, Examples, ExamplesColumns, GroupBy, Prior, TaskName, TaskFeatures, TaskFeatureColumns];
 
     /// <summary>Loads the model and reads the cells and groups; warnings go to <paramref name="warnings"/>.</summary>
     public ForecastInput Load(ParseResult parse, TextWriter warnings)
@@ -69,7 +75,7 @@ internal sealed class ForecastOptions
         var model = loaded.Model;
         var observedPath = parse.GetValue(Observed);
         var matching = new ExampleMatching(parse.GetValue(ByIndex), "pass --by-index");
-        var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds, matching);
+        var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds, matching, parse.Names(ObservedColumns));
         var (groups, column) = ReadGroups(parse, model, warnings);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
         var task = new ForecastRequest
@@ -94,7 +100,7 @@ internal sealed class ForecastOptions
         }
 
         var task = parse.GetValue(TaskName) ?? throw new CliException("--task-features needs --task-name: the id of the new task's row in the features.", CliApp.UsageError);
-        return TaskFeatureQuery.Create(loaded.TaskFeatures, FeatureFile.ReadAll(paths, IdList.From([task]), "task")!, 0, string.Join(", ", paths),
+        return TaskFeatureQuery.Create(loaded.TaskFeatures, FeatureFile.ReadAll(paths, IdList.From([task]), "task", parse.Id(TaskFeatureColumns))!, 0, string.Join(", ", paths),
             parse.GetRequiredValue(Model), "refit it with 'fit --task-features'");
     }
 
@@ -107,9 +113,9 @@ internal sealed class ForecastOptions
             return requested is null ? (null, null) : throw new CliException("--group-by needs --examples (the example metadata to group by).", CliApp.UsageError);
         }
 
-        var table = MetadataTable.Read(path);
-        var candidates = table.ColumnNames.Where(c => c != table.IdColumn).ToArray();
-        var column = requested ?? (candidates.Length == 1 ? candidates[0]
+        var table = MetadataTable.Read(path, parse.Id(ExamplesColumns));
+        var candidates = table.DataColumns;
+        var column = requested ?? (candidates.Count == 1 ? candidates[0]
             : throw new CliException($"{path}: choose the column to group by with --group-by ({string.Join(", ", candidates)}).", CliApp.UsageError));
         if (!table.HasColumn(column))
         {
@@ -119,7 +125,7 @@ internal sealed class ForecastOptions
         var join = table.Join(model.ExampleIds, "example");
         if (!join.IsComplete || join.UnusedCount > 0)
         {
-            warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.");
+            warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.{TableColumnsOption.IdColumnHint(table, join.MatchedCount, "--examples-columns")}");
         }
 
         return (ExampleGroups.FromLabels(join.Column(column)), column);

@@ -27,10 +27,11 @@ internal static class PredictCommand
         var json = new Option<string?>("--json") { Description = "Write the summary as JSON: threshold, expected forgotten, groups with intervals and top examples, the top list." };
         var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: the 90th percentile of the training tasks' forgetting, which 10% of their cells exceed; probability 0.5 for binary models)." };
         var exampleFeatures = FeatureOptions.Example();
+        var exampleFeatureColumns = FeatureOptions.ExampleColumns();
         exampleFeatures.Description = "Features of upstream examples (the forms 'fit --example-features' took, keyed by example id; an embedding: the model's examples' rows first, then the new ones). Examples they list that the model has never measured (cold columns) are predicted from them, with wider intervals, and marked cold in --out. Repeatable.";
         var command = new Command("predict", "Predict what a planned fine-tune will erase: every upstream example's forgetting, the most forgotten examples, and each group's expected damage.")
         {
-            output, html, json, top, threshold, exampleFeatures,
+            output, html, json, top, threshold, exampleFeatures, exampleFeatureColumns,
         };
         foreach (var option in forecast.All.Reverse())
         {
@@ -47,7 +48,7 @@ internal static class PredictCommand
                 Top = parse.GetValue(top),
                 Detail = ForecastDetail.EveryExample,
                 TaskFeatures = f.TaskFeatures,
-                NewExamples = ReadNewExamples(parse, exampleFeatures, f),
+                NewExamples = ReadNewExamples(parse, exampleFeatures, exampleFeatureColumns, f),
             });
             var report = result.Report!;
             var withCold = (parse.GetValue(exampleFeatures) ?? []).Length > 0;
@@ -95,7 +96,7 @@ internal static class PredictCommand
     }
 
     // --example-features: the examples they list that the model lacks; the model must have been fitted with example features.
-    private static NewExampleQuery? ReadNewExamples(ParseResult parse, Option<string[]> option, ForecastInput input)
+    private static NewExampleQuery? ReadNewExamples(ParseResult parse, Option<string[]> option, Option<string[]?> columns, ForecastInput input)
     {
         var paths = parse.GetValue(option) ?? [];
         if (paths.Length == 0)
@@ -103,7 +104,7 @@ internal static class PredictCommand
             return null;
         }
 
-        var features = FeatureFile.ReadNew(paths, input.Model.ExampleIds, "example")
+        var features = FeatureFile.ReadNew(paths, input.Model.ExampleIds, "example", parse.Id(columns))
             ?? throw new CliException($"{string.Join(", ", paths)}: every example listed is already in the model; add rows for the new examples to predict them from their features.");
         return NewExampleQuery.Create(input.ExampleFeatures, features, string.Join(", ", paths), parse.GetValue<string>("--model")!, "refit it with 'fit --example-features'");
     }

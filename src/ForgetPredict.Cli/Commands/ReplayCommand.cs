@@ -32,11 +32,12 @@ internal static class ReplayCommand
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature tau, in the units of the predictions.", DefaultValueFactory = _ => 0.1 };
         var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally)." };
         var exclude = new Option<string?>("--exclude") { Description = "Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index)." };
+        var excludeColumns = TableColumnsOption.For("--exclude", TableColumnsOption.IdRole, "id, else the first column");
         var seed = new Option<int>("--seed") { Description = "Seed of the random strategies.", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "Replay set to write (.csv, .tsv, .json or .parquet): example,weight,predicted,group.", Required = true };
+        var output = new Option<string>("--out") { Description = "Replay set to write (.csv, .tsv, .json or .parquet): example,weight,predicted,group. weight: the example's selection probability (softmax: softmax(predicted / tau) over all candidates; random: 1 / candidates); 1 for topk and stratified.", Required = true };
         var command = new Command("replay", "Choose upstream examples to replay during a planned fine-tune, from their predicted forgetting.")
         {
-            budget, ratio, taskSize, strategy, temperature, minPerGroup, exclude, seed, output,
+            budget, ratio, taskSize, strategy, temperature, minPerGroup, exclude, excludeColumns, seed, output,
         };
         foreach (var option in forecast.All.Reverse())
         {
@@ -53,17 +54,18 @@ internal static class ReplayCommand
                 throw new CliException("--strategy stratified needs example groups: pass --examples META (and --group-by COL).", CliApp.UsageError);
             }
 
+            var options = new ReplayOptions
+            {
+                Budget = size,
+                Strategy = chosen,
+                Temperature = parse.GetValue(temperature),
+                MinPerGroup = parse.GetValue(minPerGroup),
+                Seed = parse.GetValue(seed),
+            };
             var plan = Replaying.Plan(new ReplayPlanRequest(f.Task)
             {
-                Excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, f.References, parse.Err()) : null,
-                Options = new ReplayOptions
-                {
-                    Budget = size,
-                    Strategy = chosen,
-                    Temperature = parse.GetValue(temperature),
-                    MinPerGroup = parse.GetValue(minPerGroup),
-                    Seed = parse.GetValue(seed),
-                },
+                Excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, parse.Id(excludeColumns), f.References, parse.Err()) : null,
+                Options = options,
             });
             var set = plan.Set;
             if (plan.Shortfall is { } shortfall)
@@ -83,6 +85,7 @@ internal static class ReplayCommand
                 $"chose {set.Items.Count:N0} of {set.Candidates:N0} candidate examples with {parse.GetValue(strategy)} from {f.How}; wrote {path}"));
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"they carry {Charts.Percent(set.CoveredForgetting, 1)} of the predicted forgetting; a random replay set of the same size carries {Charts.Percent(set.RandomExpectation, 1)} ({set.Lift:F1}x)"));
+            console.WriteLine($"{path}: {Replaying.DescribeWeight(options)}");
             if (f.Groups is not null)
             {
                 var table = Terminal.Table(f.GroupColumn ?? "group", "replayed", "of examples");
@@ -115,13 +118,13 @@ internal static class ReplayCommand
         return ReplayOptions.BudgetFromRatio(ratio.Value, taskSize.Value);
     }
 
-    private static HashSet<int> Excluded(string path, ExampleReferences exampleIds, TextWriter warnings)
+    private static HashSet<int> Excluded(string path, string? idColumn, ExampleReferences exampleIds, TextWriter warnings)
     {
-        var table = MetadataTable.Read(path);
+        var table = MetadataTable.Read(path, idColumn);
         var (set, unknown) = Replaying.ResolveExamples(exampleIds, table.Ids);
         if (unknown.Count > 0)
         {
-            warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}."));
+            warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(table, table.RowCount - unknown.Count, "--exclude-columns")}"));
         }
 
         return set;

@@ -260,7 +260,7 @@ internal static class CellParser
     /// </summary>
     public static string Explain(ReadOnlySpan<byte> text)
     {
-        var shown = Utf8CsvReader.Text(text.Length > 60 ? text[..60] : text) + (text.Length > 60 ? "..." : string.Empty);
+        var shown = Echo.Cap(text);
         var comma = text.IndexOf((byte)',');
         if (comma >= 0 && text.LastIndexOf((byte)',') == comma && text.IndexOf((byte)'.') < 0)
         {
@@ -277,5 +277,5 @@ internal static class CellParser
 
     /// <summary>The message for an infinite cell.</summary>
     public static string ExplainInfinite(ReadOnlySpan<byte> text) =>
-        $"'{Utf8CsvReader.Text(text.Length > 60 ? text[..60] : text)}' is infinite (or beyond float32's range); forgetting values must be finite. Write NaN or leave the cell empty for a missing cell.";
+        $"'{Echo.Cap(text)}' is infinite (or beyond float32's range); forgetting values must be finite. Write NaN or leave the cell empty for a missing cell.";
 }

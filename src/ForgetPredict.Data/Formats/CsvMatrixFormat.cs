@@ -84,13 +84,23 @@ public static class CsvMatrixFormat
         };
         if (!isLong)
         {
-            return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn);
+            try
+            {
+                return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn);
+            }
+            catch (ForgettingDataException e) when (options.Layout == MatrixLayout.Auto && e.Column is not null && LooksLong(names))
+            {
+                // A few columns, one of them text: most likely a long table whose columns are named otherwise.
+                throw new ForgettingDataException(sourceName, OptionMessage.Of(
+                    $"{e.Detail} If this is a long table (one row per cell; its columns are {Shown([.. names.Select((n, i) => i == 0 && n.Length == 0 ? TableColumns.PandasIndex : n)])}), name its task, example and value columns with {new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}."),
+                    e.Line, e.Column, e.Location, e);
+            }
         }
 
         if (taskColumn < 0 || exampleColumn < 0 || valueColumn < 0)
         {
             var missing = new[] { (taskColumn, options.TaskColumn), (exampleColumn, options.ExampleColumn), (valueColumn, options.ValueColumn) }
-                .Where(x => x.Item1 < 0).Select(x => $"'{x.Item2}'");
+                .Where(x => x.Item1 < 0).Select(x => Echo.Quote(x.Item2));
             throw new ForgettingDataException(sourceName,
                 OptionMessage.Of($"the long layout needs columns '{options.TaskColumn}', '{options.ExampleColumn}' and '{options.ValueColumn}' but the header has no {string.Join(" or ", missing)} (it has {Shown(names)}). Rename the columns, name them in the options ({new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}), or read the file as wide ({new OptionReference(DataOptionNames.Layout, "wide")})."),
                 headerLine);
@@ -191,7 +201,7 @@ public static class CsvMatrixFormat
         var n = header.Count - (withIds ? 1 : 0);
         if (n < 1)
         {
-            throw new ForgettingDataException(source, OptionMessage.Of($"the header has a single column ({Shown(header)}); a wide matrix needs the task id column followed by one column per example, and a long one needs columns task,example,value (see {new OptionReference(DataOptionNames.Layout)} and {new OptionReference(DataOptionNames.Columns)}). If the file is not comma-separated, name it .tsv or pass the delimiter."), headerLine);
+            throw new ForgettingDataException(source, OptionMessage.Of($"the header has a single column ({Shown(header)}); a wide matrix needs the task id column followed by one column per example, and a long one needs columns task,example,value (see {new OptionReference(DataOptionNames.Layout)} and {new OptionReference(DataOptionNames.Columns)}). If the values are separated by spaces (np.savetxt's default), name the file .txt or pass {new OptionReference(DataOptionNames.Format, "txt")}; if by tabs, name it .tsv."), headerLine);
         }
 
         var exampleIds = headerless ? null : ExampleIds(source, header, withIds, headerLine);
@@ -271,7 +281,7 @@ public static class CsvMatrixFormat
 
                 if (!taskLines.TryAdd(taskId, line))
                 {
-                    throw new ForgettingDataException(source, $"task '{taskId}' appears twice, on lines {taskLines[taskId]} and {line}; task ids must be unique (keep one row per task). If the first column holds values rather than task ids (pandas to_csv(index=False) or np.savetxt of whole numbers), add an id column or save the matrix as .npy.", line);
+                    throw new ForgettingDataException(source, $"task {Echo.Quote(taskId)} appears twice, on lines {taskLines[taskId]} and {line}; task ids must be unique (keep one row per task). If the first column holds values rather than task ids (pandas to_csv(index=False) or np.savetxt of whole numbers), add an id column or save the matrix as .npy.", line);
                 }
             }
 
@@ -352,7 +362,7 @@ public static class CsvMatrixFormat
             if (!seen.TryAdd(id, j))
             {
                 throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-                    $"example id '{id}' is in the header twice, as columns {seen[id] + skip + 1} and {j + skip + 1}; example ids must be unique."), headerLine, id);
+                    $"example id {Echo.Quote(id)} is in the header twice, as columns {seen[id] + skip + 1} and {j + skip + 1}; example ids must be unique."), headerLine, id);
             }
 
             exampleIds[j] = id;
@@ -599,7 +609,7 @@ public static class CsvMatrixFormat
 
     private static ForgettingDataException Duplicate(string source, string task, string example, long firstLine, long line) =>
         new(source, string.Create(CultureInfo.InvariantCulture,
-            $"task '{task}', example '{example}' appears twice, on lines {firstLine} and {line}; keep one value per cell (average repeated measurements first)."), line);
+            $"task {Echo.Quote(task)}, example {Echo.Quote(example)} appears twice, on lines {firstLine} and {line}; keep one value per cell (average repeated measurements first)."), line);
 
     private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IdList taskIds, IdList exampleIds)
     {
@@ -615,7 +625,7 @@ public static class CsvMatrixFormat
 
     internal static string CellMessage(CellKind kind, ReadOnlySpan<byte> text, string? taskId)
     {
-        var where = taskId is null ? string.Empty : $"task '{taskId}': ";
+        var where = taskId is null ? string.Empty : $"task {Echo.Quote(taskId)}: ";
         return where + (kind == CellKind.Infinite ? CellParser.ExplainInfinite(text) : CellParser.Explain(text));
     }
 
@@ -630,6 +640,9 @@ public static class CsvMatrixFormat
         return new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"row has {fields} fields but the header has {expected}.{hint}"), line);
     }
 
+    // Three to six columns besides a pandas index: the shape of a long table (task, example, value and a few more).
+    private static bool LooksLong(string[] names) => names.Count(n => !TableColumns.IsPandasIndex(n)) is >= 3 and <= 6;
+
     private static int IndexOf(string[] names, string wanted)
     {
         for (var i = 0; i < names.Length; i++)
@@ -643,8 +656,7 @@ public static class CsvMatrixFormat
         return -1;
     }
 
-    private static string Shown(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(8).Select(n => $"'{n}'")) + (names.Count > 8 ? string.Create(CultureInfo.InvariantCulture, $" and {names.Count - 8} more") : string.Empty);
+    private static string Shown(IReadOnlyList<string> names) => Echo.List(names);
 
     /// <summary>The long layout's header (trimmed names) and the positions of its three columns.</summary>
     private sealed record LongLayout(string[] Names, int Task, int Example, int Value);

@@ -43,7 +43,7 @@ public sealed record ExampleReferences(IdList ExampleIds, ExampleMatching Matchi
     public string DescribeUnknown(IReadOnlyList<string> unknown)
     {
         ArgumentNullException.ThrowIfNull(unknown);
-        var shown = string.Join(", ", unknown.Take(Shown).Select(u => $"'{u}'"));
+        var shown = string.Join(", ", unknown.Take(Shown).Select(Echo.Quote));
         var count = ExampleIds.Count;
         if (Matching.ByIndex)
         {

@@ -323,7 +323,7 @@ public static class JsonMatrixFormat
                     return float.NaN;
                 }
 
-                throw new ForgettingDataException(source, $"'{(text.Length > 60 ? text[..60] + "..." : text)}' is a string; cells must be numbers, or null for a missing cell.", tokens.Line, location: Path(name, row, column));
+                throw new ForgettingDataException(source, $"{Echo.Quote(text)} is a string; cells must be numbers, or null for a missing cell.", tokens.Line, location: Path(name, row, column));
             }
 
             default:

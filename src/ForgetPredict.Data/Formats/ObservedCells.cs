@@ -20,18 +20,28 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
     /// an array of records (<c>[{"example": "ex_3", "value": 0.41}]</c>, pandas <c>to_json(orient="records")</c>). An example
     /// is matched as <paramref name="matching"/> says: by id exactly (the default), or by column position.
     /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="exampleIds">The model's example ids.</param>
+    /// <param name="matching">How examples are named: by id or by position.</param>
+    /// <param name="columns">The example and value columns' names (<see cref="TableColumns.Parse"/> with roles EXAMPLE,VALUE), or null for <c>example,value</c>.</param>
     /// <exception cref="ForgettingDataException">A column is missing, a value is not a finite number, an example is unknown or repeated (the message gives line numbers).</exception>
-    public static ObservedCells Read(string path, IdList exampleIds, ExampleMatching matching)
+    public static ObservedCells Read(string path, IdList exampleIds, ExampleMatching matching, IReadOnlyList<string>? columns = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(exampleIds);
         ArgumentNullException.ThrowIfNull(matching);
+        if (columns is not null && columns.Count != 2)
+        {
+            throw new ArgumentException("Give two column names: the example column and the value column.", nameof(columns));
+        }
+
         var references = new ExampleReferences(exampleIds, matching);
+        var names = columns is null ? ("example", "value") : (columns[0], columns[1]);
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
-            ".parquet" or ".pq" => ReadTable(path, references),
-            ".json" => ReadJson(path, references),
-            _ => ReadDelimited(path, references),
+            ".parquet" or ".pq" => ReadTable(path, references, names),
+            ".json" => ReadJson(path, references, names),
+            _ => ReadDelimited(path, references, names),
         };
     }
 
@@ -45,12 +55,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         return Resolve(sourceName, pairs.Select((p, i) => (p.Key, p.Value.ToString("R", CultureInfo.InvariantCulture), (long)i + 1)), new ExampleReferences(exampleIds, matching), "entry");
     }
 
-    private static ObservedCells ReadDelimited(string path, ExampleReferences exampleIds)
+    private static ObservedCells ReadDelimited(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
         using var stream = NpyFormat.OpenRead(path);
         using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
-        var header = csv.Next() ?? throw new ForgettingDataException(path, "the file is empty; expected a header 'example,value' and one row per measured example.");
-        var (exampleColumn, valueColumn) = Columns(path, header);
+        var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
+        var (exampleColumn, valueColumn) = Columns(path, header, names);
         return Resolve(path, Rows(), exampleIds, "line");
 
         IEnumerable<(string Id, string Value, long Line)> Rows()
@@ -67,7 +77,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         }
     }
 
-    private static ObservedCells ReadJson(string path, ExampleReferences exampleIds)
+    private static ObservedCells ReadJson(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
         const string Shapes = "expected an object of example/value pairs ({\"ex_3\": 0.41}) or an array of records ([{\"example\": \"ex_3\", \"value\": 0.41}], pandas to_json(orient=\"records\"))";
         using var stream = NpyFormat.OpenRead(path);
@@ -99,16 +109,17 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                     {
                         var number = rows.Count + 1;
                         if (record.ValueKind != JsonValueKind.Object
-                            || !TryGetProperty(record, "example", out var example) || !TryGetProperty(record, "value", out var value))
+                            || !TryGetProperty(record, names.Example, out var example) || !TryGetProperty(record, names.Value, out var value))
                         {
-                            throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture, $"record {number} is not an object with 'example' and 'value'; {Shapes}."), number);
+                            throw new ForgettingDataException(path, OptionMessage.Of(
+                                $"record {number} is not an object with {Echo.Quote(names.Example)} and {Echo.Quote(names.Value)}; {Shapes}. Other names: {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), number);
                         }
 
                         var id = example.ValueKind switch
                         {
                             JsonValueKind.String => example.GetString() ?? string.Empty,
                             JsonValueKind.Number => example.GetRawText(),
-                            _ => throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture, $"record {number}'s 'example' is {example.ValueKind.ToString().ToLowerInvariant()}; give an example id (text) or a column index."), number, "example"),
+                            _ => throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture, $"record {number}'s {Echo.Quote(names.Example)} is {example.ValueKind.ToString().ToLowerInvariant()}; give an example id (text) or a column index."), number, names.Example),
                         };
                         rows.Add((id, JsonNumber(path, value, id, number), number));
                     }
@@ -138,25 +149,26 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
     private static string JsonNumber(string path, JsonElement value, string id, long number) =>
         value.ValueKind == JsonValueKind.Number
             ? value.GetRawText()
-            : throw new ForgettingDataException(path, $"the value for example '{id}' is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", number, "value");
+            : throw new ForgettingDataException(path, $"the value for example {Echo.Quote(id)} is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", number, "value");
 
-    private static ObservedCells ReadTable(string path, ExampleReferences exampleIds)
+    private static ObservedCells ReadTable(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
         var table = MetadataTable.Read(path);
-        var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames);
+        var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names);
         var ids = table.Column(table.ColumnNames[exampleColumn]);
         var values = table.Column(table.ColumnNames[valueColumn]);
         return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row");
     }
 
-    private static (int Example, int Value) Columns(string path, IReadOnlyList<string> names)
+    // The example and value columns; any other column (a pandas index, a seed...) is ignored.
+    private static (int Example, int Value) Columns(string path, IReadOnlyList<string> header, (string Example, string Value) names)
     {
-        var list = names.ToList();
-        var example = list.FindIndex(h => h.Trim().Equals("example", StringComparison.OrdinalIgnoreCase));
-        var value = list.FindIndex(h => h.Trim().Equals("value", StringComparison.OrdinalIgnoreCase));
+        var example = TableColumns.IndexOf(header, names.Example);
+        var value = TableColumns.IndexOf(header, names.Value);
         if (example < 0 || value < 0)
         {
-            throw new ForgettingDataException(path, $"the table must have columns 'example' and 'value' (found: {string.Join(", ", names.Select(h => $"'{h}'"))}).", 1);
+            throw new ForgettingDataException(path, OptionMessage.Of(
+                $"the table needs an example column {Echo.Quote(names.Example)} and a value column {Echo.Quote(names.Value)} (found: {Echo.List(header.Select(h => h.Trim().Length == 0 ? TableColumns.PandasIndex : h))}). Rename them, or name them with {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), 1);
         }
 
         return (example, value);
@@ -183,12 +195,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
             {
-                throw new ForgettingDataException(source, $"value '{text}' is not a finite number (use '.' as the decimal point).", line, "value");
+                throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not a finite number (use '.' as the decimal point).", line, "value");
             }
 
             if (!firstLine.TryAdd(index, line))
             {
-                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"example '{id}' is measured twice, on {unit}s {firstLine[index]} and {line}; keep one."), line, "example");
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"example {Echo.Quote(id)} is measured twice, on {unit}s {firstLine[index]} and {line}; keep one."), line, "example");
             }
 
             examples.Add(index);

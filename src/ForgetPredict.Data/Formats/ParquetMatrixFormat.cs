@@ -70,10 +70,10 @@ public static class ParquetMatrixFormat
         var layout = o.Layout != MatrixLayout.Auto ? o.Layout : task >= 0 && example >= 0 && value >= 0 ? MatrixLayout.Long : MatrixLayout.Wide;
         if (layout == MatrixLayout.Long)
         {
-            var missing = new[] { (o.TaskColumn, task), (o.ExampleColumn, example), (o.ValueColumn, value) }.Where(c => c.Item2 < 0).Select(c => $"'{c.Item1}'").ToArray();
+            var missing = new[] { (o.TaskColumn, task), (o.ExampleColumn, example), (o.ValueColumn, value) }.Where(c => c.Item2 < 0).Select(c => Echo.Quote(c.Item1)).ToArray();
             if (missing.Length > 0)
             {
-                throw new ForgettingDataException(reader.SourceName, OptionMessage.Of($"long layout needs columns {string.Join(", ", missing)} (found: {string.Join(", ", reader.Columns.Select(c => $"'{c.Name}'"))}); name them with {new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}."));
+                throw new ForgettingDataException(reader.SourceName, OptionMessage.Of($"long layout needs columns {string.Join(", ", missing)} (found: {Echo.List(reader.Columns.Select(c => c.Name))}); name them with {new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}."));
             }
 
             return ReadLong(reader, task, example, value);
@@ -223,7 +223,7 @@ public static class ParquetMatrixFormat
             }
         });
         return new ForgettingDataException(reader.SourceName, string.Create(CultureInfo.InvariantCulture,
-            $"task '{task}', example '{example}' appears twice, in rows {first} and {row}; keep one value per cell (average repeated measurements first)."), row);
+            $"task {Echo.Quote(task)}, example {Echo.Quote(example)} appears twice, in rows {first} and {row}; keep one value per cell (average repeated measurements first)."), row);
     }
 
     private static int MaxRowGroupRows(ParquetReader reader)

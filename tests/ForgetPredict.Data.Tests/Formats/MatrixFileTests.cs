@@ -10,7 +10,8 @@ public class MatrixFileTests
     [Fact]
     public void Formats_ListsEveryFormatAndExtension()
     {
-        Assert.Equal(["npy", "npz", "csv", "tsv", "json", "parquet"], MatrixFile.Formats.Keys);
+        Assert.Equal(["npy", "npz", "csv", "tsv", "json", "parquet", "txt"], MatrixFile.Formats.Keys);
+        Assert.Equal([".txt", ".dat"], MatrixFile.Formats["txt"]);
         Assert.Equal([".parquet", ".pq"], MatrixFile.Formats["parquet"]);
         Assert.Equal([".tsv", ".tab"], MatrixFile.Formats["tsv"]);
     }
@@ -61,7 +62,7 @@ public class MatrixFileTests
     }
 
     [Theory]
-    [InlineData("z.xlsx", null, "cannot tell the format from the extension '.xlsx'; use one of .npy, .npz, .csv, .tsv, .tab, .json, .parquet, .pq or pass MatrixReadOptions.Format (npy, npz, csv, tsv, json, parquet).")]
+    [InlineData("z.xlsx", null, "cannot tell the format from the extension '.xlsx'; use one of .npy, .npz, .csv, .tsv, .tab, .json, .parquet, .pq, .txt, .dat or pass MatrixReadOptions.Format (npy, npz, csv, tsv, json, parquet, txt).")]
     [InlineData("z.csv", "jsn", "unknown format 'jsn'; did you mean 'json'?")]
     public void FormatOf_Unknown_ListsTheKnownOnes(string path, string? format, string expected)
     {

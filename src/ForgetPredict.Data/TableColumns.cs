@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace ForgetPredict.Data;
+
+/// <summary>
+/// The one rule for naming a table's columns and for pandas' index column, shared by every table the library reads (the
+/// long matrix layout, measured cells, example and task metadata, feature tables).
+/// </summary>
+/// <remarks>
+/// <para>Names are given as one comma-separated list in the table's role order (<c>task,example,value</c> for the long
+/// layout, <c>example,value</c> for measured cells, <c>id</c> for metadata and feature tables), matched ignoring case and
+/// surrounding spaces; front ends parse every such option with <see cref="Parse"/>.</para>
+/// <para>A pandas index is the first column written by <c>to_csv()</c> with the default <c>index=True</c>: its header is
+/// empty, or <c>Unnamed: 0</c> when pandas re-saved a file it read, or <c>__index_level_0__</c> in Parquet. It is read as
+/// a column named <see cref="PandasIndex"/>; it is the id column of a metadata table only when no column is named as
+/// the ids and it holds ids rather than 0, 1, 2, ... (pandas' default row numbers), and is otherwise ignored.</para>
+/// </remarks>
+public static class TableColumns
+{
+    /// <summary>The name a pandas index column with an empty header gets (what <c>pd.read_csv</c> calls it).</summary>
+    public const string PandasIndex = "Unnamed: 0";
+
+    /// <summary>True for the names pandas gives its index column: empty, <c>Unnamed: 0</c> or <c>__index_level_0__</c>.</summary>
+    public static bool IsPandasIndex(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var trimmed = name.Trim();
+        return trimmed.Length == 0 || trimmed == PandasIndex || trimmed == "__index_level_0__";
+    }
+
+    /// <summary>Parses a comma-separated list of column names, one per role, in the roles' order.</summary>
+    /// <param name="text">The names, e.g. <c>ex,val</c>.</param>
+    /// <param name="roles">What each name is, e.g. <c>EXAMPLE</c>, <c>VALUE</c> (for the message).</param>
+    /// <exception cref="ArgumentException">The count differs from the roles', a name is empty, or two are the same.</exception>
+    public static IReadOnlyList<string> Parse(string text, IReadOnlyList<string> roles)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(roles);
+        var names = text.Split(',').Select(n => n.Trim()).ToArray();
+        var shape = string.Join(",", roles);
+        if (names.Length != roles.Count || names.Any(n => n.Length == 0))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"takes {roles.Count} column name{(roles.Count == 1 ? string.Empty : "s")}: {shape} (got '{Echo.Cap(text)}')."), nameof(text));
+        }
+
+        if (names.Distinct(StringComparer.OrdinalIgnoreCase).Count() != names.Length)
+        {
+            throw new ArgumentException($"names a column twice ('{Echo.Cap(text)}'); give {shape}, each a different column.", nameof(text));
+        }
+
+        return names;
+    }
+
+    /// <summary>The position of the column named <paramref name="name"/> (ignoring case and surrounding spaces), or -1.</summary>
+    public static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(name);
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i].Trim().Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
