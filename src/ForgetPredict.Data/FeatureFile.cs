@@ -138,12 +138,12 @@ public static class FeatureFile
 
         if (extension is ".parquet" or ".pq")
         {
-            return ReadTable(MetadataTable.Read(path), sourceName, ids, what);
+            return ReadTable(MetadataTable.Read(path), sourceName, ids, what, named: false);
         }
 
         using (var stream = File.OpenRead(path))
         {
-            return ReadTable(MetadataTable.Read(stream, sourceName), sourceName, ids, what);
+            return ReadTable(MetadataTable.Read(stream, sourceName), sourceName, ids, what, named: false);
         }
     }
 
@@ -180,7 +180,7 @@ public static class FeatureFile
             columns.Add(new[] { value });
         }
 
-        return ReadTable(MetadataTable.Create(source, names, columns), source, IdList.From([id]), what);
+        return ReadTable(MetadataTable.Create(source, names, columns), source, IdList.From([id]), what, named: false);
     }
 
     /// <summary>The embedding of one entity, as one row of a .npy file named <paramref name="source"/> would give it.</summary>
