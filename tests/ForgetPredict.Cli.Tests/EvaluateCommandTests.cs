@@ -102,10 +102,14 @@ public class EvaluateCommandTests
         Assert.Contains("6 train / 6 test tasks", output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Evaluate_ActiveReveal_IsReported()
+    [Theory]
+    [InlineData("v-optimal")]
+    [InlineData("d-optimal")]
+    [InlineData("group-means")]
+    [InlineData("neighbours")]
+    public void Evaluate_ActiveReveal_IsReported(string criterion)
     {
-        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,2", "--methods", "mf", "--reveal", "active", "--seeds", "1", "--known", "10");
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,2", "--methods", "mf", "--reveal", "active", "--active-criterion", criterion, "--seeds", "1", "--known", "10");
         Assert.True(code == 0, error);
         Assert.Contains("10 actively chosen cells revealed", output, StringComparison.Ordinal);
     }

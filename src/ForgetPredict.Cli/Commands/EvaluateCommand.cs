@@ -18,6 +18,14 @@ namespace ForgetPredict.Cli.Commands;
 /// </summary>
 internal static class EvaluateCommand
 {
+    private static readonly Dictionary<string, ActiveCriterion> s_criteria = new()
+    {
+        ["v-optimal"] = ActiveCriterion.VOptimal,
+        ["d-optimal"] = ActiveCriterion.DOptimal,
+        ["group-means"] = ActiveCriterion.GroupMeans,
+        ["neighbours"] = ActiveCriterion.Neighbours,
+    };
+
     public static Command Create()
     {
         var matrix = CommonOptions.Matrix();
@@ -41,8 +49,16 @@ internal static class EvaluateCommand
         var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC); automatic for 0/1 matrices." };
         var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
         var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable.", AllowMultipleArgumentsPerToken = false };
-        var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (V-optimal choice of the cells to measure).", DefaultValueFactory = _ => "random" };
+        var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (a design chooses the cells to measure; see --active-criterion).", DefaultValueFactory = _ => "random" };
         reveal.AcceptOnlyFromAmong("random", "active");
+        var criterion = new Option<string>("--active-criterion")
+        {
+            Description = "The design behind --reveal active: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant), "
+                + "group-means (the row's mean forgetting) or neighbours (adaptive: the training tasks that match the cells measured so far).",
+            DefaultValueFactory = _ => "v-optimal",
+            HelpName = "criterion",
+        };
+        criterion.AcceptOnlyFromAmong(s_criteria.Keys.ToArray());
         var revealRng = new Option<string>("--reveal-rng")
         {
             Description = "Random draws: own (a fresh draw per task and seed) or numpy (the reference pipeline's: seed s reveals numpy default_rng(seed + s).choice(N, known), "
@@ -56,7 +72,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, reveal, revealRng, json, predictions, taskFeatures, exampleFeatures,
+            external, reveal, criterion, revealRng, json, predictions, taskFeatures, exampleFeatures,
         };
         foreach (var option in input.All)
         {
@@ -93,6 +109,7 @@ internal static class EvaluateCommand
                     Binary = parse.GetValue(binary) ? true : null,
                     Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
                     RevealRandom = numpy ? RevealRandom.Numpy : RevealRandom.Own,
+                    ActiveCriterion = s_criteria[parse.GetValue(criterion)!],
                 },
                 Externals = externals,
                 OnPrediction = sink is null ? null : sink.Write,
