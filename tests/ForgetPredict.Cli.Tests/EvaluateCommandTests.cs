@@ -134,11 +134,14 @@ public class EvaluateCommandTests
         Assert.InRange(rmse["ref-mf"], 0.1230 * 0.98, 0.1230 * 1.02);
     }
 
-    [Fact]
-    public void FitAuto_ReportsTheChoiceAndItsCrossValidatedError_InTheOutputAndTheModelFile()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // auto is the default method
+    public void FitAuto_ReportsTheChoiceAndItsCrossValidatedError_InTheOutputAndTheModelFile(bool named)
     {
         var model = Path.Combine(RepoPaths.NewTempFolder(), "auto.fpm");
-        var (code, output, error) = CliRunner.Run("fit", s_matrix.Value, "--method", "auto", "--known", "20", "--out", model);
+        string[] method = named ? ["--method", "auto"] : [];
+        var (code, output, error) = CliRunner.Run(["fit", s_matrix.Value, .. method, "--known", "20", "--out", model]);
         Assert.True(code == 0, error);
         Assert.Contains("auto chose ", output, StringComparison.Ordinal);
         Assert.Contains("cross-validated RMSE", output, StringComparison.Ordinal);
