@@ -386,21 +386,41 @@ public sealed class KnnModel : IForgettingModel
         }
 
         // Every neighbour observed every example: the same k neighbours serve every column, so the weighted mean
-        // (and second moment) of their residual rows is a handful of vector multiply-adds.
-        var n = ExampleCount;
+        // (and second moment) of their residual rows is a handful of vector multiply-adds, block by block.
+        for (var start = 0; start < destination.Length; start += FoldedTask.BlockSize)
+        {
+            var length = Math.Min(FoldedTask.BlockSize, destination.Length - start);
+            AddCompleteNeighbourhood(order, similarity, start, destination.Slice(start, length), std.IsEmpty ? default : std.Slice(start, length));
+        }
+    }
+
+    // True when the k nearest neighbours exist and observed every example: then the row can be evaluated block by block.
+    private bool HasCompleteNeighbourhood(int[] order) => Math.Min(Options.Neighbors, order.Length) > 0 && NeighboursComplete(order);
+
+    // Examples start .. start + destination.Length - 1 (at most FoldedTask.BlockSize) of a complete neighbourhood: the neighbours'
+    // similarity-weighted mean residual is added to destination and their spread written to std (when not empty). Every
+    // operation is per example, so blocks give the same bits as one pass over the row; a block stays in the first-level cache
+    // while the k neighbour rows stream through it.
+    private void AddCompleteNeighbourhood(int[] order, ReadOnlySpan<double> similarity, int start, Span<double> destination, Span<double> std)
+    {
+        var k = Math.Min(Options.Neighbors, order.Length);
         double weight = 0;
         for (var t = 0; t < k; t++)
         {
             weight += similarity[order[t]];
         }
 
-        var residual = new double[n];
-        var mean = new double[n];
-        var second = std.Length != 0 ? new double[n] : [];
+        var length = destination.Length;
+        Span<double> residual = stackalloc double[length];
+        Span<double> mean = stackalloc double[length];
+        Span<double> second = std.Length != 0 ? stackalloc double[length] : default;
+        mean.Clear();
+        second.Clear();
+        var offset = _exampleOffset.AsSpan(start, length);
         for (var t = 0; t < k; t++)
         {
             var neighbour = order[t];
-            Residuals.Masked(Training.Row(neighbour), _exampleOffset, Baseline.TaskBiases[neighbour], residual);
+            Residuals.Masked(Training.Row(neighbour).Slice(start, length), offset, Baseline.TaskBiases[neighbour], residual);
             var w = similarity[neighbour] / weight;
             TensorPrimitives.MultiplyAdd(residual, w, mean, mean);
             if (second.Length != 0)
@@ -411,12 +431,9 @@ public sealed class KnnModel : IForgettingModel
         }
 
         TensorPrimitives.Add(destination, mean, destination);
-        if (std.Length != 0)
+        for (var j = 0; j < std.Length; j++)
         {
-            for (var j = 0; j < n; j++)
-            {
-                std[j] = Math.Sqrt(Math.Max(second[j] - (mean[j] * mean[j]), 0));
-            }
+            std[j] = Math.Sqrt(Math.Max(second[j] - (mean[j] * mean[j]), 0));
         }
     }
 
@@ -556,6 +573,24 @@ public sealed class KnnModel : IForgettingModel
         {
             baseline.PredictRow(mean);
             model.AddNeighbourhood(order, similarity, mean, std);
+            AddBiasVariance(std);
+        }
+
+        // The same operations as PredictRowCore on a block, when the neighbours observed every example.
+        internal override bool PredictBlock(int start, Span<double> mean, Span<double> std)
+        {
+            if (mean.Length > FoldedTask.BlockSize || !model.HasCompleteNeighbourhood(order) || !baseline.PredictBlock(start, mean, default))
+            {
+                return false;
+            }
+
+            model.AddCompleteNeighbourhood(order, similarity, start, mean, std);
+            AddBiasVariance(std);
+            return true;
+        }
+
+        private void AddBiasVariance(Span<double> std)
+        {
             for (var j = 0; j < std.Length; j++)
             {
                 std[j] = Math.Sqrt((std[j] * std[j]) + _biasVariance);
