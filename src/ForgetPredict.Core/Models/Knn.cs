@@ -227,9 +227,14 @@ public sealed class KnnModel : IForgettingModel
         var known = examples.ToArray();
         var knownValues = values.ToArray();
 
-        // The new task's baseline offset mu + a_T: the folded row minus b_j at any example.
-        var baseRow = baseFold.PredictRow();
-        var offset = baseRow[0] - (Baseline.HasExampleBias ? Baseline.ExampleBiases[0] : 0);
+        // The new task's baseline offset mu + a_T: the folded row minus b_j at any example (the first, predicted alone).
+        Span<double> first = stackalloc double[1];
+        if (!baseFold.PredictBlock(0, first, default))
+        {
+            first[0] = baseFold.PredictRow()[0];
+        }
+
+        var offset = first[0] - (Baseline.HasExampleBias ? Baseline.ExampleBiases[0] : 0);
         for (var n = 0; n < m; n++)
         {
             similarity[n] = KnownSimilarity(known, knownValues, offset, n);
