@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
@@ -416,7 +418,6 @@ public sealed class KnnModel : IForgettingModel
         }
 
         var length = destination.Length;
-        Span<double> residual = stackalloc double[length];
         Span<double> mean = stackalloc double[length];
         Span<double> second = std.Length != 0 ? stackalloc double[length] : default;
         mean.Clear();
@@ -425,20 +426,55 @@ public sealed class KnnModel : IForgettingModel
         for (var t = 0; t < k; t++)
         {
             var neighbour = order[t];
-            Residuals.Masked(Training.Row(neighbour).Slice(start, length), offset, Baseline.TaskBiases[neighbour], residual);
-            var w = similarity[neighbour] / weight;
-            TensorPrimitives.MultiplyAdd(residual, w, mean, mean);
-            if (second.Length != 0)
-            {
-                TensorPrimitives.Multiply(residual, residual, residual);
-                TensorPrimitives.MultiplyAdd(residual, w, second, second);
-            }
+            AccumulateResidual(Training.Row(neighbour).Slice(start, length), offset, Baseline.TaskBiases[neighbour], similarity[neighbour] / weight, mean, second);
         }
 
         TensorPrimitives.Add(destination, mean, destination);
         for (var j = 0; j < std.Length; j++)
         {
             std[j] = Math.Sqrt(Math.Max(second[j] - (mean[j] * mean[j]), 0));
+        }
+    }
+
+    // One neighbour's share of a block, in one pass: r = (z - offset) - bias, mean += r w, second += (r r) w (when not empty). Each
+    // lane does exactly these IEEE operations, without fused multiply-adds (the widening is exact), so the vector and scalar
+    // loops agree bit for bit with the residual-then-multiply-add passes they replace. z has no missing cell.
+    internal static void AccumulateResidual(ReadOnlySpan<float> z, ReadOnlySpan<double> offset, double bias, double w, Span<double> mean, Span<double> second)
+    {
+        var j = 0;
+        var withSecond = second.Length != 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var z0 = ref MemoryMarshal.GetReference(z);
+            ref var o0 = ref MemoryMarshal.GetReference(offset);
+            ref var m0 = ref MemoryMarshal.GetReference(mean);
+            ref var s0 = ref MemoryMarshal.GetReference(second);
+            var biasVector = Vector256.Create(bias);
+            var weight = Vector256.Create(w);
+            for (; j <= z.Length - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref z0, (nuint)j));
+                var half = (nuint)Vector256<double>.Count;
+                var rLo = (lo - Vector256.LoadUnsafe(ref o0, (nuint)j)) - biasVector;
+                var rHi = (hi - Vector256.LoadUnsafe(ref o0, (nuint)j + half)) - biasVector;
+                ((rLo * weight) + Vector256.LoadUnsafe(ref m0, (nuint)j)).StoreUnsafe(ref m0, (nuint)j);
+                ((rHi * weight) + Vector256.LoadUnsafe(ref m0, (nuint)j + half)).StoreUnsafe(ref m0, (nuint)j + half);
+                if (withSecond)
+                {
+                    (((rLo * rLo) * weight) + Vector256.LoadUnsafe(ref s0, (nuint)j)).StoreUnsafe(ref s0, (nuint)j);
+                    (((rHi * rHi) * weight) + Vector256.LoadUnsafe(ref s0, (nuint)j + half)).StoreUnsafe(ref s0, (nuint)j + half);
+                }
+            }
+        }
+
+        for (; j < z.Length; j++)
+        {
+            var r = ((double)z[j] - offset[j]) - bias;
+            mean[j] = (r * w) + mean[j];
+            if (withSecond)
+            {
+                second[j] = ((r * r) * w) + second[j];
+            }
         }
     }
 
