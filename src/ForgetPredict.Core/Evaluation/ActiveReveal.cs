@@ -84,48 +84,22 @@ public static class ActiveReveal
         var mean = new double[n];
         var variance = new double[n];
         var reduction = new double[n];
-        var chosen = new List<int>(count);
-        var taken = new bool[n];
         var b = new double[p * p];
-        for (var step = 0; step < count; step++)
-        {
-            RowPrediction.Evaluate(model.ExampleFactors, n, model.Rank, zeros, default, 0, 0, mean, model.HasTaskBias, covariance, variance);
-            if (target is not null)
+        var noiseOf = exampleNoise.ToArray();
+        double Noise(int j) => noiseOf.Length == 0 ? globalNoise : Math.Max(noiseOf[j], 1e-300);
+        return Greedy(n, count, available,
+            () =>
             {
-                // B = C G C: the reduction numerator is x^T B x.
-                Multiply(covariance, target, covariance, b, p);
-                RowPrediction.Evaluate(model.ExampleFactors, n, model.Rank, zeros, default, 0, 0, mean, model.HasTaskBias, b, reduction);
-            }
-
-            var best = -1;
-            var bestScore = double.NegativeInfinity;
-            for (var j = 0; j < n; j++)
-            {
-                if (taken[j] || (available is not null && !available(j)))
+                RowPrediction.Evaluate(model.ExampleFactors, n, model.Rank, zeros, default, 0, 0, mean, model.HasTaskBias, covariance, variance);
+                if (target is not null)
                 {
-                    continue;
+                    // B = C G C: the reduction numerator is x^T B x.
+                    Multiply(covariance, target, covariance, b, p);
+                    RowPrediction.Evaluate(model.ExampleFactors, n, model.Rank, zeros, default, 0, 0, mean, model.HasTaskBias, b, reduction);
                 }
-
-                var noise = exampleNoise.Length == 0 ? globalNoise : Math.Max(exampleNoise[j], 1e-300);
-                var score = target is null ? variance[j] / noise : reduction[j] / (noise + variance[j]);
-                if (score > bestScore)
-                {
-                    best = j;
-                    bestScore = score;
-                }
-            }
-
-            if (best < 0)
-            {
-                break;
-            }
-
-            chosen.Add(best);
-            taken[best] = true;
-            Update(model, covariance, p, best, exampleNoise.Length == 0 ? globalNoise : Math.Max(exampleNoise[best], 1e-300));
-        }
-
-        return [.. chosen];
+            },
+            j => target is null ? variance[j] / Noise(j) : reduction[j] / (Noise(j) + variance[j]),
+            best => Update(model, covariance, p, best, Noise(best)));
     }
 
     /// <summary>
@@ -171,23 +145,18 @@ public static class ActiveReveal
         var logWeights = new double[m];
         var weights = new double[m];
         var posterior = new double[m];
-        var chosen = new List<int>(count);
-        var taken = new bool[n];
-        for (var step = 0; step < count; step++)
-        {
-            Normalise(logWeights, weights);
-            var current = Disagreement(weights, gram, m);
-            var best = -1;
-            var bestScore = double.NegativeInfinity;
-            for (var j = 0; j < n; j++)
+        double current = 0;
+        double Noise(int j) => noiseOf.Length == 0 ? fallback : Math.Max(noiseOf[j], 1e-300);
+        return Greedy(n, count, available,
+            () =>
             {
-                if (taken[j] || (available is not null && !available(j)))
-                {
-                    continue;
-                }
-
+                Normalise(logWeights, weights);
+                current = Disagreement(weights, gram, m);
+            },
+            j =>
+            {
                 // A measurement is one committee member's value plus noise; against member t it has variance 2 s^2.
-                var s2 = 2 * (noiseOf.Length == 0 ? fallback : Math.Max(noiseOf[j], 1e-300));
+                var s2 = 2 * Noise(j);
                 double expected = 0;
                 for (var o = 0; o < m; o++)
                 {
@@ -207,31 +176,17 @@ public static class ActiveReveal
                     expected += weights[o] * Disagreement(posterior, gram, m);
                 }
 
-                var score = current - expected;
-                if (score > bestScore)
+                return current - expected;
+            },
+            best =>
+            {
+                var value = measure(best);
+                for (var t = 0; t < m; t++)
                 {
-                    best = j;
-                    bestScore = score;
+                    var d = value - rows[t][best];
+                    logWeights[t] -= d * d / (2 * Noise(best));
                 }
-            }
-
-            if (best < 0)
-            {
-                break;
-            }
-
-            chosen.Add(best);
-            taken[best] = true;
-            var value = measure(best);
-            var noise = noiseOf.Length == 0 ? fallback : Math.Max(noiseOf[best], 1e-300);
-            for (var t = 0; t < m; t++)
-            {
-                var d = value - rows[t][best];
-                logWeights[t] -= d * d / (2 * noise);
-            }
-        }
-
-        return [.. chosen];
+            });
     }
 
     /// <summary>
@@ -273,6 +228,45 @@ public static class ActiveReveal
         }
 
         return squares;
+    }
+
+    // The greedy design: each step runs prepare, scores every available example not yet chosen, keeps the best (the first on
+    // ties) and hands it to take; stops early when nothing is left.
+    private static int[] Greedy(int n, int count, Func<int, bool>? available, Action prepare, Func<int, double> score, Action<int> take)
+    {
+        var chosen = new List<int>(count);
+        var taken = new bool[n];
+        for (var step = 0; step < count; step++)
+        {
+            prepare();
+            var best = -1;
+            var bestScore = double.NegativeInfinity;
+            for (var j = 0; j < n; j++)
+            {
+                if (taken[j] || (available is not null && !available(j)))
+                {
+                    continue;
+                }
+
+                var value = score(j);
+                if (value > bestScore)
+                {
+                    best = j;
+                    bestScore = value;
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            chosen.Add(best);
+            taken[best] = true;
+            take(best);
+        }
+
+        return [.. chosen];
     }
 
     private static int CheckModel(FactorModel model, ReadOnlySpan<double> exampleNoise)
