@@ -109,9 +109,11 @@ public class EvaluateCommandTests
     [InlineData("neighbours")]
     public void Evaluate_ActiveReveal_IsReported(string criterion)
     {
-        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,2", "--methods", "mf", "--reveal", "active", "--active-criterion", criterion, "--seeds", "1", "--known", "10");
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "active.json");
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,2", "--methods", "mf", "--reveal", "active", "--active-criterion", criterion, "--seeds", "1", "--known", "10", "--json", json);
         Assert.True(code == 0, error);
         Assert.Contains("10 actively chosen cells revealed", output, StringComparison.Ordinal);
+        Assert.Contains($"\"active_criterion\": \"{criterion}\"", File.ReadAllText(json), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -363,6 +363,10 @@ internal static class EvaluateCommand
         w.WriteNumber("known", r.Options.Known);
         w.WriteNumber("seeds", r.Options.Seeds);
         w.WriteString("reveal", r.Options.Reveal == RevealStrategy.Active ? "active" : "random");
+        if (r.Options.Reveal == RevealStrategy.Active)
+        {
+            w.WriteString("active_criterion", s_criteria.First(c => c.Value == r.Options.ActiveCriterion).Key);
+        }
         w.WriteString("reveal_rng", r.Options.RevealRandom == RevealRandom.Numpy ? "numpy" : "own");
         w.WriteBoolean("binary", r.Binary);
         w.WriteNumber("top_k", r.TopK);
