@@ -30,7 +30,7 @@ internal static class UploadFiles
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
-                "Upload the matrix as multipart/form-data with fields file (the matrix), name and method (e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
+                "Upload the matrix as multipart/form-data with fields file (the matrix), name and optionally method (default auto; e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
         }
 
         var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
@@ -123,7 +123,7 @@ internal static class UploadFiles
 
         var name = fields.GetValueOrDefault("name") ?? throw ApiException.BadRequest("The upload has no 'name' field: name the model (letters, digits, '.', '_', '-').");
         ModelStore.CheckName(name);
-        var method = fields.GetValueOrDefault("method") ?? throw ApiException.BadRequest($"The upload has no 'method' field; methods: {string.Join(", ", ModelCatalog.Names)}.");
+        var method = fields.GetValueOrDefault("method") ?? ModelCatalog.Default;
         var settings = new ModelSettings
         {
             Rank = Number(fields, "rank", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),

@@ -180,12 +180,18 @@ public class EvaluateCommandTests
         Assert.Contains("6 train / 6 test tasks", output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Evaluate_ActiveReveal_IsReported()
+    [Theory]
+    [InlineData("v-optimal")]
+    [InlineData("d-optimal")]
+    [InlineData("group-means")]
+    [InlineData("neighbours")]
+    public void Evaluate_ActiveReveal_IsReported(string criterion)
     {
-        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,2", "--methods", "mf", "--reveal", "active", "--seeds", "1", "--known", "10");
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "active.json");
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,2", "--methods", "mf", "--reveal", "active", "--active-criterion", criterion, "--seeds", "1", "--known", "10", "--json", json);
         Assert.True(code == 0, error);
         Assert.Contains("10 actively chosen cells revealed", output, StringComparison.Ordinal);
+        Assert.Contains($"\"active_criterion\": \"{criterion}\"", File.ReadAllText(json), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -208,11 +214,14 @@ public class EvaluateCommandTests
         Assert.InRange(rmse["ref-mf"], 0.1230 * 0.98, 0.1230 * 1.02);
     }
 
-    [Fact]
-    public void FitAuto_ReportsTheChoiceAndItsCrossValidatedError_InTheOutputAndTheModelFile()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // auto is the default method
+    public void FitAuto_ReportsTheChoiceAndItsCrossValidatedError_InTheOutputAndTheModelFile(bool named)
     {
         var model = Path.Combine(RepoPaths.NewTempFolder(), "auto.fpm");
-        var (code, output, error) = CliRunner.Run("fit", s_matrix.Value, "--method", "auto", "--known", "20", "--out", model);
+        string[] method = named ? ["--method", "auto"] : [];
+        var (code, output, error) = CliRunner.Run(["fit", s_matrix.Value, .. method, "--known", "20", "--out", model]);
         Assert.True(code == 0, error);
         Assert.Contains("auto chose ", output, StringComparison.Ordinal);
         Assert.Contains("cross-validated RMSE", output, StringComparison.Ordinal);

@@ -112,6 +112,17 @@ public sealed class UploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_WithoutMethod_FitsAuto()
+    {
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "chosen")))).JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("auto", job.GetProperty("method").GetString());
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        Assert.Equal("auto", done.GetProperty("method").GetString());
+        await (await _client.GetAsync("/v1/models/chosen")).JsonAsync();
+    }
+
+    [Fact]
     public async Task Upload_BinaryMethodOnAContinuousMatrix_FailsTheJob()
     {
         var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "lg"), ("method", "logistic")))).JsonAsync(HttpStatusCode.Accepted);
@@ -155,7 +166,6 @@ public sealed class UploadTests : IDisposable
     [Theory]
     [InlineData("name", "", "no 'name' field")]
     [InlineData("file", "", "no 'file' part")]
-    [InlineData("method", "", "no 'method' field", "mf")]
     [InlineData("name", "../evil", "'../evil' is not a valid model name")]
     [InlineData("name", "a/b", "is not a valid model name")]
     [InlineData("method", "mff", "mf")]

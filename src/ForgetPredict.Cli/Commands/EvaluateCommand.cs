@@ -18,6 +18,14 @@ namespace ForgetPredict.Cli.Commands;
 /// </summary>
 internal static class EvaluateCommand
 {
+    private static readonly Dictionary<string, ActiveCriterion> s_criteria = new()
+    {
+        ["v-optimal"] = ActiveCriterion.VOptimal,
+        ["d-optimal"] = ActiveCriterion.DOptimal,
+        ["group-means"] = ActiveCriterion.GroupMeans,
+        ["neighbours"] = ActiveCriterion.Neighbours,
+    };
+
     public static Command Create()
     {
         var matrix = CommonOptions.Matrix();
@@ -45,8 +53,16 @@ internal static class EvaluateCommand
         var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
         var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable. Every observed test cell needs a prediction (see --allow-partial).", AllowMultipleArgumentsPerToken = false };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Accept --external files that lack some test cells: every method is then scored on the cells every external covers, and the output says so." };
-        var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (V-optimal choice of the cells to measure).", DefaultValueFactory = _ => "random" };
+        var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (a design chooses the cells to measure; see --active-criterion).", DefaultValueFactory = _ => "random" };
         reveal.AcceptOnlyFromAmong("random", "active");
+        var criterion = new Option<string>("--active-criterion")
+        {
+            Description = "The design behind --reveal active: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant), "
+                + "group-means (the row's mean forgetting) or neighbours (adaptive: the training tasks that match the cells measured so far).",
+            DefaultValueFactory = _ => "v-optimal",
+            HelpName = "criterion",
+        };
+        criterion.AcceptOnlyFromAmong(s_criteria.Keys.ToArray());
         var revealRng = new Option<string>("--reveal-rng")
         {
             Description = "Random draws: own (a fresh draw per task and seed) or numpy (the reference pipeline's: seed s reveals numpy default_rng(seed + s).choice(N, known), "
@@ -60,7 +76,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, allowPartial, reveal, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns,
+            external, allowPartial, reveal, criterion, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns,
         };
         foreach (var option in input.All)
         {
@@ -100,6 +116,7 @@ internal static class EvaluateCommand
                     Binary = parse.GetValue(binary) ? true : null,
                     Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
                     RevealRandom = numpy ? RevealRandom.Numpy : RevealRandom.Own,
+                    ActiveCriterion = s_criteria[parse.GetValue(criterion)!],
                 },
                 Externals = externals,
                 OnPrediction = sink is null ? null : sink.Write,
@@ -410,6 +427,10 @@ internal static class EvaluateCommand
         w.WriteNumber("known", r.Options.Known);
         w.WriteNumber("seeds", r.Options.Seeds);
         w.WriteString("reveal", r.Options.Reveal == RevealStrategy.Active ? "active" : "random");
+        if (r.Options.Reveal == RevealStrategy.Active)
+        {
+            w.WriteString("active_criterion", s_criteria.First(c => c.Value == r.Options.ActiveCriterion).Key);
+        }
         w.WriteString("reveal_rng", r.Options.RevealRandom == RevealRandom.Numpy ? "numpy" : "own");
         w.WriteBoolean("binary", r.Binary);
         w.WriteNumber("top_k", r.TopK);

@@ -88,8 +88,8 @@ internal static class FitCommand
     /// <summary>--method with a did-you-mean on unknown names.</summary>
     internal static Option<string> MethodOption() => new("--method")
     {
-        Description = $"Model family: {string.Join(", ", ModelCatalog.Names)}.",
-        Required = true,
+        Description = $"Model family: {string.Join(", ", ModelCatalog.Names)}; {ModelCatalog.Auto} chooses by cross-validation for --known cells.",
+        DefaultValueFactory = _ => ModelCatalog.Default,
         Validators =
         {
             r =>

@@ -67,6 +67,9 @@ public sealed record EvaluationOptions
     /// <summary>The random draws behind <see cref="RevealStrategy.Random"/>: ForgetPredict's own per-row draws, or numpy's.</summary>
     public RevealRandom RevealRandom { get; init; } = RevealRandom.Own;
 
+    /// <summary>The design criterion behind <see cref="RevealStrategy.Active"/>.</summary>
+    public ActiveCriterion ActiveCriterion { get; init; } = ActiveCriterion.VOptimal;
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
@@ -100,8 +103,9 @@ public enum RevealStrategy
     Random,
 
     /// <summary>
-    /// Greedy V-optimal design over the example factors of an mf model fitted on the training rows, weighted by each
-    /// example's noise (<see cref="ActiveReveal"/>): the cells that help predict the rest most. The same for every seed.
+    /// A greedy design (<see cref="EvaluationOptions.ActiveCriterion"/>, V-optimal by default) over an mf model fitted on the
+    /// training rows, weighted by each example's noise (<see cref="ActiveReveal"/>): the cells that help predict the rest
+    /// most. The same for every seed. An adaptive criterion sees the value of each cell it chose before choosing the next.
     /// </summary>
     Active,
 }
@@ -401,12 +405,16 @@ public static class Protocol
         var perRow = test.Select(row =>
         {
             var values = matrix.Row(row).ToArray();
-            if (!System.Numerics.Tensors.TensorPrimitives.IsNaNAny<float>(values))
+            var all = !System.Numerics.Tensors.TensorPrimitives.IsNaNAny<float>(values);
+            Func<int, bool>? available = all ? null : j => !float.IsNaN(values[j]);
+            if (o.ActiveCriterion == ActiveCriterion.Neighbours)
             {
-                return complete ??= Sorted(ActiveReveal.Choose(model, o.Known, null, noise));
+                // Adaptive: each next cell is chosen knowing only the values of the cells revealed before it.
+                return Sorted(ActiveReveal.ChooseAdaptive(model, o.Known, j => values[j], available, noise));
             }
 
-            return Sorted(ActiveReveal.Choose(model, o.Known, j => !float.IsNaN(values[j]), noise));
+            return all ? complete ??= Sorted(ActiveReveal.Choose(model, o.Known, null, noise, o.ActiveCriterion))
+                : Sorted(ActiveReveal.Choose(model, o.Known, available, noise, o.ActiveCriterion));
         }).ToArray();
         return Enumerable.Range(0, o.Seeds).Select(_ => perRow).ToArray();
     }

@@ -273,7 +273,40 @@ public sealed class EnsembleModel : IForgettingModel
 
     private sealed class EnsembleFold(EnsembleModel model, int known, FoldedTask[] folds) : FoldedTask(model.ExampleCount, known, false)
     {
+        // Member by member over blocks of examples that stay in cache, when every member can predict a block: no row-sized
+        // temporaries, and each block's member predictions are summed while hot. The same operations per example as the
+        // whole-row path below, so the same bits.
         protected override void PredictRowCore(Span<double> mean, Span<double> std)
+        {
+            Span<double> memberMean = stackalloc double[BlockSize];
+            Span<double> memberStd = std.IsEmpty ? default : stackalloc double[BlockSize];
+            for (var start = 0; start < mean.Length; start += BlockSize)
+            {
+                var length = Math.Min(BlockSize, mean.Length - start);
+                var blockMean = mean.Slice(start, length);
+                var blockStd = std.IsEmpty ? default : std.Slice(start, length);
+                blockMean.Clear();
+                blockStd.Clear();
+                for (var c = 0; c < folds.Length; c++)
+                {
+                    if (!folds[c].PredictBlock(start, memberMean[..length], memberStd.IsEmpty ? default : memberStd[..length]))
+                    {
+                        // Whether a member predicts blocks does not change along the row: this happens on the first block.
+                        PredictWholeRows(mean, std);
+                        return;
+                    }
+
+                    var w = model.Weights[c];
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberMean[..length], w, blockMean, blockMean);
+                    if (!std.IsEmpty)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberStd[..length], w * model.StdScale, blockStd, blockStd);
+                    }
+                }
+            }
+        }
+
+        private void PredictWholeRows(Span<double> mean, Span<double> std)
         {
             var n = model.ExampleCount;
             var memberMean = new double[n];

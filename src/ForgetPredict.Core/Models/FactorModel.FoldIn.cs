@@ -310,7 +310,9 @@ public sealed partial class FactorModel
         return total;
     }
 
-    private void PredictFolded(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, Span<double> mean, Span<double> std, bool addNoise)
+    // Examples start .. start + mean.Length - 1 of the folded row: every operation is per example, so a block gives the
+    // same bits as the whole row.
+    private void PredictFolded(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, int start, Span<double> mean, Span<double> std, bool addNoise)
     {
         var bias = HasTaskBias ? w[0] : 0;
         var factors = HasTaskBias ? w[1..] : w;
@@ -319,11 +321,12 @@ public sealed partial class FactorModel
         // probability depends on it, and the prediction must not depend on whether std was requested.
         if (_p.Logistic && std.Length == 0 && _taskDim > 0)
         {
-            PredictFolded(w, covariance, mean, new double[mean.Length], addNoise);
+            PredictFolded(w, covariance, start, mean, new double[mean.Length], addNoise);
             return;
         }
 
-        LinearRow(factors, _p.GlobalMean + bias, mean, covariance, _taskDim == 0 ? default : std);
+        RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, _p.GlobalMean + bias, start, mean, HasTaskBias, covariance,
+            _taskDim == 0 ? default : std);
         if (std.Length != 0 && _taskDim == 0)
         {
             std.Clear();
@@ -351,7 +354,7 @@ public sealed partial class FactorModel
             TensorPrimitives.Max(std, 0, std);
             if (addNoise && _exampleNoise is not null)
             {
-                TensorPrimitives.Add(std, _exampleNoise, std);
+                TensorPrimitives.Add(std, _exampleNoise.AsSpan(start, std.Length), std);
             }
             else
             {
@@ -394,7 +397,13 @@ public sealed partial class FactorModel
         internal override ILinearGaussianTask LinearGaussian => this;
 
         protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
-            model.PredictFolded(w, posteriorCovariance, mean, std, addNoise: true);
+            model.PredictFolded(w, posteriorCovariance, 0, mean, std, addNoise: true);
+
+        internal override bool PredictBlock(int start, Span<double> mean, Span<double> std)
+        {
+            model.PredictFolded(w, posteriorCovariance, start, mean, std, addNoise: true);
+            return true;
+        }
 
         // The group mean is linear in w: mean = mu + mean(b) + xbar . w, variance = xbar^T C xbar plus the variance of the
         // group's mean residual (sigma^2 / n, or with residual components sum_k mean(W_k)^2 + iso / n).
@@ -434,7 +443,7 @@ public sealed partial class FactorModel
         : FoldedTask(model.ExampleCount, known, true)
     {
         protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
-            model.PredictFolded(w, posteriorCovariance, mean, std, addNoise: false);
+            model.PredictFolded(w, posteriorCovariance, 0, mean, std, addNoise: false);
 
         // Delta method: the share forgotten p-bar has gradient mean_j p_j (1 - p_j) x_j in w, so its parameter variance is
         // g^T C g; the realised share adds Bernoulli noise mean_j p_j (1 - p_j) / n.

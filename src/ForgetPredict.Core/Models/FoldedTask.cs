@@ -132,6 +132,16 @@ public abstract class FoldedTask
     /// </summary>
     internal virtual ILinearGaussianTask? LinearGaussian => null;
 
+    /// <summary>The longest block <see cref="PredictBlock"/> must accept (its buffers live on the stack).</summary>
+    internal const int BlockSize = 1024;
+
+    /// <summary>
+    /// Writes examples <paramref name="start"/> .. start + mean.Length - 1 (at most <see cref="BlockSize"/>) of the row (and their stds when <paramref name="std"/>
+    /// is not empty), bit-identical to the same examples of <see cref="PredictRow(Span{double}, Span{double})"/>; false, having
+    /// written nothing useful, when this fold predicts only whole rows. Lets an ensemble evaluate its members block by block.
+    /// </summary>
+    internal virtual bool PredictBlock(int start, Span<double> mean, Span<double> std) => false;
+
     /// <summary>Implementation of <see cref="PredictRow(Span{double}, Span{double})"/> with validated spans.</summary>
     protected abstract void PredictRowCore(Span<double> mean, Span<double> std);
 

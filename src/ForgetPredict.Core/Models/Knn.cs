@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
@@ -227,9 +229,14 @@ public sealed class KnnModel : IForgettingModel
         var known = examples.ToArray();
         var knownValues = values.ToArray();
 
-        // The new task's baseline offset mu + a_T: the folded row minus b_j at any example.
-        var baseRow = baseFold.PredictRow();
-        var offset = baseRow[0] - (Baseline.HasExampleBias ? Baseline.ExampleBiases[0] : 0);
+        // The new task's baseline offset mu + a_T: the folded row minus b_j at any example (the first, predicted alone).
+        Span<double> first = stackalloc double[1];
+        if (!baseFold.PredictBlock(0, first, default))
+        {
+            first[0] = baseFold.PredictRow()[0];
+        }
+
+        var offset = first[0] - (Baseline.HasExampleBias ? Baseline.ExampleBiases[0] : 0);
         for (var n = 0; n < m; n++)
         {
             similarity[n] = KnownSimilarity(known, knownValues, offset, n);
@@ -386,36 +393,87 @@ public sealed class KnnModel : IForgettingModel
         }
 
         // Every neighbour observed every example: the same k neighbours serve every column, so the weighted mean
-        // (and second moment) of their residual rows is a handful of vector multiply-adds.
-        var n = ExampleCount;
+        // (and second moment) of their residual rows is a handful of vector multiply-adds, block by block.
+        for (var start = 0; start < destination.Length; start += FoldedTask.BlockSize)
+        {
+            var length = Math.Min(FoldedTask.BlockSize, destination.Length - start);
+            AddCompleteNeighbourhood(order, similarity, start, destination.Slice(start, length), std.IsEmpty ? default : std.Slice(start, length));
+        }
+    }
+
+    // True when the k nearest neighbours exist and observed every example: then the row can be evaluated block by block.
+    private bool HasCompleteNeighbourhood(int[] order) => Math.Min(Options.Neighbors, order.Length) > 0 && NeighboursComplete(order);
+
+    // Examples start .. start + destination.Length - 1 (at most FoldedTask.BlockSize) of a complete neighbourhood: the neighbours'
+    // similarity-weighted mean residual is added to destination and their spread written to std (when not empty). Every
+    // operation is per example, so blocks give the same bits as one pass over the row; a block stays in the first-level cache
+    // while the k neighbour rows stream through it.
+    private void AddCompleteNeighbourhood(int[] order, ReadOnlySpan<double> similarity, int start, Span<double> destination, Span<double> std)
+    {
+        var k = Math.Min(Options.Neighbors, order.Length);
         double weight = 0;
         for (var t = 0; t < k; t++)
         {
             weight += similarity[order[t]];
         }
 
-        var residual = new double[n];
-        var mean = new double[n];
-        var second = std.Length != 0 ? new double[n] : [];
+        var length = destination.Length;
+        Span<double> mean = stackalloc double[length];
+        Span<double> second = std.Length != 0 ? stackalloc double[length] : default;
+        mean.Clear();
+        second.Clear();
+        var offset = _exampleOffset.AsSpan(start, length);
         for (var t = 0; t < k; t++)
         {
             var neighbour = order[t];
-            Residuals.Masked(Training.Row(neighbour), _exampleOffset, Baseline.TaskBiases[neighbour], residual);
-            var w = similarity[neighbour] / weight;
-            TensorPrimitives.MultiplyAdd(residual, w, mean, mean);
-            if (second.Length != 0)
-            {
-                TensorPrimitives.Multiply(residual, residual, residual);
-                TensorPrimitives.MultiplyAdd(residual, w, second, second);
-            }
+            AccumulateResidual(Training.Row(neighbour).Slice(start, length), offset, Baseline.TaskBiases[neighbour], similarity[neighbour] / weight, mean, second);
         }
 
         TensorPrimitives.Add(destination, mean, destination);
-        if (std.Length != 0)
+        for (var j = 0; j < std.Length; j++)
         {
-            for (var j = 0; j < n; j++)
+            std[j] = Math.Sqrt(Math.Max(second[j] - (mean[j] * mean[j]), 0));
+        }
+    }
+
+    // One neighbour's share of a block, in one pass: r = (z - offset) - bias, mean += r w, second += (r r) w (when not empty). Each
+    // lane does exactly these IEEE operations, without fused multiply-adds (the widening is exact), so the vector and scalar
+    // loops agree bit for bit with the residual-then-multiply-add passes they replace. z has no missing cell.
+    internal static void AccumulateResidual(ReadOnlySpan<float> z, ReadOnlySpan<double> offset, double bias, double w, Span<double> mean, Span<double> second)
+    {
+        var j = 0;
+        var withSecond = second.Length != 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var z0 = ref MemoryMarshal.GetReference(z);
+            ref var o0 = ref MemoryMarshal.GetReference(offset);
+            ref var m0 = ref MemoryMarshal.GetReference(mean);
+            ref var s0 = ref MemoryMarshal.GetReference(second);
+            var biasVector = Vector256.Create(bias);
+            var weight = Vector256.Create(w);
+            for (; j <= z.Length - Vector256<float>.Count; j += Vector256<float>.Count)
             {
-                std[j] = Math.Sqrt(Math.Max(second[j] - (mean[j] * mean[j]), 0));
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref z0, (nuint)j));
+                var half = (nuint)Vector256<double>.Count;
+                var rLo = (lo - Vector256.LoadUnsafe(ref o0, (nuint)j)) - biasVector;
+                var rHi = (hi - Vector256.LoadUnsafe(ref o0, (nuint)j + half)) - biasVector;
+                ((rLo * weight) + Vector256.LoadUnsafe(ref m0, (nuint)j)).StoreUnsafe(ref m0, (nuint)j);
+                ((rHi * weight) + Vector256.LoadUnsafe(ref m0, (nuint)j + half)).StoreUnsafe(ref m0, (nuint)j + half);
+                if (withSecond)
+                {
+                    (((rLo * rLo) * weight) + Vector256.LoadUnsafe(ref s0, (nuint)j)).StoreUnsafe(ref s0, (nuint)j);
+                    (((rHi * rHi) * weight) + Vector256.LoadUnsafe(ref s0, (nuint)j + half)).StoreUnsafe(ref s0, (nuint)j + half);
+                }
+            }
+        }
+
+        for (; j < z.Length; j++)
+        {
+            var r = ((double)z[j] - offset[j]) - bias;
+            mean[j] = (r * w) + mean[j];
+            if (withSecond)
+            {
+                second[j] = ((r * r) * w) + second[j];
             }
         }
     }
@@ -556,6 +614,24 @@ public sealed class KnnModel : IForgettingModel
         {
             baseline.PredictRow(mean);
             model.AddNeighbourhood(order, similarity, mean, std);
+            AddBiasVariance(std);
+        }
+
+        // The same operations as PredictRowCore on a block, when the neighbours observed every example.
+        internal override bool PredictBlock(int start, Span<double> mean, Span<double> std)
+        {
+            if (mean.Length > FoldedTask.BlockSize || !model.HasCompleteNeighbourhood(order) || !baseline.PredictBlock(start, mean, default))
+            {
+                return false;
+            }
+
+            model.AddCompleteNeighbourhood(order, similarity, start, mean, std);
+            AddBiasVariance(std);
+            return true;
+        }
+
+        private void AddBiasVariance(Span<double> std)
+        {
             for (var j = 0; j < std.Length; j++)
             {
                 std[j] = Math.Sqrt((std[j] * std[j]) + _biasVariance);

@@ -34,6 +34,12 @@ public static class ModelCatalog
     /// <summary>The self-tuning choice (<see cref="AutoFitter"/>): whichever family, rank or ensemble cross-validates best.</summary>
     public const string Auto = "auto";
 
+    /// <summary>
+    /// The method a fit uses when the user names none (<c>fit</c> without <c>--method</c>, an upload to the service without a
+    /// <c>method</c> field): <see cref="Auto"/>, which chooses per matrix.
+    /// </summary>
+    public const string Default = Auto;
+
     /// <summary>The model family behind a name.</summary>
     /// <exception cref="ArgumentException">The name is unknown (the message suggests the closest one).</exception>
     public static ModelMethod MethodOf(string name) => name switch

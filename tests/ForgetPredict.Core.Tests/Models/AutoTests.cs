@@ -92,6 +92,88 @@ public class AutoTests
         }
     }
 
+    [Theory]
+    [InlineData(0.0)] // every member predicts block by block
+    [InlineData(0.05)] // knn's neighbours miss cells: the whole-row path
+    public void Ensemble_Prediction_MatchesItsMembersWeightedSum_MeanAndStd(double missing)
+    {
+        // 2,500 examples: two whole blocks and a partial one.
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 2500, Seed = 8, MissingFraction = missing }).Matrix;
+        var model = Assert.IsType<EnsembleModel>(new EnsembleFitter(new EnsembleOptions { Members = ["additive", "mf", "knn", "profile"] }).Fit(z));
+        int[] known = [1, 10, 100, 200, 400, 799, 1500, 2499];
+        var values = known.Select(j => z[2, j]).Select(v => float.IsNaN(v) ? 0.3 : v).ToArray();
+        var mean = new double[2500];
+        var std = new double[2500];
+        model.FoldIn(known, values).PredictRow(mean, std);
+        var expectedMean = new double[2500];
+        var expectedStd = new double[2500];
+        for (var c = 0; c < model.Members.Count; c++)
+        {
+            var memberMean = new double[2500];
+            var memberStd = new double[2500];
+            model.Members[c].FoldIn(known, values).PredictRow(memberMean, memberStd);
+            for (var j = 0; j < 2500; j++)
+            {
+                expectedMean[j] += model.Weights[c] * memberMean[j];
+                expectedStd[j] += model.Weights[c] * model.StdScale * memberStd[j];
+            }
+        }
+
+        for (var j = 0; j < 2500; j++)
+        {
+            Assert.True(Math.Abs(mean[j] - expectedMean[j]) <= 1e-12 * Math.Abs(expectedMean[j]) + 1e-15, $"mean {j}: {mean[j]} vs {expectedMean[j]}");
+            Assert.True(Math.Abs(std[j] - expectedStd[j]) <= 1e-12 * expectedStd[j], $"std {j}: {std[j]} vs {expectedStd[j]}");
+        }
+
+        Assert.Equal(mean, model.FoldIn(known, values).PredictRow());
+    }
+
+    [Fact]
+    public void MemberBlocks_AreTheirRowsSlices_BitForBit()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 2500, Seed = 8 }).Matrix;
+        int[] known = [1, 10, 100, 2499];
+        var values = known.Select(j => (double)z[2, j]).ToArray();
+        foreach (var name in new[] { "mf", "knn", "additive" })
+        {
+            var fold = ModelCatalog.CreateFitter(name).Fit(z).FoldIn(known, values);
+            var mean = new double[2500];
+            var std = new double[2500];
+            fold.PredictRow(mean, std);
+            var blockMean = new double[476];
+            var blockStd = new double[476];
+            Assert.True(fold.PredictBlock(2024, blockMean, blockStd), name);
+            Assert.Equal(mean.AsSpan(2024, 476).ToArray(), blockMean);
+            Assert.Equal(std.AsSpan(2024, 476).ToArray(), blockStd);
+        }
+
+        var gappy = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 2500, Seed = 8, MissingFraction = 0.05 }).Matrix;
+        Assert.False(ModelCatalog.CreateFitter("knn").Fit(gappy).FoldIn(known, [0.1, 0.2, 0.3, 0.4]).PredictBlock(0, new double[10], default));
+    }
+
+    [Fact]
+    public void KnnResidualKernel_IsTheScalarFormulaBitForBit()
+    {
+        var random = new Random(4);
+        const int N = 1037; // whole vectors and a scalar tail
+        var z = Enumerable.Range(0, N).Select(_ => (float)random.NextDouble()).ToArray();
+        var offset = Enumerable.Range(0, N).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var mean = Enumerable.Range(0, N).Select(_ => random.NextDouble()).ToArray();
+        var second = Enumerable.Range(0, N).Select(_ => random.NextDouble()).ToArray();
+        var expectedMean = new double[N];
+        var expectedSecond = new double[N];
+        for (var j = 0; j < N; j++)
+        {
+            var r = ((double)z[j] - offset[j]) - 0.125;
+            expectedMean[j] = (r * 0.3) + mean[j];
+            expectedSecond[j] = ((r * r) * 0.3) + second[j];
+        }
+
+        KnnModel.AccumulateResidual(z, offset, 0.125, 0.3, mean, second);
+        Assert.Equal(expectedMean, mean);
+        Assert.Equal(expectedSecond, second);
+    }
+
     [Fact]
     public void Profile_FitsTasksThatDifferOnlyInSize()
     {
