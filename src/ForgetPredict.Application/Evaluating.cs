@@ -86,7 +86,9 @@ public static class Evaluating
         }
 
         Fitting.CheckMatrix(name, matrix, source);
-        return new FoldInMethod(name, ModelCatalog.CreateFitter(name, new ModelSettings { Known = known }));
+        return ModelCatalog.MethodOf(name) == ModelMethod.Ensemble
+            ? new KnownTunedFoldInMethod(name, k => ModelCatalog.CreateFitter(name, new ModelSettings { Known = k }), known)
+            : new FoldInMethod(name, ModelCatalog.CreateFitter(name, new ModelSettings { Known = known }));
     }
 
     /// <summary>Runs the protocol.</summary>
@@ -116,6 +118,11 @@ public static class Evaluating
         foreach (var name in request.MethodNames.Where(n => s_featureMethods.Contains(n)))
         {
             methods.Add(new FeatureFoldInMethod(name + "+features", ModelCatalog.CreateFitter(name), tasks));
+        }
+
+        if (request.MethodNames.Contains("ensemble"))
+        {
+            methods.Add(new FeatureEnsembleMethod(tasks, request.Options.Known));
         }
 
         if (request.ExampleFeatures is { } examples)

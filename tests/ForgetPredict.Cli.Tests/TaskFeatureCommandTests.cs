@@ -23,6 +23,31 @@ public class TaskFeatureCommandTests
     }
 
     [Fact]
+    public void Evaluate_Ensemble_WithTaskFeatures_AddsTheFeatureEnsemble_TunedPerK_NeverMoreThanOnePercentWorse()
+    {
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "ensemble.json");
+        var (code, _, error) = CliRunner.Run("evaluate", Data("z.npy"), "--test-rows", "0,1,2,5,6,8,12,14,18,25", "--methods", "ensemble", "--seeds", "1",
+            "--known", "0,10,30", "--task-features", Data("tasks.csv"), "--task-features", Data("task_emb.npy"), "--json", json);
+        Assert.True(code == 0, error);
+        var curve = JsonNode.Parse(File.ReadAllText(json))!["curve"]!.AsArray();
+        var rmse = curve.Select(r => r!["methods"]!.AsArray().ToDictionary(m => (string)m!["name"]!, m => (double)m!["rmse"]!)).ToArray();
+        Assert.Equal(["ensemble", "ensemble+features"], rmse[0].Keys);
+
+        // With no cell the features alone at least halve the error; with cells the cross-validated weights cost at most 1%.
+        Assert.True(rmse[0]["ensemble+features"] <= 0.5 * rmse[0]["ensemble"], $"k = 0: {rmse[0]["ensemble+features"]} vs {rmse[0]["ensemble"]}");
+        Assert.True(rmse[1]["ensemble+features"] <= 1.01 * rmse[1]["ensemble"], $"k = 10: {rmse[1]["ensemble+features"]} vs {rmse[1]["ensemble"]}");
+        Assert.True(rmse[2]["ensemble+features"] <= 1.01 * rmse[2]["ensemble"], $"k = 30: {rmse[2]["ensemble+features"]} vs {rmse[2]["ensemble"]}");
+
+        // The ensemble is tuned for each k of the curve: at k = 30 it matches a run at k = 30 alone.
+        var single = Path.Combine(RepoPaths.NewTempFolder(), "single.json");
+        var (singleCode, _, singleError) = CliRunner.Run("evaluate", Data("z.npy"), "--test-rows", "0,1,2,5,6,8,12,14,18,25", "--methods", "ensemble", "--seeds", "1",
+            "--known", "30", "--json", single);
+        Assert.True(singleCode == 0, singleError);
+        var alone = (double)JsonNode.Parse(File.ReadAllText(single))!["methods"]![0]!["rmse"]!;
+        Assert.Equal(alone, rmse[2]["ensemble"], 12);
+    }
+
+    [Fact]
     public void Fit_WithTaskFeatures_ThenPredictAColdStartTask_FromItsSettingsAlone()
     {
         var dir = RepoPaths.NewTempFolder();

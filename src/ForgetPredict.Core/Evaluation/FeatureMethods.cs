@@ -64,7 +64,7 @@ public static class EvaluationCurve
 {
     /// <summary>
     /// One <see cref="EvaluationResult"/> per entry of <paramref name="known"/> (in that order): every method at every k, on the
-    /// same split and seeds. Each method is prepared once and reused for every k.
+    /// same split and seeds. Each method is prepared once and reused for every k, except methods tuned for the number of known cells (<see cref="IKnownTunedMethod"/>), prepared once per k.
     /// </summary>
     /// <exception cref="ArgumentException">No k given, or a k is negative.</exception>
     public static IReadOnlyList<EvaluationResult> Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, IReadOnlyList<int> known,
@@ -83,13 +83,128 @@ public static class EvaluationCurve
         return known.Select(k => Protocol.Run(matrix, split, prepared, o with { Known = k }, externals, progress, onPrediction)).ToArray();
     }
 
-    // Prepares the wrapped method on the first call and hands the same predictor to later calls (the training rows are the same).
-    private sealed class PreparedOnce(IEvaluationMethod method) : IEvaluationMethod
+    // Prepares the wrapped method on the first call and hands the same predictor to later calls (the training rows are the same);
+    // a method tuned for the number of known cells is prepared once per k.
+    private sealed class PreparedOnce(IEvaluationMethod method) : IKnownTunedMethod
     {
+        private readonly Dictionary<int, IRowPredictor> _tuned = [];
         private IRowPredictor? _predictor;
 
         public string Name => method.Name;
 
         public IRowPredictor Prepare(ForgettingMatrix train) => _predictor ??= method.Prepare(train);
+
+        public IRowPredictor Prepare(ForgettingMatrix train, int known)
+        {
+            if (method is not IKnownTunedMethod tuned)
+            {
+                return Prepare(train);
+            }
+
+            if (!_tuned.TryGetValue(known, out var predictor))
+            {
+                predictor = tuned.Prepare(train, known);
+                _tuned[known] = predictor;
+            }
+
+            return predictor;
+        }
+    }
+}
+
+/// <summary>
+/// The stacked ensemble with task features (evaluation method "ensemble+features"): the members of <see cref="EnsembleFitter"/>
+/// (additive, mf, knn, profile) plus mf folded in from the prior its features predict, and the features-only prediction that
+/// ignores the measured cells. Non-negative weights are learned for the number of known cells by the same held-out-task
+/// cross-validation the ensemble uses (<see cref="TaskCrossValidation"/> inside the training rows, with the feature model
+/// refitted on each fold's training tasks), so the features get weight only where they predicted held-out training tasks better.
+/// </summary>
+/// <param name="features">Features of every task of the evaluated matrix (looked up by task id).</param>
+/// <param name="defaultKnown">The number of known cells <see cref="Prepare(ForgettingMatrix)"/> (with no k) tunes for.</param>
+/// <param name="crossValidation">How the weights are learned (its <see cref="CrossValidationOptions.Known"/> is replaced by the
+/// k being tuned for), or null for the ensemble's defaults.</param>
+/// <param name="options">Feature model settings, or null for the defaults.</param>
+public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown = 30, CrossValidationOptions? crossValidation = null, TaskFeatureOptions? options = null)
+    : IKnownTunedMethod
+{
+    private static readonly string[] s_baseMembers = ["additive", "mf", "knn", "profile"];
+    private readonly CrossValidationOptions _crossValidation = crossValidation ?? new EnsembleOptions().CrossValidation;
+
+    /// <summary>The members' names, in the order of <see cref="LastWeights"/>.</summary>
+    public static IReadOnlyList<string> MemberNames { get; } = [.. s_baseMembers, "mf+features", "features only"];
+
+    /// <inheritdoc />
+    public string Name => "ensemble+features";
+
+    /// <summary>The weights the last <see cref="Prepare(ForgettingMatrix, int)"/> learned (for reports), or null before the first.</summary>
+    public IReadOnlyList<double>? LastWeights { get; private set; }
+
+    /// <inheritdoc />
+    public IRowPredictor Prepare(ForgettingMatrix train) => Prepare(train, defaultKnown);
+
+    /// <inheritdoc />
+    public IRowPredictor Prepare(ForgettingMatrix train, int known)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentOutOfRangeException.ThrowIfNegative(known);
+        var cv = TaskCrossValidation.Run(train, MemberNames.Count, fold =>
+        {
+            var members = FitMembers(fold);
+            return [.. Enumerable.Range(0, MemberNames.Count).Select(c => (HeldOutFoldIn)((row, k, v, mean, std) => FoldIn(members, c, train.TaskIds[row], k, v, mean, std)))];
+        }, _crossValidation with { Known = known });
+        var weights = EnsembleModel.StackingWeights(cv);
+        LastWeights = weights;
+        return new Predictor(this, FitMembers(train), weights, train.ExampleCount);
+    }
+
+    private Members FitMembers(ForgettingMatrix train)
+    {
+        var models = s_baseMembers.Select(name => (name == "profile" ? new ProfileFitter() : ModelCatalog.CreateFitter(name)).Fit(train)).ToArray();
+        var mf = (FactorModel)models[1];
+        return new Members(models, mf, TaskFeatureModel.Fit(mf, features, options));
+    }
+
+    // Member c's fold-in of task taskId (c indexes MemberNames).
+    private void FoldIn(Members members, int c, string taskId, int[] known, double[] values, Span<double> mean, Span<double> std)
+    {
+        if (c < s_baseMembers.Length)
+        {
+            members.Models[c].FoldIn(known, values).PredictRow(mean, std);
+            return;
+        }
+
+        var row = features.Ids.IndexOf(taskId);
+        if (row < 0)
+        {
+            throw new ArgumentException($"Task '{taskId}' has no row in the task features; add one.", nameof(taskId));
+        }
+
+        var cold = c == s_baseMembers.Length + 1;
+        var prior = cold ? members.Features.Prior(features, row) : members.Features.Prior(features, row, members.Mf, known, values);
+        members.Mf.FoldIn(cold ? [] : known, cold ? [] : values, new FoldInOptions { TaskPrior = prior }).PredictRow(mean, std);
+    }
+
+    private sealed record Members(IForgettingModel[] Models, FactorModel Mf, TaskFeatureModel Features);
+
+    private sealed class Predictor(FeatureEnsembleMethod method, Members members, double[] weights, int exampleCount) : ITaskAwarePredictor
+    {
+        public double[] PredictRow(int[] known, double[] values) =>
+            throw new InvalidOperationException("ensemble+features needs the task's id to look up its features.");
+
+        public double[] PredictRow(string taskId, int[] known, double[] values)
+        {
+            var row = new double[exampleCount];
+            var member = new double[exampleCount];
+            for (var c = 0; c < weights.Length; c++)
+            {
+                if (weights[c] > 0)
+                {
+                    method.FoldIn(members, c, taskId, known, values, member, default);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(member, weights[c], row, row);
+                }
+            }
+
+            return row;
+        }
     }
 }

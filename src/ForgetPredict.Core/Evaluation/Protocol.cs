@@ -21,6 +21,36 @@ public interface IEvaluationMethod
     IRowPredictor Prepare(ForgettingMatrix train);
 }
 
+/// <summary>
+/// A method tuned for the number of cells each test task reveals (e.g. auto and ensemble, whose cross-validation simulates k
+/// known cells): the protocol prepares it with the k it runs at, and a curve over several k prepares it once per k.
+/// </summary>
+public interface IKnownTunedMethod : IEvaluationMethod
+{
+    /// <summary>Fits whatever the method needs from the training rows, tuned for <paramref name="known"/> revealed cells per test task.</summary>
+    IRowPredictor Prepare(ForgettingMatrix train, int known);
+}
+
+/// <summary>A fold-in method whose fitter is made for the number of known cells (see <see cref="IKnownTunedMethod"/>).</summary>
+/// <param name="name">Name shown in reports.</param>
+/// <param name="fitter">Makes the fitter tuned for k known cells.</param>
+/// <param name="defaultKnown">The k that <see cref="Prepare(ForgettingMatrix)"/> (with no k) tunes for.</param>
+public sealed class KnownTunedFoldInMethod(string name, Func<int, IForgettingFitter> fitter, int defaultKnown) : IKnownTunedMethod
+{
+    /// <inheritdoc />
+    public string Name { get; } = name;
+
+    /// <inheritdoc />
+    public IRowPredictor Prepare(ForgettingMatrix train) => Prepare(train, defaultKnown);
+
+    /// <inheritdoc />
+    public IRowPredictor Prepare(ForgettingMatrix train, int known)
+    {
+        ArgumentNullException.ThrowIfNull(fitter);
+        return new FoldInMethod(Name, fitter(known)).Prepare(train);
+    }
+}
+
 /// <summary>Our methods: fit once on the training rows, then fold each test row in from its revealed cells (no refit).</summary>
 public sealed class FoldInMethod(string name, IForgettingFitter fitter, FoldInOptions? options = null) : IEvaluationMethod
 {
@@ -292,7 +322,7 @@ public static class Protocol
         foreach (var method in methods)
         {
             var clock = Stopwatch.StartNew();
-            var predictor = method.Prepare(train);
+            var predictor = method is IKnownTunedMethod tuned ? tuned.Prepare(train, o.Known) : method.Prepare(train);
             var predictions = new double[o.Seeds][][];
             var done = 0;
             for (var s = 0; s < o.Seeds; s++)

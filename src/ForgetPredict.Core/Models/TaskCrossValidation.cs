@@ -13,6 +13,14 @@ public sealed record Candidate(string Name, IForgettingFitter Fitter, IForgettin
     public IForgettingFitter Final => Refit ?? Fitter;
 }
 
+/// <summary>Folds a held-out task in from its known cells and writes its predicted row and predictive std.</summary>
+/// <param name="row">The task's row in the cross-validated matrix (its id names it, e.g. to look up its features).</param>
+/// <param name="known">Its known examples.</param>
+/// <param name="values">Their values.</param>
+/// <param name="mean">Destination of the predicted row.</param>
+/// <param name="std">Destination of the predictive std per cell.</param>
+public delegate void HeldOutFoldIn(int row, int[] known, double[] values, Span<double> mean, Span<double> std);
+
 /// <summary>Options of <see cref="TaskCrossValidation"/>: how the task at hand is simulated inside the training rows.</summary>
 public sealed record CrossValidationOptions : FitOptions
 {
@@ -62,9 +70,28 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks.</exception>
     public static TaskCrossValidation Run(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, CrossValidationOptions options)
     {
-        ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(candidates);
+        return Run(matrix, candidates.Count, train => [.. candidates.Select(c => FoldInOf(c.Fitter.Fit(train)))], options);
+
+        static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, mean, std) => model.FoldIn(known, values).PredictRow(mean, std);
+    }
+
+    /// <summary>
+    /// Runs the cross-validation for candidates that may need to know which task they fold in (e.g. to look up its features):
+    /// <paramref name="prepare"/> fits every candidate on a fold's training rows and returns one fold-in per candidate.
+    /// Folds run in parallel; the result is the same for every thread count.
+    /// </summary>
+    /// <param name="matrix">The training rows.</param>
+    /// <param name="candidateCount">Number of candidates <paramref name="prepare"/> returns fold-ins for.</param>
+    /// <param name="prepare">Fits the candidates on a fold's training rows (a subset of <paramref name="matrix"/>'s tasks).</param>
+    /// <param name="options">The simulated task.</param>
+    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, or <paramref name="prepare"/> returns the wrong count.</exception>
+    public static TaskCrossValidation Run(ForgettingMatrix matrix, int candidateCount, Func<ForgettingMatrix, IReadOnlyList<HeldOutFoldIn>> prepare, CrossValidationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(prepare);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(candidateCount);
         options.Validate();
         var m = matrix.TaskCount;
         if (m < MinimumTasks)
@@ -82,10 +109,15 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         {
             var heldOut = order.Where((_, p) => p % folds == f).Order().ToArray();
             var train = matrix.SelectTasks(order.Where((_, p) => p % folds != f).Order().ToArray());
-            var models = candidates.Select(c => c.Fitter.Fit(train)).ToArray();
+            var models = prepare(train);
+            if (models.Count != candidateCount)
+            {
+                throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The cross-validation expected {candidateCount} candidates' fold-ins, got {models.Count}."), nameof(prepare));
+            }
+
             var truth = new List<double>();
-            var predictions = candidates.Select(_ => new List<double>()).ToArray();
-            var stds = candidates.Select(_ => new List<double>()).ToArray();
+            var predictions = Enumerable.Range(0, candidateCount).Select(_ => new List<double>()).ToArray();
+            var stds = Enumerable.Range(0, candidateCount).Select(_ => new List<double>()).ToArray();
             var reveal = new EvaluationOptions { Known = options.Known, Seed = options.Seed };
             var mean = new double[matrix.ExampleCount];
             var std = new double[matrix.ExampleCount];
@@ -101,9 +133,9 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                         truth.Add(matrix[row, j]);
                     }
 
-                    for (var c = 0; c < models.Length; c++)
+                    for (var c = 0; c < models.Count; c++)
                     {
-                        models[c].FoldIn(known, values).PredictRow(mean, std);
+                        models[c](row, known, values, mean, std);
                         foreach (var j in scored)
                         {
                             predictions[c].Add(mean[j]);
@@ -118,8 +150,8 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
 
         return new TaskCrossValidation(
             [.. perFold.SelectMany(f => f.Truth)],
-            [.. candidates.Select((_, c) => perFold.SelectMany(f => f.Predictions[c]).ToArray())],
-            [.. candidates.Select((_, c) => perFold.SelectMany(f => f.Stds[c]).ToArray())]);
+            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Predictions[c]).ToArray())],
+            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Stds[c]).ToArray())]);
     }
 
     // A seeded sample of the row's observed, unrevealed cells, in column order.

@@ -6,11 +6,11 @@ namespace ForgetPredict.Core.Tests.Features;
 
 public class TaskFeatureModelTests
 {
-    private const int Tasks = 40;
+    internal const int Tasks = 40;
     private const int Examples = 400;
 
     // Z = 0.2 + a(x) + b_j + U(x) . V_j + noise, with the task's parameters an exact function of its two features.
-    private static (ForgettingMatrix Matrix, double[] Features) Planted(int seed)
+    internal static (ForgettingMatrix Matrix, double[] Features) Planted(int seed)
     {
         var random = new Random(seed);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
@@ -31,7 +31,7 @@ public class TaskFeatureModelTests
         return (ForgettingMatrix.Create(z, Tasks, Examples, Enumerable.Range(0, Tasks).Select(i => $"t{i}")), x);
     }
 
-    private static FeatureSet Numeric(ForgettingMatrix z, double[] values, int width, string name = "settings", FeatureKind kind = FeatureKind.Numeric) =>
+    internal static FeatureSet Numeric(ForgettingMatrix z, double[] values, int width, string name = "settings", FeatureKind kind = FeatureKind.Numeric) =>
         new(z.TaskIds, [new FeatureBlock(name, kind, [.. Enumerable.Range(0, width).Select(c => $"c{c}")], values)]);
 
     private static double Rmse(ForgettingMatrix z, int[] test, IEvaluationMethod method, int known) =>
