@@ -164,6 +164,10 @@ class LocalTests(unittest.TestCase):
             with self.assertRaises(ValueError):
                 model.predict(group_by="source", progress=False)
 
+    def test_fit_without_a_method_is_the_engines_default_auto(self):
+        with fp.fit(self.z[1:], seed=0, progress=False) as model:
+            self.assertTrue(model.summary.startswith("fitted auto"), model.summary)
+
     def test_bad_input_shapes_are_refused_before_the_engine(self):
         with self.assertRaises(ValueError):
             fp.fit(np.zeros(5), progress=False)

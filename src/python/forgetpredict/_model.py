@@ -37,7 +37,7 @@ class _Call:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def fit(z: _io.MatrixLike, method: str = "mf", *, rank: Optional[int] = None, lam: Optional[float] = None,
+def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] = None, lam: Optional[float] = None,
         seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None, threads: Optional[int] = None,
         task_features=None, progress: bool = True) -> "Model":
     """Fits a forgetting model to ``z`` (tasks x examples; NaN = missing).
@@ -48,14 +48,16 @@ def fit(z: _io.MatrixLike, method: str = "mf", *, rank: Optional[int] = None, la
     ``task_features`` (the training tasks' settings and data, known before fine-tuning) lets the model predict a new task
     from its features (``predict(task_features=...)``): a DataFrame (index or an id column: task ids; numeric and
     categorical columns), a numpy array (an embedding, one row per task in matrix order), a file path, or a list of them.
+    ``method`` names the model family (``"mf"``, ``"knn"``, ``"ensemble"``...); by default the engine's: ``"auto"``, which
+    chooses the method and its settings by cross-validation on ``z``.
     """
     metadata, ids = _io.example_metadata(z, examples)
     scratch = _Scratch("forgetpredict-model-")
     try:
         with _Call() as call:
             matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
-            args: List[object] = ["fit", matrix, "--method", method, "--out", scratch.path / "model.fpm"]
-            args += _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
+            args: List[object] = ["fit", matrix, "--out", scratch.path / "model.fpm"]
+            args += _flag("--method", method) + _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
             args += _io.feature_args(call, task_features, "task")
             summary = _engine.run(args, progress).strip()
         if metadata is not None:

@@ -55,13 +55,13 @@ class Client:
         """A model of the store by name."""
         return RemoteModel(self, name, self._request("GET", f"/v1/models/{urllib.parse.quote(name, safe='')}"))
 
-    def fit(self, z: _io.MatrixLike, method: str = "mf", *, name: str, rank: Optional[int] = None,
+    def fit(self, z: _io.MatrixLike, method: Optional[str] = None, *, name: str, rank: Optional[int] = None,
             lam: Optional[float] = None, seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None,
             overwrite: bool = False, progress: bool = True, poll: float = 0.2) -> "RemoteModel":
         """Uploads ``z`` (array or DataFrame, as :func:`forgetpredict.fit`), fits it in the service and waits for the model."""
         metadata, ids = _io.example_metadata(z, examples)
-        fields = {"name": name, "method": method, "overwrite": "true" if overwrite else "false"}
-        for key, value in (("rank", rank), ("lambda", lam), ("seed", seed)):
+        fields = {"name": name, "overwrite": "true" if overwrite else "false"}
+        for key, value in (("method", method), ("rank", rank), ("lambda", lam), ("seed", seed)):
             if value is not None:
                 fields[key] = str(value)
         with tempfile.TemporaryDirectory(prefix="forgetpredict-") as folder:
