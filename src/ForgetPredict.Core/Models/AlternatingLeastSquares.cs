@@ -523,11 +523,15 @@ internal sealed class AlternatingLeastSquares
             AddOuter(gram, g);
         }
 
+        // Every fully observed column solves the same system (G + Lambda): factorised once, as each column would.
+        var shared = (double[])gram.Clone();
+        AddPenalty(shared, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
+        var sharedFactored = Cholesky.Factor(shared, q);
         var chunks = ChunkCount(_n);
         var rss = new double[chunks];
         Parallel.For(0, chunks, _parallel, () => _exampleScratch.TryTake(out var s) ? s : new ExampleScratch(q), (c, _, scratch) =>
         {
-            rss[c] = UpdateExampleChunk(c, gram, taskFeatures, taskOffsets, scratch);
+            rss[c] = UpdateExampleChunk(c, gram, sharedFactored ? shared : null, taskFeatures, taskOffsets, scratch);
             return scratch;
         }, _exampleScratch.Add);
         double total = 0;
@@ -553,9 +557,12 @@ internal sealed class AlternatingLeastSquares
         public readonly double[] System = new double[q * q];
         public readonly double[] X = new double[q];
         public readonly double[] Rhs = new double[q];
+        public readonly double[] Solved = new double[q * ColumnChunk];
+        public readonly double[] RhsDotX = new double[ColumnChunk];
+        public readonly double[] PenaltyQuad = new double[ColumnChunk];
     }
 
-    private double UpdateExampleChunk(int c, double[] gram, double[] taskFeatures, double[] taskOffsets, ExampleScratch s)
+    private double UpdateExampleChunk(int c, double[] gram, double[]? sharedFactor, double[] taskFeatures, double[] taskOffsets, ExampleScratch s)
     {
         int q = _q, n = _n, m = _m;
         var (start, width) = Chunk(c);
@@ -565,12 +572,22 @@ internal sealed class AlternatingLeastSquares
         sumsq.Clear();
         Array.Clear(s.Corrected);
         var anyDirect = false;
+        var anyMissing = false;
         for (var j = 0; j < width; j++)
         {
             anyDirect |= 2 * _columnMissing[start + j] > m;
+            anyMissing |= _columnMissing[start + j] != 0;
         }
 
-        for (var i = 0; i < m; i++)
+        if (!anyMissing)
+        {
+            // Every cell of the chunk is observed: one fused pass of the same sums and one solve of every column with the
+            // shared factor, bit-identical to the general loops below.
+            ColumnAccumulation.Accumulate(_z.Values.Slice(start), n, m, _problem.InputScale, taskOffsets, taskFeatures, q, acc, sumsq);
+            return SolveObservedChunk(start, width, sharedFactor, acc, sumsq, s);
+        }
+
+        for (var i = 0; i < m && anyMissing; i++)
         {
             var z = _z.Row(i).Slice(start, width);
             var y = s.Residual.AsSpan(0, width);
@@ -651,6 +668,49 @@ internal sealed class AlternatingLeastSquares
             }
 
             rss += sumsq[j] - rhsDotX - penaltyQuad;
+        }
+
+        return rss;
+    }
+
+    // The example update of a chunk whose columns are all fully observed: x_j = (G + Lambda)^-1 rhs_j with one factor for all
+    // (null when it failed, which gives x = 0 as the per-column solve would), and the chunk's residual sum of squares.
+    private double SolveObservedChunk(int start, int width, double[]? sharedFactor, ReadOnlySpan<double> acc, ReadOnlySpan<double> sumsq, ExampleScratch s)
+    {
+        var q = _q;
+        var x = s.Solved.AsSpan(0, q * width);
+        var rhsDotX = s.RhsDotX.AsSpan(0, width);
+        var penaltyQuad = s.PenaltyQuad.AsSpan(0, width);
+        rhsDotX.Clear();
+        penaltyQuad.Clear();
+        if (sharedFactor is null)
+        {
+            x.Clear();
+        }
+        else
+        {
+            acc.CopyTo(x);
+            Cholesky.SolveMany(sharedFactor, q, x, width);
+            for (var k = 0; k < q; k++)
+            {
+                TensorPrimitives.MultiplyAdd(acc.Slice(k * width, width), x.Slice(k * width, width), rhsDotX, rhsDotX);
+            }
+        }
+
+        var scaled = s.Residual.AsSpan(0, width);
+        for (var k = 0; k < q; k++)
+        {
+            var xk = x.Slice(k * width, width);
+            var lambda = _problem.ExampleBias && k == 0 ? _problem.ExampleBiasPenalty : _factorLambda;
+            TensorPrimitives.Multiply(xk, lambda, scaled);
+            TensorPrimitives.MultiplyAdd(scaled, xk, penaltyQuad, penaltyQuad);
+            xk.CopyTo(ExampleRow(k).Slice(start, width));
+        }
+
+        double rss = 0;
+        for (var j = 0; j < width; j++)
+        {
+            rss += sumsq[j] - rhsDotX[j] - penaltyQuad[j];
         }
 
         return rss;

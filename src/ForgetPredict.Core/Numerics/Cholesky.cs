@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace ForgetPredict.Core.Numerics;
 
 /// <summary>
@@ -75,6 +78,86 @@ internal static class Cholesky
 
             b[i] = sum / l[(i * n) + i];
         }
+    }
+
+    /// <summary>
+    /// Solves L L^T x = b for many right-hand sides at once, in place: <paramref name="b"/> holds n rows of
+    /// <paramref name="width"/> values (row-major), column t is one system. Each lane does exactly the operations of
+    /// <see cref="Solve"/> in the same order (no fused multiply-adds), so every column is bit-identical to solving it alone.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
+    public static void SolveMany(ReadOnlySpan<double> l, int n, Span<double> b, int width)
+    {
+        if (l.Length < n * n || b.Length < (long)n * width)
+        {
+            throw new ArgumentException("Cholesky solve spans are too short for the shape.", nameof(b));
+        }
+
+        var done = 0;
+        if (Width512<double>.IsHardwareAccelerated)
+        {
+            done = SolveManyBody<Width512<double>, Vector512<double>>(l, n, b, width);
+        }
+        else if (Width256<double>.IsHardwareAccelerated)
+        {
+            done = SolveManyBody<Width256<double>, Vector256<double>>(l, n, b, width);
+        }
+        else if (Width128<double>.IsHardwareAccelerated)
+        {
+            done = SolveManyBody<Width128<double>, Vector128<double>>(l, n, b, width);
+        }
+
+        Span<double> column = n <= 64 ? stackalloc double[n] : new double[n];
+        for (var t = done; t < width; t++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                column[i] = b[(i * width) + t];
+            }
+
+            Solve(l, n, column);
+            for (var i = 0; i < n; i++)
+            {
+                b[(i * width) + t] = column[i];
+            }
+        }
+    }
+
+    // The vector columns of SolveMany (0 .. returned value): Solve's loops with a vector of columns in each lane.
+    private static int SolveManyBody<TWidth, TVector>(ReadOnlySpan<double> l, int n, Span<double> b, int width)
+        where TWidth : IVectorWidth<TVector, double>
+        where TVector : struct
+    {
+        var count = TWidth.Count;
+        var end = width - (width % count);
+        ref var bRef = ref MemoryMarshal.GetReference(b);
+        for (var t = 0; t < end; t += count)
+        {
+            var at = (nuint)t;
+            for (var i = 0; i < n; i++)
+            {
+                var sum = TWidth.Load(ref bRef, (nuint)(i * width) + at);
+                for (var k = 0; k < i; k++)
+                {
+                    sum = TWidth.Subtract(sum, TWidth.Multiply(TWidth.Create(l[(i * n) + k]), TWidth.Load(ref bRef, (nuint)(k * width) + at)));
+                }
+
+                TWidth.Store(TWidth.Divide(sum, TWidth.Create(l[(i * n) + i])), ref bRef, (nuint)(i * width) + at);
+            }
+
+            for (var i = n - 1; i >= 0; i--)
+            {
+                var sum = TWidth.Load(ref bRef, (nuint)(i * width) + at);
+                for (var k = i + 1; k < n; k++)
+                {
+                    sum = TWidth.Subtract(sum, TWidth.Multiply(TWidth.Create(l[(k * n) + i]), TWidth.Load(ref bRef, (nuint)(k * width) + at)));
+                }
+
+                TWidth.Store(TWidth.Divide(sum, TWidth.Create(l[(i * n) + i])), ref bRef, (nuint)(i * width) + at);
+            }
+        }
+
+        return end;
     }
 
     /// <summary>Overwrites the factor L (from <see cref="Factor"/>) with the full inverse of A = L L^T (symmetric, both triangles).</summary>
