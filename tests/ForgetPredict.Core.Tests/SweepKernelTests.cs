@@ -4,9 +4,9 @@ using ForgetPredict.Core.Numerics;
 namespace ForgetPredict.Core.Tests;
 
 /// <summary>
-/// The kernels of the alternating-least-squares sweep (<see cref="ColumnAccumulation"/>, <see cref="Cholesky.SolveMany"/>)
-/// against the row-by-row and column-by-column code they replace: every lane bit-identical, at every tail length (make test
-/// reruns these at 256 and 128 bits).
+/// The kernels of the fit (<see cref="ColumnAccumulation"/>, <see cref="Cholesky.SolveMany"/>, <see cref="GramKernel"/>)
+/// against the row-by-row and column-by-column code they replace: bit-identical where they keep its order, to rounding where
+/// they sum lane by lane, at every tail length (make test reruns these at 256 and 128 bits).
 /// </summary>
 public class SweepKernelTests
 {
@@ -62,11 +62,85 @@ public class SweepKernelTests
         Assert.Equal(expectedSquares, squares);
     }
 
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(5, 1)]
+    [InlineData(9, 6)]
+    [InlineData(70, 32)]
+    public void ColumnAccumulation_OfDoubleRows_IsBitIdenticalToOnePassPerRowAndFactor(int width, int q)
+    {
+        // Given: double rows with a wider stride and coefficients read with a stride wider than q (eigenvector columns)
+        const int rows = 11;
+        var random = new Random(width + (100 * q));
+        var stride = width + 2;
+        var coefficientStride = q + 3;
+        var y = Enumerable.Range(0, rows * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var coefficients = Enumerable.Range(0, rows * coefficientStride).Select(_ => random.NextDouble() - 0.5).ToArray();
+
+        // When
+        var acc = new double[q * width];
+        ColumnAccumulation.Accumulate(y, stride, rows, coefficients, coefficientStride, q, acc, width);
+
+        // Then
+        var expected = new double[q * width];
+        for (var t = 0; t < rows; t++)
+        {
+            for (var k = 0; k < q; k++)
+            {
+                var a = expected.AsSpan(k * width, width);
+                TensorPrimitives.MultiplyAdd(y.AsSpan(t * stride, width), coefficients[(t * coefficientStride) + k], a, a);
+            }
+        }
+
+        Assert.Equal(expected, acc);
+    }
+
     [Fact]
     public void ColumnAccumulation_RefusesSpansShorterThanTheShape()
     {
         var ex = Assert.Throws<ArgumentException>(() => ColumnAccumulation.Accumulate(new float[10], 8, 2, 1, new double[2], new double[2], 1, new double[8], new double[8]));
         Assert.Contains("too short", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(4, 8)]
+    [InlineData(5, 33)]
+    [InlineData(9, 0)]
+    [InlineData(11, 257)]
+    [InlineData(85, 256)]
+    public void GramKernel_AddsEveryPairwiseProductOfTheLowerTriangle(int m, int width)
+    {
+        // Given: rows and a packed lower triangle that already holds values
+        var random = new Random((m * 1000) + width);
+        var rows = Enumerable.Range(0, m * width).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var start = Enumerable.Range(0, m * (m + 1) / 2).Select(_ => random.NextDouble()).ToArray();
+
+        // When
+        var g = (double[])start.Clone();
+        GramKernel.AddProducts(rows, m, width, g);
+
+        // Then: each entry is the start plus the dot product (to rounding: the kernel sums lane by lane)
+        for (var a = 0; a < m; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                double dot = 0, magnitude = 0;
+                for (var j = 0; j < width; j++)
+                {
+                    dot += rows[(a * width) + j] * rows[(b * width) + j];
+                    magnitude += Math.Abs(rows[(a * width) + j] * rows[(b * width) + j]);
+                }
+
+                var packed = (a * (a + 1) / 2) + b;
+                Assert.True(Math.Abs(start[packed] + dot - g[packed]) <= 1e-14 * (magnitude + 1), $"({a}, {b}): {g[packed]} vs {start[packed] + dot}");
+            }
+        }
+
+        // And: the same input gives the same bits again
+        var again = (double[])start.Clone();
+        GramKernel.AddProducts(rows, m, width, again);
+        Assert.Equal(g, again);
     }
 
     [Theory]
