@@ -4,7 +4,7 @@ using ForgetPredict.Core.Numerics;
 namespace ForgetPredict.Core.Tests;
 
 /// <summary>
-/// The kernels of the fit (<see cref="ColumnAccumulation"/>, <see cref="Cholesky.SolveMany"/>, <see cref="GramKernel"/>)
+/// The kernels of the fit (<see cref="ColumnAccumulation"/>, <see cref="RowAccumulation"/>, <see cref="Cholesky.SolveMany"/>, <see cref="GramKernel"/>)
 /// against the row-by-row and column-by-column code they replace: bit-identical where they keep its order, to rounding where
 /// they sum lane by lane, at every tail length (make test reruns these at 256 and 128 bits).
 /// </summary>
@@ -95,6 +95,48 @@ public class SweepKernelTests
         Assert.Equal(expected, acc);
     }
 
+    [Theory]
+    [InlineData(0, 0, true)]
+    [InlineData(7, 1, false)]
+    [InlineData(8, 4, true)]
+    [InlineData(33, 5, true)]
+    [InlineData(1024, 9, true)]
+    [InlineData(1001, 3, false)]
+    public void RowAccumulation_AddsTheRowsSumAndItsDotProductWithEveryFactor(int width, int rank, bool constant)
+    {
+        // Given: a row slice, its offsets, factor rows a stride apart and a right-hand side that already holds values
+        var random = new Random((width * 17) + rank);
+        const int stride = 1100;
+        const double scale = 0.61;
+        var z = Enumerable.Range(0, width).Select(_ => (float)((random.NextDouble() * 3) - 1)).ToArray();
+        var offset = Enumerable.Range(0, width).Select(_ => random.NextDouble()).ToArray();
+        var factors = Enumerable.Range(0, rank * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var first = constant ? 1 : 0;
+        var start = Enumerable.Range(0, first + rank).Select(_ => random.NextDouble()).ToArray();
+
+        // When
+        var rhs = (double[])start.Clone();
+        RowAccumulation.Accumulate(z, scale, offset, factors, stride, rank, constant, rhs);
+
+        // Then: each entry is its start plus the sum (to rounding: the kernel sums lane by lane)
+        var y = z.Select((v, j) => ((double)v * scale) - offset[j]).ToArray();
+        if (constant)
+        {
+            Assert.Equal(start[0] + y.Sum(), rhs[0], 1e-12 * (width + 1));
+        }
+
+        for (var k = 0; k < rank; k++)
+        {
+            var dot = Enumerable.Range(0, width).Sum(j => factors[(k * stride) + j] * y[j]);
+            Assert.Equal(start[first + k] + dot, rhs[first + k], 1e-12 * (width + 1));
+        }
+
+        // And: the same input gives the same bits again
+        var again = (double[])start.Clone();
+        RowAccumulation.Accumulate(z, scale, offset, factors, stride, rank, constant, again);
+        Assert.Equal(rhs, again);
+    }
+
     [Fact]
     public void ColumnAccumulation_RefusesSpansShorterThanTheShape()
     {
@@ -174,14 +216,17 @@ public class SweepKernelTests
 
             // When
             var solved = (double[])b.Clone();
-            Cholesky.SolveMany(system, n, solved, width);
+            var quadratic = new double[width];
+            Cholesky.SolveMany(system, n, solved, width, quadratic);
 
-            // Then: column by column, the scalar solve's every bit
+            // Then: column by column, the scalar solve's every bit, and b . x (the quadratic form) to rounding
             for (var t = 0; t < width; t++)
             {
                 var column = Enumerable.Range(0, n).Select(i => b[(i * width) + t]).ToArray();
                 Cholesky.Solve(system, n, column);
                 Assert.Equal(column, Enumerable.Range(0, n).Select(i => solved[(i * width) + t]).ToArray());
+                var dot = Enumerable.Range(0, n).Sum(i => b[(i * width) + t] * column[i]);
+                Assert.Equal(dot, quadratic[t], 1e-9 * Math.Max(1, Math.Abs(dot)));
             }
         }
     }

@@ -57,6 +57,13 @@ internal static class Cholesky
     /// <summary>Solves L L^T x = b in place (<paramref name="b"/> becomes x) with the factor from <see cref="Factor"/>.</summary>
     public static void Solve(ReadOnlySpan<double> l, int n, Span<double> b)
     {
+        Forward(l, n, b);
+        Backward(l, n, b);
+    }
+
+    // L w = b in place.
+    private static void Forward(ReadOnlySpan<double> l, int n, Span<double> b)
+    {
         for (var i = 0; i < n; i++)
         {
             var sum = b[i];
@@ -67,7 +74,11 @@ internal static class Cholesky
 
             b[i] = sum / l[(i * n) + i];
         }
+    }
 
+    // L^T x = w in place.
+    private static void Backward(ReadOnlySpan<double> l, int n, Span<double> b)
+    {
         for (var i = n - 1; i >= 0; i--)
         {
             var sum = b[i];
@@ -85,10 +96,16 @@ internal static class Cholesky
     /// <paramref name="width"/> values (row-major), column t is one system. Each lane does exactly the operations of
     /// <see cref="Solve"/> in the same order (no fused multiply-adds), so every column is bit-identical to solving it alone.
     /// </summary>
+    /// <param name="l">The factor from <see cref="Factor"/>.</param>
+    /// <param name="n">The system's size.</param>
+    /// <param name="b">The right-hand sides, overwritten by the solutions.</param>
+    /// <param name="width">The number of systems.</param>
+    /// <param name="quadratic">Empty, or receives b^T A^-1 b of each column (the squared norm of L^-1 b, summed in row order):
+    /// the quadratic form x^T A x = b^T x at the solution, without keeping b.</param>
     /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
-    public static void SolveMany(ReadOnlySpan<double> l, int n, Span<double> b, int width)
+    public static void SolveMany(ReadOnlySpan<double> l, int n, Span<double> b, int width, Span<double> quadratic = default)
     {
-        if (l.Length < n * n || b.Length < (long)n * width)
+        if (l.Length < n * n || b.Length < (long)n * width || (quadratic.Length != 0 && quadratic.Length < width))
         {
             throw new ArgumentException("Cholesky solve spans are too short for the shape.", nameof(b));
         }
@@ -96,15 +113,15 @@ internal static class Cholesky
         var done = 0;
         if (Width512<double>.IsHardwareAccelerated)
         {
-            done = SolveManyBody<Width512<double>, Vector512<double>>(l, n, b, width);
+            done = SolveManyBody<Width512<double>, Vector512<double>>(l, n, b, width, quadratic);
         }
         else if (Width256<double>.IsHardwareAccelerated)
         {
-            done = SolveManyBody<Width256<double>, Vector256<double>>(l, n, b, width);
+            done = SolveManyBody<Width256<double>, Vector256<double>>(l, n, b, width, quadratic);
         }
         else if (Width128<double>.IsHardwareAccelerated)
         {
-            done = SolveManyBody<Width128<double>, Vector128<double>>(l, n, b, width);
+            done = SolveManyBody<Width128<double>, Vector128<double>>(l, n, b, width, quadratic);
         }
 
         Span<double> column = n <= 64 ? stackalloc double[n] : new double[n];
@@ -115,7 +132,19 @@ internal static class Cholesky
                 column[i] = b[(i * width) + t];
             }
 
-            Solve(l, n, column);
+            Forward(l, n, column);
+            if (quadratic.Length != 0)
+            {
+                double q = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    q += column[i] * column[i];
+                }
+
+                quadratic[t] = q;
+            }
+
+            Backward(l, n, column);
             for (var i = 0; i < n; i++)
             {
                 b[(i * width) + t] = column[i];
@@ -124,7 +153,7 @@ internal static class Cholesky
     }
 
     // The vector columns of SolveMany (0 .. returned value): Solve's loops with a vector of columns in each lane.
-    private static int SolveManyBody<TWidth, TVector>(ReadOnlySpan<double> l, int n, Span<double> b, int width)
+    private static int SolveManyBody<TWidth, TVector>(ReadOnlySpan<double> l, int n, Span<double> b, int width, Span<double> quadratic)
         where TWidth : IVectorWidth<TVector, double>
         where TVector : struct
     {
@@ -143,6 +172,18 @@ internal static class Cholesky
                 }
 
                 TWidth.Store(TWidth.Divide(sum, TWidth.Create(l[(i * n) + i])), ref bRef, (nuint)(i * width) + at);
+            }
+
+            if (quadratic.Length != 0)
+            {
+                var q = TWidth.Create(0);
+                for (var i = 0; i < n; i++)
+                {
+                    var w = TWidth.Load(ref bRef, (nuint)(i * width) + at);
+                    q = TWidth.Add(q, TWidth.Multiply(w, w));
+                }
+
+                TWidth.Store(q, ref MemoryMarshal.GetReference(quadratic), at);
             }
 
             for (var i = n - 1; i >= 0; i--)

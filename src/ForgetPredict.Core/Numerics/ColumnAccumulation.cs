@@ -20,6 +20,10 @@ internal static class ColumnAccumulation
     /// <summary>Rows whose accumulators stay in registers together.</summary>
     private const int Group = 4;
 
+    /// <summary>Accumulator rows updated per pass over the rows: their lines (a power-of-two width apart, so in few cache sets)
+    /// all stay in L1; wider blocks evict each other.</summary>
+    private const int Block = 8;
+
     /// <summary>
     /// Effectively, for t = 0 .. rows - 1 in order and every column j &lt; width:
     /// <c>y = (double)z[t * stride + j] * scale - shifts[t]; acc[k * width + j] += y * coefficients[t * q + k]; squares[j] += y * y</c>.
@@ -112,32 +116,36 @@ internal static class ColumnAccumulation
             var r1 = r0 + (nuint)stride;
             var r2 = r1 + (nuint)stride;
             var r3 = r2 + (nuint)stride;
-            for (var j = 0; j < vectorEnd; j += count)
+            for (var k0 = 0; k0 == 0 || k0 < q; k0 += Block)
             {
-                var at = (nuint)j;
-                var y0 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r0 + at), f), s0);
-                var y1 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r1 + at), f), s1);
-                var y2 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r2 + at), f), s2);
-                var y3 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r3 + at), f), s3);
-                for (var k = 0; k < q; k++)
+                var kEnd = Math.Min(q, k0 + Block);
+                for (var j = 0; j < vectorEnd; j += count)
                 {
-                    var index = (nuint)(k * width) + at;
-                    var a = TWidth.Load(ref accRef, index);
-                    a = TWidth.Add(a, TWidth.Multiply(y0, TWidth.Create(c[k])));
-                    a = TWidth.Add(a, TWidth.Multiply(y1, TWidth.Create(c[cs + k])));
-                    a = TWidth.Add(a, TWidth.Multiply(y2, TWidth.Create(c[(2 * cs) + k])));
-                    a = TWidth.Add(a, TWidth.Multiply(y3, TWidth.Create(c[(3 * cs) + k])));
-                    TWidth.Store(a, ref accRef, index);
-                }
+                    var at = (nuint)j;
+                    var y0 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r0 + at), f), s0);
+                    var y1 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r1 + at), f), s1);
+                    var y2 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r2 + at), f), s2);
+                    var y3 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r3 + at), f), s3);
+                    for (var k = k0; k < kEnd; k++)
+                    {
+                        var index = (nuint)(k * width) + at;
+                        var a = TWidth.Load(ref accRef, index);
+                        a = TWidth.Add(a, TWidth.Multiply(y0, TWidth.Create(c[k])));
+                        a = TWidth.Add(a, TWidth.Multiply(y1, TWidth.Create(c[cs + k])));
+                        a = TWidth.Add(a, TWidth.Multiply(y2, TWidth.Create(c[(2 * cs) + k])));
+                        a = TWidth.Add(a, TWidth.Multiply(y3, TWidth.Create(c[(3 * cs) + k])));
+                        TWidth.Store(a, ref accRef, index);
+                    }
 
-                if (withSquares)
-                {
-                    var sq = TWidth.Load(ref sqRef, at);
-                    sq = TWidth.Add(sq, TWidth.Multiply(y0, y0));
-                    sq = TWidth.Add(sq, TWidth.Multiply(y1, y1));
-                    sq = TWidth.Add(sq, TWidth.Multiply(y2, y2));
-                    sq = TWidth.Add(sq, TWidth.Multiply(y3, y3));
-                    TWidth.Store(sq, ref sqRef, at);
+                    if (withSquares && k0 == 0)
+                    {
+                        var sq = TWidth.Load(ref sqRef, at);
+                        sq = TWidth.Add(sq, TWidth.Multiply(y0, y0));
+                        sq = TWidth.Add(sq, TWidth.Multiply(y1, y1));
+                        sq = TWidth.Add(sq, TWidth.Multiply(y2, y2));
+                        sq = TWidth.Add(sq, TWidth.Multiply(y3, y3));
+                        TWidth.Store(sq, ref sqRef, at);
+                    }
                 }
             }
         }
@@ -147,19 +155,23 @@ internal static class ColumnAccumulation
             var s = TWidth.Create(shifts.Length == 0 ? 0 : shifts[t]);
             var c = coefficients.Slice(t * cs, q);
             var r = (nuint)(t * stride);
-            for (var j = 0; j < vectorEnd; j += count)
+            for (var k0 = 0; k0 == 0 || k0 < q; k0 += Block)
             {
-                var at = (nuint)j;
-                var y = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r + at), f), s);
-                for (var k = 0; k < q; k++)
+                var kEnd = Math.Min(q, k0 + Block);
+                for (var j = 0; j < vectorEnd; j += count)
                 {
-                    var index = (nuint)(k * width) + at;
-                    TWidth.Store(TWidth.Add(TWidth.Load(ref accRef, index), TWidth.Multiply(y, TWidth.Create(c[k]))), ref accRef, index);
-                }
+                    var at = (nuint)j;
+                    var y = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r + at), f), s);
+                    for (var k = k0; k < kEnd; k++)
+                    {
+                        var index = (nuint)(k * width) + at;
+                        TWidth.Store(TWidth.Add(TWidth.Load(ref accRef, index), TWidth.Multiply(y, TWidth.Create(c[k]))), ref accRef, index);
+                    }
 
-                if (withSquares)
-                {
-                    TWidth.Store(TWidth.Add(TWidth.Load(ref sqRef, at), TWidth.Multiply(y, y)), ref sqRef, at);
+                    if (withSquares && k0 == 0)
+                    {
+                        TWidth.Store(TWidth.Add(TWidth.Load(ref sqRef, at), TWidth.Multiply(y, y)), ref sqRef, at);
+                    }
                 }
             }
         }
@@ -167,9 +179,10 @@ internal static class ColumnAccumulation
         return vectorEnd;
     }
 
-    // Loads one vector's worth of float32 cells at source + index, widened to double (exact).
+    /// <summary>Loads one vector of <typeparamref name="TIn"/> (float or double) values at <paramref name="at"/> + <paramref name="index"/>,
+    /// widened to double (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector Widened<TVector, TIn>(ref TIn at, nuint index)
+    internal static TVector Widened<TVector, TIn>(ref TIn at, nuint index)
         where TVector : struct
         where TIn : unmanaged
     {

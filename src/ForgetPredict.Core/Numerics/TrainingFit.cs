@@ -7,10 +7,12 @@ namespace ForgetPredict.Core.Numerics;
 /// Training R^2 of a Gaussian factor model straight from its parameters: one streaming pass that predicts each row in
 /// column chunks and sums the squared residuals of the observed cells, with no model built.
 /// </summary>
-/// <remarks>Rows are summed into per-row totals and then in row order, so the result is the same for any thread count.</remarks>
+/// <remarks>Fixed column partitions are summed in order, so the result is the same for any thread count.</remarks>
 internal static class TrainingFit
 {
-    private const int Chunk = 2048;
+    private const int Chunk = 1024;
+
+    private const int Partitions = 16;
 
     /// <summary>
     /// R^2 = 1 - sum (z - zhat)^2 / sum (z - mean z)^2 over the observed cells of <paramref name="matrix"/>, zhat the linear
@@ -30,23 +32,31 @@ internal static class TrainingFit
 
         var total = Analysis.Spectrum.CenteredSumOfSquares(matrix);
         int m = matrix.TaskCount, n = matrix.ExampleCount;
-        var residual = new double[m];
-        Parallel.For(0, m, () => (Prediction: new double[Math.Min(Chunk, n)], Residual: new double[Math.Min(Chunk, n)]), (i, _, buffers) =>
+
+        // Fixed column partitions, each walking its chunks through every row (the example side stays in cache), summed in
+        // partition order.
+        var chunks = (n + Chunk - 1) / Chunk;
+        var parts = Math.Min(Partitions, chunks);
+        var residual = new double[parts];
+        Parallel.For(0, parts, part =>
         {
+            var prediction = new double[Math.Min(Chunk, n)];
+            var difference = new double[Math.Min(Chunk, n)];
             double s = 0;
-            for (var start = 0; start < n; start += Chunk)
+            for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
             {
+                var start = c * Chunk;
                 var width = Math.Min(Chunk, n - start);
-                var prediction = buffers.Prediction.AsSpan(0, width);
-                var difference = buffers.Residual.AsSpan(0, width);
-                FactorModel.PredictRowSlice(parameters, i, start, prediction);
-                Residuals.Masked(matrix.Row(i).Slice(start, width), prediction, 0, difference);
-                s += TensorPrimitives.SumOfSquares<double>(difference);
+                for (var i = 0; i < m; i++)
+                {
+                    FactorModel.PredictRowSlice(parameters, i, start, prediction.AsSpan(0, width));
+                    Residuals.Masked(matrix.Row(i).Slice(start, width), prediction.AsSpan(0, width), 0, difference.AsSpan(0, width));
+                    s += TensorPrimitives.SumOfSquares<double>(difference.AsSpan(0, width));
+                }
             }
 
-            residual[i] = s;
-            return buffers;
-        }, _ => { });
+            residual[part] = s;
+        });
         double rss = 0;
         foreach (var s in residual)
         {
