@@ -229,17 +229,22 @@ public static partial class ModelFile
         return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata, summary, taskFeatures, exampleFeatures);
     }
 
+    // Tag, length, body. The body goes straight into the in-memory payload and its length is written in afterwards, so a
+    // section is never buffered and copied on its own (the residual directions alone are 9 MB on 85 x 141,816).
     private static void Section(BinaryWriter w, uint tag, Action<BinaryWriter> body)
     {
-        using var buffer = new MemoryStream();
-        using (var b = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
-        {
-            body(b);
-        }
-
+        var stream = w.BaseStream;
         w.Write(tag);
-        w.Write(buffer.Length);
-        w.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+        w.Flush();
+        var lengthAt = stream.Position;
+        w.Write(0L);
+        body(w);
+        w.Flush();
+        var end = stream.Position;
+        stream.Position = lengthAt;
+        w.Write(end - lengthAt - sizeof(long));
+        w.Flush();
+        stream.Position = end;
     }
 
     private static void WriteModel(BinaryWriter w, IForgettingModel model)

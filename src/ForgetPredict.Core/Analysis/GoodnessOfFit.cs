@@ -18,6 +18,11 @@ public static class GoodnessOfFit
             throw new ArgumentException($"Model is {model.TaskCount}x{model.ExampleCount} but the matrix is {matrix.TaskCount}x{matrix.ExampleCount}.", nameof(matrix));
         }
 
+        if (model is FactorModel { PredictsProbability: false } factor)
+        {
+            return Numerics.TrainingFit.RSquared(factor.Parameters, matrix);
+        }
+
         var total = Spectrum.CenteredSumOfSquares(matrix);
         var m = matrix.TaskCount;
         var residual = new double[m];

@@ -254,14 +254,32 @@ public sealed class MatrixSummary
     // Indices by descending key; NaN keys last; ties by index.
     private static int[] Descending(ReadOnlySpan<double> key)
     {
-        var copy = key.ToArray();
-        var order = Enumerable.Range(0, copy.Length).ToArray();
-        Array.Sort(order, (a, b) =>
+        // The primitive sort on the negated keys (NaN as -infinity, so last), then each run of equal keys in index order:
+        // the order a comparison of (key descending, index) gives, without a delegate call per comparison.
+        var keys = new double[key.Length];
+        for (var i = 0; i < keys.Length; i++)
         {
-            var x = double.IsNaN(copy[a]) ? double.NegativeInfinity : copy[a];
-            var y = double.IsNaN(copy[b]) ? double.NegativeInfinity : copy[b];
-            return y.CompareTo(x) is var c && c != 0 ? c : a.CompareTo(b);
-        });
+            keys[i] = double.IsNaN(key[i]) ? double.PositiveInfinity : -key[i];
+        }
+
+        var order = Enumerable.Range(0, keys.Length).ToArray();
+        Array.Sort(keys, order);
+        for (var start = 0; start < keys.Length;)
+        {
+            var end = start + 1;
+            while (end < keys.Length && keys[end] == keys[start])
+            {
+                end++;
+            }
+
+            if (end - start > 1)
+            {
+                Array.Sort(order, start, end - start);
+            }
+
+            start = end;
+        }
+
         return order;
     }
 }

@@ -4,11 +4,12 @@ using ForgetPredict.Core.Numerics;
 namespace ForgetPredict.Core.Models;
 
 // Design note. The solver streams the float32 matrix in place: it never makes a transposed or double copy, so
-// its working memory is O((M + N)(r + 1)) doubles plus one chunk of scratch per thread. Rows are updated in
-// fixed blocks of RowBlock rows that walk the columns in ColumnChunk-wide pieces (the example factors of one
-// piece stay in cache for the whole block); columns are updated in fixed ColumnChunk-wide chunks that walk
-// every row. Both partitions depend only on the matrix shape, every sum has a fixed order, and each parallel
-// worker writes only its own rows or columns: results are bit-identical for any thread count.
+// its working memory is O((M + N)(r + 1)) doubles plus one chunk of scratch per thread. Rows are updated from
+// sums over fixed column partitions (each walks its ColumnChunk-wide pieces through every row, so the example
+// factors stream through the cache once per half-sweep), added in partition order; columns are updated in fixed
+// ColumnChunk-wide chunks that walk every row. Both partitions depend only on the matrix shape, every sum has a
+// fixed order, and each parallel worker writes only its own sums or columns: results are bit-identical for any
+// thread count.
 
 /// <summary>Configuration of one alternating-least-squares run (internal; fitters build it from their options).</summary>
 internal sealed record AlsProblem
@@ -92,6 +93,9 @@ internal sealed class AlsSolution
 internal sealed class AlternatingLeastSquares
 {
     internal const int RowBlock = 8;
+
+    // Column partitions of the task update (fixed, so the sums never depend on the thread count).
+    private const int TaskPartitions = 8;
     internal const int ColumnChunk = 1024;
 
     private readonly ForgettingMatrix _z;
@@ -109,6 +113,8 @@ internal sealed class AlternatingLeastSquares
     private readonly int[] _rowMissing;
     private readonly int[] _columnMissing;
     private readonly ParallelOptions _parallel;
+    private double[][]? _taskRhs;         // per column partition: every row's right-hand side (M x p)
+    private double[]? _taskCorrections;   // every row's Gram correction (M x p x p), with missing cells
     private double _mu;
     private double _factorLambda;
 
@@ -350,33 +356,90 @@ internal sealed class AlternatingLeastSquares
         var p = _p;
         var gram = new double[p * p];
         ExampleGram(gram);
-        var blocks = BlockCount(_m);
-        Parallel.For(0, blocks, _parallel, () => _taskScratch.TryTake(out var s) ? s : new TaskScratch(p), (b, _, scratch) =>
+
+        // Column partitions, each summing every row's right-hand side (and corrections) over its chunks: the example
+        // factors stream through the cache once per half-sweep, and the partitions' sums are added in a fixed order.
+        var parts = Math.Min(TaskPartitions, ChunkCount(_n));
+        var withCorrections = _z.MissingCount > 0;
+        var rhs = _taskRhs ??= [.. Enumerable.Range(0, parts).Select(_ => new double[_m * p])];
+        Parallel.For(0, parts, _parallel, () => _taskScratch.TryTake(out var s) ? s : new TaskScratch(), (part, _, scratch) =>
         {
-            UpdateTaskBlock(b, gram, scratch);
+            Array.Clear(rhs[part]);
+            AccumulateTaskPartition(part, parts, rhs[part], scratch);
             return scratch;
         }, _taskScratch.Add);
+        for (var part = 1; part < parts; part++)
+        {
+            TensorPrimitives.Add(rhs[0], rhs[part], rhs[0]);
+        }
+
+        // Rows with missing cells correct the shared Gram: the outer products of their missing cells' features (a downdate),
+        // or of their observed cells' when fewer than half are observed (a direct sum); row by row, in column order.
+        var corrections = withCorrections ? _taskCorrections ??= new double[_m * p * p] : [];
+        if (withCorrections)
+        {
+            Parallel.For(0, _m, _parallel, () => new double[p], (i, _, feature) =>
+            {
+                var corr = corrections.AsSpan(i * p * p, p * p);
+                corr.Clear();
+                if (_rowMissing[i] == 0)
+                {
+                    return feature;
+                }
+
+                var direct = 2 * _rowMissing[i] > _n;
+                var row = _z.Row(i);
+                for (var j = 0; j < _n; j++)
+                {
+                    if (float.IsNaN(row[j]) != direct)
+                    {
+                        TaskFeature(j, feature);
+                        AddOuter(corr, feature);
+                    }
+                }
+
+                return feature;
+            }, _ => { });
+        }
+
+        var system = new double[p * p];
+        var hasBias = _problem.TaskBias;
+        for (var i = 0; i < _m; i++)
+        {
+            var direct = 2 * _rowMissing[i] > _n;
+            var corr = withCorrections ? corrections.AsSpan(i * p * p, p * p) : default;
+            for (var e = 0; e < p * p; e++)
+            {
+                var cv = corr.IsEmpty ? 0 : corr[e];
+                system[e] = direct ? cv : gram[e] - cv;
+            }
+
+            AddPenalty(system, p, hasBias, _problem.BiasLambda);
+            var w = _task.AsSpan(i * p, p);
+            rhs[0].AsSpan(i * p, p).CopyTo(w);
+            if (_rowMissing[i] == _n || !Cholesky.Factor(system, p))
+            {
+                w.Clear();
+                continue;
+            }
+
+            Cholesky.Solve(system, p, w);
+        }
     }
 
-    private sealed class TaskScratch(int p)
+    private sealed class TaskScratch
     {
         public readonly double[] Residual = new double[ColumnChunk];
         public readonly double[] Offset = new double[ColumnChunk];
-        public readonly double[] Rhs = new double[RowBlock * p];
-        public readonly double[] Correction = new double[RowBlock * p * p];
-        public readonly double[] System = new double[p * p];
-        public readonly double[] Feature = new double[p];
     }
 
-    private void UpdateTaskBlock(int block, double[] gram, TaskScratch s)
+    // Adds partition part's chunks to every row's right-hand side.
+    private void AccumulateTaskPartition(int part, int parts, double[] rhsAll, TaskScratch s)
     {
         int p = _p, n = _n;
-        var first = block * RowBlock;
-        var count = Math.Min(RowBlock, _m - first);
+        var chunks = ChunkCount(n);
         var hasBias = _problem.TaskBias;
-        Array.Clear(s.Rhs);
-        Array.Clear(s.Correction);
-        for (var c = 0; c < ChunkCount(n); c++)
+        for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
         {
             var (start, width) = Chunk(c);
             var offset = s.Offset.AsSpan(0, width);
@@ -389,13 +452,19 @@ internal sealed class AlternatingLeastSquares
                 offset.Fill(_mu);
             }
 
-            for (var t = 0; t < count; t++)
+            for (var i = 0; i < _m; i++)
             {
-                var i = first + t;
                 var y = s.Residual.AsSpan(0, width);
                 var z = _z.Row(i).Slice(start, width);
-                var missing = Residuals.Masked(z, _problem.InputScale, offset, 0, y);
-                var rhs = s.Rhs.AsSpan(t * p, p);
+                var rhs = rhsAll.AsSpan(i * p, p);
+                if (_rowMissing[i] == 0)
+                {
+                    // A fully observed row: its sums in one fused pass per four factors, no corrections.
+                    RowAccumulation.Accumulate(z, _problem.InputScale, offset, _r == 0 ? default : _exampleFactors.AsSpan(start), n, _r, hasBias, rhs);
+                    continue;
+                }
+
+                Residuals.Masked(z, _problem.InputScale, offset, 0, y);
                 var o = 0;
                 if (hasBias)
                 {
@@ -406,45 +475,7 @@ internal sealed class AlternatingLeastSquares
                 {
                     rhs[o++] += TensorPrimitives.Dot<double>(_exampleFactors.AsSpan((k * n) + start, width), y);
                 }
-
-                var direct = 2 * _rowMissing[i] > n;
-                if (missing > 0 || direct)
-                {
-                    // Correction: outer products of missing cells (downdate) or of observed cells (direct sum).
-                    var corr = s.Correction.AsSpan(t * p * p, p * p);
-                    for (var j = 0; j < width; j++)
-                    {
-                        if (float.IsNaN(z[j]) != direct)
-                        {
-                            TaskFeature(start + j, s.Feature);
-                            AddOuter(corr, s.Feature);
-                        }
-                    }
-                }
             }
-        }
-
-        for (var t = 0; t < count; t++)
-        {
-            var i = first + t;
-            var system = s.System.AsSpan();
-            var corr = s.Correction.AsSpan(t * p * p, p * p);
-            var direct = 2 * _rowMissing[i] > n;
-            for (var e = 0; e < p * p; e++)
-            {
-                system[e] = direct ? corr[e] : gram[e] - corr[e];
-            }
-
-            AddPenalty(system, p, hasBias, _problem.BiasLambda);
-            var w = _task.AsSpan(i * p, p);
-            s.Rhs.AsSpan(t * p, p).CopyTo(w);
-            if (_rowMissing[i] == n || !Cholesky.Factor(system, p))
-            {
-                w.Clear();
-                continue;
-            }
-
-            Cholesky.Solve(system, p, w);
         }
     }
 
@@ -523,11 +554,15 @@ internal sealed class AlternatingLeastSquares
             AddOuter(gram, g);
         }
 
+        // Every fully observed column solves the same system (G + Lambda): factorised once, as each column would.
+        var shared = (double[])gram.Clone();
+        AddPenalty(shared, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
+        var sharedFactored = Cholesky.Factor(shared, q);
         var chunks = ChunkCount(_n);
         var rss = new double[chunks];
         Parallel.For(0, chunks, _parallel, () => _exampleScratch.TryTake(out var s) ? s : new ExampleScratch(q), (c, _, scratch) =>
         {
-            rss[c] = UpdateExampleChunk(c, gram, taskFeatures, taskOffsets, scratch);
+            rss[c] = UpdateExampleChunk(c, gram, sharedFactored ? shared : null, taskFeatures, taskOffsets, scratch);
             return scratch;
         }, _exampleScratch.Add);
         double total = 0;
@@ -553,9 +588,11 @@ internal sealed class AlternatingLeastSquares
         public readonly double[] System = new double[q * q];
         public readonly double[] X = new double[q];
         public readonly double[] Rhs = new double[q];
+        public readonly double[] RhsDotX = new double[ColumnChunk];
+        public readonly double[] PenaltyQuad = new double[ColumnChunk];
     }
 
-    private double UpdateExampleChunk(int c, double[] gram, double[] taskFeatures, double[] taskOffsets, ExampleScratch s)
+    private double UpdateExampleChunk(int c, double[] gram, double[]? sharedFactor, double[] taskFeatures, double[] taskOffsets, ExampleScratch s)
     {
         int q = _q, n = _n, m = _m;
         var (start, width) = Chunk(c);
@@ -565,12 +602,22 @@ internal sealed class AlternatingLeastSquares
         sumsq.Clear();
         Array.Clear(s.Corrected);
         var anyDirect = false;
+        var anyMissing = false;
         for (var j = 0; j < width; j++)
         {
             anyDirect |= 2 * _columnMissing[start + j] > m;
+            anyMissing |= _columnMissing[start + j] != 0;
         }
 
-        for (var i = 0; i < m; i++)
+        if (!anyMissing)
+        {
+            // Every cell of the chunk is observed: one fused pass of the same sums and one solve of every column with the
+            // shared factor, bit-identical to the general loops below.
+            ColumnAccumulation.Accumulate(_z.Values.Slice(start), n, m, _problem.InputScale, taskOffsets, taskFeatures, q, acc, sumsq);
+            return SolveObservedChunk(start, width, sharedFactor, acc, sumsq, s);
+        }
+
+        for (var i = 0; i < m && anyMissing; i++)
         {
             var z = _z.Row(i).Slice(start, width);
             var y = s.Residual.AsSpan(0, width);
@@ -651,6 +698,45 @@ internal sealed class AlternatingLeastSquares
             }
 
             rss += sumsq[j] - rhsDotX - penaltyQuad;
+        }
+
+        return rss;
+    }
+
+    // The example update of a chunk whose columns are all fully observed: x_j = (G + Lambda)^-1 rhs_j with one factor for all
+    // (null when it failed, which gives x = 0 as the per-column solve would), and the chunk's residual sum of squares.
+    private double SolveObservedChunk(int start, int width, double[]? sharedFactor, Span<double> acc, ReadOnlySpan<double> sumsq, ExampleScratch s)
+    {
+        var q = _q;
+        var x = acc; // solved in place
+        var rhsDotX = s.RhsDotX.AsSpan(0, width);
+        var penaltyQuad = s.PenaltyQuad.AsSpan(0, width);
+        penaltyQuad.Clear();
+        if (sharedFactor is null)
+        {
+            x.Clear();
+            rhsDotX.Clear();
+        }
+        else
+        {
+            // rhs . x = rhs^T (G + Lambda)^-1 rhs, the squared norm of the forward substitution's result.
+            Cholesky.SolveMany(sharedFactor, q, x, width, rhsDotX);
+        }
+
+        var scaled = s.Residual.AsSpan(0, width);
+        for (var k = 0; k < q; k++)
+        {
+            var xk = x.Slice(k * width, width);
+            var lambda = _problem.ExampleBias && k == 0 ? _problem.ExampleBiasPenalty : _factorLambda;
+            TensorPrimitives.Multiply(xk, lambda, scaled);
+            TensorPrimitives.MultiplyAdd(scaled, xk, penaltyQuad, penaltyQuad);
+            xk.CopyTo(ExampleRow(k).Slice(start, width));
+        }
+
+        double rss = 0;
+        for (var j = 0; j < width; j++)
+        {
+            rss += sumsq[j] - rhsDotX[j] - penaltyQuad[j];
         }
 
         return rss;

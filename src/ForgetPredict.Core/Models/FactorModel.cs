@@ -237,6 +237,8 @@ public sealed partial class FactorModel : IForgettingModel
 
         var noise = new double[n];
         Span<float> w = stackalloc float[512];
+        Span<double> wide = stackalloc double[512];
+        Span<double> scaled = stackalloc double[512];
         for (var k = 0; k < q; k++)
         {
             var scale = parameters.ResidualScales[k];
@@ -255,10 +257,12 @@ public sealed partial class FactorModel : IForgettingModel
                     throw new ArgumentException("Residual factors contain a non-finite value.", nameof(parameters));
                 }
 
-                for (var j = 0; j < block.Length; j++)
-                {
-                    noise[start + j] += square * block[j] * block[j];
-                }
+                // noise[j] += square * w[j] * w[j] (in double, the same operations in the same order).
+                var x = wide[..block.Length];
+                var sx = scaled[..block.Length];
+                Residuals.Widen(block, x);
+                TensorPrimitives.Multiply(x, square, sx);
+                TensorPrimitives.MultiplyAdd(sx, x, noise.AsSpan(start, block.Length), noise.AsSpan(start, block.Length));
             }
         }
 

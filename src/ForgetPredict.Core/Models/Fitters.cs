@@ -231,13 +231,12 @@ internal static class FactorFits
             return;
         }
 
-        // Only uncentred rank-1 fits get here: the check needs the model's predictions, so they build it once more.
-        var model = FactorModel.Create(parameters);
-        var r2 = Analysis.GoodnessOfFit.RSquared(model, matrix);
+        // Only uncentred rank-1 fits get here: the R^2 of the parameters' predictions, without building the model.
+        var r2 = TrainingFit.RSquared(parameters, matrix);
         if (r2 < 0)
         {
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"The {ModelCatalog.NameOf(model.Method)} fit on this {matrix.TaskCount} x {matrix.ExampleCount} matrix predicts worse than the matrix's mean (training R^2 {r2:F2}): its penalty (Lambda x noise x (sqrt(tasks) + sqrt(examples))) shrinks the factors more than so few tasks and cells can support. Lower the lambda (0 fits the best rank-1 matrix), or use additive."), nameof(matrix));
+                $"The {ModelCatalog.NameOf(parameters.Method)} fit on this {matrix.TaskCount} x {matrix.ExampleCount} matrix predicts worse than the matrix's mean (training R^2 {r2:F2}): its penalty (Lambda x noise x (sqrt(tasks) + sqrt(examples))) shrinks the factors more than so few tasks and cells can support. Lower the lambda (0 fits the best rank-1 matrix), or use additive."), nameof(matrix));
         }
     }
 
@@ -369,14 +368,11 @@ internal static class DataScale
         sample.AsSpan(0, count).Sort();
         var typical = (double)sample[count / 2];
         var limit = typical * 1e9;
-        for (var c = 0; c < values.Length; c++)
+        if (ValueScan.FirstBeyond(values, limit) is var cell and >= 0)
         {
-            if (Math.Abs(values[c]) > limit)
-            {
-                int i = c / matrix.ExampleCount, j = c % matrix.ExampleCount;
-                throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {values[c]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
-            }
+            int i = (int)(cell / matrix.ExampleCount), j = (int)(cell % matrix.ExampleCount);
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {values[(int)cell]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
@@ -18,6 +17,9 @@ namespace ForgetPredict.Core.Models;
 internal static class ResidualStructure
 {
     private const int Chunk = 256;
+
+    // Residual rows formed at a time for the directions' accumulation (the kernel's group).
+    private const int Rows = 4;
 
     /// <summary>
     /// count / (count - dof), the factor that turns the mean squared in-sample residual into an unbiased noise variance.
@@ -132,7 +134,10 @@ internal static class ResidualStructure
 
         var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk);
         var eigen = SymmetricEigen.Decompose(gram, sampled, computeVectors: true);
-        while (q > 0 && !(eigen.Values[q - 1] > 0))
+        // Eigenvalues below 1e-12 of the largest are rounding (the Gram's entries carry relative errors near 1e-16): their
+        // R^T u_k is not of norm sqrt(lambda_k), so scaling it to unit norm would blow rounding up to overflow.
+        var floor = 1e-12 * Math.Max(eigen.Values[0], 0);
+        while (q > 0 && !(eigen.Values[q - 1] > floor))
         {
             q--;
         }
@@ -161,22 +166,23 @@ internal static class ResidualStructure
         var workers = Math.Min(chunks, parallel.MaxDegreeOfParallelism);
         Parallel.For(0, workers, parallel, worker =>
         {
-            var row = new double[Chunk];
+            var block = new double[Rows * Chunk];
             var acc = new double[q * Chunk];
             for (var c = worker; c < chunks; c += workers)
             {
                 var start = c * Chunk;
                 var width = Math.Min(Chunk, n - start);
                 Array.Clear(acc);
-                for (var t = 0; t < sampled; t++)
+                // acc[k] += r_t u[t, k] over the sampled tasks in order, four rows per pass over the accumulators.
+                for (var first = 0; first < sampled; first += Rows)
                 {
-                    var r = row.AsSpan(0, width);
-                    Residual(z, model, tasks[t], start, r);
-                    for (var k = 0; k < q; k++)
+                    var rows = Math.Min(Rows, sampled - first);
+                    for (var t = 0; t < rows; t++)
                     {
-                        var a = acc.AsSpan(k * width, width);
-                        TensorPrimitives.MultiplyAdd(r, u[(t * sampled) + k], a, a);
+                        Residual(z, model, tasks[first + t], start, block.AsSpan(t * width, width));
                     }
+
+                    ColumnAccumulation.Accumulate(block, width, rows, u.AsSpan(first * sampled), sampled, q, acc, width);
                 }
 
                 for (var k = 0; k < q; k++)

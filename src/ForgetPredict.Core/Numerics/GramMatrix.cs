@@ -94,15 +94,7 @@ public static class GramMatrix
                         rows(i, start, block.AsSpan(i * width, width));
                     }
 
-                    for (var a = 0; a < m; a++)
-                    {
-                        var rowA = block.AsSpan(a * width, width);
-                        var packed = a * (a + 1) / 2;
-                        for (var b = 0; b <= a; b++)
-                        {
-                            g[packed + b] += TensorPrimitives.Dot<double>(rowA, block.AsSpan(b * width, width));
-                        }
-                    }
+                    GramKernel.AddProducts(block, m, width, g);
                 }
 
                 partial[part] = g;

@@ -82,4 +82,40 @@ internal static class ValueScan
 
         return new ValueScanResult(missing, -1, !nonBinary);
     }
+
+    /// <summary>The index of the first value with <c>Math.Abs(v) &gt; limit</c> (compared in double precision; NaN never), or -1.</summary>
+    /// <remarks>Vectors skip every block whose magnitudes stay below half the limit in single precision (far below any rounding
+    /// of the limit to float); the blocks that do not are checked value by value with the exact comparison.</remarks>
+    public static long FirstBeyond(ReadOnlySpan<float> values, double limit)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count && limit < float.MaxValue)
+        {
+            ref var start = ref MemoryMarshal.GetReference(values);
+            var half = Vector256.Create((float)(limit * 0.5));
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                if (Vector256.GreaterThanAny(Vector256.Abs(Vector256.LoadUnsafe(ref start, (nuint)i)), half))
+                {
+                    for (var j = i; j < i + Vector256<float>.Count; j++)
+                    {
+                        if (Math.Abs(values[j]) > limit)
+                        {
+                            return j;
+                        }
+                    }
+                }
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (Math.Abs(values[i]) > limit)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 }

@@ -59,6 +59,9 @@ internal interface IVectorWidth<TVector, T>
 
     /// <summary>Lanes of <paramref name="ifTrue"/> where <paramref name="mask"/> is set, else of <paramref name="ifFalse"/>.</summary>
     static abstract TVector Select(TVector mask, TVector ifTrue, TVector ifFalse);
+
+    /// <summary>The sum of the lanes (the runtime's fixed order for this width).</summary>
+    static abstract T Sum(TVector value);
 }
 
 /// <summary>Vector512 operations (AVX-512).</summary>
@@ -106,6 +109,9 @@ internal readonly struct Width512<T> : IVectorWidth<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Select(Vector512<T> mask, Vector512<T> ifTrue, Vector512<T> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector512<T> value) => Vector512.Sum(value);
 }
 
 /// <summary>Vector256 operations (AVX2).</summary>
@@ -153,6 +159,9 @@ internal readonly struct Width256<T> : IVectorWidth<Vector256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Select(Vector256<T> mask, Vector256<T> ifTrue, Vector256<T> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector256<T> value) => Vector256.Sum(value);
 }
 
 /// <summary>Vector128 operations (SSE2 / AdvSimd: every x64 and arm64 machine).</summary>
@@ -200,4 +209,7 @@ internal readonly struct Width128<T> : IVectorWidth<Vector128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Select(Vector128<T> mask, Vector128<T> ifTrue, Vector128<T> ifFalse) => Vector128.ConditionalSelect(mask, ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector128<T> value) => Vector128.Sum(value);
 }
