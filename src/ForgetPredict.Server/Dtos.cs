@@ -132,6 +132,7 @@ public sealed record PredictRequest
 /// <param name="KnownCount">Measured cells behind the prediction.</param>
 /// <param name="PredictsProbability">True when predictions are probabilities of forgetting.</param>
 /// <param name="Threshold">The threshold for "forgotten".</param>
+/// <param name="ThresholdRule">How <paramref name="Threshold"/> was chosen: "given", or the default's rule in words.</param>
 /// <param name="ExampleCount">Upstream examples predicted.</param>
 /// <param name="ExpectedForgotten">Expected number of examples beyond the threshold.</param>
 /// <param name="GroupBy">The grouping column, or null.</param>
@@ -142,7 +143,7 @@ public sealed record PredictRequest
 /// <param name="FromTaskFeatures">True when the task's features gave the prior (with no measured cell: a cold start).</param>
 /// <param name="Examples">Every example's forecast in the model's example order (<c>"everyExample": true</c>), else null.</param>
 public sealed record PredictResponse(string Model, string Version, string Method, string Description, bool TaskAgnostic, int KnownCount, bool PredictsProbability,
-    double Threshold, int ExampleCount, double ExpectedForgotten, string? GroupBy, IReadOnlyList<GroupDto> Groups, IReadOnlyList<ExampleDto> Top,
+    double Threshold, string ThresholdRule, int ExampleCount, double ExpectedForgotten, string? GroupBy, IReadOnlyList<GroupDto> Groups, IReadOnlyList<ExampleDto> Top,
     string? ChartSvg, IReadOnlyList<string> Warnings, bool FromTaskFeatures = false, IReadOnlyList<ExampleDto>? Examples = null);
 
 /// <summary>One group's expected damage.</summary>

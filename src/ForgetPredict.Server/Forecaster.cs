@@ -58,7 +58,7 @@ internal static class Forecaster
 
         var warnings = grouping?.Warning is { } warning ? new[] { warning } : [];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
-            forecast.PredictsProbability, forecast.Threshold, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
+            forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             task.TaskFeatures is not null, everyExample);
     }
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ForgetPredict.Core.Erasure;
+using ForgetPredict.Core.Models;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -194,6 +196,22 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         var ok = await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{\"observed\": {\"1\": 1, \"2\": 0}, \"byIndex\": true}"))).JsonAsync();
         Assert.True(ok.GetProperty("predictsProbability").GetBoolean());
         Assert.Equal(0.5, ok.GetProperty("threshold").GetDouble());
+    }
+
+    [Fact]
+    public async Task Predict_SaysHowTheThresholdWasChosen_TheLibrarysDefaultUnlessGiven()
+    {
+        // Given: the plain model, asked once without a threshold and once with one.
+        var byDefault = await (await _client.PostAsync("/v1/models/plain/predict", Http.Json("{}"))).JsonAsync();
+        var given = await (await _client.PostAsync("/v1/models/plain/predict", Http.Json("{\"threshold\": 0.25}"))).JsonAsync();
+
+        // Then: the default is the library's rule (a past-forgetting percentile, not 0), and a given value is said to be given.
+        var expected = ForgettingThreshold.Default(ModelCatalog.CreateFitter("additive", new ModelSettings()).Fit(_store.Training));
+        Assert.Equal(expected.Value, byDefault.GetProperty("threshold").GetDouble(), 12);
+        Assert.Equal(expected.Rule, byDefault.GetProperty("thresholdRule").GetString());
+        Assert.StartsWith("the default", expected.Rule, StringComparison.Ordinal);
+        Assert.Equal(0.25, given.GetProperty("threshold").GetDouble());
+        Assert.Equal("given", given.GetProperty("thresholdRule").GetString());
     }
 
     [Fact]

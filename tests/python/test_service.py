@@ -82,6 +82,8 @@ class ServiceTests(unittest.TestCase):
         pd.testing.assert_frame_equal(remote.groups.drop(columns="share"), local.groups.drop(columns="share"), check_exact=False, rtol=1e-9)
         np.testing.assert_allclose(remote.groups["share"], local.groups["share"], atol=2e-7)
         self.assertEqual(remote.threshold, local.threshold)
+        self.assertEqual(remote.threshold_rule, local.threshold_rule)
+        self.assertTrue(remote.threshold_rule.startswith("the default"), remote.threshold_rule)
         top = local.examples.sort_values("rank").head(10)
         self.assertEqual(list(remote.examples.index), list(top.index))
         np.testing.assert_allclose(remote.examples["predicted"], top["predicted"], rtol=1e-9)

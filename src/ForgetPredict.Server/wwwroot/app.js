@@ -312,7 +312,7 @@ function render(r) {
     ? [String(e.rank), e.id, e.group || "-", amount(e.predicted), fmt(e.std), pct(e.probability)]
     : [String(e.rank), e.id, amount(e.predicted), fmt(e.std), pct(e.probability)], grouped ? [1, 2] : [1]));
   $("top-examples").tBodies[0].replaceChildren(...topRows);
-  $("footnote").textContent = `Forgetting is the increase of an example's loss after fine-tuning (positive: forgotten). Intervals cover the uncertainty of this task's parameters and the cell noise. Threshold for "forgotten": ${threshold}. Model version ${r.version}.`;
+  $("footnote").textContent = `Forgetting is the increase of an example's loss after fine-tuning (positive: forgotten). Intervals cover the uncertainty of this task's parameters and the cell noise. Threshold for "forgotten": ${threshold} (${r.thresholdRule}). Model version ${r.version}.`;
   $("results").hidden = false;
 }
 

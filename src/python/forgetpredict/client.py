@@ -148,7 +148,7 @@ class RemoteModel:
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/predict", body)
         examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
         summary = {
-            "threshold": answer["threshold"], "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
+            "threshold": answer["threshold"], "threshold_rule": answer.get("thresholdRule"), "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
             "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "group_by": answer.get("groupBy"),
             "groups": [{"name": g["name"], "count": g["count"], "mean": g["mean"], "lower": g["lower"], "upper": g["upper"],
                         "share": g["share"], "top_examples": g["topExamples"]} for g in answer["groups"]],
