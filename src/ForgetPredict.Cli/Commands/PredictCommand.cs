@@ -51,7 +51,6 @@ internal static class PredictCommand
                 NewExamples = ReadNewExamples(parse, exampleFeatures, exampleFeatureColumns, f),
             });
             var report = result.Report!;
-            var withCold = (parse.GetValue(exampleFeatures) ?? []).Length > 0;
             if (parse.GetValue(output) is { } path)
             {
                 TableFile.Write(Forecasting.ExampleTable(result), path);
@@ -80,7 +79,7 @@ internal static class PredictCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {f.How} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
             Render(console, result, f.GroupColumn, f.TaskFeatures is not null);
-            if (withCold)
+            if (result.ColdExamples.Count > 0)
             {
                 RenderCold(console, result, parse.GetValue(exampleFeatures)!);
             }
