@@ -152,6 +152,36 @@ class ServiceTests(unittest.TestCase):
         self.assertIn("taskFeatures: ", caught.exception.message)
         self.assertIn("lr, steps", caught.exception.message)
 
+    def test_fit_with_task_features_uploads_them_and_answers_the_local_models_cold_start(self):
+        # charlm-d without its task 0: settings as a DataFrame with an id column, the embedding in matrix order.
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "charlm-d")
+        table = pd.read_csv(os.path.join(data, "tasks.csv"))
+        settings = table[["task", "family", "lr", "steps"]].rename(columns={"task": "id"})
+        emb = np.load(os.path.join(data, "task_emb.npy"))
+        z = pd.DataFrame(np.load(os.path.join(data, "z.npy")), index=table["task"])
+        train = [settings.iloc[1:], emb[1:]]
+        remote = self.client.fit(z.iloc[1:], method="mf", rank=3, seed=0, name="d-features", task_features=train, progress=False)
+        self.assertRegex(remote.info["taskFeatures"]["view"], r"^task_features\[[01]\]\.(csv|npy)")
+
+        # The new task (row 0) from its features alone: the service's top list is the local model's, to the bit.
+        new = [settings.iloc[[0]].set_index("id"), emb[0]]
+        with fp.fit(z.iloc[1:], method="mf", rank=3, seed=0, task_features=train, progress=False) as local:
+            expected = local.predict(task_features=new, progress=False).examples.sort_values("rank").head(10)
+        answer = remote.predict(task_features=new, top=10)
+        self.assertEqual(answer.summary["known_count"], 0)
+        self.assertEqual(list(answer.examples.index), list(expected.index))
+        self.assertEqual(list(answer.examples["predicted"]), list(expected["predicted"]))
+        # The local std comes from the engine's per-example CSV, the service's from its top list: equal to the last bit or two.
+        np.testing.assert_allclose(answer.examples["std"], expected["std"], rtol=1e-14, atol=0)
+
+        # A file path uploads as is; its rows are matched by task id (here one short: the job fails naming the file).
+        with tempfile.TemporaryDirectory() as folder:
+            few = os.path.join(folder, "few.csv")
+            settings.iloc[:5].to_csv(few, index=False)
+            with self.assertRaises(fp.ServiceError) as caught:
+                self.client.fit(z.iloc[1:], method="mf", rank=3, name="d-few", task_features=few, progress=False)
+        self.assertIn("few.csv", caught.exception.message)
+
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:
             self.client.fit(self.frame, method="logistic", name="not-binary", progress=False)

@@ -106,18 +106,17 @@ def write_features(folder: Path, features, what: str, name: Optional[str] = None
         raise ValueError(f"{what}_features is empty: pass a DataFrame, an array or a file path (or a list of them).")
     paths: List[Path] = []
     for k, item in enumerate(items):
-        # Named after the argument, so the engine's messages and fit report point at it: task_features[0].csv, ...
-        stem = folder / f"{what}_features[{k}]"
         if isinstance(item, (str, os.PathLike)):
             paths.append(Path(item))
             continue
+        path = folder / feature_file_name(k, item, what)
         if isinstance(item, pd.Series):
             label = item.name if name is None else name
             if label is None:
                 raise ValueError(f"a Series of {what} features needs a name: pass {what}_name=... (or name the Series).")
             item = pd.DataFrame([item.to_numpy()], columns=item.index, index=pd.Index([str(label)], name="id"))
         if isinstance(item, pd.DataFrame):
-            paths.append(write_metadata(stem.with_suffix(".csv"), item))
+            paths.append(write_metadata(path, item))
             continue
         values = np.asarray(item)
         if values.dtype.kind not in "fiub":
@@ -126,9 +125,16 @@ def write_features(folder: Path, features, what: str, name: Optional[str] = None
             values = values.reshape(1, -1)
         if values.ndim != 2:
             raise ValueError(f"a {what} embedding is 2-D (one row per {what}); got shape {values.shape}.")
-        np.save(stem.with_suffix(".npy"), values.astype(np.float64))
-        paths.append(stem.with_suffix(".npy"))
+        np.save(path, values.astype(np.float64))
+        paths.append(path)
     return paths
+
+
+def feature_file_name(k: int, item, what: str) -> str:
+    """The file the ``k``-th item of ``{what}_features`` is written to: named after the argument, so the engine's messages and
+    fit report point at it (``task_features[0].csv`` for a table, ``task_features[1].npy`` for an embedding)."""
+    table = isinstance(item, (pd.DataFrame, pd.Series, dict))
+    return f"{what}_features[{k}].{'csv' if table else 'npy'}"
 
 
 def feature_args(folder: Path, features, what: str, name: Optional[str] = None) -> List[object]:

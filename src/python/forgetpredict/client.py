@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -57,17 +57,24 @@ class Client:
 
     def fit(self, z: _io.MatrixLike, method: Optional[str] = None, *, name: str, rank: Optional[int] = None,
             lam: Optional[float] = None, seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None,
-            overwrite: bool = False, progress: bool = True, poll: float = 0.2) -> "RemoteModel":
-        """Uploads ``z`` (array or DataFrame, as :func:`forgetpredict.fit`), fits it in the service and waits for the model."""
+            task_features=None, overwrite: bool = False, progress: bool = True, poll: float = 0.2) -> "RemoteModel":
+        """Uploads ``z`` (array or DataFrame, as :func:`forgetpredict.fit`), fits it in the service and waits for the model.
+
+        ``task_features`` as in :func:`forgetpredict.fit` (a DataFrame with task ids in its ``id`` column or index, a numpy
+        embedding in matrix order, a file path, or a list of them): uploaded as the service's ``taskFeatures`` files, so the
+        model answers :meth:`RemoteModel.predict` with ``task_features`` (cold start) as the local model does.
+        """
         metadata, ids = _io.example_metadata(z, examples)
         fields = {"name": name, "overwrite": "true" if overwrite else "false"}
         for key, value in (("method", method), ("rank", rank), ("lambda", lam), ("seed", seed)):
             if value is not None:
                 fields[key] = str(value)
         with tempfile.TemporaryDirectory(prefix="forgetpredict-") as folder:
-            files = {"file": _io.write_matrix(Path(folder) / "z.npz", z, tasks, ids)}
+            files = [("file", _io.write_matrix(Path(folder) / "z.npz", z, tasks, ids))]
             if metadata is not None:
-                files["examples"] = _io.write_metadata(Path(folder) / "examples.csv", metadata)
+                files.append(("examples", _io.write_metadata(Path(folder) / "examples.csv", metadata)))
+            if task_features is not None:
+                files += [("taskFeatures", path) for path in _io.write_features(Path(folder), task_features, "task")]
             job = self._upload("/v1/models", fields, files)
         line = _engine._ProgressLine() if progress else None
         try:
@@ -90,13 +97,13 @@ class Client:
             headers["Content-Type"] = "application/json"
         return self._send(urllib.request.Request(self.url + path, data=data, method=method, headers=headers))
 
-    def _upload(self, path: str, fields: Dict[str, str], files: Dict[str, Path]):
+    def _upload(self, path: str, fields: Dict[str, str], files: List[Tuple[str, Path]]):
         boundary = uuid.uuid4().hex
         parts: List[bytes] = []
         for key, value in fields.items():
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode("utf-8"))
-        for key, file in files.items():
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"; filename="{file.name}"\r\n'
+        for key, file in files:  # a field may repeat (taskFeatures: one part per file)
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"; filename="{_quoted(file.name)}"\r\n'
                          f"Content-Type: application/octet-stream\r\n\r\n".encode("utf-8") + file.read_bytes() + b"\r\n")
         parts.append(f"--{boundary}--\r\n".encode("utf-8"))
         request = urllib.request.Request(self.url + path, data=b"".join(parts), method="POST",
@@ -183,8 +190,16 @@ def _cells(observed) -> Dict[str, float]:
     return {} if observed is None else {str(k): float(v) for k, v in _io.as_cells(observed).items()}
 
 
+def _quoted(name: str) -> str:
+    """A file name inside a quoted multipart header, escaped as browsers do (WHATWG: ``"``, CR and LF percent-encoded)."""
+    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
 def _task_features(features):
-    """The ``taskFeatures`` field: a row (dict, Series, one-row DataFrame), an embedding, or a dict of file name to those."""
+    """The ``taskFeatures`` field: a row (dict, Series, one-row DataFrame), an embedding, a dict of file name to those, or a
+    list of rows and embeddings in the order given to :meth:`Client.fit` (named as it names their files)."""
+    if isinstance(features, (list, tuple)) and any(isinstance(f, (dict, pd.Series, pd.DataFrame, list, tuple, np.ndarray)) for f in features):
+        return {_io.feature_file_name(k, part, "task"): _task_features(part) for k, part in enumerate(features)}
     if isinstance(features, pd.DataFrame):
         if len(features) != 1:
             raise ValueError(f"task_features: a DataFrame must have one row (the new task), not {len(features)}; select it, e.g. frame.loc[['my-task']].")
