@@ -243,6 +243,59 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.Contains("taskFeatures: Features 'tasks.csv' have 1 columns; the model was fitted with 2 for 'tasks.csv'", error.Texts["#error"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Page_UploadsAMatrixWithATaskFeatureFile_ShowsTheFittedFeatureView_ThenPredictsFromTheFeatureForm()
+    {
+        // Given: a live server, and charlm-d's first 600 chunks (a bare .npy: tasks are rows 0..30) with the tasks' lr and steps.
+        await using var server = await LiveServer.StartAsync(fixture.Directory);
+        var folder = RepoPaths.NewTempFolder("fp-page-upload");
+        var z = Data.MatrixFile.Read(TaskFeatureFixture.Data("z.npy"));
+        var slice = new float[z.TaskCount, 600];
+        for (var i = 0; i < z.TaskCount; i++)
+        {
+            for (var j = 0; j < 600; j++)
+            {
+                slice[i, j] = z[i, j];
+            }
+        }
+
+        var matrix = Path.Combine(folder, "z600.npy");
+        Data.MatrixFile.Write(Core.ForgettingMatrix.Create(slice), matrix);
+        var settings = Path.Combine(folder, "settings.csv");
+        File.WriteAllLines(settings, File.ReadLines(TaskFeatureFixture.Data("tasks.csv")).Select(l => l.Split(',')).Select(f => $"{(f[0] == "row" ? "task" : f[0])},{f[3]},{f[4]}"));
+
+        // When: the page uploads them to fit an mf model, then the settings of a new task are typed into its feature form.
+        var page = BrowserCheck.Run($"{server.Url}/?model=d", "server-page-upload-features.png",
+            count: ["#features-fields input", "#top-examples tbody tr"],
+            text: ["#fit-status", "#fit-features", "#features-info", "#findings", "#top-examples tbody tr:first-child td:nth-child(2)"],
+            actions:
+            [
+                BrowserAction.Upload("#fit-file", matrix), BrowserAction.Fill("#fit-name", "page-upload"), BrowserAction.Select("#fit-method", "mf"),
+                BrowserAction.Upload("#fit-task-features", settings), BrowserAction.Click("#fit"), BrowserAction.WaitFor("#fit-features:not([hidden])"),
+                BrowserAction.Fill("#feature-lr", "0.001"), BrowserAction.Fill("#feature-steps", "600"), BrowserAction.Fill("#top", "12"),
+                BrowserAction.Click("#run"), BrowserAction.WaitFor("#top-examples tbody tr"),
+            ]);
+
+        // Then: the model was fitted with the uploaded features, the page names its feature view, and the cold start is the API's.
+        Assert.Empty(page.PageErrors);
+        Assert.Empty(page.ConsoleErrors);
+        Assert.Empty(page.FailedRequests);
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var info = await (await http.GetAsync("/v1/models/page-upload")).JsonAsync();
+        var view = info.GetProperty("taskFeatures");
+        Assert.Equal("settings.csv", view.GetProperty("view").GetString());
+        Assert.Equal(["lr", "steps"], view.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+        Assert.Contains("fitted page-upload: mf rank 8, 31 tasks x 600 examples", page.Texts["#fit-status"], StringComparison.Ordinal);
+        Assert.Contains($"from settings.csv (numeric; lr, steps; {view.GetProperty("chosen").GetString()})", page.Texts["#fit-features"], StringComparison.Ordinal);
+        Assert.Contains("settings.csv", page.Texts["#features-info"], StringComparison.Ordinal);
+        Assert.Equal(2, page.Counts["#features-fields input"]);
+        Assert.Contains("cold start: predicted from the task's features alone", page.Texts["#findings"], StringComparison.Ordinal);
+        Assert.Equal(12, page.Counts["#top-examples tbody tr"]);
+        var answer = await (await http.PostAsync("/v1/models/page-upload/predict", Http.Json("{\"taskFeatures\": {\"lr\": 0.001, \"steps\": 600}, \"top\": 12}"))).JsonAsync();
+        Assert.Equal(answer.GetProperty("top")[0].GetProperty("id").GetString(), page.Texts["#top-examples tbody tr:first-child td:nth-child(2)"].Trim());
+        Assert.Empty(Directory.GetFiles(fixture.Directory, UploadFiles.TempPrefix + "*"));
+    }
+
     private static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     // An additive model fitted without features, written by the library.

@@ -11,6 +11,27 @@ namespace ForgetPredict.Testing;
 public sealed record BrowserResult(IReadOnlyList<string> ConsoleErrors, IReadOnlyList<string> PageErrors, IReadOnlyList<string> FailedRequests,
     IReadOnlyDictionary<string, int> Counts, IReadOnlyDictionary<string, string> Texts);
 
+/// <summary>A step of a page check, run in order after the fill, click and wait groups of <see cref="BrowserCheck.Run"/>.</summary>
+/// <param name="Flag">The check-page.mjs flag (<c>--fill</c>, <c>--click</c>, <c>--wait</c>, <c>--file</c>, <c>--select</c>).</param>
+/// <param name="Value">Its value: a selector, or <c>SELECTOR=VALUE</c>.</param>
+public sealed record BrowserAction(string Flag, string Value)
+{
+    /// <summary>Types <paramref name="value"/> into the input <paramref name="selector"/>.</summary>
+    public static BrowserAction Fill(string selector, string value) => new("--fill", $"{selector}={value}");
+
+    /// <summary>Clicks <paramref name="selector"/>.</summary>
+    public static BrowserAction Click(string selector) => new("--click", selector);
+
+    /// <summary>Waits (up to 15 s) until <paramref name="selector"/> is visible.</summary>
+    public static BrowserAction WaitFor(string selector) => new("--wait", selector);
+
+    /// <summary>Sets the files of the file input <paramref name="selector"/>, as a user picking them.</summary>
+    public static BrowserAction Upload(string selector, params string[] paths) => new("--file", $"{selector}={string.Join('\n', paths)}");
+
+    /// <summary>Picks the option <paramref name="value"/> of the select <paramref name="selector"/>.</summary>
+    public static BrowserAction Select(string selector, string value) => new("--select", $"{selector}={value}");
+}
+
 /// <summary>Loads a page in Debian's headless Chromium through playwright-core (installed by <c>make deps</c>) and saves a screenshot as a test artifact.</summary>
 public static class BrowserCheck
 {
@@ -36,9 +57,10 @@ public static class BrowserCheck
     /// <param name="click">Selectors clicked after filling, in order.</param>
     /// <param name="waitFor">Selectors waited for after clicking.</param>
     /// <param name="basicCredentials">"user:password" the browser answers an HTTP Basic challenge with, or null.</param>
+    /// <param name="actions">Further steps, run in order after the waits (e.g. upload, wait, then fill a form the upload made).</param>
     public static BrowserResult Run(string url, string screenshotName, IEnumerable<string>? count = null, IEnumerable<string>? text = null,
         IEnumerable<(string Selector, string Value)>? fill = null, IEnumerable<string>? click = null, IEnumerable<string>? waitFor = null,
-        string? basicCredentials = null)
+        string? basicCredentials = null, IEnumerable<BrowserAction>? actions = null)
     {
         var folder = Path.Combine(RepoPaths.Root, "tests", "browser");
         if (!Directory.Exists(Path.Combine(folder, "node_modules", "playwright-core")))
@@ -70,6 +92,11 @@ public static class BrowserCheck
         foreach (var s in waitFor ?? [])
         {
             args.AddRange(["--wait", s]);
+        }
+
+        foreach (var action in actions ?? [])
+        {
+            args.AddRange([action.Flag, action.Value]);
         }
 
         if (basicCredentials is not null)

@@ -2,7 +2,10 @@
 // console errors, page errors, failed requests, counts of elements per CSS selector, the text of selected elements,
 // and a full-page screenshot. Usage:
 //   node check-page.mjs URL SCREENSHOT.png [--count SELECTOR ...] [--text SELECTOR ...] [--fill SELECTOR=VALUE ...]
-//                       [--click SELECTOR] [--wait SELECTOR] [--basic USER:PASSWORD]
+//                       [--click SELECTOR] [--wait SELECTOR] [--file SELECTOR=PATH[\nPATH...]] [--select SELECTOR=VALUE]
+//                       [--basic USER:PASSWORD]
+// The actions (--fill, --click, --wait, --file, --select) run in the order given; counts and texts are taken after them.
+// --file sets a file input's files (several paths separated by newlines); --select picks an option of a select.
 // --basic answers the server's HTTP Basic challenge as a user typing into the browser's sign-in prompt.
 import { chromium } from "playwright-core";
 
@@ -12,11 +15,14 @@ if (!url || !screenshot) {
   process.exit(2);
 }
 
-const counts = [], texts = [], fills = [], clicks = [], waits = [], basic = [];
+const counts = [], texts = [], actions = [], basic = [];
 for (let i = 0; i < rest.length; i += 2) {
   const [flag, value] = [rest[i], rest[i + 1]];
-  ({ "--count": counts, "--text": texts, "--fill": fills, "--click": clicks, "--wait": waits, "--basic": basic })[flag]?.push(value);
+  if (["--fill", "--click", "--wait", "--file", "--select"].includes(flag)) actions.push([flag, value]);
+  else ({ "--count": counts, "--text": texts, "--basic": basic })[flag]?.push(value);
 }
+// "SELECTOR=VALUE" split at the first "=".
+const pair = spec => [spec.slice(0, spec.indexOf("=")), spec.slice(spec.indexOf("=") + 1)];
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -31,12 +37,13 @@ try {
   page.on("pageerror", e => result.pageErrors.push(String(e)));
   page.on("requestfailed", r => result.failedRequests.push(`${r.url()} ${r.failure()?.errorText ?? ""}`));
   await page.goto(url, { waitUntil: "load" });
-  for (const spec of fills) {
-    const cut = spec.indexOf("=");
-    await page.fill(spec.slice(0, cut), spec.slice(cut + 1));
+  for (const [flag, value] of actions) {
+    if (flag === "--fill") await page.fill(...pair(value));
+    else if (flag === "--click") await page.click(value);
+    else if (flag === "--wait") await page.waitForSelector(value, { timeout: 15000 });
+    else if (flag === "--file") { const [selector, paths] = pair(value); await page.setInputFiles(selector, paths.split("\n")); }
+    else await page.selectOption(...pair(value));
   }
-  for (const selector of clicks) await page.click(selector);
-  for (const selector of waits) await page.waitForSelector(selector, { timeout: 15000 });
   for (const selector of counts) result.counts[selector] = await page.locator(selector).count();
   for (const selector of texts) result.texts[selector] = (await page.locator(selector).allInnerTexts()).join("\n");
   await page.screenshot({ path: screenshot, fullPage: true });

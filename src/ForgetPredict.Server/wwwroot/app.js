@@ -1,7 +1,8 @@
 // ForgetPredict web page: picks a model, sends the new task's measured cells (and its features, for a model fitted with
 // task features) to /v1/models/{name}/predict and shows the
 // HTML report's group chart (the SVG the server draws with the report's code), group table and top-example table; downloads
-// the replay set from /v1/models/{name}/replay?format=csv. Plain ES2020, no build step, no third-party code.
+// the replay set from /v1/models/{name}/replay?format=csv; uploads a matrix (with task feature files) to fit a new model.
+// Plain ES2020, no build step, no third-party code.
 "use strict";
 
 const $ = id => document.getElementById(id);
@@ -53,7 +54,7 @@ async function api(path, options = {}) {
   return response;
 }
 
-async function loadModels() {
+async function loadModels(preferred) {
   try {
     const list = await (await api("v1/models")).json();
     state.models = list.models;
@@ -69,7 +70,7 @@ async function loadModels() {
       showError("The store has no models yet: fit one with 'forgetpredict fit ... --out STORE/NAME.fpm' or upload a matrix (POST /v1/models).");
       return;
     }
-    const wanted = new URLSearchParams(location.search).get("model");
+    const wanted = preferred || new URLSearchParams(location.search).get("model");
     const usable = list.models.filter(m => !m.error);
     const pick = usable.find(m => m.name === wanted) || usable[0];
     if (pick) select.value = pick.name;
@@ -353,6 +354,48 @@ async function replay(event) {
   }
 }
 
+// Uploads a matrix (and the past tasks' feature files, as 'fit --task-features') to POST /v1/models, follows the fit job,
+// then selects the new model and says which task features its prior uses (GET /v1/models/{name}).
+async function fit(event) {
+  event.preventDefault();
+  const button = $("fit");
+  const status = $("fit-status");
+  const name = $("fit-name").value.trim();
+  const form = new FormData();
+  form.append("file", $("fit-file").files[0]);
+  form.append("name", name);
+  form.append("method", $("fit-method").value);
+  if ($("fit-overwrite").checked) form.append("overwrite", "true");
+  for (const file of $("fit-task-features").files) form.append("taskFeatures", file, file.name);
+  button.disabled = true;
+  $("fit-features").hidden = true;
+  status.textContent = "uploading…";
+  showError("");
+  try {
+    let job = await (await api("v1/models", { method: "POST", body: form })).json();
+    while (job.state !== "succeeded" && job.state !== "failed") {
+      status.textContent = `${job.state}: ${job.stage || "waiting"} ${pct(job.progress || 0)}`;
+      await new Promise(resolve => setTimeout(resolve, 300));
+      job = await (await api(`v1/jobs/${encodeURIComponent(job.id)}`)).json();
+    }
+    if (job.state === "failed") throw new Error(`The fit of '${name}' failed: ${job.error}`);
+    const model = await (await api(`v1/models/${encodeURIComponent(name)}`)).json();
+    status.textContent = `fitted ${model.name}: ${model.method}${model.rank ? " rank " + model.rank : ""}, ${int(model.taskCount)} tasks x ${int(model.exampleCount)} examples`;
+    const view = model.taskFeatures;
+    $("fit-features").textContent = view
+      ? `Task features: the prior of a new task comes from ${view.view} (${view.kind}; ${view.columns.join(", ")}; ${view.chosen}). Fill them above to predict before fine-tuning.`
+      : "Fitted without task features: it predicts a new task from its measured cells.";
+    await loadModels(name);
+    $("fit-features").hidden = false;
+  } catch (e) {
+    status.textContent = "";
+    if (e.status === 401) $("key-field").hidden = false;
+    showError(e.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function loadCellsFile() {
   const file = $("cells-file").files[0];
   if (!file) return;
@@ -374,5 +417,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("cells-file").addEventListener("change", loadCellsFile);
   $("query").addEventListener("submit", predict);
   $("replay-form").addEventListener("submit", replay);
+  $("fit-form").addEventListener("submit", fit);
   loadModels();
 });
