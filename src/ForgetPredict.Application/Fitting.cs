@@ -123,6 +123,27 @@ public static class Fitting
         }
     }
 
+    /// <summary>The methods whose models carry a task feature model: the Gaussian factor models with a task prior.</summary>
+    public static IReadOnlyList<string> TaskFeatureMethods { get; } = ["task-mean", "additive", "rank1", "mf"];
+
+    /// <summary>
+    /// Checks, before fitting, that <paramref name="method"/> can carry task features: ensemble, knn, example-mean and the
+    /// logistic families cannot; auto can when it chooses one of <see cref="TaskFeatureMethods"/> (checked after its choice).
+    /// </summary>
+    /// <exception cref="ArgumentException">The method's models cannot carry task features (the message names the fix).</exception>
+    public static void CheckTaskFeatures(string method)
+    {
+        if (method != ModelCatalog.Auto && !TaskFeatureMethods.Contains(method))
+        {
+            throw new ArgumentException(TaskFeatureRefusal($"'{method}'"), nameof(method));
+        }
+    }
+
+    private static string TaskFeatureRefusal(string what) =>
+        $"Task features are carried by the Gaussian factor models ({string.Join(", ", TaskFeatureMethods)}); {what} cannot carry them. "
+        + "To predict new tasks from their features, fit mf (or task-mean, additive, rank1) with the task features; "
+        + "to measure the stacked ensemble with features, run 'evaluate --methods ensemble' with the same task features (it adds ensemble+features).";
+
     /// <summary>Fits and scores the model.</summary>
     /// <param name="request">The matrix, the family and its settings.</param>
     /// <param name="progress">Told "fitting" and "scoring" as the stages start, with the fraction of the work done.</param>
@@ -132,12 +153,18 @@ public static class Fitting
         ArgumentNullException.ThrowIfNull(request);
         var fitter = ModelCatalog.CreateFitter(request.Method, request.Settings);
         CheckMatrix(request.Method, request.Matrix, request.Source);
+        if (request.TaskFeatures is not null)
+        {
+            CheckTaskFeatures(request.Method);
+        }
+
         progress?.Invoke("fitting", 0.2);
         var clock = Stopwatch.StartNew();
-        var (model, tuning) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report.Summary()) : (fitter.Fit(request.Matrix), null);
+        var (model, choice) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report) : (fitter.Fit(request.Matrix), null);
         var taskFeatures = request.TaskFeatures is not { } features ? null
             : model is FactorModel { PredictsProbability: false } factor ? Core.Features.TaskFeatureModel.Fit(factor, features)
-            : throw new ArgumentException($"Task features are used by Gaussian factor models (task-mean, additive, rank1, mf); '{request.Method}' cannot use them.", nameof(request));
+            : throw new ArgumentException(TaskFeatureRefusal(choice is null ? $"'{request.Method}'" : $"auto chose {(choice.Choice.Contains('+', StringComparison.Ordinal) ? "the ensemble " : string.Empty)}{choice.Choice}, which"), nameof(request));
+        var tuning = choice?.Summary();
         var exampleFeatures = request.ExampleFeatures is not { } examples ? null
             : model is FactorModel { PredictsProbability: false } withExamples && (withExamples.HasExampleBias || withExamples.Rank > 0)
                 ? Core.Features.ExampleFeatureModel.Fit(withExamples, examples)

@@ -114,7 +114,7 @@ internal static class UploadFiles
     /// <summary>Deletes a temporary file if it exists, ignoring failures (cleanup paths must not throw).</summary>
     public static void TryDelete(string? path) => TemporaryFiles.Delete(path);
 
-    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, IReadOnlyList<UploadedFile> taskFeatures, ModelStore store)
+    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, List<UploadedFile> taskFeatures, ModelStore store)
     {
         if (matrix is null)
         {
@@ -132,6 +132,11 @@ internal static class UploadFiles
         };
         // Unknown methods and settings that do not apply fail now, with the CLI's messages, rather than in the background.
         _ = ModelCatalog.CreateFitter(method, settings);
+        if (taskFeatures.Count > 0)
+        {
+            Fitting.CheckTaskFeatures(method);
+        }
+
         var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
         var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout };
         _ = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);

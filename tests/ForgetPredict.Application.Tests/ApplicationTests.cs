@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Evaluation;
@@ -294,6 +295,51 @@ public sealed class ApplicationTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "logistic" }));
 
         Assert.StartsWith("'logistic' needs a binary (0/1) matrix, but train.npy has other values", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ensemble")]
+    [InlineData("knn")]
+    [InlineData("example-mean")]
+    public void Fit_WithTaskFeatures_AMethodThatCannotCarryThem_IsRefusedBeforeFitting_NamingTheFix(string method)
+    {
+        var (matrix, features) = CharlmDSlice();
+        var stages = new List<string>();
+        var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = method, TaskFeatures = features }, (stage, _) => stages.Add(stage)));
+        Assert.Empty(stages);
+        Assert.Contains($"'{method}' cannot carry them", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fit mf (or task-mean, additive, rank1) with the task features", error.Message, StringComparison.Ordinal);
+        Assert.Contains("run 'evaluate --methods ensemble' with the same task features (it adds ensemble+features)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_WithTaskFeatures_AutoChoosingTheEnsemble_SaysWhatItChose_AndTheFix()
+    {
+        // On charlm-d's first 200 chunks auto stacks knn, mf and profile: a model without the factor prior features refine.
+        var (matrix, features) = CharlmDSlice();
+        var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "auto", TaskFeatures = features }));
+        Assert.Contains("auto chose the ensemble ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("knn", error.Message, StringComparison.Ordinal);
+        Assert.Contains(", which cannot carry them", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fit mf (or task-mean, additive, rank1) with the task features", error.Message, StringComparison.Ordinal);
+
+        // The same features on mf: the model carries them.
+        var mf = Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "mf", Settings = new ModelSettings { Rank = 2 }, TaskFeatures = features });
+        Assert.NotNull(mf.TaskFeatures);
+    }
+
+    // charlm-d's 31 tasks x its first 200 chunks (tasks are rows 0..30, as in a bare .npy), with the tasks' settings.
+    private static (ForgettingMatrix Matrix, Core.Features.FeatureSet Features) CharlmDSlice()
+    {
+        var z = MatrixFile.Read(RepoPaths.Data("charlm-d", "z.npy"));
+        var slice = new float[z.TaskCount, 200];
+        for (var i = 0; i < z.TaskCount; i++)
+        {
+            z.Row(i)[..200].CopyTo(MemoryMarshal.CreateSpan(ref slice[i, 0], 200));
+        }
+
+        var matrix = ForgettingMatrix.Create(slice);
+        return (matrix, FeatureFile.Read(RepoPaths.Data("charlm-d", "tasks.csv"), matrix.TaskIds));
     }
 
     [Fact]

@@ -48,6 +48,20 @@ public class TaskFeatureCommandTests
     }
 
     [Fact]
+    public void Fit_Ensemble_WithTaskFeatures_IsRefusedBeforeFitting_NamingTheMethodsThatCarryThem()
+    {
+        var model = Path.Combine(RepoPaths.NewTempFolder(), "e.fpm");
+        var (code, output, error) = CliRunner.Run("fit", Data("z.npy"), "--method", "ensemble", "--out", model, "--task-features", Data("tasks.csv"));
+        Assert.NotEqual(0, code);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains("'ensemble' cannot carry them", error, StringComparison.Ordinal);
+        Assert.Contains("fit mf (or task-mean, additive, rank1) with the task features", error, StringComparison.Ordinal);
+        Assert.Contains("run 'evaluate --methods ensemble' with the same task features (it adds ensemble+features)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
     public void Fit_WithTaskFeatures_ThenPredictAColdStartTask_FromItsSettingsAlone()
     {
         var dir = RepoPaths.NewTempFolder();

@@ -198,6 +198,17 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Upload_TaskFeatures_WithAMethodThatCannotCarryThem_IsRefusedAtOnce_NamingTheFix()
+    {
+        using var form = Http.Upload("z.npy", File.ReadAllBytes(TaskFeatureFixture.Data("z.npy")), ("name", "stacked"), ("method", "ensemble"));
+        form.Add(new ByteArrayContent(File.ReadAllBytes(TaskFeatureFixture.Data("tasks.csv"))), "taskFeatures", "tasks.csv");
+        await (await _client.PostAsync("/v1/models", form)).ProblemAsync(HttpStatusCode.BadRequest,
+            "'ensemble' cannot carry them", "fit mf (or task-mean, additive, rank1) with the task features", "run 'evaluate --methods ensemble' with the same task features (it adds ensemble+features)");
+        Assert.False(File.Exists(Path.Combine(fixture.Directory, "stacked.fpm")));
+        Assert.Empty(Directory.GetFiles(fixture.Directory, UploadFiles.TempPrefix + "*"));
+    }
+
+    [Fact]
     public async Task Upload_TaskFeaturesMissingATask_FailsTheJobNamingTheFileAndTheFix()
     {
         using var form = Http.Upload("z.npy", File.ReadAllBytes(TaskFeatureFixture.Data("z.npy")), ("name", "short"), ("method", "mf"), ("rank", "2"));

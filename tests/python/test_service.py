@@ -182,6 +182,17 @@ class ServiceTests(unittest.TestCase):
                 self.client.fit(z.iloc[1:], method="mf", rank=3, name="d-few", task_features=few, progress=False)
         self.assertIn("few.csv", caught.exception.message)
 
+    def test_fit_with_task_features_and_a_method_that_cannot_carry_them_is_refused_at_once(self):
+        features = pd.DataFrame({"lr": np.linspace(1e-4, 1e-3, len(self.frame))}, index=self.frame.index)
+        with self.assertRaises(fp.ServiceError) as caught:
+            self.client.fit(self.frame, method="ensemble", name="stacked", task_features=features, progress=False)
+        self.assertEqual(caught.exception.status, 400)
+        self.assertIn("'ensemble' cannot carry them", caught.exception.message)
+        self.assertIn("fit mf (or task-mean, additive, rank1)", caught.exception.message)
+        with self.assertRaises(fp.EngineError) as local:
+            fp.fit(self.frame, method="ensemble", task_features=features, progress=False)
+        self.assertIn("'ensemble' cannot carry them", local.exception.message)
+
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:
             self.client.fit(self.frame, method="logistic", name="not-binary", progress=False)
