@@ -305,6 +305,18 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         var answer = await (await http.PostAsync("/v1/models/page-upload/predict", Http.Json("{\"taskFeatures\": {\"lr\": 0.001, \"steps\": 600}, \"top\": 12}"))).JsonAsync();
         Assert.Equal(answer.GetProperty("top")[0].GetProperty("id").GetString(), page.Texts["#top-examples tbody tr:first-child td:nth-child(2)"].Trim());
         Assert.Empty(Directory.GetFiles(fixture.Directory, UploadFiles.TempPrefix + "*"));
+
+        // And the same upload as an ensemble shows the service's refusal and its fix.
+        var refused = BrowserCheck.Run($"{server.Url}/?model=d", "server-page-upload-features-error.png",
+            text: ["#error"],
+            actions:
+            [
+                BrowserAction.Upload("#fit-file", matrix), BrowserAction.Fill("#fit-name", "page-ensemble"), BrowserAction.Select("#fit-method", "ensemble"),
+                BrowserAction.Upload("#fit-task-features", settings), BrowserAction.Click("#fit"), BrowserAction.WaitFor("#error:not([hidden])"),
+            ]);
+        Assert.Empty(refused.PageErrors);
+        Assert.Contains("'ensemble' cannot carry them", refused.Texts["#error"], StringComparison.Ordinal);
+        Assert.Contains("fit mf (or task-mean, additive, rank1) with the task features", refused.Texts["#error"], StringComparison.Ordinal);
     }
 
     private static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
