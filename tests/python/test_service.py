@@ -171,6 +171,9 @@ class ServiceTests(unittest.TestCase):
         self.assertEqual(answer.summary["known_count"], 0)
         self.assertEqual(list(answer.examples.index), list(expected.index))
         self.assertEqual(list(answer.examples["predicted"]), list(expected["predicted"]))
+        with self.assertRaises(ValueError) as caught:
+            remote.predict(task_features=[os.path.join(data, "tasks.csv"), emb[0]])
+        self.assertIn("not a file", str(caught.exception))
         # The local std comes from the engine's per-example CSV, the service's from its top list: equal to the last bit or two.
         np.testing.assert_allclose(answer.examples["std"], expected["std"], rtol=1e-14, atol=0)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 import urllib.error
@@ -198,7 +199,10 @@ def _quoted(name: str) -> str:
 def _task_features(features):
     """The ``taskFeatures`` field: a row (dict, Series, one-row DataFrame), an embedding, a dict of file name to those, or a
     list of rows and embeddings in the order given to :meth:`Client.fit` (named as it names their files)."""
-    if isinstance(features, (list, tuple)) and any(isinstance(f, (dict, pd.Series, pd.DataFrame, list, tuple, np.ndarray)) for f in features):
+    if isinstance(features, (str, os.PathLike)):
+        raise ValueError(f"task_features: a query sends the new task's features, not a file ({features}); give its row as a dict "
+                         "or a one-row DataFrame (e.g. pd.read_csv(path).set_index('task').loc[['my-task']]) or its embedding.")
+    if isinstance(features, (list, tuple)) and any(isinstance(f, (str, os.PathLike, dict, pd.Series, pd.DataFrame, list, tuple, np.ndarray)) for f in features):
         return {_io.feature_file_name(k, part, "task"): _task_features(part) for k, part in enumerate(features)}
     if isinstance(features, pd.DataFrame):
         if len(features) != 1:
