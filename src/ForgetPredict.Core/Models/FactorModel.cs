@@ -260,7 +260,7 @@ public sealed partial class FactorModel : IForgettingModel
             for (var k = 0; k < q; k++)
             {
                 var values = w[..width];
-                TensorPrimitives.ConvertToSingle(factors.AsSpan((k * n) + start, width), values);
+                HalfPrecision.ToSingle(factors.AsSpan((k * n) + start, width), values);
                 if (!TensorPrimitives.IsFiniteAll<float>(values))
                 {
                     finite = false;

@@ -187,10 +187,9 @@ internal static class ResidualStructure
 
                 for (var k = 0; k < q; k++)
                 {
-                    for (var t = 0; t < width; t++)
-                    {
-                        directions[((long)k * n) + start + t] = (Half)(inverse[k] * acc[(k * width) + t]);
-                    }
+                    var scaled = block.AsSpan(0, width);
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(acc.AsSpan(k * width, width), inverse[k], scaled);
+                    HalfPrecision.FromDouble(scaled, directions.AsSpan((int)(((long)k * n) + start), width));
                 }
             }
         });
