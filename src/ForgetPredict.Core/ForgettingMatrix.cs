@@ -69,6 +69,9 @@ public sealed class ForgettingMatrix
     /// <summary>All values, row-major (see the layout in the remarks).</summary>
     public ReadOnlySpan<float> Values => _values;
 
+    /// <summary>The values as memory, for parallel loops (a span cannot be captured by their bodies).</summary>
+    internal ReadOnlyMemory<float> ValueMemory => _values;
+
     /// <summary>The value of cell (task, example); NaN when missing.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is out of range.</exception>
     public float this[int task, int example]

@@ -73,7 +73,8 @@ public static partial class ModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        using var payload = new MemoryStream();
+        // Sized for the model's arrays up front: growing by doubling would copy a large model's bytes several times.
+        using var payload = new MemoryStream(Capacity(model, summary));
         using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
             Section(w, TagMeta, b =>
@@ -125,13 +126,28 @@ public static partial class ModelFile
             }
         }
 
-        var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+        // The checksum is computed while the payload is written (both only read the buffer).
+        var buffer = payload.GetBuffer();
+        var length = (int)payload.Length;
+        var checksum = Task.Run(() => SHA256.HashData(buffer.AsSpan(0, length)));
         using var header = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         header.Write(s_magic);
         header.Write(Version);
-        header.Write((long)bytes.Length);
-        header.Write(bytes);
-        header.Write(SHA256.HashData(bytes));
+        header.Write((long)length);
+        header.Write(buffer, 0, length);
+        header.Write(checksum.GetAwaiter().GetResult());
+    }
+
+    // The payload's size from the model's large arrays (ids and small fields are left to the stream's growth).
+    private static int Capacity(IForgettingModel model, MatrixSummary? summary)
+    {
+        var bytes = 1024L + (summary is null ? 0 : (4L * (model.TaskCount + model.ExampleCount)) + (4L * summary.Values.Length));
+        bytes += model switch
+        {
+            FactorModel f => (8L * (model.TaskCount + model.ExampleCount) * (f.Rank + 1)) + (2L * f.ResidualRank * model.ExampleCount),
+            _ => 0,
+        };
+        return (int)Math.Min(bytes, Array.MaxLength);
     }
 
     /// <summary>Loads a model file.</summary>

@@ -65,6 +65,25 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void SumOfSquares_IsBitIdenticalToScalarReference(int n)
+    {
+        foreach (var nanRate in new[] { 0.0, 0.1, 1.0 })
+        {
+            var values = RandomValues(n, 31 + n, nanRate);
+            Assert.Equal(ScalarReference.SumOfSquares(values), ValueScan.SumOfSquares(values));
+        }
+    }
+
+    [Fact]
+    public void SumOfSquares_SkipsNaNAndSquaresInDouble()
+    {
+        // 3e20^2 overflows float but not double; NaN cells add nothing.
+        float[] values = [3e20f, float.NaN, -2, 0.5f, float.NaN, 1, 1, 1, 1, 1, 1];
+        Assert.Equal(((double)3e20f * 3e20f) + 4 + 0.25 + 6, ValueScan.SumOfSquares(values));
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void Scan_FindsFirstInfinityAtEveryPosition(int n)
     {
         if (n == 0)

@@ -6,6 +6,21 @@ namespace ForgetPredict.Testing;
 /// </summary>
 public static class ScalarReference
 {
+    /// <summary>Reference for ValueScan.SumOfSquares: value i adds v * v to lane i mod 8; lanes combined ((0+4)+(1+5))+((2+6)+(3+7)).</summary>
+    public static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        var lanes = new double[8];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsNaN(values[i]))
+            {
+                lanes[i % 8] += (double)values[i] * values[i];
+            }
+        }
+
+        return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+    }
+
     /// <summary>Reference for ValueScan.Scan: NaN count, first infinity, all-binary.</summary>
     public static (long Missing, long FirstInfinity, bool AllBinary) Scan(ReadOnlySpan<float> values)
     {

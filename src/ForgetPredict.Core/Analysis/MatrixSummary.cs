@@ -88,10 +88,10 @@ public sealed class MatrixSummary
         }
 
         var values = new float[m * bins];
-        var sums = new double[bins];
-        var counts = new int[bins];
-        for (var r = 0; r < m; r++)
+        // Rows are independent (each writes its own slice of values): parallel, with the same bits for any thread count.
+        Parallel.For(0, m, () => (Sums: new double[bins], Counts: new int[bins]), (r, _, scratch) =>
         {
+            var (sums, counts) = scratch;
             Array.Clear(sums);
             Array.Clear(counts);
             var row = matrix.Row(taskOrder[r]);
@@ -108,7 +108,9 @@ public sealed class MatrixSummary
             {
                 values[(r * bins) + c] = counts[c] == 0 ? float.NaN : (float)(sums[c] / counts[c]);
             }
-        }
+
+            return scratch;
+        }, _ => { });
 
         return new MatrixSummary(taskOrder, binOf, bins, values, matrix.TaskIds);
     }

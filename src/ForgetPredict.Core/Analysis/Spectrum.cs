@@ -58,26 +58,32 @@ public static class Spectrum
     }
 
     /// <summary>Sum over observed cells of (z - mean z)^2: the denominator of every R^2.</summary>
+    /// <remarks>Two passes (the mean, then the squares about it); rows run in parallel and their sums are added in row order,
+    /// so the result is the same for any thread count.</remarks>
     public static double CenteredSumOfSquares(ForgettingMatrix matrix)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        var buffer = new double[matrix.ExampleCount];
-        double sum = 0;
-        for (var i = 0; i < matrix.TaskCount; i++)
+        var sum = RowSums(matrix, 0, squares: false);
+        return RowSums(matrix, sum / Math.Max(matrix.ObservedCount, 1), squares: true);
+    }
+
+    // Sum over rows, in row order, of each row's sum of (z - shift) (or its squares) over the observed cells.
+    private static double RowSums(ForgettingMatrix matrix, double shift, bool squares)
+    {
+        var rows = new double[matrix.TaskCount];
+        Parallel.For(0, matrix.TaskCount, () => new double[matrix.ExampleCount], (i, _, buffer) =>
         {
-            Residuals.Masked(matrix.Row(i), default, 0, buffer);
-            sum += TensorPrimitives.Sum<double>(buffer);
+            Residuals.Masked(matrix.Row(i), default, shift, buffer);
+            rows[i] = squares ? TensorPrimitives.SumOfSquares<double>(buffer) : TensorPrimitives.Sum<double>(buffer);
+            return buffer;
+        }, _ => { });
+        double total = 0;
+        foreach (var row in rows)
+        {
+            total += row;
         }
 
-        var mean = sum / Math.Max(matrix.ObservedCount, 1);
-        double squares = 0;
-        for (var i = 0; i < matrix.TaskCount; i++)
-        {
-            Residuals.Masked(matrix.Row(i), default, mean, buffer);
-            squares += TensorPrimitives.SumOfSquares<double>(buffer);
-        }
-
-        return squares;
+        return total;
     }
 
     // With missing cells: the best rank-r fit of the observed cells, by unpenalised uncentred ALS for each r.

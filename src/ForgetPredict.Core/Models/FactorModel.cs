@@ -235,35 +235,47 @@ public sealed partial class FactorModel : IForgettingModel
             return (null, parameters.NoiseVariance);
         }
 
-        var noise = new double[n];
-        Span<float> w = stackalloc float[512];
-        Span<double> wide = stackalloc double[512];
-        Span<double> scaled = stackalloc double[512];
-        for (var k = 0; k < q; k++)
+        foreach (var scale in parameters.ResidualScales)
         {
-            var scale = parameters.ResidualScales[k];
             if (!double.IsFinite(scale) || scale < 0)
             {
                 throw new ArgumentException("Residual scales must be finite and non-negative.", nameof(parameters));
             }
+        }
 
-            var square = scale * scale;
-            for (var start = 0; start < n; start += w.Length)
+        // noise[j] = sum over k in order of square_k * w[k, j] * w[k, j] (in double). Each block of examples is independent,
+        // so the blocks run in parallel with the same bits for any thread count.
+        const int Block = 512;
+        var noise = new double[n];
+        var factors = parameters.ResidualFactors;
+        var finite = true;
+        Parallel.For(0, (n + Block - 1) / Block, block =>
+        {
+            var start = block * Block;
+            var width = Math.Min(Block, n - start);
+            Span<float> w = stackalloc float[Block];
+            Span<double> x = stackalloc double[Block];
+            Span<double> sx = stackalloc double[Block];
+            var target = noise.AsSpan(start, width);
+            for (var k = 0; k < q; k++)
             {
-                var block = w[..Math.Min(w.Length, n - start)];
-                TensorPrimitives.ConvertToSingle(parameters.ResidualFactors.AsSpan((k * n) + start, block.Length), block);
-                if (!TensorPrimitives.IsFiniteAll<float>(block))
+                var values = w[..width];
+                HalfPrecision.ToSingle(factors.AsSpan((k * n) + start, width), values);
+                if (!TensorPrimitives.IsFiniteAll<float>(values))
                 {
-                    throw new ArgumentException("Residual factors contain a non-finite value.", nameof(parameters));
+                    finite = false;
+                    return;
                 }
 
-                // noise[j] += square * w[j] * w[j] (in double, the same operations in the same order).
-                var x = wide[..block.Length];
-                var sx = scaled[..block.Length];
-                Residuals.Widen(block, x);
-                TensorPrimitives.Multiply(x, square, sx);
-                TensorPrimitives.MultiplyAdd(sx, x, noise.AsSpan(start, block.Length), noise.AsSpan(start, block.Length));
+                var square = parameters.ResidualScales[k] * parameters.ResidualScales[k];
+                Residuals.Widen(values, x[..width]);
+                TensorPrimitives.Multiply(x[..width], square, sx[..width]);
+                TensorPrimitives.MultiplyAdd(sx[..width], x[..width], target, target);
             }
+        });
+        if (!finite)
+        {
+            throw new ArgumentException("Residual factors contain a non-finite value.", nameof(parameters));
         }
 
         var isotropic = Math.Max(parameters.NoiseVariance - (TensorPrimitives.Sum<double>(noise) / n), 0);

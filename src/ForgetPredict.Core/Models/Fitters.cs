@@ -304,19 +304,44 @@ internal static class DataScale
         }
 
         CheckOutliers(matrix);
+        var squares = SumOfSquares(matrix.ValueMemory);
+        var rms = Math.Sqrt(squares / Math.Max(matrix.ObservedCount, 1));
+        return double.IsFinite(rms) && rms > 0 ? rms : 1;
+    }
 
-        // One pass in storage order: deterministic, and no buffer the size of a row.
+    // Fixed 1 M-value chunks (independent of the thread count), each summed by the lane-fixed kernel and combined in chunk
+    // order: the same bits for any thread count and vector width.
+    private const int Chunk = 1 << 20;
+
+    private static double SumOfSquares(ReadOnlyMemory<float> values)
+    {
+        var chunks = (values.Length + Chunk - 1) / Chunk;
+        var parts = new double[chunks];
+        Parallel.For(0, chunks, c => parts[c] = ValueScan.SumOfSquares(values.Span.Slice(c * Chunk, Math.Min(Chunk, values.Length - (c * Chunk)))));
         double squares = 0;
-        foreach (var v in matrix.Values)
+        foreach (var part in parts)
         {
-            if (!float.IsNaN(v))
+            squares += part;
+        }
+
+        return squares;
+    }
+
+    // The first cell beyond the limit: the chunks are scanned in parallel and the earliest hit wins.
+    private static long FirstBeyond(ReadOnlyMemory<float> values, double limit)
+    {
+        var chunks = (values.Length + Chunk - 1) / Chunk;
+        var hits = new long[chunks];
+        Parallel.For(0, chunks, c => hits[c] = ValueScan.FirstBeyond(values.Span.Slice(c * Chunk, Math.Min(Chunk, values.Length - (c * Chunk))), limit));
+        for (var c = 0; c < chunks; c++)
+        {
+            if (hits[c] >= 0)
             {
-                squares += (double)v * v;
+                return ((long)c * Chunk) + hits[c];
             }
         }
 
-        var rms = Math.Sqrt(squares / Math.Max(matrix.ObservedCount, 1));
-        return double.IsFinite(rms) && rms > 0 ? rms : 1;
+        return -1;
     }
 
     /// <summary>The first observed value and whether every observed value equals it (false when nothing is observed).</summary>
@@ -368,35 +393,11 @@ internal static class DataScale
         sample.AsSpan(0, count).Sort();
         var typical = (double)sample[count / 2];
         var limit = typical * 1e9;
-        if (ValueScan.FirstBeyond(values, limit) is var cell and >= 0)
+        if (FirstBeyond(matrix.ValueMemory, limit) is var cell and >= 0)
         {
             int i = (int)(cell / matrix.ExampleCount), j = (int)(cell % matrix.ExampleCount);
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {values[(int)cell]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
         }
-    }
-
-    /// <summary>Mean square of the observed values (centred on their mean when <paramref name="center"/>); 1 when it is 0.</summary>
-    public static double MeanSquare(ForgettingMatrix matrix, bool center)
-    {
-        // Two passes in fixed row order (sum, then sum of squares about the mean): deterministic and accurate.
-        var buffer = new double[matrix.ExampleCount];
-        double sum = 0;
-        for (var i = 0; i < matrix.TaskCount; i++)
-        {
-            Residuals.Masked(matrix.Row(i), default, 0, buffer);
-            sum += System.Numerics.Tensors.TensorPrimitives.Sum<double>(buffer);
-        }
-
-        var mean = center ? sum / Math.Max(matrix.ObservedCount, 1) : 0;
-        double squares = 0;
-        for (var i = 0; i < matrix.TaskCount; i++)
-        {
-            Residuals.Masked(matrix.Row(i), default, mean, buffer);
-            squares += System.Numerics.Tensors.TensorPrimitives.SumOfSquares<double>(buffer);
-        }
-
-        var ms = squares / Math.Max(matrix.ObservedCount, 1);
-        return ms > 0 ? ms : 1;
     }
 }

@@ -38,14 +38,27 @@ internal static class ResidualStructure
         var taskDim = (problem.TaskBias ? 1 : 0) + r;
 
         // Example updates regress on the task features ([1], U_i); task updates on the example features ([1], V_j).
-        var exampleSide = RidgeTrace(m, problem.ExampleBias, r, (i, k) => s.TaskParams[(i * taskDim) + (problem.TaskBias ? 1 : 0) + k], rho, problem.ExampleBiasPenalty, s.FactorLambda);
-        var taskSide = RidgeTrace(n, problem.TaskBias, r, (j, k) => s.ExampleFactors[((long)k * n) + j], rho, problem.BiasLambda, s.FactorLambda);
+        // The task features as r columns of length m (gathered from the row-major task parameters); the example features are
+        // already r contiguous rows of V.
+        var offset = problem.TaskBias ? 1 : 0;
+        var taskColumns = new double[r * m];
+        for (var i = 0; i < m; i++)
+        {
+            for (var k = 0; k < r; k++)
+            {
+                taskColumns[(k * m) + i] = s.TaskParams[(i * taskDim) + offset + k];
+            }
+        }
+
+        var exampleSide = RidgeTrace(m, problem.ExampleBias, r, taskColumns, rho, problem.ExampleBiasPenalty, s.FactorLambda);
+        var taskSide = RidgeTrace(n, problem.TaskBias, r, s.ExampleFactors, rho, problem.BiasLambda, s.FactorLambda);
         var dof = ((double)n * exampleSide) + ((double)m * taskSide) + (problem.Center ? 1 : 0);
         return count / Math.Max(count - dof, count / 10.0);
     }
 
-    // tr((G + L)^-1 G) for G = rho * sum_t x_t x_t^T with x_t = ([1], f(t, 0..r)) over t < rows, L = diag(bias, factor...).
-    private static double RidgeTrace(int rows, bool constant, int r, Func<int, int, double> feature, double rho, double biasPenalty, double factorPenalty)
+    // tr((G + L)^-1 G) for G = rho * sum_t x_t x_t^T with x_t = ([1], columns[0..r][t]) over t < rows (each column contiguous,
+    // `rows` long), L = diag(bias, factor...). G's entries are vectorised sums and dot products of the columns.
+    private static double RidgeTrace(int rows, bool constant, int r, double[] columns, double rho, double biasPenalty, double factorPenalty)
     {
         var p = (constant ? 1 : 0) + r;
         if (p == 0)
@@ -53,26 +66,24 @@ internal static class ResidualStructure
             return 0;
         }
 
+        var o = constant ? 1 : 0;
         var g = new double[p * p];
-        var x = new double[p];
-        for (var t = 0; t < rows; t++)
+        if (constant)
         {
+            g[0] = rho * rows;
+        }
+
+        for (var a = 0; a < r; a++)
+        {
+            var x = columns.AsSpan(a * rows, rows);
             if (constant)
             {
-                x[0] = 1;
+                g[o + a] = g[(o + a) * p] = rho * System.Numerics.Tensors.TensorPrimitives.Sum<double>(x);
             }
 
-            for (var k = 0; k < r; k++)
+            for (var b = 0; b <= a; b++)
             {
-                x[(constant ? 1 : 0) + k] = feature(t, k);
-            }
-
-            for (var a = 0; a < p; a++)
-            {
-                for (var b = 0; b < p; b++)
-                {
-                    g[(a * p) + b] += rho * x[a] * x[b];
-                }
+                g[((o + a) * p) + o + b] = g[((o + b) * p) + o + a] = rho * System.Numerics.Tensors.TensorPrimitives.Dot<double>(x, columns.AsSpan(b * rows, rows));
             }
         }
 
@@ -187,10 +198,9 @@ internal static class ResidualStructure
 
                 for (var k = 0; k < q; k++)
                 {
-                    for (var t = 0; t < width; t++)
-                    {
-                        directions[((long)k * n) + start + t] = (Half)(inverse[k] * acc[(k * width) + t]);
-                    }
+                    var scaled = block.AsSpan(0, width);
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(acc.AsSpan(k * width, width), inverse[k], scaled);
+                    HalfPrecision.FromDouble(scaled, directions.AsSpan((int)(((long)k * n) + start), width));
                 }
             }
         });

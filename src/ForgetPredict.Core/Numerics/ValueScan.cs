@@ -83,6 +83,67 @@ internal static class ValueScan
         return new ValueScanResult(missing, -1, !nonBinary);
     }
 
+    /// <summary>Number of accumulator lanes of <see cref="SumOfSquares"/>: value i of a block is added to lane i mod 8.</summary>
+    public const int SquareLanes = 8;
+
+    /// <summary>
+    /// Sum of v * v (in double) over the non-NaN values. Value i goes to lane i mod <see cref="SquareLanes"/> and the lanes
+    /// are combined as ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7)), on every vector width and in the scalar loop, so the
+    /// result is the same bits on every machine.
+    /// </summary>
+    public static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        Span<double> lanes = stackalloc double[SquareLanes];
+        lanes.Clear();
+        var i = 0;
+        ref var start = ref MemoryMarshal.GetReference(values);
+        if (Vector256.IsHardwareAccelerated && values.Length >= SquareLanes)
+        {
+            Vector256<double> low = Vector256<double>.Zero, high = Vector256<double>.Zero;
+            for (; i <= values.Length - SquareLanes; i += SquareLanes)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var (a, b) = Vector256.Widen(v & Vector256.Equals(v, v));
+                low += a * a;
+                high += b * b;
+            }
+
+            low.CopyTo(lanes);
+            high.CopyTo(lanes[4..]);
+        }
+        else if (Vector128.IsHardwareAccelerated && values.Length >= SquareLanes)
+        {
+            Vector128<double> l0 = Vector128<double>.Zero, l1 = Vector128<double>.Zero, l2 = Vector128<double>.Zero, l3 = Vector128<double>.Zero;
+            for (; i <= values.Length - SquareLanes; i += SquareLanes)
+            {
+                var v = Vector128.LoadUnsafe(ref start, (nuint)i);
+                var w = Vector128.LoadUnsafe(ref start, (nuint)(i + 4));
+                var (a, b) = Vector128.Widen(v & Vector128.Equals(v, v));
+                var (c, d) = Vector128.Widen(w & Vector128.Equals(w, w));
+                l0 += a * a;
+                l1 += b * b;
+                l2 += c * c;
+                l3 += d * d;
+            }
+
+            l0.CopyTo(lanes);
+            l1.CopyTo(lanes[2..]);
+            l2.CopyTo(lanes[4..]);
+            l3.CopyTo(lanes[6..]);
+        }
+
+        for (; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (!float.IsNaN(v))
+            {
+                lanes[i % SquareLanes] += (double)v * v;
+            }
+        }
+
+        return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+    }
+
     /// <summary>The index of the first value with <c>Math.Abs(v) &gt; limit</c> (compared in double precision; NaN never), or -1.</summary>
     /// <remarks>Vectors skip every block whose magnitudes stay below half the limit in single precision (far below any rounding
     /// of the limit to float); the blocks that do not are checked value by value with the exact comparison.</remarks>
