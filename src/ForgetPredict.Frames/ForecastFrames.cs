@@ -22,6 +22,12 @@ public static class ForecastFrames
     public static (int[] Examples, double[] Values) ObservedCells(IForgettingModel model, IDataView observed, FrameColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return CellsOf(model.ExampleIds, observed, columns);
+    }
+
+    // The measured cells of a table as indices into exampleIds and values (see the public overload).
+    private static (int[] Examples, double[] Values) CellsOf(IdList exampleIds, IDataView observed, FrameColumns? columns)
+    {
         ArgumentNullException.ThrowIfNull(observed);
         var names = columns ?? FrameColumns.Default;
         var frame = observed as DataFrame ?? observed.ToDataFrame(-1);
@@ -46,10 +52,10 @@ public static class ForecastFrames
                 continue;
             }
 
-            var index = model.ExampleIds.IndexOf(ids[r]);
+            var index = exampleIds.IndexOf(ids[r]);
             if (index < 0)
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {r}: example '{ids[r]}' is not one of the model's {model.ExampleCount} examples."), nameof(observed));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {r}: example '{ids[r]}' is not one of the model's {exampleIds.Count} examples."), nameof(observed));
             }
 
             if (!seen.Add(index))
@@ -103,11 +109,21 @@ public static class ForecastFrames
 
     /// <summary>Every example's forecast, in the model's example order: example, predicted, std, probability, rank and (when grouped) group.</summary>
     /// <param name="report">The report.</param>
-    public static DataFrame Examples(ErasureReport report)
+    public static DataFrame Examples(ErasureReport report) => Examples(report, null);
+
+    /// <summary>
+    /// Every example's forecast as <see cref="Examples(ErasureReport)"/>, followed by <c>measured</c> (whether the new task's
+    /// cell was measured) and <c>measured_value</c> (its value, NaN where not measured), the columns of <c>predict --out</c>.
+    /// </summary>
+    /// <param name="report">The report.</param>
+    /// <param name="observed">The measured cells the report's task was folded in from (example, value), as for <see cref="FoldIn"/>; null for none.</param>
+    /// <param name="columns">Column names of <paramref name="observed"/>; default example, value.</param>
+    /// <exception cref="ArgumentException">As <see cref="ObservedCells"/>: a column is missing, an id is not one of the report's examples, or an example is measured twice.</exception>
+    public static DataFrame Examples(ErasureReport report, IDataView? observed, FrameColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(report);
         var e = report.Examples;
-        var columns = new List<DataFrameColumn>
+        var table = new List<DataFrameColumn>
         {
             new StringDataFrameColumn("example", e.Select(x => x.Id)),
             new DoubleDataFrameColumn("predicted", e.Select(x => x.Predicted)),
@@ -117,10 +133,26 @@ public static class ForecastFrames
         };
         if (report.Groups.Count > 0)
         {
-            columns.Add(new StringDataFrameColumn("group", e.Select(x => x.Group)));
+            table.Add(new StringDataFrameColumn("group", e.Select(x => x.Group)));
         }
 
-        return new DataFrame(columns);
+        if (observed is not null)
+        {
+            var (cells, values) = CellsOf(IdList.From(e.Select(x => x.Id)), observed, columns);
+            var measured = new bool[e.Count];
+            var measuredValues = new double[e.Count];
+            Array.Fill(measuredValues, double.NaN);
+            for (var k = 0; k < cells.Length; k++)
+            {
+                measured[cells[k]] = true;
+                measuredValues[cells[k]] = values[k];
+            }
+
+            table.Add(new BooleanDataFrameColumn("measured", measured));
+            table.Add(new DoubleDataFrameColumn("measured_value", measuredValues));
+        }
+
+        return new DataFrame(table);
     }
 
     /// <summary>Each group's expected damage, most damaged first: group, count, mean, lower, upper, share (beyond the threshold), top_examples (comma-separated).</summary>

@@ -96,6 +96,27 @@ public sealed class ForecastFramesTests
     }
 
     [Fact]
+    public void ExampleTable_MarksTheMeasuredCellsLikePredictOut()
+    {
+        var (examples, values) = Measured();
+        var observed = ForecastFrames.ObservedFrame(s_model.ExampleIds, examples, values);
+        var report = ErasureReport.Create(ForecastFrames.FoldIn(s_model, observed), s_model.ExampleIds);
+
+        var table = ForecastFrames.Examples(report, observed);
+
+        Assert.Equal(["example", "predicted", "std", "probability", "rank", "measured", "measured_value"], table.Columns.Select(c => c.Name));
+        var measured = table.Columns["measured"].Cast<bool?>().Select(v => v!.Value).ToArray();
+        var measuredValues = table.Columns["measured_value"].Cast<double?>().Select(v => v!.Value).ToArray();
+        Assert.Equal(examples, Enumerable.Range(0, measured.Length).Where(j => measured[j]));
+        Assert.Equal(values, examples.Select(j => measuredValues[j]));
+        Assert.All(Enumerable.Range(0, measured.Length).Where(j => !measured[j]), j => Assert.True(double.IsNaN(measuredValues[j])));
+        Assert.Equal(["example", "predicted", "std", "probability", "rank"], ForecastFrames.Examples(report).Columns.Select(c => c.Name));
+
+        var unknown = new DataFrame(new StringDataFrameColumn("example", ["nope"]), new DoubleDataFrameColumn("value", [1.0]));
+        Assert.StartsWith("Row 0: example 'nope' is not one of the model's 300 examples.", Assert.Throws<ArgumentException>(() => ForecastFrames.Examples(report, unknown)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReplayTable_ListsTheSetInSelectionOrder()
     {
         var predicted = s_model.FoldIn(Measured().Examples, Measured().Values).PredictRow();

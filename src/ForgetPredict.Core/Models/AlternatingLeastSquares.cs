@@ -107,7 +107,8 @@ internal sealed class AlternatingLeastSquares
     private readonly int _q;
     private readonly double[] _task;
     private readonly double[] _exampleBias;    // b (N), or empty
-    private readonly double[] _exampleFactors; // V (r x N, row-major)
+    private readonly Task<double[]>? _draws;    // the initial example factors' standard normal draws, when started early
+    private double[] _exampleFactors;          // V (r x N, row-major)
     private readonly System.Collections.Concurrent.ConcurrentBag<TaskScratch> _taskScratch = [];
     private readonly System.Collections.Concurrent.ConcurrentBag<ExampleScratch> _exampleScratch = [];
     private readonly int[] _rowMissing;
@@ -118,7 +119,11 @@ internal sealed class AlternatingLeastSquares
     private double _mu;
     private double _factorLambda;
 
-    public AlternatingLeastSquares(ForgettingMatrix z, AlsProblem problem)
+    /// <param name="z">The matrix.</param>
+    /// <param name="problem">The problem.</param>
+    /// <param name="draws">The initial factors' draws, <see cref="StandardNormals"/>(problem.Seed, problem.Rank, z.ExampleCount),
+    /// when the caller started them early (they then overlap the passes that come before the sweeps); null draws them here.</param>
+    public AlternatingLeastSquares(ForgettingMatrix z, AlsProblem problem, Task<double[]>? draws = null)
     {
         _z = z;
         _problem = problem;
@@ -134,7 +139,8 @@ internal sealed class AlternatingLeastSquares
         }
 
         _exampleBias = problem.ExampleBias ? new double[_n] : [];
-        _exampleFactors = new double[_r * _n];
+        _draws = draws;
+        _exampleFactors = draws is null ? new double[_r * _n] : [];
         _rowMissing = new int[_m];
         _columnMissing = new int[_n];
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = problem.MaxThreads <= 0 ? Environment.ProcessorCount : problem.MaxThreads };
@@ -272,6 +278,19 @@ internal sealed class AlternatingLeastSquares
         // Example factors ~ N(0, InitScale^2 * s) with s the RMS of the centred data: the first task update then
         // starts from a random r-dimensional projection of the data (a power-iteration start).
         var scale = Math.Sqrt(dataScale) * _problem.InitScale;
+        if (_draws is not null)
+        {
+            // The same draws, each times the same scale: the same bits as drawing here.
+            _exampleFactors = _draws.GetAwaiter().GetResult();
+            if (_exampleFactors.Length != _r * _n)
+            {
+                throw new InvalidOperationException("The early draws do not have the problem's shape.");
+            }
+
+            TensorPrimitives.Multiply(_exampleFactors, scale, _exampleFactors);
+            return;
+        }
+
         var random = new Random(_problem.Seed);
         for (var k = 0; k < _r; k++)
         {
@@ -281,6 +300,22 @@ internal sealed class AlternatingLeastSquares
                 row[j] = Gaussian(random) * scale;
             }
         }
+    }
+
+    /// <summary>
+    /// The standard normal draws of the initial example factors, rank x n in row order from <paramref name="seed"/>'s stream:
+    /// <see cref="AlternatingLeastSquares"/> multiplies them by its initial scale.
+    /// </summary>
+    public static double[] StandardNormals(int seed, int rank, int n)
+    {
+        var draws = new double[checked(rank * n)];
+        var random = new Random(seed);
+        for (var c = 0; c < draws.Length; c++)
+        {
+            draws[c] = Gaussian(random);
+        }
+
+        return draws;
     }
 
     // Root mean square of (z - mu) over observed cells, from a sample of rows (cheap, deterministic).

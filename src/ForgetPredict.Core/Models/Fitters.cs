@@ -161,6 +161,10 @@ internal static class FactorFits
         // The fit reads Z / s (s: the RMS of the observed cells) and the model is scaled back, so multiplying the
         // data by c multiplies every prediction, standard deviation and threshold by c and leaves probabilities as
         // they were: no tolerance, floor or penalty inside the solver ever sees the data's units.
+        // The initial factors' random draws need nothing from the data: they run beside the scale pass and the solver's setup.
+        var draws = problem.Rank > 0 && (long)problem.Rank * matrix.ExampleCount < Array.MaxLength
+            ? Task.Run(() => AlternatingLeastSquares.StandardNormals(problem.Seed, problem.Rank, matrix.ExampleCount))
+            : null;
         var scale = DataScale.Typical(matrix);
         problem = problem with { InputScale = 1 / scale };
         if (problem.ThresholdMultiplier is null)
@@ -168,7 +172,7 @@ internal static class FactorFits
             problem = problem with { FactorLambda = problem.FactorLambda / scale };
         }
 
-        var solution = new AlternatingLeastSquares(matrix, problem).Solve();
+        var solution = new AlternatingLeastSquares(matrix, problem, draws).Solve();
         problem = problem with { FactorLambda = solution.FactorLambda };
         var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount);
         var parameters = Parameters(matrix, method, problem, solution, inflation);
