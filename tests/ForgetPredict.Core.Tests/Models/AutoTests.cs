@@ -152,29 +152,6 @@ public class AutoTests
     }
 
     [Fact]
-    public void KnnResidualKernel_IsTheScalarFormulaBitForBit()
-    {
-        var random = new Random(4);
-        const int N = 1037; // whole vectors and a scalar tail
-        var z = Enumerable.Range(0, N).Select(_ => (float)random.NextDouble()).ToArray();
-        var offset = Enumerable.Range(0, N).Select(_ => random.NextDouble() - 0.5).ToArray();
-        var mean = Enumerable.Range(0, N).Select(_ => random.NextDouble()).ToArray();
-        var second = Enumerable.Range(0, N).Select(_ => random.NextDouble()).ToArray();
-        var expectedMean = new double[N];
-        var expectedSecond = new double[N];
-        for (var j = 0; j < N; j++)
-        {
-            var r = ((double)z[j] - offset[j]) - 0.125;
-            expectedMean[j] = (r * 0.3) + mean[j];
-            expectedSecond[j] = ((r * r) * 0.3) + second[j];
-        }
-
-        KnnModel.AccumulateResidual(z, offset, 0.125, 0.3, mean, second);
-        Assert.Equal(expectedMean, mean);
-        Assert.Equal(expectedSecond, second);
-    }
-
-    [Fact]
     public void Profile_FitsTasksThatDifferOnlyInSize()
     {
         // z[i, j] = s_i * f_j exactly: the profile model reproduces every row, and a new task's row from a few cells.
