@@ -227,7 +227,7 @@ public class KernelTests
             double m = 0, s = 0;
             for (var i = 0; i < rows.Length; i++)
             {
-                var r = ((double)values[(rows[i] * stride) + 3 + t] - offset[t]) - bias[i];
+                var r = ((double)values[(rows[i] * stride) + 3 + t] - (offset[t] + 0.375)) - bias[i];
                 m = (r * weights[i]) + m;
                 s = ((r * r) * weights[i]) + s;
             }
@@ -239,12 +239,12 @@ public class KernelTests
         // When: the vector kernel with and without the spread, and the scalar reference
         var mean = initial.ToArray();
         var std = new double[n];
-        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 3, mean, std);
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, mean, std);
         var meanOnly = initial.ToArray();
-        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 3, meanOnly, default);
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, meanOnly, default);
         var referenceMean = initial.ToArray();
         var referenceStd = new double[n];
-        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 3, referenceMean, referenceStd);
+        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceMean, referenceStd);
 
         // Then: every lane of every width is the scalar expression's bits
         Assert.Equal(expectedMean, mean);
@@ -252,7 +252,7 @@ public class KernelTests
         Assert.Equal(expectedMean, meanOnly);
         Assert.Equal(expectedMean, referenceMean);
         Assert.Equal(expectedStd, referenceStd);
-        Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 6, new double[n], default));
+        Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 6, new double[n], default));
     }
 
     [Theory]

@@ -418,7 +418,11 @@ public sealed class KnnModel : IForgettingModel
             weights[t] = similarity[order[t]] / weight;
         }
 
-        NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, _exampleOffset.AsSpan(start, destination.Length), start, destination, std);
+        // The offset mu + b_j from the baseline's example biases, which its fold has just read for the same examples (the same
+        // bits as _exampleOffset, one array less to stream).
+        var withBiases = Baseline.ExampleBiases.Length == ExampleCount;
+        var offset = withBiases ? Baseline.ExampleBiases.Slice(start, destination.Length) : _exampleOffset.AsSpan(start, destination.Length);
+        NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, offset, withBiases ? Baseline.GlobalMean : 0, start, destination, std);
     }
 
     /// <summary>Running sums for the similarity of two tasks over their shared observed examples.</summary>

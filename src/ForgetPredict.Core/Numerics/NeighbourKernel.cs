@@ -20,7 +20,7 @@ internal static class NeighbourKernel
     private const int Chunk = 512;
 
     /// <summary>
-    /// For each t &lt; mean.Length and j = start + t, with r_i = ((double)values[rows[i] * stride + j] - offset[t]) - bias[i]:
+    /// For each t &lt; mean.Length and j = start + t, with r_i = ((double)values[rows[i] * stride + j] - (offset[t] + shift)) - bias[i]:
     /// m = sum_i r_i w_i and s = sum_i (r_i r_i) w_i, each accumulated from 0 in neighbour order as (term) + sum; then
     /// mean[t] = mean[t] + m and, when <paramref name="std"/> is not empty, std[t] = sqrt(max(s - m m, 0)).
     /// </summary>
@@ -29,13 +29,14 @@ internal static class NeighbourKernel
     /// <param name="rows">The neighbours' rows, in order.</param>
     /// <param name="bias">Each neighbour's offset subtracted after <paramref name="offset"/> (its task bias).</param>
     /// <param name="weights">Each neighbour's weight (its normalised similarity).</param>
-    /// <param name="offset">The per-example offset of the range (mu + b_j).</param>
+    /// <param name="offset">The per-example offset of the range (the example biases b_j).</param>
+    /// <param name="shift">Added to every offset (the global mean mu).</param>
     /// <param name="start">First example of the range.</param>
     /// <param name="mean">The range's predictions, to which the weighted mean residual is added.</param>
     /// <param name="std">The weighted spread of the residuals, written; or empty.</param>
     /// <exception cref="ArgumentException">The spans disagree in length or the range leaves a row.</exception>
     public static void Accumulate(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights,
-        ReadOnlySpan<double> offset, int start, Span<double> mean, Span<double> std)
+        ReadOnlySpan<double> offset, double shift, int start, Span<double> mean, Span<double> std)
     {
         Check(values, stride, rows, bias, weights, offset, start, mean, std);
         var k = rows.Length;
@@ -52,10 +53,10 @@ internal static class NeighbourKernel
                 var o = offset.Slice(c, length);
                 var m = mean.Slice(c, length);
                 var sd = std.IsEmpty ? default : std.Slice(c, length);
-                var t = Body<Width512<double>, Vector512<double>, Widening512>(values, stride, pass, o, start + c, m, sd, sums, 0);
-                t = Body<Width256<double>, Vector256<double>, Widening256>(values, stride, pass, o, start + c, m, sd, sums, t);
-                t = Body<Width128<double>, Vector128<double>, Widening128>(values, stride, pass, o, start + c, m, sd, sums, t);
-                Scalar(values, stride, pass, o, start + c, m, sd, sums, t);
+                var t = Body<Width512<double>, Vector512<double>, Widening512>(values, stride, pass, o, shift, start + c, m, sd, sums, 0);
+                t = Body<Width256<double>, Vector256<double>, Widening256>(values, stride, pass, o, shift, start + c, m, sd, sums, t);
+                t = Body<Width128<double>, Vector128<double>, Widening128>(values, stride, pass, o, shift, start + c, m, sd, sums, t);
+                Scalar(values, stride, pass, o, shift, start + c, m, sd, sums, t);
             }
         }
     }
@@ -82,10 +83,10 @@ internal static class NeighbourKernel
 
     /// <summary>The same results as <see cref="Accumulate"/> from the scalar loop alone (the reference the vector bodies are tested against).</summary>
     public static void Reference(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights,
-        ReadOnlySpan<double> offset, int start, Span<double> mean, Span<double> std)
+        ReadOnlySpan<double> offset, double shift, int start, Span<double> mean, Span<double> std)
     {
         Check(values, stride, rows, bias, weights, offset, start, mean, std);
-        Scalar(values, stride, new Pass(rows, bias, weights, true, true), offset, start, mean, std, default, 0);
+        Scalar(values, stride, new Pass(rows, bias, weights, true, true), offset, shift, start, mean, std, default, 0);
     }
 
     private static void Check(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights,
@@ -103,15 +104,16 @@ internal static class NeighbourKernel
         }
     }
 
-    private static void Scalar(ReadOnlySpan<float> values, int stride, Pass pass, ReadOnlySpan<double> offset, int start, Span<double> mean, Span<double> std, Sums sums, int t)
+    private static void Scalar(ReadOnlySpan<float> values, int stride, Pass pass, ReadOnlySpan<double> offset, double shift, int start, Span<double> mean, Span<double> std, Sums sums, int t)
     {
         for (; t < mean.Length; t++)
         {
             var j = start + t;
+            var o = offset[t] + shift;
             double m = pass.Initial ? 0 : sums.Sum[t], s = pass.Initial ? 0 : sums.Square[t];
             for (var i = 0; i < pass.Rows.Length; i++)
             {
-                var r = ((double)values[(int)(((long)pass.Rows[i] * stride) + j)] - offset[t]) - pass.Bias[i];
+                var r = ((double)values[(int)(((long)pass.Rows[i] * stride) + j)] - o) - pass.Bias[i];
                 m = (r * pass.Weights[i]) + m;
                 s = ((r * r) * pass.Weights[i]) + s;
             }
@@ -132,7 +134,7 @@ internal static class NeighbourKernel
     }
 
     // Two vectors of examples (one widened load per neighbour) from t on, at one width; returns the first example not processed.
-    private static int Body<TWidth, TVector, TWiden>(ReadOnlySpan<float> values, int stride, Pass pass, ReadOnlySpan<double> offset, int start,
+    private static int Body<TWidth, TVector, TWiden>(ReadOnlySpan<float> values, int stride, Pass pass, ReadOnlySpan<double> offset, double shift, int start,
         Span<double> mean, Span<double> std, Sums sums, int t)
         where TWidth : IVectorWidth<TVector, double>
         where TVector : unmanaged
@@ -156,11 +158,12 @@ internal static class NeighbourKernel
         ref var m0 = ref MemoryMarshal.GetReference(mean);
         ref var s0 = ref MemoryMarshal.GetReference(std);
         var zero = TWidth.Create(0);
+        var shiftVector = TWidth.Create(shift);
         for (; t <= mean.Length - (2 * count); t += 2 * count)
         {
             var u = (nuint)t;
-            var oLow = TWidth.Load(ref o0, u);
-            var oHigh = TWidth.Load(ref o0, u + (nuint)count);
+            var oLow = TWidth.Add(TWidth.Load(ref o0, u), shiftVector);
+            var oHigh = TWidth.Add(TWidth.Load(ref o0, u + (nuint)count), shiftVector);
             TVector mLow = zero, mHigh = zero, sLow = zero, sHigh = zero;
             if (!pass.Initial)
             {
