@@ -227,6 +227,55 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void NeighbourKernel_IsTheScalarFormulaBitForBit(int n)
+    {
+        // Given: 13 rows of n + 5 floats, 11 neighbours in a scrambled order (two passes of the kernel's neighbour groups), a
+        // range starting at example 3 (lengths over 512 span several chunks)
+        var random = new Random(31 + n);
+        var stride = n + 5;
+        var values = Enumerable.Range(0, 13 * stride).Select(_ => (float)(random.NextDouble() - 0.3)).ToArray();
+        int[] rows = [4, 1, 12, 5, 0, 9, 2, 11, 7, 3, 8];
+        var bias = rows.Select(_ => random.NextDouble() - 0.5).ToArray();
+        var weights = rows.Select(_ => random.NextDouble() / 4).ToArray();
+        var offset = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var initial = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+        var expectedMean = new double[n];
+        var expectedStd = new double[n];
+        for (var t = 0; t < n; t++)
+        {
+            double m = 0, s = 0;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var r = ((double)values[(rows[i] * stride) + 3 + t] - (offset[t] + 0.375)) - bias[i];
+                m = (r * weights[i]) + m;
+                s = ((r * r) * weights[i]) + s;
+            }
+
+            expectedMean[t] = initial[t] + m;
+            expectedStd[t] = Math.Sqrt(Math.Max(s - (m * m), 0));
+        }
+
+        // When: the vector kernel with and without the spread, and the scalar reference
+        var mean = initial.ToArray();
+        var std = new double[n];
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, mean, std);
+        var meanOnly = initial.ToArray();
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, meanOnly, default);
+        var referenceMean = initial.ToArray();
+        var referenceStd = new double[n];
+        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceMean, referenceStd);
+
+        // Then: every lane of every width is the scalar expression's bits
+        Assert.Equal(expectedMean, mean);
+        Assert.Equal(expectedStd, std);
+        Assert.Equal(expectedMean, meanOnly);
+        Assert.Equal(expectedMean, referenceMean);
+        Assert.Equal(expectedStd, referenceStd);
+        Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 6, new double[n], default));
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void NormalTail_EveryLaneMatchesTheScalarForm(int n)
     {
         // Given: means around the threshold, stds including zeros (a step) and tiny and large values

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
@@ -392,22 +390,17 @@ public sealed class KnnModel : IForgettingModel
             return;
         }
 
-        // Every neighbour observed every example: the same k neighbours serve every column, so the weighted mean
-        // (and second moment) of their residual rows is a handful of vector multiply-adds, block by block.
-        for (var start = 0; start < destination.Length; start += FoldedTask.BlockSize)
-        {
-            var length = Math.Min(FoldedTask.BlockSize, destination.Length - start);
-            AddCompleteNeighbourhood(order, similarity, start, destination.Slice(start, length), std.IsEmpty ? default : std.Slice(start, length));
-        }
+        // Every neighbour observed every example: the same k neighbours serve every column, so the weighted mean (and
+        // second moment) of their residual rows is one vectorised pass.
+        AddCompleteNeighbourhood(order, similarity, 0, destination, std);
     }
 
     // True when the k nearest neighbours exist and observed every example: then the row can be evaluated block by block.
     private bool HasCompleteNeighbourhood(int[] order) => Math.Min(Options.Neighbors, order.Length) > 0 && NeighboursComplete(order);
 
-    // Examples start .. start + destination.Length - 1 (at most FoldedTask.BlockSize) of a complete neighbourhood: the neighbours'
-    // similarity-weighted mean residual is added to destination and their spread written to std (when not empty). Every
-    // operation is per example, so blocks give the same bits as one pass over the row; a block stays in the first-level cache
-    // while the k neighbour rows stream through it.
+    // Examples start .. start + destination.Length - 1 of a complete neighbourhood: the neighbours' similarity-weighted mean
+    // residual is added to destination and their spread written to std (when not empty). Every operation is per example, so
+    // a block gives the same bits as the whole row.
     private void AddCompleteNeighbourhood(int[] order, ReadOnlySpan<double> similarity, int start, Span<double> destination, Span<double> std)
     {
         var k = Math.Min(Options.Neighbors, order.Length);
@@ -417,65 +410,19 @@ public sealed class KnnModel : IForgettingModel
             weight += similarity[order[t]];
         }
 
-        var length = destination.Length;
-        Span<double> mean = stackalloc double[length];
-        Span<double> second = std.Length != 0 ? stackalloc double[length] : default;
-        mean.Clear();
-        second.Clear();
-        var offset = _exampleOffset.AsSpan(start, length);
+        Span<double> bias = k <= 256 ? stackalloc double[k] : new double[k];
+        Span<double> weights = k <= 256 ? stackalloc double[k] : new double[k];
         for (var t = 0; t < k; t++)
         {
-            var neighbour = order[t];
-            AccumulateResidual(Training.Row(neighbour).Slice(start, length), offset, Baseline.TaskBiases[neighbour], similarity[neighbour] / weight, mean, second);
+            bias[t] = Baseline.TaskBiases[order[t]];
+            weights[t] = similarity[order[t]] / weight;
         }
 
-        TensorPrimitives.Add(destination, mean, destination);
-        for (var j = 0; j < std.Length; j++)
-        {
-            std[j] = Math.Sqrt(Math.Max(second[j] - (mean[j] * mean[j]), 0));
-        }
-    }
-
-    // One neighbour's share of a block, in one pass: r = (z - offset) - bias, mean += r w, second += (r r) w (when not empty). Each
-    // lane does exactly these IEEE operations, without fused multiply-adds (the widening is exact), so the vector and scalar
-    // loops agree bit for bit with the residual-then-multiply-add passes they replace. z has no missing cell.
-    internal static void AccumulateResidual(ReadOnlySpan<float> z, ReadOnlySpan<double> offset, double bias, double w, Span<double> mean, Span<double> second)
-    {
-        var j = 0;
-        var withSecond = second.Length != 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref var z0 = ref MemoryMarshal.GetReference(z);
-            ref var o0 = ref MemoryMarshal.GetReference(offset);
-            ref var m0 = ref MemoryMarshal.GetReference(mean);
-            ref var s0 = ref MemoryMarshal.GetReference(second);
-            var biasVector = Vector256.Create(bias);
-            var weight = Vector256.Create(w);
-            for (; j <= z.Length - Vector256<float>.Count; j += Vector256<float>.Count)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref z0, (nuint)j));
-                var half = (nuint)Vector256<double>.Count;
-                var rLo = (lo - Vector256.LoadUnsafe(ref o0, (nuint)j)) - biasVector;
-                var rHi = (hi - Vector256.LoadUnsafe(ref o0, (nuint)j + half)) - biasVector;
-                ((rLo * weight) + Vector256.LoadUnsafe(ref m0, (nuint)j)).StoreUnsafe(ref m0, (nuint)j);
-                ((rHi * weight) + Vector256.LoadUnsafe(ref m0, (nuint)j + half)).StoreUnsafe(ref m0, (nuint)j + half);
-                if (withSecond)
-                {
-                    (((rLo * rLo) * weight) + Vector256.LoadUnsafe(ref s0, (nuint)j)).StoreUnsafe(ref s0, (nuint)j);
-                    (((rHi * rHi) * weight) + Vector256.LoadUnsafe(ref s0, (nuint)j + half)).StoreUnsafe(ref s0, (nuint)j + half);
-                }
-            }
-        }
-
-        for (; j < z.Length; j++)
-        {
-            var r = ((double)z[j] - offset[j]) - bias;
-            mean[j] = (r * w) + mean[j];
-            if (withSecond)
-            {
-                second[j] = ((r * r) * w) + second[j];
-            }
-        }
+        // The offset mu + b_j from the baseline's example biases, which its fold has just read for the same examples (the same
+        // bits as _exampleOffset, one array less to stream).
+        var withBiases = Baseline.ExampleBiases.Length == ExampleCount;
+        var offset = withBiases ? Baseline.ExampleBiases.Slice(start, destination.Length) : _exampleOffset.AsSpan(start, destination.Length);
+        NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, offset, withBiases ? Baseline.GlobalMean : 0, start, destination, std);
     }
 
     /// <summary>Running sums for the similarity of two tasks over their shared observed examples.</summary>
@@ -620,7 +567,7 @@ public sealed class KnnModel : IForgettingModel
         // The same operations as PredictRowCore on a block, when the neighbours observed every example.
         internal override bool PredictBlock(int start, Span<double> mean, Span<double> std)
         {
-            if (mean.Length > FoldedTask.BlockSize || !model.HasCompleteNeighbourhood(order) || !baseline.PredictBlock(start, mean, default))
+            if (!model.HasCompleteNeighbourhood(order) || !baseline.PredictBlock(start, mean, default))
             {
                 return false;
             }
@@ -630,12 +577,12 @@ public sealed class KnnModel : IForgettingModel
             return true;
         }
 
+        // std = sqrt(std^2 + bias variance), in three vector passes (exact per lane, so the same bits at any width).
         private void AddBiasVariance(Span<double> std)
         {
-            for (var j = 0; j < std.Length; j++)
-            {
-                std[j] = Math.Sqrt((std[j] * std[j]) + _biasVariance);
-            }
+            TensorPrimitives.Multiply(std, std, std);
+            TensorPrimitives.Add(std, _biasVariance, std);
+            TensorPrimitives.Sqrt(std, std);
         }
 
         // The group's mean forgetting: the baseline's group mean plus the neighbours' weighted group-mean residual; its

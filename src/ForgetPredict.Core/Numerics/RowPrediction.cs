@@ -118,8 +118,9 @@ internal static class RowPrediction
         }
     }
 
-    // The mean and the quadratic form for whole vectors of examples from t on, at one width (the scalar loop's expression
-    // lane by lane); returns the first example not processed. p <= 128 (the features live on the stack).
+    // The mean and the quadratic form for pairs of whole vectors of examples from t on, at one width (the scalar loop's
+    // expression lane by lane; two vectors a step share each broadcast coefficient and the loop overhead); returns the
+    // first example not processed. p <= 128 (the features live on the stack).
     private static int Body<TWidth, TVector>(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias,
         double offset, int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> coefficients, Span<double> variance, int t)
         where TWidth : IVectorWidth<TVector, double>
@@ -132,47 +133,65 @@ internal static class RowPrediction
 
         var p = rank + (hasConstant ? 1 : 0);
         var first = hasConstant ? 1 : 0;
+        var count = (nuint)TWidth.Count;
         ref var f0 = ref MemoryMarshal.GetReference(factors);
         ref var b0 = ref MemoryMarshal.GetReference(bias);
         ref var k0 = ref MemoryMarshal.GetReference(coefficients);
         ref var m0 = ref MemoryMarshal.GetReference(mean);
         ref var v0 = ref MemoryMarshal.GetReference(variance);
-        Span<TVector> xv = stackalloc TVector[Math.Max(p, 1)];
+        Span<TVector> xv = stackalloc TVector[2 * Math.Max(p, 1)];
         ref var x0 = ref MemoryMarshal.GetReference(xv);
         var offsetVector = TWidth.Create(offset);
         var one = TWidth.Create(1);
-        for (; t <= mean.Length - TWidth.Count; t += TWidth.Count)
+        for (; t <= mean.Length - (2 * TWidth.Count); t += 2 * TWidth.Count)
         {
-            var j = start + t;
-            var m = bias.Length != 0 ? TWidth.Add(offsetVector, TWidth.Load(ref b0, (nuint)j)) : offsetVector;
+            var j = (nuint)(start + t);
+            var ma = bias.Length != 0 ? TWidth.Add(offsetVector, TWidth.Load(ref b0, j)) : offsetVector;
+            var mb = bias.Length != 0 ? TWidth.Add(offsetVector, TWidth.Load(ref b0, j + count)) : offsetVector;
             if (hasConstant)
             {
                 x0 = one;
+                Unsafe.Add(ref x0, 1) = one;
             }
 
             for (var k = 0; k < rank; k++)
             {
-                var f = TWidth.Load(ref f0, (nuint)((k * stride) + j));
-                Unsafe.Add(ref x0, first + k) = f;
-                m = TWidth.Add(m, TWidth.Multiply(TWidth.Create(weights[k]), f));
+                var w = TWidth.Create(weights[k]);
+                var at = (nuint)(k * stride) + j;
+                var fa = TWidth.Load(ref f0, at);
+                var fb = TWidth.Load(ref f0, at + count);
+                ref var xk = ref Unsafe.Add(ref x0, 2 * (first + k));
+                xk = fa;
+                Unsafe.Add(ref xk, 1) = fb;
+                ma = TWidth.Add(ma, TWidth.Multiply(w, fa));
+                mb = TWidth.Add(mb, TWidth.Multiply(w, fb));
             }
 
-            TWidth.Store(m, ref m0, (nuint)t);
-            var sum = TWidth.Create(0);
+            TWidth.Store(ma, ref m0, (nuint)t);
+            TWidth.Store(mb, ref m0, (nuint)t + count);
+            var sa = TWidth.Create(0);
+            var sb = sa;
             var q = 0;
             for (var a = 0; a < p; a++)
             {
-                var xa = Unsafe.Add(ref x0, a);
-                var row = TWidth.Multiply(TWidth.Create(Unsafe.Add(ref k0, q++)), xa);
+                ref var xa = ref Unsafe.Add(ref x0, 2 * a);
+                var c = TWidth.Create(Unsafe.Add(ref k0, q++));
+                var ra = TWidth.Multiply(c, xa);
+                var rb = TWidth.Multiply(c, Unsafe.Add(ref xa, 1));
                 for (var b = a + 1; b < p; b++)
                 {
-                    row = TWidth.Add(row, TWidth.Multiply(TWidth.Create(Unsafe.Add(ref k0, q++)), Unsafe.Add(ref x0, b)));
+                    ref var xb = ref Unsafe.Add(ref x0, 2 * b);
+                    c = TWidth.Create(Unsafe.Add(ref k0, q++));
+                    ra = TWidth.Add(ra, TWidth.Multiply(c, xb));
+                    rb = TWidth.Add(rb, TWidth.Multiply(c, Unsafe.Add(ref xb, 1)));
                 }
 
-                sum = TWidth.Add(sum, TWidth.Multiply(row, xa));
+                sa = TWidth.Add(sa, TWidth.Multiply(ra, xa));
+                sb = TWidth.Add(sb, TWidth.Multiply(rb, Unsafe.Add(ref xa, 1)));
             }
 
-            TWidth.Store(sum, ref v0, (nuint)t);
+            TWidth.Store(sa, ref v0, (nuint)t);
+            TWidth.Store(sb, ref v0, (nuint)t + count);
         }
 
         return t;

@@ -48,6 +48,12 @@ internal interface IVectorWidth<TVector, T>
     /// <summary>|value|.</summary>
     static abstract TVector Abs(TVector value);
 
+    /// <summary>The square root of each lane (correctly rounded, as Math.Sqrt).</summary>
+    static abstract TVector Sqrt(TVector value);
+
+    /// <summary>The larger of each pair of lanes, as Math.Max (NaN propagates, +0 above -0).</summary>
+    static abstract TVector Max(TVector left, TVector right);
+
     /// <summary>e^value (the runtime's vector Exp).</summary>
     static abstract TVector Exp(TVector value);
 
@@ -95,6 +101,12 @@ internal readonly struct Width512<T> : IVectorWidth<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Abs(Vector512<T> value) => Vector512.Abs(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Sqrt(Vector512<T> value) => Vector512.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Max(Vector512<T> left, Vector512<T> right) => Vector512.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Exp(Vector512<T> value) => typeof(T) == typeof(double)
@@ -147,6 +159,12 @@ internal readonly struct Width256<T> : IVectorWidth<Vector256<T>, T>
     public static Vector256<T> Abs(Vector256<T> value) => Vector256.Abs(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Sqrt(Vector256<T> value) => Vector256.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max(Vector256<T> left, Vector256<T> right) => Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp(Vector256<T> value) => typeof(T) == typeof(double)
         ? Vector256.Exp(value.AsDouble()).As<double, T>()
         : Vector256.Exp(value.AsSingle()).As<float, T>();
@@ -197,6 +215,12 @@ internal readonly struct Width128<T> : IVectorWidth<Vector128<T>, T>
     public static Vector128<T> Abs(Vector128<T> value) => Vector128.Abs(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Sqrt(Vector128<T> value) => Vector128.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Max(Vector128<T> left, Vector128<T> right) => Vector128.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Exp(Vector128<T> value) => typeof(T) == typeof(double)
         ? Vector128.Exp(value.AsDouble()).As<double, T>()
         : Vector128.Exp(value.AsSingle()).As<float, T>();
@@ -212,4 +236,37 @@ internal readonly struct Width128<T> : IVectorWidth<Vector128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector128<T> value) => Vector128.Sum(value);
+}
+
+/// <summary>
+/// Loads single-precision values widened to double, for a body written against <see cref="IVectorWidth{TVector, T}"/> of
+/// double: one load of 2 x Count floats gives two double vectors (widening is exact).
+/// </summary>
+/// <typeparam name="TVector">The double vector type of the matching width.</typeparam>
+internal interface IWidening<TVector>
+    where TVector : struct
+{
+    /// <summary>The 2 x Count floats at <paramref name="source"/> + <paramref name="index"/> (unchecked) as two double vectors.</summary>
+    static abstract (TVector Low, TVector High) LoadWidened(ref float source, nuint index);
+}
+
+/// <summary>Widening loads at 512 bits.</summary>
+internal readonly struct Widening512 : IWidening<Vector512<double>>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<double> Low, Vector512<double> High) LoadWidened(ref float source, nuint index) => Vector512.Widen(Vector512.LoadUnsafe(ref source, index));
+}
+
+/// <summary>Widening loads at 256 bits.</summary>
+internal readonly struct Widening256 : IWidening<Vector256<double>>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<double> Low, Vector256<double> High) LoadWidened(ref float source, nuint index) => Vector256.Widen(Vector256.LoadUnsafe(ref source, index));
+}
+
+/// <summary>Widening loads at 128 bits.</summary>
+internal readonly struct Widening128 : IWidening<Vector128<double>>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector128<double> Low, Vector128<double> High) LoadWidened(ref float source, nuint index) => Vector128.Widen(Vector128.LoadUnsafe(ref source, index));
 }
