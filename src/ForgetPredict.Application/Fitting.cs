@@ -171,7 +171,7 @@ public static class Fitting
             : throw new ArgumentException($"Example features are used by Gaussian factor models with example parameters (additive, rank1, mf); '{request.Method}' cannot use them.", nameof(request));
         var elapsed = clock.Elapsed;
         progress?.Invoke("scoring", 0.8);
-        var r2 = GoodnessOfFit.RSquared(model, request.Matrix);
+        var r2 = GoodnessOfFit.TrainingRSquared(model, request.Matrix);
         return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning), elapsed)
         {
             TaskFeatures = taskFeatures,

@@ -7,6 +7,30 @@ namespace ForgetPredict.Core.Analysis;
 /// reproduces it (to rounding) and 0 otherwise, scikit-learn's convention, so R^2 is always a finite number.</remarks>
 public static class GoodnessOfFit
 {
+    /// <summary>
+    /// R^2 of <paramref name="model"/> on <paramref name="trainingMatrix"/>, the matrix it was fitted on. A Gaussian factor
+    /// model's fit report holds its mean squared training residual (<see cref="FitReport.ResidualVariance"/>, the solver's
+    /// last residual sum of squares), so only the denominator takes a pass over the matrix; other models are scored by
+    /// <see cref="RSquared"/>. Equal to <see cref="RSquared"/> up to rounding.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public static double TrainingRSquared(IForgettingModel model, ForgettingMatrix trainingMatrix)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(trainingMatrix);
+        if (model is FactorModel { PredictsProbability: false } factor && factor.TaskCount == trainingMatrix.TaskCount && factor.ExampleCount == trainingMatrix.ExampleCount
+            && factor.Fit.ResidualVariance is var meanSquare && double.IsFinite(meanSquare) && meanSquare >= 0)
+        {
+            var total = Spectrum.CenteredSumOfSquares(trainingMatrix);
+            if (total > 0)
+            {
+                return 1 - (meanSquare * trainingMatrix.ObservedCount / total);
+            }
+        }
+
+        return RSquared(model, trainingMatrix);
+    }
+
     /// <summary>R^2 of <paramref name="model"/> on the observed cells of <paramref name="matrix"/> (the matrix it was fitted on, or one with the same tasks and examples).</summary>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     public static double RSquared(IForgettingModel model, ForgettingMatrix matrix)
