@@ -160,6 +160,29 @@ public class NpyFormatTests
         Assert.True(float.IsNaN(m[0, 1]));
     }
 
+    [Fact]
+    public void Read_LargeFloat32_ReadInPartsIsExact()
+    {
+        // 3 x 3,000,001 float32 (36 MB: past the size read in parallel parts, with a part boundary inside a row): every
+        // value distinct, NaN cells kept, the stream left at the end.
+        const int Columns = 3_000_001;
+        var values = new float[3L * Columns];
+        for (var c = 0; c < values.Length; c++)
+        {
+            values[c] = c % 1_000_003 == 7 ? float.NaN : c * 0.25f;
+        }
+
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "large.npy");
+        using (var stream = File.Create(path))
+        {
+            NpyFormat.WriteArray(stream, values, [3, Columns]);
+        }
+
+        var m = NpyFormat.Read(path);
+        Assert.Equal(values, m.Values.ToArray());
+        Assert.Equal(values.Count(float.IsNaN), m.MissingCount);
+    }
+
     [Theory]
     [InlineData("not a numpy file at all", "\\x93NUMPY magic")]
     [InlineData("", "too short")]
