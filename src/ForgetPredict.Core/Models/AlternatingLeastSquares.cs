@@ -161,15 +161,19 @@ internal sealed class AlternatingLeastSquares
         var rss = 0d;
         var iterations = 0;
         var converged = false;
+        // After the first sweep the example update also sums the next task update's right-hand sides, chunk by chunk while
+        // the chunk is in cache: one pass over the matrix a sweep instead of two, the same sums in the same order.
+        var rhsReady = false;
         while (iterations < Math.Max(_problem.MaxIterations, 1))
         {
             iterations++;
             if (_p > 0)
             {
-                UpdateTasks();
+                UpdateTasks(rhsReady);
             }
 
-            rss = _q > 0 ? UpdateExamples() : ResidualSumOfSquares();
+            rss = _q > 0 ? UpdateExamples(accumulateTasks: _p > 0) : ResidualSumOfSquares();
+            rhsReady = _q > 0 && _p > 0;
             objective = rss + Penalty();
             if (adapting)
             {
@@ -386,7 +390,9 @@ internal sealed class AlternatingLeastSquares
     }
 
     // ---- Task (row) update: w_i = (G_i + Lambda)^-1 sum_j f_j (z_ij - mu - b_j), f_j = ([1], V_j). ----
-    private void UpdateTasks()
+    // rhsReady: the last example update already summed every partition's right-hand sides (TaskRhs) from the current
+    // example side.
+    private void UpdateTasks(bool rhsReady)
     {
         var p = _p;
         var gram = new double[p * p];
@@ -394,15 +400,24 @@ internal sealed class AlternatingLeastSquares
 
         // Column partitions, each summing every row's right-hand side (and corrections) over its chunks: the example
         // factors stream through the cache once per half-sweep, and the partitions' sums are added in a fixed order.
-        var parts = Math.Min(TaskPartitions, ChunkCount(_n));
+        var parts = TaskPartitionCount;
         var withCorrections = _z.MissingCount > 0;
-        var rhs = _taskRhs ??= [.. Enumerable.Range(0, parts).Select(_ => new double[_m * p])];
-        Parallel.For(0, parts, _parallel, () => _taskScratch.TryTake(out var s) ? s : new TaskScratch(), (part, _, scratch) =>
+        var rhs = TaskRhs;
+        if (!rhsReady)
         {
-            Array.Clear(rhs[part]);
-            AccumulateTaskPartition(part, parts, rhs[part], scratch);
-            return scratch;
-        }, _taskScratch.Add);
+            Parallel.For(0, parts, _parallel, () => _taskScratch.TryTake(out var s) ? s : new TaskScratch(), (part, _, scratch) =>
+            {
+                Array.Clear(rhs[part]);
+                var chunks = ChunkCount(_n);
+                for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
+                {
+                    AccumulateTaskChunk(c, rhs[part], scratch);
+                }
+
+                return scratch;
+            }, _taskScratch.Add);
+        }
+
         for (var part = 1; part < parts; part++)
         {
             TensorPrimitives.Add(rhs[0], rhs[part], rhs[0]);
@@ -468,48 +483,49 @@ internal sealed class AlternatingLeastSquares
         public readonly double[] Offset = new double[ColumnChunk];
     }
 
-    // Adds partition part's chunks to every row's right-hand side.
-    private void AccumulateTaskPartition(int part, int parts, double[] rhsAll, TaskScratch s)
+    private int TaskPartitionCount => Math.Min(TaskPartitions, ChunkCount(_n));
+
+    // Every partition's right-hand sides of the task update (M x p each).
+    private double[][] TaskRhs => _taskRhs ??= [.. Enumerable.Range(0, TaskPartitionCount).Select(_ => new double[_m * _p])];
+
+    // Adds chunk c's cells to every row's right-hand side.
+    private void AccumulateTaskChunk(int c, double[] rhsAll, TaskScratch s)
     {
         int p = _p, n = _n;
-        var chunks = ChunkCount(n);
         var hasBias = _problem.TaskBias;
-        for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
+        var (start, width) = Chunk(c);
+        var offset = s.Offset.AsSpan(0, width);
+        if (_problem.ExampleBias)
         {
-            var (start, width) = Chunk(c);
-            var offset = s.Offset.AsSpan(0, width);
-            if (_problem.ExampleBias)
+            TensorPrimitives.Add(_exampleBias.AsSpan(start, width), _mu, offset);
+        }
+        else
+        {
+            offset.Fill(_mu);
+        }
+
+        for (var i = 0; i < _m; i++)
+        {
+            var y = s.Residual.AsSpan(0, width);
+            var z = _z.Row(i).Slice(start, width);
+            var rhs = rhsAll.AsSpan(i * p, p);
+            if (_rowMissing[i] == 0)
             {
-                TensorPrimitives.Add(_exampleBias.AsSpan(start, width), _mu, offset);
+                // A fully observed row: its sums in one fused pass per four factors, no corrections.
+                RowAccumulation.Accumulate(z, _problem.InputScale, offset, _r == 0 ? default : _exampleFactors.AsSpan(start), n, _r, hasBias, rhs);
+                continue;
             }
-            else
+
+            Residuals.Masked(z, _problem.InputScale, offset, 0, y);
+            var o = 0;
+            if (hasBias)
             {
-                offset.Fill(_mu);
+                rhs[o++] += TensorPrimitives.Sum<double>(y);
             }
 
-            for (var i = 0; i < _m; i++)
+            for (var k = 0; k < _r; k++)
             {
-                var y = s.Residual.AsSpan(0, width);
-                var z = _z.Row(i).Slice(start, width);
-                var rhs = rhsAll.AsSpan(i * p, p);
-                if (_rowMissing[i] == 0)
-                {
-                    // A fully observed row: its sums in one fused pass per four factors, no corrections.
-                    RowAccumulation.Accumulate(z, _problem.InputScale, offset, _r == 0 ? default : _exampleFactors.AsSpan(start), n, _r, hasBias, rhs);
-                    continue;
-                }
-
-                Residuals.Masked(z, _problem.InputScale, offset, 0, y);
-                var o = 0;
-                if (hasBias)
-                {
-                    rhs[o++] += TensorPrimitives.Sum<double>(y);
-                }
-
-                for (var k = 0; k < _r; k++)
-                {
-                    rhs[o++] += TensorPrimitives.Dot<double>(_exampleFactors.AsSpan((k * n) + start, width), y);
-                }
+                rhs[o++] += TensorPrimitives.Dot<double>(_exampleFactors.AsSpan((k * n) + start, width), y);
             }
         }
     }
@@ -564,7 +580,8 @@ internal sealed class AlternatingLeastSquares
 
     // ---- Example (column) update: x_j = (H_j + Lambda)^-1 sum_i g_i (z_ij - mu - a_i), g_i = ([1], U_i). ----
     // Returns the residual sum of squares after the update (exact, from the normal equations).
-    private double UpdateExamples()
+    // accumulateTasks: also sum the next task update's right-hand sides (TaskRhs) from each chunk's new example side.
+    private double UpdateExamples(bool accumulateTasks)
     {
         var q = _q;
         var gram = new double[q * q];
@@ -593,13 +610,34 @@ internal sealed class AlternatingLeastSquares
         var shared = (double[])gram.Clone();
         AddPenalty(shared, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
         var sharedFactored = Cholesky.Factor(shared, q);
+        // The task update's column partitions, each walking its chunks in order: a chunk's new example side goes straight
+        // into the partition's right-hand sides, in the order the task update would add them.
         var chunks = ChunkCount(_n);
         var rss = new double[chunks];
-        Parallel.For(0, chunks, _parallel, () => _exampleScratch.TryTake(out var s) ? s : new ExampleScratch(q), (c, _, scratch) =>
+        var parts = TaskPartitionCount;
+        var rhs = accumulateTasks ? TaskRhs : null;
+        Parallel.For(0, parts, _parallel, () => (_exampleScratch.TryTake(out var s) ? s : new ExampleScratch(q), _taskScratch.TryTake(out var t) ? t : new TaskScratch()), (part, _, scratch) =>
         {
-            rss[c] = UpdateExampleChunk(c, gram, sharedFactored ? shared : null, taskFeatures, taskOffsets, scratch);
+            if (rhs is not null)
+            {
+                Array.Clear(rhs[part]);
+            }
+
+            for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
+            {
+                rss[c] = UpdateExampleChunk(c, gram, sharedFactored ? shared : null, taskFeatures, taskOffsets, scratch.Item1);
+                if (rhs is not null)
+                {
+                    AccumulateTaskChunk(c, rhs[part], scratch.Item2);
+                }
+            }
+
             return scratch;
-        }, _exampleScratch.Add);
+        }, scratch =>
+        {
+            _exampleScratch.Add(scratch.Item1);
+            _taskScratch.Add(scratch.Item2);
+        });
         double total = 0;
         foreach (var v in rss)
         {
