@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -72,6 +73,7 @@ internal static class HalfPrecision
     // Eight halves (zero-extended encodings) to float encodings. A finite half's exponent and mantissa shifted into a
     // float's places read as the value times 2^-112 (subnormal halves land on float subnormals of the same digits), so one
     // exact multiplication by 2^112 finishes it; infinities and NaNs keep their mantissa under an all-ones exponent.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // a loop-free helper would start unoptimised (tier 0) in the hot loop
     private static Vector256<float> SingleBits(Vector256<uint> h)
     {
         var sign = (h & Vector256.Create(0x8000u)) << 16;
@@ -87,6 +89,7 @@ internal static class HalfPrecision
     // widened to double): magnitudes below 2^-14 are rounded to multiples of 2^-24 by adding 2^28 (the hardware rounds);
     // larger ones drop 42 mantissa bits with a bias of 2^41 - 1 plus the kept mantissa's last bit (ties to even), the
     // exponent rebased from 1023 to 15, a carry rounding up into the next binade or to infinity.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<long> HalfBits(Vector256<long> bits)
     {
         var sign = bits & Vector256.Create(long.MinValue);
