@@ -15,6 +15,8 @@ public class KernelBenchmarks
     private double[] _weights = [];
     private double[] _covariance = [];
     private double[] _variance = [];
+    private Half[] _halves = [];
+    private float[] _singles = [];
 
     /// <summary>Vector length.</summary>
     [Params(64, 1_024, 16_384)]
@@ -29,6 +31,8 @@ public class KernelBenchmarks
         _offset = Enumerable.Range(0, Length).Select(_ => random.NextDouble()).ToArray();
         _destination = new double[Length];
         _variance = new double[Length];
+        _halves = new Half[Length];
+        _singles = new float[Length];
         _factors = Enumerable.Range(0, 5 * Length).Select(_ => random.NextDouble()).ToArray();
         _weights = [0.1, 0.2, 0.3, 0.4, 0.5];
         _covariance = new double[36];
@@ -69,4 +73,32 @@ public class KernelBenchmarks
     /// <summary>Vectorised scan.</summary>
     [Benchmark]
     public long Scan() => ValueScan.Scan(_z).MissingCount;
+
+    /// <summary>The runtime's cast to half precision, value by value (the residual directions' storage).</summary>
+    [Benchmark]
+    public Half[] HalfCastScalar()
+    {
+        for (var j = 0; j < _offset.Length; j++)
+        {
+            _halves[j] = (Half)_offset[j];
+        }
+
+        return _halves;
+    }
+
+    /// <summary>Vectorised conversion to half precision (the same bits).</summary>
+    [Benchmark]
+    public Half[] HalfFromDouble()
+    {
+        HalfPrecision.FromDouble(_offset, _halves);
+        return _halves;
+    }
+
+    /// <summary>Vectorised conversion back to single precision.</summary>
+    [Benchmark]
+    public float[] HalfToSingle()
+    {
+        HalfPrecision.ToSingle(_halves, _singles);
+        return _singles;
+    }
 }
