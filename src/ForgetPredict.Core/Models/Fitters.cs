@@ -100,7 +100,7 @@ public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingF
 /// s the RMS of the centred data, so the fit is equivariant to rescaling Z.</para>
 /// <para>Solver: alternating least squares, one (r+1) x (r+1) ridge system per row and per column each sweep,
 /// with the shared Gram matrix for fully observed rows and columns and exact corrections for missing cells.
-/// Cost per sweep O(M N (r+1)) streaming the float32 matrix twice; extra memory O((M + N)(r + 1)).</para>
+/// Cost per sweep O(M N (r+1)) streaming the float32 matrix once (twice in the first sweep: the example update also sums the next task update); extra memory O((M + N)(r + 1)).</para>
 /// <para>Deterministic: seeded initialisation, fixed partitions and summation orders; the thread count never
 /// changes a bit of the result. Follows the biased MF of the forgetting-prediction literature (science.md §3).</para>
 /// </remarks>
@@ -158,13 +158,14 @@ internal static class FactorFits
             throw new ArgumentException("Every cell of the matrix is missing (NaN); there is nothing to fit.", nameof(matrix));
         }
 
-        // The fit reads Z / s (s: the RMS of the observed cells) and the model is scaled back, so multiplying the
-        // data by c multiplies every prediction, standard deviation and threshold by c and leaves probabilities as
-        // they were: no tolerance, floor or penalty inside the solver ever sees the data's units.
         // The initial factors' random draws need nothing from the data: they run beside the scale pass and the solver's setup.
         var draws = problem.Rank > 0 && (long)problem.Rank * matrix.ExampleCount < Array.MaxLength
             ? Task.Run(() => AlternatingLeastSquares.StandardNormals(problem.Seed, problem.Rank, matrix.ExampleCount))
             : null;
+
+        // The fit reads Z / s (s: the RMS of the observed cells) and the model is scaled back, so multiplying the
+        // data by c multiplies every prediction, standard deviation and threshold by c and leaves probabilities as
+        // they were: no tolerance, floor or penalty inside the solver ever sees the data's units.
         var scale = DataScale.Typical(matrix);
         problem = problem with { InputScale = 1 / scale };
         if (problem.ThresholdMultiplier is null)

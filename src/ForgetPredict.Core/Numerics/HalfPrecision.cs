@@ -7,7 +7,8 @@ namespace ForgetPredict.Core.Numerics;
 /// <summary>
 /// Kernel: conversions between half precision (the residual directions' storage) and float/double, vectorised with
 /// integer arithmetic on the IEEE encodings. Both are exact: every result equals the scalar cast (<c>(float)h</c>,
-/// <c>(Half)d</c>, round to nearest even) bit for bit, which the tests check over every half and every rounding tie.
+/// <c>(Half)d</c>, round to nearest even) bit for bit, which the tests check over every half and every rounding tie; a NaN
+/// converts to a NaN (its payload may differ from the cast's).
 /// </summary>
 /// <remarks>The scalar casts run in software (several nanoseconds a value); these run 16 values per vector step.</remarks>
 internal static class HalfPrecision

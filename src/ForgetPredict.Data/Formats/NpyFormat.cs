@@ -213,7 +213,7 @@ public static class NpyFormat
 
     private static void ReadValues(Stream stream, string sourceName, ElementType type, float[] values)
     {
-        if (type.IsNativeFloat32 && stream is FileStream file && values.LongLength * 4 >= 2L * ChunkBytes)
+        if (type.IsNativeFloat32 && stream is FileStream { CanSeek: true } file && values.LongLength * 4 >= 2L * ChunkBytes)
         {
             ReadInParallel(file, sourceName, values);
             return;
