@@ -308,45 +308,48 @@ internal static class DataScale
                 $"Every observed cell of the {matrix.TaskCount} x {matrix.ExampleCount} matrix is {first:G6}: a constant matrix shows no difference between tasks or examples, so no model can learn how a new task's measured cells differ. Check that the right file and value column were read."), nameof(matrix));
         }
 
-        CheckOutliers(matrix);
-        var squares = SumOfSquares(matrix.ValueMemory);
+        // One parallel pass finds a cell beyond the outlier limit and sums the squares.
+        var (typical, limit) = OutlierLimit(matrix);
+        var (cell, squares) = Scan(matrix.ValueMemory, limit);
+        if (cell >= 0)
+        {
+            int i = (int)(cell / matrix.ExampleCount), j = (int)(cell % matrix.ExampleCount);
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {matrix.Values[(int)cell]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
+        }
+
         var rms = Math.Sqrt(squares / Math.Max(matrix.ObservedCount, 1));
         return double.IsFinite(rms) && rms > 0 ? rms : 1;
     }
 
-    // Fixed 1 M-value chunks (independent of the thread count), each summed by the lane-fixed kernel and combined in chunk
-    // order: the same bits for any thread count and vector width.
+    // Fixed 1 M-value chunks (independent of the thread count), each scanned for the first cell beyond the limit and summed
+    // by the lane-fixed kernel, the sums combined in chunk order: the same bits for any thread count and vector width.
     private const int Chunk = 1 << 20;
 
-    private static double SumOfSquares(ReadOnlyMemory<float> values)
-    {
-        var chunks = (values.Length + Chunk - 1) / Chunk;
-        var parts = new double[chunks];
-        Parallel.For(0, chunks, c => parts[c] = ValueScan.SumOfSquares(values.Span.Slice(c * Chunk, Math.Min(Chunk, values.Length - (c * Chunk)))));
-        double squares = 0;
-        foreach (var part in parts)
-        {
-            squares += part;
-        }
-
-        return squares;
-    }
-
-    // The first cell beyond the limit: the chunks are scanned in parallel and the earliest hit wins.
-    private static long FirstBeyond(ReadOnlyMemory<float> values, double limit)
+    private static (long FirstBeyond, double Squares) Scan(ReadOnlyMemory<float> values, double limit)
     {
         var chunks = (values.Length + Chunk - 1) / Chunk;
         var hits = new long[chunks];
-        Parallel.For(0, chunks, c => hits[c] = ValueScan.FirstBeyond(values.Span.Slice(c * Chunk, Math.Min(Chunk, values.Length - (c * Chunk))), limit));
+        var parts = new double[chunks];
+        Parallel.For(0, chunks, c =>
+        {
+            var chunk = values.Span.Slice(c * Chunk, Math.Min(Chunk, values.Length - (c * Chunk)));
+            hits[c] = double.IsPositiveInfinity(limit) ? -1 : ValueScan.FirstBeyond(chunk, limit);
+            parts[c] = ValueScan.SumOfSquares(chunk);
+        });
+        var first = -1L;
+        double squares = 0;
         for (var c = 0; c < chunks; c++)
         {
-            if (hits[c] >= 0)
+            if (first < 0 && hits[c] >= 0)
             {
-                return ((long)c * Chunk) + hits[c];
+                first = ((long)c * Chunk) + hits[c];
             }
+
+            squares += parts[c];
         }
 
-        return -1;
+        return (first, squares);
     }
 
     /// <summary>The first observed value and whether every observed value equals it (false when nothing is observed).</summary>
@@ -373,10 +376,11 @@ internal static class DataScale
         return (first, !float.IsNaN(first));
     }
 
-    // Refuses a cell beyond 1e9 times the median magnitude of the non-zero cells (a sample of at most 65,536 of them,
-    // taken at a fixed stride so the result is deterministic): float32 keeps 7 digits, so next to it every other cell
-    // is rounding noise. Such a value is almost always a unit, overflow or parsing error upstream.
-    private static void CheckOutliers(ForgettingMatrix matrix)
+    // A cell beyond 1e9 times the median magnitude of the non-zero cells (a sample of at most 65,536 of them, taken at a
+    // fixed stride so the result is deterministic) is refused: float32 keeps 7 digits, so next to it every other cell is
+    // rounding noise. Such a value is almost always a unit, overflow or parsing error upstream. The limit is infinite when
+    // no sampled cell is non-zero.
+    private static (double Typical, double Limit) OutlierLimit(ForgettingMatrix matrix)
     {
         var values = matrix.Values;
         var stride = Math.Max(1, values.Length / 65_536);
@@ -392,17 +396,11 @@ internal static class DataScale
 
         if (count == 0)
         {
-            return;
+            return (0, double.PositiveInfinity);
         }
 
         sample.AsSpan(0, count).Sort();
         var typical = (double)sample[count / 2];
-        var limit = typical * 1e9;
-        if (FirstBeyond(matrix.ValueMemory, limit) is var cell and >= 0)
-        {
-            int i = (int)(cell / matrix.ExampleCount), j = (int)(cell % matrix.ExampleCount);
-            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {values[(int)cell]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
-        }
+        return (typical, typical * 1e9);
     }
 }
