@@ -126,23 +126,39 @@ public static class Fitting
     /// <summary>The methods whose models carry a task feature model: the Gaussian factor models with a task prior.</summary>
     public static IReadOnlyList<string> TaskFeatureMethods { get; } = ["task-mean", "additive", "rank1", "mf"];
 
+    /// <summary>The methods whose models carry an example feature model: the Gaussian factor models with example parameters.</summary>
+    public static IReadOnlyList<string> ExampleFeatureMethods { get; } = ["additive", "rank1", "mf"];
+
     /// <summary>
     /// Checks, before fitting, that <paramref name="method"/> can carry task features: ensemble, knn, example-mean and the
-    /// logistic families cannot; auto can when it chooses one of <see cref="TaskFeatureMethods"/> (checked after its choice).
+    /// logistic families cannot; auto can, since with features it chooses among the families that can
+    /// (<see cref="ModelSettings.WithFeatures"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The method's models cannot carry task features (the message names the fix).</exception>
     public static void CheckTaskFeatures(string method)
     {
         if (method != ModelCatalog.Auto && !TaskFeatureMethods.Contains(method))
         {
-            throw new ArgumentException(TaskFeatureRefusal($"'{method}'"), nameof(method));
+            throw new ArgumentException(
+                $"Task features are carried by the Gaussian factor models ({string.Join(", ", TaskFeatureMethods)}); '{method}' cannot carry them. "
+                + "To predict new tasks from their features, fit mf (or task-mean, additive, rank1) with the task features, or auto, which then chooses among additive and mf; "
+                + "to measure the stacked ensemble with features, run 'evaluate --methods ensemble' with the same task features (it adds ensemble+features).",
+                nameof(method));
         }
     }
 
-    private static string TaskFeatureRefusal(string what) =>
-        $"Task features are carried by the Gaussian factor models ({string.Join(", ", TaskFeatureMethods)}); {what} cannot carry them. "
-        + "To predict new tasks from their features, fit mf (or task-mean, additive, rank1) with the task features; "
-        + "to measure the stacked ensemble with features, run 'evaluate --methods ensemble' with the same task features (it adds ensemble+features).";
+    /// <summary>Checks, before fitting, that <paramref name="method"/> can carry example features (see <see cref="ExampleFeatureMethods"/>; auto can).</summary>
+    /// <exception cref="ArgumentException">The method's models cannot carry example features (the message names the fix).</exception>
+    public static void CheckExampleFeatures(string method)
+    {
+        if (method != ModelCatalog.Auto && !ExampleFeatureMethods.Contains(method))
+        {
+            throw new ArgumentException(
+                $"Example features are carried by the Gaussian factor models with example parameters ({string.Join(", ", ExampleFeatureMethods)}); '{method}' cannot carry them. "
+                + "To predict new examples from their features, fit mf (or additive, rank1) with the example features, or auto, which then chooses among additive and mf.",
+                nameof(method));
+        }
+    }
 
     /// <summary>Fits and scores the model.</summary>
     /// <param name="request">The matrix, the family and its settings.</param>
@@ -151,24 +167,26 @@ public static class Fitting
     public static FitResult Fit(FitRequest request, Action<string, double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var fitter = ModelCatalog.CreateFitter(request.Method, request.Settings);
         CheckMatrix(request.Method, request.Matrix, request.Source);
         if (request.TaskFeatures is not null)
         {
             CheckTaskFeatures(request.Method);
         }
 
+        if (request.ExampleFeatures is not null)
+        {
+            CheckExampleFeatures(request.Method);
+        }
+
+        var withFeatures = request.TaskFeatures is not null || request.ExampleFeatures is not null;
+        var fitter = ModelCatalog.CreateFitter(request.Method, request.Settings with { WithFeatures = withFeatures });
+
         progress?.Invoke("fitting", 0.2);
         var clock = Stopwatch.StartNew();
         var (model, choice) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report) : (fitter.Fit(request.Matrix), null);
-        var taskFeatures = request.TaskFeatures is not { } features ? null
-            : model is FactorModel { PredictsProbability: false } factor ? Core.Features.TaskFeatureModel.Fit(factor, features)
-            : throw new ArgumentException(TaskFeatureRefusal(choice is null ? $"'{request.Method}'" : $"auto chose {(choice.Choice.Contains('+', StringComparison.Ordinal) ? "the ensemble " : string.Empty)}{choice.Choice}, which"), nameof(request));
+        var taskFeatures = request.TaskFeatures is { } features ? Core.Features.TaskFeatureModel.Fit(Factor(), features) : null;
         var tuning = choice?.Summary();
-        var exampleFeatures = request.ExampleFeatures is not { } examples ? null
-            : model is FactorModel { PredictsProbability: false } withExamples && (withExamples.HasExampleBias || withExamples.Rank > 0)
-                ? Core.Features.ExampleFeatureModel.Fit(withExamples, examples)
-            : throw new ArgumentException($"Example features are used by Gaussian factor models with example parameters (additive, rank1, mf); '{request.Method}' cannot use them.", nameof(request));
+        var exampleFeatures = request.ExampleFeatures is { } examples ? Core.Features.ExampleFeatureModel.Fit(Factor(), examples) : null;
         var elapsed = clock.Elapsed;
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.TrainingRSquared(model, request.Matrix);
@@ -177,6 +195,9 @@ public static class Fitting
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,
         };
+
+        // The checks above, and auto's feature-capable candidates, leave a Gaussian factor model whenever features are given.
+        FactorModel Factor() => model as FactorModel ?? throw new InvalidOperationException($"'{request.Method}' fitted a {ModelCatalog.NameOf(model.Method)} model, which cannot carry features.");
     }
 
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>

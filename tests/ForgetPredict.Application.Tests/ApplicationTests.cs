@@ -313,20 +313,56 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
-    public void Fit_WithTaskFeatures_AutoChoosingTheEnsemble_SaysWhatItChose_AndTheFix()
+    public void Fit_WithTaskFeatures_Auto_ChoosesAmongTheFactorModels_AndCarriesTheFeatures()
     {
-        // On charlm-d's first 200 chunks auto stacks knn, mf and profile: a model without the factor prior features refine.
+        // On charlm-d's first 200 chunks auto without features stacks knn, mf and profile: a model that cannot carry them.
         var (matrix, features) = CharlmDSlice();
-        var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "auto", TaskFeatures = features }));
-        Assert.Contains("auto chose the ensemble ", error.Message, StringComparison.Ordinal);
-        Assert.Contains("knn", error.Message, StringComparison.Ordinal);
-        Assert.Contains(", which cannot carry them", error.Message, StringComparison.Ordinal);
-        Assert.Contains("fit mf (or task-mean, additive, rank1) with the task features", error.Message, StringComparison.Ordinal);
+        var plain = Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "auto" });
+        Assert.IsType<EnsembleModel>(plain.Model);
+        Assert.Contains("knn", plain.Provenance.Tuning, StringComparison.Ordinal);
 
-        // The same features on mf: the model carries them.
-        var mf = Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "mf", Settings = new ModelSettings { Rank = 2 }, TaskFeatures = features });
-        Assert.NotNull(mf.TaskFeatures);
+        // With features it chooses the better of additive and mf (its rank by the same cross-validation) and carries them.
+        var fit = Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "auto", TaskFeatures = features });
+        var factor = Assert.IsType<FactorModel>(fit.Model);
+        Assert.Contains(factor.Method, new[] { ModelMethod.Additive, ModelMethod.LowRank });
+        Assert.NotNull(fit.TaskFeatures);
+        Assert.StartsWith("auto chose ", fit.Provenance.Tuning, StringComparison.Ordinal);
+        Assert.Contains("candidates: additive ", fit.Provenance.Tuning, StringComparison.Ordinal);
+        Assert.DoesNotContain("knn", fit.Provenance.Tuning, StringComparison.Ordinal);
+        Assert.DoesNotContain("profile", fit.Provenance.Tuning, StringComparison.Ordinal);
+
+        // The cold start works from the features alone, as with mf named.
+        var prior = fit.TaskFeatures.Prior(features, 0);
+        var row = factor.FoldIn([], [], new FoldInOptions { TaskPrior = prior }).PredictRow();
+        Assert.All(row, v => Assert.True(double.IsFinite(v)));
     }
+
+    [Theory]
+    [InlineData("ensemble")]
+    [InlineData("knn")]
+    [InlineData("task-mean")]
+    public void Fit_WithExampleFeatures_AMethodThatCannotCarryThem_IsRefusedBeforeFitting_NamingTheFix(string method)
+    {
+        var (matrix, _) = CharlmDSlice();
+        var stages = new List<string>();
+        var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = method, ExampleFeatures = ExampleTable(matrix) }, (stage, _) => stages.Add(stage)));
+        Assert.Empty(stages);
+        Assert.Contains($"'{method}' cannot carry them", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fit mf (or additive, rank1) with the example features, or auto", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_WithExampleFeatures_Auto_CarriesThem()
+    {
+        var (matrix, _) = CharlmDSlice();
+        var fit = Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "auto", ExampleFeatures = ExampleTable(matrix) });
+        Assert.IsType<FactorModel>(fit.Model);
+        Assert.NotNull(fit.ExampleFeatures);
+    }
+
+    // The slice's examples' source and base loss (charlm-d's upstream.csv), as example features.
+    private static Core.Features.FeatureSet ExampleTable(ForgettingMatrix matrix) =>
+        FeatureFile.Read(RepoPaths.Data("charlm-d", "upstream.csv"), matrix.ExampleIds, "example");
 
     // charlm-d's 31 tasks x its first 200 chunks (tasks are rows 0..30, as in a bare .npy), with the tasks' settings.
     private static (ForgettingMatrix Matrix, Core.Features.FeatureSet Features) CharlmDSlice()

@@ -62,6 +62,19 @@ public class TaskFeatureCommandTests
     }
 
     [Fact]
+    public void Fit_WithoutAMethod_WithTaskFeatures_AutoChoosesAModelThatCarriesThem()
+    {
+        var model = Path.Combine(RepoPaths.NewTempFolder(), "a.fpm");
+        var (code, output, error) = CliRunner.Run("fit", Data("z.npy"), "--out", model, "--task-features", Data("tasks.csv"));
+        Assert.True(code == 0, error);
+        Assert.Contains("auto chose ", output, StringComparison.Ordinal);
+        Assert.Contains("candidates: additive ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("knn", output, StringComparison.Ordinal);
+        Assert.Contains("task features: tasks.csv", output, StringComparison.Ordinal);
+        Assert.NotNull(ForgetPredict.Data.ModelFile.Load(model).TaskFeatures);
+    }
+
+    [Fact]
     public void Fit_WithTaskFeatures_ThenPredictAColdStartTask_FromItsSettingsAlone()
     {
         var dir = RepoPaths.NewTempFolder();

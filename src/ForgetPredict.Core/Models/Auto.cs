@@ -23,6 +23,13 @@ public sealed record AutoOptions : FitOptions
     /// <summary>The simulated task: known cells per held-out task, folds, draws.</summary>
     public CrossValidationOptions CrossValidation { get; init; } = new() { Folds = 3 };
 
+    /// <summary>
+    /// Only the families whose models carry task and example features (the Gaussian factor models: additive and mf at each
+    /// rank of <see cref="Ranks"/>), and one of them rather than a stacked ensemble: set when the fit has features. False (the
+    /// default) also tries knn, the profile model and their ensemble.
+    /// </summary>
+    public bool FeatureCapableOnly { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -67,7 +74,8 @@ public sealed record AutoReport(string Choice, double CrossValidatedRmse, IReadO
 /// Chooses the method, rank and combination per matrix by <see cref="TaskCrossValidation"/> for the number of known cells
 /// the user will have: additive, knn, mf at every rank of <see cref="AutoOptions.Ranks"/> (the smallest rank within
 /// <see cref="AutoOptions.RankTolerance"/> of the best is kept) and the scale-free profile model are scored on held-out
-/// training tasks, and the best single model or their stacked ensemble (<see cref="EnsembleModel"/>) wins.
+/// training tasks, and the best single model or their stacked ensemble (<see cref="EnsembleModel"/>) wins. With
+/// <see cref="AutoOptions.FeatureCapableOnly"/> only additive and mf compete, and the better one wins.
 /// </summary>
 /// <remarks>Cost: every candidate is fitted once per fold (three by default) plus the winner once on all rows; folds run in
 /// parallel. Deterministic for any thread count.</remarks>
@@ -87,14 +95,20 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
         ArgumentNullException.ThrowIfNull(matrix);
         var threads = _o.MaxThreads;
         var ranks = _o.Rank is { } fixedRank ? [fixedRank] : _o.Ranks.Distinct().Order().ToArray();
-        var profileRanks = _o.Rank is { } r ? [r] : _o.ProfileRanks.Distinct().Order().ToArray();
+        var featureCapable = _o.FeatureCapableOnly;
+        int[] profileRanks = featureCapable ? [] : _o.Rank is { } r ? [r] : [.. _o.ProfileRanks.Distinct().Order()];
         var candidates = new List<Candidate>
         {
             new("additive", ModelCatalog.CreateFitter("additive", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })),
-            new("knn", ModelCatalog.CreateFitter("knn", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })),
         };
+        if (!featureCapable)
+        {
+            candidates.Add(new("knn", ModelCatalog.CreateFitter("knn", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })));
+        }
+
         // Inside the cross-validation only predicted means and cell stds are scored: the factor models skip the residual
         // components that serve group intervals (a quarter of a fit) and get them in the final refit.
+        var firstMf = candidates.Count;
         candidates.AddRange(ranks.Select(rank => new Candidate($"mf rank {rank}", MfFitter(rank, 0), MfFitter(rank, Defaults.ResidualRank))));
         candidates.AddRange(profileRanks.Select(rank => new Candidate($"profile rank {rank}",
             new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank, ResidualRank = 0 }), new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank }))));
@@ -102,18 +116,18 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
         var rmse = Enumerable.Range(0, candidates.Count).Select(cv.Rmse).ToArray();
 
         // The mf rank: the smallest within the tolerance of the best mf rank; the other mf ranks leave the race.
-        var mf = Enumerable.Range(2, ranks.Length).ToArray();
+        var mf = Enumerable.Range(firstMf, ranks.Length).ToArray();
         var bestMf = mf.Min(c => rmse[c]);
         var keptMf = mf.First(c => rmse[c] <= bestMf * (1 + _o.RankTolerance));
-        var keptProfile = Enumerable.Range(2 + ranks.Length, profileRanks.Length).OrderBy(c => rmse[c]).Take(1);
-        var finalists = new[] { 0, 1, keptMf }.Concat(keptProfile).ToArray();
+        var keptProfile = Enumerable.Range(firstMf + ranks.Length, profileRanks.Length).OrderBy(c => rmse[c]).Take(1);
+        var finalists = Enumerable.Range(0, firstMf).Append(keptMf).Concat(keptProfile).ToArray();
         var stackedCv = new TaskCrossValidation(cv.Truth, [.. finalists.Select(c => cv.Predictions[c])], [.. finalists.Select(c => cv.Stds[c])]);
         var finalistCandidates = finalists.Select(c => candidates[c]).ToArray();
         var best = finalists.OrderBy(c => rmse[c]).First();
         var (weights, ensembleRmse, _) = EnsembleModel.Weigh(stackedCv);
         var report = finalists.Select(c => (candidates[c].Name, rmse[c])).ToArray();
-        var rank = ranks[keptMf - 2];
-        if (ensembleRmse < rmse[best] && weights.Count(w => w > 0) > 1)
+        var rank = ranks[keptMf - firstMf];
+        if (!featureCapable && ensembleRmse < rmse[best] && weights.Count(w => w > 0) > 1)
         {
             var model = EnsembleModel.Stack(matrix, finalistCandidates, stackedCv);
             return (model, new AutoReport(model.Describe(), model.CrossValidatedRmse, report, _o.CrossValidation.Known, rank));

@@ -19,6 +19,12 @@ public sealed record ModelSettings
 
     /// <summary>Known cells per new task that the self-tuning methods (auto, ensemble) simulate, or null for 30.</summary>
     public int? Known { get; init; }
+
+    /// <summary>
+    /// The model will carry task or example features: auto then chooses among the families whose models can
+    /// (<see cref="AutoOptions.FeatureCapableOnly"/>). False by default.
+    /// </summary>
+    public bool WithFeatures { get; init; }
 }
 
 /// <summary>
@@ -76,7 +82,14 @@ public static class ModelCatalog
         var crossValidation = new CrossValidationOptions { Known = s.Known ?? 30, Seed = s.Seed ?? Defaults.Seed };
         if (name == Auto)
         {
-            return new AutoFitter(new AutoOptions { MaxThreads = s.MaxThreads, Rank = s.Rank, Lambda = s.Lambda, CrossValidation = crossValidation with { Folds = 3 } });
+            return new AutoFitter(new AutoOptions
+            {
+                MaxThreads = s.MaxThreads,
+                Rank = s.Rank,
+                Lambda = s.Lambda,
+                CrossValidation = crossValidation with { Folds = 3 },
+                FeatureCapableOnly = s.WithFeatures,
+            });
         }
 
         var method = MethodOf(name);
