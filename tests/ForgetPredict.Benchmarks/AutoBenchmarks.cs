@@ -54,7 +54,9 @@ public class AutoPredictBenchmarks
         var train = z.SelectTasks(Enumerable.Range(1, z.TaskCount - 1).ToArray());
         _mf = ModelCatalog.CreateFitter("mf").Fit(train);
         _knn = ModelCatalog.CreateFitter("knn").Fit(train);
-        _auto = ModelCatalog.CreateFitter(ModelCatalog.Auto).Fit(train);
+        var (auto, report) = ((AutoFitter)ModelCatalog.CreateFitter(ModelCatalog.Auto)).FitAuto(train);
+        _auto = auto;
+        Console.WriteLine($"// {report.Summary()}");
         _known = Enumerable.Range(0, 30).Select(i => i * (n / 30)).ToArray();
         _values = _known.Select(j => (double)z[0, j]).ToArray();
         _mean = new double[n];

@@ -20,6 +20,12 @@ public sealed record AutoOptions : FitOptions
     /// <summary>Relative cross-validated RMSE by which a larger rank must beat a smaller one to be kept (0.5%).</summary>
     public double RankTolerance { get; init; } = 0.005;
 
+    /// <summary>
+    /// Relative cross-validated RMSE by which each member must improve the stacked ensemble to be kept (0.2%): a member that
+    /// adds less is dropped, since every member costs each prediction its own pass over the examples.
+    /// </summary>
+    public double MemberTolerance { get; init; } = 0.002;
+
     /// <summary>The simulated task: known cells per held-out task, folds, draws.</summary>
     public CrossValidationOptions CrossValidation { get; init; } = new() { Folds = 3 };
 
@@ -53,6 +59,7 @@ public sealed record AutoOptions : FitOptions
         }
 
         NonNegative(RankTolerance, nameof(RankTolerance));
+        NonNegative(MemberTolerance, nameof(MemberTolerance));
         CrossValidation.Validate();
     }
 }
@@ -121,16 +128,17 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
         var keptMf = mf.First(c => rmse[c] <= bestMf * (1 + _o.RankTolerance));
         var keptProfile = Enumerable.Range(firstMf + ranks.Length, profileRanks.Length).OrderBy(c => rmse[c]).Take(1);
         var finalists = Enumerable.Range(0, firstMf).Append(keptMf).Concat(keptProfile).ToArray();
-        var stackedCv = new TaskCrossValidation(cv.Truth, [.. finalists.Select(c => cv.Predictions[c])], [.. finalists.Select(c => cv.Stds[c])]);
-        var finalistCandidates = finalists.Select(c => candidates[c]).ToArray();
         var best = finalists.OrderBy(c => rmse[c]).First();
-        var (weights, ensembleRmse, _) = EnsembleModel.Weigh(stackedCv);
         var report = finalists.Select(c => (candidates[c].Name, rmse[c])).ToArray();
         var rank = ranks[keptMf - firstMf];
-        if (!featureCapable && ensembleRmse < rmse[best] && weights.Count(w => w > 0) > 1)
+        if (!featureCapable && Members(cv, finalists, _o.MemberTolerance) is { Length: > 1 } members)
         {
-            var model = EnsembleModel.Stack(matrix, finalistCandidates, stackedCv);
-            return (model, new AutoReport(model.Describe(), model.CrossValidatedRmse, report, _o.CrossValidation.Known, rank));
+            var stackedCv = cv.Select(members);
+            if (EnsembleModel.Weigh(stackedCv).Rmse < rmse[best])
+            {
+                var model = EnsembleModel.Stack(matrix, [.. members.Select(c => candidates[c])], stackedCv);
+                return (model, new AutoReport(model.Describe(), model.CrossValidatedRmse, report, _o.CrossValidation.Known, rank));
+            }
         }
 
         return (candidates[best].Final.Fit(matrix), new AutoReport(candidates[best].Name, rmse[best], report, _o.CrossValidation.Known, rank));
@@ -142,5 +150,29 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             Lambda = _o.Lambda ?? Defaults.FactorLambda,
             ResidualRank = residualRank,
         });
+    }
+
+    /// <summary>
+    /// The members of the stacked ensemble of <paramref name="finalists"/>: those with a positive stacking weight, less the
+    /// ones whose removal (one at a time, the least useful first, weights re-learned) leaves the cross-validated RMSE within
+    /// <paramref name="tolerance"/> of the whole stack's. Every removal is measured against the whole stack, so together they
+    /// cost at most that tolerance.
+    /// </summary>
+    internal static int[] Members(TaskCrossValidation cv, int[] finalists, double tolerance)
+    {
+        var (weights, full, _) = EnsembleModel.Weigh(cv.Select(finalists));
+        var members = finalists.Where((_, i) => weights[i] > 0).ToList();
+        while (members.Count > 1)
+        {
+            var (drop, rmse) = members.Select(m => (m, EnsembleModel.Weigh(cv.Select([.. members.Where(c => c != m)])).Rmse)).MinBy(d => d.Rmse);
+            if (rmse > full * (1 + tolerance))
+            {
+                break;
+            }
+
+            members.Remove(drop);
+        }
+
+        return [.. members];
     }
 }

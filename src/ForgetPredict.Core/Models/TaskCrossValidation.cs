@@ -63,6 +63,13 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     /// <summary>Fewest tasks a cross-validation accepts (each fold must leave a few tasks to fit on).</summary>
     public const int MinimumTasks = 4;
 
+    /// <summary>The same cross-validation restricted to the candidates <paramref name="candidates"/>, in that order.</summary>
+    public TaskCrossValidation Select(IReadOnlyList<int> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        return new TaskCrossValidation(Truth, [.. candidates.Select(c => Predictions[c])], [.. candidates.Select(c => Stds[c])]);
+    }
+
     /// <summary>Root mean squared error of candidate <paramref name="c"/>.</summary>
     public double Rmse(int c) => Math.Sqrt(Predictions[c].Select((p, i) => (p - Truth[i]) * (p - Truth[i])).Sum() / Truth.Length);
 

@@ -65,6 +65,38 @@ public class AutoTests
     }
 
     [Fact]
+    public void Members_DropThoseThatAddLessThanTheTolerance_AndKeepThoseThatAddMore()
+    {
+        // Two predictors with independent errors of equal size: averaging them cuts the RMSE by 29%. A third is the first
+        // plus a sliver of independent noise: it gets a small weight that adds almost nothing.
+        var random = new Random(4);
+        var truth = Enumerable.Range(0, 4000).Select(_ => random.NextDouble()).ToArray();
+        var a = truth.Select(t => t + Normal(random)).ToArray();
+        var b = truth.Select(t => t + Normal(random)).ToArray();
+        var nearA = a.Select(x => x + (0.05 * Normal(random))).ToArray();
+        var c = truth.Select(_ => 0.5).ToArray();
+        var cv = new TaskCrossValidation(truth, [a, b, nearA, c], [a, b, nearA, c]);
+        Assert.True(EnsembleModel.StackingWeights(cv)[2] > 0);
+
+        // No tolerance: every member with a positive weight stays.
+        var all = AutoFitter.Members(cv, [0, 1, 2, 3], 0);
+        Assert.Equal([.. Enumerable.Range(0, 4).Where(i => EnsembleModel.StackingWeights(cv)[i] > 0)], all);
+
+        // 0.2%: the near-copy goes, the two independent predictors stay, and the stack loses at most the tolerance.
+        var kept = AutoFitter.Members(cv, [0, 1, 2, 3], 0.002);
+        Assert.Contains(0, kept);
+        Assert.Contains(1, kept);
+        Assert.DoesNotContain(2, kept);
+        var full = EnsembleModel.Weigh(cv.Select([0, 1, 2, 3])).Rmse;
+        Assert.InRange(EnsembleModel.Weigh(cv.Select(kept)).Rmse, full, full * 1.002);
+
+        // A tolerance larger than what either independent predictor adds leaves one.
+        Assert.Single(AutoFitter.Members(cv, [0, 1, 2, 3], 0.5));
+
+        static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+    }
+
+    [Fact]
     public void Ensemble_FoldIn_IsTheWeightedSumOfItsMembers_WithACalibratedStd()
     {
         var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 800, Seed = 8 }).Matrix;
