@@ -209,6 +209,20 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Upload_TaskFeatures_WithoutAMethod_AutoFitsAModelThatCarriesThem()
+    {
+        using var form = Http.Upload("z.npy", File.ReadAllBytes(TaskFeatureFixture.Data("z.npy")), ("name", "auto-features"));
+        form.Add(new ByteArrayContent(File.ReadAllBytes(TaskFeatureFixture.Data("tasks.csv"))), "taskFeatures", "tasks.csv");
+        var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+        var done = await UploadTests.WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        var info = await (await _client.GetAsync("/v1/models/auto-features")).JsonAsync();
+        Assert.Equal("tasks.csv", info.GetProperty("taskFeatures").GetProperty("view").GetString()!.Split(' ')[0]);
+        var answer = await (await _client.PostAsync("/v1/models/auto-features/predict", Http.Json("{\"taskFeatures\": {\"lr\": 0.001, \"steps\": 600, \"family\": \"web\"}, \"top\": 5}"))).JsonAsync();
+        Assert.Equal(5, answer.GetProperty("top").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Upload_TaskFeaturesMissingATask_FailsTheJobNamingTheFileAndTheFix()
     {
         using var form = Http.Upload("z.npy", File.ReadAllBytes(TaskFeatureFixture.Data("z.npy")), ("name", "short"), ("method", "mf"), ("rank", "2"));
