@@ -139,6 +139,22 @@ public static class Fitting
         }
     }
 
+    /// <summary>The methods whose models carry an example feature model: the Gaussian factor models with example parameters.</summary>
+    public static IReadOnlyList<string> ExampleFeatureMethods { get; } = ["additive", "rank1", "mf"];
+
+    /// <summary>Checks, before fitting, that <paramref name="method"/> can carry example features (see <see cref="ExampleFeatureMethods"/>; auto can).</summary>
+    /// <exception cref="ArgumentException">The method's models cannot carry example features (the message names the fix).</exception>
+    public static void CheckExampleFeatures(string method)
+    {
+        if (method != ModelCatalog.Auto && !ExampleFeatureMethods.Contains(method))
+        {
+            throw new ArgumentException(
+                $"Example features are carried by the Gaussian factor models with example parameters ({string.Join(", ", ExampleFeatureMethods)}); '{method}' cannot carry them. "
+                + "To predict new examples from their features, fit mf (or additive, rank1) with the example features, or auto, which then chooses among additive and mf.",
+                nameof(method));
+        }
+    }
+
     private static string TaskFeatureRefusal(string what) =>
         $"Task features are carried by the Gaussian factor models ({string.Join(", ", TaskFeatureMethods)}); {what} cannot carry them. "
         + "To predict new tasks from their features, fit mf (or task-mean, additive, rank1) with the task features; "
@@ -156,6 +172,11 @@ public static class Fitting
         if (request.TaskFeatures is not null)
         {
             CheckTaskFeatures(request.Method);
+        }
+
+        if (request.ExampleFeatures is not null)
+        {
+            CheckExampleFeatures(request.Method);
         }
 
         progress?.Invoke("fitting", 0.2);
