@@ -142,15 +142,8 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
         // Then: every cold column of the CLI, in its order, to the bit.
         Assert.Equal(observed ? 20 : 0, answer.GetProperty("knownCount").GetInt32());
         var served = answer.GetProperty("coldExamples").EnumerateArray().ToArray();
-        Assert.Equal(cold.Length, served.Length);
-        for (var j = 0; j < cold.Length; j++)
-        {
-            Assert.Equal(cold[j][0], served[j].GetProperty("id").GetString());
-            Assert.Equal(Parse(cold[j][1]), served[j].GetProperty("predicted").GetDouble());
-            Assert.Equal(Parse(cold[j][2]), served[j].GetProperty("std").GetDouble());
-            Assert.Equal(Parse(cold[j][3]), served[j].GetProperty("probability").GetDouble());
-            Assert.True(served[j].GetProperty("cold").GetBoolean());
-        }
+        Http.AssertSameRows(cold, served);
+        Assert.All(served, e => Assert.True(e.GetProperty("cold").GetBoolean()));
 
         // And, once cells are measured, the cold columns' intervals are wider than the measured examples' (the features' own error is added).
         if (observed)
@@ -242,8 +235,6 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
 
     private async Task<JsonElement> Predict(string newExamples) =>
         await (await _client.PostAsync("/v1/models/up/predict", Http.Json($"{{\"newExamples\": {newExamples}}}"))).JsonAsync();
-
-    private static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     // {"upstream.csv": [{"id": ..., "source": ..., "base_loss": ...}, ...], "<embedding>": {"id": [...], ...}} for chunks first .. first + count - 1.
     private static string NewExamples(int first, int count, string embedding) =>
