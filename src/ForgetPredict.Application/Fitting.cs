@@ -167,6 +167,8 @@ public static class Fitting
     public static FitResult Fit(FitRequest request, Action<string, double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var withFeatures = request.TaskFeatures is not null || request.ExampleFeatures is not null;
+        var fitter = ModelCatalog.CreateFitter(request.Method, request.Settings with { WithFeatures = withFeatures });
         CheckMatrix(request.Method, request.Matrix, request.Source);
         if (request.TaskFeatures is not null)
         {
@@ -177,9 +179,6 @@ public static class Fitting
         {
             CheckExampleFeatures(request.Method);
         }
-
-        var withFeatures = request.TaskFeatures is not null || request.ExampleFeatures is not null;
-        var fitter = ModelCatalog.CreateFitter(request.Method, request.Settings with { WithFeatures = withFeatures });
 
         progress?.Invoke("fitting", 0.2);
         var clock = Stopwatch.StartNew();

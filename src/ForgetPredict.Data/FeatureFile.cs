@@ -162,25 +162,129 @@ public static class FeatureFile
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(id);
-        if (values.Count == 0)
+        return ReadTable(ValuesTable(source, [id], [values], what), source, IdList.From([id]), what, named: false);
+    }
+
+    /// <summary>
+    /// The features of new entities given as values (a request's field rather than files), part by part as
+    /// <see cref="ReadNew(IReadOnlyList{string}, IdList, string, string?)"/> reads files: the first part's ids are the new
+    /// entities, in its order; none may be one the model knows, and every other part must give each of them a row. A table part
+    /// reads as a file with those rows would (numbers form its numeric block, text its categorical one; a text column is kept
+    /// even when every row differs, since a few new entities may all differ), an embedding part as a .npy's rows.
+    /// </summary>
+    /// <param name="parts">The parts, each named by the file it stands for (its blocks take that name), or unnamed.</param>
+    /// <param name="known">The model's ids.</param>
+    /// <param name="field">The field the parts came from, prefixed to messages ("newExamples.upstream.csv") and naming an unnamed part.</param>
+    /// <param name="what">What the ids name, for messages ("example").</param>
+    /// <exception cref="ForgettingDataException">No part or no row, an id repeated or already the model's, a part missing a new entity, rows of different widths, or a bad value; the message names the part, the id and the fix.</exception>
+    public static FeatureSet FromNewValues(IReadOnlyList<FeatureRows> parts, IdList known, string field, string what = "example")
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(known);
+        ArgumentException.ThrowIfNullOrEmpty(field);
+        if (parts.Count == 0 || parts[0].Ids.Count == 0)
         {
-            throw new ForgettingDataException(source, $"no feature values; give the {what}'s columns, e.g. {{\"lr\": 0.001, \"steps\": 600, \"family\": \"web\"}}.");
+            throw new ForgettingDataException(field, $"no new {what}s; give each new {what}'s features by id, part by part as the files the model was fitted with.");
+        }
+
+        var first = parts[0];
+        var source0 = SourceOf(first);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in first.Ids)
+        {
+            if (string.IsNullOrEmpty(id) || !seen.Add(id))
+            {
+                throw new ForgettingDataException(source0, $"{what} id '{id}' is empty or repeated; give each new {what} once, with a non-empty id.");
+            }
+
+            if (known.IndexOf(id) >= 0)
+            {
+                throw new ForgettingDataException(source0, string.Create(CultureInfo.InvariantCulture,
+                    $"{what} '{id}' is already one of the model's {known.Count} {what}s; list only {what}s it has never measured (it predicts its own {what}s without features)."));
+            }
+        }
+
+        var fresh = IdList.From(first.Ids);
+        var sets = new List<FeatureSet>(parts.Count);
+        foreach (var part in parts)
+        {
+            var source = SourceOf(part);
+            var block = part.Name ?? field;
+            var ids = part.Ids.Distinct(StringComparer.Ordinal).Count() == part.Ids.Count ? IdList.From(part.Ids)
+                : throw new ForgettingDataException(source, $"an {what} id is repeated; give each {what} once.");
+            FeatureSet read;
+            if (part.Embeddings is { } rows)
+            {
+                var width = rows.Count > 0 ? rows[0].Count : 0;
+                var wrong = Enumerable.Range(0, rows.Count).FirstOrDefault(r => rows[r].Count != width, -1);
+                if (width == 0 || wrong >= 0)
+                {
+                    throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                        $"the embedding of {what} '{ids[Math.Max(wrong, 0)]}' has {rows[Math.Max(wrong, 0)].Count} numbers{(wrong > 0 ? $", the first one's {width}" : string.Empty)}; give every {what} an embedding as wide as the model's."));
+                }
+
+                read = Embedding(rows.Count, width, i => rows[i / width][i % width], source, ids, what, block);
+            }
+            else
+            {
+                read = ReadTable(ValuesTable(source, part.Ids, part.Values ?? [], what), source, ids, what, named: false, block, keepDistinct: true);
+            }
+
+            try
+            {
+                sets.Add(read.AlignTo(fresh));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ForgettingDataException(source, $"no row for some new {what}s of {source0}: {e.Message} Give every part a row for each new {what}.");
+            }
+        }
+
+        try
+        {
+            return FeatureSet.Combine(sets);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ForgettingDataException(field, e.Message);
+        }
+
+        string SourceOf(FeatureRows part) => part.Name is null ? field : $"{field}.{part.Name}";
+    }
+
+    // A table of entities given as named values: an id column, then each name's column (null where a row lacks it).
+    private static MetadataTable ValuesTable(string source, IReadOnlyList<string> ids, IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> rows, string what)
+    {
+        if (rows.Count == 0 || rows.All(r => r.Count == 0))
+        {
+            throw new ForgettingDataException(source, $"no feature values; give the {what}'s columns, e.g. {(what == "example" ? "{\"source\": \"web\", \"base_loss\": 0.5}" : "{\"lr\": 0.001, \"steps\": 600, \"family\": \"web\"}")}.");
         }
 
         var names = new List<string> { "id" };
-        var columns = new List<IReadOnlyList<string?>> { new[] { id } };
-        foreach (var (name, value) in values)
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var columns = new List<string?[]> { ids.ToArray() };
+        for (var r = 0; r < rows.Count; r++)
         {
-            if (string.IsNullOrWhiteSpace(name) || name.Equals("id", StringComparison.OrdinalIgnoreCase) || names.Contains(name, StringComparer.Ordinal))
+            var row = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (name, value) in rows[r])
             {
-                throw new ForgettingDataException(source, $"feature name '{name}' is empty, repeated or 'id'; name each column once, as in the file the model was fitted with (the {what}'s id is not a feature).", column: name);
-            }
+                if (string.IsNullOrWhiteSpace(name) || name.Equals("id", StringComparison.OrdinalIgnoreCase) || !row.Add(name))
+                {
+                    throw new ForgettingDataException(source, $"feature name '{name}' is empty, repeated or 'id'; name each column once, as in the file the model was fitted with (the {what}'s id is not a feature).", column: name);
+                }
 
-            names.Add(name);
-            columns.Add(new[] { value });
+                if (!index.TryGetValue(name, out var c))
+                {
+                    index[name] = c = names.Count;
+                    names.Add(name);
+                    columns.Add(new string?[rows.Count]);
+                }
+
+                columns[c][r] = value;
+            }
         }
 
-        return ReadTable(MetadataTable.Create(source, names, columns), source, IdList.From([id]), what, named: false);
+        return MetadataTable.Create(source, names, columns);
     }
 
     /// <summary>The embedding of one entity, as one row of a .npy file named <paramref name="source"/> would give it.</summary>
@@ -212,7 +316,7 @@ public static class FeatureFile
         return Embedding(matrix.TaskCount, matrix.ExampleCount, i => values[i], path, ids, what);
     }
 
-    private static FeatureSet Embedding(int rows, int width, Func<int, double> value, string path, IdList ids, string what)
+    private static FeatureSet Embedding(int rows, int width, Func<int, double> value, string path, IdList ids, string what, string? block = null)
     {
         var values = new double[rows * width];
         for (var i = 0; i < values.Length; i++)
@@ -225,8 +329,9 @@ public static class FeatureFile
             }
         }
 
-        var columns = Enumerable.Range(0, width).Select(c => string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)}[{c}]")).ToArray();
-        return new FeatureSet(ids, [new FeatureBlock(Path.GetFileName(path), FeatureKind.Embedding, columns, values)]);
+        var name = block ?? Path.GetFileName(path);
+        var columns = Enumerable.Range(0, width).Select(c => string.Create(CultureInfo.InvariantCulture, $"{name}[{c}]")).ToArray();
+        return new FeatureSet(ids, [new FeatureBlock(name, FeatureKind.Embedding, columns, values)]);
     }
 
     /// <summary>
@@ -243,7 +348,7 @@ public static class FeatureFile
 
     private static FeatureSet ReadTable(string path, IdList ids, string what, string? idColumn) => ReadTable(MetadataTable.Read(path, idColumn), path, ids, what, named: idColumn is not null);
 
-    private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what, bool named)
+    private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what, bool named, string? block = null, bool keepDistinct = false)
     {
         var idColumn = named ? table.IdColumn : IdColumn(table, ids);
         var rowOf = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -262,7 +367,7 @@ public static class FeatureFile
         }
 
         var rows = Enumerable.Range(0, ids.Count).Select(i => rowOf[ids[i]]).ToArray();
-        var name = Path.GetFileName(path);
+        var name = block ?? Path.GetFileName(path);
         var numericNames = new List<string>();
         var numeric = new List<double[]>();
         var categoricalNames = new List<string>();
@@ -293,7 +398,7 @@ public static class FeatureFile
 
             // A text column with a different value in every row (e.g. a name) says nothing a model can share: skipped.
             var levels = text.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-            if (levels.Length == text.Length && text.Length > 1)
+            if (levels.Length == text.Length && text.Length > 1 && !keepDistinct)
             {
                 continue;
             }
@@ -359,3 +464,13 @@ public static class FeatureFile
         return values;
     }
 }
+
+/// <summary>
+/// One part of new entities' features given as values (a request's field rather than a file): a table's rows or embeddings,
+/// one per id (see <see cref="FeatureFile.FromNewValues"/>).
+/// </summary>
+/// <param name="Name">The file the part stands for (its blocks take this name, as the model knows them), or null.</param>
+/// <param name="Ids">The entities' ids, one per row, in order.</param>
+/// <param name="Values">Each row's column names and values (numbers written culture-invariant), for a table part; else null.</param>
+/// <param name="Embeddings">Each row's embedding, for an embedding part; else null.</param>
+public sealed record FeatureRows(string? Name, IReadOnlyList<string> Ids, IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>>? Values, IReadOnlyList<IReadOnlyList<double>>? Embeddings);

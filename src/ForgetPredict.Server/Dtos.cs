@@ -40,9 +40,17 @@ public sealed record ModelListDto(IReadOnlyList<ModelInfoDto> Models);
 /// <param name="Metadata">Every key/value saved with the model.</param>
 /// <param name="Error">Why the file cannot be served (a damaged or foreign file), else null.</param>
 /// <param name="TaskFeatures">The task features the model predicts from (cold and warm start), or null when it was fitted without.</param>
+/// <param name="ExampleFeatures">The example feature views new examples are predicted from (a predict query's <c>newExamples</c> gives their parts), or null when it was fitted without.</param>
 public sealed record ModelInfoDto(string Name, string? Method, int TaskCount, int ExampleCount, int? Rank, bool PredictsProbability, double? R2, string? Source,
     int? Iterations, bool? Converged, IReadOnlyList<string> GroupColumns, long SizeBytes, DateTimeOffset Modified, string Version,
-    IReadOnlyDictionary<string, string> Metadata, string? Error = null, TaskFeatureInfoDto? TaskFeatures = null);
+    IReadOnlyDictionary<string, string> Metadata, string? Error = null, TaskFeatureInfoDto? TaskFeatures = null, IReadOnlyList<ExampleFeatureInfoDto>? ExampleFeatures = null);
+
+/// <summary>One view of the example features a model was fitted with: a file's numeric or categorical columns, or an embedding.</summary>
+/// <param name="View">The view's name: the file it came from ("upstream.csv"; "upstream.csv categories" for its text columns; "example_emb.npy").</param>
+/// <param name="Kind">numeric, categorical or embedding.</param>
+/// <param name="Columns">Its columns: names (numeric), "column=level" (categorical), or one per embedding dimension.</param>
+/// <param name="Width">Number of columns.</param>
+public sealed record ExampleFeatureInfoDto(string View, string Kind, IReadOnlyList<string> Columns, int Width);
 
 /// <summary>The task features a model was fitted with: the one view (a file's numeric or categorical columns, or an embedding) its prior uses.</summary>
 /// <param name="View">The view's name: the file it came from ("tasks.csv"; "tasks.csv categories" for its text columns; "task_emb.npy").</param>
@@ -75,6 +83,33 @@ public sealed class TaskFeaturesDto
 /// <param name="Values">Column name and value (numbers written culture-invariant), or null.</param>
 /// <param name="Embedding">The embedding, or null.</param>
 public sealed record TaskFeaturePart(string? Name, IReadOnlyList<KeyValuePair<string, string>>? Values, IReadOnlyList<double>? Embedding);
+
+/// <summary>
+/// New upstream examples' features, keyed by example id and named by the files the model was fitted with:
+/// <c>{"upstream.csv": [{"id": "n1", "source": "web", "base_loss": 0.5}, ...], "example_emb.npy": {"n1": [0.1, ...], ...}}</c>
+/// (a table part: rows with an <c>id</c>, or an object of id to row; an embedding part: an object of id to embedding), or one
+/// unnamed table, <c>[{"id": "n1", "source": "web", "base_loss": 0.5}, ...]</c>.
+/// </summary>
+[JsonConverter(typeof(NewExamplesJsonConverter))]
+public sealed class NewExamplesDto
+{
+    /// <summary>Creates the features.</summary>
+    public NewExamplesDto(IReadOnlyList<Data.FeatureRows> parts)
+    {
+        Parts = parts;
+    }
+
+    /// <summary>The parts, each a table's rows or embeddings by example id, in the order given.</summary>
+    public IReadOnlyList<Data.FeatureRows> Parts { get; }
+}
+
+/// <summary>A new example's forecast, predicted from its features (a cold column: never measured on any task).</summary>
+/// <param name="Id">Example id.</param>
+/// <param name="Predicted">Predicted forgetting.</param>
+/// <param name="Std">Predictive standard deviation (wider than a measured example's: it adds the features' own error).</param>
+/// <param name="Probability">Probability of forgetting beyond the threshold.</param>
+/// <param name="Cold">Always true: predicted from features, as <c>predict --out</c> marks such rows.</param>
+public sealed record ColdExampleDto(string Id, double Predicted, double Std, double Probability, bool Cold = true);
 
 /// <summary>The new task's measured cells, <c>{"exampleId": value, ...}</c>, in the order given (repeats are kept so they can be reported).</summary>
 [JsonConverter(typeof(ObservedJsonConverter))]
@@ -121,6 +156,9 @@ public sealed record PredictRequest
 
     /// <summary>Include every example's forecast (<c>examples</c>, in the model's example order): the whole row, as <c>predict --out</c> writes it.</summary>
     public bool EveryExample { get; set; }
+
+    /// <summary>New upstream examples' features (a model fitted with example features): they are predicted from them (<c>coldExamples</c>).</summary>
+    public NewExamplesDto? NewExamples { get; set; }
 }
 
 /// <summary>What a fine-tune will erase: the answer of <c>POST /v1/models/{name}/predict</c>.</summary>
@@ -142,9 +180,10 @@ public sealed record PredictRequest
 /// <param name="Warnings">Things the caller should know (e.g. examples without metadata).</param>
 /// <param name="FromTaskFeatures">True when the task's features gave the prior (with no measured cell: a cold start).</param>
 /// <param name="Examples">Every example's forecast in the model's example order (<c>"everyExample": true</c>), else null.</param>
+/// <param name="ColdExamples">The new examples of <c>newExamples</c>, in their order, predicted from their features; else null.</param>
 public sealed record PredictResponse(string Model, string Version, string Method, string Description, bool TaskAgnostic, int KnownCount, bool PredictsProbability,
     double Threshold, string ThresholdRule, int ExampleCount, double ExpectedForgotten, string? GroupBy, IReadOnlyList<GroupDto> Groups, IReadOnlyList<ExampleDto> Top,
-    string? ChartSvg, IReadOnlyList<string> Warnings, bool FromTaskFeatures = false, IReadOnlyList<ExampleDto>? Examples = null);
+    string? ChartSvg, IReadOnlyList<string> Warnings, bool FromTaskFeatures = false, IReadOnlyList<ExampleDto>? Examples = null, IReadOnlyList<ColdExampleDto>? ColdExamples = null);
 
 /// <summary>One group's expected damage.</summary>
 /// <param name="Name">Group name.</param>
@@ -375,14 +414,14 @@ internal sealed class TaskFeaturesJsonConverter : JsonConverter<TaskFeaturesDto>
         writer.WriteEndObject();
     }
 
-    private static string Value(ref Utf8JsonReader reader, string field) => reader.TokenType switch
+    internal static string Value(ref Utf8JsonReader reader, string field) => reader.TokenType switch
     {
         JsonTokenType.Number when reader.TryGetDouble(out var x) && double.IsFinite(x) => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         JsonTokenType.String => reader.GetString() ?? string.Empty,
         _ => throw new JsonException($"'{field}' must be a number (e.g. lr) or a string (a category, e.g. family), not {ObservedJsonConverter.Describe(reader.TokenType)}."),
     };
 
-    private static List<double> Embedding(ref Utf8JsonReader reader, string field)
+    internal static List<double> Embedding(ref Utf8JsonReader reader, string field)
     {
         var values = new List<double>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -396,6 +435,153 @@ internal sealed class TaskFeaturesJsonConverter : JsonConverter<TaskFeaturesDto>
         }
 
         return values;
+    }
+}
+
+/// <summary>Reads new examples' features (parts named by file, or one unnamed table); writes them back in the named form.</summary>
+internal sealed class NewExamplesJsonConverter : JsonConverter<NewExamplesDto>
+{
+    private const string Field = "newExamples";
+    private const string Shape = "'newExamples' must be an object of file name to the new examples' features by id ({\"upstream.csv\": [{\"id\": \"n1\", \"source\": \"web\", \"base_loss\": 0.5}], \"example_emb.npy\": {\"n1\": [0.1, ...]}}), or an array of rows with an \"id\"";
+
+    public override NewExamplesDto Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            return new NewExamplesDto([Rows(ref reader, null)]);
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"{Shape}, not {ObservedJsonConverter.Describe(reader.TokenType)}.");
+        }
+
+        var parts = new List<Data.FeatureRows>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString() ?? string.Empty;
+            reader.Read();
+            parts.Add(reader.TokenType switch
+            {
+                JsonTokenType.StartArray => Rows(ref reader, name),
+                JsonTokenType.StartObject => ById(ref reader, name),
+                _ => throw new JsonException($"{Shape}; '{Field}.{name}' is {ObservedJsonConverter.Describe(reader.TokenType)}."),
+            });
+        }
+
+        return new NewExamplesDto(parts);
+    }
+
+    public override void Write(Utf8JsonWriter writer, NewExamplesDto value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var part in value.Parts)
+        {
+            writer.WritePropertyName(part.Name ?? Field);
+            writer.WriteStartObject();
+            for (var i = 0; i < part.Ids.Count; i++)
+            {
+                writer.WritePropertyName(part.Ids[i]);
+                if (part.Embeddings is { } embeddings)
+                {
+                    writer.WriteStartArray();
+                    foreach (var x in embeddings[i])
+                    {
+                        writer.WriteNumberValue(x);
+                    }
+
+                    writer.WriteEndArray();
+                    continue;
+                }
+
+                writer.WriteStartObject();
+                foreach (var (column, text) in part.Values![i])
+                {
+                    writer.WriteString(column, text);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    // [{"id": "n1", "source": "web", ...}, ...]: a table's rows, each naming its example.
+    private static Data.FeatureRows Rows(ref Utf8JsonReader reader, string? name)
+    {
+        var where = name is null ? Field : $"{Field}.{name}";
+        var ids = new List<string>();
+        var rows = new List<IReadOnlyList<KeyValuePair<string, string>>>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException($"'{where}' is a table: each entry must be a row object with an \"id\" ({{\"id\": \"n1\", \"source\": \"web\"}}), and entry {rows.Count} is {ObservedJsonConverter.Describe(reader.TokenType)}.");
+            }
+
+            string? id = null;
+            var row = new List<KeyValuePair<string, string>>();
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                var column = reader.GetString() ?? string.Empty;
+                reader.Read();
+                var value = TaskFeaturesJsonConverter.Value(ref reader, $"{where}[{rows.Count}].{column}");
+                if (column == "id")
+                {
+                    id = value;
+                }
+                else
+                {
+                    row.Add(new(column, value));
+                }
+            }
+
+            ids.Add(id ?? throw new JsonException($"'{where}' row {rows.Count} has no \"id\"; give each new example's id in its row."));
+            rows.Add(row);
+        }
+
+        return new Data.FeatureRows(name, ids, rows, null);
+    }
+
+    // {"n1": {...}, ...} (a table's rows by id) or {"n1": [0.1, ...], ...} (embeddings by id).
+    private static Data.FeatureRows ById(ref Utf8JsonReader reader, string name)
+    {
+        var ids = new List<string>();
+        var rows = new List<IReadOnlyList<KeyValuePair<string, string>>>();
+        var embeddings = new List<IReadOnlyList<double>>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var id = reader.GetString() ?? string.Empty;
+            var where = $"{Field}.{name}.{id}";
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.StartArray && rows.Count == 0)
+            {
+                embeddings.Add(TaskFeaturesJsonConverter.Embedding(ref reader, where));
+            }
+            else if (reader.TokenType == JsonTokenType.StartObject && embeddings.Count == 0)
+            {
+                var row = new List<KeyValuePair<string, string>>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    var column = reader.GetString() ?? string.Empty;
+                    reader.Read();
+                    row.Add(new(column, TaskFeaturesJsonConverter.Value(ref reader, $"{where}.{column}")));
+                }
+
+                rows.Add(row);
+            }
+            else
+            {
+                throw new JsonException($"'{where}' must be {(rows.Count > 0 ? "a row object, as the part's other examples" : embeddings.Count > 0 ? "an embedding, as the part's other examples" : "a row object ({\"source\": \"web\"}) or an embedding ([0.1, ...])")}, not {ObservedJsonConverter.Describe(reader.TokenType)}.");
+            }
+
+            ids.Add(id);
+        }
+
+        return embeddings.Count > 0 ? new Data.FeatureRows(name, ids, null, embeddings) : new Data.FeatureRows(name, ids, rows, null);
     }
 }
 

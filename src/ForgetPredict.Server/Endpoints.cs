@@ -88,11 +88,9 @@ internal static class Endpoints
         }
         catch
         {
-            UploadFiles.TryDelete(job.Matrix.TempPath);
-            UploadFiles.TryDelete(job.Examples?.TempPath);
-            foreach (var features in job.TaskFeatures)
+            foreach (var path in job.TempPaths)
             {
-                UploadFiles.TryDelete(features.TempPath);
+                UploadFiles.TryDelete(path);
             }
 
             throw;

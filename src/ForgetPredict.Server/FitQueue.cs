@@ -51,6 +51,12 @@ public sealed class FitJob
     /// <summary>Task feature files uploaded with the matrix (the model then predicts from task features), in upload order.</summary>
     internal IReadOnlyList<UploadedFile> TaskFeatures { get; init; } = [];
 
+    /// <summary>Example feature files uploaded with the matrix (the model then predicts new examples from their features), in upload order.</summary>
+    internal IReadOnlyList<UploadedFile> ExampleFeatures { get; init; } = [];
+
+    /// <summary>Every temporary file of the job: the matrix, the metadata and the feature files.</summary>
+    internal IEnumerable<string> TempPaths => [Matrix.TempPath, .. Examples is { } examples ? [examples.TempPath] : Array.Empty<string>(), .. TaskFeatures.Select(f => f.TempPath), .. ExampleFeatures.Select(f => f.TempPath)];
+
     internal DateTimeOffset Submitted { get; }
 
     private string State { get; set; } = "queued";
@@ -225,9 +231,9 @@ public sealed partial class FitQueue : BackgroundService
                 }
             }
 
-            // Task features are read as 'fit --task-features' reads the files, named as uploaded.
-            var taskFeatures = job.TaskFeatures.Count == 0 ? null
-                : FeatureSet.Combine([.. job.TaskFeatures.Select(f => FeatureFile.Read(f.TempPath, f.SourceName, matrix.TaskIds, "task"))]);
+            // Features are read as 'fit --task-features' and 'fit --example-features' read the files, named as uploaded.
+            var taskFeatures = Features(job.TaskFeatures, matrix.TaskIds, "task");
+            var exampleFeatures = Features(job.ExampleFeatures, matrix.ExampleIds, "example");
 
             // The model records which metadata it was uploaded with (see below).
             var withMetadata = job.Examples is not null && examples is not null;
@@ -240,6 +246,7 @@ public sealed partial class FitQueue : BackgroundService
                 Uploaded = job.Submitted,
                 ExamplesSha256 = withMetadata ? StoredModel.HashFile(job.Examples!.TempPath) : null,
                 TaskFeatures = taskFeatures,
+                ExampleFeatures = exampleFeatures,
             }, job.Report);
             job.Report("saving", 0.9);
             var modelPath = _store.ModelPath(job.Name);
@@ -296,17 +303,14 @@ public sealed partial class FitQueue : BackgroundService
         _ => ".csv",
     };
 
+    private static FeatureSet? Features(IReadOnlyList<UploadedFile> files, IdList ids, string what) =>
+        files.Count == 0 ? null : FeatureSet.Combine([.. files.Select(f => FeatureFile.Read(f.TempPath, f.SourceName, ids, what))]);
+
     private void Cleanup(FitJob job)
     {
-        UploadFiles.TryDelete(job.Matrix.TempPath);
-        if (job.Examples is { } examples)
+        foreach (var path in job.TempPaths)
         {
-            UploadFiles.TryDelete(examples.TempPath);
-        }
-
-        foreach (var features in job.TaskFeatures)
-        {
-            UploadFiles.TryDelete(features.TempPath);
+            UploadFiles.TryDelete(path);
         }
 
         _active.TryRemove(new KeyValuePair<string, FitJob>(job.Name, job));

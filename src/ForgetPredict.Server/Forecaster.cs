@@ -46,6 +46,7 @@ internal static class Forecaster
             Top = request.Top,
             TopPerGroup = 3,
             Detail = request.EveryExample ? ForecastDetail.EveryExample : ForecastDetail.Summary,
+            NewExamples = request.NewExamples is null ? null : NewExamples(stored, request.NewExamples),
         }, request.EveryExample ? null : stored.Scanner(grouping));
         var examples = forecast.Top.Select((e, r) => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, r + 1)).ToArray();
         var everyExample = forecast.Report?.Examples.Select(e => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, e.Rank)).ToArray();
@@ -59,7 +60,8 @@ internal static class Forecaster
         var warnings = grouping?.Warning is { } warning ? new[] { warning } : [];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
-            task.TaskFeatures is not null, everyExample);
+            task.TaskFeatures is not null, everyExample,
+            request.NewExamples is null ? null : [.. forecast.ColdExamples.Select(c => new ColdExampleDto(c.Id, c.Predicted, c.Std, c.Probability))]);
     }
 
     public static ReplayResponse Replay(StoredModel stored, ReplayRequest request)
@@ -125,6 +127,15 @@ internal static class Forecaster
             : FeatureFile.FromValues(p.Name ?? Field, p.Values ?? [], Id)).ToArray();
         return TaskFeatureQuery.Create(stored.Loaded.TaskFeatures, sets.Length == 1 ? sets[0] : FeatureSet.Combine(sets), 0, Field, $"Model '{stored.Name}'",
             "refit it with task features ('fit --task-features', or an upload with taskFeatures files)");
+    }
+
+    // The "newExamples" field read as 'predict --example-features' reads its files (each part named by its file).
+    private static NewExampleQuery NewExamples(StoredModel stored, NewExamplesDto examples)
+    {
+        const string Field = "newExamples";
+        var features = FeatureFile.FromNewValues(examples.Parts, stored.Model.ExampleIds, Field);
+        return NewExampleQuery.Create(stored.Loaded.ExampleFeatures, features, Field, $"Model '{stored.Name}'",
+            "refit it with example features ('fit --example-features', or an upload with exampleFeatures files)");
     }
 
     private static int Budget(int? budget, int? ratio, long? taskSize)

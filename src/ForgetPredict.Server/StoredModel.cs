@@ -55,7 +55,8 @@ public sealed class StoredModel
             Metadata()?.Columns ?? [], Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata, null,
             Loaded.TaskFeatures?.View is { } view
                 ? new TaskFeatureInfoDto(view.BlockName, view.Kind.ToString().ToLowerInvariant(), view.Columns, view.Width, Loaded.TaskFeatures.Report.Chosen)
-                : null);
+                : null,
+            Loaded.ExampleFeatures?.Views.Select(v => new ExampleFeatureInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Width)).ToArray());
     }
 
     /// <summary>The grouping by <paramref name="column"/>, or by the only metadata column when null; null when there is nothing to group by.</summary>

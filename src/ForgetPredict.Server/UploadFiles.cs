@@ -20,6 +20,9 @@ internal static class UploadFiles
     /// <summary>The repeatable file field of task features (as <c>fit --task-features</c>).</summary>
     public const string TaskFeaturesField = "taskFeatures";
 
+    /// <summary>The repeatable file field of example features (as <c>fit --example-features</c>).</summary>
+    public const string ExampleFeaturesField = "exampleFeatures";
+
     private const int MaxFieldBytes = 4096;
     private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "format", "layout", "overwrite"];
 
@@ -47,6 +50,15 @@ internal static class UploadFiles
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         UploadedFile? matrix = null, examples = null;
         var taskFeatures = new List<UploadedFile>();
+        var exampleFeatures = new List<UploadedFile>();
+        void DeleteAll()
+        {
+            TryDelete(matrix?.TempPath);
+            TryDelete(examples?.TempPath);
+            taskFeatures.ForEach(f => TryDelete(f.TempPath));
+            exampleFeatures.ForEach(f => TryDelete(f.TempPath));
+        }
+
         try
         {
             var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload");
@@ -59,10 +71,10 @@ internal static class UploadFiles
                 }
 
                 var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? string.Empty;
-                if (field == TaskFeaturesField)
+                if (field is TaskFeaturesField or ExampleFeaturesField)
                 {
-                    // Repeatable, as --task-features: each part is one file, named (and read) as the client named it.
-                    taskFeatures.Add(await SaveAsync(section.Body, store, ClientFileName(disposition, field), context.RequestAborted).ConfigureAwait(false));
+                    // Repeatable, as --task-features and --example-features: each part is one file, named (and read) as the client named it.
+                    (field == TaskFeaturesField ? taskFeatures : exampleFeatures).Add(await SaveAsync(section.Body, store, ClientFileName(disposition, field), context.RequestAborted).ConfigureAwait(false));
                 }
                 else if (field is "file" or "examples")
                 {
@@ -88,25 +100,21 @@ internal static class UploadFiles
                 }
                 else
                 {
-                    throw ApiException.BadRequest($"Unknown upload field '{ModelStore.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples", TaskFeaturesField])}; fields: file, name, method, rank, lambda, seed, format, layout, overwrite, examples, taskFeatures.");
+                    throw ApiException.BadRequest($"Unknown upload field '{ModelStore.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples", TaskFeaturesField, ExampleFeaturesField])}; fields: file, name, method, rank, lambda, seed, format, layout, overwrite, examples, taskFeatures, exampleFeatures.");
                 }
             }
 
-            return Build(fields, matrix, examples, taskFeatures, store);
+            return Build(fields, matrix, examples, taskFeatures, exampleFeatures, store);
         }
         catch (Exception e) when (e is IOException or InvalidDataException && !context.RequestAborted.IsCancellationRequested)
         {
             // Reading the body failed: no closing boundary, a part cut short, garbage between parts (the client's error).
-            TryDelete(matrix?.TempPath);
-            TryDelete(examples?.TempPath);
-            taskFeatures.ForEach(f => TryDelete(f.TempPath));
+            DeleteAll();
             throw ApiException.BadRequest($"The multipart/form-data body is malformed ({e.Message.TrimEnd('.')}); send one part per field between the boundaries the Content-Type names (e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
         }
         catch
         {
-            TryDelete(matrix?.TempPath);
-            TryDelete(examples?.TempPath);
-            taskFeatures.ForEach(f => TryDelete(f.TempPath));
+            DeleteAll();
             throw;
         }
     }
@@ -114,7 +122,7 @@ internal static class UploadFiles
     /// <summary>Deletes a temporary file if it exists, ignoring failures (cleanup paths must not throw).</summary>
     public static void TryDelete(string? path) => TemporaryFiles.Delete(path);
 
-    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, List<UploadedFile> taskFeatures, ModelStore store)
+    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, List<UploadedFile> taskFeatures, List<UploadedFile> exampleFeatures, ModelStore store)
     {
         if (matrix is null)
         {
@@ -137,6 +145,11 @@ internal static class UploadFiles
             Fitting.CheckTaskFeatures(method);
         }
 
+        if (exampleFeatures.Count > 0)
+        {
+            Fitting.CheckExampleFeatures(method);
+        }
+
         var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
         var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout };
         _ = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
@@ -151,7 +164,7 @@ internal static class UploadFiles
             throw new ApiException(StatusCodes.Status409Conflict, $"Model '{name}' already exists; send overwrite=true to replace it.");
         }
 
-        return new FitJob(name, method, settings, readOptions, matrix, examples, overwrite) { TaskFeatures = taskFeatures };
+        return new FitJob(name, method, settings, readOptions, matrix, examples, overwrite) { TaskFeatures = taskFeatures, ExampleFeatures = exampleFeatures };
     }
 
     private static T? Number<T>(Dictionary<string, string> fields, string name, Func<string, T> parse)
@@ -177,7 +190,7 @@ internal static class UploadFiles
         var raw = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
         // Only the last segment, as a label and an extension: the client's folders mean nothing here.
         var name = Path.GetFileName((raw ?? string.Empty).Replace('\\', '/'));
-        return name.Length > 0 && !name.Any(char.IsControl) ? name : field switch { "file" => "upload.bin", TaskFeaturesField => "task-features.csv", _ => "examples.csv" };
+        return name.Length > 0 && !name.Any(char.IsControl) ? name : field switch { "file" => "upload.bin", TaskFeaturesField => "task-features.csv", ExampleFeaturesField => "example-features.csv", _ => "examples.csv" };
     }
 
     private static async Task<UploadedFile> SaveAsync(Stream body, ModelStore store, string sourceName, CancellationToken cancellationToken)

@@ -312,6 +312,22 @@ public sealed class ApplicationTests : IDisposable
         Assert.Contains("run 'evaluate --methods ensemble' with the same task features (it adds ensemble+features)", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("task-mean")]
+    [InlineData("knn")]
+    [InlineData("ensemble")]
+    public void Fit_WithExampleFeatures_AMethodThatCannotCarryThem_IsRefusedBeforeFitting_NamingTheFix(string method)
+    {
+        var (matrix, _) = CharlmDSlice();
+        var examples = Data.FeatureFile.Read(RepoPaths.Data("charlm-d", "upstream.csv"), matrix.ExampleIds, "example");
+        var stages = new List<string>();
+        var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = method, ExampleFeatures = examples }, (stage, _) => stages.Add(stage)));
+        Assert.Empty(stages);
+        Assert.Contains($"'{method}' cannot carry them", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fit mf (or additive, rank1) with the example features", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "additive", ExampleFeatures = examples }).ExampleFeatures);
+    }
+
     [Fact]
     public void Fit_WithTaskFeatures_Auto_ChoosesAmongTheFactorModels_AndCarriesTheFeatures()
     {
@@ -335,20 +351,6 @@ public sealed class ApplicationTests : IDisposable
         var prior = fit.TaskFeatures.Prior(features, 0);
         var row = factor.FoldIn([], [], new FoldInOptions { TaskPrior = prior }).PredictRow();
         Assert.All(row, v => Assert.True(double.IsFinite(v)));
-    }
-
-    [Theory]
-    [InlineData("ensemble")]
-    [InlineData("knn")]
-    [InlineData("task-mean")]
-    public void Fit_WithExampleFeatures_AMethodThatCannotCarryThem_IsRefusedBeforeFitting_NamingTheFix(string method)
-    {
-        var (matrix, _) = CharlmDSlice();
-        var stages = new List<string>();
-        var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = method, ExampleFeatures = ExampleTable(matrix) }, (stage, _) => stages.Add(stage)));
-        Assert.Empty(stages);
-        Assert.Contains($"'{method}' cannot carry them", error.Message, StringComparison.Ordinal);
-        Assert.Contains("fit mf (or additive, rank1) with the example features, or auto", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -167,6 +167,38 @@ public class FeatureFileTests
     }
 
     [Fact]
+    public void FromNewValues_ReadsTheNewExamplesAsTheirFilesWould_AndRefusesMisfits()
+    {
+        // Given: the files of the test above, and the same two new examples given as values by id (a request's field).
+        var known = IdList.Implicit(4);
+        var files = FeatureFile.ReadNew([Write("examples.csv", "id,loss,source\n0,0.1,web\nb,0.5,code\n1,0.2,web\n2,0.3,code\na,0.7,web\n3,0.4,web\n"),
+            WriteNpy("emb.npy", [.. Enumerable.Range(0, 12).Select(i => (float)i)], 6, 2)], known)!;
+        FeatureRows Table(params (string Id, string Loss, string Source)[] rows) =>
+            new("examples.csv", [.. rows.Select(r => r.Id)], [.. rows.Select(r => (IReadOnlyList<KeyValuePair<string, string>>)[new("loss", r.Loss), new("source", r.Source)])], null);
+        var embedding = new FeatureRows("emb.npy", ["a", "b"], null, [[10.0, 11], [8.0, 9]]);
+
+        // When: they are read (the embedding part in another order).
+        var values = FeatureFile.FromNewValues([Table(("b", "0.5", "code"), ("a", "0.7", "web")), embedding], known, "newExamples");
+
+        // Then: the same ids, blocks, columns and values as the files (a text column whose rows all differ is kept: few new examples may all differ).
+        static string Describe(Core.Features.FeatureSet set) => string.Join("; ", set.Blocks.Select(b => $"{b.Name} {b.Kind} {string.Join(",", b.Columns)}: {string.Join(",", b.Values.ToArray())}"));
+        Assert.Equal(files.Ids.ToArray(), values.Ids.ToArray());
+        Assert.Equal(Describe(files), Describe(values));
+
+        // And misfits are refused naming the part and the fix.
+        Assert.Contains("newExamples.examples.csv: example '2' is already one of the model's 4 examples; list only examples it has never measured",
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("2", "0.5", "code"))], known, "newExamples")).Message, StringComparison.Ordinal);
+        Assert.Contains("newExamples.emb.npy: no row for some new examples of newExamples.examples.csv",
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("b", "0.5", "code"), ("c", "0.1", "web")), embedding], known, "newExamples")).Message, StringComparison.Ordinal);
+        Assert.Contains("the embedding of example 'b' has 1 numbers, the first one's 2; give every example an embedding as wide as the model's",
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([new FeatureRows("emb.npy", ["a", "b"], null, [[1.0, 2], [3.0]])], known, "newExamples")).Message, StringComparison.Ordinal);
+        Assert.Contains("example id 'b' is empty or repeated",
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("b", "0.5", "code"), ("b", "0.1", "web"))], known, "newExamples")).Message, StringComparison.Ordinal);
+        Assert.Contains("newExamples: no new examples",
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([], known, "newExamples")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FromValuesAndFromEmbedding_ReadOneEntity_AsAOneRowFileWould()
     {
         var csv = FeatureFile.Read(Write("one.csv", "task,family,lr\nnew,web,0.001\n"), IdList.From(["new"]));

@@ -334,6 +334,24 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         }
     }
 
+    [Theory]
+    [InlineData(typeof(PredictRequest), "PredictRequest")]
+    [InlineData(typeof(PredictResponse), "PredictResponse")]
+    [InlineData(typeof(ReplayRequest), "ReplayRequest")]
+    [InlineData(typeof(ModelInfoDto), "ModelInfo")]
+    [InlineData(typeof(ColdExampleDto), "ColdExample")]
+    [InlineData(typeof(ExampleFeatureInfoDto), "ExampleFeatureInfo")]
+    public async Task OpenApi_SchemaListsEveryFieldOfTheWireType(Type wire, string schema)
+    {
+        var document = await (await _client.GetAsync("/openapi.json")).JsonAsync();
+        var properties = document.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties");
+        foreach (var property in wire.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            var name = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            Assert.True(properties.TryGetProperty(name, out _), $"openapi.json's {schema} lacks '{name}'");
+        }
+    }
+
     [Fact]
     public async Task Page_IsServedWithItsScriptAndStyle_AndRevalidatesByETag()
     {

@@ -38,6 +38,22 @@ internal static class Http
         return detail;
     }
 
+    /// <summary>
+    /// Asserts that the service's examples are the rows of a CLI <c>predict --out</c> table (<c>example,predicted,std,probability,...</c>),
+    /// in order, to the bit.
+    /// </summary>
+    public static void AssertSameRows(IReadOnlyList<string[]> rows, IReadOnlyList<JsonElement> served)
+    {
+        Assert.Equal(rows.Count, served.Count);
+        for (var j = 0; j < rows.Count; j++)
+        {
+            Assert.Equal(rows[j][0], served[j].GetProperty("id").GetString());
+            Assert.Equal(double.Parse(rows[j][1], System.Globalization.CultureInfo.InvariantCulture), served[j].GetProperty("predicted").GetDouble());
+            Assert.Equal(double.Parse(rows[j][2], System.Globalization.CultureInfo.InvariantCulture), served[j].GetProperty("std").GetDouble());
+            Assert.Equal(double.Parse(rows[j][3], System.Globalization.CultureInfo.InvariantCulture), served[j].GetProperty("probability").GetDouble());
+        }
+    }
+
     public static MultipartFormDataContent Upload(string fileName, byte[] matrix, params (string Field, string Value)[] fields)
     {
         var form = new MultipartFormDataContent();

@@ -93,15 +93,8 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         var rows = File.ReadLines(table).Skip(1).Select(l => l.Split(',')).ToArray();
         var examples = answer.GetProperty("examples").EnumerateArray().ToArray();
         Assert.Equal(4800, examples.Length);
-        Assert.Equal(rows.Length, examples.Length);
-        for (var j = 0; j < rows.Length; j++)
-        {
-            Assert.Equal(rows[j][0], examples[j].GetProperty("id").GetString());
-            Assert.Equal(Parse(rows[j][1]), examples[j].GetProperty("predicted").GetDouble());
-            Assert.Equal(Parse(rows[j][2]), examples[j].GetProperty("std").GetDouble());
-            Assert.Equal(Parse(rows[j][3]), examples[j].GetProperty("probability").GetDouble());
-            Assert.Equal(int.Parse(rows[j][4], CultureInfo.InvariantCulture), examples[j].GetProperty("rank").GetInt32());
-        }
+        Http.AssertSameRows(rows, examples);
+        Assert.Equal(rows.Select(r => int.Parse(r[4], CultureInfo.InvariantCulture)), examples.Select(e => e.GetProperty("rank").GetInt32()));
     }
 
     [Fact]
@@ -332,8 +325,6 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.Contains("'ensemble' cannot carry them", refused.Texts["#error"], StringComparison.Ordinal);
         Assert.Contains("fit mf (or task-mean, additive, rank1) with the task features", refused.Texts["#error"], StringComparison.Ordinal);
     }
-
-    private static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     // An additive model fitted without features, written by the library.
     private static string TestModel()

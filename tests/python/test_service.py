@@ -196,6 +196,52 @@ class ServiceTests(unittest.TestCase):
             fp.fit(self.frame, method="ensemble", task_features=features, progress=False)
         self.assertIn("'ensemble' cannot carry them", local.exception.message)
 
+    def test_fit_with_example_features_predicts_new_examples_as_the_engine_does(self):
+        # charlm-d's first 4,700 chunks with their source and base loss (a DataFrame by chunk id) and their embeddings.
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "charlm-d")
+        z = np.load(os.path.join(data, "z.npy"))
+        chunks = pd.read_csv(os.path.join(data, "upstream.csv"), dtype={"column": str}, float_precision="round_trip").set_index("column")
+        emb = np.load(os.path.join(data, "example_emb.npy"))
+        n = z.shape[1] - 100
+        remote = self.client.fit(z[:, :n], method="mf", rank=3, seed=0, name="d-examples", example_features=[chunks.iloc[:n], emb[:n]], progress=False)
+        self.assertEqual([v["view"] for v in remote.info["exampleFeatures"]],
+                         ["example_features[0].csv", "example_features[0].csv categories", "example_features[1].npy"])
+
+        # The last 100 chunks, never measured: their rows and embeddings, in the order given to fit.
+        cells = pd.Series(z[3, :30:3].astype(np.float64), index=[str(j) for j in range(0, 30, 3)])  # float64: its CSV holds the same values
+        answer = remote.predict(cells, new_examples=[chunks.iloc[n:], emb[n:]], top=5)
+        cold = answer.cold_examples
+        self.assertEqual(list(cold.index), [str(j) for j in range(n, z.shape[1])])
+        self.assertTrue(cold["cold"].all())
+
+        # The engine's own cold columns for the same model file and cells, from the bundled files: the same numbers, to the bit.
+        work = os.path.join(self.folder.name, "examples")
+        os.makedirs(work, exist_ok=True)
+        cells.rename_axis("example").rename("value").to_csv(os.path.join(work, "observed.csv"))
+        subprocess.run(fp.find_engine() + ["predict", "--model", os.path.join(self.folder.name, "store", "d-examples.fpm"),
+                                           "--observed", os.path.join(work, "observed.csv"), "--example-features", os.path.join(data, "upstream.csv"),
+                                           "--example-features", os.path.join(data, "example_emb.npy"), "--out", os.path.join(work, "p.csv")],
+                       check=True, capture_output=True)
+        engine = pd.read_csv(os.path.join(work, "p.csv"), dtype={"example": str}, float_precision="round_trip").set_index("example")
+        engine = engine[engine["cold"]]
+        self.assertEqual(list(engine.index), list(cold.index))
+        for column in ("predicted", "std", "probability"):
+            self.assertEqual(list(engine[column]), list(cold[column]))
+
+        # A table with an id column and an embedding by id ask the same; a wrong width is the service's refusal naming the fix.
+        again = remote.predict(cells, new_examples={"example_features[0].csv": chunks.iloc[n:n + 3].rename_axis("id").reset_index(),
+                                                    "example_features[1].npy": {str(j): emb[j] for j in range(n, n + 3)}}, top=5)
+        pd.testing.assert_frame_equal(again.cold_examples, cold.iloc[:3])
+        with self.assertRaises(fp.ServiceError) as caught:
+            remote.predict(new_examples=[chunks.iloc[n:n + 2], emb[n:n + 2, :10]])
+        self.assertEqual(caught.exception.status, 400)
+        self.assertIn("have 10 columns; the model was fitted with 384", caught.exception.message)
+        with self.assertRaises(ValueError):
+            remote.predict(new_examples=emb[n:])
+        with self.assertRaises(fp.ServiceError) as caught:
+            self.client.model("planted").predict(new_examples=[chunks.iloc[n:n + 2], emb[n:n + 2]])
+        self.assertIn("was fitted without example features", caught.exception.message)
+
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:
             self.client.fit(self.frame, method="logistic", name="not-binary", progress=False)

@@ -172,10 +172,12 @@ class Prediction:
 
     ``examples`` has ``predicted``, ``std``, ``probability`` (of forgetting beyond ``threshold``), ``rank``, ``group`` and,
     from the local engine, ``measured`` (True for the cells given in ``observed``) and ``measured_value``.
+    ``cold_examples``: new examples predicted from their features (the service's ``new_examples``), else empty.
     """
 
-    def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "") -> None:
+    def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "", cold_examples: Optional[pd.DataFrame] = None) -> None:
         self.examples = examples
+        self.cold_examples = cold_examples if cold_examples is not None else pd.DataFrame(columns=["predicted", "std", "probability", "cold"], index=pd.Index([], name="example"))
         self.summary = summary
         self.html = html
         self.text = text

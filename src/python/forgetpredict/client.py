@@ -58,12 +58,15 @@ class Client:
 
     def fit(self, z: _io.MatrixLike, method: Optional[str] = None, *, name: str, rank: Optional[int] = None,
             lam: Optional[float] = None, seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None,
-            task_features=None, overwrite: bool = False, progress: bool = True, poll: float = 0.2) -> "RemoteModel":
+            task_features=None, example_features=None, overwrite: bool = False, progress: bool = True, poll: float = 0.2) -> "RemoteModel":
         """Uploads ``z`` (array or DataFrame, as :func:`forgetpredict.fit`), fits it in the service and waits for the model.
 
         ``task_features`` as in :func:`forgetpredict.fit` (a DataFrame with task ids in its ``id`` column or index, a numpy
         embedding in matrix order, a file path, or a list of them): uploaded as the service's ``taskFeatures`` files, so the
         model answers :meth:`RemoteModel.predict` with ``task_features`` (cold start) as the local model does.
+        ``example_features`` (the same forms, keyed by example id: e.g. source and base loss, an embedding with one row per
+        example): uploaded as ``exampleFeatures`` files, so the model predicts new examples from their features
+        (:meth:`RemoteModel.predict` with ``new_examples``).
         """
         metadata, ids = _io.example_metadata(z, examples)
         fields = {"name": name, "overwrite": "true" if overwrite else "false"}
@@ -76,6 +79,8 @@ class Client:
                 files.append(("examples", _io.write_metadata(Path(folder) / "examples.csv", metadata)))
             if task_features is not None:
                 files += [("taskFeatures", path) for path in _io.write_features(Path(folder), task_features, "task")]
+            if example_features is not None:
+                files += [("exampleFeatures", path) for path in _io.write_features(Path(folder), example_features, "example")]
             job = self._upload("/v1/models", fields, files)
         line = _engine._ProgressLine() if progress else None
         try:
@@ -103,7 +108,7 @@ class Client:
         parts: List[bytes] = []
         for key, value in fields.items():
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode("utf-8"))
-        for key, file in files:  # a field may repeat (taskFeatures: one part per file)
+        for key, file in files:  # a field may repeat (taskFeatures, exampleFeatures: one part per file)
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"; filename="{_quoted(file.name)}"\r\n'
                          f"Content-Type: application/octet-stream\r\n\r\n".encode("utf-8") + file.read_bytes() + b"\r\n")
         parts.append(f"--{boundary}--\r\n".encode("utf-8"))
@@ -138,7 +143,7 @@ class RemoteModel:
         return f"<forgetpredict.RemoteModel {self.name}: {self.info.get('method')} {self.info.get('taskCount')} x {self.info.get('exampleCount')}>"
 
     def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
-                prior: Optional[str] = None, by_index: bool = False, task_features=None) -> Prediction:
+                prior: Optional[str] = None, by_index: bool = False, task_features=None, new_examples=None) -> Prediction:
         """What the fine-tune will erase. ``examples`` holds the ``top`` most forgotten examples (the service answers with those).
 
         ``by_index=True`` reads the examples of ``observed`` as column positions 0..N-1 instead of example ids.
@@ -146,10 +151,17 @@ class RemoteModel:
         column to value (``{"lr": 1e-3, "steps": 600, "family": "web"}``), a one-row DataFrame, an embedding (list or 1-D
         array), or a dict of the model's file names to those (``{"tasks.csv": {...}, "task_emb.npy": emb}``). With no
         ``observed`` cells the row is predicted from the features alone (cold start).
+        ``new_examples`` (a model fitted with ``example_features``) gives upstream examples the model has never measured,
+        by their features in the forms given to :meth:`Client.fit`: a DataFrame indexed by the new examples' ids (or with
+        an ``id`` column), an embedding (a 2-D array, one row per new example in the order of the first part's ids, or a
+        dict of id to vector), a list of them in the order given to ``fit``, or a dict of the model's file names to them.
+        They come back as ``cold_examples`` (predicted, std, probability, cold), predicted from their features.
         """
         body = {"observed": _cells(observed), "top": top, "chart": True, "byIndex": by_index}
         if task_features is not None:
             body["taskFeatures"] = _task_features(task_features)
+        if new_examples is not None:
+            body["newExamples"] = _new_examples(new_examples)
         for key, value in (("groupBy", group_by), ("threshold", threshold), ("prior", prior)):
             if value is not None:
                 body[key] = value
@@ -162,7 +174,8 @@ class RemoteModel:
                         "share": g["share"], "top_examples": g["topExamples"]} for g in answer["groups"]],
             "warnings": answer.get("warnings", []),
         }
-        prediction = Prediction(examples, summary, "")
+        cold = pd.DataFrame(answer.get("coldExamples") or [], columns=["id", "predicted", "std", "probability", "cold"]).rename(columns={"id": "example"}).set_index("example")
+        prediction = Prediction(examples, summary, "", cold_examples=cold)
         prediction.html = groups_html(answer["description"], prediction.groups, answer.get("chartSvg"))
         return prediction
 
@@ -218,9 +231,42 @@ def _task_features(features):
     return [float(x) for x in np.asarray(features, dtype=float).ravel()]
 
 
-def _feature_value(value):
+def _new_examples(features):
+    """The ``newExamples`` field: parts named as :meth:`Client.fit` names the files of ``example_features`` (a list: by
+    position; a dict: by the given file names), each a table's rows with their ids or embeddings by id."""
+    if isinstance(features, dict) and features and all(isinstance(v, (pd.DataFrame, np.ndarray, dict, list, tuple)) for v in features.values()) \
+            and not all(np.ndim(v) == 1 for v in features.values()):
+        named = list(features.items())
+    else:
+        items = list(features) if isinstance(features, (list, tuple)) else [features]
+        named = [(_io.feature_file_name(k, part, "example"), part) for k, part in enumerate(items)]
+    parts, ids = {}, None
+    for name, part in named:
+        if isinstance(part, (str, os.PathLike)):
+            raise ValueError(f"new_examples: a query sends the new examples' features, not a file ({part}); read it first, "
+                             "e.g. pd.read_csv(path, dtype={'id': str}).set_index('id').")
+        if isinstance(part, pd.DataFrame):
+            frame = part.set_index("id") if "id" in part.columns else part
+            ids = ids if ids is not None else [str(i) for i in frame.index]
+            # A missing value is left out, so the service names the example and column that lack one.
+            parts[str(name)] = [{"id": str(i), **{str(c): _feature_value(v, "new_examples") for c, v in row.items() if isinstance(v, str) or not pd.isna(v)}}
+                                for i, row in frame.iterrows()]
+        elif isinstance(part, dict):
+            ids = ids if ids is not None else [str(i) for i in part]
+            parts[str(name)] = {str(i): [float(x) for x in np.asarray(v, dtype=float).ravel()] for i, v in part.items()}
+        else:
+            rows = np.asarray(part, dtype=float)
+            rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
+            if ids is None or len(ids) != len(rows):
+                raise ValueError(f"new_examples: the embedding {name} has {len(rows)} rows, but its ids come from a table before it "
+                                 f"({'none given' if ids is None else f'{len(ids)} ids'}); put the table first, or give the embedding as a dict of id to vector.")
+            parts[str(name)] = {i: [float(x) for x in row] for i, row in zip(ids, rows)}
+    return parts
+
+
+def _feature_value(value, field: str = "task_features"):
     if isinstance(value, str):
         return value
     if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"task_features: {value!r} is neither a number nor a category; give a number or a string.")
+        raise ValueError(f"{field}: {value!r} is neither a number nor a category; give a number or a string.")
     return float(value)
