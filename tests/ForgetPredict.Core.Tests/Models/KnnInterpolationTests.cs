@@ -86,6 +86,18 @@ public class KnnInterpolationTests
     }
 
     [Fact]
+    public void FoldIn_IsTheSameForAnyThreadCount()
+    {
+        int[] known = [2, 30, 333, 901, 1200];
+        double[] values = [0.3, 0.1, 0.2, 0.25, 0.4];
+        var (meanOne, stdOne, meanAll, stdAll) = (new double[1500], new double[1500], new double[1500], new double[1500]);
+        new KnnFitter(new KnnOptions { MaxThreads = 1, InterpolationPrior = 3 }).FitKnn(s_z).FoldIn(known, values).PredictRow(meanOne, stdOne);
+        new KnnFitter(new KnnOptions { MaxThreads = -1, InterpolationPrior = 3 }).FitKnn(s_z).FoldIn(known, values).PredictRow(meanAll, stdAll);
+        Assert.Equal(meanOne, meanAll);
+        Assert.Equal(stdOne, stdAll);
+    }
+
+    [Fact]
     public void NegativePrior_IsRefused()
     {
         var model = new KnnFitter().FitKnn(s_z);
