@@ -277,45 +277,49 @@ public sealed class KnnModel : IForgettingModel
     {
         var k = Math.Min(Options.Neighbors, order.Length);
         var exampleBias = Baseline.ExampleBiases;
-        var design = new double[known.Length * k];
-        var target = new double[known.Length];
-        for (var l = 0; l < known.Length; l++)
-        {
-            var j = known[l];
-            target[l] = values[l] - (offset + (Baseline.HasExampleBias ? exampleBias[j] : 0));
-            for (var t = 0; t < k; t++)
-            {
-                design[(l * k) + t] = Training[order[t], j] - _exampleOffset[j] - Baseline.TaskBiases[order[t]];
-            }
-        }
-
         double total = 0;
         for (var t = 0; t < k; t++)
         {
             total += similarity[order[t]];
         }
 
+        // The normal equations, accumulated cell by cell (no known x k design matrix): G = sum_l r_l r_l' + lambda I and
+        // w = lambda w0 + sum_l r_l y_l, with r_l the neighbours' residuals at cell l. Small k lives on the stack.
         var lambda = Options.InterpolationPrior * known.Length * Math.Max(Baseline.NoiseVariance, 1e-12);
-        var gram = new double[k * k];
+        Span<double> gram = k <= 48 ? stackalloc double[k * k] : new double[k * k];
+        Span<double> residual = k <= 256 ? stackalloc double[k] : new double[k];
+        gram.Clear();
         var weights = new double[k];
-        for (var a = 0; a < k; a++)
+        for (var t = 0; t < k; t++)
         {
-            var rhs = lambda * similarity[order[a]] / total;
-            for (var l = 0; l < known.Length; l++)
+            weights[t] = lambda * similarity[order[t]] / total;
+        }
+
+        for (var l = 0; l < known.Length; l++)
+        {
+            var j = known[l];
+            var target = values[l] - (offset + (Baseline.HasExampleBias ? exampleBias[j] : 0));
+            for (var t = 0; t < k; t++)
             {
-                rhs += design[(l * k) + a] * target[l];
+                residual[t] = Training[order[t], j] - _exampleOffset[j] - Baseline.TaskBiases[order[t]];
+                weights[t] += residual[t] * target;
             }
 
-            weights[a] = rhs;
-            for (var b = 0; b <= a; b++)
+            for (var a = 0; a < k; a++)
             {
-                double g = 0;
-                for (var l = 0; l < known.Length; l++)
+                for (var b = 0; b <= a; b++)
                 {
-                    g += design[(l * k) + a] * design[(l * k) + b];
+                    gram[(a * k) + b] += residual[a] * residual[b];
                 }
+            }
+        }
 
-                gram[(a * k) + b] = gram[(b * k) + a] = g + (a == b ? lambda : 0);
+        for (var a = 0; a < k; a++)
+        {
+            gram[(a * k) + a] += lambda;
+            for (var b = 0; b < a; b++)
+            {
+                gram[(b * k) + a] = gram[(a * k) + b];
             }
         }
 
