@@ -276,6 +276,53 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void NeighbourKernel_WithMeanWeights_IsTheScalarFormulaBitForBit(int n)
+    {
+        // Given: the same shapes, and other weights for the mean (signed, not summing to 1, as interpolation weights)
+        var random = new Random(57 + n);
+        var stride = n + 5;
+        var values = Enumerable.Range(0, 13 * stride).Select(_ => (float)(random.NextDouble() - 0.3)).ToArray();
+        int[] rows = [4, 1, 12, 5, 0, 9, 2, 11, 7, 3, 8];
+        var bias = rows.Select(_ => random.NextDouble() - 0.5).ToArray();
+        var weights = rows.Select(_ => random.NextDouble() / 4).ToArray();
+        var meanWeights = rows.Select(_ => random.NextDouble() - 0.4).ToArray();
+        var offset = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var initial = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+        var expectedMean = new double[n];
+        var expectedStd = new double[n];
+        for (var t = 0; t < n; t++)
+        {
+            double m = 0, s = 0, p = 0;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var r = ((double)values[(rows[i] * stride) + 3 + t] - (offset[t] + 0.375)) - bias[i];
+                m = (r * weights[i]) + m;
+                s = ((r * r) * weights[i]) + s;
+                p = (r * meanWeights[i]) + p;
+            }
+
+            expectedMean[t] = initial[t] + p;
+            expectedStd[t] = Math.Sqrt(Math.Max(s - (m * m), 0));
+        }
+
+        // When: the vector kernel and the scalar reference
+        var mean = initial.ToArray();
+        var std = new double[n];
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, mean, std, meanWeights);
+        var referenceMean = initial.ToArray();
+        var referenceStd = new double[n];
+        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceMean, referenceStd, meanWeights);
+
+        // Then: the mean takes the mean weights and the spread the weights, in every lane of every width
+        Assert.Equal(expectedMean, mean);
+        Assert.Equal(expectedStd, std);
+        Assert.Equal(expectedMean, referenceMean);
+        Assert.Equal(expectedStd, referenceStd);
+        Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, new double[n], default, meanWeights.AsSpan(1)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void NormalTail_EveryLaneMatchesTheScalarForm(int n)
     {
         // Given: means around the threshold, stds including zeros (a step) and tiny and large values

@@ -491,26 +491,9 @@ public sealed class KnnModel : IForgettingModel
     // residual is added to destination and their spread written to std (when not empty). Every operation is per example, so
     // a block gives the same bits as the whole row. With interpolation weights (one per neighbour), the mean is their weighted
     // sum of residuals instead; the spread stays the similarity-weighted one (interpolation weights need not be positive or sum
-    // to 1), from a second pass over the same rows, block by block.
+    // to 1), in the same pass over the rows.
     private void AddCompleteNeighbourhood(int[] order, ReadOnlySpan<double> similarity, int start, Span<double> destination, Span<double> std, double[]? interpolation = null)
     {
-        if (interpolation is not null)
-        {
-            if (!std.IsEmpty)
-            {
-                Span<double> scratch = stackalloc double[FoldedTask.BlockSize];
-                for (var c = 0; c < std.Length; c += FoldedTask.BlockSize)
-                {
-                    var length = Math.Min(FoldedTask.BlockSize, std.Length - c);
-                    scratch[..length].Clear();
-                    AddCompleteNeighbourhood(order, similarity, start + c, scratch[..length], std.Slice(c, length));
-                }
-            }
-
-            AddNeighbourSum(order, interpolation, start, destination);
-            return;
-        }
-
         var k = Math.Min(Options.Neighbors, order.Length);
         double weight = 0;
         for (var t = 0; t < k; t++)
@@ -530,22 +513,7 @@ public sealed class KnnModel : IForgettingModel
         // bits as _exampleOffset, one array less to stream).
         var withBiases = Baseline.ExampleBiases.Length == ExampleCount;
         var offset = withBiases ? Baseline.ExampleBiases.Slice(start, destination.Length) : _exampleOffset.AsSpan(start, destination.Length);
-        NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, offset, withBiases ? Baseline.GlobalMean : 0, start, destination, std);
-    }
-
-    // Adds sum_t weights[t] r_(order[t], j) for the examples of the range (the kernel without a spread).
-    private void AddNeighbourSum(int[] order, double[] weights, int start, Span<double> destination)
-    {
-        var k = weights.Length;
-        Span<double> bias = k <= 256 ? stackalloc double[k] : new double[k];
-        for (var t = 0; t < k; t++)
-        {
-            bias[t] = Baseline.TaskBiases[order[t]];
-        }
-
-        var withBiases = Baseline.ExampleBiases.Length == ExampleCount;
-        var offset = withBiases ? Baseline.ExampleBiases.Slice(start, destination.Length) : _exampleOffset.AsSpan(start, destination.Length);
-        NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, offset, withBiases ? Baseline.GlobalMean : 0, start, destination, default);
+        NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, offset, withBiases ? Baseline.GlobalMean : 0, start, destination, std, interpolation);
     }
 
     /// <summary>Running sums for the similarity of two tasks over their shared observed examples.</summary>
