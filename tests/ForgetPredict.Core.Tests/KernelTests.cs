@@ -239,57 +239,10 @@ public class KernelTests
         var weights = rows.Select(_ => random.NextDouble() / 4).ToArray();
         var offset = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
         var initial = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+        var meanWeights = rows.Select(_ => random.NextDouble() - 0.4).ToArray(); // signed, not summing to 1: interpolation weights
         var expectedMean = new double[n];
         var expectedStd = new double[n];
-        for (var t = 0; t < n; t++)
-        {
-            double m = 0, s = 0;
-            for (var i = 0; i < rows.Length; i++)
-            {
-                var r = ((double)values[(rows[i] * stride) + 3 + t] - (offset[t] + 0.375)) - bias[i];
-                m = (r * weights[i]) + m;
-                s = ((r * r) * weights[i]) + s;
-            }
-
-            expectedMean[t] = initial[t] + m;
-            expectedStd[t] = Math.Sqrt(Math.Max(s - (m * m), 0));
-        }
-
-        // When: the vector kernel with and without the spread, and the scalar reference
-        var mean = initial.ToArray();
-        var std = new double[n];
-        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, mean, std);
-        var meanOnly = initial.ToArray();
-        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, meanOnly, default);
-        var referenceMean = initial.ToArray();
-        var referenceStd = new double[n];
-        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceMean, referenceStd);
-
-        // Then: every lane of every width is the scalar expression's bits
-        Assert.Equal(expectedMean, mean);
-        Assert.Equal(expectedStd, std);
-        Assert.Equal(expectedMean, meanOnly);
-        Assert.Equal(expectedMean, referenceMean);
-        Assert.Equal(expectedStd, referenceStd);
-        Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 6, new double[n], default));
-    }
-
-    [Theory]
-    [MemberData(nameof(Lengths))]
-    public void NeighbourKernel_WithMeanWeights_IsTheScalarFormulaBitForBit(int n)
-    {
-        // Given: the same shapes, and other weights for the mean (signed, not summing to 1, as interpolation weights)
-        var random = new Random(57 + n);
-        var stride = n + 5;
-        var values = Enumerable.Range(0, 13 * stride).Select(_ => (float)(random.NextDouble() - 0.3)).ToArray();
-        int[] rows = [4, 1, 12, 5, 0, 9, 2, 11, 7, 3, 8];
-        var bias = rows.Select(_ => random.NextDouble() - 0.5).ToArray();
-        var weights = rows.Select(_ => random.NextDouble() / 4).ToArray();
-        var meanWeights = rows.Select(_ => random.NextDouble() - 0.4).ToArray();
-        var offset = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
-        var initial = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
-        var expectedMean = new double[n];
-        var expectedStd = new double[n];
+        var expectedInterpolated = new double[n];
         for (var t = 0; t < n; t++)
         {
             double m = 0, s = 0, p = 0;
@@ -301,23 +254,37 @@ public class KernelTests
                 p = (r * meanWeights[i]) + p;
             }
 
-            expectedMean[t] = initial[t] + p;
+            expectedMean[t] = initial[t] + m;
             expectedStd[t] = Math.Sqrt(Math.Max(s - (m * m), 0));
+            expectedInterpolated[t] = initial[t] + p;
         }
 
-        // When: the vector kernel and the scalar reference
+        // When: the vector kernel with and without the spread, and the scalar reference
         var mean = initial.ToArray();
         var std = new double[n];
-        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, mean, std, meanWeights);
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, mean, std);
+        var meanOnly = initial.ToArray();
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, meanOnly, default);
         var referenceMean = initial.ToArray();
         var referenceStd = new double[n];
-        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceMean, referenceStd, meanWeights);
+        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceMean, referenceStd);
+        var (interpolated, interpolatedStd) = (initial.ToArray(), new double[n]);
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, interpolated, interpolatedStd, meanWeights);
+        var (referenceInterpolated, referenceInterpolatedStd) = (initial.ToArray(), new double[n]);
+        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceInterpolated, referenceInterpolatedStd, meanWeights);
 
-        // Then: the mean takes the mean weights and the spread the weights, in every lane of every width
+        // Then: every lane of every width is the scalar expression's bits; with mean weights the mean takes them and the
+        // spread keeps the weights
         Assert.Equal(expectedMean, mean);
         Assert.Equal(expectedStd, std);
+        Assert.Equal(expectedMean, meanOnly);
         Assert.Equal(expectedMean, referenceMean);
         Assert.Equal(expectedStd, referenceStd);
+        Assert.Equal(expectedInterpolated, interpolated);
+        Assert.Equal(expectedStd, interpolatedStd);
+        Assert.Equal(expectedInterpolated, referenceInterpolated);
+        Assert.Equal(expectedStd, referenceInterpolatedStd);
+        Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 6, new double[n], default));
         Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, new double[n], default, meanWeights.AsSpan(1)));
     }
 
