@@ -38,7 +38,8 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             fit report (int32 iterations, byte converged, double objective, double residual variance),
 ///             residual factors (if flag 16: int32 q, double[q] scales, binary16[q*N] unit directions)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
-///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities
+///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities, then (only when
+///             positive, since interpolation weights: files without it read as 0) double interpolation prior
 ///   4 SUMMARY the training matrix summary for report heatmaps
 ///   5 ENSEMBLE  a stacked ensemble of member models (see ReadEnsemble)
 ///   6 TASKFEATURES the task feature model (after the model section; see ModelFile.TaskFeatures.cs)
@@ -468,6 +469,10 @@ public static partial class ModelFile
         var values = model.Training.Values;
         w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
         WriteDoubles(w, model.Similarity);
+        if (model.Options.InterpolationPrior > 0)
+        {
+            w.Write(model.Options.InterpolationPrior);
+        }
     }
 
     private static KnnModel ReadKnn(SpanReader r)
@@ -485,6 +490,12 @@ public static partial class ModelFile
         var n = baseline.ExampleCount;
         var values = r.Floats((long)m * n);
         var similarity = r.Doubles((long)m * m);
+        if (!r.AtEnd)
+        {
+            options = options with { InterpolationPrior = r.Double() };
+            r.Guard(options.Validate);
+        }
+
         var training = r.Guard(() => ForgettingMatrix.Wrap(values, m, n, baseline.TaskIds, baseline.ExampleIds));
         return r.Guard(() => KnnModel.Restore(training, baseline, options, similarity));
     }

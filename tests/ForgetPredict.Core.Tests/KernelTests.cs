@@ -239,20 +239,24 @@ public class KernelTests
         var weights = rows.Select(_ => random.NextDouble() / 4).ToArray();
         var offset = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
         var initial = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+        var meanWeights = rows.Select(_ => random.NextDouble() - 0.4).ToArray(); // signed, not summing to 1: interpolation weights
         var expectedMean = new double[n];
         var expectedStd = new double[n];
+        var expectedInterpolated = new double[n];
         for (var t = 0; t < n; t++)
         {
-            double m = 0, s = 0;
+            double m = 0, s = 0, p = 0;
             for (var i = 0; i < rows.Length; i++)
             {
                 var r = ((double)values[(rows[i] * stride) + 3 + t] - (offset[t] + 0.375)) - bias[i];
                 m = (r * weights[i]) + m;
                 s = ((r * r) * weights[i]) + s;
+                p = (r * meanWeights[i]) + p;
             }
 
             expectedMean[t] = initial[t] + m;
             expectedStd[t] = Math.Sqrt(Math.Max(s - (m * m), 0));
+            expectedInterpolated[t] = initial[t] + p;
         }
 
         // When: the vector kernel with and without the spread, and the scalar reference
@@ -264,14 +268,24 @@ public class KernelTests
         var referenceMean = initial.ToArray();
         var referenceStd = new double[n];
         NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceMean, referenceStd);
+        var (interpolated, interpolatedStd) = (initial.ToArray(), new double[n]);
+        NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, interpolated, interpolatedStd, meanWeights);
+        var (referenceInterpolated, referenceInterpolatedStd) = (initial.ToArray(), new double[n]);
+        NeighbourKernel.Reference(values, stride, rows, bias, weights, offset, 0.375, 3, referenceInterpolated, referenceInterpolatedStd, meanWeights);
 
-        // Then: every lane of every width is the scalar expression's bits
+        // Then: every lane of every width is the scalar expression's bits; with mean weights the mean takes them and the
+        // spread keeps the weights
         Assert.Equal(expectedMean, mean);
         Assert.Equal(expectedStd, std);
         Assert.Equal(expectedMean, meanOnly);
         Assert.Equal(expectedMean, referenceMean);
         Assert.Equal(expectedStd, referenceStd);
+        Assert.Equal(expectedInterpolated, interpolated);
+        Assert.Equal(expectedStd, interpolatedStd);
+        Assert.Equal(expectedInterpolated, referenceInterpolated);
+        Assert.Equal(expectedStd, referenceInterpolatedStd);
         Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 6, new double[n], default));
+        Assert.Throws<ArgumentException>(() => NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 3, new double[n], default, meanWeights.AsSpan(1)));
     }
 
     [Theory]

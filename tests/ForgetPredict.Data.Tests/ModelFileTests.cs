@@ -57,6 +57,30 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void SaveLoad_KnnInterpolationPrior_RoundTrips_AndPlainKnnFilesKeepTheirFormat()
+    {
+        var plain = new KnnFitter().FitKnn(s_continuous);
+        var interpolated = plain.WithInterpolationPrior(3);
+        var folder = RepoPaths.NewTempFolder();
+        var (plainPath, path) = (Path.Combine(folder, "plain.fpm"), Path.Combine(folder, "interpolated.fpm"));
+        ModelFile.Save(plain, plainPath);
+        ModelFile.Save(interpolated, path);
+
+        // The prior is an optional trailing double of the KNN section: plain files are as before, 8 bytes shorter.
+        Assert.Equal(new FileInfo(plainPath).Length + 8, new FileInfo(path).Length);
+        Assert.Equal(0, ((KnnModel)ModelFile.Load(plainPath).Model).Options.InterpolationPrior);
+        var loaded = (KnnModel)ModelFile.Load(path).Model;
+        Assert.Equal(3, loaded.Options.InterpolationPrior);
+        int[] known = [0, 7, 50, 120, 299];
+        double[] values = [0.2, 0.1, 0.4, 0.3, 0.25];
+        var (meanA, stdA, meanB, stdB) = (new double[300], new double[300], new double[300], new double[300]);
+        interpolated.FoldIn(known, values).PredictRow(meanA, stdA);
+        loaded.FoldIn(known, values).PredictRow(meanB, stdB);
+        Assert.Equal(meanA, meanB);
+        Assert.Equal(stdA, stdB);
+    }
+
+    [Fact]
     public void Save_SameModelTwice_GivesIdenticalBytes()
     {
         var dir = RepoPaths.NewTempFolder();

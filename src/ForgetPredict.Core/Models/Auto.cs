@@ -11,6 +11,10 @@ public sealed record AutoOptions : FitOptions
     /// <summary>Principal components of the scale-free profile model (<see cref="ProfileFitter"/>) tried.</summary>
     public IReadOnlyList<int> ProfileRanks { get; init; } = [2, 4];
 
+    /// <summary>Interpolation priors (<see cref="KnnOptions.InterpolationPrior"/>) of the knn variants tried beside plain knn; the
+    /// best knn by cross-validated RMSE enters the stack. Each variant reuses each fold's knn fit.</summary>
+    public IReadOnlyList<double> InterpolationPriors { get; init; } = [1, 10];
+
     /// <summary>A fixed rank (the user's <c>--rank</c>): mf and the profile model use only it.</summary>
     public int? Rank { get; init; }
 
@@ -42,6 +46,12 @@ public sealed record AutoOptions : FitOptions
         base.Validate();
         ArgumentNullException.ThrowIfNull(Ranks);
         ArgumentNullException.ThrowIfNull(ProfileRanks);
+        ArgumentNullException.ThrowIfNull(InterpolationPriors);
+        if (InterpolationPriors.Any(p => !(p > 0) || !double.IsFinite(p)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(InterpolationPriors), "Interpolation priors must be positive and finite.");
+        }
+
         ArgumentNullException.ThrowIfNull(CrossValidation);
         if (Ranks.Count == 0 || Ranks.Any(r => r is < 1 or > 1024) || ProfileRanks.Any(r => r is < 0 or > 1024))
         {
@@ -80,7 +90,8 @@ public sealed record AutoReport(string Choice, double CrossValidatedRmse, IReadO
 /// <summary>
 /// Chooses the method, rank and combination per matrix by <see cref="TaskCrossValidation"/> for the number of known cells
 /// the user will have: additive, knn, mf at every rank of <see cref="AutoOptions.Ranks"/> (the smallest rank within
-/// <see cref="AutoOptions.RankTolerance"/> of the best is kept) and the scale-free profile model are scored on held-out
+/// <see cref="AutoOptions.RankTolerance"/> of the best is kept), knn with interpolation weights at every prior of
+/// <see cref="AutoOptions.InterpolationPriors"/> (the best knn is kept) and the scale-free profile model are scored on held-out
 /// training tasks, and the best single model or their stacked ensemble (<see cref="EnsembleModel"/>) wins. With
 /// <see cref="AutoOptions.FeatureCapableOnly"/> only additive and mf compete, and the better one wins.
 /// </summary>
@@ -104,13 +115,14 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
         var ranks = _o.Rank is { } fixedRank ? [fixedRank] : _o.Ranks.Distinct().Order().ToArray();
         var featureCapable = _o.FeatureCapableOnly;
         int[] profileRanks = featureCapable ? [] : _o.Rank is { } r ? [r] : [.. _o.ProfileRanks.Distinct().Order()];
+        var knnFitter = (KnnFitter)ModelCatalog.CreateFitter("knn", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda });
         var candidates = new List<Candidate>
         {
             new("additive", ModelCatalog.CreateFitter("additive", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })),
         };
         if (!featureCapable)
         {
-            candidates.Add(new("knn", ModelCatalog.CreateFitter("knn", new ModelSettings { MaxThreads = threads, Lambda = _o.Lambda })));
+            candidates.Add(new("knn", knnFitter));
         }
 
         // Inside the cross-validation only predicted means and cell stds are scored: the factor models skip the residual
@@ -119,7 +131,22 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
         candidates.AddRange(ranks.Select(rank => new Candidate($"mf rank {rank}", MfFitter(rank, 0), MfFitter(rank, Defaults.ResidualRank))));
         candidates.AddRange(profileRanks.Select(rank => new Candidate($"profile rank {rank}",
             new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank, ResidualRank = 0 }), new ProfileFitter(new ProfileOptions { MaxThreads = threads, Rank = rank }))));
-        var cv = TaskCrossValidation.Run(matrix, candidates, _o.CrossValidation with { MaxThreads = threads });
+        // The interpolated knn variants: inside the cross-validation, each fold's knn fit with another prior (no refit).
+        var fitted = candidates.Count;
+        double[] priors = featureCapable ? [] : [.. _o.InterpolationPriors.Distinct().Order()];
+        candidates.AddRange(priors.Select(prior => new Candidate(string.Create(CultureInfo.InvariantCulture, $"knn interpolated prior {prior:0.###}"),
+            new KnnFitter(knnFitter.Options with { InterpolationPrior = prior }))));
+        var cv = TaskCrossValidation.Run(matrix, candidates.Count, train =>
+        {
+            var models = candidates.Take(fitted).Select(c => c.Fitter.Fit(train)).ToList();
+            if (priors.Length > 0)
+            {
+                var knn = (KnnModel)models[1];
+                models.AddRange(priors.Select(knn.WithInterpolationPrior));
+            }
+
+            return [.. models.Select(FoldInOf)];
+        }, _o.CrossValidation with { MaxThreads = threads });
         var rmse = Enumerable.Range(0, candidates.Count).Select(cv.Rmse).ToArray();
 
         // The mf rank: the smallest within the tolerance of the best mf rank; the other mf ranks leave the race.
@@ -127,7 +154,8 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
         var bestMf = mf.Min(c => rmse[c]);
         var keptMf = mf.First(c => rmse[c] <= bestMf * (1 + _o.RankTolerance));
         var keptProfile = Enumerable.Range(firstMf + ranks.Length, profileRanks.Length).OrderBy(c => rmse[c]).Take(1);
-        var finalists = Enumerable.Range(0, firstMf).Append(keptMf).Concat(keptProfile).ToArray();
+        int[] keptKnn = featureCapable ? [] : [Enumerable.Range(fitted, priors.Length).Prepend(1).MinBy(c => rmse[c])];
+        var finalists = keptKnn.Prepend(0).Append(keptMf).Concat(keptProfile).ToArray();
         var best = finalists.OrderBy(c => rmse[c]).First();
         var report = finalists.Select(c => (candidates[c].Name, rmse[c])).ToArray();
         var rank = ranks[keptMf - firstMf];
@@ -150,6 +178,8 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             Lambda = _o.Lambda ?? Defaults.FactorLambda,
             ResidualRank = residualRank,
         });
+
+        static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, mean, std) => model.FoldIn(known, values).PredictRow(mean, std);
     }
 
     /// <summary>

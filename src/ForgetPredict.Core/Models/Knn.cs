@@ -32,6 +32,15 @@ public sealed record KnnOptions : FitOptions
     /// <summary>Options of the additive baseline mu + a_i + b_j.</summary>
     public AdditiveOptions Baseline { get; init; } = new();
 
+    /// <summary>
+    /// Prior strength of a new task's interpolation weights, or 0 (the default) for the normalised similarities. When positive,
+    /// a fold-in whose nearest neighbours observed every example solves their weights jointly from the known cells, as Bell and
+    /// Koren's interpolation weights: a ridge regression of the task's baseline residuals on the neighbours', shrunk toward the
+    /// normalised similarities with penalty InterpolationPrior x known cells x the baseline's noise variance (so the prior
+    /// weighs like that many cells' worth of data per weight, whatever k). Training rows keep the similarity weights.
+    /// </summary>
+    public double InterpolationPrior { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -39,6 +48,7 @@ public sealed record KnnOptions : FitOptions
         InRange(Neighbors, 1, 100_000, nameof(Neighbors));
         NonNegative(Shrinkage, nameof(Shrinkage));
         NonNegative(Amplification, nameof(Amplification));
+        NonNegative(InterpolationPrior, nameof(InterpolationPrior));
         if (!Enum.IsDefined(Similarity))
         {
             throw new ArgumentOutOfRangeException(nameof(Similarity), Similarity, "Unknown similarity.");
@@ -63,6 +73,9 @@ public sealed class KnnFitter(KnnOptions? options = null) : IForgettingFitter
 
     /// <inheritdoc />
     public ModelMethod Method => ModelMethod.Knn;
+
+    /// <summary>The validated options.</summary>
+    public KnnOptions Options => _options;
 
     /// <inheritdoc />
     public IForgettingModel Fit(ForgettingMatrix matrix) => FitKnn(matrix);
@@ -240,7 +253,83 @@ public sealed class KnnModel : IForgettingModel
             similarity[n] = KnownSimilarity(known, knownValues, offset, n);
         }
 
-        return new KnnFold(this, known.Length, baseFold, similarity, Order(similarity, exclude: -1));
+        var order = Order(similarity, exclude: -1);
+        var interpolation = Options.InterpolationPrior > 0 && known.Length > 0 && HasCompleteNeighbourhood(order)
+            ? InterpolationWeights(known, knownValues, offset, similarity, order)
+            : null;
+        return new KnnFold(this, known.Length, baseFold, similarity, order, interpolation);
+    }
+
+    /// <summary>The same fitted model with another <see cref="KnnOptions.InterpolationPrior"/> (shares every fitted part).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="prior"/> is negative or not finite.</exception>
+    public KnnModel WithInterpolationPrior(double prior)
+    {
+        var options = Options with { InterpolationPrior = prior };
+        options.Validate();
+        return new KnnModel(Training, Baseline, options, _similarity);
+    }
+
+    // The new task's weights on its k nearest neighbours (who observed every example): the w minimising
+    // sum_l (y_l - sum_t w_t r_tl)^2 + lambda sum_t (w_t - w0_t)^2 over the known cells l, where y_l is the task's residual from its
+    // baseline fold-in (offset + b_l), r_tl neighbour t's baseline residual, w0 the normalised similarities and lambda = prior x
+    // known x noise variance. Null when the system is singular (then the similarity weights serve).
+    private double[]? InterpolationWeights(int[] known, double[] values, double offset, double[] similarity, int[] order)
+    {
+        var k = Math.Min(Options.Neighbors, order.Length);
+        var exampleBias = Baseline.ExampleBiases;
+        double total = 0;
+        for (var t = 0; t < k; t++)
+        {
+            total += similarity[order[t]];
+        }
+
+        // The normal equations, accumulated cell by cell (no known x k design matrix): G = sum_l r_l r_l' + lambda I and
+        // w = lambda w0 + sum_l r_l y_l, with r_l the neighbours' residuals at cell l. Small k lives on the stack.
+        var lambda = Options.InterpolationPrior * known.Length * Math.Max(Baseline.NoiseVariance, 1e-12);
+        Span<double> gram = k <= 48 ? stackalloc double[k * k] : new double[k * k];
+        Span<double> residual = k <= 256 ? stackalloc double[k] : new double[k];
+        gram.Clear();
+        var weights = new double[k];
+        for (var t = 0; t < k; t++)
+        {
+            weights[t] = lambda * similarity[order[t]] / total;
+        }
+
+        for (var l = 0; l < known.Length; l++)
+        {
+            var j = known[l];
+            var target = values[l] - (offset + (Baseline.HasExampleBias ? exampleBias[j] : 0));
+            for (var t = 0; t < k; t++)
+            {
+                residual[t] = Training[order[t], j] - _exampleOffset[j] - Baseline.TaskBiases[order[t]];
+                weights[t] += residual[t] * target;
+            }
+
+            for (var a = 0; a < k; a++)
+            {
+                for (var b = 0; b <= a; b++)
+                {
+                    gram[(a * k) + b] += residual[a] * residual[b];
+                }
+            }
+        }
+
+        for (var a = 0; a < k; a++)
+        {
+            gram[(a * k) + a] += lambda;
+            for (var b = 0; b < a; b++)
+            {
+                gram[(b * k) + a] = gram[(a * k) + b];
+            }
+        }
+
+        if (!Cholesky.Factor(gram, k))
+        {
+            return null;
+        }
+
+        Cholesky.Solve(gram, k, weights);
+        return weights;
     }
 
     // Every pair of tasks shares every example: the pairwise sums are Gram matrices, computed blockwise (cache-friendly,
@@ -400,8 +489,10 @@ public sealed class KnnModel : IForgettingModel
 
     // Examples start .. start + destination.Length - 1 of a complete neighbourhood: the neighbours' similarity-weighted mean
     // residual is added to destination and their spread written to std (when not empty). Every operation is per example, so
-    // a block gives the same bits as the whole row.
-    private void AddCompleteNeighbourhood(int[] order, ReadOnlySpan<double> similarity, int start, Span<double> destination, Span<double> std)
+    // a block gives the same bits as the whole row. With interpolation weights (one per neighbour), the mean is their weighted
+    // sum of residuals instead; the spread stays the similarity-weighted one (interpolation weights need not be positive or sum
+    // to 1), in the same pass over the rows.
+    private void AddCompleteNeighbourhood(int[] order, ReadOnlySpan<double> similarity, int start, Span<double> destination, Span<double> std, double[]? interpolation = null)
     {
         var k = Math.Min(Options.Neighbors, order.Length);
         double weight = 0;
@@ -422,7 +513,7 @@ public sealed class KnnModel : IForgettingModel
         // bits as _exampleOffset, one array less to stream).
         var withBiases = Baseline.ExampleBiases.Length == ExampleCount;
         var offset = withBiases ? Baseline.ExampleBiases.Slice(start, destination.Length) : _exampleOffset.AsSpan(start, destination.Length);
-        NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, offset, withBiases ? Baseline.GlobalMean : 0, start, destination, std);
+        NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, offset, withBiases ? Baseline.GlobalMean : 0, start, destination, std, interpolation);
     }
 
     /// <summary>Running sums for the similarity of two tasks over their shared observed examples.</summary>
@@ -551,7 +642,30 @@ public sealed class KnnModel : IForgettingModel
         }
     }
 
-    private sealed class KnnFold(KnnModel model, int known, FoldedTask baseline, double[] similarity, int[] order)
+    // The neighbours' group-mean residual under interpolation weights: sum_t w_t x (neighbour t's mean residual over the group),
+    // the average of the cells' interpolated residuals (every neighbour observed every example).
+    private double InterpolatedGroupResidual(int[] order, double[] weights, ReadOnlySpan<int> examples)
+    {
+        double sum = 0;
+        for (var t = 0; t < weights.Length; t++)
+        {
+            var row = Training.Row(order[t]);
+            var bias = Baseline.TaskBiases[order[t]];
+            double total = 0;
+            foreach (var j in examples)
+            {
+                total += row[j] - _exampleOffset[j] - bias;
+            }
+
+            sum += weights[t] * (total / examples.Length);
+        }
+
+        return sum;
+    }
+
+    // interpolation: the new task's interpolation weights on its nearest neighbours (complete neighbourhoods only), or null for
+    // the similarity weights.
+    private sealed class KnnFold(KnnModel model, int known, FoldedTask baseline, double[] similarity, int[] order, double[]? interpolation)
         : FoldedTask(model.ExampleCount, known, false)
     {
         // The new task's bias is uncertain and shared by every example: its variance adds to every cell and every group.
@@ -560,7 +674,15 @@ public sealed class KnnModel : IForgettingModel
         protected override void PredictRowCore(Span<double> mean, Span<double> std)
         {
             baseline.PredictRow(mean);
-            model.AddNeighbourhood(order, similarity, mean, std);
+            if (interpolation is null)
+            {
+                model.AddNeighbourhood(order, similarity, mean, std);
+            }
+            else
+            {
+                model.AddCompleteNeighbourhood(order, similarity, 0, mean, std, interpolation);
+            }
+
             AddBiasVariance(std);
         }
 
@@ -572,7 +694,7 @@ public sealed class KnnModel : IForgettingModel
                 return false;
             }
 
-            model.AddCompleteNeighbourhood(order, similarity, start, mean, std);
+            model.AddCompleteNeighbourhood(order, similarity, start, mean, std, interpolation);
             AddBiasVariance(std);
             return true;
         }
@@ -595,6 +717,11 @@ public sealed class KnnModel : IForgettingModel
             if (double.IsNaN(variance))
             {
                 return (baseMean, baseVariance);
+            }
+
+            if (interpolation is not null)
+            {
+                residual = model.InterpolatedGroupResidual(order, interpolation, examples);
             }
 
             if (!model.NeighboursComplete(order))

@@ -5,7 +5,7 @@ namespace ForgetPredict.Core.Numerics;
 
 /// <summary>
 /// Kernel: the similarity-weighted mean and spread of k neighbour rows' residuals over a range of examples (the
-/// KNN-baseline's cell estimate when its neighbours observed every example). Chunk by chunk of examples, a few neighbours
+/// KNN-baseline's cell estimate when its neighbours observed every example; the mean optionally with other weights). Chunk by chunk of examples, a few neighbours
 /// per pass, each example's running sums in registers within a pass.
 /// </summary>
 /// <remarks>One body, generic over the vector width, runs at 512, 256 and 128 bits and a scalar loop takes the last
@@ -21,8 +21,9 @@ internal static class NeighbourKernel
 
     /// <summary>
     /// For each t &lt; mean.Length and j = start + t, with r_i = ((double)values[rows[i] * stride + j] - (offset[t] + shift)) - bias[i]:
-    /// m = sum_i r_i w_i and s = sum_i (r_i r_i) w_i, each accumulated from 0 in neighbour order as (term) + sum; then
-    /// mean[t] = mean[t] + m and, when <paramref name="std"/> is not empty, std[t] = sqrt(max(s - m m, 0)).
+    /// m = sum_i r_i w_i, s = sum_i (r_i r_i) w_i and p = sum_i r_i v_i, each accumulated from 0 in neighbour order as
+    /// (term) + sum, where v is <paramref name="meanWeights"/> (or w when it is empty, so p = m); then mean[t] = mean[t] + p and,
+    /// when <paramref name="std"/> is not empty, std[t] = sqrt(max(s - m m, 0)).
     /// </summary>
     /// <param name="values">The neighbours' matrix, row-major with <paramref name="stride"/> values a row, without missing cells in the range.</param>
     /// <param name="stride">Values a row.</param>
@@ -34,22 +35,27 @@ internal static class NeighbourKernel
     /// <param name="start">First example of the range.</param>
     /// <param name="mean">The range's predictions, to which the weighted mean residual is added.</param>
     /// <param name="std">The weighted spread of the residuals, written; or empty.</param>
+    /// <param name="meanWeights">Other weights for the mean (a knn fold-in's interpolation weights), one per neighbour; or empty
+    /// for <paramref name="weights"/>. The spread always uses <paramref name="weights"/>.</param>
     /// <exception cref="ArgumentException">The spans disagree in length or the range leaves a row.</exception>
     public static void Accumulate(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights,
-        ReadOnlySpan<double> offset, double shift, int start, Span<double> mean, Span<double> std)
+        ReadOnlySpan<double> offset, double shift, int start, Span<double> mean, Span<double> std, ReadOnlySpan<double> meanWeights = default)
     {
         Check(values, stride, rows, bias, weights, offset, start, mean, std);
+        CheckMeanWeights(rows, meanWeights);
         var k = rows.Length;
+        var v = meanWeights.IsEmpty ? weights : meanWeights;
         Span<double> sumBuffer = stackalloc double[Chunk];
         Span<double> squareBuffer = stackalloc double[Chunk];
+        Span<double> meanBuffer = stackalloc double[Chunk];
         for (var c = 0; c < mean.Length; c += Chunk)
         {
             var length = Math.Min(Chunk, mean.Length - c);
-            var sums = new Sums(sumBuffer[..length], squareBuffer[..length]);
+            var sums = new Sums(sumBuffer[..length], squareBuffer[..length], meanBuffer[..length]);
             for (var g = 0; g < k || g == 0; g += Group)
             {
                 var size = Math.Min(Group, k - g);
-                var pass = new Pass(rows.Slice(g, size), bias.Slice(g, size), weights.Slice(g, size), g == 0, g + size >= k);
+                var pass = new Pass(rows.Slice(g, size), bias.Slice(g, size), weights.Slice(g, size), v.Slice(g, size), g == 0, g + size >= k);
                 var o = offset.Slice(c, length);
                 var m = mean.Slice(c, length);
                 var sd = std.IsEmpty ? default : std.Slice(c, length);
@@ -61,7 +67,7 @@ internal static class NeighbourKernel
         }
     }
 
-    private readonly ref struct Pass(ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights, bool initial, bool final)
+    private readonly ref struct Pass(ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights, ReadOnlySpan<double> meanWeights, bool initial, bool final)
     {
         public ReadOnlySpan<int> Rows { get; } = rows;
 
@@ -69,24 +75,37 @@ internal static class NeighbourKernel
 
         public ReadOnlySpan<double> Weights { get; } = weights;
 
+        public ReadOnlySpan<double> MeanWeights { get; } = meanWeights;
+
         public bool Initial { get; } = initial;
 
         public bool Final { get; } = final;
     }
 
-    private readonly ref struct Sums(Span<double> sum, Span<double> square)
+    private readonly ref struct Sums(Span<double> sum, Span<double> square, Span<double> mean)
     {
         public Span<double> Sum { get; } = sum;
 
         public Span<double> Square { get; } = square;
+
+        public Span<double> Mean { get; } = mean;
     }
 
     /// <summary>The same results as <see cref="Accumulate"/> from the scalar loop alone (the reference the vector bodies are tested against).</summary>
     public static void Reference(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights,
-        ReadOnlySpan<double> offset, double shift, int start, Span<double> mean, Span<double> std)
+        ReadOnlySpan<double> offset, double shift, int start, Span<double> mean, Span<double> std, ReadOnlySpan<double> meanWeights = default)
     {
         Check(values, stride, rows, bias, weights, offset, start, mean, std);
-        Scalar(values, stride, new Pass(rows, bias, weights, true, true), offset, shift, start, mean, std, default, 0);
+        CheckMeanWeights(rows, meanWeights);
+        Scalar(values, stride, new Pass(rows, bias, weights, meanWeights.IsEmpty ? weights : meanWeights, true, true), offset, shift, start, mean, std, default, 0);
+    }
+
+    private static void CheckMeanWeights(ReadOnlySpan<int> rows, ReadOnlySpan<double> meanWeights)
+    {
+        if (!meanWeights.IsEmpty && meanWeights.Length != rows.Length)
+        {
+            throw new ArgumentException("Neighbour kernel mean weights must be one per neighbour.", nameof(meanWeights));
+        }
     }
 
     private static void Check(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights,
@@ -110,22 +129,24 @@ internal static class NeighbourKernel
         {
             var j = start + t;
             var o = offset[t] + shift;
-            double m = pass.Initial ? 0 : sums.Sum[t], s = pass.Initial ? 0 : sums.Square[t];
+            double m = pass.Initial ? 0 : sums.Sum[t], s = pass.Initial ? 0 : sums.Square[t], p = pass.Initial ? 0 : sums.Mean[t];
             for (var i = 0; i < pass.Rows.Length; i++)
             {
                 var r = ((double)values[(int)(((long)pass.Rows[i] * stride) + j)] - o) - pass.Bias[i];
                 m = (r * pass.Weights[i]) + m;
                 s = ((r * r) * pass.Weights[i]) + s;
+                p = (r * pass.MeanWeights[i]) + p;
             }
 
             if (!pass.Final)
             {
                 sums.Sum[t] = m;
                 sums.Square[t] = s;
+                sums.Mean[t] = p;
                 continue;
             }
 
-            mean[t] += m;
+            mean[t] += p;
             if (std.Length != 0)
             {
                 std[t] = Math.Sqrt(Math.Max(s - (m * m), 0));
@@ -149,10 +170,12 @@ internal static class NeighbourKernel
         var rows = pass.Rows;
         var bias = pass.Bias;
         var weights = pass.Weights;
+        var meanWeights = pass.MeanWeights;
         var k = rows.Length;
         var withStd = std.Length != 0;
         ref var a0 = ref MemoryMarshal.GetReference(sums.Sum);
         ref var q0 = ref MemoryMarshal.GetReference(sums.Square);
+        ref var p0 = ref MemoryMarshal.GetReference(sums.Mean);
         ref var z0 = ref MemoryMarshal.GetReference(values);
         ref var o0 = ref MemoryMarshal.GetReference(offset);
         ref var m0 = ref MemoryMarshal.GetReference(mean);
@@ -164,13 +187,15 @@ internal static class NeighbourKernel
             var u = (nuint)t;
             var oLow = TWidth.Add(TWidth.Load(ref o0, u), shiftVector);
             var oHigh = TWidth.Add(TWidth.Load(ref o0, u + (nuint)count), shiftVector);
-            TVector mLow = zero, mHigh = zero, sLow = zero, sHigh = zero;
+            TVector mLow = zero, mHigh = zero, sLow = zero, sHigh = zero, pLow = zero, pHigh = zero;
             if (!pass.Initial)
             {
                 mLow = TWidth.Load(ref a0, u);
                 mHigh = TWidth.Load(ref a0, u + (nuint)count);
                 sLow = TWidth.Load(ref q0, u);
                 sHigh = TWidth.Load(ref q0, u + (nuint)count);
+                pLow = TWidth.Load(ref p0, u);
+                pHigh = TWidth.Load(ref p0, u + (nuint)count);
             }
             for (var i = 0; i < k; i++)
             {
@@ -183,6 +208,9 @@ internal static class NeighbourKernel
                 mHigh = TWidth.Add(TWidth.Multiply(rHigh, w), mHigh);
                 sLow = TWidth.Add(TWidth.Multiply(TWidth.Multiply(rLow, rLow), w), sLow);
                 sHigh = TWidth.Add(TWidth.Multiply(TWidth.Multiply(rHigh, rHigh), w), sHigh);
+                var v = TWidth.Create(meanWeights[i]);
+                pLow = TWidth.Add(TWidth.Multiply(rLow, v), pLow);
+                pHigh = TWidth.Add(TWidth.Multiply(rHigh, v), pHigh);
             }
 
             if (!pass.Final)
@@ -191,11 +219,13 @@ internal static class NeighbourKernel
                 TWidth.Store(mHigh, ref a0, u + (nuint)count);
                 TWidth.Store(sLow, ref q0, u);
                 TWidth.Store(sHigh, ref q0, u + (nuint)count);
+                TWidth.Store(pLow, ref p0, u);
+                TWidth.Store(pHigh, ref p0, u + (nuint)count);
                 continue;
             }
 
-            TWidth.Store(TWidth.Add(TWidth.Load(ref m0, u), mLow), ref m0, u);
-            TWidth.Store(TWidth.Add(TWidth.Load(ref m0, u + (nuint)count), mHigh), ref m0, u + (nuint)count);
+            TWidth.Store(TWidth.Add(TWidth.Load(ref m0, u), pLow), ref m0, u);
+            TWidth.Store(TWidth.Add(TWidth.Load(ref m0, u + (nuint)count), pHigh), ref m0, u + (nuint)count);
             if (withStd)
             {
                 TWidth.Store(TWidth.Sqrt(TWidth.Max(TWidth.Subtract(sLow, TWidth.Multiply(mLow, mLow)), zero)), ref s0, u);
