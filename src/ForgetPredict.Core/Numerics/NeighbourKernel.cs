@@ -55,7 +55,7 @@ internal static class NeighbourKernel
             for (var g = 0; g < k || g == 0; g += Group)
             {
                 var size = Math.Min(Group, k - g);
-                var pass = new Pass(rows.Slice(g, size), bias.Slice(g, size), weights.Slice(g, size), v.Slice(g, size), g == 0, g + size >= k);
+                var pass = new Pass(rows.Slice(g, size), bias.Slice(g, size), weights.Slice(g, size), v.Slice(g, size), !meanWeights.IsEmpty, g == 0, g + size >= k);
                 var o = offset.Slice(c, length);
                 var m = mean.Slice(c, length);
                 var sd = std.IsEmpty ? default : std.Slice(c, length);
@@ -67,7 +67,7 @@ internal static class NeighbourKernel
         }
     }
 
-    private readonly ref struct Pass(ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights, ReadOnlySpan<double> meanWeights, bool initial, bool final)
+    private readonly ref struct Pass(ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights, ReadOnlySpan<double> meanWeights, bool separate, bool initial, bool final)
     {
         public ReadOnlySpan<int> Rows { get; } = rows;
 
@@ -76,6 +76,9 @@ internal static class NeighbourKernel
         public ReadOnlySpan<double> Weights { get; } = weights;
 
         public ReadOnlySpan<double> MeanWeights { get; } = meanWeights;
+
+        // The mean has weights of its own (else it is the spread's m, and p is neither accumulated nor stored: plain knn pays nothing).
+        public bool Separate { get; } = separate;
 
         public bool Initial { get; } = initial;
 
@@ -97,7 +100,7 @@ internal static class NeighbourKernel
     {
         Check(values, stride, rows, bias, weights, offset, start, mean, std);
         CheckMeanWeights(rows, meanWeights);
-        Scalar(values, stride, new Pass(rows, bias, weights, meanWeights.IsEmpty ? weights : meanWeights, true, true), offset, shift, start, mean, std, default, 0);
+        Scalar(values, stride, new Pass(rows, bias, weights, meanWeights.IsEmpty ? weights : meanWeights, !meanWeights.IsEmpty, true, true), offset, shift, start, mean, std, default, 0);
     }
 
     private static void CheckMeanWeights(ReadOnlySpan<int> rows, ReadOnlySpan<double> meanWeights)
@@ -129,24 +132,31 @@ internal static class NeighbourKernel
         {
             var j = start + t;
             var o = offset[t] + shift;
-            double m = pass.Initial ? 0 : sums.Sum[t], s = pass.Initial ? 0 : sums.Square[t], p = pass.Initial ? 0 : sums.Mean[t];
+            double m = pass.Initial ? 0 : sums.Sum[t], s = pass.Initial ? 0 : sums.Square[t], p = pass.Initial || !pass.Separate ? 0 : sums.Mean[t];
             for (var i = 0; i < pass.Rows.Length; i++)
             {
                 var r = ((double)values[(int)(((long)pass.Rows[i] * stride) + j)] - o) - pass.Bias[i];
                 m = (r * pass.Weights[i]) + m;
                 s = ((r * r) * pass.Weights[i]) + s;
-                p = (r * pass.MeanWeights[i]) + p;
+                if (pass.Separate)
+                {
+                    p = (r * pass.MeanWeights[i]) + p;
+                }
             }
 
             if (!pass.Final)
             {
                 sums.Sum[t] = m;
                 sums.Square[t] = s;
-                sums.Mean[t] = p;
+                if (pass.Separate)
+                {
+                    sums.Mean[t] = p;
+                }
+
                 continue;
             }
 
-            mean[t] += p;
+            mean[t] += pass.Separate ? p : m;
             if (std.Length != 0)
             {
                 std[t] = Math.Sqrt(Math.Max(s - (m * m), 0));
@@ -171,6 +181,7 @@ internal static class NeighbourKernel
         var bias = pass.Bias;
         var weights = pass.Weights;
         var meanWeights = pass.MeanWeights;
+        var separate = pass.Separate;
         var k = rows.Length;
         var withStd = std.Length != 0;
         ref var a0 = ref MemoryMarshal.GetReference(sums.Sum);
@@ -194,8 +205,11 @@ internal static class NeighbourKernel
                 mHigh = TWidth.Load(ref a0, u + (nuint)count);
                 sLow = TWidth.Load(ref q0, u);
                 sHigh = TWidth.Load(ref q0, u + (nuint)count);
-                pLow = TWidth.Load(ref p0, u);
-                pHigh = TWidth.Load(ref p0, u + (nuint)count);
+                if (separate)
+                {
+                    pLow = TWidth.Load(ref p0, u);
+                    pHigh = TWidth.Load(ref p0, u + (nuint)count);
+                }
             }
             for (var i = 0; i < k; i++)
             {
@@ -208,9 +222,12 @@ internal static class NeighbourKernel
                 mHigh = TWidth.Add(TWidth.Multiply(rHigh, w), mHigh);
                 sLow = TWidth.Add(TWidth.Multiply(TWidth.Multiply(rLow, rLow), w), sLow);
                 sHigh = TWidth.Add(TWidth.Multiply(TWidth.Multiply(rHigh, rHigh), w), sHigh);
-                var v = TWidth.Create(meanWeights[i]);
-                pLow = TWidth.Add(TWidth.Multiply(rLow, v), pLow);
-                pHigh = TWidth.Add(TWidth.Multiply(rHigh, v), pHigh);
+                if (separate)
+                {
+                    var v = TWidth.Create(meanWeights[i]);
+                    pLow = TWidth.Add(TWidth.Multiply(rLow, v), pLow);
+                    pHigh = TWidth.Add(TWidth.Multiply(rHigh, v), pHigh);
+                }
             }
 
             if (!pass.Final)
@@ -219,13 +236,17 @@ internal static class NeighbourKernel
                 TWidth.Store(mHigh, ref a0, u + (nuint)count);
                 TWidth.Store(sLow, ref q0, u);
                 TWidth.Store(sHigh, ref q0, u + (nuint)count);
-                TWidth.Store(pLow, ref p0, u);
-                TWidth.Store(pHigh, ref p0, u + (nuint)count);
+                if (separate)
+                {
+                    TWidth.Store(pLow, ref p0, u);
+                    TWidth.Store(pHigh, ref p0, u + (nuint)count);
+                }
+
                 continue;
             }
 
-            TWidth.Store(TWidth.Add(TWidth.Load(ref m0, u), pLow), ref m0, u);
-            TWidth.Store(TWidth.Add(TWidth.Load(ref m0, u + (nuint)count), pHigh), ref m0, u + (nuint)count);
+            TWidth.Store(TWidth.Add(TWidth.Load(ref m0, u), separate ? pLow : mLow), ref m0, u);
+            TWidth.Store(TWidth.Add(TWidth.Load(ref m0, u + (nuint)count), separate ? pHigh : mHigh), ref m0, u + (nuint)count);
             if (withStd)
             {
                 TWidth.Store(TWidth.Sqrt(TWidth.Max(TWidth.Subtract(sLow, TWidth.Multiply(mLow, mLow)), zero)), ref s0, u);
