@@ -160,6 +160,30 @@ public static class Fitting
         }
     }
 
+    /// <summary>
+    /// The fitter of <paramref name="method"/> with <paramref name="settings"/>, checked before any data is read: the method
+    /// and settings are valid and, when features will be given, its models can carry them (with features, auto chooses among
+    /// the models that can). <see cref="Fit"/> uses it; a front end that fits later (an upload's job) calls it to refuse at once.
+    /// </summary>
+    /// <exception cref="ArgumentException">The method is unknown, a setting does not apply, or the models cannot carry the features.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public static IForgettingFitter CreateFitter(string method, ModelSettings settings, bool taskFeatures, bool exampleFeatures)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var fitter = ModelCatalog.CreateFitter(method, settings with { WithFeatures = taskFeatures || exampleFeatures });
+        if (taskFeatures)
+        {
+            CheckTaskFeatures(method);
+        }
+
+        if (exampleFeatures)
+        {
+            CheckExampleFeatures(method);
+        }
+
+        return fitter;
+    }
+
     /// <summary>Fits and scores the model.</summary>
     /// <param name="request">The matrix, the family and its settings.</param>
     /// <param name="progress">Told "fitting" and "scoring" as the stages start, with the fraction of the work done.</param>
@@ -167,19 +191,8 @@ public static class Fitting
     public static FitResult Fit(FitRequest request, Action<string, double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var withFeatures = request.TaskFeatures is not null || request.ExampleFeatures is not null;
-        var fitter = ModelCatalog.CreateFitter(request.Method, request.Settings with { WithFeatures = withFeatures });
+        var fitter = CreateFitter(request.Method, request.Settings, request.TaskFeatures is not null, request.ExampleFeatures is not null);
         CheckMatrix(request.Method, request.Matrix, request.Source);
-        if (request.TaskFeatures is not null)
-        {
-            CheckTaskFeatures(request.Method);
-        }
-
-        if (request.ExampleFeatures is not null)
-        {
-            CheckExampleFeatures(request.Method);
-        }
-
         progress?.Invoke("fitting", 0.2);
         var clock = Stopwatch.StartNew();
         var (model, choice) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report) : (fitter.Fit(request.Matrix), null);

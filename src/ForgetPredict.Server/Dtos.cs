@@ -349,15 +349,7 @@ internal sealed class TaskFeaturesJsonConverter : JsonConverter<TaskFeaturesDto>
                     parts.Add(new TaskFeaturePart(name, null, Embedding(ref reader, $"taskFeatures.{name}")));
                     break;
                 case JsonTokenType.StartObject:
-                    var row = new List<KeyValuePair<string, string>>();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-                    {
-                        var column = reader.GetString() ?? string.Empty;
-                        reader.Read();
-                        row.Add(new(column, Value(ref reader, $"taskFeatures.{name}.{column}")));
-                    }
-
-                    parts.Add(new TaskFeaturePart(name, row, null));
+                    parts.Add(new TaskFeaturePart(name, Row(ref reader, $"taskFeatures.{name}"), null));
                     break;
                 default:
                     values.Add(new(name, Value(ref reader, $"taskFeatures.{name}")));
@@ -412,6 +404,20 @@ internal sealed class TaskFeaturesJsonConverter : JsonConverter<TaskFeaturesDto>
         }
 
         writer.WriteEndObject();
+    }
+
+    // An object of column to value (the reader on its start), read to its end; each value as Value reads it ('{field}.{column}').
+    internal static List<KeyValuePair<string, string>> Row(ref Utf8JsonReader reader, string field)
+    {
+        var row = new List<KeyValuePair<string, string>>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var column = reader.GetString() ?? string.Empty;
+            reader.Read();
+            row.Add(new(column, Value(ref reader, $"{field}.{column}")));
+        }
+
+        return row;
     }
 
     internal static string Value(ref Utf8JsonReader reader, string field) => reader.TokenType switch
@@ -522,23 +528,9 @@ internal sealed class NewExamplesJsonConverter : JsonConverter<NewExamplesDto>
                 throw new JsonException($"'{where}' is a table: each entry must be a row object with an \"id\" ({{\"id\": \"n1\", \"source\": \"web\"}}), and entry {rows.Count} is {ObservedJsonConverter.Describe(reader.TokenType)}.");
             }
 
-            string? id = null;
-            var row = new List<KeyValuePair<string, string>>();
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-            {
-                var column = reader.GetString() ?? string.Empty;
-                reader.Read();
-                var value = TaskFeaturesJsonConverter.Value(ref reader, $"{where}[{rows.Count}].{column}");
-                if (column == "id")
-                {
-                    id = value;
-                }
-                else
-                {
-                    row.Add(new(column, value));
-                }
-            }
-
+            var row = TaskFeaturesJsonConverter.Row(ref reader, $"{where}[{rows.Count}]");
+            var id = row.LastOrDefault(c => c.Key == "id").Value;
+            row.RemoveAll(c => c.Key == "id");
             ids.Add(id ?? throw new JsonException($"'{where}' row {rows.Count} has no \"id\"; give each new example's id in its row."));
             rows.Add(row);
         }
@@ -563,15 +555,7 @@ internal sealed class NewExamplesJsonConverter : JsonConverter<NewExamplesDto>
             }
             else if (reader.TokenType == JsonTokenType.StartObject && embeddings.Count == 0)
             {
-                var row = new List<KeyValuePair<string, string>>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-                {
-                    var column = reader.GetString() ?? string.Empty;
-                    reader.Read();
-                    row.Add(new(column, TaskFeaturesJsonConverter.Value(ref reader, $"{where}.{column}")));
-                }
-
-                rows.Add(row);
+                rows.Add(TaskFeaturesJsonConverter.Row(ref reader, where));
             }
             else
             {

@@ -55,7 +55,7 @@ public sealed class FitJob
     internal IReadOnlyList<UploadedFile> ExampleFeatures { get; init; } = [];
 
     /// <summary>Every temporary file of the job: the matrix, the metadata and the feature files.</summary>
-    internal IEnumerable<string> TempPaths => [Matrix.TempPath, .. Examples is { } examples ? [examples.TempPath] : Array.Empty<string>(), .. TaskFeatures.Select(f => f.TempPath), .. ExampleFeatures.Select(f => f.TempPath)];
+    internal IEnumerable<string> TempPaths => UploadFiles.TempPaths(Matrix, Examples, TaskFeatures, ExampleFeatures);
 
     internal DateTimeOffset Submitted { get; }
 

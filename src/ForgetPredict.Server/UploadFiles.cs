@@ -53,10 +53,10 @@ internal static class UploadFiles
         var exampleFeatures = new List<UploadedFile>();
         void DeleteAll()
         {
-            TryDelete(matrix?.TempPath);
-            TryDelete(examples?.TempPath);
-            taskFeatures.ForEach(f => TryDelete(f.TempPath));
-            exampleFeatures.ForEach(f => TryDelete(f.TempPath));
+            foreach (var path in TempPaths(matrix, examples, taskFeatures, exampleFeatures))
+            {
+                TryDelete(path);
+            }
         }
 
         try
@@ -119,6 +119,10 @@ internal static class UploadFiles
         }
     }
 
+    /// <summary>The temporary files of an upload's parts: the matrix, the metadata and the feature files (those saved so far).</summary>
+    internal static IEnumerable<string> TempPaths(UploadedFile? matrix, UploadedFile? examples, IReadOnlyList<UploadedFile> taskFeatures, IReadOnlyList<UploadedFile> exampleFeatures) =>
+        new[] { matrix, examples }.Concat(taskFeatures).Concat(exampleFeatures).OfType<UploadedFile>().Select(f => f.TempPath);
+
     /// <summary>Deletes a temporary file if it exists, ignoring failures (cleanup paths must not throw).</summary>
     public static void TryDelete(string? path) => TemporaryFiles.Delete(path);
 
@@ -138,17 +142,9 @@ internal static class UploadFiles
             Lambda = Number(fields, "lambda", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
             Seed = Number(fields, "seed", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
         };
-        // Unknown methods and settings that do not apply fail now, with the CLI's messages, rather than in the background.
-        _ = ModelCatalog.CreateFitter(method, settings);
-        if (taskFeatures.Count > 0)
-        {
-            Fitting.CheckTaskFeatures(method);
-        }
-
-        if (exampleFeatures.Count > 0)
-        {
-            Fitting.CheckExampleFeatures(method);
-        }
+        // Unknown methods, settings that do not apply and features the method cannot carry fail now, with the CLI's messages,
+        // rather than in the background.
+        _ = Fitting.CreateFitter(method, settings, taskFeatures.Count > 0, exampleFeatures.Count > 0);
 
         var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
         var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout };
