@@ -6,7 +6,7 @@ namespace ForgetPredict.Benchmarks;
 
 /// <summary>
 /// The cost of self-tuning on the published-size 85 x 141,816 matrix: <c>auto</c> (cross-validation over additive, knn,
-/// mf ranks 1, 2, 4 and 8, knn with interpolation weights at three priors (reusing each fold's knn fit) and the profile model,
+/// mf ranks 1, 2, 4 and 8, knn with interpolation weights at priors 1 and 10 (reusing each fold's knn fit) and the profile model,
 /// three folds in parallel, then the winner refitted) against one default mf fit.
 /// Target (issue 13): at most 10x. One cold iteration each (a full auto fit runs for tens of seconds).
 /// </summary>

@@ -290,6 +290,80 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void NeighbourKernel_CellsAreTheRowsValuesBitForBit(int n)
+    {
+        // Given: the whole row of n + 1 examples through the vector kernel, with and without mean weights
+        var random = new Random(57 + n);
+        var stride = n + 1;
+        var values = Enumerable.Range(0, 13 * stride).Select(_ => (float)(random.NextDouble() - 0.3)).ToArray();
+        int[] rows = [4, 1, 12, 5, 0, 9, 2, 11, 7, 3, 8];
+        var bias = rows.Select(_ => random.NextDouble() - 0.5).ToArray();
+        var weights = rows.Select(_ => random.NextDouble() / 4).ToArray();
+        var meanWeights = rows.Select(_ => random.NextDouble() - 0.4).ToArray();
+        var offset = Enumerable.Range(0, stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+        int[] examples = [.. Enumerable.Range(0, stride).Where(j => j % 3 != 1).Reverse(), 0, stride - 1];
+        foreach (var mw in new[] { Array.Empty<double>(), meanWeights })
+        {
+            var (rowMean, rowStd) = (new double[stride], new double[stride]);
+            NeighbourKernel.Accumulate(values, stride, rows, bias, weights, offset, 0.375, 0, rowMean, rowStd, mw);
+
+            // When: scrambled examples with repeats, one at a time
+            var (mean, std, meanOnly) = (new double[examples.Length], new double[examples.Length], new double[examples.Length]);
+            NeighbourKernel.AccumulateCells(values, stride, rows, bias, weights, offset, 0.375, examples, mean, std, mw);
+            NeighbourKernel.AccumulateCells(values, stride, rows, bias, weights, offset, 0.375, examples, meanOnly, default, mw);
+
+            // Then: each is the row's value for its example, bit for bit
+            Assert.Equal(examples.Select(j => rowMean[j]), mean);
+            Assert.Equal(examples.Select(j => rowStd[j]), std);
+            Assert.Equal(mean, meanOnly);
+        }
+
+        Assert.Throws<ArgumentException>(() => NeighbourKernel.AccumulateCells(values, stride, rows, bias, weights, offset, 0.375, [stride], new double[1], default));
+        Assert.Throws<ArgumentException>(() => NeighbourKernel.AccumulateCells(values, stride, rows, bias, weights, offset.AsSpan(1), 0.375, [0], new double[1], default));
+        Assert.Throws<ArgumentException>(() => NeighbourKernel.AccumulateCells(values, stride, rows, bias, weights, offset, 0.375, [0, 1], new double[1], default));
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    [InlineData(4, true)]
+    [InlineData(8, false)]
+    public void RowPrediction_CellsAreTheRowsValuesBitForBit(int rank, bool constant)
+    {
+        // Given: rows of every length up to 40 and one of 1,000 (the vector bodies, then the scalar tail), with and without
+        // example biases, through the whole-row kernel: mean and variance, and the mean alone (TensorPrimitives passes)
+        var p = rank + (constant ? 1 : 0);
+        var random = new Random(211 + rank);
+        var c = RandomGram(p, random);
+        var weights = Enumerable.Range(0, rank).Select(_ => random.NextDouble() - 0.5).ToArray();
+        foreach (var n in Enumerable.Range(1, 40).Concat([1000]))
+        {
+            var factors = Enumerable.Range(0, Math.Max(rank, 1) * n).Select(_ => random.NextDouble() - 0.5).ToArray();
+            var bias = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+            int[] examples = [.. Enumerable.Range(0, n).Where(j => j % 4 != 2).Reverse(), 0, n - 1];
+            foreach (var b in new[] { Array.Empty<double>(), bias })
+            {
+                double[] rowMean = new double[n], rowVariance = new double[n], rowMeanOnly = new double[n];
+                RowPrediction.Evaluate(factors, n, rank, weights, b, 0.25, 0, rowMean, constant, c, rowVariance);
+                RowPrediction.Evaluate(factors, n, rank, weights, b, 0.25, 0, rowMeanOnly, constant, default, default);
+
+                // When: scrambled examples with repeats
+                double[] mean = new double[examples.Length], variance = new double[examples.Length], meanOnly = new double[examples.Length];
+                RowPrediction.EvaluateCells(factors, n, rank, weights, b, 0.25, examples, mean, constant, c, variance);
+                RowPrediction.EvaluateCells(factors, n, rank, weights, b, 0.25, examples, meanOnly, constant, default, default);
+
+                // Then: the row's bits for each example, on both paths
+                Assert.Equal(examples.Select(j => rowMean[j]), mean);
+                Assert.Equal(examples.Select(j => rowVariance[j]), variance);
+                Assert.Equal(examples.Select(j => rowMeanOnly[j]), meanOnly);
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => RowPrediction.EvaluateCells(new double[10], 10, 1, [0.5], default, 0, [0, 1], new double[1], false, default, default));
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void NormalTail_EveryLaneMatchesTheScalarForm(int n)
     {
         // Given: means around the threshold, stds including zeros (a step) and tiny and large values

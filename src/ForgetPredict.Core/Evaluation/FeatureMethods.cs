@@ -150,7 +150,7 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
         var cv = TaskCrossValidation.Run(train, MemberNames.Count, fold =>
         {
             var members = FitMembers(fold);
-            return [.. Enumerable.Range(0, MemberNames.Count).Select(c => (HeldOutFoldIn)((row, k, v, mean, std) => FoldIn(members, c, train.TaskIds[row], k, v, mean, std)))];
+            return [.. Enumerable.Range(0, MemberNames.Count).Select(c => (HeldOutFoldIn)((row, k, v, cells, mean, std) => FoldIn(members, c, train.TaskIds[row], k, v).PredictCells(cells, mean, std)))];
         }, _crossValidation with { Known = known });
         var weights = EnsembleModel.StackingWeights(cv);
         LastWeights = weights;
@@ -165,12 +165,11 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
     }
 
     // Member c's fold-in of task taskId (c indexes MemberNames).
-    private void FoldIn(Members members, int c, string taskId, int[] known, double[] values, Span<double> mean, Span<double> std)
+    private FoldedTask FoldIn(Members members, int c, string taskId, int[] known, double[] values)
     {
         if (c < s_baseMembers.Length)
         {
-            members.Models[c].FoldIn(known, values).PredictRow(mean, std);
-            return;
+            return members.Models[c].FoldIn(known, values);
         }
 
         var row = features.Ids.IndexOf(taskId);
@@ -181,7 +180,7 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
 
         var cold = c == s_baseMembers.Length + 1;
         var prior = cold ? members.Features.Prior(features, row) : members.Features.Prior(features, row, members.Mf, known, values);
-        members.Mf.FoldIn(cold ? [] : known, cold ? [] : values, new FoldInOptions { TaskPrior = prior }).PredictRow(mean, std);
+        return members.Mf.FoldIn(cold ? [] : known, cold ? [] : values, new FoldInOptions { TaskPrior = prior });
     }
 
     private sealed record Members(IForgettingModel[] Models, FactorModel Mf, TaskFeatureModel Features);
@@ -199,7 +198,7 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
             {
                 if (weights[c] > 0)
                 {
-                    method.FoldIn(members, c, taskId, known, values, member, default);
+                    method.FoldIn(members, c, taskId, known, values).PredictRow(member);
                     System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(member, weights[c], row, row);
                 }
             }

@@ -179,7 +179,7 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             ResidualRank = residualRank,
         });
 
-        static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, mean, std) => model.FoldIn(known, values).PredictRow(mean, std);
+        static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, cells, mean, std) => model.FoldIn(known, values).PredictCells(cells, mean, std);
     }
 
     /// <summary>

@@ -283,27 +283,44 @@ public sealed class EnsembleModel : IForgettingModel
             for (var start = 0; start < mean.Length; start += BlockSize)
             {
                 var length = Math.Min(BlockSize, mean.Length - start);
-                var blockMean = mean.Slice(start, length);
-                var blockStd = std.IsEmpty ? default : std.Slice(start, length);
-                blockMean.Clear();
-                blockStd.Clear();
-                for (var c = 0; c < folds.Length; c++)
+                if (!SumBlock(start, mean.Slice(start, length), std.IsEmpty ? default : std.Slice(start, length), memberMean[..length], memberStd.IsEmpty ? default : memberStd[..length]))
                 {
-                    if (!folds[c].PredictBlock(start, memberMean[..length], memberStd.IsEmpty ? default : memberStd[..length]))
-                    {
-                        // Whether a member predicts blocks does not change along the row: this happens on the first block.
-                        PredictWholeRows(mean, std);
-                        return;
-                    }
-
-                    var w = model.Weights[c];
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberMean[..length], w, blockMean, blockMean);
-                    if (!std.IsEmpty)
-                    {
-                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberStd[..length], w * model.StdScale, blockStd, blockStd);
-                    }
+                    // Whether a member predicts blocks does not change along the row: this happens on the first block.
+                    PredictWholeRows(mean, std);
+                    return;
                 }
             }
+        }
+
+        // A block (or one example, for PredictCells) of an ensemble inside another ensemble or a cross-validation.
+        internal override bool PredictBlock(int start, Span<double> mean, Span<double> std)
+        {
+            Span<double> memberMean = stackalloc double[mean.Length];
+            Span<double> memberStd = std.IsEmpty ? default : stackalloc double[mean.Length];
+            return SumBlock(start, mean, std, memberMean, memberStd);
+        }
+
+        // The weighted sum of the members' predictions of one block, member by member; false when a member predicts only whole rows.
+        private bool SumBlock(int start, Span<double> blockMean, Span<double> blockStd, Span<double> memberMean, Span<double> memberStd)
+        {
+            blockMean.Clear();
+            blockStd.Clear();
+            for (var c = 0; c < folds.Length; c++)
+            {
+                if (!folds[c].PredictBlock(start, memberMean, memberStd))
+                {
+                    return false;
+                }
+
+                var w = model.Weights[c];
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberMean, w, blockMean, blockMean);
+                if (!blockStd.IsEmpty)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberStd, w * model.StdScale, blockStd, blockStd);
+                }
+            }
+
+            return true;
         }
 
         private void PredictWholeRows(Span<double> mean, Span<double> std)

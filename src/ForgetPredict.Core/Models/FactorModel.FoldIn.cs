@@ -365,6 +365,28 @@ public sealed partial class FactorModel
         }
     }
 
+    // Examples' means and stds as PredictFolded computes them for a Gaussian fold, without a block's set-up per example: the
+    // row kernel's scalar form is bit-identical to its vector body, and max, add and sqrt are exact per value.
+    private void PredictFoldedCells(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, ReadOnlySpan<int> examples, Span<double> mean, Span<double> std)
+    {
+        RowPrediction.EvaluateCells(_p.ExampleFactors, ExampleCount, _p.Rank, HasTaskBias ? w[1..] : w, _p.ExampleBiases, _p.GlobalMean + (HasTaskBias ? w[0] : 0),
+            examples, mean, HasTaskBias, covariance, _taskDim == 0 ? default : std);
+        if (std.Length == 0)
+        {
+            return;
+        }
+
+        if (_taskDim == 0)
+        {
+            std.Clear();
+        }
+
+        for (var t = 0; t < std.Length; t++)
+        {
+            std[t] = Math.Sqrt(Math.Max(std[t], 0) + ExampleNoiseVariance(examples[t]));
+        }
+    }
+
     // One example's mean and std as PredictFolded computes them for a Gaussian fold: the row kernel's scalar form is
     // bit-identical to its vector body, and max, add and sqrt are exact per value.
     private (double Mean, double Std) PredictFoldedCell(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, int example)
@@ -404,6 +426,9 @@ public sealed partial class FactorModel
             model.PredictFolded(w, posteriorCovariance, start, mean, std, addNoise: true);
             return true;
         }
+
+        internal override void PredictCellsCore(ReadOnlySpan<int> examples, Span<double> mean, Span<double> std) =>
+            model.PredictFoldedCells(w, posteriorCovariance, examples, mean, std);
 
         // The group mean is linear in w: mean = mu + mean(b) + xbar . w, variance = xbar^T C xbar plus the variance of the
         // group's mean residual (sigma^2 / n, or with residual components sum_k mean(W_k)^2 + iso / n).

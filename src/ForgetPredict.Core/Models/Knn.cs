@@ -495,25 +495,43 @@ public sealed class KnnModel : IForgettingModel
     private void AddCompleteNeighbourhood(int[] order, ReadOnlySpan<double> similarity, int start, Span<double> destination, Span<double> std, double[]? interpolation = null)
     {
         var k = Math.Min(Options.Neighbors, order.Length);
-        double weight = 0;
-        for (var t = 0; t < k; t++)
-        {
-            weight += similarity[order[t]];
-        }
-
         Span<double> bias = k <= 256 ? stackalloc double[k] : new double[k];
         Span<double> weights = k <= 256 ? stackalloc double[k] : new double[k];
-        for (var t = 0; t < k; t++)
-        {
-            bias[t] = Baseline.TaskBiases[order[t]];
-            weights[t] = similarity[order[t]] / weight;
-        }
+        NeighbourWeights(order, similarity, bias, weights);
 
         // The offset mu + b_j from the baseline's example biases, which its fold has just read for the same examples (the same
         // bits as _exampleOffset, one array less to stream).
         var withBiases = Baseline.ExampleBiases.Length == ExampleCount;
         var offset = withBiases ? Baseline.ExampleBiases.Slice(start, destination.Length) : _exampleOffset.AsSpan(start, destination.Length);
         NeighbourKernel.Accumulate(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, offset, withBiases ? Baseline.GlobalMean : 0, start, destination, std, interpolation);
+    }
+
+    // AddCompleteNeighbourhood for the examples `examples` instead of a range: the same values, example by example.
+    private void AddCompleteNeighbourhoodCells(int[] order, ReadOnlySpan<double> similarity, ReadOnlySpan<int> examples, Span<double> destination, Span<double> std, double[]? interpolation)
+    {
+        var k = Math.Min(Options.Neighbors, order.Length);
+        Span<double> bias = k <= 256 ? stackalloc double[k] : new double[k];
+        Span<double> weights = k <= 256 ? stackalloc double[k] : new double[k];
+        NeighbourWeights(order, similarity, bias, weights);
+        var withBiases = Baseline.ExampleBiases.Length == ExampleCount;
+        NeighbourKernel.AccumulateCells(Training.Values, ExampleCount, order.AsSpan(0, k), bias, weights, withBiases ? Baseline.ExampleBiases : _exampleOffset,
+            withBiases ? Baseline.GlobalMean : 0, examples, destination, std, interpolation);
+    }
+
+    // The k nearest neighbours' task biases and similarity weights normalised to sum to 1 (k = bias.Length).
+    private void NeighbourWeights(int[] order, ReadOnlySpan<double> similarity, Span<double> bias, Span<double> weights)
+    {
+        double weight = 0;
+        for (var t = 0; t < bias.Length; t++)
+        {
+            weight += similarity[order[t]];
+        }
+
+        for (var t = 0; t < bias.Length; t++)
+        {
+            bias[t] = Baseline.TaskBiases[order[t]];
+            weights[t] = similarity[order[t]] / weight;
+        }
     }
 
     /// <summary>Running sums for the similarity of two tasks over their shared observed examples.</summary>
@@ -697,6 +715,20 @@ public sealed class KnnModel : IForgettingModel
             model.AddCompleteNeighbourhood(order, similarity, start, mean, std, interpolation);
             AddBiasVariance(std);
             return true;
+        }
+
+        // The same operations as PredictRowCore, example by example, when the neighbours observed every example.
+        internal override void PredictCellsCore(ReadOnlySpan<int> examples, Span<double> mean, Span<double> std)
+        {
+            if (!model.HasCompleteNeighbourhood(order))
+            {
+                base.PredictCellsCore(examples, mean, std);
+                return;
+            }
+
+            baseline.PredictCellsCore(examples, mean, default);
+            model.AddCompleteNeighbourhoodCells(order, similarity, examples, mean, std, interpolation);
+            AddBiasVariance(std);
         }
 
         // std = sqrt(std^2 + bias variance), in three vector passes (exact per lane, so the same bits at any width).

@@ -87,7 +87,7 @@ public static class ModelCatalog
                 MaxThreads = s.MaxThreads,
                 Rank = s.Rank,
                 Lambda = s.Lambda,
-                CrossValidation = crossValidation with { Folds = 3 },
+                CrossValidation = new AutoOptions().CrossValidation with { Known = crossValidation.Known, Seed = crossValidation.Seed },
                 FeatureCapableOnly = s.WithFeatures,
             });
         }

@@ -13,13 +13,17 @@ public sealed record Candidate(string Name, IForgettingFitter Fitter, IForgettin
     public IForgettingFitter Final => Refit ?? Fitter;
 }
 
-/// <summary>Folds a held-out task in from its known cells and writes its predicted row and predictive std.</summary>
+/// <summary>
+/// Folds a held-out task in from its known cells and writes the predictions and predictive stds of the scored cells
+/// (<see cref="FoldedTask.PredictCells"/> does it for any fold, with the whole row's bits).
+/// </summary>
 /// <param name="row">The task's row in the cross-validated matrix (its id names it, e.g. to look up its features).</param>
 /// <param name="known">Its known examples.</param>
 /// <param name="values">Their values.</param>
-/// <param name="mean">Destination of the predicted row.</param>
-/// <param name="std">Destination of the predictive std per cell.</param>
-public delegate void HeldOutFoldIn(int row, int[] known, double[] values, Span<double> mean, Span<double> std);
+/// <param name="cells">The examples scored, in column order.</param>
+/// <param name="mean">Destination of their predictions, one per scored example.</param>
+/// <param name="std">Destination of their predictive stds, one per scored example.</param>
+public delegate void HeldOutFoldIn(int row, int[] known, double[] values, int[] cells, Span<double> mean, Span<double> std);
 
 /// <summary>Options of <see cref="TaskCrossValidation"/>: how the task at hand is simulated inside the training rows.</summary>
 public sealed record CrossValidationOptions : FitOptions
@@ -80,7 +84,7 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         ArgumentNullException.ThrowIfNull(candidates);
         return Run(matrix, candidates.Count, train => [.. candidates.Select(c => FoldInOf(c.Fitter.Fit(train)))], options);
 
-        static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, mean, std) => model.FoldIn(known, values).PredictRow(mean, std);
+        static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, cells, mean, std) => model.FoldIn(known, values).PredictCells(cells, mean, std);
     }
 
     /// <summary>
@@ -126,8 +130,6 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
             var predictions = Enumerable.Range(0, candidateCount).Select(_ => new List<double>()).ToArray();
             var stds = Enumerable.Range(0, candidateCount).Select(_ => new List<double>()).ToArray();
             var reveal = new EvaluationOptions { Known = options.Known, Seed = options.Seed };
-            var mean = new double[matrix.ExampleCount];
-            var std = new double[matrix.ExampleCount];
             foreach (var row in heldOut)
             {
                 for (var d = 0; d < options.Draws; d++)
@@ -140,14 +142,13 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                         truth.Add(matrix[row, j]);
                     }
 
+                    var mean = new double[scored.Length];
+                    var std = new double[scored.Length];
                     for (var c = 0; c < models.Count; c++)
                     {
-                        models[c](row, known, values, mean, std);
-                        foreach (var j in scored)
-                        {
-                            predictions[c].Add(mean[j]);
-                            stds[c].Add(std[j]);
-                        }
+                        models[c](row, known, values, scored, mean, std);
+                        predictions[c].AddRange(mean);
+                        stds[c].AddRange(std);
                     }
                 }
             }
@@ -161,28 +162,40 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
             [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Stds[c]).ToArray())]);
     }
 
-    // A seeded sample of the row's observed, unrevealed cells, in column order.
-    private static int[] Scored(ForgettingMatrix matrix, int row, int[] known, int limit, int seed)
+    // A seeded sample of the row's observed, unrevealed cells, in column order: the first `limit` of a seeded Fisher-Yates
+    // shuffle of those cells. Random.Shuffle swaps place i with Next(i, n) for i = 0, 1, ..., so its first `limit` steps fix
+    // the first `limit` places: the same sample as shuffling them all, without the other n - limit draws.
+    internal static int[] Scored(ForgettingMatrix matrix, int row, int[] known, int limit, int seed)
     {
-        var revealed = new HashSet<int>(known);
-        var cells = new List<int>();
+        var revealed = known.Order().ToArray();
         var values = matrix.Row(row);
+        var cells = new int[values.Length];
+        int count = 0, next = 0;
         for (var j = 0; j < values.Length; j++)
         {
-            if (!float.IsNaN(values[j]) && !revealed.Contains(j))
+            if (next < revealed.Length && revealed[next] == j)
             {
-                cells.Add(j);
+                next++;
+            }
+            else if (!float.IsNaN(values[j]))
+            {
+                cells[count++] = j;
             }
         }
 
-        if (cells.Count <= limit)
+        if (count <= limit)
         {
-            return [.. cells];
+            return cells[..count];
         }
 
-        var array = cells.ToArray();
-        new Random(seed).Shuffle(array);
-        var sample = array[..limit];
+        var random = new Random(seed);
+        for (var i = 0; i < limit; i++)
+        {
+            var pick = random.Next(i, count);
+            (cells[i], cells[pick]) = (cells[pick], cells[i]);
+        }
+
+        var sample = cells[..limit];
         Array.Sort(sample);
         return sample;
     }

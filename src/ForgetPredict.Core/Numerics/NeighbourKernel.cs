@@ -103,6 +103,35 @@ internal static class NeighbourKernel
         Scalar(values, stride, new Pass(rows, bias, weights, meanWeights.IsEmpty ? weights : meanWeights, !meanWeights.IsEmpty, true, true), offset, shift, start, mean, std, default, 0);
     }
 
+    /// <summary>
+    /// <see cref="Accumulate"/> for the examples <paramref name="examples"/> (any, in any order) instead of a range: mean[t] and
+    /// std[t] for j = examples[t], with the offset <paramref name="offsets"/>[j] (a whole row of offsets), each bit-identical to
+    /// Accumulate's value for example j (the scalar loop, over every neighbour in one pass).
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans disagree in length, or an example is outside the rows.</exception>
+    public static void AccumulateCells(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights,
+        ReadOnlySpan<double> offsets, double shift, ReadOnlySpan<int> examples, Span<double> mean, Span<double> std, ReadOnlySpan<double> meanWeights = default)
+    {
+        CheckMeanWeights(rows, meanWeights);
+        if (!RowsInside(values, stride, rows) || bias.Length != rows.Length || weights.Length != rows.Length || offsets.Length != stride
+            || mean.Length != examples.Length || (std.Length != 0 && std.Length != mean.Length))
+        {
+            throw new ArgumentException("Neighbour kernel spans have inconsistent sizes.", nameof(examples));
+        }
+
+        var pass = new Pass(rows, bias, weights, meanWeights.IsEmpty ? weights : meanWeights, !meanWeights.IsEmpty, true, true);
+        for (var t = 0; t < examples.Length; t++)
+        {
+            var j = examples[t];
+            if ((uint)j >= (uint)stride)
+            {
+                throw new ArgumentException("Neighbour kernel example outside the rows.", nameof(examples));
+            }
+
+            Scalar(values, stride, pass, offsets.Slice(j, 1), shift, j, mean.Slice(t, 1), std.IsEmpty ? default : std.Slice(t, 1), default, 0);
+        }
+    }
+
     private static void CheckMeanWeights(ReadOnlySpan<int> rows, ReadOnlySpan<double> meanWeights)
     {
         if (!meanWeights.IsEmpty && meanWeights.Length != rows.Length)
@@ -114,16 +143,25 @@ internal static class NeighbourKernel
     private static void Check(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<double> bias, ReadOnlySpan<double> weights,
         ReadOnlySpan<double> offset, int start, Span<double> mean, Span<double> std)
     {
-        var inside = start >= 0 && start + mean.Length <= stride;
-        foreach (var row in rows)
-        {
-            inside &= row >= 0 && ((long)row + 1) * stride <= values.Length;
-        }
-
+        var inside = start >= 0 && start + mean.Length <= stride && RowsInside(values, stride, rows);
         if (!inside || bias.Length != rows.Length || weights.Length != rows.Length || offset.Length != mean.Length || (std.Length != 0 && std.Length != mean.Length))
         {
             throw new ArgumentException("Neighbour kernel spans have inconsistent sizes.", nameof(rows));
         }
+    }
+
+    // True when every neighbour row lies inside the matrix.
+    private static bool RowsInside(ReadOnlySpan<float> values, int stride, ReadOnlySpan<int> rows)
+    {
+        foreach (var row in rows)
+        {
+            if (row < 0 || ((long)row + 1) * stride > values.Length)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void Scalar(ReadOnlySpan<float> values, int stride, Pass pass, ReadOnlySpan<double> offset, double shift, int start, Span<double> mean, Span<double> std, Sums sums, int t)

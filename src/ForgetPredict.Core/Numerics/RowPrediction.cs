@@ -86,36 +86,85 @@ internal static class RowPrediction
         Span<double> xs = p <= 64 ? stackalloc double[Math.Max(p, 1)] : new double[p];
         for (; t < mean.Length; t++)
         {
-            var j = start + t;
-            var m = bias.Length != 0 ? offset + bias[j] : offset;
-            if (hasConstant)
-            {
-                xs[0] = 1;
-            }
-
-            for (var k = 0; k < rank; k++)
-            {
-                var f = factors[(k * stride) + j];
-                xs[first + k] = f;
-                m += weights[k] * f;
-            }
-
-            mean[t] = m;
-            double sum = 0;
-            var q = 0;
-            for (var a = 0; a < p; a++)
-            {
-                var row = coefficients[q++] * xs[a];
-                for (var b = a + 1; b < p; b++)
-                {
-                    row += coefficients[q++] * xs[b];
-                }
-
-                sum += row * xs[a];
-            }
-
-            variance[t] = sum;
+            mean[t] = Cell(factors, stride, rank, weights, bias, offset, start + t, hasConstant, coefficients, xs, out var quadratic);
+            variance[t] = quadratic;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Evaluate"/> for the examples <paramref name="examples"/> (any, in any order) instead of a range: mean[t] and,
+    /// when <paramref name="variance"/> is not empty, variance[t] for j = examples[t], each bit-identical to Evaluate's value
+    /// for example j (the scalar expression every width of Evaluate evaluates).
+    /// </summary>
+    public static void EvaluateCells(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias, double offset,
+        ReadOnlySpan<int> examples, Span<double> mean, bool hasConstant, ReadOnlySpan<double> c, Span<double> variance)
+    {
+        var p = rank + (hasConstant ? 1 : 0);
+        var withVariance = variance.Length != 0;
+        if (weights.Length != rank || mean.Length != examples.Length || (withVariance && (variance.Length != mean.Length || c.Length != p * p)) || (bias.Length != 0 && bias.Length < stride))
+        {
+            throw new ArgumentException("Row prediction spans have inconsistent sizes.", nameof(variance));
+        }
+
+        Span<double> coefficients = !withVariance ? default : p <= 32 ? stackalloc double[p * (p + 1) / 2] : new double[p * (p + 1) / 2];
+        if (withVariance)
+        {
+            PackQuadratic(c, p, coefficients);
+        }
+
+        Span<double> xs = p <= 64 ? stackalloc double[Math.Max(p, 1)] : new double[p];
+        for (var t = 0; t < examples.Length; t++)
+        {
+            mean[t] = Cell(factors, stride, rank, weights, bias, offset, examples[t], hasConstant, coefficients, xs, out var quadratic);
+            if (withVariance)
+            {
+                variance[t] = quadratic;
+            }
+        }
+    }
+
+    // Example j's mean (offset + b_j + w . F[:, j], accumulated in factor order) and, with coefficients, its quadratic form
+    // x_j^T C x_j from the packed coefficients (0 without): the scalar expression of every path. The mean equals the mean-only
+    // TensorPrimitives passes' value too (the same additions and products in the same order, none fused).
+    private static double Cell(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias, double offset,
+        int j, bool hasConstant, ReadOnlySpan<double> coefficients, Span<double> xs, out double quadratic)
+    {
+        var first = hasConstant ? 1 : 0;
+        var p = rank + first;
+        var m = bias.Length != 0 ? offset + bias[j] : offset;
+        if (hasConstant)
+        {
+            xs[0] = 1;
+        }
+
+        for (var k = 0; k < rank; k++)
+        {
+            var f = factors[(k * stride) + j];
+            xs[first + k] = f;
+            m += weights[k] * f;
+        }
+
+        quadratic = 0;
+        if (coefficients.IsEmpty)
+        {
+            return m;
+        }
+
+        double sum = 0;
+        var q = 0;
+        for (var a = 0; a < p; a++)
+        {
+            var row = coefficients[q++] * xs[a];
+            for (var b = a + 1; b < p; b++)
+            {
+                row += coefficients[q++] * xs[b];
+            }
+
+            sum += row * xs[a];
+        }
+
+        quadratic = sum;
+        return m;
     }
 
     // The mean and the quadratic form for pairs of whole vectors of examples from t on, at one width (the scalar loop's
