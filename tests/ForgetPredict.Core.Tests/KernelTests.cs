@@ -363,6 +363,57 @@ public class KernelTests
     }
 
     [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    [InlineData(5, true)]
+    [InlineData(8, true)]
+    public void RowPrediction_StdInThePassIsTheThreePassesBitForBit(int rank, bool constant)
+    {
+        // Given: rows of every length up to 40 and one of 1,000 starting at example 3, C with a negative direction so that some
+        // quadratic forms are below 0 (the maximum matters), per-example noise and one noise for all
+        var p = rank + (constant ? 1 : 0);
+        var random = new Random(307 + rank);
+        var c = RandomGram(p, random);
+        c[0] -= 2; // indefinite
+        var weights = Enumerable.Range(0, rank).Select(_ => random.NextDouble() - 0.5).ToArray();
+        foreach (var n in Enumerable.Range(0, 41).Concat([1000]))
+        {
+            var stride = n + 3;
+            var factors = Enumerable.Range(0, Math.Max(rank, 1) * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+            var bias = Enumerable.Range(0, stride).Select(_ => random.NextDouble()).ToArray();
+            var exampleNoise = Enumerable.Range(0, stride).Select(_ => random.NextDouble() / 10).ToArray();
+            foreach (var perExample in new[] { false, true })
+            {
+                // When: the kernel with its variance, then max, add and sqrt as separate passes; and the fused kernel
+                double[] mean = new double[n], std = new double[n], fusedMean = new double[n], fusedStd = new double[n];
+                RowPrediction.Evaluate(factors, stride, rank, weights, bias, 0.25, 3, mean, constant, c, std);
+                System.Numerics.Tensors.TensorPrimitives.Max(std, 0, std);
+                if (perExample)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(std, exampleNoise.AsSpan(3, n), std);
+                }
+                else
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(std, 0.0625, std);
+                }
+
+                System.Numerics.Tensors.TensorPrimitives.Sqrt(std, std);
+                if (n > 0)
+                {
+                    RowPrediction.EvaluateStd(factors, stride, rank, weights, bias, 0.25, 3, fusedMean, constant, c, fusedStd, perExample ? exampleNoise : default, 0.0625);
+                }
+
+                // Then
+                Assert.Equal(mean, fusedMean);
+                Assert.Equal(std, fusedStd);
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => RowPrediction.EvaluateStd(new double[10], 10, 1, [0.5], default, 0, 0, new double[10], false, new double[1], new double[10], new double[5], 0));
+        Assert.Throws<ArgumentException>(() => RowPrediction.EvaluateStd(new double[10], 10, 1, [0.5], default, 0, 0, new double[10], false, new double[1], default, default, 0));
+    }
+
+    [Theory]
     [MemberData(nameof(Lengths))]
     public void NormalTail_EveryLaneMatchesTheScalarForm(int n)
     {

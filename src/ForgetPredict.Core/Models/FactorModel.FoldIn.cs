@@ -325,6 +325,14 @@ public sealed partial class FactorModel
             return;
         }
 
+        if (!_p.Logistic && std.Length != 0 && _taskDim > 0)
+        {
+            // The variance finished as sqrt(max(variance, 0) + noise) in the kernel's own pass: the bits of the three passes below.
+            RowPrediction.EvaluateStd(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, _p.GlobalMean + bias, start, mean, HasTaskBias, covariance, std,
+                addNoise && _exampleNoise is not null ? _exampleNoise : default, addNoise && _exampleNoise is null ? _p.NoiseVariance : 0);
+            return;
+        }
+
         RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, _p.GlobalMean + bias, start, mean, HasTaskBias, covariance,
             _taskDim == 0 ? default : std);
         if (std.Length != 0 && _taskDim == 0)

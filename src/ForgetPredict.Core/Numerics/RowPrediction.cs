@@ -40,7 +40,28 @@ internal static class RowPrediction
     /// C is p x p with p = rank + (hasConstant ? 1 : 0).
     /// </summary>
     public static void Evaluate(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias, double offset,
-        int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> c, Span<double> variance)
+        int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> c, Span<double> variance) =>
+        EvaluateCore(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, c, variance, default, 0, finish: false);
+
+    /// <summary>
+    /// <see cref="Evaluate"/> with each variance finished as a predictive standard deviation in the same pass:
+    /// <c>std[t] = sqrt(max(x_j^T C x_j, 0) + s_j)</c>, s_j = <paramref name="exampleNoise"/>[j] (indexed by example, as
+    /// <paramref name="bias"/>), or <paramref name="noise"/> when that is empty. The same bits as Evaluate followed by the three
+    /// passes (maximum, add and square root are exact per value).
+    /// </summary>
+    public static void EvaluateStd(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias, double offset,
+        int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> c, Span<double> std, ReadOnlySpan<double> exampleNoise, double noise)
+    {
+        if (std.Length == 0 || (exampleNoise.Length != 0 && exampleNoise.Length < start + mean.Length))
+        {
+            throw new ArgumentException("Row prediction spans have inconsistent sizes.", nameof(exampleNoise));
+        }
+
+        EvaluateCore(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, c, std, exampleNoise, noise, finish: true);
+    }
+
+    private static void EvaluateCore(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias, double offset,
+        int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> c, Span<double> variance, ReadOnlySpan<double> exampleNoise, double noise, bool finish)
     {
         var p = rank + (hasConstant ? 1 : 0);
         var withVariance = variance.Length != 0;
@@ -49,7 +70,6 @@ internal static class RowPrediction
             throw new ArgumentException("Row prediction spans have inconsistent sizes.", nameof(variance));
         }
 
-        var first = hasConstant ? 1 : 0;
         var t = 0;
         if (!withVariance)
         {
@@ -78,16 +98,16 @@ internal static class RowPrediction
         if (p <= 128)
         {
             // The widest vectors first; the narrower ones take what is left, then the scalar loop the last elements.
-            t = Body<Width512<double>, Vector512<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, t);
-            t = Body<Width256<double>, Vector256<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, t);
-            t = Body<Width128<double>, Vector128<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, t);
+            t = Body<Width512<double>, Vector512<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, exampleNoise, noise, finish, t);
+            t = Body<Width256<double>, Vector256<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, exampleNoise, noise, finish, t);
+            t = Body<Width128<double>, Vector128<double>>(factors, stride, rank, weights, bias, offset, start, mean, hasConstant, coefficients, variance, exampleNoise, noise, finish, t);
         }
 
         Span<double> xs = p <= 64 ? stackalloc double[Math.Max(p, 1)] : new double[p];
         for (; t < mean.Length; t++)
         {
             mean[t] = Cell(factors, stride, rank, weights, bias, offset, start + t, hasConstant, coefficients, xs, out var quadratic);
-            variance[t] = quadratic;
+            variance[t] = finish ? Math.Sqrt(Math.Max(quadratic, 0) + (exampleNoise.Length != 0 ? exampleNoise[start + t] : noise)) : quadratic;
         }
     }
 
@@ -171,7 +191,8 @@ internal static class RowPrediction
     // expression lane by lane; two vectors a step share each broadcast coefficient and the loop overhead); returns the
     // first example not processed. p <= 128 (the features live on the stack).
     private static int Body<TWidth, TVector>(ReadOnlySpan<double> factors, int stride, int rank, ReadOnlySpan<double> weights, ReadOnlySpan<double> bias,
-        double offset, int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> coefficients, Span<double> variance, int t)
+        double offset, int start, Span<double> mean, bool hasConstant, ReadOnlySpan<double> coefficients, Span<double> variance,
+        ReadOnlySpan<double> exampleNoise, double noise, bool finish, int t)
         where TWidth : IVectorWidth<TVector, double>
         where TVector : unmanaged
     {
@@ -188,6 +209,9 @@ internal static class RowPrediction
         ref var k0 = ref MemoryMarshal.GetReference(coefficients);
         ref var m0 = ref MemoryMarshal.GetReference(mean);
         ref var v0 = ref MemoryMarshal.GetReference(variance);
+        ref var n0 = ref MemoryMarshal.GetReference(exampleNoise);
+        var noiseVector = TWidth.Create(noise);
+        var zero = TWidth.Create(0);
         Span<TVector> xv = stackalloc TVector[2 * Math.Max(p, 1)];
         ref var x0 = ref MemoryMarshal.GetReference(xv);
         var offsetVector = TWidth.Create(offset);
@@ -237,6 +261,15 @@ internal static class RowPrediction
 
                 sa = TWidth.Add(sa, TWidth.Multiply(ra, xa));
                 sb = TWidth.Add(sb, TWidth.Multiply(rb, Unsafe.Add(ref xa, 1)));
+            }
+
+            if (finish)
+            {
+                // sqrt(max(q, 0) + s_j), as the scalar loop: each operation exact per lane.
+                var na = exampleNoise.Length != 0 ? TWidth.Load(ref n0, j) : noiseVector;
+                var nb = exampleNoise.Length != 0 ? TWidth.Load(ref n0, j + count) : noiseVector;
+                sa = TWidth.Sqrt(TWidth.Add(TWidth.Max(sa, zero), na));
+                sb = TWidth.Sqrt(TWidth.Add(TWidth.Max(sb, zero), nb));
             }
 
             TWidth.Store(sa, ref v0, (nuint)t);
