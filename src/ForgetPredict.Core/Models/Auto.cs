@@ -145,7 +145,7 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
                 models.AddRange(priors.Select(knn.WithInterpolationPrior));
             }
 
-            return [.. models.Select(FoldInOf)];
+            return [.. models.Select(TaskCrossValidation.FoldInOf)];
         }, _o.CrossValidation with { MaxThreads = threads });
         var rmse = Enumerable.Range(0, candidates.Count).Select(cv.Rmse).ToArray();
 
@@ -178,8 +178,6 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             Lambda = _o.Lambda ?? Defaults.FactorLambda,
             ResidualRank = residualRank,
         });
-
-        static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, cells, mean, std) => model.FoldIn(known, values).PredictCells(cells, mean, std);
     }
 
     /// <summary>

@@ -395,17 +395,13 @@ public sealed partial class FactorModel
         }
     }
 
-    // One example's mean and std as PredictFolded computes them for a Gaussian fold: the row kernel's scalar form is
-    // bit-identical to its vector body, and max, add and sqrt are exact per value.
+    // One example's mean and std as PredictFolded computes them for a Gaussian fold.
     private (double Mean, double Std) PredictFoldedCell(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, int example)
     {
         Span<double> mean = stackalloc double[1];
-        Span<double> variance = stackalloc double[1];
-        var withVariance = _taskDim > 0;
-        RowPrediction.Evaluate(_p.ExampleFactors, ExampleCount, _p.Rank, HasTaskBias ? w[1..] : w, _p.ExampleBiases, _p.GlobalMean + (HasTaskBias ? w[0] : 0),
-            example, mean, HasTaskBias, covariance, withVariance ? variance : default);
-        var quadratic = withVariance ? Math.Max(variance[0], 0) : 0;
-        return (mean[0], Math.Sqrt(quadratic + ExampleNoiseVariance(example)));
+        Span<double> std = stackalloc double[1];
+        PredictFoldedCells(w, covariance, [example], mean, std);
+        return (mean[0], std[0]);
     }
 
     /// <summary>A Gaussian fold-in: task parameters ([a], w) with their posterior covariance.</summary>

@@ -83,9 +83,10 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     {
         ArgumentNullException.ThrowIfNull(candidates);
         return Run(matrix, candidates.Count, train => [.. candidates.Select(c => FoldInOf(c.Fitter.Fit(train)))], options);
-
-        static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, cells, mean, std) => model.FoldIn(known, values).PredictCells(cells, mean, std);
     }
+
+    /// <summary>A fitted model's held-out fold-in: the plain fold-in from the known cells, the scored cells predicted.</summary>
+    internal static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, cells, mean, std) => model.FoldIn(known, values).PredictCells(cells, mean, std);
 
     /// <summary>
     /// Runs the cross-validation for candidates that may need to know which task they fold in (e.g. to look up its features):
