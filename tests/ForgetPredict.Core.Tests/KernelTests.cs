@@ -360,6 +360,7 @@ public class KernelTests
         }
 
         Assert.Throws<ArgumentException>(() => RowPrediction.EvaluateCells(new double[10], 10, 1, [0.5], default, 0, [0, 1], new double[1], false, default, default));
+        Assert.Throws<ArgumentException>(() => RowPrediction.EvaluateCells(new double[20], 10, 2, [0.5, 0.5], default, 0, [10], new double[1], false, default, default));
     }
 
     [Theory]

@@ -135,6 +135,11 @@ internal static class RowPrediction
         Span<double> xs = p <= 64 ? stackalloc double[Math.Max(p, 1)] : new double[p];
         for (var t = 0; t < examples.Length; t++)
         {
+            if ((uint)examples[t] >= (uint)stride)
+            {
+                throw new ArgumentException("Row prediction example outside the row.", nameof(examples));
+            }
+
             mean[t] = Cell(factors, stride, rank, weights, bias, offset, examples[t], hasConstant, coefficients, xs, out var quadratic);
             if (withVariance)
             {
