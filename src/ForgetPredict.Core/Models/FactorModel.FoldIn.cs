@@ -391,7 +391,7 @@ public sealed partial class FactorModel
 
         for (var t = 0; t < std.Length; t++)
         {
-            std[t] = Math.Sqrt(Math.Max(std[t], 0) + ExampleNoiseVariance(examples[t]));
+            std[t] = RowPrediction.Std(std[t], ExampleNoiseVariance(examples[t]));
         }
     }
 

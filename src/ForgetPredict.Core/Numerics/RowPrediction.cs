@@ -107,9 +107,15 @@ internal static class RowPrediction
         for (; t < mean.Length; t++)
         {
             mean[t] = Cell(factors, stride, rank, weights, bias, offset, start + t, hasConstant, coefficients, xs, out var quadratic);
-            variance[t] = finish ? Math.Sqrt(Math.Max(quadratic, 0) + (exampleNoise.Length != 0 ? exampleNoise[start + t] : noise)) : quadratic;
+            variance[t] = finish ? Std(quadratic, exampleNoise.Length != 0 ? exampleNoise[start + t] : noise) : quadratic;
         }
     }
+
+    /// <summary>
+    /// A predictive standard deviation from a quadratic form and a noise variance, sqrt(max(quadratic, 0) + noise): the scalar
+    /// formula the vector bodies of <see cref="EvaluateStd"/> evaluate lane by lane.
+    /// </summary>
+    public static double Std(double quadratic, double noise) => Math.Sqrt(Math.Max(quadratic, 0) + noise);
 
     /// <summary>
     /// <see cref="Evaluate"/> for the examples <paramref name="examples"/> (any, in any order) instead of a range: mean[t] and,
