@@ -327,7 +327,7 @@ public sealed partial class FactorModel
 
         if (!_p.Logistic && std.Length != 0 && _taskDim > 0)
         {
-            // The variance finished as sqrt(max(variance, 0) + noise) in the kernel's own pass: the bits of the three passes below.
+            // The variance finished as sqrt(max(variance, 0) + noise) in the kernel's own pass.
             RowPrediction.EvaluateStd(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, _p.GlobalMean + bias, start, mean, HasTaskBias, covariance, std,
                 addNoise && _exampleNoise is not null ? _exampleNoise : default, addNoise && _exampleNoise is null ? _p.NoiseVariance : 0);
             return;
@@ -357,19 +357,15 @@ public sealed partial class FactorModel
         }
         else if (std.Length != 0)
         {
-            // sqrt(max(variance, 0) + noise), three vector passes (IEEE max, add and sqrt are exact per lane, so any
-            // vector width gives the same bits).
-            TensorPrimitives.Max(std, 0, std);
+            // No task parameters (the others took EvaluateStd above): the std is the noise's alone, sqrt(0 + noise).
             if (addNoise && _exampleNoise is not null)
             {
-                TensorPrimitives.Add(std, _exampleNoise.AsSpan(start, std.Length), std);
+                TensorPrimitives.Sqrt(_exampleNoise.AsSpan(start, std.Length), std);
             }
             else
             {
-                TensorPrimitives.Add(std, addNoise ? _p.NoiseVariance : 0, std);
+                std.Fill(Math.Sqrt(addNoise ? _p.NoiseVariance : 0));
             }
-
-            TensorPrimitives.Sqrt(std, std);
         }
     }
 
