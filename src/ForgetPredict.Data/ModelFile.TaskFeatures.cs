@@ -10,6 +10,8 @@ namespace ForgetPredict.Data;
 ///                   double[M*p] weights, double[p] prior mean, double[p*p] basis, double[p] feature variances,
 ///                   double[p] own variances, double[p] own prior mean, double[p*p] own prior covariance,
 ///                   string chosen, double relative error, double[p] component gains
+///   8 TASKFEATURES2 int32 V (2 or more), V x view (block .. log flags), then as 6 from double bandwidth on (d = the views'
+///                   total width)
 ///   7 EXAMPLEFEATURES int32 V, V x view (as above: block .. log flags), int32 q, double[(d+1)*q] weights (d = the views'
 ///                   total width; the intercept last), double[q] leave-one-out error variances, double[q] explained shares
 /// </code>
@@ -18,10 +20,23 @@ public static partial class ModelFile
 {
     private const uint TagTaskFeatures = 6;
     private const uint TagExampleFeatures = 7;
+    private const uint TagTaskFeaturesCombined = 8;
 
     private static void WriteTaskFeatures(BinaryWriter w, TaskFeatureModelParts parts)
     {
-        WriteView(w, parts.View);
+        if (parts.Views.Count == 1)
+        {
+            WriteView(w, parts.Views[0]);
+        }
+        else
+        {
+            w.Write(parts.Views.Count);
+            foreach (var view in parts.Views)
+            {
+                WriteView(w, view);
+            }
+        }
+
         w.Write(parts.Bandwidth);
         var p = parts.PriorMean.Length;
         w.Write(parts.Alpha.Length / p);
@@ -87,10 +102,28 @@ public static partial class ModelFile
         return r.Guard(() => FeatureView.Restore(block, kind, columns, logScale, shift, scale, log));
     }
 
-    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model)
+    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model, bool combined)
     {
-        var view = ReadView(r);
-        var d = view.Width;
+        FeatureView[] views;
+        if (combined)
+        {
+            views = new FeatureView[r.Count(8, 1 << 16)];
+            if (views.Length < 2)
+            {
+                throw r.Fail($"a combined task feature model has {views.Length} views; it needs at least 2");
+            }
+
+            for (var v = 0; v < views.Length; v++)
+            {
+                views[v] = ReadView(r);
+            }
+        }
+        else
+        {
+            views = [ReadView(r)];
+        }
+
+        var d = views.Sum(v => v.Width);
         var bandwidth = r.Double();
         var m = r.Count(8, 1 << 24);
         var p = r.Count(8, 1025);
@@ -112,7 +145,7 @@ public static partial class ModelFile
         var gains = r.Doubles(p);
         return r.Guard(() => TaskFeatureModel.Restore(new TaskFeatureModelParts
         {
-            View = view,
+            Views = views,
             Bandwidth = bandwidth,
             TrainEncoded = encoded,
             Alpha = alpha,

@@ -44,6 +44,8 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///   5 ENSEMBLE  a stacked ensemble of member models (see ReadEnsemble)
 ///   6 TASKFEATURES the task feature model (after the model section; see ModelFile.TaskFeatures.cs)
 ///   7 EXAMPLEFEATURES the example feature model (after the model section; see ModelFile.TaskFeatures.cs); files without it read as before
+///   8 TASKFEATURES2 a task feature model over several concatenated views (written instead of 6 only then, so files whose
+///             feature model uses one view are as before)
 /// ids: byte implicit (1) or explicit (0); explicit: int32 count, count x string. string: int32 byte length, UTF-8.
 /// </code>
 /// <para>Every count and length read is checked against the bytes that remain before anything is allocated, and the
@@ -118,7 +120,7 @@ public static partial class ModelFile
 
             if (taskFeatures?.Parts is { } parts)
             {
-                Section(w, TagTaskFeatures, b => WriteTaskFeatures(b, parts));
+                Section(w, parts.Views.Count == 1 ? TagTaskFeatures : TagTaskFeaturesCombined, b => WriteTaskFeatures(b, parts));
             }
 
             if (exampleFeatures is not null)
@@ -233,7 +235,8 @@ public static partial class ModelFile
                     summary = ReadSummary(section, model ?? throw section.Fail("the summary comes before the model"));
                     break;
                 case TagTaskFeatures:
-                    taskFeatures = ReadTaskFeatures(section, model ?? throw section.Fail("the task feature model comes before the model"));
+                case TagTaskFeaturesCombined:
+                    taskFeatures = ReadTaskFeatures(section, model ?? throw section.Fail("the task feature model comes before the model"), tag == TagTaskFeaturesCombined);
                     break;
                 case TagExampleFeatures:
                     exampleFeatures = ReadExampleFeatures(section, model ?? throw section.Fail("the example feature model comes before the model"));

@@ -52,13 +52,24 @@ public sealed record ModelInfoDto(string Name, string? Method, int TaskCount, in
 /// <param name="Width">Number of columns.</param>
 public sealed record ExampleFeatureInfoDto(string View, string Kind, IReadOnlyList<string> Columns, int Width);
 
-/// <summary>The task features a model was fitted with: the one view (a file's numeric or categorical columns, or an embedding) its prior uses.</summary>
+/// <summary>
+/// The task features a model was fitted with: the views (a file's numeric or categorical columns, or an embedding) its prior
+/// uses. View, Kind, Columns and Width describe the first of <paramref name="Views"/>, the only one unless the prior combines several.
+/// </summary>
+/// <param name="View">The first view's name: the file it came from ("tasks.csv"; "tasks.csv categories" for its text columns; "task_emb.npy").</param>
+/// <param name="Kind">numeric, categorical or embedding.</param>
+/// <param name="Columns">Its columns: names (numeric), "column=level" (categorical), or one per embedding dimension.</param>
+/// <param name="Width">Number of columns.</param>
+/// <param name="Chosen">The views and kernel the fit chose, e.g. "tasks.csv (log), rbf 2" or "tasks.csv (log) + task_emb.npy, linear".</param>
+/// <param name="Views">Every view the prior uses, in order; a query's task features must give each.</param>
+public sealed record TaskFeatureInfoDto(string View, string Kind, IReadOnlyList<string> Columns, int Width, string Chosen, IReadOnlyList<FeatureViewInfoDto> Views);
+
+/// <summary>One view of the task features a model's prior uses.</summary>
 /// <param name="View">The view's name: the file it came from ("tasks.csv"; "tasks.csv categories" for its text columns; "task_emb.npy").</param>
 /// <param name="Kind">numeric, categorical or embedding.</param>
 /// <param name="Columns">Its columns: names (numeric), "column=level" (categorical), or one per embedding dimension.</param>
 /// <param name="Width">Number of columns.</param>
-/// <param name="Chosen">The view and kernel the fit chose, e.g. "tasks.csv (log), rbf 2".</param>
-public sealed record TaskFeatureInfoDto(string View, string Kind, IReadOnlyList<string> Columns, int Width, string Chosen);
+public sealed record FeatureViewInfoDto(string View, string Kind, IReadOnlyList<string> Columns, int Width);
 
 /// <summary>
 /// A new task's features: <c>{"lr": 0.001, "steps": 600, "family": "web"}</c> (a table row: numbers and categories), an

@@ -53,8 +53,9 @@ public sealed class StoredModel
         var d = ModelDescription.Of(Model, metadata);
         return new ModelInfoDto(Name, d.Method, d.TaskCount, d.ExampleCount, d.Rank, d.PredictsProbability, d.Provenance.RSquared, d.Provenance.Source is { } source ? System.IO.Path.GetFileName(source) : null, d.Iterations, d.Converged,
             Metadata()?.Columns ?? [], Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata, null,
-            Loaded.TaskFeatures?.View is { } view
-                ? new TaskFeatureInfoDto(view.BlockName, view.Kind.ToString().ToLowerInvariant(), view.Columns, view.Width, Loaded.TaskFeatures.Report.Chosen)
+            Loaded.TaskFeatures is { Views: [var view, ..] } features
+                ? new TaskFeatureInfoDto(view.BlockName, view.Kind.ToString().ToLowerInvariant(), view.Columns, view.Width, features.Report.Chosen,
+                    [.. features.Views.Select(v => new FeatureViewInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Width))])
                 : null,
             Loaded.ExampleFeatures?.Views.Select(v => new ExampleFeatureInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Width)).ToArray());
     }

@@ -101,6 +101,32 @@ public class FeatureFileTests
     }
 
     [Fact]
+    public void ModelFile_KeepsATaskFeatureModelOverSeveralFiles()
+    {
+        // Given: a feature model whose prior combines a settings table and an embedding.
+        var (z, x) = PlantedTasks.Matrix(11);
+        var features = PlantedTasks.SettingsAndData(z, x, 12);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var featureModel = TaskFeatureModel.Fit(model, features);
+        Assert.Equal(2, featureModel.Views.Count);
+
+        // When: saved and loaded.
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "combined.fpm");
+        ModelFile.Save(model, path, taskFeatures: featureModel);
+        var loaded = ModelFile.Load(path).TaskFeatures!;
+
+        // Then: the same views, report and priors (cold and with measured cells), to the bit.
+        Assert.Equal(featureModel.Views.Select(v => (v.BlockName, v.Kind, v.Width)), loaded.Views.Select(v => (v.BlockName, v.Kind, v.Width)));
+        Assert.Equal(featureModel.Report.Chosen, loaded.Report.Chosen);
+        var row = features.Ids.IndexOf("t3");
+        Assert.Equal(featureModel.Prior(features, row).Mean.ToArray(), loaded.Prior(features, row).Mean.ToArray());
+        Assert.Equal(featureModel.Prior(features, row).Covariance.ToArray(), loaded.Prior(features, row).Covariance.ToArray());
+        int[] cells = [1, 7, 42];
+        double[] values = [z[3, 1], z[3, 7], z[3, 42]];
+        Assert.Equal(featureModel.Prior(features, row, model, cells, values).Mean.ToArray(), loaded.Prior(features, row, model, cells, values).Mean.ToArray());
+    }
+
+    [Fact]
     public void ModelFile_KeepsTheExampleFeatureModel_InItsOwnSection_AndFilesWithoutItReadAsBefore()
     {
         // Given: an mf model whose example parameters follow one example feature, and its example feature model.

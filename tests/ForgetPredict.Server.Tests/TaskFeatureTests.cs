@@ -304,7 +304,7 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.Equal("settings.csv", view.GetProperty("view").GetString());
         Assert.Equal(["lr", "steps"], view.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
         Assert.Contains("fitted page-upload: mf rank 8, 31 tasks x 600 examples", page.Texts["#fit-status"], StringComparison.Ordinal);
-        Assert.Contains($"from settings.csv (numeric; lr, steps; {view.GetProperty("chosen").GetString()})", page.Texts["#fit-features"], StringComparison.Ordinal);
+        Assert.Contains($"from settings.csv (numeric; lr, steps); {view.GetProperty("chosen").GetString()}.", page.Texts["#fit-features"], StringComparison.Ordinal);
         Assert.Contains("settings.csv", page.Texts["#features-info"], StringComparison.Ordinal);
         Assert.Equal(2, page.Counts["#features-fields input"]);
         Assert.Contains("cold start: predicted from the task's features alone", page.Texts["#findings"], StringComparison.Ordinal);
@@ -324,6 +324,50 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.Empty(refused.PageErrors);
         Assert.Contains("'ensemble' cannot carry them", refused.Texts["#error"], StringComparison.Ordinal);
         Assert.Contains("fit mf (or task-mean, additive, rank1) with the task features", refused.Texts["#error"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_AModelWhosePriorCombinesTwoFiles_OffersBothInItsForm_AndItsColdStartIsTheApis()
+    {
+        // Given: a store with an mf model whose feature prior combines a settings table and an embedding (planted so that
+        // neither alone suffices), and a live server over it.
+        var folder = RepoPaths.NewTempFolder("fp-server-combined");
+        var (z, x) = PlantedTasks.Matrix(21);
+        var features = PlantedTasks.SettingsAndData(z, x, 22);
+        var model = new Core.Models.LowRankFitter(new Core.Models.LowRankOptions { Rank = 2 }).FitLowRank(z);
+        Data.ModelFile.Save(model, Path.Combine(folder, "combined.fpm"), taskFeatures: Core.Features.TaskFeatureModel.Fit(model, features));
+        await using var server = await LiveServer.StartAsync(folder);
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var embedding = features.Blocks[1].Row(5).ToArray();
+        var typed = string.Join(", ", embedding.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+        // When: its info is read, and the page's form is filled with a setting and an embedding and run with no measured cell.
+        var info = await (await http.GetAsync("/v1/models/combined")).JsonAsync();
+        var page = BrowserCheck.Run($"{server.Url}/?model=combined", "server-page-combined-features.png",
+            count: ["#features-fields input", "#top-examples tbody tr"],
+            text: ["#features-info", "#findings", "#top-examples tbody tr:first-child td:nth-child(2)"],
+            fill: [("#feature-lr", "0.7"), ("#feature-embedding-1", typed), ("#top", "12")],
+            click: ["#run"],
+            waitFor: ["#top-examples tbody tr"]);
+
+        // Then: the info lists both views; the page asks for both and shows the API's cold start for the same features.
+        var views = info.GetProperty("taskFeatures").GetProperty("views").EnumerateArray().ToArray();
+        Assert.Equal(["tasks.csv", "task_emb.npy"], views.Select(v => v.GetProperty("view").GetString()));
+        Assert.Equal([1, 16], views.Select(v => v.GetProperty("width").GetInt32()));
+        Assert.Contains(" + task_emb.npy, ", info.GetProperty("taskFeatures").GetProperty("chosen").GetString(), StringComparison.Ordinal);
+        Assert.Empty(page.PageErrors);
+        Assert.Empty(page.ConsoleErrors);
+        Assert.Equal(2, page.Counts["#features-fields input"]);
+        Assert.Contains("numeric features in tasks.csv and embedding features in task_emb.npy", page.Texts["#features-info"], StringComparison.Ordinal);
+        Assert.Contains("cold start: predicted from the task's features alone", page.Texts["#findings"], StringComparison.Ordinal);
+        var query = $"{{\"taskFeatures\": {{\"tasks.csv\": {{\"lr\": 0.7}}, \"task_emb.npy\": [{typed}]}}, \"top\": 12}}";
+        var answer = await (await http.PostAsync("/v1/models/combined/predict", Http.Json(query))).JsonAsync();
+        Assert.Equal(answer.GetProperty("top")[0].GetProperty("id").GetString(), page.Texts["#top-examples tbody tr:first-child td:nth-child(2)"].Trim());
+
+        // And a query without the embedding is refused, naming the file the prior needs.
+        await (await http.PostAsync("/v1/models/combined/predict", Http.Json("{\"taskFeatures\": {\"tasks.csv\": {\"lr\": 0.7}}}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "no block like 'task_emb.npy'", "Give the same feature columns");
+        Directory.Delete(folder, recursive: true);
     }
 
     // An additive model fitted without features, written by the library.

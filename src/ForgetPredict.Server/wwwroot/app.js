@@ -116,76 +116,90 @@ function modelChanged() {
   featureForm(m.taskFeatures);
 }
 
-// The model's task features as a form: a number field per numeric column, a text field (with the levels the model knows)
-// per categorical column, or one field for an embedding. Filled fields go with the query as "taskFeatures", named by the
-// file the model was fitted with; with no measured cell the row is predicted from them alone (cold start).
-function featureForm(view) {
+// The model's task features as a form, per view its prior uses: a number field per numeric column, a text field (with the
+// levels the model knows) per categorical column, or one field for an embedding. Filled fields go with the query as
+// "taskFeatures", named by the file the model was fitted with; with no measured cell the row is predicted from them alone
+// (cold start).
+function featureForm(info) {
   const box = $("task-features");
   const fields = $("features-fields");
   fields.replaceChildren();
-  box.hidden = !view;
-  if (!view) return;
-  const add = (name, input) => {
+  box.hidden = !info;
+  if (!info) return;
+  const views = info.views && info.views.length ? info.views : [info];
+  const add = (view, name, input) => {
     input.dataset.feature = name;
+    input.dataset.file = fileOf(view);
+    input.dataset.kind = view.kind;
     const label = el("label", name + " ");
     label.append(input);
     fields.append(label);
   };
-  if (view.kind === "embedding") {
-    const input = el("input");
-    input.id = "feature-embedding";
-    input.placeholder = `${view.width} numbers, comma separated`;
-    add("embedding", input);
-  } else if (view.kind === "numeric") {
-    for (const c of view.columns) {
+  views.forEach((view, v) => {
+    if (view.kind === "embedding") {
       const input = el("input");
-      input.type = "number";
-      input.step = "any";
-      input.id = "feature-" + c;
-      add(c, input);
+      input.id = views.length > 1 ? `feature-embedding-${v}` : "feature-embedding";
+      input.placeholder = `${view.width} numbers, comma separated`;
+      add(view, views.length > 1 ? `${fileOf(view)} embedding` : "embedding", input);
+    } else if (view.kind === "numeric") {
+      for (const c of view.columns) {
+        const input = el("input");
+        input.type = "number";
+        input.step = "any";
+        input.id = "feature-" + c;
+        add(view, c, input);
+      }
+    } else {
+      const levels = new Map();
+      for (const c of view.columns) {
+        const cut = c.indexOf("=");
+        const name = c.slice(0, cut);
+        if (!levels.has(name)) levels.set(name, []);
+        levels.get(name).push(c.slice(cut + 1));
+      }
+      for (const [name, values] of levels) {
+        const list = el("datalist");
+        list.id = "levels-" + name;
+        for (const value of values) list.append(Object.assign(el("option"), { value }));
+        const input = el("input");
+        input.id = "feature-" + name;
+        input.setAttribute("list", list.id);
+        input.placeholder = values.slice(0, 3).join(", ");
+        add(view, name, input);
+        fields.append(list);
+      }
     }
-  } else {
-    const levels = new Map();
-    for (const c of view.columns) {
-      const cut = c.indexOf("=");
-      const name = c.slice(0, cut);
-      if (!levels.has(name)) levels.set(name, []);
-      levels.get(name).push(c.slice(cut + 1));
-    }
-    for (const [name, values] of levels) {
-      const list = el("datalist");
-      list.id = "levels-" + name;
-      for (const v of values) list.append(Object.assign(el("option"), { value: v }));
-      const input = el("input");
-      input.id = "feature-" + name;
-      input.setAttribute("list", list.id);
-      input.placeholder = values.slice(0, 3).join(", ");
-      add(name, input);
-      fields.append(list);
-    }
-  }
-  $("features-info").textContent = `This model predicts a new task from its ${view.kind} features in ${view.view} (${view.chosen}). Fill them to predict before fine-tuning (no measured cell needed); measured cells refine the prediction.`;
+  });
+  const described = views.map(view => `${view.kind} features in ${view.view}`).join(" and ");
+  $("features-info").textContent = `This model predicts a new task from its ${described} (${info.chosen}). Fill them to predict before fine-tuning (no measured cell needed); measured cells refine the prediction.`;
 }
 
-// The filled feature fields as the "taskFeatures" object, named by the model's file; null when none is filled.
+// The file a view came from: its name without " categories" (a table's text columns are a view of their own).
+function fileOf(view) {
+  return view.view.replace(/ categories$/, "");
+}
+
+// The filled feature fields as the "taskFeatures" object, one entry per file the model was fitted with (a row of columns,
+// or an embedding); null when none is filled.
 function taskFeatures() {
   const m = currentModel();
-  const view = m && m.taskFeatures;
-  if (!view || $("task-features").hidden) return null;
+  if (!m || !m.taskFeatures || $("task-features").hidden) return null;
   const inputs = [...document.querySelectorAll("#features-fields input")].filter(i => i.value.trim() !== "");
   if (inputs.length === 0) return null;
-  const file = view.view.replace(/ categories$/, "");
-  if (view.kind === "embedding") {
-    const values = inputs[0].value.split(/[\s,]+/).filter(v => v !== "").map(Number);
-    if (values.some(v => !Number.isFinite(v))) throw new Error("The embedding must be numbers separated by commas or spaces.");
-    return { [file]: values };
-  }
-  const row = {};
+  const result = {};
   for (const input of inputs) {
     const text = input.value.trim();
-    row[input.dataset.feature] = view.kind === "numeric" ? Number(text) : text;
+    const file = input.dataset.file;
+    if (input.dataset.kind === "embedding") {
+      const values = text.split(/[\s,]+/).filter(v => v !== "").map(Number);
+      if (values.some(v => !Number.isFinite(v))) throw new Error(`The embedding of ${file} must be numbers separated by commas or spaces.`);
+      result[file] = values;
+    } else {
+      result[file] = result[file] || {};
+      result[file][input.dataset.feature] = input.dataset.kind === "numeric" ? Number(text) : text;
+    }
   }
-  return { [file]: row };
+  return result;
 }
 
 // The measured cells as the JSON text of the "observed" object, keeping order and repeats (the server reports repeats
@@ -381,9 +395,10 @@ async function fit(event) {
     if (job.state === "failed") throw new Error(`The fit of '${name}' failed: ${job.error}`);
     const model = await (await api(`v1/models/${encodeURIComponent(name)}`)).json();
     status.textContent = `fitted ${model.name}: ${model.method}${model.rank ? " rank " + model.rank : ""}, ${int(model.taskCount)} tasks x ${int(model.exampleCount)} examples`;
-    const view = model.taskFeatures;
-    $("fit-features").textContent = view
-      ? `Task features: the prior of a new task comes from ${view.view} (${view.kind}; ${view.columns.join(", ")}; ${view.chosen}). Fill them above to predict before fine-tuning.`
+    const info = model.taskFeatures;
+    const views = info ? (info.views && info.views.length ? info.views : [info]) : [];
+    $("fit-features").textContent = info
+      ? `Task features: the prior of a new task comes from ${views.map(view => `${view.view} (${view.kind}; ${view.width > 8 ? view.width + " columns" : view.columns.join(", ")})`).join(" and ")}; ${info.chosen}. Fill them above to predict before fine-tuning.`
       : "Fitted without task features: it predicts a new task from its measured cells.";
     await loadModels(name);
     $("fit-features").hidden = false;

@@ -1,35 +1,15 @@
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Testing;
 
 namespace ForgetPredict.Core.Tests.Features;
 
 public class TaskFeatureModelTests
 {
-    internal const int Tasks = 40;
-    private const int Examples = 400;
+    internal const int Tasks = PlantedTasks.Tasks;
 
-    // Z = 0.2 + a(x) + b_j + U(x) . V_j + noise, with the task's parameters an exact function of its two features.
-    internal static (ForgettingMatrix Matrix, double[] Features) Planted(int seed)
-    {
-        var random = new Random(seed);
-        double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-        var x = Enumerable.Range(0, Tasks * 2).Select(_ => Normal()).ToArray();
-        var b = Enumerable.Range(0, Examples).Select(_ => 0.3 * Normal()).ToArray();
-        var v = Enumerable.Range(0, Examples * 2).Select(_ => Normal()).ToArray();
-        var z = new float[Tasks * Examples];
-        for (var i = 0; i < Tasks; i++)
-        {
-            double x1 = x[2 * i], x2 = x[(2 * i) + 1];
-            double a = 0.5 * x1, u1 = x1 - x2, u2 = 0.3 * x2;
-            for (var j = 0; j < Examples; j++)
-            {
-                z[(i * Examples) + j] = (float)(0.2 + a + b[j] + (u1 * v[2 * j]) + (u2 * v[(2 * j) + 1]) + (0.01 * Normal()));
-            }
-        }
-
-        return (ForgettingMatrix.Create(z, Tasks, Examples, Enumerable.Range(0, Tasks).Select(i => $"t{i}")), x);
-    }
+    internal static (ForgettingMatrix Matrix, double[] Features) Planted(int seed) => PlantedTasks.Matrix(seed);
 
     internal static FeatureSet Numeric(ForgettingMatrix z, double[] values, int width, string name = "settings", FeatureKind kind = FeatureKind.Numeric) =>
         new(z.TaskIds, [new FeatureBlock(name, kind, [.. Enumerable.Range(0, width).Select(c => $"c{c}")], values)]);
@@ -117,5 +97,42 @@ public class TaskFeatureModelTests
         var wrong = Assert.Throws<ArgumentException>(() => fitted.Prior(wide));
         Assert.Contains("3 columns", wrong.Message, StringComparison.Ordinal);
         Assert.Contains("fitted with 2", wrong.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SettingsAndDataThatEachCarryHalfTheRow_AreCombined_AndPredictItWithNoMeasuredCell()
+    {
+        // Given: the planted tasks, whose parameters mix a setting and a direction of the data embedding.
+        var (z, x) = Planted(7);
+        var both = PlantedTasks.SettingsAndData(z, x, 8);
+        int[] test = [2, 6, 10, 14, 18, 22, 26, 30, 34, 38];
+
+        // When: the held-out rows are predicted with no measured cell from each block alone and from both files.
+        double Cold(FeatureSet features, out TaskFeatureModel model)
+        {
+            var method = new FeatureFoldInMethod("mf+f", new LowRankFitter(new LowRankOptions { Rank = 2 }), features);
+            var rmse = Rmse(z, test, method, 0);
+            model = method.LastFeatureModel!;
+            return rmse;
+        }
+
+        var settings = Cold(new FeatureSet(z.TaskIds, [both.Blocks[0]]), out _);
+        var data = Cold(new FeatureSet(z.TaskIds, [both.Blocks[1]]), out _);
+        var combined = Cold(both, out var model);
+
+        // Then: the model sees both blocks in one kernel and predicts far better than either alone.
+        Assert.Equal(["tasks.csv", "task_emb.npy"], model.Views.Select(v => v.BlockName));
+        Assert.StartsWith("tasks.csv", model.Report.Chosen, StringComparison.Ordinal);
+        Assert.Contains(" + task_emb.npy, ", model.Report.Chosen, StringComparison.Ordinal);
+        Assert.True(combined < 0.5 * Math.Min(settings, data), $"both {combined}, settings alone {settings}, embedding alone {data}");
+
+        // And a query must give every block the prior uses, whatever their order.
+        var fitted = TaskFeatureModel.Fit(new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z), both);
+        var row = both.Ids.IndexOf("t5");
+        var reversed = new FeatureSet(both.Ids, [both.Blocks[1], both.Blocks[0]]);
+        Assert.Equal(fitted.Prior(both, row).Mean.ToArray(), fitted.Prior(reversed, row).Mean.ToArray());
+        var missing = Assert.Throws<ArgumentException>(() => fitted.Prior(new FeatureSet(both.Ids, [both.Blocks[0]]), row));
+        Assert.Contains("no block like 'task_emb.npy' (embedding columns", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("Give the same feature columns", missing.Message, StringComparison.Ordinal);
     }
 }
