@@ -23,6 +23,35 @@ public class TaskFeatureCommandTests
     }
 
     [Fact]
+    public void OnCharlmV_TheSettingsAndTheDataEmbeddingTogether_PredictAColdStartBetterThanEitherFile()
+    {
+        // Given: charlm-v (made here: its forgetting depends on the fine-tuning settings and on the kind of text together),
+        // a random third of its tasks held out with no measured cell.
+        static string V(string file) => RepoPaths.Data("charlm-v", file);
+        double ColdStart(params string[] files)
+        {
+            var json = Path.Combine(RepoPaths.NewTempFolder(), "cold.json");
+            string[] args = ["evaluate", V("z.npy"), "--test-fraction", "0.33", "--split-seed", "1", "--seeds", "1", "--known", "0", "--methods", "example-mean,mf", "--json", json,
+                .. files.SelectMany(f => new[] { "--task-features", V(f) })];
+            var (code, _, error) = CliRunner.Run(args);
+            Assert.True(code == 0, error);
+            return (double)JsonNode.Parse(File.ReadAllText(json))!["methods"]!.AsArray().Single(m => (string)m!["name"]! == "mf+features")!["rmse"]!;
+        }
+
+        // When: the rows are predicted from the settings table, from the data embedding, and from both files.
+        var settings = ColdStart("tasks.csv");
+        var data = ColdStart("task_emb.npy");
+        var both = ColdStart("tasks.csv", "task_emb.npy");
+
+        // Then: both files do better than the better file alone (by combining them in one kernel), and a fit says so.
+        Assert.True(both <= 0.95 * Math.Min(settings, data), $"both {both}, tasks.csv {settings}, task_emb.npy {data}");
+        var (fitCode, fitOutput, fitError) = CliRunner.Run("fit", V("z.npy"), "--method", "mf", "--out", Path.Combine(RepoPaths.NewTempFolder(), "v.fpm"),
+            "--task-features", V("tasks.csv"), "--task-features", V("task_emb.npy"));
+        Assert.True(fitCode == 0, fitError);
+        Assert.Contains("task features: tasks.csv (log) + tasks.csv categories + task_emb.npy, ", fitOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Evaluate_Ensemble_WithTaskFeatures_AddsTheFeatureEnsemble_TunedPerK_NeverMoreThanOnePercentWorse()
     {
         var json = Path.Combine(RepoPaths.NewTempFolder(), "ensemble.json");
