@@ -82,8 +82,6 @@ public sealed record TaskFeatureReport(bool UsesFeatures, string Chosen, double 
 /// depends on its settings and its data together (how far a learning rate moves the model differs by the kind of text);
 /// the combination lets one kernel see both. Every subset of the blocks as a candidate was tried and dropped: with ~14
 /// training tasks per fold of the ensemble's cross-validation the extra choices were overfitted.</para>
-/// </remarks>
-/// <remarks>
 /// <para>The prior's covariance is the leave-one-out error covariance of the features' predictions (honest: measured on
 /// tasks the regression did not see). Folding in k measured cells then updates it as usual, so predictions improve from
 /// k = 0 and the features' weight falls as cells accumulate.</para>
