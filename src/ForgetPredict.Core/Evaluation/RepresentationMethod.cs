@@ -155,14 +155,10 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
         views = [.. set.Blocks.Select(b => FeatureView.Candidates(b).First())];
         var width = views.Sum(v => v.Width);
         var result = new double[set.Count * width];
+        var scales = FeatureView.BalancedScales(views);
         for (var i = 0; i < set.Count; i++)
         {
-            var offset = 0;
-            for (var b = 0; b < views.Length; b++)
-            {
-                views[b].EncodeBalanced(set.Blocks[b].Row(i), result.AsSpan((i * width) + offset, views[b].Width));
-                offset += views[b].Width;
-            }
+            FeatureView.EncodeConcatenated(views, set.Blocks, i, scales, result.AsSpan(i * width, width));
         }
 
         return result;
@@ -204,6 +200,8 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
 
     private sealed class Predictor(double[] prior, double[] examples, int q, double[] trainTasks, int width, double[] alpha, FeatureView[] views, FeatureSet features) : ITaskAwarePredictor
     {
+        private readonly double[] _scales = FeatureView.BalancedScales(views);
+
         public double[] PredictRow(int[] known, double[] values) => (double[])prior.Clone();
 
         public double[] PredictRow(string taskId, int[] known, double[] values)
@@ -215,12 +213,7 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
             }
 
             var x = new double[width];
-            var offset = 0;
-            for (var b = 0; b < views.Length; b++)
-            {
-                views[b].EncodeBalanced(features.Blocks[b].Row(row), x.AsSpan(offset, views[b].Width));
-                offset += views[b].Width;
-            }
+            FeatureView.EncodeConcatenated(views, features.Blocks, row, _scales, x);
 
             var m = trainTasks.Length / width;
             var c = new double[q];

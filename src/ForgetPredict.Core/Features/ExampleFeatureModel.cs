@@ -18,6 +18,7 @@ public sealed class ExampleFeatureModel
 
     private readonly FactorModel _model;
     private readonly FeatureView[] _views;
+    private readonly double[] _scales;        // per view 1 / sqrt(width)
     private readonly int _width;
     private readonly double[] _weights;      // (d + 1) x q, the intercept last; q = (example bias ? 1 : 0) + rank
     private readonly double[] _errorVariance; // q: leave-one-out error variance of each predicted parameter
@@ -26,6 +27,7 @@ public sealed class ExampleFeatureModel
     {
         _model = model;
         _views = views;
+        _scales = FeatureView.BalancedScales(views);
         _width = width;
         _weights = weights;
         _errorVariance = errorVariance;
@@ -81,9 +83,10 @@ public sealed class ExampleFeatureModel
         var width = views.Sum(v => v.Width);
         var d = width + 1;
         var x = new double[n * d];
+        var scales = FeatureView.BalancedScales(views);
         for (var j = 0; j < n; j++)
         {
-            Encode(views, aligned.Blocks, j, x.AsSpan(j * d, d));
+            Encode(views, scales, aligned.Blocks, j, x.AsSpan(j * d, d));
         }
 
         var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
@@ -212,10 +215,7 @@ public sealed class ExampleFeatureModel
             throw new ArgumentException("Give one destination cell per new example.", nameof(mean));
         }
 
-        var blocks = _views.Select(v => v.Align(features.Blocks.FirstOrDefault(b => string.Equals(b.Name, v.BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(v.Matches)
-            ?? throw new ArgumentException(
-                $"The example features have no block like '{v.BlockName}' ({v.Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", v.Columns.Take(8))}{(v.Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
-                nameof(features)))).ToArray();
+        var blocks = _views.Select(v => v.AlignFrom(features, "example")).ToArray();
         var q = _errorVariance.Length;
         var d = _width + 1;
         var bias = _model.HasExampleBias ? 1 : 0;
@@ -228,7 +228,7 @@ public sealed class ExampleFeatureModel
         var xj = new double[p];
         for (var j = 0; j < features.Count; j++)
         {
-            Encode(_views, blocks, j, row);
+            Encode(_views, _scales, blocks, j, row);
             for (var k = 0; k < q; k++)
             {
                 double s = 0;
@@ -282,16 +282,10 @@ public sealed class ExampleFeatureModel
     }
 
     // One example's standardised features, each block scaled by 1 / sqrt(width) so every block weighs the same, then 1 (intercept).
-    private static void Encode(FeatureView[] views, IReadOnlyList<FeatureBlock> blocks, int row, Span<double> destination)
+    private static void Encode(FeatureView[] views, double[] scales, IReadOnlyList<FeatureBlock> blocks, int row, Span<double> destination)
     {
-        var offset = 0;
-        for (var b = 0; b < views.Length; b++)
-        {
-            views[b].EncodeBalanced(blocks[b].Row(row), destination.Slice(offset, views[b].Width));
-            offset += views[b].Width;
-        }
-
-        destination[offset] = 1;
+        FeatureView.EncodeConcatenated(views, blocks, row, scales, destination);
+        destination[^1] = 1;
     }
 }
 

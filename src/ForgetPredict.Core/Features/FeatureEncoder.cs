@@ -97,14 +97,44 @@ public sealed class FeatureView
         }
     }
 
+    /// <summary>Per view 1 / sqrt(width): the scales under which blocks of any width weigh the same when several are concatenated.</summary>
+    internal static double[] BalancedScales(IReadOnlyList<FeatureView> views) => [.. views.Select(v => 1 / Math.Sqrt(v.Width))];
+
     /// <summary>
-    /// Encodes one row and scales it by 1 / sqrt(<see cref="Width"/>), so that blocks of any width weigh the same when several are
-    /// concatenated.
+    /// Encodes one entity's row of each view's block (view b encodes <paramref name="blocks"/>[b]) into consecutive segments of
+    /// <paramref name="destination"/>, each multiplied by its view's scale (a scale of 1 leaves the segment as encoded).
     /// </summary>
-    public void EncodeBalanced(ReadOnlySpan<double> raw, Span<double> destination)
+    internal static void EncodeConcatenated(IReadOnlyList<FeatureView> views, IReadOnlyList<FeatureBlock> blocks, int row, ReadOnlySpan<double> scales, Span<double> destination)
     {
-        Encode(raw, destination);
-        TensorPrimitives.Multiply(destination[..Width], 1 / Math.Sqrt(Width), destination[..Width]);
+        var offset = 0;
+        for (var b = 0; b < views.Count; b++)
+        {
+            var segment = destination.Slice(offset, views[b].Width);
+            views[b].Encode(blocks[b].Row(row), segment);
+            if (scales[b] != 1)
+            {
+                TensorPrimitives.Multiply(segment, scales[b], segment);
+            }
+
+            offset += views[b].Width;
+        }
+    }
+
+    /// <summary>
+    /// The block of <paramref name="features"/> that stands for this view's (the one of the same name, else one that
+    /// <see cref="Matches"/>), aligned to this view.
+    /// </summary>
+    /// <param name="features">A query's features.</param>
+    /// <param name="entities">What the features describe, for the message: "task" or "example".</param>
+    /// <exception cref="ArgumentException">No block is like this view's, or its columns differ; the message names both and the fix.</exception>
+    internal FeatureBlock AlignFrom(FeatureSet features, string entities)
+    {
+        var block = features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal))
+            ?? features.Blocks.FirstOrDefault(Matches)
+            ?? throw new ArgumentException(
+                $"The {entities} features have no block like '{BlockName}' ({Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", Columns.Take(8))}{(Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
+                nameof(features));
+        return Align(block);
     }
 
     /// <summary>Encodes every row of a block (count x Width, row-major).</summary>

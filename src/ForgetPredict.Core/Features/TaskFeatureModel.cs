@@ -303,22 +303,11 @@ public sealed class TaskFeatureModel
             return _fallback;
         }
 
-        var blocks = new FeatureBlock[_views.Length];
-        for (var b = 0; b < _views.Length; b++)
-        {
-            var view = _views[b];
-            var block = features.Blocks.FirstOrDefault(x => string.Equals(x.Name, view.BlockName, StringComparison.Ordinal))
-                ?? features.Blocks.FirstOrDefault(view.Matches)
-                ?? throw new ArgumentException(
-                    $"The task features have no block like '{view.BlockName}' ({view.Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", view.Columns.Take(8))}{(view.Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(x => $"'{x.Name}' ({string.Join(", ", x.Columns.Take(8))})"))}. Give the same feature columns.",
-                    nameof(features));
-            blocks[b] = view.Align(block);
-        }
-
+        var blocks = _views.Select(v => v.AlignFrom(features, "task")).ToArray();
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
         Span<double> encoded = _width <= 1024 ? stackalloc double[_width] : new double[_width];
-        Encode(_views, _viewWeights, blocks, row, encoded);
+        FeatureView.EncodeConcatenated(_views, blocks, row, _viewWeights, encoded);
         return PriorOfEncoded(encoded);
     }
 
@@ -735,27 +724,10 @@ public sealed class TaskFeatureModel
         var result = new double[count * width];
         for (var i = 0; i < count; i++)
         {
-            Encode(views, weights, blocks, i, result.AsSpan(i * width, width));
+            FeatureView.EncodeConcatenated(views, blocks, i, weights, result.AsSpan(i * width, width));
         }
 
         return result;
-    }
-
-    // One entity's row of each view's block, encoded and weighted, concatenated into destination.
-    private static void Encode(FeatureView[] views, double[] weights, FeatureBlock[] blocks, int row, Span<double> destination)
-    {
-        var offset = 0;
-        for (var b = 0; b < views.Length; b++)
-        {
-            var segment = destination.Slice(offset, views[b].Width);
-            views[b].Encode(blocks[b].Row(row), segment);
-            if (views.Length > 1)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(segment, weights[b], segment);
-            }
-
-            offset += views[b].Width;
-        }
     }
 
     private sealed record Choice(double Error, double[] Loo, double[] Alpha, double[] Lambdas)
