@@ -18,6 +18,7 @@ public class TaskFeatureBenchmarks
     private ForgettingMatrix _train = null!;
     private FactorModel _model = null!;
     private FeatureSet _trainFeatures = null!;
+    private FeatureSet _trainSettingsAndData = null!;
     private FeatureSet _query = null!;
     private TaskFeatureModel _featureModel = null!;
     private int[] _known = [];
@@ -51,9 +52,26 @@ public class TaskFeatureBenchmarks
         }
 
         var all = new FeatureSet(z.TaskIds, [new FeatureBlock("task_emb.npy", FeatureKind.Embedding, [.. Enumerable.Range(0, EmbeddingWidth).Select(c => $"e{c}")], embedding)]);
+        // A settings table beside it (learning rate, steps, a family), as charlm-d and charlm-v give: the prior then also
+        // tries every file together (the combined views), the costliest fit.
+        var settings = new double[m * 2];
+        var families = new double[m * 3];
+        for (var i = 0; i < m; i++)
+        {
+            settings[2 * i] = Math.Pow(10, -4 + random.NextDouble());
+            settings[(2 * i) + 1] = 50 * (1 + random.Next(12));
+            families[(i * 3) + random.Next(3)] = 1;
+        }
+
+        var both = FeatureSet.Combine(
+        [
+            new FeatureSet(z.TaskIds, [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], settings), new FeatureBlock("tasks.csv categories", FeatureKind.Categorical, ["family=a", "family=b", "family=c"], families)]),
+            all,
+        ]);
         var trainRows = Enumerable.Range(1, m - 1).ToArray();
         _train = z.SelectTasks(trainRows);
         _trainFeatures = all.Select(trainRows);
+        _trainSettingsAndData = both.Select(trainRows);
         _query = all.Select([0]);
         _model = FitModel();
         _featureModel = TaskFeatureModel.Fit(_model, _trainFeatures);
@@ -106,4 +124,8 @@ public class TaskFeatureBenchmarks
     /// <summary>Fitting the feature model on the fitted model's training tasks.</summary>
     [Benchmark]
     public TaskFeatureModel FitFeatureModel() => TaskFeatureModel.Fit(_model, _trainFeatures);
+
+    /// <summary>Fitting the feature model from a settings table (numeric and categorical) and the embedding: each file alone and all together.</summary>
+    [Benchmark]
+    public TaskFeatureModel FitFeatureModelFromSettingsAndEmbedding() => TaskFeatureModel.Fit(_model, _trainSettingsAndData);
 }

@@ -235,23 +235,31 @@ public sealed class TaskFeatureModel
         }
 
         var plainError = CellError(plain, metric, m, p);
+        // Every (view, kernel) candidate is evaluated independently, in parallel; the choice is then made in candidate order,
+        // so the result does not depend on the thread count.
+        var kernels = KernelSpec.All(s_bandwidths).ToArray();
+        var views = CandidateViews(aligned.Blocks).ToArray();
+        var encodings = new double[views.Length][];
+        var grams = new double[views.Length][][];
+        Parallel.For(0, views.Length, v =>
+        {
+            encodings[v] = EncodeAll(views[v].Views, views[v].Blocks, m);
+            grams[v] = KernelSpec.Grams(kernels, encodings[v], m, views[v].Views.Sum(w => w.Width));
+        });
+        var choices = new Choice[views.Length * kernels.Length];
+        Parallel.For(0, choices.Length, t => choices[t] = Evaluate(grams[t / kernels.Length][t % kernels.Length], z, plain, metric, m, p, minimumGain));
+
         var candidates = new List<FeatureCandidate>();
         Choice? best = null;
-        foreach (var (views, blocks) in CandidateViews(aligned.Blocks))
+        for (var t = 0; t < choices.Length; t++)
         {
-            var encoded = EncodeAll(views, blocks, m);
-            var width = views.Sum(v => v.Width);
-            var description = string.Join(" + ", views.Select(v => v.Description));
-            foreach (var kernel in KernelSpec.All(s_bandwidths))
+            var (candidateViews, kernel, choice) = (views[t / kernels.Length].Views, kernels[t % kernels.Length], choices[t]);
+            var description = string.Join(" + ", candidateViews.Select(v => v.Description));
+            var relative = plainError > 0 ? choice.Error / plainError : 1;
+            candidates.Add(new FeatureCandidate($"{description}, {kernel}", relative));
+            if (choice.Error < plainError && (best is null || choice.Error < best.Error))
             {
-                var gram = kernel.Gram(encoded, m, width);
-                var choice = Evaluate(gram, z, plain, metric, m, p, minimumGain);
-                var relative = plainError > 0 ? choice.Error / plainError : 1;
-                candidates.Add(new FeatureCandidate($"{description}, {kernel}", relative));
-                if (choice.Error < plainError && (best is null || choice.Error < best.Error))
-                {
-                    best = choice with { Views = views, Kernel = kernel, Encoded = encoded, Description = description };
-                }
+                best = choice with { Views = candidateViews, Kernel = kernel, Encoded = encodings[t / kernels.Length], Description = description };
             }
         }
 
@@ -774,21 +782,51 @@ internal sealed record KernelSpec(double Bandwidth)
         return Math.Exp(-squared / (2 * d * Bandwidth * Bandwidth));
     }
 
-    /// <summary>The m x m Gram matrix of encoded rows (m x width, row-major).</summary>
-    public double[] Gram(double[] encoded, int m, int width)
+    /// <summary>
+    /// The m x m Gram matrix of encoded rows (m x width, row-major) for each of <paramref name="kernels"/>: the squared distances
+    /// are summed once for all the Gaussian kernels (each entry as <see cref="Value"/> gives it, bit for bit).
+    /// </summary>
+    public static double[][] Grams(IReadOnlyList<KernelSpec> kernels, double[] encoded, int m, int width)
     {
-        var gram = new double[m * m];
-        for (var i = 0; i < m; i++)
+        var squared = kernels.Any(k => k.Bandwidth != 0) ? new double[m * m] : [];
+        if (squared.Length > 0)
         {
-            for (var j = 0; j <= i; j++)
+            for (var i = 0; i < m; i++)
             {
-                var v = Value(encoded.AsSpan(i * width, width), encoded.AsSpan(j * width, width));
-                gram[(i * m) + j] = v;
-                gram[(j * m) + i] = v;
+                var x = encoded.AsSpan(i * width, width);
+                for (var j = 0; j < i; j++)
+                {
+                    var y = encoded.AsSpan(j * width, width);
+                    var sum = 0.0;
+                    for (var k = 0; k < width; k++)
+                    {
+                        var diff = x[k] - y[k];
+                        sum += diff * diff;
+                    }
+
+                    squared[(i * m) + j] = squared[(j * m) + i] = sum;
+                }
             }
         }
 
-        return gram;
+        var result = new double[kernels.Count][];
+        for (var c = 0; c < kernels.Count; c++)
+        {
+            var kernel = kernels[c];
+            var gram = result[c] = new double[m * m];
+            for (var i = 0; i < m; i++)
+            {
+                for (var j = 0; j <= i; j++)
+                {
+                    var v = kernel.Bandwidth == 0
+                        ? kernel.Value(encoded.AsSpan(i * width, width), encoded.AsSpan(j * width, width))
+                        : Math.Exp(-squared[(i * m) + j] / (2 * width * kernel.Bandwidth * kernel.Bandwidth));
+                    gram[(i * m) + j] = gram[(j * m) + i] = v;
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <inheritdoc />

@@ -135,4 +135,53 @@ public class TaskFeatureModelTests
         Assert.Contains("no block like 'task_emb.npy' (embedding columns", missing.Message, StringComparison.Ordinal);
         Assert.Contains("Give the same feature columns", missing.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void EveryKernelsGram_IsItsValueEntryByEntry_BitForBit()
+    {
+        // Given: encoded rows, and the linear kernel with Gaussian ones of three bandwidths.
+        var random = new Random(3);
+        const int m = 9, width = 13;
+        var encoded = Enumerable.Range(0, m * width).Select(_ => random.NextDouble() - 0.5).ToArray();
+        KernelSpec[] kernels = [.. KernelSpec.All([0.5, 1, 2])];
+
+        // When: the Gram matrices are built together (the squared distances summed once).
+        var grams = KernelSpec.Grams(kernels, encoded, m, width);
+
+        // Then: every entry is the kernel's value of the two rows, bit for bit (the scalar reference).
+        for (var c = 0; c < kernels.Length; c++)
+        {
+            for (var i = 0; i < m; i++)
+            {
+                for (var j = 0; j < m; j++)
+                {
+                    var expected = kernels[c].Value(encoded.AsSpan(i * width, width), encoded.AsSpan(j * width, width));
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(grams[c][(i * m) + j]));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task TheFit_IsTheSameOnOneThreadAsOnMany()
+    {
+        // Given: a model and two feature files (so every view and the combined ones are candidates, evaluated in parallel).
+        var (z, x) = Planted(7);
+        var both = PlantedTasks.SettingsAndData(z, x, 8);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+
+        // When: the feature model is fitted with every core, and on a scheduler that runs one task at a time.
+        var many = TaskFeatureModel.Fit(model, both);
+        var single = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, 1).ExclusiveScheduler;
+        var one = await Task.Factory.StartNew(() => TaskFeatureModel.Fit(model, both), CancellationToken.None, TaskCreationOptions.None, single);
+
+        // Then: the same choice, candidates and parameters, bit for bit.
+        Assert.Equal(many.Report.Candidates, one.Report.Candidates);
+        Assert.Equal(many.Report.Chosen, one.Report.Chosen);
+        var (a, b) = (many.Parts!, one.Parts!);
+        Assert.Equal(a.Alpha, b.Alpha);
+        Assert.Equal(a.TrainEncoded, b.TrainEncoded);
+        Assert.Equal(a.FeatureVariances, b.FeatureVariances);
+        Assert.Equal(a.Bandwidth, b.Bandwidth);
+    }
 }
