@@ -16,6 +16,9 @@ public sealed class ExampleFeatureModel
 {
     private static readonly double[] s_lambdas = [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000];
 
+    /// <summary>The ridge strengths tried, relative to the mean diagonal of the features' Gram matrix with the intercept column.</summary>
+    internal static IReadOnlyList<double> RelativeStrengths => s_lambdas;
+
     private readonly FactorModel _model;
     private readonly FeatureView[] _views;
     private readonly double[] _scales;        // per view 1 / sqrt(width)
@@ -81,14 +84,7 @@ public sealed class ExampleFeatureModel
         var views = aligned.Blocks.Select(b => FeatureView.Candidates(b).First()).ToArray();
         var n = model.ExampleCount;
         var width = views.Sum(v => v.Width);
-        var d = width + 1;
-        var x = new double[n * d];
         var scales = FeatureView.BalancedScales(views);
-        for (var j = 0; j < n; j++)
-        {
-            Encode(views, scales, aligned.Blocks, j, x.AsSpan(j * d, d));
-        }
-
         var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
         var targets = new double[q * n];
         if (model.HasExampleBias)
@@ -97,95 +93,75 @@ public sealed class ExampleFeatureModel
         }
 
         model.ExampleFactors.CopyTo(targets.AsSpan(model.HasExampleBias ? n : 0));
-
-        // Gram X^T X (d x d) and X^T y per parameter.
-        var gram = new double[d * d];
-        for (var j = 0; j < n; j++)
-        {
-            var row = x.AsSpan(j * d, d);
-            for (var a = 0; a < d; a++)
-            {
-                TensorPrimitives.MultiplyAdd<double>(row, row[a], gram.AsSpan(a * d, d), gram.AsSpan(a * d, d));
-            }
-        }
-
-        var xty = new double[q * d];
+        var targetMeans = new double[q];
+        var total = new double[q];
         for (var k = 0; k < q; k++)
         {
+            var y = targets.AsSpan(k * n, n);
+            targetMeans[k] = TensorPrimitives.Sum<double>(y) / n;
             for (var j = 0; j < n; j++)
             {
-                TensorPrimitives.MultiplyAdd<double>(x.AsSpan(j * d, d), targets[(k * n) + j], xty.AsSpan(k * d, d), xty.AsSpan(k * d, d));
+                total[k] += (y[j] - targetMeans[k]) * (y[j] - targetMeans[k]) / n;
             }
         }
 
-        var weights = new double[d * q];
+        // The intercept is not penalised, so the ridge on the centred features x_j - mu gives the same weights, and the
+        // leverage of example j is 1/n + s_j^T (L + lambda)^-1 s_j with C = Q L Q^T the centred Gram matrix and s_j = Q^T (x_j - mu):
+        // one eigen-decomposition and one pass over the examples serve every strength.
+        var rows = new ChunkedRows(views, scales, aligned.Blocks, n, width);
+        var mu = rows.Mean();
+        var (gram, xty) = rows.CentredGram(mu, targets, targetMeans, q);
+        var eigen = SymmetricEigen.Decompose(gram, width, computeVectors: true);
+        var values = eigen.Values.Select(v => Math.Max(v, 0)).ToArray();
+        var basis = eigen.Vectors!;
+        var t = new double[q * width];   // Q^T X^T y per parameter
+        for (var k = 0; k < q; k++)
+        {
+            for (var b = 0; b < width; b++)
+            {
+                TensorPrimitives.MultiplyAdd<double>(basis.AsSpan(b * width, width), xty[(k * width) + b], t.AsSpan(k * width, width), t.AsSpan(k * width, width));
+            }
+        }
+
+        // The strengths are relative to the mean diagonal of the uncentred Gram matrix with its intercept column.
+        var scale = (gram.Where((_, i) => i % (width + 1) == 0).Sum() + (n * TensorPrimitives.Dot<double>(mu, mu)) + n) / (width + 1);
+        var lambdas = s_lambdas.Select(relative => relative * scale).ToArray();
+        var errors = rows.LeaveOneOutErrors(mu, basis, values, t, targets, targetMeans, q, lambdas);
+
+        var weights = new double[(width + 1) * q];
         var errorVariance = new double[q];
         var explained = new double[q];
-        var bestError = new double[q];
-        Array.Fill(bestError, double.PositiveInfinity);
-        var scale = Enumerable.Range(0, d).Sum(a => gram[(a * d) + a]) / d;
-        var inverse = new double[d * d];
-        var leverage = new double[n];
-        var w = new double[d];
-        foreach (var relative in s_lambdas)
+        var w = new double[width];
+        for (var k = 0; k < q; k++)
         {
-            gram.CopyTo(inverse, 0);
+            var best = -1;
+            for (var l = 0; l < lambdas.Length; l++)
+            {
+                if (double.IsFinite(errors[(k * lambdas.Length) + l]) && (best < 0 || errors[(k * lambdas.Length) + l] < errors[(k * lambdas.Length) + best]))
+                {
+                    best = l;
+                }
+            }
+
+            // w = Q (L + lambda)^-1 t; the intercept makes the prediction at the mean features the parameter's mean.
+            Array.Clear(w);
             for (var a = 0; a < width; a++)
             {
-                inverse[(a * d) + a] += relative * scale;
+                var shrunk = t[(k * width) + a] / (values[a] + lambdas[best]);
+                for (var b = 0; b < width; b++)
+                {
+                    w[b] += basis[(b * width) + a] * shrunk;
+                }
             }
 
-            inverse[(width * d) + width] += 1e-9 * scale;
-            if (!Cholesky.Factor(inverse, d))
+            for (var a = 0; a < width; a++)
             {
-                continue;
+                weights[(a * q) + k] = w[a];
             }
 
-            Cholesky.Invert(inverse, d);
-            for (var j = 0; j < n; j++)
-            {
-                var row = x.AsSpan(j * d, d);
-                double h = 0;
-                for (var a = 0; a < d; a++)
-                {
-                    h += row[a] * TensorPrimitives.Dot<double>(inverse.AsSpan(a * d, d), row);
-                }
-
-                leverage[j] = Math.Min(h, 1 - 1e-9);
-            }
-
-            for (var k = 0; k < q; k++)
-            {
-                for (var a = 0; a < d; a++)
-                {
-                    w[a] = TensorPrimitives.Dot<double>(inverse.AsSpan(a * d, d), xty.AsSpan(k * d, d));
-                }
-
-                double error = 0, total = 0, mean = 0;
-                for (var j = 0; j < n; j++)
-                {
-                    mean += targets[(k * n) + j] / n;
-                }
-
-                for (var j = 0; j < n; j++)
-                {
-                    var y = targets[(k * n) + j];
-                    var e = (y - TensorPrimitives.Dot<double>(x.AsSpan(j * d, d), w)) / (1 - leverage[j]);
-                    error += e * e / n;
-                    total += (y - mean) * (y - mean) / n;
-                }
-
-                if (error < bestError[k])
-                {
-                    bestError[k] = error;
-                    errorVariance[k] = error;
-                    explained[k] = total > 0 ? Math.Max(0, 1 - (error / total)) : 0;
-                    for (var a = 0; a < d; a++)
-                    {
-                        weights[(a * q) + k] = w[a];
-                    }
-                }
-            }
+            weights[(width * q) + k] = targetMeans[k] - TensorPrimitives.Dot<double>(mu, w);
+            errorVariance[k] = errors[(k * lambdas.Length) + best] / n;
+            explained[k] = total[k] > 0 ? Math.Max(0, 1 - (errorVariance[k] / total[k])) : 0;
         }
 
         return new ExampleFeatureModel(model, views, width, weights, errorVariance) { ExplainedShare = explained };
@@ -287,6 +263,150 @@ public sealed class ExampleFeatureModel
         FeatureView.EncodeConcatenated(views, blocks, row, scales, destination);
         destination[^1] = 1;
     }
+}
+
+/// <summary>
+/// The examples' encoded features, read in chunks of rows (never all N x d at once) over a fixed partition of the examples, each
+/// partition summed in order and the partitions added in order: the same sums for any thread count.
+/// </summary>
+internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnlyList<FeatureBlock> blocks, int count, int width)
+{
+    private const int Chunk = 64;
+
+    private readonly int _partitions = Math.Clamp(count / 4096, 1, 4);
+
+    /// <summary>The mean encoded row (d).</summary>
+    public double[] Mean()
+    {
+        var sums = Partitioned(width, 0, (_, chunk, rows, sum, _) =>
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Add(sum, chunk.Slice(r * width, width), sum);
+            }
+        }, mean: null);
+        TensorPrimitives.Divide(sums, count, sums);
+        return sums;
+    }
+
+    /// <summary>
+    /// The Gram matrix of the centred rows, (X - 1 mu^T)^T (X - 1 mu^T) (d x d), and (X - 1 mu^T)^T (y_k - mean_k) for each of
+    /// the q target rows (q x d).
+    /// </summary>
+    public (double[] Gram, double[] Xty) CentredGram(double[] mu, double[] targets, double[] targetMeans, int q)
+    {
+        var size = width * width;
+        var sums = Partitioned(size + (q * width), Chunk * q, (start, chunk, rows, sum, scratch) =>
+        {
+            ColumnAccumulation.Accumulate(chunk, width, rows, chunk, width, width, sum[..size], width);
+            var centred = scratch[..(rows * q)];
+            for (var r = 0; r < rows; r++)
+            {
+                for (var k = 0; k < q; k++)
+                {
+                    centred[(r * q) + k] = targets[(k * count) + start + r] - targetMeans[k];
+                }
+            }
+
+            ColumnAccumulation.Accumulate(chunk, width, rows, centred, q, q, sum[size..], width);
+        }, mu);
+        return (sums[..size], sums[size..]);
+    }
+
+    /// <summary>
+    /// Per target row k and strength l (q x L) the sum over examples of the squared leave-one-out residual of the ridge with an
+    /// unpenalised intercept, (y_kj - yhat_kj) / (1 - h_j), from the centred Gram matrix's eigenvectors (columns of
+    /// <paramref name="basis"/>), its eigenvalues and t_k = Q^T X^T y_k.
+    /// </summary>
+    public double[] LeaveOneOutErrors(double[] mu, double[] basis, double[] values, double[] t, double[] targets, double[] targetMeans, int q, double[] lambdas)
+    {
+        var strengths = lambdas.Length;
+        var inverse = new double[strengths * width];            // 1 / (L_a + lambda_l)
+        var shrunk = new double[strengths * q * width];         // t_ka / (L_a + lambda_l)
+        for (var l = 0; l < strengths; l++)
+        {
+            for (var a = 0; a < width; a++)
+            {
+                inverse[(l * width) + a] = 1 / (values[a] + lambdas[l]);
+                for (var k = 0; k < q; k++)
+                {
+                    shrunk[(((l * q) + k) * width) + a] = t[(k * width) + a] * inverse[(l * width) + a];
+                }
+            }
+        }
+
+        return Partitioned(q * strengths, (2 * Chunk * width) + width, (start, chunk, rows, sum, scratch) =>
+        {
+            // Scores s_j = Q^T x_j of the chunk's rows: rows x d.
+            var transposed = scratch[..(width * Chunk)];
+            for (var r = 0; r < rows; r++)
+            {
+                for (var b = 0; b < width; b++)
+                {
+                    transposed[(b * Chunk) + r] = chunk[(r * width) + b];
+                }
+            }
+
+            var scores = scratch.Slice(width * Chunk, rows * width);
+            scores.Clear();
+            ColumnAccumulation.Accumulate(basis, width, width, transposed, Chunk, rows, scores, width);
+            var squares = scratch.Slice(2 * width * Chunk, width);
+            for (var r = 0; r < rows; r++)
+            {
+                var s = scores.Slice(r * width, width);
+                TensorPrimitives.Multiply<double>(s, s, squares);
+                for (var l = 0; l < strengths; l++)
+                {
+                    var leverage = Math.Min((1.0 / count) + TensorPrimitives.Dot<double>(squares, inverse.AsSpan(l * width, width)), 1 - 1e-9);
+                    for (var k = 0; k < q; k++)
+                    {
+                        var fitted = targetMeans[k] + TensorPrimitives.Dot<double>(s, shrunk.AsSpan(((l * q) + k) * width, width));
+                        var e = (targets[(k * count) + start + r] - fitted) / (1 - leverage);
+                        sum[(k * strengths) + l] += e * e;
+                    }
+                }
+            }
+        }, mu);
+    }
+
+    // Sums `add(start, chunk, rows, sum, scratch)` over every chunk of rows (encoded; centred on mean when given) into a vector of
+    // the given length: each partition in row order, then the partitions in order. Each partition has its own scratch space.
+    private double[] Partitioned(int length, int scratchLength, ChunkSum add, double[]? mean)
+    {
+        var sums = new double[_partitions][];
+        Parallel.For(0, _partitions, p =>
+        {
+            var sum = sums[p] = new double[length];
+            var chunk = new double[Chunk * width];
+            var scratch = new double[scratchLength];
+            int first = (int)((long)count * p / _partitions), end = (int)((long)count * (p + 1) / _partitions);
+            for (var start = first; start < end; start += Chunk)
+            {
+                var rows = Math.Min(Chunk, end - start);
+                for (var r = 0; r < rows; r++)
+                {
+                    var row = chunk.AsSpan(r * width, width);
+                    FeatureView.EncodeConcatenated(views, blocks, start + r, scales, row);
+                    if (mean is not null)
+                    {
+                        TensorPrimitives.Subtract(row, mean, row);
+                    }
+                }
+
+                add(start, chunk.AsSpan(0, rows * width), rows, sum, scratch);
+            }
+        });
+
+        var total = sums[0];
+        for (var p = 1; p < _partitions; p++)
+        {
+            TensorPrimitives.Add(total, sums[p], total);
+        }
+
+        return total;
+    }
+
+    private delegate void ChunkSum(int start, ReadOnlySpan<double> chunk, int rows, Span<double> sum, Span<double> scratch);
 }
 
 /// <summary>Everything that defines an <see cref="ExampleFeatureModel"/> besides its factor model: what a model file stores.</summary>

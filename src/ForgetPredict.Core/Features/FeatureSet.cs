@@ -167,7 +167,14 @@ public sealed class FeatureSet
                 $"Features '{string.Join("', '", Blocks.Select(b => b.Name))}' have no row for {missing.Count} id(s): {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : string.Empty)}. Add a row for each of them."), nameof(ids));
         }
 
-        return Select(positions);
+        // Already aligned (the usual case: features in the matrix's order): the set itself, immutable, instead of a copy.
+        var identity = positions.Length == Count;
+        for (var i = 0; identity && i < positions.Length; i++)
+        {
+            identity = positions[i] == i;
+        }
+
+        return identity ? this : Select(positions);
     }
 
     /// <summary>Joins sets over the same ids (aligned by id) into one with all their blocks.</summary>

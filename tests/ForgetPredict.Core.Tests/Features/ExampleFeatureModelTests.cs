@@ -50,4 +50,117 @@ public class ExampleFeatureModelTests
         Assert.True(std.Average() > warmStd.Average(), $"new chunks' std {std.Average()}, measured chunks' {warmStd.Average()}");
         Assert.True(covered >= warmCovered, $"coverage of the 90% intervals: new chunks {covered}, measured chunks {warmCovered}");
     }
+
+    // A small model and example features (numeric, categorical and an embedding) over its examples.
+    private static (FactorModel Model, FeatureSet Features) Small(int examples, int seed)
+    {
+        var random = new Random(seed);
+        const int tasks = 6, width = 5;
+        var embedding = Enumerable.Range(0, examples * width).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var loss = Enumerable.Range(0, examples).Select(_ => 1 + (2 * random.NextDouble())).ToArray();
+        var source = new double[examples * 3];
+        var values = new float[tasks * examples];
+        for (var j = 0; j < examples; j++)
+        {
+            source[(j * 3) + (j % 3)] = 1;
+            for (var i = 0; i < tasks; i++)
+            {
+                values[(i * examples) + j] = (float)((i * loss[j] * 0.1) + (embedding[j * width] * (i % 2 == 0 ? 1 : -1)) + (j % 3 * 0.2) + (0.05 * random.NextDouble()));
+            }
+        }
+
+        var z = ForgettingMatrix.Create(values, tasks, examples);
+        var features = new FeatureSet(z.ExampleIds,
+        [
+            new FeatureBlock("upstream.csv", FeatureKind.Numeric, ["base_loss"], loss),
+            new FeatureBlock("upstream.csv categories", FeatureKind.Categorical, ["source=a", "source=b", "source=c"], source),
+            new FeatureBlock("example_emb.npy", FeatureKind.Embedding, [.. Enumerable.Range(0, width).Select(c => $"e{c}")], embedding),
+        ]);
+        return (new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z), features);
+    }
+
+    [Fact]
+    public void TheLeaveOneOutErrorAndWeights_AreThoseOfRefittingWithoutEachExample()
+    {
+        // Given: 40 examples and their encoded features (the scalar reference: ridge by normal equations, refitted n times).
+        var (model, features) = Small(40, 5);
+        var n = model.ExampleCount;
+        var views = features.Blocks.Select(b => FeatureView.Candidates(b).First()).ToArray();
+        var width = views.Sum(v => v.Width);
+        var x = new double[n * width];
+        for (var j = 0; j < n; j++)
+        {
+            FeatureView.EncodeConcatenated(views, features.Blocks, j, FeatureView.BalancedScales(views), x.AsSpan(j * width, width));
+        }
+
+        // Ridge with an unpenalised intercept on the examples in `rows`: (w, intercept).
+        double[] Ridge(int[] rows, double[] y, double lambda)
+        {
+            var d = width + 1;
+            var a = new double[d * d];
+            var b = new double[d];
+            foreach (var j in rows)
+            {
+                for (var u = 0; u < d; u++)
+                {
+                    var xu = u < width ? x[(j * width) + u] : 1;
+                    b[u] += xu * y[j];
+                    for (var v = 0; v < d; v++)
+                    {
+                        a[(u * d) + v] += xu * (v < width ? x[(j * width) + v] : 1);
+                    }
+                }
+            }
+
+            for (var u = 0; u < width; u++)
+            {
+                a[(u * d) + u] += lambda;
+            }
+
+            Assert.True(Core.Numerics.Cholesky.Factor(a, d));
+            Core.Numerics.Cholesky.Solve(a, d, b);
+            return b;
+        }
+
+        double Predict(double[] w, int j) => w[width] + Enumerable.Range(0, width).Sum(a => w[a] * x[(j * width) + a]);
+
+        // When: the example feature model is fitted.
+        var fitted = ExampleFeatureModel.Fit(model, features);
+
+        // Then: per parameter, the leave-one-out error variance is the smallest over the strengths of the mean squared error of
+        // predicting each example from a ridge refitted without it, and the weights are the ridge on all examples at that strength.
+        var scale = (Enumerable.Range(0, n).Sum(j => Enumerable.Range(0, width).Sum(a => x[(j * width) + a] * x[(j * width) + a])) + n) / (width + 1);
+        var all = Enumerable.Range(0, n).ToArray();
+        var q = 1 + model.Rank;
+        for (var k = 0; k < q; k++)
+        {
+            var y = k == 0 ? model.ExampleBiases.ToArray() : model.ExampleFactors.Slice((k - 1) * n, n).ToArray();
+            var best = ExampleFeatureModel.RelativeStrengths.Select(relative => relative * scale)
+                .Select(lambda => (Lambda: lambda, Error: all.Sum(j => Math.Pow(y[j] - Predict(Ridge([.. all.Where(i => i != j)], y, lambda), j), 2)) / n))
+                .MinBy(c => c.Error);
+            Assert.Equal(best.Error, fitted.Parts.ErrorVariance[k], best.Error * 1e-9);
+            var weights = Ridge(all, y, best.Lambda);
+            for (var a = 0; a <= width; a++)
+            {
+                Assert.Equal(weights[a], fitted.Parts.Weights[(a * q) + k], 1e-9 * (1 + Math.Abs(weights[a])));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task TheFit_IsTheSameOnOneThreadAsOnMany()
+    {
+        // Given: enough examples for the sums to be split over several partitions.
+        var (model, features) = Small(9_000, 6);
+
+        // When: fitted with every core, and on a scheduler that runs one task at a time.
+        var many = ExampleFeatureModel.Fit(model, features);
+        var single = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, 1).ExclusiveScheduler;
+        var one = await Task.Factory.StartNew(() => ExampleFeatureModel.Fit(model, features), CancellationToken.None, TaskCreationOptions.None, single);
+
+        // Then: the same weights and errors, bit for bit.
+        Assert.Equal(many.Parts.Weights, one.Parts.Weights);
+        Assert.Equal(many.Parts.ErrorVariance, one.Parts.ErrorVariance);
+        Assert.Equal(many.Parts.ExplainedShare, one.Parts.ExplainedShare);
+    }
 }
