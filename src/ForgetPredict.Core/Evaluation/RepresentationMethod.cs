@@ -26,7 +26,7 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
     {
         ArgumentNullException.ThrowIfNull(train);
         int m = train.TaskCount, n = train.ExampleCount;
-        var examples = ExampleBasis(Encode(exampleFeatures.AlignTo(train.ExampleIds), out _), n, components);
+        var examples = ExampleBasis(exampleFeatures.AlignTo(train.ExampleIds), n, components);
         var q = examples.Length / n;
 
         // Per-example prior and each training task's residual coefficients on the example basis (ridge across examples).
@@ -164,38 +164,16 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
         return result;
     }
 
-    // The leading principal components of the encoded example features, as q rows of length n (component scores).
-    private static double[] ExampleBasis(double[] encoded, int n, int components)
+    // The leading principal components of the encoded example features (every block as given, each weighing the same, not
+    // centred), as q rows of length n (component scores); the examples are read in chunks, never all encoded at once.
+    private static double[] ExampleBasis(FeatureSet examples, int n, int components)
     {
-        var d = encoded.Length / n;
-        var covariance = new double[d * d];
-        for (var j = 0; j < n; j++)
-        {
-            var row = encoded.AsSpan(j * d, d);
-            for (var a = 0; a < d; a++)
-            {
-                TensorPrimitives.MultiplyAdd<double>(row, row[a], covariance.AsSpan(a * d, d), covariance.AsSpan(a * d, d));
-            }
-        }
-
-        var eigen = SymmetricEigen.Decompose(covariance, d, computeVectors: true);
-        var q = Math.Min(components, d);
-        var basis = new double[q * n];
-        for (var c = 0; c < q; c++)
-        {
-            for (var j = 0; j < n; j++)
-            {
-                double s = 0;
-                for (var a = 0; a < d; a++)
-                {
-                    s += encoded[(j * d) + a] * eigen.Vectors![(a * d) + c];
-                }
-
-                basis[(c * n) + j] = s;
-            }
-        }
-
-        return basis;
+        FeatureView[] views = [.. examples.Blocks.Select(b => FeatureView.Candidates(b).First())];
+        var width = views.Sum(v => v.Width);
+        var rows = new ChunkedRows(views, FeatureView.BalancedScales(views), examples.Blocks, n, width);
+        var (gram, _) = rows.CentredGram(new double[width], [], [], 0);
+        var eigen = SymmetricEigen.Decompose(gram, width, computeVectors: true);
+        return rows.Scores(eigen.Vectors!, Math.Min(components, width), mean: null);
     }
 
     private sealed class Predictor(double[] prior, double[] examples, int q, double[] trainTasks, int width, double[] alpha, FeatureView[] views, FeatureSet features) : ITaskAwarePredictor
