@@ -76,18 +76,7 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
         return Partitioned(q * strengths, (2 * Chunk * width) + width, (start, chunk, rows, sum, scratch) =>
         {
             // Scores s_j = Q^T x_j of the chunk's rows: rows x d.
-            var transposed = scratch[..(width * Chunk)];
-            for (var r = 0; r < rows; r++)
-            {
-                for (var b = 0; b < width; b++)
-                {
-                    transposed[(b * Chunk) + r] = chunk[(r * width) + b];
-                }
-            }
-
-            var scores = scratch.Slice(width * Chunk, rows * width);
-            scores.Clear();
-            ColumnAccumulation.Accumulate(basis, width, width, transposed, Chunk, rows, scores, width);
+            var scores = ChunkScores(chunk, rows, basis, width, scratch);
             var squares = scratch.Slice(2 * width * Chunk, width);
             for (var r = 0; r < rows; r++)
             {
@@ -117,18 +106,7 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
         var result = new double[components * count];
         Partitioned(0, (width * Chunk) + (Chunk * components), (start, chunk, rows, _, scratch) =>
         {
-            var transposed = scratch[..(width * Chunk)];
-            for (var r = 0; r < rows; r++)
-            {
-                for (var b = 0; b < width; b++)
-                {
-                    transposed[(b * Chunk) + r] = chunk[(r * width) + b];
-                }
-            }
-
-            var scores = scratch.Slice(width * Chunk, rows * components);
-            scores.Clear();
-            ColumnAccumulation.Accumulate(vectors, width, width, transposed, Chunk, rows, scores, components);
+            var scores = ChunkScores(chunk, rows, vectors, components, scratch);
             for (var r = 0; r < rows; r++)
             {
                 for (var c = 0; c < components; c++)
@@ -138,6 +116,25 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
             }
         }, mean);
         return result;
+    }
+
+    // The chunk's rows' coordinates on the first `components` columns of `vectors` (rows x components), in scratch after a
+    // transposed copy of the chunk (width x Chunk), so scratch holds (width + components) x Chunk values.
+    private Span<double> ChunkScores(ReadOnlySpan<double> chunk, int rows, double[] vectors, int components, Span<double> scratch)
+    {
+        var transposed = scratch[..(width * Chunk)];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var b = 0; b < width; b++)
+            {
+                transposed[(b * Chunk) + r] = chunk[(r * width) + b];
+            }
+        }
+
+        var scores = scratch.Slice(width * Chunk, rows * components);
+        scores.Clear();
+        ColumnAccumulation.Accumulate(vectors, width, width, transposed, Chunk, rows, scores, components);
+        return scores;
     }
 
     // Sums `add(start, chunk, rows, sum, scratch)` over every chunk of rows (encoded; centred on mean when given) into a vector of
