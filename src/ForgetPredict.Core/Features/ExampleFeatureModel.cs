@@ -143,6 +143,14 @@ public sealed class ExampleFeatureModel
                 }
             }
 
+            if (best < 0)
+            {
+                // No strength gave a finite error: the parameter's mean, with its whole variance as the error.
+                weights[(width * q) + k] = targetMeans[k];
+                errorVariance[k] = total[k];
+                continue;
+            }
+
             // w = Q (L + lambda)^-1 t; the intercept makes the prediction at the mean features the parameter's mean.
             Array.Clear(w);
             for (var a = 0; a < width; a++)
