@@ -312,8 +312,15 @@ public static class FeatureFile
                 $"the embedding has {matrix.TaskCount} rows but the matrix has {ids.Count} {what}s; give one row per {what}, in the matrix's {what} order."));
         }
 
-        var values = matrix.Values.ToArray();
-        return Embedding(matrix.TaskCount, matrix.ExampleCount, i => values[i], path, ids, what);
+        // Straight from the matrix's values into the block's (no intermediate copy: an embedding of many examples is large).
+        var source = matrix.Values;
+        var values = new double[source.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = source[i];
+        }
+
+        return Embedding(matrix.ExampleCount, values, path, ids, what);
     }
 
     private static FeatureSet Embedding(int rows, int width, Func<int, double> value, string path, IdList ids, string what, string? block = null)
@@ -322,6 +329,16 @@ public static class FeatureFile
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = value(i);
+        }
+
+        return Embedding(width, values, path, ids, what, block);
+    }
+
+    // An embedding block of the given width over `values` (rows x width), each value checked to be finite.
+    private static FeatureSet Embedding(int width, double[] values, string path, IdList ids, string what, string? block = null)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
             if (!double.IsFinite(values[i]))
             {
                 throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
