@@ -52,10 +52,10 @@ public class ExampleFeatureModelTests
     }
 
     // A small model and example features (numeric, categorical and an embedding) over its examples.
-    private static (FactorModel Model, FeatureSet Features) Small(int examples, int seed)
+    private static (FactorModel Model, FeatureSet Features) Small(int examples, int seed, int width = 5)
     {
         var random = new Random(seed);
-        const int tasks = 6, width = 5;
+        const int tasks = 6;
         var embedding = Enumerable.Range(0, examples * width).Select(_ => random.NextDouble() - 0.5).ToArray();
         var loss = Enumerable.Range(0, examples).Select(_ => 1 + (2 * random.NextDouble())).ToArray();
         var source = new double[examples * 3];
@@ -79,11 +79,13 @@ public class ExampleFeatureModelTests
         return (new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z), features);
     }
 
-    [Fact]
-    public void TheLeaveOneOutErrorAndWeights_AreThoseOfRefittingWithoutEachExample()
+    [Theory]
+    [InlineData(40, 5)]     // more examples than encoded columns (1 + 3 + 5)
+    [InlineData(20, 30)]    // fewer: the Gram matrix of the features is singular, only the ridge makes the fit unique
+    public void TheLeaveOneOutErrorAndWeights_AreThoseOfRefittingWithoutEachExample(int examples, int embeddingWidth)
     {
-        // Given: 40 examples and their encoded features (the scalar reference: ridge by normal equations, refitted n times).
-        var (model, features) = Small(40, 5);
+        // Given: the examples and their encoded features (the scalar reference: ridge by normal equations, refitted n times).
+        var (model, features) = Small(examples, 5, embeddingWidth);
         var n = model.ExampleCount;
         var views = features.Blocks.Select(b => FeatureView.Candidates(b).First()).ToArray();
         var width = views.Sum(v => v.Width);
