@@ -46,4 +46,33 @@ public class CharlmDTargetTests(ITestOutputHelper output)
             Assert.True(Rmse(k, "mf+f") < Rmse(k, "representation"), $"k = {results[k].Options.Known}: {Rmse(k, "mf+f")} vs representation {Rmse(k, "representation")}");
         }
     }
+
+    [Fact]
+    public void ColdStartIntervals_OnCharlmD_CoverAboutTheirNominalShare()
+    {
+        // Given: charlm-d, every third task held out in turn (11 tasks), each predicted from its features alone.
+        var z = CharlmD.Matrix;
+        long inside = 0, cells = 0;
+        for (var t = 0; t < z.TaskCount; t += 3)
+        {
+            var rows = Enumerable.Range(0, z.TaskCount).Where(i => i != t).ToArray();
+            var model = new LowRankFitter().FitLowRank(z.SelectTasks(rows));
+            var features = Core.Features.TaskFeatureModel.Fit(model, CharlmD.All.Select(rows));
+
+            // When: the whole row is predicted with no measured cell, mean and predictive std per cell.
+            var mean = new double[z.ExampleCount];
+            var std = new double[z.ExampleCount];
+            model.FoldIn([], [], new FoldInOptions { TaskPrior = features.Prior(CharlmD.All.Select([t])) }).PredictRow(mean, std);
+            for (var j = 0; j < z.ExampleCount; j++)
+            {
+                inside += Math.Abs(z[t, j] - mean[j]) <= 1.645 * std[j] ? 1 : 0;
+                cells++;
+            }
+        }
+
+        // Then: the 90% intervals cover between 85% and 99% of the cells: honest, neither far too narrow nor uselessly wide.
+        var coverage = inside / (double)cells;
+        output.WriteLine($"cold-start 90% interval coverage: {coverage:P1}");
+        Assert.InRange(coverage, 0.85, 0.99);
+    }
 }
