@@ -117,6 +117,32 @@ class FeatureTests(unittest.TestCase):
                 model.predict(task_features=self.new_task(), progress=False)
         self.assertIn("fitted without task features", caught.exception.message)
 
+    def test_new_upstream_examples_come_back_as_cold_examples(self):
+        # Every fifth chunk never measured: the model and its example feature model see the other four fifths.
+        embedding = np.load(os.path.join(self.folder, "example_emb.npy"))
+        old = np.array([j for j in range(self.z.shape[1]) if j % 5 != 0])
+        new = np.array([j for j in range(self.z.shape[1]) if j % 5 == 0])
+        measured = self.upstream.index[old]
+        with fp.fit(self.frame[measured], method="mf", seed=0, example_features=[self.upstream.loc[measured], embedding[old]],
+                    progress=False) as model:
+            cells = pd.Series(self.z[HELD_OUT, old[::130]], index=measured[::130])
+            # An embedding lists the model's examples first, in its order, then the new ones; a table is keyed by id.
+            p = model.predict(cells, example_features=[self.upstream, embedding[np.r_[old, new]]], progress=False)
+            self.assertEqual(list(p.examples.index), list(measured))
+            self.assertEqual(list(p.cold_examples.index), list(self.upstream.index[new]))
+            self.assertEqual(list(p.cold_examples.columns), ["predicted", "std", "probability", "cold"])
+            self.assertTrue(p.cold_examples["cold"].all())
+            truth = self.z[HELD_OUT, new]
+            error = np.sqrt(np.mean((p.cold_examples["predicted"].to_numpy() - truth) ** 2))
+            average = np.sqrt(np.mean((p.examples["predicted"].mean() - truth) ** 2))
+            self.assertLess(error, 0.9 * average)
+            self.assertGreater(p.cold_examples["std"].median(), p.examples["std"].median())
+            self.assertTrue(model.predict(cells, progress=False).cold_examples.empty)
+        with fp.fit(self.frame[measured], method="mf", seed=0, progress=False) as plain:
+            with self.assertRaises(fp.EngineError) as caught:
+                plain.predict(cells, example_features=[self.upstream, embedding[np.r_[old, new]]], progress=False)
+        self.assertIn("fitted without example features", caught.exception.message)
+
     def test_evaluate_curve_across_k_with_features(self):
         table = fp.evaluate(self.z, tasks=list(self.settings.index), methods=["example-mean", "mf"], test_rows=[0, 5, 12],
                             known=[0, 10], seeds=1, task_features=[self.settings, self.embedding],

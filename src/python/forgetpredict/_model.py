@@ -39,7 +39,7 @@ class _Call:
 
 def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] = None, lam: Optional[float] = None,
         seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None, threads: Optional[int] = None,
-        task_features=None, progress: bool = True) -> "Model":
+        task_features=None, example_features=None, progress: bool = True) -> "Model":
     """Fits a forgetting model to ``z`` (tasks x examples; NaN = missing).
 
     ``z`` is a numpy array or a DataFrame (index: task ids, columns: example ids). ``tasks`` and ``examples`` name the
@@ -48,6 +48,9 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     ``task_features`` (the training tasks' settings and data, known before fine-tuning) lets the model predict a new task
     from its features (``predict(task_features=...)``): a DataFrame (index or an id column: task ids; numeric and
     categorical columns), a numpy array (an embedding, one row per task in matrix order), a file path, or a list of them.
+    ``example_features`` (the same forms keyed by example id: e.g. source and base loss, an embedding with one row per
+    example in matrix order) lets the model predict upstream examples it has never measured
+    (``predict(example_features=...)``).
     ``method`` names the model family (``"mf"``, ``"knn"``, ``"ensemble"``...); by default the engine's: ``"auto"``, which
     chooses the method and its settings by cross-validation on ``z``.
     """
@@ -58,7 +61,7 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
             matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
             args: List[object] = ["fit", matrix, "--out", scratch.path / "model.fpm"]
             args += _flag("--method", method) + _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
-            args += _io.feature_args(call, task_features, "task")
+            args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
             summary = _engine.run(args, progress).strip()
         if metadata is not None:
             _io.write_metadata(scratch.path / "examples.csv", metadata)
@@ -107,8 +110,8 @@ class Model:
         self.close()
 
     def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
-                prior: Optional[str] = None, task_name: Optional[str] = None, task_features=None, by_index: bool = False,
-                progress: bool = True) -> "Prediction":
+                prior: Optional[str] = None, task_name: Optional[str] = None, task_features=None, example_features=None,
+                by_index: bool = False, progress: bool = True) -> "Prediction":
         """Folds in a new task from its measured cells (or its features, or both) and predicts every example.
 
         ``observed``: a Series of measured forgetting indexed by example id (or a dict); None for a task-agnostic estimate,
@@ -119,16 +122,25 @@ class Model:
         ``task_features``. ``group_by``: a column of the example metadata given to :func:`fit` (default: its only column).
         ``threshold``: forgetting above it counts as forgotten (default: the engine's, the 90th percentile of the training
         tasks' forgetting; ``Prediction.threshold_rule`` says which).
+        ``example_features`` (a model fitted with ``example_features``): the features of the model's examples and of new
+        ones, in the forms given to :func:`fit` (tables keyed by example id; an embedding lists the model's examples first,
+        in its order, then the new ones). Every example they list that the model has never measured is predicted from its
+        features and comes back in ``cold_examples``, with wider intervals.
         """
         with _Call() as call:
             args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), "--top", top,
                     "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
-            args += _flag("--threshold", threshold) + _flag("--prior", prior)
+            args += _flag("--threshold", threshold) + _flag("--prior", prior) + _io.feature_args(call, example_features, "example")
             text = _engine.run(args, progress)
             examples = _io.read_table(call / "examples.csv", "example").set_index("example")
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
             report = (call / "report.html").read_text(encoding="utf-8")
-        return Prediction(examples, summary, report, text)
+        cold = None
+        if "cold" in examples.columns:
+            flags = examples.pop("cold").astype(str).str.lower() == "true"
+            cold = examples.loc[flags, ["predicted", "std", "probability"]].assign(cold=True)
+            examples = examples.loc[~flags]
+        return Prediction(examples, summary, report, text, cold_examples=cold)
 
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
                task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
@@ -172,7 +184,8 @@ class Prediction:
 
     ``examples`` has ``predicted``, ``std``, ``probability`` (of forgetting beyond ``threshold``), ``rank``, ``group`` and,
     from the local engine, ``measured`` (True for the cells given in ``observed``) and ``measured_value``.
-    ``cold_examples``: new examples predicted from their features (the service's ``new_examples``), else empty.
+    ``cold_examples``: new examples predicted from their features (``example_features`` locally, the service's
+    ``new_examples``), else empty.
     """
 
     def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "", cold_examples: Optional[pd.DataFrame] = None) -> None:
