@@ -196,9 +196,13 @@ public static class Fitting
         progress?.Invoke("fitting", 0.2);
         var clock = Stopwatch.StartNew();
         var (model, choice) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report) : (fitter.Fit(request.Matrix), null);
-        var taskFeatures = request.TaskFeatures is { } features ? Core.Features.TaskFeatureModel.Fit(Factor(), features) : null;
+        var taskFeatures = request.TaskFeatures is { } features
+            ? Core.Features.TaskFeatureModel.Fit(Factor(), features, new Core.Features.TaskFeatureOptions { MaxThreads = request.Settings.MaxThreads })
+            : null;
         var tuning = choice?.Summary();
-        var exampleFeatures = request.ExampleFeatures is { } examples ? Core.Features.ExampleFeatureModel.Fit(Factor(), examples) : null;
+        var exampleFeatures = request.ExampleFeatures is { } examples
+            ? Core.Features.ExampleFeatureModel.Fit(Factor(), examples, new Core.Features.ExampleFeatureOptions { MaxThreads = request.Settings.MaxThreads })
+            : null;
         var elapsed = clock.Elapsed;
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.TrainingRSquared(model, request.Matrix);

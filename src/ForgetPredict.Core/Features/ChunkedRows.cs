@@ -7,7 +7,7 @@ namespace ForgetPredict.Core.Features;
 /// The examples' encoded features, read in chunks of rows (never all N x d at once) over a fixed partition of the examples, each
 /// partition summed in order and the partitions added in order: the same sums for any thread count.
 /// </summary>
-internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnlyList<FeatureBlock> blocks, int count, int width)
+internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnlyList<FeatureBlock> blocks, int count, int width, int maxThreads = -1)
 {
     private const int Chunk = 64;
 
@@ -142,7 +142,7 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
     private double[] Partitioned(int length, int scratchLength, ChunkSum add, double[]? mean)
     {
         var sums = new double[_partitions][];
-        Parallel.For(0, _partitions, p =>
+        Parallel.For(0, _partitions, Parallelism.Options(maxThreads), p =>
         {
             var sum = sums[p] = new double[length];
             var chunk = new double[Chunk * width];

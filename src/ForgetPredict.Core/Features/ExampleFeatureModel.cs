@@ -5,6 +5,23 @@ using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Features;
 
+/// <summary>Settings of <see cref="ExampleFeatureModel.Fit"/>.</summary>
+public sealed record ExampleFeatureOptions
+{
+    /// <summary>Worker threads for the passes over the examples, or -1 for all cores. Results are bit-identical for every value.</summary>
+    public int MaxThreads { get; init; } = -1;
+
+    /// <summary>The default options.</summary>
+    public static ExampleFeatureOptions Default { get; } = new();
+
+    /// <summary>Throws when a setting is out of range, naming it and its allowed range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        Parallelism.Validate(MaxThreads, nameof(MaxThreads));
+    }
+}
+
 /// <summary>
 /// Cold columns: upstream examples never measured on any task (new pre-training data) get their example parameters
 /// (b_j, V_j) from their features, by ridge regression on the measured examples' fitted parameters. Every feature block is
@@ -70,11 +87,16 @@ public sealed class ExampleFeatureModel
     }
 
     /// <summary>Fits the regression of <paramref name="model"/>'s example parameters on <paramref name="features"/> (aligned by example id).</summary>
+    /// <param name="model">A fitted Gaussian factor model.</param>
+    /// <param name="features">Features of the model's examples (aligned by id; extra ids are ignored).</param>
+    /// <param name="options">Settings, or null for the defaults.</param>
     /// <exception cref="ArgumentException">The model is logistic or an example has no features.</exception>
-    public static ExampleFeatureModel Fit(FactorModel model, FeatureSet features)
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public static ExampleFeatureModel Fit(FactorModel model, FeatureSet features, ExampleFeatureOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(features);
+        options?.Validate();
         if (model.PredictsProbability)
         {
             throw new ArgumentException("Example features apply to Gaussian factor models; this model is logistic.", nameof(model));
@@ -108,7 +130,7 @@ public sealed class ExampleFeatureModel
         // The intercept is not penalised, so the ridge on the centred features x_j - mu gives the same weights, and the
         // leverage of example j is 1/n + s_j^T (L + lambda)^-1 s_j with C = Q L Q^T the centred Gram matrix and s_j = Q^T (x_j - mu):
         // one eigen-decomposition and one pass over the examples serve every strength.
-        var rows = new ChunkedRows(views, scales, aligned.Blocks, n, width);
+        var rows = new ChunkedRows(views, scales, aligned.Blocks, n, width, (options ?? ExampleFeatureOptions.Default).MaxThreads);
         var mu = rows.Mean();
         var (gram, xty) = rows.CentredGram(mu, targets, targetMeans, q);
         var eigen = SymmetricEigen.Decompose(gram, width, computeVectors: true);

@@ -13,8 +13,23 @@ public sealed record TaskFeatureOptions
     /// </summary>
     public double? MinimumGain { get; init; }
 
+    /// <summary>Worker threads for the candidates, or -1 for all cores. Results are bit-identical for every value.</summary>
+    public int MaxThreads { get; init; } = -1;
+
     /// <summary>The default options.</summary>
     public static TaskFeatureOptions Default { get; } = new();
+
+    /// <summary>Throws when a setting is out of range, naming it and its allowed range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        Parallelism.Validate(MaxThreads, nameof(MaxThreads));
+
+        if (MinimumGain is { } gain && !(gain >= 0 && gain < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinimumGain), gain, "MinimumGain must be at least 0 and below 1.");
+        }
+    }
 }
 
 /// <summary>Everything that defines a <see cref="TaskFeatureModel"/> that uses features: what a model file stores.</summary>
@@ -203,6 +218,8 @@ public sealed class TaskFeatureModel
             throw new ArgumentException("The model has no task prior (it needs at least two training tasks), so task features cannot refine it.", nameof(model));
         }
 
+        options?.Validate();
+        var parallel = Parallelism.Options(options?.MaxThreads ?? -1);
         var aligned = features.AlignTo(model.TaskIds);
         var m = model.TaskCount;
         var p = prior.Dimension;
@@ -241,13 +258,13 @@ public sealed class TaskFeatureModel
         var views = CandidateViews(aligned.Blocks).ToArray();
         var encodings = new double[views.Length][];
         var grams = new double[views.Length][][];
-        Parallel.For(0, views.Length, v =>
+        Parallel.For(0, views.Length, parallel, v =>
         {
             encodings[v] = EncodeAll(views[v].Views, views[v].Blocks, m);
             grams[v] = KernelSpec.Grams(kernels, encodings[v], m, views[v].Views.Sum(w => w.Width));
         });
         var choices = new Choice[views.Length * kernels.Length];
-        Parallel.For(0, choices.Length, t => choices[t] = Evaluate(grams[t / kernels.Length][t % kernels.Length], z, plain, metric, m, p, minimumGain));
+        Parallel.For(0, choices.Length, parallel, t => choices[t] = Evaluate(grams[t / kernels.Length][t % kernels.Length], z, plain, metric, m, p, minimumGain));
 
         var candidates = new List<FeatureCandidate>();
         Choice? best = null;

@@ -78,10 +78,7 @@ public abstract record FitOptions
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public virtual void Validate()
     {
-        if (MaxThreads is 0 or < -1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxThreads), MaxThreads, "MaxThreads must be -1 (all cores) or at least 1.");
-        }
+        Numerics.Parallelism.Validate(MaxThreads, nameof(MaxThreads));
     }
 
     /// <summary>Checks a non-negative finite number.</summary>

@@ -160,7 +160,9 @@ public class ExampleFeatureModelTests
         var single = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, 1).ExclusiveScheduler;
         var one = await Task.Factory.StartNew(() => ExampleFeatureModel.Fit(model, features), CancellationToken.None, TaskCreationOptions.None, single);
 
-        // Then: the same weights and errors, bit for bit.
+        // Then: the same weights and errors, bit for bit, also with MaxThreads = 1; MaxThreads must be -1 or positive.
+        Assert.Equal(many.Parts.Weights, ExampleFeatureModel.Fit(model, features, new ExampleFeatureOptions { MaxThreads = 1 }).Parts.Weights);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExampleFeatureModel.Fit(model, features, new ExampleFeatureOptions { MaxThreads = -2 }));
         Assert.Equal(many.Parts.Weights, one.Parts.Weights);
         Assert.Equal(many.Parts.ErrorVariance, one.Parts.ErrorVariance);
         Assert.Equal(many.Parts.ExplainedShare, one.Parts.ExplainedShare);

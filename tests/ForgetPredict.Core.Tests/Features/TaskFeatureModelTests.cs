@@ -170,10 +170,14 @@ public class TaskFeatureModelTests
         var both = PlantedTasks.SettingsAndData(z, x, 8);
         var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
 
-        // When: the feature model is fitted with every core, and on a scheduler that runs one task at a time.
+        // When: the feature model is fitted with every core, with one thread, and on a scheduler that runs one task at a time.
         var many = TaskFeatureModel.Fit(model, both);
         var single = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, 1).ExclusiveScheduler;
         var one = await Task.Factory.StartNew(() => TaskFeatureModel.Fit(model, both), CancellationToken.None, TaskCreationOptions.None, single);
+        var oneThread = TaskFeatureModel.Fit(model, both, new TaskFeatureOptions { MaxThreads = 1 });
+        Assert.Equal(many.Parts!.Alpha, oneThread.Parts!.Alpha);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TaskFeatureModel.Fit(model, both, new TaskFeatureOptions { MaxThreads = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TaskFeatureModel.Fit(model, both, new TaskFeatureOptions { MinimumGain = 1 }));
 
         // Then: the same choice, candidates and parameters, bit for bit.
         Assert.Equal(many.Report.Candidates, one.Report.Candidates);
