@@ -152,7 +152,7 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
     // Every block encoded as given (standardised) and concatenated: entities x total width.
     private static double[] Encode(FeatureSet set, out FeatureView[] views)
     {
-        views = [.. set.Blocks.Select(b => FeatureView.Candidates(b).First())];
+        views = FeatureView.AsGiven(set.Blocks);
         var width = views.Sum(v => v.Width);
         var result = new double[set.Count * width];
         var scales = FeatureView.BalancedScales(views);
@@ -168,9 +168,9 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
     // centred), as q rows of length n (component scores); the examples are read in chunks, never all encoded at once.
     private static double[] ExampleBasis(FeatureSet examples, int n, int components)
     {
-        FeatureView[] views = [.. examples.Blocks.Select(b => FeatureView.Candidates(b).First())];
+        var views = FeatureView.AsGiven(examples.Blocks);
         var width = views.Sum(v => v.Width);
-        var rows = new ChunkedRows(views, FeatureView.BalancedScales(views), examples.Blocks, n, width);
+        var rows = new ChunkedRows(views, examples.Blocks, n);
         var (gram, _) = rows.CentredGram(new double[width], [], [], 0);
         var eigen = SymmetricEigen.Decompose(gram, width, computeVectors: true);
         return rows.Scores(eigen.Vectors!, Math.Min(components, width), mean: null);

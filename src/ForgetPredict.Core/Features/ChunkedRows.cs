@@ -4,23 +4,28 @@ using ForgetPredict.Core.Numerics;
 namespace ForgetPredict.Core.Features;
 
 /// <summary>
-/// The examples' encoded features, read in chunks of rows (never all N x d at once) over a fixed partition of the examples, each
-/// partition summed in order and the partitions added in order: the same sums for any thread count.
+/// The examples' encoded features (the views concatenated, each scaled by <see cref="FeatureView.BalancedScales"/>), read in
+/// chunks of rows (never all N x d at once) over a fixed partition of the examples, each partition summed in order and the
+/// partitions added in order: the same sums for any thread count.
 /// </summary>
-internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnlyList<FeatureBlock> blocks, int count, int width, int maxThreads = -1)
+internal sealed class ChunkedRows(FeatureView[] views, IReadOnlyList<FeatureBlock> blocks, int count, int maxThreads = -1)
 {
     private const int Chunk = 64;
+
+    private readonly double[] _scales = FeatureView.BalancedScales(views);
+
+    private readonly int _width = views.Sum(v => v.Width);
 
     private readonly int _partitions = Math.Clamp(count / 4096, 1, 4);
 
     /// <summary>The mean encoded row (d).</summary>
     public double[] Mean()
     {
-        var sums = Partitioned(width, 0, (_, chunk, rows, sum, _) =>
+        var sums = Partitioned(_width, 0, (_, chunk, rows, sum, _) =>
         {
             for (var r = 0; r < rows; r++)
             {
-                TensorPrimitives.Add(sum, chunk.Slice(r * width, width), sum);
+                TensorPrimitives.Add(sum, chunk.Slice(r * _width, _width), sum);
             }
         }, mean: null);
         TensorPrimitives.Divide(sums, count, sums);
@@ -33,10 +38,10 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
     /// </summary>
     public (double[] Gram, double[] Xty) CentredGram(double[] mu, double[] targets, double[] targetMeans, int q)
     {
-        var size = width * width;
-        var sums = Partitioned(size + (q * width), Chunk * q, (start, chunk, rows, sum, scratch) =>
+        var size = _width * _width;
+        var sums = Partitioned(size + (q * _width), Chunk * q, (start, chunk, rows, sum, scratch) =>
         {
-            ColumnAccumulation.Accumulate(chunk, width, rows, chunk, width, width, sum[..size], width);
+            ColumnAccumulation.Accumulate(chunk, _width, rows, chunk, _width, _width, sum[..size], _width);
             var centred = scratch[..(rows * q)];
             for (var r = 0; r < rows; r++)
             {
@@ -46,7 +51,7 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
                 }
             }
 
-            ColumnAccumulation.Accumulate(chunk, width, rows, centred, q, q, sum[size..], width);
+            ColumnAccumulation.Accumulate(chunk, _width, rows, centred, q, q, sum[size..], _width);
         }, mu);
         return (sums[..size], sums[size..]);
     }
@@ -59,35 +64,35 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
     public double[] LeaveOneOutErrors(double[] mu, double[] basis, double[] values, double[] t, double[] targets, double[] targetMeans, int q, double[] lambdas)
     {
         var strengths = lambdas.Length;
-        var inverse = new double[strengths * width];            // 1 / (L_a + lambda_l)
-        var shrunk = new double[strengths * q * width];         // t_ka / (L_a + lambda_l)
+        var inverse = new double[strengths * _width];            // 1 / (L_a + lambda_l)
+        var shrunk = new double[strengths * q * _width];         // t_ka / (L_a + lambda_l)
         for (var l = 0; l < strengths; l++)
         {
-            for (var a = 0; a < width; a++)
+            for (var a = 0; a < _width; a++)
             {
-                inverse[(l * width) + a] = 1 / (values[a] + lambdas[l]);
+                inverse[(l * _width) + a] = 1 / (values[a] + lambdas[l]);
                 for (var k = 0; k < q; k++)
                 {
-                    shrunk[(((l * q) + k) * width) + a] = t[(k * width) + a] * inverse[(l * width) + a];
+                    shrunk[(((l * q) + k) * _width) + a] = t[(k * _width) + a] * inverse[(l * _width) + a];
                 }
             }
         }
 
-        return Partitioned(q * strengths, (2 * Chunk * width) + width, (start, chunk, rows, sum, scratch) =>
+        return Partitioned(q * strengths, (2 * Chunk * _width) + _width, (start, chunk, rows, sum, scratch) =>
         {
             // Scores s_j = Q^T x_j of the chunk's rows: rows x d.
-            var scores = ChunkScores(chunk, rows, basis, width, scratch);
-            var squares = scratch.Slice(2 * width * Chunk, width);
+            var scores = ChunkScores(chunk, rows, basis, _width, scratch);
+            var squares = scratch.Slice(2 * _width * Chunk, _width);
             for (var r = 0; r < rows; r++)
             {
-                var s = scores.Slice(r * width, width);
+                var s = scores.Slice(r * _width, _width);
                 TensorPrimitives.Multiply<double>(s, s, squares);
                 for (var l = 0; l < strengths; l++)
                 {
-                    var leverage = Math.Min((1.0 / count) + TensorPrimitives.Dot<double>(squares, inverse.AsSpan(l * width, width)), 1 - 1e-9);
+                    var leverage = Math.Min((1.0 / count) + TensorPrimitives.Dot<double>(squares, inverse.AsSpan(l * _width, _width)), 1 - 1e-9);
                     for (var k = 0; k < q; k++)
                     {
-                        var fitted = targetMeans[k] + TensorPrimitives.Dot<double>(s, shrunk.AsSpan(((l * q) + k) * width, width));
+                        var fitted = targetMeans[k] + TensorPrimitives.Dot<double>(s, shrunk.AsSpan(((l * q) + k) * _width, _width));
                         var e = (targets[(k * count) + start + r] - fitted) / (1 - leverage);
                         sum[(k * strengths) + l] += e * e;
                     }
@@ -104,7 +109,7 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
     public double[] Scores(double[] vectors, int components, double[]? mean)
     {
         var result = new double[components * count];
-        Partitioned(0, (width * Chunk) + (Chunk * components), (start, chunk, rows, _, scratch) =>
+        Partitioned(0, (_width * Chunk) + (Chunk * components), (start, chunk, rows, _, scratch) =>
         {
             var scores = ChunkScores(chunk, rows, vectors, components, scratch);
             for (var r = 0; r < rows; r++)
@@ -122,18 +127,18 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
     // transposed copy of the chunk (width x Chunk), so scratch holds (width + components) x Chunk values.
     private Span<double> ChunkScores(ReadOnlySpan<double> chunk, int rows, double[] vectors, int components, Span<double> scratch)
     {
-        var transposed = scratch[..(width * Chunk)];
+        var transposed = scratch[..(_width * Chunk)];
         for (var r = 0; r < rows; r++)
         {
-            for (var b = 0; b < width; b++)
+            for (var b = 0; b < _width; b++)
             {
-                transposed[(b * Chunk) + r] = chunk[(r * width) + b];
+                transposed[(b * Chunk) + r] = chunk[(r * _width) + b];
             }
         }
 
-        var scores = scratch.Slice(width * Chunk, rows * components);
+        var scores = scratch.Slice(_width * Chunk, rows * components);
         scores.Clear();
-        ColumnAccumulation.Accumulate(vectors, width, width, transposed, Chunk, rows, scores, components);
+        ColumnAccumulation.Accumulate(vectors, _width, _width, transposed, Chunk, rows, scores, components);
         return scores;
     }
 
@@ -145,7 +150,7 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
         Parallel.For(0, _partitions, Parallelism.Options(maxThreads), p =>
         {
             var sum = sums[p] = new double[length];
-            var chunk = new double[Chunk * width];
+            var chunk = new double[Chunk * _width];
             var scratch = new double[scratchLength];
             int first = (int)((long)count * p / _partitions), end = (int)((long)count * (p + 1) / _partitions);
             for (var start = first; start < end; start += Chunk)
@@ -153,15 +158,15 @@ internal sealed class ChunkedRows(FeatureView[] views, double[] scales, IReadOnl
                 var rows = Math.Min(Chunk, end - start);
                 for (var r = 0; r < rows; r++)
                 {
-                    var row = chunk.AsSpan(r * width, width);
-                    FeatureView.EncodeConcatenated(views, blocks, start + r, scales, row);
+                    var row = chunk.AsSpan(r * _width, _width);
+                    FeatureView.EncodeConcatenated(views, blocks, start + r, _scales, row);
                     if (mean is not null)
                     {
                         TensorPrimitives.Subtract(row, mean, row);
                     }
                 }
 
-                add(start, chunk.AsSpan(0, rows * width), rows, sum, scratch);
+                add(start, chunk.AsSpan(0, rows * _width), rows, sum, scratch);
             }
         });
 

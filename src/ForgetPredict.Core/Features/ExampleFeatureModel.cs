@@ -103,10 +103,9 @@ public sealed class ExampleFeatureModel
         }
 
         var aligned = features.AlignTo(model.ExampleIds);
-        var views = aligned.Blocks.Select(b => FeatureView.Candidates(b).First()).ToArray();
+        var views = FeatureView.AsGiven(aligned.Blocks);
         var n = model.ExampleCount;
         var width = views.Sum(v => v.Width);
-        var scales = FeatureView.BalancedScales(views);
         var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
         var targets = new double[q * n];
         if (model.HasExampleBias)
@@ -130,7 +129,7 @@ public sealed class ExampleFeatureModel
         // The intercept is not penalised, so the ridge on the centred features x_j - mu gives the same weights, and the
         // leverage of example j is 1/n + s_j^T (L + lambda)^-1 s_j with C = Q L Q^T the centred Gram matrix and s_j = Q^T (x_j - mu):
         // one eigen-decomposition and one pass over the examples serve every strength.
-        var rows = new ChunkedRows(views, scales, aligned.Blocks, n, width, (options ?? ExampleFeatureOptions.Default).MaxThreads);
+        var rows = new ChunkedRows(views, aligned.Blocks, n, (options ?? ExampleFeatureOptions.Default).MaxThreads);
         var mu = rows.Mean();
         var (gram, xty) = rows.CentredGram(mu, targets, targetMeans, q);
         var eigen = SymmetricEigen.Decompose(gram, width, computeVectors: true);
@@ -146,7 +145,7 @@ public sealed class ExampleFeatureModel
         }
 
         // The strengths are relative to the mean diagonal of the uncentred Gram matrix with its intercept column.
-        var scale = (gram.Where((_, i) => i % (width + 1) == 0).Sum() + (n * TensorPrimitives.Dot<double>(mu, mu)) + n) / (width + 1);
+        var scale = (Enumerable.Range(0, width).Sum(a => gram[a * (width + 1)]) + (n * TensorPrimitives.Dot<double>(mu, mu)) + n) / (width + 1);
         var lambdas = s_lambdas.Select(relative => relative * scale).ToArray();
         var errors = rows.LeaveOneOutErrors(mu, basis, values, t, targets, targetMeans, q, lambdas);
 

@@ -97,6 +97,9 @@ public sealed class FeatureView
         }
     }
 
+    /// <summary>Each block's first candidate view: numeric columns as given (standardised), categorical and embedding blocks as they are.</summary>
+    internal static FeatureView[] AsGiven(IEnumerable<FeatureBlock> blocks) => [.. blocks.Select(b => Candidates(b).First())];
+
     /// <summary>Per view 1 / sqrt(width): the scales under which blocks of any width weigh the same when several are concatenated.</summary>
     internal static double[] BalancedScales(IReadOnlyList<FeatureView> views) => [.. views.Select(v => 1 / Math.Sqrt(v.Width))];
 

@@ -13,7 +13,7 @@ public class ChunkedRowsTests
         var numeric = Enumerable.Range(0, n * 2).Select(_ => random.NextDouble() * 3).ToArray();
         var embedding = Enumerable.Range(0, n * 4).Select(_ => random.NextDouble() - 0.5).ToArray();
         var set = new FeatureSet(IdList.Implicit(n), [new FeatureBlock("a", FeatureKind.Numeric, ["x", "y"], numeric), new FeatureBlock("b", FeatureKind.Embedding, ["e0", "e1", "e2", "e3"], embedding)]);
-        FeatureView[] views = [.. set.Blocks.Select(b => FeatureView.Candidates(b).First())];
+        var views = FeatureView.AsGiven(set.Blocks);
         var width = views.Sum(v => v.Width);
         var scales = FeatureView.BalancedScales(views);
         var x = new double[n * width];
@@ -23,7 +23,7 @@ public class ChunkedRowsTests
         }
 
         var targets = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
-        var rows = new ChunkedRows(views, scales, set.Blocks, n, width);
+        var rows = new ChunkedRows(views, set.Blocks, n);
 
         // When: the mean, the centred Gram matrix with X^T y, and the scores on a basis are summed chunk by chunk.
         var mu = rows.Mean();

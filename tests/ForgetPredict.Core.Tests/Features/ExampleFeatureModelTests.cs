@@ -87,7 +87,7 @@ public class ExampleFeatureModelTests
         // Given: the examples and their encoded features (the scalar reference: ridge by normal equations, refitted n times).
         var (model, features) = Small(examples, 5, embeddingWidth);
         var n = model.ExampleCount;
-        var views = features.Blocks.Select(b => FeatureView.Candidates(b).First()).ToArray();
+        var views = FeatureView.AsGiven(features.Blocks);
         var width = views.Sum(v => v.Width);
         var x = new double[n * width];
         for (var j = 0; j < n; j++)
