@@ -1,4 +1,5 @@
 using System.Globalization;
+using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
 using ForgetPredict.Data;
@@ -133,6 +134,13 @@ public static class Choices
     /// <summary>Replay strategies: <c>softmax</c> (default), <c>topk</c>, <c>stratified</c>, <c>random</c>.</summary>
     public static NamedChoice<ReplayStrategy> Strategy { get; } = new("strategy", "strategies",
         ("softmax", ReplayStrategy.Softmax), ("topk", ReplayStrategy.TopK), ("stratified", ReplayStrategy.Stratified), ("random", ReplayStrategy.Random));
+
+    /// <summary>
+    /// Active-measurement design criteria: <c>v-optimal</c> (default), <c>d-optimal</c>, <c>group-means</c>, <c>neighbours</c>
+    /// (adaptive: it needs each measured value before the next choice).
+    /// </summary>
+    public static NamedChoice<ActiveCriterion> Criterion { get; } = new("criterion", "criteria",
+        ("v-optimal", ActiveCriterion.VOptimal), ("d-optimal", ActiveCriterion.DOptimal), ("group-means", ActiveCriterion.GroupMeans), ("neighbours", ActiveCriterion.Neighbours));
 
     /// <summary>Matrix layouts of tables: <c>auto</c> (default), <c>wide</c>, <c>long</c>.</summary>
     public static NamedChoice<MatrixLayout> Layout { get; } = new("layout", "layouts", ("auto", MatrixLayout.Auto), ("wide", MatrixLayout.Wide), ("long", MatrixLayout.Long));

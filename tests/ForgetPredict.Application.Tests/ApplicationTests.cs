@@ -413,6 +413,12 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal(FoldInPrior.Empirical, Choices.Prior.Parse(null));
         Assert.Equal(ReplayStrategy.TopK, Choices.Strategy.Parse("topk"));
         Assert.Equal(MatrixLayout.Long, Choices.Layout.Parse("long"));
+        Assert.Equal(ActiveCriterion.VOptimal, Choices.Criterion.Default);
+        foreach (var criterion in Enum.GetValues<ActiveCriterion>())
+        {
+            Assert.Equal(criterion, Choices.Criterion.Parse(Choices.Criterion.NameOf(criterion)));
+        }
+
         foreach (var strategy in Enum.GetValues<ReplayStrategy>())
         {
             Assert.Equal(strategy, Choices.Strategy.Parse(Choices.Strategy.NameOf(strategy)));
@@ -421,6 +427,51 @@ public sealed class ApplicationTests : IDisposable
         var error = Assert.Throws<UnknownNameException>(() => Choices.Strategy.Parse("softmx"));
         Assert.Equal("Unknown strategy 'softmx'; did you mean 'softmax'?; strategies: softmax, topk, stratified, random.", error.Message);
         Assert.False(Choices.Layout.TryParse("Wide", out _));
+    }
+
+    [Theory]
+    [InlineData(ActiveCriterion.VOptimal)]
+    [InlineData(ActiveCriterion.DOptimal)]
+    [InlineData(ActiveCriterion.GroupMeans)]
+    public void Design_ChoosesTheCellsTheProtocolRevealsActively(ActiveCriterion criterion)
+    {
+        // The design a user asks for on their past tasks is the one 'evaluate --reveal active' measured on the same tasks.
+        var revealed = new List<int[]>();
+        Protocol.Run(s_synthetic.Matrix, EvaluationSplit.HoldOut(s_synthetic.Matrix, [0]), [new FoldInMethod("mf", new LowRankFitter())],
+            new EvaluationOptions { Known = 10, Seeds = 1, Reveal = RevealStrategy.Active, ActiveCriterion = criterion }, onPrediction: p => revealed.Add(p.Known));
+
+        var design = Designing.Design(new MeasurementRequest { Matrix = s_training, Count = 10, Criterion = criterion });
+
+        Assert.Equal(10, design.Examples.Distinct().Count());
+        Assert.Equal(revealed.Single(), design.Examples.Order());
+        Assert.Equal(design.Examples, Designing.Design(new MeasurementRequest { Matrix = s_training, Count = 10, Criterion = criterion, MaxThreads = 1 }).Examples);
+    }
+
+    [Fact]
+    public void Design_GroupMeans_OfSingletonsIsVOptimal_AndOfOneGroupIsTheRowMean()
+    {
+        // G = sum over groups of the mean feature vectors' outer products: one group per example is V-optimal's G, one group of
+        // every example is the whole row's mean (the criterion without groups).
+        var n = s_training.ExampleCount;
+        var request = new MeasurementRequest { Matrix = s_training, Count = 8, Criterion = ActiveCriterion.GroupMeans };
+        var singletons = ExampleGroups.FromLabels([.. Enumerable.Range(0, n).Select(j => (string?)$"e{j}")]);
+        var one = ExampleGroups.FromLabels([.. Enumerable.Range(0, n).Select(_ => (string?)"all")]);
+
+        Assert.Equal(Designing.Design(request with { Criterion = ActiveCriterion.VOptimal }).Examples, Designing.Design(request with { Groups = singletons }).Examples);
+        Assert.Equal(Designing.Design(request).Examples, Designing.Design(request with { Groups = one }).Examples);
+        Assert.NotEqual(Designing.Design(request).Examples, Designing.Design(request with { Groups = singletons }).Examples);
+    }
+
+    [Fact]
+    public void Design_RefusesTheAdaptiveCriterion_CountsOutOfRange_AndGroupsWithoutExamples()
+    {
+        var request = new MeasurementRequest { Matrix = s_training };
+        Assert.Contains("cannot be planned in advance", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Criterion = ActiveCriterion.Neighbours })).Message, StringComparison.Ordinal);
+        Assert.Contains("between 1 and the 600 examples; it is 0", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Count = 0 })).Message, StringComparison.Ordinal);
+        Assert.Contains("it is 601", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Count = 601 })).Message, StringComparison.Ordinal);
+        Assert.Contains("cover 3 examples", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Groups = ExampleGroups.FromLabels(["a", "b", "a"]) })).Message, StringComparison.Ordinal);
+        var none = ExampleGroups.FromLabels([.. Enumerable.Range(0, 600).Select(_ => (string?)null)]);
+        Assert.Contains("No example is in a group", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Criterion = ActiveCriterion.GroupMeans, Groups = none })).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,6 +11,7 @@ public class HelpTests
     [InlineData("fit")]
     [InlineData("predict")]
     [InlineData("replay")]
+    [InlineData("design")]
     [InlineData("synth")]
     [InlineData("evaluate")]
     [InlineData("demo")]

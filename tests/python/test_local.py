@@ -132,6 +132,19 @@ class LocalTests(unittest.TestCase):
         predicted = self.model.predict(self.observed(), progress=False).examples["predicted"].drop(self.ids[:5])
         self.assertEqual(set(chosen["example"]), set(predicted.nlargest(12).index))
 
+    def test_design_lists_cells_that_predict_reads(self):
+        cells = fp.design(self.frame.iloc[1:], 8, examples=self.meta, group_by="source", progress=False)
+        self.assertEqual(list(cells.columns), ["order", "group"])
+        self.assertEqual(list(cells["order"]), list(range(1, 9)))
+        self.assertTrue(set(cells.index) <= set(self.ids))
+        self.assertEqual(list(cells["group"]), list(self.meta.loc[cells.index, "source"]))
+        measured = self.frame.iloc[0][cells.index]
+        p = self.model.predict(measured, progress=False)
+        self.assertEqual(int(p.examples["measured"].sum()), 8)
+        with self.assertRaises(fp.EngineError) as error:
+            fp.design(self.frame.iloc[1:], 8, criterion="neighbours", progress=False)
+        self.assertIn("neighbours", str(error.exception))
+
     def test_analyze_finds_the_planted_rank(self):
         r2 = fp.analyze(self.frame, max_rank=4, progress=False)["r2"]
         self.assertEqual(list(r2.index[:4]), ["task_only", "example_only", "additive", "rank1"])

@@ -18,14 +18,6 @@ namespace ForgetPredict.Cli.Commands;
 /// </summary>
 internal static class EvaluateCommand
 {
-    private static readonly Dictionary<string, ActiveCriterion> s_criteria = new()
-    {
-        ["v-optimal"] = ActiveCriterion.VOptimal,
-        ["d-optimal"] = ActiveCriterion.DOptimal,
-        ["group-means"] = ActiveCriterion.GroupMeans,
-        ["neighbours"] = ActiveCriterion.Neighbours,
-    };
-
     public static Command Create()
     {
         var matrix = CommonOptions.Matrix();
@@ -59,10 +51,10 @@ internal static class EvaluateCommand
         {
             Description = "The design behind --reveal active: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant), "
                 + "group-means (the row's mean forgetting) or neighbours (adaptive: the training tasks that match the cells measured so far).",
-            DefaultValueFactory = _ => "v-optimal",
+            DefaultValueFactory = _ => Choices.Criterion.NameOf(Choices.Criterion.Default),
             HelpName = "criterion",
         };
-        criterion.AcceptOnlyFromAmong(s_criteria.Keys.ToArray());
+        criterion.AcceptOnlyFromAmong([.. Choices.Criterion.Names]);
         var revealRng = new Option<string>("--reveal-rng")
         {
             Description = "Random draws: own (a fresh draw per task and seed) or numpy (the reference pipeline's: seed s reveals numpy default_rng(seed + s).choice(N, known), "
@@ -116,7 +108,7 @@ internal static class EvaluateCommand
                     Binary = parse.GetValue(binary) ? true : null,
                     Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
                     RevealRandom = numpy ? RevealRandom.Numpy : RevealRandom.Own,
-                    ActiveCriterion = s_criteria[parse.GetValue(criterion)!],
+                    ActiveCriterion = Choices.Criterion.Parse(parse.GetValue(criterion)),
                 },
                 Externals = externals,
                 OnPrediction = sink is null ? null : sink.Write,
@@ -429,7 +421,7 @@ internal static class EvaluateCommand
         w.WriteString("reveal", r.Options.Reveal == RevealStrategy.Active ? "active" : "random");
         if (r.Options.Reveal == RevealStrategy.Active)
         {
-            w.WriteString("active_criterion", s_criteria.First(c => c.Value == r.Options.ActiveCriterion).Key);
+            w.WriteString("active_criterion", Choices.Criterion.NameOf(r.Options.ActiveCriterion));
         }
         w.WriteString("reveal_rng", r.Options.RevealRandom == RevealRandom.Numpy ? "numpy" : "own");
         w.WriteBoolean("binary", r.Binary);

@@ -52,11 +52,7 @@ internal sealed class ForecastOptions
         Description = "Read the examples of --observed (and replay's --exclude) as column positions 0..N-1 instead of example ids.",
     };
 
-    public Option<string?> Examples { get; } = new("--examples") { Description = "Example metadata (CSV, TSV or Parquet): an id column plus group columns such as source or domain." };
-
-    public Option<string[]?> ExamplesColumns { get; } = TableColumnsOption.For("--examples", TableColumnsOption.IdRole, "id, else the first column");
-
-    public Option<string?> GroupBy { get; } = new("--group-by") { Description = "The --examples column to group by (e.g. source); default: its only non-id column." };
+    public GroupOptions Grouping { get; } = new();
 
     public Option<string> Prior { get; } = CreatePrior();
 
@@ -66,7 +62,7 @@ internal sealed class ForecastOptions
 
     public Option<string[]?> TaskFeatureColumns { get; } = FeatureOptions.TaskColumns();
 
-    public IEnumerable<Option> All => [Model, Observed, ObservedColumns, ByIndex, Examples, ExamplesColumns, GroupBy, Prior, TaskName, TaskFeatures, TaskFeatureColumns];
+    public IEnumerable<Option> All => [Model, Observed, ObservedColumns, ByIndex, .. Grouping.All, Prior, TaskName, TaskFeatures, TaskFeatureColumns];
 
     /// <summary>Loads the model and reads the cells and groups; warnings go to <paramref name="warnings"/>.</summary>
     public ForecastInput Load(ParseResult parse, TextWriter warnings)
@@ -76,7 +72,7 @@ internal sealed class ForecastOptions
         var observedPath = parse.GetValue(Observed);
         var matching = new ExampleMatching(parse.GetValue(ByIndex), "pass --by-index");
         var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds, matching, parse.Names(ObservedColumns));
-        var (groups, column) = ReadGroups(parse, model, warnings);
+        var (groups, column) = Grouping.Read(parse, model.ExampleIds, warnings);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
         var task = new ForecastRequest
         {
@@ -104,7 +100,31 @@ internal sealed class ForecastOptions
             parse.GetRequiredValue(Model), "refit it with 'fit --task-features'");
     }
 
-    private (ExampleGroups? Groups, string? Column) ReadGroups(ParseResult parse, IForgettingModel model, TextWriter warnings)
+    private static Option<string> CreatePrior()
+    {
+        var prior = new Option<string>("--prior")
+        {
+            Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty).",
+            DefaultValueFactory = _ => Choices.Prior.NameOf(Choices.Prior.Default),
+        };
+        prior.AcceptOnlyFromAmong([.. Choices.Prior.Names]);
+        return prior;
+    }
+}
+
+/// <summary>The example metadata options (<c>--examples</c>, its columns, <c>--group-by</c>) and the groups they name.</summary>
+internal sealed class GroupOptions
+{
+    public Option<string?> Examples { get; } = new("--examples") { Description = "Example metadata (CSV, TSV or Parquet): an id column plus group columns such as source or domain." };
+
+    public Option<string[]?> ExamplesColumns { get; } = TableColumnsOption.For("--examples", TableColumnsOption.IdRole, "id, else the first column");
+
+    public Option<string?> GroupBy { get; } = new("--group-by") { Description = "The --examples column to group by (e.g. source); default: its only non-id column." };
+
+    public IEnumerable<Option> All => [Examples, ExamplesColumns, GroupBy];
+
+    /// <summary>The groups of <paramref name="exampleIds"/> by the chosen column, or (null, null) without --examples.</summary>
+    public (ExampleGroups? Groups, string? Column) Read(ParseResult parse, IdList exampleIds, TextWriter warnings)
     {
         var path = parse.GetValue(Examples);
         var requested = parse.GetValue(GroupBy);
@@ -122,23 +142,12 @@ internal sealed class ForecastOptions
             throw new CliException($"{path}: no column '{column}'{Suggestion.DidYouMean(column, candidates)}; columns: {string.Join(", ", table.ColumnNames)}.");
         }
 
-        var join = table.Join(model.ExampleIds, "example");
+        var join = table.Join(exampleIds, "example");
         if (!join.IsComplete || join.UnusedCount > 0)
         {
             warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.{TableColumnsOption.IdColumnHint(table, join.MatchedCount, "--examples-columns")}");
         }
 
         return (ExampleGroups.FromLabels(join.Column(column)), column);
-    }
-
-    private static Option<string> CreatePrior()
-    {
-        var prior = new Option<string>("--prior")
-        {
-            Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty).",
-            DefaultValueFactory = _ => Choices.Prior.NameOf(Choices.Prior.Default),
-        };
-        prior.AcceptOnlyFromAmong([.. Choices.Prior.Names]);
-        return prior;
     }
 }

@@ -429,8 +429,7 @@ public static class Protocol
             return Enumerable.Range(0, o.Seeds).Select(s => test.Select(row => Reveal(matrix, row, s, o)).ToArray()).ToArray();
         }
 
-        var model = new LowRankFitter().FitLowRank(train);
-        var noise = ActiveReveal.ExampleNoise(model, train, model.NoiseVariance);
+        var design = ActiveDesign.Fit(train);
         int[]? complete = null;
         var perRow = test.Select(row =>
         {
@@ -440,11 +439,11 @@ public static class Protocol
             if (o.ActiveCriterion == ActiveCriterion.Neighbours)
             {
                 // Adaptive: each next cell is chosen knowing only the values of the cells revealed before it.
-                return Sorted(ActiveReveal.ChooseAdaptive(model, o.Known, j => values[j], available, noise));
+                return Sorted(design.ChooseAdaptive(o.Known, j => values[j], available));
             }
 
-            return all ? complete ??= Sorted(ActiveReveal.Choose(model, o.Known, null, noise, o.ActiveCriterion))
-                : Sorted(ActiveReveal.Choose(model, o.Known, available, noise, o.ActiveCriterion));
+            return all ? complete ??= Sorted(design.Choose(o.Known, o.ActiveCriterion))
+                : Sorted(design.Choose(o.Known, o.ActiveCriterion, available));
         }).ToArray();
         return Enumerable.Range(0, o.Seeds).Select(_ => perRow).ToArray();
     }

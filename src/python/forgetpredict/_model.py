@@ -1,4 +1,4 @@
-"""fit, Model, Prediction, evaluate and analyze over the engine's command line."""
+"""fit, Model, Prediction, evaluate, analyze and design over the engine's command line."""
 from __future__ import annotations
 
 import html as _html
@@ -260,6 +260,28 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
         if predictions:
             table.attrs["predictions"] = pd.read_csv(call / "predictions.csv", dtype={"task": str, "example": str})
     return table
+
+
+def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = None, tasks: Optional[Sequence] = None,
+           examples=None, group_by: Optional[str] = None, threads: Optional[int] = None, progress: bool = True) -> pd.DataFrame:
+    """Which upstream examples a new task should measure after its fine-tune, so that ``predict`` pins down the rest of its row.
+
+    ``z`` holds the past tasks (as for :func:`fit`). Returns ``count`` examples, most informative first: a DataFrame indexed
+    by example id with column ``order`` (and ``group`` with ``examples`` metadata and ``group_by``). Measure each one's
+    forgetting after the fine-tune and pass them as ``Model.predict(observed=...)`` (a Series indexed by example id).
+    ``criterion``: ``"v-optimal"`` (the engine's default: the error on the rest of the row), ``"d-optimal"`` or
+    ``"group-means"`` (the means of the ``group_by`` groups, or of the whole row).
+    """
+    metadata, ids = _io.example_metadata(z, examples)
+    with _Call() as call:
+        matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
+        args: List[object] = ["design", matrix, "--count", count, "--out", call / "cells.csv"]
+        args += _flag("--criterion", criterion) + _flag("--threads", threads) + _flag("--group-by", group_by)
+        if metadata is not None:
+            args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
+        _engine.run(args, progress)
+        table = pd.read_csv(call / "cells.csv", dtype={"example": str, "group": str})
+    return table.drop(columns="value").set_index("example")
 
 
 def analyze(z: _io.MatrixLike, *, max_rank: Optional[int] = None, tasks: Optional[Sequence] = None,

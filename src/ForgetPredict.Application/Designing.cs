@@ -1,0 +1,75 @@
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Application;
+
+/// <summary>What to design: the past tasks, how many cells the new task can afford to measure, the criterion and its groups.</summary>
+public sealed record MeasurementRequest
+{
+    /// <summary>The past tasks' forgetting, which the design model is fitted on.</summary>
+    public required ForgettingMatrix Matrix { get; init; }
+
+    /// <summary>Cells the new task will measure after its fine-tune.</summary>
+    public int Count { get; init; } = 10;
+
+    /// <summary>What the cells should pin down; <see cref="ActiveCriterion.Neighbours"/>, adaptive, cannot be planned in
+    /// advance and is refused.</summary>
+    public ActiveCriterion Criterion { get; init; } = ActiveCriterion.VOptimal;
+
+    /// <summary>Worker threads of the design model's fit, or -1 for all cores; the design is the same for every value.</summary>
+    public int MaxThreads { get; init; } = -1;
+
+    /// <summary>The example groups whose means <see cref="ActiveCriterion.GroupMeans"/> targets (null: the whole row's mean).</summary>
+    public ExampleGroups? Groups { get; init; }
+}
+
+/// <summary>A measurement design: the examples to measure, most informative first, and the model that chose them.</summary>
+/// <param name="Examples">The chosen examples (indices into the matrix's examples), in the order chosen.</param>
+/// <param name="Design">The fitted design model.</param>
+/// <param name="Criterion">The criterion used.</param>
+public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, ActiveCriterion Criterion);
+
+/// <summary>
+/// The active-measurement use case: which upstream examples a new task should measure after its fine-tune, so that a fold-in
+/// from those few cells predicts the rest of its row best (the design of the protocol's <c>--reveal active</c>).
+/// </summary>
+public static class Designing
+{
+    /// <summary>Fits the design model on the past tasks and chooses the cells.</summary>
+    /// <exception cref="ArgumentException">The criterion is adaptive, the count is out of range, or the groups do not cover
+    /// the matrix's examples or (for group means) hold none of them.</exception>
+    public static MeasurementDesign Design(MeasurementRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Criterion == ActiveCriterion.Neighbours)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The {Choices.Criterion.NameOf(request.Criterion)} criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose v-optimal, d-optimal or group-means (or measure it in 'evaluate --reveal active')."), nameof(request));
+        }
+
+        var n = request.Matrix.ExampleCount;
+        if (request.Count < 1 || request.Count > n)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The count of cells to measure must be between 1 and the {n:N0} examples; it is {request.Count}."), nameof(request));
+        }
+
+        if (request.Groups is { } g && g.ExampleCount != n)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The groups cover {g.ExampleCount:N0} examples; the matrix has {n:N0}."), nameof(request));
+        }
+
+        IReadOnlyList<int[]>? groups = request.Groups is { } labelled && request.Criterion == ActiveCriterion.GroupMeans
+            ? [.. Enumerable.Range(0, labelled.Count).Select(i => labelled.Members(i).ToArray()).Where(m => m.Length > 0)]
+            : null;
+        if (groups is { Count: 0 })
+        {
+            throw new ArgumentException("No example is in a group, so there are no group means to pin down: check that the metadata's ids match the matrix's examples, or drop the groups to target the whole row's mean.", nameof(request));
+        }
+
+        var design = ActiveDesign.Fit(request.Matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }));
+        var examples = design.Choose(request.Count, request.Criterion, null, groups);
+        return new MeasurementDesign(examples, design, request.Criterion);
+    }
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Globalization;
+using ForgetPredict.Application;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Data.Tables;
+using Spectre.Console;
+using TableColumn = ForgetPredict.Data.Tables.TableColumn;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary>
+/// <c>forgetpredict design MATRIX --count K --out CELLS.csv</c>: which upstream examples a new task should measure after its
+/// fine-tune, so that 'predict --observed CELLS.csv' predicts the rest of its row best.
+/// </summary>
+internal static class DesignCommand
+{
+    public static Command Create()
+    {
+        var matrix = CommonOptions.Matrix();
+        var count = CommonOptions.AtLeast("--count", 1, 10, "Cells the new task will measure.");
+        var criterion = new Option<string>("--criterion")
+        {
+            Description = "What the cells pin down: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant) "
+                + "or group-means (the means of the --group-by groups, or of the whole row without --examples).",
+            DefaultValueFactory = _ => Choices.Criterion.NameOf(Choices.Criterion.Default),
+            HelpName = "criterion",
+        };
+        criterion.AcceptOnlyFromAmong([.. Choices.Criterion.Names.Where(n => Choices.Criterion.Parse(n) != ActiveCriterion.Neighbours)]);
+        var grouping = new GroupOptions();
+        var output = new Option<string?>("--out")
+        {
+            Description = "Table to write (.csv, .tsv, .json or .parquet): example,value,order[,group], value empty. Fill in each example's measured forgetting and pass it to 'predict --observed'.",
+        };
+        var threads = CommonOptions.Threads();
+        var input = new MatrixInputOptions();
+        var command = new Command("design", "Choose which upstream examples a new task should measure after its fine-tune: the few cells that let 'predict' pin down the rest of its row.")
+        {
+            matrix, count, criterion, output, threads,
+        };
+        foreach (var option in grouping.All.Concat(input.All))
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse =>
+        {
+            var z = input.Read(parse, parse.GetRequiredValue(matrix));
+            var (groups, column) = grouping.Read(parse, z.ExampleIds, parse.Err());
+            var chosen = Choices.Criterion.Parse(parse.GetValue(criterion));
+            var design = Designing.Design(new MeasurementRequest
+            {
+                Matrix = z,
+                Count = parse.GetValue(count),
+                Criterion = chosen,
+                Groups = groups,
+                MaxThreads = parse.GetValue(threads),
+            });
+            var examples = design.Examples;
+            var ids = examples.Select(j => z.ExampleIds[j]).ToArray();
+            var labels = groups is null ? null : examples.Select(j => groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : null).ToArray();
+            var console = Terminal.For(parse.Out());
+            var summary = string.Create(CultureInfo.InvariantCulture,
+                $"chose {examples.Length} of {z.ExampleCount:N0} examples to measure with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past tasks");
+            if (parse.GetValue(output) is { } path)
+            {
+                var columns = new List<TableColumn>
+                {
+                    TableColumn.Strings("example", ids),
+                    TableColumn.Doubles("value", [.. examples.Select(_ => double.NaN)]),
+                    TableColumn.Int64s("order", [.. examples.Select((_, i) => (long?)(i + 1))]),
+                };
+                if (labels is not null)
+                {
+                    columns.Add(TableColumn.Strings("group", labels));
+                }
+
+                TableFile.Write(new OutputTable([.. columns]), path);
+                console.WriteLine($"{summary}; wrote {path}");
+                console.WriteLine($"measure each example's forgetting after the fine-tune (its loss after minus before), write it in the value column, then: forgetpredict predict --model MODEL --observed {path}");
+            }
+            else
+            {
+                console.WriteLine(summary);
+            }
+
+            var table = labels is null ? Terminal.Table("order", "example") : Terminal.Table("order", "example", column ?? "group");
+            for (var i = 0; i < examples.Length; i++)
+            {
+                if (labels is null)
+                {
+                    table.Row(Terminal.Count(i + 1), ids[i]);
+                }
+                else
+                {
+                    table.Row(Terminal.Count(i + 1), ids[i], labels[i] ?? Replaying.Ungrouped);
+                }
+            }
+
+            console.Write(table);
+            return CliApp.Ok;
+        });
+        return command;
+    }
+}

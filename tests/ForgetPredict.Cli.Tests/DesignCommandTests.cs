@@ -1,0 +1,99 @@
+using System.Globalization;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Cli.Tests;
+
+public class DesignCommandTests
+{
+    private static readonly SyntheticForgetting s_data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 21, Examples = 400, Seed = 3 });
+
+    private static string WriteTraining(string dir)
+    {
+        var path = Path.Combine(dir, "train.npy");
+        using var stream = File.Create(path);
+        NpyFormat.Write(s_data.Matrix.SelectTasks([.. Enumerable.Range(0, 20)]), stream);
+        return path;
+    }
+
+    [Fact]
+    public void Design_WritesATemplate_ThatPredictReadsOnceTheValuesAreFilledIn()
+    {
+        // Given: 20 past tasks, a model of them, and a design of 10 cells for the 21st task.
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = WriteTraining(dir);
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--out", model).ExitCode);
+        var cells = Path.Combine(dir, "cells.csv");
+
+        var (code, output, error) = CliRunner.Run("design", matrix, "--count", "10", "--out", cells);
+
+        // Then: the ids to measure, most informative first, with an empty value column...
+        Assert.True(code == 0, error);
+        Assert.Contains("chose 10 of 400 examples to measure with v-optimal, on an mf model (rank 8) of 20 past tasks; wrote", output, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(cells);
+        Assert.Equal("example,value,order", lines[0]);
+        Assert.Equal(11, lines.Length);
+        var rows = lines[1..].Select(l => l.Split(',')).ToArray();
+        Assert.All(rows, r => Assert.Equal(string.Empty, r[1]));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => i.ToString(CultureInfo.InvariantCulture)), rows.Select(r => r[2]));
+        var examples = rows.Select(r => int.Parse(r[0], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(10, examples.Distinct().Count());
+
+        // ...which predict refuses until it is filled in, naming the row,
+        var (emptyCode, _, emptyError) = CliRunner.Run("predict", "--model", model, "--observed", cells);
+        Assert.Equal(1, emptyCode);
+        Assert.Contains("cells.csv:2: column 'value'", emptyError, StringComparison.Ordinal);
+
+        // and folds in once it is: the same prediction as the library's fold-in from those cells.
+        File.WriteAllLines(cells, [lines[0], .. rows.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"{r[0]},{(double)s_data.Matrix[20, examples[i]]:R},{r[2]}"))]);
+        var predicted = Path.Combine(dir, "p.csv");
+        var (predictCode, predictOutput, predictError) = CliRunner.Run("predict", "--model", model, "--observed", cells, "--out", predicted);
+        Assert.True(predictCode == 0, predictError);
+        Assert.Contains("10 measured cells", predictOutput, StringComparison.Ordinal);
+        var expected = ModelFile.Load(model).Model.FoldIn(examples, [.. examples.Select(j => (double)s_data.Matrix[20, j])]).PredictRow();
+        var written = File.ReadAllLines(predicted)[1..].Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(expected, written);
+    }
+
+    [Fact]
+    public void Design_GroupMeans_ReadsTheGroups_AndWritesThem()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = WriteTraining(dir);
+        var meta = Path.Combine(dir, "meta.csv");
+        File.WriteAllLines(meta, ["id,source", .. Enumerable.Range(0, 400).Select(j => string.Create(CultureInfo.InvariantCulture, $"{j},{(j < 100 ? "web" : "code")}"))]);
+        var cells = Path.Combine(dir, "cells.parquet");
+
+        var (code, output, error) = CliRunner.Run("design", matrix, "--count", "4", "--criterion", "group-means", "--examples", meta, "--out", cells);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("with group-means", output, StringComparison.Ordinal);
+        Assert.Contains("source", output, StringComparison.Ordinal);
+        var table = MetadataTable.Read(cells, "example");
+        Assert.Equal(["value", "order", "group"], table.DataColumns);
+        Assert.Equal(4, table.RowCount);
+        Assert.All(table.Ids, id => Assert.Equal(int.Parse(id, CultureInfo.InvariantCulture) < 100 ? "web" : "code", table.Column("group")[IndexOf(table.Ids, id)]));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--count", "0" }, 2, "--count")]
+    [InlineData(new[] { "--criterion", "neighbours" }, 2, "neighbours")]
+    [InlineData(new[] { "--count", "401" }, 1, "between 1 and the 400 examples; it is 401")]
+    [InlineData(new[] { "--group-by", "source" }, 2, "--group-by needs --examples")]
+    public void Design_BadRequests_AreRefusedWithTheReason(string[] arguments, int exitCode, string message)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var cells = Path.Combine(dir, "cells.csv");
+
+        var (code, _, error) = CliRunner.Run(["design", WriteTraining(dir), "--out", cells, .. arguments]);
+
+        Assert.Equal(exitCode, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.False(File.Exists(cells));
+    }
+
+    private static int IndexOf(IReadOnlyList<string> ids, string id) => ids.Select((x, i) => (x, i)).First(p => p.x == id).i;
+}
