@@ -46,7 +46,7 @@ public static class Designing
         if (request.Criterion == ActiveCriterion.Neighbours)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"The {Choices.Criterion.NameOf(request.Criterion)} criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose v-optimal, d-optimal or group-means (or measure it in 'evaluate --reveal active')."), nameof(request));
+                $"The {Choices.Criterion.NameOf(request.Criterion)} criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose v-optimal, d-optimal or group-means."), nameof(request));
         }
 
         var n = request.Matrix.ExampleCount;
