@@ -60,7 +60,7 @@ internal static class DesignCommand
             var labels = groups is null ? null : examples.Select(j => groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : null).ToArray();
             var console = Terminal.For(parse.Out());
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"chose {examples.Length} of {z.ExampleCount:N0} examples to measure with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past tasks");
+                $"chose {examples.Length} of {z.ExampleCount:N0} examples to measure with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past task{(z.TaskCount == 1 ? string.Empty : "s")}");
             if (parse.GetValue(output) is { } path)
             {
                 var columns = new List<TableColumn>

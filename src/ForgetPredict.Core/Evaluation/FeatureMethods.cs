@@ -64,7 +64,7 @@ public static class EvaluationCurve
 {
     /// <summary>
     /// One <see cref="EvaluationResult"/> per entry of <paramref name="known"/> (in that order): every method at every k, on the
-    /// same split and seeds. Each method is prepared once and reused for every k, except methods tuned for the number of known cells (<see cref="IKnownTunedMethod"/>), prepared once per k.
+    /// same split and seeds. Each method is prepared once and reused for every k, except methods tuned for the number of known cells (<see cref="IKnownTunedMethod"/>), prepared for each k.
     /// </summary>
     /// <exception cref="ArgumentException">No k given, or a k is negative.</exception>
     public static IReadOnlyList<EvaluationResult> Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, IReadOnlyList<int> known,
@@ -83,32 +83,19 @@ public static class EvaluationCurve
         return known.Select(k => Protocol.Run(matrix, split, prepared, o with { Known = k }, externals, progress, onPrediction)).ToArray();
     }
 
-    // Prepares the wrapped method on the first call and hands the same predictor to later calls (the training rows are the same);
-    // a method tuned for the number of known cells is prepared once per k.
+    // Prepares the wrapped method on the first call and hands the same predictor to later calls (the training rows are the same).
+    // A method tuned for the number of known cells is prepared for each k as the protocol asks, and not kept: each k's run asks
+    // once, so holding every k's models (an ensemble's members per k) would only raise the peak memory.
     private sealed class PreparedOnce(IEvaluationMethod method) : IKnownTunedMethod
     {
-        private readonly Dictionary<int, IRowPredictor> _tuned = [];
         private IRowPredictor? _predictor;
 
         public string Name => method.Name;
 
         public IRowPredictor Prepare(ForgettingMatrix train) => _predictor ??= method.Prepare(train);
 
-        public IRowPredictor Prepare(ForgettingMatrix train, int known)
-        {
-            if (method is not IKnownTunedMethod tuned)
-            {
-                return Prepare(train);
-            }
-
-            if (!_tuned.TryGetValue(known, out var predictor))
-            {
-                predictor = tuned.Prepare(train, known);
-                _tuned[known] = predictor;
-            }
-
-            return predictor;
-        }
+        public IRowPredictor Prepare(ForgettingMatrix train, int known) =>
+            method is IKnownTunedMethod tuned ? tuned.Prepare(train, known) : Prepare(train);
     }
 }
 
