@@ -32,6 +32,52 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void Curve_PreparesPlainMethodsOnce_TunedOnesForEachK_AndMatchesSeparateRuns()
+    {
+        // Given: a plain method and one tuned for the number of known cells, each counting its preparations.
+        var plain = new Counting(Ours("mf"));
+        var tuned = new CountingTuned(Ours("additive"));
+        var options = new EvaluationOptions { Seeds = 2 };
+
+        // When: the curve runs at 5, 10 and 30 known cells.
+        var curve = EvaluationCurve.Run(s_rank4.Matrix, EvaluationSplit.HoldOut(s_rank4.Matrix, s_test), [plain, tuned], [5, 10, 30], options);
+
+        // Then: the plain method was fitted once, the tuned one once for each k, and every number equals a separate run's.
+        Assert.Equal([null], plain.Calls);
+        Assert.Equal([5, 10, 30], tuned.Calls);
+        for (var i = 0; i < 3; i++)
+        {
+            var alone = Protocol.Run(s_rank4.Matrix, s_test, [Ours("mf"), Ours("additive")], options with { Known = curve[i].Options.Known });
+            Assert.Equal(alone.Methods.Select(m => m.Rmse.PerSeed), curve[i].Methods.Select(m => m.Rmse.PerSeed));
+        }
+    }
+
+    // Records each preparation: null for a plain one, k for one tuned for k known cells.
+    private class Counting(IEvaluationMethod inner) : IEvaluationMethod
+    {
+        public List<int?> Calls { get; } = [];
+
+        public string Name => inner.Name;
+
+        public IRowPredictor Prepare(ForgettingMatrix train)
+        {
+            Calls.Add(null);
+            return inner.Prepare(train);
+        }
+    }
+
+    private sealed class CountingTuned(IEvaluationMethod inner) : Counting(inner), IKnownTunedMethod
+    {
+        private readonly IEvaluationMethod _inner = inner;
+
+        public IRowPredictor Prepare(ForgettingMatrix train, int known)
+        {
+            Calls.Add(known);
+            return _inner.Prepare(train);
+        }
+    }
+
+    [Fact]
     public void Run_ScoresOnlyUnrevealedObservedCells()
     {
         var result = Protocol.Run(s_rank4.Matrix, [1, 2], [Ours("additive")], new EvaluationOptions { Known = 30, Seeds = 2 });
