@@ -21,6 +21,9 @@ public sealed record MeasurementRequest
     /// <summary>Worker threads of the design model's fit, or -1 for all cores; the design is the same for every value.</summary>
     public int MaxThreads { get; init; } = -1;
 
+    /// <summary>Examples that cannot be measured (e.g. a held-out evaluation set), or null: the design chooses among the others.</summary>
+    public IReadOnlySet<int>? Excluded { get; init; }
+
     /// <summary>The example groups whose means <see cref="ActiveCriterion.GroupMeans"/> targets (null: the whole row's mean).</summary>
     public ExampleGroups? Groups { get; init; }
 }
@@ -38,7 +41,8 @@ public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, Acti
 public static class Designing
 {
     /// <summary>Fits the design model on the past tasks and chooses the cells.</summary>
-    /// <exception cref="ArgumentException">The criterion is adaptive, the count is out of range, or the groups do not cover
+    /// <exception cref="ArgumentException">The criterion is adaptive, the count is out of range (or above the examples not
+    /// excluded), or the groups do not cover
     /// the matrix's examples or (for group means) hold none of them.</exception>
     public static MeasurementDesign Design(MeasurementRequest request)
     {
@@ -55,6 +59,12 @@ public static class Designing
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The count of cells to measure must be between 1 and the {n:N0} examples; it is {request.Count}."), nameof(request));
         }
 
+        var candidates = n - (request.Excluded?.Count(j => (uint)j < (uint)n) ?? 0);
+        if (request.Count > candidates)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{request.Count} cells were asked for, but only {candidates:N0} of the {n:N0} examples are not excluded; ask for fewer or exclude fewer."), nameof(request));
+        }
+
         if (request.Groups is { } g && g.ExampleCount != n)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The groups cover {g.ExampleCount:N0} examples; the matrix has {n:N0}."), nameof(request));
@@ -69,7 +79,8 @@ public static class Designing
         }
 
         var design = ActiveDesign.Fit(request.Matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }));
-        var examples = design.Choose(request.Count, request.Criterion, null, groups);
+        var excluded = request.Excluded;
+        var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups);
         return new MeasurementDesign(examples, design, request.Criterion);
     }
 }

@@ -463,6 +463,23 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void Design_NeverChoosesAnExcludedExample_AndSaysWhenTooFewAreLeft()
+    {
+        var request = new MeasurementRequest { Matrix = s_training, Count = 10 };
+        var first = Designing.Design(request).Examples;
+        var excluded = new HashSet<int>(first.Take(4));
+
+        var design = Designing.Design(request with { Excluded = excluded }).Examples;
+
+        Assert.Equal(10, design.Length);
+        Assert.Empty(design.Intersect(excluded));
+        var all = new HashSet<int>(Enumerable.Range(0, 595));
+        Assert.Equal(Enumerable.Range(595, 5), Designing.Design(request with { Count = 5, Excluded = all }).Examples.Order());
+        Assert.Contains("10 cells were asked for, but only 5 of the 600 examples are not excluded",
+            Assert.Throws<ArgumentException>(() => Designing.Design(request with { Excluded = all })).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Design_RefusesTheAdaptiveCriterion_CountsOutOfRange_AndGroupsWithoutExamples()
     {
         var request = new MeasurementRequest { Matrix = s_training };

@@ -78,6 +78,31 @@ public class DesignCommandTests
         Assert.All(table.Ids, id => Assert.Equal(int.Parse(id, CultureInfo.InvariantCulture) < 100 ? "web" : "code", table.Column("group")[IndexOf(table.Ids, id)]));
     }
 
+    [Fact]
+    public void Design_Exclude_LeavesTheListedExamplesOut_ByIdOrPosition()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = WriteTraining(dir);
+        var exclude = Path.Combine(dir, "exclude.csv");
+        File.WriteAllLines(exclude, ["id", "3", "17", "250", "not-an-example"]);
+        var cells = Path.Combine(dir, "cells.csv");
+
+        var (code, output, error) = CliRunner.Run("design", matrix, "--count", "397", "--exclude", exclude, "--out", cells);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("chose 397 of the 397 examples not excluded", output, StringComparison.Ordinal);
+        Assert.Contains("warning: " + exclude + ": 1 of its 4 rows name no example", error, StringComparison.Ordinal);
+        var chosen = File.ReadAllLines(cells)[1..].Select(l => l.Split(',')[0]).ToHashSet();
+        Assert.Equal(397, chosen.Count);
+        Assert.DoesNotContain("3", chosen);
+        Assert.DoesNotContain("17", chosen);
+        Assert.DoesNotContain("250", chosen);
+
+        var (tooMany, _, tooManyError) = CliRunner.Run("design", matrix, "--count", "398", "--exclude", exclude, "--by-index");
+        Assert.Equal(1, tooMany);
+        Assert.Contains("398 cells were asked for, but only 397 of the 400 examples are not excluded", tooManyError, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "--count", "0" }, 2, "--count")]
     [InlineData(new[] { "--criterion", "neighbours" }, 2, "neighbours")]

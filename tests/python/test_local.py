@@ -141,6 +141,8 @@ class LocalTests(unittest.TestCase):
         measured = self.frame.iloc[0][cells.index]
         p = self.model.predict(measured, progress=False)
         self.assertEqual(int(p.examples["measured"].sum()), 8)
+        kept = fp.design(self.frame.iloc[1:], 8, exclude=list(cells.index[:3]), progress=False)
+        self.assertTrue(set(kept.index).isdisjoint(cells.index[:3]))
         with self.assertRaises(fp.EngineError) as error:
             fp.design(self.frame.iloc[1:], 8, criterion="neighbours", progress=False)
         self.assertIn("neighbours", str(error.exception))

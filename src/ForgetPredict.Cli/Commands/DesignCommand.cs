@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Tables;
 using Spectre.Console;
 using TableColumn = ForgetPredict.Data.Tables.TableColumn;
@@ -27,6 +28,8 @@ internal static class DesignCommand
         };
         criterion.AcceptOnlyFromAmong([.. Choices.Criterion.Names.Where(n => Choices.Criterion.Parse(n) != ActiveCriterion.Neighbours)]);
         var grouping = new GroupOptions();
+        var exclusion = new ExcludeOptions("Examples that cannot be measured (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
+        var byIndex = new Option<bool>("--by-index") { Description = "Read the examples of --exclude as column positions 0..N-1 instead of example ids." };
         var output = new Option<string?>("--out")
         {
             Description = "Table to write (.csv, .tsv, .json or .parquet): example,value,order[,group], value empty. Fill in each example's measured forgetting and pass it to 'predict --observed'.",
@@ -35,7 +38,7 @@ internal static class DesignCommand
         var input = new MatrixInputOptions();
         var command = new Command("design", "Choose which upstream examples a new task should measure after its fine-tune: the few cells that let 'predict' pin down the rest of its row.")
         {
-            matrix, count, criterion, output, threads,
+            matrix, count, criterion, exclusion.Exclude, exclusion.Columns, byIndex, output, threads,
         };
         foreach (var option in grouping.All.Concat(input.All))
         {
@@ -47,20 +50,25 @@ internal static class DesignCommand
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var (groups, column) = grouping.Read(parse, z.ExampleIds, parse.Err());
             var chosen = Choices.Criterion.Parse(parse.GetValue(criterion));
+            var excluded = exclusion.Read(parse, new ExampleReferences(z.ExampleIds, new ExampleMatching(parse.GetValue(byIndex), "pass --by-index")), parse.Err());
             var design = Designing.Design(new MeasurementRequest
             {
                 Matrix = z,
                 Count = parse.GetValue(count),
                 Criterion = chosen,
                 Groups = groups,
+                Excluded = excluded,
                 MaxThreads = parse.GetValue(threads),
             });
             var examples = design.Examples;
             var ids = examples.Select(j => z.ExampleIds[j]).ToArray();
             var labels = groups is null ? null : examples.Select(j => groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : null).ToArray();
             var console = Terminal.For(parse.Out());
+            var pool = excluded is { Count: > 0 }
+                ? string.Create(CultureInfo.InvariantCulture, $"the {z.ExampleCount - excluded.Count:N0} examples not excluded")
+                : string.Create(CultureInfo.InvariantCulture, $"{z.ExampleCount:N0} examples");
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"chose {examples.Length} of {z.ExampleCount:N0} examples to measure with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past task{(z.TaskCount == 1 ? string.Empty : "s")}");
+                $"chose {examples.Length} of {pool} to measure with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past task{(z.TaskCount == 1 ? string.Empty : "s")}");
             if (parse.GetValue(output) is { } path)
             {
                 var columns = new List<TableColumn>

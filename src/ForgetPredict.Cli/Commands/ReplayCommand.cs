@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Replay;
-using ForgetPredict.Data;
-using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Tables;
 using ForgetPredict.Reports;
 using Spectre.Console;
@@ -31,13 +29,12 @@ internal static class ReplayCommand
         strategy.AcceptOnlyFromAmong([.. Choices.Strategy.Names]);
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature tau, in the units of the predictions.", DefaultValueFactory = _ => 0.1 };
         var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally)." };
-        var exclude = new Option<string?>("--exclude") { Description = "Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index)." };
-        var excludeColumns = TableColumnsOption.For("--exclude", TableColumnsOption.IdRole, "id, else the first column");
+        var exclusion = new ExcludeOptions("Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var seed = new Option<int>("--seed") { Description = "Seed of the random strategies.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Replay set to write (.csv, .tsv, .json or .parquet): example,weight,predicted,group. weight: the example's selection probability (softmax: softmax(predicted / tau) over all candidates; random: 1 / candidates); 1 for topk and stratified.", Required = true };
         var command = new Command("replay", "Choose upstream examples to replay during a planned fine-tune, from their predicted forgetting.")
         {
-            budget, ratio, taskSize, strategy, temperature, minPerGroup, exclude, excludeColumns, seed, output,
+            budget, ratio, taskSize, strategy, temperature, minPerGroup, exclusion.Exclude, exclusion.Columns, seed, output,
         };
         foreach (var option in forecast.All.Reverse())
         {
@@ -64,7 +61,7 @@ internal static class ReplayCommand
             };
             var plan = Replaying.Plan(new ReplayPlanRequest(f.Task)
             {
-                Excluded = parse.GetValue(exclude) is { } excludePath ? Excluded(excludePath, parse.Id(excludeColumns), f.References, parse.Err()) : null,
+                Excluded = exclusion.Read(parse, f.References, parse.Err()),
                 Options = options,
             });
             var set = plan.Set;
@@ -116,17 +113,5 @@ internal static class ReplayCommand
         }
 
         return ReplayOptions.BudgetFromRatio(ratio.Value, taskSize.Value);
-    }
-
-    private static HashSet<int> Excluded(string path, string? idColumn, ExampleReferences exampleIds, TextWriter warnings)
-    {
-        var table = MetadataTable.Read(path, idColumn);
-        var (set, unknown) = Replaying.ResolveExamples(exampleIds, table.Ids);
-        if (unknown.Count > 0)
-        {
-            warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(table, table.RowCount - unknown.Count, "--exclude-columns")}"));
-        }
-
-        return set;
     }
 }

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using System.Globalization;
+using ForgetPredict.Application;
+using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
+
+namespace ForgetPredict.Cli.Commands;
+
+/// <summary><c>--exclude</c> (a table listing examples to leave out) and its <c>--exclude-columns</c>, as replay and design read them.</summary>
+/// <param name="description">What the excluded examples are, in the command's words, for the help text.</param>
+internal sealed class ExcludeOptions(string description)
+{
+    public Option<string?> Exclude { get; } = new("--exclude") { Description = description };
+
+    public Option<string[]?> Columns { get; } = TableColumnsOption.For("--exclude", TableColumnsOption.IdRole, "id, else the first column");
+
+    /// <summary>The excluded examples (indices), or null without --exclude; ids that name no example are reported and ignored.</summary>
+    public HashSet<int>? Read(ParseResult parse, ExampleReferences exampleIds, TextWriter warnings)
+    {
+        if (parse.GetValue(Exclude) is not { } path)
+        {
+            return null;
+        }
+
+        var table = MetadataTable.Read(path, parse.Id(Columns));
+        var (set, unknown) = Replaying.ResolveExamples(exampleIds, table.Ids);
+        if (unknown.Count > 0)
+        {
+            warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(table, table.RowCount - unknown.Count, "--exclude-columns")}"));
+        }
+
+        return set;
+    }
+}
