@@ -447,6 +447,24 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal(design.Examples, Designing.Design(new MeasurementRequest { Matrix = s_training, Count = 10, Criterion = criterion, MaxThreads = 1 }).Examples);
     }
 
+    [Theory]
+    [InlineData(ActiveCriterion.VOptimal)]
+    [InlineData(ActiveCriterion.DOptimal)]
+    public void Design_DoesNotDependOnTheUnitsOrTheLevelOfTheData(ActiveCriterion criterion)
+    {
+        // Forgetting in nats or millinats, or measured from another baseline, asks for the same cells.
+        var m = s_training.TaskCount;
+        var n = s_training.ExampleCount;
+        ForgettingMatrix Transformed(Func<float, float> f) =>
+            ForgettingMatrix.Create([.. s_training.Values.ToArray().Select(f)], m, n);
+        var request = new MeasurementRequest { Matrix = s_training, Count = 10, Criterion = criterion };
+
+        var design = Designing.Design(request).Examples;
+
+        Assert.Equal(design, Designing.Design(request with { Matrix = Transformed(v => v * 1000) }).Examples);
+        Assert.Equal(design, Designing.Design(request with { Matrix = Transformed(v => v + 5) }).Examples);
+    }
+
     [Fact]
     public void Design_GroupMeans_OfSingletonsIsVOptimal_AndOfOneGroupIsTheRowMean()
     {
