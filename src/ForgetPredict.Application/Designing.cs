@@ -21,6 +21,12 @@ public sealed record MeasurementRequest
     /// <summary>Worker threads of the design model's fit, or -1 for all cores; the design is the same for every value.</summary>
     public int MaxThreads { get; init; } = -1;
 
+    /// <summary>
+    /// Examples the new task has measured already (null: none), in the order they were measured: the design chooses the next
+    /// ones given them, never them again (designing k cells, then k more given the first k, gives the cells of 2k at once).
+    /// </summary>
+    public IReadOnlyList<int>? Measured { get; init; }
+
     /// <summary>Examples that cannot be measured (e.g. a held-out evaluation set), or null: the design chooses among the others.</summary>
     public IReadOnlySet<int>? Excluded { get; init; }
 
@@ -41,8 +47,8 @@ public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, Acti
 public static class Designing
 {
     /// <summary>Fits the design model on the past tasks and chooses the cells.</summary>
-    /// <exception cref="ArgumentException">The criterion is adaptive, the count is out of range (or above the examples not
-    /// excluded), or the groups do not cover
+    /// <exception cref="ArgumentException">The criterion is adaptive, the count is out of range (or above the examples neither
+    /// excluded nor measured), a measured example is out of range or repeated, or the groups do not cover
     /// the matrix's examples or (for group means) hold none of them.</exception>
     public static MeasurementDesign Design(MeasurementRequest request)
     {
@@ -59,10 +65,19 @@ public static class Designing
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The count of cells to measure must be between 1 and the {n:N0} examples; it is {request.Count}."), nameof(request));
         }
 
-        var candidates = n - (request.Excluded?.Count(j => (uint)j < (uint)n) ?? 0);
+        var measured = request.Measured ?? [];
+        if (measured.Any(j => (uint)j >= (uint)n) || measured.Distinct().Count() != measured.Count)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The measured examples must be distinct examples of the matrix (indices 0..{n - 1})."), nameof(request));
+        }
+
+        var unavailable = new HashSet<int>(measured);
+        unavailable.UnionWith(request.Excluded?.Where(j => (uint)j < (uint)n) ?? []);
+        var candidates = n - unavailable.Count;
         if (request.Count > candidates)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{request.Count} cells were asked for, but only {candidates:N0} of the {n:N0} examples are not excluded; ask for fewer or exclude fewer."), nameof(request));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{request.Count} cells were asked for, but only {candidates:N0} of the {n:N0} examples are neither excluded nor measured already; ask for fewer or exclude fewer."), nameof(request));
         }
 
         if (request.Groups is { } g && g.ExampleCount != n)
@@ -80,7 +95,7 @@ public static class Designing
 
         var design = ActiveDesign.Fit(request.Matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }));
         var excluded = request.Excluded;
-        var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups);
+        var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups, measured);
         return new MeasurementDesign(examples, design, request.Criterion);
     }
 }

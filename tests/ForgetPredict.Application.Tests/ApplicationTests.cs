@@ -480,6 +480,22 @@ public sealed class ApplicationTests : IDisposable
         Assert.NotEqual(Designing.Design(request).Examples, Designing.Design(request with { Groups = singletons }).Examples);
     }
 
+    [Theory]
+    [InlineData(ActiveCriterion.VOptimal)]
+    [InlineData(ActiveCriterion.DOptimal)]
+    [InlineData(ActiveCriterion.GroupMeans)]
+    public void Design_GivenTheFirstCellsMeasured_ChoosesTheRestOfTheLargerDesign(ActiveCriterion criterion)
+    {
+        var request = new MeasurementRequest { Matrix = s_training, Count = 12, Criterion = criterion };
+        var twelve = Designing.Design(request).Examples;
+
+        var rest = Designing.Design(request with { Count = 7, Measured = twelve[..5] }).Examples;
+
+        Assert.Equal(twelve[5..], rest);
+        Assert.Contains("distinct examples of the matrix", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Measured = [3, 3] })).Message, StringComparison.Ordinal);
+        Assert.Contains("distinct examples of the matrix", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Measured = [600] })).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Design_NeverChoosesAnExcludedExample_AndSaysWhenTooFewAreLeft()
     {
@@ -493,7 +509,7 @@ public sealed class ApplicationTests : IDisposable
         Assert.Empty(design.Intersect(excluded));
         var all = new HashSet<int>(Enumerable.Range(0, 595));
         Assert.Equal(Enumerable.Range(595, 5), Designing.Design(request with { Count = 5, Excluded = all }).Examples.Order());
-        Assert.Contains("10 cells were asked for, but only 5 of the 600 examples are not excluded",
+        Assert.Contains("10 cells were asked for, but only 5 of the 600 examples are neither excluded nor measured already",
             Assert.Throws<ArgumentException>(() => Designing.Design(request with { Excluded = all })).Message, StringComparison.Ordinal);
     }
 

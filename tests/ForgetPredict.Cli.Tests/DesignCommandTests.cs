@@ -79,6 +79,29 @@ public class DesignCommandTests
     }
 
     [Fact]
+    public void Design_GivenTheCellsMeasuredSoFar_ContinuesTheDesign()
+    {
+        // Given: a design of 10 cells, and the first 5 of them measured (the template filled in and cut to 5 rows).
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = WriteTraining(dir);
+        var ten = Path.Combine(dir, "ten.csv");
+        Assert.Equal(0, CliRunner.Run("design", matrix, "--count", "10", "--out", ten).ExitCode);
+        var rows = File.ReadAllLines(ten)[1..].Select(l => l.Split(',')).ToArray();
+        var five = Path.Combine(dir, "five.csv");
+        File.WriteAllLines(five, ["example,value", .. rows.Take(5).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r[0]},{(double)s_data.Matrix[20, int.Parse(r[0], CultureInfo.InvariantCulture)]:R}"))]);
+        var next = Path.Combine(dir, "next.csv");
+
+        // When: 5 more are asked for, given those 5.
+        var (code, output, error) = CliRunner.Run("design", matrix, "--count", "5", "--observed", five, "--out", next);
+
+        // Then: they are the other 5 of the 10-cell design, in its order (a greedy design's next steps).
+        Assert.True(code == 0, error);
+        Assert.Contains("chose 5 examples to measure, of the 395 not measured yet, with v-optimal", output, StringComparison.Ordinal);
+        Assert.Contains("given the 5 measured already", output, StringComparison.Ordinal);
+        Assert.Equal(rows.Skip(5).Select(r => r[0]), File.ReadAllLines(next)[1..].Select(l => l.Split(',')[0]));
+    }
+
+    [Fact]
     public void Design_Exclude_LeavesTheListedExamplesOut_ByIdOrPosition()
     {
         var dir = RepoPaths.NewTempFolder();
@@ -90,7 +113,7 @@ public class DesignCommandTests
         var (code, output, error) = CliRunner.Run("design", matrix, "--count", "397", "--exclude", exclude, "--out", cells);
 
         Assert.True(code == 0, error);
-        Assert.Contains("chose 397 of the 397 examples not excluded", output, StringComparison.Ordinal);
+        Assert.Contains("chose 397 examples to measure, of the 397 not excluded, with v-optimal", output, StringComparison.Ordinal);
         Assert.Contains("warning: " + exclude + ": 1 of its 4 rows name no example", error, StringComparison.Ordinal);
         var chosen = File.ReadAllLines(cells)[1..].Select(l => l.Split(',')[0]).ToHashSet();
         Assert.Equal(397, chosen.Count);
@@ -100,7 +123,7 @@ public class DesignCommandTests
 
         var (tooMany, _, tooManyError) = CliRunner.Run("design", matrix, "--count", "398", "--exclude", exclude, "--by-index");
         Assert.Equal(1, tooMany);
-        Assert.Contains("398 cells were asked for, but only 397 of the 400 examples are not excluded", tooManyError, StringComparison.Ordinal);
+        Assert.Contains("398 cells were asked for, but only 397 of the 400 examples are neither excluded nor measured already", tooManyError, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -143,6 +143,8 @@ class LocalTests(unittest.TestCase):
         self.assertEqual(int(p.examples["measured"].sum()), 8)
         kept = fp.design(self.frame.iloc[1:], 8, exclude=list(cells.index[:3]), progress=False)
         self.assertTrue(set(kept.index).isdisjoint(cells.index[:3]))
+        following = fp.design(self.frame.iloc[1:], 4, observed=measured[cells.index[:4]], progress=False)
+        self.assertEqual(list(following.index), list(cells.index[4:]))
         with self.assertRaises(fp.EngineError) as error:
             fp.design(self.frame.iloc[1:], 8, criterion="neighbours", progress=False)
         self.assertIn("neighbours", str(error.exception))

@@ -29,7 +29,12 @@ internal static class DesignCommand
         criterion.AcceptOnlyFromAmong([.. Choices.Criterion.Names.Where(n => Choices.Criterion.Parse(n) != ActiveCriterion.Neighbours)]);
         var grouping = new GroupOptions();
         var exclusion = new ExcludeOptions("Examples that cannot be measured (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
-        var byIndex = new Option<bool>("--by-index") { Description = "Read the examples of --exclude as column positions 0..N-1 instead of example ids." };
+        var observed = new Option<string?>("--observed")
+        {
+            Description = "Cells the new task has measured already (an earlier design's filled-in table, or any table with columns example,value): the next cells are chosen given them, and never them again.",
+        };
+        var observedColumns = TableColumnsOption.For("--observed", ["EXAMPLE", "VALUE"], "example,value");
+        var byIndex = new Option<bool>("--by-index") { Description = "Read the examples of --observed and --exclude as column positions 0..N-1 instead of example ids." };
         var output = new Option<string?>("--out")
         {
             Description = "Table to write (.csv, .tsv, .json or .parquet): example,value,order[,group], value empty. Fill in each example's measured forgetting and pass it to 'predict --observed'.",
@@ -38,7 +43,7 @@ internal static class DesignCommand
         var input = new MatrixInputOptions();
         var command = new Command("design", "Choose which upstream examples a new task should measure after its fine-tune: the few cells that let 'predict' pin down the rest of its row.")
         {
-            matrix, count, criterion, exclusion.Exclude, exclusion.Columns, byIndex, output, threads,
+            matrix, count, criterion, observed, observedColumns, exclusion.Exclude, exclusion.Columns, byIndex, output, threads,
         };
         foreach (var option in grouping.All.Concat(input.All))
         {
@@ -50,7 +55,9 @@ internal static class DesignCommand
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var (groups, column) = grouping.Read(parse, z.ExampleIds, parse.Err());
             var chosen = Choices.Criterion.Parse(parse.GetValue(criterion));
-            var excluded = exclusion.Read(parse, new ExampleReferences(z.ExampleIds, new ExampleMatching(parse.GetValue(byIndex), "pass --by-index")), parse.Err());
+            var matching = new ExampleMatching(parse.GetValue(byIndex), "pass --by-index");
+            var excluded = exclusion.Read(parse, new ExampleReferences(z.ExampleIds, matching), parse.Err());
+            var measured = parse.GetValue(observed) is { } observedPath ? ObservedCells.Read(observedPath, z.ExampleIds, matching, parse.Names(observedColumns)).Examples : null;
             var design = Designing.Design(new MeasurementRequest
             {
                 Matrix = z,
@@ -58,17 +65,28 @@ internal static class DesignCommand
                 Criterion = chosen,
                 Groups = groups,
                 Excluded = excluded,
+                Measured = measured,
                 MaxThreads = parse.GetValue(threads),
             });
             var examples = design.Examples;
             var ids = examples.Select(j => z.ExampleIds[j]).ToArray();
             var labels = groups is null ? null : examples.Select(j => groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : null).ToArray();
             var console = Terminal.For(parse.Out());
-            var pool = excluded is { Count: > 0 }
-                ? string.Create(CultureInfo.InvariantCulture, $"the {z.ExampleCount - excluded.Count:N0} examples not excluded")
-                : string.Create(CultureInfo.InvariantCulture, $"{z.ExampleCount:N0} examples");
+            var unavailable = new HashSet<int>(excluded ?? []);
+            unavailable.UnionWith(measured ?? []);
+            var left = (excluded is { Count: > 0 }, measured is { Length: > 0 }) switch
+            {
+                (true, true) => "neither excluded nor measured yet",
+                (true, false) => "not excluded",
+                (false, true) => "not measured yet",
+                _ => null,
+            };
+            var chose = left is null
+                ? string.Create(CultureInfo.InvariantCulture, $"chose {examples.Length} of {z.ExampleCount:N0} examples to measure")
+                : string.Create(CultureInfo.InvariantCulture, $"chose {examples.Length} examples to measure, of the {z.ExampleCount - unavailable.Count:N0} {left},");
+            var given = measured is { Length: > 0 } ? string.Create(CultureInfo.InvariantCulture, $", given the {measured.Length} measured already") : string.Empty;
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"chose {examples.Length} of {pool} to measure with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past task{(z.TaskCount == 1 ? string.Empty : "s")}");
+                $"{chose} with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past task{(z.TaskCount == 1 ? string.Empty : "s")}{given}");
             if (parse.GetValue(output) is { } path)
             {
                 var columns = new List<TableColumn>

@@ -35,11 +35,12 @@ public sealed class ActiveDesign
 
     /// <summary>
     /// <paramref name="count"/> examples to measure, in the order chosen (<see cref="ActiveReveal.Choose"/>), with a criterion
-    /// that does not depend on the measured values.
+    /// that does not depend on the measured values; <paramref name="measured"/> are examples measured already (null: none).
     /// </summary>
-    /// <exception cref="ArgumentException">The criterion is <see cref="ActiveCriterion.Neighbours"/> (use <see cref="ChooseAdaptive"/>), or a group is empty or out of range.</exception>
-    public int[] Choose(int count, ActiveCriterion criterion = ActiveCriterion.VOptimal, Func<int, bool>? available = null, IReadOnlyList<int[]>? groups = null) =>
-        ActiveReveal.Choose(Model, count, available, _noise, criterion, groups);
+    /// <exception cref="ArgumentException">The criterion is <see cref="ActiveCriterion.Neighbours"/> (use <see cref="ChooseAdaptive"/>), a group is empty or out of range, or a measured example is out of range or repeated.</exception>
+    public int[] Choose(int count, ActiveCriterion criterion = ActiveCriterion.VOptimal, Func<int, bool>? available = null, IReadOnlyList<int[]>? groups = null,
+        IReadOnlyList<int>? measured = null) =>
+        ActiveReveal.Choose(Model, count, available, _noise, criterion, groups, measured);
 
     /// <summary>
     /// <paramref name="count"/> examples chosen one at a time with <see cref="ActiveCriterion.Neighbours"/>, each knowing the

@@ -57,12 +57,15 @@ public static class ActiveReveal
     /// in the order chosen, with a criterion that does not depend on the measured values (V-optimal unless given).
     /// <paramref name="exampleNoise"/> is each example's noise variance (null: the model's single noise variance);
     /// <paramref name="groups"/> are the example groups of <see cref="ActiveCriterion.GroupMeans"/> (null: the whole row).
+    /// <paramref name="measured"/> are examples measured already (null: none): the design starts from the posterior they give,
+    /// in their order, and never chooses them again, so designing k cells, then k more given the first k, chooses the same
+    /// cells as designing 2k at once.
     /// </summary>
     /// <exception cref="ArgumentException">The model has no task parameters to learn (example-only), the noise has the wrong
-    /// length, a group is empty or out of range, or the criterion is <see cref="ActiveCriterion.Neighbours"/> (use
-    /// <see cref="ChooseAdaptive"/>).</exception>
+    /// length, a group is empty or out of range, a measured example is out of range or repeated, or the criterion is
+    /// <see cref="ActiveCriterion.Neighbours"/> (use <see cref="ChooseAdaptive"/>).</exception>
     public static int[] Choose(FactorModel model, int count, Func<int, bool>? available = null, ReadOnlySpan<double> exampleNoise = default,
-        ActiveCriterion criterion = ActiveCriterion.VOptimal, IReadOnlyList<int[]>? groups = null)
+        ActiveCriterion criterion = ActiveCriterion.VOptimal, IReadOnlyList<int[]>? groups = null, IReadOnlyList<int>? measured = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var p = CheckModel(model, exampleNoise);
@@ -72,6 +75,13 @@ public static class ActiveReveal
         }
 
         int n = model.ExampleCount;
+        var already = measured ?? [];
+        if (already.Any(j => (uint)j >= (uint)n) || already.Distinct().Count() != already.Count)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The measured examples must be distinct indices in 0..{n - 1}."), nameof(measured));
+        }
+
         var globalNoise = Math.Max(model.NoiseVariance, 1e-300);
         var covariance = PriorCovariance(model, p, globalNoise);
         var target = criterion switch
@@ -87,7 +97,15 @@ public static class ActiveReveal
         var b = new double[p * p];
         var noiseOf = exampleNoise.ToArray();
         double Noise(int j) => noiseOf.Length == 0 ? globalNoise : Math.Max(noiseOf[j], 1e-300);
-        return Greedy(n, count, available,
+        // The cells measured already inform the posterior, in their order, as if the design had chosen them first.
+        foreach (var j in already)
+        {
+            Update(model, covariance, p, j, Noise(j));
+        }
+
+        var done = already.Count == 0 ? null : new HashSet<int>(already);
+        Func<int, bool>? candidate = done is null ? available : j => !done.Contains(j) && (available is null || available(j));
+        return Greedy(n, count, candidate,
             () =>
             {
                 RowPrediction.Evaluate(model.ExampleFactors, n, model.Rank, zeros, default, 0, 0, mean, model.HasTaskBias, covariance, variance);

@@ -263,16 +263,17 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
 
 
 def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = None, tasks: Optional[Sequence] = None,
-           examples=None, group_by: Optional[str] = None, exclude: Optional[Iterable] = None, threads: Optional[int] = None,
-           progress: bool = True) -> pd.DataFrame:
+           examples=None, group_by: Optional[str] = None, observed=None, exclude: Optional[Iterable] = None,
+           threads: Optional[int] = None, progress: bool = True) -> pd.DataFrame:
     """Which upstream examples a new task should measure after its fine-tune, so that ``predict`` pins down the rest of its row.
 
     ``z`` holds the past tasks (as for :func:`fit`). Returns ``count`` examples, most informative first: a DataFrame indexed
     by example id with column ``order`` (and ``group`` with ``examples`` metadata and ``group_by``). Measure each one's
     forgetting after the fine-tune and pass them as ``Model.predict(observed=...)`` (a Series indexed by example id).
     ``criterion``: ``"v-optimal"`` (the engine's default: the error on the rest of the row), ``"d-optimal"`` or
-    ``"group-means"`` (the means of the ``group_by`` groups, or of the whole row). ``exclude`` lists example ids that
-    cannot be measured.
+    ``"group-means"`` (the means of the ``group_by`` groups, or of the whole row). ``observed`` (as in ``predict``: a
+    Series indexed by example id, or a dict) holds cells measured already: the next ones are chosen given them.
+    ``exclude`` lists example ids that cannot be measured.
     """
     metadata, ids = _io.example_metadata(z, examples)
     with _Call() as call:
@@ -281,6 +282,8 @@ def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = Non
         args += _flag("--criterion", criterion) + _flag("--threads", threads) + _flag("--group-by", group_by)
         if metadata is not None:
             args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
+        if observed is not None:
+            args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
         if exclude is not None:
             args += ["--exclude", _io.write_ids(call / "exclude.csv", list(exclude))]
         _engine.run(args, progress)
