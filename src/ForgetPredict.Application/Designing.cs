@@ -38,7 +38,8 @@ public sealed record MeasurementRequest
 /// <param name="Examples">The chosen examples (indices into the matrix's examples), in the order chosen.</param>
 /// <param name="Design">The fitted design model.</param>
 /// <param name="Criterion">The criterion used.</param>
-public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, ActiveCriterion Criterion);
+/// <param name="Candidates">The examples it chose among: those neither excluded nor measured already.</param>
+public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, ActiveCriterion Criterion, int Candidates);
 
 /// <summary>
 /// The active-measurement use case: which upstream examples a new task should measure after its fine-tune, so that a fold-in
@@ -96,6 +97,6 @@ public static class Designing
         var design = ActiveDesign.Fit(request.Matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }));
         var excluded = request.Excluded;
         var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups, measured);
-        return new MeasurementDesign(examples, design, request.Criterion);
+        return new MeasurementDesign(examples, design, request.Criterion, candidates);
     }
 }

@@ -489,9 +489,11 @@ public sealed class ApplicationTests : IDisposable
         var request = new MeasurementRequest { Matrix = s_training, Count = 12, Criterion = criterion };
         var twelve = Designing.Design(request).Examples;
 
-        var rest = Designing.Design(request with { Count = 7, Measured = twelve[..5] }).Examples;
+        var rest = Designing.Design(request with { Count = 7, Measured = twelve[..5] });
 
-        Assert.Equal(twelve[5..], rest);
+        Assert.Equal(twelve[5..], rest.Examples);
+        Assert.Equal(595, rest.Candidates);
+        Assert.Equal(594, Designing.Design(request with { Count = 7, Measured = twelve[..5], Excluded = new HashSet<int>([twelve[0], twelve[6]]) }).Candidates);
         Assert.Contains("distinct examples of the matrix", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Measured = [3, 3] })).Message, StringComparison.Ordinal);
         Assert.Contains("distinct examples of the matrix", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Measured = [600] })).Message, StringComparison.Ordinal);
     }
@@ -503,8 +505,10 @@ public sealed class ApplicationTests : IDisposable
         var first = Designing.Design(request).Examples;
         var excluded = new HashSet<int>(first.Take(4));
 
-        var design = Designing.Design(request with { Excluded = excluded }).Examples;
+        var result = Designing.Design(request with { Excluded = excluded });
+        var design = result.Examples;
 
+        Assert.Equal(596, result.Candidates);
         Assert.Equal(10, design.Length);
         Assert.Empty(design.Intersect(excluded));
         var all = new HashSet<int>(Enumerable.Range(0, 595));

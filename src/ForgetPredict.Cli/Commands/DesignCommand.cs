@@ -72,8 +72,6 @@ internal static class DesignCommand
             var ids = examples.Select(j => z.ExampleIds[j]).ToArray();
             var labels = groups is null ? null : examples.Select(j => groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : null).ToArray();
             var console = Terminal.For(parse.Out());
-            var unavailable = new HashSet<int>(excluded ?? []);
-            unavailable.UnionWith(measured ?? []);
             var left = (excluded is { Count: > 0 }, measured is { Length: > 0 }) switch
             {
                 (true, true) => "neither excluded nor measured yet",
@@ -83,7 +81,7 @@ internal static class DesignCommand
             };
             var chose = left is null
                 ? string.Create(CultureInfo.InvariantCulture, $"chose {examples.Length} of {z.ExampleCount:N0} examples to measure")
-                : string.Create(CultureInfo.InvariantCulture, $"chose {examples.Length} examples to measure, of the {z.ExampleCount - unavailable.Count:N0} {left},");
+                : string.Create(CultureInfo.InvariantCulture, $"chose {examples.Length} examples to measure, of the {design.Candidates:N0} {left},");
             var given = measured is { Length: > 0 } ? string.Create(CultureInfo.InvariantCulture, $", given the {measured.Length} measured already") : string.Empty;
             var summary = string.Create(CultureInfo.InvariantCulture,
                 $"{chose} with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past task{(z.TaskCount == 1 ? string.Empty : "s")}{given}");
