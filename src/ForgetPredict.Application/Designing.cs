@@ -67,10 +67,7 @@ public static class Designing
         }
 
         var measured = request.Measured ?? [];
-        if (measured.Any(j => (uint)j >= (uint)n) || measured.Distinct().Count() != measured.Count)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The measured examples must be distinct examples of the matrix (indices 0..{n - 1})."), nameof(request));
-        }
+        ActiveReveal.CheckMeasured(measured, n, nameof(request));
 
         var unavailable = new HashSet<int>(measured);
         unavailable.UnionWith(request.Excluded?.Where(j => (uint)j < (uint)n) ?? []);

@@ -76,11 +76,7 @@ public static class ActiveReveal
 
         int n = model.ExampleCount;
         var already = measured ?? [];
-        if (already.Any(j => (uint)j >= (uint)n) || already.Distinct().Count() != already.Count)
-        {
-            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"The measured examples must be distinct indices in 0..{n - 1}."), nameof(measured));
-        }
+        CheckMeasured(already, n, nameof(measured));
 
         var globalNoise = Math.Max(model.NoiseVariance, 1e-300);
         var covariance = PriorCovariance(model, p, globalNoise);
@@ -118,6 +114,21 @@ public static class ActiveReveal
             },
             j => target is null ? variance[j] / Noise(j) : reduction[j] / (Noise(j) + variance[j]),
             best => Update(model, covariance, p, best, Noise(best)));
+    }
+
+    /// <summary>Throws unless <paramref name="measured"/> are distinct example indices in 0..<paramref name="exampleCount"/> - 1.</summary>
+    /// <param name="measured">Examples measured already.</param>
+    /// <param name="exampleCount">N, the examples there are.</param>
+    /// <param name="paramName">The argument named in the exception.</param>
+    /// <exception cref="ArgumentException">An example is out of range or repeated.</exception>
+    public static void CheckMeasured(IReadOnlyList<int> measured, int exampleCount, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(measured);
+        if (measured.Any(j => (uint)j >= (uint)exampleCount) || measured.Distinct().Count() != measured.Count)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The measured examples must be distinct examples of the matrix (indices 0..{exampleCount - 1})."), paramName);
+        }
     }
 
     /// <summary>
