@@ -47,6 +47,9 @@ public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, Acti
 /// </summary>
 public static class Designing
 {
+    /// <summary>The criteria a design made in advance can use (every one but the adaptive <see cref="ActiveCriterion.Neighbours"/>).</summary>
+    public static IReadOnlyList<ActiveCriterion> Criteria { get; } = [ActiveCriterion.VOptimal, ActiveCriterion.DOptimal, ActiveCriterion.GroupMeans];
+
     /// <summary>Fits the design model on the past tasks and chooses the cells.</summary>
     /// <exception cref="ArgumentException">The criterion is adaptive, the count is out of range (or above the examples neither
     /// excluded nor measured), a measured example is out of range or repeated, or the groups do not cover
@@ -54,10 +57,10 @@ public static class Designing
     public static MeasurementDesign Design(MeasurementRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Criterion == ActiveCriterion.Neighbours)
+        if (!Criteria.Contains(request.Criterion))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"The {Choices.Criterion.NameOf(request.Criterion)} criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose v-optimal, d-optimal or group-means."), nameof(request));
+                $"The {Choices.Criterion.NameOf(request.Criterion)} criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose one of {string.Join(", ", Criteria.Select(Choices.Criterion.NameOf))}."), nameof(request));
         }
 
         var n = request.Matrix.ExampleCount;

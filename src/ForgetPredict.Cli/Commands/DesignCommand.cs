@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using ForgetPredict.Application;
-using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Tables;
 using Spectre.Console;
@@ -26,7 +25,7 @@ internal static class DesignCommand
             DefaultValueFactory = _ => Choices.Criterion.NameOf(Choices.Criterion.Default),
             HelpName = "criterion",
         };
-        criterion.AcceptOnlyFromAmong([.. Choices.Criterion.Names.Where(n => Choices.Criterion.Parse(n) != ActiveCriterion.Neighbours)]);
+        criterion.AcceptOnlyFromAmong([.. Designing.Criteria.Select(Choices.Criterion.NameOf)]);
         var grouping = new GroupOptions();
         var exclusion = new ExcludeOptions("Examples that cannot be measured (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var observed = new Option<string?>("--observed")
