@@ -5,11 +5,20 @@ using ForgetPredict.Core.Models;
 
 namespace ForgetPredict.Application;
 
-/// <summary>What to design: the past tasks, how many cells the new task can afford to measure, the criterion and its groups.</summary>
+/// <summary>
+/// What to design: the past tasks (or a model fitted on them), how many cells the new task can afford to measure, the
+/// criterion and its groups.
+/// </summary>
 public sealed record MeasurementRequest
 {
-    /// <summary>The past tasks' forgetting, which the design model is fitted on.</summary>
-    public required ForgettingMatrix Matrix { get; init; }
+    /// <summary>The past tasks' forgetting, which the design model is fitted on; null when <see cref="Model"/> is given.</summary>
+    public ForgettingMatrix? Matrix { get; init; }
+
+    /// <summary>
+    /// A model fitted already, to design on instead of fitting one (<see cref="ActiveDesign.Of"/>: its factor model, or an
+    /// ensemble's heaviest factor member); null when <see cref="Matrix"/> is given. Give one of the two.
+    /// </summary>
+    public IForgettingModel? Model { get; init; }
 
     /// <summary>Cells the new task will measure after its fine-tune.</summary>
     public int Count { get; init; } = 10;
@@ -18,7 +27,7 @@ public sealed record MeasurementRequest
     /// advance and is refused.</summary>
     public ActiveCriterion Criterion { get; init; } = ActiveCriterion.VOptimal;
 
-    /// <summary>Worker threads of the design model's fit, or -1 for all cores; the design is the same for every value.</summary>
+    /// <summary>Worker threads of the design model's fit (from <see cref="Matrix"/>), or -1 for all cores; the design is the same for every value.</summary>
     public int MaxThreads { get; init; } = -1;
 
     /// <summary>
@@ -35,11 +44,18 @@ public sealed record MeasurementRequest
 }
 
 /// <summary>A measurement design: the examples to measure, most informative first, and the model that chose them.</summary>
-/// <param name="Examples">The chosen examples (indices into the matrix's examples), in the order chosen.</param>
-/// <param name="Design">The fitted design model.</param>
+/// <param name="Examples">The chosen examples (indices into the matrix's or the model's examples), in the order chosen.</param>
+/// <param name="Design">The design model.</param>
 /// <param name="Criterion">The criterion used.</param>
 /// <param name="Candidates">The examples it chose among: those neither excluded nor measured already.</param>
-public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, ActiveCriterion Criterion, int Candidates);
+public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, ActiveCriterion Criterion, int Candidates)
+{
+    /// <summary>
+    /// What the design was computed on, for reports: "an mf model (rank 8) of 46 past tasks" when fitted for it, "the model
+    /// (mf, rank 8; 46 past tasks)" or "the model's mf rank 4 member (weight 0.58; 46 past tasks)" for a fitted model.
+    /// </summary>
+    public required string Basis { get; init; }
+}
 
 /// <summary>
 /// The active-measurement use case: which upstream examples a new task should measure after its fine-tune, so that a fold-in
@@ -50,8 +66,9 @@ public static class Designing
     /// <summary>The criteria a design made in advance can use (every one but the adaptive <see cref="ActiveCriterion.Neighbours"/>).</summary>
     public static IReadOnlyList<ActiveCriterion> Criteria { get; } = [ActiveCriterion.VOptimal, ActiveCriterion.DOptimal, ActiveCriterion.GroupMeans];
 
-    /// <summary>Fits the design model on the past tasks and chooses the cells.</summary>
-    /// <exception cref="ArgumentException">The criterion is adaptive, the count is out of range (or above the examples neither
+    /// <summary>Fits the design model on the past tasks (or takes the fitted model's) and chooses the cells.</summary>
+    /// <exception cref="ArgumentException">Neither or both of a matrix and a model are given, the model has no factor model to
+    /// design on (<see cref="ActiveDesign.Of"/>), the criterion is adaptive, the count is out of range (or above the examples neither
     /// excluded nor measured), a measured example is out of range or repeated, or the groups do not cover
     /// the matrix's examples or (for group means) hold none of them.</exception>
     public static MeasurementDesign Design(MeasurementRequest request)
@@ -63,7 +80,12 @@ public static class Designing
                 $"The {Choices.Criterion.NameOf(request.Criterion)} criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose one of {string.Join(", ", Criteria.Select(Choices.Criterion.NameOf))}."), nameof(request));
         }
 
-        var n = request.Matrix.ExampleCount;
+        if ((request.Matrix is null) == (request.Model is null))
+        {
+            throw new ArgumentException("Give the past tasks' matrix or a model fitted on them to design on, and only one of the two.", nameof(request));
+        }
+
+        var n = request.Matrix?.ExampleCount ?? request.Model!.ExampleCount;
         if (request.Count < 1 || request.Count > n)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The count of cells to measure must be between 1 and the {n:N0} examples; it is {request.Count}."), nameof(request));
@@ -83,7 +105,7 @@ public static class Designing
 
         if (request.Groups is { } g && g.ExampleCount != n)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The groups cover {g.ExampleCount:N0} examples; the matrix has {n:N0}."), nameof(request));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The groups cover {g.ExampleCount:N0} examples; the {(request.Matrix is null ? "model" : "matrix")} has {n:N0}."), nameof(request));
         }
 
         IReadOnlyList<int[]>? groups = request.Groups is { } labelled && request.Criterion == ActiveCriterion.GroupMeans
@@ -94,9 +116,29 @@ public static class Designing
             throw new ArgumentException("No example is in a group, so there are no group means to pin down: check that the metadata's ids match the matrix's examples, or drop the groups to target the whole row's mean.", nameof(request));
         }
 
-        var design = ActiveDesign.Fit(request.Matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }));
+        var design = request.Matrix is { } matrix
+            ? ActiveDesign.Fit(matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }))
+            : ActiveDesign.Of(request.Model!);
         var excluded = request.Excluded;
         var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups, measured);
-        return new MeasurementDesign(examples, design, request.Criterion, candidates);
+        return new MeasurementDesign(examples, design, request.Criterion, candidates) { Basis = BasisOf(design, request.Model) };
+    }
+
+    private static string BasisOf(ActiveDesign design, IForgettingModel? fitted)
+    {
+        var model = design.Model;
+        var tasks = string.Create(CultureInfo.InvariantCulture, $"{model.TaskCount} past task{(model.TaskCount == 1 ? string.Empty : "s")}");
+        if (fitted is null)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"an mf model (rank {model.Rank}) of {tasks}");
+        }
+
+        if (design.Member is { } member)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"the model's {member} member (weight {design.Weight:0.00}; {tasks})");
+        }
+
+        var rank = model.Rank > 0 ? string.Create(CultureInfo.InvariantCulture, $", rank {model.Rank}") : string.Empty;
+        return $"the model ({ModelCatalog.NameOf(model.Method)}{rank}; {tasks})";
     }
 }

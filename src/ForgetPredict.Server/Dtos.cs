@@ -287,6 +287,45 @@ public sealed record ReplayItemDto(string Example, double Weight, double Predict
 /// <param name="Examples">Examples of the group in the model.</param>
 public sealed record ReplayGroupDto(string Name, int Replayed, int Examples);
 
+/// <summary>The body of <c>POST /v1/models/{name}/design</c> (settable members, as <see cref="PredictRequest"/>).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DesignRequest
+{
+    /// <summary>Cells the new task will measure after its fine-tune.</summary>
+    public int Count { get; set; } = 10;
+
+    /// <summary>v-optimal (default), d-optimal or group-means.</summary>
+    public string? Criterion { get; set; }
+
+    /// <summary>Metadata column whose group means group-means pins down (without it: the whole row's mean).</summary>
+    public string? GroupBy { get; set; }
+
+    /// <summary>Cells the new task has measured already: the next ones are chosen given them (their values are not needed by the design).</summary>
+    public ObservedDto? Observed { get; set; }
+
+    /// <summary>True: the examples of <see cref="Observed"/> and <see cref="Exclude"/> are column positions 0..N-1, not ids.</summary>
+    public bool ByIndex { get; set; }
+
+    /// <summary>Example ids that cannot be measured.</summary>
+    public IReadOnlyList<string>? Exclude { get; set; }
+}
+
+/// <summary>Which examples a new task should measure: the answer of <c>POST /v1/models/{name}/design</c> (or a CSV template with <c>Accept: text/csv</c>).</summary>
+/// <param name="Model">The model's name.</param>
+/// <param name="Version">The model file's version.</param>
+/// <param name="Criterion">The criterion used.</param>
+/// <param name="Basis">What the design was computed on, e.g. "the model (mf, rank 8; 46 past tasks)".</param>
+/// <param name="Candidates">Examples it chose among (neither excluded nor measured already).</param>
+/// <param name="GroupBy">The grouping column, or null.</param>
+/// <param name="Examples">The examples to measure, most informative first.</param>
+public sealed record DesignResponse(string Model, string Version, string Criterion, string Basis, int Candidates, string? GroupBy, IReadOnlyList<DesignItemDto> Examples);
+
+/// <summary>One example to measure.</summary>
+/// <param name="Example">Example id.</param>
+/// <param name="Order">1 for the most informative.</param>
+/// <param name="Group">Its group, or null.</param>
+public sealed record DesignItemDto(string Example, int Order, string? Group);
+
 /// <summary>A background fit started by an upload.</summary>
 /// <param name="Id">Job id.</param>
 /// <param name="State">queued, running, succeeded or failed.</param>
@@ -317,6 +356,8 @@ public sealed record JobListDto(IReadOnlyList<JobDto> Jobs);
 [JsonSerializable(typeof(PredictResponse))]
 [JsonSerializable(typeof(ReplayRequest))]
 [JsonSerializable(typeof(ReplayResponse))]
+[JsonSerializable(typeof(DesignRequest))]
+[JsonSerializable(typeof(DesignResponse))]
 [JsonSerializable(typeof(JobDto))]
 [JsonSerializable(typeof(JobListDto))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

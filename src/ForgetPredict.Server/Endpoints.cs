@@ -18,6 +18,7 @@ internal static class Endpoints
         v1.MapGet("/models/{name}", (string name, ModelStore store) => Results.Json(store.Get(name).Info(), ServerJson.Wire.ModelInfoDto));
         v1.MapPost("/models/{name}/predict", PredictAsync);
         v1.MapPost("/models/{name}/replay", ReplayAsync);
+        v1.MapPost("/models/{name}/design", DesignAsync);
         v1.MapPost("/models", UploadAsync);
         v1.MapGet("/jobs", (FitQueue queue) => Results.Json(new JobListDto([.. queue.All().Select(j => j.ToDto())]), ServerJson.Wire.JobListDto));
         v1.MapGet("/jobs/{id}", (string id, FitQueue queue) =>
@@ -62,21 +63,36 @@ internal static class Endpoints
         ModelStore.CheckName(name);
         var request = await ServerApp.ReadJsonAsync(context, ServerJson.Wire.ReplayRequest, options).ConfigureAwait(false);
         var replay = Forecaster.Replay(store.Get(name), request);
+        return WantsCsv(context)
+            ? CsvAttachment(context, $"{name}-replay.csv", Forecaster.Csv(replay))
+            : Results.Json(replay, ServerJson.Wire.ReplayResponse);
+    }
+
+    private static async Task<IResult> DesignAsync(string name, HttpContext context, ModelStore store, ServerOptions options)
+    {
+        ModelStore.CheckName(name);
+        var request = await ServerApp.ReadJsonAsync(context, ServerJson.Wire.DesignRequest, options).ConfigureAwait(false);
+        var design = Forecaster.Design(store.Get(name), request);
+        return WantsCsv(context)
+            ? CsvAttachment(context, $"{name}-design.csv", Forecaster.Csv(design))
+            : Results.Json(design, ServerJson.Wire.DesignResponse);
+    }
+
+    // format=csv, or no format and an Accept header asking for text/csv; format=json (or none) is JSON; anything else is refused.
+    private static bool WantsCsv(HttpContext context)
+    {
         var format = context.Request.Query["format"].ToString();
         var wantsCsv = format.Equals("csv", StringComparison.OrdinalIgnoreCase)
             || (format.Length == 0 && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase));
-        if (format.Length > 0 && !wantsCsv && !format.Equals("json", StringComparison.OrdinalIgnoreCase))
-        {
-            throw ApiException.BadRequest($"Unknown format '{format}'; use format=json (default) or format=csv.");
-        }
+        return format.Length > 0 && !wantsCsv && !format.Equals("json", StringComparison.OrdinalIgnoreCase)
+            ? throw ApiException.BadRequest($"Unknown format '{format}'; use format=json (default) or format=csv.")
+            : wantsCsv;
+    }
 
-        if (!wantsCsv)
-        {
-            return Results.Json(replay, ServerJson.Wire.ReplayResponse);
-        }
-
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}-replay.csv\"";
-        return Results.Text(Forecaster.Csv(replay), "text/csv; charset=utf-8");
+    private static IResult CsvAttachment(HttpContext context, string fileName, string csv)
+    {
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        return Results.Text(csv, "text/csv; charset=utf-8");
     }
 
     private static async Task<IResult> UploadAsync(HttpContext context, ModelStore store, ServerOptions options, FitQueue queue)

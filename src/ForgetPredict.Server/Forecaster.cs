@@ -94,6 +94,44 @@ internal static class Forecaster
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups);
     }
 
+    public static DesignResponse Design(StoredModel stored, DesignRequest request)
+    {
+        var model = stored.Model;
+        var criterion = Choices.Criterion.Parse(request.Criterion);
+        var grouping = stored.Grouping(request.GroupBy);
+        var references = References(model, request.ByIndex);
+        var measured = request.Observed is null || request.Observed.Cells.Count == 0
+            ? null
+            : ObservedCells.FromPairs(request.Observed.Cells, model.ExampleIds, references.Matching, "observed").Examples;
+        var design = Designing.Design(new MeasurementRequest
+        {
+            Model = model,
+            Count = request.Count,
+            Criterion = criterion,
+            Groups = grouping?.Groups,
+            Measured = measured,
+            Excluded = Excluded(request.Exclude, references),
+        });
+        var groups = grouping?.Groups;
+        var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], i + 1,
+            groups is null ? null : groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : Replaying.Ungrouped)).ToArray();
+        return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items);
+    }
+
+    /// <summary>The design as the CLI's template for <c>predict --observed</c>: <c>example,value,order[,group]</c>, values empty.</summary>
+    public static string Csv(DesignResponse design)
+    {
+        var grouped = design.GroupBy is not null;
+        var text = new System.Text.StringBuilder(grouped ? "example,value,order,group\n" : "example,value,order\n");
+        foreach (var item in design.Examples)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{CsvText.Field(item.Example)},,{item.Order}");
+            text.Append(grouped ? $",{CsvText.Field(item.Group ?? string.Empty)}\n" : "\n");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The replay set as CSV: <c>example,weight,predicted,group</c> (the CLI's replay table).</summary>
     public static string Csv(ReplayResponse replay)
     {

@@ -530,6 +530,32 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void Design_OnAFittedModel_IsTheDesignOnItsFactorModel_AndSaysSo()
+    {
+        var request = new MeasurementRequest { Model = s_model, Count = 10, Criterion = ActiveCriterion.DOptimal, Measured = [4] };
+
+        var design = Designing.Design(request);
+
+        Assert.Equal(ActiveDesign.Of(s_model).Choose(10, ActiveCriterion.DOptimal, measured: [4]), design.Examples);
+        Assert.Equal(599, design.Candidates);
+        Assert.Equal("the model (mf, rank 3; 15 past tasks)", design.Basis);
+        Assert.Equal("an mf model (rank 8) of 15 past tasks", Designing.Design(new MeasurementRequest { Matrix = s_training }).Basis);
+        var ensemble = Assert.IsType<EnsembleModel>(new EnsembleFitter(new EnsembleOptions { Members = ["knn", "mf"] }).Fit(s_training));
+        var member = ActiveDesign.Of(ensemble);
+        Assert.Equal(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the model's {member.Member} member (weight {member.Weight:0.00}; 15 past tasks)"),
+            Designing.Design(new MeasurementRequest { Model = ensemble }).Basis);
+    }
+
+    [Fact]
+    public void Design_NeedsExactlyOneOfAMatrixAndAModel()
+    {
+        const string Message = "Give the past tasks' matrix or a model fitted on them to design on, and only one of the two.";
+        Assert.StartsWith(Message, Assert.Throws<ArgumentException>(() => Designing.Design(new MeasurementRequest())).Message, StringComparison.Ordinal);
+        Assert.StartsWith(Message, Assert.Throws<ArgumentException>(() => Designing.Design(new MeasurementRequest { Matrix = s_training, Model = s_model })).Message, StringComparison.Ordinal);
+        Assert.Contains("the model has 600", Assert.Throws<ArgumentException>(() => Designing.Design(new MeasurementRequest { Model = s_model, Groups = ExampleGroups.FromLabels(["a"]) })).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ExampleGroups_FromLabels_KeepsFirstAppearanceOrder()
     {
         var groups = ExampleGroups.FromLabels(["b", null, "a", "b", null, "a", "c"]);

@@ -143,5 +143,53 @@ public class DesignCommandTests
         Assert.False(File.Exists(cells));
     }
 
+    [Fact]
+    public void Design_OnAFittedModel_ChoosesTheLibrarysCells_AndNamesTheModelInTheNextStep()
+    {
+        // Given: an auto model of the 20 past tasks, and a measurement already made.
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "auto.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", WriteTraining(dir), "--method", "ensemble", "--out", model).ExitCode);
+        var first = Path.Combine(dir, "first.csv");
+        File.WriteAllLines(first, ["example,value", "7,0.25"]);
+        var cells = Path.Combine(dir, "cells.csv");
+
+        var (code, output, error) = CliRunner.Run("design", "--model", model, "--count", "6", "--criterion", "d-optimal", "--observed", first, "--out", cells);
+
+        // Then: the cells the library designs on the ensemble's heaviest factor member, given the measured one.
+        Assert.True(code == 0, error);
+        var loaded = ModelFile.Load(model).Model;
+        var design = Core.Evaluation.ActiveDesign.Of(loaded);
+        // (the console wraps lines at 120 columns, between words)
+        var text = output.ReplaceLineEndings(" ");
+        Assert.Contains($"on the model's {design.Member} member (weight {design.Weight.ToString("0.00", CultureInfo.InvariantCulture)}; 20 past tasks), given the 1 measured already",
+            text, StringComparison.Ordinal);
+        Assert.Contains($"forgetpredict predict --model {model} --observed {cells}", text, StringComparison.Ordinal);
+        var expected = design.Choose(6, Core.Evaluation.ActiveCriterion.DOptimal, measured: [7]).Select(j => loaded.ExampleIds[j]);
+        Assert.Equal(expected, File.ReadAllLines(cells)[1..].Select(l => l.Split(',')[0]));
+    }
+
+    [Fact]
+    public void Design_NeedsAMatrixOrAModel_AndRefusesAModelWithoutFactors()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = WriteTraining(dir);
+        var knn = Path.Combine(dir, "knn.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "knn", "--out", knn).ExitCode);
+        var cells = Path.Combine(dir, "cells.csv");
+
+        var (neither, _, neitherError) = CliRunner.Run("design", "--count", "3", "--out", cells);
+        var (both, _, bothError) = CliRunner.Run("design", matrix, "--model", knn, "--out", cells);
+        var (factorless, _, factorlessError) = CliRunner.Run("design", "--model", knn, "--out", cells);
+
+        Assert.Equal(2, neither);
+        Assert.Contains("Give the past tasks' MATRIX (an mf model is fitted on it to design with) or --model M", neitherError, StringComparison.Ordinal);
+        Assert.Equal(2, both);
+        Assert.Contains("Give the past tasks' MATRIX or --model, not both", bothError, StringComparison.Ordinal);
+        Assert.Equal(1, factorless);
+        Assert.Contains("A knn model has no factor model to design on", factorlessError, StringComparison.Ordinal);
+        Assert.False(File.Exists(cells));
+    }
+
     private static int IndexOf(IReadOnlyList<string> ids, string id) => ids.Select((x, i) => (x, i)).First(p => p.x == id).i;
 }

@@ -295,6 +295,61 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task Design_GivesTheLibrarysCells_AsJsonAndAsTheTemplateCsv()
+    {
+        // Given one measured cell and two examples that cannot be measured, group-means over the "group" column.
+        var body = "{\"count\": 6, \"criterion\": \"group-means\", \"groupBy\": \"group\", \"observed\": {\"ex-00007\": 0.25}, \"exclude\": [\"ex-00000\", \"ex-00001\"]}";
+
+        var design = await (await _client.PostAsync("/v1/models/small/design", Http.Json(body))).JsonAsync();
+
+        // Then: the use case's design on the stored model, with its groups, basis and candidates.
+        var groups = Core.ExampleGroups.FromLabels([.. _store.Groups]);
+        var expected = Application.Designing.Design(new Application.MeasurementRequest
+        {
+            Model = _store.Small,
+            Count = 6,
+            Criterion = Core.Evaluation.ActiveCriterion.GroupMeans,
+            Groups = groups,
+            Measured = [7],
+            Excluded = new HashSet<int>([0, 1]),
+        });
+        var examples = design.GetProperty("examples").EnumerateArray().ToArray();
+        Assert.Equal(expected.Examples.Select(j => _store.Small.ExampleIds[j]), examples.Select(e => e.GetProperty("example").GetString()));
+        Assert.Equal(Enumerable.Range(1, 6), examples.Select(e => e.GetProperty("order").GetInt32()));
+        Assert.Equal(expected.Examples.Select(j => _store.Groups[j]), examples.Select(e => e.GetProperty("group").GetString()));
+        Assert.Equal("group-means", design.GetProperty("criterion").GetString());
+        Assert.Equal("the model (mf, rank 3; 15 past tasks)", design.GetProperty("basis").GetString());
+        Assert.Equal(597, design.GetProperty("candidates").GetInt32());
+        Assert.Equal("group", design.GetProperty("groupBy").GetString());
+
+        var csv = await _client.PostAsync("/v1/models/small/design?format=csv", Http.Json(body));
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("small-design.csv", csv.Content.Headers.ContentDisposition?.ToString() ?? string.Empty, StringComparison.Ordinal);
+        var lines = (await csv.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
+        Assert.Equal("example,value,order,group", lines[0]);
+        Assert.Equal(expected.Examples.Select((j, i) => $"{_store.Small.ExampleIds[j]},,{i + 1},{_store.Groups[j]}"), lines[1..]);
+
+        // Without a body's settings: 10 cells, v-optimal, no groups.
+        var plain = await (await _client.PostAsync("/v1/models/plain/design", Http.Json("{}"))).JsonAsync();
+        Assert.Equal(10, plain.GetProperty("examples").GetArrayLength());
+        Assert.Equal("v-optimal", plain.GetProperty("criterion").GetString());
+        Assert.False(plain.TryGetProperty("groupBy", out _));
+    }
+
+    [Theory]
+    [InlineData("small", "{\"count\": 0}", "between 1 and the 600 examples; it is 0")]
+    [InlineData("small", "{\"criterion\": \"neighbours\"}", "cannot be planned in advance")]
+    [InlineData("small", "{\"criterion\": \"v-optimum\"}", "Unknown criterion 'v-optimum'")]
+    [InlineData("small", "{\"exclude\": [\"zz\"]}", "exclude: example 'zz' is not one of the model's 600 example ids")]
+    [InlineData("small", "{\"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
+    [InlineData("small", "{\"count\": 3, \"top\": 3}", "'top' could not be mapped")]
+    [InlineData("binary", "{\"count\": 3}", "A logistic model predicts probabilities")]
+    public async Task Design_BadRequests_Are400(string model, string body, params string[] fragments)
+    {
+        await (await _client.PostAsync($"/v1/models/{model}/design", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+    }
+
+    [Fact]
     public async Task Replay_UnknownFormat_Is400()
     {
         await (await _client.PostAsync("/v1/models/small/replay?format=xml", Http.Json("{\"budget\": 3}"))).ProblemAsync(HttpStatusCode.BadRequest, "Unknown format 'xml'");
@@ -326,7 +381,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
             .Select(e => (Path: "/" + e.RoutePattern.RawText!.TrimStart('/'), Method: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Single()))
             .Where(r => !StaticAssets.IsAsset(new Microsoft.AspNetCore.Http.PathString(r.Path)))
             .ToArray();
-        Assert.Equal(9, routes.Length);
+        Assert.Equal(10, routes.Length);
         foreach (var (path, method) in routes)
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"openapi.json lacks {path}");
@@ -338,6 +393,8 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData(typeof(PredictRequest), "PredictRequest")]
     [InlineData(typeof(PredictResponse), "PredictResponse")]
     [InlineData(typeof(ReplayRequest), "ReplayRequest")]
+    [InlineData(typeof(DesignRequest), "DesignRequest")]
+    [InlineData(typeof(DesignResponse), "DesignResponse")]
     [InlineData(typeof(ModelInfoDto), "ModelInfo")]
     [InlineData(typeof(ColdExampleDto), "ColdExample")]
     [InlineData(typeof(ExampleFeatureInfoDto), "ExampleFeatureInfo")]

@@ -149,6 +149,21 @@ class LocalTests(unittest.TestCase):
             fp.design(self.frame.iloc[1:], 8, criterion="neighbours", progress=False)
         self.assertIn("neighbours", str(error.exception))
 
+    def test_model_design_chooses_on_the_fitted_model(self):
+        cells = self.model.design(8, group_by="source", progress=False)
+        self.assertEqual(list(cells.columns), ["order", "group"])
+        self.assertEqual(list(cells["order"]), list(range(1, 9)))
+        self.assertEqual(list(cells["group"]), list(self.meta.loc[cells.index, "source"]))
+        measured = self.frame.iloc[0][cells.index[:4]]
+        following = self.model.design(4, observed=measured, exclude=[cells.index[5]], progress=False)
+        self.assertEqual(list(following.columns), ["order", "group"])  # the metadata's only column, as in predict
+        self.assertNotIn(cells.index[5], following.index)
+        self.assertEqual(list(self.model.design(4, observed=measured, progress=False).index), list(cells.index[4:]))
+        with fp.fit(self.frame.iloc[1:], method="knn", progress=False) as knn:
+            with self.assertRaises(fp.EngineError) as error:
+                knn.design(5, progress=False)
+        self.assertIn("A knn model has no factor model to design on", error.exception.message)
+
     def test_analyze_finds_the_planted_rank(self):
         r2 = fp.analyze(self.frame, max_rank=4, progress=False)["r2"]
         self.assertEqual(list(r2.index[:4]), ["task_only", "example_only", "additive", "rank1"])

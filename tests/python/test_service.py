@@ -95,6 +95,12 @@ class ServiceTests(unittest.TestCase):
         self.assertEqual(list(remote["example"]), list(local["example"]))
         np.testing.assert_allclose(remote["predicted"], local["predicted"], rtol=1e-9)
 
+    def test_design_matches_the_local_engine(self):
+        remote = self.remote.design(8, criterion="group-means", group_by="source", exclude=self.ids[:3], observed=self.observed[:2])
+        local = self.local.design(8, criterion="group-means", group_by="source", exclude=self.ids[:3], observed=self.observed[:2], progress=False)
+        pd.testing.assert_frame_equal(remote, local, check_dtype=False)
+        pd.testing.assert_frame_equal(self.remote.design(5), self.local.design(5, progress=False), check_dtype=False)
+
     def test_by_index_reads_column_positions(self):
         cells = pd.Series(self.observed.values, index=[self.ids.index(i) for i in self.observed.index])
         with self.assertRaises(fp.ServiceError) as caught:

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ForgetPredict.Application;
+using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Tables;
 using Spectre.Console;
@@ -9,14 +10,21 @@ using TableColumn = ForgetPredict.Data.Tables.TableColumn;
 namespace ForgetPredict.Cli.Commands;
 
 /// <summary>
-/// <c>forgetpredict design MATRIX --count K --out CELLS.csv</c>: which upstream examples a new task should measure after its
-/// fine-tune, so that 'predict --observed CELLS.csv' predicts the rest of its row best.
+/// <c>forgetpredict design MATRIX --count K --out CELLS.csv</c> (or <c>design --model M</c>): which upstream examples a new
+/// task should measure after its fine-tune, so that 'predict --observed CELLS.csv' predicts the rest of its row best.
 /// </summary>
 internal static class DesignCommand
 {
     public static Command Create()
     {
         var matrix = CommonOptions.Matrix();
+        matrix.Arity = ArgumentArity.ZeroOrOne;
+        matrix.Description = "The past tasks' forgetting matrix (tasks x examples; NaN = missing), which an mf model is fitted on to design with, or give --model instead: "
+            + ".npy, .npz, .csv, .tsv, .json, .parquet or .txt (whitespace-separated, as np.savetxt writes).";
+        var model = new Option<string?>("--model")
+        {
+            Description = "A model file from 'fit' to design on instead of a matrix: its factor model (mf, additive, rank1), or an ensemble's (auto's) factor member with the largest weight.",
+        };
         var count = CommonOptions.AtLeast("--count", 1, 10, "Cells the new task will measure.");
         var criterion = new Option<string>("--criterion")
         {
@@ -42,8 +50,19 @@ internal static class DesignCommand
         var input = new MatrixInputOptions();
         var command = new Command("design", "Choose which upstream examples a new task should measure after its fine-tune: the few cells that let 'predict' pin down the rest of its row.")
         {
-            matrix, count, criterion, observed, observedColumns, exclusion.Exclude, exclusion.Columns, byIndex, output, threads,
+            matrix, model, count, criterion, observed, observedColumns, exclusion.Exclude, exclusion.Columns, byIndex, output, threads,
         };
+        command.Validators.Add(result =>
+        {
+            var hasMatrix = result.GetResult(matrix) is { Tokens.Count: > 0 };
+            var hasModel = result.GetResult(model) is not null;
+            if (hasMatrix == hasModel)
+            {
+                result.AddError(hasMatrix
+                    ? "Give the past tasks' MATRIX or --model, not both: a design is made on one of them."
+                    : "Give the past tasks' MATRIX (an mf model is fitted on it to design with) or --model M (a model from 'fit').");
+            }
+        });
         foreach (var option in grouping.All.Concat(input.All))
         {
             command.Options.Add(option);
@@ -51,15 +70,18 @@ internal static class DesignCommand
 
         command.SetAction(parse =>
         {
-            var z = input.Read(parse, parse.GetRequiredValue(matrix));
-            var (groups, column) = grouping.Read(parse, z.ExampleIds, parse.Err());
+            var z = parse.GetValue(matrix) is { } matrixPath ? input.Read(parse, matrixPath) : null;
+            var fitted = parse.GetValue(model) is { } modelPath ? ModelFile.Load(modelPath).Model : null;
+            var exampleIds = z?.ExampleIds ?? fitted!.ExampleIds;
+            var (groups, column) = grouping.Read(parse, exampleIds, parse.Err());
             var chosen = Choices.Criterion.Parse(parse.GetValue(criterion));
             var matching = new ExampleMatching(parse.GetValue(byIndex), "pass --by-index");
-            var excluded = exclusion.Read(parse, new ExampleReferences(z.ExampleIds, matching), parse.Err());
-            var measured = parse.GetValue(observed) is { } observedPath ? ObservedCells.Read(observedPath, z.ExampleIds, matching, parse.Names(observedColumns)).Examples : null;
+            var excluded = exclusion.Read(parse, new ExampleReferences(exampleIds, matching), parse.Err());
+            var measured = parse.GetValue(observed) is { } observedPath ? ObservedCells.Read(observedPath, exampleIds, matching, parse.Names(observedColumns)).Examples : null;
             var design = Designing.Design(new MeasurementRequest
             {
                 Matrix = z,
+                Model = fitted,
                 Count = parse.GetValue(count),
                 Criterion = chosen,
                 Groups = groups,
@@ -68,7 +90,7 @@ internal static class DesignCommand
                 MaxThreads = parse.GetValue(threads),
             });
             var examples = design.Examples;
-            var ids = examples.Select(j => z.ExampleIds[j]).ToArray();
+            var ids = examples.Select(j => exampleIds[j]).ToArray();
             var labels = groups is null ? null : examples.Select(j => groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : null).ToArray();
             var console = Terminal.For(parse.Out());
             var left = (excluded is { Count: > 0 }, measured is { Length: > 0 }) switch
@@ -79,11 +101,11 @@ internal static class DesignCommand
                 _ => null,
             };
             var chose = left is null
-                ? string.Create(CultureInfo.InvariantCulture, $"chose {examples.Length} of {z.ExampleCount:N0} examples to measure")
+                ? string.Create(CultureInfo.InvariantCulture, $"chose {examples.Length} of {exampleIds.Count:N0} examples to measure")
                 : string.Create(CultureInfo.InvariantCulture, $"chose {examples.Length} examples to measure, of the {design.Candidates:N0} {left},");
             var given = measured is { Length: > 0 } ? string.Create(CultureInfo.InvariantCulture, $", given the {measured.Length} measured already") : string.Empty;
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"{chose} with {Choices.Criterion.NameOf(chosen)}, on an mf model (rank {design.Design.Model.Rank}) of {z.TaskCount} past task{(z.TaskCount == 1 ? string.Empty : "s")}{given}");
+                $"{chose} with {Choices.Criterion.NameOf(chosen)}, on {design.Basis}{given}");
             if (parse.GetValue(output) is { } path)
             {
                 var columns = new List<TableColumn>
@@ -99,7 +121,7 @@ internal static class DesignCommand
 
                 TableFile.Write(new OutputTable([.. columns]), path);
                 console.WriteLine($"{summary}; wrote {path}");
-                console.WriteLine($"measure each example's forgetting after the fine-tune (its loss after minus before), write it in the value column, then: forgetpredict predict --model MODEL --observed {path}");
+                console.WriteLine($"measure each example's forgetting after the fine-tune (its loss after minus before), write it in the value column, then: forgetpredict predict --model {parse.GetValue(model) ?? "MODEL"} --observed {path}");
             }
             else
             {

@@ -4,8 +4,9 @@ namespace ForgetPredict.Core.Evaluation;
 
 /// <summary>
 /// The model behind active measurement: mf (rank 8 by default) fitted on the past tasks, with each example's noise variance
-/// from its residuals (<see cref="ActiveReveal.ExampleNoise"/>). It chooses which cells a new task should measure; the
-/// protocol's <see cref="RevealStrategy.Active"/> and the <c>design</c> command both design on it. Immutable.
+/// from its residuals (<see cref="ActiveReveal.ExampleNoise"/>), or (<see cref="Of"/>) the factor model inside a model
+/// fitted already. It chooses which cells a new task should measure; the protocol's <see cref="RevealStrategy.Active"/>
+/// and the <c>design</c> command both design on it. Immutable.
 /// </summary>
 public sealed class ActiveDesign
 {
@@ -20,6 +21,15 @@ public sealed class ActiveDesign
     /// <summary>The factor model the designs are computed on.</summary>
     public FactorModel Model { get; }
 
+    /// <summary>
+    /// The name of the ensemble member the design model is (<see cref="Of"/> on an ensemble), or null when it is the whole
+    /// model or was fitted for the design.
+    /// </summary>
+    public string? Member { get; private init; }
+
+    /// <summary>That member's weight in its ensemble, or 1.</summary>
+    public double Weight { get; private init; } = 1;
+
     /// <summary>Each example's noise variance.</summary>
     public ReadOnlySpan<double> ExampleNoise => _noise;
 
@@ -31,6 +41,67 @@ public sealed class ActiveDesign
         ArgumentNullException.ThrowIfNull(training);
         var model = (fitter ?? new LowRankFitter()).FitLowRank(training);
         return new ActiveDesign(model, ActiveReveal.ExampleNoise(model, training, model.NoiseVariance));
+    }
+
+    /// <summary>
+    /// The design model of a model fitted already, so a new task can be designed for without the past tasks' matrix: the model
+    /// itself when it is a factor model (additive, rank-1, mf, profile), or an ensemble's factor member with the largest weight
+    /// (the first of equals). Each example's noise variance is the model's own (<see cref="FactorModel.ExampleNoiseVariance"/>,
+    /// from its residual components), where <see cref="Fit"/> measures it on the training residuals; on charlm-b and charlm-d
+    /// the two give designs of the same accuracy.
+    /// </summary>
+    /// <param name="model">The fitted model.</param>
+    /// <exception cref="ArgumentException">The model has no factor model to design on (knn, or an ensemble without a factor
+    /// member), it predicts probabilities (logistic), or it learns nothing from measured cells (example-only).</exception>
+    public static ActiveDesign Of(IForgettingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (factor, member, weight) = model switch
+        {
+            FactorModel f => (f, null, 1.0),
+            EnsembleModel e => Heaviest(e),
+            _ => (null, null, 0),
+        };
+        if (factor is null)
+        {
+            throw new ArgumentException(
+                $"A {ModelCatalog.NameOf(model.Method)} model has no factor model to design on; design on an mf, additive or ensemble (auto) model, or on the past tasks' matrix (forgetpredict design MATRIX).",
+                nameof(model));
+        }
+
+        if (factor.PredictsProbability)
+        {
+            throw new ArgumentException("A logistic model predicts probabilities, and the designs assume Gaussian cells; design on the past tasks' matrix instead (forgetpredict design MATRIX).", nameof(model));
+        }
+
+        if (!factor.HasTaskBias && factor.Rank == 0)
+        {
+            throw new ArgumentException(
+                $"A {ModelCatalog.NameOf(factor.Method)} model learns nothing about a new task from its measured cells, so no cell is worth more than another; design on an mf, additive or ensemble (auto) model, or on the past tasks' matrix (forgetpredict design MATRIX).",
+                nameof(model));
+        }
+
+        var noise = new double[factor.ExampleCount];
+        for (var j = 0; j < noise.Length; j++)
+        {
+            noise[j] = factor.ExampleNoiseVariance(j);
+        }
+
+        return new ActiveDesign(factor, noise) { Member = member, Weight = weight };
+    }
+
+    private static (FactorModel? Model, string? Member, double Weight) Heaviest(EnsembleModel ensemble)
+    {
+        var best = -1;
+        for (var i = 0; i < ensemble.Members.Count; i++)
+        {
+            if (ensemble.Members[i] is FactorModel && (best < 0 || ensemble.Weights[i] > ensemble.Weights[best]))
+            {
+                best = i;
+            }
+        }
+
+        return best < 0 ? (null, null, 0) : ((FactorModel)ensemble.Members[best], ensemble.MemberNames[best], ensemble.Weights[best]);
     }
 
     /// <summary>

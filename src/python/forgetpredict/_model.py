@@ -163,6 +163,29 @@ class Model:
             _engine.run(args, progress)
             return _io.read_table(call / "replay.csv", "example")
 
+    def design(self, count: int = 10, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
+               exclude: Optional[Iterable] = None, by_index: bool = False, progress: bool = True) -> pd.DataFrame:
+        """Which examples a new task should measure, designed on this model (as :func:`design` on the past tasks' matrix).
+
+        The design uses the model's factor model (an ``auto`` or ensemble model's factor member with the largest weight; a
+        knn or logistic model is refused). Returns the same DataFrame as :func:`design`: ``count`` examples indexed by id,
+        most informative first, with ``order`` (and ``group`` with ``group_by`` and the metadata given to :func:`fit`).
+        """
+        with _Call() as call:
+            args: List[object] = ["design", "--model", self.path, "--count", count, "--out", call / "cells.csv"]
+            args += _flag("--criterion", criterion) + (["--by-index"] if by_index else [])
+            args += self._group_args(group_by) + _cells_and_exclusions(call, observed, exclude)
+            _engine.run(args, progress)
+            return _design_table(call / "cells.csv")
+
+    def _group_args(self, group_by: Optional[str]) -> List[object]:
+        """--examples (the metadata given to fit) and --group-by."""
+        if self._examples is not None:
+            return ["--examples", self._examples] + _flag("--group-by", group_by)
+        if group_by is not None:
+            raise ValueError(f"group_by={group_by!r} needs example metadata: pass examples=DataFrame to fit (or load).")
+        return []
+
     def _forecast_args(self, call: Path, observed, group_by: Optional[str], by_index: bool, task_features=None,
                        task_name: Optional[str] = None) -> List[object]:
         args: List[object] = ["--model", self.path] + (["--by-index"] if by_index else [])
@@ -172,11 +195,7 @@ class Model:
         args += _flag("--task-name", task_name)
         if observed is not None:
             args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
-        if self._examples is not None:
-            args += ["--examples", self._examples] + _flag("--group-by", group_by)
-        elif group_by is not None:
-            raise ValueError(f"group_by={group_by!r} needs example metadata: pass examples=DataFrame to fit (or load).")
-        return args
+        return args + self._group_args(group_by)
 
 
 class Prediction:
@@ -282,12 +301,24 @@ def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = Non
         args += _flag("--criterion", criterion) + _flag("--threads", threads) + _flag("--group-by", group_by)
         if metadata is not None:
             args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
-        if observed is not None:
-            args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
-        if exclude is not None:
-            args += ["--exclude", _io.write_ids(call / "exclude.csv", list(exclude))]
+        args += _cells_and_exclusions(call, observed, exclude)
         _engine.run(args, progress)
-        table = pd.read_csv(call / "cells.csv", dtype={"example": str, "group": str})
+        return _design_table(call / "cells.csv")
+
+
+def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> List[object]:
+    """``design``'s --observed and --exclude files."""
+    args: List[object] = []
+    if observed is not None:
+        args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
+    if exclude is not None:
+        args += ["--exclude", _io.write_ids(call / "exclude.csv", list(exclude))]
+    return args
+
+
+def _design_table(path: Path) -> pd.DataFrame:
+    """The design template the engine wrote, as the DataFrame :func:`design` returns (indexed by example id)."""
+    table = pd.read_csv(path, dtype={"example": str, "group": str})
     return table.drop(columns="value").set_index("example")
 
 

@@ -132,7 +132,7 @@ class Client:
 
 
 class RemoteModel:
-    """A model served by the query service: ``predict`` and ``replay`` as on a local :class:`forgetpredict.Model`."""
+    """A model served by the query service: ``predict``, ``replay`` and ``design`` as on a local :class:`forgetpredict.Model`."""
 
     def __init__(self, client: Client, name: str, info: dict) -> None:
         self.client = client
@@ -198,6 +198,20 @@ class RemoteModel:
             body["exclude"] = [str(e) for e in exclude]
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/replay", body)
         return pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
+
+
+    def design(self, count: int = 10, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
+               exclude: Optional[Iterable] = None, by_index: bool = False) -> pd.DataFrame:
+        """Which examples a new task should measure: the DataFrame :meth:`forgetpredict.Model.design` returns, from the service."""
+        body = {"count": count, "observed": _cells(observed), "byIndex": by_index}
+        for key, value in (("criterion", criterion), ("groupBy", group_by)):
+            if value is not None:
+                body[key] = value
+        if exclude is not None:
+            body["exclude"] = [str(e) for e in exclude]
+        answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/design", body)
+        table = pd.DataFrame(answer["examples"], columns=["example", "order", "group"]).set_index("example")
+        return table if answer.get("groupBy") else table.drop(columns="group")
 
 
 def _cells(observed) -> Dict[str, float]:
