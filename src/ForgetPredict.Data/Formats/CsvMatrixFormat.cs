@@ -22,7 +22,9 @@ namespace ForgetPredict.Data.Formats;
 /// ex_0,t0,0.012,1
 /// </code>
 /// <para>Wide files without ids are recognised: a first line of numbers that is not pandas' 0, 1, 2... column header is
-/// data (<c>np.savetxt</c>, <c>to_csv(header=False)</c>), and examples are numbered 0, 1, 2...; a first data cell that is
+/// data (<c>np.savetxt</c>, <c>to_csv(header=False)</c>), and so is a first line of a name followed by numbers, one of
+/// them with a decimal point or an exponent (<c>to_csv(header=False)</c> with a named index: example ids are names or
+/// integers); examples are then numbered 0, 1, 2...; a first data cell that is
 /// missing or written with a decimal point or exponent is a value, not a task id (<c>to_csv(index=False)</c>), and
 /// tasks are numbered, unless the first header cell is empty or names an id column (task, task_id, id, index, name).</para>
 /// <para>Long files: task and example ids are taken in order of first appearance, except that ids that are all whole
@@ -380,21 +382,33 @@ public static class CsvMatrixFormat
             return false;
         }
 
+        // Every cell a number (np.savetxt; to_csv(header=False) with a numeric index), and not pandas' 0, 1, 2... header.
         var sequence = true;
         var numbers = 0;
+        var values = 0;
+        var allNumbers = true;
         for (var j = 0; j < fields.Count; j++)
         {
             var kind = CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(fields[j]), out _);
             if (kind is not (CellKind.Number or CellKind.Missing))
             {
-                return false;
+                if (j > 0)
+                {
+                    return false;
+                }
+
+                allNumbers = false;
+                continue;
             }
 
             numbers += kind == CellKind.Number ? 1 : 0;
+            values += j > 0 && kind == CellKind.Number && LooksLikeValue(fields[j]) ? 1 : 0;
             sequence &= fields[j].Trim() == j.ToString(CultureInfo.InvariantCulture);
         }
 
-        return numbers > 0 && !sequence;
+        // to_csv(header=False) with a named index: a task id, then numbers. A header's example ids are names or integers, so
+        // a first line that goes on with a number written with a decimal point or an exponent is a task's row.
+        return allNumbers ? numbers > 0 && !sequence : values > 0;
     }
 
     private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];

@@ -75,6 +75,18 @@ public class CsvMatrixFormatTests
         Assert.Equal(["3", "7"], m.TaskIds);
         Assert.Equal(["0", "1"], m.ExampleIds);
         Assert.Equal(3.5f, m[1, 1]);
+
+        // Named task ids: the first line is the first task's row, not a header with example ids "0.5", "1.5", "3".
+        var named = ReadText("t0,0.5,1.5,3\nt1,2.5,,1e-3\n");
+        Assert.Equal(["t0", "t1"], named.TaskIds);
+        Assert.Equal(["0", "1", "2"], named.ExampleIds);
+        Assert.Equal(0.001f, named[1, 2]);
+        Assert.True(float.IsNaN(named[1, 1]));
+
+        // A header whose example ids are integers stays a header.
+        var header = ReadText("task,3,17\nt0,0.5,1.5\n");
+        Assert.Equal(["3", "17"], header.ExampleIds);
+        Assert.Equal(["t0"], header.TaskIds);
     }
 
     [Fact]
@@ -94,6 +106,7 @@ public class CsvMatrixFormatTests
             np.savetxt(os.path.join(f, 'savetxt.tsv'), z, delimiter='\t', fmt='%.9g')
             pd.DataFrame(z).to_csv(os.path.join(f, 'no-index.csv'), index=False)
             pd.DataFrame(z).to_csv(os.path.join(f, 'no-header.csv'), header=False)
+            pd.DataFrame(z, index=[f't{i}' for i in range(7)]).to_csv(os.path.join(f, 'named-no-header.csv'), header=False)
             pd.DataFrame(z).to_csv(os.path.join(f, 'default.csv'))
             """, folder);
         var expected = MatrixFile.Read(Path.Combine(folder, "z.npy"));
@@ -105,6 +118,11 @@ public class CsvMatrixFormatTests
             var actual = MatrixFile.Read(Path.Combine(folder, name));
             AssertSame(expected, actual);
         }
+
+        // Named tasks without a header: every task kept, with its name; examples numbered.
+        var named = MatrixFile.Read(Path.Combine(folder, "named-no-header.csv"));
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => $"t{i}"), named.TaskIds);
+        AssertSame(expected, named.WithIds(expected.TaskIds, null));
 
         Directory.Delete(folder, recursive: true);
     }
