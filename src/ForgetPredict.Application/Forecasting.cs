@@ -1,3 +1,4 @@
+using System.Globalization;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
@@ -201,7 +202,9 @@ public static class Forecasting
     /// Folds the task of <paramref name="model"/> in from its measured cells, starting from the prior its features give when
     /// <paramref name="features"/> is not null (the task feature model decides how far to trust it once cells are measured).
     /// </summary>
-    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1, or the features do not suit the model.</exception>
+    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1, a value lies beyond
+    /// <see cref="ScaleLimit"/> predictive stds of what the model expects (a unit mistake), or the features do not suit the
+    /// model.</exception>
     public static FoldedTask FoldIn(IForgettingModel model, ObservedCells cells, FoldInPrior prior, string cellsSource = "observed", TaskFeatureQuery? features = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -210,6 +213,8 @@ public static class Forecasting
         {
             throw new ArgumentException($"{cellsSource}: the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten).", nameof(cells));
         }
+
+        CheckScale(model, cells, cellsSource);
 
         if (features is null)
         {
@@ -223,6 +228,38 @@ public static class Forecasting
 
         var featurePrior = features.Model.Prior(features.Features, features.Row, factor, cells.Examples, cells.Values);
         return factor.FoldIn(cells.Examples, cells.Values, new FoldInOptions { TaskPrior = featurePrior });
+    }
+
+    /// <summary>
+    /// How far, in predictive standard deviations, a measured value may lie from the model's prediction for an average task
+    /// at its example: beyond it the value is not in the units of the matrix the model was fitted on (or is a typo), and is
+    /// refused rather than folded in (a cell of 1e30 would otherwise give a row of 1e29s; one of 1e308 overflows).
+    /// </summary>
+    public const double ScaleLimit = 1e6;
+
+    private static void CheckScale(IForgettingModel model, ObservedCells cells, string cellsSource)
+    {
+        var examples = cells.Examples;
+        if (examples.Length == 0 || model.PredictsProbability)
+        {
+            return;
+        }
+
+        var mean = new double[examples.Length];
+        var std = new double[examples.Length];
+        model.FoldIn([], []).PredictCells(examples, mean, std);
+        for (var t = 0; t < examples.Length; t++)
+        {
+            var value = cells.Values[t];
+            var yardstick = Math.Max(std[t], 1e-12 * Math.Max(1, Math.Abs(mean[t])));
+            var distance = Math.Abs(value - mean[t]) / yardstick;
+            if (!(distance <= ScaleLimit))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{cellsSource}: example '{model.ExampleIds[examples[t]]}' was measured at {value:G6}, {(double.IsFinite(distance) ? distance.ToString("G2", CultureInfo.InvariantCulture) : "countless")} predictive stds ({std[t]:G3}) from what the model expects of an average task there ({mean[t]:G4}); it is not in the units of the matrix the model was fitted on, or it is a typo. Give forgetting in the training matrix's units."),
+                    nameof(cells));
+            }
+        }
     }
 
     /// <summary>Forecasts the request's task.</summary>

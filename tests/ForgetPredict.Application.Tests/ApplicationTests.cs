@@ -547,6 +547,24 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void FoldIn_RefusesAValueFarBeyondTheModelsScale_NamingTheExample()
+    {
+        // A millionfold unit mistake (or 1e308) is refused; a task far more disruptive than any seen is still a task.
+        var agnostic = s_model.FoldIn([], []);
+        var mean = new double[1];
+        var std = new double[1];
+        agnostic.PredictCells([5], mean, std);
+        ObservedCells Cell(double value) => ObservedCells.FromPairs([new("ex-00005", value)], s_model.ExampleIds, new ExampleMatching(false, "by index"), "cells.csv");
+
+        var far = Assert.Throws<ArgumentException>(() => Forecasting.FoldIn(s_model, Cell(mean[0] + (2e6 * std[0])), FoldInPrior.Empirical, "cells.csv"));
+        Assert.Contains("cells.csv: example 'ex-00005' was measured at", far.Message, StringComparison.Ordinal);
+        Assert.Contains("2E+06 predictive stds", far.Message, StringComparison.Ordinal);
+        Assert.Contains("countless predictive stds", Assert.Throws<ArgumentException>(() => Forecasting.FoldIn(s_model, Cell(-1e308), FoldInPrior.Empirical)).Message, StringComparison.Ordinal);
+        var near = Forecasting.FoldIn(s_model, Cell(mean[0] + (5e5 * std[0])), FoldInPrior.Empirical).PredictRow();
+        Assert.All(near, v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Fact]
     public void Design_NeedsExactlyOneOfAMatrixAndAModel()
     {
         const string Message = "Give the past tasks' matrix or a model fitted on them to design on, and only one of the two.";
