@@ -96,6 +96,9 @@ public static class CliApp
         [DataOptionNames.SaveModel] = "'forgetpredict fit ... --out MODEL'",
         [ModelOptionNames.Rank] = "--rank",
         [ModelOptionNames.Lambda] = "--lambda",
+        [Core.Replay.ReplayOptionNames.Budget] = "--budget",
+        [Core.Replay.ReplayOptionNames.Temperature] = "--temperature",
+        [Core.Replay.ReplayOptionNames.MinPerGroup] = "--min-per-group",
     }, static (flag, value) => value is null ? flag : $"{flag} {value}");
 }
 

@@ -81,6 +81,9 @@ internal static class Problems
         [DataOptionNames.SaveModel] = "an upload (POST /v1/models)",
         [ModelOptionNames.Rank] = "rank",
         [ModelOptionNames.Lambda] = "lambda",
+        [Core.Replay.ReplayOptionNames.Budget] = "budget",
+        [Core.Replay.ReplayOptionNames.Temperature] = "temperature",
+        [Core.Replay.ReplayOptionNames.MinPerGroup] = "minPerGroup",
     }, static (field, value) => field.Contains(' ', StringComparison.Ordinal) ? field : value is null ? $"\"{field}\"" : $"\"{field}\" = {value}");
 
     /// <summary>Writes a problem document as the response.</summary>

@@ -229,10 +229,10 @@ public class ConvertCommandTests
         Assert.DoesNotContain("ex-0", replayed);
         Assert.DoesNotContain("ex-1", replayed);
 
+        // Without --by-index the positions name no example: the list would exclude nothing, so it is refused with the fix.
         (code, _, error) = CliRunner.Run("replay", "--model", modelPath, "--exclude", exclude, "--budget", "150", "--strategy", "topk", "--out", replay);
-        Assert.True(code == 0, error);
-        Assert.Equal(150, File.ReadAllLines(replay).Length - 1);
-        Assert.Contains($"warning: {exclude}: 2 of its 2 rows name no example, so they are ignored: 2 examples are not among the model's 150 example ids (first: '0', '1'); examples are matched by id exactly: pass --by-index", error, StringComparison.Ordinal);
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {exclude}: none of its 2 rows names an example, so it would exclude nothing: 2 examples are not among the model's 150 example ids (first: '0', '1'); examples are matched by id exactly: pass --by-index", error, StringComparison.Ordinal);
     }
 
     // An additive model fitted on a 12 x 150 synthetic matrix whose examples are named ex-0..ex-149.

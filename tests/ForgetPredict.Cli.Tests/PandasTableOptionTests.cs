@@ -122,15 +122,16 @@ public class PandasTableOptionTests
     }
 
     [Fact]
-    public void Exclude_IdsNotInTheChosenColumn_WarnNamingTheColumnAndTheOption()
+    public void Exclude_IdsNotInTheChosenColumn_AreRefusedNamingTheColumnAndTheOption()
     {
         // ",split,chunk": the rule takes 'split' (the first column after pandas' row numbers), which names no example.
         var output = Path.Combine(RepoPaths.NewTempFolder(), "replay.csv");
 
         var (code, _, error) = CliRunner.Run("replay", "--model", Model, "--exclude", F("exclude_named.csv"), "--budget", "10", "--out", output);
 
-        Assert.Equal(0, code);
-        Assert.Contains("20 of its 20 rows name no example, so they are ignored", error, StringComparison.Ordinal);
+        Assert.Equal(1, code);
+        Assert.False(File.Exists(output));
+        Assert.Contains("none of its 20 rows names an example, so it would exclude nothing", error, StringComparison.Ordinal);
         Assert.Contains("The ids were taken from column 'split'; name the column that holds them with --exclude-columns ID.", error, StringComparison.Ordinal);
     }
 

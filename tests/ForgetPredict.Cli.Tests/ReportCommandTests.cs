@@ -129,6 +129,34 @@ public class ReportCommandTests
     }
 
     [Fact]
+    public void Replay_AFloorAboveTheBudget_IsRefusedInFlags_AndAZeroBudgetReportsNoLift()
+    {
+        var (model, examples, observed, _) = s_setup.Value;
+        var dir = RepoPaths.NewTempFolder();
+        var out_ = Path.Combine(dir, "replay.csv");
+
+        var (code, _, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--examples", examples, "--group-by", "source",
+            "--budget", "30", "--strategy", "stratified", "--min-per-group", "10", "--out", out_);
+        var (zeroCode, zeroOutput, zeroError) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "0", "--out", out_);
+
+        Assert.Equal(1, code);
+        Assert.Contains("error: --min-per-group 10 for 4 groups needs 40 examples, more than the budget of 30: lower it to at most 7, or raise --budget.", error, StringComparison.Ordinal);
+        Assert.True(zeroCode == 0, zeroError);
+        Assert.Contains("a random replay set of the same size carries 0.0%", zeroOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", zeroOutput, StringComparison.Ordinal);
+        Assert.Single(File.ReadAllLines(out_));
+
+        // An exclusion list that names no example (ids of another matrix) would exclude nothing: refused, nothing written.
+        var foreign = Path.Combine(dir, "foreign.csv");
+        File.WriteAllLines(foreign, ["id", "zz", "yy"]);
+        File.Delete(out_);
+        var (foreignCode, _, foreignError) = CliRunner.Run("replay", "--model", model, "--budget", "5", "--exclude", foreign, "--out", out_);
+        Assert.Equal(1, foreignCode);
+        Assert.Contains("foreign.csv: none of its 2 rows names an example, so it would exclude nothing", foreignError, StringComparison.Ordinal);
+        Assert.False(File.Exists(out_));
+    }
+
+    [Fact]
     public void Replay_Softmax_IsSeededAndCoversMoreThanRandom()
     {
         var (model, _, observed, _) = s_setup.Value;

@@ -286,6 +286,8 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"budget\": 5, \"ratio\": 3}", "not both")]
     [InlineData("small", "{\"budget\": 5, \"strategy\": \"softmx\"}", "Unknown strategy 'softmx'", "softmax")]
     [InlineData("plain", "{\"budget\": 5, \"strategy\": \"stratified\"}", "needs example groups")]
+    [InlineData("small", "{\"budget\": 5, \"strategy\": \"stratified\", \"minPerGroup\": 500}", "\"minPerGroup\" = 500 for 6 groups needs 600 examples, more than the budget of 5: raise \"budget\" to at least 600")]
+    [InlineData("small", "{\"budget\": 5, \"temperature\": -1}", "\"temperature\" must be a finite number above 0 (it is -1)")]
     [InlineData("small", "{\"budget\": 5, \"exclude\": [\"ex-00000\", \"zz\"]}", "exclude: example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"budget\": 5, \"byIndex\": true, \"exclude\": [\"0\", \"600\"]}", "exclude: example '600' is not a column position 0..599")]
     [InlineData("small", "{\"budget\": 5, \"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]

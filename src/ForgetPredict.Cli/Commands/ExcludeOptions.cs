@@ -14,7 +14,11 @@ internal sealed class ExcludeOptions(string description)
 
     public Option<string[]?> Columns { get; } = TableColumnsOption.For("--exclude", TableColumnsOption.IdRole, "id, else the first column");
 
-    /// <summary>The excluded examples (indices), or null without --exclude; ids that name no example are reported and ignored.</summary>
+    /// <summary>
+    /// The excluded examples (indices), or null without --exclude; ids that name no example are reported and ignored, unless
+    /// none names one: a list that excludes nothing (ids of another matrix, or positions without --by-index) is refused, since
+    /// a held-out set would otherwise be replayed or measured without a word.
+    /// </summary>
     public HashSet<int>? Read(ParseResult parse, ExampleReferences exampleIds, TextWriter warnings)
     {
         if (parse.GetValue(Exclude) is not { } path)
@@ -24,6 +28,11 @@ internal sealed class ExcludeOptions(string description)
 
         var table = MetadataTable.Read(path, parse.Id(Columns));
         var (set, unknown) = Replaying.ResolveExamples(exampleIds, table.Ids);
+        if (set.Count == 0 && unknown.Count > 0)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{path}: none of its {table.RowCount} rows names an example, so it would exclude nothing: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(table, 0, "--exclude-columns")}"));
+        }
+
         if (unknown.Count > 0)
         {
             warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(table, table.RowCount - unknown.Count, "--exclude-columns")}"));

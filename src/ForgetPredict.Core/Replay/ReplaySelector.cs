@@ -18,6 +18,22 @@ public enum ReplayStrategy
     Random,
 }
 
+/// <summary>
+/// The replay settings the library's messages name (<see cref="OptionReference.Name"/>): front ends map them to their own
+/// vocabulary (a command-line flag, a request field).
+/// </summary>
+public static class ReplayOptionNames
+{
+    /// <summary><see cref="ReplayOptions.Budget"/>.</summary>
+    public const string Budget = "ReplayOptions.Budget";
+
+    /// <summary><see cref="ReplayOptions.Temperature"/>.</summary>
+    public const string Temperature = "ReplayOptions.Temperature";
+
+    /// <summary><see cref="ReplayOptions.MinPerGroup"/>.</summary>
+    public const string MinPerGroup = "ReplayOptions.MinPerGroup";
+}
+
 /// <summary>Options of <see cref="ReplaySelector.Select"/>.</summary>
 public sealed record ReplayOptions
 {
@@ -46,22 +62,23 @@ public sealed record ReplayOptions
     }
 
     /// <summary>Throws when a setting is out of range.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="OptionException">The budget, temperature or floor is out of range (the message names the option).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The strategy is not one of <see cref="ReplayStrategy"/>.</exception>
     public void Validate()
     {
         if (Budget < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(Budget), Budget, "Budget must be >= 0.");
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.Budget)} must be at least 0 (it is {Budget})."));
         }
 
         if (!(Temperature > 0) || !double.IsFinite(Temperature))
         {
-            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be a finite number > 0.");
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.Temperature)} must be a finite number above 0 (it is {Temperature}); smaller values replay the most forgotten examples more surely."));
         }
 
         if (MinPerGroup is < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MinPerGroup), MinPerGroup, "MinPerGroup must be >= 0.");
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.MinPerGroup)} must be at least 0 (it is {MinPerGroup})."));
         }
 
         if (!Enum.IsDefined(Strategy))
@@ -213,6 +230,16 @@ public static class ReplaySelector
         var byGroup = candidates.Where(j => groups.GroupOf(j) >= 0).GroupBy(groups.GroupOf)
             .OrderBy(g => groups.Names[g.Key], StringComparer.Ordinal).ToArray();
         var floor = minPerGroup ?? (byGroup.Length == 0 ? 0 : budget / 4 / byGroup.Length);
+        var needed = byGroup.Sum(g => (long)Math.Min(floor, g.Count()));
+        if (needed > budget)
+        {
+            // Meeting the floor in some groups and not others would drop whole groups without a word.
+            var most = budget / byGroup.Length;
+            throw new OptionException(most > 0
+                ? OptionMessage.Of($"{new OptionReference(ReplayOptionNames.MinPerGroup, floor.ToString(CultureInfo.InvariantCulture))} for {byGroup.Length} groups needs {needed:N0} examples, more than the budget of {budget:N0}: lower it to at most {most}, or raise {new OptionReference(ReplayOptionNames.Budget)}.")
+                : OptionMessage.Of($"{new OptionReference(ReplayOptionNames.MinPerGroup, floor.ToString(CultureInfo.InvariantCulture))} for {byGroup.Length} groups needs {needed:N0} examples, more than the budget of {budget:N0}: raise {new OptionReference(ReplayOptionNames.Budget)} to at least {needed:N0}, or drop the floor."));
+        }
+
         var chosen = new List<int>();
         var taken = new HashSet<int>();
         foreach (var group in byGroup)

@@ -67,6 +67,17 @@ public class ReplaySelectorTests
         Assert.Equal(10, set.Items.Select(i => i.Example).Distinct().Count());
     }
 
+    [Fact]
+    public void Stratified_AFloorTheBudgetCannotMeetInEveryGroup_IsRefused()
+    {
+        // Floors of 2 in groups of 4, 3 and 3 need 6 examples: a budget of 5 would have dropped group c without a word.
+        var error = Assert.Throws<OptionException>(() => ReplaySelector.Select(s_predicted, ExampleGroups.FromLabels(s_groups), null,
+            new ReplayOptions { Budget = 5, Strategy = ReplayStrategy.Stratified, MinPerGroup = 2 }));
+        Assert.Equal("ReplayOptions.MinPerGroup = 2 for 3 groups needs 6 examples, more than the budget of 5: lower it to at most 1, or raise ReplayOptions.Budget.", error.Message);
+        Assert.Equal(6, ReplaySelector.Select(s_predicted, ExampleGroups.FromLabels(s_groups), null,
+            new ReplayOptions { Budget = 6, Strategy = ReplayStrategy.Stratified, MinPerGroup = 2 }).Items.Count);
+    }
+
     [Theory]
     [InlineData(ReplayStrategy.Softmax)]
     [InlineData(ReplayStrategy.TopK)]
@@ -98,7 +109,9 @@ public class ReplaySelectorTests
     {
         Assert.Equal(32, ReplayOptions.BudgetFromRatio(32, 1024));
         Assert.Equal(33, ReplayOptions.BudgetFromRatio(32, 1025));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Temperature = 0 }));
+        var temperature = Assert.Throws<OptionException>(() => ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Temperature = 0 }));
+        Assert.Equal([ReplayOptionNames.Temperature], temperature.OptionMessage.Options.Select(o => o.Name));
+        Assert.StartsWith("ReplayOptions.Temperature must be a finite number above 0 (it is 0)", temperature.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Strategy = ReplayStrategy.Stratified }));
         Assert.Throws<ArgumentException>(() => ReplaySelector.Select([double.NaN], null, null, new ReplayOptions()));
     }
