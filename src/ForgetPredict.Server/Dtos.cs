@@ -271,8 +271,9 @@ public sealed record ReplayRequest
 /// <param name="GroupBy">The grouping column, or null.</param>
 /// <param name="Items">The chosen examples, in selection order.</param>
 /// <param name="Groups">Replayed examples per group.</param>
+/// <param name="Warnings">Things the caller should know, as in a predict answer (metadata that is not the model's, examples without metadata, a budget above the candidates).</param>
 public sealed record ReplayResponse(string Model, string Version, string Strategy, int Budget, int Candidates, double CoveredForgetting, double RandomExpectation,
-    double? Lift, string? GroupBy, IReadOnlyList<ReplayItemDto> Items, IReadOnlyList<ReplayGroupDto> Groups);
+    double? Lift, string? GroupBy, IReadOnlyList<ReplayItemDto> Items, IReadOnlyList<ReplayGroupDto> Groups, IReadOnlyList<string> Warnings);
 
 /// <summary>One replayed example.</summary>
 /// <param name="Example">Example id.</param>

@@ -90,8 +90,9 @@ internal static class Forecaster
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
+        string[] warnings = [.. new[] { grouping?.Warning, plan.Shortfall }.OfType<string>()];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
-            double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups);
+            double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }
 
     public static DesignResponse Design(StoredModel stored, DesignRequest request)

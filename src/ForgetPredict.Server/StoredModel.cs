@@ -120,7 +120,13 @@ public sealed class StoredModel
             current = _metadata;
             if (current is null || current.Path != path || current.Stamp != stamp)
             {
-                var table = MetadataTable.Read(path);
+                MetadataTable table;
+                using (var stream = File.OpenRead(path))
+                {
+                    // Named by its file name: answers and their warnings never show the server's folders.
+                    table = MetadataTable.Read(stream, System.IO.Path.GetFileName(path));
+                }
+
                 current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"), Model, Mismatch(path));
                 Volatile.Write(ref _metadata, current);
             }

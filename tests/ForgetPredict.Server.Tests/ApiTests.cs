@@ -278,6 +278,17 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json("{\"ratio\": 10, \"taskSize\": 120, \"strategy\": \"stratified\", \"minPerGroup\": 1}"))).JsonAsync();
         Assert.Equal(12, replay.GetProperty("budget").GetInt32());
         Assert.All(replay.GetProperty("groups").EnumerateArray(), g => Assert.True(g.GetProperty("replayed").GetInt32() >= 1));
+        Assert.Empty(replay.GetProperty("warnings").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Replay_SaysWhenTheBudgetIsAboveTheCandidates()
+    {
+        var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json("{\"budget\": 5000, \"exclude\": [\"ex-00000\"]}"))).JsonAsync();
+
+        Assert.Equal(599, replay.GetProperty("items").GetArrayLength());
+        Assert.Equal(["the budget of 5,000 is above the 599 candidate examples, so all 599 were chosen"],
+            replay.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
     }
 
     [Theory]
@@ -395,6 +406,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData(typeof(PredictRequest), "PredictRequest")]
     [InlineData(typeof(PredictResponse), "PredictResponse")]
     [InlineData(typeof(ReplayRequest), "ReplayRequest")]
+    [InlineData(typeof(ReplayResponse), "ReplayResponse")]
     [InlineData(typeof(DesignRequest), "DesignRequest")]
     [InlineData(typeof(DesignResponse), "DesignResponse")]
     [InlineData(typeof(ModelInfoDto), "ModelInfo")]

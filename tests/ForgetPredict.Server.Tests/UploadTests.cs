@@ -86,6 +86,19 @@ public sealed class UploadTests : IDisposable
         File.SetLastWriteTimeUtc(saved, DateTime.UtcNow.AddMinutes(1));
         var changed = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json("{}"))).JsonAsync();
         Assert.Contains("grouped.examples.csv is not the metadata uploaded with model 'grouped'", changed.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
+        var replay = await (await _client.PostAsync("/v1/models/grouped/replay", Http.Json("{\"budget\": 5}"))).JsonAsync();
+        Assert.Contains("grouped.examples.csv is not the metadata uploaded with model 'grouped'", replay.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
+
+        // Metadata for half the examples: said in every grouped answer, naming the file by its name only.
+        File.WriteAllLines(saved, metadata.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(1 + (_synthetic.ExampleGroups.Count / 2)));
+        File.SetLastWriteTimeUtc(saved, DateTime.UtcNow.AddMinutes(2));
+        foreach (var path in new[] { "predict", "replay" })
+        {
+            var answer = await (await _client.PostAsync($"/v1/models/grouped/{path}", Http.Json("{\"budget\": 5}".Replace("budget", path == "predict" ? "top" : "budget", StringComparison.Ordinal)))).JsonAsync();
+            var warnings = answer.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
+            Assert.Contains(warnings, w => w.Contains(" example ids matched in grouped.examples.csv", StringComparison.Ordinal));
+            Assert.DoesNotContain(warnings, w => w.Contains(_store, StringComparison.Ordinal));
+        }
     }
 
     [Fact]

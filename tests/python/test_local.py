@@ -149,6 +149,17 @@ class LocalTests(unittest.TestCase):
             fp.design(self.frame.iloc[1:], 8, criterion="neighbours", progress=False)
         self.assertIn("neighbours", str(error.exception))
 
+    def test_observed_as_a_dataframe(self):
+        cells = self.observed()
+        frame = pd.DataFrame({"example": cells.index, "value": cells.to_numpy()})
+        a = self.model.predict(frame, progress=False).examples
+        pd.testing.assert_frame_equal(a, self.model.predict(cells, progress=False).examples)
+        wide = pd.DataFrame([cells.to_numpy()], columns=cells.index)
+        pd.testing.assert_frame_equal(self.model.predict(wide, progress=False).examples, a)
+        with self.assertRaises(ValueError) as caught:
+            self.model.predict(pd.DataFrame({"a": [1.0, 2.0]}), progress=False)
+        self.assertIn("without columns 'example' and 'value'", str(caught.exception))
+
     def test_model_design_chooses_on_the_fitted_model(self):
         cells = self.model.design(8, group_by="source", progress=False)
         self.assertEqual(list(cells.columns), ["order", "group"])

@@ -95,6 +95,19 @@ class ServiceTests(unittest.TestCase):
         self.assertEqual(list(remote["example"]), list(local["example"]))
         np.testing.assert_allclose(remote["predicted"], local["predicted"], rtol=1e-9)
 
+    def test_numpy_numbers_dataframes_and_non_finite_values(self):
+        frame = pd.DataFrame({"example": self.observed.index, "value": self.observed.to_numpy()})
+        a = self.remote.predict(frame, top=np.int64(5), threshold=np.float32(0.5))
+        b = self.remote.predict(self.observed, top=5, threshold=0.5)
+        pd.testing.assert_frame_equal(a.examples, b.examples)
+        with self.assertRaises(ValueError) as caught:
+            self.remote.predict({self.ids[0]: float("inf")})
+        self.assertIn(f"observed['{self.ids[0]}'] is NaN or infinite", str(caught.exception))
+        with self.assertWarns(fp.EngineWarning) as warned:
+            chosen = self.remote.replay(self.observed, budget=np.int64(5000))
+        self.assertEqual(len(chosen), len(self.ids))
+        self.assertIn("the budget of 5,000 is above the", str(warned.warning))
+
     def test_design_matches_the_local_engine(self):
         remote = self.remote.design(8, criterion="group-means", group_by="source", exclude=self.ids[:3], observed=self.observed[:2])
         local = self.local.design(8, criterion="group-means", group_by="source", exclude=self.ids[:3], observed=self.observed[:2], progress=False)

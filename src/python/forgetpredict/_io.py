@@ -67,7 +67,16 @@ def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], O
 
 
 def as_cells(observed) -> pd.Series:
-    """Measured cells (a Series indexed by example id, or a dict) as floats, NaNs dropped."""
+    """Measured cells (a Series indexed by example id, a dict, an ``example,value`` DataFrame or a one-row wide one) as
+    floats, NaNs dropped."""
+    if isinstance(observed, pd.DataFrame):
+        if {"example", "value"} <= set(observed.columns):
+            observed = pd.Series(observed["value"].to_numpy(), index=observed["example"].to_numpy())
+        elif len(observed) == 1:
+            observed = observed.iloc[0]
+        else:
+            raise ValueError(f"observed is a DataFrame of {len(observed)} rows without columns 'example' and 'value': give a Series "
+                             "indexed by example id, a dict, an example,value DataFrame or a one-row DataFrame of example columns")
     cells = pd.Series(observed, dtype=np.float64) if not isinstance(observed, pd.Series) else observed.astype(np.float64)
     return cells.dropna()
 

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+import warnings
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import _engine, _io
-from ._engine import EngineError
+from ._engine import EngineError, EngineWarning
 from ._model import Prediction, groups_html
 
 
@@ -97,7 +98,7 @@ class Client:
         return self.model(name)
 
     def _request(self, method: str, path: str, body: Optional[dict] = None, accept: str = "application/json"):
-        data = None if body is None else json.dumps(body).encode("utf-8")
+        data = None if body is None else _json(body).encode("utf-8")
         headers = {"Accept": accept}
         if data is not None:
             headers["Content-Type"] = "application/json"
@@ -197,6 +198,8 @@ class RemoteModel:
         if exclude is not None:
             body["exclude"] = [str(e) for e in exclude]
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/replay", body)
+        for warning in answer.get("warnings") or []:
+            warnings.warn(warning, EngineWarning, stacklevel=2)
         return pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
 
 
@@ -212,6 +215,32 @@ class RemoteModel:
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/design", body)
         table = pd.DataFrame(answer["examples"], columns=["example", "order", "group"]).set_index("example")
         return table if answer.get("groupBy") else table.drop(columns="group")
+
+
+def _json(body: dict) -> str:
+    """The request body as JSON: numpy numbers as plain ones; NaN and infinity refused (JSON has neither)."""
+    def plain(value):
+        if isinstance(value, np.generic):
+            return value.item()
+        raise TypeError(f"a {type(value).__name__} cannot be sent to the service; give numbers, strings, lists or dicts")
+    try:
+        return json.dumps(body, default=plain, allow_nan=False)
+    except ValueError:
+        bad = [key for key, value in _leaves(body) if isinstance(value, float) and not np.isfinite(value)]
+        raise ValueError(f"{bad[0] if bad else 'a value'} is NaN or infinite; the service takes finite numbers only "
+                         "(drop unmeasured cells, or give the value)") from None
+
+
+def _leaves(value, path: str = ""):
+    """(path, value) of every number or string in a request body, e.g. ("observed['e3']", inf)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{path}[{key!r}]" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{i}]")
+    else:
+        yield path, value.item() if isinstance(value, np.generic) else value
 
 
 def _cells(observed) -> Dict[str, float]:
