@@ -204,6 +204,10 @@ public static partial class ServerApp
         {
             throw ApiException.BadRequest("The request body is empty; send a JSON object such as {\"observed\": {\"example-id\": 0.1}}.");
         }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest(JsonProblem.Describe(e, type));
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving store {Store} ({Count} models), API key {KeyOn}; removed {Removed} stale temporary files")]

@@ -170,7 +170,11 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("{\"top\": 5, \"colour\": \"red\"}", "colour")]
     [InlineData("{\"top\": -1}", "\"top\" must be between 0 and 1000")]
     [InlineData("{\"top\": 1001}", "\"top\" must be between 0 and 1000")]
-    [InlineData("{\"top\": \"ten\"}", "not valid JSON")]
+    [InlineData("{\"top\": \"ten\"}", "not valid JSON for this endpoint: \"top\" must be a whole number (line 1, character 14).")]
+    [InlineData("{\"top\": 2.5}", "\"top\" must be a whole number")]
+    [InlineData("{\"threshold\": \"high\"}", "\"threshold\" must be a number")]
+    [InlineData("[]", "the body must be a JSON object with the fields observed, byIndex, top")]
+    [InlineData("{\"topp\": 3}", "unknown field 'topp'; did you mean 'top'?")]
     [InlineData("{\"groupBy\": \"gruop\"}", "no column 'gruop'", "group")]
     [InlineData("{\"prior\": \"flat\"}", "Unknown prior 'flat'")]
     [InlineData("", "The request body is empty")]
@@ -355,7 +359,8 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"criterion\": \"v-optimum\"}", "Unknown criterion 'v-optimum'")]
     [InlineData("small", "{\"exclude\": [\"zz\"]}", "exclude: example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
-    [InlineData("small", "{\"count\": 3, \"top\": 3}", "'top' could not be mapped")]
+    [InlineData("small", "{\"count\": 3, \"top\": 3}", "unknown field 'top'; the fields are count, criterion, groupBy, observed, byIndex, exclude.")]
+    [InlineData("small", "{\"exclude\": [5]}", "\"exclude[0]\" must be a string")]
     [InlineData("binary", "{\"count\": 3}", "A logistic model predicts probabilities")]
     public async Task Design_BadRequests_Are400(string model, string body, params string[] fragments)
     {

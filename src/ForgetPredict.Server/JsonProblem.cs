@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Server;
+
+/// <summary>
+/// A request body the JSON reader refused, said in the API's words: the field, what it must be and where, never the .NET
+/// type names the reader's own messages carry ("could not be converted to System.Nullable`1[System.Int32]").
+/// </summary>
+internal static class JsonProblem
+{
+    private const string Prefix = "The request body is not valid JSON for this endpoint: ";
+
+    public static string Describe(JsonException error, JsonTypeInfo type)
+    {
+        var message = error.Message;
+        var at = error.LineNumber is { } line
+            ? string.Create(CultureInfo.InvariantCulture, $" (line {line + 1}, character {error.BytePositionInLine + 1})")
+            : string.Empty;
+        var fields = type.Properties.Select(p => p.Name).ToArray();
+        if (Between(message, "The JSON property '", "' could not be mapped") is { } unknown)
+        {
+            return $"{Prefix}unknown field '{unknown}'{Suggestion.DidYouMean(unknown, fields)}; the fields are {string.Join(", ", fields)}.";
+        }
+
+        var field = error.Path is { Length: > 1 } path ? path.TrimStart('$').TrimStart('.') : string.Empty;
+        if (Between(message, "could not be converted to ", ". Path: ") is { } target)
+        {
+            return field.Length == 0
+                ? $"{Prefix}the body must be a JSON object with the fields {string.Join(", ", fields)}{at}."
+                : $"{Prefix}\"{field}\" must be {Kind(target)}{at}.";
+        }
+
+        // The reader's other messages (bad syntax, a custom field's rule) are already in plain words; keep their first sentence.
+        var end = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        var text = end > 0 ? message[..end] : message;
+        return $"{Prefix}{text.TrimEnd()}{(field.Length > 0 && !text.Contains(field, StringComparison.Ordinal) ? $" (at \"{field}\")" : string.Empty)}{(end > 0 ? at : string.Empty)}";
+    }
+
+    // What a .NET type is in JSON terms.
+    private static string Kind(string type) => type switch
+    {
+        _ when type.Contains("System.Int", StringComparison.Ordinal) => "a whole number",
+        _ when type.Contains("System.Double", StringComparison.Ordinal) || type.Contains("System.Single", StringComparison.Ordinal) => "a number",
+        _ when type.Contains("System.Boolean", StringComparison.Ordinal) => "true or false",
+        _ when type.Contains("IReadOnlyList", StringComparison.Ordinal) || type.Contains("[]", StringComparison.Ordinal) => "a list of strings",
+        _ when type.Contains("System.String", StringComparison.Ordinal) => "a string",
+        _ => "an object",
+    };
+
+    private static string? Between(string text, string start, string end)
+    {
+        var i = text.IndexOf(start, StringComparison.Ordinal);
+        if (i < 0)
+        {
+            return null;
+        }
+
+        i += start.Length;
+        var j = text.IndexOf(end, i, StringComparison.Ordinal);
+        return j < 0 ? null : text[i..j];
+    }
+}
