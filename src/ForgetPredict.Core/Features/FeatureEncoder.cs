@@ -83,6 +83,7 @@ public sealed class FeatureView
     }
 
     /// <summary>Encodes one entity's raw block row into <paramref name="destination"/> (length <see cref="Width"/>).</summary>
+    /// <exception cref="ArgumentException">A column read on a log scale is not above 0.</exception>
     public void Encode(ReadOnlySpan<double> raw, Span<double> destination)
     {
         for (var c = 0; c < _shift.Length; c++)
@@ -90,7 +91,13 @@ public sealed class FeatureView
             var x = raw[c];
             if (_log[c])
             {
-                x = Math.Log(Math.Max(x, double.Epsilon));
+                if (!(x > 0))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"Features '{BlockName}': '{Columns[c]}' is {x}, but the model reads it on a log scale (every training value was above 0); give a value above 0."), nameof(raw));
+                }
+
+                x = Math.Log(x);
             }
 
             destination[c] = (x - _shift[c]) / _scale[c];

@@ -81,6 +81,26 @@ public class TaskFeatureModelTests
     }
 
     [Fact]
+    public void AColumnReadOnALogScale_RefusesAValueNotAboveZero()
+    {
+        // lr on a log scale: 1e-3 encodes as (ln 1e-3 - shift) / scale; 0 and -1e-3 have no logarithm and are refused by name
+        // (they were clamped to the smallest double, i.e. read as a learning rate of 5e-324).
+        var view = FeatureView.Restore("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], true, [-7, 300], [2, 100], [true, false]);
+        var encoded = new double[2];
+
+        view.Encode([1e-3, 600], encoded);
+
+        Assert.Equal((Math.Log(1e-3) + 7) / 2, encoded[0]);
+        Assert.Equal(3, encoded[1]);
+        foreach (var bad in new[] { 0, -1e-3, double.NaN })
+        {
+            var error = Assert.Throws<ArgumentException>(() => view.Encode([bad, 600], encoded));
+            Assert.StartsWith("Features 'tasks.csv': 'lr' is ", error.Message, StringComparison.Ordinal);
+            Assert.Contains("the model reads it on a log scale (every training value was above 0); give a value above 0.", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void MissingIds_AndWrongWidths_AreRefusedWithTheFix()
     {
         var (z, x) = Planted(6);
