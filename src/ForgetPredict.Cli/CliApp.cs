@@ -57,6 +57,12 @@ public static class CliApp
             return UsageError;
         }
 
+        if (OutputFiles.Clash(parse) is { } clash)
+        {
+            await error.WriteLineAsync($"error: {clash}").ConfigureAwait(false);
+            return UsageError;
+        }
+
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);

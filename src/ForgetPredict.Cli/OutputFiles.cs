@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace ForgetPredict.Cli;
+
+/// <summary>
+/// The files a command line writes, checked before anything runs: none may be one of the files it reads (writing the model
+/// over its own matrix, or an answer over the cells it came from, destroys the input), no two outputs may be one file, and
+/// every output's folder must exist (so a command never writes some outputs and then fails on the next).
+/// </summary>
+internal static class OutputFiles
+{
+    // The options and arguments whose value is a file the command writes.
+    private static readonly HashSet<string> s_outputs = new(StringComparer.Ordinal) { "--out", "--json", "--html", "--predictions", "--examples-out", "--tasks-out", "OUT" };
+
+    /// <summary>What clashes, as a message with the fix, or null when every output is a file of its own.</summary>
+    public static string? Clash(ParseResult parse)
+    {
+        var outputs = new List<(string Name, string Path)>();
+        var inputs = new List<(string Name, string Path)>();
+        foreach (var child in parse.CommandResult.Children)
+        {
+            var (name, tokens) = child switch
+            {
+                OptionResult option => (option.Option.Name, option.Tokens),
+                ArgumentResult argument => (argument.Argument.Name, argument.Tokens),
+                _ => (null, null),
+            };
+            if (name is null || tokens is null)
+            {
+                continue;
+            }
+
+            foreach (var value in tokens.Select(t => t.Value))
+            {
+                if (s_outputs.Contains(name))
+                {
+                    outputs.Add((name, value));
+                }
+                else
+                {
+                    // --external NAME=FILE names its file after the '='.
+                    var equals = value.IndexOf('=', StringComparison.Ordinal);
+                    inputs.Add((name, equals > 0 && !File.Exists(value) ? value[(equals + 1)..] : value));
+                }
+            }
+        }
+
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            var (name, path) = outputs[i];
+            var full = Full(path);
+            if (full is null)
+            {
+                continue;
+            }
+
+            var input = inputs.FirstOrDefault(x => File.Exists(x.Path) && Full(x.Path) == full);
+            if (input.Name is not null)
+            {
+                return $"{name} {path} is also the file this command reads as {input.Name}, which writing it would destroy; write to another file.";
+            }
+
+            var twin = outputs.Skip(i + 1).FirstOrDefault(x => Full(x.Path) == full);
+            if (twin.Name is not null)
+            {
+                return $"{name} and {twin.Name} both write {path}; give each output its own file.";
+            }
+
+            var folder = Path.GetDirectoryName(full);
+            if (folder is not null && !Directory.Exists(folder))
+            {
+                return $"{name} {path}: cannot write the file: folder '{folder}' does not exist. Create it first.";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Full(string path)
+    {
+        try
+        {
+            return Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null;
+        }
+    }
+}
