@@ -166,7 +166,8 @@ public static partial class TemporaryFiles
         lock (s_signalLock)
         {
             // The handlers do not cancel the signal: the process still stops as it would have, minus its debris.
-            s_signals ??= [PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => RemoveInFlight()), PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => RemoveInFlight())];
+            // SIGHUP too: a closed terminal or ssh session stops a command as surely as Ctrl+C.
+            s_signals ??= [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }.Select(s => PosixSignalRegistration.Create(s, _ => RemoveInFlight()))];
         }
     }
 

@@ -37,8 +37,10 @@ internal static class Endpoints
             }
             catch (Exception e) when (e is Data.ForgettingDataException or IOException or UnauthorizedAccessException)
             {
-                // A damaged or foreign file is listed with the reason instead of failing the whole listing.
-                models.Add(new ModelInfoDto(name, null, 0, 0, null, false, null, null, null, null, [], 0, DateTimeOffset.MinValue, string.Empty,
+                // A damaged or foreign file is listed with the reason (and its real size and time) instead of failing the whole listing.
+                var file = new FileInfo(Path.Combine(store.Directory, name + ModelStore.ModelExtension));
+                models.Add(new ModelInfoDto(name, null, 0, 0, null, false, null, null, null, null, [], file.Exists ? file.Length : 0,
+                    file.Exists ? new DateTimeOffset(file.LastWriteTimeUtc) : DateTimeOffset.MinValue, string.Empty,
                     new Dictionary<string, string>(), store.Relative(Problems.Fields.Describe(e))));
             }
             catch (ApiException e) when (e.Status == StatusCodes.Status404NotFound)

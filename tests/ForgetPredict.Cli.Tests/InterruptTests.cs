@@ -5,12 +5,13 @@ using ForgetPredict.Testing;
 
 namespace ForgetPredict.Cli.Tests;
 
-/// <summary>Issue 14, item 4: SIGTERM and SIGINT during a write delete the temporary file (a real child process).</summary>
+/// <summary>Issue 14, item 4: SIGTERM, SIGINT and SIGHUP during a write delete the temporary file (a real child process).</summary>
 public sealed class InterruptTests
 {
     [Theory]
     [InlineData("TERM")]
     [InlineData("INT")]
+    [InlineData("HUP")]
     public void Item04_SignalDuringAWriteLeavesNoTemporaryFile(string signal)
     {
         // Given: an evaluate run that streams its predictions into an atomically written file for several seconds.

@@ -40,6 +40,9 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.Empty(models["plain"].GetProperty("groupColumns").EnumerateArray());
         Assert.True(models["binary"].GetProperty("predictsProbability").GetBoolean());
         Assert.Contains("broken.fpm", models["broken"].GetProperty("error").GetString(), StringComparison.Ordinal);
+        var broken = new FileInfo(Path.Combine(_store.Directory, "broken.fpm"));
+        Assert.Equal(broken.Length, models["broken"].GetProperty("sizeBytes").GetInt64());
+        Assert.Equal(new DateTimeOffset(broken.LastWriteTimeUtc), models["broken"].GetProperty("modified").GetDateTimeOffset());
     }
 
     [Fact]
