@@ -301,12 +301,7 @@ internal static class DataScale
     /// out (more than 1e9 times the typical magnitude) that it would swamp every other; the message names it.</exception>
     public static double Typical(ForgettingMatrix matrix)
     {
-        var (first, constant) = Constant(matrix);
-        if (constant)
-        {
-            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Every observed cell of the {matrix.TaskCount} x {matrix.ExampleCount} matrix is {first:G6}: a constant matrix shows no difference between tasks or examples, so no model can learn how a new task's measured cells differ. Check that the right file and value column were read."), nameof(matrix));
-        }
+        ThrowIfConstant(matrix);
 
         // One parallel pass finds a cell beyond the outlier limit and sums the squares.
         var (typical, limit) = OutlierLimit(matrix);
@@ -350,6 +345,18 @@ internal static class DataScale
         }
 
         return (first, squares);
+    }
+
+    /// <summary>Refuses a matrix whose observed cells are all equal: no model can learn from it.</summary>
+    /// <exception cref="ArgumentException">Every observed cell has the same value; the message names it.</exception>
+    public static void ThrowIfConstant(ForgettingMatrix matrix)
+    {
+        var (first, constant) = Constant(matrix);
+        if (constant)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Every observed cell of the {matrix.TaskCount} x {matrix.ExampleCount} matrix is {first:G6}: a constant matrix shows no difference between tasks or examples, so no model can learn how a new task's measured cells differ. Check that the right file and value column were read."), nameof(matrix));
+        }
     }
 
     /// <summary>The first observed value and whether every observed value equals it (false when nothing is observed).</summary>

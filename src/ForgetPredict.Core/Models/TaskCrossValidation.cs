@@ -74,6 +74,12 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     /// </summary>
     public int ShortTasks { get; init; }
 
+    /// <summary>
+    /// Folds left out of the scoring because their training tasks (every task outside the fold) are constant, so no candidate
+    /// can be fitted on them (the matrix as a whole is not constant: its varying tasks are all in those folds). 0 normally.
+    /// </summary>
+    public int SkippedFolds { get; init; }
+
     /// <summary>The same cross-validation restricted to the candidates <paramref name="candidates"/>, in that order.</summary>
     public TaskCrossValidation Select(IReadOnlyList<int> candidates)
     {
@@ -85,7 +91,8 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     public double Rmse(int c) => Math.Sqrt(Predictions[c].Select((p, i) => (p - Truth[i]) * (p - Truth[i])).Sum() / Truth.Length);
 
     /// <summary>Runs the cross-validation. Folds run in parallel; the result is the same for every thread count.</summary>
-    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks.</exception>
+    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, is constant, or leaves
+    /// nothing to score; or a candidate cannot be fitted on a fold's training tasks (the first such fold's error).</exception>
     public static TaskCrossValidation Run(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, CrossValidationOptions options)
     {
         ArgumentNullException.ThrowIfNull(candidates);
@@ -104,8 +111,12 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     /// <param name="candidateCount">Number of candidates <paramref name="prepare"/> returns fold-ins for.</param>
     /// <param name="prepare">Fits the candidates on a fold's training rows (a subset of <paramref name="matrix"/>'s tasks).</param>
     /// <param name="options">The simulated task.</param>
-    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, no held-out task has a
-    /// cell to score, or <paramref name="prepare"/> returns the wrong count.</exception>
+    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, its observed cells are
+    /// all equal, every fold's training tasks are constant, no held-out task has a cell to score, or
+    /// <paramref name="prepare"/> returns the wrong count. An exception of <paramref name="prepare"/> on a fold is rethrown
+    /// as it is (not wrapped), the lowest fold's first, whatever the thread count.</exception>
+    /// <remarks>A fold whose training tasks are constant (every observed cell equal) is left out of the scoring and counted in
+    /// <see cref="SkippedFolds"/>: no candidate can learn from it, though the whole matrix varies.</remarks>
     public static TaskCrossValidation Run(ForgettingMatrix matrix, int candidateCount, Func<ForgettingMatrix, IReadOnlyList<HeldOutFoldIn>> prepare, CrossValidationOptions options)
     {
         ArgumentNullException.ThrowIfNull(matrix);
@@ -120,15 +131,65 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                 $"Cross-validated fits (auto, ensemble) need at least {MinimumTasks} tasks to hold some out; this matrix has {m}. Choose a method, e.g. --method mf."), nameof(matrix));
         }
 
+        // A constant matrix gets the same message as a single fit of it (every fold would be constant too).
+        DataScale.ThrowIfConstant(matrix);
         var folds = Math.Min(options.Folds, m);
         var order = Enumerable.Range(0, m).ToArray();
         new Random(options.Seed).Shuffle(order);
         var perFold = new (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks)[folds];
+        var skipped = new bool[folds];
+        var failures = new Exception?[folds];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
         Parallel.For(0, folds, parallel, f =>
         {
+            // Each fold's failure is kept and the lowest fold's rethrown below, unwrapped: Parallel.For would wrap them in an
+            // AggregateException in the order the threads failed.
+            try
+            {
+                perFold[f] = RunFold(f);
+            }
+            catch (Exception e)
+            {
+                failures[f] = e;
+                perFold[f] = ([], [], [], 0);
+            }
+        });
+        if (failures.FirstOrDefault(e => e is not null) is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        if (skipped.All(s => s))
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in every one of the {folds} groupings of this {m} x {matrix.ExampleCount} matrix the tasks fitted on are constant (the varying tasks are too few to spread over the groups). Choose a method, e.g. --method mf, or add tasks that vary."), nameof(matrix));
+        }
+
+        if (perFold.All(f => f.Truth.Length == 0))
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Cross-validated fits (auto, ensemble) score held-out tasks on cells they did not reveal, but no task of this {m} x {matrix.ExampleCount} matrix has an observed cell to score. Choose a method, e.g. --method additive."), nameof(matrix));
+        }
+
+        return new TaskCrossValidation(
+            [.. perFold.SelectMany(f => f.Truth)],
+            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Predictions[c]).ToArray())],
+            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Stds[c]).ToArray())])
+        {
+            ShortTasks = perFold.Sum(f => f.ShortTasks),
+            SkippedFolds = skipped.Count(s => s),
+        };
+
+        (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks) RunFold(int f)
+        {
             var heldOut = order.Where((_, p) => p % folds == f).Order().ToArray();
             var train = matrix.SelectTasks(order.Where((_, p) => p % folds != f).Order().ToArray());
+            if (DataScale.Constant(train).Constant)
+            {
+                skipped[f] = true;
+                return ([], [.. Enumerable.Range(0, candidateCount).Select(_ => Array.Empty<double>())], [.. Enumerable.Range(0, candidateCount).Select(_ => Array.Empty<double>())], 0);
+            }
+
             var models = prepare(train);
             if (models.Count != candidateCount)
             {
@@ -174,22 +235,8 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                 }
             }
 
-            perFold[f] = ([.. truth], [.. predictions.Select(p => p.ToArray())], [.. stds.Select(s => s.ToArray())], shortTasks);
-        });
-
-        if (perFold.All(f => f.Truth.Length == 0))
-        {
-            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Cross-validated fits (auto, ensemble) score held-out tasks on cells they did not reveal, but no task of this {m} x {matrix.ExampleCount} matrix has an observed cell to score. Choose a method, e.g. --method additive."), nameof(matrix));
+            return ([.. truth], [.. predictions.Select(p => p.ToArray())], [.. stds.Select(s => s.ToArray())], shortTasks);
         }
-
-        return new TaskCrossValidation(
-            [.. perFold.SelectMany(f => f.Truth)],
-            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Predictions[c]).ToArray())],
-            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Stds[c]).ToArray())])
-        {
-            ShortTasks = perFold.Sum(f => f.ShortTasks),
-        };
     }
 
     // A seeded sample of the row's observed, unrevealed cells, in column order: the first `limit` of a seeded Fisher-Yates
