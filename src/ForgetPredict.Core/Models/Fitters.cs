@@ -73,7 +73,8 @@ public sealed class AdditiveFitter(AdditiveOptions? options = null) : IForgettin
 }
 
 /// <summary>Fits the uncentred multiplicative rank-1 model u_i * v_j ("task disruptiveness times example fragility").</summary>
-/// <remarks>Alternating ridge updates on observed cells; objective sum (z - u_i v_j)^2 + Lambda s (|u|^2 + |v|^2) with s the data RMS.</remarks>
+/// <remarks>Alternating ridge updates on observed cells, started from the leading singular pair (power iteration from the
+/// seeded draws); objective sum (z - u_i v_j)^2 + Lambda s (|u|^2 + |v|^2) with s the data RMS.</remarks>
 public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingFitter
 {
     private readonly RankOneOptions _options = FactorFits.Validated(options ?? new RankOneOptions());
@@ -86,6 +87,7 @@ public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingF
         FactorFits.Run(matrix, ModelMethod.RankOne, new AlsProblem
         {
             Rank = 1,
+            SpectralStart = true,
             ThresholdMultiplier = _options.Lambda,
             MaxIterations = _options.MaxIterations,
             Tolerance = _options.Tolerance,
