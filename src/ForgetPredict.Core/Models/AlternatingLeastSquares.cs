@@ -63,6 +63,15 @@ internal sealed record AlsProblem
 
     /// <summary>Standard deviation of initial example factors in units of sqrt(data scale).</summary>
     public double InitScale { get; init; } = 1;
+
+    /// <summary>
+    /// Rank 1 only: start from the matrix's leading right singular vector (power iteration on the observed cells, missing
+    /// ones read as 0, from the seeded draws) times the square root of its singular value, instead of from the draws. An
+    /// uncentred rank-1 fit needs it: from random factors that hardly overlap the leading direction, the first sweep fits
+    /// almost nothing, the noise-adaptive penalty settles at the data's scale instead of the noise's and the fit stops
+    /// shrunk far below the optimum, or collapsed.
+    /// </summary>
+    public bool SpectralStart { get; init; }
 }
 
 /// <summary>The solved parameters of an <see cref="AlsProblem"/>.</summary>
@@ -292,19 +301,89 @@ internal sealed class AlternatingLeastSquares
             }
 
             TensorPrimitives.Multiply(_exampleFactors, scale, _exampleFactors);
-            return;
         }
-
-        var random = new Random(_problem.Seed);
-        for (var k = 0; k < _r; k++)
+        else
         {
-            var row = _exampleFactors.AsSpan(k * _n, _n);
-            for (var j = 0; j < _n; j++)
+            var random = new Random(_problem.Seed);
+            for (var k = 0; k < _r; k++)
             {
-                row[j] = Gaussian(random) * scale;
+                var row = _exampleFactors.AsSpan(k * _n, _n);
+                for (var j = 0; j < _n; j++)
+                {
+                    row[j] = Gaussian(random) * scale;
+                }
             }
         }
+
+        if (_problem.SpectralStart && _r == 1)
+        {
+            SpectralStart();
+        }
     }
+
+    // Power iteration v <- Z'Z v / |Z'Z v| on the scaled matrix (missing cells as 0) from the draws, until the direction
+    // moves less than 1e-12 in cosine (at most 100 steps), then v times sqrt(|Z v|): the first task update then starts
+    // near the leading singular pair, at its scale. Rows are multiplied in parallel and columns summed over rows in row
+    // order, chunk by chunk, so the start is the same for any thread count.
+    private void SpectralStart()
+    {
+        var v = _exampleFactors;
+        var u = new double[_m];
+        var next = new double[_n];
+        for (var step = 0; step < 100; step++)
+        {
+            MultiplyRows(v, u);
+            Parallel.For(0, ChunkCount(_n), _parallel, () => new double[ColumnChunk], (c, _, buffer) =>
+            {
+                var (start, width) = Chunk(c);
+                var y = buffer.AsSpan(0, width);
+                var sum = next.AsSpan(start, width);
+                sum.Clear();
+                for (var i = 0; i < _m; i++)
+                {
+                    Residuals.Masked(_z.Row(i).Slice(start, width), _problem.InputScale, default, 0, y);
+                    TensorPrimitives.MultiplyAdd(y, u[i], sum, sum);
+                }
+
+                return buffer;
+            }, _ => { });
+            var norm = TensorPrimitives.Norm<double>(next);
+            var previous = TensorPrimitives.Norm<double>(v);
+            if (!(norm > 0) || !double.IsFinite(norm) || !(previous > 0))
+            {
+                // Z'Z v = 0 (v in the null space, or nothing observed): keep the draws.
+                return;
+            }
+
+            TensorPrimitives.Divide(next, norm, next);
+            var cosine = Math.Abs(TensorPrimitives.Dot<double>(next, v)) / previous;
+            next.CopyTo(v, 0);
+            if (1 - cosine < 1e-12)
+            {
+                break;
+            }
+        }
+
+        MultiplyRows(v, u);
+        TensorPrimitives.Multiply(v, Math.Sqrt(TensorPrimitives.Norm<double>(u)), v);
+    }
+
+    // u = Z v over the observed cells (the scaled matrix), one row per iteration, its chunks in column order.
+    private void MultiplyRows(double[] v, double[] u) =>
+        Parallel.For(0, _m, _parallel, () => new double[ColumnChunk], (i, _, buffer) =>
+        {
+            double sum = 0;
+            for (var c = 0; c < ChunkCount(_n); c++)
+            {
+                var (start, width) = Chunk(c);
+                var y = buffer.AsSpan(0, width);
+                Residuals.Masked(_z.Row(i).Slice(start, width), _problem.InputScale, default, 0, y);
+                sum += TensorPrimitives.Dot<double>(y, v.AsSpan(start, width));
+            }
+
+            u[i] = sum;
+            return buffer;
+        }, _ => { });
 
     /// <summary>
     /// The standard normal draws of the initial example factors, rank x n in row order from <paramref name="seed"/>'s stream:

@@ -82,9 +82,23 @@ public sealed record AutoOptions : FitOptions
 /// <param name="Rank">The mf rank kept.</param>
 public sealed record AutoReport(string Choice, double CrossValidatedRmse, IReadOnlyList<(string Name, double Rmse)> Candidates, int Known, int Rank)
 {
+    /// <summary>Held-out tasks with no more than <see cref="Known"/> observed cells, which revealed all their cells but one
+    /// (<see cref="TaskCrossValidation.ShortTasks"/>); 0 when every task had more.</summary>
+    public int ShortTasks { get; init; }
+
+    /// <summary>Cross-validation folds left out because the tasks fitted on were constant
+    /// (<see cref="TaskCrossValidation.SkippedFolds"/>); 0 normally.</summary>
+    public int SkippedFolds { get; init; }
+
     /// <summary>One line for fit reports, e.g. "auto chose 0.3 mf rank 4 + 0.7 knn (cross-validated RMSE 0.1280 with 30 known cells)".</summary>
     public string Summary() => string.Create(CultureInfo.InvariantCulture,
-        $"auto chose {Choice} (cross-validated RMSE {CrossValidatedRmse:0.0000} with {Known} known cells; candidates: {string.Join(", ", Candidates.Select(c => $"{c.Name} {c.Rmse:0.0000}"))})");
+        $"auto chose {Choice} (cross-validated RMSE {CrossValidatedRmse:0.0000} with {Known} known cells{ShortNote()}{SkippedNote()}; candidates: {string.Join(", ", Candidates.Select(c => $"{c.Name} {c.Rmse:0.0000}"))})");
+
+    private string ShortNote() => ShortTasks == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+        $", all but one in the {ShortTasks} task{(ShortTasks == 1 ? "" : "s")} with no more observed cells");
+
+    private string SkippedNote() => SkippedFolds == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"; {SkippedFolds} fold{(SkippedFolds == 1 ? "" : "s")} not scored, {(SkippedFolds == 1 ? "its" : "their")} training tasks being constant");
 }
 
 /// <summary>
@@ -165,11 +179,11 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             if (EnsembleModel.Weigh(stackedCv).Rmse < rmse[best])
             {
                 var model = EnsembleModel.Stack(matrix, [.. members.Select(c => candidates[c])], stackedCv);
-                return (model, new AutoReport(model.Describe(), model.CrossValidatedRmse, report, _o.CrossValidation.Known, rank));
+                return (model, new AutoReport(model.Describe(), model.CrossValidatedRmse, report, _o.CrossValidation.Known, rank) { ShortTasks = cv.ShortTasks, SkippedFolds = cv.SkippedFolds });
             }
         }
 
-        return (candidates[best].Final.Fit(matrix), new AutoReport(candidates[best].Name, rmse[best], report, _o.CrossValidation.Known, rank));
+        return (candidates[best].Final.Fit(matrix), new AutoReport(candidates[best].Name, rmse[best], report, _o.CrossValidation.Known, rank) { ShortTasks = cv.ShortTasks, SkippedFolds = cv.SkippedFolds });
 
         LowRankFitter MfFitter(int rank, int residualRank) => new(new LowRankOptions
         {

@@ -185,6 +185,13 @@ public sealed class EnsembleModel : IForgettingModel
     public static (double[] Weights, double Rmse, double StdScale) Weigh(TaskCrossValidation cv)
     {
         var weights = StackingWeights(cv);
+        var (rmse, stdScale) = Score(cv, weights);
+        return (weights, rmse, stdScale);
+    }
+
+    // The RMSE of the weighted predictions and the factor that calibrates the weighted std on their errors.
+    private static (double Rmse, double StdScale) Score(TaskCrossValidation cv, double[] weights)
+    {
         double squared = 0, variance = 0;
         for (var i = 0; i < cv.Truth.Length; i++)
         {
@@ -199,15 +206,25 @@ public sealed class EnsembleModel : IForgettingModel
             variance += s * s;
         }
 
-        return (weights, Math.Sqrt(squared / cv.Truth.Length), variance > 0 ? Math.Sqrt(squared / variance) : 1);
+        return (Math.Sqrt(squared / cv.Truth.Length), variance > 0 ? Math.Sqrt(squared / variance) : 1);
     }
 
-    /// <summary>Learns the weights from <paramref name="cv"/> and refits the members with positive weight on <paramref name="matrix"/>.</summary>
+    /// <summary>Learns the weights from <paramref name="cv"/> and refits the members with positive weight on <paramref name="matrix"/>.
+    /// When no member earns a positive weight (a degenerate scoring, e.g. every scored cell and every prediction 0), the
+    /// member with the lowest cross-validated RMSE (the first of equals) is the ensemble, with weight 1.</summary>
     public static EnsembleModel Stack(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, TaskCrossValidation cv)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(cv);
         var (weights, rmse, scale) = Weigh(cv);
+        if (!weights.Any(w => w > 0))
+        {
+            weights = new double[weights.Length];
+            weights[Enumerable.Range(0, weights.Length).MinBy(cv.Rmse)] = 1;
+            (rmse, scale) = Score(cv, weights);
+        }
+
         var used = Enumerable.Range(0, weights.Length).Where(c => weights[c] > 0).ToArray();
         var members = used.Select(c => candidates[c].Final.Fit(matrix)).ToArray();
         return new EnsembleModel(members, [.. used.Select(c => candidates[c].Name)], [.. used.Select(c => weights[c])], scale, rmse);

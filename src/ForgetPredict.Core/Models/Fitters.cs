@@ -73,7 +73,8 @@ public sealed class AdditiveFitter(AdditiveOptions? options = null) : IForgettin
 }
 
 /// <summary>Fits the uncentred multiplicative rank-1 model u_i * v_j ("task disruptiveness times example fragility").</summary>
-/// <remarks>Alternating ridge updates on observed cells; objective sum (z - u_i v_j)^2 + Lambda s (|u|^2 + |v|^2) with s the data RMS.</remarks>
+/// <remarks>Alternating ridge updates on observed cells, started from the leading singular pair (power iteration from the
+/// seeded draws); objective sum (z - u_i v_j)^2 + Lambda s (|u|^2 + |v|^2) with s the data RMS.</remarks>
 public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingFitter
 {
     private readonly RankOneOptions _options = FactorFits.Validated(options ?? new RankOneOptions());
@@ -86,6 +87,7 @@ public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingF
         FactorFits.Run(matrix, ModelMethod.RankOne, new AlsProblem
         {
             Rank = 1,
+            SpectralStart = true,
             ThresholdMultiplier = _options.Lambda,
             MaxIterations = _options.MaxIterations,
             Tolerance = _options.Tolerance,
@@ -301,12 +303,7 @@ internal static class DataScale
     /// out (more than 1e9 times the typical magnitude) that it would swamp every other; the message names it.</exception>
     public static double Typical(ForgettingMatrix matrix)
     {
-        var (first, constant) = Constant(matrix);
-        if (constant)
-        {
-            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Every observed cell of the {matrix.TaskCount} x {matrix.ExampleCount} matrix is {first:G6}: a constant matrix shows no difference between tasks or examples, so no model can learn how a new task's measured cells differ. Check that the right file and value column were read."), nameof(matrix));
-        }
+        ThrowIfConstant(matrix);
 
         // One parallel pass finds a cell beyond the outlier limit and sums the squares.
         var (typical, limit) = OutlierLimit(matrix);
@@ -350,6 +347,18 @@ internal static class DataScale
         }
 
         return (first, squares);
+    }
+
+    /// <summary>Refuses a matrix whose observed cells are all equal: no model can learn from it.</summary>
+    /// <exception cref="ArgumentException">Every observed cell has the same value; the message names it.</exception>
+    public static void ThrowIfConstant(ForgettingMatrix matrix)
+    {
+        var (first, constant) = Constant(matrix);
+        if (constant)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Every observed cell of the {matrix.TaskCount} x {matrix.ExampleCount} matrix is {first:G6}: a constant matrix shows no difference between tasks or examples, so no model can learn how a new task's measured cells differ. Check that the right file and value column were read."), nameof(matrix));
+        }
     }
 
     /// <summary>The first observed value and whether every observed value equals it (false when nothing is observed).</summary>

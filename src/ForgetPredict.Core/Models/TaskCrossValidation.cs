@@ -67,18 +67,32 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     /// <summary>Fewest tasks a cross-validation accepts (each fold must leave a few tasks to fit on).</summary>
     public const int MinimumTasks = 4;
 
+    /// <summary>
+    /// Held-out tasks with no more observed cells than <see cref="CrossValidationOptions.Known"/>: each revealed all its
+    /// observed cells but one (a randomly drawn one, per draw) and was scored on that one, so that short rows are simulated as
+    /// closely as they can be instead of leaving nothing to score. 0 when every row has more observed cells than that.
+    /// </summary>
+    public int ShortTasks { get; init; }
+
+    /// <summary>
+    /// Folds left out of the scoring because their training tasks (every task outside the fold) are constant, so no candidate
+    /// can be fitted on them (the matrix as a whole is not constant: its varying tasks are all in those folds). 0 normally.
+    /// </summary>
+    public int SkippedFolds { get; init; }
+
     /// <summary>The same cross-validation restricted to the candidates <paramref name="candidates"/>, in that order.</summary>
     public TaskCrossValidation Select(IReadOnlyList<int> candidates)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        return new TaskCrossValidation(Truth, [.. candidates.Select(c => Predictions[c])], [.. candidates.Select(c => Stds[c])]);
+        return this with { Predictions = [.. candidates.Select(c => Predictions[c])], Stds = [.. candidates.Select(c => Stds[c])] };
     }
 
     /// <summary>Root mean squared error of candidate <paramref name="c"/>.</summary>
     public double Rmse(int c) => Math.Sqrt(Predictions[c].Select((p, i) => (p - Truth[i]) * (p - Truth[i])).Sum() / Truth.Length);
 
     /// <summary>Runs the cross-validation. Folds run in parallel; the result is the same for every thread count.</summary>
-    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks.</exception>
+    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, is constant, or leaves
+    /// nothing to score; or a candidate cannot be fitted on a fold's training tasks (the first such fold's error).</exception>
     public static TaskCrossValidation Run(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, CrossValidationOptions options)
     {
         ArgumentNullException.ThrowIfNull(candidates);
@@ -97,7 +111,12 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     /// <param name="candidateCount">Number of candidates <paramref name="prepare"/> returns fold-ins for.</param>
     /// <param name="prepare">Fits the candidates on a fold's training rows (a subset of <paramref name="matrix"/>'s tasks).</param>
     /// <param name="options">The simulated task.</param>
-    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, or <paramref name="prepare"/> returns the wrong count.</exception>
+    /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, its observed cells are
+    /// all equal, every fold's training tasks are constant, no held-out task has a cell to score, or
+    /// <paramref name="prepare"/> returns the wrong count. An exception of <paramref name="prepare"/> on a fold is rethrown
+    /// as it is (not wrapped), the lowest fold's first, whatever the thread count.</exception>
+    /// <remarks>A fold whose training tasks are constant (every observed cell equal) is left out of the scoring and counted in
+    /// <see cref="SkippedFolds"/>: no candidate can learn from it, though the whole matrix varies.</remarks>
     public static TaskCrossValidation Run(ForgettingMatrix matrix, int candidateCount, Func<ForgettingMatrix, IReadOnlyList<HeldOutFoldIn>> prepare, CrossValidationOptions options)
     {
         ArgumentNullException.ThrowIfNull(matrix);
@@ -112,15 +131,65 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                 $"Cross-validated fits (auto, ensemble) need at least {MinimumTasks} tasks to hold some out; this matrix has {m}. Choose a method, e.g. --method mf."), nameof(matrix));
         }
 
+        // A constant matrix gets the same message as a single fit of it (every fold would be constant too).
+        DataScale.ThrowIfConstant(matrix);
         var folds = Math.Min(options.Folds, m);
         var order = Enumerable.Range(0, m).ToArray();
         new Random(options.Seed).Shuffle(order);
-        var perFold = new (double[] Truth, double[][] Predictions, double[][] Stds)[folds];
+        var perFold = new (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks)[folds];
+        var skipped = new bool[folds];
+        var failures = new Exception?[folds];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
         Parallel.For(0, folds, parallel, f =>
         {
+            // Each fold's failure is kept and the lowest fold's rethrown below, unwrapped: Parallel.For would wrap them in an
+            // AggregateException in the order the threads failed.
+            try
+            {
+                perFold[f] = RunFold(f);
+            }
+            catch (Exception e)
+            {
+                failures[f] = e;
+                perFold[f] = ([], [], [], 0);
+            }
+        });
+        if (failures.FirstOrDefault(e => e is not null) is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        if (skipped.All(s => s))
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in every one of the {folds} groupings of this {m} x {matrix.ExampleCount} matrix the tasks fitted on are constant (the varying tasks are too few to spread over the groups). Choose a method, e.g. --method mf, or add tasks that vary."), nameof(matrix));
+        }
+
+        if (perFold.All(f => f.Truth.Length == 0))
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Cross-validated fits (auto, ensemble) score held-out tasks on cells they did not reveal, but no task of this {m} x {matrix.ExampleCount} matrix has an observed cell to score. Choose a method, e.g. --method additive."), nameof(matrix));
+        }
+
+        return new TaskCrossValidation(
+            [.. perFold.SelectMany(f => f.Truth)],
+            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Predictions[c]).ToArray())],
+            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Stds[c]).ToArray())])
+        {
+            ShortTasks = perFold.Sum(f => f.ShortTasks),
+            SkippedFolds = skipped.Count(s => s),
+        };
+
+        (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks) RunFold(int f)
+        {
             var heldOut = order.Where((_, p) => p % folds == f).Order().ToArray();
             var train = matrix.SelectTasks(order.Where((_, p) => p % folds != f).Order().ToArray());
+            if (DataScale.Constant(train).Constant)
+            {
+                skipped[f] = true;
+                return ([], [.. Enumerable.Range(0, candidateCount).Select(_ => Array.Empty<double>())], [.. Enumerable.Range(0, candidateCount).Select(_ => Array.Empty<double>())], 0);
+            }
+
             var models = prepare(train);
             if (models.Count != candidateCount)
             {
@@ -131,11 +200,23 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
             var predictions = Enumerable.Range(0, candidateCount).Select(_ => new List<double>()).ToArray();
             var stds = Enumerable.Range(0, candidateCount).Select(_ => new List<double>()).ToArray();
             var reveal = new EvaluationOptions { Known = options.Known, Seed = options.Seed };
+            var shortTasks = 0;
             foreach (var row in heldOut)
             {
+                // A row with no more observed cells than Known would reveal them all and leave nothing to score: it reveals
+                // all but one instead (the same draws as revealing Known, stopped one cell earlier). Rows with more observed
+                // cells reveal Known, as the user will.
+                var observed = matrix.ExampleCount - (int)Numerics.ValueScan.Scan(matrix.Row(row)).MissingCount;
+                var rowReveal = reveal;
+                if (observed <= options.Known && observed > 0)
+                {
+                    rowReveal = reveal with { Known = observed - 1 };
+                    shortTasks++;
+                }
+
                 for (var d = 0; d < options.Draws; d++)
                 {
-                    var known = Protocol.Reveal(matrix, row, d, reveal);
+                    var known = Protocol.Reveal(matrix, row, d, rowReveal);
                     var values = known.Select(j => (double)matrix[row, j]).ToArray();
                     var scored = Scored(matrix, row, known, options.ScoredCells, Numerics.Seeds.Mix(options.Seed, d, row + 7919));
                     foreach (var j in scored)
@@ -154,13 +235,8 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                 }
             }
 
-            perFold[f] = ([.. truth], [.. predictions.Select(p => p.ToArray())], [.. stds.Select(s => s.ToArray())]);
-        });
-
-        return new TaskCrossValidation(
-            [.. perFold.SelectMany(f => f.Truth)],
-            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Predictions[c]).ToArray())],
-            [.. Enumerable.Range(0, candidateCount).Select(c => perFold.SelectMany(f => f.Stds[c]).ToArray())]);
+            return ([.. truth], [.. predictions.Select(p => p.ToArray())], [.. stds.Select(s => s.ToArray())], shortTasks);
+        }
     }
 
     // A seeded sample of the row's observed, unrevealed cells, in column order: the first `limit` of a seeded Fisher-Yates

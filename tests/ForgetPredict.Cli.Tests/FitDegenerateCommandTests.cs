@@ -1,0 +1,96 @@
+using ForgetPredict.Core;
+using ForgetPredict.Data;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Cli.Tests;
+
+/// <summary>'fit' with its default method (auto) on matrices the cross-validation used to crash on.</summary>
+public sealed class FitDegenerateCommandTests
+{
+    private static string Write(float[] values, int tasks, int examples)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "z.npy");
+        MatrixFile.Write(ForgettingMatrix.Wrap(values, tasks, examples), path);
+        return path;
+    }
+
+    // Row scale times column scale plus noise (the QA repro's construction).
+    private static float[] RankOnePlusNoise(int tasks, int examples)
+    {
+        var random = new Random(0);
+        var u = Enumerable.Range(0, tasks).Select(_ => random.NextDouble()).ToArray();
+        var v = Enumerable.Range(0, examples).Select(_ => random.NextDouble()).ToArray();
+        return [.. Enumerable.Range(0, tasks * examples).Select(c => (float)((u[c / examples] * v[c % examples]) + (0.1 * (random.NextDouble() - 0.5))))];
+    }
+
+    // 30 examples and the default 30 known cells: every cross-validated row used to reveal all its cells, and auto died
+    // with "Unhandled exception. System.InvalidOperationException: Sequence contains no matching element".
+    [Theory]
+    [InlineData(20, 30)]
+    [InlineData(20, 2)]
+    [InlineData(5, 3)]
+    [InlineData(20, 1)]
+    public void DefaultFit_OfRowsWithNoMoreCellsThanKnown_FitsAndSaysHowItSimulated(int tasks, int examples)
+    {
+        var matrix = Write(RankOnePlusNoise(tasks, examples), tasks, examples);
+        var model = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+
+        var (code, output, error) = CliRunner.Run("fit", matrix, "--out", model);
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"with 30 known cells, all but one in the {tasks} tasks with no more observed cells", CliRunner.Unwrapped(output), StringComparison.Ordinal);
+        Assert.True(File.Exists(model));
+    }
+
+    private static float[] OneVaryingRow()
+    {
+        var values = Enumerable.Repeat(1f, 20 * 300).ToArray();
+        for (var j = 0; j < 300; j++)
+        {
+            values[j] = 2f * j / 299;
+        }
+
+        return values;
+    }
+
+    // Every cell 1: auto and ensemble used to print an AggregateException's stack trace; now the one line mf prints.
+    [Fact]
+    public void Fit_OfAConstantMatrix_FailsWithOneLine_ForEveryMethod()
+    {
+        var matrix = Write(Enumerable.Repeat(1f, 20 * 300).ToArray(), 20, 300);
+        var dir = RepoPaths.NewTempFolder();
+        var (mfCode, _, mfError) = CliRunner.Run("fit", matrix, "--method", "mf", "--out", Path.Combine(dir, "mf.fpm"));
+        Assert.Equal(CliApp.DataError, mfCode);
+        Assert.StartsWith("error: Every observed cell of the 20 x 300 matrix is 1", mfError, StringComparison.Ordinal);
+
+        foreach (var method in new[] { "auto", "ensemble" })
+        {
+            var (code, _, error) = CliRunner.Run("fit", matrix, "--method", method, "--out", Path.Combine(dir, method + ".fpm"));
+            Assert.Equal(CliApp.DataError, code);
+            Assert.Equal(mfError, error);
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+    }
+
+    // Only the fold that holds the varying task out fits on constant tasks: auto and ensemble fit, and evaluate scores auto.
+    [Fact]
+    public void Fit_WhoseOneFoldIsConstant_Fits_AndEvaluateScoresIt()
+    {
+        var matrix = Write(OneVaryingRow(), 20, 300);
+        var dir = RepoPaths.NewTempFolder();
+        foreach (var method in new[] { "auto", "ensemble" })
+        {
+            var (code, output, error) = CliRunner.Run("fit", matrix, "--method", method, "--out", Path.Combine(dir, method + ".fpm"));
+            Assert.True(code == 0, error);
+            Assert.Contains("saved", output, StringComparison.Ordinal);
+        }
+
+        var (autoCode, autoOutput, _) = CliRunner.Run("fit", matrix, "--out", Path.Combine(dir, "default.fpm"));
+        Assert.Equal(0, autoCode);
+        Assert.Contains("1 fold not scored, its training tasks being constant", CliRunner.Unwrapped(autoOutput), StringComparison.Ordinal);
+
+        var (evalCode, evalOutput, evalError) = CliRunner.Run("evaluate", matrix, "--methods", "auto");
+        Assert.True(evalCode == 0, evalError);
+        Assert.Contains("auto", evalOutput, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,193 @@
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Core.Tests.Models;
+
+/// <summary>Cross-validated fits (auto, ensemble) on matrices whose rows or folds leave the simulation little to work with.</summary>
+public class CrossValidationEdgeTests
+{
+    // A 20 x n rank-1 + noise matrix: row scale times column scale plus N(0, 0.1^2) noise, optionally with a share missing.
+    internal static ForgettingMatrix RankOnePlusNoise(int tasks, int examples, int seed, double missing = 0)
+    {
+        var random = new Random(seed);
+        var u = Enumerable.Range(0, tasks).Select(_ => random.NextDouble()).ToArray();
+        var v = Enumerable.Range(0, examples).Select(_ => random.NextDouble()).ToArray();
+        var values = new float[tasks * examples];
+        for (var i = 0; i < tasks; i++)
+        {
+            for (var j = 0; j < examples; j++)
+            {
+                var noise = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                values[(i * examples) + j] = random.NextDouble() < missing ? float.NaN : (float)((u[i] * v[j]) + (0.1 * noise));
+            }
+        }
+
+        return ForgettingMatrix.Wrap(values, tasks, examples);
+    }
+
+    // Rows with no more observed cells than the 30 known cells used to reveal every cell, leave nothing to score, and crash
+    // auto with "Sequence contains no matching element" (an RMSE of 0 / 0).
+    [Theory]
+    [InlineData(20, 30, 0.0)]
+    [InlineData(20, 2, 0.0)]
+    [InlineData(5, 3, 0.0)]
+    [InlineData(20, 1, 0.0)]
+    [InlineData(20, 300, 0.95)]
+    public void Auto_RowsWithNoMoreCellsThanKnown_RevealAllButOne_AndTheReportSaysSo(int tasks, int examples, double missing)
+    {
+        var z = RankOnePlusNoise(tasks, examples, 1, missing);
+
+        var (model, report) = new AutoFitter().FitAuto(z);
+
+        Assert.Equal(tasks, model.TaskCount);
+        Assert.True(double.IsFinite(report.CrossValidatedRmse) && report.CrossValidatedRmse > 0);
+        Assert.All(report.Candidates, c => Assert.True(double.IsFinite(c.Rmse), c.Name));
+        Assert.Equal(30, report.Known);
+        Assert.InRange(report.ShortTasks, 1, tasks);
+        Assert.Contains($"all but one in the {report.ShortTasks} task", report.Summary(), StringComparison.Ordinal);
+        Assert.True(new[] { 0.25, 0.5 }.All(x => double.IsFinite(model.FoldIn([0], [x]).PredictRow()[0])));
+    }
+
+    [Fact]
+    public void CrossValidation_ShortRowsRevealAllButOneCell_LongRowsRevealKnown()
+    {
+        // Rows 0..9 keep 10 observed cells, rows 10..19 all 40: with Known = 12, the short rows score one cell per draw and
+        // the long rows 40 - 12 = 28.
+        var full = RankOnePlusNoise(20, 40, 2);
+        var values = full.Values.ToArray();
+        for (var i = 0; i < 10; i++)
+        {
+            values.AsSpan((i * 40) + 10, 30).Fill(float.NaN);
+        }
+
+        var z = ForgettingMatrix.Wrap(values, 20, 40);
+        var options = new CrossValidationOptions { Known = 12, Folds = 4, Draws = 2 };
+        var cv = TaskCrossValidation.Run(z, [new Candidate("additive", new AdditiveFitter())], options);
+
+        Assert.Equal(10, cv.ShortTasks);
+        Assert.Equal((10 * 2 * 1) + (10 * 2 * 28), cv.Truth.Length);
+        Assert.Equal(10, cv.Select([0]).ShortTasks);
+    }
+
+    [Fact]
+    public void CrossValidation_LongRows_AreNotShort()
+    {
+        var z = RankOnePlusNoise(20, 60, 3);
+        var cv = TaskCrossValidation.Run(z, [new Candidate("additive", new AdditiveFitter())], new CrossValidationOptions { Known = 30, Draws = 1 });
+
+        Assert.Equal(0, cv.ShortTasks);
+        Assert.Equal(20 * 30, cv.Truth.Length);
+        Assert.DoesNotContain("all but one", new AutoFitter().FitAuto(z).Report.Summary(), StringComparison.Ordinal);
+    }
+
+    private static ForgettingMatrix OneVaryingRow()
+    {
+        var values = Enumerable.Repeat(1f, 20 * 300).ToArray();
+        for (var j = 0; j < 300; j++)
+        {
+            values[j] = 2f * j / 299;
+        }
+
+        return ForgettingMatrix.Wrap(values, 20, 300);
+    }
+
+    private static ForgettingMatrix OneHot()
+    {
+        var values = new float[20 * 50];
+        values[0] = 1;
+        return ForgettingMatrix.Wrap(values, 20, 50);
+    }
+
+    // The fold that holds out the one varying task fits on constant tasks: every candidate refused them, and the refusal
+    // escaped Parallel.For as an AggregateException (a stack trace from the CLI).
+    [Fact]
+    public void Auto_AFoldWithConstantTrainingTasks_IsLeftOut_AndTheReportSaysSo()
+    {
+        foreach (var z in new[] { OneVaryingRow(), OneHot() })
+        {
+            var one = new AutoFitter(new AutoOptions { MaxThreads = 1 }).FitAuto(z);
+            var all = new AutoFitter(new AutoOptions { MaxThreads = -1 }).FitAuto(z);
+
+            Assert.Equal(1, one.Report.SkippedFolds);
+            Assert.Contains("1 fold not scored, its training tasks being constant", one.Report.Summary(), StringComparison.Ordinal);
+            Assert.Equal(one.Report.Summary(), all.Report.Summary());
+            Assert.All(one.Model.FoldIn([0, 1], [1, 1]).PredictRow(), p => Assert.True(double.IsFinite(p)));
+        }
+    }
+
+    // In the one-hot matrix every scored cell and every prediction is 0, so no member earns a positive stacking weight: the
+    // ensemble used to have no member at all (an index error). The best member now stands alone with weight 1.
+    [Fact]
+    public void Ensemble_OfAFoldWithConstantTrainingTasks_Fits_AndKeepsAMember()
+    {
+        foreach (var z in new[] { OneVaryingRow(), OneHot() })
+        {
+            var model = Assert.IsType<EnsembleModel>(new EnsembleFitter().Fit(z));
+
+            Assert.Equal(z.TaskCount, model.TaskCount);
+            Assert.NotEmpty(model.Members);
+            Assert.All(model.Weights, w => Assert.True(w > 0));
+            Assert.All(model.FoldIn([0, 1], [1, 1]).PredictRow(), p => Assert.True(double.IsFinite(p)));
+        }
+    }
+
+    [Fact]
+    public void Stack_WithNoPositiveWeight_KeepsTheBestMemberWhole()
+    {
+        var z = RankOnePlusNoise(6, 10, 4);
+        var zeros = new double[5];
+        var cv = new TaskCrossValidation(zeros, [[.. zeros], [.. zeros]], [[1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]);
+
+        var model = EnsembleModel.Stack(z, [new Candidate("additive", new AdditiveFitter()), new Candidate("knn", new KnnFitter())], cv);
+
+        Assert.Equal(["additive"], model.MemberNames);
+        Assert.Equal([1.0], model.Weights);
+        Assert.Equal(0, model.CrossValidatedRmse);
+    }
+
+    // A wholly constant matrix gets the one-line message a single fit of it gets (mf), not an AggregateException.
+    [Fact]
+    public void CrossValidatedFits_OfAConstantMatrix_FailWithTheMessageOfASingleFit()
+    {
+        var z = ForgettingMatrix.Wrap(Enumerable.Repeat(1f, 20 * 300).ToArray(), 20, 300);
+        var single = Assert.Throws<ArgumentException>(() => new LowRankFitter().Fit(z)).Message;
+
+        Assert.Equal(single, Assert.Throws<ArgumentException>(() => new AutoFitter().Fit(z)).Message);
+        Assert.Equal(single, Assert.Throws<ArgumentException>(() => new EnsembleFitter().Fit(z)).Message);
+        Assert.Contains("constant matrix", single, StringComparison.Ordinal);
+    }
+
+    // Two folds, each holding out the tasks of one value: both fit on constant tasks, so nothing can be cross-validated.
+    [Fact]
+    public void CrossValidation_WhoseEveryFoldFitsOnConstantTasks_SaysSo()
+    {
+        var options = new CrossValidationOptions { Folds = 2 };
+        var order = Enumerable.Range(0, 10).ToArray();
+        new Random(options.Seed).Shuffle(order);
+        var values = new float[10 * 20];
+        for (var p = 0; p < 10; p++)
+        {
+            values.AsSpan(order[p] * 20, 20).Fill(p % 2);
+        }
+
+        var z = ForgettingMatrix.Wrap(values, 10, 20);
+        var e = Assert.Throws<ArgumentException>(() => TaskCrossValidation.Run(z, [new Candidate("additive", new AdditiveFitter())], options));
+
+        Assert.Contains("in every one of the 2 groupings", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--method mf", e.Message, StringComparison.Ordinal);
+    }
+
+    // A candidate's own refusal on a fold reaches the caller as it is, the lowest fold's, for any thread count.
+    [Fact]
+    public void CrossValidation_AFoldsFailure_IsRethrownUnwrapped_TheLowestFoldsFirst()
+    {
+        var z = RankOnePlusNoise(20, 40, 5);
+        string Failure(int threads) => Assert.Throws<ArgumentException>(() => TaskCrossValidation.Run(z, 1,
+            train => throw new ArgumentException($"fold without {string.Join(',', Enumerable.Range(0, 20).Select(i => z.TaskIds[i]).Except(Enumerable.Range(0, train.TaskCount).Select(i => train.TaskIds[i])))}"),
+            new CrossValidationOptions { Folds = 5, MaxThreads = threads })).Message;
+
+        var first = Failure(1);
+        Assert.Equal(first, Failure(-1));
+        Assert.Equal(first, Failure(3));
+        Assert.StartsWith("fold without ", first, StringComparison.Ordinal);
+    }
+}
