@@ -92,6 +92,7 @@ public static class CliApp
     internal static OptionVocabulary Flags { get; } = new(new Dictionary<string, string>
     {
         [DataOptionNames.Format] = "--format",
+        [DataOptionNames.WriteFormat] = "--to-format",
         [DataOptionNames.Layout] = "--layout",
         [DataOptionNames.Array] = "--array",
         [DataOptionNames.Columns] = "--columns",

@@ -85,7 +85,7 @@ public static class MatrixFile
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(path);
         options ??= new MatrixWriteOptions();
-        var format = FormatOf(path, options.Format);
+        var format = WriteFormatOf(path, options.Format);
         CheckApplicable(format, options);
         AtomicFile.Write(path, stream => Write(matrix, stream, format, options));
     }
@@ -184,7 +184,14 @@ public static class MatrixFile
 
     /// <summary>The format name for a path: the explicit one if given, else by extension.</summary>
     /// <exception cref="ForgettingDataException">The extension or name is unknown (the message lists the known ones).</exception>
-    public static string FormatOf(string path, string? explicitFormat)
+    public static string FormatOf(string path, string? explicitFormat) => FormatOf(path, explicitFormat, DataOptionNames.Format);
+
+    /// <summary>The format to write a path in: the explicit one (<see cref="MatrixWriteOptions.Format"/>) if given, else by extension.</summary>
+    /// <exception cref="ForgettingDataException">The extension or name is unknown (the message lists the known ones and names the writer's option).</exception>
+    public static string WriteFormatOf(string path, string? explicitFormat) => FormatOf(path, explicitFormat, DataOptionNames.WriteFormat);
+
+    // The option that overrides the extension is the reader's or the writer's (a command line's --format or --to-format).
+    private static string FormatOf(string path, string? explicitFormat, string option)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (explicitFormat is not null)
@@ -204,7 +211,7 @@ public static class MatrixFile
         }
 
         var known = Formats.Values.SelectMany(e => e).ToList();
-        throw new ForgettingDataException(path, OptionMessage.Of($"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass {new OptionReference(DataOptionNames.Format)} ({string.Join(", ", Formats.Keys)})."));
+        throw new ForgettingDataException(path, OptionMessage.Of($"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass {new OptionReference(option)} ({string.Join(", ", Formats.Keys)})."));
     }
 
     private static ForgettingMatrix ReadText(string path)

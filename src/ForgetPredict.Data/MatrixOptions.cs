@@ -101,8 +101,11 @@ internal static class LongColumns
 /// </summary>
 public static class DataOptionNames
 {
-    /// <summary><see cref="MatrixReadOptions.Format"/> (and <see cref="MatrixWriteOptions.Format"/>).</summary>
+    /// <summary><see cref="MatrixReadOptions.Format"/>.</summary>
     public const string Format = "MatrixReadOptions.Format";
+
+    /// <summary><see cref="MatrixWriteOptions.Format"/>.</summary>
+    public const string WriteFormat = "MatrixWriteOptions.Format";
 
     /// <summary><see cref="MatrixReadOptions.Layout"/>.</summary>
     public const string Layout = "MatrixReadOptions.Layout";

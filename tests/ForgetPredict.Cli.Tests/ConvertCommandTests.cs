@@ -97,6 +97,11 @@ public class ConvertCommandTests
         var output = Path.Combine(dir, "matrix.bin");
         Assert.Equal(0, CliRunner.Run("convert", Charlm, output, "--to-format", "npy").ExitCode);
         Assert.Equal(File.ReadAllBytes(Charlm).Length, File.ReadAllBytes(output).Length);
+
+        // Without it, an unknown output extension names the option that fixes it (the writer's, not the reader's --format).
+        var (code, _, error) = CliRunner.Run("convert", Charlm, Path.Combine(dir, "matrix.xyz"));
+        Assert.Equal(1, code);
+        Assert.Contains("cannot tell the format from the extension '.xyz'; use one of .npy, .npz, .csv, .tsv, .tab, .json, .parquet, .pq, .txt, .dat or pass --to-format (npy,", error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -36,7 +36,7 @@ internal static class ConvertCommand
         {
             var inPath = parse.GetRequiredValue(input);
             var outPath = parse.GetRequiredValue(output);
-            var outFormat = MatrixFile.FormatOf(outPath, parse.GetValue(toFormat));
+            var outFormat = MatrixFile.WriteFormatOf(outPath, parse.GetValue(toFormat));
             var outLayout = CommonOptions.ParseLayout(parse.GetValue(layout));
             var layoutGiven = parse.GetResult(layout) is { Implicit: false };
             if (layoutGiven && !MatrixFile.HasLayout(outFormat))
