@@ -45,7 +45,7 @@ public class DesignCommandTests
         // ...which predict refuses until it is filled in, naming the row,
         var (emptyCode, _, emptyError) = CliRunner.Run("predict", "--model", model, "--observed", cells);
         Assert.Equal(1, emptyCode);
-        Assert.Contains("cells.csv:2: column 'value'", emptyError, StringComparison.Ordinal);
+        Assert.Contains($"cells.csv:2: column 'value': example '{rows[0][0]}' has no value; write its measured forgetting", emptyError, StringComparison.Ordinal);
 
         // and folds in once it is: the same prediction as the library's fold-in from those cells.
         File.WriteAllLines(cells, [lines[0], .. rows.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"{r[0]},{(double)s_data.Matrix[20, examples[i]]:R},{r[2]}"))]);

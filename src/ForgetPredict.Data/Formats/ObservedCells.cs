@@ -193,6 +193,11 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                 continue;
             }
 
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                throw new ForgettingDataException(source, $"example '{id}' has no value; write its measured forgetting (its loss after the fine-tune minus before), or drop the row if it was not measured (a 'design' template leaves every value empty).", line, "value");
+            }
+
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
             {
                 throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not a finite number (use '.' as the decimal point).", line, "value");
