@@ -141,11 +141,21 @@ public sealed class ParquetReader : IDisposable
     public string SourceName => _sourceName;
 
     /// <summary>Opens the Parquet file at <paramref name="path"/>, reading only its footer.</summary>
-    /// <exception cref="ForgettingDataException">The file is not a readable flat Parquet file.</exception>
+    /// <exception cref="ForgettingDataException">The file cannot be opened (missing, a directory, not readable) or is not
+    /// a readable flat Parquet file.</exception>
     public static ParquetReader Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ForgettingDataException(path, $"cannot open the file: {e.Message}", innerException: e);
+        }
+
         try
         {
             return new ParquetReader(stream, path, leaveOpen: false);

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using ForgetPredict.Core;
+using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Parquet;
 using static ForgetPredict.Data.Tests.Parquet.ParquetFileBuilder;
 
@@ -241,6 +243,39 @@ public sealed class ParquetRefusalTests
     {
         using var pipe = new NonSeekableStream();
         Assert.Throws<ArgumentException>(() => ParquetReader.Open(pipe, "pipe"));
+    }
+
+    [Fact]
+    public void Open_MissingFileOrDirectory_RefusesNamingTheFile()
+    {
+        // Given: a path that does not exist, and a directory whose name ends in .parquet.
+        var missing = Path.Combine(Path.GetTempPath(), $"fp-missing-{Guid.NewGuid():N}.parquet");
+        var directory = Directory.CreateTempSubdirectory("fp-dir-").FullName;
+        var named = Path.Combine(directory, "d.parquet");
+        Directory.CreateDirectory(named);
+        try
+        {
+            // Then: every reader of Parquet paths says the file cannot be opened, as the other formats do.
+            foreach (var path in new[] { missing, named })
+            {
+                AssertCannotOpen(path, () => ParquetReader.Open(path));
+                AssertCannotOpen(path, () => MatrixFile.Read(path));
+                AssertCannotOpen(path, () => MetadataTable.Read(path));
+                AssertCannotOpen(path, () => ObservedCells.Read(path, IdList.Implicit(3), new ExampleMatching(false, "pass --by-index")));
+                AssertCannotOpen(path, () => FeatureFile.Read(path, IdList.Implicit(3)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static void AssertCannotOpen(string path, Func<object?> action)
+    {
+        var e = Assert.Throws<ForgettingDataException>(action);
+        Assert.StartsWith($"{path}: cannot open the file: ", e.Message, StringComparison.Ordinal);
+        Assert.Equal(path, e.SourcePath);
     }
 
     private static ParquetReader Open(byte[] bytes) => ParquetReader.Open(new MemoryStream(bytes), "test.parquet");
