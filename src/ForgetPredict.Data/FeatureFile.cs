@@ -372,15 +372,20 @@ public static class FeatureFile
         var idValues = table.Column(idColumn);
         for (var r = 0; r < idValues.Count; r++)
         {
-            rowOf.TryAdd(idValues[r], r);
+            // Two rows for one id could give it conflicting features, the one kept depending on row order: refused.
+            if (!rowOf.TryAdd(idValues[r], r))
+            {
+                throw new ForgettingDataException(path, OptionMessage.Of(
+                    $"{what} id {Echo.Quote(idValues[r])} appears twice, {table.Where(rowOf[idValues[r]])} and {table.Where(r)}; keep one row per {what} (ids are read from column {Echo.Quote(idColumn)}; if another column holds them, name it with {IdOption(what)})."),
+                    table.LineOf(r), idColumn);
+            }
         }
 
         var missing = Enumerable.Range(0, ids.Count).Where(i => !rowOf.ContainsKey(ids[i])).Select(i => ids[i]).ToArray();
         if (missing.Length > 0)
         {
-            var option = new OptionReference(what == "example" ? DataOptionNames.ExampleFeatureColumns : DataOptionNames.TaskFeatureColumns, "ID");
             throw new ForgettingDataException(path, OptionMessage.Of(
-                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({option}).{table.RowNumbersHint}"));
+                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({IdOption(what)}).{table.RowNumbersHint}"));
         }
 
         var rows = Enumerable.Range(0, ids.Count).Select(i => rowOf[ids[i]]).ToArray();
@@ -466,6 +471,9 @@ public static class FeatureFile
 
         return table.IdColumn;
     }
+
+    private static OptionReference IdOption(string what) =>
+        new(what == "example" ? DataOptionNames.ExampleFeatureColumns : DataOptionNames.TaskFeatureColumns, "ID");
 
     private static double[] RowMajor(List<double[]> columns, int count)
     {

@@ -325,9 +325,11 @@ public sealed class MetadataTable
     // Where the ids come from, for a message about them: the rule may have picked a column the user did not mean.
     private string IdSourceHint => $" (ids are read from column {Echo.Quote(IdColumn)}; if another column holds them, name it as the id column)";
 
-    private long LineOf(int row) => _lines is null ? 0 : _lines[row];
+    /// <summary>The 1-based line of data row <paramref name="row"/> in the file, or 0 when the table has no lines (Parquet).</summary>
+    internal long LineOf(int row) => _lines is null ? 0 : _lines[row];
 
-    private string Where(int row) => _lines is null
+    /// <summary>"on line 5" (or "in rows 4" without lines), for messages naming a row.</summary>
+    internal string Where(int row) => _lines is null
         ? string.Create(CultureInfo.InvariantCulture, $"in rows {row + 1}")
         : string.Create(CultureInfo.InvariantCulture, $"on line {_lines[row]}");
 
