@@ -402,11 +402,19 @@ public static class FeatureFile
             var isNumeric = true;
             for (var i = 0; i < text.Length && isNumeric; i++)
             {
-                isNumeric = double.TryParse(text[i], NumberStyles.Float, CultureInfo.InvariantCulture, out parsed[i]) && double.IsFinite(parsed[i]);
+                isNumeric = TryParseNumber(text[i], out parsed[i]);
             }
 
             if (isNumeric)
             {
+                // A numeric column with an inf, -inf, nan or out-of-range cell is a bad cell, not a category.
+                var bad = Array.FindIndex(parsed, v => !double.IsFinite(v));
+                if (bad >= 0)
+                {
+                    throw new ForgettingDataException(path, $"{what} {Echo.Quote(ids[bad])} has {Echo.Quote(text[bad].Trim())}, which is not a finite number{(double.IsInfinity(parsed[bad]) && !IsNonFiniteWord(text[bad]) ? " (beyond float64's range)" : string.Empty)}; a numeric feature needs a finite value for every {what}: replace it (e.g. with the column's largest finite value), or drop the column.",
+                        table.LineOf(rows[bad]), column);
+                }
+
                 numericNames.Add(column);
                 numeric.Add(parsed);
                 continue;
@@ -474,6 +482,33 @@ public static class FeatureFile
 
     private static OptionReference IdOption(string what) =>
         new(what == "example" ? DataOptionNames.ExampleFeatureColumns : DataOptionNames.TaskFeatureColumns, "ID");
+
+    // A number, including the non-finite ones a numeric column may hold by mistake: inf, -inf, infinity, nan (any case,
+    // as pandas and numpy write them) and numbers beyond float64's range (1e400).
+    private static bool TryParseNumber(string text, out double value)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return true;
+        }
+
+        var word = text.Trim().TrimStart('+');
+        var negative = word.StartsWith('-');
+        switch (negative ? word[1..].ToLowerInvariant() : word.ToLowerInvariant())
+        {
+            case "inf" or "infinity":
+                value = negative ? double.NegativeInfinity : double.PositiveInfinity;
+                return true;
+            case "nan":
+                value = double.NaN;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsNonFiniteWord(string text) =>
+        text.Trim().TrimStart('+', '-').ToLowerInvariant() is "inf" or "infinity" or "nan";
 
     private static double[] RowMajor(List<double[]> columns, int count)
     {

@@ -73,6 +73,31 @@ public class FeatureFileTests
         Assert.Contains("task id 'z' appears twice, on line 3 and on line 4", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("inf", "")]
+    [InlineData("-inf", "")]
+    [InlineData("Infinity", "")]
+    [InlineData("nan", "")]
+    [InlineData("1e400", " (beyond float64's range)")]
+    public void NonFiniteNumber_InANumericColumn_IsRefusedNamingTheCell(string cell, string range)
+    {
+        // Given: lr is numeric except for one cell (pandas writes inf as 'inf'); it is not a category column.
+        var path = Write("tasks.csv", $"task,lr,family\na,0.1,x\nb,{cell},y\nc,0.3,x\n");
+
+        // Then
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a", "b", "c"])));
+        Assert.StartsWith($"{path}:3: column 'lr': task 'b' has '{cell}', which is not a finite number{range}; a numeric feature needs a finite value for every task", e.Message, StringComparison.Ordinal);
+        Assert.Equal((3L, "lr"), (e.Line, e.Column));
+    }
+
+    [Fact]
+    public void TextColumn_WithAnInfWord_StaysCategorical()
+    {
+        var path = Write("tasks.csv", "task,family\na,inf\nb,web\nc,inf\n");
+        var set = FeatureFile.Read(path, IdList.From(["a", "b", "c"]));
+        Assert.Equal(["family=inf", "family=web"], set.Blocks.Single().Columns);
+    }
+
     [Fact]
     public void Embedding_WithTheWrongNumberOfRows_IsRefused()
     {
