@@ -372,15 +372,20 @@ public static class FeatureFile
         var idValues = table.Column(idColumn);
         for (var r = 0; r < idValues.Count; r++)
         {
-            rowOf.TryAdd(idValues[r], r);
+            // Two rows for one id could give it conflicting features, the one kept depending on row order: refused.
+            if (!rowOf.TryAdd(idValues[r], r))
+            {
+                throw new ForgettingDataException(path, OptionMessage.Of(
+                    $"{what} id {Echo.Quote(idValues[r])} appears twice, {table.Where(rowOf[idValues[r]])} and {table.Where(r)}; keep one row per {what} (ids are read from column {Echo.Quote(idColumn)}; if another column holds them, name it with {IdOption(what)})."),
+                    table.LineOf(r), idColumn);
+            }
         }
 
         var missing = Enumerable.Range(0, ids.Count).Where(i => !rowOf.ContainsKey(ids[i])).Select(i => ids[i]).ToArray();
         if (missing.Length > 0)
         {
-            var option = new OptionReference(what == "example" ? DataOptionNames.ExampleFeatureColumns : DataOptionNames.TaskFeatureColumns, "ID");
             throw new ForgettingDataException(path, OptionMessage.Of(
-                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({option}).{table.RowNumbersHint}"));
+                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({IdOption(what)}).{table.RowNumbersHint}"));
         }
 
         var rows = Enumerable.Range(0, ids.Count).Select(i => rowOf[ids[i]]).ToArray();
@@ -397,11 +402,19 @@ public static class FeatureFile
             var isNumeric = true;
             for (var i = 0; i < text.Length && isNumeric; i++)
             {
-                isNumeric = double.TryParse(text[i], NumberStyles.Float, CultureInfo.InvariantCulture, out parsed[i]) && double.IsFinite(parsed[i]);
+                isNumeric = TryParseNumber(text[i], out parsed[i]);
             }
 
             if (isNumeric)
             {
+                // A numeric column with an inf, -inf, nan or out-of-range cell is a bad cell, not a category.
+                var bad = Array.FindIndex(parsed, v => !double.IsFinite(v));
+                if (bad >= 0)
+                {
+                    throw new ForgettingDataException(path, $"{what} {Echo.Quote(ids[bad])} has {Echo.Quote(text[bad].Trim())}, which is not a finite number{(double.IsInfinity(parsed[bad]) && !IsNonFiniteWord(text[bad]) ? " (beyond float64's range)" : string.Empty)}; a numeric feature needs a finite value for every {what}: replace it (e.g. with the column's largest finite value), or drop the column.",
+                        table.LineOf(rows[bad]), column);
+                }
+
                 numericNames.Add(column);
                 numeric.Add(parsed);
                 continue;
@@ -466,6 +479,36 @@ public static class FeatureFile
 
         return table.IdColumn;
     }
+
+    private static OptionReference IdOption(string what) =>
+        new(what == "example" ? DataOptionNames.ExampleFeatureColumns : DataOptionNames.TaskFeatureColumns, "ID");
+
+    // A number, including the non-finite ones a numeric column may hold by mistake: inf, -inf, infinity, nan (any case,
+    // as pandas and numpy write them) and numbers beyond float64's range (1e400).
+    private static bool TryParseNumber(string text, out double value)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return true;
+        }
+
+        var word = text.Trim().TrimStart('+');
+        var negative = word.StartsWith('-');
+        switch (negative ? word[1..].ToLowerInvariant() : word.ToLowerInvariant())
+        {
+            case "inf" or "infinity":
+                value = negative ? double.NegativeInfinity : double.PositiveInfinity;
+                return true;
+            case "nan":
+                value = double.NaN;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsNonFiniteWord(string text) =>
+        text.Trim().TrimStart('+', '-').ToLowerInvariant() is "inf" or "infinity" or "nan";
 
     private static double[] RowMajor(List<double[]> columns, int count)
     {

@@ -12,9 +12,12 @@ namespace ForgetPredict.Data;
 /// </summary>
 /// <remarks>
 /// <para>The id column is the one the reader names (<see cref="Read(string, string?)"/>), else <c>id</c> when the header has
-/// one (any case), else a pandas index that holds ids (<see cref="TableColumns"/>), else the first other column; so
-/// <c>charlm-b/upstream.csv</c> (<c>column,source</c>) is keyed by <c>column</c>, and a file pandas wrote with its
-/// default row numbers (<c>,example</c>) by <c>example</c>. Ids are compared exactly (ordinal).
+/// one (any case), else a pandas index that holds ids (<see cref="TableColumns"/>), else the first other column, unless
+/// every other column repeats a value or has an empty one (they group rows rather than name them, and the pandas index
+/// is the ids); so
+/// <c>charlm-b/upstream.csv</c> (<c>column,source</c>) is keyed by <c>column</c>, a file pandas wrote with its
+/// default row numbers (<c>,example</c>) by <c>example</c>, and one with a group column only (<c>,source</c>, the
+/// sources repeated) by its row numbers. Ids are compared exactly (ordinal).
 /// A matrix without ids (a bare .npy) has ids "0".."N-1", so metadata with ids 0..N-1 joins to it.</para>
 /// <para>Values are kept as text; an empty CSV cell is an empty string.</para>
 /// </remarks>
@@ -42,7 +45,8 @@ public sealed class MetadataTable
     /// <summary>Number of data rows.</summary>
     public int RowCount { get; }
 
-    /// <summary>The id column: the one named when reading, else <c>id</c> (any case), else a pandas index holding ids, else the first other column.</summary>
+    /// <summary>The id column: the one named when reading, else <c>id</c> (any case), else a pandas index holding ids, else the first other
+    /// column (the pandas index instead when every other column repeats a value or has an empty one).</summary>
     public string IdColumn { get; }
 
     /// <summary>
@@ -213,7 +217,9 @@ public sealed class MetadataTable
     }
 
     // The named column; else 'id'; else a pandas index that holds ids (not pandas' default row numbers 0, 1, 2...);
-    // else the first column that is not a pandas index.
+    // else the first column that is not a pandas index, unless no such column can hold ids (each repeats a value or has
+    // an empty one, as group columns do: pd.DataFrame({'source': [...]}).to_csv() writes ",source"), when the pandas
+    // index is the ids (row numbers, which are the ids of a matrix without ids of its own, a bare .npy).
     private static string ChooseIdColumn(string source, IReadOnlyList<string> names, Dictionary<string, string[]> columns, string? requested)
     {
         if (requested is not null)
@@ -231,12 +237,26 @@ public sealed class MetadataTable
 
         var index = names.FirstOrDefault(TableColumns.IsPandasIndex);
         var others = names.Where(n => !TableColumns.IsPandasIndex(n)).ToArray();
-        if (index is not null && (others.Length == 0 || !IsRowNumbers(columns[index])))
+        if (index is not null && (others.Length == 0 || !IsRowNumbers(columns[index]) || !others.Any(o => CanBeIds(columns[o]))))
         {
             return index;
         }
 
         return others.Length > 0 ? others[0] : names[0];
+    }
+
+    private static bool CanBeIds(string[] values)
+    {
+        var seen = new HashSet<string>(values.Length, StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            if (value.Length == 0 || !seen.Add(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsRowNumbers(string[] values)
@@ -305,9 +325,11 @@ public sealed class MetadataTable
     // Where the ids come from, for a message about them: the rule may have picked a column the user did not mean.
     private string IdSourceHint => $" (ids are read from column {Echo.Quote(IdColumn)}; if another column holds them, name it as the id column)";
 
-    private long LineOf(int row) => _lines is null ? 0 : _lines[row];
+    /// <summary>The 1-based line of data row <paramref name="row"/> in the file, or 0 when the table has no lines (Parquet).</summary>
+    internal long LineOf(int row) => _lines is null ? 0 : _lines[row];
 
-    private string Where(int row) => _lines is null
+    /// <summary>"on line 5" (or "in rows 4" without lines), for messages naming a row.</summary>
+    internal string Where(int row) => _lines is null
         ? string.Create(CultureInfo.InvariantCulture, $"in rows {row + 1}")
         : string.Create(CultureInfo.InvariantCulture, $"on line {_lines[row]}");
 

@@ -13,7 +13,9 @@ namespace ForgetPredict.Data;
 /// <para>A pandas index is the first column written by <c>to_csv()</c> with the default <c>index=True</c>: its header is
 /// empty, or <c>Unnamed: 0</c> when pandas re-saved a file it read, or <c>__index_level_0__</c> in Parquet. It is read as
 /// a column named <see cref="PandasIndex"/>; it is the id column of a metadata table only when no column is named as
-/// the ids and it holds ids rather than 0, 1, 2, ... (pandas' default row numbers), and is otherwise ignored.</para>
+/// the ids and it holds ids rather than 0, 1, 2, ... (pandas' default row numbers), or when no other column could be
+/// the ids (each repeats a value or has an empty one, as group columns such as <c>source</c> do), and is otherwise
+/// ignored.</para>
 /// </remarks>
 public static class TableColumns
 {

@@ -51,6 +51,53 @@ public class FeatureFileTests
         Assert.Contains("add a row", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("task,lr\na,0.1\nb,0.2\na,0.3\n")]
+    [InlineData("task,lr\na,0.1\nb,0.2\na,0.1\n")]
+    public void DuplicateIds_AreRefused_NamingTheFileBothLinesAndTheId(string text)
+    {
+        // Given: task 'a' on lines 2 and 4 (whether its values agree or not, the row kept would depend on row order).
+        var path = Write("tasks.csv", text);
+
+        // Then
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a", "b"])));
+        Assert.StartsWith($"{path}:4: column 'task': task id 'a' appears twice, on line 2 and on line 4; keep one row per task", e.Message, StringComparison.Ordinal);
+        Assert.Equal((4L, "task"), (e.Line, e.Column));
+    }
+
+    [Fact]
+    public void DuplicateIds_OfEntitiesNotInTheMatrix_AreRefusedToo()
+    {
+        var path = Write("tasks.csv", "id,lr\na,0.1\nz,0.2\nz,0.3\n");
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a"])));
+        Assert.Contains("task id 'z' appears twice, on line 3 and on line 4", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("inf", "")]
+    [InlineData("-inf", "")]
+    [InlineData("Infinity", "")]
+    [InlineData("nan", "")]
+    [InlineData("1e400", " (beyond float64's range)")]
+    public void NonFiniteNumber_InANumericColumn_IsRefusedNamingTheCell(string cell, string range)
+    {
+        // Given: lr is numeric except for one cell (pandas writes inf as 'inf'); it is not a category column.
+        var path = Write("tasks.csv", $"task,lr,family\na,0.1,x\nb,{cell},y\nc,0.3,x\n");
+
+        // Then
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a", "b", "c"])));
+        Assert.StartsWith($"{path}:3: column 'lr': task 'b' has '{cell}', which is not a finite number{range}; a numeric feature needs a finite value for every task", e.Message, StringComparison.Ordinal);
+        Assert.Equal((3L, "lr"), (e.Line, e.Column));
+    }
+
+    [Fact]
+    public void TextColumn_WithAnInfWord_StaysCategorical()
+    {
+        var path = Write("tasks.csv", "task,family\na,inf\nb,web\nc,inf\n");
+        var set = FeatureFile.Read(path, IdList.From(["a", "b", "c"]));
+        Assert.Equal(["family=inf", "family=web"], set.Blocks.Single().Columns);
+    }
+
     [Fact]
     public void Embedding_WithTheWrongNumberOfRows_IsRefused()
     {

@@ -119,6 +119,10 @@ public class PandasIndexTests
     [InlineData(",source\ne1,a\ne2,b\n", TableColumns.PandasIndex)]
     [InlineData("Unnamed: 0,example\n0,e1\n1,e2\n", "example")]
     [InlineData("column,source\ne1,a\ne2,b\n", "column")]
+    [InlineData(",source\n0,a\n1,b\n2,a\n", TableColumns.PandasIndex)]
+    [InlineData(",source,domain\n0,a,x\n1,,x\n", TableColumns.PandasIndex)]
+    [InlineData(",source,name\n0,a,e1\n1,a,e2\n", "source")]
+    [InlineData("Unnamed: 0,source\n0,a\n1,a\n", TableColumns.PandasIndex)]
     public void IdColumn_FollowsTheOneRule(string text, string expected)
     {
         var table = Csv(text);
@@ -126,6 +130,26 @@ public class PandasIndexTests
         Assert.Equal(expected, table.IdColumn);
         Assert.DoesNotContain(TableColumns.PandasIndex, table.DataColumns);
         Assert.DoesNotContain(expected, table.DataColumns);
+    }
+
+    [Fact]
+    public void PandasExportOfAGroupColumn_JoinsToABareNpyMatrixByRowNumber()
+    {
+        // Given: pd.DataFrame({'source': [...]}).to_csv() for a matrix without ids (a bare .npy: ids 0..N-1).
+        var path = Path.Combine(ForgetPredict.Testing.RepoPaths.NewTempFolder(), "mp.csv");
+        ExternalTool.RunPython("import pandas as pd, sys\npd.DataFrame({'source': ['a', 'b', 'c'] * 100}).to_csv(sys.argv[1])", path);
+        Assert.Equal(",source", File.ReadLines(path).First());
+
+        // When
+        var table = MetadataTable.Read(path);
+        var join = table.Join(Core.IdList.Implicit(300), "example");
+
+        // Then: keyed by the index, 'source' is the one column to group by, and every example has its row.
+        Assert.Equal(TableColumns.PandasIndex, table.IdColumn);
+        Assert.Equal(["source"], table.DataColumns);
+        Assert.True(join.IsComplete);
+        Assert.Equal(0, join.UnusedCount);
+        Assert.Equal(["a", "b", "c", "a"], join.Column("source").Take(4));
     }
 
     [Fact]

@@ -198,8 +198,12 @@ public static class CsvMatrixFormat
 
         // pandas to_csv(index=False) writes no task ids either: a first cell that is a fractional number or missing is a
         // value, not an id (ids are names or integers), and the tasks are numbered. But an empty first header cell is
-        // pandas' unnamed index, and a first column named like an id column holds ids whatever they look like.
-        var withIds = headerless ? !LooksLikeValue(header[0]) : NamesIds(header[0], taskColumn) || !LooksLikeValue(firstCell!);
+        // pandas' unnamed index, and a first column named like an id column holds ids whatever they look like. A header
+        // that is exactly pandas' default column names 0, 1, ..., n-1 has no index column (with one pandas writes an
+        // empty first header cell), so a number in its first column is data even when it is an integer.
+        var withIds = headerless
+            ? !LooksLikeValue(header[0])
+            : NamesIds(header[0], taskColumn) || (!LooksLikeValue(firstCell!) && !(IsPandasColumnSequence(header) && IsNumber(firstCell!)));
         var n = header.Count - (withIds ? 1 : 0);
         if (n < 1)
         {
@@ -410,6 +414,22 @@ public static class CsvMatrixFormat
         // a first line that goes on with a number written with a decimal point or an exponent is a task's row.
         return allNumbers ? numbers > 0 && !sequence : values > 0;
     }
+
+    // pandas' default column names, 0, 1, ..., n-1, written by to_csv(index=False) for a frame made from an array.
+    private static bool IsPandasColumnSequence(List<string> header)
+    {
+        for (var j = 0; j < header.Count; j++)
+        {
+            if (header[j].Trim() != j.ToString(CultureInfo.InvariantCulture))
+            {
+                return false;
+            }
+        }
+
+        return header.Count > 0;
+    }
+
+    private static bool IsNumber(string cell) => CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out _) == CellKind.Number;
 
     private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
 

@@ -69,7 +69,15 @@ public static class NpyFormat
         }
 
         var values = new float[count];
-        ReadValues(stream, sourceName, type, values);
+        var (overflow, original) = ReadValues(stream, sourceName, type, values);
+        if (overflow >= 0)
+        {
+            // A finite float64 beyond float32's range would become infinite: say so, as CSV does, naming the cell.
+            var (task, example) = header.FortranOrder ? (overflow % m, overflow / m) : (overflow / n, overflow % n);
+            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
+                $"cell (task {task}, example {example}) is {original:R}, beyond float32's range (about ±3.4e38); forgetting values must be finite float32 numbers. Rescale the values, or store NaN for a missing cell."));
+        }
+
         if (header.FortranOrder && m > 1 && n > 1)
         {
             values = Transpose(values, n, m);
@@ -211,12 +219,13 @@ public static class NpyFormat
         return ((int)shape[0], (int)shape[1]);
     }
 
-    private static void ReadValues(Stream stream, string sourceName, ElementType type, float[] values)
+    // Returns the index (in file order) and value of the first finite element beyond float32's range, or -1.
+    private static (long Overflow, double Original) ReadValues(Stream stream, string sourceName, ElementType type, float[] values)
     {
         if (type.IsNativeFloat32 && stream is FileStream { CanSeek: true } file && values.LongLength * 4 >= 2L * ChunkBytes)
         {
             ReadInParallel(file, sourceName, values);
-            return;
+            return (-1, 0);
         }
 
         if (type.IsNativeFloat32)
@@ -230,11 +239,13 @@ public static class NpyFormat
                 }
             }
 
-            return;
+            return (-1, 0);
         }
 
         var buffer = new byte[Math.Min(ChunkBytes, Math.Max(values.LongLength * type.Size, 1))];
         var perChunk = buffer.Length / type.Size;
+        long first = -1;
+        double original = 0;
         for (long offset = 0; offset < values.LongLength; offset += perChunk)
         {
             var count = (int)Math.Min(perChunk, values.LongLength - offset);
@@ -244,8 +255,15 @@ public static class NpyFormat
                 throw Truncated(sourceName);
             }
 
-            type.Convert(bytes, values.AsSpan((int)offset, count));
+            var overflow = type.Convert(bytes, values.AsSpan((int)offset, count));
+            if (overflow >= 0 && first < 0)
+            {
+                first = offset + overflow;
+                original = type.ReadDouble(bytes.Slice(overflow * type.Size, type.Size));
+            }
         }
+
+        return (first, original);
     }
 
     // A large float32 file straight into the matrix's memory by positioned reads of its parts on several threads: the
@@ -395,8 +413,11 @@ public static class NpyFormat
             throw new ForgettingDataException(sourceName, $"dtype '{descr}' is not supported; use float16/32/64, an integer or bool array (np.save(path, arr.astype(np.float32)) always works).");
         }
 
-        public void Convert(ReadOnlySpan<byte> bytes, Span<float> destination)
+        /// <summary>Converts the elements; returns the index of the first finite float64 that float32 cannot hold (it
+        /// became infinite), or -1.</summary>
+        public int Convert(ReadOnlySpan<byte> bytes, Span<float> destination)
         {
+            var overflow = -1;
             for (var t = 0; t < destination.Length; t++)
             {
                 var e = bytes.Slice(t * Size, Size);
@@ -415,8 +436,18 @@ public static class NpyFormat
                     ('i', 8) => BigEndian ? BinaryPrimitives.ReadInt64BigEndian(e) : BinaryPrimitives.ReadInt64LittleEndian(e),
                     _ => BigEndian ? BinaryPrimitives.ReadUInt64BigEndian(e) : BinaryPrimitives.ReadUInt64LittleEndian(e),
                 };
+                if (overflow < 0 && Kind == 'f' && Size == 8 && float.IsInfinity(destination[t]) && double.IsFinite(ReadDouble(e)))
+                {
+                    overflow = t;
+                }
             }
+
+            return overflow;
         }
+
+        /// <summary>One float64 element as stored (only for Kind 'f', Size 8).</summary>
+        public double ReadDouble(ReadOnlySpan<byte> element) =>
+            BigEndian ? BinaryPrimitives.ReadDoubleBigEndian(element) : BinaryPrimitives.ReadDoubleLittleEndian(element);
     }
 
     /// <summary>Parser for the Python dict literal of an .npy header (strings, booleans, integers, tuples, lists).</summary>

@@ -4,8 +4,9 @@ namespace ForgetPredict.Data.Parquet;
 /// <remarks>Immutable; obtained from <see cref="ParquetReader.Columns"/>.</remarks>
 public sealed class ParquetColumn
 {
-    internal ParquetColumn(int index, string name, ParquetPhysicalType physicalType, bool isNullable, bool isString, bool isUnsigned, string? logicalType)
+    internal ParquetColumn(int index, string name, ParquetPhysicalType physicalType, bool isNullable, bool isString, bool isUnsigned, string? logicalType, int? decimalScale = null)
     {
+        DecimalScale = decimalScale;
         Index = index;
         Name = name;
         PhysicalType = physicalType;
@@ -35,9 +36,14 @@ public sealed class ParquetColumn
 
     /// <summary>The logical/converted type annotation in parquet.thrift terms (e.g. "STRING", "INT(8, signed)",
     /// "DECIMAL(10, 2)", "TIMESTAMP(MICROS, UTC)"), or null when the column has none.</summary>
-    /// <remarks>Annotations other than STRING and INT change nothing when reading: DECIMAL, DATE, TIME and TIMESTAMP
-    /// columns are read as their physical integers (unscaled decimal, days, or ticks of the stated unit).</remarks>
+    /// <remarks>DECIMAL columns stored as INT32/INT64 read as their values (the stored integer divided by
+    /// 10^scale); DATE, TIME and TIMESTAMP columns read as their physical integers (days, or ticks of the stated
+    /// unit).</remarks>
     public string? LogicalType { get; }
+
+    /// <summary>The scale of a DECIMAL column (its stored integers are the values times 10^scale), or null when the
+    /// column is not a decimal.</summary>
+    internal int? DecimalScale { get; }
 
     /// <summary>Returns e.g. <c>value: FLOAT (optional)</c>.</summary>
     public override string ToString() =>

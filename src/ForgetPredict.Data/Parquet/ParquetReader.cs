@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -19,7 +20,8 @@ namespace ForgetPredict.Data.Parquet;
 /// and DELTA_* encodings; data pages v1 and v2; UNCOMPRESSED, SNAPPY, GZIP and ZSTD pages).</summary>
 /// <remarks>
 /// <para>Opening reads only the footer; each read decodes one column chunk (one column of one row group). Numbers
-/// convert to the requested type (INT32/INT64/FLOAT/DOUBLE/BOOLEAN; unsigned annotations respected); DECIMAL,
+/// convert to the requested type (INT32/INT64/FLOAT/DOUBLE/BOOLEAN; unsigned annotations respected); DECIMAL
+/// columns stored as INT32/INT64 read as their values (stored integer / 10^scale; text with the column's scale);
 /// DATE, TIME and TIMESTAMP columns read as their stored integers. Nested schemas, INT96, FIXED_LEN_BYTE_ARRAY,
 /// encryption and codecs other than the four above are refused with a
 /// <see cref="ForgettingDataException"/> that names them and how to re-export the file.</para>
@@ -141,11 +143,21 @@ public sealed class ParquetReader : IDisposable
     public string SourceName => _sourceName;
 
     /// <summary>Opens the Parquet file at <paramref name="path"/>, reading only its footer.</summary>
-    /// <exception cref="ForgettingDataException">The file is not a readable flat Parquet file.</exception>
+    /// <exception cref="ForgettingDataException">The file cannot be opened (missing, a directory, not readable) or is not
+    /// a readable flat Parquet file.</exception>
     public static ParquetReader Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ForgettingDataException(path, $"cannot open the file: {e.Message}", innerException: e);
+        }
+
         try
         {
             return new ParquetReader(stream, path, leaveOpen: false);
@@ -214,7 +226,14 @@ public sealed class ParquetReader : IDisposable
     /// <param name="rowGroup">The row group index.</param>
     /// <param name="destination">Receives <see cref="GetRowGroupRowCount"/> values; may be longer.</param>
     /// <exception cref="ForgettingDataException">The column is not numeric, or the data is malformed.</exception>
-    public void ReadDoubles(int column, int rowGroup, Span<double> destination) => ReadColumn<DoubleTarget, double>(column, rowGroup, destination);
+    public void ReadDoubles(int column, int rowGroup, Span<double> destination)
+    {
+        ReadColumn<DoubleTarget, double>(column, rowGroup, destination);
+        if (_columns[column].DecimalScale is > 0 and var scale)
+        {
+            Unscale(destination[..(int)GetRowGroupRowCount(rowGroup)], scale);
+        }
+    }
 
     /// <summary>Reads a numeric or boolean column of one row group as float32 (null becomes NaN; doubles and large
     /// integers round to the nearest float).</summary>
@@ -222,7 +241,30 @@ public sealed class ParquetReader : IDisposable
     /// <param name="rowGroup">The row group index.</param>
     /// <param name="destination">Receives <see cref="GetRowGroupRowCount"/> values; may be longer.</param>
     /// <exception cref="ForgettingDataException">The column is not numeric, or the data is malformed.</exception>
-    public void ReadFloats(int column, int rowGroup, Span<float> destination) => ReadColumn<FloatTarget, float>(column, rowGroup, destination);
+    public void ReadFloats(int column, int rowGroup, Span<float> destination)
+    {
+        if (column >= 0 && column < _columns.Length && _columns[column].DecimalScale is > 0 and var scale)
+        {
+            // Scaled in double from the exact stored integer, then rounded once to float.
+            var rows = (int)GetRowGroupRowCount(rowGroup);
+            if (destination.Length < rows)
+            {
+                throw new ArgumentException(FormattableString.Invariant($"Destination holds {destination.Length} values but row group {rowGroup} has {rows} rows."), nameof(destination));
+            }
+
+            var values = new double[rows];
+            ReadColumn<DoubleTarget, double>(column, rowGroup, values);
+            Unscale(values, scale);
+            for (var i = 0; i < rows; i++)
+            {
+                destination[i] = (float)values[i];
+            }
+
+            return;
+        }
+
+        ReadColumn<FloatTarget, float>(column, rowGroup, destination);
+    }
 
     /// <summary>Reads an integer or boolean column of one row group exactly as 64-bit integers.</summary>
     /// <param name="column">The column index.</param>
@@ -237,7 +279,22 @@ public sealed class ParquetReader : IDisposable
     /// <param name="rowGroup">The row group index.</param>
     /// <param name="destination">Receives <see cref="GetRowGroupRowCount"/> values; may be longer.</param>
     /// <exception cref="ForgettingDataException">The data is malformed or uses an unsupported feature.</exception>
-    public void ReadStrings(int column, int rowGroup, Span<string?> destination) => ReadColumn<StringTarget, string?>(column, rowGroup, destination);
+    public void ReadStrings(int column, int rowGroup, Span<string?> destination)
+    {
+        ReadColumn<StringTarget, string?>(column, rowGroup, destination);
+        if (_columns[column].DecimalScale is > 0 and var scale)
+        {
+            // The stored integers, written as decimals with the column's scale ("0.1429", "-7.0", "1.0000").
+            var rows = (int)GetRowGroupRowCount(rowGroup);
+            for (var i = 0; i < rows; i++)
+            {
+                if (destination[i] is { } text)
+                {
+                    destination[i] = DecimalText(long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), scale);
+                }
+            }
+        }
+    }
 
     /// <summary>Reads which rows of a column hold a value (true) or a null (false); tells nulls from NaN values.</summary>
     /// <param name="column">The column index.</param>
@@ -259,6 +316,22 @@ public sealed class ParquetReader : IDisposable
         {
             _stream.Dispose();
         }
+    }
+
+    // value / 10^scale: correctly rounded for stored integers up to 2^53 and scales up to 22 (10^scale is exact).
+    private static void Unscale(Span<double> values, int scale)
+    {
+        var divisor = Math.Pow(10, scale);
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] /= divisor;
+        }
+    }
+
+    private static string DecimalText(long unscaled, int scale)
+    {
+        var digits = BigInteger.Abs(unscaled).ToString(CultureInfo.InvariantCulture).PadLeft(scale + 1, '0');
+        return string.Concat(unscaled < 0 ? "-" : "", digits.AsSpan(0, digits.Length - scale), ".", digits.AsSpan(digits.Length - scale));
     }
 
     private ParquetColumn[] BuildColumns(SchemaNode[] schema)
@@ -299,7 +372,19 @@ public sealed class ParquetReader : IDisposable
                 && (node.Converted is ConvertedType.Utf8 or ConvertedType.Enum or ConvertedType.Json || node.LogicalKind is 1 or 4 or 12);
             var isUnsigned = node.Converted is ConvertedType.Uint8 or ConvertedType.Uint16 or ConvertedType.Uint32 or ConvertedType.Uint64
                 || (node.LogicalKind == 10 && node.IntUnsigned);
-            leaves[i - 1] = new ParquetColumn(i - 1, node.Name, type, node.Repetition != Repetition.Required, isString, isUnsigned, DescribeLogicalType(in node));
+            int? decimalScale = null;
+            if (node.LogicalKind == 5 || (node.LogicalKind == 0 && node.Converted == ConvertedType.Decimal))
+            {
+                // A scale outside 0..38 (the widest decimal any writer makes) cannot be applied.
+                if (node.Scale is < 0 or > 38)
+                {
+                    throw Fail(FormattableString.Invariant($"column '{node.Name}' is DECIMAL({node.Precision}, {node.Scale}), whose scale is not 0..38; the footer is corrupt (re-export the column as DOUBLE)."), column: node.Name, location: "schema");
+                }
+
+                decimalScale = node.Scale;
+            }
+
+            leaves[i - 1] = new ParquetColumn(i - 1, node.Name, type, node.Repetition != Repetition.Required, isString, isUnsigned, DescribeLogicalType(in node), decimalScale);
         }
 
         if (rootChildren != leaves.Length)
@@ -391,6 +476,10 @@ public sealed class ParquetReader : IDisposable
                 throw Fail("physical type INT96 (legacy Spark/Impala timestamp) is not supported; re-export the column as a TIMESTAMP in INT64 (Spark: spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS) or drop it.", column: name);
             case ParquetPhysicalType.FixedLenByteArray:
                 throw Fail($"physical type FIXED_LEN_BYTE_ARRAY{(info.LogicalType is null ? "" : " (" + info.LogicalType + ")")} is not supported; cast the column to DOUBLE, BIGINT or VARCHAR before export.", column: name);
+            case ParquetPhysicalType.ByteArray when info.DecimalScale is not null && TTarget.NeedsValues:
+                throw Fail($"the column holds {info.LogicalType} values stored as BYTE_ARRAY, which is not supported; cast the column to DOUBLE before export.", column: name);
+            case ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 when info.DecimalScale is > 0 && typeof(TTarget) == typeof(Int64Target):
+                throw Fail($"the column holds {info.LogicalType} values, which ReadInt64s cannot convert exactly; read it with ReadDoubles or ReadStrings.", column: name);
             case ParquetPhysicalType.ByteArray when !TTarget.AcceptsByteArrays:
                 throw Fail($"the column holds {(info.IsString ? "strings" : "binary values")}, which {TTarget.MethodName} cannot convert; read it with ReadStrings, or cast it to a number before export.", column: name);
             case ParquetPhysicalType.Float or ParquetPhysicalType.Double when typeof(TTarget) == typeof(Int64Target):

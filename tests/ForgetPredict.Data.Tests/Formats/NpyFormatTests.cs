@@ -151,6 +151,28 @@ public class NpyFormatTests
         Assert.Contains("example 2", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("'<f8'", "1e300")]
+    [InlineData("'>f8'", "-4e38")]
+    public void Read_Float64BeyondFloat32Range_IsRefusedNamingTheCellAndTheRange(string dtype, string value)
+    {
+        // Given: a finite float64 that float32 cannot hold (CSV says the same of such a cell).
+        var path = WriteNumpy($"a = np.zeros((3, 4), dtype={dtype}); a[1, 2] = {value}; a[2, 3] = 1e300; np.save(sys.argv[1], a)");
+
+        // Then: the first such cell, its value and the range, not "is Infinity".
+        var e = Assert.Throws<ForgettingDataException>(() => NpyFormat.Read(path));
+        Assert.StartsWith($"{path}: cell (task 1, example 2) is {double.Parse(value, System.Globalization.CultureInfo.InvariantCulture):R}, beyond float32's range", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Infinity", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_Float64BeyondFloat32Range_InFortranOrder_NamesTheSameCell()
+    {
+        var path = WriteNumpy("a = np.zeros((3, 4), dtype='<f8'); a[2, 1] = 1e300; np.save(sys.argv[1], np.asfortranarray(a))");
+        var e = Assert.Throws<ForgettingDataException>(() => NpyFormat.Read(path));
+        Assert.Contains("cell (task 2, example 1) is 1E+300, beyond float32's range", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_NaN_IsAMissingCell()
     {

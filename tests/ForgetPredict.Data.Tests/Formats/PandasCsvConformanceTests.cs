@@ -56,6 +56,10 @@ public sealed class PandasCsvFixture
             expect(folder, 'float64', z64.astype(np.float32), f64.index, f64.columns)
             ints = pd.DataFrame(z[:, :5], index=range(7), columns=range(5))
             wide('integer_ids', frame=ints)
+            counts = pd.DataFrame(rng.integers(0, 4, size=(6, 5)))
+            wide('int_matrix_no_index', frame=counts, index=False)
+            wide('int_matrix_index', frame=counts)
+            wide('float_matrix_no_index', frame=pd.DataFrame(z[:, :4]), index=False)
 
             # Long layouts: stack() drops NaN cells; ids in order of first appearance.
             def long(name, frame, ext='.csv', **kw):
@@ -86,6 +90,7 @@ public class PandasCsvConformanceTests(PandasCsvFixture fixture) : IClassFixture
         "default.csv", "index_named.csv", "na_NA.csv", "na_nan.csv", "na_NaN.csv", "na_hashNA.csv", "na_NULL.csv",
         "ffmt_4f.csv", "ffmt_6e.csv", "ffmt_10g.csv", "quote_all.csv", "quote_nonnumeric.csv", "tab.tsv", "tab_sniffed.csv",
         "semicolon.csv", "bom.csv", "crlf.csv", "bom_crlf_quote_all.csv", "float64.csv", "integer_ids.csv",
+        "int_matrix_no_index.csv", "int_matrix_index.csv", "float_matrix_no_index.csv",
         "long_basic.csv", "long_shuffled.csv", "long_nan_rows.csv", "long_tab.tsv", "long_crlf_bom_quoted.csv",
     ];
 
@@ -105,6 +110,35 @@ public class PandasCsvConformanceTests(PandasCsvFixture fixture) : IClassFixture
     {
         var matrix = MatrixFile.Read(Path.Combine(fixture.Folder, "integer_ids.csv"));
         Assert.True(matrix.TaskIds.IsImplicit && matrix.ExampleIds.IsImplicit);
+    }
+
+    [Theory]
+    [InlineData("int_matrix_no_index.csv", "0,1,2,3,4")]
+    [InlineData("int_matrix_index.csv", ",0,1,2,3,4")]
+    public void Read_PandasIntegerMatrix_KeepsEveryColumnWhetherOrNotIndexed(string file, string header)
+    {
+        // Given: pd.DataFrame(ints).to_csv(index=False) names the columns 0..4 and writes no index; with the index the
+        // header starts with an empty cell and the first column holds the task ids 0..5.
+        var path = Path.Combine(fixture.Folder, file);
+        Assert.Equal(header, File.ReadLines(path).First());
+
+        // When
+        var matrix = MatrixFile.Read(path);
+
+        // Then: six tasks of five examples either way; no data column is taken for task ids.
+        Assert.Equal((6, 5), (matrix.TaskCount, matrix.ExampleCount));
+        Assert.True(matrix.TaskIds.IsImplicit && matrix.ExampleIds.IsImplicit);
+    }
+
+    [Fact]
+    public void Read_PandasColumnSequenceHeaderWithNamedRows_ReadsThemAsTaskIds()
+    {
+        // A first column of names under a header 0, 1, ... cannot be data: it stays the task ids.
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "names.csv");
+        File.WriteAllText(path, "0,1,2\nta,1,0\ntb,0,1\n");
+        var matrix = MatrixFile.Read(path);
+        Assert.Equal(["ta", "tb"], matrix.TaskIds.ToArray());
+        Assert.Equal(2, matrix.ExampleCount);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using ForgetPredict.Data.Parquet;
 using ForgetPredict.Testing;
 
@@ -132,6 +134,55 @@ public sealed class DuckDbConformanceTests : IDisposable
         Assert.Equal(a.TaskIds, b.TaskIds);
         Assert.Equal(a.ExampleIds, b.ExampleIds);
         Assert.Equal(a.Values.ToArray(), b.Values.ToArray());
+    }
+
+    [Fact]
+    public void Read_DuckDbDecimalColumns_ReadAsTheirValues()
+    {
+        // Given: DuckDB stores DECIMAL(p <= 9) as INT32 and DECIMAL(p <= 18) as INT64, with the scale in the schema.
+        var path = Path.Combine(_folder, "decimal.parquet");
+        var expected = ConformanceTools.DuckDbWrite(path, """
+            SELECT (range / 7.0)::DECIMAL(10, 4) AS d4, (range * 1.5 - 700)::DECIMAL(5, 1) AS d1,
+                   CASE WHEN range % 3 = 0 THEN NULL ELSE (range / -3.0)::DECIMAL(18, 6) END AS d6, range::DECIMAL(5, 0) AS d0
+            FROM range(3000)
+            """, "ROW_GROUP_SIZE 1024");
+        Assert.Equal(["DECIMAL(10,4)", "DECIMAL(5,1)", "DECIMAL(18,6)", "DECIMAL(5,0)"], expected.Types);
+
+        // Then: text reads as DuckDB prints it ("0.1429"), numbers as that text's value, ReadInt64s only without a scale.
+        ConformanceTools.AssertReadsAs(path, expected);
+        using var reader = ParquetReader.Open(path);
+        Assert.Equal([ParquetPhysicalType.Int64, ParquetPhysicalType.Int32, ParquetPhysicalType.Int64, ParquetPhysicalType.Int32], reader.Columns.Select(c => c.PhysicalType).ToArray());
+        for (var c = 0; c < 4; c++)
+        {
+            var want = expected.Columns[c].Select(v => v.ValueKind == JsonValueKind.Null ? double.NaN : double.Parse(v.GetString()!, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(want, ConformanceTools.ReadAll<double>(reader, c, reader.ReadDoubles));
+            Assert.Equal(want.Select(v => (float)v).ToArray(), ConformanceTools.ReadAll<float>(reader, c, reader.ReadFloats));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 3000).Select(i => (long)i).ToArray(), ConformanceTools.ReadAll<long>(reader, 3, reader.ReadInt64s));
+        var e = Assert.Throws<ForgettingDataException>(() => reader.ReadInt64s(0, 0, new long[reader.GetRowGroupRowCount(0)]));
+        Assert.Contains("column 'd4': the column holds DECIMAL(10, 4) values, which ReadInt64s cannot convert exactly", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_DuckDbDecimalLongMatrix_LoadsTheValuesNotTheScaledIntegers()
+    {
+        // Given: the same long table with DECIMAL(10, 4) values and with those values cast to DOUBLE by DuckDB.
+        const string Long = "SELECT 't' || i AS task, 'e' || j AS example, ((i * j % 7) / 7.0)::DECIMAL(10, 4) AS value FROM range(10) t(i), range(30) s(j)";
+        var decimals = Path.Combine(_folder, "long-decimal.parquet");
+        var doubles = Path.Combine(_folder, "long-double.parquet");
+        ConformanceTools.DuckDbWrite(decimals, Long, "");
+        ConformanceTools.DuckDbWrite(doubles, $"SELECT task, example, value::DOUBLE AS value FROM ({Long})", "");
+
+        // When
+        var a = MatrixFile.Read(decimals);
+        var b = MatrixFile.Read(doubles);
+
+        // Then: 0.1429, not 1429; the metadata reader (--observed, --examples, features) sees the same text.
+        Assert.Equal((10, 30), (a.TaskCount, a.ExampleCount));
+        Assert.Equal(b.Values.ToArray(), a.Values.ToArray());
+        Assert.InRange(a.Values.ToArray().Max(), 0.857f, 0.858f);
+        Assert.Equal("0.1429", MetadataTable.Read(decimals).Column("value")[31]);
     }
 
     [Fact]

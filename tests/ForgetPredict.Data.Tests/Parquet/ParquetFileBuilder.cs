@@ -7,8 +7,9 @@ namespace ForgetPredict.Data.Tests.Parquet;
 /// codec, encoding or schema shape into a file, including the malformed and unsupported ones.</summary>
 internal static class ParquetFileBuilder
 {
-    /// <summary>A schema element after the root: a leaf (Type set) or a group (NumChildren &gt; 0).</summary>
-    internal sealed record Element(string Name, int? Type, int Repetition = 0, int? Converted = null, int NumChildren = 0);
+    /// <summary>A schema element after the root: a leaf (Type set) or a group (NumChildren &gt; 0); Scale and
+    /// Precision are the legacy DECIMAL fields of SchemaElement (no LogicalType is written).</summary>
+    internal sealed record Element(string Name, int? Type, int Repetition = 0, int? Converted = null, int NumChildren = 0, int? Scale = null, int? Precision = null);
 
     /// <summary>One column chunk: its page bytes and what its metadata claims.</summary>
     internal sealed record Chunk(byte[] Pages, int Codec = 0, long? NumValues = null, bool HasDictionary = false, long? DataPageOffsetDelta = null, long? TotalCompressedSize = null, int? Type = null);
@@ -98,6 +99,16 @@ internal static class ParquetFileBuilder
             if (element.Converted is { } converted)
             {
                 w.WriteI32Field(ref s, 6, converted);
+            }
+
+            if (element.Scale is { } scale)
+            {
+                w.WriteI32Field(ref s, 7, scale);
+            }
+
+            if (element.Precision is { } precision)
+            {
+                w.WriteI32Field(ref s, 8, precision);
             }
 
             w.WriteStop();

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using ForgetPredict.Core;
+using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Parquet;
 using static ForgetPredict.Data.Tests.Parquet.ParquetFileBuilder;
 
@@ -99,6 +101,53 @@ public sealed class ParquetRefusalTests
     {
         using var reader = Open(Build([new Element("d", 7, Converted: 5)], [new Chunk(DataPageV1(1, 0, new byte[16]))], 1));
         AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "physical type FIXED_LEN_BYTE_ARRAY (DECIMAL(0, 0)) is not supported");
+    }
+
+    [Fact]
+    public void Read_LegacyDecimalInt32Column_AppliesTheScale()
+    {
+        // Given: INT32 with only the legacy converted type DECIMAL (5), precision 6, scale 2: stored 1234, -5, 0, 7.
+        using var reader = Open(Build([new Element("d", 1, Converted: 5, Scale: 2, Precision: 6)], [new Chunk(DataPageV1(4, 0, Int32s(1234, -5, 0, 7)))], 4));
+
+        // Then: every numeric and text read gives the decimal values, and ReadInt64s refuses the fractions.
+        Assert.Equal("DECIMAL(6, 2)", reader.Columns[0].LogicalType);
+        var doubles = new double[4];
+        reader.ReadDoubles(0, 0, doubles);
+        Assert.Equal([12.34, -0.05, 0.0, 0.07], doubles);
+        var floats = new float[4];
+        reader.ReadFloats(0, 0, floats);
+        Assert.Equal([12.34f, -0.05f, 0f, 0.07f], floats);
+        var text = new string?[4];
+        reader.ReadStrings(0, 0, text);
+        Assert.Equal("12.34|-0.05|0.00|0.07", string.Join('|', text));
+        AssertRefused(() => reader.ReadInt64s(0, 0, new long[4]), "column 'd': the column holds DECIMAL(6, 2) values, which ReadInt64s cannot convert exactly");
+    }
+
+    [Fact]
+    public void Read_DecimalScaleZero_ReadsAsIntegers()
+    {
+        using var reader = Open(Build([new Element("d", 2, Converted: 5, Scale: 0, Precision: 12)], [new Chunk(DataPageV1(2, 0, [.. Int32s(9, 0), .. Int32s(-3, -1)]))], 2));
+        var values = new long[2];
+        reader.ReadInt64s(0, 0, values);
+        Assert.Equal([9L, -3L], values);
+        var text = new string?[2];
+        reader.ReadStrings(0, 0, text);
+        Assert.Equal("9|-3", string.Join('|', text));
+    }
+
+    [Fact]
+    public void Open_DecimalScaleOutOfRange_Refuses()
+    {
+        var e = AssertRefused(() => Open(Build([new Element("d", 2, Converted: 5, Scale: 40, Precision: 18)], [new Chunk(DataPageV1(1, 0, new byte[8]))], 1)), "is DECIMAL(18, 40), whose scale is not 0..38");
+        Assert.Equal("schema", e.Location);
+    }
+
+    [Fact]
+    public void Read_ByteArrayDecimalColumn_RefusesByName()
+    {
+        using var reader = Open(Build([new Element("d", 6, Converted: 5, Scale: 2, Precision: 20)], [new Chunk(DataPageV1(1, 0, [1, 0, 0, 0, 5]))], 1));
+        AssertRefused(() => reader.ReadStrings(0, 0, new string?[1]), "DECIMAL(20, 2) values stored as BYTE_ARRAY, which is not supported; cast the column to DOUBLE");
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "DECIMAL(20, 2) values stored as BYTE_ARRAY");
     }
 
     [Theory]
@@ -241,6 +290,39 @@ public sealed class ParquetRefusalTests
     {
         using var pipe = new NonSeekableStream();
         Assert.Throws<ArgumentException>(() => ParquetReader.Open(pipe, "pipe"));
+    }
+
+    [Fact]
+    public void Open_MissingFileOrDirectory_RefusesNamingTheFile()
+    {
+        // Given: a path that does not exist, and a directory whose name ends in .parquet.
+        var missing = Path.Combine(Path.GetTempPath(), $"fp-missing-{Guid.NewGuid():N}.parquet");
+        var directory = Directory.CreateTempSubdirectory("fp-dir-").FullName;
+        var named = Path.Combine(directory, "d.parquet");
+        Directory.CreateDirectory(named);
+        try
+        {
+            // Then: every reader of Parquet paths says the file cannot be opened, as the other formats do.
+            foreach (var path in new[] { missing, named })
+            {
+                AssertCannotOpen(path, () => ParquetReader.Open(path));
+                AssertCannotOpen(path, () => MatrixFile.Read(path));
+                AssertCannotOpen(path, () => MetadataTable.Read(path));
+                AssertCannotOpen(path, () => ObservedCells.Read(path, IdList.Implicit(3), new ExampleMatching(false, "pass --by-index")));
+                AssertCannotOpen(path, () => FeatureFile.Read(path, IdList.Implicit(3)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static void AssertCannotOpen(string path, Func<object?> action)
+    {
+        var e = Assert.Throws<ForgettingDataException>(action);
+        Assert.StartsWith($"{path}: cannot open the file: ", e.Message, StringComparison.Ordinal);
+        Assert.Equal(path, e.SourcePath);
     }
 
     private static ParquetReader Open(byte[] bytes) => ParquetReader.Open(new MemoryStream(bytes), "test.parquet");
