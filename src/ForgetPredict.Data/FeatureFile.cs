@@ -238,6 +238,12 @@ public static class FeatureFile
             {
                 throw new ForgettingDataException(source, $"no row for some new {what}s of {source0}: {e.Message} Give every part a row for each new {what}.");
             }
+
+            if (part.Ids.FirstOrDefault(id => fresh.IndexOf(id) < 0) is { } stray)
+            {
+                // A row for an id the first part does not list is a typo or a forgotten row there: never dropped in silence.
+                throw new ForgettingDataException(source, $"{what} '{stray}' is not one of the new {what}s {source0} lists; give it a row there too, or correct the id.");
+            }
         }
 
         try

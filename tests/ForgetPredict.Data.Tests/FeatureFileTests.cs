@@ -263,6 +263,9 @@ public class FeatureFileTests
             Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("2", "0.5", "code"))], known, "newExamples")).Message, StringComparison.Ordinal);
         Assert.Contains("newExamples.emb.npy: no row for some new examples of newExamples.examples.csv",
             Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("b", "0.5", "code"), ("c", "0.1", "web")), embedding], known, "newExamples")).Message, StringComparison.Ordinal);
+        var typo = new FeatureRows("emb.npy", ["a", "b", "zzz-typo"], null, [[10.0, 11], [8.0, 9], [1.0, 2]]);
+        Assert.Contains("newExamples.emb.npy: example 'zzz-typo' is not one of the new examples newExamples.examples.csv lists; give it a row there too, or correct the id.",
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("b", "0.5", "code"), ("a", "0.7", "web")), typo], known, "newExamples")).Message, StringComparison.Ordinal);
         Assert.Contains("the embedding of example 'b' has 1 numbers, the first one's 2; give every example an embedding as wide as the model's",
             Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([new FeatureRows("emb.npy", ["a", "b"], null, [[1.0, 2], [3.0]])], known, "newExamples")).Message, StringComparison.Ordinal);
         Assert.Contains("example id 'b' is empty or repeated",
