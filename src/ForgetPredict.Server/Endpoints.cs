@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -52,32 +53,27 @@ internal static class Endpoints
         return Results.Json(new ModelListDto(models), ServerJson.Wire.ModelListDto);
     }
 
-    private static async Task<IResult> PredictAsync(string name, HttpContext context, ModelStore store, ServerOptions options)
-    {
-        ModelStore.CheckName(name);
-        var request = await ServerApp.ReadJsonAsync(context, ServerJson.Wire.PredictRequest, options).ConfigureAwait(false);
-        var response = Forecaster.Predict(store.Get(name), request);
-        return Results.Json(response, ServerJson.Wire.PredictResponse);
-    }
+    private static Task<IResult> PredictAsync(string name, HttpContext context, ModelStore store, ServerOptions options) =>
+        AnswerAsync(name, context, store, options, ServerJson.Wire.PredictRequest, ServerJson.Wire.PredictResponse, Forecaster.Predict, csv: null);
 
-    private static async Task<IResult> ReplayAsync(string name, HttpContext context, ModelStore store, ServerOptions options)
-    {
-        ModelStore.CheckName(name);
-        var request = await ServerApp.ReadJsonAsync(context, ServerJson.Wire.ReplayRequest, options).ConfigureAwait(false);
-        var replay = Forecaster.Replay(store.Get(name), request);
-        return WantsCsv(context)
-            ? CsvAttachment(context, $"{name}-replay.csv", Forecaster.Csv(replay))
-            : Results.Json(replay, ServerJson.Wire.ReplayResponse);
-    }
+    private static Task<IResult> ReplayAsync(string name, HttpContext context, ModelStore store, ServerOptions options) =>
+        AnswerAsync(name, context, store, options, ServerJson.Wire.ReplayRequest, ServerJson.Wire.ReplayResponse, Forecaster.Replay, ("replay", Forecaster.Csv));
 
-    private static async Task<IResult> DesignAsync(string name, HttpContext context, ModelStore store, ServerOptions options)
+    private static Task<IResult> DesignAsync(string name, HttpContext context, ModelStore store, ServerOptions options) =>
+        AnswerAsync(name, context, store, options, ServerJson.Wire.DesignRequest, ServerJson.Wire.DesignResponse, Forecaster.Design, ("design", Forecaster.Csv));
+
+    // A query on a stored model: its JSON body read, answered, and written as JSON or (where the answer has a table form and
+    // the caller asks for it) as a CSV download named after the model.
+    private static async Task<IResult> AnswerAsync<TRequest, TResponse>(string name, HttpContext context, ModelStore store, ServerOptions options,
+        JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, Func<StoredModel, TRequest, TResponse> answer, (string Suffix, Func<TResponse, string> Write)? csv)
+        where TRequest : class
     {
         ModelStore.CheckName(name);
-        var request = await ServerApp.ReadJsonAsync(context, ServerJson.Wire.DesignRequest, options).ConfigureAwait(false);
-        var design = Forecaster.Design(store.Get(name), request);
-        return WantsCsv(context)
-            ? CsvAttachment(context, $"{name}-design.csv", Forecaster.Csv(design))
-            : Results.Json(design, ServerJson.Wire.DesignResponse);
+        var request = await ServerApp.ReadJsonAsync(context, requestType, options).ConfigureAwait(false);
+        var response = answer(store.Get(name), request);
+        return csv is { } table && WantsCsv(context)
+            ? CsvAttachment(context, $"{name}-{table.Suffix}.csv", table.Write(response))
+            : Results.Json(response, responseType);
     }
 
     // format=csv, or no format and an Accept header asking for text/csv; format=json (or none) is JSON; anything else is refused.
