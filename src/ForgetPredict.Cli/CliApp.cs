@@ -65,7 +65,16 @@ public static class CliApp
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            // Ctrl+C, SIGTERM and SIGHUP stop a command at once (TemporaryFiles' handlers delete its writes in flight first):
+            // System.CommandLine's default would instead cancel a token none of the batch commands watches and let the
+            // command run on, and finish its outputs, for up to two seconds. 'serve' keeps the token to shut down cleanly.
+            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            if (parse.CommandResult.Command.Name != "serve")
+            {
+                configuration.ProcessTerminationTimeout = null;
+            }
+
+            return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
         catch (ForgettingDataException e)
         {
