@@ -2,6 +2,7 @@ using System.Globalization;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Data.Tables;
 
 namespace ForgetPredict.Application;
 
@@ -122,6 +123,30 @@ public static class Designing
         var excluded = request.Excluded;
         var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups, measured);
         return new MeasurementDesign(examples, design, request.Criterion, candidates) { Basis = BasisOf(design, request.Model) };
+    }
+
+    /// <summary>
+    /// The table a design is handed out as, which <c>predict --observed</c> reads once it is filled in:
+    /// <c>example,value,order[,group]</c>, one row per example in the order chosen, the values empty (NaN).
+    /// </summary>
+    /// <param name="examples">The chosen examples' ids, in the order chosen.</param>
+    /// <param name="groups">Their groups (null: no group column; a null entry: an example in no group).</param>
+    /// <exception cref="ArgumentException">The groups are not one per example.</exception>
+    public static OutputTable Template(IReadOnlyList<string> examples, IReadOnlyList<string?>? groups)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        var columns = new List<TableColumn>
+        {
+            TableColumn.Strings("example", [.. examples]),
+            TableColumn.Doubles("value", [.. examples.Select(_ => double.NaN)]),
+            TableColumn.Int64s("order", [.. examples.Select((_, i) => (long?)(i + 1))]),
+        };
+        if (groups is not null)
+        {
+            columns.Add(TableColumn.Strings("group", [.. groups]));
+        }
+
+        return new OutputTable([.. columns]);
     }
 
     private static string BasisOf(ActiveDesign design, IForgettingModel? fitted)

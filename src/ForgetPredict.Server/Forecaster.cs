@@ -5,6 +5,7 @@ using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Replay;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
+using ForgetPredict.Data.Tables;
 using ForgetPredict.Reports;
 
 namespace ForgetPredict.Server;
@@ -113,24 +114,18 @@ internal static class Forecaster
             Measured = measured,
             Excluded = Excluded(request.Exclude, references),
         });
-        var groups = grouping?.Groups;
         var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], i + 1,
-            groups is null ? null : groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : Replaying.Ungrouped)).ToArray();
+            grouping is null ? null : grouping.Groups.Labels[j] ?? Replaying.Ungrouped)).ToArray();
         return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items);
     }
 
-    /// <summary>The design as the CLI's template for <c>predict --observed</c>: <c>example,value,order[,group]</c>, values empty.</summary>
+    /// <summary>The design as the CLI's template for <c>predict --observed</c> (<see cref="Designing.Template"/>), as CSV.</summary>
     public static string Csv(DesignResponse design)
     {
-        var grouped = design.GroupBy is not null;
-        var text = new System.Text.StringBuilder(grouped ? "example,value,order,group\n" : "example,value,order\n");
-        foreach (var item in design.Examples)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{CsvText.Field(item.Example)},,{item.Order}");
-            text.Append(grouped ? $",{CsvText.Field(item.Group ?? string.Empty)}\n" : "\n");
-        }
-
-        return text.ToString();
+        var template = Designing.Template([.. design.Examples.Select(e => e.Example)], design.GroupBy is null ? null : [.. design.Examples.Select(e => e.Group)]);
+        using var csv = new MemoryStream();
+        CsvTableFormat.Csv.Write(template, csv);
+        return System.Text.Encoding.UTF8.GetString(csv.ToArray());
     }
 
     /// <summary>The replay set as CSV: <c>example,weight,predicted,group</c> (the CLI's replay table).</summary>

@@ -5,7 +5,6 @@ using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Tables;
 using Spectre.Console;
-using TableColumn = ForgetPredict.Data.Tables.TableColumn;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -91,7 +90,7 @@ internal static class DesignCommand
             });
             var examples = design.Examples;
             var ids = examples.Select(j => exampleIds[j]).ToArray();
-            var labels = groups is null ? null : examples.Select(j => groups.GroupOf(j) is var g && g >= 0 ? groups.Names[g] : null).ToArray();
+            var labels = groups is null ? null : examples.Select(j => groups.Labels[j]).ToArray();
             var console = Terminal.For(parse.Out());
             var left = (excluded is { Count: > 0 }, measured is { Length: > 0 }) switch
             {
@@ -108,18 +107,7 @@ internal static class DesignCommand
                 $"{chose} with {Choices.Criterion.NameOf(chosen)}, on {design.Basis}{given}");
             if (parse.GetValue(output) is { } path)
             {
-                var columns = new List<TableColumn>
-                {
-                    TableColumn.Strings("example", ids),
-                    TableColumn.Doubles("value", [.. examples.Select(_ => double.NaN)]),
-                    TableColumn.Int64s("order", [.. examples.Select((_, i) => (long?)(i + 1))]),
-                };
-                if (labels is not null)
-                {
-                    columns.Add(TableColumn.Strings("group", labels));
-                }
-
-                TableFile.Write(new OutputTable([.. columns]), path);
+                TableFile.Write(Designing.Template(ids, labels), path);
                 console.WriteLine($"{summary}; wrote {path}");
                 console.WriteLine($"measure each example's forgetting after the fine-tune (its loss after minus before), write it in the value column, then: forgetpredict predict --model {parse.GetValue(model) ?? "MODEL"} --observed {path}");
             }
