@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli;
 
@@ -67,10 +68,13 @@ internal static class OutputFiles
                 return $"{name} and {twin.Name} both write {path}; give each output its own file.";
             }
 
-            var folder = Path.GetDirectoryName(full);
-            if (folder is not null && !Directory.Exists(folder))
+            try
             {
-                return $"{name} {path}: cannot write the file: folder '{folder}' does not exist. Create it first.";
+                AtomicFile.CheckFolder(path);
+            }
+            catch (ForgettingDataException e)
+            {
+                return $"{name} {e.Message}";
             }
         }
 

@@ -35,14 +35,8 @@ public static class AtomicFile
     /// <exception cref="ForgettingDataException">The folder does not exist or cannot be written.</exception>
     public static AtomicFileWriter Open(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        var full = Path.GetFullPath(path);
+        var full = CheckFolder(path);
         var folder = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(folder))
-        {
-            throw new ForgettingDataException(path, $"cannot write the file: folder '{folder}' does not exist. Create it first.");
-        }
-
         TemporaryFiles.RemoveStale(folder);
         var temporary = TemporaryFiles.NewPath(folder, $".{Path.GetFileName(full)}.", ".tmp");
         try
@@ -54,6 +48,21 @@ public static class AtomicFile
             TemporaryFiles.Release(temporary);
             throw new ForgettingDataException(path, $"cannot write the file: {e.Message}", innerException: e);
         }
+    }
+
+    /// <summary>
+    /// Throws unless the folder <paramref name="path"/> would be written in exists: the check <see cref="Write"/> and
+    /// <see cref="Open"/> make first, for callers that check every output before writing any.
+    /// </summary>
+    /// <returns>The full path.</returns>
+    /// <exception cref="ForgettingDataException">The folder does not exist.</exception>
+    public static string CheckFolder(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full) ?? ".";
+        return Directory.Exists(folder) ? full
+            : throw new ForgettingDataException(path, $"cannot write the file: folder '{folder}' does not exist. Create it first.");
     }
 
     /// <summary>Forwards writes to a stream but does not close it when disposed.</summary>
