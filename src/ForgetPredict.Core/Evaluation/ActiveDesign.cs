@@ -65,7 +65,7 @@ public sealed class ActiveDesign
         if (factor is null)
         {
             throw new ArgumentException(
-                $"A {ModelCatalog.NameOf(model.Method)} model has no factor model to design on; design on an mf, additive or ensemble (auto) model, or on the past tasks' matrix (forgetpredict design MATRIX).",
+                $"A {ModelCatalog.NameOf(model.Method)} model has no factor model to design on; {OtherModels}",
                 nameof(model));
         }
 
@@ -77,7 +77,7 @@ public sealed class ActiveDesign
         if (!factor.HasTaskBias && factor.Rank == 0)
         {
             throw new ArgumentException(
-                $"A {ModelCatalog.NameOf(factor.Method)} model learns nothing about a new task from its measured cells, so no cell is worth more than another; design on an mf, additive or ensemble (auto) model, or on the past tasks' matrix (forgetpredict design MATRIX).",
+                $"A {ModelCatalog.NameOf(factor.Method)} model learns nothing about a new task from its measured cells, so no cell is worth more than another; {OtherModels}",
                 nameof(model));
         }
 
@@ -89,6 +89,9 @@ public sealed class ActiveDesign
 
         return new ActiveDesign(factor, noise) { Member = member, Weight = weight };
     }
+
+    // What to design on instead of a model that has nothing to design on.
+    private const string OtherModels = "design on an mf, additive or ensemble (auto) model, or on the past tasks' matrix (forgetpredict design MATRIX).";
 
     private static (FactorModel? Model, string? Member, double Weight) Heaviest(EnsembleModel ensemble)
     {
