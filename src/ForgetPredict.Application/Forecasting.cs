@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
@@ -245,22 +246,32 @@ public static class Forecasting
             return;
         }
 
-        var mean = new double[examples.Length];
-        var std = new double[examples.Length];
-        model.FoldIn([], []).PredictCells(examples, mean, std);
+        var (mean, std) = s_averageTask.GetValue(model, static m =>
+        {
+            var row = new AverageTask(new double[m.ExampleCount], new double[m.ExampleCount]);
+            m.FoldIn([], []).PredictRow(row.Mean, row.Std);
+            return row;
+        });
         for (var t = 0; t < examples.Length; t++)
         {
-            var value = cells.Values[t];
-            var yardstick = Math.Max(std[t], 1e-12 * Math.Max(1, Math.Abs(mean[t])));
-            var distance = Math.Abs(value - mean[t]) / yardstick;
+            var (j, value) = (examples[t], cells.Values[t]);
+            var yardstick = Math.Max(std[j], 1e-12 * Math.Max(1, Math.Abs(mean[j])));
+            var distance = Math.Abs(value - mean[j]) / yardstick;
             if (!(distance <= ScaleLimit))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{cellsSource}: example '{model.ExampleIds[examples[t]]}' was measured at {value:G6}, {(double.IsFinite(distance) ? distance.ToString("G2", CultureInfo.InvariantCulture) : "countless")} predictive stds ({std[t]:G3}) from what the model expects of an average task there ({mean[t]:G4}); it is not in the units of the matrix the model was fitted on, or it is a typo. Give forgetting in the training matrix's units."),
+                    $"{cellsSource}: example '{model.ExampleIds[j]}' was measured at {value:G6}, {(double.IsFinite(distance) ? distance.ToString("G2", CultureInfo.InvariantCulture) : "countless")} predictive stds ({std[j]:G3}) from what the model expects of an average task there ({mean[j]:G4}); it is not in the units of the matrix the model was fitted on, or it is a typo. Give forgetting in the training matrix's units."),
                     nameof(cells));
             }
         }
     }
+
+    // Each model's prediction for an average task (no measured cell), computed once per model and kept while the model lives:
+    // the yardstick of CheckScale. A service answers many queries with one model; predicting the cells each time cost a knn
+    // model about 1.4 ms a query on 141,816 examples (its neighbourhoods are built over the whole row).
+    private static readonly ConditionalWeakTable<IForgettingModel, AverageTask> s_averageTask = new();
+
+    private sealed record AverageTask(double[] Mean, double[] Std);
 
     /// <summary>Forecasts the request's task.</summary>
     /// <param name="request">The task and what to report.</param>
