@@ -3,6 +3,7 @@ using System.Globalization;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
 using ForgetPredict.Data.Formats;
+using ForgetPredict.Data.Tables;
 
 namespace ForgetPredict.Application;
 
@@ -87,6 +88,25 @@ public static class Replaying
 
         counts.Sort(static (a, b) => b.Replayed.CompareTo(a.Replayed) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name));
         return new ReplayPlan(task, set, counts, request.Options.Budget);
+    }
+
+    /// <summary>
+    /// A replay set as the table the command line writes and the service answers as CSV: <c>example,weight,predicted,group</c>,
+    /// one row per chosen example in selection order (<paramref name="examples"/>[i] with its weight, predicted forgetting and
+    /// group, empty for none).
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists differ in length (<see cref="OutputTable"/>).</exception>
+    public static OutputTable Table(IReadOnlyList<string> examples, IReadOnlyList<double> weights, IReadOnlyList<double> predicted, IReadOnlyList<string?> groups)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(predicted);
+        ArgumentNullException.ThrowIfNull(groups);
+        return new OutputTable(
+            TableColumn.Strings("example", [.. examples]),
+            TableColumn.Doubles("weight", [.. weights]),
+            TableColumn.Doubles("predicted", [.. predicted]),
+            TableColumn.Strings("group", [.. groups]));
     }
 
     /// <summary>

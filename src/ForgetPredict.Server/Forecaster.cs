@@ -122,22 +122,21 @@ internal static class Forecaster
     /// <summary>The design as the CLI's template for <c>predict --observed</c> (<see cref="Designing.Template"/>), as CSV.</summary>
     public static string Csv(DesignResponse design)
     {
-        var template = Designing.Template([.. design.Examples.Select(e => e.Example)], design.GroupBy is null ? null : [.. design.Examples.Select(e => e.Group)]);
-        using var csv = new MemoryStream();
-        CsvTableFormat.Csv.Write(template, csv);
-        return System.Text.Encoding.UTF8.GetString(csv.ToArray());
+        return Csv(Designing.Template([.. design.Examples.Select(e => e.Example)], design.GroupBy is null ? null : [.. design.Examples.Select(e => e.Group)]));
     }
 
-    /// <summary>The replay set as CSV: <c>example,weight,predicted,group</c> (the CLI's replay table).</summary>
+    /// <summary>The replay set as CSV: <c>example,weight,predicted,group</c> (the CLI's replay table, <see cref="Replaying.Table"/>).</summary>
     public static string Csv(ReplayResponse replay)
     {
-        var text = new System.Text.StringBuilder("example,weight,predicted,group\n");
-        foreach (var item in replay.Items)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{CsvText.Field(item.Example)},{item.Weight:R},{item.Predicted:R},{CsvText.Field(item.Group ?? string.Empty)}\n");
-        }
+        var items = replay.Items;
+        return Csv(Replaying.Table([.. items.Select(i => i.Example)], [.. items.Select(i => i.Weight)], [.. items.Select(i => i.Predicted)], [.. items.Select(i => i.Group)]));
+    }
 
-        return text.ToString();
+    private static string Csv(OutputTable table)
+    {
+        using var csv = new MemoryStream();
+        CsvTableFormat.Csv.Write(table, csv);
+        return System.Text.Encoding.UTF8.GetString(csv.ToArray());
     }
 
     // The task a query is about: the stored model, the measured cells of the "observed" field, the prior, the groups and the

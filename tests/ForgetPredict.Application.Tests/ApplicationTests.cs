@@ -195,6 +195,36 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void ReplayTable_ListsTheChosenExamplesInOrder_AsBothFrontEndsWriteIt()
+    {
+        // Given: a replay set chosen with groups, some examples in none.
+        var labels = s_synthetic.ExampleGroups.Select((g, j) => j < 50 ? null : g).ToArray();
+        var plan = Replaying.Plan(new ReplayPlanRequest
+        {
+            Model = s_model,
+            Cells = Cells(20),
+            Groups = ExampleGroups.FromLabels(labels),
+            Options = new ReplayOptions { Budget = 60, Strategy = ReplayStrategy.Softmax, Temperature = 0.1 },
+        });
+        var items = plan.Set.Items;
+
+        // When: it becomes the table the command line writes and the service answers as CSV.
+        var table = Replaying.Table([.. items.Select(i => $"ex-{i.Example}")], [.. items.Select(i => i.Weight)], [.. items.Select(i => i.Predicted)], [.. items.Select(i => i.Group)]);
+
+        // Then: its columns are example, weight, predicted and group, a row per chosen example in selection order, and a
+        // table whose lists differ in length is refused.
+        Assert.Equal(["example", "weight", "predicted", "group"], table.Columns.Select(c => c.Name));
+        Assert.Equal(items.Count, table.RowCount);
+        using var csv = new MemoryStream();
+        ForgetPredict.Data.Tables.CsvTableFormat.Csv.Write(table, csv);
+        var lines = System.Text.Encoding.UTF8.GetString(csv.ToArray()).TrimEnd('\n').Split('\n');
+        Assert.Equal("example,weight,predicted,group", lines[0]);
+        Assert.Equal(items.Select(i => FormattableString.Invariant($"ex-{i.Example},{i.Weight:R},{i.Predicted:R},{i.Group}")), lines.Skip(1));
+        Assert.Contains(items, i => i.Group is null);
+        Assert.Throws<ArgumentException>(() => Replaying.Table(["a", "b"], [1.0], [0.5, 0.4], [null, null]));
+    }
+
+    [Fact]
     public void ResolveExamples_MatchesIdsExactly_OrPositionsWhenAsked_AndListsTheUnknown()
     {
         var ids = IdList.From(["a", "b", "7"]);

@@ -5,7 +5,6 @@ using ForgetPredict.Core.Replay;
 using ForgetPredict.Data.Tables;
 using ForgetPredict.Reports;
 using Spectre.Console;
-using TableColumn = ForgetPredict.Data.Tables.TableColumn;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -71,11 +70,8 @@ internal static class ReplayCommand
             }
 
             var path = parse.GetRequiredValue(output);
-            TableFile.Write(new OutputTable(
-                TableColumn.Strings("example", set.Items.Select(i => f.Model.ExampleIds[i.Example]).ToArray()),
-                TableColumn.Doubles("weight", set.Items.Select(i => i.Weight).ToArray()),
-                TableColumn.Doubles("predicted", set.Items.Select(i => i.Predicted).ToArray()),
-                TableColumn.Strings("group", set.Items.Select(i => i.Group).ToArray())), path);
+            TableFile.Write(Replaying.Table([.. set.Items.Select(i => f.Model.ExampleIds[i.Example])], [.. set.Items.Select(i => i.Weight)],
+                [.. set.Items.Select(i => i.Predicted)], [.. set.Items.Select(i => i.Group)]), path);
 
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
