@@ -187,7 +187,33 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             throw Forecasting.From(source, e, nameof(features));
         }
 
-        return new TaskFeatureQuery(features, row, model);
+        return new TaskFeatureQuery(features, row, model) { Warning = UnseenLevels(model, features, row, source) };
+    }
+
+    /// <summary>
+    /// What the caller should know about these features, or null: a categorical value the model was never fitted with (a new
+    /// family, or a misspelt one), which counts as none of the model's levels.
+    /// </summary>
+    public string? Warning { get; init; }
+
+    private static string? UnseenLevels(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
+    {
+        var parts = new List<string>();
+        foreach (var view in model.Views)
+        {
+            foreach (var level in view.UnseenLevels(features, row))
+            {
+                var split = level.IndexOf('=', StringComparison.Ordinal);
+                var column = split < 0 ? string.Empty : level[..(split + 1)];
+                var value = level[column.Length..];
+                var known = view.Columns.Where(c => c.StartsWith(column, StringComparison.Ordinal) && c.Length > column.Length).Select(c => c[column.Length..]).ToArray();
+                var listed = string.Join(", ", known.Take(8).Select(k => $"'{k}'")) + (known.Length > 8 ? ", ..." : string.Empty);
+                parts.Add($"{(column.Length == 0 ? string.Empty : column[..^1] + " ")}'{value}' is not a level the model was fitted with{(known.Length == 0 ? string.Empty : $" ({listed}{Suggestion.DidYouMean(value, known)})")}");
+            }
+        }
+
+        return parts.Count == 0 ? null
+            : $"{source}: {string.Join("; ", parts)}. The task counts as none of the model's levels there, so its prior rests on its other features; check the spelling unless the level is new.";
     }
 }
 

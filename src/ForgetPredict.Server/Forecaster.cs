@@ -58,7 +58,7 @@ internal static class Forecaster
             chart = Charts.GroupBars([.. groups.Select(g => new GroupForecast(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, []))], forecast.PredictsProbability);
         }
 
-        var warnings = grouping?.Warning is { } warning ? new[] { warning } : [];
+        string[] warnings = [.. new[] { grouping?.Warning, task.TaskFeatures?.Warning }.OfType<string>()];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             task.TaskFeatures is not null, everyExample,
@@ -76,7 +76,8 @@ internal static class Forecaster
             throw ApiException.BadRequest("Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
         }
 
-        var plan = Replaying.Plan(new ReplayPlanRequest(Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, request.TaskFeatures))
+        var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, request.TaskFeatures);
+        var plan = Replaying.Plan(new ReplayPlanRequest(task)
         {
             Excluded = Excluded(request.Exclude, References(model, request.ByIndex)),
             Options = new ReplayOptions
@@ -91,7 +92,7 @@ internal static class Forecaster
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
-        string[] warnings = [.. new[] { grouping?.Warning, plan.Shortfall }.OfType<string>()];
+        string[] warnings = [.. new[] { grouping?.Warning, task.TaskFeatures?.Warning, plan.Shortfall }.OfType<string>()];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }

@@ -52,6 +52,32 @@ public class TaskFeatureCommandTests
     }
 
     [Fact]
+    public void Predict_AFamilyTheModelWasNotFittedWith_IsPredictedWithAWarningNamingTheLevels()
+    {
+        // Given: mf fitted on charlm-v with its settings table, whose families the feature model reads.
+        static string V(string file) => RepoPaths.Data("charlm-v", file);
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "v.fpm");
+        var (fitCode, fitOutput, fitError) = CliRunner.Run("fit", V("z.npy"), "--method", "mf", "--rank", "3", "--out", model, "--task-features", V("tasks.csv"));
+        Assert.True(fitCode == 0, fitError);
+        Assert.Contains("tasks.csv categories", fitOutput, StringComparison.Ordinal);
+        string Predict(string family)
+        {
+            var features = Path.Combine(dir, "tasks.csv");
+            File.WriteAllText(features, $"task,family,lr,steps\nnew-task,{family},0.0002,100\n");
+            var (code, _, error) = CliRunner.Run("predict", "--model", model, "--task-features", features, "--task-name", "new-task");
+            Assert.True(code == 0, error);
+            return error;
+        }
+
+        // Then: a family the model knows predicts quietly; a misspelt one is predicted with a warning naming the value, the
+        // model's levels and the closest of them.
+        Assert.DoesNotContain("warning", Predict("web"), StringComparison.Ordinal);
+        Assert.StartsWith("warning: " + Path.Combine(dir, "tasks.csv") + ": family 'Web' is not a level the model was fitted with ('code-c', 'code-other', 'code-python', 'data', 'text', 'web'; did you mean 'web'?). The task counts as none of the model's levels there",
+            Predict("Web"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Evaluate_Ensemble_WithTaskFeatures_AddsTheFeatureEnsemble_TunedPerK_NeverMoreThanOnePercentWorse()
     {
         var json = Path.Combine(RepoPaths.NewTempFolder(), "ensemble.json");

@@ -9,7 +9,7 @@ namespace ForgetPredict.Server.Tests;
 
 /// <summary>
 /// A store with <c>d</c>: mf rank 3 fitted by the CLI on charlm-d with its task settings (tasks.csv) and task embeddings
-/// (task_emb.npy), grouped by source. Queries with task features are answered as the CLI answers them.
+/// (task_emb.npy), grouped by source; and <c>v</c>: mf rank 3 on charlm-v with its settings, whose families its prior reads. Queries with task features are answered as the CLI answers them.
 /// </summary>
 public sealed class TaskFeatureFixture : IDisposable
 {
@@ -20,6 +20,7 @@ public sealed class TaskFeatureFixture : IDisposable
         Examples = Path.Combine(Directory, "d.examples.csv");
         File.WriteAllLines(Examples, File.ReadLines(Data("upstream.csv")).Select(l => string.Join(',', l.Split(',').Take(2))));
         Cli("fit", Data("z.npy"), "--method", "mf", "--rank", "3", "--out", Model, "--task-features", Data("tasks.csv"), "--task-features", Data("task_emb.npy"));
+        Cli("fit", RepoPaths.Data("charlm-v", "z.npy"), "--method", "mf", "--rank", "3", "--out", Path.Combine(Directory, "v.fpm"), "--task-features", RepoPaths.Data("charlm-v", "tasks.csv"));
         Factory = new ServerFactory(Directory, maxBodyMb: "1");
         Client = Factory.CreateClient();
     }
@@ -125,6 +126,23 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.False(plain.GetProperty("fromTaskFeatures").GetBoolean());
         AssertSameSummary(JsonDocument.Parse(File.ReadAllText(json)).RootElement, answer, exactGroups: false);
         Assert.NotEqual(plain.GetProperty("top")[0].GetProperty("predicted").GetDouble(), answer.GetProperty("top")[0].GetProperty("predicted").GetDouble());
+    }
+
+    [Fact]
+    public async Task AFamilyTheModelWasNotFittedWith_IsAnsweredWithAWarning_InPredictAndReplay()
+    {
+        const string Misspelt = "\"taskFeatures\": {\"family\": \"Web\", \"lr\": 0.0002, \"steps\": 100}";
+        var known = await (await _client.PostAsync("/v1/models/v/predict", Http.Json("{\"taskFeatures\": {\"family\": \"web\", \"lr\": 0.0002, \"steps\": 100}}"))).JsonAsync();
+        var predict = await (await _client.PostAsync("/v1/models/v/predict", Http.Json($"{{{Misspelt}}}"))).JsonAsync();
+        var replay = await (await _client.PostAsync("/v1/models/v/replay", Http.Json($"{{{Misspelt}, \"budget\": 10}}"))).JsonAsync();
+
+        Assert.Empty(known.GetProperty("warnings").EnumerateArray());
+        foreach (var answer in new[] { predict, replay })
+        {
+            var warning = Assert.Single(answer.GetProperty("warnings").EnumerateArray()).GetString();
+            Assert.StartsWith("taskFeatures: family 'Web' is not a level the model was fitted with (", warning, StringComparison.Ordinal);
+            Assert.Contains("did you mean 'web'?", warning, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

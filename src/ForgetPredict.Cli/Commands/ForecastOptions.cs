@@ -83,6 +83,11 @@ internal sealed class ForecastOptions
             Groups = groups,
             TaskFeatures = ReadTaskFeatures(parse, loaded),
         };
+        if (task.TaskFeatures?.Warning is { } unseen)
+        {
+            warnings.WriteLine($"warning: {unseen}");
+        }
+
         return new ForecastInput(task, loaded.Summary, column, name, new ExampleReferences(model.ExampleIds, matching)) { ExampleFeatures = loaded.ExampleFeatures };
     }
 

@@ -147,6 +147,36 @@ public sealed class FeatureView
         return Align(block);
     }
 
+    /// <summary>
+    /// The categorical levels row <paramref name="row"/> of <paramref name="features"/> has that this view was not fitted with
+    /// (columns such as "family=poetry" set in the row but absent from <see cref="Columns"/>): they encode as none of the
+    /// view's levels. Empty for numeric and embedding views, and when no block of <paramref name="features"/> stands for this one.
+    /// </summary>
+    public IReadOnlyList<string> UnseenLevels(FeatureSet features, int row)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var block = Kind != FeatureKind.Categorical ? null
+            : features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(Matches);
+        if (block is null)
+        {
+            return [];
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, block.Count);
+        var values = block.Row(row);
+        var unseen = new List<string>();
+        for (var c = 0; c < values.Length; c++)
+        {
+            if (values[c] != 0 && IndexOf(Columns, block.Columns[c]) < 0)
+            {
+                unseen.Add(block.Columns[c]);
+            }
+        }
+
+        return unseen;
+    }
+
     /// <summary>Encodes every row of a block (count x Width, row-major).</summary>
     public double[] EncodeAll(FeatureBlock block)
     {
@@ -220,7 +250,8 @@ public sealed class FeatureView
 
     /// <summary>
     /// True when <paramref name="block"/> can stand for this view's block under another name (e.g. another file): the same kind
-    /// and the same columns (numeric), the same width (embedding), or a shared level (categorical).
+    /// and the same columns (numeric), the same width (embedding), or a shared categorical column, whatever its levels
+    /// (categorical: "family=poetry" stands for a block of "family=web" and "family=code").
     /// </summary>
     public bool Matches(FeatureBlock block)
     {
@@ -229,9 +260,12 @@ public sealed class FeatureView
         {
             FeatureKind.Numeric => Columns.All(c => IndexOf(block.Columns, c) >= 0),
             FeatureKind.Embedding => block.Width == Width,
-            _ => Columns.Any(c => IndexOf(block.Columns, c) >= 0),
+            _ => Columns.Any(c => block.Columns.Any(b => string.Equals(CategoryOf(b), CategoryOf(c), StringComparison.Ordinal))),
         };
     }
+
+    // The categorical column a one-hot level belongs to: "family" of "family=web".
+    private static string CategoryOf(string level) => level.IndexOf('=', StringComparison.Ordinal) is var split and >= 0 ? level[..split] : level;
 
     private static int IndexOf(IReadOnlyList<string> columns, string name)
     {

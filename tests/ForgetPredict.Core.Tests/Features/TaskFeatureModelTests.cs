@@ -101,6 +101,29 @@ public class TaskFeatureModelTests
     }
 
     [Fact]
+    public void ACategoryTheViewWasNotFittedWith_IsListed_AndEncodesAsNoneOfItsLevels()
+    {
+        // Given: a categorical view fitted with the families web and code.
+        var view = FeatureView.Restore("tasks.csv categories", FeatureKind.Categorical, ["family=code", "family=web"], false, [0, 0], [1, 1], [false, false]);
+        FeatureSet Query(string block, params string[] levels) =>
+            new(IdList.From(["new"]), [new FeatureBlock(block, FeatureKind.Categorical, levels, [.. levels.Select(_ => 1.0)])]);
+
+        // Then: a known level is not listed; an unseen one is, from the same file or from another file with the same column
+        // (which stands for the view's block even when it shares no level), and it encodes as zeros; a numeric view, or
+        // features with no block of the column, list nothing.
+        Assert.Empty(view.UnseenLevels(Query("tasks.csv categories", "family=web"), 0));
+        Assert.Equal(["family=Web"], view.UnseenLevels(Query("tasks.csv categories", "family=Web"), 0));
+        Assert.Equal(["family=Web"], view.UnseenLevels(Query("taskFeatures categories", "family=Web"), 0));
+        Assert.True(view.Matches(Query("taskFeatures categories", "family=Web").Blocks[0]));
+        Assert.Equal(["method=lora"], view.UnseenLevels(Query("new.csv categories", "family=code", "method=lora"), 0));
+        Assert.Equal([0.0, 0.0], view.Align(Query("tasks.csv categories", "family=Web").Blocks[0]).Row(0).ToArray());
+        Assert.False(view.Matches(Query("other.csv categories", "method=lora").Blocks[0]));
+        Assert.Empty(view.UnseenLevels(Query("other.csv categories", "method=lora"), 0));
+        var numeric = FeatureView.Restore("tasks.csv", FeatureKind.Numeric, ["lr"], false, [0], [1], [false]);
+        Assert.Empty(numeric.UnseenLevels(Query("tasks.csv categories", "family=Web"), 0));
+    }
+
+    [Fact]
     public void MissingIds_AndWrongWidths_AreRefusedWithTheFix()
     {
         var (z, x) = Planted(6);
