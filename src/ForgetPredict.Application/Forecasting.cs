@@ -229,13 +229,14 @@ public static class Forecasting
     /// Folds the task of <paramref name="model"/> in from its measured cells, starting from the prior its features give when
     /// <paramref name="features"/> is not null (the task feature model decides how far to trust it once cells are measured).
     /// </summary>
-    /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1, a value lies beyond
-    /// <see cref="ScaleLimit"/> predictive stds of what the model expects (a unit mistake), or the features do not suit the
+    /// <exception cref="ArgumentException">A cell is not valid for the model (<see cref="FoldedTask.ValidateKnown"/>), the model is
+    /// binary and a cell is not 0 or 1, a value lies beyond <see cref="ScaleLimit"/> predictive stds of what the model expects (a unit mistake), or the features do not suit the
     /// model.</exception>
     public static FoldedTask FoldIn(IForgettingModel model, ObservedCells cells, FoldInPrior prior, string cellsSource = "observed", TaskFeatureQuery? features = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cells);
+        FoldedTask.ValidateKnown(cells.Examples, cells.Values, model.ExampleCount);
         if (model.PredictsProbability && cells.Values.Any(v => v is not (0 or 1)))
         {
             throw new ArgumentException($"{cellsSource}: the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten).", nameof(cells));

@@ -595,6 +595,16 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void Forecast_CellsThatDoNotFitTheModel_AreRefusedAsTheFoldInRefusesThem()
+    {
+        // More indices than values, and an index beyond the model's examples: the fold-in's messages, not an index error.
+        var lengths = Assert.Throws<ArgumentException>(() => Forecasting.Forecast(new ForecastRequest { Model = s_model, Cells = new ObservedCells([1, 2], [0.1]) }));
+        Assert.StartsWith("2 example indices but 1 values; pass one value per known example.", lengths.Message, StringComparison.Ordinal);
+        var outside = Assert.Throws<ArgumentException>(() => Forecasting.Forecast(new ForecastRequest { Model = s_model, Cells = new ObservedCells([99999], [0.1]) }));
+        Assert.StartsWith("Known example index 99999 is outside 0..599.", outside.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Design_NeedsExactlyOneOfAMatrixAndAModel()
     {
         const string Message = "Give the past tasks' matrix or a model fitted on them to design on, and only one of the two.";

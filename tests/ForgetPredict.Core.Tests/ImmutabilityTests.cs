@@ -28,6 +28,38 @@ public class ImmutabilityTests
     }
 
     [Fact]
+    public void Create_KeepsACopy_ChangingTheCallersParametersLeavesTheModelAsItWas()
+    {
+        // Given: a model created from parameters the caller still holds.
+        var parameters = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(s_data.Matrix).ToParameters();
+        var model = FactorModel.Create(parameters);
+        var before = model.FoldIn([0, 5], [0.1, 0.2]).PredictRow();
+
+        // When: the caller changes every array, even to values Create would refuse.
+        foreach (var values in new[] { parameters.ExampleBiases, parameters.ExampleFactors, parameters.TaskBiases, parameters.TaskFactors, parameters.ResidualScales })
+        {
+            values.AsSpan().Fill(double.NaN);
+        }
+
+        parameters.ResidualFactors.AsSpan().Fill(Half.NaN);
+
+        // Then: the model predicts as before.
+        Assert.Equal(before, model.FoldIn([0, 5], [0.1, 0.2]).PredictRow());
+        Assert.True(double.IsFinite(model.Predict(0, 5)));
+    }
+
+    [Fact]
+    public void FoldInOptions_RefuseAPriorThatIsNotOne_AndTheCatalogANullName()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new FoldInOptions { Prior = (FoldInPrior)9 });
+        Assert.Equal("Prior", error.ParamName);
+        Assert.Contains("use one of Empirical, Ridge", error.Message, StringComparison.Ordinal);
+        Assert.Equal(FoldInPrior.Ridge, new FoldInOptions { Prior = FoldInPrior.Ridge }.Prior);
+        Assert.Equal(FoldInPrior.Empirical, new FoldInOptions().Prior);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => ModelCatalog.CreateFitter(null!)).ParamName);
+    }
+
+    [Fact]
     public void GaussianFoldIns_OfferTheLinearGaussianSeam_OthersDoNot()
     {
         var mf = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(s_data.Matrix);

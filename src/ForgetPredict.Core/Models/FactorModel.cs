@@ -177,19 +177,29 @@ public sealed partial class FactorModel : IForgettingModel
     internal FactorModelParameters Parameters => _p;
 
     /// <summary>A copy of every parameter, e.g. to derive a changed model (<c>FactorModel.Create(model.ToParameters() with { ... })</c>); changing the copy never changes this model.</summary>
-    public FactorModelParameters ToParameters() => _p with
-    {
-        TaskBiases = [.. _p.TaskBiases],
-        ExampleBiases = [.. _p.ExampleBiases],
-        TaskFactors = [.. _p.TaskFactors],
-        ExampleFactors = [.. _p.ExampleFactors],
-        ResidualFactors = [.. _p.ResidualFactors],
-        ResidualScales = [.. _p.ResidualScales],
-    };
+    public FactorModelParameters ToParameters() => Copy(_p);
 
-    /// <summary>Builds a model from parameters, validating every size and value.</summary>
+    /// <summary>
+    /// Builds a model from a copy of <paramref name="parameters"/>, validating every size and value: changing the arrays of
+    /// <paramref name="parameters"/> afterwards never changes the model.
+    /// </summary>
     /// <exception cref="ArgumentException">A size disagrees with the ids and rank, or a value is not finite (the message says which).</exception>
     public static FactorModel Create(FactorModelParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(parameters.TaskBiases, nameof(parameters.TaskBiases));
+        ArgumentNullException.ThrowIfNull(parameters.ExampleBiases, nameof(parameters.ExampleBiases));
+        ArgumentNullException.ThrowIfNull(parameters.TaskFactors, nameof(parameters.TaskFactors));
+        ArgumentNullException.ThrowIfNull(parameters.ExampleFactors, nameof(parameters.ExampleFactors));
+        ArgumentNullException.ThrowIfNull(parameters.ResidualFactors, nameof(parameters.ResidualFactors));
+        ArgumentNullException.ThrowIfNull(parameters.ResidualScales, nameof(parameters.ResidualScales));
+        return CreateOwned(Copy(parameters));
+    }
+
+    /// <summary>
+    /// <see cref="Create"/> for parameters whose arrays nobody else holds (a fitter's own): the model keeps them as they are.
+    /// </summary>
+    internal static FactorModel CreateOwned(FactorModelParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         int m = parameters.TaskIds.Count, n = parameters.ExampleIds.Count, r = parameters.Rank;
@@ -217,6 +227,16 @@ public sealed partial class FactorModel : IForgettingModel
         var (exampleNoise, isotropic) = ResidualNoise(parameters, n);
         return new FactorModel(parameters, exampleNoise, isotropic);
     }
+
+    private static FactorModelParameters Copy(FactorModelParameters p) => p with
+    {
+        TaskBiases = [.. p.TaskBiases],
+        ExampleBiases = [.. p.ExampleBiases],
+        TaskFactors = [.. p.TaskFactors],
+        ExampleFactors = [.. p.ExampleFactors],
+        ResidualFactors = [.. p.ResidualFactors],
+        ResidualScales = [.. p.ResidualScales],
+    };
 
     // Per-example residual variance iso + sum_k W[k, j]^2, with iso chosen so that its mean over examples is the noise variance.
     private static (double[]? ExampleNoise, double Isotropic) ResidualNoise(FactorModelParameters parameters, int n)

@@ -191,7 +191,7 @@ internal static class FactorFits
             }
         }
 
-        return FactorModel.Create(parameters);
+        return FactorModel.CreateOwned(parameters);
     }
 
     // Parameters fitted on Z / s, in the units of Z: offsets and biases times s, variances times s^2, and

@@ -19,7 +19,12 @@ public enum FoldInPrior
 public sealed record FoldInOptions
 {
     /// <summary>The prior on the new task's parameters; see <see cref="FoldInPrior"/>. Default <see cref="FoldInPrior.Empirical"/>.</summary>
-    public FoldInPrior Prior { get; init; } = FoldInPrior.Empirical;
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a <see cref="FoldInPrior"/>.</exception>
+    public FoldInPrior Prior
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Prior), value, $"Not a fold-in prior; use one of {string.Join(", ", Enum.GetNames<FoldInPrior>())}.");
+    } = FoldInPrior.Empirical;
 
     /// <summary>
     /// A prior on the new task's parameters that replaces the one <see cref="Prior"/> selects, e.g. the prior a
@@ -220,8 +225,12 @@ public abstract class FoldedTask
         return (m / examples.Length, v / examples.Length / examples.Length);
     }
 
-    /// <summary>Validates fold-in arguments; shared by every model.</summary>
-    internal static void ValidateKnown(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, int exampleCount)
+    /// <summary>
+    /// Checks measured cells as every model's fold-in does: one finite value per example index, each index in
+    /// 0..<paramref name="exampleCount"/>-1 and given once.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths differ, an index is out of range or repeated, or a value is not finite; the message says which.</exception>
+    public static void ValidateKnown(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, int exampleCount)
     {
         if (examples.Length != values.Length)
         {

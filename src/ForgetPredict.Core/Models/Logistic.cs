@@ -85,7 +85,7 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
             BiasLambda = _options.Lambda,
             FactorLambda = _options.Lambda,
         };
-        return FactorModel.Create(FactorFits.Parameters(matrix, Method, problem, solution) with { Logistic = true, NoiseVariance = 0 });
+        return FactorModel.CreateOwned(FactorFits.Parameters(matrix, Method, problem, solution) with { Logistic = true, NoiseVariance = 0 });
     }
 }
 

@@ -73,6 +73,7 @@ public static class ModelCatalog
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public static IForgettingFitter CreateFitter(string name, ModelSettings? settings = null)
     {
+        ArgumentNullException.ThrowIfNull(name);
         var s = settings ?? new ModelSettings();
         if (s.Known is < 0)
         {

@@ -153,7 +153,7 @@ public sealed class SgdFitter(SgdOptions? options = null) : IForgettingFitter
             rss += (values[c] - zhat) * (values[c] - zhat);
         }
 
-        return FactorModel.Create(new FactorModelParameters
+        return FactorModel.CreateOwned(new FactorModelParameters
         {
             Method = Method,
             TaskIds = matrix.TaskIds,

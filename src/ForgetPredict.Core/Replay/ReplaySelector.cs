@@ -140,6 +140,17 @@ public static class ReplaySelector
             throw new ArgumentException("Predicted forgetting must be finite.", nameof(predicted));
         }
 
+        if (n == 0)
+        {
+            throw new ArgumentException("The predicted row has no examples, so there is nothing to replay; predict the task's row first.", nameof(predicted));
+        }
+
+        var outside = excluded?.FirstOrDefault(j => (uint)j >= (uint)n, -1) ?? -1;
+        if (outside >= 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Excluded example index {outside} is outside 0..{n - 1}; exclude examples of this row."), nameof(excluded));
+        }
+
         var candidates = Enumerable.Range(0, n).Where(j => excluded is null || !excluded.Contains(j)).ToArray();
         if (candidates.Length == 0)
         {

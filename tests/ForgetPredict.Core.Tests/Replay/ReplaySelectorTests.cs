@@ -114,5 +114,9 @@ public class ReplaySelectorTests
         Assert.StartsWith("ReplayOptions.Temperature must be a finite number above 0 (it is 0)", temperature.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Strategy = ReplayStrategy.Stratified }));
         Assert.Throws<ArgumentException>(() => ReplaySelector.Select([double.NaN], null, null, new ReplayOptions()));
+        var empty = Assert.Throws<ArgumentException>(() => ReplaySelector.Select([], null, new HashSet<int>(), new ReplayOptions { Budget = 2 }));
+        Assert.StartsWith("The predicted row has no examples, so there is nothing to replay", empty.Message, StringComparison.Ordinal);
+        var outside = Assert.Throws<ArgumentException>(() => ReplaySelector.Select(s_predicted, null, new HashSet<int> { 3, 99999 }, new ReplayOptions { Budget = 2 }));
+        Assert.StartsWith($"Excluded example index 99999 is outside 0..{s_predicted.Length - 1}; exclude examples of this row.", outside.Message, StringComparison.Ordinal);
     }
 }
