@@ -12,9 +12,9 @@ public sealed class RefitMethod(string name, IForgettingFitter fitter) : IEvalua
     public string Name { get; } = name;
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train) => new Refitting(train, fitter);
+    public IRowPredictor Prepare(ForgettingMatrix train) => new Refitting(Name, train, fitter);
 
-    private sealed class Refitting(ForgettingMatrix train, IForgettingFitter fitter) : IRowPredictor
+    private sealed class Refitting(string name, ForgettingMatrix train, IForgettingFitter fitter) : IRowPredictor
     {
         public double[] PredictRow(int[] known, double[] values)
         {
@@ -27,7 +27,16 @@ public sealed class RefitMethod(string name, IForgettingFitter fitter) : IEvalua
                 cells[(m * n) + known[t]] = (float)values[t];
             }
 
-            var model = fitter.Fit(ForgettingMatrix.Wrap(cells, m + 1, n, null, train.ExampleIds));
+            IForgettingModel model;
+            try
+            {
+                model = fitter.Fit(ForgettingMatrix.Wrap(cells, m + 1, n, null, train.ExampleIds));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{name}: {e.Message}", e);
+            }
+
             var row = new double[n];
             model.PredictRow(m, row);
             return row;

@@ -132,6 +132,15 @@ public sealed class SgdFitter(SgdOptions? options = null) : IForgettingFitter
             }
         }
 
+        if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(a) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(b)
+            || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(u) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(vByExample))
+        {
+            var rms = Math.Sqrt(values.Sum(x => x * x) / count);
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Stochastic gradient descent with learning rate {lr:G3} diverged on this matrix: its values (RMS {rms:G3}) are too large for that fixed step (the reference stack's, which diverges here too). Rescale the matrix to losses near 1 to compare with the reference, or leave the ref-* methods out."),
+                nameof(matrix));
+        }
+
         var v = new double[r * n];
         for (var j = 0; j < n; j++)
         {

@@ -174,4 +174,15 @@ public class ProtocolTests
         Assert.True(rmse["knn"] < rmse["ref-knn"], string.Join(", ", rmse));
         Assert.True(rmse["mf"] < rmse["ref-mf"], string.Join(", ", rmse));
     }
+
+    [Fact]
+    public void ReferenceSgd_DivergingOnLargeValues_IsRefusedNamingTheMethodAndTheFix()
+    {
+        // Values in the thousands: the reference's fixed step of 0.005 overflows (Surprise's does too); the message says which
+        // method, why, and what to do, where it said "TaskBiases contains a non-finite value".
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 300, Noise = 0.01, Seed = 8 }).Matrix.Scaled(1e5);
+        var error = Assert.Throws<ArgumentException>(() => Protocol.Run(z, [2, 9], [ReferenceMethods.Create("ref-mf")], new EvaluationOptions { Seeds = 1 }));
+        Assert.StartsWith("ref-mf: Stochastic gradient descent with learning rate 0.005 diverged on this matrix: its values (RMS ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Rescale the matrix to losses near 1 to compare with the reference, or leave the ref-* methods out. (Parameter 'matrix')", error.Message, StringComparison.Ordinal);
+    }
 }
