@@ -8,24 +8,42 @@ namespace ForgetPredict.Server;
 /// <summary>The HTTP API (every route is described in openapi.json).</summary>
 internal static class Endpoints
 {
+    private static readonly string[] s_read = [HttpMethods.Get, HttpMethods.Head];
+
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (ModelStore store) => Results.Json(new HealthDto("ok", store.Names().Count), ServerJson.Wire.HealthDto));
-        app.MapGet("/openapi.json", (HttpContext context) => StaticAssets.Serve(context, "openapi.json"));
+        app.MapRead("/healthz", (ModelStore store) => Results.Json(new HealthDto("ok", store.Names().Count), ServerJson.Wire.HealthDto));
+        app.MapRead("/openapi.json", (HttpContext context) => StaticAssets.Serve(context, "openapi.json"));
         StaticAssets.Map(app);
 
         var v1 = app.MapGroup("/v1");
-        v1.MapGet("/models", ListModels);
-        v1.MapGet("/models/{name}", (string name, ModelStore store) => Results.Json(store.Get(name).Info(), ServerJson.Wire.ModelInfoDto));
+        v1.MapRead("/models", ListModels);
+        v1.MapRead("/models/{name}", (string name, ModelStore store) => Results.Json(store.Get(name).Info(), ServerJson.Wire.ModelInfoDto));
         v1.MapPost("/models/{name}/predict", PredictAsync);
         v1.MapPost("/models/{name}/replay", ReplayAsync);
         v1.MapPost("/models/{name}/design", DesignAsync);
         v1.MapPost("/models", UploadAsync);
-        v1.MapGet("/jobs", (FitQueue queue) => Results.Json(new JobListDto([.. queue.All().Select(j => j.ToDto())]), ServerJson.Wire.JobListDto));
-        v1.MapGet("/jobs/{id}", (string id, FitQueue queue) =>
+        v1.MapRead("/jobs", (FitQueue queue) => Results.Json(new JobListDto([.. queue.All().Select(j => j.ToDto())]), ServerJson.Wire.JobListDto));
+        v1.MapRead("/jobs/{id}", (string id, FitQueue queue) =>
             Results.Json((queue.Find(id) ?? throw ApiException.NotFound($"No job '{ModelStore.Printable(id)}' (jobs live in memory: a restarted server forgets them; its models stay in the store).")).ToDto(),
                 ServerJson.Wire.JobDto));
     }
+
+    /// <summary>
+    /// Maps a route that reads: GET, and HEAD (the same headers and status, no body; what health checks and link checkers
+    /// send), which minimal APIs' MapGet answers with 405.
+    /// </summary>
+    public static RouteHandlerBuilder MapRead(this IEndpointRouteBuilder app, string pattern, Delegate handler) =>
+        app.MapMethods(pattern, s_read, handler).AddEndpointFilter((context, next) =>
+        {
+            // Kestrel drops a HEAD answer's body itself; this keeps any host (the test server too) from sending one.
+            if (HttpMethods.IsHead(context.HttpContext.Request.Method))
+            {
+                context.HttpContext.Response.Body = Stream.Null;
+            }
+
+            return next(context);
+        });
 
     private static IResult ListModels(ModelStore store)
     {

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
@@ -31,7 +30,7 @@ internal static class StaticAssets
     {
         foreach (var (route, resource) in s_routes)
         {
-            app.MapGet(route, (HttpContext context) => Serve(context, resource));
+            app.MapRead(route, (HttpContext context) => Serve(context, resource));
         }
     }
 

@@ -384,6 +384,25 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         await (await _client.GetAsync("/v1/models/small/predict")).ProblemAsync(HttpStatusCode.MethodNotAllowed, "GET is not allowed");
     }
 
+    [Theory]
+    [InlineData("/healthz", "application/json")]
+    [InlineData("/", "text/html")]
+    [InlineData("/app.js", "text/javascript")]
+    [InlineData("/openapi.json", "application/json")]
+    [InlineData("/v1/models", "application/json")]
+    [InlineData("/v1/models/small", "application/json")]
+    public async Task Head_OfARouteThatReads_AnswersItsGetsStatusAndType_WithoutABody(string path, string type)
+    {
+        using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        using var get = await _client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(type, head.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        Assert.NotEmpty(await get.Content.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task Jobs_UnknownId_Is404_AndTheListAnswers()
     {
