@@ -48,6 +48,17 @@ internal static class Terminal
         : Math.Abs(value) >= 1e6 ? value.ToString("0." + new string('#', digits) + "E+0", CultureInfo.InvariantCulture)
         : value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Decimals for a column of values in the data's units whose largest magnitude is <paramref name="scale"/>: at least
+    /// <paramref name="minimum"/>, and enough for three significant digits, so that a matrix in small units (losses in
+    /// thousandths) reads as well as one near 1 instead of as a column of 0.0001s.
+    /// </summary>
+    public static int Decimals(double scale, int minimum) =>
+        double.IsFinite(scale) && scale > 0 ? Math.Clamp(2 - (int)Math.Floor(Math.Log10(scale)), minimum, 15) : minimum;
+
+    /// <summary>The largest finite magnitude among <paramref name="values"/>, or 0.</summary>
+    public static double Scale(IEnumerable<double> values) => values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+
     /// <summary>An integer with thousands separators.</summary>
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

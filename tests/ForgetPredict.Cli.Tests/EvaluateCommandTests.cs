@@ -20,6 +20,42 @@ public class EvaluateCommandTests
     });
 
     [Fact]
+    public void Evaluate_AndPredict_TablesShowThreeSignificantDigits_OfAMatrixInThousandths()
+    {
+        // Given: the synthetic matrix in thousandths (RMSEs near 1e-5, where four fixed decimals print 0.0000).
+        var dir = RepoPaths.NewTempFolder();
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 20, Examples = 600, Seed = 4 }).Matrix;
+        var small = ForgettingMatrix.Create([.. z.Values.ToArray().Select(v => v * 1e-3f)], z.TaskCount, z.ExampleCount);
+        var path = Path.Combine(dir, "small.npy");
+        MatrixFile.Write(small, path);
+
+        // When: it is evaluated, and a model of it predicts a task from 20 cells.
+        var json = Path.Combine(dir, "small.json");
+        var (code, output, error) = CliRunner.Run("evaluate", path, "--test-rows", "1,5,9", "--methods", "additive,mf", "--seeds", "1", "--known", "20", "--json", json);
+        Assert.True(code == 0, error);
+        var model = Path.Combine(dir, "small.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", path, "--method", "mf", "--out", model).ExitCode);
+        var observed = Path.Combine(dir, "observed.csv");
+        File.WriteAllLines(observed, ["example,value", .. Enumerable.Range(0, 20).Select(j => FormattableString.Invariant($"{j * 30},{small[0, j * 30]:R}"))]);
+        var (predictCode, predicted, predictError) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--top", "3");
+        Assert.True(predictCode == 0, predictError);
+
+        // Then: each RMSE and prediction in the tables carries three significant digits of the value it stands for (a
+        // prediction's std is shown to the same decimals as the predictions).
+        foreach (var method in JsonNode.Parse(File.ReadAllText(json))!["methods"]!.AsArray())
+        {
+            var rmse = (double)method!["rmse"]!;
+            var line = output.Split('\n').Single(l => l.TrimStart().StartsWith((string)method["name"]! + " ", StringComparison.Ordinal));
+            var shown = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(rmse < 1e-3 && Math.Abs(shown - rmse) <= 0.005 * rmse, $"{line} for RMSE {rmse}");
+        }
+
+        var top = predicted.Split('\n').Single(l => l.TrimStart().StartsWith("1 ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^-?0\.0+[1-9]\d{2}$", top[2]);
+        Assert.Matches(@"^0\.0+[1-9]\d{1,2}$", top[3]);
+    }
+
+    [Fact]
     public void Evaluate_Json_HasThePublishedShapeAndIsReproducible()
     {
         var dir = RepoPaths.NewTempFolder();

@@ -358,9 +358,10 @@ internal static class EvaluateCommand
 
         columns.Add("seconds");
         var table = Terminal.Table([.. columns]);
+        var decimals = Terminal.Decimals(Terminal.Scale(all.Select(m => m.Rmse.Mean)), 4);
         foreach (var m in all)
         {
-            var row = new List<string> { m.Name, Terminal.Num(m.Rmse.Mean), Terminal.Num(m.Rmse.Std), Terminal.Num(m.Mae.Mean), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
+            var row = new List<string> { m.Name, Terminal.Num(m.Rmse.Mean, decimals), Terminal.Num(m.Rmse.Std, decimals), Terminal.Num(m.Mae.Mean, decimals), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
             if (r.Binary)
             {
                 row.AddRange([Terminal.Num(m.F1!.Mean, 3), Terminal.Num(m.Precision!.Mean, 3), Terminal.Num(m.Recall!.Mean, 3), Terminal.Num(m.Auc!.Mean, 3)]);

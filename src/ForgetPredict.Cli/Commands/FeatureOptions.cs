@@ -61,9 +61,10 @@ internal static class FeatureOptions
     {
         console.WriteLine("RMSE against known cells (mean over seeds):");
         var table = Terminal.Table(["method", .. results.Select(r => string.Create(CultureInfo.InvariantCulture, $"k = {r.Options.Known}"))]);
+        var decimals = Terminal.Decimals(Terminal.Scale(results.SelectMany(r => r.Methods.Select(m => m.Rmse.Mean))), 4);
         foreach (var name in results[0].Methods.Select(m => m.Name))
         {
-            table.Row([name, .. results.Select(r => Terminal.Num(r.Methods.Single(m => m.Name == name).Rmse.Mean))]);
+            table.Row([name, .. results.Select(r => Terminal.Num(r.Methods.Single(m => m.Name == name).Rmse.Mean, decimals))]);
         }
 
         console.Write(table);

@@ -119,8 +119,9 @@ internal static class PredictCommand
         }
 
         var ratio = Median(cold.Select(c => c.Std)) / Median(forecast.Report!.Examples.Select(e => e.Std));
+        var coldDecimals = Terminal.Decimals(Terminal.Scale(cold.Select(c => c.Predicted)), 3);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cold columns: {cold.Count:N0} new examples predicted from their features ({string.Join(", ", paths.Select(Path.GetFileName))}), never measured on any task; median std {ratio:0.0}x the model's examples'; expected forgotten {cold.Sum(c => c.Probability):N0}; most forgotten: {string.Join(", ", cold.OrderByDescending(c => c.Predicted).Take(3).Select(c => $"{c.Id} ({Terminal.Num(c.Predicted, 3)})"))}"));
+            $"cold columns: {cold.Count:N0} new examples predicted from their features ({string.Join(", ", paths.Select(Path.GetFileName))}), never measured on any task; median std {ratio:0.0}x the model's examples'; expected forgotten {cold.Sum(c => c.Probability):N0}; most forgotten: {string.Join(", ", cold.OrderByDescending(c => c.Predicted).Take(3).Select(c => $"{c.Id} ({Terminal.Num(c.Predicted, coldDecimals)})"))}"));
     }
 
     /// <summary>The forecast's summary as JSON (snake_case, as analyze and evaluate write; NaN as null).</summary>
@@ -201,12 +202,14 @@ internal static class PredictCommand
         {
             console.WriteLine($"threshold: {forecast.ThresholdRule}; --threshold sets another.");
         }
+        var decimals = Terminal.Decimals(Terminal.Scale(forecast.Groups.Select(g => g.Mean).Concat(forecast.Top.Select(e => e.Predicted))), 3);
         if (forecast.Groups.Count > 0)
         {
             var groups = Terminal.Table(groupColumn ?? "group", "examples", "expected mean", "90% interval", "forgotten", "most forgotten examples");
             foreach (var g in forecast.Groups)
             {
-                groups.Row(g.Name, Terminal.Count(g.Count), Amount(forecast, g.Mean), $"{Amount(forecast, g.Lower)} to {Amount(forecast, g.Upper)}", Charts.Percent(g.Share), string.Join(", ", g.TopExamples.Select(e => e.Id)));
+                groups.Row(g.Name, Terminal.Count(g.Count), Amount(forecast, g.Mean, decimals), $"{Amount(forecast, g.Lower, decimals)} to {Amount(forecast, g.Upper, decimals)}", Charts.Percent(g.Share),
+                    string.Join(", ", g.TopExamples.Select(e => e.Id)));
             }
 
             console.Write(groups);
@@ -222,12 +225,12 @@ internal static class PredictCommand
                 cells.Add(e.Group ?? "-");
             }
 
-            cells.AddRange([Amount(forecast, e.Predicted), Terminal.Num(e.Std, 3), Charts.Percent(e.Probability)]);
+            cells.AddRange([Amount(forecast, e.Predicted, decimals), Terminal.Num(e.Std, decimals), Charts.Percent(e.Probability)]);
             examples.Row([.. cells]);
         }
 
         console.Write(examples);
     }
 
-    private static string Amount(Forecast forecast, double value) => forecast.PredictsProbability ? Charts.Percent(value) : Terminal.Num(value, 3);
+    private static string Amount(Forecast forecast, double value, int decimals) => forecast.PredictsProbability ? Charts.Percent(value) : Terminal.Num(value, decimals);
 }
