@@ -224,8 +224,31 @@ public sealed class TaskFeatureModel
         var m = model.TaskCount;
         var p = prior.Dimension;
         var theta = TaskParameters(model);
-        var eigen = SymmetricEigen.Decompose(prior.Covariance, p, computeVectors: true);
-        var basis = eigen.Vectors!;
+
+        // Principal components that do not depend on the units of the data: the factor model splits the scale of U_i V_j
+        // between the two sides as its penalties have it (each grows as the square root of the data's scale, the bias as the
+        // scale), so components of the raw parameters mixed the bias and the factors differently at different scales.
+        var units = CellUnits(model);
+        var scaled = new double[p * p];
+        for (var a = 0; a < p; a++)
+        {
+            for (var b = 0; b < p; b++)
+            {
+                scaled[(a * p) + b] = units[a] * prior.Covariance[(a * p) + b] * units[b];
+            }
+        }
+
+        var eigen = SymmetricEigen.Decompose(scaled, p, computeVectors: true);
+        var components = eigen.Vectors!;
+        var basis = new double[p * p];     // reconstruction: theta - mean = basis z
+        for (var k = 0; k < p; k++)
+        {
+            for (var c = 0; c < p; c++)
+            {
+                basis[(k * p) + c] = components[(k * p) + c] / units[k];
+            }
+        }
+
         var z = new double[m * p];
         for (var i = 0; i < m; i++)
         {
@@ -234,7 +257,7 @@ public sealed class TaskFeatureModel
                 double s = 0;
                 for (var k = 0; k < p; k++)
                 {
-                    s += (theta[(i * p) + k] - prior.Mean[k]) * basis[(k * p) + c];
+                    s += (theta[(i * p) + k] - prior.Mean[k]) * units[k] * components[(k * p) + c];
                 }
 
                 z[(i * p) + c] = s;
@@ -523,6 +546,43 @@ public sealed class TaskFeatureModel
         }
 
         return covariance;
+    }
+
+    // Per task parameter, its unit in the principal components: the factors as they are, and the bias divided by the square
+    // root of the data's scale, which puts it in the factors' units (each side of U_i V_j carries the square root of the
+    // scale, the bias all of it). The scale is the RMS of the training tasks' fitted cells, mean_j (mu + b_j)^2 + mean_i a_i^2
+    // + sum_k mean_i U_ik^2 mean_j V_kj^2 without the cross terms. The components are then those of the parameters of the
+    // matrix in units where its typical cell is about 1, whatever units it came in.
+    private static double[] CellUnits(FactorModel model)
+    {
+        var units = new double[(model.HasTaskBias ? 1 : 0) + model.Rank];
+        units.AsSpan().Fill(1);
+        if (model.HasTaskBias && model.Rank > 0)
+        {
+            int m = model.TaskCount, n = model.ExampleCount, r = model.Rank;
+            double square = 0;
+            for (var j = 0; j < n; j++)
+            {
+                square += model.Offset(j) * model.Offset(j) / n;
+            }
+
+            square += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(model.TaskBiases) / m;
+            for (var k = 0; k < r; k++)
+            {
+                double tasks = 0;
+                for (var i = 0; i < m; i++)
+                {
+                    tasks += model.TaskFactors[(i * r) + k] * model.TaskFactors[(i * r) + k];
+                }
+
+                square += tasks / m * System.Numerics.Tensors.TensorPrimitives.SumOfSquares(model.ExampleFactors.Slice(k * n, n)) / n;
+            }
+
+            var scale = Math.Sqrt(square);
+            units[0] = scale > 0 && double.IsFinite(scale) ? 1 / Math.Sqrt(scale) : 1;
+        }
+
+        return units;
     }
 
     /// <summary>The training tasks' parameter vectors (M x p): (a_i, U_i) as the fold-in orders them.</summary>

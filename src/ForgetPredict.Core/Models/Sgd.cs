@@ -132,8 +132,9 @@ public sealed class SgdFitter(SgdOptions? options = null) : IForgettingFitter
             }
         }
 
-        if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(a) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(b)
-            || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(u) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(vByExample))
+        // (TensorPrimitives.IsFiniteAll is false for an empty span, as the factors of a rank-0 fit are.)
+        static bool Finite(double[] values) => values.Length == 0 || System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(values);
+        if (!Finite(a) || !Finite(b) || !Finite(u) || !Finite(vByExample))
         {
             var rms = Math.Sqrt(values.Sum(x => x * x) / count);
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Numerics;
 using ForgetPredict.Core.Synthetic;
@@ -73,6 +74,46 @@ public sealed class ScaleAndDegeneracyTests
 
         Assert.Equal(mean.Select(m => m * scale), scaledMean);
         Assert.Equal(std.Select(s => s * scale), scaledStd);
+    }
+
+    // The task feature model's components (bias and factors in one basis) used to depend on how the factor model split the
+    // scale of U_i V_j between its sides (the square root of the data's scale each), so the feature view it chose and its
+    // cold-start rows changed when Z was only rescaled. The same settings must give the same choice and the scaled rows.
+    [Theory]
+    [InlineData(-2)]
+    [InlineData(2)]
+    [InlineData(1e-3)]
+    [InlineData(1e3)]
+    public void Item06_TaskFeaturePrior_IsScaleEquivariant(double scaleOrExponent)
+    {
+        // Given: mf on 24 tasks with settings that track each task's level and its first factor, and a new task's settings.
+        var scale = Math.Abs(scaleOrExponent) < 10 && scaleOrExponent == Math.Round(scaleOrExponent) ? Math.ScaleB(1, (int)scaleOrExponent) : scaleOrExponent;
+        var z = s_data.Matrix.SelectTasks([.. Enumerable.Range(0, 25)]);
+        var level = Enumerable.Range(0, 25).Select(i => Enumerable.Range(0, 300).Average(j => (double)z[i, j])).ToArray();
+        var spread = Enumerable.Range(0, 25).Select(i => Enumerable.Range(0, 150).Average(j => (double)z[i, j]) - Enumerable.Range(150, 150).Average(j => (double)z[i, j])).ToArray();
+        var settings = Enumerable.Range(0, 25).SelectMany(i => new[] { 0.01 + level[i] - level.Min(), spread[i] }).ToArray();
+        var features = new FeatureSet(z.TaskIds, [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], settings)]);
+        var training = z.SelectTasks([.. Enumerable.Range(0, 24)]);
+        var query = new FeatureSet(IdList.From(["new"]), [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], settings[48..])]);
+        (string Chosen, double[] Row) ColdStart(ForgettingMatrix matrix)
+        {
+            var model = new LowRankFitter(new LowRankOptions { Rank = 3, Seed = 2 }).FitLowRank(matrix);
+            var featureModel = TaskFeatureModel.Fit(model, features);
+            return (featureModel.Report.Chosen, model.FoldIn([], [], new FoldInOptions { TaskPrior = featureModel.Prior(query) }).PredictRow());
+        }
+
+        // When: the model and its feature model are fitted on Z and on the scaled Z.
+        var (chosen, row) = ColdStart(training);
+        var (scaledChosen, scaledRow) = ColdStart(Scaled(training, scale));
+
+        // Then: the features are used, the same view is chosen, and the cold-start row scales (bit for bit at a power of 4).
+        Assert.NotEqual("none", chosen);
+        Assert.Equal(chosen, scaledChosen);
+        var typical = Math.Sqrt(row.Average(m => m * m));
+        for (var j = 0; j < row.Length; j++)
+        {
+            AssertClose(row[j], scaledRow[j] / scale, (scale is 0.25 or 4 ? 1e-15 : 1e-6) * typical, $"cold-start prediction of example {j}");
+        }
     }
 
     [Theory]
