@@ -128,7 +128,7 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         if (m < MinimumTasks)
         {
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Cross-validated fits (auto, ensemble) need at least {MinimumTasks} tasks to hold some out; this matrix has {m}. Choose a method, e.g. --method mf."), nameof(matrix));
+                $"Cross-validated fits (auto, ensemble) need at least {MinimumTasks} tasks to hold some out; they were given {m} (in an evaluation, the training tasks). Choose another method, e.g. mf, or add tasks."), nameof(matrix));
         }
 
         // A constant matrix gets the same message as a single fit of it (every fold would be constant too).
@@ -162,7 +162,7 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         if (skipped.All(s => s))
         {
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in every one of the {folds} groupings of this {m} x {matrix.ExampleCount} matrix the tasks fitted on are constant (the varying tasks are too few to spread over the groups). Choose a method, e.g. --method mf, or add tasks that vary."), nameof(matrix));
+                $"Cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in every one of the {folds} groupings of this {m} x {matrix.ExampleCount} matrix the tasks fitted on are constant (the varying tasks are too few to spread over the groups). Choose another method, e.g. mf, or add tasks that vary."), nameof(matrix));
         }
 
         if (perFold.All(f => f.Truth.Length == 0))

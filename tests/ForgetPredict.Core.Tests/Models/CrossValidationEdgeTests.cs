@@ -69,6 +69,13 @@ public class CrossValidationEdgeTests
     }
 
     [Fact]
+    public void Auto_OnTooFewTasks_IsRefusedSayingHowManyItWasGiven_AndTheFix_InNoFrontEndsWords()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new AutoFitter().FitAuto(RankOnePlusNoise(3, 40, 1)));
+        Assert.StartsWith("Cross-validated fits (auto, ensemble) need at least 4 tasks to hold some out; they were given 3 (in an evaluation, the training tasks). Choose another method, e.g. mf, or add tasks.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CrossValidation_LongRows_AreNotShort()
     {
         var z = RankOnePlusNoise(20, 60, 3);
@@ -173,7 +180,7 @@ public class CrossValidationEdgeTests
         var e = Assert.Throws<ArgumentException>(() => TaskCrossValidation.Run(z, [new Candidate("additive", new AdditiveFitter())], options));
 
         Assert.Contains("in every one of the 2 groupings", e.Message, StringComparison.Ordinal);
-        Assert.Contains("--method mf", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Choose another method, e.g. mf, or add tasks that vary.", e.Message, StringComparison.Ordinal);
     }
 
     // A candidate's own refusal on a fold reaches the caller as it is, the lowest fold's, for any thread count.
