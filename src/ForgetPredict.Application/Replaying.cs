@@ -46,6 +46,15 @@ public sealed record ReplayPlan(FoldedTask Task, ReplaySet Set, IReadOnlyList<Re
     public string? Shortfall => Set.Items.Count < Budget
         ? string.Create(CultureInfo.InvariantCulture, $"the budget of {Budget:N0} is above the {Set.Candidates:N0} candidate examples, so all {Set.Items.Count:N0} were chosen")
         : null;
+
+    /// <summary>
+    /// For softmax replay, when the temperature is far from the spread of the candidates' predictions (it is in their units):
+    /// what the choice then amounts to (all but top-k, or all but random) and a temperature on the predictions' scale; else null.
+    /// </summary>
+    public string? TemperatureWarning { get; init; }
+
+    /// <summary>Everything the caller should be told about the choice: <see cref="Shortfall"/> and <see cref="TemperatureWarning"/>, when they apply.</summary>
+    public IReadOnlyList<string> Warnings => [.. new[] { Shortfall, TemperatureWarning }.OfType<string>()];
 }
 
 /// <summary>The replay use case: choose upstream examples to mix back into a planned fine-tune.</summary>
@@ -62,10 +71,12 @@ public static class Replaying
         ArgumentNullException.ThrowIfNull(request);
         var task = request.FoldIn();
         var groups = request.Groups;
-        var set = ReplaySelector.Select(task.PredictRow(), groups, request.Excluded, request.Options);
+        var row = task.PredictRow();
+        var set = ReplaySelector.Select(row, groups, request.Excluded, request.Options);
+        var temperature = TemperatureWarning(row, request.Excluded, request.Options);
         if (groups is null)
         {
-            return new ReplayPlan(task, set, [], request.Options.Budget);
+            return new ReplayPlan(task, set, [], request.Options.Budget) { TemperatureWarning = temperature };
         }
 
         var replayed = new int[groups.Count + 1];
@@ -87,7 +98,53 @@ public static class Replaying
         }
 
         counts.Sort(static (a, b) => b.Replayed.CompareTo(a.Replayed) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name));
-        return new ReplayPlan(task, set, counts, request.Options.Budget);
+        return new ReplayPlan(task, set, counts, request.Options.Budget) { TemperatureWarning = temperature };
+    }
+
+    /// <summary>
+    /// Spread of the candidates' predictions (their standard deviation) over the softmax temperature beyond which the choice is
+    /// all but top-k (the weights of the most forgotten examples dwarf the rest), and below whose inverse it is all but random.
+    /// </summary>
+    public const double TemperatureSpreadLimit = 20;
+
+    // Softmax weights are exp(predicted / temperature): a temperature far below the predictions' spread makes them 0 or 1 (top-k),
+    // far above it equal (random). The default 0.1 suits losses in nats; data in other units needs its own.
+    private static string? TemperatureWarning(double[] row, IReadOnlySet<int>? excluded, ReplayOptions options)
+    {
+        if (options.Strategy != ReplayStrategy.Softmax)
+        {
+            return null;
+        }
+
+        var candidates = row.Where((_, j) => excluded is null || !excluded.Contains(j)).ToArray();
+        if (candidates.Length < 2)
+        {
+            return null;
+        }
+
+        var mean = candidates.Average();
+        var spread = Math.Sqrt(candidates.Sum(v => (v - mean) * (v - mean)) / (candidates.Length - 1));
+        var ratio = spread / options.Temperature;
+        if (!double.IsFinite(ratio) || (ratio <= TemperatureSpreadLimit && ratio >= 1 / TemperatureSpreadLimit))
+        {
+            return null;
+        }
+
+        var times = ratio > 1 ? $"{ratio.ToString("N0", CultureInfo.InvariantCulture)} times it" : $"1/{(1 / ratio).ToString("N0", CultureInfo.InvariantCulture)} of it";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"the softmax temperature {Plain(options.Temperature)} is in the units of the predictions, whose spread (std over the candidates) is {Plain(spread)}, {times}, so the choice is all but {(ratio > 1 ? "top-k" : "random")}; a temperature near {Plain(spread)} weighs the examples by their predicted forgetting");
+    }
+
+    // Two significant digits without an exponent between 1e-6 and 1e9 (0.00015, 150), else with one.
+    private static string Plain(double value)
+    {
+        if (!(Math.Abs(value) is >= 1e-6 and < 1e9))
+        {
+            return value.ToString("G2", CultureInfo.InvariantCulture);
+        }
+
+        var decimals = Math.Max(0, 1 - (int)Math.Floor(Math.Log10(Math.Abs(value))));
+        return Math.Round(value, decimals).ToString("0.########", CultureInfo.InvariantCulture);
     }
 
     /// <summary>

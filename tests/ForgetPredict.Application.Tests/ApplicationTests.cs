@@ -165,6 +165,39 @@ public sealed class ApplicationTests : IDisposable
         Assert.Null(exact.Shortfall);
     }
 
+    [Theory]
+    [InlineData(1e-4, "all but top-k")]
+    [InlineData(1e4, "all but random")]
+    [InlineData(null, null)]
+    public void Replay_Softmax_SaysWhenTheTemperatureIsFarFromThePredictionsSpread(double? temperature, string? amounts)
+    {
+        // Given: softmax replay at a temperature far below or above the predictions' spread, or at one near it.
+        var row = s_model.FoldIn(Cells(20).Examples, Cells(20).Values).PredictRow();
+        var spreadTemperature = Math.Sqrt(row.Sum(v => (v - row.Average()) * (v - row.Average())) / (row.Length - 1));
+        ReplayPlan Plan(ReplayStrategy strategy) => Replaying.Plan(new ReplayPlanRequest
+        {
+            Model = s_model,
+            Cells = Cells(20),
+            Options = new ReplayOptions { Budget = 30, Strategy = strategy, Temperature = temperature ?? spreadTemperature },
+        });
+
+        // Then: the far ones are told what the choice amounts to and the temperature on the predictions' scale; top-k never is.
+        var plan = Plan(ReplayStrategy.Softmax);
+        if (amounts is null)
+        {
+            Assert.Null(plan.TemperatureWarning);
+            Assert.Empty(plan.Warnings);
+        }
+        else
+        {
+            Assert.StartsWith($"the softmax temperature {temperature!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)} is in the units of the predictions", plan.TemperatureWarning, StringComparison.Ordinal);
+            Assert.Contains($"so the choice is {amounts}; a temperature near ", plan.TemperatureWarning, StringComparison.Ordinal);
+            Assert.Equal([plan.TemperatureWarning!], plan.Warnings);
+        }
+
+        Assert.Null(Plan(ReplayStrategy.TopK).TemperatureWarning);
+    }
+
     [Fact]
     public void Replay_CountsEachGroup_AndTheUngroupedExamples()
     {

@@ -289,6 +289,16 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task Replay_SaysWhenTheSoftmaxTemperatureIsFarFromThePredictions()
+    {
+        var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json("{\"budget\": 10, \"temperature\": 1e-6}"))).JsonAsync();
+
+        var warning = Assert.Single(replay.GetProperty("warnings").EnumerateArray()).GetString();
+        Assert.StartsWith("the softmax temperature 0.000001 is in the units of the predictions", warning, StringComparison.Ordinal);
+        Assert.Contains("so the choice is all but top-k", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_SaysWhenTheBudgetIsAboveTheCandidates()
     {
         var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json("{\"budget\": 5000, \"exclude\": [\"ex-00000\"]}"))).JsonAsync();

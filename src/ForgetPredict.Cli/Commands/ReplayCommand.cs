@@ -64,9 +64,9 @@ internal static class ReplayCommand
                 Options = options,
             });
             var set = plan.Set;
-            if (plan.Shortfall is { } shortfall)
+            foreach (var warning in plan.Warnings)
             {
-                parse.Err().WriteLine($"warning: {shortfall}.");
+                parse.Err().WriteLine($"warning: {warning}.");
             }
 
             var path = parse.GetRequiredValue(output);
