@@ -173,6 +173,8 @@ internal sealed class AlternatingLeastSquares
         // After the first sweep the example update also sums the next task update's right-hand sides, chunk by chunk while
         // the chunk is in cache: one pass over the matrix a sweep instead of two, the same sums in the same order.
         var rhsReady = false;
+        var resumed = 0;
+        var adaptingSince = 0;
         while (iterations < Math.Max(_problem.MaxIterations, 1))
         {
             iterations++;
@@ -188,7 +190,7 @@ internal sealed class AlternatingLeastSquares
             {
                 var sigma = Math.Sqrt(Math.Max(rss, 0) / Math.Max(_z.ObservedCount, 1));
                 var updated = _problem.ThresholdMultiplier!.Value * sigma * unit;
-                adapting = Math.Abs(updated - _factorLambda) > 1e-3 * _factorLambda && iterations < 25;
+                adapting = Math.Abs(updated - _factorLambda) > 1e-3 * _factorLambda && iterations - adaptingSince < 25;
                 _factorLambda = updated;
                 previous = double.PositiveInfinity;
                 continue;
@@ -196,6 +198,26 @@ internal sealed class AlternatingLeastSquares
 
             if (_p == 0 || _q == 0 || Math.Abs(previous - objective) <= _problem.Tolerance * Math.Max(Math.Abs(objective), 1e-300))
             {
+                // The noise-adaptive penalty must agree with the residuals it converged to. It stops adapting once it stops
+                // moving, which can happen on a plateau before the factors emerge (a few tasks of many examples: the first
+                // sweeps leave the additive residual unchanged); it then kept a penalty sized for that residual, many times
+                // too large (16x on 8 tasks x 20,000 examples of planted rank 2). Adapting resumes, once, when the converged
+                // residuals call for a penalty less than half or more than twice the one kept; smaller disagreements are
+                // left as they are.
+                if (_problem.ThresholdMultiplier is { } again && resumed < 1)
+                {
+                    var updated = again * Math.Sqrt(Math.Max(rss, 0) / Math.Max(_z.ObservedCount, 1)) * unit;
+                    if (updated < _factorLambda / 2 || updated > 2 * _factorLambda)
+                    {
+                        resumed++;
+                        _factorLambda = updated;
+                        adapting = true;
+                        adaptingSince = iterations;
+                        previous = double.PositiveInfinity;
+                        continue;
+                    }
+                }
+
                 converged = true;
                 break;
             }
