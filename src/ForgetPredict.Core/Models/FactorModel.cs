@@ -238,6 +238,9 @@ public sealed partial class FactorModel : IForgettingModel
         ResidualScales = [.. p.ResidualScales],
     };
 
+    /// <summary>The least share of the average residual variance any example's own residual variance is given.</summary>
+    internal const double MinimumNoiseShare = 0.01;
+
     // Per-example residual variance iso + sum_k W[k, j]^2, with iso chosen so that its mean over examples is the noise variance.
     private static (double[]? ExampleNoise, double Isotropic) ResidualNoise(FactorModelParameters parameters, int n)
     {
@@ -300,6 +303,11 @@ public sealed partial class FactorModel : IForgettingModel
 
         var isotropic = Math.Max(parameters.NoiseVariance - (TensorPrimitives.Sum<double>(noise) / n), 0);
         TensorPrimitives.Add(noise, isotropic, noise);
+
+        // No example is certain: where the residual directions explain all the residual variance (no isotropic part is left)
+        // an example they do not touch (one observed only as exact zeros) would get no noise at all and a zero-width
+        // interval. Each example keeps at least 1% of the average (on the charlm matrices the least is 10-28% of it).
+        TensorPrimitives.Max(noise, parameters.NoiseVariance * MinimumNoiseShare, noise);
         return (noise, isotropic);
     }
 

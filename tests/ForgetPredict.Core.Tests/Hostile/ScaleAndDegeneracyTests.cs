@@ -116,6 +116,37 @@ public sealed class ScaleAndDegeneracyTests
         }
     }
 
+    // Columns observed only as exact zeros (on half the tasks; missing on the rest) beside a rank-2 block: rank1's residual
+    // directions explain all its residual variance, so those columns, which they do not touch, had no noise and std 0.
+    [Theory]
+    [InlineData("rank1")]
+    [InlineData("additive")]
+    [InlineData("mf")]
+    public void Item07_AColumnSeenOnlyAsZeros_StillHasAnUncertainPrediction(string method)
+    {
+        var random = new Random(4);
+        const int Tasks = 30, Examples = 300;
+        var values = new float[Tasks * Examples];
+        var u = Enumerable.Range(0, Tasks * 2).Select(_ => AlternatingLeastSquares.Gaussian(random)).ToArray();
+        var v = Enumerable.Range(0, Examples * 2).Select(_ => AlternatingLeastSquares.Gaussian(random)).ToArray();
+        for (var i = 0; i < Tasks; i++)
+        {
+            for (var j = 0; j < Examples; j++)
+            {
+                values[(i * Examples) + j] = j < 150
+                    ? (i < 15 ? 0f : float.NaN)
+                    : (float)((u[i * 2] * v[j * 2]) + (u[(i * 2) + 1] * v[(j * 2) + 1]) + 1 + (0.05 * AlternatingLeastSquares.Gaussian(random)));
+            }
+        }
+
+        var model = (FactorModel)ModelCatalog.CreateFitter(method).Fit(ForgettingMatrix.Wrap(values, Tasks, Examples));
+        var std = new double[Examples];
+        model.FoldIn([], []).PredictRow(new double[Examples], std);
+
+        Assert.All(Enumerable.Range(0, Examples), j => Assert.True(model.ExampleNoiseVariance(j) >= 0.01 * model.NoiseVariance * (1 - 1e-12), $"example {j}: noise {model.ExampleNoiseVariance(j)}"));
+        Assert.All(std, s => Assert.True(s > 0, "std 0"));
+    }
+
     [Theory]
     [InlineData(0f)]
     [InlineData(0.25f)]
