@@ -198,9 +198,14 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                 throw new ForgettingDataException(source, $"example '{id}' has no value; write its measured forgetting (its loss after the fine-tune minus before), or drop the row if it was not measured (a 'design' template leaves every value empty).", line, "value");
             }
 
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
             {
-                throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not a finite number (use '.' as the decimal point).", line, "value");
+                throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not a number (use '.' as the decimal point).", line, "value");
+            }
+
+            if (!double.IsFinite(value))
+            {
+                throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not finite; give the measured forgetting, or drop the row if the example was not measured.", line, "value");
             }
 
             if (!firstLine.TryAdd(index, line))
