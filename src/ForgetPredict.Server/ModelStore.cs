@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
+using Microsoft.AspNetCore.Http;
 
 namespace ForgetPredict.Server;
 
@@ -83,11 +84,22 @@ public sealed partial class ModelStore
     }
 
     /// <summary>The names of every model file in the store, sorted.</summary>
-    public IReadOnlyList<string> Names() =>
-        [.. System.IO.Directory.EnumerateFiles(Directory, "*" + ModelExtension)
-            .Select(p => Path.GetFileNameWithoutExtension(p))
-            .Where(IsValidName)
-            .Order(StringComparer.Ordinal)];
+    /// <exception cref="ApiException">The store folder no longer exists (503).</exception>
+    public IReadOnlyList<string> Names()
+    {
+        try
+        {
+            return [.. System.IO.Directory.EnumerateFiles(Directory, "*" + ModelExtension)
+                .Select(p => Path.GetFileNameWithoutExtension(p))
+                .Where(IsValidName)
+                .Order(StringComparer.Ordinal)];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                "The server's model store folder no longer exists (it was moved or deleted while the server ran); its operator must restore it, or restart the server with another --store.");
+        }
+    }
 
     /// <summary>The metadata file of a model, if one exists.</summary>
     public string? MetadataPath(string name) => MetadataSuffixes.Select(s => Inside(name, s)).FirstOrDefault(File.Exists);

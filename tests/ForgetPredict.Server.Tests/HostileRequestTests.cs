@@ -24,6 +24,29 @@ public sealed class HostileRequestTests : IDisposable
         _store.Dispose();
     }
 
+    // The store folder deleted under a running server: every request that reads the store was a 500 "the error is in its log".
+    [Fact]
+    public async Task TheStoreFolderDeletedWhileServing_Is503_NamingTheOperatorsFix()
+    {
+        using var store = new TestStore();
+        using var factory = new ServerFactory(store.Directory);
+        using var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        Directory.Delete(store.Directory, recursive: true);
+        try
+        {
+            foreach (var path in new[] { "/healthz", "/v1/models", "/v1/models/small" })
+            {
+                var detail = await (await client.GetAsync(path)).ProblemAsync(HttpStatusCode.ServiceUnavailable, "The server's model store folder no longer exists", "restore it");
+                Assert.DoesNotContain(store.Directory, detail, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.CreateDirectory(store.Directory);
+        }
+    }
+
     // The store holds broken.fpm: asking for it used to be a 400 (the client's fault) naming the store's absolute path.
     [Fact]
     public async Task Item05_CorruptStoredModelIsAServerSideProblemNamedRelativeToTheStore()
