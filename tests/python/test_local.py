@@ -93,7 +93,28 @@ class LocalTests(unittest.TestCase):
     def test_array_without_ids_numbers_the_examples(self):
         with fp.fit(self.z[1:], method="additive", progress=False) as model:
             p = model.predict(pd.Series(self.z[0, :20], index=range(20)), progress=False)
-        self.assertEqual(list(p.examples.index), [str(j) for j in range(self.z.shape[1])])
+            replay = model.replay(pd.Series(self.z[0, :20], index=range(20)), budget=5, progress=False)
+            design = model.design(3, progress=False)
+        # The positions come back as integers, so results join to the caller's integer-indexed frames.
+        self.assertEqual(list(p.examples.index), list(range(self.z.shape[1])))
+        self.assertEqual(p.examples.index.dtype, np.int64)
+        self.assertTrue(all(isinstance(j, (int, np.integer)) for j in replay["example"]))
+        self.assertEqual(design.index.dtype, np.int64)
+        meta = pd.DataFrame({"source": ["a", "b", "c"] * (self.z.shape[1] // 3)})
+        self.assertFalse(p.examples.join(meta)["source"].isna().any())
+
+    def test_array_metadata_in_any_row_order_describes_the_column_of_its_id(self):
+        # Metadata of an array indexed by column position (pandas' default index), sorted by source: each row still
+        # describes the column its id names, so the groups are the same as with the metadata in column order.
+        meta = pd.DataFrame({"source": np.array(["alpha", "beta", "gamma"])[np.arange(self.z.shape[1]) % 3]})
+        cells = pd.Series(self.z[0, :30], index=range(30))
+        with fp.fit(self.z[1:], method="mf", seed=0, examples=meta, progress=False) as ordered, \
+                fp.fit(self.z[1:], method="mf", seed=0, examples=meta.sort_values("source"), progress=False) as sorted_rows:
+            a = ordered.predict(cells, group_by="source", progress=False)
+            b = sorted_rows.predict(cells, group_by="source", progress=False)
+        pd.testing.assert_frame_equal(a.groups, b.groups)
+        pd.testing.assert_frame_equal(a.examples, b.examples)
+        self.assertEqual(list(b.examples.sort_index()["group"].iloc[:3]), ["alpha", "beta", "gamma"])
 
     def test_numbers_are_ids_unless_by_index(self):
         cells = pd.Series(self.z[0, :3], index=[0, 1, 2])

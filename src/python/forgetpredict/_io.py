@@ -58,12 +58,45 @@ def write_metadata(path: Path, table: pd.DataFrame) -> Path:
 
 def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], Optional[Sequence]]:
     """Splits ``examples`` into example metadata (a DataFrame, or None) and the example ids to write with ``z``: a list
-    of ids as given; the metadata's ids (``id`` column or index) for an array; none for a DataFrame (its columns)."""
+    of ids as given; the metadata's ids (``id`` column or index) for an array; none for a DataFrame (its columns).
+
+    An array's columns have no ids but their positions, so metadata whose ids are the positions 0..N-1 (integers, or their
+    text) describes column ``id`` whatever its row order: it is put in column order. Other ids name the columns in the
+    metadata's row order."""
     if not isinstance(examples, pd.DataFrame):
         return None, examples
     if isinstance(z, pd.DataFrame):
         return examples, None
-    return examples, examples["id"] if "id" in examples.columns else examples.index
+    ids = examples["id"] if "id" in examples.columns else examples.index
+    positions = _positions(ids, np.shape(z)[1] if np.ndim(z) == 2 else -1)
+    if positions is not None and not np.array_equal(positions, np.arange(len(positions))):
+        examples = examples.iloc[np.argsort(positions, kind="stable")]
+        ids = examples["id"] if "id" in examples.columns else examples.index
+    return examples, ids
+
+
+def _positions(ids: Sequence, n: int) -> Optional[np.ndarray]:
+    """The ids as column positions when they are exactly 0..n-1 in some order (integers or their text), else None."""
+    if len(ids) != n:
+        return None
+    try:
+        positions = np.asarray([int(i) if isinstance(i, (int, np.integer)) or (isinstance(i, str) and i.strip().isdigit()) else -1 for i in ids])
+    except (TypeError, ValueError):
+        return None
+    return positions if np.array_equal(np.sort(positions), np.arange(n)) else None
+
+
+def integer_ids(ids) -> bool:
+    """True when example ids given to the engine are integers (an array's positions, integer columns or index), so that
+    the ids it hands back as text are returned as integers too."""
+    return ids is None or (len(ids) > 0 and all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids))
+
+
+def typed_ids(values: pd.Index, integers: bool) -> pd.Index:
+    """Ids the engine wrote as text, as integers when they went in as integers (and all read as integers)."""
+    if not integers or len(values) == 0 or not all(isinstance(v, str) and v.lstrip("-").isdigit() for v in values):
+        return values
+    return pd.Index([int(v) for v in values], name=values.name, dtype=np.int64)
 
 
 def as_cells(observed) -> pd.Series:

@@ -55,6 +55,7 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     chooses the method and its settings by cross-validation on ``z``.
     """
     metadata, ids = _io.example_metadata(z, examples)
+    integers = _io.integer_ids(_given_example_ids(z, ids))
     scratch = _Scratch("forgetpredict-model-")
     try:
         with _Call() as call:
@@ -69,28 +70,39 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
         scratch.close()
         raise
     return Model(scratch.path / "model.fpm", _scratch=scratch, summary=summary,
-                 examples=scratch.path / "examples.csv" if metadata is not None else None)
+                 examples=scratch.path / "examples.csv" if metadata is not None else None, integer_ids=integers)
+
+
+def _given_example_ids(z: _io.MatrixLike, ids: Optional[Sequence]) -> Optional[Sequence]:
+    """The example ids as the caller gave them: ``ids``, a DataFrame's columns, or None for an array's positions."""
+    if ids is not None:
+        return list(ids)
+    return list(z.columns) if isinstance(z, pd.DataFrame) else None
 
 
 def load(path, examples=None) -> "Model":
     """A saved model file (from ``Model.save`` or ``forgetpredict fit``), with optional example metadata (DataFrame or file)."""
     scratch = _Scratch("forgetpredict-model-")
     meta = None
+    integers = False
     if isinstance(examples, pd.DataFrame):
         meta = _io.write_metadata(scratch.path / "examples.csv", examples)
+        integers = _io.integer_ids(list(examples["id"] if "id" in examples.columns else examples.index))
     elif examples is not None:
         meta = Path(examples)
-    return Model(Path(path), _scratch=scratch, summary=f"model {path}", examples=meta)
+    return Model(Path(path), _scratch=scratch, summary=f"model {path}", examples=meta, integer_ids=integers)
 
 
 class Model:
     """A fitted model: ``predict`` what a new fine-tune will erase, choose a ``replay`` set, ``save`` it."""
 
-    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path]) -> None:
+    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], integer_ids: bool = False) -> None:
         self.path = Path(path)
         self.summary = summary
         self._examples = examples
         self._scratch = _scratch
+        # Example ids went in as integers (an array's positions, integer columns or index): results give them back as such.
+        self._integer_ids = integer_ids
 
     def __repr__(self) -> str:
         return f"<forgetpredict.Model: {self.summary}>"
@@ -133,6 +145,7 @@ class Model:
             args += _flag("--threshold", threshold) + _flag("--prior", prior) + _io.feature_args(call, example_features, "example")
             text = _engine.run(args, progress)
             examples = _io.read_table(call / "examples.csv", "example").set_index("example")
+            examples.index = _io.typed_ids(examples.index, self._integer_ids)
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
             report = (call / "report.html").read_text(encoding="utf-8")
         cold = None
@@ -161,7 +174,9 @@ class Model:
             if exclude is not None:
                 args += ["--exclude", _io.write_ids(call / "exclude.csv", list(exclude))]
             _engine.run(args, progress)
-            return _io.read_table(call / "replay.csv", "example")
+            table = _io.read_table(call / "replay.csv", "example")
+            table["example"] = _io.typed_ids(pd.Index(table["example"]), self._integer_ids).to_numpy()
+            return table
 
     def design(self, count: int = 10, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
                exclude: Optional[Iterable] = None, by_index: bool = False, progress: bool = True) -> pd.DataFrame:
@@ -176,7 +191,7 @@ class Model:
             args += _flag("--criterion", criterion) + (["--by-index"] if by_index else [])
             args += self._group_args(group_by) + _cells_and_exclusions(call, observed, exclude)
             _engine.run(args, progress)
-            return _design_table(call / "cells.csv")
+            return _design_table(call / "cells.csv", self._integer_ids)
 
     def _group_args(self, group_by: Optional[str]) -> List[object]:
         """--examples (the metadata given to fit) and --group-by."""
@@ -277,7 +292,9 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
             table = pd.DataFrame(result["methods"]).set_index("name")
         table.attrs["result"] = result
         if predictions:
-            table.attrs["predictions"] = pd.read_csv(call / "predictions.csv", dtype={"task": str, "example": str})
+            frame = pd.read_csv(call / "predictions.csv", dtype={"task": str, "example": str})
+            frame["example"] = _io.typed_ids(pd.Index(frame["example"]), _io.integer_ids(_given_example_ids(z, examples))).to_numpy()
+            table.attrs["predictions"] = frame
     return table
 
 
@@ -303,7 +320,7 @@ def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = Non
             args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
         args += _cells_and_exclusions(call, observed, exclude)
         _engine.run(args, progress)
-        return _design_table(call / "cells.csv")
+        return _design_table(call / "cells.csv", _io.integer_ids(_given_example_ids(z, ids)))
 
 
 def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> List[object]:
@@ -316,10 +333,11 @@ def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> 
     return args
 
 
-def _design_table(path: Path) -> pd.DataFrame:
+def _design_table(path: Path, integer_ids: bool) -> pd.DataFrame:
     """The design template the engine wrote, as the DataFrame :func:`design` returns (indexed by example id)."""
-    table = pd.read_csv(path, dtype={"example": str, "group": str})
-    return table.drop(columns="value").set_index("example")
+    table = pd.read_csv(path, dtype={"example": str, "group": str}).drop(columns="value").set_index("example")
+    table.index = _io.typed_ids(table.index, integer_ids)
+    return table
 
 
 def analyze(z: _io.MatrixLike, *, max_rank: Optional[int] = None, tasks: Optional[Sequence] = None,
