@@ -48,9 +48,14 @@ public sealed record FitRequest
 /// <param name="Uploaded">When the matrix was uploaded, or null.</param>
 /// <param name="ExamplesSha256">SHA-256 (hex) of the example metadata uploaded with the model, or null.</param>
 /// <param name="Tuning">What a self-tuning fit (auto) chose and its cross-validated error, or null.</param>
-public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null, string? Tuning = null)
+/// <param name="TaskFeaturesUnused">True when task features were given to the fit but predicted its training tasks no better
+/// than the model's own prior, so the model keeps no task feature model (a query with features is then answered without them).</param>
+public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null, string? Tuning = null,
+    bool TaskFeaturesUnused = false)
 {
     private const string TuningKey = "tuning";
+    private const string TaskFeaturesKey = "task-features";
+    private const string UnusedValue = "unused";
     private const string MethodKey = "method";
     private const string SourceKey = "source";
     private const string RSquaredKey = "r2";
@@ -59,7 +64,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
     /// <summary>The model file metadata key of <see cref="ExamplesSha256"/>.</summary>
     public const string ExamplesSha256Key = "examples-sha256";
 
-    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>).</summary>
+    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>, <c>tuning</c>, <c>task-features</c>).</summary>
     public IReadOnlyDictionary<string, string> ToMetadata()
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -69,6 +74,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         Add(UploadedKey, Uploaded?.ToString("O", CultureInfo.InvariantCulture));
         Add(ExamplesSha256Key, ExamplesSha256);
         Add(TuningKey, Tuning);
+        Add(TaskFeaturesKey, TaskFeaturesUnused ? UnusedValue : null);
         return metadata;
 
         void Add(string key, string? value)
@@ -88,7 +94,8 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
             ? value : null;
         DateTimeOffset? uploaded = metadata.TryGetValue(UploadedKey, out var stamp) && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var when)
             ? when : null;
-        return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key), metadata.GetValueOrDefault(TuningKey));
+        return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key), metadata.GetValueOrDefault(TuningKey),
+            metadata.GetValueOrDefault(TaskFeaturesKey) == UnusedValue);
     }
 }
 
@@ -206,7 +213,7 @@ public static class Fitting
         var elapsed = clock.Elapsed;
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.TrainingRSquared(model, request.Matrix);
-        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning), elapsed)
+        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }), elapsed)
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,

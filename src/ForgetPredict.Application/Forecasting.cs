@@ -191,6 +191,25 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
     }
 
     /// <summary>
+    /// A new task's features against a loaded model, as <see cref="Create"/>, except for a model fitted with task features that
+    /// predicted its training tasks no better than its own prior (it keeps no task feature model): the query is then answered
+    /// without them, with a warning saying so, where <see cref="Create"/> would say the model was fitted without features.
+    /// </summary>
+    /// <returns>The query (null for such a model) and what the caller should be told (null when nothing).</returns>
+    /// <exception cref="ArgumentException">As <see cref="Create"/>.</exception>
+    public static (TaskFeatureQuery? Query, string? Warning) ForModel(Data.LoadedModel loaded, Core.Features.FeatureSet features, int row, string source, string modelName, string refit)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        if (loaded.TaskFeatures is null && FitProvenance.FromMetadata(loaded.Metadata).TaskFeaturesUnused)
+        {
+            return (null, $"{source}: {modelName} was fitted with task features that predicted its training tasks no better than its own prior, so it does not use them; the task is predicted without them.");
+        }
+
+        var query = Create(loaded.TaskFeatures, features, row, source, modelName, refit);
+        return (query, query.Warning);
+    }
+
+    /// <summary>
     /// What the caller should know about these features, or null: a categorical value the model was never fitted with (a new
     /// family, or a misspelt one), which counts as none of the model's levels.
     /// </summary>

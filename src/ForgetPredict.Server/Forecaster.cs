@@ -40,7 +40,8 @@ internal static class Forecaster
 
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
-        var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, request.TaskFeatures);
+        var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
+        var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
         var forecast = Forecasting.Forecast(task with
         {
             Threshold = request.Threshold,
@@ -58,7 +59,7 @@ internal static class Forecaster
             chart = Charts.GroupBars([.. groups.Select(g => new GroupForecast(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, []))], forecast.PredictsProbability);
         }
 
-        string[] warnings = [.. new[] { grouping?.Warning, task.TaskFeatures?.Warning }.OfType<string>()];
+        string[] warnings = [.. new[] { grouping?.Warning, featureWarning }.OfType<string>()];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             task.TaskFeatures is not null, everyExample,
@@ -76,7 +77,8 @@ internal static class Forecaster
             throw ApiException.BadRequest("Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
         }
 
-        var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, request.TaskFeatures);
+        var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
+        var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
         var plan = Replaying.Plan(new ReplayPlanRequest(task)
         {
             Excluded = Excluded(request.Exclude, References(model, request.ByIndex)),
@@ -92,7 +94,7 @@ internal static class Forecaster
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
-        string[] warnings = [.. new[] { grouping?.Warning, task.TaskFeatures?.Warning }.OfType<string>(), .. plan.Warnings];
+        string[] warnings = [.. new[] { grouping?.Warning, featureWarning }.OfType<string>(), .. plan.Warnings];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }
@@ -142,24 +144,29 @@ internal static class Forecaster
 
     // The task a query is about: the stored model, the measured cells of the "observed" field, the prior, the groups and the
     // task's features.
-    private static ForecastRequest Task(StoredModel stored, ObservedDto? observed, ExampleReferences references, string? prior, Grouping? grouping, TaskFeaturesDto? features) => new()
+    private static ForecastRequest Task(StoredModel stored, ObservedDto? observed, ExampleReferences references, string? prior, Grouping? grouping, TaskFeatureQuery? features) => new()
     {
         Model = stored.Model,
         Cells = observed is null || observed.Cells.Count == 0 ? ObservedCells.None : ObservedCells.FromPairs(observed.Cells, stored.Model.ExampleIds, references.Matching, "observed"),
         Prior = Choices.Prior.Parse(prior),
         Groups = grouping?.Groups,
-        TaskFeatures = features is null ? null : TaskFeatures(stored, features),
+        TaskFeatures = features,
     };
 
     // The "taskFeatures" field read as the files it stands for would be (each part named by its file, or "taskFeatures").
-    private static TaskFeatureQuery TaskFeatures(StoredModel stored, TaskFeaturesDto features)
+    private static (TaskFeatureQuery? Query, string? Warning) TaskFeatures(StoredModel stored, TaskFeaturesDto? features)
     {
+        if (features is null)
+        {
+            return (null, null);
+        }
+
         const string Field = "taskFeatures";
         const string Id = "new-task";
         var sets = features.Parts.Select(p => p.Embedding is { } embedding
             ? FeatureFile.FromEmbedding(p.Name ?? Field, embedding, Id)
             : FeatureFile.FromValues(p.Name ?? Field, p.Values ?? [], Id)).ToArray();
-        return TaskFeatureQuery.Create(stored.Loaded.TaskFeatures, sets.Length == 1 ? sets[0] : FeatureSet.Combine(sets), 0, Field, $"Model '{stored.Name}'",
+        return TaskFeatureQuery.ForModel(stored.Loaded, sets.Length == 1 ? sets[0] : FeatureSet.Combine(sets), 0, Field, $"Model '{stored.Name}'",
             "refit it with task features ('fit --task-features', or an upload with taskFeatures files)");
     }
 

@@ -341,6 +341,41 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void TaskFeatures_ThatTheFitDidNotUse_AnswerAQueryWithoutThem_AndSaySo()
+    {
+        // Given: mf fitted with task features of pure noise, which predict the training tasks no better than its own prior
+        // (with this seed; a noise draw can also look useful to 15 tasks).
+        var random = new Random(0);
+        var noise = Enumerable.Range(0, 15 * 2).Select(_ => random.NextDouble()).ToArray();
+        var path = Path.Combine(_folder, "unused.fpm");
+        Fitting.FitAndSave(new FitRequest
+        {
+            Matrix = s_training,
+            Source = "train.npy",
+            Method = "mf",
+            Settings = new ModelSettings { Rank = 3 },
+            TaskFeatures = new Core.Features.FeatureSet(s_training.TaskIds, [new Core.Features.FeatureBlock("emb.npy", Core.Features.FeatureKind.Embedding, ["e0", "e1"], noise)]),
+        }, path);
+        var loaded = ModelFile.Load(path);
+        var query = new Core.Features.FeatureSet(Core.IdList.From(["new"]), [new Core.Features.FeatureBlock("emb.npy", Core.Features.FeatureKind.Embedding, ["e0", "e1"], [0.5, 0.5])]);
+
+        // When: a new task is queried with its features.
+        var (features, warning) = TaskFeatureQuery.ForModel(loaded, query, 0, "emb0.npy", "unused.fpm", "refit it");
+
+        // Then: the model keeps no feature model, its file says why, and the query goes on without the features, saying so;
+        // a model fitted without features still refuses them.
+        Assert.Null(loaded.TaskFeatures);
+        Assert.True(FitProvenance.FromMetadata(loaded.Metadata).TaskFeaturesUnused);
+        Assert.Null(features);
+        Assert.Equal("emb0.npy: unused.fpm was fitted with task features that predicted its training tasks no better than its own prior, so it does not use them; the task is predicted without them.", warning);
+        var plain = Path.Combine(_folder, "plain.fpm");
+        Fitting.FitAndSave(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "mf", Settings = new ModelSettings { Rank = 3 } }, plain);
+        Assert.False(FitProvenance.FromMetadata(ModelFile.Load(plain).Metadata).TaskFeaturesUnused);
+        var refused = Assert.Throws<ArgumentException>(() => TaskFeatureQuery.ForModel(ModelFile.Load(plain), query, 0, "emb0.npy", "plain.fpm", "refit it"));
+        Assert.StartsWith("plain.fpm was fitted without task features", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Describe_FactorModel_GivesRankAndFit()
     {
         var description = ModelDescription.Of(s_model);

@@ -74,6 +74,7 @@ internal sealed class ForecastOptions
         var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds, matching, parse.Names(ObservedColumns));
         var (groups, column) = Grouping.Read(parse, model.ExampleIds, warnings);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
+        var (features, featureWarning) = ReadTaskFeatures(parse, loaded);
         var task = new ForecastRequest
         {
             Model = model,
@@ -81,27 +82,27 @@ internal sealed class ForecastOptions
             CellsSource = observedPath ?? "observed",
             Prior = Choices.Prior.Parse(parse.GetValue(Prior)),
             Groups = groups,
-            TaskFeatures = ReadTaskFeatures(parse, loaded),
+            TaskFeatures = features,
         };
-        if (task.TaskFeatures?.Warning is { } unseen)
+        if (featureWarning is not null)
         {
-            warnings.WriteLine($"warning: {unseen}");
+            warnings.WriteLine($"warning: {featureWarning}");
         }
 
         return new ForecastInput(task, loaded.Summary, column, name, new ExampleReferences(model.ExampleIds, matching)) { ExampleFeatures = loaded.ExampleFeatures };
     }
 
     // The new task's row of --task-features, found by --task-name; the model must have been fitted with task features.
-    private TaskFeatureQuery? ReadTaskFeatures(ParseResult parse, LoadedModel loaded)
+    private (TaskFeatureQuery? Query, string? Warning) ReadTaskFeatures(ParseResult parse, LoadedModel loaded)
     {
         var paths = parse.GetValue(TaskFeatures) ?? [];
         if (paths.Length == 0)
         {
-            return null;
+            return (null, null);
         }
 
         var task = parse.GetValue(TaskName) ?? throw new CliException("--task-features needs --task-name: the id of the new task's row in the features.", CliApp.UsageError);
-        return TaskFeatureQuery.Create(loaded.TaskFeatures, FeatureFile.ReadAll(paths, IdList.From([task]), "task", parse.Id(TaskFeatureColumns))!, 0, string.Join(", ", paths),
+        return TaskFeatureQuery.ForModel(loaded, FeatureFile.ReadAll(paths, IdList.From([task]), "task", parse.Id(TaskFeatureColumns))!, 0, string.Join(", ", paths),
             parse.GetRequiredValue(Model), "refit it with 'fit --task-features'");
     }
 
