@@ -134,6 +134,7 @@ public class CommandTests
     [Theory]
     [InlineData("example,value\n1,abc\n", ":2: column 'value': value 'abc' is not a number (use '.' as the decimal point)")]
     [InlineData("example,value\n1,nan\n", ":2: column 'value': value 'nan' is not finite; give the measured forgetting, or drop the row if the example was not measured.")]
+    [InlineData("example,value\n1,-inf\n", ":2: column 'value': value '-inf' is not finite; give the measured forgetting, or drop the row if the example was not measured.")]
     [InlineData("example,value\n1,0.1\n1,0.2\n", "measured twice, on lines 2 and 3")]
     [InlineData("ex,val\n1,0.1\n", "the table needs an example column 'example' and a value column 'value' (found: 'ex', 'val'). Rename them, or name them with --observed-columns EXAMPLE,VALUE.")]
     [InlineData("example,value\n1,\"0.1\n", "quoted field is never closed")]

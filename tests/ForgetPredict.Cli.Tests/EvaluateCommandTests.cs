@@ -115,6 +115,28 @@ public class EvaluateCommandTests
         Assert.True((double)vs["ci_high"]! < 0);
     }
 
+    [Fact]
+    public void Evaluate_AnExternalThatIsAMethodsOwnPredictions_DiffersFromItByZero_WithoutAStraySign()
+    {
+        // Given: mf's own predictions of one draw, written as an external predictor (task,example,value).
+        var dir = RepoPaths.NewTempFolder();
+        var predictions = Path.Combine(dir, "p.csv");
+        var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "mf", "--seeds", "1", "--predictions", predictions);
+        Assert.True(code == 0, error);
+        var lines = File.ReadAllLines(predictions);
+        var header = lines[0].Split(',');
+        int task = Array.IndexOf(header, "task"), example = Array.IndexOf(header, "example"), predicted = Array.IndexOf(header, "predicted");
+        var external = Path.Combine(dir, "mf.csv");
+        File.WriteAllLines(external, ["task,example,value", .. lines.Skip(1).Select(l => l.Split(',')).Select(f => $"{f[task]},{f[example]},{f[predicted]}")]);
+
+        // When: it is scored against mf on the same cells.
+        var (again, output, againError) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "mf", "--seeds", "1", "--external", $"mine={external}");
+
+        // Then: the difference and its interval print as zero (they printed "-+0.0000" where rounding hid a negative sign).
+        Assert.True(again == 0, againError);
+        Assert.Contains("  vs mf: 0.0000 [0.0000, 0.0000]", output, StringComparison.Ordinal);
+    }
+
     // The truth of s_matrix as an external predictor with the first `blank` examples of task '3' removed, and without task '7'
     // when dropTask is set (the file keeps the matrix's ids: .npz).
     private static (string Path, int Blanked) PartialOracle(int blank, bool dropTask)

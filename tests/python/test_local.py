@@ -223,6 +223,12 @@ class LocalTests(unittest.TestCase):
         self.assertIn("no-such-example", caught.exception.message)
         self.assertIn("not one of the model's", caught.exception.message)
 
+    def test_a_bad_cell_is_named_by_the_file_it_was_written_to_not_a_deleted_temporary_path(self):
+        with self.assertRaises(fp.EngineError) as caught:
+            self.model.predict({self.ids[0]: float("inf")}, progress=False)
+        self.assertTrue(caught.exception.message.startswith("observed.csv:2: column 'value': value 'inf' is not finite"), caught.exception.message)
+        self.assertNotIn(tempfile.gettempdir(), caught.exception.details)
+
     def test_group_by_without_metadata_is_refused(self):
         with fp.fit(self.z[1:], method="additive", progress=False) as model:
             with self.assertRaises(ValueError):

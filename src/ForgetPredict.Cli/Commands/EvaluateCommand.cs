@@ -379,12 +379,20 @@ internal static class EvaluateCommand
         console.Write(table);
         foreach (var e in r.Externals)
         {
-            console.WriteLine($"{e.Result.Name} vs our methods (RMSE difference, paired bootstrap over test tasks, 95% interval; negative = {e.Result.Name} better):");
+            console.WriteLine($"{e.Result.Name} vs our methods (RMSE over all seeds' cells pooled, its difference; paired bootstrap over test tasks, 95% interval; negative = {e.Result.Name} better):");
             foreach (var c in e.Comparisons)
             {
-                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  vs {c.Other}: {c.Difference:+0.0000;-0.0000} [{c.Lower:+0.0000;-0.0000}, {c.Upper:+0.0000;-0.0000}]"));
+                console.WriteLine($"  vs {c.Other}: {Signed(c.Difference, decimals)} [{Signed(c.Lower, decimals)}, {Signed(c.Upper, decimals)}]");
             }
         }
+    }
+
+    // A difference with its sign, at the table's decimals; one that rounds to zero is 0 (not "-+0.0000").
+    private static string Signed(double value, int decimals)
+    {
+        var rounded = Math.Round(value, decimals);
+        var digits = new string('0', decimals);
+        return rounded == 0 ? Terminal.Num(0, decimals) : rounded.ToString($"+0.{digits};-0.{digits}", CultureInfo.InvariantCulture);
     }
 
     // The cells a method was scored on, per seed (the mean when seeds differ; every method scores the same cells unless it

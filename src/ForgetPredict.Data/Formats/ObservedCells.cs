@@ -198,7 +198,14 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                 throw new ForgettingDataException(source, $"example '{id}' has no value; write its measured forgetting (its loss after the fine-tune minus before), or drop the row if it was not measured (a 'design' template leaves every value empty).", line, "value");
             }
 
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            // numpy and pandas write infinity as "inf"; it is a number, just not a finite one (refused below).
+            var parsed = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value);
+            if (!parsed && text.Trim().TrimStart('+', '-').ToUpperInvariant() is "INF" or "INFINITY")
+            {
+                (parsed, value) = (true, double.PositiveInfinity);
+            }
+
+            if (!parsed)
             {
                 throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not a number (use '.' as the decimal point).", line, "value");
             }

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -145,6 +147,7 @@ def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Cal
         finally:
             if line is not None:
                 line.close()
+    errors = [_without_scratch(e) for e in errors]
     if code != 0:
         messages = [e[len("error: "):] for e in errors if e.startswith("error: ")]
         message = messages[0] if messages else next((e for e in errors if e.strip()), f"forgetpredict exited with code {code}")
@@ -152,6 +155,15 @@ def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Cal
     for warning in (e for e in errors if e.startswith("warning: ")):
         warnings.warn(warning[len("warning: "):], EngineWarning, stacklevel=3)
     return "".join(out)
+
+
+# The package's temporary files (a call's folder, a model's): gone by the time a message is read, so messages name the
+# file alone ("observed.csv:2: ..." for the cells given as ``observed``).
+_SCRATCH = re.compile(re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep))
+
+
+def _without_scratch(text: str) -> str:
+    return _SCRATCH.sub("", text)
 
 
 class EngineWarning(UserWarning):
