@@ -236,6 +236,11 @@ public class EvaluateCommandTests
         var (code, output, error) = CliRunner.Run("evaluate", matrix, "--tasks", tasks, "--train-family", "flan", "--test-family", "tulu", "--methods", "additive", "--seeds", "1");
         Assert.True(code == 0, error);
         Assert.Contains("6 train / 6 test tasks", output, StringComparison.Ordinal);
+
+        // Without --train-family every other family trains: one family held out against all the others.
+        var (others, othersOutput, othersError) = CliRunner.Run("evaluate", matrix, "--tasks", tasks, "--test-family", "tulu", "--methods", "additive", "--seeds", "1");
+        Assert.True(others == 0, othersError);
+        Assert.Contains("18 train / 6 test tasks", othersOutput, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -304,7 +309,7 @@ public class EvaluateCommandTests
     [InlineData(new[] { "--test-rows", "99" }, 1, "not a row index in 0..19")]
     [InlineData(new[] { "--test-tasks", "task-999" }, 1, "task 'task-999' is not in the matrix")]
     [InlineData(new[] { "--external", "nofile" }, 2, "expected NAME=FILE")]
-    [InlineData(new[] { "--tasks", "x.csv" }, 2, "--tasks needs --train-family")]
+    [InlineData(new[] { "--tasks", "x.csv" }, 2, "--tasks needs --test-family (and --train-family, else every other family trains).")]
     public void Evaluate_BadArguments_FailWithAClearMessage(string[] extra, int exitCode, string expected)
     {
         var (code, _, error) = CliRunner.Run(["evaluate", s_matrix.Value, .. extra]);

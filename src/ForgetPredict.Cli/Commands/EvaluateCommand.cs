@@ -27,7 +27,7 @@ internal static class EvaluateCommand
         var splitSeed = new Option<int>("--split-seed") { Description = "Seed of --test-fraction's draw.", DefaultValueFactory = _ => 0 };
         var tasks = new Option<string?>("--tasks") { Description = "Task metadata CSV (id plus a family column) for a family split." };
         var familyColumn = new Option<string>("--family-column") { Description = "Family column of --tasks.", DefaultValueFactory = _ => "family" };
-        var trainFamily = new Option<string?>("--train-family") { Description = "Train on this family's tasks (with --tasks)." };
+        var trainFamily = new Option<string?>("--train-family") { Description = "Train on this family's tasks (with --tasks; default: every other family's)." };
         var testFamily = new Option<string?>("--test-family") { Description = "Test on this family's tasks (with --tasks): out-of-domain evaluation." };
         var known = new Option<string>("--known") { Description = "Cells revealed per test row; a comma-separated list (e.g. 0,5,10,30) evaluates every method at each (0: no cell, the features alone).", DefaultValueFactory = _ => "30" };
         var taskFeatures = FeatureOptions.Task();
@@ -189,7 +189,7 @@ internal static class EvaluateCommand
         var given = new[] { parse.GetValue(testRows) is not null, parse.GetValue(testTasks) is not null, parse.GetValue(testFraction) is not null, parse.GetValue(tasks.Files) is not null }.Count(x => x);
         if (given > 1)
         {
-            throw new CliException("Choose one split: --test-rows, --test-tasks, --test-fraction, or --tasks with --train-family/--test-family.", CliApp.UsageError);
+            throw new CliException("Choose one split: --test-rows, --test-tasks, --test-fraction, or --tasks with --test-family (and --train-family).", CliApp.UsageError);
         }
 
         if (parse.GetValue(testRows) is { } rows)
@@ -209,15 +209,20 @@ internal static class EvaluateCommand
 
         if (parse.GetValue(tasks.Files) is { } metadataPath)
         {
-            var train = parse.GetValue(trainFamily) ?? throw new CliException("--tasks needs --train-family and --test-family.", CliApp.UsageError);
-            var test = parse.GetValue(testFamily) ?? throw new CliException("--tasks needs --train-family and --test-family.", CliApp.UsageError);
+            var test = parse.GetValue(testFamily) ?? throw new CliException("--tasks needs --test-family (and --train-family, else every other family trains).", CliApp.UsageError);
+            var train = parse.GetValue(trainFamily);
             var families = TaskFamilies(metadataPath, parse.Id(tasks.Columns), parse.GetValue(familyColumn)!, z, parse.Err());
-            var trainRows = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == train).ToArray();
+            var trainRows = Enumerable.Range(0, z.TaskCount).Where(i => train is null ? families[i] is not null && families[i] != test : families[i] == train).ToArray();
             var testRowsByFamily = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == test).ToArray();
             var known = families.Where(f => f is not null).Distinct().Order(StringComparer.Ordinal).ToArray();
-            if (trainRows.Length == 0 || testRowsByFamily.Length == 0)
+            if (testRowsByFamily.Length == 0 || (train is not null && trainRows.Length == 0))
             {
-                throw new CliException($"family '{(trainRows.Length == 0 ? train : test)}' has no tasks in the matrix; families: {string.Join(", ", known)}.");
+                throw new CliException($"family '{(testRowsByFamily.Length == 0 ? test : train)}' has no tasks in the matrix; families: {string.Join(", ", known)}.");
+            }
+
+            if (trainRows.Length == 0)
+            {
+                throw new CliException($"every task of the matrix is of family '{test}', so none is left to train on; families: {string.Join(", ", known)}.");
             }
 
             return new EvaluationSplit(trainRows, testRowsByFamily);
