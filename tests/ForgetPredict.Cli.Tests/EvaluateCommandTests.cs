@@ -116,6 +116,23 @@ public class EvaluateCommandTests
     }
 
     [Fact]
+    public void Evaluate_WhenSeedsScoreDifferentCellCounts_TheHeaderGivesTheirRange_NotOnlyTheMean()
+    {
+        // Missing cells and numpy's draws (the same columns for every task, missing ones skipped): each seed reveals a different
+        // number of observed cells, so each scores a different count.
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "gappy.npy");
+        MatrixFile.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 20, Examples = 300, Seed = 4, MissingFraction = 0.3 }).Matrix, path);
+        var json = Path.Combine(Path.GetDirectoryName(path)!, "g.json");
+
+        var (code, output, error) = CliRunner.Run("evaluate", path, "--test-rows", "1,5,9", "--methods", "additive", "--seeds", "3", "--known", "20", "--reveal-rng", "numpy", "--predictions", json + ".csv");
+
+        Assert.True(code == 0, error);
+        var perSeed = File.ReadLines(json + ".csv").Skip(1).Select(l => l.Split(',')).Where(f => f[6] == "false" && f[5].Length > 0).GroupBy(f => f[1]).Select(g => g.Count()).ToArray();
+        Assert.True(perSeed.Distinct().Count() > 1, string.Join(", ", perSeed));
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"scores on {perSeed.Min():N0}-{perSeed.Max():N0} (mean "), output.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Evaluate_AnExternalThatIsAMethodsOwnPredictions_DiffersFromItByZero_WithoutAStraySign()
     {
         // Given: mf's own predictions of one draw, written as an external predictor (task,example,value).

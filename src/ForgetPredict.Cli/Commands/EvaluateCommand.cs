@@ -342,7 +342,11 @@ internal static class EvaluateCommand
         var all = r.Methods.Concat(r.Externals.Select(e => e.Result)).ToArray();
         var cells = all.Select(m => CellsPerSeed(m, o.Seeds)).ToArray();
         var same = cells.All(c => c == cells[0]);
-        var scored = same ? string.Create(CultureInfo.InvariantCulture, $"{cells[0]:N0} unrevealed cells per seed, the same for every method") : "unrevealed cells (column 'cells': per seed)";
+        var perSeed = all.Length == 0 ? [] : all[0].Rows.GroupBy(row => row.Seed).Select(g => g.Sum(row => row.Cells)).ToArray();
+        var count = perSeed.Length > 0 && perSeed.Min() != perSeed.Max()
+            ? string.Create(CultureInfo.InvariantCulture, $"{perSeed.Min():N0}-{perSeed.Max():N0} (mean {cells[0]:N0})")
+            : string.Create(CultureInfo.InvariantCulture, $"{cells[0]:N0}");
+        var scored = same ? $"{count} unrevealed cells per seed, the same for every method" : "unrevealed cells (column 'cells': per seed, the mean)";
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : o.RevealRandom == RevealRandom.Numpy ? "numpy-drawn" : "random")} cells revealed; {o.Seeds} seeds; scores on {scored} (mean over seeds)"));
         foreach (var note in coverageNotes)
