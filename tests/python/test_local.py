@@ -210,6 +210,19 @@ class LocalTests(unittest.TestCase):
         predictions = table.attrs["predictions"]
         self.assertEqual(set(predictions["task"]), set(self.tasks[:3]))
 
+    def test_evaluate_draws_numpys_cells_and_scores_external_predictors_on_them(self):
+        # numpy's draws: the test tasks are default_rng(split_seed).choice(M, round(f M), replace=False).
+        table = fp.evaluate(self.z, methods=["additive"], reveal_rng="numpy", test_fraction=0.25, split_seed=3, seeds=1, known=10,
+                            external={"truth": pd.DataFrame(self.z, index=[str(i) for i in range(self.z.shape[0])]), "half": pd.DataFrame(self.z / 2)},
+                            top_fraction=0.05, progress=False)
+        result = table.attrs["result"]
+        expected = sorted(np.random.default_rng(3).choice(self.z.shape[0], round(0.25 * self.z.shape[0]), replace=False))
+        self.assertEqual(result["test_tasks"], [str(i) for i in expected])
+        self.assertEqual(result["reveal_rng"], "numpy")
+        scores = {e["name"]: e["rmse"] for e in result["external"]}
+        self.assertEqual(scores["truth"], 0)
+        self.assertGreater(scores["half"], table.loc["additive", "rmse"])
+
     def test_engine_errors_carry_the_one_line_message(self):
         with self.assertRaises(fp.EngineError) as caught:
             fp.fit(self.frame, method="nmf", progress=False)

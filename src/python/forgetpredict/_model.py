@@ -254,6 +254,8 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
              family_column: Optional[str] = None, known=None, seeds: Optional[int] = None,
              seed: Optional[int] = None, split_seed: Optional[int] = None, reveal: Optional[str] = None,
              binary: bool = False, predictions: bool = False, task_features=None, example_features=None,
+             reveal_rng: Optional[str] = None, active_criterion: Optional[str] = None, top_fraction: Optional[float] = None,
+             external: Optional[Dict[str, object]] = None, allow_partial: bool = False,
              progress: bool = True) -> pd.DataFrame:
     """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
 
@@ -263,6 +265,12 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
     (``df["rmse"].unstack("known")``). ``task_features`` and ``example_features`` (as in :func:`fit`; example features are
     keyed by example id) add the methods that use them (``mf+features``, ``representation``). The whole result is in
     ``df.attrs["result"]``; with ``predictions=True`` every prediction is in ``df.attrs["predictions"]`` (a DataFrame).
+    ``reveal_rng="numpy"`` draws the reference pipeline's cells and test tasks (numpy's ``default_rng``, as the command
+    line's ``--reveal-rng numpy``); ``reveal="active"`` with ``active_criterion`` chooses them by a design;
+    ``top_fraction`` sets K of precision@K. ``external`` scores other predictors on the same cells: a dict of name to their
+    predictions for the test tasks (a DataFrame indexed by task id with example-id columns, or a file the engine reads);
+    ``allow_partial=True`` accepts predictions that miss some test cells (every method is then scored on the cells all
+    externals cover). Their scores are in ``df.attrs["result"]["external"]``.
     """
     metadata = tasks if isinstance(tasks, pd.DataFrame) else None
     ids = None if metadata is None else (metadata["id"] if "id" in metadata.columns else metadata.index)
@@ -280,6 +288,11 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
         args += _flag("--known", ",".join(str(int(k)) for k in known) if curve else known)
         args += _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
         args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
+        args += _flag("--reveal-rng", reveal_rng) + _flag("--active-criterion", active_criterion) + _flag("--top-fraction", top_fraction)
+        for k, (name, given) in enumerate((external or {}).items()):
+            path = _io.write_matrix(call / f"external-{k}.npz", given) if isinstance(given, (pd.DataFrame, np.ndarray)) else given
+            args += ["--external", f"{name}={path}"]
+        args += ["--allow-partial"] if allow_partial else []
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
             args += ["--predictions", call / "predictions.csv"]
