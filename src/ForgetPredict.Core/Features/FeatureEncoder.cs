@@ -215,23 +215,20 @@ public sealed class FeatureView
             return new FeatureBlock(BlockName, Kind, Columns, values);
         }
 
-        if (block.Width != Width)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Features '{block.Name}' have {block.Width} columns; the model was fitted with {Width} for '{BlockName}'. Give the same columns the model was fitted with."), nameof(block));
-        }
-
         if (Kind == FeatureKind.Numeric)
         {
+            // A missing column is named before the count is compared: "no column 'steps'" says more than "1 columns, not 2".
             var order = new int[Width];
             for (var c = 0; c < Width; c++)
             {
                 order[c] = IndexOf(block.Columns, Columns[c]);
                 if (order[c] < 0)
                 {
-                    throw new ArgumentException($"Features '{block.Name}' have no column '{Columns[c]}'; the model was fitted with columns {string.Join(", ", Columns)}. Give the same columns.", nameof(block));
+                    throw new ArgumentException($"Features '{block.Name}' have no numeric column '{Columns[c]}'; the model was fitted with columns {string.Join(", ", Columns)}. Give the same columns, each a number.", nameof(block));
                 }
             }
+
+            CheckWidth(block);
 
             var values = new double[block.Count * Width];
             for (var i = 0; i < block.Count; i++)
@@ -245,7 +242,17 @@ public sealed class FeatureView
             return new FeatureBlock(BlockName, Kind, Columns, values);
         }
 
+        CheckWidth(block);
         return new FeatureBlock(BlockName, Kind, Columns, block.Values.ToArray());
+    }
+
+    private void CheckWidth(FeatureBlock block)
+    {
+        if (block.Width != Width)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Features '{block.Name}' have {block.Width} columns; the model was fitted with {Width} for '{BlockName}'. Give the same columns the model was fitted with."), nameof(block));
+        }
     }
 
     /// <summary>
