@@ -140,6 +140,10 @@ public class TaskFeatureModelTests
         var wrong = Assert.Throws<ArgumentException>(() => fitted.Prior(wide));
         Assert.Contains("3 columns", wrong.Message, StringComparison.Ordinal);
         Assert.Contains("fitted with 2", wrong.Message, StringComparison.Ordinal);
+
+        // One of the model's columns missing: named, rather than counted.
+        var narrow = new FeatureSet(IdList.From(["new"]), [new FeatureBlock("settings", FeatureKind.Numeric, ["c0"], [1])]);
+        Assert.StartsWith("Features 'settings' have no numeric column 'c1'; the model was fitted with columns c0, c1.", Assert.Throws<ArgumentException>(() => fitted.Prior(narrow)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
