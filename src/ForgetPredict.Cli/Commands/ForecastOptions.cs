@@ -92,7 +92,8 @@ internal sealed class ForecastOptions
         return new ForecastInput(task, loaded.Summary, column, name, new ExampleReferences(model.ExampleIds, matching)) { ExampleFeatures = loaded.ExampleFeatures };
     }
 
-    // The new task's row of --task-features, found by --task-name; the model must have been fitted with task features.
+    // The new task's row of --task-features, found by --task-name; the model must have been fitted with task features (ones
+    // the fit found no better than its own prior are left out, with a warning).
     private (TaskFeatureQuery? Query, string? Warning) ReadTaskFeatures(ParseResult parse, LoadedModel loaded)
     {
         var paths = parse.GetValue(TaskFeatures) ?? [];
