@@ -115,6 +115,7 @@ public static class CliApp
         [Core.Replay.ReplayOptionNames.Budget] = "--budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "--temperature",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "--min-per-group",
+        [Core.Evaluation.EvaluationOptionNames.TopFraction] = "--top-fraction",
     }, static (flag, value) => value is null ? flag : $"{flag} {value}");
 }
 

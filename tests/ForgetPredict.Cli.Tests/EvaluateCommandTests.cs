@@ -327,6 +327,7 @@ public class EvaluateCommandTests
     [InlineData(new[] { "--test-tasks", "task-999" }, 1, "task 'task-999' is not in the matrix")]
     [InlineData(new[] { "--external", "nofile" }, 2, "expected NAME=FILE")]
     [InlineData(new[] { "--tasks", "x.csv" }, 2, "--tasks needs --test-family (and --train-family, else every other family trains).")]
+    [InlineData(new[] { "--top-fraction", "0" }, 1, "--top-fraction must be above 0 and at most 1 (it is 0)")]
     public void Evaluate_BadArguments_FailWithAClearMessage(string[] extra, int exitCode, string expected)
     {
         var (code, _, error) = CliRunner.Run(["evaluate", s_matrix.Value, .. extra]);

@@ -70,6 +70,16 @@ public sealed class FoldInMethod(string name, IForgettingFitter fitter, FoldInOp
     }
 }
 
+/// <summary>
+/// The evaluation settings the library's messages name (<see cref="OptionReference.Name"/>): front ends map them to their own
+/// vocabulary (a command-line flag, a keyword argument).
+/// </summary>
+public static class EvaluationOptionNames
+{
+    /// <summary><see cref="EvaluationOptions.TopFraction"/>.</summary>
+    public const string TopFraction = "EvaluationOptions.TopFraction";
+}
+
 /// <summary>Options of the evaluation protocol.</summary>
 public sealed record EvaluationOptions
 {
@@ -102,6 +112,7 @@ public sealed record EvaluationOptions
 
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="OptionException"><see cref="TopFraction"/> is not in (0, 1] (the message names the option).</exception>
     public void Validate()
     {
         if (Known < 0)
@@ -121,7 +132,7 @@ public sealed record EvaluationOptions
 
         if (!(TopFraction > 0 && TopFraction <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(TopFraction), TopFraction, "TopFraction must be in (0, 1].");
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(EvaluationOptionNames.TopFraction)} must be above 0 and at most 1 (it is {TopFraction}): K of precision@K is that share of the examples."));
         }
     }
 }
