@@ -152,6 +152,12 @@ public class EvaluateCommandTests
         // Then: the difference and its interval print as zero (they printed "-+0.0000" where rounding hid a negative sign).
         Assert.True(again == 0, againError);
         Assert.Contains("  vs mf: 0.0000 [0.0000, 0.0000]", output, StringComparison.Ordinal);
+
+        // And the predictions file itself, given as an external, is recognised and the fix named (it was read as a wide
+        // matrix: "task 'mf': 'False' is not a number").
+        var (whole, _, wholeError) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "mf", "--seeds", "1", "--external", $"mine={predictions}");
+        Assert.Equal(1, whole);
+        Assert.Contains("p.csv: is an 'evaluate --predictions' file (every method's predictions of every draw), not one predictor's predictions. Keep one method's rows of one seed as task,example,value", wholeError, StringComparison.Ordinal);
     }
 
     // The truth of s_matrix as an external predictor with the first `blank` examples of task '3' removed, and without task '7'

@@ -18,6 +18,9 @@ namespace ForgetPredict.Cli.Commands;
 /// </summary>
 internal static class EvaluateCommand
 {
+    // The header of an 'evaluate --predictions' file (PredictionSink).
+    private const string PredictionsHeader = "method,seed,task,example,predicted,actual,revealed";
+
     public static Command Create()
     {
         var matrix = CommonOptions.Matrix();
@@ -271,6 +274,12 @@ internal static class EvaluateCommand
 
         var name = spec[..cut];
         var path = spec[(cut + 1)..];
+        if (IsPredictionsFile(path))
+        {
+            throw new ForgettingDataException(path,
+                "is an 'evaluate --predictions' file (every method's predictions of every draw), not one predictor's predictions. Keep one method's rows of one seed as task,example,value (in pandas: p[(p.method == \"mf\") & (p.seed == 0)][[\"task\", \"example\", \"predicted\"]].rename(columns={\"predicted\": \"value\"}).to_csv(F, index=False)) and pass that file.");
+        }
+
         var other = MatrixFile.Read(path);
         var rows = new double[testRows.Length][];
         var columns = new int[z.ExampleCount];
@@ -308,6 +317,22 @@ internal static class EvaluateCommand
         }
 
         return (new ExternalPredictions(name, rows), coverage);
+    }
+
+    // An 'evaluate --predictions' file, given as an external predictor: read as a matrix, its method names became task ids.
+    private static bool IsPredictionsFile(string path)
+    {
+        try
+        {
+            using var reader = new StreamReader(path);
+            var buffer = new char[64];
+            var read = reader.ReadBlock(buffer, 0, buffer.Length);
+            return new string(buffer, 0, read).StartsWith(PredictionsHeader, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;   // MatrixFile.Read names the problem
+        }
     }
 
     /// <summary>How many of the test tasks' observed cells an external file predicts, and the first one it lacks.</summary>
@@ -557,7 +582,7 @@ internal static class EvaluateCommand
             if (_writer is null)
             {
                 _writer = new StreamWriter(_file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                _writer.Write("method,seed,task,example,predicted,actual,revealed\n");
+                _writer.Write(PredictionsHeader + "\n");
             }
 
             return _writer;
