@@ -113,6 +113,12 @@ public class EvaluateCommandTests
         var vs = external["vs"]!.AsArray().Single()!;
         Assert.Equal("additive", (string)vs["method"]!);
         Assert.True((double)vs["ci_high"]! < 0);
+
+        // With a list of k the curve's table lists the external too (it was only in the JSON).
+        var (curve, curveOutput, curveError) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "additive", "--seeds", "1", "--known", "0,10", "--external", $"oracle={s_matrix.Value}");
+        Assert.True(curve == 0, curveError);
+        var table = curveOutput[curveOutput.IndexOf("RMSE against known cells", StringComparison.Ordinal)..];
+        Assert.Matches(@"\n\s+oracle\s+0\.0000\s+0\.0000\n", table);
     }
 
     [Fact]
