@@ -86,6 +86,13 @@ def _positions(ids: Sequence, n: int) -> Optional[np.ndarray]:
     return positions if np.array_equal(np.sort(positions), np.arange(n)) else None
 
 
+def given_example_ids(z: MatrixLike, ids: Optional[Sequence]) -> Optional[Sequence]:
+    """The example ids as the caller gave them: ``ids``, a DataFrame's columns, or None for an array's positions."""
+    if ids is not None:
+        return list(ids)
+    return list(z.columns) if isinstance(z, pd.DataFrame) else None
+
+
 def integer_ids(ids) -> bool:
     """True when example ids given to the engine are integers (an array's positions, integer columns or index), so that
     the ids it hands back as text are returned as integers too."""

@@ -55,7 +55,7 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     chooses the method and its settings by cross-validation on ``z``.
     """
     metadata, ids = _io.example_metadata(z, examples)
-    integers = _io.integer_ids(_given_example_ids(z, ids))
+    integers = _io.integer_ids(_io.given_example_ids(z, ids))
     scratch = _Scratch("forgetpredict-model-")
     try:
         with _Call() as call:
@@ -72,12 +72,6 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     return Model(scratch.path / "model.fpm", _scratch=scratch, summary=summary,
                  examples=scratch.path / "examples.csv" if metadata is not None else None, integer_ids=integers)
 
-
-def _given_example_ids(z: _io.MatrixLike, ids: Optional[Sequence]) -> Optional[Sequence]:
-    """The example ids as the caller gave them: ``ids``, a DataFrame's columns, or None for an array's positions."""
-    if ids is not None:
-        return list(ids)
-    return list(z.columns) if isinstance(z, pd.DataFrame) else None
 
 
 def load(path, examples=None) -> "Model":
@@ -145,7 +139,6 @@ class Model:
             args += _flag("--threshold", threshold) + _flag("--prior", prior) + _io.feature_args(call, example_features, "example")
             text = _engine.run(args, progress)
             examples = _io.read_table(call / "examples.csv", "example").set_index("example")
-            examples.index = _io.typed_ids(examples.index, self._integer_ids)
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
             report = (call / "report.html").read_text(encoding="utf-8")
         cold = None
@@ -153,6 +146,8 @@ class Model:
             flags = examples.pop("cold").astype(str).str.lower() == "true"
             cold = examples.loc[flags, ["predicted", "std", "probability"]].assign(cold=True)
             examples = examples.loc[~flags]
+        # The model's examples keep the type their ids went in with; new examples keep their features' ids as text.
+        examples.index = _io.typed_ids(examples.index, self._integer_ids)
         return Prediction(examples, summary, report, text, cold_examples=cold)
 
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
@@ -306,7 +301,7 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
         table.attrs["result"] = result
         if predictions:
             frame = pd.read_csv(call / "predictions.csv", dtype={"task": str, "example": str})
-            frame["example"] = _io.typed_ids(pd.Index(frame["example"]), _io.integer_ids(_given_example_ids(z, examples))).to_numpy()
+            frame["example"] = _io.typed_ids(pd.Index(frame["example"]), _io.integer_ids(_io.given_example_ids(z, examples))).to_numpy()
             table.attrs["predictions"] = frame
     return table
 
@@ -333,7 +328,7 @@ def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = Non
             args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
         args += _cells_and_exclusions(call, observed, exclude)
         _engine.run(args, progress)
-        return _design_table(call / "cells.csv", _io.integer_ids(_given_example_ids(z, ids)))
+        return _design_table(call / "cells.csv", _io.integer_ids(_io.given_example_ids(z, ids)))
 
 
 def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> List[object]:

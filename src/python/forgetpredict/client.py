@@ -70,6 +70,7 @@ class Client:
         (:meth:`RemoteModel.predict` with ``new_examples``).
         """
         metadata, ids = _io.example_metadata(z, examples)
+        integers = _io.integer_ids(_io.given_example_ids(z, ids))
         fields = {"name": name, "overwrite": "true" if overwrite else "false"}
         for key, value in (("method", method), ("rank", rank), ("lambda", lam), ("seed", seed)):
             if value is not None:
@@ -95,7 +96,9 @@ class Client:
                 line.close()
         if job["state"] == "failed":
             raise ServiceError(job.get("error") or "the fit failed", 422)
-        return self.model(name)
+        model = self.model(name)
+        model._integer_ids = integers
+        return model
 
     def _request(self, method: str, path: str, body: Optional[dict] = None, accept: str = "application/json"):
         data = None if body is None else _json(body).encode("utf-8")
@@ -139,6 +142,8 @@ class RemoteModel:
         self.client = client
         self.name = name
         self.info = info
+        # Set by Client.fit when the example ids it uploaded were integers: answers give them back as integers, as locally.
+        self._integer_ids = False
 
     def __repr__(self) -> str:
         return f"<forgetpredict.RemoteModel {self.name}: {self.info.get('method')} {self.info.get('taskCount')} x {self.info.get('exampleCount')}>"
@@ -168,6 +173,7 @@ class RemoteModel:
                 body[key] = value
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/predict", body)
         examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
+        examples.index = _io.typed_ids(examples.index, self._integer_ids)
         summary = {
             "threshold": answer["threshold"], "threshold_rule": answer.get("thresholdRule"), "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
             "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "group_by": answer.get("groupBy"),
@@ -200,7 +206,9 @@ class RemoteModel:
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/replay", body)
         for warning in answer.get("warnings") or []:
             warnings.warn(warning, EngineWarning, stacklevel=2)
-        return pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
+        table = pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
+        table["example"] = _io.typed_ids(pd.Index(table["example"]), self._integer_ids).to_numpy()
+        return table
 
 
     def design(self, count: int = 10, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
@@ -214,6 +222,7 @@ class RemoteModel:
             body["exclude"] = [str(e) for e in exclude]
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/design", body)
         table = pd.DataFrame(answer["examples"], columns=["example", "order", "group"]).set_index("example")
+        table.index = _io.typed_ids(table.index, self._integer_ids)
         return table if answer.get("groupBy") else table.drop(columns="group")
 
 
