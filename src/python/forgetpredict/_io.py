@@ -79,10 +79,7 @@ def _positions(ids: Sequence, n: int) -> Optional[np.ndarray]:
     """The ids as column positions when they are exactly 0..n-1 in some order (integers or their text), else None."""
     if len(ids) != n:
         return None
-    try:
-        positions = np.asarray([int(i) if isinstance(i, (int, np.integer)) or (isinstance(i, str) and i.strip().isdigit()) else -1 for i in ids])
-    except (TypeError, ValueError):
-        return None
+    positions = np.asarray([int(i) if isinstance(i, (int, np.integer)) or (isinstance(i, str) and i.strip().isdigit()) else -1 for i in ids])
     return positions if np.array_equal(np.sort(positions), np.arange(n)) else None
 
 

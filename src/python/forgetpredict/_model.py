@@ -73,7 +73,6 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
                  examples=scratch.path / "examples.csv" if metadata is not None else None, integer_ids=integers)
 
 
-
 def load(path, examples=None) -> "Model":
     """A saved model file (from ``Model.save`` or ``forgetpredict fit``), with optional example metadata (DataFrame or file)."""
     scratch = _Scratch("forgetpredict-model-")
