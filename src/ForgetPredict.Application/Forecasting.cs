@@ -220,14 +220,12 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
         var parts = new List<string>();
         foreach (var view in model.Views)
         {
-            foreach (var level in view.UnseenLevels(features, row))
+            foreach (var unseen in view.UnseenLevels(features, row))
             {
-                var split = level.IndexOf('=', StringComparison.Ordinal);
-                var column = split < 0 ? string.Empty : level[..(split + 1)];
-                var value = level[column.Length..];
-                var known = view.Columns.Where(c => c.StartsWith(column, StringComparison.Ordinal) && c.Length > column.Length).Select(c => c[column.Length..]).ToArray();
+                var (column, value) = Core.Features.FeatureView.SplitLevel(unseen);
+                var known = column is null ? [] : view.Columns.Select(Core.Features.FeatureView.SplitLevel).Where(c => c.Column == column).Select(c => c.Level).ToArray();
                 var listed = string.Join(", ", known.Take(8).Select(k => $"'{k}'")) + (known.Length > 8 ? ", ..." : string.Empty);
-                parts.Add($"{(column.Length == 0 ? string.Empty : column[..^1] + " ")}'{value}' is not a level the model was fitted with{(known.Length == 0 ? string.Empty : $" ({listed}{Suggestion.DidYouMean(value, known)})")}");
+                parts.Add($"{(column is null ? string.Empty : column + " ")}'{value}' is not a level the model was fitted with{(known.Length == 0 ? string.Empty : $" ({listed}{Suggestion.DidYouMean(value, known)})")}");
             }
         }
 

@@ -269,10 +269,20 @@ public sealed class FeatureView
             FeatureKind.Embedding => block.Width == Width,
             _ => Columns.Any(c => block.Columns.Any(b => string.Equals(CategoryOf(b), CategoryOf(c), StringComparison.Ordinal))),
         };
+
+        static string CategoryOf(string name) => SplitLevel(name).Column ?? name;
     }
 
-    // The categorical column a one-hot level belongs to: "family" of "family=web".
-    private static string CategoryOf(string level) => level.IndexOf('=', StringComparison.Ordinal) is var split and >= 0 ? level[..split] : level;
+    /// <summary>
+    /// A categorical block's column name split into the table column and the level it stands for: ("family", "web") for
+    /// "family=web"; a name without '=' is a level of no named column (null, the name).
+    /// </summary>
+    public static (string? Column, string Level) SplitLevel(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var split = name.IndexOf('=', StringComparison.Ordinal);
+        return split < 0 ? (null, name) : (name[..split], name[(split + 1)..]);
+    }
 
     private static int IndexOf(IReadOnlyList<string> columns, string name)
     {

@@ -119,6 +119,8 @@ public class TaskFeatureModelTests
         Assert.Equal([0.0, 0.0], view.Align(Query("tasks.csv categories", "family=Web").Blocks[0]).Row(0).ToArray());
         Assert.False(view.Matches(Query("other.csv categories", "method=lora").Blocks[0]));
         Assert.Empty(view.UnseenLevels(Query("other.csv categories", "method=lora"), 0));
+        Assert.Equal(("family", "Web"), FeatureView.SplitLevel("family=Web"));
+        Assert.Equal(((string?)null, "lora"), FeatureView.SplitLevel("lora"));
         var numeric = FeatureView.Restore("tasks.csv", FeatureKind.Numeric, ["lr"], false, [0], [1], [false]);
         Assert.Empty(numeric.UnseenLevels(Query("tasks.csv categories", "family=Web"), 0));
     }
