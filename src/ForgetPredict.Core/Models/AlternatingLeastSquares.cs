@@ -173,7 +173,7 @@ internal sealed class AlternatingLeastSquares
         // After the first sweep the example update also sums the next task update's right-hand sides, chunk by chunk while
         // the chunk is in cache: one pass over the matrix a sweep instead of two, the same sums in the same order.
         var rhsReady = false;
-        var resumed = 0;
+        var resumed = false;
         var adaptingSince = 0;
         while (iterations < Math.Max(_problem.MaxIterations, 1))
         {
@@ -204,12 +204,12 @@ internal sealed class AlternatingLeastSquares
                 // too large (16x on 8 tasks x 20,000 examples of planted rank 2). Adapting resumes, once, when the converged
                 // residuals call for a penalty less than half or more than twice the one kept; smaller disagreements are
                 // left as they are.
-                if (_problem.ThresholdMultiplier is { } again && resumed < 1)
+                if (_problem.ThresholdMultiplier is { } again && !resumed)
                 {
                     var updated = again * Math.Sqrt(Math.Max(rss, 0) / Math.Max(_z.ObservedCount, 1)) * unit;
                     if (updated < _factorLambda / 2 || updated > 2 * _factorLambda)
                     {
-                        resumed++;
+                        resumed = true;
                         _factorLambda = updated;
                         adapting = true;
                         adaptingSince = iterations;
