@@ -115,6 +115,8 @@ public static class CliApp
         [Core.Replay.ReplayOptionNames.Budget] = "--budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "--temperature",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "--min-per-group",
+        [Core.Replay.ReplayOptionNames.Ratio] = "--ratio",
+        [Core.Replay.ReplayOptionNames.TaskSize] = "--task-size",
         [Core.Evaluation.EvaluationOptionNames.TopFraction] = "--top-fraction",
     }, static (flag, value) => value is null ? flag : $"{flag} {value}");
 }

@@ -84,6 +84,8 @@ internal static class Problems
         [Core.Replay.ReplayOptionNames.Budget] = "budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "temperature",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "minPerGroup",
+        [Core.Replay.ReplayOptionNames.Ratio] = "ratio",
+        [Core.Replay.ReplayOptionNames.TaskSize] = "taskSize",
     }, static (field, value) => field.Contains(' ', StringComparison.Ordinal) ? field : value is null ? $"\"{field}\"" : $"\"{field}\" = {value}");
 
     /// <summary>Writes a problem document as the response.</summary>

@@ -69,7 +69,7 @@ internal static class Forecaster
     public static ReplayResponse Replay(StoredModel stored, ReplayRequest request)
     {
         var strategy = Choices.Strategy.Parse(request.Strategy);
-        var budget = Budget(request.Budget, request.Ratio, request.TaskSize);
+        var budget = ReplayOptions.ResolveBudget(request.Budget, request.Ratio, request.TaskSize);
         var model = stored.Model;
         var grouping = stored.Grouping(request.GroupBy);
         if (strategy == ReplayStrategy.Stratified && grouping is null)
@@ -177,22 +177,6 @@ internal static class Forecaster
         var features = FeatureFile.FromNewValues(examples.Parts, stored.Model.ExampleIds, Field);
         return NewExampleQuery.Create(stored.Loaded.ExampleFeatures, features, Field, $"Model '{stored.Name}'",
             "refit it with example features ('fit --example-features', or an upload with exampleFeatures files)");
-    }
-
-    private static int Budget(int? budget, int? ratio, long? taskSize)
-    {
-        if (budget is not null)
-        {
-            return ratio is null && taskSize is null && budget >= 0 ? budget.Value
-                : throw ApiException.BadRequest(budget < 0 ? "\"budget\" must be at least 0." : "Give either \"budget\" or \"ratio\" with \"taskSize\", not both.");
-        }
-
-        if (ratio is null || taskSize is null || ratio < 1 || taskSize < 1)
-        {
-            throw ApiException.BadRequest("Give \"budget\": B, or \"ratio\": R with \"taskSize\": S (one replayed example per R of the task's S examples; both at least 1).");
-        }
-
-        return ReplayOptions.BudgetFromRatio(ratio.Value, taskSize.Value);
     }
 
     // The "byIndex" field mapped to the library's rule for example references.

@@ -95,19 +95,16 @@ internal static class ReplayCommand
         return command;
     }
 
+    // The library's rule (budget, or ratio with task size), its refusals a usage error worded with the flags.
     private static int Budget(int? budget, int? ratio, long? taskSize)
     {
-        if (budget is not null)
+        try
         {
-            return ratio is null && taskSize is null && budget >= 0 ? budget.Value
-                : throw new CliException(budget < 0 ? "--budget must be at least 0." : "Give either --budget or --ratio with --task-size, not both.", CliApp.UsageError);
+            return ReplayOptions.ResolveBudget(budget, ratio, taskSize);
         }
-
-        if (ratio is null || taskSize is null || ratio < 1 || taskSize < 1)
+        catch (Core.OptionException e)
         {
-            throw new CliException("Give --budget B, or --ratio R with --task-size S (one replayed example per R of the task's S examples; both at least 1).", CliApp.UsageError);
+            throw new CliException(CliApp.Flags.Describe(e), CliApp.UsageError);
         }
-
-        return ReplayOptions.BudgetFromRatio(ratio.Value, taskSize.Value);
     }
 }

@@ -32,6 +32,12 @@ public static class ReplayOptionNames
 
     /// <summary><see cref="ReplayOptions.MinPerGroup"/>.</summary>
     public const string MinPerGroup = "ReplayOptions.MinPerGroup";
+
+    /// <summary>The ratio of <see cref="ReplayOptions.ResolveBudget"/>: one replayed example per that many task examples.</summary>
+    public const string Ratio = "ReplayOptions.Ratio";
+
+    /// <summary>The task size of <see cref="ReplayOptions.ResolveBudget"/>: the fine-tune's number of examples.</summary>
+    public const string TaskSize = "ReplayOptions.TaskSize";
 }
 
 /// <summary>Options of <see cref="ReplaySelector.Select"/>.</summary>
@@ -51,6 +57,31 @@ public sealed record ReplayOptions
 
     /// <summary>Seed of the random strategies.</summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// The budget a request gives: <paramref name="budget"/> itself, or one replayed example per <paramref name="ratio"/> of
+    /// the task's <paramref name="taskSize"/> examples (<see cref="BudgetFromRatio"/>); exactly one of the two forms.
+    /// </summary>
+    /// <exception cref="OptionException">Both forms or neither are given, or a value is out of range (the message names the options).</exception>
+    public static int ResolveBudget(int? budget, int? ratio, long? taskSize)
+    {
+        var budgetOption = new OptionReference(ReplayOptionNames.Budget);
+        if (budget is not null)
+        {
+            return ratio is null && taskSize is null && budget >= 0 ? budget.Value
+                : throw new OptionException(budget < 0
+                    ? OptionMessage.Of($"{budgetOption} must be at least 0.")
+                    : OptionMessage.Of($"Give either {budgetOption} or {new OptionReference(ReplayOptionNames.Ratio)} with {new OptionReference(ReplayOptionNames.TaskSize)}, not both."));
+        }
+
+        if (ratio is null || taskSize is null || ratio < 1 || taskSize < 1)
+        {
+            throw new OptionException(OptionMessage.Of(
+                $"Give {new OptionReference(ReplayOptionNames.Budget, "B")}, or {new OptionReference(ReplayOptionNames.Ratio, "R")} with {new OptionReference(ReplayOptionNames.TaskSize, "S")} (one replayed example per R of the task's S examples; both at least 1)."));
+        }
+
+        return BudgetFromRatio(ratio.Value, taskSize.Value);
+    }
 
     /// <summary>The budget for "one replayed example per <paramref name="ratio"/> task examples" over a task of <paramref name="taskSize"/> examples.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is below 1.</exception>

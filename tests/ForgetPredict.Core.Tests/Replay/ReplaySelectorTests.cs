@@ -109,6 +109,13 @@ public class ReplaySelectorTests
     {
         Assert.Equal(32, ReplayOptions.BudgetFromRatio(32, 1024));
         Assert.Equal(33, ReplayOptions.BudgetFromRatio(32, 1025));
+        Assert.Equal(7, ReplayOptions.ResolveBudget(7, null, null));
+        Assert.Equal(33, ReplayOptions.ResolveBudget(null, 32, 1025));
+        var both = Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(5, 3, null));
+        Assert.Equal([ReplayOptionNames.Budget, ReplayOptionNames.Ratio, ReplayOptionNames.TaskSize], both.OptionMessage.Options.Select(o => o.Name));
+        Assert.EndsWith(", not both.", both.Message, StringComparison.Ordinal);
+        Assert.StartsWith("ReplayOptions.Budget must be at least 0", Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(-1, null, null)).Message, StringComparison.Ordinal);
+        Assert.Contains("(one replayed example per R of the task's S examples; both at least 1)", Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(null, 32, 0)).Message, StringComparison.Ordinal);
         var temperature = Assert.Throws<OptionException>(() => ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Temperature = 0 }));
         Assert.Equal([ReplayOptionNames.Temperature], temperature.OptionMessage.Options.Select(o => o.Name));
         Assert.StartsWith("ReplayOptions.Temperature must be a finite number above 0 (it is 0)", temperature.Message, StringComparison.Ordinal);
