@@ -22,9 +22,12 @@ namespace ForgetPredict.Data.Formats;
 /// ex_0,t0,0.012,1
 /// </code>
 /// <para>Wide files without ids are recognised: a first line of numbers that is not pandas' 0, 1, 2... column header is
-/// data (<c>np.savetxt</c>, <c>to_csv(header=False)</c>), and so is a first line of a name followed by numbers, one of
-/// them with a decimal point or an exponent (<c>to_csv(header=False)</c> with a named index: example ids are names or
-/// integers); examples are then numbered 0, 1, 2...; a first data cell that is
+/// data (<c>np.savetxt</c>, <c>to_csv(header=False)</c>), unless it is all whole numbers and the next line starts with a
+/// value written with a decimal point or an exponent, or missing (then it is a header of integer example ids, as
+/// <c>to_csv(index=False)</c> writes them); a first line of a name followed by numbers, one of
+/// them with a decimal point or an exponent, is data too (<c>to_csv(header=False)</c> with a named index: example ids are names or
+/// integers), unless the name is that of an id column (task, task_id, id, index, name: this format's own header when the
+/// example ids look like numbers); examples are then numbered 0, 1, 2...; a first data cell that is
 /// missing or written with a decimal point or exponent is a value, not a task id (<c>to_csv(index=False)</c>), and
 /// tasks are numbered, unless the first header cell is empty or names an id column (task, task_id, id, index, name).</para>
 /// <para>Long files: task and example ids are taken in order of first appearance, except that ids that are all whole
@@ -183,17 +186,26 @@ public static class CsvMatrixFormat
 
         // np.savetxt writes no header and no task ids: a first row of numbers (not the 0, 1, 2... of a pandas column
         // index) is data, and the examples are numbered.
-        var headerless = IsDataRow(header);
+        var headerless = IsDataRow(header, taskColumn);
         string? firstCell = null;
-        if (!headerless && !csv.NextRecord())
-        {
-            throw new ForgettingDataException(source, "the file has a header but no task rows.", headerLine);
-        }
 
-        if (!headerless)
+        // A first line of whole numbers alone is either a header of integer example ids (pandas to_csv(index=False) of a
+        // frame whose columns are 10, 20, 30...) or a row of an integer matrix (np.savetxt fmt='%d'). The second line
+        // tells them apart: a value written with a decimal point or an exponent, or missing, under integers is a header.
+        var wholeNumbers = headerless && header.All(f => IsNumber(f) && !LooksLikeValue(f));
+        if (!headerless || wholeNumbers)
         {
-            csv.TryReadField(out var peek);
-            firstCell = Utf8CsvReader.StrictText(peek, source, csv.RecordLine, "1");
+            if (csv.NextRecord())
+            {
+                csv.TryReadField(out var peek);
+                firstCell = Utf8CsvReader.StrictText(peek, source, csv.RecordLine, "1");
+            }
+            else if (!headerless)
+            {
+                throw new ForgettingDataException(source, "the file has a header but no task rows.", headerLine);
+            }
+
+            headerless &= firstCell is null || !LooksLikeValue(firstCell);
         }
 
         // pandas to_csv(index=False) writes no task ids either: a first cell that is a fractional number or missing is a
@@ -378,10 +390,11 @@ public static class CsvMatrixFormat
     }
 
     // A first row that is data, not a header: every field a number or a missing marker (at least one a number), the
-    // first not empty (pandas' unnamed index), and not the integers 0, 1, 2, ... pandas writes for unnamed columns.
-    private static bool IsDataRow(List<string> fields)
+    // first not empty (pandas' unnamed index) nor the name of an id column (this format's own header, task,0.5,1.5 when
+    // the example ids look like numbers), and not the integers 0, 1, 2, ... pandas writes for unnamed columns.
+    private static bool IsDataRow(List<string> fields, string taskColumn)
     {
-        if (fields.Count == 0 || fields[0].Trim().Length == 0)
+        if (fields.Count == 0 || NamesIds(fields[0], taskColumn))
         {
             return false;
         }

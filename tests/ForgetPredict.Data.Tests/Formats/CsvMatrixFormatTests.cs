@@ -68,6 +68,44 @@ public class CsvMatrixFormatTests
     }
 
     [Fact]
+    public void Read_PandasWithoutIndex_IntegerColumnNames_AreAHeader()
+    {
+        // DataFrame(z, columns=[10, 20, 30]).to_csv(index=False): a first line of whole numbers over rows of values is a
+        // header of example ids (it was read as a task '10' whose cells were 20 and 30).
+        var m = ReadText("10,20,30\n0.5,1.5,2.5\n3.5,,4.5\n");
+        AssertSame(ReadForwardOnly("10,20,30\n0.5,1.5,2.5\n3.5,,4.5\n"), m);
+        Assert.Equal(["10", "20", "30"], m.ExampleIds);
+        Assert.Equal(["0", "1"], m.TaskIds);
+        Assert.Equal(0.5f, m[0, 0]);
+        Assert.True(float.IsNaN(m[1, 1]));
+
+        // A missing first value under it says the same.
+        var missingFirst = ReadText("10,20\n,1.5\n2.5,3.5\n");
+        Assert.Equal(["10", "20"], missingFirst.ExampleIds);
+        Assert.Equal((2, 2), (missingFirst.TaskCount, missingFirst.ExampleCount));
+
+        // Whole numbers over whole numbers stay data (np.savetxt fmt='%d' with a task id column), and so does a single line.
+        var integers = ReadText("3,10,20\n7,30,40\n");
+        Assert.Equal(["3", "7"], integers.TaskIds);
+        Assert.Equal(40f, integers[1, 1]);
+        var single = ReadText("5,6,7\n");
+        Assert.Equal(["5"], single.TaskIds);
+        Assert.Equal(2, single.ExampleCount);
+    }
+
+    [Fact]
+    public void Write_ExampleIdsThatLookLikeValues_RoundTrip()
+    {
+        // This format's own header, task,0.5,1.5,1e3, was read back as the row of a task named 'task'.
+        var matrix = ForgettingMatrix.Create(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } }, ["t0", "t1"], ["0.5", "1.5", "1e3"]);
+        var stream = new MemoryStream();
+        CsvMatrixFormat.Write(matrix, stream);
+        stream.Position = 0;
+        AssertSame(matrix, CsvMatrixFormat.Read(stream, "z.csv"));
+        Assert.Equal(["0.5", "1.5", "1e3"], ReadText("id,0.5,1.5,1e3\nt0,1,2,3\n").ExampleIds);
+    }
+
+    [Fact]
     public void Read_PandasWithoutHeader_KeepsTheIndexAsTaskIds()
     {
         // to_csv(header=False): integer task ids, then values; examples are numbered.
