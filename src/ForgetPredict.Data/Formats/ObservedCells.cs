@@ -24,7 +24,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
     /// <param name="exampleIds">The model's example ids.</param>
     /// <param name="matching">How examples are named: by id or by position.</param>
     /// <param name="columns">The example and value columns' names (<see cref="TableColumns.Parse"/> with roles EXAMPLE,VALUE), or null for <c>example,value</c>.</param>
-    /// <exception cref="ForgettingDataException">A column is missing, a value is not a finite number, an example is unknown or repeated (the message gives line numbers).</exception>
+    /// <exception cref="ForgettingDataException">The file holds no cells, a column is missing, a value is not a finite number, an example is unknown or repeated (the message gives line numbers).</exception>
     public static ObservedCells Read(string path, IdList exampleIds, ExampleMatching matching, IReadOnlyList<string>? columns = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -37,12 +37,17 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
         var references = new ExampleReferences(exampleIds, matching);
         var names = columns is null ? ("example", "value") : (columns[0], columns[1]);
-        return Path.GetExtension(path).ToLowerInvariant() switch
+        var cells = Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".parquet" or ".pq" => ReadTable(path, references, names),
             ".json" => ReadJson(path, references, names),
             _ => ReadDelimited(path, references, names),
         };
+
+        // A file of measured cells with none in it is a mistake (an export that lost its rows), not a request for a
+        // prediction without cells, which is asked for by giving no cells at all.
+        return cells.Examples.Length > 0 ? cells
+            : throw new ForgettingDataException(path, "holds no measured cells; write one row per measured example (its id and value), or leave the measured cells out to predict without any.");
     }
 
     /// <summary>Cells given as (example reference, value) pairs, e.g. a JSON object; validated like a file.</summary>
@@ -88,7 +93,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         }
         catch (JsonException e)
         {
-            throw new ForgettingDataException(path, $"is not valid JSON ({e.Message.Split(" Path:", 2)[0].TrimEnd('.')}); {Shapes}.", (e.LineNumber ?? 0) + 1, innerException: e);
+            // The parser's own text, without its position (the line is reported) and path; a second value after the first
+            // is JSON Lines, which pandas writes with to_json(orient="records", lines=True).
+            var reason = e.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.', ' ');
+            var lines = reason.Contains("after a single JSON value", StringComparison.Ordinal)
+                ? " It looks like JSON Lines (one record per line), which is not read here: write one array (to_json(orient=\"records\") without lines=True)." : string.Empty;
+            throw new ForgettingDataException(path, $"is not valid JSON ({reason}); {Shapes}.{lines}", (e.LineNumber ?? 0) + 1, innerException: e);
         }
 
         using (document)
@@ -100,6 +110,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                 case JsonValueKind.Object:
                     foreach (var property in root.EnumerateObject())
                     {
+                        if (property.Value.ValueKind == JsonValueKind.Object)
+                        {
+                            // pandas' default DataFrame.to_json() (orient="columns"): {"example": {"0": "ex_3"}, "value": {"0": 0.41}}.
+                            throw new ForgettingDataException(path, $"holds an object of objects (under {Echo.Quote(property.Name)}), as pandas' default to_json() writes a table (orient=\"columns\"); {Shapes}. Write the table with to_json(orient=\"records\").", rows.Count + 1);
+                        }
+
                         rows.Add((property.Name, JsonNumber(path, property.Value, property.Name, rows.Count + 1), rows.Count + 1));
                     }
 
@@ -184,8 +200,14 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var unknown = new List<(string Id, long Line)>();
         foreach (var (rawId, text, line) in rows)
         {
-            var id = rawId.Trim();
+            // Ids match exactly, as the matrix's do (' abc' and 'abc' are two examples); spaces around an id ("5, 0.1")
+            // are dropped only when the id as written names no example.
+            var id = rawId;
             var index = exampleIds.IndexOf(id);
+            if (index < 0 && rawId.Trim() is var trimmed && trimmed.Length != rawId.Length)
+            {
+                (id, index) = (trimmed, exampleIds.IndexOf(trimmed));
+            }
 
             if (index < 0)
             {
@@ -207,7 +229,9 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
             if (!parsed)
             {
-                throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not a number (use '.' as the decimal point).", line, "value");
+                throw new ForgettingDataException(source, text.Trim().ToUpperInvariant() is "NA" or "NAN" or "N/A" or "NULL" or "NONE" or "<NA>"
+                    ? $"example '{id}' has value {Echo.Quote(text)}, a missing value; drop the row if the example was not measured."
+                    : $"value {Echo.Quote(text)} is not a number (use '.' as the decimal point).", line, "value");
             }
 
             if (!double.IsFinite(value))
@@ -217,7 +241,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
             if (!firstLine.TryAdd(index, line))
             {
-                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"example {Echo.Quote(id)} is measured twice, on {unit}s {firstLine[index]} and {line}; keep one."), line, "example");
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"example {Echo.Quote(id)} is measured twice, on {(unit == "entry" ? "entries" : unit + "s")} {firstLine[index]} and {line}; keep one."), line, "example");
             }
 
             examples.Add(index);

@@ -61,4 +61,39 @@ public class ObservedCellsTests
         Assert.Contains("'zz'", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("--by-index", e.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Read_IdsWithSpaces_MatchExactlyFirst_AndTrimmedOnlyWhenNothingElseMatches()
+    {
+        // ' abc' is an example of its own: its value must not go to 'abc'. "b " names no example, so it is 'b'.
+        var ids = IdList.From(["abc", " abc", "b"]);
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-spaces");
+        var path = Path.Combine(folder, "o.csv");
+        File.WriteAllText(path, "example,value\n\" abc\",1.0\nabc,2.0\n\"b \",3.0\n");
+
+        var cells = ObservedCells.Read(path, ids, s_byId);
+
+        Assert.Equal([1, 0, 2], cells.Examples);
+        Assert.Equal([1.0, 2.0, 3.0], cells.Values);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("o.csv", "example,value\n", "holds no measured cells")]
+    [InlineData("o.json", "[]", "holds no measured cells")]
+    [InlineData("o.json", "{\"example\": {\"0\": \"a\"}, \"value\": {\"0\": 0.5}}", "Write the table with to_json(orient=\"records\")")]
+    [InlineData("o.json", "{\"example\": \"a\", \"value\": 0.5}\n{\"example\": \"b\", \"value\": 0.5}\n", "It looks like JSON Lines")]
+    [InlineData("o.json", "{\"a\": 0.5, \"a\": 0.25}", "measured twice, on entries 1 and 2")]
+    [InlineData("o.csv", "example,value\na,NA\n", "example 'a' has value 'NA', a missing value; drop the row")]
+    public void Read_CommonMistakes_AreNamedWithTheFix(string name, string text, string expected)
+    {
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-mistakes");
+        var path = Path.Combine(folder, name);
+        File.WriteAllText(path, text);
+
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", e.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
 }
