@@ -38,7 +38,7 @@ public sealed record ReplayGroupCount(string Name, int Replayed, int Examples);
 /// <summary>A chosen replay set.</summary>
 /// <param name="Task">The folded-in task whose predictions chose it.</param>
 /// <param name="Set">The chosen examples and their coverage.</param>
-/// <param name="Groups">Per group (with groups): examples chosen and examples in all, most replayed first; else empty.</param>
+/// <param name="Groups">Per group (with groups), every group even when none of it was chosen: examples chosen and examples in all, most replayed first; else empty.</param>
 /// <param name="Budget">The number of examples asked for.</param>
 public sealed record ReplayPlan(FoldedTask Task, ReplaySet Set, IReadOnlyList<ReplayGroupCount> Groups, int Budget)
 {
@@ -89,7 +89,8 @@ public static class Replaying
         var counts = new List<ReplayGroupCount>();
         for (var g = 0; g <= groups.Count; g++)
         {
-            if (replayed[g] > 0)
+            // Every group is listed, those with none replayed too; the examples in no group only when there are some.
+            if (g < groups.Count || groups.UngroupedCount > 0)
             {
                 counts.Add(g < groups.Count
                     ? new ReplayGroupCount(groups.Names[g], replayed[g], groups.Members(g).Length)

@@ -225,6 +225,18 @@ public sealed class ApplicationTests : IDisposable
         }
 
         Assert.Equal(plan.Groups.OrderByDescending(g => g.Replayed).ThenBy(g => g.Name, StringComparer.Ordinal), plan.Groups);
+
+        // A group none of whose examples was chosen is listed with 0, not left out.
+        var one = Replaying.Plan(new ReplayPlanRequest
+        {
+            Model = s_model,
+            Cells = Cells(20),
+            Groups = groups,
+            Options = new ReplayOptions { Budget = 1, Strategy = ReplayStrategy.TopK },
+        });
+        Assert.Equal(groups.Count + 1, one.Groups.Count);
+        Assert.Equal(groups.Count, one.Groups.Count(g => g.Replayed == 0));
+        Assert.Equal(0, one.Groups[^1].Replayed);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed record ReplayOptions
     /// <summary>Softmax temperature tau, in the units of the predictions (the reference: 0.1).</summary>
     public double Temperature { get; init; } = 0.1;
 
-    /// <summary>Stratified: examples every group keeps (capped by the group's size); null = a quarter of the budget shared equally.</summary>
+    /// <summary>Stratified: examples every group keeps (capped by the group's size); null = a quarter of the budget shared equally, at least one.</summary>
     public int? MinPerGroup { get; init; }
 
     /// <summary>Seed of the random strategies.</summary>
@@ -271,8 +271,16 @@ public static class ReplaySelector
     {
         var byGroup = candidates.Where(j => groups.GroupOf(j) >= 0).GroupBy(groups.GroupOf)
             .OrderBy(g => groups.Names[g.Key], StringComparer.Ordinal).ToArray();
-        var floor = minPerGroup ?? (byGroup.Length == 0 ? 0 : budget / 4 / byGroup.Length);
+        // The default floor: a quarter of the budget shared equally, and at least one example a group (with a budget under
+        // four per group a quarter rounds to none, and stratified would quietly be top-K).
+        var floor = minPerGroup ?? (byGroup.Length == 0 || budget == 0 ? 0 : Math.Max(1, budget / 4 / byGroup.Length));
         var needed = byGroup.Sum(g => (long)Math.Min(floor, g.Count()));
+        if (needed > budget && minPerGroup is null)
+        {
+            throw new OptionException(OptionMessage.Of(
+                $"Stratified replay keeps at least one example of each of the {byGroup.Length} groups, which a budget of {budget:N0} cannot: raise {new OptionReference(ReplayOptionNames.Budget)} to at least {needed:N0}, or choose by predicted forgetting alone (top-K)."));
+        }
+
         if (needed > budget)
         {
             // Meeting the floor in some groups and not others would drop whole groups without a word.

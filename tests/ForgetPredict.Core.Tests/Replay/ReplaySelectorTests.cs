@@ -61,6 +61,23 @@ public class ReplaySelectorTests
     }
 
     [Fact]
+    public void Stratified_DefaultFloor_KeepsOneOfEveryGroup_EvenUnderFourPerGroup()
+    {
+        // A quarter of 4 shared by 3 groups rounds to none: the default floor is then one a group, not top-K in disguise.
+        var groups = ExampleGroups.FromLabels(s_groups);
+        var set = ReplaySelector.Select(s_predicted, groups, null, new ReplayOptions { Budget = 4, Strategy = ReplayStrategy.Stratified });
+        var topK = ReplaySelector.Select(s_predicted, groups, null, new ReplayOptions { Budget = 4, Strategy = ReplayStrategy.TopK });
+
+        Assert.Equal(["a", "b", "c"], set.Items.Select(i => i.Group).Distinct().Order(StringComparer.Ordinal));
+        Assert.NotEqual(topK.Items.Select(i => i.Example), set.Items.Select(i => i.Example));
+
+        // Fewer examples than groups: refused, naming the budget it needs; a budget of 0 chooses nothing.
+        var error = Assert.Throws<OptionException>(() => ReplaySelector.Select(s_predicted, groups, null, new ReplayOptions { Budget = 2, Strategy = ReplayStrategy.Stratified }));
+        Assert.Equal("Stratified replay keeps at least one example of each of the 3 groups, which a budget of 2 cannot: raise ReplayOptions.Budget to at least 3, or choose by predicted forgetting alone (top-K).", error.Message);
+        Assert.Empty(ReplaySelector.Select(s_predicted, groups, null, new ReplayOptions { Budget = 0, Strategy = ReplayStrategy.Stratified }).Items);
+    }
+
+    [Fact]
     public void Stratified_FloorLargerThanGroupTakesTheWholeGroup()
     {
         var set = ReplaySelector.Select(s_predicted, ExampleGroups.FromLabels(s_groups), null, new ReplayOptions { Budget = 10, Strategy = ReplayStrategy.Stratified, MinPerGroup = 5 });
