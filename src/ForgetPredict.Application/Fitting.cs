@@ -114,6 +114,12 @@ public sealed record FitResult(IForgettingModel Model, ForgettingMatrix Matrix, 
 
     /// <summary>Training R^2.</summary>
     public double RSquared => Provenance.RSquared ?? double.NaN;
+
+    /// <summary>
+    /// What the caller should be told about the matrix the model was fitted on (<see cref="Fitting.MatrixWarnings"/>): examples
+    /// or tasks with no observed cell. Empty when there is nothing to say.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>The fit use case: fit a family to a matrix, score it, and save it with its provenance.</summary>
@@ -217,10 +223,66 @@ public static class Fitting
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,
+            Warnings = MatrixWarnings(request.Matrix, request.Source),
         };
 
         // The checks above, and auto's feature-capable candidates, leave a Gaussian factor model whenever features are given.
         FactorModel Factor() => model as FactorModel ?? throw new InvalidOperationException($"'{request.Method}' fitted a {ModelCatalog.NameOf(model.Method)} model, which cannot carry features.");
+    }
+
+    /// <summary>
+    /// What a fit on <paramref name="matrix"/> should be told: examples with no observed cell (the model knows nothing of them,
+    /// so it predicts them as an average example, with intervals that do not show it) and tasks with no observed cell (they
+    /// add nothing). Empty for a matrix with a cell in every row and column.
+    /// </summary>
+    /// <param name="matrix">The training matrix.</param>
+    /// <param name="source">The matrix as the user names it, for the message.</param>
+    public static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (matrix.MissingCount == 0)
+        {
+            return [];
+        }
+
+        var seen = new bool[matrix.ExampleCount];
+        var emptyTasks = new List<int>();
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            var row = matrix.Row(i);
+            var any = false;
+            for (var j = 0; j < row.Length; j++)
+            {
+                if (!float.IsNaN(row[j]))
+                {
+                    seen[j] = any = true;
+                }
+            }
+
+            if (!any)
+            {
+                emptyTasks.Add(i);
+            }
+        }
+
+        var emptyExamples = Enumerable.Range(0, seen.Length).Where(j => !seen[j]).ToArray();
+        var warnings = new List<string>();
+        if (emptyExamples.Length > 0)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{emptyExamples.Length:N0} of the {matrix.ExampleCount:N0} examples of {source} have no observed cell ({First(emptyExamples, matrix.ExampleIds)}): the model knows nothing of them, so it predicts them as an average example and their intervals understate the uncertainty. Drop those columns, or measure them on some task."));
+        }
+
+        if (emptyTasks.Count > 0)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{emptyTasks.Count:N0} of the {matrix.TaskCount:N0} tasks of {source} have no observed cell ({First(emptyTasks, matrix.TaskIds)}): they add nothing to the fit. Drop those rows."));
+        }
+
+        return warnings;
+
+        static string First(IReadOnlyList<int> indices, IdList ids) =>
+            $"first: {string.Join(", ", indices.Take(3).Select(k => $"'{ids[k]}'"))}{(indices.Count > 3 ? ", ..." : string.Empty)}";
     }
 
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>

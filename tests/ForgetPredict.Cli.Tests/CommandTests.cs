@@ -258,4 +258,31 @@ public class CommandTests
         Assert.Equal(2, code);
         Assert.Contains("forgetpredict --help", error, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Fit_AnExampleOrTaskWithNoObservedCell_IsWarnedAbout()
+    {
+        // Given: a matrix whose example 5 and task 2 were never measured (the model would predict example 5 as an average
+        // example with the narrowest interval of all, without a word).
+        var dir = RepoPaths.NewTempFolder();
+        var values = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 40, Seed = 4 }).Matrix.Values.ToArray();
+        for (var i = 0; i < 12; i++)
+        {
+            values[(i * 40) + 5] = float.NaN;
+        }
+
+        values.AsSpan(2 * 40, 40).Fill(float.NaN);
+        var matrixPath = Path.Combine(dir, "gaps.npy");
+        using (var s = File.Create(matrixPath))
+        {
+            NpyFormat.Write(Core.ForgettingMatrix.Create(values, 12, 40), s);
+        }
+
+        // When
+        var (code, _, error) = CliRunner.Run("fit", matrixPath, "--method", "mf", "--rank", "2", "--out", Path.Combine(dir, "m.fpm"));
+
+        // Then: it fits, and says which example and task carry no cell and what to do.
+        Assert.True(code == 0, error);
+        Assert.Contains("warning: 1 of the 40 examples of gaps.npy have no observed cell (first: '5'): the model knows nothing of them", error, StringComparison.Ordinal);
+        Assert.Contains("warning: 1 of the 12 tasks of gaps.npy have no observed cell (first: '2'): they add nothing to the fit. Drop those rows.", error, StringComparison.Ordinal);
+    }
 }

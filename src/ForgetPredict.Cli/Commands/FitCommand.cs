@@ -57,6 +57,11 @@ internal static class FitCommand
                 TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task", parse.Id(taskFeatureColumns)),
                 ExampleFeatures = FeatureFile.ReadAll(parse.GetValue(exampleFeatures) ?? [], z.ExampleIds, "example", parse.Id(exampleFeatureColumns)),
             }, progress is null ? null : (stage, fraction) => progress.Report(stage, fraction, name));
+            foreach (var warning in fit.Warnings)
+            {
+                parse.Err().WriteLine($"warning: {warning}");
+            }
+
             progress?.Report("saving", 0.9);
             Fitting.Save(fit, path);
             progress?.Report("done", 1);
