@@ -58,6 +58,16 @@ public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, Acti
     public required string Basis { get; init; }
 }
 
+/// <summary>The names <see cref="Designing.Design"/>'s messages give the request's settings, for front ends to word as their own (a flag, a field).</summary>
+public static class DesignOptionNames
+{
+    /// <summary><see cref="MeasurementRequest.Count"/>: the cells to measure.</summary>
+    public const string Count = "MeasurementRequest.Count";
+
+    /// <summary><see cref="MeasurementRequest.Criterion"/>: what the design minimises.</summary>
+    public const string Criterion = "MeasurementRequest.Criterion";
+}
+
 /// <summary>
 /// The active-measurement use case: which upstream examples a new task should measure after its fine-tune, so that a fold-in
 /// from those few cells predicts the rest of its row best (the design of the protocol's <c>--reveal active</c>).
@@ -77,8 +87,8 @@ public static class Designing
         ArgumentNullException.ThrowIfNull(request);
         if (!Criteria.Contains(request.Criterion))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"The {Choices.Criterion.NameOf(request.Criterion)} criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose one of {string.Join(", ", Criteria.Select(Choices.Criterion.NameOf))}."), nameof(request));
+            throw new OptionException(OptionMessage.Of(
+                $"The {Choices.Criterion.NameOf(request.Criterion)} criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose one of {string.Join(", ", Criteria.Select(Choices.Criterion.NameOf))} ({new OptionReference(DesignOptionNames.Criterion)})."));
         }
 
         if ((request.Matrix is null) == (request.Model is null))
@@ -89,7 +99,7 @@ public static class Designing
         var n = request.Matrix?.ExampleCount ?? request.Model!.ExampleCount;
         if (request.Count < 1 || request.Count > n)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The count of cells to measure must be between 1 and the {n:N0} examples; it is {request.Count}."), nameof(request));
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(DesignOptionNames.Count)} (the cells to measure) must be between 1 and the {n:N0} examples; it is {request.Count}."));
         }
 
         var measured = request.Measured ?? [];
@@ -100,8 +110,8 @@ public static class Designing
         var candidates = n - unavailable.Count;
         if (request.Count > candidates)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{request.Count} cells were asked for, but only {candidates:N0} of the {n:N0} examples are neither excluded nor measured already; ask for fewer or exclude fewer."), nameof(request));
+            throw new OptionException(OptionMessage.Of(
+                $"{request.Count} cells were asked for, but only {candidates:N0} of the {n:N0} examples are neither excluded nor measured already; lower {new OptionReference(DesignOptionNames.Count)} or exclude fewer."));
         }
 
         if (request.Groups is { } g && g.ExampleCount != n)

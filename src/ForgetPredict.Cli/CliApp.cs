@@ -118,6 +118,8 @@ public static class CliApp
         [Core.Replay.ReplayOptionNames.Ratio] = "--ratio",
         [Core.Replay.ReplayOptionNames.TaskSize] = "--task-size",
         [Core.Evaluation.EvaluationOptionNames.TopFraction] = "--top-fraction",
+        [DesignOptionNames.Count] = "--count",
+        [DesignOptionNames.Criterion] = "--criterion",
     }, static (flag, value) => value is null ? flag : $"{flag} {value}");
 }
 

@@ -623,17 +623,17 @@ public sealed class ApplicationTests : IDisposable
         Assert.Empty(design.Intersect(excluded));
         var all = new HashSet<int>(Enumerable.Range(0, 595));
         Assert.Equal(Enumerable.Range(595, 5), Designing.Design(request with { Count = 5, Excluded = all }).Examples.Order());
-        Assert.Contains("10 cells were asked for, but only 5 of the 600 examples are neither excluded nor measured already",
-            Assert.Throws<ArgumentException>(() => Designing.Design(request with { Excluded = all })).Message, StringComparison.Ordinal);
+        Assert.Contains("10 cells were asked for, but only 5 of the 600 examples are neither excluded nor measured already; lower MeasurementRequest.Count",
+            Assert.Throws<OptionException>(() => Designing.Design(request with { Excluded = all })).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Design_RefusesTheAdaptiveCriterion_CountsOutOfRange_AndGroupsWithoutExamples()
     {
         var request = new MeasurementRequest { Matrix = s_training };
-        Assert.Contains("cannot be planned in advance", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Criterion = ActiveCriterion.Neighbours })).Message, StringComparison.Ordinal);
-        Assert.Contains("between 1 and the 600 examples; it is 0", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Count = 0 })).Message, StringComparison.Ordinal);
-        Assert.Contains("it is 601", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Count = 601 })).Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be planned in advance", Assert.Throws<OptionException>(() => Designing.Design(request with { Criterion = ActiveCriterion.Neighbours })).Message, StringComparison.Ordinal);
+        Assert.Contains("MeasurementRequest.Count (the cells to measure) must be between 1 and the 600 examples; it is 0", Assert.Throws<OptionException>(() => Designing.Design(request with { Count = 0 })).Message, StringComparison.Ordinal);
+        Assert.Contains("it is 601", Assert.Throws<OptionException>(() => Designing.Design(request with { Count = 601 })).Message, StringComparison.Ordinal);
         Assert.Contains("cover 3 examples", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Groups = ExampleGroups.FromLabels(["a", "b", "a"]) })).Message, StringComparison.Ordinal);
         var none = ExampleGroups.FromLabels([.. Enumerable.Range(0, 600).Select(_ => (string?)null)]);
         Assert.Contains("No example is in a group", Assert.Throws<ArgumentException>(() => Designing.Design(request with { Criterion = ActiveCriterion.GroupMeans, Groups = none })).Message, StringComparison.Ordinal);

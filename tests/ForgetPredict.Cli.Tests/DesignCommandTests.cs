@@ -123,12 +123,12 @@ public class DesignCommandTests
 
         var (tooMany, _, tooManyError) = CliRunner.Run("design", matrix, "--count", "398", "--exclude", exclude, "--by-index");
         Assert.Equal(1, tooMany);
-        Assert.Contains("398 cells were asked for, but only 397 of the 400 examples are neither excluded nor measured already", tooManyError, StringComparison.Ordinal);
+        Assert.Contains("398 cells were asked for, but only 397 of the 400 examples are neither excluded nor measured already; lower --count or exclude fewer.", tooManyError, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData(new[] { "--count", "0" }, 2, "--count")]
-    [InlineData(new[] { "--criterion", "neighbours" }, 2, "neighbours")]
+    [InlineData(new[] { "--criterion", "neighbours" }, 1, "The neighbours criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose one of v-optimal, d-optimal, group-means (--criterion).")]
     [InlineData(new[] { "--count", "401" }, 1, "between 1 and the 400 examples; it is 401")]
     [InlineData(new[] { "--group-by", "source" }, 2, "--group-by needs --examples")]
     public void Design_BadRequests_AreRefusedWithTheReason(string[] arguments, int exitCode, string message)
@@ -192,4 +192,20 @@ public class DesignCommandTests
     }
 
     private static int IndexOf(IReadOnlyList<string> ids, string id) => ids.Select((x, i) => (x, i)).First(p => p.x == id).i;
+    [Theory]
+    [InlineData("cells.csv", "cells.csv")]
+    [InlineData("/tmp/a-b_c/m.fpm", "/tmp/a-b_c/m.fpm")]
+    [InlineData("sp dir/my model.fpm", "'sp dir/my model.fpm'")]
+    [InlineData("it's.csv", "'it'\\''s.csv'")]
+    [InlineData("$HOME/x.csv", "'$HOME/x.csv'")]
+    public void Design_NextCommand_QuotesPathsAsTheShellReadsThem(string path, string expected)
+    {
+        Assert.Equal(expected, Commands.DesignCommand.Shell(path));
+
+        // The shell reads the quoted form back as the path itself.
+        var echo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", $"printf %s {expected}"]) { RedirectStandardOutput = true })!;
+        var read = echo.StandardOutput.ReadToEnd();
+        echo.WaitForExit();
+        Assert.Equal(path, read);
+    }
 }

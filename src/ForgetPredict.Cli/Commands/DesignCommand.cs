@@ -32,7 +32,8 @@ internal static class DesignCommand
             DefaultValueFactory = _ => Choices.Criterion.NameOf(Choices.Criterion.Default),
             HelpName = "criterion",
         };
-        criterion.AcceptOnlyFromAmong([.. Designing.Criteria.Select(Choices.Criterion.NameOf)]);
+        // Every criterion's name parses; the library refuses the adaptive one with the reason (as the service does).
+        criterion.AcceptOnlyFromAmong([.. Choices.Criterion.Names]);
         var grouping = new GroupOptions();
         var exclusion = new ExcludeOptions("Examples that cannot be measured (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var observed = new Option<string?>("--observed")
@@ -109,7 +110,7 @@ internal static class DesignCommand
             {
                 TableFile.Write(Designing.Template(ids, labels), path);
                 console.WriteLine($"{summary}; wrote {path}");
-                console.WriteLine($"measure each example's forgetting after the fine-tune (its loss after minus before), write it in the value column, then: forgetpredict predict --model {parse.GetValue(model) ?? "MODEL"} --observed {path}");
+                console.WriteLine($"measure each example's forgetting after the fine-tune (its loss after minus before), write it in the value column, then: forgetpredict predict --model {(parse.GetValue(model) is { } m ? Shell(m) : "MODEL")} --observed {Shell(path)}");
             }
             else
             {
@@ -134,4 +135,10 @@ internal static class DesignCommand
         });
         return command;
     }
+
+    // A path as a POSIX shell reads it back: as it is when it holds only safe characters, else in single quotes.
+    internal static string Shell(string path) =>
+        path.Length > 0 && path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ',' or ':' or '=' or '@' or '%')
+            ? path
+            : $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 }
