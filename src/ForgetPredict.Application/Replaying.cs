@@ -30,7 +30,7 @@ public sealed record ReplayPlanRequest : TaskRequest
 }
 
 /// <summary>How many examples of a group a replay set holds.</summary>
-/// <param name="Name">The group, or "(no metadata)" for examples in no group.</param>
+/// <param name="Name">The group, or "(no group)" for examples in none (no metadata row, or no value in the column).</param>
 /// <param name="Replayed">Examples of it chosen.</param>
 /// <param name="Examples">Examples it has.</param>
 public sealed record ReplayGroupCount(string Name, int Replayed, int Examples);
@@ -61,7 +61,7 @@ public sealed record ReplayPlan(FoldedTask Task, ReplaySet Set, IReadOnlyList<Re
 public static class Replaying
 {
     /// <summary>The group name reported for examples in no group.</summary>
-    public const string Ungrouped = "(no metadata)";
+    public const string Ungrouped = "(no group)";
 
     /// <summary>Folds the task in, predicts its row and chooses the replay set.</summary>
     /// <exception cref="ArgumentException">A measured cell is not valid for the model, or stratified selection has no groups.</exception>

@@ -46,7 +46,10 @@ public sealed class ExampleGroups
     /// <summary>Every group's members, ascending (for the components that take index lists).</summary>
     internal IReadOnlyList<int[]> MemberArrays => _members;
 
-    /// <summary>Groups the examples by label: examples with the same (ordinal) label form a group; null labels are in no group.</summary>
+    /// <summary>
+    /// Groups the examples by label: examples with the same (ordinal) label form a group; null labels, and empty or blank ones
+    /// (a missing value in a metadata column), are in no group.
+    /// </summary>
     /// <param name="labels">Each example's label; the list is kept, not copied.</param>
     public static ExampleGroups FromLabels(IReadOnlyList<string?> labels)
     {
@@ -58,7 +61,7 @@ public sealed class ExampleGroups
         var ungrouped = 0;
         for (var j = 0; j < labels.Count; j++)
         {
-            if (labels[j] is not { } label)
+            if (labels[j] is not { } label || string.IsNullOrWhiteSpace(label))
             {
                 groupOf[j] = -1;
                 ungrouped++;

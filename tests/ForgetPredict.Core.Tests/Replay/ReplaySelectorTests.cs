@@ -143,4 +143,15 @@ public class ReplaySelectorTests
         var outside = Assert.Throws<ArgumentException>(() => ReplaySelector.Select(s_predicted, null, new HashSet<int> { 3, 99999 }, new ReplayOptions { Budget = 2 }));
         Assert.StartsWith($"Excluded example index 99999 is outside 0..{s_predicted.Length - 1}; exclude examples of this row.", outside.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Groups_AMissingLabel_IsNoGroup_NotAGroupWithABlankName()
+    {
+        // A metadata row with no value in the column reads as "" (CSV) or " ": those examples are in no group, as are
+        // examples without a row (null), so stratified replay gives no floor to a nameless group.
+        var groups = ExampleGroups.FromLabels(["a", "", null, " ", "b", "a"]);
+
+        Assert.Equal(["a", "b"], groups.Names);
+        Assert.Equal(3, groups.UngroupedCount);
+        Assert.Equal([-1, -1, -1], new[] { 1, 2, 3 }.Select(groups.GroupOf));
+    }
 }
