@@ -119,7 +119,8 @@ public static class CsvMatrixFormat
 
     /// <summary>
     /// Writes <paramref name="matrix"/> as delimited UTF-8 text (no byte order mark, LF line ends): wide (header
-    /// <c>task,&lt;example ids&gt;</c>, then one row per task, missing cells empty) or long (header
+    /// <c>task,&lt;example ids&gt;</c>, the first cell empty when an example is named 'task', then one row per task, missing
+    /// cells empty) or long (header
     /// <c>task,example,value</c>, one row per observed cell in row-major order). Values are float32 shortest
     /// round-trip text, so pandas and numpy read back identical float32 values.
     /// </summary>
@@ -154,7 +155,9 @@ public static class CsvMatrixFormat
             return;
         }
 
-        output.Field(options.TaskColumn);
+        // The index column's name must not be an example id too (a header "task,task" reads back as pandas' 'task.1'): an
+        // example named like it leaves the cell empty, pandas' unnamed index, which every reader takes for the ids.
+        output.Field(matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0 ? string.Empty : options.TaskColumn);
         for (var j = 0; j < matrix.ExampleCount; j++)
         {
             output.Delimiter().Field(matrix.ExampleIds[j]);

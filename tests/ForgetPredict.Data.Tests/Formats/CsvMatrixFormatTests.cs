@@ -103,6 +103,14 @@ public class CsvMatrixFormatTests
         stream.Position = 0;
         AssertSame(matrix, CsvMatrixFormat.Read(stream, "z.csv"));
         Assert.Equal(["0.5", "1.5", "1e3"], ReadText("id,0.5,1.5,1e3\nt0,1,2,3\n").ExampleIds);
+
+        // An example named like the index column: the header's first cell is left empty (pandas' unnamed index).
+        var named = ForgettingMatrix.Create(new float[,] { { 1, 2 } }, ["t0"], ["task", "x"]);
+        var written = new MemoryStream();
+        CsvMatrixFormat.Write(named, written);
+        Assert.StartsWith(",task,x\n", Encoding.UTF8.GetString(written.ToArray()), StringComparison.Ordinal);
+        written.Position = 0;
+        AssertSame(named, CsvMatrixFormat.Read(written, "z.csv"));
     }
 
     [Fact]
