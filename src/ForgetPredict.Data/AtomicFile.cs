@@ -1,16 +1,106 @@
+using System.Runtime.InteropServices;
+
 namespace ForgetPredict.Data;
 
 /// <summary>Writes files so that a failure never leaves a half-written output: write a temporary file beside the target, flush it to disk, then rename it over the target.</summary>
-/// <remarks>The temporary file is named and cleaned up by <see cref="TemporaryFiles"/>: Ctrl+C and SIGTERM delete it, and each
-/// write first removes its folder's temporary files whose writing process is gone (a kill -9's debris).</remarks>
+/// <remarks>
+/// <para>The temporary file is named and cleaned up by <see cref="TemporaryFiles"/>: Ctrl+C and SIGTERM delete it, and each
+/// write first removes its folder's temporary files whose writing process is gone (a kill -9's debris).</para>
+/// <para>What is replaced: a symbolic link stays a link (its final target is written atomically); an existing file keeps its
+/// permission mode; a target that exists and is not a regular file (a character device such as /dev/null or a terminal, a
+/// FIFO, a socket, /dev/stdout) is written directly, since renaming over it would replace the device by a file.</para>
+/// </remarks>
 public static class AtomicFile
 {
+    private static readonly AsyncLocal<AtomicFileBatch?> s_batch = new();
+
     /// <summary>Creates or replaces <paramref name="path"/> with what <paramref name="write"/> writes; on any exception the target is untouched and the temporary file is removed.</summary>
-    /// <exception cref="ForgettingDataException">The folder does not exist or cannot be written.</exception>
-    public static void Write(string path, Action<Stream> write)
+    /// <remarks>Inside <see cref="Together"/>, the file is written and flushed but only renamed into place by <see cref="AtomicFileBatch.Commit"/>.</remarks>
+    /// <exception cref="ForgettingDataException">The path is a folder, its folder does not exist or cannot be written, or the disk is full.</exception>
+    public static void Write(string path, Action<Stream> write) => WriteWith(path, write, CreateTemporary);
+
+    /// <summary>
+    /// Opens an atomic writer for callers that write over time (e.g. while a long computation streams rows): write to
+    /// <see cref="AtomicFileWriter.Stream"/>, then <see cref="AtomicFileWriter.Commit"/>; disposing without committing
+    /// deletes the temporary file and leaves the target untouched.
+    /// </summary>
+    /// <exception cref="ForgettingDataException">The path is a folder, or its folder does not exist or cannot be written.</exception>
+    public static AtomicFileWriter Open(string path) => OpenWith(path, CreateTemporary);
+
+    /// <summary>
+    /// Starts writing several files as one: until the batch is committed or disposed, every <see cref="Write"/> and
+    /// <see cref="AtomicFileWriter.Commit"/> on this thread (and the tasks it awaits) leaves its content flushed in its temporary
+    /// file; <see cref="AtomicFileBatch.Commit"/> then renames them all into place, and disposing the batch without committing
+    /// deletes them, so a command that fails on its third output leaves the first two as they were.
+    /// </summary>
+    /// <returns>The batch; dispose it (a <c>using</c>) whether or not it was committed.</returns>
+    public static AtomicFileBatch Together()
+    {
+        var batch = new AtomicFileBatch(s_batch.Value, b => s_batch.Value = b);
+        s_batch.Value = batch;
+        return batch;
+    }
+
+    /// <summary>
+    /// Throws unless the folder <paramref name="path"/> would be written in exists and <paramref name="path"/> is not itself a
+    /// folder: the check <see cref="Write"/> and <see cref="Open"/> make first.
+    /// </summary>
+    /// <returns>The full path.</returns>
+    /// <exception cref="ForgettingDataException">The folder does not exist, or the path is a folder.</exception>
+    public static string CheckFolder(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full) ?? ".";
+        if (Directory.Exists(full))
+        {
+            throw new ForgettingDataException(path, $"is a folder; name a file in it (e.g. {Path.Combine(path, "out" + Path.GetExtension(path))}).");
+        }
+
+        return Directory.Exists(folder) ? full
+            : throw new ForgettingDataException(path, $"cannot write the file: folder '{folder}' does not exist. Create it first.");
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="path"/> can be written: <see cref="CheckFolder"/>, then a probe that creates and deletes a
+    /// temporary file in the folder the file would be written in (a link's target's folder); for callers that check every
+    /// output before a long computation. Devices and FIFOs are not probed (opening a FIFO waits for its reader).
+    /// </summary>
+    /// <returns>The full path.</returns>
+    /// <exception cref="ForgettingDataException">The path is a folder, or its folder does not exist or cannot be written; the message names <paramref name="path"/> and the folder.</exception>
+    public static string CheckWritable(string path)
+    {
+        var target = Resolve(path);
+        if (target.Direct)
+        {
+            return target.Full;
+        }
+
+        var folder = Path.GetDirectoryName(target.Full) ?? ".";
+        var probe = TemporaryFiles.NewPath(folder, $".{Path.GetFileName(target.Full)}.", ".tmp");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw FolderRefused(path, folder, e, probe);
+        }
+        finally
+        {
+            TemporaryFiles.Delete(probe);
+        }
+
+        return target.Full;
+    }
+
+    /// <summary><see cref="Write(string, Action{Stream})"/> with the temporary file's stream made by <paramref name="create"/> (tests simulate a full disk).</summary>
+    internal static void WriteWith(string path, Action<Stream> write, Func<string, Stream> create)
     {
         ArgumentNullException.ThrowIfNull(write);
-        using var writer = Open(path);
+        using var writer = OpenWith(path, create);
         try
         {
             // Writers such as StreamWriter close what they are given; the guard keeps the file open for the commit.
@@ -21,49 +111,137 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ForgettingDataException(path, $"cannot write the file: {e.Message}", innerException: e);
+            throw writer.Failure(e);
         }
 
         writer.Commit();
     }
 
-    /// <summary>
-    /// Opens an atomic writer for callers that write over time (e.g. while a long computation streams rows): write to
-    /// <see cref="AtomicFileWriter.Stream"/>, then <see cref="AtomicFileWriter.Commit"/>; disposing without committing
-    /// deletes the temporary file and leaves the target untouched.
-    /// </summary>
-    /// <exception cref="ForgettingDataException">The folder does not exist or cannot be written.</exception>
-    public static AtomicFileWriter Open(string path)
+    /// <summary><see cref="Open(string)"/> with the temporary file's stream made by <paramref name="create"/>.</summary>
+    internal static AtomicFileWriter OpenWith(string path, Func<string, Stream> create)
     {
-        var full = CheckFolder(path);
-        var folder = Path.GetDirectoryName(full) ?? ".";
+        ArgumentNullException.ThrowIfNull(create);
+        var target = Resolve(path);
+        if (target.Direct)
+        {
+            try
+            {
+                // Append: a regular file behind /dev/stdout (a shell's redirection) is added to, not overwritten from its start.
+                return new AtomicFileWriter(path, target.Full, null, new FileStream(target.Full, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1 << 16), batch: null);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ForgettingDataException(path, $"cannot write the file: {Reason(e, null)}", innerException: e);
+            }
+        }
+
+        var folder = Path.GetDirectoryName(target.Full) ?? ".";
         TemporaryFiles.RemoveStale(folder);
-        var temporary = TemporaryFiles.NewPath(folder, $".{Path.GetFileName(full)}.", ".tmp");
+        var temporary = TemporaryFiles.NewPath(folder, $".{Path.GetFileName(target.Full)}.", ".tmp");
+        Stream? stream = null;
         try
         {
-            return new AtomicFileWriter(path, full, temporary, new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+            stream = create(temporary);
+            if (target.Mode is { } mode && !OperatingSystem.IsWindows())
+            {
+                // Renaming replaces the file, mode and all: a 600 file must not come back 644.
+                File.SetUnixFileMode(temporary, mode);
+            }
+
+            return new AtomicFileWriter(path, target.Full, temporary, stream, s_batch.Value);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TemporaryFiles.Release(temporary);
-            throw new ForgettingDataException(path, $"cannot write the file: {e.Message}", innerException: e);
+            AtomicFileWriter.Close(stream);
+            TemporaryFiles.Delete(temporary);
+            throw FolderRefused(path, folder, e, temporary);
         }
     }
 
-    /// <summary>
-    /// Throws unless the folder <paramref name="path"/> would be written in exists: the check <see cref="Write"/> and
-    /// <see cref="Open"/> make first, for callers that check every output before writing any.
-    /// </summary>
-    /// <returns>The full path.</returns>
-    /// <exception cref="ForgettingDataException">The folder does not exist.</exception>
-    public static string CheckFolder(string path)
+    /// <summary>The OS's reason without the temporary file's name (the user never named it), and the fix when there is a usual one.</summary>
+    internal static string Reason(Exception e, string? temporary)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full) ?? ".";
-        return Directory.Exists(folder) ? full
-            : throw new ForgettingDataException(path, $"cannot write the file: folder '{folder}' does not exist. Create it first.");
+        var text = e.Message;
+        if (temporary is not null)
+        {
+            // .NET appends " : '<path>'" to errno messages; an access error says "Access to the path '<path>' is denied."
+            text = text.Replace($" : '{temporary}'", string.Empty, StringComparison.Ordinal)
+                .Replace($" '{temporary}'", string.Empty, StringComparison.Ordinal)
+                .Replace(temporary, "the temporary file", StringComparison.Ordinal);
+        }
+
+        text = text.TrimEnd('.', ' ');
+        var fix = e.HResult switch
+        {
+            28 or 122 => "free some space on that disk, or write the file elsewhere", // ENOSPC, EDQUOT
+            30 => "the file system is read-only; write the file elsewhere", // EROFS
+            _ => null,
+        };
+        return fix is null ? text + "." : $"{text}; {fix}.";
     }
+
+    private static ForgettingDataException FolderRefused(string path, string folder, Exception e, string temporary) =>
+        new(path, $"cannot write in the folder '{folder}' ({Reason(e, temporary).TrimEnd('.')}); choose a folder you can write in, or change its permissions.", innerException: e);
+
+    private static FileStream CreateTemporary(string temporary) =>
+        new(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+
+    // Where the bytes go: the file to rename over (a link's final target) with the mode to keep, or, for a device, FIFO or
+    // socket, the path itself to write directly.
+    private static Target Resolve(string path)
+    {
+        var full = CheckFolder(path);
+        if (FileKinds.IsSpecial(full) || full.StartsWith("/proc/", StringComparison.Ordinal))
+        {
+            return new Target(full, Direct: true, null);
+        }
+
+        var real = full;
+        try
+        {
+            // Walk the links one by one: a link into /proc (/dev/stdout -> /proc/self/fd/1 -> a shell's redirection) names an
+            // open file, which must be written where it is, not replaced.
+            for (var hops = 0; hops < 40 && new FileInfo(real).LinkTarget is { } next; hops++)
+            {
+                real = Path.GetFullPath(next, Path.GetDirectoryName(real) ?? "/");
+                if (real.StartsWith("/proc/", StringComparison.Ordinal))
+                {
+                    return new Target(full, Direct: true, null);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new ForgettingDataException(path, $"cannot follow the link: {Reason(e, null)}", innerException: e);
+        }
+
+        if (real != full)
+        {
+            var folder = Path.GetDirectoryName(real) ?? ".";
+            if (Directory.Exists(real) || !Directory.Exists(folder))
+            {
+                throw new ForgettingDataException(path, $"is a link to '{real}', which is a folder or in a folder that does not exist; name another file or fix the link.");
+            }
+        }
+
+        UnixFileMode? mode = null;
+        if (!OperatingSystem.IsWindows() && File.Exists(real))
+        {
+            try
+            {
+                mode = File.GetUnixFileMode(real);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The mode is kept when it can be read; the write itself says what is wrong otherwise.
+            }
+        }
+
+        return new Target(real, Direct: false, mode);
+    }
+
+    // Full: the file to write (renamed over unless Direct); Mode: the existing file's, to keep.
+    private readonly record struct Target(string Full, bool Direct, UnixFileMode? Mode);
 
     /// <summary>Forwards writes to a stream but does not close it when disposed.</summary>
     private sealed class KeepOpenStream(Stream inner) : Stream
@@ -104,55 +282,136 @@ public static class AtomicFile
             base.Dispose(disposing);
         }
     }
+
+    // The file type behind a path (following links): .NET 10 has no API for it, so statx(2) on Linux, stat(2) on macOS.
+    private static class FileKinds
+    {
+        private const int AtFdCwd = -100;
+        private const uint StatxType = 1;
+        private const int TypeMask = 0xF000;
+        private const int Regular = 0x8000;
+        private const int Directory = 0x4000;
+
+        /// <summary>True when <paramref name="path"/> exists and is neither a regular file nor a folder (a device, FIFO or socket).</summary>
+        public static bool IsSpecial(string path)
+        {
+            var buffer = new byte[512];
+            try
+            {
+                int mode;
+                if (OperatingSystem.IsLinux())
+                {
+                    if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
+                    {
+                        return false;
+                    }
+
+                    mode = BitConverter.ToUInt16(buffer, 28); // struct statx: stx_mode after mask, blksize, attributes, nlink, uid, gid
+                }
+                else if (OperatingSystem.IsMacOS())
+                {
+                    if (Stat(path, buffer) != 0)
+                    {
+                        return false;
+                    }
+
+                    mode = BitConverter.ToUInt16(buffer, 4); // struct stat: st_mode after the 32-bit st_dev
+                }
+                else
+                {
+                    return false;
+                }
+
+                return (mode & TypeMask) is not (Regular or Directory);
+            }
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+            {
+                return false;
+            }
+        }
+
+        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
+
+        [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] buffer);
+    }
 }
 
 /// <summary>A file being written atomically (see <see cref="AtomicFile.Open"/>).</summary>
 public sealed class AtomicFileWriter : IDisposable
 {
     private readonly string _path;
-    private readonly string _full;
-    private readonly string _temporary;
-    private readonly FileStream _stream;
+    private readonly string _target;
+    private readonly string? _temporary;
+    private readonly Stream _stream;
+    private readonly GuardedStream _guarded;
+    private readonly AtomicFileBatch? _batch;
     private bool _done;
 
-    internal AtomicFileWriter(string path, string full, string temporary, FileStream stream)
+    internal AtomicFileWriter(string path, string target, string? temporary, Stream stream, AtomicFileBatch? batch)
     {
         _path = path;
-        _full = full;
+        _target = target;
         _temporary = temporary;
         _stream = stream;
+        _guarded = new GuardedStream(this, stream);
+        _batch = batch;
     }
 
-    /// <summary>Where to write the content.</summary>
-    public Stream Stream => _stream;
+    /// <summary>Where to write the content; a failed write (a full disk) throws <see cref="ForgettingDataException"/> naming the
+    /// file, and disposing it only flushes (<see cref="Commit"/> and <see cref="Dispose"/> close the file).</summary>
+    public Stream Stream => _guarded;
 
-    /// <summary>Flushes the content to disk and renames it over the target.</summary>
-    /// <exception cref="ForgettingDataException">The file cannot be written or renamed.</exception>
+    /// <summary>Flushes the content to disk and renames it over the target (inside <see cref="AtomicFile.Together"/>: leaves the rename to the batch).</summary>
+    /// <exception cref="ForgettingDataException">The file cannot be written or renamed (the temporary file is then deleted).</exception>
     public void Commit()
     {
         ObjectDisposedException.ThrowIf(_done, this);
         if (TemporaryFiles.Interrupted)
         {
             Dispose();
-            throw new ForgettingDataException(_path, "the write was interrupted (Ctrl+C or SIGTERM); the file was left as it was.");
+            throw Interrupted(_path);
         }
 
         try
         {
-            _stream.Flush(flushToDisk: true);
+            if (_temporary is not null && _stream is FileStream file)
+            {
+                file.Flush(flushToDisk: true);
+            }
+            else
+            {
+                _stream.Flush();
+            }
+
             _stream.Dispose();
-            File.Move(_temporary, _full, overwrite: true);
-            TemporaryFiles.Release(_temporary);
-            _done = true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            var failure = Failure(e);
             Dispose();
-            throw new ForgettingDataException(_path, $"cannot write the file: {e.Message}", innerException: e);
+            throw failure;
         }
+
+        _done = true;
+        if (_temporary is null)
+        {
+            return;
+        }
+
+        if (_batch is { IsOpen: true })
+        {
+            _batch.Add(_path, _temporary, _target);
+            return;
+        }
+
+        Rename(_path, _temporary, _target);
     }
 
-    /// <summary>Discards the content unless it was committed.</summary>
+    /// <summary>Discards the content unless it was committed; never throws (it runs while another exception unwinds).</summary>
     public void Dispose()
     {
         if (_done)
@@ -161,7 +420,190 @@ public sealed class AtomicFileWriter : IDisposable
         }
 
         _done = true;
-        _stream.Dispose();
+        Close(_stream);
         TemporaryFiles.Delete(_temporary);
     }
+
+    /// <summary>The error for a failed write, naming the user's file (never the temporary one) and the fix.</summary>
+    internal ForgettingDataException Failure(Exception e) => new(_path, $"cannot write the file: {AtomicFile.Reason(e, _temporary)}", innerException: e);
+
+    internal static ForgettingDataException Interrupted(string path) => new(path, "the write was interrupted (Ctrl+C or SIGTERM); the file was left as it was.");
+
+    /// <summary>Renames <paramref name="temporary"/> over <paramref name="target"/>; on failure deletes it and throws naming <paramref name="path"/>.</summary>
+    internal static void Rename(string path, string temporary, string target)
+    {
+        try
+        {
+            File.Move(temporary, target, overwrite: true);
+            TemporaryFiles.Release(temporary);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TemporaryFiles.Delete(temporary);
+            throw new ForgettingDataException(path, $"cannot write the file: {AtomicFile.Reason(e, temporary)}", innerException: e);
+        }
+    }
+
+    /// <summary>Forwards to the file, turning an OS failure into the error that names the user's file (the CLI and the service
+    /// show it as one line; a raw IOException would name the temporary file, or escape as a stack trace).</summary>
+    private sealed class GuardedStream(AtomicFileWriter owner, Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => inner.CanWrite;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => Guard(() => inner.Position = value);
+        }
+
+        public override void Flush() => Guard(inner.Flush);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            var position = 0L;
+            Guard(() => position = inner.Seek(offset, origin));
+            return position;
+        }
+
+        public override void SetLength(long value) => Guard(() => inner.SetLength(value));
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                inner.Write(buffer, offset, count);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw owner.Failure(e);
+            }
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            try
+            {
+                inner.Write(buffer);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw owner.Failure(e);
+            }
+        }
+
+        public override void WriteByte(byte value) => Write([value]);
+
+        protected override void Dispose(bool disposing)
+        {
+            // The owner closes the file; a writer that closes what it is given (StreamWriter) must not close it before the commit.
+            if (disposing && !owner._done)
+            {
+                Flush();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private void Guard(Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw owner.Failure(e);
+            }
+        }
+    }
+
+    /// <summary>Disposes <paramref name="stream"/>, ignoring what its last flush throws (a full disk): the file is being discarded.</summary>
+    internal static void Close(Stream? stream)
+    {
+        try
+        {
+            // FileStream closes its handle even when the flush on dispose throws.
+            stream?.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ObjectDisposedException)
+        {
+        }
+    }
+}
+
+/// <summary>Files written together (see <see cref="AtomicFile.Together"/>): all renamed into place by <see cref="Commit"/>, or none.</summary>
+public sealed class AtomicFileBatch : IDisposable
+{
+    private readonly AtomicFileBatch? _outer;
+    private readonly Action<AtomicFileBatch?> _restore;
+    private readonly List<(string Path, string Temporary, string Target)> _staged = [];
+    private readonly List<string> _written = [];
+
+    internal AtomicFileBatch(AtomicFileBatch? outer, Action<AtomicFileBatch?> restore)
+    {
+        _outer = outer;
+        _restore = restore;
+        IsOpen = true;
+    }
+
+    /// <summary>The files (as the caller named them) that <see cref="Commit"/> put in place.</summary>
+    public IReadOnlyList<string> Written => _written;
+
+    internal bool IsOpen { get; private set; }
+
+    /// <summary>Renames every file written in the batch into place (their content is already on disk, so only a rename can fail).</summary>
+    /// <exception cref="ForgettingDataException">A rename failed or the process was interrupted; the message says which files were already written.</exception>
+    public void Commit()
+    {
+        ObjectDisposedException.ThrowIf(!IsOpen, this);
+        IsOpen = false;
+        _restore(_outer);
+        if (TemporaryFiles.Interrupted)
+        {
+            Dispose();
+            throw AtomicFileWriter.Interrupted(_staged.Count > 0 ? _staged[0].Path : "<outputs>");
+        }
+
+        foreach (var (path, temporary, target) in _staged.ToArray())
+        {
+            try
+            {
+                AtomicFileWriter.Rename(path, temporary, target);
+                _staged.RemoveAt(0);
+                _written.Add(path);
+            }
+            catch (ForgettingDataException e) when (_written.Count > 0)
+            {
+                Dispose();
+                throw new ForgettingDataException(path, $"{e.Detail} Already written: {string.Join(", ", _written)}; the others were not.", innerException: e);
+            }
+        }
+    }
+
+    /// <summary>Deletes the files not committed and ends the batch.</summary>
+    public void Dispose()
+    {
+        if (IsOpen)
+        {
+            IsOpen = false;
+            _restore(_outer);
+        }
+
+        foreach (var (_, temporary, _) in _staged)
+        {
+            TemporaryFiles.Delete(temporary);
+        }
+
+        _staged.Clear();
+    }
+
+    internal void Add(string path, string temporary, string target) => _staged.Add((path, temporary, target));
 }

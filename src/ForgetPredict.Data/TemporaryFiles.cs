@@ -2,33 +2,41 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace ForgetPredict.Data;
 
 // One rule for every temporary file ForgetPredict writes (atomic writes beside their target, the service's uploads):
-// the name carries the writing process's id, ".NAME.<pid>-<guid>.tmp" or ".upload-<pid>-<guid>.EXT", so any later writer
-// can tell debris from work in progress. A file whose process is gone is removed by the next write to its folder; a file
-// of a live process is left alone. Names from before the pid was embedded (".NAME.<guid>.tmp", ".upload-<guid>.EXT") are
-// removed once they are older than LegacyAge. SIGINT and SIGTERM delete this process's files in flight (SIGKILL cannot
-// be caught: the next write cleans up after it).
+// the name carries the writing process's id and a mark of the process namespace it runs in,
+// ".NAME.<pid>-<mark><random>.tmp" or ".upload-<pid>-<mark><random>.EXT" (mark: 8 hex digits hashed from the boot id and the
+// pid namespace; mark and random make the 32 hex digits of a GUID), so any later writer can tell debris from work in progress:
+// - a file with our mark whose process is gone is removed by the next write to its folder (a kill -9's debris), a file of a
+//   live process is left alone;
+// - any other name that merely looks like ours (another host or container writing to a shared folder, whose process ids
+//   mean nothing here; a user's own ".notes.123-<32 hex>.tmp"; names from before the pid or the mark were embedded) is
+//   removed only once nothing has written to it for StaleAge (an hour) and no live process here has its id.
+// SIGINT and SIGTERM delete this process's files in flight (SIGKILL cannot be caught: the next write cleans up after it).
 
 /// <summary>Names, tracks and cleans up ForgetPredict's temporary files (see the rule above the type).</summary>
 public static partial class TemporaryFiles
 {
-    /// <summary>How old a temporary file named without a process id must be before it counts as debris.</summary>
-    public static TimeSpan LegacyAge { get; } = TimeSpan.FromMinutes(15);
+    /// <summary>How long a file that looks like a temporary file but does not carry this machine's mark (see the rule above
+    /// the type) must have gone unwritten before it counts as debris.</summary>
+    public static TimeSpan StaleAge { get; } = TimeSpan.FromHours(1);
 
     private static readonly ConcurrentDictionary<string, byte> s_inFlight = new(StringComparer.Ordinal);
     private static readonly Lock s_signalLock = new();
     private static PosixSignalRegistration[]? s_signals;
     private static volatile bool s_interrupted;
+    private static readonly string s_mark = ComputeMark();
 
     /// <summary>True once SIGINT or SIGTERM removed this process's temporary files; writes in flight then fail.</summary>
     public static bool Interrupted => s_interrupted;
 
-    /// <summary>A new temporary path in <paramref name="folder"/>: <paramref name="prefix"/>, this process's id, a GUID and
-    /// <paramref name="suffix"/>; tracked so that SIGINT/SIGTERM delete it until <see cref="Delete"/> or <see cref="Release"/>.</summary>
+    /// <summary>A new temporary path in <paramref name="folder"/>: <paramref name="prefix"/>, this process's id, this machine's
+    /// mark and random hex digits (32 in all), and <paramref name="suffix"/>; tracked so that SIGINT/SIGTERM delete it until <see cref="Delete"/> or <see cref="Release"/>.</summary>
     /// <param name="folder">The folder (the target's, so the final rename stays on one file system).</param>
     /// <param name="prefix">Starts with '.', e.g. ".model.fpm." or ".upload-".</param>
     /// <param name="suffix">".tmp", or an extension readers need (".parquet").</param>
@@ -38,7 +46,7 @@ public static partial class TemporaryFiles
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(suffix);
         WatchSignals();
-        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{prefix}{Environment.ProcessId}-{Guid.NewGuid():N}{suffix}"));
+        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{prefix}{Environment.ProcessId}-{s_mark}{Guid.NewGuid().ToString("N")[s_mark.Length..]}{suffix}"));
         s_inFlight[path] = 0;
         return path;
     }
@@ -72,8 +80,9 @@ public static partial class TemporaryFiles
         Release(path);
     }
 
-    /// <summary>True when the file at <paramref name="path"/> is one of our temporary files and nobody owns it any more: its process
-    /// has exited, or (for names without a process id) it is older than <see cref="LegacyAge"/>.</summary>
+    /// <summary>True when the file at <paramref name="path"/> is one of our temporary files and nobody owns it any more: it carries
+    /// this machine's mark and its process has exited, or it has gone unwritten for <see cref="StaleAge"/> and its process id (if
+    /// any) is not a live process here.</summary>
     public static bool IsStale(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -84,17 +93,23 @@ public static partial class TemporaryFiles
             return false;
         }
 
-        if (match.Groups["pid"].Success)
+        var pid = -1;
+        if (match.Groups["pid"].Success && int.TryParse(match.Groups["pid"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out pid)
+            && (pid == Environment.ProcessId || IsAlive(pid)))
         {
-            return int.TryParse(match.Groups["pid"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && pid != Environment.ProcessId && !IsAlive(pid);
+            return false;
+        }
+
+        if (pid > 0 && match.Groups["hex"].ValueSpan.StartsWith(s_mark, StringComparison.Ordinal))
+        {
+            return true;
         }
 
         try
         {
-            return DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > LegacyAge;
+            return DateTime.UtcNow - File.GetLastWriteTimeUtc(path) >= StaleAge;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
@@ -171,7 +186,25 @@ public static partial class TemporaryFiles
         }
     }
 
-    // ".NAME.<pid>-<guid>.tmp", ".upload-<pid>-<guid>.EXT", and the same without "<pid>-" (older builds).
-    [GeneratedRegex(@"^\.(?:upload-(?:(?<pid>[0-9]{1,10})-)?[0-9a-f]{32}(?:\.[A-Za-z0-9]{1,9})?|.+\.(?:(?<pid>[0-9]{1,10})-)?[0-9a-f]{32}\.tmp)$", RegexOptions.CultureInvariant)]
+    // This machine and process namespace: 8 hex digits hashed from the boot id and the pid namespace (Linux), else the host name.
+    private static string ComputeMark()
+    {
+        var identity = Environment.MachineName;
+        try
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                identity = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() + "|" + new FileInfo("/proc/self/ns/pid").LinkTarget;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)), 0, 4);
+    }
+
+    // ".NAME.<pid>-<hex>.tmp", ".upload-<pid>-<hex>.EXT", and the same without "<pid>-" (older builds); hex: 32 digits.
+    [GeneratedRegex(@"^\.(?:upload-(?:(?<pid>[0-9]{1,10})-)?(?<hex>[0-9a-f]{32})(?:\.[A-Za-z0-9]{1,9})?|.+\.(?:(?<pid>[0-9]{1,10})-)?(?<hex>[0-9a-f]{32})\.tmp)$", RegexOptions.CultureInvariant)]
     private static partial Regex OursPattern();
 }

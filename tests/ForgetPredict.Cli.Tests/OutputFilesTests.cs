@@ -5,7 +5,8 @@ using ForgetPredict.Testing;
 
 namespace ForgetPredict.Cli.Tests;
 
-/// <summary>Outputs are checked before a command runs: never over an input, never two in one file, never into a missing folder.</summary>
+/// <summary>Outputs are checked before a command runs: never over an input, never two in one file, never into a missing folder,
+/// never a folder, never into a folder that refuses files; a full disk is one line, and several outputs are written all or none.</summary>
 public class OutputFilesTests
 {
     private static string Matrix(string dir)
@@ -53,5 +54,165 @@ public class OutputFilesTests
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains($"folder '{Path.Combine(dir, "nodir")}' does not exist. Create it first.", missing.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(table));
+    }
+
+    [Fact]
+    public void AFolderAsAnOutput_IsRefusedBeforeTheCommandRuns()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var folder = Path.Combine(dir, "isdir.csv");
+        Directory.CreateDirectory(folder);
+        var fit = CliRunner.Run("fit", Matrix(dir), "--method", "mf", "--out", folder);
+        var convert = CliRunner.Run("convert", Matrix(dir), folder);
+
+        Assert.Equal(2, fit.ExitCode);
+        Assert.Equal($"error: --out {folder}: is a folder; name a file in it (e.g. {Path.Combine(folder, "out.csv")}).", fit.Error.Trim());
+        Assert.Empty(fit.Output);
+        Assert.Equal(2, convert.ExitCode);
+        Assert.StartsWith($"error: OUT {folder}: is a folder", convert.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFolderThatRefusesFiles_IsRefusedBeforeTheCommandRuns_NamingTheFolder()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", Matrix(dir), "--method", "additive", "--out", model).ExitCode);
+        var locked = Path.Combine(dir, "ro");
+        Directory.CreateDirectory(locked);
+        using var readOnly = Scratch.ReadOnly(locked);
+        if (readOnly is null)
+        {
+            return;
+        }
+
+        var (table, html) = (Path.Combine(dir, "ok.csv"), Path.Combine(dir, "ok.html"));
+        var run = CliRunner.Run("predict", "--model", model, "--out", table, "--html", html, "--json", Path.Combine(locked, "x.json"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"error: --json {Path.Combine(locked, "x.json")}: cannot write in the folder '{locked}' (", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(table) || File.Exists(html), "nothing was written");
+    }
+
+    [Fact]
+    public void AFullDisk_IsOneLine_AndLeavesNothing_AndSeveralOutputsAreAllOrNone()
+    {
+        // Given: a 512 KB file system (root only: mount), and one left with no room at all.
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = Path.Combine(RepoPaths.Root, "data", "charlm-b", "z.npy");
+        var small = Path.Combine(dir, "small");
+        var full = Path.Combine(dir, "full");
+        Directory.CreateDirectory(small);
+        Directory.CreateDirectory(full);
+        using var smallDisk = Scratch.Tmpfs(small, "512k");
+        using var fullDisk = Scratch.Tmpfs(full, "4k");
+        if (smallDisk is null || fullDisk is null)
+        {
+            return;
+        }
+
+        File.WriteAllBytes(Path.Combine(full, "filler"), new byte[4096]);
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "additive", "--out", model).ExitCode);
+
+        // When: a convert too large for the disk, and a predict whose last output meets a full disk.
+        var outputs = new[] { "X.csv", "X.parquet" }.Select(n => CliRunner.Run("convert", matrix, Path.Combine(small, n))).ToArray();
+        var (table, html) = (Path.Combine(dir, "ok.csv"), Path.Combine(dir, "ok.html"));
+        var predict = CliRunner.Run("predict", "--model", model, "--out", table, "--html", html, "--json", Path.Combine(full, "x.json"));
+
+        // Then
+        foreach (var (run, name) in outputs.Zip(new[] { "X.csv", "X.parquet" }))
+        {
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal($"error: {Path.Combine(small, name)}: cannot write the file: No space left on device; free some space on that disk, or write the file elsewhere.", run.Error.Trim());
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(small));
+        Assert.Equal(1, predict.ExitCode);
+        Assert.StartsWith($"error: {Path.Combine(full, "x.json")}: cannot write the file: No space left on device", predict.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrote", predict.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(table) || File.Exists(html), "all or none");
+        Assert.Equal(["m.fpm"], Directory.EnumerateFiles(dir).Select(f => Path.GetFileName(f)));
+        Assert.Equal(["filler"], Directory.EnumerateFileSystemEntries(full).Select(f => Path.GetFileName(f)));
+    }
+
+    [Fact]
+    public void DevicesAndLinks_AreWrittenWhereTheyPoint()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", Matrix(dir), "--method", "additive", "--out", model).ExitCode);
+        Directory.CreateDirectory(Path.Combine(dir, "real"));
+        var real = Path.Combine(dir, "real", "p.json");
+        File.WriteAllText(real, "old");
+        File.SetUnixFileMode(real, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var link = Path.Combine(dir, "p.json");
+        File.CreateSymbolicLink(link, real);
+
+        var run = CliRunner.Run("predict", "--model", model, "--json", "/dev/null", "--html", link);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(real, new FileInfo(link).LinkTarget);
+        Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(real), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(real));
+        Assert.Equal("/dev/null", new FileInfo("/dev/null").FullName);
+        Assert.Equal(0, new FileInfo("/dev/null").Length);
+    }
+
+    /// <summary>File systems for the tests that need one to refuse: mounted by root, else chmod (or skipped: null).</summary>
+    private sealed class Scratch(string path, bool mounted) : IDisposable
+    {
+        public static Scratch? ReadOnly(string path)
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return null;
+            }
+
+            if (!Environment.IsPrivilegedProcess)
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+                return new Scratch(path, mounted: false);
+            }
+
+            return Mount(path, "ro,size=64k");
+        }
+
+        public static Scratch? Tmpfs(string path, string size) =>
+            OperatingSystem.IsLinux() && Environment.IsPrivilegedProcess ? Mount(path, $"size={size}") : null;
+
+        public void Dispose()
+        {
+            if (mounted)
+            {
+                using var umount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("umount", [path]) { UseShellExecute = false })!;
+                umount.WaitForExit();
+            }
+            else if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        private static Scratch? Mount(string path, string options)
+        {
+            try
+            {
+                using var mount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mount", ["-t", "tmpfs", "-o", options, "tmpfs", path]) { UseShellExecute = false, RedirectStandardError = true })!;
+                mount.StandardError.ReadToEnd();
+                mount.WaitForExit();
+                return mount.ExitCode == 0 ? new Scratch(path, mounted: true) : null;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return null;
+            }
+        }
     }
 }

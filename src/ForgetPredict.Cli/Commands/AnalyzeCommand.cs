@@ -34,6 +34,7 @@ internal static class AnalyzeCommand
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var analysis = MatrixAnalysis.Run(z, parse.GetValue(maxRank), parse.GetValue(threads));
             Render(Terminal.For(parse.Out()), parse.GetRequiredValue(matrix), analysis);
+            using var outputs = AtomicFile.Together();
             if (parse.GetValue(json) is { } path)
             {
                 AtomicFile.Write(path, stream => WriteJson(stream, analysis));
@@ -45,6 +46,7 @@ internal static class AnalyzeCommand
                 AtomicFile.Write(htmlPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(report)));
             }
 
+            outputs.Commit();
             return CliApp.Ok;
         });
         return command;

@@ -95,6 +95,8 @@ internal static class EvaluateCommand
             }
 
             var features = FeatureOptions.Read(parse, (taskFeatures, taskFeatureColumns), (exampleFeatures, exampleFeatureColumns), z);
+            // Every output or none: --predictions and --json are renamed into place together once both are written.
+            using var outputs = AtomicFile.Together();
             using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
             var request = new EvaluateRequest
             {
@@ -132,6 +134,8 @@ internal static class EvaluateCommand
                     AtomicFile.Write(curveJson, stream => WriteCurveJson(stream, curve, z));
                 }
 
+                outputs.Commit();
+
                 return CliApp.Ok;
             }
 
@@ -142,6 +146,8 @@ internal static class EvaluateCommand
             {
                 AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, z));
             }
+
+            outputs.Commit();
 
             return CliApp.Ok;
         });
@@ -590,8 +596,18 @@ internal static class EvaluateCommand
 
         public void Dispose()
         {
-            _writer?.Dispose();
-            _file.Dispose();
+            try
+            {
+                // Flushes what is buffered; on a full disk that throws again while the first error unwinds: the file is discarded anyway.
+                _writer?.Dispose();
+            }
+            catch (ForgettingDataException)
+            {
+            }
+            finally
+            {
+                _file.Dispose();
+            }
         }
     }
 }

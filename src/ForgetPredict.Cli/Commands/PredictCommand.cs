@@ -51,6 +51,8 @@ internal static class PredictCommand
                 NewExamples = ReadNewExamples(parse, exampleFeatures, exampleFeatureColumns, f),
             });
             var report = result.Report!;
+            // Every output or none: each is written to its temporary file, then all are renamed into place.
+            using var outputs = AtomicFile.Together();
             if (parse.GetValue(output) is { } path)
             {
                 TableFile.Write(Forecasting.ExampleTable(result), path);
@@ -74,6 +76,8 @@ internal static class PredictCommand
             {
                 AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, f.GroupColumn));
             }
+
+            outputs.Commit();
 
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,

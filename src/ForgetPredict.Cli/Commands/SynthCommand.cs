@@ -49,6 +49,7 @@ internal static class SynthCommand
                 throw new CliException($"--out '{path}': synth writes .npy files; name the output *.npy.");
             }
 
+            using var outputs = AtomicFile.Together();
             AtomicFile.Write(path, stream => NpyFormat.Write(s.Matrix, stream));
             // A bare .npy carries no ids: its tasks and examples are "0".."M-1" and "0".."N-1", so metadata uses those.
             if (parse.GetValue(examplesOut) is { } examplesPath)
@@ -60,6 +61,8 @@ internal static class SynthCommand
             {
                 WriteMetadata(tasksPath, "family", s.TaskFamilies);
             }
+
+            outputs.Commit();
 
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {path}: {options.Tasks} x {options.Examples}{(options.Binary ? " binary" : string.Empty)}, planted rank {s.PlantedRank}, {s.Matrix.MissingFraction:P1} missing, seed {options.Seed}"));

@@ -9,21 +9,27 @@ public sealed class TemporaryFilesTests
     [Fact]
     public void Item04_TemporaryFilesOfExitedProcessesAreRemovedByTheNextWriteToTheFolder()
     {
-        // Given: debris of a process that has exited (an atomic write and an upload), work of a live process (this one),
-        // a pre-pid leftover that is old and one that is fresh, and files that are not ours.
+        // Given: debris of a process of this machine that has exited (an atomic write and an upload: this machine's mark, a dead
+        // pid), files that merely look like ours and have gone unwritten for over an hour (no mark, another machine's mark, no
+        // pid), work of a live process (this one), and files that must stay: a fresh file with a dead pid but not our mark (a
+        // user's own file, or a live writer on another host sharing the folder), a fresh pre-pid name, files that are not ours.
         var folder = RepoPaths.NewTempFolder("fp-item04");
         var dead = ExitedProcessId();
         var live = Environment.ProcessId;
+        var mark = Mark();
         string Guid32() => Guid.NewGuid().ToString("N");
-        var stale = new[] { $".out.csv.{dead}-{Guid32()}.tmp", $".upload-{dead}-{Guid32()}.parquet", $".old.fpm.{Guid32()}.tmp" }.Select(f => Path.Combine(folder, f)).ToArray();
-        var kept = new[] { $".out.csv.{live}-{Guid32()}.tmp", $".fresh.fpm.{Guid32()}.tmp", ".config", $".notes.{Guid32()}", "data.tmp" }.Select(f => Path.Combine(folder, f)).ToArray();
+        string Ours() => mark + Guid32()[mark.Length..];
+        var stale = new[] { $".out.csv.{dead}-{Ours()}.tmp", $".upload-{dead}-{Ours()}.parquet", $".old.fpm.{Guid32()}.tmp", $".far.csv.{dead}-{Guid32()}.tmp" }.Select(f => Path.Combine(folder, f)).ToArray();
+        var kept = new[] { $".out.csv.{live}-{Ours()}.tmp", $".fresh.fpm.{Guid32()}.tmp", ".config", $".notes.{Guid32()}", "data.tmp", $".notes.csv.{dead}-{Guid32()}.tmp", $".upload-{dead}-{Guid32()}.npy" }.Select(f => Path.Combine(folder, f)).ToArray();
         foreach (var path in stale.Concat(kept))
         {
             File.WriteAllText(path, "partial");
         }
 
-        File.SetLastWriteTimeUtc(stale[2], DateTime.UtcNow.AddHours(-1));
-        File.SetLastWriteTimeUtc(kept[3], DateTime.UtcNow.AddHours(-1));
+        File.SetLastWriteTimeUtc(stale[2], DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(stale[3], DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(kept[3], DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(kept[5], DateTime.UtcNow.AddMinutes(-50));
 
         // When
         AtomicFile.Write(Path.Combine(folder, "other.csv"), s => s.WriteByte((byte)'x'));
@@ -35,6 +41,21 @@ public sealed class TemporaryFilesTests
     }
 
     [Fact]
+    public void Item04_AUsersFileThatLooksLikeOurs_IsKeptUntilUnwrittenForAnHour()
+    {
+        var folder = RepoPaths.NewTempFolder("fp-item04");
+        var dead = ExitedProcessId();
+        var users = Path.Combine(folder, $".draft.md.{dead}-{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(users, "my notes");
+
+        Assert.False(TemporaryFiles.IsStale(users), "a fresh file without this machine's mark is not ours to judge by its pid");
+        Assert.Equal(0, TemporaryFiles.RemoveStale(folder));
+        File.SetLastWriteTimeUtc(users, DateTime.UtcNow - TemporaryFiles.StaleAge - TimeSpan.FromMinutes(1));
+        Assert.True(TemporaryFiles.IsStale(users), "unwritten for longer than StaleAge, and its pid is not alive here");
+        Assert.Equal(TimeSpan.FromHours(1), TemporaryFiles.StaleAge);
+    }
+
+    [Fact]
     public void Item04_AtomicWritesNameTheirTemporaryFileWithTheProcessId()
     {
         var folder = RepoPaths.NewTempFolder("fp-item04");
@@ -42,8 +63,17 @@ public sealed class TemporaryFilesTests
 
         AtomicFile.Write(Path.Combine(folder, "m.fpm"), _ => seen = Directory.EnumerateFiles(folder, ".*").Single());
 
-        Assert.Matches($@"^\.m\.fpm\.{Environment.ProcessId}-[0-9a-f]{{32}}\.tmp$", Path.GetFileName(seen));
+        Assert.Matches($@"^\.m\.fpm\.{Environment.ProcessId}-{Mark()}[0-9a-f]{{24}}\.tmp$", Path.GetFileName(seen));
         Assert.False(TemporaryFiles.IsStale(seen!), "a file of a live process is not stale");
+    }
+
+    // This machine's mark: the 8 hex digits after "<pid>-" in the names it gives.
+    private static string Mark()
+    {
+        var path = TemporaryFiles.NewPath(Path.GetTempPath(), ".probe.", ".tmp");
+        TemporaryFiles.Release(path);
+        var name = Path.GetFileName(path);
+        return name.Substring(name.IndexOf('-', StringComparison.Ordinal) + 1, 8);
     }
 
     private static int ExitedProcessId()
