@@ -20,7 +20,7 @@ internal static class ConvertCommand
         };
         layout.AcceptOnlyFromAmong("wide", "long");
         var compress = new Option<bool>("--compress") { Description = ".npz output: deflate the arrays (np.savez_compressed) instead of storing them (np.savez)." };
-        var command = new Command("convert", "Convert a forgetting matrix between .npy, .npz, CSV/TSV (wide or long) and JSON, keeping ids and missing cells.")
+        var command = new Command("convert", "Convert a forgetting matrix between .npy, .npz, CSV/TSV (wide or long), Parquet, JSON and .txt, keeping ids and missing cells.")
         {
             input, output,
         };
