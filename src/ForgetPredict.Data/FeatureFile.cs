@@ -132,7 +132,7 @@ public static class FeatureFile
         var extension = Path.GetExtension(sourceName).ToLowerInvariant();
         if (extension is ".npy" or ".npz")
         {
-            using var stream = File.OpenRead(path);
+            using var stream = InputFile.OpenRead(path);
             return Embedding(MatrixFile.Read(stream, sourceName), sourceName, ids, what);
         }
 
@@ -141,7 +141,7 @@ public static class FeatureFile
             return ReadTable(MetadataTable.Read(path), sourceName, ids, what, named: false);
         }
 
-        using (var stream = File.OpenRead(path))
+        using (var stream = InputFile.OpenRead(path))
         {
             return ReadTable(MetadataTable.Read(stream, sourceName), sourceName, ids, what, named: false);
         }

@@ -216,7 +216,7 @@ public static class MatrixFile
 
     private static ForgettingMatrix ReadText(string path)
     {
-        using var stream = NpyFormat.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         return TextMatrixFormat.Read(stream, path);
     }
 

@@ -187,7 +187,7 @@ public sealed class MetadataTable
             throw new ForgettingDataException(path, $"metadata tables are read from .csv, .tsv or .parquet files, not '{extension}'; export the table as CSV or Parquet.");
         }
 
-        using var stream = NpyFormat.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         return Read(stream, path, idColumn);
     }
 

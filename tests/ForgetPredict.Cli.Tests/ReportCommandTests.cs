@@ -51,6 +51,13 @@ public class ReportCommandTests
         var (code2, _, error2) = CliRunner.Run("predict", "--model", model, "--examples", examples, "--group-by", "sorce");
         Assert.Equal(1, code2);
         Assert.Contains("did you mean 'source'", error2, StringComparison.Ordinal);
+
+        // A table of ids alone has nothing to group by, and says so.
+        var idsOnly = Path.Combine(Path.GetDirectoryName(examples)!, "ids-only.csv");
+        File.WriteAllLines(idsOnly, ["id", "0", "1"]);
+        var (code3, _, error3) = CliRunner.Run("predict", "--model", model, "--examples", idsOnly);
+        Assert.Equal(2, code3);
+        Assert.Contains("ids-only.csv: has no column to group by besides its id column (id); add a column such as source or domain.", error3, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -142,8 +142,12 @@ internal sealed class GroupOptions
 
         var table = MetadataTable.Read(path, parse.Id(ExamplesColumns));
         var candidates = table.DataColumns;
-        var column = requested ?? (candidates.Count == 1 ? candidates[0]
-            : throw new CliException($"{path}: choose the column to group by with --group-by ({string.Join(", ", candidates)}).", CliApp.UsageError));
+        var column = requested ?? candidates.Count switch
+        {
+            1 => candidates[0],
+            0 => throw new CliException($"{path}: has no column to group by besides its id column ({string.Join(", ", table.ColumnNames)}); add a column such as source or domain.", CliApp.UsageError),
+            _ => throw new CliException($"{path}: choose the column to group by with --group-by ({string.Join(", ", candidates)}).", CliApp.UsageError),
+        };
         if (!table.HasColumn(column))
         {
             throw new CliException($"{path}: no column '{column}'{Suggestion.DidYouMean(column, candidates)}; columns: {string.Join(", ", table.ColumnNames)}.");

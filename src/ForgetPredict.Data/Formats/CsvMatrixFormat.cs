@@ -56,7 +56,7 @@ public static class CsvMatrixFormat
     /// <exception cref="ForgettingDataException">The file is missing or malformed (the message names the line, column and fix).</exception>
     public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
     {
-        using var stream = NpyFormat.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         return Read(stream, path, options);
     }
 

@@ -26,7 +26,7 @@ public static class JsonMatrixFormat
     /// <exception cref="ForgettingDataException">The file is missing, not JSON, or not a matrix (the message names the JSON path and line).</exception>
     public static ForgettingMatrix Read(string path)
     {
-        using var stream = NpyFormat.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         return Read(stream, path);
     }
 

@@ -41,7 +41,7 @@ public static class NpyFormat
     /// <exception cref="ForgettingDataException">The file is not a valid, supported .npy array (the message says what and how to fix it).</exception>
     public static ForgettingMatrix Read(string path)
     {
-        using var stream = OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         return Read(stream, path, stream.Length);
     }
 
@@ -350,18 +350,6 @@ public static class NpyFormat
         }
 
         return true;
-    }
-
-    internal static FileStream OpenRead(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ForgettingDataException(path, $"cannot open the file: {e.Message}", innerException: e);
-        }
     }
 
     /// <summary>An .npy element type and its conversion to float32.</summary>

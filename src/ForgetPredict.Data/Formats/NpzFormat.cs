@@ -61,7 +61,7 @@ public static class NpzFormat
     /// <exception cref="ForgettingDataException">The file is not a valid archive, has no suitable array, or an entry is malformed.</exception>
     public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
     {
-        using var stream = NpyFormat.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         return Read(stream, path, options);
     }
 
@@ -103,7 +103,7 @@ public static class NpzFormat
     /// <exception cref="ForgettingDataException">The file is not a valid .npz archive.</exception>
     public static IReadOnlyList<NpzArray> ListArrays(string path)
     {
-        using var stream = NpyFormat.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         return Guard(path, null, () =>
         {
             using var archive = Open(stream, path);

@@ -62,7 +62,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
     private static ObservedCells ReadDelimited(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
-        using var stream = NpyFormat.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
         var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
         var (exampleColumn, valueColumn) = Columns(path, header, names);
@@ -85,7 +85,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
     private static ObservedCells ReadJson(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
         const string Shapes = "expected an object of example/value pairs ({\"ex_3\": 0.41}) or an array of records ([{\"example\": \"ex_3\", \"value\": 0.41}], pandas to_json(orient=\"records\"))";
-        using var stream = NpyFormat.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         JsonDocument document;
         try
         {

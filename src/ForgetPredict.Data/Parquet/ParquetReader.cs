@@ -148,15 +148,7 @@ public sealed class ParquetReader : IDisposable
     public static ParquetReader Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ForgettingDataException(path, $"cannot open the file: {e.Message}", innerException: e);
-        }
+        var stream = InputFile.OpenRead(path, bufferSize: 1, FileOptions.RandomAccess);
 
         try
         {

@@ -302,14 +302,23 @@ public sealed class ParquetRefusalTests
         Directory.CreateDirectory(named);
         try
         {
-            // Then: every reader of Parquet paths says the file cannot be opened, as the other formats do.
-            foreach (var path in new[] { missing, named })
+            // Then: every reader of Parquet paths says the file cannot be opened, as the other formats do, and that a folder
+            // is a folder (opening one said "Access to the path is denied").
+            foreach (var (path, expected) in new[] { (missing, "cannot open the file: "), (named, "is a folder, not a file; name a file in it.") })
             {
-                AssertCannotOpen(path, () => ParquetReader.Open(path));
-                AssertCannotOpen(path, () => MatrixFile.Read(path));
-                AssertCannotOpen(path, () => MetadataTable.Read(path));
-                AssertCannotOpen(path, () => ObservedCells.Read(path, IdList.Implicit(3), new ExampleMatching(false, "pass --by-index")));
-                AssertCannotOpen(path, () => FeatureFile.Read(path, IdList.Implicit(3)));
+                AssertCannotOpen(path, () => ParquetReader.Open(path), expected);
+                AssertCannotOpen(path, () => MatrixFile.Read(path), expected);
+                AssertCannotOpen(path, () => MetadataTable.Read(path), expected);
+                AssertCannotOpen(path, () => ObservedCells.Read(path, IdList.Implicit(3), new ExampleMatching(false, "pass --by-index")), expected);
+                AssertCannotOpen(path, () => FeatureFile.Read(path, IdList.Implicit(3)), expected);
+                var npy = Path.ChangeExtension(path, ".npy");
+                if (path == named)
+                {
+                    Directory.CreateDirectory(npy);
+                }
+
+                AssertCannotOpen(npy, () => MatrixFile.Read(npy), expected);
+                AssertCannotOpen(npy, () => FeatureFile.Read(npy, IdList.Implicit(3)), expected);
             }
         }
         finally
@@ -318,10 +327,10 @@ public sealed class ParquetRefusalTests
         }
     }
 
-    private static void AssertCannotOpen(string path, Func<object?> action)
+    private static void AssertCannotOpen(string path, Func<object?> action, string expected)
     {
         var e = Assert.Throws<ForgettingDataException>(action);
-        Assert.StartsWith($"{path}: cannot open the file: ", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{path}: {expected}", e.Message, StringComparison.Ordinal);
         Assert.Equal(path, e.SourcePath);
     }
 
