@@ -273,6 +273,13 @@ public static class Charts
     public static string Percent(double fraction, int decimals = 0) =>
         (fraction * 100).ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + "%";
 
+    /// <summary>
+    /// An expected count of examples: whole above 10 ("1,234"), with a decimal below ("0.1", "2.4"), so a small expectation
+    /// beside its percentage does not read "0 of 1 examples (7%)".
+    /// </summary>
+    public static string ExpectedCount(double count) =>
+        count.ToString(Math.Abs(count) >= 10 ? "N0" : "0.#", CultureInfo.InvariantCulture);
+
     /// <summary>A number with as many digits as its size needs (0.623, 12.5, 3.1E-05), culture-invariant: how every report prints values.</summary>
     public static string Format(double value)
     {

@@ -93,7 +93,7 @@ public static class HtmlReports
             }
         }
 
-        html.Append(CultureInfo.InvariantCulture, $"<p>About <b>{forgotten:N0}</b> of {n:N0} upstream examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) are expected to be forgotten (beyond {Threshold(r)}).</p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p>About <b>{Charts.ExpectedCount(forgotten)}</b> of {n:N0} upstream examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) are expected to be forgotten (beyond {Threshold(r)}).</p>");
         if (r.TopExamples.Count > 0)
         {
             var top = r.TopExamples[0];

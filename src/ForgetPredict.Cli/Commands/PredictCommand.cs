@@ -201,7 +201,7 @@ internal static class PredictCommand
 
         var n = forecast.ExampleCount;
         var forgotten = forecast.ExpectedForgotten;
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {forgotten:N0} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) beyond {(forecast.PredictsProbability ? "probability" : "loss increase")} {forecast.Threshold:G3}"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {Charts.ExpectedCount(forgotten)} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) beyond {(forecast.PredictsProbability ? "probability" : "loss increase")} {forecast.Threshold:G3}"));
         if (forecast.ThresholdRule != ForgettingThreshold.GivenRule)
         {
             console.WriteLine($"threshold: {forecast.ThresholdRule}; --threshold sets another.");
