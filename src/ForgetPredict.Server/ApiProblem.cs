@@ -43,14 +43,13 @@ public sealed class ApiException : Exception
     /// <summary>404: no such model or job.</summary>
     public static ApiException NotFound(string detail) => new(StatusCodes.Status404NotFound, detail);
 
-    /// <summary>413: the body is larger than the limit.</summary>
-    public static ApiException TooLarge(long limit, string what) =>
-        new(StatusCodes.Status413PayloadTooLarge, $"The {what} is larger than the server's limit of {Size(limit)}; send less, or start the server with a higher limit.");
+    /// <summary>413: the body is larger than the limit set by the server option <paramref name="option"/> (e.g. <c>--max-upload-mb</c>).</summary>
+    public static ApiException TooLarge(long limit, string what, string option) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"The {what} is larger than the server's limit of {Megabytes(limit)} ({option}); send less, or start the server with a higher {option}.");
 
-    /// <summary>A byte count for messages (decimal MB as the rest of the project prints them).</summary>
-    internal static string Size(long bytes) => bytes >= 1_000_000
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1e6:0.#} MB")
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1e3:0.#} KB");
+    /// <summary>A byte limit in the unit the server's options take (MB of 2^20 bytes): <c>--max-upload-mb 64</c> is "64 MB".</summary>
+    internal static string Megabytes(long bytes) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):0.###} MB");
 }
 
 /// <summary>Writes RFC 7807 problem documents (<c>application/problem+json</c>) and maps exceptions to them.</summary>

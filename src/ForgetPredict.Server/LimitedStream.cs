@@ -1,7 +1,7 @@
 namespace ForgetPredict.Server;
 
 /// <summary>A read-only view of a request body that fails with 413 once more than <c>limit</c> bytes have been read.</summary>
-internal sealed class LimitedStream(Stream inner, long limit, string what) : Stream
+internal sealed class LimitedStream(Stream inner, long limit, string what, string option) : Stream
 {
     private long _read;
 
@@ -42,6 +42,6 @@ internal sealed class LimitedStream(Stream inner, long limit, string what) : Str
     private int Count(int read)
     {
         _read += read;
-        return _read > limit ? throw ApiException.TooLarge(limit, what) : read;
+        return _read > limit ? throw ApiException.TooLarge(limit, what, option) : read;
     }
 }

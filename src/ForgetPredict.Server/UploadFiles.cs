@@ -44,7 +44,7 @@ internal static class UploadFiles
 
         if (request.ContentLength > options.MaxUploadBytes)
         {
-            throw ApiException.TooLarge(options.MaxUploadBytes, "upload");
+            throw ApiException.TooLarge(options.MaxUploadBytes, "upload", "--max-upload-mb");
         }
 
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -61,7 +61,7 @@ internal static class UploadFiles
 
         try
         {
-            var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload");
+            var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload", "--max-upload-mb");
             var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024 };
             while (await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) is { } section)
             {

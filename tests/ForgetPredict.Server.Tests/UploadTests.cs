@@ -228,8 +228,19 @@ public sealed class UploadTests : IDisposable
     {
         // The test host's upload limit is 4 MB.
         await (await _client.PostAsync("/v1/models", Http.Upload("big.npy", new byte[5 << 20], ("name", "big"), ("method", "mf"))))
-            .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "upload is larger than the server's limit of 4.2 MB");
+            .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "upload is larger than the server's limit of 4 MB (--max-upload-mb)", "higher --max-upload-mb");
         AssertNoTemporaryFiles();
+    }
+
+    // --max-upload-mb 64 was reported as "limit of 67.1 MB" (decimal MB of 2^20-byte megabytes): the limit is said in the option's unit.
+    [Theory]
+    [InlineData(64, "64 MB")]
+    [InlineData(1, "1 MB")]
+    [InlineData(0.5, "0.5 MB")]
+    public void TooLarge_SaysTheLimitInTheUnitOfTheOption(double megabytes, string expected)
+    {
+        var message = ApiException.TooLarge(ServerOptions.Megabytes(megabytes, "--max-upload-mb"), "upload", "--max-upload-mb").Message;
+        Assert.Contains($"limit of {expected} (--max-upload-mb)", message, StringComparison.Ordinal);
     }
 
     [Fact]
