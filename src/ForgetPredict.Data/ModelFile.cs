@@ -638,7 +638,8 @@ public static partial class ModelFile
             }
             catch (ArgumentException e)
             {
-                throw Fail(e.Message);
+                // The sentence only: ArgumentException.Message appends " (Parameter 'x')", which names a .NET parameter, not the file's problem.
+                throw Fail(MessageOnly(e).TrimEnd('.'));
             }
         }
 
@@ -647,6 +648,14 @@ public static partial class ModelFile
             build();
             return 0;
         });
+
+        // ArgumentException's message without the " (Parameter 'x')" suffix it appends.
+        private static string MessageOnly(ArgumentException e)
+        {
+            var message = e.Message;
+            var cut = e.ParamName is null ? -1 : message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+            return cut > 0 ? message[..cut] : message;
+        }
 
         public ForgettingDataException Fail(string what) => new(source, $"the model file is invalid: {what}.");
 

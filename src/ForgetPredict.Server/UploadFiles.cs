@@ -59,9 +59,9 @@ internal static class UploadFiles
             }
         }
 
+        var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload", "--max-upload-mb");
         try
         {
-            var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload", "--max-upload-mb");
             var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024 };
             while (await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) is { } section)
             {
@@ -110,7 +110,10 @@ internal static class UploadFiles
         {
             // Reading the body failed: no closing boundary, a part cut short, garbage between parts (the client's error).
             DeleteAll();
-            throw ApiException.BadRequest($"The multipart/form-data body is malformed ({e.Message.TrimEnd('.')}); send one part per field between the boundaries the Content-Type names (e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
+            // The reader's own words for a body cut short ("Unexpected end of Stream, the content may have already been read
+            // by another component.") are about .NET, not the upload: say what happened.
+            var why = body.Ended ? "the multipart body ended before its closing boundary" : e.Message.TrimEnd('.');
+            throw ApiException.BadRequest($"The multipart/form-data body is malformed ({why}); send one part per field between the boundaries the Content-Type names, and end the body with the closing boundary (--BOUNDARY--), e.g. curl -F file=@z.npy -F name=my-model -F method=mf.");
         }
         catch
         {
