@@ -115,6 +115,27 @@ public sealed class HostileRequestTests : IDisposable
         }
     }
 
+    // A metadata file of the store with a duplicate id was a 400 telling the client to "keep one row per example", which no
+    // request can do: it is the operator's file, a 500 as an unreadable model is.
+    [Fact]
+    public async Task Item05_BadMetadataFileInTheStore_Is500ForTheOperator()
+    {
+        File.Copy(Path.Combine(_store.Directory, "plain.fpm"), Path.Combine(_store.Directory, "cc.fpm"));
+        var ids = _store.Training.ExampleIds;
+        File.WriteAllText(Path.Combine(_store.Directory, "cc.examples.csv"), $"id,group\n{ids[0]},a\n{ids[1]},b\n{ids[0]},c\n");
+
+        foreach (var response in new[] { await _client.GetAsync("/v1/models/cc"), await _client.PostAsync("/v1/models/cc/predict", Http.Json("{}")) })
+        {
+            var detail = await response.ProblemAsync(HttpStatusCode.InternalServerError, "cc.examples.csv", "operator", "fix or replace it");
+            Assert.DoesNotContain(_store.Directory, detail, StringComparison.Ordinal);
+        }
+
+        // The listing still answers, with the reason beside the model.
+        var listing = await (await _client.GetAsync("/v1/models")).Content.ReadAsStringAsync();
+        Assert.Contains("cc.examples.csv", listing, StringComparison.Ordinal);
+        Assert.Contains("\"small\"", listing, StringComparison.Ordinal);
+    }
+
     // The store folder disappears (or turns read-only) under a running server: an upload used to be a bare 500.
     [Fact]
     public async Task Item05_UploadToAStoreThatCannotBeWrittenIsAProblemWithADetail()
