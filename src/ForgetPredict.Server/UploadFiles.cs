@@ -200,20 +200,23 @@ internal static class UploadFiles
         FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            // Unbuffered (CopyAsync writes whole 64 KB blocks): a failed write leaves nothing for Dispose to flush, which would
+            // throw again and hide the first failure.
+            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TemporaryFiles.Release(path);
-            throw new ApiException(StatusCodes.Status500InternalServerError,
-                "The server cannot save uploads: its model store is not writable (read-only, missing or full). Its operator must fix the store folder's permissions or free space; queries keep working.", e);
+            throw Problems.IsDiskFull(e) ? ApiException.StoreWriteFailed(e, "saving the upload")
+                : new ApiException(StatusCodes.Status500InternalServerError,
+                    "The server cannot save uploads: its model store is not writable (read-only, missing or full). Its operator must fix the store folder's permissions or free space; queries keep working.", e);
         }
 
         try
         {
             await using (file)
             {
-                await body.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(body, file, cancellationToken).ConfigureAwait(false);
                 return new UploadedFile(path, sourceName, file.Length);
             }
         }
@@ -221,6 +224,36 @@ internal static class UploadFiles
         {
             TryDelete(path);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Copies a part's body into its file. A failure to read is the request's (a malformed or cut body: the caller's 400);
+    /// a failure to write is the store's (disk full: 507, else 500), said to the operator, never as a malformed body.
+    /// </summary>
+    internal static async Task CopyAsync(Stream body, Stream file, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            try
+            {
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw ApiException.StoreWriteFailed(e, "saving the upload");
+            }
+        }
+
+        try
+        {
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw ApiException.StoreWriteFailed(e, "saving the upload");
         }
     }
 

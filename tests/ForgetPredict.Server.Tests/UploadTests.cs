@@ -243,6 +243,107 @@ public sealed class UploadTests : IDisposable
         Assert.Contains($"limit of {expected} (--max-upload-mb)", message, StringComparison.Ordinal);
     }
 
+    // A full disk while staging an upload was "400 The multipart/form-data body is malformed (No space left on device ...)":
+    // the client's fault, in .NET's words. It is the store's: 507, telling the operator to free space.
+    [Fact]
+    public async Task Upload_IntoAFullStore_Is507ForTheOperator_AndLeavesNoTemporaryFile()
+    {
+        var mount = RepoPaths.NewTempFolder("fp-server-full");
+        if (!Mount(mount, "size=256k"))
+        {
+            // Mounting a small tmpfs needs root; CopyAsync_WriteFailure_IsTheStoresProblem covers the same path without one.
+            Directory.Delete(mount);
+            return;
+        }
+
+        try
+        {
+            using var factory = new ServerFactory(mount);
+            using var client = factory.CreateClient();
+            var detail = await (await client.PostAsync("/v1/models", Http.Upload("z.npy", new byte[1 << 20], ("name", "m"), ("method", "mf"))))
+                .ProblemAsync(HttpStatusCode.InsufficientStorage, "model store is full", "free space");
+            Assert.DoesNotContain("malformed", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(mount, detail, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(mount, ".*"));
+        }
+        finally
+        {
+            Unmount(mount);
+            Directory.Delete(mount, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(28, 507, "is full")]
+    [InlineData(13, 500, "cannot be written")]
+    public async Task CopyAsync_WriteFailure_IsTheStoresProblem_NotTheRequests(int errno, int status, string says)
+    {
+        using var body = new MemoryStream(new byte[200_000]);
+        using var file = new FailingStream(new IOException("No space left on device : '/srv/store/.upload-1.npy'", errno));
+        var e = await Assert.ThrowsAsync<ApiException>(() => UploadFiles.CopyAsync(body, file, CancellationToken.None));
+        Assert.Equal(status, e.Status);
+        Assert.Contains(says, e.Message, StringComparison.Ordinal);
+        Assert.Contains("operator", e.Message, StringComparison.Ordinal);
+    }
+
+    // A fit whose model cannot be saved (disk full) failed its job with the store's absolute path and the advice to "refit".
+    [Fact]
+    public void JobError_ForAFullDisk_Is507_SaysFreeSpace_AndNamesFilesRelativeToTheStore()
+    {
+        var store = new ModelStore(_store);
+        var path = Path.Combine(_store, ".m.fpm.1234.tmp");
+        var full = new ForgettingDataException(path, $"cannot write the file: No space left on device : '{path}'", innerException: new IOException($"No space left on device : '{path}'", 28));
+        var (status, detail) = Problems.Classify(full)!.Value;
+        Assert.Equal(507, status);
+        detail = store.Relative(detail);
+        Assert.Contains("free space", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("refit", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(_store, detail, StringComparison.Ordinal);
+    }
+
+    private static bool Mount(string folder, string options)
+    {
+        try
+        {
+            using var mount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mount", ["-t", "tmpfs", "-o", options, "tmpfs", folder]) { RedirectStandardError = true, RedirectStandardOutput = true });
+            mount!.WaitForExit();
+            return mount.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    private static void Unmount(string folder)
+    {
+        using var umount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("umount", [folder]) { RedirectStandardError = true });
+        umount!.WaitForExit();
+    }
+
+    private sealed class FailingStream(IOException failure) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => 0;
+
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
+
+        public override void Flush() => throw failure;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw failure;
+    }
+
     [Fact]
     public async Task Restart_LosesNothing_TheStoreIsTheState()
     {
