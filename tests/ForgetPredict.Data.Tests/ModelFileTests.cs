@@ -192,6 +192,20 @@ public class ModelFileTests
         Assert.DoesNotContain("..", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ReadChecksum_IsTheRecordedSha256OfThePayload_OrNullForAFileThatIsNoModel()
+    {
+        var folder = RepoPaths.NewTempFolder();
+        var path = Path.Combine(folder, "m.fpm");
+        ModelFile.Save(new AdditiveFitter().Fit(s_continuous), path);
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(20, bytes.Length - 52))), ModelFile.ReadChecksum(path));
+
+        File.WriteAllText(Path.Combine(folder, "short.fpm"), "not a model");
+        Assert.Null(ModelFile.ReadChecksum(Path.Combine(folder, "short.fpm")));
+        Assert.Null(ModelFile.ReadChecksum(Path.Combine(folder, "missing.fpm")));
+    }
+
     // A model file (header, one FACTOR section written by `factor`, correct SHA-256) for decoder tests.
     private static byte[] CraftedFactorFile(Action<BinaryWriter> factor)
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ForgetPredict.Core;
+using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
 using ForgetPredict.Testing;
@@ -342,6 +343,32 @@ public sealed class UploadTests : IDisposable
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw failure;
+    }
+
+    // The cache was keyed on length and write time: a model replaced by another of the same size and time (cp -p, rsync -a,
+    // tar) was served stale, with the same version. The checksum the model file records tells them apart.
+    [Fact]
+    public async Task ModelReplacedBySameSizeAndTime_IsReloaded_WithANewVersion()
+    {
+        var model = new AdditiveFitter().Fit(_synthetic.Matrix);
+        var path = Path.Combine(_store, "st.fpm");
+        var other = Path.Combine(_store, "other.bin");
+        ModelFile.Save(model, path, new Dictionary<string, string> { ["method"] = "additive", ["r2"] = "0.25" });
+        ModelFile.Save(model, other, new Dictionary<string, string> { ["method"] = "additive", ["r2"] = "0.75" });
+        Assert.Equal(new FileInfo(path).Length, new FileInfo(other).Length);
+        var time = new DateTime(2024, 5, 1, 12, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(path, time);
+        var before = await (await _client.GetAsync("/v1/models/st")).JsonAsync();
+        Assert.Equal(0.25, before.GetProperty("r2").GetDouble());
+
+        // As cp -p does: the other file's bytes, the old file's size and time.
+        File.Copy(other, path, overwrite: true);
+        File.SetLastWriteTimeUtc(path, time);
+        var after = await (await _client.GetAsync("/v1/models/st")).JsonAsync();
+        Assert.Equal(0.75, after.GetProperty("r2").GetDouble());
+        Assert.NotEqual(before.GetProperty("version").GetString(), after.GetProperty("version").GetString());
+        Assert.Equal(ModelFile.ReadChecksum(path)![..16], after.GetProperty("version").GetString()![^16..]);
+        File.Delete(other);
     }
 
     [Fact]
