@@ -104,7 +104,7 @@ internal static class UploadFiles
                 }
             }
 
-            return Build(fields, matrix, examples, taskFeatures, exampleFeatures, store);
+            return Build(fields, matrix, examples, taskFeatures, exampleFeatures, store, options);
         }
         catch (Exception e) when (e is IOException or InvalidDataException && !context.RequestAborted.IsCancellationRequested)
         {
@@ -129,7 +129,7 @@ internal static class UploadFiles
     /// <summary>Deletes a temporary file if it exists, ignoring failures (cleanup paths must not throw).</summary>
     public static void TryDelete(string? path) => TemporaryFiles.Delete(path);
 
-    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, List<UploadedFile> taskFeatures, List<UploadedFile> exampleFeatures, ModelStore store)
+    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, List<UploadedFile> taskFeatures, List<UploadedFile> exampleFeatures, ModelStore store, ServerOptions options)
     {
         if (matrix is null)
         {
@@ -151,7 +151,13 @@ internal static class UploadFiles
 
         var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
         var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout };
-        _ = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
+        var format = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
+        CheckUncompressedSize(matrix, format == "npz", options);
+        foreach (var features in taskFeatures.Concat(exampleFeatures))
+        {
+            CheckUncompressedSize(features, Path.GetExtension(features.SourceName).Equals(".npz", StringComparison.OrdinalIgnoreCase), options);
+        }
+
         var overwrite = fields.GetValueOrDefault("overwrite") switch
         {
             null or "false" or "0" => false,
@@ -164,6 +170,44 @@ internal static class UploadFiles
         }
 
         return new FitJob(name, method, settings, readOptions, matrix, examples, overwrite) { TaskFeatures = taskFeatures, ExampleFeatures = exampleFeatures };
+    }
+
+    /// <summary>
+    /// Refuses (413) an .npz whose entries declare more bytes than the server's matrix limit, before anything is decompressed:
+    /// the upload limit bounds the compressed bytes only, and deflate turns 2 MB of zeros into 2 GB. The declared sizes
+    /// bound what reading allocates (each .npy header must match its entry's size; the reader checks the bytes it inflates
+    /// against them). A file that is not a zip archive is left to the reader, which says what is wrong with it.
+    /// </summary>
+    internal static void CheckUncompressedSize(UploadedFile file, bool isNpz, ServerOptions options)
+    {
+        if (!isNpz)
+        {
+            return;
+        }
+
+        long total = 0;
+        try
+        {
+            using var archive = System.IO.Compression.ZipFile.OpenRead(file.TempPath);
+            foreach (var entry in archive.Entries)
+            {
+                total = entry.Length < 0 || long.MaxValue - total < entry.Length ? long.MaxValue : total + entry.Length;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
+        {
+            return;
+        }
+
+        var limit = options.MatrixLimit;
+        if (total > limit)
+        {
+            var which = options.MaxMatrixBytes is null
+                ? string.Create(CultureInfo.InvariantCulture, $"--max-matrix-mb, by default {ServerOptions.DefaultMatrixToUploadRatio} times --max-upload-mb")
+                : "--max-matrix-mb";
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
+                $"{file.SourceName} decompresses to {ApiException.Megabytes(total)} ({file.Length} bytes uploaded), more than the server's limit of {ApiException.Megabytes(limit)} for an uploaded matrix ({which}); send a smaller matrix, or start the server with a higher --max-matrix-mb."));
+        }
     }
 
     private static T? Number<T>(Dictionary<string, string> fields, string name, Func<string, T> parse)

@@ -6,6 +6,7 @@ using ForgetPredict.Core;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
 using ForgetPredict.Testing;
 
 namespace ForgetPredict.Server.Tests;
@@ -343,6 +344,64 @@ public sealed class UploadTests : IDisposable
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw failure;
+    }
+
+    // An .npz of zeros deflates about 1,000:1: a 2 MB upload of a (1, 268435456) float64 array drove the server to 1.16 GB,
+    // and a 64 MB one could claim 64 GB. The sizes the archive declares are checked against the matrix limit before anything
+    // is decompressed.
+    [Theory]
+    [InlineData(null, "limit of 16 MB for an uploaded matrix (--max-matrix-mb, by default 16 times --max-upload-mb)")]
+    [InlineData("8", "limit of 8 MB for an uploaded matrix (--max-matrix-mb)")]
+    public async Task Upload_NpzThatDecompressesBeyondTheMatrixLimit_Is413BeforeAnythingIsDecompressed(string? maxMatrixMb, string says)
+    {
+        var store = RepoPaths.NewTempFolder("fp-server-bomb");
+        try
+        {
+            using var factory = new ServerFactory(store, maxUploadMb: "1", maxMatrixMb: maxMatrixMb);
+            using var client = factory.CreateClient();
+            var bomb = DeflatedZeros(1 << 22); // (1, 4194304) float64: 32 MB from about 32 KB
+            Assert.InRange(bomb.Length, 1, 1 << 20);
+            var detail = await (await client.PostAsync("/v1/models", Http.Upload("bomb.npz", bomb, ("name", "bomb"), ("method", "task-mean"))))
+                .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "bomb.npz decompresses to 32 MB", says, "higher --max-matrix-mb");
+            Assert.DoesNotContain(store, detail, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(store, ".*"));
+            Assert.Empty((await (await client.GetAsync("/v1/jobs")).JsonAsync()).GetProperty("jobs").EnumerateArray());
+
+            // Within the limit a compressed archive is fitted.
+            using var compressed = new MemoryStream();
+            NpzFormat.Write(_synthetic.Matrix, compressed, compress: true);
+            var fits = await (await client.PostAsync("/v1/models", Http.Upload("z.npz", compressed.ToArray(), ("name", "z"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
+            Assert.Equal("succeeded", (await WaitAsync(client, fits.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void MatrixLimit_IsSixteenTimesTheUploadLimit_UnlessSet()
+    {
+        Assert.Equal(1L << 30, new ServerOptions { StoreDirectory = "." }.MatrixLimit);
+        Assert.Equal(3L << 20, new ServerOptions { StoreDirectory = ".", MaxMatrixBytes = 3L << 20 }.MatrixLimit);
+    }
+
+    // A deflated .npz holding one (1, n) float64 array of zeros, as np.savez_compressed writes it.
+    private static byte[] DeflatedZeros(int n)
+    {
+        using var bytes = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(bytes, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        using (var entry = archive.CreateEntry("z.npy", System.IO.Compression.CompressionLevel.SmallestSize).Open())
+        {
+            var dict = string.Create(CultureInfo.InvariantCulture, $"{{'descr': '<f8', 'fortran_order': False, 'shape': (1, {n}), }}");
+            var total = 10 + dict.Length + 1;
+            var header = dict + new string(' ', ((total + 63) / 64 * 64) - total) + "\n";
+            entry.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, (byte)(header.Length >> 8)]);
+            entry.Write(Encoding.ASCII.GetBytes(header));
+            entry.Write(new byte[8L * n > int.MaxValue ? 0 : 8 * n]);
+        }
+
+        return bytes.ToArray();
     }
 
     // The cache was keyed on length and write time: a model replaced by another of the same size and time (cp -p, rsync -a,
