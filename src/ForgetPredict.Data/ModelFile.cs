@@ -170,6 +170,45 @@ public static partial class ModelFile
         return Decode(bytes, path);
     }
 
+    /// <summary>
+    /// The SHA-256 checksum a model file records of its contents (its last 32 bytes), as lower-case hex, read without reading
+    /// the rest of the file: two files with the same checksum hold the same model. Null when the file is too short to be a
+    /// model file or cannot be read (<see cref="Load"/> then says why). The checksum is not verified here; <see cref="Load"/>
+    /// verifies it.
+    /// </summary>
+    public static string? ReadChecksum(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = RandomAccess.GetLength(handle);
+            if (length < 20 + 32)
+            {
+                return null;
+            }
+
+            Span<byte> checksum = stackalloc byte[32];
+            var done = 0;
+            while (done < checksum.Length)
+            {
+                var read = RandomAccess.Read(handle, checksum[done..], length - checksum.Length + done);
+                if (read == 0)
+                {
+                    return null;
+                }
+
+                done += read;
+            }
+
+            return Convert.ToHexStringLower(checksum);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Decodes a model file's bytes; <paramref name="sourceName"/> names it in errors.</summary>
     /// <exception cref="ForgettingDataException">The bytes are not a valid model file.</exception>
     public static LoadedModel Read(ReadOnlySpan<byte> bytes, string sourceName) => Decode(bytes.ToArray(), sourceName);
@@ -638,7 +677,8 @@ public static partial class ModelFile
             }
             catch (ArgumentException e)
             {
-                throw Fail(e.Message);
+                // The sentence only: ArgumentException.Message appends " (Parameter 'x')", which names a .NET parameter, not the file's problem.
+                throw Fail(MessageOnly(e).TrimEnd('.'));
             }
         }
 
@@ -647,6 +687,14 @@ public static partial class ModelFile
             build();
             return 0;
         });
+
+        // ArgumentException's message without the " (Parameter 'x')" suffix it appends.
+        private static string MessageOnly(ArgumentException e)
+        {
+            var message = e.Message;
+            var cut = e.ParamName is null ? -1 : message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+            return cut > 0 ? message[..cut] : message;
+        }
 
         public ForgettingDataException Fail(string what) => new(source, $"the model file is invalid: {what}.");
 

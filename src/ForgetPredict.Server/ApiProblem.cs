@@ -43,14 +43,23 @@ public sealed class ApiException : Exception
     /// <summary>404: no such model or job.</summary>
     public static ApiException NotFound(string detail) => new(StatusCodes.Status404NotFound, detail);
 
-    /// <summary>413: the body is larger than the limit.</summary>
-    public static ApiException TooLarge(long limit, string what) =>
-        new(StatusCodes.Status413PayloadTooLarge, $"The {what} is larger than the server's limit of {Size(limit)}; send less, or start the server with a higher limit.");
+    /// <summary>413: the body is larger than the limit set by the server option <paramref name="option"/> (e.g. <c>--max-upload-mb</c>).</summary>
+    public static ApiException TooLarge(long limit, string what, string option) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"The {what} is larger than the server's limit of {Megabytes(limit)} ({option}); send less, or start the server with a higher {option}.");
 
-    /// <summary>A byte count for messages (decimal MB as the rest of the project prints them).</summary>
-    internal static string Size(long bytes) => bytes >= 1_000_000
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1e6:0.#} MB")
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1e3:0.#} KB");
+    /// <summary>
+    /// 507 when the store's disk is full, else 500: the store cannot be written while <paramref name="doing"/> (e.g. "saving
+    /// the upload"). Either way the operator must act, and the detail says how.
+    /// </summary>
+    internal static ApiException StoreWriteFailed(Exception e, string doing) => Problems.IsDiskFull(e)
+        ? new(StatusCodes.Status507InsufficientStorage,
+            $"The server's model store is full: {doing} failed because its disk has no space left. Its operator must free space in the store folder (or move the store to a larger disk); then send the upload again. Queries keep working.", e)
+        : new(StatusCodes.Status500InternalServerError,
+            $"The server's model store cannot be written: {doing} failed ({e.Message.TrimEnd('.')}). Its operator must fix the store folder (its permissions, or free space); then send the upload again. Queries keep working.", e);
+
+    /// <summary>A byte limit in the unit the server's options take (MB of 2^20 bytes): <c>--max-upload-mb 64</c> is "64 MB".</summary>
+    internal static string Megabytes(long bytes) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):0.###} MB");
 }
 
 /// <summary>Writes RFC 7807 problem documents (<c>application/problem+json</c>) and maps exceptions to them.</summary>
@@ -62,6 +71,8 @@ internal static class Problems
     public static (int Status, string Detail)? Classify(Exception e) => e switch
     {
         ApiException api => (api.Status, api.Message),
+        // Only the server writes to its disk: a full one is the operator's to fix, whatever was being written.
+        _ when IsDiskFull(e) => (StatusCodes.Status507InsufficientStorage, ApiException.StoreWriteFailed(e, "writing a file").Message),
         // A file of the server's own store (named by an absolute path) that cannot be read is the server's problem, not
         // the request's; files a client sent are named as the client named them.
         ForgettingDataException data when Path.IsPathRooted(data.SourcePath) => (StatusCodes.Status500InternalServerError,
@@ -72,6 +83,21 @@ internal static class Problems
         ArgumentException argument => (StatusCodes.Status400BadRequest, Fields.Describe(argument)),
         _ => null,
     };
+
+    /// <summary>True when <paramref name="e"/> or an exception inside it says the disk (or the user's quota) is full.</summary>
+    public static bool IsDiskFull(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            // Unix: the errno (ENOSPC 28, EDQUOT 122 on Linux, 69 on macOS); Windows: ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL.
+            if (e is IOException { HResult: 28 or 122 or 69 or unchecked((int)0x80070070) or unchecked((int)0x80070027) })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The service's words for the library's options: the fields of an upload.</summary>
     public static OptionVocabulary Fields { get; } = new(new Dictionary<string, string>
@@ -120,6 +146,7 @@ internal static class Problems
         415 => "Unsupported Media Type",
         503 => "Service Unavailable",
         500 => "Internal Server Error",
+        507 => "Insufficient Storage",
         _ => "Error",
     };
 
@@ -135,6 +162,7 @@ internal static class Problems
         413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
         415 => "https://tools.ietf.org/html/rfc9110#section-15.5.16",
         503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+        507 => "https://tools.ietf.org/html/rfc4918#section-11.5",
         _ => "https://tools.ietf.org/html/rfc9110#section-15.6.1",
     };
 }

@@ -54,7 +54,8 @@ internal static class Endpoints
             {
                 models.Add(store.Get(name).Info());
             }
-            catch (Exception e) when (e is Data.ForgettingDataException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is Data.ForgettingDataException or IOException or UnauthorizedAccessException
+                || (e is ApiException { Status: StatusCodes.Status500InternalServerError }))
             {
                 // A damaged or foreign file is listed with the reason (and its real size and time) instead of failing the whole listing.
                 var file = new FileInfo(Path.Combine(store.Directory, name + ModelStore.ModelExtension));

@@ -258,16 +258,32 @@ public sealed partial class FitQueue : BackgroundService
             // The model first, recording which metadata it was uploaded with; then the metadata. Two renames are not one: a
             // crash between them leaves the new model beside the old metadata, which the store then reports
             // (StoredModel compares the recorded hash) instead of grouping by the wrong file in silence.
-            Fitting.Save(fit, modelPath);
+            try
+            {
+                Fitting.Save(fit, modelPath);
+            }
+            catch (ForgettingDataException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+            {
+                // The store could not be written: the operator's to fix (free space, permissions), not a model to refit.
+                throw ApiException.StoreWriteFailed(e.InnerException, $"saving model '{job.Name}'");
+            }
+
             if (withMetadata)
             {
                 var metadata = job.Examples!;
                 var suffix = ModelStore.MetadataSuffixes.First(s => s.EndsWith(MetadataExtension(metadata.SourceName), StringComparison.Ordinal));
-                AtomicFile.Write(_store.Inside(job.Name, suffix), stream =>
+                try
                 {
-                    using var source = File.OpenRead(metadata.TempPath);
-                    source.CopyTo(stream);
-                });
+                    AtomicFile.Write(_store.Inside(job.Name, suffix), stream =>
+                    {
+                        using var source = File.OpenRead(metadata.TempPath);
+                        source.CopyTo(stream);
+                    });
+                }
+                catch (ForgettingDataException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+                {
+                    throw ApiException.StoreWriteFailed(e.InnerException, $"saving the example metadata of model '{job.Name}'");
+                }
                 foreach (var other in ModelStore.MetadataSuffixes.Where(s => s != suffix))
                 {
                     File.Delete(_store.Inside(job.Name, other));
@@ -280,7 +296,8 @@ public sealed partial class FitQueue : BackgroundService
         }
         catch (Exception e) when (Problems.Classify(e) is { } problem)
         {
-            job.Finish(problem.Detail);
+            // Files are named relative to the store, as in every answer (a job's error is read through the API).
+            job.Finish(_store.Relative(problem.Detail));
         }
         catch (Exception e)
         {

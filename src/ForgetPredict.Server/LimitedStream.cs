@@ -1,7 +1,7 @@
 namespace ForgetPredict.Server;
 
 /// <summary>A read-only view of a request body that fails with 413 once more than <c>limit</c> bytes have been read.</summary>
-internal sealed class LimitedStream(Stream inner, long limit, string what) : Stream
+internal sealed class LimitedStream(Stream inner, long limit, string what, string option) : Stream
 {
     private long _read;
 
@@ -19,12 +19,15 @@ internal sealed class LimitedStream(Stream inner, long limit, string what) : Str
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+    /// <summary>True once the body has ended (a read asked for bytes and got none).</summary>
+    public bool Ended { get; private set; }
 
-    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count), count);
+
+    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer), buffer.Length);
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -39,9 +42,10 @@ internal sealed class LimitedStream(Stream inner, long limit, string what) : Str
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    private int Count(int read)
+    private int Count(int read, int asked)
     {
+        Ended |= read == 0 && asked > 0;
         _read += read;
-        return _read > limit ? throw ApiException.TooLarge(limit, what) : read;
+        return _read > limit ? throw ApiException.TooLarge(limit, what, option) : read;
     }
 }

@@ -15,8 +15,10 @@ namespace ForgetPredict.Server;
 /// <remarks>
 /// <para>Names are whitelisted (<see cref="NamePattern"/>) and every resolved path is checked to stay inside the store, so
 /// a request can never read or write elsewhere. Loaded models are cached by name and revalidated on every use against the
-/// file's length and last write time: a model replaced on disk (by an upload or by <c>forgetpredict fit --out</c>) is
-/// picked up by the next request; a deleted one disappears.</para>
+/// file's length, last write time and the SHA-256 checksum the model file records in its last 32 bytes (read without
+/// reading the rest): a model replaced on disk (by an upload, by <c>forgetpredict fit --out</c>, or by a copy that keeps
+/// the old file's size and time, as <c>cp -p</c>, <c>rsync -a</c> and <c>tar</c> do) is picked up by the next request; a
+/// deleted one disappears.</para>
 /// </remarks>
 public sealed partial class ModelStore
 {
@@ -145,7 +147,9 @@ public sealed partial class ModelStore
 
         public StoredModel Get(string name, string path, FileInfo info, ModelStore store)
         {
-            var stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks);
+            // Length and time alone miss a file replaced by another of the same size and time (cp -p, rsync -a, tar): the
+            // model's own checksum tells them apart, read from the file's last 32 bytes.
+            var stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks, ModelFile.ReadChecksum(path));
             var current = Volatile.Read(ref _current);
             if (current is not null && current.Stamp == stamp)
             {
@@ -167,11 +171,14 @@ public sealed partial class ModelStore
     }
 }
 
-/// <summary>A file's identity for cache checks: length and last write time.</summary>
+/// <summary>A file's identity for cache checks: length, last write time and, for a model file, the checksum of its contents.</summary>
 /// <param name="Length">Bytes.</param>
 /// <param name="Ticks">Last write time (UTC ticks).</param>
-public readonly record struct FileStamp(long Length, long Ticks)
+/// <param name="Checksum">The SHA-256 the model file records (lower-case hex), or null when unknown (metadata files).</param>
+public readonly record struct FileStamp(long Length, long Ticks, string? Checksum = null)
 {
-    /// <summary>A short version string that changes when the file does.</summary>
-    public string Version => string.Create(CultureInfo.InvariantCulture, $"{Ticks:x}-{Length:x}");
+    /// <summary>A short version string that changes when the file does (with the first 16 hex digits of the checksum when known).</summary>
+    public string Version => Checksum is { Length: >= 16 }
+        ? string.Create(CultureInfo.InvariantCulture, $"{Ticks:x}-{Length:x}-{Checksum[..16]}")
+        : string.Create(CultureInfo.InvariantCulture, $"{Ticks:x}-{Length:x}");
 }

@@ -191,10 +191,10 @@ public static partial class ServerApp
 
         if (request.ContentLength > options.MaxJsonBodyBytes)
         {
-            throw ApiException.TooLarge(options.MaxJsonBodyBytes, "request body");
+            throw ApiException.TooLarge(options.MaxJsonBodyBytes, "request body", "--max-body-mb");
         }
 
-        var body = new LimitedStream(request.Body, options.MaxJsonBodyBytes, "request body");
+        var body = new LimitedStream(request.Body, options.MaxJsonBodyBytes, "request body", "--max-body-mb");
         try
         {
             return await JsonSerializer.DeserializeAsync(body, type, context.RequestAborted).ConfigureAwait(false)

@@ -24,6 +24,20 @@ public sealed partial record ServerOptions
     /// <summary>Largest upload (the multipart body of <c>POST /v1/models</c>), in bytes; larger bodies get 413.</summary>
     public long MaxUploadBytes { get; init; } = 64L << 20;
 
+    /// <summary>How many times the upload limit an uploaded matrix may decompress to when <see cref="MaxMatrixBytes"/> is not set.</summary>
+    public const int DefaultMatrixToUploadRatio = 16;
+
+    /// <summary>
+    /// Largest uncompressed size, in bytes, of an uploaded compressed array file (<c>.npz</c>: the sizes its entries declare,
+    /// checked before anything is decompressed); larger uploads get 413. Null (the default) means
+    /// <see cref="DefaultMatrixToUploadRatio"/> times <see cref="MaxUploadBytes"/> (1 GB for the default 64 MB uploads).
+    /// An .npz of zeros deflates about 1,000:1, so without this cap a 64 MB upload could make the fit allocate 64 GB.
+    /// </summary>
+    public long? MaxMatrixBytes { get; init; }
+
+    /// <summary>The effective <see cref="MaxMatrixBytes"/>.</summary>
+    public long MatrixLimit => MaxMatrixBytes ?? (MaxUploadBytes * DefaultMatrixToUploadRatio);
+
     /// <summary>Fits waiting for the background worker before new uploads are refused with 503.</summary>
     public int MaxQueuedFits { get; init; } = 8;
 
@@ -44,7 +58,7 @@ public sealed partial record ServerOptions
             throw new ArgumentException("The API key is empty; put a non-empty key in the key file.", nameof(ApiKey));
         }
 
-        if (MaxJsonBodyBytes < 1024 || MaxUploadBytes < 1024)
+        if (MaxJsonBodyBytes < 1024 || MaxUploadBytes < 1024 || MatrixLimit < 1024)
         {
             throw new ArgumentException("Body limits must be at least 1 KB.", nameof(MaxJsonBodyBytes));
         }
@@ -76,8 +90,9 @@ public sealed partial record ServerOptions
     }
 
     /// <summary>
-    /// Options from configuration keys <c>store</c>, <c>urls</c>, <c>api-key-file</c>, <c>max-body-mb</c> and
-    /// <c>max-upload-mb</c> (so <c>ForgetPredict.Server --store DIR</c> works like <c>forgetpredict serve --store DIR</c>).
+    /// Options from configuration keys <c>store</c>, <c>urls</c>, <c>api-key-file</c>, <c>max-body-mb</c>,
+    /// <c>max-upload-mb</c> and <c>max-matrix-mb</c> (so <c>ForgetPredict.Server --store DIR</c> works like
+    /// <c>forgetpredict serve --store DIR</c>).
     /// </summary>
     /// <exception cref="ArgumentException">The store is not configured or a number does not parse.</exception>
     public static ServerOptions FromConfiguration(IConfiguration configuration)
@@ -92,6 +107,7 @@ public sealed partial record ServerOptions
             ApiKey = keyFile is null ? null : ReadApiKey(keyFile),
             MaxJsonBodyBytes = Megabytes(configuration["max-body-mb"], 1),
             MaxUploadBytes = Megabytes(configuration["max-upload-mb"], 64),
+            MaxMatrixBytes = configuration["max-matrix-mb"] is { } matrix ? Megabytes(matrix, 0) : null,
         };
     }
 

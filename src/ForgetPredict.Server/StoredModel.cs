@@ -120,14 +120,25 @@ public sealed class StoredModel
             current = _metadata;
             if (current is null || current.Path != path || current.Stamp != stamp)
             {
-                MetadataTable table;
-                using (var stream = File.OpenRead(path))
+                try
                 {
-                    // Named by its file name: answers and their warnings never show the server's folders.
-                    table = MetadataTable.Read(stream, System.IO.Path.GetFileName(path));
+                    MetadataTable table;
+                    using (var stream = File.OpenRead(path))
+                    {
+                        // Named by its file name: answers and their warnings never show the server's folders.
+                        table = MetadataTable.Read(stream, System.IO.Path.GetFileName(path));
+                    }
+
+                    current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"), Model, Mismatch(path));
+                }
+                catch (Exception e) when (e is ForgettingDataException or ArgumentException or IOException or UnauthorizedAccessException)
+                {
+                    // The metadata is a file of the server's store, which no request can fix (a duplicate id was a 400 telling the
+                    // client to "keep one row per example"): a server-side problem for the operator, as an unreadable model is.
+                    throw new ApiException(Microsoft.AspNetCore.Http.StatusCodes.Status500InternalServerError,
+                        $"{Problems.Fields.Describe(e)} The file {System.IO.Path.GetFileName(path)} is the example metadata of model '{Name}' in the server's model store: its operator must fix or replace it (or remove it to serve the model without groups).", e);
                 }
 
-                current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"), Model, Mismatch(path));
                 Volatile.Write(ref _metadata, current);
             }
 

@@ -44,7 +44,7 @@ internal static class UploadFiles
 
         if (request.ContentLength > options.MaxUploadBytes)
         {
-            throw ApiException.TooLarge(options.MaxUploadBytes, "upload");
+            throw ApiException.TooLarge(options.MaxUploadBytes, "upload", "--max-upload-mb");
         }
 
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -59,9 +59,9 @@ internal static class UploadFiles
             }
         }
 
+        var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload", "--max-upload-mb");
         try
         {
-            var body = new LimitedStream(request.Body, options.MaxUploadBytes, "upload");
             var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024 };
             while (await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) is { } section)
             {
@@ -104,13 +104,16 @@ internal static class UploadFiles
                 }
             }
 
-            return Build(fields, matrix, examples, taskFeatures, exampleFeatures, store);
+            return Build(fields, matrix, examples, taskFeatures, exampleFeatures, store, options);
         }
         catch (Exception e) when (e is IOException or InvalidDataException && !context.RequestAborted.IsCancellationRequested)
         {
             // Reading the body failed: no closing boundary, a part cut short, garbage between parts (the client's error).
             DeleteAll();
-            throw ApiException.BadRequest($"The multipart/form-data body is malformed ({e.Message.TrimEnd('.')}); send one part per field between the boundaries the Content-Type names (e.g. curl -F file=@z.npy -F name=my-model -F method=mf).");
+            // The reader's own words for a body cut short ("Unexpected end of Stream, the content may have already been read
+            // by another component.") are about .NET, not the upload: say what happened.
+            var why = body.Ended ? "the multipart body ended before its closing boundary" : e.Message.TrimEnd('.');
+            throw ApiException.BadRequest($"The multipart/form-data body is malformed ({why}); send one part per field between the boundaries the Content-Type names, and end the body with the closing boundary (--BOUNDARY--), e.g. curl -F file=@z.npy -F name=my-model -F method=mf.");
         }
         catch
         {
@@ -126,7 +129,7 @@ internal static class UploadFiles
     /// <summary>Deletes a temporary file if it exists, ignoring failures (cleanup paths must not throw).</summary>
     public static void TryDelete(string? path) => TemporaryFiles.Delete(path);
 
-    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, List<UploadedFile> taskFeatures, List<UploadedFile> exampleFeatures, ModelStore store)
+    private static FitJob Build(Dictionary<string, string> fields, UploadedFile? matrix, UploadedFile? examples, List<UploadedFile> taskFeatures, List<UploadedFile> exampleFeatures, ModelStore store, ServerOptions options)
     {
         if (matrix is null)
         {
@@ -148,7 +151,13 @@ internal static class UploadFiles
 
         var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
         var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout };
-        _ = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
+        var format = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
+        CheckUncompressedSize(matrix, format == "npz", options);
+        foreach (var features in taskFeatures.Concat(exampleFeatures))
+        {
+            CheckUncompressedSize(features, Path.GetExtension(features.SourceName).Equals(".npz", StringComparison.OrdinalIgnoreCase), options);
+        }
+
         var overwrite = fields.GetValueOrDefault("overwrite") switch
         {
             null or "false" or "0" => false,
@@ -161,6 +170,44 @@ internal static class UploadFiles
         }
 
         return new FitJob(name, method, settings, readOptions, matrix, examples, overwrite) { TaskFeatures = taskFeatures, ExampleFeatures = exampleFeatures };
+    }
+
+    /// <summary>
+    /// Refuses (413) an .npz whose entries declare more bytes than the server's matrix limit, before anything is decompressed:
+    /// the upload limit bounds the compressed bytes only, and deflate turns 2 MB of zeros into 2 GB. The declared sizes
+    /// bound what reading allocates (each .npy header must match its entry's size; the reader checks the bytes it inflates
+    /// against them). A file that is not a zip archive is left to the reader, which says what is wrong with it.
+    /// </summary>
+    internal static void CheckUncompressedSize(UploadedFile file, bool isNpz, ServerOptions options)
+    {
+        if (!isNpz)
+        {
+            return;
+        }
+
+        long total = 0;
+        try
+        {
+            using var archive = System.IO.Compression.ZipFile.OpenRead(file.TempPath);
+            foreach (var entry in archive.Entries)
+            {
+                total = entry.Length < 0 || long.MaxValue - total < entry.Length ? long.MaxValue : total + entry.Length;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
+        {
+            return;
+        }
+
+        var limit = options.MatrixLimit;
+        if (total > limit)
+        {
+            var which = options.MaxMatrixBytes is null
+                ? string.Create(CultureInfo.InvariantCulture, $"--max-matrix-mb, by default {ServerOptions.DefaultMatrixToUploadRatio} times --max-upload-mb")
+                : "--max-matrix-mb";
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
+                $"{file.SourceName} decompresses to {ApiException.Megabytes(total)} ({file.Length} bytes uploaded), more than the server's limit of {ApiException.Megabytes(limit)} for an uploaded matrix ({which}); send a smaller matrix, or start the server with a higher --max-matrix-mb."));
+        }
     }
 
     private static T? Number<T>(Dictionary<string, string> fields, string name, Func<string, T> parse)
@@ -197,20 +244,23 @@ internal static class UploadFiles
         FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            // Unbuffered (CopyAsync writes whole 64 KB blocks): a failed write leaves nothing for Dispose to flush, which would
+            // throw again and hide the first failure.
+            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TemporaryFiles.Release(path);
-            throw new ApiException(StatusCodes.Status500InternalServerError,
-                "The server cannot save uploads: its model store is not writable (read-only, missing or full). Its operator must fix the store folder's permissions or free space; queries keep working.", e);
+            throw Problems.IsDiskFull(e) ? ApiException.StoreWriteFailed(e, "saving the upload")
+                : new ApiException(StatusCodes.Status500InternalServerError,
+                    "The server cannot save uploads: its model store is not writable (read-only, missing or full). Its operator must fix the store folder's permissions or free space; queries keep working.", e);
         }
 
         try
         {
             await using (file)
             {
-                await body.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(body, file, cancellationToken).ConfigureAwait(false);
                 return new UploadedFile(path, sourceName, file.Length);
             }
         }
@@ -218,6 +268,36 @@ internal static class UploadFiles
         {
             TryDelete(path);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Copies a part's body into its file. A failure to read is the request's (a malformed or cut body: the caller's 400);
+    /// a failure to write is the store's (disk full: 507, else 500), said to the operator, never as a malformed body.
+    /// </summary>
+    internal static async Task CopyAsync(Stream body, Stream file, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            try
+            {
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw ApiException.StoreWriteFailed(e, "saving the upload");
+            }
+        }
+
+        try
+        {
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw ApiException.StoreWriteFailed(e, "saving the upload");
         }
     }
 

@@ -170,6 +170,42 @@ public class ModelFileTests
         Assert.Contains("unknown model flags 67", e.Message, StringComparison.Ordinal);
     }
 
+    // A model with a non-finite bias and a recomputed checksum was reported as "... contain a non-finite value. (Parameter
+    // 'parameters')." in the CLI and the service's 500: the library's sentence is said, never the .NET parameter name.
+    [Fact]
+    public void Load_ModelWithANonFiniteValue_SaysWhyWithoutTheParameterSuffix()
+    {
+        var model = (FactorModel)new AdditiveFitter().Fit(s_continuous);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        ModelFile.Save(model, path);
+        var bytes = File.ReadAllBytes(path);
+        var bias = BitConverter.GetBytes(model.TaskBiases[3]);
+        var at = bytes.AsSpan(20, bytes.Length - 52).IndexOf(bias) + 20;
+        Assert.True(at >= 20, "the bias is in the file");
+        BitConverter.GetBytes(double.NaN).CopyTo(bytes, at);
+        SHA256.HashData(bytes.AsSpan(20, bytes.Length - 52)).CopyTo(bytes, bytes.Length - 32);
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path));
+        Assert.Contains("non-finite", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadChecksum_IsTheRecordedSha256OfThePayload_OrNullForAFileThatIsNoModel()
+    {
+        var folder = RepoPaths.NewTempFolder();
+        var path = Path.Combine(folder, "m.fpm");
+        ModelFile.Save(new AdditiveFitter().Fit(s_continuous), path);
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(20, bytes.Length - 52))), ModelFile.ReadChecksum(path));
+
+        File.WriteAllText(Path.Combine(folder, "short.fpm"), "not a model");
+        Assert.Null(ModelFile.ReadChecksum(Path.Combine(folder, "short.fpm")));
+        Assert.Null(ModelFile.ReadChecksum(Path.Combine(folder, "missing.fpm")));
+    }
+
     // A model file (header, one FACTOR section written by `factor`, correct SHA-256) for decoder tests.
     private static byte[] CraftedFactorFile(Action<BinaryWriter> factor)
     {

@@ -239,7 +239,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     {
         // The test host's limit is 0.05 MB (52,428 bytes).
         var padding = new string(' ', 60_000);
-        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{" + padding + "}"))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "larger than the server's limit of 52.4 KB");
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{" + padding + "}"))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "larger than the server's limit of 0.05 MB (--max-body-mb)");
     }
 
     [Fact]

@@ -76,6 +76,66 @@ public sealed class HostileRequestTests : IDisposable
         await response.ProblemAsync(HttpStatusCode.BadRequest);
     }
 
+    // A body whose boundary never closes was a 400 quoting .NET: "(Unexpected end of Stream, the content may have already
+    // been read by another component. )".
+    [Theory]
+    [InlineData("--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nm")]
+    [InlineData("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"z.npy\"\r\n\r\n0123456789")]
+    [InlineData("--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nm\r\n--")]
+    public async Task Item05_MultipartBodyWithoutItsClosingBoundary_SaysSo(string body)
+    {
+        using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
+        var detail = await (await _client.PostAsync("/v1/models", content)).ProblemAsync(HttpStatusCode.BadRequest, "the multipart body ended before its closing boundary");
+
+        Assert.DoesNotContain("another component", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Stream", detail, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_store.Directory, ".upload-*"));
+    }
+
+    // A stored model with a non-finite value (its checksum recomputed) was a 500 ending in "(Parameter 'parameters')."
+    [Fact]
+    public async Task Item05_StoredModelWithANonFiniteValue_Is500WithoutDotNetParameterNames()
+    {
+        var path = Path.Combine(_store.Directory, "nan.fpm");
+        File.Copy(Path.Combine(_store.Directory, "plain.fpm"), path);
+        var model = (Core.Models.FactorModel)Data.ModelFile.Load(path).Model;
+        var bytes = File.ReadAllBytes(path);
+        var at = bytes.AsSpan(20, bytes.Length - 52).IndexOf(BitConverter.GetBytes(model.ExampleBiases[5])) + 20;
+        Assert.True(at >= 20);
+        BitConverter.GetBytes(double.PositiveInfinity).CopyTo(bytes, at);
+        System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(20, bytes.Length - 52)).CopyTo(bytes, bytes.Length - 32);
+        File.WriteAllBytes(path, bytes);
+
+        foreach (var response in new[] { await _client.GetAsync("/v1/models/nan"), await _client.PostAsync("/v1/models/nan/predict", Http.Json("{}")) })
+        {
+            var detail = await response.ProblemAsync(HttpStatusCode.InternalServerError, "nan.fpm", "non-finite", "operator");
+            Assert.DoesNotContain("(Parameter", detail, StringComparison.Ordinal);
+        }
+    }
+
+    // A metadata file of the store with a duplicate id was a 400 telling the client to "keep one row per example", which no
+    // request can do: it is the operator's file, a 500 as an unreadable model is.
+    [Fact]
+    public async Task Item05_BadMetadataFileInTheStore_Is500ForTheOperator()
+    {
+        File.Copy(Path.Combine(_store.Directory, "plain.fpm"), Path.Combine(_store.Directory, "cc.fpm"));
+        var ids = _store.Training.ExampleIds;
+        File.WriteAllText(Path.Combine(_store.Directory, "cc.examples.csv"), $"id,group\n{ids[0]},a\n{ids[1]},b\n{ids[0]},c\n");
+
+        foreach (var response in new[] { await _client.GetAsync("/v1/models/cc"), await _client.PostAsync("/v1/models/cc/predict", Http.Json("{}")) })
+        {
+            var detail = await response.ProblemAsync(HttpStatusCode.InternalServerError, "cc.examples.csv", "operator", "fix or replace it");
+            Assert.DoesNotContain(_store.Directory, detail, StringComparison.Ordinal);
+        }
+
+        // The listing still answers, with the reason beside the model.
+        var listing = await (await _client.GetAsync("/v1/models")).Content.ReadAsStringAsync();
+        Assert.Contains("cc.examples.csv", listing, StringComparison.Ordinal);
+        Assert.Contains("\"small\"", listing, StringComparison.Ordinal);
+    }
+
     // The store folder disappears (or turns read-only) under a running server: an upload used to be a bare 500.
     [Fact]
     public async Task Item05_UploadToAStoreThatCannotBeWrittenIsAProblemWithADetail()

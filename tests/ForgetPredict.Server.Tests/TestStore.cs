@@ -91,7 +91,7 @@ public sealed class TestStore : IDisposable
 }
 
 /// <summary>The service in the ASP.NET test host over a store, through <see cref="Program"/> and its configuration keys.</summary>
-public sealed class ServerFactory(string store, string? apiKeyFile = null, string maxBodyMb = "0.05", string maxUploadMb = "4")
+public sealed class ServerFactory(string store, string? apiKeyFile = null, string maxBodyMb = "0.05", string maxUploadMb = "4", string? maxMatrixMb = null)
     : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<ServerOptions>
 {
     protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
@@ -99,6 +99,11 @@ public sealed class ServerFactory(string store, string? apiKeyFile = null, strin
         builder.UseSetting("store", store);
         builder.UseSetting("max-body-mb", maxBodyMb);
         builder.UseSetting("max-upload-mb", maxUploadMb);
+        if (maxMatrixMb is not null)
+        {
+            builder.UseSetting("max-matrix-mb", maxMatrixMb);
+        }
+
         if (apiKeyFile is not null)
         {
             builder.UseSetting("api-key-file", apiKeyFile);

@@ -3,8 +3,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ForgetPredict.Core;
+using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
+using ForgetPredict.Data.Formats;
 using ForgetPredict.Testing;
 
 namespace ForgetPredict.Server.Tests;
@@ -228,8 +230,204 @@ public sealed class UploadTests : IDisposable
     {
         // The test host's upload limit is 4 MB.
         await (await _client.PostAsync("/v1/models", Http.Upload("big.npy", new byte[5 << 20], ("name", "big"), ("method", "mf"))))
-            .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "upload is larger than the server's limit of 4.2 MB");
+            .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "upload is larger than the server's limit of 4 MB (--max-upload-mb)", "higher --max-upload-mb");
         AssertNoTemporaryFiles();
+    }
+
+    // --max-upload-mb 64 was reported as "limit of 67.1 MB" (decimal MB of 2^20-byte megabytes): the limit is said in the option's unit.
+    [Theory]
+    [InlineData(64, "64 MB")]
+    [InlineData(1, "1 MB")]
+    [InlineData(0.5, "0.5 MB")]
+    public void TooLarge_SaysTheLimitInTheUnitOfTheOption(double megabytes, string expected)
+    {
+        var message = ApiException.TooLarge(ServerOptions.Megabytes(megabytes, "--max-upload-mb"), "upload", "--max-upload-mb").Message;
+        Assert.Contains($"limit of {expected} (--max-upload-mb)", message, StringComparison.Ordinal);
+    }
+
+    // A full disk while staging an upload was "400 The multipart/form-data body is malformed (No space left on device ...)":
+    // the client's fault, in .NET's words. It is the store's: 507, telling the operator to free space.
+    [Fact]
+    public async Task Upload_IntoAFullStore_Is507ForTheOperator_AndLeavesNoTemporaryFile()
+    {
+        var mount = RepoPaths.NewTempFolder("fp-server-full");
+        if (!Mount(mount, "size=256k"))
+        {
+            // Mounting a small tmpfs needs root; CopyAsync_WriteFailure_IsTheStoresProblem covers the same path without one.
+            Directory.Delete(mount);
+            return;
+        }
+
+        try
+        {
+            using var factory = new ServerFactory(mount);
+            using var client = factory.CreateClient();
+            var detail = await (await client.PostAsync("/v1/models", Http.Upload("z.npy", new byte[1 << 20], ("name", "m"), ("method", "mf"))))
+                .ProblemAsync(HttpStatusCode.InsufficientStorage, "model store is full", "free space");
+            Assert.DoesNotContain("malformed", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(mount, detail, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(mount, ".*"));
+        }
+        finally
+        {
+            Unmount(mount);
+            Directory.Delete(mount, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(28, 507, "is full")]
+    [InlineData(13, 500, "cannot be written")]
+    public async Task CopyAsync_WriteFailure_IsTheStoresProblem_NotTheRequests(int errno, int status, string says)
+    {
+        using var body = new MemoryStream(new byte[200_000]);
+        using var file = new FailingStream(new IOException("No space left on device : '/srv/store/.upload-1.npy'", errno));
+        var e = await Assert.ThrowsAsync<ApiException>(() => UploadFiles.CopyAsync(body, file, CancellationToken.None));
+        Assert.Equal(status, e.Status);
+        Assert.Contains(says, e.Message, StringComparison.Ordinal);
+        Assert.Contains("operator", e.Message, StringComparison.Ordinal);
+    }
+
+    // A fit whose model cannot be saved (disk full) failed its job with the store's absolute path and the advice to "refit".
+    [Fact]
+    public void JobError_ForAFullDisk_Is507_SaysFreeSpace_AndNamesFilesRelativeToTheStore()
+    {
+        var store = new ModelStore(_store);
+        var path = Path.Combine(_store, ".m.fpm.1234.tmp");
+        var full = new ForgettingDataException(path, $"cannot write the file: No space left on device : '{path}'", innerException: new IOException($"No space left on device : '{path}'", 28));
+        var (status, detail) = Problems.Classify(full)!.Value;
+        Assert.Equal(507, status);
+        detail = store.Relative(detail);
+        Assert.Contains("free space", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("refit", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(_store, detail, StringComparison.Ordinal);
+    }
+
+    private static bool Mount(string folder, string options)
+    {
+        try
+        {
+            using var mount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mount", ["-t", "tmpfs", "-o", options, "tmpfs", folder]) { RedirectStandardError = true, RedirectStandardOutput = true });
+            mount!.WaitForExit();
+            return mount.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    private static void Unmount(string folder)
+    {
+        using var umount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("umount", [folder]) { RedirectStandardError = true });
+        umount!.WaitForExit();
+    }
+
+    private sealed class FailingStream(IOException failure) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => 0;
+
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
+
+        public override void Flush() => throw failure;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw failure;
+    }
+
+    // An .npz of zeros deflates about 1,000:1: a 2 MB upload of a (1, 268435456) float64 array drove the server to 1.16 GB,
+    // and a 64 MB one could claim 64 GB. The sizes the archive declares are checked against the matrix limit before anything
+    // is decompressed.
+    [Theory]
+    [InlineData(null, "limit of 16 MB for an uploaded matrix (--max-matrix-mb, by default 16 times --max-upload-mb)")]
+    [InlineData("8", "limit of 8 MB for an uploaded matrix (--max-matrix-mb)")]
+    public async Task Upload_NpzThatDecompressesBeyondTheMatrixLimit_Is413BeforeAnythingIsDecompressed(string? maxMatrixMb, string says)
+    {
+        var store = RepoPaths.NewTempFolder("fp-server-bomb");
+        try
+        {
+            using var factory = new ServerFactory(store, maxUploadMb: "1", maxMatrixMb: maxMatrixMb);
+            using var client = factory.CreateClient();
+            var bomb = DeflatedZeros(1 << 22); // (1, 4194304) float64: 32 MB from about 32 KB
+            Assert.InRange(bomb.Length, 1, 1 << 20);
+            var detail = await (await client.PostAsync("/v1/models", Http.Upload("bomb.npz", bomb, ("name", "bomb"), ("method", "task-mean"))))
+                .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "bomb.npz decompresses to 32 MB", says, "higher --max-matrix-mb");
+            Assert.DoesNotContain(store, detail, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(store, ".*"));
+            Assert.Empty((await (await client.GetAsync("/v1/jobs")).JsonAsync()).GetProperty("jobs").EnumerateArray());
+
+            // Within the limit a compressed archive is fitted.
+            using var compressed = new MemoryStream();
+            NpzFormat.Write(_synthetic.Matrix, compressed, compress: true);
+            var fits = await (await client.PostAsync("/v1/models", Http.Upload("z.npz", compressed.ToArray(), ("name", "z"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
+            Assert.Equal("succeeded", (await WaitAsync(client, fits.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void MatrixLimit_IsSixteenTimesTheUploadLimit_UnlessSet()
+    {
+        Assert.Equal(1L << 30, new ServerOptions { StoreDirectory = "." }.MatrixLimit);
+        Assert.Equal(3L << 20, new ServerOptions { StoreDirectory = ".", MaxMatrixBytes = 3L << 20 }.MatrixLimit);
+    }
+
+    // A deflated .npz holding one (1, n) float64 array of zeros, as np.savez_compressed writes it.
+    private static byte[] DeflatedZeros(int n)
+    {
+        using var bytes = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(bytes, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        using (var entry = archive.CreateEntry("z.npy", System.IO.Compression.CompressionLevel.SmallestSize).Open())
+        {
+            var dict = string.Create(CultureInfo.InvariantCulture, $"{{'descr': '<f8', 'fortran_order': False, 'shape': (1, {n}), }}");
+            var total = 10 + dict.Length + 1;
+            var header = dict + new string(' ', ((total + 63) / 64 * 64) - total) + "\n";
+            entry.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, (byte)(header.Length >> 8)]);
+            entry.Write(Encoding.ASCII.GetBytes(header));
+            entry.Write(new byte[8L * n > int.MaxValue ? 0 : 8 * n]);
+        }
+
+        return bytes.ToArray();
+    }
+
+    // The cache was keyed on length and write time: a model replaced by another of the same size and time (cp -p, rsync -a,
+    // tar) was served stale, with the same version. The checksum the model file records tells them apart.
+    [Fact]
+    public async Task ModelReplacedBySameSizeAndTime_IsReloaded_WithANewVersion()
+    {
+        var model = new AdditiveFitter().Fit(_synthetic.Matrix);
+        var path = Path.Combine(_store, "st.fpm");
+        var other = Path.Combine(_store, "other.bin");
+        ModelFile.Save(model, path, new Dictionary<string, string> { ["method"] = "additive", ["r2"] = "0.25" });
+        ModelFile.Save(model, other, new Dictionary<string, string> { ["method"] = "additive", ["r2"] = "0.75" });
+        Assert.Equal(new FileInfo(path).Length, new FileInfo(other).Length);
+        var time = new DateTime(2024, 5, 1, 12, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(path, time);
+        var before = await (await _client.GetAsync("/v1/models/st")).JsonAsync();
+        Assert.Equal(0.25, before.GetProperty("r2").GetDouble());
+
+        // As cp -p does: the other file's bytes, the old file's size and time.
+        File.Copy(other, path, overwrite: true);
+        File.SetLastWriteTimeUtc(path, time);
+        var after = await (await _client.GetAsync("/v1/models/st")).JsonAsync();
+        Assert.Equal(0.75, after.GetProperty("r2").GetDouble());
+        Assert.NotEqual(before.GetProperty("version").GetString(), after.GetProperty("version").GetString());
+        Assert.Equal(ModelFile.ReadChecksum(path)![..16], after.GetProperty("version").GetString()![^16..]);
+        File.Delete(other);
     }
 
     [Fact]

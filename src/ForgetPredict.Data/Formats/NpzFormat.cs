@@ -38,10 +38,14 @@ public sealed record NpzArray(string Name, string Descr, IReadOnlyList<long> Sha
 /// example_ids=np.asarray(examples, dtype=str))</c>. Object arrays (pickled, e.g. <c>df.columns.values</c>) are refused
 /// with that fix, never unpickled. Without id arrays the ids are "0".."M-1" and "0".."N-1".</para>
 /// <para><b>Sizes.</b> Every entry's sizes are checked against the archive before anything is read: its compressed
-/// size must fit in the archive and its declared size may be at most 1,100 times the compressed size (deflate cannot
-/// do better), so a small archive cannot make the reader allocate a huge array. Each entry is read by
-/// <see cref="NpyFormat"/>, which checks the .npy header against the entry's size, and every entry read is checked against
-/// the CRC-32 the archive records for it (as numpy does).</para>
+/// size must fit in the archive and its declared size may be at most 1,100 times the compressed size (deflate's best is
+/// about 1,032:1). That refuses a damaged or crafted directory record claiming more than its compressed bytes can hold; it
+/// does not stop an honest deflate of a huge array, which is legitimate data (2 MB of zeros inflate to a 2 GB float64
+/// array, read as a 1 GB float32 matrix). Whoever reads archives from untrusted sources caps the declared total before
+/// reading (<c>forgetpredict serve</c> refuses an upload beyond <c>--max-matrix-mb</c>). Each entry is read by
+/// <see cref="NpyFormat"/>, which checks the .npy header against the entry's size and converts the data in 16 MB chunks
+/// straight into the float32 matrix (a float64 entry is never held whole), and every entry read is checked against the
+/// CRC-32 the archive records for it (as numpy does).</para>
 /// </remarks>
 public static class NpzFormat
 {
@@ -54,6 +58,7 @@ public static class NpzFormat
     /// <summary>The name under which <see cref="Write"/> stores the matrix.</summary>
     public const string MatrixArrayName = "z";
 
+    // A plausibility bound on directory records (deflate cannot exceed about 1,032:1), not a defence against large data.
     private const long MaxCompressionRatio = 1100;
     private static readonly DateTimeOffset s_entryTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
