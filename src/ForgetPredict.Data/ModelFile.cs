@@ -158,6 +158,11 @@ public static partial class ModelFile
     public static LoadedModel Load(string path)
     {
         byte[] bytes;
+        if (Directory.Exists(path))
+        {
+            throw new ForgettingDataException(path, "is a folder, not a model file; name the .fpm file in it.");
+        }
+
         try
         {
             bytes = File.ReadAllBytes(path);
@@ -217,6 +222,11 @@ public static partial class ModelFile
     private static LoadedModel Decode(byte[] file, string sourceName)
     {
         ReadOnlySpan<byte> bytes = file;
+        if (bytes.Length >= 8 && bytes.Length < 20 && bytes[..8].SequenceEqual(s_magic))
+        {
+            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"the model file is cut short ({bytes.Length} bytes: its header alone is 20); copy it again, or refit it."));
+        }
+
         if (bytes.Length < 20 || !bytes[..8].SequenceEqual(s_magic))
         {
             throw new ForgettingDataException(sourceName, OptionMessage.Of($"not a ForgetPredict model file (no FPMODEL header). Create one with {new OptionReference(DataOptionNames.SaveModel)}."));

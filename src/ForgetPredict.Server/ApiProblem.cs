@@ -112,6 +112,8 @@ internal static class Problems
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "minPerGroup",
         [Core.Replay.ReplayOptionNames.Ratio] = "ratio",
         [Core.Replay.ReplayOptionNames.TaskSize] = "taskSize",
+        [DesignOptionNames.Count] = "count",
+        [DesignOptionNames.Criterion] = "criterion",
     }, static (field, value) => field.Contains(' ', StringComparison.Ordinal) ? field : value is null ? $"\"{field}\"" : $"\"{field}\" = {value}");
 
     /// <summary>Writes a problem document as the response.</summary>

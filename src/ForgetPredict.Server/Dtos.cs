@@ -283,7 +283,7 @@ public sealed record ReplayResponse(string Model, string Version, string Strateg
 public sealed record ReplayItemDto(string Example, double Weight, double Predicted, string? Group);
 
 /// <summary>How many examples of a group were replayed.</summary>
-/// <param name="Name">Group name ("(no metadata)" for examples without one).</param>
+/// <param name="Name">Group name ("(no group)" for examples without one).</param>
 /// <param name="Replayed">Examples of the group in the replay set.</param>
 /// <param name="Examples">Examples of the group in the model.</param>
 public sealed record ReplayGroupDto(string Name, int Replayed, int Examples);

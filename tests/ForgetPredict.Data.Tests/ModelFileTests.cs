@@ -108,6 +108,15 @@ public class ModelFileTests
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^40]);
         Assert.Contains("truncated", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
+
+        // Cut inside its header, it is still a model file cut short, not "no FPMODEL header".
+        File.WriteAllBytes(path, bytes[..12]);
+        Assert.EndsWith("the model file is cut short (12 bytes: its header alone is 20); copy it again, or refit it.", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
+
+        // A folder is named as one.
+        var folder = Path.Combine(Path.GetDirectoryName(path)!, "folder.fpm");
+        Directory.CreateDirectory(folder);
+        Assert.Equal($"{folder}: is a folder, not a model file; name the .fpm file in it.", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(folder)).Message);
     }
 
     [Fact]

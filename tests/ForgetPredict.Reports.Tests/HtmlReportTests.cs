@@ -180,4 +180,12 @@ public class FormatTests
 
     [Fact]
     public void Percent_HasNoSpace() => Assert.Equal("64%", Charts.Percent(0.64));
+
+    [Theory]
+    [InlineData(0.07, "0.1")]
+    [InlineData(0.0, "0")]
+    [InlineData(2.44, "2.4")]
+    [InlineData(9.96, "10")]
+    [InlineData(2312.4, "2,312")]
+    public void ExpectedCount_KeepsADecimalBelowTen(double count, string expected) => Assert.Equal(expected, Charts.ExpectedCount(count));
 }
