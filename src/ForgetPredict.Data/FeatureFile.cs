@@ -50,9 +50,9 @@ public static class FeatureFile
 
     /// <summary>
     /// Reads the features of new entities: those the files have a row for but <paramref name="known"/> (the model's ids) does
-    /// not. The first file decides which they are: a table's ids that are not known, in file order, or an embedding's rows past
-    /// the known ones (the model's first, in its order, then the new ones, named by row number). Every other file must have a
-    /// row for each of them.
+    /// not. The first file decides which they are: a table's (or an .npz embedding's with row ids) ids that are not known, in
+    /// file order, or an embedding's rows past the known ones (the model's first, in its order, then the new ones, named by row
+    /// number). Every other file must have a row for each of them.
     /// </summary>
     /// <param name="paths">The feature files.</param>
     /// <param name="known">The model's ids.</param>
@@ -70,7 +70,20 @@ public static class FeatureFile
         {
             if (Path.GetExtension(path).ToLowerInvariant() is ".npy" or ".npz")
             {
-                var matrix = MatrixFile.Read(path);
+                var (matrix, hasIds) = ReadRows(path, path);
+                if (hasIds)
+                {
+                    // Rows named by id: the new entities are the ids the model does not know, in file order.
+                    fresh ??= IdList.From(Enumerable.Range(0, matrix.TaskCount).Select(r => matrix.TaskIds[r]).Where(id => known.IndexOf(id) < 0));
+                    if (fresh.Count == 0)
+                    {
+                        return null;
+                    }
+
+                    sets.Add(Embedding(AlignRows(matrix, path, fresh, what), path, fresh, what));
+                    continue;
+                }
+
                 fresh ??= IdList.From(Enumerable.Range(known.Count, Math.Max(matrix.TaskCount - known.Count, 0)).Select(r => r.ToString(CultureInfo.InvariantCulture)));
                 if (matrix.TaskCount != known.Count + fresh.Count)
                 {
@@ -132,8 +145,7 @@ public static class FeatureFile
         var extension = Path.GetExtension(sourceName).ToLowerInvariant();
         if (extension is ".npy" or ".npz")
         {
-            using var stream = InputFile.OpenRead(path);
-            return Embedding(MatrixFile.Read(stream, sourceName), sourceName, ids, what);
+            return ReadEmbedding(path, sourceName, ids, what);
         }
 
         if (extension is ".parquet" or ".pq")
@@ -308,7 +320,48 @@ public static class FeatureFile
         return Embedding(1, values.Count, i => values[i], source, IdList.From([id]), what);
     }
 
-    private static FeatureSet ReadEmbedding(string path, IdList ids, string what) => Embedding(MatrixFile.Read(path), path, ids, what);
+    private static FeatureSet ReadEmbedding(string path, IdList ids, string what) => ReadEmbedding(path, path, ids, what);
+
+    // An embedding file's rows: an .npz that names its rows (ids, task_ids or example_ids) is aligned by id, as a table's
+    // rows are; otherwise (and always for an .npy) the rows are the entities in order.
+    private static FeatureSet ReadEmbedding(string path, string sourceName, IdList ids, string what)
+    {
+        var (rows, hasIds) = ReadRows(path, sourceName);
+        return Embedding(hasIds ? AlignRows(rows, sourceName, ids, what) : rows, sourceName, ids, what);
+    }
+
+    private static (ForgettingMatrix Rows, bool HasIds) ReadRows(string path, string sourceName)
+    {
+        using var stream = InputFile.OpenRead(path);
+        return Path.GetExtension(sourceName).Equals(".npz", StringComparison.OrdinalIgnoreCase)
+            ? Formats.NpzFormat.ReadEmbedding(stream, sourceName)
+            : (MatrixFile.Read(stream, sourceName), false);
+    }
+
+    // The rows of an embedding whose ids are known, in the order of `ids`: every id needs a row (extra rows, for entities the
+    // matrix does not have, are left out, as a table's are).
+    private static ForgettingMatrix AlignRows(ForgettingMatrix rows, string path, IdList ids, string what)
+    {
+        var order = new int[ids.Count];
+        var missing = new List<string>();
+        for (var k = 0; k < ids.Count; k++)
+        {
+            order[k] = rows.TaskIds.IndexOf(ids[k]);
+            if (order[k] < 0)
+            {
+                missing.Add(ids[k]);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
+                $"the embedding's row ids have no row for {missing.Count} of the {ids.Count} {what}s (first: {string.Join(", ", missing.Take(3).Select(m => $"'{m}'"))}; its first row ids: {string.Join(", ", Enumerable.Range(0, Math.Min(3, rows.TaskCount)).Select(r => $"'{rows.TaskIds[r]}'"))}); give a row for every {what}, with the {what}'s id, or drop the id array to match rows by position."),
+                location: "ids");
+        }
+
+        return rows.SelectTasks(order);
+    }
 
     private static FeatureSet Embedding(ForgettingMatrix matrix, string path, IdList ids, string what)
     {
@@ -405,13 +458,32 @@ public static class FeatureFile
         {
             var text = rows.Select(r => table.Column(column)[r]).ToArray();
             var parsed = new double[text.Length];
-            var isNumeric = true;
-            for (var i = 0; i < text.Length && isNumeric; i++)
+            var numbers = 0;
+            var firstText = -1;
+            for (var i = 0; i < text.Length; i++)
             {
-                isNumeric = TryParseNumber(text[i], out parsed[i]);
+                if (TryParseNumber(text[i], out parsed[i]))
+                {
+                    numbers += double.IsFinite(parsed[i]) ? 1 : 0;
+                }
+                else if (firstText < 0)
+                {
+                    firstText = i;
+                }
             }
 
-            if (isNumeric)
+            // A column of numbers with a few words in it ("NA", "None", "-", "1,5") is a numeric column with bad cells, not a
+            // category: read as levels it would turn lr into one-hot columns (and base_loss into thousands). Refused, naming
+            // the cell, when at least half the cells are numbers.
+            if (firstText >= 0 && numbers > 0 && numbers * 2 >= text.Length)
+            {
+                var cell = text[firstText].Trim();
+                throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
+                    $"{what} {Echo.Quote(ids[firstText])} has {(cell.Length == 0 ? "no value" : Echo.Quote(cell))} in column '{column}', whose other values are numbers ({numbers} of {text.Length}); a numeric feature needs a finite number for every {what} ('.' as the decimal point): fill it in (e.g. with the column's median), or drop the column."),
+                    table.LineOf(rows[firstText]), column);
+            }
+
+            if (firstText < 0)
             {
                 // A numeric column with an inf, -inf, nan or out-of-range cell is a bad cell, not a category.
                 var bad = Array.FindIndex(parsed, v => !double.IsFinite(v));

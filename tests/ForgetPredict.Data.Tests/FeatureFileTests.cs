@@ -90,6 +90,24 @@ public class FeatureFileTests
         Assert.Equal((3L, "lr"), (e.Line, e.Column));
     }
 
+    [Theory]
+    [InlineData("NA", "'NA'")]
+    [InlineData("None", "'None'")]
+    [InlineData("1,5", "'1,5'")]
+    [InlineData("high", "'high'")]
+    [InlineData("", "no value")]
+    public void AWord_InANumericColumn_IsRefusedNamingTheCell_NotReadAsCategories(string cell, string shown)
+    {
+        // Given: lr is numeric except for one cell (pandas' na_rep='NA', a decimal comma...): read as levels, lr became
+        // one-hot columns lr=0.1, lr=NA... in silence (and an example's base_loss thousands of them).
+        var path = Write("tasks.csv", $"task,lr,family\na,0.1,x\nb,{(cell.Contains(',', StringComparison.Ordinal) ? $"\"{cell}\"" : cell)},y\nc,0.3,x\nd,0.2,y\n");
+
+        // Then
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a", "b", "c", "d"])));
+        Assert.Equal($"{path}:3: column 'lr': task 'b' has {shown} in column 'lr', whose other values are numbers (3 of 4); a numeric feature needs a finite number for every task ('.' as the decimal point): fill it in (e.g. with the column's median), or drop the column.", e.Message);
+        Assert.Equal((3L, "lr"), (e.Line, e.Column));
+    }
+
     [Fact]
     public void TextColumn_WithAnInfWord_StaysCategorical()
     {
@@ -110,6 +128,36 @@ public class FeatureFileTests
         var ok = FeatureFile.Read(WriteNpy("emb3.npy", [.. Enumerable.Range(0, 12).Select(i => (float)i)], 3, 4), IdList.Implicit(3));
         Assert.Equal(FeatureKind.Embedding, ok.Blocks[0].Kind);
         Assert.Equal(4, ok.Blocks[0].Width);
+    }
+
+    [Theory]
+    [InlineData("task_ids")]
+    [InlineData("example_ids")]
+    [InlineData("ids")]
+    public void Embedding_NpzWithRowIds_IsAlignedById_AndRefusesIdsThatMissAnEntity(string idArray)
+    {
+        // Given: the rows of c, a, b (ids in the archive) and an extra row for an entity the matrix does not have; the rows
+        // were read in file order, so a shuffled embedding was silently misaligned (and example_ids read as column ids).
+        var rows = new Dictionary<string, float[]> { ["c"] = [3, 30], ["a"] = [1, 10], ["zz"] = [9, 90], ["b"] = [2, 20] };
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "emb.npz");
+        ExternalTool.RunPython($$"""
+            import numpy as np, sys
+            ids = ["c", "a", "zz", "b"]
+            np.savez(sys.argv[1], emb=np.array([[3, 30], [1, 10], [9, 90], [2, 20]], dtype=np.float32), {{idArray}}=np.array(ids))
+            """, path);
+
+        // When
+        var set = FeatureFile.Read(path, IdList.From(["a", "b", "c"]));
+
+        // Then: each entity has its own row; an id the archive lacks is refused naming it.
+        Assert.Equal([1.0, 10, 2, 20, 3, 30], set.Blocks.Single().Values.ToArray());
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a", "d"])));
+        Assert.Contains("the embedding's row ids have no row for 1 of the 2 tasks (first: 'd'; its first row ids: 'c', 'a', 'zz')", e.Message, StringComparison.Ordinal);
+
+        // New entities by id: the ids the model does not know, in file order.
+        var fresh = FeatureFile.ReadNew([path], IdList.From(["a", "b"]), "example")!;
+        Assert.Equal(["c", "zz"], fresh.Ids);
+        Assert.Equal([3.0, 30, 9, 90], fresh.Blocks.Single().Values.ToArray());
     }
 
     [Fact]

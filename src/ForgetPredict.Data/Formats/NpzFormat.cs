@@ -104,6 +104,45 @@ public static class NpzFormat
         });
     }
 
+    /// <summary>The names of an embedding's row-id array: one id per row, whatever the rows describe.</summary>
+    public static IReadOnlyList<string> RowIdArrayNames { get; } = ["ids", .. TaskIdArrayNames, .. ExampleIdArrayNames];
+
+    /// <summary>
+    /// Reads an embedding (one row per entity) from an .npz archive, with the ids of its rows when the archive has a 1-D array
+    /// of them (<see cref="RowIdArrayNames"/>: <c>ids</c>, <c>task_ids</c> or <c>example_ids</c>, one per row); the rows are
+    /// returned as a matrix's tasks, their ids as its task ids (implicit when the archive has none).
+    /// </summary>
+    /// <exception cref="ForgettingDataException">As <see cref="Read(Stream, string, MatrixReadOptions?)"/>, or an id array does not
+    /// have one id per row or repeats one.</exception>
+    public static (ForgettingMatrix Rows, bool HasIds) ReadEmbedding(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return Guard(sourceName, null, () =>
+        {
+            using var archive = Open(stream, sourceName);
+            var archiveLength = stream.CanSeek ? stream.Length : long.MaxValue;
+            var arrays = Entries(archive, sourceName, archiveLength).Select(e => (Entry: e, Info: Describe(e, sourceName))).ToList();
+            var chosen = Choose(arrays, null, sourceName);
+            var name = chosen.Info!.Name;
+            var rows = Guard(sourceName, name, () => ReadVerified(chosen.Entry, sourceName, content => NpyFormat.Read(content, sourceName, chosen.Entry.Length)));
+            var ids = FindIds(arrays, RowIdArrayNames, rows.TaskCount, "row", "rows", name, sourceName);
+            if (ids is null)
+            {
+                return (rows, false);
+            }
+
+            try
+            {
+                return (rows.WithIds(ids, null), true);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ForgettingDataException(sourceName, WithoutParameter(e.Message) + " Fix the id array so each row's id appears once.", location: "ids", innerException: e);
+            }
+        });
+    }
+
     /// <summary>Lists the arrays in an .npz file (name, dtype, shape), in archive order.</summary>
     /// <exception cref="ForgettingDataException">The file is not a valid .npz archive.</exception>
     public static IReadOnlyList<NpzArray> ListArrays(string path)
