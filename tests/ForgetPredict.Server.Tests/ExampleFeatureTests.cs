@@ -169,7 +169,7 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
 
     [Theory]
     [InlineData("{\"upstream.csv\": [{\"id\": \"n1\", \"source\": \"python\"}], \"emb4700.npy\": {\"n1\": [EMB]}}", "newExamples: ", "no block like 'upstream.csv' (numeric columns base_loss)", "Give the same feature columns")]
-    [InlineData("{\"upstream.csv\": [{\"id\": \"n1\", \"source\": \"python\", \"base_loss\": 0.5, \"length\": 3}], \"emb4700.npy\": {\"n1\": [EMB]}}", "newExamples: ", "Features 'upstream.csv' have 2 columns; the model was fitted with 1 for 'upstream.csv'")]
+    [InlineData("{\"upstream.csv\": [{\"id\": \"n1\", \"source\": \"python\", \"base_loss\": 0.5, \"length\": 3}], \"emb4700.npy\": {\"n1\": [EMB]}}", "newExamples: ", "Features 'upstream.csv' have numeric columns length that the model was not fitted with (it was fitted with base_loss for 'upstream.csv')")]
     [InlineData("{\"upstream.csv\": [{\"id\": \"n1\", \"source\": \"python\", \"base_loss\": 0.5}], \"emb4700.npy\": {\"n1\": [0.1, 0.2, 0.3]}}", "newExamples: ", "Features 'emb4700.npy' have 3 columns; the model was fitted with 384 for 'emb4700.npy'", "Give the same columns")]
     [InlineData("{\"upstream.csv\": [{\"id\": \"n1\", \"source\": \"python\", \"base_loss\": 0.5}], \"emb4700.npy\": {\"n2\": [EMB]}}", "newExamples.emb4700.npy", "no row for some new examples of newExamples.upstream.csv", "Give every part a row for each new example")]
     [InlineData("{\"upstream.csv\": [{\"id\": \"12\", \"source\": \"python\", \"base_loss\": 0.5}]}", "newExamples.upstream.csv", "example '12' is already one of the model's 4700 examples; list only examples it has never measured")]

@@ -228,7 +228,13 @@ public sealed class FeatureView
                 }
             }
 
-            CheckWidth(block);
+            if (block.Width != Width)
+            {
+                // Every column the model needs is here, and more: name the others, which is what the user must drop.
+                var extra = block.Columns.Where(c => IndexOf(Columns, c) < 0).ToArray();
+                throw new ArgumentException(
+                    $"Features '{block.Name}' have numeric columns {string.Join(", ", extra.Take(8))}{(extra.Length > 8 ? ", ..." : string.Empty)} that the model was not fitted with (it was fitted with {string.Join(", ", Columns)} for '{BlockName}'). Give the same columns: drop those, or, if one of them holds the ids, name it as the id column.", nameof(block));
+            }
 
             var values = new double[block.Count * Width];
             for (var i = 0; i < block.Count; i++)
