@@ -208,7 +208,19 @@ public static class Fitting
         CheckMatrix(request.Method, request.Matrix, request.Source);
         progress?.Invoke("fitting", 0.2);
         var clock = Stopwatch.StartNew();
-        var (model, choice) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report) : (fitter.Fit(request.Matrix), null);
+        IForgettingModel model;
+        AutoReport? choice;
+        try
+        {
+            (model, choice) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report) : (fitter.Fit(request.Matrix), null);
+        }
+        catch (ArgumentException e) when (e.ParamName == "matrix" && e is not OptionException)
+        {
+            // What is wrong with the matrix (a constant one, say) names the file it came from.
+            var message = e.Message.LastIndexOf(" (Parameter '", StringComparison.Ordinal) is var cut and > 0 ? e.Message[..cut] : e.Message;
+            throw new ArgumentException($"{request.Source}: {message}", nameof(request), e);
+        }
+
         var taskFeatures = request.TaskFeatures is { } features
             ? Core.Features.TaskFeatureModel.Fit(Factor(), features, new Core.Features.TaskFeatureOptions { MaxThreads = request.Settings.MaxThreads })
             : null;
