@@ -187,7 +187,8 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             throw Forecasting.From(source, e, nameof(features));
         }
 
-        return new TaskFeatureQuery(features, row, model) { Warning = UnseenLevels(model, features, row, source) };
+        var warnings = new[] { UnseenLevels(model, features, row, source), FarFromTraining(model, features, row, source) }.OfType<string>().ToArray();
+        return new TaskFeatureQuery(features, row, model) { Warning = warnings.Length == 0 ? null : string.Join(" ", warnings) };
     }
 
     /// <summary>
@@ -214,6 +215,19 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
     /// family, or a misspelt one), which counts as none of the model's levels.
     /// </summary>
     public string? Warning { get; init; }
+
+    /// <summary>
+    /// How many training standard deviations from the training tasks' mean a numeric setting may lie before a query is told its
+    /// prior is an extrapolation (a setting the model has seen nothing like).
+    /// </summary>
+    public const double FarFromTrainingLimit = 10;
+
+    private static string? FarFromTraining(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
+    {
+        var far = model.Views.SelectMany(v => v.FarFromTraining(features, row, FarFromTrainingLimit)).ToArray();
+        return far.Length == 0 ? null
+            : $"{source}: {string.Join("; ", far.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from the training tasks' values")))}, far outside anything the model was fitted on, so its prior there is an extrapolation; check the value and its units.";
+    }
 
     private static string? UnseenLevels(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
     {

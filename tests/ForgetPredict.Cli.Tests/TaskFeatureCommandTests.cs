@@ -61,10 +61,10 @@ public class TaskFeatureCommandTests
         var (fitCode, fitOutput, fitError) = CliRunner.Run("fit", V("z.npy"), "--method", "mf", "--rank", "3", "--out", model, "--task-features", V("tasks.csv"));
         Assert.True(fitCode == 0, fitError);
         Assert.Contains("tasks.csv categories", fitOutput, StringComparison.Ordinal);
-        string Predict(string family)
+        string Predict(string family, string lr = "0.0002")
         {
             var features = Path.Combine(dir, "tasks.csv");
-            File.WriteAllText(features, $"task,family,lr,steps\nnew-task,{family},0.0002,100\n");
+            File.WriteAllText(features, $"task,family,lr,steps\nnew-task,{family},{lr},100\n");
             var (code, _, error) = CliRunner.Run("predict", "--model", model, "--task-features", features, "--task-name", "new-task");
             Assert.True(code == 0, error);
             return error;
@@ -75,6 +75,12 @@ public class TaskFeatureCommandTests
         Assert.DoesNotContain("warning", Predict("web"), StringComparison.Ordinal);
         Assert.StartsWith("warning: " + Path.Combine(dir, "tasks.csv") + ": family 'Web' is not a level the model was fitted with ('code-c', 'code-other', 'code-python', 'data', 'text', 'web'; did you mean 'web'?). The task counts as none of the model's levels there",
             Predict("Web"), StringComparison.Ordinal);
+
+        // A setting far outside the training tasks' (lr in the wrong units, say) is predicted with a warning that the prior
+        // there is an extrapolation.
+        var far = Predict("web", "1e300");
+        Assert.StartsWith("warning: " + Path.Combine(dir, "tasks.csv") + ": lr 1E+300 lies ", far, StringComparison.Ordinal);
+        Assert.Contains(" standard deviations from the training tasks' values, far outside anything the model was fitted on, so its prior there is an extrapolation; check the value and its units.", far, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -177,6 +177,45 @@ public sealed class FeatureView
         return unseen;
     }
 
+    /// <summary>
+    /// The numeric columns whose value in row <paramref name="row"/> of <paramref name="features"/> lies more than
+    /// <paramref name="limit"/> training standard deviations from the training tasks' mean, on the view's scale (log where the
+    /// view reads the column on a log scale): a setting the model never saw anything like (lr 1e300), where the prior is an
+    /// extrapolation. Each with its value and its distance in standard deviations. Empty for other views, and when no block
+    /// of <paramref name="features"/> stands for this one.
+    /// </summary>
+    public IReadOnlyList<(string Column, double Value, double Deviations)> FarFromTraining(FeatureSet features, int row, double limit)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (Kind != FeatureKind.Numeric
+            || (features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(Matches)) is not { } block)
+        {
+            return [];
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, block.Count);
+        var far = new List<(string, double, double)>();
+        var values = block.Row(row);
+        for (var c = 0; c < Width; c++)
+        {
+            var source = IndexOf(block.Columns, Columns[c]);
+            if (source < 0)
+            {
+                continue;
+            }
+
+            var x = values[source];
+            var deviations = Math.Abs(((_log[c] && x > 0 ? Math.Log(x) : x) - _shift[c]) / _scale[c]);
+            if (deviations > limit)
+            {
+                far.Add((Columns[c], x, deviations));
+            }
+        }
+
+        return far;
+    }
+
     /// <summary>Encodes every row of a block (count x Width, row-major).</summary>
     public double[] EncodeAll(FeatureBlock block)
     {
