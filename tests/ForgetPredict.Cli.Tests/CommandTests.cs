@@ -234,6 +234,7 @@ public class CommandTests
 
         Assert.Contains("Task 'xml-0'", output, StringComparison.Ordinal);
         Assert.Contains("Which pre-training sources", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n\n\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal); // one blank line between sections, as the README shows
         Assert.Contains("5. Before fine-tuning: charlm-d", output, StringComparison.Ordinal);
         Assert.Contains("  mf+features ", output, StringComparison.Ordinal);
         foreach (var source in Commands.DemoCommand.BundledSources().Distinct())

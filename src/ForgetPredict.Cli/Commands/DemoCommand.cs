@@ -45,8 +45,8 @@ internal static class DemoCommand
             console.WriteLine(title);
             console.WriteLine();
             console.WriteLine("1. How low-rank is the forgetting? (R^2 on all cells)");
+            // Every table ends with a blank line: the next section follows it directly.
             AnalyzeCommand.Render(console, "matrix", MatrixAnalysis.Run(z, 5));
-            console.WriteLine();
 
             var holdOut = Math.Min(parse.GetValue(testTasks), z.TaskCount - 2);
             var random = new Random(7);
@@ -72,7 +72,6 @@ internal static class DemoCommand
             ShowOneTask(console, z, test[0], options, sources);
             if (sources is not null)
             {
-                console.WriteLine();
                 BeforeFineTuning(console, parse.GetValue(seeds));
             }
 
@@ -180,7 +179,6 @@ internal static class DemoCommand
 
         // Which pre-training sources it erases most: predicted (from the 30 cells) against measured (the whole row).
         var report = ErasureReport.Create(fold, z.ExampleIds, ExampleGroups.FromLabels(sources));
-        console.WriteLine();
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"4. Which pre-training sources will '{z.TaskIds[task]}' erase most? (predicted from the same {known.Length} cells, against the measured row)"));
         var groups = Terminal.Table("source", "predicted mean", "90% interval", "measured mean");
         foreach (var g in report.Groups)
