@@ -340,7 +340,11 @@ public sealed record DesignItemDto(string Example, int Order, string? Group);
 /// <param name="Error">Why it failed (the parser's or fitter's message).</param>
 /// <param name="ModelUrl">Where the finished model is served.</param>
 public sealed record JobDto(string Id, string State, string Stage, double Progress, string Model, string Method, DateTimeOffset Submitted,
-    DateTimeOffset? Started, DateTimeOffset? Finished, string? Error, string? ModelUrl);
+    DateTimeOffset? Started, DateTimeOffset? Finished, string? Error, string? ModelUrl)
+{
+    /// <summary>What the fit said about the matrix (examples or tasks with no observed cell), as <c>fit</c> warns; null when nothing.</summary>
+    public IReadOnlyList<string>? Warnings { get; init; }
+}
 
 /// <summary>The answer of <c>GET /v1/jobs</c>.</summary>
 /// <param name="Jobs">Jobs since the server started, newest first.</param>

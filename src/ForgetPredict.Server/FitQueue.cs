@@ -71,6 +71,8 @@ public sealed class FitJob
 
     private string? Error { get; set; }
 
+    private IReadOnlyList<string>? Warnings { get; set; }
+
     /// <summary>True once the job succeeded or failed.</summary>
     public bool IsFinished
     {
@@ -88,7 +90,7 @@ public sealed class FitJob
     {
         lock (_lock)
         {
-            return new JobDto(Id, State, Stage, Progress, Name, Method, Submitted, Started, Finished, Error, State == "succeeded" ? $"/v1/models/{Name}" : null);
+            return new JobDto(Id, State, Stage, Progress, Name, Method, Submitted, Started, Finished, Error, State == "succeeded" ? $"/v1/models/{Name}" : null) { Warnings = Warnings };
         }
     }
 
@@ -103,10 +105,11 @@ public sealed class FitJob
         }
     }
 
-    internal void Finish(string? error)
+    internal void Finish(string? error, IReadOnlyList<string>? warnings = null)
     {
         lock (_lock)
         {
+            Warnings = warnings is { Count: > 0 } ? warnings : null;
             State = error is null ? "succeeded" : "failed";
             Stage = error is null ? "done" : "failed";
             Progress = error is null ? 1 : Progress;
@@ -291,7 +294,7 @@ public sealed partial class FitQueue : BackgroundService
             }
 
             _store.Invalidate(job.Name);
-            job.Finish(null);
+            job.Finish(null, [.. fit.Warnings.Select(_store.Relative)]);
             LogFitted(_logger, job.Name, job.Method, job.Id);
         }
         catch (Exception e) when (Problems.Classify(e) is { } problem)

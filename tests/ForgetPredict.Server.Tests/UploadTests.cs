@@ -138,6 +138,26 @@ public sealed class UploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_OfAMatrixWithAnUnmeasuredExample_FitsAndTheJobSaysSo_AsFitDoes()
+    {
+        // Given: the synthetic matrix with its example 3 never measured.
+        var values = _synthetic.Matrix.Values.ToArray();
+        for (var i = 0; i < _synthetic.Matrix.TaskCount; i++)
+        {
+            values[(i * _synthetic.Matrix.ExampleCount) + 3] = float.NaN;
+        }
+
+        var gaps = ForgettingMatrix.Create(values, _synthetic.Matrix.TaskCount, _synthetic.Matrix.ExampleCount);
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload("gaps.npy", MatrixBytes(gaps, ".npy"), ("name", "gaps"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
+
+        // Then: the job succeeds and carries the library's warning, the one 'fit' prints.
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        Assert.Equal(ForgetPredict.Application.Fitting.MatrixWarnings(gaps, "gaps.npy"), done.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!));
+        Assert.Contains("have no observed cell (first: '3')", done.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Upload_BinaryMethodOnAContinuousMatrix_FailsTheJob()
     {
         var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "lg"), ("method", "logistic")))).JsonAsync(HttpStatusCode.Accepted);

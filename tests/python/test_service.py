@@ -261,6 +261,13 @@ class ServiceTests(unittest.TestCase):
             self.client.model("planted").predict(new_examples=[chunks.iloc[n:n + 2], emb[n:n + 2]])
         self.assertIn("was fitted without example features", caught.exception.message)
 
+    def test_fit_of_a_matrix_with_an_unmeasured_example_warns_as_the_engine_does(self):
+        gaps = self.frame.copy()
+        gaps.iloc[:, 2] = np.nan
+        with self.assertWarns(fp.EngineWarning) as warned:
+            self.client.fit(gaps, method="additive", name="gaps", progress=False, overwrite=True)
+        self.assertIn("have no observed cell (first: '%s')" % gaps.columns[2], str(warned.warning))
+
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:
             self.client.fit(self.frame, method="logistic", name="not-binary", progress=False)

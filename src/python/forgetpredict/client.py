@@ -96,6 +96,8 @@ class Client:
                 line.close()
         if job["state"] == "failed":
             raise ServiceError(job.get("error") or "the fit failed", 422)
+        for warning in job.get("warnings") or []:
+            warnings.warn(warning, EngineWarning, stacklevel=2)  # what the fit said about the matrix, as fp.fit warns
         model = self.model(name)
         model._integer_ids = integers
         return model
