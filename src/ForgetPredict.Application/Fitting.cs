@@ -217,8 +217,7 @@ public static class Fitting
         catch (ArgumentException e) when (e.ParamName == "matrix" && e is not OptionException)
         {
             // What is wrong with the matrix (a constant one, say) names the file it came from.
-            var message = e.Message.LastIndexOf(" (Parameter '", StringComparison.Ordinal) is var cut and > 0 ? e.Message[..cut] : e.Message;
-            throw new ArgumentException($"{request.Source}: {message}", nameof(request), e);
+            throw Forecasting.From(request.Source, e, nameof(request));
         }
 
         var taskFeatures = request.TaskFeatures is { } features

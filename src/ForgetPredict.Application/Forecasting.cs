@@ -349,14 +349,10 @@ public static class Forecasting
         return request.NewExamples is { } cold ? forecast with { ColdExamples = Cold(task, cold, forecast.Threshold) } : forecast;
     }
 
-    // The library's refusal of features, prefixed with where they came from (a file, a request field), without the
-    // " (Parameter 'x')" suffix ArgumentException adds.
-    internal static ArgumentException From(string source, ArgumentException e, string parameter)
-    {
-        var message = e.Message;
-        var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-        return new ArgumentException($"{source}: {(cut > 0 ? message[..cut] : message)}", parameter, e);
-    }
+    // The library's refusal of an input (features, a matrix), prefixed with where it came from (a file, a request field),
+    // without the " (Parameter 'x')" suffix ArgumentException adds.
+    internal static ArgumentException From(string source, ArgumentException e, string parameter) =>
+        new($"{source}: {ExceptionText.Sentence(e)}", parameter, e);
 
     // The new examples' forgetting from their features, for the folded task.
     private static ColdExampleForecast[] Cold(FoldedTask task, NewExampleQuery query, double threshold)

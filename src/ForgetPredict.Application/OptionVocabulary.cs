@@ -33,8 +33,6 @@ public sealed class OptionVocabulary
     public string Describe(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var message = exception is IOptionMessageException named ? named.Describe(Word) : exception.Message;
-        var cut = exception is ArgumentException ? message.LastIndexOf(" (Parameter '", StringComparison.Ordinal) : -1;
-        return cut > 0 ? message[..cut] : message;
+        return exception is IOptionMessageException named ? named.Describe(Word) : ExceptionText.Sentence(exception);
     }
 }

@@ -688,7 +688,7 @@ public static partial class ModelFile
             catch (ArgumentException e)
             {
                 // The sentence only: ArgumentException.Message appends " (Parameter 'x')", which names a .NET parameter, not the file's problem.
-                throw Fail(MessageOnly(e).TrimEnd('.'));
+                throw Fail(ExceptionText.Sentence(e).TrimEnd('.'));
             }
         }
 
@@ -697,14 +697,6 @@ public static partial class ModelFile
             build();
             return 0;
         });
-
-        // ArgumentException's message without the " (Parameter 'x')" suffix it appends.
-        private static string MessageOnly(ArgumentException e)
-        {
-            var message = e.Message;
-            var cut = e.ParamName is null ? -1 : message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-            return cut > 0 ? message[..cut] : message;
-        }
 
         public ForgettingDataException Fail(string what) => new(source, $"the model file is invalid: {what}.");
 

@@ -99,7 +99,7 @@ public static class NpzFormat
             }
             catch (ArgumentException e)
             {
-                throw new ForgettingDataException(sourceName, WithoutParameter(e.Message) + " Fix the id arrays (task_ids, example_ids) so each id appears once.", location: "ids", innerException: e);
+                throw new ForgettingDataException(sourceName, ExceptionText.Sentence(e) + " Fix the id arrays (task_ids, example_ids) so each id appears once.", location: "ids", innerException: e);
             }
         });
     }
@@ -138,7 +138,7 @@ public static class NpzFormat
             }
             catch (ArgumentException e)
             {
-                throw new ForgettingDataException(sourceName, WithoutParameter(e.Message) + " Fix the id array so each row's id appears once.", location: "ids", innerException: e);
+                throw new ForgettingDataException(sourceName, ExceptionText.Sentence(e) + " Fix the id array so each row's id appears once.", location: "ids", innerException: e);
             }
         });
     }
@@ -477,11 +477,5 @@ public static class NpzFormat
         {
             throw new ForgettingDataException(sourceName, $"the archive is damaged or uses an unsupported zip feature ({e.Message}). Save it again with np.savez or np.savez_compressed.", location: location, innerException: e);
         }
-    }
-
-    private static string WithoutParameter(string message)
-    {
-        var cut = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 }
