@@ -1,4 +1,5 @@
 using System.Globalization;
+using ForgetPredict.Core;
 
 namespace ForgetPredict.Data;
 
@@ -42,8 +43,31 @@ public sealed record MatrixReadOptions
 
     /// <summary>Checks the column names are non-empty and distinct.</summary>
     /// <exception cref="ArgumentException">A column name is empty or two are the same.</exception>
+    /// <summary>
+    /// The most cells a matrix read with these options may have, or null for no limit beyond memory: checked against the
+    /// shape a file declares or implies (a long file's ids, a Parquet footer, an .npy header) before the matrix is allocated,
+    /// so a small file cannot ask for gigabytes (a service reading what anyone uploads sets it).
+    /// </summary>
+    public long? MaxCells { get; init; }
+
+    /// <summary>Throws unless an <paramref name="m"/> x <paramref name="n"/> matrix fits <see cref="MaxCells"/>.</summary>
+    /// <exception cref="ForgettingDataException">It has more cells; the message names the shape, the limit and the option.</exception>
+    internal void CheckCells(string source, long m, long n)
+    {
+        if (MaxCells is { } max && m * n > max)
+        {
+            throw new ForgettingDataException(source, OptionMessage.Of(
+                $"the matrix is {m:N0} x {n:N0} ({m * n:N0} cells), more than the {max:N0} accepted here ({new OptionReference(DataOptionNames.MaxCells)}); send a smaller matrix, or raise the limit."));
+        }
+    }
+
     internal void Validate()
     {
+        if (MaxCells is < 1)
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(DataOptionNames.MaxCells)} must be at least 1 (it is {MaxCells})."));
+        }
+
         LongColumns.Validate(TaskColumn, ExampleColumn, ValueColumn);
     }
 }
@@ -112,6 +136,9 @@ public static class DataOptionNames
 
     /// <summary><see cref="MatrixReadOptions.Array"/>.</summary>
     public const string Array = "MatrixReadOptions.Array";
+
+    /// <summary><see cref="MatrixReadOptions.MaxCells"/>.</summary>
+    public const string MaxCells = "MatrixReadOptions.MaxCells";
 
     /// <summary>The long layout's column names when reading: <see cref="MatrixReadOptions.TaskColumn"/>, <see cref="MatrixReadOptions.ExampleColumn"/> and <see cref="MatrixReadOptions.ValueColumn"/>.</summary>
     public const string Columns = "MatrixReadOptions.TaskColumn/ExampleColumn/ValueColumn";

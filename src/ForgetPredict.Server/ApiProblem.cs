@@ -104,6 +104,7 @@ internal static class Problems
     {
         [DataOptionNames.Format] = "format",
         [DataOptionNames.Layout] = "layout",
+        [DataOptionNames.MaxCells] = "the server's --max-matrix-mb",
         [DataOptionNames.SaveModel] = "an upload (POST /v1/models)",
         [ModelOptionNames.Rank] = "rank",
         [ModelOptionNames.Lambda] = "lambda",

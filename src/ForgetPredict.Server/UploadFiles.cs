@@ -150,7 +150,8 @@ internal static class UploadFiles
         _ = Fitting.CreateFitter(method, settings, taskFeatures.Count > 0, exampleFeatures.Count > 0);
 
         var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
-        var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout };
+        // The matrix limit bounds what any format may imply (a long file's ids, a Parquet footer), not only an .npz's entries.
+        var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout, MaxCells = options.MatrixLimit / sizeof(float) };
         var format = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
         CheckUncompressedSize(matrix, format == "npz", options);
         foreach (var features in taskFeatures.Concat(exampleFeatures))

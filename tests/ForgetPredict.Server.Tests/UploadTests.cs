@@ -400,6 +400,36 @@ public sealed class UploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_LongCsvWhoseIdsImplyMoreThanTheMatrixLimit_FailsItsJob_BeforeAllocating()
+    {
+        // Given: a long CSV of 20,000 cells, each on its own task and example: 15 KB-odd per 1,000 lines that imply a
+        // 20,000 x 20,000 matrix (1.6 GB), past a 1 MB matrix limit (the long layout alone allows 1,000 cells a row).
+        var store = RepoPaths.NewTempFolder("fp-server-long");
+        try
+        {
+            using var factory = new ServerFactory(store, maxUploadMb: "1", maxMatrixMb: "1");
+            using var client = factory.CreateClient();
+            var text = new StringBuilder("task,example,value\n");
+            for (var i = 0; i < 20_000; i++)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"t{i},e{i},0.5\n");
+            }
+
+            var job = await (await client.PostAsync("/v1/models", Http.Upload("cells.csv", Encoding.UTF8.GetBytes(text.ToString()), ("name", "long"), ("method", "task-mean")))).JsonAsync(HttpStatusCode.Accepted);
+
+            // Then: the job fails naming the shape and the server's limit; no model is written.
+            var done = await WaitAsync(client, job.GetProperty("id").GetString()!);
+            Assert.Equal("failed", done.GetProperty("state").GetString());
+            Assert.Contains("the matrix is 20,000 x 20,000 (400,000,000 cells), more than the 262,144 accepted here (the server's --max-matrix-mb)", done.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(store, "long.fpm")));
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
+    [Fact]
     public void MatrixLimit_IsSixteenTimesTheUploadLimit_UnlessSet()
     {
         Assert.Equal(1L << 30, new ServerOptions { StoreDirectory = "." }.MatrixLimit);

@@ -111,7 +111,7 @@ public static class CsvMatrixFormat
                 headerLine);
         }
 
-        var columns = new LongLayout(names, taskColumn, exampleColumn, valueColumn);
+        var columns = new LongLayout(names, taskColumn, exampleColumn, valueColumn) { Options = options };
         return start >= 0
             ? ReadLongTwoPass(csv, stream, start, columns, headerLine)
             : ReadLongOnePass(csv, columns, headerLine);
@@ -498,7 +498,7 @@ public static class CsvMatrixFormat
         }
 
         int m = tasks.Count, n = examples.Count;
-        var values = AllocateLong(source, headerLine, m, n, rows);
+        var values = AllocateLong(source, headerLine, m, n, rows, layout.Options);
         var seen = new ulong[(values.LongLength + 63) / 64];
         using var again = Restart(stream, start, csv);
         while (again.NextRecord())
@@ -591,7 +591,7 @@ public static class CsvMatrixFormat
         }
 
         int m = tasks.Count, n = examples.Count;
-        var values = AllocateLong(source, headerLine, m, n, cells.Count);
+        var values = AllocateLong(source, headerLine, m, n, cells.Count, layout.Options);
         var seen = new ulong[(values.LongLength + 63) / 64];
         for (var r = 0; r < cells.Count; r++)
         {
@@ -622,8 +622,11 @@ public static class CsvMatrixFormat
         return value;
     }
 
-    private static float[] AllocateLong(string source, long headerLine, int m, int n, long rows) =>
-        LongMatrixLimits.Allocate(source, headerLine, m, n, rows);
+    private static float[] AllocateLong(string source, long headerLine, int m, int n, long rows, MatrixReadOptions options)
+    {
+        options.CheckCells(source, m, n);
+        return LongMatrixLimits.Allocate(source, headerLine, m, n, rows);
+    }
 
     private static Utf8CsvReader Restart(Stream stream, long start, Utf8CsvReader first)
     {
@@ -709,7 +712,10 @@ public static class CsvMatrixFormat
     private static string Shown(IReadOnlyList<string> names) => Echo.List(names);
 
     /// <summary>The long layout's header (trimmed names) and the positions of its three columns.</summary>
-    private sealed record LongLayout(string[] Names, int Task, int Example, int Value);
+    private sealed record LongLayout(string[] Names, int Task, int Example, int Value)
+    {
+        public MatrixReadOptions Options { get; init; } = new();
+    }
 
     /// <summary>
     /// Ids in order of first appearance, looked up from UTF-8 bytes without a string per lookup. Long files are usually

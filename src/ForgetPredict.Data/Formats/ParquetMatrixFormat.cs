@@ -64,6 +64,7 @@ public static class ParquetMatrixFormat
 
     private static ForgettingMatrix Read(ParquetReader reader, MatrixReadOptions o)
     {
+        o.Validate();
         var task = Find(reader, o.TaskColumn);
         var example = Find(reader, o.ExampleColumn);
         var value = Find(reader, o.ValueColumn);
@@ -76,10 +77,10 @@ public static class ParquetMatrixFormat
                 throw new ForgettingDataException(reader.SourceName, OptionMessage.Of($"long layout needs columns {string.Join(", ", missing)} (found: {Echo.List(reader.Columns.Select(c => c.Name))}); name them with {new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}."));
             }
 
-            return ReadLong(reader, task, example, value);
+            return ReadLong(reader, task, example, value, o);
         }
 
-        return ReadWide(reader, task >= 0 ? task : Find(reader, PandasIndex) is var index and >= 0 ? index : reader.Columns.Count > 0 && reader.Columns[0].IsString ? 0 : -1);
+        return ReadWide(reader, task >= 0 ? task : Find(reader, PandasIndex) is var index and >= 0 ? index : reader.Columns.Count > 0 && reader.Columns[0].IsString ? 0 : -1, o);
     }
 
     private static int Find(ParquetReader reader, string name)
@@ -94,7 +95,7 @@ public static class ParquetMatrixFormat
         return matches.Length == 1 ? matches[0].Index : -1;
     }
 
-    private static ForgettingMatrix ReadWide(ParquetReader reader, int idColumn)
+    private static ForgettingMatrix ReadWide(ParquetReader reader, int idColumn, MatrixReadOptions o)
     {
         var examples = reader.Columns.Where(c => c.Index != idColumn).ToArray();
         var text = examples.FirstOrDefault(c => c.IsString);
@@ -109,6 +110,8 @@ public static class ParquetMatrixFormat
         {
             throw new ForgettingDataException(reader.SourceName, string.Create(CultureInfo.InvariantCulture, $"{m} rows x {n} example columns is more cells than one matrix holds ({Array.MaxLength}); split the examples into several files."));
         }
+
+        o.CheckCells(reader.SourceName, m, n);
 
         var values = new float[m * n];
         var buffer = new float[MaxRowGroupRows(reader)];
@@ -142,7 +145,7 @@ public static class ParquetMatrixFormat
         return Wrap(reader.SourceName, values, (int)m, n, taskIds, examples.Select(c => c.Name).ToArray());
     }
 
-    private static ForgettingMatrix ReadLong(ParquetReader reader, int taskColumn, int exampleColumn, int valueColumn)
+    private static ForgettingMatrix ReadLong(ParquetReader reader, int taskColumn, int exampleColumn, int valueColumn, MatrixReadOptions o)
     {
         if (reader.RowCount > int.MaxValue)
         {
@@ -165,6 +168,7 @@ public static class ParquetMatrixFormat
         });
 
         int m = tasks.Count, n = examples.Count;
+        o.CheckCells(reader.SourceName, m, n);
         var values = LongMatrixLimits.Allocate(reader.SourceName, 0, m, n, reader.RowCount);
 
         // Pass 2: the values, straight into the matrix; a bitmap of filled cells catches repeated pairs.

@@ -114,6 +114,24 @@ public class CsvMatrixFormatTests
     }
 
     [Fact]
+    public void Read_MaxCells_RefusesAShapeBeyondIt_BeforeAllocating_InEveryLayout()
+    {
+        var limited = new MatrixReadOptions { MaxCells = 5 };
+        var longText = "task,example,value\na,x,1\nb,y,2\nc,z,3\n";
+        var e = Assert.Throws<ForgettingDataException>(() => ReadText(longText, options: limited));
+        Assert.Contains("the matrix is 3 x 3 (9 cells), more than the 5 accepted here (MatrixReadOptions.MaxCells)", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ForgettingDataException>(() => ReadForwardOnly(longText, options: limited));
+        Assert.Equal(9, ReadText(longText, options: new MatrixReadOptions { MaxCells = 9 }).CellCount);
+
+        // Parquet, wide: the footer's rows x columns.
+        var matrix = ForgettingMatrix.Create(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } });
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "z.parquet");
+        MatrixFile.Write(matrix, path);
+        Assert.Contains("the matrix is 2 x 3 (6 cells), more than the 5 accepted here", Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path, limited)).Message, StringComparison.Ordinal);
+        Assert.Throws<OptionException>(() => MatrixFile.Read(path, new MatrixReadOptions { MaxCells = 0 }));
+    }
+
+    [Fact]
     public void Read_PandasWithoutHeader_KeepsTheIndexAsTaskIds()
     {
         // to_csv(header=False): integer task ids, then values; examples are numbered.
