@@ -7,7 +7,7 @@ namespace ForgetPredict.Cli;
 /// <summary>
 /// The files a command line writes, checked before anything runs: none may be one of the files it reads (writing the model
 /// over its own matrix, or an answer over the cells it came from, destroys the input), no two outputs may be one file, and
-/// and every output must be writable: not a folder, in a folder that exists and lets us create files (probed), so a command
+/// every output must be writable: not a folder, in a folder that exists and lets us create files (probed), so a command
 /// never computes for an hour and then fails on its outputs, nor writes some outputs and then fails on the next.
 /// </summary>
 internal static class OutputFiles

@@ -498,7 +498,7 @@ public static class CsvMatrixFormat
         }
 
         int m = tasks.Count, n = examples.Count;
-        var values = AllocateLong(source, headerLine, m, n, rows, layout.Options);
+        var values = LongMatrixLimits.Allocate(source, headerLine, m, n, rows, layout.Options);
         var seen = new ulong[(values.LongLength + 63) / 64];
         using var again = Restart(stream, start, csv);
         while (again.NextRecord())
@@ -591,7 +591,7 @@ public static class CsvMatrixFormat
         }
 
         int m = tasks.Count, n = examples.Count;
-        var values = AllocateLong(source, headerLine, m, n, cells.Count, layout.Options);
+        var values = LongMatrixLimits.Allocate(source, headerLine, m, n, cells.Count, layout.Options);
         var seen = new ulong[(values.LongLength + 63) / 64];
         for (var r = 0; r < cells.Count; r++)
         {
@@ -620,12 +620,6 @@ public static class CsvMatrixFormat
         }
 
         return value;
-    }
-
-    private static float[] AllocateLong(string source, long headerLine, int m, int n, long rows, MatrixReadOptions options)
-    {
-        options.CheckCells(source, m, n);
-        return LongMatrixLimits.Allocate(source, headerLine, m, n, rows);
     }
 
     private static Utf8CsvReader Restart(Stream stream, long start, Utf8CsvReader first)

@@ -5,14 +5,16 @@ namespace ForgetPredict.Data.Formats;
 /// <summary>
 /// How large a matrix a long-layout file (one row per cell) may imply: at most <see cref="CsvMatrixFormat.MaxCellsPerLongRow"/>
 /// cells per row of the file (but always <see cref="CsvMatrixFormat.MinLongCellAllowance"/>), and never more than one array
-/// holds. Checked before the matrix is allocated, so a small file with many distinct ids cannot ask for terabytes.
+/// holds, nor more than the reader's <see cref="MatrixReadOptions.MaxCells"/>. Checked before the matrix is allocated, so a
+/// small file with many distinct ids cannot ask for terabytes.
 /// </summary>
 internal static class LongMatrixLimits
 {
     /// <summary>Allocates the NaN-filled M x N matrix, or refuses it naming the shape, the rows and the column options to check.</summary>
     /// <exception cref="ForgettingDataException">The file has no rows or implies too large a matrix.</exception>
-    public static float[] Allocate(string source, long line, int m, int n, long rows)
+    public static float[] Allocate(string source, long line, int m, int n, long rows, MatrixReadOptions options)
     {
+        options.CheckCells(source, m, n);
         if (rows == 0)
         {
             throw new ForgettingDataException(source, "the file has a header but no data rows.", line);

@@ -168,8 +168,7 @@ public static class ParquetMatrixFormat
         });
 
         int m = tasks.Count, n = examples.Count;
-        o.CheckCells(reader.SourceName, m, n);
-        var values = LongMatrixLimits.Allocate(reader.SourceName, 0, m, n, reader.RowCount);
+        var values = LongMatrixLimits.Allocate(reader.SourceName, 0, m, n, reader.RowCount, o);
 
         // Pass 2: the values, straight into the matrix; a bitmap of filled cells catches repeated pairs.
         var filled = new ulong[((long)m * n + 63) / 64];
