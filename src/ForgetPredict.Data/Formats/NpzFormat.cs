@@ -72,37 +72,11 @@ public static class NpzFormat
 
     /// <summary>Reads the matrix from an .npz archive in <paramref name="stream"/> (left open; seekable streams are read in place, others are buffered by <see cref="ZipArchive"/>).</summary>
     /// <exception cref="ForgettingDataException">See <see cref="Read(string, MatrixReadOptions?)"/>.</exception>
-    public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(sourceName);
-        return Guard(sourceName, null, () =>
-        {
-            using var archive = Open(stream, sourceName);
-            var archiveLength = stream.CanSeek ? stream.Length : long.MaxValue;
-            var entries = Entries(archive, sourceName, archiveLength);
-            var arrays = entries.Select(e => (Entry: e, Info: Describe(e, sourceName))).ToList();
-            var chosen = Choose(arrays, options?.Array, sourceName);
-            var name = chosen.Info!.Name;
-            var matrix = Guard(sourceName, name, () => ReadVerified(chosen.Entry, sourceName, content => NpyFormat.Read(content, sourceName, chosen.Entry.Length)));
-
-            var taskIds = FindIds(arrays, TaskIdArrayNames, matrix.TaskCount, "task", "rows", name, sourceName);
-            var exampleIds = FindIds(arrays, ExampleIdArrayNames, matrix.ExampleCount, "example", "columns", name, sourceName);
-            if (taskIds is null && exampleIds is null)
-            {
-                return matrix;
-            }
-
-            try
-            {
-                return matrix.WithIds(taskIds, exampleIds);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ForgettingDataException(sourceName, ExceptionText.Sentence(e) + " Fix the id arrays (task_ids, example_ids) so each id appears once.", location: "ids", innerException: e);
-            }
-        });
-    }
+    public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null) =>
+        ReadWithIds(stream, sourceName, options?.Array, (arrays, matrix, name) =>
+            (FindIds(arrays, TaskIdArrayNames, matrix.TaskCount, "task", "rows", name, sourceName),
+             FindIds(arrays, ExampleIdArrayNames, matrix.ExampleCount, "example", "columns", name, sourceName)),
+            "Fix the id arrays (task_ids, example_ids) so each id appears once.");
 
     /// <summary>The names of an embedding's row-id array: one id per row, whatever the rows describe.</summary>
     public static IReadOnlyList<string> RowIdArrayNames { get; } = ["ids", .. TaskIdArrayNames, .. ExampleIdArrayNames];
@@ -116,6 +90,21 @@ public static class NpzFormat
     /// have one id per row or repeats one.</exception>
     public static (ForgettingMatrix Rows, bool HasIds) ReadEmbedding(Stream stream, string sourceName)
     {
+        var hasIds = false;
+        var rows = ReadWithIds(stream, sourceName, null, (arrays, matrix, name) =>
+        {
+            var ids = FindIds(arrays, RowIdArrayNames, matrix.TaskCount, "row", "rows", name, sourceName);
+            hasIds = ids is not null;
+            return (ids, null);
+        }, "Fix the id array so each row's id appears once.");
+        return (rows, hasIds);
+    }
+
+    // The archive's matrix (the array `wanted`, else the first 2-D numeric one) with the ids `findIds` finds beside it; `fix`
+    // ends the message when the ids repeat.
+    private static ForgettingMatrix ReadWithIds(Stream stream, string sourceName, string? wanted,
+        Func<List<(ZipArchiveEntry Entry, NpzArray? Info)>, ForgettingMatrix, string, (string[]? Tasks, string[]? Examples)> findIds, string fix)
+    {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
         return Guard(sourceName, null, () =>
@@ -123,22 +112,22 @@ public static class NpzFormat
             using var archive = Open(stream, sourceName);
             var archiveLength = stream.CanSeek ? stream.Length : long.MaxValue;
             var arrays = Entries(archive, sourceName, archiveLength).Select(e => (Entry: e, Info: Describe(e, sourceName))).ToList();
-            var chosen = Choose(arrays, null, sourceName);
+            var chosen = Choose(arrays, wanted, sourceName);
             var name = chosen.Info!.Name;
-            var rows = Guard(sourceName, name, () => ReadVerified(chosen.Entry, sourceName, content => NpyFormat.Read(content, sourceName, chosen.Entry.Length)));
-            var ids = FindIds(arrays, RowIdArrayNames, rows.TaskCount, "row", "rows", name, sourceName);
-            if (ids is null)
+            var matrix = Guard(sourceName, name, () => ReadVerified(chosen.Entry, sourceName, content => NpyFormat.Read(content, sourceName, chosen.Entry.Length)));
+            var (taskIds, exampleIds) = findIds(arrays, matrix, name);
+            if (taskIds is null && exampleIds is null)
             {
-                return (rows, false);
+                return matrix;
             }
 
             try
             {
-                return (rows.WithIds(ids, null), true);
+                return matrix.WithIds(taskIds, exampleIds);
             }
             catch (ArgumentException e)
             {
-                throw new ForgettingDataException(sourceName, ExceptionText.Sentence(e) + " Fix the id array so each row's id appears once.", location: "ids", innerException: e);
+                throw new ForgettingDataException(sourceName, $"{ExceptionText.Sentence(e)} {fix}", location: "ids", innerException: e);
             }
         });
     }
