@@ -2,6 +2,7 @@ using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
+using ForgetPredict.Data.Parquet;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -159,6 +160,11 @@ internal static class UploadFiles
             CheckUncompressedSize(features, Path.GetExtension(features.SourceName).Equals(".npz", StringComparison.OrdinalIgnoreCase), options);
         }
 
+        foreach (var table in taskFeatures.Concat(exampleFeatures).Append(examples).OfType<UploadedFile>())
+        {
+            CheckParquetTableSize(table, readOptions.MaxCells.Value);
+        }
+
         var overwrite = fields.GetValueOrDefault("overwrite") switch
         {
             null or "false" or "0" => false,
@@ -208,6 +214,37 @@ internal static class UploadFiles
                 : "--max-matrix-mb";
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
                 $"{file.SourceName} decompresses to {ApiException.Megabytes(total)} ({file.Length} bytes uploaded), more than the server's limit of {ApiException.Megabytes(limit)} for an uploaded matrix ({which}); send a smaller matrix, or start the server with a higher --max-matrix-mb."));
+        }
+    }
+
+    /// <summary>
+    /// Refuses (413) a Parquet table (example metadata, task or example features) whose footer declares more cells (rows x
+    /// columns) than the server's matrix limit allows, before any column is read: run-length encoding turns a few bytes into
+    /// millions of rows, and the table readers allocate each column for the rows the footer declares. A file that is not
+    /// Parquet is left to the reader, which says what is wrong with it.
+    /// </summary>
+    internal static void CheckParquetTableSize(UploadedFile file, long maxCells)
+    {
+        if (Path.GetExtension(file.SourceName).ToLowerInvariant() is not (".parquet" or ".pq"))
+        {
+            return;
+        }
+
+        long rows, columns;
+        try
+        {
+            using var reader = ParquetReader.Open(file.TempPath);
+            (rows, columns) = (reader.RowCount, reader.Columns.Count);
+        }
+        catch (ForgettingDataException)
+        {
+            return;
+        }
+
+        if (columns > 0 && rows > maxCells / columns)
+        {
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
+                $"{file.SourceName} declares {rows:N0} rows of {columns:N0} columns ({file.Length} bytes uploaded), more than the {maxCells:N0} cells the server accepts in an uploaded table (--max-matrix-mb); send a smaller table, or start the server with a higher --max-matrix-mb."));
         }
     }
 

@@ -7,6 +7,7 @@ using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
+using ForgetPredict.Data.Parquet;
 using ForgetPredict.Testing;
 
 namespace ForgetPredict.Server.Tests;
@@ -427,6 +428,53 @@ public sealed class UploadTests : IDisposable
         {
             Directory.Delete(store, recursive: true);
         }
+    }
+
+    // A Parquet table compresses a repeated value to next to nothing (Snappy here; run-length encoding goes further), and the
+    // table readers allocate every column for the rows the footer declares: a small upload of example metadata or features
+    // could claim gigabytes. The footer's rows x columns are checked against the matrix limit before the job is queued.
+    [Theory]
+    [InlineData("examples")]
+    [InlineData("taskFeatures")]
+    [InlineData("exampleFeatures")]
+    public async Task Upload_ParquetTableDeclaringMoreCellsThanTheMatrixLimit_Is413BeforeAnythingIsRead(string field)
+    {
+        var store = RepoPaths.NewTempFolder("fp-server-table");
+        try
+        {
+            using var factory = new ServerFactory(store, maxUploadMb: "1", maxMatrixMb: "1");
+            using var client = factory.CreateClient();
+            var table = RepeatedParquet(300_000);
+            Assert.InRange(table.Length, 1, 1 << 20);
+            using var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "t"), ("method", "mf"));
+            form.Add(new ByteArrayContent(table), field, "big.parquet");
+            await (await client.PostAsync("/v1/models", form))
+                .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "big.parquet declares 300,000 rows of 2 columns", "more than the 262,144 cells the server accepts in an uploaded table (--max-matrix-mb)");
+            Assert.Empty(Directory.GetFiles(store, ".*"));
+            Assert.Empty((await (await client.GetAsync("/v1/jobs")).JsonAsync()).GetProperty("jobs").EnumerateArray());
+
+            // A table within the limit passes the check (and is then read as usual).
+            using var small = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "t"), ("method", "mf"));
+            small.Add(new ByteArrayContent(RepeatedParquet(1_000)), field, "small.parquet");
+            Assert.NotEqual(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/v1/models", small)).StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
+    // Two string columns of one repeated value each, SNAPPY-compressed by our writer.
+    private static byte[] RepeatedParquet(int rows)
+    {
+        using var bytes = new MemoryStream();
+        using (var writer = ParquetWriter.Create(bytes, [new ParquetColumnSpec("id", ParquetValueType.String), new ParquetColumnSpec("source", ParquetValueType.String)], leaveOpen: true))
+        {
+            writer.WriteRows([ParquetColumnData.FromStrings(Enumerable.Repeat<string?>("x", rows).ToArray()), ParquetColumnData.FromStrings(Enumerable.Repeat<string?>("y", rows).ToArray())]);
+            writer.Complete();
+        }
+
+        return bytes.ToArray();
     }
 
     [Fact]
