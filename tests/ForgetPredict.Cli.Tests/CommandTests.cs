@@ -46,6 +46,19 @@ public class CommandTests
         Assert.Equal(string.Format(CultureInfo.InvariantCulture, expected, Charlm), error.Trim());
     }
 
+    // Rank 1,000 on a 20 x 300 matrix was accepted and took two minutes: no more than min(M, N) factors can be found.
+    [Fact]
+    public void Fit_WithARankAboveTheMatrixsSmallerSide_IsRefusedNamingTheLargestRank()
+    {
+        var folder = RepoPaths.NewTempFolder();
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "mf", "--rank", "48", "--out", Path.Combine(folder, "m.fpm"));
+
+        Assert.Equal(1, code);
+        Assert.Equal("error: --rank 48 is more than the 47 factors z.npy can have (47 x 2,400: at most the smaller side); give 47 or less, or leave it out to use the method's own.", error.Trim());
+        Assert.Empty(Directory.GetFiles(folder));
+        Assert.Equal(0, CliRunner.Run("fit", Charlm, "--method", "mf", "--rank", "47", "--out", Path.Combine(folder, "m.fpm")).ExitCode);
+    }
+
     [Fact]
     public void Predict_WithAFileThatIsNotAModel_SaysHowToMakeOne()
     {
