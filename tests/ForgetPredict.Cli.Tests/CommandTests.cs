@@ -59,6 +59,19 @@ public class CommandTests
         Assert.Equal(0, CliRunner.Run("fit", Charlm, "--method", "mf", "--rank", "47", "--out", Path.Combine(folder, "m.fpm")).ExitCode);
     }
 
+    // '1099511627776' was "not a whole number"; it is one, too large for the option.
+    [Theory]
+    [InlineData("abc", "error: --seed takes a whole number (got 'abc').")]
+    [InlineData("1.5", "error: --seed takes a whole number (got '1.5').")]
+    [InlineData("1099511627776", "error: --seed takes a whole number from -2,147,483,648 to 2,147,483,647 (got '1099511627776').")]
+    public void WholeNumberOptions_SayWhatIsWrongWithTheValue(string value, string expected)
+    {
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "mf", "--seed", value, "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
+
+        Assert.Equal(2, code);
+        Assert.Equal(expected, error.Split('\n')[0].Trim());
+    }
+
     [Fact]
     public void Predict_WithAFileThatIsNotAModel_SaysHowToMakeOne()
     {
