@@ -1,7 +1,13 @@
 """The forgetpredict package against the engine's command line: round trips, ids, missing cells, errors, cleanup."""
 import glob
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import textwrap
+import time
 import unittest
 import warnings
 
@@ -120,7 +126,7 @@ class LocalTests(unittest.TestCase):
         cells = pd.Series(self.z[0, :3], index=[0, 1, 2])
         with self.assertRaises(fp.EngineError) as caught:
             self.model.predict(cells, progress=False)
-        self.assertIn("pass --by-index to read these as column positions", caught.exception.message)
+        self.assertIn("pass by_index=True to read these as column positions", caught.exception.message)
         by_index = self.model.predict(cells, by_index=True, progress=False).examples
         by_id = self.model.predict(pd.Series(self.z[0, :3], index=self.ids[:3]), progress=False).examples
         pd.testing.assert_frame_equal(by_index, by_id)
@@ -230,6 +236,14 @@ class LocalTests(unittest.TestCase):
         self.assertNotIn("\n", caught.exception.message)
         self.assertEqual(caught.exception.exit_code, 2)
 
+    def test_engine_messages_name_the_python_arguments(self):
+        with self.assertRaises(fp.EngineError) as caught:
+            fp.analyze(self.z, max_rank=0, progress=False)
+        self.assertEqual(caught.exception.message, "max_rank must be at least 1.")
+        with self.assertRaises(fp.EngineError) as caught:
+            self.model.predict(self.observed(), prior="bogus", progress=False)
+        self.assertEqual(caught.exception.message, "prior='bogus' is not one of 'empirical', 'ridge'.")
+
     def test_unknown_observed_id_is_an_engine_error(self):
         with self.assertRaises(fp.EngineError) as caught:
             self.model.predict({"no-such-example": 0.3}, progress=False)
@@ -331,6 +345,77 @@ class EngineDiscoveryTests(unittest.TestCase):
                 os.environ["PATH"] = path
                 if saved is not None:
                     os.environ["FORGETPREDICT"] = saved
+
+    def test_a_missing_dll_in_FORGETPREDICT_is_engine_not_found_naming_the_variable_and_the_path(self):
+        if shutil.which("dotnet") is None:
+            self.skipTest("dotnet is not on PATH")
+        saved = os.environ.get("FORGETPREDICT")
+        os.environ["FORGETPREDICT"] = "dotnet /nonexistent/forgetpredict.dll"
+        try:
+            with self.assertRaises(fp.EngineNotFound) as caught:
+                fp.analyze(np.ones((3, 3)), progress=False)
+            self.assertIn("FORGETPREDICT", caught.exception.message)
+            self.assertIn("/nonexistent/forgetpredict.dll does not exist", caught.exception.message)
+        finally:
+            if saved is None:
+                del os.environ["FORGETPREDICT"]
+            else:
+                os.environ["FORGETPREDICT"] = saved
+
+    def test_an_interrupted_call_stops_the_engine_and_leaves_nothing_in_the_temporary_folder(self):
+        # A fit whose task features are a FIFO nobody writes: the engine blocks reading it until the call is interrupted
+        # (Ctrl+C in Jupyter is SIGINT to the kernel, a KeyboardInterrupt in the call). Nothing may stay in TMPDIR: not
+        # the package's folders, not .NET's debugger pipes or diagnostic socket, and the engine must be gone.
+        if not hasattr(os, "mkfifo") or not os.path.isdir("/proc/self"):
+            self.skipTest("needs mkfifo and /proc")
+        with tempfile.TemporaryDirectory(prefix="fp-test-") as folder:
+            private = os.path.join(folder, "tmp")
+            os.mkdir(private)
+            fifo = os.path.join(folder, "never-written.csv")
+            os.mkfifo(fifo)
+            script = textwrap.dedent("""
+                import signal, sys
+                import numpy as np
+                import forgetpredict as fp
+                signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+                z = np.outer(np.arange(1.0, 9.0), np.linspace(0.5, 1.5, 30)) + np.random.default_rng(0).normal(0, 0.01, (8, 30))
+                fp.fit(z, method="mf", task_features=sys.argv[1], progress=False)
+                """)
+            env = {k: v for k, v in os.environ.items() if k != "DOTNET_EnableDiagnostics"}
+            env["TMPDIR"] = private
+            child = subprocess.Popen([sys.executable, "-c", script, fifo], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                engine = self.wait_for_child_process(child)
+                time.sleep(1.5)  # the runtime is up: a .NET process with diagnostics on has made its pipes and socket by now
+                self.assertIsNone(child.poll())
+                child.send_signal(signal.SIGINT)
+                _, stderr = child.communicate(timeout=60)
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                    child.communicate()
+            self.assertIn("KeyboardInterrupt", stderr)
+            self.assertFalse(os.path.exists(f"/proc/{engine}"), "the engine outlived the interrupted call")
+            self.assertEqual(sorted(os.listdir(private)), [])
+
+    @staticmethod
+    def wait_for_child_process(parent, timeout=60.0):
+        """The id of the first child process of ``parent`` (the engine the package started)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        with open(f"/proc/{entry}/stat") as f:
+                            fields = f.read().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    if int(fields[1]) == parent.pid:
+                        return int(entry)
+            if parent.poll() is not None:
+                raise AssertionError(f"the call ended before starting the engine: {parent.stderr.read()}")
+            time.sleep(0.05)
+        raise AssertionError("the engine did not start")
 
     def test_missing_engine_says_how_to_get_it(self):
         saved = os.environ.get("FORGETPREDICT")
