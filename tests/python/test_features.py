@@ -68,6 +68,14 @@ class FeatureTests(unittest.TestCase):
         pd.testing.assert_frame_equal(by_frame, by_series)
         pd.testing.assert_frame_equal(by_frame, by_file)
 
+    def test_a_dict_of_settings_is_the_new_tasks_row_as_the_client_takes_it(self):
+        settings = self.settings.iloc[HELD_OUT].to_dict()  # {"family": ..., "lr": ..., "steps": ...}
+        by_frame = self.model.predict(task_features=self.new_task(), progress=False).examples
+        pd.testing.assert_frame_equal(self.model.predict(task_features=settings, progress=False).examples, by_frame)
+        pd.testing.assert_frame_equal(self.model.predict(task_features=[settings], task_name="mine", progress=False).examples, by_frame)
+        chosen = self.model.replay(task_features=settings, budget=20, strategy="topk", progress=False)
+        self.assertEqual(set(chosen["example"]), set(by_frame["predicted"].nlargest(20).index))
+
     def test_features_are_aligned_by_id_in_any_order(self):
         shuffled = self.settings.iloc[self.keep].sample(frac=1.0, random_state=3)
         with fp.fit(self.frame, method="mf", seed=0, task_features=shuffled, progress=False) as model:
