@@ -338,6 +338,27 @@ class ServiceTests(unittest.TestCase):
             remote.replay(budget=6, strategy="stratified")
         self.assertIn("group_by (source, shard)", caught.exception.message)
 
+    def test_a_service_that_cannot_be_reached_or_does_not_answer_is_a_service_error(self):
+        with self.assertRaises(fp.ServiceUnavailable) as caught:
+            fp.Client(f"http://127.0.0.1:{free_port()}").models()
+        self.assertIsInstance(caught.exception, fp.ServiceError)
+        self.assertIn("could not reach the forgetpredict service at http://127.0.0.1:", caught.exception.message)
+        self.assertIn("forgetpredict serve", caught.exception.message)
+        self.assertIsNone(caught.exception.status)
+        with self.assertRaises(fp.ServiceUnavailable) as caught:
+            fp.Client("http://no-such-host.invalid:5080").models()
+        self.assertIn("no-such-host.invalid", caught.exception.message)
+        # A server that accepts the connection and never answers: the timeout, named with the fix.
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(1)
+            url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+            with self.assertRaises(fp.ServiceUnavailable) as caught:
+                fp.RemoteModel(fp.Client(url, timeout=0.5), "planted", {}).predict(self.observed)
+        self.assertIn(f"the service at {url} did not answer POST {url}/v1/models/planted/predict within 0.5 s", caught.exception.message)
+        self.assertIn("timeout=", caught.exception.message)
+        self.assertFalse(fp.Client(url, timeout=0.5).healthy())
+
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:
             self.client.fit(self.frame, method="logistic", name="not-binary", progress=False)

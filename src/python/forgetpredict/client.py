@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 import time
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +29,15 @@ class ServiceError(EngineError):
     def __init__(self, message: str, status: Optional[int]) -> None:
         super().__init__(message, None)
         self.status = status
+
+
+class ServiceUnavailable(ServiceError):
+    """The service could not be reached, or did not answer in time; ``message`` names the URL and the fix, ``status`` is
+    None and ``reason`` the underlying error (connection refused, timeout, ...)."""
+
+    def __init__(self, message: str, reason: BaseException) -> None:
+        super().__init__(message, None)
+        self.reason = reason
 
 
 class Client:
@@ -140,6 +151,19 @@ class Client:
             except (ValueError, AttributeError):
                 detail = raw.strip() or e.reason
             raise ServiceError(service_words(str(detail)), e.code) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+            raise self._unreachable(request, e) from e
+
+    def _unreachable(self, request: urllib.request.Request, error: BaseException) -> ServiceUnavailable:
+        """The connection failure as the package's error: what happened, where, and what to do."""
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        where = f"{request.get_method()} {request.full_url}"
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            return ServiceUnavailable(f"the service at {self.url} did not answer {where} within {self.timeout:g} s; it may be busy "
+                                      "(a large fit or upload): give Client(..., timeout=SECONDS) more time, or check the server.", reason)
+        text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+        return ServiceUnavailable(f"could not reach the forgetpredict service at {self.url} ({where}: {text}); check the URL given "
+                                  "to fp.Client and that 'forgetpredict serve' is running and listening there (--urls).", reason)
 
 
 class RemoteModel:
