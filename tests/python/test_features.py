@@ -1,6 +1,5 @@
 """Task and example features through the package on the bundled charlm-d matrix: fit, cold-start predict, replay and the
 evaluation curve; the default threshold and the measured-cell marks of a prediction."""
-import glob
 import os
 import tempfile
 import unittest
@@ -16,10 +15,6 @@ HELD_OUT = 5
 def charlm_d():
     root = os.environ.get("FP_REPO_ROOT") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     return os.path.join(root, "data", "charlm-d")
-
-
-def leftovers():
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), "forgetpredict-*")))
 
 
 class FeatureTests(unittest.TestCase):
@@ -165,11 +160,13 @@ class FeatureTests(unittest.TestCase):
         self.assertEqual(len(table.attrs["result"]["curve"]), 2)
 
     def test_feature_files_are_removed(self):
-        before = leftovers()
+        from test_local import private_tempdir
+
+        folder = private_tempdir(self)
         self.model.predict(task_features=[self.new_task()], progress=False)
         with self.assertRaises(fp.EngineError):
             self.model.predict(task_features=np.zeros(3), progress=False)
-        self.assertEqual(leftovers(), before)
+        self.assertEqual(os.listdir(folder), [])
 
 
 class ThresholdTests(unittest.TestCase):

@@ -296,12 +296,10 @@ def _named_choice(message: str, args: Sequence[str], command: str) -> str:
 
 
 # The package's temporary files (a call's folder, a model's): gone by the time a message is read, so messages name the
-# file alone ("observed.csv:2: ..." for the cells given as ``observed``).
-_SCRATCH = re.compile(re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep))
-
-
+# file alone ("observed.csv:2: ..." for the cells given as ``observed``). The folder is the one tempfile uses now.
 def _without_scratch(text: str) -> str:
-    return _SCRATCH.sub("", text)
+    scratch = re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep)
+    return re.sub(scratch, "", text)
 
 
 class EngineWarning(UserWarning):
