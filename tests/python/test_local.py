@@ -480,6 +480,9 @@ class PractitionerInputTests(unittest.TestCase):
         with self.assertRaises(fp.InputError) as refused:
             fp.fit(pd.DataFrame({"a": [0.1, 0.2, 0.3], "b": [0.1, "x", 0.2]}), progress=False)
         self.assertIn("z: column 'b' holds 'x'", refused.exception.message)
+        with self.assertRaises(fp.InputError) as refused:  # two labels the engine would read as one id
+            fp.fit(pd.DataFrame(self.z[:, :2], columns=[1, "1"]), progress=False)
+        self.assertIn("z's columns: 1 and '1' are both the id '1'", refused.exception.message)
         model = self.fitted(self.z[1:], method="additive")
         for scalar in (0.5, "0.5"):
             with self.assertRaises(fp.InputError) as refused:

@@ -21,17 +21,20 @@ def as_matrix(z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optiona
     """The values (float32 or float64, NaN = missing) and the task and example ids (text, or None to number them).
 
     A numpy masked array's masked cells are missing (NaN), whatever value lies under the mask."""
+    task_label, example_label = "tasks", "examples"
     if isinstance(z, pd.DataFrame):
         _refuse_multiindex(z.index, name, "the index (the task ids)")
         _refuse_multiindex(z.columns, name, "the columns (the example ids)")
         values = _frame_values(z, name)
-        tasks = z.index if tasks is None else tasks
-        examples = z.columns if examples is None else examples
+        if tasks is None:
+            tasks, task_label = z.index, f"{name}'s index"
+        if examples is None:
+            examples, example_label = z.columns, f"{name}'s columns"
     else:
         values = array_values(z, name)
     if values.ndim != 2:
         raise InputError(f"a forgetting matrix is 2-D (tasks x examples); {name} has shape {values.shape}")
-    return values, _ids(tasks, values.shape[0], "tasks"), _ids(examples, values.shape[1], "examples")
+    return values, _ids(tasks, values.shape[0], "task", task_label, name), _ids(examples, values.shape[1], "example", example_label, name)
 
 
 def array_values(z, name: str) -> np.ndarray:
@@ -200,20 +203,24 @@ def _string(body: bytes, offset: int) -> Tuple[str, int]:
     return body[offset + 4:offset + 4 + length].decode("utf-8"), offset + 4 + length
 
 
-def _ids(ids: Optional[Sequence], n: int, what: str) -> Optional[np.ndarray]:
+def _ids(ids: Optional[Sequence], n: int, kind: str, label: str, name: str) -> Optional[np.ndarray]:
+    """``ids`` of the ``n`` tasks or examples (``kind``) of matrix ``name`` as the engine reads them; ``label`` names where
+    they came from (``tasks``, ``z's columns``) in messages."""
     if ids is None:
         return None
-    _refuse_multiindex(ids, what, "the ids")
-    text = [id_text(i, what) for i in ids]
+    _refuse_multiindex(ids, label, "the ids")
+    text = [id_text(i, label) for i in ids]
+    axis = "rows" if kind == "task" else "columns"
     if len(text) != n:
-        raise InputError(f"{what} has {len(text)} ids for {n} {'rows' if what == 'tasks' else 'columns'}; give one id per "
-                         f"{'row' if what == 'tasks' else 'column'} of z.")
+        raise InputError(f"{label} has {len(text)} ids for the {n} {axis} of {name}; give one id per {axis[:-1]}.")
     if len(set(text)) != len(text):
         seen: Dict[str, object] = {}
         for given, written in zip(ids, text):
             if written in seen:
-                same = f"{seen[written]!r} and {given!r} are" if seen[written] != given or type(seen[written]) is not type(given) else f"{given!r} is"
-                raise InputError(f"{what}: {same} the same id '{written}' twice; every {what[:-1]} needs its own id.")
+                first = seen[written]
+                twice = (f"the id {given!r} is given twice" if first == given and type(first) is type(given)
+                         else f"{first!r} and {given!r} are both the id '{written}'")
+                raise InputError(f"{label}: {twice}; every {kind} needs its own id.")
             seen[written] = given
     return np.asarray(text, dtype=str)
 
