@@ -450,6 +450,12 @@ class PractitionerInputTests(unittest.TestCase):
         self.assertEqual(len(model.design(3, progress=False)), 3)
         self.assertEqual(len(fp.design(self.z, 3, examples=meta, progress=False)), 3)
         self.assertEqual(sorted(model.predict(group_by="shard", progress=False).groups.index), ["0", "1"])
+        with tempfile.TemporaryDirectory() as folder:  # the same with the metadata as a file given to load
+            model.save(os.path.join(folder, "m.fpm"))
+            meta.rename_axis("column").to_csv(os.path.join(folder, "meta.csv"))
+            with fp.load(os.path.join(folder, "m.fpm"), examples=os.path.join(folder, "meta.csv")) as loaded:
+                self.assertEqual(len(loaded.predict(progress=False).groups), 0)
+                self.assertEqual(sorted(loaded.predict(group_by="source", progress=False).groups.index), ["alpha", "beta", "gamma"])
         with self.assertRaises(fp.EngineError) as caught:  # a stratified replay needs groups: the engine asks which column
             model.replay(budget=6, strategy="stratified", progress=False)
         self.assertIn("group_by", caught.exception.message)

@@ -109,16 +109,17 @@ def _group_columns(metadata: Optional[pd.DataFrame]) -> Optional[List[str]]:
 
 
 def _file_group_columns(path: Path) -> Optional[List[str]]:
-    """The group columns of a CSV or TSV metadata file as the engine finds them (all but the id column: ``id``, else the
-    first, and a pandas index); None when not known here (Parquet), so the file is always passed."""
+    """Columns a CSV or TSV metadata file surely has to group by: its named columns but ``id`` (or, without one, but the
+    first, which may be the ids; a pandas index column may be the ids instead, so there may be one more). None when not
+    read here (Parquet)."""
     if path.suffix.lower() not in (".csv", ".tsv"):
         return None
     try:
         header = [str(c) for c in pd.read_csv(path, nrows=0, sep="\t" if path.suffix.lower() == ".tsv" else ",").columns]
     except (OSError, ValueError):
         return None
-    header = [c for c in header if c not in ("",) and not c.startswith("Unnamed: ")]
-    return [c for c in header if c != "id"] if "id" in header else header[1:]
+    named = [c for c in header if c != "" and not c.startswith("Unnamed: ")]
+    return [c for c in named if c != "id"] if "id" in named else named[1:]
 
 
 class Model:
@@ -240,7 +241,7 @@ class Model:
             if group_by is not None:
                 raise _engine.InputError(f"group_by={group_by!r} needs example metadata: pass examples=DataFrame to fit (or load).")
             return []
-        if group_by is None and not grouped and self._group_columns is not None and len(self._group_columns) != 1:
+        if group_by is None and not grouped and self._group_columns is not None and len(self._group_columns) > 1:
             return []  # several columns and none chosen: no grouping (the engine would ask which)
         return ["--examples", self._examples] + _flag("--group-by", group_by)
 
@@ -384,7 +385,7 @@ def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = Non
         args: List[object] = ["design", matrix, "--count", count, "--out", call / "cells.csv"]
         args += _flag("--criterion", criterion) + _flag("--threads", threads) + _flag("--group-by", group_by)
         columns = _group_columns(metadata)
-        if metadata is not None and (group_by is not None or criterion == "group-means" or len(columns) == 1):
+        if metadata is not None and (group_by is not None or criterion == "group-means" or len(columns) <= 1):
             args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]  # as Model.design: only when used
         args += _cells_and_exclusions(call, observed, exclude)
         _engine.run(args, progress)
