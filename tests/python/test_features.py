@@ -1,6 +1,5 @@
 """Task and example features through the package on the bundled charlm-d matrix: fit, cold-start predict, replay and the
 evaluation curve; the default threshold and the measured-cell marks of a prediction."""
-import glob
 import os
 import tempfile
 import unittest
@@ -16,10 +15,6 @@ HELD_OUT = 5
 def charlm_d():
     root = os.environ.get("FP_REPO_ROOT") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     return os.path.join(root, "data", "charlm-d")
-
-
-def leftovers():
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), "forgetpredict-*")))
 
 
 class FeatureTests(unittest.TestCase):
@@ -67,6 +62,14 @@ class FeatureTests(unittest.TestCase):
             by_file = self.model.predict(task_features=path, task_name=self.name, progress=False).examples
         pd.testing.assert_frame_equal(by_frame, by_series)
         pd.testing.assert_frame_equal(by_frame, by_file)
+
+    def test_a_dict_of_settings_is_the_new_tasks_row_as_the_client_takes_it(self):
+        settings = self.settings.iloc[HELD_OUT].to_dict()  # {"family": ..., "lr": ..., "steps": ...}
+        by_frame = self.model.predict(task_features=self.new_task(), progress=False).examples
+        pd.testing.assert_frame_equal(self.model.predict(task_features=settings, progress=False).examples, by_frame)
+        pd.testing.assert_frame_equal(self.model.predict(task_features=[settings], task_name="mine", progress=False).examples, by_frame)
+        chosen = self.model.replay(task_features=settings, budget=20, strategy="topk", progress=False)
+        self.assertEqual(set(chosen["example"]), set(by_frame["predicted"].nlargest(20).index))
 
     def test_features_are_aligned_by_id_in_any_order(self):
         shuffled = self.settings.iloc[self.keep].sample(frac=1.0, random_state=3)
@@ -157,11 +160,13 @@ class FeatureTests(unittest.TestCase):
         self.assertEqual(len(table.attrs["result"]["curve"]), 2)
 
     def test_feature_files_are_removed(self):
-        before = leftovers()
+        from test_local import private_tempdir
+
+        folder = private_tempdir(self)
         self.model.predict(task_features=[self.new_task()], progress=False)
         with self.assertRaises(fp.EngineError):
             self.model.predict(task_features=np.zeros(3), progress=False)
-        self.assertEqual(leftovers(), before)
+        self.assertEqual(os.listdir(folder), [])
 
 
 class ThresholdTests(unittest.TestCase):

@@ -1,7 +1,13 @@
 """The forgetpredict package against the engine's command line: round trips, ids, missing cells, errors, cleanup."""
 import glob
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import textwrap
+import time
 import unittest
 import warnings
 
@@ -23,6 +29,18 @@ def planted(tasks=24, examples=300, seed=0):
 
 def leftovers():
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "forgetpredict-*")))
+
+
+def private_tempdir(test):
+    """A temporary folder of the test's own for the package's files (tempfile.tempdir, which the package's mkdtemp
+    calls use), so another process's files in the shared one (a parallel test run) do not count; restored and removed
+    at cleanup."""
+    folder = tempfile.mkdtemp(prefix="fp-test-tmp-")
+    saved = tempfile.tempdir
+    test.addCleanup(shutil.rmtree, folder, True)
+    test.addCleanup(setattr, tempfile, "tempdir", saved)
+    tempfile.tempdir = folder
+    return folder
 
 
 class LocalTests(unittest.TestCase):
@@ -120,7 +138,7 @@ class LocalTests(unittest.TestCase):
         cells = pd.Series(self.z[0, :3], index=[0, 1, 2])
         with self.assertRaises(fp.EngineError) as caught:
             self.model.predict(cells, progress=False)
-        self.assertIn("pass --by-index to read these as column positions", caught.exception.message)
+        self.assertIn("pass by_index=True to read these as column positions", caught.exception.message)
         by_index = self.model.predict(cells, by_index=True, progress=False).examples
         by_id = self.model.predict(pd.Series(self.z[0, :3], index=self.ids[:3]), progress=False).examples
         pd.testing.assert_frame_equal(by_index, by_id)
@@ -230,6 +248,14 @@ class LocalTests(unittest.TestCase):
         self.assertNotIn("\n", caught.exception.message)
         self.assertEqual(caught.exception.exit_code, 2)
 
+    def test_engine_messages_name_the_python_arguments(self):
+        with self.assertRaises(fp.EngineError) as caught:
+            fp.analyze(self.z, max_rank=0, progress=False)
+        self.assertEqual(caught.exception.message, "max_rank must be at least 1.")
+        with self.assertRaises(fp.EngineError) as caught:
+            self.model.predict(self.observed(), prior="bogus", progress=False)
+        self.assertEqual(caught.exception.message, "prior='bogus' is not one of 'empirical', 'ridge'.")
+
     def test_unknown_observed_id_is_an_engine_error(self):
         with self.assertRaises(fp.EngineError) as caught:
             self.model.predict({"no-such-example": 0.3}, progress=False)
@@ -258,13 +284,14 @@ class LocalTests(unittest.TestCase):
             fp.fit(self.z, tasks=["a"], progress=False)
 
     def test_temporary_files_are_removed(self):
-        before = leftovers()
+        folder = private_tempdir(self)
         model = fp.fit(self.frame.iloc[1:], method="additive", progress=False)
         model.predict(self.observed(), progress=False)
         with self.assertRaises(fp.EngineError):
             model.predict({"missing": 1.0}, progress=False)
+        self.assertEqual(len(leftovers()), 1)  # the model's own folder, until it is closed
         model.close()
-        self.assertEqual(leftovers(), before)
+        self.assertEqual(os.listdir(folder), [])
 
     def test_progress_events_reach_the_caller(self):
         from forgetpredict import _engine
@@ -292,6 +319,214 @@ class LocalTests(unittest.TestCase):
         path = os.path.join(folder, "z.npy")
         np.save(path, self.z)
         return path
+
+
+class PractitionerInputTests(unittest.TestCase):
+    """What a Jupyter user hands the package, as it comes: masked arrays, ids pandas reads as missing, 64-bit hashes,
+    float labels, metadata of the wrong shape; each is read as meant, given back as it went in, or refused naming the
+    argument and the fix."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.z, group = planted(tasks=16, examples=60, seed=2)
+        cls.source = np.array(["alpha", "beta", "gamma"])[group]
+
+    def fitted(self, z, **kwargs):
+        model = fp.fit(z, method=kwargs.pop("method", "mf"), seed=0, progress=False, **kwargs)
+        self.addCleanup(model.close)
+        return model
+
+    def test_masked_cells_are_missing_like_nan_in_float_and_int_arrays(self):
+        hidden = np.zeros(self.z.shape, dtype=bool)
+        hidden[2, 3] = hidden[5, 0] = True
+        with_nan = self.z.copy()
+        with_nan[hidden] = np.nan
+        expected = self.fitted(with_nan).predict(progress=False).examples
+        wrong = self.z.copy()
+        wrong[hidden] = -999.0  # what lies under the mask must not count
+        masked = self.fitted(np.ma.masked_array(wrong, mask=hidden)).predict(progress=False).examples
+        pd.testing.assert_frame_equal(masked, expected)
+
+        # An integer matrix (say, counts) with a masked cell: the same as the float matrix with NaN there.
+        counts = np.round(self.z * 100).astype(np.int64)
+        filled = counts.astype(np.float64)
+        filled[hidden] = np.nan
+        under = counts.copy()
+        under[hidden] = -999
+        a = self.fitted(np.ma.masked_array(under, mask=hidden)).predict(progress=False).examples
+        pd.testing.assert_frame_equal(a, self.fitted(filled).predict(progress=False).examples)
+
+        # Measured cells: a masked 1-D array (by column position) and np.ma.masked in a dict are not measured.
+        model = self.fitted(self.z[1:])
+        row = np.ma.masked_array(np.where(np.arange(60) < 5, self.z[0], -999.0), mask=np.arange(60) >= 5)
+        by_array = model.predict(row, progress=False).examples
+        by_dict = model.predict({**{j: self.z[0, j] for j in range(5)}, 7: np.ma.masked}, progress=False).examples
+        expected = model.predict(pd.Series(self.z[0, :5]), progress=False).examples
+        pd.testing.assert_frame_equal(by_array, expected)
+        pd.testing.assert_frame_equal(by_dict, expected)
+        self.assertEqual(int(by_array["measured"].sum()), 5)
+
+    def test_ids_that_pandas_reads_as_missing_come_back_as_text(self):
+        words = ["NA", "NaN", "nan", "null", "N/A", "None", "#N/A"]
+        ids = words + [f"e{j}" for j in range(self.z.shape[1] - len(words))]
+        frame = pd.DataFrame(self.z, index=[f"t{i}" for i in range(len(self.z))], columns=ids)
+        frame.index = ["NA"] + list(frame.index[1:])
+        model = self.fitted(frame)
+        n = self.z.shape[1]
+        self.assertEqual(set(fp.design(frame, n, progress=False).index), set(ids))
+        self.assertEqual(set(model.design(n, progress=False).index), set(ids))
+        self.assertEqual(list(model.predict({"NA": 0.3, "null": 0.2}, progress=False).examples.index), ids)
+        self.assertEqual(set(model.replay(budget=n, strategy="topk", progress=False)["example"]), set(ids))
+        predictions = fp.evaluate(frame, methods="additive", test_rows=[0, 1], known=5, predictions=True, progress=False).attrs["predictions"]
+        self.assertEqual(set(predictions["example"]), set(ids))
+        self.assertEqual(set(predictions["task"]), {"NA", "t1"})
+        self.assertTrue(np.issubdtype(predictions["predicted"].dtype, np.floating))
+
+    def test_integer_ids_beyond_int64_come_back_as_they_went_in(self):
+        hashes = pd.Index(np.arange(self.z.shape[1], dtype=np.uint64) * np.uint64(2 ** 57) + np.uint64(2 ** 63 + 7))
+        meta = pd.DataFrame({"source": self.source}, index=hashes)
+        model = self.fitted(pd.DataFrame(self.z, columns=hashes), examples=meta)
+        p = model.predict({hashes[0]: self.z[0, 0]}, group_by="source", progress=False)
+        self.assertEqual(p.examples.index.dtype, np.uint64)
+        self.assertTrue(p.examples.index.equals(hashes))
+        self.assertEqual(p.examples.loc[p.groups["top_examples"].iloc[0], "group"].nunique(), 1)
+        self.assertEqual(model.design(3, progress=False).index.dtype, np.uint64)
+        self.assertTrue(set(model.replay(budget=4, progress=False)["example"]) <= set(hashes))
+
+        big = [2 ** 80 + j for j in range(self.z.shape[1])]  # Python integers beyond 64 bits: object ints
+        p = self.fitted(pd.DataFrame(self.z, columns=big)).predict(progress=False)
+        self.assertEqual(list(p.examples.index), big)
+        self.assertTrue(all(type(i) is int for i in p.examples.index))
+
+    def test_the_id_kind_survives_save_and_load_and_reaches_the_group_lists(self):
+        meta = pd.DataFrame({"source": self.source})  # by column position: the array's ids are integers
+        model = self.fitted(self.z[1:], examples=meta)
+        cells = pd.Series(self.z[0, :10])
+        fitted = model.predict(cells, group_by="source", progress=False)
+        self.assertEqual(fitted.examples.index.dtype, np.int64)
+        top = fitted.groups["top_examples"].iloc[0]
+        self.assertTrue(all(type(i) is int for i in top), top)
+        self.assertEqual(list(fitted.examples.loc[top, "group"].unique()), [fitted.groups.index[0]])
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "m.fpm")
+            model.save(path)
+            with fp.load(path) as loaded:  # no metadata given: the model file says the ids were integers
+                p = loaded.predict(cells, progress=False)
+                self.assertEqual(p.examples.index.dtype, np.int64)
+                pd.testing.assert_frame_equal(p.examples[["predicted", "std"]], fitted.examples[["predicted", "std"]])
+                self.assertEqual(loaded.design(3, progress=False).index.dtype, np.int64)
+            with fp.load(path, examples=meta) as loaded:
+                pd.testing.assert_frame_equal(loaded.predict(cells, group_by="source", progress=False).groups, fitted.groups)
+
+        floats = [float(10 * j) for j in range(self.z.shape[1])]  # float labels: the same ids as the integers they equal
+        model = self.fitted(pd.DataFrame(self.z[1:], columns=floats))
+        p = model.predict(pd.Series([0.4, 0.5], index=[0.0, 10.0]), progress=False)
+        self.assertEqual(list(p.examples.index), floats)
+        self.assertEqual(list(p.measured.index), [0.0, 10.0])
+        pd.testing.assert_frame_equal(model.predict({0: 0.4, 10: 0.5}, progress=False).examples, p.examples)
+        with tempfile.TemporaryDirectory() as folder:
+            model.save(os.path.join(folder, "f.fpm"))
+            with fp.load(os.path.join(folder, "f.fpm")) as loaded:
+                self.assertEqual(list(loaded.predict(progress=False).examples.index), floats)
+
+    def test_a_model_fitted_by_the_command_line_gives_text_ids(self):
+        from forgetpredict import _engine
+
+        with tempfile.TemporaryDirectory() as folder:
+            np.save(os.path.join(folder, "z.npy"), self.z)
+            _engine.run(["fit", os.path.join(folder, "z.npy"), "--method", "additive", "--out", os.path.join(folder, "m.fpm")], progress=False)
+            with fp.load(os.path.join(folder, "m.fpm")) as loaded:
+                self.assertEqual(list(loaded.predict(progress=False).examples.index), [str(j) for j in range(self.z.shape[1])])
+            with fp.load(os.path.join(folder, "m.fpm"), examples=pd.DataFrame({"source": self.source})) as loaded:
+                self.assertEqual(loaded.predict(progress=False).examples.index.dtype, np.int64)
+
+    def test_predict_without_group_by_needs_no_choice_among_several_metadata_columns(self):
+        meta = pd.DataFrame({"source": self.source, "shard": np.arange(self.z.shape[1]) % 2})
+        model = self.fitted(self.z[1:], examples=meta)
+        p = model.predict({0: self.z[0, 0]}, progress=False)
+        self.assertEqual(len(p.examples), self.z.shape[1])
+        self.assertEqual(len(p.groups), 0)
+        self.assertEqual(len(model.replay(budget=5, progress=False)), 5)
+        self.assertEqual(len(model.design(3, progress=False)), 3)
+        self.assertEqual(len(fp.design(self.z, 3, examples=meta, progress=False)), 3)
+        self.assertEqual(sorted(model.predict(group_by="shard", progress=False).groups.index), ["0", "1"])
+        with tempfile.TemporaryDirectory() as folder:  # the same with the metadata as a file given to load
+            model.save(os.path.join(folder, "m.fpm"))
+            meta.rename_axis("column").to_csv(os.path.join(folder, "meta.csv"))
+            with fp.load(os.path.join(folder, "m.fpm"), examples=os.path.join(folder, "meta.csv")) as loaded:
+                self.assertEqual(len(loaded.predict(progress=False).groups), 0)
+                self.assertEqual(sorted(loaded.predict(group_by="source", progress=False).groups.index), ["alpha", "beta", "gamma"])
+        with self.assertRaises(fp.EngineError) as caught:  # a stratified replay needs groups: the engine asks which column
+            model.replay(budget=6, strategy="stratified", progress=False)
+        self.assertIn("group_by", caught.exception.message)
+        self.assertNotIn("--", caught.exception.message)
+
+    def test_evaluate_takes_methods_as_a_string(self):
+        one = fp.evaluate(self.z, methods="additive", test_rows=[0, 1], known=5, progress=False)
+        self.assertEqual(list(one.index), ["additive"])
+        two = fp.evaluate(self.z, methods="additive, mf", test_rows=[0, 1], known=5, progress=False)
+        self.assertEqual(list(two.index), ["additive", "mf"])
+
+    def test_inputs_are_read_as_meant_or_refused_naming_the_argument(self):
+        # Metadata of another length than an array's columns: joined by column position as a DataFrame's columns are
+        # joined by id (both warn about the examples without metadata); ids that are not positions are refused.
+        short = pd.DataFrame({"source": self.source[:30]})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            by_array = self.fitted(self.z[1:], examples=short).predict(group_by="source", progress=False)
+            by_frame = self.fitted(pd.DataFrame(self.z[1:]), examples=short).predict(group_by="source", progress=False)
+        pd.testing.assert_frame_equal(by_array.groups, by_frame.groups)
+        self.assertEqual(sum("have no metadata row" in str(w.message) for w in caught), 2)
+        with self.assertRaises(fp.InputError) as refused:
+            fp.fit(self.z, examples=pd.DataFrame({"source": ["a", "b"]}, index=["x", "y"]), progress=False)
+        self.assertIn("examples has 2 rows of metadata for the 60 columns of z", refused.exception.message)
+        with self.assertRaises(fp.InputError) as refused:
+            fp.fit(self.z, examples=pd.DataFrame({"source": self.source}, index=pd.MultiIndex.from_arrays([range(60), range(60)])), progress=False)
+        self.assertIn("examples: the index (the ids) is a MultiIndex", refused.exception.message)
+        with self.assertRaises(fp.InputError) as refused:
+            fp.fit(pd.DataFrame({"a": [0.1, 0.2, 0.3], "b": [0.1, "x", 0.2]}), progress=False)
+        self.assertIn("z: column 'b' holds 'x'", refused.exception.message)
+        with self.assertRaises(fp.InputError) as refused:  # two labels the engine would read as one id
+            fp.fit(pd.DataFrame(self.z[:, :2], columns=[1, "1"]), progress=False)
+        self.assertIn("z's columns: 1 and '1' are both the id '1'", refused.exception.message)
+        model = self.fitted(self.z[1:], method="additive")
+        for scalar in (0.5, "0.5"):
+            with self.assertRaises(fp.InputError) as refused:
+                model.predict(scalar, progress=False)
+            self.assertIn("is a single value, not measured cells", refused.exception.message)
+        with self.assertRaises(fp.InputError) as refused:
+            model.predict({0: "high"}, progress=False)
+        self.assertIn("observed: example 0 has the value 'high'", refused.exception.message)
+        with self.assertRaises(ValueError):  # InputError is a ValueError too
+            model.predict(top=0, progress=False)
+
+    def test_choices_and_counts_are_refused_naming_the_argument(self):
+        model = self.fitted(self.z[1:], method="additive")
+        for call, expected in ((lambda: model.predict(prior="bogus", progress=False), "prior='bogus' is not one of 'empirical', 'ridge'"),
+                               (lambda: model.replay(budget=3, strategy="bogus", progress=False), "strategy='bogus' is not one of"),
+                               (lambda: model.design(3, criterion="bogus", progress=False), "criterion='bogus' is not one of"),
+                               (lambda: fp.evaluate(self.z, reveal_rng="bogus", progress=False), "reveal_rng='bogus' is not one of"),
+                               (lambda: model.predict(top=0, progress=False), "top must be a whole number of at least 1 (got 0)"),
+                               (lambda: model.design(0, progress=False), "count must be a whole number of at least 1 (got 0)")):
+            with self.assertRaises(fp.InputError) as refused:
+                call()
+            self.assertIn(expected, refused.exception.message)
+
+    def test_evaluate_messages_name_allow_partial_and_the_argument_given_a_bad_choice(self):
+        # evaluate with an external predictor that misses test cells: the fix is an argument, not a command-line option.
+        partial = pd.DataFrame(self.z.copy())
+        partial.iloc[:, :5] = np.nan
+        with self.assertRaises(fp.EngineError) as caught:
+            fp.evaluate(self.z, methods="additive", test_rows=[0, 1], known=5, external={"mine": partial}, progress=False)
+        self.assertIn("allow_partial=True", caught.exception.message)
+        self.assertNotIn("--", caught.exception.message)
+        table = fp.evaluate(self.z, methods="additive", test_rows=[0, 1], known=5, external={"mine": partial}, allow_partial=True, progress=False)
+        self.assertEqual(list(table.index), ["additive"])
+        # The parser's own refusal of a choice names the argument too (a value the package does not check).
+        from forgetpredict import _engine
+
+        self.assertEqual(_engine._named_choice("Argument 'x' not recognized. Must be one of: 'a' 'b'", ["fit", "--method", "x"], "fit"),
+                         "method='x' is not one of 'a', 'b'.")
 
 
 class EngineDiscoveryTests(unittest.TestCase):
@@ -331,6 +566,77 @@ class EngineDiscoveryTests(unittest.TestCase):
                 os.environ["PATH"] = path
                 if saved is not None:
                     os.environ["FORGETPREDICT"] = saved
+
+    def test_a_missing_dll_in_FORGETPREDICT_is_engine_not_found_naming_the_variable_and_the_path(self):
+        if shutil.which("dotnet") is None:
+            self.skipTest("dotnet is not on PATH")
+        saved = os.environ.get("FORGETPREDICT")
+        os.environ["FORGETPREDICT"] = "dotnet /nonexistent/forgetpredict.dll"
+        try:
+            with self.assertRaises(fp.EngineNotFound) as caught:
+                fp.analyze(np.ones((3, 3)), progress=False)
+            self.assertIn("FORGETPREDICT", caught.exception.message)
+            self.assertIn("/nonexistent/forgetpredict.dll does not exist", caught.exception.message)
+        finally:
+            if saved is None:
+                del os.environ["FORGETPREDICT"]
+            else:
+                os.environ["FORGETPREDICT"] = saved
+
+    def test_an_interrupted_call_stops_the_engine_and_leaves_nothing_in_the_temporary_folder(self):
+        # A fit whose task features are a FIFO nobody writes: the engine blocks reading it until the call is interrupted
+        # (Ctrl+C in Jupyter is SIGINT to the kernel, a KeyboardInterrupt in the call). Nothing may stay in TMPDIR: not
+        # the package's folders, not .NET's debugger pipes or diagnostic socket, and the engine must be gone.
+        if not hasattr(os, "mkfifo") or not os.path.isdir("/proc/self"):
+            self.skipTest("needs mkfifo and /proc")
+        with tempfile.TemporaryDirectory(prefix="fp-test-") as folder:
+            private = os.path.join(folder, "tmp")
+            os.mkdir(private)
+            fifo = os.path.join(folder, "never-written.csv")
+            os.mkfifo(fifo)
+            script = textwrap.dedent("""
+                import signal, sys
+                import numpy as np
+                import forgetpredict as fp
+                signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+                z = np.outer(np.arange(1.0, 9.0), np.linspace(0.5, 1.5, 30)) + np.random.default_rng(0).normal(0, 0.01, (8, 30))
+                fp.fit(z, method="mf", task_features=sys.argv[1], progress=False)
+                """)
+            env = {k: v for k, v in os.environ.items() if k != "DOTNET_EnableDiagnostics"}
+            env["TMPDIR"] = private
+            child = subprocess.Popen([sys.executable, "-c", script, fifo], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                engine = self.wait_for_child_process(child)
+                time.sleep(1.5)  # the runtime is up: a .NET process with diagnostics on has made its pipes and socket by now
+                self.assertIsNone(child.poll())
+                child.send_signal(signal.SIGINT)
+                _, stderr = child.communicate(timeout=60)
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                    child.communicate()
+            self.assertIn("KeyboardInterrupt", stderr)
+            self.assertFalse(os.path.exists(f"/proc/{engine}"), "the engine outlived the interrupted call")
+            self.assertEqual(sorted(os.listdir(private)), [])
+
+    @staticmethod
+    def wait_for_child_process(parent, timeout=60.0):
+        """The id of the first child process of ``parent`` (the engine the package started)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        with open(f"/proc/{entry}/stat") as f:
+                            fields = f.read().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    if int(fields[1]) == parent.pid:
+                        return int(entry)
+            if parent.poll() is not None:
+                raise AssertionError(f"the call ended before starting the engine: {parent.stderr.read()}")
+            time.sleep(0.05)
+        raise AssertionError("the engine did not start")
 
     def test_missing_engine_says_how_to_get_it(self):
         saved = os.environ.get("FORGETPREDICT")

@@ -118,7 +118,7 @@ class ServiceTests(unittest.TestCase):
         cells = pd.Series(self.observed.values, index=[self.ids.index(i) for i in self.observed.index])
         with self.assertRaises(fp.ServiceError) as caught:
             self.remote.predict(cells)
-        self.assertIn('set "byIndex": true', caught.exception.message)
+        self.assertIn('pass by_index=True', caught.exception.message)
         by_index = self.remote.predict(cells, by_index=True, top=10)
         self.assertEqual(list(by_index.examples.index), list(self.remote.predict(self.observed, top=10).examples.index))
 
@@ -168,7 +168,7 @@ class ServiceTests(unittest.TestCase):
         with self.assertRaises(fp.ServiceError) as caught:
             model.predict(task_features={"lr": 0.001})
         self.assertEqual(caught.exception.status, 400)
-        self.assertIn("taskFeatures: ", caught.exception.message)
+        self.assertIn("task_features: ", caught.exception.message)  # the service's field, as the argument names it
         self.assertIn("lr, steps", caught.exception.message)
 
     def test_fit_with_task_features_uploads_them_and_answers_the_local_models_cold_start(self):
@@ -267,6 +267,97 @@ class ServiceTests(unittest.TestCase):
         with self.assertWarns(fp.EngineWarning) as warned:
             self.client.fit(gaps, method="additive", name="gaps", progress=False, overwrite=True)
         self.assertIn("have no observed cell (first: '%s')" % gaps.columns[2], str(warned.warning))
+
+    def test_a_masked_array_uploads_its_masked_cells_as_missing(self):
+        z = self.frame.iloc[1:].to_numpy()
+        hidden = np.zeros(z.shape, dtype=bool)
+        hidden[4, 9] = hidden[0, 2] = True
+        under = z.copy()
+        under[hidden] = -999.0
+        with_nan = z.copy()
+        with_nan[hidden] = np.nan
+        masked = self.client.fit(np.ma.masked_array(under, mask=hidden), method="mf", seed=0, name="masked", overwrite=True, progress=False)
+        expected = self.client.fit(with_nan, method="mf", seed=0, name="with-nan", overwrite=True, progress=False)
+        cells = np.ma.masked_array(self.frame.iloc[0].to_numpy(), mask=np.arange(len(self.ids)) >= 20)
+        pd.testing.assert_frame_equal(masked.predict(cells, top=10).examples, expected.predict(cells[:20].data, top=10).examples)
+
+    def test_integer_ids_come_back_as_integers_from_a_model_asked_for_by_name(self):
+        meta = pd.DataFrame({"source": self.meta["source"].to_numpy()})  # by column position
+        z = self.frame.iloc[1:].to_numpy()
+        self.client.fit(z, method="mf", seed=0, name="positions", examples=meta, overwrite=True, progress=False)
+        model = self.client.model("positions")  # a new handle, as in a new session
+        p = model.predict(pd.Series(self.frame.iloc[0, :10].to_numpy()), group_by="source", top=5)
+        self.assertEqual(p.examples.index.dtype, np.int64)
+        top = p.groups["top_examples"].iloc[0]
+        self.assertTrue(all(type(i) is int for i in top), top)
+        with fp.fit(z, method="mf", seed=0, examples=meta, progress=False) as local:
+            expected = local.predict(pd.Series(self.frame.iloc[0, :10].to_numpy()), group_by="source", progress=False)
+        self.assertEqual(list(p.examples.index), list(expected.examples.sort_values("rank").index[:5]))
+        self.assertEqual(list(p.groups["top_examples"]), list(expected.groups["top_examples"]))
+        self.assertEqual(model.design(3).index.dtype, np.int64)
+        self.assertTrue(all(isinstance(i, (int, np.integer)) for i in model.replay(budget=3)["example"]))
+        self.assertEqual(model.info["source"], "z.int64-ids.npz")
+
+        hashes = pd.Index(np.arange(len(self.ids), dtype=np.uint64) + np.uint64(2 ** 64 - 1000))
+        remote = self.client.fit(pd.DataFrame(z, columns=hashes), method="additive", name="hashes", overwrite=True, progress=False)
+        self.assertTrue(set(self.client.model("hashes").predict(top=5).examples.index) <= set(hashes))
+        self.assertEqual(remote.predict(top=5).examples.index.dtype, np.uint64)
+
+    def test_the_client_refuses_what_the_local_package_refuses(self):
+        cells = pd.Series([0.2, 0.3], index=[self.ids[0], self.ids[0]])
+        with self.assertRaises(fp.ServiceError) as remote:
+            self.remote.predict(cells)
+        with self.assertRaises(fp.EngineError) as local:
+            self.local.predict(cells, progress=False)
+        for caught in (remote, local):
+            self.assertIn(f"example '{self.ids[0]}' is measured twice", caught.exception.message)
+        for model in (self.remote, self.local):
+            with self.assertRaises(fp.InputError) as caught:
+                model.predict(self.observed, top=0)
+            self.assertIn("top must be a whole number of at least 1 (got 0)", caught.exception.message)
+            with self.assertRaises(fp.InputError):
+                model.predict(0.5)
+            with self.assertRaises(fp.InputError) as caught:
+                model.replay(budget=5, strategy="bogus")
+            self.assertIn("strategy='bogus' is not one of", caught.exception.message)
+
+    def test_predict_without_group_by_needs_no_choice_among_several_metadata_columns(self):
+        meta = self.meta.assign(shard=np.arange(len(self.ids)) % 2)
+        remote = self.client.fit(self.frame.iloc[1:], method="mf", seed=0, name="two-columns", examples=meta, overwrite=True, progress=False)
+        with fp.fit(self.frame.iloc[1:], method="mf", seed=0, examples=meta, progress=False) as local:
+            expected = local.predict(self.observed, progress=False)
+            stratified = local.replay(budget=6, strategy="stratified", group_by="shard", progress=False)
+        answer = remote.predict(self.observed, top=10)
+        self.assertEqual(len(answer.groups), 0)
+        self.assertTrue(answer.examples["group"].isna().all())
+        self.assertEqual(list(answer.examples.index), list(expected.examples.sort_values("rank").index[:10]))
+        self.assertEqual(len(remote.design(3).columns), 1)
+        self.assertTrue(remote.replay(budget=4)["group"].isna().all())
+        self.assertEqual(sorted(remote.replay(budget=6, strategy="stratified", group_by="shard")["group"].unique()), sorted(stratified["group"].unique()))
+        with self.assertRaises(fp.ServiceError) as caught:  # a stratified replay needs groups: the service asks which column
+            remote.replay(budget=6, strategy="stratified")
+        self.assertIn("group_by (source, shard)", caught.exception.message)
+
+    def test_a_service_that_cannot_be_reached_or_does_not_answer_is_a_service_error(self):
+        with self.assertRaises(fp.ServiceUnavailable) as caught:
+            fp.Client(f"http://127.0.0.1:{free_port()}").models()
+        self.assertIsInstance(caught.exception, fp.ServiceError)
+        self.assertIn("could not reach the forgetpredict service at http://127.0.0.1:", caught.exception.message)
+        self.assertIn("forgetpredict serve", caught.exception.message)
+        self.assertIsNone(caught.exception.status)
+        with self.assertRaises(fp.ServiceUnavailable) as caught:
+            fp.Client("http://no-such-host.invalid:5080").models()
+        self.assertIn("no-such-host.invalid", caught.exception.message)
+        # A server that accepts the connection and never answers: the timeout, named with the fix.
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(1)
+            url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+            with self.assertRaises(fp.ServiceUnavailable) as caught:
+                fp.RemoteModel(fp.Client(url, timeout=0.5), "planted", {}).predict(self.observed)
+        self.assertIn(f"the service at {url} did not answer POST {url}/v1/models/planted/predict within 0.5 s", caught.exception.message)
+        self.assertIn("timeout=", caught.exception.message)
+        self.assertFalse(fp.Client(url, timeout=0.5).healthy())
 
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:

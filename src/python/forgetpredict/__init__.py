@@ -8,10 +8,10 @@ built in the repository) or its query service (:class:`Client`); numpy arrays an
 >>> p = m.predict(observed=cells, group_by="source")                       # doctest: +SKIP
 >>> p.groups, p.examples                                                   # doctest: +SKIP
 """
-from ._engine import EngineError, EngineNotFound, EngineWarning, find_engine
+from ._engine import EngineError, EngineNotFound, EngineWarning, InputError, find_engine
 from ._model import Model, Prediction, analyze, design, evaluate, fit, load
-from .client import Client, RemoteModel, ServiceError
+from .client import Client, RemoteModel, ServiceError, ServiceUnavailable
 
 __all__ = ["fit", "load", "evaluate", "analyze", "design", "Model", "Prediction", "Client", "RemoteModel",
-           "EngineError", "EngineNotFound", "EngineWarning", "ServiceError", "find_engine"]
+           "EngineError", "EngineNotFound", "EngineWarning", "InputError", "ServiceError", "ServiceUnavailable", "find_engine"]
 __version__ = "0.1.0"

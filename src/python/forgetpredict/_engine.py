@@ -12,7 +12,7 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 _DLL = Path("src/ForgetPredict.Cli/bin/Release/net10.0/forgetpredict.dll")
 
@@ -31,6 +31,15 @@ class EngineNotFound(EngineError):
     """No forgetpredict executable was found."""
 
 
+class InputError(EngineError, ValueError):
+    """An argument was refused before the engine or the service saw it; ``message`` names the argument and the fix.
+
+    A :class:`ValueError` too, so ``except ValueError`` catches it as it catches any bad argument."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, None)
+
+
 def find_engine() -> List[str]:
     """The command that starts the engine.
 
@@ -40,7 +49,7 @@ def find_engine() -> List[str]:
     """
     configured = os.environ.get("FORGETPREDICT")
     if configured:
-        return shlex.split(configured)
+        return _configured_command(configured)
     installed = shutil.which("forgetpredict")
     if installed:
         return [installed]
@@ -52,6 +61,26 @@ def find_engine() -> List[str]:
     raise EngineNotFound(
         "forgetpredict was not found: install it (make install PREFIX=DIR, then put DIR/bin on PATH), "
         "set FORGETPREDICT to its command line, or build the repository (make setup) and run from inside it.")
+
+
+def _configured_command(configured: str) -> List[str]:
+    """``FORGETPREDICT`` as a command, checked before it runs: its program must exist, and so must a ``.dll`` it names (the
+    .NET host would only say "the specified command or file was not found", naming neither)."""
+    try:
+        command = shlex.split(configured)
+    except ValueError as e:
+        raise EngineNotFound(f"FORGETPREDICT={configured!r} is not a command line ({e}); set it to the engine's command, "
+                             "e.g. 'dotnet /path/forgetpredict.dll' or '/path/bin/forgetpredict'.") from None
+    if not command:
+        raise EngineNotFound("FORGETPREDICT is set but empty; set it to the engine's command, e.g. 'dotnet /path/forgetpredict.dll', or unset it.")
+    if shutil.which(command[0]) is None:
+        raise EngineNotFound(f"FORGETPREDICT={configured!r}: {command[0]} is not an executable file or a command on PATH; set FORGETPREDICT "
+                             "to the engine's command, e.g. 'dotnet /path/forgetpredict.dll' or '/path/bin/forgetpredict' (make install).")
+    for part in command[1:]:
+        if part.lower().endswith(".dll") and not os.path.isfile(part):
+            raise EngineNotFound(f"FORGETPREDICT={configured!r}: {part} does not exist; build it (make setup in the ForgetPredict checkout) "
+                                 "or set FORGETPREDICT to the path of forgetpredict.dll.")
+    return command
 
 
 class _ProgressLine:
@@ -115,12 +144,18 @@ def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Cal
     """Runs the engine with ``args``; returns its standard output, raises :class:`EngineError` on failure.
 
     The engine is asked (``FORGETPREDICT_PROGRESS=json``) to write progress as JSON lines on standard error; they are
-    shown as one line updated in place (``progress=True``) and passed to ``on_progress``.
+    shown as one line updated in place (``progress=True``) and passed to ``on_progress``. Its messages name the Python
+    arguments instead of the command line's options (:func:`python_words`). It runs without .NET's diagnostics IPC
+    (``DOTNET_EnableDiagnostics=0``, unless set), so no debugger pipe or diagnostic socket is left in the temporary
+    folder, and an interrupted call (Ctrl+C in Jupyter) stops it with SIGTERM, which lets it delete its partial outputs,
+    then SIGKILL after :data:`STOP_GRACE` seconds.
     """
     command = find_engine() + [str(a) for a in args]
+    environment = {**os.environ, "FORGETPREDICT_PROGRESS": "json"}
+    environment.setdefault("DOTNET_EnableDiagnostics", "0")
     try:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   text=True, encoding="utf-8", errors="replace", env={**os.environ, "FORGETPREDICT_PROGRESS": "json"})
+                                   text=True, encoding="utf-8", errors="replace", env=environment)
     except OSError as e:
         raise EngineNotFound(f"could not start {command[0]}: {e.strerror}; set FORGETPREDICT to the engine's command line.") from e
     out: List[str] = []
@@ -142,28 +177,129 @@ def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Cal
             code = process.wait()
             reader.join()
         except BaseException:
-            process.kill()
+            _stop(process)
             raise
         finally:
             if line is not None:
                 line.close()
-    errors = [_without_scratch(e) for e in errors]
+    command_name = str(args[0]) if args else ""
+    errors = [python_words(_without_scratch(e), command_name) for e in errors]
     if code != 0:
         messages = [e[len("error: "):] for e in errors if e.startswith("error: ")]
         message = messages[0] if messages else next((e for e in errors if e.strip()), f"forgetpredict exited with code {code}")
+        message = _named_choice(message, command, command_name)
+        if message.startswith(_HOST_NOT_FOUND):  # the .NET host: the .dll (or a command of dotnet's) is not there
+            raise EngineNotFound(f"{' '.join(command[:2])}: {message} Set FORGETPREDICT to the engine's command line "
+                                 "(e.g. 'dotnet /path/forgetpredict.dll').", code, "\n".join(errors))
         raise EngineError(message, code, "\n".join(errors))
     for warning in (e for e in errors if e.startswith("warning: ")):
         warnings.warn(warning[len("warning: "):], EngineWarning, stacklevel=3)
     return "".join(out)
 
 
+_HOST_NOT_FOUND = "Could not execute because the specified command or file was not found."
+
+# Seconds an interrupted engine has to exit after SIGTERM before it is killed.
+STOP_GRACE = 3.0
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stops the engine gracefully: SIGTERM (it deletes its partial outputs and exits), SIGKILL after STOP_GRACE seconds."""
+    try:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        if process.poll() is None:  # still running: the grace ran out, or a second interrupt cut the wait short
+            process.kill()
+            process.wait()
+
+
+# The command line's options as the Python calls name them, for the engine's messages (one table for the package).
+# A value is the argument's name, "name=True" for an option that takes no value, or (name, commands) when only those
+# commands have it in Python. Options with no Python equivalent (--model, --out, --json, the *-columns options) are kept.
+_OPTIONS: Dict[str, object] = {
+    "--method": "method", "--methods": "methods", "--rank": "rank", "--lambda": "lam", "--seed": "seed", "--seeds": "seeds",
+    "--threads": "threads", "--examples": "examples", "--tasks": "tasks", "--observed": "observed", "--exclude": "exclude",
+    "--group-by": "group_by", "--top": "top", "--threshold": "threshold", "--prior": "prior", "--task-name": "task_name",
+    "--task-features": "task_features", "--example-features": "example_features", "--budget": "budget", "--ratio": "ratio",
+    "--task-size": "task_size", "--strategy": "strategy", "--temperature": "temperature", "--min-per-group": "min_per_group",
+    "--count": "count", "--criterion": "criterion", "--max-rank": "max_rank", "--test-fraction": "test_fraction",
+    "--test-rows": "test_rows", "--test-tasks": "test_tasks", "--test-family": "test_family", "--train-family": "train_family",
+    "--family-column": "family_column", "--split-seed": "split_seed", "--reveal": "reveal", "--reveal-rng": "reveal_rng",
+    "--active-criterion": "active_criterion", "--top-fraction": "top_fraction", "--external": "external",
+    "--known": ("known", {"evaluate"}), "--by-index": "by_index=True", "--allow-partial": "allow_partial=True",
+    "--binary": "binary=True", "--predictions": "predictions=True",
+}
+_OPTION = re.compile(r"--([a-z][a-z0-9-]*)( [A-Z][A-Z_]*\b)?")
+# The service's JSON fields, as the client's arguments name them (its problem details name the fields).
+_FIELDS: Dict[str, str] = {
+    "groupBy": "group_by", "byIndex": "by_index", "taskFeatures": "task_features", "newExamples": "new_examples",
+    "minPerGroup": "min_per_group", "taskSize": "task_size", "top": "top", "count": "count", "observed": "observed",
+    "exclude": "exclude", "budget": "budget", "ratio": "ratio", "strategy": "strategy", "temperature": "temperature",
+    "seed": "seed", "prior": "prior", "criterion": "criterion", "threshold": "threshold",
+}
+_FIELD = re.compile(r'set "byIndex": true|"(' + "|".join(_FIELDS) + r')"|\b(' + "|".join(k for k in _FIELDS if k != k.lower()) + r")\b")
+
+
+# The file a matrix is written to records the kind of its example ids (``z.int64-ids.npz``; _io.matrix_file_name); a
+# message names it as the argument's file, ``z.npz``.
+ID_KIND_TAG = re.compile(r"\.(int64|uint64|int|float)-ids\.npz\b")
+
+
+def python_words(text: str, command: str = "") -> str:
+    """``text`` with the command line's options named as the Python call's arguments: "--top must be at least 1" ->
+    "top must be at least 1", "pass --allow-partial" -> "pass allow_partial=True", "--group-by COL" -> "group_by=...";
+    the package's matrix files by the argument they hold (``z.npz``)."""
+    text = ID_KIND_TAG.sub(".npz", text)
+
+    def python(match: "re.Match[str]") -> str:
+        entry = _OPTIONS.get("--" + match.group(1))
+        if isinstance(entry, tuple):
+            entry = entry[0] if command in entry[1] else None
+        if entry is None:
+            return match.group(0)
+        name = str(entry)
+        if match.group(2):
+            return name if name.endswith("=True") else name + "=..."
+        return name
+
+    return _OPTION.sub(python, text)
+
+
+def service_words(text: str) -> str:
+    """A problem detail of the service with its JSON fields named as the client's arguments: 'set "byIndex": true' ->
+    "pass by_index=True", '"groupBy"' -> "group_by", "taskFeatures: ..." -> "task_features: ..."; the package's
+    matrix files by the argument they hold (``z.npz``)."""
+    def python(match: "re.Match[str]") -> str:
+        field = match.group(1) or match.group(2)
+        return "pass by_index=True" if field is None else _FIELDS[field]
+
+    return _FIELD.sub(python, ID_KIND_TAG.sub(".npz", text))
+
+
+_UNRECOGNIZED = re.compile(r"Argument '(.*)' not recognized\. Must be one of: (.*)$")
+
+
+def _named_choice(message: str, args: Sequence[str], command: str) -> str:
+    """The parser's "Argument 'x' not recognized. Must be one of: 'a' 'b'" naming the argument that was given 'x'."""
+    match = _UNRECOGNIZED.match(message)
+    if match is None:
+        return message
+    value, choices = match.group(1), ", ".join(re.findall(r"'[^']*'", match.group(2)))
+    option = next((args[k - 1] for k in range(1, len(args)) if args[k] == value and args[k - 1].startswith("--")), None)
+    name = python_words(option, command) if option else "an argument"
+    return f"{name}={value!r} is not one of {choices}."
+
+
 # The package's temporary files (a call's folder, a model's): gone by the time a message is read, so messages name the
-# file alone ("observed.csv:2: ..." for the cells given as ``observed``).
-_SCRATCH = re.compile(re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep))
-
-
+# file alone ("observed.csv:2: ..." for the cells given as ``observed``). The folder is the one tempfile uses now.
 def _without_scratch(text: str) -> str:
-    return _SCRATCH.sub("", text)
+    scratch = re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep)
+    return re.sub(scratch, "", text)
 
 
 class EngineWarning(UserWarning):

@@ -2,44 +2,232 @@
 from __future__ import annotations
 
 import os
+import re
+import struct
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
+
+from ._engine import ID_KIND_TAG, InputError
 
 MatrixLike = Union[np.ndarray, pd.DataFrame]
 FeaturesLike = Union[pd.DataFrame, pd.Series, np.ndarray, str, os.PathLike]
 
 
-def as_matrix(z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optional[Sequence] = None
+def as_matrix(z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optional[Sequence] = None, name: str = "z"
               ) -> Tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
-    """The values (float32 or float64, NaN = missing) and the task and example ids (strings, or None to number them)."""
+    """The values (float32 or float64, NaN = missing) and the task and example ids (text, or None to number them).
+
+    A numpy masked array's masked cells are missing (NaN), whatever value lies under the mask."""
+    task_label, example_label = "tasks", "examples"
     if isinstance(z, pd.DataFrame):
-        values = z.to_numpy(dtype=np.float64, na_value=np.nan)
-        tasks = z.index if tasks is None else tasks
-        examples = z.columns if examples is None else examples
+        _refuse_multiindex(z.index, name, "the index (the task ids)")
+        _refuse_multiindex(z.columns, name, "the columns (the example ids)")
+        values = _frame_values(z, name)
+        if tasks is None:
+            tasks, task_label = z.index, f"{name}'s index"
+        if examples is None:
+            examples, example_label = z.columns, f"{name}'s columns"
     else:
-        values = np.asarray(z)
-        if values.dtype not in (np.float32, np.float64):
-            values = values.astype(np.float64)
+        values = array_values(z, name)
     if values.ndim != 2:
-        raise ValueError(f"a forgetting matrix is 2-D (tasks x examples); got shape {values.shape}")
-    return values, _ids(tasks, values.shape[0], "tasks"), _ids(examples, values.shape[1], "examples")
+        raise InputError(f"a forgetting matrix is 2-D (tasks x examples); {name} has shape {values.shape}")
+    return values, _ids(tasks, values.shape[0], "task", task_label, name), _ids(examples, values.shape[1], "example", example_label, name)
 
 
-def _ids(ids: Optional[Sequence], n: int, what: str) -> Optional[np.ndarray]:
+def array_values(z, name: str) -> np.ndarray:
+    """An array's values as float32 or float64: a masked array's masked cells as NaN (missing); text refused naming the cell."""
+    if np.ma.isMaskedArray(z):
+        dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
+        return np.ma.filled(_as_float(z, dtype, name), np.nan)
+    values = np.asarray(z)
+    return values if values.dtype in (np.float32, np.float64) else _as_float(values, np.float64, name)
+
+
+def _as_float(values, dtype, name: str):
+    if values.dtype.kind == "c":
+        raise InputError(f"{name} holds complex numbers; give real forgetting values (e.g. {name}.real).")
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):
+        flat = np.asarray(values).reshape(-1)
+        k = next(k for k in range(flat.size) if not _is_number(flat[k]))
+        where = np.unravel_index(k, np.shape(values))
+        raise InputError(f"{name}[{', '.join(map(str, where))}] is {flat[k]!r}, not a number; {name} must hold numbers "
+                         "(NaN = missing): convert it (e.g. pd.to_numeric) or drop what is not a measurement.") from None
+
+
+def _frame_values(z: pd.DataFrame, name: str) -> np.ndarray:
+    try:
+        return z.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        for k in range(z.shape[1]):
+            column = z.iloc[:, k]
+            bad = next(((i, v) for i, v in column.items() if not _is_number(v)), None)
+            if bad is not None:
+                raise InputError(f"{name}: column {z.columns[k]!r} holds {bad[1]!r} (row {bad[0]!r}), not a number; {name} must hold "
+                                 f"numbers (NaN = missing): convert the column (pd.to_numeric({name}[{z.columns[k]!r}])) or drop it.") from None
+        raise
+
+
+def _is_number(value) -> bool:
+    if value is None or value is pd.NA or isinstance(value, np.ma.core.MaskedConstant):
+        return True
+    if isinstance(value, (str, bytes)):
+        return False
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _refuse_multiindex(index, argument: str, what: str) -> None:
+    if isinstance(index, pd.MultiIndex):
+        raise InputError(f"{argument}: {what} is a MultiIndex of {index.nlevels} levels ({', '.join(str(n) for n in index.names)}); an id is "
+                         "one value: keep the level that holds the ids (.droplevel(...), or .reset_index() then .set_index(column)), "
+                         "or join the levels into one id.")
+
+
+# The kinds of example ids the package gives back as they went in: text, int64 (an array's column positions, integer
+# labels), uint64 (unsigned labels, integers from 2**63 to 2**64), int (Python integers beyond 64 bits) and float.
+ID_KINDS = ("text", "int64", "uint64", "int", "float")
+
+
+def id_text(value, argument: str = "an id") -> str:
+    """An id as the engine reads it: text as is, integers in decimal, and a float that is a whole number as that integer
+    (0.0 -> "0", so float labels and integer ids name the same example); other floats in their shortest form."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if not np.isfinite(number):
+            raise InputError(f"{argument}: an id is {number!r}; ids must be names or finite numbers (a NaN label is often a "
+                             "missing column name or index entry): set the ids.")
+        return str(int(number)) if number.is_integer() else repr(number)
+    return str(value)
+
+
+def id_kind(ids) -> str:
+    """The kind of ``ids`` (one of :data:`ID_KINDS`) results give them back as; None (an array's columns) is int64."""
+    if ids is None:
+        return "int64"
+    dtype = getattr(ids, "dtype", None)
+    if dtype is not None and dtype.kind in "iuf":
+        return {"i": "int64", "u": "uint64", "f": "float"}[dtype.kind]
+    values = list(ids)
+    if not values:
+        return "text"
+    integers = [isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values]
+    if all(integers):
+        low, high = min(int(v) for v in values), max(int(v) for v in values)
+        return "int64" if -2 ** 63 <= low and high < 2 ** 63 else "uint64" if 0 <= low and high < 2 ** 64 else "int"
+    if all(i or isinstance(v, (float, np.floating)) for i, v in zip(integers, values)):
+        return "float"
+    return "text"
+
+
+_INTEGER = re.compile(r"-?[0-9]+\Z")
+_FLOAT = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+
+
+def typed_ids(values, kind: str, name=None) -> pd.Index:
+    """Ids the engine wrote as text, of the kind they went in as (:func:`id_kind`); as text when one does not read as such."""
+    name = getattr(values, "name", None) if name is None else name
+    values = [str(v) for v in values]
+    if kind == "text" or not values:
+        return pd.Index(values, dtype=object, name=name)
+    try:
+        if kind == "float":
+            if all(_FLOAT.match(v) for v in values):
+                return pd.Index([float(v) for v in values], dtype=np.float64, name=name)
+        elif all(_INTEGER.match(v) for v in values):
+            numbers = [int(v) for v in values]
+            return pd.Index(numbers, dtype={"int64": np.int64, "uint64": np.uint64}.get(kind, object), name=name)
+    except OverflowError:
+        pass
+    return pd.Index(values, dtype=object, name=name)
+
+
+def typed_list(values, kind: str) -> list:
+    """A list of ids (a group's top examples) of the kind they went in as."""
+    return typed_ids(values, kind).tolist()
+
+
+def matrix_file_name(kind: str, stem: str = "z") -> str:
+    """The file a matrix is written to for the engine: its name records the kind of its example ids (``z.int64-ids.npz``),
+    and the engine keeps that name in the model file (``source``; the service's ``source`` of an upload), so a model
+    loaded from its file, or asked of the service, gives its ids back as they went in. Text ids: ``z.npz``."""
+    return f"{stem}.npz" if kind == "text" else f"{stem}.{kind}-ids.npz"
+
+
+def kind_of_source(source: Optional[str]) -> Optional[str]:
+    """The id kind recorded in a model's source file name (:func:`matrix_file_name`), or None when it records none."""
+    match = ID_KIND_TAG.search(source or "")
+    return match.group(1) if match and (source or "").endswith(match.group(0)) else None
+
+
+def model_metadata(path) -> Dict[str, str]:
+    """The key/value metadata a model file records (its first section: method, source, r2, ...); empty when it is not
+    a model file (the engine says why when it reads it)."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(8) != b"FPMODEL\0":
+                return {}
+            f.read(12)  # format version (uint32) and payload length (int64)
+            tag, length = struct.unpack("<Iq", f.read(12))
+            if tag != 1 or not 0 <= length <= 1 << 24:
+                return {}
+            body = f.read(length)
+        (count,), offset = struct.unpack_from("<i", body, 0), 4
+        items: Dict[str, str] = {}
+        for _ in range(count):
+            key, offset = _string(body, offset)
+            value, offset = _string(body, offset)
+            items[key] = value
+        return items
+    except (OSError, struct.error, UnicodeDecodeError, ValueError):
+        return {}
+
+
+def _string(body: bytes, offset: int) -> Tuple[str, int]:
+    (length,) = struct.unpack_from("<i", body, offset)
+    if not 0 <= length <= len(body) - offset - 4:
+        raise ValueError("string beyond the section")
+    return body[offset + 4:offset + 4 + length].decode("utf-8"), offset + 4 + length
+
+
+def _ids(ids: Optional[Sequence], n: int, kind: str, label: str, name: str) -> Optional[np.ndarray]:
+    """``ids`` of the ``n`` tasks or examples (``kind``) of matrix ``name`` as the engine reads them; ``label`` names where
+    they came from (``tasks``, ``z's columns``) in messages."""
     if ids is None:
         return None
-    text = np.asarray([str(i) for i in ids], dtype=str)
+    _refuse_multiindex(ids, label, "the ids")
+    text = [id_text(i, label) for i in ids]
+    axis = "rows" if kind == "task" else "columns"
     if len(text) != n:
-        raise ValueError(f"{what} has {len(text)} ids for {n} {'rows' if what == 'tasks' else 'columns'}")
-    return text
+        raise InputError(f"{label} has {len(text)} ids for the {n} {axis} of {name}; give one id per {axis[:-1]}.")
+    if len(set(text)) != len(text):
+        seen: Dict[str, object] = {}
+        for given, written in zip(ids, text):
+            if written in seen:
+                first = seen[written]
+                twice = (f"the id {given!r} is given twice" if first == given and type(first) is type(given)
+                         else f"{first!r} and {given!r} are both the id '{written}'")
+                raise InputError(f"{label}: {twice}; every {kind} needs its own id.")
+            seen[written] = given
+    return np.asarray(text, dtype=str)
 
 
-def write_matrix(path: Path, z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optional[Sequence] = None) -> Path:
+def write_matrix(path: Path, z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optional[Sequence] = None, name: str = "z") -> Path:
     """Writes ``z`` as an uncompressed .npz the engine reads with its ids (``task_ids``, ``example_ids``)."""
-    values, task_ids, example_ids = as_matrix(z, tasks, examples)
+    values, task_ids, example_ids = as_matrix(z, tasks, examples, name)
     arrays = {"z": values}
     if task_ids is not None:
         arrays["task_ids"] = task_ids
@@ -49,9 +237,21 @@ def write_matrix(path: Path, z: MatrixLike, tasks: Optional[Sequence] = None, ex
     return path
 
 
-def write_metadata(path: Path, table: pd.DataFrame) -> Path:
-    """Writes example or task metadata (the index, or an id column, plus group columns) as CSV."""
-    frame = table if "id" in table.columns else table.rename_axis("id").reset_index()
+def metadata_ids(table: pd.DataFrame, argument: str) -> Sequence:
+    """A metadata table's ids: its ``id`` column, else its index (a MultiIndex refused, naming ``argument``)."""
+    _refuse_multiindex(table.columns, argument, "the columns")
+    if "id" in table.columns:
+        return table["id"]
+    _refuse_multiindex(table.index, argument, "the index (the ids)")
+    return table.index
+
+
+def write_metadata(path: Path, table: pd.DataFrame, argument: str = "examples") -> Path:
+    """Writes example or task metadata (the index, or an id column, plus group columns) as CSV, ids as the engine reads
+    them (:func:`id_text`)."""
+    ids = metadata_ids(table, argument)
+    frame = table.copy() if "id" in table.columns else table.rename_axis("id").reset_index()
+    frame["id"] = [id_text(i, argument) for i in ids]
     frame.to_csv(path, index=False)
     return path
 
@@ -62,78 +262,162 @@ def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], O
 
     An array's columns have no ids but their positions, so metadata whose ids are the positions 0..N-1 (integers, or their
     text) describes column ``id`` whatever its row order: it is put in column order. Other ids name the columns in the
-    metadata's row order."""
+    metadata's row order. Metadata of another length than the array's columns is joined by id to the columns' positions,
+    as it is to a DataFrame's columns (with the engine's warning about examples without metadata, or rows naming none),
+    when its ids are positions (whole numbers from 0); other ids cannot name the columns, and are refused."""
     if not isinstance(examples, pd.DataFrame):
+        if examples is not None and np.ndim(examples) == 0:
+            raise InputError(f"examples={examples!r}: give the example ids (a list, one per column of z) or example metadata "
+                             "(a DataFrame indexed by example id).")
         return None, examples
+    ids = metadata_ids(examples, "examples")
     if isinstance(z, pd.DataFrame):
         return examples, None
-    ids = examples["id"] if "id" in examples.columns else examples.index
-    positions = _positions(ids, np.shape(z)[1] if np.ndim(z) == 2 else -1)
-    if positions is not None and not np.array_equal(positions, np.arange(len(positions))):
-        examples = examples.iloc[np.argsort(positions, kind="stable")]
-        ids = examples["id"] if "id" in examples.columns else examples.index
-    return examples, ids
+    n = np.shape(z)[1] if np.ndim(z) == 2 else -1
+    positions = _positions(ids, n)
+    if positions is not None:
+        if not np.array_equal(positions, np.arange(len(positions))):
+            examples = examples.iloc[np.argsort(positions, kind="stable")]
+            ids = metadata_ids(examples, "examples")
+        return examples, ids
+    if len(ids) == n or n < 0:
+        return examples, ids
+    if len(ids) > 0 and all(_position(i) is not None for i in ids):
+        return examples, None
+    shown = ", ".join(repr(i) for i in list(ids)[:3])
+    raise InputError(f"examples has {len(ids)} rows of metadata for the {n} columns of z, and its ids ({shown}{', ...' if len(ids) > 3 else ''}) "
+                     f"are not column positions, so they cannot name z's columns: give one row per column (in column order), index it "
+                     f"by column position 0..{n - 1}, or give z as a DataFrame whose columns are the example ids.")
+
+
+def _position(i) -> Optional[int]:
+    """``i`` as a column position (a whole number from 0, or its text), else None."""
+    if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer, float, np.floating, str)):
+        return None
+    try:
+        text = id_text(i)
+    except InputError:
+        return None
+    return int(text) if text.isdigit() and text.isascii() else None
 
 
 def _positions(ids: Sequence, n: int) -> Optional[np.ndarray]:
     """The ids as column positions when they are exactly 0..n-1 in some order (integers or their text), else None."""
     if len(ids) != n:
         return None
-    positions = np.asarray([int(i) if isinstance(i, (int, np.integer)) or (isinstance(i, str) and i.strip().isdigit()) else -1 for i in ids])
+    positions = np.asarray([-1 if p is None else p for p in (_position(i) for i in ids)], dtype=np.int64)
     return positions if np.array_equal(np.sort(positions), np.arange(n)) else None
 
 
 def given_example_ids(z: MatrixLike, ids: Optional[Sequence]) -> Optional[Sequence]:
     """The example ids as the caller gave them: ``ids``, a DataFrame's columns, or None for an array's positions."""
     if ids is not None:
-        return list(ids)
-    return list(z.columns) if isinstance(z, pd.DataFrame) else None
+        return ids if isinstance(ids, (pd.Index, pd.Series, np.ndarray)) else list(ids)
+    return z.columns if isinstance(z, pd.DataFrame) else None
 
 
-def integer_ids(ids) -> bool:
-    """True when example ids given to the engine are integers (an array's positions, integer columns or index), so that
-    the ids it hands back as text are returned as integers too."""
-    return ids is None or (len(ids) > 0 and all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids))
+def given_task_ids(z: MatrixLike, ids: Optional[Sequence]) -> Optional[Sequence]:
+    """The task ids as the caller gave them: ``ids``, a DataFrame's index, or None for an array's rows."""
+    if ids is not None:
+        return ids if isinstance(ids, (pd.Index, pd.Series, np.ndarray)) else list(ids)
+    return z.index if isinstance(z, pd.DataFrame) else None
 
 
-def typed_ids(values: pd.Index, integers: bool) -> pd.Index:
-    """Ids the engine wrote as text, as integers when they went in as integers (and all read as integers)."""
-    if not integers or len(values) == 0 or not all(isinstance(v, str) and v.lstrip("-").isdigit() for v in values):
-        return values
-    return pd.Index([int(v) for v in values], name=values.name, dtype=np.int64)
+def as_id_list(ids, argument: str) -> list:
+    """A list of ids (``exclude``): one id (a string or a number) is a list of one, not its characters."""
+    if isinstance(ids, (str, bytes)) or np.ndim(ids) == 0:
+        return [ids]
+    if isinstance(ids, pd.DataFrame):
+        raise InputError(f"{argument} is a DataFrame; give a list of example ids (e.g. frame.index or frame['id']).")
+    return list(ids)
 
 
-def as_cells(observed) -> pd.Series:
+def as_cells(observed, argument: str = "observed") -> pd.Series:
     """Measured cells (a Series indexed by example id, a dict, an ``example,value`` DataFrame or a one-row wide one) as
-    floats, NaNs dropped."""
+    floats, NaNs dropped; a masked array's masked cells (and ``np.ma.masked`` values) are missing."""
     if isinstance(observed, pd.DataFrame):
+        _refuse_multiindex(observed.columns, argument, "the columns")
         if {"example", "value"} <= set(observed.columns):
             observed = pd.Series(observed["value"].to_numpy(), index=observed["example"].to_numpy())
         elif len(observed) == 1:
             observed = observed.iloc[0]
         else:
-            raise ValueError(f"observed is a DataFrame of {len(observed)} rows without columns 'example' and 'value': give a Series "
+            raise InputError(f"{argument} is a DataFrame of {len(observed)} rows without columns 'example' and 'value': give a Series "
                              "indexed by example id, a dict, an example,value DataFrame or a one-row DataFrame of example columns")
-    cells = pd.Series(observed, dtype=np.float64) if not isinstance(observed, pd.Series) else observed.astype(np.float64)
+    elif isinstance(observed, dict):
+        observed = pd.Series(list(observed.values()), index=pd.Index(list(observed.keys()), dtype=object), dtype=object)
+    elif np.ma.isMaskedArray(observed):
+        observed = pd.Series(array_values(observed, argument))
+    elif not isinstance(observed, pd.Series):
+        if isinstance(observed, (str, bytes)) or np.ndim(observed) == 0:
+            raise InputError(f"{argument}={observed!r} is a single value, not measured cells: give them by example id, as a Series "
+                             "indexed by example id, a dict {id: value}, an example,value DataFrame or a one-row DataFrame of example columns.")
+        observed = pd.Series(array_values(observed, argument) if np.ndim(observed) > 0 else observed)
+    _refuse_multiindex(observed.index, argument, "the index (the example ids)")
+    if observed.dtype == object:
+        observed = observed.map(lambda v: np.nan if isinstance(v, np.ma.core.MaskedConstant) else v)
+    try:
+        cells = observed.astype(np.float64)
+    except (TypeError, ValueError):
+        example, value = next((i, v) for i, v in observed.items() if not _is_number(v))
+        raise InputError(f"{argument}: example {example!r} has the value {value!r}, not a number; give measured forgetting as numbers "
+                         "(NaN or no entry = not measured).") from None
     return cells.dropna()
 
 
-def write_cells(path: Path, observed) -> Path:
-    """Writes measured cells (a Series indexed by example id, or a dict) as an ``example,value`` CSV; NaNs are dropped."""
-    cells = as_cells(observed)
-    pd.DataFrame({"example": [str(i) for i in cells.index], "value": cells.to_numpy()}).to_csv(path, index=False, float_format="%.17g")
+def write_cells(path: Path, observed, argument: str = "observed") -> Path:
+    """Writes measured cells (a Series indexed by example id, or a dict) as an ``example,value`` CSV; NaNs are dropped.
+    An example given twice is written twice, so the engine refuses it as the service does."""
+    cells = as_cells(observed, argument)
+    pd.DataFrame({"example": [id_text(i, argument) for i in cells.index], "value": cells.to_numpy()}).to_csv(path, index=False, float_format="%.17g")
     return path
 
 
-def write_ids(path: Path, ids: Sequence) -> Path:
+def write_ids(path: Path, ids, argument: str = "exclude") -> Path:
     """Writes a list of example ids as a one-column ``id`` CSV."""
-    pd.DataFrame({"id": [str(i) for i in ids]}).to_csv(path, index=False)
+    pd.DataFrame({"id": [id_text(i, argument) for i in as_id_list(ids, argument)]}).to_csv(path, index=False)
     return path
 
 
-def read_table(path: Path, id_column: str) -> pd.DataFrame:
-    """Reads a table the engine wrote, ids as strings."""
-    return pd.read_csv(path, dtype={id_column: str, "group": str}, keep_default_na=False, na_values=[""])
+# pandas' default missing-value words: read as NaN in a table's number columns, never in its id or group columns.
+_NA_WORDS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+             "NULL", "NaN", "n/a", "nan", "null"]
+_TEXT_COLUMNS = ("example", "task", "id", "group", "method", "name")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Reads a table the engine wrote (per-example predictions, a replay set, a design, evaluate's predictions): ids and
+    groups as text exactly as written ('NA' and 'null' are ids like any other; an empty group is no group, NaN), every
+    other column as numbers (or booleans) with pandas' missing-value words read as NaN."""
+    header = list(pd.read_csv(path, nrows=0, dtype=str, keep_default_na=False).columns)
+    text = [c for c in header if c in _TEXT_COLUMNS]
+    missing = {c: ([""] if c == "group" else []) for c in text}
+    missing.update({c: _NA_WORDS for c in header if c not in text})
+    return pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False, na_values=missing)
+
+
+# The values the engine (and the service) accept for the arguments that name a choice: checked before a call, so both
+# refuse alike, naming the argument.
+CHOICES: Dict[str, Tuple[str, ...]] = {
+    "prior": ("empirical", "ridge"),
+    "strategy": ("softmax", "topk", "stratified", "random"),
+    "criterion": ("v-optimal", "d-optimal", "group-means", "neighbours"),
+    "reveal": ("random", "active"),
+    "reveal_rng": ("own", "numpy"),
+    "active_criterion": ("v-optimal", "d-optimal", "group-means", "neighbours"),
+}
+
+
+def check_choice(argument: str, value) -> None:
+    """Refuses a ``value`` of ``argument`` that is none of :data:`CHOICES` (None: the default)."""
+    if value is not None and value not in CHOICES[argument]:
+        raise InputError(f"{argument}={value!r} is not one of {', '.join(repr(c) for c in CHOICES[argument])}.")
+
+
+def check_count(argument: str, value, what: str) -> None:
+    """Refuses a ``value`` of ``argument`` that is not a whole number of at least 1 (``top``, ``count``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(f"{argument} must be a whole number of at least 1 (got {value!r}): {what}.")
 
 
 def write_features(folder: Path, features, what: str, name: Optional[str] = None) -> List[Path]:
@@ -147,33 +431,52 @@ def write_features(folder: Path, features, what: str, name: Optional[str] = None
     - a numpy array: an embedding, one row per entity in matrix order (a 1-D array is one entity's row);
     - a path (str or os.PathLike) to a CSV/TSV/Parquet table or a .npy/.npz matrix, passed through as is.
     """
-    items = list(features) if isinstance(features, (list, tuple)) else [features]
+    items = feature_items(features)
     if not items:
-        raise ValueError(f"{what}_features is empty: pass a DataFrame, an array or a file path (or a list of them).")
+        raise InputError(f"{what}_features is empty: pass a DataFrame, an array or a file path (or a list of them).")
     paths: List[Path] = []
     for k, item in enumerate(items):
         if isinstance(item, (str, os.PathLike)):
             paths.append(Path(item))
             continue
+        argument = f"{what}_features" if len(items) == 1 else f"{what}_features[{k}]"
         path = folder / feature_file_name(k, item, what)
+        if isinstance(item, dict):  # one entity's row: feature name -> value
+            item = pd.Series(item, dtype=object)
         if isinstance(item, pd.Series):
             label = item.name if name is None else name
             if label is None:
-                raise ValueError(f"a Series of {what} features needs a name: pass {what}_name=... (or name the Series).")
-            item = pd.DataFrame([item.to_numpy()], columns=item.index, index=pd.Index([str(label)], name="id"))
+                raise InputError(f"a Series of {what} features needs a name: pass {what}_name=... (or name the Series).")
+            item = pd.DataFrame([item.to_numpy()], columns=item.index, index=pd.Index([id_text(label)], name="id")).infer_objects()
         if isinstance(item, pd.DataFrame):
-            paths.append(write_metadata(path, item))
+            paths.append(write_metadata(path, item, argument))
             continue
-        values = np.asarray(item)
+        values = np.asarray(item) if not np.ma.isMaskedArray(item) else item
         if values.dtype.kind not in "fiub":
-            raise ValueError(f"{what} features must be a DataFrame, a numeric array or a file path; got an array of {values.dtype}.")
+            raise InputError(f"{argument} must be a DataFrame, a dict of feature values, a numeric array or a file path; got an "
+                             f"array of {values.dtype}.")
+        values = array_values(values, argument).astype(np.float64)  # a masked cell is missing (NaN), which the engine refuses naming it
         if values.ndim == 1:
             values = values.reshape(1, -1)
         if values.ndim != 2:
-            raise ValueError(f"a {what} embedding is 2-D (one row per {what}); got shape {values.shape}.")
-        np.save(path, values.astype(np.float64))
+            raise InputError(f"a {what} embedding is 2-D (one row per {what}); {argument} has shape {values.shape}.")
+        np.save(path, values)
         paths.append(path)
     return paths
+
+
+def feature_items(features) -> list:
+    """The parts of ``task_features`` / ``example_features``: a list or tuple of them; a dict of file names to parts (the
+    service's form; locally the parts in the order given); else the one item (a dict of feature values is one row)."""
+    if isinstance(features, (list, tuple)):
+        return list(features)
+    if isinstance(features, dict) and features and all(_is_part(v) for v in features.values()):
+        return list(features.values())
+    return [features]
+
+
+def _is_part(value) -> bool:
+    return isinstance(value, (dict, pd.Series, pd.DataFrame, list, tuple, str, os.PathLike)) or np.ndim(value) > 0
 
 
 def feature_file_name(k: int, item, what: str) -> str:
@@ -197,13 +500,13 @@ def single_task_name(features, task_name: Optional[str]) -> Optional[str]:
     """The new task's name for a query with features: ``task_name``, else the id of a one-row DataFrame or a Series' name
     (``new-task`` when the features are arrays only, whose rows are read by position)."""
     if task_name is not None or features is None:
-        return task_name
-    items = features if isinstance(features, (list, tuple)) else [features]
+        return None if task_name is None else id_text(task_name, "task_name")
+    items = feature_items(features)
     for item in items:
         if isinstance(item, pd.Series) and item.name is not None:
-            return str(item.name)
+            return id_text(item.name, "task_features")
         if isinstance(item, pd.DataFrame) and len(item) == 1 and not isinstance(item.index, pd.RangeIndex):
-            return str(item.index[0])
-    if all(isinstance(item, np.ndarray) for item in items):
-        return "new-task"  # an embedding's rows are matched by position, so any name reads it
-    raise ValueError("task_features needs task_name: the id of the new task's row in the features.")
+            return id_text(item.index[0] if "id" not in item.columns else item["id"].iloc[0], "task_features")
+    if all(isinstance(item, (np.ndarray, dict, list, tuple)) for item in items):
+        return "new-task"  # an embedding's rows are matched by position, a dict is the one row: any name reads them
+    raise InputError("task_features needs task_name: the id of the new task's row in the features.")

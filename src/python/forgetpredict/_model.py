@@ -55,11 +55,12 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     chooses the method and its settings by cross-validation on ``z``.
     """
     metadata, ids = _io.example_metadata(z, examples)
-    integers = _io.integer_ids(_io.given_example_ids(z, ids))
+    kind = _io.id_kind(_io.given_example_ids(z, ids))
     scratch = _Scratch("forgetpredict-model-")
     try:
         with _Call() as call:
-            matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
+            # The file's name records the ids' kind in the model (its source), so fp.load gives them back alike.
+            matrix = _io.write_matrix(call / _io.matrix_file_name(kind), z, tasks, ids)
             args: List[object] = ["fit", matrix, "--out", scratch.path / "model.fpm"]
             args += _flag("--method", method) + _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
             args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
@@ -70,32 +71,70 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
         scratch.close()
         raise
     return Model(scratch.path / "model.fpm", _scratch=scratch, summary=summary,
-                 examples=scratch.path / "examples.csv" if metadata is not None else None, integer_ids=integers)
+                 examples=scratch.path / "examples.csv" if metadata is not None else None, id_kind=kind,
+                 group_columns=_group_columns(metadata))
 
 
 def load(path, examples=None) -> "Model":
-    """A saved model file (from ``Model.save`` or ``forgetpredict fit``), with optional example metadata (DataFrame or file)."""
+    """A saved model file (from ``Model.save`` or ``forgetpredict fit``), with optional example metadata (DataFrame or file).
+
+    Example ids come back of the kind they had when the package fitted the model (``fp.fit``, ``Client.fit``: the model
+    file records it). A model fitted otherwise (the command line, the service's web page) records none: its ids come back
+    as text, or as integers when ``examples`` is a DataFrame whose ids are integers."""
+    if not Path(path).is_file():
+        raise _engine.InputError(f"path={str(path)!r} is not a model file{' (it is a folder)' if Path(path).is_dir() else ' (no such file)'}; "
+                                 "give the .fpm file that Model.save or 'forgetpredict fit --out' wrote.")
+    kind = _io.kind_of_source(_io.model_metadata(path).get("source"))
     scratch = _Scratch("forgetpredict-model-")
     meta = None
-    integers = False
-    if isinstance(examples, pd.DataFrame):
-        meta = _io.write_metadata(scratch.path / "examples.csv", examples)
-        integers = _io.integer_ids(list(examples["id"] if "id" in examples.columns else examples.index))
-    elif examples is not None:
-        meta = Path(examples)
-    return Model(Path(path), _scratch=scratch, summary=f"model {path}", examples=meta, integer_ids=integers)
+    columns = None
+    try:
+        if isinstance(examples, pd.DataFrame):
+            meta = _io.write_metadata(scratch.path / "examples.csv", examples)
+            columns = _group_columns(examples)
+            if kind is None:
+                kind = _io.id_kind(_io.metadata_ids(examples, "examples"))
+        elif examples is not None:
+            meta = Path(examples)
+            columns = _file_group_columns(meta)
+    except BaseException:
+        scratch.close()
+        raise
+    return Model(Path(path), _scratch=scratch, summary=f"model {path}", examples=meta, id_kind=kind or "text", group_columns=columns)
+
+
+def _group_columns(metadata: Optional[pd.DataFrame]) -> Optional[List[str]]:
+    """The columns of example metadata the engine can group by (all but the ids)."""
+    return None if metadata is None else [str(c) for c in metadata.columns if c != "id"]
+
+
+def _file_group_columns(path: Path) -> Optional[List[str]]:
+    """Columns a CSV or TSV metadata file surely has to group by: its named columns but ``id`` (or, without one, but the
+    first, which may be the ids; a pandas index column may be the ids instead, so there may be one more). None when not
+    read here (Parquet)."""
+    if path.suffix.lower() not in (".csv", ".tsv"):
+        return None
+    try:
+        header = [str(c) for c in pd.read_csv(path, nrows=0, sep="\t" if path.suffix.lower() == ".tsv" else ",").columns]
+    except (OSError, ValueError):
+        return None
+    named = [c for c in header if c != "" and not c.startswith("Unnamed: ")]
+    return [c for c in named if c != "id"] if "id" in named else named[1:]
 
 
 class Model:
     """A fitted model: ``predict`` what a new fine-tune will erase, choose a ``replay`` set, ``save`` it."""
 
-    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], integer_ids: bool = False) -> None:
+    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], id_kind: str = "text",
+                 group_columns: Optional[List[str]] = None) -> None:
         self.path = Path(path)
         self.summary = summary
         self._examples = examples
+        self._group_columns = group_columns
         self._scratch = _scratch
-        # Example ids went in as integers (an array's positions, integer columns or index): results give them back as such.
-        self._integer_ids = integer_ids
+        # The kind the example ids went in as (_io.ID_KINDS: text, an array's positions or integer labels as int64, ...):
+        # results give them back as such.
+        self._id_kind = id_kind
 
     def __repr__(self) -> str:
         return f"<forgetpredict.Model: {self.summary}>"
@@ -123,8 +162,9 @@ class Model:
         or, with ``task_features``, a cold start from the features alone.
         Ids must equal the model's example ids; ``by_index=True`` reads them as column positions 0..N-1 instead.
         ``task_features``: the new task's features in the form the model was fitted with (a one-row DataFrame indexed by
-        ``task_name``, a Series, a 1-D array for an embedding, a file, or a list of them); needs a model fitted with
-        ``task_features``. ``group_by``: a column of the example metadata given to :func:`fit` (default: its only column).
+        ``task_name``, a Series, a dict of feature values, a 1-D array for an embedding, a file, or a list of them); needs a
+        model fitted with ``task_features``. ``group_by``: a column of the example metadata given to :func:`fit` (default:
+        its only column; with several and no ``group_by``, no groups).
         ``threshold``: forgetting above it counts as forgotten (default: the engine's, the 90th percentile of the training
         tasks' forgetting; ``Prediction.threshold_rule`` says which).
         ``example_features`` (a model fitted with ``example_features``): the features of the model's examples and of new
@@ -132,12 +172,14 @@ class Model:
         in its order, then the new ones). Every example they list that the model has never measured is predicted from its
         features and comes back in ``cold_examples``, with wider intervals.
         """
+        _io.check_count("top", top, "how many of the most forgotten examples to list")
+        _io.check_choice("prior", prior)
         with _Call() as call:
             args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), "--top", top,
                     "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
             args += _flag("--threshold", threshold) + _flag("--prior", prior) + _io.feature_args(call, example_features, "example")
             text = _engine.run(args, progress)
-            examples = _io.read_table(call / "examples.csv", "example").set_index("example")
+            examples = _io.read_table(call / "examples.csv").set_index("example")
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
             report = (call / "report.html").read_text(encoding="utf-8")
         cold = None
@@ -146,8 +188,8 @@ class Model:
             cold = examples.loc[flags, ["predicted", "std", "probability"]].assign(cold=True)
             examples = examples.loc[~flags]
         # The model's examples keep the type their ids went in with; new examples keep their features' ids as text.
-        examples.index = _io.typed_ids(examples.index, self._integer_ids)
-        return Prediction(examples, summary, report, text, cold_examples=cold)
+        examples.index = _io.typed_ids(examples.index, self._id_kind)
+        return Prediction(examples, summary, report, text, cold_examples=cold, id_kind=self._id_kind)
 
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
                task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
@@ -159,17 +201,19 @@ class Model:
         ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         ``task_features`` and ``task_name`` predict the task from its features, as in :meth:`predict`.
         """
+        _io.check_choice("strategy", strategy)
+        _io.check_choice("prior", prior)
         with _Call() as call:
-            args = ["replay", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name),
+            args = ["replay", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name, strategy == "stratified"),
                     "--strategy", strategy, "--out", call / "replay.csv"]
             args += _flag("--budget", budget) + _flag("--ratio", ratio) + _flag("--task-size", task_size)
             args += _flag("--temperature", temperature) + _flag("--min-per-group", min_per_group) + _flag("--seed", seed)
             args += _flag("--prior", prior)
             if exclude is not None:
-                args += ["--exclude", _io.write_ids(call / "exclude.csv", list(exclude))]
+                args += ["--exclude", _io.write_ids(call / "exclude.csv", exclude)]
             _engine.run(args, progress)
-            table = _io.read_table(call / "replay.csv", "example")
-            table["example"] = _io.typed_ids(pd.Index(table["example"]), self._integer_ids).to_numpy()
+            table = _io.read_table(call / "replay.csv")
+            table["example"] = _io.typed_ids(table["example"], self._id_kind).to_numpy()
             return table
 
     def design(self, count: int = 10, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
@@ -180,23 +224,29 @@ class Model:
         knn or logistic model is refused). Returns the same DataFrame as :func:`design`: ``count`` examples indexed by id,
         most informative first, with ``order`` (and ``group`` with ``group_by`` and the metadata given to :func:`fit`).
         """
+        _io.check_count("count", count, "how many examples to measure")
+        _io.check_choice("criterion", criterion)
         with _Call() as call:
             args: List[object] = ["design", "--model", self.path, "--count", count, "--out", call / "cells.csv"]
             args += _flag("--criterion", criterion) + (["--by-index"] if by_index else [])
-            args += self._group_args(group_by) + _cells_and_exclusions(call, observed, exclude)
+            args += self._group_args(group_by, criterion == "group-means") + _cells_and_exclusions(call, observed, exclude)
             _engine.run(args, progress)
-            return _design_table(call / "cells.csv", self._integer_ids)
+            return _design_table(call / "cells.csv", self._id_kind)
 
-    def _group_args(self, group_by: Optional[str]) -> List[object]:
-        """--examples (the metadata given to fit) and --group-by."""
-        if self._examples is not None:
-            return ["--examples", self._examples] + _flag("--group-by", group_by)
-        if group_by is not None:
-            raise ValueError(f"group_by={group_by!r} needs example metadata: pass examples=DataFrame to fit (or load).")
-        return []
+    def _group_args(self, group_by: Optional[str], grouped: bool = False) -> List[object]:
+        """--examples (the metadata given to fit) and --group-by: the metadata only when it is used, i.e. with ``group_by``,
+        when it has one column (the default grouping), or when the call needs groups (``grouped``: a stratified replay,
+        a group-means design), where the engine asks for the column when there are several."""
+        if self._examples is None:
+            if group_by is not None:
+                raise _engine.InputError(f"group_by={group_by!r} needs example metadata: pass examples=DataFrame to fit (or load).")
+            return []
+        if group_by is None and not grouped and self._group_columns is not None and len(self._group_columns) > 1:
+            return []  # several columns and none chosen: no grouping (the engine would ask which)
+        return ["--examples", self._examples] + _flag("--group-by", group_by)
 
     def _forecast_args(self, call: Path, observed, group_by: Optional[str], by_index: bool, task_features=None,
-                       task_name: Optional[str] = None) -> List[object]:
+                       task_name: Optional[str] = None, grouped: bool = False) -> List[object]:
         args: List[object] = ["--model", self.path] + (["--by-index"] if by_index else [])
         if task_features is not None:
             task_name = _io.single_task_name(task_features, task_name)
@@ -204,7 +254,7 @@ class Model:
         args += _flag("--task-name", task_name)
         if observed is not None:
             args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
-        return args + self._group_args(group_by)
+        return args + self._group_args(group_by, grouped)
 
 
 class Prediction:
@@ -216,13 +266,15 @@ class Prediction:
     ``new_examples``), else empty.
     """
 
-    def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "", cold_examples: Optional[pd.DataFrame] = None) -> None:
+    def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "", cold_examples: Optional[pd.DataFrame] = None,
+                 id_kind: str = "text") -> None:
         self.examples = examples
         self.cold_examples = cold_examples if cold_examples is not None else pd.DataFrame(columns=["predicted", "std", "probability", "cold"], index=pd.Index([], name="example"))
         self.summary = summary
         self.html = html
         self.text = text
-        groups = summary.get("groups") or []
+        # A group's top examples are ids of the kind of examples.index, so p.examples.loc[p.groups.top_examples.iloc[0]] works.
+        groups = [{**g, "top_examples": _io.typed_list(g.get("top_examples") or [], id_kind)} for g in summary.get("groups") or []]
         self.groups = pd.DataFrame(groups, columns=["name", "count", "mean", "lower", "upper", "share", "top_examples"]).set_index("name")
         self.threshold = summary.get("threshold")
         self.threshold_rule = summary.get("threshold_rule")
@@ -242,7 +294,7 @@ class Prediction:
         return self.html
 
 
-def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, tasks=None, examples: Optional[Sequence] = None,
+def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[Sequence] = None,
              test_fraction: Optional[float] = None, test_rows: Optional[Sequence[int]] = None,
              test_tasks: Optional[Sequence] = None, test_family: Optional[str] = None, train_family: Optional[str] = None,
              family_column: Optional[str] = None, known=None, seeds: Optional[int] = None,
@@ -252,6 +304,8 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
              external: Optional[Dict[str, object]] = None, allow_partial: bool = False,
              progress: bool = True) -> pd.DataFrame:
     """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
+
+    ``methods``: a list of method names, or a string (``"mf"``, or several comma-separated: ``"additive,mf"``).
 
     ``tasks`` names the rows, or is a DataFrame of task metadata (index or ``id``: task ids; a ``family`` column) for
     ``test_family``/``train_family`` splits. ``known`` is the number of cells revealed per test task, or a list of them
@@ -267,13 +321,17 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
     externals cover). Their scores are in ``df.attrs["result"]["external"]``.
     """
     metadata = tasks if isinstance(tasks, pd.DataFrame) else None
-    ids = None if metadata is None else (metadata["id"] if "id" in metadata.columns else metadata.index)
+    ids = None if metadata is None else _io.metadata_ids(metadata, "tasks")
+    methods = _methods(methods)
+    _io.check_choice("reveal", reveal)
+    _io.check_choice("reveal_rng", reveal_rng)
+    _io.check_choice("active_criterion", active_criterion)
     with _Call() as call:
         task_ids = tasks if metadata is None else (None if isinstance(z, pd.DataFrame) else ids)
         matrix = _io.write_matrix(call / "z.npz", z, task_ids, examples)
         args: List[object] = ["evaluate", matrix, "--json", call / "evaluation.json"]
         if metadata is not None:
-            args += ["--tasks", _io.write_metadata(call / "tasks.csv", metadata)]
+            args += ["--tasks", _io.write_metadata(call / "tasks.csv", metadata, "tasks")]
         args += _flag("--methods", ",".join(methods) if methods else None) + _flag("--test-fraction", test_fraction)
         args += _flag("--test-rows", ",".join(map(str, test_rows)) if test_rows is not None else None)
         args += _flag("--test-tasks", ",".join(map(str, test_tasks)) if test_tasks is not None else None)
@@ -284,7 +342,7 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
         args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
         args += _flag("--reveal-rng", reveal_rng) + _flag("--active-criterion", active_criterion) + _flag("--top-fraction", top_fraction)
         for k, (name, given) in enumerate((external or {}).items()):
-            path = _io.write_matrix(call / f"external-{k}.npz", given) if isinstance(given, (pd.DataFrame, np.ndarray)) else given
+            path = _io.write_matrix(call / f"external-{k}.npz", given, name=f"external[{name!r}]") if isinstance(given, (pd.DataFrame, np.ndarray)) else given
             args += ["--external", f"{name}={path}"]
         args += ["--allow-partial"] if allow_partial else []
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
@@ -299,8 +357,9 @@ def evaluate(z: _io.MatrixLike, *, methods: Optional[Sequence[str]] = None, task
             table = pd.DataFrame(result["methods"]).set_index("name")
         table.attrs["result"] = result
         if predictions:
-            frame = pd.read_csv(call / "predictions.csv", dtype={"task": str, "example": str})
-            frame["example"] = _io.typed_ids(pd.Index(frame["example"]), _io.integer_ids(_io.given_example_ids(z, examples))).to_numpy()
+            frame = _io.read_table(call / "predictions.csv")
+            frame["example"] = _io.typed_ids(frame["example"], _io.id_kind(_io.given_example_ids(z, examples))).to_numpy()
+            frame["task"] = _io.typed_ids(frame["task"], _io.id_kind(_io.given_task_ids(z, task_ids))).to_numpy()
             table.attrs["predictions"] = frame
     return table
 
@@ -319,15 +378,18 @@ def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = Non
     ``exclude`` lists example ids that cannot be measured.
     """
     metadata, ids = _io.example_metadata(z, examples)
+    _io.check_count("count", count, "how many examples to measure")
+    _io.check_choice("criterion", criterion)
     with _Call() as call:
         matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
         args: List[object] = ["design", matrix, "--count", count, "--out", call / "cells.csv"]
         args += _flag("--criterion", criterion) + _flag("--threads", threads) + _flag("--group-by", group_by)
-        if metadata is not None:
-            args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
+        columns = _group_columns(metadata)
+        if metadata is not None and (group_by is not None or criterion == "group-means" or len(columns) <= 1):
+            args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]  # as Model.design: only when used
         args += _cells_and_exclusions(call, observed, exclude)
         _engine.run(args, progress)
-        return _design_table(call / "cells.csv", _io.integer_ids(_io.given_example_ids(z, ids)))
+        return _design_table(call / "cells.csv", _io.id_kind(_io.given_example_ids(z, ids)))
 
 
 def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> List[object]:
@@ -336,15 +398,27 @@ def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> 
     if observed is not None:
         args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
     if exclude is not None:
-        args += ["--exclude", _io.write_ids(call / "exclude.csv", list(exclude))]
+        args += ["--exclude", _io.write_ids(call / "exclude.csv", exclude)]
     return args
 
 
-def _design_table(path: Path, integer_ids: bool) -> pd.DataFrame:
+def _design_table(path: Path, id_kind: str) -> pd.DataFrame:
     """The design template the engine wrote, as the DataFrame :func:`design` returns (indexed by example id)."""
-    table = pd.read_csv(path, dtype={"example": str, "group": str}).drop(columns="value").set_index("example")
-    table.index = _io.typed_ids(table.index, integer_ids)
+    table = _io.read_table(path).drop(columns="value").set_index("example")
+    table.index = _io.typed_ids(table.index, id_kind)
     return table
+
+
+def _methods(methods) -> Optional[List[str]]:
+    """``methods`` as a list of names: a string is one method, or several comma-separated ("mf" or "additive,mf")."""
+    if methods is None:
+        return None
+    if isinstance(methods, str):
+        return [m.strip() for m in methods.split(",") if m.strip()]
+    names = list(methods)
+    if not all(isinstance(m, str) for m in names):
+        raise _engine.InputError(f"methods={methods!r}: give method names, as a list (['mf', 'knn']) or a string ('mf' or 'mf,knn').")
+    return names
 
 
 def analyze(z: _io.MatrixLike, *, max_rank: Optional[int] = None, tasks: Optional[Sequence] = None,

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 import time
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,16 +19,25 @@ import numpy as np
 import pandas as pd
 
 from . import _engine, _io
-from ._engine import EngineError, EngineWarning
+from ._engine import EngineError, EngineWarning, InputError, service_words
 from ._model import Prediction, groups_html
 
 
 class ServiceError(EngineError):
     """The service refused the request; ``message`` is its problem detail, ``status`` the HTTP status."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: Optional[int]) -> None:
         super().__init__(message, None)
         self.status = status
+
+
+class ServiceUnavailable(ServiceError):
+    """The service could not be reached, or did not answer in time; ``message`` names the URL and the fix, ``status`` is
+    None and ``reason`` the underlying error (connection refused, timeout, ...)."""
+
+    def __init__(self, message: str, reason: BaseException) -> None:
+        super().__init__(message, None)
+        self.reason = reason
 
 
 class Client:
@@ -70,13 +81,14 @@ class Client:
         (:meth:`RemoteModel.predict` with ``new_examples``).
         """
         metadata, ids = _io.example_metadata(z, examples)
-        integers = _io.integer_ids(_io.given_example_ids(z, ids))
+        kind = _io.id_kind(_io.given_example_ids(z, ids))
         fields = {"name": name, "overwrite": "true" if overwrite else "false"}
         for key, value in (("method", method), ("rank", rank), ("lambda", lam), ("seed", seed)):
             if value is not None:
                 fields[key] = str(value)
         with tempfile.TemporaryDirectory(prefix="forgetpredict-") as folder:
-            files = [("file", _io.write_matrix(Path(folder) / "z.npz", z, tasks, ids))]
+            # The file's name records the ids' kind in the model (its source), so model(name) gives them back alike.
+            files = [("file", _io.write_matrix(Path(folder) / _io.matrix_file_name(kind), z, tasks, ids))]
             if metadata is not None:
                 files.append(("examples", _io.write_metadata(Path(folder) / "examples.csv", metadata)))
             if task_features is not None:
@@ -95,12 +107,10 @@ class Client:
             if line is not None:
                 line.close()
         if job["state"] == "failed":
-            raise ServiceError(job.get("error") or "the fit failed", 422)
+            raise ServiceError(service_words(job.get("error") or "the fit failed"), 422)
         for warning in job.get("warnings") or []:
-            warnings.warn(warning, EngineWarning, stacklevel=2)  # what the fit said about the matrix, as fp.fit warns
-        model = self.model(name)
-        model._integer_ids = integers
-        return model
+            warnings.warn(service_words(warning), EngineWarning, stacklevel=2)  # what the fit said about the matrix, as fp.fit warns
+        return self.model(name)
 
     def _request(self, method: str, path: str, body: Optional[dict] = None, accept: str = "application/json"):
         data = None if body is None else _json(body).encode("utf-8")
@@ -127,14 +137,33 @@ class Client:
             request.add_header("Authorization", f"Bearer {self.api_key}")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read().decode("utf-8"))
+                raw = response.read()
+                status = response.status
+            try:
+                return json.loads(raw.decode("utf-8"))
+            except ValueError:
+                raise ServiceError(f"{self.url} answered {request.get_method()} {request.full_url} with something that is not JSON "
+                                   f"({raw[:60]!r}); is it a forgetpredict service? Check the URL given to fp.Client.", status) from None
         except urllib.error.HTTPError as e:
             raw = e.read().decode("utf-8", errors="replace")
             try:
                 detail = json.loads(raw).get("detail") or raw
-            except ValueError:
+            except (ValueError, AttributeError):
                 detail = raw.strip() or e.reason
-            raise ServiceError(str(detail), e.code) from None
+            raise ServiceError(service_words(str(detail)), e.code) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+            raise self._unreachable(request, e) from e
+
+    def _unreachable(self, request: urllib.request.Request, error: BaseException) -> ServiceUnavailable:
+        """The connection failure as the package's error: what happened, where, and what to do."""
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        where = f"{request.get_method()} {request.full_url}"
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            return ServiceUnavailable(f"the service at {self.url} did not answer {where} within {self.timeout:g} s; it may be busy "
+                                      "(a large fit or upload): give Client(..., timeout=SECONDS) more time, or check the server.", reason)
+        text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+        return ServiceUnavailable(f"could not reach the forgetpredict service at {self.url} ({where}: {text}); check the URL given "
+                                  "to fp.Client and that 'forgetpredict serve' is running and listening there (--urls).", reason)
 
 
 class RemoteModel:
@@ -144,8 +173,18 @@ class RemoteModel:
         self.client = client
         self.name = name
         self.info = info
-        # Set by Client.fit when the example ids it uploaded were integers: answers give them back as integers, as locally.
-        self._integer_ids = False
+        # The kind the example ids went in as, which Client.fit records in the upload's file name (the model's source):
+        # answers give them back as such, as locally; text for a model uploaded otherwise.
+        self._id_kind = _io.kind_of_source(info.get("source")) or "text"
+
+    def _grouping(self, group_by: Optional[str], grouped: bool = False) -> Tuple[Optional[str], bool]:
+        """The ``groupBy`` to send, and whether the answer's groups are to be dropped. The service asks which column to
+        group by when the model's metadata has several; with no ``group_by`` and a call that needs no groups, the first
+        is sent and the groups dropped, so the call answers without groups as the local model does."""
+        columns = self.info.get("groupColumns") or []
+        if group_by is None and not grouped and len(columns) > 1:
+            return columns[0], True
+        return group_by, False
 
     def __repr__(self) -> str:
         return f"<forgetpredict.RemoteModel {self.name}: {self.info.get('method')} {self.info.get('taskCount')} x {self.info.get('exampleCount')}>"
@@ -165,7 +204,10 @@ class RemoteModel:
         dict of id to vector), a list of them in the order given to ``fit``, or a dict of the model's file names to them.
         They come back as ``cold_examples`` (predicted, std, probability, cold), predicted from their features.
         """
-        body = {"observed": _cells(observed), "top": top, "chart": True, "byIndex": by_index}
+        _io.check_count("top", top, "how many of the most forgotten examples to list")
+        _io.check_choice("prior", prior)
+        group_by, ungrouped = self._grouping(group_by)
+        body = {"observed": _cells(observed), "top": top, "chart": not ungrouped, "byIndex": by_index}
         if task_features is not None:
             body["taskFeatures"] = _task_features(task_features)
         if new_examples is not None:
@@ -174,8 +216,10 @@ class RemoteModel:
             if value is not None:
                 body[key] = value
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/predict", body)
+        if ungrouped:
+            answer = {**answer, "groupBy": None, "groups": [], "top": [{**e, "group": None} for e in answer["top"]]}
         examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
-        examples.index = _io.typed_ids(examples.index, self._integer_ids)
+        examples.index = _io.typed_ids(examples.index, self._id_kind)
         summary = {
             "threshold": answer["threshold"], "threshold_rule": answer.get("thresholdRule"), "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
             "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "group_by": answer.get("groupBy"),
@@ -184,7 +228,7 @@ class RemoteModel:
             "warnings": answer.get("warnings", []),
         }
         cold = pd.DataFrame(answer.get("coldExamples") or [], columns=["id", "predicted", "std", "probability", "cold"]).rename(columns={"id": "example"}).set_index("example")
-        prediction = Prediction(examples, summary, "", cold_examples=cold)
+        prediction = Prediction(examples, summary, "", cold_examples=cold, id_kind=self._id_kind)
         prediction.html = groups_html(answer["description"], prediction.groups, answer.get("chartSvg"))
         return prediction
 
@@ -196,6 +240,9 @@ class RemoteModel:
 
         ``task_features`` as in :meth:`predict`.
         """
+        _io.check_choice("strategy", strategy)
+        _io.check_choice("prior", prior)
+        group_by, ungrouped = self._grouping(group_by, strategy == "stratified")
         body = {"observed": _cells(observed), "strategy": strategy, "byIndex": by_index}
         if task_features is not None:
             body["taskFeatures"] = _task_features(task_features)
@@ -204,28 +251,38 @@ class RemoteModel:
             if value is not None:
                 body[key] = value
         if exclude is not None:
-            body["exclude"] = [str(e) for e in exclude]
+            body["exclude"] = _exclude(exclude)
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/replay", body)
         for warning in answer.get("warnings") or []:
-            warnings.warn(warning, EngineWarning, stacklevel=2)
+            warnings.warn(service_words(warning), EngineWarning, stacklevel=2)
         table = pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
-        table["example"] = _io.typed_ids(pd.Index(table["example"]), self._integer_ids).to_numpy()
+        if ungrouped:
+            table["group"] = None
+        table["example"] = _io.typed_ids(table["example"], self._id_kind).to_numpy()
         return table
 
 
     def design(self, count: int = 10, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
                exclude: Optional[Iterable] = None, by_index: bool = False) -> pd.DataFrame:
         """Which examples a new task should measure: the DataFrame :meth:`forgetpredict.Model.design` returns, from the service."""
+        _io.check_count("count", count, "how many examples to measure")
+        _io.check_choice("criterion", criterion)
+        group_by, ungrouped = self._grouping(group_by, criterion == "group-means")
         body = {"count": count, "observed": _cells(observed), "byIndex": by_index}
         for key, value in (("criterion", criterion), ("groupBy", group_by)):
             if value is not None:
                 body[key] = value
         if exclude is not None:
-            body["exclude"] = [str(e) for e in exclude]
+            body["exclude"] = _exclude(exclude)
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/design", body)
         table = pd.DataFrame(answer["examples"], columns=["example", "order", "group"]).set_index("example")
-        table.index = _io.typed_ids(table.index, self._integer_ids)
-        return table if answer.get("groupBy") else table.drop(columns="group")
+        table.index = _io.typed_ids(table.index, self._id_kind)
+        return table if answer.get("groupBy") and not ungrouped else table.drop(columns="group")
+
+
+class _Cells(list):
+    """Measured cells as (example id, value) pairs, sent as a JSON object in their order with repeats kept: the service
+    refuses an example measured twice, naming it, as the engine does locally (a dict would keep the last silently)."""
 
 
 def _json(body: dict) -> str:
@@ -234,17 +291,30 @@ def _json(body: dict) -> str:
         if isinstance(value, np.generic):
             return value.item()
         raise TypeError(f"a {type(value).__name__} cannot be sent to the service; give numbers, strings, lists or dicts")
+    given = body
     try:
-        return json.dumps(body, default=plain, allow_nan=False)
+        cells = {}
+        for key, value in list(body.items()):
+            if isinstance(value, _Cells):  # written by hand: json.dumps has no object with repeated keys
+                marker = f"__forgetpredict_cells_{uuid.uuid4().hex}__"
+                cells[json.dumps(marker)] = "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in value) + "}"
+                body = {**body, key: marker}
+        text = json.dumps(body, default=plain, allow_nan=False)
+        for marker, written in cells.items():
+            text = text.replace(marker, written)
+        return text
     except ValueError:
-        bad = [key for key, value in _leaves(body) if isinstance(value, float) and not np.isfinite(value)]
-        raise ValueError(f"{bad[0] if bad else 'a value'} is NaN or infinite; the service takes finite numbers only "
+        bad = [key for key, value in _leaves(given) if isinstance(value, float) and not np.isfinite(value)]
+        raise InputError(f"{bad[0] if bad else 'a value'} is NaN or infinite; the service takes finite numbers only "
                          "(drop unmeasured cells, or give the value)") from None
 
 
 def _leaves(value, path: str = ""):
     """(path, value) of every number or string in a request body, e.g. ("observed['e3']", inf)."""
-    if isinstance(value, dict):
+    if isinstance(value, _Cells):
+        for key, item in value:
+            yield from _leaves(item, f"{path}[{key!r}]")
+    elif isinstance(value, dict):
         for key, item in value.items():
             yield from _leaves(item, f"{path}[{key!r}]" if path else str(key))
     elif isinstance(value, (list, tuple)):
@@ -254,8 +324,16 @@ def _leaves(value, path: str = ""):
         yield path, value.item() if isinstance(value, np.generic) else value
 
 
-def _cells(observed) -> Dict[str, float]:
-    return {} if observed is None else {str(k): float(v) for k, v in _io.as_cells(observed).items()}
+def _cells(observed) -> "_Cells":
+    """The ``observed`` field: the cells as the local package writes them (ids as the engine reads them, NaNs dropped)."""
+    if observed is None:
+        return _Cells()
+    return _Cells((_io.id_text(k, "observed"), float(v)) for k, v in _io.as_cells(observed).items())
+
+
+def _exclude(exclude) -> List[str]:
+    """The ``exclude`` field: ids as the engine reads them (one id alone is a list of one)."""
+    return [_io.id_text(e, "exclude") for e in _io.as_id_list(exclude, "exclude")]
 
 
 def _quoted(name: str) -> str:
@@ -267,13 +345,13 @@ def _task_features(features):
     """The ``taskFeatures`` field: a row (dict, Series, one-row DataFrame), an embedding, a dict of file name to those, or a
     list of rows and embeddings in the order given to :meth:`Client.fit` (named as it names their files)."""
     if isinstance(features, (str, os.PathLike)):
-        raise ValueError(f"task_features: a query sends the new task's features, not a file ({features}); give its row as a dict "
+        raise InputError(f"task_features: a query sends the new task's features, not a file ({features}); give its row as a dict "
                          "or a one-row DataFrame (e.g. pd.read_csv(path).set_index('task').loc[['my-task']]) or its embedding.")
     if isinstance(features, (list, tuple)) and any(isinstance(f, (str, os.PathLike, dict, pd.Series, pd.DataFrame, list, tuple, np.ndarray)) for f in features):
         return {_io.feature_file_name(k, part, "task"): _task_features(part) for k, part in enumerate(features)}
     if isinstance(features, pd.DataFrame):
         if len(features) != 1:
-            raise ValueError(f"task_features: a DataFrame must have one row (the new task), not {len(features)}; select it, e.g. frame.loc[['my-task']].")
+            raise InputError(f"task_features: a DataFrame must have one row (the new task), not {len(features)}; select it, e.g. frame.loc[['my-task']].")
         features = features.iloc[0]
     if isinstance(features, pd.Series):
         features = features.to_dict()
@@ -282,7 +360,7 @@ def _task_features(features):
         if features and all(nested):
             return {str(name): _task_features(part) for name, part in features.items()}
         return {str(k): _feature_value(v) for k, v in features.items()}
-    return [float(x) for x in np.asarray(features, dtype=float).ravel()]
+    return [float(x) for x in _io.array_values(features, "task_features").ravel()]
 
 
 def _new_examples(features):
@@ -297,22 +375,22 @@ def _new_examples(features):
     parts, ids = {}, None
     for name, part in named:
         if isinstance(part, (str, os.PathLike)):
-            raise ValueError(f"new_examples: a query sends the new examples' features, not a file ({part}); read it first, "
+            raise InputError(f"new_examples: a query sends the new examples' features, not a file ({part}); read it first, "
                              "e.g. pd.read_csv(path, dtype={'id': str}).set_index('id').")
         if isinstance(part, pd.DataFrame):
             frame = part.set_index("id") if "id" in part.columns else part
-            ids = ids if ids is not None else [str(i) for i in frame.index]
+            ids = ids if ids is not None else [_io.id_text(i, "new_examples") for i in frame.index]
             # A missing value is left out, so the service names the example and column that lack one.
-            parts[str(name)] = [{"id": str(i), **{str(c): _feature_value(v, "new_examples") for c, v in row.items() if isinstance(v, str) or not pd.isna(v)}}
+            parts[str(name)] = [{"id": _io.id_text(i, "new_examples"), **{str(c): _feature_value(v, "new_examples") for c, v in row.items() if isinstance(v, str) or not pd.isna(v)}}
                                 for i, row in frame.iterrows()]
         elif isinstance(part, dict):
-            ids = ids if ids is not None else [str(i) for i in part]
-            parts[str(name)] = {str(i): [float(x) for x in np.asarray(v, dtype=float).ravel()] for i, v in part.items()}
+            ids = ids if ids is not None else [_io.id_text(i, "new_examples") for i in part]
+            parts[str(name)] = {_io.id_text(i, "new_examples"): [float(x) for x in _io.array_values(v, "new_examples").ravel()] for i, v in part.items()}
         else:
-            rows = np.asarray(part, dtype=float)
+            rows = _io.array_values(part, "new_examples").astype(float)
             rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
             if ids is None or len(ids) != len(rows):
-                raise ValueError(f"new_examples: the embedding {name} has {len(rows)} rows, but its ids come from a table before it "
+                raise InputError(f"new_examples: the embedding {name} has {len(rows)} rows, but its ids come from a table before it "
                                  f"({'none given' if ids is None else f'{len(ids)} ids'}); put the table first, or give the embedding as a dict of id to vector.")
             parts[str(name)] = {i: [float(x) for x in row] for i, row in zip(ids, rows)}
     return parts
@@ -322,5 +400,5 @@ def _feature_value(value, field: str = "task_features"):
     if isinstance(value, str):
         return value
     if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{field}: {value!r} is neither a number nor a category; give a number or a string.")
+        raise InputError(f"{field}: {value!r} is neither a number nor a category; give a number or a string.")
     return float(value)
