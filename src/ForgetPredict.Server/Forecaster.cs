@@ -74,7 +74,9 @@ internal static class Forecaster
         var grouping = stored.Grouping(request.GroupBy);
         if (strategy == ReplayStrategy.Stratified && grouping is null)
         {
-            throw ApiException.BadRequest("Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
+            throw ApiException.BadRequest(stored.GroupColumns is { Count: > 1 } columns
+                ? $"Strategy 'stratified' needs example groups: choose the column to group by with \"groupBy\" ({string.Join(", ", columns)})."
+                : "Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
         }
 
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);

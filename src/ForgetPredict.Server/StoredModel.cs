@@ -60,8 +60,12 @@ public sealed class StoredModel
             Loaded.ExampleFeatures?.Views.Select(v => new ExampleFeatureInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Width)).ToArray());
     }
 
-    /// <summary>The grouping by <paramref name="column"/>, or by the only metadata column when null; null when there is nothing to group by.</summary>
-    /// <exception cref="ApiException">The column does not exist, no metadata exists, or the column must be chosen.</exception>
+    /// <summary>
+    /// The grouping by <paramref name="column"/>, or by the only metadata column when null; null when there is nothing to group
+    /// by, or when the metadata has several columns and none is named (the answer then has no groups, as a local call without
+    /// a group column; the model's info lists the columns).
+    /// </summary>
+    /// <exception cref="ApiException">The column does not exist, or a column is named and no metadata exists.</exception>
     /// <exception cref="ForgettingDataException">The metadata file is malformed.</exception>
     public Grouping? Grouping(string? column)
     {
@@ -78,7 +82,7 @@ public sealed class StoredModel
             {
                 0 => null,
                 1 => metadata.Grouping(metadata.Columns[0]),
-                _ => throw ApiException.BadRequest($"Choose the column to group by with \"groupBy\" ({string.Join(", ", metadata.Columns)})."),
+                _ => null,
             };
         }
 
@@ -86,6 +90,10 @@ public sealed class StoredModel
             ? metadata.Grouping(column)
             : throw ApiException.BadRequest($"{System.IO.Path.GetFileName(metadata.Path)}: no column '{column}'{Suggestion.DidYouMean(column, metadata.Columns)}; columns: {string.Join(", ", metadata.Columns)}.");
     }
+
+    /// <summary>The example metadata's columns to group by (empty without metadata).</summary>
+    /// <exception cref="ForgettingDataException">The metadata file is malformed.</exception>
+    internal IReadOnlyList<string> GroupColumns => Metadata()?.Columns ?? [];
 
     /// <summary>The row scanner for <paramref name="grouping"/> (built once per grouping), or for no grouping when null.</summary>
     internal RowScanner Scanner(Grouping? grouping) =>

@@ -188,10 +188,17 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
-    public async Task Predict_GroupByWithoutMetadata_AndAmbiguousColumns_Are400()
+    public async Task Predict_GroupByWithoutMetadata_Is400_AndSeveralColumnsWithoutGroupBy_AnswerWithoutGroups()
     {
         await (await _client.PostAsync("/v1/models/plain/predict", Http.Json("{\"groupBy\": \"group\"}"))).ProblemAsync(HttpStatusCode.BadRequest, "has no example metadata", "plain.examples.csv");
-        await (await _client.PostAsync("/v1/models/multi/predict", Http.Json("{}"))).ProblemAsync(HttpStatusCode.BadRequest, "Choose the column to group by", "group, half");
+
+        // A prediction needs no groups: with several columns and none named it is answered without them (it was a 400).
+        var ungrouped = await (await _client.PostAsync("/v1/models/multi/predict", Http.Json("{}"))).JsonAsync();
+        Assert.False(ungrouped.TryGetProperty("groupBy", out var column) && column.ValueKind != JsonValueKind.Null);
+        Assert.Empty(ungrouped.GetProperty("groups").EnumerateArray());
+        Assert.Equal(["group", "half"], (await (await _client.GetAsync("/v1/models/multi")).JsonAsync()).GetProperty("groupColumns").EnumerateArray().Select(c => c.GetString()));
+        await (await _client.PostAsync("/v1/models/multi/replay", Http.Json("{\"budget\": 4, \"strategy\": \"stratified\"}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "choose the column to group by with \"groupBy\" (group, half)");
         var byHalf = await (await _client.PostAsync("/v1/models/multi/predict", Http.Json("{\"groupBy\": \"half\"}"))).JsonAsync();
         Assert.Equal(["first", "second"], byHalf.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }

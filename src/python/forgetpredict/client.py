@@ -177,15 +177,6 @@ class RemoteModel:
         # answers give them back as such, as locally; text for a model uploaded otherwise.
         self._id_kind = _io.kind_of_source(info.get("source")) or "text"
 
-    def _grouping(self, group_by: Optional[str], grouped: bool = False) -> Tuple[Optional[str], bool]:
-        """The ``groupBy`` to send, and whether the answer's groups are to be dropped. The service asks which column to
-        group by when the model's metadata has several; with no ``group_by`` and a call that needs no groups, the first
-        is sent and the groups dropped, so the call answers without groups as the local model does."""
-        columns = self.info.get("groupColumns") or []
-        if group_by is None and not grouped and len(columns) > 1:
-            return columns[0], True
-        return group_by, False
-
     def __repr__(self) -> str:
         return f"<forgetpredict.RemoteModel {self.name}: {self.info.get('method')} {self.info.get('taskCount')} x {self.info.get('exampleCount')}>"
 
@@ -206,8 +197,7 @@ class RemoteModel:
         """
         _io.check_count("top", top, "how many of the most forgotten examples to list")
         _io.check_choice("prior", prior)
-        group_by, ungrouped = self._grouping(group_by)
-        body = {"observed": _cells(observed), "top": top, "chart": not ungrouped, "byIndex": by_index}
+        body = {"observed": _cells(observed), "top": top, "chart": True, "byIndex": by_index}
         if task_features is not None:
             body["taskFeatures"] = _task_features(task_features)
         if new_examples is not None:
@@ -216,8 +206,6 @@ class RemoteModel:
             if value is not None:
                 body[key] = value
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/predict", body)
-        if ungrouped:
-            answer = {**answer, "groupBy": None, "groups": [], "top": [{**e, "group": None} for e in answer["top"]]}
         examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
         examples.index = _io.typed_ids(examples.index, self._id_kind)
         summary = {
@@ -242,7 +230,6 @@ class RemoteModel:
         """
         _io.check_choice("strategy", strategy)
         _io.check_choice("prior", prior)
-        group_by, ungrouped = self._grouping(group_by, strategy == "stratified")
         body = {"observed": _cells(observed), "strategy": strategy, "byIndex": by_index}
         if task_features is not None:
             body["taskFeatures"] = _task_features(task_features)
@@ -256,8 +243,6 @@ class RemoteModel:
         for warning in answer.get("warnings") or []:
             warnings.warn(service_words(warning), EngineWarning, stacklevel=2)
         table = pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
-        if ungrouped:
-            table["group"] = None
         table["example"] = _io.typed_ids(table["example"], self._id_kind).to_numpy()
         return table
 
@@ -267,7 +252,6 @@ class RemoteModel:
         """Which examples a new task should measure: the DataFrame :meth:`forgetpredict.Model.design` returns, from the service."""
         _io.check_count("count", count, "how many examples to measure")
         _io.check_choice("criterion", criterion)
-        group_by, ungrouped = self._grouping(group_by, criterion == "group-means")
         body = {"count": count, "observed": _cells(observed), "byIndex": by_index}
         for key, value in (("criterion", criterion), ("groupBy", group_by)):
             if value is not None:
@@ -277,7 +261,7 @@ class RemoteModel:
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/design", body)
         table = pd.DataFrame(answer["examples"], columns=["example", "order", "group"]).set_index("example")
         table.index = _io.typed_ids(table.index, self._id_kind)
-        return table if answer.get("groupBy") and not ungrouped else table.drop(columns="group")
+        return table if answer.get("groupBy") else table.drop(columns="group")
 
 
 class _Cells(list):
