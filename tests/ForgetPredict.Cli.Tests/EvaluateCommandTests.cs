@@ -331,7 +331,7 @@ public class EvaluateCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "--reveal-rng", "numpy", "--seed", "-1" }, 1, "seed >= 0")]
+    [InlineData(new[] { "--reveal-rng", "numpy", "--seed", "-1" }, 1, "must be 0 or more")]
     [InlineData(new[] { "--test-rows", "1", "--test-fraction", "0.2" }, 2, "Choose one split")]
     [InlineData(new[] { "--methods", "mff" }, 2, "did you mean 'mf'")]
     [InlineData(new[] { "--methods", "logistic" }, 1, "needs a binary (0/1) matrix")]
