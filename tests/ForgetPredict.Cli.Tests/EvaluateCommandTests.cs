@@ -429,6 +429,34 @@ public class EvaluateCommandTests
     }
 
     [Fact]
+    public void Evaluate_TheCommandLineAndTheLibrary_GiveTheSameScoresAndSettings()
+    {
+        // Given: one request through the library and the same flags through the command line, with an external per draw.
+        var dir = RepoPaths.NewTempFolder();
+        string[] run = ["evaluate", s_matrix.Value, "--test-fraction", "0.25", "--split-seed", "2", "--seeds", "2", "--known", "15"];
+        var pattern = OwnPredictionsPerDraw(dir, run, "own-{draw}.csv");
+        var json = Path.Combine(dir, "cli.json");
+        var (code, _, error) = CliRunner.Run([.. run, "--methods", "additive,knn", "--external", $"own={pattern}", "--json", json]);
+        var report = Application.Evaluating.Run(new Application.EvaluateRequest
+        {
+            Matrix = MatrixFile.Read(s_matrix.Value),
+            Source = s_matrix.Value,
+            SplitBy = new Application.SplitRequest { TestFraction = 0.25, SplitSeed = 2 },
+            Methods = ["additive", "knn"],
+            Options = new EvaluationOptions { Seeds = 2, Known = 15 },
+            ExternalFiles = [new Application.ExternalFile("own", pattern)],
+        });
+
+        // Then
+        Assert.True(code == 0, error);
+        var cli = JsonNode.Parse(File.ReadAllText(json))!;
+        var library = report.Results.Single();
+        Assert.Equal(library.Methods.Select(m => m.Rmse.Mean), cli["methods"]!.AsArray().Select(m => (double)m!["rmse"]!));
+        Assert.Equal(library.Externals.Single().Result.Rmse.Mean, (double)cli["external"]!.AsArray().Single()!["rmse"]!);
+        Assert.Equal(report.Settings.TestTasks, cli["settings"]!["test_tasks"]!.AsArray().Select(t => (string)t!));
+    }
+
+    [Fact]
     public void Evaluate_ExternalLeavingItsRevealedCellsEmpty_IsScored()
     {
         // Given: per draw, a prediction for every observed test cell but the revealed ones (which are never scored).
