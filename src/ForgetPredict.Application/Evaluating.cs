@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Security.Cryptography;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Features;
@@ -14,17 +16,41 @@ public sealed record EvaluateRequest
     /// <summary>The matrix's file name, for messages.</summary>
     public required string Source { get; init; }
 
-    /// <summary>Which tasks are held out.</summary>
-    public required EvaluationSplit Split { get; init; }
+    /// <summary>The file the matrix was read from, recorded in the report's settings with its SHA-256; null: not recorded.</summary>
+    public string? InputPath { get; init; }
+
+    /// <summary>Which tasks are held out, given directly; null: chosen by <see cref="SplitBy"/>.</summary>
+    public EvaluationSplit? Split { get; init; }
+
+    /// <summary>How to choose the held-out tasks when <see cref="Split"/> is null (null: <see cref="SplitRequest.DefaultTestFraction"/> at random).</summary>
+    public SplitRequest? SplitBy { get; init; }
 
     /// <summary>Method names (<see cref="Evaluating.MethodNames"/>); null: <see cref="Evaluating.DefaultMethods"/>.</summary>
     public IReadOnlyList<string>? Methods { get; init; }
 
-    /// <summary>Reveal count, seeds, metrics.</summary>
+    /// <summary>Reveal count, seeds, metrics and threads (<see cref="EvaluationOptions.MaxThreads"/> also bounds the methods' fits).</summary>
     public EvaluationOptions Options { get; init; } = new();
 
-    /// <summary>Other predictors' predictions for the test tasks, scored on the same cells.</summary>
+    /// <summary>
+    /// The numbers of revealed cells to evaluate at, each in turn (a curve of error against k, each method fitted once);
+    /// null: <see cref="EvaluationOptions.Known"/> alone.
+    /// </summary>
+    public IReadOnlyList<int>? Known { get; init; }
+
+    /// <summary>Other predictors' predictions for the test tasks, aligned already, scored on the same cells at every draw and k.</summary>
     public IReadOnlyList<ExternalPredictions> Externals { get; init; } = [];
+
+    /// <summary>
+    /// Other predictors' predictions as files, read and aligned by task and example id: one file, or one per draw and/or k
+    /// (<see cref="ExternalFile.DrawPlaceholder"/>, <see cref="ExternalFile.KnownPlaceholder"/>).
+    /// </summary>
+    public IReadOnlyList<ExternalFile> ExternalFiles { get; init; } = [];
+
+    /// <summary>
+    /// Accept <see cref="ExternalFiles"/> that lack some of the cells to be scored: every method is then scored on the cells every
+    /// external covers, and the report says so. False (the default) refuses them.
+    /// </summary>
+    public bool AllowPartial { get; init; }
 
     /// <summary>Told each method's fraction done, or null.</summary>
     public IProgress<(string Method, double Fraction)>? Progress { get; init; }
@@ -48,6 +74,147 @@ public sealed record EvaluateRequest
     public IReadOnlyList<string> MethodNames => Methods ?? Evaluating.DefaultMethods(IsBinary);
 }
 
+/// <summary>The names the evaluation use case's messages give the request's settings, for front ends to word as their own (a flag, a field).</summary>
+public static class EvaluateOptionNames
+{
+    /// <summary><see cref="SplitRequest.TestRows"/>.</summary>
+    public const string TestRows = "SplitRequest.TestRows";
+
+    /// <summary><see cref="SplitRequest.TestTasks"/>.</summary>
+    public const string TestTasks = "SplitRequest.TestTasks";
+
+    /// <summary><see cref="SplitRequest.TestFraction"/>.</summary>
+    public const string TestFraction = "SplitRequest.TestFraction";
+
+    /// <summary><see cref="SplitRequest.SplitSeed"/>.</summary>
+    public const string SplitSeed = "SplitRequest.SplitSeed";
+
+    /// <summary><see cref="SplitRequest.Families"/>: the task metadata giving each task's family.</summary>
+    public const string Families = "SplitRequest.Families";
+
+    /// <summary><see cref="SplitRequest.TestFamily"/>.</summary>
+    public const string TestFamily = "SplitRequest.TestFamily";
+
+    /// <summary><see cref="SplitRequest.TrainFamily"/>.</summary>
+    public const string TrainFamily = "SplitRequest.TrainFamily";
+
+    /// <summary><see cref="EvaluateRequest.Methods"/>.</summary>
+    public const string Methods = "EvaluateRequest.Methods";
+
+    /// <summary><see cref="EvaluateRequest.Known"/>: the numbers of revealed cells.</summary>
+    public const string Known = "EvaluateRequest.Known";
+
+    /// <summary><see cref="EvaluateRequest.ExternalFiles"/>.</summary>
+    public const string ExternalFiles = "EvaluateRequest.ExternalFiles";
+
+    /// <summary><see cref="EvaluateRequest.AllowPartial"/>.</summary>
+    public const string AllowPartial = "EvaluateRequest.AllowPartial";
+}
+
+/// <summary>
+/// An evaluation checked and ready to run (<see cref="Evaluating.Plan"/>): the split, the methods, the external predictions read
+/// and checked, and what the user should be told before it runs. Nothing has been fitted yet.
+/// </summary>
+public sealed class EvaluationPlan
+{
+    internal EvaluationPlan(EvaluateRequest request, ChosenSplit split, EvaluationOptions options, IReadOnlyList<int> known, IReadOnlyList<IEvaluationMethod> methods,
+        IReadOnlyList<ExternalReport> externals, IReadOnlyList<OptionMessage> warnings, Func<int, IReadOnlyList<ExternalPredictions>> externalsAt)
+    {
+        Request = request;
+        Split = split;
+        Options = options;
+        Known = known;
+        Methods = methods;
+        Externals = externals;
+        Warnings = warnings;
+        ExternalsAt = externalsAt;
+    }
+
+    /// <summary>The request planned.</summary>
+    public EvaluateRequest Request { get; }
+
+    /// <summary>The training and test tasks, and how they were chosen.</summary>
+    public ChosenSplit Split { get; }
+
+    /// <summary>The protocol's options, checked (binary resolved; <see cref="EvaluationOptions.Known"/> is the first of <see cref="Known"/>).</summary>
+    public EvaluationOptions Options { get; }
+
+    /// <summary>The numbers of revealed cells, run in turn.</summary>
+    public IReadOnlyList<int> Known { get; }
+
+    /// <summary>The methods that run, in order (the named ones, then those the features add).</summary>
+    public IReadOnlyList<IEvaluationMethod> Methods { get; }
+
+    /// <summary>The external predictors read from files, with their coverage.</summary>
+    public IReadOnlyList<ExternalReport> Externals { get; }
+
+    /// <summary>What the user should know about the run (the split, the external files), each naming the settings that would change it.</summary>
+    public IReadOnlyList<OptionMessage> Warnings { get; }
+
+    internal Func<int, IReadOnlyList<ExternalPredictions>> ExternalsAt { get; }
+}
+
+/// <summary>An evaluation's results with everything needed to reproduce them.</summary>
+/// <param name="Results">One result per number of revealed cells, in the order asked.</param>
+/// <param name="Settings">The split, k, seeds, methods' settings, externals and input that produced them.</param>
+/// <param name="Warnings">What the user was told about the run (<see cref="EvaluationPlan.Warnings"/>).</param>
+public sealed record EvaluationReport(IReadOnlyList<EvaluationResult> Results, EvaluationSettings Settings, IReadOnlyList<OptionMessage> Warnings);
+
+/// <summary>A method's settings as it ran, and what it chose where it chooses (auto, an ensemble).</summary>
+/// <param name="Name">The method.</param>
+/// <param name="Settings">Its settings by name (snake_case; values are numbers, strings, booleans or lists of them).</param>
+public sealed record MethodSettings(string Name, IReadOnlyList<KeyValuePair<string, object>> Settings)
+{
+    /// <summary>What it fitted at each k, where it says (<see cref="MethodResult.Fitted"/>): auto's choice, an ensemble's weights.</summary>
+    public IReadOnlyList<(int Known, string Fitted)> Fitted { get; init; } = [];
+}
+
+/// <summary>Everything an evaluation ran with, so that a reader can reproduce it: the input, the split, k, seeds, reveal, and every method's settings.</summary>
+public sealed record EvaluationSettings
+{
+    /// <summary>The matrix file (<see cref="EvaluateRequest.InputPath"/>), or null.</summary>
+    public string? Input { get; init; }
+
+    /// <summary>The SHA-256 (hex) of the matrix file, or null.</summary>
+    public string? InputSha256 { get; init; }
+
+    /// <summary>The engine's version (with its commit).</summary>
+    public required string EngineVersion { get; init; }
+
+    /// <summary>The split: how it was chosen, with its fraction, seed and families where they apply.</summary>
+    public required ChosenSplit Split { get; init; }
+
+    /// <summary>The training tasks' ids.</summary>
+    public required IReadOnlyList<string> TrainTasks { get; init; }
+
+    /// <summary>The test tasks' ids.</summary>
+    public required IReadOnlyList<string> TestTasks { get; init; }
+
+    /// <summary>The numbers of revealed cells.</summary>
+    public required IReadOnlyList<int> Known { get; init; }
+
+    /// <summary>The protocol's options (seeds, base seed, reveal strategy and random draws, top fraction, threshold, binary).</summary>
+    public required EvaluationOptions Options { get; init; }
+
+    /// <summary>K of precision@K.</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Each method's settings, in the order run.</summary>
+    public required IReadOnlyList<MethodSettings> Methods { get; init; }
+
+    /// <summary>The external predictors read from files.</summary>
+    public required IReadOnlyList<ExternalReport> Externals { get; init; }
+
+    /// <summary>The names of the externals given aligned already (<see cref="EvaluateRequest.Externals"/>).</summary>
+    public IReadOnlyList<string> AlignedExternals { get; init; } = [];
+
+    /// <summary>Whether partial external coverage was allowed (<see cref="EvaluateRequest.AllowPartial"/>).</summary>
+    public bool AllowPartial { get; init; }
+
+    /// <summary>Whether it applied: an external lacked cells, so every method was scored only on the cells every external covers.</summary>
+    public bool PartialApplied => Externals.Any(e => e.PartialNote is not null);
+}
+
 /// <summary>The evaluation use case: the published protocol over our methods, the reference ones and external predictions.</summary>
 public static class Evaluating
 {
@@ -58,12 +225,18 @@ public static class Evaluating
     /// <summary>Every method name: the model catalog's, then the reference implementations'.</summary>
     public static IReadOnlyList<string> MethodNames { get; } = [.. ModelCatalog.Names.Concat(ReferenceMethods.Names)];
 
+    /// <summary>
+    /// The header of a file of every prediction an evaluation scored (the command line's <c>--predictions</c>): one row per
+    /// method, draw (<c>seed</c>, 0, 1, ...), test task and example. Such a file is refused as an external predictor's.
+    /// </summary>
+    public const string PredictionsHeader = "method,seed,task,example,predicted,actual,revealed";
+
     /// <summary>The methods evaluated when none are named.</summary>
     public static IReadOnlyList<string> DefaultMethods(bool binary) => binary ? s_binaryDefaults : s_continuousDefaults;
 
-    /// <summary>"Unknown method 'x'; did you mean 'y'?. Methods: ...".</summary>
+    /// <summary>"Unknown method 'x'; did you mean 'y'?; methods: ...".</summary>
     public static string UnknownMethodMessage(string name) =>
-        $"Unknown method '{name}'{Suggestion.DidYouMean(name, MethodNames)}. Methods: {string.Join(", ", MethodNames)}.";
+        $"Unknown method '{name}'{Suggestion.DidYouMean(name, MethodNames)}; methods: {string.Join(", ", MethodNames)}.";
 
     /// <summary>The evaluation method named <paramref name="name"/>, checked against the matrix.</summary>
     /// <exception cref="UnknownNameException">No method has that name.</exception>
@@ -72,7 +245,8 @@ public static class Evaluating
     /// <param name="matrix">The matrix it will be evaluated on.</param>
     /// <param name="source">The matrix's file name, for messages.</param>
     /// <param name="known">Cells revealed per test task: what the self-tuning methods (auto, ensemble) simulate.</param>
-    public static IEvaluationMethod CreateMethod(string name, ForgettingMatrix matrix, string source, int known = 30)
+    /// <param name="maxThreads">Worker threads of its fits (-1: all cores); the results are the same for every value.</param>
+    public static IEvaluationMethod CreateMethod(string name, ForgettingMatrix matrix, string source, int known = 30, int maxThreads = -1)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (ReferenceMethods.Names.Contains(name))
@@ -87,17 +261,97 @@ public static class Evaluating
 
         Fitting.CheckMatrix(name, matrix, source);
         return ModelCatalog.MethodOf(name) == ModelMethod.Ensemble
-            ? new KnownTunedFoldInMethod(name, k => ModelCatalog.CreateFitter(name, new ModelSettings { Known = k }), known)
-            : new FoldInMethod(name, ModelCatalog.CreateFitter(name, new ModelSettings { Known = known }));
+            ? new KnownTunedFoldInMethod(name, k => ModelCatalog.CreateFitter(name, new ModelSettings { Known = k, MaxThreads = maxThreads }), known)
+            : new FoldInMethod(name, ModelCatalog.CreateFitter(name, new ModelSettings { Known = known, MaxThreads = maxThreads }));
     }
 
-    /// <summary>Runs the protocol.</summary>
-    /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, or the split or an option is invalid.</exception>
+    /// <summary>Runs the protocol at <see cref="EvaluationOptions.Known"/> revealed cells.</summary>
+    /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, or the split, an option or an external file is invalid.</exception>
     public static EvaluationResult Evaluate(EvaluateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return Run(request with { Known = [request.Options.Known] }).Results[0];
+    }
+
+    /// <summary>Runs the protocol at each of <paramref name="known"/> revealed cells (every method fitted once): the curve of error against k.</summary>
+    /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, a k is negative, or the split, an option or an external file is invalid.</exception>
+    public static IReadOnlyList<EvaluationResult> EvaluateCurve(EvaluateRequest request, IReadOnlyList<int> known)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Run(request with { Known = known }).Results;
+    }
+
+    /// <summary>Plans and runs the evaluation (<see cref="Plan"/>, then <see cref="Run(EvaluationPlan, IProgress{ValueTuple{string, double}}?)"/>).</summary>
+    /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, or the split, an option or an external file is invalid.</exception>
+    public static EvaluationReport Run(EvaluateRequest request) => Run(Plan(request));
+
+    /// <summary>
+    /// Checks everything an evaluation needs before anything is fitted: the options and k, the split (and what it leaves to be
+    /// desired), the methods, the externals' names, and their files (read, aligned to the test tasks by id, and checked against
+    /// the cells that will be scored).
+    /// </summary>
+    /// <exception cref="OptionException">A setting cannot be used (the message names it): two splits, a split setting its split
+    /// does not use, a row or task that is not in the matrix, a k listed twice, an external named as a method or as another external.</exception>
+    /// <exception cref="Data.ForgettingDataException">An external file is missing, matches none of the test tasks or examples by id,
+    /// holds a value that cannot be scored, or (without <see cref="EvaluateRequest.AllowPartial"/>) lacks cells that will be scored.</exception>
+    /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix.</exception>
+    public static EvaluationPlan Plan(EvaluateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var known = request.Known ?? [request.Options.Known];
+        var knownOption = new OptionReference(EvaluateOptionNames.Known);
+        if (known.Count == 0)
+        {
+            throw new OptionException(OptionMessage.Of($"{knownOption} lists no number of revealed cells; give e.g. 30 or 0,5,10,30."));
+        }
+
+        foreach (var k in known.Where(k => k < 0).Take(1))
+        {
+            throw new OptionException(OptionMessage.Of($"{knownOption}: {k} is not a number of revealed cells; give whole numbers of 0 or more."));
+        }
+
+        foreach (var k in known.GroupBy(k => k).Where(g => g.Count() > 1).Select(g => g.Key).Take(1))
+        {
+            throw new OptionException(OptionMessage.Of($"{knownOption} lists {k} twice."));
+        }
+
+        var options = request.Options with { Binary = request.IsBinary, Known = known[0] };
+        options.Validate();
+        var matrix = request.Matrix;
+        var split = request.Split is { } given
+            ? new ChosenSplit(given, SplitKind.Given, EvaluationSplits.Check(matrix, given))
+            : EvaluationSplits.Choose(matrix, request.SplitBy ?? new SplitRequest(), options.RevealRandom);
         var methods = Methods(request);
-        return Protocol.Run(request.Matrix, request.Split, methods, request.Options with { Binary = request.IsBinary }, request.Externals, request.Progress, request.OnPrediction);
+        CheckNames(request, methods);
+        var warnings = new List<OptionMessage>(split.Warnings);
+        IReadOnlyList<ExternalReport> reports = [];
+        Func<int, IReadOnlyList<ExternalPredictions>> fromFiles = _ => [];
+        if (request.ExternalFiles.Count > 0)
+        {
+            var loaded = ExternalPredictionFiles.Read(matrix, split.Split, options, known, request.ExternalFiles, request.AllowPartial, request.IsBinary);
+            reports = loaded.Reports;
+            fromFiles = loaded.At;
+            warnings.AddRange(loaded.Warnings);
+        }
+
+        var aligned = request.Externals;
+        return new EvaluationPlan(request, split, options, known, methods, reports, warnings, k => [.. aligned, .. fromFiles(k)]);
+    }
+
+    /// <summary>Runs a planned evaluation: every method fitted on the training tasks and scored at each k.</summary>
+    /// <param name="plan">The plan.</param>
+    /// <param name="progress">Told each method's fraction done; null: the request's <see cref="EvaluateRequest.Progress"/>.</param>
+    /// <exception cref="ArgumentException">Nothing can be scored, or a method cannot fit the training tasks.</exception>
+    public static EvaluationReport Run(EvaluationPlan plan, IProgress<(string Method, double Fraction)>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var r = plan.Request;
+        progress ??= r.Progress;
+        var split = plan.Split.Split;
+        IReadOnlyList<EvaluationResult> results = plan.Known.Count == 1
+            ? [Protocol.Run(r.Matrix, split, plan.Methods, plan.Options, plan.ExternalsAt(plan.Known[0]), progress, r.OnPrediction)]
+            : EvaluationCurve.Run(r.Matrix, split, plan.Methods, plan.Known, plan.Options, plan.ExternalsAt, progress, r.OnPrediction);
+        return new EvaluationReport(results, Settings(plan, results), plan.Warnings);
     }
 
     /// <summary>
@@ -108,21 +362,23 @@ public static class Evaluating
     public static IReadOnlyList<IEvaluationMethod> Methods(EvaluateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known)).ToList();
+        var threads = request.Options.MaxThreads;
+        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known, threads)).ToList();
         if (request.TaskFeatures is not { } tasks)
         {
             return request.ExampleFeatures is null ? methods
                 : throw new ArgumentException("Example features are used together with task features (by the representation baseline); give task features too.", nameof(request));
         }
 
+        var featureOptions = new TaskFeatureOptions { MaxThreads = threads };
         foreach (var name in request.MethodNames.Where(n => s_featureMethods.Contains(n)))
         {
-            methods.Add(new FeatureFoldInMethod(name + "+features", ModelCatalog.CreateFitter(name), tasks));
+            methods.Add(new FeatureFoldInMethod(name + "+features", ModelCatalog.CreateFitter(name, new ModelSettings { MaxThreads = threads }), tasks, featureOptions));
         }
 
         if (request.MethodNames.Contains("ensemble"))
         {
-            methods.Add(new FeatureEnsembleMethod(tasks, request.Options.Known));
+            methods.Add(new FeatureEnsembleMethod(tasks, request.Options.Known, new EnsembleOptions().CrossValidation with { MaxThreads = threads }, featureOptions));
         }
 
         if (request.ExampleFeatures is { } examples)
@@ -133,11 +389,107 @@ public static class Evaluating
         return methods;
     }
 
-    /// <summary>Runs the protocol at each of <paramref name="known"/> revealed cells (every method fitted once): the curve of error against k.</summary>
-    /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, a k is negative, or the split is invalid.</exception>
-    public static IReadOnlyList<EvaluationResult> EvaluateCurve(EvaluateRequest request, IReadOnlyList<int> known)
+    /// <summary>
+    /// The settings method <paramref name="name"/> runs with under evaluation, by name: rank, penalty, neighbours, seed, members
+    /// or candidates where they apply; the reference methods' published settings.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, object>> SettingsOf(string name)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        return EvaluationCurve.Run(request.Matrix, request.Split, Methods(request), known, request.Options with { Binary = request.IsBinary }, request.Externals, request.Progress);
+        ArgumentNullException.ThrowIfNull(name);
+        const string features = "+features";
+        if (name.EndsWith(features, StringComparison.Ordinal) && name != "ensemble+features")
+        {
+            return [.. SettingsOf(name[..^features.Length]), Pair("task_features", true)];
+        }
+
+        if (ReferenceMethods.Names.Contains(name))
+        {
+            var (sgd, knn) = ReferenceMethods.OptionsOf(name);
+            var optimiser = new KeyValuePair<string, object>[]
+            {
+                Pair("sgd_epochs", sgd.Epochs), Pair("sgd_learning_rate", sgd.LearningRate), Pair("sgd_penalty", sgd.Regularization),
+            };
+            return knn is not null
+                ? [Pair("neighbours", knn.Neighbors), Pair("similarity", "msd"), Pair("min_k", 1), Pair("baseline", "sgd"), .. optimiser]
+                : sgd.Rank > 0 ? [Pair("rank", sgd.Rank), .. optimiser, Pair("init_std", sgd.InitStd), Pair("seed", sgd.Seed)] : optimiser;
+        }
+
+        var auto = new AutoOptions();
+        var ensemble = new EnsembleOptions();
+        return name switch
+        {
+            "additive" => [Pair("bias_lambda", Defaults.BiasLambda)],
+            "rank1" => [Pair("lambda", Defaults.FactorLambda), Pair("seed", Defaults.Seed)],
+            "mf" => [Pair("rank", Defaults.Rank), Pair("lambda", Defaults.FactorLambda), Pair("seed", Defaults.Seed)],
+            "knn" => [Pair("neighbours", Defaults.Neighbors), Pair("bias_lambda", Defaults.BiasLambda)],
+            "logistic" => [Pair("rank", Defaults.LogisticRank), Pair("lambda", Defaults.LogisticLambda), Pair("seed", Defaults.Seed)],
+            "logistic-additive" => [Pair("lambda", Defaults.LogisticLambda)],
+            "ensemble" => [Pair("members", ensemble.Members), Pair("folds", ensemble.CrossValidation.Folds), Pair("draws", ensemble.CrossValidation.Draws), Pair("seed", Defaults.Seed), Pair("tuned_for_known", true)],
+            ModelCatalog.Auto => [Pair("mf_ranks", auto.Ranks), Pair("profile_ranks", auto.ProfileRanks), Pair("knn_interpolation_priors", auto.InterpolationPriors),
+                Pair("folds", auto.CrossValidation.Folds), Pair("draws", auto.CrossValidation.Draws), Pair("seed", Defaults.Seed), Pair("tuned_for_known", true)],
+            "ensemble+features" => [Pair("members", FeatureEnsembleMethod.MemberNames), Pair("tuned_for_known", true)],
+            "representation" => [Pair("example_components", 32)],
+            _ => [],
+        };
+
+        static KeyValuePair<string, object> Pair(string key, object value) => new(key, value);
+    }
+
+    // An external's name must tell it apart from every method and every other external in the table and the comparisons.
+    private static void CheckNames(EvaluateRequest request, IReadOnlyList<IEvaluationMethod> methods)
+    {
+        var option = new OptionReference(EvaluateOptionNames.ExternalFiles);
+        var names = methods.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var externals = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in request.Externals.Select(e => e.Name).Concat(request.ExternalFiles.Select(f => f.Name)))
+        {
+            if (names.Contains(name))
+            {
+                throw new OptionException(request.Methods is null
+                    ? OptionMessage.Of($"{option}: '{name}' is also the name of a method evaluated (by default: {string.Join(", ", methods.Select(m => m.Name))}); give the external another name, so that the table and the comparisons tell them apart.")
+                    : OptionMessage.Of($"{option}: '{name}' is also the name of a method evaluated ({new OptionReference(EvaluateOptionNames.Methods)} {string.Join(",", request.Methods)}); give the external another name, so that the table and the comparisons tell them apart."));
+            }
+
+            if (!externals.Add(name))
+            {
+                throw new OptionException(OptionMessage.Of($"{option} names two externals '{name}'; give each its own name."));
+            }
+        }
+    }
+
+    private static EvaluationSettings Settings(EvaluationPlan plan, IReadOnlyList<EvaluationResult> results)
+    {
+        var r = plan.Request;
+        var z = r.Matrix;
+        var methods = plan.Methods.Select(m => new MethodSettings(m.Name, SettingsOf(m.Name))
+        {
+            Fitted = [.. results.Select(result => (result.Options.Known, result.Methods.FirstOrDefault(x => x.Name == m.Name)?.Fitted)).Where(x => x.Fitted is not null).Select(x => (x.Known, x.Fitted!))],
+        }).ToArray();
+        return new EvaluationSettings
+        {
+            Input = r.InputPath,
+            InputSha256 = r.InputPath is { } path && File.Exists(path) ? Sha256(path) : null,
+            EngineVersion = EngineVersion,
+            Split = plan.Split,
+            TrainTasks = [.. plan.Split.Split.TrainRows.Select(i => z.TaskIds[i])],
+            TestTasks = [.. plan.Split.Split.TestRows.Select(i => z.TaskIds[i])],
+            Known = plan.Known,
+            Options = plan.Options,
+            TopK = results[0].TopK,
+            Methods = methods,
+            Externals = plan.Externals,
+            AlignedExternals = [.. r.Externals.Select(e => e.Name)],
+            AllowPartial = r.AllowPartial,
+        };
+    }
+
+    /// <summary>The engine's version: the application assembly's informational version (the release and its commit).</summary>
+    public static string EngineVersion { get; } =
+        typeof(Evaluating).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? typeof(Evaluating).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -26,6 +26,13 @@ public sealed class OptionVocabulary
     /// <summary>The front end's words for <paramref name="option"/>; the library's own when the front end has no such option.</summary>
     public string Word(OptionReference option) => _names.TryGetValue(option.Name, out var name) ? _word(name, option.Value) : option.ToString();
 
+    /// <summary>The message in this vocabulary: each option it names worded as the front end's.</summary>
+    public string Describe(OptionMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Format(Word);
+    }
+
     /// <summary>
     /// The exception's message in this vocabulary (the message itself when it names no option), without the
     /// " (Parameter 'x')" that <see cref="ArgumentException"/> appends: users need the sentence, not the parameter name.

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ForgetPredict.Core;
+using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
@@ -190,17 +191,39 @@ public class EvaluateCommandTests
     [Fact]
     public void Evaluate_ExternalWithMissingTestCells_IsRefusedNamingTheFileTheCountAndTheFix()
     {
-        // Given: an external that lacks 50 cells of test task '3'.
-        var (path, blanked) = PartialOracle(50, dropTask: false);
-        var observed = 4 * MatrixFile.Read(s_matrix.Value).ExampleCount - Enumerable.Range(0, 4).Sum(t => MatrixFile.Read(s_matrix.Value).Row(new[] { 2, 3, 4, 7 }[t]).ToArray().Count(float.IsNaN));
+        // Given: an external that lacks 50 cells of test task '3'; only those not revealed are scored, so only they are missing.
+        var (path, _) = PartialOracle(50, dropTask: false);
+        var z = MatrixFile.Read(s_matrix.Value);
+        var split = EvaluationSplit.HoldOut(z, [2, 3, 4, 7]);
+        var reveals = Protocol.Reveals(z, split, new EvaluationOptions { Seeds = 1 });
+        var scored = Enumerable.Range(0, 4).Sum(t => z.Row(split.TestRows[t]).ToArray().Count(v => !float.IsNaN(v)) - reveals[0][t].Length);
+        var missing = Enumerable.Range(0, 50).Count(j => !float.IsNaN(z[3, j]) && Array.IndexOf(reveals[0][1], j) < 0);
 
         // When
         var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "additive", "--seeds", "1", "--external", $"lm={path}");
 
         // Then
         Assert.Equal(1, code);
-        Assert.Contains($"{path}: has predictions for {observed - blanked:N0} of the {observed:N0} observed cells of the 4 test tasks; {blanked} are missing (e.g. task '3', example '0')", error, StringComparison.Ordinal);
+        Assert.Contains($"{path}: has predictions for {scored - missing:N0} of the {scored:N0} cells to be scored (the observed cells of the 4 test tasks but the 30 revealed in each); {missing} are missing (e.g. task '3', example ", error, StringComparison.Ordinal);
         Assert.Contains("or pass --allow-partial to score every method on the cells every external covers", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_ExternalMissingOneCell_SaysItIsMissing()
+    {
+        // "1 are missing" read wrongly; a cell that is revealed is not missing, so blank one that is not.
+        var z = MatrixFile.Read(s_matrix.Value);
+        var revealed = Protocol.Reveals(z, EvaluationSplit.HoldOut(z, [2, 3, 4, 7]), new EvaluationOptions { Seeds = 1 })[0][1];
+        var blank = Enumerable.Range(0, z.ExampleCount).First(j => !float.IsNaN(z[3, j]) && Array.IndexOf(revealed, j) < 0);
+        var values = z.Values.ToArray();
+        values[(3 * z.ExampleCount) + blank] = float.NaN;
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "one.npy");
+        MatrixFile.Write(ForgettingMatrix.Create(values, z.TaskCount, z.ExampleCount), path);
+
+        var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--methods", "additive", "--seeds", "1", "--external", $"lm={path}");
+
+        Assert.Equal(1, code);
+        Assert.Contains($"; 1 is missing (e.g. task '3', example '{blank}')", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -239,7 +262,7 @@ public class EvaluateCommandTests
         Assert.Equal(full - blanked, Cells("partial.json", -1));
         Assert.Contains($"scores on {full - blanked:N0} unrevealed cells per seed, the same for every method", output, StringComparison.Ordinal);
         Assert.Contains($"scores on {full:N0} unrevealed cells per seed, the same for every method", fullOutput, StringComparison.Ordinal);
-        Assert.Contains($"--allow-partial: lm ({path}) covers {full - blanked:N0} of the {full:N0} observed test cells ({blanked} missing, e.g. task '3', example '0'); every method is scored only on the cells every external covers.", output, StringComparison.Ordinal);
+        Assert.Contains($"--allow-partial: lm ({path}) covers {2 * (full - blanked):N0} of the {2 * full:N0} cells to be scored over the 2 draws ({2 * blanked} missing, e.g. task '3', example '0', draw 0); every method is scored only on the cells every external covers.", output, StringComparison.Ordinal);
         Assert.DoesNotContain("--allow-partial", fullOutput, StringComparison.Ordinal);
     }
 
@@ -270,6 +293,11 @@ public class EvaluateCommandTests
         var (others, othersOutput, othersError) = CliRunner.Run("evaluate", matrix, "--tasks", tasks, "--test-family", "tulu", "--methods", "additive", "--seeds", "1");
         Assert.True(others == 0, othersError);
         Assert.Contains("18 train / 6 test tasks", othersOutput, StringComparison.Ordinal);
+
+        // One family cannot both train and be tested: said, naming both options (it was "A row is listed twice, ...").
+        var (same, _, sameError) = CliRunner.Run("evaluate", matrix, "--tasks", tasks, "--train-family", "tulu", "--test-family", "tulu", "--methods", "additive", "--seeds", "1");
+        Assert.Equal(2, same);
+        Assert.Contains("error: --train-family and --test-family are both 'tulu': a task cannot both train and be tested. Name two families, or drop --train-family to train on every other family.", sameError, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -331,19 +359,238 @@ public class EvaluateCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "--reveal-rng", "numpy", "--seed", "-1" }, 1, "seed >= 0")]
+    [InlineData(new[] { "--reveal-rng", "numpy", "--seed", "-1" }, 2, "--seed must be 0 or more with --reveal-rng numpy (it is -1)")]
+    [InlineData(new[] { "--reveal-rng", "numpy", "--split-seed", "-1" }, 2, "--split-seed must be 0 or more with --reveal-rng numpy (it is -1)")]
     [InlineData(new[] { "--test-rows", "1", "--test-fraction", "0.2" }, 2, "Choose one split")]
-    [InlineData(new[] { "--methods", "mff" }, 2, "did you mean 'mf'")]
+    [InlineData(new[] { "--methods", "mff" }, 2, "Unknown method 'mff'; did you mean 'mf'?; methods: task-mean,")]
     [InlineData(new[] { "--methods", "logistic" }, 1, "needs a binary (0/1) matrix")]
-    [InlineData(new[] { "--test-rows", "99" }, 1, "not a row index in 0..19")]
-    [InlineData(new[] { "--test-tasks", "task-999" }, 1, "task 'task-999' is not in the matrix")]
+    [InlineData(new[] { "--test-rows", "99" }, 2, "--test-rows: 99 is not a row index in 0..19")]
+    [InlineData(new[] { "--test-rows", "x" }, 2, "--test-rows: 'x' is not a row index in 0..19")]
+    [InlineData(new[] { "--test-rows", "1,1" }, 2, "--test-rows lists row 1 twice.")]
+    [InlineData(new[] { "--test-tasks", "task-999" }, 2, "--test-tasks: task 'task-999' is not in the matrix")]
+    [InlineData(new[] { "--test-tasks", "1,1" }, 2, "--test-tasks lists task '1' twice.")]
     [InlineData(new[] { "--external", "nofile" }, 2, "expected NAME=FILE")]
     [InlineData(new[] { "--tasks", "x.csv" }, 2, "--tasks needs --test-family (and --train-family, else every other family trains).")]
-    [InlineData(new[] { "--top-fraction", "0" }, 1, "--top-fraction must be above 0 and at most 1 (it is 0)")]
+    [InlineData(new[] { "--test-family", "web" }, 2, "--test-family needs --tasks: the task metadata that gives each task's family.")]
+    [InlineData(new[] { "--train-family", "web" }, 2, "--train-family needs --tasks: the task metadata that gives each task's family.")]
+    [InlineData(new[] { "--test-rows", "1,2", "--split-seed", "3" }, 2, "--split-seed seeds the random draw of the test tasks (--test-fraction), but --test-rows names them, so the seed would be ignored: drop --split-seed")]
+    [InlineData(new[] { "--test-tasks", "1", "--split-seed", "3" }, 2, "but --test-tasks names them")]
+    [InlineData(new[] { "--top-fraction", "0" }, 2, "--top-fraction must be above 0 and at most 1 (it is 0)")]
+    [InlineData(new[] { "--threads", "0" }, 2, "--threads must be -1 or at least 1.")]
+    [InlineData(new[] { "--known", "5,5" }, 2, "--known lists a value twice.")]
+    [InlineData(new[] { "--methods", "mf", "--external", "mf=nofile.csv" }, 2, "--external: 'mf' is also the name of a method evaluated (--methods mf); give the external another name")]
+    [InlineData(new[] { "--methods", "mf", "--external", "a=x.csv", "--external", "a=y.csv" }, 2, "--external names two externals 'a'; give each its own name.")]
+    [InlineData(new[] { "--external", "lm=nofile-{draw}.csv", "--seeds", "2" }, 1, "nofile-0.csv: no such file. --external lm=nofile-{draw}.csv reads one file per draw ({draw} = 0..1), and this one is missing.")]
     public void Evaluate_BadArguments_FailWithAClearMessage(string[] extra, int exitCode, string expected)
     {
         var (code, _, error) = CliRunner.Run(["evaluate", s_matrix.Value, .. extra]);
         Assert.Equal(exitCode, code);
         Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("?.", error, StringComparison.Ordinal);
+    }
+
+    // mf's predictions of each draw of a run, as one task,example,value file per draw named by pattern ({draw}).
+    private static string OwnPredictionsPerDraw(string dir, string[] run, string pattern)
+    {
+        var predictions = Path.Combine(dir, "all.csv");
+        var (code, _, error) = CliRunner.Run([.. run, "--methods", "mf", "--predictions", predictions]);
+        Assert.True(code == 0, error);
+        foreach (var draw in File.ReadLines(predictions).Skip(1).Select(l => l.Split(',')).GroupBy(f => f[1]))
+        {
+            File.WriteAllLines(Path.Combine(dir, pattern.Replace("{draw}", draw.Key, StringComparison.Ordinal)), ["task,example,value", .. draw.Select(f => $"{f[2]},{f[3]},{f[4]}")]);
+        }
+
+        return Path.Combine(dir, pattern);
+    }
+
+    [Fact]
+    public void Evaluate_ExternalFoldIn_IsScoredOnEachDrawsOwnCells_AndOneFileForAllDrawsIsWarnedOf()
+    {
+        // Given: a fold-in of one's own (mf's predictions) written one file per draw, as the seed column numbers the draws.
+        var dir = RepoPaths.NewTempFolder();
+        string[] run = ["evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--seeds", "3", "--known", "20"];
+        var pattern = OwnPredictionsPerDraw(dir, run, "mine-{draw}.csv");
+
+        // When: it is given with {draw}, and draw 0's file alone (scored on every draw, as before).
+        var (code, output, error) = CliRunner.Run([.. run, "--methods", "mf", "--external", $"mine={pattern}"]);
+        var json = Path.Combine(dir, "alike.json");
+        var (alike, alikeOutput, alikeError) = CliRunner.Run([.. run, "--methods", "mf", "--external", $"mine={Path.Combine(dir, "mine-0.csv")}", "--json", json]);
+
+        // Then: per draw the fold-in equals mf; draw 0's file differs from mf on the other draws, and the run says why.
+        Assert.True(code == 0, error);
+        Assert.Contains("  vs mf: 0.0000 [0.0000, 0.0000]", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning", error, StringComparison.Ordinal);
+        Assert.True(alike == 0, alikeError);
+        Assert.DoesNotContain("  vs mf: 0.0000 [0.0000, 0.0000]", alikeOutput, StringComparison.Ordinal);
+        var warning = $"--external mine={Path.Combine(dir, "mine-0.csv")}: the same predictions are scored on every one of the 3 reveal draws.";
+        Assert.Contains("warning: " + warning, alikeError, StringComparison.Ordinal);
+        Assert.Contains("write one file per draw with {draw} in its name", alikeError, StringComparison.Ordinal);
+        Assert.StartsWith(warning, (string)JsonNode.Parse(File.ReadAllText(json))!["warnings"]!.AsArray().Single()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_TheCommandLineAndTheLibrary_GiveTheSameScoresAndSettings()
+    {
+        // Given: one request through the library and the same flags through the command line, with an external per draw.
+        var dir = RepoPaths.NewTempFolder();
+        string[] run = ["evaluate", s_matrix.Value, "--test-fraction", "0.25", "--split-seed", "2", "--seeds", "2", "--known", "15"];
+        var pattern = OwnPredictionsPerDraw(dir, run, "own-{draw}.csv");
+        var json = Path.Combine(dir, "cli.json");
+        var (code, _, error) = CliRunner.Run([.. run, "--methods", "additive,knn", "--external", $"own={pattern}", "--json", json]);
+        var report = Application.Evaluating.Run(new Application.EvaluateRequest
+        {
+            Matrix = MatrixFile.Read(s_matrix.Value),
+            Source = s_matrix.Value,
+            SplitBy = new Application.SplitRequest { TestFraction = 0.25, SplitSeed = 2 },
+            Methods = ["additive", "knn"],
+            Options = new EvaluationOptions { Seeds = 2, Known = 15 },
+            ExternalFiles = [new Application.ExternalFile("own", pattern)],
+        });
+
+        // Then
+        Assert.True(code == 0, error);
+        var cli = JsonNode.Parse(File.ReadAllText(json))!;
+        var library = report.Results.Single();
+        Assert.Equal(library.Methods.Select(m => m.Rmse.Mean), cli["methods"]!.AsArray().Select(m => (double)m!["rmse"]!));
+        Assert.Equal(library.Externals.Single().Result.Rmse.Mean, (double)cli["external"]!.AsArray().Single()!["rmse"]!);
+        Assert.Equal(report.Settings.TestTasks, cli["settings"]!["test_tasks"]!.AsArray().Select(t => (string)t!));
+    }
+
+    [Fact]
+    public void Evaluate_ExternalLeavingItsRevealedCellsEmpty_IsScored()
+    {
+        // Given: per draw, a prediction for every observed test cell but the revealed ones (which are never scored).
+        var dir = RepoPaths.NewTempFolder();
+        var predictions = Path.Combine(dir, "all.csv");
+        string[] run = ["evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--seeds", "2", "--known", "30"];
+        Assert.Equal(0, CliRunner.Run([.. run, "--methods", "mf", "--predictions", predictions]).ExitCode);
+        foreach (var draw in File.ReadLines(predictions).Skip(1).Select(l => l.Split(',')).GroupBy(f => f[1]))
+        {
+            File.WriteAllLines(Path.Combine(dir, $"gaps-{draw.Key}.csv"), ["task,example,value", .. draw.Select(f => $"{f[2]},{f[3]},{(f[6] == "true" ? "" : f[4])}")]);
+        }
+
+        // When
+        var (code, output, error) = CliRunner.Run([.. run, "--methods", "mf", "--external", $"lm={Path.Combine(dir, "gaps-{draw}.csv")}"]);
+
+        // Then: it was refused ("120 are missing"); every method scores the same cells as without it.
+        Assert.True(code == 0, error);
+        Assert.Contains("  vs mf: 0.0000 [0.0000, 0.0000]", output, StringComparison.Ordinal);
+        Assert.Contains("scores on 2,280 unrevealed cells per seed, the same for every method", CliRunner.Unwrapped(output), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_Json_RecordsTheSettingsThatReproduceTheRun()
+    {
+        // Given: a seeded random split, two k, a self-tuning method and an external.
+        var dir = RepoPaths.NewTempFolder();
+        var json = Path.Combine(dir, "s.json");
+        var curveJson = Path.Combine(dir, "c.json");
+        string[] run = ["evaluate", s_matrix.Value, "--test-fraction", "0.25", "--split-seed", "3", "--seeds", "2", "--seed", "7", "--methods", "mf,knn,ensemble", "--top-fraction", "0.02",
+            "--external", $"oracle={s_matrix.Value}"];
+
+        // When
+        var (code, _, error) = CliRunner.Run([.. run, "--known", "20", "--json", json]);
+        var (curve, _, curveError) = CliRunner.Run([.. run, "--known", "0,20", "--json", curveJson]);
+
+        // Then: the result carries everything a reader needs to run it again.
+        Assert.True(code == 0, error);
+        Assert.True(curve == 0, curveError);
+        var settings = JsonNode.Parse(File.ReadAllText(json))!["settings"]!;
+        Assert.Equal(s_matrix.Value, (string)settings["input"]!);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(s_matrix.Value))), (string)settings["input_sha256"]!);
+        Assert.StartsWith("0.", (string)settings["engine_version"]!, StringComparison.Ordinal);
+        Assert.Equal("""{"by":"test_fraction","test_fraction":0.25,"split_seed":3,"split_rng":"own"}""", settings["split"]!.ToJsonString());
+        Assert.Equal(5, settings["test_tasks"]!.AsArray().Count);
+        Assert.Equal(15, settings["train_tasks"]!.AsArray().Count);
+        Assert.Equal("[20]", settings["known"]!.ToJsonString());
+        Assert.Equal((2, 7, "random", "own", 0.02, 12), ((int)settings["seeds"]!, (int)settings["seed"]!, (string)settings["reveal"]!, (string)settings["reveal_rng"]!, (double)settings["top_fraction"]!, (int)settings["top_k"]!));
+        var methods = settings["methods"]!.AsArray();
+        Assert.Equal("""{"name":"mf","rank":8,"lambda":0.75,"seed":42}""", methods[0]!.ToJsonString());
+        Assert.Equal("""{"name":"knn","neighbours":40,"bias_lambda":1}""", methods[1]!.ToJsonString());
+        Assert.Contains("cross-validated RMSE", (string)methods[2]!["fitted"]!.AsArray().Single()!["choice"]!, StringComparison.Ordinal);
+        var external = settings["external"]!.AsArray().Single()!;
+        Assert.Equal(("oracle", s_matrix.Value, false, "complete"), ((string)external["name"]!, (string)external["file"]!, (bool)external["per_draw"]!, (string)external["coverage"]!));
+        Assert.Equal((false, false), ((bool)settings["allow_partial"]!, (bool)settings["partial_applied"]!));
+
+        // The curve's file has the same settings beside its points, with both k.
+        var curveSettings = JsonNode.Parse(File.ReadAllText(curveJson))!["settings"]!;
+        Assert.Equal("[0,20]", curveSettings["known"]!.ToJsonString());
+        Assert.Equal(2, JsonNode.Parse(File.ReadAllText(curveJson))!["curve"]!.AsArray().Count);
+        Assert.Equal([0, 20], curveSettings["methods"]!.AsArray()[2]!["fitted"]!.AsArray().Select(f => (int)f!["known"]!));
+    }
+
+    [Fact]
+    public void Evaluate_ResultsAreIdenticalForAnyThreadCount()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        JsonObject Run(string threads)
+        {
+            var json = Path.Combine(dir, threads + ".json");
+            var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,5,9", "--methods", "mf,knn,auto", "--seeds", "2", "--known", "10", "--reveal", "active", "--threads", threads, "--json", json);
+            Assert.True(code == 0, error);
+            var result = JsonNode.Parse(File.ReadAllText(json))!.AsObject();
+            foreach (var m in result["methods"]!.AsArray())
+            {
+                m!.AsObject().Remove("seconds");
+            }
+
+            return result;
+        }
+
+        Assert.Equal(Run("1").ToJsonString(), Run("2").ToJsonString());
+    }
+
+    [Fact]
+    public void Evaluate_NumpyDrawsWithReplacement_SayHowManyDistinctCellsWereRevealed()
+    {
+        // 900 numpy draws of 600 columns repeat many: about 470 distinct cells are revealed, not 900.
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "n.json");
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,5", "--methods", "additive", "--seeds", "2", "--known", "500", "--reveal-rng", "numpy", "--json", json);
+
+        Assert.True(code == 0, error);
+        var revealed = (double)JsonNode.Parse(File.ReadAllText(json))!["revealed_per_task"]!;
+        Assert.InRange(revealed, 300, 400);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"500 numpy draws with replacement ({revealed:0.#} distinct observed cells revealed per test task on average)"),
+            CliRunner.Unwrapped(output), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_PrecisionAtK_OfAMethodThatRanksNothing_IsUndefined()
+    {
+        // task-mean predicts one value per row: its P@K is undefined ('-', null), as its Spearman, not 0.000.
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "t.json");
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,5", "--methods", "task-mean,additive", "--seeds", "1", "--json", json);
+
+        Assert.True(code == 0, error);
+        Assert.Matches(@"
+\s+task-mean\s+\S+\s+\S+\s+\S+\s+-\s+-\s", output);
+        var taskMean = JsonNode.Parse(File.ReadAllText(json))!["methods"]!.AsArray()[0]!;
+        Assert.Null(taskMean["precision_at_k"]);
+        Assert.Null(taskMean["spearman"]);
+        Assert.NotNull(JsonNode.Parse(File.ReadAllText(json))!["methods"]!.AsArray()[1]!["precision_at_k"]);
+    }
+
+    [Fact]
+    public void Evaluate_DegenerateSplits_AreSaid()
+    {
+        // Given: five tasks, the fourth never measured.
+        var z = MatrixFile.Read(s_matrix.Value).SelectTasks([0, 1, 2, 3, 4]);
+        var values = z.Values.ToArray();
+        values.AsSpan(3 * z.ExampleCount, z.ExampleCount).Fill(float.NaN);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "five.npy");
+        MatrixFile.Write(ForgettingMatrix.Create(values, 5, z.ExampleCount), path);
+        string[] run = ["evaluate", path, "--methods", "additive,knn", "--seeds", "1"];
+
+        // When
+        var (most, _, mostError) = CliRunner.Run([.. run, "--test-fraction", "0.9"]);
+        var (fewest, _, fewestError) = CliRunner.Run([.. run, "--test-fraction", "0.05"]);
+        var (empty, _, emptyError) = CliRunner.Run([.. run, "--test-rows", "3,4"]);
+
+        // Then
+        Assert.Equal((0, 0, 0), (most, fewest, empty));
+        Assert.Contains("warning: only 1 task trains (task '", mostError, StringComparison.Ordinal);
+        Assert.Contains("every method then learns from a single task, which cannot be generalised from", mostError, StringComparison.Ordinal);
+        Assert.Contains("warning: --test-fraction 0.05 of 5 tasks is 0.25, which rounds to no test task; 1 task is held out instead.", fewestError, StringComparison.Ordinal);
+        Assert.Contains("warning: test task '3' has no observed cell: it is counted among the 2 test tasks but contributes nothing to any score", emptyError, StringComparison.Ordinal);
     }
 }

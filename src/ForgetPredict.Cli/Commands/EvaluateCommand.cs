@@ -5,7 +5,6 @@ using System.Text.Json;
 using ForgetPredict.Application;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Evaluation;
-using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using Spectre.Console;
@@ -18,16 +17,13 @@ namespace ForgetPredict.Cli.Commands;
 /// </summary>
 internal static class EvaluateCommand
 {
-    // The header of an 'evaluate --predictions' file (PredictionSink).
-    private const string PredictionsHeader = "method,seed,task,example,predicted,actual,revealed";
-
     public static Command Create()
     {
         var matrix = CommonOptions.Matrix();
         var testRows = new Option<string?>("--test-rows") { Description = "Test rows by index, comma-separated (e.g. 6,65,18)." };
         var testTasks = new Option<string?>("--test-tasks") { Description = "Test rows by task id, comma-separated." };
         var testFraction = new Option<double?>("--test-fraction") { Description = "Hold out this fraction of tasks at random (default 0.3 when no other split is given)." };
-        var splitSeed = new Option<int>("--split-seed") { Description = "Seed of --test-fraction's draw.", DefaultValueFactory = _ => 0 };
+        var splitSeed = new Option<int?>("--split-seed") { Description = "Seed of --test-fraction's draw (default 0); only a random split has one." };
         var tasks = new Option<string?>("--tasks") { Description = "Task metadata CSV (id plus a family column) for a family split." };
         var familyColumn = new Option<string>("--family-column") { Description = "Family column of --tasks.", DefaultValueFactory = _ => "family" };
         var trainFamily = new Option<string?>("--train-family") { Description = "Train on this family's tasks (with --tasks; default: every other family's)." };
@@ -46,8 +42,15 @@ internal static class EvaluateCommand
         };
         var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC); automatic for 0/1 matrices." };
         var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
-        var external = new Option<string[]>("--external") { Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable. Every observed test cell needs a prediction (see --allow-partial).", AllowMultipleArgumentsPerToken = false };
-        var allowPartial = new Option<bool>("--allow-partial") { Description = "Accept --external files that lack some test cells: every method is then scored on the cells every external covers, and the output says so." };
+        var external = new Option<string[]>("--external")
+        {
+            Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable. A predictor that uses the revealed cells "
+                + "gives one file per draw and/or k: FILE with {draw} (the draw's index 0, 1, ..., as the predictions file's seed column) and/or {k} (the known cells), e.g. lm-{draw}-{k}.csv. "
+                + "Every cell to be scored needs a prediction (see --allow-partial).",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var allowPartial = new Option<bool>("--allow-partial") { Description = "Accept --external files that lack some of the cells to be scored: every method is then scored on the cells every external covers, and the output says so." };
+        var threads = CommonOptions.Threads();
         var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (a design chooses the cells to measure; see --active-criterion).", DefaultValueFactory = _ => "random" };
         reveal.AcceptOnlyFromAmong("random", "active");
         var criterion = new Option<string>("--active-criterion")
@@ -71,7 +74,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, allowPartial, reveal, criterion, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns,
+            external, allowPartial, reveal, criterion, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns, threads,
         };
         foreach (var option in input.All)
         {
@@ -80,20 +83,18 @@ internal static class EvaluateCommand
 
         command.SetAction(parse =>
         {
-            var z = input.Read(parse, parse.GetRequiredValue(matrix));
+            var matrixPath = parse.GetRequiredValue(matrix);
+            var z = input.Read(parse, matrixPath);
             var numpy = parse.GetValue(revealRng) == "numpy";
-            var split = Split(parse, z, testRows, testTasks, testFraction, splitSeed, (tasks, tasksColumns), familyColumn, trainFamily, testFamily, numpy);
-            var partial = parse.GetValue(allowPartial);
-            var externalFiles = (parse.GetValue(external) ?? []).Select(spec => External(spec, z, split.TestRows, partial)).ToArray();
-            var externals = externalFiles.Select(e => e.Predictions).ToArray();
-            var console = Terminal.For(parse.Out());
-            var coverageNotes = externalFiles.Where(e => e.Coverage.Missing > 0).Select(e => e.Coverage.Describe(e.Predictions.Name)).ToArray();
             var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
             if (ks.Count > 1 && parse.GetValue(predictions) is not null)
             {
                 throw new CliException("--predictions writes the predictions of one --known value; give a single value (e.g. --known 10).", CliApp.UsageError);
             }
 
+            var split = SplitRequest(parse, z, testRows, testTasks, testFraction, splitSeed, (tasks, tasksColumns), familyColumn, trainFamily, testFamily);
+            var externalFiles = (parse.GetValue(external) ?? []).Select(ExternalFile).ToArray();
+            var console = Terminal.For(parse.Out());
             var features = FeatureOptions.Read(parse, (taskFeatures, taskFeatureColumns), (exampleFeatures, exampleFeatureColumns), z);
             // Every output or none: --predictions and --json are renamed into place together once both are written.
             using var outputs = AtomicFile.Together();
@@ -101,9 +102,11 @@ internal static class EvaluateCommand
             var request = new EvaluateRequest
             {
                 Matrix = z,
-                Source = parse.GetRequiredValue(matrix),
-                Split = split,
+                Source = matrixPath,
+                InputPath = matrixPath,
+                SplitBy = split,
                 Methods = parse.GetValue(methods) is { } list ? Names(list) : null,
+                Known = ks,
                 Options = new EvaluationOptions
                 {
                     Known = ks[0],
@@ -114,64 +117,85 @@ internal static class EvaluateCommand
                     Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
                     RevealRandom = numpy ? RevealRandom.Numpy : RevealRandom.Own,
                     ActiveCriterion = Choices.Criterion.Parse(parse.GetValue(criterion)),
+                    MaxThreads = parse.GetValue(threads),
                 },
-                Externals = externals,
+                ExternalFiles = externalFiles,
+                AllowPartial = parse.GetValue(allowPartial),
                 OnPrediction = sink is null ? null : sink.Write,
                 TaskFeatures = features.Tasks,
                 ExampleFeatures = features.Examples,
             };
-            if (ks.Count > 1)
+            var plan = Plan(request);
+            foreach (var warning in plan.Warnings)
             {
-                var curve = Evaluating.EvaluateCurve(request, ks);
-                foreach (var r in curve)
-                {
-                    Render(console, r, z, coverageNotes);
-                }
-
-                FeatureOptions.RenderCurve(console, curve);
-                if (parse.GetValue(json) is { } curveJson)
-                {
-                    AtomicFile.Write(curveJson, stream => WriteCurveJson(stream, curve, z));
-                }
-
-                outputs.Commit();
-
-                return CliApp.Ok;
+                parse.Err().WriteLine($"warning: {CliApp.Flags.Describe(warning)}");
             }
 
-            var result = RunWithProgress(console, request, MachineProgress.For(parse.Err()));
+            var report = ks.Count > 1 ? Evaluating.Run(plan) : RunWithProgress(console, plan, MachineProgress.For(parse.Err()));
             sink?.Commit();
-            Render(console, result, z, coverageNotes);
+            var coverageNotes = report.Settings.Externals.Where(e => e.PartialNote is not null).Select(e => CliApp.Flags.Describe(e.PartialNote!)).ToArray();
+            foreach (var result in report.Results)
+            {
+                Render(console, result, z, coverageNotes);
+            }
+
+            if (ks.Count > 1)
+            {
+                FeatureOptions.RenderCurve(console, report.Results);
+            }
+
             if (parse.GetValue(json) is { } jsonPath)
             {
-                AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, z));
+                AtomicFile.Write(jsonPath, stream => WriteJson(stream, report, z));
             }
 
             outputs.Commit();
-
             return CliApp.Ok;
         });
         return command;
     }
 
-    private static EvaluationResult RunWithProgress(IAnsiConsole console, EvaluateRequest request, MachineProgress? machine)
+    // The library checks the request before anything is fitted; a setting it cannot use is a usage error, worded with the flags.
+    private static EvaluationPlan Plan(EvaluateRequest request)
+    {
+        try
+        {
+            return Evaluating.Plan(request);
+        }
+        catch (Core.OptionException e)
+        {
+            throw new CliException(CliApp.Flags.Describe(e), CliApp.UsageError);
+        }
+    }
+
+    private static EvaluationReport RunWithProgress(IAnsiConsole console, EvaluationPlan plan, MachineProgress? machine)
     {
         // A progress bar only on an interactive terminal; redirected output stays quiet unless FORGETPREDICT_PROGRESS=json.
+        var names = plan.Methods.Select(m => m.Name).ToArray();
         if (!console.Profile.Capabilities.Interactive)
         {
-            var quiet = Evaluating.Evaluate(machine is null ? request : request with { Progress = machine.ForMethods(request.MethodNames) });
+            var quiet = Evaluating.Run(plan, machine?.ForMethods(names));
             machine?.Report("done", 1);
             return quiet;
         }
 
-        EvaluationResult? result = null;
+        EvaluationReport? report = null;
         console.Progress().AutoClear(true).Start(context =>
         {
-            var tasks = Evaluating.Methods(request).ToDictionary(m => m.Name, m => context.AddTask(Markup.Escape(m.Name), maxValue: 1));
+            var tasks = names.ToDictionary(name => name, name => context.AddTask(Markup.Escape(name), maxValue: 1));
             var progress = new Progress<(string Method, double Fraction)>(p => tasks[p.Method].Value = p.Fraction);
-            result = Evaluating.Evaluate(request with { Progress = progress });
+            report = Evaluating.Run(plan, progress);
         });
-        return result!;
+        return report!;
+    }
+
+    // NAME=FILE; FILE may hold {draw} and {k}.
+    private static ExternalFile ExternalFile(string spec)
+    {
+        var cut = spec.IndexOf('=', StringComparison.Ordinal);
+        return cut <= 0 || cut == spec.Length - 1
+            ? throw new CliException($"--external '{spec}': expected NAME=FILE (FILE may hold {Application.ExternalFile.DrawPlaceholder} and {Application.ExternalFile.KnownPlaceholder}: one file per draw and k).", CliApp.UsageError)
+            : new ExternalFile(spec[..cut], spec[(cut + 1)..]);
     }
 
     private static string[] Names(string list)
@@ -192,67 +216,29 @@ internal static class EvaluateCommand
         return unknown is null ? names : throw new CliException(Evaluating.UnknownMethodMessage(unknown), CliApp.UsageError);
     }
 
-    private static EvaluationSplit Split(ParseResult parse, ForgettingMatrix z, Option<string?> testRows, Option<string?> testTasks, Option<double?> testFraction, Option<int> splitSeed,
-        (Option<string?> Files, Option<string[]?> Columns) tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily, bool numpy)
+    // The split the flags ask for; the library applies its rules (one split, a seed only for a random one, rows in range).
+    private static SplitRequest SplitRequest(ParseResult parse, ForgettingMatrix z, Option<string?> testRows, Option<string?> testTasks, Option<double?> testFraction, Option<int?> splitSeed,
+        (Option<string?> Files, Option<string[]?> Columns) tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily)
     {
-        var given = new[] { parse.GetValue(testRows) is not null, parse.GetValue(testTasks) is not null, parse.GetValue(testFraction) is not null, parse.GetValue(tasks.Files) is not null }.Count(x => x);
-        if (given > 1)
+        var rows = parse.GetValue(testRows)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r =>
+            int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i
+                : throw new CliException($"--test-rows: '{r}' is not a row index in 0..{z.TaskCount - 1} (to name tasks by id, use --test-tasks).", CliApp.UsageError)).ToArray();
+        var ids = parse.GetValue(testTasks)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var test = parse.GetValue(testFamily);
+        // The metadata is read only for a split that uses it: without --test-family the library refuses --tasks anyway.
+        var families = parse.GetValue(tasks.Files) is { } metadataPath
+            ? test is null ? [] : TaskFamilies(metadataPath, parse.Id(tasks.Columns), parse.GetValue(familyColumn)!, z, parse.Err())
+            : null;
+        return new SplitRequest
         {
-            throw new CliException("Choose one split: --test-rows, --test-tasks, --test-fraction, or --tasks with --test-family (and --train-family).", CliApp.UsageError);
-        }
-
-        if (parse.GetValue(testRows) is { } rows)
-        {
-            var indices = rows.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r =>
-                int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < z.TaskCount ? i
-                    : throw new CliException($"--test-rows: '{r}' is not a row index in 0..{z.TaskCount - 1}.")).ToArray();
-            return EvaluationSplit.HoldOut(z, indices);
-        }
-
-        if (parse.GetValue(testTasks) is { } ids)
-        {
-            var indices = ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(id =>
-                z.TaskIds.IndexOf(id) is var i && i >= 0 ? i : throw new CliException($"--test-tasks: task '{id}' is not in the matrix{Suggestion.DidYouMean(id, z.TaskIds)}.")).ToArray();
-            return EvaluationSplit.HoldOut(z, indices);
-        }
-
-        if (parse.GetValue(tasks.Files) is { } metadataPath)
-        {
-            var test = parse.GetValue(testFamily) ?? throw new CliException("--tasks needs --test-family (and --train-family, else every other family trains).", CliApp.UsageError);
-            var train = parse.GetValue(trainFamily);
-            var families = TaskFamilies(metadataPath, parse.Id(tasks.Columns), parse.GetValue(familyColumn)!, z, parse.Err());
-            var trainRows = Enumerable.Range(0, z.TaskCount).Where(i => train is null ? families[i] is not null && families[i] != test : families[i] == train).ToArray();
-            var testRowsByFamily = Enumerable.Range(0, z.TaskCount).Where(i => families[i] == test).ToArray();
-            var known = families.Where(f => f is not null).Distinct().Order(StringComparer.Ordinal).ToArray();
-            if (testRowsByFamily.Length == 0 || (train is not null && trainRows.Length == 0))
-            {
-                throw new CliException($"family '{(testRowsByFamily.Length == 0 ? test : train)}' has no tasks in the matrix; families: {string.Join(", ", known)}.");
-            }
-
-            if (trainRows.Length == 0)
-            {
-                throw new CliException($"every task of the matrix is of family '{test}', so none is left to train on; families: {string.Join(", ", known)}.");
-            }
-
-            return new EvaluationSplit(trainRows, testRowsByFamily);
-        }
-
-        var fraction = parse.GetValue(testFraction) ?? 0.3;
-        if (!(fraction > 0 && fraction < 1))
-        {
-            throw new CliException("--test-fraction must be in (0, 1).", CliApp.UsageError);
-        }
-
-        var count = Math.Clamp((int)Math.Round(fraction * z.TaskCount), 1, Math.Max(z.TaskCount - 1, 1));
-        if (numpy)
-        {
-            return parse.GetValue(splitSeed) is var s && s >= 0 ? EvaluationSplit.HoldOut(z, NumpyReveal.TestRows(z.TaskCount, count, s))
-                : throw new CliException("--split-seed must be >= 0 with --reveal-rng numpy.", CliApp.UsageError);
-        }
-
-        var random = new Random(parse.GetValue(splitSeed));
-        var chosen = Enumerable.Range(0, z.TaskCount).OrderBy(_ => random.Next()).Take(count).Order().ToArray();
-        return EvaluationSplit.HoldOut(z, chosen);
+            TestRows = rows,
+            TestTasks = ids,
+            TestFraction = parse.GetValue(testFraction),
+            SplitSeed = parse.GetValue(splitSeed),
+            Families = families,
+            TestFamily = test,
+            TrainFamily = parse.GetValue(trainFamily),
+        };
     }
 
     // The family of each matrix task from a metadata table joined by task id; mismatches are reported as a warning.
@@ -268,105 +254,6 @@ internal static class EvaluateCommand
         return [.. join.Column(column)];
     }
 
-    // Another predictor's predictions aligned to the test rows (by task and example id), with how many observed test cells
-    // they cover. Missing cells (an absent task or example, or a NaN) are refused unless partial coverage is allowed.
-    private static (ExternalPredictions Predictions, ExternalCoverage Coverage) External(string spec, ForgettingMatrix z, int[] testRows, bool allowPartial)
-    {
-        var cut = spec.IndexOf('=', StringComparison.Ordinal);
-        if (cut <= 0 || cut == spec.Length - 1)
-        {
-            throw new CliException($"--external '{spec}': expected NAME=FILE.", CliApp.UsageError);
-        }
-
-        var name = spec[..cut];
-        var path = spec[(cut + 1)..];
-        if (IsPredictionsFile(path))
-        {
-            throw new ForgettingDataException(path,
-                "is an 'evaluate --predictions' file (every method's predictions of every draw), not one predictor's predictions. Keep one method's rows of one seed as task,example,value (in pandas: p[(p.method == \"mf\") & (p.seed == 0)][[\"task\", \"example\", \"predicted\"]].rename(columns={\"predicted\": \"value\"}).to_csv(F, index=False)) and pass that file.");
-        }
-
-        var other = MatrixFile.Read(path);
-        var rows = new double[testRows.Length][];
-        var columns = new int[z.ExampleCount];
-        var matched = 0;
-        for (var j = 0; j < z.ExampleCount; j++)
-        {
-            columns[j] = other.ExampleIds.IndexOf(z.ExampleIds[j]);
-            matched += columns[j] >= 0 ? 1 : 0;
-        }
-
-        if (matched == 0)
-        {
-            throw new ForgettingDataException(path, $"none of its {other.ExampleCount} example ids match the matrix's (first: '{other.ExampleIds[0]}' vs '{z.ExampleIds[0]}').");
-        }
-
-        var coverage = new ExternalCoverage(path, testRows.Length);
-        for (var t = 0; t < testRows.Length; t++)
-        {
-            var id = z.TaskIds[testRows[t]];
-            var row = other.TaskIds.IndexOf(id);
-            rows[t] = new double[z.ExampleCount];
-            for (var j = 0; j < z.ExampleCount; j++)
-            {
-                rows[t][j] = row < 0 || columns[j] < 0 ? double.NaN : other[row, columns[j]];
-                if (!float.IsNaN(z[testRows[t], j]))
-                {
-                    coverage.Count(id, z.ExampleIds[j], !double.IsNaN(rows[t][j]));
-                }
-            }
-        }
-
-        if (coverage.Missing > 0 && !allowPartial)
-        {
-            throw new ForgettingDataException(path, coverage.Refusal());
-        }
-
-        return (new ExternalPredictions(name, rows), coverage);
-    }
-
-    // An 'evaluate --predictions' file, given as an external predictor: read as a matrix, its method names became task ids.
-    private static bool IsPredictionsFile(string path)
-    {
-        try
-        {
-            using var reader = new StreamReader(path);
-            var buffer = new char[64];
-            var read = reader.ReadBlock(buffer, 0, buffer.Length);
-            return new string(buffer, 0, read).StartsWith(PredictionsHeader, StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;   // MatrixFile.Read names the problem
-        }
-    }
-
-    /// <summary>How many of the test tasks' observed cells an external file predicts, and the first one it lacks.</summary>
-    private sealed class ExternalCoverage(string path, int testTasks)
-    {
-        private (string Task, string Example)? _firstMissing;
-
-        public long Cells { get; private set; }
-
-        public long Missing { get; private set; }
-
-        public void Count(string task, string example, bool covered)
-        {
-            Cells++;
-            if (!covered)
-            {
-                Missing++;
-                _firstMissing ??= (task, example);
-            }
-        }
-
-        public string Refusal() => string.Create(CultureInfo.InvariantCulture,
-            $"has predictions for {Cells - Missing:N0} of the {Cells:N0} observed cells of the {testTasks} test tasks; {Missing:N0} are missing (e.g. task '{_firstMissing?.Task}', example '{_firstMissing?.Example}'), so every method would be scored on fewer cells. Give a prediction for every test cell (by task and example id), or pass --allow-partial to score every method on the cells every external covers.");
-
-        public string Describe(string name) => string.Create(CultureInfo.InvariantCulture,
-            $"--allow-partial: {name} ({path}) covers {Cells - Missing:N0} of the {Cells:N0} observed test cells ({Missing:N0} missing, e.g. task '{_firstMissing?.Task}', example '{_firstMissing?.Example}'); every method is scored only on the cells every external covers.");
-    }
-
     private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z, IReadOnlyList<string> coverageNotes)
     {
         var o = r.Options;
@@ -379,7 +266,7 @@ internal static class EvaluateCommand
             : string.Create(CultureInfo.InvariantCulture, $"{cells[0]:N0}");
         var scored = same ? $"{count} unrevealed cells per seed, the same for every method" : "unrevealed cells (column 'cells': per seed, the mean)";
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {o.Known} {(o.Reveal == RevealStrategy.Active ? "actively chosen" : o.RevealRandom == RevealRandom.Numpy ? "numpy-drawn" : "random")} cells revealed; {o.Seeds} seeds; scores on {scored} (mean over seeds)"));
+            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {Revealed(r)}; {o.Seeds} seeds; scores on {scored} (mean over seeds)"));
         foreach (var note in coverageNotes)
         {
             console.WriteLine(note);
@@ -427,6 +314,23 @@ internal static class EvaluateCommand
         }
     }
 
+    // What was revealed, true for the run: numpy's draws are with replacement (a repeated column counts once) and skip
+    // unobserved cells, and a row with fewer observed cells than k reveals what it has.
+    private static string Revealed(EvaluationResult r)
+    {
+        var o = r.Options;
+        var mean = r.RevealedPerRow;
+        var all = Math.Abs(mean - o.Known) < 1e-9;
+        var average = string.Create(CultureInfo.InvariantCulture, $"{mean:0.#}");
+        return (o.Reveal, o.RevealRandom) switch
+        {
+            (RevealStrategy.Active, _) => all ? $"{o.Known} actively chosen cells revealed" : $"{o.Known} actively chosen cells revealed ({average} per test task on average: some observed fewer)",
+            (_, RevealRandom.Numpy) => all ? $"{o.Known} numpy-drawn cells revealed"
+                : $"{o.Known} numpy draws with replacement ({average} distinct observed cells revealed per test task on average)",
+            _ => all ? $"{o.Known} random cells revealed" : $"{o.Known} random cells revealed ({average} per test task on average: some observed fewer)",
+        };
+    }
+
     // A difference with its sign, at the table's decimals; one that rounds to zero is 0 (not "-+0.0000").
     private static string Signed(double value, int decimals)
     {
@@ -439,28 +343,217 @@ internal static class EvaluateCommand
     // left some without a prediction).
     private static long CellsPerSeed(MethodResult m, int seeds) => (long)Math.Round((double)m.Rows.Sum(r => r.Cells) / Math.Max(seeds, 1));
 
-    internal static void WriteJson(Stream stream, EvaluationResult r, ForgettingMatrix z)
+    // One k: the result object, with the settings and warnings. Several k: {"settings", "warnings", "curve": [one result per k]}.
+    internal static void WriteJson(Stream stream, EvaluationReport report, ForgettingMatrix z)
     {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        WriteResult(w, r, z);
-    }
-
-    // Several k: {"curve": [one result object per k]}.
-    private static void WriteCurveJson(Stream stream, IReadOnlyList<EvaluationResult> results, ForgettingMatrix z)
-    {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteStartArray("curve");
-        foreach (var r in results)
+        if (report.Results.Count == 1)
         {
-            WriteResult(w, r, z);
+            WriteResult(w, report.Results[0], z, report);
+            return;
+        }
+
+        w.WriteStartObject();
+        WriteReportFields(w, report);
+        w.WriteStartArray("curve");
+        foreach (var r in report.Results)
+        {
+            WriteResult(w, r, z, null);
         }
 
         w.WriteEndArray();
         w.WriteEndObject();
     }
 
-    private static void WriteResult(Utf8JsonWriter w, EvaluationResult r, ForgettingMatrix z)
+    private static void WriteReportFields(Utf8JsonWriter w, EvaluationReport report)
+    {
+        w.WriteStartArray("warnings");
+        foreach (var warning in report.Warnings)
+        {
+            w.WriteStringValue(CliApp.Flags.Describe(warning));
+        }
+
+        w.WriteEndArray();
+        w.WritePropertyName("settings");
+        WriteSettings(w, report.Settings);
+    }
+
+    // Everything the run used, so that a reader can reproduce it.
+    private static void WriteSettings(Utf8JsonWriter w, EvaluationSettings s)
+    {
+        w.WriteStartObject();
+        WriteStringOrNull(w, "input", s.Input);
+        WriteStringOrNull(w, "input_sha256", s.InputSha256);
+        w.WriteString("engine_version", s.EngineVersion);
+        var split = s.Split;
+        w.WriteStartObject("split");
+        w.WriteString("by", split.Kind switch
+        {
+            SplitKind.Rows => "test_rows",
+            SplitKind.Tasks => "test_tasks",
+            SplitKind.Fraction => "test_fraction",
+            SplitKind.Family => "family",
+            _ => "given",
+        });
+        if (split.Kind == SplitKind.Fraction)
+        {
+            w.WriteNumber("test_fraction", split.TestFraction!.Value);
+            w.WriteNumber("split_seed", split.SplitSeed!.Value);
+            w.WriteString("split_rng", split.Random == RevealRandom.Numpy ? "numpy" : "own");
+        }
+
+        if (split.Kind == SplitKind.Family)
+        {
+            w.WriteString("test_family", split.TestFamily);
+            WriteStringOrNull(w, "train_family", split.TrainFamily);
+        }
+
+        w.WriteEndObject();
+        WriteStrings(w, "train_tasks", s.TrainTasks);
+        WriteStrings(w, "test_tasks", s.TestTasks);
+        w.WriteStartArray("known");
+        foreach (var k in s.Known)
+        {
+            w.WriteNumberValue(k);
+        }
+
+        w.WriteEndArray();
+        var o = s.Options;
+        w.WriteNumber("seeds", o.Seeds);
+        w.WriteNumber("seed", o.Seed);
+        w.WriteString("reveal", o.Reveal == RevealStrategy.Active ? "active" : "random");
+        if (o.Reveal == RevealStrategy.Active)
+        {
+            w.WriteString("active_criterion", Choices.Criterion.NameOf(o.ActiveCriterion));
+        }
+        else
+        {
+            w.WriteString("reveal_rng", o.RevealRandom == RevealRandom.Numpy ? "numpy" : "own");
+        }
+
+        w.WriteNumber("top_fraction", o.TopFraction);
+        w.WriteNumber("top_k", s.TopK);
+        w.WriteBoolean("binary", o.Binary ?? false);
+        if (o.Binary == true)
+        {
+            w.WriteNumber("threshold", o.Threshold);
+        }
+
+        w.WriteStartArray("methods");
+        foreach (var m in s.Methods)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", m.Name);
+            foreach (var (key, value) in m.Settings)
+            {
+                w.WritePropertyName(key);
+                WriteValue(w, value);
+            }
+
+            if (m.Fitted.Count > 0)
+            {
+                w.WriteStartArray("fitted");
+                foreach (var (k, fitted) in m.Fitted)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("known", k);
+                    w.WriteString("choice", fitted);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("external");
+        foreach (var e in s.Externals)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", e.File.Name);
+            w.WriteString("file", e.File.Path);
+            w.WriteBoolean("per_draw", e.File.PerDraw);
+            w.WriteBoolean("per_known", e.File.PerKnown);
+            WriteStrings(w, "files", e.Paths);
+            if (e.Coverage.Missing > 0)
+            {
+                w.WriteStartObject("coverage");
+                w.WriteNumber("cells", e.Coverage.Cells);
+                w.WriteNumber("missing", e.Coverage.Missing);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteString("coverage", "complete");
+            }
+
+            WriteStringOrNull(w, "note", e.PartialNote is { } note ? CliApp.Flags.Describe(note) : null);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteBoolean("allow_partial", s.AllowPartial);
+        w.WriteBoolean("partial_applied", s.PartialApplied);
+        w.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter w, object value)
+    {
+        switch (value)
+        {
+            case bool b:
+                w.WriteBooleanValue(b);
+                break;
+            case int i:
+                w.WriteNumberValue(i);
+                break;
+            case double d:
+                w.WriteNumberValue(d);
+                break;
+            case string text:
+                w.WriteStringValue(text);
+                break;
+            case System.Collections.IEnumerable items:
+                w.WriteStartArray();
+                foreach (var item in items)
+                {
+                    WriteValue(w, item);
+                }
+
+                w.WriteEndArray();
+                break;
+            default:
+                w.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WriteStringOrNull(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, EvaluationResult r, ForgettingMatrix z, EvaluationReport? report)
     {
         w.WriteStartObject();
         w.WriteNumber("rows", r.TaskCount);
@@ -473,6 +566,7 @@ internal static class EvaluateCommand
             w.WriteString("active_criterion", Choices.Criterion.NameOf(r.Options.ActiveCriterion));
         }
         w.WriteString("reveal_rng", r.Options.RevealRandom == RevealRandom.Numpy ? "numpy" : "own");
+        w.WriteNumber("revealed_per_task", r.RevealedPerRow);
         w.WriteBoolean("binary", r.Binary);
         w.WriteNumber("top_k", r.TopK);
         w.WriteStartArray("test_tasks");
@@ -511,6 +605,11 @@ internal static class EvaluateCommand
         }
 
         w.WriteEndArray();
+        if (report is not null)
+        {
+            WriteReportFields(w, report);
+        }
+
         w.WriteEndObject();
     }
 
@@ -545,6 +644,7 @@ internal static class EvaluateCommand
         if (includeSeconds)
         {
             w.WriteNumber("seconds", m.Seconds);
+            WriteStringOrNull(w, "fitted", m.Fitted);
         }
     }
 
@@ -588,7 +688,7 @@ internal static class EvaluateCommand
             if (_writer is null)
             {
                 _writer = new StreamWriter(_file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                _writer.Write(PredictionsHeader + "\n");
+                _writer.Write(Evaluating.PredictionsHeader + "\n");
             }
 
             return _writer;

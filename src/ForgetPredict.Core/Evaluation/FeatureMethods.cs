@@ -66,13 +66,41 @@ public static class EvaluationCurve
     /// One <see cref="EvaluationResult"/> per entry of <paramref name="known"/> (in that order): every method at every k, on the
     /// same split and seeds. Each method is prepared once and reused for every k, except methods tuned for the number of known cells (<see cref="IKnownTunedMethod"/>), prepared for each k.
     /// </summary>
+    /// <param name="matrix">The full matrix (training and test rows).</param>
+    /// <param name="split">Training and test rows.</param>
+    /// <param name="methods">Methods to evaluate.</param>
+    /// <param name="known">The numbers of revealed cells, each run in turn.</param>
+    /// <param name="options">Protocol settings (<see cref="EvaluationOptions.Known"/> is replaced by each k), or null for the defaults.</param>
+    /// <param name="externals">Other predictors' predictions, scored alike at every k (see the overload taking predictions per k).</param>
+    /// <param name="progress">Receives (method name, fraction done), or null.</param>
+    /// <param name="onPrediction">Receives every predicted test row, or null.</param>
     /// <exception cref="ArgumentException">No k given, or a k is negative.</exception>
     public static IReadOnlyList<EvaluationResult> Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, IReadOnlyList<int> known,
         EvaluationOptions? options = null, IReadOnlyList<ExternalPredictions>? externals = null, IProgress<(string Method, double Fraction)>? progress = null,
+        Action<PredictionRecord>? onPrediction = null) =>
+        Run(matrix, split, methods, known, options, _ => externals ?? [], progress, onPrediction);
+
+    /// <summary>
+    /// <see cref="Run(ForgettingMatrix, EvaluationSplit, IReadOnlyList{IEvaluationMethod}, IReadOnlyList{int}, EvaluationOptions?, IReadOnlyList{ExternalPredictions}?, IProgress{ValueTuple{string, double}}?, Action{PredictionRecord}?)"/>
+    /// with other predictors' predictions made for each k: a predictor that folds in the revealed cells predicts each k (and
+    /// each draw, <see cref="ExternalPredictions.PerDraw"/>) from the cells revealed there.
+    /// </summary>
+    /// <param name="matrix">The full matrix (training and test rows).</param>
+    /// <param name="split">Training and test rows.</param>
+    /// <param name="methods">Methods to evaluate.</param>
+    /// <param name="known">The numbers of revealed cells, each run in turn.</param>
+    /// <param name="options">Protocol settings (<see cref="EvaluationOptions.Known"/> is replaced by each k), or null for the defaults.</param>
+    /// <param name="externalsAt">The external predictions scored at k, asked once per k just before k's run (so they may be read then).</param>
+    /// <param name="progress">Receives (method name, fraction done), or null.</param>
+    /// <param name="onPrediction">Receives every predicted test row, or null.</param>
+    /// <exception cref="ArgumentException">No k given, or a k is negative.</exception>
+    public static IReadOnlyList<EvaluationResult> Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, IReadOnlyList<int> known,
+        EvaluationOptions? options, Func<int, IReadOnlyList<ExternalPredictions>> externalsAt, IProgress<(string Method, double Fraction)>? progress = null,
         Action<PredictionRecord>? onPrediction = null)
     {
         ArgumentNullException.ThrowIfNull(methods);
         ArgumentNullException.ThrowIfNull(known);
+        ArgumentNullException.ThrowIfNull(externalsAt);
         if (known.Count == 0 || known.Any(k => k < 0))
         {
             throw new ArgumentException("Give one or more numbers of known cells, each >= 0.", nameof(known));
@@ -80,7 +108,7 @@ public static class EvaluationCurve
 
         var prepared = methods.Select(m => new PreparedOnce(m)).ToArray();
         var o = options ?? new EvaluationOptions();
-        return known.Select(k => Protocol.Run(matrix, split, prepared, o with { Known = k }, externals, progress, onPrediction)).ToArray();
+        return known.Select(k => Protocol.Run(matrix, split, prepared, o with { Known = k }, externalsAt(k), progress, onPrediction)).ToArray();
     }
 
     // Prepares the wrapped method on the first call and hands the same predictor to later calls (the training rows are the same).
@@ -109,7 +137,7 @@ public static class EvaluationCurve
 /// <param name="features">Features of every task of the evaluated matrix (looked up by task id).</param>
 /// <param name="defaultKnown">The number of known cells <see cref="Prepare(ForgettingMatrix)"/> (with no k) tunes for.</param>
 /// <param name="crossValidation">How the weights are learned (its <see cref="CrossValidationOptions.Known"/> is replaced by the
-/// k being tuned for), or null for the ensemble's defaults.</param>
+/// k being tuned for), or null for the ensemble's defaults; its <see cref="FitOptions.MaxThreads"/> also bounds the members' fits.</param>
 /// <param name="options">Feature model settings, or null for the defaults.</param>
 public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown = 30, CrossValidationOptions? crossValidation = null, TaskFeatureOptions? options = null)
     : IKnownTunedMethod
@@ -146,7 +174,8 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
 
     private Members FitMembers(ForgettingMatrix train)
     {
-        var models = s_baseMembers.Select(name => (name == "profile" ? new ProfileFitter() : ModelCatalog.CreateFitter(name)).Fit(train)).ToArray();
+        var threads = _crossValidation.MaxThreads;
+        var models = s_baseMembers.Select(name => (name == "profile" ? new ProfileFitter(new ProfileOptions { MaxThreads = threads }) : ModelCatalog.CreateFitter(name, new ModelSettings { MaxThreads = threads })).Fit(train)).ToArray();
         var mf = (FactorModel)models[1];
         return new Members(models, mf, TaskFeatureModel.Fit(mf, features, options));
     }
@@ -172,8 +201,10 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
 
     private sealed record Members(IForgettingModel[] Models, FactorModel Mf, TaskFeatureModel Features);
 
-    private sealed class Predictor(FeatureEnsembleMethod method, Members members, double[] weights, int exampleCount) : ITaskAwarePredictor
+    private sealed class Predictor(FeatureEnsembleMethod method, Members members, double[] weights, int exampleCount) : ITaskAwarePredictor, IDescribedPredictor
     {
+        public string? Fitted => string.Join(" + ", weights.Select((w, c) => (w, c)).Where(x => x.w > 0).Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.w:0.00} {MemberNames[x.c]}")));
+
         public double[] PredictRow(int[] known, double[] values) =>
             throw new InvalidOperationException("ensemble+features needs the task's id to look up its features.");
 

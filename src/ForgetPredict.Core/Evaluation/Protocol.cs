@@ -60,12 +60,23 @@ public sealed class FoldInMethod(string name, IForgettingFitter fitter, FoldInOp
     /// <inheritdoc />
     public IRowPredictor Prepare(ForgettingMatrix train)
     {
+        ArgumentNullException.ThrowIfNull(fitter);
+        if (fitter is AutoFitter auto)
+        {
+            var (chosen, report) = auto.FitAuto(train);
+            return new Folding(chosen, options, report.Summary());
+        }
+
         var model = fitter.Fit(train);
-        return new Folding(model, options);
+        return new Folding(model, options, model is EnsembleModel ensemble
+            ? string.Create(CultureInfo.InvariantCulture, $"{ensemble.Describe()} (cross-validated RMSE {ensemble.CrossValidatedRmse:0.0000})")
+            : null);
     }
 
-    private sealed class Folding(IForgettingModel model, FoldInOptions? options) : IRowPredictor
+    private sealed class Folding(IForgettingModel model, FoldInOptions? options, string? fitted) : IDescribedPredictor
     {
+        public string? Fitted => fitted;
+
         public double[] PredictRow(int[] known, double[] values) => model.FoldIn(known, values, options).PredictRow();
     }
 }
@@ -78,6 +89,18 @@ public static class EvaluationOptionNames
 {
     /// <summary><see cref="EvaluationOptions.TopFraction"/>.</summary>
     public const string TopFraction = "EvaluationOptions.TopFraction";
+
+    /// <summary><see cref="EvaluationOptions.Seed"/>: the base seed of the reveal draws.</summary>
+    public const string Seed = "EvaluationOptions.Seed";
+
+    /// <summary><see cref="EvaluationOptions.Known"/>: the cells revealed per test row.</summary>
+    public const string Known = "EvaluationOptions.Known";
+
+    /// <summary><see cref="EvaluationOptions.RevealRandom"/>: whose random draws reveal the cells.</summary>
+    public const string RevealRandom = "EvaluationOptions.RevealRandom";
+
+    /// <summary><see cref="EvaluationOptions.MaxThreads"/>.</summary>
+    public const string MaxThreads = "EvaluationOptions.MaxThreads";
 }
 
 /// <summary>Options of the evaluation protocol.</summary>
@@ -110,9 +133,16 @@ public sealed record EvaluationOptions
     /// <summary>The design criterion behind <see cref="RevealStrategy.Active"/>.</summary>
     public ActiveCriterion ActiveCriterion { get; init; } = ActiveCriterion.VOptimal;
 
+    /// <summary>
+    /// Worker threads of the protocol's own fits (the active design's model), -1 for all cores. The methods' fits take theirs
+    /// from their own options. The reveals and scores are the same for every value.
+    /// </summary>
+    public int MaxThreads { get; init; } = -1;
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
-    /// <exception cref="OptionException"><see cref="TopFraction"/> is not in (0, 1] (the message names the option).</exception>
+    /// <exception cref="OptionException"><see cref="TopFraction"/> is not in (0, 1], <see cref="Seed"/> is negative with numpy's
+    /// draws, or <see cref="MaxThreads"/> is 0 or below -1 (the message names the option).</exception>
     public void Validate()
     {
         if (Known < 0)
@@ -127,7 +157,13 @@ public sealed record EvaluationOptions
 
         if (RevealRandom == RevealRandom.Numpy && Seed < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(Seed), Seed, "numpy's draws need a seed >= 0.");
+            throw new OptionException(OptionMessage.Of(
+                $"{new OptionReference(EvaluationOptionNames.Seed)} must be 0 or more with {new OptionReference(EvaluationOptionNames.RevealRandom, "numpy")} (it is {Seed}): numpy's default_rng takes no negative seed."));
+        }
+
+        if (MaxThreads is 0 or < -1)
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(EvaluationOptionNames.MaxThreads)} must be -1 (all cores) or at least 1 (it is {MaxThreads})."));
         }
 
         if (!(TopFraction > 0 && TopFraction <= 1))
@@ -167,9 +203,31 @@ public sealed record EvaluationSplit(int[] TrainRows, int[] TestRows)
 }
 
 /// <summary>Another predictor's predictions for the test rows (e.g. an LM-based one), to be scored on the same cells.</summary>
+/// <remarks>A predictor that uses the revealed cells (a fold-in of its own) predicts each reveal draw from that draw's cells,
+/// so it gives one set of rows per draw (<see cref="PerDraw"/>); scoring one draw's predictions on every draw would
+/// credit it with cells it was never shown.</remarks>
 /// <param name="Name">Name for the report.</param>
-/// <param name="Rows">One predicted row (length N) per test row, in the split's order; NaN where it has no prediction.</param>
-public sealed record ExternalPredictions(string Name, IReadOnlyList<double[]> Rows);
+/// <param name="Rows">One predicted row (length N) per test row, in the split's order; NaN where it has no prediction. Scored on
+/// every draw, unless <see cref="Draws"/> is given (then these are draw 0's).</param>
+public sealed record ExternalPredictions(string Name, IReadOnlyList<double[]> Rows)
+{
+    /// <summary>
+    /// One set of rows per reveal draw (index d: draw d's predictions, one row per test row in the split's order), or null
+    /// (the default): <see cref="Rows"/> is scored on every draw.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<double[]>>? Draws { get; init; }
+
+    /// <summary>Predictions made for each reveal draw: <paramref name="draws"/>[d] is scored on draw d only.</summary>
+    /// <exception cref="ArgumentException">No draw is given.</exception>
+    public static ExternalPredictions PerDraw(string name, IReadOnlyList<IReadOnlyList<double[]>> draws)
+    {
+        ArgumentNullException.ThrowIfNull(draws);
+        return draws.Count > 0 ? new ExternalPredictions(name, draws[0]) { Draws = draws } : throw new ArgumentException("Give the predictions of at least one draw.", nameof(draws));
+    }
+
+    /// <summary>The rows scored on draw <paramref name="draw"/>: that draw's (<see cref="Draws"/>), else <see cref="Rows"/>.</summary>
+    public IReadOnlyList<double[]> RowsOf(int draw) => Draws is null ? Rows : Draws[draw];
+}
 
 /// <summary>One predicted test row, as handed to a prediction callback.</summary>
 /// <param name="Method">Method name.</param>
@@ -218,7 +276,8 @@ public sealed record RowScore(int Row, int Seed, double SquaredError, double Abs
 /// <param name="Rmse">RMSE pooled over test rows.</param>
 /// <param name="Mae">MAE pooled over test rows.</param>
 /// <param name="Spearman">Mean per-row Spearman correlation.</param>
-/// <param name="PrecisionAtK">Mean per-row precision@K of the truly top-K forgotten examples.</param>
+/// <param name="PrecisionAtK">Mean per-row precision@K of the truly top-K forgotten examples; a row predicted as one value
+/// everywhere ranks nothing and is left out (as from <paramref name="Spearman"/>), so a method that never ranks has NaN.</param>
 /// <param name="RecallAtK">Mean per-row recall@K.</param>
 /// <param name="F1">Binary matrices: pooled F1 (else null).</param>
 /// <param name="Precision">Binary: pooled precision.</param>
@@ -227,7 +286,14 @@ public sealed record RowScore(int Row, int Seed, double SquaredError, double Abs
 /// <param name="Seconds">Wall time: preparing (fitting) plus every prediction.</param>
 /// <param name="Rows">Per row and seed sums, for bootstraps.</param>
 public sealed record MethodResult(string Name, MetricSummary Rmse, MetricSummary Mae, MetricSummary Spearman, MetricSummary PrecisionAtK, MetricSummary RecallAtK,
-    MetricSummary? F1, MetricSummary? Precision, MetricSummary? Recall, MetricSummary? Auc, double Seconds, IReadOnlyList<RowScore> Rows);
+    MetricSummary? F1, MetricSummary? Precision, MetricSummary? Recall, MetricSummary? Auc, double Seconds, IReadOnlyList<RowScore> Rows)
+{
+    /// <summary>
+    /// What the method fitted on the training rows, when it says (<see cref="IDescribedPredictor"/>): auto's choice and its
+    /// cross-validated error, an ensemble's weights; null otherwise.
+    /// </summary>
+    public string? Fitted { get; init; }
+}
 
 /// <summary>The result of a protocol run.</summary>
 /// <param name="TaskCount">M of the evaluated matrix.</param>
@@ -240,7 +306,21 @@ public sealed record MethodResult(string Name, MetricSummary Rmse, MetricSummary
 /// <param name="Externals">External predictors, scored on the same cells (empty when none).</param>
 /// <param name="TrainRows">Training row indices.</param>
 public sealed record EvaluationResult(int TaskCount, int ExampleCount, int[] TestRows, EvaluationOptions Options, int TopK, bool Binary, IReadOnlyList<MethodResult> Methods,
-    IReadOnlyList<ExternalResult> Externals, int[] TrainRows);
+    IReadOnlyList<ExternalResult> Externals, int[] TrainRows)
+{
+    /// <summary>
+    /// The distinct cells revealed per test row, averaged over rows and draws: <see cref="EvaluationOptions.Known"/> unless a
+    /// row observed fewer cells, or numpy's draws (with replacement) repeated a column or drew one the row did not observe.
+    /// </summary>
+    public double RevealedPerRow { get; init; }
+}
+
+/// <summary>A row predictor that says what its method fitted (auto's choice, an ensemble's weights), for reports.</summary>
+public interface IDescribedPredictor : IRowPredictor
+{
+    /// <summary>What was fitted, in one line, or null when there is nothing to say beyond the method's settings.</summary>
+    string? Fitted { get; }
+}
 
 /// <summary>
 /// The published evaluation protocol (science.md §4): for each test row and seed, reveal K cells at random, predict the
@@ -310,22 +390,19 @@ public static class Protocol
         var extras = externals ?? [];
         foreach (var e in extras)
         {
-            if (e.Rows.Count != test.Length || e.Rows.Any(r => r.Length != matrix.ExampleCount))
+            var sets = e.Draws ?? [e.Rows];
+            if (e.Draws is not null && e.Draws.Count != o.Seeds)
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"External '{e.Name}' needs one row of {matrix.ExampleCount} predictions per test row ({test.Length} rows)."), nameof(externals));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"External '{e.Name}' gives predictions for {e.Draws.Count} draws; the protocol runs {o.Seeds}: give one set per draw."), nameof(externals));
+            }
+
+            if (sets.Any(rows => rows.Count != test.Length || rows.Any(r => r.Length != matrix.ExampleCount)))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"External '{e.Name}' needs one row of {matrix.ExampleCount} predictions per test row ({test.Length} rows){(e.Draws is null ? "" : " in each draw")}."), nameof(externals));
             }
         }
 
-        var scorable = new bool[test.Length][];
-        for (var t = 0; t < test.Length; t++)
-        {
-            scorable[t] = new bool[matrix.ExampleCount];
-            for (var j = 0; j < matrix.ExampleCount; j++)
-            {
-                scorable[t][j] = extras.All(e => !double.IsNaN(e.Rows[t][j]));
-            }
-        }
-
+        var scorable = Scorable(matrix.ExampleCount, test.Length, extras, o.Seeds);
         var reveals = Reveals(matrix, train, test, o);
         CheckSomethingToScore(matrix, test, reveals, scorable, o);
         var truths = new TruthCache(matrix, test, reveals, scorable, topK);
@@ -334,6 +411,7 @@ public static class Protocol
         {
             var clock = Stopwatch.StartNew();
             var predictor = method is IKnownTunedMethod tuned ? tuned.Prepare(train, o.Known) : method.Prepare(train);
+            var fitted = (predictor as IDescribedPredictor)?.Fitted;
             var predictions = new double[o.Seeds][][];
             var done = 0;
             for (var s = 0; s < o.Seeds; s++)
@@ -360,23 +438,76 @@ public static class Protocol
                 }
             }
 
-            results.Add(Score(method.Name, truths, test, predictions, o, binary, topK, seconds));
+            results.Add(Score(method.Name, truths, test, predictions, o, binary, topK, seconds) with { Fitted = fitted });
         }
 
         var externalResults = new List<ExternalResult>();
         foreach (var e in extras)
         {
-            var perSeed = Enumerable.Range(0, o.Seeds).Select(_ => e.Rows.ToArray()).ToArray();
+            var perSeed = Enumerable.Range(0, o.Seeds).Select(s => e.RowsOf(s).ToArray()).ToArray();
             var scored = Score(e.Name, truths, test, perSeed, o, binary, topK, 0);
             externalResults.Add(new ExternalResult(scored, results.Select(r => PairedBootstrap.RmseDifference(scored, r, seed: o.Seed)).ToArray()));
         }
 
-        return new EvaluationResult(matrix.TaskCount, matrix.ExampleCount, test, o, topK, binary, results, externalResults, split.TrainRows);
+        return new EvaluationResult(matrix.TaskCount, matrix.ExampleCount, test, o, topK, binary, results, externalResults, split.TrainRows)
+        {
+            RevealedPerRow = reveals.Average(draw => draw.Average(row => (double)row.Length)),
+        };
+    }
+
+    /// <summary>
+    /// The revealed example indices of every draw and test row, as <see cref="Run(ForgettingMatrix, EvaluationSplit, IReadOnlyList{IEvaluationMethod}, EvaluationOptions?, IReadOnlyList{ExternalPredictions}?, IProgress{ValueTuple{string, double}}?, Action{PredictionRecord}?)"/>
+    /// reveals them: element [d][t] holds draw d's cells of the split's test row t (sorted, distinct, observed). Every other
+    /// observed cell of the row is scored. An active design is fitted on the training rows for it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The split or an option is invalid.</exception>
+    public static int[][][] Reveals(ForgettingMatrix matrix, EvaluationSplit split, EvaluationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var test = ValidateSplit(matrix, split);
+        return Reveals(matrix, matrix.SelectTasks(split.TrainRows), test, options);
+    }
+
+    // scorable[draw][test row][example]: whether every external has a prediction there. Draws share one array unless an
+    // external gives predictions per draw.
+    private static bool[][][] Scorable(int exampleCount, int testCount, IReadOnlyList<ExternalPredictions> extras, int seeds)
+    {
+        bool[][] Of(int draw)
+        {
+            var scorable = new bool[testCount][];
+            for (var t = 0; t < testCount; t++)
+            {
+                scorable[t] = new bool[exampleCount];
+                for (var j = 0; j < exampleCount; j++)
+                {
+                    var all = true;
+                    foreach (var e in extras)
+                    {
+                        all &= !double.IsNaN(e.RowsOf(draw)[t][j]);
+                    }
+
+                    scorable[t][j] = all;
+                }
+            }
+
+            return scorable;
+        }
+
+        if (extras.All(e => e.Draws is null))
+        {
+            var shared = Of(0);
+            return [.. Enumerable.Repeat(shared, seeds)];
+        }
+
+        return [.. Enumerable.Range(0, seeds).Select(Of)];
     }
 
     // Only observed cells that were not revealed are scored; when no test row has one for any seed, every metric would
     // be empty, so say why instead of returning a table of blanks.
-    private static void CheckSomethingToScore(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][] scorable, EvaluationOptions o)
+    private static void CheckSomethingToScore(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][][] scorable, EvaluationOptions o)
     {
         for (var s = 0; s < reveals.Length; s++)
         {
@@ -386,7 +517,7 @@ public static class Protocol
                 var row = matrix.Row(test[t]);
                 for (var j = 0; j < row.Length; j++)
                 {
-                    if (!float.IsNaN(row[j]) && scorable[t][j] && !revealed.Contains(j))
+                    if (!float.IsNaN(row[j]) && scorable[s][t][j] && !revealed.Contains(j))
                     {
                         return;
                     }
@@ -395,8 +526,8 @@ public static class Protocol
         }
 
         var observed = test.Max(r => matrix.ExampleCount - (int)Numerics.ValueScan.Scan(matrix.Row(r)).MissingCount);
-        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-            $"Nothing can be scored: the {test.Length} test row(s) have at most {observed} observed cell(s) of {matrix.ExampleCount}, and revealing {o.Known} leaves none unrevealed. Reveal fewer cells (--known), hold out rows with more observed cells, or evaluate a matrix with more examples."), nameof(o));
+        throw new OptionException(OptionMessage.Of(
+            $"Nothing can be scored: the {test.Length} test row(s) have at most {observed} observed cell(s) of {matrix.ExampleCount}, and revealing {o.Known} leaves none unrevealed (or no external predicts one). Reveal fewer cells ({new OptionReference(EvaluationOptionNames.Known)}), hold out rows with more observed cells, or evaluate a matrix with more examples."));
     }
 
     private static int[] ValidateSplit(ForgettingMatrix matrix, EvaluationSplit split)
@@ -410,21 +541,46 @@ public static class Protocol
 
         if (train.Length == 0)
         {
-            throw new ArgumentException("No training rows: leave at least one task to train on.", nameof(split));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"No training rows: the {test.Length} test rows leave none of the {matrix.TaskCount} tasks to train on; hold out fewer."), nameof(split));
         }
 
-        var all = test.Concat(train).ToArray();
-        if (all.Any(r => r < 0 || r >= matrix.TaskCount))
+        var outside = test.Concat(train).Where(r => r < 0 || r >= matrix.TaskCount).Take(1).ToArray();
+        if (outside.Length > 0)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Rows must be indices in 0..{matrix.TaskCount - 1}."), nameof(split));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {outside[0]} is not a row index: rows are 0..{matrix.TaskCount - 1}."), nameof(split));
         }
 
-        if (all.Distinct().Count() != all.Length)
+        if (Repeated(test) is { } testTwice)
         {
-            throw new ArgumentException("A row is listed twice, or is both a training and a test row.", nameof(split));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Test row {testTwice} is listed twice."), nameof(split));
+        }
+
+        if (Repeated(train) is { } trainTwice)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Training row {trainTwice} is listed twice."), nameof(split));
+        }
+
+        var testSet = new HashSet<int>(test);
+        if (train.FirstOrDefault(testSet.Contains, -1) is var both && both >= 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {both} is both a training and a test row."), nameof(split));
         }
 
         return test;
+
+        static int? Repeated(int[] rows)
+        {
+            var seen = new HashSet<int>();
+            foreach (var r in rows)
+            {
+                if (!seen.Add(r))
+                {
+                    return r;
+                }
+            }
+
+            return null;
+        }
     }
 
     // reveals[seed][test row]: random draws per seed, or one active design shared by every seed.
@@ -440,7 +596,7 @@ public static class Protocol
             return Enumerable.Range(0, o.Seeds).Select(s => test.Select(row => Reveal(matrix, row, s, o)).ToArray()).ToArray();
         }
 
-        var design = ActiveDesign.Fit(train);
+        var design = ActiveDesign.Fit(train, new LowRankFitter(new LowRankOptions { MaxThreads = o.MaxThreads }));
         int[]? complete = null;
         var perRow = test.Select(row =>
         {
@@ -515,7 +671,9 @@ public static class Protocol
                     spearmanCount++;
                 }
 
-                if (count > 0)
+                // A row predicted as one value everywhere ranks nothing: its top K would be the first K cells by index, so
+                // precision@K is undefined there (as its Spearman is), not the share of the truth's top K among those cells.
+                if (count > 0 && !Constant(rowPredicted))
                 {
                     var hits = 0;
                     foreach (var c in predictedTop)
@@ -546,6 +704,20 @@ public static class Protocol
             seconds, rows);
     }
 
+    // Two or more cells, all predicted alike.
+    private static bool Constant(double[] values)
+    {
+        for (var c = 1; c < values.Length; c++)
+        {
+            if (values[c] != values[0])
+            {
+                return false;
+            }
+        }
+
+        return values.Length > 1;
+    }
+
     /// <summary>What every method is scored against for one (seed, test row): the scored cells, their true values, ranks and top-K.</summary>
     private sealed record Truth(int[] Cells, double[] Values, double[] Ranks, HashSet<int> TopK)
     {
@@ -564,7 +736,7 @@ public static class Protocol
     }
 
     /// <summary>Truth per (seed, test row), computed once and shared by every method: the truth side of ranks and top-K is sorted once.</summary>
-    private sealed class TruthCache(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][] scorable, int topK)
+    private sealed class TruthCache(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][][] scorable, int topK)
     {
         private readonly Dictionary<(int Seed, int Row), Truth> _truths = [];
 
@@ -580,7 +752,7 @@ public static class Protocol
             var cells = new List<int>(row.Length);
             for (var j = 0; j < row.Length; j++)
             {
-                if (!float.IsNaN(row[j]) && !revealed.Contains(j) && scorable[t][j])
+                if (!float.IsNaN(row[j]) && !revealed.Contains(j) && scorable[seed][t][j])
                 {
                     cells.Add(j);
                 }

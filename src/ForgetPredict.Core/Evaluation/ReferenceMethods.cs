@@ -62,13 +62,23 @@ public static class ReferenceMethods
 
     /// <summary>The reference method named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is not a reference method.</exception>
-    public static IEvaluationMethod Create(string name) => name switch
+    public static IEvaluationMethod Create(string name)
     {
-        "ref-additive" => new RefitMethod(name, new SgdFitter(new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = 1000 })),
-        "ref-knn" => new RefitMethod(name, new KnnBaselineFitter(
-            new KnnOptions { Neighbors = 40, Similarity = KnnSimilarity.Msd, Amplification = 1, Shrinkage = 0 },
-            new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = 1000 })),
-        "ref-mf" => new RefitMethod(name, new SgdFitter(new SgdOptions { Rank = 5, LearningRate = 0.005, Regularization = 0, Epochs = 1000, InitStd = 0.001 })),
+        var (sgd, knn) = OptionsOf(name);
+        return knn is null ? new RefitMethod(name, new SgdFitter(sgd)) : new RefitMethod(name, new KnnBaselineFitter(knn, sgd));
+    }
+
+    /// <summary>
+    /// The published settings of reference method <paramref name="name"/>: its SGD (the whole model for ref-additive and
+    /// ref-mf; ref-knn's baseline) and, for ref-knn, its neighbourhood.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not a reference method.</exception>
+    public static (SgdOptions Sgd, KnnOptions? Knn) OptionsOf(string name) => name switch
+    {
+        "ref-additive" => (new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = 1000 }, null),
+        "ref-knn" => (new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = 1000 },
+            new KnnOptions { Neighbors = 40, Similarity = KnnSimilarity.Msd, Amplification = 1, Shrinkage = 0 }),
+        "ref-mf" => (new SgdOptions { Rank = 5, LearningRate = 0.005, Regularization = 0, Epochs = 1000, InitStd = 0.001 }, null),
         _ => throw new ArgumentException($"Unknown reference method '{name}'{Suggestion.DidYouMean(name, Names)}; reference methods: {string.Join(", ", Names)}.", nameof(name)),
     };
 }

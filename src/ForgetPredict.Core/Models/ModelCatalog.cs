@@ -130,9 +130,9 @@ public static class ModelCatalog
         };
     }
 
-    /// <summary>"Unknown method 'x'; did you mean 'y'?" with the full list.</summary>
+    /// <summary>"Unknown method 'x'; did you mean 'y'?; methods: ..." with the full list.</summary>
     public static string UnknownMessage(string name) =>
-        string.Create(CultureInfo.InvariantCulture, $"Unknown method '{name}'{Suggestion.DidYouMean(name, Names)}. Methods: {string.Join(", ", Names)}.");
+        string.Create(CultureInfo.InvariantCulture, $"Unknown method '{name}'{Suggestion.DidYouMean(name, Names)}; methods: {string.Join(", ", Names)}.");
 }
 
 /// <summary>"Did you mean" suggestions by edit distance (BenchmarkDotNet's CorrectionsSuggester idea).</summary>

@@ -185,4 +185,151 @@ public class ProtocolTests
         Assert.StartsWith("ref-mf: Stochastic gradient descent with learning rate 0.005 diverged on this matrix: its values (RMS ", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("Rescale the matrix to losses near 1 to compare with the reference, or leave the ref-* methods out. (Parameter 'matrix')", error.Message, StringComparison.Ordinal);
     }
+
+    // mf's own predictions of each draw, per test row, captured as the protocol scores them.
+    private static double[][][] OwnPredictions(ForgettingMatrix z, EvaluationSplit split, EvaluationOptions options)
+    {
+        var draws = Enumerable.Range(0, options.Seeds).Select(_ => new double[split.TestRows.Length][]).ToArray();
+        Protocol.Run(z, split, [Ours("mf")], options, onPrediction: p => draws[p.Seed][Array.IndexOf(split.TestRows, p.Row)] = p.Predicted);
+        return draws;
+    }
+
+    [Fact]
+    public void External_PerDraw_IsScoredOnItsOwnDraw_SoAFoldInMatchesTheMethodItCopies()
+    {
+        // Given: an "external" fold-in that is mf itself, one set of predictions per draw.
+        var z = s_rank4.Matrix;
+        var split = EvaluationSplit.HoldOut(z, s_test);
+        var options = new EvaluationOptions { Seeds = 3, Known = 20 };
+        var own = OwnPredictions(z, split, options);
+
+        // When: it is scored per draw, and (the old behaviour) with draw 0's predictions on every draw.
+        var perDraw = Protocol.Run(z, split, [Ours("mf")], options, [ExternalPredictions.PerDraw("copy", [.. own])]);
+        var alike = Protocol.Run(z, split, [Ours("mf")], options, [new ExternalPredictions("copy", own[0])]);
+
+        // Then: per draw it equals mf on every draw; draw 0's predictions scored on draws 1 and 2 do not.
+        Assert.Equal(perDraw.Methods[0].Rmse.PerSeed, perDraw.Externals[0].Result.Rmse.PerSeed);
+        Assert.Equal((0.0, 0.0, 0.0), (perDraw.Externals[0].Comparisons[0].Difference, perDraw.Externals[0].Comparisons[0].Lower, perDraw.Externals[0].Comparisons[0].Upper));
+        Assert.Equal(alike.Methods[0].Rmse.PerSeed[0], alike.Externals[0].Result.Rmse.PerSeed[0]);
+        Assert.NotEqual(alike.Methods[0].Rmse.PerSeed[1], alike.Externals[0].Result.Rmse.PerSeed[1]);
+    }
+
+    [Fact]
+    public void External_PerDraw_WithTheWrongNumberOfDraws_IsRefused()
+    {
+        var z = s_rank4.Matrix;
+        var split = EvaluationSplit.HoldOut(z, s_test);
+        var own = OwnPredictions(z, split, new EvaluationOptions { Seeds = 2, Known = 20 });
+
+        var error = Assert.Throws<ArgumentException>(() => Protocol.Run(z, split, [Ours("additive")], new EvaluationOptions { Seeds = 3, Known = 20 }, [ExternalPredictions.PerDraw("copy", [.. own])]));
+
+        Assert.StartsWith("External 'copy' gives predictions for 2 draws; the protocol runs 3", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Curve_ExternalsPerK_AreScoredAtTheirK()
+    {
+        // Given: mf's own predictions at each k, per draw.
+        var z = s_rank4.Matrix;
+        var split = EvaluationSplit.HoldOut(z, s_test);
+        var options = new EvaluationOptions { Seeds = 2 };
+        int[] known = [0, 10, 30];
+        var own = known.ToDictionary(k => k, k => ExternalPredictions.PerDraw("copy", [.. OwnPredictions(z, split, options with { Known = k })]));
+
+        // When
+        var curve = EvaluationCurve.Run(z, split, [Ours("mf")], known, options, k => [own[k]]);
+
+        // Then: at every k the copy scores exactly what mf does.
+        Assert.All(curve, r => Assert.Equal(r.Methods[0].Rmse.PerSeed, r.Externals[0].Result.Rmse.PerSeed));
+    }
+
+    [Fact]
+    public void Reveals_AreTheCellsRunReveals()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 200, MissingFraction = 0.2, Seed = 5 }).Matrix;
+        var split = EvaluationSplit.HoldOut(z, [1, 4]);
+        foreach (var options in new[] { new EvaluationOptions { Seeds = 2, Known = 15 }, new EvaluationOptions { Seeds = 2, Known = 40, RevealRandom = RevealRandom.Numpy } })
+        {
+            var seen = new Dictionary<(int, int), int[]>();
+            Protocol.Run(z, split, [Ours("additive")], options, onPrediction: p => seen[(p.Seed, p.Row)] = p.Known);
+
+            var reveals = Protocol.Reveals(z, split, options);
+
+            for (var s = 0; s < 2; s++)
+            {
+                for (var t = 0; t < 2; t++)
+                {
+                    Assert.Equal(seen[(s, split.TestRows[t])], reveals[s][t]);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void PrecisionAtK_OfRowsPredictedAsOneValue_IsUndefined_AsTheirSpearman()
+    {
+        // task-mean predicts each row as one number: it ranks nothing, so precision@K is not 0 (or the share of the truth's
+        // top K among the first cells by index) but undefined.
+        var result = Protocol.Run(s_rank4.Matrix, s_test, [Ours("task-mean"), Ours("additive")], new EvaluationOptions { Seeds = 2 });
+
+        Assert.True(double.IsNaN(result.Methods[0].PrecisionAtK.Mean));
+        Assert.True(double.IsNaN(result.Methods[0].Spearman.Mean));
+        Assert.True(result.Methods[1].PrecisionAtK.Mean > 0);
+    }
+
+    [Fact]
+    public void RevealedPerRow_CountsDistinctObservedCells()
+    {
+        // numpy draws columns with replacement: 150 draws of 100 columns reveal about 78 distinct cells, not 150.
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 100, Seed = 5 }).Matrix;
+        var numpy = new EvaluationOptions { Seeds = 3, Known = 60, RevealRandom = RevealRandom.Numpy };
+        var reveals = Protocol.Reveals(z, EvaluationSplit.HoldOut(z, [1, 4]), numpy);
+
+        var result = Protocol.Run(z, [1, 4], [Ours("additive")], numpy);
+        var own = Protocol.Run(z, [1, 4], [Ours("additive")], numpy with { RevealRandom = RevealRandom.Own });
+
+        Assert.Equal(reveals.Average(d => d.Average(r => (double)r.Length)), result.RevealedPerRow, 12);
+        Assert.InRange(result.RevealedPerRow, 40, 59);
+        Assert.Equal(60, own.RevealedPerRow);
+    }
+
+    [Fact]
+    public void Split_Invalid_SaysWhichRowAndWhy()
+    {
+        var z = s_rank4.Matrix;
+        Assert.StartsWith("Test row 1 is listed twice.", Assert.Throws<ArgumentException>(() => Protocol.Run(z, new EvaluationSplit([0, 2], [1, 1]), [Ours("additive")])).Message, StringComparison.Ordinal);
+        Assert.StartsWith("Training row 0 is listed twice.", Assert.Throws<ArgumentException>(() => Protocol.Run(z, new EvaluationSplit([0, 0], [1]), [Ours("additive")])).Message, StringComparison.Ordinal);
+        Assert.StartsWith("Row 1 is both a training and a test row.", Assert.Throws<ArgumentException>(() => Protocol.Run(z, new EvaluationSplit([0, 1], [1, 2]), [Ours("additive")])).Message, StringComparison.Ordinal);
+        Assert.StartsWith("Row 40 is not a row index: rows are 0..39.", Assert.Throws<ArgumentException>(() => Protocol.Run(z, [40], [Ours("additive")])).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1, 1, EvaluationOptionNames.Seed, "EvaluationOptions.Seed must be 0 or more with EvaluationOptions.RevealRandom = numpy (it is -1)")]
+    [InlineData(0, 0, EvaluationOptionNames.MaxThreads, "EvaluationOptions.MaxThreads must be -1 (all cores) or at least 1 (it is 0).")]
+    public void Options_OutOfRange_AreRefusedNamingTheOption(int seed, int threads, string option, string message)
+    {
+        var error = Assert.Throws<OptionException>(() => new EvaluationOptions { Seed = seed, RevealRandom = RevealRandom.Numpy, MaxThreads = threads }.Validate());
+        Assert.Equal(option, error.OptionName);
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fitted_SaysWhatAutoChose()
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 16, Examples = 300, Seed = 6 }).Matrix;
+        var result = Protocol.Run(z, [1, 4], [new FoldInMethod("auto", ModelCatalog.CreateFitter("auto", new ModelSettings { Known = 20 })), Ours("mf")], new EvaluationOptions { Seeds = 1, Known = 20 });
+
+        Assert.StartsWith("auto chose ", result.Methods[0].Fitted, StringComparison.Ordinal);
+        Assert.Contains("with 20 known cells", result.Methods[0].Fitted, StringComparison.Ordinal);
+        Assert.Null(result.Methods[1].Fitted);
+    }
+
+    [Fact]
+    public void ActiveDesign_IsTheSameForEveryThreadCount()
+    {
+        var split = EvaluationSplit.HoldOut(s_rank4.Matrix, s_test);
+        var options = new EvaluationOptions { Known = 10, Seeds = 1, Reveal = RevealStrategy.Active };
+
+        Assert.Equal(Protocol.Reveals(s_rank4.Matrix, split, options with { MaxThreads = 1 }), Protocol.Reveals(s_rank4.Matrix, split, options with { MaxThreads = 2 }));
+    }
 }

@@ -1,0 +1,356 @@
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Application.Tests;
+
+/// <summary>
+/// The evaluation use case: the split rules (one split, settings only where they apply, degenerate splits said), external
+/// predictors read from files (one per draw and k, coverage of the scored cells only, names, ranges, ids), the settings that
+/// reproduce a run, and results independent of the thread count.
+/// </summary>
+public sealed class EvaluatingTests : IDisposable
+{
+    private static readonly ForgettingMatrix s_matrix = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, Seed = 11 }).Matrix;
+    private readonly string _folder = RepoPaths.NewTempFolder("fp-eval");
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static EvaluateRequest Request(SplitRequest? split = null, params string[] methods) => new()
+    {
+        Matrix = s_matrix,
+        Source = "m.npy",
+        SplitBy = split ?? new SplitRequest { TestRows = [1, 4, 9] },
+        Methods = methods.Length == 0 ? ["additive"] : methods,
+        Options = new EvaluationOptions { Seeds = 2, Known = 20 },
+    };
+
+    private static string Refusal(SplitRequest split) => Refused(Request(split)).OptionMessage.ToString();
+
+    private static OptionException Refused(EvaluateRequest request) => Assert.Throws<OptionException>(() => Evaluating.Plan(request));
+
+    [Fact]
+    public void Split_TwoSplits_AreRefusedNamingTheChoices()
+    {
+        Assert.StartsWith("Choose one split: SplitRequest.TestRows, SplitRequest.TestTasks, SplitRequest.TestFraction, or SplitRequest.Families with SplitRequest.TestFamily",
+            Refusal(new SplitRequest { TestRows = [1], TestFraction = 0.2 }), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true, "SplitRequest.TestFamily needs SplitRequest.Families")]
+    [InlineData(false, "SplitRequest.TrainFamily needs SplitRequest.Families")]
+    public void Split_FamilyWithoutTheTaskMetadata_IsRefusedNotIgnored(bool test, string expected)
+    {
+        // It was ignored: the default random split ran instead of the family split asked for.
+        var split = test ? new SplitRequest { TestFamily = "web" } : new SplitRequest { TrainFamily = "web" };
+        Assert.StartsWith(expected, Refusal(split), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("rows", "SplitRequest.SplitSeed seeds the random draw of the test tasks (SplitRequest.TestFraction), but SplitRequest.TestRows names them, so the seed would be ignored")]
+    [InlineData("tasks", "but SplitRequest.TestTasks names them")]
+    [InlineData("families", "but SplitRequest.Families names them")]
+    public void Split_SeedWithNamedTestTasks_IsRefusedNotIgnored(string kind, string expected)
+    {
+        var families = Enumerable.Range(0, s_matrix.TaskCount).Select(i => (string?)(i % 2 == 0 ? "a" : "b")).ToArray();
+        var split = kind switch
+        {
+            "rows" => new SplitRequest { TestRows = [1, 2], SplitSeed = 3 },
+            "tasks" => new SplitRequest { TestTasks = ["1", "2"], SplitSeed = 3 },
+            _ => new SplitRequest { Families = families, TestFamily = "a", SplitSeed = 3 },
+        };
+        Assert.Contains(expected, Refusal(split), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1, 1 }, "SplitRequest.TestRows lists row 1 twice.")]
+    [InlineData(new[] { 1, 14 }, "SplitRequest.TestRows: 14 is not a row index in 0..13 (the matrix has 14 tasks; to name tasks by id, use SplitRequest.TestTasks).")]
+    [InlineData(new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 }, "SplitRequest.TestRows holds out all 14 tasks, leaving none to train on; hold out fewer.")]
+    public void Split_BadTestRows_AreRefusedNamingTheOption(int[] rows, string expected)
+    {
+        Assert.Equal(expected, Refusal(new SplitRequest { TestRows = rows }));
+    }
+
+    [Fact]
+    public void Split_SameFamilyToTrainAndTest_IsRefusedNamingBoth()
+    {
+        var families = Enumerable.Range(0, s_matrix.TaskCount).Select(i => (string?)(i % 2 == 0 ? "web" : "code")).ToArray();
+        Assert.StartsWith("SplitRequest.TrainFamily and SplitRequest.TestFamily are both 'web': a task cannot both train and be tested.",
+            Refusal(new SplitRequest { Families = families, TestFamily = "web", TrainFamily = "web" }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Split_DegenerateFractions_AreSaid()
+    {
+        // Given: five tasks, the third never measured.
+        var values = s_matrix.SelectTasks([0, 1, 2, 3, 4]).Values.ToArray();
+        values.AsSpan(2 * 300, 300).Fill(float.NaN);
+        var five = ForgettingMatrix.Create(values, 5, 300);
+
+        // When: 90% and 5% are held out, and the unmeasured task is a test task.
+        var most = EvaluationSplits.Choose(five, new SplitRequest { TestFraction = 0.9 });
+        var fewest = EvaluationSplits.Choose(five, new SplitRequest { TestFraction = 0.05 });
+        var empty = EvaluationSplits.Choose(five, new SplitRequest { TestRows = [2, 3] });
+
+        // Then: one training task, a count raised to one, and a test task with nothing to score are each said.
+        Assert.Single(most.Split.TrainRows);
+        Assert.Contains(most.Warnings, w => w.ToString().StartsWith("only 1 task trains (task '", StringComparison.Ordinal) && w.ToString().Contains("cannot be generalised from", StringComparison.Ordinal));
+        Assert.Single(fewest.Split.TestRows);
+        Assert.Equal("SplitRequest.TestFraction 0.05 of 5 tasks is 0.25, which rounds to no test task; 1 task is held out instead.", Assert.Single(fewest.Warnings).ToString());
+        Assert.Equal("test task '2' has no observed cell: it is counted among the 2 test tasks but contributes nothing to any score; hold out tasks that were measured.", Assert.Single(empty.Warnings).ToString());
+        Assert.Empty(EvaluationSplits.Choose(s_matrix, new SplitRequest { TestFraction = 0.3 }).Warnings);
+    }
+
+    // The request's mf predictions of each draw at k, as task,example,value files named by pattern.
+    private string[] OwnPredictionFiles(EvaluateRequest request, int known, string pattern)
+    {
+        var rows = new Dictionary<(int Seed, int Row), double[]>();
+        Evaluating.Evaluate(request with { Methods = ["mf"], Options = request.Options with { Known = known }, OnPrediction = p => rows[(p.Seed, p.Row)] = p.Predicted });
+        var files = new List<string>();
+        foreach (var draw in rows.Keys.Select(k => k.Seed).Distinct())
+        {
+            var path = Path.Combine(_folder, new ExternalFile("x", pattern).PathOf(draw, known));
+            File.WriteAllLines(path, ["task,example,value", .. rows.Where(kv => kv.Key.Seed == draw).SelectMany(kv =>
+                kv.Value.Select((v, j) => string.Create(CultureInfo.InvariantCulture, $"{s_matrix.TaskIds[kv.Key.Row]},{s_matrix.ExampleIds[j]},{v:R}")))]);
+            files.Add(path);
+        }
+
+        return [.. files];
+    }
+
+    [Fact]
+    public void External_OneFilePerDrawAndK_IsScoredOnItsOwnDrawAndK()
+    {
+        // Given: mf's own predictions written one file per draw and k, as a fold-in predictor of one's own would be.
+        var request = Request(methods: "mf");
+        foreach (var k in new[] { 5, 20 })
+        {
+            OwnPredictionFiles(request, k, "own-{draw}-{k}.csv");
+        }
+
+        // When: they are given with both placeholders over the curve.
+        var report = Evaluating.Run(request with { Known = [5, 20], ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "own-{draw}-{k}.csv"))] });
+
+        // Then: each file was scored on its draw and k, so the copy equals mf everywhere (to the file's single precision), and
+        // nothing warns.
+        Assert.All(report.Results, r => Assert.All(r.Methods[0].Rmse.PerSeed.Zip(r.Externals[0].Result.Rmse.PerSeed), p => Assert.Equal(p.First, p.Second, 1e-7)));
+        Assert.Empty(report.Warnings);
+        Assert.Equal(4, report.Settings.Externals.Single().Paths.Count);
+    }
+
+    [Fact]
+    public void External_OneFileForEveryDrawAndK_IsScoredButWarnedAbout()
+    {
+        // Given: draw 0's predictions at k = 20 in one file (the fold-in the QA researcher built).
+        var request = Request(methods: "mf");
+        var file = OwnPredictionFiles(request with { Options = request.Options with { Seeds = 1 } }, 20, "draw0.csv").Single();
+
+        // When: it is given for 2 draws and k = 0 and 20.
+        var plan = Evaluating.Plan(request with { Known = [0, 20], ExternalFiles = [new ExternalFile("own", file)] });
+
+        // Then: the warning says it is scored alike on every draw and k, and how to give one file per draw and k.
+        var warning = Assert.Single(plan.Warnings).ToString();
+        Assert.StartsWith($"EvaluateRequest.ExternalFiles own={file}: the same predictions are scored on every one of the 2 reveal draws and every k (0, 20).", warning, StringComparison.Ordinal);
+        Assert.Contains("write one file per draw and k with {draw} and {k} in its name", warning, StringComparison.Ordinal);
+        Assert.Empty(Evaluating.Plan(request with { Options = request.Options with { Seeds = 1 }, ExternalFiles = [new ExternalFile("own", file)] }).Warnings);
+    }
+
+    [Fact]
+    public void External_AMissingDrawFile_IsRefusedNamingIt()
+    {
+        var request = Request(methods: "mf");
+        OwnPredictionFiles(request, 20, "two-{draw}.csv");
+
+        var error = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { Options = request.Options with { Seeds = 3 }, ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "two-{draw}.csv"))] }));
+
+        Assert.Equal(Path.Combine(_folder, "two-2.csv"), error.SourcePath);
+        Assert.Contains("reads one file per draw ({draw} = 0..2), and this one is missing.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void External_LeavingTheRevealedCellsEmpty_IsAccepted_ForOnlyUnrevealedCellsAreScored()
+    {
+        // Given: per draw, predictions for every observed test cell but the revealed ones (which are never scored).
+        var request = Request(methods: "additive");
+        var split = EvaluationSplits.Choose(s_matrix, request.SplitBy!).Split;
+        var reveals = Protocol.Reveals(s_matrix, split, request.Options);
+        for (var draw = 0; draw < 2; draw++)
+        {
+            File.WriteAllLines(Path.Combine(_folder, $"gaps-{draw}.csv"), ["task,example,value", .. split.TestRows.SelectMany((row, t) => Enumerable.Range(0, s_matrix.ExampleCount)
+                .Where(j => Array.IndexOf(reveals[draw][t], j) < 0)
+                .Select(j => string.Create(CultureInfo.InvariantCulture, $"{s_matrix.TaskIds[row]},{s_matrix.ExampleIds[j]},0.5")))]);
+        }
+
+        // When
+        var report = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("lm", Path.Combine(_folder, "gaps-{draw}.csv"))] });
+
+        // Then: it was refused as "120 are missing"; now every method scores the same cells as without it.
+        var alone = Evaluating.Evaluate(request);
+        Assert.Equal(alone.Methods[0].Rows.Select(r => r.Cells), report.Results[0].Methods[0].Rows.Select(r => r.Cells));
+        Assert.Equal(0, report.Settings.Externals.Single().Coverage.Missing);
+        Assert.False(report.Settings.PartialApplied);
+
+        // And one draw's file scored on both draws lacks the other draw's revealed cells, which are scored there: refused, counted per draw.
+        var error = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("lm", Path.Combine(_folder, "gaps-0.csv"))] }));
+        Assert.Contains("cells to be scored (the observed cells of the 3 test tasks but the 20 revealed in each, summed over the 2 draws it is scored on)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("are missing (e.g. task '", error.Message, StringComparison.Ordinal);
+        Assert.Contains(", draw 1)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("additive", "additive,mf", "EvaluateRequest.ExternalFiles: 'additive' is also the name of a method evaluated (EvaluateRequest.Methods additive,mf); give the external another name")]
+    [InlineData("mf", null, "EvaluateRequest.ExternalFiles: 'mf' is also the name of a method evaluated (by default: additive, rank1, mf, knn)")]
+    [InlineData("lm", "additive", "EvaluateRequest.ExternalFiles names two externals 'lm'; give each its own name.")]
+    public void External_NamedAsAMethodOrAnotherExternal_IsRefused(string name, string? methods, string expected)
+    {
+        var truth = Path.Combine(_folder, "truth.npy");
+        MatrixFile.Write(s_matrix, truth);
+        var request = Request() with { Methods = methods?.Split(','), ExternalFiles = [new ExternalFile(name, truth), new ExternalFile("lm", truth)] };
+
+        Assert.StartsWith(expected, Refused(request).OptionMessage.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void External_OnABinaryMatrix_OutsideZeroToOne_IsRefusedNamingTheCellAndTheFix()
+    {
+        // Given: a 0/1 matrix and logits for it.
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, Binary = true, Seed = 3 }).Matrix;
+        var logits = Path.Combine(_folder, "logits.npz");
+        MatrixFile.Write(ForgettingMatrix.Create([.. binary.Values.ToArray().Select(v => (4 * v) - 2)], binary.TaskCount, binary.ExampleCount, binary.TaskIds, binary.ExampleIds), logits);
+        var request = Request() with { Matrix = binary, Methods = ["logistic-additive"], ExternalFiles = [new ExternalFile("lm", logits)] };
+
+        var error = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request));
+
+        Assert.Equal(logits, error.SourcePath);
+        Assert.Matches(@"task 'task-001', example 'ex-\d+' is -?2, but the matrix is binary, so predictions are scored as probabilities of forgetting and must lie in \[0, 1\]\. Give probabilities: for logits, 1/\(1\+exp\(-logit\)\)", error.Message);
+
+        // Probabilities are accepted.
+        var probabilities = Path.Combine(_folder, "p.npz");
+        MatrixFile.Write(ForgettingMatrix.Create([.. binary.Values.ToArray().Select(v => (0.8f * v) + 0.1f)], binary.TaskCount, binary.ExampleCount, binary.TaskIds, binary.ExampleIds), probabilities);
+        Assert.Equal(probabilities, Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("lm", probabilities)] }).Externals.Single().Paths.Single());
+    }
+
+    // The test rows of the matrix with string ids, written as the file's rows (ids given or not), or transposed.
+    private string Written(string name, Func<ForgettingMatrix, ForgettingMatrix> shape)
+    {
+        var path = Path.Combine(_folder, name);
+        MatrixFile.Write(shape(Named()), path);
+        return path;
+    }
+
+    private static ForgettingMatrix Named() => ForgettingMatrix.Create(s_matrix.Values.ToArray(), s_matrix.TaskCount, s_matrix.ExampleCount,
+        Enumerable.Range(0, s_matrix.TaskCount).Select(i => $"ft-{i}"), Enumerable.Range(0, s_matrix.ExampleCount).Select(j => $"ex-{j}"));
+
+    private static ForgettingMatrix Transposed(ForgettingMatrix m)
+    {
+        var values = new float[m.ExampleCount * m.TaskCount];
+        for (var i = 0; i < m.TaskCount; i++)
+        {
+            for (var j = 0; j < m.ExampleCount; j++)
+            {
+                values[(j * m.TaskCount) + i] = m[i, j];
+            }
+        }
+
+        return ForgettingMatrix.Create(values, m.ExampleCount, m.TaskCount, m.ExampleIds, m.TaskIds);
+    }
+
+    [Fact]
+    public void External_IdsThatMatchNothing_ShowTheFilesIdsAndTheLikelyCause()
+    {
+        // Given: a matrix with string ids, and predictions written without ids, transposed, or without a task index.
+        var request = Request() with { Matrix = Named() };
+        var bare = Written("bare.npy", m => ForgettingMatrix.Create(m.SelectTasks([1, 4, 9]).Values.ToArray(), 3, m.ExampleCount));
+        var transposed = Written("transposed.npz", m => Transposed(m.SelectTasks([1, 4, 9])));
+        var noIndex = Written("noindex.npz", m => ForgettingMatrix.Create(m.SelectTasks([1, 4, 9]).Values.ToArray(), 3, m.ExampleCount, null, m.ExampleIds));
+
+        // When / Then: each refusal shows the file's ids beside the matrix's and names the likely cause.
+        var noColumns = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("lm", bare)] })).Message;
+        Assert.Contains("none of its 300 example ids (its columns) match the matrix's: the file's begin '0', '1', '2', '3', '4' (of 300); the matrix's begin 'ex-0', 'ex-1'", noColumns, StringComparison.Ordinal);
+        Assert.Contains("Its columns are numbered 0..299, as a file written without its example ids is (a bare array such as np.save", noColumns, StringComparison.Ordinal);
+        var swapped = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("lm", transposed)] })).Message;
+        Assert.Contains("It looks transposed (examples as rows, tasks as columns): write one row per task and one column per example (in pandas, df.T).", swapped, StringComparison.Ordinal);
+        var noTasks = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("lm", noIndex)] })).Message;
+        Assert.Contains("none of the 3 test tasks is in it: its task ids (its rows) begin '0', '1', '2'; the test tasks are 'ft-1', 'ft-4', 'ft-9'. Its rows are numbered 0..2, as a file written without its index is (to_csv(index=False)", noTasks, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void External_ExtraColumnsAndRows_AreSaid_AndRowNumbersThatMatchIdsAreWarnedOfUnderAllowPartial()
+    {
+        // Given: predictions for tasks 1, 4, 9 plus a task and an example the matrix does not have.
+        var ids = s_matrix.TaskIds.Select(id => id).Append("new-task").ToArray();
+        var examples = s_matrix.ExampleIds.Select(id => id).Append("new-example").ToArray();
+        var values = new float[ids.Length * examples.Length];
+        for (var i = 0; i < s_matrix.TaskCount; i++)
+        {
+            for (var j = 0; j < s_matrix.ExampleCount; j++)
+            {
+                values[(i * examples.Length) + j] = s_matrix[i, j];
+            }
+        }
+
+        var extra = Path.Combine(_folder, "extra.npz");
+        MatrixFile.Write(ForgettingMatrix.Create(values, ids.Length, examples.Length, ids, examples), extra);
+
+        // When
+        var warnings = Evaluating.Plan(Request() with { ExternalFiles = [new ExternalFile("lm", extra)] }).Warnings.Select(w => w.ToString()).ToArray();
+
+        // Then
+        Assert.Contains($"{extra} has 1 example column the matrix does not have ('new-example'); it is ignored.", warnings);
+        Assert.Contains($"{extra} has 1 task row that is not a task of the matrix ('new-task'); it is ignored.", warnings);
+
+        // And a file of the first 5 rows numbered 0..4 (written without its index) matches tasks '0'..'4' of a matrix numbered
+        // alike: with partial coverage allowed, that is accepted but said.
+        var numbered = ForgettingMatrix.Create(s_matrix.Values, s_matrix.TaskCount, s_matrix.ExampleCount);
+        var first = Path.Combine(_folder, "first.npy");
+        MatrixFile.Write(numbered.SelectTasks([0, 1, 2, 3, 4]), first);
+        var partial = Evaluating.Plan(Request() with { Matrix = numbered, ExternalFiles = [new ExternalFile("lm", first)], AllowPartial = true });
+        Assert.Contains(partial.Warnings, w => w.ToString().StartsWith($"{first}: its task ids are 0..4, the row numbers a file written without its index has", StringComparison.Ordinal));
+        Assert.NotNull(Assert.Single(partial.Externals).PartialNote);
+    }
+
+    [Fact]
+    public void Run_Settings_RecordWhatReproducesTheRun()
+    {
+        // Given: the matrix as a file, a seeded random split and two k.
+        var input = Path.Combine(_folder, "m.npy");
+        MatrixFile.Write(s_matrix, input);
+        var request = Request(new SplitRequest { TestFraction = 0.25, SplitSeed = 4 }, "mf", "ensemble") with { InputPath = input, Known = [5, 20] };
+
+        // When
+        var settings = Evaluating.Run(request).Settings;
+
+        // Then
+        Assert.Equal(input, settings.Input);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(input))), settings.InputSha256);
+        Assert.StartsWith("0.", settings.EngineVersion, StringComparison.Ordinal);
+        Assert.Equal((SplitKind.Fraction, 0.25, 4), (settings.Split.Kind, settings.Split.TestFraction, settings.Split.SplitSeed));
+        Assert.Equal(4, settings.TestTasks.Count);
+        Assert.Equal(10, settings.TrainTasks.Count);
+        Assert.Empty(settings.TestTasks.Intersect(settings.TrainTasks));
+        Assert.Equal([5, 20], settings.Known);
+        Assert.Equal(2, settings.Options.Seeds);
+        var mf = settings.Methods.Single(m => m.Name == "mf");
+        Assert.Contains(new KeyValuePair<string, object>("rank", 8), mf.Settings);
+        Assert.Empty(mf.Fitted);
+        var ensemble = settings.Methods.Single(m => m.Name == "ensemble");
+        Assert.Equal([5, 20], ensemble.Fitted.Select(f => f.Known));
+        Assert.All(ensemble.Fitted, f => Assert.Contains("cross-validated RMSE", f.Fitted, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_IsTheSameForEveryThreadCount()
+    {
+        var request = Request(methods: ["mf", "knn", "auto"]) with { Options = new EvaluationOptions { Seeds = 2, Known = 10, Reveal = RevealStrategy.Active } };
+
+        var one = Evaluating.Run(request with { Options = request.Options with { MaxThreads = 1 } }).Results[0];
+        var two = Evaluating.Run(request with { Options = request.Options with { MaxThreads = 2 } }).Results[0];
+
+        Assert.Equal(one.Methods.Select(m => m.Rmse.PerSeed), two.Methods.Select(m => m.Rmse.PerSeed));
+        Assert.Equal(one.Methods.Select(m => m.Spearman.PerSeed), two.Methods.Select(m => m.Spearman.PerSeed));
+        Assert.Equal(one.Methods.Select(m => m.Fitted), two.Methods.Select(m => m.Fitted));
+    }
+}
