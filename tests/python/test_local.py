@@ -241,6 +241,23 @@ class LocalTests(unittest.TestCase):
         self.assertEqual(scores["truth"], 0)
         self.assertGreater(scores["half"], table.loc["additive", "rmse"])
 
+    def test_an_external_predictor_gives_one_set_per_draw_and_is_scored_on_its_own_draw(self):
+        # mf's own predictions of each draw, given back as an external predictor per draw, score exactly as mf does; given as
+        # one set for both draws (draw 0's), they do not, and a warning says so.
+        run = dict(methods=["mf"], test_rows=[0, 1, 2], seeds=2, known=10, progress=False)
+        table = fp.evaluate(self.frame, predictions=True, **run)
+        p = table.attrs["predictions"]
+        per_draw = [p[p.seed == d].pivot(index="task", columns="example", values="predicted") for d in (0, 1)]
+        scored = fp.evaluate(self.frame, external={"mine": per_draw}, **run).attrs["result"]
+        self.assertAlmostEqual({e["name"]: e["rmse"] for e in scored["external"]}["mine"], table.loc["mf", "rmse"], places=7)  # the engine reads predictions in single precision
+        by_key = fp.evaluate(self.frame, external={"mine": {0: per_draw[0], 1: per_draw[1]}}, **run).attrs["result"]
+        self.assertEqual(by_key["external"], scored["external"])
+        with self.assertWarns(fp.EngineWarning):
+            once = fp.evaluate(self.frame, external={"mine": per_draw[0]}, **run).attrs["result"]
+        self.assertNotAlmostEqual({e["name"]: e["rmse"] for e in once["external"]}["mine"], table.loc["mf", "rmse"], places=6)
+        with self.assertRaises(fp.InputError):
+            fp.evaluate(self.frame, external={"mine": {"a": per_draw[0]}}, **run)
+
     def test_engine_errors_carry_the_one_line_message(self):
         with self.assertRaises(fp.EngineError) as caught:
             fp.fit(self.frame, method="nmf", progress=False)

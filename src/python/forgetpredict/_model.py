@@ -316,9 +316,12 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     ``reveal_rng="numpy"`` draws the reference pipeline's cells and test tasks (numpy's ``default_rng``, as the command
     line's ``--reveal-rng numpy``); ``reveal="active"`` with ``active_criterion`` chooses them by a design;
     ``top_fraction`` sets K of precision@K. ``external`` scores other predictors on the same cells: a dict of name to their
-    predictions for the test tasks (a DataFrame indexed by task id with example-id columns, or a file the engine reads);
-    ``allow_partial=True`` accepts predictions that miss some test cells (every method is then scored on the cells all
-    externals cover). Their scores are in ``df.attrs["result"]["external"]``.
+    predictions for the test tasks (a DataFrame indexed by task id with example-id columns, or a file the engine reads,
+    whose name may hold ``{draw}`` and ``{k}``). A predictor that uses the revealed cells gives one set per draw: a list
+    (draw 0, 1, ...), a dict of draw to predictions, or a dict of ``(draw, k)`` to predictions for a curve; one set for
+    several draws or k is scored on each of them, with a warning. ``allow_partial=True`` accepts predictions that miss
+    some test cells (every method is then scored on the cells all externals cover). Their scores are in
+    ``df.attrs["result"]["external"]`` (for a curve, in each point of ``df.attrs["result"]["curve"]``).
     """
     metadata = tasks if isinstance(tasks, pd.DataFrame) else None
     ids = None if metadata is None else _io.metadata_ids(metadata, "tasks")
@@ -341,9 +344,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         args += _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
         args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
         args += _flag("--reveal-rng", reveal_rng) + _flag("--active-criterion", active_criterion) + _flag("--top-fraction", top_fraction)
-        for k, (name, given) in enumerate((external or {}).items()):
-            path = _io.write_matrix(call / f"external-{k}.npz", given, name=f"external[{name!r}]") if isinstance(given, (pd.DataFrame, np.ndarray)) else given
-            args += ["--external", f"{name}={path}"]
+        for n, (name, given) in enumerate((external or {}).items()):
+            args += ["--external", f"{name}={_external_file(call, n, name, given)}"]
         args += ["--allow-partial"] if allow_partial else []
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
@@ -362,6 +364,31 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
             frame["task"] = _io.typed_ids(frame["task"], _io.id_kind(_io.given_task_ids(z, task_ids))).to_numpy()
             table.attrs["predictions"] = frame
     return table
+
+
+def _external_file(call: Path, n: int, name: str, given) -> str:
+    """The file (or file name pattern with ``{draw}`` / ``{k}``) the engine reads external predictor ``name``'s predictions
+    from: a matrix is written as one file; a list (one per draw) or a dict keyed by draw or by ``(draw, k)`` as one file per
+    key, named so that the engine's placeholders find them; anything else is a file the engine reads."""
+    label = f"external[{name!r}]"
+    if isinstance(given, (pd.DataFrame, np.ndarray)):
+        return str(_io.write_matrix(call / f"external-{n}.npz", given, name=label))
+    if isinstance(given, (list, tuple)):
+        given = dict(enumerate(given))
+    if not isinstance(given, dict):
+        return str(given)
+    keys = list(given)
+    by_k = bool(keys) and all(isinstance(key, tuple) and len(key) == 2 for key in keys)
+    draws = [key[0] for key in keys] if by_k else keys
+    counts = [key[1] for key in keys] if by_k else []
+    if not keys or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in draws + counts):
+        raise _engine.InputError(f"{label}: give one set of predictions per draw as a list, a dict of draw (0, 1, ...) to predictions, "
+                         "or a dict of (draw, k) to predictions; got keys " + ", ".join(repr(key) for key in keys[:3]) + ".")
+    for key, frame in given.items():
+        draw, k = key if by_k else (key, None)
+        suffix = f"-draw{int(draw)}" + ("" if k is None else f"-k{int(k)}")
+        _io.write_matrix(call / f"external-{n}{suffix}.npz", frame, name=f"{label}[{key!r}]")
+    return str(call / (f"external-{n}-draw{{draw}}" + ("-k{k}" if by_k else "") + ".npz"))
 
 
 def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = None, tasks: Optional[Sequence] = None,
