@@ -115,6 +115,8 @@ public static class CliApp
         [DataOptionNames.SaveModel] = "'forgetpredict fit ... --out MODEL'",
         [ModelOptionNames.Rank] = "--rank",
         [ModelOptionNames.Lambda] = "--lambda",
+        [ModelOptionNames.Seed] = "--seed",
+        [ModelOptionNames.Known] = "--known",
         [Core.Replay.ReplayOptionNames.Budget] = "--budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "--temperature",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "--min-per-group",

@@ -6,7 +6,8 @@ namespace ForgetPredict.Core.Models;
 /// <summary>Options of <see cref="EnsembleFitter"/>.</summary>
 public sealed record EnsembleOptions : FitOptions
 {
-    /// <summary>The members, by catalog name with their default settings.</summary>
+    /// <summary>The members, by catalog name with their default settings: continuous methods that are not ensembles themselves
+    /// (task-mean, example-mean, additive, rank1, mf, knn) or "profile" (<see cref="ProfileFitter"/>).</summary>
     public IReadOnlyList<string> Members { get; init; } = ["additive", "mf", "knn", "profile"];
 
     /// <summary>How the weights are learned: the task at hand simulated inside the training rows.</summary>
@@ -18,9 +19,20 @@ public sealed record EnsembleOptions : FitOptions
         base.Validate();
         ArgumentNullException.ThrowIfNull(Members);
         ArgumentNullException.ThrowIfNull(CrossValidation);
-        if (Members.Count == 0 || Members.Any(m => m != "profile" && (!ModelCatalog.Names.Contains(m) || ModelCatalog.IsBinaryMethod(m) || m == "ensemble")))
+        if (Members.Count == 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(Members), string.Join(",", Members), "Members must be continuous catalog methods (e.g. additive, mf, knn) or profile.");
+            throw new ArgumentOutOfRangeException(nameof(Members), "An ensemble needs at least one member (e.g. additive, mf, knn, profile).");
+        }
+
+        // An ensemble's members are saved as factor or KNN models: one that makes an ensemble itself (auto, ensemble) could
+        // be fitted but not read back.
+        foreach (var member in Members)
+        {
+            if (member != "profile" && (member is null || !ModelCatalog.Names.Contains(member) || ModelCatalog.IsBinaryMethod(member) || ModelCatalog.MethodOf(member) == ModelMethod.Ensemble))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Members), string.Join(",", Members), string.Create(CultureInfo.InvariantCulture,
+                    $"Member '{member ?? "null"}' cannot be in an ensemble: members are continuous methods that are not ensembles themselves (task-mean, example-mean, additive, rank1, mf, knn) or profile."));
+            }
         }
 
         CrossValidation.Validate();
@@ -231,16 +243,32 @@ public sealed class EnsembleModel : IForgettingModel
     }
 
     /// <summary>Rebuilds a saved ensemble from its fitted members (model files use this).</summary>
-    /// <exception cref="ArgumentException">The parts disagree in count or shape, or a weight is negative or not finite.</exception>
+    /// <exception cref="ArgumentException">The parts disagree in count, shape or ids, a member is null, predicts probabilities
+    /// or is an ensemble itself, or a weight is negative or not finite.</exception>
     public static EnsembleModel Restore(IReadOnlyList<IForgettingModel> members, IReadOnlyList<string> names, IReadOnlyList<double> weights, double stdScale, double cvRmse)
     {
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(weights);
-        if (members.Count == 0 || names.Count != members.Count || weights.Count != members.Count
+        if (members.Count == 0 || names.Count != members.Count || weights.Count != members.Count || members.Any(m => m is null) || names.Any(n => n is null)
             || members.Any(m => m.ExampleCount != members[0].ExampleCount || m.TaskCount != members[0].TaskCount || m.PredictsProbability))
         {
-            throw new ArgumentException("Ensemble parts disagree: one name and weight per member, members of one shape.", nameof(members));
+            throw new ArgumentException("Ensemble parts disagree: one name and weight per member, members of one shape predicting values (not probabilities).", nameof(members));
+        }
+
+        for (var c = 0; c < members.Count; c++)
+        {
+            if (members[c].Method == ModelMethod.Ensemble)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Ensemble member {c} ('{names[c]}') is an ensemble itself; stack its members instead."), nameof(members));
+            }
+
+            if (!SameIds(members[c].ExampleIds, members[0].ExampleIds) || !SameIds(members[c].TaskIds, members[0].TaskIds))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Ensemble member {c} ('{names[c]}') has other task or example ids than member 0 ('{names[0]}'); members must be fitted on one matrix."), nameof(members));
+            }
         }
 
         if (weights.Any(w => !(w >= 0) || !double.IsFinite(w)) || !(stdScale >= 0) || !double.IsFinite(stdScale))
@@ -250,6 +278,10 @@ public sealed class EnsembleModel : IForgettingModel
 
         return new EnsembleModel([.. members], [.. names], [.. weights], stdScale, cvRmse);
     }
+
+    // Implicit ids (0..N-1) compare by count, without making their strings.
+    private static bool SameIds(IdList a, IdList b) =>
+        ReferenceEquals(a, b) || (a.IsImplicit && b.IsImplicit ? a.Count == b.Count : a.SequenceEqual(b, StringComparer.Ordinal));
 
     /// <inheritdoc />
     public double Predict(int task, int example)

@@ -183,7 +183,11 @@ public sealed partial class FactorModel : IForgettingModel
     /// Builds a model from a copy of <paramref name="parameters"/>, validating every size and value: changing the arrays of
     /// <paramref name="parameters"/> afterwards never changes the model.
     /// </summary>
-    /// <exception cref="ArgumentException">A size disagrees with the ids and rank, or a value is not finite (the message says which).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/>, its ids, an array or its fit report is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The method is not one a factor model has (knn and ensemble models are
+    /// their own types), or the rank is negative.</exception>
+    /// <exception cref="ArgumentException">A size disagrees with the ids and rank, a value is not finite (the message says which),
+    /// or <see cref="FactorModelParameters.Logistic"/> disagrees with the method.</exception>
     public static FactorModel Create(FactorModelParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -202,8 +206,26 @@ public sealed partial class FactorModel : IForgettingModel
     internal static FactorModel CreateOwned(FactorModelParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(parameters.TaskIds, nameof(parameters.TaskIds));
+        ArgumentNullException.ThrowIfNull(parameters.ExampleIds, nameof(parameters.ExampleIds));
+        ArgumentNullException.ThrowIfNull(parameters.Fit, nameof(parameters.Fit));
+        if (!Enum.IsDefined(parameters.Method) || parameters.Method is ModelMethod.Knn or ModelMethod.Ensemble)
+        {
+            throw OutOfRange(nameof(parameters.Method), parameters.Method,
+                "A factor model's method is TaskMean, ExampleMean, Additive, RankOne, LowRank, Logistic or LogisticAdditive (KNN and ensemble models are KnnModel and EnsembleModel).");
+        }
+
+        if (parameters.Logistic != (parameters.Method is ModelMethod.Logistic or ModelMethod.LogisticAdditive))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Method {parameters.Method} with Logistic = {parameters.Logistic}: logistic models (and only they) have Logistic = true."), nameof(parameters));
+        }
+
         int m = parameters.TaskIds.Count, n = parameters.ExampleIds.Count, r = parameters.Rank;
-        ArgumentOutOfRangeException.ThrowIfNegative(r);
+        if (r < 0)
+        {
+            throw OutOfRange(nameof(parameters.Rank), r, "Rank must be >= 0.");
+        }
         CheckLength(parameters.TaskBiases, m, allowEmpty: true, nameof(parameters.TaskBiases));
         CheckLength(parameters.ExampleBiases, n, allowEmpty: true, nameof(parameters.ExampleBiases));
         CheckLength(parameters.TaskFactors, (long)m * r, allowEmpty: r == 0, nameof(parameters.TaskFactors));
@@ -227,6 +249,9 @@ public sealed partial class FactorModel : IForgettingModel
         var (exampleNoise, isotropic) = ResidualNoise(parameters, n);
         return new FactorModel(parameters, exampleNoise, isotropic);
     }
+
+    // A parameter record's property out of range, named as the property (the record is the method's one argument).
+    private static ArgumentOutOfRangeException OutOfRange(string property, object? value, string message) => new(property, value, message);
 
     private static FactorModelParameters Copy(FactorModelParameters p) => p with
     {
