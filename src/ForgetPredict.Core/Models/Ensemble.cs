@@ -320,7 +320,7 @@ public sealed class EnsembleModel : IForgettingModel
         return new EnsembleFold(this, examples.Length, folds);
     }
 
-    private sealed class EnsembleFold(EnsembleModel model, int known, FoldedTask[] folds) : FoldedTask(model.ExampleCount, known, false)
+    private sealed class EnsembleFold(EnsembleModel model, int known, FoldedTask[] folds) : FoldedTask(model.ExampleIds, known, false, folds.Any(f => f.FromTaskPrior))
     {
         // Member by member over blocks of examples that stay in cache, when every member can predict a block: no row-sized
         // temporaries, and each block's member predictions are summed while hot. The same operations per example as the

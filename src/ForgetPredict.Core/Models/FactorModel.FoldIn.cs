@@ -53,8 +53,8 @@ public sealed partial class FactorModel
         }
 
         return _p.Logistic
-            ? FoldLogistic(features, targets, examples, precision, precisionMean)
-            : FoldGaussian(features, targets, precision, precisionMean);
+            ? FoldLogistic(features, targets, examples, precision, precisionMean, options?.TaskPrior is not null)
+            : FoldGaussian(features, targets, precision, precisionMean, options?.TaskPrior is not null);
     }
 
     // Predicts eta for a task parameter vector: destination = offset + b + V^T U (U = factors of length r), and with a
@@ -103,7 +103,7 @@ public sealed partial class FactorModel
 
     private double NoiseFloor() => Math.Max(_p.NoiseVariance, 1e-300);
 
-    private GaussianFold FoldGaussian(double[] features, double[] targets, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean)
+    private GaussianFold FoldGaussian(double[] features, double[] targets, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean, bool givenPrior)
     {
         var p = _taskDim;
         var noise = NoiseFloor();
@@ -138,10 +138,10 @@ public sealed partial class FactorModel
 
         Cholesky.Solve(a, p, w);
         Cholesky.Invert(a, p);
-        return new GaussianFold(this, targets.Length, w, a);
+        return new GaussianFold(this, targets.Length, w, a, givenPrior);
     }
 
-    private LogisticFold FoldLogistic(double[] features, double[] targets, ReadOnlySpan<int> examples, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean)
+    private LogisticFold FoldLogistic(double[] features, double[] targets, ReadOnlySpan<int> examples, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean, bool givenPrior)
     {
         var p = _taskDim;
         var k = targets.Length;
@@ -271,7 +271,7 @@ public sealed partial class FactorModel
             Cholesky.Invert(h, p);
         }
 
-        return new LogisticFold(this, k, w, h);
+        return new LogisticFold(this, k, w, h, givenPrior);
     }
 
     private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
@@ -401,8 +401,8 @@ public sealed partial class FactorModel
     }
 
     /// <summary>A Gaussian fold-in: task parameters ([a], w) with their posterior covariance.</summary>
-    private sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
-        : FoldedTask(model.ExampleCount, known, false), ILinearGaussianTask
+    private sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance, bool givenPrior)
+        : FoldedTask(model.ExampleIds, known, false, givenPrior), ILinearGaussianTask
     {
         /// <summary>The model the task was folded into.</summary>
         public FactorModel Model => model;
@@ -464,8 +464,8 @@ public sealed partial class FactorModel
         }
     }
 
-    private sealed class LogisticFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
-        : FoldedTask(model.ExampleCount, known, true)
+    private sealed class LogisticFold(FactorModel model, int known, double[] w, double[] posteriorCovariance, bool givenPrior)
+        : FoldedTask(model.ExampleIds, known, true, givenPrior)
     {
         protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
             model.PredictFolded(w, posteriorCovariance, 0, mean, std, addNoise: false);

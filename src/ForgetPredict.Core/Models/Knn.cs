@@ -684,7 +684,7 @@ public sealed class KnnModel : IForgettingModel
     // interpolation: the new task's interpolation weights on its nearest neighbours (complete neighbourhoods only), or null for
     // the similarity weights.
     private sealed class KnnFold(KnnModel model, int known, FoldedTask baseline, double[] similarity, int[] order, double[]? interpolation)
-        : FoldedTask(model.ExampleCount, known, false)
+        : FoldedTask(model.ExampleIds, known, false, baseline.FromTaskPrior)
     {
         // The new task's bias is uncertain and shared by every example: its variance adds to every cell and every group.
         private readonly double _biasVariance = baseline.ParameterVariance([0]);
