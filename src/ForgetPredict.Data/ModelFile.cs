@@ -419,9 +419,9 @@ public static partial class ModelFile
         }
 
         int m = r.Int32(), n = r.Int32(), rank = r.Int32();
-        if (m < 0 || n < 0 || rank < 0 || rank > 1024)
+        if (m < 1 || n < 1 || rank < 0 || rank > 1024)
         {
-            throw r.Fail("negative or absurd model shape");
+            throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"impossible model shape {m} x {n}, rank {rank} (a fit has at least one task and one example)"));
         }
 
         var flags = r.Byte();

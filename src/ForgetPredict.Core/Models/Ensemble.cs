@@ -75,7 +75,21 @@ public sealed class EnsembleModel : IForgettingModel
         Weights = weights;
         StdScale = stdScale;
         CrossValidatedRmse = cvRmse;
+        for (var c = 0; c < members.Length; c++)
+        {
+            var (mean, std) = ModelBounds.Of(members[c]);
+            MeanBound += weights[c] * mean;
+            StdBound += weights[c] * stdScale * std;
+        }
+
+        ModelBounds.Check(MeanBound, StdBound, string.Create(CultureInfo.InvariantCulture, $"weights {string.Join(", ", weights.Select(w => w.ToString("G3", CultureInfo.InvariantCulture)))}, std scale {stdScale:G3}"), nameof(weights));
     }
+
+    /// <summary>A bound on |prediction| (see <see cref="ModelBounds"/>): the members' bounds, weighted.</summary>
+    internal double MeanBound { get; }
+
+    /// <summary>A bound on a new task's predictive std: the members' bounds, weighted and scaled.</summary>
+    internal double StdBound { get; }
 
     /// <summary>The members with a positive weight, fitted on every training row.</summary>
     public IReadOnlyList<IForgettingModel> Members { get; }
@@ -244,7 +258,7 @@ public sealed class EnsembleModel : IForgettingModel
 
     /// <summary>Rebuilds a saved ensemble from its fitted members (model files use this).</summary>
     /// <exception cref="ArgumentException">The parts disagree in count, shape or ids, a member is null, predicts probabilities
-    /// or is an ensemble itself, or a weight is negative or not finite.</exception>
+    /// or is an ensemble itself, a weight is negative or not finite, or the weights make predictions too large to hold.</exception>
     public static EnsembleModel Restore(IReadOnlyList<IForgettingModel> members, IReadOnlyList<string> names, IReadOnlyList<double> weights, double stdScale, double cvRmse)
     {
         ArgumentNullException.ThrowIfNull(members);
@@ -264,7 +278,7 @@ public sealed class EnsembleModel : IForgettingModel
                     $"Ensemble member {c} ('{names[c]}') is an ensemble itself; stack its members instead."), nameof(members));
             }
 
-            if (!SameIds(members[c].ExampleIds, members[0].ExampleIds) || !SameIds(members[c].TaskIds, members[0].TaskIds))
+            if (!IdList.Same(members[c].ExampleIds, members[0].ExampleIds) || !IdList.Same(members[c].TaskIds, members[0].TaskIds))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"Ensemble member {c} ('{names[c]}') has other task or example ids than member 0 ('{names[0]}'); members must be fitted on one matrix."), nameof(members));
@@ -279,9 +293,6 @@ public sealed class EnsembleModel : IForgettingModel
         return new EnsembleModel([.. members], [.. names], [.. weights], stdScale, cvRmse);
     }
 
-    // Implicit ids (0..N-1) compare by count, without making their strings.
-    private static bool SameIds(IdList a, IdList b) =>
-        ReferenceEquals(a, b) || (a.IsImplicit && b.IsImplicit ? a.Count == b.Count : a.SequenceEqual(b, StringComparer.Ordinal));
 
     /// <inheritdoc />
     public double Predict(int task, int example)

@@ -131,6 +131,11 @@ public sealed partial class FactorModel
             }
         }
 
+        if (!AllFinite(a) || !AllFinite(w))
+        {
+            throw OutOfScale(string.Create(CultureInfo.InvariantCulture, $"the fold-in's normal equations overflow (noise variance {_p.NoiseVariance:G3})"));
+        }
+
         if (p > 0 && !Cholesky.Factor(a, p))
         {
             throw new InvalidOperationException("Fold-in normal equations are not positive definite; the model's parameters are degenerate.");
@@ -138,8 +143,24 @@ public sealed partial class FactorModel
 
         Cholesky.Solve(a, p, w);
         Cholesky.Invert(a, p);
+        CheckParameters(w);
         return new GaussianFold(this, targets.Length, w, a, givenPrior);
     }
+
+    // The new task's parameters move its predictions by at most max|w| times the features' bound: beyond ModelBounds.Limit
+    // (or not finite) the measured values cannot be in the units of the model's data.
+    private void CheckParameters(ReadOnlySpan<double> w)
+    {
+        var largest = w.IsEmpty ? 0 : Math.Abs(TensorPrimitives.MaxMagnitude(w));
+        if (!(largest * _featureBound <= ModelBounds.Limit))
+        {
+            throw OutOfScale(string.Create(CultureInfo.InvariantCulture, $"the new task's parameters reach {largest:G3}"));
+        }
+    }
+
+    // Named as FoldIn's parameter: the values are what is wrong.
+    private static ArgumentException OutOfScale(string what, string paramName = "values") => new(
+        $"The measured values are too far from what the model expects ({what}); give them in the units of the data the model was fitted on.", paramName);
 
     private LogisticFold FoldLogistic(double[] features, double[] targets, ReadOnlySpan<int> examples, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean, bool givenPrior)
     {
@@ -271,6 +292,7 @@ public sealed partial class FactorModel
             Cholesky.Invert(h, p);
         }
 
+        CheckParameters(w);
         return new LogisticFold(this, k, w, h, givenPrior);
     }
 

@@ -123,4 +123,60 @@ public sealed class ApiContractTests
 
         Assert.StartsWith("Cannot fit a 5x0 matrix", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void KnnCreateAndRestore_ABaselineWithoutTaskOrExampleBiases_IsRefusedBeforeAnyFoldIn()
+    {
+        // Given: additive baselines missing one kind of bias (a fold-in read past their empty arrays: IndexOutOfRange).
+        var noTaskBiases = FactorModel.Create(s_additive with { TaskBiases = [], TaskPrior = null });
+        var noExampleBiases = FactorModel.Create(s_additive with { ExampleBiases = [] });
+        var knn = new KnnFitter().FitKnn(s_matrix);
+
+        // When / Then
+        foreach (var baseline in new[] { noTaskBiases, noExampleBiases })
+        {
+            Assert.Equal("baseline", Assert.Throws<ArgumentException>(() => KnnModel.Create(s_matrix, baseline, new KnnOptions())).ParamName);
+            Assert.Equal("baseline", Assert.Throws<ArgumentException>(() => KnnModel.Restore(s_matrix, baseline, knn.Options, knn.Similarity.ToArray())).ParamName);
+        }
+
+        var renamed = s_matrix.WithIds(null, s_matrix.ExampleIds.Select(id => "x" + id));
+        Assert.Contains("ids differ", Assert.Throws<ArgumentException>(() => KnnModel.Create(renamed, knn.Baseline, new KnnOptions())).Message, StringComparison.Ordinal);
+        double[] similarity = [.. knn.Similarity];
+        similarity[1] = 1e300;
+        Assert.Contains("similarities are numbers in [-1, 1]", Assert.Throws<ArgumentException>(() => KnnModel.Restore(s_matrix, knn.Baseline, knn.Options, similarity)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FactorModelCreate_FiniteParametersTooLargeToPredictWith_AreRefused()
+    {
+        var mf = ((FactorModel)new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_matrix)).ToParameters();
+        double[] factors = [.. mf.ExampleFactors];
+        factors[3] = 1e200;
+
+        var error = Assert.Throws<ArgumentException>(() => FactorModel.Create(mf with { ExampleFactors = factors }));
+
+        Assert.StartsWith("The parameters are too large to predict with", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => FactorModel.Create(s_additive with { GlobalMean = 1e150 }));
+    }
+
+    [Fact]
+    public void EnsembleRestore_WeightsThatWouldMakePredictionsOverflow_AreRefused()
+    {
+        var a = new AdditiveFitter().Fit(s_matrix);
+        var b = new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_matrix);
+
+        Assert.Throws<ArgumentException>(() => EnsembleModel.Restore([a, b], ["additive", "mf"], [1e300, 0.5], 1, 0.1));
+        Assert.Throws<ArgumentException>(() => EnsembleModel.Restore([a, b], ["additive", "mf"], [0.5, 0.5], 1e300, 0.1));
+    }
+
+    [Fact]
+    public void FoldIn_AValueFarBeyondTheModelsScale_IsRefused_NotPredictedAsInfinity()
+    {
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_matrix);
+
+        var error = Assert.Throws<ArgumentException>(() => model.FoldIn([0, 1], [1e305, 0.1]));
+
+        Assert.Equal("values", error.ParamName);
+        Assert.StartsWith("The measured values are too far from what the model expects", error.Message, StringComparison.Ordinal);
+    }
 }
