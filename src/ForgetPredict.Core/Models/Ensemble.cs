@@ -68,11 +68,17 @@ public sealed class EnsembleFitter(EnsembleOptions? options = null) : IForgettin
 /// that it matched the cross-validated errors on average. Immutable; safe for concurrent use.</remarks>
 public sealed class EnsembleModel : IForgettingModel
 {
+    private readonly IForgettingModel[] _members;
+    private readonly double[] _weights;
+
     private EnsembleModel(IForgettingModel[] members, string[] names, double[] weights, double stdScale, double cvRmse)
     {
-        Members = members;
-        MemberNames = names;
-        Weights = weights;
+        // The arrays are the model's own; callers get read-only views of them, so no cast can change the model.
+        _members = members;
+        _weights = weights;
+        Members = Array.AsReadOnly(members);
+        MemberNames = Array.AsReadOnly(names);
+        Weights = Array.AsReadOnly(weights);
         StdScale = stdScale;
         CrossValidatedRmse = cvRmse;
         for (var c = 0; c < members.Length; c++)
@@ -91,13 +97,13 @@ public sealed class EnsembleModel : IForgettingModel
     /// <summary>A bound on a new task's predictive std: the members' bounds, weighted and scaled.</summary>
     internal double StdBound { get; }
 
-    /// <summary>The members with a positive weight, fitted on every training row.</summary>
+    /// <summary>The members with a positive weight, fitted on every training row (a read-only view).</summary>
     public IReadOnlyList<IForgettingModel> Members { get; }
 
-    /// <summary>Their names.</summary>
+    /// <summary>Their names (a read-only view).</summary>
     public IReadOnlyList<string> MemberNames { get; }
 
-    /// <summary>Their non-negative weights.</summary>
+    /// <summary>Their non-negative weights (a read-only view).</summary>
     public IReadOnlyList<double> Weights { get; }
 
     /// <summary>Factor on the weighted member std that calibrated it on the cross-validated errors.</summary>
@@ -298,9 +304,9 @@ public sealed class EnsembleModel : IForgettingModel
     public double Predict(int task, int example)
     {
         double sum = 0;
-        for (var c = 0; c < Members.Count; c++)
+        for (var c = 0; c < _members.Length; c++)
         {
-            sum += Weights[c] * Members[c].Predict(task, example);
+            sum += _weights[c] * _members[c].Predict(task, example);
         }
 
         return sum;
@@ -311,10 +317,10 @@ public sealed class EnsembleModel : IForgettingModel
     {
         var row = new double[destination.Length];
         destination.Clear();
-        for (var c = 0; c < Members.Count; c++)
+        for (var c = 0; c < _members.Length; c++)
         {
-            Members[c].PredictRow(task, row);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, Weights[c], destination, destination);
+            _members[c].PredictRow(task, row);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, _weights[c], destination, destination);
         }
     }
 
@@ -322,10 +328,10 @@ public sealed class EnsembleModel : IForgettingModel
     public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null)
     {
         FoldedTask.ValidateKnown(examples, values, ExampleCount);
-        var folds = new FoldedTask[Members.Count];
+        var folds = new FoldedTask[_members.Length];
         for (var c = 0; c < folds.Length; c++)
         {
-            folds[c] = Members[c].FoldIn(examples, values, options);
+            folds[c] = _members[c].FoldIn(examples, values, options);
         }
 
         return new EnsembleFold(this, examples.Length, folds);
@@ -372,7 +378,7 @@ public sealed class EnsembleModel : IForgettingModel
                     return false;
                 }
 
-                var w = model.Weights[c];
+                var w = model._weights[c];
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberMean, w, blockMean, blockMean);
                 if (!blockStd.IsEmpty)
                 {
@@ -392,7 +398,7 @@ public sealed class EnsembleModel : IForgettingModel
             std.Clear();
             for (var c = 0; c < folds.Length; c++)
             {
-                var w = model.Weights[c];
+                var w = model._weights[c];
                 folds[c].PredictRow(memberMean, std.IsEmpty ? default : memberStd);
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberMean, w, mean, mean);
                 if (!std.IsEmpty)
@@ -408,8 +414,8 @@ public sealed class EnsembleModel : IForgettingModel
             for (var c = 0; c < folds.Length; c++)
             {
                 var (m, v) = folds[c].Average(examples);
-                mean += model.Weights[c] * m;
-                std += model.Weights[c] * model.StdScale * Math.Sqrt(v);
+                mean += model._weights[c] * m;
+                std += model._weights[c] * model.StdScale * Math.Sqrt(v);
             }
 
             return (mean, std * std);
