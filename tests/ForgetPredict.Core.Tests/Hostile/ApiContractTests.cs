@@ -1,3 +1,4 @@
+using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
 
@@ -178,5 +179,21 @@ public sealed class ApiContractTests
 
         Assert.Equal("values", error.ParamName);
         Assert.StartsWith("The measured values are too far from what the model expects", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metrics_UnequalLengthsAndNegativeK_AreArgumentErrors()
+    {
+        double[] three = [1, 2, 3];
+        double[] two = [1, 2];
+
+        Assert.Throws<ArgumentException>(() => Metrics.Pearson(three, two));
+        Assert.Throws<ArgumentException>(() => Metrics.Classification(three, two, 0.5));
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Metrics.TopIndices(three, -1)).ParamName);
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Metrics.PrecisionAtK(three, three, -1)).ParamName);
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Metrics.RecallAtK(three, three, -1)).ParamName);
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Metrics.RanksAndTop(three, -1)).ParamName);
+        Assert.Equal([2, 1, 0], Metrics.TopIndices(three, 5));
+        Assert.Equal(1.0, Metrics.Pearson(three, three), 12);
     }
 }
