@@ -282,6 +282,97 @@ public class ModelFileTests
         Assert.Contains("example factor 1E+200", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ReadStream_SeekableOrForwardOnly_GivesTheModelLoadGives_AndLeavesTheStreamOpen()
+    {
+        // Given: a model written to a stream, as Write(Stream) writes it, behind 3 bytes that are not the model's.
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_continuous);
+        var bytes = new MemoryStream();
+        bytes.Write([1, 2, 3]);
+        ModelFile.Write(model, bytes, new Dictionary<string, string> { ["source"] = "stream" });
+        var file = bytes.ToArray();
+
+        // When: read from its position through a seekable stream, and once through a stream that cannot seek.
+        using var seekable = new MemoryStream(file) { Position = 3 };
+        var fromSeekable = ModelFile.Read(seekable, "m.fpm");
+        using var forward = new Formats.ForwardOnlyStream(new MemoryStream(file[3..]));
+        var fromForward = ModelFile.Read(forward, "m.fpm");
+
+        // Then
+        foreach (var loaded in new[] { fromSeekable, fromForward })
+        {
+            Assert.Equal("stream", loaded.Metadata["source"]);
+            Assert.Equal(model.FoldIn([1, 2], [0.1, 0.2]).PredictRow(), loaded.Model.FoldIn([1, 2], [0.1, 0.2]).PredictRow());
+        }
+
+        Assert.Equal(file.Length, seekable.Position);
+        Assert.True(seekable.CanRead, "the stream is left open");
+    }
+
+    [Fact]
+    public void ReadStream_ShortLongOrForeignBytes_GetTheSameErrorsAsTheOtherReaders()
+    {
+        // Given: a valid file, then the same cut short, with a trailing byte, with its header alone, and a file that is no model.
+        var model = new AdditiveFitter().Fit(s_continuous);
+        using var buffer = new MemoryStream();
+        ModelFile.Write(model, buffer);
+        var file = buffer.ToArray();
+        byte[][] damaged = [file[..^10], [.. file, 0], file[..20], file[..12], "not a model file at all"u8.ToArray(), [.. file[..8], .. BitConverter.GetBytes(9u), .. file[12..]]];
+
+        foreach (var bytes in damaged)
+        {
+            // When
+            var expected = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(bytes, "m.fpm")).Message;
+            var seekable = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(new MemoryStream(bytes), "m.fpm")).Message;
+            var forward = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(new Formats.ForwardOnlyStream(new MemoryStream(bytes)), "m.fpm")).Message;
+
+            // Then
+            Assert.Equal(expected, seekable);
+            Assert.Equal(expected, forward);
+        }
+    }
+
+    [Fact]
+    public void ReadStream_AHeaderClaimingAGigabyte_AllocatesOnlyWhatTheStreamHolds()
+    {
+        // Given: a 1 KB stream that cannot seek, whose header claims a payload of 1.5 GB.
+        var bytes = new byte[1024];
+        "FPMODEL\0"u8.CopyTo(bytes);
+        BitConverter.GetBytes(1u).CopyTo(bytes, 8);
+        BitConverter.GetBytes(1_500_000_000L).CopyTo(bytes, 12);
+
+        // When
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(new Formats.ForwardOnlyStream(new MemoryStream(bytes)), "claims.fpm"));
+
+        // Then
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 10_000_000, "the claimed length is not allocated");
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadStream_AFailingOrUnreadableStream_IsNamedNotThrownRaw()
+    {
+        var failing = new FailingStream();
+
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(failing, "net.fpm"));
+
+        Assert.StartsWith("net.fpm: cannot read the model file: connection reset", e.Message, StringComparison.Ordinal);
+        Assert.Equal("stream", Assert.Throws<ArgumentException>(() => ModelFile.Read(new WriteOnly(), "x")).ParamName);
+    }
+
+    private sealed class FailingStream : MemoryStream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("connection reset");
+
+        public override int Read(Span<byte> buffer) => throw new IOException("connection reset");
+    }
+
+    private sealed class WriteOnly : MemoryStream
+    {
+        public override bool CanRead => false;
+    }
+
     // A model file (header, one FACTOR section written by `factor`, correct SHA-256) for decoder tests.
     private static byte[] CraftedFactorFile(Action<BinaryWriter> factor) => CraftedFile(2, factor);
 
