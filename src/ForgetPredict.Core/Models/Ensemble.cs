@@ -88,7 +88,7 @@ public sealed class EnsembleModel : IForgettingModel
             StdBound += weights[c] * stdScale * std;
         }
 
-        ModelBounds.Check(MeanBound, StdBound, string.Create(CultureInfo.InvariantCulture, $"weights {string.Join(", ", weights.Select(w => w.ToString("G3", CultureInfo.InvariantCulture)))}, std scale {stdScale:G3}"), nameof(weights));
+        ModelBounds.Check(MeanBound, StdBound, () => string.Create(CultureInfo.InvariantCulture, $"weights {string.Join(", ", weights.Select(w => w.ToString("G3", CultureInfo.InvariantCulture)))}, std scale {stdScale:G3}"), nameof(weights));
     }
 
     /// <summary>A bound on |prediction| (see <see cref="ModelBounds"/>): the members' bounds, weighted.</summary>

@@ -236,6 +236,7 @@ public sealed partial class FactorModel : IForgettingModel
         {
             throw OutOfRange(nameof(parameters.Rank), r, "Rank must be >= 0.");
         }
+
         CheckLength(parameters.TaskBiases, m, allowEmpty: true, nameof(parameters.TaskBiases));
         CheckLength(parameters.ExampleBiases, n, allowEmpty: true, nameof(parameters.ExampleBiases));
         CheckLength(parameters.TaskFactors, (long)m * r, allowEmpty: r == 0, nameof(parameters.TaskFactors));
@@ -258,7 +259,7 @@ public sealed partial class FactorModel : IForgettingModel
 
         var (exampleNoise, isotropic) = ResidualNoise(parameters, n);
         var (meanBound, stdBound) = Bounds(parameters, exampleNoise);
-        ModelBounds.Check(meanBound, stdBound, string.Create(CultureInfo.InvariantCulture,
+        ModelBounds.Check(meanBound, stdBound, () => string.Create(CultureInfo.InvariantCulture,
             $"largest bias {Math.Max(MaxMagnitude(parameters.TaskBiases), MaxMagnitude(parameters.ExampleBiases)):G3}, task factor {MaxMagnitude(parameters.TaskFactors):G3}, example factor {MaxMagnitude(parameters.ExampleFactors):G3}, noise variance {parameters.NoiseVariance:G3}"), nameof(parameters));
         return new FactorModel(parameters, exampleNoise, isotropic, meanBound, stdBound);
     }

@@ -24,14 +24,14 @@ internal static class ModelBounds
         _ => (0, 0),
     };
 
-    /// <summary>Throws unless both bounds are within <see cref="Limit"/>; <paramref name="what"/> names the parts that set them.</summary>
+    /// <summary>Throws unless both bounds are within <see cref="Limit"/>; <paramref name="what"/> names the parts that set them (called only then).</summary>
     /// <exception cref="ArgumentException">A bound is beyond the limit or not a number.</exception>
-    public static void Check(double meanBound, double stdBound, string what, string paramName)
+    public static void Check(double meanBound, double stdBound, Func<string> what, string paramName)
     {
         if (!(meanBound <= Limit) || !(stdBound <= Limit))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"The parameters are too large to predict with: predictions could reach {meanBound:G3} and their stds {stdBound:G3}, beyond {Limit:G0} ({what}); no fit makes such a model."), paramName);
+                $"The parameters are too large to predict with: predictions could reach {meanBound:G3} and their stds {stdBound:G3}, beyond {Limit:G0} ({what()}); no fit makes such a model."), paramName);
         }
     }
 }
