@@ -196,12 +196,20 @@ public static class Fitting
     /// and settings are valid and, when features will be given, its models can carry them (with features, auto chooses among
     /// the models that can). <see cref="Fit"/> uses it; a front end that fits later (an upload's job) calls it to refuse at once.
     /// </summary>
-    /// <exception cref="ArgumentException">The method is unknown, a setting does not apply, or the models cannot carry the features.</exception>
+    /// <exception cref="ArgumentException">The method is unknown, a setting does not apply (a rank, penalty or seed the method
+    /// has not, or known cells for a method other than auto and ensemble), or the models cannot carry the features.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public static IForgettingFitter CreateFitter(string method, ModelSettings settings, bool taskFeatures, bool exampleFeatures)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var fitter = ModelCatalog.CreateFitter(method, settings with { WithFeatures = taskFeatures || exampleFeatures });
+
+        // The catalog lets every method take a number of known cells (an evaluation gives each the cells it reveals); a fit
+        // that names one for a method that simulates none would have it ignored.
+        if (settings.Known is not null && !ModelCatalog.SimulatesKnownCells(method))
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Known)} does not apply to '{method}' (only auto and ensemble simulate the cells you will measure)."));
+        }
         if (taskFeatures)
         {
             CheckTaskFeatures(method);

@@ -63,13 +63,16 @@ public static class CliApp
             return UsageError;
         }
 
+        // Ctrl+C, SIGTERM, SIGHUP and SIGQUIT stop a command at once, its writes in flight deleted first (the library registers
+        // no handler unless the application opts in): System.CommandLine's default would instead cancel a token none of the
+        // batch commands watches and let the command run on, and finish its outputs, for up to two seconds. 'serve' is an
+        // ASP.NET Core host: it keeps the token and its own graceful shutdown, in which requests finish their writes.
+        var serve = parse.CommandResult.Command.Name == "serve";
+        using var signals = serve ? null : TemporaryFiles.DeleteOnTerminationSignals();
         try
         {
-            // Ctrl+C, SIGTERM and SIGHUP stop a command at once (TemporaryFiles' handlers delete its writes in flight first):
-            // System.CommandLine's default would instead cancel a token none of the batch commands watches and let the
-            // command run on, and finish its outputs, for up to two seconds. 'serve' keeps the token to shut down cleanly.
             var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
-            if (parse.CommandResult.Command.Name != "serve")
+            if (!serve)
             {
                 configuration.ProcessTerminationTimeout = null;
             }
@@ -112,6 +115,8 @@ public static class CliApp
         [DataOptionNames.SaveModel] = "'forgetpredict fit ... --out MODEL'",
         [ModelOptionNames.Rank] = "--rank",
         [ModelOptionNames.Lambda] = "--lambda",
+        [ModelOptionNames.Seed] = "--seed",
+        [ModelOptionNames.Known] = "--known",
         [Core.Replay.ReplayOptionNames.Budget] = "--budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "--temperature",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "--min-per-group",

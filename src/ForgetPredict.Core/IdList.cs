@@ -85,6 +85,10 @@ public sealed class IdList : IReadOnlyList<string>
         return implicitSoFar ? new IdList(array.Length, null) : new IdList(array.Length, array);
     }
 
+    /// <summary>True when both lists hold the same ids in the same order (two implicit lists compare by count, without making their strings).</summary>
+    internal static bool Same(IdList a, IdList b) =>
+        ReferenceEquals(a, b) || (a.IsImplicit && b.IsImplicit ? a.Count == b.Count : a.Count == b.Count && a.SequenceEqual(b, StringComparer.Ordinal));
+
     /// <summary>The position of <paramref name="id"/>, or -1 when it is not in the list.</summary>
     public int IndexOf(string id)
     {

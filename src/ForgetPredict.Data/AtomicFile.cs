@@ -4,8 +4,9 @@ namespace ForgetPredict.Data;
 
 /// <summary>Writes files so that a failure never leaves a half-written output: write a temporary file beside the target, flush it to disk, then rename it over the target.</summary>
 /// <remarks>
-/// <para>The temporary file is named and cleaned up by <see cref="TemporaryFiles"/>: Ctrl+C and SIGTERM delete it, and each
-/// write first removes its folder's temporary files whose writing process is gone (a kill -9's debris).</para>
+/// <para>The temporary file is named and cleaned up by <see cref="TemporaryFiles"/>: each write first removes its folder's
+/// temporary files whose writing process is gone (a kill -9's debris), and in an application that opted in with
+/// <see cref="TemporaryFiles.DeleteOnTerminationSignals"/>, Ctrl+C, SIGTERM, SIGHUP and SIGQUIT delete it.</para>
 /// <para>What is replaced: a symbolic link stays a link (its final target is written atomically); an existing file keeps its
 /// permission mode; a target that exists and is not a regular file (a character device such as /dev/null or a terminal, a
 /// FIFO, a socket, /dev/stdout) is written directly, since renaming over it would replace the device by a file.</para>
@@ -366,14 +367,15 @@ public sealed class AtomicFileWriter : IDisposable
     public Stream Stream => _guarded;
 
     /// <summary>Flushes the content to disk and renames it over the target (inside <see cref="AtomicFile.Together"/>: leaves the rename to the batch).</summary>
-    /// <exception cref="ForgettingDataException">The file cannot be written or renamed (the temporary file is then deleted).</exception>
+    /// <exception cref="ForgettingDataException">The file cannot be written or renamed (the temporary file is then deleted), or a
+    /// termination signal deleted the temporary file (see <see cref="TemporaryFiles.DeleteOnTerminationSignals"/>).</exception>
     public void Commit()
     {
         ObjectDisposedException.ThrowIf(_done, this);
-        if (TemporaryFiles.Interrupted)
+        if (TemporaryFiles.InterruptedBy(_temporary) is { } signal)
         {
             Dispose();
-            throw Interrupted(_path);
+            throw Interrupted(_path, signal);
         }
 
         try
@@ -427,7 +429,8 @@ public sealed class AtomicFileWriter : IDisposable
     /// <summary>The error for a failed write, naming the user's file (never the temporary one) and the fix.</summary>
     internal ForgettingDataException Failure(Exception e) => new(_path, $"cannot write the file: {AtomicFile.Reason(e, _temporary)}", innerException: e);
 
-    internal static ForgettingDataException Interrupted(string path) => new(path, "the write was interrupted (Ctrl+C or SIGTERM); the file was left as it was.");
+    internal static ForgettingDataException Interrupted(string path, PosixSignal signal) =>
+        new(path, $"the write was interrupted by {TemporaryFiles.Describe(signal)}; the file was left as it was.");
 
     /// <summary>Renames <paramref name="temporary"/> over <paramref name="target"/>; on failure deletes it and throws naming <paramref name="path"/>.</summary>
     internal static void Rename(string path, string temporary, string target)
@@ -560,16 +563,20 @@ public sealed class AtomicFileBatch : IDisposable
     internal bool IsOpen { get; private set; }
 
     /// <summary>Renames every file written in the batch into place (their content is already on disk, so only a rename can fail).</summary>
-    /// <exception cref="ForgettingDataException">A rename failed or the process was interrupted; the message says which files were already written.</exception>
+    /// <exception cref="ForgettingDataException">A rename failed (the message says which files were already written), or a
+    /// termination signal deleted a file of the batch (see <see cref="TemporaryFiles.DeleteOnTerminationSignals"/>; nothing was written).</exception>
     public void Commit()
     {
         ObjectDisposedException.ThrowIf(!IsOpen, this);
         IsOpen = false;
         _restore(_outer);
-        if (TemporaryFiles.Interrupted)
+        foreach (var (path, temporary, _) in _staged)
         {
-            Dispose();
-            throw AtomicFileWriter.Interrupted(_staged.Count > 0 ? _staged[0].Path : "<outputs>");
+            if (TemporaryFiles.InterruptedBy(temporary) is { } signal)
+            {
+                Dispose();
+                throw AtomicFileWriter.Interrupted(path, signal);
+            }
         }
 
         foreach (var (path, temporary, target) in _staged.ToArray())

@@ -218,6 +218,96 @@ public static partial class ModelFile
     /// <exception cref="ForgettingDataException">The bytes are not a valid model file.</exception>
     public static LoadedModel Read(ReadOnlySpan<byte> bytes, string sourceName) => Decode(bytes.ToArray(), sourceName);
 
+    /// <summary>
+    /// Reads a model file from <paramref name="stream"/>, from its position to its end (the counterpart of
+    /// <see cref="Write(IForgettingModel, Stream, IReadOnlyDictionary{string, string}?, MatrixSummary?, Core.Features.TaskFeatureModel?, Core.Features.ExampleFeatureModel?)"/>):
+    /// the stream need not seek (a network or decompression stream is read once, in order) and is left open.
+    /// <paramref name="sourceName"/> names it in errors.
+    /// </summary>
+    /// <remarks>The checks and messages are those of <see cref="Load"/> and <see cref="Read(ReadOnlySpan{byte}, string)"/>. Memory
+    /// follows the bytes the stream holds, not the length its header claims: a seekable stream's claim is checked against
+    /// what is left before anything is allocated, and a forward-only stream's buffer grows as bytes arrive.</remarks>
+    /// <exception cref="ArgumentException">The stream cannot be read.</exception>
+    /// <exception cref="ForgettingDataException">The bytes are not a valid model file (cut short, trailing bytes, a checksum that does
+    /// not match...), or reading the stream failed.</exception>
+    public static LoadedModel Read(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        if (!stream.CanRead)
+        {
+            throw new ArgumentException("The stream cannot be read; open it for reading.", nameof(stream));
+        }
+
+        try
+        {
+            return Decode(ReadAll(stream), sourceName);
+        }
+        catch (IOException e)
+        {
+            throw new ForgettingDataException(sourceName, $"cannot read the model file: {e.Message}", innerException: e);
+        }
+    }
+
+    // The file's bytes: the header, then as many bytes as the header's payload length says (plus the checksum), then one more
+    // to see whether the stream has trailing bytes. Whatever is short or long is left to Decode, whose messages then match
+    // the other readers'.
+    private static byte[] ReadAll(Stream stream)
+    {
+        var header = new byte[20];
+        var got = ReadUpTo(stream, header);
+        var length = got == header.Length && header.AsSpan(0, 8).SequenceEqual(s_magic) ? BitConverter.ToInt64(header, 12) : -1;
+        var size = 20 + length + 32;
+        if (length < 0 || size > Array.MaxLength || (stream.CanSeek && stream.Length - stream.Position != size - 20))
+        {
+            // Not a model file, cut short, or a length the bytes present do not hold (a seekable stream's size says so at
+            // once): the header is enough for Decode to say which, without reading or allocating what the header claims.
+            return header[..got];
+        }
+
+        // Grow as the bytes arrive (a forward-only stream's claim is not trusted): at most twice what the stream holds.
+        var file = new byte[Math.Min(size, 1 << 20)];
+        header.CopyTo(file, 0);
+        var filled = header.Length;
+        while (true)
+        {
+            var read = ReadUpTo(stream, file.AsSpan(filled));
+            filled += read;
+            if (filled < file.Length || file.Length == size)
+            {
+                break;
+            }
+
+            Array.Resize(ref file, (int)Math.Min(size, (long)file.Length * 2));
+        }
+
+        if (filled < file.Length)
+        {
+            return file[..filled];
+        }
+
+        // One more byte means trailing bytes: Decode reports the size mismatch.
+        return stream.ReadByte() < 0 ? file : [.. file, 0];
+    }
+
+    // Reads until the buffer is full or the stream ends; returns the bytes read.
+    private static int ReadUpTo(Stream stream, Span<byte> buffer)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = stream.Read(buffer[total..]);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
     // Decodes in place: the sections are read from the file's own buffer, never from a copy of the payload.
     private static LoadedModel Decode(byte[] file, string sourceName)
     {
@@ -419,9 +509,9 @@ public static partial class ModelFile
         }
 
         int m = r.Int32(), n = r.Int32(), rank = r.Int32();
-        if (m < 0 || n < 0 || rank < 0 || rank > 1024)
+        if (m < 1 || n < 1 || rank < 0 || rank > 1024)
         {
-            throw r.Fail("negative or absurd model shape");
+            throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"impossible model shape {m} x {n}, rank {rank} (a fit has at least one task and one example)"));
         }
 
         var flags = r.Byte();

@@ -74,7 +74,9 @@ public static class HtmlReports
         var forgotten = r.Examples.Sum(e => e.Probability);
         var html = Start($"What will fine-tuning on {input.TaskName} erase?");
         html.Append(CultureInfo.InvariantCulture, $"<h1>What will fine-tuning on {E(input.TaskName)} erase?</h1><p class=\"sub\">{E(input.ModelDescription)}; ");
-        html.Append(r.IsTaskAgnostic ? "no measured cells." : string.Create(CultureInfo.InvariantCulture, $"prediction from {r.KnownCount} measured cells.")).Append("</p>");
+        html.Append(r.KnownCount == 0
+            ? r.FromTaskPrior ? "cold start: predicted from the task's features alone." : "no measured cells."
+            : string.Create(CultureInfo.InvariantCulture, $"prediction from {r.KnownCount} measured cells{(r.FromTaskPrior ? " and the task's features" : string.Empty)}.")).Append("</p>");
         if (r.IsTaskAgnostic)
         {
             html.Append("<p class=\"agnostic\"><b>Task-agnostic estimate.</b> No cell of this task was measured, so this is what an average past fine-tune does. Measure 10-30 examples of a short pilot run and pass them with <code>--observed</code> for a task-specific forecast.</p>");

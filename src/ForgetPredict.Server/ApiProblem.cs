@@ -108,6 +108,7 @@ internal static class Problems
         [DataOptionNames.SaveModel] = "an upload (POST /v1/models)",
         [ModelOptionNames.Rank] = "rank",
         [ModelOptionNames.Lambda] = "lambda",
+        [ModelOptionNames.Seed] = "seed",
         [Core.Replay.ReplayOptionNames.Budget] = "budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "temperature",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "minPerGroup",

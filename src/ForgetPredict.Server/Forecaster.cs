@@ -62,7 +62,7 @@ internal static class Forecaster
         string[] warnings = [.. new[] { grouping?.Warning, featureWarning }.OfType<string>()];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
-            task.TaskFeatures is not null, everyExample,
+            forecast.Task.FromTaskPrior, everyExample,
             request.NewExamples is null ? null : [.. forecast.ColdExamples.Select(c => new ColdExampleDto(c.Id, c.Predicted, c.Std, c.Probability))]);
     }
 

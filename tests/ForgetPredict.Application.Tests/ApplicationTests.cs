@@ -732,6 +732,26 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal("\"rank\" does not apply to 'additive' (only mf and logistic have a rank).", error.Describe(o => "\"rank\""));
     }
 
+    [Fact]
+    public void FitCreateFitter_KnownCellsForAMethodThatSimulatesNone_AreRefused_WhileTheCatalogLetsAnEvaluationPassThem()
+    {
+        // Given: known cells and a seed, set for methods that simulate no cells or draw no random numbers.
+        var known = new ModelSettings { Known = 10 };
+
+        // When
+        var error = Assert.Throws<OptionException>(() => Fitting.CreateFitter("mf", known, taskFeatures: false, exampleFeatures: false));
+        var seed = Assert.Throws<OptionException>(() => Fitting.CreateFitter("additive", new ModelSettings { Seed = 3 }, taskFeatures: false, exampleFeatures: false));
+
+        // Then: the fit says so, in each front end's words; auto and ensemble take them, and the catalog lets an
+        // evaluation give every method the number of cells it reveals.
+        Assert.Equal(ModelOptionNames.Known, error.OptionName);
+        Assert.Equal("--known does not apply to 'mf' (only auto and ensemble simulate the cells you will measure).", error.Describe(o => o.Name == ModelOptionNames.Known ? "--known" : o.Name));
+        Assert.Equal(ModelOptionNames.Seed, seed.OptionName);
+        Assert.NotNull(Fitting.CreateFitter("auto", known, taskFeatures: false, exampleFeatures: false));
+        Assert.NotNull(Fitting.CreateFitter("ensemble", known with { Seed = 3 }, taskFeatures: false, exampleFeatures: false));
+        Assert.NotNull(ModelCatalog.CreateFitter("mf", known));
+    }
+
     private static ObservedCells Cells(int count)
     {
         var examples = Enumerable.Range(0, count).Select(i => i * (600 / Math.Max(count, 1))).ToArray();

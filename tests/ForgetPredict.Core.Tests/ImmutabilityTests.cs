@@ -1,4 +1,5 @@
 using ForgetPredict.Core.Erasure;
+using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
 
@@ -76,5 +77,72 @@ public class ImmutabilityTests
         Assert.Equal((mean[7], std[7]), linear.PredictCell(7));
         Assert.Null(knn.FoldIn([1], [0.3]).LinearGaussian);
         Assert.True(new RowScanner(mf).Scan(fold).SinglePrecision);
+    }
+
+    [Fact]
+    public void EnsembleModel_HandsOutReadOnlyViews_ACastCannotChangeIt()
+    {
+        // Given
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 120, Seed = 6 }).Matrix;
+        var a = new AdditiveFitter().Fit(z);
+        var b = new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(z);
+        var ensemble = EnsembleModel.Restore([a, b], ["additive", "mf"], [0.4, 0.6], 1.1, 0.1);
+        var before = ensemble.FoldIn([0, 5], [0.1, 0.2]).PredictRow();
+
+        // When / Then: every cast a caller might try is refused, and the model predicts as before.
+        Assert.IsNotType<double[]>(ensemble.Weights);
+        Assert.Throws<NotSupportedException>(() => ((IList<double>)ensemble.Weights)[0] = 100);
+        Assert.Throws<NotSupportedException>(() => ((IList<IForgettingModel>)ensemble.Members)[0] = b);
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)ensemble.MemberNames)[0] = "x");
+        Assert.Equal(before, ensemble.FoldIn([0, 5], [0.1, 0.2]).PredictRow());
+        Assert.Equal("0.40 additive + 0.60 mf", ensemble.Describe());
+    }
+
+    [Fact]
+    public void ExampleGroups_CopyTheirLabels_HandOutReadOnlyNames_AndNameBadIndices()
+    {
+        // Given: labels the caller goes on changing.
+        string?[] labels = ["a", "b", "a", null];
+        var groups = ExampleGroups.FromLabels(labels);
+        labels[0] = "c";
+
+        // Then
+        Assert.Equal("a", groups.Labels[0]);
+        Assert.Equal(["a", "b"], groups.Names);
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)groups.Names)[0] = "z");
+        Assert.Throws<NotSupportedException>(() => ((IList<string?>)groups.Labels)[0] = "z");
+        Assert.Equal("group", Assert.Throws<ArgumentOutOfRangeException>(() => groups.Members(5)).ParamName);
+        Assert.Equal("group", Assert.Throws<ArgumentOutOfRangeException>(() => groups.Members(-1)).ParamName);
+        Assert.Equal("example", Assert.Throws<ArgumentOutOfRangeException>(() => groups.GroupOf(-1)).ParamName);
+        Assert.Equal("example", Assert.Throws<ArgumentOutOfRangeException>(() => groups.GroupOf(4)).ParamName);
+        Assert.Equal(-1, groups.GroupOf(3));
+    }
+
+    [Fact]
+    public void FeatureModels_HandOutCopiesOfTheirParts()
+    {
+        // Given: a task and an example feature model of an mf model.
+        var z = s_data.Matrix;
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var settings = Enumerable.Range(0, z.TaskCount).SelectMany(i => new[] { 0.001 * (1 + (i % 5)), 100.0 * (1 + (i % 3)) }).ToArray();
+        var tasks = new FeatureSet(z.TaskIds, [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], settings)]);
+        var taskModel = TaskFeatureModel.Fit(model, tasks);
+        var loss = Enumerable.Range(0, z.ExampleCount).Select(j => (double)(j % 7)).ToArray();
+        var exampleModel = ExampleFeatureModel.Fit(model, new FeatureSet(z.ExampleIds, [new FeatureBlock("base_loss", FeatureKind.Numeric, ["loss"], loss)]));
+        var prior = taskModel.Prior(tasks, 3);
+
+        // When: the caller changes what the models hand out.
+        if (taskModel.Parts is { } parts)
+        {
+            parts.Alpha.AsSpan().Fill(1e9);
+            parts.PriorMean.AsSpan().Fill(1e9);
+        }
+
+        exampleModel.Parts.Weights.AsSpan().Fill(1e9);
+
+        // Then
+        Assert.Equal(prior.Mean.ToArray(), taskModel.Prior(tasks, 3).Mean.ToArray());
+        Assert.DoesNotContain(1e9, exampleModel.Parts.Weights);
+        Assert.Throws<NotSupportedException>(() => ((IList<FeatureView>)exampleModel.Views).Clear());
     }
 }

@@ -215,8 +215,169 @@ public class ModelFileTests
         Assert.Null(ModelFile.ReadChecksum(Path.Combine(folder, "missing.fpm")));
     }
 
+    // A KNN file with a valid checksum whose additive baseline has example biases but no task biases: it loaded, and the first
+    // fold-in threw IndexOutOfRange. It is refused at load, as every inconsistent file is.
+    [Fact]
+    public void Load_KnnWhoseBaselineHasNoTaskBiases_IsRefusedAtLoad()
+    {
+        // Given: 3 tasks x 4 examples, 2 neighbours, Pearson similarity, a baseline with flags 2 (example biases only).
+        var file = CraftedFile(3, b =>
+        {
+            b.Write(2);
+            b.Write((int)KnnSimilarity.PearsonBaseline);
+            b.Write(100.0);
+            b.Write(2.0);
+            b.Write((int)ModelMethod.Additive);
+            b.Write(3);
+            b.Write(4);
+            b.Write(0);
+            b.Write((byte)2);
+            foreach (var value in new[] { 0.1, 0.01, 1.0, 0.0, 0.01, -0.02, 0.03, 0.0 })
+            {
+                b.Write(value); // mu, noise, penalties, then b[4]
+            }
+
+            b.Write(true);
+            b.Write(true);
+            b.Write(1);
+            b.Write(true);
+            b.Write(0.0);
+            b.Write(0.01);
+            for (var cell = 0; cell < 12; cell++)
+            {
+                b.Write(0.1f + (0.01f * cell));
+            }
+
+            for (var pair = 0; pair < 9; pair++)
+            {
+                b.Write(pair % 4 == 0 ? 1.0 : 0.5);
+            }
+        });
+
+        // When
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file, "knn.fpm"));
+
+        // Then
+        Assert.Contains("additive model with task and example biases", e.Message, StringComparison.Ordinal);
+        Assert.Contains("without task biases", e.Message, StringComparison.Ordinal);
+    }
+
+    // Four of 9,000 mutated files with recomputed checksums loaded and predicted infinities: finite values too large to
+    // compute with (an example factor of 1e200, whose square overflows a variance) are refused at load.
+    [Fact]
+    public void Load_AFiniteButHugeExampleFactor_IsRefusedAtLoad()
+    {
+        var model = (FactorModel)new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_continuous);
+        using var stream = new MemoryStream();
+        ModelFile.Write(model, stream);
+        var bytes = stream.ToArray();
+        var at = bytes.AsSpan(20, bytes.Length - 52).IndexOf(BitConverter.GetBytes(model.ExampleFactors[5])) + 20;
+        Assert.True(at >= 20, "the factor is in the file");
+        BitConverter.GetBytes(1e200).CopyTo(bytes, at);
+        SHA256.HashData(bytes.AsSpan(20, bytes.Length - 52)).CopyTo(bytes, bytes.Length - 32);
+
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(bytes, "m.fpm"));
+
+        Assert.Contains("too large to predict with", e.Message, StringComparison.Ordinal);
+        Assert.Contains("example factor 1E+200", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadStream_SeekableOrForwardOnly_GivesTheModelLoadGives_AndLeavesTheStreamOpen()
+    {
+        // Given: a model written to a stream, as Write(Stream) writes it, behind 3 bytes that are not the model's.
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_continuous);
+        var bytes = new MemoryStream();
+        bytes.Write([1, 2, 3]);
+        ModelFile.Write(model, bytes, new Dictionary<string, string> { ["source"] = "stream" });
+        var file = bytes.ToArray();
+
+        // When: read from its position through a seekable stream, and once through a stream that cannot seek.
+        using var seekable = new MemoryStream(file) { Position = 3 };
+        var fromSeekable = ModelFile.Read(seekable, "m.fpm");
+        using var forward = new Formats.ForwardOnlyStream(new MemoryStream(file[3..]));
+        var fromForward = ModelFile.Read(forward, "m.fpm");
+
+        // Then
+        foreach (var loaded in new[] { fromSeekable, fromForward })
+        {
+            Assert.Equal("stream", loaded.Metadata["source"]);
+            Assert.Equal(model.FoldIn([1, 2], [0.1, 0.2]).PredictRow(), loaded.Model.FoldIn([1, 2], [0.1, 0.2]).PredictRow());
+        }
+
+        Assert.Equal(file.Length, seekable.Position);
+        Assert.True(seekable.CanRead, "the stream is left open");
+    }
+
+    [Fact]
+    public void ReadStream_ShortLongOrForeignBytes_GetTheSameErrorsAsTheOtherReaders()
+    {
+        // Given: a valid file, then the same cut short, with a trailing byte, with its header alone, and a file that is no model.
+        var model = new AdditiveFitter().Fit(s_continuous);
+        using var buffer = new MemoryStream();
+        ModelFile.Write(model, buffer);
+        var file = buffer.ToArray();
+        byte[][] damaged = [file[..^10], [.. file, 0], file[..20], file[..12], "not a model file at all"u8.ToArray(), [.. file[..8], .. BitConverter.GetBytes(9u), .. file[12..]]];
+
+        foreach (var bytes in damaged)
+        {
+            // When
+            var expected = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(bytes, "m.fpm")).Message;
+            var seekable = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(new MemoryStream(bytes), "m.fpm")).Message;
+            var forward = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(new Formats.ForwardOnlyStream(new MemoryStream(bytes)), "m.fpm")).Message;
+
+            // Then
+            Assert.Equal(expected, seekable);
+            Assert.Equal(expected, forward);
+        }
+    }
+
+    [Fact]
+    public void ReadStream_AHeaderClaimingAGigabyte_AllocatesOnlyWhatTheStreamHolds()
+    {
+        // Given: a 1 KB stream that cannot seek, whose header claims a payload of 1.5 GB.
+        var bytes = new byte[1024];
+        "FPMODEL\0"u8.CopyTo(bytes);
+        BitConverter.GetBytes(1u).CopyTo(bytes, 8);
+        BitConverter.GetBytes(1_500_000_000L).CopyTo(bytes, 12);
+
+        // When
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(new Formats.ForwardOnlyStream(new MemoryStream(bytes)), "claims.fpm"));
+
+        // Then
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 10_000_000, "the claimed length is not allocated");
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadStream_AFailingOrUnreadableStream_IsNamedNotThrownRaw()
+    {
+        var failing = new FailingStream();
+
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(failing, "net.fpm"));
+
+        Assert.StartsWith("net.fpm: cannot read the model file: connection reset", e.Message, StringComparison.Ordinal);
+        Assert.Equal("stream", Assert.Throws<ArgumentException>(() => ModelFile.Read(new WriteOnly(), "x")).ParamName);
+    }
+
+    private sealed class FailingStream : MemoryStream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("connection reset");
+
+        public override int Read(Span<byte> buffer) => throw new IOException("connection reset");
+    }
+
+    private sealed class WriteOnly : MemoryStream
+    {
+        public override bool CanRead => false;
+    }
+
     // A model file (header, one FACTOR section written by `factor`, correct SHA-256) for decoder tests.
-    private static byte[] CraftedFactorFile(Action<BinaryWriter> factor)
+    private static byte[] CraftedFactorFile(Action<BinaryWriter> factor) => CraftedFile(2, factor);
+
+    // A model file with one section of tag `tag` whose body `factor` writes, and a correct SHA-256.
+    private static byte[] CraftedFile(uint tag, Action<BinaryWriter> factor)
     {
         var body = new MemoryStream();
         using (var b = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -227,7 +388,7 @@ public class ModelFileTests
         var payload = new MemoryStream();
         using (var w = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(2u);
+            w.Write(tag);
             w.Write(body.Length);
             w.Write(body.ToArray());
         }

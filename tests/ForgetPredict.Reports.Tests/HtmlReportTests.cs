@@ -80,6 +80,22 @@ public partial class HtmlReportTests
     }
 
     [Fact]
+    public void Prediction_AColdStartFromTheTasksFeatures_IsNotCalledTaskAgnostic()
+    {
+        // Given: a report of a new task predicted from a prior given for it (its features), with no measured cell.
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(s_data.Matrix);
+        var prior = new GaussianPrior([.. model.TaskPrior!.Mean.ToArray().Select(m => m + 0.01)], model.TaskPrior.Covariance);
+        var report = ErasureReport.Create(model.FoldIn([], [], new FoldInOptions { TaskPrior = prior }), model.ExampleIds);
+
+        // When
+        var html = HtmlReports.Prediction(new PredictionReportInput { TaskName = "new", ModelDescription = "mf", Report = report });
+
+        // Then
+        Assert.DoesNotContain("Task-agnostic estimate", html, StringComparison.Ordinal);
+        Assert.Contains("cold start: predicted from the task's features alone.", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Prediction_EscapesIdsAndNames()
     {
         var z = Core.ForgettingMatrix.Create(new float[,] { { 0.1f, 0.2f }, { 0.3f, 0.1f } }, null, ["<b>x</b>", "a&b"]);

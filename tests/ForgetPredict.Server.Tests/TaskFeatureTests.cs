@@ -83,12 +83,15 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         var output = TaskFeatureFixture.Cli("predict", "--model", fixture.Model, "--task-features", features, "--task-name", "new-task", "--examples", fixture.Examples,
             "--group-by", "source", "--top", "25", "--json", json, "--out", table);
         Assert.Contains("predicted from the task's features (cold start)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Task-agnostic estimate", output, StringComparison.Ordinal);
+        Assert.False(JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("task_agnostic").GetBoolean());
 
         // When: the service is asked the same with the settings as JSON and every example.
         var answer = await (await _client.PostAsync("/v1/models/d/predict", Http.Json($"{{{Settings}, \"groupBy\": \"source\", \"top\": 25, \"everyExample\": true}}"))).JsonAsync();
 
         // Then: the same numbers to the bit, for the top list, the groups and every example.
         Assert.True(answer.GetProperty("fromTaskFeatures").GetBoolean());
+        Assert.False(answer.GetProperty("taskAgnostic").GetBoolean(), "a cold start from the task's features is not the average past task");
         Assert.Equal(0, answer.GetProperty("knownCount").GetInt32());
         AssertSameSummary(JsonDocument.Parse(File.ReadAllText(json)).RootElement, answer, exactGroups: true);
         var rows = File.ReadLines(table).Skip(1).Select(l => l.Split(',')).ToArray();

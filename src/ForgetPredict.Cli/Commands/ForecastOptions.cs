@@ -29,10 +29,12 @@ internal sealed record ForecastInput(ForecastRequest Task, MatrixSummary? Summar
     /// <summary>The task's features (one row) and the model's task feature model, or null without --task-features.</summary>
     public TaskFeatureQuery? TaskFeatures => Task.TaskFeatures;
 
-    /// <summary>One line on how the prediction was made.</summary>
-    public string How => Task.Cells.Examples.Length == 0
-        ? TaskFeatures is null ? "no measured cells: task-agnostic estimate (the average training task)" : "no measured cells: predicted from the task's features (cold start)"
-        : string.Create(CultureInfo.InvariantCulture, $"{Task.Cells.Examples.Length} measured cells");
+    /// <summary>One line on how <paramref name="task"/>'s prediction was made (<see cref="FoldedTask.IsTaskAgnostic"/> holds the rule).</summary>
+    public static string How(FoldedTask task) => task.IsTaskAgnostic
+        ? "no measured cells: task-agnostic estimate (the average training task)"
+        : task.KnownCount == 0
+            ? "no measured cells: predicted from the task's features (cold start)"
+            : string.Create(CultureInfo.InvariantCulture, $"{task.KnownCount} measured cells");
 }
 
 /// <summary>The options <c>predict</c> and <c>replay</c> share: the model, the new task's measured cells, and example metadata.</summary>

@@ -81,8 +81,8 @@ internal static class PredictCommand
 
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {f.How} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
-            Render(console, result, f.GroupColumn, f.TaskFeatures is not null);
+                $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {ForecastInput.How(result.Task)} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
+            Render(console, result, f.GroupColumn);
             if (result.ColdExamples.Count > 0)
             {
                 RenderCold(console, result, parse.GetValue(exampleFeatures)!);
@@ -192,9 +192,9 @@ internal static class PredictCommand
         w.WriteEndObject();
     }
 
-    private static void Render(IAnsiConsole console, Forecast forecast, string? groupColumn, bool fromFeatures = false)
+    private static void Render(IAnsiConsole console, Forecast forecast, string? groupColumn)
     {
-        if (forecast.IsTaskAgnostic && !fromFeatures)
+        if (forecast.IsTaskAgnostic)
         {
             console.WriteLine("Task-agnostic estimate: no cell of this task was measured, so this is what an average past fine-tune does.");
         }

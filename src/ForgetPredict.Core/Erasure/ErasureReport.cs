@@ -76,6 +76,7 @@ public sealed class ErasureReport
     private ErasureReport(FoldedTask task, double threshold, IReadOnlyList<ExampleForecast> examples, IReadOnlyList<ExampleForecast> top, IReadOnlyList<GroupForecast> groups)
     {
         IsTaskAgnostic = task.IsTaskAgnostic;
+        FromTaskPrior = task.FromTaskPrior;
         KnownCount = task.KnownCount;
         PredictsProbability = task.PredictsProbability;
         Threshold = threshold;
@@ -84,8 +85,12 @@ public sealed class ErasureReport
         Groups = groups;
     }
 
-    /// <summary>True when no cell of the new task was measured: the report describes the average past task.</summary>
+    /// <summary>True when nothing about the new task was used (<see cref="FoldedTask.IsTaskAgnostic"/>: no measured cell, the
+    /// model's own prior): the report describes the average past task.</summary>
     public bool IsTaskAgnostic { get; }
+
+    /// <summary>True when the prediction started from a prior given for this task (<see cref="FoldedTask.FromTaskPrior"/>: its features).</summary>
+    public bool FromTaskPrior { get; }
 
     /// <summary>Number of measured cells behind the prediction.</summary>
     public int KnownCount { get; }
@@ -107,10 +112,13 @@ public sealed class ErasureReport
 
     /// <summary>Builds the report for a folded-in task.</summary>
     /// <param name="task">The new task's prediction.</param>
-    /// <param name="exampleIds">Example ids (the model's).</param>
+    /// <param name="exampleIds">The model's example ids, in the model's order (<see cref="IForgettingModel.ExampleIds"/>): the
+    /// report names example j by the j-th id. When the task knows its model's ids (<see cref="FoldedTask.ExampleIds"/>, every
+    /// fold-in of this library's models) they are checked against them; otherwise only their count and uniqueness can be.</param>
     /// <param name="groups">The example groups, or null to skip grouping.</param>
     /// <param name="options">Threshold, top count and coverage.</param>
-    /// <exception cref="ArgumentException">The ids or groups do not match the task's example count.</exception>
+    /// <exception cref="ArgumentException">The ids do not match the task's examples (their count, an id given twice, or not the
+    /// model's ids in its order), or the groups cover another number of examples.</exception>
     public static ErasureReport Create(FoldedTask task, IReadOnlyList<string> exampleIds, ExampleGroups? groups = null, ErasureOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -118,9 +126,10 @@ public sealed class ErasureReport
         var o = options ?? new ErasureOptions();
         o.Validate();
         var n = task.ExampleCount;
-        if (exampleIds.Count != n || (groups is not null && groups.ExampleCount != n))
+        CheckIds(task, exampleIds);
+        if (groups is not null && groups.ExampleCount != n)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Ids and groups must have one entry per example ({n})."), nameof(exampleIds));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The groups cover {groups.ExampleCount} examples; the task has {n}. Build them from the model's example ids."), nameof(groups));
         }
 
         var threshold = o.Threshold ?? task.DefaultThreshold;
@@ -231,5 +240,51 @@ public sealed class ErasureReport
         }
 
         return order;
+    }
+
+    // The ids name the task's examples: one per example, none twice, and the model's own in its order when the task knows them
+    // (the model's ids are unique, so equal ids need no duplicate check; a mismatch says first whether an id is repeated).
+    private static void CheckIds(FoldedTask task, IReadOnlyList<string> exampleIds)
+    {
+        var n = task.ExampleCount;
+        if (exampleIds.Count != n)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{exampleIds.Count} example ids for a task of {n} examples; pass the model's ExampleIds."), nameof(exampleIds));
+        }
+
+        if (task.ExampleIds is not { } known)
+        {
+            CheckUnique(exampleIds);
+            return;
+        }
+
+        if (ReferenceEquals(known, exampleIds) || (exampleIds is IdList { IsImplicit: true } && known.IsImplicit))
+        {
+            return;
+        }
+
+        for (var j = 0; j < n; j++)
+        {
+            if (!string.Equals(known[j], exampleIds[j], StringComparison.Ordinal))
+            {
+                CheckUnique(exampleIds);
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Example id {j} is '{exampleIds[j]}', but the model the task was folded into names example {j} '{known[j]}'; pass the model's ExampleIds, in its order."), nameof(exampleIds));
+            }
+        }
+    }
+
+    private static void CheckUnique(IReadOnlyList<string> exampleIds)
+    {
+        var seen = new Dictionary<string, int>(exampleIds.Count, StringComparer.Ordinal);
+        for (var j = 0; j < exampleIds.Count; j++)
+        {
+            var id = exampleIds[j] ?? throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Example id {j} is null; pass the model's ExampleIds."), nameof(exampleIds));
+            if (!seen.TryAdd(id, j))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Example id '{id}' is given twice (positions {seen[id]} and {j}); pass the model's ExampleIds, one per example."), nameof(exampleIds));
+            }
+        }
     }
 }

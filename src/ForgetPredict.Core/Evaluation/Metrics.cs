@@ -33,8 +33,10 @@ public static class Metrics
     }
 
     /// <summary>Pearson correlation; NaN when a side is constant.</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
     public static double Pearson(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
+        SameLength(x, y, nameof(y));
         double mx = 0, my = 0;
         for (var i = 0; i < x.Length; i++)
         {
@@ -60,8 +62,11 @@ public static class Metrics
     /// highest truths. With K cells on both sides, precision@K equals recall@K. Ties in the truth are broken by
     /// index, so the result is deterministic.
     /// </summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
     public static double PrecisionAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
         var (t, p) = Observed(truth, predicted);
         k = Math.Min(k, t.Length);
         if (k <= 0)
@@ -75,6 +80,8 @@ public static class Metrics
     }
 
     /// <summary>Recall@K: the fraction of the K truly most-forgotten cells that are among the K highest predictions (equal to precision@K).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
     public static double RecallAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k) => PrecisionAtK(truth, predicted, k);
 
     /// <summary>Area under the ROC curve of scores against binary labels (1 = forgotten); ties count half. NaN without both classes.</summary>
@@ -102,8 +109,10 @@ public static class Metrics
     }
 
     /// <summary>Precision, recall and F1 of "forgotten" (label 1) when a cell is predicted forgotten if its score exceeds <paramref name="threshold"/>.</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
     public static (double Precision, double Recall, double F1) Classification(ReadOnlySpan<double> labels, ReadOnlySpan<double> scores, double threshold)
     {
+        SameLength(labels, scores, nameof(scores));
         double tp = 0, fp = 0, fn = 0;
         for (var i = 0; i < labels.Length; i++)
         {
@@ -132,8 +141,10 @@ public static class Metrics
     /// Average ranks and the set of the <paramref name="k"/> largest values' indices (ties at the boundary broken by lower
     /// index, as <see cref="TopIndices"/>), from one sort.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
     public static (double[] Ranks, int[] Top) RanksAndTop(ReadOnlySpan<double> values, int k)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
         var keys = values.ToArray();
         var order = new int[keys.Length];
         for (var i = 0; i < order.Length; i++)
@@ -191,10 +202,12 @@ public static class Metrics
         return (ranks, top);
     }
 
-    /// <summary>Indices of the k largest values, largest first; ties broken by lower index.</summary>
+    /// <summary>Indices of the k largest values (all of them when there are fewer), largest first; ties broken by lower index.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
     public static int[] TopIndices(ReadOnlySpan<double> values, int k)
     {
-        k = Math.Clamp(k, 0, values.Length);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        k = Math.Min(k, values.Length);
         if (k == 0)
         {
             return [];
@@ -242,6 +255,14 @@ public static class Metrics
         }
 
         return top;
+    }
+
+    private static void SameLength(ReadOnlySpan<double> a, ReadOnlySpan<double> b, string paramName)
+    {
+        if (a.Length != b.Length)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The spans must have the same length; they have {a.Length} and {b.Length}."), paramName);
+        }
     }
 
     private static (double[] Truth, double[] Predicted) Observed(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted)

@@ -47,6 +47,7 @@ public sealed class ExampleFeatureModel
     {
         _model = model;
         _views = views;
+        Views = Array.AsReadOnly(views);
         _scales = FeatureView.BalancedScales(views);
         _width = width;
         _weights = weights;
@@ -57,14 +58,14 @@ public sealed class ExampleFeatureModel
     public IReadOnlyList<double> ExplainedShare { get; private init; } = [];
 
     /// <summary>The views of the feature blocks, in the order the regression uses them: every one must be given for new examples.</summary>
-    public IReadOnlyList<FeatureView> Views => _views;
+    public IReadOnlyList<FeatureView> Views { get; }
 
-    /// <summary>The parts a model file stores (the model itself is stored beside them).</summary>
+    /// <summary>The parts a model file stores (the model itself is stored beside them): copies, so changing them never changes the model.</summary>
     public ExampleFeatureModelParts Parts => new()
     {
-        Views = _views,
-        Weights = _weights,
-        ErrorVariance = _errorVariance,
+        Views = Views,
+        Weights = [.. _weights],
+        ErrorVariance = [.. _errorVariance],
         ExplainedShare = [.. ExplainedShare],
     };
 
@@ -83,7 +84,7 @@ public sealed class ExampleFeatureModel
                 $"Example feature model parts are inconsistent ({parts.Views.Count} views of width {width}, {parts.Weights.Length} weights, {parts.ErrorVariance.Length} variances, {q} example parameters)."), nameof(parts));
         }
 
-        return new ExampleFeatureModel(model, [.. parts.Views], width, parts.Weights, parts.ErrorVariance) { ExplainedShare = parts.ExplainedShare };
+        return new ExampleFeatureModel(model, [.. parts.Views], width, [.. parts.Weights], [.. parts.ErrorVariance]) { ExplainedShare = Array.AsReadOnly<double>([.. parts.ExplainedShare]) };
     }
 
     /// <summary>Fits the regression of <paramref name="model"/>'s example parameters on <paramref name="features"/> (aligned by example id).</summary>
@@ -193,7 +194,7 @@ public sealed class ExampleFeatureModel
             explained[k] = total[k] > 0 ? Math.Max(0, 1 - (errorVariance[k] / total[k])) : 0;
         }
 
-        return new ExampleFeatureModel(model, views, width, weights, errorVariance) { ExplainedShare = explained };
+        return new ExampleFeatureModel(model, views, width, weights, errorVariance) { ExplainedShare = Array.AsReadOnly(explained) };
     }
 
     /// <summary>

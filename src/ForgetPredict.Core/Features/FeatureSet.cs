@@ -60,6 +60,7 @@ public sealed class FeatureBlock
         Name = name;
         Kind = kind;
         _columns = [.. columns];
+        Columns = Array.AsReadOnly(_columns);
         _values = values;
     }
 
@@ -70,7 +71,7 @@ public sealed class FeatureBlock
     public FeatureKind Kind { get; }
 
     /// <summary>Column names.</summary>
-    public IReadOnlyList<string> Columns => _columns;
+    public IReadOnlyList<string> Columns { get; }
 
     /// <summary>Number of columns.</summary>
     public int Width => _columns.Length;

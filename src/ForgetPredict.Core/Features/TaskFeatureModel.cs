@@ -128,6 +128,7 @@ public sealed class TaskFeatureModel
         _ownVariances = ownVariances;
         _covariance = views.Length == 0 ? fallback.Covariance.ToArray() : Covariance(basis, featureVariances, ownVariances, 1);
         _views = views;
+        Views = Array.AsReadOnly(views);
         _viewWeights = ViewWeights(views);
         _width = views.Sum(v => v.Width);
         Kernel = kernel;
@@ -144,7 +145,7 @@ public sealed class TaskFeatureModel
     /// The chosen views of the features (one, or several concatenated), or empty when the features carry no signal. A query's
     /// features must hold a block like each of them.
     /// </summary>
-    public IReadOnlyList<FeatureView> Views => _views;
+    public IReadOnlyList<FeatureView> Views { get; }
 
     /// <summary>The chosen kernel.</summary>
     internal KernelSpec Kernel { get; }
@@ -164,14 +165,15 @@ public sealed class TaskFeatureModel
     /// <summary>The parts a model file stores, or null when the model does not use features (nothing to store).</summary>
     public TaskFeatureModelParts? Parts => _views.Length == 0 ? null : new TaskFeatureModelParts
     {
-        Views = _views,
+        // Copies: changing the parts never changes the model.
+        Views = Views,
         Bandwidth = Kernel.Bandwidth,
-        TrainEncoded = _trainEncoded,
-        Alpha = _alpha,
-        PriorMean = _priorMean,
-        Basis = _basis,
-        FeatureVariances = _featureVariances,
-        OwnVariances = _ownVariances,
+        TrainEncoded = [.. _trainEncoded],
+        Alpha = [.. _alpha],
+        PriorMean = [.. _priorMean],
+        Basis = [.. _basis],
+        FeatureVariances = [.. _featureVariances],
+        OwnVariances = [.. _ownVariances],
         Fallback = _fallback,
         Report = Report,
     };
@@ -193,8 +195,8 @@ public sealed class TaskFeatureModel
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, width {d}, {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights)."), nameof(parts));
         }
 
-        return new TaskFeatureModel([.. parts.Views], new KernelSpec(parts.Bandwidth), parts.TrainEncoded, parts.Alpha, parts.PriorMean, parts.Basis, parts.FeatureVariances,
-            parts.OwnVariances, parts.Fallback, parts.Report, m);
+        return new TaskFeatureModel([.. parts.Views], new KernelSpec(parts.Bandwidth), [.. parts.TrainEncoded], [.. parts.Alpha], [.. parts.PriorMean], [.. parts.Basis], [.. parts.FeatureVariances],
+            [.. parts.OwnVariances], parts.Fallback, parts.Report, m);
     }
 
     /// <summary>

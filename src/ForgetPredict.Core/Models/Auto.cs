@@ -53,9 +53,14 @@ public sealed record AutoOptions : FitOptions
         }
 
         ArgumentNullException.ThrowIfNull(CrossValidation);
-        if (Ranks.Count == 0 || Ranks.Any(r => r is < 1 or > 1024) || ProfileRanks.Any(r => r is < 0 or > 1024))
+        if (Ranks.Count == 0 || Ranks.Any(r => r is < 1 or > 1024))
         {
-            throw new ArgumentOutOfRangeException(nameof(Ranks), "Ranks must be in 1..1024 and at least one must be given.");
+            throw new ArgumentOutOfRangeException(nameof(Ranks), string.Join(",", Ranks), "Ranks must be in 1..1024 and at least one must be given.");
+        }
+
+        if (ProfileRanks.Any(r => r is < 0 or > 1024))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ProfileRanks), string.Join(",", ProfileRanks), "Profile ranks must be in 0..1024.");
         }
 
         if (Rank is < 1 or > 1024)

@@ -6,7 +6,8 @@ namespace ForgetPredict.Core.Models;
 /// <summary>Options of <see cref="EnsembleFitter"/>.</summary>
 public sealed record EnsembleOptions : FitOptions
 {
-    /// <summary>The members, by catalog name with their default settings.</summary>
+    /// <summary>The members, by catalog name with their default settings: continuous methods that are not ensembles themselves
+    /// (task-mean, example-mean, additive, rank1, mf, knn) or "profile" (<see cref="ProfileFitter"/>).</summary>
     public IReadOnlyList<string> Members { get; init; } = ["additive", "mf", "knn", "profile"];
 
     /// <summary>How the weights are learned: the task at hand simulated inside the training rows.</summary>
@@ -18,9 +19,20 @@ public sealed record EnsembleOptions : FitOptions
         base.Validate();
         ArgumentNullException.ThrowIfNull(Members);
         ArgumentNullException.ThrowIfNull(CrossValidation);
-        if (Members.Count == 0 || Members.Any(m => m != "profile" && (!ModelCatalog.Names.Contains(m) || ModelCatalog.IsBinaryMethod(m) || m == "ensemble")))
+        if (Members.Count == 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(Members), string.Join(",", Members), "Members must be continuous catalog methods (e.g. additive, mf, knn) or profile.");
+            throw new ArgumentOutOfRangeException(nameof(Members), "An ensemble needs at least one member (e.g. additive, mf, knn, profile).");
+        }
+
+        // An ensemble's members are saved as factor or KNN models: one that makes an ensemble itself (auto, ensemble) could
+        // be fitted but not read back.
+        foreach (var member in Members)
+        {
+            if (member != "profile" && (member is null || !ModelCatalog.Names.Contains(member) || ModelCatalog.IsBinaryMethod(member) || ModelCatalog.MethodOf(member) == ModelMethod.Ensemble))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Members), string.Join(",", Members), string.Create(CultureInfo.InvariantCulture,
+                    $"Member '{member ?? "null"}' cannot be in an ensemble: members are continuous methods that are not ensembles themselves (task-mean, example-mean, additive, rank1, mf, knn) or profile."));
+            }
         }
 
         CrossValidation.Validate();
@@ -56,22 +68,42 @@ public sealed class EnsembleFitter(EnsembleOptions? options = null) : IForgettin
 /// that it matched the cross-validated errors on average. Immutable; safe for concurrent use.</remarks>
 public sealed class EnsembleModel : IForgettingModel
 {
+    private readonly IForgettingModel[] _members;
+    private readonly double[] _weights;
+
     private EnsembleModel(IForgettingModel[] members, string[] names, double[] weights, double stdScale, double cvRmse)
     {
-        Members = members;
-        MemberNames = names;
-        Weights = weights;
+        // The arrays are the model's own; callers get read-only views of them, so no cast can change the model.
+        _members = members;
+        _weights = weights;
+        Members = Array.AsReadOnly(members);
+        MemberNames = Array.AsReadOnly(names);
+        Weights = Array.AsReadOnly(weights);
         StdScale = stdScale;
         CrossValidatedRmse = cvRmse;
+        for (var c = 0; c < members.Length; c++)
+        {
+            var (mean, std) = ModelBounds.Of(members[c]);
+            MeanBound += weights[c] * mean;
+            StdBound += weights[c] * stdScale * std;
+        }
+
+        ModelBounds.Check(MeanBound, StdBound, () => string.Create(CultureInfo.InvariantCulture, $"weights {string.Join(", ", weights.Select(w => w.ToString("G3", CultureInfo.InvariantCulture)))}, std scale {stdScale:G3}"), nameof(weights));
     }
 
-    /// <summary>The members with a positive weight, fitted on every training row.</summary>
+    /// <summary>A bound on |prediction| (see <see cref="ModelBounds"/>): the members' bounds, weighted.</summary>
+    internal double MeanBound { get; }
+
+    /// <summary>A bound on a new task's predictive std: the members' bounds, weighted and scaled.</summary>
+    internal double StdBound { get; }
+
+    /// <summary>The members with a positive weight, fitted on every training row (a read-only view).</summary>
     public IReadOnlyList<IForgettingModel> Members { get; }
 
-    /// <summary>Their names.</summary>
+    /// <summary>Their names (a read-only view).</summary>
     public IReadOnlyList<string> MemberNames { get; }
 
-    /// <summary>Their non-negative weights.</summary>
+    /// <summary>Their non-negative weights (a read-only view).</summary>
     public IReadOnlyList<double> Weights { get; }
 
     /// <summary>Factor on the weighted member std that calibrated it on the cross-validated errors.</summary>
@@ -231,16 +263,32 @@ public sealed class EnsembleModel : IForgettingModel
     }
 
     /// <summary>Rebuilds a saved ensemble from its fitted members (model files use this).</summary>
-    /// <exception cref="ArgumentException">The parts disagree in count or shape, or a weight is negative or not finite.</exception>
+    /// <exception cref="ArgumentException">The parts disagree in count, shape or ids, a member is null, predicts probabilities
+    /// or is an ensemble itself, a weight is negative or not finite, or the weights make predictions too large to hold.</exception>
     public static EnsembleModel Restore(IReadOnlyList<IForgettingModel> members, IReadOnlyList<string> names, IReadOnlyList<double> weights, double stdScale, double cvRmse)
     {
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(weights);
-        if (members.Count == 0 || names.Count != members.Count || weights.Count != members.Count
+        if (members.Count == 0 || names.Count != members.Count || weights.Count != members.Count || members.Any(m => m is null) || names.Any(n => n is null)
             || members.Any(m => m.ExampleCount != members[0].ExampleCount || m.TaskCount != members[0].TaskCount || m.PredictsProbability))
         {
-            throw new ArgumentException("Ensemble parts disagree: one name and weight per member, members of one shape.", nameof(members));
+            throw new ArgumentException("Ensemble parts disagree: one name and weight per member, members of one shape predicting values (not probabilities).", nameof(members));
+        }
+
+        for (var c = 0; c < members.Count; c++)
+        {
+            if (members[c].Method == ModelMethod.Ensemble)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Ensemble member {c} ('{names[c]}') is an ensemble itself; stack its members instead."), nameof(members));
+            }
+
+            if (!IdList.Same(members[c].ExampleIds, members[0].ExampleIds) || !IdList.Same(members[c].TaskIds, members[0].TaskIds))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Ensemble member {c} ('{names[c]}') has other task or example ids than member 0 ('{names[0]}'); members must be fitted on one matrix."), nameof(members));
+            }
         }
 
         if (weights.Any(w => !(w >= 0) || !double.IsFinite(w)) || !(stdScale >= 0) || !double.IsFinite(stdScale))
@@ -251,13 +299,14 @@ public sealed class EnsembleModel : IForgettingModel
         return new EnsembleModel([.. members], [.. names], [.. weights], stdScale, cvRmse);
     }
 
+
     /// <inheritdoc />
     public double Predict(int task, int example)
     {
         double sum = 0;
-        for (var c = 0; c < Members.Count; c++)
+        for (var c = 0; c < _members.Length; c++)
         {
-            sum += Weights[c] * Members[c].Predict(task, example);
+            sum += _weights[c] * _members[c].Predict(task, example);
         }
 
         return sum;
@@ -268,10 +317,10 @@ public sealed class EnsembleModel : IForgettingModel
     {
         var row = new double[destination.Length];
         destination.Clear();
-        for (var c = 0; c < Members.Count; c++)
+        for (var c = 0; c < _members.Length; c++)
         {
-            Members[c].PredictRow(task, row);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, Weights[c], destination, destination);
+            _members[c].PredictRow(task, row);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, _weights[c], destination, destination);
         }
     }
 
@@ -279,16 +328,16 @@ public sealed class EnsembleModel : IForgettingModel
     public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null)
     {
         FoldedTask.ValidateKnown(examples, values, ExampleCount);
-        var folds = new FoldedTask[Members.Count];
+        var folds = new FoldedTask[_members.Length];
         for (var c = 0; c < folds.Length; c++)
         {
-            folds[c] = Members[c].FoldIn(examples, values, options);
+            folds[c] = _members[c].FoldIn(examples, values, options);
         }
 
         return new EnsembleFold(this, examples.Length, folds);
     }
 
-    private sealed class EnsembleFold(EnsembleModel model, int known, FoldedTask[] folds) : FoldedTask(model.ExampleCount, known, false)
+    private sealed class EnsembleFold(EnsembleModel model, int known, FoldedTask[] folds) : FoldedTask(model.ExampleIds, known, false, folds.Any(f => f.FromTaskPrior))
     {
         // Member by member over blocks of examples that stay in cache, when every member can predict a block: no row-sized
         // temporaries, and each block's member predictions are summed while hot. The same operations per example as the
@@ -329,7 +378,7 @@ public sealed class EnsembleModel : IForgettingModel
                     return false;
                 }
 
-                var w = model.Weights[c];
+                var w = model._weights[c];
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberMean, w, blockMean, blockMean);
                 if (!blockStd.IsEmpty)
                 {
@@ -349,7 +398,7 @@ public sealed class EnsembleModel : IForgettingModel
             std.Clear();
             for (var c = 0; c < folds.Length; c++)
             {
-                var w = model.Weights[c];
+                var w = model._weights[c];
                 folds[c].PredictRow(memberMean, std.IsEmpty ? default : memberStd);
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberMean, w, mean, mean);
                 if (!std.IsEmpty)
@@ -365,8 +414,8 @@ public sealed class EnsembleModel : IForgettingModel
             for (var c = 0; c < folds.Length; c++)
             {
                 var (m, v) = folds[c].Average(examples);
-                mean += model.Weights[c] * m;
-                std += model.Weights[c] * model.StdScale * Math.Sqrt(v);
+                mean += model._weights[c] * m;
+                std += model._weights[c] * model.StdScale * Math.Sqrt(v);
             }
 
             return (mean, std * std);

@@ -53,8 +53,8 @@ public sealed partial class FactorModel
         }
 
         return _p.Logistic
-            ? FoldLogistic(features, targets, examples, precision, precisionMean)
-            : FoldGaussian(features, targets, precision, precisionMean);
+            ? FoldLogistic(features, targets, examples, precision, precisionMean, options?.TaskPrior is not null)
+            : FoldGaussian(features, targets, precision, precisionMean, options?.TaskPrior is not null);
     }
 
     // Predicts eta for a task parameter vector: destination = offset + b + V^T U (U = factors of length r), and with a
@@ -103,7 +103,7 @@ public sealed partial class FactorModel
 
     private double NoiseFloor() => Math.Max(_p.NoiseVariance, 1e-300);
 
-    private GaussianFold FoldGaussian(double[] features, double[] targets, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean)
+    private GaussianFold FoldGaussian(double[] features, double[] targets, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean, bool givenPrior)
     {
         var p = _taskDim;
         var noise = NoiseFloor();
@@ -131,6 +131,11 @@ public sealed partial class FactorModel
             }
         }
 
+        if (!AllFinite(a) || !AllFinite(w))
+        {
+            throw OutOfScale(string.Create(CultureInfo.InvariantCulture, $"the fold-in's normal equations overflow (noise variance {_p.NoiseVariance:G3})"));
+        }
+
         if (p > 0 && !Cholesky.Factor(a, p))
         {
             throw new InvalidOperationException("Fold-in normal equations are not positive definite; the model's parameters are degenerate.");
@@ -138,10 +143,26 @@ public sealed partial class FactorModel
 
         Cholesky.Solve(a, p, w);
         Cholesky.Invert(a, p);
-        return new GaussianFold(this, targets.Length, w, a);
+        CheckParameters(w);
+        return new GaussianFold(this, targets.Length, w, a, givenPrior);
     }
 
-    private LogisticFold FoldLogistic(double[] features, double[] targets, ReadOnlySpan<int> examples, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean)
+    // The new task's parameters move its predictions by at most max|w| times the features' bound: beyond ModelBounds.Limit
+    // (or not finite) the measured values cannot be in the units of the model's data.
+    private void CheckParameters(ReadOnlySpan<double> w)
+    {
+        var largest = w.IsEmpty ? 0 : Math.Abs(TensorPrimitives.MaxMagnitude(w));
+        if (!(largest * _featureBound <= ModelBounds.Limit))
+        {
+            throw OutOfScale(string.Create(CultureInfo.InvariantCulture, $"the new task's parameters reach {largest:G3}"));
+        }
+    }
+
+    // Named as FoldIn's parameter: the values are what is wrong.
+    private static ArgumentException OutOfScale(string what, string paramName = "values") => new(
+        $"The measured values are too far from what the model expects ({what}); give them in the units of the data the model was fitted on.", paramName);
+
+    private LogisticFold FoldLogistic(double[] features, double[] targets, ReadOnlySpan<int> examples, ReadOnlySpan<double> precision, ReadOnlySpan<double> precisionMean, bool givenPrior)
     {
         var p = _taskDim;
         var k = targets.Length;
@@ -271,7 +292,8 @@ public sealed partial class FactorModel
             Cholesky.Invert(h, p);
         }
 
-        return new LogisticFold(this, k, w, h);
+        CheckParameters(w);
+        return new LogisticFold(this, k, w, h, givenPrior);
     }
 
     private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
@@ -401,8 +423,8 @@ public sealed partial class FactorModel
     }
 
     /// <summary>A Gaussian fold-in: task parameters ([a], w) with their posterior covariance.</summary>
-    private sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
-        : FoldedTask(model.ExampleCount, known, false), ILinearGaussianTask
+    private sealed class GaussianFold(FactorModel model, int known, double[] w, double[] posteriorCovariance, bool givenPrior)
+        : FoldedTask(model.ExampleIds, known, false, givenPrior), ILinearGaussianTask
     {
         /// <summary>The model the task was folded into.</summary>
         public FactorModel Model => model;
@@ -464,8 +486,8 @@ public sealed partial class FactorModel
         }
     }
 
-    private sealed class LogisticFold(FactorModel model, int known, double[] w, double[] posteriorCovariance)
-        : FoldedTask(model.ExampleCount, known, true)
+    private sealed class LogisticFold(FactorModel model, int known, double[] w, double[] posteriorCovariance, bool givenPrior)
+        : FoldedTask(model.ExampleIds, known, true, givenPrior)
     {
         protected override void PredictRowCore(Span<double> mean, Span<double> std) =>
             model.PredictFolded(w, posteriorCovariance, 0, mean, std, addNoise: false);

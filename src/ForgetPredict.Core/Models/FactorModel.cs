@@ -95,14 +95,24 @@ public sealed partial class FactorModel : IForgettingModel
     private readonly double[]? _exampleNoise;    // per-example residual variance when the model has residual factors
     private readonly double _isotropicNoise;
     private readonly GroupCache _groups = new();
+    private readonly double _featureBound;       // the largest sum of |x_j| over a new task's features (see Bounds)
 
-    private FactorModel(FactorModelParameters parameters, double[]? exampleNoise, double isotropicNoise)
+    private FactorModel(FactorModelParameters parameters, double[]? exampleNoise, double isotropicNoise, double meanBound, double stdBound)
     {
         _p = parameters;
         _taskDim = (HasTaskBias ? 1 : 0) + parameters.Rank;
         _exampleNoise = exampleNoise;
         _isotropicNoise = isotropicNoise;
+        MeanBound = meanBound;
+        StdBound = stdBound;
+        _featureBound = (HasTaskBias ? 1 : 0) + (parameters.Rank * MaxMagnitude(parameters.ExampleFactors));
     }
+
+    /// <summary>A bound on |prediction| for every training task and for a new task under the model's own prior (see <see cref="ModelBounds"/>).</summary>
+    internal double MeanBound { get; }
+
+    /// <summary>A bound on a new task's predictive std under the model's own prior.</summary>
+    internal double StdBound { get; }
 
     /// <inheritdoc />
     public ModelMethod Method => _p.Method;
@@ -183,7 +193,11 @@ public sealed partial class FactorModel : IForgettingModel
     /// Builds a model from a copy of <paramref name="parameters"/>, validating every size and value: changing the arrays of
     /// <paramref name="parameters"/> afterwards never changes the model.
     /// </summary>
-    /// <exception cref="ArgumentException">A size disagrees with the ids and rank, or a value is not finite (the message says which).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/>, its ids, an array or its fit report is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The method is not one a factor model has (knn and ensemble models are
+    /// their own types), or the rank is negative.</exception>
+    /// <exception cref="ArgumentException">A size disagrees with the ids and rank, a value is not finite (the message says which),
+    /// or <see cref="FactorModelParameters.Logistic"/> disagrees with the method.</exception>
     public static FactorModel Create(FactorModelParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -202,8 +216,27 @@ public sealed partial class FactorModel : IForgettingModel
     internal static FactorModel CreateOwned(FactorModelParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(parameters.TaskIds, nameof(parameters.TaskIds));
+        ArgumentNullException.ThrowIfNull(parameters.ExampleIds, nameof(parameters.ExampleIds));
+        ArgumentNullException.ThrowIfNull(parameters.Fit, nameof(parameters.Fit));
+        if (!Enum.IsDefined(parameters.Method) || parameters.Method is ModelMethod.Knn or ModelMethod.Ensemble)
+        {
+            throw OutOfRange(nameof(parameters.Method), parameters.Method,
+                "A factor model's method is TaskMean, ExampleMean, Additive, RankOne, LowRank, Logistic or LogisticAdditive (KNN and ensemble models are KnnModel and EnsembleModel).");
+        }
+
+        if (parameters.Logistic != (parameters.Method is ModelMethod.Logistic or ModelMethod.LogisticAdditive))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Method {parameters.Method} with Logistic = {parameters.Logistic}: logistic models (and only they) have Logistic = true."), nameof(parameters));
+        }
+
         int m = parameters.TaskIds.Count, n = parameters.ExampleIds.Count, r = parameters.Rank;
-        ArgumentOutOfRangeException.ThrowIfNegative(r);
+        if (r < 0)
+        {
+            throw OutOfRange(nameof(parameters.Rank), r, "Rank must be >= 0.");
+        }
+
         CheckLength(parameters.TaskBiases, m, allowEmpty: true, nameof(parameters.TaskBiases));
         CheckLength(parameters.ExampleBiases, n, allowEmpty: true, nameof(parameters.ExampleBiases));
         CheckLength(parameters.TaskFactors, (long)m * r, allowEmpty: r == 0, nameof(parameters.TaskFactors));
@@ -225,8 +258,36 @@ public sealed partial class FactorModel : IForgettingModel
         }
 
         var (exampleNoise, isotropic) = ResidualNoise(parameters, n);
-        return new FactorModel(parameters, exampleNoise, isotropic);
+        var (meanBound, stdBound) = Bounds(parameters, exampleNoise);
+        ModelBounds.Check(meanBound, stdBound, () => string.Create(CultureInfo.InvariantCulture,
+            $"largest bias {Math.Max(MaxMagnitude(parameters.TaskBiases), MaxMagnitude(parameters.ExampleBiases)):G3}, task factor {MaxMagnitude(parameters.TaskFactors):G3}, example factor {MaxMagnitude(parameters.ExampleFactors):G3}, noise variance {parameters.NoiseVariance:G3}"), nameof(parameters));
+        return new FactorModel(parameters, exampleNoise, isotropic, meanBound, stdBound);
     }
+
+    // Bounds on the magnitude of every prediction and std (see ModelBounds). Training predictions: |eta| <= |mu| + max|a| + max|b|
+    // + r max|U| max|V|. A new task's features x_j = (1 with a task bias, V[0..r, j]) sum to at most s in magnitude, so under
+    // a prior N(m, C) (the empirical prior, or the ridge prior: covariance noise / penalty) its mean moves by at most s max|m|
+    // and its variance is at most s^2 max|C| plus the example's noise.
+    private static (double Mean, double Std) Bounds(FactorModelParameters p, double[]? exampleNoise)
+    {
+        double maxU = MaxMagnitude(p.TaskFactors), maxV = MaxMagnitude(p.ExampleFactors);
+        var s = (p.TaskBiases.Length != 0 ? 1 : 0) + (p.Rank * maxV);
+        var penalty = Math.Min(p.TaskBiases.Length != 0 ? p.TaskBiasPenalty : double.PositiveInfinity, p.Rank > 0 ? p.TaskFactorPenalty : double.PositiveInfinity);
+        var ridge = double.IsFinite(penalty) ? (p.Logistic ? 1 : Math.Max(p.NoiseVariance, 1e-300)) / Math.Max(penalty, 1e-12) : 0;
+        var covariance = Math.Max(ridge, p.TaskPrior is { } prior ? MaxMagnitude(prior.Covariance) : 0);
+        var priorMean = p.TaskPrior is { } empirical ? MaxMagnitude(empirical.Mean) : 0;
+        var noise = exampleNoise is null ? p.NoiseVariance : TensorPrimitives.Max<double>(exampleNoise);
+        var mean = Math.Abs(p.GlobalMean) + MaxMagnitude(p.TaskBiases) + MaxMagnitude(p.ExampleBiases) + (p.Rank * maxU * maxV) + (s * priorMean);
+        return (Math.Max(mean, s), Math.Sqrt((s * s * covariance) + noise));
+    }
+
+    // TensorPrimitives.IsFiniteAll is false for an empty span.
+    internal static bool AllFinite(ReadOnlySpan<double> values) => values.IsEmpty || TensorPrimitives.IsFiniteAll(values);
+
+    private static double MaxMagnitude(ReadOnlySpan<double> values) => values.IsEmpty ? 0 : Math.Abs(TensorPrimitives.MaxMagnitude(values));
+
+    // A parameter record's property out of range, named as the property (the record is the method's one argument).
+    private static ArgumentOutOfRangeException OutOfRange(string property, object? value, string message) => new(property, value, message);
 
     private static FactorModelParameters Copy(FactorModelParameters p) => p with
     {
@@ -299,6 +360,11 @@ public sealed partial class FactorModel : IForgettingModel
         if (!finite)
         {
             throw new ArgumentException("Residual factors contain a non-finite value.", nameof(parameters));
+        }
+
+        if (!AllFinite(noise))
+        {
+            throw new ArgumentException("Residual scales are too large: an example's residual variance overflows.", nameof(parameters));
         }
 
         var isotropic = Math.Max(parameters.NoiseVariance - (TensorPrimitives.Sum<double>(noise) / n), 0);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
@@ -139,6 +140,23 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
 /// <summary>Shared plumbing: run the engine and turn its solution into a <see cref="FactorModel"/>.</summary>
 internal static class FactorFits
 {
+    /// <summary>Throws unless <paramref name="matrix"/> has a task, an example and an observed cell: the first check of every
+    /// fit, and of a cross-validated one before it splits the matrix (so the message names the matrix given, not a fold's).</summary>
+    /// <exception cref="ArgumentException">The matrix is empty or every cell is missing.</exception>
+    public static void CheckFittable(ForgettingMatrix matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (matrix.TaskCount == 0 || matrix.ExampleCount == 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Cannot fit a {matrix.TaskCount}x{matrix.ExampleCount} matrix; it needs at least one task and one example."), nameof(matrix));
+        }
+
+        if (matrix.ObservedCount == 0)
+        {
+            throw new ArgumentException("Every cell of the matrix is missing (NaN); there is nothing to fit.", nameof(matrix));
+        }
+    }
+
     public static T Validated<T>(T options)
         where T : FitOptions
     {
@@ -149,16 +167,7 @@ internal static class FactorFits
     /// <summary>Fits <paramref name="problem"/> and builds the model, with up to <paramref name="residualRank"/> residual components.</summary>
     public static FactorModel Run(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, int residualRank = 0)
     {
-        ArgumentNullException.ThrowIfNull(matrix);
-        if (matrix.TaskCount == 0 || matrix.ExampleCount == 0)
-        {
-            throw new ArgumentException($"Cannot fit a {matrix.TaskCount}x{matrix.ExampleCount} matrix; it needs at least one task and one example.", nameof(matrix));
-        }
-
-        if (matrix.ObservedCount == 0)
-        {
-            throw new ArgumentException("Every cell of the matrix is missing (NaN); there is nothing to fit.", nameof(matrix));
-        }
+        CheckFittable(matrix);
 
         // The initial factors' random draws need nothing from the data: they run beside the scale pass and the solver's setup.
         var draws = problem.Rank > 0 && (long)problem.Rank * matrix.ExampleCount < Array.MaxLength

@@ -43,19 +43,44 @@ public sealed record FoldInOptions
 /// <remarks>Immutable and safe for concurrent use.</remarks>
 public abstract class FoldedTask
 {
-    /// <summary>Creates the base with the row length and number of known cells.</summary>
+    /// <summary>Creates the base with the row length and number of known cells, for a fold-in that used its model's own prior
+    /// and does not name the examples (<see cref="ExampleIds"/> is null).</summary>
     protected FoldedTask(int exampleCount, int knownCount, bool predictsProbability)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(exampleCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(knownCount);
         ExampleCount = exampleCount;
         KnownCount = knownCount;
         PredictsProbability = predictsProbability;
     }
 
+    /// <summary>Creates the base for a task folded into a model whose examples are <paramref name="exampleIds"/>.</summary>
+    /// <param name="exampleIds">The model's example ids, in its order (the row has one cell per id).</param>
+    /// <param name="knownCount">Number of known cells the fold-in used.</param>
+    /// <param name="predictsProbability">True when predictions are probabilities of forgetting.</param>
+    /// <param name="fromTaskPrior">True when the fold-in's prior was given (<see cref="FoldInOptions.TaskPrior"/>), not the model's own.</param>
+    protected FoldedTask(IdList exampleIds, int knownCount, bool predictsProbability, bool fromTaskPrior)
+        : this((exampleIds ?? throw new ArgumentNullException(nameof(exampleIds))).Count, knownCount, predictsProbability)
+    {
+        ExampleIds = exampleIds;
+        FromTaskPrior = fromTaskPrior;
+    }
+
     /// <summary>Number of examples in the predicted row.</summary>
     public int ExampleCount { get; }
 
+    /// <summary>The ids of the examples of the model the task was folded into, in its order; null for a fold that does not name
+    /// them (made by a subclass outside this library with the constructor that takes only a count).</summary>
+    public IdList? ExampleIds { get; }
+
     /// <summary>Number of known cells the fold-in used.</summary>
     public int KnownCount { get; }
+
+    /// <summary>
+    /// True when the fold-in started from a prior it was given (<see cref="FoldInOptions.TaskPrior"/>, e.g. the prior a
+    /// <see cref="Features.TaskFeatureModel"/> predicts from the task's features) instead of the model's own.
+    /// </summary>
+    public bool FromTaskPrior { get; }
 
     /// <summary>True when predictions are probabilities of forgetting (logistic models).</summary>
     public bool PredictsProbability { get; }
@@ -66,8 +91,12 @@ public abstract class FoldedTask
     /// </summary>
     public double DefaultThreshold => PredictsProbability ? 0.5 : 0;
 
-    /// <summary>True when no cell was known: the row is the model's task-agnostic estimate.</summary>
-    public bool IsTaskAgnostic => KnownCount == 0;
+    /// <summary>
+    /// True when nothing about this task was used: no cell was known and the prior was the model's own, so the row is what an
+    /// average past task does. A cold start from a given prior (<see cref="FromTaskPrior"/>: the task's features) is not
+    /// task-agnostic.
+    /// </summary>
+    public bool IsTaskAgnostic => KnownCount == 0 && !FromTaskPrior;
 
     /// <summary>
     /// Writes the predicted row into <paramref name="mean"/> and, when <paramref name="std"/> is not empty, the

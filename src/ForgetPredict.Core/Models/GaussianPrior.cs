@@ -65,6 +65,11 @@ public sealed class GaussianPrior
 
             _precisionTimesMean[r] = s;
         }
+
+        if (!FactorModel.AllFinite(_precision) || !FactorModel.AllFinite(_precisionTimesMean))
+        {
+            throw new ArgumentException("Prior covariance is too close to singular: its inverse overflows.", nameof(covariance));
+        }
     }
 
     /// <summary>Dimension p of the parameter vector.</summary>

@@ -70,6 +70,8 @@ public interface IForgettingModel
     /// <param name="examples">Indices of the known examples, each in 0..ExampleCount-1, no repeats.</param>
     /// <param name="values">The known values, finite, same length as <paramref name="examples"/>.</param>
     /// <param name="options">Fold-in settings, or null for the defaults.</param>
-    /// <exception cref="ArgumentException">Lengths differ, an index is out of range or repeated, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">Lengths differ, an index is out of range or repeated, a value is not finite, or the
+    /// values are so far from what the model expects (not in the units of its data) that the new task's predictions would
+    /// overflow.</exception>
     FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null);
 }

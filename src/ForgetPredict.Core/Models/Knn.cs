@@ -118,7 +118,19 @@ public sealed class KnnModel : IForgettingModel
         {
             _order[i] = Order(similarity.AsSpan(i * m, m), exclude: i);
         }
+
+        // A neighbour's residual z - (mu + a + b) is at most float's range plus the baseline's bound; similarity weights are
+        // normalised, so a cell adds at most that to the baseline, and its spread is at most that too.
+        var residual = float.MaxValue + baseline.MeanBound;
+        MeanBound = baseline.MeanBound + residual;
+        StdBound = baseline.StdBound + residual;
     }
+
+    /// <summary>A bound on |prediction| (see <see cref="ModelBounds"/>): the baseline's plus the largest residual.</summary>
+    internal double MeanBound { get; }
+
+    /// <summary>A bound on a new task's predictive std: the baseline's plus the largest residual.</summary>
+    internal double StdBound { get; }
 
     /// <inheritdoc />
     public ModelMethod Method => ModelMethod.Knn;
@@ -151,17 +163,15 @@ public sealed class KnnModel : IForgettingModel
     public ReadOnlySpan<double> Similarity => _similarity;
 
     /// <summary>Rebuilds a model from its training matrix, baseline and options (computes the similarities).</summary>
-    /// <exception cref="ArgumentException">The baseline's shape or ids differ from the matrix's.</exception>
+    /// <exception cref="ArgumentException">The baseline is not an additive model with task and example biases (mu + a_i + b_j), or its
+    /// shape or ids differ from the matrix's.</exception>
     public static KnnModel Create(ForgettingMatrix training, FactorModel baseline, KnnOptions options)
     {
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (baseline.TaskCount != training.TaskCount || baseline.ExampleCount != training.ExampleCount || baseline.Method != ModelMethod.Additive)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The baseline must be an additive model of the same {training.TaskCount}x{training.ExampleCount} shape."), nameof(baseline));
-        }
+        CheckBaseline(training, baseline);
 
         var m = training.TaskCount;
         if (training.MissingCount == 0 && m <= training.ExampleCount)
@@ -185,7 +195,8 @@ public sealed class KnnModel : IForgettingModel
     }
 
     /// <summary>Rebuilds a model from saved parts without recomputing the similarities (model files use this).</summary>
-    /// <exception cref="ArgumentException">A part's shape disagrees, or a similarity is not finite.</exception>
+    /// <exception cref="ArgumentException">The baseline is not an additive model with task and example biases, a part's shape or
+    /// ids disagree, or a similarity is not a number in [-1, 1].</exception>
     public static KnnModel Restore(ForgettingMatrix training, FactorModel baseline, KnnOptions options, double[] similarity)
     {
         ArgumentNullException.ThrowIfNull(training);
@@ -193,21 +204,46 @@ public sealed class KnnModel : IForgettingModel
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(similarity);
         options.Validate();
+        CheckBaseline(training, baseline);
         var m = training.TaskCount;
-        if (baseline.TaskCount != m || baseline.ExampleCount != training.ExampleCount || baseline.Method != ModelMethod.Additive || similarity.Length != m * m)
+        if (similarity.LongLength != (long)m * m)
         {
-            throw new ArgumentException("KNN parts disagree in shape.", nameof(similarity));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{similarity.LongLength} similarities for {m} tasks; the model needs {(long)m * m} ({m} x {m})."), nameof(similarity));
         }
 
-        foreach (var s in similarity)
+        for (var t = 0; t < similarity.Length; t++)
         {
-            if (!double.IsFinite(s))
+            // Every similarity is a correlation or an inverse distance raised to a power: a number in [-1, 1] (the slack
+            // is rounding). A larger one would weigh one neighbour's residual beyond any data's scale.
+            if (!(Math.Abs(similarity[t]) <= 1 + 1e-9))
             {
-                throw new ArgumentException("Similarities must be finite.", nameof(similarity));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The similarity of tasks {t / Math.Max(m, 1)} and {t % Math.Max(m, 1)} is {similarity[t]}; similarities are numbers in [-1, 1]."), nameof(similarity));
             }
         }
 
         return new KnnModel(training, baseline, options, similarity);
+    }
+
+    // The baseline the neighbours' residuals are taken from: mu + a_i + b_j over the training matrix's tasks and examples.
+    private static void CheckBaseline(ForgettingMatrix training, FactorModel baseline)
+    {
+        if (baseline.Method != ModelMethod.Additive || !baseline.HasTaskBias || !baseline.HasExampleBias || baseline.Rank != 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The baseline must be an additive model with task and example biases (mu + a_i + b_j); this one is {ModelCatalog.NameOf(baseline.Method)}{(baseline.HasTaskBias ? string.Empty : " without task biases")}{(baseline.HasExampleBias ? string.Empty : " without example biases")}."), nameof(baseline));
+        }
+
+        if (baseline.TaskCount != training.TaskCount || baseline.ExampleCount != training.ExampleCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The baseline is {baseline.TaskCount}x{baseline.ExampleCount}; the training matrix is {training.TaskCount}x{training.ExampleCount}."), nameof(baseline));
+        }
+
+        if (!IdList.Same(baseline.TaskIds, training.TaskIds) || !IdList.Same(baseline.ExampleIds, training.ExampleIds))
+        {
+            throw new ArgumentException("The baseline's task or example ids differ from the training matrix's; fit it on the same matrix.", nameof(baseline));
+        }
     }
 
     /// <inheritdoc />
@@ -684,7 +720,7 @@ public sealed class KnnModel : IForgettingModel
     // interpolation: the new task's interpolation weights on its nearest neighbours (complete neighbourhoods only), or null for
     // the similarity weights.
     private sealed class KnnFold(KnnModel model, int known, FoldedTask baseline, double[] similarity, int[] order, double[]? interpolation)
-        : FoldedTask(model.ExampleCount, known, false)
+        : FoldedTask(model.ExampleIds, known, false, baseline.FromTaskPrior)
     {
         // The new task's bias is uncertain and shared by every example: its variance adds to every cell and every group.
         private readonly double _biasVariance = baseline.ParameterVariance([0]);

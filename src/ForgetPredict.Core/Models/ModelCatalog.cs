@@ -11,13 +11,20 @@ public sealed record ModelSettings
     /// <summary>The method's main penalty (see <see cref="ModelCatalog"/>), or null for its default.</summary>
     public double? Lambda { get; init; }
 
-    /// <summary>Seed of random initialisations, or null for the default.</summary>
+    /// <summary>
+    /// Seed of random initialisations (rank1, mf, logistic) or of the cross-validation's draws (ensemble, auto), or null for the
+    /// default. The methods without either refuse it, as they refuse a rank or a penalty they do not have.
+    /// </summary>
     public int? Seed { get; init; }
 
     /// <summary>Worker threads, -1 for all cores.</summary>
     public int MaxThreads { get; init; } = -1;
 
-    /// <summary>Known cells per new task that the self-tuning methods (auto, ensemble) simulate, or null for 30.</summary>
+    /// <summary>
+    /// Known cells per new task that the self-tuning methods (auto, ensemble) simulate, or null for 30. The other methods
+    /// simulate nothing and ignore it, so that an evaluation can give every method the number of cells it reveals; a fit that
+    /// means it for one method is checked by the fit use case (<c>Fitting.CreateFitter</c> refuses it for the others).
+    /// </summary>
     public int? Known { get; init; }
 
     /// <summary>
@@ -47,9 +54,11 @@ public static class ModelCatalog
     public const string Default = Auto;
 
     /// <summary>The model family behind a name.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException">The name is unknown (the message suggests the closest one).</exception>
     public static ModelMethod MethodOf(string name) => name switch
     {
+        null => throw new ArgumentNullException(nameof(name)),
         "task-mean" => ModelMethod.TaskMean,
         "example-mean" => ModelMethod.ExampleMean,
         "additive" => ModelMethod.Additive,
@@ -63,13 +72,23 @@ public static class ModelCatalog
     };
 
     /// <summary>The catalog name of a family.</summary>
-    public static string NameOf(ModelMethod method) => Names[(int)method];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is not a <see cref="ModelMethod"/>.</exception>
+    public static string NameOf(ModelMethod method) => Enum.IsDefined(method)
+        ? Names[(int)method]
+        : throw new ArgumentOutOfRangeException(nameof(method), method, string.Create(CultureInfo.InvariantCulture, $"{(int)method} is not a model method; the methods are {string.Join(", ", Enum.GetNames<ModelMethod>())}."));
+
+    /// <summary>True for the methods whose fit draws random numbers (<see cref="ModelSettings.Seed"/> applies): rank1, mf,
+    /// logistic (factor initialisation), ensemble and auto (the cross-validation's draws).</summary>
+    public static bool UsesSeed(string name) => name is "rank1" or "mf" or "logistic" or "ensemble" or Auto;
+
+    /// <summary>True for the self-tuning methods, which simulate <see cref="ModelSettings.Known"/> cells per new task: ensemble and auto.</summary>
+    public static bool SimulatesKnownCells(string name) => name is "ensemble" or Auto;
 
     /// <summary>True for methods that need a binary matrix.</summary>
     public static bool IsBinaryMethod(string name) => name is "logistic" or "logistic-additive";
 
     /// <summary>Creates the fitter for <paramref name="name"/> with <paramref name="settings"/> applied over the defaults.</summary>
-    /// <exception cref="ArgumentException">The name is unknown, or a setting does not apply to the method.</exception>
+    /// <exception cref="ArgumentException">The name is unknown, a setting does not apply to the method (a rank, penalty or seed it has not), or <see cref="ModelSettings.Known"/> is negative.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public static IForgettingFitter CreateFitter(string name, ModelSettings? settings = null)
     {
@@ -77,7 +96,13 @@ public static class ModelCatalog
         var s = settings ?? new ModelSettings();
         if (s.Known is < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(settings), s.Known, "Known cells must be >= 0.");
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Known)} must be >= 0 (got {s.Known})."));
+        }
+
+        var method = MethodOf(name);
+        if (s.Seed is not null && !UsesSeed(name))
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Seed)} does not apply to '{name}' (it draws no random numbers; only rank1, mf, logistic, ensemble and auto take a seed)."));
         }
 
         var crossValidation = new CrossValidationOptions { Known = s.Known ?? 30, Seed = s.Seed ?? Defaults.Seed };
@@ -93,7 +118,6 @@ public static class ModelCatalog
             });
         }
 
-        var method = MethodOf(name);
         if (s.Rank is not null && method is not (ModelMethod.LowRank or ModelMethod.Logistic))
         {
             throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Rank)} does not apply to '{name}' (only mf and logistic have a rank)."));

@@ -11,4 +11,10 @@ public static class ModelOptionNames
 
     /// <summary><see cref="ModelSettings.Lambda"/>.</summary>
     public const string Lambda = "ModelSettings.Lambda";
+
+    /// <summary><see cref="ModelSettings.Seed"/>.</summary>
+    public const string Seed = "ModelSettings.Seed";
+
+    /// <summary><see cref="ModelSettings.Known"/>.</summary>
+    public const string Known = "ModelSettings.Known";
 }

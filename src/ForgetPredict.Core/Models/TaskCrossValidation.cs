@@ -124,6 +124,7 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(candidateCount);
         options.Validate();
+        FactorFits.CheckFittable(matrix);
         var m = matrix.TaskCount;
         if (m < MinimumTasks)
         {

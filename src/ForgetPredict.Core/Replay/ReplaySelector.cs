@@ -154,7 +154,8 @@ public static class ReplaySelector
     /// <param name="groups">The example groups (needed by <see cref="ReplayStrategy.Stratified"/>), or null.</param>
     /// <param name="excluded">Example indices never to replay, or null.</param>
     /// <param name="options">Budget, strategy and settings.</param>
-    /// <exception cref="ArgumentException">Inputs disagree in length, a prediction is not finite, or stratified selection has no groups.</exception>
+    /// <exception cref="ArgumentException">Inputs disagree in length, a prediction is not finite, an excluded index is outside
+    /// 0..N-1 (negative ones too), every example is excluded, or stratified selection has no groups.</exception>
     public static ReplaySet Select(ReadOnlySpan<double> predicted, ExampleGroups? groups, IReadOnlySet<int>? excluded, ReplayOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -176,8 +177,8 @@ public static class ReplaySelector
             throw new ArgumentException("The predicted row has no examples, so there is nothing to replay; predict the task's row first.", nameof(predicted));
         }
 
-        var outside = excluded?.FirstOrDefault(j => (uint)j >= (uint)n, -1) ?? -1;
-        if (outside >= 0)
+        // The smallest offending index (a negative one first): a sentinel such as -1 would collide with a negative index.
+        if (excluded is not null && excluded.Where(j => (uint)j >= (uint)n).Select(j => (int?)j).Min() is { } outside)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Excluded example index {outside} is outside 0..{n - 1}; exclude examples of this row."), nameof(excluded));
         }
@@ -197,9 +198,15 @@ public static class ReplaySelector
         {
             case ReplayStrategy.Softmax:
             {
-                var probabilities = Softmax(candidates.Select(j => values[j] / options.Temperature).ToArray());
-                var keys = candidates.Select(j => (values[j] / options.Temperature) + Gumbel(random)).ToArray();
-                var order = ByDescending(keys);
+                // (predicted - max) / tau is at most 0, so it never overflows to +infinity however small tau is (predicted / tau
+                // did for a subnormal tau: every weight NaN, and the first examples chosen by index); where it underflows to
+                // -infinity the example's probability is 0, and the ties of such keys are broken by predicted forgetting, so
+                // as tau goes to 0 softmax replay becomes top-K. The shift leaves softmax and the Gumbel keys' order unchanged.
+                var max = candidates.Max(j => values[j]);
+                var scaled = candidates.Select(j => (values[j] - max) / options.Temperature).ToArray();
+                var probabilities = Softmax(scaled);
+                var keys = scaled.Select(x => x + Gumbel(random)).ToArray();
+                var order = ByDescending(keys, [.. candidates.Select(j => values[j])]);
                 chosen = order.Take(budget).Select(t => candidates[t]).ToArray();
                 weights = order.Take(budget).Select(t => probabilities[t]).ToArray();
                 break;
@@ -236,7 +243,9 @@ public static class ReplaySelector
         return new ReplaySet(items, candidates.Length, covered, candidates.Length == 0 ? 0 : (double)budget / candidates.Length);
     }
 
-    /// <summary>softmax(x) computed stably (the largest exponent is 0).</summary>
+    /// <summary>softmax(x) computed stably (the largest exponent is 0): never NaN. Entries of -infinity get 0; when some are
+    /// +infinity, they share the whole mass (the limit of softmax as they grow); when all are -infinity, the mass is shared equally.</summary>
+    /// <exception cref="ArgumentException">An entry is NaN.</exception>
     public static double[] Softmax(ReadOnlySpan<double> x)
     {
         if (x.IsEmpty)
@@ -247,7 +256,25 @@ public static class ReplaySelector
         var max = double.NegativeInfinity;
         foreach (var v in x)
         {
-            max = Math.Max(max, v);
+            max = double.IsNaN(v) ? throw new ArgumentException("Softmax of NaN; give numbers.", nameof(x)) : Math.Max(max, v);
+        }
+
+        if (double.IsInfinity(max))
+        {
+            // All -infinity: equal logits in the limit. Some +infinity: they take everything.
+            var count = 0;
+            foreach (var v in x)
+            {
+                count += v == max ? 1 : 0;
+            }
+
+            var limit = new double[x.Length];
+            for (var i = 0; i < x.Length; i++)
+            {
+                limit[i] = x[i] == max ? 1.0 / count : 0;
+            }
+
+            return limit;
         }
 
         var result = new double[x.Length];
@@ -325,6 +352,14 @@ public static class ReplaySelector
     {
         var order = Enumerable.Range(0, keys.Length).ToArray();
         Array.Sort(order, (a, b) => keys[b].CompareTo(keys[a]) is var c && c != 0 ? c : a.CompareTo(b));
+        return order;
+    }
+
+    // Positions sorted by decreasing key, ties by decreasing value, then by position.
+    private static int[] ByDescending(double[] keys, double[] values)
+    {
+        var order = Enumerable.Range(0, keys.Length).ToArray();
+        Array.Sort(order, (a, b) => keys[b].CompareTo(keys[a]) is var c && c != 0 ? c : values[b].CompareTo(values[a]) is var d && d != 0 ? d : a.CompareTo(b));
         return order;
     }
 

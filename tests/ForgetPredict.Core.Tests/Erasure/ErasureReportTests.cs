@@ -96,7 +96,70 @@ public class ErasureReportTests
         var model = new AdditiveFitter().Fit(s_data.Matrix);
         var report = ErasureReport.Create(model.FoldIn([], []), model.ExampleIds);
         Assert.True(report.IsTaskAgnostic);
+        Assert.False(report.FromTaskPrior);
         Assert.Equal(0, report.KnownCount);
+    }
+
+    [Fact]
+    public void AColdStartFromAGivenTaskPrior_IsNotTaskAgnostic()
+    {
+        // Given: a prior for the new task that is not the model's own (what a task feature model predicts from its features).
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(s_data.Matrix);
+        var own = model.TaskPrior!;
+        var given = new GaussianPrior([.. own.Mean.ToArray().Select(m => m + 0.01)], own.Covariance);
+
+        // When
+        var fold = model.FoldIn([], [], new FoldInOptions { TaskPrior = given });
+        var report = ErasureReport.Create(fold, model.ExampleIds);
+
+        // Then
+        Assert.Equal(0, fold.KnownCount);
+        Assert.True(fold.FromTaskPrior);
+        Assert.False(fold.IsTaskAgnostic);
+        Assert.False(report.IsTaskAgnostic);
+        Assert.True(report.FromTaskPrior);
+        Assert.False(model.FoldIn([1], [0.2], new FoldInOptions { TaskPrior = given }).IsTaskAgnostic);
+        Assert.False(model.FoldIn([1], [0.2]).FromTaskPrior);
+    }
+
+    [Fact]
+    public void Create_IdsGivenTwice_AreRefusedNamingTheFirst_AndIdsNotTheModels_NamingThePosition()
+    {
+        var model = new AdditiveFitter().Fit(s_data.Matrix);
+        var fold = model.FoldIn([], []);
+        string[] twice = [.. model.ExampleIds];
+        twice[7] = twice[3];
+        string[] shifted = [.. model.ExampleIds.Skip(1), "extra"];
+
+        var duplicate = Assert.Throws<ArgumentException>(() => ErasureReport.Create(fold, twice));
+        var other = Assert.Throws<ArgumentException>(() => ErasureReport.Create(fold, shifted));
+
+        Assert.Equal("exampleIds", duplicate.ParamName);
+        Assert.StartsWith($"Example id '{twice[3]}' is given twice (positions 3 and 7)", duplicate.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Example id 0 is '{shifted[0]}', but the model the task was folded into names example 0 '{model.ExampleIds[0]}'", other.Message, StringComparison.Ordinal);
+        Assert.NotNull(ErasureReport.Create(fold, [.. model.ExampleIds]));
+    }
+
+    [Fact]
+    public void Create_GroupsOfAnotherSize_BlameTheGroups()
+    {
+        var model = new AdditiveFitter().Fit(s_data.Matrix);
+
+        var error = Assert.Throws<ArgumentException>(() => ErasureReport.Create(model.FoldIn([], []), model.ExampleIds, ExampleGroups.FromLabels(["a", "b"])));
+
+        Assert.Equal("groups", error.ParamName);
+    }
+
+    [Theory]
+    [InlineData("knn")]
+    [InlineData("ensemble")]
+    [InlineData("mf")]
+    public void EveryFoldIn_NamesItsModelsExamples(string method)
+    {
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 200, Seed = 4 }).Matrix;
+        var model = ModelCatalog.CreateFitter(method, new ModelSettings { Known = 5 }).Fit(z);
+
+        Assert.Same(model.ExampleIds, model.FoldIn([0], [0.1]).ExampleIds);
     }
 
     [Fact]

@@ -112,6 +112,45 @@ public class ReplaySelectorTests
         }
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(-7)]
+    [InlineData(10)]
+    public void Exclusions_AnIndexOutsideTheRow_IsRefused_NegativeOnesToo(int index)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ReplaySelector.Select(s_predicted, null, new HashSet<int> { 2, index }, new ReplayOptions { Budget = 3 }));
+
+        Assert.Equal("excluded", error.ParamName);
+        Assert.StartsWith($"Excluded example index {index} is outside 0..9", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(double.Epsilon)]
+    [InlineData(1e-300)]
+    [InlineData(1e-12)]
+    public void Softmax_ATinyTemperature_ApproachesTopK_WithFiniteWeights(double temperature)
+    {
+        var topK = ReplaySelector.Select(s_predicted, null, new HashSet<int> { 1 }, new ReplayOptions { Budget = 5, Strategy = ReplayStrategy.TopK });
+
+        for (var seed = 0; seed < 5; seed++)
+        {
+            var set = ReplaySelector.Select(s_predicted, null, new HashSet<int> { 1 }, new ReplayOptions { Budget = 5, Temperature = temperature, Seed = seed });
+
+            Assert.Equal(topK.Items.Select(i => i.Example), set.Items.Select(i => i.Example));
+            Assert.All(set.Items, i => Assert.True(double.IsFinite(i.Weight) && i.Weight is >= 0 and <= 1, $"weight {i.Weight}"));
+            Assert.Equal(1.0, set.Items[0].Weight);
+        }
+    }
+
+    [Fact]
+    public void SoftmaxFunction_OfInfinities_IsTheirLimit_NeverNaN()
+    {
+        Assert.Equal([0.5, 0, 0.5], ReplaySelector.Softmax([double.PositiveInfinity, 3, double.PositiveInfinity]));
+        Assert.Equal([1.0, 0], ReplaySelector.Softmax([0, double.NegativeInfinity]));
+        Assert.Equal([0.5, 0.5], ReplaySelector.Softmax([double.NegativeInfinity, double.NegativeInfinity]));
+        Assert.Throws<ArgumentException>(() => ReplaySelector.Softmax([double.NaN, 1]));
+    }
+
     [Fact]
     public void Random_IsSeededAndUniformInWeight()
     {

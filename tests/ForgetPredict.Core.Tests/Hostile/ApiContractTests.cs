@@ -1,0 +1,199 @@
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+
+namespace ForgetPredict.Core.Tests.Hostile;
+
+/// <summary>
+/// What a team embedding the library met: every misuse of the public API throws a specific exception that names the
+/// option or argument (never a NullReference or IndexOutOfRange), and nothing is accepted that a model file cannot hold.
+/// </summary>
+public sealed class ApiContractTests
+{
+    private static readonly ForgettingMatrix s_matrix = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 10, Examples = 40, Seed = 9 }).Matrix;
+    private static readonly FactorModelParameters s_additive = ((FactorModel)new AdditiveFitter().Fit(s_matrix)).ToParameters();
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("ensemble")]
+    public void EnsembleOptions_AMemberThatMakesAnEnsemble_IsRefusedNamingIt(string member)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new EnsembleFitter(new EnsembleOptions { Members = [member, "additive"] }));
+
+        Assert.Equal("Members", error.ParamName);
+        Assert.Contains($"Member '{member}' cannot be in an ensemble", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EnsembleOptions { Members = ["additive", null!] }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EnsembleOptions { Members = [] }.Validate());
+    }
+
+    [Theory]
+    [InlineData(ModelMethod.Knn)]
+    [InlineData(ModelMethod.Ensemble)]
+    [InlineData((ModelMethod)42)]
+    public void FactorModelCreate_AMethodAFactorModelCannotBe_IsRefused(ModelMethod method)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => FactorModel.Create(s_additive with { Method = method }));
+
+        Assert.Equal("Method", error.ParamName);
+    }
+
+    [Fact]
+    public void FactorModelCreate_ALogisticFlagThatDisagreesWithTheMethod_IsRefused()
+    {
+        Assert.Throws<ArgumentException>(() => FactorModel.Create(s_additive with { Logistic = true }));
+        Assert.Throws<ArgumentException>(() => FactorModel.Create(s_additive with { Method = ModelMethod.LogisticAdditive }));
+    }
+
+    [Fact]
+    public void FactorModelCreate_NullPartsAndANegativeRank_AreNamedAsTheParametersProperty()
+    {
+        Assert.Equal("TaskIds", Assert.Throws<ArgumentNullException>(() => FactorModel.Create(s_additive with { TaskIds = null! })).ParamName);
+        Assert.Equal("ExampleIds", Assert.Throws<ArgumentNullException>(() => FactorModel.Create(s_additive with { ExampleIds = null! })).ParamName);
+        Assert.Equal("Fit", Assert.Throws<ArgumentNullException>(() => FactorModel.Create(s_additive with { Fit = null! })).ParamName);
+        var rank = Assert.Throws<ArgumentOutOfRangeException>(() => FactorModel.Create(s_additive with { Rank = -1 }));
+        Assert.Equal("Rank", rank.ParamName);
+        Assert.StartsWith("Rank must be >= 0.", rank.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ModelCatalog_AnUndefinedMethodAndANullName_AreArgumentErrors()
+    {
+        Assert.Equal("method", Assert.Throws<ArgumentOutOfRangeException>(() => ModelCatalog.NameOf((ModelMethod)42)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => ModelCatalog.MethodOf(null!)).ParamName);
+        Assert.Equal("ensemble", ModelCatalog.NameOf(ModelMethod.Ensemble));
+    }
+
+    [Theory]
+    [InlineData("task-mean")]
+    [InlineData("example-mean")]
+    [InlineData("additive")]
+    [InlineData("knn")]
+    [InlineData("logistic-additive")]
+    public void CreateFitter_ASeedForAMethodThatDrawsNoRandomNumbers_IsRefusedLikeARank(string method)
+    {
+        var error = Assert.Throws<OptionException>(() => ModelCatalog.CreateFitter(method, new ModelSettings { Seed = 1 }));
+
+        Assert.Equal(ModelOptionNames.Seed, error.OptionName);
+        Assert.Contains($"does not apply to '{method}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("rank1")]
+    [InlineData("mf")]
+    [InlineData("logistic")]
+    [InlineData("ensemble")]
+    [InlineData("auto")]
+    public void CreateFitter_ASeed_IsTakenByTheMethodsThatDrawRandomNumbers(string method) =>
+        Assert.NotNull(ModelCatalog.CreateFitter(method, new ModelSettings { Seed = 1 }));
+
+    [Fact]
+    public void CreateFitter_NegativeKnownCells_NameTheSetting() =>
+        Assert.Equal(ModelOptionNames.Known, Assert.Throws<OptionException>(() => ModelCatalog.CreateFitter("auto", new ModelSettings { Known = -1 })).OptionName);
+
+    [Fact]
+    public void AutoOptions_ANegativeProfileRank_NamesProfileRanks()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new AutoOptions { ProfileRanks = [-1] }.Validate());
+
+        Assert.Equal("ProfileRanks", error.ParamName);
+        Assert.Contains("0..1024", error.Message, StringComparison.Ordinal);
+        new AutoOptions { ProfileRanks = [0] }.Validate();
+    }
+
+    [Fact]
+    public void EnsembleRestore_MembersWithOtherExampleIds_AreRefused()
+    {
+        var a = new AdditiveFitter().Fit(s_matrix);
+        var renamed = ForgettingMatrix.Wrap(s_matrix.Values.ToArray(), s_matrix.TaskCount, s_matrix.ExampleCount, s_matrix.TaskIds, s_matrix.ExampleIds.Select(id => "x" + id));
+        var b = new AdditiveFitter().Fit(renamed);
+
+        var error = Assert.Throws<ArgumentException>(() => EnsembleModel.Restore([a, b], ["additive", "other"], [0.5, 0.5], 1, 0.1));
+
+        Assert.Contains("member 1 ('other') has other task or example ids", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(EnsembleModel.Restore([a, new AdditiveFitter().Fit(s_matrix)], ["additive", "again"], [0.5, 0.5], 1, 0.1));
+    }
+
+    [Theory]
+    [InlineData("ensemble")]
+    [InlineData("auto")]
+    public void CrossValidatedFits_OfAMatrixWithoutExamples_NameTheMatrixGivenNotAFolds(string method)
+    {
+        var empty = ForgettingMatrix.Wrap([], 5, 0);
+
+        var error = Assert.Throws<ArgumentException>(() => ModelCatalog.CreateFitter(method).Fit(empty));
+
+        Assert.StartsWith("Cannot fit a 5x0 matrix", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KnnCreateAndRestore_ABaselineWithoutTaskOrExampleBiases_IsRefusedBeforeAnyFoldIn()
+    {
+        // Given: additive baselines missing one kind of bias (a fold-in read past their empty arrays: IndexOutOfRange).
+        var noTaskBiases = FactorModel.Create(s_additive with { TaskBiases = [], TaskPrior = null });
+        var noExampleBiases = FactorModel.Create(s_additive with { ExampleBiases = [] });
+        var knn = new KnnFitter().FitKnn(s_matrix);
+
+        // When / Then
+        foreach (var baseline in new[] { noTaskBiases, noExampleBiases })
+        {
+            Assert.Equal("baseline", Assert.Throws<ArgumentException>(() => KnnModel.Create(s_matrix, baseline, new KnnOptions())).ParamName);
+            Assert.Equal("baseline", Assert.Throws<ArgumentException>(() => KnnModel.Restore(s_matrix, baseline, knn.Options, knn.Similarity.ToArray())).ParamName);
+        }
+
+        var renamed = s_matrix.WithIds(null, s_matrix.ExampleIds.Select(id => "x" + id));
+        Assert.Contains("ids differ", Assert.Throws<ArgumentException>(() => KnnModel.Create(renamed, knn.Baseline, new KnnOptions())).Message, StringComparison.Ordinal);
+        double[] similarity = [.. knn.Similarity];
+        similarity[1] = 1e300;
+        Assert.Contains("similarities are numbers in [-1, 1]", Assert.Throws<ArgumentException>(() => KnnModel.Restore(s_matrix, knn.Baseline, knn.Options, similarity)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FactorModelCreate_FiniteParametersTooLargeToPredictWith_AreRefused()
+    {
+        var mf = ((FactorModel)new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_matrix)).ToParameters();
+        double[] factors = [.. mf.ExampleFactors];
+        factors[3] = 1e200;
+
+        var error = Assert.Throws<ArgumentException>(() => FactorModel.Create(mf with { ExampleFactors = factors }));
+
+        Assert.StartsWith("The parameters are too large to predict with", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => FactorModel.Create(s_additive with { GlobalMean = 1e150 }));
+    }
+
+    [Fact]
+    public void EnsembleRestore_WeightsThatWouldMakePredictionsOverflow_AreRefused()
+    {
+        var a = new AdditiveFitter().Fit(s_matrix);
+        var b = new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_matrix);
+
+        Assert.Throws<ArgumentException>(() => EnsembleModel.Restore([a, b], ["additive", "mf"], [1e300, 0.5], 1, 0.1));
+        Assert.Throws<ArgumentException>(() => EnsembleModel.Restore([a, b], ["additive", "mf"], [0.5, 0.5], 1e300, 0.1));
+    }
+
+    [Fact]
+    public void FoldIn_AValueFarBeyondTheModelsScale_IsRefused_NotPredictedAsInfinity()
+    {
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_matrix);
+
+        var error = Assert.Throws<ArgumentException>(() => model.FoldIn([0, 1], [1e305, 0.1]));
+
+        Assert.Equal("values", error.ParamName);
+        Assert.StartsWith("The measured values are too far from what the model expects", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metrics_UnequalLengthsAndNegativeK_AreArgumentErrors()
+    {
+        double[] three = [1, 2, 3];
+        double[] two = [1, 2];
+
+        Assert.Throws<ArgumentException>(() => Metrics.Pearson(three, two));
+        Assert.Throws<ArgumentException>(() => Metrics.Classification(three, two, 0.5));
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Metrics.TopIndices(three, -1)).ParamName);
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Metrics.PrecisionAtK(three, three, -1)).ParamName);
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Metrics.RecallAtK(three, three, -1)).ParamName);
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Metrics.RanksAndTop(three, -1)).ParamName);
+        Assert.Equal([2, 1, 0], Metrics.TopIndices(three, 5));
+        Assert.Equal(1.0, Metrics.Pearson(three, three), 12);
+    }
+}
