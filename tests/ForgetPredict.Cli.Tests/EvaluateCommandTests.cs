@@ -362,6 +362,8 @@ public class EvaluateCommandTests
     [InlineData(new[] { "--reveal-rng", "numpy", "--seed", "-1" }, 2, "--seed must be 0 or more with --reveal-rng numpy (it is -1)")]
     [InlineData(new[] { "--reveal-rng", "numpy", "--split-seed", "-1" }, 2, "--split-seed must be 0 or more with --reveal-rng numpy (it is -1)")]
     [InlineData(new[] { "--test-rows", "1", "--test-fraction", "0.2" }, 2, "Choose one split")]
+    [InlineData(new[] { "--family-column", "kind" }, 2, "--family-column says how to read --tasks, which is not given; pass --tasks META")]
+    [InlineData(new[] { "--tasks-columns", "id" }, 2, "--tasks-columns says how to read --tasks, which is not given")]
     [InlineData(new[] { "--methods", "mff" }, 2, "Unknown method 'mff'; did you mean 'mf'?; methods: task-mean,")]
     [InlineData(new[] { "--methods", "logistic" }, 1, "needs a binary (0/1) matrix")]
     [InlineData(new[] { "--test-rows", "99" }, 2, "--test-rows: 99 is not a row index in 0..19")]
