@@ -36,7 +36,6 @@ public class CommandTests
 
     [Theory]
     [InlineData("--rank", "3", "error: --rank does not apply to 'additive' (only mf and logistic have a rank).")]
-    [InlineData("--seed", "3", "error: --seed does not apply to 'additive' (it draws no random numbers; only rank1, mf, logistic, ensemble and auto take a seed).")]
     [InlineData("--known", "10", "error: --known does not apply to 'additive' (only auto and ensemble simulate the cells you will measure).")]
     [InlineData("--array", "z", "error: {0}: --array (array 'z') applies only to .npz archives, but this is read as npy; drop --array or pass --format npz.")]
     public void LibraryMessages_NameTheFlags(string flag, string value, string expected)

@@ -173,8 +173,6 @@ public sealed class UploadTests : IDisposable
         // The library names its options (ModelSettings.Rank, MatrixReadOptions.Format); the service words them as its upload fields.
         await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "ranked"), ("method", "additive"), ("rank", "2"))))
             .ProblemAsync(HttpStatusCode.BadRequest, "\"rank\" does not apply to 'additive' (only mf and logistic have a rank).");
-        await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "seeded"), ("method", "knn"), ("seed", "2"))))
-            .ProblemAsync(HttpStatusCode.BadRequest, "\"seed\" does not apply to 'knn' (it draws no random numbers; only rank1, mf, logistic, ensemble and auto take a seed).");
         var bad = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", Encoding.ASCII.GetBytes("not an npy file at all"), ("name", "bad"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
         var failed = await WaitAsync(_client, bad.GetProperty("id").GetString()!);
 

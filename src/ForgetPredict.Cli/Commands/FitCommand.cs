@@ -16,7 +16,7 @@ internal static class FitCommand
         var known = new Option<int?>("--known") { Description = "auto, ensemble: known cells per new task the cross-validation simulates (default 30): the number you will measure. The other methods simulate none and refuse it." };
         var rank = new Option<int?>("--rank") { Description = $"Latent rank (mf: default {Defaults.Rank}; logistic: default {Defaults.LogisticRank})." };
         var lambda = new Option<double?>("--lambda") { Description = "Main penalty: additive/knn bias penalty in cells; rank1/mf multiple of the noise-adaptive threshold; logistic L2 precision." };
-        var seed = new Option<int?>("--seed") { Description = $"rank1, mf, logistic: seed of the initialisation; auto, ensemble: of the cross-validation's draws (default {Defaults.Seed}). The other methods draw no random numbers and refuse it." };
+        var seed = new Option<int?>("--seed") { Description = $"rank1, mf, logistic: seed of the initialisation; auto, ensemble: of the cross-validation's draws (default {Defaults.Seed}). The other methods draw no random numbers and ignore it." };
         var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
         var threads = CommonOptions.Threads();
         var input = new MatrixInputOptions();

@@ -77,10 +77,6 @@ public static class ModelCatalog
         ? Names[(int)method]
         : throw new ArgumentOutOfRangeException(nameof(method), method, string.Create(CultureInfo.InvariantCulture, $"{(int)method} is not a model method; the methods are {string.Join(", ", Enum.GetNames<ModelMethod>())}."));
 
-    /// <summary>True for the methods whose fit draws random numbers (<see cref="ModelSettings.Seed"/> applies): rank1, mf,
-    /// logistic (factor initialisation), ensemble and auto (the cross-validation's draws).</summary>
-    public static bool UsesSeed(string name) => name is "rank1" or "mf" or "logistic" or "ensemble" or Auto;
-
     /// <summary>True for the self-tuning methods, which simulate <see cref="ModelSettings.Known"/> cells per new task: ensemble and auto.</summary>
     public static bool SimulatesKnownCells(string name) => name is "ensemble" or Auto;
 
@@ -88,7 +84,7 @@ public static class ModelCatalog
     public static bool IsBinaryMethod(string name) => name is "logistic" or "logistic-additive";
 
     /// <summary>Creates the fitter for <paramref name="name"/> with <paramref name="settings"/> applied over the defaults.</summary>
-    /// <exception cref="ArgumentException">The name is unknown, a setting does not apply to the method (a rank, penalty or seed it has not), or <see cref="ModelSettings.Known"/> is negative.</exception>
+    /// <exception cref="ArgumentException">The name is unknown, a setting does not apply to the method (a rank or penalty it has not; a seed is taken by every method, and those that draw no random numbers ignore it), or <see cref="ModelSettings.Known"/> is negative.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public static IForgettingFitter CreateFitter(string name, ModelSettings? settings = null)
     {
@@ -100,11 +96,6 @@ public static class ModelCatalog
         }
 
         var method = MethodOf(name);
-        if (s.Seed is not null && !UsesSeed(name))
-        {
-            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Seed)} does not apply to '{name}' (it draws no random numbers; only rank1, mf, logistic, ensemble and auto take a seed)."));
-        }
-
         var crossValidation = new CrossValidationOptions { Known = s.Known ?? 30, Seed = s.Seed ?? Defaults.Seed };
         if (name == Auto)
         {
