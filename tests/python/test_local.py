@@ -546,6 +546,27 @@ class PractitionerInputTests(unittest.TestCase):
                          "method='x' is not one of 'a', 'b'.")
 
 
+class ChoiceListTests(unittest.TestCase):
+    def test_the_packages_choice_lists_are_the_engines(self):
+        # The package checks choices itself, to name the Python argument; its lists must be the engine's, read from the
+        # engine's help (a choice list, or the choices its description names).
+        from forgetpredict import _io
+        import re
+        def helptext(command):
+            return subprocess.run(fp.find_engine() + [command, "--help"], capture_output=True, text=True, check=True).stdout
+        listed = {"prior": ("predict", "--prior"), "strategy": ("replay", "--strategy"), "reveal": ("evaluate", "--reveal"),
+                  "reveal_rng": ("evaluate", "--reveal-rng")}
+        for argument, (command, option) in listed.items():
+            found = re.search(re.escape(option) + r" <([^>]+)>", helptext(command))
+            self.assertIsNotNone(found, option)
+            self.assertEqual(sorted(found.group(1).split("|")), sorted(_io.CHOICES[argument]), argument)
+        for argument, (command, option) in {"criterion": ("design", "--criterion"), "active_criterion": ("evaluate", "--active-criterion")}.items():
+            line = next(l for l in helptext(command).splitlines() if l.strip().startswith(option + " "))
+            named = [c for c in ("v-optimal", "d-optimal", "group-means", "neighbours") if c in line]
+            self.assertTrue(set(named) <= set(_io.CHOICES[argument]), (argument, named))
+            self.assertTrue({"v-optimal", "d-optimal", "group-means"} <= set(named), (argument, line))
+
+
 class EngineDiscoveryTests(unittest.TestCase):
     def test_finds_the_repository_build_from_inside_the_checkout(self):
         root = os.environ.get("FP_REPO_ROOT")
