@@ -10,6 +10,7 @@ import textwrap
 import time
 import unittest
 import warnings
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -608,18 +609,11 @@ class EngineDiscoveryTests(unittest.TestCase):
     def test_a_missing_dll_in_FORGETPREDICT_is_engine_not_found_naming_the_variable_and_the_path(self):
         if shutil.which("dotnet") is None:
             self.skipTest("dotnet is not on PATH")
-        saved = os.environ.get("FORGETPREDICT")
-        os.environ["FORGETPREDICT"] = "dotnet /nonexistent/forgetpredict.dll"
-        try:
+        with mock.patch.dict(os.environ, {"FORGETPREDICT": "dotnet /nonexistent/forgetpredict.dll"}):
             with self.assertRaises(fp.EngineNotFound) as caught:
                 fp.analyze(np.ones((3, 3)), progress=False)
-            self.assertIn("FORGETPREDICT", caught.exception.message)
-            self.assertIn("/nonexistent/forgetpredict.dll does not exist", caught.exception.message)
-        finally:
-            if saved is None:
-                del os.environ["FORGETPREDICT"]
-            else:
-                os.environ["FORGETPREDICT"] = saved
+        self.assertIn("FORGETPREDICT", caught.exception.message)
+        self.assertIn("/nonexistent/forgetpredict.dll does not exist", caught.exception.message)
 
     def test_an_interrupted_call_stops_the_engine_and_leaves_nothing_in_the_temporary_folder(self):
         # A fit whose task features are a FIFO nobody writes: the engine blocks reading it until the call is interrupted
@@ -677,17 +671,10 @@ class EngineDiscoveryTests(unittest.TestCase):
         raise AssertionError("the engine did not start")
 
     def test_missing_engine_says_how_to_get_it(self):
-        saved = os.environ.get("FORGETPREDICT")
-        os.environ["FORGETPREDICT"] = "/nonexistent/forgetpredict"
-        try:
+        with mock.patch.dict(os.environ, {"FORGETPREDICT": "/nonexistent/forgetpredict"}):
             with self.assertRaises(fp.EngineNotFound) as caught:
                 fp.analyze(np.ones((3, 3)), progress=False)
-            self.assertIn("FORGETPREDICT", caught.exception.message)
-        finally:
-            if saved is None:
-                del os.environ["FORGETPREDICT"]
-            else:
-                os.environ["FORGETPREDICT"] = saved
+        self.assertIn("FORGETPREDICT", caught.exception.message)
 
 
 if __name__ == "__main__":
