@@ -142,6 +142,12 @@ public static class Choices
     public static NamedChoice<ActiveCriterion> Criterion { get; } = new("criterion", "criteria",
         ("v-optimal", ActiveCriterion.VOptimal), ("d-optimal", ActiveCriterion.DOptimal), ("group-means", ActiveCriterion.GroupMeans), ("neighbours", ActiveCriterion.Neighbours));
 
+    /// <summary>How the protocol chooses the cells it reveals: <c>random</c> (default, the reference) and <c>active</c> (a design).</summary>
+    public static NamedChoice<RevealStrategy> Reveal { get; } = new("reveal", "reveal strategies", ("random", RevealStrategy.Random), ("active", RevealStrategy.Active));
+
+    /// <summary>Whose random draws the protocol makes: <c>own</c> (default) and <c>numpy</c> (the reference pipeline's).</summary>
+    public static NamedChoice<RevealRandom> RevealRng { get; } = new("reveal generator", "reveal generators", ("own", RevealRandom.Own), ("numpy", RevealRandom.Numpy));
+
     /// <summary>Matrix layouts of tables: <c>auto</c> (default), <c>wide</c>, <c>long</c>.</summary>
     public static NamedChoice<MatrixLayout> Layout { get; } = new("layout", "layouts", ("auto", MatrixLayout.Auto), ("wide", MatrixLayout.Wide), ("long", MatrixLayout.Long));
 }

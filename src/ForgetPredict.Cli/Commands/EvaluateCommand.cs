@@ -51,8 +51,8 @@ internal static class EvaluateCommand
         };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Accept --external files that lack some of the cells to be scored: every method is then scored on the cells every external covers, and the output says so." };
         var threads = CommonOptions.Threads();
-        var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (a design chooses the cells to measure; see --active-criterion).", DefaultValueFactory = _ => "random" };
-        reveal.AcceptOnlyFromAmong("random", "active");
+        var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (a design chooses the cells to measure; see --active-criterion).", DefaultValueFactory = _ => Choices.Reveal.NameOf(Choices.Reveal.Default) };
+        reveal.AcceptOnlyFromAmong([.. Choices.Reveal.Names]);
         var criterion = new Option<string>("--active-criterion")
         {
             Description = "The design behind --reveal active: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant), "
@@ -65,9 +65,9 @@ internal static class EvaluateCommand
         {
             Description = "Random draws: own (a fresh draw per task and seed) or numpy (the reference pipeline's: seed s reveals numpy default_rng(seed + s).choice(N, known), "
                 + "the same columns for every test task; --test-fraction then holds out default_rng(split-seed).choice(M, round(f M), replace=False)).",
-            DefaultValueFactory = _ => "own",
+            DefaultValueFactory = _ => Choices.RevealRng.NameOf(Choices.RevealRng.Default),
         };
-        revealRng.AcceptOnlyFromAmong("own", "numpy");
+        revealRng.AcceptOnlyFromAmong([.. Choices.RevealRng.Names]);
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
         var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) as CSV." };
         var input = new MatrixInputOptions();
@@ -85,7 +85,6 @@ internal static class EvaluateCommand
         {
             var matrixPath = parse.GetRequiredValue(matrix);
             var z = input.Read(parse, matrixPath);
-            var numpy = parse.GetValue(revealRng) == "numpy";
             var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
             if (ks.Count > 1 && parse.GetValue(predictions) is not null)
             {
@@ -114,8 +113,8 @@ internal static class EvaluateCommand
                     Seed = parse.GetValue(seed),
                     TopFraction = parse.GetValue(topFraction),
                     Binary = parse.GetValue(binary) ? true : null,
-                    Reveal = parse.GetValue(reveal) == "active" ? RevealStrategy.Active : RevealStrategy.Random,
-                    RevealRandom = numpy ? RevealRandom.Numpy : RevealRandom.Own,
+                    Reveal = Choices.Reveal.Parse(parse.GetValue(reveal)),
+                    RevealRandom = Choices.RevealRng.Parse(parse.GetValue(revealRng)),
                     ActiveCriterion = Choices.Criterion.Parse(parse.GetValue(criterion)),
                     MaxThreads = parse.GetValue(threads),
                 },
@@ -404,7 +403,7 @@ internal static class EvaluateCommand
         {
             w.WriteNumber("test_fraction", split.TestFraction!.Value);
             w.WriteNumber("split_seed", split.SplitSeed!.Value);
-            w.WriteString("split_rng", split.Random == RevealRandom.Numpy ? "numpy" : "own");
+            w.WriteString("split_rng", Choices.RevealRng.NameOf(split.Random ?? RevealRandom.Own));
         }
 
         if (split.Kind == SplitKind.Family)
@@ -426,14 +425,14 @@ internal static class EvaluateCommand
         var o = s.Options;
         w.WriteNumber("seeds", o.Seeds);
         w.WriteNumber("seed", o.Seed);
-        w.WriteString("reveal", o.Reveal == RevealStrategy.Active ? "active" : "random");
+        w.WriteString("reveal", Choices.Reveal.NameOf(o.Reveal));
         if (o.Reveal == RevealStrategy.Active)
         {
             w.WriteString("active_criterion", Choices.Criterion.NameOf(o.ActiveCriterion));
         }
         else
         {
-            w.WriteString("reveal_rng", o.RevealRandom == RevealRandom.Numpy ? "numpy" : "own");
+            w.WriteString("reveal_rng", Choices.RevealRng.NameOf(o.RevealRandom));
         }
 
         w.WriteNumber("top_fraction", o.TopFraction);
@@ -565,12 +564,12 @@ internal static class EvaluateCommand
         w.WriteNumber("cols", r.ExampleCount);
         w.WriteNumber("known", r.Options.Known);
         w.WriteNumber("seeds", r.Options.Seeds);
-        w.WriteString("reveal", r.Options.Reveal == RevealStrategy.Active ? "active" : "random");
+        w.WriteString("reveal", Choices.Reveal.NameOf(r.Options.Reveal));
         if (r.Options.Reveal == RevealStrategy.Active)
         {
             w.WriteString("active_criterion", Choices.Criterion.NameOf(r.Options.ActiveCriterion));
         }
-        w.WriteString("reveal_rng", r.Options.RevealRandom == RevealRandom.Numpy ? "numpy" : "own");
+        w.WriteString("reveal_rng", Choices.RevealRng.NameOf(r.Options.RevealRandom));
         w.WriteNumber("revealed_per_task", r.RevealedPerRow);
         w.WriteBoolean("binary", r.Binary);
         w.WriteNumber("top_k", r.TopK);
