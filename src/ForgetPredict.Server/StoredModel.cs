@@ -52,7 +52,7 @@ public sealed class StoredModel
         var metadata = Loaded.Metadata;
         var d = ModelDescription.Of(Model, metadata);
         return new ModelInfoDto(Name, d.Method, d.TaskCount, d.ExampleCount, d.Rank, d.PredictsProbability, d.Provenance.RSquared, d.Provenance.Source is { } source ? System.IO.Path.GetFileName(source) : null, d.Iterations, d.Converged,
-            Metadata()?.Columns ?? [], Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata, null,
+            GroupColumns, Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata, null,
             Loaded.TaskFeatures is { Views: [var view, ..] } features
                 ? new TaskFeatureInfoDto(view.BlockName, view.Kind.ToString().ToLowerInvariant(), view.Columns, view.Width, features.Report.Chosen,
                     [.. features.Views.Select(v => new FeatureViewInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Width))])
