@@ -270,7 +270,7 @@ public static class Fitting
 
     /// <summary>
     /// What a fit on <paramref name="matrix"/> should be told: examples with no observed cell (the model knows nothing of them,
-    /// so it predicts them as an average example, with intervals that do not show it) and tasks with no observed cell (they
+    /// so it predicts them as the average measured example, with wider intervals) and tasks with no observed cell (they
     /// add nothing). Empty for a matrix with a cell in every row and column.
     /// </summary>
     /// <param name="matrix">The training matrix.</param>
@@ -308,7 +308,7 @@ public static class Fitting
         if (emptyExamples.Length > 0)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{emptyExamples.Length:N0} of the {matrix.ExampleCount:N0} examples of {source} have no observed cell ({First(emptyExamples, matrix.ExampleIds)}): the model knows nothing of them, so it predicts them as an average example and their intervals understate the uncertainty. Drop those columns, or measure them on some task."));
+                $"{emptyExamples.Length:N0} of the {matrix.ExampleCount:N0} examples of {source} have no observed cell ({First(emptyExamples, matrix.ExampleIds)}): the model knows nothing of them: it predicts each as the average measured example, with intervals widened by how much the measured examples differ. Drop those columns, or measure them on some task."));
         }
 
         if (emptyTasks.Count > 0)

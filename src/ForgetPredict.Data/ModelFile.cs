@@ -36,7 +36,8 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             ids(M), ids(N), double[M] a (if flag 1), double[N] b (if flag 2), double[M*r] U, double[r*N] V,
 ///             prior (if flag 8: int32 p, double[p] mean, double[p*p] covariance),
 ///             fit report (int32 iterations, byte converged, double objective, double residual variance),
-///             residual factors (if flag 16: int32 q, double[q] scales, binary16[q*N] unit directions)
+///             residual factors (if flag 16: int32 q, double[q] scales, binary16[q*N] unit directions),
+///             unmeasured examples (if flag 32: int32 count, int32[count] ascending indices; files without it read as before)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities, then (only when
 ///             positive, since interpolation weights: files without it read as 0) double interpolation prior
@@ -470,7 +471,7 @@ public static partial class ModelFile
         w.Write(model.TaskCount);
         w.Write(model.ExampleCount);
         w.Write(p.Rank);
-        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0)));
+        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0) | (p.UnmeasuredExamples.Count > 0 ? 32 : 0)));
         w.Write(p.GlobalMean);
         w.Write(p.NoiseVariance);
         w.Write(p.TaskBiasPenalty);
@@ -498,6 +499,15 @@ public static partial class ModelFile
             WriteDoubles(w, p.ResidualScales);
             w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.ResidualFactors));
         }
+
+        if (p.UnmeasuredExamples.Count > 0)
+        {
+            w.Write(p.UnmeasuredExamples.Count);
+            foreach (var j in p.UnmeasuredExamples)
+            {
+                w.Write(j);
+            }
+        }
     }
 
     private static FactorModel ReadFactor(SpanReader r)
@@ -515,7 +525,7 @@ public static partial class ModelFile
         }
 
         var flags = r.Byte();
-        if ((flags & ~31) != 0)
+        if ((flags & ~63) != 0)
         {
             throw r.Fail($"unknown model flags {flags}; the file was written by a newer version");
         }
@@ -557,6 +567,18 @@ public static partial class ModelFile
             residualFactors = r.Halves((long)residualRank * n);
         }
 
+        int[] unmeasured = [];
+        if ((flags & 32) != 0)
+        {
+            var count = r.Int32();
+            if (count < 1 || count >= n)
+            {
+                throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"impossible count of unmeasured examples {count} for {n} examples"));
+            }
+
+            unmeasured = r.Ints(count);
+        }
+
         return r.Guard(() => FactorModel.Create(new FactorModelParameters
         {
             Method = method,
@@ -577,6 +599,7 @@ public static partial class ModelFile
             TaskFactorPenalty = factorPenalty,
             TaskPrior = prior,
             Fit = fit,
+            UnmeasuredExamples = unmeasured,
         }));
     }
 

@@ -184,7 +184,7 @@ public class ResidualStructureTests
     {
         var cache = new GroupCache();
         var members = Enumerable.Range(0, 1000).Select(i => int.MaxValue - i).ToArray();
-        var moments = new GroupMoments([1.0], 0.5, 0.25);
+        var moments = new GroupMoments([1.0], 0.5, 0.25, 0);
         Assert.Same(moments, cache.GetOrAdd(members, _ => moments));
         Assert.Same(moments, cache.GetOrAdd(members, _ => throw new InvalidOperationException("should be remembered")));
         Assert.Equal(1, cache.Count);

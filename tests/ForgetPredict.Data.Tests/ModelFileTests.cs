@@ -56,6 +56,40 @@ public class ModelFileTests
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
     }
 
+    [Theory]
+    [InlineData("mf")]
+    [InlineData("ensemble")]
+    public void SaveLoad_UnmeasuredExamples_RoundTrip_WithTheirWiderIntervals(string method)
+    {
+        // Given: a matrix whose examples 3 and 150 no task measured
+        var values = s_continuous.Values.ToArray();
+        for (var i = 0; i < s_continuous.TaskCount; i++)
+        {
+            values[(i * s_continuous.ExampleCount) + 3] = float.NaN;
+            values[(i * s_continuous.ExampleCount) + 150] = float.NaN;
+        }
+
+        var z = ForgettingMatrix.Create(values, s_continuous.TaskCount, s_continuous.ExampleCount);
+        var model = ModelCatalog.CreateFitter(method).Fit(z);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+
+        // When
+        ModelFile.Save(model, path);
+        var loaded = ModelFile.Load(path).Model;
+
+        // Then: the list survives and a new task's intervals there are the same, and wider than a measured example's
+        var factors = model is FactorModel one ? [one] : ((EnsembleModel)model).Members.OfType<FactorModel>().ToArray();
+        var restored = loaded is FactorModel two ? [two] : ((EnsembleModel)loaded).Members.OfType<FactorModel>().ToArray();
+        Assert.NotEmpty(factors);
+        Assert.All(factors.Zip(restored), pair => Assert.Equal([3, 150], pair.Second.UnmeasuredExamples));
+        var (mean, std, meanLoaded, stdLoaded) = (new double[z.ExampleCount], new double[z.ExampleCount], new double[z.ExampleCount], new double[z.ExampleCount]);
+        model.FoldIn([1, 2], [0.02, 0.01]).PredictRow(mean, std);
+        loaded.FoldIn([1, 2], [0.02, 0.01]).PredictRow(meanLoaded, stdLoaded);
+        Assert.Equal(mean, meanLoaded);
+        Assert.Equal(std, stdLoaded);
+        Assert.True(std[3] > std.Where((_, j) => j is not 3 and not 150).Average());
+    }
+
     [Fact]
     public void SaveLoad_KnnInterpolationPrior_RoundTrips_AndPlainKnnFilesKeepTheirFormat()
     {

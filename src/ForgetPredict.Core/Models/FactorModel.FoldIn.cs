@@ -352,6 +352,7 @@ public sealed partial class FactorModel
             // The variance finished as sqrt(max(variance, 0) + noise) in the kernel's own pass.
             RowPrediction.EvaluateStd(_p.ExampleFactors, ExampleCount, _p.Rank, factors, _p.ExampleBiases, _p.GlobalMean + bias, start, mean, HasTaskBias, covariance, std,
                 addNoise && _exampleNoise is not null ? _exampleNoise : default, addNoise && _exampleNoise is null ? _p.NoiseVariance : 0);
+            WidenUnmeasured(w, covariance, start, std, variances: false);
             return;
         }
 
@@ -364,6 +365,11 @@ public sealed partial class FactorModel
 
         if (_p.Logistic)
         {
+            if (std.Length != 0)
+            {
+                WidenUnmeasured(w, covariance, start, std, variances: true);
+            }
+
             // Probit approximation of E[sigmoid(eta)] under eta ~ N(mean, var); std by the delta method.
             for (var j = 0; j < mean.Length; j++)
             {
@@ -388,6 +394,80 @@ public sealed partial class FactorModel
             {
                 std.Fill(Math.Sqrt(addNoise ? _p.NoiseVariance : 0));
             }
+
+            WidenUnmeasured(w, covariance, start, std, variances: false);
+        }
+    }
+
+    // The variance an unmeasured example adds to a new task's prediction: its parameters are the measured examples' average,
+    // and its contribution c . e_j (c = ([1], task factors w_f), e_j = ([b_j], V_j)) misses by c^T S c on average over the
+    // measured examples' spread S, plus tr(S_VV C_ff) for the task factors' own uncertainty. 0 without unmeasured examples.
+    internal double UnmeasuredVariance(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance)
+    {
+        if (_spread.Length == 0)
+        {
+            return 0;
+        }
+
+        var eb = HasExampleBias ? 1 : 0;
+        var tb = HasTaskBias ? 1 : 0;
+        var q = eb + _p.Rank;
+        Span<double> c = stackalloc double[q];
+        if (eb == 1)
+        {
+            c[0] = 1;
+        }
+
+        for (var k = 0; k < _p.Rank; k++)
+        {
+            c[eb + k] = w.IsEmpty ? 0 : w[tb + k];
+        }
+
+        double variance = 0;
+        for (var a = 0; a < q; a++)
+        {
+            for (var b = 0; b < q; b++)
+            {
+                variance += c[a] * _spread[(a * q) + b] * c[b];
+            }
+        }
+
+        if (!covariance.IsEmpty)
+        {
+            for (var k = 0; k < _p.Rank; k++)
+            {
+                for (var l = 0; l < _p.Rank; l++)
+                {
+                    variance += _spread[((eb + k) * q) + eb + l] * covariance[((tb + k) * _taskDim) + tb + l];
+                }
+            }
+        }
+
+        return Math.Max(variance, 0);
+    }
+
+    // Adds the unmeasured examples' extra variance to the block start .. start + values.Length - 1: to variances, or to stds
+    // as sqrt(std^2 + extra). Only the (few) unmeasured examples of the block are touched.
+    private void WidenUnmeasured(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance, int start, Span<double> values, bool variances)
+    {
+        var unmeasured = _p.UnmeasuredExamples;
+        if (_spread.Length == 0 || values.IsEmpty)
+        {
+            return;
+        }
+
+        var from = Array.BinarySearch(unmeasured, start);
+        from = from < 0 ? ~from : from;
+        if (from >= unmeasured.Length || unmeasured[from] >= start + values.Length)
+        {
+            return;
+        }
+
+        var extra = UnmeasuredVariance(w, covariance);
+        for (var u = from; u < unmeasured.Length && unmeasured[u] < start + values.Length; u++)
+        {
+            ref var value = ref values[unmeasured[u] - start];
+            value = variances ? value + extra : Math.Sqrt((value * value) + extra);
         }
     }
 
@@ -410,6 +490,10 @@ public sealed partial class FactorModel
         for (var t = 0; t < std.Length; t++)
         {
             std[t] = RowPrediction.Std(std[t], ExampleNoiseVariance(examples[t]));
+            if (_spread.Length != 0 && Array.BinarySearch(_p.UnmeasuredExamples, examples[t]) >= 0)
+            {
+                WidenUnmeasured(w, covariance, examples[t], std.Slice(t, 1), variances: false);
+            }
         }
     }
 
@@ -464,7 +548,9 @@ public sealed partial class FactorModel
                 mean += x[a] * w[a];
             }
 
-            return (mean, Quadratic(x) + moments.ResidualVariance);
+            // Each unmeasured example of the group adds its own, independent miss: extra / n^2 to the mean's variance.
+            var unmeasured = moments.Unmeasured == 0 ? 0 : moments.Unmeasured * model.UnmeasuredVariance(w, posteriorCovariance) / ((double)examples.Length * examples.Length);
+            return (mean, Quadratic(x) + moments.ResidualVariance + unmeasured);
         }
 
         internal override double ParameterVariance(ReadOnlySpan<int> examples) => Quadratic(model.Moments(examples).Features);

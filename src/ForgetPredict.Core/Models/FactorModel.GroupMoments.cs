@@ -1,11 +1,12 @@
 namespace ForgetPredict.Core.Models;
 
 // Group moments: what a group's average needs from the model (mean features, mean example bias, variance of the mean
-// residual), whatever the new task.
+// residual, how many of its examples are unmeasured), whatever the new task.
 public sealed partial class FactorModel
 {
-    // Variance of a new task's mean residual over a set of examples.
-    private double MeanResidualVariance(ReadOnlySpan<int> examples)
+    // Variance of a new task's mean residual over a set of examples, of which `unmeasured` are unmeasured (their residuals
+    // are an average example's, independent of the others: the noise variance each).
+    private double MeanResidualVariance(ReadOnlySpan<int> examples, int unmeasured)
     {
         var size = examples.Length;
         if (_exampleNoise is null)
@@ -14,7 +15,7 @@ public sealed partial class FactorModel
         }
 
         var n = ExampleCount;
-        var total = _isotropicNoise / size;
+        var total = (_isotropicNoise / size) + (unmeasured * Math.Max(_p.NoiseVariance - _isotropicNoise, 0) / ((double)size * size));
         for (var k = 0; k < _p.ResidualRank; k++)
         {
             var w = _p.ResidualFactors.AsSpan(k * n, n);
@@ -78,6 +79,7 @@ public sealed partial class FactorModel
             bias /= examples.Length;
         }
 
-        return new GroupMoments(MeanFeatures(examples), bias, MeanResidualVariance(examples));
+        var unmeasured = UnmeasuredColumns.CountIn(_p.UnmeasuredExamples, examples);
+        return new GroupMoments(MeanFeatures(examples), bias, MeanResidualVariance(examples, unmeasured), unmeasured);
     }
 }

@@ -73,6 +73,13 @@ public sealed record FactorModelParameters
 
     /// <summary>How the fit went.</summary>
     public FitReport Fit { get; init; } = new(0, true, 0, 0);
+
+    /// <summary>
+    /// The examples no training task measured (indices, ascending), or empty. The fitters give them the measured examples'
+    /// average parameters (b_j, V_j), so they are predicted as the average measured example, and a new task's predictive
+    /// variance there adds how much the measured examples' contributions b_j + U_T . V_j spread around that average.
+    /// </summary>
+    public int[] UnmeasuredExamples { get; init; } = [];
 }
 
 /// <summary>
@@ -96,10 +103,12 @@ public sealed partial class FactorModel : IForgettingModel
     private readonly double _isotropicNoise;
     private readonly GroupCache _groups = new();
     private readonly double _featureBound;       // the largest sum of |x_j| over a new task's features (see Bounds)
+    private readonly double[] _spread;           // covariance of the measured examples' (b_j, V_j), when some example is unmeasured
 
-    private FactorModel(FactorModelParameters parameters, double[]? exampleNoise, double isotropicNoise, double meanBound, double stdBound)
+    private FactorModel(FactorModelParameters parameters, double[]? exampleNoise, double isotropicNoise, double[] spread, double meanBound, double stdBound)
     {
         _p = parameters;
+        _spread = spread;
         _taskDim = (HasTaskBias ? 1 : 0) + parameters.Rank;
         _exampleNoise = exampleNoise;
         _isotropicNoise = isotropicNoise;
@@ -168,6 +177,9 @@ public sealed partial class FactorModel : IForgettingModel
     /// <summary>Empirical prior on task parameters, or null.</summary>
     public GaussianPrior? TaskPrior => _p.TaskPrior;
 
+    /// <summary>The examples no training task measured (see <see cref="FactorModelParameters.UnmeasuredExamples"/>), ascending.</summary>
+    public IReadOnlyList<int> UnmeasuredExamples => Array.AsReadOnly(_p.UnmeasuredExamples);
+
     /// <summary>How the fit went.</summary>
     public FitReport Fit => _p.Fit;
 
@@ -207,6 +219,7 @@ public sealed partial class FactorModel : IForgettingModel
         ArgumentNullException.ThrowIfNull(parameters.ExampleFactors, nameof(parameters.ExampleFactors));
         ArgumentNullException.ThrowIfNull(parameters.ResidualFactors, nameof(parameters.ResidualFactors));
         ArgumentNullException.ThrowIfNull(parameters.ResidualScales, nameof(parameters.ResidualScales));
+        ArgumentNullException.ThrowIfNull(parameters.UnmeasuredExamples, nameof(parameters.UnmeasuredExamples));
         return CreateOwned(Copy(parameters));
     }
 
@@ -251,6 +264,8 @@ public sealed partial class FactorModel : IForgettingModel
             throw new ArgumentException("Penalties must be non-negative.", nameof(parameters));
         }
 
+        ArgumentNullException.ThrowIfNull(parameters.UnmeasuredExamples, nameof(parameters.UnmeasuredExamples));
+        UnmeasuredColumns.Check(parameters.UnmeasuredExamples, n, nameof(parameters));
         var taskDim = (parameters.TaskBiases.Length != 0 ? 1 : 0) + r;
         if (parameters.TaskPrior is { } prior && prior.Dimension != taskDim)
         {
@@ -258,17 +273,28 @@ public sealed partial class FactorModel : IForgettingModel
         }
 
         var (exampleNoise, isotropic) = ResidualNoise(parameters, n);
-        var (meanBound, stdBound) = Bounds(parameters, exampleNoise);
+        if (exampleNoise is not null)
+        {
+            // The residual directions know nothing of an unmeasured example: its residual is an average example's.
+            foreach (var j in parameters.UnmeasuredExamples)
+            {
+                exampleNoise[j] = parameters.NoiseVariance;
+            }
+        }
+
+        var spread = UnmeasuredColumns.Spread(parameters);
+        var (meanBound, stdBound) = Bounds(parameters, exampleNoise, spread);
         ModelBounds.Check(meanBound, stdBound, () => string.Create(CultureInfo.InvariantCulture,
             $"largest bias {Math.Max(MaxMagnitude(parameters.TaskBiases), MaxMagnitude(parameters.ExampleBiases)):G3}, task factor {MaxMagnitude(parameters.TaskFactors):G3}, example factor {MaxMagnitude(parameters.ExampleFactors):G3}, noise variance {parameters.NoiseVariance:G3}"), nameof(parameters));
-        return new FactorModel(parameters, exampleNoise, isotropic, meanBound, stdBound);
+        return new FactorModel(parameters, exampleNoise, isotropic, spread, meanBound, stdBound);
     }
 
     // Bounds on the magnitude of every prediction and std (see ModelBounds). Training predictions: |eta| <= |mu| + max|a| + max|b|
     // + r max|U| max|V|. A new task's features x_j = (1 with a task bias, V[0..r, j]) sum to at most s in magnitude, so under
     // a prior N(m, C) (the empirical prior, or the ridge prior: covariance noise / penalty) its mean moves by at most s max|m|
-    // and its variance is at most s^2 max|C| plus the example's noise.
-    private static (double Mean, double Std) Bounds(FactorModelParameters p, double[]? exampleNoise)
+    // and its variance is at most s^2 max|C| plus the example's noise. An unmeasured example adds c^T S c + tr(S C) for the
+    // spread S of the example parameters and c = (1, U_T): at most t^2 max|S| with t = 1 + r (max|U|, max|m| or sqrt(max|C|)).
+    private static (double Mean, double Std) Bounds(FactorModelParameters p, double[]? exampleNoise, double[] spread)
     {
         double maxU = MaxMagnitude(p.TaskFactors), maxV = MaxMagnitude(p.ExampleFactors);
         var s = (p.TaskBiases.Length != 0 ? 1 : 0) + (p.Rank * maxV);
@@ -277,6 +303,8 @@ public sealed partial class FactorModel : IForgettingModel
         var covariance = Math.Max(ridge, p.TaskPrior is { } prior ? MaxMagnitude(prior.Covariance) : 0);
         var priorMean = p.TaskPrior is { } empirical ? MaxMagnitude(empirical.Mean) : 0;
         var noise = exampleNoise is null ? p.NoiseVariance : TensorPrimitives.Max<double>(exampleNoise);
+        var t = 1 + (p.Rank * Math.Max(Math.Max(maxU, priorMean), Math.Sqrt(covariance)));
+        noise += t * t * MaxMagnitude(spread);
         var mean = Math.Abs(p.GlobalMean) + MaxMagnitude(p.TaskBiases) + MaxMagnitude(p.ExampleBiases) + (p.Rank * maxU * maxV) + (s * priorMean);
         return (Math.Max(mean, s), Math.Sqrt((s * s * covariance) + noise));
     }
@@ -297,6 +325,7 @@ public sealed partial class FactorModel : IForgettingModel
         ExampleFactors = [.. p.ExampleFactors],
         ResidualFactors = [.. p.ResidualFactors],
         ResidualScales = [.. p.ResidualScales],
+        UnmeasuredExamples = [.. p.UnmeasuredExamples],
     };
 
     /// <summary>The least share of the average residual variance any example's own residual variance is given.</summary>

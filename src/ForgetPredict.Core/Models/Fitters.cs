@@ -282,7 +282,7 @@ internal static class FactorFits
 
         var exampleBias = s.ExampleBiases;
         var exampleFactors = s.ExampleFactors;
-        return new FactorModelParameters
+        return UnmeasuredColumns.Mark(matrix, new FactorModelParameters
         {
             Method = method,
             TaskIds = matrix.TaskIds,
@@ -298,7 +298,7 @@ internal static class FactorFits
             TaskFactorPenalty = problem.FactorLambda,
             TaskPrior = GaussianPrior.Estimate(s.TaskParams, p, s.TaskObserved),
             Fit = s.Report,
-        };
+        });
     }
 }
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace ForgetPredict.Core.Models;
 
 /// <summary>A group's model-side moments: mean example features ([1], V_j), mean example bias, variance of the mean residual.</summary>
-internal sealed record GroupMoments(double[] Features, double ExampleBias, double ResidualVariance);
+internal sealed record GroupMoments(double[] Features, double ExampleBias, double ResidualVariance, int Unmeasured);
 
 /// <summary>
 /// Remembers the moments of large example groups, keyed by their members (compared in full, so a hash collision costs time,

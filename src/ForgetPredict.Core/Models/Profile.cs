@@ -142,7 +142,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
         }
 
         var dof = Math.Max(matrix.ObservedCount - ((long)m * p), 1);
-        var fitted = new FactorModelParameters
+        var fitted = UnmeasuredColumns.Mark(matrix, new FactorModelParameters
         {
             Method = ModelMethod.LowRank,
             TaskIds = matrix.TaskIds,
@@ -156,7 +156,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
             TaskFactorPenalty = Defaults.BiasLambda,
             TaskPrior = GaussianPrior.Estimate(parameters, p, include),
             Fit = new FitReport(1, true, rss, rss / matrix.ObservedCount),
-        };
+        });
         var (factors, scales) = ResidualStructure.Directions(matrix, fitted, _o.ResidualRank, 1, _o.MaxThreads);
         return FactorModel.CreateOwned(scales.Length == 0 ? fitted : fitted with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales });
     }
