@@ -365,6 +365,7 @@ public sealed record JobListDto(IReadOnlyList<JobDto> Jobs);
 [JsonSerializable(typeof(DesignResponse))]
 [JsonSerializable(typeof(JobDto))]
 [JsonSerializable(typeof(JobListDto))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;
 
 /// <summary>The JSON context the service reads and writes with.</summary>

@@ -76,24 +76,37 @@ internal static class Endpoints
         AnswerAsync(name, context, store, options, ServerJson.Wire.PredictRequest, ServerJson.Wire.PredictResponse, Forecaster.Predict, csv: null);
 
     private static Task<IResult> ReplayAsync(string name, HttpContext context, ModelStore store, ServerOptions options) =>
-        AnswerAsync(name, context, store, options, ServerJson.Wire.ReplayRequest, ServerJson.Wire.ReplayResponse, Forecaster.Replay, ("replay", Forecaster.Csv));
+        AnswerAsync(name, context, store, options, ServerJson.Wire.ReplayRequest, ServerJson.Wire.ReplayResponse, Forecaster.Replay, ("replay", Forecaster.Csv, r => r.Warnings));
 
     private static Task<IResult> DesignAsync(string name, HttpContext context, ModelStore store, ServerOptions options) =>
-        AnswerAsync(name, context, store, options, ServerJson.Wire.DesignRequest, ServerJson.Wire.DesignResponse, Forecaster.Design, ("design", Forecaster.Csv));
+        AnswerAsync(name, context, store, options, ServerJson.Wire.DesignRequest, ServerJson.Wire.DesignResponse, Forecaster.Design, ("design", Forecaster.Csv, _ => []));
 
     // A query on a stored model: its JSON body read, answered, and written as JSON or (where the answer has a table form and
-    // the caller asks for it) as a CSV download named after the model.
+    // the caller asks for it) as a CSV download named after the model, its warnings in the X-Warnings header (a JSON array of
+    // strings, non-ASCII escaped, since a CSV has no place for them; absent when there are none).
     private static async Task<IResult> AnswerAsync<TRequest, TResponse>(string name, HttpContext context, ModelStore store, ServerOptions options,
-        JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, Func<StoredModel, TRequest, TResponse> answer, (string Suffix, Func<TResponse, string> Write)? csv)
+        JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, Func<StoredModel, TRequest, TResponse> answer,
+        (string Suffix, Func<TResponse, string> Write, Func<TResponse, IReadOnlyList<string>> Warnings)? csv)
         where TRequest : class
     {
         ModelStore.CheckName(name);
         var request = await ServerApp.ReadJsonAsync(context, requestType, options).ConfigureAwait(false);
         var response = answer(store.Get(name), request);
-        return csv is { } table && WantsCsv(context)
-            ? CsvAttachment(context, $"{name}-{table.Suffix}.csv", table.Write(response))
-            : Results.Json(response, responseType);
+        if (csv is not { } table || !WantsCsv(context))
+        {
+            return Results.Json(response, responseType);
+        }
+
+        if (table.Warnings(response) is { Count: > 0 } warnings)
+        {
+            context.Response.Headers[WarningsHeader] = System.Text.Json.JsonSerializer.Serialize(warnings, ServerJsonContext.Default.IReadOnlyListString);
+        }
+
+        return CsvAttachment(context, $"{name}-{table.Suffix}.csv", table.Write(response));
     }
+
+    /// <summary>The header of a CSV answer that carries the answer's warnings, as a JSON array of strings.</summary>
+    public const string WarningsHeader = "X-Warnings";
 
     // format=csv, or no format and an Accept header asking for text/csv; format=json (or none) is JSON; anything else is refused.
     private static bool WantsCsv(HttpContext context)

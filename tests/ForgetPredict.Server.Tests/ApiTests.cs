@@ -287,6 +287,26 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task Replay_AsCsv_CarriesTheJsonAnswersWarningsInAHeader()
+    {
+        // Given: a budget above the candidates, which the JSON answer warns of
+        var body = "{\"budget\": 5000, \"strategy\": \"topk\"}";
+        var json = await (await _client.PostAsync("/v1/models/small/replay", Http.Json(body))).JsonAsync();
+        var warnings = json.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).ToArray();
+        Assert.NotEmpty(warnings);
+
+        // When: the same query as a CSV download
+        var csv = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json(body));
+
+        // Then: the header holds the same warnings, as a JSON array; a query without warnings has no header
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        var header = Assert.Single(csv.Headers.GetValues("X-Warnings"));
+        Assert.Equal(warnings, System.Text.Json.JsonSerializer.Deserialize<string[]>(header));
+        var quiet = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json("{\"budget\": 5, \"strategy\": \"topk\"}"));
+        Assert.False(quiet.Headers.Contains("X-Warnings"));
+    }
+
+    [Fact]
     public async Task Replay_BudgetFromRatio_AndStratified()
     {
         var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json("{\"ratio\": 10, \"taskSize\": 120, \"strategy\": \"stratified\", \"minPerGroup\": 1}"))).JsonAsync();

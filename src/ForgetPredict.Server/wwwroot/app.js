@@ -358,7 +358,8 @@ async function replay(event) {
     link.textContent = link.download;
     link.hidden = false;
     const count = Math.max(csv.trimEnd().split("\n").length - 1, 0);
-    $("replay-status").textContent = `${int(count)} examples to replay`;
+    const warnings = JSON.parse(response.headers.get("X-Warnings") || "[]");
+    $("replay-status").textContent = `${int(count)} examples to replay` + warnings.map(w => ". Note: " + w).join("");
     link.click();
   } catch (e) {
     $("replay-status").textContent = "";
