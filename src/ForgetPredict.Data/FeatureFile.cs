@@ -546,7 +546,7 @@ public static class FeatureFile
             return "id";
         }
 
-        foreach (var column in table.ColumnNames.Where(c => !TableColumns.IsPandasIndex(c) || c == table.IdColumn))
+        foreach (var column in table.ColumnNames.Where(c => !TableColumns.IsPandasIndex(c) || c == table.ChosenIdColumn))
         {
             var values = new HashSet<string>(table.Column(column), StringComparer.Ordinal);
             if (Enumerable.Range(0, ids.Count).All(i => values.Contains(ids[i])))

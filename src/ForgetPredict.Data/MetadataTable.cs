@@ -33,8 +33,11 @@ public sealed class MetadataTable
         _columns = columns;
         RowCount = rowCount;
         _lines = lines;
-        IdColumn = ChooseIdColumn(sourceName, names, columns, idColumn);
+        ChosenIdColumn = ChooseIdColumn(sourceName, names, columns, idColumn);
+        _idAmbiguity = idColumn is null ? Ambiguity(names, columns) : null;
     }
+
+    private readonly string? _idAmbiguity;
 
     /// <summary>The file (or stream name) the table came from, for messages.</summary>
     public string SourceName { get; }
@@ -47,13 +50,19 @@ public sealed class MetadataTable
 
     /// <summary>The id column: the one named when reading, else <c>id</c> (any case), else a pandas index holding ids, else the first other
     /// column (the pandas index instead when every other column repeats a value or has an empty one).</summary>
-    public string IdColumn { get; }
+    /// <exception cref="ForgettingDataException">No column was named, and the table cannot say whether a pandas index of whole
+    /// numbers (not the row numbers 0, 1, 2... in order) or another column holds the ids: a sorted, filtered or shuffled frame
+    /// keeps its old row numbers, which look like integer ids.</exception>
+    public string IdColumn => _idAmbiguity is null ? ChosenIdColumn : throw new ForgettingDataException(SourceName, _idAmbiguity);
+
+    /// <summary>The id column <see cref="IdColumn"/> would give, even when the choice is ambiguous (a caller that matches columns itself).</summary>
+    internal string ChosenIdColumn { get; }
 
     /// <summary>
     /// When the table has a pandas index of row numbers (0, 1, 2...) that is not its id column, a sentence saying so and how
     /// to use it as the ids anyway (a matrix without ids is keyed by position); else empty.
     /// </summary>
-    internal string RowNumbersHint => ColumnNames.FirstOrDefault(TableColumns.IsPandasIndex) is { } index && index != IdColumn
+    internal string RowNumbersHint => ColumnNames.FirstOrDefault(TableColumns.IsPandasIndex) is { } index && index != ChosenIdColumn
         ? $" Its column {Echo.Quote(index)} (pandas' index of row numbers 0, 1, 2...) is not taken as ids; name it as the id column to key the rows by position."
         : string.Empty;
 
@@ -244,6 +253,32 @@ public sealed class MetadataTable
 
         return others.Length > 0 ? others[0] : names[0];
     }
+
+    // Why the id column cannot be told, or null: a pandas index of whole numbers that are not 0, 1, 2... in order (a sorted,
+    // filtered or shuffled frame's old row numbers, or integer ids) beside another column that could hold ids and is not
+    // decimal data.
+    private static string? Ambiguity(IReadOnlyList<string> names, Dictionary<string, string[]> columns)
+    {
+        if (names.Any(n => n.Equals("id", StringComparison.OrdinalIgnoreCase)) || names.FirstOrDefault(TableColumns.IsPandasIndex) is not { } index
+            || IsRowNumbers(columns[index]) || !columns[index].All(IsWholeNumber))
+        {
+            return null;
+        }
+
+        var rival = names.FirstOrDefault(n => !TableColumns.IsPandasIndex(n) && CanBeIds(columns[n]) && !IsDecimalData(columns[n]));
+        if (rival is null)
+        {
+            return null;
+        }
+
+        return $"column {Echo.Quote(index)} is a pandas index of whole numbers that are not the row numbers 0, 1, 2... in order, and column {Echo.Quote(rival)} could hold the ids too: a sorted, filtered or shuffled frame keeps its old row numbers, so the file cannot say which holds the ids. Name the id column with the table's -columns option (e.g. --exclude-columns {rival}), or write the file with index=False.";
+    }
+
+    private static bool IsWholeNumber(string value) => value.Length is > 0 and <= 18 && value.All(char.IsAsciiDigit);
+
+    // Numbers of which at least one is not whole (0.25, 1e-3): measurements, not ids.
+    private static bool IsDecimalData(string[] values) =>
+        values.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) && !values.All(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _));
 
     private static bool CanBeIds(string[] values)
     {

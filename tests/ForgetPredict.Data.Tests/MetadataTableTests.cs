@@ -153,6 +153,29 @@ public class PandasIndexTests
     }
 
     [Fact]
+    public void SampledOrSortedFrame_ItsOldRowNumbersAndAnIdColumn_AreRefusedAsAmbiguous_UnlessOneIsNamed()
+    {
+        // Given: a held-out list as pandas writes a sampled frame with its index: the index holds the old row numbers, which
+        // look like the integer ids in 'column' (charlm-b's ids are 0..2399), so taking it would exclude the wrong examples.
+        var path = Path.Combine(ForgetPredict.Testing.RepoPaths.NewTempFolder(), "held.csv");
+        ExternalTool.RunPython("import pandas as pd, sys\ndf = pd.DataFrame({'column': range(1000, 1300)}).sample(40, random_state=0)\ndf.to_csv(sys.argv[1])", path);
+        var table = MetadataTable.Read(path);
+
+        // Then: asking for its ids says why and how to fix it; naming the column works
+        var error = Assert.Throws<ForgettingDataException>(() => table.Ids);
+        Assert.Contains("held.csv: column 'Unnamed: 0' is a pandas index of whole numbers that are not the row numbers 0, 1, 2... in order, and column 'column' could hold the ids too", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Name the id column with the table's -columns option (e.g. --exclude-columns column), or write the file with index=False.", error.Message, StringComparison.Ordinal);
+        Assert.All(MetadataTable.Read(path, "column").Ids, id => Assert.InRange(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), 1000, 1299));
+
+        // A sorted frame's index is a permutation of its row numbers: the same.
+        Assert.Throws<ForgettingDataException>(() => Csv(",column,source\n1,e1,a\n0,e0,b\n").IdColumn);
+
+        // An index of whole numbers beside decimal data or repeated groups holds the ids, as before.
+        Assert.Equal(TableColumns.PandasIndex, Csv(",lr\n5,0.001\n9,0.002\n").IdColumn);
+        Assert.Equal(TableColumns.PandasIndex, Csv(",source\n5,a\n9,a\n").IdColumn);
+    }
+
+    [Fact]
     public void IdColumn_Named_IsUsed_AndAMissingOneIsRefusedListingTheColumns()
     {
         Assert.Equal(TableColumns.PandasIndex, Csv(",example\n0,e1\n1,e2\n", "Unnamed: 0").IdColumn);
@@ -179,6 +202,7 @@ public class PandasIndexTests
     [InlineData("ex,v\ne0,0.5\n", null, "the table needs an example column 'example' and a value column 'value' (found: 'ex', 'v')")]
     [InlineData(",ex,v\n0,e0,0.5\n", "ex,v", null)]
     [InlineData(",example,value\n0,e0,0.5\n", null, null)]
+    [InlineData(",example,value\n17,e0,0.5\n", null, null)]
     public void ObservedCells_NamedColumnsAndPandasIndex(string text, string? columns, string? error)
     {
         var path = Path.Combine(ForgetPredict.Testing.RepoPaths.NewTempFolder(), "obs.csv");

@@ -25,7 +25,7 @@ internal static class TableColumnsOption
     {
         Description = $"Name {what} as {string.Join(",", roles)} (default: {defaults}). "
             + (roles.SequenceEqual(IdRole)
-                ? "A pandas index (a first column with no header, or 'Unnamed: 0') is the id column when it holds ids, not row numbers 0, 1, 2..., or when no other column could (every one repeats a value); otherwise it is ignored."
+                ? "A pandas index (a first column with no header, or 'Unnamed: 0') is the id column when it holds ids, not row numbers 0, 1, 2..., or when no other column could (every one repeats a value); otherwise it is ignored. An index of whole numbers out of order (a sorted or sampled frame's) beside another column that could hold ids is refused: name the id column."
                 : "Other columns, such as a pandas index, are ignored."),
         Arity = ArgumentArity.ExactlyOne,
         CustomParser = r =>
