@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
+using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Tables;
 
@@ -208,5 +209,33 @@ public static class Replaying
         }
 
         return (found, unknown);
+    }
+
+    /// <summary>
+    /// The examples a table of ids excludes (<see cref="ResolveExamples"/> over its id column), refusing a table that cannot mean
+    /// what it says: one with a header and no rows (it would exclude nothing), and one whose id column is named by an example
+    /// id while the caller did not name that column (a file written without a header line, e.g. by pandas with header=False,
+    /// whose first id was read as the column name and would be replayed).
+    /// </summary>
+    /// <param name="table">The table read.</param>
+    /// <param name="exampleIds">The model's examples.</param>
+    /// <param name="idColumnNamed">True when the caller named the id column.</param>
+    /// <exception cref="ForgettingDataException">The table has no rows, or its header is an example id.</exception>
+    public static (HashSet<int> Found, IReadOnlyList<string> Unknown) ExcludedBy(MetadataTable table, ExampleReferences exampleIds, bool idColumnNamed)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(exampleIds);
+        if (table.RowCount == 0)
+        {
+            throw new ForgettingDataException(table.SourceName, "it has a header line and no rows, so it would exclude nothing: list the examples under the header, or leave the exclusion out.");
+        }
+
+        if (!idColumnNamed && exampleIds.IndexOf(table.IdColumn) >= 0)
+        {
+            throw new ForgettingDataException(table.SourceName, string.Create(CultureInfo.InvariantCulture,
+                $"its first line names example '{table.IdColumn}' where a header belongs: the file has no header line (pandas writes none with header=False), so that example would not be excluded. Add a header line (e.g. 'id') above the ids."), 1);
+        }
+
+        return ResolveExamples(exampleIds, table.Ids);
     }
 }

@@ -164,6 +164,33 @@ public class ReportCommandTests
     }
 
     [Fact]
+    public void Replay_AnExclusionWithoutAHeaderLineOrWithoutRows_IsRefused_NotReadAsOneIdLess()
+    {
+        // Given: a held-out list written without a header (pandas' header=False): its first id would be read as the column's
+        // name and replayed; and a list with a header and no rows, which would exclude nothing.
+        var (model, _, observed, data) = s_setup.Value;
+        var dir = RepoPaths.NewTempFolder();
+        var out_ = Path.Combine(dir, "replay.csv");
+        var bare = Path.Combine(dir, "held.csv");
+        File.WriteAllLines(bare, [.. Enumerable.Range(100, 20).Select(j => data.Matrix.ExampleIds[j])]);
+        var empty = Path.Combine(dir, "empty.csv");
+        File.WriteAllText(empty, "id\n");
+
+        // When
+        var (bareCode, _, bareError) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "5", "--exclude", bare, "--out", out_);
+        var (emptyCode, _, emptyError) = CliRunner.Run("design", "--model", model, "--count", "5", "--exclude", empty, "--out", out_);
+        var (namedCode, _, namedError) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "5", "--exclude", bare,
+            "--exclude-columns", data.Matrix.ExampleIds[100], "--out", out_);
+
+        // Then: both refused naming the file and the fix, nothing written; naming that header as the id column is taken at its word
+        Assert.Equal(1, bareCode);
+        Assert.Contains($"held.csv:1: its first line names example '{data.Matrix.ExampleIds[100]}' where a header belongs: the file has no header line (pandas writes none with header=False)", bareError, StringComparison.Ordinal);
+        Assert.Equal(1, emptyCode);
+        Assert.Contains("empty.csv: it has a header line and no rows, so it would exclude nothing", emptyError, StringComparison.Ordinal);
+        Assert.True(namedCode == 0, namedError);
+    }
+
+    [Fact]
     public void Replay_Softmax_IsSeededAndCoversMoreThanRandom()
     {
         var (model, _, observed, _) = s_setup.Value;

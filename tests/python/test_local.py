@@ -172,6 +172,24 @@ class LocalTests(unittest.TestCase):
         predicted = self.model.predict(self.observed(), progress=False).examples["predicted"].drop(self.ids[:5])
         self.assertEqual(set(chosen["example"]), set(predicted.nlargest(12).index))
 
+    def test_replay_with_an_empty_exclusion_excludes_nothing_as_the_service_does(self):
+        # The engine refuses an --exclude file with no rows; an empty list, as the service takes it, excludes nothing.
+        everything = self.model.replay(self.observed(), budget=12, strategy="topk", progress=False)
+        empty = self.model.replay(self.observed(), budget=12, strategy="topk", exclude=[], progress=False)
+        pd.testing.assert_frame_equal(everything, empty)
+        self.assertEqual(len(self.model.design(4, exclude=[], progress=False)), 4)
+
+    def test_tables_the_engine_writes_are_read_to_the_bit(self):
+        # pandas' default CSV float parser reads some shortest-repr doubles 1 ulp off; the engine's numbers come back exactly.
+        values = [0.1 + 0.2, 1 / 3, 2.2250738585072014e-308, 0.30000000000000004, 123456.789e-17, -0.0072049987316131591]
+        values += list(np.random.default_rng(3).normal(0, 0.3, 2000))
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "t.csv")
+            with open(path, "w") as f:
+                f.write("example,predicted\n" + "".join(f"{i},{v!r}\n" for i, v in enumerate(values)))
+            read = fp._io.read_table(path)
+        self.assertEqual([float(v) for v in values], list(read["predicted"]))
+
     def test_design_lists_cells_that_predict_reads(self):
         cells = fp.design(self.frame.iloc[1:], 8, examples=self.meta, group_by="source", progress=False)
         self.assertEqual(list(cells.columns), ["order", "group"])

@@ -26,8 +26,9 @@ internal sealed class ExcludeOptions(string description)
             return null;
         }
 
-        var table = MetadataTable.Read(path, parse.Id(Columns));
-        var (set, unknown) = Replaying.ResolveExamples(exampleIds, table.Ids);
+        var idColumn = parse.Id(Columns);
+        var table = MetadataTable.Read(path, idColumn);
+        var (set, unknown) = Replaying.ExcludedBy(table, exampleIds, idColumn is not null);
         if (set.Count == 0 && unknown.Count > 0)
         {
             throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{path}: none of its {table.RowCount} rows names an example, so it would exclude nothing: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(table, 0, "--exclude-columns")}"));

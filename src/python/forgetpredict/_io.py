@@ -373,10 +373,14 @@ def write_cells(path: Path, observed, argument: str = "observed") -> Path:
     return path
 
 
-def write_ids(path: Path, ids, argument: str = "exclude") -> Path:
-    """Writes a list of example ids as a one-column ``id`` CSV."""
-    pd.DataFrame({"id": [id_text(i, argument) for i in as_id_list(ids, argument)]}).to_csv(path, index=False)
-    return path
+def exclusion_args(path: Path, ids, argument: str = "exclude") -> list:
+    """The engine's ``--exclude`` for a list of example ids, written as a one-column ``id`` CSV at ``path``; none for an empty
+    list (the engine refuses a file that excludes nothing, while an empty list, as the service takes it, excludes nothing)."""
+    ids = [id_text(i, argument) for i in as_id_list(ids, argument)]
+    if not ids:
+        return []
+    pd.DataFrame({"id": ids}).to_csv(path, index=False)
+    return ["--exclude", path]
 
 
 # pandas' default missing-value words: read as NaN in a table's number columns, never in its id or group columns.
@@ -393,7 +397,8 @@ def read_table(path: Path) -> pd.DataFrame:
     text = [c for c in header if c in _TEXT_COLUMNS]
     missing = {c: ([""] if c == "group" else []) for c in text}
     missing.update({c: _NA_WORDS for c in header if c not in text})
-    return pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False, na_values=missing)
+    # round_trip: pandas' default parser can be 1 ulp off the shortest repr the engine writes; the service client's JSON is exact.
+    return pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False, na_values=missing, float_precision="round_trip")
 
 
 # The values the engine (and the service) accept for the arguments that name a choice: checked before a call, so both

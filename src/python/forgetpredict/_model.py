@@ -210,7 +210,7 @@ class Model:
             args += _flag("--temperature", temperature) + _flag("--min-per-group", min_per_group) + _flag("--seed", seed)
             args += _flag("--prior", prior)
             if exclude is not None:
-                args += ["--exclude", _io.write_ids(call / "exclude.csv", exclude)]
+                args += _io.exclusion_args(call / "exclude.csv", exclude)
             _engine.run(args, progress)
             table = _io.read_table(call / "replay.csv")
             table["example"] = _io.typed_ids(table["example"], self._id_kind).to_numpy()
@@ -425,7 +425,7 @@ def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> 
     if observed is not None:
         args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
     if exclude is not None:
-        args += ["--exclude", _io.write_ids(call / "exclude.csv", exclude)]
+        args += _io.exclusion_args(call / "exclude.csv", exclude)
     return args
 
 
