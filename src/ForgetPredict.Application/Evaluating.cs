@@ -52,6 +52,13 @@ public sealed record EvaluateRequest
     /// </summary>
     public bool AllowPartial { get; init; }
 
+    /// <summary>
+    /// The fold-in prior of our methods (<see cref="FoldInPrior.Empirical"/>, the default; <see cref="FoldInPrior.Ridge"/> is
+    /// science.md's ridge fold-in, which gives what refitting with the new row gives). The feature methods fold in from their
+    /// features' prior whatever this says; the reference methods refit.
+    /// </summary>
+    public FoldInPrior Prior { get; init; } = FoldInPrior.Empirical;
+
     /// <summary>Told each method's fraction done, or null.</summary>
     public IProgress<(string Method, double Fraction)>? Progress { get; init; }
 
@@ -211,6 +218,9 @@ public sealed record EvaluationSettings
     /// <summary>Whether partial external coverage was allowed (<see cref="EvaluateRequest.AllowPartial"/>).</summary>
     public bool AllowPartial { get; init; }
 
+    /// <summary>The fold-in prior of our methods (<see cref="EvaluateRequest.Prior"/>).</summary>
+    public FoldInPrior Prior { get; init; }
+
     /// <summary>Whether it applied: an external lacked cells, so every method was scored only on the cells every external covers.</summary>
     public bool PartialApplied => Externals.Any(e => e.PartialNote is not null);
 }
@@ -246,7 +256,8 @@ public static class Evaluating
     /// <param name="source">The matrix's file name, for messages.</param>
     /// <param name="known">Cells revealed per test task: what the self-tuning methods (auto, ensemble) simulate.</param>
     /// <param name="maxThreads">Worker threads of its fits (-1: all cores); the results are the same for every value.</param>
-    public static IEvaluationMethod CreateMethod(string name, ForgettingMatrix matrix, string source, int known = 30, int maxThreads = -1)
+    /// <param name="prior">The fold-in prior of our methods (the reference methods refit).</param>
+    public static IEvaluationMethod CreateMethod(string name, ForgettingMatrix matrix, string source, int known = 30, int maxThreads = -1, FoldInPrior prior = FoldInPrior.Empirical)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (ReferenceMethods.Names.Contains(name))
@@ -260,9 +271,10 @@ public static class Evaluating
         }
 
         Fitting.CheckMatrix(name, matrix, source);
+        var options = prior == FoldInPrior.Empirical ? null : new FoldInOptions { Prior = prior };
         return ModelCatalog.MethodOf(name) == ModelMethod.Ensemble
-            ? new KnownTunedFoldInMethod(name, k => ModelCatalog.CreateFitter(name, new ModelSettings { Known = k, MaxThreads = maxThreads }), known)
-            : new FoldInMethod(name, ModelCatalog.CreateFitter(name, new ModelSettings { Known = known, MaxThreads = maxThreads }));
+            ? new KnownTunedFoldInMethod(name, k => ModelCatalog.CreateFitter(name, new ModelSettings { Known = k, MaxThreads = maxThreads }), known, options)
+            : new FoldInMethod(name, ModelCatalog.CreateFitter(name, new ModelSettings { Known = known, MaxThreads = maxThreads }), options);
     }
 
     /// <summary>Runs the protocol at <see cref="EvaluationOptions.Known"/> revealed cells.</summary>
@@ -363,7 +375,7 @@ public static class Evaluating
     {
         ArgumentNullException.ThrowIfNull(request);
         var threads = request.Options.MaxThreads;
-        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known, threads)).ToList();
+        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known, threads, request.Prior)).ToList();
         if (request.TaskFeatures is not { } tasks)
         {
             return request.ExampleFeatures is null ? methods
@@ -480,6 +492,7 @@ public static class Evaluating
             Externals = plan.Externals,
             AlignedExternals = [.. r.Externals.Select(e => e.Name)],
             AllowPartial = r.AllowPartial,
+            Prior = r.Prior,
         };
     }
 

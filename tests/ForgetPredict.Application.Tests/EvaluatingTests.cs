@@ -342,6 +342,33 @@ public sealed class EvaluatingTests : IDisposable
     }
 
     [Fact]
+    public void Run_WithTheRidgePrior_FoldsEveryTestTaskInAsTheLibrarysRidgeFoldIn()
+    {
+        // Given: the protocol's predictions of mf and of the ensemble (a method tuned per k) with the ridge prior
+        var predictions = new List<PredictionRecord>();
+        var request = Request(methods: ["mf", "ensemble"]) with { Prior = Core.Models.FoldInPrior.Ridge, OnPrediction = predictions.Add };
+
+        // When
+        var report = Evaluating.Run(request);
+
+        // Then: mf's are the library's ridge fold-in of the revealed cells, the settings say so, and they differ from the default's
+        Assert.Equal(Core.Models.FoldInPrior.Ridge, report.Settings.Prior);
+        var train = s_matrix.SelectTasks([.. report.Results[0].TrainRows]);
+        var mf = Core.Models.ModelCatalog.CreateFitter("mf").Fit(train);
+        var rows = predictions.Where(p => p.Method == "mf").ToArray();
+        Assert.Equal(2 * 3, rows.Length);
+        foreach (var p in rows)
+        {
+            var fold = mf.FoldIn(p.Known, [.. p.Known.Select(j => (double)s_matrix[p.Row, j])], new Core.Models.FoldInOptions { Prior = Core.Models.FoldInPrior.Ridge });
+            Assert.Equal(fold.PredictRow(), p.Predicted);
+        }
+
+        var empirical = Evaluating.Run(request with { Prior = Core.Models.FoldInPrior.Empirical, OnPrediction = null }).Results[0];
+        Assert.NotEqual(empirical.Methods[0].Rmse.Mean, report.Results[0].Methods[0].Rmse.Mean);
+        Assert.NotEqual(empirical.Methods[1].Rmse.Mean, report.Results[0].Methods[1].Rmse.Mean);
+    }
+
+    [Fact]
     public void Run_IsTheSameForEveryThreadCount()
     {
         var request = Request(methods: ["mf", "knn", "auto"]) with { Options = new EvaluationOptions { Seeds = 2, Known = 10, Reveal = RevealStrategy.Active } };

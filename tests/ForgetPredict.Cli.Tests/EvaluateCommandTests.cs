@@ -513,12 +513,28 @@ public class EvaluateCommandTests
         var external = settings["external"]!.AsArray().Single()!;
         Assert.Equal(("oracle", s_matrix.Value, false, "complete"), ((string)external["name"]!, (string)external["file"]!, (bool)external["per_draw"]!, (string)external["coverage"]!));
         Assert.Equal((false, false), ((bool)settings["allow_partial"]!, (bool)settings["partial_applied"]!));
+        Assert.Equal("empirical", (string)settings["prior"]!);
 
         // The curve's file has the same settings beside its points, with both k.
         var curveSettings = JsonNode.Parse(File.ReadAllText(curveJson))!["settings"]!;
         Assert.Equal("[0,20]", curveSettings["known"]!.ToJsonString());
         Assert.Equal(2, JsonNode.Parse(File.ReadAllText(curveJson))!["curve"]!.AsArray().Count);
         Assert.Equal([0, 20], curveSettings["methods"]!.AsArray()[2]!["fitted"]!.AsArray().Select(f => (int)f!["known"]!));
+    }
+
+    [Fact]
+    public void Evaluate_RidgePrior_IsSaidInTheHeaderAndTheSettings_AndAnUnknownOneIsAUsageError()
+    {
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "r.json");
+
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "0,1", "--seeds", "1", "--methods", "mf", "--prior", "ridge", "--json", json);
+        var (bad, _, badError) = CliRunner.Run("evaluate", s_matrix.Value, "--prior", "flat");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("30 random cells revealed, folded in with the ridge prior; 1 seeds", output, StringComparison.Ordinal);
+        Assert.Equal("ridge", (string)JsonNode.Parse(File.ReadAllText(json))!["settings"]!["prior"]!);
+        Assert.Equal(2, bad);
+        Assert.Contains("'flat'", badError, StringComparison.Ordinal);
     }
 
     [Fact]

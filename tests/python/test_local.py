@@ -247,6 +247,25 @@ class LocalTests(unittest.TestCase):
         predictions = table.attrs["predictions"]
         self.assertEqual(set(predictions["task"]), set(self.tasks[:3]))
 
+    def test_evaluate_with_the_ridge_prior_folds_task_mean_in_as_the_mean_of_the_revealed_cells(self):
+        # science.md: task-only predicts the row's mean; the ridge fold-in (a refit's answer) gives exactly that, the
+        # default empirical prior shrinks it toward the training tasks' mean.
+        def gaps(prior):
+            table = fp.evaluate(self.frame, methods="task-mean", test_rows=[0, 1, 2], known=10, seeds=2, predictions=True,
+                                prior=prior, progress=False)
+            frame = table.attrs["predictions"]
+            revealed = frame[frame["revealed"]].groupby(["seed", "task"])["actual"].mean()
+            predicted = frame[~frame["revealed"]].groupby(["seed", "task"])["predicted"].mean()
+            return table.attrs["result"]["settings"]["prior"], (predicted - revealed).abs().max()
+        ridge, gap = gaps("ridge")
+        self.assertEqual(ridge, "ridge")
+        self.assertLess(gap, 1e-12)
+        empirical, shrunk = gaps(None)
+        self.assertEqual(empirical, "empirical")
+        self.assertGreater(shrunk, 1e-6)
+        with self.assertRaises(fp.InputError):
+            fp.evaluate(self.frame, methods="task-mean", prior="flat", progress=False)
+
     def test_evaluate_draws_numpys_cells_and_scores_external_predictors_on_them(self):
         # numpy's draws: the test tasks are default_rng(split_seed).choice(M, round(f M), replace=False).
         table = fp.evaluate(self.z, methods=["additive"], reveal_rng="numpy", test_fraction=0.25, split_seed=3, seeds=1, known=10,

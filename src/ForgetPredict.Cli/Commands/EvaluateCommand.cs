@@ -5,6 +5,7 @@ using System.Text.Json;
 using ForgetPredict.Application;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using Spectre.Console;
@@ -51,6 +52,7 @@ internal static class EvaluateCommand
         };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Accept --external files that lack some of the cells to be scored: every method is then scored on the cells every external covers, and the output says so." };
         var threads = CommonOptions.Threads();
+        var prior = ForecastOptions.CreatePrior();
         var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (a design chooses the cells to measure; see --active-criterion).", DefaultValueFactory = _ => Choices.Reveal.NameOf(Choices.Reveal.Default) };
         reveal.AcceptOnlyFromAmong([.. Choices.Reveal.Names]);
         var criterion = new Option<string>("--active-criterion")
@@ -74,7 +76,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
             matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
-            external, allowPartial, reveal, criterion, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns, threads,
+            external, allowPartial, reveal, criterion, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns, threads, prior,
         };
         foreach (var option in input.All)
         {
@@ -120,6 +122,7 @@ internal static class EvaluateCommand
                 },
                 ExternalFiles = externalFiles,
                 AllowPartial = parse.GetValue(allowPartial),
+                Prior = Choices.Prior.Parse(parse.GetValue(prior)),
                 OnPrediction = sink is null ? null : sink.Write,
                 TaskFeatures = features.Tasks,
                 ExampleFeatures = features.Examples,
@@ -135,7 +138,7 @@ internal static class EvaluateCommand
             var coverageNotes = report.Settings.Externals.Where(e => e.PartialNote is not null).Select(e => CliApp.Flags.Describe(e.PartialNote!)).ToArray();
             foreach (var result in report.Results)
             {
-                Render(console, result, z, coverageNotes);
+                Render(console, result, z, coverageNotes, request.Prior);
             }
 
             if (ks.Count > 1)
@@ -258,7 +261,7 @@ internal static class EvaluateCommand
         return [.. join.Column(column)];
     }
 
-    private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z, IReadOnlyList<string> coverageNotes)
+    private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z, IReadOnlyList<string> coverageNotes, FoldInPrior prior)
     {
         var o = r.Options;
         var all = r.Methods.Concat(r.Externals.Select(e => e.Result)).ToArray();
@@ -270,7 +273,7 @@ internal static class EvaluateCommand
             : string.Create(CultureInfo.InvariantCulture, $"{cells[0]:N0}");
         var scored = same ? $"{count} unrevealed cells per seed, the same for every method" : "unrevealed cells (column 'cells': per seed, the mean)";
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {Revealed(r)}; {o.Seeds} seeds; scores on {scored} (mean over seeds)"));
+            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {Revealed(r)}{(prior == FoldInPrior.Empirical ? string.Empty : $", folded in with the {Choices.Prior.NameOf(prior)} prior")}; {o.Seeds} seeds; scores on {scored} (mean over seeds)"));
         foreach (var note in coverageNotes)
         {
             console.WriteLine(note);
@@ -499,6 +502,7 @@ internal static class EvaluateCommand
 
         w.WriteEndArray();
         w.WriteBoolean("allow_partial", s.AllowPartial);
+        w.WriteString("prior", Choices.Prior.NameOf(s.Prior));
         w.WriteBoolean("partial_applied", s.PartialApplied);
         w.WriteEndObject();
     }

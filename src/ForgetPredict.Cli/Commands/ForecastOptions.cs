@@ -109,11 +109,12 @@ internal sealed class ForecastOptions
             parse.GetRequiredValue(Model), "refit it with 'fit --task-features'");
     }
 
-    private static Option<string> CreatePrior()
+    /// <summary>A <c>--prior</c> option: the fold-in prior's name, checked against the choices.</summary>
+    internal static Option<string> CreatePrior()
     {
         var prior = new Option<string>("--prior")
         {
-            Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty).",
+            Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty: science.md's ridge fold-in, what refitting with the new row gives).",
             DefaultValueFactory = _ => Choices.Prior.NameOf(Choices.Prior.Default),
         };
         prior.AcceptOnlyFromAmong([.. Choices.Prior.Names]);

@@ -35,7 +35,8 @@ public interface IKnownTunedMethod : IEvaluationMethod
 /// <param name="name">Name shown in reports.</param>
 /// <param name="fitter">Makes the fitter tuned for k known cells.</param>
 /// <param name="defaultKnown">The k that <see cref="Prepare(ForgettingMatrix)"/> (with no k) tunes for.</param>
-public sealed class KnownTunedFoldInMethod(string name, Func<int, IForgettingFitter> fitter, int defaultKnown) : IKnownTunedMethod
+/// <param name="options">Fold-in settings of the test tasks, or null for the defaults.</param>
+public sealed class KnownTunedFoldInMethod(string name, Func<int, IForgettingFitter> fitter, int defaultKnown, FoldInOptions? options = null) : IKnownTunedMethod
 {
     /// <inheritdoc />
     public string Name { get; } = name;
@@ -47,7 +48,7 @@ public sealed class KnownTunedFoldInMethod(string name, Func<int, IForgettingFit
     public IRowPredictor Prepare(ForgettingMatrix train, int known)
     {
         ArgumentNullException.ThrowIfNull(fitter);
-        return new FoldInMethod(Name, fitter(known)).Prepare(train);
+        return new FoldInMethod(Name, fitter(known), options).Prepare(train);
     }
 }
 

@@ -301,7 +301,7 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
              seed: Optional[int] = None, split_seed: Optional[int] = None, reveal: Optional[str] = None,
              binary: bool = False, predictions: bool = False, task_features=None, example_features=None,
              reveal_rng: Optional[str] = None, active_criterion: Optional[str] = None, top_fraction: Optional[float] = None,
-             external: Optional[Dict[str, object]] = None, allow_partial: bool = False,
+             external: Optional[Dict[str, object]] = None, allow_partial: bool = False, prior: Optional[str] = None,
              progress: bool = True) -> pd.DataFrame:
     """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
 
@@ -322,6 +322,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     several draws or k is scored on each of them, with a warning. ``allow_partial=True`` accepts predictions that miss
     some test cells (every method is then scored on the cells all externals cover). Their scores are in
     ``df.attrs["result"]["external"]`` (for a curve, in each point of ``df.attrs["result"]["curve"]``).
+    ``prior="ridge"`` folds the test tasks in with the fit's own penalty (science.md's ridge fold-in) instead of the
+    training tasks' empirical prior (the default).
     """
     metadata = tasks if isinstance(tasks, pd.DataFrame) else None
     ids = None if metadata is None else _io.metadata_ids(metadata, "tasks")
@@ -329,6 +331,7 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     _io.check_choice("reveal", reveal)
     _io.check_choice("reveal_rng", reveal_rng)
     _io.check_choice("active_criterion", active_criterion)
+    _io.check_choice("prior", prior)
     with _Call() as call:
         task_ids = tasks if metadata is None else (None if isinstance(z, pd.DataFrame) else ids)
         matrix = _io.write_matrix(call / "z.npz", z, task_ids, examples)
@@ -347,6 +350,7 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         for n, (name, given) in enumerate((external or {}).items()):
             args += ["--external", f"{name}={_external_file(call, n, name, given)}"]
         args += ["--allow-partial"] if allow_partial else []
+        args += _flag("--prior", prior)
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
             args += ["--predictions", call / "predictions.csv"]
