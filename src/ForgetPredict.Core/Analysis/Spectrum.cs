@@ -86,14 +86,28 @@ public static class Spectrum
         return total;
     }
 
-    // With missing cells: the best rank-r fit of the observed cells, by unpenalised uncentred ALS for each r.
+    /// <summary>Hard-impute iterations that start the second ALS run of each rank (see <see cref="FromObserved"/>).</summary>
+    internal const int ImputeIterations = 5;
+
+    /// <summary>Matrices with at most this many observed cells also fit each rank from an imputed start (see <see cref="FromObserved"/>).</summary>
+    internal const long TwoStartCells = 2_000_000;
+
+    // With missing cells: the best rank-r fit of the observed cells, by unpenalised uncentred ALS for each r. ALS has local
+    // optima when cells are missing, so on matrices of up to TwoStartCells observed cells (and at least as many examples as
+    // tasks) each rank also starts from a few hard-impute iterations (missing cells filled with the observed mean, then with
+    // the rank-r reconstruction, each time projected on the top r singular directions) and the better fit is kept: on a
+    // 20 x 60 charlm-d block with 20% of its cells missing rank 3 reached R^2 0.9698 from the seeded random start and 0.9726
+    // from the imputed one (numpy's best of five random starts: 0.9727). Larger matrices keep the random start alone: there
+    // the two agreed to 1e-7 (charlm-b with 10% of its cells missing), and on 85 x 141,816 cells with 5% missing the imputed
+    // start alone took 217 s and 0.43 GB against 167 s and 0.14 GB (its Gram matrices, and a double copy of the matrix).
     private static SpectrumAnalysis FromObserved(ForgettingMatrix matrix, int limit, double total, int maxThreads)
     {
         var r2 = new double[limit];
         var singular = new List<double>();
+        var twoStarts = matrix.TaskCount <= matrix.ExampleCount && matrix.ObservedCount <= TwoStartCells;
         for (var r = 1; r <= limit; r++)
         {
-            var solution = new AlternatingLeastSquares(matrix, new AlsProblem
+            var problem = new AlsProblem
             {
                 Rank = r,
                 FactorLambda = 1e-9,
@@ -101,7 +115,14 @@ public static class Spectrum
                 Tolerance = 1e-7,
                 Seed = Defaults.Seed,
                 MaxThreads = maxThreads,
-            }).Solve();
+            };
+            var solution = new AlternatingLeastSquares(matrix, problem).Solve();
+            if (twoStarts)
+            {
+                var imputed = new AlternatingLeastSquares(matrix, problem with { StartFactors = ImputedStart(matrix, r, ImputeIterations, maxThreads) }).Solve();
+                solution = imputed.Report.ResidualVariance < solution.Report.ResidualVariance ? imputed : solution;
+            }
+
             var rss = solution.Report.ResidualVariance * matrix.ObservedCount;
             r2[r - 1] = total > 0 ? 1 - (rss / total) : 1;
             if (r == limit)
@@ -111,6 +132,86 @@ public static class Spectrum
         }
 
         return new SpectrumAnalysis([.. singular], r2, true);
+    }
+
+    // Hard-impute for a matrix with at least as many examples as tasks: X is Z with its missing cells filled (first with the
+    // observed mean, then with the last reconstruction); each iteration takes the top r eigenvectors U of X X^T (M x M) and the
+    // reconstruction U U^T X. Returns U^T X (r x N), the example side of the last reconstruction. O(M^2 N) an iteration; the
+    // Gram matrix's entries are independent dot products, so the result is the same for any thread count.
+    internal static double[] ImputedStart(ForgettingMatrix matrix, int r, int iterations, int maxThreads)
+    {
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        var values = matrix.Values;
+        double sum = 0;
+        foreach (var value in values)
+        {
+            sum += float.IsNaN(value) ? 0 : value;
+        }
+
+        var mean = sum / Math.Max(matrix.ObservedCount, 1);
+        var x = new double[(long)m * n];
+        for (long c = 0; c < x.LongLength; c++)
+        {
+            x[c] = float.IsNaN(values[(int)c]) ? mean : values[(int)c];
+        }
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var gram = new double[m * m];
+        var u = new double[m * r];
+        var v = new double[r * n];
+        for (var iteration = 0; iteration < iterations; iteration++)
+        {
+            Parallel.For(0, m, parallel, a =>
+            {
+                for (var b = 0; b <= a; b++)
+                {
+                    gram[(a * m) + b] = gram[(b * m) + a] = TensorPrimitives.Dot<double>(x.AsSpan(a * n, n), x.AsSpan(b * n, n));
+                }
+            });
+            var vectors = SymmetricEigen.Decompose(gram, m, computeVectors: true).Vectors!;
+            for (var i = 0; i < m; i++)
+            {
+                for (var k = 0; k < r; k++)
+                {
+                    u[(i * r) + k] = vectors[(i * m) + k];
+                }
+            }
+
+            // V = U^T X, row by row of X in task order.
+            Array.Clear(v);
+            for (var i = 0; i < m; i++)
+            {
+                for (var k = 0; k < r; k++)
+                {
+                    TensorPrimitives.MultiplyAdd<double>(x.AsSpan(i * n, n), u[(i * r) + k], v.AsSpan(k * n, n), v.AsSpan(k * n, n));
+                }
+            }
+
+            if (iteration == iterations - 1)
+            {
+                break;
+            }
+
+            Parallel.For(0, m, parallel, i =>
+            {
+                var row = matrix.Values.Slice(i * n, n);
+                for (var j = 0; j < n; j++)
+                {
+                    if (float.IsNaN(row[j]))
+                    {
+                        double fitted = 0;
+                        for (var k = 0; k < r; k++)
+                        {
+                            fitted += u[(i * r) + k] * v[(k * n) + j];
+                        }
+
+                        x[((long)i * n) + j] = fitted;
+                    }
+                }
+            });
+        }
+
+        return v;
     }
 
     // Singular values of U V from the factors: sqrt(eig((U^T U)(V V^T))).

@@ -72,6 +72,9 @@ internal sealed record AlsProblem
     /// shrunk far below the optimum, or collapsed.
     /// </summary>
     public bool SpectralStart { get; init; }
+
+    /// <summary>The initial example factors (rank x n, row-major) to start from instead of the seeded draws, or null.</summary>
+    public double[]? StartFactors { get; init; }
 }
 
 /// <summary>The solved parameters of an <see cref="AlsProblem"/>.</summary>
@@ -313,6 +316,17 @@ internal sealed class AlternatingLeastSquares
         // Example factors ~ N(0, InitScale^2 * s) with s the RMS of the centred data: the first task update then
         // starts from a random r-dimensional projection of the data (a power-iteration start).
         var scale = Math.Sqrt(dataScale) * _problem.InitScale;
+        if (_problem.StartFactors is { } start)
+        {
+            if (start.Length != _r * _n || _draws is not null)
+            {
+                throw new InvalidOperationException("The start factors do not have the problem's shape, or draws were given too.");
+            }
+
+            start.CopyTo(_exampleFactors, 0);
+            return;
+        }
+
         if (_draws is not null)
         {
             // The same draws, each times the same scale: the same bits as drawing here.
