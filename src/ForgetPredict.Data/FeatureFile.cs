@@ -65,6 +65,7 @@ public static class FeatureFile
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(known);
         IdList? fresh = null;
+        (string Path, string[] Ids)? order = null;   // the first table's ids, in file order, when a table named the new ones
         var sets = new List<FeatureSet>();
         foreach (var path in paths)
         {
@@ -84,6 +85,11 @@ public static class FeatureFile
                     continue;
                 }
 
+                if (order is { } listed)
+                {
+                    CheckPositionalOrder(path, listed.Path, listed.Ids, known, what);
+                }
+
                 fresh ??= IdList.From(Enumerable.Range(known.Count, Math.Max(matrix.TaskCount - known.Count, 0)).Select(r => r.ToString(CultureInfo.InvariantCulture)));
                 if (matrix.TaskCount != known.Count + fresh.Count)
                 {
@@ -97,8 +103,13 @@ public static class FeatureFile
             }
 
             var table = MetadataTable.Read(path, idColumn);
-            var column = idColumn is null ? IdColumn(table, known) : table.IdColumn;
+            var column = idColumn is null ? IdColumn(table, known, what) : table.IdColumn;
             var ids = table.Column(column).Distinct(StringComparer.Ordinal).ToArray();
+            if (fresh is null)
+            {
+                order = (path, ids);
+            }
+
             fresh ??= IdList.From(ids.Where(id => known.IndexOf(id) < 0));
             if (fresh.Count == 0)
             {
@@ -368,7 +379,7 @@ public static class FeatureFile
         if (matrix.TaskCount != ids.Count)
         {
             throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
-                $"the embedding has {matrix.TaskCount} rows but the matrix has {ids.Count} {what}s; give one row per {what}, in the matrix's {what} order."));
+                $"the embedding has {matrix.TaskCount} rows but {(ids.Count == 1 ? $"1 {what} is asked for ('{ids[0]}'): give its row alone" : $"the matrix has {ids.Count} {what}s: give one row per {what}, in the matrix's {what} order")} (an .npz with an 'ids' array is matched by id instead)."));
         }
 
         // Straight from the matrix's values into the block's (no intermediate copy: an embedding of many examples is large).
@@ -426,7 +437,7 @@ public static class FeatureFile
 
     private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what, bool named, string? block = null, bool keepDistinct = false)
     {
-        var idColumn = named ? table.IdColumn : IdColumn(table, ids);
+        var idColumn = named ? table.IdColumn : IdColumn(table, ids, what);
         var rowOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var idValues = table.Column(idColumn);
         for (var r = 0; r < idValues.Count; r++)
@@ -538,24 +549,54 @@ public static class FeatureFile
     }
 
     // The id column: "id" when present, else the first column whose values cover every matrix id, else the table's own
-    // choice. A pandas index of row numbers is not a candidate (TableColumns), as in every table.
-    private static string IdColumn(MetadataTable table, IdList ids)
+    // choice. A pandas index of row numbers is not a candidate (TableColumns), as in every table; one that is (a sorted,
+    // filtered or sampled frame's old row numbers can cover integer ids) gives way to a named column holding the same ids in
+    // the same rows, and beside one holding them in other rows the table is refused: which is the id column cannot be told.
+    private static string IdColumn(MetadataTable table, IdList ids, string what)
     {
         if (table.HasColumn("id"))
         {
             return "id";
         }
 
-        foreach (var column in table.ColumnNames.Where(c => !TableColumns.IsPandasIndex(c) || c == table.ChosenIdColumn))
+        var covering = table.ColumnNames.Where(c => !TableColumns.IsPandasIndex(c) || c == table.ChosenIdColumn).Where(column =>
         {
             var values = new HashSet<string>(table.Column(column), StringComparer.Ordinal);
-            if (Enumerable.Range(0, ids.Count).All(i => values.Contains(ids[i])))
-            {
-                return column;
-            }
+            return Enumerable.Range(0, ids.Count).All(i => values.Contains(ids[i]));
+        }).ToArray();
+        var index = covering.FirstOrDefault(TableColumns.IsPandasIndex);
+        var named = covering.FirstOrDefault(c => !TableColumns.IsPandasIndex(c));
+        if (index is not null && named is not null && !table.Column(index).SequenceEqual(table.Column(named), StringComparer.Ordinal))
+        {
+            throw new ForgettingDataException(table.SourceName, OptionMessage.Of(
+                $"column {Echo.Quote(index)} (a pandas index) and column {Echo.Quote(named)} both hold every {what} id, in different rows: a sorted, filtered or shuffled frame keeps its old row numbers, so which is the id column cannot be told. Name it with {IdOption(what)}, or write the file with index=False."));
         }
 
-        return table.IdColumn;
+        return named ?? index ?? table.IdColumn;
+    }
+
+    // A positional embedding (the model's examples in its order, then the new ones) read after a table that named the new
+    // ones: its new rows are taken in the table's order, which can only be the embedding's when the table lists the model's
+    // examples (if at all) in the model's order. A table sorted otherwise (by a loss, a source) is refused, not misread.
+    private static void CheckPositionalOrder(string embedding, string tablePath, string[] tableIds, IdList known, string what)
+    {
+        var last = -1;
+        for (var r = 0; r < tableIds.Length; r++)
+        {
+            var position = known.IndexOf(tableIds[r]);
+            if (position < 0)
+            {
+                continue;
+            }
+
+            if (position < last)
+            {
+                throw new ForgettingDataException(embedding, string.Create(CultureInfo.InvariantCulture,
+                    $"its rows are {what}s by position (the model's {known.Count} in its order, then the new ones in the order {Path.GetFileName(tablePath)} lists them), but {Path.GetFileName(tablePath)} is not in the model's order ({what} {Echo.Quote(tableIds[r])} on its row {r + 1} comes after {what} {Echo.Quote(known[last])}), so which embedding row is which new {what} cannot be told. Give the embedding as an .npz with an 'ids' array, or list the table's rows in the embedding's order."));
+            }
+
+            last = position;
+        }
     }
 
     private static OptionReference IdOption(string what) =>

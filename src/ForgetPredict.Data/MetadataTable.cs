@@ -266,8 +266,9 @@ public sealed class MetadataTable
         }
 
         var rival = names.FirstOrDefault(n => !TableColumns.IsPandasIndex(n) && CanBeIds(columns[n]) && !IsDecimalData(columns[n]));
-        if (rival is null)
+        if (rival is null || columns[index].SequenceEqual(columns[rival], StringComparer.Ordinal))
         {
+            // No other column could hold ids, or one holds the same ids in the same rows: either way the ids are the same.
             return null;
         }
 

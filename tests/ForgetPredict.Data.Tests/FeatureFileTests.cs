@@ -288,6 +288,42 @@ public class FeatureFileTests
     }
 
     [Fact]
+    public void ReadNew_APositionalEmbeddingAfterATableInAnotherOrder_IsRefused_NotMatchedByTheTablesOrder()
+    {
+        // Given: the model's examples 0..3 and new ones a, b; an embedding of 4 + 2 rows (a then b) and the same table sorted by loss
+        var known = IdList.Implicit(4);
+        var embedding = WriteNpy("emb.npy", [.. Enumerable.Range(0, 12).Select(i => (float)i)], 6, 2);
+        var sorted = Write("sorted.csv", "id,loss\n2,0.1\nb,0.2\n0,0.3\na,0.4\n1,0.5\n3,0.6\n");
+        var newOnly = Write("new.csv", "id,loss\na,0.4\nb,0.2\n");
+
+        // Then: the sorted table cannot say which embedding row is which new example; a table of the new ones alone gives their order
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadNew([sorted, embedding], known));
+        Assert.Contains("emb.npy: its rows are examples by position (the model's 4 in its order, then the new ones in the order sorted.csv lists them), but sorted.csv is not in the model's order (example '0' on its row 3 comes after example '2')", e.Message, StringComparison.Ordinal);
+        Assert.Contains("an .npz with an 'ids' array", e.Message, StringComparison.Ordinal);
+        var set = FeatureFile.ReadNew([newOnly, embedding], known)!;
+        Assert.Equal(["a", "b"], set.Ids.ToArray());
+        Assert.Equal([8.0, 9, 10, 11], set.Blocks[1].Values.ToArray());
+    }
+
+    [Fact]
+    public void Read_APandasIndexAndAnIdColumnHoldingTheIdsInOtherRows_IsRefused_AndInTheSameRowsTheIndexIsNoFeature()
+    {
+        // Given: task features written by pandas from a frame whose index was reversed (30..0 beside ids 0..30), and from a
+        // shuffled frame (the index follows its rows)
+        var ids = IdList.Implicit(4);
+        var reversed = Write("rev.csv", ",row,lr\n3,0,0.1\n2,1,0.2\n1,2,0.3\n0,3,0.4\n");
+        var shuffled = Write("shuf.csv", ",row,lr\n2,2,0.3\n0,0,0.1\n3,3,0.4\n1,1,0.2\n");
+
+        // Then
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(reversed, ids, "task"));
+        Assert.Contains("rev.csv: column 'Unnamed: 0' (a pandas index) and column 'row' both hold every task id, in different rows", e.Message, StringComparison.Ordinal);
+        Assert.Contains("FeatureFile.TaskIdColumn = ID", e.Message, StringComparison.Ordinal);
+        var set = FeatureFile.Read(shuffled, ids, "task");
+        Assert.Equal(["lr"], set.Blocks.SelectMany(b => b.Columns));
+        Assert.Equal([0.1, 0.2, 0.3, 0.4], set.Blocks[0].Values.ToArray());
+    }
+
+    [Fact]
     public void FromNewValues_ReadsTheNewExamplesAsTheirFilesWould_AndRefusesMisfits()
     {
         // Given: the files of the test above, and the same two new examples given as values by id (a request's field).

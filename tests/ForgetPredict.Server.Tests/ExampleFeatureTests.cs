@@ -205,7 +205,7 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
 
     [Theory]
     [InlineData("few.csv", "column,base_loss\n0,0.5\n1,0.4\n", "few.csv", "no row for 4698 example(s) of the matrix", "add a row for each")]
-    [InlineData("short.npy", null, "short.npy", "the embedding has 10 rows but the matrix has 4700 examples", "give one row per example")]
+    [InlineData("short.npy", null, "short.npy", "the embedding has 10 rows but the matrix has 4700 examples: give one row per example", "an .npz with an 'ids' array is matched by id")]
     public async Task Upload_BadExampleFeatureFile_FailsTheJobNamingTheFileAndTheFix(string fileName, string? csv, params string[] fragments)
     {
         byte[] bytes;
