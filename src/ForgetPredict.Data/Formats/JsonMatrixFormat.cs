@@ -80,6 +80,11 @@ public static class JsonMatrixFormat
                 {
                     writer.WriteNullValue();
                 }
+                else if (v == 0 && float.IsNegative(v))
+                {
+                    // "-0" reads back as the integer 0 in Python's json (and JavaScript keeps no sign either): "-0.0" keeps it.
+                    writer.WriteRawValue("-0.0", skipInputValidation: true);
+                }
                 else
                 {
                     writer.WriteNumberValue(v);

@@ -43,6 +43,10 @@ public sealed class JsonTableFormat : TableFormat
                     case StringColumn s when s[r] is { } text:
                         writer.WriteStringValue(text);
                         break;
+                    case DoubleColumn d when d[r] == 0 && double.IsNegative(d[r]):
+                        // "-0" reads back as the integer 0 in Python's json: "-0.0" keeps the sign.
+                        writer.WriteRawValue("-0.0", skipInputValidation: true);
+                        break;
                     case DoubleColumn d when double.IsFinite(d[r]):
                         writer.WriteNumberValue(d[r]);
                         break;

@@ -19,6 +19,19 @@ public class JsonMatrixFormatTests
     }
 
     [Fact]
+    public void Write_NegativeZero_KeepsItsSign_WhenPythonReadsIt()
+    {
+        // "-0" is the integer 0 to Python's json; the matrix's -0.0 must come back as -0.0.
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "z.json");
+        MatrixFile.Write(ForgettingMatrix.Create([-0f, 0f, -1.5f, float.NaN], 2, 2), path);
+
+        var signs = ExternalTool.RunPython("import json, math, sys\nv = json.load(open(sys.argv[1]))['values']\nprint([[math.copysign(1, x) if x is not None else None for x in row] for row in v], type(v[0][0]).__name__)", path);
+
+        Assert.Equal("[[-1.0, 1.0], [-1.0, None]] float", signs.Trim());
+        AssertSameValues([-0f, 0f, -1.5f, float.NaN], MatrixFile.Read(path).Values);
+    }
+
+    [Fact]
     public void Read_WithoutIds_GetsImplicitIds()
     {
         var m = ReadText("""{"values": [[1, 2], [3, 4]], "note": {"skip": [1, {"deep": true}]}}""", "m.json");

@@ -31,6 +31,14 @@ public class OutputTableTests
         Assert.Equal("""[{"example":"é","p":null},{"example":null,"p":null}]""", Encoding.UTF8.GetString(stream.ToArray()));
     }
 
+    [Fact]
+    public void Json_NegativeZero_IsWrittenAsAFloatThatKeepsItsSign()
+    {
+        using var stream = new MemoryStream();
+        JsonTableFormat.Records.Write(new OutputTable(TableColumn.Doubles("p", [-0.0, 0.0, -1.5])), stream);
+        Assert.Equal("""[{"p":-0.0},{"p":0},{"p":-1.5}]""", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
     [Theory]
     [InlineData("t.csv")]
     [InlineData("t.tsv")]
