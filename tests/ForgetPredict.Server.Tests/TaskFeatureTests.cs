@@ -167,6 +167,7 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
     [InlineData("{\"tasks.csv\": {\"lr\": 0.001}, \"steps\": 600}", "do not mix columns ('steps') with named files ('tasks.csv')")]
     [InlineData("{\"task_emb.npy\": [0.1, \"x\"]}", "'taskFeatures.task_emb.npy' is an embedding: every entry must be a finite number, and entry 1 is not.")]
     [InlineData("{}", "no feature values")]
+    [InlineData("{\"family\": \"web\", \"lr\": \"NA\", \"steps\": 600}", "taskFeatures: ", "give 'lr' as 'NA', not a number; the model was fitted with 'lr' as a number (tasks.csv). Give it a number.")]
     [InlineData("\"web\"", "'taskFeatures' must be an object of column to value")]
     public async Task WrongFeatures_AreProblemsNamingTheFieldAndTheFix(string features, params string[] fragments)
     {

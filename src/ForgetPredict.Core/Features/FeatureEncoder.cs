@@ -140,11 +140,20 @@ public sealed class FeatureView
     internal FeatureBlock AlignFrom(FeatureSet features, string entities)
     {
         var block = features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal))
-            ?? features.Blocks.FirstOrDefault(Matches)
-            ?? throw new ArgumentException(
+            ?? features.Blocks.FirstOrDefault(Matches);
+        if (block is null && Kind == FeatureKind.Numeric
+            && features.Blocks.SelectMany(b => b.Columns).FirstOrDefault(c => c.IndexOf('=', StringComparison.Ordinal) is > 0 and var at && Columns.Contains(c[..at])) is { } word)
+        {
+            // A one-row query whose numeric column holds a word (lr=NA) reads as a category: say which setting is not a number.
+            var at = word.IndexOf('=', StringComparison.Ordinal);
+            throw new ArgumentException(
+                $"The {entities} features give '{word[..at]}' as '{word[(at + 1)..]}', not a number; the model was fitted with '{word[..at]}' as a number ({BlockName}). Give it a number.",
+                nameof(features));
+        }
+
+        return block is not null ? Align(block) : throw new ArgumentException(
                 $"The {entities} features have no block like '{BlockName}' ({Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", Columns.Take(8))}{(Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
                 nameof(features));
-        return Align(block);
     }
 
     /// <summary>
