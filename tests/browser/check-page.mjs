@@ -40,7 +40,7 @@ try {
   for (const [flag, value] of actions) {
     if (flag === "--fill") await page.fill(...pair(value));
     else if (flag === "--click") await page.click(value);
-    else if (flag === "--wait") await page.waitForSelector(value, { timeout: 15000 });
+    else if (flag === "--wait") await page.waitForSelector(value, { timeout: 60000 });  // returns as soon as it appears; 2 busy cores can take 15 s
     else if (flag === "--file") { const [selector, paths] = pair(value); await page.setInputFiles(selector, paths.split("\n")); }
     else await page.selectOption(...pair(value));
   }
