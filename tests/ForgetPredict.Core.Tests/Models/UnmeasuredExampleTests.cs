@@ -146,6 +146,37 @@ public class UnmeasuredExampleTests
         Assert.Equal(parameter + ((spread + model.NoiseVariance) / 2), varianceTwo, 12);
     }
 
+    [Theory]
+    [InlineData("logistic")]
+    [InlineData("logistic-additive")]
+    public void Logistic_UnmeasuredExamples_AreTheAverageExample_WithTheirSpreadInTheProbitAndTheStd(string method)
+    {
+        // Given: a binary matrix whose examples 0 and 1024 no task measured
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = Tasks, Examples = Examples, Seed = 21, Binary = true }).Matrix;
+        var past = Blank(binary.SelectTasks([.. Enumerable.Range(0, Training)]), [0, 1024]);
+        var model = (FactorModel)ModelCatalog.CreateFitter(method).Fit(past);
+        int[] known = [3, 40, 600, 1200, 1900, 2400];
+        var fold = model.FoldIn(known, [.. known.Select(j => (double)binary[35, j])]);
+        var mean = new double[Examples];
+        var std = new double[Examples];
+        fold.PredictRow(mean, std);
+
+        // Then: both unmeasured examples predict alike, with a wider std than the same example would have without the spread
+        Assert.Equal([0, 1024], model.UnmeasuredExamples);
+        Assert.Equal(mean[0], mean[1024]);
+        Assert.Equal(std[0], std[1024]);
+        var plain = FactorModel.Create(model.ToParameters() with { UnmeasuredExamples = [] });
+        var plainStd = new double[Examples];
+        plain.FoldIn(known, [.. known.Select(j => (double)binary[35, j])]).PredictRow(new double[Examples], plainStd);
+        Assert.True(std[0] > plainStd[0], $"{std[0]} vs {plainStd[0]}");
+        Assert.Equal(plainStd[5], std[5]);
+        var cells = new double[2];
+        var cellStd = new double[2];
+        fold.PredictCells([1024, 5], cells, cellStd);
+        Assert.Equal([mean[1024], mean[5]], cells);
+        Assert.Equal([std[1024], std[5]], cellStd);
+    }
+
     [Fact]
     public void CompleteMatrix_HasNoUnmeasuredExamples_AndPredictsAsBefore()
     {
