@@ -247,25 +247,34 @@ public static class Fitting
             throw Forecasting.From(request.Source, e, nameof(request));
         }
 
+        // Example features first: the examples no task measured then get their parameters from their features, and the model
+        // with them is the one the task feature model describes.
+        Core.Features.ExampleFeatureModel? exampleFeatures = null;
+        FactorModel? withExamples = null;
+        if (request.ExampleFeatures is { } examples)
+        {
+            var fitted = Core.Features.ExampleFeatureModel.Fit(Factor(), examples, new Core.Features.ExampleFeatureOptions { MaxThreads = request.Settings.MaxThreads });
+            (withExamples, exampleFeatures) = fitted.PredictUnmeasured(examples);
+        }
+
+        var final = withExamples ?? model;
+
         var taskFeatures = request.TaskFeatures is { } features
             ? Core.Features.TaskFeatureModel.Fit(Factor(), features, new Core.Features.TaskFeatureOptions { MaxThreads = request.Settings.MaxThreads })
             : null;
         var tuning = choice?.Summary();
-        var exampleFeatures = request.ExampleFeatures is { } examples
-            ? Core.Features.ExampleFeatureModel.Fit(Factor(), examples, new Core.Features.ExampleFeatureOptions { MaxThreads = request.Settings.MaxThreads })
-            : null;
         var elapsed = clock.Elapsed;
         progress?.Invoke("scoring", 0.8);
-        var r2 = GoodnessOfFit.TrainingRSquared(model, request.Matrix);
-        return new FitResult(model, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }), elapsed)
+        var r2 = GoodnessOfFit.TrainingRSquared(final, request.Matrix);
+        return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }), elapsed)
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,
-            Warnings = MatrixWarnings(request.Matrix, request.Source),
+            Warnings = MatrixWarnings(request.Matrix, request.Source, exampleFeatures is not null),
         };
 
         // The checks above, and auto's feature-capable candidates, leave a Gaussian factor model whenever features are given.
-        FactorModel Factor() => model as FactorModel ?? throw new InvalidOperationException($"'{request.Method}' fitted a {ModelCatalog.NameOf(model.Method)} model, which cannot carry features.");
+        FactorModel Factor() => (withExamples ?? model) as FactorModel ?? throw new InvalidOperationException($"'{request.Method}' fitted a {ModelCatalog.NameOf(model.Method)} model, which cannot carry features.");
     }
 
     /// <summary>
@@ -275,7 +284,8 @@ public static class Fitting
     /// </summary>
     /// <param name="matrix">The training matrix.</param>
     /// <param name="source">The matrix as the user names it, for the message.</param>
-    public static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source)
+    /// <param name="fromFeatures">True when example features predict the examples with no observed cell.</param>
+    public static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures = false)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         if (matrix.MissingCount == 0)
@@ -308,7 +318,7 @@ public static class Fitting
         if (emptyExamples.Length > 0)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{emptyExamples.Length:N0} of the {matrix.ExampleCount:N0} examples of {source} have no observed cell ({First(emptyExamples, matrix.ExampleIds)}): the model knows nothing of them: it predicts each as the average measured example, with intervals widened by how much the measured examples differ. Drop those columns, or measure them on some task."));
+                $"{emptyExamples.Length:N0} of the {matrix.ExampleCount:N0} examples of {source} have no observed cell ({First(emptyExamples, matrix.ExampleIds)}): the model knows nothing of them: {(fromFeatures ? "it predicts them from their example features, with intervals widened by those predictions' leave-one-out error" : "it predicts each as the average measured example, with intervals widened by how much the measured examples differ")}. Drop those columns, or measure them on some task."));
         }
 
         if (emptyTasks.Count > 0)

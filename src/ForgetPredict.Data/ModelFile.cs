@@ -37,7 +37,8 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             prior (if flag 8: int32 p, double[p] mean, double[p*p] covariance),
 ///             fit report (int32 iterations, byte converged, double objective, double residual variance),
 ///             residual factors (if flag 16: int32 q, double[q] scales, binary16[q*N] unit directions),
-///             unmeasured examples (if flag 32: int32 count, int32[count] ascending indices; files without it read as before)
+///             unmeasured examples (if flag 32: int32 count, int32[count] ascending indices, int32 s, double[s] their spread
+///             (s = 0: the measured examples'); files without it read as before)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities, then (only when
 ///             positive, since interpolation weights: files without it read as 0) double interpolation prior
@@ -507,6 +508,10 @@ public static partial class ModelFile
             {
                 w.Write(j);
             }
+
+            var spread = model.ToParameters().UnmeasuredSpread;
+            w.Write(spread.Length);
+            WriteDoubles(w, spread);
         }
     }
 
@@ -568,6 +573,7 @@ public static partial class ModelFile
         }
 
         int[] unmeasured = [];
+        double[] unmeasuredSpread = [];
         if ((flags & 32) != 0)
         {
             var count = r.Int32();
@@ -577,6 +583,14 @@ public static partial class ModelFile
             }
 
             unmeasured = r.Ints(count);
+            var spreadLength = r.Int32();
+            var q = ((flags & 2) != 0 ? 1 : 0) + rank;
+            if (spreadLength != 0 && spreadLength != q * q)
+            {
+                throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"the unmeasured examples' spread has {spreadLength} values for {q} example parameters"));
+            }
+
+            unmeasuredSpread = r.Doubles(spreadLength);
         }
 
         return r.Guard(() => FactorModel.Create(new FactorModelParameters
@@ -600,6 +614,7 @@ public static partial class ModelFile
             TaskPrior = prior,
             Fit = fit,
             UnmeasuredExamples = unmeasured,
+            UnmeasuredSpread = unmeasuredSpread,
         }));
     }
 

@@ -88,6 +88,27 @@ public class ModelFileTests
         Assert.Equal(mean, meanLoaded);
         Assert.Equal(std, stdLoaded);
         Assert.True(std[3] > std.Where((_, j) => j is not 3 and not 150).Average());
+
+        // A spread given by an example feature model (their parameters' leave-one-out error) is kept too.
+        var factor = factors[0];
+        var q = (factor.HasExampleBias ? 1 : 0) + factor.Rank;
+        var spread = new double[q * q];
+        for (var k = 0; k < q; k++)
+        {
+            spread[(k * q) + k] = 0.001 * (k + 1);
+        }
+
+        var given = FactorModel.Create(factor.ToParameters() with { UnmeasuredSpread = spread });
+        var givenPath = Path.Combine(RepoPaths.NewTempFolder(), "given.fpm");
+        ModelFile.Save(given, givenPath);
+        var givenLoaded = (FactorModel)ModelFile.Load(givenPath).Model;
+        Assert.Equal(spread, givenLoaded.ToParameters().UnmeasuredSpread);
+        Assert.Equal(given.FoldIn([1, 2], [0.02, 0.01]).PredictRow(), givenLoaded.FoldIn([1, 2], [0.02, 0.01]).PredictRow());
+        var (givenStd, loadedStd) = (new double[z.ExampleCount], new double[z.ExampleCount]);
+        given.FoldIn([1, 2], [0.02, 0.01]).PredictRow(new double[z.ExampleCount], givenStd);
+        givenLoaded.FoldIn([1, 2], [0.02, 0.01]).PredictRow(new double[z.ExampleCount], loadedStd);
+        Assert.Equal(givenStd, loadedStd);
+        Assert.NotEqual(std[3], givenStd[3]);
     }
 
     [Fact]

@@ -87,7 +87,10 @@ public sealed class ExampleFeatureModel
         return new ExampleFeatureModel(model, [.. parts.Views], width, [.. parts.Weights], [.. parts.ErrorVariance]) { ExplainedShare = Array.AsReadOnly<double>([.. parts.ExplainedShare]) };
     }
 
-    /// <summary>Fits the regression of <paramref name="model"/>'s example parameters on <paramref name="features"/> (aligned by example id).</summary>
+    /// <summary>
+    /// Fits the regression of <paramref name="model"/>'s example parameters on <paramref name="features"/> (aligned by example id),
+    /// over the examples some training task measured (the model's unmeasured ones have no fitted parameters to learn from).
+    /// </summary>
     /// <param name="model">A fitted Gaussian factor model.</param>
     /// <param name="features">Features of the model's examples (aligned by id; extra ids are ignored).</param>
     /// <param name="options">Settings, or null for the defaults.</param>
@@ -104,17 +107,35 @@ public sealed class ExampleFeatureModel
         }
 
         var aligned = features.AlignTo(model.ExampleIds);
+        var measured = Measured(model);
+        if (measured.Length < model.ExampleCount)
+        {
+            aligned = aligned.Select(measured);
+        }
+
         var views = FeatureView.AsGiven(aligned.Blocks);
-        var n = model.ExampleCount;
+        var n = measured.Length;
         var width = views.Sum(v => v.Width);
         var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
         var targets = new double[q * n];
-        if (model.HasExampleBias)
+        var all = model.ExampleCount;
+        for (var k = 0; k < q; k++)
         {
-            model.ExampleBiases.CopyTo(targets);
+            var source = model.HasExampleBias && k == 0 ? model.ExampleBiases : model.ExampleFactors.Slice((k - (model.HasExampleBias ? 1 : 0)) * all, all);
+            var target = targets.AsSpan(k * n, n);
+            if (n == all)
+            {
+                source.CopyTo(target);
+            }
+            else
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    target[j] = source[measured[j]];
+                }
+            }
         }
 
-        model.ExampleFactors.CopyTo(targets.AsSpan(model.HasExampleBias ? n : 0));
         var targetMeans = new double[q];
         var total = new double[q];
         for (var k = 0; k < q; k++)
@@ -285,6 +306,75 @@ public sealed class ExampleFeatureModel
                 std[j] = Math.Sqrt(Math.Max(variance, 0));
             }
         }
+    }
+
+    /// <summary>
+    /// The model with its unmeasured examples (<see cref="FactorModel.UnmeasuredExamples"/>) predicted from their features:
+    /// their parameters (b_j, V_j) this regression's predictions, and their spread (the variance a new task's prediction there
+    /// adds) the parameters' leave-one-out error instead of the measured examples' whole spread; with this feature model
+    /// restored onto it. This model and its factor model are returned as they are when no example is unmeasured.
+    /// </summary>
+    /// <param name="features">Features of the model's examples, the unmeasured ones included (the same blocks as at fit time).</param>
+    /// <exception cref="ArgumentException">The features miss an unmeasured example or do not match the fit's.</exception>
+    public (FactorModel Model, ExampleFeatureModel Features) PredictUnmeasured(FeatureSet features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var unmeasured = _model.UnmeasuredExamples;
+        if (unmeasured.Count == 0)
+        {
+            return (_model, this);
+        }
+
+        var selected = features.AlignTo(IdList.From(unmeasured.Select(j => _model.ExampleIds[j])));
+        var blocks = _views.Select(v => v.AlignFrom(selected, "example")).ToArray();
+        var parameters = _model.ToParameters();
+        var n = _model.ExampleCount;
+        var q = _errorVariance.Length;
+        var bias = _model.HasExampleBias ? 1 : 0;
+        var row = new double[_width + 1];
+        for (var t = 0; t < unmeasured.Count; t++)
+        {
+            Encode(_views, _scales, blocks, t, row);
+            for (var k = 0; k < q; k++)
+            {
+                double value = 0;
+                for (var a = 0; a < row.Length; a++)
+                {
+                    value += row[a] * _weights[(a * q) + k];
+                }
+
+                if (bias == 1 && k == 0)
+                {
+                    parameters.ExampleBiases[unmeasured[t]] = value;
+                }
+                else
+                {
+                    parameters.ExampleFactors[((long)(k - bias) * n) + unmeasured[t]] = value;
+                }
+            }
+        }
+
+        var spread = new double[q * q];
+        for (var k = 0; k < q; k++)
+        {
+            spread[(k * q) + k] = _errorVariance[k];
+        }
+
+        var model = FactorModel.Create(parameters with { UnmeasuredSpread = spread });
+        return (model, Restore(model, Parts));
+    }
+
+    // The examples some training task measured, ascending.
+    private static int[] Measured(FactorModel model)
+    {
+        var unmeasured = model.UnmeasuredExamples;
+        if (unmeasured.Count == 0)
+        {
+            return [.. Enumerable.Range(0, model.ExampleCount)];
+        }
+
+        var skip = new HashSet<int>(unmeasured);
+        return [.. Enumerable.Range(0, model.ExampleCount).Where(j => !skip.Contains(j))];
     }
 
     // One example's standardised features, each block scaled by 1 / sqrt(width) so every block weighs the same, then 1 (intercept).

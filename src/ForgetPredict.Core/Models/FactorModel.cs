@@ -80,6 +80,13 @@ public sealed record FactorModelParameters
     /// variance there adds how much the measured examples' contributions b_j + U_T . V_j spread around that average.
     /// </summary>
     public int[] UnmeasuredExamples { get; init; } = [];
+
+    /// <summary>
+    /// The covariance (q x q, row-major; q = example bias + rank) of an unmeasured example's parameters around their values,
+    /// or empty for the measured examples' spread around their average. An example feature model that predicted the unmeasured
+    /// examples' parameters sets it to its leave-one-out error (<see cref="Features.ExampleFeatureModel.PredictUnmeasured"/>).
+    /// </summary>
+    public double[] UnmeasuredSpread { get; init; } = [];
 }
 
 /// <summary>
@@ -220,6 +227,7 @@ public sealed partial class FactorModel : IForgettingModel
         ArgumentNullException.ThrowIfNull(parameters.ResidualFactors, nameof(parameters.ResidualFactors));
         ArgumentNullException.ThrowIfNull(parameters.ResidualScales, nameof(parameters.ResidualScales));
         ArgumentNullException.ThrowIfNull(parameters.UnmeasuredExamples, nameof(parameters.UnmeasuredExamples));
+        ArgumentNullException.ThrowIfNull(parameters.UnmeasuredSpread, nameof(parameters.UnmeasuredSpread));
         return CreateOwned(Copy(parameters));
     }
 
@@ -283,6 +291,11 @@ public sealed partial class FactorModel : IForgettingModel
         }
 
         var spread = UnmeasuredColumns.Spread(parameters);
+        if (parameters.UnmeasuredSpread is { Length: > 0 } given)
+        {
+            spread = UnmeasuredColumns.CheckSpread(given, spread.Length, parameters.UnmeasuredExamples.Length, nameof(parameters));
+        }
+
         var (meanBound, stdBound) = Bounds(parameters, exampleNoise, spread);
         ModelBounds.Check(meanBound, stdBound, () => string.Create(CultureInfo.InvariantCulture,
             $"largest bias {Math.Max(MaxMagnitude(parameters.TaskBiases), MaxMagnitude(parameters.ExampleBiases)):G3}, task factor {MaxMagnitude(parameters.TaskFactors):G3}, example factor {MaxMagnitude(parameters.ExampleFactors):G3}, noise variance {parameters.NoiseVariance:G3}"), nameof(parameters));
@@ -326,6 +339,7 @@ public sealed partial class FactorModel : IForgettingModel
         ResidualFactors = [.. p.ResidualFactors],
         ResidualScales = [.. p.ResidualScales],
         UnmeasuredExamples = [.. p.UnmeasuredExamples],
+        UnmeasuredSpread = [.. p.UnmeasuredSpread],
     };
 
     /// <summary>The least share of the average residual variance any example's own residual variance is given.</summary>

@@ -139,6 +139,34 @@ internal static class UnmeasuredColumns
         }
     }
 
+    /// <summary>
+    /// Checks a given spread of the unmeasured examples' parameters: as many values as the measured spread would have
+    /// (<paramref name="length"/>, q x q), finite, symmetric, with a non-negative diagonal, and only with unmeasured examples.
+    /// </summary>
+    public static double[] CheckSpread(double[] given, int length, int unmeasured, string paramName)
+    {
+        var q = (int)Math.Round(Math.Sqrt(given.Length));
+        if (unmeasured == 0 || given.Length != length || q * q != given.Length)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The unmeasured examples' spread has {given.Length} values; it needs {length} (example parameters squared) and unmeasured examples to apply to."), paramName);
+        }
+
+        for (var a = 0; a < q; a++)
+        {
+            for (var b = 0; b < q; b++)
+            {
+                var value = given[(a * q) + b];
+                if (!double.IsFinite(value) || value != given[(b * q) + a] || (a == b && value < 0))
+                {
+                    throw new ArgumentException("The unmeasured examples' spread must be finite, symmetric, with a non-negative diagonal.", paramName);
+                }
+            }
+        }
+
+        return given;
+    }
+
     /// <summary>How many of <paramref name="examples"/> are in the ascending list <paramref name="unmeasured"/>.</summary>
     public static int CountIn(int[] unmeasured, ReadOnlySpan<int> examples)
     {

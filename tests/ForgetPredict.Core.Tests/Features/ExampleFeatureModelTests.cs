@@ -51,6 +51,68 @@ public class ExampleFeatureModelTests
         Assert.True(covered >= warmCovered, $"coverage of the 90% intervals: new chunks {covered}, measured chunks {warmCovered}");
     }
 
+    [Fact]
+    public void UnmeasuredExamplesOfTheMatrix_ArePredictedFromTheirFeatures_AsNewExamplesWouldBe()
+    {
+        // Given: charlm-d without task 2, every fifth chunk never measured (NaN columns of the matrix, not new ids)
+        var z = CharlmD.Matrix;
+        var blank = Enumerable.Range(0, z.ExampleCount).Where(j => j % 5 == 0).ToArray();
+        var train = z.SelectTasks([.. Enumerable.Range(0, z.TaskCount).Where(i => i != 2)]);
+        var values = train.Values.ToArray();
+        for (var i = 0; i < train.TaskCount; i++)
+        {
+            foreach (var j in blank)
+            {
+                values[(i * train.ExampleCount) + j] = float.NaN;
+            }
+        }
+
+        train = ForgettingMatrix.Create(values, train.TaskCount, train.ExampleCount, train.TaskIds, train.ExampleIds);
+        var model = new LowRankFitter().FitLowRank(train);
+        var examples = CharlmD.Examples.AlignTo(train.ExampleIds);
+
+        // When: the example feature model is fitted (over the measured chunks) and fills the unmeasured ones in
+        var fitted = ExampleFeatureModel.Fit(model, examples);
+        var (filled, restored) = fitted.PredictUnmeasured(examples);
+
+        // Then: the regression ignored the unmeasured chunks' features (changing them changes nothing) ...
+        var scrambled = ExampleFeatureModel.Fit(model, Scramble(examples, blank));
+        Assert.Equal(fitted.Parts.Weights, scrambled.Parts.Weights);
+        Assert.Equal(fitted.Parts.ErrorVariance, scrambled.Parts.ErrorVariance);
+
+        // ... and a folded task's row at the unmeasured chunks is what the cold-column prediction of the same chunks gives
+        var known = Enumerable.Range(0, 30).Select(t => (t * 160) + 1).ToArray();
+        var task = filled.FoldIn(known, [.. known.Select(j => (double)z[2, j])]);
+        var mean = new double[z.ExampleCount];
+        var std = new double[z.ExampleCount];
+        task.PredictRow(mean, std);
+        var coldMean = new double[blank.Length];
+        var coldStd = new double[blank.Length];
+        restored.PredictNewExamples(task, examples.Select(blank), coldMean, coldStd);
+        for (var t = 0; t < blank.Length; t++)
+        {
+            Assert.Equal(coldMean[t], mean[blank[t]], 1e-9);
+            Assert.Equal(coldStd[t], std[blank[t]], 1e-9);
+        }
+
+        // and better than the average chunk the model predicts them as without features.
+        var plain = model.FoldIn(known, [.. known.Select(j => (double)z[2, j])]).PredictRow();
+        double Rmse(double[] row) => Math.Sqrt(blank.Average(j => (z[2, j] - row[j]) * (z[2, j] - row[j])));
+        Assert.True(Rmse(mean) < 0.85 * Rmse(plain), $"from features {Rmse(mean)}, as the average chunk {Rmse(plain)}");
+    }
+
+    // The same features with the listed rows' values replaced (every block's row reversed among them).
+    private static FeatureSet Scramble(FeatureSet features, int[] rows)
+    {
+        var order = Enumerable.Range(0, features.Count).ToArray();
+        for (var t = 0; t < rows.Length; t++)
+        {
+            order[rows[t]] = rows[rows.Length - 1 - t];
+        }
+
+        return new FeatureSet(features.Ids, [.. features.Select(order).Blocks]);
+    }
+
     // A small model and example features (numeric, categorical and an embedding) over its examples.
     private static (FactorModel Model, FeatureSet Features) Small(int examples, int seed, int width = 5)
     {

@@ -197,6 +197,10 @@ public class UnmeasuredExampleTests
         Assert.Contains("entry 0 is 2500", Assert.Throws<ArgumentException>(() => FactorModel.Create(parameters with { UnmeasuredExamples = [Examples] })).Message, StringComparison.Ordinal);
         Assert.Contains("Every example", Assert.Throws<ArgumentException>(() => FactorModel.Create(parameters with { UnmeasuredExamples = [.. Enumerable.Range(0, Examples)] })).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentNullException>(() => FactorModel.Create(parameters with { UnmeasuredExamples = null! }));
+        Assert.Contains("it needs 1", Assert.Throws<ArgumentException>(() => FactorModel.Create(parameters with { UnmeasuredSpread = [1, 0, 0, 1] })).Message, StringComparison.Ordinal);
+        Assert.Contains("non-negative diagonal", Assert.Throws<ArgumentException>(() => FactorModel.Create(parameters with { UnmeasuredSpread = [-1] })).Message, StringComparison.Ordinal);
+        Assert.Contains("unmeasured examples to apply to", Assert.Throws<ArgumentException>(() => FactorModel.Create(parameters with { UnmeasuredExamples = [], UnmeasuredSpread = [1] })).Message, StringComparison.Ordinal);
+        Assert.Equal([0.5], FactorModel.Create(parameters with { UnmeasuredSpread = [0.5] }).ToParameters().UnmeasuredSpread);
     }
 
     private static ForgettingMatrix Blank(ForgettingMatrix matrix, int[] columns)
