@@ -502,13 +502,18 @@ public sealed class KnnModel : IForgettingModel
         var k = Math.Min(Options.Neighbors, order.Length);
         if (!NeighboursComplete(order) || k == 0)
         {
+            // An example no neighbour observed is the baseline's alone; one no training task observed (unmeasured) adds the
+            // baseline's spread of example biases, as the additive model's own prediction does there.
+            var unmeasured = Baseline.Parameters.UnmeasuredExamples;
+            var spread = unmeasured.Length == 0 ? 0 : Baseline.UnmeasuredVariance(default, default);
             for (var j = 0; j < destination.Length; j++)
             {
                 var (cellMean, variance) = Neighbourhood(order, similarity, j);
                 destination[j] += cellMean;
                 if (std.Length != 0)
                 {
-                    std[j] = double.IsNaN(variance) ? Math.Sqrt(Baseline.NoiseVariance) : Math.Sqrt(variance);
+                    std[j] = !double.IsNaN(variance) ? Math.Sqrt(variance)
+                        : Math.Sqrt(Baseline.NoiseVariance + (spread > 0 && Array.BinarySearch(unmeasured, j) >= 0 ? spread : 0));
                 }
             }
 

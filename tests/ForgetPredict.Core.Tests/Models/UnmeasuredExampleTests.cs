@@ -51,6 +51,7 @@ public class UnmeasuredExampleTests
     [Theory]
     [InlineData("mf")]
     [InlineData("additive")]
+    [InlineData("knn")]
     [InlineData("auto")]
     public void NewTasks_UnmeasuredExamples_IntervalsCoverAsOftenAsTheMeasuredOnes(string method)
     {
@@ -175,6 +176,20 @@ public class UnmeasuredExampleTests
         fold.PredictCells([1024, 5], cells, cellStd);
         Assert.Equal([mean[1024], mean[5]], cells);
         Assert.Equal([std[1024], std[5]], cellStd);
+    }
+
+    [Fact]
+    public void Knn_UnmeasuredExamples_CarryTheBaselinesSpreadOfExampleBiases()
+    {
+        // No training task, so no neighbour, observed them: the prediction is the additive baseline's, and so is the spread.
+        var model = (KnnModel)ModelCatalog.CreateFitter("knn").Fit(s_past);
+        var spread = model.Baseline.UnmeasuredVariance(default, default);
+        var std = new double[Examples];
+        model.FoldIn([3, 40, 600], [0.01, 0.02, 0.015]).PredictRow(new double[Examples], std);
+
+        Assert.True(spread > 0);
+        Assert.All(s_unmeasured, j => Assert.True(std[j] * std[j] >= model.Baseline.NoiseVariance + spread - 1e-15, $"{std[j]}"));
+        Assert.All(s_unmeasured, j => Assert.Equal(std[0], std[j]));
     }
 
     [Fact]
