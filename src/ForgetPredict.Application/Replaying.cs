@@ -211,11 +211,15 @@ public static class Replaying
         return (found, unknown);
     }
 
+    // Headers that name the id column even when an example is called so (an example named 'id' is still listed under 'id').
+    private static readonly HashSet<string> s_headerNames = new(["id", "example", "examples"], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// The examples a table of ids excludes (<see cref="ResolveExamples"/> over its id column), refusing a table that cannot mean
     /// what it says: one with a header and no rows (it would exclude nothing), and one whose id column is named by an example
     /// id while the caller did not name that column (a file written without a header line, e.g. by pandas with header=False,
-    /// whose first id was read as the column name and would be replayed).
+    /// whose first id was read as the column name and would be replayed; 'id' and 'example' are headers whatever the ids). A
+    /// pandas index that makes the id column ambiguous is settled by which column names the model's examples.
     /// </summary>
     /// <param name="table">The table read.</param>
     /// <param name="exampleIds">The model's examples.</param>
@@ -230,12 +234,13 @@ public static class Replaying
             throw new ForgettingDataException(table.SourceName, "it has a header line and no rows, so it would exclude nothing: list the examples under the header, or leave the exclusion out.");
         }
 
-        if (!idColumnNamed && exampleIds.IndexOf(table.IdColumn) >= 0)
+        var idColumn = table.IdColumnAmong(id => exampleIds.IndexOf(id) >= 0);
+        if (!idColumnNamed && exampleIds.IndexOf(idColumn) >= 0 && !s_headerNames.Contains(idColumn))
         {
             throw new ForgettingDataException(table.SourceName, string.Create(CultureInfo.InvariantCulture,
-                $"its first line names example '{table.IdColumn}' where a header belongs: the file has no header line (pandas writes none with header=False), so that example would not be excluded. Add a header line (e.g. 'id') above the ids."), 1);
+                $"its first line names example '{idColumn}' where a header belongs: the file has no header line (pandas writes none with header=False), so that example would not be excluded. Add a header line (e.g. 'id') above the ids."), 1);
         }
 
-        return ResolveExamples(exampleIds, table.Ids);
+        return ResolveExamples(exampleIds, table.Column(idColumn));
     }
 }

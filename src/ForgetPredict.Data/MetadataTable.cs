@@ -34,10 +34,11 @@ public sealed class MetadataTable
         RowCount = rowCount;
         _lines = lines;
         ChosenIdColumn = ChooseIdColumn(sourceName, names, columns, idColumn);
-        _idAmbiguity = idColumn is null ? Ambiguity(names, columns) : null;
+        (_idAmbiguity, _idRival) = idColumn is null ? Ambiguity(names, columns) : (null, null);
     }
 
     private readonly string? _idAmbiguity;
+    private readonly string? _idRival;          // the other column that could hold the ids, when the choice is ambiguous
 
     /// <summary>The file (or stream name) the table came from, for messages.</summary>
     public string SourceName { get; }
@@ -71,6 +72,25 @@ public sealed class MetadataTable
 
     /// <summary>The ids (the values of <see cref="IdColumn"/>), one per row.</summary>
     public IReadOnlyList<string> Ids => _columns[IdColumn];
+
+    /// <summary>
+    /// The id column for ids that <paramref name="isKnown"/> recognises: <see cref="IdColumn"/>, except that when the choice
+    /// between a pandas index of whole numbers and another column is ambiguous, the one whose values name known ids while the
+    /// other's name none (string ids beside a filtered frame's row numbers, say).
+    /// </summary>
+    /// <exception cref="ForgettingDataException">Both columns, or neither, name known ids: which holds them cannot be told.</exception>
+    public string IdColumnAmong(Func<string, bool> isKnown)
+    {
+        ArgumentNullException.ThrowIfNull(isKnown);
+        if (_idAmbiguity is null || _idRival is null)
+        {
+            return IdColumn;
+        }
+
+        var index = _columns[ChosenIdColumn].Any(isKnown);
+        var rival = _columns[_idRival].Any(isKnown);
+        return index == rival ? IdColumn : index ? ChosenIdColumn : _idRival;
+    }
 
     /// <summary>The values of a column.</summary>
     /// <exception cref="ArgumentException">No such column (the message lists the columns).</exception>
@@ -257,22 +277,23 @@ public sealed class MetadataTable
     // Why the id column cannot be told, or null: a pandas index of whole numbers that are not 0, 1, 2... in order (a sorted,
     // filtered or shuffled frame's old row numbers, or integer ids) beside another column that could hold ids and is not
     // decimal data.
-    private static string? Ambiguity(IReadOnlyList<string> names, Dictionary<string, string[]> columns)
+    // Why the id column cannot be told, and the other candidate, or nulls.
+    private static (string? Why, string? Rival) Ambiguity(IReadOnlyList<string> names, Dictionary<string, string[]> columns)
     {
         if (names.Any(n => n.Equals("id", StringComparison.OrdinalIgnoreCase)) || names.FirstOrDefault(TableColumns.IsPandasIndex) is not { } index
             || IsRowNumbers(columns[index]) || !columns[index].All(IsWholeNumber))
         {
-            return null;
+            return (null, null);
         }
 
         var rival = names.FirstOrDefault(n => !TableColumns.IsPandasIndex(n) && CanBeIds(columns[n]) && !IsDecimalData(columns[n]));
         if (rival is null || columns[index].SequenceEqual(columns[rival], StringComparer.Ordinal))
         {
             // No other column could hold ids, or one holds the same ids in the same rows: either way the ids are the same.
-            return null;
+            return (null, null);
         }
 
-        return $"column {Echo.Quote(index)} is a pandas index of whole numbers that are not the row numbers 0, 1, 2... in order, and column {Echo.Quote(rival)} could hold the ids too: a sorted, filtered or shuffled frame keeps its old row numbers, so the file cannot say which holds the ids. Name the id column with the table's -columns option (e.g. --exclude-columns {rival}), or write the file with index=False.";
+        return ($"column {Echo.Quote(index)} is a pandas index of whole numbers that are not the row numbers 0, 1, 2... in order, and column {Echo.Quote(rival)} could hold the ids too: a sorted, filtered or shuffled frame keeps its old row numbers, so the file cannot say which holds the ids. Name the id column with the table option's -columns companion ({Echo.Quote(rival)} or the index's name, e.g. --examples-columns or --exclude-columns), or write the file with index=False.", rival);
     }
 
     private static bool IsWholeNumber(string value) => value.Length is > 0 and <= 18 && value.All(char.IsAsciiDigit);
@@ -321,14 +342,15 @@ public sealed class MetadataTable
         ArgumentNullException.ThrowIfNull(what);
         var rowOf = new int[ids.Count];
         rowOf.AsSpan().Fill(-1);
-        var idValues = _columns[IdColumn];
+        var idColumn = IdColumnAmong(id => ids.IndexOf(id) >= 0);
+        var idValues = _columns[idColumn];
         var unused = new List<int>();
         for (var r = 0; r < RowCount; r++)
         {
             var id = idValues[r];
             if (id.Length == 0)
             {
-                throw new ForgettingDataException(SourceName, $"the {what} id (column '{IdColumn}') is empty; every metadata row needs an id.", LineOf(r), IdColumn);
+                throw new ForgettingDataException(SourceName, $"the {what} id (column '{idColumn}') is empty; every metadata row needs an id.", LineOf(r), idColumn);
             }
 
             var position = ids.IndexOf(id);
@@ -341,7 +363,7 @@ public sealed class MetadataTable
             if (rowOf[position] >= 0)
             {
                 throw new ForgettingDataException(SourceName, string.Create(CultureInfo.InvariantCulture,
-                    $"{what} id {Echo.Quote(id)} appears twice, {Where(rowOf[position])} and {Where(r)}; keep one row per {what}{IdSourceHint}."), LineOf(r), IdColumn);
+                    $"{what} id {Echo.Quote(id)} appears twice, {Where(rowOf[position])} and {Where(r)}; keep one row per {what}{IdSourceHint(idColumn)}."), LineOf(r), idColumn);
             }
 
             rowOf[position] = r;
@@ -352,14 +374,14 @@ public sealed class MetadataTable
         {
             var pair = duplicateUnused.Take(2).ToArray();
             throw new ForgettingDataException(SourceName, string.Create(CultureInfo.InvariantCulture,
-                $"{what} id {Echo.Quote(duplicateUnused.Key)} appears twice, {Where(pair[0])} and {Where(pair[1])}; keep one row per {what}{IdSourceHint}."), LineOf(pair[1]), IdColumn);
+                $"{what} id {Echo.Quote(duplicateUnused.Key)} appears twice, {Where(pair[0])} and {Where(pair[1])}; keep one row per {what}{IdSourceHint(idColumn)}."), LineOf(pair[1]), idColumn);
         }
 
-        return new MetadataJoin(this, ids, rowOf, unused, what);
+        return new MetadataJoin(this, idColumn, ids, rowOf, unused, what);
     }
 
     // Where the ids come from, for a message about them: the rule may have picked a column the user did not mean.
-    private string IdSourceHint => $" (ids are read from column {Echo.Quote(IdColumn)}; if another column holds them, name it as the id column)";
+    private static string IdSourceHint(string idColumn) => $" (ids are read from column {Echo.Quote(idColumn)}; if another column holds them, name it as the id column)";
 
     /// <summary>The 1-based line of data row <paramref name="row"/> in the file, or 0 when the table has no lines (Parquet).</summary>
     internal long LineOf(int row) => _lines is null ? 0 : _lines[row];
@@ -382,13 +404,15 @@ public sealed class MetadataJoin
     public const int SampleSize = 5;
 
     private readonly MetadataTable _table;
+    private readonly string _idColumn;
     private readonly IdList _ids;
     private readonly int[] _rowOf;
     private readonly List<int> _unusedRows;
     private readonly string _what;
 
-    internal MetadataJoin(MetadataTable table, IdList ids, int[] rowOf, List<int> unusedRows, string what)
+    internal MetadataJoin(MetadataTable table, string idColumn, IdList ids, int[] rowOf, List<int> unusedRows, string what)
     {
+        _idColumn = idColumn;
         _table = table;
         _ids = ids;
         _rowOf = rowOf;
@@ -481,9 +505,9 @@ public sealed class MetadataJoin
 
         var hint = _ids.IsImplicit
             ? $" The matrix has no {_what} ids of its own, so they are 0..{Count - 1} (column positions); key the metadata by position or read the matrix from a format that carries ids."
-            : $" Check that column {Echo.Quote(_table.IdColumn)} holds the same ids as the matrix.";
+            : $" Check that column {Echo.Quote(_idColumn)} holds the same ids as the matrix.";
         hint += _table.RowNumbersHint;
-        throw new ForgettingDataException(_table.SourceName, string.Join("; ", sides) + "." + hint, column: _table.IdColumn);
+        throw new ForgettingDataException(_table.SourceName, string.Join("; ", sides) + "." + hint, column: _idColumn);
     }
 
     private static string Quote(IReadOnlyList<string> ids) => Echo.List(ids);

@@ -63,6 +63,28 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void ExcludedBy_ResolvesAPandasIndexAgainstTheModelsIds_AndTakesIdAsAHeaderEvenWhenAnExampleIsSoNamed()
+    {
+        var ids = new ExampleReferences(IdList.From(["id", "ex1", "ex2", "ex3", "ex4"]), new ExampleMatching(false, "pass --by-index"));
+        static MetadataTable Table(string text) => MetadataTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), "held.csv");
+
+        // A sampled frame's old row numbers beside string ids: only the ids name examples, so they are the id column.
+        var (sampled, unknownSampled) = Replaying.ExcludedBy(Table(",name\n3,ex3\n1,ex1\n"), ids, idColumnNamed: false);
+        Assert.Equal([3, 1], sampled.Order().Reverse());
+        Assert.Empty(unknownSampled);
+
+        // 'id' is a header even though an example is named 'id'; a header that is another example id is refused.
+        var (listed, _) = Replaying.ExcludedBy(Table("id\nex2\nex4\n"), ids, idColumnNamed: false);
+        Assert.Equal([2, 4], listed.Order());
+        var e = Assert.Throws<ForgettingDataException>(() => Replaying.ExcludedBy(Table("ex2\nex4\n"), ids, idColumnNamed: false));
+        Assert.Contains("its first line names example 'ex2' where a header belongs", e.Message, StringComparison.Ordinal);
+
+        // Both columns naming examples in other rows stays ambiguous.
+        var both = new ExampleReferences(IdList.Implicit(10), new ExampleMatching(false, "pass --by-index"));
+        Assert.Throws<ForgettingDataException>(() => Replaying.ExcludedBy(Table(",column\n3,5\n1,7\n"), both, idColumnNamed: false));
+    }
+
+    [Fact]
     public void Forecast_WithoutGroups_HasNoGroups_AndTheDefaultThreshold()
     {
         var forecast = Forecasting.Forecast(new ForecastRequest { Model = s_model, Cells = Cells(10), Top = 4 });

@@ -164,11 +164,19 @@ public class PandasIndexTests
         // Then: asking for its ids says why and how to fix it; naming the column works
         var error = Assert.Throws<ForgettingDataException>(() => table.Ids);
         Assert.Contains("held.csv: column 'Unnamed: 0' is a pandas index of whole numbers that are not the row numbers 0, 1, 2... in order, and column 'column' could hold the ids too", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Name the id column with the table's -columns option (e.g. --exclude-columns column), or write the file with index=False.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Name the id column with the table option's -columns companion ('column' or the index's name, e.g. --examples-columns or --exclude-columns), or write the file with index=False.", error.Message, StringComparison.Ordinal);
         Assert.All(MetadataTable.Read(path, "column").Ids, id => Assert.InRange(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), 1000, 1299));
 
         // A sorted frame's index is a permutation of its row numbers: the same.
         Assert.Throws<ForgettingDataException>(() => Csv(",column,source\n1,e1,a\n0,e0,b\n").IdColumn);
+
+        // Joined to a matrix's ids, the column whose values name them settles it (string ids beside old row numbers)...
+        var join = Csv(",column,source\n1,e1,a\n0,e0,b\n").Join(Core.IdList.From(["e0", "e1"]));
+        Assert.True(join.IsComplete);
+        Assert.Equal(["b", "a"], join.Column("source"));
+
+        // ... and when both name them, it stays ambiguous.
+        Assert.Throws<ForgettingDataException>(() => Csv(",column,source\n1,0,a\n0,1,b\n").Join(Core.IdList.Implicit(2)));
 
         // An index of whole numbers beside decimal data or repeated groups holds the ids, as before.
         Assert.Equal(TableColumns.PandasIndex, Csv(",lr\n5,0.001\n9,0.002\n").IdColumn);
