@@ -190,6 +190,19 @@ class LocalTests(unittest.TestCase):
             read = fp._io.read_table(path)
         self.assertEqual([float(v) for v in values], list(read["predicted"]))
 
+    def test_metadata_with_pandas_row_numbers_beside_an_id_column_in_other_rows_is_refused_not_misaligned(self):
+        # read_csv of a shuffled metadata file: the RangeIndex is row numbers, 'name' holds the ids in another order.
+        table = self.meta.rename_axis("name").reset_index().sample(frac=1, random_state=0).reset_index(drop=True)
+        with self.assertRaises(fp.InputError) as caught:
+            fp.fit(self.frame.iloc[1:], method="additive", examples=table, progress=False)
+        self.assertIn("set_index('name')", str(caught.exception))
+        with fp.fit(self.frame.iloc[1:], method="additive", examples=table.set_index("name"), progress=False) as model:
+            groups = model.predict(self.observed(), group_by="source", progress=False).groups
+        self.assertEqual(sorted(groups.index), ["alpha", "beta", "gamma"])
+        # Row numbers that are the ids themselves (an array's columns, in order) are fine.
+        in_order = pd.DataFrame({"column": range(self.z.shape[1]), "source": self.meta["source"].to_numpy()})
+        fp.fit(self.z[1:], method="additive", examples=in_order, progress=False).close()
+
     def test_design_lists_cells_that_predict_reads(self):
         cells = fp.design(self.frame.iloc[1:], 8, examples=self.meta, group_by="source", progress=False)
         self.assertEqual(list(cells.columns), ["order", "group"])

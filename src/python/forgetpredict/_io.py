@@ -238,12 +238,25 @@ def write_matrix(path: Path, z: MatrixLike, tasks: Optional[Sequence] = None, ex
 
 
 def metadata_ids(table: pd.DataFrame, argument: str) -> Sequence:
-    """A metadata table's ids: its ``id`` column, else its index (a MultiIndex refused, naming ``argument``)."""
+    """A metadata table's ids: its ``id`` column, else its index (a MultiIndex refused, naming ``argument``).
+
+    pandas' default index (row numbers 0..n-1, e.g. after ``read_csv`` or ``reset_index(drop=True)``) beside a column that
+    could hold ids in other rows (distinct, not decimals) is refused as ambiguous, as the engine refuses it in a file: after
+    a shuffle or a sort the row numbers no longer say which example a row describes."""
     _refuse_multiindex(table.columns, argument, "the columns")
     if "id" in table.columns:
         return table["id"]
     _refuse_multiindex(table.index, argument, "the index (the ids)")
-    return table.index
+    index = table.index
+    if isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0 and index.step == 1 and len(table.columns) > 0:
+        first = table.columns[0]
+        column = table[first]
+        could_be_ids = (not pd.api.types.is_float_dtype(column) and not pd.api.types.is_bool_dtype(column)
+                        and column.notna().all() and column.is_unique)
+        if could_be_ids and [str(v) for v in column] != [str(i) for i in index]:
+            raise InputError(f"{argument}: its index is pandas' row numbers 0..{len(table) - 1} and column {first!r} could hold the ids, "
+                             f"in other rows; say which holds them: {argument}.set_index({first!r}), or an 'id' column.")
+    return index
 
 
 def write_metadata(path: Path, table: pd.DataFrame, argument: str = "examples") -> Path:
