@@ -509,9 +509,8 @@ public static partial class ModelFile
                 w.Write(j);
             }
 
-            var spread = model.ToParameters().UnmeasuredSpread;
-            w.Write(spread.Length);
-            WriteDoubles(w, spread);
+            w.Write(model.UnmeasuredSpread.Length);
+            WriteDoubles(w, model.UnmeasuredSpread);
         }
     }
 

@@ -107,7 +107,7 @@ public sealed class ExampleFeatureModel
         }
 
         var aligned = features.AlignTo(model.ExampleIds);
-        var measured = Measured(model);
+        var measured = UnmeasuredColumns.Measured(model.UnmeasuredExamples, model.ExampleCount);
         if (measured.Length < model.ExampleCount)
         {
             aligned = aligned.Select(measured);
@@ -362,19 +362,6 @@ public sealed class ExampleFeatureModel
 
         var model = FactorModel.Create(parameters with { UnmeasuredSpread = spread });
         return (model, Restore(model, Parts));
-    }
-
-    // The examples some training task measured, ascending.
-    private static int[] Measured(FactorModel model)
-    {
-        var unmeasured = model.UnmeasuredExamples;
-        if (unmeasured.Count == 0)
-        {
-            return [.. Enumerable.Range(0, model.ExampleCount)];
-        }
-
-        var skip = new HashSet<int>(unmeasured);
-        return [.. Enumerable.Range(0, model.ExampleCount).Where(j => !skip.Contains(j))];
     }
 
     // One example's standardised features, each block scaled by 1 / sqrt(width) so every block weighs the same, then 1 (intercept).

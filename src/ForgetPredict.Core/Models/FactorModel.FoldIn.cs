@@ -399,9 +399,10 @@ public sealed partial class FactorModel
         }
     }
 
-    // The variance an unmeasured example adds to a new task's prediction: its parameters are the measured examples' average,
-    // and its contribution c . e_j (c = ([1], task factors w_f), e_j = ([b_j], V_j)) misses by c^T S c on average over the
-    // measured examples' spread S, plus tr(S_VV C_ff) for the task factors' own uncertainty. 0 without unmeasured examples.
+    // The variance an unmeasured example adds to a new task's prediction: its parameters are the measured examples' average
+    // (or an example feature model's prediction), so its contribution c . e_j (c = ([1], task factors w_f), e_j = ([b_j], V_j))
+    // misses by c^T S c for the spread S of the parameters around that (the measured examples', or the prediction's
+    // leave-one-out error), plus tr(S_VV C_ff) for the task factors' own uncertainty. 0 without unmeasured examples.
     internal double UnmeasuredVariance(ReadOnlySpan<double> w, ReadOnlySpan<double> covariance)
     {
         if (_spread.Length == 0)

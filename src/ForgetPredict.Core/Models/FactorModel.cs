@@ -187,6 +187,9 @@ public sealed partial class FactorModel : IForgettingModel
     /// <summary>The examples no training task measured (see <see cref="FactorModelParameters.UnmeasuredExamples"/>), ascending.</summary>
     public IReadOnlyList<int> UnmeasuredExamples => Array.AsReadOnly(_p.UnmeasuredExamples);
 
+    /// <summary>The given spread of the unmeasured examples' parameters (see <see cref="FactorModelParameters.UnmeasuredSpread"/>), or empty.</summary>
+    public ReadOnlySpan<double> UnmeasuredSpread => _p.UnmeasuredSpread;
+
     /// <summary>How the fit went.</summary>
     public FitReport Fit => _p.Fit;
 

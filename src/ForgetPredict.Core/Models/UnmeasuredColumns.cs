@@ -187,13 +187,14 @@ internal static class UnmeasuredColumns
         return count;
     }
 
-    private static int[] Measured(int[] unmeasured, int n)
+    /// <summary>The examples of 0..n-1 not in the ascending list <paramref name="unmeasured"/>, ascending.</summary>
+    public static int[] Measured(IReadOnlyList<int> unmeasured, int n)
     {
-        var measured = new int[n - unmeasured.Length];
+        var measured = new int[n - unmeasured.Count];
         int t = 0, u = 0;
         for (var j = 0; j < n; j++)
         {
-            if (u < unmeasured.Length && unmeasured[u] == j)
+            if (u < unmeasured.Count && unmeasured[u] == j)
             {
                 u++;
             }
