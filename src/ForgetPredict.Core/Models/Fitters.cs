@@ -186,7 +186,7 @@ internal static class FactorFits
 
         var solution = new AlternatingLeastSquares(matrix, problem, draws).Solve();
         problem = problem with { FactorLambda = solution.FactorLambda };
-        var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount);
+        var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount, UnmeasuredColumns.Of(matrix));
         var parameters = Parameters(matrix, method, problem, solution, inflation);
         parameters = scale == 1 ? parameters : Unscaled(parameters, scale);
         CheckNotCollapsed(matrix, parameters);

@@ -26,11 +26,30 @@ internal static class ResidualStructure
     /// dof sums, over every example and every task, the ridge trace tr((G + Lambda)^-1 G) of its update (G the Gram of the
     /// other side's features, scaled by the observed fraction), plus one for the global mean. Capped at 10.
     /// </summary>
-    public static double Inflation(AlsProblem problem, AlsSolution s, int m, int n, long count)
+    public static double Inflation(AlsProblem problem, AlsSolution s, int m, int n, long count, int[]? unmeasured = null)
     {
         if (count <= 0)
         {
             return 1;
+        }
+
+        // Examples no task measured have no cells and spend no degree of freedom: count the measured ones alone (on a matrix
+        // with most of its columns empty, counting every column left no degree of freedom and inflated the noise tenfold).
+        var exampleFactors = s.ExampleFactors;
+        if (unmeasured is { Length: > 0 })
+        {
+            var measured = UnmeasuredColumns.Measured(unmeasured, n);
+            var r0 = problem.Rank;
+            exampleFactors = new double[r0 * measured.Length];
+            for (var k = 0; k < r0; k++)
+            {
+                for (var t = 0; t < measured.Length; t++)
+                {
+                    exampleFactors[(k * measured.Length) + t] = s.ExampleFactors[((long)k * n) + measured[t]];
+                }
+            }
+
+            n = measured.Length;
         }
 
         var rho = (double)count / ((double)m * n);
@@ -51,7 +70,7 @@ internal static class ResidualStructure
         }
 
         var exampleSide = RidgeTrace(m, problem.ExampleBias, r, taskColumns, rho, problem.ExampleBiasPenalty, s.FactorLambda);
-        var taskSide = RidgeTrace(n, problem.TaskBias, r, s.ExampleFactors, rho, problem.BiasLambda, s.FactorLambda);
+        var taskSide = RidgeTrace(n, problem.TaskBias, r, exampleFactors, rho, problem.BiasLambda, s.FactorLambda);
         var dof = ((double)n * exampleSide) + ((double)m * taskSide) + (problem.Center ? 1 : 0);
         return count / Math.Max(count - dof, count / 10.0);
     }

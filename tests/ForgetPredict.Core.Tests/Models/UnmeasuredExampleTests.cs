@@ -192,6 +192,35 @@ public class UnmeasuredExampleTests
         Assert.All(s_unmeasured, j => Assert.Equal(std[0], std[j]));
     }
 
+    [Theory]
+    [InlineData("additive")]
+    [InlineData("mf")]
+    public void NoiseVariance_CountsTheDegreesOfFreedomOfTheMeasuredExamplesOnly(string method)
+    {
+        // Given: the past with 96% of its columns empty, and the same past without those columns
+        var keep = Enumerable.Range(0, Examples).Where(j => j % 25 == 0).ToArray();
+        var blank = Enumerable.Range(0, Examples).Except(keep).ToArray();
+        var past = s_synthetic.Matrix.SelectTasks([.. Enumerable.Range(0, Training)]);
+        var sparse = Blank(past, blank);
+        var values = new float[Training * keep.Length];
+        for (var i = 0; i < Training; i++)
+        {
+            for (var t = 0; t < keep.Length; t++)
+            {
+                values[(i * keep.Length) + t] = past[i, keep[t]];
+            }
+        }
+
+        var dropped = ForgettingMatrix.Create(values, Training, keep.Length);
+
+        // When
+        var withEmpty = (FactorModel)ModelCatalog.CreateFitter(method).Fit(sparse);
+        var without = (FactorModel)ModelCatalog.CreateFitter(method).Fit(dropped);
+
+        // Then: the empty columns spend no degree of freedom (counting them left none and capped the correction at 10x)
+        Assert.InRange(withEmpty.NoiseVariance / without.NoiseVariance, 0.7, 1.5);
+    }
+
     [Fact]
     public void CompleteMatrix_HasNoUnmeasuredExamples_AndPredictsAsBefore()
     {
