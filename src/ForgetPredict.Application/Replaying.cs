@@ -224,8 +224,9 @@ public static class Replaying
     /// <param name="table">The table read.</param>
     /// <param name="exampleIds">The model's examples.</param>
     /// <param name="idColumnNamed">True when the caller named the id column.</param>
+    /// <returns>The examples found, the ids that name none, and the column the ids were read from.</returns>
     /// <exception cref="ForgettingDataException">The table has no rows, or its header is an example id.</exception>
-    public static (HashSet<int> Found, IReadOnlyList<string> Unknown) ExcludedBy(MetadataTable table, ExampleReferences exampleIds, bool idColumnNamed)
+    public static (HashSet<int> Found, IReadOnlyList<string> Unknown, string IdColumn) ExcludedBy(MetadataTable table, ExampleReferences exampleIds, bool idColumnNamed)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(exampleIds);
@@ -241,6 +242,7 @@ public static class Replaying
                 $"its first line names example '{idColumn}' where a header belongs: the file has no header line (pandas writes none with header=False), so that example would not be excluded. Add a header line (e.g. 'id') above the ids."), 1);
         }
 
-        return ResolveExamples(exampleIds, table.Column(idColumn));
+        var (found, unknown) = ResolveExamples(exampleIds, table.Column(idColumn));
+        return (found, unknown, idColumn);
     }
 }

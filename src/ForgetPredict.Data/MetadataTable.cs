@@ -67,8 +67,11 @@ public sealed class MetadataTable
         ? $" Its column {Echo.Quote(index)} (pandas' index of row numbers 0, 1, 2...) is not taken as ids; name it as the id column to key the rows by position."
         : string.Empty;
 
-    /// <summary>The columns besides the ids and a pandas index (<see cref="TableColumns.IsPandasIndex"/>): what a table describes its rows with.</summary>
-    public IReadOnlyList<string> DataColumns => [.. ColumnNames.Where(c => c != IdColumn && !TableColumns.IsPandasIndex(c))];
+    /// <summary>
+    /// The columns besides the ids and a pandas index (<see cref="TableColumns.IsPandasIndex"/>): what a table describes its rows
+    /// with. When the id column is ambiguous (<see cref="IdColumnAmong"/> settles it), the other candidate is left out too.
+    /// </summary>
+    public IReadOnlyList<string> DataColumns => [.. ColumnNames.Where(c => c != ChosenIdColumn && c != _idRival && !TableColumns.IsPandasIndex(c))];
 
     /// <summary>The ids (the values of <see cref="IdColumn"/>), one per row.</summary>
     public IReadOnlyList<string> Ids => _columns[IdColumn];
@@ -405,6 +408,9 @@ public sealed class MetadataJoin
 
     private readonly MetadataTable _table;
     private readonly string _idColumn;
+
+    /// <summary>The column the ids were joined on (the table's id column, or the candidate the matrix's ids settled).</summary>
+    public string IdColumn => _idColumn;
     private readonly IdList _ids;
     private readonly int[] _rowOf;
     private readonly List<int> _unusedRows;

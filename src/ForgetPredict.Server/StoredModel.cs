@@ -169,7 +169,7 @@ public sealed class StoredModel
 
         public FileStamp Stamp { get; } = stamp;
 
-        public IReadOnlyList<string> Columns { get; } = [.. table.ColumnNames.Where(c => c != table.IdColumn)];
+        public IReadOnlyList<string> Columns { get; } = [.. table.ColumnNames.Where(c => c != join.IdColumn)];
 
         public Grouping Grouping(string column) =>
             _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), mismatch))).Value;

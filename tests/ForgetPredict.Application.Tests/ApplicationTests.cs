@@ -69,12 +69,13 @@ public sealed class ApplicationTests : IDisposable
         static MetadataTable Table(string text) => MetadataTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), "held.csv");
 
         // A sampled frame's old row numbers beside string ids: only the ids name examples, so they are the id column.
-        var (sampled, unknownSampled) = Replaying.ExcludedBy(Table(",name\n3,ex3\n1,ex1\n"), ids, idColumnNamed: false);
+        var (sampled, unknownSampled, column) = Replaying.ExcludedBy(Table(",name\n3,ex3\n1,ex1\n"), ids, idColumnNamed: false);
         Assert.Equal([3, 1], sampled.Order().Reverse());
         Assert.Empty(unknownSampled);
+        Assert.Equal("name", column);
 
         // 'id' is a header even though an example is named 'id'; a header that is another example id is refused.
-        var (listed, _) = Replaying.ExcludedBy(Table("id\nex2\nex4\n"), ids, idColumnNamed: false);
+        var (listed, _, _) = Replaying.ExcludedBy(Table("id\nex2\nex4\n"), ids, idColumnNamed: false);
         Assert.Equal([2, 4], listed.Order());
         var e = Assert.Throws<ForgettingDataException>(() => Replaying.ExcludedBy(Table("ex2\nex4\n"), ids, idColumnNamed: false));
         Assert.Contains("its first line names example 'ex2' where a header belongs", e.Message, StringComparison.Ordinal);

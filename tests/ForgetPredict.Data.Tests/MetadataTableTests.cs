@@ -170,9 +170,13 @@ public class PandasIndexTests
         // A sorted frame's index is a permutation of its row numbers: the same.
         Assert.Throws<ForgettingDataException>(() => Csv(",column,source\n1,e1,a\n0,e0,b\n").IdColumn);
 
-        // Joined to a matrix's ids, the column whose values name them settles it (string ids beside old row numbers)...
-        var join = Csv(",column,source\n1,e1,a\n0,e0,b\n").Join(Core.IdList.From(["e0", "e1"]));
+        // Joined to a matrix's ids, the column whose values name them settles it (string ids beside old row numbers); the
+        // columns to group by are known before, without either candidate...
+        var ambiguous = Csv(",column,source\n1,e1,a\n0,e0,b\n");
+        Assert.Equal(["source"], ambiguous.DataColumns);
+        var join = ambiguous.Join(Core.IdList.From(["e0", "e1"]));
         Assert.True(join.IsComplete);
+        Assert.Equal("column", join.IdColumn);
         Assert.Equal(["b", "a"], join.Column("source"));
 
         // ... and when both name them, it stays ambiguous.

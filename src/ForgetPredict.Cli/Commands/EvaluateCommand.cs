@@ -255,7 +255,7 @@ internal static class EvaluateCommand
         var join = table.Join(z.TaskIds, "task");
         if (!join.IsComplete || join.UnusedCount > 0)
         {
-            warnings.WriteLine($"warning: {join.Summary()}{TableColumnsOption.IdColumnHint(table, join.MatchedCount, "--tasks-columns")}");
+            warnings.WriteLine($"warning: {join.Summary()}{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--tasks-columns")}");
         }
 
         return [.. join.Column(column)];

@@ -28,15 +28,15 @@ internal sealed class ExcludeOptions(string description)
 
         var idColumn = parse.Id(Columns);
         var table = MetadataTable.Read(path, idColumn);
-        var (set, unknown) = Replaying.ExcludedBy(table, exampleIds, idColumn is not null);
+        var (set, unknown, column) = Replaying.ExcludedBy(table, exampleIds, idColumn is not null);
         if (set.Count == 0 && unknown.Count > 0)
         {
-            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{path}: none of its {table.RowCount} rows names an example, so it would exclude nothing: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(table, 0, "--exclude-columns")}"));
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{path}: none of its {table.RowCount} rows names an example, so it would exclude nothing: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(column, 0, "--exclude-columns")}"));
         }
 
         if (unknown.Count > 0)
         {
-            warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(table, table.RowCount - unknown.Count, "--exclude-columns")}"));
+            warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(column, table.RowCount - unknown.Count, "--exclude-columns")}"));
         }
 
         return set;

@@ -159,7 +159,7 @@ internal sealed class GroupOptions
         var join = table.Join(exampleIds, "example");
         if (!join.IsComplete || join.UnusedCount > 0)
         {
-            warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.{TableColumnsOption.IdColumnHint(table, join.MatchedCount, "--examples-columns")}");
+            warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--examples-columns")}");
         }
 
         return (ExampleGroups.FromLabels(join.Column(column)), column);

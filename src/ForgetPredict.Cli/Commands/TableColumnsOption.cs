@@ -43,8 +43,8 @@ internal static class TableColumnsOption
     };
 
     /// <summary>When no id of a table matched, which column the ids were taken from and the option that names another; else empty.</summary>
-    public static string IdColumnHint(MetadataTable table, int matched, string option) =>
-        matched == 0 ? $" The ids were taken from column '{table.IdColumn}'; name the column that holds them with {option} ID." : string.Empty;
+    public static string IdColumnHint(string idColumn, int matched, string option) =>
+        matched == 0 ? $" The ids were taken from column '{idColumn}'; name the column that holds them with {option} ID." : string.Empty;
 
     /// <summary>The names given to a columns option, or null when it is not given.</summary>
     public static string[]? Names(this ParseResult parse, Option<string[]?> option) => parse.GetValue(option) is { Length: > 0 } names ? names : null;
