@@ -44,7 +44,9 @@ public sealed class InterruptTests
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
         var waited = Stopwatch.StartNew();
-        while (!Directory.EnumerateFiles(folder, ".pred.csv.*.tmp").Any() && !process.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2))
+        // The output's own temporary file, being written (not empty): the empty probe that checks the folder at the start
+        // has the same name pattern, and a signal then could come before the output's file exists.
+        while (!Directory.EnumerateFiles(folder, ".pred.csv.*.tmp").Any(f => new FileInfo(f) is { Exists: true, Length: > 0 }) && !process.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2))
         {
             Thread.Sleep(20);
         }
