@@ -37,11 +37,6 @@ public static partial class TemporaryFiles
     private static readonly ConcurrentDictionary<string, PosixSignal> s_interrupted = new(StringComparer.Ordinal);
     private static readonly string s_mark = ComputeMark();
 
-    // Set by a termination signal's cleanup: the process is ending, so no temporary file is made after it (a writer that
-    // started just then would otherwise leave one behind, untracked by the cleanup that already ran).
-    private static int s_terminated;
-    private static PosixSignal s_terminatedBy;
-
     /// <summary>
     /// Opts this process in to deleting its temporary files in flight when SIGINT (Ctrl+C), SIGTERM, SIGHUP or SIGQUIT arrives,
     /// so that a process stopped by one leaves no half-written temporary file behind (a command-line tool calls it at start).
@@ -73,13 +68,6 @@ public static partial class TemporaryFiles
         ArgumentNullException.ThrowIfNull(suffix);
         var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{prefix}{Environment.ProcessId}-{s_mark}{Guid.NewGuid().ToString("N")[s_mark.Length..]}{suffix}"));
         s_inFlight[path] = 0;
-        if (Volatile.Read(ref s_terminated) == 1)
-        {
-            // The cleanup may have run between the registration above and this check: take the path back and refuse.
-            s_inFlight.TryRemove(path, out _);
-            throw new IOException($"{path}: not written, the process is ending after {Describe(s_terminatedBy)}.");
-        }
-
         return path;
     }
 
@@ -166,8 +154,6 @@ public static partial class TemporaryFiles
     /// handlers of <see cref="DeleteOnTerminationSignals"/> do).</summary>
     internal static void RemoveInFlight(PosixSignal signal)
     {
-        s_terminatedBy = signal;
-        Volatile.Write(ref s_terminated, 1);
         foreach (var path in s_inFlight.Keys)
         {
             if (s_inFlight.TryRemove(path, out _))
