@@ -82,7 +82,10 @@ public static class Designing
     /// design on (<see cref="ActiveDesign.Of"/>), the criterion is adaptive, the count is out of range (or above the examples neither
     /// excluded nor measured), a measured example is out of range or repeated, or the groups do not cover
     /// the matrix's examples or (for group means) hold none of them.</exception>
-    public static MeasurementDesign Design(MeasurementRequest request)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <param name="request">What to design.</param>
+    /// <param name="cancellationToken">Stops the design model's fit on the past tasks between solver sweeps.</param>
+    public static MeasurementDesign Design(MeasurementRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!Criteria.Contains(request.Criterion))
@@ -128,7 +131,7 @@ public static class Designing
         }
 
         var design = request.Matrix is { } matrix
-            ? ActiveDesign.Fit(matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }))
+            ? ActiveDesign.Fit(matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }), cancellationToken)
             : ActiveDesign.Of(request.Model!);
         var excluded = request.Excluded;
         var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups, measured);

@@ -278,24 +278,34 @@ public static class Evaluating
     }
 
     /// <summary>Runs the protocol at <see cref="EvaluationOptions.Known"/> revealed cells.</summary>
+    /// <param name="request">The evaluation.</param>
+    /// <param name="cancellationToken">Stops the run (the methods' fits between solver sweeps, the test rows between rows).</param>
     /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, or the split, an option or an external file is invalid.</exception>
-    public static EvaluationResult Evaluate(EvaluateRequest request)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static EvaluationResult Evaluate(EvaluateRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Run(request with { Known = [request.Options.Known] }).Results[0];
+        return Run(request with { Known = [request.Options.Known] }, cancellationToken).Results[0];
     }
 
     /// <summary>Runs the protocol at each of <paramref name="known"/> revealed cells (every method fitted once): the curve of error against k.</summary>
+    /// <param name="request">The evaluation.</param>
+    /// <param name="known">The numbers of revealed cells.</param>
+    /// <param name="cancellationToken">Stops the run (the methods' fits between solver sweeps, the test rows between rows).</param>
     /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, a k is negative, or the split, an option or an external file is invalid.</exception>
-    public static IReadOnlyList<EvaluationResult> EvaluateCurve(EvaluateRequest request, IReadOnlyList<int> known)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static IReadOnlyList<EvaluationResult> EvaluateCurve(EvaluateRequest request, IReadOnlyList<int> known, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Run(request with { Known = known }).Results;
+        return Run(request with { Known = known }, cancellationToken).Results;
     }
 
-    /// <summary>Plans and runs the evaluation (<see cref="Plan"/>, then <see cref="Run(EvaluationPlan, IProgress{ValueTuple{string, double}}?)"/>).</summary>
+    /// <summary>Plans and runs the evaluation (<see cref="Plan"/>, then <see cref="Run(EvaluationPlan, IProgress{ValueTuple{string, double}}?, CancellationToken)"/>).</summary>
+    /// <param name="request">The evaluation.</param>
+    /// <param name="cancellationToken">Stops the run (the methods' fits between solver sweeps, the test rows between rows).</param>
     /// <exception cref="ArgumentException">A method is unknown or does not suit the matrix, or the split, an option or an external file is invalid.</exception>
-    public static EvaluationReport Run(EvaluateRequest request) => Run(Plan(request));
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static EvaluationReport Run(EvaluateRequest request, CancellationToken cancellationToken = default) => Run(Plan(request), cancellationToken: cancellationToken);
 
     /// <summary>
     /// Checks everything an evaluation needs before anything is fitted: the options and k, the split (and what it leaves to be
@@ -353,16 +363,18 @@ public static class Evaluating
     /// <summary>Runs a planned evaluation: every method fitted on the training tasks and scored at each k.</summary>
     /// <param name="plan">The plan.</param>
     /// <param name="progress">Told each method's fraction done; null: the request's <see cref="EvaluateRequest.Progress"/>.</param>
+    /// <param name="cancellationToken">Stops the run (the methods' fits between solver sweeps, the test rows between rows).</param>
     /// <exception cref="ArgumentException">Nothing can be scored, or a method cannot fit the training tasks.</exception>
-    public static EvaluationReport Run(EvaluationPlan plan, IProgress<(string Method, double Fraction)>? progress = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static EvaluationReport Run(EvaluationPlan plan, IProgress<(string Method, double Fraction)>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var r = plan.Request;
         progress ??= r.Progress;
         var split = plan.Split.Split;
         IReadOnlyList<EvaluationResult> results = plan.Known.Count == 1
-            ? [Protocol.Run(r.Matrix, split, plan.Methods, plan.Options, plan.ExternalsAt(plan.Known[0]), progress, r.OnPrediction)]
-            : EvaluationCurve.Run(r.Matrix, split, plan.Methods, plan.Known, plan.Options, plan.ExternalsAt, progress, r.OnPrediction);
+            ? [Protocol.Run(r.Matrix, split, plan.Methods, plan.Options, plan.ExternalsAt(plan.Known[0]), progress, r.OnPrediction, cancellationToken)]
+            : EvaluationCurve.Run(r.Matrix, split, plan.Methods, plan.Known, plan.Options, plan.ExternalsAt, progress, r.OnPrediction, cancellationToken);
         return new EvaluationReport(results, Settings(plan, results), plan.Warnings);
     }
 

@@ -226,8 +226,11 @@ public static class Fitting
     /// <summary>Fits and scores the model.</summary>
     /// <param name="request">The matrix, the family and its settings.</param>
     /// <param name="progress">Told "fitting" and "scoring" as the stages start, with the fraction of the work done.</param>
+    /// <param name="cancellationToken">Stops the fit between solver sweeps (and cross-validation folds, and before the feature
+    /// models and the scoring).</param>
     /// <exception cref="ArgumentException">The family is unknown, a setting is invalid, or the matrix does not suit the family.</exception>
-    public static FitResult Fit(FitRequest request, Action<string, double>? progress = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static FitResult Fit(FitRequest request, Action<string, double>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var fitter = CreateFitter(request.Method, request.Settings, request.TaskFeatures is not null, request.ExampleFeatures is not null);
@@ -239,7 +242,9 @@ public static class Fitting
         AutoReport? choice;
         try
         {
-            (model, choice) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix) is var (chosen, report) ? (chosen, report) : (fitter.Fit(request.Matrix), null);
+            (model, choice) = fitter is AutoFitter auto && auto.FitAuto(request.Matrix, cancellationToken) is var (chosen, report)
+                ? (chosen, report)
+                : (fitter.Fit(request.Matrix, cancellationToken), null);
         }
         catch (ArgumentException e) when (e.ParamName == "matrix" && e is not OptionException)
         {
@@ -249,6 +254,7 @@ public static class Fitting
 
         // Example features first: the examples no task measured then get their parameters from their features, and the model
         // with them is the one the task feature model describes.
+        cancellationToken.ThrowIfCancellationRequested();
         Core.Features.ExampleFeatureModel? exampleFeatures = null;
         FactorModel? withExamples = null;
         if (request.ExampleFeatures is { } examples)
@@ -258,12 +264,14 @@ public static class Fitting
         }
 
         var final = withExamples ?? model;
+        cancellationToken.ThrowIfCancellationRequested();
 
         var taskFeatures = request.TaskFeatures is { } features
             ? Core.Features.TaskFeatureModel.Fit(Factor(), features, new Core.Features.TaskFeatureOptions { MaxThreads = request.Settings.MaxThreads })
             : null;
         var tuning = choice?.Summary();
         var elapsed = clock.Elapsed;
+        cancellationToken.ThrowIfCancellationRequested();
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.TrainingRSquared(final, request.Matrix);
         return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }), elapsed)

@@ -97,7 +97,12 @@ public sealed record MatrixAnalysis(int TaskCount, int ExampleCount, double Miss
     double TaskOnly, double ExampleOnly, double Additive, double RankOne, SpectrumAnalysis Spectrum)
 {
     /// <summary>Runs every analysis; <paramref name="maxRank"/> bounds the SVD curve.</summary>
-    public static MatrixAnalysis Run(ForgettingMatrix matrix, int maxRank = 10, int maxThreads = -1)
+    /// <param name="matrix">The matrix.</param>
+    /// <param name="maxRank">The highest rank of the SVD curve.</param>
+    /// <param name="maxThreads">Worker threads (-1: all cores).</param>
+    /// <param name="cancellationToken">Stops the fits between solver sweeps (a curve on a large matrix with missing cells takes minutes).</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static MatrixAnalysis Run(ForgettingMatrix matrix, int maxRank = 10, int maxThreads = -1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         var sum = 0d;
@@ -117,7 +122,7 @@ public sealed record MatrixAnalysis(int TaskCount, int ExampleCount, double Miss
             // Nothing varies: every reference model reproduces the constant exactly (R^2 1 by the zero-variance
             // convention above), and no model can be fitted to learn differences that are not there.
             return new MatrixAnalysis(matrix.TaskCount, matrix.ExampleCount, matrix.MissingFraction, matrix.IsBinary, sum / Math.Max(matrix.ObservedCount, 1),
-                1, 1, 1, 1, ForgetPredict.Core.Analysis.Spectrum.Analyze(matrix, maxRank, maxThreads));
+                1, 1, 1, 1, ForgetPredict.Core.Analysis.Spectrum.Analyze(matrix, maxRank, maxThreads, cancellationToken));
         }
 
         return new MatrixAnalysis(
@@ -126,10 +131,10 @@ public sealed record MatrixAnalysis(int TaskCount, int ExampleCount, double Miss
             matrix.MissingFraction,
             matrix.IsBinary,
             sum / Math.Max(matrix.ObservedCount, 1),
-            GoodnessOfFit.RSquared(new TaskMeanFitter(new TaskMeanOptions { MaxThreads = maxThreads }).Fit(matrix), matrix),
-            GoodnessOfFit.RSquared(new ExampleMeanFitter(new ExampleMeanOptions { MaxThreads = maxThreads }).Fit(matrix), matrix),
-            GoodnessOfFit.RSquared(new AdditiveFitter(new AdditiveOptions { MaxThreads = maxThreads }).Fit(matrix), matrix),
-            GoodnessOfFit.RSquared(new RankOneFitter(new RankOneOptions { MaxThreads = maxThreads, Lambda = 0 }).Fit(matrix), matrix),
-            ForgetPredict.Core.Analysis.Spectrum.Analyze(matrix, maxRank, maxThreads));
+            GoodnessOfFit.RSquared(new TaskMeanFitter(new TaskMeanOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix),
+            GoodnessOfFit.RSquared(new ExampleMeanFitter(new ExampleMeanOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix),
+            GoodnessOfFit.RSquared(new AdditiveFitter(new AdditiveOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix),
+            GoodnessOfFit.RSquared(new RankOneFitter(new RankOneOptions { MaxThreads = maxThreads, Lambda = 0 }).Fit(matrix, cancellationToken), matrix),
+            ForgetPredict.Core.Analysis.Spectrum.Analyze(matrix, maxRank, maxThreads, cancellationToken));
     }
 }

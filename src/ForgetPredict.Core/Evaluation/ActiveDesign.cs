@@ -36,10 +36,12 @@ public sealed class ActiveDesign
     /// <summary>Fits the design model on the past tasks <paramref name="training"/>.</summary>
     /// <param name="training">The past tasks' forgetting.</param>
     /// <param name="fitter">The mf fitter (null: the default options).</param>
-    public static ActiveDesign Fit(ForgettingMatrix training, LowRankFitter? fitter = null)
+    /// <param name="cancellationToken">Stops the fit between solver sweeps.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ActiveDesign Fit(ForgettingMatrix training, LowRankFitter? fitter = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(training);
-        var model = (fitter ?? new LowRankFitter()).FitLowRank(training);
+        var model = (fitter ?? new LowRankFitter()).FitLowRank(training, cancellationToken);
         return new ActiveDesign(model, ActiveReveal.ExampleNoise(model, training, model.NoiseVariance));
     }
 

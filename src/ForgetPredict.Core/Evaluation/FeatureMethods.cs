@@ -28,14 +28,15 @@ public sealed class FeatureFoldInMethod(string name, IForgettingFitter fitter, F
     public TaskFeatureModel? LastFeatureModel { get; private set; }
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train)
+    public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
-        if (fitter.Fit(train) is not FactorModel model || model.PredictsProbability)
+        if (fitter.Fit(train, cancellationToken) is not FactorModel model || model.PredictsProbability)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Method '{Name}' cannot use task features: only Gaussian factor models (task-mean, additive, rank1, mf) can."));
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var featureModel = TaskFeatureModel.Fit(model, features, options);
         LastFeatureModel = featureModel;
         return new Predictor(model, featureModel, features);
@@ -74,14 +75,16 @@ public static class EvaluationCurve
     /// <param name="externals">Other predictors' predictions, scored alike at every k (see the overload taking predictions per k).</param>
     /// <param name="progress">Receives (method name, fraction done), or null.</param>
     /// <param name="onPrediction">Receives every predicted test row, or null.</param>
+    /// <param name="cancellationToken">Stops the run: the methods' fits between solver sweeps, the test rows between rows.</param>
     /// <exception cref="ArgumentException">No k given, or a k is negative.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static IReadOnlyList<EvaluationResult> Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, IReadOnlyList<int> known,
         EvaluationOptions? options = null, IReadOnlyList<ExternalPredictions>? externals = null, IProgress<(string Method, double Fraction)>? progress = null,
-        Action<PredictionRecord>? onPrediction = null) =>
-        Run(matrix, split, methods, known, options, _ => externals ?? [], progress, onPrediction);
+        Action<PredictionRecord>? onPrediction = null, CancellationToken cancellationToken = default) =>
+        Run(matrix, split, methods, known, options, _ => externals ?? [], progress, onPrediction, cancellationToken);
 
     /// <summary>
-    /// <see cref="Run(ForgettingMatrix, EvaluationSplit, IReadOnlyList{IEvaluationMethod}, IReadOnlyList{int}, EvaluationOptions?, IReadOnlyList{ExternalPredictions}?, IProgress{ValueTuple{string, double}}?, Action{PredictionRecord}?)"/>
+    /// <see cref="Run(ForgettingMatrix, EvaluationSplit, IReadOnlyList{IEvaluationMethod}, IReadOnlyList{int}, EvaluationOptions?, IReadOnlyList{ExternalPredictions}?, IProgress{ValueTuple{string, double}}?, Action{PredictionRecord}?, CancellationToken)"/>
     /// with other predictors' predictions made for each k: a predictor that folds in the revealed cells predicts each k (and
     /// each draw, <see cref="ExternalPredictions.PerDraw"/>) from the cells revealed there.
     /// </summary>
@@ -93,10 +96,12 @@ public static class EvaluationCurve
     /// <param name="externalsAt">The external predictions scored at k, asked once per k just before k's run (so they may be read then).</param>
     /// <param name="progress">Receives (method name, fraction done), or null.</param>
     /// <param name="onPrediction">Receives every predicted test row, or null.</param>
+    /// <param name="cancellationToken">Stops the run: the methods' fits between solver sweeps, the test rows between rows.</param>
     /// <exception cref="ArgumentException">No k given, or a k is negative.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static IReadOnlyList<EvaluationResult> Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, IReadOnlyList<int> known,
         EvaluationOptions? options, Func<int, IReadOnlyList<ExternalPredictions>> externalsAt, IProgress<(string Method, double Fraction)>? progress = null,
-        Action<PredictionRecord>? onPrediction = null)
+        Action<PredictionRecord>? onPrediction = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(methods);
         ArgumentNullException.ThrowIfNull(known);
@@ -108,7 +113,7 @@ public static class EvaluationCurve
 
         var prepared = methods.Select(m => new PreparedOnce(m)).ToArray();
         var o = options ?? new EvaluationOptions();
-        return known.Select(k => Protocol.Run(matrix, split, prepared, o with { Known = k }, externalsAt(k), progress, onPrediction)).ToArray();
+        return known.Select(k => Protocol.Run(matrix, split, prepared, o with { Known = k }, externalsAt(k), progress, onPrediction, cancellationToken)).ToArray();
     }
 
     // Prepares the wrapped method on the first call and hands the same predictor to later calls (the training rows are the same).
@@ -120,10 +125,10 @@ public static class EvaluationCurve
 
         public string Name => method.Name;
 
-        public IRowPredictor Prepare(ForgettingMatrix train) => _predictor ??= method.Prepare(train);
+        public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => _predictor ??= method.Prepare(train, cancellationToken);
 
-        public IRowPredictor Prepare(ForgettingMatrix train, int known) =>
-            method is IKnownTunedMethod tuned ? tuned.Prepare(train, known) : Prepare(train);
+        public IRowPredictor Prepare(ForgettingMatrix train, int known, CancellationToken cancellationToken = default) =>
+            method is IKnownTunedMethod tuned ? tuned.Prepare(train, known, cancellationToken) : Prepare(train, cancellationToken);
     }
 }
 
@@ -135,7 +140,7 @@ public static class EvaluationCurve
 /// refitted on each fold's training tasks), so the features get weight only where they predicted held-out training tasks better.
 /// </summary>
 /// <param name="features">Features of every task of the evaluated matrix (looked up by task id).</param>
-/// <param name="defaultKnown">The number of known cells <see cref="Prepare(ForgettingMatrix)"/> (with no k) tunes for.</param>
+/// <param name="defaultKnown">The number of known cells <see cref="Prepare(ForgettingMatrix, CancellationToken)"/> (with no k) tunes for.</param>
 /// <param name="crossValidation">How the weights are learned (its <see cref="CrossValidationOptions.Known"/> is replaced by the
 /// k being tuned for), or null for the ensemble's defaults; its <see cref="FitOptions.MaxThreads"/> also bounds the members' fits.</param>
 /// <param name="options">Feature model settings, or null for the defaults.</param>
@@ -151,31 +156,31 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
     /// <inheritdoc />
     public string Name => "ensemble+features";
 
-    /// <summary>The weights the last <see cref="Prepare(ForgettingMatrix, int)"/> learned (for reports), or null before the first.</summary>
+    /// <summary>The weights the last <see cref="Prepare(ForgettingMatrix, int, CancellationToken)"/> learned (for reports), or null before the first.</summary>
     public IReadOnlyList<double>? LastWeights { get; private set; }
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train) => Prepare(train, defaultKnown);
+    public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => Prepare(train, defaultKnown, cancellationToken);
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train, int known)
+    public IRowPredictor Prepare(ForgettingMatrix train, int known, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfNegative(known);
         var cv = TaskCrossValidation.Run(train, MemberNames.Count, fold =>
         {
-            var members = FitMembers(fold);
+            var members = FitMembers(fold, cancellationToken);
             return [.. Enumerable.Range(0, MemberNames.Count).Select(c => (HeldOutFoldIn)((row, k, v, cells, mean, std) => FoldIn(members, c, train.TaskIds[row], k, v).PredictCells(cells, mean, std)))];
-        }, _crossValidation with { Known = known });
+        }, _crossValidation with { Known = known }, cancellationToken);
         var weights = EnsembleModel.StackingWeights(cv);
         LastWeights = weights;
-        return new Predictor(this, FitMembers(train), weights, train.ExampleCount);
+        return new Predictor(this, FitMembers(train, cancellationToken), weights, train.ExampleCount);
     }
 
-    private Members FitMembers(ForgettingMatrix train)
+    private Members FitMembers(ForgettingMatrix train, CancellationToken cancellationToken)
     {
         var threads = _crossValidation.MaxThreads;
-        var models = s_baseMembers.Select(name => (name == "profile" ? new ProfileFitter(new ProfileOptions { MaxThreads = threads }) : ModelCatalog.CreateFitter(name, new ModelSettings { MaxThreads = threads })).Fit(train)).ToArray();
+        var models = s_baseMembers.Select(name => (name == "profile" ? new ProfileFitter(new ProfileOptions { MaxThreads = threads }) : ModelCatalog.CreateFitter(name, new ModelSettings { MaxThreads = threads })).Fit(train, cancellationToken)).ToArray();
         var mf = (FactorModel)models[1];
         return new Members(models, mf, TaskFeatureModel.Fit(mf, features, options));
     }

@@ -18,7 +18,10 @@ public interface IEvaluationMethod
     string Name { get; }
 
     /// <summary>Fits whatever the method needs from the training rows.</summary>
-    IRowPredictor Prepare(ForgettingMatrix train);
+    /// <param name="train">The training rows.</param>
+    /// <param name="cancellationToken">Stops the fits (between solver sweeps); a predictor that refits per row is stopped by it too.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -28,13 +31,17 @@ public interface IEvaluationMethod
 public interface IKnownTunedMethod : IEvaluationMethod
 {
     /// <summary>Fits whatever the method needs from the training rows, tuned for <paramref name="known"/> revealed cells per test task.</summary>
-    IRowPredictor Prepare(ForgettingMatrix train, int known);
+    /// <param name="train">The training rows.</param>
+    /// <param name="known">Revealed cells per test task.</param>
+    /// <param name="cancellationToken">Stops the fits (between solver sweeps).</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    IRowPredictor Prepare(ForgettingMatrix train, int known, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A fold-in method whose fitter is made for the number of known cells (see <see cref="IKnownTunedMethod"/>).</summary>
 /// <param name="name">Name shown in reports.</param>
 /// <param name="fitter">Makes the fitter tuned for k known cells.</param>
-/// <param name="defaultKnown">The k that <see cref="Prepare(ForgettingMatrix)"/> (with no k) tunes for.</param>
+/// <param name="defaultKnown">The k that <see cref="Prepare(ForgettingMatrix, CancellationToken)"/> (with no k) tunes for.</param>
 /// <param name="options">Fold-in settings of the test tasks, or null for the defaults.</param>
 public sealed class KnownTunedFoldInMethod(string name, Func<int, IForgettingFitter> fitter, int defaultKnown, FoldInOptions? options = null) : IKnownTunedMethod
 {
@@ -42,13 +49,13 @@ public sealed class KnownTunedFoldInMethod(string name, Func<int, IForgettingFit
     public string Name { get; } = name;
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train) => Prepare(train, defaultKnown);
+    public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => Prepare(train, defaultKnown, cancellationToken);
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train, int known)
+    public IRowPredictor Prepare(ForgettingMatrix train, int known, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fitter);
-        return new FoldInMethod(Name, fitter(known), options).Prepare(train);
+        return new FoldInMethod(Name, fitter(known), options).Prepare(train, cancellationToken);
     }
 }
 
@@ -59,16 +66,16 @@ public sealed class FoldInMethod(string name, IForgettingFitter fitter, FoldInOp
     public string Name { get; } = name;
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train)
+    public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fitter);
         if (fitter is AutoFitter auto)
         {
-            var (chosen, report) = auto.FitAuto(train);
+            var (chosen, report) = auto.FitAuto(train, cancellationToken);
             return new Folding(chosen, options, report.Summary());
         }
 
-        var model = fitter.Fit(train);
+        var model = fitter.Fit(train, cancellationToken);
         return new Folding(model, options, model is EnsembleModel ensemble
             ? string.Create(CultureInfo.InvariantCulture, $"{ensemble.Describe()} (cross-validated RMSE {ensemble.CrossValidatedRmse:0.0000})")
             : null);
@@ -366,6 +373,12 @@ public static class Protocol
     public static EvaluationResult Run(ForgettingMatrix matrix, IReadOnlyList<int> testRows, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options = null, IProgress<(string Method, double Fraction)>? progress = null) =>
         Run(matrix, EvaluationSplit.HoldOut(matrix, testRows), methods, options, progress: progress);
 
+    /// <summary>Runs the protocol holding out <paramref name="testRows"/> and training on the rest, stopped by <paramref name="cancellationToken"/>.</summary>
+    /// <exception cref="ArgumentException">The test rows are empty, repeated, out of range, or leave no training row.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static EvaluationResult Run(ForgettingMatrix matrix, IReadOnlyList<int> testRows, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options, CancellationToken cancellationToken) =>
+        Run(matrix, EvaluationSplit.HoldOut(matrix, testRows), methods, options, cancellationToken: cancellationToken);
+
     /// <summary>Runs the protocol.</summary>
     /// <param name="matrix">The full matrix (training and test rows).</param>
     /// <param name="split">Training and test rows.</param>
@@ -375,9 +388,12 @@ public static class Protocol
     /// where all of them have a value, so the comparisons are paired.</param>
     /// <param name="progress">Receives (method name, fraction done), or null.</param>
     /// <param name="onPrediction">Receives every predicted test row, or null.</param>
+    /// <param name="cancellationToken">Stops the run: the methods' fits between solver sweeps, the test rows between rows.</param>
     /// <exception cref="ArgumentException">The split is invalid (empty, overlapping, out of range) or an external has the wrong shape.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static EvaluationResult Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options = null,
-        IReadOnlyList<ExternalPredictions>? externals = null, IProgress<(string Method, double Fraction)>? progress = null, Action<PredictionRecord>? onPrediction = null)
+        IReadOnlyList<ExternalPredictions>? externals = null, IProgress<(string Method, double Fraction)>? progress = null, Action<PredictionRecord>? onPrediction = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(split);
@@ -404,14 +420,14 @@ public static class Protocol
         }
 
         var scorable = Scorable(matrix.ExampleCount, test.Length, extras, o.Seeds);
-        var reveals = Reveals(matrix, train, test, o);
+        var reveals = Reveals(matrix, train, test, o, cancellationToken);
         CheckSomethingToScore(matrix, test, reveals, scorable, o);
         var truths = new TruthCache(matrix, test, reveals, scorable, topK);
         var results = new List<MethodResult>();
         foreach (var method in methods)
         {
             var clock = Stopwatch.StartNew();
-            var predictor = method is IKnownTunedMethod tuned ? tuned.Prepare(train, o.Known) : method.Prepare(train);
+            var predictor = method is IKnownTunedMethod tuned ? tuned.Prepare(train, o.Known, cancellationToken) : method.Prepare(train, cancellationToken);
             var fitted = (predictor as IDescribedPredictor)?.Fitted;
             var predictions = new double[o.Seeds][][];
             var done = 0;
@@ -420,6 +436,7 @@ public static class Protocol
                 predictions[s] = new double[test.Length][];
                 for (var t = 0; t < test.Length; t++)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var known = reveals[s][t];
                     var values = known.Select(j => (double)matrix[test[t], j]).ToArray();
                     predictions[s][t] = predictor is ITaskAwarePredictor aware ? aware.PredictRow(matrix.TaskIds[test[t]], known, values) : predictor.PredictRow(known, values);
@@ -457,7 +474,7 @@ public static class Protocol
     }
 
     /// <summary>
-    /// The revealed example indices of every draw and test row, as <see cref="Run(ForgettingMatrix, EvaluationSplit, IReadOnlyList{IEvaluationMethod}, EvaluationOptions?, IReadOnlyList{ExternalPredictions}?, IProgress{ValueTuple{string, double}}?, Action{PredictionRecord}?)"/>
+    /// The revealed example indices of every draw and test row, as <see cref="Run(ForgettingMatrix, EvaluationSplit, IReadOnlyList{IEvaluationMethod}, EvaluationOptions?, IReadOnlyList{ExternalPredictions}?, IProgress{ValueTuple{string, double}}?, Action{PredictionRecord}?, CancellationToken)"/>
     /// reveals them: element [d][t] holds draw d's cells of the split's test row t (sorted, distinct, observed). Every other
     /// observed cell of the row is scored. An active design is fitted on the training rows for it.
     /// </summary>
@@ -585,7 +602,7 @@ public static class Protocol
     }
 
     // reveals[seed][test row]: random draws per seed, or one active design shared by every seed.
-    private static int[][][] Reveals(ForgettingMatrix matrix, ForgettingMatrix train, int[] test, EvaluationOptions o)
+    private static int[][][] Reveals(ForgettingMatrix matrix, ForgettingMatrix train, int[] test, EvaluationOptions o, CancellationToken cancellationToken = default)
     {
         if (o.Reveal == RevealStrategy.Random && o.RevealRandom == RevealRandom.Numpy)
         {
@@ -597,7 +614,7 @@ public static class Protocol
             return Enumerable.Range(0, o.Seeds).Select(s => test.Select(row => Reveal(matrix, row, s, o)).ToArray()).ToArray();
         }
 
-        var design = ActiveDesign.Fit(train, new LowRankFitter(new LowRankOptions { MaxThreads = o.MaxThreads }));
+        var design = ActiveDesign.Fit(train, new LowRankFitter(new LowRankOptions { MaxThreads = o.MaxThreads }), cancellationToken);
         int[]? complete = null;
         var perRow = test.Select(row =>
         {

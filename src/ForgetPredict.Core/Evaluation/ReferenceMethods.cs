@@ -12,9 +12,10 @@ public sealed class RefitMethod(string name, IForgettingFitter fitter) : IEvalua
     public string Name { get; } = name;
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train) => new Refitting(Name, train, fitter);
+    public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => new Refitting(Name, train, fitter, cancellationToken);
 
-    private sealed class Refitting(string name, ForgettingMatrix train, IForgettingFitter fitter) : IRowPredictor
+    // Each row's refit is stopped by the token given to Prepare.
+    private sealed class Refitting(string name, ForgettingMatrix train, IForgettingFitter fitter, CancellationToken cancellationToken) : IRowPredictor
     {
         public double[] PredictRow(int[] known, double[] values)
         {
@@ -30,7 +31,7 @@ public sealed class RefitMethod(string name, IForgettingFitter fitter) : IEvalua
             IForgettingModel model;
             try
             {
-                model = fitter.Fit(ForgettingMatrix.Wrap(cells, m + 1, n, null, train.ExampleIds));
+                model = fitter.Fit(ForgettingMatrix.Wrap(cells, m + 1, n, null, train.ExampleIds), cancellationToken);
             }
             catch (ArgumentException e)
             {
@@ -90,5 +91,6 @@ internal sealed class KnnBaselineFitter(KnnOptions knn, SgdOptions baseline) : I
     public ModelMethod Method => ModelMethod.Knn;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) => KnnModel.Create(matrix, (FactorModel)new SgdFitter(baseline).Fit(matrix), knn);
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) =>
+        KnnModel.Create(matrix, (FactorModel)new SgdFitter(baseline).Fit(matrix, cancellationToken), knn, cancellationToken);
 }

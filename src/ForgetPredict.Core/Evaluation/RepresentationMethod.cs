@@ -22,9 +22,10 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
     public string Name => "representation";
 
     /// <inheritdoc />
-    public IRowPredictor Prepare(ForgettingMatrix train)
+    public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        cancellationToken.ThrowIfCancellationRequested();
         int m = train.TaskCount, n = train.ExampleCount;
         var examples = ExampleBasis(exampleFeatures.AlignTo(train.ExampleIds), n, components);
         var q = examples.Length / n;

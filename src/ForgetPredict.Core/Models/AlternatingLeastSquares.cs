@@ -75,6 +75,9 @@ internal sealed record AlsProblem
 
     /// <summary>The initial example factors (rank x n, row-major) to start from instead of the seeded draws, or null.</summary>
     public double[]? StartFactors { get; init; }
+
+    /// <summary>Stops the solver between sweeps (and its parallel passes between chunks) with an <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken Cancellation { get; init; }
 }
 
 /// <summary>The solved parameters of an <see cref="AlsProblem"/>.</summary>
@@ -93,6 +96,9 @@ internal sealed class AlsSolution
     public required bool[] TaskObserved { get; init; }
 
     public required double FactorLambda { get; init; }
+
+    /// <summary>The examples with no observed cell (counted by the solver anyway), ascending.</summary>
+    public required int[] UnmeasuredExamples { get; init; }
 }
 
 /// <summary>
@@ -155,7 +161,11 @@ internal sealed class AlternatingLeastSquares
         _exampleFactors = draws is null ? new double[_r * _n] : [];
         _rowMissing = new int[_m];
         _columnMissing = new int[_n];
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = problem.MaxThreads <= 0 ? Environment.ProcessorCount : problem.MaxThreads };
+        _parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = problem.MaxThreads <= 0 ? Environment.ProcessorCount : problem.MaxThreads,
+            CancellationToken = problem.Cancellation,
+        };
     }
 
     public AlsSolution Solve()
@@ -180,6 +190,7 @@ internal sealed class AlternatingLeastSquares
         var adaptingSince = 0;
         while (iterations < Math.Max(_problem.MaxIterations, 1))
         {
+            _problem.Cancellation.ThrowIfCancellationRequested();
             iterations++;
             if (_p > 0)
             {
@@ -244,6 +255,7 @@ internal sealed class AlternatingLeastSquares
             Report = new FitReport(iterations, converged, objective, Math.Max(rss, 0) / observed),
             FactorLambda = _factorLambda,
             TaskObserved = taskObserved,
+            UnmeasuredExamples = _z.MissingCount < _m ? [] : [.. Enumerable.Range(0, _n).Where(j => _columnMissing[j] == _m)],
         };
     }
 

@@ -124,10 +124,13 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
     public ModelMethod Method => ModelMethod.Ensemble;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) => FitAuto(matrix).Model;
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) => FitAuto(matrix, cancellationToken).Model;
 
     /// <summary>Fits, and says what was chosen and why.</summary>
-    public (IForgettingModel Model, AutoReport Report) FitAuto(ForgettingMatrix matrix)
+    /// <param name="matrix">The training matrix.</param>
+    /// <param name="cancellationToken">Stops the cross-validation's fits and the final refit between solver sweeps.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public (IForgettingModel Model, AutoReport Report) FitAuto(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         var threads = _o.MaxThreads;
@@ -157,7 +160,7 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             new KnnFitter(knnFitter.Options with { InterpolationPrior = prior }))));
         var cv = TaskCrossValidation.Run(matrix, candidates.Count, train =>
         {
-            var models = candidates.Take(fitted).Select(c => c.Fitter.Fit(train)).ToList();
+            var models = candidates.Take(fitted).Select(c => c.Fitter.Fit(train, cancellationToken)).ToList();
             if (priors.Length > 0)
             {
                 var knn = (KnnModel)models[1];
@@ -165,7 +168,7 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             }
 
             return [.. models.Select(TaskCrossValidation.FoldInOf)];
-        }, _o.CrossValidation with { MaxThreads = threads });
+        }, _o.CrossValidation with { MaxThreads = threads }, cancellationToken);
         var rmse = Enumerable.Range(0, candidates.Count).Select(cv.Rmse).ToArray();
 
         // The mf rank: the smallest within the tolerance of the best mf rank; the other mf ranks leave the race.
@@ -183,12 +186,12 @@ public sealed class AutoFitter(AutoOptions? options = null) : IForgettingFitter
             var stackedCv = cv.Select(members);
             if (EnsembleModel.Weigh(stackedCv).Rmse < rmse[best])
             {
-                var model = EnsembleModel.Stack(matrix, [.. members.Select(c => candidates[c])], stackedCv);
+                var model = EnsembleModel.Stack(matrix, [.. members.Select(c => candidates[c])], stackedCv, cancellationToken);
                 return (model, new AutoReport(model.Describe(), model.CrossValidatedRmse, report, _o.CrossValidation.Known, rank) { ShortTasks = cv.ShortTasks, SkippedFolds = cv.SkippedFolds });
             }
         }
 
-        return (candidates[best].Final.Fit(matrix), new AutoReport(candidates[best].Name, rmse[best], report, _o.CrossValidation.Known, rank) { ShortTasks = cv.ShortTasks, SkippedFolds = cv.SkippedFolds });
+        return (candidates[best].Final.Fit(matrix, cancellationToken), new AutoReport(candidates[best].Name, rmse[best], report, _o.CrossValidation.Known, rank) { ShortTasks = cv.ShortTasks, SkippedFolds = cv.SkippedFolds });
 
         LowRankFitter MfFitter(int rank, int residualRank) => new(new LowRankOptions
         {

@@ -52,14 +52,14 @@ public sealed class EnsembleFitter(EnsembleOptions? options = null) : IForgettin
     public ModelMethod Method => ModelMethod.Ensemble;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix)
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         var candidates = _o.Members.Select(name => new Candidate(name, name == "profile"
             ? new ProfileFitter(new ProfileOptions { MaxThreads = _o.MaxThreads })
             : ModelCatalog.CreateFitter(name, new ModelSettings { MaxThreads = _o.MaxThreads }))).ToArray();
-        var cv = TaskCrossValidation.Run(matrix, candidates, _o.CrossValidation with { MaxThreads = _o.MaxThreads });
-        return EnsembleModel.Stack(matrix, candidates, cv);
+        var cv = TaskCrossValidation.Run(matrix, candidates, _o.CrossValidation with { MaxThreads = _o.MaxThreads }, cancellationToken);
+        return EnsembleModel.Stack(matrix, candidates, cv, cancellationToken);
     }
 }
 
@@ -244,7 +244,12 @@ public sealed class EnsembleModel : IForgettingModel
     /// <summary>Learns the weights from <paramref name="cv"/> and refits the members with positive weight on <paramref name="matrix"/>.
     /// When no member earns a positive weight (a degenerate scoring, e.g. every scored cell and every prediction 0), the
     /// member with the lowest cross-validated RMSE (the first of equals) is the ensemble, with weight 1.</summary>
-    public static EnsembleModel Stack(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, TaskCrossValidation cv)
+    /// <param name="matrix">The training rows the members are refitted on.</param>
+    /// <param name="candidates">The candidates, in the order of <paramref name="cv"/>'s predictions.</param>
+    /// <param name="cv">Their cross-validated predictions.</param>
+    /// <param name="cancellationToken">Stops the members' refits.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static EnsembleModel Stack(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, TaskCrossValidation cv, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(candidates);
@@ -258,7 +263,7 @@ public sealed class EnsembleModel : IForgettingModel
         }
 
         var used = Enumerable.Range(0, weights.Length).Where(c => weights[c] > 0).ToArray();
-        var members = used.Select(c => candidates[c].Final.Fit(matrix)).ToArray();
+        var members = used.Select(c => candidates[c].Final.Fit(matrix, cancellationToken)).ToArray();
         return new EnsembleModel(members, [.. used.Select(c => candidates[c].Name)], [.. used.Select(c => weights[c])], scale, rmse);
     }
 

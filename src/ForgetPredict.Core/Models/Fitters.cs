@@ -10,8 +10,12 @@ public interface IForgettingFitter
     ModelMethod Method { get; }
 
     /// <summary>Fits the model to the observed cells of <paramref name="matrix"/>; returns an immutable model.</summary>
+    /// <param name="matrix">The training matrix.</param>
+    /// <param name="cancellationToken">Stops the fit between solver sweeps (and cross-validation folds); a fit of an
+    /// 85 x 141,816 matrix notices it within a sweep's tens of milliseconds.</param>
     /// <exception cref="ArgumentException">The matrix is unsuitable (e.g. empty, or not binary for a logistic model).</exception>
-    IForgettingModel Fit(ForgettingMatrix matrix);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Fits the task-only reference: Zhat[i, j] = mean of row i's observed cells.</summary>
@@ -24,8 +28,8 @@ public sealed class TaskMeanFitter(TaskMeanOptions? options = null) : IForgettin
     public ModelMethod Method => ModelMethod.TaskMean;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) =>
-        FactorFits.Run(matrix, ModelMethod.TaskMean, new AlsProblem { TaskBias = true, MaxThreads = _options.MaxThreads });
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) =>
+        FactorFits.Run(matrix, ModelMethod.TaskMean, new AlsProblem { TaskBias = true, MaxThreads = _options.MaxThreads, Cancellation = cancellationToken });
 }
 
 /// <summary>Fits the example-only reference: Zhat[i, j] = mean of column j's observed cells.</summary>
@@ -38,8 +42,8 @@ public sealed class ExampleMeanFitter(ExampleMeanOptions? options = null) : IFor
     public ModelMethod Method => ModelMethod.ExampleMean;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) =>
-        FactorFits.Run(matrix, ModelMethod.ExampleMean, new AlsProblem { ExampleBias = true, MaxThreads = _options.MaxThreads });
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) =>
+        FactorFits.Run(matrix, ModelMethod.ExampleMean, new AlsProblem { ExampleBias = true, MaxThreads = _options.MaxThreads, Cancellation = cancellationToken });
 }
 
 /// <summary>Fits the additive model mu + a_i + b_j (mu = observed mean; a, b by closed-form alternating ridge updates).</summary>
@@ -56,10 +60,11 @@ public sealed class AdditiveFitter(AdditiveOptions? options = null) : IForgettin
     public ModelMethod Method => ModelMethod.Additive;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) => FitAdditive(matrix);
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) => FitAdditive(matrix, cancellationToken);
 
     /// <summary>Same as <see cref="Fit"/>, typed.</summary>
-    public FactorModel FitAdditive(ForgettingMatrix matrix) =>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public FactorModel FitAdditive(ForgettingMatrix matrix, CancellationToken cancellationToken = default) =>
         FactorFits.Run(matrix, ModelMethod.Additive, new AlsProblem
         {
             TaskBias = true,
@@ -70,6 +75,7 @@ public sealed class AdditiveFitter(AdditiveOptions? options = null) : IForgettin
             MaxIterations = _options.MaxIterations,
             Tolerance = _options.Tolerance,
             MaxThreads = _options.MaxThreads,
+            Cancellation = cancellationToken,
         }, _options.ResidualRank);
 }
 
@@ -84,7 +90,7 @@ public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingF
     public ModelMethod Method => ModelMethod.RankOne;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) =>
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) =>
         FactorFits.Run(matrix, ModelMethod.RankOne, new AlsProblem
         {
             Rank = 1,
@@ -94,6 +100,7 @@ public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingF
             Tolerance = _options.Tolerance,
             Seed = _options.Seed,
             MaxThreads = _options.MaxThreads,
+            Cancellation = cancellationToken,
         }, _options.ResidualRank);
 }
 
@@ -118,10 +125,11 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
     public LowRankOptions Options => _options;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) => FitLowRank(matrix);
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) => FitLowRank(matrix, cancellationToken);
 
     /// <summary>Same as <see cref="Fit"/>, typed.</summary>
-    public FactorModel FitLowRank(ForgettingMatrix matrix) =>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public FactorModel FitLowRank(ForgettingMatrix matrix, CancellationToken cancellationToken = default) =>
         FactorFits.Run(matrix, ModelMethod.LowRank, new AlsProblem
         {
             Rank = _options.Rank,
@@ -134,6 +142,7 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
             Tolerance = _options.Tolerance,
             Seed = _options.Seed,
             MaxThreads = _options.MaxThreads,
+            Cancellation = cancellationToken,
         }, _options.ResidualRank);
 }
 
@@ -185,15 +194,16 @@ internal static class FactorFits
         }
 
         var solution = new AlternatingLeastSquares(matrix, problem, draws).Solve();
+        problem.Cancellation.ThrowIfCancellationRequested();
         problem = problem with { FactorLambda = solution.FactorLambda };
-        var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount, UnmeasuredColumns.Of(matrix));
+        var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount, solution.UnmeasuredExamples);
         var parameters = Parameters(matrix, method, problem, solution, inflation);
         parameters = scale == 1 ? parameters : Unscaled(parameters, scale);
         CheckNotCollapsed(matrix, parameters);
         if (residualRank > 0)
         {
             // The residual directions come from the parameters' predictions; the model is built once, with them.
-            var (factors, scales) = ResidualStructure.Directions(matrix, parameters, residualRank, inflation, problem.MaxThreads);
+            var (factors, scales) = ResidualStructure.Directions(matrix, parameters, residualRank, inflation, problem.MaxThreads, problem.Cancellation);
             if (scales.Length > 0)
             {
                 parameters = parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales };
@@ -282,7 +292,7 @@ internal static class FactorFits
 
         var exampleBias = s.ExampleBiases;
         var exampleFactors = s.ExampleFactors;
-        return UnmeasuredColumns.Mark(matrix, new FactorModelParameters
+        return UnmeasuredColumns.Mark(s.UnmeasuredExamples, matrix.ExampleCount, new FactorModelParameters
         {
             Method = method,
             TaskIds = matrix.TaskIds,

@@ -78,13 +78,14 @@ public sealed class KnnFitter(KnnOptions? options = null) : IForgettingFitter
     public KnnOptions Options => _options;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) => FitKnn(matrix);
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) => FitKnn(matrix, cancellationToken);
 
     /// <summary>Same as <see cref="Fit"/>, typed.</summary>
-    public KnnModel FitKnn(ForgettingMatrix matrix)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public KnnModel FitKnn(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
     {
-        var baseline = new AdditiveFitter(_options.Baseline with { MaxThreads = _options.MaxThreads, ResidualRank = 0 }).FitAdditive(matrix);
-        return KnnModel.Create(matrix, baseline, _options);
+        var baseline = new AdditiveFitter(_options.Baseline with { MaxThreads = _options.MaxThreads, ResidualRank = 0 }).FitAdditive(matrix, cancellationToken);
+        return KnnModel.Create(matrix, baseline, _options, cancellationToken);
     }
 }
 
@@ -163,9 +164,14 @@ public sealed class KnnModel : IForgettingModel
     public ReadOnlySpan<double> Similarity => _similarity;
 
     /// <summary>Rebuilds a model from its training matrix, baseline and options (computes the similarities).</summary>
+    /// <param name="training">The training matrix.</param>
+    /// <param name="baseline">Its additive baseline.</param>
+    /// <param name="options">The neighbourhood settings.</param>
+    /// <param name="cancellationToken">Stops the similarity pass between tasks.</param>
     /// <exception cref="ArgumentException">The baseline is not an additive model with task and example biases (mu + a_i + b_j), or its
     /// shape or ids differ from the matrix's.</exception>
-    public static KnnModel Create(ForgettingMatrix training, FactorModel baseline, KnnOptions options)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static KnnModel Create(ForgettingMatrix training, FactorModel baseline, KnnOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(baseline);
@@ -180,7 +186,7 @@ public sealed class KnnModel : IForgettingModel
         }
 
         var similarity = new double[m * m];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
         Parallel.For(0, m, parallel, a =>
         {
             var ca = baseline.GlobalMean + baseline.TaskBiases[a];

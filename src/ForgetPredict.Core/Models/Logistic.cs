@@ -57,11 +57,12 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
     public ModelMethod Method => _options.Rank == 0 ? ModelMethod.LogisticAdditive : ModelMethod.Logistic;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix) => FitLogistic(matrix);
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) => FitLogistic(matrix, cancellationToken);
 
     /// <summary>Same as <see cref="Fit"/>, typed.</summary>
     /// <exception cref="ArgumentException">The matrix is not binary (observed cells other than 0 and 1).</exception>
-    public FactorModel FitLogistic(ForgettingMatrix matrix)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public FactorModel FitLogistic(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         if (!matrix.IsBinary)
@@ -75,7 +76,7 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
         }
 
         var biases = _options.Biases || _options.Rank == 0;
-        var engine = new LogisticEngine(matrix, _options, biases);
+        var engine = new LogisticEngine(matrix, _options, biases, cancellationToken);
         var solution = engine.Solve();
         var problem = new AlsProblem
         {
@@ -105,7 +106,7 @@ internal sealed class LogisticEngine
     private readonly ParallelOptions _parallel;
     private double _mu;
 
-    public LogisticEngine(ForgettingMatrix z, LogisticOptions options, bool biases)
+    public LogisticEngine(ForgettingMatrix z, LogisticOptions options, bool biases, CancellationToken cancellationToken = default)
     {
         _z = z;
         _o = options;
@@ -116,7 +117,11 @@ internal sealed class LogisticEngine
         _p = (biases ? 1 : 0) + _r;
         _task = new double[_m * _p];
         _example = new double[checked(_p * _n)];
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
+        _parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads,
+            CancellationToken = cancellationToken,
+        };
     }
 
     public AlsSolution Solve()
@@ -153,6 +158,7 @@ internal sealed class LogisticEngine
         var converged = false;
         while (iterations < _o.MaxIterations)
         {
+            _parallel.CancellationToken.ThrowIfCancellationRequested();
             iterations++;
             UpdateTasks();
             nll = UpdateExamples();
@@ -181,6 +187,7 @@ internal sealed class LogisticEngine
             Report = new FitReport(iterations, converged, objective, nll / Math.Max(_z.ObservedCount, 1)),
             TaskObserved = observed,
             FactorLambda = _o.Lambda,
+            UnmeasuredExamples = UnmeasuredColumns.Of(_z),
         };
     }
 

@@ -43,7 +43,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
     public ModelMethod Method => ModelMethod.LowRank;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix)
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         if (matrix.ObservedCount == 0)
@@ -52,7 +52,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
         }
 
         int m = matrix.TaskCount, n = matrix.ExampleCount;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _o.MaxThreads <= 0 ? Environment.ProcessorCount : _o.MaxThreads };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _o.MaxThreads <= 0 ? Environment.ProcessorCount : _o.MaxThreads, CancellationToken = cancellationToken };
 
         // Scale-free rows: each row over its root mean square; then the mean profile (column means over observed cells).
         var rows = new double[m][];
@@ -108,6 +108,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
                 gram[(a * m) + b] = gram[(b * m) + a] = TensorPrimitives.Dot<double>(rows[a], rows[b]);
             }
         });
+        cancellationToken.ThrowIfCancellationRequested();
         var eigen = SymmetricEigen.Decompose(gram, m, computeVectors: true);
         var trace = Math.Max(eigen.Values.Sum(), double.Epsilon);
         var r = 0;
@@ -157,7 +158,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
             TaskPrior = GaussianPrior.Estimate(parameters, p, include),
             Fit = new FitReport(1, true, rss, rss / matrix.ObservedCount),
         });
-        var (factors, scales) = ResidualStructure.Directions(matrix, fitted, _o.ResidualRank, 1, _o.MaxThreads);
+        var (factors, scales) = ResidualStructure.Directions(matrix, fitted, _o.ResidualRank, 1, _o.MaxThreads, cancellationToken);
         return FactorModel.CreateOwned(scales.Length == 0 ? fitted : fitted with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales });
     }
 

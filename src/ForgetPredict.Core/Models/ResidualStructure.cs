@@ -145,9 +145,12 @@ internal static class ResidualStructure
     /// precision (q x N, row-major) and their norms: W_k = Scales[k] * Factors[k].
     /// </summary>
     /// <remarks>Two streaming passes over the sampled rows (the S x S Gram, then the directions), O(S N (S + q)) work,
-    /// O(q N) memory, fixed partitions: deterministic for any thread count.</remarks>
-    public static (Half[] Factors, double[] Scales) Directions(ForgettingMatrix z, FactorModelParameters model, int components, double inflation, int maxThreads)
+    /// O(q N) memory, fixed partitions: deterministic for any thread count. <paramref name="cancellationToken"/> is checked
+    /// around the Gram matrix and between the second pass's column chunks.</remarks>
+    public static (Half[] Factors, double[] Scales) Directions(ForgettingMatrix z, FactorModelParameters model, int components, double inflation, int maxThreads,
+        CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         int m = z.TaskCount, n = z.ExampleCount;
         var sampled = Math.Min(m, SampleTasks);
         var tasks = new int[sampled];
@@ -163,6 +166,7 @@ internal static class ResidualStructure
         }
 
         var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk);
+        cancellationToken.ThrowIfCancellationRequested();
         var eigen = SymmetricEigen.Decompose(gram, sampled, computeVectors: true);
         // Eigenvalues below 1e-12 of the largest are rounding (the Gram's entries carry relative errors near 1e-16): their
         // R^T u_k is not of norm sqrt(lambda_k), so scaling it to unit norm would blow rounding up to overflow.
@@ -198,7 +202,7 @@ internal static class ResidualStructure
         {
             var block = new double[Rows * Chunk];
             var acc = new double[q * Chunk];
-            for (var c = worker; c < chunks; c += workers)
+            for (var c = worker; c < chunks && !cancellationToken.IsCancellationRequested; c += workers)
             {
                 var start = c * Chunk;
                 var width = Math.Min(Chunk, n - start);
@@ -223,6 +227,7 @@ internal static class ResidualStructure
                 }
             }
         });
+        cancellationToken.ThrowIfCancellationRequested();
         return (directions, norms);
     }
 

@@ -55,7 +55,7 @@ public sealed class SgdFitter(SgdOptions? options = null) : IForgettingFitter
     public ModelMethod Method => _o.Rank == 0 ? ModelMethod.Additive : ModelMethod.LowRank;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix)
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         if (matrix.ObservedCount == 0)
@@ -109,6 +109,7 @@ public sealed class SgdFitter(SgdOptions? options = null) : IForgettingFitter
         var mu = sum / count;
         for (var epoch = 0; epoch < _o.Epochs; epoch++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             for (c = 0; c < count; c++)
             {
                 int i = rows[c], j = columns[c];

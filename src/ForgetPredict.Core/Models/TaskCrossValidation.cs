@@ -91,12 +91,17 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     public double Rmse(int c) => Math.Sqrt(Predictions[c].Select((p, i) => (p - Truth[i]) * (p - Truth[i])).Sum() / Truth.Length);
 
     /// <summary>Runs the cross-validation. Folds run in parallel; the result is the same for every thread count.</summary>
+    /// <param name="matrix">The training rows.</param>
+    /// <param name="candidates">The candidates, each fitted on every fold's training rows.</param>
+    /// <param name="options">The simulated task.</param>
+    /// <param name="cancellationToken">Stops the folds' fits (between solver sweeps) and the folds.</param>
     /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, is constant, or leaves
     /// nothing to score; or a candidate cannot be fitted on a fold's training tasks (the first such fold's error).</exception>
-    public static TaskCrossValidation Run(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, CrossValidationOptions options)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static TaskCrossValidation Run(ForgettingMatrix matrix, IReadOnlyList<Candidate> candidates, CrossValidationOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        return Run(matrix, candidates.Count, train => [.. candidates.Select(c => FoldInOf(c.Fitter.Fit(train)))], options);
+        return Run(matrix, candidates.Count, train => [.. candidates.Select(c => FoldInOf(c.Fitter.Fit(train, cancellationToken)))], options, cancellationToken);
     }
 
     /// <summary>A fitted model's held-out fold-in: the plain fold-in from the known cells, the scored cells predicted.</summary>
@@ -111,13 +116,17 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     /// <param name="candidateCount">Number of candidates <paramref name="prepare"/> returns fold-ins for.</param>
     /// <param name="prepare">Fits the candidates on a fold's training rows (a subset of <paramref name="matrix"/>'s tasks).</param>
     /// <param name="options">The simulated task.</param>
+    /// <param name="cancellationToken">Stops the cross-validation between folds and held-out tasks (pass it to the fits of
+    /// <paramref name="prepare"/> too, to stop them between solver sweeps).</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ArgumentException">The matrix has fewer than <see cref="MinimumTasks"/> tasks, its observed cells are
     /// all equal, every fold's training tasks are constant, no held-out task has a cell to score, or
     /// <paramref name="prepare"/> returns the wrong count. An exception of <paramref name="prepare"/> on a fold is rethrown
     /// as it is (not wrapped), the lowest fold's first, whatever the thread count.</exception>
     /// <remarks>A fold whose training tasks are constant (every observed cell equal) is left out of the scoring and counted in
     /// <see cref="SkippedFolds"/>: no candidate can learn from it, though the whole matrix varies.</remarks>
-    public static TaskCrossValidation Run(ForgettingMatrix matrix, int candidateCount, Func<ForgettingMatrix, IReadOnlyList<HeldOutFoldIn>> prepare, CrossValidationOptions options)
+    public static TaskCrossValidation Run(ForgettingMatrix matrix, int candidateCount, Func<ForgettingMatrix, IReadOnlyList<HeldOutFoldIn>> prepare, CrossValidationOptions options,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(prepare);
@@ -140,7 +149,7 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         var perFold = new (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks)[folds];
         var skipped = new bool[folds];
         var failures = new Exception?[folds];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
         Parallel.For(0, folds, parallel, f =>
         {
             // Each fold's failure is kept and the lowest fold's rethrown below, unwrapped: Parallel.For would wrap them in an
@@ -155,6 +164,9 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                 perFold[f] = ([], [], [], 0);
             }
         });
+
+        // A cancelled run says so, whichever fold noticed first (and however the others ended).
+        cancellationToken.ThrowIfCancellationRequested();
         if (failures.FirstOrDefault(e => e is not null) is { } failure)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
@@ -204,6 +216,8 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
             var shortTasks = 0;
             foreach (var row in heldOut)
             {
+                cancellationToken.ThrowIfCancellationRequested();
+
                 // A row with no more observed cells than Known would reveal them all and leave nothing to score: it reveals
                 // all but one instead (the same draws as revealing Known, stopped one cell earlier). Rows with more observed
                 // cells reveal Known, as the user will.

@@ -38,15 +38,17 @@ internal static class UnmeasuredColumns
     /// Gives the examples of <paramref name="matrix"/> with no observed cell the measured examples' average bias and factors,
     /// in place (the arrays are a fitter's own), and records them in the parameters.
     /// </summary>
-    public static FactorModelParameters Mark(ForgettingMatrix matrix, FactorModelParameters parameters)
+    public static FactorModelParameters Mark(ForgettingMatrix matrix, FactorModelParameters parameters) =>
+        Mark(Of(matrix), matrix.ExampleCount, parameters);
+
+    /// <summary>As <see cref="Mark(ForgettingMatrix, FactorModelParameters)"/>, with the unmeasured examples already known.</summary>
+    public static FactorModelParameters Mark(int[] unmeasured, int n, FactorModelParameters parameters)
     {
-        var unmeasured = Of(matrix);
         if (unmeasured.Length == 0)
         {
             return parameters;
         }
 
-        var n = matrix.ExampleCount;
         var measured = Measured(unmeasured, n);
         if (parameters.ExampleBiases.Length != 0)
         {

@@ -59,10 +59,10 @@ public class ProtocolTests
 
         public string Name => inner.Name;
 
-        public IRowPredictor Prepare(ForgettingMatrix train)
+        public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default)
         {
             Calls.Add(null);
-            return inner.Prepare(train);
+            return inner.Prepare(train, cancellationToken);
         }
     }
 
@@ -70,10 +70,10 @@ public class ProtocolTests
     {
         private readonly IEvaluationMethod _inner = inner;
 
-        public IRowPredictor Prepare(ForgettingMatrix train, int known)
+        public IRowPredictor Prepare(ForgettingMatrix train, int known, CancellationToken cancellationToken = default)
         {
             Calls.Add(known);
-            return _inner.Prepare(train);
+            return _inner.Prepare(train, cancellationToken);
         }
     }
 

@@ -1,0 +1,90 @@
+using ForgetPredict.Core.Analysis;
+using ForgetPredict.Core.Evaluation;
+using ForgetPredict.Core.Models;
+using ForgetPredict.Core.Synthetic;
+
+namespace ForgetPredict.Core.Tests;
+
+/// <summary>Every long-running entry point stops with an <see cref="OperationCanceledException"/> when its token is cancelled.</summary>
+public class CancellationTests
+{
+    private static readonly ForgettingMatrix s_continuous = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 600, MissingFraction = 0.05, Seed = 4 }).Matrix;
+    private static readonly ForgettingMatrix s_binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 600, Binary = true, Seed = 4 }).Matrix;
+
+    public static TheoryData<string> Fitters() => [.. ModelCatalog.Names, "profile", "sgd"];
+
+    private static IForgettingFitter FitterOf(string name) => name switch
+    {
+        "profile" => new ProfileFitter(),
+        "sgd" => new SgdFitter(new SgdOptions { Rank = 2, Epochs = 5 }),
+        _ => ModelCatalog.CreateFitter(name),
+    };
+
+    private static ForgettingMatrix MatrixFor(string name) => name.StartsWith("logistic", StringComparison.Ordinal) ? s_binary : s_continuous;
+
+    private static CancellationToken Cancelled()
+    {
+        using var source = new CancellationTokenSource();
+        source.Cancel();
+        return source.Token;
+    }
+
+    [Theory]
+    [MemberData(nameof(Fitters))]
+    public void Fit_WithACancelledToken_Throws(string name)
+    {
+        Assert.ThrowsAny<OperationCanceledException>(() => FitterOf(name).Fit(MatrixFor(name), Cancelled()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Fitters))]
+    public void Fit_WithATokenNeverCancelled_IsBitIdenticalToAFitWithout(string name)
+    {
+        using var source = new CancellationTokenSource();
+        var with = FitterOf(name).Fit(MatrixFor(name), source.Token);
+        var without = FitterOf(name).Fit(MatrixFor(name));
+        var a = new double[with.ExampleCount];
+        var b = new double[with.ExampleCount];
+        for (var i = 0; i < with.TaskCount; i++)
+        {
+            with.PredictRow(i, a);
+            without.PredictRow(i, b);
+            Assert.Equal(b, a);
+        }
+    }
+
+    [Fact]
+    public void Fit_CancelledWhileItRuns_StopsBetweenSweeps()
+    {
+        // Uncancelled, this fit would run up to 100,000 sweeps of tens of milliseconds (a tolerance of 1e-15 is met only at a
+        // fixed point); cancelled after its first ones it must stop with the exception instead of returning a model.
+        var big = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 100, Examples = 20_000, Seed = 5 }).Matrix;
+        var fitter = new LowRankFitter(new LowRankOptions { Rank = 6, MaxIterations = 100_000, Tolerance = 1e-15 });
+        using var source = new CancellationTokenSource();
+
+        // Cancelled from a thread of its own: a timer's callback waits for a pool thread, which the fit's workers can hold for seconds.
+        var canceller = new Thread(() =>
+        {
+            Thread.Sleep(300);
+            source.Cancel();
+        });
+        canceller.Start();
+        Assert.ThrowsAny<OperationCanceledException>(() => fitter.Fit(big, source.Token));
+        canceller.Join();
+    }
+
+    [Fact]
+    public void CrossValidation_Protocol_Analysis_AndDesign_WithACancelledToken_Throw()
+    {
+        var token = Cancelled();
+        Assert.ThrowsAny<OperationCanceledException>(() => TaskCrossValidation.Run(s_continuous, [new Candidate("additive", new AdditiveFitter())], new CrossValidationOptions { Known = 10 }, token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new AutoFitter().FitAuto(s_continuous, token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Protocol.Run(s_continuous, [0, 1], [new FoldInMethod("mf", new LowRankFitter())], new EvaluationOptions { Known = 10 }, token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Protocol.Run(s_continuous, [0, 1], [ReferenceMethods.Create("ref-additive")], new EvaluationOptions { Known = 10 }, token));
+        Assert.ThrowsAny<OperationCanceledException>(() => EvaluationCurve.Run(s_continuous, EvaluationSplit.HoldOut(s_continuous, [0, 1]), [new FoldInMethod("additive", new AdditiveFitter())], [0, 10], cancellationToken: token));
+        Assert.ThrowsAny<OperationCanceledException>(() => MatrixAnalysis.Run(s_continuous, 3, cancellationToken: token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Spectrum.Analyze(s_continuous, 3, cancellationToken: token));
+        Assert.ThrowsAny<OperationCanceledException>(() => ActiveDesign.Fit(s_continuous, cancellationToken: token));
+        Assert.ThrowsAny<OperationCanceledException>(() => KnnModel.Create(s_continuous, new AdditiveFitter().FitAdditive(s_continuous), new KnnOptions(), token));
+    }
+}
