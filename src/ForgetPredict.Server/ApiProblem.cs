@@ -105,6 +105,10 @@ internal static class Problems
         [DataOptionNames.Format] = "format",
         [DataOptionNames.Layout] = "layout",
         [DataOptionNames.MaxCells] = "the server's --max-matrix-mb",
+
+        // An upload names no id column: a feature table's ids are read from its column named id (or the first that holds them).
+        [DataOptionNames.TaskFeatureColumns] = "in an upload, call that column id",
+        [DataOptionNames.ExampleFeatureColumns] = "in an upload, call that column id",
         [DataOptionNames.SaveModel] = "an upload (POST /v1/models)",
         [ModelOptionNames.Rank] = "rank",
         [ModelOptionNames.Lambda] = "lambda",

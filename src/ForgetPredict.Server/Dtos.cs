@@ -330,7 +330,7 @@ public sealed record DesignItemDto(string Example, int Order, string? Group);
 /// <summary>A background fit started by an upload.</summary>
 /// <param name="Id">Job id.</param>
 /// <param name="State">queued, running, succeeded or failed.</param>
-/// <param name="Stage">What it is doing: queued, reading, fitting, scoring, saving, done, failed.</param>
+/// <param name="Stage">What it is doing: queued, reading, fitting, scoring, saving, done, failed; cancelling (asked to stop, DELETE /v1/jobs/ID) and cancelled (failed because it was stopped: by that request or by the server shutting down).</param>
 /// <param name="Progress">From 0 to 1.</param>
 /// <param name="Model">The model's name.</param>
 /// <param name="Method">The family being fitted.</param>
@@ -373,9 +373,14 @@ public static class ServerJson
 {
     /// <summary>
     /// <see cref="ServerJsonContext.Default"/> without escaping HTML-sensitive characters (answers are application/json, never
-    /// inlined into HTML), so messages and the SVG chart stay readable.
+    /// inlined into HTML), so messages and the SVG chart stay readable; a field given twice is refused (the second would
+    /// silently replace the first, e.g. one of two "observed" objects).
     /// </summary>
-    public static ServerJsonContext Wire { get; } = new(new JsonSerializerOptions(ServerJsonContext.Default.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    public static ServerJsonContext Wire { get; } = new(new JsonSerializerOptions(ServerJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        AllowDuplicateProperties = false,
+    });
 }
 
 /// <summary>Reads a task's features (a table row, an embedding, or several named by file); writes them back the same way.</summary>

@@ -25,8 +25,19 @@ internal static class Endpoints
         v1.MapPost("/models", UploadAsync);
         v1.MapRead("/jobs", (FitQueue queue) => Results.Json(new JobListDto([.. queue.All().Select(j => j.ToDto())]), ServerJson.Wire.JobListDto));
         v1.MapRead("/jobs/{id}", (string id, FitQueue queue) =>
-            Results.Json((queue.Find(id) ?? throw ApiException.NotFound($"No job '{ModelStore.Printable(id)}' (jobs live in memory: a restarted server forgets them; its models stay in the store).")).ToDto(),
-                ServerJson.Wire.JobDto));
+            Results.Json((queue.Find(id) ?? throw NoJob(id)).ToDto(), ServerJson.Wire.JobDto));
+        v1.MapDelete("/jobs/{id}", CancelJob);
+    }
+
+    private static ApiException NoJob(string id) =>
+        ApiException.NotFound($"No job '{ModelStore.Printable(id)}' (jobs live in memory: a restarted server forgets them; its models stay in the store).");
+
+    // Cancels a fit: a queued one fails at once (200, state failed, stage cancelled); a running one stops at its next solver
+    // sweep (202, stage cancelling: poll GET /v1/jobs/ID). A finished job is left as it is (200).
+    private static IResult CancelJob(string id, FitQueue queue)
+    {
+        var job = queue.Cancel(id) ?? throw NoJob(id);
+        return Results.Json(job.ToDto(), ServerJson.Wire.JobDto, statusCode: job.IsFinished ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
     }
 
     /// <summary>

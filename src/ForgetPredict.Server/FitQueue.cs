@@ -98,6 +98,11 @@ public sealed class FitJob
     {
         lock (_lock)
         {
+            if (Finished is not null || Stage == "cancelling")
+            {
+                return;
+            }
+
             State = "running";
             Started ??= DateTimeOffset.UtcNow;
             Stage = stage;
@@ -105,13 +110,30 @@ public sealed class FitJob
         }
     }
 
-    internal void Finish(string? error, IReadOnlyList<string>? warnings = null)
+    /// <summary>Marks a running job as being stopped (stage "cancelling") until its fit notices.</summary>
+    internal void Cancelling()
     {
         lock (_lock)
         {
+            if (Finished is null)
+            {
+                Stage = "cancelling";
+            }
+        }
+    }
+
+    internal void Finish(string? error, IReadOnlyList<string>? warnings = null, string? stage = null)
+    {
+        lock (_lock)
+        {
+            if (Finished is not null)
+            {
+                return;
+            }
+
             Warnings = warnings is { Count: > 0 } ? warnings : null;
             State = error is null ? "succeeded" : "failed";
-            Stage = error is null ? "done" : "failed";
+            Stage = stage ?? (error is null ? "done" : "failed");
             Progress = error is null ? 1 : Progress;
             Error = error;
             Finished = DateTimeOffset.UtcNow;
@@ -137,6 +159,8 @@ public sealed partial class FitQueue : BackgroundService
     private readonly Channel<FitJob> _channel;
     private readonly ConcurrentDictionary<string, FitJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FitJob> _active = new(StringComparer.Ordinal);
+    private readonly Lock _runningLock = new();
+    private (FitJob Job, CancellationTokenSource Stop)? _running;
     private readonly ModelStore _store;
     private readonly ServerOptions _options;
     private readonly ILogger<FitQueue> _logger;
@@ -183,8 +207,33 @@ public sealed partial class FitQueue : BackgroundService
         {
             await foreach (var job in _channel.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                // The fit is CPU-bound: run it off the hosting thread so shutdown stays responsive.
-                await Task.Run(() => Run(job), CancellationToken.None).ConfigureAwait(false);
+                // The fit is CPU-bound: run it off the hosting thread so shutdown stays responsive. Shutdown and a cancel
+                // request (Cancel) both stop it at its next solver sweep.
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                lock (_runningLock)
+                {
+                    if (job.IsFinished)
+                    {
+                        // Cancelled while it waited.
+                        Cleanup(job);
+                        continue;
+                    }
+
+                    _running = (job, stop);
+                }
+
+                var token = stop.Token;
+                try
+                {
+                    await Task.Run(() => Run(job, token, stoppingToken), CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    lock (_runningLock)
+                    {
+                        _running = null;
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -201,7 +250,36 @@ public sealed partial class FitQueue : BackgroundService
         }
     }
 
-    private void Run(FitJob job)
+    /// <summary>
+    /// Cancels job <paramref name="id"/> (DELETE /v1/jobs/ID): a queued job fails at once and its files go; a running one stops
+    /// at its next solver sweep. Returns the job (null when there is none), finished or not.
+    /// </summary>
+    internal FitJob? Cancel(string id)
+    {
+        var job = Find(id);
+        if (job is null || job.IsFinished)
+        {
+            return job;
+        }
+
+        lock (_runningLock)
+        {
+            if (_running is { } running && ReferenceEquals(running.Job, job))
+            {
+                job.Cancelling();
+                running.Stop.Cancel();
+                return job;
+            }
+
+            // Still queued (the worker takes the lock before it starts a job, and skips a finished one).
+            job.Finish($"The fit was cancelled (DELETE /v1/jobs/{id}) before it started; upload the matrix again to fit it.", stage: "cancelled");
+        }
+
+        Cleanup(job);
+        return job;
+    }
+
+    private void Run(FitJob job, CancellationToken cancellationToken, CancellationToken stoppingToken)
     {
         try
         {
@@ -250,7 +328,7 @@ public sealed partial class FitQueue : BackgroundService
                 ExamplesSha256 = withMetadata ? StoredModel.HashFile(job.Examples!.TempPath) : null,
                 TaskFeatures = taskFeatures,
                 ExampleFeatures = exampleFeatures,
-            }, job.Report);
+            }, job.Report, cancellationToken);
             job.Report("saving", 0.9);
             var modelPath = _store.ModelPath(job.Name);
             if (!job.Overwrite && File.Exists(modelPath))
@@ -261,6 +339,7 @@ public sealed partial class FitQueue : BackgroundService
             // The model first, recording which metadata it was uploaded with; then the metadata. Two renames are not one: a
             // crash between them leaves the new model beside the old metadata, which the store then reports
             // (StoredModel compares the recorded hash) instead of grouping by the wrong file in silence.
+            var replacing = File.Exists(modelPath);
             try
             {
                 Fitting.Save(fit, modelPath);
@@ -292,10 +371,25 @@ public sealed partial class FitQueue : BackgroundService
                     File.Delete(_store.Inside(job.Name, other));
                 }
             }
+            else if (replacing)
+            {
+                // The replaced model's metadata described its matrix's examples, not this one's: a model uploaded without
+                // metadata has none (it grouped a new matrix's examples by the old labels, warning only of unmatched ids).
+                foreach (var suffix in ModelStore.MetadataSuffixes)
+                {
+                    File.Delete(_store.Inside(job.Name, suffix));
+                }
+            }
 
             _store.Invalidate(job.Name);
             job.Finish(null, [.. fit.Warnings.Select(_store.Relative)]);
             LogFitted(_logger, job.Name, job.Method, job.Id);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            job.Finish(stoppingToken.IsCancellationRequested
+                ? "The server stopped while this fit ran; upload the matrix again."
+                : $"The fit was cancelled (DELETE /v1/jobs/{job.Id}) before it finished; upload the matrix again to fit it.", stage: "cancelled");
         }
         catch (Exception e) when (Problems.Classify(e) is { } problem)
         {

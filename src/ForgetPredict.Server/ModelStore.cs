@@ -127,7 +127,7 @@ public sealed partial class ModelStore
     /// <summary>Forgets the cached copy of a model (the next request reloads it).</summary>
     public void Invalidate(string name) => _cache.TryRemove(name, out _);
 
-    // A name for messages: control characters (e.g. NUL) shown escaped, long names cut.
+    // A name for messages: control and format characters (e.g. NUL, a right-to-left override) shown escaped, long names cut.
     internal static string Printable(string? name)
     {
         if (name is null)
@@ -135,7 +135,9 @@ public sealed partial class ModelStore
             return string.Empty;
         }
 
-        var text = string.Concat(name.Take(80).Select(c => char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}") : c.ToString()));
+        var text = string.Concat(name.Take(80).Select(c => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format
+            ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}")
+            : c.ToString()));
         return name.Length > 80 ? text + "..." : text;
     }
 
@@ -161,12 +163,103 @@ public sealed partial class ModelStore
                 current = _current;
                 if (current is null || current.Stamp != stamp)
                 {
-                    current = new StoredModel(name, path, stamp, ModelFile.Load(path), store);
+                    var (loaded, loadedStamp) = Load(name, path, store);
+                    current = new StoredModel(name, path, loadedStamp, loaded, store);
                     Volatile.Write(ref _current, current);
                 }
 
                 return current;
             }
+        }
+
+        // How long a model file that fails to load is given to change before it counts as damaged: a file copied over in place
+        // (cp, tar) is half-written for as long as the copy takes, with pauses as the disk allows.
+        private static readonly TimeSpan s_settle = TimeSpan.FromMilliseconds(200);
+
+        // The model and its stamp from one open handle, so the version an answer carries is that of the bytes it was computed
+        // from, even when the file is replaced (renamed over) meanwhile. A file deleted since the caller looked is a 404. A file
+        // that fails to load is looked at again a moment later: changed, it is read again (a copy in place that has finished),
+        // and while it keeps changing the answer is a 503 to retry; unchanged, it is a damaged model (the operator's to fix).
+        private static (LoadedModel Model, FileStamp Stamp) Load(string name, string path, ModelStore store)
+        {
+            var (bytes, stamp) = ReadFile(name, path, store);
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return (ModelFile.Read(bytes, path), stamp);
+                }
+                catch (ForgettingDataException) when (attempt < 2 && Changes(path, stamp))
+                {
+                    (bytes, stamp) = ReadFile(name, path, store);
+                }
+                catch (ForgettingDataException) when (attempt == 2 && Changes(path, stamp))
+                {
+                    throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                        $"Model '{name}' is being replaced (its file keeps changing while it is read); retry in a moment. To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.");
+                }
+            }
+        }
+
+        // Whether the file differs from the bytes read, now or after a short wait.
+        private static bool Changes(string path, FileStamp read)
+        {
+            if (Changed(path, read))
+            {
+                return true;
+            }
+
+            Thread.Sleep(s_settle);
+            return Changed(path, read);
+        }
+
+        private static (byte[] Bytes, FileStamp Stamp) ReadFile(string name, string path, ModelStore store)
+        {
+            byte[] bytes;
+            long ticks;
+            try
+            {
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                ticks = File.GetLastWriteTimeUtc(handle).Ticks;
+                var length = RandomAccess.GetLength(handle);
+                if (length > Array.MaxLength)
+                {
+                    throw new ForgettingDataException(path, "is larger than any model file this server can load (2 GB).");
+                }
+
+                bytes = new byte[length];
+                var done = 0;
+                while (done < bytes.Length)
+                {
+                    var read = RandomAccess.Read(handle, bytes.AsSpan(done), done);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    done += read;
+                }
+
+                bytes = done == bytes.Length ? bytes : bytes[..done];
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                var names = store.Names();
+                throw ApiException.NotFound($"No model '{name}' in the store (its file was removed just now); models: {(names.Count == 0 ? "none yet" : string.Join(", ", names))}.");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ForgettingDataException(path, $"cannot open the model file: {e.Message}", innerException: e);
+            }
+
+            var checksum = bytes.Length >= 52 ? Convert.ToHexStringLower(bytes.AsSpan(bytes.Length - 32)) : null;
+            return (bytes, new FileStamp(bytes.Length, ticks, checksum));
+        }
+
+        private static bool Changed(string path, FileStamp read)
+        {
+            var now = new FileInfo(path);
+            return !now.Exists || now.Length != read.Length || now.LastWriteTimeUtc.Ticks != read.Ticks || ModelFile.ReadChecksum(path) != read.Checksum;
         }
     }
 }

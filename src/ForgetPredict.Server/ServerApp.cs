@@ -161,10 +161,21 @@ public static partial class ServerApp
         }
         catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            var (status, detail) = Problems.Classify(e) ?? (StatusCodes.Status500InternalServerError, "The server failed while answering; the error is in its log.");
+            var classified = Problems.Classify(e);
+            var (status, detail) = classified ?? (StatusCodes.Status500InternalServerError, "The server failed while answering; the error is in its log.");
             if (status >= 500)
             {
-                LogFailure(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ForgetPredict.Server"), e, context.Request.Path.Value ?? "/");
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ForgetPredict.Server");
+                if (classified is not null)
+                {
+                    // A state the server recognised and explained (its store gone, a model file damaged or being replaced, a full
+                    // disk): the explanation, once a request, without the stack trace of a fault.
+                    LogUnavailable(logger, context.Request.Path.Value ?? "/", status, detail);
+                }
+                else
+                {
+                    LogFailure(logger, e, context.Request.Path.Value ?? "/");
+                }
             }
 
             context.Response.Clear();
@@ -215,4 +226,7 @@ public static partial class ServerApp
 
     [LoggerMessage(Level = LogLevel.Error, Message = "request {Path} failed")]
     private static partial void LogFailure(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "request {Path} answered {Status}: {Detail}")]
+    private static partial void LogUnavailable(ILogger logger, string path, int status, string detail);
 }

@@ -88,7 +88,7 @@ public sealed class StoredModel
 
         return metadata.Columns.Contains(column)
             ? metadata.Grouping(column)
-            : throw ApiException.BadRequest($"{System.IO.Path.GetFileName(metadata.Path)}: no column '{column}'{Suggestion.DidYouMean(column, metadata.Columns)}; columns: {string.Join(", ", metadata.Columns)}.");
+            : throw ApiException.BadRequest($"{System.IO.Path.GetFileName(metadata.Path)}: no column '{ModelStore.Printable(column)}'{Suggestion.DidYouMean(column, metadata.Columns)}; columns: {string.Join(", ", metadata.Columns)}.");
     }
 
     /// <summary>The example metadata's columns to group by (empty without metadata).</summary>

@@ -145,6 +145,9 @@ internal static class UploadFiles
             Rank = Number(fields, "rank", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
             Lambda = Number(fields, "lambda", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
             Seed = Number(fields, "seed", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+
+            // Fits leave the other cores to queries (the model is the same bits for any thread count).
+            MaxThreads = options.FitThreads,
         };
         // Unknown methods, settings that do not apply and features the method cannot carry fail now, with the CLI's messages,
         // rather than in the background.

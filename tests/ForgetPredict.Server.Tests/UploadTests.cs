@@ -9,6 +9,7 @@ using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Parquet;
 using ForgetPredict.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ForgetPredict.Server.Tests;
 
@@ -102,6 +103,42 @@ public sealed class UploadTests : IDisposable
             Assert.Contains(warnings, w => w.Contains(" example ids matched in grouped.examples.csv", StringComparison.Ordinal));
             Assert.DoesNotContain(warnings, w => w.Contains(_store, StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task Upload_ReplacingAModelWithoutMetadata_DropsTheOldModelsMetadata()
+    {
+        var metadata = new StringBuilder("id,group\n");
+        for (var j = 0; j < _synthetic.ExampleGroups.Count; j++)
+        {
+            metadata.Append(CultureInfo.InvariantCulture, $"{j},{_synthetic.ExampleGroups[j]}\n");
+        }
+
+        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "relabel"), ("method", "additive"));
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(metadata.ToString())), "examples", "examples.csv");
+        var first = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("succeeded", (await WaitAsync(_client, first.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        Assert.True(File.Exists(Path.Combine(_store, "relabel.examples.csv")));
+
+        // Another matrix under the same name, without metadata: the old labels do not describe its examples.
+        var other = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 8, Examples = 300, Seed = 12, KeepSignal = false }).Matrix;
+        var second = await (await _client.PostAsync("/v1/models", Http.Upload("other.npy", MatrixBytes(other, ".npy"), ("name", "relabel"), ("method", "additive"), ("overwrite", "true"))))
+            .JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("succeeded", (await WaitAsync(_client, second.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        Assert.Empty(Directory.GetFiles(_store, "relabel.examples.*"));
+        Assert.Empty((await (await _client.GetAsync("/v1/models/relabel")).JsonAsync()).GetProperty("groupColumns").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Upload_FeatureTableMissingTasks_FailsTheJob_InTheUploadsWords()
+    {
+        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "features"), ("method", "additive"));
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes("id,x\n0,1\n")), "taskFeatures", "f1.csv");
+        var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+        var error = (await WaitAsync(_client, job.GetProperty("id").GetString()!)).GetProperty("error").GetString()!;
+        Assert.Contains("f1.csv", error, StringComparison.Ordinal);
+        Assert.Contains("in an upload, call that column id", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("FeatureFile.", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -610,6 +647,80 @@ public sealed class UploadTests : IDisposable
         }
 
         AssertNoTemporaryFiles();
+    }
+
+    // An auto fit of 60 x 40,000 noise: its cross-validation runs for many seconds, long enough to be cancelled while it runs.
+    private static byte[] LongFitBytes() =>
+        MatrixBytes(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 60, Examples = 40_000, Seed = 8, KeepSignal = false }).Matrix, ".npy");
+
+    private static async Task<string> UploadRunningAsync(HttpClient client, string name)
+    {
+        var job = await (await client.PostAsync("/v1/models", Http.Upload("long.npy", LongFitBytes(), ("name", name), ("method", "auto")))).JsonAsync(HttpStatusCode.Accepted);
+        var id = job.GetProperty("id").GetString()!;
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await (await client.GetAsync($"/v1/jobs/{id}")).JsonAsync()).GetProperty("stage").GetString() != "fitting")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"job {id} did not start fitting");
+            await Task.Delay(20);
+        }
+
+        return id;
+    }
+
+    [Fact]
+    public async Task DeleteJob_FailsAQueuedJobAtOnce_AndStopsARunningOneAtItsNextSweep()
+    {
+        using var factory = new ServerFactory(_store, maxUploadMb: "16");
+        using var client = factory.CreateClient();
+        var running = await UploadRunningAsync(client, "long");
+        var queued = (await (await client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "small"), ("method", "mf"))))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
+
+        // Queued: failed at once as cancelled, its upload deleted, its name free again.
+        var cancelled = await (await client.DeleteAsync($"/v1/jobs/{queued}")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(("failed", "cancelled"), (cancelled.GetProperty("state").GetString(), cancelled.GetProperty("stage").GetString()));
+        Assert.Contains($"cancelled (DELETE /v1/jobs/{queued}) before it started", cancelled.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(_store, ".*"));
+
+        // Running: told to stop (202), then failed as cancelled; no model, no temporary file.
+        var stopping = await (await client.DeleteAsync($"/v1/jobs/{running}")).JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal(("running", "cancelling"), (stopping.GetProperty("state").GetString(), stopping.GetProperty("stage").GetString()));
+        var stopped = await WaitAsync(client, running);
+        Assert.Equal(("failed", "cancelled"), (stopped.GetProperty("state").GetString(), stopped.GetProperty("stage").GetString()));
+        Assert.Contains($"cancelled (DELETE /v1/jobs/{running}) before it finished", stopped.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_store, "long.fpm")));
+        AssertNoTemporaryFiles();
+
+        // A finished job is left as it is; an unknown one is 404.
+        Assert.Equal(stopped.ToString(), (await (await client.DeleteAsync($"/v1/jobs/{running}")).JsonAsync(HttpStatusCode.OK)).ToString());
+        await (await client.DeleteAsync("/v1/jobs/0123456789abcdef")).ProblemAsync(HttpStatusCode.NotFound, "No job '0123456789abcdef'");
+
+        // The cancelled name can be uploaded again.
+        var again = (await (await client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "small"), ("method", "mf"))))
+            .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
+        Assert.Equal("succeeded", (await WaitAsync(client, again)).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Shutdown_StopsARunningFit_AndLeavesNoTemporaryFile()
+    {
+        FitJob job;
+        using (var factory = new ServerFactory(_store, maxUploadMb: "16"))
+        using (var client = factory.CreateClient())
+        {
+            var id = await UploadRunningAsync(client, "long");
+            job = factory.Services.GetRequiredService<FitQueue>().Find(id)!;
+
+            // The fit leaves the other cores to queries.
+            Assert.Equal(factory.Services.GetRequiredService<ServerOptions>().FitThreads, job.Settings.MaxThreads);
+        }
+
+        // The host has stopped: the fit was stopped with it (not left running past the shutdown), and its upload deleted.
+        var dto = job.ToDto();
+        Assert.Equal(("failed", "cancelled"), (dto.State, dto.Stage));
+        Assert.Equal("The server stopped while this fit ran; upload the matrix again.", dto.Error);
+        Assert.Empty(Directory.GetFiles(_store, ".*"));
+        Assert.False(File.Exists(Path.Combine(_store, "long.fpm")));
     }
 
     internal static byte[] MatrixBytes(ForgettingMatrix matrix, string extension)

@@ -7,6 +7,8 @@ import subprocess
 import tempfile
 import time
 import unittest
+from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -267,6 +269,35 @@ class ServiceTests(unittest.TestCase):
         with self.assertWarns(fp.EngineWarning) as warned:
             self.client.fit(gaps, method="additive", name="gaps", progress=False, overwrite=True)
         self.assertIn("have no observed cell (first: '%s')" % gaps.columns[2], str(warned.warning))
+
+    def test_an_interrupted_fit_is_cancelled_in_the_service_too(self):
+        # A long auto fit keeps the service's one fit worker busy, so the interrupted fit is still waiting when it is cancelled.
+        blocker_z = np.random.default_rng(3).normal(size=(60, 60000)).astype(np.float32)
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "blocker.npy")
+            np.save(path, blocker_z)
+            blocker = self.client._upload("/v1/models", {"name": "blocker", "overwrite": "true"}, [("file", Path(path))])
+        try:
+            with mock.patch("forgetpredict.client.time.sleep", side_effect=KeyboardInterrupt):
+                with self.assertRaises(KeyboardInterrupt):
+                    self.client.fit(self.frame.iloc[1:], method="mf", name="interrupted", progress=False)
+            jobs = [j for j in self.client._request("GET", "/v1/jobs")["jobs"] if j["model"] == "interrupted"]
+            self.assertEqual(len(jobs), 1, jobs)
+            self.assertEqual((jobs[0]["state"], jobs[0]["stage"]), ("failed", "cancelled"), jobs[0])
+            self.assertIn("cancelled", jobs[0]["error"])
+            self.assertNotIn("interrupted", self.client.models().index)
+        finally:
+            # The running blocker stops at its next solver sweep.
+            self.client._cancel(blocker["id"])
+            deadline = time.monotonic() + 120
+            while (job := self.client._request("GET", f"/v1/jobs/{blocker['id']}"))["state"] not in ("succeeded", "failed"):
+                self.assertLess(time.monotonic(), deadline, job)
+                time.sleep(0.1)
+        self.assertEqual((job["state"], job["stage"]), ("failed", "cancelled"), job)
+        self.assertNotIn("blocker", self.client.models().index)
+        # The name is free again: the same upload now fits.
+        self.client.fit(self.frame.iloc[1:], method="additive", name="interrupted", progress=False)
+        self.assertIn("interrupted", self.client.models().index)
 
     def test_a_masked_array_uploads_its_masked_cells_as_missing(self):
         z = self.frame.iloc[1:].to_numpy()

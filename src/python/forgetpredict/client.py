@@ -103,6 +103,11 @@ class Client:
                     line.update(_engine.describe_progress({"stage": job.get("stage"), "fraction": job.get("progress"), "detail": name}))
                 time.sleep(poll)
                 job = self._request("GET", f"/v1/jobs/{job['id']}")
+        except KeyboardInterrupt:
+            # Interrupted (Ctrl+C, or Jupyter's stop button) while the service fits: the fit is cancelled there too, as an
+            # interrupted local fit stops its engine, instead of running on and replacing the model later.
+            self._cancel(job["id"])
+            raise
         finally:
             if line is not None:
                 line.close()
@@ -111,6 +116,13 @@ class Client:
         for warning in job.get("warnings") or []:
             warnings.warn(service_words(warning), EngineWarning, stacklevel=2)  # what the fit said about the matrix, as fp.fit warns
         return self.model(name)
+
+    def _cancel(self, job_id: str) -> None:
+        """Asks the service to cancel fit job ``job_id`` (DELETE /v1/jobs/ID); a service that cannot be reached is left as it is."""
+        try:
+            self._request("DELETE", f"/v1/jobs/{urllib.parse.quote(job_id, safe='')}")
+        except ServiceError:
+            pass
 
     def _request(self, method: str, path: str, body: Optional[dict] = None, accept: str = "application/json"):
         data = None if body is None else _json(body).encode("utf-8")

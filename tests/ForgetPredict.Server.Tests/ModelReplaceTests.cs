@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+
+namespace ForgetPredict.Server.Tests;
+
+/// <summary>
+/// Model files replaced on disk while queries read them: an answer's version is that of the bytes it was computed from, and a
+/// file copied over in place (half-written for a moment) is a 503 to retry, never a 500 blaming a damaged model.
+/// </summary>
+public sealed class ModelReplaceTests : IDisposable
+{
+    private readonly TestStore _store = new();
+    private readonly ServerFactory _factory;
+    private readonly HttpClient _client;
+
+    public ModelReplaceTests()
+    {
+        _factory = new ServerFactory(_store.Directory);
+        _client = _factory.CreateClient();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+        _store.Dispose();
+    }
+
+    private static readonly DateTime s_time = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    // Two model files with the same examples and different methods, and the version and method each answers with: file i is
+    // always written with time s_time + i seconds, so each version names one file.
+    private async Task<(string[] Files, Dictionary<string, string> MethodOfVersion)> TwoModelsAsync()
+    {
+        var files = new[] { "plain", "small" }.Select(n => Path.Combine(_store.Directory, n + ".fpm")).ToArray();
+        var methodOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < files.Length; i++)
+        {
+            File.Copy(files[i], Path.Combine(_store.Directory, "swap.fpm"), overwrite: true);
+            File.SetLastWriteTimeUtc(Path.Combine(_store.Directory, "swap.fpm"), s_time.AddSeconds(i));
+            var info = await (await _client.GetAsync("/v1/models/swap")).JsonAsync();
+            methodOf[info.GetProperty("version").GetString()!] = info.GetProperty("method").GetString()!;
+        }
+
+        Assert.Equal(["additive", "mf"], methodOf.Values.Order());
+        return (files, methodOf);
+    }
+
+    private static async Task QueryWhileAsync(Func<Task> query, Action replace, int rounds)
+    {
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await query();
+            }
+        })).ToArray();
+        try
+        {
+            for (var r = 0; r < rounds; r++)
+            {
+                replace();
+                await Task.Delay(2);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(readers);
+        }
+    }
+
+    [Fact]
+    public async Task ModelRenamedOverWhileQueried_AnswersCarryTheVersionOfTheBytesTheyCameFrom()
+    {
+        var (files, methodOf) = await TwoModelsAsync();
+        var mismatches = new ConcurrentBag<string>();
+        var answers = 0;
+        var round = 0;
+        await QueryWhileAsync(async () =>
+        {
+            var response = await _client.GetAsync("/v1/models/swap");
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            using var info = JsonDocument.Parse(text);
+            var version = info.RootElement.GetProperty("version").GetString()!;
+            var method = info.RootElement.GetProperty("method").GetString()!;
+            if (methodOf.GetValueOrDefault(version) != method)
+            {
+                mismatches.Add($"{version}: {method}");
+            }
+
+            Interlocked.Increment(ref answers);
+        }, () =>
+        {
+            var next = round++ % 2;
+            var temporary = Path.Combine(_store.Directory, ".swap.tmp");
+            File.Copy(files[next], temporary, overwrite: true);
+            File.SetLastWriteTimeUtc(temporary, s_time.AddSeconds(next));
+            File.Move(temporary, Path.Combine(_store.Directory, "swap.fpm"), overwrite: true);
+        }, rounds: 300);
+        Assert.True(answers > 0);
+        Assert.Empty(mismatches);
+    }
+
+    [Fact]
+    public async Task ModelCopiedOverInPlaceWhileQueried_IsNever500_AndSaysToRetry()
+    {
+        var (files, _) = await TwoModelsAsync();
+        var statuses = new ConcurrentBag<HttpStatusCode>();
+        var failures = new ConcurrentBag<string>();
+        var round = 0;
+        await QueryWhileAsync(async () =>
+        {
+            var response = await _client.PostAsync("/v1/models/swap/predict", Http.Json("{}"));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }, () =>
+        {
+            // As cp does: the same file truncated and written again, half of it, a pause, then the rest.
+            var bytes = File.ReadAllBytes(files[round++ % 2]);
+            using var stream = new FileStream(Path.Combine(_store.Directory, "swap.fpm"), FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            stream.Write(bytes, 0, bytes.Length / 2);
+            stream.Flush();
+            Thread.Sleep(1);
+            stream.Write(bytes, bytes.Length / 2, bytes.Length - (bytes.Length / 2));
+        }, rounds: 300);
+        Assert.Contains(HttpStatusCode.OK, statuses);
+        Assert.All(failures, f => Assert.True(f.StartsWith("503 ", StringComparison.Ordinal) && f.Contains("is being replaced", StringComparison.Ordinal), f));
+    }
+
+    [Fact]
+    public async Task AFieldGivenTwice_IsRefused_NotSilentlyReplaced()
+    {
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"1\": 0.1}, \"observed\": {\"2\": 0.5}}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "observed");
+        await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"top\": 5, \"Top\": 7}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "top");
+    }
+}
