@@ -59,14 +59,16 @@ internal static class Endpoints
     private static IResult ListModels(ModelStore store)
     {
         var models = new List<ModelInfoDto>();
-        foreach (var name in store.Names())
+        var names = store.Names();
+        store.Prune(names);
+        foreach (var name in names)
         {
             try
             {
-                models.Add(store.Get(name).Info());
+                models.Add(store.Describe(name));
             }
             catch (Exception e) when (e is Data.ForgettingDataException or IOException or UnauthorizedAccessException
-                || (e is ApiException { Status: StatusCodes.Status500InternalServerError }))
+                || (e is ApiException { Status: StatusCodes.Status500InternalServerError or StatusCodes.Status503ServiceUnavailable }))
             {
                 // A damaged or foreign file is listed with the reason (and its real size and time) instead of failing the whole listing.
                 var file = new FileInfo(Path.Combine(store.Directory, name + ModelStore.ModelExtension));

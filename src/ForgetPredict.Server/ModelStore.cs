@@ -29,6 +29,7 @@ public sealed partial class ModelStore
     public static readonly IReadOnlyList<string> MetadataSuffixes = [".examples.csv", ".examples.tsv", ".examples.parquet"];
 
     private readonly ConcurrentDictionary<string, CacheSlot> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Listed> _listed = new(StringComparer.Ordinal);
 
     /// <summary>Opens the store at <paramref name="directory"/>.</summary>
     public ModelStore(string directory)
@@ -125,7 +126,67 @@ public sealed partial class ModelStore
     }
 
     /// <summary>Forgets the cached copy of a model (the next request reloads it).</summary>
-    public void Invalidate(string name) => _cache.TryRemove(name, out _);
+    public void Invalidate(string name)
+    {
+        _cache.TryRemove(name, out _);
+        _listed.TryRemove(name, out _);
+    }
+
+    /// <summary>
+    /// The wire description of the model called <paramref name="name"/>, for the listing: the cached model's when it is loaded;
+    /// otherwise the file is loaded for the moment and not kept (a listing, which the page asks for on every visit, never
+    /// holds every model of a large store in memory), and the description is kept until the model or its metadata file changes.
+    /// </summary>
+    /// <exception cref="ApiException">The name is invalid (400) or there is no such model (404).</exception>
+    /// <exception cref="ForgettingDataException">The file is not a valid model file, or its metadata is malformed.</exception>
+    public ModelInfoDto Describe(string name)
+    {
+        var path = ModelPath(name);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            Invalidate(name);
+            throw ApiException.NotFound($"No model '{name}' in the store.");
+        }
+
+        var stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks, ModelFile.ReadChecksum(path));
+        if (_cache.TryGetValue(name, out var slot) && slot.Current is { } current && current.Stamp == stamp)
+        {
+            return current.Info();
+        }
+
+        var metadata = MetadataStamp(name);
+        if (_listed.TryGetValue(name, out var listed) && listed.Model == stamp && listed.Metadata == metadata)
+        {
+            return listed.Info;
+        }
+
+        var (loaded, loadedStamp) = CacheSlot.Load(name, path, this);
+        var described = new StoredModel(name, path, loadedStamp, loaded, this).Info();
+        _listed[name] = new Listed(loadedStamp, metadata, described);
+        return described;
+    }
+
+    /// <summary>How many models are loaded and cached (queries load them; listings do not).</summary>
+    internal int CachedModels => _cache.Values.Count(slot => slot.Current is not null);
+
+    /// <summary>Forgets the cached models and descriptions of names that are no longer in the store (<paramref name="names"/>).</summary>
+    public void Prune(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var present = new HashSet<string>(names, StringComparer.Ordinal);
+        foreach (var name in _cache.Keys.Concat(_listed.Keys).Where(n => !present.Contains(n)).ToArray())
+        {
+            Invalidate(name);
+        }
+    }
+
+    // Which metadata file a model has and its length and time, or null.
+    private (string Path, FileStamp Stamp)? MetadataStamp(string name) =>
+        MetadataPath(name) is { } path && new FileInfo(path) is { Exists: true } file ? (path, new FileStamp(file.Length, file.LastWriteTimeUtc.Ticks)) : null;
+
+    // A model's description as the listing last made it, with the stamps of the files it was made from.
+    private sealed record Listed(FileStamp Model, (string Path, FileStamp Stamp)? Metadata, ModelInfoDto Info);
 
     // A name for messages: control and format characters (e.g. NUL, a right-to-left override) shown escaped, long names cut.
     internal static string Printable(string? name)
@@ -146,6 +207,8 @@ public sealed partial class ModelStore
     {
         private readonly Lock _lock = new();
         private StoredModel? _current;
+
+        public StoredModel? Current => Volatile.Read(ref _current);
 
         public StoredModel Get(string name, string path, FileInfo info, ModelStore store)
         {
@@ -180,7 +243,7 @@ public sealed partial class ModelStore
         // from, even when the file is replaced (renamed over) meanwhile. A file deleted since the caller looked is a 404. A file
         // that fails to load is looked at again a moment later: changed, it is read again (a copy in place that has finished),
         // and while it keeps changing the answer is a 503 to retry; unchanged, it is a damaged model (the operator's to fix).
-        private static (LoadedModel Model, FileStamp Stamp) Load(string name, string path, ModelStore store)
+        public static (LoadedModel Model, FileStamp Stamp) Load(string name, string path, ModelStore store)
         {
             var (bytes, stamp) = ReadFile(name, path, store);
             for (var attempt = 0; ; attempt++)

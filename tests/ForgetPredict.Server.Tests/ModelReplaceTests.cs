@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ForgetPredict.Server.Tests;
 
@@ -132,6 +133,32 @@ public sealed class ModelReplaceTests : IDisposable
         }, rounds: 300);
         Assert.Contains(HttpStatusCode.OK, statuses);
         Assert.All(failures, f => Assert.True(f.StartsWith("503 ", StringComparison.Ordinal) && f.Contains("is being replaced", StringComparison.Ordinal), f));
+    }
+
+    [Fact]
+    public async Task ListingModels_KeepsNoneLoaded_DescribesThemAsTheyAre_AndForgetsDeletedOnes()
+    {
+        var store = _factory.Services.GetRequiredService<ModelStore>();
+        var listed = await (await _client.GetAsync("/v1/models")).JsonAsync();
+        Assert.Equal(0, store.CachedModels);
+        var small = listed.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "small");
+        Assert.Equal((await (await _client.GetAsync("/v1/models/small")).JsonAsync()).ToString(), small.ToString());
+        Assert.Equal(1, store.CachedModels);
+
+        // A query's model is kept; the listing describes it from the cache, and sees a metadata file that changed.
+        await (await _client.PostAsync("/v1/models/plain/predict", Http.Json("{}"))).JsonAsync();
+        Assert.Equal(2, store.CachedModels);
+        File.WriteAllText(Path.Combine(_store.Directory, "plain.examples.csv"), "id,source\n" + string.Join('\n', _store.Training.ExampleIds.Select(id => id + ",x")) + "\n");
+        var again = await (await _client.GetAsync("/v1/models")).JsonAsync();
+        var plain = again.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "plain");
+        Assert.Equal(["source"], plain.GetProperty("groupColumns").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(2, store.CachedModels);
+
+        // Deleted files leave the cache with the next listing.
+        File.Delete(Path.Combine(_store.Directory, "plain.fpm"));
+        File.Delete(Path.Combine(_store.Directory, "small.fpm"));
+        await (await _client.GetAsync("/v1/models")).JsonAsync();
+        Assert.Equal(0, store.CachedModels);
     }
 
     [Fact]
