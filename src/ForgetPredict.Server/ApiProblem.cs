@@ -51,11 +51,16 @@ public sealed class ApiException : Exception
     /// 507 when the store's disk is full, else 500: the store cannot be written while <paramref name="doing"/> (e.g. "saving
     /// the upload"). Either way the operator must act, and the detail says how.
     /// </summary>
-    internal static ApiException StoreWriteFailed(Exception e, string doing) => Problems.IsDiskFull(e)
+    internal static ApiException StoreWriteFailed(Exception e, string doing) => e is DirectoryNotFoundException ? StoreMissing()
+        : Problems.IsDiskFull(e)
         ? new(StatusCodes.Status507InsufficientStorage,
             $"The server's model store is full: {doing} failed because its disk has no space left. Its operator must free space in the store folder (or move the store to a larger disk); then send the upload again. Queries keep working.", e)
         : new(StatusCodes.Status500InternalServerError,
             $"The server's model store cannot be written: {doing} failed ({e.Message.TrimEnd('.')}). Its operator must fix the store folder (its permissions, or free space); then send the upload again. Queries keep working.", e);
+
+    /// <summary>503: the store folder is gone (moved or deleted while the server ran); nothing can be read or written.</summary>
+    internal static ApiException StoreMissing() => new(StatusCodes.Status503ServiceUnavailable,
+        "The server's model store folder no longer exists (it was moved or deleted while the server ran); its operator must restore it, or restart the server with another --store.");
 
     /// <summary>A byte limit in the unit the server's options take (MB of 2^20 bytes): <c>--max-upload-mb 64</c> is "64 MB".</summary>
     internal static string Megabytes(long bytes) =>

@@ -99,8 +99,7 @@ public sealed partial class ModelStore
         }
         catch (DirectoryNotFoundException)
         {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
-                "The server's model store folder no longer exists (it was moved or deleted while the server ran); its operator must restore it, or restart the server with another --store.");
+            throw ApiException.StoreMissing();
         }
     }
 

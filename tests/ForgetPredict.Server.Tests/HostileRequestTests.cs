@@ -40,6 +40,11 @@ public sealed class HostileRequestTests : IDisposable
                 var detail = await (await client.GetAsync(path)).ProblemAsync(HttpStatusCode.ServiceUnavailable, "The server's model store folder no longer exists", "restore it");
                 Assert.DoesNotContain(store.Directory, detail, StringComparison.Ordinal);
             }
+
+            // An upload says the same, not "queries keep working" (they do not).
+            var upload = await (await client.PostAsync("/v1/models", Http.Upload("z.npy", UploadTests.MatrixBytes(store.Training, ".npy"), ("name", "new"), ("method", "additive"))))
+                .ProblemAsync(HttpStatusCode.ServiceUnavailable, "The server's model store folder no longer exists", "restore it");
+            Assert.DoesNotContain("Queries keep working", upload, StringComparison.OrdinalIgnoreCase);
         }
         finally
         {
@@ -136,7 +141,8 @@ public sealed class HostileRequestTests : IDisposable
         Assert.Contains("\"small\"", listing, StringComparison.Ordinal);
     }
 
-    // The store folder disappears (or turns read-only) under a running server: an upload used to be a bare 500.
+    // The store folder disappears under a running server: an upload used to be a bare 500, then a 500 saying "queries keep
+    // working" while every query was a 503; now the same 503 as the queries.
     [Fact]
     public async Task Item05_UploadToAStoreThatCannotBeWrittenIsAProblemWithADetail()
     {
@@ -144,7 +150,7 @@ public sealed class HostileRequestTests : IDisposable
 
         var response = await _client.PostAsync("/v1/models", Http.Upload("z.npy", [1, 2, 3], ("name", "m"), ("method", "mf")));
 
-        var detail = await response.ProblemAsync(HttpStatusCode.InternalServerError, "not writable", "operator");
+        var detail = await response.ProblemAsync(HttpStatusCode.ServiceUnavailable, "model store folder no longer exists", "operator must restore it");
         Assert.DoesNotContain(_store.Directory, detail, StringComparison.Ordinal);
     }
 }

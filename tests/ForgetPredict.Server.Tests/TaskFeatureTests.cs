@@ -346,6 +346,17 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.Empty(refused.PageErrors);
         Assert.Contains("'ensemble' cannot carry them", refused.Texts["#error"], StringComparison.Ordinal);
         Assert.Contains("fit mf (or task-mean, additive, rank1) with the task features", refused.Texts["#error"], StringComparison.Ordinal);
+
+        // And uploading under the name again without ticking "replace" says to tick it (the form's word for overwrite=true).
+        var again = BrowserCheck.Run($"{server.Url}/?model=d", "server-page-upload-again.png",
+            text: ["#error"],
+            actions:
+            [
+                BrowserAction.Upload("#fit-file", matrix), BrowserAction.Fill("#fit-name", "page-upload"), BrowserAction.Select("#fit-method", "mf"),
+                BrowserAction.Click("#fit"), BrowserAction.WaitFor("#error:not([hidden])"),
+            ]);
+        Assert.Empty(again.PageErrors);
+        Assert.Contains("Model 'page-upload' already exists; tick \u201creplace\u201d to replace it.", again.Texts["#error"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -406,7 +406,8 @@ async function fit(event) {
   } catch (e) {
     status.textContent = "";
     if (e.status === 401) $("key-field").hidden = false;
-    showError(e.message);
+    // The API's field is this form's checkbox.
+    showError(e.message.replace("send overwrite=true to replace it", "tick \u201creplace\u201d to replace it"));
   } finally {
     button.disabled = false;
   }
