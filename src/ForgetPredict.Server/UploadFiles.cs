@@ -24,6 +24,9 @@ internal static class UploadFiles
     /// <summary>The repeatable file field of example features (as <c>fit --example-features</c>).</summary>
     public const string ExampleFeaturesField = "exampleFeatures";
 
+    /// <summary>Most files an upload may send as task features, and as example features (each part is a temporary file).</summary>
+    public const int MaxFeatureFiles = 64;
+
     private const int MaxFieldBytes = 4096;
     private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "format", "layout", "overwrite"];
 
@@ -75,7 +78,13 @@ internal static class UploadFiles
                 if (field is TaskFeaturesField or ExampleFeaturesField)
                 {
                     // Repeatable, as --task-features and --example-features: each part is one file, named (and read) as the client named it.
-                    (field == TaskFeaturesField ? taskFeatures : exampleFeatures).Add(await SaveAsync(section.Body, store, ClientFileName(disposition, field), context.RequestAborted).ConfigureAwait(false));
+                    var files = field == TaskFeaturesField ? taskFeatures : exampleFeatures;
+                    if (files.Count == MaxFeatureFiles)
+                    {
+                        throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture, $"The upload has more than {MaxFeatureFiles} '{field}' parts; join the features into fewer files (a table of settings, an embedding)."));
+                    }
+
+                    files.Add(await SaveAsync(section.Body, store, ClientFileName(disposition, field), context.RequestAborted).ConfigureAwait(false));
                 }
                 else if (field is "file" or "examples")
                 {
@@ -97,6 +106,11 @@ internal static class UploadFiles
                 }
                 else if (s_fields.Contains(field))
                 {
+                    if (fields.ContainsKey(field))
+                    {
+                        throw ApiException.BadRequest($"The upload has two '{field}' parts; send one.");
+                    }
+
                     fields[field] = await ReadFieldAsync(section.Body, field, context.RequestAborted).ConfigureAwait(false);
                 }
                 else

@@ -130,6 +130,23 @@ public sealed class UploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_AFieldTwice_OrTooManyFeatureFiles_Is400_AndLeavesNothingBehind()
+    {
+        var twice = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "first"), ("method", "mf"), ("name", "second"));
+        await (await _client.PostAsync("/v1/models", twice)).ProblemAsync(HttpStatusCode.BadRequest, "two 'name' parts");
+
+        var many = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "many"), ("method", "mf"));
+        for (var f = 0; f <= UploadFiles.MaxFeatureFiles; f++)
+        {
+            many.Add(new ByteArrayContent(Encoding.UTF8.GetBytes("id,x\n0,1\n")), "taskFeatures", $"f{f}.csv");
+        }
+
+        await (await _client.PostAsync("/v1/models", many)).ProblemAsync(HttpStatusCode.BadRequest, $"more than {UploadFiles.MaxFeatureFiles} 'taskFeatures' parts");
+        AssertNoTemporaryFiles();
+        Assert.Empty(Directory.GetFiles(_store, "*.fpm"));
+    }
+
+    [Fact]
     public async Task Upload_FeatureTableMissingTasks_FailsTheJob_InTheUploadsWords()
     {
         var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "features"), ("method", "additive"));
