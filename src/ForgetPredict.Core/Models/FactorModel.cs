@@ -413,7 +413,11 @@ public sealed partial class FactorModel : IForgettingModel
             throw new ArgumentException("Residual scales are too large: an example's residual variance overflows.", nameof(parameters));
         }
 
-        var isotropic = Math.Max(parameters.NoiseVariance - (TensorPrimitives.Sum<double>(noise) / n), 0);
+        // The isotropic part brings the measured examples' mean to the noise variance: an unmeasured example's directions are
+        // zero and its variance is set to the noise variance apart (CreateOwned), so averaging over it too would leave the
+        // isotropic part to make up for it on every measured example.
+        var measured = n - parameters.UnmeasuredExamples.Length;
+        var isotropic = Math.Max(parameters.NoiseVariance - (TensorPrimitives.Sum<double>(noise) / Math.Max(measured, 1)), 0);
         TensorPrimitives.Add(noise, isotropic, noise);
 
         // No example is certain: where the residual directions explain all the residual variance (no isotropic part is left)

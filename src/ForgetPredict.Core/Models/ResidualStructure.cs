@@ -182,7 +182,11 @@ internal static class ResidualStructure
         }
 
         var u = eigen.Vectors!;
-        var rho = (double)z.ObservedCount / ((double)m * n);
+        // rho is the observed fraction of the measured examples' cells: an example no task measured has a zero residual column
+        // and no variance to estimate, so counting it in rho scaled every measured example's directions up by n / measured
+        // (on charlm-b with 98% of its columns empty, the measured examples' residual variance 50x the noise variance).
+        var measured = n - model.UnmeasuredExamples.Length;
+        var rho = (double)z.ObservedCount / ((double)m * Math.Max(measured, 1));
         var scale = Math.Sqrt(inflation / (sampled * rho));
         // ||R^T u_k||^2 = lambda_k, so W_k's norm is known before it is computed: unit-norm rows quantise to half precision
         // without a second pass (entries of typical size 1 / sqrt(N) stay far above half's subnormal range).
