@@ -277,9 +277,13 @@ internal static class UploadFiles
         {
             return parse(text.Trim());
         }
-        catch (Exception e) when (e is FormatException or OverflowException)
+        catch (FormatException)
         {
-            throw ApiException.BadRequest($"'{name}' must be a number, not '{ModelStore.Printable(text)}'.");
+            throw ApiException.BadRequest($"'{name}' must be {(typeof(T) == typeof(int) ? "a whole number" : "a number")}, not '{ModelStore.Printable(text)}'.");
+        }
+        catch (OverflowException)
+        {
+            throw ApiException.BadRequest($"'{name}' is out of range: '{ModelStore.Printable(text)}'.");
         }
     }
 
