@@ -5,7 +5,7 @@ namespace ForgetPredict.Server.Tests;
 
 /// <summary>Issue 14, item 5: the service names files relative to its store and answers every failure with the right
 /// status and a problem document that says what to do.</summary>
-public sealed class HostileRequestTests : IDisposable
+public sealed partial class HostileRequestTests : IDisposable
 {
     private readonly TestStore _store = new();
     private readonly ServerFactory _factory;

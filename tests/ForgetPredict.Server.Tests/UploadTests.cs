@@ -62,8 +62,8 @@ public sealed class UploadTests : IDisposable
         AssertNoTemporaryFiles();
     }
 
-    [Fact]
-    public async Task Upload_WithExampleMetadata_SavesItBesideTheModel_ForGrouping()
+    // Uploads the synthetic matrix with its examples' groups as metadata, fits it with additive and waits; returns the metadata.
+    private async Task<string> UploadGroupedAsync(string name)
     {
         var metadata = new StringBuilder("id,group\n");
         for (var j = 0; j < _synthetic.ExampleGroups.Count; j++)
@@ -72,11 +72,18 @@ public sealed class UploadTests : IDisposable
             metadata.Append(CultureInfo.InvariantCulture, $"{j},{_synthetic.ExampleGroups[j]}\n");
         }
 
-        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "grouped"), ("method", "additive"));
+        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", name), ("method", "additive"));
         form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(metadata.ToString())), "examples", "examples.csv");
         var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
         Assert.Equal("succeeded", (await WaitAsync(_client, job.GetProperty("id").GetString()!)).GetProperty("state").GetString());
-        Assert.True(File.Exists(Path.Combine(_store, "grouped.examples.csv")));
+        Assert.True(File.Exists(Path.Combine(_store, name + ".examples.csv")));
+        return metadata.ToString();
+    }
+
+    [Fact]
+    public async Task Upload_WithExampleMetadata_SavesItBesideTheModel_ForGrouping()
+    {
+        var metadata = await UploadGroupedAsync("grouped");
         var predict = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json("{}"))).JsonAsync();
         Assert.Equal(_synthetic.ExampleGroups.Distinct().Count(), predict.GetProperty("groups").GetArrayLength());
         Assert.Equal(0, predict.GetProperty("warnings").GetArrayLength());
@@ -86,7 +93,7 @@ public sealed class UploadTests : IDisposable
         var info = await (await _client.GetAsync("/v1/models/grouped")).JsonAsync();
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(saved))),
             info.GetProperty("metadata").GetProperty("examples-sha256").GetString());
-        File.WriteAllText(saved, metadata.ToString().Replace("\n", "\r\n", StringComparison.Ordinal));
+        File.WriteAllText(saved, metadata.Replace("\n", "\r\n", StringComparison.Ordinal));
         File.SetLastWriteTimeUtc(saved, DateTime.UtcNow.AddMinutes(1));
         var changed = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json("{}"))).JsonAsync();
         Assert.Contains("grouped.examples.csv is not the metadata uploaded with model 'grouped'", changed.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
@@ -94,7 +101,7 @@ public sealed class UploadTests : IDisposable
         Assert.Contains("grouped.examples.csv is not the metadata uploaded with model 'grouped'", replay.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
 
         // Metadata for half the examples: said in every grouped answer, naming the file by its name only.
-        File.WriteAllLines(saved, metadata.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(1 + (_synthetic.ExampleGroups.Count / 2)));
+        File.WriteAllLines(saved, metadata.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(1 + (_synthetic.ExampleGroups.Count / 2)));
         File.SetLastWriteTimeUtc(saved, DateTime.UtcNow.AddMinutes(2));
         foreach (var path in new[] { "predict", "replay" })
         {
@@ -108,17 +115,7 @@ public sealed class UploadTests : IDisposable
     [Fact]
     public async Task Upload_ReplacingAModelWithoutMetadata_DropsTheOldModelsMetadata()
     {
-        var metadata = new StringBuilder("id,group\n");
-        for (var j = 0; j < _synthetic.ExampleGroups.Count; j++)
-        {
-            metadata.Append(CultureInfo.InvariantCulture, $"{j},{_synthetic.ExampleGroups[j]}\n");
-        }
-
-        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "relabel"), ("method", "additive"));
-        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(metadata.ToString())), "examples", "examples.csv");
-        var first = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
-        Assert.Equal("succeeded", (await WaitAsync(_client, first.GetProperty("id").GetString()!)).GetProperty("state").GetString());
-        Assert.True(File.Exists(Path.Combine(_store, "relabel.examples.csv")));
+        await UploadGroupedAsync("relabel");
 
         // Another matrix under the same name, without metadata: the old labels do not describe its examples.
         var other = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 8, Examples = 300, Seed = 12, KeepSignal = false }).Matrix;

@@ -5,29 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ForgetPredict.Server.Tests;
 
-/// <summary>
-/// Model files replaced on disk while queries read them: an answer's version is that of the bytes it was computed from, and a
-/// file copied over in place (half-written for a moment) is a 503 to retry, never a 500 blaming a damaged model.
-/// </summary>
-public sealed class ModelReplaceTests : IDisposable
+// Model files replaced on disk while queries read them: an answer's version is that of the bytes it was computed from, and a
+// file copied over in place (half-written for a moment) is a 503 to retry, never a 500 blaming a damaged model. (The class's
+// store and test host are in HostileRequestTests.cs.)
+public sealed partial class HostileRequestTests
 {
-    private readonly TestStore _store = new();
-    private readonly ServerFactory _factory;
-    private readonly HttpClient _client;
-
-    public ModelReplaceTests()
-    {
-        _factory = new ServerFactory(_store.Directory);
-        _client = _factory.CreateClient();
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-        _store.Dispose();
-    }
-
     private static readonly DateTime s_time = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     // Two model files with the same examples and different methods, and the version and method each answers with: file i is
