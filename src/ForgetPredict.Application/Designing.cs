@@ -84,7 +84,8 @@ public static class Designing
     /// the matrix's examples or (for group means) hold none of them.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <param name="request">What to design.</param>
-    /// <param name="cancellationToken">Stops the design model's fit on the past tasks between solver sweeps.</param>
+    /// <param name="cancellationToken">Stops the design model's fit on the past tasks between solver sweeps; cancelled while the
+    /// cells are chosen (seconds for tens of thousands of cells), the design is dropped when the choice ends.</param>
     public static MeasurementDesign Design(MeasurementRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -134,7 +135,9 @@ public static class Designing
             ? ActiveDesign.Fit(matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }), cancellationToken)
             : ActiveDesign.Of(request.Model!);
         var excluded = request.Excluded;
+        cancellationToken.ThrowIfCancellationRequested();
         var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups, measured);
+        cancellationToken.ThrowIfCancellationRequested();
         return new MeasurementDesign(examples, design, request.Criterion, candidates) { Basis = BasisOf(design, request.Model) };
     }
 

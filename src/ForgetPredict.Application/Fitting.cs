@@ -273,7 +273,8 @@ public static class Fitting
         var elapsed = clock.Elapsed;
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Invoke("scoring", 0.8);
-        var r2 = GoodnessOfFit.TrainingRSquared(final, request.Matrix);
+        var r2 = GoodnessOfFit.TrainingRSquared(final, request.Matrix, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }), elapsed)
         {
             TaskFeatures = taskFeatures,

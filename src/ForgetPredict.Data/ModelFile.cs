@@ -190,7 +190,7 @@ public static partial class ModelFile
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var length = RandomAccess.GetLength(handle);
-            if (length < 20 + 32)
+            if (length < ShortestFile)
             {
                 return null;
             }
@@ -215,6 +215,16 @@ public static partial class ModelFile
             return null;
         }
     }
+
+    /// <summary>
+    /// The SHA-256 checksum a model file's <paramref name="bytes"/> record (their last 32 bytes), as lower-case hex, as
+    /// <see cref="ReadChecksum"/> reads it from a file; null when the bytes are too short to be a model file. Not verified.
+    /// </summary>
+    public static string? ChecksumOf(ReadOnlySpan<byte> bytes) =>
+        bytes.Length < ShortestFile ? null : Convert.ToHexStringLower(bytes[^32..]);
+
+    // A header (magic, version, payload length: 20 bytes) and a checksum (32 bytes).
+    private const int ShortestFile = 20 + 32;
 
     /// <summary>Decodes a model file's bytes; <paramref name="sourceName"/> names it in errors.</summary>
     /// <exception cref="ForgettingDataException">The bytes are not a valid model file.</exception>

@@ -15,6 +15,7 @@ namespace ForgetPredict.Server;
 public sealed class FitJob
 {
     private readonly Lock _lock = new();
+    private int _queued = 1; // 1 until the job leaves the queue's count of waiting jobs (LeaveQueue)
 
     internal FitJob(string name, string method, ModelSettings settings, MatrixReadOptions readOptions, UploadedFile matrix, UploadedFile? examples, bool overwrite)
     {
@@ -110,6 +111,9 @@ public sealed class FitJob
         }
     }
 
+    /// <summary>True the first time only: the job leaves the queue's count of waiting jobs.</summary>
+    internal bool LeaveQueue() => Interlocked.Exchange(ref _queued, 0) == 1;
+
     /// <summary>Marks a running job as being stopped (stage "cancelling") until its fit notices.</summary>
     internal void Cancelling()
     {
@@ -157,6 +161,7 @@ public sealed partial class FitQueue : BackgroundService
 {
     private const int KeptJobs = 1000;
     private readonly Channel<FitJob> _channel;
+    private int _waiting; // queued jobs not cancelled: what MaxQueuedFits bounds
     private readonly ConcurrentDictionary<string, FitJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FitJob> _active = new(StringComparer.Ordinal);
     private readonly Lock _runningLock = new();
@@ -172,7 +177,7 @@ public sealed partial class FitQueue : BackgroundService
         _store = store;
         _options = options;
         _logger = logger;
-        _channel = Channel.CreateBounded<FitJob>(new BoundedChannelOptions(options.MaxQueuedFits) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _channel = Channel.CreateUnbounded<FitJob>(new UnboundedChannelOptions { SingleReader = true });
     }
 
     /// <summary>The job with this id, or null.</summary>
@@ -190,8 +195,10 @@ public sealed partial class FitQueue : BackgroundService
             throw new ApiException(409, $"Model '{job.Name}' is already being fitted (job {_active.GetValueOrDefault(job.Name)?.Id}); wait for it to finish.");
         }
 
-        if (!_channel.Writer.TryWrite(job))
+        // A cancelled job leaves the count at once, though it stays in the channel until the worker skips it.
+        if (Interlocked.Increment(ref _waiting) > _options.MaxQueuedFits || !_channel.Writer.TryWrite(job))
         {
+            Interlocked.Decrement(ref _waiting);
             _active.TryRemove(job.Name, out _);
             throw new ApiException(503, string.Create(CultureInfo.InvariantCulture, $"{_options.MaxQueuedFits} fits are already waiting; try again when one has finished."));
         }
@@ -207,6 +214,7 @@ public sealed partial class FitQueue : BackgroundService
         {
             await foreach (var job in _channel.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
+                Unqueue(job);
                 // The fit is CPU-bound: run it off the hosting thread so shutdown stays responsive. Shutdown and a cancel
                 // request (Cancel) both stop it at its next solver sweep.
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -244,6 +252,7 @@ public sealed partial class FitQueue : BackgroundService
             // Jobs still queued at shutdown are dropped; their temporary files go now.
             while (_channel.Reader.TryRead(out var left))
             {
+                Unqueue(left);
                 left.Finish("The server stopped before this fit started; upload the matrix again.");
                 Cleanup(left);
             }
@@ -273,6 +282,7 @@ public sealed partial class FitQueue : BackgroundService
 
             // Still queued (the worker takes the lock before it starts a job, and skips a finished one).
             job.Finish($"The fit was cancelled (DELETE /v1/jobs/{id}) before it started; upload the matrix again to fit it.", stage: "cancelled");
+            Unqueue(job);
         }
 
         Cleanup(job);
@@ -329,6 +339,9 @@ public sealed partial class FitQueue : BackgroundService
                 TaskFeatures = taskFeatures,
                 ExampleFeatures = exampleFeatures,
             }, job.Report, cancellationToken);
+
+            // A cancel that came after the fit's last check still wins: nothing is saved.
+            cancellationToken.ThrowIfCancellationRequested();
             job.Report("saving", 0.9);
             var modelPath = _store.ModelPath(job.Name);
             if (!job.Overwrite && File.Exists(modelPath))
@@ -339,7 +352,9 @@ public sealed partial class FitQueue : BackgroundService
             // The model first, recording which metadata it was uploaded with; then the metadata. Two renames are not one: a
             // crash between them leaves the new model beside the old metadata, which the store then reports
             // (StoredModel compares the recorded hash) instead of grouping by the wrong file in silence.
-            var replacing = File.Exists(modelPath);
+            // Metadata that came with the replaced model's upload (the file whose hash that model recorded) describes the old
+            // matrix's examples; a file the operator placed beside the model by hand is theirs, and stays.
+            var oldUploadedMetadata = !withMetadata && File.Exists(modelPath) ? UploadedMetadata(job.Name) : null;
             try
             {
                 Fitting.Save(fit, modelPath);
@@ -371,14 +386,11 @@ public sealed partial class FitQueue : BackgroundService
                     File.Delete(_store.Inside(job.Name, other));
                 }
             }
-            else if (replacing)
+            else if (oldUploadedMetadata is not null)
             {
-                // The replaced model's metadata described its matrix's examples, not this one's: a model uploaded without
-                // metadata has none (it grouped a new matrix's examples by the old labels, warning only of unmatched ids).
-                foreach (var suffix in ModelStore.MetadataSuffixes)
-                {
-                    File.Delete(_store.Inside(job.Name, suffix));
-                }
+                // A model uploaded without metadata has none: the old upload's labels grouped a new matrix's examples,
+                // warning only of unmatched ids.
+                File.Delete(oldUploadedMetadata);
             }
 
             _store.Invalidate(job.Name);
@@ -406,6 +418,32 @@ public sealed partial class FitQueue : BackgroundService
         finally
         {
             Cleanup(job);
+        }
+    }
+
+    // Takes a job out of the count of waiting jobs, once (when the worker takes it, or when it is cancelled while it waits).
+    private void Unqueue(FitJob job)
+    {
+        if (job.LeaveQueue())
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    // The metadata file beside model `name` when it is the one uploaded with it (the model recorded its hash), else null.
+    private string? UploadedMetadata(string name)
+    {
+        try
+        {
+            return _store.MetadataPath(name) is { } path
+                && _store.Get(name).Loaded.Metadata.GetValueOrDefault(FitProvenance.ExamplesSha256Key) is { } recorded
+                && string.Equals(StoredModel.HashFile(path), recorded, StringComparison.Ordinal)
+                ? path : null;
+        }
+        catch (Exception e) when (e is ApiException or ForgettingDataException or IOException or UnauthorizedAccessException)
+        {
+            // The old model or its metadata cannot be read: leave the file as it is.
+            return null;
         }
     }
 

@@ -25,6 +25,11 @@ internal static class JsonProblem
             return $"{Prefix}unknown field '{unknown}'{Suggestion.DidYouMean(unknown, fields)}; the fields are {string.Join(", ", fields)}.";
         }
 
+        if (Between(message, "Duplicate property '", "' encountered") is { } twice)
+        {
+            return $"{Prefix}\"{twice}\" is given twice (names are matched without case); send each field once.";
+        }
+
         var field = error.Path is { Length: > 1 } path ? path.TrimStart('$').TrimStart('.') : string.Empty;
         if (Between(message, "could not be converted to ", ". Path: ") is { } target)
         {

@@ -148,7 +148,7 @@ public sealed partial class ModelStore
             throw ApiException.NotFound($"No model '{name}' in the store.");
         }
 
-        var stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks, ModelFile.ReadChecksum(path));
+        var stamp = FileStamp.Of(info, path);
         if (_cache.TryGetValue(name, out var slot) && slot.Current is { } current && current.Stamp == stamp)
         {
             return current.Info();
@@ -204,8 +204,13 @@ public sealed partial class ModelStore
     // One model's cache entry; loads happen under its lock so concurrent requests load a file once.
     private sealed class CacheSlot
     {
+        // How recently a model file that fails to load may have been written and still count as being written (copied over in
+        // place by cp or tar: half-written for as long as the copy takes) rather than damaged.
+        private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(2);
+
         private readonly Lock _lock = new();
         private StoredModel? _current;
+        private (FileStamp Stamp, ForgettingDataException Error)? _damaged;
 
         public StoredModel? Current => Volatile.Read(ref _current);
 
@@ -213,7 +218,7 @@ public sealed partial class ModelStore
         {
             // Length and time alone miss a file replaced by another of the same size and time (cp -p, rsync -a, tar): the
             // model's own checksum tells them apart, read from the file's last 32 bytes.
-            var stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks, ModelFile.ReadChecksum(path));
+            var stamp = FileStamp.Of(info, path);
             var current = Volatile.Read(ref _current);
             if (current is not null && current.Stamp == stamp)
             {
@@ -223,56 +228,56 @@ public sealed partial class ModelStore
             lock (_lock)
             {
                 current = _current;
-                if (current is null || current.Stamp != stamp)
+                if (current is not null && current.Stamp == stamp)
                 {
-                    var (loaded, loadedStamp) = Load(name, path, store);
-                    current = new StoredModel(name, path, loadedStamp, loaded, store);
-                    Volatile.Write(ref _current, current);
+                    return current;
                 }
 
+                // A file that failed to load and has not changed since fails again at once (it is not read again).
+                if (_damaged is { } damaged && damaged.Stamp == stamp)
+                {
+                    throw Failure(name, damaged.Stamp, damaged.Error);
+                }
+
+                var (bytes, loadedStamp) = ReadFile(name, path, store);
+                try
+                {
+                    current = new StoredModel(name, path, loadedStamp, ModelFile.Read(bytes, path), store);
+                }
+                catch (ForgettingDataException e)
+                {
+                    _damaged = (loadedStamp, e);
+                    throw Failure(name, loadedStamp, e);
+                }
+
+                _damaged = null;
+                Volatile.Write(ref _current, current);
                 return current;
             }
         }
 
-        // How long a model file that fails to load is given to change before it counts as damaged: a file copied over in place
-        // (cp, tar) is half-written for as long as the copy takes, with pauses as the disk allows.
-        private static readonly TimeSpan s_settle = TimeSpan.FromMilliseconds(200);
+        // The model and its stamp come from one open handle (ReadFile), so the version an answer carries is that of the bytes it
+        // was computed from, even when the file is replaced (renamed over) meanwhile; a file deleted since the caller looked is a
+        // 404. A file that fails to load was written moments ago (a copy in place still running) is a 503 to retry; one that has
+        // sat unchanged is a damaged model, the operator's to fix. Nothing waits: a request never sleeps under the model's lock.
+        private static Exception Failure(string name, FileStamp stamp, ForgettingDataException error) =>
+            DateTime.UtcNow.Ticks - stamp.Ticks < s_settle.Ticks
+                ? new ApiException(StatusCodes.Status503ServiceUnavailable,
+                    $"Model '{name}' is being replaced (its file was written moments ago and does not load yet); retry in a moment. To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.")
+                : error;
 
-        // The model and its stamp from one open handle, so the version an answer carries is that of the bytes it was computed
-        // from, even when the file is replaced (renamed over) meanwhile. A file deleted since the caller looked is a 404. A file
-        // that fails to load is looked at again a moment later: changed, it is read again (a copy in place that has finished),
-        // and while it keeps changing the answer is a 503 to retry; unchanged, it is a damaged model (the operator's to fix).
+        /// <summary>The model and its stamp read through one open handle (for the listing, which does not cache the model).</summary>
         public static (LoadedModel Model, FileStamp Stamp) Load(string name, string path, ModelStore store)
         {
             var (bytes, stamp) = ReadFile(name, path, store);
-            for (var attempt = 0; ; attempt++)
+            try
             {
-                try
-                {
-                    return (ModelFile.Read(bytes, path), stamp);
-                }
-                catch (ForgettingDataException) when (attempt < 2 && Changes(path, stamp))
-                {
-                    (bytes, stamp) = ReadFile(name, path, store);
-                }
-                catch (ForgettingDataException) when (attempt == 2 && Changes(path, stamp))
-                {
-                    throw new ApiException(StatusCodes.Status503ServiceUnavailable,
-                        $"Model '{name}' is being replaced (its file keeps changing while it is read); retry in a moment. To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.");
-                }
+                return (ModelFile.Read(bytes, path), stamp);
             }
-        }
-
-        // Whether the file differs from the bytes read, now or after a short wait.
-        private static bool Changes(string path, FileStamp read)
-        {
-            if (Changed(path, read))
+            catch (ForgettingDataException e)
             {
-                return true;
+                throw Failure(name, stamp, e);
             }
-
-            Thread.Sleep(s_settle);
-            return Changed(path, read);
         }
 
         private static (byte[] Bytes, FileStamp Stamp) ReadFile(string name, string path, ModelStore store)
@@ -314,15 +319,9 @@ public sealed partial class ModelStore
                 throw new ForgettingDataException(path, $"cannot open the model file: {e.Message}", innerException: e);
             }
 
-            var checksum = bytes.Length >= 52 ? Convert.ToHexStringLower(bytes.AsSpan(bytes.Length - 32)) : null;
-            return (bytes, new FileStamp(bytes.Length, ticks, checksum));
+            return (bytes, new FileStamp(bytes.Length, ticks, ModelFile.ChecksumOf(bytes)));
         }
 
-        private static bool Changed(string path, FileStamp read)
-        {
-            var now = new FileInfo(path);
-            return !now.Exists || now.Length != read.Length || now.LastWriteTimeUtc.Ticks != read.Ticks || ModelFile.ReadChecksum(path) != read.Checksum;
-        }
     }
 }
 
@@ -332,6 +331,13 @@ public sealed partial class ModelStore
 /// <param name="Checksum">The SHA-256 the model file records (lower-case hex), or null when unknown (metadata files).</param>
 public readonly record struct FileStamp(long Length, long Ticks, string? Checksum = null)
 {
+    /// <summary>A model file's stamp: its length and write time, and the checksum it records (read from its last 32 bytes).</summary>
+    public static FileStamp Of(FileInfo info, string path)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return new(info.Length, info.LastWriteTimeUtc.Ticks, ModelFile.ReadChecksum(path));
+    }
+
     /// <summary>A short version string that changes when the file does (with the first 16 hex digits of the checksum when known).</summary>
     public string Version => Checksum is { Length: >= 16 }
         ? string.Create(CultureInfo.InvariantCulture, $"{Ticks:x}-{Length:x}-{Checksum[..16]}")

@@ -310,9 +310,7 @@ internal static class UploadFiles
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TemporaryFiles.Release(path);
-            throw e is DirectoryNotFoundException || Problems.IsDiskFull(e) ? ApiException.StoreWriteFailed(e, "saving the upload")
-                : new ApiException(StatusCodes.Status500InternalServerError,
-                    "The server cannot save uploads: its model store is not writable (read-only, missing or full). Its operator must fix the store folder's permissions or free space; queries keep working.", e);
+            throw ApiException.StoreWriteFailed(e, "saving the upload");
         }
 
         try

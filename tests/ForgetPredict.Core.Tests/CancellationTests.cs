@@ -51,6 +51,15 @@ public class CancellationTests
             without.PredictRow(i, b);
             Assert.Equal(b, a);
         }
+
+        // And a new task's means and stds.
+        int[] known = [3, 50, 200, 401];
+        double[] values = [.. known.Select(j => (double)MatrixFor(name)[0, j])];
+        var (meanWith, stdWith, meanWithout, stdWithout) = (new double[with.ExampleCount], new double[with.ExampleCount], new double[with.ExampleCount], new double[with.ExampleCount]);
+        with.FoldIn(known, values).PredictRow(meanWith, stdWith);
+        without.FoldIn(known, values).PredictRow(meanWithout, stdWithout);
+        Assert.Equal(meanWithout, meanWith);
+        Assert.Equal(stdWithout, stdWith);
     }
 
     [Fact]
@@ -79,9 +88,10 @@ public class CancellationTests
         var token = Cancelled();
         Assert.ThrowsAny<OperationCanceledException>(() => TaskCrossValidation.Run(s_continuous, [new Candidate("additive", new AdditiveFitter())], new CrossValidationOptions { Known = 10 }, token));
         Assert.ThrowsAny<OperationCanceledException>(() => new AutoFitter().FitAuto(s_continuous, token));
-        Assert.ThrowsAny<OperationCanceledException>(() => Protocol.Run(s_continuous, [0, 1], [new FoldInMethod("mf", new LowRankFitter())], new EvaluationOptions { Known = 10 }, token));
-        Assert.ThrowsAny<OperationCanceledException>(() => Protocol.Run(s_continuous, [0, 1], [ReferenceMethods.Create("ref-additive")], new EvaluationOptions { Known = 10 }, token));
-        Assert.ThrowsAny<OperationCanceledException>(() => EvaluationCurve.Run(s_continuous, EvaluationSplit.HoldOut(s_continuous, [0, 1]), [new FoldInMethod("additive", new AdditiveFitter())], [0, 10], cancellationToken: token));
+        var split = EvaluationSplit.HoldOut(s_continuous, [0, 1]);
+        Assert.ThrowsAny<OperationCanceledException>(() => Protocol.Run(s_continuous, split, [new FoldInMethod("mf", new LowRankFitter())], new EvaluationOptions { Known = 10 }, cancellationToken: token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Protocol.Run(s_continuous, split, [ReferenceMethods.Create("ref-additive")], new EvaluationOptions { Known = 10 }, cancellationToken: token));
+        Assert.ThrowsAny<OperationCanceledException>(() => EvaluationCurve.Run(s_continuous, split, [new FoldInMethod("additive", new AdditiveFitter())], [0, 10], cancellationToken: token));
         Assert.ThrowsAny<OperationCanceledException>(() => MatrixAnalysis.Run(s_continuous, 3, cancellationToken: token));
         Assert.ThrowsAny<OperationCanceledException>(() => Spectrum.Analyze(s_continuous, 3, cancellationToken: token));
         Assert.ThrowsAny<OperationCanceledException>(() => ActiveDesign.Fit(s_continuous, cancellationToken: token));

@@ -113,6 +113,9 @@ public sealed partial class HostileRequestTests : IDisposable
         System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(20, bytes.Length - 52)).CopyTo(bytes, bytes.Length - 32);
         File.WriteAllBytes(path, bytes);
 
+        // Written moments ago, it would count as a file being copied in (a 503 to retry); damaged an hour ago, it is a 500.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await _client.GetAsync("/v1/models/nan")).StatusCode);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
         foreach (var response in new[] { await _client.GetAsync("/v1/models/nan"), await _client.PostAsync("/v1/models/nan/predict", Http.Json("{}")) })
         {
             var detail = await response.ProblemAsync(HttpStatusCode.InternalServerError, "nan.fpm", "non-finite", "operator");

@@ -32,6 +32,9 @@ public sealed class TestStore : IDisposable
         var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 200, Binary = true, Seed = 3, KeepSignal = false }).Matrix;
         Save("binary", ModelCatalog.CreateFitter("logistic", new ModelSettings { Rank = 2 }).Fit(binary), "logistic");
         File.WriteAllBytes(Path.Combine(Directory, "broken.fpm"), Encoding.ASCII.GetBytes("this is not a model"));
+
+        // Damaged long ago: a file written moments ago that does not load counts as one being copied in (a 503 to retry).
+        File.SetLastWriteTimeUtc(Path.Combine(Directory, "broken.fpm"), DateTime.UtcNow.AddHours(-1));
     }
 
     /// <summary>The store folder.</summary>

@@ -124,6 +124,13 @@ public sealed class UploadTests : IDisposable
         Assert.Equal("succeeded", (await WaitAsync(_client, second.GetProperty("id").GetString()!)).GetProperty("state").GetString());
         Assert.Empty(Directory.GetFiles(_store, "relabel.examples.*"));
         Assert.Empty((await (await _client.GetAsync("/v1/models/relabel")).JsonAsync()).GetProperty("groupColumns").EnumerateArray());
+
+        // Metadata the operator placed beside the model by hand (the README's store workflow) is theirs: a refit keeps it.
+        File.WriteAllText(Path.Combine(_store, "relabel.examples.csv"), "id,source\n0,web\n1,code\n");
+        var third = await (await _client.PostAsync("/v1/models", Http.Upload("other.npy", MatrixBytes(other, ".npy"), ("name", "relabel"), ("method", "mf"), ("overwrite", "true"))))
+            .JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("succeeded", (await WaitAsync(_client, third.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        Assert.True(File.Exists(Path.Combine(_store, "relabel.examples.csv")));
     }
 
     [Fact]
@@ -698,6 +705,23 @@ public sealed class UploadTests : IDisposable
         Assert.Equal(("failed", "cancelled"), (cancelled.GetProperty("state").GetString(), cancelled.GetProperty("stage").GetString()));
         Assert.Contains($"cancelled (DELETE /v1/jobs/{queued}) before it started", cancelled.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(_store, ".*"));
+
+        // Cancelled jobs leave the queue's count at once: after cancelling a full queue (8 waiting fits), one more is taken.
+        var options = factory.Services.GetRequiredService<ServerOptions>();
+        for (var round = 0; round < 2; round++)
+        {
+            var waiting = new List<string>();
+            for (var q = 0; q < (round == 0 ? options.MaxQueuedFits : 1); q++)
+            {
+                var response = await client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", $"q{round}-{q}"), ("method", "mf")));
+                waiting.Add((await response.JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetString()!);
+            }
+
+            foreach (var id in waiting)
+            {
+                await (await client.DeleteAsync($"/v1/jobs/{id}")).JsonAsync(HttpStatusCode.OK);
+            }
+        }
 
         // Running: told to stop (202), then failed as cancelled; no model, no temporary file.
         var stopping = await (await client.DeleteAsync($"/v1/jobs/{running}")).JsonAsync(HttpStatusCode.Accepted);

@@ -13,8 +13,12 @@ public static class GoodnessOfFit
     /// last residual sum of squares), so only the denominator takes a pass over the matrix; other models are scored by
     /// <see cref="RSquared"/>. Equal to <see cref="RSquared"/> up to rounding.
     /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="trainingMatrix">The matrix it was fitted on.</param>
+    /// <param name="cancellationToken">Stops the scoring of a model that is not a factor model between rows.</param>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
-    public static double TrainingRSquared(IForgettingModel model, ForgettingMatrix trainingMatrix)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static double TrainingRSquared(IForgettingModel model, ForgettingMatrix trainingMatrix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainingMatrix);
@@ -28,12 +32,16 @@ public static class GoodnessOfFit
             }
         }
 
-        return RSquared(model, trainingMatrix);
+        return RSquared(model, trainingMatrix, cancellationToken);
     }
 
     /// <summary>R^2 of <paramref name="model"/> on the observed cells of <paramref name="matrix"/> (the matrix it was fitted on, or one with the same tasks and examples).</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="matrix">The matrix.</param>
+    /// <param name="cancellationToken">Stops the scoring between rows.</param>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
-    public static double RSquared(IForgettingModel model, ForgettingMatrix matrix)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static double RSquared(IForgettingModel model, ForgettingMatrix matrix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(matrix);
@@ -51,7 +59,7 @@ public static class GoodnessOfFit
         var m = matrix.TaskCount;
         var residual = new double[m];
         var squares = new double[m];
-        Parallel.For(0, m, i =>
+        Parallel.For(0, m, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             var prediction = new double[matrix.ExampleCount];
             model.PredictRow(i, prediction);
@@ -131,10 +139,10 @@ public sealed record MatrixAnalysis(int TaskCount, int ExampleCount, double Miss
             matrix.MissingFraction,
             matrix.IsBinary,
             sum / Math.Max(matrix.ObservedCount, 1),
-            GoodnessOfFit.RSquared(new TaskMeanFitter(new TaskMeanOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix),
-            GoodnessOfFit.RSquared(new ExampleMeanFitter(new ExampleMeanOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix),
-            GoodnessOfFit.RSquared(new AdditiveFitter(new AdditiveOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix),
-            GoodnessOfFit.RSquared(new RankOneFitter(new RankOneOptions { MaxThreads = maxThreads, Lambda = 0 }).Fit(matrix, cancellationToken), matrix),
+            GoodnessOfFit.RSquared(new TaskMeanFitter(new TaskMeanOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix, cancellationToken),
+            GoodnessOfFit.RSquared(new ExampleMeanFitter(new ExampleMeanOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix, cancellationToken),
+            GoodnessOfFit.RSquared(new AdditiveFitter(new AdditiveOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix, cancellationToken),
+            GoodnessOfFit.RSquared(new RankOneFitter(new RankOneOptions { MaxThreads = maxThreads, Lambda = 0 }).Fit(matrix, cancellationToken), matrix, cancellationToken),
             ForgetPredict.Core.Analysis.Spectrum.Analyze(matrix, maxRank, maxThreads, cancellationToken));
     }
 }

@@ -125,7 +125,7 @@ public static class Spectrum
             var solution = new AlternatingLeastSquares(matrix, problem).Solve();
             if (twoStarts)
             {
-                var imputed = new AlternatingLeastSquares(matrix, problem with { StartFactors = ImputedStart(matrix, r, ImputeIterations, maxThreads) }).Solve();
+                var imputed = new AlternatingLeastSquares(matrix, problem with { StartFactors = ImputedStart(matrix, r, ImputeIterations, maxThreads, cancellationToken) }).Solve();
                 solution = imputed.Report.ResidualVariance < solution.Report.ResidualVariance ? imputed : solution;
             }
 
@@ -144,7 +144,7 @@ public static class Spectrum
     // observed mean, then with the last reconstruction); each iteration takes the top r eigenvectors U of X X^T (M x M) and the
     // reconstruction U U^T X. Returns U^T X (r x N), the example side of the last reconstruction. O(M^2 N) an iteration; the
     // Gram matrix's entries are independent dot products, so the result is the same for any thread count.
-    internal static double[] ImputedStart(ForgettingMatrix matrix, int r, int iterations, int maxThreads)
+    internal static double[] ImputedStart(ForgettingMatrix matrix, int r, int iterations, int maxThreads, CancellationToken cancellationToken = default)
     {
         int m = matrix.TaskCount, n = matrix.ExampleCount;
         var values = matrix.Values;
@@ -161,12 +161,13 @@ public static class Spectrum
             x[c] = float.IsNaN(values[(int)c]) ? mean : values[(int)c];
         }
 
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads, CancellationToken = cancellationToken };
         var gram = new double[m * m];
         var u = new double[m * r];
         var v = new double[r * n];
         for (var iteration = 0; iteration < iterations; iteration++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             Parallel.For(0, m, parallel, a =>
             {
                 for (var b = 0; b <= a; b++)

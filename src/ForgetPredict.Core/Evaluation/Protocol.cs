@@ -373,11 +373,6 @@ public static class Protocol
     public static EvaluationResult Run(ForgettingMatrix matrix, IReadOnlyList<int> testRows, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options = null, IProgress<(string Method, double Fraction)>? progress = null) =>
         Run(matrix, EvaluationSplit.HoldOut(matrix, testRows), methods, options, progress: progress);
 
-    /// <summary>Runs the protocol holding out <paramref name="testRows"/> and training on the rest, stopped by <paramref name="cancellationToken"/>.</summary>
-    /// <exception cref="ArgumentException">The test rows are empty, repeated, out of range, or leave no training row.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static EvaluationResult Run(ForgettingMatrix matrix, IReadOnlyList<int> testRows, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options, CancellationToken cancellationToken) =>
-        Run(matrix, EvaluationSplit.HoldOut(matrix, testRows), methods, options, cancellationToken: cancellationToken);
 
     /// <summary>Runs the protocol.</summary>
     /// <param name="matrix">The full matrix (training and test rows).</param>
