@@ -236,7 +236,7 @@ public sealed partial class ModelStore
                 // A file that failed to load and has not changed since fails again at once (it is not read again).
                 if (_damaged is { } damaged && damaged.Stamp == stamp)
                 {
-                    throw Failure(name, damaged.Stamp, damaged.Error);
+                    throw damaged.Error;
                 }
 
                 var (bytes, loadedStamp) = ReadFile(name, path, store);
@@ -246,8 +246,9 @@ public sealed partial class ModelStore
                 }
                 catch (ForgettingDataException e)
                 {
-                    _damaged = (loadedStamp, e);
-                    throw Failure(name, loadedStamp, e);
+                    var failure = Failure(name, path, loadedStamp, e);
+                    _damaged = failure is ApiException ? null : (loadedStamp, e);
+                    throw failure;
                 }
 
                 _damaged = null;
@@ -258,13 +259,20 @@ public sealed partial class ModelStore
 
         // The model and its stamp come from one open handle (ReadFile), so the version an answer carries is that of the bytes it
         // was computed from, even when the file is replaced (renamed over) meanwhile; a file deleted since the caller looked is a
-        // 404. A file that fails to load was written moments ago (a copy in place still running) is a 503 to retry; one that has
-        // sat unchanged is a damaged model, the operator's to fix. Nothing waits: a request never sleeps under the model's lock.
-        private static Exception Failure(string name, FileStamp stamp, ForgettingDataException error) =>
-            DateTime.UtcNow.Ticks - stamp.Ticks < s_settle.Ticks
+        // 404. A file that fails to load and was written moments ago, or has changed since it was read (a copy in place still
+        // running), is a 503 to retry; one that has sat unchanged is a damaged model, the operator's to fix (and is remembered
+        // as such until it changes). Nothing waits: a request never sleeps under the model's lock.
+        private static Exception Failure(string name, string path, FileStamp stamp, ForgettingDataException error) =>
+            DateTime.UtcNow.Ticks - stamp.Ticks < s_settle.Ticks || Changed(path, stamp)
                 ? new ApiException(StatusCodes.Status503ServiceUnavailable,
-                    $"Model '{name}' is being replaced (its file was written moments ago and does not load yet); retry in a moment. To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.")
+                    $"Model '{name}' is being replaced (its file is being written and does not load yet); retry in a moment. To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.")
                 : error;
+
+        private static bool Changed(string path, FileStamp read)
+        {
+            var now = new FileInfo(path);
+            return !now.Exists || FileStamp.Of(now, path) != read;
+        }
 
         /// <summary>The model and its stamp read through one open handle (for the listing, which does not cache the model).</summary>
         public static (LoadedModel Model, FileStamp Stamp) Load(string name, string path, ModelStore store)
@@ -276,7 +284,7 @@ public sealed partial class ModelStore
             }
             catch (ForgettingDataException e)
             {
-                throw Failure(name, stamp, e);
+                throw Failure(name, path, stamp, e);
             }
         }
 
