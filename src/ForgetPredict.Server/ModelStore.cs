@@ -111,17 +111,25 @@ public sealed partial class ModelStore
     /// <exception cref="ForgettingDataException">The file is not a valid model file.</exception>
     public StoredModel Get(string name)
     {
+        var (path, info) = Existing(name);
+        var slot = _cache.GetOrAdd(name, static _ => new CacheSlot());
+        return slot.Get(name, path, info, this);
+    }
+
+    // The model file of `name` and what the file system says of it; a missing one is forgotten (cached model and description)
+    // and a 404 naming the models there are.
+    private (string Path, FileInfo Info) Existing(string name)
+    {
         var path = ModelPath(name);
         var info = new FileInfo(path);
         if (!info.Exists)
         {
-            _cache.TryRemove(name, out _);
+            Invalidate(name);
             var names = Names();
             throw ApiException.NotFound($"No model '{name}' in the store{Suggestion.DidYouMean(name, names)}; models: {(names.Count == 0 ? "none yet" : string.Join(", ", names))}.");
         }
 
-        var slot = _cache.GetOrAdd(name, static _ => new CacheSlot());
-        return slot.Get(name, path, info, this);
+        return (path, info);
     }
 
     /// <summary>Forgets the cached copy of a model (the next request reloads it).</summary>
@@ -140,14 +148,7 @@ public sealed partial class ModelStore
     /// <exception cref="ForgettingDataException">The file is not a valid model file, or its metadata is malformed.</exception>
     public ModelInfoDto Describe(string name)
     {
-        var path = ModelPath(name);
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            Invalidate(name);
-            throw ApiException.NotFound($"No model '{name}' in the store.");
-        }
-
+        var (path, info) = Existing(name);
         var stamp = FileStamp.Of(info, path);
         if (_cache.TryGetValue(name, out var slot) && slot.Current is { } current && current.Stamp == stamp)
         {

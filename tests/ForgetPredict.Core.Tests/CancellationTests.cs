@@ -2,6 +2,7 @@ using ForgetPredict.Core.Analysis;
 using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Testing;
 
 namespace ForgetPredict.Core.Tests;
 
@@ -43,23 +44,11 @@ public class CancellationTests
         using var source = new CancellationTokenSource();
         var with = FitterOf(name).Fit(MatrixFor(name), source.Token);
         var without = FitterOf(name).Fit(MatrixFor(name));
-        var a = new double[with.ExampleCount];
-        var b = new double[with.ExampleCount];
-        for (var i = 0; i < with.TaskCount; i++)
-        {
-            with.PredictRow(i, a);
-            without.PredictRow(i, b);
-            Assert.Equal(b, a);
-        }
+        ModelAssert.SameTrainingRows(without, with);
 
         // And a new task's means and stds.
         int[] known = [3, 50, 200, 401];
-        double[] values = [.. known.Select(j => (double)MatrixFor(name)[0, j])];
-        var (meanWith, stdWith, meanWithout, stdWithout) = (new double[with.ExampleCount], new double[with.ExampleCount], new double[with.ExampleCount], new double[with.ExampleCount]);
-        with.FoldIn(known, values).PredictRow(meanWith, stdWith);
-        without.FoldIn(known, values).PredictRow(meanWithout, stdWithout);
-        Assert.Equal(meanWithout, meanWith);
-        Assert.Equal(stdWithout, stdWith);
+        ModelAssert.SameNewTask(without, with, known, [.. known.Select(j => (double)MatrixFor(name)[0, j])]);
     }
 
     [Fact]

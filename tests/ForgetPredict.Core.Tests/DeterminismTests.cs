@@ -1,6 +1,7 @@
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Numerics;
 using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Testing;
 
 namespace ForgetPredict.Core.Tests;
 
@@ -33,27 +34,13 @@ public class DeterminismTests
         var one = Fit(fitter, 1);
         var two = Fit(fitter, 2);
         var again = Fit(fitter, 2);
-        var a = new double[one.ExampleCount];
-        var b = new double[one.ExampleCount];
-        var c = new double[one.ExampleCount];
-        for (var i = 0; i < one.TaskCount; i++)
-        {
-            one.PredictRow(i, a);
-            two.PredictRow(i, b);
-            again.PredictRow(i, c);
-            Assert.Equal(a, b);
-            Assert.Equal(a, c);
-        }
-
-        var fa = one.FoldIn([1, 5, 9], [1, 0, 1]);
-        var fb = two.FoldIn([1, 5, 9], [1, 0, 1]);
-        var (meanA, stdA, meanB, stdB) = (new double[one.ExampleCount], new double[one.ExampleCount], new double[one.ExampleCount], new double[one.ExampleCount]);
-        fa.PredictRow(meanA, stdA);
-        fb.PredictRow(meanB, stdB);
-        Assert.Equal(meanA, meanB);
-        Assert.Equal(stdA, stdB);
+        ModelAssert.SameTrainingRows(one, two);
+        ModelAssert.SameTrainingRows(one, again);
+        ModelAssert.SameNewTask(one, two, [1, 5, 9], [1, 0, 1]);
 
         // Group intervals depend on the residual directions (Gaussian factor models) and the neighbourhood (KNN).
+        var fa = one.FoldIn([1, 5, 9], [1, 0, 1]);
+        var fb = two.FoldIn([1, 5, 9], [1, 0, 1]);
         int[] group = [.. Enumerable.Range(0, one.ExampleCount).Where(j => j % 7 == 2)];
         Assert.Equal(fa.Average(group), fb.Average(group));
     }

@@ -126,13 +126,7 @@ public class ModelFileTests
         Assert.Equal(0, ((KnnModel)ModelFile.Load(plainPath).Model).Options.InterpolationPrior);
         var loaded = (KnnModel)ModelFile.Load(path).Model;
         Assert.Equal(3, loaded.Options.InterpolationPrior);
-        int[] known = [0, 7, 50, 120, 299];
-        double[] values = [0.2, 0.1, 0.4, 0.3, 0.25];
-        var (meanA, stdA, meanB, stdB) = (new double[300], new double[300], new double[300], new double[300]);
-        interpolated.FoldIn(known, values).PredictRow(meanA, stdA);
-        loaded.FoldIn(known, values).PredictRow(meanB, stdB);
-        Assert.Equal(meanA, meanB);
-        Assert.Equal(stdA, stdB);
+        ModelAssert.SameNewTask(interpolated, loaded, [0, 7, 50, 120, 299], [0.2, 0.1, 0.4, 0.3, 0.25]);
     }
 
     [Fact]
