@@ -179,7 +179,7 @@ public sealed record RankOneOptions : GaussianFactorOptions
 /// <summary>Options of <see cref="LowRankFitter"/>: mu + a_i + b_j + U_i . V_j by alternating least squares on observed cells.</summary>
 public sealed record LowRankOptions : GaussianFactorOptions
 {
-    /// <summary>Latent dimension r. The model stores (M + N)(r + 1) doubles.</summary>
+    /// <summary>Latent dimension r, at most the matrix's smaller side (a fit of a smaller matrix uses min(M, N)). The model stores (M + N)(r + 1) doubles.</summary>
     public int Rank { get; init; } = Defaults.Rank;
 
     /// <summary>

@@ -129,10 +129,12 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
 
     /// <summary>Same as <see cref="Fit"/>, typed.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public FactorModel FitLowRank(ForgettingMatrix matrix, CancellationToken cancellationToken = default) =>
-        FactorFits.Run(matrix, ModelMethod.LowRank, new AlsProblem
+    public FactorModel FitLowRank(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        return FactorFits.Run(matrix, ModelMethod.LowRank, new AlsProblem
         {
-            Rank = _options.Rank,
+            Rank = SupportedRank(_options.Rank, matrix),
             TaskBias = true,
             ExampleBias = true,
             Center = true,
@@ -144,6 +146,13 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
             MaxThreads = _options.MaxThreads,
             Cancellation = cancellationToken,
         }, _options.ResidualRank);
+    }
+
+    /// <summary>
+    /// The rank a fit of <paramref name="matrix"/> uses for <paramref name="rank"/>: at most the matrix's smaller side (M tasks
+    /// have no more than M independent factors; a 3 x 3 matrix fitted "rank 8" said so and spent 8 factors on 3 tasks).
+    /// </summary>
+    internal static int SupportedRank(int rank, ForgettingMatrix matrix) => Math.Max(1, Math.Min(rank, Math.Min(matrix.TaskCount, matrix.ExampleCount)));
 }
 
 /// <summary>Shared plumbing: run the engine and turn its solution into a <see cref="FactorModel"/>.</summary>
