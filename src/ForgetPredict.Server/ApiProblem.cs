@@ -84,7 +84,12 @@ internal static class Problems
             $"{Fields.Describe(data)} The file is in the server's model store: its operator must refit or replace it."),
         ForgettingDataException data => (StatusCodes.Status400BadRequest, Fields.Describe(data)),
         JsonException json => (StatusCodes.Status400BadRequest, $"The request body is not valid JSON for this endpoint: {json.Message}"),
-        BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than the server's limit." : bad.Message),
+        BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => "The request body is larger than the server's limit.",
+            StatusCodes.Status408RequestTimeout => "The request body arrived too slowly (the server waits 5 s, then asks for at least 240 bytes a second); send it again over a faster connection.",
+            _ => bad.Message,
+        }),
         ArgumentException argument => (StatusCodes.Status400BadRequest, Fields.Describe(argument)),
         _ => null,
     };
@@ -135,13 +140,22 @@ internal static class Problems
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";
-        var problem = new ProblemDto(TypeFor(status), TitleFor(status), status, detail, context.Request.Path.Value ?? "/");
+        var problem = new ProblemDto(TypeFor(status), TitleFor(status), status, detail, Instance(context));
         return JsonSerializer.SerializeAsync(response.Body, problem, ServerJson.Wire.ProblemDto, context.RequestAborted);
     }
 
     /// <summary>A problem document as an endpoint result.</summary>
     public static IResult Result(HttpContext context, int status, string detail) =>
-        Results.Json(new ProblemDto(TypeFor(status), TitleFor(status), status, StoreRelative(context, detail), context.Request.Path.Value ?? "/"), ServerJson.Wire.ProblemDto, ContentType, status);
+        Results.Json(new ProblemDto(TypeFor(status), TitleFor(status), status, StoreRelative(context, detail), Instance(context)), ServerJson.Wire.ProblemDto, ContentType, status);
+
+    /// <summary>The problem's <c>instance</c>: the request path as a URI reference (escaped), at most 256 characters.</summary>
+    internal static string Instance(HttpContext context)
+    {
+        var path = context.Request.Path.HasValue ? context.Request.Path.ToUriComponent() : "/";
+        return path.Length > MaxInstance ? path[..MaxInstance] + "..." : path;
+    }
+
+    private const int MaxInstance = 256;
 
     // Every problem detail names store files relative to the store (see ModelStore.Relative).
     private static string StoreRelative(HttpContext context, string detail) =>

@@ -263,8 +263,14 @@ public sealed partial class ModelStore
         // 404. A file that fails to load and was written moments ago, or has changed since it was read (a copy in place still
         // running), is a 503 to retry; one that has sat unchanged is a damaged model, the operator's to fix (and is remembered
         // as such until it changes). Nothing waits: a request never sleeps under the model's lock.
+        // An empty file is never judged by its time: a copy in place starts by truncating the file (open with O_TRUNC), and the
+        // file system publishes the new size before the new time (ext4 sets i_size, frees the blocks, then stamps mtime), so for
+        // a few milliseconds the file reads as 0 bytes with the OLD time, to the read and to the re-check alike.
         private static Exception Failure(string name, string path, FileStamp stamp, ForgettingDataException error) =>
-            DateTime.UtcNow.Ticks - stamp.Ticks < s_settle.Ticks || Changed(path, stamp)
+            stamp.Length == 0
+                ? new ApiException(StatusCodes.Status503ServiceUnavailable,
+                    $"Model '{name}' has an empty file: a copy over it has just started (retry in a moment), or one failed (then replace the file). To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.")
+            : DateTime.UtcNow.Ticks - stamp.Ticks < s_settle.Ticks || Changed(path, stamp)
                 ? new ApiException(StatusCodes.Status503ServiceUnavailable,
                     $"Model '{name}' is being replaced (its file is being written and does not load yet); retry in a moment. To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.")
                 : error;

@@ -121,9 +121,9 @@ internal static class UploadFiles
 
             return Build(fields, matrix, examples, taskFeatures, exampleFeatures, store, options);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (e is (IOException and not BadHttpRequestException) or InvalidDataException && !context.RequestAborted.IsCancellationRequested)
         {
-            // Reading the body failed: no closing boundary, a part cut short, garbage between parts (the client's error).
+            // Reading the body failed (the server's own refusals, a body too slow (408) or too large (413), pass through as they are): no closing boundary, a part cut short, garbage between parts (the client's error).
             DeleteAll();
             // The reader's own words for a body cut short ("Unexpected end of Stream, the content may have already been read
             // by another component.") are about .NET, not the upload: say what happened.

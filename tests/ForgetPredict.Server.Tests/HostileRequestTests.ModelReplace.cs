@@ -110,6 +110,24 @@ public sealed partial class HostileRequestTests
         }
     }
 
+    // cp opens the old file with O_TRUNC: ext4 publishes size 0 before the new mtime, so for a few ms the file is empty with
+    // the OLD time (seen by the read and the re-check alike). An empty file's time says nothing: 503, never a cached 500.
+    [Fact]
+    public async Task ModelFileEmptyWithAnOldTime_Is503ToRetry_NotDamaged()
+    {
+        var path = Path.Combine(_store.Directory, "swap.fpm");
+        File.WriteAllBytes(path, []);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
+        for (var i = 0; i < 2; i++)
+        {
+            await (await _client.PostAsync("/v1/models/swap/predict", Http.Json("{}"))).ProblemAsync(HttpStatusCode.ServiceUnavailable, "empty file", "retry");
+        }
+
+        File.WriteAllBytes(path, File.ReadAllBytes(Path.Combine(_store.Directory, "plain.fpm")));
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
+        await (await _client.PostAsync("/v1/models/swap/predict", Http.Json("{}"))).JsonAsync();
+    }
+
     [Fact]
     public async Task ListingModels_KeepsNoneLoaded_DescribesThemAsTheyAre_AndForgetsDeletedOnes()
     {

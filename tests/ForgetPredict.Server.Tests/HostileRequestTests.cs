@@ -52,6 +52,22 @@ public sealed partial class HostileRequestTests : IDisposable
         }
     }
 
+    // The problem's instance echoed the request path as it came, however long, with format characters (U+202E) as they were.
+    [Fact]
+    public async Task ProblemInstance_IsTheEscapedPath_CutAt256Characters()
+    {
+        var response = await _client.GetAsync("/v1/models/" + new string('a', 3000));
+        Assert.False(response.IsSuccessStatusCode);
+        var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var instance = problem.GetProperty("instance").GetString()!;
+        Assert.StartsWith("/v1/models/aaa", instance, StringComparison.Ordinal);
+        Assert.Equal(256 + 3, instance.Length);
+        Assert.EndsWith("...", instance, StringComparison.Ordinal);
+
+        var flipped = System.Text.Json.JsonDocument.Parse(await (await _client.GetAsync("/v1/models/x%E2%80%AEy")).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("/v1/models/x%E2%80%AEy", flipped.GetProperty("instance").GetString());
+    }
+
     // The store holds broken.fpm: asking for it used to be a 400 (the client's fault) naming the store's absolute path.
     [Fact]
     public async Task Item05_CorruptStoredModelIsAServerSideProblemNamedRelativeToTheStore()

@@ -385,6 +385,27 @@ public sealed class UploadTests : IDisposable
         Assert.DoesNotContain(_store, detail, StringComparison.Ordinal);
     }
 
+    // Kestrel refuses a body that arrives too slowly with a 408 (BadHttpRequestException, an IOException): the upload's reader
+    // took it for a malformed body and answered 400 "the multipart body is malformed".
+    [Fact]
+    public async Task Upload_WhoseBodyArrivesTooSlowly_Is408_NotAMalformedBody_AndLeavesNoTemporaryFile()
+    {
+        var store = new ModelStore(_store);
+        var options = new ServerOptions { StoreDirectory = _store };
+        var head = Encoding.ASCII.GetBytes("--B\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nslow\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"z.npy\"\r\n\r\n" + new string('x', 5000));
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.ContentType = "multipart/form-data; boundary=B";
+        context.Request.Body = new StallingStream(head, new Microsoft.AspNetCore.Http.BadHttpRequestException("Reading the request body timed out due to data arriving too slowly. See MinRequestBodyDataRate.", 408));
+
+        var e = await Assert.ThrowsAsync<Microsoft.AspNetCore.Http.BadHttpRequestException>(() => UploadFiles.ReadAsync(context, store, options));
+        var (status, detail) = Problems.Classify(e)!.Value;
+        Assert.Equal(408, status);
+        Assert.Contains("too slowly", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("MinRequestBodyDataRate", detail, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_store, ".upload-*"));
+    }
+
     private static bool Mount(string folder, string options)
     {
         try
@@ -403,6 +424,45 @@ public sealed class UploadTests : IDisposable
     {
         using var umount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("umount", [folder]) { RedirectStandardError = true });
         umount!.WaitForExit();
+    }
+
+    // Gives its bytes, then fails every read with the server's refusal.
+    private sealed class StallingStream(byte[] head, IOException failure) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position == head.Length)
+            {
+                throw failure;
+            }
+
+            var n = Math.Min(count, head.Length - _position);
+            Array.Copy(head, _position, buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class FailingStream(IOException failure) : Stream
