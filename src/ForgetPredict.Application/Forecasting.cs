@@ -187,7 +187,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             throw Forecasting.From(source, e, nameof(features));
         }
 
-        var warnings = new[] { UnseenLevels(model, features, row, source), FarFromTraining(model, features, row, source) }.OfType<string>().ToArray();
+        var warnings = new[] { UnseenLevels(model, features, row, source), FarFromTraining(model, features, row, source), Unused(model, features, source) }.OfType<string>().ToArray();
         return new TaskFeatureQuery(features, row, model) { Warning = warnings.Length == 0 ? null : string.Join(" ", warnings) };
     }
 
@@ -227,6 +227,17 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
         var far = model.Views.SelectMany(v => v.FarFromTraining(features, row, FarFromTrainingLimit)).ToArray();
         return far.Length == 0 ? null
             : $"{source}: {string.Join("; ", far.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from the training tasks' values")))}, far outside anything the model was fitted on, so its prior there is an extrapolation; check the value and its units.";
+    }
+
+    // A file (or field) of the query none of whose blocks stands for one of the model's (a file it was not fitted with, another
+    // embedding width): it was read and then ignored, which the caller should hear of. A file the model uses part of (its
+    // numbers, not its categories, when the fit found the categories of no use) is the file the model was fitted with.
+    private static string? Unused(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, string source)
+    {
+        var used = model.Views.Select(v => v.BlockFor(features)).OfType<Core.Features.FeatureBlock>().Select(Data.FeatureFile.SourceOf).ToHashSet(StringComparer.Ordinal);
+        var unused = features.Blocks.Where(b => !used.Contains(Data.FeatureFile.SourceOf(b))).ToArray();
+        return unused.Length == 0 ? null
+            : $"{source}: {string.Join("; ", unused.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(4))}{(b.Columns.Count > 4 ? ", ..." : string.Empty)})"))} stands for none of the model's task features ({string.Join(", ", model.Views.Select(v => $"'{v.BlockName}'"))}), so it was not used; give the features the model was fitted with.";
     }
 
     private static string? UnseenLevels(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
@@ -423,10 +434,10 @@ public static class Forecasting
     private static Forecast Report(ForecastRequest request, FoldedTask task, double threshold)
     {
         var report = ErasureReport.Create(task, request.Model.ExampleIds, request.Groups,
-            new ErasureOptions { Top = request.Top, Threshold = threshold, Coverage = Coverage });
+            new ErasureOptions { Top = request.Top, TopPerGroup = request.TopPerGroup, Threshold = threshold, Coverage = Coverage });
         var top = report.TopExamples.Select(Example).ToArray();
         var groups = report.Groups
-            .Select(g => new ForecastGroup(g.Name, g.Count, g.MeanForgetting, g.Lower, g.Upper, g.ShareForgotten, [.. g.TopExamples.Take(request.TopPerGroup).Select(Example)]))
+            .Select(g => new ForecastGroup(g.Name, g.Count, g.MeanForgetting, g.Lower, g.Upper, g.ShareForgotten, [.. g.TopExamples.Select(Example)]))
             .ToArray();
         return new Forecast(task, report.Threshold, report.Examples.Sum(e => e.Probability), top, groups, report);
 

@@ -70,6 +70,11 @@ public static class Replaying
     public static ReplayPlan Plan(ReplayPlanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Options.Strategy == ReplayStrategy.Stratified && request.Groups is null)
+        {
+            throw GroupColumns.StratifiedNeedsGroups();
+        }
+
         var task = request.FoldIn();
         var groups = request.Groups;
         var row = task.PredictRow();

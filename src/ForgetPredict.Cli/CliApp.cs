@@ -140,6 +140,8 @@ public static class CliApp
         [EvaluateOptionNames.AllowPartial] = "--allow-partial",
         [DesignOptionNames.Count] = "--count",
         [DesignOptionNames.Criterion] = "--criterion",
+        [GroupingOptionNames.GroupBy] = "--group-by",
+        [GroupingOptionNames.Metadata] = "--examples META",
     }, static (flag, value) => value is null ? flag : $"{flag} {value}");
 }
 

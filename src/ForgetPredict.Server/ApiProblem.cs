@@ -130,6 +130,8 @@ internal static class Problems
         [Core.Replay.ReplayOptionNames.TaskSize] = "taskSize",
         [DesignOptionNames.Count] = "count",
         [DesignOptionNames.Criterion] = "criterion",
+        [GroupingOptionNames.GroupBy] = "groupBy",
+        [GroupingOptionNames.Metadata] = "NAME.examples.csv beside the model in the server's store, or an upload's examples file",
     }, static (field, value) => field.Contains(' ', StringComparison.Ordinal) ? field : value is null ? $"\"{field}\"" : $"\"{field}\" = {value}");
 
     /// <summary>Writes a problem document as the response.</summary>

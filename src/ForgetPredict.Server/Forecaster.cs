@@ -39,14 +39,13 @@ internal static class Forecaster
         }
 
         var model = stored.Model;
-        var grouping = stored.Grouping(request.GroupBy);
+        var (grouping, unchosen) = stored.Grouping(request.GroupBy);
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
         var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
         var forecast = Forecasting.Forecast(task with
         {
             Threshold = request.Threshold,
             Top = request.Top,
-            TopPerGroup = 3,
             Detail = request.EveryExample ? ForecastDetail.EveryExample : ForecastDetail.Summary,
             NewExamples = request.NewExamples is null ? null : NewExamples(stored, request.NewExamples),
         }, request.EveryExample ? null : stored.Scanner(grouping));
@@ -59,7 +58,7 @@ internal static class Forecaster
             chart = Charts.GroupBars([.. groups.Select(g => new GroupForecast(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, []))], forecast.PredictsProbability);
         }
 
-        string[] warnings = [.. new[] { grouping?.Warning, featureWarning }.OfType<string>()];
+        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning }.OfType<string>()];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             forecast.Task.FromTaskPrior, everyExample,
@@ -71,13 +70,7 @@ internal static class Forecaster
         var strategy = Choices.Strategy.Parse(request.Strategy);
         var budget = ReplayOptions.ResolveBudget(request.Budget, request.Ratio, request.TaskSize);
         var model = stored.Model;
-        var grouping = stored.Grouping(request.GroupBy);
-        if (strategy == ReplayStrategy.Stratified && grouping is null)
-        {
-            throw ApiException.BadRequest(stored.GroupColumns is { Count: > 1 } columns
-                ? $"Strategy 'stratified' needs example groups: choose the column to group by with \"groupBy\" ({string.Join(", ", columns)})."
-                : "Strategy 'stratified' needs example groups: the model needs example metadata, and \"groupBy\" a column of it.");
-        }
+        var (grouping, unchosen) = stored.Grouping(request.GroupBy, required: strategy == ReplayStrategy.Stratified);
 
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
         var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
@@ -96,7 +89,7 @@ internal static class Forecaster
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
-        string[] warnings = [.. new[] { grouping?.Warning, featureWarning }.OfType<string>(), .. plan.Warnings];
+        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning }.OfType<string>(), .. plan.Warnings];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }
@@ -105,7 +98,7 @@ internal static class Forecaster
     {
         var model = stored.Model;
         var criterion = Choices.Criterion.Parse(request.Criterion);
-        var grouping = stored.Grouping(request.GroupBy);
+        var (grouping, _) = stored.Grouping(request.GroupBy, required: criterion == Core.Evaluation.ActiveCriterion.GroupMeans);
         var references = References(model, request.ByIndex);
         var measured = request.Observed is null || request.Observed.Cells.Count == 0
             ? null

@@ -61,34 +61,33 @@ public sealed class StoredModel
     }
 
     /// <summary>
-    /// The grouping by <paramref name="column"/>, or by the only metadata column when null; null when there is nothing to group
-    /// by, or when the metadata has several columns and none is named (the answer then has no groups, as a local call without
-    /// a group column; the model's info lists the columns).
+    /// The grouping by <paramref name="column"/>, or by the only metadata column when null (<see cref="Application.GroupColumns.Choose"/>);
+    /// null when there is nothing to group by, or when the metadata has several columns and none is named (the warning then
+    /// says so and lists them).
     /// </summary>
-    /// <exception cref="ApiException">The column does not exist, or a column is named and no metadata exists.</exception>
+    /// <param name="column">The column named, or null (or empty) for none.</param>
+    /// <param name="required">True when the answer needs groups: several columns and none named is then a 400.</param>
+    /// <exception cref="ApiException">The column does not exist, a column is named and no metadata exists, or groups are
+    /// required and none is chosen among several columns.</exception>
     /// <exception cref="ForgettingDataException">The metadata file is malformed.</exception>
-    public Grouping? Grouping(string? column)
+    public (Grouping? Grouping, string? Warning) Grouping(string? column, bool required = false)
     {
         var metadata = Metadata();
         if (metadata is null)
         {
-            return column is null or "" ? null
-                : throw ApiException.BadRequest($"Model '{Name}' has no example metadata to group by '{column}'; add {Name}.examples.csv (an id column plus group columns) to the store.");
+            return column is null or "" ? (null, null)
+                : throw ApiException.BadRequest($"Model '{Name}' has no example metadata to group by '{ModelStore.Printable(column)}'; add {Name}.examples.csv (an id column plus group columns) to the store.");
         }
 
-        if (column is null or "")
+        try
         {
-            return metadata.Columns.Count switch
-            {
-                0 => null,
-                1 => metadata.Grouping(metadata.Columns[0]),
-                _ => null,
-            };
+            var (chosen, unchosen) = Application.GroupColumns.Choose(metadata.Columns, column, System.IO.Path.GetFileName(metadata.Path), required);
+            return chosen is null ? (null, unchosen is null ? null : Problems.Fields.Describe(unchosen)) : (metadata.Grouping(chosen), null);
         }
-
-        return metadata.Columns.Contains(column)
-            ? metadata.Grouping(column)
-            : throw ApiException.BadRequest($"{System.IO.Path.GetFileName(metadata.Path)}: no column '{ModelStore.Printable(column)}'{Suggestion.DidYouMean(column, metadata.Columns)}; columns: {string.Join(", ", metadata.Columns)}.");
+        catch (OptionException e)
+        {
+            throw ApiException.BadRequest(Problems.Fields.Describe(e));
+        }
     }
 
     /// <summary>The example metadata's columns to group by (empty without metadata).</summary>

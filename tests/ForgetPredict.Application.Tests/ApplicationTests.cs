@@ -26,13 +26,15 @@ public sealed class ApplicationTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Theory]
-    [InlineData(0, FoldInPrior.Empirical)]
-    [InlineData(30, FoldInPrior.Empirical)]
-    [InlineData(12, FoldInPrior.Ridge)]
-    public void Forecast_SummaryMatchesEveryExample(int measured, FoldInPrior prior)
+    [InlineData(0, FoldInPrior.Empirical, 15)]
+    [InlineData(30, FoldInPrior.Empirical, 15)]
+    [InlineData(12, FoldInPrior.Ridge, 15)]
+    [InlineData(30, FoldInPrior.Empirical, 1)] // each group still lists 3 (the whole report listed 1, the scan 3)
+    [InlineData(30, FoldInPrior.Empirical, 0)]
+    public void Forecast_SummaryMatchesEveryExample(int measured, FoldInPrior prior, int top)
     {
         // Given: the new task's measured cells and the planted groups.
-        var request = new ForecastRequest { Model = s_model, Cells = Cells(measured), Prior = prior, Groups = ExampleGroups.FromLabels(s_synthetic.ExampleGroups), Top = 15 };
+        var request = new ForecastRequest { Model = s_model, Cells = Cells(measured), Prior = prior, Groups = ExampleGroups.FromLabels(s_synthetic.ExampleGroups), Top = top };
 
         // When: forecast from the row scan and from every example.
         var summary = Forecasting.Forecast(request);
@@ -42,7 +44,7 @@ public sealed class ApplicationTests : IDisposable
         Assert.Null(summary.Report);
         Assert.NotNull(full.Report);
         Assert.Equal(measured, summary.KnownCount);
-        Assert.Equal(15, summary.Top.Count);
+        Assert.Equal(top, summary.Top.Count);
         Assert.Equal(full.Top, summary.Top);
         Assert.Equal(full.Groups.Select(g => g.Name), summary.Groups.Select(g => g.Name));
         Assert.Equal(6, summary.Groups.Count);

@@ -42,15 +42,21 @@ public class ReportCommandTests
     }
 
     [Fact]
-    public void Predict_WithoutGroupBy_UsesTheOnlyCandidateOrAsks()
+    public void Predict_WithoutGroupBy_UsesTheOnlyCandidate_OrReportsNoGroupsAndSaysWhy()
     {
+        // Several columns and none chosen: no groups and a warning, as the service answers (this command refused, the service
+        // answered without groups and said nothing). A stratified replay, which needs groups, is refused.
         var (model, examples, observed, _) = s_setup.Value;
-        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--examples", examples);
-        Assert.Equal(2, code);
-        Assert.Contains("choose the column to group by with --group-by (source, domain)", error, StringComparison.Ordinal);
+        var (code, output, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--examples", examples);
+        Assert.Equal(0, code);
+        Assert.Contains($"warning: {examples} has 2 columns to group by (source, domain) and none was chosen, so this answer reports no groups; choose one with --group-by.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("expected mean", output, StringComparison.Ordinal);
+        var (replayCode, _, replayError) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--examples", examples, "--budget", "5", "--strategy", "stratified", "--out", Path.Combine(RepoPaths.NewTempFolder(), "r.csv"));
+        Assert.Equal(1, replayCode);
+        Assert.Contains($"{examples} has 2 columns to group by (source, domain): choose one with --group-by.", replayError, StringComparison.Ordinal);
         var (code2, _, error2) = CliRunner.Run("predict", "--model", model, "--examples", examples, "--group-by", "sorce");
         Assert.Equal(1, code2);
-        Assert.Contains("did you mean 'source'", error2, StringComparison.Ordinal);
+        Assert.Contains("--group-by names no column 'sorce'; did you mean 'source'?; columns to group by: source, domain.", error2, StringComparison.Ordinal);
 
         // A table of ids alone has nothing to group by, and says so.
         var idsOnly = Path.Combine(Path.GetDirectoryName(examples)!, "ids-only.csv");
@@ -250,8 +256,8 @@ public class ReportCommandTests
     [Theory]
     [InlineData(new[] { "--budget", "5", "--ratio", "32" }, 2, "either --budget or --ratio")]
     [InlineData(new[] { "--ratio", "32" }, 2, "--ratio R with --task-size S")]
-    [InlineData(new[] { "--budget", "5", "--strategy", "stratified" }, 2, "stratified needs example groups")]
-    public void Replay_BadArguments_AreUsageErrors(string[] extra, int exit, string expected)
+    [InlineData(new[] { "--budget", "5", "--strategy", "stratified" }, 1, "Strategy 'stratified' needs example groups: give example metadata (--examples META) with a column such as source or domain.")]
+    public void Replay_BadArguments_AreRefused(string[] extra, int exit, string expected)
     {
         var (model, _, _, _) = s_setup.Value;
         var (code, _, error) = CliRunner.Run(["replay", "--model", model, "--out", Path.Combine(RepoPaths.NewTempFolder(), "r.csv"), .. extra]);

@@ -193,12 +193,20 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         await (await _client.PostAsync("/v1/models/plain/predict", Http.Json("{\"groupBy\": \"group\"}"))).ProblemAsync(HttpStatusCode.BadRequest, "has no example metadata", "plain.examples.csv");
 
         // A prediction needs no groups: with several columns and none named it is answered without them (it was a 400).
+        // The answer says so (it said nothing), in the words the command line's warning uses.
         var ungrouped = await (await _client.PostAsync("/v1/models/multi/predict", Http.Json("{}"))).JsonAsync();
         Assert.False(ungrouped.TryGetProperty("groupBy", out var column) && column.ValueKind != JsonValueKind.Null);
         Assert.Empty(ungrouped.GetProperty("groups").EnumerateArray());
+        Assert.Contains(ungrouped.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("multi.examples.csv has 2 columns to group by (group, half) and none was chosen, so this answer reports no groups; choose one with \"groupBy\"", StringComparison.Ordinal));
         Assert.Equal(["group", "half"], (await (await _client.GetAsync("/v1/models/multi")).JsonAsync()).GetProperty("groupColumns").EnumerateArray().Select(c => c.GetString()));
         await (await _client.PostAsync("/v1/models/multi/replay", Http.Json("{\"budget\": 4, \"strategy\": \"stratified\"}")))
-            .ProblemAsync(HttpStatusCode.BadRequest, "choose the column to group by with \"groupBy\" (group, half)");
+            .ProblemAsync(HttpStatusCode.BadRequest, "multi.examples.csv has 2 columns to group by (group, half): choose one with \"groupBy\".");
+
+        // A design for the group means is refused likewise (it was a design for the whole row's mean, unlike the command line's).
+        await (await _client.PostAsync("/v1/models/multi/design", Http.Json("{\"count\": 3, \"criterion\": \"group-means\"}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "multi.examples.csv has 2 columns to group by (group, half): choose one with \"groupBy\".");
+        await (await _client.PostAsync("/v1/models/plain/replay", Http.Json("{\"budget\": 4, \"strategy\": \"stratified\"}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "Strategy 'stratified' needs example groups: give example metadata (NAME.examples.csv beside the model in the server's store, or an upload's examples file) with a column such as source or domain.");
         var byHalf = await (await _client.PostAsync("/v1/models/multi/predict", Http.Json("{\"groupBy\": \"half\"}"))).JsonAsync();
         Assert.Equal(["first", "second"], byHalf.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }

@@ -566,7 +566,7 @@ class PractitionerInputTests(unittest.TestCase):
             model.predict({0: "high"}, progress=False)
         self.assertIn("observed: example 0 has the value 'high'", refused.exception.message)
         with self.assertRaises(ValueError):  # InputError is a ValueError too
-            model.predict(top=0, progress=False)
+            model.predict(top=-1, progress=False)
 
     def test_choices_and_counts_are_refused_naming_the_argument(self):
         model = self.fitted(self.z[1:], method="additive")
@@ -574,7 +574,7 @@ class PractitionerInputTests(unittest.TestCase):
                                (lambda: model.replay(budget=3, strategy="bogus", progress=False), "strategy='bogus' is not one of"),
                                (lambda: model.design(3, criterion="bogus", progress=False), "criterion='bogus' is not one of"),
                                (lambda: fp.evaluate(self.z, reveal_rng="bogus", progress=False), "reveal_rng='bogus' is not one of"),
-                               (lambda: model.predict(top=0, progress=False), "top must be a whole number of at least 1 (got 0)"),
+                               (lambda: model.predict(top=-1, progress=False), "top must be a whole number of at least 0 (got -1)"),
                                (lambda: model.design(0, progress=False), "count must be a whole number of at least 1 (got 0)")):
             with self.assertRaises(fp.InputError) as refused:
                 call()

@@ -344,8 +344,11 @@ class ServiceTests(unittest.TestCase):
             self.assertIn(f"example '{self.ids[0]}' is measured twice", caught.exception.message)
         for model in (self.remote, self.local):
             with self.assertRaises(fp.InputError) as caught:
-                model.predict(self.observed, top=0)
-            self.assertIn("top must be a whole number of at least 1 (got 0)", caught.exception.message)
+                model.predict(self.observed, top=-1)
+            self.assertIn("top must be a whole number of at least 0 (got -1)", caught.exception.message)
+            # top=0 lists no most-forgotten example (the service then answers with none), here as in the command line.
+            listed = model.predict(self.observed, top=0).examples
+            self.assertEqual(0 if model is self.remote else len(self.ids), len(listed))
             with self.assertRaises(fp.InputError):
                 model.predict(0.5)
             with self.assertRaises(fp.InputError) as caught:
@@ -356,7 +359,10 @@ class ServiceTests(unittest.TestCase):
         meta = self.meta.assign(shard=np.arange(len(self.ids)) % 2)
         remote = self.client.fit(self.frame.iloc[1:], method="mf", seed=0, name="two-columns", examples=meta, overwrite=True, progress=False)
         with fp.fit(self.frame.iloc[1:], method="mf", seed=0, examples=meta, progress=False) as local:
-            expected = local.predict(self.observed, progress=False)
+            # Locally as from the service: no groups, and a warning naming the columns (the engine had refused).
+            with self.assertWarnsRegex(fp.EngineWarning, r"has 2 columns to group by \(source, shard\) and none was chosen, so this answer reports no groups; choose one with group_by"):
+                expected = local.predict(self.observed, progress=False)
+            self.assertEqual(len(expected.groups), 0)
             stratified = local.replay(budget=6, strategy="stratified", group_by="shard", progress=False)
         answer = remote.predict(self.observed, top=10)
         self.assertEqual(len(answer.groups), 0)
@@ -367,7 +373,7 @@ class ServiceTests(unittest.TestCase):
         self.assertEqual(sorted(remote.replay(budget=6, strategy="stratified", group_by="shard")["group"].unique()), sorted(stratified["group"].unique()))
         with self.assertRaises(fp.ServiceError) as caught:  # a stratified replay needs groups: the service asks which column
             remote.replay(budget=6, strategy="stratified")
-        self.assertIn("group_by (source, shard)", caught.exception.message)
+        self.assertIn("has 2 columns to group by (source, shard): choose one with group_by.", caught.exception.message)
 
     def test_a_service_that_cannot_be_reached_or_does_not_answer_is_a_service_error(self):
         with self.assertRaises(fp.ServiceUnavailable) as caught:

@@ -73,8 +73,8 @@ internal static class DesignCommand
             var z = parse.GetValue(matrix) is { } matrixPath ? input.Read(parse, matrixPath) : null;
             var fitted = parse.GetValue(model) is { } modelPath ? ModelFile.Load(modelPath).Model : null;
             var exampleIds = z?.ExampleIds ?? fitted!.ExampleIds;
-            var (groups, column) = grouping.Read(parse, exampleIds, parse.Err());
             var chosen = Choices.Criterion.Parse(parse.GetValue(criterion));
+            var (groups, column) = grouping.Read(parse, exampleIds, parse.Err(), required: chosen == Core.Evaluation.ActiveCriterion.GroupMeans);
             var matching = new ExampleMatching(parse.GetValue(byIndex), "pass --by-index");
             var excluded = exclusion.Read(parse, new ExampleReferences(exampleIds, matching), parse.Err());
             var measured = parse.GetValue(observed) is { } observedPath ? ObservedCells.Read(observedPath, exampleIds, matching, parse.Names(observedColumns)).Examples : null;

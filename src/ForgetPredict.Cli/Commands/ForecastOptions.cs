@@ -67,14 +67,17 @@ internal sealed class ForecastOptions
     public IEnumerable<Option> All => [Model, Observed, ObservedColumns, ByIndex, .. Grouping.All, Prior, TaskName, TaskFeatures, TaskFeatureColumns];
 
     /// <summary>Loads the model and reads the cells and groups; warnings go to <paramref name="warnings"/>.</summary>
-    public ForecastInput Load(ParseResult parse, TextWriter warnings)
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="warnings">Where warnings go.</param>
+    /// <param name="requireGroups">True when the command needs groups (stratified replay).</param>
+    public ForecastInput Load(ParseResult parse, TextWriter warnings, bool requireGroups = false)
     {
         var loaded = ModelFile.Load(parse.GetRequiredValue(Model));
         var model = loaded.Model;
         var observedPath = parse.GetValue(Observed);
         var matching = new ExampleMatching(parse.GetValue(ByIndex), "pass --by-index");
         var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds, matching, parse.Names(ObservedColumns));
-        var (groups, column) = Grouping.Read(parse, model.ExampleIds, warnings);
+        var (groups, column) = Grouping.Read(parse, model.ExampleIds, warnings, requireGroups);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
         var (features, featureWarning) = ReadTaskFeatures(parse, loaded);
         var task = new ForecastRequest
@@ -134,7 +137,11 @@ internal sealed class GroupOptions
     public IEnumerable<Option> All => [Examples, ExamplesColumns, GroupBy];
 
     /// <summary>The groups of <paramref name="exampleIds"/> by the chosen column, or (null, null) without --examples.</summary>
-    public (ExampleGroups? Groups, string? Column) Read(ParseResult parse, IdList exampleIds, TextWriter warnings)
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="exampleIds">The model's example ids.</param>
+    /// <param name="warnings">Where warnings go.</param>
+    /// <param name="required">True when the command needs groups (stratified replay, a design for group means).</param>
+    public (ExampleGroups? Groups, string? Column) Read(ParseResult parse, IdList exampleIds, TextWriter warnings, bool required = false)
     {
         var path = parse.GetValue(Examples);
         var requested = parse.GetValue(GroupBy);
@@ -145,18 +152,20 @@ internal sealed class GroupOptions
 
         var table = MetadataTable.Read(path, parse.Id(ExamplesColumns));
         var candidates = table.DataColumns;
-        var column = requested ?? candidates.Count switch
+        if (requested is null && candidates.Count == 0)
         {
-            1 => candidates[0],
-            0 => throw new CliException($"{path}: has no column to group by besides its id column ({string.Join(", ", table.ColumnNames)}); add a column such as source or domain.", CliApp.UsageError),
-            _ => throw new CliException($"{path}: choose the column to group by with --group-by ({string.Join(", ", candidates)}).", CliApp.UsageError),
-        };
-        if (!table.HasColumn(column))
-        {
-            throw new CliException($"{path}: no column '{column}'{Suggestion.DidYouMean(column, candidates)}; columns: {string.Join(", ", table.ColumnNames)}.");
+            throw new CliException($"{path}: has no column to group by besides its id column ({string.Join(", ", table.ColumnNames)}); add a column such as source or domain.", CliApp.UsageError);
         }
 
+        // The join first: ids that repeat (the id column guessed wrong) are the problem to name, whichever column is chosen.
         var join = table.Join(exampleIds, "example");
+        var (chosen, unchosen) = GroupColumns.Choose(candidates, requested, path, required);
+        if (chosen is not { } column)
+        {
+            warnings.WriteLine($"warning: {CliApp.Flags.Describe(unchosen!)}.");
+            return (null, null);
+        }
+
         if (!join.IsComplete || join.UnusedCount > 0)
         {
             warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--examples-columns")}");

@@ -44,11 +44,7 @@ internal static class ReplayCommand
         {
             var size = Budget(parse.GetValue(budget), parse.GetValue(ratio), parse.GetValue(taskSize));
             var chosen = Choices.Strategy.Parse(parse.GetValue(strategy));
-            var f = forecast.Load(parse, parse.Err());
-            if (chosen == ReplayStrategy.Stratified && f.Groups is null)
-            {
-                throw new CliException("--strategy stratified needs example groups: pass --examples META (and --group-by COL).", CliApp.UsageError);
-            }
+            var f = forecast.Load(parse, parse.Err(), requireGroups: chosen == ReplayStrategy.Stratified);
 
             var options = new ReplayOptions
             {

@@ -14,8 +14,11 @@ public sealed record ErasureOptions
     /// </summary>
     public double? Threshold { get; init; }
 
-    /// <summary>How many top examples to list (overall and per group).</summary>
+    /// <summary>How many top examples to list overall (and per group when <see cref="TopPerGroup"/> is null).</summary>
     public int Top { get; init; } = 20;
+
+    /// <summary>How many of each group's top examples to list; null: <see cref="Top"/>.</summary>
+    public int? TopPerGroup { get; init; }
 
     /// <summary>Two-sided coverage of the group intervals (default 90%).</summary>
     public double Coverage { get; init; } = 0.9;
@@ -27,6 +30,11 @@ public sealed record ErasureOptions
         if (Top < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(Top), Top, "Top must be >= 0.");
+        }
+
+        if (TopPerGroup < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TopPerGroup), TopPerGroup, "TopPerGroup must be >= 0.");
         }
 
         if (!(Coverage > 0 && Coverage < 1))
@@ -156,6 +164,7 @@ public sealed class ErasureReport
         if (groups is not null)
         {
             // One pass in rank order collects each group's top examples (already in rank order) and sums its probabilities.
+            var perGroup = o.TopPerGroup ?? o.Top;
             var groupTop = new List<ExampleForecast>[groups.Count];
             var probability = new double[groups.Count];
             for (var g = 0; g < groups.Count; g++)
@@ -171,7 +180,7 @@ public sealed class ErasureReport
                     continue;
                 }
 
-                if (groupTop[g].Count < o.Top)
+                if (groupTop[g].Count < perGroup)
                 {
                     groupTop[g].Add(examples[j]);
                 }

@@ -131,6 +131,17 @@ public sealed class FeatureView
     }
 
     /// <summary>
+    /// The block of <paramref name="features"/> that stands for this view's: the one of the same name, else the first that
+    /// <see cref="Matches"/>; null when none does.
+    /// </summary>
+    /// <param name="features">A query's features.</param>
+    public FeatureBlock? BlockFor(FeatureSet features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(Matches);
+    }
+
+    /// <summary>
     /// The block of <paramref name="features"/> that stands for this view's (the one of the same name, else one that
     /// <see cref="Matches"/>), aligned to this view.
     /// </summary>
@@ -139,8 +150,7 @@ public sealed class FeatureView
     /// <exception cref="ArgumentException">No block is like this view's, or its columns differ; the message names both and the fix.</exception>
     internal FeatureBlock AlignFrom(FeatureSet features, string entities)
     {
-        var block = features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal))
-            ?? features.Blocks.FirstOrDefault(Matches);
+        var block = BlockFor(features);
         if (block is null && Kind == FeatureKind.Numeric
             && features.Blocks.SelectMany(b => b.Columns).FirstOrDefault(c => c.IndexOf('=', StringComparison.Ordinal) is > 0 and var at && Columns.Contains(c[..at])) is { } word)
         {
@@ -165,7 +175,7 @@ public sealed class FeatureView
     {
         ArgumentNullException.ThrowIfNull(features);
         var block = Kind != FeatureKind.Categorical ? null
-            : features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(Matches);
+            : BlockFor(features);
         if (block is null)
         {
             return [];
@@ -197,7 +207,7 @@ public sealed class FeatureView
     {
         ArgumentNullException.ThrowIfNull(features);
         if (Kind != FeatureKind.Numeric
-            || (features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(Matches)) is not { } block)
+            || BlockFor(features) is not { } block)
         {
             return [];
         }

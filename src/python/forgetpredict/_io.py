@@ -432,10 +432,10 @@ def check_choice(argument: str, value) -> None:
         raise InputError(f"{argument}={value!r} is not one of {', '.join(repr(c) for c in CHOICES[argument])}.")
 
 
-def check_count(argument: str, value, what: str) -> None:
-    """Refuses a ``value`` of ``argument`` that is not a whole number of at least 1 (``top``, ``count``)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InputError(f"{argument} must be a whole number of at least 1 (got {value!r}): {what}.")
+def check_count(argument: str, value, what: str, least: int = 1) -> None:
+    """Refuses a ``value`` of ``argument`` that is not a whole number of at least ``least`` (``top`` from 0, ``count`` from 1)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < least:
+        raise InputError(f"{argument} must be a whole number of at least {least} (got {value!r}): {what}.")
 
 
 def write_features(folder: Path, features, what: str, name: Optional[str] = None) -> List[Path]:

@@ -71,8 +71,7 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
         scratch.close()
         raise
     return Model(scratch.path / "model.fpm", _scratch=scratch, summary=summary,
-                 examples=scratch.path / "examples.csv" if metadata is not None else None, id_kind=kind,
-                 group_columns=_group_columns(metadata))
+                 examples=scratch.path / "examples.csv" if metadata is not None else None, id_kind=kind)
 
 
 def load(path, examples=None) -> "Model":
@@ -87,50 +86,26 @@ def load(path, examples=None) -> "Model":
     kind = _io.kind_of_source(_io.model_metadata(path).get("source"))
     scratch = _Scratch("forgetpredict-model-")
     meta = None
-    columns = None
     try:
         if isinstance(examples, pd.DataFrame):
             meta = _io.write_metadata(scratch.path / "examples.csv", examples)
-            columns = _group_columns(examples)
             if kind is None:
                 kind = _io.id_kind(_io.metadata_ids(examples, "examples"))
         elif examples is not None:
             meta = Path(examples)
-            columns = _file_group_columns(meta)
     except BaseException:
         scratch.close()
         raise
-    return Model(Path(path), _scratch=scratch, summary=f"model {path}", examples=meta, id_kind=kind or "text", group_columns=columns)
-
-
-def _group_columns(metadata: Optional[pd.DataFrame]) -> Optional[List[str]]:
-    """The columns of example metadata the engine can group by (all but the ids)."""
-    return None if metadata is None else [str(c) for c in metadata.columns if c != "id"]
-
-
-def _file_group_columns(path: Path) -> Optional[List[str]]:
-    """Columns a CSV or TSV metadata file surely has to group by: its named columns but ``id`` (or, without one, but the
-    first, which may be the ids; a pandas index column may be the ids instead, so there may be one more). None when not
-    read here (Parquet)."""
-    if path.suffix.lower() not in (".csv", ".tsv"):
-        return None
-    try:
-        header = [str(c) for c in pd.read_csv(path, nrows=0, sep="\t" if path.suffix.lower() == ".tsv" else ",").columns]
-    except (OSError, ValueError):
-        return None
-    named = [c for c in header if c != "" and not c.startswith("Unnamed: ")]
-    return [c for c in named if c != "id"] if "id" in named else named[1:]
+    return Model(Path(path), _scratch=scratch, summary=f"model {path}", examples=meta, id_kind=kind or "text")
 
 
 class Model:
     """A fitted model: ``predict`` what a new fine-tune will erase, choose a ``replay`` set, ``save`` it."""
 
-    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], id_kind: str = "text",
-                 group_columns: Optional[List[str]] = None) -> None:
+    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], id_kind: str = "text") -> None:
         self.path = Path(path)
         self.summary = summary
         self._examples = examples
-        self._group_columns = group_columns
         self._scratch = _scratch
         # The kind the example ids went in as (_io.ID_KINDS: text, an array's positions or integer labels as int64, ...):
         # results give them back as such.
@@ -172,7 +147,7 @@ class Model:
         in its order, then the new ones). Every example they list that the model has never measured is predicted from its
         features and comes back in ``cold_examples``, with wider intervals.
         """
-        _io.check_count("top", top, "how many of the most forgotten examples to list")
+        _io.check_count("top", top, "how many of the most forgotten examples to list (0: none)", least=0)
         _io.check_choice("prior", prior)
         with _Call() as call:
             args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), "--top", top,
@@ -204,7 +179,7 @@ class Model:
         _io.check_choice("strategy", strategy)
         _io.check_choice("prior", prior)
         with _Call() as call:
-            args = ["replay", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name, strategy == "stratified"),
+            args = ["replay", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name),
                     "--strategy", strategy, "--out", call / "replay.csv"]
             args += _flag("--budget", budget) + _flag("--ratio", ratio) + _flag("--task-size", task_size)
             args += _flag("--temperature", temperature) + _flag("--min-per-group", min_per_group) + _flag("--seed", seed)
@@ -229,24 +204,22 @@ class Model:
         with _Call() as call:
             args: List[object] = ["design", "--model", self.path, "--count", count, "--out", call / "cells.csv"]
             args += _flag("--criterion", criterion) + (["--by-index"] if by_index else [])
-            args += self._group_args(group_by, criterion == "group-means") + _cells_and_exclusions(call, observed, exclude)
+            args += self._group_args(group_by) + _cells_and_exclusions(call, observed, exclude)
             _engine.run(args, progress)
             return _design_table(call / "cells.csv", self._id_kind)
 
-    def _group_args(self, group_by: Optional[str], grouped: bool = False) -> List[object]:
-        """--examples (the metadata given to fit) and --group-by: the metadata only when it is used, i.e. with ``group_by``,
-        when it has one column (the default grouping), or when the call needs groups (``grouped``: a stratified replay,
-        a group-means design), where the engine asks for the column when there are several."""
+    def _group_args(self, group_by: Optional[str]) -> List[object]:
+        """--examples (the metadata given to fit) and --group-by. The engine chooses as the service does: the column named,
+        else the only one; with several and none named, no groups and a warning, or a refusal when the call needs groups (a
+        stratified replay, a group-means design)."""
         if self._examples is None:
             if group_by is not None:
                 raise _engine.InputError(f"group_by={group_by!r} needs example metadata: pass examples=DataFrame to fit (or load).")
             return []
-        if group_by is None and not grouped and self._group_columns is not None and len(self._group_columns) > 1:
-            return []  # several columns and none chosen: no grouping (the engine would ask which)
         return ["--examples", self._examples] + _flag("--group-by", group_by)
 
     def _forecast_args(self, call: Path, observed, group_by: Optional[str], by_index: bool, task_features=None,
-                       task_name: Optional[str] = None, grouped: bool = False) -> List[object]:
+                       task_name: Optional[str] = None) -> List[object]:
         args: List[object] = ["--model", self.path] + (["--by-index"] if by_index else [])
         if task_features is not None:
             task_name = _io.single_task_name(task_features, task_name)
@@ -254,7 +227,7 @@ class Model:
         args += _flag("--task-name", task_name)
         if observed is not None:
             args += ["--observed", _io.write_cells(call / "observed.csv", observed)]
-        return args + self._group_args(group_by, grouped)
+        return args + self._group_args(group_by)
 
 
 class Prediction:
@@ -415,9 +388,8 @@ def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = Non
         matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
         args: List[object] = ["design", matrix, "--count", count, "--out", call / "cells.csv"]
         args += _flag("--criterion", criterion) + _flag("--threads", threads) + _flag("--group-by", group_by)
-        columns = _group_columns(metadata)
-        if metadata is not None and (group_by is not None or criterion == "group-means" or len(columns) <= 1):
-            args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]  # as Model.design: only when used
+        if metadata is not None:
+            args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
         args += _cells_and_exclusions(call, observed, exclude)
         _engine.run(args, progress)
         return _design_table(call / "cells.csv", _io.id_kind(_io.given_example_ids(z, ids)))

@@ -207,7 +207,7 @@ class RemoteModel:
         dict of id to vector), a list of them in the order given to ``fit``, or a dict of the model's file names to them.
         They come back as ``cold_examples`` (predicted, std, probability, cold), predicted from their features.
         """
-        _io.check_count("top", top, "how many of the most forgotten examples to list")
+        _io.check_count("top", top, "how many of the most forgotten examples to list (0: none)", least=0)
         _io.check_choice("prior", prior)
         body = {"observed": _cells(observed), "top": top, "chart": True, "byIndex": by_index}
         if task_features is not None:

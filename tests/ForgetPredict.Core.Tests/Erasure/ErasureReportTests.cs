@@ -53,6 +53,23 @@ public class ErasureReportTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(10, 2)]
+    [InlineData(0, 0)]
+    public void Groups_ListTopPerGroup_WhateverTheOverallTop(int top, int perGroup)
+    {
+        var model = new LowRankFitter().Fit(s_data.Matrix.SelectTasks(Enumerable.Range(0, 36).ToArray()));
+        var groups = ExampleGroups.FromLabels(s_data.ExampleGroups);
+        var report = ErasureReport.Create(FoldHeldOut(model, 37), model.ExampleIds, groups, new ErasureOptions { Top = top, TopPerGroup = perGroup });
+        var byTop = ErasureReport.Create(FoldHeldOut(model, 37), model.ExampleIds, groups, new ErasureOptions { Top = perGroup });
+
+        Assert.Equal(top, report.TopExamples.Count);
+        Assert.All(report.Groups, g => Assert.Equal(perGroup, g.TopExamples.Count));
+        Assert.Equal(byTop.Groups.SelectMany(g => g.TopExamples), report.Groups.SelectMany(g => g.TopExamples));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ErasureOptions { TopPerGroup = -1 }.Validate());
+    }
+
     [Fact]
     public void Groups_SingleExampleIntervalIsThePredictiveInterval()
     {

@@ -1,0 +1,64 @@
+using ForgetPredict.Core;
+using ForgetPredict.Core.Models;
+
+namespace ForgetPredict.Application;
+
+/// <summary>The options of example grouping, as <see cref="OptionReference"/> names each front end words its own way.</summary>
+public static class GroupingOptionNames
+{
+    /// <summary>The metadata column to group the examples by (the command line's <c>--group-by</c>, the service's <c>groupBy</c>).</summary>
+    public const string GroupBy = "Grouping.Column";
+
+    /// <summary>The example metadata itself (the command line's <c>--examples</c>, the store's <c>NAME.examples.csv</c>).</summary>
+    public const string Metadata = "Grouping.Metadata";
+}
+
+/// <summary>
+/// Which metadata column groups the examples: the column named, else the only one. With several and none named the answer has
+/// no groups and says so, unless groups are required (stratified replay), which is then refused. One rule for every front end.
+/// </summary>
+public static class GroupColumns
+{
+    /// <summary>The column to group by, and what the caller should be told (null when nothing).</summary>
+    /// <param name="columns">The metadata's columns to group by (its id column left out).</param>
+    /// <param name="requested">The column the caller named, or null (or empty) for none.</param>
+    /// <param name="source">The metadata as the user knows it (a file), prefixed to messages.</param>
+    /// <param name="required">True when the answer needs groups (stratified replay, a design for group means): several columns
+    /// and none named is then refused rather than answered without groups.</param>
+    /// <returns>The column (null: no groups) and a warning, null unless several columns were there and none was named.</returns>
+    /// <exception cref="OptionException">The named column is not one of <paramref name="columns"/>, or groups are required and
+    /// the metadata has several columns and none was named.</exception>
+    public static (string? Column, OptionMessage? Warning) Choose(IReadOnlyList<string> columns, string? requested, string source, bool required = false)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (!string.IsNullOrEmpty(requested))
+        {
+            return columns.Contains(requested, StringComparer.Ordinal) ? (requested, null)
+                : throw new OptionException(OptionMessage.Of(
+                    $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names no column '{Printable(requested)}'{Suggestion.DidYouMean(requested, columns)}; columns to group by: {string.Join(", ", columns)}."));
+        }
+
+        return columns.Count switch
+        {
+            1 => (columns[0], null),
+            0 => (null, null),
+            _ when required => throw new OptionException(OptionMessage.Of(
+                $"{source} has {columns.Count} columns to group by ({string.Join(", ", columns)}): choose one with {new OptionReference(GroupingOptionNames.GroupBy)}.")),
+            _ => (null, OptionMessage.Of(
+                $"{source} has {columns.Count} columns to group by ({string.Join(", ", columns)}) and none was chosen, so this answer reports no groups; choose one with {new OptionReference(GroupingOptionNames.GroupBy)}")),
+        };
+    }
+
+    /// <summary>The refusal of stratified replay without groups (no example metadata): what to give, in the front end's words.</summary>
+    public static OptionException StratifiedNeedsGroups() => new(OptionMessage.Of(
+        $"Strategy 'stratified' needs example groups: give example metadata ({new OptionReference(GroupingOptionNames.Metadata)}) with a column such as source or domain."));
+
+    // A name echoed in a message: at most 80 characters, control and format characters (U+202E) escaped.
+    private static string Printable(string name)
+    {
+        var text = string.Concat(name.Take(80).Select(c => char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}")
+            : c.ToString()));
+        return name.Length > 80 ? text + "..." : text;
+    }
+}
