@@ -153,7 +153,7 @@ public sealed record PredictRequest
     /// <summary>Metadata column to group by; default: the only non-id column, if there is exactly one.</summary>
     public string? GroupBy { get; set; }
 
-    /// <summary>Forgetting above this counts as forgotten; default 0 nats (probability 0.5 for binary models).</summary>
+    /// <summary>Forgetting above this counts as forgotten; default: the model's (the 90th percentile of the training tasks' forgetting; probability 0.5 for binary models).</summary>
     public double? Threshold { get; set; }
 
     /// <summary>Fold-in prior: empirical (default) or ridge.</summary>

@@ -113,7 +113,7 @@ internal static class Forecaster
             Excluded = Excluded(request.Exclude, references),
         });
         var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], i + 1,
-            grouping is null ? null : grouping.Groups.Labels[j] ?? Replaying.Ungrouped)).ToArray();
+            grouping?.Groups.Labels[j])).ToArray();
         return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items);
     }
 

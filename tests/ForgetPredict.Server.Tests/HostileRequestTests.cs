@@ -52,6 +52,25 @@ public sealed partial class HostileRequestTests : IDisposable
         }
     }
 
+    // Examples in no group were "(no group)" in the service's design (JSON and CSV) and empty in the command line's template.
+    [Fact]
+    public async Task Design_ExamplesInNoGroup_HaveNoGroup_InJsonAndCsv_AsInTheCommandLinesTemplate()
+    {
+        _store.Save("partial", _store.Small, "mf");
+        var ids = _store.Small.ExampleIds;
+        File.WriteAllLines(Path.Combine(_store.Directory, "partial.examples.csv"), ["id,group", .. Enumerable.Range(0, 300).Select(j => $"{ids[j]},{_store.Groups[j]}")]);
+        const string Body = "{\"count\": 60, \"groupBy\": \"group\"}";
+
+        var json = await (await _client.PostAsync("/v1/models/partial/design", Http.Json(Body))).JsonAsync();
+        var csv = (await (await _client.PostAsync("/v1/models/partial/design?format=csv", Http.Json(Body))).Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n')[1..];
+
+        var items = json.GetProperty("examples").EnumerateArray().Select(e => (Id: e.GetProperty("example").GetString()!, Group: e.TryGetProperty("group", out var g) ? g.GetString() : null)).ToArray();
+        var ungrouped = items.Where(e => e.Group is null).Select(e => e.Id).ToArray();
+        Assert.NotEmpty(ungrouped);
+        Assert.All(ungrouped, id => Assert.True(ids.IndexOf(id) >= 300, id));
+        Assert.Equal(items.Select((e, i) => $"{e.Id},,{i + 1},{e.Group}"), csv);
+    }
+
     // The problem's instance echoed the request path as it came, however long, with format characters (U+202E) as they were.
     [Fact]
     public async Task ProblemInstance_IsTheEscapedPath_CutAt256Characters()
