@@ -220,6 +220,34 @@ public static class Replaying
     private static readonly HashSet<string> s_headerNames = new(["id", "example", "examples"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// What a list of examples to exclude amounts to, in every front end: references that name no example are ignored with a
+    /// warning, unless none names one (ids of another matrix, or positions without by-index), which would exclude nothing (a
+    /// held-out set replayed or measured without a word) and is refused.
+    /// </summary>
+    /// <param name="exampleIds">The model's examples.</param>
+    /// <param name="found">How many examples the list names.</param>
+    /// <param name="unknown">The references that name none.</param>
+    /// <param name="count">How many entries the list has.</param>
+    /// <param name="source">The list as the user names it (a file, a request field), prefixed to messages.</param>
+    /// <param name="entries">What its entries are, plural ("rows", "ids").</param>
+    /// <param name="hint">Appended to the messages (a front end's advice on the id column), or empty.</param>
+    /// <returns>The warning, or null when every entry names an example.</returns>
+    /// <exception cref="ArgumentException">No entry names an example.</exception>
+    public static string? ExclusionWarning(ExampleReferences exampleIds, int found, IReadOnlyList<string> unknown, int count, string source, string entries, string hint = "")
+    {
+        ArgumentNullException.ThrowIfNull(exampleIds);
+        ArgumentNullException.ThrowIfNull(unknown);
+        if (unknown.Count == 0)
+        {
+            return null;
+        }
+
+        return found == 0
+            ? throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{source}: none of its {count} {entries} names an example, so it would exclude nothing: {exampleIds.DescribeUnknown(unknown)}.{hint}"), nameof(unknown))
+            : string.Create(CultureInfo.InvariantCulture, $"{source}: {unknown.Count} of its {count} {entries} name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}.{hint}");
+    }
+
+    /// <summary>
     /// The examples a table of ids excludes (<see cref="ResolveExamples"/> over its id column), refusing a table that cannot mean
     /// what it says: one with a header and no rows (it would exclude nothing), and one whose id column is named by an example
     /// id while the caller did not name that column (a file written without a header line, e.g. by pandas with header=False,

@@ -123,6 +123,7 @@ internal static class Problems
         [ModelOptionNames.Rank] = "rank",
         [ModelOptionNames.Lambda] = "lambda",
         [ModelOptionNames.Seed] = "seed",
+        [ModelOptionNames.Known] = "known",
         [Core.Replay.ReplayOptionNames.Budget] = "budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "temperature",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "minPerGroup",

@@ -319,7 +319,8 @@ public sealed record DesignRequest
 /// <param name="Candidates">Examples it chose among (neither excluded nor measured already).</param>
 /// <param name="GroupBy">The grouping column, or null.</param>
 /// <param name="Examples">The examples to measure, most informative first.</param>
-public sealed record DesignResponse(string Model, string Version, string Criterion, string Basis, int Candidates, string? GroupBy, IReadOnlyList<DesignItemDto> Examples);
+/// <param name="Warnings">What the caller should know (excluded ids that name no example, metadata that does not match), else empty.</param>
+public sealed record DesignResponse(string Model, string Version, string Criterion, string Basis, int Candidates, string? GroupBy, IReadOnlyList<DesignItemDto> Examples, IReadOnlyList<string> Warnings);
 
 /// <summary>One example to measure.</summary>
 /// <param name="Example">Example id.</param>

@@ -74,9 +74,10 @@ internal static class Forecaster
 
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
         var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
+        var (excluded, exclusionWarning) = Excluded(request.Exclude, References(model, request.ByIndex));
         var plan = Replaying.Plan(new ReplayPlanRequest(task)
         {
-            Excluded = Excluded(request.Exclude, References(model, request.ByIndex)),
+            Excluded = excluded,
             Options = new ReplayOptions
             {
                 Budget = budget,
@@ -89,7 +90,7 @@ internal static class Forecaster
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
-        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning }.OfType<string>(), .. plan.Warnings];
+        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. plan.Warnings];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }
@@ -103,6 +104,7 @@ internal static class Forecaster
         var measured = request.Observed is null || request.Observed.Cells.Count == 0
             ? null
             : ObservedCells.FromPairs(request.Observed.Cells, model.ExampleIds, references.Matching, "observed").Examples;
+        var (excluded, exclusionWarning) = Excluded(request.Exclude, references);
         var design = Designing.Design(new MeasurementRequest
         {
             Model = model,
@@ -110,11 +112,12 @@ internal static class Forecaster
             Criterion = criterion,
             Groups = grouping?.Groups,
             Measured = measured,
-            Excluded = Excluded(request.Exclude, references),
+            Excluded = excluded,
         });
         var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], i + 1,
             grouping?.Groups.Labels[j])).ToArray();
-        return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items);
+        string[] warnings = [.. new[] { grouping?.Warning, exclusionWarning }.OfType<string>()];
+        return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items, warnings);
     }
 
     /// <summary>The design as the CLI's template for <c>predict --observed</c> (<see cref="Designing.Template"/>), as CSV.</summary>
@@ -178,15 +181,16 @@ internal static class Forecaster
     private static ExampleReferences References(Core.Models.IForgettingModel model, bool byIndex) =>
         new(model.ExampleIds, new ExampleMatching(byIndex, "set \"byIndex\": true"));
 
-    // Unknown references are an error listing them (count and the first few), not silently ignored.
-    private static HashSet<int>? Excluded(IReadOnlyList<string>? ids, ExampleReferences references)
+    // The library's rule, as the command line's --exclude: unknown references are ignored with a warning listing them (count
+    // and the first few), and a list of which none names an example is refused.
+    private static (HashSet<int>? Set, string? Warning) Excluded(IReadOnlyList<string>? ids, ExampleReferences references)
     {
         if (ids is null || ids.Count == 0)
         {
-            return null;
+            return (null, null);
         }
 
         var (set, unknown) = Replaying.ResolveExamples(references, ids);
-        return unknown.Count == 0 ? set : throw ApiException.BadRequest($"exclude: {references.DescribeUnknown(unknown)}.");
+        return (set, Replaying.ExclusionWarning(references, set.Count, unknown, ids.Count, "exclude", "ids"));
     }
 }

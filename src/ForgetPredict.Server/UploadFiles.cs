@@ -28,7 +28,7 @@ internal static class UploadFiles
     public const int MaxFeatureFiles = 64;
 
     private const int MaxFieldBytes = 4096;
-    private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "format", "layout", "overwrite"];
+    private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "known", "format", "layout", "overwrite"];
 
     /// <summary>Reads the form and builds the fit job; the caller queues it.</summary>
     public static async Task<FitJob> ReadAsync(HttpContext context, ModelStore store, ServerOptions options)
@@ -115,7 +115,7 @@ internal static class UploadFiles
                 }
                 else
                 {
-                    throw ApiException.BadRequest($"Unknown upload field '{ModelStore.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples", TaskFeaturesField, ExampleFeaturesField])}; fields: file, name, method, rank, lambda, seed, format, layout, overwrite, examples, taskFeatures, exampleFeatures.");
+                    throw ApiException.BadRequest($"Unknown upload field '{ModelStore.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples", TaskFeaturesField, ExampleFeaturesField])}; fields: file, name, method, rank, lambda, seed, known, format, layout, overwrite, examples, taskFeatures, exampleFeatures.");
                 }
             }
 
@@ -159,6 +159,7 @@ internal static class UploadFiles
             Rank = Number(fields, "rank", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
             Lambda = Number(fields, "lambda", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
             Seed = Number(fields, "seed", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+            Known = Number(fields, "known", s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
 
             // Fits leave the other cores to queries (the model is the same bits for any thread count).
             MaxThreads = options.FitThreads,

@@ -351,8 +351,8 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("plain", "{\"budget\": 5, \"strategy\": \"stratified\"}", "needs example groups")]
     [InlineData("small", "{\"budget\": 5, \"strategy\": \"stratified\", \"minPerGroup\": 500}", "\"minPerGroup\" = 500 for 6 groups needs 600 examples, more than the budget of 5: raise \"budget\" to at least 600")]
     [InlineData("small", "{\"budget\": 5, \"temperature\": -1}", "\"temperature\" must be a finite number above 0 (it is -1)")]
-    [InlineData("small", "{\"budget\": 5, \"exclude\": [\"ex-00000\", \"zz\"]}", "exclude: example 'zz' is not one of the model's 600 example ids")]
-    [InlineData("small", "{\"budget\": 5, \"byIndex\": true, \"exclude\": [\"0\", \"600\"]}", "exclude: example '600' is not a column position 0..599")]
+    [InlineData("small", "{\"budget\": 5, \"exclude\": [\"zz\"]}", "exclude: none of its 1 ids names an example, so it would exclude nothing: example 'zz' is not one of the model's 600 example ids")]
+    [InlineData("small", "{\"budget\": 5, \"byIndex\": true, \"exclude\": [\"600\"]}", "exclude: none of its 1 ids names an example, so it would exclude nothing: example '600' is not a column position 0..599")]
     [InlineData("small", "{\"budget\": 5, \"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
     public async Task Replay_BadRequests_Are400(string model, string body, params string[] fragments)
     {
@@ -405,7 +405,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"count\": 0}", "between 1 and the 600 examples; it is 0")]
     [InlineData("small", "{\"criterion\": \"neighbours\"}", "cannot be planned in advance")]
     [InlineData("small", "{\"criterion\": \"v-optimum\"}", "Unknown criterion 'v-optimum'")]
-    [InlineData("small", "{\"exclude\": [\"zz\"]}", "exclude: example 'zz' is not one of the model's 600 example ids")]
+    [InlineData("small", "{\"exclude\": [\"zz\"]}", "exclude: none of its 1 ids names an example, so it would exclude nothing: example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"count\": 3, \"top\": 3}", "unknown field 'top'; the fields are count, criterion, groupBy, observed, byIndex, exclude.")]
     [InlineData("small", "{\"exclude\": [5]}", "\"exclude[0]\" must be a string")]
@@ -413,6 +413,23 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     public async Task Design_BadRequests_Are400(string model, string body, params string[] fragments)
     {
         await (await _client.PostAsync($"/v1/models/{model}/design", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+    }
+
+    // An exclusion list with ids the model does not have: the command line ignored them with a warning, the service refused the
+    // request. Both follow the library's rule now: ignored with a warning, unless none is known (it would exclude nothing).
+    [Fact]
+    public async Task ExcludedIdsTheModelDoesNotHave_AreIgnoredWithAWarning_InReplayAndDesign()
+    {
+        var id = _store.Small.ExampleIds[0];
+        var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json($"{{\"budget\": 600, \"strategy\": \"topk\", \"exclude\": [\"{id}\", \"zz\"]}}"))).JsonAsync();
+        var design = await (await _client.PostAsync("/v1/models/small/design", Http.Json($"{{\"count\": 599, \"exclude\": [\"{id}\", \"zz\"]}}"))).JsonAsync();
+
+        const string Warning = "exclude: 1 of its 2 ids name no example, so they are ignored: example 'zz' is not one of the model's 600 example ids";
+        Assert.Contains(replay.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith(Warning, StringComparison.Ordinal));
+        Assert.Contains(design.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith(Warning, StringComparison.Ordinal));
+        Assert.DoesNotContain(replay.GetProperty("items").EnumerateArray(), i => i.GetProperty("example").GetString() == id);
+        Assert.DoesNotContain(design.GetProperty("examples").EnumerateArray(), e => e.GetProperty("example").GetString() == id);
+        Assert.Equal(599, replay.GetProperty("candidates").GetInt32());
     }
 
     [Fact]

@@ -139,8 +139,8 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         var plain = await (await _client.PostAsync("/v1/models/v/predict", Http.Json("{\"taskFeatures\": {\"tasks.csv\": {\"family\": \"web\", \"lr\": 0.0002, \"steps\": 100}}}"))).JsonAsync();
 
         var warning = Assert.Single(answer.GetProperty("warnings").EnumerateArray()).GetString();
-        Assert.StartsWith("taskFeatures: 'notes.csv' (rating) stands for none of the model's task features ('tasks.csv'", warning, StringComparison.Ordinal);
-        Assert.EndsWith("so it was not used; give the features the model was fitted with.", warning, StringComparison.Ordinal);
+        Assert.StartsWith("taskFeatures: 'notes.csv' (rating) is not among the task features the model predicts from ('tasks.csv'", warning, StringComparison.Ordinal);
+        Assert.EndsWith("so it was not used.", warning, StringComparison.Ordinal);
         Assert.Empty(plain.GetProperty("warnings").EnumerateArray());
         Assert.Equal(plain.GetProperty("top")[0].GetProperty("predicted").GetDouble(), answer.GetProperty("top")[0].GetProperty("predicted").GetDouble());
     }

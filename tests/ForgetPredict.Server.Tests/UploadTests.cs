@@ -802,6 +802,23 @@ public sealed class UploadTests : IDisposable
         Assert.Equal("succeeded", (await WaitAsync(client, again)).GetProperty("state").GetString());
     }
 
+    // fit --known (the cells auto and ensemble tune for) had no upload field: an uploaded auto model was always tuned for 30.
+    [Fact]
+    public async Task Upload_Known_TunesAutoForThatManyCells_AndIsRefusedWhereItDoesNotApply()
+    {
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "tuned"), ("method", "auto"), ("known", "5"))))
+            .JsonAsync(HttpStatusCode.Accepted);
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        var tuning = (await (await _client.GetAsync("/v1/models/tuned")).JsonAsync()).GetProperty("metadata").GetProperty("tuning").GetString();
+        Assert.Contains("with 5 known cells", tuning, StringComparison.Ordinal);
+
+        await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "mf"), ("method", "mf"), ("known", "5"))))
+            .ProblemAsync(HttpStatusCode.BadRequest, "\"known\" does not apply to 'mf' (only auto and ensemble simulate the cells you will measure)");
+        await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "auto"), ("known", "five"))))
+            .ProblemAsync(HttpStatusCode.BadRequest, "known");
+    }
+
     [Fact]
     public async Task Shutdown_StopsARunningFit_AndLeavesNoTemporaryFile()
     {

@@ -344,6 +344,15 @@ class LocalTests(unittest.TestCase):
     def test_fit_without_a_method_is_the_engines_default_auto(self):
         with fp.fit(self.z[1:], seed=0, progress=False) as model:
             self.assertTrue(model.summary.startswith("fitted auto"), model.summary)
+            self.assertIn("with 30 known cells", model.summary)
+
+    def test_fit_known_tunes_auto_for_that_many_cells_and_is_refused_where_it_does_not_apply(self):
+        with fp.fit(self.z[1:], seed=0, known=5, progress=False) as model:
+            self.assertIn("with 5 known cells", model.summary)
+        with self.assertRaises(fp.EngineError) as caught:
+            fp.fit(self.z[1:], method="mf", known=5, progress=False)
+        self.assertIn("known does not apply to 'mf'", caught.exception.message)
+        self.assertNotIn("--", caught.exception.message)
 
     def test_bad_input_shapes_are_refused_before_the_engine(self):
         with self.assertRaises(ValueError):

@@ -111,6 +111,10 @@ class ServiceTests(unittest.TestCase):
         self.assertIn("the budget of 5,000 is above the", str(warned.warning))
 
     def test_design_matches_the_local_engine(self):
+        # An excluded id the model does not have is ignored with the same warning here as from the engine.
+        for model in (self.remote, self.local):
+            with self.assertWarnsRegex(fp.EngineWarning, "1 of its 2 .* name no example, so they are ignored: example 'no-such' is not one of the model's"):
+                model.design(3, exclude=[self.ids[0], "no-such"], **({} if model is self.remote else {"progress": False}))
         remote = self.remote.design(8, criterion="group-means", group_by="source", exclude=self.ids[:3], observed=self.observed[:2])
         local = self.local.design(8, criterion="group-means", group_by="source", exclude=self.ids[:3], observed=self.observed[:2], progress=False)
         pd.testing.assert_frame_equal(remote, local, check_dtype=False)
@@ -216,6 +220,15 @@ class ServiceTests(unittest.TestCase):
         with self.assertRaises(fp.EngineError) as local:
             fp.fit(self.frame, method="ensemble", task_features=features, progress=False)
         self.assertIn("'ensemble' cannot carry them", local.exception.message)
+
+    def test_fit_known_is_refused_where_it_does_not_apply_as_the_engine_refuses_it(self):
+        with self.assertRaises(fp.ServiceError) as caught:
+            self.client.fit(self.frame, method="mf", name="known-mf", known=5, progress=False)
+        self.assertEqual(caught.exception.status, 400)
+        self.assertIn("known does not apply to 'mf' (only auto and ensemble simulate the cells you will measure)", caught.exception.message)
+        with self.assertRaises(fp.EngineError) as local:
+            fp.fit(self.frame, method="mf", known=5, progress=False)
+        self.assertIn("known does not apply to 'mf' (only auto and ensemble simulate the cells you will measure)", local.exception.message)
 
     def test_fit_with_example_features_predicts_new_examples_as_the_engine_does(self):
         # charlm-d's first 4,700 chunks with their source and base loss (a DataFrame by chunk id) and their embeddings.

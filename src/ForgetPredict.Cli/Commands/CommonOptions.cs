@@ -27,6 +27,26 @@ internal static class CommonOptions
     /// <summary>The MATRIX argument.</summary>
     public static Argument<string> Matrix() => new("MATRIX") { Description = "Forgetting matrix file (tasks x examples; NaN = missing): .npy, .npz, .csv, .tsv, .json, .parquet or .txt (whitespace-separated, as np.savetxt writes)." };
 
+    /// <summary>
+    /// Makes <paramref name="option"/> take one of <paramref name="choice"/>'s names, refused in the library's words with a
+    /// suggestion ("Unknown prior 'ridgee'; did you mean 'ridge'?; priors: empirical, ridge."), as the service refuses it;
+    /// System.CommandLine's own check said "Argument 'ridgee' not recognized. Must be one of: ...", with no suggestion.
+    /// </summary>
+    public static Option<string> OneOf<T>(this Option<string> option, NamedChoice<T> choice)
+        where T : struct, Enum
+    {
+        option.HelpName = string.Join("|", choice.Names);
+        option.CompletionSources.Add([.. choice.Names]);
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } name && !choice.TryParse(name, out _))
+            {
+                result.AddError(choice.UnknownMessage(name));
+            }
+        });
+        return option;
+    }
+
     /// <summary>An option that must be at least <paramref name="min"/>.</summary>
     public static Option<int> AtLeast(string name, int min, int defaultValue, string description) => new(name)
     {
@@ -72,7 +92,7 @@ internal sealed class MatrixInputOptions
             Description = "CSV/TSV and Parquet layout: wide, long (one row per cell) or auto (long when the columns include --columns).",
             DefaultValueFactory = _ => "auto",
         };
-        Layout.AcceptOnlyFromAmong([.. Choices.Layout.Names]);
+        Layout.OneOf(Choices.Layout);
     }
 
     public Option<string?> Format { get; } = CommonOptions.Format();

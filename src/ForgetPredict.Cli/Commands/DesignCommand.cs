@@ -33,7 +33,7 @@ internal static class DesignCommand
             HelpName = "criterion",
         };
         // Every criterion's name parses; the library refuses the adaptive one with the reason (as the service does).
-        criterion.AcceptOnlyFromAmong([.. Choices.Criterion.Names]);
+        criterion.OneOf(Choices.Criterion);
         var grouping = new GroupOptions();
         var exclusion = new ExcludeOptions("Examples that cannot be measured (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var observed = new Option<string?>("--observed")

@@ -54,7 +54,7 @@ internal static class EvaluateCommand
         var threads = CommonOptions.Threads();
         var prior = ForecastOptions.CreatePrior();
         var reveal = new Option<string>("--reveal") { Description = "random (the reference) or active (a design chooses the cells to measure; see --active-criterion).", DefaultValueFactory = _ => Choices.Reveal.NameOf(Choices.Reveal.Default) };
-        reveal.AcceptOnlyFromAmong([.. Choices.Reveal.Names]);
+        reveal.OneOf(Choices.Reveal);
         var criterion = new Option<string>("--active-criterion")
         {
             Description = "The design behind --reveal active: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant), "
@@ -62,14 +62,14 @@ internal static class EvaluateCommand
             DefaultValueFactory = _ => Choices.Criterion.NameOf(Choices.Criterion.Default),
             HelpName = "criterion",
         };
-        criterion.AcceptOnlyFromAmong([.. Choices.Criterion.Names]);
+        criterion.OneOf(Choices.Criterion);
         var revealRng = new Option<string>("--reveal-rng")
         {
             Description = "Random draws: own (a fresh draw per task and seed) or numpy (the reference pipeline's: seed s reveals numpy default_rng(seed + s).choice(N, known), "
                 + "the same columns for every test task; --test-fraction then holds out default_rng(split-seed).choice(M, round(f M), replace=False)).",
             DefaultValueFactory = _ => Choices.RevealRng.NameOf(Choices.RevealRng.Default),
         };
-        revealRng.AcceptOnlyFromAmong([.. Choices.RevealRng.Names]);
+        revealRng.OneOf(Choices.RevealRng);
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
         var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) as CSV." };
         var input = new MatrixInputOptions();

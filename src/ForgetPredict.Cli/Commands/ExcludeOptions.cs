@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
@@ -29,14 +28,10 @@ internal sealed class ExcludeOptions(string description)
         var idColumn = parse.Id(Columns);
         var table = MetadataTable.Read(path, idColumn);
         var (set, unknown, column) = Replaying.ExcludedBy(table, exampleIds, idColumn is not null);
-        if (set.Count == 0 && unknown.Count > 0)
+        var hint = TableColumnsOption.IdColumnHint(column, table.RowCount - unknown.Count, "--exclude-columns");
+        if (Replaying.ExclusionWarning(exampleIds, set.Count, unknown, table.RowCount, path, "rows", hint) is { } warning)
         {
-            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{path}: none of its {table.RowCount} rows names an example, so it would exclude nothing: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(column, 0, "--exclude-columns")}"));
-        }
-
-        if (unknown.Count > 0)
-        {
-            warnings.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {path}: {unknown.Count} of its {table.RowCount} rows name no example, so they are ignored: {exampleIds.DescribeUnknown(unknown)}.{TableColumnsOption.IdColumnHint(column, table.RowCount - unknown.Count, "--exclude-columns")}"));
+            warnings.WriteLine($"warning: {warning}");
         }
 
         return set;

@@ -120,7 +120,7 @@ internal sealed class ForecastOptions
             Description = "Fold-in prior: empirical (training tasks' distribution; default) or ridge (the fit's own penalty: science.md's ridge fold-in, what refitting with the new row gives).",
             DefaultValueFactory = _ => Choices.Prior.NameOf(Choices.Prior.Default),
         };
-        prior.AcceptOnlyFromAmong([.. Choices.Prior.Names]);
+        prior.OneOf(Choices.Prior);
         return prior;
     }
 }

@@ -231,7 +231,7 @@ _OPTIONS: Dict[str, object] = {
     "--test-rows": "test_rows", "--test-tasks": "test_tasks", "--test-family": "test_family", "--train-family": "train_family",
     "--family-column": "family_column", "--split-seed": "split_seed", "--reveal": "reveal", "--reveal-rng": "reveal_rng",
     "--active-criterion": "active_criterion", "--top-fraction": "top_fraction", "--external": "external",
-    "--known": ("known", {"evaluate"}), "--by-index": "by_index=True", "--allow-partial": "allow_partial=True",
+    "--known": "known", "--by-index": "by_index=True", "--allow-partial": "allow_partial=True",
     "--binary": "binary=True", "--predictions": "predictions=True",
 }
 _OPTION = re.compile(r"--([a-z][a-z0-9-]*)( [A-Z][A-Z_]*\b)?")
@@ -240,7 +240,7 @@ _FIELDS: Dict[str, str] = {
     "groupBy": "group_by", "byIndex": "by_index", "taskFeatures": "task_features", "newExamples": "new_examples",
     "minPerGroup": "min_per_group", "taskSize": "task_size", "top": "top", "count": "count", "observed": "observed",
     "exclude": "exclude", "budget": "budget", "ratio": "ratio", "strategy": "strategy", "temperature": "temperature",
-    "seed": "seed", "prior": "prior", "criterion": "criterion", "threshold": "threshold",
+    "seed": "seed", "prior": "prior", "criterion": "criterion", "threshold": "threshold", "known": "known",
 }
 _FIELD = re.compile(r'set "byIndex": true|"(' + "|".join(_FIELDS) + r')"|\b(' + "|".join(k for k in _FIELDS if k != k.lower()) + r")\b")
 

@@ -39,7 +39,7 @@ class _Call:
 
 def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] = None, lam: Optional[float] = None,
         seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None, threads: Optional[int] = None,
-        task_features=None, example_features=None, progress: bool = True) -> "Model":
+        task_features=None, example_features=None, known: Optional[int] = None, progress: bool = True) -> "Model":
     """Fits a forgetting model to ``z`` (tasks x examples; NaN = missing).
 
     ``z`` is a numpy array or a DataFrame (index: task ids, columns: example ids). ``tasks`` and ``examples`` name the
@@ -52,7 +52,8 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     example in matrix order) lets the model predict upstream examples it has never measured
     (``predict(example_features=...)``).
     ``method`` names the model family (``"mf"``, ``"knn"``, ``"ensemble"``...); by default the engine's: ``"auto"``, which
-    chooses the method and its settings by cross-validation on ``z``.
+    chooses the method and its settings by cross-validation on ``z``, for the ``known`` cells you will measure per new task
+    (default 30; ``"auto"`` and ``"ensemble"`` only).
     """
     metadata, ids = _io.example_metadata(z, examples)
     kind = _io.id_kind(_io.given_example_ids(z, ids))
@@ -63,7 +64,7 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
             matrix = _io.write_matrix(call / _io.matrix_file_name(kind), z, tasks, ids)
             args: List[object] = ["fit", matrix, "--out", scratch.path / "model.fpm"]
             args += _flag("--method", method) + _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
-            args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
+            args += _flag("--known", known) + _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
             summary = _engine.run(args, progress).strip()
         if metadata is not None:
             _io.write_metadata(scratch.path / "examples.csv", metadata)

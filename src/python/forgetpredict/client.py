@@ -70,7 +70,8 @@ class Client:
 
     def fit(self, z: _io.MatrixLike, method: Optional[str] = None, *, name: str, rank: Optional[int] = None,
             lam: Optional[float] = None, seed: Optional[int] = None, tasks: Optional[Sequence] = None, examples=None,
-            task_features=None, example_features=None, overwrite: bool = False, progress: bool = True, poll: float = 0.2) -> "RemoteModel":
+            task_features=None, example_features=None, known: Optional[int] = None, overwrite: bool = False, progress: bool = True,
+            poll: float = 0.2) -> "RemoteModel":
         """Uploads ``z`` (array or DataFrame, as :func:`forgetpredict.fit`), fits it in the service and waits for the model.
 
         ``task_features`` as in :func:`forgetpredict.fit` (a DataFrame with task ids in its ``id`` column or index, a numpy
@@ -78,12 +79,13 @@ class Client:
         model answers :meth:`RemoteModel.predict` with ``task_features`` (cold start) as the local model does.
         ``example_features`` (the same forms, keyed by example id: e.g. source and base loss, an embedding with one row per
         example): uploaded as ``exampleFeatures`` files, so the model predicts new examples from their features
-        (:meth:`RemoteModel.predict` with ``new_examples``).
+        (:meth:`RemoteModel.predict` with ``new_examples``). ``known``: the cells you will measure per new task, which
+        ``"auto"`` (the default) and ``"ensemble"`` tune for (default 30).
         """
         metadata, ids = _io.example_metadata(z, examples)
         kind = _io.id_kind(_io.given_example_ids(z, ids))
         fields = {"name": name, "overwrite": "true" if overwrite else "false"}
-        for key, value in (("method", method), ("rank", rank), ("lambda", lam), ("seed", seed)):
+        for key, value in (("method", method), ("rank", rank), ("lambda", lam), ("seed", seed), ("known", known)):
             if value is not None:
                 fields[key] = str(value)
         with tempfile.TemporaryDirectory(prefix="forgetpredict-") as folder:
@@ -271,6 +273,8 @@ class RemoteModel:
         if exclude is not None:
             body["exclude"] = _exclude(exclude)
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/design", body)
+        for warning in answer.get("warnings") or []:
+            warnings.warn(service_words(warning), EngineWarning, stacklevel=2)  # as the local design warns
         table = pd.DataFrame(answer["examples"], columns=["example", "order", "group"]).set_index("example")
         table.index = _io.typed_ids(table.index, self._id_kind)
         return table if answer.get("groupBy") else table.drop(columns="group")
