@@ -187,7 +187,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             throw Forecasting.From(source, e, nameof(features));
         }
 
-        var warnings = new[] { UnseenLevels(model, features, row, source), FarFromTraining(model, features, row, source), Unused(model, features, source) }.OfType<string>().ToArray();
+        var warnings = new[] { UnseenLevels(model, features, row, source), FarFromTraining(model, features, row, source) }.OfType<string>().ToArray();
         return new TaskFeatureQuery(features, row, model) { Warning = warnings.Length == 0 ? null : string.Join(" ", warnings) };
     }
 
@@ -227,17 +227,6 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
         var far = model.Views.SelectMany(v => v.FarFromTraining(features, row, FarFromTrainingLimit)).ToArray();
         return far.Length == 0 ? null
             : $"{source}: {string.Join("; ", far.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from the training tasks' values")))}, far outside anything the model was fitted on, so its prior there is an extrapolation; check the value and its units.";
-    }
-
-    // A file (or field) of the query none of whose blocks stands for one the model predicts from: a file it was not fitted
-    // with, or one the fit found of no use (an embedding that predicted nothing): it is read and ignored, which the caller
-    // should hear of, in words true of both. A file the model uses part of (its numbers, not its categories) is not named.
-    private static string? Unused(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, string source)
-    {
-        var used = model.Views.Select(v => v.BlockFor(features)).OfType<Core.Features.FeatureBlock>().Select(Data.FeatureFile.SourceOf).ToHashSet(StringComparer.Ordinal);
-        var unused = features.Blocks.Where(b => !used.Contains(Data.FeatureFile.SourceOf(b))).ToArray();
-        return unused.Length == 0 ? null
-            : $"{source}: {string.Join("; ", unused.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(4))}{(b.Columns.Count > 4 ? ", ..." : string.Empty)})"))} is not among the task features the model predicts from ({string.Join(", ", model.Views.Select(v => $"'{v.BlockName}'"))}), so it was not used.";
     }
 
     private static string? UnseenLevels(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)

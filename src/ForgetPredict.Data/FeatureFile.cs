@@ -11,17 +11,6 @@ namespace ForgetPredict.Data;
 /// </summary>
 public static class FeatureFile
 {
-    /// <summary>What a table's categorical block adds to its file's name: "tasks.csv categories" beside the numeric "tasks.csv".</summary>
-    public const string CategoriesSuffix = " categories";
-
-    /// <summary>The file (or field) a block of features came from: its name without <see cref="CategoriesSuffix"/>.</summary>
-    /// <param name="block">A block read by this class.</param>
-    public static string SourceOf(FeatureBlock block)
-    {
-        ArgumentNullException.ThrowIfNull(block);
-        return block.Kind == FeatureKind.Categorical && block.Name.EndsWith(CategoriesSuffix, StringComparison.Ordinal) ? block.Name[..^CategoriesSuffix.Length] : block.Name;
-    }
-
     /// <summary>
     /// Reads one feature file and aligns it to <paramref name="ids"/> (the matrix's task or example ids, in order).
     /// </summary>
@@ -548,7 +537,7 @@ public static class FeatureFile
 
         if (categorical.Count > 0)
         {
-            blocks.Add(new FeatureBlock(name + CategoriesSuffix, FeatureKind.Categorical, categoricalNames, RowMajor(categorical, ids.Count)));
+            blocks.Add(new FeatureBlock(name + " categories", FeatureKind.Categorical, categoricalNames, RowMajor(categorical, ids.Count)));
         }
 
         if (blocks.Count == 0)

@@ -131,20 +131,6 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.NotEqual(plain.GetProperty("top")[0].GetProperty("predicted").GetDouble(), answer.GetProperty("top")[0].GetProperty("predicted").GetDouble());
     }
 
-    // A part that stands for none of the model's feature blocks (a file it was not fitted with) was read and ignored silently.
-    [Fact]
-    public async Task APartTheModelHasNoFeaturesFor_IsAnsweredWithAWarning()
-    {
-        var answer = await (await _client.PostAsync("/v1/models/v/predict", Http.Json("{\"taskFeatures\": {\"tasks.csv\": {\"family\": \"web\", \"lr\": 0.0002, \"steps\": 100}, \"notes.csv\": {\"rating\": 4}}}"))).JsonAsync();
-        var plain = await (await _client.PostAsync("/v1/models/v/predict", Http.Json("{\"taskFeatures\": {\"tasks.csv\": {\"family\": \"web\", \"lr\": 0.0002, \"steps\": 100}}}"))).JsonAsync();
-
-        var warning = Assert.Single(answer.GetProperty("warnings").EnumerateArray()).GetString();
-        Assert.StartsWith("taskFeatures: 'notes.csv' (rating) is not among the task features the model predicts from ('tasks.csv'", warning, StringComparison.Ordinal);
-        Assert.EndsWith("so it was not used.", warning, StringComparison.Ordinal);
-        Assert.Empty(plain.GetProperty("warnings").EnumerateArray());
-        Assert.Equal(plain.GetProperty("top")[0].GetProperty("predicted").GetDouble(), answer.GetProperty("top")[0].GetProperty("predicted").GetDouble());
-    }
-
     [Fact]
     public async Task AFamilyTheModelWasNotFittedWith_IsAnsweredWithAWarning_InPredictAndReplay()
     {
