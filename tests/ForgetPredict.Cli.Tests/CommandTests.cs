@@ -47,6 +47,18 @@ public class CommandTests
         Assert.Equal(string.Format(CultureInfo.InvariantCulture, expected, Charlm), error.Trim());
     }
 
+    // Out-of-range settings named the options record's properties ("Rank must be in 1..1024."), not the flags.
+    [Theory]
+    [InlineData("--rank", "2000", "error: --rank must be between 1 and 1024 (got 2000).")]
+    [InlineData("--lambda", "-1", "error: --lambda must be a finite number >= 0 (got -1).")]
+    public void OutOfRangeSettings_NameTheFlags(string flag, string value, string expected)
+    {
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "mf", flag, value, "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
+
+        Assert.Equal(1, code);
+        Assert.Equal(expected, error.Trim());
+    }
+
     // Rank 1,000 on a 20 x 300 matrix was accepted and took two minutes: no more than min(M, N) factors can be found.
     [Fact]
     public void Fit_WithARankAboveTheMatrixsSmallerSide_IsRefusedNamingTheLargestRank()

@@ -201,7 +201,7 @@ public sealed record LowRankOptions : GaussianFactorOptions
     public override void Validate()
     {
         base.Validate();
-        InRange(Rank, 1, 1024, nameof(Rank));
+        InRange(Rank, 1, ModelCatalog.MaxRank, nameof(Rank));
         NonNegative(Lambda, nameof(Lambda));
         NonNegative(BiasLambda, nameof(BiasLambda));
         InUnitInterval(Tolerance, nameof(Tolerance));

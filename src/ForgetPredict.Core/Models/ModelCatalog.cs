@@ -83,6 +83,9 @@ public static class ModelCatalog
     /// <summary>True for methods that need a binary matrix.</summary>
     public static bool IsBinaryMethod(string name) => name is "logistic" or "logistic-additive";
 
+    /// <summary>The largest rank a fit takes (<see cref="LowRankOptions.Rank"/>).</summary>
+    public const int MaxRank = 1024;
+
     /// <summary>Creates the fitter for <paramref name="name"/> with <paramref name="settings"/> applied over the defaults.</summary>
     /// <exception cref="ArgumentException">The name is unknown, a setting does not apply to the method (a rank or penalty it has not; a seed is taken by every method, and those that draw no random numbers ignore it), or <see cref="ModelSettings.Known"/> is negative.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
@@ -93,6 +96,18 @@ public static class ModelCatalog
         if (s.Known is < 0)
         {
             throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Known)} must be >= 0 (got {s.Known})."));
+        }
+
+        // The settings' own ranges, named as the settings (a front end words them as its flag or field): the options records
+        // would refuse them too, naming their properties ("Rank must be in 1..1024.").
+        if (s.Rank is < 1 or > MaxRank)
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Rank)} must be between 1 and {MaxRank} (got {s.Rank})."));
+        }
+
+        if (s.Lambda is { } lambda && !(lambda >= 0 && double.IsFinite(lambda)))
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Lambda)} must be a finite number >= 0 (got {lambda})."));
         }
 
         var method = MethodOf(name);
