@@ -543,6 +543,9 @@ class PractitionerInputTests(unittest.TestCase):
         self.assertEqual(list(one.index), ["additive"])
         two = fp.evaluate(self.z, methods="additive, mf", test_rows=[0, 1], known=5, progress=False)
         self.assertEqual(list(two.index), ["additive", "mf"])
+        # threads as fit takes it: the same scores for any number.
+        one_thread = fp.evaluate(self.z, methods="additive, mf", test_rows=[0, 1], known=5, threads=1, progress=False)
+        pd.testing.assert_frame_equal(two.drop(columns="seconds"), one_thread.drop(columns="seconds"))
 
     def test_inputs_are_read_as_meant_or_refused_naming_the_argument(self):
         # Metadata of another length than an array's columns: joined by column position as a DataFrame's columns are

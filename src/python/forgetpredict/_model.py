@@ -276,7 +276,7 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
              binary: bool = False, predictions: bool = False, task_features=None, example_features=None,
              reveal_rng: Optional[str] = None, active_criterion: Optional[str] = None, top_fraction: Optional[float] = None,
              external: Optional[Dict[str, object]] = None, allow_partial: bool = False, prior: Optional[str] = None,
-             progress: bool = True) -> pd.DataFrame:
+             threads: Optional[int] = None, progress: bool = True) -> pd.DataFrame:
     """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
 
     ``methods``: a list of method names, or a string (``"mf"``, or several comma-separated: ``"additive,mf"``).
@@ -297,7 +297,7 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     some test cells (every method is then scored on the cells all externals cover). Their scores are in
     ``df.attrs["result"]["external"]`` (for a curve, in each point of ``df.attrs["result"]["curve"]``).
     ``prior="ridge"`` folds the test tasks in with the fit's own penalty (science.md's ridge fold-in) instead of the
-    training tasks' empirical prior (the default).
+    training tasks' empirical prior (the default). ``threads`` as in :func:`fit` (the scores are the same for any number).
     """
     metadata = tasks if isinstance(tasks, pd.DataFrame) else None
     ids = None if metadata is None else _io.metadata_ids(metadata, "tasks")
@@ -324,7 +324,7 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         for n, (name, given) in enumerate((external or {}).items()):
             args += ["--external", f"{name}={_external_file(call, n, name, given)}"]
         args += ["--allow-partial"] if allow_partial else []
-        args += _flag("--prior", prior)
+        args += _flag("--prior", prior) + _flag("--threads", threads)
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
             args += ["--predictions", call / "predictions.csv"]
