@@ -121,6 +121,10 @@ public sealed class FitJob
         {
             if (Finished is null)
             {
+                // The worker has taken the job, maybe before its first report: it is running (it showed "queued" with
+                // stage "cancelling" for that moment).
+                State = "running";
+                Started ??= DateTimeOffset.UtcNow;
                 Stage = "cancelling";
             }
         }

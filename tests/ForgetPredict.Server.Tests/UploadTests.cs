@@ -802,6 +802,22 @@ public sealed class UploadTests : IDisposable
         Assert.Equal("succeeded", (await WaitAsync(client, again)).GetProperty("state").GetString());
     }
 
+    // A cancel that reached a job the worker had just taken, before its first progress report, showed state "queued" with stage
+    // "cancelling".
+    [Fact]
+    public void ACancellingJob_IsRunning_EvenBeforeItsFirstReport()
+    {
+        var job = new FitJob("m", "mf", new ModelSettings(), new MatrixReadOptions(), new UploadedFile("none.npy", "z.npy", 0), null, overwrite: false);
+        Assert.Equal(("queued", "queued"), (job.ToDto().State, job.ToDto().Stage));
+
+        job.Cancelling();
+        job.Report("reading", 0.05);
+
+        var dto = job.ToDto();
+        Assert.Equal(("running", "cancelling"), (dto.State, dto.Stage));
+        Assert.NotNull(dto.Started);
+    }
+
     // fit --known (the cells auto and ensemble tune for) had no upload field: an uploaded auto model was always tuned for 30.
     [Fact]
     public async Task Upload_Known_TunesAutoForThatManyCells_AndIsRefusedWhereItDoesNotApply()
