@@ -21,8 +21,11 @@ public sealed record MeasurementRequest
     /// </summary>
     public IForgettingModel? Model { get; init; }
 
+    /// <summary>The default <see cref="Count"/>, every front end's default.</summary>
+    public const int DefaultCount = 10;
+
     /// <summary>Cells the new task will measure after its fine-tune.</summary>
-    public int Count { get; init; } = 10;
+    public int Count { get; init; } = DefaultCount;
 
     /// <summary>What the cells should pin down; <see cref="ActiveCriterion.Neighbours"/>, adaptive, cannot be planned in
     /// advance and is refused.</summary>

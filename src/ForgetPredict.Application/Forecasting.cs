@@ -61,10 +61,10 @@ public sealed record ForecastRequest : TaskRequest
     public double? Threshold { get; init; }
 
     /// <summary>Length of the overall top list.</summary>
-    public int Top { get; init; } = 20;
+    public int Top { get; init; } = Core.Erasure.RowScanOptions.DefaultTop;
 
     /// <summary>Length of each group's top list.</summary>
-    public int TopPerGroup { get; init; } = 3;
+    public int TopPerGroup { get; init; } = Core.Erasure.RowScanOptions.DefaultTopPerGroup;
 
     /// <summary>Whether to keep every example's forecast.</summary>
     public ForecastDetail Detail { get; init; } = ForecastDetail.Summary;

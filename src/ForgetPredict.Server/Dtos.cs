@@ -148,7 +148,7 @@ public sealed record PredictRequest
     public bool ByIndex { get; set; }
 
     /// <summary>Examples listed as most forgotten.</summary>
-    public int Top { get; set; } = 20;
+    public int Top { get; set; } = Core.Erasure.RowScanOptions.DefaultTop;
 
     /// <summary>Metadata column to group by; default: the only non-id column, if there is exactly one.</summary>
     public string? GroupBy { get; set; }
@@ -238,7 +238,7 @@ public sealed record ReplayRequest
     public string? Strategy { get; set; }
 
     /// <summary>Softmax temperature.</summary>
-    public double Temperature { get; set; } = 0.1;
+    public double Temperature { get; set; } = Core.Replay.ReplayOptions.DefaultTemperature;
 
     /// <summary>Stratified: examples every group keeps.</summary>
     public int? MinPerGroup { get; set; }
@@ -293,7 +293,7 @@ public sealed record ReplayGroupDto(string Name, int Replayed, int Examples);
 public sealed record DesignRequest
 {
     /// <summary>Cells the new task will measure after its fine-tune.</summary>
-    public int Count { get; set; } = 10;
+    public int Count { get; set; } = Application.MeasurementRequest.DefaultCount;
 
     /// <summary>v-optimal (default), d-optimal or group-means.</summary>
     public string? Criterion { get; set; }

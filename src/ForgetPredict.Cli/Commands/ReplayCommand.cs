@@ -26,7 +26,7 @@ internal static class ReplayCommand
             DefaultValueFactory = _ => Choices.Strategy.NameOf(Choices.Strategy.Default),
         };
         strategy.OneOf(Choices.Strategy);
-        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature tau, in the units of the predictions.", DefaultValueFactory = _ => 0.1 };
+        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature tau, in the units of the predictions.", DefaultValueFactory = _ => ReplayOptions.DefaultTemperature };
         var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally)." };
         var exclusion = new ExcludeOptions("Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var seed = new Option<int>("--seed") { Description = "Seed of the random strategies.", DefaultValueFactory = _ => 0 };

@@ -15,7 +15,7 @@ public sealed record ErasureOptions
     public double? Threshold { get; init; }
 
     /// <summary>How many top examples to list overall (and per group when <see cref="TopPerGroup"/> is null).</summary>
-    public int Top { get; init; } = 20;
+    public int Top { get; init; } = RowScanOptions.DefaultTop;
 
     /// <summary>How many of each group's top examples to list; null: <see cref="Top"/>.</summary>
     public int? TopPerGroup { get; init; }

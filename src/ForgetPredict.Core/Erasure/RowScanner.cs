@@ -15,11 +15,17 @@ public sealed record RowScanOptions
     /// <summary>A cell counts as forgotten above this value; null: the task's <see cref="FoldedTask.DefaultThreshold"/> (as <see cref="ErasureOptions"/>).</summary>
     public double? Threshold { get; init; }
 
-    /// <summary>Length of the overall top list (largest predicted forgetting first). Default 20.</summary>
-    public int Top { get; init; } = 20;
+    /// <summary>The default <see cref="Top"/>, every front end's default top list length.</summary>
+    public const int DefaultTop = 20;
 
-    /// <summary>Length of each group's top list. Default 3.</summary>
-    public int TopPerGroup { get; init; } = 3;
+    /// <summary>The default <see cref="TopPerGroup"/>.</summary>
+    public const int DefaultTopPerGroup = 3;
+
+    /// <summary>Length of the overall top list (largest predicted forgetting first). Default <see cref="DefaultTop"/>.</summary>
+    public int Top { get; init; } = DefaultTop;
+
+    /// <summary>Length of each group's top list. Default <see cref="DefaultTopPerGroup"/>.</summary>
+    public int TopPerGroup { get; init; } = DefaultTopPerGroup;
 
     /// <summary>The default options.</summary>
     public static RowScanOptions Default { get; } = new();

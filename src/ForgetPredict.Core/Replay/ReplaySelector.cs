@@ -49,8 +49,11 @@ public sealed record ReplayOptions
     /// <summary>The selection strategy.</summary>
     public ReplayStrategy Strategy { get; init; } = ReplayStrategy.Softmax;
 
+    /// <summary>The default <see cref="Temperature"/> (the reference's), every front end's default.</summary>
+    public const double DefaultTemperature = 0.1;
+
     /// <summary>Softmax temperature tau, in the units of the predictions (the reference: 0.1).</summary>
-    public double Temperature { get; init; } = 0.1;
+    public double Temperature { get; init; } = DefaultTemperature;
 
     /// <summary>Stratified: examples every group keeps (capped by the group's size); null = a quarter of the budget shared equally, at least one.</summary>
     public int? MinPerGroup { get; init; }
