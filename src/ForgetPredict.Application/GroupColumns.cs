@@ -14,8 +14,9 @@ public static class GroupingOptionNames
 }
 
 /// <summary>
-/// Which metadata column groups the examples: the column named, else the only one. With several and none named the answer has
-/// no groups and says so, unless groups are required (stratified replay), which is then refused. One rule for every front end.
+/// Which metadata column groups the examples: the column named, else the only one. With several and none named, or none at all
+/// (ids alone), the answer has no groups and says so, unless groups are required (stratified replay, a design for group
+/// means), which is then refused. One rule for every front end.
 /// </summary>
 public static class GroupColumns
 {
@@ -25,7 +26,7 @@ public static class GroupColumns
     /// <param name="source">The metadata as the user knows it (a file), prefixed to messages.</param>
     /// <param name="required">True when the answer needs groups (stratified replay, a design for group means): several columns
     /// and none named is then refused rather than answered without groups.</param>
-    /// <returns>The column (null: no groups) and a warning, null unless several columns were there and none was named.</returns>
+    /// <returns>The column (null: no groups) and a warning, null unless several columns were there and none was named, or none.</returns>
     /// <exception cref="OptionException">The named column is not one of <paramref name="columns"/>, or groups are required and
     /// the metadata has several columns and none was named.</exception>
     public static (string? Column, OptionMessage? Warning) Choose(IReadOnlyList<string> columns, string? requested, string source, bool required = false)
@@ -41,7 +42,8 @@ public static class GroupColumns
         return columns.Count switch
         {
             1 => (columns[0], null),
-            0 => (null, null),
+            0 when required => throw new OptionException(OptionMessage.Of($"{source} has no column to group by besides its ids: add one, such as source or domain.")),
+            0 => (null, OptionMessage.Of($"{source} has no column to group by besides its ids, so this answer reports no groups; add one, such as source or domain")),
             _ when required => throw new OptionException(OptionMessage.Of(
                 $"{source} has {columns.Count} columns to group by ({string.Join(", ", columns)}): choose one with {new OptionReference(GroupingOptionNames.GroupBy)}.")),
             _ => (null, OptionMessage.Of(

@@ -151,11 +151,21 @@ internal static class Problems
     public static IResult Result(HttpContext context, int status, string detail) =>
         Results.Json(new ProblemDto(TypeFor(status), TitleFor(status), status, StoreRelative(context, detail), Instance(context)), ServerJson.Wire.ProblemDto, ContentType, status);
 
-    /// <summary>The problem's <c>instance</c>: the request path as a URI reference (escaped), at most 256 characters.</summary>
+    /// <summary>
+    /// The problem's <c>instance</c>: the request path as a URI reference (escaped), at most 256 characters; a longer one is cut
+    /// to 253 and "..." (never inside a %XX escape).
+    /// </summary>
     internal static string Instance(HttpContext context)
     {
         var path = context.Request.Path.HasValue ? context.Request.Path.ToUriComponent() : "/";
-        return path.Length > MaxInstance ? path[..MaxInstance] + "..." : path;
+        if (path.Length <= MaxInstance)
+        {
+            return path;
+        }
+
+        var cut = MaxInstance - 3;
+        var escape = path.LastIndexOf('%', cut - 1, 2);
+        return string.Concat(path.AsSpan(0, escape >= 0 ? escape : cut), "...");
     }
 
     private const int MaxInstance = 256;
@@ -171,6 +181,7 @@ internal static class Problems
         404 => "Not Found",
         405 => "Method Not Allowed",
         406 => "Not Acceptable",
+        408 => "Request Timeout",
         409 => "Conflict",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
@@ -188,6 +199,7 @@ internal static class Problems
         404 => "https://tools.ietf.org/html/rfc9110#section-15.5.5",
         405 => "https://tools.ietf.org/html/rfc9110#section-15.5.6",
         406 => "https://tools.ietf.org/html/rfc9110#section-15.5.7",
+        408 => "https://tools.ietf.org/html/rfc9110#section-15.5.9",
         409 => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
         413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
         415 => "https://tools.ietf.org/html/rfc9110#section-15.5.16",

@@ -92,7 +92,7 @@ internal static class Endpoints
         AnswerAsync(name, context, store, options, ServerJson.Wire.ReplayRequest, ServerJson.Wire.ReplayResponse, Forecaster.Replay, ("replay", Forecaster.Csv, r => r.Warnings));
 
     private static Task<IResult> DesignAsync(string name, HttpContext context, ModelStore store, ServerOptions options) =>
-        AnswerAsync(name, context, store, options, ServerJson.Wire.DesignRequest, ServerJson.Wire.DesignResponse, Forecaster.Design, ("design", Forecaster.Csv, _ => []));
+        AnswerAsync(name, context, store, options, ServerJson.Wire.DesignRequest, ServerJson.Wire.DesignResponse, Forecaster.Design, ("design", Forecaster.Csv, r => r.Warnings));
 
     // A query on a stored model: its JSON body read, answered, and written as JSON or (where the answer has a table form and
     // the caller asks for it) as a CSV download named after the model, its warnings in the X-Warnings header (a JSON array of

@@ -99,7 +99,7 @@ internal static class Forecaster
     {
         var model = stored.Model;
         var criterion = Choices.Criterion.Parse(request.Criterion);
-        var (grouping, _) = stored.Grouping(request.GroupBy, required: criterion == Core.Evaluation.ActiveCriterion.GroupMeans);
+        var (grouping, unchosen) = stored.Grouping(request.GroupBy, required: criterion == Core.Evaluation.ActiveCriterion.GroupMeans);
         var references = References(model, request.ByIndex);
         var measured = request.Observed is null || request.Observed.Cells.Count == 0
             ? null
@@ -116,7 +116,7 @@ internal static class Forecaster
         });
         var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], i + 1,
             grouping?.Groups.Labels[j])).ToArray();
-        string[] warnings = [.. new[] { grouping?.Warning, exclusionWarning }.OfType<string>()];
+        string[] warnings = [.. new[] { grouping?.Warning, unchosen, exclusionWarning }.OfType<string>()];
         return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items, warnings);
     }
 

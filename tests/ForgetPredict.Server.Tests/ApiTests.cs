@@ -202,6 +202,13 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         await (await _client.PostAsync("/v1/models/multi/replay", Http.Json("{\"budget\": 4, \"strategy\": \"stratified\"}")))
             .ProblemAsync(HttpStatusCode.BadRequest, "multi.examples.csv has 2 columns to group by (group, half): choose one with \"groupBy\".");
 
+        // A design without groups says so too, in JSON and in the CSV template's X-Warnings header.
+        const string Unchosen = "multi.examples.csv has 2 columns to group by (group, half) and none was chosen, so this answer reports no groups";
+        var design = await (await _client.PostAsync("/v1/models/multi/design", Http.Json("{\"count\": 3}"))).JsonAsync();
+        Assert.Contains(design.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith(Unchosen, StringComparison.Ordinal));
+        var template = await _client.PostAsync("/v1/models/multi/design?format=csv", Http.Json("{\"count\": 3}"));
+        Assert.Contains(Unchosen, string.Join("", template.Headers.GetValues("X-Warnings")), StringComparison.Ordinal);
+
         // A design for the group means is refused likewise (it was a design for the whole row's mean, unlike the command line's).
         await (await _client.PostAsync("/v1/models/multi/design", Http.Json("{\"count\": 3, \"criterion\": \"group-means\"}")))
             .ProblemAsync(HttpStatusCode.BadRequest, "multi.examples.csv has 2 columns to group by (group, half): choose one with \"groupBy\".");

@@ -80,8 +80,16 @@ public sealed partial class HostileRequestTests : IDisposable
         var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var instance = problem.GetProperty("instance").GetString()!;
         Assert.StartsWith("/v1/models/aaa", instance, StringComparison.Ordinal);
-        Assert.Equal(256 + 3, instance.Length);
+        Assert.Equal(256, instance.Length);
         Assert.EndsWith("...", instance, StringComparison.Ordinal);
+
+        // Never cut inside a %XX escape.
+        for (var plain = 230; plain < 240; plain++)
+        {
+            var escaped = System.Text.Json.JsonDocument.Parse(await (await _client.GetAsync("/v1/models/" + new string('a', plain) + string.Concat(Enumerable.Repeat("%C3%A9", 20)))).Content.ReadAsStringAsync()).RootElement.GetProperty("instance").GetString()!;
+            Assert.InRange(escaped.Length, 250, 256);
+            Assert.Matches("^/v1/models/a+(%[0-9A-F]{2})*\\.\\.\\.$", escaped);
+        }
 
         var flipped = System.Text.Json.JsonDocument.Parse(await (await _client.GetAsync("/v1/models/x%E2%80%AEy")).Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("/v1/models/x%E2%80%AEy", flipped.GetProperty("instance").GetString());

@@ -229,6 +229,12 @@ class ServiceTests(unittest.TestCase):
         with self.assertRaises(fp.EngineError) as local:
             fp.fit(self.frame, method="mf", known=5, progress=False)
         self.assertIn("known does not apply to 'mf' (only auto and ensemble simulate the cells you will measure)", local.exception.message)
+        # Settings out of range are named as the arguments, remotely as locally (the service's field is "lambda").
+        for model_fit in (lambda: self.client.fit(self.frame, method="mf", name="lam", lam=-1.0, progress=False),
+                          lambda: fp.fit(self.frame, method="mf", lam=-1.0, progress=False)):
+            with self.assertRaises(fp.EngineError) as caught:
+                model_fit()
+            self.assertIn("lam must be a finite number >= 0 (got -1)", caught.exception.message)
 
     def test_fit_with_example_features_predicts_new_examples_as_the_engine_does(self):
         # charlm-d's first 4,700 chunks with their source and base loss (a DataFrame by chunk id) and their embeddings.
@@ -377,7 +383,8 @@ class ServiceTests(unittest.TestCase):
                 expected = local.predict(self.observed, progress=False)
             self.assertEqual(len(expected.groups), 0)
             stratified = local.replay(budget=6, strategy="stratified", group_by="shard", progress=False)
-        answer = remote.predict(self.observed, top=10)
+        with self.assertWarnsRegex(fp.EngineWarning, r"has 2 columns to group by \(source, shard\) and none was chosen, so this answer reports no groups; choose one with group_by"):
+            answer = remote.predict(self.observed, top=10)
         self.assertEqual(len(answer.groups), 0)
         self.assertTrue(answer.examples["group"].isna().all())
         self.assertEqual(list(answer.examples.index), list(expected.examples.sort_values("rank").index[:10]))

@@ -152,11 +152,6 @@ internal sealed class GroupOptions
 
         var table = MetadataTable.Read(path, parse.Id(ExamplesColumns));
         var candidates = table.DataColumns;
-        if (requested is null && candidates.Count == 0)
-        {
-            throw new CliException($"{path}: has no column to group by besides its id column ({string.Join(", ", table.ColumnNames)}); add a column such as source or domain.", CliApp.UsageError);
-        }
-
         // The join first: ids that repeat (the id column guessed wrong) are the problem to name, whichever column is chosen.
         var join = table.Join(exampleIds, "example");
         var (chosen, unchosen) = GroupColumns.Choose(candidates, requested, path, required);

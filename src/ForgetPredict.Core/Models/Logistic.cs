@@ -75,16 +75,18 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
             throw new ArgumentException("Cannot fit an empty matrix.", nameof(matrix));
         }
 
-        var biases = _options.Biases || _options.Rank == 0;
-        var engine = new LogisticEngine(matrix, _options, biases, cancellationToken);
+        // At most the matrix's smaller side of factors, as mf (the default rank 5 on 3 tasks was 5 factors).
+        var options = _options.Rank > 0 ? _options with { Rank = LowRankFitter.SupportedRank(_options.Rank, matrix) } : _options;
+        var biases = options.Biases || options.Rank == 0;
+        var engine = new LogisticEngine(matrix, options, biases, cancellationToken);
         var solution = engine.Solve();
         var problem = new AlsProblem
         {
-            Rank = _options.Rank,
+            Rank = options.Rank,
             TaskBias = biases,
             ExampleBias = biases,
-            BiasLambda = _options.Lambda,
-            FactorLambda = _options.Lambda,
+            BiasLambda = options.Lambda,
+            FactorLambda = options.Lambda,
         };
         return FactorModel.CreateOwned(FactorFits.Parameters(matrix, Method, problem, solution) with { Logistic = true, NoiseVariance = 0 });
     }

@@ -240,7 +240,8 @@ _FIELDS: Dict[str, str] = {
     "groupBy": "group_by", "byIndex": "by_index", "taskFeatures": "task_features", "newExamples": "new_examples",
     "minPerGroup": "min_per_group", "taskSize": "task_size", "top": "top", "count": "count", "observed": "observed",
     "exclude": "exclude", "budget": "budget", "ratio": "ratio", "strategy": "strategy", "temperature": "temperature",
-    "seed": "seed", "prior": "prior", "criterion": "criterion", "threshold": "threshold", "known": "known",
+    "seed": "seed", "prior": "prior", "criterion": "criterion", "threshold": "threshold", "known": "known", "rank": "rank",
+    "lambda": "lam",
 }
 _FIELD = re.compile(r'set "byIndex": true|"(' + "|".join(_FIELDS) + r')"|\b(' + "|".join(k for k in _FIELDS if k != k.lower()) + r")\b")
 

@@ -220,6 +220,9 @@ class RemoteModel:
             if value is not None:
                 body[key] = value
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/predict", body)
+        said = [service_words(w) for w in answer.get("warnings") or []]
+        for warning in said:
+            warnings.warn(warning, EngineWarning, stacklevel=2)  # as the local predict warns
         examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
         examples.index = _io.typed_ids(examples.index, self._id_kind)
         summary = {
@@ -227,7 +230,7 @@ class RemoteModel:
             "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "group_by": answer.get("groupBy"),
             "groups": [{"name": g["name"], "count": g["count"], "mean": g["mean"], "lower": g["lower"], "upper": g["upper"],
                         "share": g["share"], "top_examples": g["topExamples"]} for g in answer["groups"]],
-            "warnings": answer.get("warnings", []),
+            "warnings": said,
         }
         cold = pd.DataFrame(answer.get("coldExamples") or [], columns=["id", "predicted", "std", "probability", "cold"]).rename(columns={"id": "example"}).set_index("example")
         prediction = Prediction(examples, summary, "", cold_examples=cold, id_kind=self._id_kind)

@@ -21,4 +21,17 @@ public class SupportedRankTests
         Assert.Equal(tasks * expected, model.Parameters.TaskFactors.Length);
         Assert.True(double.IsFinite(model.Predict(0, 0)));
     }
+
+    [Theory]
+    [InlineData(3, 30, 3)]
+    [InlineData(30, 2, 2)]
+    [InlineData(30, 30, 5)]
+    public void Logistic_OnASmallMatrix_FitsAtMostItsSmallerSide(int tasks, int examples, int expected)
+    {
+        var random = new Random(4);
+        var values = Enumerable.Range(0, tasks * examples).Select(_ => random.NextDouble() < 0.3 ? 1f : 0f).ToArray();
+        var model = (FactorModel)new LogisticFitter().Fit(ForgettingMatrix.Wrap(values, tasks, examples));
+
+        Assert.Equal(expected, model.Rank);
+    }
 }
