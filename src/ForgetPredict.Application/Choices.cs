@@ -79,9 +79,9 @@ public sealed class NamedChoice<T>
     public T Parse(string? name) =>
         name is null ? Default : TryParse(name, out var value) ? value : throw new UnknownNameException(Kind, name, UnknownMessage(name));
 
-    /// <summary>"Unknown prior 'x'; did you mean 'y'?; priors: a, b." (a name longer than 80 characters is cut there).</summary>
+    /// <summary>"Unknown prior 'x'; did you mean 'y'?; priors: a, b." (the name as <see cref="Echo.Printable"/> repeats it).</summary>
     public string UnknownMessage(string name) =>
-        string.Create(CultureInfo.InvariantCulture, $"Unknown {Kind} '{(name.Length > 80 ? string.Concat(name.AsSpan(0, 80), "...") : name)}'{Suggestion.DidYouMean(name, Names)}; {Plural}: {string.Join(", ", Names)}.");
+        string.Create(CultureInfo.InvariantCulture, $"Unknown {Kind} '{Echo.Printable(name)}'{Suggestion.DidYouMean(name, Names)}; {Plural}: {string.Join(", ", Names)}.");
 }
 
 /// <summary>A name that is not one of the known names of a choice (a prior, a strategy, a layout).</summary>

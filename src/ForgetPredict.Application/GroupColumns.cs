@@ -36,7 +36,7 @@ public static class GroupColumns
         {
             return columns.Contains(requested, StringComparer.Ordinal) ? (requested, null)
                 : throw new OptionException(OptionMessage.Of(
-                    $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names no column '{Printable(requested)}'{Suggestion.DidYouMean(requested, columns)}; columns to group by: {string.Join(", ", columns)}."));
+                    $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names no column '{Echo.Printable(requested)}'{Suggestion.DidYouMean(requested, columns)}; columns to group by: {string.Join(", ", columns)}."));
         }
 
         return columns.Count switch
@@ -54,13 +54,4 @@ public static class GroupColumns
     /// <summary>The refusal of stratified replay without groups (no example metadata): what to give, in the front end's words.</summary>
     public static OptionException StratifiedNeedsGroups() => new(OptionMessage.Of(
         $"Strategy 'stratified' needs example groups: give example metadata ({new OptionReference(GroupingOptionNames.Metadata)}) with a column such as source or domain."));
-
-    // A name echoed in a message: at most 80 characters, control and format characters (U+202E) escaped.
-    private static string Printable(string name)
-    {
-        var text = string.Concat(name.Take(80).Select(c => char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}")
-            : c.ToString()));
-        return name.Length > 80 ? text + "..." : text;
-    }
 }

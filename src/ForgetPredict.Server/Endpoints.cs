@@ -30,7 +30,7 @@ internal static class Endpoints
     }
 
     private static ApiException NoJob(string id) =>
-        ApiException.NotFound($"No job '{ModelStore.Printable(id)}' (jobs live in memory: a restarted server forgets them; its models stay in the store).");
+        ApiException.NotFound($"No job '{Application.Echo.Printable(id)}' (jobs live in memory: a restarted server forgets them; its models stay in the store).");
 
     // Cancels a fit: a queued one fails at once (200, state failed, stage cancelled); a running one stops at its next solver
     // sweep (202, stage cancelling: poll GET /v1/jobs/ID). A finished job is left as it is (200).

@@ -64,7 +64,7 @@ public sealed partial class ModelStore
     {
         if (!IsValidName(name))
         {
-            throw ApiException.BadRequest($"'{Printable(name)}' is not a valid model name: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..' (names cannot contain paths).");
+            throw ApiException.BadRequest($"'{Application.Echo.Printable(name)}' is not a valid model name: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..' (names cannot contain paths).");
         }
     }
 
@@ -80,7 +80,7 @@ public sealed partial class ModelStore
         var full = Path.GetFullPath(Path.Combine(Directory, name + suffix));
         if (!string.Equals(Path.GetDirectoryName(full), Directory, StringComparison.Ordinal))
         {
-            throw ApiException.BadRequest($"'{Printable(name)}' is not a valid model name: it would leave the store.");
+            throw ApiException.BadRequest($"'{Application.Echo.Printable(name)}' is not a valid model name: it would leave the store.");
         }
 
         return full;
@@ -187,20 +187,6 @@ public sealed partial class ModelStore
 
     // A model's description as the listing last made it, with the stamps of the files it was made from.
     private sealed record Listed(FileStamp Model, (string Path, FileStamp Stamp)? Metadata, ModelInfoDto Info);
-
-    // A name for messages: control and format characters (e.g. NUL, a right-to-left override) shown escaped, long names cut.
-    internal static string Printable(string? name)
-    {
-        if (name is null)
-        {
-            return string.Empty;
-        }
-
-        var text = string.Concat(name.Take(80).Select(c => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format
-            ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}")
-            : c.ToString()));
-        return name.Length > 80 ? text + "..." : text;
-    }
 
     // One model's cache entry; loads happen under its lock so concurrent requests load a file once.
     private sealed class CacheSlot

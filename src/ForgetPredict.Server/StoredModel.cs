@@ -76,7 +76,7 @@ public sealed class StoredModel
         if (metadata is null)
         {
             return column is null or "" ? (null, null)
-                : throw ApiException.BadRequest($"Model '{Name}' has no example metadata to group by '{ModelStore.Printable(column)}'; add {Name}.examples.csv (an id column plus group columns) to the store.");
+                : throw ApiException.BadRequest($"Model '{Name}' has no example metadata to group by '{Application.Echo.Printable(column)}'; add {Name}.examples.csv (an id column plus group columns) to the store.");
         }
 
         try

@@ -115,7 +115,7 @@ internal static class UploadFiles
                 }
                 else
                 {
-                    throw ApiException.BadRequest($"Unknown upload field '{ModelStore.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples", TaskFeaturesField, ExampleFeaturesField])}; fields: file, name, method, rank, lambda, seed, known, format, layout, overwrite, examples, taskFeatures, exampleFeatures.");
+                    throw ApiException.BadRequest($"Unknown upload field '{Application.Echo.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples", TaskFeaturesField, ExampleFeaturesField])}; fields: file, name, method, rank, lambda, seed, known, format, layout, overwrite, examples, taskFeatures, exampleFeatures.");
                 }
             }
 
@@ -280,11 +280,11 @@ internal static class UploadFiles
         }
         catch (FormatException)
         {
-            throw ApiException.BadRequest($"'{name}' must be {(typeof(T) == typeof(int) ? "a whole number" : "a number")}, not '{ModelStore.Printable(text)}'.");
+            throw ApiException.BadRequest($"'{name}' must be {(typeof(T) == typeof(int) ? "a whole number" : "a number")}, not '{Application.Echo.Printable(text)}'.");
         }
         catch (OverflowException)
         {
-            throw ApiException.BadRequest($"'{name}' is out of range: '{ModelStore.Printable(text)}'.");
+            throw ApiException.BadRequest($"'{name}' is out of range: '{Application.Echo.Printable(text)}'.");
         }
     }
 

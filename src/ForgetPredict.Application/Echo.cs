@@ -1,0 +1,25 @@
+namespace ForgetPredict.Application;
+
+/// <summary>Names a user gave, echoed in messages: every front end cuts and escapes them alike.</summary>
+public static class Echo
+{
+    /// <summary>Most characters of a name a message repeats.</summary>
+    public const int MaxLength = 80;
+
+    /// <summary>
+    /// <paramref name="name"/> as a message may repeat it: at most <see cref="MaxLength"/> characters (then "..."), control
+    /// and format characters (U+202E, which reverses the text after it) escaped as \uXXXX; empty for null.
+    /// </summary>
+    public static string Printable(string? name)
+    {
+        if (name is null)
+        {
+            return string.Empty;
+        }
+
+        var text = string.Concat(name.Take(MaxLength).Select(c => char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}")
+            : c.ToString()));
+        return name.Length > MaxLength ? text + "..." : text;
+    }
+}
