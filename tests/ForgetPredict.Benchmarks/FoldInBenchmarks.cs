@@ -38,7 +38,8 @@ public class FoldInBenchmarks
         _values = _known.Select(j => (double)z[0, j]).ToArray();
         _mean = new double[n];
         _std = new double[n];
-        _weights = _model.FoldIn(_known, _values).PredictRow()[..Rank];
+        // The fit's rank (at most the training tasks: the smoke run's 11 tasks fit rank 11 for Rank = 32).
+        _weights = _model.FoldIn(_known, _values).PredictRow()[.._model.Rank];
     }
 
     /// <summary>Naive baseline: the predicted row as r + 1 separate vector passes over the output.</summary>
@@ -46,7 +47,7 @@ public class FoldInBenchmarks
     public double[] PredictionsByPasses()
     {
         TensorPrimitives.Add(_model.ExampleBiases, 0.1, _mean);
-        for (var k = 0; k < Rank; k++)
+        for (var k = 0; k < _model.Rank; k++)
         {
             TensorPrimitives.MultiplyAdd(_model.ExampleFactors.Slice(k * _mean.Length, _mean.Length), _weights[k], _mean, _mean);
         }
