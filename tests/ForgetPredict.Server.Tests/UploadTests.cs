@@ -832,7 +832,7 @@ public sealed class UploadTests : IDisposable
         await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "mf"), ("method", "mf"), ("known", "5"))))
             .ProblemAsync(HttpStatusCode.BadRequest, "\"known\" does not apply to 'mf' (only auto and ensemble simulate the cells you will measure)");
         await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "auto"), ("known", "five"))))
-            .ProblemAsync(HttpStatusCode.BadRequest, "known");
+            .ProblemAsync(HttpStatusCode.BadRequest, "'known' must be a whole number, not 'five'.");
     }
 
     [Fact]
