@@ -71,7 +71,6 @@ internal static class Forecaster
         var budget = ReplayOptions.ResolveBudget(request.Budget, request.Ratio, request.TaskSize);
         var model = stored.Model;
         var (grouping, unchosen) = stored.Grouping(request.GroupBy, required: strategy == ReplayStrategy.Stratified);
-
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
         var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
         var (excluded, exclusionWarning) = Excluded(request.Exclude, References(model, request.ByIndex));

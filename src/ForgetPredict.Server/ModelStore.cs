@@ -254,12 +254,14 @@ public sealed partial class ModelStore
         // a few milliseconds the file reads as 0 bytes with the OLD time, to the read and to the re-check alike.
         private static Exception Failure(string name, string path, FileStamp stamp, ForgettingDataException error) =>
             stamp.Length == 0
-                ? new ApiException(StatusCodes.Status503ServiceUnavailable,
-                    $"Model '{name}' has an empty file: a copy over it has just started (retry in a moment), or one failed (then replace the file). To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.")
+                ? Retry($"Model '{name}' has an empty file: a copy over it has just started (retry in a moment), or one failed (then replace the file).")
             : DateTime.UtcNow.Ticks - stamp.Ticks < s_settle.Ticks || Changed(path, stamp)
-                ? new ApiException(StatusCodes.Status503ServiceUnavailable,
-                    $"Model '{name}' is being replaced (its file is being written and does not load yet); retry in a moment. To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.")
+                ? Retry($"Model '{name}' is being replaced (its file is being written and does not load yet); retry in a moment.")
                 : error;
+
+        // A 503 to retry, with the advice that avoids it.
+        private static ApiException Retry(string why) => new(StatusCodes.Status503ServiceUnavailable,
+            $"{why} To replace a model without this, write the new file beside it and rename it over the old one (mv), which is atomic.");
 
         private static bool Changed(string path, FileStamp read)
         {

@@ -67,8 +67,9 @@ public sealed class StoredModel
     /// </summary>
     /// <param name="column">The column named, or null (or empty) for none.</param>
     /// <param name="required">True when the answer needs groups: several columns and none named is then a 400.</param>
-    /// <exception cref="ApiException">The column does not exist, a column is named and no metadata exists, or groups are
-    /// required and none is chosen among several columns.</exception>
+    /// <exception cref="ApiException">A column is named and no metadata exists.</exception>
+    /// <exception cref="OptionException">The column does not exist, or groups are required and none is chosen (the library's
+    /// refusal, a 400 in the service's words like every other).</exception>
     /// <exception cref="ForgettingDataException">The metadata file is malformed.</exception>
     public (Grouping? Grouping, string? Warning) Grouping(string? column, bool required = false)
     {
@@ -79,15 +80,8 @@ public sealed class StoredModel
                 : throw ApiException.BadRequest($"Model '{Name}' has no example metadata to group by '{Application.Echo.Printable(column)}'; add {Name}.examples.csv (an id column plus group columns) to the store.");
         }
 
-        try
-        {
-            var (chosen, unchosen) = Application.GroupColumns.Choose(metadata.Columns, column, System.IO.Path.GetFileName(metadata.Path), required);
-            return chosen is null ? (null, unchosen is null ? null : Problems.Fields.Describe(unchosen)) : (metadata.Grouping(chosen), null);
-        }
-        catch (OptionException e)
-        {
-            throw ApiException.BadRequest(Problems.Fields.Describe(e));
-        }
+        var (chosen, unchosen) = Application.GroupColumns.Choose(metadata.Columns, column, System.IO.Path.GetFileName(metadata.Path), required);
+        return chosen is null ? (null, unchosen is null ? null : Problems.Fields.Describe(unchosen)) : (metadata.Grouping(chosen), null);
     }
 
     /// <summary>The example metadata's columns to group by (empty without metadata).</summary>

@@ -605,7 +605,7 @@ class PractitionerInputTests(unittest.TestCase):
         # The parser's own refusal of a choice names the argument too (a value the package does not check).
         from forgetpredict import _engine
 
-        self.assertEqual(_engine._named_choice("Argument 'x' not recognized. Must be one of: 'a' 'b'", ["fit", "--method", "x"], "fit"),
+        self.assertEqual(_engine._named_choice("Argument 'x' not recognized. Must be one of: 'a' 'b'", ["fit", "--method", "x"]),
                          "method='x' is not one of 'a', 'b'.")
 
 

@@ -130,16 +130,10 @@ public sealed class FeatureView
         }
     }
 
-    /// <summary>
-    /// The block of <paramref name="features"/> that stands for this view's: the one of the same name, else the first that
-    /// <see cref="Matches"/>; null when none does.
-    /// </summary>
-    /// <param name="features">A query's features.</param>
-    public FeatureBlock? BlockFor(FeatureSet features)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        return features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(Matches);
-    }
+    // The block of a query's features that stands for this view's: the one of the same name, else the first that Matches; null
+    // when none does.
+    private FeatureBlock? BlockFor(FeatureSet features) =>
+        features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(Matches);
 
     /// <summary>
     /// The block of <paramref name="features"/> that stands for this view's (the one of the same name, else one that

@@ -134,7 +134,7 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
         ArgumentNullException.ThrowIfNull(matrix);
         return FactorFits.Run(matrix, ModelMethod.LowRank, new AlsProblem
         {
-            Rank = SupportedRank(_options.Rank, matrix),
+            Rank = FactorFits.SupportedRank(_options.Rank, matrix),
             TaskBias = true,
             ExampleBias = true,
             Center = true,
@@ -147,12 +147,6 @@ public sealed class LowRankFitter(LowRankOptions? options = null) : IForgettingF
             Cancellation = cancellationToken,
         }, _options.ResidualRank);
     }
-
-    /// <summary>
-    /// The rank a fit of <paramref name="matrix"/> uses for <paramref name="rank"/>: at most the matrix's smaller side (M tasks
-    /// have no more than M independent factors; a 3 x 3 matrix fitted "rank 8" said so and spent 8 factors on 3 tasks).
-    /// </summary>
-    internal static int SupportedRank(int rank, ForgettingMatrix matrix) => Math.Max(1, Math.Min(rank, Math.Min(matrix.TaskCount, matrix.ExampleCount)));
 }
 
 /// <summary>Shared plumbing: run the engine and turn its solution into a <see cref="FactorModel"/>.</summary>
@@ -174,6 +168,12 @@ internal static class FactorFits
             throw new ArgumentException("Every cell of the matrix is missing (NaN); there is nothing to fit.", nameof(matrix));
         }
     }
+
+    /// <summary>
+    /// The rank a fit of <paramref name="matrix"/> uses for <paramref name="rank"/> (mf, logistic): at most the matrix's smaller
+    /// side (M tasks have no more than M independent factors; a 3 x 3 matrix fitted "rank 8" said so and spent 8 factors on 3 tasks).
+    /// </summary>
+    public static int SupportedRank(int rank, ForgettingMatrix matrix) => Math.Max(1, Math.Min(rank, Math.Min(matrix.TaskCount, matrix.ExampleCount)));
 
     public static T Validated<T>(T options)
         where T : FitOptions

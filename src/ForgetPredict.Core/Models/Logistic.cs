@@ -76,7 +76,7 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
         }
 
         // At most the matrix's smaller side of factors, as mf (the default rank 5 on 3 tasks was 5 factors).
-        var options = _options.Rank > 0 ? _options with { Rank = LowRankFitter.SupportedRank(_options.Rank, matrix) } : _options;
+        var options = _options.Rank > 0 ? _options with { Rank = FactorFits.SupportedRank(_options.Rank, matrix) } : _options;
         var biases = options.Biases || options.Rank == 0;
         var engine = new LogisticEngine(matrix, options, biases, cancellationToken);
         var solution = engine.Solve();

@@ -182,12 +182,11 @@ def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Cal
         finally:
             if line is not None:
                 line.close()
-    command_name = str(args[0]) if args else ""
-    errors = [python_words(_without_scratch(e), command_name) for e in errors]
+    errors = [python_words(_without_scratch(e)) for e in errors]
     if code != 0:
         messages = [e[len("error: "):] for e in errors if e.startswith("error: ")]
         message = messages[0] if messages else next((e for e in errors if e.strip()), f"forgetpredict exited with code {code}")
-        message = _named_choice(message, command, command_name)
+        message = _named_choice(message, command)
         if message.startswith(_HOST_NOT_FOUND):  # the .NET host: the .dll (or a command of dotnet's) is not there
             raise EngineNotFound(f"{' '.join(command[:2])}: {message} Set FORGETPREDICT to the engine's command line "
                                  "(e.g. 'dotnet /path/forgetpredict.dll').", code, "\n".join(errors))
@@ -219,9 +218,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 # The command line's options as the Python calls name them, for the engine's messages (one table for the package).
-# A value is the argument's name, "name=True" for an option that takes no value, or (name, commands) when only those
-# commands have it in Python. Options with no Python equivalent (--model, --out, --json, the *-columns options) are kept.
-_OPTIONS: Dict[str, object] = {
+# A value is the argument's name, or "name=True" for an option that takes no value. Options with no Python equivalent
+# (--model, --out, --json, the *-columns options) are kept.
+_OPTIONS: Dict[str, str] = {
     "--method": "method", "--methods": "methods", "--rank": "rank", "--lambda": "lam", "--seed": "seed", "--seeds": "seeds",
     "--threads": "threads", "--examples": "examples", "--tasks": "tasks", "--observed": "observed", "--exclude": "exclude",
     "--group-by": "group_by", "--top": "top", "--threshold": "threshold", "--prior": "prior", "--task-name": "task_name",
@@ -251,19 +250,16 @@ _FIELD = re.compile(r'set "byIndex": true|"(' + "|".join(_FIELDS) + r')"|\b(' + 
 ID_KIND_TAG = re.compile(r"\.(int64|uint64|int|float)-ids\.npz\b")
 
 
-def python_words(text: str, command: str = "") -> str:
+def python_words(text: str) -> str:
     """``text`` with the command line's options named as the Python call's arguments: "--top must be at least 1" ->
     "top must be at least 1", "pass --allow-partial" -> "pass allow_partial=True", "--group-by COL" -> "group_by=...";
     the package's matrix files by the argument they hold (``z.npz``)."""
     text = ID_KIND_TAG.sub(".npz", text)
 
     def python(match: "re.Match[str]") -> str:
-        entry = _OPTIONS.get("--" + match.group(1))
-        if isinstance(entry, tuple):
-            entry = entry[0] if command in entry[1] else None
-        if entry is None:
+        name = _OPTIONS.get("--" + match.group(1))
+        if name is None:
             return match.group(0)
-        name = str(entry)
         if match.group(2):
             return name if name.endswith("=True") else name + "=..."
         return name
@@ -285,14 +281,14 @@ def service_words(text: str) -> str:
 _UNRECOGNIZED = re.compile(r"Argument '(.*)' not recognized\. Must be one of: (.*)$")
 
 
-def _named_choice(message: str, args: Sequence[str], command: str) -> str:
+def _named_choice(message: str, args: Sequence[str]) -> str:
     """The parser's "Argument 'x' not recognized. Must be one of: 'a' 'b'" naming the argument that was given 'x'."""
     match = _UNRECOGNIZED.match(message)
     if match is None:
         return message
     value, choices = match.group(1), ", ".join(re.findall(r"'[^']*'", match.group(2)))
     option = next((args[k - 1] for k in range(1, len(args)) if args[k] == value and args[k - 1].startswith("--")), None)
-    name = python_words(option, command) if option else "an argument"
+    name = python_words(option) if option else "an argument"
     return f"{name}={value!r} is not one of {choices}."
 
 

@@ -115,8 +115,7 @@ class Client:
                 line.close()
         if job["state"] == "failed":
             raise ServiceError(service_words(job.get("error") or "the fit failed"), 422)
-        for warning in job.get("warnings") or []:
-            warnings.warn(service_words(warning), EngineWarning, stacklevel=2)  # what the fit said about the matrix, as fp.fit warns
+        _warn(job)  # what the fit said about the matrix, as fp.fit warns
         return self.model(name)
 
     def _cancel(self, job_id: str) -> None:
@@ -220,9 +219,7 @@ class RemoteModel:
             if value is not None:
                 body[key] = value
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/predict", body)
-        said = [service_words(w) for w in answer.get("warnings") or []]
-        for warning in said:
-            warnings.warn(warning, EngineWarning, stacklevel=2)  # as the local predict warns
+        said = _warn(answer)  # as the local predict warns
         examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
         examples.index = _io.typed_ids(examples.index, self._id_kind)
         summary = {
@@ -257,8 +254,7 @@ class RemoteModel:
         if exclude is not None:
             body["exclude"] = _exclude(exclude)
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/replay", body)
-        for warning in answer.get("warnings") or []:
-            warnings.warn(service_words(warning), EngineWarning, stacklevel=2)
+        _warn(answer)
         table = pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
         table["example"] = _io.typed_ids(table["example"], self._id_kind).to_numpy()
         return table
@@ -276,11 +272,19 @@ class RemoteModel:
         if exclude is not None:
             body["exclude"] = _exclude(exclude)
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/design", body)
-        for warning in answer.get("warnings") or []:
-            warnings.warn(service_words(warning), EngineWarning, stacklevel=2)  # as the local design warns
+        _warn(answer)  # as the local design warns
         table = pd.DataFrame(answer["examples"], columns=["example", "order", "group"]).set_index("example")
         table.index = _io.typed_ids(table.index, self._id_kind)
         return table if answer.get("groupBy") else table.drop(columns="group")
+
+
+def _warn(answer: Dict) -> List[str]:
+    """Raises the service's ``warnings`` as ``EngineWarning`` at the caller of the public method (as the local engine's are),
+    in the Python arguments' words; returns them."""
+    said = [service_words(w) for w in answer.get("warnings") or []]
+    for warning in said:
+        warnings.warn(warning, EngineWarning, stacklevel=3)
+    return said
 
 
 class _Cells(list):
