@@ -482,7 +482,7 @@ public static partial class ModelFile
         w.Write(model.TaskCount);
         w.Write(model.ExampleCount);
         w.Write(p.Rank);
-        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0) | (p.UnmeasuredExamples.Count > 0 ? 32 : 0)));
+        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0) | (p.UnmeasuredExamples.Count > 0 ? 32 : 0) | (p.ExampleParameterShare.Length > 0 ? 64 : 0)));
         w.Write(p.GlobalMean);
         w.Write(p.NoiseVariance);
         w.Write(p.TaskBiasPenalty);
@@ -522,6 +522,11 @@ public static partial class ModelFile
             w.Write(model.UnmeasuredSpread.Length);
             WriteDoubles(w, model.UnmeasuredSpread);
         }
+
+        if (p.ExampleParameterShare.Length > 0)
+        {
+            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.ExampleParameterShare));
+        }
     }
 
     private static FactorModel ReadFactor(SpanReader r)
@@ -539,7 +544,7 @@ public static partial class ModelFile
         }
 
         var flags = r.Byte();
-        if ((flags & ~63) != 0)
+        if ((flags & ~127) != 0)
         {
             throw r.Fail($"unknown model flags {flags}; the file was written by a newer version");
         }
@@ -602,6 +607,9 @@ public static partial class ModelFile
             unmeasuredSpread = r.Doubles(spreadLength);
         }
 
+        // Written since the example parameters' share entered the predictive variance; older files have none.
+        var shares = (flags & 64) != 0 ? r.Floats(n) : [];
+
         return r.Guard(() => FactorModel.Create(new FactorModelParameters
         {
             Method = method,
@@ -624,6 +632,7 @@ public static partial class ModelFile
             Fit = fit,
             UnmeasuredExamples = unmeasured,
             UnmeasuredSpread = unmeasuredSpread,
+            ExampleParameterShare = shares,
         }));
     }
 

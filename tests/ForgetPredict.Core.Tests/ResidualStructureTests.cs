@@ -1,5 +1,6 @@
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Testing;
 
 namespace ForgetPredict.Core.Tests;
 
@@ -73,8 +74,10 @@ public class ResidualStructureTests
     [Fact]
     public void ExampleNoise_AveragesToTheNoiseVarianceAndVariesByExample()
     {
-        var model = new LowRankFitter().FitLowRank(s_data.Matrix);
-        var noise = Enumerable.Range(0, model.ExampleCount).Select(model.ExampleNoiseVariance).ToArray();
+        // Each example's variance beyond its parameters' share (see ExampleUncertaintyTests) is its residual variance. Every
+        // third example is noisier: the per-example variances must show it (on homoscedastic data they are shrunk to one).
+        var model = new LowRankFitter().FitLowRank(NoisyExamples.Add(s_data.Matrix, 0.03, 2));
+        var noise = Enumerable.Range(0, model.ExampleCount).Select(j => model.ExampleNoiseVariance(j) - (model.NoiseVariance * model.ExampleParameterShare[j])).ToArray();
         Assert.Equal(model.NoiseVariance, noise.Average(), 1e-9 * model.NoiseVariance);
         Assert.True(noise.Max() > 1.5 * noise.Min(), $"{noise.Min()} .. {noise.Max()}");
         Assert.All(noise, v => Assert.True(v > 0));
@@ -85,20 +88,35 @@ public class ResidualStructureTests
     {
         // Complete additive matrix, every component kept (M - 1: residuals of a model with example biases sum to ~0 over tasks):
         // the residual part of a group's variance is the inflation times the training tasks' mean squared group residual, for
-        // any grouping.
+        // any grouping, plus what shrinking each example's variance toward the noise variance adds to its cell (independent
+        // across examples). The example parameters' share is left out here (ExampleUncertaintyTests).
         const int m = 12, n = 300;
         // Correlated residuals the additive model misses: every third example follows a task-dependent pattern.
         var z = Additive(m, n, 0.1, 3, (i, j) => j % 3 == 0 ? 0.05 * Math.Sin(i + (j % 7)) : 0);
 
-        var model = new AdditiveFitter(new AdditiveOptions { BiasLambda = 1e-6, ResidualRank = m - 1 }).FitAdditive(z);
+        var fitted = new AdditiveFitter(new AdditiveOptions { BiasLambda = 1e-6, ResidualRank = m - 1 }).FitAdditive(z);
+        var model = FactorModel.Create(fitted.ToParameters() with { ExampleParameterShare = [] });
         Assert.Equal(m - 1, model.ResidualRank);
         var inflation = model.NoiseVariance / model.Parameters.Fit.ResidualVariance;
         var fold = model.FoldIn([0, 1], [1.0, 2.0]);
         var row = new double[n];
+
+        // Each example's own variance as the directions give it: the inflation times its mean squared training residual.
+        var own = new double[n];
+        for (var i = 0; i < m; i++)
+        {
+            model.PredictRow(i, row);
+            for (var j = 0; j < n; j++)
+            {
+                own[j] += inflation * (z[i, j] - row[j]) * (z[i, j] - row[j]) / m;
+            }
+        }
+
+        var shrinkage = FactorModel.NoiseShrinkage(own, model.Parameters, n, Math.Max(model.NoiseVariance - own.Average(), 0));
         int[][] groups = [[.. Enumerable.Range(0, n).Where(j => j % 3 == 0)], [.. Enumerable.Range(0, 40)], [7], [.. Enumerable.Range(0, n)]];
         foreach (var group in groups)
         {
-            double expected = 0;
+            var expected = shrinkage * group.Sum(j => model.NoiseVariance - own[j]) / ((double)group.Length * group.Length);
             for (var i = 0; i < m; i++)
             {
                 model.PredictRow(i, row);

@@ -112,6 +112,34 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void SaveLoad_ExampleParameterShares_RoundTrip_AndFilesWithoutThemReadAsBefore()
+    {
+        // Given: an mf fit, whose examples carry their parameters' share of a new task's variance
+        var model = (FactorModel)new LowRankFitter().Fit(s_continuous);
+        Assert.Equal(s_continuous.ExampleCount, model.ExampleParameterShare.Length);
+        var without = FactorModel.Create(model.ToParameters() with { ExampleParameterShare = [] });
+        var folder = RepoPaths.NewTempFolder();
+        var (path, oldPath) = (Path.Combine(folder, "m.fpm"), Path.Combine(folder, "old.fpm"));
+
+        // When: saved with them, and without (the layout of files written before they existed: N floats shorter)
+        ModelFile.Save(model, path);
+        ModelFile.Save(without, oldPath);
+
+        // Then: the shares survive bit for bit, and the file without them loads with none and narrower intervals
+        Assert.Equal(new FileInfo(oldPath).Length + (4L * s_continuous.ExampleCount), new FileInfo(path).Length);
+        var loaded = (FactorModel)ModelFile.Load(path).Model;
+        Assert.Equal(model.ExampleParameterShare.ToArray(), loaded.ExampleParameterShare.ToArray());
+        ModelAssert.SameNewTask(model, loaded, [0, 7, 50, 120, 299], [0.02, 0.01, 0.04, 0.03, 0.025]);
+        var old = (FactorModel)ModelFile.Load(oldPath).Model;
+        Assert.Equal(0, old.ExampleParameterShare.Length);
+        var (mean, std, oldMean, oldStd) = (new double[s_continuous.ExampleCount], new double[s_continuous.ExampleCount], new double[s_continuous.ExampleCount], new double[s_continuous.ExampleCount]);
+        loaded.FoldIn([1, 2], [0.02, 0.01]).PredictRow(mean, std);
+        old.FoldIn([1, 2], [0.02, 0.01]).PredictRow(oldMean, oldStd);
+        Assert.Equal(mean, oldMean);
+        Assert.All(Enumerable.Range(0, s_continuous.ExampleCount), j => Assert.True(std[j] > oldStd[j]));
+    }
+
+    [Fact]
     public void SaveLoad_KnnInterpolationPrior_RoundTrips_AndPlainKnnFilesKeepTheirFormat()
     {
         var plain = new KnnFitter().FitKnn(s_continuous);
@@ -222,10 +250,10 @@ public class ModelFileTests
             b.Write(1);
             b.Write(1);
             b.Write(0);
-            b.Write((byte)(3 | 64));
+            b.Write((byte)(3 | 128));
         });
         var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file, "newer.fpm"));
-        Assert.Contains("unknown model flags 67", e.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown model flags 131", e.Message, StringComparison.Ordinal);
     }
 
     // A model with a non-finite bias and a recomputed checksum was reported as "... contain a non-finite value. (Parameter

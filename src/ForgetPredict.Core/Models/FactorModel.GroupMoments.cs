@@ -4,9 +4,12 @@ namespace ForgetPredict.Core.Models;
 // residual, how many of its examples are unmeasured), whatever the new task.
 public sealed partial class FactorModel
 {
-    // Variance of a new task's mean residual over a set of examples, of which `unmeasured` are unmeasured (their residuals
-    // are an average example's, independent of the others: the noise variance each).
-    private double MeanResidualVariance(ReadOnlySpan<int> examples, int unmeasured)
+    // Variance of a new task's mean residual over a set of examples: the residual directions' part (sum_k mean_g(W_k)^2) and the
+    // isotropic part (iso / size), plus whatever each example's own variance holds beyond iso + sum_k W[k, j]^2, independent
+    // across examples: an unmeasured example's average residual, the example parameters' share, the shrinkage of the
+    // example's variance toward the noise variance and the least share each keeps. So a one-example group's variance is its
+    // cell's.
+    private double MeanResidualVariance(ReadOnlySpan<int> examples)
     {
         var size = examples.Length;
         if (_exampleNoise is null)
@@ -14,22 +17,34 @@ public sealed partial class FactorModel
             return _p.NoiseVariance / size;
         }
 
+        double diagonal = 0;
+        foreach (var j in examples)
+        {
+            diagonal += _exampleNoise[j];
+        }
+
         var n = ExampleCount;
-        var total = (_isotropicNoise / size) + (unmeasured * Math.Max(_p.NoiseVariance - _isotropicNoise, 0) / ((double)size * size));
+        var total = _isotropicNoise / size;
+        double squares = 0;
         for (var k = 0; k < _p.ResidualRank; k++)
         {
             var w = _p.ResidualFactors.AsSpan(k * n, n);
-            double sum = 0;
+            double sum = 0, square = 0;
             foreach (var j in examples)
             {
-                sum += (float)w[j];
+                var v = (float)w[j];
+                sum += v;
+                square += (double)v * v;
             }
 
-            var mean = _p.ResidualScales[k] * sum / size;
+            var scale = _p.ResidualScales[k];
+            var mean = scale * sum / size;
             total += mean * mean;
+            squares += scale * scale * square;
         }
 
-        return total;
+        // The shrinkage can lower an example's variance below iso + sum_k W[k, j]^2; the whole stays non-negative.
+        return Math.Max(total + ((diagonal - (size * _isotropicNoise) - squares) / ((double)size * size)), 0);
     }
 
     // Average of x_j over a set of examples, with x_j = ([1], V_j): the features of the set's mean.
@@ -80,6 +95,6 @@ public sealed partial class FactorModel
         }
 
         var unmeasured = UnmeasuredColumns.CountIn(_p.UnmeasuredExamples, examples);
-        return new GroupMoments(MeanFeatures(examples), bias, MeanResidualVariance(examples, unmeasured), unmeasured);
+        return new GroupMoments(MeanFeatures(examples), bias, MeanResidualVariance(examples), unmeasured);
     }
 }

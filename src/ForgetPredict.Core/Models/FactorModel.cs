@@ -87,6 +87,16 @@ public sealed record FactorModelParameters
     /// examples' parameters sets it to its leave-one-out error (<see cref="Features.ExampleFeatureModel.PredictUnmeasured"/>).
     /// </summary>
     public double[] UnmeasuredSpread { get; init; } = [];
+
+    /// <summary>
+    /// Each example's parameter share (length N), or empty: how much its fitted parameters' estimation error adds to a new task's
+    /// cell, as a multiple of <see cref="NoiseVariance"/> (tr((G_j + L)^-1 E), G_j the Gram of the task features over the tasks
+    /// that measured example j, L the example penalties, E the training tasks' mean outer product of features). About
+    /// (rank + 1) / M for an example every task measured, far more for one measured on few tasks; 0 for an unmeasured example,
+    /// whose parameters' spread is <see cref="UnmeasuredSpread"/>. Model files written before it read as empty (no share).
+    /// </summary>
+    /// <remarks>Single precision (a variance multiplier needs no more), so the fit's memory stays within its bound.</remarks>
+    public float[] ExampleParameterShare { get; init; } = [];
 }
 
 /// <summary>
@@ -106,7 +116,7 @@ public sealed partial class FactorModel : IForgettingModel
 {
     private readonly FactorModelParameters _p;
     private readonly int _taskDim;
-    private readonly double[]? _exampleNoise;    // per-example residual variance when the model has residual factors
+    private readonly double[]? _exampleNoise;    // per-example variance beyond the task's parameters: residual (directions) + parameter share
     private readonly double _isotropicNoise;
     private readonly GroupCache _groups = new();
     private readonly double _featureBound;       // the largest sum of |x_j| over a new task's features (see Bounds)
@@ -178,7 +188,11 @@ public sealed partial class FactorModel : IForgettingModel
     /// <summary>Number of residual components (see <see cref="FactorModelParameters.ResidualRank"/>).</summary>
     public int ResidualRank => _p.ResidualRank;
 
-    /// <summary>A new task's residual variance at example <paramref name="example"/>: <see cref="NoiseVariance"/> unless the model has residual components.</summary>
+    /// <summary>
+    /// The variance of a new task's cell at example <paramref name="example"/> beyond what its task parameters' uncertainty
+    /// adds: the residual variance (<see cref="NoiseVariance"/> unless the model has residual components) plus the example
+    /// parameters' share (<see cref="FactorModelParameters.ExampleParameterShare"/>) of the noise variance.
+    /// </summary>
     public double ExampleNoiseVariance(int example) => _exampleNoise is null ? _p.NoiseVariance : _exampleNoise[example];
 
     /// <summary>Empirical prior on task parameters, or null.</summary>
@@ -231,6 +245,7 @@ public sealed partial class FactorModel : IForgettingModel
         ArgumentNullException.ThrowIfNull(parameters.ResidualScales, nameof(parameters.ResidualScales));
         ArgumentNullException.ThrowIfNull(parameters.UnmeasuredExamples, nameof(parameters.UnmeasuredExamples));
         ArgumentNullException.ThrowIfNull(parameters.UnmeasuredSpread, nameof(parameters.UnmeasuredSpread));
+        ArgumentNullException.ThrowIfNull(parameters.ExampleParameterShare, nameof(parameters.ExampleParameterShare));
         return CreateOwned(Copy(parameters));
     }
 
@@ -293,6 +308,7 @@ public sealed partial class FactorModel : IForgettingModel
             }
         }
 
+        exampleNoise = WithParameterShare(parameters, exampleNoise, n);
         var spread = UnmeasuredColumns.Spread(parameters);
         if (parameters.UnmeasuredSpread is { Length: > 0 } given)
         {
@@ -343,7 +359,90 @@ public sealed partial class FactorModel : IForgettingModel
         ResidualScales = [.. p.ResidualScales],
         UnmeasuredExamples = [.. p.UnmeasuredExamples],
         UnmeasuredSpread = [.. p.UnmeasuredSpread],
+        ExampleParameterShare = [.. p.ExampleParameterShare],
     };
+
+    /// <summary>The example parameters' share of each example, as a multiple of the noise variance (see <see cref="FactorModelParameters.ExampleParameterShare"/>), or empty.</summary>
+    public ReadOnlySpan<float> ExampleParameterShare => _p.ExampleParameterShare;
+
+    // Adds noise variance x share to each example's residual variance (the noise variance where the model has no residual
+    // directions); returns the residual variances unchanged without shares.
+    private static double[]? WithParameterShare(FactorModelParameters parameters, double[]? residual, int n)
+    {
+        var share = parameters.ExampleParameterShare;
+        ArgumentNullException.ThrowIfNull(share, nameof(parameters.ExampleParameterShare));
+        if (share.Length == 0)
+        {
+            return residual;
+        }
+
+        if (share.Length != n || parameters.Logistic || !TensorPrimitives.IsFiniteAll<float>(share) || TensorPrimitives.Min<float>(share) < 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Example parameter shares: {share.Length} values for {n} examples{(parameters.Logistic ? " (a logistic model has none)" : string.Empty)}; each must be finite and non-negative."), nameof(parameters));
+        }
+
+        if (residual is null)
+        {
+            residual = new double[n];
+            residual.AsSpan().Fill(parameters.NoiseVariance);
+        }
+
+        for (var j = 0; j < n; j++)
+        {
+            residual[j] += parameters.NoiseVariance * share[j];
+        }
+
+        if (!AllFinite(residual))
+        {
+            throw new ArgumentException("Example parameter shares are too large: an example's variance overflows.", nameof(parameters));
+        }
+
+        return residual;
+    }
+
+    /// <summary>
+    /// The weight w of the noise variance in each example's shrunk variance (1 - w) v_j + w sigma^2: an empirical-Bayes
+    /// estimate. Example j's variance is v_j = iso + sum_k W[k, j]^2, and its directions' part reads its residuals over
+    /// d = min(M, SampleTasks) tasks, less its own parameters, through the q residual directions: about (sigma^2 - iso) times a
+    /// chi-square with q' = min(q, d) degrees of freedom over q', which scatters with variance 2 (sigma^2 - iso)^2 / q' even when
+    /// every example has the same noise. Whatever the measured examples' v_j scatter beyond that, tau^2, is real
+    /// heteroscedasticity: w = sampling / (sampling + tau^2), 1 (every example the noise variance) when the scatter is sampling
+    /// noise alone, near 0 when examples truly differ.
+    /// </summary>
+    internal static double NoiseShrinkage(ReadOnlySpan<double> noise, FactorModelParameters parameters, int measured, double isotropic)
+    {
+        var sigma2 = parameters.NoiseVariance;
+        var d = Math.Max(Math.Min(parameters.TaskIds.Count, ResidualStructure.SampleTasks) - (parameters.ExampleBiases.Length != 0 ? 1 : 0) - parameters.Rank, 1);
+        var dimensions = Math.Max(Math.Min(parameters.ResidualRank, d), 1);
+        if (!(sigma2 > 0) || measured < 2)
+        {
+            return 0;
+        }
+
+        // The scatter over the measured examples (an unmeasured example's directions are zero: its v_j says nothing).
+        var unmeasured = parameters.UnmeasuredExamples;
+        double sum = 0, squares = 0;
+        var u = 0;
+        for (var j = 0; j < noise.Length; j++)
+        {
+            if (u < unmeasured.Length && unmeasured[u] == j)
+            {
+                u++;
+                continue;
+            }
+
+            sum += noise[j];
+            squares += noise[j] * noise[j];
+        }
+
+        var mean = sum / measured;
+        var scatter = Math.Max((squares / measured) - (mean * mean), 0);
+        var directions = Math.Max(mean - isotropic, 0);
+        var sampling = 2 * directions * directions / dimensions;
+        var real = Math.Max(scatter - sampling, 0) / (1 + (2.0 / dimensions));
+        return sampling + real > 0 ? sampling / (sampling + real) : 0;
+    }
 
     /// <summary>The least share of the average residual variance any example's own residual variance is given.</summary>
     internal const double MinimumNoiseShare = 0.01;
@@ -419,6 +518,13 @@ public sealed partial class FactorModel : IForgettingModel
         var measured = n - parameters.UnmeasuredExamples.Length;
         var isotropic = Math.Max(parameters.NoiseVariance - (TensorPrimitives.Sum<double>(noise) / Math.Max(measured, 1)), 0);
         TensorPrimitives.Add(noise, isotropic, noise);
+
+        // Each example's own variance is read from the residuals of at most min(M, SampleTasks) training tasks: a noisy estimate,
+        // too small about as often as too large, which made intervals too narrow on matrices of few tasks. It is shrunk toward
+        // the noise variance by how much of its spread over examples that sampling noise explains (NoiseShrinkage).
+        var weight = NoiseShrinkage(noise, parameters, measured, isotropic);
+        TensorPrimitives.Multiply(noise, 1 - weight, noise);
+        TensorPrimitives.Add(noise, weight * parameters.NoiseVariance, noise);
 
         // No example is certain: where the residual directions explain all the residual variance (no isotropic part is left)
         // an example they do not touch (one observed only as exact zeros) would get no noise at all and a zero-width

@@ -16,7 +16,9 @@ namespace ForgetPredict.Core.Models;
 /// <summary>Residual covariance structure and the degrees-of-freedom correction of a fitted Gaussian factor model.</summary>
 internal static class ResidualStructure
 {
-    private const int Chunk = 256;
+    // Examples per block of the Gram pass and the directions' pass: each worker keeps an M x Chunk block of residuals (87 KB
+    // at 85 tasks), which at 128 is small enough to leave room in the fit's memory bound for the example parameters' shares.
+    private const int Chunk = 128;
 
     // Residual rows formed at a time for the directions' accumulation (the kernel's group).
     private const int Rows = 4;
