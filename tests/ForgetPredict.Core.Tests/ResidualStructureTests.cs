@@ -84,6 +84,19 @@ public class ResidualStructureTests
     }
 
     [Fact]
+    public void HomoscedasticNoise_ExampleVariancesShrinkToTheNoiseVariance_WhileTheDirectionsStillScatter()
+    {
+        // The synthetic matrix's noise is the same for every example: the per-example variances the directions read scatter
+        // by sampling alone, so the intervals' variances are shrunk all the way to the noise variance (plus each example's
+        // parameter share), and the design keeps the directions' own reading.
+        var model = new LowRankFitter().FitLowRank(s_data.Matrix);
+        var shrunk = Enumerable.Range(0, model.ExampleCount).Select(j => model.ExampleNoiseVariance(j) - (model.NoiseVariance * model.ExampleParameterShare[j])).ToArray();
+        Assert.All(shrunk, v => Assert.Equal(model.NoiseVariance, v, 1e-9 * model.NoiseVariance));
+        var read = model.ResidualVariances();
+        Assert.True(read.Max() > 1.5 * read.Min(), $"{read.Min()} .. {read.Max()}");
+    }
+
+    [Fact]
     public void AllComponents_GroupVarianceIsTheMeanSquaredGroupResidual()
     {
         // Complete additive matrix, every component kept (M - 1: residuals of a model with example biases sum to ~0 over tasks):

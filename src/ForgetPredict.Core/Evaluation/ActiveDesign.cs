@@ -48,9 +48,9 @@ public sealed class ActiveDesign
     /// <summary>
     /// The design model of a model fitted already, so a new task can be designed for without the past tasks' matrix: the model
     /// itself when it is a factor model (additive, rank-1, mf, profile), or an ensemble's factor member with the largest weight
-    /// (the first of equals). Each example's noise variance is the model's own (<see cref="FactorModel.ExampleNoiseVariance"/>,
-    /// from its residual components), where <see cref="Fit"/> measures it on the training residuals; on charlm-b and charlm-d
-    /// the two give designs of the same accuracy.
+    /// (the first of equals). Each example's noise variance is the model's own residual variance, as its residual components
+    /// give it (not shrunk, without its parameters' share: what the designs were measured with), where <see cref="Fit"/>
+    /// measures it on the training residuals; on charlm-b and charlm-d the two give designs of the same accuracy.
     /// </summary>
     /// <param name="model">The fitted model.</param>
     /// <exception cref="ArgumentException">The model has no factor model to design on (knn, or an ensemble without a factor
@@ -83,13 +83,7 @@ public sealed class ActiveDesign
                 nameof(model));
         }
 
-        var noise = new double[factor.ExampleCount];
-        for (var j = 0; j < noise.Length; j++)
-        {
-            noise[j] = factor.ExampleNoiseVariance(j);
-        }
-
-        return new ActiveDesign(factor, noise) { Member = member, Weight = weight };
+        return new ActiveDesign(factor, factor.ResidualVariances()) { Member = member, Weight = weight };
     }
 
     // What to design on instead of a model that has nothing to design on.

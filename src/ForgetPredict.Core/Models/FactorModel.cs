@@ -362,6 +362,31 @@ public sealed partial class FactorModel : IForgettingModel
         ExampleParameterShare = [.. p.ExampleParameterShare],
     };
 
+    /// <summary>
+    /// Each example's residual variance as the residual directions read it (iso + sum_k W[k, j]^2; the noise variance at an
+    /// unmeasured example, and everywhere without residual directions): neither shrunk toward the noise variance nor with the
+    /// example parameters' share, unlike <see cref="ExampleNoiseVariance"/>. What an active design weighs each cell by
+    /// (<see cref="Evaluation.ActiveDesign.Of"/>): on charlm-b and charlm-d designs weighted by the shrunk variance with the
+    /// share were 1-3% worse on average (mf V-optimal 0.1266 against 0.1252 and 0.1830 against 0.1789).
+    /// </summary>
+    internal double[] ResidualVariances()
+    {
+        var (noise, _) = ResidualNoise(_p, ExampleCount, shrink: false);
+        if (noise is null)
+        {
+            noise = new double[ExampleCount];
+            noise.AsSpan().Fill(_p.NoiseVariance);
+            return noise;
+        }
+
+        foreach (var j in _p.UnmeasuredExamples)
+        {
+            noise[j] = _p.NoiseVariance;
+        }
+
+        return noise;
+    }
+
     /// <summary>The example parameters' share of each example, as a multiple of the noise variance (see <see cref="FactorModelParameters.ExampleParameterShare"/>), or empty.</summary>
     public ReadOnlySpan<float> ExampleParameterShare => _p.ExampleParameterShare;
 
@@ -448,7 +473,7 @@ public sealed partial class FactorModel : IForgettingModel
     internal const double MinimumNoiseShare = 0.01;
 
     // Per-example residual variance iso + sum_k W[k, j]^2, with iso chosen so that its mean over examples is the noise variance.
-    private static (double[]? ExampleNoise, double Isotropic) ResidualNoise(FactorModelParameters parameters, int n)
+    private static (double[]? ExampleNoise, double Isotropic) ResidualNoise(FactorModelParameters parameters, int n, bool shrink = true)
     {
         var q = parameters.ResidualRank;
         ArgumentNullException.ThrowIfNull(parameters.ResidualFactors, nameof(parameters.ResidualFactors));
@@ -522,7 +547,7 @@ public sealed partial class FactorModel : IForgettingModel
         // Each example's own variance is read from the residuals of at most min(M, SampleTasks) training tasks: a noisy estimate,
         // too small about as often as too large, which made intervals too narrow on matrices of few tasks. It is shrunk toward
         // the noise variance by how much of its spread over examples that sampling noise explains (NoiseShrinkage).
-        var weight = NoiseShrinkage(noise, parameters, measured, isotropic);
+        var weight = shrink ? NoiseShrinkage(noise, parameters, measured, isotropic) : 0;
         TensorPrimitives.Multiply(noise, 1 - weight, noise);
         TensorPrimitives.Add(noise, weight * parameters.NoiseVariance, noise);
 

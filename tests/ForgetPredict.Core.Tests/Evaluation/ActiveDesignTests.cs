@@ -15,7 +15,7 @@ public class ActiveDesignTests
     {
         // Every third example noisier than the others, so the model's residual components give each example its own noise.
         var model = new LowRankFitter(new LowRankOptions { Rank = 4 }).FitLowRank(NoisyExamples.Add(s_z, 0.03, 1));
-        var noise = Enumerable.Range(0, model.ExampleCount).Select(model.ExampleNoiseVariance).ToArray();
+        var noise = model.ResidualVariances();
         Assert.True(noise.Where((_, j) => j % 3 == 0).Average() > 2 * noise.Where((_, j) => j % 3 != 0).Average(), "the model's residual components give each example its own noise");
 
         var design = ActiveDesign.Of(model);
