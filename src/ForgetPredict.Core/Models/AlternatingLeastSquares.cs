@@ -99,6 +99,10 @@ internal sealed class AlsSolution
 
     /// <summary>The examples with no observed cell (counted by the solver anyway), ascending.</summary>
     public required int[] UnmeasuredExamples { get; init; }
+
+    /// <summary>Each example's number of missing cells (N, all zero for a matrix without missing cells; empty from the logistic
+    /// solver, whose models have no use for it).</summary>
+    public int[] MissingPerExample { get; init; } = [];
 }
 
 /// <summary>
@@ -256,6 +260,7 @@ internal sealed class AlternatingLeastSquares
             FactorLambda = _factorLambda,
             TaskObserved = taskObserved,
             UnmeasuredExamples = _z.MissingCount < _m ? [] : [.. Enumerable.Range(0, _n).Where(j => _columnMissing[j] == _m)],
+            MissingPerExample = _columnMissing,
         };
     }
 

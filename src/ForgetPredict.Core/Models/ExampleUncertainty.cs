@@ -1,4 +1,3 @@
-using System.Numerics;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
@@ -16,10 +15,8 @@ namespace ForgetPredict.Core.Models;
 /// <summary>The variance example parameters' estimation error adds to a new task's cells, per example (see the design note).</summary>
 internal static class ExampleUncertainty
 {
-    // Columns a worker counts at a time.
-    private const int Block = 512;
-
-    // Incomplete columns' Gram accumulators (columns x q x q doubles, allocated only when a worker meets one) stay within 8 KB.
+    // Incomplete columns a worker sums at a time: their Gram accumulators (columns x q x q doubles) stay within 8 KB.
+    private const int MaxRun = 256;
     private const int AccumulatorBudget = 1 << 10;
 
     /// <summary>
@@ -30,10 +27,11 @@ internal static class ExampleUncertainty
     /// </summary>
     /// <param name="matrix">The training matrix the parameters were fitted on.</param>
     /// <param name="parameters">The fitted parameters, in the data's units.</param>
+    /// <param name="missing">Each example's number of missing cells (the solver counts them anyway).</param>
     /// <param name="exampleBiasPenalty">The fit's penalty on an example bias (unit-free: a number of cells).</param>
     /// <param name="maxThreads">Worker limit (0: all cores); the result is the same for any value.</param>
     /// <param name="cancellationToken">Stops between blocks of examples.</param>
-    public static float[] Shares(ForgettingMatrix matrix, FactorModelParameters parameters, double exampleBiasPenalty, int maxThreads, CancellationToken cancellationToken)
+    public static float[] Shares(ForgettingMatrix matrix, FactorModelParameters parameters, int[] missing, double exampleBiasPenalty, int maxThreads, CancellationToken cancellationToken)
     {
         int m = matrix.TaskCount, n = matrix.ExampleCount, r = parameters.Rank;
         var bias = parameters.ExampleBiases.Length != 0;
@@ -79,118 +77,94 @@ internal static class ExampleUncertainty
 
         var complete = (float)Share((double[])all.Clone(), penalty, second, q);
         var shares = new float[n];
-        var values = matrix.ValueMemory;
-        var sub = Math.Clamp(AccumulatorBudget / (q * q), 1, Block);
-        var blocks = (n + Block - 1) / Block;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
-        var workers = Math.Min(blocks, parallel.MaxDegreeOfParallelism);
+        if (missing.Length != n && !(missing.Length == 0 && matrix.MissingCount == 0))
+        {
+            throw new ArgumentException($"{missing.Length} missing counts for {n} examples.", nameof(missing));
+        }
 
-        // Each worker takes every workers-th block; every column's share depends on its own cells alone, so the result is
-        // the same for any number of workers.
+        // Each example every task measured has the complete share, one no task measured 0 (its spread is counted apart); the
+        // others, found from the counts without reading the matrix, get their own below.
+        if (matrix.MissingCount == 0)
+        {
+            shares.AsSpan().Fill(complete);
+            return shares;
+        }
+
+        var incomplete = false;
+        for (var j = 0; j < n; j++)
+        {
+            var c = m - missing[j];
+            shares[j] = c == 0 ? 0 : complete;
+            incomplete |= c > 0 && c < m;
+        }
+
+        if (!incomplete)
+        {
+            return shares;
+        }
+
+        // Incomplete columns, read row by row in runs of consecutive examples: each sums the outer products of the smaller
+        // of its two task sets, the tasks that measured it (G_j directly) or those that did not (G_j = G - their sum). Each
+        // worker takes every workers-th run; every column's share depends on its own cells alone, so the result is the same
+        // for any number of workers.
+        var width = Math.Clamp(AccumulatorBudget / (q * q), 1, MaxRun);
+        var runs = (n + width - 1) / width;
+        var values = matrix.ValueMemory;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var workers = Math.Min(runs, parallel.MaxDegreeOfParallelism);
         Parallel.For(0, workers, parallel, worker =>
         {
-            var counts = new int[Block];
-            double[]? sums = null;
+            var part = new int[width];
+            var sums = new double[width * q * q];
             var gram = new double[q * q];
-            for (var block = worker; block < blocks && !cancellationToken.IsCancellationRequested; block += workers)
+            for (var run = worker; run < runs && !cancellationToken.IsCancellationRequested; run += workers)
             {
-                var start = block * Block;
-                var count = counts.AsSpan(0, Math.Min(Block, n - start));
-                var span = values.Span;
-                CountObserved(span, m, n, start, count);
-                for (var t = 0; t < count.Length; t++)
+                // The run's incomplete columns.
+                var count = 0;
+                for (var j = run * width; j < Math.Min((run + 1) * width, n); j++)
                 {
-                    shares[start + t] = count[t] == 0 ? 0 : complete;
+                    if (missing[j] > 0 && missing[j] < m)
+                    {
+                        part[count++] = j;
+                    }
                 }
 
-                // Incomplete columns, a few at a time: each sums the outer products of the smaller of its two task sets, the
-                // tasks that measured it (G_j directly) or those that did not (G_j = G - their sum).
-                for (var first = 0; first < count.Length; first += sub)
+                if (count == 0)
                 {
-                    var part = count.Slice(first, Math.Min(sub, count.Length - first));
-                    if (!HasIncomplete(part, m))
-                    {
-                        continue;
-                    }
+                    continue;
+                }
 
-                    sums ??= new double[sub * q * q];
-                    sums.AsSpan(0, part.Length * q * q).Clear();
-                    for (var i = 0; i < m; i++)
+                sums.AsSpan(0, count * q * q).Clear();
+                var span = values.Span;
+                for (var i = 0; i < m; i++)
+                {
+                    var row = span.Slice(i * n, n);
+                    var g = features.AsSpan(i * q, q);
+                    for (var t = 0; t < count; t++)
                     {
-                        var row = span.Slice((i * n) + start + first, part.Length);
-                        var g = features.AsSpan(i * q, q);
-                        for (var t = 0; t < part.Length; t++)
+                        var j = part[t];
+                        if (float.IsNaN(row[j]) != (2 * (m - missing[j]) <= m))
                         {
-                            var c = part[t];
-                            if (c > 0 && c < m && float.IsNaN(row[t]) != (2 * c <= m))
-                            {
-                                AddOuter(g, sums.AsSpan(t * q * q, q * q), q);
-                            }
+                            AddOuter(g, sums.AsSpan(t * q * q, q * q), q);
                         }
                     }
+                }
 
-                    for (var t = 0; t < part.Length; t++)
+                for (var t = 0; t < count; t++)
+                {
+                    var direct = 2 * (m - missing[part[t]]) <= m;
+                    var sum = sums.AsSpan(t * q * q, q * q);
+                    for (var a = 0; a < gram.Length; a++)
                     {
-                        var c = part[t];
-                        if (c == 0 || c == m)
-                        {
-                            continue;
-                        }
-
-                        var sum = sums.AsSpan(t * q * q, q * q);
-                        for (var a = 0; a < gram.Length; a++)
-                        {
-                            gram[a] = 2 * c <= m ? sum[a] : all[a] - sum[a];
-                        }
-
-                        shares[start + first + t] = (float)Share(gram, penalty, second, q);
+                        gram[a] = direct ? sum[a] : all[a] - sum[a];
                     }
+
+                    shares[part[t]] = (float)Share(gram, penalty, second, q);
                 }
             }
         });
         cancellationToken.ThrowIfCancellationRequested();
         return shares;
-    }
-
-    /// <summary>
-    /// counts[t] = how many of the <paramref name="m"/> rows have column start + t observed (not NaN): a vector lane per
-    /// column (x == x is false only for NaN), the scalar loop for the tail (and the reference the lanes are tested against).
-    /// </summary>
-    internal static void CountObserved(ReadOnlySpan<float> values, int m, int n, int start, Span<int> counts)
-    {
-        counts.Clear();
-        for (var i = 0; i < m; i++)
-        {
-            var row = values.Slice((i * n) + start, counts.Length);
-            var t = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                for (; t <= counts.Length - Vector<float>.Count; t += Vector<float>.Count)
-                {
-                    var v = new Vector<float>(row[t..]);
-                    var sum = new Vector<int>(counts[t..]) - Vector.AsVectorInt32(Vector.Equals(v, v));
-                    sum.CopyTo(counts[t..]);
-                }
-            }
-
-            for (; t < counts.Length; t++)
-            {
-                counts[t] += float.IsNaN(row[t]) ? 0 : 1;
-            }
-        }
-    }
-
-    private static bool HasIncomplete(ReadOnlySpan<int> counts, int m)
-    {
-        foreach (var c in counts)
-        {
-            if (c > 0 && c < m)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>tr((G + diag(penalty))^-1 E) for symmetric q x q <paramref name="gram"/> (row-major; overwritten).</summary>

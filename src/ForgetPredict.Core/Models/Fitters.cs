@@ -209,7 +209,7 @@ internal static class FactorFits
         var parameters = Parameters(matrix, method, problem, solution, inflation);
         parameters = scale == 1 ? parameters : Unscaled(parameters, scale);
         CheckNotCollapsed(matrix, parameters);
-        parameters = parameters with { ExampleParameterShare = ExampleUncertainty.Shares(matrix, parameters, problem.ExampleBiasPenalty, problem.MaxThreads, problem.Cancellation) };
+        parameters = parameters with { ExampleParameterShare = ExampleUncertainty.Shares(matrix, parameters, solution.MissingPerExample, problem.ExampleBiasPenalty, problem.MaxThreads, problem.Cancellation) };
         if (residualRank > 0)
         {
             // The residual directions come from the parameters' predictions; the model is built once, with them.

@@ -16,9 +16,12 @@ namespace ForgetPredict.Core.Models;
 /// <summary>Residual covariance structure and the degrees-of-freedom correction of a fitted Gaussian factor model.</summary>
 internal static class ResidualStructure
 {
-    // Examples per block of the Gram pass and the directions' pass: each worker keeps an M x Chunk block of residuals (87 KB
-    // at 85 tasks), which at 128 is small enough to leave room in the fit's memory bound for the example parameters' shares.
-    private const int Chunk = 128;
+    private const int Chunk = 256;
+
+    // Column partitions of the residual Gram pass (each keeps a packed M x M sum: 29 KB at 85 tasks). Eight, not the Gram's
+    // default 16, leave room in the fit's memory bound (matrix + fit within 1.5 x the matrix) for the example parameters'
+    // shares; up to eight workers still share the pass.
+    private const int GramPartitions = 8;
 
     // Residual rows formed at a time for the directions' accumulation (the kernel's group).
     private const int Rows = 4;
@@ -167,7 +170,7 @@ internal static class ResidualStructure
             return ([], []);
         }
 
-        var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk);
+        var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk, GramPartitions);
         cancellationToken.ThrowIfCancellationRequested();
         var eigen = SymmetricEigen.Decompose(gram, sampled, computeVectors: true);
         // Eigenvalues below 1e-12 of the largest are rounding (the Gram's entries carry relative errors near 1e-16): their

@@ -68,13 +68,15 @@ public static class GramMatrix
 
     /// <summary>
     /// The M x M Gram matrix sum_j y[a, j] y[b, j] of rows produced block by block by <paramref name="rows"/> (M &lt;= N), in
-    /// double precision over fixed column partitions summed in a fixed order: deterministic for any thread count.
+    /// double precision over fixed column partitions summed in a fixed order: deterministic for any thread count. Each
+    /// partition keeps its own packed M x M sum until the end, so <paramref name="partitions"/> trades memory (partitions x
+    /// M (M + 1) / 2 doubles) for the number of workers that can share the pass.
     /// </summary>
-    internal static double[] Wide(int m, int n, RowBlock rows, int maxThreads, int chunk = Chunk)
+    internal static double[] Wide(int m, int n, RowBlock rows, int maxThreads, int chunk = Chunk, int partitions = Partitions)
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
         var chunks = (n + chunk - 1) / chunk;
-        var parts = Math.Max(1, Math.Min(Partitions, chunks));
+        var parts = Math.Max(1, Math.Min(partitions, chunks));
         var partial = new double[parts][];
         // One block buffer per worker, partitions dealt to workers round-robin; each partition's sum is its own, so the
         // reduction order never depends on scheduling.

@@ -117,25 +117,6 @@ public class ExampleUncertaintyTests
         Assert.True(twoTask > 3 * complete, $"two-task columns {twoTask}, complete ones {complete}");
     }
 
-    [Theory]
-    [InlineData(0, 1)]
-    [InlineData(3, 7)]
-    [InlineData(5, 33)]
-    [InlineData(16, 512)]
-    public void CountObserved_VectorLanes_MatchTheScalarCount(int start, int width)
-    {
-        // NaN at random cells, every lane position and the scalar tail.
-        const int m = 9, n = 600;
-        var random = new Random(width);
-        var values = Enumerable.Range(0, m * n).Select(_ => random.NextDouble() < 0.3 ? float.NaN : (float)random.NextDouble()).ToArray();
-        var counts = new int[width];
-        ExampleUncertainty.CountObserved(values, m, n, start, counts);
-        for (var t = 0; t < width; t++)
-        {
-            Assert.Equal(Enumerable.Range(0, m).Count(i => !float.IsNaN(values[(i * n) + start + t])), counts[t]);
-        }
-    }
-
     [Fact]
     public void Shares_AreTheSameBitsForAnyThreadCount()
     {
