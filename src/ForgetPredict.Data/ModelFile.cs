@@ -32,13 +32,15 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 /// Sections (tag: body)
 ///   1 META    int32 count, then count x (string key, string value)
 ///   2 FACTOR  a factor model: int32 method, int32 M, int32 N, int32 rank, byte flags (1 task bias, 2 example bias,
-///             4 logistic, 8 prior, 16 residual factors), double mu, double noise, double task-bias penalty, double task-factor penalty,
+///             4 logistic, 8 prior, 16 residual factors, 32 unmeasured examples, 64 example uncertainty), double mu, double noise, double task-bias penalty, double task-factor penalty,
 ///             ids(M), ids(N), double[M] a (if flag 1), double[N] b (if flag 2), double[M*r] U, double[r*N] V,
 ///             prior (if flag 8: int32 p, double[p] mean, double[p*p] covariance),
 ///             fit report (int32 iterations, byte converged, double objective, double residual variance),
 ///             residual factors (if flag 16: int32 q, double[q] scales, binary16[q*N] unit directions),
 ///             unmeasured examples (if flag 32: int32 count, int32[count] ascending indices, int32 s, double[s] their spread
-///             (s = 0: the measured examples'); files without it read as before)
+///             (s = 0: the measured examples'); files without it read as before),
+///             example uncertainty (if flag 64: int32 s, float[s] example parameter shares (s = 0 or N), double the residual
+///             variances' shrinkage weight; files without it read as no shares and no shrinkage)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities, then (only when
 ///             positive, since interpolation weights: files without it read as 0) double interpolation prior
@@ -502,7 +504,7 @@ public static partial class ModelFile
         w.Write(model.TaskCount);
         w.Write(model.ExampleCount);
         w.Write(p.Rank);
-        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0) | (p.UnmeasuredExamples.Count > 0 ? 32 : 0) | (p.ExampleParameterShare.Length > 0 ? 64 : 0)));
+        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0) | (p.UnmeasuredExamples.Count > 0 ? 32 : 0) | (p.ExampleParameterShare.Length > 0 || p.ResidualRank > 0 ? 64 : 0)));
         w.Write(p.GlobalMean);
         w.Write(p.NoiseVariance);
         w.Write(p.TaskBiasPenalty);
@@ -543,9 +545,11 @@ public static partial class ModelFile
             WriteDoubles(w, model.UnmeasuredSpread);
         }
 
-        if (p.ExampleParameterShare.Length > 0)
+        if (p.ExampleParameterShare.Length > 0 || p.ResidualRank > 0)
         {
+            w.Write(p.ExampleParameterShare.Length);
             w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.ExampleParameterShare));
+            w.Write(p.ResidualShrinkage);
         }
     }
 
@@ -627,8 +631,21 @@ public static partial class ModelFile
             unmeasuredSpread = r.Doubles(spreadLength);
         }
 
-        // Written since the example parameters' share entered the predictive variance; older files have none.
-        var shares = (flags & 64) != 0 ? r.Floats(n) : [];
+        // Written since the example parameters' share entered the predictive variance and the residual variances were shrunk;
+        // older files have neither (no share, no shrinkage: the intervals they had).
+        float[] shares = [];
+        double shrinkage = 0;
+        if ((flags & 64) != 0)
+        {
+            var count = r.Int32();
+            if (count != 0 && count != n)
+            {
+                throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"{count} example parameter shares for {n} examples"));
+            }
+
+            shares = r.Floats(count);
+            shrinkage = r.Double();
+        }
 
         return r.Guard(() => FactorModel.Create(new FactorModelParameters
         {
@@ -653,6 +670,7 @@ public static partial class ModelFile
             UnmeasuredExamples = unmeasured,
             UnmeasuredSpread = unmeasuredSpread,
             ExampleParameterShare = shares,
+            ResidualShrinkage = residualRank > 0 ? shrinkage : null,
         }));
     }
 

@@ -74,11 +74,14 @@ public class ResidualStructureTests
     [Fact]
     public void ExampleNoise_AveragesToTheNoiseVarianceAndVariesByExample()
     {
-        // Each example's variance beyond its parameters' share (see ExampleUncertaintyTests) is its residual variance. Every
-        // third example is noisier: the per-example variances must show it (on homoscedastic data they are shrunk to one).
+        // The residual variances the directions read average to the noise variance; each example's variance beyond its
+        // parameters' share (see ExampleUncertaintyTests) is that, raised toward the noise variance where below it. Every
+        // third example is noisier: the per-example variances must show it (on homoscedastic data they are raised to one).
         var model = new LowRankFitter().FitLowRank(NoisyExamples.Add(s_data.Matrix, 0.03, 2));
+        var read = model.ResidualVariances();
+        Assert.Equal(model.NoiseVariance, read.Average(), 1e-9 * model.NoiseVariance);
         var noise = Enumerable.Range(0, model.ExampleCount).Select(j => model.ExampleNoiseVariance(j) - (model.NoiseVariance * model.ExampleParameterShare[j])).ToArray();
-        Assert.Equal(model.NoiseVariance, noise.Average(), 1e-9 * model.NoiseVariance);
+        Assert.All(Enumerable.Range(0, model.ExampleCount), j => Assert.Equal(read[j] + (model.ResidualShrinkage * Math.Max(model.NoiseVariance - read[j], 0)), noise[j], 1e-9 * model.NoiseVariance));
         Assert.True(noise.Max() > 1.5 * noise.Min(), $"{noise.Min()} .. {noise.Max()}");
         Assert.All(noise, v => Assert.True(v > 0));
     }
@@ -87,13 +90,33 @@ public class ResidualStructureTests
     public void HomoscedasticNoise_ExampleVariancesShrinkToTheNoiseVariance_WhileTheDirectionsStillScatter()
     {
         // The synthetic matrix's noise is the same for every example: the per-example variances the directions read scatter
-        // by sampling alone, so the intervals' variances are shrunk all the way to the noise variance (plus each example's
+        // by sampling alone, so the intervals raise every one below the noise variance all the way to it (plus each example's
         // parameter share), and the design keeps the directions' own reading.
         var model = new LowRankFitter().FitLowRank(s_data.Matrix);
-        var shrunk = Enumerable.Range(0, model.ExampleCount).Select(j => model.ExampleNoiseVariance(j) - (model.NoiseVariance * model.ExampleParameterShare[j])).ToArray();
-        Assert.All(shrunk, v => Assert.Equal(model.NoiseVariance, v, 1e-9 * model.NoiseVariance));
+        Assert.Equal(1, model.ResidualShrinkage);
+        var raised = Enumerable.Range(0, model.ExampleCount).Select(j => model.ExampleNoiseVariance(j) - (model.NoiseVariance * model.ExampleParameterShare[j])).ToArray();
         var read = model.ResidualVariances();
-        Assert.True(read.Max() > 1.5 * read.Min(), $"{read.Min()} .. {read.Max()}");
+        Assert.True(read.Min() < 0.8 * model.NoiseVariance, $"{read.Min()} .. {read.Max()}");
+        Assert.Equal(model.NoiseVariance, raised.Min(), 1e-9 * model.NoiseVariance);
+        Assert.All(Enumerable.Range(0, model.ExampleCount), j => Assert.Equal(Math.Max(read[j], model.NoiseVariance), raised[j], 1e-9 * model.NoiseVariance));
+    }
+
+    [Fact]
+    public void SmallGroups_OfExamplesWithLargeDirections_KeepAPositiveVariance()
+    {
+        // charlm-d, additive: these six examples' residual directions carry much of their variance. Shrinking each example's
+        // own variance toward the noise variance both ways (not the directions') made their group's residual variance
+        // negative, clamped to 0: an interval narrower than any of its cells'. Only variances below the noise variance are
+        // raised now, which keeps the covariance positive semi-definite: no group is narrower than its directions make it.
+        var model = new AdditiveFitter().FitAdditive(Features.CharlmD.Matrix);
+        Assert.InRange(model.ResidualShrinkage, 0.01, 0.99);
+        int[] group = [1905, 4589, 4391, 4773, 1708, 4139];
+        var fold = model.FoldIn([0, 100, 2000], [1.0, 1.2, 0.8]);
+        var residual = fold.Average(group).Variance - fold.ParameterVariance(group);
+        var directions = FactorModel.Create(model.ToParameters() with { ResidualShrinkage = 0, ExampleParameterShare = [] }).FoldIn([0, 100, 2000], [1.0, 1.2, 0.8]);
+        var unshrunk = directions.Average(group).Variance - directions.ParameterVariance(group);
+        Assert.True(unshrunk > 0, $"residual variance without shrinkage {unshrunk}");
+        Assert.True(residual >= unshrunk, $"residual variance {residual}, {unshrunk} without shrinkage");
     }
 
     [Fact]
@@ -101,8 +124,9 @@ public class ResidualStructureTests
     {
         // Complete additive matrix, every component kept (M - 1: residuals of a model with example biases sum to ~0 over tasks):
         // the residual part of a group's variance is the inflation times the training tasks' mean squared group residual, for
-        // any grouping, plus what shrinking each example's variance toward the noise variance adds to its cell (independent
-        // across examples). The example parameters' share is left out here (ExampleUncertaintyTests).
+        // any grouping, plus what raising each example's own variance toward the noise variance (by the model's weight w of
+        // the gap, when below it) adds, independent across examples. The example parameters' share is left out here
+        // (ExampleUncertaintyTests).
         const int m = 12, n = 300;
         // Correlated residuals the additive model misses: every third example follows a task-dependent pattern.
         var z = Additive(m, n, 0.1, 3, (i, j) => j % 3 == 0 ? 0.05 * Math.Sin(i + (j % 7)) : 0);
@@ -125,17 +149,21 @@ public class ResidualStructureTests
             }
         }
 
-        var shrinkage = FactorModel.NoiseShrinkage(own, model.Parameters, n, Math.Max(model.NoiseVariance - own.Average(), 0));
+        // The weight the model estimated is the one those variances give.
+        var shrinkage = model.ResidualShrinkage;
+        Assert.Equal(FactorModel.NoiseShrinkage(own, model.Parameters, n, Math.Max(model.NoiseVariance - own.Average(), 0)), shrinkage, 1e-3);
         int[][] groups = [[.. Enumerable.Range(0, n).Where(j => j % 3 == 0)], [.. Enumerable.Range(0, 40)], [7], [.. Enumerable.Range(0, n)]];
         foreach (var group in groups)
         {
-            var expected = shrinkage * group.Sum(j => model.NoiseVariance - own[j]) / ((double)group.Length * group.Length);
+            double directions = 0;
             for (var i = 0; i < m; i++)
             {
                 model.PredictRow(i, row);
                 var residual = group.Average(j => z[i, j] - row[j]);
-                expected += inflation * residual * residual / m;
+                directions += inflation * residual * residual / m;
             }
+
+            var expected = directions + (shrinkage * group.Sum(j => Math.Max(model.NoiseVariance - own[j], 0)) / ((double)group.Length * group.Length));
 
             var residualPart = fold.Average(group).Variance - fold.ParameterVariance(group);
             Assert.Equal(expected, residualPart, (2e-3 * expected) + 1e-9);

@@ -112,7 +112,7 @@ public class ModelFileTests
     }
 
     [Fact]
-    public void SaveLoad_ExampleParameterShares_RoundTrip_AndFilesWithoutThemReadAsBefore()
+    public void SaveLoad_ExampleParameterShares_RoundTrip_AndAModelWithoutThemHasNarrowerIntervals()
     {
         // Given: an mf fit, whose examples carry their parameters' share of a new task's variance
         var model = (FactorModel)new LowRankFitter().Fit(s_continuous);
@@ -121,14 +121,16 @@ public class ModelFileTests
         var folder = RepoPaths.NewTempFolder();
         var (path, oldPath) = (Path.Combine(folder, "m.fpm"), Path.Combine(folder, "old.fpm"));
 
-        // When: saved with them, and without (the layout of files written before they existed: N floats shorter)
+        // When: saved with them, and without (N floats shorter)
         ModelFile.Save(model, path);
         ModelFile.Save(without, oldPath);
 
-        // Then: the shares survive bit for bit, and the file without them loads with none and narrower intervals
+        // Then: the shares and the shrinkage survive bit for bit, and the file without shares loads with none and narrower intervals
         Assert.Equal(new FileInfo(oldPath).Length + (4L * s_continuous.ExampleCount), new FileInfo(path).Length);
         var loaded = (FactorModel)ModelFile.Load(path).Model;
         Assert.Equal(model.ExampleParameterShare.ToArray(), loaded.ExampleParameterShare.ToArray());
+        Assert.InRange(model.ResidualShrinkage, 0, 1);
+        Assert.Equal(model.ResidualShrinkage, loaded.ResidualShrinkage);
         ModelAssert.SameNewTask(model, loaded, [0, 7, 50, 120, 299], [0.02, 0.01, 0.04, 0.03, 0.025]);
         var old = (FactorModel)ModelFile.Load(oldPath).Model;
         Assert.Equal(0, old.ExampleParameterShare.Length);
@@ -137,6 +139,29 @@ public class ModelFileTests
         old.FoldIn([1, 2], [0.02, 0.01]).PredictRow(oldMean, oldStd);
         Assert.Equal(mean, oldMean);
         Assert.All(Enumerable.Range(0, s_continuous.ExampleCount), j => Assert.True(std[j] > oldStd[j]));
+    }
+
+    [Fact]
+    public void Load_AFileOfThePreviousVersion_PredictsAsItDid()
+    {
+        // Given: an mf model file written by the release before the example uncertainty (commit eb4f811; charlm-b's first 12
+        // tasks x 300 examples, one of them unmeasured), the cells it was asked about and what it answered (its predict --out)
+        string Fixture(string name) => Path.Combine(RepoPaths.Root, "tests", "ForgetPredict.Data.Tests", "Fixtures", name);
+        var model = (FactorModel)ModelFile.Load(Fixture("mf-eb4f811.fpm")).Model;
+        static double[][] Rows(string path) => [.. File.ReadLines(path).Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
+        var cells = Rows(Fixture("mf-eb4f811-cells.csv"));
+        var answered = Rows(Fixture("mf-eb4f811-predict.csv"));
+
+        // When: the same cells are folded in
+        var (mean, std) = (new double[model.ExampleCount], new double[model.ExampleCount]);
+        model.FoldIn([.. cells.Select(c => (int)c[0])], [.. cells.Select(c => c[1])]).PredictRow(mean, std);
+
+        // Then: no shares, no shrinkage, and every mean and std as that release gave them, to the bit
+        Assert.Equal(0, model.ExampleParameterShare.Length);
+        Assert.Equal(0, model.ResidualShrinkage);
+        Assert.Equal([7], model.UnmeasuredExamples);
+        Assert.Equal(answered.Select(a => a[1]), mean);
+        Assert.Equal(answered.Select(a => a[2]), std);
     }
 
     [Fact]

@@ -4,11 +4,11 @@ namespace ForgetPredict.Core.Models;
 // residual, how many of its examples are unmeasured), whatever the new task.
 public sealed partial class FactorModel
 {
-    // Variance of a new task's mean residual over a set of examples: the residual directions' part (sum_k mean_g(W_k)^2) and the
-    // isotropic part (iso / size), plus whatever each example's own variance holds beyond iso + sum_k W[k, j]^2, independent
-    // across examples: an unmeasured example's average residual, the example parameters' share, the shrinkage of the
-    // example's variance toward the noise variance and the least share each keeps. So a one-example group's variance is its
-    // cell's.
+    // Variance of a new task's mean residual over a set of examples under the residual covariance W^T W + iso I + D: the
+    // directions' part (sum_k mean_g(W_k)^2), the isotropic part (iso / size), and D, what each example's own variance holds
+    // beyond iso + sum_k W[k, j]^2, independent across examples and never negative: the raise toward the noise variance, the
+    // example parameters' share, the least share each keeps, an unmeasured example's average residual. So a one-example
+    // group's variance is its cell's, and no group's is below what the directions give it.
     private double MeanResidualVariance(ReadOnlySpan<int> examples)
     {
         var size = examples.Length;
@@ -24,8 +24,7 @@ public sealed partial class FactorModel
         }
 
         var n = ExampleCount;
-        var total = _isotropicNoise / size;
-        double squares = 0;
+        double means = 0, squares = 0;
         for (var k = 0; k < _p.ResidualRank; k++)
         {
             var w = _p.ResidualFactors.AsSpan(k * n, n);
@@ -39,12 +38,13 @@ public sealed partial class FactorModel
 
             var scale = _p.ResidualScales[k];
             var mean = scale * sum / size;
-            total += mean * mean;
+            means += mean * mean;
             squares += scale * scale * square;
         }
 
-        // The shrinkage can lower an example's variance below iso + sum_k W[k, j]^2; the whole stays non-negative.
-        return Math.Max(total + ((diagonal - (size * _isotropicNoise) - squares) / ((double)size * size)), 0);
+        // D's sum: each example's variance less its directions and isotropic part (non-negative but for rounding).
+        var extra = Math.Max(diagonal - (size * _isotropicNoise) - squares, 0);
+        return means + (_isotropicNoise / size) + (extra / ((double)size * size));
     }
 
     // Average of x_j over a set of examples, with x_j = ([1], V_j): the features of the set's mean.

@@ -97,6 +97,16 @@ public sealed record FactorModelParameters
     /// </summary>
     /// <remarks>Single precision (a variance multiplier needs no more), so the fit's memory stays within its bound.</remarks>
     public float[] ExampleParameterShare { get; init; } = [];
+
+    /// <summary>
+    /// The weight w in [0, 1] with which each example's residual variance v_j (from the residual directions) is raised toward
+    /// <see cref="NoiseVariance"/> where it lies below it: v_j + w max(NoiseVariance - v_j, 0), independent across examples.
+    /// Variances above it are kept: lowering one below what the directions give its example would make the residual covariance
+    /// of a small group indefinite. Null (a fit's parameters): estimated from the residual directions when the model is built
+    /// (see FactorModel.NoiseShrinkage), and kept in the model's parameters and file from then on. Model files written before
+    /// it read as 0, with the intervals they had.
+    /// </summary>
+    public double? ResidualShrinkage { get; init; }
 }
 
 /// <summary>
@@ -118,12 +128,14 @@ public sealed partial class FactorModel : IForgettingModel
     private readonly int _taskDim;
     private readonly double[]? _exampleNoise;    // per-example variance beyond the task's parameters: residual (directions) + parameter share
     private readonly double _isotropicNoise;
+    private readonly double _shrinkage;          // the residual variances' weight toward the noise variance (0 without directions)
     private readonly GroupCache _groups = new();
     private readonly double _featureBound;       // the largest sum of |x_j| over a new task's features (see Bounds)
     private readonly double[] _spread;           // covariance of the measured examples' (b_j, V_j), when some example is unmeasured
 
-    private FactorModel(FactorModelParameters parameters, double[]? exampleNoise, double isotropicNoise, double[] spread, double meanBound, double stdBound)
+    private FactorModel(FactorModelParameters parameters, double[]? exampleNoise, double isotropicNoise, double shrinkage, double[] spread, double meanBound, double stdBound)
     {
+        _shrinkage = shrinkage;
         _p = parameters;
         _spread = spread;
         _taskDim = (HasTaskBias ? 1 : 0) + parameters.Rank;
@@ -298,7 +310,17 @@ public sealed partial class FactorModel : IForgettingModel
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task prior has dimension {prior.Dimension}; this model's task vectors have {taskDim}."), nameof(parameters));
         }
 
-        var (exampleNoise, isotropic) = ResidualNoise(parameters, n);
+        if (parameters.ResidualShrinkage is { } given && !(given >= 0 && given <= 1))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Residual shrinkage {given} is not a weight in [0, 1]."), nameof(parameters));
+        }
+
+        var (exampleNoise, isotropic, shrinkage) = ResidualNoise(parameters, n, shrink: true);
+        if (parameters.ResidualRank > 0)
+        {
+            parameters = parameters with { ResidualShrinkage = shrinkage };
+        }
+
         if (exampleNoise is not null)
         {
             // The residual directions know nothing of an unmeasured example: its residual is an average example's.
@@ -310,15 +332,15 @@ public sealed partial class FactorModel : IForgettingModel
 
         exampleNoise = WithParameterShare(parameters, exampleNoise, n);
         var spread = UnmeasuredColumns.Spread(parameters);
-        if (parameters.UnmeasuredSpread is { Length: > 0 } given)
+        if (parameters.UnmeasuredSpread is { Length: > 0 } givenSpread)
         {
-            spread = UnmeasuredColumns.CheckSpread(given, spread.Length, parameters.UnmeasuredExamples.Length, nameof(parameters));
+            spread = UnmeasuredColumns.CheckSpread(givenSpread, spread.Length, parameters.UnmeasuredExamples.Length, nameof(parameters));
         }
 
         var (meanBound, stdBound) = Bounds(parameters, exampleNoise, spread);
         ModelBounds.Check(meanBound, stdBound, () => string.Create(CultureInfo.InvariantCulture,
             $"largest bias {Math.Max(MaxMagnitude(parameters.TaskBiases), MaxMagnitude(parameters.ExampleBiases)):G3}, task factor {MaxMagnitude(parameters.TaskFactors):G3}, example factor {MaxMagnitude(parameters.ExampleFactors):G3}, noise variance {parameters.NoiseVariance:G3}"), nameof(parameters));
-        return new FactorModel(parameters, exampleNoise, isotropic, spread, meanBound, stdBound);
+        return new FactorModel(parameters, exampleNoise, isotropic, shrinkage, spread, meanBound, stdBound);
     }
 
     // Bounds on the magnitude of every prediction and std (see ModelBounds). Training predictions: |eta| <= |mu| + max|a| + max|b|
@@ -371,7 +393,7 @@ public sealed partial class FactorModel : IForgettingModel
     /// </summary>
     internal double[] ResidualVariances()
     {
-        var (noise, _) = ResidualNoise(_p, ExampleCount, shrink: false);
+        var (noise, _, _) = ResidualNoise(_p, ExampleCount, shrink: false);
         if (noise is null)
         {
             noise = new double[ExampleCount];
@@ -386,6 +408,9 @@ public sealed partial class FactorModel : IForgettingModel
 
         return noise;
     }
+
+    /// <summary>The weight with which each example's residual variance below <see cref="NoiseVariance"/> is raised toward it (see <see cref="FactorModelParameters.ResidualShrinkage"/>; 0 without residual components).</summary>
+    public double ResidualShrinkage => _shrinkage;
 
     /// <summary>The example parameters' share of each example, as a multiple of the noise variance (see <see cref="FactorModelParameters.ExampleParameterShare"/>), or empty.</summary>
     public ReadOnlySpan<float> ExampleParameterShare => _p.ExampleParameterShare;
@@ -427,8 +452,8 @@ public sealed partial class FactorModel : IForgettingModel
     }
 
     /// <summary>
-    /// The weight w of the noise variance in each example's shrunk variance (1 - w) v_j + w sigma^2: an empirical-Bayes
-    /// estimate. Example j's variance is v_j = iso + sum_k W[k, j]^2, and its directions' part reads its residuals over
+    /// The weight w of the noise variance in each example's shrunk variance (1 - w) v_j + w sigma^2 (applied only where it
+    /// raises v_j, see <see cref="FactorModelParameters.ResidualShrinkage"/>): an empirical-Bayes estimate. Example j's variance is v_j = iso + sum_k W[k, j]^2, and its directions' part reads its residuals over
     /// d = min(M, SampleTasks) tasks, less its own parameters, through the q residual directions: about (sigma^2 - iso) times a
     /// chi-square with q' = min(q, d) degrees of freedom over q', which scatters with variance 2 (sigma^2 - iso)^2 / q' even when
     /// every example has the same noise. Whatever the measured examples' v_j scatter beyond that, tau^2, is real
@@ -473,7 +498,8 @@ public sealed partial class FactorModel : IForgettingModel
     internal const double MinimumNoiseShare = 0.01;
 
     // Per-example residual variance iso + sum_k W[k, j]^2, with iso chosen so that its mean over examples is the noise variance.
-    private static (double[]? ExampleNoise, double Isotropic) ResidualNoise(FactorModelParameters parameters, int n, bool shrink = true)
+    // With shrink, by the parameters' weight, or the one NoiseShrinkage estimates when they have none.
+    private static (double[]? ExampleNoise, double Isotropic, double Shrinkage) ResidualNoise(FactorModelParameters parameters, int n, bool shrink)
     {
         var q = parameters.ResidualRank;
         ArgumentNullException.ThrowIfNull(parameters.ResidualFactors, nameof(parameters.ResidualFactors));
@@ -486,7 +512,7 @@ public sealed partial class FactorModel : IForgettingModel
 
         if (q == 0)
         {
-            return (null, parameters.NoiseVariance);
+            return (null, parameters.NoiseVariance, 0);
         }
 
         foreach (var scale in parameters.ResidualScales)
@@ -545,17 +571,23 @@ public sealed partial class FactorModel : IForgettingModel
         TensorPrimitives.Add(noise, isotropic, noise);
 
         // Each example's own variance is read from the residuals of at most min(M, SampleTasks) training tasks: a noisy estimate,
-        // too small about as often as too large, which made intervals too narrow on matrices of few tasks. It is shrunk toward
-        // the noise variance by how much of its spread over examples that sampling noise explains (NoiseShrinkage).
-        var weight = shrink ? NoiseShrinkage(noise, parameters, measured, isotropic) : 0;
-        TensorPrimitives.Multiply(noise, 1 - weight, noise);
-        TensorPrimitives.Add(noise, weight * parameters.NoiseVariance, noise);
+        // too small about as often as too large, which made intervals too narrow on matrices of few tasks. One below the noise
+        // variance is raised toward it by how much of the variances' spread over examples that sampling noise explains
+        // (NoiseShrinkage); one above is kept, as lowering it could leave the directions more variance than the example has.
+        var weight = shrink ? parameters.ResidualShrinkage ?? NoiseShrinkage(noise, parameters, measured, isotropic) : 0;
+        if (weight > 0)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                noise[j] += weight * Math.Max(parameters.NoiseVariance - noise[j], 0);
+            }
+        }
 
         // No example is certain: where the residual directions explain all the residual variance (no isotropic part is left)
         // an example they do not touch (one observed only as exact zeros) would get no noise at all and a zero-width
         // interval. Each example keeps at least 1% of the average (on the charlm matrices the least is 10-28% of it).
         TensorPrimitives.Max(noise, parameters.NoiseVariance * MinimumNoiseShare, noise);
-        return (noise, isotropic);
+        return (noise, isotropic, weight);
     }
 
     /// <inheritdoc />
