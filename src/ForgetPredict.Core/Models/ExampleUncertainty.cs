@@ -8,8 +8,8 @@ namespace ForgetPredict.Core.Models;
 // sum_i g_i g_i^T over those tasks and L the example penalties. The new task's cell errs by g_T . (theta_j - theta_j_hat)
 // besides its residual, a variance sigma^2 g_T^T (G_j + L)^-1 g_T, which averages over new tasks like the training ones to
 // sigma^2 tr((G_j + L)^-1 E) with E the training tasks' mean g g^T. That trace is the example's parameter share: about
-// (r + 1) / M for an example every task measured (0.2-0.3 of the noise variance on the charlm matrices, where leaving it out
-// made mf's 90% cell intervals cover 86.5%), and many times the noise for an example measured on fewer tasks than it has
+// (r + 1) / M for an example every task measured (for mf 0.13-0.22 of the noise variance on the charlm matrices, where leaving
+// it out made mf's 90% cell intervals cover 86.5% on charlm-b), and many times the noise for an example measured on fewer tasks than it has
 // parameters. Every example that all tasks measured has the same G_j, so a dense matrix costs one factorisation.
 
 /// <summary>The variance example parameters' estimation error adds to a new task's cells, per example (see the design note).</summary>
@@ -30,7 +30,7 @@ internal static class ExampleUncertainty
     /// <param name="missing">Each example's number of missing cells (the solver counts them anyway).</param>
     /// <param name="exampleBiasPenalty">The fit's penalty on an example bias (unit-free: a number of cells).</param>
     /// <param name="maxThreads">Worker limit (0: all cores); the result is the same for any value.</param>
-    /// <param name="cancellationToken">Stops between blocks of examples.</param>
+    /// <param name="cancellationToken">Stops between runs of examples.</param>
     public static float[] Shares(ForgettingMatrix matrix, FactorModelParameters parameters, int[] missing, double exampleBiasPenalty, int maxThreads, CancellationToken cancellationToken)
     {
         int m = matrix.TaskCount, n = matrix.ExampleCount, r = parameters.Rank;
@@ -175,6 +175,7 @@ internal static class ExampleUncertainty
             gram[(k * q) + k] += penalty[k];
         }
 
+        // The penalties are positive, so only a non-finite Gram fails here (the fitted parameters are finite).
         if (!Cholesky.Factor(gram, q))
         {
             return 0;

@@ -202,8 +202,9 @@ public sealed partial class FactorModel : IForgettingModel
 
     /// <summary>
     /// The variance of a new task's cell at example <paramref name="example"/> beyond what its task parameters' uncertainty
-    /// adds: the residual variance (<see cref="NoiseVariance"/> unless the model has residual components) plus the example
-    /// parameters' share (<see cref="FactorModelParameters.ExampleParameterShare"/>) of the noise variance.
+    /// adds: the residual variance (<see cref="NoiseVariance"/> unless the model has residual components, whose reading is
+    /// raised toward it where below, <see cref="FactorModelParameters.ResidualShrinkage"/>) plus the example parameters'
+    /// share (<see cref="FactorModelParameters.ExampleParameterShare"/>) of the noise variance.
     /// </summary>
     public double ExampleNoiseVariance(int example) => _exampleNoise is null ? _p.NoiseVariance : _exampleNoise[example];
 
@@ -388,8 +389,9 @@ public sealed partial class FactorModel : IForgettingModel
     /// Each example's residual variance as the residual directions read it (iso + sum_k W[k, j]^2; the noise variance at an
     /// unmeasured example, and everywhere without residual directions): neither shrunk toward the noise variance nor with the
     /// example parameters' share, unlike <see cref="ExampleNoiseVariance"/>. What an active design weighs each cell by
-    /// (<see cref="Evaluation.ActiveDesign.Of"/>): on charlm-b and charlm-d designs weighted by the shrunk variance with the
-    /// share were 1-3% worse on average (mf V-optimal 0.1266 against 0.1252 and 0.1830 against 0.1789).
+    /// (<see cref="Evaluation.ActiveDesign.Of"/>): on charlm-b and charlm-d, designs weighted by the intervals' variances
+    /// (shrunk toward the noise variance, with the share) were 1-3% worse on average (mf V-optimal 0.1266 against 0.1252 and
+    /// 0.1830 against 0.1789).
     /// </summary>
     internal double[] ResidualVariances()
     {
@@ -453,12 +455,13 @@ public sealed partial class FactorModel : IForgettingModel
 
     /// <summary>
     /// The weight w of the noise variance in each example's shrunk variance (1 - w) v_j + w sigma^2 (applied only where it
-    /// raises v_j, see <see cref="FactorModelParameters.ResidualShrinkage"/>): an empirical-Bayes estimate. Example j's variance is v_j = iso + sum_k W[k, j]^2, and its directions' part reads its residuals over
+    /// raises v_j, see <see cref="FactorModelParameters.ResidualShrinkage"/>): an empirical-Bayes estimate. Example j's
+    /// variance is v_j = iso + sum_k W[k, j]^2, and its directions' part reads its residuals over
     /// d = min(M, SampleTasks) tasks, less its own parameters, through the q residual directions: about (sigma^2 - iso) times a
     /// chi-square with q' = min(q, d) degrees of freedom over q', which scatters with variance 2 (sigma^2 - iso)^2 / q' even when
     /// every example has the same noise. Whatever the measured examples' v_j scatter beyond that, tau^2, is real
-    /// heteroscedasticity: w = sampling / (sampling + tau^2), 1 (every example the noise variance) when the scatter is sampling
-    /// noise alone, near 0 when examples truly differ.
+    /// heteroscedasticity: w = sampling / (sampling + tau^2), 1 (every variance below the noise variance raised to it) when the
+    /// scatter is sampling noise alone, near 0 when examples truly differ.
     /// </summary>
     internal static double NoiseShrinkage(ReadOnlySpan<double> noise, FactorModelParameters parameters, int measured, double isotropic)
     {
