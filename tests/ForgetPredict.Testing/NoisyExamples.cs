@@ -18,8 +18,7 @@ public static class NoisyExamples
         {
             for (var j = 0; j < n; j += 3)
             {
-                var normal = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-                values[(i * n) + j] += (float)(std * normal);
+                values[(i * n) + j] += (float)(std * Core.Models.AlternatingLeastSquares.Gaussian(random));
             }
         }
 

@@ -987,7 +987,8 @@ internal sealed class AlternatingLeastSquares
         }
     }
 
-    private static void AddOuter(Span<double> target, ReadOnlySpan<double> v)
+    /// <summary>target += v v^T (d x d row-major, both triangles; d = v's length).</summary>
+    internal static void AddOuter(Span<double> target, ReadOnlySpan<double> v)
     {
         var d = v.Length;
         for (var a = 0; a < d; a++)

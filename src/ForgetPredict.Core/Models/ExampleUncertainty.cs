@@ -57,7 +57,7 @@ internal static class ExampleUncertainty
         var all = new double[q * q];
         for (var i = 0; i < m; i++)
         {
-            AddOuter(features.AsSpan(i * q, q), all, q);
+            AlternatingLeastSquares.AddOuter(all, features.AsSpan(i * q, q));
         }
 
         var second = new double[q * q];
@@ -145,7 +145,7 @@ internal static class ExampleUncertainty
                         var j = part[t];
                         if (float.IsNaN(row[j]) != (2 * (m - missing[j]) <= m))
                         {
-                            AddOuter(g, sums.AsSpan(t * q * q, q * q), q);
+                            AlternatingLeastSquares.AddOuter(sums.AsSpan(t * q * q, q * q), g);
                         }
                     }
                 }
@@ -189,18 +189,5 @@ internal static class ExampleUncertainty
         }
 
         return Math.Max(trace, 0);
-    }
-
-    // target += g g^T (both triangles).
-    private static void AddOuter(ReadOnlySpan<double> g, Span<double> target, int q)
-    {
-        for (var a = 0; a < q; a++)
-        {
-            var ga = g[a];
-            for (var b = 0; b < q; b++)
-            {
-                target[(a * q) + b] += ga * g[b];
-            }
-        }
     }
 }

@@ -322,15 +322,6 @@ public sealed partial class FactorModel : IForgettingModel
             parameters = parameters with { ResidualShrinkage = shrinkage };
         }
 
-        if (exampleNoise is not null)
-        {
-            // The residual directions know nothing of an unmeasured example: its residual is an average example's.
-            foreach (var j in parameters.UnmeasuredExamples)
-            {
-                exampleNoise[j] = parameters.NoiseVariance;
-            }
-        }
-
         exampleNoise = WithParameterShare(parameters, exampleNoise, n);
         var spread = UnmeasuredColumns.Spread(parameters);
         if (parameters.UnmeasuredSpread is { Length: > 0 } givenSpread)
@@ -400,12 +391,6 @@ public sealed partial class FactorModel : IForgettingModel
         {
             noise = new double[ExampleCount];
             noise.AsSpan().Fill(_p.NoiseVariance);
-            return noise;
-        }
-
-        foreach (var j in _p.UnmeasuredExamples)
-        {
-            noise[j] = _p.NoiseVariance;
         }
 
         return noise;
@@ -567,7 +552,7 @@ public sealed partial class FactorModel : IForgettingModel
         }
 
         // The isotropic part brings the measured examples' mean to the noise variance: an unmeasured example's directions are
-        // zero and its variance is set to the noise variance apart (CreateOwned), so averaging over it too would leave the
+        // zero and its variance is set to the noise variance apart (below), so averaging over it too would leave the
         // isotropic part to make up for it on every measured example.
         var measured = n - parameters.UnmeasuredExamples.Length;
         var isotropic = Math.Max(parameters.NoiseVariance - (TensorPrimitives.Sum<double>(noise) / Math.Max(measured, 1)), 0);
@@ -590,6 +575,13 @@ public sealed partial class FactorModel : IForgettingModel
         // an example they do not touch (one observed only as exact zeros) would get no noise at all and a zero-width
         // interval. Each example keeps at least 1% of the average (on the charlm matrices the least is 10-28% of it).
         TensorPrimitives.Max(noise, parameters.NoiseVariance * MinimumNoiseShare, noise);
+
+        // The residual directions know nothing of an unmeasured example: its residual is an average example's.
+        foreach (var j in parameters.UnmeasuredExamples)
+        {
+            noise[j] = parameters.NoiseVariance;
+        }
+
         return (noise, isotropic, weight);
     }
 

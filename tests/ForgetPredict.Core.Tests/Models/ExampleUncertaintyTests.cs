@@ -164,7 +164,7 @@ public class ExampleUncertaintyTests
     {
         const int Train = 5, Test = 20, N = 3000;
         var random = new Random(17);
-        double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        double Normal() => AlternatingLeastSquares.Gaussian(random);
         var b = Enumerable.Range(0, N).Select(_ => 0.3 * Normal()).ToArray();
         var values = new float[(Train + Test) * N];
         for (var i = 0; i < Train + Test; i++)
