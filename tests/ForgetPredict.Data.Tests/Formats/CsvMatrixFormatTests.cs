@@ -7,6 +7,10 @@ using static ForgetPredict.Data.Tests.Formats.FormatTestSupport;
 namespace ForgetPredict.Data.Tests.Formats;
 
 /// <summary>CSV/TSV matrices: both layouts, detection, round trips and every refusal with its message.</summary>
+/// <remarks>Its allocation measurements count the test thread's own allocations, which can include other tests' work the
+/// thread runs while it waits on a task: it runs alone, after the parallel tests (one full run measured a wide read over its
+/// bound; the same read alone stays under it).</remarks>
+[Collection(nameof(AllocationMeasurements))]
 public class CsvMatrixFormatTests
 {
     [Fact]
