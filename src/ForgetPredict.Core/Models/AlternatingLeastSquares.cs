@@ -45,7 +45,8 @@ internal sealed record AlsProblem
     /// <summary>
     /// When set, the factor penalty is noise-adaptive: lambda = multiplier * sigma * sqrt(rho) * (sqrt(M) + sqrt(N)),
     /// the universal singular-value threshold of an M x N noise matrix with noise level sigma and observed fraction
-    /// rho. sigma is re-estimated from the residuals of the first sweeps until lambda settles.
+    /// rho. sigma is re-estimated from the residuals of the first sweeps until lambda settles (the residuals of the
+    /// examples with more observed cells than parameters: see NoiseLevel).
     /// </summary>
     public double? ThresholdMultiplier { get; init; }
 
@@ -140,6 +141,8 @@ internal sealed class AlternatingLeastSquares
     private double[]? _taskCorrections;   // every row's Gram correction (M x p x p), with missing cells
     private double _mu;
     private double _factorLambda;
+    private long _thickCells;        // observed cells of the examples with more cells than parameters
+    private double[]? _thinRss;      // per chunk: the residual sum of squares of the others (null: read every residual alike)
 
     /// <param name="z">The matrix.</param>
     /// <param name="problem">The problem.</param>
@@ -175,6 +178,7 @@ internal sealed class AlternatingLeastSquares
     public AlsSolution Solve()
     {
         CountMissing();
+        CountThickCells();
         _mu = _problem.Center ? ObservedMean() : 0;
         var unit = Math.Sqrt(1 - _z.MissingFraction) * (Math.Sqrt(_m) + Math.Sqrt(_n));
         var dataScale = Math.Sqrt(Math.Max(DataScale(), 1e-300));
@@ -206,8 +210,7 @@ internal sealed class AlternatingLeastSquares
             objective = rss + Penalty();
             if (adapting)
             {
-                var sigma = Math.Sqrt(Math.Max(rss, 0) / Math.Max(_z.ObservedCount, 1));
-                var updated = _problem.ThresholdMultiplier!.Value * sigma * unit;
+                var updated = _problem.ThresholdMultiplier!.Value * NoiseLevel(rss, dataScale) * unit;
                 adapting = Math.Abs(updated - _factorLambda) > 1e-3 * _factorLambda && iterations - adaptingSince < 25;
                 _factorLambda = updated;
                 previous = double.PositiveInfinity;
@@ -224,7 +227,7 @@ internal sealed class AlternatingLeastSquares
                 // left as they are.
                 if (_problem.ThresholdMultiplier is { } again && !resumed)
                 {
-                    var updated = again * Math.Sqrt(Math.Max(rss, 0) / Math.Max(_z.ObservedCount, 1)) * unit;
+                    var updated = again * NoiseLevel(rss, dataScale) * unit;
                     if (updated < _factorLambda / 2 || updated > 2 * _factorLambda)
                     {
                         resumed = true;
@@ -291,6 +294,59 @@ internal sealed class AlternatingLeastSquares
         {
             _rowMissing[i] = (int)Numerics.ValueScan.Scan(_z.Row(i)).MissingCount;
         }
+    }
+
+    // The noise level the adaptive penalty reads from a sweep's residual sum of squares: the root mean square residual, over
+    // the examples with more observed cells than parameters. One with no more cells than parameters can fit them all, so its
+    // residual is the penalty's alone and says nothing of the noise; counting its cells made the level, and with it the
+    // penalty, collapse on matrices whose examples are measured on a few tasks each (the example means overfit). With no such
+    // example the level stays at the data's scale (everything may be noise). A complete matrix, or one with as many parameters
+    // per example as tasks (every example could fit its column), reads every residual alike.
+    private double NoiseLevel(double rss, double dataScale)
+    {
+        if (_thinRss is null)
+        {
+            return Math.Sqrt(Math.Max(rss, 0) / Math.Max(_z.ObservedCount, 1));
+        }
+
+        if (_thickCells == 0)
+        {
+            return dataScale;
+        }
+
+        var thin = 0d;
+        foreach (var v in _thinRss)
+        {
+            thin += v;
+        }
+
+        return Math.Sqrt(Math.Max(rss - thin, 0) / _thickCells);
+    }
+
+    private void CountThickCells()
+    {
+        _thickCells = 0;
+        _thinRss = null;
+        if (_q == 0 || _q >= _m || _problem.ThresholdMultiplier is null || _z.MissingCount == 0)
+        {
+            return;
+        }
+
+        var anyThin = false;
+        for (var j = 0; j < _n; j++)
+        {
+            var cells = _m - _columnMissing[j];
+            if (cells > _q)
+            {
+                _thickCells += cells;
+            }
+            else
+            {
+                anyThin |= cells > 0;
+            }
+        }
+
+        _thinRss = anyThin ? new double[ChunkCount(_n)] : null;
     }
 
     private double ObservedMean()
@@ -855,7 +911,7 @@ internal sealed class AlternatingLeastSquares
             }
         }
 
-        double rss = 0;
+        double rss = 0, thin = 0;
         var system = s.System.AsSpan();
         var x = s.X.AsSpan();
         for (var j = 0; j < width; j++)
@@ -902,7 +958,17 @@ internal sealed class AlternatingLeastSquares
                 ExampleRow(k)[column] = x[k];
             }
 
-            rss += sumsq[j] - rhsDotX - penaltyQuad;
+            var residual = sumsq[j] - rhsDotX - penaltyQuad;
+            rss += residual;
+            if (m - _columnMissing[column] <= q)
+            {
+                thin += residual;
+            }
+        }
+
+        if (_thinRss is not null)
+        {
+            _thinRss[c] = thin;
         }
 
         return rss;
