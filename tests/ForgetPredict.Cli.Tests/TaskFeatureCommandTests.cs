@@ -61,12 +61,20 @@ public class TaskFeatureCommandTests
         var (fitCode, fitOutput, fitError) = CliRunner.Run("fit", V("z.npy"), "--method", "mf", "--rank", "3", "--out", model, "--task-features", V("tasks.csv"));
         Assert.True(fitCode == 0, fitError);
         Assert.Contains("tasks.csv categories", fitOutput, StringComparison.Ordinal);
+        var json = Path.Combine(dir, "p.json");
         string Predict(string family, string lr = "0.0002")
         {
             var features = Path.Combine(dir, "tasks.csv");
             File.WriteAllText(features, $"task,family,lr,steps\nnew-task,{family},{lr},100\n");
-            var (code, _, error) = CliRunner.Run("predict", "--model", model, "--task-features", features, "--task-name", "new-task");
+            var (code, _, error) = CliRunner.Run("predict", "--model", model, "--task-features", features, "--task-name", "new-task", "--json", json);
             Assert.True(code == 0, error);
+
+            // The JSON summary carries the warnings printed (without their prefix) and says the row came from the features.
+            using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+            Assert.True(summary.RootElement.GetProperty("from_task_features").GetBoolean());
+            Assert.Equal(
+                error.Split('\n').Where(l => l.StartsWith("warning: ", StringComparison.Ordinal)).Select(l => l["warning: ".Length..].TrimEnd('\r')),
+                summary.RootElement.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
             return error;
         }
 
@@ -204,7 +212,9 @@ public class TaskFeatureCommandTests
 
         // When: the row is predicted with every chunk's features (the model's 1,000 and 3,800 new ones).
         var table = Path.Combine(dir, "p.csv");
-        (code, output, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--example-features", Data("upstream.csv"), "--example-features", Data("example_emb.npy"), "--out", table);
+        var json = Path.Combine(dir, "p.json");
+        (code, output, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--example-features", Data("upstream.csv"), "--example-features", Data("example_emb.npy"), "--out", table,
+            "--json", json);
         Assert.True(code == 0, error);
 
         // Then: the new chunks follow the model's, marked cold, with wider intervals, and closer to the truth than their average.
@@ -224,6 +234,14 @@ public class TaskFeatureCommandTests
         var average = rows.Take(known).Average(r => Number(r[1]));
         double Rmse(Func<int, double> guess) => Math.Sqrt(truth.Select((y, i) => (guess(i) - y) * (guess(i) - y)).Average());
         Assert.True(Rmse(i => predicted[i]) < 0.8 * Rmse(_ => average), $"cold RMSE {Rmse(i => predicted[i])} vs the average chunk's {Rmse(_ => average)}");
+
+        // The JSON summary lists the same new chunks with the same predictions (as the service's coldExamples).
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var cold = summary.RootElement.GetProperty("cold_examples").EnumerateArray().ToArray();
+        Assert.Equal(rows.Skip(known).Select(r => r[0]), cold.Select(c => c.GetProperty("example").GetString()));
+        Assert.Equal(predicted, cold.Select(c => c.GetProperty("predicted").GetDouble()));
+        Assert.False(summary.RootElement.GetProperty("from_task_features").GetBoolean());
+        Assert.Empty(summary.RootElement.GetProperty("warnings").EnumerateArray());
     }
 
     [Fact]

@@ -382,10 +382,14 @@ class ServiceTests(unittest.TestCase):
             with self.assertWarnsRegex(fp.EngineWarning, r"has 2 columns to group by \(source, shard\) and none was chosen, so this answer reports no groups; choose one with group_by"):
                 expected = local.predict(self.observed, progress=False)
             self.assertEqual(len(expected.groups), 0)
+            self.assertEqual(len(expected.summary["warnings"]), 1)  # the summary keeps what was raised, in the same words
+            self.assertRegex(expected.summary["warnings"][0], r"has 2 columns to group by \(source, shard\) and none was chosen, so this answer reports no groups; choose one with group_by")
             stratified = local.replay(budget=6, strategy="stratified", group_by="shard", progress=False)
         with self.assertWarnsRegex(fp.EngineWarning, r"has 2 columns to group by \(source, shard\) and none was chosen, so this answer reports no groups; choose one with group_by"):
             answer = remote.predict(self.observed, top=10)
         self.assertEqual(len(answer.groups), 0)
+        self.assertEqual(len(answer.summary["warnings"]), 1)
+        self.assertRegex(answer.summary["warnings"][0], r"has 2 columns to group by \(source, shard\) and none was chosen, so this answer reports no groups; choose one with group_by")
         self.assertTrue(answer.examples["group"].isna().all())
         self.assertEqual(list(answer.examples.index), list(expected.examples.sort_values("rank").index[:10]))
         self.assertEqual(len(remote.design(3).columns), 1)

@@ -41,7 +41,8 @@ internal static class PredictCommand
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            var f = forecast.Load(parse, parse.Err());
+            var warnings = new WarningLog(parse.Err());
+            var f = forecast.Load(parse, warnings);
             var result = Forecasting.Forecast(f.Task with
             {
                 Threshold = parse.GetValue(threshold),
@@ -74,7 +75,7 @@ internal static class PredictCommand
 
             if (parse.GetValue(json) is { } jsonPath)
             {
-                AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, f.GroupColumn));
+                AtomicFile.Write(jsonPath, stream => WriteJson(stream, result, f.GroupColumn, warnings.Warnings));
             }
 
             outputs.Commit();
@@ -128,12 +129,14 @@ internal static class PredictCommand
             $"cold columns: {cold.Count:N0} new examples predicted from their features ({string.Join(", ", paths.Select(Path.GetFileName))}), never measured on any task; median std {ratio:0.0}x the model's examples'; expected forgotten {cold.Sum(c => c.Probability):N0}; most forgotten: {string.Join(", ", cold.OrderByDescending(c => c.Predicted).Take(3).Select(c => $"{c.Id} ({Terminal.Num(c.Predicted, coldDecimals)})"))}"));
     }
 
-    /// <summary>The forecast's summary as JSON (snake_case, as analyze and evaluate write; NaN as null).</summary>
-    internal static void WriteJson(Stream stream, Forecast forecast, string? groupColumn)
+    /// <summary>The forecast's summary as JSON (snake_case, as analyze and evaluate write; NaN as null), with the warnings the
+    /// command printed and the new examples predicted from their features (as the service answers).</summary>
+    internal static void WriteJson(Stream stream, Forecast forecast, string? groupColumn, IReadOnlyList<string> warnings)
     {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         w.WriteBoolean("task_agnostic", forecast.IsTaskAgnostic);
+        w.WriteBoolean("from_task_features", forecast.Task.FromTaskPrior);
         w.WriteNumber("known_count", forecast.KnownCount);
         w.WriteBoolean("predicts_probability", forecast.PredictsProbability);
         JsonOut.Number(w, "threshold", forecast.Threshold);
@@ -186,6 +189,25 @@ internal static class PredictCommand
             JsonOut.Number(w, "probability", e.Probability);
             w.WriteNumber("rank", r + 1);
             w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("cold_examples");
+        foreach (var c in forecast.ColdExamples)
+        {
+            w.WriteStartObject();
+            w.WriteString("example", c.Id);
+            JsonOut.Number(w, "predicted", c.Predicted);
+            JsonOut.Number(w, "std", c.Std);
+            JsonOut.Number(w, "probability", c.Probability);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("warnings");
+        foreach (var warning in warnings)
+        {
+            w.WriteStringValue(warning);
         }
 
         w.WriteEndArray();

@@ -182,7 +182,7 @@ def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Cal
         finally:
             if line is not None:
                 line.close()
-    errors = [python_words(_without_scratch(e)) for e in errors]
+    errors = [engine_words(e) for e in errors]
     if code != 0:
         messages = [e[len("error: "):] for e in errors if e.startswith("error: ")]
         message = messages[0] if messages else next((e for e in errors if e.strip()), f"forgetpredict exited with code {code}")
@@ -294,6 +294,12 @@ def _named_choice(message: str, args: Sequence[str]) -> str:
 
 # The package's temporary files (a call's folder, a model's): gone by the time a message is read, so messages name the
 # file alone ("observed.csv:2: ..." for the cells given as ``observed``). The folder is the one tempfile uses now.
+def engine_words(text: str) -> str:
+    """A line the engine wrote, as the Python caller reads it: options named as arguments, files in the call's scratch
+    folder by their own names."""
+    return python_words(_without_scratch(text))
+
+
 def _without_scratch(text: str) -> str:
     scratch = re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep)
     return re.sub(scratch, "", text)

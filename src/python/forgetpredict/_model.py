@@ -157,6 +157,7 @@ class Model:
             text = _engine.run(args, progress)
             examples = _io.read_table(call / "examples.csv").set_index("example")
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
+            summary["warnings"] = [_engine.engine_words(w) for w in summary.get("warnings") or []]  # as they were raised
             report = (call / "report.html").read_text(encoding="utf-8")
         cold = None
         if "cold" in examples.columns:

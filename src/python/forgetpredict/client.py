@@ -224,7 +224,8 @@ class RemoteModel:
         examples.index = _io.typed_ids(examples.index, self._id_kind)
         summary = {
             "threshold": answer["threshold"], "threshold_rule": answer.get("thresholdRule"), "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
-            "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "group_by": answer.get("groupBy"),
+            "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "from_task_features": answer.get("fromTaskFeatures", False),
+            "group_by": answer.get("groupBy"),
             "groups": [{"name": g["name"], "count": g["count"], "mean": g["mean"], "lower": g["lower"], "upper": g["upper"],
                         "share": g["share"], "top_examples": g["topExamples"]} for g in answer["groups"]],
             "warnings": said,
