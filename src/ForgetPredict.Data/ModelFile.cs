@@ -32,7 +32,7 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 /// Sections (tag: body)
 ///   1 META    int32 count, then count x (string key, string value)
 ///   2 FACTOR  a factor model: int32 method, int32 M, int32 N, int32 rank, byte flags (1 task bias, 2 example bias,
-///             4 logistic, 8 prior, 16 residual factors, 32 unmeasured examples, 64 example uncertainty), double mu, double noise, double task-bias penalty, double task-factor penalty,
+///             4 logistic, 8 prior, 16 residual factors, 32 unmeasured examples, 64 example uncertainty, 128 more flags), double mu, double noise, double task-bias penalty, double task-factor penalty,
 ///             ids(M), ids(N), double[M] a (if flag 1), double[N] b (if flag 2), double[M*r] U, double[r*N] V,
 ///             prior (if flag 8: int32 p, double[p] mean, double[p*p] covariance),
 ///             fit report (int32 iterations, byte converged, double objective, double residual variance),
@@ -40,7 +40,9 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             unmeasured examples (if flag 32: int32 count, int32[count] ascending indices, int32 s, double[s] their spread
 ///             (s = 0: the measured examples'); files without it read as before),
 ///             example uncertainty (if flag 64: int32 s, float[s] example parameter shares (s = 0 or N), double the residual
-///             variances' shrinkage weight; files without it read as no shares and no shrinkage)
+///             variances' shrinkage weight; files without it read as no shares and no shrinkage),
+///             more flags (if flag 128: uint32 flags2 (1 residual cross scale), then double the residual directions' cross
+///             scale if flags2 has 1; written only when it is not 1, so files without it read as 1)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities, then (only when
 ///             positive, since interpolation weights: files without it read as 0) double interpolation prior
@@ -504,7 +506,7 @@ public static partial class ModelFile
         w.Write(model.TaskCount);
         w.Write(model.ExampleCount);
         w.Write(p.Rank);
-        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0) | (p.UnmeasuredExamples.Count > 0 ? 32 : 0) | (p.ExampleParameterShare.Length > 0 || p.ResidualRank > 0 ? 64 : 0)));
+        w.Write((byte)((model.HasTaskBias ? 1 : 0) | (model.HasExampleBias ? 2 : 0) | (p.PredictsProbability ? 4 : 0) | (p.TaskPrior is null ? 0 : 8) | (p.ResidualRank > 0 ? 16 : 0) | (p.UnmeasuredExamples.Count > 0 ? 32 : 0) | (p.ExampleParameterShare.Length > 0 || p.ResidualRank > 0 ? 64 : 0) | (MoreFlags(p) != 0 ? 128 : 0)));
         w.Write(p.GlobalMean);
         w.Write(p.NoiseVariance);
         w.Write(p.TaskBiasPenalty);
@@ -551,7 +553,16 @@ public static partial class ModelFile
             w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.ExampleParameterShare));
             w.Write(p.ResidualShrinkage);
         }
+
+        if (MoreFlags(p) is var more and not 0)
+        {
+            w.Write(more);
+            w.Write(p.ResidualCrossScale);
+        }
     }
+
+    // The second flags word (after flag 128): 1 residual cross scale (when it is not 1).
+    private static uint MoreFlags(FactorModel p) => p.ResidualRank > 0 && p.ResidualCrossScale != 1 ? 1u : 0u;
 
     private static FactorModel ReadFactor(SpanReader r)
     {
@@ -568,10 +579,6 @@ public static partial class ModelFile
         }
 
         var flags = r.Byte();
-        if ((flags & ~127) != 0)
-        {
-            throw r.Fail($"unknown model flags {flags}; the file was written by a newer version");
-        }
 
         double mu = r.Double(), noise = r.Double(), biasPenalty = r.Double(), factorPenalty = r.Double();
         var taskIds = ReadIds(r, m);
@@ -647,6 +654,23 @@ public static partial class ModelFile
             shrinkage = r.Double();
         }
 
+        // Written since group intervals scale the residual directions' products between examples on matrices with missing
+        // cells; older files read as 1 (the intervals they had).
+        var cross = 1.0;
+        if ((flags & 128) != 0)
+        {
+            var more = r.UInt32();
+            if ((more & ~1u) != 0)
+            {
+                throw r.Fail($"unknown model flags {more} in the second flags word; the file was written by a newer version");
+            }
+
+            if ((more & 1) != 0)
+            {
+                cross = r.Double();
+            }
+        }
+
         return r.Guard(() => FactorModel.Create(new FactorModelParameters
         {
             Method = method,
@@ -671,6 +695,7 @@ public static partial class ModelFile
             UnmeasuredSpread = unmeasuredSpread,
             ExampleParameterShare = shares,
             ResidualShrinkage = residualRank > 0 ? shrinkage : null,
+            ResidualCrossScale = cross,
         }));
     }
 

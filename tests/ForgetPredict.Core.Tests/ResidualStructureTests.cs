@@ -182,6 +182,47 @@ public class ResidualStructureTests
         Assert.True(correlated > 1.5 * naive, $"{correlated} vs {naive}");
     }
 
+    // A task-wide shift shared by every third example (0.1 c_i, c_i ~ N(0, 1) per task) that the additive model leaves in its
+    // residuals, on 40 tasks x 600 examples; then the same matrix with half its cells missing at random.
+    [Fact]
+    public void MissingCells_GroupVariance_KeepsTheCovarianceBetweenExamples()
+    {
+        const int m = 40, n = 600;
+        var shift = new Random(8);
+        var c = Enumerable.Range(0, m).Select(_ => Normal(shift)).ToArray();
+        var complete = Additive(m, n, 0.1, 4, (i, j) => j % 3 == 0 ? 0.1 * c[i] : 0);
+        var values = complete.Values.ToArray();
+        var hide = new Random(9);
+        for (var cell = 0; cell < values.Length; cell++)
+        {
+            values[cell] = hide.NextDouble() < 0.5 ? float.NaN : values[cell];
+        }
+
+        var half = ForgettingMatrix.Wrap(values, m, n);
+        static FactorModel Fit(ForgettingMatrix z) => new AdditiveFitter().FitAdditive(z);
+        var group = Enumerable.Range(0, n).Where(j => j % 3 == 0).ToArray();
+        static double ResidualPart(FactorModel model, int[] group)
+        {
+            var fold = model.FoldIn([1, 2, 4], [0.5, 1.0, 1.5]);
+            return fold.Average(group).Variance - fold.ParameterVariance(group);
+        }
+
+        var dense = Fit(complete);
+        var sparse = Fit(half);
+
+        // The complete matrix's products count as they are; with half the cells missing, twice (a task measured two examples
+        // together a quarter of the time, each one half of it).
+        Assert.Equal(1, dense.ResidualCrossScale);
+        Assert.InRange(sparse.ResidualCrossScale, 1.9, 2.1);
+
+        // The group's residual variance (about 0.01, the shared shift's) is the complete matrix's within a quarter; read with the
+        // products unscaled it was about half of it.
+        var ratio = ResidualPart(sparse, group) / ResidualPart(dense, group);
+        var unscaled = ResidualPart(FactorModel.Create(sparse.ToParameters() with { ResidualCrossScale = 1 }), group) / ResidualPart(dense, group);
+        Assert.InRange(ratio, 0.75, 1.33);
+        Assert.True(unscaled < 0.7, $"unscaled {unscaled}");
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(256)]

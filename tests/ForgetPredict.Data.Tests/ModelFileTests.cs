@@ -142,6 +142,38 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void SaveLoad_ResidualCrossScale_RoundTrips_AndAModelWithoutItKeepsThePreviousFormat()
+    {
+        // Given: an additive fit of a matrix with a third of its cells missing (its directions' products between examples scaled
+        // up), and the same model with the scale 1 a complete matrix gets
+        var values = s_continuous.Values.ToArray();
+        var random = new Random(3);
+        for (var cell = 0; cell < values.Length; cell++)
+        {
+            values[cell] = random.NextDouble() < 1.0 / 3 ? float.NaN : values[cell];
+        }
+
+        var model = (FactorModel)new AdditiveFitter().Fit(ForgettingMatrix.Wrap(values, s_continuous.TaskCount, s_continuous.ExampleCount));
+        Assert.InRange(model.ResidualCrossScale, 1.3, 1.7);
+        var complete = FactorModel.Create(model.ToParameters() with { ResidualCrossScale = 1 });
+        var folder = RepoPaths.NewTempFolder();
+        var (path, completePath) = (Path.Combine(folder, "m.fpm"), Path.Combine(folder, "complete.fpm"));
+
+        // When: both are saved and loaded
+        ModelFile.Save(model, path);
+        ModelFile.Save(complete, completePath);
+        var loaded = (FactorModel)ModelFile.Load(path).Model;
+
+        // Then: the scale survives bit for bit, and with it a group's variance; a scale of 1 writes nothing (the second flags
+        // word and the scale: 12 bytes), so such files are those of the previous release
+        Assert.Equal(model.ResidualCrossScale, loaded.ResidualCrossScale);
+        int[] group = [.. Enumerable.Range(0, 120)];
+        Assert.Equal(model.FoldIn([1, 2], [0.02, 0.01]).Average(group), loaded.FoldIn([1, 2], [0.02, 0.01]).Average(group));
+        Assert.Equal(new FileInfo(completePath).Length + 12, new FileInfo(path).Length);
+        Assert.Equal(1, ((FactorModel)ModelFile.Load(completePath).Model).ResidualCrossScale);
+    }
+
+    [Fact]
     public void Load_AFileOfThePreviousVersion_PredictsAsItDid()
     {
         // Given: an mf model file written by the release before the example uncertainty (commit eb4f811; charlm-b's first 12
@@ -292,10 +324,13 @@ public class ModelFileTests
         Assert.Contains("do not fit", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Load_UnknownFactorFlag_IsRefusedAsNewer()
+    [Theory]
+    [InlineData(1u, null)]
+    [InlineData(3u, "unknown model flags 3 in the second flags word; the file was written by a newer version")]
+    [InlineData(2u, "unknown model flags 2 in the second flags word; the file was written by a newer version")]
+    public void Load_SecondFlagsWord_ReadsTheCrossScale_AndRefusesAFlagItDoesNotKnowAsNewer(uint more, string? refusal)
     {
-        // A well-formed file (correct checksum) whose factor section sets a flag this version does not know.
+        // A well-formed 1 x 1 additive file (correct checksum) whose factor section sets flag 128: a second flags word follows.
         var file = CraftedFactorFile(b =>
         {
             b.Write((int)ModelMethod.Additive);
@@ -303,9 +338,30 @@ public class ModelFileTests
             b.Write(1);
             b.Write(0);
             b.Write((byte)(3 | 128));
+            b.Write(0.5); // mu, noise, task-bias penalty, task-factor penalty
+            b.Write(0.25);
+            b.Write(1.0);
+            b.Write(1.0);
+            b.Write(true); // implicit ids
+            b.Write(true);
+            b.Write(0.1); // a, b
+            b.Write(-0.1);
+            b.Write(3); // fit report
+            b.Write(true);
+            b.Write(0.0);
+            b.Write(0.25);
+            b.Write(more);
+            b.Write(2.5);
         });
+        if (refusal is null)
+        {
+            var model = Assert.IsType<FactorModel>(ModelFile.Read(file, "cross.fpm").Model);
+            Assert.Equal(2.5, model.ResidualCrossScale);
+            return;
+        }
+
         var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file, "newer.fpm"));
-        Assert.Contains("unknown model flags 131", e.Message, StringComparison.Ordinal);
+        Assert.Contains(refusal, e.Message, StringComparison.Ordinal);
     }
 
     // A model with a non-finite bias and a recomputed checksum was reported as "... contain a non-finite value. (Parameter

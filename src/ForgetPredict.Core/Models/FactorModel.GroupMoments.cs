@@ -5,7 +5,9 @@ namespace ForgetPredict.Core.Models;
 public sealed partial class FactorModel
 {
     // Variance of a new task's mean residual over a set of examples under the residual covariance W^T W + iso I + D: the
-    // directions' part (sum_k mean_g(W_k)^2), the isotropic part (iso / size), and D, what each example's own variance holds
+    // directions' part (sum_k mean_g(W_k)^2, its products between different examples times the cross scale, see
+    // FactorModelParameters.ResidualCrossScale, and never below what they give unscaled), the isotropic part (iso / size),
+    // and D, what each example's own variance holds
     // beyond iso + sum_k W[k, j]^2, independent across examples and never negative: the raise toward the noise variance, the
     // example parameters' share, the least share each keeps, an unmeasured example's average residual. So a one-example
     // group's variance is its cell's, and no group's is below what the directions give it.
@@ -44,6 +46,13 @@ public sealed partial class FactorModel
 
         // D's sum: each example's variance less its directions and isotropic part (non-negative but for rounding).
         var extra = Math.Max(diagonal - (size * _isotropicNoise) - squares, 0);
+        var cross = _p.ResidualCrossScale;
+        if (cross != 1)
+        {
+            // sum_k mean_g(W_k)^2 = (own squares + products between different examples) / size^2: only the products scale.
+            means = Math.Max(means, (cross * means) - ((cross - 1) * squares / ((double)size * size)));
+        }
+
         return means + (_isotropicNoise / size) + (extra / ((double)size * size));
     }
 

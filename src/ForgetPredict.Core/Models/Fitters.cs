@@ -213,10 +213,10 @@ internal static class FactorFits
         if (residualRank > 0)
         {
             // The residual directions come from the parameters' predictions; the model is built once, with them.
-            var (factors, scales) = ResidualStructure.Directions(matrix, parameters, residualRank, inflation, problem.MaxThreads, problem.Cancellation);
+            var (factors, scales, cross) = ResidualStructure.Directions(matrix, parameters, residualRank, inflation, problem.MaxThreads, problem.Cancellation);
             if (scales.Length > 0)
             {
-                parameters = parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales };
+                parameters = parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales, ResidualCrossScale = cross };
             }
         }
 

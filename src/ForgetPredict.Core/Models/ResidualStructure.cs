@@ -147,12 +147,13 @@ internal static class ResidualStructure
     /// scaled so that W[k, j] W[k, l] summed over k approximates a new task's residual covariance of examples j and l:
     /// W_k = sqrt(<paramref name="inflation"/> / (S rho)) R^T u_k, u_k the k-th eigenvector of R R^T over S sampled tasks
     /// (all of them up to <see cref="SampleTasks"/>); q = min(components, S - 1) or fewer. Returned as unit-norm directions in half
-    /// precision (q x N, row-major) and their norms: W_k = Scales[k] * Factors[k].
+    /// precision (q x N, row-major) and their norms: W_k = Scales[k] * Factors[k]; and the factor by which their products between
+    /// two examples are to be scaled (<see cref="FactorModelParameters.ResidualCrossScale"/>: 1 with no missing cell).
     /// </summary>
     /// <remarks>Two streaming passes over the sampled rows (the S x S Gram, then the directions), O(S N (S + q)) work,
     /// O(q N) memory, fixed partitions: deterministic for any thread count. <paramref name="cancellationToken"/> is checked
     /// around the Gram matrix and between the second pass's column chunks.</remarks>
-    public static (Half[] Factors, double[] Scales) Directions(ForgettingMatrix z, FactorModelParameters model, int components, double inflation, int maxThreads,
+    public static (Half[] Factors, double[] Scales, double CrossScale) Directions(ForgettingMatrix z, FactorModelParameters model, int components, double inflation, int maxThreads,
         CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -167,7 +168,7 @@ internal static class ResidualStructure
         var q = Math.Min(Math.Min(components, Array.MaxLength / Math.Max(n, 1)), Math.Min(sampled - 1, n));
         if (q <= 0)
         {
-            return ([], []);
+            return ([], [], 1);
         }
 
         var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk, GramPartitions);
@@ -183,7 +184,7 @@ internal static class ResidualStructure
 
         if (q == 0)
         {
-            return ([], []);
+            return ([], [], 1);
         }
 
         var u = eigen.Vectors!;
@@ -193,6 +194,7 @@ internal static class ResidualStructure
         var measured = n - model.UnmeasuredExamples.Length;
         var rho = (double)z.ObservedCount / ((double)m * Math.Max(measured, 1));
         var scale = Math.Sqrt(inflation / (sampled * rho));
+        var crossScale = CrossScale(z, tasks, measured, rho);
         // ||R^T u_k||^2 = lambda_k, so W_k's norm is known before it is computed: unit-norm rows quantise to half precision
         // without a second pass (entries of typical size 1 / sqrt(N) stay far above half's subnormal range).
         var norms = new double[q];
@@ -237,7 +239,28 @@ internal static class ResidualStructure
             }
         });
         cancellationToken.ThrowIfCancellationRequested();
-        return (directions, norms);
+        return (directions, norms, crossScale);
+    }
+
+    // S rho / sum_i f_i^2 over the sampled tasks, f_i the share of the measured examples task i measured (an unmeasured example
+    // is missing from every row): a product of two examples' residuals is there when a task measured both, about f_i^2 of the
+    // time, where the scaling by 1 / rho suits an example's own square. Exactly 1 when no measured example misses a cell, at
+    // least 1 otherwise (rounding aside).
+    private static double CrossScale(ForgettingMatrix z, int[] tasks, int measured, double rho)
+    {
+        if (z.MissingCount == (long)z.TaskCount * (z.ExampleCount - measured))
+        {
+            return 1;
+        }
+
+        double squares = 0;
+        foreach (var i in tasks)
+        {
+            var f = (z.ExampleCount - ValueScan.Scan(z.Row(i)).MissingCount) / (double)Math.Max(measured, 1);
+            squares += f * f;
+        }
+
+        return squares > 0 ? Math.Max(tasks.Length * rho / squares, 1) : 1;
     }
 
     // Row i's residuals z - prediction over columns start .. start + destination.Length (0 where z is missing).
