@@ -116,8 +116,9 @@ public sealed record FitResult(IForgettingModel Model, ForgettingMatrix Matrix, 
     public double RSquared => Provenance.RSquared ?? double.NaN;
 
     /// <summary>
-    /// What the caller should be told about the matrix the model was fitted on (<see cref="Fitting.MatrixWarnings"/>): examples
-    /// or tasks with no observed cell. Empty when there is nothing to say.
+    /// What the caller should be told about the matrix the model was fitted on (<see cref="Fitting.MatrixWarnings"/>,
+    /// <see cref="Fitting.ModelWarnings"/>): examples or tasks with no observed cell, and examples measured on too few tasks
+    /// for the model's factors. Empty when there is nothing to say.
     /// </summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
@@ -279,7 +280,7 @@ public static class Fitting
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,
-            Warnings = MatrixWarnings(request.Matrix, request.Source, exampleFeatures is not null),
+            Warnings = [.. MatrixWarnings(request.Matrix, request.Source, exampleFeatures is not null), .. ModelWarnings(final, request.Matrix, request.Source)],
         };
 
         // The checks above, and auto's feature-capable candidates, leave a Gaussian factor model whenever features are given.
@@ -340,6 +341,56 @@ public static class Fitting
 
         static string First(IReadOnlyList<int> indices, IdList ids) =>
             $"first: {string.Join(", ", indices.Take(3).Select(k => $"'{ids[k]}'"))}{(indices.Count > 3 ? ", ..." : string.Empty)}";
+    }
+
+    /// <summary>
+    /// What a fit of <paramref name="model"/> on <paramref name="matrix"/> should be told of the examples whose factors it could
+    /// not learn: when most measured examples were measured on no more tasks than the model fits parameters for each (its
+    /// rank, plus one with example biases), their factors cannot come from their own cells, and when none was measured on
+    /// more, the factor penalty stays at the data's scale, so the factors are shrunk away and the model predicts as the
+    /// additive one. Empty for a complete matrix, a model without example factors, or one with at least as many parameters
+    /// per example as tasks.
+    /// </summary>
+    /// <param name="model">The fitted model.</param>
+    /// <param name="matrix">The training matrix.</param>
+    /// <param name="source">The matrix as the user names it, for the message.</param>
+    public static IReadOnlyList<string> ModelWarnings(IForgettingModel model, ForgettingMatrix matrix, string source)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (matrix.MissingCount == 0 || model is not FactorModel { Rank: > 0 } factor)
+        {
+            return [];
+        }
+
+        var q = factor.Rank + (factor.HasExampleBias ? 1 : 0);
+        if (q >= matrix.TaskCount)
+        {
+            return [];
+        }
+
+        var cells = new int[matrix.ExampleCount];
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            var row = matrix.Row(i);
+            for (var j = 0; j < row.Length; j++)
+            {
+                cells[j] += float.IsNaN(row[j]) ? 0 : 1;
+            }
+        }
+
+        var measured = cells.Count(c => c > 0);
+        var few = cells.Count(c => c > 0 && c <= q);
+        if (2 * few <= measured)
+        {
+            return [];
+        }
+
+        // The rank at which the median measured example has more cells than parameters.
+        var median = cells.Where(c => c > 0).Order().ElementAt(measured / 2);
+        var suits = median - 1 - (factor.HasExampleBias ? 1 : 0);
+        return [string.Create(CultureInfo.InvariantCulture,
+            $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} parameters {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(few == measured ? ", and with no example measured on more, the factors are shrunk away and the model predicts as the additive one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : "The additive model suits this matrix")}.")];
     }
 
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>

@@ -776,6 +776,50 @@ public sealed class ApplicationTests : IDisposable
         Assert.NotNull(ModelCatalog.CreateFitter("mf", known));
     }
 
+    // The training matrix with each example kept on `tasks` of its 15 tasks (seeded), or every other one on all of them.
+    private static ForgettingMatrix KeptOn(int tasks, bool everyOtherComplete = false)
+    {
+        var values = s_training.Values.ToArray();
+        int m = s_training.TaskCount, n = s_training.ExampleCount;
+        var random = new Random(5);
+        for (var j = 0; j < n; j++)
+        {
+            var keep = Enumerable.Range(0, m).OrderBy(_ => random.Next()).Take(everyOtherComplete && j % 2 == 0 ? m : tasks).ToHashSet();
+            for (var i = 0; i < m; i++)
+            {
+                values[(i * n) + j] = keep.Contains(i) ? values[(i * n) + j] : float.NaN;
+            }
+        }
+
+        return ForgettingMatrix.Create(values, m, n, s_training.TaskIds, s_training.ExampleIds);
+    }
+
+    [Fact]
+    public void FitModelWarnings_ExamplesMeasuredOnNoMoreTasksThanTheirParameters_AreNamedWithTheRankThatSuits()
+    {
+        // Each example on 3 of the 15 tasks: mf rank 3 fits 4 parameters for each, none has more cells.
+        var three = KeptOn(3);
+        var warning = Assert.Single(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(three), three, "z.npy"));
+        Assert.Equal("600 of the 600 measured examples of z.npy were measured on no more tasks than the 4 parameters mf rank 3 fits for each (the median example on 3): their factors cannot be learned from their own cells, and with no example measured on more, the factors are shrunk away and the model predicts as the additive one does. Rank 1 or lower suits this matrix.", warning);
+
+        // On 2 tasks each, not even rank 1 (2 parameters) has more cells: the additive model suits.
+        var two = KeptOn(2);
+        Assert.EndsWith("(the median example on 2): their factors cannot be learned from their own cells, and with no example measured on more, the factors are shrunk away and the model predicts as the additive one does. The additive model suits this matrix.",
+            Assert.Single(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 1 }).FitLowRank(two), two, "z.npy")), StringComparison.Ordinal);
+
+        // Nothing to say: rank 1 on 3 tasks each (2 parameters), the additive model (1), the complete matrix, half the examples
+        // complete (the factors are learned from them: no more than half are short).
+        Assert.Empty(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 1 }).FitLowRank(three), three, "z.npy"));
+        Assert.Empty(Fitting.ModelWarnings(new AdditiveFitter().FitAdditive(three), three, "z.npy"));
+        Assert.Empty(Fitting.ModelWarnings(s_model, s_training, "z.npy"));
+        var half = KeptOn(2, everyOtherComplete: true);
+        Assert.Empty(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(half), half, "z.npy"));
+
+        // And the fit use case says it beside what it says of the matrix.
+        var fit = Fitting.Fit(new FitRequest { Matrix = three, Method = "mf", Source = "z.npy", Settings = new ModelSettings { Rank = 3 } });
+        Assert.Contains(warning, fit.Warnings);
+    }
+
     private static ObservedCells Cells(int count)
     {
         var examples = Enumerable.Range(0, count).Select(i => i * (600 / Math.Max(count, 1))).ToArray();
