@@ -41,8 +41,9 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             (s = 0: the measured examples'); files without it read as before),
 ///             example uncertainty (if flag 64: int32 s, float[s] example parameter shares (s = 0 or N), double the residual
 ///             variances' shrinkage weight; files without it read as no shares and no shrinkage),
-///             more flags (if flag 128: uint32 flags2 (1 residual cross scale), then double the residual directions' cross
-///             scale if flags2 has 1; written only when it is not 1, so files without it read as 1)
+///             more flags (if flag 128: uint32 flags2 (1 residual cross weights), then, if flags2 has 1, int32 s (= N), int32
+///             the sampled tasks, double the common factor, byte[s] each example's sampled tasks that missed it: the residual
+///             directions' cross weights; written only for a matrix with missing cells, so files without it read as none)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities, then (only when
 ///             positive, since interpolation weights: files without it read as 0) double interpolation prior
@@ -156,7 +157,7 @@ public static partial class ModelFile
         bytes += model switch
         {
             FactorModel f => (8L * (model.TaskCount + model.ExampleCount) * (f.Rank + 1)) + (2L * f.ResidualRank * model.ExampleCount)
-                + (4L * f.ExampleParameterShare.Length) + (4L * f.UnmeasuredExamples.Count) + IdBytes(f.TaskIds) + IdBytes(f.ExampleIds),
+                + (4L * f.ExampleParameterShare.Length) + f.ResidualCrossMissing.Length + (4L * f.UnmeasuredExamples.Count) + IdBytes(f.TaskIds) + IdBytes(f.ExampleIds),
             _ => 0,
         };
         return (int)Math.Min(bytes + (bytes / 64), Array.MaxLength);
@@ -557,12 +558,15 @@ public static partial class ModelFile
         if (MoreFlags(p) is var more and not 0)
         {
             w.Write(more);
-            w.Write(p.ResidualCrossScale);
+            w.Write(p.ResidualCrossMissing.Length);
+            w.Write(p.ResidualCrossTasks);
+            w.Write(p.ResidualCrossFactor);
+            w.Write(p.ResidualCrossMissing);
         }
     }
 
-    // The second flags word (after flag 128): 1 residual cross scale (when it is not 1).
-    private static uint MoreFlags(FactorModel p) => p.ResidualRank > 0 && p.ResidualCrossScale != 1 ? 1u : 0u;
+    // The second flags word (after flag 128): 1 residual cross weights (when there are any).
+    private static uint MoreFlags(FactorModel p) => p.ResidualRank > 0 && p.ResidualCrossMissing.Length > 0 ? 1u : 0u;
 
     private static FactorModel ReadFactor(SpanReader r)
     {
@@ -654,9 +658,11 @@ public static partial class ModelFile
             shrinkage = r.Double();
         }
 
-        // Written since group intervals scale the residual directions' products between examples on matrices with missing
-        // cells; older files read as 1 (the intervals they had).
-        var cross = 1.0;
+        // Written since group intervals weigh the residual directions' products between examples on matrices with missing
+        // cells; older files read as none (the intervals they had).
+        byte[] cross = [];
+        var crossTasks = 0;
+        var crossFactor = 0.0;
         if ((flags & 128) != 0)
         {
             var more = r.UInt32();
@@ -667,7 +673,15 @@ public static partial class ModelFile
 
             if ((more & 1) != 0)
             {
-                cross = r.Double();
+                var count = r.Int32();
+                if (count != n)
+                {
+                    throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"{count} residual cross weights for {n} examples"));
+                }
+
+                crossTasks = r.Int32();
+                crossFactor = r.Double();
+                cross = r.Bytes(count);
             }
         }
 
@@ -695,7 +709,9 @@ public static partial class ModelFile
             UnmeasuredSpread = unmeasuredSpread,
             ExampleParameterShare = shares,
             ResidualShrinkage = residualRank > 0 ? shrinkage : null,
-            ResidualCrossScale = cross,
+            ResidualCrossMissing = cross,
+            ResidualCrossTasks = crossTasks,
+            ResidualCrossFactor = crossFactor,
         }));
     }
 
@@ -872,6 +888,8 @@ public static partial class ModelFile
         public float[] Floats(long count) => Values<float>(count);
 
         public Half[] Halves(long count) => Values<Half>(count);
+
+        public byte[] Bytes(long count) => Values<byte>(count);
 
         // count little-endian values of T, checked against the bytes that remain before allocating.
         private T[] Values<T>(long count)

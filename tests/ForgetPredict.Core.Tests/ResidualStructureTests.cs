@@ -211,16 +211,85 @@ public class ResidualStructureTests
         var sparse = Fit(half);
 
         // The complete matrix's products count as they are; with half the cells missing, twice (a task measured two examples
-        // together a quarter of the time, each one half of it).
-        Assert.Equal(1, dense.ResidualCrossScale);
-        Assert.InRange(sparse.ResidualCrossScale, 1.9, 2.1);
+        // together a quarter of the time, each one half of it): each example's weight about sqrt(2).
+        Assert.Equal(0, dense.ResidualCrossMissing.Length);
+        Assert.Equal(1, dense.ResidualCrossWeight(5));
+        var weights = Enumerable.Range(0, n).Select(sparse.ResidualCrossWeight).Order().ToArray();
+        Assert.InRange(weights[n / 2] * weights[n / 2], 1.9, 2.1);
+        Assert.Equal(m, sparse.ResidualCrossTasks);
 
         // The group's residual variance (about 0.01, the shared shift's) is the complete matrix's within a quarter; read with the
         // products unscaled it was about half of it.
         var ratio = ResidualPart(sparse, group) / ResidualPart(dense, group);
-        var unscaled = ResidualPart(FactorModel.Create(sparse.ToParameters() with { ResidualCrossScale = 1 }), group) / ResidualPart(dense, group);
+        var unscaled = ResidualPart(FactorModel.Create(sparse.ToParameters() with { ResidualCrossMissing = [] }), group) / ResidualPart(dense, group);
         Assert.InRange(ratio, 0.75, 1.33);
         Assert.True(unscaled < 0.7, $"unscaled {unscaled}");
+    }
+
+    // The same shift on 40 tasks x 1,200 examples where every other example is measured on every task and the others on 2
+    // tasks each: a task measures two complete examples together every time, so their products need no weight, while the
+    // average observed fraction (0.53) alone would have scaled them by 1 / 0.53 (a single scale made the complete examples'
+    // group 3.7 times as wide in variance as on the complete matrix; unweighted it was 1.9 times: the directions' scaling by
+    // 1 / rho overstates the products of examples measured more often than the average).
+    [Fact]
+    public void UnevenlyMeasuredExamples_GroupVariance_WeighsEachExampleByHowOftenItWasMeasured()
+    {
+        const int m = 40, n = 1200;
+        var shift = new Random(8);
+        var c = Enumerable.Range(0, m).Select(_ => Normal(shift)).ToArray();
+        var complete = Additive(m, n, 0.1, 4, (i, j) => j % 3 == 0 ? 0.1 * c[i] : 0);
+        var values = complete.Values.ToArray();
+        var hide = new Random(9);
+        for (var j = 1; j < n; j += 2)
+        {
+            var keep = Enumerable.Range(0, m).OrderBy(_ => hide.Next()).Take(2).ToHashSet();
+            for (var i = 0; i < m; i++)
+            {
+                values[(i * n) + j] = keep.Contains(i) ? values[(i * n) + j] : float.NaN;
+            }
+        }
+
+        var uneven = ForgettingMatrix.Wrap(values, m, n);
+        var dense = new AdditiveFitter().FitAdditive(complete);
+        var sparse = new AdditiveFitter().FitAdditive(uneven);
+        var group = Enumerable.Range(0, n).Where(j => j % 6 == 0).ToArray(); // complete examples with the shift
+        static double ResidualPart(FactorModel model, int[] group)
+        {
+            var fold = model.FoldIn([1, 2, 4], [0.5, 1.0, 1.5]);
+            return fold.Average(group).Variance - fold.ParameterVariance(group);
+        }
+
+        var ratio = ResidualPart(sparse, group) / ResidualPart(dense, group);
+        var unweighted = ResidualPart(FactorModel.Create(sparse.ToParameters() with { ResidualCrossMissing = [] }), group) / ResidualPart(dense, group);
+        Assert.InRange(ratio, 0.75, 1.33);
+        Assert.True(unweighted > 1.5, $"unweighted {unweighted}");
+    }
+
+    [Fact]
+    public void GapsThatAreEmptyTasksOrUnmeasuredExamples_NeedNoCrossWeights()
+    {
+        // A task with no cell and an example no task measured leave every product where it was: no weights, the file as before.
+        var values = Additive(12, 200, 0.1, 5).Values.ToArray();
+        for (var j = 0; j < 200; j++)
+        {
+            values[(3 * 200) + j] = float.NaN;
+        }
+
+        for (var i = 0; i < 12; i++)
+        {
+            values[(i * 200) + 17] = float.NaN;
+        }
+
+        var model = new AdditiveFitter().FitAdditive(ForgettingMatrix.Wrap(values, 12, 200));
+        Assert.True(model.ResidualRank > 0);
+        Assert.Equal(0, model.ResidualCrossMissing.Length);
+
+        // One more missing cell, of a task that measured others: weights.
+        values[(5 * 200) + 40] = float.NaN;
+        var weighted = new AdditiveFitter().FitAdditive(ForgettingMatrix.Wrap(values, 12, 200));
+        Assert.Equal(200, weighted.ResidualCrossMissing.Length);
+        Assert.Equal((byte)2, weighted.ResidualCrossMissing[40]); // the empty task and its own gap
+        Assert.Equal((byte)1, weighted.ResidualCrossMissing[41]);
     }
 
     [Theory]

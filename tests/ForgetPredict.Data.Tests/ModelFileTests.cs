@@ -142,10 +142,10 @@ public class ModelFileTests
     }
 
     [Fact]
-    public void SaveLoad_ResidualCrossScale_RoundTrips_AndAModelWithoutItKeepsThePreviousFormat()
+    public void SaveLoad_ResidualCrossWeights_RoundTrip_AndAModelWithoutThemKeepsThePreviousFormat()
     {
-        // Given: an additive fit of a matrix with a third of its cells missing (its directions' products between examples scaled
-        // up), and the same model with the scale 1 a complete matrix gets
+        // Given: an additive fit of a matrix with a third of its cells missing (its directions' products between examples weighted
+        // up), and the same model without the weights, as a complete matrix's
         var values = s_continuous.Values.ToArray();
         var random = new Random(3);
         for (var cell = 0; cell < values.Length; cell++)
@@ -154,8 +154,9 @@ public class ModelFileTests
         }
 
         var model = (FactorModel)new AdditiveFitter().Fit(ForgettingMatrix.Wrap(values, s_continuous.TaskCount, s_continuous.ExampleCount));
-        Assert.InRange(model.ResidualCrossScale, 1.3, 1.7);
-        var complete = FactorModel.Create(model.ToParameters() with { ResidualCrossScale = 1 });
+        var median = Enumerable.Range(0, s_continuous.ExampleCount).Select(model.ResidualCrossWeight).Order().ElementAt(s_continuous.ExampleCount / 2);
+        Assert.InRange(median * median, 1.3, 1.7);
+        var complete = FactorModel.Create(model.ToParameters() with { ResidualCrossMissing = [] });
         var folder = RepoPaths.NewTempFolder();
         var (path, completePath) = (Path.Combine(folder, "m.fpm"), Path.Combine(folder, "complete.fpm"));
 
@@ -164,13 +165,14 @@ public class ModelFileTests
         ModelFile.Save(complete, completePath);
         var loaded = (FactorModel)ModelFile.Load(path).Model;
 
-        // Then: the scale survives bit for bit, and with it a group's variance; a scale of 1 writes nothing (the second flags
-        // word and the scale: 12 bytes), so such files are those of the previous release
-        Assert.Equal(model.ResidualCrossScale, loaded.ResidualCrossScale);
+        // Then: the weights survive bit for bit, and with them a group's variance; without weights nothing is written (the second
+        // flags word, the count, the tasks, the factor and a byte an example), so such files are those of the previous release
+        Assert.Equal(model.ResidualCrossMissing.ToArray(), loaded.ResidualCrossMissing.ToArray());
+        Assert.Equal((model.ResidualCrossTasks, model.ResidualCrossFactor), (loaded.ResidualCrossTasks, loaded.ResidualCrossFactor));
         int[] group = [.. Enumerable.Range(0, 120)];
         Assert.Equal(model.FoldIn([1, 2], [0.02, 0.01]).Average(group), loaded.FoldIn([1, 2], [0.02, 0.01]).Average(group));
-        Assert.Equal(new FileInfo(completePath).Length + 12, new FileInfo(path).Length);
-        Assert.Equal(1, ((FactorModel)ModelFile.Load(completePath).Model).ResidualCrossScale);
+        Assert.Equal(new FileInfo(completePath).Length + 20 + s_continuous.ExampleCount, new FileInfo(path).Length);
+        Assert.Equal(0, ((FactorModel)ModelFile.Load(completePath).Model).ResidualCrossMissing.Length);
     }
 
     [Fact]
@@ -328,7 +330,7 @@ public class ModelFileTests
     [InlineData(1u, null)]
     [InlineData(3u, "unknown model flags 3 in the second flags word; the file was written by a newer version")]
     [InlineData(2u, "unknown model flags 2 in the second flags word; the file was written by a newer version")]
-    public void Load_SecondFlagsWord_ReadsTheCrossScale_AndRefusesAFlagItDoesNotKnowAsNewer(uint more, string? refusal)
+    public void Load_SecondFlagsWord_ReadsTheCrossWeights_AndRefusesAFlagItDoesNotKnowAsNewer(uint more, string? refusal)
     {
         // A well-formed 1 x 1 additive file (correct checksum) whose factor section sets flag 128: a second flags word follows.
         var file = CraftedFactorFile(b =>
@@ -351,12 +353,15 @@ public class ModelFileTests
             b.Write(0.0);
             b.Write(0.25);
             b.Write(more);
-            b.Write(2.5);
+            b.Write(1); // one example's count, over 4 tasks, factor 3
+            b.Write(4);
+            b.Write(3.0);
+            b.Write((byte)2);
         });
         if (refusal is null)
         {
             var model = Assert.IsType<FactorModel>(ModelFile.Read(file, "cross.fpm").Model);
-            Assert.Equal(2.5, model.ResidualCrossScale);
+            Assert.Equal(1.5, model.ResidualCrossWeight(0));
             return;
         }
 

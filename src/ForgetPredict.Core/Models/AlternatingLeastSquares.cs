@@ -142,6 +142,7 @@ internal sealed class AlternatingLeastSquares
     private double _mu;
     private double _factorLambda;
     private long _thickCells;        // observed cells of the examples with more cells than parameters
+    private long _thickDegrees;      // their cells less their parameters: the residual's degrees of freedom
     private double[]? _thinRss;      // per chunk: the residual sum of squares of the others (null: read every residual alike)
 
     /// <param name="z">The matrix.</param>
@@ -300,8 +301,10 @@ internal sealed class AlternatingLeastSquares
     // the examples with more observed cells than parameters. One with no more cells than parameters can fit them all, so its
     // residual is the penalty's alone and says nothing of the noise; counting its cells made the level, and with it the
     // penalty, collapse on matrices whose examples are measured on a few tasks each (the example means overfit). With no such
-    // example the level stays at the data's scale (everything may be noise). A complete matrix, or one with as many parameters
-    // per example as tasks (every example could fit its column), reads every residual alike.
+    // example, or too few to read a level from (their residuals keep fewer than ten times an example's parameters in degrees
+    // of freedom: one example measured on q + 1 tasks would otherwise set the penalty for the whole fit), the level stays at
+    // the data's scale (everything may be noise). A complete matrix, or one with as many parameters per example as measured
+    // tasks (every example could fit its column), reads every residual alike.
     private double NoiseLevel(double rss, double dataScale)
     {
         if (_thinRss is null)
@@ -309,7 +312,7 @@ internal sealed class AlternatingLeastSquares
             return Math.Sqrt(Math.Max(rss, 0) / Math.Max(_z.ObservedCount, 1));
         }
 
-        if (_thickCells == 0)
+        if (_thickDegrees < 10L * _q)
         {
             return dataScale;
         }
@@ -326,8 +329,10 @@ internal sealed class AlternatingLeastSquares
     private void CountThickCells()
     {
         _thickCells = 0;
+        _thickDegrees = 0;
         _thinRss = null;
-        if (_q == 0 || _q >= _m || _problem.ThresholdMultiplier is null || _z.MissingCount == 0)
+        var measuredTasks = _rowMissing.Count(missing => missing < _n);
+        if (_q == 0 || _q >= measuredTasks || _problem.ThresholdMultiplier is null || _z.MissingCount == 0)
         {
             return;
         }
@@ -339,6 +344,7 @@ internal sealed class AlternatingLeastSquares
             if (cells > _q)
             {
                 _thickCells += cells;
+                _thickDegrees += cells - _q;
             }
             else
             {

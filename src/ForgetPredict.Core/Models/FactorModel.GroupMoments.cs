@@ -5,12 +5,12 @@ namespace ForgetPredict.Core.Models;
 public sealed partial class FactorModel
 {
     // Variance of a new task's mean residual over a set of examples under the residual covariance W^T W + iso I + D: the
-    // directions' part (sum_k mean_g(W_k)^2, its products between different examples times the cross scale, see
-    // FactorModelParameters.ResidualCrossScale, and never below what they give unscaled), the isotropic part (iso / size),
-    // and D, what each example's own variance holds
-    // beyond iso + sum_k W[k, j]^2, independent across examples and never negative: the raise toward the noise variance, the
-    // example parameters' share, the least share each keeps, an unmeasured example's average residual. So a one-example
-    // group's variance is its cell's, and no group's is below what the directions give it.
+    // directions' part (sum_k mean_g(W_k)^2, its products between examples j != l weighted g_j g_l, see
+    // FactorModelParameters.ResidualCrossMissing, and never below the own squares alone), the isotropic part (iso / size),
+    // and D, what each example's own variance holds beyond iso + sum_k W[k, j]^2, independent across examples and never
+    // negative: the raise toward the noise variance, the example parameters' share, the least share each keeps, an unmeasured
+    // example's average residual. So a one-example group's variance is its cell's, and no group's is below what the
+    // directions give it (without cross weights) or below its examples' variances taken as independent (with them).
     private double MeanResidualVariance(ReadOnlySpan<int> examples)
     {
         var size = examples.Length;
@@ -26,31 +26,40 @@ public sealed partial class FactorModel
         }
 
         var n = ExampleCount;
-        double means = 0, squares = 0;
+        var weighted = size > 1 && _p.ResidualCrossMissing.Length != 0;
+        double means = 0, squares = 0, weightedSquares = 0;
         for (var k = 0; k < _p.ResidualRank; k++)
         {
             var w = _p.ResidualFactors.AsSpan(k * n, n);
-            double sum = 0, square = 0;
+            double sum = 0, square = 0, weightedSum = 0, weightedSquare = 0;
             foreach (var j in examples)
             {
                 var v = (float)w[j];
                 sum += v;
                 square += (double)v * v;
+                if (weighted)
+                {
+                    var gv = ResidualCrossWeight(j) * v;
+                    weightedSum += gv;
+                    weightedSquare += gv * gv;
+                }
             }
 
             var scale = _p.ResidualScales[k];
-            var mean = scale * sum / size;
+            var mean = scale * (weighted ? weightedSum : sum) / size;
             means += mean * mean;
             squares += scale * scale * square;
+            weightedSquares += scale * scale * weightedSquare;
         }
 
         // D's sum: each example's variance less its directions and isotropic part (non-negative but for rounding).
         var extra = Math.Max(diagonal - (size * _isotropicNoise) - squares, 0);
-        var cross = _p.ResidualCrossScale;
-        if (cross != 1)
+        if (weighted)
         {
-            // sum_k mean_g(W_k)^2 = (own squares + products between different examples) / size^2: only the products scale.
-            means = Math.Max(means, (cross * means) - ((cross - 1) * squares / ((double)size * size)));
+            // With cross weights the products between different examples count g_j g_l times, an example's own square once:
+            // never less than the own squares alone (examples independent).
+            var own = squares / ((double)size * size);
+            means = Math.Max(means - ((weightedSquares - squares) / ((double)size * size)), own);
         }
 
         return means + (_isotropicNoise / size) + (extra / ((double)size * size));

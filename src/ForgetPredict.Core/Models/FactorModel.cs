@@ -109,15 +109,25 @@ public sealed record FactorModelParameters
     public double? ResidualShrinkage { get; init; }
 
     /// <summary>
-    /// How much more the residual directions' products between two different examples count than an example's own square
-    /// (at least 1; 1 on a complete matrix). The directions read the training residuals with missing cells as 0 and scale
-    /// them by the observed fraction rho, which makes each example's own variance right; but a task measures two examples
-    /// together only about rho^2 of the time, so their covariance came out rho times too small and so did a group mean's
-    /// variance (on charlm-b with half its cells missing, additive's 90% group intervals covered 80% of groups). This is
-    /// S rho / sum over the S sampled tasks of f_i^2 (f_i the share of the measured examples task i measured): 1 / rho when
-    /// cells are missing at random. Model files written before it read as 1, with the intervals they had.
+    /// With <see cref="ResidualCrossTasks"/> and <see cref="ResidualCrossFactor"/>, each example's weight g_j in the residual
+    /// directions' products between two different examples: a group's variance counts g_j g_l W[k, j] W[k, l] for j != l (an
+    /// example's own square as it is), g_j = ResidualCrossFactor / (ResidualCrossTasks - ResidualCrossMissing[j]), the
+    /// latter the number of the sampled training tasks that did not measure example j (at most 255). Empty on a complete
+    /// matrix (every weight 1). The directions read the training residuals with missing cells as 0 and scale them by the
+    /// observed fraction rho, which makes an average example's own variance right; but a task measures two examples together
+    /// only about rho^2 of the time (less or more as the two were measured on fewer or more tasks than the average), so
+    /// their covariance came out too small and with it a group mean's variance (on charlm-b with half its cells missing,
+    /// additive's 90% group intervals covered 80% of groups). g_j is 1 / sqrt(rho) when cells are missing at random. Model
+    /// files written before it read as empty, with the intervals they had.
     /// </summary>
-    public double ResidualCrossScale { get; init; } = 1;
+    /// <remarks>A byte an example (only for a matrix with missing cells), so the fit's memory stays within its bound.</remarks>
+    public byte[] ResidualCrossMissing { get; init; } = [];
+
+    /// <summary>The sampled training tasks the cross weights count over (1 to 256; 0 without weights; see <see cref="ResidualCrossMissing"/>).</summary>
+    public int ResidualCrossTasks { get; init; }
+
+    /// <summary>The cross weights' common factor (see <see cref="ResidualCrossMissing"/>; 0 without weights).</summary>
+    public double ResidualCrossFactor { get; init; }
 }
 
 /// <summary>
@@ -322,9 +332,14 @@ public sealed partial class FactorModel : IForgettingModel
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task prior has dimension {prior.Dimension}; this model's task vectors have {taskDim}."), nameof(parameters));
         }
 
-        if (!(parameters.ResidualCrossScale >= 1) || !double.IsFinite(parameters.ResidualCrossScale))
+        ArgumentNullException.ThrowIfNull(parameters.ResidualCrossMissing, nameof(parameters.ResidualCrossMissing));
+        if (parameters.ResidualCrossMissing is { Length: > 0 } crossMissing
+            && (crossMissing.Length != n || parameters.ResidualCrossTasks is < 1 or > ResidualStructure.SampleTasks || !(parameters.ResidualCrossFactor > 0)
+                || !(parameters.ResidualCrossFactor <= parameters.ResidualCrossTasks * (1 + 1e-9))
+                || TensorPrimitives.Max<byte>(crossMissing) > Math.Min(parameters.ResidualCrossTasks, byte.MaxValue)))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Residual cross scale {parameters.ResidualCrossScale} is not a finite number of at least 1."), nameof(parameters));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Residual cross weights: {crossMissing.Length} counts for {n} examples over {parameters.ResidualCrossTasks} tasks, factor {parameters.ResidualCrossFactor}; each count must be at most the tasks (1 to {ResidualStructure.SampleTasks}) and the factor positive and at most the tasks."), nameof(parameters));
         }
 
         if (parameters.ResidualShrinkage is { } given && !(given >= 0 && given <= 1))
@@ -365,6 +380,8 @@ public sealed partial class FactorModel : IForgettingModel
         var covariance = Math.Max(ridge, p.TaskPrior is { } prior ? MaxMagnitude(prior.Covariance) : 0);
         var priorMean = p.TaskPrior is { } empirical ? MaxMagnitude(empirical.Mean) : 0;
         var noise = exampleNoise is null ? p.NoiseVariance : TensorPrimitives.Max<double>(exampleNoise);
+        // A group's residual variance with cross weights is at most the largest weight squared times the largest example's.
+        noise *= p.ResidualCrossMissing.Length == 0 ? 1 : Math.Max(p.ResidualCrossFactor * p.ResidualCrossFactor, 1);
         var t = 1 + (p.Rank * Math.Max(Math.Max(maxU, priorMean), Math.Sqrt(covariance)));
         noise += t * t * MaxMagnitude(spread);
         var mean = Math.Abs(p.GlobalMean) + MaxMagnitude(p.TaskBiases) + MaxMagnitude(p.ExampleBiases) + (p.Rank * maxU * maxV) + (s * priorMean);
@@ -390,6 +407,7 @@ public sealed partial class FactorModel : IForgettingModel
         UnmeasuredExamples = [.. p.UnmeasuredExamples],
         UnmeasuredSpread = [.. p.UnmeasuredSpread],
         ExampleParameterShare = [.. p.ExampleParameterShare],
+        ResidualCrossMissing = [.. p.ResidualCrossMissing],
     };
 
     /// <summary>
@@ -415,8 +433,19 @@ public sealed partial class FactorModel : IForgettingModel
     /// <summary>The weight with which each example's residual variance below <see cref="NoiseVariance"/> is raised toward it (see <see cref="FactorModelParameters.ResidualShrinkage"/>; 0 without residual components).</summary>
     public double ResidualShrinkage => _shrinkage;
 
-    /// <summary>How much more the residual directions' products between two examples count in a group's variance than an example's own (see <see cref="FactorModelParameters.ResidualCrossScale"/>; 1 on a complete matrix).</summary>
-    public double ResidualCrossScale => _p.ResidualCrossScale;
+    /// <summary>Each example's count of the sampled training tasks that did not measure it, for its cross weight (see <see cref="FactorModelParameters.ResidualCrossMissing"/>; empty on a complete matrix).</summary>
+    public ReadOnlySpan<byte> ResidualCrossMissing => _p.ResidualCrossMissing;
+
+    /// <summary>The sampled training tasks the cross weights count over (see <see cref="FactorModelParameters.ResidualCrossTasks"/>).</summary>
+    public int ResidualCrossTasks => _p.ResidualCrossTasks;
+
+    /// <summary>The cross weights' common factor (see <see cref="FactorModelParameters.ResidualCrossFactor"/>).</summary>
+    public double ResidualCrossFactor => _p.ResidualCrossFactor;
+
+    /// <summary>Example <paramref name="example"/>'s weight in the residual directions' products between two examples in a group's variance (see <see cref="FactorModelParameters.ResidualCrossMissing"/>; 1 on a complete matrix).</summary>
+    /// <param name="example">The example's index.</param>
+    public double ResidualCrossWeight(int example) => _p.ResidualCrossMissing.Length == 0 ? 1
+        : _p.ResidualCrossFactor / Math.Max(_p.ResidualCrossTasks - _p.ResidualCrossMissing[example], 1);
 
     /// <summary>The example parameters' share of each example, as a multiple of the noise variance (see <see cref="FactorModelParameters.ExampleParameterShare"/>), or empty.</summary>
     public ReadOnlySpan<float> ExampleParameterShare => _p.ExampleParameterShare;

@@ -216,7 +216,7 @@ internal static class FactorFits
             var (factors, scales, cross) = ResidualStructure.Directions(matrix, parameters, residualRank, inflation, problem.MaxThreads, problem.Cancellation);
             if (scales.Length > 0)
             {
-                parameters = parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales, ResidualCrossScale = cross };
+                parameters = parameters with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales, ResidualCrossMissing = cross.Missing, ResidualCrossTasks = cross.Tasks, ResidualCrossFactor = cross.Factor };
             }
         }
 

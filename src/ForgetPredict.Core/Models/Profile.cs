@@ -159,7 +159,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
             Fit = new FitReport(1, true, rss, rss / matrix.ObservedCount),
         });
         var (factors, scales, cross) = ResidualStructure.Directions(matrix, fitted, _o.ResidualRank, 1, _o.MaxThreads, cancellationToken);
-        return FactorModel.CreateOwned(scales.Length == 0 ? fitted : fitted with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales, ResidualCrossScale = cross });
+        return FactorModel.CreateOwned(scales.Length == 0 ? fitted : fitted with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales, ResidualCrossMissing = cross.Missing, ResidualCrossTasks = cross.Tasks, ResidualCrossFactor = cross.Factor });
     }
 
     // Each task's least-squares coefficients (a_i; u_i) on the features (1, f_1j..f_rank,j) over its observed cells, and the

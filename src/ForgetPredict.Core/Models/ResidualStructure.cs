@@ -147,13 +147,13 @@ internal static class ResidualStructure
     /// scaled so that W[k, j] W[k, l] summed over k approximates a new task's residual covariance of examples j and l:
     /// W_k = sqrt(<paramref name="inflation"/> / (S rho)) R^T u_k, u_k the k-th eigenvector of R R^T over S sampled tasks
     /// (all of them up to <see cref="SampleTasks"/>); q = min(components, S - 1) or fewer. Returned as unit-norm directions in half
-    /// precision (q x N, row-major) and their norms: W_k = Scales[k] * Factors[k]; and the factor by which their products between
-    /// two examples are to be scaled (<see cref="FactorModelParameters.ResidualCrossScale"/>: 1 with no missing cell).
+    /// precision (q x N, row-major) and their norms: W_k = Scales[k] * Factors[k]; and the examples' weights in their products
+    /// between two examples (<see cref="FactorModelParameters.ResidualCrossMissing"/>: none with no missing cell).
     /// </summary>
     /// <remarks>Two streaming passes over the sampled rows (the S x S Gram, then the directions), O(S N (S + q)) work,
     /// O(q N) memory, fixed partitions: deterministic for any thread count. <paramref name="cancellationToken"/> is checked
     /// around the Gram matrix and between the second pass's column chunks.</remarks>
-    public static (Half[] Factors, double[] Scales, double CrossScale) Directions(ForgettingMatrix z, FactorModelParameters model, int components, double inflation, int maxThreads,
+    public static (Half[] Factors, double[] Scales, (byte[] Missing, int Tasks, double Factor) Cross) Directions(ForgettingMatrix z, FactorModelParameters model, int components, double inflation, int maxThreads,
         CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -168,7 +168,7 @@ internal static class ResidualStructure
         var q = Math.Min(Math.Min(components, Array.MaxLength / Math.Max(n, 1)), Math.Min(sampled - 1, n));
         if (q <= 0)
         {
-            return ([], [], 1);
+            return ([], [], ([], 0, 0));
         }
 
         var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk, GramPartitions);
@@ -184,7 +184,7 @@ internal static class ResidualStructure
 
         if (q == 0)
         {
-            return ([], [], 1);
+            return ([], [], ([], 0, 0));
         }
 
         var u = eigen.Vectors!;
@@ -194,7 +194,7 @@ internal static class ResidualStructure
         var measured = n - model.UnmeasuredExamples.Length;
         var rho = (double)z.ObservedCount / ((double)m * Math.Max(measured, 1));
         var scale = Math.Sqrt(inflation / (sampled * rho));
-        var crossScale = CrossScale(z, tasks, measured, rho);
+        var cross = CrossWeights(z, tasks, measured, rho);
         // ||R^T u_k||^2 = lambda_k, so W_k's norm is known before it is computed: unit-norm rows quantise to half precision
         // without a second pass (entries of typical size 1 / sqrt(N) stay far above half's subnormal range).
         var norms = new double[q];
@@ -239,28 +239,53 @@ internal static class ResidualStructure
             }
         });
         cancellationToken.ThrowIfCancellationRequested();
-        return (directions, norms, crossScale);
+        return (directions, norms, cross);
     }
 
-    // S rho / sum_i f_i^2 over the sampled tasks, f_i the share of the measured examples task i measured (an unmeasured example
-    // is missing from every row): a product of two examples' residuals is there when a task measured both, about f_i^2 of the
-    // time, where the scaling by 1 / rho suits an example's own square. Exactly 1 when no measured example misses a cell, at
-    // least 1 otherwise (rounding aside).
-    private static double CrossScale(ForgettingMatrix z, int[] tasks, int measured, double rho)
+    // The examples' cross weights (FactorModelParameters.ResidualCrossMissing), none when no measured example misses a cell
+    // of a task that measured any (every gap an unmeasured example or an empty task). Over the S sampled tasks, with f_i the
+    // share of the measured examples task i measured, F = sum f_i, F2 = sum f_i^2 and c_j the sampled tasks that measured
+    // example j, a task measures examples j and l together about f_i^2 (c_j / F) (c_l / F) of the time (a cell's chance
+    // f_i c_j / F matches every row's and every column's count), so the directions' product of j and l is inflation
+    // F2 c_j c_l / (S rho F^2) times their covariance; g_j = (F / c_j) sqrt(S rho / F2) makes g_j g_l times it the
+    // covariance's: 1 / sqrt(rho) when cells are missing at random. Kept as each example's S - c_j (at most 255: only an
+    // example no sampled task measured reaches it when S = 256, and its directions are zero) and the factor F sqrt(S rho / F2),
+    // at most S sqrt(rho) <= S since F2 >= F^2 / S.
+    private static (byte[] Missing, int Tasks, double Factor) CrossWeights(ForgettingMatrix z, int[] tasks, int measured, double rho)
     {
-        if (z.MissingCount == (long)z.TaskCount * (z.ExampleCount - measured))
+        int m = z.TaskCount, n = z.ExampleCount;
+        long emptyTasks = 0;
+        for (var i = 0; i < m; i++)
         {
-            return 1;
+            emptyTasks += ValueScan.Scan(z.Row(i)).MissingCount == n ? 1 : 0;
         }
 
-        double squares = 0;
+        if (z.MissingCount == (emptyTasks * n) + ((m - emptyTasks) * (n - measured)))
+        {
+            return ([], 0, 0);
+        }
+
+        var missing = new byte[n];
+        double sum = 0, squares = 0;
         foreach (var i in tasks)
         {
-            var f = (z.ExampleCount - ValueScan.Scan(z.Row(i)).MissingCount) / (double)Math.Max(measured, 1);
+            var row = z.Row(i);
+            var absent = 0;
+            for (var j = 0; j < n; j++)
+            {
+                if (float.IsNaN(row[j]))
+                {
+                    absent++;
+                    missing[j] = (byte)Math.Min(missing[j] + 1, byte.MaxValue);
+                }
+            }
+
+            var f = (n - absent) / (double)Math.Max(measured, 1);
+            sum += f;
             squares += f * f;
         }
 
-        return squares > 0 ? Math.Max(tasks.Length * rho / squares, 1) : 1;
+        return squares > 0 ? (missing, tasks.Length, sum * Math.Sqrt(tasks.Length * rho / squares)) : ([], 0, 0);
     }
 
     // Row i's residuals z - prediction over columns start .. start + destination.Length (0 where z is missing).

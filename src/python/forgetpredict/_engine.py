@@ -292,14 +292,14 @@ def _named_choice(message: str, args: Sequence[str]) -> str:
     return f"{name}={value!r} is not one of {choices}."
 
 
-# The package's temporary files (a call's folder, a model's): gone by the time a message is read, so messages name the
-# file alone ("observed.csv:2: ..." for the cells given as ``observed``). The folder is the one tempfile uses now.
 def engine_words(text: str) -> str:
     """A line the engine wrote, as the Python caller reads it: options named as arguments, files in the call's scratch
     folder by their own names."""
     return python_words(_without_scratch(text))
 
 
+# The package's temporary files (a call's folder, a model's): gone by the time a message is read, so messages name the
+# file alone ("observed.csv:2: ..." for the cells given as ``observed``). The folder is the one tempfile uses now.
 def _without_scratch(text: str) -> str:
     scratch = re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep)
     return re.sub(scratch, "", text)

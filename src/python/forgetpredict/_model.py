@@ -158,6 +158,7 @@ class Model:
             examples = _io.read_table(call / "examples.csv").set_index("example")
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
             summary["warnings"] = [_engine.engine_words(w) for w in summary.get("warnings") or []]  # as they were raised
+            summary.pop("cold_examples", None)  # in Prediction.cold_examples, as from the service
             report = (call / "report.html").read_text(encoding="utf-8")
         cold = None
         if "cold" in examples.columns:

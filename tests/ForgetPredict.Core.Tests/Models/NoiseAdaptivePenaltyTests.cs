@@ -75,6 +75,25 @@ public class NoiseAdaptivePenaltyTests
     }
 
     [Fact]
+    public void NoiseLevel_IsNotReadFromAHandfulOfExamplesWithMoreCellsThanParameters()
+    {
+        // Every chunk on 2 training tasks, then one of them on 12 (3 residual degrees of freedom beyond rank 8's 9
+        // parameters): too few to read the noise from, so the penalty stays where it was (at the data's scale), not set by one
+        // chunk's residual.
+        var sparse = Sparse(0);
+        var values = sparse.Values.ToArray();
+        int m = sparse.TaskCount, n = sparse.ExampleCount;
+        for (var i = 0; i < 12; i++)
+        {
+            values[(i * n) + 100] = CharlmD.Matrix[Enumerable.Range(0, CharlmD.Matrix.TaskCount).Except(CharlmD.ReferenceTestRows).ElementAt(i), 100];
+        }
+
+        var one = ForgettingMatrix.Create(values, m, n, sparse.TaskIds, sparse.ExampleIds);
+        var penalty = new LowRankFitter().FitLowRank(sparse).TaskFactorPenalty;
+        Assert.Equal(penalty, new LowRankFitter().FitLowRank(one).TaskFactorPenalty, penalty * 0.05);
+    }
+
+    [Fact]
     public void LowRankFit_WithFewCellExamples_IsTheSameForAnyThreadCount()
     {
         // The few-cell examples' residuals are summed per column chunk, in chunk order.
