@@ -182,15 +182,28 @@ public class ResidualStructureTests
         Assert.True(correlated > 1.5 * naive, $"{correlated} vs {naive}");
     }
 
-    // A task-wide shift shared by every third example (0.1 c_i, c_i ~ N(0, 1) per task) that the additive model leaves in its
-    // residuals, on 40 tasks x 600 examples; then the same matrix with half its cells missing at random.
+    // 40 tasks x n examples with a task-wide shift shared by every third example (0.1 c_i, c_i ~ N(0, 1) per task) that the
+    // additive model leaves in its residuals.
+    private static ForgettingMatrix Shifted(int n)
+    {
+        var shift = new Random(8);
+        var c = Enumerable.Range(0, 40).Select(_ => Normal(shift)).ToArray();
+        return Additive(40, n, 0.1, 4, (i, j) => j % 3 == 0 ? 0.1 * c[i] : 0);
+    }
+
+    // The residual part of a group's variance for a new task folded in from three cells.
+    private static double ResidualPart(FactorModel model, int[] group)
+    {
+        var fold = model.FoldIn([1, 2, 4], [0.5, 1.0, 1.5]);
+        return fold.Average(group).Variance - fold.ParameterVariance(group);
+    }
+
+    // The shifted matrix of 600 examples, then with half its cells missing at random.
     [Fact]
     public void MissingCells_GroupVariance_KeepsTheCovarianceBetweenExamples()
     {
         const int m = 40, n = 600;
-        var shift = new Random(8);
-        var c = Enumerable.Range(0, m).Select(_ => Normal(shift)).ToArray();
-        var complete = Additive(m, n, 0.1, 4, (i, j) => j % 3 == 0 ? 0.1 * c[i] : 0);
+        var complete = Shifted(n);
         var values = complete.Values.ToArray();
         var hide = new Random(9);
         for (var cell = 0; cell < values.Length; cell++)
@@ -201,12 +214,6 @@ public class ResidualStructureTests
         var half = ForgettingMatrix.Wrap(values, m, n);
         static FactorModel Fit(ForgettingMatrix z) => new AdditiveFitter().FitAdditive(z);
         var group = Enumerable.Range(0, n).Where(j => j % 3 == 0).ToArray();
-        static double ResidualPart(FactorModel model, int[] group)
-        {
-            var fold = model.FoldIn([1, 2, 4], [0.5, 1.0, 1.5]);
-            return fold.Average(group).Variance - fold.ParameterVariance(group);
-        }
-
         var dense = Fit(complete);
         var sparse = Fit(half);
 
@@ -235,9 +242,7 @@ public class ResidualStructureTests
     public void UnevenlyMeasuredExamples_GroupVariance_WeighsEachExampleByHowOftenItWasMeasured()
     {
         const int m = 40, n = 1200;
-        var shift = new Random(8);
-        var c = Enumerable.Range(0, m).Select(_ => Normal(shift)).ToArray();
-        var complete = Additive(m, n, 0.1, 4, (i, j) => j % 3 == 0 ? 0.1 * c[i] : 0);
+        var complete = Shifted(n);
         var values = complete.Values.ToArray();
         var hide = new Random(9);
         for (var j = 1; j < n; j += 2)
@@ -253,12 +258,6 @@ public class ResidualStructureTests
         var dense = new AdditiveFitter().FitAdditive(complete);
         var sparse = new AdditiveFitter().FitAdditive(uneven);
         var group = Enumerable.Range(0, n).Where(j => j % 6 == 0).ToArray(); // complete examples with the shift
-        static double ResidualPart(FactorModel model, int[] group)
-        {
-            var fold = model.FoldIn([1, 2, 4], [0.5, 1.0, 1.5]);
-            return fold.Average(group).Variance - fold.ParameterVariance(group);
-        }
-
         var ratio = ResidualPart(sparse, group) / ResidualPart(dense, group);
         var unweighted = ResidualPart(FactorModel.Create(sparse.ToParameters() with { ResidualCrossMissing = [] }), group) / ResidualPart(dense, group);
         Assert.InRange(ratio, 0.75, 1.33);
