@@ -347,7 +347,7 @@ public static class Fitting
     /// What a fit of <paramref name="model"/> on <paramref name="matrix"/> should be told of the examples whose factors it could
     /// not learn: when most measured examples were measured on no more tasks than the model fits parameters for each (its
     /// rank, plus one with example biases), their factors cannot come from their own cells, and when none was measured on
-    /// more, the factor penalty stays at the data's scale, so the factors are shrunk away and the model predicts as the
+    /// more, the factor penalty stays at the data's scale, so the factors are shrunk hard and the model predicts almost as the
     /// additive one. Empty for a complete matrix, a model without example factors, or one with at least as many parameters
     /// per example as tasks.
     /// </summary>
@@ -390,7 +390,7 @@ public static class Fitting
         var median = cells.Where(c => c > 0).Order().ElementAt(measured / 2);
         var suits = median - 1 - (factor.HasExampleBias ? 1 : 0);
         return [string.Create(CultureInfo.InvariantCulture,
-            $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} parameters {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(few == measured ? ", and with no example measured on more, the factors are shrunk away and the model predicts as the additive one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : "The additive model suits this matrix")}.")];
+            $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} parameters {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(few == measured ? ", and with no example measured on more, the penalty shrinks the factors hard and the model predicts almost as the additive one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : "The additive model suits this matrix")}.")];
     }
 
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>

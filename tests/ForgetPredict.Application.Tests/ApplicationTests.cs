@@ -800,11 +800,11 @@ public sealed class ApplicationTests : IDisposable
         // Each example on 3 of the 15 tasks: mf rank 3 fits 4 parameters for each, none has more cells.
         var three = KeptOn(3);
         var warning = Assert.Single(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(three), three, "z.npy"));
-        Assert.Equal("600 of the 600 measured examples of z.npy were measured on no more tasks than the 4 parameters mf rank 3 fits for each (the median example on 3): their factors cannot be learned from their own cells, and with no example measured on more, the factors are shrunk away and the model predicts as the additive one does. Rank 1 or lower suits this matrix.", warning);
+        Assert.Equal("600 of the 600 measured examples of z.npy were measured on no more tasks than the 4 parameters mf rank 3 fits for each (the median example on 3): their factors cannot be learned from their own cells, and with no example measured on more, the penalty shrinks the factors hard and the model predicts almost as the additive one does. Rank 1 or lower suits this matrix.", warning);
 
         // On 2 tasks each, not even rank 1 (2 parameters) has more cells: the additive model suits.
         var two = KeptOn(2);
-        Assert.EndsWith("(the median example on 2): their factors cannot be learned from their own cells, and with no example measured on more, the factors are shrunk away and the model predicts as the additive one does. The additive model suits this matrix.",
+        Assert.EndsWith("(the median example on 2): their factors cannot be learned from their own cells, and with no example measured on more, the penalty shrinks the factors hard and the model predicts almost as the additive one does. The additive model suits this matrix.",
             Assert.Single(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 1 }).FitLowRank(two), two, "z.npy")), StringComparison.Ordinal);
 
         // Nothing to say: rank 1 on 3 tasks each (2 parameters), the additive model (1), the complete matrix, half the examples
