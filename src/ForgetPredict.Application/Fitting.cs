@@ -345,11 +345,11 @@ public static class Fitting
 
     /// <summary>
     /// What a fit of <paramref name="model"/> on <paramref name="matrix"/> should be told of the examples whose factors it could
-    /// not learn: when most measured examples were measured on no more tasks than the model fits parameters for each (its
-    /// rank, plus one with example biases), their factors cannot come from their own cells, and when none was measured on
-    /// more, the factor penalty stays at the data's scale, so the factors are shrunk hard and the model predicts almost as the
-    /// additive one. Empty for a complete matrix, a model without example factors, or one with at least as many parameters
-    /// per example as tasks.
+    /// not learn (mf, rank1, logistic): when most measured examples were measured on no more tasks than the model fits
+    /// parameters for each (its rank, plus one with example biases), their factors cannot come from their own cells, and
+    /// when the others leave too few residual degrees of freedom, mf's and rank1's noise-adaptive penalty stays at the data's
+    /// scale, so the factors are shrunk hard and the model predicts almost as the additive one. Empty for a complete matrix,
+    /// another model, or one with at least as many parameters per example as measured tasks.
     /// </summary>
     /// <param name="model">The fitted model.</param>
     /// <param name="matrix">The training matrix.</param>
@@ -358,39 +358,47 @@ public static class Fitting
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(matrix);
-        if (matrix.MissingCount == 0 || model is not FactorModel { Rank: > 0 } factor)
-        {
-            return [];
-        }
-
-        var q = factor.Rank + (factor.HasExampleBias ? 1 : 0);
-        if (q >= matrix.TaskCount)
+        if (matrix.MissingCount == 0 || model is not FactorModel { Rank: > 0, Method: ModelMethod.LowRank or ModelMethod.RankOne or ModelMethod.Logistic } factor)
         {
             return [];
         }
 
         var cells = new int[matrix.ExampleCount];
+        var measuredTasks = 0;
         for (var i = 0; i < matrix.TaskCount; i++)
         {
             var row = matrix.Row(i);
+            var any = false;
             for (var j = 0; j < row.Length; j++)
             {
-                cells[j] += float.IsNaN(row[j]) ? 0 : 1;
+                var observed = !float.IsNaN(row[j]);
+                cells[j] += observed ? 1 : 0;
+                any |= observed;
             }
+
+            measuredTasks += any ? 1 : 0;
         }
 
+        // As the solver: with as many parameters per example as measured tasks every example fits its column.
+        var q = factor.Rank + (factor.HasExampleBias ? 1 : 0);
         var measured = cells.Count(c => c > 0);
         var few = cells.Count(c => c > 0 && c <= q);
-        if (2 * few <= measured)
+        if (q >= measuredTasks || 2 * few <= measured)
         {
             return [];
         }
+
+        // The solver's rule for its noise-adaptive penalty (mf, rank1; logistic's is fixed): with fewer residual degrees of
+        // freedom than ten times an example's parameters in the other examples, the penalty stays at the data's scale.
+        var degrees = cells.Where(c => c > q).Sum(c => (long)(c - q));
+        var adaptive = factor.Method is not ModelMethod.Logistic && degrees < 10L * q;
+        var additive = factor.Method is ModelMethod.Logistic ? ModelCatalog.NameOf(ModelMethod.LogisticAdditive) : ModelCatalog.NameOf(ModelMethod.Additive);
 
         // The rank at which the median measured example has more cells than parameters.
         var median = cells.Where(c => c > 0).Order().ElementAt(measured / 2);
         var suits = median - 1 - (factor.HasExampleBias ? 1 : 0);
         return [string.Create(CultureInfo.InvariantCulture,
-            $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} parameters {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(few == measured ? ", and with no example measured on more, the penalty shrinks the factors hard and the model predicts almost as the additive one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : "The additive model suits this matrix")}.")];
+            $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} parameter{(q == 1 ? string.Empty : "s")} {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(adaptive ? $", and with too few examples measured on more, the penalty shrinks the factors hard and the model predicts almost as the {additive} one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : $"The {additive} model suits this matrix")}.")];
     }
 
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>

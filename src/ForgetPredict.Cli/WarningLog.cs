@@ -5,64 +5,78 @@ namespace ForgetPredict.Cli;
 /// stream whole), and keeps each "warning: " line's text (without the prefix), so a command's JSON summary can carry the
 /// warnings its user was shown.
 /// </summary>
-internal sealed class WarningLog(TextWriter inner) : TextWriter(inner.FormatProvider)
+internal sealed class WarningLog : TextWriter
 {
     private const string Prefix = "warning: ";
+    private readonly TextWriter _inner;
     private readonly System.Text.StringBuilder _line = new();
     private readonly List<string> _warnings = [];
+
+    /// <summary>Passes writes on to <paramref name="inner"/>, with its line end.</summary>
+    /// <param name="inner">The error stream.</param>
+    public WarningLog(TextWriter inner)
+        : base(inner.FormatProvider)
+    {
+        _inner = inner;
+        CoreNewLine = inner.NewLine.ToCharArray();
+    }
 
     /// <summary>The warnings written so far, in order.</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
     /// <inheritdoc/>
-    public override System.Text.Encoding Encoding => inner.Encoding;
+    public override System.Text.Encoding Encoding => _inner.Encoding;
 
     /// <inheritdoc/>
     [System.Diagnostics.CodeAnalysis.AllowNull]
     public override string NewLine
     {
-        get => inner.NewLine;
-        set => inner.NewLine = value;
+        get => _inner.NewLine;
+        set
+        {
+            _inner.NewLine = value;
+            CoreNewLine = _inner.NewLine.ToCharArray();
+        }
     }
 
     /// <inheritdoc/>
     public override void Write(char value)
     {
-        inner.Write(value);
+        _inner.Write(value);
         Keep([value]);
     }
 
     /// <inheritdoc/>
     public override void Write(string? value)
     {
-        inner.Write(value);
+        _inner.Write(value);
         Keep(value);
     }
 
     /// <inheritdoc/>
     public override void Write(char[] buffer, int index, int count)
     {
-        inner.Write(buffer, index, count);
+        _inner.Write(buffer, index, count);
         Keep(buffer.AsSpan(index, count));
     }
 
     /// <inheritdoc/>
     public override void Write(ReadOnlySpan<char> buffer)
     {
-        inner.Write(buffer);
+        _inner.Write(buffer);
         Keep(buffer);
     }
 
     /// <inheritdoc/>
     public override void WriteLine(string? value)
     {
-        inner.WriteLine(value);
+        _inner.WriteLine(value);
         Keep(value);
-        Keep(inner.NewLine);
+        Keep(_inner.NewLine);
     }
 
     /// <inheritdoc/>
-    public override void Flush() => inner.Flush();
+    public override void Flush() => _inner.Flush();
 
     // Splits what was written into lines and keeps the warnings among them.
     private void Keep(ReadOnlySpan<char> text)

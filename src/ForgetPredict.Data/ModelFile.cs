@@ -43,7 +43,8 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             variances' shrinkage weight; files without it read as no shares and no shrinkage),
 ///             more flags (if flag 128: uint32 flags2 (1 residual cross weights), then, if flags2 has 1, int32 s (= N), int32
 ///             the sampled tasks, double the common factor, byte[s] each example's sampled tasks that missed it: the residual
-///             directions' cross weights; written only for a matrix with missing cells, so files without it read as none)
+///             directions' cross weights; written only when the model has them (residual directions fitted on a matrix
+///             with missing cells other than empty tasks and unmeasured examples), so files without it read as none)
 ///   3 KNN     int32 neighbours, int32 similarity, double shrinkage, double amplification, then a FACTOR body
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities, then (only when
 ///             positive, since interpolation weights: files without it read as 0) double interpolation prior

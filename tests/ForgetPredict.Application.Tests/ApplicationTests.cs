@@ -800,11 +800,11 @@ public sealed class ApplicationTests : IDisposable
         // Each example on 3 of the 15 tasks: mf rank 3 fits 4 parameters for each, none has more cells.
         var three = KeptOn(3);
         var warning = Assert.Single(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(three), three, "z.npy"));
-        Assert.Equal("600 of the 600 measured examples of z.npy were measured on no more tasks than the 4 parameters mf rank 3 fits for each (the median example on 3): their factors cannot be learned from their own cells, and with no example measured on more, the penalty shrinks the factors hard and the model predicts almost as the additive one does. Rank 1 or lower suits this matrix.", warning);
+        Assert.Equal("600 of the 600 measured examples of z.npy were measured on no more tasks than the 4 parameters mf rank 3 fits for each (the median example on 3): their factors cannot be learned from their own cells, and with too few examples measured on more, the penalty shrinks the factors hard and the model predicts almost as the additive one does. Rank 1 or lower suits this matrix.", warning);
 
         // On 2 tasks each, not even rank 1 (2 parameters) has more cells: the additive model suits.
         var two = KeptOn(2);
-        Assert.EndsWith("(the median example on 2): their factors cannot be learned from their own cells, and with no example measured on more, the penalty shrinks the factors hard and the model predicts almost as the additive one does. The additive model suits this matrix.",
+        Assert.EndsWith("(the median example on 2): their factors cannot be learned from their own cells, and with too few examples measured on more, the penalty shrinks the factors hard and the model predicts almost as the additive one does. The additive model suits this matrix.",
             Assert.Single(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 1 }).FitLowRank(two), two, "z.npy")), StringComparison.Ordinal);
 
         // Nothing to say: rank 1 on 3 tasks each (2 parameters), the additive model (1), the complete matrix, half the examples
@@ -814,6 +814,29 @@ public sealed class ApplicationTests : IDisposable
         Assert.Empty(Fitting.ModelWarnings(s_model, s_training, "z.npy"));
         var half = KeptOn(2, everyOtherComplete: true);
         Assert.Empty(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(half), half, "z.npy"));
+
+        // One example measured on every task leaves 11 residual degrees of freedom, fewer than 10 x 4: the penalty still stays
+        // at the data's scale, and the warning still says so.
+        var values = three.Values.ToArray();
+        for (var i = 0; i < three.TaskCount; i++)
+        {
+            values[(i * three.ExampleCount) + 7] = s_training[i, 7];
+        }
+
+        var oneComplete = ForgettingMatrix.Create(values, three.TaskCount, three.ExampleCount, three.TaskIds, three.ExampleIds);
+        Assert.Contains("599 of the 600 measured examples of z.npy were measured on no more tasks than the 4 parameters mf rank 3 fits for each (the median example on 3): their factors cannot be learned from their own cells, and with too few examples measured on more, the penalty shrinks",
+            Assert.Single(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(oneComplete), oneComplete, "z.npy")), StringComparison.Ordinal);
+
+        // A logistic model's penalty is fixed: no word of it, and its additive counterpart is logistic-additive.
+        var binary = ForgettingMatrix.Create([.. three.Values.ToArray().Select(v => float.IsNaN(v) ? v : v > 0.3f ? 1f : 0f)], three.TaskCount, three.ExampleCount, three.TaskIds, three.ExampleIds);
+        var logistic = Assert.Single(Fitting.ModelWarnings(new LogisticFitter(new LogisticOptions { Rank = 3 }).Fit(binary), binary, "z.npy"));
+        Assert.Equal("600 of the 600 measured examples of z.npy were measured on no more tasks than the 4 parameters logistic rank 3 fits for each (the median example on 3): their factors cannot be learned from their own cells. Rank 1 or lower suits this matrix.", logistic);
+
+        // With as many parameters per example as measured tasks (12 of the 15 tasks emptied, rank 3) every example fits its column: nothing to say.
+        var emptied = three.Values.ToArray();
+        emptied.AsSpan(0, 12 * three.ExampleCount).Fill(float.NaN);
+        var fewTasks = ForgettingMatrix.Create(emptied, three.TaskCount, three.ExampleCount, three.TaskIds, three.ExampleIds);
+        Assert.Empty(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(fewTasks), fewTasks, "z.npy"));
 
         // And the fit use case says it beside what it says of the matrix.
         var fit = Fitting.Fit(new FitRequest { Matrix = three, Method = "mf", Source = "z.npy", Settings = new ModelSettings { Rank = 3 } });

@@ -111,7 +111,7 @@ public sealed record FactorModelParameters
     /// <summary>
     /// With <see cref="ResidualCrossTasks"/> and <see cref="ResidualCrossFactor"/>, each example's weight g_j in the residual
     /// directions' products between two different examples: a group's variance counts g_j g_l W[k, j] W[k, l] for j != l (an
-    /// example's own square as it is), g_j = ResidualCrossFactor / (ResidualCrossTasks - ResidualCrossMissing[j]), the
+    /// example's own square as it is), g_j = ResidualCrossFactor / max(ResidualCrossTasks - ResidualCrossMissing[j], 1), the
     /// latter the number of the sampled training tasks that did not measure example j (at most 255). Empty on a complete
     /// matrix (every weight 1). The directions read the training residuals with missing cells as 0 and scale them by the
     /// observed fraction rho, which makes an average example's own variance right; but a task measures two examples together
