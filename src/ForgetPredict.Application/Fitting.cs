@@ -280,7 +280,7 @@ public static class Fitting
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,
-            Warnings = [.. MatrixWarnings(request.Matrix, request.Source, exampleFeatures is not null), .. ModelWarnings(final, request.Matrix, request.Source)],
+            Warnings = Warnings(final, request.Matrix, request.Source, exampleFeatures is not null),
         };
 
         // The checks above, and auto's feature-capable candidates, leave a Gaussian factor model whenever features are given.
@@ -298,32 +298,53 @@ public static class Fitting
     public static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures = false)
     {
         ArgumentNullException.ThrowIfNull(matrix);
+        return matrix.MissingCount == 0 ? [] : MatrixWarningsOf(CellCounts.Of(matrix), matrix, source, fromFeatures);
+    }
+
+    // Both kinds of warning from one pass over the matrix (none without a missing cell).
+    private static IReadOnlyList<string> Warnings(IForgettingModel model, ForgettingMatrix matrix, string source, bool fromFeatures)
+    {
         if (matrix.MissingCount == 0)
         {
             return [];
         }
 
-        var seen = new bool[matrix.ExampleCount];
-        var emptyTasks = new List<int>();
-        for (var i = 0; i < matrix.TaskCount; i++)
+        var counts = CellCounts.Of(matrix);
+        return [.. MatrixWarningsOf(counts, matrix, source, fromFeatures), .. ModelWarningsOf(counts, model, matrix, source)];
+    }
+
+    // Each example's observed cells and the tasks with none.
+    private sealed record CellCounts(int[] PerExample, IReadOnlyList<int> EmptyTasks)
+    {
+        public static CellCounts Of(ForgettingMatrix matrix)
         {
-            var row = matrix.Row(i);
-            var any = false;
-            for (var j = 0; j < row.Length; j++)
+            var cells = new int[matrix.ExampleCount];
+            var emptyTasks = new List<int>();
+            for (var i = 0; i < matrix.TaskCount; i++)
             {
-                if (!float.IsNaN(row[j]))
+                var row = matrix.Row(i);
+                var any = false;
+                for (var j = 0; j < row.Length; j++)
                 {
-                    seen[j] = any = true;
+                    var observed = !float.IsNaN(row[j]);
+                    cells[j] += observed ? 1 : 0;
+                    any |= observed;
+                }
+
+                if (!any)
+                {
+                    emptyTasks.Add(i);
                 }
             }
 
-            if (!any)
-            {
-                emptyTasks.Add(i);
-            }
+            return new CellCounts(cells, emptyTasks);
         }
+    }
 
-        var emptyExamples = Enumerable.Range(0, seen.Length).Where(j => !seen[j]).ToArray();
+    private static List<string> MatrixWarningsOf(CellCounts counts, ForgettingMatrix matrix, string source, bool fromFeatures)
+    {
+        var emptyExamples = Enumerable.Range(0, counts.PerExample.Length).Where(j => counts.PerExample[j] == 0).ToArray();
+        var emptyTasks = counts.EmptyTasks;
         var warnings = new List<string>();
         if (emptyExamples.Length > 0)
         {
@@ -358,26 +379,18 @@ public static class Fitting
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(matrix);
-        if (matrix.MissingCount == 0 || model is not FactorModel { Rank: > 0, Method: ModelMethod.LowRank or ModelMethod.RankOne or ModelMethod.Logistic } factor)
+        return matrix.MissingCount == 0 ? [] : ModelWarningsOf(CellCounts.Of(matrix), model, matrix, source);
+    }
+
+    private static IReadOnlyList<string> ModelWarningsOf(CellCounts counts, IForgettingModel model, ForgettingMatrix matrix, string source)
+    {
+        if (model is not FactorModel { Rank: > 0, Method: ModelMethod.LowRank or ModelMethod.RankOne or ModelMethod.Logistic } factor)
         {
             return [];
         }
 
-        var cells = new int[matrix.ExampleCount];
-        var measuredTasks = 0;
-        for (var i = 0; i < matrix.TaskCount; i++)
-        {
-            var row = matrix.Row(i);
-            var any = false;
-            for (var j = 0; j < row.Length; j++)
-            {
-                var observed = !float.IsNaN(row[j]);
-                cells[j] += observed ? 1 : 0;
-                any |= observed;
-            }
-
-            measuredTasks += any ? 1 : 0;
-        }
+        var cells = counts.PerExample;
+        var measuredTasks = matrix.TaskCount - counts.EmptyTasks.Count;
 
         // As the solver: with as many parameters per example as measured tasks every example fits its column.
         var q = factor.Rank + (factor.HasExampleBias ? 1 : 0);

@@ -27,19 +27,25 @@ public sealed partial class FactorModel
 
         var n = ExampleCount;
         var weighted = size > 1 && _p.ResidualCrossMissing.Length != 0;
+        var weights = weighted ? new double[size] : [];
+        for (var t = 0; t < weights.Length; t++)
+        {
+            weights[t] = ResidualCrossWeight(examples[t]);
+        }
+
         double means = 0, squares = 0, weightedSquares = 0;
         for (var k = 0; k < _p.ResidualRank; k++)
         {
             var w = _p.ResidualFactors.AsSpan(k * n, n);
             double sum = 0, square = 0, weightedSum = 0, weightedSquare = 0;
-            foreach (var j in examples)
+            for (var t = 0; t < size; t++)
             {
-                var v = (float)w[j];
+                var v = (float)w[examples[t]];
                 sum += v;
                 square += (double)v * v;
                 if (weighted)
                 {
-                    var gv = ResidualCrossWeight(j) * v;
+                    var gv = weights[t] * v;
                     weightedSum += gv;
                     weightedSquare += gv * gv;
                 }
