@@ -254,6 +254,11 @@ internal static class ResidualStructure
     private static (byte[] Missing, int Tasks, double Factor) CrossWeights(ForgettingMatrix z, int[] tasks, int measured, double rho)
     {
         int m = z.TaskCount, n = z.ExampleCount;
+        if (z.MissingCount == 0)
+        {
+            return ([], 0, 0);
+        }
+
         long emptyTasks = 0;
         for (var i = 0; i < m; i++)
         {
