@@ -55,11 +55,23 @@ public sealed record MeasurementRequest
 public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, ActiveCriterion Criterion, int Candidates)
 {
     /// <summary>
+    /// The measuring order of the first chosen example: 1, or one past the cells measured already
+    /// (<see cref="MeasurementRequest.Measured"/>), so a design made in batches numbers its cells as one design would.
+    /// </summary>
+    public int FirstOrder { get; init; } = 1;
+
+    /// <summary>
     /// What the design was computed on, for reports: "an mf model (rank 8) of 46 past tasks" when fitted for it, "the model
     /// (mf, rank 8; 46 past tasks)" or "the model's mf rank 4 member (weight 0.58; 46 past tasks)" for a fitted model.
     /// </summary>
     public required string Basis { get; init; }
 }
+
+/// <summary>The cells a task has measured already, as <see cref="Designing.Template"/> lists them before the new ones.</summary>
+/// <param name="Examples">Their example ids, in the order measured.</param>
+/// <param name="Values">Their measured values.</param>
+/// <param name="Groups">Their groups (null exactly when the design has no group column).</param>
+public sealed record MeasuredSheet(IReadOnlyList<string> Examples, IReadOnlyList<double> Values, IReadOnlyList<string?>? Groups);
 
 /// <summary>The names <see cref="Designing.Design"/>'s messages give the request's settings, for front ends to word as their own (a flag, a field).</summary>
 public static class DesignOptionNames
@@ -141,28 +153,43 @@ public static class Designing
         cancellationToken.ThrowIfCancellationRequested();
         var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups, measured);
         cancellationToken.ThrowIfCancellationRequested();
-        return new MeasurementDesign(examples, design, request.Criterion, candidates) { Basis = BasisOf(design, request.Model) };
+        return new MeasurementDesign(examples, design, request.Criterion, candidates) { Basis = BasisOf(design, request.Model), FirstOrder = measured.Count + 1 };
     }
 
     /// <summary>
     /// The table a design is handed out as, which <c>predict --observed</c> reads once it is filled in:
-    /// <c>example,value,order[,group]</c>, one row per example in the order chosen, the values empty (NaN).
+    /// <c>example,value,order[,group]</c>, one row per example in the order chosen, the values empty (NaN). With the cells
+    /// measured already (a design made in batches), they come first with their values and orders 1..m, and the chosen examples
+    /// follow from m + 1: the whole task's sheet, which <c>predict --observed</c> takes once the new values are filled in.
     /// </summary>
     /// <param name="examples">The chosen examples' ids, in the order chosen.</param>
     /// <param name="groups">Their groups (null: no group column; a null entry: an example in no group).</param>
-    /// <exception cref="ArgumentException">The groups are not one per example.</exception>
-    public static OutputTable Template(IReadOnlyList<string> examples, IReadOnlyList<string?>? groups)
+    /// <param name="measured">The cells measured already, in their order (null: none).</param>
+    /// <exception cref="ArgumentException">The groups are not one per example, or the measured cells have a group column
+    /// exactly when the chosen examples do not.</exception>
+    public static OutputTable Template(IReadOnlyList<string> examples, IReadOnlyList<string?>? groups, MeasuredSheet? measured = null)
     {
         ArgumentNullException.ThrowIfNull(examples);
+        if (groups is not null && groups.Count != examples.Count)
+        {
+            throw new ArgumentException("Give one group per chosen example.", nameof(groups));
+        }
+
+        var before = measured ?? new MeasuredSheet([], [], groups is null ? null : []);
+        if ((before.Groups is null) != (groups is null) || before.Values.Count != before.Examples.Count || (before.Groups is { } g && g.Count != before.Examples.Count))
+        {
+            throw new ArgumentException("The measured cells need one value per example, and groups exactly when the chosen examples have them.", nameof(measured));
+        }
+
         var columns = new List<TableColumn>
         {
-            TableColumn.Strings("example", [.. examples]),
-            TableColumn.Doubles("value", [.. examples.Select(_ => double.NaN)]),
-            TableColumn.Int64s("order", [.. examples.Select((_, i) => (long?)(i + 1))]),
+            TableColumn.Strings("example", [.. before.Examples, .. examples]),
+            TableColumn.Doubles("value", [.. before.Values, .. examples.Select(_ => double.NaN)]),
+            TableColumn.Int64s("order", [.. Enumerable.Range(1, before.Examples.Count + examples.Count).Select(i => (long?)i)]),
         };
         if (groups is not null)
         {
-            columns.Add(TableColumn.Strings("group", [.. groups]));
+            columns.Add(TableColumn.Strings("group", [.. before.Groups!, .. groups]));
         }
 
         return new OutputTable([.. columns]);

@@ -319,14 +319,24 @@ public sealed record DesignRequest
 /// <param name="Candidates">Examples it chose among (neither excluded nor measured already).</param>
 /// <param name="GroupBy">The grouping column, or null.</param>
 /// <param name="Examples">The examples to measure, most informative first.</param>
+/// <param name="Measured">The cells the request gave as measured already, in their order (orders 1..m; the examples to measure
+/// follow from m + 1), with their values: the CSV template lists them first, so that filled in it holds the task's every cell.</param>
 /// <param name="Warnings">What the caller should know (excluded ids that name no example, metadata that does not match), else empty.</param>
-public sealed record DesignResponse(string Model, string Version, string Criterion, string Basis, int Candidates, string? GroupBy, IReadOnlyList<DesignItemDto> Examples, IReadOnlyList<string> Warnings);
+public sealed record DesignResponse(string Model, string Version, string Criterion, string Basis, int Candidates, string? GroupBy, IReadOnlyList<DesignItemDto> Examples,
+    IReadOnlyList<MeasuredItemDto> Measured, IReadOnlyList<string> Warnings);
 
 /// <summary>One example to measure.</summary>
 /// <param name="Example">Example id.</param>
-/// <param name="Order">1 for the most informative.</param>
+/// <param name="Order">Its place in the measuring order: 1 for the most informative, or one past the cells measured already.</param>
 /// <param name="Group">Its group, or null.</param>
 public sealed record DesignItemDto(string Example, int Order, string? Group);
+
+/// <summary>A cell measured already, as a design request gave it.</summary>
+/// <param name="Example">Example id.</param>
+/// <param name="Value">Its measured value.</param>
+/// <param name="Order">Its place among the cells measured already (1 for the first given).</param>
+/// <param name="Group">Its group, or null.</param>
+public sealed record MeasuredItemDto(string Example, double Value, int Order, string? Group);
 
 /// <summary>A background fit started by an upload.</summary>
 /// <param name="Id">Job id.</param>

@@ -100,9 +100,10 @@ internal static class Forecaster
         var criterion = Choices.Criterion.Parse(request.Criterion);
         var (grouping, unchosen) = stored.Grouping(request.GroupBy, required: criterion == Core.Evaluation.ActiveCriterion.GroupMeans);
         var references = References(model, request.ByIndex);
-        var measured = request.Observed is null || request.Observed.Cells.Count == 0
+        var cells = request.Observed is null || request.Observed.Cells.Count == 0
             ? null
-            : ObservedCells.FromPairs(request.Observed.Cells, model.ExampleIds, references.Matching, "observed").Examples;
+            : ObservedCells.FromPairs(request.Observed.Cells, model.ExampleIds, references.Matching, "observed");
+        var measured = cells?.Examples;
         var (excluded, exclusionWarning) = Excluded(request.Exclude, references);
         var design = Designing.Design(new MeasurementRequest
         {
@@ -113,16 +114,21 @@ internal static class Forecaster
             Measured = measured,
             Excluded = excluded,
         });
-        var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], i + 1,
+        var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], design.FirstOrder + i,
             grouping?.Groups.Labels[j])).ToArray();
         string[] warnings = [.. new[] { grouping?.Warning, unchosen, exclusionWarning }.OfType<string>()];
-        return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items, warnings);
+        var given = cells is null ? [] : cells.Examples.Select((j, i) => new MeasuredItemDto(model.ExampleIds[j], cells.Values[i], i + 1, grouping?.Groups.Labels[j])).ToArray();
+        return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items, given, warnings);
     }
 
-    /// <summary>The design as the CLI's template for <c>predict --observed</c> (<see cref="Designing.Template"/>), as CSV.</summary>
+    /// <summary>The design as the CLI's template for <c>predict --observed</c> (<see cref="Designing.Template"/>: the cells measured
+    /// already first), as CSV.</summary>
     public static string Csv(DesignResponse design)
     {
-        return Csv(Designing.Template([.. design.Examples.Select(e => e.Example)], design.GroupBy is null ? null : [.. design.Examples.Select(e => e.Group)]));
+        var grouped = design.GroupBy is not null;
+        var measured = design.Measured.Count == 0 ? null
+            : new MeasuredSheet([.. design.Measured.Select(c => c.Example)], [.. design.Measured.Select(c => c.Value)], grouped ? [.. design.Measured.Select(c => c.Group)] : null);
+        return Csv(Designing.Template([.. design.Examples.Select(e => e.Example)], grouped ? [.. design.Examples.Select(e => e.Group)] : null, measured));
     }
 
     /// <summary>The replay set as CSV: <c>example,weight,predicted,group</c> (the CLI's replay table, <see cref="Replaying.Table"/>).</summary>

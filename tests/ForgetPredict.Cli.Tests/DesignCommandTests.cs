@@ -94,11 +94,18 @@ public class DesignCommandTests
         // When: 5 more are asked for, given those 5.
         var (code, output, error) = CliRunner.Run("design", matrix, "--count", "5", "--observed", five, "--out", next);
 
-        // Then: they are the other 5 of the 10-cell design, in its order (a greedy design's next steps).
+        // Then: they are the other 5 of the 10-cell design, in its order and numbered 6-10 (a greedy design's next steps), and the
+        // file is the task's whole sheet: the 5 measured cells with their values first, so filled in it is what predict reads.
         Assert.True(code == 0, error);
         Assert.Contains("chose 5 examples to measure, of the 395 not measured yet, with v-optimal", output, StringComparison.Ordinal);
         Assert.Contains("given the 5 measured already", output, StringComparison.Ordinal);
-        Assert.Equal(rows.Skip(5).Select(r => r[0]), File.ReadAllLines(next)[1..].Select(l => l.Split(',')[0]));
+        var sheet = File.ReadAllLines(next)[1..].Select(l => l.Split(',')).ToArray();
+        Assert.Equal(rows.Select(r => r[0]), sheet.Select(r => r[0]));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => i.ToString(CultureInfo.InvariantCulture)), sheet.Select(r => r[2]));
+        Assert.Equal(File.ReadAllLines(five)[1..].Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)),
+            sheet.Take(5).Select(r => double.Parse(r[1], CultureInfo.InvariantCulture)));
+        Assert.All(sheet.Skip(5), r => Assert.Equal(string.Empty, r[1]));
+        Assert.Matches(@"(?m)^\s*6\s+" + rows[5][0] + @"\s*$", output);
     }
 
     [Fact]
@@ -166,7 +173,7 @@ public class DesignCommandTests
             text, StringComparison.Ordinal);
         Assert.Contains($"forgetpredict predict --model {model} --observed {cells}", text, StringComparison.Ordinal);
         var expected = design.Choose(6, Core.Evaluation.ActiveCriterion.DOptimal, measured: [7]).Select(j => loaded.ExampleIds[j]);
-        Assert.Equal(expected, File.ReadAllLines(cells)[1..].Select(l => l.Split(',')[0]));
+        Assert.Equal(["7,0.25,1", .. expected.Select((id, i) => string.Create(CultureInfo.InvariantCulture, $"{id},,{i + 2}"))], File.ReadAllLines(cells)[1..]);
     }
 
     [Fact]

@@ -387,7 +387,11 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         });
         var examples = design.GetProperty("examples").EnumerateArray().ToArray();
         Assert.Equal(expected.Examples.Select(j => _store.Small.ExampleIds[j]), examples.Select(e => e.GetProperty("example").GetString()));
-        Assert.Equal(Enumerable.Range(1, 6), examples.Select(e => e.GetProperty("order").GetInt32()));
+        // (numbered after the measured cell, as one 7-cell design would number them)
+        Assert.Equal(Enumerable.Range(2, 6), examples.Select(e => e.GetProperty("order").GetInt32()));
+        var measured = design.GetProperty("measured").EnumerateArray().Single();
+        Assert.Equal(("ex-00007", 0.25, 1, _store.Groups[7]),
+            (measured.GetProperty("example").GetString(), measured.GetProperty("value").GetDouble(), measured.GetProperty("order").GetInt32(), measured.GetProperty("group").GetString()));
         Assert.Equal(expected.Examples.Select(j => _store.Groups[j]), examples.Select(e => e.GetProperty("group").GetString()));
         Assert.Equal("group-means", design.GetProperty("criterion").GetString());
         Assert.Equal("the model (mf, rank 3; 15 past tasks)", design.GetProperty("basis").GetString());
@@ -399,7 +403,8 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.Contains("small-design.csv", csv.Content.Headers.ContentDisposition?.ToString() ?? string.Empty, StringComparison.Ordinal);
         var lines = (await csv.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
         Assert.Equal("example,value,order,group", lines[0]);
-        Assert.Equal(expected.Examples.Select((j, i) => $"{_store.Small.ExampleIds[j]},,{i + 1},{_store.Groups[j]}"), lines[1..]);
+        // The template is the task's whole sheet: the measured cell with its value first, then the cells to measure.
+        Assert.Equal([$"ex-00007,0.25,1,{_store.Groups[7]}", .. expected.Examples.Select((j, i) => $"{_store.Small.ExampleIds[j]},,{i + 2},{_store.Groups[j]}")], lines[1..]);
 
         // Without a body's settings: 10 cells, v-optimal, no groups.
         var plain = await (await _client.PostAsync("/v1/models/plain/design", Http.Json("{}"))).JsonAsync();

@@ -216,6 +216,7 @@ class LocalTests(unittest.TestCase):
         self.assertTrue(set(kept.index).isdisjoint(cells.index[:3]))
         following = fp.design(self.frame.iloc[1:], 4, observed=measured[cells.index[:4]], progress=False)
         self.assertEqual(list(following.index), list(cells.index[4:]))
+        self.assertEqual(list(following["order"]), [5, 6, 7, 8])  # numbered as one 8-cell design would
         with self.assertRaises(fp.EngineError) as error:
             fp.design(self.frame.iloc[1:], 8, criterion="neighbours", progress=False)
         self.assertIn("neighbours", str(error.exception))

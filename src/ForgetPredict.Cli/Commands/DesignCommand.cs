@@ -28,7 +28,8 @@ internal static class DesignCommand
         var criterion = new Option<string>("--criterion")
         {
             Description = "What the cells pin down: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant) "
-                + "or group-means (the means of the --group-by groups, or of the whole row without --examples).",
+                + "or group-means (the means of the --group-by groups, or of the whole row without --examples). "
+                + "neighbours, evaluate's adaptive criterion, is refused here: it needs each cell's value before choosing the next.",
             DefaultValueFactory = _ => Choices.Criterion.NameOf(Choices.Criterion.Default),
             HelpName = "criterion",
         };
@@ -77,7 +78,8 @@ internal static class DesignCommand
             var (groups, column) = grouping.Read(parse, exampleIds, parse.Err(), required: chosen == Core.Evaluation.ActiveCriterion.GroupMeans);
             var matching = new ExampleMatching(parse.GetValue(byIndex), "pass --by-index");
             var excluded = exclusion.Read(parse, new ExampleReferences(exampleIds, matching), parse.Err());
-            var measured = parse.GetValue(observed) is { } observedPath ? ObservedCells.Read(observedPath, exampleIds, matching, parse.Names(observedColumns)).Examples : null;
+            var cells = parse.GetValue(observed) is { } observedPath ? ObservedCells.Read(observedPath, exampleIds, matching, parse.Names(observedColumns)) : null;
+            var measured = cells?.Examples;
             var design = Designing.Design(new MeasurementRequest
             {
                 Matrix = z,
@@ -108,7 +110,9 @@ internal static class DesignCommand
                 $"{chose} with {Choices.Criterion.NameOf(chosen)}, on {design.Basis}{given}");
             if (parse.GetValue(output) is { } path)
             {
-                TableFile.Write(Designing.Template(ids, labels), path);
+                var sheet = cells is null ? null : new MeasuredSheet([.. cells.Examples.Select(j => exampleIds[j])], cells.Values,
+                    labels is null ? null : [.. cells.Examples.Select(j => groups!.Labels[j])]);
+                TableFile.Write(Designing.Template(ids, labels, sheet), path);
                 console.WriteLine($"{summary}; wrote {path}");
                 console.WriteLine($"measure each example's forgetting after the fine-tune (its loss after minus before), write it in the value column, then: forgetpredict predict --model {(parse.GetValue(model) is { } m ? Shell(m) : "MODEL")} --observed {Shell(path)}");
             }
@@ -122,11 +126,11 @@ internal static class DesignCommand
             {
                 if (labels is null)
                 {
-                    table.Row(Terminal.Count(i + 1), ids[i]);
+                    table.Row(Terminal.Count(design.FirstOrder + i), ids[i]);
                 }
                 else
                 {
-                    table.Row(Terminal.Count(i + 1), ids[i], labels[i] ?? Replaying.Ungrouped);
+                    table.Row(Terminal.Count(design.FirstOrder + i), ids[i], labels[i] ?? Replaying.Ungrouped);
                 }
             }
 

@@ -409,8 +409,10 @@ def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> 
 
 
 def _design_table(path: Path, id_kind: str) -> pd.DataFrame:
-    """The design template the engine wrote, as the DataFrame :func:`design` returns (indexed by example id)."""
-    table = _io.read_table(path).drop(columns="value").set_index("example")
+    """The design template the engine wrote, as the DataFrame :func:`design` returns (indexed by example id): the examples to
+    measure only (the template lists the cells measured already first, with their values; their orders come before)."""
+    table = _io.read_table(path)
+    table = table[table["value"].isna()].drop(columns="value").set_index("example")
     table.index = _io.typed_ids(table.index, id_kind)
     return table
 
