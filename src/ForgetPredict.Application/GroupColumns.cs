@@ -51,6 +51,30 @@ public static class GroupColumns
         };
     }
 
+    /// <summary>Groups fewer than this are never called fragmented (a small metadata table may well have a group per example).</summary>
+    public const int FragmentedMinimumGroups = 20;
+
+    /// <summary>
+    /// What the caller should be told when <paramref name="column"/> does not group the examples: most of them alone in a group
+    /// (a value per example, such as a base loss or a score, read as categories), so every group report is one example's; null
+    /// when it groups, or when there are under <see cref="FragmentedMinimumGroups"/> groups.
+    /// </summary>
+    /// <param name="groups">The examples' groups by the column.</param>
+    /// <param name="column">The column grouped by.</param>
+    /// <param name="source">The metadata as the user knows it (a file), prefixed to the message.</param>
+    public static OptionMessage? Fragmented(ExampleGroups groups, string column, string source)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        int grouped = groups.ExampleCount - groups.UngroupedCount, alone = 0;
+        for (var g = 0; g < groups.Count; g++)
+        {
+            alone += groups.Members(g).Length == 1 ? 1 : 0;
+        }
+
+        return groups.Count < FragmentedMinimumGroups || 2 * alone <= grouped ? null : OptionMessage.Of(
+            $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} '{Echo.Printable(column)}' puts {alone:N0} of the {grouped:N0} examples in a group of their own ({groups.Count:N0} groups), so each group's report is one example's: the column holds a value per example (a score, a loss, an id), not groups; group by a column such as source or domain");
+    }
+
     /// <summary>The refusal of stratified replay without groups (no example metadata): what to give, in the front end's words.</summary>
     public static OptionException StratifiedNeedsGroups() => new(OptionMessage.Of(
         $"Strategy 'stratified' needs example groups: give example metadata ({new OptionReference(GroupingOptionNames.Metadata)}) with a column such as source or domain."));

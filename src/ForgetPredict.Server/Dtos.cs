@@ -498,6 +498,7 @@ internal sealed class TaskFeaturesJsonConverter : JsonConverter<TaskFeaturesDto>
     {
         JsonTokenType.Number when reader.TryGetDouble(out var x) && double.IsFinite(x) => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         JsonTokenType.String => reader.GetString() ?? string.Empty,
+        JsonTokenType.Number => throw new JsonException($"'{field}' must be a finite number (it is {Application.Echo.Printable(System.Text.Encoding.UTF8.GetString(reader.ValueSpan))})."),
         _ => throw new JsonException($"'{field}' must be a number (e.g. lr) or a string (a category, e.g. family), not {ObservedJsonConverter.Describe(reader.TokenType)}."),
     };
 
@@ -692,6 +693,7 @@ internal sealed class ObservedJsonConverter : JsonConverter<ObservedDto>
         JsonTokenType.True or JsonTokenType.False => "a boolean",
         JsonTokenType.StartArray => "an array",
         JsonTokenType.StartObject => "an object",
+        JsonTokenType.Number => "a number",
         _ => token.ToString(),
     };
 }

@@ -47,6 +47,8 @@ internal static class JsonProblem
     // What a .NET type is in JSON terms.
     private static string Kind(string type) => type switch
     {
+        // (a whole number too large for the field, 1e11 for top, fails the conversion too: say the range)
+        _ when type.Contains("System.Int32", StringComparison.Ordinal) => "a whole number from -2,147,483,648 to 2,147,483,647",
         _ when type.Contains("System.Int", StringComparison.Ordinal) => "a whole number",
         _ when type.Contains("System.Double", StringComparison.Ordinal) || type.Contains("System.Single", StringComparison.Ordinal) => "a number",
         _ when type.Contains("System.Boolean", StringComparison.Ordinal) => "true or false",

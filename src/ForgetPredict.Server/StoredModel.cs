@@ -81,7 +81,14 @@ public sealed class StoredModel
         }
 
         var (chosen, unchosen) = Application.GroupColumns.Choose(metadata.Columns, column, System.IO.Path.GetFileName(metadata.Path), required);
-        return chosen is null ? (null, unchosen is null ? null : Problems.Fields.Describe(unchosen)) : (metadata.Grouping(chosen), null);
+        if (chosen is null)
+        {
+            return (null, unchosen is null ? null : Problems.Fields.Describe(unchosen));
+        }
+
+        var grouping = metadata.Grouping(chosen);
+        var fragmented = Application.GroupColumns.Fragmented(grouping.Groups, chosen, System.IO.Path.GetFileName(metadata.Path));
+        return (grouping, fragmented is null ? null : Problems.Fields.Describe(fragmented));
     }
 
     /// <summary>The example metadata's columns to group by (empty without metadata).</summary>

@@ -748,6 +748,27 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void GroupColumns_Fragmented_WarnsOfAColumnWithAValuePerExample_NotOfGroups()
+    {
+        // A base loss per example (600 distinct values, 10 examples without one), a source with 6 levels, and 19 examples alone.
+        var loss = Enumerable.Range(0, 600).Select(j => j < 10 ? null : (j * 0.37).ToString("R", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var source = Enumerable.Range(0, 600).Select(j => $"s{j % 6}").ToArray();
+        var few = Enumerable.Range(0, 600).Select(j => j < 19 ? $"own{j}" : "rest").ToArray();
+
+        var warning = GroupColumns.Fragmented(ExampleGroups.FromLabels(loss), "base_loss", "meta.csv");
+
+        Assert.NotNull(warning);
+        Assert.Equal("meta.csv: --group-by 'base_loss' puts 590 of the 590 examples in a group of their own (590 groups), so each group's report is one example's: "
+            + "the column holds a value per example (a score, a loss, an id), not groups; group by a column such as source or domain",
+            warning.Format(o => o.Name == GroupingOptionNames.GroupBy ? "--group-by" : o.ToString()));
+        Assert.Null(GroupColumns.Fragmented(ExampleGroups.FromLabels(source), "source", "meta.csv"));
+        Assert.Null(GroupColumns.Fragmented(ExampleGroups.FromLabels(few), "few", "meta.csv"));
+        // Under 20 groups: a small table may well have a group per example.
+        Assert.Null(GroupColumns.Fragmented(ExampleGroups.FromLabels([.. Enumerable.Range(0, 19).Select(j => $"e{j}")]), "name", "meta.csv"));
+        Assert.NotNull(GroupColumns.Fragmented(ExampleGroups.FromLabels([.. Enumerable.Range(0, 20).Select(j => $"e{j}")]), "name", "meta.csv"));
+    }
+
+    [Fact]
     public void OptionException_CarriesTheOptionName()
     {
         var error = Assert.Throws<OptionException>(() => ModelCatalog.CreateFitter("additive", new ModelSettings { Rank = 2 }));

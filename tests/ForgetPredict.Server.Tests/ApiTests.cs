@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -173,8 +174,12 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("{\"top\": 5, \"colour\": \"red\"}", "colour")]
     [InlineData("{\"top\": -1}", "\"top\" must be between 0 and 1000")]
     [InlineData("{\"top\": 1001}", "\"top\" must be between 0 and 1000")]
-    [InlineData("{\"top\": \"ten\"}", "not valid JSON for this endpoint: \"top\" must be a whole number (line 1, character 14).")]
+    [InlineData("{\"top\": \"ten\"}", "not valid JSON for this endpoint: \"top\" must be a whole number from -2,147,483,648 to 2,147,483,647 (line 1, character 14).")]
     [InlineData("{\"top\": 2.5}", "\"top\" must be a whole number")]
+    [InlineData("{\"top\": 100000000000}", "\"top\" must be a whole number from -2,147,483,648 to 2,147,483,647")]
+    [InlineData("{\"taskFeatures\": {\"lr\": 0.001, \"steps\": 1e400}}", "'taskFeatures.steps' must be a finite number (it is 1e400)")]
+    [InlineData("{\"taskFeatures\": {\"lr\": 0.001, \"family\": true}}", "'taskFeatures.family' must be a number (e.g. lr) or a string (a category, e.g. family), not a boolean.")]
+    [InlineData("{\"newExamples\": {\"upstream.csv\": [1, 2]}}", "is a number")]
     [InlineData("{\"threshold\": \"high\"}", "\"threshold\" must be a number")]
     [InlineData("[]", "the body must be a JSON object with the fields observed, byIndex, top")]
     [InlineData("{\"topp\": 3}", "unknown field 'topp'; did you mean 'top'?")]
@@ -364,6 +369,32 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     public async Task Replay_BadRequests_Are400(string model, string body, params string[] fragments)
     {
         await (await _client.PostAsync($"/v1/models/{model}/replay", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+    }
+
+    [Fact]
+    public async Task Predict_GroupedByAColumnWithAValuePerExample_IsAnsweredWithTheLibrarysWarning()
+    {
+        // Given: the small model again, with metadata whose 'score' column holds a number per example (removed afterwards: the
+        // class's tests share the store, and run one after another).
+        var model = Path.Combine(_store.Directory, "frag.fpm");
+        var metadata = Path.Combine(_store.Directory, "frag.examples.csv");
+        File.Copy(Path.Combine(_store.Directory, "small.fpm"), model);
+        File.WriteAllLines(metadata, ["id,score,group", .. _store.Small.ExampleIds.Select((id, j) => string.Create(CultureInfo.InvariantCulture, $"{id},{j * 0.25},{_store.Groups[j]}"))]);
+        try
+        {
+            var answer = await (await _client.PostAsync("/v1/models/frag/predict", Http.Json("{\"groupBy\": \"score\"}"))).JsonAsync();
+            var grouped = await (await _client.PostAsync("/v1/models/frag/predict", Http.Json("{\"groupBy\": \"group\"}"))).JsonAsync();
+
+            Assert.Contains(answer.GetProperty("warnings").EnumerateArray(), w => w.GetString() ==
+                "frag.examples.csv: \"groupBy\" 'score' puts 600 of the 600 examples in a group of their own (600 groups), so each group's report is one example's: "
+                + "the column holds a value per example (a score, a loss, an id), not groups; group by a column such as source or domain");
+            Assert.DoesNotContain(grouped.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("a group of their own", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(model);
+            File.Delete(metadata);
+        }
     }
 
     [Fact]

@@ -163,6 +163,15 @@ class LocalTests(unittest.TestCase):
         b = self.model.predict(self.observed(), group_by="source", progress=False)
         pd.testing.assert_frame_equal(a.examples, b.examples)
         pd.testing.assert_frame_equal(a.groups, b.groups)
+        # A closed model says so; a file that is not a model (a matrix, say) is refused when loaded, not at its first use.
+        with self.assertRaisesRegex(fp.InputError, "this model is closed"):
+            loaded.predict(self.observed(), progress=False)
+        self.assertIn("(closed)", repr(loaded))
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "z.npy")
+            np.save(path, self.z)
+            with self.assertRaisesRegex(fp.InputError, r"z\.npy' is not a model file \(it does not start as one: b'\\x93NUMPY"):
+                fp.load(path)
 
     def test_replay(self):
         chosen = self.model.replay(self.observed(), budget=12, strategy="topk", exclude=self.ids[:5], progress=False)
@@ -202,6 +211,12 @@ class LocalTests(unittest.TestCase):
         # Row numbers that are the ids themselves (an array's columns, in order) are fine.
         in_order = pd.DataFrame({"column": range(self.z.shape[1]), "source": self.meta["source"].to_numpy()})
         fp.fit(self.z[1:], method="additive", examples=in_order, progress=False).close()
+
+    def test_metadata_that_names_none_of_the_columns_is_refused_at_fit(self):
+        # Metadata keyed by other ids (another dataset's, or row numbers beside string column labels) would group nothing.
+        other = self.meta.set_axis([f"x{j}" for j in range(len(self.meta))])
+        with self.assertRaisesRegex(fp.InputError, r"examples: none of its \d+ ids is one of z's columns \(first id: 'x0'"):
+            fp.fit(self.frame.iloc[1:], method="additive", examples=other, progress=False)
 
     def test_design_lists_cells_that_predict_reads(self):
         cells = fp.design(self.frame.iloc[1:], 8, examples=self.meta, group_by="source", progress=False)
@@ -443,6 +458,14 @@ class PractitionerInputTests(unittest.TestCase):
         pd.testing.assert_frame_equal(by_array, expected)
         pd.testing.assert_frame_equal(by_dict, expected)
         self.assertEqual(int(by_array["measured"].sum()), 5)
+        # pd.NA and None (nullable dtypes, object columns) are not measured either; complex values are refused, not cut to
+        # their real part.
+        for missing in (pd.NA, None):
+            by_na = model.predict({**{j: self.z[0, j] for j in range(5)}, 7: missing}, progress=False).examples
+            pd.testing.assert_frame_equal(by_na, expected)
+        for value in (1 + 2j, np.complex128(0.5 + 1j)):
+            with self.assertRaisesRegex(fp.InputError, "example 3 has the complex value .*; give measured forgetting as real numbers"):
+                model.predict({j: (value if j == 3 else self.z[0, j]) for j in range(5)}, progress=False)
 
     def test_ids_that_pandas_reads_as_missing_come_back_as_text(self):
         words = ["NA", "NaN", "nan", "null", "N/A", "None", "#N/A"]

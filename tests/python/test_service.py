@@ -76,6 +76,17 @@ class ServiceTests(unittest.TestCase):
         self.assertIn("planted", models.index)
         self.assertEqual(models.loc["planted", "exampleCount"], len(self.ids))
         self.assertEqual(models.loc["planted", "groupColumns"], ["source"])
+        self.assertIsNone(models.loc["planted", "error"])
+        # A file in the store that cannot be served is listed with the reason.
+        broken = os.path.join(self.folder.name, "store", "broken.fpm")
+        with open(broken, "wb") as f:
+            f.write(b"not a model")
+        try:
+            error = self.client.models().loc["broken", "error"]
+        finally:
+            os.remove(broken)
+        self.assertIsInstance(error, str)
+        self.assertGreater(len(error), 10)
 
     def test_predict_matches_the_local_engine(self):
         remote = self.remote.predict(self.observed, group_by="source", top=10)

@@ -166,6 +166,12 @@ internal sealed class GroupOptions
             warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--examples-columns")}");
         }
 
-        return (ExampleGroups.FromLabels(join.Column(column)), column);
+        var groups = ExampleGroups.FromLabels(join.Column(column));
+        if (GroupColumns.Fragmented(groups, column, path) is { } fragmented)
+        {
+            warnings.WriteLine($"warning: {CliApp.Flags.Describe(fragmented)}.");
+        }
+
+        return (groups, column);
     }
 }

@@ -285,6 +285,11 @@ def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], O
         return None, examples
     ids = metadata_ids(examples, "examples")
     if isinstance(z, pd.DataFrame):
+        # Metadata that names none of z's columns would group nothing: refused here, as the service refuses the upload.
+        columns = {id_text(c, "z's columns") for c in z.columns}
+        if len(ids) > 0 and len(z.columns) > 0 and not any(id_text(i, "examples") in columns for i in ids):
+            raise InputError(f"examples: none of its {len(ids)} ids is one of z's columns (first id: {list(ids)[0]!r}, first column: "
+                             f"{z.columns[0]!r}); index the metadata (or give it an 'id' column) by z's column labels.")
         return examples, None
     n = np.shape(z)[1] if np.ndim(z) == 2 else -1
     positions = _positions(ids, n)
@@ -368,7 +373,15 @@ def as_cells(observed, argument: str = "observed") -> pd.Series:
         observed = pd.Series(array_values(observed, argument) if np.ndim(observed) > 0 else observed)
     _refuse_multiindex(observed.index, argument, "the index (the example ids)")
     if observed.dtype == object:
-        observed = observed.map(lambda v: np.nan if isinstance(v, np.ma.core.MaskedConstant) else v)
+        # pd.NA, None and a masked constant are not measured (astype(float) refuses pd.NA).
+        observed = observed.map(lambda v: np.nan if v is None or v is pd.NA or isinstance(v, np.ma.core.MaskedConstant) else v)
+    # (a complex dtype holds every cell as complex: name one whose imaginary part is not 0, if there is one)
+    complex_cells = [(i, v) for i, v in observed.items() if isinstance(v, (complex, np.complexfloating))] \
+        if observed.dtype == object or observed.dtype.kind == "c" else []
+    complex_cell = next((c for c in complex_cells if c[1].imag != 0), complex_cells[0] if complex_cells else None)
+    if complex_cell is not None:
+        raise InputError(f"{argument}: example {complex_cell[0]!r} has the complex value {complex_cell[1]!r}; give measured forgetting "
+                         "as real numbers (e.g. the .real part).")
     try:
         cells = observed.astype(np.float64)
     except (TypeError, ValueError):

@@ -84,6 +84,11 @@ def load(path, examples=None) -> "Model":
     if not Path(path).is_file():
         raise _engine.InputError(f"path={str(path)!r} is not a model file{' (it is a folder)' if Path(path).is_dir() else ' (no such file)'}; "
                                  "give the .fpm file that Model.save or 'forgetpredict fit --out' wrote.")
+    with open(path, "rb") as f:
+        start = f.read(8)
+    if start != b"FPMODEL\0":
+        raise _engine.InputError(f"path={str(path)!r} is not a model file (it does not start as one: {start!r}); give the .fpm file "
+                                 "that Model.save or 'forgetpredict fit --out' wrote (a matrix is fitted with fp.fit).")
     kind = _io.kind_of_source(_io.model_metadata(path).get("source"))
     scratch = _Scratch("forgetpredict-model-")
     meta = None
@@ -104,7 +109,8 @@ class Model:
     """A fitted model: ``predict`` what a new fine-tune will erase, choose a ``replay`` set, ``save`` it."""
 
     def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], id_kind: str = "text") -> None:
-        self.path = Path(path)
+        self._path = Path(path)
+        self._closed = False
         self.summary = summary
         self._examples = examples
         self._scratch = _scratch
@@ -113,14 +119,24 @@ class Model:
         self._id_kind = id_kind
 
     def __repr__(self) -> str:
-        return f"<forgetpredict.Model: {self.summary}>"
+        return f"<forgetpredict.Model: {self.summary}{' (closed)' if self._closed else ''}>"
+
+    @property
+    def path(self) -> Path:
+        """The model file (a temporary one for a model fitted here: :meth:`save` keeps it)."""
+        if self._closed:
+            raise _engine.InputError("this model is closed (close(), or the end of its with block, removed its files); "
+                                     "fit or load it again, and save it first to keep it.")
+        return self._path
 
     def save(self, path) -> None:
         """Copies the model file to ``path`` (load it again with :func:`load`, or use it with the command line)."""
         shutil.copyfile(self.path, path)
 
     def close(self) -> None:
-        """Removes the model's temporary files now (they are removed anyway when the model is collected)."""
+        """Removes the model's temporary files now (they are removed anyway when the model is collected); the model cannot be
+        used after it."""
+        self._closed = True
         self._scratch.close()
 
     def __enter__(self) -> "Model":

@@ -59,9 +59,10 @@ class Client:
             return False
 
     def models(self) -> pd.DataFrame:
-        """The store's models: one row per name (method, task_count, example_count, rank, r2, group_columns, ...)."""
+        """The store's models: one row per name (method, task_count, example_count, rank, r2, group_columns, ...; ``error``:
+        why a file in the store cannot be served, a damaged or foreign file, else None)."""
         models = self._request("GET", "/v1/models")["models"]
-        columns = ["name", "method", "taskCount", "exampleCount", "rank", "r2", "groupColumns"]
+        columns = ["name", "method", "taskCount", "exampleCount", "rank", "r2", "groupColumns", "error"]
         return pd.DataFrame([{c: m.get(c) for c in columns} for m in models], columns=columns).set_index("name")
 
     def model(self, name: str) -> "RemoteModel":
