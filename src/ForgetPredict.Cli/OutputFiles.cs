@@ -86,7 +86,8 @@ internal static class OutputFiles
     {
         try
         {
-            return Path.GetFullPath(path);
+            // Links resolved (the file's and its folders'): a link to the input is the input.
+            return AtomicFile.RealPath(path);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {

@@ -63,6 +63,52 @@ public static class AtomicFile
     }
 
     /// <summary>
+    /// <paramref name="path"/> as the file system finds it: full, with every link resolved, its folders' as well as its own
+    /// (<c>sub/z.npy</c> with <c>sub</c> a link to <c>.</c> is <c>./z.npy</c>), so two paths that name one file give the same
+    /// string (hard links aside). Parts that do not exist are kept as they are; a path the system cannot read is returned full.
+    /// </summary>
+    /// <param name="path">A file or folder path, existing or not.</param>
+    /// <exception cref="ArgumentException">The path is empty or holds characters no path can.</exception>
+    public static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var separators = new[] { Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar };
+        static IEnumerable<string> Parts(string p, char[] at) => p[(Path.GetPathRoot(p) ?? string.Empty).Length..].Split(at, StringSplitOptions.RemoveEmptyEntries);
+        var remaining = new Stack<string>(Parts(full, separators).Reverse());
+        var current = Path.GetPathRoot(full) ?? string.Empty;
+        for (var hops = 0; remaining.Count > 0;)
+        {
+            var next = Path.Combine(current, remaining.Pop());
+            string? link;
+            try
+            {
+                link = new FileInfo(next).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return full;
+            }
+
+            if (link is null || ++hops > 40)
+            {
+                current = next;
+                continue;
+            }
+
+            // The link's target, relative to the link's folder, takes its place; its own parts may be links too.
+            var target = Path.GetFullPath(link, current);
+            foreach (var part in Parts(target, separators).Reverse())
+            {
+                remaining.Push(part);
+            }
+
+            current = Path.GetPathRoot(target) ?? string.Empty;
+        }
+
+        return current;
+    }
+
+    /// <summary>
     /// Throws unless <paramref name="path"/> can be written: <see cref="CheckFolder"/>, then a probe that creates and deletes a
     /// temporary file in the folder the file would be written in (a link's target's folder); for callers that check every
     /// output before a long computation. Devices and FIFOs are not probed (opening a FIFO waits for its reader).

@@ -39,6 +39,44 @@ public class OutputFilesTests
     }
 
     [Fact]
+    public void AnOutputThatIsALinkToAnInput_OrInAFolderLinkedToTheInputs_IsRefused_AndTheInputSurvives()
+    {
+        // Given: the matrix, a link to it, and a folder link to the folder it is in; a model and its measured cells, and a link to those.
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = Matrix(dir);
+        var before = File.ReadAllBytes(matrix);
+        var link = Path.Combine(dir, "zl.npy");
+        File.CreateSymbolicLink(link, "z.npy");
+        var folderLink = Path.Combine(dir, "sub");
+        Directory.CreateSymbolicLink(folderLink, ".");
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "additive", "--out", model).ExitCode);
+        var cells = Path.Combine(dir, "o.csv");
+        File.WriteAllLines(cells, ["example,value", "0,0.5", "1,0.25"]);
+        var cellsBefore = File.ReadAllText(cells);
+        var cellsLink = Path.Combine(dir, "ol.csv");
+        File.CreateSymbolicLink(cellsLink, cells);
+
+        // When: each output is written through a link to an input (the link read, the file named, or the folder linked).
+        var readLink = CliRunner.Run("fit", link, "--method", "additive", "--out", matrix);
+        var writeLink = CliRunner.Run("fit", matrix, "--method", "additive", "--out", link);
+        var throughFolder = CliRunner.Run("fit", matrix, "--method", "additive", "--out", Path.Combine(folderLink, "z.npy"));
+        var overCells = CliRunner.Run("predict", "--model", model, "--observed", cells, "--out", cellsLink);
+
+        // Then: every one is refused before anything runs, and the inputs are as they were.
+        foreach (var (code, error) in new[] { (readLink.ExitCode, readLink.Error), (writeLink.ExitCode, writeLink.Error), (throughFolder.ExitCode, throughFolder.Error), (overCells.ExitCode, overCells.Error) })
+        {
+            Assert.Equal(2, code);
+            Assert.Contains("which writing it would destroy; write to another file.", error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, File.ReadAllBytes(matrix));
+        Assert.Equal(cellsBefore, File.ReadAllText(cells));
+        Assert.Equal(Path.Combine(AtomicFile.RealPath(dir), "z.npy"), AtomicFile.RealPath(Path.Combine(folderLink, "sub", "zl.npy")));
+        Assert.Equal(Path.Combine(AtomicFile.RealPath(dir), "missing.csv"), AtomicFile.RealPath(Path.Combine(folderLink, "missing.csv")));
+    }
+
+    [Fact]
     public void TwoOutputsInOneFile_OrAnOutputInAMissingFolder_WriteNothing()
     {
         var dir = RepoPaths.NewTempFolder();
