@@ -77,7 +77,7 @@ public sealed class FoldInMethod(string name, IForgettingFitter fitter, FoldInOp
 
         var model = fitter.Fit(train, cancellationToken);
         return new Folding(model, options, model is EnsembleModel ensemble
-            ? string.Create(CultureInfo.InvariantCulture, $"{ensemble.Describe()} (cross-validated RMSE {ensemble.CrossValidatedRmse:0.0000})")
+            ? string.Create(CultureInfo.InvariantCulture, $"{ensemble.Describe()} (cross-validated RMSE {Numerics.ErrorText.Format(ensemble.CrossValidatedRmse)})")
             : null);
     }
 

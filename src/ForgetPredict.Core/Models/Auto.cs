@@ -1,4 +1,5 @@
 using System.Globalization;
+using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
 
@@ -97,7 +98,7 @@ public sealed record AutoReport(string Choice, double CrossValidatedRmse, IReadO
 
     /// <summary>One line for fit reports, e.g. "auto chose 0.3 mf rank 4 + 0.7 knn (cross-validated RMSE 0.1280 with 30 known cells)".</summary>
     public string Summary() => string.Create(CultureInfo.InvariantCulture,
-        $"auto chose {Choice} (cross-validated RMSE {CrossValidatedRmse:0.0000} with {Known} known cells{ShortNote()}{SkippedNote()}; candidates: {string.Join(", ", Candidates.Select(c => $"{c.Name} {c.Rmse:0.0000}"))})");
+        $"auto chose {Choice} (cross-validated RMSE {ErrorText.Format(CrossValidatedRmse)} with {Known} known cells{ShortNote()}{SkippedNote()}; candidates: {string.Join(", ", Candidates.Select(c => $"{c.Name} {ErrorText.Format(c.Rmse)}"))})");
 
     private string ShortNote() => ShortTasks == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
         $", all but one in the {ShortTasks} task{(ShortTasks == 1 ? "" : "s")} with no more observed cells");

@@ -327,7 +327,7 @@ public sealed class KnnModel : IForgettingModel
 
         // The normal equations, accumulated cell by cell (no known x k design matrix): G = sum_l r_l r_l' + lambda I and
         // w = lambda w0 + sum_l r_l y_l, with r_l the neighbours' residuals at cell l. Small k lives on the stack.
-        var lambda = Options.InterpolationPrior * known.Length * Math.Max(Baseline.NoiseVariance, 1e-12);
+        var lambda = Options.InterpolationPrior * known.Length * Baseline.NoiseVariance;
         Span<double> gram = k <= 48 ? stackalloc double[k * k] : new double[k * k];
         Span<double> residual = k <= 256 ? stackalloc double[k] : new double[k];
         gram.Clear();

@@ -16,7 +16,7 @@ public sealed class ScaleAndDegeneracyTests
     public static TheoryData<string, double> MethodsAndScales()
     {
         var data = new TheoryData<string, double>();
-        foreach (var method in new[] { "task-mean", "example-mean", "additive", "rank1", "mf", "knn" })
+        foreach (var method in new[] { "task-mean", "example-mean", "additive", "rank1", "mf", "knn", "knn interpolated", "profile", "auto" })
         {
             foreach (var scale in new[] { 1e-8, 3.7e-5, 1e-2, 250, 1e5, 1e8 })
             {
@@ -41,10 +41,19 @@ public sealed class ScaleAndDegeneracyTests
         int[] known = [3, 17, 40, 41, 99, 150, 151, 200, 260, 299];
         var values = known.Select(j => (double)s_data.Matrix[row, j]).ToArray();
         var settings = method == "mf" ? new ModelSettings { Rank = 3, Seed = 2 } : new ModelSettings();
+        // (knn with interpolation weights had its penalty floored at an absolute 1e-12 of noise variance, so auto, which stacks it,
+        // chose other members below a scale of 1e-6)
+        IForgettingFitter Fitter() => method switch
+        {
+            "knn interpolated" => new KnnFitter(new KnnOptions { InterpolationPrior = 1 }),
+            "profile" => new ProfileFitter(),
+            "auto" => new AutoFitter(new AutoOptions { CrossValidation = new() { Folds = 3, Known = known.Length } }),
+            _ => ModelCatalog.CreateFitter(method, settings),
+        };
 
         // When
-        var (mean, std, probability) = Forecast(ModelCatalog.CreateFitter(method, settings).Fit(z), known, values, 1);
-        var (scaledMean, scaledStd, scaledProbability) = Forecast(ModelCatalog.CreateFitter(method, settings).Fit(Scaled(z, scale)), known, [.. values.Select(v => v * scale)], scale);
+        var (mean, std, probability) = Forecast(Fitter().Fit(z), known, values, 1);
+        var (scaledMean, scaledStd, scaledProbability) = Forecast(Fitter().Fit(Scaled(z, scale)), known, [.. values.Select(v => v * scale)], scale);
 
         // Then: equal to 1e-6 of the row's typical magnitude (float32 keeps 7 digits of each input cell).
         var typical = Math.Sqrt(mean.Average(m => m * m));
@@ -55,6 +64,15 @@ public sealed class ScaleAndDegeneracyTests
             Assert.True(Math.Abs(probability[j] - scaledProbability[j]) < 1e-6, string.Create(CultureInfo.InvariantCulture, $"P(forgotten) of example {j}: {probability[j]} unscaled, {scaledProbability[j]} at scale {scale}"));
         }
     }
+
+    [Theory]
+    [InlineData(0.12094, "0.1209")]
+    [InlineData(0.0, "0.0000")]
+    [InlineData(12.5, "12.5000")]
+    [InlineData(1.2094e-9, "1.209E-9")]
+    [InlineData(119880.46, "1.199E+5")]
+    [InlineData(0.00099, "9.900E-4")]
+    public void Item06_ErrorsPrintInTheUnitsOfTheData_NotAs0_0000(double rmse, string text) => Assert.Equal(text, ErrorText.Format(rmse));
 
     // An even power of two scales every float32 cell, the RMS and its square root exactly, so the fit reads the same
     // numbers and the results are bit for bit the scaled ones: what the test above allows is input rounding only.
