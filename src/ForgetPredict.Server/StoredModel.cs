@@ -137,7 +137,9 @@ public sealed class StoredModel
                         table = MetadataTable.Read(stream, System.IO.Path.GetFileName(path));
                     }
 
-                    current = new MetadataState(path, stamp, table, table.Join(Model.ExampleIds, "example"), Model, Mismatch(path));
+                    var join = table.Join(Model.ExampleIds, "example");
+                    join.RequireAny();
+                    current = new MetadataState(path, stamp, table, join, Model, Mismatch(path));
                 }
                 catch (Exception e) when (e is ForgettingDataException or ArgumentException or IOException or UnauthorizedAccessException)
                 {

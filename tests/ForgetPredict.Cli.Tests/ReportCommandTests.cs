@@ -46,7 +46,7 @@ public class ReportCommandTests
     {
         // Several columns and none chosen: no groups and a warning, as the service answers (this command refused, the service
         // answered without groups and said nothing). A stratified replay, which needs groups, is refused.
-        var (model, examples, observed, _) = s_setup.Value;
+        var (model, examples, observed, data) = s_setup.Value;
         var (code, output, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--examples", examples);
         Assert.Equal(0, code);
         Assert.Contains($"warning: {examples} has 2 columns to group by (source, domain) and none was chosen, so this answer reports no groups; choose one with --group-by.", error, StringComparison.Ordinal);
@@ -60,10 +60,43 @@ public class ReportCommandTests
 
         // A table of ids alone has nothing to group by, and says so.
         var idsOnly = Path.Combine(Path.GetDirectoryName(examples)!, "ids-only.csv");
-        File.WriteAllLines(idsOnly, ["id", "0", "1"]);
+        File.WriteAllLines(idsOnly, ["id", data.Matrix.ExampleIds[0], data.Matrix.ExampleIds[1]]);
         var (code3, _, error3) = CliRunner.Run("predict", "--model", model, "--examples", idsOnly);
         Assert.Equal(0, code3);
         Assert.Contains("ids-only.csv has no column to group by besides its ids, so this answer reports no groups; add one, such as source or domain.", error3, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_ThatNamesNoExample_IsRefusedNamingTheFix_NotAnsweredWithoutGroups()
+    {
+        // Given: the examples' metadata with every id written as another dataset's (and, for a matrix keyed by position, as
+        // the decimals pandas writes for a float column).
+        var (model, _, observed, data) = s_setup.Value;
+        var dir = RepoPaths.NewTempFolder();
+        var other = Path.Combine(dir, "other.csv");
+        File.WriteAllLines(other, ["id,source", .. Enumerable.Range(0, 800).Select(j => $"x{j},{data.ExampleGroups[j]}")]);
+        var positional = Path.Combine(dir, "p.fpm");
+        var z = Path.Combine(dir, "z.npy");
+        using (var stream = File.Create(z))
+        {
+            ForgetPredict.Data.Formats.NpyFormat.Write(data.Matrix, stream);
+        }
+
+        Assert.Equal(0, CliRunner.Run("fit", z, "--method", "additive", "--out", positional).ExitCode);
+        var decimals = Path.Combine(dir, "decimals.csv");
+        File.WriteAllLines(decimals, ["column,source", .. Enumerable.Range(0, 800).Select(j => $"{j}.0,{data.ExampleGroups[j]}")]);
+        var replayOut = Path.Combine(dir, "r.csv");
+
+        // When: a stratified replay and a prediction are asked with them.
+        var replay = CliRunner.Run("replay", "--model", model, "--observed", observed, "--examples", other, "--budget", "5", "--strategy", "stratified", "--out", replayOut);
+        var predict = CliRunner.Run("predict", "--model", positional, "--examples", decimals, "--group-by", "source");
+
+        // Then: both are refused (a stratified replay had put every example in one group, a prediction reported no groups).
+        Assert.Equal(1, replay.ExitCode);
+        Assert.Contains($"{other}: column 'id': none of its 800 rows names one of the 800 examples (first id: 'x0', first example: '{data.Matrix.ExampleIds[0]}'), so it would group nothing.", replay.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(replayOut));
+        Assert.Equal(1, predict.ExitCode);
+        Assert.Contains("Its ids are written as decimals ('0.0') where the examples' are whole numbers ('0'): write them as integers (pandas: astype(int) before to_csv).", predict.Error, StringComparison.Ordinal);
     }
 
     [Fact]

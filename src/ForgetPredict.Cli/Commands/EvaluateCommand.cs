@@ -253,6 +253,7 @@ internal static class EvaluateCommand
     {
         var table = MetadataTable.Read(path, idColumn);
         var join = table.Join(z.TaskIds, "task");
+        join.RequireAny();
         if (!join.IsComplete || join.UnusedCount > 0)
         {
             warnings.WriteLine($"warning: {join.Summary()}{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--tasks-columns")}");

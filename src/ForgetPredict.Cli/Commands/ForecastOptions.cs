@@ -154,6 +154,7 @@ internal sealed class GroupOptions
         var candidates = table.DataColumns;
         // The join first: ids that repeat (the id column guessed wrong) are the problem to name, whichever column is chosen.
         var join = table.Join(exampleIds, "example");
+        join.RequireAny();
         var (chosen, unchosen) = GroupColumns.Choose(candidates, requested, path, required);
         if (chosen is not { } column)
         {
