@@ -30,7 +30,19 @@ public static class Spectrum
     /// <param name="cancellationToken">Stops the fits of a matrix with missing cells between solver sweeps.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRank"/> is below 1.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static SpectrumAnalysis Analyze(ForgettingMatrix matrix, int maxRank = 10, int maxThreads = -1, CancellationToken cancellationToken = default)
+    public static SpectrumAnalysis Analyze(ForgettingMatrix matrix, int maxRank = 10, int maxThreads = -1, CancellationToken cancellationToken = default) =>
+        Analyze(matrix, maxRank, maxThreads, FullSpectrumLimit, cancellationToken);
+
+    /// <summary>
+    /// The largest smaller side (tasks or examples) whose Gram matrix is formed and fully decomposed: 1,024 (8 MB a partial sum).
+    /// Beyond it (an 8,000 x 8,000 matrix took 5.6 GB and O(n^3) time for its every singular value) the leading ones come from
+    /// subspace iteration (<see cref="Leading"/>), in O(M N (R + 10)) memory and time per iteration.
+    /// </summary>
+    internal const int FullSpectrumLimit = 1024;
+
+    /// <summary><see cref="Analyze(ForgettingMatrix, int, int, CancellationToken)"/> with the smaller side beyond which the
+    /// leading singular values come from subspace iteration (tests lower it to compare both paths).</summary>
+    internal static SpectrumAnalysis Analyze(ForgettingMatrix matrix, int maxRank, int maxThreads, int fullSpectrumLimit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRank, 1);
@@ -41,8 +53,13 @@ public static class Spectrum
             return FromObserved(matrix, limit, total, maxThreads, cancellationToken);
         }
 
-        var gram = GramMatrix.Of(matrix, maxThreads);
         var size = Math.Min(matrix.TaskCount, matrix.ExampleCount);
+        if (size > fullSpectrumLimit)
+        {
+            return Leading(matrix, limit, total, maxThreads, cancellationToken);
+        }
+
+        var gram = GramMatrix.Of(matrix, maxThreads);
         var eigen = SymmetricEigen.Decompose(gram, size, computeVectors: false);
         var squares = 0d;
         for (var k = 0; k < size; k++)
@@ -60,6 +77,163 @@ public static class Spectrum
         }
 
         return new SpectrumAnalysis(singular, r2, false);
+    }
+
+    /// <summary>Vectors beyond the curve's ranks that <see cref="Leading"/> iterates (they speed up the leading ones' convergence).</summary>
+    internal const int Oversampling = 10;
+
+    /// <summary>Most iterations of <see cref="Leading"/>; it stops sooner when the captured sum of squares settles (to 1e-12 of itself).</summary>
+    internal const int MaxIterations = 300;
+
+    // The leading singular values of a complete matrix by subspace iteration on the smaller side's Gram operator, never formed:
+    // Q (k orthonormal vectors of the smaller side, seeded normal draws) is replaced by the orthonormalised A Q, A = Z Z^T
+    // applied as Z (Z^T Q) (or Z^T Z as Z^T (Z Q) when there are more tasks than examples), with the Rayleigh-Ritz values of
+    // Q^T A Q as the squared singular values. Fixed partitions and orders: deterministic for any thread count.
+    private static SpectrumAnalysis Leading(ForgettingMatrix matrix, int limit, double total, int maxThreads, CancellationToken cancellationToken)
+    {
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        var tall = m > n;
+        var size = Math.Min(m, n);
+        var k = Math.Min(size, limit + Oversampling);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads, CancellationToken = cancellationToken };
+        var q = AlternatingLeastSquares.StandardNormals(Defaults.Seed, k, size);
+        Orthonormalise(q, k, size);
+        var inner = new double[k * Math.Max(m, n)];
+        var y = new double[k * size];
+        var t = new double[k * k];
+        var ritz = new double[k];
+        var previous = double.NaN;
+        for (var iteration = 0; iteration < MaxIterations; iteration++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (tall)
+            {
+                RowDots(matrix, q, k, inner, parallel);
+                RowCombination(matrix, inner, k, y, parallel);
+            }
+            else
+            {
+                RowCombination(matrix, q, k, inner, parallel);
+                RowDots(matrix, inner, k, y, parallel);
+            }
+
+            for (var a = 0; a < k; a++)
+            {
+                for (var b = 0; b <= a; b++)
+                {
+                    var dot = TensorPrimitives.Dot<double>(q.AsSpan(a * size, size), y.AsSpan(b * size, size));
+                    var other = TensorPrimitives.Dot<double>(q.AsSpan(b * size, size), y.AsSpan(a * size, size));
+                    t[(a * k) + b] = t[(b * k) + a] = 0.5 * (dot + other);
+                }
+            }
+
+            SymmetricEigen.Decompose(t, k, computeVectors: false).Values.CopyTo(ritz, 0);
+            double captured = 0;
+            for (var r = 0; r < limit; r++)
+            {
+                captured += Math.Max(ritz[r], 0);
+            }
+
+            Array.Copy(y, q, y.Length);
+            Orthonormalise(q, k, size);
+            if (Math.Abs(captured - previous) <= 1e-12 * captured || captured == 0)
+            {
+                break;
+            }
+
+            previous = captured;
+        }
+
+        double squares = 0;
+        for (var i = 0; i < m; i++)
+        {
+            foreach (var z in matrix.Row(i))
+            {
+                squares += (double)z * z;
+            }
+        }
+
+        var r2 = new double[limit];
+        var sum = 0d;
+        for (var r = 0; r < limit; r++)
+        {
+            sum += Math.Max(ritz[r], 0);
+            r2[r] = total > 0 ? 1 - (Math.Max(squares - sum, 0) / total) : 1;
+        }
+
+        return new SpectrumAnalysis([.. ritz.Take(limit).Select(v => Math.Sqrt(Math.Max(v, 0)))], r2, false);
+    }
+
+    // destination[c * M + i] = z_i . vectors[c] (vectors: k x N), row by row in parallel.
+    private static void RowDots(ForgettingMatrix matrix, double[] vectors, int k, double[] destination, ParallelOptions parallel)
+    {
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        Parallel.For(0, m, parallel, () => new double[n], (i, _, row) =>
+        {
+            TensorPrimitives.ConvertChecked<float, double>(matrix.Row(i), row);
+            for (var c = 0; c < k; c++)
+            {
+                destination[((long)c * m) + i] = TensorPrimitives.Dot<double>(row, vectors.AsSpan(c * n, n));
+            }
+
+            return row;
+        }, _ => { });
+    }
+
+    // destination[c] = sum_i coefficients[c * M + i] z_i (destination: k x N), over fixed column chunks in parallel, the rows of
+    // each chunk in order.
+    private static void RowCombination(ForgettingMatrix matrix, double[] coefficients, int k, double[] destination, ParallelOptions parallel)
+    {
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        const int Width = 2048;
+        var chunks = (n + Width - 1) / Width;
+        Array.Clear(destination, 0, k * n);
+        Parallel.For(0, chunks, parallel, () => new double[Width], (chunk, _, row) =>
+        {
+            var start = chunk * Width;
+            var width = Math.Min(Width, n - start);
+            var part = row.AsSpan(0, width);
+            for (var i = 0; i < m; i++)
+            {
+                TensorPrimitives.ConvertChecked<float, double>(matrix.Row(i).Slice(start, width), part);
+                for (var c = 0; c < k; c++)
+                {
+                    var target = destination.AsSpan((c * n) + start, width);
+                    TensorPrimitives.MultiplyAdd(part, coefficients[((long)c * m) + i], target, target);
+                }
+            }
+
+            return row;
+        }, _ => { });
+    }
+
+    // Modified Gram-Schmidt, twice, over the k rows of length `size`; a row that is (numerically) in the span of the earlier
+    // ones, or zero, becomes zero (its Ritz value is then 0).
+    private static void Orthonormalise(double[] vectors, int k, int size)
+    {
+        for (var c = 0; c < k; c++)
+        {
+            var v = vectors.AsSpan(c * size, size);
+            var before = Math.Sqrt(TensorPrimitives.SumOfSquares<double>(v));
+            for (var pass = 0; pass < 2; pass++)
+            {
+                for (var b = 0; b < c; b++)
+                {
+                    var u = vectors.AsSpan(b * size, size);
+                    TensorPrimitives.MultiplyAdd(u, -TensorPrimitives.Dot<double>(u, v), v, v);
+                }
+            }
+
+            var norm = Math.Sqrt(TensorPrimitives.SumOfSquares<double>(v));
+            if (norm > 1e-12 * before && norm > 0)
+            {
+                TensorPrimitives.Multiply(v, 1 / norm, v);
+            }
+            else
+            {
+                v.Clear();
+            }
+        }
     }
 
     /// <summary>Sum over observed cells of (z - mean z)^2: the denominator of every R^2.</summary>
@@ -109,7 +283,8 @@ public static class Spectrum
     {
         var r2 = new double[limit];
         var singular = new List<double>();
-        var twoStarts = matrix.TaskCount <= matrix.ExampleCount && matrix.ObservedCount <= TwoStartCells;
+        // (the imputed start's Gram matrix is M x M: not for more tasks than the dense path's full spectrum takes)
+        var twoStarts = matrix.TaskCount <= matrix.ExampleCount && matrix.ObservedCount <= TwoStartCells && matrix.TaskCount <= FullSpectrumLimit;
         for (var r = 1; r <= limit; r++)
         {
             var problem = new AlsProblem
