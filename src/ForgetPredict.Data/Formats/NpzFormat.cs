@@ -394,7 +394,8 @@ public static class NpzFormat
             ids[i] = kind switch
             {
                 'U' => utf32.GetString(TrimZeros(item, 4)),
-                'S' => Encoding.UTF8.GetString(TrimZeros(item, 1)),
+                'S' => Utf8Text.TryDecode(TrimZeros(item, 1), out var invalid) ?? throw new ForgettingDataException(sourceName,
+                    $"array '{name}' entry {i} is not UTF-8 text: its {invalid}; store ids as str (numpy dtype 'U') or UTF-8 bytes.", location: location),
                 'i' => Integer(item, size, big, signed: true),
                 _ => Integer(item, size, big, signed: false),
             };

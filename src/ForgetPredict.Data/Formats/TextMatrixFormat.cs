@@ -39,7 +39,8 @@ public static class TextMatrixFormat
             {
                 if (!sawData && header is null)
                 {
-                    header = System.Text.Encoding.UTF8.GetString(text[1..]).Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                    header = (Utf8Text.TryDecode(text[1..], out var invalid) ?? throw new ForgettingDataException(sourceName,
+                        $"the header line is not UTF-8 text: its {invalid}; save the file as UTF-8.", line)).Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                     headerLine = line;
                 }
 

@@ -252,16 +252,8 @@ internal sealed class Utf8CsvReader : IDisposable
     /// <exception cref="ForgettingDataException">The field is not valid UTF-8; the message names the line, field and byte.</exception>
     public static string StrictText(ReadOnlySpan<byte> field, string source, long line, string column)
     {
-        if (System.Text.Unicode.Utf8.IsValid(field))
-        {
-            return Text(field);
-        }
-
-        var chars = new char[field.Length];
-        System.Text.Unicode.Utf8.ToUtf16(field, chars, out var valid, out var written, replaceInvalidSequences: false);
-        var shown = new string(chars, 0, Math.Min(written, 40));
-        throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-            $"byte {valid + 1} of the field is 0x{field[valid]:X2} (after '{shown}'), which is not UTF-8; the file is probably Latin-1 or Windows-1252. Re-save it as UTF-8 (pandas: to_csv(path, encoding='utf-8'); iconv -f cp1252 -t utf-8 IN > OUT)."), line, column);
+        return Utf8Text.TryDecode(field, out var invalid) ?? throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+            $"byte {invalid.Position} of the field is 0x{invalid.Value:X2} (after '{invalid.Before}'), which is not UTF-8; the file is probably Latin-1 or Windows-1252. Re-save it as UTF-8 (pandas: to_csv(path, encoding='utf-8'); iconv -f cp1252 -t utf-8 IN > OUT)."), line, column);
     }
 
     /// <inheritdoc />

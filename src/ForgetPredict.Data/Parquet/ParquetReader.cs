@@ -788,22 +788,35 @@ public sealed class ParquetReader : IDisposable
                     throw Fail(FormattableString.Invariant($"the page's CRC-32 is {header.Crc:x8} but its {header.CompressedSize} bytes hash to {Crc32.HashToUInt32(payload.Span):x8}; the file was damaged after it was written (re-copy or re-export it)."));
                 }
 
-                switch (header.Type)
+                try
                 {
-                    case PageType.DictionaryPage:
-                        ReadDictionaryPage(header, payload);
-                        break;
-                    case PageType.DataPage:
-                    case PageType.DataPageV2:
-                        done += ReadDataPage(header, payload, destination[done..]);
-                        break;
-                    case PageType.IndexPage:
-                        break;
-                    default:
-                        throw Fail(FormattableString.Invariant($"page type {(int)header.Type} is unknown; expected a data, dictionary or index page. The file is corrupt."));
+                    done += ReadPage(header, payload, destination[done..]);
+                }
+                catch (InvalidDataException e)
+                {
+                    // A value the page holds that cannot be read as its type says (a string that is not UTF-8).
+                    throw Fail(e.Message, e);
                 }
 
                 _page++;
+            }
+        }
+
+        // Reads one page: the values a data page adds to destination (0 for a dictionary or index page).
+        private int ReadPage(PageHeaderInfo header, ReadOnlyMemory<byte> payload, Span<T> destination)
+        {
+            switch (header.Type)
+            {
+                case PageType.DictionaryPage:
+                    ReadDictionaryPage(header, payload);
+                    return 0;
+                case PageType.DataPage:
+                case PageType.DataPageV2:
+                    return ReadDataPage(header, payload, destination);
+                case PageType.IndexPage:
+                    return 0;
+                default:
+                    throw Fail(FormattableString.Invariant($"page type {(int)header.Type} is unknown; expected a data, dictionary or index page. The file is corrupt."));
             }
         }
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using System.Text;
 
 namespace ForgetPredict.Data.Parquet;
 
@@ -198,7 +197,7 @@ internal ref struct ThriftCompactReader
     }
 
     /// <summary>Reads a binary value as UTF-8 text.</summary>
-    public string ReadString() => Encoding.UTF8.GetString(ReadBinary());
+    public string ReadString() => Utf8Text.Decode(ReadBinary(), "a name or string of the file's metadata");
 
     /// <summary>Reads a list (or set) header; <paramref name="count"/> is checked against the bytes left.</summary>
     public void ReadListHeader(out ThriftType elementType, out int count)

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Numerics;
-using System.Text;
 
 namespace ForgetPredict.Data.Parquet;
 
@@ -37,7 +36,7 @@ internal sealed class Utf8StringPool
         if (utf8.Length > MaxPooledLength)
         {
             Misses++;
-            return Encoding.UTF8.GetString(utf8);
+            return Utf8Text.Decode(utf8, "a string value");
         }
 
         // Dictionaries repeat in (rotated) order from one row group to the next, so the entry after the last hit is
@@ -75,7 +74,7 @@ internal sealed class Utf8StringPool
     private string Add(ReadOnlySpan<byte> utf8, int hash, int slot)
     {
         Misses++;
-        var value = Encoding.UTF8.GetString(utf8);
+        var value = Utf8Text.Decode(utf8, "a string value");
         if (_count >= MaxEntries)
         {
             Clear();

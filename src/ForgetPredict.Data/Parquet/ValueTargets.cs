@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace ForgetPredict.Data.Parquet;
 
@@ -236,7 +235,7 @@ internal readonly struct StringTarget : IValueTarget<string?>
         }
     }
 
-    public static string? FromBytes(ReadOnlySpan<byte> value) => value.IsEmpty ? string.Empty : Encoding.UTF8.GetString(value);
+    public static string? FromBytes(ReadOnlySpan<byte> value) => Utf8Text.Decode(value, "a string value");
 }
 
 /// <summary>Reads only presence: true for a value, false for a null (the values themselves are not converted).</summary>

@@ -227,6 +227,62 @@ public sealed class HostileDataTests
         Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
     }
 
+    // Parquet names and string ids, .npz byte-string ids and a .txt header were decoded with U+FFFD for bytes that are not
+    // UTF-8 (found by a QA pass): a corrupted id became another id silently. They are refused as the CSV reader refuses them.
+    [Fact]
+    public void Item10_NonUtf8BytesInParquetNamesOrIdsAreRefused()
+    {
+        // A wide file whose column name (an example id, in the footer) has a byte that is never UTF-8.
+        var z = ForgettingMatrix.Create([0.5f, 0.25f, 0.125f, 1f], 2, 2, ["tsk_0", "tsk_1"], ["exa_0", "exa_1"]);
+        using var buffer = new MemoryStream();
+        ParquetMatrixFormat.Write(z, buffer);
+        var wide = buffer.ToArray();
+        for (var at = wide.AsSpan().IndexOf("exa_1"u8); at >= 0; at = wide.AsSpan().IndexOf("exa_1"u8))
+        {
+            wide[at + 1] = 0xFF; // in the schema and in the column chunk's path
+        }
+
+        // A long file (no page checksums) whose example column holds such an id.
+        static byte[] Strings(params byte[][] values) => [.. values.SelectMany(v => (byte[])[.. BitConverter.GetBytes(v.Length), .. v])];
+        var longFile = Build(
+            [new Element("task", 6, Converted: 0), new Element("example", 6, Converted: 0), new Element("value", 4)],
+            [new Chunk(DataPageV1(2, 0, Strings("t0"u8.ToArray(), "t0"u8.ToArray()))), new Chunk(DataPageV1(2, 0, Strings("e0"u8.ToArray(), [(byte)'e', 0xFF, (byte)'1']))),
+                new Chunk(DataPageV1(2, 0, [.. BitConverter.GetBytes(0.5f), .. BitConverter.GetBytes(0.25f)]))],
+            2);
+
+        var wideError = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(new MemoryStream(wide), "wide.parquet"));
+        var longError = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(new MemoryStream(longFile), "long.parquet"));
+
+        Assert.True(wideError.Message.StartsWith("wide.parquet", StringComparison.Ordinal) && wideError.Message.Contains("is not UTF-8 text: its byte 2 is 0xFF (after 'e')", StringComparison.Ordinal), wideError.Message);
+        Assert.True(longError.Message.StartsWith("long.parquet", StringComparison.Ordinal) && longError.Message.Contains("is not UTF-8 text: its byte 2 is 0xFF (after 'e')", StringComparison.Ordinal), longError.Message);
+    }
+
+    [Fact]
+    public void Item10_NonUtf8BytesInNpzIdsOrATextHeaderAreRefused()
+    {
+        // An .npz whose example ids are numpy bytes (dtype S5), as np.savez writes np.array([b'exa_0', b'e\xffa_1']).
+        var z = ForgettingMatrix.Create([0.5f, 0.25f, 0.125f, 1f], 2, 2);
+        using var npz = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(npz, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using (var entry = archive.CreateEntry("z.npy").Open())
+            {
+                NpyFormat.Write(z, entry);
+            }
+
+            using var ids = archive.CreateEntry("example_ids.npy").Open();
+            var header = "{'descr': '|S5', 'fortran_order': False, 'shape': (2,), }";
+            header = header.PadRight(((10 + header.Length + 1 + 63) / 64 * 64) - 10 - 1) + "\n";
+            ids.Write([0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, (byte)(header.Length >> 8), .. Encoding.ASCII.GetBytes(header), .. "exa_0"u8, (byte)'e', 0xFF, .. "a_1"u8]);
+        }
+
+        var npzError = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(new MemoryStream(npz.ToArray()), "bad.npz"));
+        var txtError = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(new MemoryStream([.. "# e"u8, 0xFF, .. "0 e1\n0.5 0.25\n"u8]), "bad.txt"));
+
+        Assert.Contains("entry 1 is not UTF-8 text: its byte 2 is 0xFF (after 'e')", npzError.Message, StringComparison.Ordinal);
+        Assert.Contains("the header line is not UTF-8 text", txtError.Message, StringComparison.Ordinal);
+    }
+
     // R write.table and pandas to_csv(index_label=False) write no header cell for the row names.
     [Theory]
     [InlineData("\"ex_0\",\"ex_1\",\"ex_2\"\n\"t0\",0.1,0.2,0.3\n\"t1\",0.4,0.5,0.6\n")]
