@@ -341,13 +341,38 @@ public static class FeatureFile
         return Embedding(hasIds ? AlignRows(rows, sourceName, ids, what) : rows, sourceName, ids, what);
     }
 
+    // The matrix readers word their refusals for a forgetting matrix (a 1-D array is "a single task"; an infinite cell is told
+    // to be NaN, which an embedding refuses too): an embedding's are said here in its own terms.
     private static (ForgettingMatrix Rows, bool HasIds) ReadRows(string path, string sourceName)
     {
         using var stream = InputFile.OpenRead(path);
-        return Path.GetExtension(sourceName).Equals(".npz", StringComparison.OrdinalIgnoreCase)
-            ? Formats.NpzFormat.ReadEmbedding(stream, sourceName)
-            : (MatrixFile.Read(stream, sourceName), false);
+        if (stream.CanSeek && Path.GetExtension(sourceName).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            var header = Formats.NpyFormat.ReadHeader(stream, sourceName, stream.Length);
+            if (header.Shape.Length == 1)
+            {
+                throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
+                    $"array has shape ({header.Shape[0]},); an embedding is 2-D, one row per entity and one column per feature. For one feature per entity, reshape it: arr.reshape(-1, 1)."));
+            }
+
+            stream.Position = 0;
+        }
+
+        try
+        {
+            return Path.GetExtension(sourceName).Equals(".npz", StringComparison.OrdinalIgnoreCase)
+                ? Formats.NpzFormat.ReadEmbedding(stream, sourceName)
+                : (MatrixFile.Read(stream, sourceName), false);
+        }
+        catch (ForgettingDataException e) when (s_infiniteCell.Match(e.Message) is { Success: true } cell)
+        {
+            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
+                $"row {cell.Groups[1].Value}, column {cell.Groups[2].Value} is not a finite number; an embedding needs a value in every cell."), innerException: e);
+        }
     }
+
+    private static readonly System.Text.RegularExpressions.Regex s_infiniteCell =
+        new(@"Cell \(task (\d+) '[^']*', example (\d+) '[^']*'\) is -?(Infinity|∞)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     // The rows of an embedding whose ids are known, in the order of `ids`: every id needs a row (extra rows, for entities the
     // matrix does not have, are left out, as a table's are).

@@ -51,6 +51,7 @@ public class CommandTests
     [Theory]
     [InlineData("--rank", "2000", "error: --rank must be between 1 and 1024 (got 2000).")]
     [InlineData("--lambda", "-1", "error: --lambda must be a finite number >= 0 (got -1).")]
+    [InlineData("--lambda", "1e308", "error: --lambda must be a finite number >= 0 (got 1E+308), at most 1E+100: far beyond any data's scale, a larger penalty only overflows the fit.")]
     public void OutOfRangeSettings_NameTheFlags(string flag, string value, string expected)
     {
         var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "mf", flag, value, "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));

@@ -15,6 +15,26 @@ public class FeatureFileTests
         return path;
     }
 
+    [Fact]
+    public void Embedding_A1DArrayOrAnInfiniteValue_IsRefusedInAnEmbeddingsTerms()
+    {
+        // A 1-D array (one feature per task) and an infinite feature: the matrix reader's words ("a single task", "use NaN")
+        // were wrong for an embedding, which has one row per entity and refuses NaN too.
+        var flat = Path.Combine(RepoPaths.NewTempFolder(), "flat.npy");
+        using (var stream = File.Create(flat))
+        {
+            NpyFormat.WriteArray(stream, [1f, 2f, 3f], [3]);
+        }
+
+        var infinite = WriteNpy("inf.npy", [0f, 1f, 2f, float.PositiveInfinity, 4f, 5f], 3, 2);
+
+        var flatError = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(flat, IdList.Implicit(3)));
+        var infiniteError = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(infinite, IdList.Implicit(3)));
+
+        Assert.EndsWith("flat.npy: array has shape (3,); an embedding is 2-D, one row per entity and one column per feature. For one feature per entity, reshape it: arr.reshape(-1, 1).", flatError.Message, StringComparison.Ordinal);
+        Assert.EndsWith("inf.npy: row 1, column 1 is not a finite number; an embedding needs a value in every cell.", infiniteError.Message, StringComparison.Ordinal);
+    }
+
     private static string WriteNpy(string name, float[] values, long rows, long columns)
     {
         var path = Path.Combine(RepoPaths.NewTempFolder(), name);

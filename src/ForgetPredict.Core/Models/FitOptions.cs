@@ -81,12 +81,16 @@ public abstract record FitOptions
         Numerics.Parallelism.Validate(MaxThreads, nameof(MaxThreads));
     }
 
-    /// <summary>Checks a non-negative finite number.</summary>
+    /// <summary>The largest penalty or tolerance a fit takes: far beyond any float32 data's scale (3.4e38), and far enough
+    /// below double's range that the solver's products with it stay finite (1e308 overflowed into a model that failed its checks).</summary>
+    public const double MaxSetting = 1e100;
+
+    /// <summary>Checks a non-negative finite number, at most <see cref="MaxSetting"/>.</summary>
     protected static void NonNegative(double value, string name)
     {
-        if (!(value >= 0) || !double.IsFinite(value))
+        if (!(value >= 0) || !(value <= MaxSetting))
         {
-            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be a finite number >= 0."));
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be a number from 0 to {MaxSetting:G3}."));
         }
     }
 

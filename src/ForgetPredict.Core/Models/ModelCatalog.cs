@@ -105,9 +105,10 @@ public static class ModelCatalog
             throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Rank)} must be between 1 and {MaxRank} (got {s.Rank})."));
         }
 
-        if (s.Lambda is { } lambda && !(lambda >= 0 && double.IsFinite(lambda)))
+        if (s.Lambda is { } lambda && !(lambda >= 0 && lambda <= FitOptions.MaxSetting))
         {
-            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Lambda)} must be a finite number >= 0 (got {lambda})."));
+            throw new OptionException(OptionMessage.Of(
+                $"{new OptionReference(ModelOptionNames.Lambda)} must be a finite number >= 0 (got {lambda}){(lambda > FitOptions.MaxSetting && double.IsFinite(lambda) ? $", at most {FitOptions.MaxSetting:G3}: far beyond any data's scale, a larger penalty only overflows the fit" : string.Empty)}."));
         }
 
         var method = MethodOf(name);
