@@ -158,7 +158,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"ex-00000\": 0.1, \"nope\": 0.2, \"also-missing\": 0.3}}")))
             .ProblemAsync(HttpStatusCode.BadRequest, "2 examples are not among the model's 600", "'nope'", "'also-missing'");
         await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"ex-00000\": 0.1, \"7\": 0.2}}")))
-            .ProblemAsync(HttpStatusCode.BadRequest, "observed:2: column 'example': example '7' is not one of the model's 600 example ids; examples are matched by id exactly: set \"byIndex\": true to read these as column positions.");
+            .ProblemAsync(HttpStatusCode.BadRequest, "observed: entry 2: column 'example': example '7' is not one of the model's 600 example ids; examples are matched by id exactly: set \"byIndex\": true to read these as column positions.");
         var byIndex = await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"0\": 0.1, \"7\": 0.2}, \"byIndex\": true}"))).JsonAsync();
         Assert.Equal(2, byIndex.GetProperty("knownCount").GetInt32());
         await (await _client.PostAsync("/v1/models/small/predict", Http.Json("{\"observed\": {\"ex-9\": 0.1}}")))

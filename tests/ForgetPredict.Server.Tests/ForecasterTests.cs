@@ -84,7 +84,7 @@ public sealed class ForecasterTests : IDisposable
         // A number that is not an id is refused, naming the field, the entry, the value and the fix.
         var e = Assert.Throws<ForgettingDataException>(() => Forecaster.Predict(stored, new PredictRequest { Observed = Cells("ex-0", "3") }));
         Assert.Equal(
-            "observed:2: column 'example': example '3' is not one of the model's 150 example ids; examples are matched by id exactly: set \"byIndex\": true to read these as column positions.",
+            "observed: entry 2: column 'example': example '3' is not one of the model's 150 example ids; examples are matched by id exactly: set \"byIndex\": true to read these as column positions.",
             e.Message);
         var exclude = Forecaster.Replay(stored, new ReplayRequest { Budget = 5, Exclude = ["0", "ex-1"] });
         Assert.Contains(exclude.Warnings, w => w.StartsWith("exclude: 1 of its 2 ids name no example, so they are ignored: example '0' is not one of the model's 150 example ids; examples are matched by id exactly: set \"byIndex\": true", StringComparison.Ordinal));

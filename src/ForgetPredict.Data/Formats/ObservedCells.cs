@@ -116,7 +116,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                             throw new ForgettingDataException(path, $"holds an object of objects (under {Echo.Quote(property.Name)}), as pandas' default to_json() writes a table (orient=\"columns\"); {Shapes}. Write the table with to_json(orient=\"records\").", rows.Count + 1);
                         }
 
-                        rows.Add((property.Name, JsonNumber(path, property.Value, property.Name, rows.Count + 1), rows.Count + 1));
+                        rows.Add((property.Name, JsonNumber(path, property.Value, property.Name, $"entry {rows.Count + 1}"), rows.Count + 1));
                     }
 
                     return Resolve(path, rows, exampleIds, "entry");
@@ -137,7 +137,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                             JsonValueKind.Number => example.GetRawText(),
                             _ => throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture, $"record {number}'s {Echo.Quote(names.Example)} is {example.ValueKind.ToString().ToLowerInvariant()}; give an example id (text) or a column index."), number, names.Example),
                         };
-                        rows.Add((id, JsonNumber(path, value, id, number), number));
+                        rows.Add((id, JsonNumber(path, value, id, $"record {number}"), number));
                     }
 
                     return Resolve(path, rows, exampleIds, "record");
@@ -162,10 +162,10 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         return false;
     }
 
-    private static string JsonNumber(string path, JsonElement value, string id, long number) =>
+    private static string JsonNumber(string path, JsonElement value, string id, string entry) =>
         value.ValueKind == JsonValueKind.Number
             ? value.GetRawText()
-            : throw new ForgettingDataException(path, $"the value for example {Echo.Quote(id)} is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", number, "value");
+            : throw new ForgettingDataException(path, $"the value for example {Echo.Quote(id)} is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", 0, "value", location: entry);
 
     private static ObservedCells ReadTable(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
@@ -198,6 +198,11 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var values = new List<double>();
         var firstLine = new Dictionary<int, long>();
         var unknown = new List<(string Id, long Line)>();
+        // A line or row number where the cells are a file's lines or a table's rows; an entry or record of a JSON document
+        // (one line, perhaps) is named by its number instead.
+        ForgettingDataException At(string detail, long line, string column) => unit is "line" or "row"
+            ? new ForgettingDataException(source, detail, line, column)
+            : new ForgettingDataException(source, detail, 0, column, location: string.Create(CultureInfo.InvariantCulture, $"{unit} {line}"));
         foreach (var (rawId, text, line) in rows)
         {
             // Ids match exactly, as the matrix's do (' abc' and 'abc' are two examples); spaces around an id ("5, 0.1")
@@ -217,7 +222,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
             if (string.IsNullOrWhiteSpace(text))
             {
-                throw new ForgettingDataException(source, $"example '{id}' has no value; write its measured forgetting (its loss after the fine-tune minus before), or drop the row if it was not measured (a 'design' template leaves every value empty).", line, "value");
+                throw At($"example '{id}' has no value; write its measured forgetting (its loss after the fine-tune minus before), or drop the row if it was not measured (a 'design' template leaves every value empty).", line, "value");
             }
 
             // numpy and pandas write infinity as "inf"; it is a number, just not a finite one (refused below).
@@ -229,19 +234,19 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
             if (!parsed)
             {
-                throw new ForgettingDataException(source, text.Trim().ToUpperInvariant() is "NA" or "NAN" or "N/A" or "NULL" or "NONE" or "<NA>"
+                throw At(text.Trim().ToUpperInvariant() is "NA" or "NAN" or "N/A" or "NULL" or "NONE" or "<NA>"
                     ? $"example '{id}' has value {Echo.Quote(text)}, a missing value; drop the row if the example was not measured."
                     : $"value {Echo.Quote(text)} is not a number (use '.' as the decimal point).", line, "value");
             }
 
             if (!double.IsFinite(value))
             {
-                throw new ForgettingDataException(source, $"value {Echo.Quote(text)} is not finite; give the measured forgetting, or drop the row if the example was not measured.", line, "value");
+                throw At($"value {Echo.Quote(text)} is not finite; give the measured forgetting, or drop the row if the example was not measured.", line, "value");
             }
 
             if (!firstLine.TryAdd(index, line))
             {
-                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"example {Echo.Quote(id)} is measured twice, on {(unit == "entry" ? "entries" : unit + "s")} {firstLine[index]} and {line}; keep one."), line, "example");
+                throw At(string.Create(CultureInfo.InvariantCulture, $"example {Echo.Quote(id)} is measured twice, on {(unit == "entry" ? "entries" : unit + "s")} {firstLine[index]} and {line}; keep one."), line, "example");
             }
 
             examples.Add(index);
@@ -250,7 +255,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
         if (unknown.Count > 0)
         {
-            throw new ForgettingDataException(source, $"{exampleIds.DescribeUnknown([.. unknown.Select(u => u.Id)])}.", unknown[0].Line, "example");
+            throw At($"{exampleIds.DescribeUnknown([.. unknown.Select(u => u.Id)])}.", unknown[0].Line, "example");
         }
 
         return new ObservedCells([.. examples], [.. values]);

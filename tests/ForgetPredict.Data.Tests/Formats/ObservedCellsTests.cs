@@ -40,7 +40,7 @@ public class ObservedCellsTests
         var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.FromPairs([new("a", 0.5), new("3", 0.25)], s_ids, s_byId, "observed"));
 
         Assert.Equal(
-            "observed:2: column 'example': example '3' is not one of the model's 4 example ids; examples are matched by id exactly: pass --by-index to read these as column positions.",
+            "observed: entry 2: column 'example': example '3' is not one of the model's 4 example ids; examples are matched by id exactly: pass --by-index to read these as column positions.",
             e.Message);
     }
 
@@ -84,6 +84,9 @@ public class ObservedCellsTests
     [InlineData("o.json", "{\"example\": \"a\", \"value\": 0.5}\n{\"example\": \"b\", \"value\": 0.5}\n", "It looks like JSON Lines")]
     [InlineData("o.json", "{\"a\": 0.5, \"a\": 0.25}", "measured twice, on entries 1 and 2")]
     [InlineData("o.csv", "example,value\na,NA\n", "example 'a' has value 'NA', a missing value; drop the row")]
+    // A JSON document names an entry or record by its number, not as a line (a one-line file was reported at line 2).
+    [InlineData("o.json", "{\"a\": 0.5, \"b\": \"x\"}", "o.json: entry 2: column 'value': the value for example 'b' is string, not a number")]
+    [InlineData("o.json", "[{\"example\": \"a\", \"value\": 0.5}, {\"example\": \"zz\", \"value\": 1}]", "o.json: record 2: column 'example': example 'zz' is not one of the model's")]
     public void Read_CommonMistakes_AreNamedWithTheFix(string name, string text, string expected)
     {
         var folder = Testing.RepoPaths.NewTempFolder("fp-observed-mistakes");
