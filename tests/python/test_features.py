@@ -113,6 +113,12 @@ class FeatureTests(unittest.TestCase):
             self.model.predict(task_features=self.settings.iloc[:3], progress=False)
         with self.assertRaises(ValueError):
             self.model.predict(task_features=np.zeros((2, 3, 4)), task_name="x", progress=False)
+        # Something that is no task's features at all is named as such (it was asked for a task_name, or called NaN).
+        for wrong in (5, [None], []):
+            with self.assertRaisesRegex(fp.InputError, r"task_features=.* is not the new task's features: give a dict of its settings"):
+                self.model.predict(task_features=wrong, progress=False)
+            with self.assertRaisesRegex(fp.InputError, r"task_features=.* is not the new task's features"):
+                fp.client._task_features(wrong)
 
     def test_features_without_a_feature_model_are_refused(self):
         with fp.fit(self.frame, method="mf", seed=0, progress=False) as model:

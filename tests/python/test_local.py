@@ -212,6 +212,11 @@ class LocalTests(unittest.TestCase):
         in_order = pd.DataFrame({"column": range(self.z.shape[1]), "source": self.meta["source"].to_numpy()})
         fp.fit(self.z[1:], method="additive", examples=in_order, progress=False).close()
 
+    def test_a_list_of_sources_given_as_examples_is_named_as_such(self):
+        sources = list(self.meta["source"])
+        with self.assertRaisesRegex(fp.InputError, r"examples is a list, read as the example ids .* but 'alpha' is in it twice: to give each example's source"):
+            fp.fit(self.z[1:], method="additive", examples=sources, progress=False)
+
     def test_metadata_that_names_none_of_the_columns_is_refused_at_fit(self):
         # Metadata keyed by other ids (another dataset's, or row numbers beside string column labels) would group nothing.
         other = self.meta.set_axis([f"x{j}" for j in range(len(self.meta))])

@@ -282,6 +282,16 @@ def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], O
         if examples is not None and np.ndim(examples) == 0:
             raise InputError(f"examples={examples!r}: give the example ids (a list, one per column of z) or example metadata "
                              "(a DataFrame indexed by example id).")
+        if examples is not None and not isinstance(examples, pd.Series):
+            seen: set = set()
+            try:
+                twice = next((i for i in examples if not isinstance(i, float) and (i in seen or seen.add(i))), None)
+            except TypeError:  # an unhashable entry: the engine names it
+                twice = None
+            if twice is not None:
+                raise InputError(f"examples is a list, read as the example ids (one per column of z), but {twice!r} is in it twice: "
+                                 "to give each example's source or domain, pass a DataFrame indexed by example id instead "
+                                 "(pd.DataFrame({'source': sources}, index=ids), or with z's columns as the index).")
         return None, examples
     ids = metadata_ids(examples, "examples")
     if isinstance(z, pd.DataFrame):
@@ -527,12 +537,22 @@ def feature_args(folder: Path, features, what: str, name: Optional[str] = None) 
     return args
 
 
+def not_task_features(features) -> InputError:
+    """The refusal of a ``task_features`` that is none of the forms a query takes (a number, None, an empty list)."""
+    return InputError(f"task_features={features!r} is not the new task's features: give a dict of its settings "
+                      "({'lr': 0.001, 'family': 'web'}), a one-row DataFrame, a Series, an embedding (a 1-D array), "
+                      "or a list of those in the order given to fit.")
+
+
 def single_task_name(features, task_name: Optional[str]) -> Optional[str]:
     """The new task's name for a query with features: ``task_name``, else the id of a one-row DataFrame or a Series' name
     (``new-task`` when the features are arrays only, whose rows are read by position)."""
     if task_name is not None or features is None:
         return None if task_name is None else id_text(task_name, "task_name")
     items = feature_items(features)
+    parts = (np.ndarray, dict, list, tuple, pd.Series, pd.DataFrame, str, os.PathLike)
+    if not items or any(not isinstance(item, parts) or (isinstance(item, (list, tuple)) and any(v is None for v in item)) for item in items):
+        raise not_task_features(features)
     for item in items:
         if isinstance(item, pd.Series) and item.name is not None:
             return id_text(item.name, "task_features")

@@ -353,6 +353,9 @@ def _quoted(name: str) -> str:
 def _task_features(features):
     """The ``taskFeatures`` field: a row (dict, Series, one-row DataFrame), an embedding, a dict of file name to those, or a
     list of rows and embeddings in the order given to :meth:`Client.fit` (named as it names their files)."""
+    if features is None or isinstance(features, (int, float, complex, np.number, bool, np.bool_)) \
+            or isinstance(features, (list, tuple)) and (not features or any(v is None for v in features)):
+        raise _io.not_task_features(features)
     if isinstance(features, (str, os.PathLike)):
         raise InputError(f"task_features: a query sends the new task's features, not a file ({features}); give its row as a dict "
                          "or a one-row DataFrame (e.g. pd.read_csv(path).set_index('task').loc[['my-task']]) or its embedding.")
