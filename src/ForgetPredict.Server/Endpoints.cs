@@ -124,6 +124,12 @@ internal static class Endpoints
     // format=csv, or no format and an Accept header asking for text/csv; format=json (or none) is JSON; anything else is refused.
     private static bool WantsCsv(HttpContext context)
     {
+        // The query string takes format alone: a misspelt one (fromat=csv) was ignored and answered in JSON.
+        if (context.Request.Query.Keys.FirstOrDefault(k => !k.Equals("format", StringComparison.OrdinalIgnoreCase)) is { } unknown)
+        {
+            throw ApiException.BadRequest($"Unknown query parameter '{Application.Echo.Printable(unknown)}'{Core.Models.Suggestion.DidYouMean(unknown, ["format"])}; this endpoint takes format=json (default) or format=csv, and its settings in the JSON body.");
+        }
+
         var format = context.Request.Query["format"].ToString();
         var wantsCsv = format.Equals("csv", StringComparison.OrdinalIgnoreCase)
             || (format.Length == 0 && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase));

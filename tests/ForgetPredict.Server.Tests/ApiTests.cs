@@ -372,6 +372,16 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task AnUnknownQueryParameter_IsRefused_NotIgnored()
+    {
+        // fromat=csv was answered in JSON as if it were not there.
+        await (await _client.PostAsync("/v1/models/small/replay?fromat=csv", Http.Json("{\"budget\": 5}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "Unknown query parameter 'fromat'; did you mean 'format'?; this endpoint takes format=json (default) or format=csv, and its settings in the JSON body.");
+        var csv = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json("{\"budget\": 5}"));
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Predict_GroupedByAColumnWithAValuePerExample_IsAnsweredWithTheLibrarysWarning()
     {
         // Given: the small model again, with metadata whose 'score' column holds a number per example (removed afterwards: the
