@@ -391,6 +391,22 @@ class LocalTests(unittest.TestCase):
         model.close()
         self.assertEqual(os.listdir(folder), [])
 
+    def test_a_killed_processs_folders_are_removed_by_the_next_process(self):
+        # SIGTERM runs no cleanup (no atexit, no finalizers): the killed process's model folder stays, until another process
+        # of the package makes a folder and finds its owner gone.
+        folder = private_tempdir(self)
+        script = ("import os, signal, tempfile, numpy as np, forgetpredict as fp\n"
+                  f"tempfile.tempdir = {folder!r}\n"
+                  "m = fp.fit(np.random.default_rng(0).random((6, 20)), method='additive', progress=False)\n"
+                  "os.kill(os.getpid(), signal.SIGTERM)\n")
+        child = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), timeout=120)
+        self.assertEqual(child.returncode, -signal.SIGTERM)
+        orphans = leftovers()
+        self.assertEqual(len(orphans), 1, orphans)
+        with fp.fit(self.frame.iloc[1:], method="additive", progress=False):
+            self.assertTrue(orphans.isdisjoint(leftovers()))
+        self.assertEqual(os.listdir(folder), [])
+
     def test_progress_events_reach_the_caller(self):
         from forgetpredict import _engine
 

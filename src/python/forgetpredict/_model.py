@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html as _html
 import json
+import os
 import shutil
 import tempfile
 import weakref
@@ -15,11 +16,43 @@ import pandas as pd
 from . import _engine, _io
 
 
+_OWNER = ".forgetpredict-owner"
+
+
+def _temporary_folder(prefix: str) -> Path:
+    """A new private temporary folder that records the process owning it, after removing the package's folders whose owner
+    has died: a process stopped by SIGTERM or SIGKILL runs no cleanup (neither atexit nor finalizers), so its folders are
+    removed by the next process that makes one."""
+    _remove_orphans()
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    (path / _OWNER).write_text(str(os.getpid()))
+    return path
+
+
+def _remove_orphans() -> None:
+    """Removes the package's temporary folders whose recorded owner process no longer exists (another user's, or an
+    unreadable one, are left alone)."""
+    try:
+        candidates = list(Path(tempfile.gettempdir()).glob("forgetpredict-*"))
+    except OSError:
+        return
+    for folder in candidates:
+        try:
+            owner = int((folder / _OWNER).read_text())
+            if owner == os.getpid():
+                continue
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # no owner file (a folder being made, or not ours), another user's process, or unreadable
+
+
 class _Scratch:
     """A private temporary folder, removed when its owner is closed or collected (and at interpreter exit)."""
 
     def __init__(self, prefix: str) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix=prefix))
+        self.path = _temporary_folder(prefix)
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)
 
     def close(self) -> None:
@@ -30,7 +63,7 @@ class _Call:
     """One engine call's temporary files, removed when the call ends, whether it succeeded or not."""
 
     def __enter__(self) -> Path:
-        self._dir = tempfile.mkdtemp(prefix="forgetpredict-")
+        self._dir = str(_temporary_folder("forgetpredict-"))
         return Path(self._dir)
 
     def __exit__(self, *exc) -> None:
