@@ -5,6 +5,7 @@ import html as _html
 import json
 import os
 import shutil
+import socket
 import tempfile
 import weakref
 from pathlib import Path
@@ -25,21 +26,23 @@ def _temporary_folder(prefix: str) -> Path:
     removed by the next process that makes one."""
     _remove_orphans()
     path = Path(tempfile.mkdtemp(prefix=prefix))
-    (path / _OWNER).write_text(str(os.getpid()))
+    (path / _OWNER).write_text(f"{os.getpid()} {socket.gethostname()}")
     return path
 
 
 def _remove_orphans() -> None:
-    """Removes the package's temporary folders whose recorded owner process no longer exists (another user's, or an
-    unreadable one, are left alone)."""
+    """Removes the package's temporary folders whose recorded owner process, on this host, no longer exists (another
+    host's or container's, sharing the folder with other process ids, another user's, or an unreadable one, are left alone)."""
     try:
         candidates = list(Path(tempfile.gettempdir()).glob("forgetpredict-*"))
+        host = socket.gethostname()
     except OSError:
         return
     for folder in candidates:
         try:
-            owner = int((folder / _OWNER).read_text())
-            if owner == os.getpid():
+            pid, owner_host = (folder / _OWNER).read_text().split(" ", 1)
+            owner = int(pid)
+            if owner == os.getpid() or owner_host != host:
                 continue
             os.kill(owner, 0)
         except ProcessLookupError:
