@@ -43,10 +43,15 @@ def charlm_analysis(out):
 
 
 def precision_at_k(truth, predicted, k):
-    # Ties broken by lower index, as the C# code does (a stable sort of -value).
-    top_truth = set(np.argsort(-truth, kind="stable")[:k].tolist())
-    top_pred = np.argsort(-predicted, kind="stable")[:k].tolist()
-    return sum(1 for j in top_pred if j in top_truth) / k
+    # Ties count alike whatever the cells' order: a pick is a hit when its truth is at least the k-th largest truth, and the
+    # cells tied with the k-th largest prediction share the picks left equally (the expected hits of a random tie-break).
+    truth_cut = np.sort(truth)[-k]
+    predicted_cut = np.sort(predicted)[-k]
+    hit = truth >= truth_cut
+    above = predicted > predicted_cut
+    tied = predicted == predicted_cut
+    hits = hit[above].sum() + (hit[tied].sum() * (k - above.sum()) / tied.sum() if tied.any() else 0)
+    return float(hits / k)
 
 
 def metrics(out):

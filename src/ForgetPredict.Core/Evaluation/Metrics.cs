@@ -59,8 +59,10 @@ public static class Metrics
 
     /// <summary>
     /// Precision@K of the truly most-forgotten cells: the fraction of the K highest predictions that are among the K
-    /// highest truths. With K cells on both sides, precision@K equals recall@K. Ties in the truth are broken by
-    /// index, so the result is deterministic.
+    /// highest truths. With K cells on both sides, precision@K equals recall@K. Ties count the same whatever the cells'
+    /// order: a cell is among the K highest truths when its truth is at least the K-th largest (every cell tied with it
+    /// counts, as every forgotten cell of a 0/1 matrix does), and cells whose prediction ties with the K-th largest share the
+    /// picks left over equally (the expected hits of breaking that tie at random). Without ties, the plain definition.
     /// </summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
@@ -74,9 +76,42 @@ public static class Metrics
             return double.NaN;
         }
 
-        var topTruth = new HashSet<int>(TopIndices(t, k));
-        var hits = TopIndices(p, k).Count(topTruth.Contains);
-        return (double)hits / k;
+        return TopKHits(t, KthLargest(t, k), p, KthLargest(p, k), k) / k;
+    }
+
+    /// <summary>The <paramref name="k"/>-th largest value (1 &lt;= k &lt;= length).</summary>
+    internal static double KthLargest(ReadOnlySpan<double> values, int k)
+    {
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted[sorted.Length - k];
+    }
+
+    /// <summary>
+    /// The (expected) hits of <see cref="PrecisionAtK"/>: over the cells predicted above <paramref name="predictedCut"/> (the K-th
+    /// largest prediction), those whose truth is at least <paramref name="truthCut"/> (the K-th largest truth), plus, over the
+    /// cells predicted exactly at the cut, that count times their equal share of the picks left.
+    /// </summary>
+    internal static double TopKHits(ReadOnlySpan<double> truth, double truthCut, ReadOnlySpan<double> predicted, double predictedCut, int k)
+    {
+        int above = 0, tied = 0;
+        double hitsAbove = 0, hitsTied = 0;
+        for (var i = 0; i < predicted.Length; i++)
+        {
+            var hit = truth[i] >= truthCut ? 1 : 0;
+            if (predicted[i] > predictedCut)
+            {
+                above++;
+                hitsAbove += hit;
+            }
+            else if (predicted[i] == predictedCut)
+            {
+                tied++;
+                hitsTied += hit;
+            }
+        }
+
+        return hitsAbove + (tied == 0 ? 0 : hitsTied * Math.Max(k - above, 0) / tied);
     }
 
     /// <summary>Recall@K: the fraction of the K truly most-forgotten cells that are among the K highest predictions (equal to precision@K).</summary>

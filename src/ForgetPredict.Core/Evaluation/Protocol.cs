@@ -688,13 +688,11 @@ public static class Protocol
                 // precision@K is undefined there (as its Spearman is), not the share of the truth's top K among those cells.
                 if (count > 0 && !Constant(rowPredicted))
                 {
-                    var hits = 0;
-                    foreach (var c in predictedTop)
-                    {
-                        hits += scored.TopK.Contains(c) ? 1 : 0;
-                    }
-
-                    pSum += (double)hits / Math.Min(topK, count);
+                    // Ties at either cut count alike whatever the cells' order (Metrics.PrecisionAtK); the K-th largest
+                    // prediction is the smallest of the top K.
+                    var k = Math.Min(topK, count);
+                    var predictedCut = predictedTop.Length == 0 ? double.PositiveInfinity : predictedTop.Min(c => rowPredicted[c]);
+                    pSum += Metrics.TopKHits(scored.Values, scored.TopCut, rowPredicted, predictedCut, k) / k;
                     pCount++;
                 }
             }
@@ -731,13 +729,14 @@ public static class Protocol
         return values.Length > 1;
     }
 
-    /// <summary>What every method is scored against for one (seed, test row): the scored cells, their true values, ranks and top-K.</summary>
-    private sealed record Truth(int[] Cells, double[] Values, double[] Ranks, HashSet<int> TopK)
+    /// <summary>What every method is scored against for one (seed, test row): the scored cells, their true values, ranks and the
+    /// K-th largest value (a cell at or above it is among the truly most forgotten).</summary>
+    private sealed record Truth(int[] Cells, double[] Values, double[] Ranks, double TopCut)
     {
         public static Truth Of(int[] cells, double[] values, int topK)
         {
             var (ranks, top) = Metrics.RanksAndTop(values, topK);
-            return new(cells, values, ranks, [.. top]);
+            return new(cells, values, ranks, top.Length == 0 ? double.PositiveInfinity : top.Min(c => values[c]));
         }
 
         // The same row restricted to the cells where a predictor has a value.

@@ -27,6 +27,26 @@ public class MetricsTests
     }
 
     [Fact]
+    public void PrecisionAtK_CountsTiesTheSameWhateverTheCellsOrder()
+    {
+        // A 0/1 truth (13 forgotten of 100) and predictions with ties at the cut: the ones broke ties by lower index, so the
+        // truth's top 4 were its first 4 forgotten cells and a pick of any other forgotten cell counted as a miss.
+        var truth = Enumerable.Range(0, 100).Select(j => j % 8 == 3 ? 1.0 : 0.0).ToArray();
+        var predicted = Enumerable.Range(0, 100).Select(j => j % 8 == 3 ? (j > 50 ? 0.9 : 0.5) : (j == 10 ? 0.9 : 0.1)).ToArray();
+        var reversedTruth = truth.Reverse().ToArray();
+        var reversedPredicted = predicted.Reverse().ToArray();
+
+        var forward = Metrics.PrecisionAtK(truth, predicted, 4);
+        var reversed = Metrics.PrecisionAtK(reversedTruth, reversedPredicted, 4);
+
+        // 8 cells share the top prediction 0.9 (7 forgotten, 1 not) for 4 picks: 4 x 7/8 expected hits.
+        Assert.Equal(4.0 * 7 / 8 / 4, forward, 12);
+        Assert.Equal(forward, reversed, 15);
+        // Without ties the plain definition: the share of the K highest predictions among the K highest truths.
+        Assert.Equal(0.5, Metrics.PrecisionAtK([5.0, 4, 3, 2, 1], [5.0, 1, 2, 3, 4], 2));
+    }
+
+    [Fact]
     public void BinaryMetrics_MatchScikitLearn()
     {
         var b = s_golden.RootElement.GetProperty("binary");
