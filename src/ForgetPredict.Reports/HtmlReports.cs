@@ -156,9 +156,14 @@ public static class HtmlReports
         var curve = a.Spectrum.RSquared;
         html.Append("<section class=\"card findings\" id=\"findings\"><h2 style=\"margin-top:0\">In short</h2>");
         html.Append(CultureInfo.InvariantCulture, $"<p>One factor (example fragility x task disruptiveness) explains <b>{Charts.Percent(curve.Length > 0 ? curve[0] : double.NaN)}</b> of the variance; the additive model explains {Charts.Percent(a.Additive)}.</p>");
-        if (curve.Length >= 5)
+        if (curve.Length > 5)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<p>Rank 5 explains {Charts.Percent(curve[4])}; each further rank adds {Charts.Percent((curve[^1] - curve[4]) / Math.Max(curve.Length - 5, 1), 1)} on average.</p>");
+            html.Append(CultureInfo.InvariantCulture, $"<p>Rank 5 explains {Charts.Percent(curve[4])}; each further rank up to {curve.Length} adds {Charts.Percent((curve[^1] - curve[4]) / (curve.Length - 5), 1)} on average.</p>");
+        }
+        else if (curve.Length == 5)
+        {
+            // (no rank beyond 5 was computed: nothing to say of what further ranks add)
+            html.Append(CultureInfo.InvariantCulture, $"<p>Rank 5 explains {Charts.Percent(curve[4])}.</p>");
         }
 
         html.Append("</section>");

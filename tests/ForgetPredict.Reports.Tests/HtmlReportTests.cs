@@ -130,6 +130,31 @@ public partial class HtmlReportTests
     }
 
     [Theory]
+    [InlineData(5, false)]
+    [InlineData(8, true)]
+    public void Analysis_SaysWhatFurtherRanksAdd_OnlyWhenItComputedThem(int maxRank, bool said)
+    {
+        // With --max-rank 5 the summary said "each further rank adds 0.0%", of ranks it never computed.
+        var analysis = MatrixAnalysis.Run(s_data.Matrix, maxRank);
+        var html = HtmlReports.Analysis(new AnalysisReportInput
+        {
+            Source = "synthetic",
+            Analysis = analysis,
+            Summary = MatrixSummary.ForModel(s_data.Matrix, new LowRankFitter().Fit(s_data.Matrix)),
+            FragileExamples = [],
+            DisruptiveTasks = [],
+        });
+        var curve = analysis.Spectrum.RSquared;
+
+        Assert.Contains("<p>Rank 5 explains ", html, StringComparison.Ordinal);
+        Assert.Equal(said, html.Contains("each further rank", StringComparison.Ordinal));
+        if (said)
+        {
+            Assert.Contains($"each further rank up to 8 adds {Charts.Percent((curve[7] - curve[4]) / 3, 1)} on average", html, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
     [InlineData(0, 1, new[] { 0, 0.2, 0.4, 0.6, 0.8, 1 })]
     [InlineData(-0.03, 0.27, new[] { -0.1, 0, 0.1, 0.2, 0.3 })]
     [InlineData(0.0012, 0.0049, new[] { 0.001, 0.002, 0.003, 0.004, 0.005 })]
