@@ -22,7 +22,7 @@ internal sealed class DeltaFormatException(string message) : Exception(message);
 internal static class DeltaDecoder
 {
     /// <summary>Largest block size accepted (writers use 128 to 1024 values).</summary>
-    private const int MaxBlockSize = 1 << 16;
+    internal const int MaxBlockSize = 1 << 16;
 
     /// <summary>Decodes exactly <paramref name="destination"/>.Length values; returns the number of bytes read.</summary>
     /// <exception cref="DeltaFormatException">The data is malformed or holds another number of values.</exception>

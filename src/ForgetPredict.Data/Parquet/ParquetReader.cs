@@ -905,12 +905,12 @@ public sealed class ParquetReader : IDisposable
                 var body = payload[(int)levelBytes..];
                 var bodySize = header.UncompressedSize - (int)levelBytes;
                 values = header.IsCompressed
-                    ? Decompress(header, body.Span, body, bodySize, FixedBound(FixedWidth(_info.PhysicalType), nonNull, 0))
+                    ? Decompress(header, body.Span, body, bodySize, FixedBound(FixedWidth(_info.PhysicalType), nonNull, 0, header.Encoding))
                     : CheckStored(body.Span, bodySize);
             }
             else
             {
-                var page = Decompress(header, payload.Span, payload, header.UncompressedSize, FixedBound(FixedWidth(_info.PhysicalType), n, nullable ? n : 0));
+                var page = Decompress(header, payload.Span, payload, header.UncompressedSize, FixedBound(FixedWidth(_info.PhysicalType), n, nullable ? n : 0, header.Encoding));
                 if (nullable)
                 {
                     if (header.DefinitionLevelEncoding != ParquetEncoding.Rle)
@@ -1394,8 +1394,13 @@ public sealed class ParquetReader : IDisposable
 
         // The largest uncompressed page a well-formed writer can produce for count values of a fixed-width type,
         // counting dictionary indices (at most 5 bytes each with RLE headers) and definition levels; unbounded for BYTE_ARRAY.
-        private static long FixedBound(int width, int count, int levelCount) =>
-            width == 0 ? long.MaxValue : 64 + ((long)count * Math.Max(width, 5)) + (2L * levelCount);
+        // DELTA_BINARY_PACKED pads its last miniblock to full size (up to a block of DeltaDecoder.MaxBlockSize values, 8 bytes
+        // each at 64 bits), so a page of 5 small integers can hold hundreds of bytes (DuckDB's V2 pages, arrow-rs without a
+        // dictionary): refused as corrupt until the padding counted.
+        private static long FixedBound(int width, int count, int levelCount, ParquetEncoding encoding = ParquetEncoding.Plain) =>
+            width == 0 ? long.MaxValue
+            : 64 + ((long)count * Math.Max(width, 5)) + (2L * levelCount)
+                + (encoding == ParquetEncoding.DeltaBinaryPacked ? 64 + (9L * DeltaDecoder.MaxBlockSize) : 0);
 
         // PLAIN values fill their page exactly; spare bytes mean the page holds more than the schema says it does.
         private readonly void Exact(ReadOnlySpan<byte> data, int count, int width)
