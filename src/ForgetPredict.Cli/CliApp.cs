@@ -109,6 +109,7 @@ public static class CliApp
         [DataOptionNames.Array] = "--array",
         [DataOptionNames.Columns] = "--columns",
         [DataOptionNames.WriteColumns] = "--columns",
+        [DataOptionNames.WriteLayout] = "--layout",
         [DataOptionNames.ObservedColumns] = "--observed-columns",
         [DataOptionNames.TaskFeatureColumns] = "--task-features-columns",
         [DataOptionNames.ExampleFeatureColumns] = "--example-features-columns",

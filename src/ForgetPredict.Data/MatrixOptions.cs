@@ -146,6 +146,9 @@ public static class DataOptionNames
     /// <summary>The long layout's column names when writing (<see cref="MatrixWriteOptions.TaskColumn"/> and the others).</summary>
     public const string WriteColumns = "MatrixWriteOptions.TaskColumn/ExampleColumn/ValueColumn";
 
+    /// <summary><see cref="MatrixWriteOptions.Layout"/>.</summary>
+    public const string WriteLayout = "MatrixWriteOptions.Layout";
+
     /// <summary>The measured cells' example and value columns (<see cref="Formats.ObservedCells.Read"/>'s <c>columns</c>).</summary>
     public const string ObservedColumns = "ObservedCells.Columns";
 

@@ -155,9 +155,12 @@ public static class CsvMatrixFormat
             return;
         }
 
-        // The index column's name must not be an example id too (a header "task,task" reads back as pandas' 'task.1'): an
-        // example named like it leaves the cell empty, pandas' unnamed index, which every reader takes for the ids.
-        output.Field(matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0 ? string.Empty : options.TaskColumn);
+        // The index column's name must not be an example id too (a header "task,task" reads back as pandas' 'task.1'), nor
+        // complete the long layout's header with two examples (task,example,value,z reads back as a long table, losing
+        // column z): then the cell is left empty, pandas' unnamed index, which every reader takes for the ids.
+        var ambiguous = matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0
+            || (matrix.ExampleIds.IndexOf(options.ExampleColumn) >= 0 && matrix.ExampleIds.IndexOf(options.ValueColumn) >= 0);
+        output.Field(ambiguous ? string.Empty : options.TaskColumn);
         for (var j = 0; j < matrix.ExampleCount; j++)
         {
             output.Delimiter().Field(matrix.ExampleIds[j]);
@@ -209,6 +212,12 @@ public static class CsvMatrixFormat
             }
 
             headerless &= firstCell is null || !LooksLikeValue(firstCell);
+
+            // A missing first value, then values written as decimals (",0.22,0.33" from to_csv(header=False, index=False)) is
+            // not pandas' unnamed index over decimal example ids when the next line starts with a value too: a header's index
+            // column heads task ids, which are names or integers. It is the first row of a matrix without ids.
+            headerless |= firstCell is not null && header.Count > 1 && header[0].Trim().Length == 0 && LooksLikeValue(firstCell)
+                && header.Skip(1).All(f => IsNumber(f) && LooksLikeValue(f));
         }
 
         // pandas to_csv(index=False) writes no task ids either: a first cell that is a fractional number or missing is a

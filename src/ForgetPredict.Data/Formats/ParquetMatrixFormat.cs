@@ -304,6 +304,12 @@ public static class ParquetMatrixFormat
             throw new OptionException(OptionMessage.Of($"An example is called '{o.TaskColumn}', the name of the task id column; name the task column otherwise ({new OptionReference(DataOptionNames.WriteColumns)}) or write the long layout."));
         }
 
+        if (exampleIds.Contains(o.ExampleColumn, StringComparer.Ordinal) && exampleIds.Contains(o.ValueColumn, StringComparer.Ordinal))
+        {
+            // Columns task, example and value are the long layout's: the file would read back as a long table, losing the rest.
+            throw new OptionException(OptionMessage.Of($"Examples are called '{o.ExampleColumn}' and '{o.ValueColumn}', which with the task column '{o.TaskColumn}' name the long layout's columns, so the file would read back as a long table; write the long layout ({new OptionReference(DataOptionNames.WriteLayout, "long")}) or name the columns otherwise ({new OptionReference(DataOptionNames.WriteColumns)})."));
+        }
+
         var specs = new List<ParquetColumnSpec>(n + 1) { new(o.TaskColumn, ParquetValueType.String) };
         specs.AddRange(exampleIds.Select(id => new ParquetColumnSpec(id, ParquetValueType.Float, IsNullable: true)));
         var columns = new List<ParquetColumnData>(n + 1) { ParquetColumnData.FromStrings(matrix.TaskIds.ToArray()) };

@@ -42,6 +42,36 @@ public class CsvMatrixFormatTests
         var nanFirst = ReadText("nan,1.5\n2.5,nan\n");
         Assert.Equal((2, 2), (nanFirst.TaskCount, nanFirst.ExampleCount));
         Assert.Equal(2.5f, nanFirst[1, 0]);
+
+        // Nor an empty one (pandas to_csv(header=False, index=False) writes NaN so), when the next line starts with a value:
+        // ",0.22,0.33" had been read as pandas' unnamed index over decimal example ids, losing a task and an example.
+        var emptyFirst = ReadText(",0.22,0.33\n0.44,0.55,0.66\n0.77,0.88,0.99\n");
+        AssertSame(ReadForwardOnly(",0.22,0.33\n0.44,0.55,0.66\n0.77,0.88,0.99\n"), emptyFirst);
+        Assert.Equal((3, 3), (emptyFirst.TaskCount, emptyFirst.ExampleCount));
+        Assert.True(float.IsNaN(emptyFirst[0, 0]));
+        Assert.Equal(0.99f, emptyFirst[2, 2]);
+        // ... while pandas' header over float column labels, with named tasks under it, stays a header.
+        var floatLabels = ReadText(",0.5,1.5\nt0,,0.22\nt1,0.44,0.55\n");
+        Assert.Equal(["0.5", "1.5"], floatLabels.ExampleIds);
+        Assert.Equal(["t0", "t1"], floatLabels.TaskIds);
+    }
+
+    [Fact]
+    public void Write_ExamplesNamedLikeTheLongLayoutsColumns_ReadBackWide()
+    {
+        // Examples 'example' and 'value' after a task column 'task' make the long layout's header: the file read back as a
+        // long table, losing column z. The CSV leaves the index cell empty (pandas' unnamed index); Parquet refuses, naming the fix.
+        var z = ForgettingMatrix.Create([0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f], 2, 3, ["t1", "t2"], ["example", "value", "z"]);
+        using var csv = new MemoryStream();
+        CsvMatrixFormat.Write(z, csv);
+        var back = MatrixFile.Read(new MemoryStream(csv.ToArray()), "z.csv");
+
+        Assert.StartsWith(",example,value,z", System.Text.Encoding.UTF8.GetString(csv.ToArray()), StringComparison.Ordinal);
+        Assert.Equal(z.ExampleIds, back.ExampleIds);
+        Assert.Equal(z.TaskIds, back.TaskIds);
+        Assert.Equal(z.Values.ToArray(), back.Values.ToArray());
+        var refused = Assert.Throws<OptionException>(() => ParquetMatrixFormat.Write(z, new MemoryStream()));
+        Assert.Contains("so the file would read back as a long table; write the long layout", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
