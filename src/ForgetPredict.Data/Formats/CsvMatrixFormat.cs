@@ -77,6 +77,12 @@ public static class CsvMatrixFormat
 
         var headerLine = csv.RecordLine;
         var header = csv.ReadRemainingFields();
+        if (header.Count > 0 && header[0].StartsWith("# ", StringComparison.Ordinal))
+        {
+            // np.savetxt(header="a,b", delimiter=",") writes its header as a comment, "# a,b": the names are after the '# '.
+            header[0] = header[0][2..];
+        }
+
         var names = header.Select(h => h.Trim()).ToArray();
         var taskColumn = IndexOf(names, options.TaskColumn);
         var exampleColumn = IndexOf(names, options.ExampleColumn);

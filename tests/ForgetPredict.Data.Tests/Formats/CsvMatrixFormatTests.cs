@@ -57,6 +57,17 @@ public class CsvMatrixFormatTests
     }
 
     [Fact]
+    public void Read_NumpySavetxtHeader_DropsItsCommentMark()
+    {
+        // np.savetxt("z.csv", z, delimiter=",", header="a,b", comments="# " by default): the header's first id had been '# a'.
+        var m = ReadText("# a,b\n0.5,0.25\n0.125,1\n");
+
+        Assert.Equal(["a", "b"], m.ExampleIds);
+        Assert.Equal((2, 2), (m.TaskCount, m.ExampleCount));
+        Assert.Equal(0.125f, m[1, 0]);
+    }
+
+    [Fact]
     public void Write_ExamplesNamedLikeTheLongLayoutsColumns_ReadBackWide()
     {
         // Examples 'example' and 'value' after a task column 'task' make the long layout's header: the file read back as a
