@@ -162,9 +162,9 @@ public sealed class ForgettingMatrix
         {
             var task = (int)(scan.FirstInfinity / Math.Max(exampleCount, 1));
             var example = (int)(scan.FirstInfinity % Math.Max(exampleCount, 1));
-            throw new ArgumentException(
+            throw new NonFiniteCellException(
                 string.Create(CultureInfo.InvariantCulture, $"Cell (task {task} '{tasks[task]}', example {example} '{examples[example]}') is {values[scan.FirstInfinity]}; forgetting values must be finite (use NaN for a missing cell)."),
-                nameof(values));
+                nameof(values), task, example);
         }
 
         var isBinary = scan.AllBinary && scan.MissingCount < values.LongLength;

@@ -364,15 +364,12 @@ public static class FeatureFile
                 ? Formats.NpzFormat.ReadEmbedding(stream, sourceName)
                 : (MatrixFile.Read(stream, sourceName), false);
         }
-        catch (ForgettingDataException e) when (s_infiniteCell.Match(e.Message) is { Success: true } cell)
+        catch (ForgettingDataException e) when (e.InnerException is NonFiniteCellException cell)
         {
             throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
-                $"row {cell.Groups[1].Value}, column {cell.Groups[2].Value} is not a finite number; an embedding needs a value in every cell."), innerException: e);
+                $"row {cell.Task}, column {cell.Example} is not a finite number; an embedding needs a value in every cell."), innerException: e);
         }
     }
-
-    private static readonly System.Text.RegularExpressions.Regex s_infiniteCell =
-        new(@"Cell \(task (\d+) '[^']*', example (\d+) '[^']*'\) is -?(Infinity|∞)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     // The rows of an embedding whose ids are known, in the order of `ids`: every id needs a row (extra rows, for entities the
     // matrix does not have, are left out, as a table's are).

@@ -26,7 +26,10 @@ public class ForgettingMatrixTests
     {
         var values = new float[3 * 2000];
         values[(2 * 2000) + 1234] = bad;
-        var e = Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create(values, 3, 2000));
+        // An ArgumentException that also carries the cell, for readers that word it their own way (a feature embedding).
+        var e = Assert.Throws<NonFiniteCellException>(() => ForgettingMatrix.Create(values, 3, 2000));
+        Assert.IsAssignableFrom<ArgumentException>(e);
+        Assert.Equal((2, 1234), (e.Task, e.Example));
         Assert.Contains("task 2", e.Message, StringComparison.Ordinal);
         Assert.Contains("example 1234", e.Message, StringComparison.Ordinal);
         Assert.Contains("NaN for a missing cell", e.Message, StringComparison.Ordinal);
