@@ -144,15 +144,7 @@ public static class Spectrum
             previous = captured;
         }
 
-        double squares = 0;
-        for (var i = 0; i < m; i++)
-        {
-            foreach (var z in matrix.Row(i))
-            {
-                squares += (double)z * z;
-            }
-        }
-
+        var squares = RowSums(matrix, 0, squares: true);
         var r2 = new double[limit];
         var sum = 0d;
         for (var r = 0; r < limit; r++)
