@@ -20,11 +20,13 @@ from . import _engine, _io
 _OWNER = ".forgetpredict-owner"
 
 
-def _temporary_folder(prefix: str) -> Path:
-    """A new private temporary folder that records the process owning it, after removing the package's folders whose owner
-    has died: a process stopped by SIGTERM or SIGKILL runs no cleanup (neither atexit nor finalizers), so its folders are
-    removed by the next process that makes one."""
-    _remove_orphans()
+def _temporary_folder(prefix: str, sweep: bool = False) -> Path:
+    """A new private temporary folder that records the process owning it; with ``sweep``, after removing the package's
+    folders whose owner has died: a process stopped by SIGTERM or SIGKILL runs no cleanup (neither atexit nor finalizers),
+    so its folders are removed when the next process makes a model's (listing the temporary folder costs ~20 ms when it
+    holds tens of thousands of entries, so not on every engine call)."""
+    if sweep:
+        _remove_orphans()
     path = Path(tempfile.mkdtemp(prefix=prefix))
     (path / _OWNER).write_text(f"{os.getpid()} {socket.gethostname()}")
     return path
@@ -55,7 +57,7 @@ class _Scratch:
     """A private temporary folder, removed when its owner is closed or collected (and at interpreter exit)."""
 
     def __init__(self, prefix: str) -> None:
-        self.path = _temporary_folder(prefix)
+        self.path = _temporary_folder(prefix, sweep=True)
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)
 
     def close(self) -> None:
