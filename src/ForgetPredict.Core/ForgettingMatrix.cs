@@ -167,6 +167,13 @@ public sealed class ForgettingMatrix
                 nameof(values), task, example);
         }
 
+        if (!scan.AllBinary && !scan.HasScale)
+        {
+            throw new ArgumentException(
+                "Every observed value is below 2e-31 in magnitude (and not all are 0): single precision, in which matrices are held, keeps only some of the digits of numbers that small, and rounds those below about 1e-45 to 0. Rescale the values (e.g. multiply by 1e30); predictions scale with the data.",
+                nameof(values));
+        }
+
         var isBinary = scan.AllBinary && scan.MissingCount < values.LongLength;
         return new ForgettingMatrix(values, taskCount, exampleCount, tasks, examples, scan.MissingCount, isBinary);
     }
@@ -245,18 +252,20 @@ public sealed class ForgettingMatrix
 
         long missing = 0;
         var binary = true;
+        var hasScale = false;
         for (var c = 0; c < chunks; c++)
         {
             if (results[c].FirstInfinity >= 0)
             {
-                return new ValueScanResult(missing, ((long)c * Chunk) + results[c].FirstInfinity, false);
+                return new ValueScanResult(missing, ((long)c * Chunk) + results[c].FirstInfinity, false, hasScale);
             }
 
             missing += results[c].MissingCount;
             binary &= results[c].AllBinary;
+            hasScale |= results[c].HasScale;
         }
 
-        return new ValueScanResult(missing, -1, binary);
+        return new ValueScanResult(missing, -1, binary, hasScale);
     }
 }
 

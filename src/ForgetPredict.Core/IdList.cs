@@ -11,7 +11,7 @@ namespace ForgetPredict.Core;
 /// <para>Implicit ids are generated on demand, so a matrix with a million examples does not hold a million
 /// strings unless someone asks for them. Lookup by id (<see cref="IndexOf"/>) builds a dictionary on first use
 /// for explicit ids; implicit ids are parsed.</para>
-/// <para>Ids are unique: construction with a duplicate throws, naming it.</para>
+/// <para>Ids are unique: construction with a duplicate throws, naming it, and so does one whole number written two ways ('3' and '3.0').</para>
 /// <threadsafety>Immutable and safe for concurrent readers.</threadsafety>
 /// </remarks>
 public sealed class IdList : IReadOnlyList<string>
@@ -59,7 +59,7 @@ public sealed class IdList : IReadOnlyList<string>
     }
 
     /// <summary>Explicit ids, copied. When they are exactly "0".."n-1" the result is implicit.</summary>
-    /// <exception cref="ArgumentException">An id is null, empty or repeated; the message names it and both positions.</exception>
+    /// <exception cref="ArgumentException">An id is null, empty or repeated, or one whole number is written two ways ('3' and '3.0', as a float column prints it); the message names it and both positions.</exception>
     public static IdList From(IEnumerable<string> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -82,7 +82,35 @@ public sealed class IdList : IReadOnlyList<string>
             implicitSoFar = implicitSoFar && IsImplicitId(id, i);
         }
 
+        for (var i = 0; i < array.Length; i++)
+        {
+            var id = array[i];
+            if (IntegerWrittenAsFloat(id) is { } whole && seen.TryGetValue(whole, out var other))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Ids '{whole}' and '{id}' (positions {Math.Min(i, other)} and {Math.Max(i, other)}) are one number written two ways (pandas writes a whole-number id column that holds a missing value as floats: {id}); write every id one way, e.g. df[column] = df[column].astype('Int64') before saving."), nameof(ids));
+            }
+        }
+
         return implicitSoFar ? new IdList(array.Length, null) : new IdList(array.Length, array);
+    }
+
+    // "12.0" or "-3.00" -> "12" or "-3": a whole number with a zero fraction, as a float column prints it; otherwise null.
+    private static string? IntegerWrittenAsFloat(string id)
+    {
+        var dot = id.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || dot == id.Length - 1)
+        {
+            return null;
+        }
+
+        var start = id[0] == '-' ? 1 : 0;
+        if (dot == start || id.AsSpan(start, dot - start).ContainsAnyExceptInRange('0', '9') || id.AsSpan(dot + 1).ContainsAnyExcept('0'))
+        {
+            return null;
+        }
+
+        return id[..dot];
     }
 
     /// <summary>True when both lists hold the same ids in the same order (two implicit lists compare by count, without making their strings).</summary>

@@ -63,11 +63,11 @@ public sealed class FitDegenerateCommandTests
         Assert.Equal(CliApp.DataError, mfCode);
         Assert.StartsWith($"error: {Path.GetFileName(matrix)}: Every observed cell of the 20 x 300 matrix is 1", mfError, StringComparison.Ordinal);
 
-        // Every cell 0, as float64 values under 1e-38 read in single precision: the message says so.
+        // Every cell 0, as float64 values under 1e-45 read in single precision: the message says so.
         var zeros = Write(new float[20 * 300], 20, 300);
         var (_, _, zeroError) = CliRunner.Run("fit", zeros, "--method", "mf", "--out", Path.Combine(dir, "zeros.fpm"));
         Assert.Contains("is 0: a constant matrix", zeroError, StringComparison.Ordinal);
-        Assert.Contains("(values smaller than about 1e-38 read as 0 in single precision: if the data is that small, rescale it).", zeroError, StringComparison.Ordinal);
+        Assert.Contains("(values smaller than about 1e-45 read as 0 in single precision: if the data is that small, rescale it).", zeroError, StringComparison.Ordinal);
 
         foreach (var method in new[] { "auto", "ensemble" })
         {

@@ -59,8 +59,35 @@ public class KernelTests
             var values = RandomValues(n, 20230828 + n, binary: binary);
             var expected = ScalarReference.Scan(values);
             var actual = ValueScan.Scan(values);
-            Assert.Equal(expected, (actual.MissingCount, actual.FirstInfinity, actual.AllBinary));
+            Assert.Equal(expected, (actual.MissingCount, actual.FirstInfinity, actual.AllBinary, actual.HasScale));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Scan_HasScale_OnlyWhenSomeValueReaches2ToTheMinus102_AtEveryPosition(int n)
+    {
+        Assert.Equal(ValueScan.SmallestScale, Math.ScaleB(1f, -102));
+        if (n == 0)
+        {
+            return;
+        }
+
+        var random = new Random(n);
+        var values = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            values[i] = random.Next(5) == 0 ? float.NaN : (float)((random.NextDouble() - 0.5) * 1e-31); // all below the scale
+        }
+
+        Assert.False(ValueScan.Scan(values).HasScale);
+        Assert.False(ScalarReference.Scan(values).HasScale);
+        var position = random.Next(n);
+        values[position] = random.Next(2) == 0 ? -ValueScan.SmallestScale : ValueScan.SmallestScale;
+        Assert.True(ValueScan.Scan(values).HasScale);
+        Assert.True(ScalarReference.Scan(values).HasScale);
+        values[position] = MathF.BitDecrement(ValueScan.SmallestScale);
+        Assert.False(ValueScan.Scan(values).HasScale);
     }
 
     [Theory]

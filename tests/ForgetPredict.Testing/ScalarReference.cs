@@ -21,17 +21,18 @@ public static class ScalarReference
         return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
     }
 
-    /// <summary>Reference for ValueScan.Scan: NaN count, first infinity, all-binary.</summary>
-    public static (long Missing, long FirstInfinity, bool AllBinary) Scan(ReadOnlySpan<float> values)
+    /// <summary>Reference for ValueScan.Scan: NaN count, first infinity, all-binary, some |v| of at least 2^-102 before the first infinity.</summary>
+    public static (long Missing, long FirstInfinity, bool AllBinary, bool HasScale) Scan(ReadOnlySpan<float> values)
     {
         long missing = 0;
         var binary = true;
+        var hasScale = false;
         for (var i = 0; i < values.Length; i++)
         {
             var v = values[i];
             if (float.IsInfinity(v))
             {
-                return (missing, i, false);
+                return (missing, i, false, hasScale);
             }
 
             if (float.IsNaN(v))
@@ -42,9 +43,11 @@ public static class ScalarReference
             {
                 binary = false;
             }
+
+            hasScale |= Math.Abs(v) >= Math.ScaleB(1f, -102);
         }
 
-        return (missing, -1, binary);
+        return (missing, -1, binary, hasScale);
     }
 
     /// <summary>Reference for Residuals.Masked: NaN -> 0, else (z - offset) - shift; returns the NaN count.</summary>

@@ -386,7 +386,7 @@ internal static class DataScale
         if (constant)
         {
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Every observed cell of the {matrix.TaskCount} x {matrix.ExampleCount} matrix is {first:G6}: a constant matrix shows no difference between tasks or examples, so no model can learn how a new task's measured cells differ. Check that the right file and value column were read{(first == 0 ? " (values smaller than about 1e-38 read as 0 in single precision: if the data is that small, rescale it)" : string.Empty)}."), nameof(matrix));
+                $"Every observed cell of the {matrix.TaskCount} x {matrix.ExampleCount} matrix is {first:G6}: a constant matrix shows no difference between tasks or examples, so no model can learn how a new task's measured cells differ. Check that the right file and value column were read{(first == 0 ? " (values smaller than about 1e-45 read as 0 in single precision: if the data is that small, rescale it)" : string.Empty)}."), nameof(matrix));
         }
     }
 

@@ -4,12 +4,15 @@ using System.Runtime.Intrinsics;
 
 namespace ForgetPredict.Core.Numerics;
 
-/// <summary>What one pass over a block of float32 values found: missing (NaN) cells, the first infinity, and
-/// whether every observed value is 0 or 1.</summary>
+/// <summary>What one pass over a block of float32 values found: missing (NaN) cells, the first infinity,
+/// whether every observed value is 0 or 1, and whether any is large enough for single precision to hold the data's
+/// scale.</summary>
 /// <param name="MissingCount">Number of NaN values.</param>
 /// <param name="FirstInfinity">Index of the first +-Infinity, or -1 when there is none.</param>
 /// <param name="AllBinary">True when every non-NaN value is exactly 0 or 1 (vacuously true when all are NaN).</param>
-internal readonly record struct ValueScanResult(long MissingCount, long FirstInfinity, bool AllBinary);
+/// <param name="HasScale">True when some value's magnitude is at least <see cref="ValueScan.SmallestScale"/>
+/// (undefined when an infinity was found).</param>
+internal readonly record struct ValueScanResult(long MissingCount, long FirstInfinity, bool AllBinary, bool HasScale);
 
 /// <summary>
 /// Kernel: one vectorised pass over float32 values counting NaN, locating the first infinity and testing for
@@ -17,12 +20,18 @@ internal readonly record struct ValueScanResult(long MissingCount, long FirstInf
 /// </summary>
 internal static class ValueScan
 {
+    /// <summary>2^-102: float32 keeps all 24 bits of a value this large, and values 2^24 times smaller (the resolution
+    /// at that magnitude) are still representable (2^-126 is the smallest normal float32). A matrix whose largest
+    /// magnitude is below it was read into numbers that have lost digits.</summary>
+    public const float SmallestScale = 1.9721523e-31f;
+
     /// <summary>Scans <paramref name="values"/>; effectively counts <c>float.IsNaN(v)</c>, finds the first
     /// <c>float.IsInfinity(v)</c> and checks <c>v is 0 or 1</c> for the rest.</summary>
     public static ValueScanResult Scan(ReadOnlySpan<float> values)
     {
         long missing = 0;
         var nonBinary = false;
+        var hasScale = false;
         var i = 0;
         ref var start = ref MemoryMarshal.GetReference(values);
 
@@ -30,6 +39,7 @@ internal static class ValueScan
         {
             var infinity = Vector256.Create(float.PositiveInfinity);
             var one = Vector256<float>.One;
+            var scale = Vector256.Create(SmallestScale);
             for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var v = Vector256.LoadUnsafe(ref start, (nuint)i);
@@ -42,12 +52,14 @@ internal static class ValueScan
                 missing += BitOperations.PopCount((~observed).ExtractMostSignificantBits() & 0xFFu);
                 var binary = Vector256.Equals(v, Vector256<float>.Zero) | Vector256.Equals(v, one) | ~observed;
                 nonBinary |= !Vector256.EqualsAll(binary.AsInt32(), Vector256<int>.AllBitsSet);
+                hasScale |= Vector256.GreaterThanOrEqualAny(Vector256.Abs(v), scale);
             }
         }
         else if (Vector128.IsHardwareAccelerated && values.Length >= Vector128<float>.Count)
         {
             var infinity = Vector128.Create(float.PositiveInfinity);
             var one = Vector128<float>.One;
+            var scale = Vector128.Create(SmallestScale);
             for (; i <= values.Length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var v = Vector128.LoadUnsafe(ref start, (nuint)i);
@@ -60,6 +72,7 @@ internal static class ValueScan
                 missing += BitOperations.PopCount((~observed).ExtractMostSignificantBits() & 0xFu);
                 var binary = Vector128.Equals(v, Vector128<float>.Zero) | Vector128.Equals(v, one) | ~observed;
                 nonBinary |= !Vector128.EqualsAll(binary.AsInt32(), Vector128<int>.AllBitsSet);
+                hasScale |= Vector128.GreaterThanOrEqualAny(Vector128.Abs(v), scale);
             }
         }
 
@@ -72,15 +85,17 @@ internal static class ValueScan
             }
             else if (float.IsInfinity(v))
             {
-                return new ValueScanResult(missing, i, false);
+                return new ValueScanResult(missing, i, false, hasScale);
             }
             else if (v != 0f && v != 1f)
             {
                 nonBinary = true;
             }
+
+            hasScale |= Math.Abs(v) >= SmallestScale;
         }
 
-        return new ValueScanResult(missing, -1, !nonBinary);
+        return new ValueScanResult(missing, -1, !nonBinary, hasScale);
     }
 
     /// <summary>Number of accumulator lanes of <see cref="SumOfSquares"/>: value i of a block is added to lane i mod 8.</summary>

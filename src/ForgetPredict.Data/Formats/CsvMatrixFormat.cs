@@ -283,7 +283,7 @@ public static class CsvMatrixFormat
         }
 
         var matrix = rows.ToArray();
-        return Wrap(source, matrix, rows.Rows, n, withIds ? IdList.From(taskIds) : IdList.Implicit(rows.Rows), exampleIds is null ? IdList.Implicit(n) : IdList.From(exampleIds));
+        return Wrap(source, matrix, rows.Rows, n, withIds ? taskIds : null, exampleIds);
     }
 
     // The data rows; when firstCell is not null, the current record is the first and its first field has been read.
@@ -557,7 +557,7 @@ public static class CsvMatrixFormat
         }
 
         var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, tasks.ToList(), examples.ToList());
-        return Wrap(source, ordered, m, n, IdList.From(taskIds), IdList.From(exampleIds));
+        return Wrap(source, ordered, m, n, taskIds, exampleIds);
     }
 
     // Streams that cannot be rewound: one pass keeps every cell (12 bytes each) until the shape is known.
@@ -623,7 +623,7 @@ public static class CsvMatrixFormat
         }
 
         var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, tasks.ToList(), examples.ToList());
-        return Wrap(source, ordered, m, n, IdList.From(taskIds), IdList.From(exampleIds));
+        return Wrap(source, ordered, m, n, taskIds, exampleIds);
     }
 
     private static float ParseLongValue(ReadOnlySpan<byte> text, string source, long line, LongLayout layout)
@@ -673,7 +673,8 @@ public static class CsvMatrixFormat
         new(source, string.Create(CultureInfo.InvariantCulture,
             $"task {Echo.Quote(task)}, example {Echo.Quote(example)} appears twice, on lines {firstLine} and {line}; keep one value per cell (average repeated measurements first)."), line);
 
-    private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IdList taskIds, IdList exampleIds)
+    // The ids become IdLists inside the try, so a repeated or twice-written id is named with the file.
+    private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IEnumerable<string>? taskIds, IEnumerable<string>? exampleIds)
     {
         try
         {

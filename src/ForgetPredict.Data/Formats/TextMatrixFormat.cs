@@ -128,7 +128,14 @@ public static class TextMatrixFormat
             }
         }
 
-        return IdList.From(header);
+        try
+        {
+            return IdList.From(header);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ForgettingDataException(source, e.Message.Split(" (Parameter", 2)[0], line, innerException: e);
+        }
     }
 
     private static void ParseRow(string source, ReadOnlySpan<byte> text, Span<float> row, long line)
