@@ -50,11 +50,14 @@ public sealed record FitRequest
 /// <param name="Tuning">What a self-tuning fit (auto) chose and its cross-validated error, or null.</param>
 /// <param name="TaskFeaturesUnused">True when task features were given to the fit but predicted its training tasks no better
 /// than the model's own prior, so the model keeps no task feature model (a query with features is then answered without them).</param>
+/// <param name="TaskFeatureIdColumns">The task feature tables' id columns at the fit (<see cref="Core.Features.FeatureSet.IdColumns"/>), or
+/// null: a query's columns of these names are never read as features.</param>
 public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null, string? Tuning = null,
-    bool TaskFeaturesUnused = false)
+    bool TaskFeaturesUnused = false, IReadOnlyList<string>? TaskFeatureIdColumns = null)
 {
     private const string TuningKey = "tuning";
     private const string TaskFeaturesKey = "task-features";
+    private const string TaskFeatureIdColumnsKey = "task-features-id-columns";
     private const string UnusedValue = "unused";
     private const string MethodKey = "method";
     private const string SourceKey = "source";
@@ -75,6 +78,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         Add(ExamplesSha256Key, ExamplesSha256);
         Add(TuningKey, Tuning);
         Add(TaskFeaturesKey, TaskFeaturesUnused ? UnusedValue : null);
+        Add(TaskFeatureIdColumnsKey, TaskFeatureIdColumns is { Count: > 0 } columns ? System.Text.Json.JsonSerializer.Serialize(columns) : null);
         return metadata;
 
         void Add(string key, string? value)
@@ -95,7 +99,20 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         DateTimeOffset? uploaded = metadata.TryGetValue(UploadedKey, out var stamp) && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var when)
             ? when : null;
         return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key), metadata.GetValueOrDefault(TuningKey),
-            metadata.GetValueOrDefault(TaskFeaturesKey) == UnusedValue);
+            metadata.GetValueOrDefault(TaskFeaturesKey) == UnusedValue, IdColumns(metadata.GetValueOrDefault(TaskFeatureIdColumnsKey)));
+    }
+
+    // A JSON array of names, as ToMetadata writes it; anything else (an older file has none) is null.
+    private static string[]? IdColumns(string? json)
+    {
+        try
+        {
+            return json is null ? null : System.Text.Json.JsonSerializer.Deserialize<string[]>(json) is { } names && names.All(n => n is not null) ? names : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 }
 
@@ -276,7 +293,7 @@ public static class Fitting
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.TrainingRSquared(final, request.Matrix, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }), elapsed)
+        return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }, request.TaskFeatures?.IdColumns), elapsed)
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,

@@ -206,7 +206,11 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             return (null, $"{source}: {modelName} was fitted with task features that predicted its training tasks no better than its own prior, so it does not use them; the task is predicted without them.");
         }
 
-        var query = Create(loaded.TaskFeatures, features, row, source, modelName, refit);
+        // The fit's id columns are ids, not settings, whatever a query table holds in them (a row number beside the name).
+        var fitted = loaded.TaskFeatures?.Views.SelectMany(v => v.Columns).ToHashSet(StringComparer.Ordinal) ?? [];
+        var idColumns = FitProvenance.FromMetadata(loaded.Metadata).TaskFeatureIdColumns?
+            .Where(c => !fitted.Contains(c) && !fitted.Any(f => f.StartsWith(c + "=", StringComparison.Ordinal))).ToArray() ?? [];
+        var query = Create(loaded.TaskFeatures, idColumns.Length == 0 ? features : features.WithoutColumns(idColumns), row, source, modelName, refit);
         return (query, query.Warning);
     }
 

@@ -567,7 +567,7 @@ public static class FeatureFile
             throw new ForgettingDataException(path, $"no feature columns besides the id column '{idColumn}'; add numeric columns (e.g. lr, steps) or categorical ones (e.g. family).");
         }
 
-        return new FeatureSet(ids, blocks);
+        return new FeatureSet(ids, blocks) { IdColumns = [idColumn] };
     }
 
     // The id column: "id" when present, else the first column whose values cover every matrix id, else the table's own

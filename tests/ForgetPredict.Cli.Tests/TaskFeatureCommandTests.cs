@@ -7,6 +7,13 @@ public class TaskFeatureCommandTests
 {
     private static string Data(string file) => RepoPaths.Data("charlm-d", file);
 
+    private static string Write(string dir, string name, string text)
+    {
+        var path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
     [Fact]
     public void Evaluate_KnownList_RunsEveryMethodAtEveryK_WithFeatureMethodsAndTheRepresentationBaseline()
     {
@@ -167,6 +174,16 @@ public class TaskFeatureCommandTests
 
         // A short, gentle fine-tune is predicted to forget far less than a long one at a high learning rate.
         Assert.True(MeanForgetting(harsh) > 3 * MeanForgetting(gentle));
+
+        // A row copied from tasks.csv itself (row number, task name, settings) and renamed: the fit read its ids from 'row',
+        // so the query's row number is an id, not a setting, whichever column names the new task (it was refused as a
+        // numeric column the model was not fitted with).
+        var copied = Path.Combine(dir, "copied.csv");
+        File.WriteAllText(copied, "row,task,family,lr,steps\n99,new,web,0.001,600\n");
+        Assert.Equal(MeanForgetting(harsh), MeanForgetting(copied));
+        var (extraCode, _, extraError) = CliRunner.Run("predict", "--model", model, "--task-features", Write(dir, "extra.csv", "row,task,family,lr,steps,warmup\n99,new,web,0.001,600,10\n"), "--task-name", "new");
+        Assert.Equal(1, extraCode);
+        Assert.Contains("numeric columns warmup that the model was not fitted with", extraError, StringComparison.Ordinal);
 
         // A query with other columns than the model was fitted with is refused, naming the file and the columns.
         var wrong = Path.Combine(dir, "wrong.csv");

@@ -148,6 +148,17 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         }
     }
 
+    // A tasks.csv row as JSON, row number included: the fit read its ids from 'row', so the query's is an id, not a
+    // setting (it was refused as a numeric column the model was not fitted with).
+    [Fact]
+    public async Task TheFitsIdColumnInAQuery_IsAnId_NotASetting()
+    {
+        var plain = await (await _client.PostAsync("/v1/models/d/predict", Http.Json($"{{{Settings}, \"top\": 5}}"))).JsonAsync();
+        var copied = await (await _client.PostAsync("/v1/models/d/predict", Http.Json("{\"taskFeatures\": {\"row\": 99, \"family\": \"web\", \"lr\": 0.001, \"steps\": 600}, \"top\": 5}"))).JsonAsync();
+        Assert.Equal(plain.GetProperty("top").ToString(), copied.GetProperty("top").ToString());
+        Assert.Empty(copied.GetProperty("warnings").EnumerateArray());
+    }
+
     [Fact]
     public async Task Replay_FromFeaturesAlone_ChoosesForTheFeaturesPrediction()
     {

@@ -141,8 +141,68 @@ public sealed class FeatureSet
     /// <summary>Number of rows (entities).</summary>
     public int Count => Ids.Count;
 
+    /// <summary>
+    /// The table columns the ids were read from, one per table (empty for embeddings and sets built in code). A model
+    /// fitted on these features records them, so that a query table laid out like the fit's (charlm-d's tasks.csv has
+    /// both a row number and a task name) never reads the fit's id column as a feature.
+    /// </summary>
+    public IReadOnlyList<string> IdColumns { get; init; } = [];
+
     /// <summary>The rows at <paramref name="rows"/>, in that order.</summary>
-    public FeatureSet Select(ReadOnlySpan<int> rows) => new(Ids.Select(rows), [.. SelectBlocks(rows)]);
+    public FeatureSet Select(ReadOnlySpan<int> rows) => new(Ids.Select(rows), [.. SelectBlocks(rows)]) { IdColumns = IdColumns };
+
+    /// <summary>
+    /// The set without the given table columns: numeric columns of those names and categorical levels of those columns
+    /// (<c>name=level</c>) are left out, and blocks left with no column are dropped. The set itself when nothing is left out.
+    /// </summary>
+    /// <exception cref="ArgumentException">Every column would be left out.</exception>
+    public FeatureSet WithoutColumns(IReadOnlyCollection<string> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Count == 0)
+        {
+            return this;
+        }
+
+        bool Dropped(FeatureBlock block, string column) => block.Kind switch
+        {
+            FeatureKind.Numeric => columns.Contains(column),
+            FeatureKind.Categorical => columns.Any(c => column.StartsWith(c + "=", StringComparison.Ordinal)),
+            _ => false,
+        };
+
+        var blocks = new List<FeatureBlock>();
+        var changed = false;
+        foreach (var block in Blocks)
+        {
+            var keep = Enumerable.Range(0, block.Width).Where(c => !Dropped(block, block.Columns[c])).ToArray();
+            if (keep.Length == block.Width)
+            {
+                blocks.Add(block);
+                continue;
+            }
+
+            changed = true;
+            if (keep.Length > 0)
+            {
+                var values = new double[block.Count * keep.Length];
+                for (var i = 0; i < block.Count; i++)
+                {
+                    var row = block.Row(i);
+                    for (var c = 0; c < keep.Length; c++)
+                    {
+                        values[(i * keep.Length) + c] = row[keep[c]];
+                    }
+                }
+
+                blocks.Add(new FeatureBlock(block.Name, block.Kind, [.. keep.Select(c => block.Columns[c])], values));
+            }
+        }
+
+        return !changed ? this : blocks.Count == 0
+            ? throw new ArgumentException($"Features '{string.Join("', '", Blocks.Select(b => b.Name))}' have no column besides {string.Join(", ", columns)}.", nameof(columns))
+            : new FeatureSet(Ids, blocks) { IdColumns = IdColumns };
+    }
 
     /// <summary>
     /// The rows of <paramref name="ids"/>, in that order, looked up by id (the set's own order does not matter).
@@ -189,7 +249,7 @@ public sealed class FeatureSet
         }
 
         var ids = sets[0].Ids;
-        return new FeatureSet(ids, [.. sets.SelectMany(s => s.AlignTo(ids).Blocks)]);
+        return new FeatureSet(ids, [.. sets.SelectMany(s => s.AlignTo(ids).Blocks)]) { IdColumns = [.. sets.SelectMany(s => s.IdColumns).Distinct(StringComparer.Ordinal)] };
     }
 
     private IEnumerable<FeatureBlock> SelectBlocks(int[] rows) => Blocks.Select(b => b.Select(rows));
