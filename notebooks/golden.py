@@ -42,16 +42,17 @@ def charlm_analysis(out):
         f.write("\n")
 
 
-def precision_at_k(truth, predicted, k):
-    # Ties count alike whatever the cells' order: a pick is a hit when its truth is at least the k-th largest truth, and the
-    # cells tied with the k-th largest prediction share the picks left equally (the expected hits of a random tie-break).
-    truth_cut = np.sort(truth)[-k]
+def top_k(truth, predicted, k, labels=False):
+    # Precision@K and recall@K. Ties count alike whatever the cells' order: a pick is a hit when its truth is at least the
+    # k-th largest truth (with 0/1 labels: when it is forgotten, 1), and the cells tied with the k-th largest prediction share
+    # the picks left equally (the expected hits of a random tie-break). Recall divides the hits by the cells that count as
+    # hits (NaN, here None, when there are none).
+    hit = truth >= 0.5 if labels else truth >= np.sort(truth)[-k]
     predicted_cut = np.sort(predicted)[-k]
-    hit = truth >= truth_cut
     above = predicted > predicted_cut
     tied = predicted == predicted_cut
     hits = hit[above].sum() + (hit[tied].sum() * (k - above.sum()) / tied.sum() if tied.any() else 0)
-    return float(hits / k)
+    return float(hits / k), (float(hits / hit.sum()) if hit.any() else None)
 
 
 def metrics(out):
@@ -75,7 +76,8 @@ def metrics(out):
             "rmse": float(np.sqrt(np.mean((predicted - truth) ** 2))),
             "mae": float(np.mean(np.abs(predicted - truth))),
             "spearman": float(spearmanr(truth, predicted).correlation),
-            "precision_at_k": precision_at_k(truth, predicted, k),
+            "precision_at_k": top_k(truth, predicted, k)[0],
+            "recall_at_k": top_k(truth, predicted, k)[1],
         })
     labels = (rng.random(400) < 0.15).astype(float)
     scores = np.clip(0.3 * labels + rng.normal(0.2, 0.2, 400), 0, 1)
@@ -88,6 +90,21 @@ def metrics(out):
         "precision": float(precision_score(labels, scores > 0.5, zero_division=0)),
         "recall": float(recall_score(labels, scores > 0.5, zero_division=0)),
         "f1": float(f1_score(labels, scores > 0.5, zero_division=0)),
+        "k": 40,
+        "precision_at_k": top_k(labels, scores, 40, labels=True)[0],
+        "recall_at_k": top_k(labels, scores, 40, labels=True)[1],
+    }
+    # Fewer forgotten cells (5) than K (10): the K-th largest truth is 0, which every cell reaches, so only the labels tell
+    # a hit: at most 0.5, and recall the share of the 5 found.
+    few = np.zeros(100)
+    few[rng.choice(100, 5, replace=False)] = 1
+    few_scores = np.round(0.15 * few + 0.7 * rng.random(100), 2)
+    binary["few"] = {
+        "labels": few.tolist(),
+        "scores": few_scores.tolist(),
+        "k": 10,
+        "precision_at_k": top_k(few, few_scores, 10, labels=True)[0],
+        "recall_at_k": top_k(few, few_scores, 10, labels=True)[1],
     }
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump({"continuous": cases, "binary": binary}, f, indent=1)

@@ -39,6 +39,10 @@ public sealed record SplitRequest
 
     /// <summary>The family whose tasks train (with <see cref="Families"/>), or null for every other family's.</summary>
     public string? TrainFamily { get; init; }
+
+    /// <summary>What reading <see cref="Families"/> found (tasks the metadata does not list, rows that name no task), reported
+    /// with the split's own warnings.</summary>
+    public IReadOnlyList<OptionMessage> FamilyWarnings { get; init; } = [];
 }
 
 /// <summary>How a split was chosen.</summary>
@@ -161,6 +165,7 @@ public static class EvaluationSplits
         else if (request.Families is { } labels)
         {
             chosen = ByFamily(matrix, request, labels);
+            chosen = chosen with { Warnings = [.. request.FamilyWarnings, .. chosen.Warnings] };
         }
         else
         {

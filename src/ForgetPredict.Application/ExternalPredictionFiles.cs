@@ -219,7 +219,7 @@ internal static class ExternalPredictionFiles
             _ => "k",
         };
         return OptionMessage.Of(
-            $"{external} {file.Name}={file.Path}: the same predictions are scored on {where}. That is right only for a predictor that ignores the revealed cells; one that uses them must be scored on the cells of the draw it was given, so write one file per {perWhat} with {placeholders} in its name (the draw's index as in the predictions file's seed column), e.g. {file.Name}={Example(file.Path, draws, known)}.");
+            $"{external} {file.Name}={file.Path}: the same predictions are scored on {where}. That is right only for a predictor that ignores the revealed cells; one that uses them must be scored on the cells of the draw it was given, so write one file per {perWhat} with {placeholders} in its name{(draws ? $" ({ExternalFile.DrawPlaceholder}: the draw's index as in the predictions file's seed column)" : string.Empty)}, e.g. {file.Name}={Example(file.Path, draws, known)}.");
     }
 
     private static string Example(string path, bool draws, bool known)

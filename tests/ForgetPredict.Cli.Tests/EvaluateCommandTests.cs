@@ -298,6 +298,17 @@ public class EvaluateCommandTests
         var (same, _, sameError) = CliRunner.Run("evaluate", matrix, "--tasks", tasks, "--train-family", "tulu", "--test-family", "tulu", "--methods", "additive", "--seeds", "1");
         Assert.Equal(2, same);
         Assert.Contains("error: --train-family and --test-family are both 'tulu': a task cannot both train and be tested. Name two families, or drop --train-family to train on every other family.", sameError, StringComparison.Ordinal);
+
+        // A task the metadata does not list has no family: it neither trains nor is tested, said on standard error and
+        // in the JSON's warnings (it was only on standard error).
+        var partial = Path.Combine(dir, "partial.csv");
+        File.WriteAllLines(partial, File.ReadAllLines(tasks).Where((_, i) => i != 3));
+        var json = Path.Combine(dir, "partial.json");
+        var (partialCode, _, partialError) = CliRunner.Run("evaluate", matrix, "--tasks", partial, "--test-family", "tulu", "--methods", "additive", "--seeds", "1", "--json", json);
+        Assert.True(partialCode == 0, partialError);
+        Assert.Contains("warning: 23 of 24 task ids matched in", partialError, StringComparison.Ordinal);
+        var warnings = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
+        Assert.Contains(warnings, w => w.StartsWith("23 of 24 task ids matched in", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -281,6 +281,14 @@ class LocalTests(unittest.TestCase):
         predictions = table.attrs["predictions"]
         self.assertEqual(set(predictions["task"]), set(self.tasks[:3]))
 
+    def test_evaluate_binary_scores_a_01_matrix_and_refuses_another(self):
+        forgotten = (self.frame > self.frame.stack().quantile(0.9)).astype(float)
+        table = fp.evaluate(forgotten, methods="logistic", test_rows=[0, 1, 2], known=20, seeds=1, binary=True, progress=False)
+        self.assertTrue(table.attrs["result"]["binary"])
+        self.assertLessEqual(table.loc["logistic", "precision_at_k"], 1.0)
+        with self.assertRaisesRegex(fp.EngineError, "needs a 0/1 matrix"):
+            fp.evaluate(self.frame, methods="mf", test_rows=[0, 1, 2], known=20, seeds=1, binary=True, progress=False)
+
     def test_evaluate_with_the_ridge_prior_folds_task_mean_in_as_the_mean_of_the_revealed_cells(self):
         # science.md: task-only predicts the row's mean; the ridge fold-in (a refit's answer) gives exactly that, the
         # default empirical prior shrinks it toward the training tasks' mean.

@@ -41,7 +41,7 @@ internal static class EvaluateCommand
         {
             Description = $"Comma-separated methods: {string.Join(", ", Evaluating.MethodNames)}. Default: {string.Join(",", Evaluating.DefaultMethods(binary: false))} (binary: {string.Join(",", Evaluating.DefaultMethods(binary: true))}).",
         };
-        var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC); automatic for 0/1 matrices." };
+        var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC), as every 0/1 matrix is; a matrix with other values is refused (threshold it first)." };
         var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
         var external = new Option<string[]>("--external")
         {
@@ -71,7 +71,7 @@ internal static class EvaluateCommand
         };
         revealRng.OneOf(Choices.RevealRng);
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
-        var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) as CSV." };
+        var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) as CSV; with one --known value." };
         var input = new MatrixInputOptions();
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
@@ -233,9 +233,9 @@ internal static class EvaluateCommand
         }
 
         // The metadata is read only for a split that uses it: without --test-family the library refuses --tasks anyway.
-        var families = parse.GetValue(tasks.Files) is { } metadataPath
-            ? test is null ? [] : TaskFamilies(metadataPath, parse.Id(tasks.Columns), parse.GetValue(familyColumn)!, z, parse.Err())
-            : null;
+        var (families, familyWarnings) = parse.GetValue(tasks.Files) is { } metadataPath
+            ? test is null ? ([], []) : TaskFamilies(metadataPath, parse.Id(tasks.Columns), parse.GetValue(familyColumn)!, z)
+            : ((string?[]?)null, (OptionMessage[])[]);
         return new SplitRequest
         {
             TestRows = rows,
@@ -245,21 +245,20 @@ internal static class EvaluateCommand
             Families = families,
             TestFamily = test,
             TrainFamily = parse.GetValue(trainFamily),
+            FamilyWarnings = familyWarnings,
         };
     }
 
-    // The family of each matrix task from a metadata table joined by task id; mismatches are reported as a warning.
-    private static string?[] TaskFamilies(string path, string? idColumn, string column, ForgettingMatrix z, TextWriter warnings)
+    // The family of each matrix task from a metadata table joined by task id; mismatches are a warning, said with the split's.
+    private static (string?[] Families, OptionMessage[] Warnings) TaskFamilies(string path, string? idColumn, string column, ForgettingMatrix z)
     {
         var table = MetadataTable.Read(path, idColumn);
         var join = table.Join(z.TaskIds, "task");
         join.RequireAny();
-        if (!join.IsComplete || join.UnusedCount > 0)
-        {
-            warnings.WriteLine($"warning: {join.Summary()}{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--tasks-columns")}");
-        }
-
-        return [.. join.Column(column)];
+        OptionMessage[] warnings = !join.IsComplete || join.UnusedCount > 0
+            ? [OptionMessage.Of($"{join.Summary()}{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--tasks-columns")}")]
+            : [];
+        return ([.. join.Column(column)], warnings);
     }
 
     private static void Render(IAnsiConsole console, EvaluationResult r, ForgettingMatrix z, IReadOnlyList<string> coverageNotes, FoldInPrior prior)

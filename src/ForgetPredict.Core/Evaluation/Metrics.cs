@@ -59,14 +59,16 @@ public static class Metrics
 
     /// <summary>
     /// Precision@K of the truly most-forgotten cells: the fraction of the K highest predictions that are among the K
-    /// highest truths. With K cells on both sides, precision@K equals recall@K. Ties count the same whatever the cells'
-    /// order: a cell is among the K highest truths when its truth is at least the K-th largest (every cell tied with it
-    /// counts, as every forgotten cell of a 0/1 matrix does), and cells whose prediction ties with the K-th largest share the
-    /// picks left over equally (the expected hits of breaking that tie at random). Without ties, the plain definition.
+    /// highest truths. Ties count the same whatever the cells' order: a cell is among the K highest truths when its truth is
+    /// at least the K-th largest (every cell tied with it counts), and cells whose prediction ties with the K-th largest
+    /// share the picks left over equally (the expected hits of breaking that tie at random). Without ties, the plain
+    /// definition. With <paramref name="labels"/> the truths are 0/1 labels (1 = forgotten) and a pick is a hit when it
+    /// is forgotten: a row with fewer than K forgotten cells cannot score 1 (the K-th largest truth there is 0, which
+    /// every cell would reach).
     /// </summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
-    public static double PrecisionAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k)
+    public static double PrecisionAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         var (t, p) = Observed(truth, predicted);
@@ -76,7 +78,45 @@ public static class Metrics
             return double.NaN;
         }
 
-        return TopKHits(t, KthLargest(t, k), p, KthLargest(p, k), k) / k;
+        return TopKHits(t, TruthCut(t, k, labels), p, KthLargest(p, k), k) / k;
+    }
+
+    /// <summary>
+    /// Recall@K: the fraction of the truly most-forgotten cells (those <see cref="PrecisionAtK"/> counts as hits: at least
+    /// the K-th largest truth, or with <paramref name="labels"/> the forgotten ones) that are among the K highest
+    /// predictions, ties counted as there. Without ties in the truth it equals precision@K; with labels it is the share of
+    /// the forgotten cells found, NaN when none is forgotten.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
+    public static double RecallAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        var (t, p) = Observed(truth, predicted);
+        k = Math.Min(k, t.Length);
+        if (k <= 0)
+        {
+            return double.NaN;
+        }
+
+        var cut = TruthCut(t, k, labels);
+        var relevant = Relevant(t, cut);
+        return relevant == 0 ? double.NaN : TopKHits(t, cut, p, KthLargest(p, k), k) / relevant;
+    }
+
+    /// <summary>The truth a hit must reach: the K-th largest, or for 0/1 labels 0.5 (a forgotten cell).</summary>
+    internal static double TruthCut(ReadOnlySpan<double> truth, int k, bool labels) => labels ? 0.5 : KthLargest(truth, k);
+
+    /// <summary>How many cells reach <paramref name="truthCut"/>: the denominator of recall@K.</summary>
+    internal static int Relevant(ReadOnlySpan<double> truth, double truthCut)
+    {
+        var count = 0;
+        foreach (var v in truth)
+        {
+            count += v >= truthCut ? 1 : 0;
+        }
+
+        return count;
     }
 
     /// <summary>The <paramref name="k"/>-th largest value (1 &lt;= k &lt;= length).</summary>
@@ -113,11 +153,6 @@ public static class Metrics
 
         return hitsAbove + (tied == 0 ? 0 : hitsTied * Math.Max(k - above, 0) / tied);
     }
-
-    /// <summary>Recall@K: the fraction of the K truly most-forgotten cells that are among the K highest predictions (equal to precision@K).</summary>
-    /// <exception cref="ArgumentException">The spans differ in length.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
-    public static double RecallAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k) => PrecisionAtK(truth, predicted, k);
 
     /// <summary>Area under the ROC curve of scores against binary labels (1 = forgotten); ties count half. NaN without both classes.</summary>
     public static double RocAuc(ReadOnlySpan<double> labels, ReadOnlySpan<double> scores)

@@ -284,9 +284,12 @@ public sealed record RowScore(int Row, int Seed, double SquaredError, double Abs
 /// <param name="Rmse">RMSE pooled over test rows.</param>
 /// <param name="Mae">MAE pooled over test rows.</param>
 /// <param name="Spearman">Mean per-row Spearman correlation.</param>
-/// <param name="PrecisionAtK">Mean per-row precision@K of the truly top-K forgotten examples; a row predicted as one value
-/// everywhere ranks nothing and is left out (as from <paramref name="Spearman"/>), so a method that never ranks has NaN.</param>
-/// <param name="RecallAtK">Mean per-row recall@K.</param>
+/// <param name="PrecisionAtK">Mean per-row precision@K of the truly top-K forgotten examples (on a 0/1 matrix, of the forgotten
+/// ones: <see cref="Metrics.PrecisionAtK"/> with labels); a row predicted as one value everywhere ranks nothing and is left out
+/// (as from <paramref name="Spearman"/>), so a method that never ranks has NaN.</param>
+/// <param name="RecallAtK">Mean per-row recall@K (<see cref="Metrics.RecallAtK"/>): equal to precision@K on a continuous row
+/// without ties; on a 0/1 matrix the share of each row's forgotten cells among its K highest predictions, rows with none left
+/// out.</param>
 /// <param name="F1">Binary matrices: pooled F1 (else null).</param>
 /// <param name="Precision">Binary: pooled precision.</param>
 /// <param name="Recall">Binary: pooled recall.</param>
@@ -397,6 +400,13 @@ public static class Protocol
         o.Validate();
         var test = ValidateSplit(matrix, split);
         var train = matrix.SelectTasks(split.TrainRows);
+        if (o.Binary == true && !matrix.IsBinary)
+        {
+            throw new ArgumentException(
+                "Binary scoring (F1, precision, recall, ROC-AUC) needs a 0/1 matrix (1 = forgotten), and this one has other values; threshold it first (e.g. np.save(path, (z > t).astype(np.float32)) for your threshold t), or score it as it is without the binary option.",
+                nameof(options));
+        }
+
         var binary = o.Binary ?? matrix.IsBinary;
         var topK = Math.Max(1, (int)Math.Round(o.TopFraction * matrix.ExampleCount));
         var extras = externals ?? [];
@@ -417,7 +427,7 @@ public static class Protocol
         var scorable = Scorable(matrix.ExampleCount, test.Length, extras, o.Seeds);
         var reveals = Reveals(matrix, train, test, o, cancellationToken);
         CheckSomethingToScore(matrix, test, reveals, scorable, o);
-        var truths = new TruthCache(matrix, test, reveals, scorable, topK);
+        var truths = new TruthCache(matrix, test, reveals, scorable, topK, matrix.IsBinary);
         var results = new List<MethodResult>();
         foreach (var method in methods)
         {
@@ -637,15 +647,15 @@ public static class Protocol
 
     private static MethodResult Score(string name, TruthCache truths, int[] test, double[][][] predictions, EvaluationOptions o, bool binary, int topK, double seconds)
     {
-        double[] rmse = new double[o.Seeds], mae = new double[o.Seeds], spearman = new double[o.Seeds], pAtK = new double[o.Seeds];
+        double[] rmse = new double[o.Seeds], mae = new double[o.Seeds], spearman = new double[o.Seeds], pAtK = new double[o.Seeds], rAtK = new double[o.Seeds];
         double[] f1 = new double[o.Seeds], precision = new double[o.Seeds], recall = new double[o.Seeds], auc = new double[o.Seeds];
         var rows = new RowScore[o.Seeds * test.Length];
         for (var s = 0; s < o.Seeds; s++)
         {
             var pooledTruth = binary ? new List<double>() : null;
             var pooledPrediction = binary ? new List<double>() : null;
-            double spearmanSum = 0, pSum = 0, sse = 0, sae = 0;
-            int spearmanCount = 0, pCount = 0;
+            double spearmanSum = 0, pSum = 0, rSum = 0, sse = 0, sae = 0;
+            int spearmanCount = 0, pCount = 0, rCount = 0;
             long cells = 0;
             for (var t = 0; t < test.Length; t++)
             {
@@ -692,8 +702,14 @@ public static class Protocol
                     // prediction is the smallest of the top K.
                     var k = Math.Min(topK, count);
                     var predictedCut = predictedTop.Length == 0 ? double.PositiveInfinity : predictedTop.Min(c => rowPredicted[c]);
-                    pSum += Metrics.TopKHits(scored.Values, scored.TopCut, rowPredicted, predictedCut, k) / k;
+                    var hits = Metrics.TopKHits(scored.Values, scored.TopCut, rowPredicted, predictedCut, k);
+                    pSum += hits / k;
                     pCount++;
+                    if (scored.Relevant > 0)
+                    {
+                        rSum += hits / scored.Relevant;
+                        rCount++;
+                    }
                 }
             }
 
@@ -701,6 +717,7 @@ public static class Protocol
             mae[s] = cells == 0 ? double.NaN : sae / cells;
             spearman[s] = spearmanCount == 0 ? double.NaN : spearmanSum / spearmanCount;
             pAtK[s] = pCount == 0 ? double.NaN : pSum / pCount;
+            rAtK[s] = rCount == 0 ? double.NaN : rSum / rCount;
             if (binary)
             {
                 var truthArray = pooledTruth!.ToArray();
@@ -710,7 +727,7 @@ public static class Protocol
             }
         }
 
-        return new MethodResult(name, MetricSummary.Of(rmse), MetricSummary.Of(mae), MetricSummary.Of(spearman), MetricSummary.Of(pAtK), MetricSummary.Of(pAtK),
+        return new MethodResult(name, MetricSummary.Of(rmse), MetricSummary.Of(mae), MetricSummary.Of(spearman), MetricSummary.Of(pAtK), MetricSummary.Of(rAtK),
             binary ? MetricSummary.Of(f1) : null, binary ? MetricSummary.Of(precision) : null, binary ? MetricSummary.Of(recall) : null, binary ? MetricSummary.Of(auc) : null,
             seconds, rows);
     }
@@ -729,26 +746,28 @@ public static class Protocol
         return values.Length > 1;
     }
 
-    /// <summary>What every method is scored against for one (seed, test row): the scored cells, their true values, ranks and the
-    /// K-th largest value (a cell at or above it is among the truly most forgotten).</summary>
-    private sealed record Truth(int[] Cells, double[] Values, double[] Ranks, double TopCut)
+    /// <summary>What every method is scored against for one (seed, test row): the scored cells, their true values, ranks, the
+    /// truth a hit of precision@K must reach (the K-th largest value; on a 0/1 matrix, a forgotten cell) and how many cells
+    /// reach it (recall@K's denominator).</summary>
+    private sealed record Truth(int[] Cells, double[] Values, double[] Ranks, double TopCut, int Relevant, bool Labels)
     {
-        public static Truth Of(int[] cells, double[] values, int topK)
+        public static Truth Of(int[] cells, double[] values, int topK, bool labels)
         {
             var (ranks, top) = Metrics.RanksAndTop(values, topK);
-            return new(cells, values, ranks, top.Length == 0 ? double.PositiveInfinity : top.Min(c => values[c]));
+            var cut = labels ? Metrics.TruthCut(values, topK, labels: true) : top.Length == 0 ? double.PositiveInfinity : top.Min(c => values[c]);
+            return new(cells, values, ranks, cut, Metrics.Relevant(values, cut), labels);
         }
 
         // The same row restricted to the cells where a predictor has a value.
         public Truth Without(double[] predicted, int topK)
         {
             var keep = Enumerable.Range(0, Cells.Length).Where(c => !double.IsNaN(predicted[Cells[c]])).ToArray();
-            return Of(keep.Select(c => Cells[c]).ToArray(), keep.Select(c => Values[c]).ToArray(), topK);
+            return Of(keep.Select(c => Cells[c]).ToArray(), keep.Select(c => Values[c]).ToArray(), topK, Labels);
         }
     }
 
     /// <summary>Truth per (seed, test row), computed once and shared by every method: the truth side of ranks and top-K is sorted once.</summary>
-    private sealed class TruthCache(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][][] scorable, int topK)
+    private sealed class TruthCache(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][][] scorable, int topK, bool labels)
     {
         private readonly Dictionary<(int Seed, int Row), Truth> _truths = [];
 
@@ -776,7 +795,7 @@ public static class Protocol
                 values[c] = row[cells[c]];
             }
 
-            return _truths[(seed, t)] = Truth.Of([.. cells], values, topK);
+            return _truths[(seed, t)] = Truth.Of([.. cells], values, topK, labels);
         }
     }
 }

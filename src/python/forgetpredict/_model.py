@@ -345,7 +345,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     ``df.attrs["result"]``; with ``predictions=True`` every prediction is in ``df.attrs["predictions"]`` (a DataFrame).
     ``reveal_rng="numpy"`` draws the reference pipeline's cells and test tasks (numpy's ``default_rng``, as the command
     line's ``--reveal-rng numpy``); ``reveal="active"`` with ``active_criterion`` chooses them by a design;
-    ``top_fraction`` sets K of precision@K. ``external`` scores other predictors on the same cells: a dict of name to their
+    ``top_fraction`` sets K of precision@K. A 0/1 matrix (1 = forgotten) is scored as binary (F1, precision, recall,
+    ROC-AUC); ``binary=True`` insists on it, refusing a matrix with other values. ``external`` scores other predictors on the same cells: a dict of name to their
     predictions for the test tasks (a DataFrame indexed by task id with example-id columns, or a file the engine reads,
     whose name may hold ``{draw}`` and ``{k}``). A predictor that uses the revealed cells gives one set per draw: a list
     (draw 0, 1, ...), a dict of draw to predictions, or a dict of ``(draw, k)`` to predictions for a curve; one set for

@@ -24,6 +24,37 @@ public class MetricsTests
         Assert.Equal(c.GetProperty("mae").GetDouble(), Metrics.Mae(truth, predicted), 12);
         Assert.Equal(c.GetProperty("spearman").GetDouble(), Metrics.Spearman(truth, predicted), 12);
         Assert.Equal(c.GetProperty("precision_at_k").GetDouble(), Metrics.PrecisionAtK(truth, predicted, c.GetProperty("k").GetInt32()), 12);
+        Assert.Equal(c.GetProperty("recall_at_k").GetDouble(), Metrics.RecallAtK(truth, predicted, c.GetProperty("k").GetInt32()), 12);
+    }
+
+    // On 0/1 labels a hit is a forgotten cell: with fewer forgotten cells than K the K-th largest truth is 0, which every
+    // cell reaches, and every row scored 1 whatever the predictions (a random predictor scored 0.415 against a ROC-AUC of 0.5).
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TopK_OnLabels_CountsForgottenCellsOnly_AsNumpy(bool few)
+    {
+        var b = s_golden.RootElement.GetProperty("binary");
+        var c = few ? b.GetProperty("few") : b;
+        var (labels, scores, k) = (Vector(c, "labels"), Vector(c, "scores"), c.GetProperty("k").GetInt32());
+        Assert.Equal(c.GetProperty("precision_at_k").GetDouble(), Metrics.PrecisionAtK(labels, scores, k, labels: true), 12);
+        Assert.Equal(c.GetProperty("recall_at_k").GetDouble(), Metrics.RecallAtK(labels, scores, k, labels: true), 12);
+        if (few)
+        {
+            // 5 forgotten of 100, K = 10: the K-th largest truth (0) makes every pick a hit; the labels cap precision at 0.5.
+            Assert.Equal(1.0, Metrics.PrecisionAtK(labels, scores, k));
+            Assert.True(Metrics.PrecisionAtK(labels, scores, k, labels: true) <= 0.5);
+        }
+    }
+
+    [Fact]
+    public void RecallAtK_IsNaNWithoutAForgottenCell_AndCountsTiedTruthsInItsDenominator()
+    {
+        Assert.True(double.IsNaN(Metrics.RecallAtK([0.0, 0, 0, 0], [0.1, 0.4, 0.2, 0.3], 2, labels: true)));
+        Assert.Equal(0, Metrics.PrecisionAtK([0.0, 0, 0, 0], [0.1, 0.4, 0.2, 0.3], 2, labels: true));
+        // Truths 3, 2, 2, 1 with K = 2: cells at or above the 2nd largest (2) are three; the top 2 predictions hit two of them.
+        Assert.Equal(1.0, Metrics.PrecisionAtK([3.0, 2, 2, 1], [4.0, 3, 1, 2], 2));
+        Assert.Equal(2.0 / 3, Metrics.RecallAtK([3.0, 2, 2, 1], [4.0, 3, 1, 2], 2), 15);
     }
 
     [Fact]

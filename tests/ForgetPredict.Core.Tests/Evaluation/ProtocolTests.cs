@@ -277,6 +277,57 @@ public class ProtocolTests
         Assert.True(result.Methods[1].PrecisionAtK.Mean > 0);
     }
 
+    // On a 0/1 matrix a hit of precision@K is a forgotten cell, and recall@K is the share of a row's forgotten cells found.
+    // A row with fewer forgotten cells than K scored 1 whatever the predictions (its K-th largest truth is 0), and recall@K
+    // was a copy of precision@K: random predictions scored 0.415 on charlm-b above its 88th percentile.
+    [Fact]
+    public void TopK_OnABinaryMatrix_CountsForgottenCellsOnly_AndRecallIsTheShareFound()
+    {
+        var source = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 20, Examples = 400, Seed = 11 }).Matrix;
+        var cut = source.Values.ToArray().Order().ElementAt((int)(0.97 * source.CellCount));
+        var z = ForgettingMatrix.Create([.. source.Values.ToArray().Select(v => v > cut ? 1f : 0f)], 20, 400);
+        int[] test = [0, 1, 2, 3, 4, 5];
+        var random = new Random(3);
+        var noise = test.Select(_ => Enumerable.Range(0, 400).Select(_ => random.NextDouble()).ToArray()).ToArray();
+        var truth = test.Select(row => Enumerable.Range(0, 400).Select(j => (double)z[row, j]).ToArray()).ToArray();
+        var options = new EvaluationOptions { Seeds = 1, Known = 10, TopFraction = 0.05 };
+        var result = Protocol.Run(z, EvaluationSplit.HoldOut(z, test), [], options,
+            [new ExternalPredictions("random", noise), new ExternalPredictions("oracle", truth)]);
+        var (chance, oracle) = (result.Externals[0].Result, result.Externals[1].Result);
+
+        // 3% of the cells are forgotten: random picks hit about that share, not 1 on the rows with fewer than K = 20.
+        Assert.InRange(chance.PrecisionAtK.Mean, 0, 0.12);
+        Assert.InRange(chance.RecallAtK.Mean, 0, 0.2);
+        Assert.Equal(1.0, oracle.RecallAtK.Mean, 12);
+        Assert.True(oracle.PrecisionAtK.Mean < 1, "rows with fewer forgotten cells than K cannot be filled by hits");
+
+        // Each is the mean over rows of Metrics' per-row value on the scored (unrevealed) cells.
+        var reveals = Protocol.Reveals(z, EvaluationSplit.HoldOut(z, test), options)[0];
+        double precision = 0, recall = 0;
+        var recallRows = 0;
+        for (var t = 0; t < test.Length; t++)
+        {
+            var scored = Enumerable.Range(0, 400).Where(j => !reveals[t].Contains(j)).ToArray();
+            var labels = scored.Select(j => truth[t][j]).ToArray();
+            var picks = scored.Select(j => noise[t][j]).ToArray();
+            precision += Metrics.PrecisionAtK(labels, picks, 20, labels: true);
+            var r = Metrics.RecallAtK(labels, picks, 20, labels: true);
+            recall += double.IsNaN(r) ? 0 : r;
+            recallRows += double.IsNaN(r) ? 0 : 1;
+        }
+
+        Assert.Equal(precision / test.Length, chance.PrecisionAtK.Mean, 12);
+        Assert.Equal(recall / recallRows, chance.RecallAtK.Mean, 12);
+    }
+
+    [Fact]
+    public void BinaryScoring_OfAMatrixThatIsNot01_IsRefusedWithTheFix()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Protocol.Run(s_rank4.Matrix, s_test, [Ours("additive")], new EvaluationOptions { Seeds = 1, Binary = true }));
+        Assert.Contains("needs a 0/1 matrix", e.Message, StringComparison.Ordinal);
+        Assert.Contains("threshold it first", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RevealedPerRow_CountsDistinctObservedCells()
     {
