@@ -80,7 +80,7 @@ public sealed class ForgettingMatrix
         {
             if ((uint)task >= (uint)TaskCount || (uint)example >= (uint)ExampleCount)
             {
-                throw new ArgumentOutOfRangeException(nameof(task), string.Create(CultureInfo.InvariantCulture, $"Cell ({task}, {example}) is outside the {TaskCount}x{ExampleCount} matrix."));
+                throw new ArgumentOutOfRangeException((uint)task >= (uint)TaskCount ? nameof(task) : nameof(example), string.Create(CultureInfo.InvariantCulture, $"Cell ({task}, {example}) is outside the {TaskCount}x{ExampleCount} matrix."));
             }
 
             return _values[((long)task * ExampleCount) + example];

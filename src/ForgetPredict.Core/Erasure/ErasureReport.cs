@@ -88,9 +88,9 @@ public sealed class ErasureReport
         KnownCount = task.KnownCount;
         PredictsProbability = task.PredictsProbability;
         Threshold = threshold;
-        Examples = examples;
-        TopExamples = top;
-        Groups = groups;
+        Examples = ReadOnlyView.Of(examples);
+        TopExamples = ReadOnlyView.Of(top);
+        Groups = ReadOnlyView.Of(groups);
     }
 
     /// <summary>True when nothing about the new task was used (<see cref="FoldedTask.IsTaskAgnostic"/>: no measured cell, the
@@ -192,7 +192,7 @@ public sealed class ErasureReport
             {
                 var members = groups.Members(g);
                 var (groupMean, lower, upper) = GroupInterval(task, members, z);
-                groupForecasts.Add(new GroupForecast(groups.Names[g], members.Length, groupMean, lower, upper, probability[g] / members.Length, groupTop[g]));
+                groupForecasts.Add(new GroupForecast(groups.Names[g], members.Length, groupMean, lower, upper, probability[g] / members.Length, ReadOnlyView.Of(groupTop[g])));
             }
 
             groupForecasts.Sort((a, b) => MostDamagedFirst(a.MeanForgetting, a.Name, b.MeanForgetting, b.Name));

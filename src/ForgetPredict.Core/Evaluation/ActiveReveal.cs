@@ -59,8 +59,9 @@ public static class ActiveReveal
     /// <paramref name="groups"/> are the example groups of <see cref="ActiveCriterion.GroupMeans"/> (null: the whole row).
     /// <paramref name="measured"/> are examples measured already (null: none): the design starts from the posterior they give,
     /// in their order, and never chooses them again, so designing k cells, then k more given the first k, chooses the same
-    /// cells as designing 2k at once.
+    /// cells as designing 2k at once. A count beyond the examples available chooses every one of them.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative, or <paramref name="criterion"/> is not an <see cref="ActiveCriterion"/>.</exception>
     /// <exception cref="ArgumentException">The model has no task parameters to learn (example-only), the noise has the wrong
     /// length, a group is empty or out of range, a measured example is out of range or repeated, or the criterion is
     /// <see cref="ActiveCriterion.Neighbours"/> (use <see cref="ChooseAdaptive"/>).</exception>
@@ -68,6 +69,12 @@ public static class ActiveReveal
         ActiveCriterion criterion = ActiveCriterion.VOptimal, IReadOnlyList<int[]>? groups = null, IReadOnlyList<int>? measured = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (!Enum.IsDefined(criterion))
+        {
+            throw new ArgumentOutOfRangeException(nameof(criterion), criterion, $"Not an active criterion; use one of {string.Join(", ", Enum.GetNames<ActiveCriterion>())}.");
+        }
+
         var p = CheckModel(model, exampleNoise);
         if (criterion == ActiveCriterion.Neighbours)
         {
@@ -141,6 +148,7 @@ public static class ActiveReveal
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(measure);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         int m = model.TaskCount, n = model.ExampleCount;
         if (m == 0)
         {

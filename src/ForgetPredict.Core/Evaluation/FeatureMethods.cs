@@ -103,7 +103,7 @@ public static class EvaluationCurve
         EvaluationOptions? options, Func<int, IReadOnlyList<ExternalPredictions>> externalsAt, IProgress<(string Method, double Fraction)>? progress = null,
         Action<PredictionRecord>? onPrediction = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(methods);
+        Protocol.CheckMethods(methods);
         ArgumentNullException.ThrowIfNull(known);
         ArgumentNullException.ThrowIfNull(externalsAt);
         if (known.Count == 0 || known.Any(k => k < 0))

@@ -63,7 +63,7 @@ public sealed class KnownTunedFoldInMethod(string name, Func<int, IForgettingFit
 public sealed class FoldInMethod(string name, IForgettingFitter fitter, FoldInOptions? options = null) : IEvaluationMethod
 {
     /// <inheritdoc />
-    public string Name { get; } = name;
+    public string Name { get; } = !string.IsNullOrEmpty(name) ? name : throw new ArgumentException("A method needs a name: its results are reported under it.", nameof(name));
 
     /// <inheritdoc />
     public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default)
@@ -177,6 +177,24 @@ public sealed record EvaluationOptions
         if (!(TopFraction > 0 && TopFraction <= 1))
         {
             throw new OptionException(OptionMessage.Of($"{new OptionReference(EvaluationOptionNames.TopFraction)} must be above 0 and at most 1 (it is {TopFraction}): K of precision@K is that share of the examples."));
+        }
+
+        if (!double.IsFinite(Threshold))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "Threshold must be a finite number (0.5 for probabilities): a prediction above it counts as forgotten.");
+        }
+
+        Defined(Reveal, nameof(Reveal));
+        Defined(RevealRandom, nameof(RevealRandom));
+        Defined(ActiveCriterion, nameof(ActiveCriterion));
+
+        static void Defined<T>(T value, string name)
+            where T : struct, Enum
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"Not a {typeof(T).Name}; use one of {string.Join(", ", Enum.GetNames<T>())}.");
+            }
         }
     }
 }
@@ -395,7 +413,12 @@ public static class Protocol
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(split);
-        ArgumentNullException.ThrowIfNull(methods);
+        CheckMethods(methods);
+        if (methods.Count == 0 && (externals is null || externals.Count == 0))
+        {
+            throw new ArgumentException("Give at least one method or external predictor to score.", nameof(methods));
+        }
+
         var o = options ?? new EvaluationOptions();
         o.Validate();
         var test = ValidateSplit(matrix, split);
@@ -643,6 +666,28 @@ public static class Protocol
         var copy = (int[])values.Clone();
         Array.Sort(copy);
         return copy;
+    }
+
+    /// <summary>Refuses a null method, a method without a name, or two methods of one name (their results could not be told apart).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="methods"/> is null.</exception>
+    /// <exception cref="ArgumentException">An entry is null or unnamed, or a name repeats.</exception>
+    internal static void CheckMethods(IReadOnlyList<IEvaluationMethod> methods)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < methods.Count; i++)
+        {
+            var name = methods[i]?.Name;
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Method {i} is {(methods[i] is null ? "null" : "unnamed")}; give every method a name."), nameof(methods));
+            }
+
+            if (!names.Add(name))
+            {
+                throw new ArgumentException($"Two methods are named '{name}'; name each differently, or their results cannot be told apart.", nameof(methods));
+            }
+        }
     }
 
     private static MethodResult Score(string name, TruthCache truths, int[] test, double[][][] predictions, EvaluationOptions o, bool binary, int topK, double seconds)

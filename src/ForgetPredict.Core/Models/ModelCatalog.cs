@@ -13,7 +13,8 @@ public sealed record ModelSettings
 
     /// <summary>
     /// Seed of random initialisations (rank1, mf, logistic) or of the cross-validation's draws (ensemble, auto), or null for the
-    /// default. The methods without either refuse it, as they refuse a rank or a penalty they do not have.
+    /// default. The methods without either ignore it (an evaluation gives every method the same settings), unlike a rank or a
+    /// penalty they do not have, which they refuse.
     /// </summary>
     public int? Seed { get; init; }
 

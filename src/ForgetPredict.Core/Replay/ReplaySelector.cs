@@ -243,7 +243,7 @@ public static class ReplaySelector
         var total = candidates.Sum(j => Math.Max(values[j], 0));
         var covered = total > 0 ? chosen.Sum(j => Math.Max(values[j], 0)) / total : 0;
         var items = chosen.Select((j, t) => new ReplayItem(j, weights[t], values[j], groups?.Labels[j])).ToArray();
-        return new ReplaySet(items, candidates.Length, covered, candidates.Length == 0 ? 0 : (double)budget / candidates.Length);
+        return new ReplaySet(ReadOnlyView.Of(items), candidates.Length, covered, candidates.Length == 0 ? 0 : (double)budget / candidates.Length);
     }
 
     /// <summary>softmax(x) computed stably (the largest exponent is 0): never NaN. Entries of -infinity get 0; when some are

@@ -204,4 +204,57 @@ public sealed class ApiContractTests
         Assert.Equal([2, 1, 0], Metrics.TopIndices(three, 5));
         Assert.Equal(1.0, Metrics.Pearson(three, three), 12);
     }
+
+    // A threshold or enum value from configuration (JSON numbers) was taken as is: NaN scored every F1 0, (RevealStrategy)9
+    // ran the active design, (ActiveCriterion)9 D-optimal.
+    [Fact]
+    public void EvaluationOptions_ANonFiniteThresholdAndUndefinedChoices_NameTheSetting()
+    {
+        Assert.Equal("Threshold", Assert.Throws<ArgumentOutOfRangeException>(() => new EvaluationOptions { Threshold = double.NaN }.Validate()).ParamName);
+        Assert.Equal("Reveal", Assert.Throws<ArgumentOutOfRangeException>(() => new EvaluationOptions { Reveal = (RevealStrategy)9 }.Validate()).ParamName);
+        Assert.Equal("RevealRandom", Assert.Throws<ArgumentOutOfRangeException>(() => new EvaluationOptions { RevealRandom = (RevealRandom)9 }.Validate()).ParamName);
+        Assert.Equal("ActiveCriterion", Assert.Throws<ArgumentOutOfRangeException>(() => new EvaluationOptions { ActiveCriterion = (ActiveCriterion)9 }.Validate()).ParamName);
+        new EvaluationOptions { Threshold = -3 }.Validate(); // a threshold on logits may be negative
+        var design = ActiveDesign.Of((FactorModel)new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_matrix));
+        Assert.Equal("criterion", Assert.Throws<ArgumentOutOfRangeException>(() => design.Choose(3, (ActiveCriterion)9)).ParamName);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => design.Choose(-1)).ParamName);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => design.ChooseAdaptive(-1, _ => 0.1)).ParamName);
+        Assert.Equal(s_matrix.ExampleCount, design.Choose(1000).Length);
+    }
+
+    [Fact]
+    public void Protocol_ANullOrUnnamedMethodTwoOfOneNameOrNothingToScore_AreArgumentErrors()
+    {
+        var additive = new FoldInMethod("a", new AdditiveFitter());
+        var options = new EvaluationOptions { Seeds = 1, Known = 5 };
+        Assert.Contains("Method 0 is null", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, [8, 9], [null!], options)).Message, StringComparison.Ordinal);
+        Assert.Contains("Two methods are named 'a'", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, [8, 9], [additive, new FoldInMethod("a", new AdditiveFitter())], options)).Message, StringComparison.Ordinal);
+        Assert.Contains("at least one method", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, [8, 9], [], options)).Message, StringComparison.Ordinal);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => new FoldInMethod(null!, new AdditiveFitter())).ParamName);
+        Assert.Throws<ArgumentException>(() => EvaluationCurve.Run(s_matrix, EvaluationSplit.HoldOut(s_matrix, [8, 9]), [additive, additive], [0, 5], options));
+    }
+
+    [Fact]
+    public void MatrixIndexer_NamesTheIndexOutOfRange()
+    {
+        Assert.Equal("example", Assert.Throws<ArgumentOutOfRangeException>(() => s_matrix[1, s_matrix.ExampleCount]).ParamName);
+        Assert.Equal("task", Assert.Throws<ArgumentOutOfRangeException>(() => s_matrix[-1, 0]).ParamName);
+    }
+
+    // A report or replay set shared between callers (a cached service answer) could be changed by casting its lists back.
+    [Fact]
+    public void ReportsAndReplaySets_HandOutListsThatCannotBeChanged()
+    {
+        var model = new AdditiveFitter().Fit(s_matrix);
+        var task = model.FoldIn([0, 1, 2], [0.1, 0.2, 0.3]);
+        var report = ForgetPredict.Core.Erasure.ErasureReport.Create(task, model.ExampleIds, ExampleGroups.FromLabels([.. Enumerable.Range(0, s_matrix.ExampleCount).Select(j => j % 2 == 0 ? "even" : "odd")]));
+        Assert.Throws<NotSupportedException>(() => ((IList<ForgetPredict.Core.Erasure.GroupForecast>)report.Groups).Clear());
+        Assert.Throws<NotSupportedException>(() => ((IList<ForgetPredict.Core.Erasure.ExampleForecast>)report.Examples)[0] = report.Examples[1]);
+        Assert.Throws<NotSupportedException>(() => ((IList<ForgetPredict.Core.Erasure.ExampleForecast>)report.TopExamples).Clear());
+        Assert.Throws<NotSupportedException>(() => ((IList<ForgetPredict.Core.Erasure.ExampleForecast>)report.Groups[0].TopExamples).Clear());
+        var predicted = new double[s_matrix.ExampleCount];
+        task.PredictRow(predicted, new double[s_matrix.ExampleCount]);
+        var replay = ForgetPredict.Core.Replay.ReplaySelector.Select(predicted, null, null, new ForgetPredict.Core.Replay.ReplayOptions { Budget = 5 });
+        Assert.Throws<NotSupportedException>(() => ((IList<ForgetPredict.Core.Replay.ReplayItem>)replay.Items).Clear());
+    }
 }
