@@ -167,13 +167,18 @@ public static class ActiveReveal
             model.PredictRow(t, rows[t]);
         }
 
-        // Total disagreement of the committee under weights w: sum_t w_t |r_t|^2 - w^T K w, K the rows' Gram matrix.
-        var gram = new double[m * m];
+        // Total disagreement of the committee under weights w: 1/2 sum_a sum_c w_a w_c |r_a - r_c|^2 (= sum_t w_t |r_t|^2 - w^T K w
+        // for weights summing to 1, K the rows' Gram matrix). The squared distances are summed directly, so every term is
+        // non-negative: from the Gram matrix the disagreement was a difference of large numbers, and once the measured cells
+        // had singled out one member the greedy gains were rounding noise, so the picks changed when the data was scaled by 3.
+        var distance = new double[m * m];
+        var difference = new double[n];
         for (var a = 0; a < m; a++)
         {
-            for (var c = 0; c <= a; c++)
+            for (var c = 0; c < a; c++)
             {
-                gram[(a * m) + c] = gram[(c * m) + a] = System.Numerics.Tensors.TensorPrimitives.Dot<double>(rows[a], rows[c]);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(rows[a], rows[c], difference);
+                distance[(a * m) + c] = distance[(c * m) + a] = System.Numerics.Tensors.TensorPrimitives.Dot<double>(difference, difference);
             }
         }
 
@@ -188,7 +193,7 @@ public static class ActiveReveal
             () =>
             {
                 Normalise(logWeights, weights);
-                current = Disagreement(weights, gram, m);
+                current = Disagreement(weights, distance, m);
             },
             j =>
             {
@@ -210,7 +215,7 @@ public static class ActiveReveal
                     }
 
                     Normalise(posterior, posterior);
-                    expected += weights[o] * Disagreement(posterior, gram, m);
+                    expected += weights[o] * Disagreement(posterior, distance, m);
                 }
 
                 return current - expected;
@@ -409,8 +414,8 @@ public static class ActiveReveal
         }
     }
 
-    // sum_t w_t K_tt - w^T K w: the committee's summed variance over every example.
-    private static double Disagreement(ReadOnlySpan<double> w, double[] gram, int m)
+    // 1/2 w^T D w, D the members' squared distances: the committee's summed variance over every example.
+    private static double Disagreement(ReadOnlySpan<double> w, double[] distance, int m)
     {
         double total = 0;
         for (var a = 0; a < m; a++)
@@ -421,12 +426,12 @@ public static class ActiveReveal
             }
 
             double s = 0;
-            for (var c = 0; c < m; c++)
+            for (var c = 0; c < a; c++)
             {
-                s += gram[(a * m) + c] * w[c];
+                s += distance[(a * m) + c] * w[c];
             }
 
-            total += w[a] * (gram[(a * m) + a] - s);
+            total += w[a] * s;
         }
 
         return total;

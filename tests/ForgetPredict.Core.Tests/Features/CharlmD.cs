@@ -54,7 +54,7 @@ internal static class CharlmD
     }
 
     // Little-endian float32 or float16 .npy in C order.
-    private static (double[] Values, int[] Shape) Npy(string path)
+    internal static (double[] Values, int[] Shape) Npy(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var headerLength = BitConverter.ToUInt16(bytes, 8);
