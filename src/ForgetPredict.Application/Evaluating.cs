@@ -337,9 +337,10 @@ public static class Evaluating
             throw new OptionException(OptionMessage.Of($"{knownOption} lists {k} twice."));
         }
 
+        var matrix = request.Matrix;
+        request.Options.ValidateFor(matrix);
         var options = request.Options with { Binary = request.IsBinary, Known = known[0] };
         options.Validate();
-        var matrix = request.Matrix;
         var split = request.Split is { } given
             ? new ChosenSplit(given, SplitKind.Given, EvaluationSplits.Check(matrix, given))
             : EvaluationSplits.Choose(matrix, request.SplitBy ?? new SplitRequest(), options.RevealRandom);

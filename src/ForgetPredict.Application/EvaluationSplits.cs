@@ -164,7 +164,16 @@ public static class EvaluationSplits
         }
         else if (request.Families is { } labels)
         {
-            chosen = ByFamily(matrix, request, labels);
+            try
+            {
+                chosen = ByFamily(matrix, request, labels);
+            }
+            catch (OptionException e) when (request.FamilyWarnings.Count > 0)
+            {
+                // What reading the families found often explains why a family has no task (ids joined on the wrong column).
+                throw new OptionException(request.FamilyWarnings.Aggregate(e.OptionMessage, (message, warning) => message.Then(warning)));
+            }
+
             chosen = chosen with { Warnings = [.. request.FamilyWarnings, .. chosen.Warnings] };
         }
         else

@@ -210,7 +210,17 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
         var fitted = loaded.TaskFeatures?.Views.SelectMany(v => v.Columns).ToHashSet(StringComparer.Ordinal) ?? [];
         var idColumns = FitProvenance.FromMetadata(loaded.Metadata).TaskFeatureIdColumns?
             .Where(c => !fitted.Contains(c) && !fitted.Any(f => f.StartsWith(c + "=", StringComparison.Ordinal))).ToArray() ?? [];
-        var query = Create(loaded.TaskFeatures, idColumns.Length == 0 ? features : features.WithoutColumns(idColumns), row, source, modelName, refit);
+        Core.Features.FeatureSet asked;
+        try
+        {
+            asked = idColumns.Length == 0 ? features : features.WithoutColumns(idColumns);
+        }
+        catch (ArgumentException e)
+        {
+            throw Forecasting.From(source, e, nameof(features));
+        }
+
+        var query = Create(loaded.TaskFeatures, asked, row, source, modelName, refit);
         return (query, query.Warning);
     }
 

@@ -20,8 +20,8 @@ namespace ForgetPredict.Core;
 ///  task 1  [ Z[N]        Z[N+1]      ...  Z[2N-1]     ]   Row(1) = values[N .. 2N)
 ///  ...                                                    Column(j) = stride-N view starting at j
 /// </code>
-/// <para>Construction rejects +-Infinity (naming the cell) and repeated ids. NaN is the only missing-value
-/// marker. A matrix whose observed cells are all 0 or 1 reports <see cref="IsBinary"/>.</para>
+/// <para>Construction rejects +-Infinity (naming the cell), repeated ids and, in ids given as strings, one whole number
+/// written two ways ('3' and '3.0'). NaN is the only missing-value marker. A matrix whose observed cells are all 0 or 1 reports <see cref="IsBinary"/>.</para>
 /// <threadsafety>Immutable after construction; safe for any number of concurrent readers.</threadsafety>
 /// </remarks>
 public sealed class ForgettingMatrix
@@ -145,8 +145,8 @@ public sealed class ForgettingMatrix
     {
         ArgumentNullException.ThrowIfNull(values);
         CheckShape(values.Length, taskCount, exampleCount);
-        var tasks = taskIds is null ? IdList.Implicit(taskCount) : taskIds as IdList ?? IdList.From(taskIds);
-        var examples = exampleIds is null ? IdList.Implicit(exampleCount) : exampleIds as IdList ?? IdList.From(exampleIds);
+        var tasks = taskIds is null ? IdList.Implicit(taskCount) : FromStrings(taskIds, nameof(taskIds));
+        var examples = exampleIds is null ? IdList.Implicit(exampleCount) : FromStrings(exampleIds, nameof(exampleIds));
         if (tasks.Count != taskCount)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{tasks.Count} task ids were given for {taskCount} rows; give one id per row."), nameof(taskIds));
@@ -170,7 +170,7 @@ public sealed class ForgettingMatrix
         if (!scan.AllBinary && !scan.HasScale)
         {
             throw new ArgumentException(
-                "Every observed value is below 2e-31 in magnitude (and not all are 0): single precision, in which matrices are held, keeps only some of the digits of numbers that small, and rounds those below about 1e-45 to 0. Rescale the values (e.g. multiply by 1e30); predictions scale with the data.",
+                "Every observed value is below 1.2e-38 in magnitude (and not all are 0): single precision, in which matrices are held, keeps fewer digits of numbers that small (subnormals) and reads those below about 1.4e-45 as 0. Rescale the values (e.g. multiply by 1e30); predictions scale with the data.",
                 nameof(values));
         }
 
@@ -212,9 +212,23 @@ public sealed class ForgettingMatrix
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"ForgettingMatrix {TaskCount}x{ExampleCount}, {MissingFraction:P2} missing{(IsBinary ? ", binary" : string.Empty)}");
 
+    // Ids given as strings (a reader's) are checked for one whole number written two ways; an IdList was checked when it was
+    // read (a model file's ids are taken as saved).
+    private static IdList FromStrings(IEnumerable<string> ids, string paramName)
+    {
+        if (ids is IdList list)
+        {
+            return list;
+        }
+
+        var read = IdList.From(ids);
+        read.ThrowIfOneNumberTwice(paramName);
+        return read;
+    }
+
     private static IdList Ids(IEnumerable<string> ids, int count, string paramName)
     {
-        var list = ids as IdList ?? IdList.From(ids);
+        var list = FromStrings(ids, paramName);
         if (list.Count != count)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{list.Count} ids were given for {count} positions."), paramName);

@@ -11,7 +11,8 @@ namespace ForgetPredict.Core;
 /// <para>Implicit ids are generated on demand, so a matrix with a million examples does not hold a million
 /// strings unless someone asks for them. Lookup by id (<see cref="IndexOf"/>) builds a dictionary on first use
 /// for explicit ids; implicit ids are parsed.</para>
-/// <para>Ids are unique: construction with a duplicate throws, naming it, and so does one whole number written two ways ('3' and '3.0').</para>
+/// <para>Ids are unique: construction with a duplicate throws, naming it. A matrix read from strings also refuses one whole
+/// number written two ways ('3' and '3.0'; <see cref="WholeNumber"/>).</para>
 /// <threadsafety>Immutable and safe for concurrent readers.</threadsafety>
 /// </remarks>
 public sealed class IdList : IReadOnlyList<string>
@@ -59,7 +60,7 @@ public sealed class IdList : IReadOnlyList<string>
     }
 
     /// <summary>Explicit ids, copied. When they are exactly "0".."n-1" the result is implicit.</summary>
-    /// <exception cref="ArgumentException">An id is null, empty or repeated, or one whole number is written two ways ('3' and '3.0', as a float column prints it); the message names it and both positions.</exception>
+    /// <exception cref="ArgumentException">An id is null, empty or repeated; the message names it and both positions.</exception>
     public static IdList From(IEnumerable<string> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -82,35 +83,54 @@ public sealed class IdList : IReadOnlyList<string>
             implicitSoFar = implicitSoFar && IsImplicitId(id, i);
         }
 
-        for (var i = 0; i < array.Length; i++)
-        {
-            var id = array[i];
-            if (IntegerWrittenAsFloat(id) is { } whole && seen.TryGetValue(whole, out var other))
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"Ids '{whole}' and '{id}' (positions {Math.Min(i, other)} and {Math.Max(i, other)}) are one number written two ways (pandas writes a whole-number id column that holds a missing value as floats: {id}); write every id one way, e.g. df[column] = df[column].astype('Int64') before saving."), nameof(ids));
-            }
-        }
-
         return implicitSoFar ? new IdList(array.Length, null) : new IdList(array.Length, array);
     }
 
-    // "12.0" or "-3.00" -> "12" or "-3": a whole number with a zero fraction, as a float column prints it; otherwise null.
-    private static string? IntegerWrittenAsFloat(string id)
+    /// <summary>
+    /// The whole number an id spells, in its shortest form, or null when it spells none: "12", "12.0" and "12.00" give "12",
+    /// "-0.0" gives "0"; "012", "1.5", "1e3" and "a" give null. Ids that give the same number are one number written two
+    /// ways, as pandas writes a whole-number column that holds a missing value (as floats: 3.0).
+    /// </summary>
+    public static string? WholeNumber(string id)
     {
+        ArgumentNullException.ThrowIfNull(id);
         var dot = id.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || dot == id.Length - 1)
+        var whole = dot < 0 ? id.AsSpan() : id.AsSpan(0, dot);
+        if (dot >= 0 && (dot == id.Length - 1 || id.AsSpan(dot + 1).ContainsAnyExcept('0')))
         {
             return null;
         }
 
-        var start = id[0] == '-' ? 1 : 0;
-        if (dot == start || id.AsSpan(start, dot - start).ContainsAnyExceptInRange('0', '9') || id.AsSpan(dot + 1).ContainsAnyExcept('0'))
+        var negative = whole.Length > 0 && whole[0] == '-';
+        var digits = negative ? whole[1..] : whole;
+        if (digits.Length == 0 || digits.ContainsAnyExceptInRange('0', '9') || (digits.Length > 1 && digits[0] == '0'))
         {
             return null;
         }
 
-        return id[..dot];
+        return digits is "0" ? "0" : negative ? "-" + digits.ToString() : digits.ToString();
+    }
+
+    /// <summary>Refuses ids that spell one whole number two ways ('3' and '3.0'; <see cref="WholeNumber"/>): read as two
+    /// tasks or examples they would split one in two.</summary>
+    /// <exception cref="ArgumentException">Two ids spell the same number; the message names both and their positions.</exception>
+    internal void ThrowIfOneNumberTwice(string paramName)
+    {
+        if (_ids is null)
+        {
+            return;
+        }
+
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < _ids.Length; i++)
+        {
+            if (WholeNumber(_ids[i]) is { } number && !first.TryAdd(number, i))
+            {
+                var j = first[number];
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Ids '{_ids[j]}' and '{_ids[i]}' (positions {j} and {i}) are one number written two ways (pandas writes a whole-number id column that holds a missing value as floats: 3.0); write every id one way, e.g. df[column] = df[column].astype('Int64') before saving."), paramName);
+            }
+        }
     }
 
     /// <summary>True when both lists hold the same ids in the same order (two implicit lists compare by count, without making their strings).</summary>

@@ -72,6 +72,34 @@ public sealed class OptionMessage
     /// <summary>A message that names no option.</summary>
     public static OptionMessage Plain(string text) => new(Escape(text ?? string.Empty));
 
+    /// <summary>This message followed by <paramref name="next"/> (after a space), each naming its own options.</summary>
+    public OptionMessage Then(OptionMessage next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        var template = new System.Text.StringBuilder(Template).Append(' ');
+        var text = next.Template;
+        for (var i = 0; i < text.Length; i++)
+        {
+            // Doubled braces are text; {k} is next's option k, now option k + this message's count.
+            if ((text[i] is '{' or '}') && i + 1 < text.Length && text[i + 1] == text[i])
+            {
+                template.Append(text[i]).Append(text[i]);
+                i++;
+            }
+            else if (text[i] == '{' && text.IndexOf('}', i) is var close and > 0)
+            {
+                template.Append('{').Append(int.Parse(text.AsSpan(i + 1, close - i - 1), CultureInfo.InvariantCulture) + _options.Length).Append('}');
+                i = close;
+            }
+            else
+            {
+                template.Append(text[i]);
+            }
+        }
+
+        return new OptionMessage(template.ToString(), [.. _options, .. next._options]);
+    }
+
     private static string Escape(string text) => text.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal);
 
     // A hole of an interpolated message: an option's placeholder, or a value formatted as the hole asks and escaped.

@@ -110,6 +110,16 @@ public static class FeatureFile
                 order = (path, ids);
             }
 
+            // An id that spells one of the model's as another number ('0.0' for '0': a float id column) is that example,
+            // not a new one: refused, or it would be predicted from its features as if never measured.
+            foreach (var id in ids)
+            {
+                if (IdList.WholeNumber(id) is { } whole && whole != id && known.IndexOf(whole) >= 0)
+                {
+                    throw new ForgettingDataException(path, $"{what} id {Echo.Quote(id)} is the model's {what} {Echo.Quote(whole)} written as another number, so it would be read as a new {what}; write the ids as the model's are (e.g. df[column] = df[column].astype('Int64') before saving).", column: column);
+                }
+            }
+
             fresh ??= IdList.From(ids.Where(id => known.IndexOf(id) < 0));
             if (fresh.Count == 0)
             {

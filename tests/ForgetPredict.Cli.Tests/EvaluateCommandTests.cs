@@ -309,6 +309,14 @@ public class EvaluateCommandTests
         Assert.Contains("warning: 23 of 24 task ids matched in", partialError, StringComparison.Ordinal);
         var warnings = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
         Assert.Contains(warnings, w => w.StartsWith("23 of 24 task ids matched in", StringComparison.Ordinal));
+
+        // When the split then fails (the test family lost every task), what the join found is said with the error.
+        var noTulu = Path.Combine(dir, "no-tulu.csv");
+        File.WriteAllLines(noTulu, File.ReadAllLines(tasks).Where(l => !l.Contains("tulu", StringComparison.Ordinal)));
+        var (failedCode, _, failedError) = CliRunner.Run("evaluate", matrix, "--tasks", noTulu, "--test-family", "tulu", "--methods", "additive", "--seeds", "1");
+        Assert.Equal(2, failedCode);
+        Assert.Contains("tulu", failedError, StringComparison.Ordinal);
+        Assert.Contains("18 of 24 task ids matched in", failedError, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -581,6 +589,21 @@ public class EvaluateCommandTests
         Assert.InRange(revealed, 300, 400);
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"500 numpy draws with replacement ({revealed:0.#} distinct observed cells revealed per test task on average)"),
             CliRunner.Unwrapped(output), StringComparison.Ordinal);
+    }
+
+    // --binary on a continuous matrix cut the truth at 0.5 without a word; refused before anything else is checked (with the
+    // binary default methods it had named 'logistic-additive', a method the user never asked for).
+    [Fact]
+    public void Evaluate_BinaryOnAContinuousMatrix_IsRefusedFirst_WithTheFix()
+    {
+        foreach (var extra in new[] { Array.Empty<string>(), ["--methods", "mf"] })
+        {
+            var (code, _, error) = CliRunner.Run(["evaluate", RepoPaths.Data("charlm-b", "z.npy"), "--binary", "--seeds", "1", .. extra]);
+            Assert.Equal(1, code);
+            Assert.Contains("Binary scoring (F1, precision, recall, ROC-AUC) needs a 0/1 matrix", error, StringComparison.Ordinal);
+            Assert.Contains("threshold it first", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("logistic", error, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

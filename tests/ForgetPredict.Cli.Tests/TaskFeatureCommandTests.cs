@@ -290,5 +290,19 @@ public class TaskFeatureCommandTests
         (code, _, error) = CliRunner.Run("predict", "--model", model, "--example-features", features);
         Assert.NotEqual(0, code);
         Assert.Contains("every example listed is already in the model", error, StringComparison.Ordinal);
+
+        // Whole-number example ids written as floats by pandas ('0.0' for the model's '0') are the model's examples, not new
+        // ones: they had been predicted from their features as if never measured.
+        var numbered = Path.Combine(dir, "zn.csv");
+        File.WriteAllText(numbered, File.ReadAllText(matrix).Replace("task,a,b,c,d,e,f", "task,0,1,2,3,4,5", StringComparison.Ordinal));
+        var numberedModel = Path.Combine(dir, "n.fpm");
+        var byNumber = Path.Combine(dir, "exn.csv");
+        File.WriteAllText(byNumber, "id,loss,size\n0,1,3\n1,2,1\n2,3,4\n3,4,1\n4,5,5\n5,6,9\n");
+        Assert.Equal(0, CliRunner.Run("fit", numbered, "--method", "mf", "--rank", "1", "--out", numberedModel, "--example-features", byNumber).ExitCode);
+        var floats = Path.Combine(dir, "exf.csv");
+        File.WriteAllText(floats, "id,loss,size\n0.0,1,3\n1.0,2,1\n2.0,3,4\n3.0,4,1\n4.0,5,5\n5.0,6,9\n6.0,7,2\n");
+        (code, _, error) = CliRunner.Run("predict", "--model", numberedModel, "--example-features", floats);
+        Assert.Equal(1, code);
+        Assert.Contains($"{floats}: column 'id': example id '0.0' is the model's example '0' written as another number", error, StringComparison.Ordinal);
     }
 }

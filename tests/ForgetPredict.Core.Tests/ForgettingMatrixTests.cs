@@ -52,33 +52,58 @@ public class ForgettingMatrixTests
 
     [Theory]
     [InlineData("0,1,0.0", "Ids '0' and '0.0' (positions 0 and 2)")]
-    [InlineData("12.00,x,12", "Ids '12' and '12.00' (positions 0 and 2)")]
+    [InlineData("12.00,x,12", "Ids '12.00' and '12' (positions 0 and 2)")]
     [InlineData("-3,-3.0", "Ids '-3' and '-3.0' (positions 0 and 1)")]
-    public void From_WholeNumberWrittenTwoWays_ThrowsNamingBoth(string ids, string expected)
+    [InlineData("3.0,3.00", "Ids '3.0' and '3.00' (positions 0 and 1)")]
+    [InlineData("0,-0.0", "Ids '0' and '-0.0' (positions 0 and 1)")]
+    public void Create_IdsThatSpellOneNumberTwoWays_AreRefusedNamingBoth(string ids, string expected)
     {
-        var e = Assert.Throws<ArgumentException>(() => IdList.From(ids.Split(',')));
+        var names = ids.Split(',');
+        var e = Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create(new float[names.Length], 1, names.Length, exampleIds: names));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         Assert.Contains("astype('Int64')", e.Message, StringComparison.Ordinal);
+        Assert.Equal("exampleIds", e.ParamName);
+        Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create(new float[names.Length], names.Length, 1, taskIds: names));
+        Assert.Equal(names, IdList.From(names)); // the list itself (a model file's, a feature table's) takes them
     }
 
     [Theory]
     [InlineData("0.0,1.0,2.0")]
-    [InlineData("1,1.5,01,1.,.0,a.0,1.0x,-1")]
-    public void From_IdsThatAreNotOneNumberTwice_AreAccepted(string ids) => Assert.Equal(ids.Split(','), IdList.From(ids.Split(',')));
+    [InlineData("1,1.5,01,1.,.0,a.0,1.0x,-1,1e3")]
+    public void Create_IdsThatAreNotOneNumberTwice_AreAccepted(string ids)
+    {
+        var names = ids.Split(',');
+        Assert.Equal(names, ForgettingMatrix.Create(new float[names.Length], 1, names.Length, exampleIds: names).ExampleIds);
+    }
+
+    [Theory]
+    [InlineData("12", "12")]
+    [InlineData("12.0", "12")]
+    [InlineData("12.000", "12")]
+    [InlineData("-7.0", "-7")]
+    [InlineData("-0.0", "0")]
+    [InlineData("0", "0")]
+    [InlineData("012", null)]
+    [InlineData("1.5", null)]
+    [InlineData("1.", null)]
+    [InlineData("1e3", null)]
+    [InlineData("-", null)]
+    [InlineData("", null)]
+    public void WholeNumber_IsTheShortestSpelling_OrNull(string id, string? expected) => Assert.Equal(expected, IdList.WholeNumber(id));
 
     // Values so small that float32 holds them as subnormals (or 0) have lost digits: refused with the fix, unless some
-    // value carries the scale (values far below it are below float32's resolution of the data anyway).
+    // value is a normal float (values far below it are below float32's resolution of the data anyway).
     [Fact]
     public void Create_ValuesAllBelowSingleScale_AreRefused_ButZerosAndMixedScalesAreNot()
     {
         var e = Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create([1e-40f, 2e-40f, float.NaN, 0], 2, 2));
-        Assert.Contains("below 2e-31", e.Message, StringComparison.Ordinal);
+        Assert.Contains("below 1.2e-38", e.Message, StringComparison.Ordinal);
         Assert.Contains("Rescale the values", e.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create([-1e-31f, 0, 0, 0], 2, 2));
-        Assert.Equal(4, ForgettingMatrix.Create([2e-31f, 1e-40f, 0, 0], 2, 2).CellCount);
+        Assert.Throws<ArgumentException>(() => ForgettingMatrix.Create([-1.1e-38f, 0, 0, 0], 2, 2));
+        Assert.Equal(4, ForgettingMatrix.Create([1.2e-38f, 1e-40f, 0, 0], 2, 2).CellCount);
         Assert.Equal(4, ForgettingMatrix.Create([0, 0, 0, 0], 2, 2).CellCount);
         Assert.Equal(4, ForgettingMatrix.Create([float.NaN, float.NaN, float.NaN, float.NaN], 2, 2).CellCount);
-        Assert.Equal(4, ForgettingMatrix.Create([1e-30f, 3e-31f, 0, 5e-44f], 2, 2).CellCount);
+        Assert.Equal(4, ForgettingMatrix.Create([1e-32f, 3e-36f, 0, 5e-44f], 2, 2).CellCount); // normal floats keep every digit
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public class SpectrumMissingCellsTests
 
         // Then: at least the random start's fit at every rank, and clearly better at one
         // (the random start as the analysis runs it: on Z / RMS(Z), its residual variance in those units)
-        var rms = Math.Sqrt(z.Values.ToArray().Where(v => !float.IsNaN(v)).Sum(v => (double)v * v) / z.ObservedCount);
+        var rms = DataScale.Rms(z);
         var gains = new double[5];
         for (var r = 1; r <= 5; r++)
         {

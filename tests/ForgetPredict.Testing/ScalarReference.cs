@@ -21,7 +21,7 @@ public static class ScalarReference
         return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
     }
 
-    /// <summary>Reference for ValueScan.Scan: NaN count, first infinity, all-binary, some |v| of at least 2^-102 before the first infinity.</summary>
+    /// <summary>Reference for ValueScan.Scan: NaN count, first infinity, all-binary, some |v| of at least 2^-126 (the smallest normal float32) before the first infinity.</summary>
     public static (long Missing, long FirstInfinity, bool AllBinary, bool HasScale) Scan(ReadOnlySpan<float> values)
     {
         long missing = 0;
@@ -44,7 +44,7 @@ public static class ScalarReference
                 binary = false;
             }
 
-            hasScale |= Math.Abs(v) >= Math.ScaleB(1f, -102);
+            hasScale |= Math.Abs(v) >= Math.ScaleB(1f, -126);
         }
 
         return (missing, -1, binary, hasScale);

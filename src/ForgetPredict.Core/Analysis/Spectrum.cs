@@ -280,7 +280,7 @@ public static class Spectrum
         // The solver reads Z / s (s: the RMS of the observed cells), as the model fits do, so its tiny factor penalty and its
         // tolerance never meet the data's units: the singular values scale with the data and R^2 does not move (at a scale of
         // 1e-6 the absolute penalty had moved the leading singular values by 20% on a 20 x 60 block with cells missing).
-        var scale = ObservedRms(matrix);
+        var scale = DataScale.Rms(matrix);
         for (var r = 1; r <= limit; r++)
         {
             var problem = new AlsProblem
@@ -396,19 +396,6 @@ public static class Spectrum
     }
 
     // Singular values of U V from the factors: sqrt(eig((U^T U)(V V^T))).
-    // The root mean square of the observed cells, or 1 when they are all 0 (or none is observed).
-    private static double ObservedRms(ForgettingMatrix matrix)
-    {
-        double squares = 0;
-        foreach (var v in matrix.Values)
-        {
-            squares += float.IsNaN(v) ? 0 : (double)v * v;
-        }
-
-        var rms = Math.Sqrt(squares / Math.Max(matrix.ObservedCount, 1));
-        return double.IsFinite(rms) && rms > 0 ? rms : 1;
-    }
-
     private static double[] FactorSingularValues(AlsSolution solution, ForgettingMatrix matrix, int r)
     {
         int m = matrix.TaskCount, n = matrix.ExampleCount;

@@ -68,7 +68,7 @@ public static class Metrics
     /// </summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
-    public static double PrecisionAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels = false)
+    public static double PrecisionAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         var (t, p) = Observed(truth, predicted);
@@ -82,14 +82,14 @@ public static class Metrics
     }
 
     /// <summary>
-    /// Recall@K: the fraction of the truly most-forgotten cells (those <see cref="PrecisionAtK"/> counts as hits: at least
+    /// Recall@K: the fraction of the truly most-forgotten cells (those <see cref="PrecisionAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/> counts as hits: at least
     /// the K-th largest truth, or with <paramref name="labels"/> the forgotten ones) that are among the K highest
     /// predictions, ties counted as there. Without ties in the truth it equals precision@K; with labels it is the share of
     /// the forgotten cells found, NaN when none is forgotten.
     /// </summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
-    public static double RecallAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels = false)
+    public static double RecallAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         var (t, p) = Observed(truth, predicted);
@@ -103,6 +103,16 @@ public static class Metrics
         var relevant = Relevant(t, cut);
         return relevant == 0 ? double.NaN : TopKHits(t, cut, p, KthLargest(p, k), k) / relevant;
     }
+
+    /// <summary><see cref="PrecisionAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/> of continuous truths (no labels).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
+    public static double PrecisionAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k) => PrecisionAtK(truth, predicted, k, labels: false);
+
+    /// <summary><see cref="RecallAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/> of continuous truths (no labels).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
+    public static double RecallAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k) => RecallAtK(truth, predicted, k, labels: false);
 
     /// <summary>The truth a hit must reach: the K-th largest, or for 0/1 labels 0.5 (a forgotten cell).</summary>
     internal static double TruthCut(ReadOnlySpan<double> truth, int k, bool labels) => labels ? 0.5 : KthLargest(truth, k);
@@ -128,7 +138,7 @@ public static class Metrics
     }
 
     /// <summary>
-    /// The (expected) hits of <see cref="PrecisionAtK"/>: over the cells predicted above <paramref name="predictedCut"/> (the K-th
+    /// The (expected) hits of <see cref="PrecisionAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/>: over the cells predicted above <paramref name="predictedCut"/> (the K-th
     /// largest prediction), those whose truth is at least <paramref name="truthCut"/> (the K-th largest truth), plus, over the
     /// cells predicted exactly at the cut, that count times their equal share of the picks left.
     /// </summary>

@@ -147,6 +147,25 @@ public sealed record EvaluationOptions
     /// </summary>
     public int MaxThreads { get; init; } = -1;
 
+    /// <summary>
+    /// <see cref="Validate"/>, and refuses <see cref="Binary"/> scoring of a matrix that is not 0/1: its truth would have to be
+    /// cut somewhere, which is the user's choice, not the protocol's.
+    /// </summary>
+    /// <exception cref="ArgumentException"><see cref="Binary"/> is true and the matrix has values other than 0 and 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="OptionException">As <see cref="Validate"/>.</exception>
+    public void ValidateFor(ForgettingMatrix matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        Validate();
+        if (Binary == true && !matrix.IsBinary)
+        {
+            throw new ArgumentException(
+                "Binary scoring (F1, precision, recall, ROC-AUC) needs a 0/1 matrix (1 = forgotten), and this one has other values; threshold it first (e.g. np.save(path, (z > t).astype(np.float32)) for your threshold t), or score it as it is without the binary option.",
+                nameof(matrix));
+        }
+    }
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     /// <exception cref="OptionException"><see cref="TopFraction"/> is not in (0, 1], <see cref="Seed"/> is negative with numpy's
@@ -303,9 +322,9 @@ public sealed record RowScore(int Row, int Seed, double SquaredError, double Abs
 /// <param name="Mae">MAE pooled over test rows.</param>
 /// <param name="Spearman">Mean per-row Spearman correlation.</param>
 /// <param name="PrecisionAtK">Mean per-row precision@K of the truly top-K forgotten examples (on a 0/1 matrix, of the forgotten
-/// ones: <see cref="Metrics.PrecisionAtK"/> with labels); a row predicted as one value everywhere ranks nothing and is left out
+/// ones: <see cref="Metrics.PrecisionAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/> with labels); a row predicted as one value everywhere ranks nothing and is left out
 /// (as from <paramref name="Spearman"/>), so a method that never ranks has NaN.</param>
-/// <param name="RecallAtK">Mean per-row recall@K (<see cref="Metrics.RecallAtK"/>): equal to precision@K on a continuous row
+/// <param name="RecallAtK">Mean per-row recall@K (<see cref="Metrics.RecallAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/>): equal to precision@K on a continuous row
 /// without ties; on a 0/1 matrix the share of each row's forgotten cells among its K highest predictions, rows with none left
 /// out.</param>
 /// <param name="F1">Binary matrices: pooled F1 (else null).</param>
@@ -413,23 +432,16 @@ public static class Protocol
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(split);
-        CheckMethods(methods);
+        CheckMethods(methods, externals);
         if (methods.Count == 0 && (externals is null || externals.Count == 0))
         {
             throw new ArgumentException("Give at least one method or external predictor to score.", nameof(methods));
         }
 
         var o = options ?? new EvaluationOptions();
-        o.Validate();
+        o.ValidateFor(matrix);
         var test = ValidateSplit(matrix, split);
         var train = matrix.SelectTasks(split.TrainRows);
-        if (o.Binary == true && !matrix.IsBinary)
-        {
-            throw new ArgumentException(
-                "Binary scoring (F1, precision, recall, ROC-AUC) needs a 0/1 matrix (1 = forgotten), and this one has other values; threshold it first (e.g. np.save(path, (z > t).astype(np.float32)) for your threshold t), or score it as it is without the binary option.",
-                nameof(options));
-        }
-
         var binary = o.Binary ?? matrix.IsBinary;
         var topK = Math.Max(1, (int)Math.Round(o.TopFraction * matrix.ExampleCount));
         var extras = externals ?? [];
@@ -668,24 +680,29 @@ public static class Protocol
         return copy;
     }
 
-    /// <summary>Refuses a null method, a method without a name, or two methods of one name (their results could not be told apart).</summary>
+    /// <summary>Refuses a null method or external predictor, one without a name, or two of one name among them all (their
+    /// results could not be told apart).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="methods"/> is null.</exception>
     /// <exception cref="ArgumentException">An entry is null or unnamed, or a name repeats.</exception>
-    internal static void CheckMethods(IReadOnlyList<IEvaluationMethod> methods)
+    internal static void CheckMethods(IReadOnlyList<IEvaluationMethod> methods, IReadOnlyList<ExternalPredictions>? externals = null)
     {
         ArgumentNullException.ThrowIfNull(methods);
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < methods.Count; i++)
+        var entries = methods.Select(m => (What: "Method", Item: (object?)m, Name: m?.Name))
+            .Concat((externals ?? []).Select(e => (What: "External predictor", Item: (object?)e, Name: e?.Name)))
+            .ToArray();
+        for (var i = 0; i < entries.Length; i++)
         {
-            var name = methods[i]?.Name;
+            var (what, item, name) = entries[i];
+            var index = what == "Method" ? i : i - methods.Count;
             if (string.IsNullOrEmpty(name))
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Method {i} is {(methods[i] is null ? "null" : "unnamed")}; give every method a name."), nameof(methods));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{what} {index} is {(item is null ? "null" : "unnamed")}; give every method and external predictor a name."), what == "Method" ? nameof(methods) : nameof(externals));
             }
 
             if (!names.Add(name))
             {
-                throw new ArgumentException($"Two methods are named '{name}'; name each differently, or their results cannot be told apart.", nameof(methods));
+                throw new ArgumentException($"Two methods or external predictors are named '{name}'; name each differently, or their results cannot be told apart.", what == "Method" ? nameof(methods) : nameof(externals));
             }
         }
     }

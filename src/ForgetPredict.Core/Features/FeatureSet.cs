@@ -200,7 +200,7 @@ public sealed class FeatureSet
         }
 
         return !changed ? this : blocks.Count == 0
-            ? throw new ArgumentException($"Features '{string.Join("', '", Blocks.Select(b => b.Name))}' have no column besides {string.Join(", ", columns)}.", nameof(columns))
+            ? throw new ArgumentException($"Features '{string.Join("', '", Blocks.Select(b => b.Name))}' have no column besides {string.Join(", ", columns)} (the fit's id column); give the task's features (its settings, e.g. lr and steps), as the model was fitted with.", nameof(columns))
             : new FeatureSet(Ids, blocks) { IdColumns = IdColumns };
     }
 

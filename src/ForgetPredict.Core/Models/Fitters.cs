@@ -344,7 +344,16 @@ internal static class DataScale
                 $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {matrix.Values[(int)cell]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
         }
 
-        var rms = Math.Sqrt(squares / Math.Max(matrix.ObservedCount, 1));
+        return RmsOrOne(squares, matrix.ObservedCount);
+    }
+
+    /// <summary>The root mean square of the observed cells, 1 when they are all 0 or none is observed; never throws (for the
+    /// analyses, which take constant matrices too).</summary>
+    public static double Rms(ForgettingMatrix matrix) => RmsOrOne(ValueScan.SumOfSquares(matrix.Values), matrix.ObservedCount);
+
+    private static double RmsOrOne(double squares, long count)
+    {
+        var rms = Math.Sqrt(squares / Math.Max(count, 1));
         return double.IsFinite(rms) && rms > 0 ? rms : 1;
     }
 

@@ -20,10 +20,9 @@ internal readonly record struct ValueScanResult(long MissingCount, long FirstInf
 /// </summary>
 internal static class ValueScan
 {
-    /// <summary>2^-102: float32 keeps all 24 bits of a value this large, and values 2^24 times smaller (the resolution
-    /// at that magnitude) are still representable (2^-126 is the smallest normal float32). A matrix whose largest
-    /// magnitude is below it was read into numbers that have lost digits.</summary>
-    public const float SmallestScale = 1.9721523e-31f;
+    /// <summary>2^-126, the smallest normal float32: below it single precision holds a number with fewer significant bits (a
+    /// subnormal), and below about 1.4e-45 as 0. A matrix whose every value is below it has lost digits on its way in.</summary>
+    public const float SmallestScale = 1.17549435e-38f;
 
     /// <summary>Scans <paramref name="values"/>; effectively counts <c>float.IsNaN(v)</c>, finds the first
     /// <c>float.IsInfinity(v)</c> and checks <c>v is 0 or 1</c> for the rest.</summary>

@@ -187,7 +187,9 @@ public static class JsonMatrixFormat
         }
         catch (ArgumentException e)
         {
-            throw new ForgettingDataException(source, e.Message.Split(" (Parameter", 2)[0] + " Fix the \"tasks\"/\"examples\" ids.", innerException: e);
+            // Only an id error is fixed in the ids (an infinite cell or a matrix too small for single precision says its own fix).
+            var ids = e.ParamName is "taskIds" or "exampleIds";
+            throw new ForgettingDataException(source, e.Message.Split(" (Parameter", 2)[0] + (ids ? " Fix the \"tasks\"/\"examples\" ids." : string.Empty), innerException: e);
         }
     }
 

@@ -67,7 +67,7 @@ public static class TextMatrixFormat
             throw new ForgettingDataException(sourceName, "the file holds no rows of numbers; expected one line per task with whitespace-separated values (np.savetxt).");
         }
 
-        var exampleIds = header is not null && header.Length == rows.Columns ? ExampleIds(sourceName, header, headerLine) : IdList.Implicit(rows.Columns);
+        IEnumerable<string>? exampleIds = header is not null && header.Length == rows.Columns ? ExampleIds(sourceName, header, headerLine) : null;
         var values = rows.ToArray();
         try
         {
@@ -116,7 +116,7 @@ public static class TextMatrixFormat
     internal static bool CanWriteExampleIds(ForgettingMatrix matrix) =>
         matrix.ExampleIds.IsImplicit || Enumerable.Range(0, matrix.ExampleCount).All(j => matrix.ExampleIds[j].Length > 0 && matrix.ExampleIds[j].AsSpan().IndexOfAny(" \t\r\n") < 0);
 
-    private static IdList ExampleIds(string source, string[] header, long line)
+    private static string[] ExampleIds(string source, string[] header, long line)
     {
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var j = 0; j < header.Length; j++)
@@ -128,14 +128,7 @@ public static class TextMatrixFormat
             }
         }
 
-        try
-        {
-            return IdList.From(header);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ForgettingDataException(source, e.Message.Split(" (Parameter", 2)[0], line, innerException: e);
-        }
+        return header;
     }
 
     private static void ParseRow(string source, ReadOnlySpan<byte> text, Span<float> row, long line)

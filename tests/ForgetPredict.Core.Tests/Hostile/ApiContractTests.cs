@@ -228,7 +228,11 @@ public sealed class ApiContractTests
         var additive = new FoldInMethod("a", new AdditiveFitter());
         var options = new EvaluationOptions { Seeds = 1, Known = 5 };
         Assert.Contains("Method 0 is null", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, [8, 9], [null!], options)).Message, StringComparison.Ordinal);
-        Assert.Contains("Two methods are named 'a'", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, [8, 9], [additive, new FoldInMethod("a", new AdditiveFitter())], options)).Message, StringComparison.Ordinal);
+        Assert.Contains("Two methods or external predictors are named 'a'", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, [8, 9], [additive, new FoldInMethod("a", new AdditiveFitter())], options)).Message, StringComparison.Ordinal);
+        var rows = new[] { new double[s_matrix.ExampleCount], new double[s_matrix.ExampleCount] };
+        var split = EvaluationSplit.HoldOut(s_matrix, [8, 9]);
+        Assert.Equal("externals", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, split, [additive], options, [new ExternalPredictions("a", rows)])).ParamName);
+        Assert.Equal("externals", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, split, [additive], options, [new ExternalPredictions("", rows)])).ParamName);
         Assert.Contains("at least one method", Assert.Throws<ArgumentException>(() => Protocol.Run(s_matrix, [8, 9], [], options)).Message, StringComparison.Ordinal);
         Assert.Equal("name", Assert.Throws<ArgumentException>(() => new FoldInMethod(null!, new AdditiveFitter())).ParamName);
         Assert.Throws<ArgumentException>(() => EvaluationCurve.Run(s_matrix, EvaluationSplit.HoldOut(s_matrix, [8, 9]), [additive, additive], [0, 5], options));

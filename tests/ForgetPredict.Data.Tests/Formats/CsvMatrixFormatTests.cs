@@ -384,7 +384,7 @@ public class CsvMatrixFormatTests
     // One whole number written two ways ('1' and '1.0', as when frames with int and float id columns are concatenated)
     // would be two examples or tasks; refused in every layout, from a file or a pipe.
     [Theory]
-    [InlineData("task,example,value\na,0,1\na,1.0,2\nb,0.0,3\nb,1,4\n", "Ids '1' and '1.0' (positions 1 and 3)")]
+    [InlineData("task,example,value\na,0,1\na,1.0,2\nb,0.0,3\nb,1,4\n", "Ids '0' and '0.0' (positions 0 and 2)")]
     [InlineData("task,example,value\n7,x,1\n7.0,y,2\n", "Ids '7' and '7.0' (positions 0 and 1)")]
     [InlineData(",0,1,0.0\na,1,2,3\nb,4,5,6\n", "Ids '0' and '0.0' (positions 0 and 2)")]
     [InlineData(",a,b\n3,1,2\n3.0,4,5\n", "Ids '3' and '3.0' (positions 0 and 1)")]

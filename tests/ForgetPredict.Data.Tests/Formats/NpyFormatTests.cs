@@ -176,10 +176,10 @@ public class NpyFormatTests
     [Fact]
     public void Read_Float64AllBelowFloat32Scale_IsRefusedNamingTheFileAndTheFix()
     {
-        // Given: forgetting in units that make every value ~1e-40 (float32 would keep a few bits of each).
+        // Given: forgetting in units that make every value ~1e-40 (float32 subnormals keep a few bits of each).
         var path = WriteNumpy("rng = np.random.default_rng(0); np.save(sys.argv[1], rng.random((3, 4)) * 1e-40)");
         var e = Assert.Throws<ForgettingDataException>(() => NpyFormat.Read(path));
-        Assert.StartsWith($"{path}: Every observed value is below 2e-31 in magnitude", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{path}: Every observed value is below 1.2e-38 in magnitude", e.Message, StringComparison.Ordinal);
         Assert.Contains("multiply by 1e30", e.Message, StringComparison.Ordinal);
 
         // The same values times 1e30 read, and so does a matrix whose tiny values sit beside ones that carry the scale.
