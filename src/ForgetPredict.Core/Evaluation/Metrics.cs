@@ -70,15 +70,8 @@ public static class Metrics
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
     public static double PrecisionAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
-        var (t, p) = Observed(truth, predicted);
-        k = Math.Min(k, t.Length);
-        if (k <= 0)
-        {
-            return double.NaN;
-        }
-
-        return TopKHits(t, TruthCut(t, k, labels), p, KthLargest(p, k), k) / k;
+        var (hits, _, count) = TopK(truth, predicted, k, labels);
+        return count <= 0 ? double.NaN : hits / count;
     }
 
     /// <summary>
@@ -91,17 +84,24 @@ public static class Metrics
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
     public static double RecallAtK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels)
     {
+        var (hits, relevant, count) = TopK(truth, predicted, k, labels);
+        return count <= 0 || relevant == 0 ? double.NaN : hits / relevant;
+    }
+
+    // The (expected) hits among the K highest predictions of the observed cells, how many cells count as hits, and K (at most
+    // the observed cells; 0 or less: nothing to score).
+    private static (double Hits, int Relevant, int K) TopK(ReadOnlySpan<double> truth, ReadOnlySpan<double> predicted, int k, bool labels)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         var (t, p) = Observed(truth, predicted);
         k = Math.Min(k, t.Length);
         if (k <= 0)
         {
-            return double.NaN;
+            return (0, 0, k);
         }
 
         var cut = TruthCut(t, k, labels);
-        var relevant = Relevant(t, cut);
-        return relevant == 0 ? double.NaN : TopKHits(t, cut, p, KthLargest(p, k), k) / relevant;
+        return (TopKHits(t, cut, p, KthLargest(p, k), k), Relevant(t, cut), k);
     }
 
     /// <summary><see cref="PrecisionAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/> of continuous truths (no labels).</summary>
