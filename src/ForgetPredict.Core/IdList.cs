@@ -108,7 +108,7 @@ public sealed class IdList : IReadOnlyList<string>
             return null;
         }
 
-        return digits is "0" ? "0" : negative ? "-" + digits.ToString() : digits.ToString();
+        return digits is "0" ? "0" : dot < 0 ? id : negative ? "-" + digits.ToString() : digits.ToString();
     }
 
     /// <summary>Refuses ids that spell one whole number two ways ('3' and '3.0'; <see cref="WholeNumber"/>): read as two

@@ -188,7 +188,7 @@ public static class JsonMatrixFormat
         catch (ArgumentException e)
         {
             // Only an id error is fixed in the ids (an infinite cell or a matrix too small for single precision says its own fix).
-            var ids = e.ParamName is "taskIds" or "exampleIds";
+            var ids = e.ParamName is "ids" or "taskIds" or "exampleIds";
             throw new ForgettingDataException(source, e.Message.Split(" (Parameter", 2)[0] + (ids ? " Fix the \"tasks\"/\"examples\" ids." : string.Empty), innerException: e);
         }
     }

@@ -78,7 +78,9 @@ public class JsonMatrixFormatTests
     [InlineData("""{"values": [[]]}""", "values[0] is empty", "values[0]")]
     [InlineData("""{"values": []}""", "\"values\" has no rows", "values")]
     [InlineData("""{"tasks": ["a"], "values": [[1], [2]]}""", "\"tasks\" has 1 ids but \"values\" has 2 rows", "tasks")]
-    [InlineData("""{"examples": ["a", "a"], "values": [[1, 2]]}""", "Id 'a' appears twice", null)]
+    [InlineData("""{"examples": ["a", "a"], "values": [[1, 2]]}""", "Id 'a' appears twice, at positions 0 and 1; ids must be unique. Fix the \"tasks\"/\"examples\" ids.", null)]
+    [InlineData("""{"examples": ["3", "3.0"], "values": [[1, 2]]}""", "Ids '3' and '3.0' (positions 0 and 1) are one number written two ways", null)]
+    [InlineData("""{"values": [[1e-40, 2e-40]]}""", "Rescale the values (e.g. multiply by 1e30); predictions scale with the data.", null)]
     [InlineData("""{"tasks": [null], "values": [[1]]}""", "tasks[0] is null; ids must be strings or numbers", "tasks[0]")]
     [InlineData("""{"values": [[1]], "data": [[2]]}""", "\"data\" is given twice (or together with its alias)", null)]
     [InlineData("""{"tasks": ["a"]}""", "has no \"values\" array", null)]
@@ -91,6 +93,13 @@ public class JsonMatrixFormatTests
         var e = Refusal(text, "m.json");
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         Assert.Equal(location, e.Location);
+    }
+
+    [Fact]
+    public void Read_AMatrixTooSmallForSinglePrecision_IsNotToldToFixItsIds()
+    {
+        var e = Refusal("""{"tasks": ["a"], "values": [[1e-40, 2e-40]]}""", "m.json");
+        Assert.EndsWith("predictions scale with the data.", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
