@@ -71,7 +71,21 @@ public sealed record MeasurementDesign(int[] Examples, ActiveDesign Design, Acti
 /// <param name="Examples">Their example ids, in the order measured.</param>
 /// <param name="Values">Their measured values.</param>
 /// <param name="Groups">Their groups (null exactly when the design has no group column).</param>
-public sealed record MeasuredSheet(IReadOnlyList<string> Examples, IReadOnlyList<double> Values, IReadOnlyList<string?>? Groups);
+public sealed record MeasuredSheet(IReadOnlyList<string> Examples, IReadOnlyList<double> Values, IReadOnlyList<string?>? Groups)
+{
+    /// <summary>The sheet of a task's measured cells: their example ids and values in the order given, and their groups when the
+    /// design has groups (null otherwise).</summary>
+    /// <param name="cells">The cells measured already (example positions and values).</param>
+    /// <param name="exampleIds">The model's example ids, by position.</param>
+    /// <param name="groups">The design's groups, or null.</param>
+    public static MeasuredSheet Of(Data.Formats.ObservedCells cells, IReadOnlyList<string> exampleIds, ExampleGroups? groups)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        ArgumentNullException.ThrowIfNull(exampleIds);
+        return new MeasuredSheet([.. cells.Examples.Select(j => exampleIds[j])], cells.Values,
+            groups is null ? null : [.. cells.Examples.Select(j => groups.Labels[j])]);
+    }
+}
 
 /// <summary>The names <see cref="Designing.Design"/>'s messages give the request's settings, for front ends to word as their own (a flag, a field).</summary>
 public static class DesignOptionNames

@@ -117,7 +117,8 @@ internal static class Forecaster
         var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], design.FirstOrder + i,
             grouping?.Groups.Labels[j])).ToArray();
         string[] warnings = [.. new[] { grouping?.Warning, unchosen, exclusionWarning }.OfType<string>()];
-        var given = cells is null ? [] : cells.Examples.Select((j, i) => new MeasuredItemDto(model.ExampleIds[j], cells.Values[i], i + 1, grouping?.Groups.Labels[j])).ToArray();
+        var sheet = cells is null ? null : MeasuredSheet.Of(cells, model.ExampleIds, grouping?.Groups);
+        var given = sheet is null ? [] : sheet.Examples.Select((example, i) => new MeasuredItemDto(example, sheet.Values[i], i + 1, sheet.Groups?[i])).ToArray();
         return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items, given, warnings);
     }
 

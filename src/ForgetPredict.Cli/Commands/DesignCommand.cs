@@ -110,9 +110,7 @@ internal static class DesignCommand
                 $"{chose} with {Choices.Criterion.NameOf(chosen)}, on {design.Basis}{given}");
             if (parse.GetValue(output) is { } path)
             {
-                var sheet = cells is null ? null : new MeasuredSheet([.. cells.Examples.Select(j => exampleIds[j])], cells.Values,
-                    labels is null ? null : [.. cells.Examples.Select(j => groups!.Labels[j])]);
-                TableFile.Write(Designing.Template(ids, labels, sheet), path);
+                TableFile.Write(Designing.Template(ids, labels, cells is null ? null : MeasuredSheet.Of(cells, exampleIds, groups)), path);
                 console.WriteLine($"{summary}; wrote {path}");
                 console.WriteLine($"measure each example's forgetting after the fine-tune (its loss after minus before), write it in the value column, then: forgetpredict predict --model {(parse.GetValue(model) is { } m ? Shell(m) : "MODEL")} --observed {Shell(path)}");
             }
