@@ -44,7 +44,9 @@ public sealed class OptionMessage
         ArgumentNullException.ThrowIfNull(text);
         var options = new List<OptionReference>();
         var holes = text.GetArguments().Select(a => (object)(a is OptionReference o ? new Hole(null, AddOption(o)) : new Hole(a, -1))).ToArray();
-        return new OptionMessage(string.Format(CultureInfo.InvariantCulture, text.Format, holes), [.. options]);
+        // string.Format turns the text's literal braces ({{ and }}) into single ones, but the result is a template again:
+        // double them first so they stay escaped there, as the holes' values are.
+        return new OptionMessage(string.Format(CultureInfo.InvariantCulture, KeepLiteralBraces(text.Format), holes), [.. options]);
 
         int AddOption(OptionReference option)
         {
@@ -98,6 +100,31 @@ public sealed class OptionMessage
         }
 
         return new OptionMessage(template.ToString(), [.. _options, .. next._options]);
+    }
+
+    // A composite format with each literal brace pair ({{, }}) doubled again; the holes ({0}, {1:N0}) are copied as they are.
+    private static string KeepLiteralBraces(string format)
+    {
+        var kept = new System.Text.StringBuilder(format.Length + 8);
+        for (var i = 0; i < format.Length; i++)
+        {
+            if ((format[i] is '{' or '}') && i + 1 < format.Length && format[i + 1] == format[i])
+            {
+                kept.Append(format[i], 4);
+                i++;
+            }
+            else if (format[i] == '{' && format.IndexOf('}', i) is var close and > 0)
+            {
+                kept.Append(format, i, close - i + 1);
+                i = close;
+            }
+            else
+            {
+                kept.Append(format[i]);
+            }
+        }
+
+        return kept.ToString();
     }
 
     private static string Escape(string text) => text.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal);

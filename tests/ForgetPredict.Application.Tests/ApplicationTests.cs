@@ -745,6 +745,12 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal([DataOptionNames.Array, DataOptionNames.Format], error.Options.Select(o => o.Name));
         Assert.Equal("z.csv:3: column 'a{b}' (12,345 rows): pass MatrixReadOptions.Array or --format npz.", flags.Describe(error));
         Assert.Equal("plain", flags.Describe(new InvalidOperationException("plain")));
+
+        // Braces written in the message's own text (escaped as {{ }}) are text too, before and after an option.
+        var literal = OptionMessage.Of($"write {{\"a\": 1}} with {new OptionReference(DataOptionNames.Format, "json")} or {{}}.");
+        Assert.Equal("write {\"a\": 1} with MatrixReadOptions.Format = json or {}.", literal.ToString());
+        Assert.Equal("write {\"a\": 1} with --format json or {}.", literal.Format(o => $"--format {o.Value}"));
+        Assert.Equal("write {\"a\": 1} with MatrixReadOptions.Format = json or {}. then {x}", literal.Then(OptionMessage.Plain("then {x}")).ToString());
     }
 
     [Fact]
