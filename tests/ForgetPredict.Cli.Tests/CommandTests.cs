@@ -60,6 +60,16 @@ public class CommandTests
         Assert.Equal(expected, error.Trim());
     }
 
+    // The top list's bound is the library's (RowScanOptions.MaxTop), checked by the parser before any file is read.
+    [Fact]
+    public void Predict_ATopListBeyondTheLibrarysBound_IsAUsageError()
+    {
+        var (code, _, error) = CliRunner.Run("predict", "--model", "absent.fpm", "--top", "100001");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --top must be at most 100,000 (got 100,001).", error.Trim(), StringComparison.Ordinal);
+    }
+
     // Rank 1,000 on a 20 x 300 matrix was accepted and took two minutes: no more than min(M, N) factors can be found.
     [Fact]
     public void Fit_WithARankAboveTheMatrixsSmallerSide_IsRefusedNamingTheLargestRank()

@@ -48,11 +48,14 @@ internal static class CommonOptions
     }
 
     /// <summary>An option that must be at least <paramref name="min"/>.</summary>
-    public static Option<int> AtLeast(string name, int min, int defaultValue, string description) => new(name)
+    public static Option<int> AtLeast(string name, int min, int defaultValue, string description) => Between(name, min, int.MaxValue, defaultValue, description);
+
+    /// <summary>An option that must be from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static Option<int> Between(string name, int min, int max, int defaultValue, string description) => new(name)
     {
         Description = description,
         DefaultValueFactory = _ => defaultValue,
-        CustomParser = r => NumberOptions.Whole(r, name, min, defaultValue),
+        CustomParser = r => NumberOptions.Whole(r, name, min, defaultValue, max: max),
     };
 
     private static int Refuse(System.CommandLine.Parsing.ArgumentResult result, string message)

@@ -48,7 +48,7 @@ internal static class NumberOptions
     }
 
     /// <summary>A whole number of at least <paramref name="min"/> for option <paramref name="name"/>, or an error on the result.</summary>
-    public static int Whole(ArgumentResult result, string name, int min, int fallback, string? rangeMessage = null)
+    public static int Whole(ArgumentResult result, string name, int min, int fallback, string? rangeMessage = null, int max = int.MaxValue)
     {
         if (result.Tokens.Count == 0)
         {
@@ -63,6 +63,10 @@ internal static class NumberOptions
         if (value < min)
         {
             result.AddError(rangeMessage ?? string.Create(CultureInfo.InvariantCulture, $"{name} must be at least {min}."));
+        }
+        else if (value > max)
+        {
+            result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be at most {max:N0} (got {value:N0})."));
         }
 
         return value;

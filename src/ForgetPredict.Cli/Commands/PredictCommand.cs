@@ -23,7 +23,8 @@ internal static class PredictCommand
         var forecast = new ForecastOptions();
         var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group],measured,measured_value[,cold] (measured: true for the --observed cells, with their value; cold: new examples from --example-features, after the model's), in the model's example order." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (charts and tables, no network needed)." };
-        var top = CommonOptions.AtLeast("--top", 0, Core.Erasure.RowScanOptions.DefaultTop, "Examples listed as most forgotten (each group lists its 3 most forgotten).");
+        var top = CommonOptions.Between("--top", 0, Core.Erasure.RowScanOptions.MaxTop, Core.Erasure.RowScanOptions.DefaultTop,
+            string.Create(CultureInfo.InvariantCulture, $"Examples listed as most forgotten (each group lists its {Core.Erasure.RowScanOptions.DefaultTopPerGroup} most forgotten); at most {Core.Erasure.RowScanOptions.MaxTop:N0}."));
         var json = new Option<string?>("--json") { Description = "Write the summary as JSON: threshold, expected forgotten, groups with intervals and top examples, the top list, the new examples predicted from their features, the warnings printed." };
         var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: the 90th percentile of the training tasks' forgetting, which 10% of their cells exceed; probability 0.5 for binary models)." };
         var exampleFeatures = FeatureOptions.Example();

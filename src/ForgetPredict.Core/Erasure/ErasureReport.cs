@@ -27,14 +27,15 @@ public sealed record ErasureOptions
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
     {
-        if (Top < 0)
+        // The same bounds as RowScanOptions: a forecast lists the same examples whichever of the two makes it.
+        if (Top is < 0 or > RowScanOptions.MaxTop)
         {
-            throw new ArgumentOutOfRangeException(nameof(Top), Top, "Top must be >= 0.");
+            throw new ArgumentOutOfRangeException(nameof(Top), Top, string.Create(CultureInfo.InvariantCulture, $"Top must be between 0 and {RowScanOptions.MaxTop}."));
         }
 
-        if (TopPerGroup < 0)
+        if (TopPerGroup is < 0 or > RowScanOptions.MaxTop)
         {
-            throw new ArgumentOutOfRangeException(nameof(TopPerGroup), TopPerGroup, "TopPerGroup must be >= 0.");
+            throw new ArgumentOutOfRangeException(nameof(TopPerGroup), TopPerGroup, string.Create(CultureInfo.InvariantCulture, $"TopPerGroup must be between 0 and {RowScanOptions.MaxTop}."));
         }
 
         if (!(Coverage > 0 && Coverage < 1))

@@ -68,6 +68,12 @@ public class ErasureReportTests
         Assert.All(report.Groups, g => Assert.Equal(perGroup, g.TopExamples.Count));
         Assert.Equal(byTop.Groups.SelectMany(g => g.TopExamples), report.Groups.SelectMany(g => g.TopExamples));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ErasureOptions { TopPerGroup = -1 }.Validate());
+
+        // The row scanner's bounds: a top list either path would refuse is refused by both.
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ErasureOptions { Top = RowScanOptions.MaxTop + 1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RowScanOptions { Top = RowScanOptions.MaxTop + 1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ErasureOptions { TopPerGroup = RowScanOptions.MaxTop + 1 }.Validate());
+        new ErasureOptions { Top = RowScanOptions.MaxTop, TopPerGroup = RowScanOptions.MaxTop }.Validate();
     }
 
     [Fact]
