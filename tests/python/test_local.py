@@ -645,6 +645,25 @@ class PractitionerInputTests(unittest.TestCase):
                 call()
             self.assertIn(expected, refused.exception.message)
 
+    def test_arguments_left_out_take_the_engines_defaults(self):
+        # top, strategy and count left out are not sent: the engine's defaults apply, never a copy of them kept here.
+        from forgetpredict import _engine
+
+        model = self.fitted(self.z[1:], method="mf")
+        row = self.z[0]
+        cells = pd.Series(row[:30], index=range(30))
+        sent = []
+        real = _engine.run
+        with mock.patch.object(_engine, "run", side_effect=lambda args, progress=True: sent.append([str(a) for a in args]) or real(args, progress)):
+            model.predict(cells, progress=False)
+            model.replay(cells, budget=3, progress=False)
+            chosen = model.design(progress=False)
+            fp.design(self.z[1:], progress=False)
+        self.assertEqual([a[0] for a in sent], ["predict", "replay", "design", "design"])
+        for args in sent:
+            self.assertFalse({"--top", "--strategy", "--count"} & set(args), args)
+        self.assertEqual(len(chosen), 10)  # design's default count, as `design --help` gives it
+
     def test_evaluate_messages_name_allow_partial_and_the_argument_given_a_bad_choice(self):
         # evaluate with an external predictor that misses test cells: the fix is an argument, not a command-line option.
         partial = pd.DataFrame(self.z.copy())

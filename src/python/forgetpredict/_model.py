@@ -183,7 +183,7 @@ class Model:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
+    def predict(self, observed=None, *, group_by: Optional[str] = None, top: Optional[int] = None, threshold: Optional[float] = None,
                 prior: Optional[str] = None, task_name: Optional[str] = None, task_features=None, example_features=None,
                 by_index: bool = False, progress: bool = True) -> "Prediction":
         """Folds in a new task from its measured cells (or its features, or both) and predicts every example.
@@ -202,10 +202,11 @@ class Model:
         in its order, then the new ones). Every example they list that the model has never measured is predicted from its
         features and comes back in ``cold_examples``, with wider intervals.
         """
-        _io.check_count("top", top, "how many of the most forgotten examples to list (0: none)", least=0)
+        if top is not None:  # None: the engine's default
+            _io.check_count("top", top, "how many of the most forgotten examples to list (0: none)", least=0)
         _io.check_choice("prior", prior)
         with _Call() as call:
-            args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), "--top", top,
+            args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), *_flag("--top", top),
                     "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
             args += _flag("--threshold", threshold) + _flag("--prior", prior) + _io.feature_args(call, example_features, "example")
             text = _engine.run(args, progress)
@@ -224,7 +225,7 @@ class Model:
         return Prediction(examples, summary, report, text, cold_examples=cold, id_kind=self._id_kind)
 
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
-               task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
+               task_size: Optional[int] = None, strategy: Optional[str] = None, temperature: Optional[float] = None,
                min_per_group: Optional[int] = None, exclude: Optional[Iterable] = None, group_by: Optional[str] = None,
                seed: Optional[int] = None, prior: Optional[str] = None, task_name: Optional[str] = None,
                task_features=None, by_index: bool = False, progress: bool = True) -> pd.DataFrame:
@@ -237,7 +238,7 @@ class Model:
         _io.check_choice("prior", prior)
         with _Call() as call:
             args = ["replay", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name),
-                    "--strategy", strategy, "--out", call / "replay.csv"]
+                    *_flag("--strategy", strategy), "--out", call / "replay.csv"]
             args += _flag("--budget", budget) + _flag("--ratio", ratio) + _flag("--task-size", task_size)
             args += _flag("--temperature", temperature) + _flag("--min-per-group", min_per_group) + _flag("--seed", seed)
             args += _flag("--prior", prior)
@@ -248,7 +249,7 @@ class Model:
             table["example"] = _io.typed_ids(table["example"], self._id_kind).to_numpy()
             return table
 
-    def design(self, count: int = 10, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
+    def design(self, count: Optional[int] = None, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
                exclude: Optional[Iterable] = None, by_index: bool = False, progress: bool = True) -> pd.DataFrame:
         """Which examples a new task should measure, designed on this model (as :func:`design` on the past tasks' matrix).
 
@@ -256,10 +257,11 @@ class Model:
         knn or logistic model is refused). Returns the same DataFrame as :func:`design`: ``count`` examples indexed by id,
         most informative first, with ``order`` (and ``group`` with ``group_by`` and the metadata given to :func:`fit`).
         """
-        _io.check_count("count", count, "how many examples to measure")
+        if count is not None:  # None: the engine's default
+            _io.check_count("count", count, "how many examples to measure")
         _io.check_choice("criterion", criterion)
         with _Call() as call:
-            args: List[object] = ["design", "--model", self.path, "--count", count, "--out", call / "cells.csv"]
+            args: List[object] = ["design", "--model", self.path, *_flag("--count", count), "--out", call / "cells.csv"]
             args += _flag("--criterion", criterion) + (["--by-index"] if by_index else [])
             args += self._group_args(group_by) + _cells_and_exclusions(call, observed, exclude)
             _engine.run(args, progress)
@@ -426,7 +428,7 @@ def _external_file(call: Path, n: int, name: str, given) -> str:
     return str(call / (f"external-{n}-draw{{draw}}" + ("-k{k}" if by_k else "") + ".npz"))
 
 
-def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = None, tasks: Optional[Sequence] = None,
+def design(z: _io.MatrixLike, count: Optional[int] = None, *, criterion: Optional[str] = None, tasks: Optional[Sequence] = None,
            examples=None, group_by: Optional[str] = None, observed=None, exclude: Optional[Iterable] = None,
            threads: Optional[int] = None, progress: bool = True) -> pd.DataFrame:
     """Which upstream examples a new task should measure after its fine-tune, so that ``predict`` pins down the rest of its row.
@@ -440,11 +442,12 @@ def design(z: _io.MatrixLike, count: int = 10, *, criterion: Optional[str] = Non
     ``exclude`` lists example ids that cannot be measured.
     """
     metadata, ids = _io.example_metadata(z, examples)
-    _io.check_count("count", count, "how many examples to measure")
+    if count is not None:  # None: the engine's default
+        _io.check_count("count", count, "how many examples to measure")
     _io.check_choice("criterion", criterion)
     with _Call() as call:
         matrix = _io.write_matrix(call / "z.npz", z, tasks, ids)
-        args: List[object] = ["design", matrix, "--count", count, "--out", call / "cells.csv"]
+        args: List[object] = ["design", matrix, *_flag("--count", count), "--out", call / "cells.csv"]
         args += _flag("--criterion", criterion) + _flag("--threads", threads) + _flag("--group-by", group_by)
         if metadata is not None:
             args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]

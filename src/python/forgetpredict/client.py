@@ -194,7 +194,7 @@ class RemoteModel:
     def __repr__(self) -> str:
         return f"<forgetpredict.RemoteModel {self.name}: {self.info.get('method')} {self.info.get('taskCount')} x {self.info.get('exampleCount')}>"
 
-    def predict(self, observed=None, *, group_by: Optional[str] = None, top: int = 20, threshold: Optional[float] = None,
+    def predict(self, observed=None, *, group_by: Optional[str] = None, top: Optional[int] = None, threshold: Optional[float] = None,
                 prior: Optional[str] = None, by_index: bool = False, task_features=None, new_examples=None) -> Prediction:
         """What the fine-tune will erase. ``examples`` holds the ``top`` most forgotten examples (the service answers with those).
 
@@ -209,14 +209,15 @@ class RemoteModel:
         dict of id to vector), a list of them in the order given to ``fit``, or a dict of the model's file names to them.
         They come back as ``cold_examples`` (predicted, std, probability, cold), predicted from their features.
         """
-        _io.check_count("top", top, "how many of the most forgotten examples to list (0: none)", least=0)
+        if top is not None:  # None: the engine's default
+            _io.check_count("top", top, "how many of the most forgotten examples to list (0: none)", least=0)
         _io.check_choice("prior", prior)
-        body = {"observed": _cells(observed), "top": top, "chart": True, "byIndex": by_index}
+        body = {"observed": _cells(observed), "chart": True, "byIndex": by_index}
         if task_features is not None:
             body["taskFeatures"] = _task_features(task_features)
         if new_examples is not None:
             body["newExamples"] = _new_examples(new_examples)
-        for key, value in (("groupBy", group_by), ("threshold", threshold), ("prior", prior)):
+        for key, value in (("top", top), ("groupBy", group_by), ("threshold", threshold), ("prior", prior)):
             if value is not None:
                 body[key] = value
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/predict", body)
@@ -237,7 +238,7 @@ class RemoteModel:
         return prediction
 
     def replay(self, observed=None, *, budget: Optional[int] = None, ratio: Optional[int] = None,
-               task_size: Optional[int] = None, strategy: str = "softmax", temperature: Optional[float] = None,
+               task_size: Optional[int] = None, strategy: Optional[str] = None, temperature: Optional[float] = None,
                min_per_group: Optional[int] = None, exclude: Optional[Iterable] = None, group_by: Optional[str] = None,
                seed: Optional[int] = None, prior: Optional[str] = None, by_index: bool = False, task_features=None) -> pd.DataFrame:
         """A replay set: a DataFrame (example, weight, predicted, group) as :meth:`forgetpredict.Model.replay` returns.
@@ -246,10 +247,10 @@ class RemoteModel:
         """
         _io.check_choice("strategy", strategy)
         _io.check_choice("prior", prior)
-        body = {"observed": _cells(observed), "strategy": strategy, "byIndex": by_index}
+        body = {"observed": _cells(observed), "byIndex": by_index}
         if task_features is not None:
             body["taskFeatures"] = _task_features(task_features)
-        for key, value in (("budget", budget), ("ratio", ratio), ("taskSize", task_size), ("temperature", temperature),
+        for key, value in (("strategy", strategy), ("budget", budget), ("ratio", ratio), ("taskSize", task_size), ("temperature", temperature),
                            ("minPerGroup", min_per_group), ("groupBy", group_by), ("seed", seed), ("prior", prior)):
             if value is not None:
                 body[key] = value
@@ -262,13 +263,14 @@ class RemoteModel:
         return table
 
 
-    def design(self, count: int = 10, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
+    def design(self, count: Optional[int] = None, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
                exclude: Optional[Iterable] = None, by_index: bool = False) -> pd.DataFrame:
         """Which examples a new task should measure: the DataFrame :meth:`forgetpredict.Model.design` returns, from the service."""
-        _io.check_count("count", count, "how many examples to measure")
+        if count is not None:  # None: the engine's default
+            _io.check_count("count", count, "how many examples to measure")
         _io.check_choice("criterion", criterion)
-        body = {"count": count, "observed": _cells(observed), "byIndex": by_index}
-        for key, value in (("criterion", criterion), ("groupBy", group_by)):
+        body = {"observed": _cells(observed), "byIndex": by_index}
+        for key, value in (("count", count), ("criterion", criterion), ("groupBy", group_by)):
             if value is not None:
                 body[key] = value
         if exclude is not None:
