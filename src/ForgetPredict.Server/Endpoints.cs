@@ -16,7 +16,13 @@ internal static class Endpoints
         app.MapRead("/openapi.json", (HttpContext context) => StaticAssets.Serve(context, "openapi.json"));
         StaticAssets.Map(app);
 
-        var v1 = app.MapGroup("/v1");
+        // The API's answers change with the store and the jobs (a job's progress, a replaced model): no cache may keep one,
+        // as none keeps an error (the page and openapi.json are revalidated by their ETag instead).
+        var v1 = app.MapGroup("/v1").AddEndpointFilter((context, next) =>
+        {
+            context.HttpContext.Response.Headers.CacheControl = "no-store";
+            return next(context);
+        });
         v1.MapRead("/models", ListModels);
         v1.MapRead("/models/{name}", (string name, ModelStore store) => Results.Json(store.Get(name).Info(), ServerJson.Wire.ModelInfoDto));
         v1.MapPost("/models/{name}/predict", PredictAsync);
@@ -103,9 +109,10 @@ internal static class Endpoints
         where TRequest : class
     {
         ModelStore.CheckName(name);
+        var wantsCsv = WantsCsv(context, csv is not null);
         var request = await ServerApp.ReadJsonAsync(context, requestType, options).ConfigureAwait(false);
         var response = answer(store.Get(name), request);
-        if (csv is not { } table || !WantsCsv(context))
+        if (csv is not { } table || !wantsCsv)
         {
             return Results.Json(response, responseType);
         }
@@ -122,20 +129,28 @@ internal static class Endpoints
     public const string WarningsHeader = "X-Warnings";
 
     // format=csv, or no format and an Accept header asking for text/csv; format=json (or none) is JSON; anything else is refused.
-    private static bool WantsCsv(HttpContext context)
+    // An endpoint without a table form (predict) takes format=json alone: its query string was not read at all, so a
+    // misspelt parameter or format=csv was answered in JSON without a word.
+    private static bool WantsCsv(HttpContext context, bool hasCsv)
     {
+        var formats = hasCsv ? "format=json (default) or format=csv" : "format=json (its only form)";
+
         // The query string takes format alone: a misspelt one (fromat=csv) was ignored and answered in JSON.
         if (context.Request.Query.Keys.FirstOrDefault(k => !k.Equals("format", StringComparison.OrdinalIgnoreCase)) is { } unknown)
         {
-            throw ApiException.BadRequest($"Unknown query parameter '{Application.Echo.Printable(unknown)}'{Core.Models.Suggestion.DidYouMean(unknown, ["format"])}; this endpoint takes format=json (default) or format=csv, and its settings in the JSON body.");
+            throw ApiException.BadRequest($"Unknown query parameter '{Application.Echo.Printable(unknown)}'{Core.Models.Suggestion.DidYouMean(unknown, ["format"])}; this endpoint takes {formats}, and its settings in the JSON body.");
         }
 
         var format = context.Request.Query["format"].ToString();
-        var wantsCsv = format.Equals("csv", StringComparison.OrdinalIgnoreCase)
-            || (format.Length == 0 && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase));
-        return format.Length > 0 && !wantsCsv && !format.Equals("json", StringComparison.OrdinalIgnoreCase)
-            ? throw ApiException.BadRequest($"Unknown format '{format}'; use format=json (default) or format=csv.")
-            : wantsCsv;
+        if (format.Length > 0 && !format.Equals("json", StringComparison.OrdinalIgnoreCase) && !(hasCsv && format.Equals("csv", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw ApiException.BadRequest(hasCsv || !format.Equals("csv", StringComparison.OrdinalIgnoreCase)
+                ? $"Unknown format '{Application.Echo.Printable(format)}'; use {formats}."
+                : "This endpoint answers in JSON only (its examples and groups have no one table form); use format=json or leave format out.");
+        }
+
+        return hasCsv && (format.Equals("csv", StringComparison.OrdinalIgnoreCase)
+            || (format.Length == 0 && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase)));
     }
 
     private static IResult CsvAttachment(HttpContext context, string fileName, string csv)

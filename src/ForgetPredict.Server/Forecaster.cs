@@ -196,6 +196,14 @@ internal static class Forecaster
             return (null, null);
         }
 
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] is null)
+            {
+                throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture, $"\"exclude\"[{i}] is null: list the example ids to exclude as strings."));
+            }
+        }
+
         var (set, unknown) = Replaying.ResolveExamples(references, ids);
         return (set, Replaying.ExclusionWarning(references, set.Count, unknown, ids.Count, "exclude", "ids"));
     }

@@ -76,7 +76,11 @@ public sealed class StoredModel
         var metadata = Metadata();
         if (metadata is null)
         {
-            return column is null or "" ? (null, null)
+            // A model uploaded with metadata records its hash: without the file (removed by hand, or queried in the moment
+            // between an upload's saving the model and its metadata) the answer has no groups, and says why.
+            var missing = FitProvenance.FromMetadata(Loaded.Metadata).ExamplesSha256 is null ? null
+                : $"Model '{Name}' was uploaded with example metadata, but no {Name}.examples.csv is beside it in the store (removed, or its upload is still being saved): answered without groups.";
+            return column is null or "" ? (null, missing)
                 : throw ApiException.BadRequest($"Model '{Name}' has no example metadata to group by '{Application.Echo.Printable(column)}'; add {Name}.examples.csv (an id column plus group columns) to the store.");
         }
 

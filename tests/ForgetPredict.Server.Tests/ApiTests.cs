@@ -366,6 +366,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"budget\": 5, \"exclude\": [\"zz\"]}", "exclude: none of its 1 ids names an example, so it would exclude nothing: example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"budget\": 5, \"byIndex\": true, \"exclude\": [\"600\"]}", "exclude: none of its 1 ids names an example, so it would exclude nothing: example '600' is not a column position 0..599")]
     [InlineData("small", "{\"budget\": 5, \"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
+    [InlineData("small", "{\"budget\": 5, \"exclude\": [\"0\", null]}", "\"exclude\"[1] is null: list the example ids to exclude as strings.")]
     public async Task Replay_BadRequests_Are400(string model, string body, params string[] fragments)
     {
         await (await _client.PostAsync($"/v1/models/{model}/replay", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);
@@ -379,6 +380,16 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
             .ProblemAsync(HttpStatusCode.BadRequest, "Unknown query parameter 'fromat'; did you mean 'format'?; this endpoint takes format=json (default) or format=csv, and its settings in the JSON body.");
         var csv = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json("{\"budget\": 5}"));
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+
+        // predict has no table form: its query string had not been read at all, so format=csv and typos were answered in JSON.
+        await (await _client.PostAsync("/v1/models/small/predict?fromat=csv", Http.Json("{}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "Unknown query parameter 'fromat'; did you mean 'format'?; this endpoint takes format=json (its only form), and its settings in the JSON body.");
+        await (await _client.PostAsync("/v1/models/small/predict?format=csv", Http.Json("{}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "This endpoint answers in JSON only");
+        await (await _client.PostAsync("/v1/models/small/predict?format=xml", Http.Json("{}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "Unknown format 'xml'; use format=json (its only form).");
+        var json = await _client.PostAsync("/v1/models/small/predict?format=json", Http.Json("{}"));
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
     }
 
     [Fact]
@@ -523,6 +534,20 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     {
         await (await _client.GetAsync("/v1/jobs/0123456789abcdef")).ProblemAsync(HttpStatusCode.NotFound, "No job '0123456789abcdef'");
         Assert.Equal(JsonValueKind.Array, (await (await _client.GetAsync("/v1/jobs")).JsonAsync()).GetProperty("jobs").ValueKind);
+    }
+
+    [Fact]
+    public async Task ApiAnswers_AreNeverCached()
+    {
+        // A job's progress and a replaced model change the answers: a cache between a poller and the service kept them stale.
+        foreach (var path in new[] { "/v1/jobs", "/v1/models", "/v1/models/small" })
+        {
+            var answer = await _client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.True(answer.Headers.CacheControl?.NoStore, path);
+        }
+
+        Assert.True((await _client.PostAsync("/v1/models/small/predict", Http.Json("{}"))).Headers.CacheControl?.NoStore);
     }
 
     [Fact]

@@ -110,6 +110,20 @@ public sealed class UploadTests : IDisposable
             Assert.Contains(warnings, w => w.Contains(" example ids matched in grouped.examples.csv", StringComparison.Ordinal));
             Assert.DoesNotContain(warnings, w => w.Contains(_store, StringComparison.Ordinal));
         }
+
+        // No file at all (removed, or queried between an upload's saving the model and its metadata): answered without
+        // groups, and said, where it had been answered as a model without metadata.
+        File.Delete(saved);
+        foreach (var path in new[] { "predict", "replay" })
+        {
+            var answer = await (await _client.PostAsync($"/v1/models/grouped/{path}", Http.Json(path == "predict" ? "{}" : "{\"budget\": 5}"))).JsonAsync();
+            if (path == "predict")
+            {
+                Assert.Equal(0, answer.GetProperty("groups").GetArrayLength());
+            }
+
+            Assert.Contains(answer.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("Model 'grouped' was uploaded with example metadata, but no grouped.examples.csv is beside it", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

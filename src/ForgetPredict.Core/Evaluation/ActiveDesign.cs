@@ -67,7 +67,7 @@ public sealed class ActiveDesign
         if (factor is null)
         {
             throw new ArgumentException(
-                $"A {ModelCatalog.NameOf(model.Method)} model has no factor model to design on; {OtherModels}",
+                $"{Article(ModelCatalog.NameOf(model.Method))} model has no factor model to design on; {OtherModels}",
                 nameof(model));
         }
 
@@ -79,12 +79,16 @@ public sealed class ActiveDesign
         if (!factor.HasTaskBias && factor.Rank == 0)
         {
             throw new ArgumentException(
-                $"A {ModelCatalog.NameOf(factor.Method)} model learns nothing about a new task from its measured cells, so no cell is worth more than another; {OtherModels}",
+                $"{Article(ModelCatalog.NameOf(factor.Method))} model learns nothing about a new task from its measured cells, so no cell is worth more than another; {OtherModels}",
                 nameof(model));
         }
 
         return new ActiveDesign(factor, factor.ResidualVariances()) { Member = member, Weight = weight };
     }
+
+    // "An example-mean", "An mf", "A knn": the article as the method's name is read aloud.
+    private static string Article(string method) =>
+        (method.Length > 0 && "aeiou".Contains(method[0], StringComparison.Ordinal)) || method == "mf" ? $"An {method}" : $"A {method}";
 
     // What to design on instead of a model that has nothing to design on.
     private const string OtherModels = "design on an mf, additive or ensemble (auto) model, or on the past tasks' matrix (forgetpredict design MATRIX).";

@@ -61,6 +61,6 @@ public class ActiveDesignTests
         Assert.Contains("A logistic model predicts probabilities", Assert.Throws<ArgumentException>(() => ActiveDesign.Of(logistic)).Message, StringComparison.Ordinal);
 
         var exampleMean = new ExampleMeanFitter().Fit(s_z);
-        Assert.Contains("learns nothing about a new task from its measured cells", Assert.Throws<ArgumentException>(() => ActiveDesign.Of(exampleMean)).Message, StringComparison.Ordinal);
+        Assert.Contains("An example-mean model learns nothing about a new task from its measured cells", Assert.Throws<ArgumentException>(() => ActiveDesign.Of(exampleMean)).Message, StringComparison.Ordinal);
     }
 }
