@@ -468,8 +468,7 @@ public static class ActiveReveal
 
         for (var k = 0; k < p; k++)
         {
-            var penalty = k == 0 && model.HasTaskBias ? model.TaskBiasPenalty : model.TaskFactorPenalty;
-            covariance[(k * p) + k] = noise / Math.Max(penalty, 1e-12);
+            covariance[(k * p) + k] = noise / model.RidgePenalty(k);
         }
 
         return covariance;

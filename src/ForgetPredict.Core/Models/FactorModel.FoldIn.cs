@@ -96,10 +96,17 @@ public sealed partial class FactorModel
         var scale = _p.Logistic ? 1 : 1 / NoiseFloor();
         for (var k = 0; k < p; k++)
         {
-            var penalty = HasTaskBias && k == 0 ? _p.TaskBiasPenalty : _p.TaskFactorPenalty;
-            precision[(k * p) + k] = Math.Max(penalty, 1e-12) * scale;
+            precision[(k * p) + k] = RidgePenalty(k) * scale;
         }
     }
+
+    // The ridge penalty on task parameter k, floored so that an unpenalised fit (0) keeps the fold-in's system positive
+    // definite. The bias penalty counts cells and a logistic model's penalties are on the log-odds scale (both unit-free);
+    // a Gaussian model's factor penalty is in the data's units, so its floor is relative to the noise level: an absolute
+    // 1e-12 took over below a data scale of about 1e-11 (rank1's ridge fold-in predicted 0 at 1e-30).
+    internal double RidgePenalty(int k) => HasTaskBias && k == 0
+        ? Math.Max(_p.TaskBiasPenalty, 1e-12)
+        : Math.Max(_p.TaskFactorPenalty, 1e-12 * (_p.Logistic ? 1 : Math.Sqrt(NoiseFloor())));
 
     private double NoiseFloor() => Math.Max(_p.NoiseVariance, 1e-300);
 

@@ -65,6 +65,35 @@ public sealed class ScaleAndDegeneracyTests
         }
     }
 
+    // The ridge fold-in (science.md's) had its factor penalty floored at an absolute 1e-12, which is in the data's units:
+    // below a scale of about 1e-11 the floor took over, and rank1's new task was shrunk to 0 at 1e-30.
+    [Theory]
+    [InlineData("rank1", 1e-30)]
+    [InlineData("mf", 1e-30)]
+    [InlineData("rank1", 1e-15)]
+    [InlineData("mf", 1e25)]
+    public void Item06_RidgeFoldInIsScaleEquivariant_AtExtremeScales(string method, double scale)
+    {
+        var z = s_data.Matrix.SelectTasks([.. Enumerable.Range(0, 24)]);
+        int[] known = [3, 17, 40, 41, 99, 150, 151, 200, 260, 299];
+        var values = known.Select(j => (double)s_data.Matrix[24, j]).ToArray();
+        var ridge = new FoldInOptions { Prior = FoldInPrior.Ridge };
+        var settings = method == "mf" ? new ModelSettings { Rank = 3, Seed = 2 } : new ModelSettings();
+
+        var plain = ModelCatalog.CreateFitter(method, settings).Fit(z).FoldIn(known, values, ridge);
+        var scaled = ModelCatalog.CreateFitter(method, settings).Fit(Scaled(z, scale)).FoldIn(known, [.. values.Select(v => v * scale)], ridge);
+        var (mean, std, scaledMean, scaledStd) = (new double[300], new double[300], new double[300], new double[300]);
+        plain.PredictRow(mean, std);
+        scaled.PredictRow(scaledMean, scaledStd);
+
+        var typical = Math.Sqrt(mean.Average(m => m * m));
+        for (var j = 0; j < mean.Length; j++)
+        {
+            AssertClose(mean[j], scaledMean[j] / scale, 1e-5 * typical, $"prediction of example {j}");
+            AssertClose(std[j], scaledStd[j] / scale, 1e-3 * std[j], $"std of example {j}");
+        }
+    }
+
     [Theory]
     [InlineData(0.12094, "0.1209")]
     [InlineData(0.0, "0.0000")]
