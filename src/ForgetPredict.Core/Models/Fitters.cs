@@ -81,7 +81,9 @@ public sealed class AdditiveFitter(AdditiveOptions? options = null) : IForgettin
 
 /// <summary>Fits the uncentred multiplicative rank-1 model u_i * v_j ("task disruptiveness times example fragility").</summary>
 /// <remarks>Alternating ridge updates on observed cells, started from the leading singular pair (power iteration from the
-/// seeded draws); objective sum (z - u_i v_j)^2 + Lambda s (|u|^2 + |v|^2) with s the data RMS.</remarks>
+/// seeded draws); objective sum (z - u_i v_j)^2 + lambda_f (|u|^2 + |v|^2), lambda_f = Lambda times the universal
+/// threshold sigma sqrt(rho) (sqrt(M) + sqrt(N)) with sigma the residual noise, re-estimated as the fit runs
+/// (<see cref="Defaults.FactorLambda"/>).</remarks>
 public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingFitter
 {
     private readonly RankOneOptions _options = FactorFits.Validated(options ?? new RankOneOptions());
@@ -106,8 +108,9 @@ public sealed class RankOneFitter(RankOneOptions? options = null) : IForgettingF
 
 /// <summary>Fits biased low-rank matrix factorisation mu + a_i + b_j + U_i . V_j (the field's main model).</summary>
 /// <remarks>
-/// <para>Objective over observed cells: sum (z - zhat)^2 + BiasLambda (|a|^2 + |b|^2) + Lambda s (|U|^2 + |V|^2),
-/// s the RMS of the centred data, so the fit is equivariant to rescaling Z.</para>
+/// <para>Objective over observed cells: sum (z - zhat)^2 + BiasLambda (|a|^2 + |b|^2) + lambda_f (|U|^2 + |V|^2),
+/// lambda_f = Lambda times the universal threshold sigma sqrt(rho) (sqrt(M) + sqrt(N)), sigma the residual noise
+/// re-estimated as the fit runs (<see cref="Defaults.FactorLambda"/>), so the fit is equivariant to rescaling Z.</para>
 /// <para>Solver: alternating least squares, one (r+1) x (r+1) ridge system per row and per column each sweep,
 /// with the shared Gram matrix for fully observed rows and columns and exact corrections for missing cells.
 /// Cost per sweep O(M N (r+1)) streaming the float32 matrix once (twice in the first sweep: the example update also sums the next task update); extra memory O((M + N)(r + 1)).</para>
