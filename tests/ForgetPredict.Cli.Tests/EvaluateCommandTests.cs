@@ -550,7 +550,7 @@ public class EvaluateCommandTests
         var (bad, _, badError) = CliRunner.Run("evaluate", s_matrix.Value, "--prior", "flat");
 
         Assert.True(code == 0, error);
-        Assert.Contains("30 random cells revealed, folded in with the ridge prior; 1 seeds", output, StringComparison.Ordinal);
+        Assert.Contains("30 random cells revealed, folded in with the ridge prior; 1 seed", output, StringComparison.Ordinal);
         Assert.Equal("ridge", (string)JsonNode.Parse(File.ReadAllText(json))!["settings"]!["prior"]!);
         Assert.Equal(2, bad);
         Assert.Contains("'flat'", badError, StringComparison.Ordinal);
