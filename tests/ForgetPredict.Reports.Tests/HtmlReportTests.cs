@@ -56,7 +56,7 @@ public partial class HtmlReportTests
             var document = new XmlDocument();
             document.LoadXml(svg.Value);
             Assert.Equal("svg", document.DocumentElement!.Name);
-            Assert.NotNull(document.DocumentElement.GetAttribute("aria-label"));
+            Assert.False(string.IsNullOrWhiteSpace(document.DocumentElement.GetAttribute("aria-label")), "every chart has an aria-label");
         }
     }
 

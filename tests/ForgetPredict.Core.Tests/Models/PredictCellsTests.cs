@@ -69,7 +69,12 @@ public class PredictCellsTests
     public void NoCells_WriteNothing()
     {
         var fold = ModelCatalog.CreateFitter("knn").Fit(s_complete).FoldIn([1, 2], [0.1, 0.2]);
-        fold.PredictCells([], [], []);
+        var (mean, std) = (new[] { -7.0, -7.0 }, new[] { -9.0, -9.0 });
+        fold.PredictCells([], mean.AsSpan(0, 0), std.AsSpan(0, 0));
+
+        // Zero cells write nothing, even beside a caller's buffers.
+        Assert.Equal([-7.0, -7.0], mean);
+        Assert.Equal([-9.0, -9.0], std);
     }
 
     [Theory]
