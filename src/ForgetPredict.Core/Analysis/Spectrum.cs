@@ -231,18 +231,21 @@ public static class Spectrum
     /// <summary>Sum over observed cells of (z - mean z)^2: the denominator of every R^2.</summary>
     /// <remarks>Two passes (the mean, then the squares about it); rows run in parallel and their sums are added in row order,
     /// so the result is the same for any thread count.</remarks>
-    public static double CenteredSumOfSquares(ForgettingMatrix matrix)
+    public static double CenteredSumOfSquares(ForgettingMatrix matrix) => CenteredSumOfSquares(matrix, -1);
+
+    // The same on at most maxThreads threads (-1: all cores), for fits that were given a thread budget.
+    internal static double CenteredSumOfSquares(ForgettingMatrix matrix, int maxThreads)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        var sum = RowSums(matrix, 0, squares: false);
-        return RowSums(matrix, sum / Math.Max(matrix.ObservedCount, 1), squares: true);
+        var sum = RowSums(matrix, 0, squares: false, maxThreads);
+        return RowSums(matrix, sum / Math.Max(matrix.ObservedCount, 1), squares: true, maxThreads);
     }
 
     // Sum over rows, in row order, of each row's sum of (z - shift) (or its squares) over the observed cells.
-    private static double RowSums(ForgettingMatrix matrix, double shift, bool squares)
+    private static double RowSums(ForgettingMatrix matrix, double shift, bool squares, int maxThreads = -1)
     {
         var rows = new double[matrix.TaskCount];
-        Parallel.For(0, matrix.TaskCount, () => new double[matrix.ExampleCount], (i, _, buffer) =>
+        Parallel.For(0, matrix.TaskCount, Numerics.Parallelism.Options(maxThreads), () => new double[matrix.ExampleCount], (i, _, buffer) =>
         {
             Residuals.Masked(matrix.Row(i), default, shift, buffer);
             rows[i] = squares ? TensorPrimitives.SumOfSquares<double>(buffer) : TensorPrimitives.Sum<double>(buffer);

@@ -198,7 +198,7 @@ internal static class FactorFits
         // The fit reads Z / s (s: the RMS of the observed cells) and the model is scaled back, so multiplying the
         // data by c multiplies every prediction, standard deviation and threshold by c and leaves probabilities as
         // they were: no tolerance, floor or penalty inside the solver ever sees the data's units.
-        var scale = DataScale.Typical(matrix);
+        var scale = DataScale.Typical(matrix, problem.MaxThreads);
         problem = problem with { InputScale = 1 / scale };
         if (problem.ThresholdMultiplier is null)
         {
@@ -211,7 +211,7 @@ internal static class FactorFits
         var inflation = ResidualStructure.Inflation(problem, solution, matrix.TaskCount, matrix.ExampleCount, matrix.ObservedCount, solution.UnmeasuredExamples);
         var parameters = Parameters(matrix, method, problem, solution, inflation);
         parameters = scale == 1 ? parameters : Unscaled(parameters, scale);
-        CheckNotCollapsed(matrix, parameters);
+        CheckNotCollapsed(matrix, parameters, problem.MaxThreads);
         parameters = parameters with { ExampleParameterShare = ExampleUncertainty.Shares(matrix, parameters, solution.MissingPerExample, problem.ExampleBiasPenalty, problem.MaxThreads, problem.Cancellation) };
         if (residualRank > 0)
         {
@@ -263,7 +263,7 @@ internal static class FactorFits
     // An uncentred rank-1 fit whose noise-scaled penalty outweighs the matrix's structure (one task, a 2 x 2 matrix)
     // shrinks u and v until it predicts worse than the matrix's mean; say so instead of returning that model. (Models
     // with biases contain the mean, so their training R^2 cannot fall below 0.)
-    private static void CheckNotCollapsed(ForgettingMatrix matrix, FactorModelParameters parameters)
+    private static void CheckNotCollapsed(ForgettingMatrix matrix, FactorModelParameters parameters, int maxThreads)
     {
         if (parameters.Rank == 0 || parameters.TaskBiases.Length != 0 || parameters.ExampleBiases.Length != 0 || parameters.Logistic)
         {
@@ -271,7 +271,7 @@ internal static class FactorFits
         }
 
         // Only uncentred rank-1 fits get here: the R^2 of the parameters' predictions, without building the model.
-        var r2 = TrainingFit.RSquared(parameters, matrix);
+        var r2 = TrainingFit.RSquared(parameters, matrix, maxThreads);
         if (r2 < 0)
         {
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -333,13 +333,13 @@ internal static class DataScale
     /// </summary>
     /// <exception cref="ArgumentException">The observed cells are all equal (nothing to learn), or one cell is so far
     /// out (more than 1e9 times the typical magnitude) that it would swamp every other; the message names it.</exception>
-    public static double Typical(ForgettingMatrix matrix)
+    public static double Typical(ForgettingMatrix matrix, int maxThreads = -1)
     {
         ThrowIfConstant(matrix);
 
         // One parallel pass finds a cell beyond the outlier limit and sums the squares.
         var (typical, limit) = OutlierLimit(matrix);
-        var (cell, squares) = Scan(matrix.ValueMemory, limit);
+        var (cell, squares) = Scan(matrix.ValueMemory, limit, maxThreads);
         if (cell >= 0)
         {
             int i = (int)(cell / matrix.ExampleCount), j = (int)(cell % matrix.ExampleCount);
@@ -364,12 +364,12 @@ internal static class DataScale
     // by the lane-fixed kernel, the sums combined in chunk order: the same bits for any thread count and vector width.
     private const int Chunk = 1 << 20;
 
-    private static (long FirstBeyond, double Squares) Scan(ReadOnlyMemory<float> values, double limit)
+    private static (long FirstBeyond, double Squares) Scan(ReadOnlyMemory<float> values, double limit, int maxThreads)
     {
         var chunks = (values.Length + Chunk - 1) / Chunk;
         var hits = new long[chunks];
         var parts = new double[chunks];
-        Parallel.For(0, chunks, c =>
+        Parallel.For(0, chunks, Parallelism.Options(maxThreads), c =>
         {
             var chunk = values.Span.Slice(c * Chunk, Math.Min(Chunk, values.Length - (c * Chunk)));
             hits[c] = double.IsPositiveInfinity(limit) ? -1 : ValueScan.FirstBeyond(chunk, limit);

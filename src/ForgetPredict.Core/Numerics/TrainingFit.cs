@@ -20,7 +20,7 @@ internal static class TrainingFit
     /// gives 1 when the parameters reproduce it to rounding, else 0 (the convention of <see cref="Analysis.GoodnessOfFit"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The parameters are logistic or their shape is not the matrix's.</exception>
-    public static double RSquared(FactorModelParameters parameters, ForgettingMatrix matrix)
+    public static double RSquared(FactorModelParameters parameters, ForgettingMatrix matrix, int maxThreads = -1)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(matrix);
@@ -30,7 +30,7 @@ internal static class TrainingFit
                 $"Training R^2 needs the Gaussian parameters of this {matrix.TaskCount}x{matrix.ExampleCount} matrix; got {(parameters.Logistic ? "logistic " : string.Empty)}{parameters.TaskIds.Count}x{parameters.ExampleIds.Count}."), nameof(parameters));
         }
 
-        var total = Analysis.Spectrum.CenteredSumOfSquares(matrix);
+        var total = Analysis.Spectrum.CenteredSumOfSquares(matrix, maxThreads);
         int m = matrix.TaskCount, n = matrix.ExampleCount;
 
         // Fixed column partitions, each walking its chunks through every row (the example side stays in cache), summed in
@@ -38,7 +38,7 @@ internal static class TrainingFit
         var chunks = (n + Chunk - 1) / Chunk;
         var parts = Math.Min(Partitions, chunks);
         var residual = new double[parts];
-        Parallel.For(0, parts, part =>
+        Parallel.For(0, parts, Parallelism.Options(maxThreads), part =>
         {
             var prediction = new double[Math.Min(Chunk, n)];
             var difference = new double[Math.Min(Chunk, n)];

@@ -276,9 +276,10 @@ public static class NpyFormat
         var start = file.Position;
         var parts = (int)((values.LongLength + PerPart - 1) / PerPart);
         var complete = new bool[parts];
-        try
+        var errors = new Exception?[parts];
+        Parallel.For(0, parts, part =>
         {
-            Parallel.For(0, parts, part =>
+            try
             {
                 var first = (long)part * PerPart;
                 var target = MemoryMarshal.AsBytes(values.AsSpan((int)first, (int)Math.Min(PerPart, values.LongLength - first)));
@@ -295,11 +296,18 @@ public static class NpyFormat
                 }
 
                 complete[part] = true;
-            });
-        }
-        catch (AggregateException e)
+            }
+            catch (Exception e)
+            {
+                // Kept, not thrown: every part runs, and the first part's error is the one reported.
+                errors[part] = e;
+            }
+        });
+
+        // The first failed part's error, whichever thread failed first (the order of an AggregateException is the scheduler's).
+        if (Array.Find(errors, e => e is not null) is { } error)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
         }
 
         if (Array.IndexOf(complete, false) >= 0)
