@@ -732,6 +732,20 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal(7, groups.ExampleCount);
     }
 
+    // A name left out stands for NamedChoice.Default, the first entry; the options records have defaults of their own. The
+    // command line (which parses names) and the library (which takes the records) must agree on every one.
+    [Fact]
+    public void EveryChoicesDefault_IsTheOptionsRecordsDefault()
+    {
+        Assert.Equal(FoldInOptions.Default.Prior, Choices.Prior.Default);
+        Assert.Equal(new ReplayOptions().Strategy, Choices.Strategy.Default);
+        Assert.Equal(new MeasurementRequest().Criterion, Choices.Criterion.Default);
+        Assert.Equal(new EvaluationOptions().ActiveCriterion, Choices.Criterion.Default);
+        Assert.Equal(new EvaluationOptions().Reveal, Choices.Reveal.Default);
+        Assert.Equal(new EvaluationOptions().RevealRandom, Choices.RevealRng.Default);
+        Assert.Equal(new MatrixReadOptions().Layout, Choices.Layout.Default);
+    }
+
     [Fact]
     public void OptionMessages_NameTheOption_AndEachFrontEndWordsItsOwnWay()
     {

@@ -575,6 +575,29 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         }
     }
 
+    // openapi.json is written by hand: its defaults, bounds and choices must be the library's, which nothing else checks.
+    [Fact]
+    public async Task OpenApi_DefaultsBoundsAndChoices_AreTheLibrarys()
+    {
+        var schemas = (await (await _client.GetAsync("/openapi.json")).JsonAsync()).GetProperty("components").GetProperty("schemas");
+        JsonElement Field(string schema, string name) => schemas.GetProperty(schema).GetProperty("properties").GetProperty(name);
+        string[] Enum(string schema, string name) => [.. Field(schema, name).GetProperty("enum").EnumerateArray().Select(e => e.GetString()!)];
+
+        Assert.Equal(Core.Erasure.RowScanOptions.DefaultTop, Field("PredictRequest", "top").GetProperty("default").GetInt32());
+        Assert.Equal(Forecaster.MaxTop, Field("PredictRequest", "top").GetProperty("maximum").GetInt32());
+        Assert.Equal(Application.Choices.Prior.NameOf(Core.Models.FoldInOptions.Default.Prior), Field("PredictRequest", "prior").GetProperty("default").GetString());
+        Assert.Equal(Application.Choices.Prior.Names, Enum("PredictRequest", "prior"));
+        Assert.Equal(Application.Choices.Strategy.NameOf(new Core.Replay.ReplayOptions().Strategy), Field("ReplayRequest", "strategy").GetProperty("default").GetString());
+        Assert.Equal(Application.Choices.Strategy.Names, Enum("ReplayRequest", "strategy"));
+        Assert.Equal(Core.Replay.ReplayOptions.DefaultTemperature, Field("ReplayRequest", "temperature").GetProperty("default").GetDouble());
+        Assert.Equal(new Core.Replay.ReplayOptions().Seed, Field("ReplayRequest", "seed").GetProperty("default").GetInt32());
+        Assert.Equal(Application.MeasurementRequest.DefaultCount, Field("DesignRequest", "count").GetProperty("default").GetInt32());
+        Assert.Equal(Application.Choices.Criterion.NameOf(new Application.MeasurementRequest().Criterion), Field("DesignRequest", "criterion").GetProperty("default").GetString());
+        Assert.Equal(Core.Models.ModelCatalog.Default, Field("Upload", "method").GetProperty("default").GetString());
+        Assert.Equal(Core.Models.ModelCatalog.Names, Enum("Upload", "method"));
+        Assert.Equal(Core.Evaluation.EvaluationOptions.DefaultKnown, Field("Upload", "known").GetProperty("default").GetInt32());
+    }
+
     [Theory]
     [InlineData(typeof(PredictRequest), "PredictRequest")]
     [InlineData(typeof(PredictResponse), "PredictResponse")]

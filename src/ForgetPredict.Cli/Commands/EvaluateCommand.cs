@@ -23,26 +23,26 @@ internal static class EvaluateCommand
         var matrix = CommonOptions.Matrix();
         var testRows = new Option<string?>("--test-rows") { Description = "Test rows by index, comma-separated (e.g. 6,65,18)." };
         var testTasks = new Option<string?>("--test-tasks") { Description = "Test rows by task id, comma-separated." };
-        var testFraction = new Option<double?>("--test-fraction") { Description = "Hold out this fraction of tasks at random (default 0.3 when no other split is given)." };
+        var testFraction = new Option<double?>("--test-fraction") { Description = string.Create(CultureInfo.InvariantCulture, $"Hold out this fraction of tasks at random (default {Application.SplitRequest.DefaultTestFraction} when no other split is given).") };
         var splitSeed = new Option<int?>("--split-seed") { Description = "Seed of --test-fraction's draw (default 0); only a random split has one." };
         var tasks = new Option<string?>("--tasks") { Description = "Task metadata CSV (id plus a family column) for a family split." };
         var familyColumn = new Option<string>("--family-column") { Description = "Family column of --tasks.", DefaultValueFactory = _ => "family" };
         var trainFamily = new Option<string?>("--train-family") { Description = "Train on this family's tasks (with --tasks; default: every other family's)." };
         var testFamily = new Option<string?>("--test-family") { Description = "Test on this family's tasks (with --tasks): out-of-domain evaluation." };
-        var known = new Option<string>("--known") { Description = "Cells revealed per test row; a comma-separated list (e.g. 0,5,10,30) evaluates every method at each (0: no cell, the features alone).", DefaultValueFactory = _ => "30" };
+        var known = new Option<string>("--known") { Description = "Cells revealed per test row; a comma-separated list (e.g. 0,5,10,30) evaluates every method at each (0: no cell, the features alone).", DefaultValueFactory = _ => EvaluationOptions.DefaultKnown.ToString(CultureInfo.InvariantCulture) };
         var taskFeatures = FeatureOptions.Task();
         var taskFeatureColumns = FeatureOptions.TaskColumns();
         var exampleFeatures = FeatureOptions.Example();
         var exampleFeatureColumns = FeatureOptions.ExampleColumns();
         var tasksColumns = TableColumnsOption.For("--tasks", TableColumnsOption.IdRole, "id, else the first column");
-        var seeds = CommonOptions.AtLeast("--seeds", 1, 10, "Reveal draws per test row.");
+        var seeds = CommonOptions.AtLeast("--seeds", 1, EvaluationOptions.DefaultSeeds, "Reveal draws per test row.");
         var seed = new Option<int>("--seed") { Description = "Base seed of the reveal draws.", DefaultValueFactory = _ => 0 };
         var methods = new Option<string?>("--methods")
         {
             Description = $"Comma-separated methods: {string.Join(", ", Evaluating.MethodNames)}. Default: {string.Join(",", Evaluating.DefaultMethods(binary: false))} (binary: {string.Join(",", Evaluating.DefaultMethods(binary: true))}).",
         };
         var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC), as every 0/1 matrix is; a matrix with other values is refused (threshold it first)." };
-        var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => 0.01 };
+        var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => EvaluationOptions.DefaultTopFraction };
         var external = new Option<string[]>("--external")
         {
             Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable. A predictor that uses the revealed cells "

@@ -13,7 +13,7 @@ internal static class FitCommand
     {
         var matrix = CommonOptions.Matrix();
         var method = MethodOption();
-        var known = new Option<int?>("--known") { Description = "auto, ensemble: known cells per new task the cross-validation simulates (default 30): the number you will measure. The other methods simulate none and refuse it." };
+        var known = new Option<int?>("--known") { Description = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"auto, ensemble: known cells per new task the cross-validation simulates (default {Core.Evaluation.EvaluationOptions.DefaultKnown}): the number you will measure. The other methods simulate none and refuse it.") };
         var rank = new Option<int?>("--rank") { Description = $"Latent rank (mf: default {Defaults.Rank}; logistic: default {Defaults.LogisticRank})." };
         var lambda = new Option<double?>("--lambda") { Description = "Main penalty: additive/knn bias penalty in cells; rank1/mf multiple of the noise-adaptive threshold; logistic L2 precision." };
         var seed = new Option<int?>("--seed") { Description = $"rank1, mf, logistic: seed of the initialisation; auto, ensemble: of the cross-validation's draws (default {Defaults.Seed}). The other methods draw no random numbers and ignore it." };

@@ -144,7 +144,7 @@ public static class EvaluationCurve
 /// <param name="crossValidation">How the weights are learned (its <see cref="CrossValidationOptions.Known"/> is replaced by the
 /// k being tuned for), or null for the ensemble's defaults; its <see cref="FitOptions.MaxThreads"/> also bounds the members' fits.</param>
 /// <param name="options">Feature model settings, or null for the defaults.</param>
-public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown = 30, CrossValidationOptions? crossValidation = null, TaskFeatureOptions? options = null)
+public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown = EvaluationOptions.DefaultKnown, CrossValidationOptions? crossValidation = null, TaskFeatureOptions? options = null)
     : IKnownTunedMethod
 {
     private static readonly string[] s_baseMembers = ["additive", "mf", "knn", "profile"];

@@ -114,17 +114,26 @@ public static class EvaluationOptionNames
 /// <summary>Options of the evaluation protocol.</summary>
 public sealed record EvaluationOptions
 {
-    /// <summary>Cells revealed per test row (the reference uses 30).</summary>
-    public int Known { get; init; } = 30;
+    /// <summary>The default <see cref="Known"/>, the reference's 30, and every front end's (and the cross-validation's) default k.</summary>
+    public const int DefaultKnown = 30;
 
-    /// <summary>Number of seeds (reveal draws) per test row (the reference uses 10).</summary>
-    public int Seeds { get; init; } = 10;
+    /// <summary>The default <see cref="Seeds"/>, the reference's 10.</summary>
+    public const int DefaultSeeds = 10;
+
+    /// <summary>The default <see cref="TopFraction"/>: 1% of the examples.</summary>
+    public const double DefaultTopFraction = 0.01;
+
+    /// <summary>Cells revealed per test row (default <see cref="DefaultKnown"/>, as the reference).</summary>
+    public int Known { get; init; } = DefaultKnown;
+
+    /// <summary>Number of seeds (reveal draws) per test row (default <see cref="DefaultSeeds"/>, as the reference).</summary>
+    public int Seeds { get; init; } = DefaultSeeds;
 
     /// <summary>Base seed; seed s of row t reveals with a stream derived from (Seed, s, t).</summary>
     public int Seed { get; init; }
 
     /// <summary>K of precision@K / recall@K as a fraction of the examples (default 1%, at least 1).</summary>
-    public double TopFraction { get; init; } = 0.01;
+    public double TopFraction { get; init; } = DefaultTopFraction;
 
     /// <summary>Score as a binary matrix (F1, precision, recall, ROC-AUC); null detects a 0/1 matrix.</summary>
     public bool? Binary { get; init; }

@@ -29,7 +29,7 @@ public delegate void HeldOutFoldIn(int row, int[] known, double[] values, int[] 
 public sealed record CrossValidationOptions : FitOptions
 {
     /// <summary>Known cells each held-out task reveals: the k the user will have.</summary>
-    public int Known { get; init; } = 30;
+    public int Known { get; init; } = Evaluation.EvaluationOptions.DefaultKnown;
 
     /// <summary>Groups of training tasks held out in turn (fewer when there are fewer tasks).</summary>
     public int Folds { get; init; } = 5;
