@@ -281,6 +281,25 @@ class LocalTests(unittest.TestCase):
         predictions = table.attrs["predictions"]
         self.assertEqual(set(predictions["task"]), set(self.tasks[:3]))
 
+    def test_evaluate_reads_known_test_rows_and_test_tasks_as_numbers_and_ids_or_refuses_them_naming_the_argument(self):
+        run = dict(methods="additive", seeds=1, progress=False)
+        one = fp.evaluate(self.frame, test_rows=5, known=np.int64(10), **run)
+        self.assertEqual(one.attrs["result"]["test_tasks"], [self.tasks[5]])
+        self.assertEqual(list(one.index), ["additive"])  # one number: no curve
+        curve = fp.evaluate(self.frame, test_tasks=self.tasks[2], known=np.array([0, 10]), **run)
+        self.assertEqual(curve.attrs["result"]["settings"]["test_tasks"], [self.tasks[2]])  # one id, not its characters
+        self.assertEqual(list(curve.index.get_level_values("known")), [0, 10])
+        self.assertEqual(list(fp.evaluate(self.frame, test_rows=[1.0], known=[10.0, 20], **run).index.get_level_values("known")), [10, 20])
+        for argument, value in (("known", "30"), ("known", [0.5]), ("known", "10,30"), ("known", True), ("known", [10, True]),
+                                ("test_rows", "12"), ("test_rows", [1.5]), ("test_rows", False)):
+            with self.assertRaises(fp.InputError) as caught:
+                fp.evaluate(self.frame, **{"known": 10, "test_rows": [0, 1], argument: value}, **run)
+            self.assertTrue(caught.exception.message.startswith(argument), caught.exception.message)
+        commas = self.frame.rename(index={self.tasks[1]: "a,b"})
+        with self.assertRaises(fp.InputError) as caught:
+            fp.evaluate(commas, test_tasks=["a,b"], known=10, **run)
+        self.assertIn("test_tasks: the task id 'a,b' cannot be passed", caught.exception.message)
+
     def test_evaluate_binary_scores_a_01_matrix_and_refuses_another(self):
         forgotten = (self.frame > self.frame.stack().quantile(0.9)).astype(float)
         table = fp.evaluate(forgotten, methods="logistic", test_rows=[0, 1, 2], known=20, seeds=1, binary=True, progress=False)

@@ -360,6 +360,44 @@ def as_id_list(ids, argument: str) -> list:
     return list(ids)
 
 
+def _whole(value) -> Optional[int]:
+    """``value`` as an int when it is an integer (numpy's too) or a float that is a whole number; else None (a bool too)."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def whole_numbers(value, argument: str, example: str) -> Tuple[List[int], bool]:
+    """``value`` (one whole number, or an iterable of them) as a list of ints, and whether one number was given; anything
+    else (a string, a bool, a number that is not whole) refused naming ``argument`` (``example`` shows the forms)."""
+    single = _whole(value)
+    if single is not None:
+        return [single], True
+    if isinstance(value, (str, bytes, dict, pd.DataFrame)) or np.ndim(value) == 0:
+        raise InputError(f"{argument}={value!r} is not a whole number or a list of them; give {example}.")
+    items = list(value)
+    numbers = [_whole(v) for v in items]
+    if None in numbers:
+        bad = items[numbers.index(None)]
+        raise InputError(f"{argument}: {bad!r} is not a whole number; give {example}.")
+    return numbers, False
+
+
+def task_id_list(ids, argument: str) -> List[str]:
+    """Task ids for a comma-separated option of the engine (``test_tasks``): one id (a string or a number) is a list of one;
+    an id with a comma, or with spaces around it, cannot be told apart there and is refused."""
+    ids = [id_text(i, argument) for i in as_id_list(ids, argument)]
+    bad = next((i for i in ids if "," in i or i != i.strip()), None)
+    if bad is not None:
+        raise InputError(f"{argument}: the task id {bad!r} cannot be passed ({'it holds a comma' if ',' in bad else 'it starts or ends with spaces'}, "
+                         "and the engine reads the ids as a comma-separated list); rename the task, or give its row position as test_rows.")
+    return ids
+
+
 def as_cells(observed, argument: str = "observed") -> pd.Series:
     """Measured cells (a Series indexed by example id, a dict, an ``example,value`` DataFrame or a one-row wide one) as
     floats, NaNs dropped; a masked array's masked cells (and ``np.ma.masked`` values) are missing."""

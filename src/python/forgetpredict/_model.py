@@ -361,6 +361,11 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     metadata = tasks if isinstance(tasks, pd.DataFrame) else None
     ids = None if metadata is None else _io.metadata_ids(metadata, "tasks")
     methods = _methods(methods)
+    ks, one_known = _io.whole_numbers(known, "known", "the cells revealed per test task, e.g. 30, or a list such as [0, 10, 30]") \
+        if known is not None else (None, True)
+    curve = not one_known
+    rows = _io.whole_numbers(test_rows, "test_rows", "row positions of z, e.g. [0, 5, 12]")[0] if test_rows is not None else None
+    test_ids = _io.task_id_list(test_tasks, "test_tasks") if test_tasks is not None else None
     _io.check_choice("reveal", reveal)
     _io.check_choice("reveal_rng", reveal_rng)
     _io.check_choice("active_criterion", active_criterion)
@@ -372,11 +377,10 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         if metadata is not None:
             args += ["--tasks", _io.write_metadata(call / "tasks.csv", metadata, "tasks")]
         args += _flag("--methods", ",".join(methods) if methods else None) + _flag("--test-fraction", test_fraction)
-        args += _flag("--test-rows", ",".join(map(str, test_rows)) if test_rows is not None else None)
-        args += _flag("--test-tasks", ",".join(map(str, test_tasks)) if test_tasks is not None else None)
+        args += _flag("--test-rows", ",".join(map(str, rows)) if rows is not None else None)
+        args += _flag("--test-tasks", ",".join(test_ids) if test_ids is not None else None)
         args += _flag("--test-family", test_family) + _flag("--train-family", train_family) + _flag("--family-column", family_column)
-        curve = known is not None and not isinstance(known, (int, np.integer))
-        args += _flag("--known", ",".join(str(int(k)) for k in known) if curve else known)
+        args += _flag("--known", ",".join(map(str, ks)) if ks is not None else None)
         args += _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
         args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
         args += _flag("--reveal-rng", reveal_rng) + _flag("--active-criterion", active_criterion) + _flag("--top-fraction", top_fraction)
