@@ -400,7 +400,8 @@ def task_id_list(ids, argument: str) -> List[str]:
 
 def as_cells(observed, argument: str = "observed") -> pd.Series:
     """Measured cells (a Series indexed by example id, a dict, an ``example,value`` DataFrame or a one-row wide one) as
-    floats, NaNs dropped; a masked array's masked cells (and ``np.ma.masked`` values) are missing."""
+    floats, NaNs dropped; a masked array's masked cells (and ``np.ma.masked`` values) are missing. None measured (empty,
+    or all NaN) is refused, locally and through the client alike: ``observed=None`` says that."""
     if isinstance(observed, pd.DataFrame):
         _refuse_multiindex(observed.columns, argument, "the columns")
         if {"example", "value"} <= set(observed.columns):
@@ -436,7 +437,11 @@ def as_cells(observed, argument: str = "observed") -> pd.Series:
         example, value = next((i, v) for i, v in observed.items() if not _is_number(v))
         raise InputError(f"{argument}: example {example!r} has the value {value!r}, not a number; give measured forgetting as numbers "
                          "(NaN or no entry = not measured).") from None
-    return cells.dropna()
+    cells = cells.dropna()
+    if cells.empty:  # the engine would name its file, and the service would answer as for None: refused alike, here
+        raise InputError(f"{argument} holds no measured cell ({'it is empty' if observed.empty else 'every value is NaN'}); give at least "
+                         f"one, or pass {argument}=None to predict without any (a task-agnostic estimate, or one from task_features).")
+    return cells
 
 
 def write_cells(path: Path, observed, argument: str = "observed") -> Path:
