@@ -74,8 +74,10 @@ class ServiceTests(unittest.TestCase):
     def test_models_lists_the_uploaded_model(self):
         models = self.client.models()
         self.assertIn("planted", models.index)
-        self.assertEqual(models.loc["planted", "exampleCount"], len(self.ids))
-        self.assertEqual(models.loc["planted", "groupColumns"], ["source"])
+        self.assertEqual(list(models.columns), ["method", "task_count", "example_count", "rank", "r2", "group_columns", "error"])
+        self.assertEqual(models.loc["planted", "task_count"], len(self.frame) - 1)
+        self.assertEqual(models.loc["planted", "example_count"], len(self.ids))
+        self.assertEqual(models.loc["planted", "group_columns"], ["source"])
         self.assertIsNone(models.loc["planted", "error"])
         # A file in the store that cannot be served is listed with the reason.
         broken = os.path.join(self.folder.name, "store", "broken.fpm")

@@ -62,8 +62,9 @@ class Client:
         """The store's models: one row per name (method, task_count, example_count, rank, r2, group_columns, ...; ``error``:
         why a file in the store cannot be served, a damaged or foreign file, else None)."""
         models = self._request("GET", "/v1/models")["models"]
-        columns = ["name", "method", "taskCount", "exampleCount", "rank", "r2", "groupColumns", "error"]
-        return pd.DataFrame([{c: m.get(c) for c in columns} for m in models], columns=columns).set_index("name")
+        fields = {"name": "name", "method": "method", "taskCount": "task_count", "exampleCount": "example_count", "rank": "rank",
+                  "r2": "r2", "groupColumns": "group_columns", "error": "error"}
+        return pd.DataFrame([{c: m.get(f) for f, c in fields.items()} for m in models], columns=list(fields.values())).set_index("name")
 
     def model(self, name: str) -> "RemoteModel":
         """A model of the store by name."""
