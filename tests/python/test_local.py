@@ -357,6 +357,31 @@ class LocalTests(unittest.TestCase):
         with self.assertRaises(fp.InputError):
             fp.evaluate(self.frame, external={"mine": {"a": per_draw[0]}}, **run)
 
+    def test_external_is_checked_and_its_messages_name_the_argument_not_the_packages_files(self):
+        run = dict(methods=["mf"], test_rows=[0, 1], seeds=2, known=10, progress=False)
+        p = fp.evaluate(self.frame, predictions=True, **run).attrs["predictions"]
+        per_draw = [p[p.seed == d].pivot(index="task", columns="example", values="predicted") for d in (0, 1)]
+        with self.assertWarns(fp.EngineWarning) as said:
+            fp.evaluate(self.frame, external={"mine": per_draw[0]}, **run)
+        self.assertTrue(str(said.warning).startswith("external['mine']: the same predictions are scored on every one of the 2 reveal draws"), said.warning)
+        self.assertIn("give one set per draw: a list (draw 0, 1, ...) or a dict of draw to predictions", str(said.warning))
+        refused = {  # what is given -> how the message starts
+            "a=b": ("external: the name 'a=b' holds =", {"a=b": per_draw[0]}),
+            "None": ("external['mine'] is None: give the predictor's predictions", {"mine": None}),
+            "None in a list": ("external['mine'][1] is None", {"mine": [per_draw[0], None]}),
+            "too few": ("external['mine'] has no predictions for draw 1: it gives one set per draw (draws 0..1)", {"mine": [per_draw[0]]}),
+            "too few (k)": ("external['mine'] has no predictions for draw 0 and k 5", {"mine": {(0, 10): per_draw[0], (1, 10): per_draw[1]}}),
+            "partial": ("external['mine'][0]: has predictions for", {"mine": [d.iloc[:, :5] for d in per_draw]}),
+        }
+        for case, (start, external) in refused.items():
+            with self.subTest(case):
+                with self.assertRaises(fp.EngineError) as caught:
+                    fp.evaluate(self.frame, external=external, **{**run, "known": [5, 10] if "(k)" in case else 10})
+                self.assertTrue(caught.exception.message.startswith(start), caught.exception.message)
+                self.assertNotRegex(caught.exception.message, r"external-\d|--|\{draw\}")
+        with self.assertRaises(fp.InputError):
+            fp.evaluate(self.frame, external=[per_draw[0]], **run)
+
     def test_engine_errors_carry_the_one_line_message(self):
         with self.assertRaises(fp.EngineError) as caught:
             fp.fit(self.frame, method="nmf", progress=False)

@@ -140,12 +140,14 @@ def describe_progress(event: dict) -> str:
     return "forgetpredict: " + " ".join(p for p in parts if p)
 
 
-def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Callable[[dict], None]] = None) -> str:
+def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Callable[[dict], None]] = None,
+        words: Optional[Callable[[str], str]] = None) -> str:
     """Runs the engine with ``args``; returns its standard output, raises :class:`EngineError` on failure.
 
     The engine is asked (``FORGETPREDICT_PROGRESS=json``) to write progress as JSON lines on standard error; they are
     shown as one line updated in place (``progress=True``) and passed to ``on_progress``. Its messages name the Python
-    arguments instead of the command line's options (:func:`python_words`). It runs without .NET's diagnostics IPC
+    arguments instead of the command line's options (:func:`python_words`), then pass through ``words`` (a call's own
+    translation: e.g. evaluate's files of ``external`` named by their argument). It runs without .NET's diagnostics IPC
     (``DOTNET_EnableDiagnostics=0``, unless set), so no debugger pipe or diagnostic socket is left in the temporary
     folder, and an interrupted call (Ctrl+C in Jupyter) stops it with SIGTERM, which lets it delete its partial outputs,
     then SIGKILL after :data:`STOP_GRACE` seconds.
@@ -182,7 +184,7 @@ def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Cal
         finally:
             if line is not None:
                 line.close()
-    errors = [engine_words(e) for e in errors]
+    errors = [engine_words(e) if words is None else words(engine_words(e)) for e in errors]
     if code != 0:
         messages = [e[len("error: "):] for e in errors if e.startswith("error: ")]
         message = messages[0] if messages else next((e for e in errors if e.strip()), f"forgetpredict exited with code {code}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 import html as _html
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -384,14 +385,17 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         args += _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
         args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
         args += _flag("--reveal-rng", reveal_rng) + _flag("--active-criterion", active_criterion) + _flag("--top-fraction", top_fraction)
-        for n, (name, given) in enumerate((external or {}).items()):
-            args += ["--external", f"{name}={_external_file(call, n, name, given)}"]
+        if external is not None and not isinstance(external, dict):
+            raise _engine.InputError(f"external must be a dict of name to predictions (e.g. {{'mine': frame}}); got a {type(external).__name__}.")
+        externals = [(_external_name(name), _external_file(call, n, name, given)) for n, (name, given) in enumerate((external or {}).items())]
+        for name, path in externals:
+            args += ["--external", f"{name}={path}"]
         args += ["--allow-partial"] if allow_partial else []
         args += _flag("--prior", prior) + _flag("--threads", threads)
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
             args += ["--predictions", call / "predictions.csv"]
-        _engine.run(args, progress)
+        _engine.run(args, progress, words=_external_words(externals) if externals else None)
         result = json.loads((call / "evaluation.json").read_text(encoding="utf-8"))
         if curve:
             points = result.get("curve", [result])
@@ -414,10 +418,16 @@ def _external_file(call: Path, n: int, name: str, given) -> str:
     label = f"external[{name!r}]"
     if isinstance(given, (pd.DataFrame, np.ndarray)):
         return str(_io.write_matrix(call / f"external-{n}.npz", given, name=label))
+    if isinstance(given, (str, os.PathLike)):
+        return str(given)
+    if not isinstance(given, (list, tuple, dict)):
+        raise _engine.InputError(f"{label} is {given!r}: give {_EXTERNAL_FORMS}.")
     if isinstance(given, (list, tuple)):
         given = dict(enumerate(given))
-    if not isinstance(given, dict):
-        return str(given)
+    bad = next((key for key, v in given.items() if not isinstance(v, (pd.DataFrame, np.ndarray))), None)
+    if bad is not None:
+        raise _engine.InputError(f"{label}[{bad!r}] is {_short(given[bad])}: each set of predictions is a DataFrame (index: task ids, "
+                                 "columns: example ids) or an array.")
     keys = list(given)
     by_k = bool(keys) and all(isinstance(key, tuple) and len(key) == 2 for key in keys)
     draws = [key[0] for key in keys] if by_k else keys
@@ -430,6 +440,68 @@ def _external_file(call: Path, n: int, name: str, given) -> str:
         suffix = f"-draw{int(draw)}" + ("" if k is None else f"-k{int(k)}")
         _io.write_matrix(call / f"external-{n}{suffix}.npz", frame, name=f"{label}[{key!r}]")
     return str(call / (f"external-{n}-draw{{draw}}" + ("-k{k}" if by_k else "") + ".npz"))
+
+
+_EXTERNAL_FORMS = ("the predictor's predictions for the test tasks as a DataFrame (index: task ids, columns: example ids) or an "
+                   "array, a list of them (one per draw), a dict of draw or of (draw, k) to them, or a file path")
+
+
+def _short(value, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _external_name(name) -> str:
+    """A name of ``external`` as the engine's ``NAME=FILE`` carries it: not empty, without '=' (the end of the name there)."""
+    text = str(name)
+    if not text or "=" in text:
+        raise _engine.InputError(f"external: the name {name!r} {'is empty' if not text else 'holds =, which cannot be passed to the engine'}; "
+                                 f"name the predictor otherwise{' (e.g. ' + repr(text.replace('=', '-')) + ')' if text else ''}.")
+    return text
+
+
+_MISSING_SET = re.compile(r"external-(\d+)-draw(\d+)(?:-k(\d+))?\.npz: no such file\. external .*? reads one file per (draw and k|draw|k) "
+                          r"\((.*)\), and this one is missing\.")
+_SAME_SET = re.compile(r"external (.*?)=(.*?): the same predictions are scored on (.*?)\. That is right only for a predictor that "
+                       r"ignores the revealed cells; one that uses them must be scored on the cells of the draw it was given, so write one "
+                       r"file per (draw and k|draw|k) with .*$")
+
+
+def _external_words(externals: List[tuple]) -> "Callable[[str], str]":
+    """A translation of evaluate's messages about ``external`` (``externals``: (name, file) as passed): the files the package
+    wrote named by the argument that held them (``external-0-draw1.npz`` -> ``external['mine'][1]``), and the command
+    line's fixes (write one file per draw with {draw} in its name) as the Python forms."""
+    names = [name for name, _ in externals]
+
+    def forms(per: str) -> str:
+        return "a list (draw 0, 1, ...) or a dict of draw to predictions" if per == "draw" else "a dict of (draw, k) to predictions"
+
+    def missing(match: "re.Match[str]") -> str:
+        n, draw, k, per, span = match.groups()
+        what = f"draw {draw}" + ("" if k is None else f" and k {k}")
+        span = span.replace("{draw} = ", "draws ").replace("{k} = ", "k ")
+        return (f"external[{names[int(n)]!r}] has no predictions for {what}: it gives one set per {per} ({span}), so give "
+                f"{forms(per)} with every one.")
+
+    def same(match: "re.Match[str]") -> str:
+        name, _, where, per = match.groups()
+        return (f"external[{name!r}]: the same predictions are scored on {where}. That is right only for a predictor that ignores "
+                f"the revealed cells; one that uses them must be scored on the cells of the draw it was given, so give one set per "
+                f"{per}: {forms(per)}.")
+
+    def words(text: str) -> str:
+        text = _SAME_SET.sub(same, _MISSING_SET.sub(missing, text))
+        for n, (name, path) in enumerate(externals):
+            shown = _engine.engine_words(path)
+            label = f"external[{name!r}]"
+            text = text.replace(f"external {name}={shown}", label).replace(f"{name} ({shown})", label)
+            text = re.sub(rf"external-{n}-draw(\d+)-k(\d+)\.npz", lambda m: f"{label}[({m.group(1)}, {m.group(2)})]", text)
+            text = re.sub(rf"external-{n}-draw(\d+)\.npz", lambda m: f"{label}[{m.group(1)}]", text)
+            text = text.replace(f"external-{n}.npz", label)
+        return text
+
+    return words
 
 
 def design(z: _io.MatrixLike, count: Optional[int] = None, *, criterion: Optional[str] = None, tasks: Optional[Sequence] = None,
