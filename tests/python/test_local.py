@@ -409,6 +409,14 @@ class LocalTests(unittest.TestCase):
         self.assertTrue(caught.exception.message.startswith("observed.csv:2: column 'value': value 'inf' is not finite"), caught.exception.message)
         self.assertNotIn(tempfile.gettempdir(), caught.exception.details)
 
+    def test_an_exclusion_naming_no_example_is_refused_without_the_command_lines_column_option(self):
+        for call in (lambda: self.model.replay(exclude=["zz"], budget=3, progress=False), lambda: self.model.design(exclude=["zz"], progress=False)):
+            with self.assertRaises(fp.EngineError) as caught:
+                call()
+            self.assertIn("example 'zz' is not one of the model's", caught.exception.message)
+            self.assertNotIn("--", caught.exception.message)
+            self.assertNotIn("ID", caught.exception.message)
+
     def test_group_by_without_metadata_is_refused(self):
         with fp.fit(self.z[1:], method="additive", progress=False) as model:
             with self.assertRaises(ValueError):

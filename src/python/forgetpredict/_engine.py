@@ -252,11 +252,25 @@ _FIELD = re.compile(r'set "byIndex": true|"(' + "|".join(_FIELDS) + r')"|\b(' + 
 ID_KIND_TAG = re.compile(r"\.(int64|uint64|int|float)-ids\.npz\b")
 
 
+# Phrases of the command line that name a command with an option, or say how to set an option: as Python calls.
+_COMMAND_OPTION = re.compile(r"'(fit|predict|replay|design|evaluate|analyze) --([a-z][a-z0-9-]*)'")
+_SETS_ANOTHER = re.compile(r"--([a-z][a-z0-9-]*) sets another")
+# How to name a table's id column (--exclude-columns ID ...): a Python call has no such option; the package writes its
+# tables with an 'id' column (nothing to say), and the engine reads 'id' first in a file given by path.
+_ID_COLUMN_HINT = re.compile(r" ?The ids were taken from column '([^']*)'; name the column that holds them with --[a-z-]+-columns ID\.")
+
+
 def python_words(text: str) -> str:
     """``text`` with the command line's options named as the Python call's arguments: "--top must be at least 1" ->
-    "top must be at least 1", "pass --allow-partial" -> "pass allow_partial=True", "--group-by COL" -> "group_by=...";
-    the package's matrix files by the argument they hold (``z.npz``)."""
+    "top must be at least 1", "pass --allow-partial" -> "pass allow_partial=True", "--group-by COL" -> "group_by=...",
+    "refit it with 'fit --task-features'" -> "refit it with fp.fit(..., task_features=...)"; the package's matrix files
+    by the argument they hold (``z.npz``)."""
     text = ID_KIND_TAG.sub(".npz", text)
+    text = _COMMAND_OPTION.sub(lambda m: f"{'fp.' if m.group(1) in ('fit', 'evaluate', 'analyze') else ''}{m.group(1)}(..., "
+                               f"{_OPTIONS.get('--' + m.group(2), m.group(2)).replace('=True', '')}=...)", text)
+    text = _SETS_ANOTHER.sub(lambda m: f"pass {_OPTIONS.get('--' + m.group(1), m.group(1))}=... to set another", text)
+    text = _ID_COLUMN_HINT.sub(lambda m: "" if m.group(1) == "id" else f" The ids were taken from column '{m.group(1)}'; "
+                               "name the column that holds them 'id'.", text)
 
     def python(match: "re.Match[str]") -> str:
         name = _OPTIONS.get("--" + match.group(1))

@@ -210,7 +210,9 @@ class Model:
             args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), *_flag("--top", top),
                     "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
             args += _flag("--threshold", threshold) + _flag("--prior", prior) + _io.feature_args(call, example_features, "example")
-            text = _engine.run(args, progress)
+            # The engine's report, in the Python arguments' words, without the lines naming the call's files (deleted by now).
+            text = "\n".join(_engine.engine_words(line) for line in _engine.run(args, progress).split("\n")
+                              if not line.startswith(f"wrote {call}"))
             examples = _io.read_table(call / "examples.csv").set_index("example")
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
             summary["warnings"] = [_engine.engine_words(w) for w in summary.get("warnings") or []]  # as they were raised
