@@ -417,6 +417,15 @@ class LocalTests(unittest.TestCase):
             self.assertNotIn("--", caught.exception.message)
             self.assertNotIn("ID", caught.exception.message)
 
+    def test_a_fitted_model_says_it_is_unsaved_until_saved(self):
+        with fp.fit(self.z[1:], method="additive", progress=False) as model:
+            self.assertIn("unsaved (Model.save(path) keeps it)", repr(model))
+            self.assertNotIn(tempfile.gettempdir(), repr(model))
+            with tempfile.TemporaryDirectory() as folder:
+                model.save(os.path.join(folder, "m.fpm"))
+                self.assertIn(f"saved {os.path.join(folder, 'm.fpm')}", repr(model))
+                self.assertNotIn("unsaved", repr(model))
+
     def test_group_by_without_metadata_is_refused(self):
         with fp.fit(self.z[1:], method="additive", progress=False) as model:
             with self.assertRaises(ValueError):

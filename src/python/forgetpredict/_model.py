@@ -104,14 +104,14 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
             args: List[object] = ["fit", matrix, "--out", scratch.path / "model.fpm"]
             args += _flag("--method", method) + _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
             args += _flag("--known", known) + _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
-            summary = _engine.run(args, progress).strip()
+            summary = _engine.run(args, progress).strip().replace(f"; saved {scratch.path / 'model.fpm'}", "")
         if metadata is not None:
             _io.write_metadata(scratch.path / "examples.csv", metadata)
     except BaseException:
         scratch.close()
         raise
     return Model(scratch.path / "model.fpm", _scratch=scratch, summary=summary,
-                 examples=scratch.path / "examples.csv" if metadata is not None else None, id_kind=kind)
+                 examples=scratch.path / "examples.csv" if metadata is not None else None, id_kind=kind, temporary=True)
 
 
 def load(path, examples=None) -> "Model":
@@ -147,8 +147,12 @@ def load(path, examples=None) -> "Model":
 class Model:
     """A fitted model: ``predict`` what a new fine-tune will erase, choose a ``replay`` set, ``save`` it."""
 
-    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], id_kind: str = "text") -> None:
+    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], id_kind: str = "text",
+                 temporary: bool = False) -> None:
         self._path = Path(path)
+        # A model fitted here lives in a temporary file until save() copies it (repr says which).
+        self._temporary = temporary
+        self._saved: Optional[Path] = None
         self._closed = False
         self.summary = summary
         self._examples = examples
@@ -158,7 +162,9 @@ class Model:
         self._id_kind = id_kind
 
     def __repr__(self) -> str:
-        return f"<forgetpredict.Model: {self.summary}{' (closed)' if self._closed else ''}>"
+        state = "" if not self._temporary else f"; saved {self._saved}" if self._saved else "; unsaved (Model.save(path) keeps it)"
+        first, _, rest = self.summary.partition("\n")
+        return f"<forgetpredict.Model: {first}{state}{rest and chr(10) + rest}{' (closed)' if self._closed else ''}>"
 
     @property
     def path(self) -> Path:
@@ -171,6 +177,7 @@ class Model:
     def save(self, path) -> None:
         """Copies the model file to ``path`` (load it again with :func:`load`, or use it with the command line)."""
         shutil.copyfile(self.path, path)
+        self._saved = Path(path)
 
     def close(self) -> None:
         """Removes the model's temporary files now (they are removed anyway when the model is collected); the model cannot be
