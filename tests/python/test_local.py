@@ -216,6 +216,13 @@ class LocalTests(unittest.TestCase):
         sources = list(self.meta["source"])
         with self.assertRaisesRegex(fp.InputError, r"examples is a list, read as the example ids .* but 'alpha' is in it twice: to give each example's source"):
             fp.fit(self.z[1:], method="additive", examples=sources, progress=False)
+        with self.assertRaisesRegex(fp.InputError, r"examples is a Series, read as the example ids .* but 'alpha' is in it twice: to give each example's source"):
+            fp.fit(self.z[1:], method="additive", examples=self.meta["source"], progress=False)
+        # A dict of columns is shown short, with the DataFrame that holds it.
+        with self.assertRaises(fp.InputError) as caught:
+            fp.fit(self.z[1:], method="additive", examples={"source": sources * 20}, progress=False)
+        self.assertLess(len(caught.exception.message), 300)
+        self.assertIn("pd.DataFrame(examples, index=ids)", caught.exception.message)
 
     def test_metadata_that_names_none_of_the_columns_is_refused_at_fit(self):
         # Metadata keyed by other ids (another dataset's, or row numbers beside string column labels) would group nothing.

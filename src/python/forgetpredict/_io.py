@@ -280,16 +280,16 @@ def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], O
     when its ids are positions (whole numbers from 0); other ids cannot name the columns, and are refused."""
     if not isinstance(examples, pd.DataFrame):
         if examples is not None and np.ndim(examples) == 0:
-            raise InputError(f"examples={examples!r}: give the example ids (a list, one per column of z) or example metadata "
-                             "(a DataFrame indexed by example id).")
-        if examples is not None and not isinstance(examples, pd.Series):
+            raise InputError(f"examples={short_repr(examples)}: give the example ids (a list, one per column of z) or example metadata "
+                             "(a DataFrame indexed by example id" + (", e.g. pd.DataFrame(examples, index=ids)" if isinstance(examples, dict) else "") + ").")
+        if examples is not None:
             seen: set = set()
             try:
                 twice = next((i for i in examples if not isinstance(i, float) and (i in seen or seen.add(i))), None)
             except TypeError:  # an unhashable entry: the engine names it
                 twice = None
             if twice is not None:
-                raise InputError(f"examples is a list, read as the example ids (one per column of z), but {twice!r} is in it twice: "
+                raise InputError(f"examples is a {'Series' if isinstance(examples, pd.Series) else 'list'}, read as the example ids (one per column of z), but {twice!r} is in it twice: "
                                  "to give each example's source or domain, pass a DataFrame indexed by example id instead "
                                  "(pd.DataFrame({'source': sources}, index=ids), or with z's columns as the index).")
         return None, examples
@@ -358,6 +358,12 @@ def as_id_list(ids, argument: str) -> list:
     if isinstance(ids, pd.DataFrame):
         raise InputError(f"{argument} is a DataFrame; give a list of example ids (e.g. frame.index or frame['id']).")
     return list(ids)
+
+
+def short_repr(value, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for a message that shows what was given."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 4] + " ..."
 
 
 def _whole(value) -> Optional[int]:

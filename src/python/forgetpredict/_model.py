@@ -435,7 +435,7 @@ def _external_file(call: Path, n: int, name: str, given) -> str:
         given = dict(enumerate(given))
     bad = next((key for key, v in given.items() if not isinstance(v, (pd.DataFrame, np.ndarray))), None)
     if bad is not None:
-        raise _engine.InputError(f"{label}[{bad!r}] is {_short(given[bad])}: each set of predictions is a DataFrame (index: task ids, "
+        raise _engine.InputError(f"{label}[{bad!r}] is {_io.short_repr(given[bad])}: each set of predictions is a DataFrame (index: task ids, "
                                  "columns: example ids) or an array.")
     keys = list(given)
     by_k = bool(keys) and all(isinstance(key, tuple) and len(key) == 2 for key in keys)
@@ -453,12 +453,6 @@ def _external_file(call: Path, n: int, name: str, given) -> str:
 
 _EXTERNAL_FORMS = ("the predictor's predictions for the test tasks as a DataFrame (index: task ids, columns: example ids) or an "
                    "array, a list of them (one per draw), a dict of draw or of (draw, k) to them, or a file path")
-
-
-def _short(value, limit: int = 60) -> str:
-    """``repr(value)``, cut to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _external_name(name) -> str:
