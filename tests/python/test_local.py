@@ -433,6 +433,17 @@ class LocalTests(unittest.TestCase):
                 self.assertIn(f"saved {os.path.join(folder, 'm.fpm')}", repr(model))
                 self.assertNotIn("unsaved", repr(model))
 
+    def test_observed_text_is_refused_naming_its_cell_even_when_it_reads_as_a_number(self):
+        for observed, cell in ((pd.Series([0.5, "x"], index=self.ids[:2]), f"example '{self.ids[1]}' has the text 'x'"),
+                               (pd.Series(["0.5", "x"], index=[0, 1]), "example 0 has the text '0.5'"),
+                               (pd.Series(["0.5", "0.2"], index=self.ids[:2]), f"example '{self.ids[0]}' has the text '0.5'"),
+                               ({self.ids[0]: 0.5, self.ids[1]: "0.2"}, f"example '{self.ids[1]}' has the text '0.2'"),
+                               (pd.DataFrame({"example": self.ids[:2], "value": [0.1, "0.2"]}), f"example '{self.ids[1]}' has the text '0.2'")):
+            with self.assertRaises(fp.InputError) as caught:
+                self.model.predict(observed, by_index=isinstance(observed, pd.Series) and observed.index[0] == 0, progress=False)
+            self.assertTrue(caught.exception.message.startswith(f"observed: {cell}, not a number"), caught.exception.message)
+            self.assertIn("pd.to_numeric", caught.exception.message)
+
     def test_group_by_without_metadata_is_refused(self):
         with fp.fit(self.z[1:], method="additive", progress=False) as model:
             with self.assertRaises(ValueError):
@@ -697,7 +708,7 @@ class PractitionerInputTests(unittest.TestCase):
             self.assertIn("is a single value, not measured cells", refused.exception.message)
         with self.assertRaises(fp.InputError) as refused:
             model.predict({0: "high"}, progress=False)
-        self.assertIn("observed: example 0 has the value 'high'", refused.exception.message)
+        self.assertIn("observed: example 0 has the text 'high'", refused.exception.message)
         with self.assertRaises(ValueError):  # InputError is a ValueError too
             model.predict(top=-1, progress=False)
 

@@ -430,6 +430,12 @@ def as_cells(observed, argument: str = "observed") -> pd.Series:
     if observed.dtype == object:
         # pd.NA, None and a masked constant are not measured (astype(float) refuses pd.NA).
         observed = observed.map(lambda v: np.nan if v is None or v is pd.NA or isinstance(v, np.ma.core.MaskedConstant) else v)
+    # Text is refused even when it reads as a number ('0.5'), in a Series, a dict or a DataFrame alike: named by its cell.
+    text_cell = next(((i, v) for i, v in observed.items() if isinstance(v, (str, bytes))), None) \
+        if not pd.api.types.is_numeric_dtype(observed.dtype) else None
+    if text_cell is not None:
+        raise InputError(f"{argument}: example {text_cell[0]!r} has the text {text_cell[1]!r}, not a number; give measured forgetting as "
+                         "numbers (pd.to_numeric converts text; NaN or no entry = not measured).")
     # (a complex dtype holds every cell as complex: name one whose imaginary part is not 0, if there is one)
     complex_cells = [(i, v) for i, v in observed.items() if isinstance(v, (complex, np.complexfloating))] \
         if observed.dtype == object or observed.dtype.kind == "c" else []
