@@ -701,6 +701,10 @@ class PractitionerInputTests(unittest.TestCase):
         with self.assertRaises(fp.InputError) as refused:  # two labels the engine would read as one id
             fp.fit(pd.DataFrame(self.z[:, :2], columns=[1, "1"]), progress=False)
         self.assertIn("z's columns: 1 and '1' are both the id '1'", refused.exception.message)
+        for labels, where in ((dict(columns=["a", None]), "z's columns"), (dict(index=["t", None]), "z's index")):
+            with self.assertRaises(fp.InputError) as refused:  # refused as a NaN label is, not fitted as the id "None"
+                fp.fit(pd.DataFrame(self.z[:2, :2], **labels), method="additive", progress=False)
+            self.assertIn(f"{where}: an id is None", refused.exception.message)
         model = self.fitted(self.z[1:], method="additive")
         for scalar in (0.5, "0.5"):
             with self.assertRaises(fp.InputError) as refused:

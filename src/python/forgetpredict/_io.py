@@ -101,6 +101,9 @@ def id_text(value, argument: str = "an id") -> str:
     (0.0 -> "0", so float labels and integer ids name the same example); other floats in their shortest form."""
     if isinstance(value, str):
         return value
+    if value is None or value is pd.NA:  # refused as NaN is, not written as the id "None"
+        raise InputError(f"{argument}: an id is {value!r}; ids must be names or finite numbers (a missing label is often a column "
+                         "or index entry without a name): set the ids.")
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (int, np.integer)):
