@@ -139,6 +139,8 @@ class FeatureTests(unittest.TestCase):
             # An embedding lists the model's examples first, in its order, then the new ones; a table is keyed by id.
             p = model.predict(cells, example_features=[self.upstream, embedding[np.r_[old, new]]], progress=False)
             self.assertEqual(list(p.examples.index), list(measured))
+            self.assertEqual(p.examples["rank"].dtype, np.int64)  # as without example features
+            self.assertEqual(p.examples["measured"].dtype, bool)
             self.assertEqual(list(p.cold_examples.index), list(self.upstream.index[new]))
             self.assertEqual(list(p.cold_examples.columns), ["predicted", "std", "probability", "cold"])
             self.assertTrue(p.cold_examples["cold"].all())

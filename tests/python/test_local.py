@@ -307,6 +307,19 @@ class LocalTests(unittest.TestCase):
             fp.evaluate(commas, test_tasks=["a,b"], known=10, **run)
         self.assertIn("test_tasks: the task id 'a,b' cannot be passed", caught.exception.message)
 
+    def test_result_tables_have_the_same_column_types_whatever_their_values(self):
+        table = fp.evaluate(self.frame, methods=["additive", "mf"], test_rows=[0, 1], known=10, seeds=1, progress=False)
+        for column in ("rmse_std", "mae_std", "f1", "precision", "recall", "auc"):  # 0 or null in the JSON: floats still
+            self.assertEqual(table[column].dtype, np.float64, column)
+        self.assertTrue(table["f1"].isna().all())
+        self.assertEqual(table["cells_per_seed"].dtype, np.int64)
+        none = self.model.replay(budget=0, progress=False)
+        some = self.model.replay(budget=3, progress=False)
+        self.assertEqual(len(none), 0)
+        pd.testing.assert_series_equal(none.dtypes, some.dtypes)
+        with fp.fit(self.z[1:], method="additive", progress=False) as positions:  # integer ids: an int64 column, empty or not
+            self.assertEqual(positions.replay(budget=0, progress=False)["example"].dtype, np.int64)
+
     def test_evaluate_binary_scores_a_01_matrix_and_refuses_another(self):
         forgotten = (self.frame > self.frame.stack().quantile(0.9)).astype(float)
         table = fp.evaluate(forgotten, methods="logistic", test_rows=[0, 1, 2], known=20, seeds=1, binary=True, progress=False)

@@ -144,6 +144,8 @@ def typed_ids(values, kind: str, name=None) -> pd.Index:
     """Ids the engine wrote as text, of the kind they went in as (:func:`id_kind`); as text when one does not read as such."""
     name = getattr(values, "name", None) if name is None else name
     values = [str(v) for v in values]
+    if not values and kind in ("int64", "uint64", "float"):  # no ids: of the kind's dtype still
+        return pd.Index([], dtype={"int64": np.int64, "uint64": np.uint64, "float": np.float64}[kind], name=name)
     if kind == "text" or not values:
         return pd.Index(values, dtype=object, name=name)
     try:
@@ -492,7 +494,9 @@ def read_table(path: Path) -> pd.DataFrame:
     missing = {c: ([""] if c == "group" else []) for c in text}
     missing.update({c: _NA_WORDS for c in header if c not in text})
     # round_trip: pandas' default parser can be 1 ulp off the shortest repr the engine writes; the service client's JSON is exact.
-    return pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False, na_values=missing, float_precision="round_trip")
+    table = pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False, na_values=missing, float_precision="round_trip")
+    # No rows (a replay of budget 0): the number columns are numbers still, not pandas' object columns of an empty file.
+    return table.astype({c: np.float64 for c in header if c not in text}) if table.empty else table
 
 
 # The values the engine (and the service) accept for the arguments that name a choice: checked before a call, so both

@@ -229,7 +229,8 @@ class Model:
         if "cold" in examples.columns:
             flags = examples.pop("cold").astype(str).str.lower() == "true"
             cold = examples.loc[flags, ["predicted", "std", "probability"]].assign(cold=True)
-            examples = examples.loc[~flags]
+            # Without the cold rows (no rank, no measured value), the model's columns take their own types back.
+            examples = examples.loc[~flags].astype({"rank": np.int64, "measured": bool})
         # The model's examples keep the type their ids went in with; new examples keep their features' ids as text.
         examples.index = _io.typed_ids(examples.index, self._id_kind)
         return Prediction(examples, summary, report, text, cold_examples=cold, id_kind=self._id_kind)
@@ -411,12 +412,24 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
             table = pd.concat([pd.DataFrame(p["methods"]).assign(known=p["known"]) for p in points]).set_index(["known", "name"])
         else:
             table = pd.DataFrame(result["methods"]).set_index("name")
+        table = _score_types(table)
         table.attrs["result"] = result
         if predictions:
             frame = _io.read_table(call / "predictions.csv")
             frame["example"] = _io.typed_ids(frame["example"], _io.id_kind(_io.given_example_ids(z, examples))).to_numpy()
             frame["task"] = _io.typed_ids(frame["task"], _io.id_kind(_io.given_task_ids(z, task_ids))).to_numpy()
             table.attrs["predictions"] = frame
+    return table
+
+
+def _score_types(table: pd.DataFrame) -> pd.DataFrame:
+    """evaluate's scores as floats (JSON writes 0 as an integer and a score that does not apply as null), missing ones NaN;
+    counts (cells_per_seed) stay integers, text (fitted) text."""
+    for column in table.columns:
+        values = table[column]
+        if column in ("cells_per_seed", "fitted") or pd.api.types.is_bool_dtype(values) or values.map(lambda v: isinstance(v, str)).any():
+            continue
+        table[column] = pd.to_numeric(values).astype(np.float64)
     return table
 
 

@@ -225,6 +225,8 @@ class RemoteModel:
         said = _warn(answer)  # as the local predict warns
         examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
         examples.index = _io.typed_ids(examples.index, self._id_kind)
+        if not answer.get("groupBy"):  # no groups: no group column, as locally
+            examples = examples.drop(columns="group")
         summary = {
             "threshold": answer["threshold"], "threshold_rule": answer.get("thresholdRule"), "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
             "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "from_task_features": answer.get("fromTaskFeatures", False),
@@ -259,7 +261,7 @@ class RemoteModel:
             body["exclude"] = _exclude(exclude)
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/replay", body)
         _warn(answer)
-        table = pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
+        table = pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"]).astype({"weight": np.float64, "predicted": np.float64})
         table["example"] = _io.typed_ids(table["example"], self._id_kind).to_numpy()
         return table
 
