@@ -443,6 +443,16 @@ class ServiceTests(unittest.TestCase):
         self.assertIn("timeout=", caught.exception.message)
         self.assertFalse(fp.Client(url, timeout=0.5).healthy())
 
+    def test_a_client_is_a_context_manager_and_closes_once(self):
+        with fp.Client(self.url, api_key=self.KEY) as client:
+            self.assertIn("planted", client.models().index)
+        self.assertIn("(closed)", repr(client))
+        with self.assertRaises(fp.InputError) as caught:
+            client.models()
+        self.assertIn("is closed", caught.exception.message)
+        client.close()  # again: nothing happens
+        self.assertFalse(client.healthy())
+
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:
             self.client.fit(self.frame, method="logistic", name="not-binary", progress=False)

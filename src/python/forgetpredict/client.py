@@ -47,9 +47,21 @@ class Client:
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
+        self._closed = False
 
     def __repr__(self) -> str:
-        return f"<forgetpredict.Client {self.url}>"
+        return f"<forgetpredict.Client {self.url}{' (closed)' if self._closed else ''}>"
+
+    def close(self) -> None:
+        """Ends the client: it holds no open connection (each call opens and closes its own), so nothing is left open, and
+        later calls are refused. Closing again does nothing; ``with fp.Client(url) as c:`` closes it at the end of the block."""
+        self._closed = True
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def healthy(self) -> bool:
         """True when the service answers ``/healthz``."""
@@ -148,6 +160,8 @@ class Client:
         return self._send(request)
 
     def _send(self, request: urllib.request.Request):
+        if self._closed:
+            raise InputError(f"this client of {self.url} is closed (close(), or the end of its with block); make a new fp.Client(url).")
         if self.api_key is not None:
             request.add_header("Authorization", f"Bearer {self.api_key}")
         try:
