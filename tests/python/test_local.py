@@ -777,6 +777,20 @@ class PractitionerInputTests(unittest.TestCase):
                          "method='x' is not one of 'a', 'b'.")
 
 
+class DocstringTests(unittest.TestCase):
+    def test_every_parameter_is_documented(self):
+        import inspect
+
+        documented = [fp.fit, fp.evaluate, fp.analyze, fp.design, fp.Model.predict, fp.Model.replay, fp.Model.design,
+                      fp.RemoteModel.replay, fp.RemoteModel.design, fp.Client]
+        for function in documented:
+            doc = inspect.getdoc(function)
+            parameters = inspect.signature(function).parameters
+            for name in parameters:
+                if name not in ("self", "progress", "url"):
+                    self.assertTrue(f"``{name}``" in doc or f"``{name}=" in doc, f"{function.__qualname__}: {name}")
+        self.assertIn("``progress``", fp.__doc__)  # said once, for every call that takes it
+
 class ChoiceListTests(unittest.TestCase):
     def test_the_packages_choice_lists_are_the_engines(self):
         # The package checks choices itself, to name the Python argument; its lists must be the engine's, read from the

@@ -92,7 +92,12 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     (``predict(example_features=...)``).
     ``method`` names the model family (``"mf"``, ``"knn"``, ``"ensemble"``...); by default the engine's: ``"auto"``, which
     chooses the method and its settings by cross-validation on ``z``, for the ``known`` cells you will measure per new task
-    (default 30; ``"auto"`` and ``"ensemble"`` only).
+    (``"auto"`` and ``"ensemble"`` only; default: the engine's).
+    ``rank``: the latent rank (mf, logistic). ``lam``: the main penalty (additive and knn: the bias penalty in cells; rank1
+    and mf: a multiple of the noise-adaptive threshold; logistic: the L2 precision). ``seed``: rank1, mf and logistic's
+    initialisation, or auto and ensemble's cross-validation draws (the other methods draw no random numbers). ``threads``:
+    worker threads (-1: all cores; the results are the same for every number). Each left out (None) takes the engine's
+    default.
     """
     metadata, ids = _io.example_metadata(z, examples)
     kind = _io.id_kind(_io.given_example_ids(z, ids))
@@ -204,7 +209,10 @@ class Model:
         model fitted with ``task_features``. ``group_by``: a column of the example metadata given to :func:`fit` (default:
         its only column; with several and no ``group_by``, no groups).
         ``threshold``: forgetting above it counts as forgotten (default: the engine's, the 90th percentile of the training
-        tasks' forgetting; ``Prediction.threshold_rule`` says which).
+        tasks' forgetting; ``Prediction.threshold_rule`` says which). ``top``: how many of the most forgotten examples the
+        report (``repr(p)``) lists (0: none; default: the engine's). ``prior``: the fold-in prior, ``"empirical"`` (the
+        training tasks' distribution) or ``"ridge"`` (the fit's own penalty: what refitting with the new row gives); default:
+        the engine's. ``task_name``: the new task's id, its row in ``task_features`` (when they list several tasks).
         ``example_features`` (a model fitted with ``example_features``): the features of the model's examples and of new
         ones, in the forms given to :func:`fit` (tables keyed by example id; an embedding lists the model's examples first,
         in its order, then the new ones). Every example they list that the model has never measured is predicted from its
@@ -242,6 +250,13 @@ class Model:
                task_features=None, by_index: bool = False, progress: bool = True) -> pd.DataFrame:
         """Chooses upstream examples to replay during the fine-tune: a DataFrame (example, weight, predicted, group).
 
+        ``observed``, ``group_by``, ``prior``: as in :meth:`predict`. How many to replay: ``budget`` (a number of examples), or
+        ``ratio`` with ``task_size`` (one upstream example per ``ratio`` examples of a fine-tuning task of ``task_size``
+        examples). ``strategy``: ``"softmax"`` (sampled without replacement with probability softmax(predicted /
+        ``temperature``), ``temperature`` in the units of the predictions), ``"topk"``, ``"stratified"`` (every group keeps
+        ``min_per_group`` examples) or ``"random"`` (the baseline). ``exclude``: example ids never to replay (e.g. a held-out
+        evaluation set). ``seed``: the seed of the random strategies. Each left out (None) takes the engine's default.
+        ``weight``: an example's selection probability (softmax, random), 1 for topk and stratified.
         ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         ``task_features`` and ``task_name`` predict the task from its features, as in :meth:`predict`.
         """
@@ -267,6 +282,9 @@ class Model:
         The design uses the model's factor model (an ``auto`` or ensemble model's factor member with the largest weight; a
         knn or logistic model is refused). Returns the same DataFrame as :func:`design`: ``count`` examples indexed by id,
         most informative first, with ``order`` (and ``group`` with ``group_by`` and the metadata given to :func:`fit`).
+        ``count`` (the cells the new task will measure), ``criterion``, ``observed`` (cells measured already) and ``exclude``
+        (examples that cannot be measured) as in :func:`design`; left out, the engine's defaults. ``by_index=True`` reads the
+        examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         """
         if count is not None:  # None: the engine's default
             _io.check_count("count", count, "how many examples to measure")
@@ -349,8 +367,13 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
 
     ``methods``: a list of method names, or a string (``"mf"``, or several comma-separated: ``"additive,mf"``).
+    The test tasks (one split): ``test_fraction`` (a fraction of the tasks held out at random, drawn with ``split_seed``;
+    the engine's split when no other is given), ``test_rows`` (row positions, e.g. ``[6, 65, 18]``), ``test_tasks`` (task
+    ids) or ``test_family`` (with ``train_family``: the families of ``tasks``' ``family_column``, by default the engine's).
+    ``seeds``: the reveal draws per test task; ``seed``: the base seed of those draws. Each left out (None) takes the
+    engine's default.
 
-    ``tasks`` names the rows, or is a DataFrame of task metadata (index or ``id``: task ids; a ``family`` column) for
+    ``examples`` names the columns of an array (as in :func:`fit`); ``tasks`` names the rows, or is a DataFrame of task metadata (index or ``id``: task ids; a ``family`` column) for
     ``test_family``/``train_family`` splits. ``known`` is the number of cells revealed per test task, or a list of them
     (e.g. ``[0, 10, 30]``): the table is then indexed by (known, method), a curve of error against measured cells
     (``df["rmse"].unstack("known")``). ``task_features`` and ``example_features`` (as in :func:`fit`; example features are
@@ -531,7 +554,9 @@ def design(z: _io.MatrixLike, count: Optional[int] = None, *, criterion: Optiona
     ``criterion``: ``"v-optimal"`` (the engine's default: the error on the rest of the row), ``"d-optimal"`` or
     ``"group-means"`` (the means of the ``group_by`` groups, or of the whole row). ``observed`` (as in ``predict``: a
     Series indexed by example id, or a dict) holds cells measured already: the next ones are chosen given them.
-    ``exclude`` lists example ids that cannot be measured.
+    ``exclude`` lists example ids that cannot be measured. ``tasks``, ``examples`` (ids, or the example metadata that
+    ``group_by`` names a column of) and ``threads`` as in :func:`fit`. ``count`` and ``criterion`` left out: the engine's
+    defaults.
     """
     metadata, ids = _io.example_metadata(z, examples)
     if count is not None:  # None: the engine's default
@@ -583,7 +608,9 @@ def analyze(z: _io.MatrixLike, *, max_rank: Optional[int] = None, tasks: Optiona
             examples: Optional[Sequence] = None, progress: bool = True) -> pd.DataFrame:
     """How low-rank the forgetting is: R^2 of the task-only, example-only, additive and rank-1 models and of each SVD rank.
 
-    One row per model (``r2``); the whole result is in ``df.attrs["result"]``.
+    ``z``, ``tasks`` and ``examples`` (the ids of an array's rows and columns) as in :func:`fit`. ``max_rank``: the highest
+    rank of the truncated-SVD R^2 curve (default: the engine's). One row per model (``r2``); the whole result is in
+    ``df.attrs["result"]``.
     """
     with _Call() as call:
         matrix = _io.write_matrix(call / "z.npz", z, tasks, examples)

@@ -41,7 +41,11 @@ class ServiceUnavailable(ServiceError):
 
 
 class Client:
-    """The query service at ``url`` (e.g. ``http://127.0.0.1:5080``), with the key of ``--api-key-file`` if it has one."""
+    """The query service at ``url`` (e.g. ``http://127.0.0.1:5080``).
+
+    ``api_key``: the key of the service's ``--api-key-file`` (sent as a bearer token), None for a service without one.
+    ``timeout``: the seconds to wait for each answer before :class:`ServiceUnavailable`. ``close()`` (or a ``with`` block)
+    ends the client."""
 
     def __init__(self, url: str, api_key: Optional[str] = None, timeout: float = 60.0) -> None:
         self.url = url.rstrip("/")
@@ -94,7 +98,7 @@ class Client:
         ``example_features`` (the same forms, keyed by example id: e.g. source and base loss, an embedding with one row per
         example): uploaded as ``exampleFeatures`` files, so the model predicts new examples from their features
         (:meth:`RemoteModel.predict` with ``new_examples``). ``known``: the cells you will measure per new task, which
-        ``"auto"`` (the default) and ``"ensemble"`` tune for (default 30).
+        ``"auto"`` (the default) and ``"ensemble"`` tune for (default: the engine's).
         """
         metadata, ids = _io.example_metadata(z, examples)
         kind = _io.id_kind(_io.given_example_ids(z, ids))
@@ -260,6 +264,13 @@ class RemoteModel:
                seed: Optional[int] = None, prior: Optional[str] = None, by_index: bool = False, task_features=None) -> pd.DataFrame:
         """A replay set: a DataFrame (example, weight, predicted, group) as :meth:`forgetpredict.Model.replay` returns.
 
+        ``observed``, ``group_by``, ``prior``: as in :meth:`forgetpredict.Model.predict`. How many to replay: ``budget`` (a number of examples), or
+        ``ratio`` with ``task_size`` (one upstream example per ``ratio`` examples of a fine-tuning task of ``task_size``
+        examples). ``strategy``: ``"softmax"`` (sampled without replacement with probability softmax(predicted /
+        ``temperature``), ``temperature`` in the units of the predictions), ``"topk"``, ``"stratified"`` (every group keeps
+        ``min_per_group`` examples) or ``"random"`` (the baseline). ``exclude``: example ids never to replay (e.g. a held-out
+        evaluation set). ``seed``: the seed of the random strategies. Each left out (None) takes the engine's default.
+        ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         ``task_features`` as in :meth:`predict`.
         """
         _io.check_choice("strategy", strategy)
@@ -282,7 +293,10 @@ class RemoteModel:
 
     def design(self, count: Optional[int] = None, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
                exclude: Optional[Iterable] = None, by_index: bool = False) -> pd.DataFrame:
-        """Which examples a new task should measure: the DataFrame :meth:`forgetpredict.Model.design` returns, from the service."""
+        """Which examples a new task should measure: the DataFrame :meth:`forgetpredict.Model.design` returns, from the service.
+
+        ``count``, ``criterion``, ``group_by``, ``observed``, ``exclude`` and ``by_index`` as in :meth:`forgetpredict.Model.design`.
+        """
         if count is not None:  # None: the engine's default
             _io.check_count("count", count, "how many examples to measure")
         _io.check_choice("criterion", criterion)
