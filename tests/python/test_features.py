@@ -125,6 +125,7 @@ class FeatureTests(unittest.TestCase):
             with self.assertRaises(fp.EngineError) as caught:
                 model.predict(task_features=self.new_task(), progress=False)
         self.assertIn("fitted without task features", caught.exception.message)
+        self.assertIn("refit it with fp.fit(..., task_features=...)", caught.exception.message)  # not the command line's 'fit --task-features'
 
     def test_new_upstream_examples_come_back_as_cold_examples(self):
         # Every fifth chunk never measured: the model and its example feature model see the other four fifths.
@@ -138,6 +139,8 @@ class FeatureTests(unittest.TestCase):
             # An embedding lists the model's examples first, in its order, then the new ones; a table is keyed by id.
             p = model.predict(cells, example_features=[self.upstream, embedding[np.r_[old, new]]], progress=False)
             self.assertEqual(list(p.examples.index), list(measured))
+            self.assertEqual(p.examples["rank"].dtype, np.int64)  # as without example features
+            self.assertEqual(p.examples["measured"].dtype, bool)
             self.assertEqual(list(p.cold_examples.index), list(self.upstream.index[new]))
             self.assertEqual(list(p.cold_examples.columns), ["predicted", "std", "probability", "cold"])
             self.assertTrue(p.cold_examples["cold"].all())
@@ -188,6 +191,10 @@ class ThresholdTests(unittest.TestCase):
     def test_default_threshold_informs_and_says_how_it_was_chosen(self):
         p = self.model.predict(progress=False)
         self.assertIn("90th percentile", p.threshold_rule)
+        # The report (repr(p)) says how to set another threshold in Python, and names none of the call's deleted files.
+        self.assertIn("pass threshold=... to set another", repr(p))
+        self.assertNotIn("--", p.text)
+        self.assertNotIn("wrote", p.text)
         share = p.expected_forgotten / len(p.examples)
         self.assertGreater(share, 0.05)
         self.assertLess(share, 0.2)

@@ -216,6 +216,13 @@ class LocalTests(unittest.TestCase):
         sources = list(self.meta["source"])
         with self.assertRaisesRegex(fp.InputError, r"examples is a list, read as the example ids .* but 'alpha' is in it twice: to give each example's source"):
             fp.fit(self.z[1:], method="additive", examples=sources, progress=False)
+        with self.assertRaisesRegex(fp.InputError, r"examples is a Series, read as the example ids .* but 'alpha' is in it twice: to give each example's source"):
+            fp.fit(self.z[1:], method="additive", examples=self.meta["source"], progress=False)
+        # A dict of columns is shown short, with the DataFrame that holds it.
+        with self.assertRaises(fp.InputError) as caught:
+            fp.fit(self.z[1:], method="additive", examples={"source": sources * 20}, progress=False)
+        self.assertLess(len(caught.exception.message), 300)
+        self.assertIn("pd.DataFrame(examples, index=ids)", caught.exception.message)
 
     def test_metadata_that_names_none_of_the_columns_is_refused_at_fit(self):
         # Metadata keyed by other ids (another dataset's, or row numbers beside string column labels) would group nothing.
@@ -281,6 +288,38 @@ class LocalTests(unittest.TestCase):
         predictions = table.attrs["predictions"]
         self.assertEqual(set(predictions["task"]), set(self.tasks[:3]))
 
+    def test_evaluate_reads_known_test_rows_and_test_tasks_as_numbers_and_ids_or_refuses_them_naming_the_argument(self):
+        run = dict(methods="additive", seeds=1, progress=False)
+        one = fp.evaluate(self.frame, test_rows=5, known=np.int64(10), **run)
+        self.assertEqual(one.attrs["result"]["test_tasks"], [self.tasks[5]])
+        self.assertEqual(list(one.index), ["additive"])  # one number: no curve
+        curve = fp.evaluate(self.frame, test_tasks=self.tasks[2], known=np.array([0, 10]), **run)
+        self.assertEqual(curve.attrs["result"]["settings"]["test_tasks"], [self.tasks[2]])  # one id, not its characters
+        self.assertEqual(list(curve.index.get_level_values("known")), [0, 10])
+        self.assertEqual(list(fp.evaluate(self.frame, test_rows=[1.0], known=[10.0, 20], **run).index.get_level_values("known")), [10, 20])
+        for argument, value in (("known", "30"), ("known", [0.5]), ("known", "10,30"), ("known", True), ("known", [10, True]),
+                                ("test_rows", "12"), ("test_rows", [1.5]), ("test_rows", False)):
+            with self.assertRaises(fp.InputError) as caught:
+                fp.evaluate(self.frame, **{"known": 10, "test_rows": [0, 1], argument: value}, **run)
+            self.assertTrue(caught.exception.message.startswith(argument), caught.exception.message)
+        commas = self.frame.rename(index={self.tasks[1]: "a,b"})
+        with self.assertRaises(fp.InputError) as caught:
+            fp.evaluate(commas, test_tasks=["a,b"], known=10, **run)
+        self.assertIn("test_tasks: the task id 'a,b' cannot be passed", caught.exception.message)
+
+    def test_result_tables_have_the_same_column_types_whatever_their_values(self):
+        table = fp.evaluate(self.frame, methods=["additive", "mf"], test_rows=[0, 1], known=10, seeds=1, progress=False)
+        for column in ("rmse_std", "mae_std", "f1", "precision", "recall", "auc"):  # 0 or null in the JSON: floats still
+            self.assertEqual(table[column].dtype, np.float64, column)
+        self.assertTrue(table["f1"].isna().all())
+        self.assertEqual(table["cells_per_seed"].dtype, np.int64)
+        none = self.model.replay(budget=0, progress=False)
+        some = self.model.replay(budget=3, progress=False)
+        self.assertEqual(len(none), 0)
+        pd.testing.assert_series_equal(none.dtypes, some.dtypes)
+        with fp.fit(self.z[1:], method="additive", progress=False) as positions:  # integer ids: an int64 column, empty or not
+            self.assertEqual(positions.replay(budget=0, progress=False)["example"].dtype, np.int64)
+
     def test_evaluate_binary_scores_a_01_matrix_and_refuses_another(self):
         forgotten = (self.frame > self.frame.stack().quantile(0.9)).astype(float)
         table = fp.evaluate(forgotten, methods="logistic", test_rows=[0, 1, 2], known=20, seeds=1, binary=True, progress=False)
@@ -338,6 +377,31 @@ class LocalTests(unittest.TestCase):
         with self.assertRaises(fp.InputError):
             fp.evaluate(self.frame, external={"mine": {"a": per_draw[0]}}, **run)
 
+    def test_external_is_checked_and_its_messages_name_the_argument_not_the_packages_files(self):
+        run = dict(methods=["mf"], test_rows=[0, 1], seeds=2, known=10, progress=False)
+        p = fp.evaluate(self.frame, predictions=True, **run).attrs["predictions"]
+        per_draw = [p[p.seed == d].pivot(index="task", columns="example", values="predicted") for d in (0, 1)]
+        with self.assertWarns(fp.EngineWarning) as said:
+            fp.evaluate(self.frame, external={"mine": per_draw[0]}, **run)
+        self.assertTrue(str(said.warning).startswith("external['mine']: the same predictions are scored on every one of the 2 reveal draws"), said.warning)
+        self.assertIn("give one set per draw: a list (draw 0, 1, ...) or a dict of draw to predictions", str(said.warning))
+        refused = {  # what is given -> how the message starts
+            "a=b": ("external: the name 'a=b' holds =", {"a=b": per_draw[0]}),
+            "None": ("external['mine'] is None: give the predictor's predictions", {"mine": None}),
+            "None in a list": ("external['mine'][1] is None", {"mine": [per_draw[0], None]}),
+            "too few": ("external['mine'] has no predictions for draw 1: it gives one set per draw (draws 0..1)", {"mine": [per_draw[0]]}),
+            "too few (k)": ("external['mine'] has no predictions for draw 0 and k 5", {"mine": {(0, 10): per_draw[0], (1, 10): per_draw[1]}}),
+            "partial": ("external['mine'][0]: has predictions for", {"mine": [d.iloc[:, :5] for d in per_draw]}),
+        }
+        for case, (start, external) in refused.items():
+            with self.subTest(case):
+                with self.assertRaises(fp.EngineError) as caught:
+                    fp.evaluate(self.frame, external=external, **{**run, "known": [5, 10] if "(k)" in case else 10})
+                self.assertTrue(caught.exception.message.startswith(start), caught.exception.message)
+                self.assertNotRegex(caught.exception.message, r"external-\d|--|\{draw\}")
+        with self.assertRaises(fp.InputError):
+            fp.evaluate(self.frame, external=[per_draw[0]], **run)
+
     def test_engine_errors_carry_the_one_line_message(self):
         with self.assertRaises(fp.EngineError) as caught:
             fp.fit(self.frame, method="nmf", progress=False)
@@ -364,6 +428,34 @@ class LocalTests(unittest.TestCase):
             self.model.predict({self.ids[0]: float("inf")}, progress=False)
         self.assertTrue(caught.exception.message.startswith("observed.csv:2: column 'value': value 'inf' is not finite"), caught.exception.message)
         self.assertNotIn(tempfile.gettempdir(), caught.exception.details)
+
+    def test_an_exclusion_naming_no_example_is_refused_without_the_command_lines_column_option(self):
+        for call in (lambda: self.model.replay(exclude=["zz"], budget=3, progress=False), lambda: self.model.design(exclude=["zz"], progress=False)):
+            with self.assertRaises(fp.EngineError) as caught:
+                call()
+            self.assertIn("example 'zz' is not one of the model's", caught.exception.message)
+            self.assertNotIn("--", caught.exception.message)
+            self.assertNotIn("ID", caught.exception.message)
+
+    def test_a_fitted_model_says_it_is_unsaved_until_saved(self):
+        with fp.fit(self.z[1:], method="additive", progress=False) as model:
+            self.assertIn("unsaved (Model.save(path) keeps it)", repr(model))
+            self.assertNotIn(tempfile.gettempdir(), repr(model))
+            with tempfile.TemporaryDirectory() as folder:
+                model.save(os.path.join(folder, "m.fpm"))
+                self.assertIn(f"saved {os.path.join(folder, 'm.fpm')}", repr(model))
+                self.assertNotIn("unsaved", repr(model))
+
+    def test_observed_text_is_refused_naming_its_cell_even_when_it_reads_as_a_number(self):
+        for observed, cell in ((pd.Series([0.5, "x"], index=self.ids[:2]), f"example '{self.ids[1]}' has the text 'x'"),
+                               (pd.Series(["0.5", "x"], index=[0, 1]), "example 0 has the text '0.5'"),
+                               (pd.Series(["0.5", "0.2"], index=self.ids[:2]), f"example '{self.ids[0]}' has the text '0.5'"),
+                               ({self.ids[0]: 0.5, self.ids[1]: "0.2"}, f"example '{self.ids[1]}' has the text '0.2'"),
+                               (pd.DataFrame({"example": self.ids[:2], "value": [0.1, "0.2"]}), f"example '{self.ids[1]}' has the text '0.2'")):
+            with self.assertRaises(fp.InputError) as caught:
+                self.model.predict(observed, by_index=isinstance(observed, pd.Series) and observed.index[0] == 0, progress=False)
+            self.assertTrue(caught.exception.message.startswith(f"observed: {cell}, not a number"), caught.exception.message)
+            self.assertIn("pd.to_numeric", caught.exception.message)
 
     def test_group_by_without_metadata_is_refused(self):
         with fp.fit(self.z[1:], method="additive", progress=False) as model:
@@ -622,6 +714,10 @@ class PractitionerInputTests(unittest.TestCase):
         with self.assertRaises(fp.InputError) as refused:  # two labels the engine would read as one id
             fp.fit(pd.DataFrame(self.z[:, :2], columns=[1, "1"]), progress=False)
         self.assertIn("z's columns: 1 and '1' are both the id '1'", refused.exception.message)
+        for labels, where in ((dict(columns=["a", None]), "z's columns"), (dict(index=["t", None]), "z's index")):
+            with self.assertRaises(fp.InputError) as refused:  # refused as a NaN label is, not fitted as the id "None"
+                fp.fit(pd.DataFrame(self.z[:2, :2], **labels), method="additive", progress=False)
+            self.assertIn(f"{where}: an id is None", refused.exception.message)
         model = self.fitted(self.z[1:], method="additive")
         for scalar in (0.5, "0.5"):
             with self.assertRaises(fp.InputError) as refused:
@@ -629,7 +725,7 @@ class PractitionerInputTests(unittest.TestCase):
             self.assertIn("is a single value, not measured cells", refused.exception.message)
         with self.assertRaises(fp.InputError) as refused:
             model.predict({0: "high"}, progress=False)
-        self.assertIn("observed: example 0 has the value 'high'", refused.exception.message)
+        self.assertIn("observed: example 0 has the text 'high'", refused.exception.message)
         with self.assertRaises(ValueError):  # InputError is a ValueError too
             model.predict(top=-1, progress=False)
 
@@ -680,6 +776,20 @@ class PractitionerInputTests(unittest.TestCase):
         self.assertEqual(_engine._named_choice("Argument 'x' not recognized. Must be one of: 'a' 'b'", ["fit", "--method", "x"]),
                          "method='x' is not one of 'a', 'b'.")
 
+
+class DocstringTests(unittest.TestCase):
+    def test_every_parameter_is_documented(self):
+        import inspect
+
+        documented = [fp.fit, fp.evaluate, fp.analyze, fp.design, fp.Model.predict, fp.Model.replay, fp.Model.design,
+                      fp.RemoteModel.replay, fp.RemoteModel.design, fp.Client]
+        for function in documented:
+            doc = inspect.getdoc(function)
+            parameters = inspect.signature(function).parameters
+            for name in parameters:
+                if name not in ("self", "progress", "url"):
+                    self.assertTrue(f"``{name}``" in doc or f"``{name}=" in doc, f"{function.__qualname__}: {name}")
+        self.assertIn("``progress``", fp.__doc__)  # said once, for every call that takes it
 
 class ChoiceListTests(unittest.TestCase):
     def test_the_packages_choice_lists_are_the_engines(self):

@@ -125,5 +125,33 @@ class FeatureCurveTests(unittest.TestCase):
         self.assertNotEqual(outputs[0], outputs[2])
 
 
+class NotebookSetupTests(unittest.TestCase):
+    """The notebooks' first code cell (where their figures go), run as the kernel runs it: into NOTEBOOK_OUTPUT only when it
+    is set (make notebooks), else into a temporary folder that is gone when the process ends."""
+
+    def setup_cell(self, name):
+        with open(script(name), encoding="utf-8") as f:
+            cells = [c for c in json.load(f)["cells"] if c["cell_type"] == "code"]
+        return "".join(cells[0]["source"])
+
+    def test_the_notebooks_leave_no_temporary_folder(self):
+        for name in ("evaluation.ipynb", "before_fine_tuning.ipynb"):
+            for given in (True, False):
+                with self.subTest(name, output_given=given), tempfile.TemporaryDirectory(prefix="fp-test-tmp-") as scratch:
+                    output = os.path.join(scratch, "out")
+                    environment = {k: v for k, v in os.environ.items() if k != "NOTEBOOK_OUTPUT"}
+                    environment["TMPDIR"] = scratch
+                    if given:
+                        environment["NOTEBOOK_OUTPUT"] = output
+                    code = self.setup_cell(name) + "\nimport glob\nprint(sorted(glob.glob(os.path.join(tempfile.gettempdir(), 'fp-notebook-*'))))\n"
+                    child = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(script(name)), env=environment,
+                                           capture_output=True, text=True, timeout=120)
+                    self.assertEqual(child.returncode, 0, child.stderr)
+                    during = child.stdout.strip().splitlines()[-1]
+                    self.assertEqual(during == "[]", given, during)  # a temporary folder only when no output folder is given
+                    self.assertEqual([f for f in os.listdir(scratch) if f.startswith("fp-notebook-")], [])
+                    self.assertEqual(os.path.isdir(output), given)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -74,8 +74,10 @@ class ServiceTests(unittest.TestCase):
     def test_models_lists_the_uploaded_model(self):
         models = self.client.models()
         self.assertIn("planted", models.index)
-        self.assertEqual(models.loc["planted", "exampleCount"], len(self.ids))
-        self.assertEqual(models.loc["planted", "groupColumns"], ["source"])
+        self.assertEqual(list(models.columns), ["method", "task_count", "example_count", "rank", "r2", "group_columns", "error"])
+        self.assertEqual(models.loc["planted", "task_count"], len(self.frame) - 1)
+        self.assertEqual(models.loc["planted", "example_count"], len(self.ids))
+        self.assertEqual(models.loc["planted", "group_columns"], ["source"])
         self.assertIsNone(models.loc["planted", "error"])
         # A file in the store that cannot be served is listed with the reason.
         broken = os.path.join(self.folder.name, "store", "broken.fpm")
@@ -107,6 +109,7 @@ class ServiceTests(unittest.TestCase):
         local = self.local.replay(self.observed, budget=15, strategy="topk", exclude=self.ids[:3], progress=False)
         self.assertEqual(list(remote["example"]), list(local["example"]))
         np.testing.assert_allclose(remote["predicted"], local["predicted"], rtol=1e-9)
+        pd.testing.assert_series_equal(self.remote.replay(budget=0).dtypes, remote.dtypes)  # none chosen: the same column types
 
     def test_numpy_numbers_dataframes_and_non_finite_values(self):
         frame = pd.DataFrame({"example": self.observed.index, "value": self.observed.to_numpy()})
@@ -381,6 +384,14 @@ class ServiceTests(unittest.TestCase):
             self.assertEqual(0 if model is self.remote else len(self.ids), len(listed))
             with self.assertRaises(fp.InputError):
                 model.predict(0.5)
+            # No measured cell (empty, or NaN only) is refused alike, naming observed=None, not an internal file, nor
+            # answered silently as if observed were None.
+            for empty in ({}, pd.Series([], dtype=float), {self.ids[0]: np.nan}):
+                for call in (model.predict, model.replay, model.design):
+                    with self.assertRaises(fp.InputError) as caught:
+                        call(observed=empty)
+                    self.assertTrue(caught.exception.message.startswith("observed holds no measured cell"), caught.exception.message)
+                    self.assertIn("observed=None", caught.exception.message)
             with self.assertRaises(fp.InputError) as caught:
                 model.replay(budget=5, strategy="bogus")
             self.assertIn("strategy='bogus' is not one of", caught.exception.message)
@@ -401,7 +412,8 @@ class ServiceTests(unittest.TestCase):
         self.assertEqual(len(answer.groups), 0)
         self.assertEqual(len(answer.summary["warnings"]), 1)
         self.assertRegex(answer.summary["warnings"][0], r"has 2 columns to group by \(source, shard\) and none was chosen, so this answer reports no groups; choose one with group_by")
-        self.assertTrue(answer.examples["group"].isna().all())
+        self.assertNotIn("group", answer.examples.columns)  # no groups: no group column, as locally
+        self.assertNotIn("group", expected.examples.columns)
         self.assertEqual(list(answer.examples.index), list(expected.examples.sort_values("rank").index[:10]))
         self.assertEqual(len(remote.design(3).columns), 1)
         self.assertTrue(remote.replay(budget=4)["group"].isna().all())
@@ -430,6 +442,16 @@ class ServiceTests(unittest.TestCase):
         self.assertIn(f"the service at {url} did not answer POST {url}/v1/models/planted/predict within 0.5 s", caught.exception.message)
         self.assertIn("timeout=", caught.exception.message)
         self.assertFalse(fp.Client(url, timeout=0.5).healthy())
+
+    def test_a_client_is_a_context_manager_and_closes_once(self):
+        with fp.Client(self.url, api_key=self.KEY) as client:
+            self.assertIn("planted", client.models().index)
+        self.assertIn("(closed)", repr(client))
+        with self.assertRaises(fp.InputError) as caught:
+            client.models()
+        self.assertIn("is closed", caught.exception.message)
+        client.close()  # again: nothing happens
+        self.assertFalse(client.healthy())
 
     def test_failed_fit_raises(self):
         with self.assertRaises(fp.ServiceError) as caught:

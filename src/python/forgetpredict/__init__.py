@@ -2,6 +2,10 @@
 
 The package drives the ``forgetpredict`` engine (the command line, found through ``FORGETPREDICT``, on ``PATH``, or
 built in the repository) or its query service (:class:`Client`); numpy arrays and pandas DataFrames go in and out.
+An argument left out (None) takes the engine's default.
+
+``progress`` (every local call, and :meth:`Client.fit`): True shows the engine's progress as one line updated in place
+(in Jupyter, or on a terminal's standard error); False shows none.
 
 >>> import forgetpredict
 >>> m = forgetpredict.fit(Z, method="mf", seed=0, examples=upstream)       # doctest: +SKIP

@@ -140,12 +140,14 @@ def describe_progress(event: dict) -> str:
     return "forgetpredict: " + " ".join(p for p in parts if p)
 
 
-def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Callable[[dict], None]] = None) -> str:
+def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Callable[[dict], None]] = None,
+        words: Optional[Callable[[str], str]] = None) -> str:
     """Runs the engine with ``args``; returns its standard output, raises :class:`EngineError` on failure.
 
     The engine is asked (``FORGETPREDICT_PROGRESS=json``) to write progress as JSON lines on standard error; they are
     shown as one line updated in place (``progress=True``) and passed to ``on_progress``. Its messages name the Python
-    arguments instead of the command line's options (:func:`python_words`). It runs without .NET's diagnostics IPC
+    arguments instead of the command line's options (:func:`python_words`), then pass through ``words`` (a call's own
+    translation: e.g. evaluate's files of ``external`` named by their argument). It runs without .NET's diagnostics IPC
     (``DOTNET_EnableDiagnostics=0``, unless set), so no debugger pipe or diagnostic socket is left in the temporary
     folder, and an interrupted call (Ctrl+C in Jupyter) stops it with SIGTERM, which lets it delete its partial outputs,
     then SIGKILL after :data:`STOP_GRACE` seconds.
@@ -182,7 +184,7 @@ def run(args: Sequence[object], progress: bool = True, on_progress: Optional[Cal
         finally:
             if line is not None:
                 line.close()
-    errors = [engine_words(e) for e in errors]
+    errors = [engine_words(e) if words is None else words(engine_words(e)) for e in errors]
     if code != 0:
         messages = [e[len("error: "):] for e in errors if e.startswith("error: ")]
         message = messages[0] if messages else next((e for e in errors if e.strip()), f"forgetpredict exited with code {code}")
@@ -250,11 +252,25 @@ _FIELD = re.compile(r'set "byIndex": true|"(' + "|".join(_FIELDS) + r')"|\b(' + 
 ID_KIND_TAG = re.compile(r"\.(int64|uint64|int|float)-ids\.npz\b")
 
 
+# Phrases of the command line that name a command with an option, or say how to set an option: as Python calls.
+_COMMAND_OPTION = re.compile(r"'(fit|predict|replay|design|evaluate|analyze) --([a-z][a-z0-9-]*)'")
+_SETS_ANOTHER = re.compile(r"--([a-z][a-z0-9-]*) sets another")
+# How to name a table's id column (--exclude-columns ID ...): a Python call has no such option; the package writes its
+# tables with an 'id' column (nothing to say), and the engine reads 'id' first in a file given by path.
+_ID_COLUMN_HINT = re.compile(r" ?The ids were taken from column '([^']*)'; name the column that holds them with --[a-z-]+-columns ID\.")
+
+
 def python_words(text: str) -> str:
     """``text`` with the command line's options named as the Python call's arguments: "--top must be at least 1" ->
-    "top must be at least 1", "pass --allow-partial" -> "pass allow_partial=True", "--group-by COL" -> "group_by=...";
-    the package's matrix files by the argument they hold (``z.npz``)."""
+    "top must be at least 1", "pass --allow-partial" -> "pass allow_partial=True", "--group-by COL" -> "group_by=...",
+    "refit it with 'fit --task-features'" -> "refit it with fp.fit(..., task_features=...)"; the package's matrix files
+    by the argument they hold (``z.npz``)."""
     text = ID_KIND_TAG.sub(".npz", text)
+    text = _COMMAND_OPTION.sub(lambda m: f"{'fp.' if m.group(1) in ('fit', 'evaluate', 'analyze') else ''}{m.group(1)}(..., "
+                               f"{_OPTIONS.get('--' + m.group(2), m.group(2)).replace('=True', '')}=...)", text)
+    text = _SETS_ANOTHER.sub(lambda m: f"pass {_OPTIONS.get('--' + m.group(1), m.group(1))}=... to set another", text)
+    text = _ID_COLUMN_HINT.sub(lambda m: "" if m.group(1) == "id" else f" The ids were taken from column '{m.group(1)}'; "
+                               "name the column that holds them 'id'.", text)
 
     def python(match: "re.Match[str]") -> str:
         name = _OPTIONS.get("--" + match.group(1))

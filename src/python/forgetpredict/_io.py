@@ -101,6 +101,9 @@ def id_text(value, argument: str = "an id") -> str:
     (0.0 -> "0", so float labels and integer ids name the same example); other floats in their shortest form."""
     if isinstance(value, str):
         return value
+    if value is None or value is pd.NA:  # refused as NaN is, not written as the id "None"
+        raise InputError(f"{argument}: an id is {value!r}; ids must be names or finite numbers (a missing label is often a column "
+                         "or index entry without a name): set the ids.")
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (int, np.integer)):
@@ -141,6 +144,8 @@ def typed_ids(values, kind: str, name=None) -> pd.Index:
     """Ids the engine wrote as text, of the kind they went in as (:func:`id_kind`); as text when one does not read as such."""
     name = getattr(values, "name", None) if name is None else name
     values = [str(v) for v in values]
+    if not values and kind in ("int64", "uint64", "float"):  # no ids: of the kind's dtype still
+        return pd.Index([], dtype={"int64": np.int64, "uint64": np.uint64, "float": np.float64}[kind], name=name)
     if kind == "text" or not values:
         return pd.Index(values, dtype=object, name=name)
     try:
@@ -280,16 +285,16 @@ def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], O
     when its ids are positions (whole numbers from 0); other ids cannot name the columns, and are refused."""
     if not isinstance(examples, pd.DataFrame):
         if examples is not None and np.ndim(examples) == 0:
-            raise InputError(f"examples={examples!r}: give the example ids (a list, one per column of z) or example metadata "
-                             "(a DataFrame indexed by example id).")
-        if examples is not None and not isinstance(examples, pd.Series):
+            raise InputError(f"examples={short_repr(examples)}: give the example ids (a list, one per column of z) or example metadata "
+                             "(a DataFrame indexed by example id" + (", e.g. pd.DataFrame(examples, index=ids)" if isinstance(examples, dict) else "") + ").")
+        if examples is not None:
             seen: set = set()
             try:
                 twice = next((i for i in examples if not isinstance(i, float) and (i in seen or seen.add(i))), None)
             except TypeError:  # an unhashable entry: the engine names it
                 twice = None
             if twice is not None:
-                raise InputError(f"examples is a list, read as the example ids (one per column of z), but {twice!r} is in it twice: "
+                raise InputError(f"examples is a {'Series' if isinstance(examples, pd.Series) else 'list'}, read as the example ids (one per column of z), but {twice!r} is in it twice: "
                                  "to give each example's source or domain, pass a DataFrame indexed by example id instead "
                                  "(pd.DataFrame({'source': sources}, index=ids), or with z's columns as the index).")
         return None, examples
@@ -360,9 +365,54 @@ def as_id_list(ids, argument: str) -> list:
     return list(ids)
 
 
+def short_repr(value, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for a message that shows what was given."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 4] + " ..."
+
+
+def _whole(value) -> Optional[int]:
+    """``value`` as an int when it is an integer (numpy's too) or a float that is a whole number; else None (a bool too)."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def whole_numbers(value, argument: str, example: str) -> Tuple[List[int], bool]:
+    """``value`` (one whole number, or an iterable of them) as a list of ints, and whether one number was given; anything
+    else (a string, a bool, a number that is not whole) refused naming ``argument`` (``example`` shows the forms)."""
+    single = _whole(value)
+    if single is not None:
+        return [single], True
+    if isinstance(value, (str, bytes, dict, pd.DataFrame)) or np.ndim(value) == 0:
+        raise InputError(f"{argument}={value!r} is not a whole number or a list of them; give {example}.")
+    items = list(value)
+    numbers = [_whole(v) for v in items]
+    if None in numbers:
+        bad = items[numbers.index(None)]
+        raise InputError(f"{argument}: {bad!r} is not a whole number; give {example}.")
+    return numbers, False
+
+
+def task_id_list(ids, argument: str) -> List[str]:
+    """Task ids for a comma-separated option of the engine (``test_tasks``): one id (a string or a number) is a list of one;
+    an id with a comma, or with spaces around it, cannot be told apart there and is refused."""
+    ids = [id_text(i, argument) for i in as_id_list(ids, argument)]
+    bad = next((i for i in ids if "," in i or i != i.strip()), None)
+    if bad is not None:
+        raise InputError(f"{argument}: the task id {bad!r} cannot be passed ({'it holds a comma' if ',' in bad else 'it starts or ends with spaces'}, "
+                         "and the engine reads the ids as a comma-separated list); rename the task, or give its row position as test_rows.")
+    return ids
+
+
 def as_cells(observed, argument: str = "observed") -> pd.Series:
     """Measured cells (a Series indexed by example id, a dict, an ``example,value`` DataFrame or a one-row wide one) as
-    floats, NaNs dropped; a masked array's masked cells (and ``np.ma.masked`` values) are missing."""
+    floats, NaNs dropped; a masked array's masked cells (and ``np.ma.masked`` values) are missing. None measured (empty,
+    or all NaN) is refused, locally and through the client alike: ``observed=None`` says that."""
     if isinstance(observed, pd.DataFrame):
         _refuse_multiindex(observed.columns, argument, "the columns")
         if {"example", "value"} <= set(observed.columns):
@@ -385,6 +435,12 @@ def as_cells(observed, argument: str = "observed") -> pd.Series:
     if observed.dtype == object:
         # pd.NA, None and a masked constant are not measured (astype(float) refuses pd.NA).
         observed = observed.map(lambda v: np.nan if v is None or v is pd.NA or isinstance(v, np.ma.core.MaskedConstant) else v)
+    # Text is refused even when it reads as a number ('0.5'), in a Series, a dict or a DataFrame alike: named by its cell.
+    text_cell = next(((i, v) for i, v in observed.items() if isinstance(v, (str, bytes))), None) \
+        if not pd.api.types.is_numeric_dtype(observed.dtype) else None
+    if text_cell is not None:
+        raise InputError(f"{argument}: example {text_cell[0]!r} has the text {text_cell[1]!r}, not a number; give measured forgetting as "
+                         "numbers (pd.to_numeric converts text; NaN or no entry = not measured).")
     # (a complex dtype holds every cell as complex: name one whose imaginary part is not 0, if there is one)
     complex_cells = [(i, v) for i, v in observed.items() if isinstance(v, (complex, np.complexfloating))] \
         if observed.dtype == object or observed.dtype.kind == "c" else []
@@ -398,7 +454,11 @@ def as_cells(observed, argument: str = "observed") -> pd.Series:
         example, value = next((i, v) for i, v in observed.items() if not _is_number(v))
         raise InputError(f"{argument}: example {example!r} has the value {value!r}, not a number; give measured forgetting as numbers "
                          "(NaN or no entry = not measured).") from None
-    return cells.dropna()
+    cells = cells.dropna()
+    if cells.empty:  # the engine would name its file, and the service would answer as for None: refused alike, here
+        raise InputError(f"{argument} holds no measured cell ({'it is empty' if observed.empty else 'every value is NaN'}); give at least "
+                         f"one, or pass {argument}=None to predict without any (a task-agnostic estimate, or one from task_features).")
+    return cells
 
 
 def write_cells(path: Path, observed, argument: str = "observed") -> Path:
@@ -434,7 +494,9 @@ def read_table(path: Path) -> pd.DataFrame:
     missing = {c: ([""] if c == "group" else []) for c in text}
     missing.update({c: _NA_WORDS for c in header if c not in text})
     # round_trip: pandas' default parser can be 1 ulp off the shortest repr the engine writes; the service client's JSON is exact.
-    return pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False, na_values=missing, float_precision="round_trip")
+    table = pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False, na_values=missing, float_precision="round_trip")
+    # No rows (a replay of budget 0): the number columns are numbers still, not pandas' object columns of an empty file.
+    return table.astype({c: np.float64 for c in header if c not in text}) if table.empty else table
 
 
 # The values the engine (and the service) accept for the arguments that name a choice: checked before a call, so both

@@ -4,12 +4,13 @@ from __future__ import annotations
 import html as _html
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,12 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     (``predict(example_features=...)``).
     ``method`` names the model family (``"mf"``, ``"knn"``, ``"ensemble"``...); by default the engine's: ``"auto"``, which
     chooses the method and its settings by cross-validation on ``z``, for the ``known`` cells you will measure per new task
-    (default 30; ``"auto"`` and ``"ensemble"`` only).
+    (``"auto"`` and ``"ensemble"`` only; default: the engine's).
+    ``rank``: the latent rank (mf, logistic). ``lam``: the main penalty (additive and knn: the bias penalty in cells; rank1
+    and mf: a multiple of the noise-adaptive threshold; logistic: the L2 precision). ``seed``: rank1, mf and logistic's
+    initialisation, or auto and ensemble's cross-validation draws (the other methods draw no random numbers). ``threads``:
+    worker threads (-1: all cores; the results are the same for every number). Each left out (None) takes the engine's
+    default.
     """
     metadata, ids = _io.example_metadata(z, examples)
     kind = _io.id_kind(_io.given_example_ids(z, ids))
@@ -103,14 +109,14 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
             args: List[object] = ["fit", matrix, "--out", scratch.path / "model.fpm"]
             args += _flag("--method", method) + _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
             args += _flag("--known", known) + _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
-            summary = _engine.run(args, progress).strip()
+            summary = _engine.run(args, progress).strip().replace(f"; saved {scratch.path / 'model.fpm'}", "")
         if metadata is not None:
             _io.write_metadata(scratch.path / "examples.csv", metadata)
     except BaseException:
         scratch.close()
         raise
     return Model(scratch.path / "model.fpm", _scratch=scratch, summary=summary,
-                 examples=scratch.path / "examples.csv" if metadata is not None else None, id_kind=kind)
+                 examples=scratch.path / "examples.csv" if metadata is not None else None, id_kind=kind, temporary=True)
 
 
 def load(path, examples=None) -> "Model":
@@ -146,8 +152,12 @@ def load(path, examples=None) -> "Model":
 class Model:
     """A fitted model: ``predict`` what a new fine-tune will erase, choose a ``replay`` set, ``save`` it."""
 
-    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], id_kind: str = "text") -> None:
+    def __init__(self, path: Path, *, _scratch: _Scratch, summary: str, examples: Optional[Path], id_kind: str = "text",
+                 temporary: bool = False) -> None:
         self._path = Path(path)
+        # A model fitted here lives in a temporary file until save() copies it (repr says which).
+        self._temporary = temporary
+        self._saved: Optional[Path] = None
         self._closed = False
         self.summary = summary
         self._examples = examples
@@ -157,7 +167,9 @@ class Model:
         self._id_kind = id_kind
 
     def __repr__(self) -> str:
-        return f"<forgetpredict.Model: {self.summary}{' (closed)' if self._closed else ''}>"
+        state = "" if not self._temporary else f"; saved {self._saved}" if self._saved else "; unsaved (Model.save(path) keeps it)"
+        first, _, rest = self.summary.partition("\n")
+        return f"<forgetpredict.Model: {first}{state}{rest and chr(10) + rest}{' (closed)' if self._closed else ''}>"
 
     @property
     def path(self) -> Path:
@@ -170,6 +182,7 @@ class Model:
     def save(self, path) -> None:
         """Copies the model file to ``path`` (load it again with :func:`load`, or use it with the command line)."""
         shutil.copyfile(self.path, path)
+        self._saved = Path(path)
 
     def close(self) -> None:
         """Removes the model's temporary files now (they are removed anyway when the model is collected); the model cannot be
@@ -196,7 +209,10 @@ class Model:
         model fitted with ``task_features``. ``group_by``: a column of the example metadata given to :func:`fit` (default:
         its only column; with several and no ``group_by``, no groups).
         ``threshold``: forgetting above it counts as forgotten (default: the engine's, the 90th percentile of the training
-        tasks' forgetting; ``Prediction.threshold_rule`` says which).
+        tasks' forgetting; ``Prediction.threshold_rule`` says which). ``top``: how many of the most forgotten examples the
+        report (``repr(p)``) lists (0: none; default: the engine's). ``prior``: the fold-in prior, ``"empirical"`` (the
+        training tasks' distribution) or ``"ridge"`` (the fit's own penalty: what refitting with the new row gives); default:
+        the engine's. ``task_name``: the new task's id, its row in ``task_features`` (when they list several tasks).
         ``example_features`` (a model fitted with ``example_features``): the features of the model's examples and of new
         ones, in the forms given to :func:`fit` (tables keyed by example id; an embedding lists the model's examples first,
         in its order, then the new ones). Every example they list that the model has never measured is predicted from its
@@ -209,7 +225,9 @@ class Model:
             args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), *_flag("--top", top),
                     "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
             args += _flag("--threshold", threshold) + _flag("--prior", prior) + _io.feature_args(call, example_features, "example")
-            text = _engine.run(args, progress)
+            # The engine's report, in the Python arguments' words, without the lines naming the call's files (deleted by now).
+            text = "\n".join(_engine.engine_words(line) for line in _engine.run(args, progress).split("\n")
+                              if not line.startswith(f"wrote {call}"))
             examples = _io.read_table(call / "examples.csv").set_index("example")
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
             summary["warnings"] = [_engine.engine_words(w) for w in summary.get("warnings") or []]  # as they were raised
@@ -219,7 +237,8 @@ class Model:
         if "cold" in examples.columns:
             flags = examples.pop("cold").astype(str).str.lower() == "true"
             cold = examples.loc[flags, ["predicted", "std", "probability"]].assign(cold=True)
-            examples = examples.loc[~flags]
+            # Without the cold rows (no rank, no measured value), the model's columns take their own types back.
+            examples = examples.loc[~flags].astype({"rank": np.int64, "measured": bool})
         # The model's examples keep the type their ids went in with; new examples keep their features' ids as text.
         examples.index = _io.typed_ids(examples.index, self._id_kind)
         return Prediction(examples, summary, report, text, cold_examples=cold, id_kind=self._id_kind)
@@ -231,6 +250,13 @@ class Model:
                task_features=None, by_index: bool = False, progress: bool = True) -> pd.DataFrame:
         """Chooses upstream examples to replay during the fine-tune: a DataFrame (example, weight, predicted, group).
 
+        ``observed``, ``group_by``, ``prior``: as in :meth:`predict`. How many to replay: ``budget`` (a number of examples), or
+        ``ratio`` with ``task_size`` (one upstream example per ``ratio`` examples of a fine-tuning task of ``task_size``
+        examples). ``strategy``: ``"softmax"`` (sampled without replacement with probability softmax(predicted /
+        ``temperature``), ``temperature`` in the units of the predictions), ``"topk"``, ``"stratified"`` (every group keeps
+        ``min_per_group`` examples) or ``"random"`` (the baseline). ``exclude``: example ids never to replay (e.g. a held-out
+        evaluation set). ``seed``: the seed of the random strategies. Each left out (None) takes the engine's default.
+        ``weight``: an example's selection probability (softmax, random), 1 for topk and stratified.
         ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         ``task_features`` and ``task_name`` predict the task from its features, as in :meth:`predict`.
         """
@@ -256,6 +282,9 @@ class Model:
         The design uses the model's factor model (an ``auto`` or ensemble model's factor member with the largest weight; a
         knn or logistic model is refused). Returns the same DataFrame as :func:`design`: ``count`` examples indexed by id,
         most informative first, with ``order`` (and ``group`` with ``group_by`` and the metadata given to :func:`fit`).
+        ``count`` (the cells the new task will measure), ``criterion``, ``observed`` (cells measured already) and ``exclude``
+        (examples that cannot be measured) as in :func:`design`; left out, the engine's defaults. ``by_index=True`` reads the
+        examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         """
         if count is not None:  # None: the engine's default
             _io.check_count("count", count, "how many examples to measure")
@@ -338,8 +367,13 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
 
     ``methods``: a list of method names, or a string (``"mf"``, or several comma-separated: ``"additive,mf"``).
+    The test tasks (one split): ``test_fraction`` (a fraction of the tasks held out at random, drawn with ``split_seed``;
+    the engine's split when no other is given), ``test_rows`` (row positions, e.g. ``[6, 65, 18]``), ``test_tasks`` (task
+    ids) or ``test_family`` (with ``train_family``: the families of ``tasks``' ``family_column``, by default the engine's).
+    ``seeds``: the reveal draws per test task; ``seed``: the base seed of those draws. Each left out (None) takes the
+    engine's default.
 
-    ``tasks`` names the rows, or is a DataFrame of task metadata (index or ``id``: task ids; a ``family`` column) for
+    ``examples`` names the columns of an array (as in :func:`fit`); ``tasks`` names the rows, or is a DataFrame of task metadata (index or ``id``: task ids; a ``family`` column) for
     ``test_family``/``train_family`` splits. ``known`` is the number of cells revealed per test task, or a list of them
     (e.g. ``[0, 10, 30]``): the table is then indexed by (known, method), a curve of error against measured cells
     (``df["rmse"].unstack("known")``). ``task_features`` and ``example_features`` (as in :func:`fit`; example features are
@@ -361,6 +395,11 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     metadata = tasks if isinstance(tasks, pd.DataFrame) else None
     ids = None if metadata is None else _io.metadata_ids(metadata, "tasks")
     methods = _methods(methods)
+    ks, one_known = _io.whole_numbers(known, "known", "the cells revealed per test task, e.g. 30, or a list such as [0, 10, 30]") \
+        if known is not None else (None, True)
+    curve = not one_known
+    rows = _io.whole_numbers(test_rows, "test_rows", "row positions of z, e.g. [0, 5, 12]")[0] if test_rows is not None else None
+    test_ids = _io.task_id_list(test_tasks, "test_tasks") if test_tasks is not None else None
     _io.check_choice("reveal", reveal)
     _io.check_choice("reveal_rng", reveal_rng)
     _io.check_choice("active_criterion", active_criterion)
@@ -372,34 +411,48 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         if metadata is not None:
             args += ["--tasks", _io.write_metadata(call / "tasks.csv", metadata, "tasks")]
         args += _flag("--methods", ",".join(methods) if methods else None) + _flag("--test-fraction", test_fraction)
-        args += _flag("--test-rows", ",".join(map(str, test_rows)) if test_rows is not None else None)
-        args += _flag("--test-tasks", ",".join(map(str, test_tasks)) if test_tasks is not None else None)
+        args += _flag("--test-rows", ",".join(map(str, rows)) if rows is not None else None)
+        args += _flag("--test-tasks", ",".join(test_ids) if test_ids is not None else None)
         args += _flag("--test-family", test_family) + _flag("--train-family", train_family) + _flag("--family-column", family_column)
-        curve = known is not None and not isinstance(known, (int, np.integer))
-        args += _flag("--known", ",".join(str(int(k)) for k in known) if curve else known)
+        args += _flag("--known", ",".join(map(str, ks)) if ks is not None else None)
         args += _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
         args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
         args += _flag("--reveal-rng", reveal_rng) + _flag("--active-criterion", active_criterion) + _flag("--top-fraction", top_fraction)
-        for n, (name, given) in enumerate((external or {}).items()):
-            args += ["--external", f"{name}={_external_file(call, n, name, given)}"]
+        if external is not None and not isinstance(external, dict):
+            raise _engine.InputError(f"external must be a dict of name to predictions (e.g. {{'mine': frame}}); got a {type(external).__name__}.")
+        externals = [(_external_name(name), _external_file(call, n, name, given)) for n, (name, given) in enumerate((external or {}).items())]
+        for name, path in externals:
+            args += ["--external", f"{name}={path}"]
         args += ["--allow-partial"] if allow_partial else []
         args += _flag("--prior", prior) + _flag("--threads", threads)
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
             args += ["--predictions", call / "predictions.csv"]
-        _engine.run(args, progress)
+        _engine.run(args, progress, words=_external_words(externals) if externals else None)
         result = json.loads((call / "evaluation.json").read_text(encoding="utf-8"))
         if curve:
             points = result.get("curve", [result])
             table = pd.concat([pd.DataFrame(p["methods"]).assign(known=p["known"]) for p in points]).set_index(["known", "name"])
         else:
             table = pd.DataFrame(result["methods"]).set_index("name")
+        table = _score_types(table)
         table.attrs["result"] = result
         if predictions:
             frame = _io.read_table(call / "predictions.csv")
             frame["example"] = _io.typed_ids(frame["example"], _io.id_kind(_io.given_example_ids(z, examples))).to_numpy()
             frame["task"] = _io.typed_ids(frame["task"], _io.id_kind(_io.given_task_ids(z, task_ids))).to_numpy()
             table.attrs["predictions"] = frame
+    return table
+
+
+def _score_types(table: pd.DataFrame) -> pd.DataFrame:
+    """evaluate's scores as floats (JSON writes 0 as an integer and a score that does not apply as null), missing ones NaN;
+    counts (cells_per_seed) stay integers, text (fitted) text."""
+    for column in table.columns:
+        values = table[column]
+        if column in ("cells_per_seed", "fitted") or pd.api.types.is_bool_dtype(values) or values.map(lambda v: isinstance(v, str)).any():
+            continue
+        table[column] = pd.to_numeric(values).astype(np.float64)
     return table
 
 
@@ -410,10 +463,16 @@ def _external_file(call: Path, n: int, name: str, given) -> str:
     label = f"external[{name!r}]"
     if isinstance(given, (pd.DataFrame, np.ndarray)):
         return str(_io.write_matrix(call / f"external-{n}.npz", given, name=label))
+    if isinstance(given, (str, os.PathLike)):
+        return str(given)
+    if not isinstance(given, (list, tuple, dict)):
+        raise _engine.InputError(f"{label} is {given!r}: give {_EXTERNAL_FORMS}.")
     if isinstance(given, (list, tuple)):
         given = dict(enumerate(given))
-    if not isinstance(given, dict):
-        return str(given)
+    bad = next((key for key, v in given.items() if not isinstance(v, (pd.DataFrame, np.ndarray))), None)
+    if bad is not None:
+        raise _engine.InputError(f"{label}[{bad!r}] is {_io.short_repr(given[bad])}: each set of predictions is a DataFrame (index: task ids, "
+                                 "columns: example ids) or an array.")
     keys = list(given)
     by_k = bool(keys) and all(isinstance(key, tuple) and len(key) == 2 for key in keys)
     draws = [key[0] for key in keys] if by_k else keys
@@ -428,6 +487,62 @@ def _external_file(call: Path, n: int, name: str, given) -> str:
     return str(call / (f"external-{n}-draw{{draw}}" + ("-k{k}" if by_k else "") + ".npz"))
 
 
+_EXTERNAL_FORMS = ("the predictor's predictions for the test tasks as a DataFrame (index: task ids, columns: example ids) or an "
+                   "array, a list of them (one per draw), a dict of draw or of (draw, k) to them, or a file path")
+
+
+def _external_name(name) -> str:
+    """A name of ``external`` as the engine's ``NAME=FILE`` carries it: not empty, without '=' (the end of the name there)."""
+    text = str(name)
+    if not text or "=" in text:
+        raise _engine.InputError(f"external: the name {name!r} {'is empty' if not text else 'holds =, which cannot be passed to the engine'}; "
+                                 f"name the predictor otherwise{' (e.g. ' + repr(text.replace('=', '-')) + ')' if text else ''}.")
+    return text
+
+
+_MISSING_SET = re.compile(r"external-(\d+)-draw(\d+)(?:-k(\d+))?\.npz: no such file\. external .*? reads one file per (draw and k|draw|k) "
+                          r"\((.*)\), and this one is missing\.")
+_SAME_SET = re.compile(r"external (.*?)=(.*?): the same predictions are scored on (.*?)\. That is right only for a predictor that "
+                       r"ignores the revealed cells; one that uses them must be scored on the cells of the draw it was given, so write one "
+                       r"file per (draw and k|draw|k) with .*$")
+
+
+def _external_words(externals: List[tuple]) -> "Callable[[str], str]":
+    """A translation of evaluate's messages about ``external`` (``externals``: (name, file) as passed): the files the package
+    wrote named by the argument that held them (``external-0-draw1.npz`` -> ``external['mine'][1]``), and the command
+    line's fixes (write one file per draw with {draw} in its name) as the Python forms."""
+    names = [name for name, _ in externals]
+
+    def forms(per: str) -> str:
+        return "a list (draw 0, 1, ...) or a dict of draw to predictions" if per == "draw" else "a dict of (draw, k) to predictions"
+
+    def missing(match: "re.Match[str]") -> str:
+        n, draw, k, per, span = match.groups()
+        what = f"draw {draw}" + ("" if k is None else f" and k {k}")
+        span = span.replace("{draw} = ", "draws ").replace("{k} = ", "k ")
+        return (f"external[{names[int(n)]!r}] has no predictions for {what}: it gives one set per {per} ({span}), so give "
+                f"{forms(per)} with every one.")
+
+    def same(match: "re.Match[str]") -> str:
+        name, _, where, per = match.groups()
+        return (f"external[{name!r}]: the same predictions are scored on {where}. That is right only for a predictor that ignores "
+                f"the revealed cells; one that uses them must be scored on the cells of the draw it was given, so give one set per "
+                f"{per}: {forms(per)}.")
+
+    def words(text: str) -> str:
+        text = _SAME_SET.sub(same, _MISSING_SET.sub(missing, text))
+        for n, (name, path) in enumerate(externals):
+            shown = _engine.engine_words(path)
+            label = f"external[{name!r}]"
+            text = text.replace(f"external {name}={shown}", label).replace(f"{name} ({shown})", label)
+            text = re.sub(rf"external-{n}-draw(\d+)-k(\d+)\.npz", lambda m: f"{label}[({m.group(1)}, {m.group(2)})]", text)
+            text = re.sub(rf"external-{n}-draw(\d+)\.npz", lambda m: f"{label}[{m.group(1)}]", text)
+            text = text.replace(f"external-{n}.npz", label)
+        return text
+
+    return words
+
+
 def design(z: _io.MatrixLike, count: Optional[int] = None, *, criterion: Optional[str] = None, tasks: Optional[Sequence] = None,
            examples=None, group_by: Optional[str] = None, observed=None, exclude: Optional[Iterable] = None,
            threads: Optional[int] = None, progress: bool = True) -> pd.DataFrame:
@@ -439,7 +554,9 @@ def design(z: _io.MatrixLike, count: Optional[int] = None, *, criterion: Optiona
     ``criterion``: ``"v-optimal"`` (the engine's default: the error on the rest of the row), ``"d-optimal"`` or
     ``"group-means"`` (the means of the ``group_by`` groups, or of the whole row). ``observed`` (as in ``predict``: a
     Series indexed by example id, or a dict) holds cells measured already: the next ones are chosen given them.
-    ``exclude`` lists example ids that cannot be measured.
+    ``exclude`` lists example ids that cannot be measured. ``tasks``, ``examples`` (ids, or the example metadata that
+    ``group_by`` names a column of) and ``threads`` as in :func:`fit`. ``count`` and ``criterion`` left out: the engine's
+    defaults.
     """
     metadata, ids = _io.example_metadata(z, examples)
     if count is not None:  # None: the engine's default
@@ -491,7 +608,9 @@ def analyze(z: _io.MatrixLike, *, max_rank: Optional[int] = None, tasks: Optiona
             examples: Optional[Sequence] = None, progress: bool = True) -> pd.DataFrame:
     """How low-rank the forgetting is: R^2 of the task-only, example-only, additive and rank-1 models and of each SVD rank.
 
-    One row per model (``r2``); the whole result is in ``df.attrs["result"]``.
+    ``z``, ``tasks`` and ``examples`` (the ids of an array's rows and columns) as in :func:`fit`. ``max_rank``: the highest
+    rank of the truncated-SVD R^2 curve (default: the engine's). One row per model (``r2``); the whole result is in
+    ``df.attrs["result"]``.
     """
     with _Call() as call:
         matrix = _io.write_matrix(call / "z.npz", z, tasks, examples)

@@ -41,15 +41,31 @@ class ServiceUnavailable(ServiceError):
 
 
 class Client:
-    """The query service at ``url`` (e.g. ``http://127.0.0.1:5080``), with the key of ``--api-key-file`` if it has one."""
+    """The query service at ``url`` (e.g. ``http://127.0.0.1:5080``).
+
+    ``api_key``: the key of the service's ``--api-key-file`` (sent as a bearer token), None for a service without one.
+    ``timeout``: the seconds to wait for each answer before :class:`ServiceUnavailable`. ``close()`` (or a ``with`` block)
+    ends the client."""
 
     def __init__(self, url: str, api_key: Optional[str] = None, timeout: float = 60.0) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
+        self._closed = False
 
     def __repr__(self) -> str:
-        return f"<forgetpredict.Client {self.url}>"
+        return f"<forgetpredict.Client {self.url}{' (closed)' if self._closed else ''}>"
+
+    def close(self) -> None:
+        """Ends the client: it holds no open connection (each call opens and closes its own), so nothing is left open, and
+        later calls are refused. Closing again does nothing; ``with fp.Client(url) as c:`` closes it at the end of the block."""
+        self._closed = True
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def healthy(self) -> bool:
         """True when the service answers ``/healthz``."""
@@ -62,8 +78,9 @@ class Client:
         """The store's models: one row per name (method, task_count, example_count, rank, r2, group_columns, ...; ``error``:
         why a file in the store cannot be served, a damaged or foreign file, else None)."""
         models = self._request("GET", "/v1/models")["models"]
-        columns = ["name", "method", "taskCount", "exampleCount", "rank", "r2", "groupColumns", "error"]
-        return pd.DataFrame([{c: m.get(c) for c in columns} for m in models], columns=columns).set_index("name")
+        fields = {"name": "name", "method": "method", "taskCount": "task_count", "exampleCount": "example_count", "rank": "rank",
+                  "r2": "r2", "groupColumns": "group_columns", "error": "error"}
+        return pd.DataFrame([{c: m.get(f) for f, c in fields.items()} for m in models], columns=list(fields.values())).set_index("name")
 
     def model(self, name: str) -> "RemoteModel":
         """A model of the store by name."""
@@ -81,7 +98,7 @@ class Client:
         ``example_features`` (the same forms, keyed by example id: e.g. source and base loss, an embedding with one row per
         example): uploaded as ``exampleFeatures`` files, so the model predicts new examples from their features
         (:meth:`RemoteModel.predict` with ``new_examples``). ``known``: the cells you will measure per new task, which
-        ``"auto"`` (the default) and ``"ensemble"`` tune for (default 30).
+        ``"auto"`` (the default) and ``"ensemble"`` tune for (default: the engine's).
         """
         metadata, ids = _io.example_metadata(z, examples)
         kind = _io.id_kind(_io.given_example_ids(z, ids))
@@ -147,6 +164,8 @@ class Client:
         return self._send(request)
 
     def _send(self, request: urllib.request.Request):
+        if self._closed:
+            raise InputError(f"this client of {self.url} is closed (close(), or the end of its with block); make a new fp.Client(url).")
         if self.api_key is not None:
             request.add_header("Authorization", f"Bearer {self.api_key}")
         try:
@@ -224,6 +243,8 @@ class RemoteModel:
         said = _warn(answer)  # as the local predict warns
         examples = pd.DataFrame(answer["top"], columns=["id", "predicted", "std", "probability", "rank", "group"]).rename(columns={"id": "example"}).set_index("example")
         examples.index = _io.typed_ids(examples.index, self._id_kind)
+        if not answer.get("groupBy"):  # no groups: no group column, as locally
+            examples = examples.drop(columns="group")
         summary = {
             "threshold": answer["threshold"], "threshold_rule": answer.get("thresholdRule"), "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
             "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "from_task_features": answer.get("fromTaskFeatures", False),
@@ -243,6 +264,13 @@ class RemoteModel:
                seed: Optional[int] = None, prior: Optional[str] = None, by_index: bool = False, task_features=None) -> pd.DataFrame:
         """A replay set: a DataFrame (example, weight, predicted, group) as :meth:`forgetpredict.Model.replay` returns.
 
+        ``observed``, ``group_by``, ``prior``: as in :meth:`forgetpredict.Model.predict`. How many to replay: ``budget`` (a number of examples), or
+        ``ratio`` with ``task_size`` (one upstream example per ``ratio`` examples of a fine-tuning task of ``task_size``
+        examples). ``strategy``: ``"softmax"`` (sampled without replacement with probability softmax(predicted /
+        ``temperature``), ``temperature`` in the units of the predictions), ``"topk"``, ``"stratified"`` (every group keeps
+        ``min_per_group`` examples) or ``"random"`` (the baseline). ``exclude``: example ids never to replay (e.g. a held-out
+        evaluation set). ``seed``: the seed of the random strategies. Each left out (None) takes the engine's default.
+        ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         ``task_features`` as in :meth:`predict`.
         """
         _io.check_choice("strategy", strategy)
@@ -258,14 +286,17 @@ class RemoteModel:
             body["exclude"] = _exclude(exclude)
         answer = self.client._request("POST", f"/v1/models/{urllib.parse.quote(self.name, safe='')}/replay", body)
         _warn(answer)
-        table = pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"])
+        table = pd.DataFrame(answer["items"], columns=["example", "weight", "predicted", "group"]).astype({"weight": np.float64, "predicted": np.float64})
         table["example"] = _io.typed_ids(table["example"], self._id_kind).to_numpy()
         return table
 
 
     def design(self, count: Optional[int] = None, *, criterion: Optional[str] = None, group_by: Optional[str] = None, observed=None,
                exclude: Optional[Iterable] = None, by_index: bool = False) -> pd.DataFrame:
-        """Which examples a new task should measure: the DataFrame :meth:`forgetpredict.Model.design` returns, from the service."""
+        """Which examples a new task should measure: the DataFrame :meth:`forgetpredict.Model.design` returns, from the service.
+
+        ``count``, ``criterion``, ``group_by``, ``observed``, ``exclude`` and ``by_index`` as in :meth:`forgetpredict.Model.design`.
+        """
         if count is not None:  # None: the engine's default
             _io.check_count("count", count, "how many examples to measure")
         _io.check_choice("criterion", criterion)
