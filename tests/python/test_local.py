@@ -741,6 +741,28 @@ class PractitionerInputTests(unittest.TestCase):
                 call()
             self.assertIn(expected, refused.exception.message)
 
+    def test_save_replaces_the_file_whole_or_leaves_it_as_it_was(self):
+        # shutil.copyfile truncated an existing model first: a full disk or an interrupt lost the old model.
+        model = self.fitted(self.z[1:], method="additive")
+        folder = tempfile.mkdtemp(prefix="fp-save-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        target = os.path.join(folder, "m.fpm")
+        with open(target, "wb") as f:
+            f.write(b"the old model")
+        with mock.patch("shutil.copyfileobj", side_effect=OSError(28, "No space left on device")):
+            with self.assertRaises(OSError):
+                model.save(target)
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(), b"the old model")
+        self.assertEqual(os.listdir(folder), ["m.fpm"])  # no temporary file left
+        link = os.path.join(folder, "link.fpm")
+        os.symlink(target, link)
+        model.save(link)
+        self.assertTrue(os.path.islink(link))
+        self.assertEqual(sorted(os.listdir(folder)), ["link.fpm", "m.fpm"])
+        with open(target, "rb") as saved, open(model.path, "rb") as original:
+            self.assertEqual(saved.read(), original.read())  # the model, through the link
+
     def test_arguments_left_out_take_the_engines_defaults(self):
         # top, strategy and count left out are not sent: the engine's defaults apply, never a copy of them kept here.
         from forgetpredict import _engine

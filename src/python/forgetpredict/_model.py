@@ -8,6 +8,7 @@ import re
 import shutil
 import socket
 import tempfile
+import uuid
 import weakref
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
@@ -180,8 +181,23 @@ class Model:
         return self._path
 
     def save(self, path) -> None:
-        """Copies the model file to ``path`` (load it again with :func:`load`, or use it with the command line)."""
-        shutil.copyfile(self.path, path)
+        """Copies the model file to ``path`` (load it again with :func:`load`, or use it with the command line).
+
+        The copy is written beside ``path`` and renamed over it, as the engine writes its outputs: an interrupted save or a
+        full disk leaves ``path`` as it was (an older model there survives), never half a model."""
+        target = Path(os.path.realpath(path))  # a link keeps pointing at the model, as the engine's outputs do
+        temporary = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
+        try:
+            with open(self.path, "rb") as source, open(temporary, "xb") as copy:
+                shutil.copyfileobj(source, copy, 1 << 20)
+                copy.flush()
+                os.fsync(copy.fileno())
+            if target.exists():
+                shutil.copymode(target, temporary)
+            os.replace(temporary, target)
+        finally:
+            if temporary.exists():
+                temporary.unlink()
         self._saved = Path(path)
 
     def close(self) -> None:
