@@ -195,9 +195,25 @@ public static partial class ServerApp
         where T : class
     {
         var request = context.Request;
-        if (request.ContentType is { Length: > 0 } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        if (request.ContentType is { Length: > 0 } contentType)
         {
-            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Send the query as JSON (Content-Type: application/json), not {contentType}.");
+            // application/json or a +json type, in UTF-8 (JSON's only encoding on the wire, RFC 8259): a UTF-16 body or an
+            // ISO-8859-1 one would be read as UTF-8, garbling its ids or failing at its first byte.
+            if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+                || !(media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Send the query as JSON (Content-Type: application/json), not {Application.Echo.Printable(contentType)}.");
+            }
+
+            if (media.Charset is { Length: > 0 } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Send the query in UTF-8 (Content-Type: application/json; charset=utf-8), not {Application.Echo.Printable(charset.ToString())}.");
+            }
+        }
+
+        if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !encoding.All(e => string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"The service reads query bodies uncompressed (Content-Encoding {Application.Echo.Printable(encoding.ToString())} is not supported): send the JSON as it is.");
         }
 
         if (request.ContentLength > options.MaxJsonBodyBytes)

@@ -253,6 +253,23 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     {
         await (await _client.PostAsync("/v1/models/small/predict", new StringContent("top=5", Encoding.UTF8, "application/x-www-form-urlencoded")))
             .ProblemAsync(HttpStatusCode.UnsupportedMediaType, "Send the query as JSON");
+
+        // A type that only contains "json", another charset or a compressed body: each had been read as UTF-8 JSON (a 400 at
+        // its first byte, or ids garbled in silence).
+        await (await _client.PostAsync("/v1/models/small/predict", new StringContent("{}", Encoding.UTF8, "application/notjson-but-json")))
+            .ProblemAsync(HttpStatusCode.UnsupportedMediaType, "Send the query as JSON (Content-Type: application/json), not application/notjson-but-json");
+        var latin = new ByteArrayContent(Encoding.Latin1.GetBytes("{\"top\": 5}"));
+        latin.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=iso-8859-1");
+        await (await _client.PostAsync("/v1/models/small/predict", latin)).ProblemAsync(HttpStatusCode.UnsupportedMediaType, "Send the query in UTF-8", "not iso-8859-1");
+        var gzip = new ByteArrayContent([0x1f, 0x8b, 0x08, 0x00]);
+        gzip.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+        gzip.Headers.ContentEncoding.Add("gzip");
+        await (await _client.PostAsync("/v1/models/small/predict", gzip)).ProblemAsync(HttpStatusCode.UnsupportedMediaType, "reads query bodies uncompressed (Content-Encoding gzip");
+
+        // What clients send stays accepted: a charset of UTF-8, a +json type.
+        var utf8 = new StringContent("{\"top\": 5}", Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync("/v1/models/small/predict", utf8)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync("/v1/models/small/predict", new StringContent("{}", Encoding.UTF8, "application/merge-patch+json"))).StatusCode);
     }
 
     [Fact]
