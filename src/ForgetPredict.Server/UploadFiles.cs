@@ -93,6 +93,13 @@ internal static class UploadFiles
                         throw ApiException.BadRequest($"The upload has two '{field}' parts; send one.");
                     }
 
+                    // A text field of that name (curl -F file=z.npy, without the @) is not a file: its text had been read as
+                    // a matrix named upload.bin.
+                    if (!disposition.FileName.HasValue && !disposition.FileNameStar.HasValue)
+                    {
+                        throw ApiException.BadRequest($"'{field}' is a text field, not a file: send the {(field == "file" ? "matrix" : "example metadata")} as a file part with its file name (curl -F {field}=@{(field == "file" ? "z.npy" : "examples.csv")}).");
+                    }
+
                     var fileName = ClientFileName(disposition, field);
                     var saved = await SaveAsync(section.Body, store, fileName, context.RequestAborted).ConfigureAwait(false);
                     if (field == "file")

@@ -266,6 +266,26 @@ public sealed class UploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_AFileFieldSentAsText_IsNamedAsSuch()
+    {
+        // curl -F file=abc (without the @): its text had been read as a matrix named upload.bin.
+        foreach (var field in new[] { "file", "examples" })
+        {
+            var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "textfield"));
+            if (field == "file")
+            {
+                form = new MultipartFormDataContent { { new StringContent("abc"), "file" }, { new StringContent("textfield"), "name" } };
+            }
+            else
+            {
+                form.Add(new StringContent("id,source\n0,a\n"), "examples");
+            }
+
+            await (await _client.PostAsync("/v1/models", form)).ProblemAsync(HttpStatusCode.BadRequest, $"'{field}' is a text field, not a file");
+        }
+    }
+
+    [Fact]
     public async Task Upload_NotMultipart_Is415()
     {
         await (await _client.PostAsync("/v1/models", Http.Json("{}"))).ProblemAsync(HttpStatusCode.UnsupportedMediaType, "multipart/form-data");
