@@ -487,6 +487,12 @@ internal sealed class TaskFeaturesJsonConverter : JsonConverter<TaskFeaturesDto>
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             var column = reader.GetString() ?? string.Empty;
+            if (row.Exists(c => c.Key == column))
+            {
+                // A row's "id" given twice had kept the last one in silence.
+                throw new JsonException($"'{field}' gives \"{Application.Echo.Printable(column)}\" twice; give each column once.");
+            }
+
             reader.Read();
             row.Add(new(column, Value(ref reader, $"{field}.{column}")));
         }

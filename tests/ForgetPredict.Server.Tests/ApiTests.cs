@@ -180,6 +180,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("{\"taskFeatures\": {\"lr\": 0.001, \"steps\": 1e400}}", "'taskFeatures.steps' must be a finite number (it is 1e400)")]
     [InlineData("{\"taskFeatures\": {\"lr\": 0.001, \"family\": true}}", "'taskFeatures.family' must be a number (e.g. lr) or a string (a category, e.g. family), not a boolean.")]
     [InlineData("{\"newExamples\": {\"upstream.csv\": [1, 2]}}", "is a number")]
+    [InlineData("{\"newExamples\": {\"upstream.csv\": [{\"id\": \"n1\", \"id\": \"n2\"}]}}", "'newExamples.upstream.csv[0]' gives \"id\" twice; give each column once.")]
     [InlineData("{\"threshold\": \"high\"}", "\"threshold\" must be a number")]
     [InlineData("[]", "the body must be a JSON object with the fields observed, byIndex, top")]
     [InlineData("{\"topp\": 3}", "unknown field 'topp'; did you mean 'top'?")]
