@@ -54,8 +54,16 @@ public sealed record ReplayPlan(FoldedTask Task, ReplaySet Set, IReadOnlyList<Re
     /// </summary>
     public string? TemperatureWarning { get; init; }
 
-    /// <summary>Everything the caller should be told about the choice: <see cref="Shortfall"/> and <see cref="TemperatureWarning"/>, when they apply.</summary>
-    public IReadOnlyList<string> Warnings => [.. new[] { Shortfall, TemperatureWarning }.OfType<string>()];
+    /// <summary>
+    /// When no candidate is predicted to forget (every prediction 0 or below): the set then carries no predicted forgetting,
+    /// nor would a random one, and it follows the strategy's order only; else null.
+    /// </summary>
+    public string? NothingPredicted => Set.Items.Count > 0 && Set.RandomExpectation == 0
+        ? "no candidate example is predicted to forget (every prediction is 0 or below), so no replay set carries predicted forgetting; this one follows the strategy's order only"
+        : null;
+
+    /// <summary>Everything the caller should be told about the choice: <see cref="Shortfall"/>, <see cref="NothingPredicted"/> and <see cref="TemperatureWarning"/>, when they apply.</summary>
+    public IReadOnlyList<string> Warnings => [.. new[] { Shortfall, NothingPredicted, TemperatureWarning }.OfType<string>()];
 }
 
 /// <summary>The replay use case: choose upstream examples to mix back into a planned fine-tune.</summary>
@@ -131,16 +139,28 @@ public static class Replaying
 
         var mean = candidates.Average();
         var spread = Math.Sqrt(candidates.Sum(v => (v - mean) * (v - mean)) / (candidates.Length - 1));
+        if (spread <= 1e-9 * Math.Abs(mean) || spread == 0)
+        {
+            // Equal predictions (a task-mean model's row; the spread is rounding): no temperature weighs them apart, and
+            // advising one "near" the rounding would make the rounding choose.
+            return string.Create(CultureInfo.InvariantCulture,
+                $"every candidate's predicted forgetting is the same ({Plain(mean)}; the model does not tell examples apart), so softmax chooses at random at any temperature");
+        }
+
         var ratio = spread / options.Temperature;
         if (!double.IsFinite(ratio) || (ratio <= TemperatureSpreadLimit && ratio >= 1 / TemperatureSpreadLimit))
         {
             return null;
         }
 
-        var times = ratio > 1 ? $"{ratio.ToString("N0", CultureInfo.InvariantCulture)} times it" : $"1/{(1 / ratio).ToString("N0", CultureInfo.InvariantCulture)} of it";
+        var times = ratio > 1 ? $"{Times(ratio)} times it" : $"1/{Times(1 / ratio)} of it";
         return string.Create(CultureInfo.InvariantCulture,
             $"the softmax temperature {Plain(options.Temperature)} is in the units of the predictions, whose spread (std over the candidates) is {Plain(spread)}, {times}, so the choice is all but {(ratio > 1 ? "top-k" : "random")}; a temperature near {Plain(spread)} weighs the examples by their predicted forgetting");
     }
+
+    // A large ratio: whole with thousands separators up to a billion (1,234), then with an exponent (1.7E+300), never 300 digits.
+    private static string Times(double ratio) =>
+        ratio < 1e9 ? ratio.ToString("N0", CultureInfo.InvariantCulture) : ratio.ToString("G2", CultureInfo.InvariantCulture);
 
     // Two significant digits without an exponent between 1e-6 and 1e9 (0.00015, 150), else with one.
     private static string Plain(double value)

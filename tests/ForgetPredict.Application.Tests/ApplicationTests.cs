@@ -224,6 +224,32 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void Replay_AtTheExtremes_SaysWhatTheChoiceIs_InReadableNumbers()
+    {
+        // A task-mean model predicts one value for every example: the advice had been "a temperature near 8.9E-16" (the
+        // rounding of that one value), which would make the rounding choose.
+        var flat = new TaskMeanFitter().Fit(s_training);
+        var equal = Replaying.Plan(new ReplayPlanRequest { Model = flat, Cells = Cells(20), Options = new ReplayOptions { Budget = 5 } });
+        Assert.StartsWith("every candidate's predicted forgetting is the same (", equal.TemperatureWarning, StringComparison.Ordinal);
+        Assert.EndsWith("so softmax chooses at random at any temperature", equal.TemperatureWarning, StringComparison.Ordinal);
+
+        // A temperature of 1e-300 had printed the spread's ratio to it in 300 digits.
+        var tiny = Replaying.Plan(new ReplayPlanRequest { Model = s_model, Cells = Cells(20), Options = new ReplayOptions { Budget = 5, Temperature = 1e-300 } });
+        Assert.Matches(@"is [0-9.]+, [0-9.]+E\+29[0-9] times it, so the choice is all but top-k", tiny.TemperatureWarning);
+
+        // Nothing predicted to forget: a random set had been said to carry 2% of none (and this one 0x of that).
+        var negative = ForgettingMatrix.Wrap([.. s_training.Values.ToArray().Select(v => -Math.Abs(v) - 0.5f)], s_training.TaskCount, s_training.ExampleCount);
+        var none = Replaying.Plan(new ReplayPlanRequest
+        {
+            Model = new AdditiveFitter().Fit(negative),
+            Options = new ReplayOptions { Budget = 10, Strategy = ReplayStrategy.TopK },
+        });
+        Assert.Equal(0, none.Set.CoveredForgetting);
+        Assert.Equal(0, none.Set.RandomExpectation);
+        Assert.Equal(["no candidate example is predicted to forget (every prediction is 0 or below), so no replay set carries predicted forgetting; this one follows the strategy's order only"], none.Warnings);
+    }
+
+    [Fact]
     public void Replay_CountsEachGroup_AndTheUngroupedExamples()
     {
         // Given: groups where the first 50 examples have no label.

@@ -134,7 +134,7 @@ public sealed record ReplayItem(int Example, double Weight, double Predicted, st
 /// <param name="Items">The chosen examples, in selection order.</param>
 /// <param name="Candidates">Examples that could be chosen (not excluded).</param>
 /// <param name="CoveredForgetting">Share of the candidates' total positive predicted forgetting that the chosen examples carry.</param>
-/// <param name="RandomExpectation">The same share for a random choice of the same size (budget / candidates).</param>
+/// <param name="RandomExpectation">The same share for a random choice of the same size (budget / candidates; 0 when no candidate has positive predicted forgetting).</param>
 public sealed record ReplaySet(IReadOnlyList<ReplayItem> Items, int Candidates, double CoveredForgetting, double RandomExpectation)
 {
     /// <summary>Covered forgetting relative to random replay (e.g. 3.2 = three times what random replay covers).</summary>
@@ -243,7 +243,8 @@ public static class ReplaySelector
         var total = candidates.Sum(j => Math.Max(values[j], 0));
         var covered = total > 0 ? chosen.Sum(j => Math.Max(values[j], 0)) / total : 0;
         var items = chosen.Select((j, t) => new ReplayItem(j, weights[t], values[j], groups?.Labels[j])).ToArray();
-        return new ReplaySet(ReadOnlyView.Of(items), candidates.Length, covered, candidates.Length == 0 ? 0 : (double)budget / candidates.Length);
+        // With no positive predicted forgetting there is nothing to carry, for a random set as for this one: both shares are 0.
+        return new ReplaySet(ReadOnlyView.Of(items), candidates.Length, covered, candidates.Length == 0 || total <= 0 ? 0 : (double)budget / candidates.Length);
     }
 
     /// <summary>softmax(x) computed stably (the largest exponent is 0): never NaN. Entries of -infinity get 0; when some are
