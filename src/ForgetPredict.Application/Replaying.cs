@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using ForgetPredict.Core;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Core.Replay;
 using ForgetPredict.Data;
@@ -71,6 +72,31 @@ public static class Replaying
 {
     /// <summary>The group name reported for examples in no group.</summary>
     public const string Ungrouped = "(no group)";
+
+    /// <summary>
+    /// Refuses a setting the strategy does not read, given by the caller (a front end knows which it was given; a record's
+    /// defaults cannot tell): the temperature is softmax's, the per-group floor stratified's, the seed the random strategies'
+    /// (softmax and random). They had been ignored in silence, so a user who set one believed it took effect.
+    /// </summary>
+    /// <exception cref="OptionException">A given setting does not apply to <paramref name="strategy"/>.</exception>
+    public static void CheckSettingsApply(ReplayStrategy strategy, bool temperatureGiven, bool minPerGroupGiven, bool seedGiven)
+    {
+        var name = Choices.Strategy.NameOf(strategy);
+        if (temperatureGiven && strategy != ReplayStrategy.Softmax)
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.Temperature)} applies to the softmax strategy only, and this replay is {name}: drop it, or replay with {new OptionReference(ReplayOptionNames.Strategy, "softmax")}."));
+        }
+
+        if (minPerGroupGiven && strategy != ReplayStrategy.Stratified)
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.MinPerGroup)} applies to the stratified strategy only, and this replay is {name}: drop it, or replay with {new OptionReference(ReplayOptionNames.Strategy, "stratified")}."));
+        }
+
+        if (seedGiven && strategy is not (ReplayStrategy.Softmax or ReplayStrategy.Random))
+        {
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.Seed)} seeds the random strategies (softmax, random), and {name} draws nothing: drop it."));
+        }
+    }
 
     /// <summary>Folds the task in, predicts its row and chooses the replay set.</summary>
     /// <exception cref="ArgumentException">A measured cell is not valid for the model, or stratified selection has no groups.</exception>

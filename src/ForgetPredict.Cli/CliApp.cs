@@ -120,6 +120,8 @@ public static class CliApp
         [ModelOptionNames.Known] = "--known",
         [Core.Replay.ReplayOptionNames.Budget] = "--budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "--temperature",
+        [Core.Replay.ReplayOptionNames.Strategy] = "--strategy",
+        [Core.Replay.ReplayOptionNames.Seed] = "--seed",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "--min-per-group",
         [Core.Replay.ReplayOptionNames.Ratio] = "--ratio",
         [Core.Replay.ReplayOptionNames.TaskSize] = "--task-size",

@@ -126,6 +126,8 @@ internal static class Problems
         [ModelOptionNames.Known] = "known",
         [Core.Replay.ReplayOptionNames.Budget] = "budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "temperature",
+        [Core.Replay.ReplayOptionNames.Strategy] = "strategy",
+        [Core.Replay.ReplayOptionNames.Seed] = "seed",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "minPerGroup",
         [Core.Replay.ReplayOptionNames.Ratio] = "ratio",
         [Core.Replay.ReplayOptionNames.TaskSize] = "taskSize",

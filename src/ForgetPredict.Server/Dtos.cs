@@ -238,7 +238,7 @@ public sealed record ReplayRequest
     public string? Strategy { get; set; }
 
     /// <summary>Softmax temperature.</summary>
-    public double Temperature { get; set; } = Core.Replay.ReplayOptions.DefaultTemperature;
+    public double? Temperature { get; set; }
 
     /// <summary>Stratified: examples every group keeps.</summary>
     public int? MinPerGroup { get; set; }
@@ -250,7 +250,7 @@ public sealed record ReplayRequest
     public IReadOnlyList<string>? Exclude { get; set; }
 
     /// <summary>Seed of the random strategies.</summary>
-    public int Seed { get; set; }
+    public int? Seed { get; set; }
 
     /// <summary>Fold-in prior: empirical (default) or ridge.</summary>
     public string? Prior { get; set; }

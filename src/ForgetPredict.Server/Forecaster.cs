@@ -68,6 +68,7 @@ internal static class Forecaster
     public static ReplayResponse Replay(StoredModel stored, ReplayRequest request)
     {
         var strategy = Choices.Strategy.Parse(request.Strategy);
+        Replaying.CheckSettingsApply(strategy, request.Temperature is not null, request.MinPerGroup is not null, request.Seed is not null);
         var budget = ReplayOptions.ResolveBudget(request.Budget, request.Ratio, request.TaskSize);
         var model = stored.Model;
         var (grouping, unchosen) = stored.Grouping(request.GroupBy, required: strategy == ReplayStrategy.Stratified);
@@ -81,9 +82,9 @@ internal static class Forecaster
             {
                 Budget = budget,
                 Strategy = strategy,
-                Temperature = request.Temperature,
+                Temperature = request.Temperature ?? ReplayOptions.DefaultTemperature,
                 MinPerGroup = request.MinPerGroup,
-                Seed = request.Seed,
+                Seed = request.Seed ?? 0,
             },
         });
         var set = plan.Set;

@@ -292,6 +292,15 @@ public class ConvertCommandTests
         var (code, output, error) = CliRunner.Run("demo", "--matrix", path, "--seeds", "1", "--test-tasks", "2", "--format", "tsv");
         Assert.True(code == 0, error);
         Assert.Contains("10 tasks x 300 examples", output, StringComparison.Ordinal);
+
+        // More test tasks than leave two to fit on had been cut to 8 in silence; two inputs had run on one of them.
+        var (tooMany, printed, tooManyError) = CliRunner.Run("demo", "--matrix", path, "--seeds", "1", "--test-tasks", "9", "--format", "tsv");
+        Assert.Equal(1, tooMany);
+        Assert.Equal("error: --test-tasks 9 leaves fewer than 2 of the matrix's 10 tasks to fit on: give at most 8.", tooManyError.Trim());
+        Assert.Equal(string.Empty, printed);
+        var (both, _, bothError) = CliRunner.Run("demo", "--matrix", path, "--synthetic");
+        Assert.Equal(2, both);
+        Assert.StartsWith("error: Give --matrix or --synthetic, not both", bothError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -237,7 +237,8 @@ public class ReportCommandTests
         string Run(string name, string strategy, string seed)
         {
             var path = Path.Combine(dir, name);
-            var (code, output, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "80", "--strategy", strategy, "--temperature", "0.01", "--seed", seed, "--out", path);
+            string[] temperature = strategy == "softmax" ? ["--temperature", "0.01"] : [];
+            var (code, output, error) = CliRunner.Run(["replay", "--model", model, "--observed", observed, "--budget", "80", "--strategy", strategy, .. temperature, "--seed", seed, "--out", path]);
             Assert.True(code == 0, error);
             Assert.Contains("of the predicted forgetting", output, StringComparison.Ordinal);
             return File.ReadAllText(path);
@@ -248,6 +249,23 @@ public class ReportCommandTests
         var softmax = Run("s.csv", "softmax", "3").Split('\n').Skip(1).Where(l => l.Length > 0).Sum(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture));
         var random = Run("r.csv", "random", "3").Split('\n').Skip(1).Where(l => l.Length > 0).Sum(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture));
         Assert.True(softmax > 1.5 * random, $"softmax {softmax} random {random}");
+    }
+
+    // Settings the strategy does not read had been ignored in silence: the user believed they took effect.
+    [Theory]
+    [InlineData("topk", "--temperature", "0.5", "error: --temperature applies to the softmax strategy only, and this replay is topk: drop it, or replay with --strategy softmax.")]
+    [InlineData("softmax", "--min-per-group", "2", "error: --min-per-group applies to the stratified strategy only, and this replay is softmax: drop it, or replay with --strategy stratified.")]
+    [InlineData("topk", "--seed", "3", "error: --seed seeds the random strategies (softmax, random), and topk draws nothing: drop it.")]
+    public void Replay_ASettingItsStrategyDoesNotRead_IsRefused(string strategy, string option, string value, string expected)
+    {
+        var (model, _, observed, _) = s_setup.Value;
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "replay.csv");
+
+        var (code, _, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "10", "--strategy", strategy, option, value, "--out", path);
+
+        Assert.Equal(1, code);
+        Assert.Equal(expected, error.Trim());
+        Assert.False(File.Exists(path));
     }
 
     [Theory]
@@ -261,7 +279,8 @@ public class ReportCommandTests
         var path = Path.Combine(RepoPaths.NewTempFolder(), "replay.csv");
 
         // When
-        var (code, output, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "40", "--strategy", strategy, "--temperature", "0.05", "--out", path);
+        string[] temperature = strategy == "softmax" ? ["--temperature", "0.05"] : [];
+        var (code, output, error) = CliRunner.Run(["replay", "--model", model, "--observed", observed, "--budget", "40", "--strategy", strategy, .. temperature, "--out", path]);
 
         // Then: the output says what weight is, and the file's weights are that.
         Assert.True(code == 0, error);

@@ -385,6 +385,8 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"budget\": 5, \"byIndex\": true, \"exclude\": [\"600\"]}", "exclude: none of its 1 ids names an example, so it would exclude nothing: example '600' is not a column position 0..599")]
     [InlineData("small", "{\"budget\": 5, \"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"budget\": 5, \"exclude\": [\"0\", null]}", "\"exclude\"[1] is null: list the example ids to exclude as strings.")]
+    [InlineData("small", "{\"budget\": 5, \"strategy\": \"topk\", \"temperature\": 0.5}", "\"temperature\" applies to the softmax strategy only, and this replay is topk: drop it, or replay with \"strategy\" = softmax.")]
+    [InlineData("small", "{\"budget\": 5, \"strategy\": \"random\", \"minPerGroup\": 1}", "\"minPerGroup\" applies to the stratified strategy only")]
     public async Task Replay_BadRequests_Are400(string model, string body, params string[] fragments)
     {
         await (await _client.PostAsync($"/v1/models/{model}/replay", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);

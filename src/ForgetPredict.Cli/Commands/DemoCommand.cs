@@ -38,10 +38,32 @@ internal static class DemoCommand
             command.Options.Add(option);
         }
 
+        command.Validators.Add(result =>
+        {
+            // --synthetic beside --matrix had been ignored in silence.
+            if (result.GetResult(matrix) is { Tokens.Count: > 0 } && result.GetValue(synthetic))
+            {
+                result.AddError("Give --matrix or --synthetic, not both: the demo runs on one matrix.");
+            }
+        });
+
         command.SetAction(parse =>
         {
             var console = Terminal.For(parse.Out());
             var (z, title) = Load(parse.GetValue(matrix), parse.GetValue(synthetic), path => input.Read(parse, path));
+
+            // Two tasks at least are fitted on. The default (12) shrinks to fit a small matrix; a number asked for is not
+            // cut in silence.
+            if (z.TaskCount < 3)
+            {
+                throw new OptionException(string.Create(CultureInfo.InvariantCulture, $"The demo needs at least 3 tasks (2 to fit on, 1 to hold out); this matrix has {z.TaskCount}."));
+            }
+
+            if (parse.GetResult(testTasks) is { Implicit: false } && parse.GetValue(testTasks) > z.TaskCount - 2)
+            {
+                throw new OptionException(string.Create(CultureInfo.InvariantCulture, $"--test-tasks {parse.GetValue(testTasks):N0} leaves fewer than 2 of the matrix's {z.TaskCount} tasks to fit on: give at most {z.TaskCount - 2}."));
+            }
+
             console.WriteLine(title);
             console.WriteLine();
             console.WriteLine("1. How low-rank is the forgetting? (R^2 on all cells)");

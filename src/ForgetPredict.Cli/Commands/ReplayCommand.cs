@@ -27,7 +27,7 @@ internal static class ReplayCommand
         };
         strategy.OneOf(Choices.Strategy);
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature tau, in the units of the predictions.", DefaultValueFactory = _ => ReplayOptions.DefaultTemperature };
-        var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally)." };
+        var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally, and at least one per group; 0 lets top-K decide)." };
         var exclusion = new ExcludeOptions("Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var seed = new Option<int>("--seed") { Description = "Seed of the random strategies.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Replay set to write (.csv, .tsv, .json or .parquet): example,weight,predicted,group. weight: the example's selection probability (softmax: softmax(predicted / tau) over all candidates; random: 1 / candidates); 1 for topk and stratified.", Required = true };
@@ -44,6 +44,7 @@ internal static class ReplayCommand
         {
             var size = Budget(parse.GetValue(budget), parse.GetValue(ratio), parse.GetValue(taskSize));
             var chosen = Choices.Strategy.Parse(parse.GetValue(strategy));
+            Replaying.CheckSettingsApply(chosen, parse.GetResult(temperature) is { Implicit: false }, parse.GetResult(minPerGroup) is { Implicit: false }, parse.GetResult(seed) is { Implicit: false });
             var f = forecast.Load(parse, parse.Err(), requireGroups: chosen == ReplayStrategy.Stratified);
 
             var options = new ReplayOptions

@@ -27,8 +27,14 @@ public static class ReplayOptionNames
     /// <summary><see cref="ReplayOptions.Budget"/>.</summary>
     public const string Budget = "ReplayOptions.Budget";
 
+    /// <summary><see cref="ReplayOptions.Strategy"/>.</summary>
+    public const string Strategy = "ReplayOptions.Strategy";
+
     /// <summary><see cref="ReplayOptions.Temperature"/>.</summary>
     public const string Temperature = "ReplayOptions.Temperature";
+
+    /// <summary><see cref="ReplayOptions.Seed"/>.</summary>
+    public const string Seed = "ReplayOptions.Seed";
 
     /// <summary><see cref="ReplayOptions.MinPerGroup"/>.</summary>
     public const string MinPerGroup = "ReplayOptions.MinPerGroup";
