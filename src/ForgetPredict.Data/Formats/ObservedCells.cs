@@ -173,6 +173,13 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names);
         var ids = table.Column(table.ColumnNames[exampleColumn]);
         var values = table.Column(table.ColumnNames[valueColumn]);
+        if (Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq")
+        {
+            // The matrix's value column and this one are held to one rule: numbers, not text that looks like them.
+            using var reader = Parquet.ParquetReader.Open(path);
+            reader.RequireNumbers(reader.IndexOf(table.ColumnNames[valueColumn]));
+        }
+
         return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row");
     }
 

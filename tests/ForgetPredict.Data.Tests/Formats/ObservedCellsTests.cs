@@ -99,4 +99,32 @@ public class ObservedCellsTests
         Assert.DoesNotContain("LineNumber", e.Message, StringComparison.Ordinal);
         Directory.Delete(folder, recursive: true);
     }
+
+    [Fact]
+    public void Read_ParquetValuesHeldAsTextOrDates_AreRefusedAsTheMatrixReaderRefusesThem()
+    {
+        // Given: measured values written as VARCHAR (were parsed here while the matrix reader refused them), and as DATE
+        // (were read as day counts).
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-types");
+        var text = Path.Combine(folder, "text.parquet");
+        using (var stream = File.Create(text))
+        using (var writer = Data.Parquet.ParquetWriter.Create(stream, [new("example", Data.Parquet.ParquetValueType.String), new("value", Data.Parquet.ParquetValueType.String)]))
+        {
+            writer.WriteRows([Data.Parquet.ParquetColumnData.FromStrings(new string?[] { "a" }), Data.Parquet.ParquetColumnData.FromStrings(new string?[] { "0.5" })]);
+        }
+
+        var date = Path.Combine(folder, "date.parquet");
+        File.WriteAllBytes(date, Tests.Parquet.ParquetFileBuilder.Build(
+            [new("example", 6, Converted: 0), new("value", 1, Converted: 6)],
+            [new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, [1, 0, 0, 0, (byte)'a'])), new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, Tests.Parquet.ParquetFileBuilder.Int32s(19723)))],
+            1));
+
+        // Then
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(text, s_ids, s_byId));
+        Assert.Contains("text.parquet: column 'value': the column holds text, not numbers; cast it to a number before export (DuckDB: value::DOUBLE", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(date, s_ids, s_byId));
+        Assert.Contains("date.parquet: column 'value': the column holds DATE values", e.Message, StringComparison.Ordinal);
+        Assert.Contains("or drop the column", e.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
 }
