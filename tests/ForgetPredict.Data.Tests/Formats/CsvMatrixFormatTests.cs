@@ -85,6 +85,78 @@ public class CsvMatrixFormatTests
         Assert.Contains("so the file would read back as a long table; write the long layout", refused.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(',')]
+    [InlineData('\t')]
+    public void Write_EveryIdSetWithTheLongColumnNames_ReadsBackAsWritten(char delimiter)
+    {
+        // Examples task, example and value make the long layout's header whatever the index cell holds: the file read back
+        // as a long table (2x2, half missing). Whole-number values, missing cells and task ids of every kind must survive.
+        string[][] exampleSets = [["task", "example", "value"], ["value", "example", "task"], ["task", "example", "value", "z"], ["a", "task", "example", "value"], ["example", "value"], ["task", "value"], ["task"]];
+        string[][] taskSets = [["t1", "t2"], ["0", "1"], ["task", "example"], ["1", "1.5"]];
+        float[][] valueSets = [[1, 2, 3, 3, 4, 5, 6, 7], [float.NaN, float.NaN, 3, 3, 4, 5, 6, 7], [0.5f, 1e-8f, 3e20f, -2, 0, float.NaN, 1, 2]];
+        foreach (var examples in exampleSets)
+        {
+            foreach (var tasks in taskSets)
+            {
+                foreach (var values in valueSets)
+                {
+                    var m = ForgettingMatrix.Create(values.AsSpan(0, tasks.Length * examples.Length).ToArray(), tasks.Length, examples.Length, tasks, examples);
+                    using var text = new MemoryStream();
+                    CsvMatrixFormat.Write(m, text, delimiter: delimiter);
+                    var back = MatrixFile.Read(new MemoryStream(text.ToArray()), delimiter == ',' ? "w.csv" : "w.tsv");
+
+                    var shown = $"{string.Join('|', tasks)} x {string.Join('|', examples)}: {Encoding.UTF8.GetString(text.ToArray())}";
+                    Assert.True(m.TaskIds.SequenceEqual(back.TaskIds) && m.ExampleIds.SequenceEqual(back.ExampleIds), shown);
+                    Assert.True(m.Values.ToArray().SequenceEqual(back.Values.ToArray()), shown);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    // pandas to_csv() of float frames whose columns are task, example, value: its unnamed index, or one named 'task'.
+    [InlineData(",task,example,value\nt1,1.0,2.0,3.0\nt2,3.0,4.0,5.0\n")]
+    [InlineData(",task,example,value\nt1,1.0,2,3\nt2,3.0,4,5\n")]
+    [InlineData(",task,example,value\n0,1.0,2.0,3.0\n1,3.0,4.0,5.0\n")]
+    [InlineData("task,a,example,value\nt1,1.0,2.0,3.0\nt2,3.0,4.0,5.0\n")]
+    [InlineData(",task,example,value\nt1,,2.0,3.0\nt2,3.0,4.0,5.0\n")]
+    public void Read_PandasWideFrameWithColumnsNamedLikeTheLongLayout_IsWide(string text)
+    {
+        var m = ReadText(text);
+        Assert.Equal(2, m.TaskCount);
+        Assert.Equal(3, m.ExampleCount);
+        Assert.Equal(5f, m[1, 2]);
+    }
+
+    [Theory]
+    // A long table, with pandas' index, with extra columns, with integer ids: still long.
+    [InlineData(",task,example,value\n0,1,2,0.5\n1,1,3,0.25\n2,4,2,0.125\n")]
+    [InlineData(",task,example,value\n0,t1,e1,0.5\n1,t2,e2,0.25\n")]
+    [InlineData("task,example,value,seed\n1,2,0.5,7\n1,3,0.25,7\n4,2,0.125,7\n")]
+    [InlineData("task,example,value,seed\nt1,e1,0.5,7\n")]
+    [InlineData("task,example,value\n1,2,0.5\n")]
+    public void Read_LongTablesWhoseHeaderCouldBeWide_StayLong(string text)
+    {
+        var m = ReadText(text);
+        Assert.DoesNotContain("value", m.ExampleIds);
+        Assert.DoesNotContain("example", m.ExampleIds);
+    }
+
+    [Theory]
+    // Whole numbers under task and example, none repeating: a long table's ids or a wide matrix's values.
+    [InlineData(",task,example,value\nt1,1,2,3\nt2,3,4,5\n")]
+    [InlineData("task,a,example,value\nt1,1.0,2,3\nt2,3.0,4,5\n")]
+    public void Read_AHeaderAndRowsThatFitBothLayouts_AreRefusedNamingTheLayoutOption(string text)
+    {
+        var e = Refusal(text);
+        Assert.Contains("heads either a long table or a wide matrix whose examples include task, example and value", e.Message, StringComparison.Ordinal);
+        Assert.Contains("MatrixReadOptions.Layout = wide", e.Message, StringComparison.Ordinal);
+        Assert.Contains("MatrixReadOptions.Layout = long", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, e.Line);
+        Assert.Equal(3, ReadText(text, options: new MatrixReadOptions { Layout = MatrixLayout.Wide }).ExampleCount);
+    }
+
     [Fact]
     public void Read_PandasWithoutIndex_NumbersTheTasks()
     {
