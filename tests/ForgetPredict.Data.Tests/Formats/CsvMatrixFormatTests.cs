@@ -429,6 +429,11 @@ public class CsvMatrixFormatTests
     [InlineData(",a,b\nt1,1,2,3\n", "row has 4 fields but the header has 3. If the numbers use decimal commas", 2)]
     [InlineData("task,example,value\na,x\n", "row has 2 fields but the header has 3", 2)]
     [InlineData(",a,b\nt1,\"1,5\",2\n", "'1,5' uses a decimal comma", 2)]
+    // A thousands separator is not taken for a decimal comma (its fix, replacing ',' by '.', turned 1000 into 1).
+    [InlineData(",a,b\nt1,\"1,000\",2\n", "'1,000' has a comma, which is either a decimal comma or a thousands separator (1.000 or 1000?)", 2)]
+    [InlineData(",a,b\nt1,\"1,000\",2\n", "If it is a decimal comma, re-export with a decimal point (pandas: to_csv(decimal='.')); if it is a thousands separator, write the numbers without one", 2)]
+    [InlineData(",a,b\nt1,\"-1,234,567\",2\n", "'-1,234,567' has thousands separators; numbers must be written without them", 2)]
+    [InlineData(",a,b\nt1,\"1,234.5\",2\n", "'1,234.5' has thousands separators", 2)]
     [InlineData("x;a;b\nt1;1,5;2\n", "'1,5' uses a decimal comma", 2)]
     [InlineData(",a,b\nt1,inf,2\n", "'inf' is infinite", 2)]
     [InlineData(",a,b\nt1,1,-Infinity\n", "'-Infinity' is infinite", 2)]
