@@ -299,7 +299,9 @@ public static class CsvMatrixFormat
             ParseRow(source, fields, rows.AddRow(headerLine), headerLine, comma);
         }
 
-        ParseDataRows(csv, source, firstCell, withIds, rows, taskIds, taskLines, n, comma, exampleIds, !headerless && header[0].Trim().Length > 0);
+        // The id column is named by its header cell, as the example columns are; unnamed (pandas' index) or headerless, by its number.
+        var idColumn = !headerless && header[0].Trim().Length > 0 ? header[0].Trim() : "1";
+        ParseDataRows(csv, source, firstCell, withIds, rows, taskIds, taskLines, n, comma, exampleIds, !headerless && header[0].Trim().Length > 0, idColumn);
 
         if (rows.Rows == 0)
         {
@@ -312,7 +314,7 @@ public static class CsvMatrixFormat
 
     // The data rows; when firstCell is not null, the current record is the first and its first field has been read.
     private static void ParseDataRows(Utf8CsvReader csv, string source, string? firstCell, bool withIds, RowBuffer rows, List<string> taskIds,
-        Dictionary<string, long> taskLines, int n, bool comma, string[]? exampleIds, bool firstHeaderCellNamed)
+        Dictionary<string, long> taskLines, int n, bool comma, string[]? exampleIds, bool firstHeaderCellNamed, string idColumn)
     {
         var pending = firstCell;
         if (pending is null && !csv.NextRecord())
@@ -330,13 +332,13 @@ public static class CsvMatrixFormat
                 if (pending is null)
                 {
                     csv.TryReadField(out var idField);
-                    pending = Utf8CsvReader.StrictText(idField, source, line, "1");
+                    pending = Utf8CsvReader.StrictText(idField, source, line, idColumn);
                 }
 
                 taskId = pending;
                 if (taskId.Length == 0)
                 {
-                    throw new ForgettingDataException(source, "the task id (first column) is empty; every row needs a task id.", line, "1");
+                    throw new ForgettingDataException(source, "the task id (column 1) is empty; every row needs a task id.", line, idColumn);
                 }
 
                 if (!taskLines.TryAdd(taskId, line))

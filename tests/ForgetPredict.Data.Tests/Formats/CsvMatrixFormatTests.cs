@@ -443,7 +443,8 @@ public class CsvMatrixFormatTests
     [InlineData(",a,a\nt1,1,2\n", "example id 'a' is in the header twice, as columns 2 and 3", 1)]
     [InlineData(",a,\nt1,1,2\n", "header cell 3 is empty", 1)]
     [InlineData(",a,b\nt1,1,2\nt1,3,4\n", "task 't1' appears twice, on lines 2 and 3", 3)]
-    [InlineData(",a,b\n,1,2\n", "task id (first column) is empty", 2)]
+    [InlineData(",a,b\n,1,2\n", "m.csv:2: column '1': the task id (column 1) is empty", 2)]
+    [InlineData("id,a,b\nt1,1,2\n,3,4\n", "m.csv:3: column 'id': the task id (column 1) is empty", 3)]   // was column '1'
     [InlineData("task,example,value\n,x,1\n", "the id is empty", 2)]
     [InlineData("just_one_column\n1\n", "single column", 1)]
     [InlineData(",a,b\n", "no task rows", 1)]
