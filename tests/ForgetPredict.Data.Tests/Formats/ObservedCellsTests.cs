@@ -84,6 +84,9 @@ public class ObservedCellsTests
     [InlineData("o.json", "{\"example\": \"a\", \"value\": 0.5}\n{\"example\": \"b\", \"value\": 0.5}\n", "It looks like JSON Lines")]
     [InlineData("o.json", "{\"a\": 0.5, \"a\": 0.25}", "measured twice, on entries 1 and 2")]
     [InlineData("o.csv", "example,value\na,NA\n", "example 'a' has value 'NA', a missing value; drop the row")]
+    // A key given twice in a record (Python's json keeps the last, we had read the first); pandas' orient="split".
+    [InlineData("o.json", "[{\"example\": \"a\", \"value\": 0.1, \"value\": 0.5}]", "o.json: record 1: column 'value': record 1 gives 'value' twice; give each record one 'example' and one 'value'.")]
+    [InlineData("o.json", "{\"columns\": [\"example\", \"value\"], \"index\": [0], \"data\": [[\"a\", 0.1]]}", "holds pandas' orient=\"split\" JSON (\"columns\", \"index\", \"data\"), a table rather than example/value pairs; expected an object of example/value pairs")]
     // A JSON document names an entry or record by its number, not as a line (a one-line file was reported at line 2).
     [InlineData("o.json", "{\"a\": 0.5, \"b\": \"x\"}", "o.json: entry 2: column 'value': the value for example 'b' is string, not a number")]
     [InlineData("o.json", "[{\"example\": \"a\", \"value\": 0.5}, {\"example\": \"zz\", \"value\": 1}]", "o.json: record 2: column 'example': example 'zz' is not one of the model's")]
