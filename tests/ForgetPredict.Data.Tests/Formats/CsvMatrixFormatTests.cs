@@ -115,6 +115,28 @@ public class CsvMatrixFormatTests
     }
 
     [Theory]
+    [InlineData(",a,b\nt1,1,2\n   \n", "m.csv")]
+    [InlineData(",a,b\nt1,1,2\n\t \r\n\u001a", "m.csv")]
+    [InlineData(",a,b\n  \nt1,1,2\n\u001a", "m.csv")]
+    [InlineData("task,example,value\nt1,a,1\n \nt1,b,2\n \n", "m.csv")]
+    [InlineData("\ta\tb\nt1\t1\t2\n  \n", "m.tsv")]
+    public void Read_WhitespaceOnlyLinesAndADosEndOfFileMark_AreBlankLines_AsPandasReadsThem(string text, string name)
+    {
+        // Were "row has 1 fields but the header has 3".
+        var m = ReadText(text, name);
+        Assert.Equal(1, m.TaskCount);
+        Assert.Equal(2, m.ExampleCount);
+        Assert.Equal(2f, m[0, 1]);
+    }
+
+    [Fact]
+    public void Read_ALineOfTabsInATsv_IsARowOfEmptyFields_NotABlankLine()
+    {
+        var e = Refusal("\ta\tb\nt1\t1\t2\n\t\n", "m.tsv");
+        Assert.Contains("m.tsv:3: column '1': the task id (column 1) is empty", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     // pandas to_csv() of float frames whose columns are task, example, value: its unnamed index, or one named 'task'.
     [InlineData(",task,example,value\nt1,1.0,2.0,3.0\nt2,3.0,4.0,5.0\n")]
     [InlineData(",task,example,value\nt1,1.0,2,3\nt2,3.0,4,5\n")]

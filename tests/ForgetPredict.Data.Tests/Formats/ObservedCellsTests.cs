@@ -104,6 +104,19 @@ public class ObservedCellsTests
     }
 
     [Fact]
+    public void Read_AWhitespaceOnlyLastLine_IsBlank()
+    {
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-blank");
+        var path = Path.Combine(folder, "o.csv");
+        File.WriteAllText(path, "example,value\na,0.5\n  \n\u001a");
+
+        var cells = ObservedCells.Read(path, s_ids, s_byId);
+
+        Assert.Equal([0], cells.Examples);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public void Read_ParquetValuesHeldAsTextOrDates_AreRefusedAsTheMatrixReaderRefusesThem()
     {
         // Given: measured values written as VARCHAR (were parsed here while the matrix reader refused them), and as DATE
