@@ -104,6 +104,20 @@ public class ObservedCellsTests
     }
 
     [Fact]
+    public void Read_IdsWrittenAsFloats_NameTheCauseAndTheFix_AsMetadataDoes()
+    {
+        // Given: pandas wrote the example column as floats ('101.0' for example 101), as a column with a missing value becomes.
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-floats");
+        var path = Path.Combine(folder, "o.csv");
+        File.WriteAllText(path, "example,value\n101.0,0.5\n102.0,0.25\n");
+
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, IdList.From(["100", "101", "102"]), s_byId));
+
+        Assert.Contains("2 examples are not among the model's 3 example ids (first: '101.0', '102.0'); they are written as decimals ('101.0') where the examples' are whole numbers ('100'): write them as integers (pandas: astype(int) before to_csv).", e.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public void Read_AWhitespaceOnlyLastLine_IsBlank()
     {
         var folder = Testing.RepoPaths.NewTempFolder("fp-observed-blank");
