@@ -503,8 +503,8 @@ public sealed class MetadataJoin
         }
 
         var first = _table.Ids[0];
-        var decimals = _table.Ids.Take(100).All(id => IdList.WholeNumber(id) is { } whole && whole != id) && _ids.Take(100).All(id => long.TryParse(id, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            ? $" Its ids are written as decimals ({Echo.Quote(first)}) where the {_what}s' are whole numbers ({Echo.Quote(_ids[0])}): write them as integers (pandas: astype(int) before to_csv)."
+        var decimals = Formats.ExampleReferences.DecimalIds(_table.Ids, _ids, "Its ids are", _what) is { } written
+            ? $" {written}."
             : $" Check that column {Echo.Quote(_idColumn)} holds the {_what}s' ids{(_ids.IsImplicit ? $" (the matrix has none of its own: its columns' positions 0..{Count - 1})" : string.Empty)}, or name the id column.";
         throw new ForgettingDataException(_table.SourceName, string.Create(CultureInfo.InvariantCulture,
             $"none of its {_table.RowCount} rows names one of the {Count} {_what}s (first id: {Echo.Quote(first)}, first {_what}: {Echo.Quote(_ids[0])}), so it would group nothing.{decimals}{_table.RowNumbersHint}"),

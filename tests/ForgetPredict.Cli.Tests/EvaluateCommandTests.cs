@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ForgetPredict.Core;
@@ -137,6 +138,35 @@ public class EvaluateCommandTests
         var perSeed = File.ReadLines(json + ".csv").Skip(1).Select(l => l.Split(',')).Where(f => f[6] == "false" && f[5].Length > 0).GroupBy(f => f[1]).Select(g => g.Count()).ToArray();
         Assert.True(perSeed.Distinct().Count() > 1, string.Join(", ", perSeed));
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"scores on {perSeed.Min():N0}-{perSeed.Max():N0} (mean "), output.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_PredictionsFile_IsWrittenInTheFormatOfItsExtension_AndAnUnknownOneIsAUsageError()
+    {
+        // Given: the same predictions asked for as CSV, TSV, JSON and Parquet (.parquet got CSV bytes, .tsv commas).
+        var dir = RepoPaths.NewTempFolder();
+        foreach (var extension in new[] { ".csv", ".tsv", ".json", ".parquet" })
+        {
+            var path = Path.Combine(dir, "p" + extension);
+            var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3", "--methods", "additive", "--seeds", "1", "--predictions", path);
+            Assert.True(code == 0, error);
+            var bytes = File.ReadAllBytes(path);
+            Assert.Equal(extension == ".parquet", bytes.AsSpan(0, 4).SequenceEqual("PAR1"u8));
+            Assert.Equal(extension == ".tsv", Encoding.UTF8.GetString(bytes).StartsWith("method\tseed\ttask\texample\tpredicted\tactual\trevealed\n", StringComparison.Ordinal));
+        }
+
+        // Then: every format holds the same rows (the Parquet file read back by the library's reader).
+        using var parquet = Data.Parquet.ParquetReader.Open(Path.Combine(dir, "p.parquet"));
+        Assert.Equal(["method", "seed", "task", "example", "predicted", "actual", "revealed"], parquet.Columns.Select(c => c.Name));
+        Assert.Equal(File.ReadAllLines(Path.Combine(dir, "p.csv")).Length - 1, parquet.RowCount);
+        Assert.Equal(File.ReadAllLines(Path.Combine(dir, "p.tsv")).Length - 1, parquet.RowCount);
+
+        // And: an extension no table format has is refused before anything runs, naming the ones there are.
+        var (refused, _, message) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3", "--methods", "additive", "--seeds", "1", "--predictions", Path.Combine(dir, "p.txt"));
+        Assert.Equal(2, refused);
+        Assert.Contains("--predictions", message, StringComparison.Ordinal);
+        Assert.Contains("name the file .csv, .tsv, .tab, .json, .parquet", message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "p.txt")));
     }
 
     [Fact]

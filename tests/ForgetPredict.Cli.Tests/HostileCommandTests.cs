@@ -105,4 +105,23 @@ public sealed class HostileCommandTests
         Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", method, "--out", model).ExitCode);
         return (dir, model);
     }
+
+    [Theory]
+    [InlineData("analyze")]
+    [InlineData("fit")]
+    public void AMatrixWithNoTasks_IsRefusedNamingTheFile_ByAnalyzeAsByFit(string command)
+    {
+        // Given: a (0, 3) .npy (analyze said "error: Cannot fit a 0x3 matrix" without the file).
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "r0.npy");
+        using (var stream = File.Create(path))
+        {
+            Data.Formats.NpyFormat.WriteArray(stream, [], [0, 3]);
+        }
+
+        var (code, _, error) = command == "fit" ? CliRunner.Run("fit", path, "--out", Path.Combine(dir, "m.fpm")) : CliRunner.Run("analyze", path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("r0.npy: Cannot fit a 0x3 matrix; it needs at least one task and one example.", error, StringComparison.Ordinal);
+    }
 }

@@ -32,7 +32,16 @@ internal static class AnalyzeCommand
         command.SetAction(parse =>
         {
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
-            var analysis = MatrixAnalysis.Run(z, parse.GetValue(maxRank), parse.GetValue(threads));
+            MatrixAnalysis analysis;
+            try
+            {
+                analysis = MatrixAnalysis.Run(z, parse.GetValue(maxRank), parse.GetValue(threads));
+            }
+            catch (ArgumentException e) when (e.ParamName == "matrix" && e is not OptionException)
+            {
+                // What is wrong with the matrix (no tasks, say) names the file it came from, as fit says it.
+                throw new ForgettingDataException(parse.GetRequiredValue(matrix), ExceptionText.Sentence(e), innerException: e);
+            }
             Render(Terminal.For(parse.Out()), parse.GetRequiredValue(matrix), analysis);
             using var outputs = AtomicFile.Together();
             if (parse.GetValue(json) is { } path)

@@ -71,7 +71,7 @@ internal static class EvaluateCommand
         };
         revealRng.OneOf(Choices.RevealRng);
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
-        var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) as CSV; with one --known value." };
+        var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) to this table (.csv, .tsv, .json or .parquet); with one --known value." };
         var input = new MatrixInputOptions();
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
@@ -86,6 +86,7 @@ internal static class EvaluateCommand
         command.SetAction(parse =>
         {
             var matrixPath = parse.GetRequiredValue(matrix);
+            var predictionsFormat = parse.GetValue(predictions) is { } named ? PredictionSink.FormatOf(named) : null;
             var z = input.Read(parse, matrixPath);
             var ks = FeatureOptions.KnownList(parse.GetValue(known)!);
             if (ks.Count > 1 && parse.GetValue(predictions) is not null)
@@ -99,7 +100,7 @@ internal static class EvaluateCommand
             var features = FeatureOptions.Read(parse, (taskFeatures, taskFeatureColumns), (exampleFeatures, exampleFeatureColumns), z);
             // Every output or none: --predictions and --json are renamed into place together once both are written.
             using var outputs = AtomicFile.Together();
-            using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z) : null;
+            using var sink = parse.GetValue(predictions) is { } predictionsPath ? new PredictionSink(predictionsPath, z, predictionsFormat!) : null;
             var request = new EvaluateRequest
             {
                 Matrix = z,
@@ -663,15 +664,51 @@ internal static class EvaluateCommand
     }
 
     /// <summary>Streams every prediction to a CSV file written atomically.</summary>
-    private sealed class PredictionSink(string path, ForgettingMatrix z) : IDisposable
+    // CSV streams line by line (the usual and largest case); the other table formats (.tsv, .json, .parquet) are written
+    // at the end from the rows kept in memory, by the same writers as predict's --out.
+    private sealed class PredictionSink(string path, ForgettingMatrix z, Data.Tables.TableFormat format) : IDisposable
     {
         private readonly AtomicFileWriter _file = AtomicFile.Open(path);
+        private readonly bool _streams = format == Data.Tables.CsvTableFormat.Csv;
+        private readonly List<string?> _methods = [], _tasks = [], _examples = [];
+        private readonly List<long?> _seeds = [];
+        private readonly List<double> _predicted = [], _actual = [];
+        private readonly List<bool?> _revealed = [];
         private StreamWriter? _writer;
+
+        // The table format of the file's extension, checked before anything runs (a usage error, exit 2).
+        public static Data.Tables.TableFormat FormatOf(string path)
+        {
+            try
+            {
+                return Data.Tables.TableFile.FormatOf(path);
+            }
+            catch (ForgettingDataException e)
+            {
+                throw new CliException($"--predictions {path}: {e.Detail}", CliApp.UsageError);
+            }
+        }
 
         public void Write(PredictionRecord record)
         {
-            var writer = Writer();
             var revealed = new HashSet<int>(record.Known);
+            if (!_streams)
+            {
+                for (var j = 0; j < record.Predicted.Length; j++)
+                {
+                    _methods.Add(record.Method);
+                    _seeds.Add(record.Seed);
+                    _tasks.Add(z.TaskIds[record.Row]);
+                    _examples.Add(z.ExampleIds[j]);
+                    _predicted.Add(record.Predicted[j]);
+                    _actual.Add(z[record.Row, j]);
+                    _revealed.Add(revealed.Contains(j));
+                }
+
+                return;
+            }
+
+            var writer = Writer();
             var task = CsvText.Field(z.TaskIds[record.Row]);
             var method = CsvText.Field(record.Method);
             var line = new StringBuilder();
@@ -686,8 +723,23 @@ internal static class EvaluateCommand
 
         public void Commit()
         {
-            Writer().Dispose();
-            _writer = null;
+            if (_streams)
+            {
+                Writer().Dispose();
+                _writer = null;
+            }
+            else
+            {
+                var names = Evaluating.PredictionsHeader.Split(',');
+                format.Write(
+                    new Data.Tables.OutputTable(
+                        Data.Tables.TableColumn.Strings(names[0], _methods), Data.Tables.TableColumn.Int64s(names[1], _seeds),
+                        Data.Tables.TableColumn.Strings(names[2], _tasks), Data.Tables.TableColumn.Strings(names[3], _examples),
+                        Data.Tables.TableColumn.Doubles(names[4], [.. _predicted]), Data.Tables.TableColumn.Doubles(names[5], [.. _actual]),
+                        Data.Tables.TableColumn.Booleans(names[6], _revealed)),
+                    _file.Stream);
+            }
+
             _file.Commit();
         }
 

@@ -261,6 +261,15 @@ internal static class CellParser
     public static string Explain(ReadOnlySpan<byte> text)
     {
         var shown = Echo.Cap(text);
+        if (IsGroupedThousands(text, out var ambiguous))
+        {
+            // "1,000" is a thousand with a separator or one with a decimal comma; "1,000,000" and "1,234.5" have separators.
+            const string Separators = "if it is a thousands separator, write the numbers without one (pandas: do not format the numbers as text with ',' between thousands, e.g. f\"{x:,}\"; a spreadsheet: a number format without thousands separators)";
+            return ambiguous
+                ? $"'{shown}' has a comma, which is either a decimal comma or a thousands separator (1.000 or 1000?); numbers must use '.' as the decimal point and no separators. If it is a decimal comma, re-export with a decimal point (pandas: to_csv(decimal='.')); {Separators}."
+                : $"'{shown}' has thousands separators; numbers must be written without them, with '.' as the decimal point. Re-export the file: {Separators}.";
+        }
+
         var comma = text.IndexOf((byte)',');
         if (comma >= 0 && text.LastIndexOf((byte)',') == comma && text.IndexOf((byte)'.') < 0)
         {
@@ -273,6 +282,56 @@ internal static class CellParser
         }
 
         return $"'{shown}' is not a number; expected a decimal number with '.' as the decimal point (e.g. 0.0123 or 1.5e-05), or an empty cell or NaN for a missing cell.";
+    }
+
+    // Digits in groups of three after a first group of one to three ("1,000", "-12,345,678", "1,234.5"): thousands separated
+    // by commas. Ambiguous when there is one comma and no decimal point, as "1,000" is also 1.0 written with a decimal comma.
+    private static bool IsGroupedThousands(ReadOnlySpan<byte> text, out bool ambiguous)
+    {
+        ambiguous = false;
+        var body = text.Trim(" "u8);
+        if (body.Length > 0 && body[0] is (byte)'-' or (byte)'+')
+        {
+            body = body[1..];
+        }
+
+        var point = body.IndexOf((byte)'.');
+        var integer = point >= 0 ? body[..point] : body;
+        if (point >= 0 && (point == body.Length - 1 || !IsDigits(body[(point + 1)..])))
+        {
+            return false;
+        }
+
+        var groups = 0;
+        var first = integer.IndexOf((byte)',');
+        if (first is < 1 or > 3 || !IsDigits(integer[..first]))
+        {
+            return false;
+        }
+
+        for (var rest = integer[(first + 1)..]; ; rest = rest[4..])
+        {
+            groups++;
+            if (rest.Length < 3 || !IsDigits(rest[..3]))
+            {
+                return false;
+            }
+
+            if (rest.Length == 3)
+            {
+                break;
+            }
+
+            if (rest[3] != (byte)',')
+            {
+                return false;
+            }
+        }
+
+        ambiguous = groups == 1 && point < 0;
+        return true;
+
+        static bool IsDigits(ReadOnlySpan<byte> span) => !span.IsEmpty && span.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
     }
 
     /// <summary>The message for an infinite cell.</summary>

@@ -33,7 +33,11 @@ namespace ForgetPredict.Data.Formats;
 /// <para>Long files: task and example ids are taken in order of first appearance, except that ids that are all whole
 /// numbers are put in numeric order (so a matrix without ids round-trips exactly); cells no row mentions are missing; a cell named
 /// twice is refused with both line numbers. The layout is detected from the header (long when it names all three long
-/// columns) unless <see cref="MatrixReadOptions.Layout"/> says otherwise.</para>
+/// columns) unless <see cref="MatrixReadOptions.Layout"/> says otherwise; when the header could also be a wide matrix's
+/// (a first column that is pandas' index, or 'task' followed by more than two columns), the rows decide: text is a long
+/// table's ids, a decimal or missing cell in the example or task column a wide matrix's values, whole numbers a long
+/// table's ids when one of them repeats within the first 64 rows, and otherwise the file is refused naming the layout
+/// option (the writer writes such a wide matrix's values with a decimal point, so it reads back as written).</para>
 /// <para>Text is UTF-8 with or without a byte order mark, RFC 4180 quoting, LF or CRLF line ends. Numbers are
 /// culture-invariant ('.' decimal point); a decimal comma, an infinity or a ragged row is refused naming the line and
 /// column.</para>
@@ -93,6 +97,15 @@ public static class CsvMatrixFormat
             MatrixLayout.Wide => false,
             _ => taskColumn >= 0 && exampleColumn >= 0 && valueColumn >= 0,
         };
+        if (options.Layout == MatrixLayout.Auto && isLong && (TableColumns.IsPandasIndex(names[0]) || (taskColumn == 0 && names.Length > 3)))
+        {
+            // The header names the long layout's columns, but it is also a wide matrix's: task ids first (pandas' index,
+            // unnamed or named 'task'), then example ids that include task, example and value. The first row decides.
+            var layout = LayoutOfFirstRow(csv, names, taskColumn, exampleColumn, headerLine, start >= 0);
+            stream.Position = start;
+            return Read(stream, sourceName, options with { Layout = layout });
+        }
+
         if (!isLong)
         {
             try
@@ -166,6 +179,10 @@ public static class CsvMatrixFormat
         // column z): then the cell is left empty, pandas' unnamed index, which every reader takes for the ids.
         var ambiguous = matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0
             || (matrix.ExampleIds.IndexOf(options.ExampleColumn) >= 0 && matrix.ExampleIds.IndexOf(options.ValueColumn) >= 0);
+        // When the examples include all three long columns the header is a long table's too; the reader then tells them
+        // apart by the first row, where values written with a decimal point ("1.0", as pandas writes floats) are not ids.
+        var decimals = matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0 && matrix.ExampleIds.IndexOf(options.ExampleColumn) >= 0
+            && matrix.ExampleIds.IndexOf(options.ValueColumn) >= 0;
         output.Field(ambiguous ? string.Empty : options.TaskColumn);
         for (var j = 0; j < matrix.ExampleCount; j++)
         {
@@ -178,7 +195,14 @@ public static class CsvMatrixFormat
             output.Field(matrix.TaskIds[i]);
             foreach (var v in matrix.Row(i))
             {
-                output.Delimiter().Number(v);
+                if (decimals)
+                {
+                    output.Delimiter().DecimalNumber(v);
+                }
+                else
+                {
+                    output.Delimiter().Number(v);
+                }
             }
 
             output.EndLine();
@@ -275,7 +299,9 @@ public static class CsvMatrixFormat
             ParseRow(source, fields, rows.AddRow(headerLine), headerLine, comma);
         }
 
-        ParseDataRows(csv, source, firstCell, withIds, rows, taskIds, taskLines, n, comma, exampleIds, !headerless && header[0].Trim().Length > 0);
+        // The id column is named by its header cell, as the example columns are; unnamed (pandas' index) or headerless, by its number.
+        var idColumn = !headerless && header[0].Trim().Length > 0 ? header[0].Trim() : "1";
+        ParseDataRows(csv, source, firstCell, withIds, rows, taskIds, taskLines, n, comma, exampleIds, !headerless && header[0].Trim().Length > 0, idColumn);
 
         if (rows.Rows == 0)
         {
@@ -288,7 +314,7 @@ public static class CsvMatrixFormat
 
     // The data rows; when firstCell is not null, the current record is the first and its first field has been read.
     private static void ParseDataRows(Utf8CsvReader csv, string source, string? firstCell, bool withIds, RowBuffer rows, List<string> taskIds,
-        Dictionary<string, long> taskLines, int n, bool comma, string[]? exampleIds, bool firstHeaderCellNamed)
+        Dictionary<string, long> taskLines, int n, bool comma, string[]? exampleIds, bool firstHeaderCellNamed, string idColumn)
     {
         var pending = firstCell;
         if (pending is null && !csv.NextRecord())
@@ -306,13 +332,13 @@ public static class CsvMatrixFormat
                 if (pending is null)
                 {
                     csv.TryReadField(out var idField);
-                    pending = Utf8CsvReader.StrictText(idField, source, line, "1");
+                    pending = Utf8CsvReader.StrictText(idField, source, line, idColumn);
                 }
 
                 taskId = pending;
                 if (taskId.Length == 0)
                 {
-                    throw new ForgettingDataException(source, "the task id (first column) is empty; every row needs a task id.", line, "1");
+                    throw new ForgettingDataException(source, "the task id (column 1) is empty; every row needs a task id.", line, idColumn);
                 }
 
                 if (!taskLines.TryAdd(taskId, line))
@@ -469,6 +495,56 @@ public static class CsvMatrixFormat
         var trimmed = name.Trim();
         return trimmed.Length == 0 || trimmed.Equals(taskColumn, StringComparison.OrdinalIgnoreCase)
             || s_idColumnNames.Contains(trimmed, StringComparer.OrdinalIgnoreCase);
+    }
+
+    // The layout of a table whose header is both a long table's (task, example and value among its columns) and a wide
+    // matrix's (a first column of task ids: pandas' index, or one named 'task' before more than two other columns). A cell
+    // that is not a number in any later column makes it long (a wide matrix holds numbers only). Otherwise the example
+    // column (and the task column, when it is not the first) holds either ids, which are names or integers, or values,
+    // which pandas and this library's writer write with a decimal point: a decimal or a missing cell there makes it wide.
+    // Whole numbers there are told apart by repeats (below).
+    private static MatrixLayout LayoutOfFirstRow(Utf8CsvReader csv, string[] names, int taskColumn, int exampleColumn, long headerLine, bool seekable)
+    {
+        var source = csv.SourceName;
+        var which = OptionMessage.Of($"Read it with {new OptionReference(DataOptionNames.Layout, "wide")} if the first column holds task ids and the others are examples, or with {new OptionReference(DataOptionNames.Layout, "long")} if each row is one cell.");
+        if (!seekable)
+        {
+            throw new ForgettingDataException(source, OptionMessage.Of($"the header ({Shown(names)}) could head a long table or a wide matrix whose examples include task, example and value, and the input cannot be read twice to tell.").Then(which), headerLine);
+        }
+
+        if (!csv.NextRecord())
+        {
+            return MatrixLayout.Long;
+        }
+
+        var row = csv.ReadRemainingFields();
+        if (row.Count != names.Length || row.Skip(1).Any(cell => !IsNumber(cell) && !LooksLikeValue(cell)))
+        {
+            return MatrixLayout.Long;
+        }
+
+        if (LooksLikeValue(row[exampleColumn]) || (taskColumn > 0 && LooksLikeValue(row[taskColumn])))
+        {
+            return MatrixLayout.Wide;
+        }
+
+        // Whole numbers there: a long table repeats its task or its example ids within a few rows (a task has many cells),
+        // where a wide matrix's task ids are distinct and its values need not repeat. Without a repeat it cannot be told.
+        var tasks = new HashSet<string>(StringComparer.Ordinal) { row[taskColumn] };
+        var examples = new HashSet<string>(StringComparer.Ordinal) { row[exampleColumn] };
+        var first = row;
+        for (var read = 1; read < 64 && csv.NextRecord(); read++)
+        {
+            row = csv.ReadRemainingFields();
+            if (row.Count != names.Length || row.Skip(1).Any(cell => !IsNumber(cell) && !LooksLikeValue(cell))
+                || !tasks.Add(row[taskColumn]) || !examples.Add(row[exampleColumn]))
+            {
+                return MatrixLayout.Long;
+            }
+        }
+
+        throw new ForgettingDataException(source, OptionMessage.Of(
+            $"the header ({Shown([.. names.Select((n, i) => i == 0 && n.Length == 0 ? TableColumns.PandasIndex : n)])}) heads either a long table or a wide matrix whose examples include task, example and value, and the rows fit both: the first ({Shown(first)}) has whole numbers in its task and example cells, which are ids in a long table and values in a wide one, and no task or example repeats as a long table's do.").Then(which), headerLine + 1);
     }
 
     // A cell that is a value rather than an id: a missing marker, or a number written with a decimal point or an exponent.
@@ -963,6 +1039,25 @@ internal sealed class Utf8TextWriter : IDisposable
     public Utf8TextWriter Number(float value) => Number<float>(value);
 
     public Utf8TextWriter Number(double value) => Number<double>(value);
+
+    // As Number, but a whole number keeps a decimal point ("3.0", as pandas writes a float), so it does not read as an id.
+    public Utf8TextWriter DecimalNumber(float value)
+    {
+        if (_buffer.Length - _length < 34)
+        {
+            Flush();
+        }
+
+        var from = _length;
+        Number(value);
+        if (_length > from && _buffer.AsSpan(from, _length - from).IndexOfAny(".EeIN"u8) < 0)
+        {
+            _buffer[_length++] = (byte)'.';
+            _buffer[_length++] = (byte)'0';
+        }
+
+        return this;
+    }
 
     // Round-trip text of a float or double; NaN (missing) writes nothing. Both fit in 32 bytes.
     private Utf8TextWriter Number<T>(T value)

@@ -56,10 +56,28 @@ public sealed record ExampleReferences(IdList ExampleIds, ExampleMatching Matchi
         var what = unknown.Count == 1
             ? string.Create(CultureInfo.InvariantCulture, $"example {shown} is not one of the model's {count} example ids")
             : string.Create(CultureInfo.InvariantCulture, $"{unknown.Count} examples are not among the model's {count} example ids (first: {shown})");
+        if (DecimalIds(unknown, ExampleIds, "they are", "example") is { } decimals)
+        {
+            return $"{what}; {decimals}";
+        }
+
         var looksLikePositions = !ExampleIds.IsImplicit
             && unknown.Any(u => int.TryParse(u, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p < count);
         return looksLikePositions
             ? $"{what}; examples are matched by id exactly: {Matching.ByIndexSwitch} to read these as column positions"
             : $"{what}; check the ids, or refit the model on a matrix that has them";
     }
+
+    /// <summary>
+    /// The one rule for ids pandas wrote as floats (a whole-number column with a missing value becomes float: 101.0): when
+    /// every given id (of the first 100) spells a whole number as a decimal and every known id is an integer, the cause and
+    /// the fix ("<paramref name="subject"/> written as decimals ('101.0') where the examples' are whole numbers ('101'):
+    /// write them as integers ..."), without a trailing period; else null.
+    /// </summary>
+    internal static string? DecimalIds(IReadOnlyList<string> given, IReadOnlyList<string> known, string subject, string what) =>
+        given.Count > 0 && known.Count > 0
+            && given.Take(100).All(id => IdList.WholeNumber(id) is { } whole && whole != id)
+            && known.Take(100).All(id => long.TryParse(id, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            ? $"{subject} written as decimals ({Echo.Quote(given[0])}) where the {what}s' are whole numbers ({Echo.Quote(known[0])}): write them as integers (pandas: astype(int) before to_csv)"
+            : null;
 }

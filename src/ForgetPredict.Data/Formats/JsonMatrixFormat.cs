@@ -12,7 +12,7 @@ namespace ForgetPredict.Data.Formats;
 /// <remarks>
 /// <para><c>tasks</c> and <c>examples</c> are optional (ids "0".."M-1" and "0".."N-1" without them); ids may be strings
 /// or numbers. pandas' split orientation (<c>df.to_json(orient="split")</c>: <c>index</c>, <c>columns</c>,
-/// <c>data</c>) is read too. Other properties are ignored. A missing cell is <c>null</c> (or the string "NaN"); numbers
+/// <c>data</c>) is read too. Any other key is refused (a misspelt one would lose its data). A missing cell is <c>null</c> (or the string "NaN"); numbers
 /// must be finite.</para>
 /// <para>The file is read as a token stream (<see cref="Utf8JsonReader"/> over a 1 MiB buffer), never as a document:
 /// rows go straight into the matrix's row blocks, so memory is about twice the matrix. A ragged row is refused naming
@@ -43,10 +43,14 @@ public static class JsonMatrixFormat
         }
         catch (JsonException e)
         {
-            var hint = e.Message.Contains("'N'", StringComparison.Ordinal) || e.Message.Contains("'I'", StringComparison.Ordinal)
-                ? " Bare NaN and Infinity are not JSON (Python's json.dump writes them): write null for a missing cell, e.g. pandas to_json, or json.dump after replacing NaN by None."
-                : " Check the file is complete, valid JSON.";
-            throw new ForgettingDataException(sourceName, $"invalid JSON: {e.Message}{hint}", (e.LineNumber ?? 0) + 1, innerException: e);
+            // The parser's text names its own position ("LineNumber: 0 | BytePositionInLine: 48") and a path: said here in
+            // the file's terms instead (the line, then the character in it).
+            var where = string.Create(CultureInfo.InvariantCulture, $"character {(e.BytePositionInLine ?? 0) + 1}");
+            var reason = e.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.', ' ');
+            var detail = e.Message.Contains("'N'", StringComparison.Ordinal) || e.Message.Contains("'I'", StringComparison.Ordinal)
+                ? $"{where}: NaN and Infinity are not JSON (Python's json.dump writes them bare); write null for a missing cell (pandas to_json does, or json.dump after replacing NaN by None)."
+                : $"{where}: the file is not valid JSON ({reason}); check it is complete.";
+            throw new ForgettingDataException(sourceName, detail, (e.LineNumber ?? 0) + 1, innerException: e);
         }
     }
 
@@ -155,9 +159,11 @@ public static class JsonMatrixFormat
                     Once(rows, name, source, tokens.Line);
                     rows = ReadValues(ref tokens, name, source);
                     break;
+                case "schema":
+                    throw new ForgettingDataException(source, "holds pandas' orient='table' JSON (a \"schema\" and a record per row), which is not a matrix form read here; write df.to_json(orient='split'), or the {\"tasks\": [...], \"examples\": [...], \"values\": [[...]]} form.", tokens.Line, location: name);
                 default:
-                    tokens.SkipValue();
-                    break;
+                    // A misspelt key ("valuez") would be ignored while its data is lost: refused.
+                    throw new ForgettingDataException(source, $"unknown key {Echo.Quote(name)}{Core.Models.Suggestion.DidYouMean(name, ["tasks", "examples", "values"])}; a matrix is {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} (or pandas' orient='split': \"index\", \"columns\", \"data\"), with no other keys.", tokens.Line, location: name);
             }
         }
 
@@ -251,7 +257,7 @@ public static class JsonMatrixFormat
             var path = string.Create(CultureInfo.InvariantCulture, $"{name}[{row}]");
             if (tokens.TokenType != JsonTokenType.StartArray)
             {
-                throw new ForgettingDataException(source, $"{path} is {Describe(tokens.TokenType)}; each row must be an array of numbers (null for a missing cell).", tokens.Line, location: path);
+                throw new ForgettingDataException(source, $"{path} is {Describe(tokens.TokenType)}; each row must be an array of numbers (null for a missing cell).{(tokens.TokenType == JsonTokenType.StartObject ? " Rows of records are pandas' orient='table' or 'records' JSON: write df.to_json(orient='split'), or the {\"tasks\", \"examples\", \"values\"} form." : "")}", tokens.Line, location: path);
             }
 
             var destination = rows is null ? default : rows.AddRow(0);

@@ -230,11 +230,20 @@ public static class NpzFormat
     private static List<ZipArchiveEntry> Entries(ZipArchive archive, string sourceName, long archiveLength)
     {
         var entries = new List<ZipArchiveEntry>();
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in archive.Entries)
         {
             if (entry.FullName.EndsWith('/'))
             {
                 continue;
+            }
+
+            // Two entries of one name (or 'm' beside 'm.npy'): numpy reads the last, a reader going first to last the first.
+            var name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
+            if (!names.TryAdd(name, entry.FullName))
+            {
+                throw new ForgettingDataException(sourceName, $"the archive holds entry {Echo.Quote(names[name])} and then {Echo.Quote(entry.FullName)}, two copies of array {Echo.Quote(name)} (numpy reads the last, other readers the first); the archive was appended to or crafted. Save it again with np.savez, which writes each array once.",
+                    location: $"entry '{entry.FullName}'");
             }
 
             if (entry.CompressedLength < 0 || entry.CompressedLength > archiveLength || entry.Length < 0 || entry.Length > (entry.CompressedLength * MaxCompressionRatio) + 4096)

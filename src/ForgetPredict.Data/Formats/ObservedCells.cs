@@ -108,6 +108,13 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             switch (root.ValueKind)
             {
                 case JsonValueKind.Object:
+                    if (root.TryGetProperty("columns", out var splitColumns) && splitColumns.ValueKind == JsonValueKind.Array
+                        && root.TryGetProperty("data", out var splitData) && splitData.ValueKind == JsonValueKind.Array)
+                    {
+                        // pandas' to_json(orient="split"): {"columns": [...], "index": [...], "data": [[...]]}; its keys would be read as examples.
+                        throw new ForgettingDataException(path, $"holds pandas' orient=\"split\" JSON (\"columns\", \"index\", \"data\"), a table rather than example/value pairs; {Shapes}. Write the table with to_json(orient=\"records\").");
+                    }
+
                     foreach (var property in root.EnumerateObject())
                     {
                         if (property.Value.ValueKind == JsonValueKind.Object)
@@ -131,6 +138,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                                 $"record {number} is not an object with {Echo.Quote(names.Example)} and {Echo.Quote(names.Value)}; {Shapes}. Other names: {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), number);
                         }
 
+                        if ((Repeated(record, names.Example) ?? Repeated(record, names.Value)) is { } twice)
+                        {
+                            // Two values for one key: a JSON reader keeps one (Python's json the last, this reader the first).
+                            throw new ForgettingDataException(path, $"record {number} gives {Echo.Quote(twice)} twice; give each record one {Echo.Quote(names.Example)} and one {Echo.Quote(names.Value)}.", 0, twice, location: $"record {number}");
+                        }
+
                         var id = example.ValueKind switch
                         {
                             JsonValueKind.String => example.GetString() ?? string.Empty,
@@ -145,6 +158,26 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                     throw new ForgettingDataException(path, $"holds a JSON {root.ValueKind.ToString().ToLowerInvariant()}; {Shapes}.");
             }
         }
+    }
+
+    // The name of a key given more than once in the record (compared as the columns are, ignoring case), or null.
+    private static string? Repeated(JsonElement record, string name)
+    {
+        string? seen = null;
+        foreach (var property in record.EnumerateObject())
+        {
+            if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                if (seen is not null)
+                {
+                    return property.Name;
+                }
+
+                seen = property.Name;
+            }
+        }
+
+        return null;
     }
 
     private static bool TryGetProperty(JsonElement record, string name, out JsonElement value)
@@ -173,6 +206,13 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names);
         var ids = table.Column(table.ColumnNames[exampleColumn]);
         var values = table.Column(table.ColumnNames[valueColumn]);
+        if (Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq")
+        {
+            // The matrix's value column and this one are held to one rule: numbers, not text that looks like them.
+            using var reader = Parquet.ParquetReader.Open(path);
+            reader.RequireNumbers(reader.IndexOf(table.ColumnNames[valueColumn]));
+        }
+
         return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row");
     }
 

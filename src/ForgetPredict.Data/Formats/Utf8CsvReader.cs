@@ -166,6 +166,19 @@ internal sealed class Utf8CsvReader : IDisposable
                 continue;
             }
 
+            // A line of spaces (tabs too, unless they delimit) or a DOS end-of-file mark (0x1A) is blank, as pandas reads it.
+            var blank = 0;
+            while (EnsureData(blank + 1) && IsBlank(_buffer[_pos + blank]))
+            {
+                blank++;
+            }
+
+            if (blank > 0 && (_end - _pos == blank || _buffer[_pos + blank] is Lf or Cr))
+            {
+                _pos += blank;
+                continue;
+            }
+
             break;
         }
 
@@ -174,6 +187,8 @@ internal sealed class Utf8CsvReader : IDisposable
         _fieldIndex = 0;
         return true;
     }
+
+    private bool IsBlank(byte b) => b is (byte)' ' or 0x1A || (b == (byte)'\t' && Delimiter != (byte)'\t');
 
     /// <summary>Reads the current record's next field; false when the record has no more fields.</summary>
     /// <exception cref="ForgettingDataException">A quoted field is not closed, text follows a closing quote, or a field is too long.</exception>

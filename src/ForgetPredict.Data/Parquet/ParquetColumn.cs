@@ -4,8 +4,9 @@ namespace ForgetPredict.Data.Parquet;
 /// <remarks>Immutable; obtained from <see cref="ParquetReader.Columns"/>.</remarks>
 public sealed class ParquetColumn
 {
-    internal ParquetColumn(int index, string name, ParquetPhysicalType physicalType, bool isNullable, bool isString, bool isUnsigned, string? logicalType, int? decimalScale = null)
+    internal ParquetColumn(int index, string name, ParquetPhysicalType physicalType, bool isNullable, bool isString, bool isUnsigned, string? logicalType, int? decimalScale = null, bool isTemporal = false)
     {
+        IsTemporal = isTemporal;
         DecimalScale = decimalScale;
         Index = index;
         Name = name;
@@ -37,13 +38,17 @@ public sealed class ParquetColumn
     /// <summary>The logical/converted type annotation in parquet.thrift terms (e.g. "STRING", "INT(8, signed)",
     /// "DECIMAL(10, 2)", "TIMESTAMP(MICROS, UTC)"), or null when the column has none.</summary>
     /// <remarks>DECIMAL columns stored as INT32/INT64 read as their values (the stored integer divided by
-    /// 10^scale); DATE, TIME and TIMESTAMP columns read as their physical integers (days, or ticks of the stated
-    /// unit).</remarks>
+    /// 10^scale); DATE, TIME, TIMESTAMP and INTERVAL columns are refused by every read but
+    /// <see cref="ParquetReader.ReadPresence"/> (their stored integers are day or tick counts, not numbers to
+    /// compute with).</remarks>
     public string? LogicalType { get; }
 
     /// <summary>The scale of a DECIMAL column (its stored integers are the values times 10^scale), or null when the
     /// column is not a decimal.</summary>
     internal int? DecimalScale { get; }
+
+    /// <summary>True for a DATE, TIME, TIMESTAMP or INTERVAL column: its stored values count days or ticks.</summary>
+    internal bool IsTemporal { get; }
 
     /// <summary>Returns e.g. <c>value: FLOAT (optional)</c>.</summary>
     public override string ToString() =>

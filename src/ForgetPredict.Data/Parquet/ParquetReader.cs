@@ -288,6 +288,14 @@ public sealed class ParquetReader : IDisposable
         }
     }
 
+    /// <summary>Refuses a column that <see cref="ReadDoubles"/> would refuse (text, binary, dates and times), with the same message.</summary>
+    internal void RequireNumbers(int column)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(column);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, _columns.Length);
+        CheckTarget<DoubleTarget, double>(_columns[column]);
+    }
+
     /// <summary>Reads which rows of a column hold a value (true) or a null (false); tells nulls from NaN values.</summary>
     /// <param name="column">The column index.</param>
     /// <param name="rowGroup">The row group index.</param>
@@ -376,7 +384,10 @@ public sealed class ParquetReader : IDisposable
                 decimalScale = node.Scale;
             }
 
-            leaves[i - 1] = new ParquetColumn(i - 1, node.Name, type, node.Repetition != Repetition.Required, isString, isUnsigned, DescribeLogicalType(in node), decimalScale);
+            var isTemporal = node.LogicalKind is 6 or 7 or 8 or 9
+                || (node.LogicalKind == 0 && node.Converted is ConvertedType.Date or ConvertedType.TimeMillis or ConvertedType.TimeMicros
+                    or ConvertedType.TimestampMillis or ConvertedType.TimestampMicros or ConvertedType.Interval);
+            leaves[i - 1] = new ParquetColumn(i - 1, node.Name, type, node.Repetition != Repetition.Required, isString, isUnsigned, DescribeLogicalType(in node), decimalScale, isTemporal);
         }
 
         if (rootChildren != leaves.Length)
@@ -462,6 +473,13 @@ public sealed class ParquetReader : IDisposable
         where TTarget : IValueTarget<T>
     {
         var name = info.Name;
+        if (info.IsTemporal && TTarget.NeedsValues)
+        {
+            // Dates and times are stored as counts of days or ticks; read as numbers (or as those counts written out)
+            // they would be taken for data silently.
+            throw Fail($"the column holds {info.LogicalType} values (dates or times, stored as counts of days or ticks), which are neither numbers nor text; cast it before export (DuckDB: epoch({name}) for seconds, or {name}::VARCHAR for a label; pandas: df[{Echo.Quote(name)}].astype('int64') or .astype(str)) or drop the column.", column: name);
+        }
+
         switch (info.PhysicalType)
         {
             case ParquetPhysicalType.Int96:
@@ -473,7 +491,7 @@ public sealed class ParquetReader : IDisposable
             case ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 when info.DecimalScale is > 0 && typeof(TTarget) == typeof(Int64Target):
                 throw Fail($"the column holds {info.LogicalType} values, which ReadInt64s cannot convert exactly; read it with ReadDoubles or ReadStrings.", column: name);
             case ParquetPhysicalType.ByteArray when !TTarget.AcceptsByteArrays:
-                throw Fail($"the column holds {(info.IsString ? "strings" : "binary values")}, which {TTarget.MethodName} cannot convert; read it with ReadStrings, or cast it to a number before export.", column: name);
+                throw Fail($"the column holds {(info.IsString ? "text" : "binary values")}, not numbers; cast it to a number before export (DuckDB: {name}::DOUBLE; pandas: pd.to_numeric(df[{Echo.Quote(name)}])) or drop the column.", column: name);
             case ParquetPhysicalType.Float or ParquetPhysicalType.Double when typeof(TTarget) == typeof(Int64Target):
                 throw Fail($"the column holds floating-point values ({ParquetNames.Of(info.PhysicalType)}), which ReadInt64s cannot convert exactly; read it with ReadDoubles or ReadFloats.", column: name);
         }

@@ -85,6 +85,100 @@ public class CsvMatrixFormatTests
         Assert.Contains("so the file would read back as a long table; write the long layout", refused.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(',')]
+    [InlineData('\t')]
+    public void Write_EveryIdSetWithTheLongColumnNames_ReadsBackAsWritten(char delimiter)
+    {
+        // Examples task, example and value make the long layout's header whatever the index cell holds: the file read back
+        // as a long table (2x2, half missing). Whole-number values, missing cells and task ids of every kind must survive.
+        string[][] exampleSets = [["task", "example", "value"], ["value", "example", "task"], ["task", "example", "value", "z"], ["a", "task", "example", "value"], ["example", "value"], ["task", "value"], ["task"]];
+        string[][] taskSets = [["t1", "t2"], ["0", "1"], ["task", "example"], ["1", "1.5"]];
+        float[][] valueSets = [[1, 2, 3, 3, 4, 5, 6, 7], [float.NaN, float.NaN, 3, 3, 4, 5, 6, 7], [0.5f, 1e-8f, 3e20f, -2, 0, float.NaN, 1, 2]];
+        foreach (var examples in exampleSets)
+        {
+            foreach (var tasks in taskSets)
+            {
+                foreach (var values in valueSets)
+                {
+                    var m = ForgettingMatrix.Create(values.AsSpan(0, tasks.Length * examples.Length).ToArray(), tasks.Length, examples.Length, tasks, examples);
+                    using var text = new MemoryStream();
+                    CsvMatrixFormat.Write(m, text, delimiter: delimiter);
+                    var back = MatrixFile.Read(new MemoryStream(text.ToArray()), delimiter == ',' ? "w.csv" : "w.tsv");
+
+                    var shown = $"{string.Join('|', tasks)} x {string.Join('|', examples)}: {Encoding.UTF8.GetString(text.ToArray())}";
+                    Assert.True(m.TaskIds.SequenceEqual(back.TaskIds) && m.ExampleIds.SequenceEqual(back.ExampleIds), shown);
+                    Assert.True(m.Values.ToArray().SequenceEqual(back.Values.ToArray()), shown);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(",a,b\nt1,1,2\n   \n", "m.csv")]
+    [InlineData(",a,b\nt1,1,2\n\t \r\n\u001a", "m.csv")]
+    [InlineData(",a,b\n  \nt1,1,2\n\u001a", "m.csv")]
+    [InlineData("task,example,value\nt1,a,1\n \nt1,b,2\n \n", "m.csv")]
+    [InlineData("\ta\tb\nt1\t1\t2\n  \n", "m.tsv")]
+    public void Read_WhitespaceOnlyLinesAndADosEndOfFileMark_AreBlankLines_AsPandasReadsThem(string text, string name)
+    {
+        // Were "row has 1 fields but the header has 3".
+        var m = ReadText(text, name);
+        Assert.Equal(1, m.TaskCount);
+        Assert.Equal(2, m.ExampleCount);
+        Assert.Equal(2f, m[0, 1]);
+    }
+
+    [Fact]
+    public void Read_ALineOfTabsInATsv_IsARowOfEmptyFields_NotABlankLine()
+    {
+        var e = Refusal("\ta\tb\nt1\t1\t2\n\t\n", "m.tsv");
+        Assert.Contains("m.tsv:3: column '1': the task id (column 1) is empty", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // pandas to_csv() of float frames whose columns are task, example, value: its unnamed index, or one named 'task'.
+    [InlineData(",task,example,value\nt1,1.0,2.0,3.0\nt2,3.0,4.0,5.0\n")]
+    [InlineData(",task,example,value\nt1,1.0,2,3\nt2,3.0,4,5\n")]
+    [InlineData(",task,example,value\n0,1.0,2.0,3.0\n1,3.0,4.0,5.0\n")]
+    [InlineData("task,a,example,value\nt1,1.0,2.0,3.0\nt2,3.0,4.0,5.0\n")]
+    [InlineData(",task,example,value\nt1,,2.0,3.0\nt2,3.0,4.0,5.0\n")]
+    public void Read_PandasWideFrameWithColumnsNamedLikeTheLongLayout_IsWide(string text)
+    {
+        var m = ReadText(text);
+        Assert.Equal(2, m.TaskCount);
+        Assert.Equal(3, m.ExampleCount);
+        Assert.Equal(5f, m[1, 2]);
+    }
+
+    [Theory]
+    // A long table, with pandas' index, with extra columns, with integer ids: still long.
+    [InlineData(",task,example,value\n0,1,2,0.5\n1,1,3,0.25\n2,4,2,0.125\n")]
+    [InlineData(",task,example,value\n0,t1,e1,0.5\n1,t2,e2,0.25\n")]
+    [InlineData("task,example,value,seed\n1,2,0.5,7\n1,3,0.25,7\n4,2,0.125,7\n")]
+    [InlineData("task,example,value,seed\nt1,e1,0.5,7\n")]
+    [InlineData("task,example,value\n1,2,0.5\n")]
+    public void Read_LongTablesWhoseHeaderCouldBeWide_StayLong(string text)
+    {
+        var m = ReadText(text);
+        Assert.DoesNotContain("value", m.ExampleIds);
+        Assert.DoesNotContain("example", m.ExampleIds);
+    }
+
+    [Theory]
+    // Whole numbers under task and example, none repeating: a long table's ids or a wide matrix's values.
+    [InlineData(",task,example,value\nt1,1,2,3\nt2,3,4,5\n")]
+    [InlineData("task,a,example,value\nt1,1.0,2,3\nt2,3.0,4,5\n")]
+    public void Read_AHeaderAndRowsThatFitBothLayouts_AreRefusedNamingTheLayoutOption(string text)
+    {
+        var e = Refusal(text);
+        Assert.Contains("heads either a long table or a wide matrix whose examples include task, example and value", e.Message, StringComparison.Ordinal);
+        Assert.Contains("MatrixReadOptions.Layout = wide", e.Message, StringComparison.Ordinal);
+        Assert.Contains("MatrixReadOptions.Layout = long", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, e.Line);
+        Assert.Equal(3, ReadText(text, options: new MatrixReadOptions { Layout = MatrixLayout.Wide }).ExampleCount);
+    }
+
     [Fact]
     public void Read_PandasWithoutIndex_NumbersTheTasks()
     {
@@ -357,6 +451,11 @@ public class CsvMatrixFormatTests
     [InlineData(",a,b\nt1,1,2,3\n", "row has 4 fields but the header has 3. If the numbers use decimal commas", 2)]
     [InlineData("task,example,value\na,x\n", "row has 2 fields but the header has 3", 2)]
     [InlineData(",a,b\nt1,\"1,5\",2\n", "'1,5' uses a decimal comma", 2)]
+    // A thousands separator is not taken for a decimal comma (its fix, replacing ',' by '.', turned 1000 into 1).
+    [InlineData(",a,b\nt1,\"1,000\",2\n", "'1,000' has a comma, which is either a decimal comma or a thousands separator (1.000 or 1000?)", 2)]
+    [InlineData(",a,b\nt1,\"1,000\",2\n", "If it is a decimal comma, re-export with a decimal point (pandas: to_csv(decimal='.')); if it is a thousands separator, write the numbers without one", 2)]
+    [InlineData(",a,b\nt1,\"-1,234,567\",2\n", "'-1,234,567' has thousands separators; numbers must be written without them", 2)]
+    [InlineData(",a,b\nt1,\"1,234.5\",2\n", "'1,234.5' has thousands separators", 2)]
     [InlineData("x;a;b\nt1;1,5;2\n", "'1,5' uses a decimal comma", 2)]
     [InlineData(",a,b\nt1,inf,2\n", "'inf' is infinite", 2)]
     [InlineData(",a,b\nt1,1,-Infinity\n", "'-Infinity' is infinite", 2)]
@@ -366,7 +465,8 @@ public class CsvMatrixFormatTests
     [InlineData(",a,a\nt1,1,2\n", "example id 'a' is in the header twice, as columns 2 and 3", 1)]
     [InlineData(",a,\nt1,1,2\n", "header cell 3 is empty", 1)]
     [InlineData(",a,b\nt1,1,2\nt1,3,4\n", "task 't1' appears twice, on lines 2 and 3", 3)]
-    [InlineData(",a,b\n,1,2\n", "task id (first column) is empty", 2)]
+    [InlineData(",a,b\n,1,2\n", "m.csv:2: column '1': the task id (column 1) is empty", 2)]
+    [InlineData("id,a,b\nt1,1,2\n,3,4\n", "m.csv:3: column 'id': the task id (column 1) is empty", 3)]   // was column '1'
     [InlineData("task,example,value\n,x,1\n", "the id is empty", 2)]
     [InlineData("just_one_column\n1\n", "single column", 1)]
     [InlineData(",a,b\n", "no task rows", 1)]

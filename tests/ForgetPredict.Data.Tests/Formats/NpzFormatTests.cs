@@ -115,6 +115,32 @@ public class NpzFormatTests(NumpyNpzFixture fixture) : IClassFixture<NumpyNpzFix
         Assert.Contains("not a valid .npz (zip) archive", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("z.npy", "z.npy")]
+    [InlineData("z", "z.npy")]   // 'z' and 'z.npy' are both array 'z' to np.load
+    public void Read_TwoEntriesOfOneArray_AreRefusedNamingTheArchiveAndTheEntry(string first, string second)
+    {
+        // Given: an archive appended to: a second copy of the matrix (numpy reads the last copy; we had read the first).
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "dup.npz");
+        using (var zip = new ZipArchive(File.Create(path), ZipArchiveMode.Create))
+        {
+            foreach (var (name, value) in new[] { (first, 1f), (second, 2f) })
+            {
+                using var npy = new MemoryStream();
+                NpyFormat.Write(ForgettingMatrix.Create([value, value], 1, 2), npy);
+                using var entry = zip.CreateEntry(name).Open();
+                entry.Write(npy.ToArray());
+            }
+        }
+
+        // Then: refused, naming the archive, both entries and the array; listing the arrays refuses too.
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+        Assert.StartsWith(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"the archive holds entry '{first}' and then '{second}', two copies of array 'z' (numpy reads the last", e.Message, StringComparison.Ordinal);
+        Assert.Equal($"entry '{second}'", e.Location);
+        Assert.Throws<ForgettingDataException>(() => NpzFormat.ListArrays(path));
+    }
+
     [Fact]
     public void Read_EntryClaimingHugeSize_IsRefusedBeforeReading()
     {

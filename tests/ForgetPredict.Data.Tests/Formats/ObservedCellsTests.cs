@@ -84,6 +84,9 @@ public class ObservedCellsTests
     [InlineData("o.json", "{\"example\": \"a\", \"value\": 0.5}\n{\"example\": \"b\", \"value\": 0.5}\n", "It looks like JSON Lines")]
     [InlineData("o.json", "{\"a\": 0.5, \"a\": 0.25}", "measured twice, on entries 1 and 2")]
     [InlineData("o.csv", "example,value\na,NA\n", "example 'a' has value 'NA', a missing value; drop the row")]
+    // A key given twice in a record (Python's json keeps the last, we had read the first); pandas' orient="split".
+    [InlineData("o.json", "[{\"example\": \"a\", \"value\": 0.1, \"value\": 0.5}]", "o.json: record 1: column 'value': record 1 gives 'value' twice; give each record one 'example' and one 'value'.")]
+    [InlineData("o.json", "{\"columns\": [\"example\", \"value\"], \"index\": [0], \"data\": [[\"a\", 0.1]]}", "holds pandas' orient=\"split\" JSON (\"columns\", \"index\", \"data\"), a table rather than example/value pairs; expected an object of example/value pairs")]
     // A JSON document names an entry or record by its number, not as a line (a one-line file was reported at line 2).
     [InlineData("o.json", "{\"a\": 0.5, \"b\": \"x\"}", "o.json: entry 2: column 'value': the value for example 'b' is string, not a number")]
     [InlineData("o.json", "[{\"example\": \"a\", \"value\": 0.5}, {\"example\": \"zz\", \"value\": 1}]", "o.json: record 2: column 'example': example 'zz' is not one of the model's")]
@@ -97,6 +100,61 @@ public class ObservedCellsTests
 
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("LineNumber", e.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void Read_IdsWrittenAsFloats_NameTheCauseAndTheFix_AsMetadataDoes()
+    {
+        // Given: pandas wrote the example column as floats ('101.0' for example 101), as a column with a missing value becomes.
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-floats");
+        var path = Path.Combine(folder, "o.csv");
+        File.WriteAllText(path, "example,value\n101.0,0.5\n102.0,0.25\n");
+
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, IdList.From(["100", "101", "102"]), s_byId));
+
+        Assert.Contains("2 examples are not among the model's 3 example ids (first: '101.0', '102.0'); they are written as decimals ('101.0') where the examples' are whole numbers ('100'): write them as integers (pandas: astype(int) before to_csv).", e.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void Read_AWhitespaceOnlyLastLine_IsBlank()
+    {
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-blank");
+        var path = Path.Combine(folder, "o.csv");
+        File.WriteAllText(path, "example,value\na,0.5\n  \n\u001a");
+
+        var cells = ObservedCells.Read(path, s_ids, s_byId);
+
+        Assert.Equal([0], cells.Examples);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void Read_ParquetValuesHeldAsTextOrDates_AreRefusedAsTheMatrixReaderRefusesThem()
+    {
+        // Given: measured values written as VARCHAR (were parsed here while the matrix reader refused them), and as DATE
+        // (were read as day counts).
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-types");
+        var text = Path.Combine(folder, "text.parquet");
+        using (var stream = File.Create(text))
+        using (var writer = Data.Parquet.ParquetWriter.Create(stream, [new("example", Data.Parquet.ParquetValueType.String), new("value", Data.Parquet.ParquetValueType.String)]))
+        {
+            writer.WriteRows([Data.Parquet.ParquetColumnData.FromStrings(new string?[] { "a" }), Data.Parquet.ParquetColumnData.FromStrings(new string?[] { "0.5" })]);
+        }
+
+        var date = Path.Combine(folder, "date.parquet");
+        File.WriteAllBytes(date, Tests.Parquet.ParquetFileBuilder.Build(
+            [new("example", 6, Converted: 0), new("value", 1, Converted: 6)],
+            [new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, [1, 0, 0, 0, (byte)'a'])), new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, Tests.Parquet.ParquetFileBuilder.Int32s(19723)))],
+            1));
+
+        // Then
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(text, s_ids, s_byId));
+        Assert.Contains("text.parquet: column 'value': the column holds text, not numbers; cast it to a number before export (DuckDB: value::DOUBLE", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(date, s_ids, s_byId));
+        Assert.Contains("date.parquet: column 'value': the column holds DATE values", e.Message, StringComparison.Ordinal);
+        Assert.Contains("or drop the column", e.Message, StringComparison.Ordinal);
         Directory.Delete(folder, recursive: true);
     }
 }

@@ -249,10 +249,41 @@ public sealed class ParquetRefusalTests
     public void Read_StringColumnAsDoubles_RefusesWithAdvice()
     {
         using var reader = Open(Build([new Element("name", 6, Converted: 0)], [new Chunk(DataPageV1(1, 0, [1, 0, 0, 0, 0x61]))], 1));
-        AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "the column holds strings, which ReadDoubles cannot convert; read it with ReadStrings");
+        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "column 'name': the column holds text, not numbers; cast it to a number before export (DuckDB: name::DOUBLE; pandas: pd.to_numeric(df['name'])) or drop the column.");
+        Assert.DoesNotContain("Read", e.Message, StringComparison.Ordinal);
         var text = new string?[1];
         reader.ReadStrings(0, 0, text);
         Assert.Equal("a", text[0]);
+    }
+
+    [Theory]
+    [InlineData(1, 6, "DATE")]               // DuckDB's DATE: days since 1970-01-01
+    [InlineData(1, 7, "TIME(MILLIS)")]
+    [InlineData(2, 8, "TIME(MICROS)")]
+    [InlineData(2, 9, "TIMESTAMP(MILLIS)")]
+    [InlineData(2, 10, "TIMESTAMP(MICROS)")]
+    [InlineData(7, 21, "INTERVAL")]
+    public void Read_DateOrTimeColumn_IsRefusedByEveryValueRead_NamingTheColumnAndTheCast(int type, int converted, string logical)
+    {
+        // Given: a column of dates or times, whose stored integers are counts of days or ticks (were read as numbers).
+        var payload = type == 7 ? new byte[12] : type == 1 ? Int32s(19723) : [.. Int32s(19723), .. Int32s(0)];
+        using var reader = Open(Build([new Element("when", type, Converted: converted)], [new Chunk(DataPageV1(1, 0, payload))], 1));
+
+        // Then: numbers, floats, integers and text alike are refused with the fix; presence still reads (INTERVAL's
+        // FIXED_LEN_BYTE_ARRAY is refused even there).
+        const string Fix = "cast it before export (DuckDB: epoch(when) for seconds, or when::VARCHAR for a label; pandas: df['when'].astype('int64') or .astype(str)) or drop the column.";
+        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), $"column 'when': the column holds {logical} values (dates or times");
+        Assert.Contains(Fix, e.Message, StringComparison.Ordinal);
+        Assert.Equal("when", e.Column);
+        AssertRefused(() => reader.ReadFloats(0, 0, new float[1]), Fix);
+        AssertRefused(() => reader.ReadInt64s(0, 0, new long[1]), Fix);
+        AssertRefused(() => reader.ReadStrings(0, 0, new string?[1]), Fix);
+        if (type != 7)
+        {
+            var present = new bool[1];
+            reader.ReadPresence(0, 0, present);
+            Assert.True(present[0]);
+        }
     }
 
     [Fact]
