@@ -276,6 +276,21 @@ public class CommandTests
         Assert.Equal("119", meta.Column("id")[119]);
     }
 
+    // The options record's names ("MissingFraction must be in [0, 1).") had reached the user, without the value or the fix.
+    [Theory]
+    [InlineData(new[] { "--missing", "1.5" }, "error: --missing must be at least 0 and below 1 (it is 1.5): the share of cells made missing.")]
+    [InlineData(new[] { "--groups", "50", "--cols", "20" }, "error: --groups must be from 1 to --cols (20) (it is 50): every group needs an example.")]
+    [InlineData(new[] { "--groups", "1" }, "error: --patterns (3) must be from 0 to --groups (1): pattern k makes task family k forget group k; lower --patterns or raise --groups.")]
+    public void Synth_OutOfRangeSettings_NameTheFlagsAndTheFix(string[] settings, string expected)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "s.npy");
+        var (code, _, error) = CliRunner.Run(["synth", "--rows", "5", .. settings, "--out", path]);
+
+        Assert.Equal(1, code);
+        Assert.Equal(expected, error.Trim());
+        Assert.False(File.Exists(path));
+    }
+
     [Fact]
     public void Synth_BinaryMatrixFitsWithLogistic()
     {

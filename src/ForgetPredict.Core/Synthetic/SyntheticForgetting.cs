@@ -45,26 +45,30 @@ public sealed record SyntheticOptions
     /// <summary>Keep the noiseless signal in <see cref="SyntheticForgetting.Signal"/> (doubles the memory; off for huge matrices).</summary>
     public bool KeepSignal { get; init; } = true;
 
-    /// <summary>Throws when a setting is out of range, naming it.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <summary>Throws when a setting is out of range, naming it (and the setting it clashes with), its value and the fix.</summary>
+    /// <exception cref="OptionException">A setting is out of range.</exception>
     public void Validate()
     {
-        Check(Tasks >= 1 && Tasks <= 1_000_000, nameof(Tasks), "must be in 1..1000000");
-        Check(Examples >= 1 && (long)Tasks * Examples <= Array.MaxLength, nameof(Examples), "must be >= 1 and Tasks x Examples must fit in one array");
-        Check(Groups >= 1 && Groups <= Examples, nameof(Groups), "must be in 1..Examples");
-        Check(Patterns >= 0 && Patterns <= Groups, nameof(Patterns), "must be in 0..Groups");
-        Check(Scale > 0 && double.IsFinite(Scale), nameof(Scale), "must be > 0");
-        Check(PatternStrength >= 0 && double.IsFinite(PatternStrength), nameof(PatternStrength), "must be >= 0");
-        Check(Noise >= 0 && double.IsFinite(Noise), nameof(Noise), "must be >= 0");
-        Check(MissingFraction >= 0 && MissingFraction < 1, nameof(MissingFraction), "must be in [0, 1)");
-        Check(BinaryRate > 0 && BinaryRate < 1, nameof(BinaryRate), "must be in (0, 1)");
+        OptionReference Name(string property) => new($"{nameof(SyntheticOptions)}.{property}");
+        var (tasks, examples, groups, patterns) = (Name(nameof(Tasks)), Name(nameof(Examples)), Name(nameof(Groups)), Name(nameof(Patterns)));
+        Check(Tasks is >= 1 and <= 1_000_000, OptionMessage.Of($"{tasks} must be from 1 to 1,000,000 (it is {Tasks})."));
+        Check(Examples >= 1 && (long)Tasks * Examples <= Array.MaxLength,
+            OptionMessage.Of($"{examples} must be at least 1, and {tasks} x {examples} ({Tasks} x {Examples}) at most {Array.MaxLength:N0} cells (it is {(long)Tasks * Examples:N0})."));
+        Check(Groups >= 1 && Groups <= Examples, OptionMessage.Of($"{groups} must be from 1 to {examples} ({Examples}) (it is {Groups}): every group needs an example."));
+        Check(Patterns >= 0 && Patterns <= Groups,
+            OptionMessage.Of($"{patterns} ({Patterns}) must be from 0 to {groups} ({Groups}): pattern k makes task family k forget group k; lower {patterns} or raise {groups}."));
+        Check(Scale > 0 && double.IsFinite(Scale), OptionMessage.Of($"{Name(nameof(Scale))} must be a finite number above 0 (it is {Scale})."));
+        Check(PatternStrength >= 0 && double.IsFinite(PatternStrength), OptionMessage.Of($"{Name(nameof(PatternStrength))} must be a finite number of at least 0 (it is {PatternStrength})."));
+        Check(Noise >= 0 && double.IsFinite(Noise), OptionMessage.Of($"{Name(nameof(Noise))} must be a finite number of at least 0 (it is {Noise})."));
+        Check(MissingFraction is >= 0 and < 1, OptionMessage.Of($"{Name(nameof(MissingFraction))} must be at least 0 and below 1 (it is {MissingFraction}): the share of cells made missing."));
+        Check(BinaryRate is > 0 and < 1, OptionMessage.Of($"{Name(nameof(BinaryRate))} must be above 0 and below 1 (it is {BinaryRate})."));
     }
 
-    private static void Check(bool ok, string name, string rule)
+    private static void Check(bool ok, OptionMessage message)
     {
         if (!ok)
         {
-            throw new ArgumentOutOfRangeException(name, $"{name} {rule}.");
+            throw new OptionException(message);
         }
     }
 }
