@@ -102,7 +102,7 @@ public static class FeatureFile
                 continue;
             }
 
-            var table = MetadataTable.Read(path, idColumn);
+            var table = MetadataTable.Read(path, idColumn, skipDates: false);
             var column = idColumn is null ? IdColumn(table, known, what) : table.IdColumn;
             var ids = table.Column(column).Distinct(StringComparer.Ordinal).ToArray();
             if (fresh is null)
@@ -171,7 +171,7 @@ public static class FeatureFile
 
         if (extension is ".parquet" or ".pq")
         {
-            return ReadTable(MetadataTable.Read(path), sourceName, ids, what, named: false);
+            return ReadTable(MetadataTable.Read(path, null, skipDates: false), sourceName, ids, what, named: false);
         }
 
         using (var stream = InputFile.OpenRead(path))
@@ -465,7 +465,7 @@ public static class FeatureFile
         return ReadTable(table, table.SourceName, ids, what, named: false);
     }
 
-    private static FeatureSet ReadTable(string path, IdList ids, string what, string? idColumn) => ReadTable(MetadataTable.Read(path, idColumn), path, ids, what, named: idColumn is not null);
+    private static FeatureSet ReadTable(string path, IdList ids, string what, string? idColumn) => ReadTable(MetadataTable.Read(path, idColumn, skipDates: false), path, ids, what, named: idColumn is not null);
 
     private static FeatureSet ReadTable(MetadataTable table, string path, IdList ids, string what, bool named, string? block = null, bool keepDistinct = false)
     {

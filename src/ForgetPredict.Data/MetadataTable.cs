@@ -205,13 +205,18 @@ public sealed class MetadataTable
     /// <param name="path">The file.</param>
     /// <param name="idColumn">The id column's name, or null for the default rule (see the remarks).</param>
     /// <exception cref="ForgettingDataException">The file cannot be read, is malformed, has an unsupported extension, or has no column <paramref name="idColumn"/>.</exception>
-    public static MetadataTable Read(string path, string? idColumn = null)
+    /// <remarks>A Parquet table's date and time columns (stored as counts of days or ticks) are left out; one named as the id
+    /// column is refused with the cast that fixes it.</remarks>
+    public static MetadataTable Read(string path, string? idColumn = null) => Read(path, idColumn, skipDates: true);
+
+    // skipDates: false for feature tables, where every column is a candidate feature: a date column there is refused.
+    internal static MetadataTable Read(string path, string? idColumn, bool skipDates)
     {
         ArgumentNullException.ThrowIfNull(path);
         var extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension is ".parquet" or ".pq")
         {
-            return ReadParquet(path, idColumn);
+            return ReadParquet(path, idColumn, skipDates);
         }
 
         if (extension is not (".csv" or ".tsv" or ".tab" or ".txt"))
@@ -224,7 +229,7 @@ public sealed class MetadataTable
     }
 
     // Every column as text (numbers formatted culture-invariant), nulls as null.
-    private static MetadataTable ReadParquet(string path, string? idColumn)
+    private static MetadataTable ReadParquet(string path, string? idColumn, bool skipDates)
     {
         using var reader = Parquet.ParquetReader.Open(path);
         if (reader.RowCount > int.MaxValue)
@@ -232,20 +237,30 @@ public sealed class MetadataTable
             throw new ForgettingDataException(path, "the metadata table has more than 2^31 rows.");
         }
 
-        var columns = reader.Columns.Select(_ => new string?[reader.RowCount]).ToArray();
+        // Date and time columns are counts of days or ticks, which the reader refuses to take for numbers or labels. A table
+        // is read without them (a 'created_at' beside the ids and groups is common, and unused); named as the id column,
+        // or when the table has nothing else, one is read, and refused with the cast that fixes it.
+        var read = Enumerable.Range(0, reader.Columns.Count).Where(c => !skipDates || !reader.Columns[c].IsTemporal).ToArray();
+        var named = idColumn is null ? -1 : Enumerable.Range(0, reader.Columns.Count).FirstOrDefault(c => TableColumns.IndexOf([reader.Columns[c].Name], idColumn) == 0, -1);
+        if (read.Length == 0 || (named >= 0 && reader.Columns[named].IsTemporal))
+        {
+            read = [named >= 0 ? named : 0];
+        }
+
+        var columns = read.Select(_ => new string?[reader.RowCount]).ToArray();
         long offset = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             var rows = (int)reader.GetRowGroupRowCount(g);
             for (var c = 0; c < columns.Length; c++)
             {
-                reader.ReadStrings(c, g, columns[c].AsSpan((int)offset, rows));
+                reader.ReadStrings(read[c], g, columns[c].AsSpan((int)offset, rows));
             }
 
             offset += rows;
         }
 
-        return Create(path, reader.Columns.Select(c => c.Name).ToArray(), columns, idColumn);
+        return Create(path, [.. read.Select(c => reader.Columns[c].Name)], columns, idColumn);
     }
 
     // The named column; else 'id'; else a pandas index that holds ids (not pandas' default row numbers 0, 1, 2...);

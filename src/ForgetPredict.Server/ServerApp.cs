@@ -200,12 +200,15 @@ public static partial class ServerApp
             // application/json or a +json type, in UTF-8 (JSON's only encoding on the wire, RFC 8259): a UTF-16 body or an
             // ISO-8859-1 one would be read as UTF-8, garbling its ids or failing at its first byte.
             if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
-                || !(media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+                || !(media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.MediaType.Equals("text/json", StringComparison.OrdinalIgnoreCase)
+                    || media.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
             {
                 throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Send the query as JSON (Content-Type: application/json), not {Application.Echo.Printable(contentType)}.");
             }
 
-            if (media.Charset is { Length: > 0 } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            // (quoted or not, RFC 9110; ASCII is UTF-8's first half)
+            if (Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(media.Charset) is { Length: > 0 } charset
+                && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
             {
                 throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"Send the query in UTF-8 (Content-Type: application/json; charset=utf-8), not {Application.Echo.Printable(charset.ToString())}.");
             }

@@ -298,6 +298,11 @@ public class ConvertCommandTests
         Assert.Equal(1, tooMany);
         Assert.Equal("error: --test-tasks 9 leaves fewer than 2 of the matrix's 10 tasks to fit on: give at most 8.", tooManyError.Trim());
         Assert.Equal(string.Empty, printed);
+        var two = Path.Combine(dir, "two.tsv");
+        MatrixFile.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 2, Examples = 50, Seed = 1 }).Matrix, two);
+        var (twoCode, _, twoError) = CliRunner.Run("demo", "--matrix", two, "--format", "tsv");
+        Assert.Equal(1, twoCode);
+        Assert.Equal($"error: {two}: the demo needs at least 3 tasks (2 to fit on, 1 to hold out), and this matrix has 2.", twoError.Trim());
         var (both, _, bothError) = CliRunner.Run("demo", "--matrix", path, "--synthetic");
         Assert.Equal(2, both);
         Assert.StartsWith("error: Give --matrix or --synthetic, not both", bothError, StringComparison.Ordinal);

@@ -7,6 +7,31 @@ namespace ForgetPredict.Data.Tests;
 /// <summary>Metadata tables and their joins to matrix ids: alignment, mismatch reports, duplicate ids.</summary>
 public class MetadataTableTests
 {
+    // A Parquet table of ids, a source and a DATE column: the date column (refused as numbers or labels since it is stored
+    // as day counts) had made the whole table unreadable, though only the source was used.
+    [Fact]
+    public void Read_ParquetWithADateColumn_LeavesItOut_UnlessItIsNamedAsTheIds_AndFeatureTablesRefuseIt()
+    {
+        var folder = RepoPaths.NewTempFolder("fp-dates");
+        var path = Path.Combine(folder, "meta.parquet");
+        File.WriteAllBytes(path, Tests.Parquet.ParquetFileBuilder.Build(
+            [new("id", 6, Converted: 0), new("source", 6, Converted: 0), new("created_at", 1, Converted: 6)],
+            [new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, [1, 0, 0, 0, (byte)'a'])),
+             new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, [3, 0, 0, 0, (byte)'w', (byte)'e', (byte)'b'])),
+             new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, Tests.Parquet.ParquetFileBuilder.Int32s(19723)))],
+            1));
+
+        var table = MetadataTable.Read(path);
+        Assert.Equal(["id", "source"], table.ColumnNames);
+        Assert.Equal(["web"], table.Column("source"));
+
+        var named = Assert.Throws<ForgettingDataException>(() => MetadataTable.Read(path, "created_at"));
+        Assert.Contains("column 'created_at': the column holds DATE values", named.Message, StringComparison.Ordinal);
+        var feature = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a"])));
+        Assert.Contains("column 'created_at': the column holds DATE values", feature.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
     [Fact]
     public void Join_CharlmBUpstream_KeysByFirstColumnAndMatchesImplicitIds()
     {

@@ -762,6 +762,10 @@ class PractitionerInputTests(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(folder)), ["link.fpm", "m.fpm"])
         with open(target, "rb") as saved, open(model.path, "rb") as original:
             self.assertEqual(saved.read(), original.read())  # the model, through the link
+        missing = os.path.join(folder, "no-such-folder", "m.fpm")
+        with self.assertRaises(FileNotFoundError) as refused:
+            model.save(missing)
+        self.assertEqual(refused.exception.filename, missing)  # not the hidden temporary file
 
     def test_arguments_left_out_take_the_engines_defaults(self):
         # top, strategy and count left out are not sent: the engine's defaults apply, never a copy of them kept here.

@@ -56,7 +56,7 @@ internal static class DemoCommand
             // cut in silence.
             if (z.TaskCount < 3)
             {
-                throw new OptionException(string.Create(CultureInfo.InvariantCulture, $"The demo needs at least 3 tasks (2 to fit on, 1 to hold out); this matrix has {z.TaskCount}."));
+                throw new ForgettingDataException(parse.GetValue(matrix) ?? "the demo's matrix", string.Create(CultureInfo.InvariantCulture, $"the demo needs at least 3 tasks (2 to fit on, 1 to hold out), and this matrix has {z.TaskCount}."));
             }
 
             if (parse.GetResult(testTasks) is { Implicit: false } && parse.GetValue(testTasks) > z.TaskCount - 2)

@@ -97,11 +97,12 @@ public static class CsvMatrixFormat
             MatrixLayout.Wide => false,
             _ => taskColumn >= 0 && exampleColumn >= 0 && valueColumn >= 0,
         };
-        if (options.Layout == MatrixLayout.Auto && isLong && (TableColumns.IsPandasIndex(names[0]) || (taskColumn == 0 && names.Length > 3)))
+        if (options.Layout == MatrixLayout.Auto && isLong && start >= 0 && (TableColumns.IsPandasIndex(names[0]) || (taskColumn == 0 && names.Length > 3)))
         {
             // The header names the long layout's columns, but it is also a wide matrix's: task ids first (pandas' index,
-            // unnamed or named 'task'), then example ids that include task, example and value. The first row decides.
-            var layout = LayoutOfFirstRow(csv, names, taskColumn, exampleColumn, headerLine, start >= 0);
+            // unnamed or named 'task'), then example ids that include task, example and value. The first rows decide
+            // (an input read once, a pipe, stays long).
+            var layout = LayoutOfFirstRows(csv, names, taskColumn, exampleColumn, headerLine);
             stream.Position = start;
             return Read(stream, sourceName, options with { Layout = layout });
         }
@@ -179,10 +180,14 @@ public static class CsvMatrixFormat
         // column z): then the cell is left empty, pandas' unnamed index, which every reader takes for the ids.
         var ambiguous = matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0
             || (matrix.ExampleIds.IndexOf(options.ExampleColumn) >= 0 && matrix.ExampleIds.IndexOf(options.ValueColumn) >= 0);
-        // When the examples include all three long columns the header is a long table's too; the reader then tells them
-        // apart by the first row, where values written with a decimal point ("1.0", as pandas writes floats) are not ids.
-        var decimals = matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0 && matrix.ExampleIds.IndexOf(options.ExampleColumn) >= 0
-            && matrix.ExampleIds.IndexOf(options.ValueColumn) >= 0;
+        // When the examples include all three long columns the header is a long table's too, and rows of whole numbers fit
+        // both layouts (a long table's ids, or a wide matrix's values): refused, as the Parquet writer refuses, naming the fix.
+        if (matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0 && matrix.ExampleIds.IndexOf(options.ExampleColumn) >= 0
+            && matrix.ExampleIds.IndexOf(options.ValueColumn) >= 0)
+        {
+            throw new OptionException(OptionMessage.Of($"Examples are called '{options.TaskColumn}', '{options.ExampleColumn}' and '{options.ValueColumn}', the long layout's columns, so the file could read back as a long table; write the long layout ({new OptionReference(DataOptionNames.WriteLayout, "long")}), name the columns otherwise ({new OptionReference(DataOptionNames.WriteColumns)}), or write .npz or .json."));
+        }
+
         output.Field(ambiguous ? string.Empty : options.TaskColumn);
         for (var j = 0; j < matrix.ExampleCount; j++)
         {
@@ -195,14 +200,7 @@ public static class CsvMatrixFormat
             output.Field(matrix.TaskIds[i]);
             foreach (var v in matrix.Row(i))
             {
-                if (decimals)
-                {
-                    output.Delimiter().DecimalNumber(v);
-                }
-                else
-                {
-                    output.Delimiter().Number(v);
-                }
+                output.Delimiter().Number(v);
             }
 
             output.EndLine();
@@ -498,54 +496,50 @@ public static class CsvMatrixFormat
     }
 
     // The layout of a table whose header is both a long table's (task, example and value among its columns) and a wide
-    // matrix's (a first column of task ids: pandas' index, or one named 'task' before more than two other columns). A cell
-    // that is not a number in any later column makes it long (a wide matrix holds numbers only). Otherwise the example
-    // column (and the task column, when it is not the first) holds either ids, which are names or integers, or values,
-    // which pandas and this library's writer write with a decimal point: a decimal or a missing cell there makes it wide.
-    // Whole numbers there are told apart by repeats (below).
-    private static MatrixLayout LayoutOfFirstRow(Utf8CsvReader csv, string[] names, int taskColumn, int exampleColumn, long headerLine, bool seekable)
+    // matrix's (a first column of task ids: pandas' index, or one named 'task' before more than two other columns). Almost
+    // always it is a long table (pandas' to_csv() of one writes its index first), and it is read as one unless its first
+    // 64 rows say otherwise: text in a later column is a long table's ids; a number with a fractional part in the example
+    // column (or the task column, when it is not the first) can only be a wide matrix's value. Whole numbers written as
+    // decimals or missing cells there ("1.0", as pandas writes an id column that held a NaN, or a wide matrix's values)
+    // fit both, and the file is refused naming the layout option.
+    private static MatrixLayout LayoutOfFirstRows(Utf8CsvReader csv, string[] names, int taskColumn, int exampleColumn, long headerLine)
     {
-        var source = csv.SourceName;
-        var which = OptionMessage.Of($"Read it with {new OptionReference(DataOptionNames.Layout, "wide")} if the first column holds task ids and the others are examples, or with {new OptionReference(DataOptionNames.Layout, "long")} if each row is one cell.");
-        if (!seekable)
+        string[]? undecided = null;
+        for (var read = 0; read < 64 && csv.NextRecord(); read++)
         {
-            throw new ForgettingDataException(source, OptionMessage.Of($"the header ({Shown(names)}) could head a long table or a wide matrix whose examples include task, example and value, and the input cannot be read twice to tell.").Then(which), headerLine);
-        }
-
-        if (!csv.NextRecord())
-        {
-            return MatrixLayout.Long;
-        }
-
-        var row = csv.ReadRemainingFields();
-        if (row.Count != names.Length || row.Skip(1).Any(cell => !IsNumber(cell) && !LooksLikeValue(cell)))
-        {
-            return MatrixLayout.Long;
-        }
-
-        if (LooksLikeValue(row[exampleColumn]) || (taskColumn > 0 && LooksLikeValue(row[taskColumn])))
-        {
-            return MatrixLayout.Wide;
-        }
-
-        // Whole numbers there: a long table repeats its task or its example ids within a few rows (a task has many cells),
-        // where a wide matrix's task ids are distinct and its values need not repeat. Without a repeat it cannot be told.
-        var tasks = new HashSet<string>(StringComparer.Ordinal) { row[taskColumn] };
-        var examples = new HashSet<string>(StringComparer.Ordinal) { row[exampleColumn] };
-        var first = row;
-        for (var read = 1; read < 64 && csv.NextRecord(); read++)
-        {
-            row = csv.ReadRemainingFields();
-            if (row.Count != names.Length || row.Skip(1).Any(cell => !IsNumber(cell) && !LooksLikeValue(cell))
-                || !tasks.Add(row[taskColumn]) || !examples.Add(row[exampleColumn]))
+            var row = csv.ReadRemainingFields();
+            if (row.Count != names.Length || row.Skip(1).Any(cell => !IsNumber(cell) && !IsMissing(cell)))
             {
                 return MatrixLayout.Long;
             }
+
+            string[] idCells = taskColumn > 0 ? [row[exampleColumn], row[taskColumn]] : [row[exampleColumn]];
+            if (idCells.Any(IsFraction))
+            {
+                return MatrixLayout.Wide;
+            }
+
+            if (undecided is null && idCells.Any(LooksLikeValue))
+            {
+                undecided = [.. row];
+            }
         }
 
-        throw new ForgettingDataException(source, OptionMessage.Of(
-            $"the header ({Shown([.. names.Select((n, i) => i == 0 && n.Length == 0 ? TableColumns.PandasIndex : n)])}) heads either a long table or a wide matrix whose examples include task, example and value, and the rows fit both: the first ({Shown(first)}) has whole numbers in its task and example cells, which are ids in a long table and values in a wide one, and no task or example repeats as a long table's do.").Then(which), headerLine + 1);
+        if (undecided is null)
+        {
+            return MatrixLayout.Long;
+        }
+
+        var which = OptionMessage.Of($"Read it with {new OptionReference(DataOptionNames.Layout, "wide")} if the first column holds task ids and the others are examples, or with {new OptionReference(DataOptionNames.Layout, "long")} if each row is one cell.");
+        throw new ForgettingDataException(csv.SourceName, OptionMessage.Of(
+            $"the header ({Shown([.. names.Select((n, i) => i == 0 && n.Length == 0 ? TableColumns.PandasIndex : n)])}) heads either a long table or a wide matrix whose examples include task, example and value, and its rows fit both: a row such as ({Shown(undecided)}) has whole numbers written as decimals or missing cells in its task and example columns, which are ids written as floats in a long table and values in a wide one.").Then(which), headerLine + 1);
     }
+
+    private static bool IsMissing(string cell) => CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out _) == CellKind.Missing;
+
+    // A number with a fractional part: never an id.
+    private static bool IsFraction(string cell) =>
+        CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out var value) == CellKind.Number && double.IsFinite(value) && value != Math.Floor(value);
 
     // A cell that is a value rather than an id: a missing marker, or a number written with a decimal point or an exponent.
     private static bool LooksLikeValue(string cell)
@@ -1039,25 +1033,6 @@ internal sealed class Utf8TextWriter : IDisposable
     public Utf8TextWriter Number(float value) => Number<float>(value);
 
     public Utf8TextWriter Number(double value) => Number<double>(value);
-
-    // As Number, but a whole number keeps a decimal point ("3.0", as pandas writes a float), so it does not read as an id.
-    public Utf8TextWriter DecimalNumber(float value)
-    {
-        if (_buffer.Length - _length < 34)
-        {
-            Flush();
-        }
-
-        var from = _length;
-        Number(value);
-        if (_length > from && _buffer.AsSpan(from, _length - from).IndexOfAny(".EeIN"u8) < 0)
-        {
-            _buffer[_length++] = (byte)'.';
-            _buffer[_length++] = (byte)'0';
-        }
-
-        return this;
-    }
 
     // Round-trip text of a float or double; NaN (missing) writes nothing. Both fit in 32 bytes.
     private Utf8TextWriter Number<T>(T value)

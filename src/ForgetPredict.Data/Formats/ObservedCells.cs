@@ -202,16 +202,21 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
     private static ObservedCells ReadTable(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
+        if (Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq")
+        {
+            // The matrix's value column and this one are held to one rule: numbers, not text that looks like them, nor dates
+            // (a table is read without its date columns, so the value column is checked first).
+            using var reader = Parquet.ParquetReader.Open(path);
+            if (TableColumns.IndexOf([.. reader.Columns.Select(c => c.Name)], names.Value) is var v and >= 0)
+            {
+                reader.RequireNumbers(v);
+            }
+        }
+
         var table = MetadataTable.Read(path);
         var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names);
         var ids = table.Column(table.ColumnNames[exampleColumn]);
         var values = table.Column(table.ColumnNames[valueColumn]);
-        if (Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq")
-        {
-            // The matrix's value column and this one are held to one rule: numbers, not text that looks like them.
-            using var reader = Parquet.ParquetReader.Open(path);
-            reader.RequireNumbers(reader.IndexOf(table.ColumnNames[valueColumn]));
-        }
 
         return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row");
     }

@@ -457,7 +457,7 @@ def as_cells(observed, argument: str = "observed") -> pd.Series:
     cells = cells.dropna()
     if cells.empty:  # the engine would name its file, and the service would answer as for None: refused alike, here
         raise InputError(f"{argument} holds no measured cell ({'it is empty' if observed.empty else 'every value is NaN'}); give at least "
-                         f"one, or pass {argument}=None to predict without any (a task-agnostic estimate, or one from task_features).")
+                         f"one, or leave {argument} out (None) to go without measured cells (a task-agnostic estimate, or one from task_features).")
     return cells
 
 

@@ -195,6 +195,11 @@ class Model:
             if target.exists():
                 shutil.copymode(target, temporary)
             os.replace(temporary, target)
+        except OSError as e:
+            if e.filename is not None and str(e.filename) == str(temporary):
+                # A missing or read-only folder: say it of the path asked for, not of the hidden temporary file.
+                raise OSError(e.errno, e.strerror, str(path)) from None
+            raise
         finally:
             if temporary.exists():
                 temporary.unlink()
