@@ -100,8 +100,19 @@ public static class CliApp
     private static string OneLine(string message) =>
         string.Join(' ', message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-    /// <summary>The command line's words for the library's options: its flags.</summary>
-    internal static OptionVocabulary Flags { get; } = new(new Dictionary<string, string>
+    /// <summary>The command line's words with some options named otherwise (convert reads its input's layout from --in-layout).</summary>
+    internal static OptionVocabulary FlagsWith(IReadOnlyDictionary<string, string> overrides)
+    {
+        var names = new Dictionary<string, string>(s_flagNames);
+        foreach (var (option, flag) in overrides)
+        {
+            names[option] = flag;
+        }
+
+        return new OptionVocabulary(names, static (flag, value) => value is null ? flag : $"{flag} {value}");
+    }
+
+    private static readonly Dictionary<string, string> s_flagNames = new()
     {
         [DataOptionNames.Format] = "--format",
         [DataOptionNames.WriteFormat] = "--to-format",
@@ -121,12 +132,12 @@ public static class CliApp
         [Core.Replay.ReplayOptionNames.Budget] = "--budget",
         [Core.Replay.ReplayOptionNames.Temperature] = "--temperature",
         [Core.Replay.ReplayOptionNames.Strategy] = "--strategy",
-        ["SyntheticOptions.Tasks"] = "--rows",
-        ["SyntheticOptions.Examples"] = "--cols",
-        ["SyntheticOptions.Groups"] = "--groups",
-        ["SyntheticOptions.Patterns"] = "--patterns",
-        ["SyntheticOptions.Noise"] = "--noise",
-        ["SyntheticOptions.MissingFraction"] = "--missing",
+        [Core.Synthetic.SyntheticOptionNames.Tasks] = "--rows",
+        [Core.Synthetic.SyntheticOptionNames.Examples] = "--cols",
+        [Core.Synthetic.SyntheticOptionNames.Groups] = "--groups",
+        [Core.Synthetic.SyntheticOptionNames.Patterns] = "--patterns",
+        [Core.Synthetic.SyntheticOptionNames.Noise] = "--noise",
+        [Core.Synthetic.SyntheticOptionNames.MissingFraction] = "--missing",
         [Core.Replay.ReplayOptionNames.Seed] = "--seed",
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "--min-per-group",
         [Core.Replay.ReplayOptionNames.Ratio] = "--ratio",
@@ -151,7 +162,11 @@ public static class CliApp
         [DesignOptionNames.Criterion] = "--criterion",
         [GroupingOptionNames.GroupBy] = "--group-by",
         [GroupingOptionNames.Metadata] = "--examples META",
-    }, static (flag, value) => value is null ? flag : $"{flag} {value}");
+    };
+
+    /// <summary>The command line's words for the library's options: its flags.</summary>
+    /// <remarks>After the names it is made of: static fields are initialised in the order they are written.</remarks>
+    internal static OptionVocabulary Flags { get; } = FlagsWith(new Dictionary<string, string>());
 }
 
 /// <summary>A command-level failure with its exit code and a message for the user.</summary>

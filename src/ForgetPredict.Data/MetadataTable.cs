@@ -152,6 +152,13 @@ public sealed class MetadataTable
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
+        if (Path.GetExtension(sourceName).ToLowerInvariant() is ".parquet" or ".pq" && stream.CanSeek)
+        {
+            // A stored NAME.examples.parquet (the service reads its store's files as streams, named without their folders).
+            using var parquet = Parquet.ParquetReader.Open(stream, sourceName, leaveOpen: true);
+            return ReadParquet(parquet, sourceName, idColumn, skipDates: true);
+        }
+
         using var csv = new CsvTokenizer(stream, sourceName, CsvMatrixFormat.DelimiterFor(sourceName));
         var header = csv.Next() ?? throw new ForgettingDataException(sourceName, "the metadata file is empty; it needs a header row (e.g. id,source) and one row per task or example.");
         var headerLine = csv.RecordLine;
@@ -232,6 +239,11 @@ public sealed class MetadataTable
     private static MetadataTable ReadParquet(string path, string? idColumn, bool skipDates)
     {
         using var reader = Parquet.ParquetReader.Open(path);
+        return ReadParquet(reader, path, idColumn, skipDates);
+    }
+
+    private static MetadataTable ReadParquet(Parquet.ParquetReader reader, string path, string? idColumn, bool skipDates)
+    {
         if (reader.RowCount > int.MaxValue)
         {
             throw new ForgettingDataException(path, "the metadata table has more than 2^31 rows.");
@@ -241,7 +253,9 @@ public sealed class MetadataTable
         // is read without them (a 'created_at' beside the ids and groups is common, and unused); named as the id column,
         // or when the table has nothing else, one is read, and refused with the cast that fixes it.
         var read = Enumerable.Range(0, reader.Columns.Count).Where(c => !skipDates || !reader.Columns[c].IsTemporal).ToArray();
-        var named = idColumn is null ? -1 : Enumerable.Range(0, reader.Columns.Count).FirstOrDefault(c => TableColumns.IndexOf([reader.Columns[c].Name], idColumn) == 0, -1);
+        // (with no id column named, a date column called 'id' is the one the default rule would take: refused too, not passed
+        // over for the next column)
+        var named = Enumerable.Range(0, reader.Columns.Count).FirstOrDefault(c => TableColumns.IndexOf([reader.Columns[c].Name], idColumn ?? "id") == 0, -1);
         if (read.Length == 0 || (named >= 0 && reader.Columns[named].IsTemporal))
         {
             read = [named >= 0 ? named : 0];

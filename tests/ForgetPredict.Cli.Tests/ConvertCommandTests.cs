@@ -284,6 +284,21 @@ public class ConvertCommandTests
     }
 
     [Fact]
+    public void Convert_AnInputWhoseLayoutIsUnclear_NamesTheInputsLayoutFlag()
+    {
+        // In convert --layout is the output's; the refusal had told the user to pass it for the input.
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "long.csv");
+        File.WriteAllText(path, ",task,example,value\n0,1.0,2.0,0.5\n1,1.0,3.0,0.25\n");
+
+        var (code, _, error) = CliRunner.Run("convert", path, Path.Combine(dir, "out.json"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("Read it with --in-layout wide if the first column holds task ids and the others are examples, or with --in-layout long if each row is one cell.", error, StringComparison.Ordinal);
+        Assert.Equal(0, CliRunner.Run("convert", path, Path.Combine(dir, "out.json"), "--in-layout", "long").ExitCode);
+    }
+
+    [Fact]
     public void Demo_OnACsvMatrix_Runs()
     {
         var dir = RepoPaths.NewTempFolder();

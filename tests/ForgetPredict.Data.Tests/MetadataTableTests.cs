@@ -29,6 +29,23 @@ public class MetadataTableTests
         Assert.Contains("column 'created_at': the column holds DATE values", named.Message, StringComparison.Ordinal);
         var feature = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a"])));
         Assert.Contains("column 'created_at': the column holds DATE values", feature.Message, StringComparison.Ordinal);
+
+        // A date column called 'id' is the one the default rule takes: refused, not passed over for the next column.
+        var dated = Path.Combine(folder, "dated.parquet");
+        File.WriteAllBytes(dated, Tests.Parquet.ParquetFileBuilder.Build(
+            [new("id", 1, Converted: 6), new("name", 6, Converted: 0)],
+            [new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, Tests.Parquet.ParquetFileBuilder.Int32s(19723))),
+             new(Tests.Parquet.ParquetFileBuilder.DataPageV1(1, 0, [1, 0, 0, 0, (byte)'a']))],
+            1));
+        var idDate = Assert.Throws<ForgettingDataException>(() => MetadataTable.Read(dated));
+        Assert.Contains("column 'id': the column holds DATE values", idDate.Message, StringComparison.Ordinal);
+
+        // The service reads its store's metadata as a stream named by the file: Parquet there too (it had been read as CSV).
+        using (var stream = File.OpenRead(path))
+        {
+            Assert.Equal(["web"], MetadataTable.Read(stream, "meta.parquet").Column("source"));
+        }
+
         Directory.Delete(folder, recursive: true);
     }
 

@@ -445,6 +445,32 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task StoredParquetMetadata_GroupsTheAnswers()
+    {
+        // A store's NAME.examples.parquet (one of the metadata files the store lists) had been read as CSV: a 500 naming a
+        // non-UTF-8 byte after 'PAR1'.
+        var model = Path.Combine(_store.Directory, "pq.fpm");
+        var metadata = Path.Combine(_store.Directory, "pq.examples.parquet");
+        File.Copy(Path.Combine(_store.Directory, "small.fpm"), model);
+        using (var stream = File.Create(metadata))
+        using (var writer = Data.Parquet.ParquetWriter.Create(stream, [new("id", Data.Parquet.ParquetValueType.String), new("group", Data.Parquet.ParquetValueType.String)]))
+        {
+            writer.WriteRows([Data.Parquet.ParquetColumnData.FromStrings(_store.Small.ExampleIds.ToArray<string?>()), Data.Parquet.ParquetColumnData.FromStrings(_store.Groups.ToArray<string?>())]);
+        }
+
+        try
+        {
+            var answer = await (await _client.PostAsync("/v1/models/pq/replay", Http.Json("{\"budget\": 12, \"strategy\": \"stratified\"}"))).JsonAsync();
+            Assert.Equal(_store.Groups.Distinct().Count(), answer.GetProperty("groups").GetArrayLength());
+        }
+        finally
+        {
+            File.Delete(model);
+            File.Delete(metadata);
+        }
+    }
+
+    [Fact]
     public async Task Design_GivesTheLibrarysCells_AsJsonAndAsTheTemplateCsv()
     {
         // Given one measured cell and two examples that cannot be measured, group-means over the "group" column.

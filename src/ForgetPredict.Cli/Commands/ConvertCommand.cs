@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using ForgetPredict.Application;
+using ForgetPredict.Core;
 using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli.Commands;
@@ -7,6 +9,8 @@ namespace ForgetPredict.Cli.Commands;
 /// <summary><c>forgetpredict convert IN OUT</c>: rewrite a matrix in another format or layout (ids and missing cells kept).</summary>
 internal static class ConvertCommand
 {
+    private static readonly OptionVocabulary s_inputFlags = CliApp.FlagsWith(new Dictionary<string, string> { [DataOptionNames.Layout] = "--in-layout" });
+
     public static Command Create()
     {
         var input = new Argument<string>("IN") { Description = "Matrix to read: .npy, .npz, .csv, .tsv, .json, .parquet or .txt (whitespace-separated, as np.savetxt writes)." };
@@ -50,7 +54,17 @@ internal static class ConvertCommand
             }
 
             var readOptions = read.ReadOptions(parse);
-            var z = MatrixFile.Read(inPath, readOptions);
+            ForgettingMatrix z;
+            try
+            {
+                z = MatrixFile.Read(inPath, readOptions);
+            }
+            catch (ForgettingDataException e) when (e.Options.Any(o => o.Name == DataOptionNames.Layout))
+            {
+                // Here --layout is the output's: the input's layout is --in-layout.
+                throw new CliException(s_inputFlags.Describe(e));
+            }
+
             foreach (var loss in MatrixFile.LossesOnWrite(z, outFormat, outLayout))
             {
                 parse.Err().WriteLine($"warning: {outPath}: {loss}");

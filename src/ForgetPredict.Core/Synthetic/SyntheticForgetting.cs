@@ -3,6 +3,31 @@ using ForgetPredict.Core.Models;
 
 namespace ForgetPredict.Core.Synthetic;
 
+/// <summary>
+/// The synthetic-matrix settings the library's messages name (<see cref="OptionReference.Name"/>): front ends map them to
+/// their own vocabulary (a command-line flag).
+/// </summary>
+public static class SyntheticOptionNames
+{
+    /// <summary><see cref="SyntheticOptions.Tasks"/>.</summary>
+    public const string Tasks = "SyntheticOptions.Tasks";
+
+    /// <summary><see cref="SyntheticOptions.Examples"/>.</summary>
+    public const string Examples = "SyntheticOptions.Examples";
+
+    /// <summary><see cref="SyntheticOptions.Groups"/>.</summary>
+    public const string Groups = "SyntheticOptions.Groups";
+
+    /// <summary><see cref="SyntheticOptions.Patterns"/>.</summary>
+    public const string Patterns = "SyntheticOptions.Patterns";
+
+    /// <summary><see cref="SyntheticOptions.Noise"/>.</summary>
+    public const string Noise = "SyntheticOptions.Noise";
+
+    /// <summary><see cref="SyntheticOptions.MissingFraction"/>.</summary>
+    public const string MissingFraction = "SyntheticOptions.MissingFraction";
+}
+
 /// <summary>Options of <see cref="SyntheticForgetting.Generate"/>; every default in one place, validated.</summary>
 public sealed record SyntheticOptions
 {
@@ -49,8 +74,9 @@ public sealed record SyntheticOptions
     /// <exception cref="OptionException">A setting is out of range.</exception>
     public void Validate()
     {
-        OptionReference Name(string property) => new($"{nameof(SyntheticOptions)}.{property}");
-        var (tasks, examples, groups, patterns) = (Name(nameof(Tasks)), Name(nameof(Examples)), Name(nameof(Groups)), Name(nameof(Patterns)));
+        static OptionReference Name(string property) => new($"{nameof(SyntheticOptions)}.{property}");
+        var (tasks, examples, groups, patterns) = (new OptionReference(SyntheticOptionNames.Tasks), new OptionReference(SyntheticOptionNames.Examples),
+            new OptionReference(SyntheticOptionNames.Groups), new OptionReference(SyntheticOptionNames.Patterns));
         Check(Tasks is >= 1 and <= 1_000_000, OptionMessage.Of($"{tasks} must be from 1 to 1,000,000 (it is {Tasks})."));
         Check(Examples >= 1 && (long)Tasks * Examples <= Array.MaxLength,
             OptionMessage.Of($"{examples} must be at least 1, and {tasks} x {examples} ({Tasks} x {Examples}) at most {Array.MaxLength:N0} cells (it is {(long)Tasks * Examples:N0})."));
@@ -59,8 +85,8 @@ public sealed record SyntheticOptions
             OptionMessage.Of($"{patterns} ({Patterns}) must be from 0 to {groups} ({Groups}): pattern k makes task family k forget group k; lower {patterns} or raise {groups}."));
         Check(Scale > 0 && double.IsFinite(Scale), OptionMessage.Of($"{Name(nameof(Scale))} must be a finite number above 0 (it is {Scale})."));
         Check(PatternStrength >= 0 && double.IsFinite(PatternStrength), OptionMessage.Of($"{Name(nameof(PatternStrength))} must be a finite number of at least 0 (it is {PatternStrength})."));
-        Check(Noise >= 0 && double.IsFinite(Noise), OptionMessage.Of($"{Name(nameof(Noise))} must be a finite number of at least 0 (it is {Noise})."));
-        Check(MissingFraction is >= 0 and < 1, OptionMessage.Of($"{Name(nameof(MissingFraction))} must be at least 0 and below 1 (it is {MissingFraction}): the share of cells made missing."));
+        Check(Noise >= 0 && double.IsFinite(Noise), OptionMessage.Of($"{new OptionReference(SyntheticOptionNames.Noise)} must be a finite number of at least 0 (it is {Noise})."));
+        Check(MissingFraction is >= 0 and < 1, OptionMessage.Of($"{new OptionReference(SyntheticOptionNames.MissingFraction)} must be at least 0 and below 1 (it is {MissingFraction}): the share of cells made missing."));
         Check(BinaryRate is > 0 and < 1, OptionMessage.Of($"{Name(nameof(BinaryRate))} must be above 0 and below 1 (it is {BinaryRate})."));
     }
 

@@ -34,10 +34,10 @@ namespace ForgetPredict.Data.Formats;
 /// numbers are put in numeric order (so a matrix without ids round-trips exactly); cells no row mentions are missing; a cell named
 /// twice is refused with both line numbers. The layout is detected from the header (long when it names all three long
 /// columns) unless <see cref="MatrixReadOptions.Layout"/> says otherwise; when the header could also be a wide matrix's
-/// (a first column that is pandas' index, or 'task' followed by more than two columns), the rows decide: text is a long
-/// table's ids, a decimal or missing cell in the example or task column a wide matrix's values, whole numbers a long
-/// table's ids when one of them repeats within the first 64 rows, and otherwise the file is refused naming the layout
-/// option (the writer writes such a wide matrix's values with a decimal point, so it reads back as written).</para>
+/// (a first column that is pandas' index, or 'task' followed by more than two columns), it is read as long unless its first
+/// 64 rows say otherwise (a fractional number in the example column, or text in pandas' index column, is a wide matrix's),
+/// and whole numbers written as decimals there fit both and are refused naming the layout option (a stream that cannot be
+/// read twice is read as long; the writer refuses a wide matrix whose examples include all three long columns).</para>
 /// <para>Text is UTF-8 with or without a byte order mark, RFC 4180 quoting, LF or CRLF line ends. Numbers are
 /// culture-invariant ('.' decimal point); a decimal comma, an infinity or a ragged row is refused naming the line and
 /// column.</para>
@@ -182,10 +182,13 @@ public static class CsvMatrixFormat
             || (matrix.ExampleIds.IndexOf(options.ExampleColumn) >= 0 && matrix.ExampleIds.IndexOf(options.ValueColumn) >= 0);
         // When the examples include all three long columns the header is a long table's too, and rows of whole numbers fit
         // both layouts (a long table's ids, or a wide matrix's values): refused, as the Parquet writer refuses, naming the fix.
-        if (matrix.ExampleIds.IndexOf(options.TaskColumn) >= 0 && matrix.ExampleIds.IndexOf(options.ExampleColumn) >= 0
-            && matrix.ExampleIds.IndexOf(options.ValueColumn) >= 0)
+        // (the reader's default names count too: a file written with other column names is read with the defaults)
+        foreach (var (task, example, value) in new[] { (options.TaskColumn, options.ExampleColumn, options.ValueColumn), ("task", "example", "value") })
         {
-            throw new OptionException(OptionMessage.Of($"Examples are called '{options.TaskColumn}', '{options.ExampleColumn}' and '{options.ValueColumn}', the long layout's columns, so the file could read back as a long table; write the long layout ({new OptionReference(DataOptionNames.WriteLayout, "long")}), name the columns otherwise ({new OptionReference(DataOptionNames.WriteColumns)}), or write .npz or .json."));
+            if (matrix.ExampleIds.IndexOf(task) >= 0 && matrix.ExampleIds.IndexOf(example) >= 0 && matrix.ExampleIds.IndexOf(value) >= 0)
+            {
+                throw new OptionException(OptionMessage.Of($"Examples are called '{task}', '{example}' and '{value}', the long layout's columns, so the file could read back as a long table; write the long layout ({new OptionReference(DataOptionNames.WriteLayout, "long")}), or write .npz or .json, which keep ids as they are."));
+            }
         }
 
         output.Field(ambiguous ? string.Empty : options.TaskColumn);
@@ -499,7 +502,8 @@ public static class CsvMatrixFormat
     // matrix's (a first column of task ids: pandas' index, or one named 'task' before more than two other columns). Almost
     // always it is a long table (pandas' to_csv() of one writes its index first), and it is read as one unless its first
     // 64 rows say otherwise: text in a later column is a long table's ids; a number with a fractional part in the example
-    // column (or the task column, when it is not the first) can only be a wide matrix's value. Whole numbers written as
+    // column (or the task column, when it is not the first) can only be a wide matrix's value, and text in pandas' index
+    // column a wide matrix's task ids (a long table's index is its row numbers). Whole numbers written as
     // decimals or missing cells there ("1.0", as pandas writes an id column that held a NaN, or a wide matrix's values)
     // fit both, and the file is refused naming the layout option.
     private static MatrixLayout LayoutOfFirstRows(Utf8CsvReader csv, string[] names, int taskColumn, int exampleColumn, long headerLine)
@@ -515,6 +519,12 @@ public static class CsvMatrixFormat
 
             string[] idCells = taskColumn > 0 ? [row[exampleColumn], row[taskColumn]] : [row[exampleColumn]];
             if (idCells.Any(IsFraction))
+            {
+                return MatrixLayout.Wide;
+            }
+
+            // pandas' index over a long table holds its row numbers; text there is a wide matrix's task ids.
+            if (TableColumns.IsPandasIndex(names[0]) && !IsNumber(row[0]))
             {
                 return MatrixLayout.Wide;
             }
