@@ -384,14 +384,14 @@ class ServiceTests(unittest.TestCase):
             self.assertEqual(0 if model is self.remote else len(self.ids), len(listed))
             with self.assertRaises(fp.InputError):
                 model.predict(0.5)
-            # No measured cell (empty, or NaN only) is refused alike, naming observed=None, not an internal file, nor
+            # No measured cell (empty, or NaN only) is refused alike, saying to leave observed out, not an internal file, nor
             # answered silently as if observed were None.
             for empty in ({}, pd.Series([], dtype=float), {self.ids[0]: np.nan}):
                 for call in (model.predict, model.replay, model.design):
                     with self.assertRaises(fp.InputError) as caught:
                         call(observed=empty)
                     self.assertTrue(caught.exception.message.startswith("observed holds no measured cell"), caught.exception.message)
-                    self.assertIn("observed=None", caught.exception.message)
+                    self.assertIn("leave observed out (None)", caught.exception.message)
             with self.assertRaises(fp.InputError) as caught:
                 model.replay(budget=5, strategy="bogus")
             self.assertIn("strategy='bogus' is not one of", caught.exception.message)
