@@ -256,7 +256,7 @@ public sealed class MetadataTable
         // (with no id column named, a date column called 'id' is the one the default rule would take: refused too, not passed
         // over for the next column)
         var named = Enumerable.Range(0, reader.Columns.Count).FirstOrDefault(c => TableColumns.IndexOf([reader.Columns[c].Name], idColumn ?? "id") == 0, -1);
-        if (read.Length == 0 || (named >= 0 && reader.Columns[named].IsTemporal))
+        if ((read.Length == 0 && reader.Columns.Count > 0) || (named >= 0 && reader.Columns[named].IsTemporal))
         {
             read = [named >= 0 ? named : 0];
         }
