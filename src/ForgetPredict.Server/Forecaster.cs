@@ -75,17 +75,12 @@ internal static class Forecaster
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
         var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
         var (excluded, exclusionWarning) = Excluded(request.Exclude, References(model, request.ByIndex));
+        // A setting left out keeps the options record's default (the one place defaults live).
+        var options = new ReplayOptions { Budget = budget, Strategy = strategy, MinPerGroup = request.MinPerGroup };
         var plan = Replaying.Plan(new ReplayPlanRequest(task)
         {
             Excluded = excluded,
-            Options = new ReplayOptions
-            {
-                Budget = budget,
-                Strategy = strategy,
-                Temperature = request.Temperature ?? ReplayOptions.DefaultTemperature,
-                MinPerGroup = request.MinPerGroup,
-                Seed = request.Seed ?? 0,
-            },
+            Options = options with { Temperature = request.Temperature ?? options.Temperature, Seed = request.Seed ?? options.Seed },
         });
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();

@@ -451,7 +451,7 @@ public static class CsvMatrixFormat
         var allNumbers = true;
         for (var j = 0; j < fields.Count; j++)
         {
-            var kind = CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(fields[j]), out _);
+            var kind = KindOf(fields[j], out _);
             if (kind is not (CellKind.Number or CellKind.Missing))
             {
                 if (j > 0)
@@ -487,7 +487,10 @@ public static class CsvMatrixFormat
         return header.Count > 0;
     }
 
-    private static bool IsNumber(string cell) => CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out _) == CellKind.Number;
+    // What the value parser makes of a cell of text (the one place these checks parse).
+    private static CellKind KindOf(string cell, out float value) => CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out value);
+
+    private static bool IsNumber(string cell) => KindOf(cell, out _) == CellKind.Number;
 
     private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
 
@@ -545,16 +548,16 @@ public static class CsvMatrixFormat
             $"the header ({Shown([.. names.Select((n, i) => i == 0 && n.Length == 0 ? TableColumns.PandasIndex : n)])}) heads either a long table or a wide matrix whose examples include task, example and value, and its rows fit both: a row such as ({Shown(undecided)}) has whole numbers written as decimals or missing cells in its task and example columns, which are ids written as floats in a long table and values in a wide one.").Then(which), headerLine + 1);
     }
 
-    private static bool IsMissing(string cell) => CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out _) == CellKind.Missing;
+    private static bool IsMissing(string cell) => KindOf(cell, out _) == CellKind.Missing;
 
     // A number with a fractional part: never an id.
     private static bool IsFraction(string cell) =>
-        CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out var value) == CellKind.Number && double.IsFinite(value) && value != Math.Floor(value);
+        KindOf(cell, out var value) == CellKind.Number && float.IsFinite(value) && value != MathF.Floor(value);
 
     // A cell that is a value rather than an id: a missing marker, or a number written with a decimal point or an exponent.
     private static bool LooksLikeValue(string cell)
     {
-        var kind = CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out _);
+        var kind = KindOf(cell, out _);
         return kind == CellKind.Missing || (kind == CellKind.Number && cell.AsSpan().IndexOfAny(".eE") >= 0);
     }
 
