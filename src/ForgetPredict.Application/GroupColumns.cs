@@ -26,14 +26,22 @@ public static class GroupColumns
     /// <param name="source">The metadata as the user knows it (a file), prefixed to messages.</param>
     /// <param name="required">True when the answer needs groups (stratified replay, a design for group means): several columns
     /// and none named is then refused rather than answered without groups.</param>
+    /// <param name="dateColumns">Columns of the file that were not read because they hold dates or times
+    /// (<c>MetadataTable.LeftOutColumns</c>), so that naming one is refused with the reason; null for none.</param>
     /// <returns>The column (null: no groups) and a warning, null unless several columns were there and none was named, or none.</returns>
     /// <exception cref="OptionException">The named column is not one of <paramref name="columns"/>, or groups are required and
     /// the metadata has several columns and none was named.</exception>
-    public static (string? Column, OptionMessage? Warning) Choose(IReadOnlyList<string> columns, string? requested, string source, bool required = false)
+    public static (string? Column, OptionMessage? Warning) Choose(IReadOnlyList<string> columns, string? requested, string source, bool required = false, IReadOnlyCollection<string>? dateColumns = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
         if (!string.IsNullOrEmpty(requested))
         {
+            if (!columns.Contains(requested, StringComparer.Ordinal) && dateColumns is not null && dateColumns.Contains(requested, StringComparer.Ordinal))
+            {
+                throw new OptionException(OptionMessage.Of(
+                    $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names '{Echo.Printable(requested)}', a date or time column, which metadata tables leave out (stored as counts of days or ticks, it is no label); write it as text to group by it (pandas: df['{Echo.Printable(requested)}'] = df['{Echo.Printable(requested)}'].dt.strftime('%Y-%m-%d')){(columns.Count > 0 ? $"; columns to group by: {string.Join(", ", columns)}" : string.Empty)}."));
+            }
+
             return columns.Contains(requested, StringComparer.Ordinal) ? (requested, null)
                 : throw new OptionException(OptionMessage.Of(
                     $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names no column '{Echo.Printable(requested)}'{Suggestion.DidYouMean(requested, columns)}; columns to group by: {string.Join(", ", columns)}."));

@@ -26,9 +26,10 @@ public sealed class MetadataTable
     private readonly Dictionary<string, string[]> _columns;
     private readonly long[]? _lines;
 
-    private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines, string? idColumn)
+    private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines, string? idColumn, IReadOnlyList<string>? leftOut = null)
     {
         SourceName = sourceName;
+        LeftOutColumns = leftOut ?? [];
         ColumnNames = names;
         _columns = columns;
         RowCount = rowCount;
@@ -45,6 +46,12 @@ public sealed class MetadataTable
 
     /// <summary>Column names in file order.</summary>
     public IReadOnlyList<string> ColumnNames { get; }
+
+    /// <summary>
+    /// The columns of the file that were not read: a Parquet table's date and time columns (counts of days or ticks, which are
+    /// neither labels nor numbers as stored). Empty for CSV/TSV. Lets a caller say why a column it asks for is missing.
+    /// </summary>
+    public IReadOnlyList<string> LeftOutColumns { get; }
 
     /// <summary>Number of data rows.</summary>
     public int RowCount { get; }
@@ -110,7 +117,10 @@ public sealed class MetadataTable
     /// <param name="idColumn">The id column's name, or null for the default rule (see the remarks).</param>
     /// <exception cref="ArgumentException">There are no columns, names are empty or repeated, or the columns differ in length.</exception>
     /// <exception cref="ForgettingDataException"><paramref name="idColumn"/> names no column.</exception>
-    public static MetadataTable Create(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns, string? idColumn = null)
+    public static MetadataTable Create(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns, string? idColumn = null) =>
+        CreateTable(sourceName, columnNames, columns, idColumn, leftOut: null);
+
+    private static MetadataTable CreateTable(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns, string? idColumn, IReadOnlyList<string>? leftOut)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentNullException.ThrowIfNull(columnNames);
@@ -137,7 +147,7 @@ public sealed class MetadataTable
             map[columnNames[c]] = columns[c].Select(v => v ?? string.Empty).ToArray();
         }
 
-        return new MetadataTable(sourceName, [.. columnNames], map, rows, null, idColumn);
+        return new MetadataTable(sourceName, [.. columnNames], map, rows, null, idColumn, leftOut);
     }
 
     /// <summary>
@@ -274,7 +284,8 @@ public sealed class MetadataTable
             offset += rows;
         }
 
-        return Create(path, [.. read.Select(c => reader.Columns[c].Name)], columns, idColumn);
+        var leftOut = Enumerable.Range(0, reader.Columns.Count).Except(read).Select(c => reader.Columns[c].Name).ToArray();
+        return CreateTable(path, [.. read.Select(c => reader.Columns[c].Name)], columns, idColumn, leftOut);
     }
 
     // The named column; else 'id'; else a pandas index that holds ids (not pandas' default row numbers 0, 1, 2...);

@@ -84,7 +84,7 @@ public sealed class StoredModel
                 : throw ApiException.BadRequest($"Model '{Name}' has no example metadata to group by '{Application.Echo.Printable(column)}'; add {Name}.examples.csv (an id column plus group columns) to the store.");
         }
 
-        var (chosen, unchosen) = Application.GroupColumns.Choose(metadata.Columns, column, System.IO.Path.GetFileName(metadata.Path), required);
+        var (chosen, unchosen) = Application.GroupColumns.Choose(metadata.Columns, column, System.IO.Path.GetFileName(metadata.Path), required, metadata.LeftOut);
         if (chosen is null)
         {
             return (null, unchosen is null ? null : Problems.Fields.Describe(unchosen));
@@ -176,6 +176,8 @@ public sealed class StoredModel
         public FileStamp Stamp { get; } = stamp;
 
         public IReadOnlyList<string> Columns { get; } = [.. table.ColumnNames.Where(c => c != join.IdColumn)];
+
+        public IReadOnlyList<string> LeftOut { get; } = table.LeftOutColumns;
 
         public Grouping Grouping(string column) =>
             _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), mismatch))).Value;

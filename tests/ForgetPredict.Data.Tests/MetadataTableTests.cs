@@ -24,6 +24,8 @@ public class MetadataTableTests
         var table = MetadataTable.Read(path);
         Assert.Equal(["id", "source"], table.ColumnNames);
         Assert.Equal(["web"], table.Column("source"));
+        Assert.Equal(["created_at"], table.LeftOutColumns);
+        Assert.Empty(MetadataTable.Read(RepoPaths.Data("charlm-b", "upstream.csv")).LeftOutColumns);
 
         var named = Assert.Throws<ForgettingDataException>(() => MetadataTable.Read(path, "created_at"));
         Assert.Contains("column 'created_at': the column holds DATE values", named.Message, StringComparison.Ordinal);

@@ -155,7 +155,7 @@ internal sealed class GroupOptions
         // The join first: ids that repeat (the id column guessed wrong) are the problem to name, whichever column is chosen.
         var join = table.Join(exampleIds, "example");
         join.RequireAny();
-        var (chosen, unchosen) = GroupColumns.Choose(candidates, requested, path, required);
+        var (chosen, unchosen) = GroupColumns.Choose(candidates, requested, path, required, table.LeftOutColumns);
         if (chosen is not { } column)
         {
             warnings.WriteLine($"warning: {CliApp.Flags.Describe(unchosen!)}.");
