@@ -35,44 +35,53 @@ public static class MatrixFile
     };
 
     /// <summary>Reads the matrix in <paramref name="path"/>.</summary>
-    /// <exception cref="ForgettingDataException">The file is missing, malformed, or of an unknown format.</exception>
+    /// <exception cref="ForgettingDataException">The file is missing, malformed, of an unknown format, or has more cells than
+    /// <see cref="MatrixReadOptions.MaxCells"/> (refused before the matrix is allocated, in every format).</exception>
+    /// <exception cref="ArgumentException">An option is invalid: <see cref="MatrixReadOptions.MaxCells"/> under 1 (an
+    /// <see cref="OptionException"/>), a long-layout column name empty or two the same.</exception>
     public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         options ??= new MatrixReadOptions();
+        options.Validate();
         var format = FormatOf(path, options.Format);
         CheckApplicable(path, format, options);
         return format switch
         {
-            "npy" => NpyFormat.Read(path),
+            "npy" => NpyFormat.Read(path, options.MaxCells),
             "npz" => NpzFormat.Read(path, options),
             "csv" => CsvMatrixFormat.Read(path, options),
             "tsv" => CsvMatrixFormat.Read(path, options with { Delimiter = options.Delimiter ?? '\t' }),
-            "json" => JsonMatrixFormat.Read(path),
+            "json" => JsonMatrixFormat.Read(path, options.MaxCells),
             "parquet" => ParquetMatrixFormat.Read(path, options),
-            "txt" => ReadText(path),
+            "txt" => ReadText(path, options.MaxCells),
             _ => throw new ForgettingDataException(path, $"format '{format}' cannot be read."),
         };
     }
 
     /// <summary>Reads a matrix from <paramref name="stream"/> (left open); the format comes from <paramref name="sourceName"/>'s extension or the options.</summary>
-    /// <exception cref="ForgettingDataException">The content is malformed or the format unknown.</exception>
+    /// <remarks>An .npy needs a stream that can seek (its size is checked against the header before anything is allocated);
+    /// the other formats read any stream.</remarks>
+    /// <exception cref="ForgettingDataException">The content is malformed, the format unknown, an .npy stream cannot seek, or
+    /// the matrix has more cells than <see cref="MatrixReadOptions.MaxCells"/>.</exception>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="Read(string, MatrixReadOptions?)"/>).</exception>
     public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
         options ??= new MatrixReadOptions();
+        options.Validate();
         var format = FormatOf(sourceName, options.Format);
         CheckApplicable(sourceName, format, options);
         return format switch
         {
-            "npy" => NpyFormat.Read(stream, sourceName, stream.CanSeek ? stream.Length - stream.Position : throw new ForgettingDataException(sourceName, ".npy needs a seekable stream (its size is checked against the header).")),
+            "npy" => NpyFormat.Read(stream, sourceName, stream.CanSeek ? stream.Length - stream.Position : throw new ForgettingDataException(sourceName, ".npy needs a seekable stream (its size is checked against the header)."), options.MaxCells),
             "npz" => NpzFormat.Read(stream, sourceName, options),
             "csv" => CsvMatrixFormat.Read(stream, sourceName, options),
             "tsv" => CsvMatrixFormat.Read(stream, sourceName, options with { Delimiter = options.Delimiter ?? '\t' }),
-            "json" => JsonMatrixFormat.Read(stream, sourceName),
+            "json" => JsonMatrixFormat.Read(stream, sourceName, options.MaxCells),
             "parquet" => ParquetMatrixFormat.Read(stream, sourceName, options),
-            "txt" => TextMatrixFormat.Read(stream, sourceName),
+            "txt" => TextMatrixFormat.Read(stream, sourceName, options.MaxCells),
             _ => throw new ForgettingDataException(sourceName, $"format '{format}' cannot be read."),
         };
     }
@@ -214,10 +223,10 @@ public static class MatrixFile
         throw new ForgettingDataException(path, OptionMessage.Of($"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass {new OptionReference(option)} ({string.Join(", ", Formats.Keys)})."));
     }
 
-    private static ForgettingMatrix ReadText(string path)
+    private static ForgettingMatrix ReadText(string path, long? maxCells)
     {
         using var stream = InputFile.OpenRead(path);
-        return TextMatrixFormat.Read(stream, path);
+        return TextMatrixFormat.Read(stream, path, maxCells);
     }
 
     private static void CheckApplicable(string path, string format, MatrixReadOptions options)

@@ -51,13 +51,27 @@ public sealed record MatrixReadOptions
     public long? MaxCells { get; init; }
 
     /// <summary>Throws unless an <paramref name="m"/> x <paramref name="n"/> matrix fits <see cref="MaxCells"/>.</summary>
+    /// <param name="source">The file, for the message.</param>
+    /// <param name="m">Rows (tasks).</param>
+    /// <param name="n">Columns (examples).</param>
+    /// <param name="soFar">True while a text file is still being read: the matrix has at least that many rows.</param>
     /// <exception cref="ForgettingDataException">It has more cells; the message names the shape, the limit and the option.</exception>
-    internal void CheckCells(string source, long m, long n)
+    internal void CheckCells(string source, long m, long n, bool soFar = false) => CheckCells(MaxCells, source, m, n, soFar);
+
+    /// <summary>Throws unless an <paramref name="m"/> x <paramref name="n"/> matrix fits <paramref name="maxCells"/>.</summary>
+    /// <param name="maxCells">The limit (<see cref="MaxCells"/>), or null for none.</param>
+    /// <param name="source">The file, for the message.</param>
+    /// <param name="m">Rows (tasks).</param>
+    /// <param name="n">Columns (examples).</param>
+    /// <param name="soFar">True while a text file is still being read: the matrix has at least that many rows.</param>
+    /// <exception cref="ForgettingDataException">It has more cells.</exception>
+    internal static void CheckCells(long? maxCells, string source, long m, long n, bool soFar = false)
     {
-        if (MaxCells is { } max && m * n > max)
+        if (maxCells is { } max && m * n > max)
         {
+            var shape = soFar ? $"has at least {m:N0} rows of {n:N0} values ({m * n:N0} cells)" : $"is {m:N0} x {n:N0} ({m * n:N0} cells)";
             throw new ForgettingDataException(source, OptionMessage.Of(
-                $"the matrix is {m:N0} x {n:N0} ({m * n:N0} cells), more than the {max:N0} accepted here ({new OptionReference(DataOptionNames.MaxCells)}); send a smaller matrix, or raise the limit."));
+                $"the matrix {shape}, more than the {max:N0} accepted here ({new OptionReference(DataOptionNames.MaxCells)}); send a smaller matrix, or raise the limit."));
         }
     }
 

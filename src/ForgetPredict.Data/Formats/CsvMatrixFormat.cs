@@ -111,7 +111,7 @@ public static class CsvMatrixFormat
         {
             try
             {
-                return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn);
+                return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn, options.MaxCells);
             }
             catch (ForgettingDataException e) when (options.Layout == MatrixLayout.Auto && e.Column is not null && LooksLong(names))
             {
@@ -217,7 +217,7 @@ public static class CsvMatrixFormat
     // A seekable stream is pre-scanned for its line breaks (fast, from the page cache) to bound the rows, so the rows go
     // straight into one array: 1x the matrix instead of 2x. The bound is also capped by the bytes left / (N + 1), since
     // every row holds at least N delimiters and a line end, so blank lines cannot inflate the allocation.
-    private static ForgettingMatrix ReadWide(Utf8CsvReader csv, List<string> header, long headerLine, Stream? seekable, long start, string taskColumn)
+    private static ForgettingMatrix ReadWide(Utf8CsvReader csv, List<string> header, long headerLine, Stream? seekable, long start, string taskColumn, long? maxCells)
     {
         var source = csv.SourceName;
 
@@ -282,7 +282,7 @@ public static class CsvMatrixFormat
             }
         }
 
-        var rows = new RowBuffer(n, source, expectedRows);
+        var rows = new RowBuffer(n, source, expectedRows, maxCells);
         var taskIds = new List<string>();
         var taskLines = new Dictionary<string, long>(StringComparer.Ordinal);
         var comma = csv.Delimiter == (byte)',';

@@ -24,22 +24,28 @@ public static class JsonMatrixFormat
 
     /// <summary>Reads a JSON matrix file.</summary>
     /// <exception cref="ForgettingDataException">The file is missing, not JSON, or not a matrix (the message names the JSON path and line).</exception>
-    public static ForgettingMatrix Read(string path)
+    public static ForgettingMatrix Read(string path) => Read(path, maxCells: null);
+
+    internal static ForgettingMatrix Read(string path, long? maxCells)
     {
         using var stream = InputFile.OpenRead(path);
-        return Read(stream, path);
+        return Read(stream, path, maxCells);
     }
 
     /// <summary>Reads a JSON matrix from <paramref name="stream"/> (left open).</summary>
     /// <exception cref="ForgettingDataException">See <see cref="Read(string)"/>.</exception>
-    public static ForgettingMatrix Read(Stream stream, string sourceName)
+    public static ForgettingMatrix Read(Stream stream, string sourceName) => Read(stream, sourceName, maxCells: null);
+
+    /// <summary>As <see cref="Read(Stream, string)"/>, refusing a matrix of more than <paramref name="maxCells"/> cells
+    /// (<see cref="MatrixReadOptions.MaxCells"/>; null: no limit) as soon as its rows pass it.</summary>
+    internal static ForgettingMatrix Read(Stream stream, string sourceName, long? maxCells)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
         var tokens = new JsonTokens(stream, sourceName);
         try
         {
-            return Parse(ref tokens, sourceName);
+            return Parse(ref tokens, sourceName, maxCells);
         }
         catch (JsonException e)
         {
@@ -118,7 +124,7 @@ public static class JsonMatrixFormat
         writer.Flush();
     }
 
-    private static ForgettingMatrix Parse(ref JsonTokens tokens, string source)
+    private static ForgettingMatrix Parse(ref JsonTokens tokens, string source, long? maxCells)
     {
         if (tokens.IsEmpty)
         {
@@ -157,7 +163,7 @@ public static class JsonMatrixFormat
                     break;
                 case "values" or "data":
                     Once(rows, name, source, tokens.Line);
-                    rows = ReadValues(ref tokens, name, source);
+                    rows = ReadValues(ref tokens, name, source, maxCells);
                     break;
                 case "schema":
                     throw new ForgettingDataException(source, "holds pandas' orient='table' JSON (a \"schema\" and a record per row), which is not a matrix form read here; write df.to_json(orient='split'), or the {\"tasks\": [...], \"examples\": [...], \"values\": [[...]]} form.", tokens.Line, location: name);
@@ -235,7 +241,7 @@ public static class JsonMatrixFormat
         }
     }
 
-    private static RowBuffer ReadValues(ref JsonTokens tokens, string name, string source)
+    private static RowBuffer ReadValues(ref JsonTokens tokens, string name, string source, long? maxCells)
     {
         tokens.ReadRequired(source);
         if (tokens.TokenType != JsonTokenType.StartArray)
@@ -295,7 +301,7 @@ public static class JsonMatrixFormat
                     throw new ForgettingDataException(source, $"{path} is empty; each row needs one value per example.", tokens.Line, location: path);
                 }
 
-                rows = new RowBuffer(first.Count, source);
+                rows = new RowBuffer(first.Count, source, maxCells: maxCells);
                 first.CopyTo(rows.AddRow(tokens.Line));
                 first = [];
             }

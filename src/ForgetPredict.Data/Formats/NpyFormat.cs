@@ -39,19 +39,26 @@ public static class NpyFormat
 
     /// <summary>Reads a 2-D array from an .npy file into a matrix (rows are tasks).</summary>
     /// <exception cref="ForgettingDataException">The file is not a valid, supported .npy array (the message says what and how to fix it).</exception>
-    public static ForgettingMatrix Read(string path)
+    public static ForgettingMatrix Read(string path) => Read(path, maxCells: null);
+
+    internal static ForgettingMatrix Read(string path, long? maxCells)
     {
         using var stream = InputFile.OpenRead(path);
-        return Read(stream, path, stream.Length);
+        return Read(stream, path, stream.Length, maxCells);
     }
 
     /// <summary>Reads a 2-D array from <paramref name="stream"/>, whose content is exactly <paramref name="length"/> bytes long.</summary>
     /// <exception cref="ForgettingDataException">The content is not a valid, supported .npy array.</exception>
-    public static ForgettingMatrix Read(Stream stream, string sourceName, long length)
+    public static ForgettingMatrix Read(Stream stream, string sourceName, long length) => Read(stream, sourceName, length, maxCells: null);
+
+    /// <summary>As <see cref="Read(Stream, string, long)"/>, refusing a header whose shape has more than <paramref name="maxCells"/>
+    /// cells (<see cref="MatrixReadOptions.MaxCells"/>; null: no limit) before anything is allocated.</summary>
+    internal static ForgettingMatrix Read(Stream stream, string sourceName, long length, long? maxCells)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var header = ReadHeader(stream, sourceName, length);
         var (m, n) = MatrixShape(header, sourceName);
+        MatrixReadOptions.CheckCells(maxCells, sourceName, m, n);
         var type = ElementType.Parse(header.Descr, sourceName);
         var count = (long)m * n;
         var expected = (Int128)count * type.Size; // up to (2^31)^2 x 8: beyond long, so compare without overflow

@@ -73,7 +73,7 @@ public static class NpzFormat
     /// <summary>Reads the matrix from an .npz archive in <paramref name="stream"/> (left open; seekable streams are read in place, others are buffered by <see cref="ZipArchive"/>).</summary>
     /// <exception cref="ForgettingDataException">See <see cref="Read(string, MatrixReadOptions?)"/>.</exception>
     public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null) =>
-        ReadWithIds(stream, sourceName, options?.Array, (arrays, matrix, name) =>
+        ReadWithIds(stream, sourceName, options?.Array, options?.MaxCells, (arrays, matrix, name) =>
             (FindIds(arrays, TaskIdArrayNames, matrix.TaskCount, "task", "rows", name, sourceName),
              FindIds(arrays, ExampleIdArrayNames, matrix.ExampleCount, "example", "columns", name, sourceName)),
             "Fix the id arrays (task_ids, example_ids) so each id appears once.");
@@ -91,7 +91,7 @@ public static class NpzFormat
     public static (ForgettingMatrix Rows, bool HasIds) ReadEmbedding(Stream stream, string sourceName)
     {
         var hasIds = false;
-        var rows = ReadWithIds(stream, sourceName, null, (arrays, matrix, name) =>
+        var rows = ReadWithIds(stream, sourceName, null, null, (arrays, matrix, name) =>
         {
             var ids = FindIds(arrays, RowIdArrayNames, matrix.TaskCount, "row", "rows", name, sourceName);
             hasIds = ids is not null;
@@ -102,7 +102,7 @@ public static class NpzFormat
 
     // The archive's matrix (the array `wanted`, else the first 2-D numeric one) with the ids `findIds` finds beside it; `fix`
     // ends the message when the ids repeat.
-    private static ForgettingMatrix ReadWithIds(Stream stream, string sourceName, string? wanted,
+    private static ForgettingMatrix ReadWithIds(Stream stream, string sourceName, string? wanted, long? maxCells,
         Func<List<(ZipArchiveEntry Entry, NpzArray? Info)>, ForgettingMatrix, string, (string[]? Tasks, string[]? Examples)> findIds, string fix)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -114,7 +114,7 @@ public static class NpzFormat
             var arrays = Entries(archive, sourceName, archiveLength).Select(e => (Entry: e, Info: Describe(e, sourceName))).ToList();
             var chosen = Choose(arrays, wanted, sourceName);
             var name = chosen.Info!.Name;
-            var matrix = Guard(sourceName, name, () => ReadVerified(chosen.Entry, sourceName, content => NpyFormat.Read(content, sourceName, chosen.Entry.Length)));
+            var matrix = Guard(sourceName, name, () => ReadVerified(chosen.Entry, sourceName, content => NpyFormat.Read(content, sourceName, chosen.Entry.Length, maxCells)));
             var (taskIds, exampleIds) = findIds(arrays, matrix, name);
             if (taskIds is null && exampleIds is null)
             {

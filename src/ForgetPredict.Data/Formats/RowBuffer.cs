@@ -17,18 +17,26 @@ internal sealed class RowBuffer
     private readonly List<(float[] Values, int Rows)> _blocks = [];
     private readonly int _maxRowsPerBlock;
     private readonly string _sourceName;
+    private readonly long? _maxCells;
     private int _capacityRows;
 
     /// <summary>
     /// Creates a buffer for rows of <paramref name="columns"/> values. When <paramref name="expectedRows"/> (an upper
     /// bound the caller has checked against the input's size) is given, the first block holds exactly that many rows,
-    /// and <see cref="ToArray"/> returns it without copying when the bound is met exactly.
+    /// and <see cref="ToArray"/> returns it without copying when the bound is met exactly. <paramref name="maxCells"/>
+    /// (<see cref="MatrixReadOptions.MaxCells"/>) refuses a row that would take the matrix past it, before its space is taken.
     /// </summary>
-    public RowBuffer(int columns, string sourceName, int expectedRows = 0)
+    public RowBuffer(int columns, string sourceName, int expectedRows = 0, long? maxCells = null)
     {
         Columns = columns;
         _sourceName = sourceName;
+        _maxCells = maxCells;
         _maxRowsPerBlock = Math.Max(1, BlockValues / Math.Max(columns, 1));
+        if (maxCells is { } max && columns > 0)
+        {
+            expectedRows = (int)Math.Min(expectedRows, max / columns + 1);
+        }
+
         if (expectedRows > 0 && (long)expectedRows * columns <= Array.MaxLength)
         {
             _capacityRows = expectedRows;
@@ -43,9 +51,10 @@ internal sealed class RowBuffer
     public int Rows { get; private set; }
 
     /// <summary>Space for one more row (its previous content is undefined); the row counts once this returns.</summary>
-    /// <exception cref="ForgettingDataException">One more row would exceed the largest array .NET allows.</exception>
+    /// <exception cref="ForgettingDataException">One more row would exceed the largest array .NET allows, or the limit on cells.</exception>
     public Span<float> AddRow(long lineForErrors)
     {
+        MatrixReadOptions.CheckCells(_maxCells, _sourceName, Rows + 1L, Columns, soFar: true);
         if ((long)(Rows + 1) * Columns > Array.MaxLength)
         {
             throw new ForgettingDataException(_sourceName, string.Create(CultureInfo.InvariantCulture,

@@ -18,7 +18,11 @@ public static class TextMatrixFormat
 {
     /// <summary>Reads a whitespace-separated matrix from <paramref name="stream"/> (left open); <paramref name="sourceName"/> names it in messages.</summary>
     /// <exception cref="ForgettingDataException">The text is malformed (the message names the line, column and fix).</exception>
-    public static ForgettingMatrix Read(Stream stream, string sourceName)
+    public static ForgettingMatrix Read(Stream stream, string sourceName) => Read(stream, sourceName, maxCells: null);
+
+    /// <summary>As <see cref="Read(Stream, string)"/>, refusing a matrix of more than <paramref name="maxCells"/> cells
+    /// (<see cref="MatrixReadOptions.MaxCells"/>; null: no limit) as soon as its rows pass it.</summary>
+    internal static ForgettingMatrix Read(Stream stream, string sourceName, long? maxCells)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -50,7 +54,7 @@ public static class TextMatrixFormat
             var count = Fields(text);
             if (rows is null)
             {
-                rows = new RowBuffer(count, sourceName);
+                rows = new RowBuffer(count, sourceName, maxCells: maxCells);
                 sawData = true;
             }
             else if (count != rows.Columns)

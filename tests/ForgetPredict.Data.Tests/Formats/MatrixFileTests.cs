@@ -16,6 +16,48 @@ public class MatrixFileTests
         Assert.Equal([".tsv", ".tab"], MatrixFile.Formats["tsv"]);
     }
 
+    // MaxCells was enforced by Parquet and long CSV only: an .npy, .npz, wide CSV, JSON or text matrix of any size was read
+    // whatever the limit said, and a limit of 0 was accepted.
+    [Theory]
+    [InlineData("m.npy")]
+    [InlineData("m.npz")]
+    [InlineData("m.csv")]
+    [InlineData("m.tsv")]
+    [InlineData("m.json")]
+    [InlineData("m.parquet")]
+    [InlineData("m.txt")]
+    public void Read_MaxCells_IsEnforcedInEveryFormat_ByPathAndByStream(string name)
+    {
+        var folder = RepoPaths.NewTempFolder();
+        var path = Path.Combine(folder, name);
+        MatrixFile.Write(Matrix(4, 3, seed: 5), path);
+        var limited = new MatrixReadOptions { MaxCells = 11 };
+
+        var byPath = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path, limited));
+        Assert.Contains("more than the 11 accepted here (MatrixReadOptions.MaxCells)", byPath.Message, StringComparison.Ordinal);
+        using (var stream = File.OpenRead(path))
+        {
+            var byStream = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(stream, name, limited));
+            Assert.Contains("more than the 11 accepted here", byStream.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(12, MatrixFile.Read(path, new MatrixReadOptions { MaxCells = 12 }).CellCount);
+        Assert.Throws<OptionException>(() => MatrixFile.Read(path, new MatrixReadOptions { MaxCells = 0 }));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void Read_MaxCells_TextFormatsStopAtTheRowThatPassesIt()
+    {
+        // A wide CSV's shape is known only row by row: the row that passes the limit is refused, saying "at least".
+        var folder = RepoPaths.NewTempFolder();
+        var path = Path.Combine(folder, "m.csv");
+        MatrixFile.Write(Matrix(40, 3, seed: 5), path);
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path, new MatrixReadOptions { MaxCells = 30 }));
+        Assert.Contains("the matrix has at least 11 rows of 3 values (33 cells), more than the 30 accepted here", e.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
     public static TheoryData<string, string> Pairs()
     {
         var data = new TheoryData<string, string>();
