@@ -241,11 +241,46 @@ public enum RevealStrategy
     Active,
 }
 
-/// <summary>Which rows train and which are held out.</summary>
+/// <summary>Which rows train and which are held out. Two splits are equal when they list the same rows in the same order.</summary>
 /// <param name="TrainRows">Rows the methods are fitted on.</param>
 /// <param name="TestRows">Rows predicted from their revealed cells.</param>
+/// <exception cref="ArgumentNullException">A list of rows is null.</exception>
 public sealed record EvaluationSplit(int[] TrainRows, int[] TestRows)
 {
+    /// <summary>Rows the methods are fitted on.</summary>
+    public int[] TrainRows { get; init => field = value ?? throw new ArgumentNullException(nameof(TrainRows)); } = TrainRows ?? throw new ArgumentNullException(nameof(TrainRows));
+
+    /// <summary>Rows predicted from their revealed cells.</summary>
+    public int[] TestRows { get; init => field = value ?? throw new ArgumentNullException(nameof(TestRows)); } = TestRows ?? throw new ArgumentNullException(nameof(TestRows));
+
+    /// <summary>True when <paramref name="other"/> lists the same training and test rows, in the same order.</summary>
+    public bool Equals(EvaluationSplit? other) =>
+        other is not null && TrainRows.AsSpan().SequenceEqual(other.TrainRows) && TestRows.AsSpan().SequenceEqual(other.TestRows);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var row in TrainRows)
+        {
+            hash.Add(row);
+        }
+
+        hash.Add(-1);
+        foreach (var row in TestRows)
+        {
+            hash.Add(row);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"TrainRows = [{string.Join(", ", TrainRows)}], TestRows = [{string.Join(", ", TestRows)}]");
+        return true;
+    }
+
     /// <summary>Holds out <paramref name="testRows"/> and trains on every other row.</summary>
     public static EvaluationSplit HoldOut(ForgettingMatrix matrix, IReadOnlyList<int> testRows)
     {

@@ -7,14 +7,19 @@ namespace ForgetPredict.Core.Models;
 public sealed record AutoOptions : FitOptions
 {
     /// <summary>Ranks tried for the low-rank model (mf); the smallest within <see cref="RankTolerance"/> of the best is kept.</summary>
-    public IReadOnlyList<int> Ranks { get; init; } = [1, 2, 4, 8];
+    public IReadOnlyList<int> Ranks { get => _ranks!; init => _ranks = ValueList<int>.Of(value); }
 
     /// <summary>Principal components of the scale-free profile model (<see cref="ProfileFitter"/>) tried.</summary>
-    public IReadOnlyList<int> ProfileRanks { get; init; } = [2, 4];
+    public IReadOnlyList<int> ProfileRanks { get => _profileRanks!; init => _profileRanks = ValueList<int>.Of(value); }
 
     /// <summary>Interpolation priors (<see cref="KnnOptions.InterpolationPrior"/>) of the knn variants tried beside plain knn; the
     /// best knn by cross-validated RMSE enters the stack. Each variant reuses each fold's knn fit.</summary>
-    public IReadOnlyList<double> InterpolationPriors { get; init; } = [1, 10];
+    public IReadOnlyList<double> InterpolationPriors { get => _interpolationPriors!; init => _interpolationPriors = ValueList<double>.Of(value); }
+
+    // Kept as value lists: two options with the same settings are equal and print their lists (the settings are copied in).
+    private readonly ValueList<int>? _ranks = ValueList<int>.Of([1, 2, 4, 8]);
+    private readonly ValueList<int>? _profileRanks = ValueList<int>.Of([2, 4]);
+    private readonly ValueList<double>? _interpolationPriors = ValueList<double>.Of([1, 10]);
 
     /// <summary>A fixed rank (the user's <c>--rank</c>): mf and the profile model use only it.</summary>
     public int? Rank { get; init; }

@@ -8,7 +8,10 @@ public sealed record EnsembleOptions : FitOptions
 {
     /// <summary>The members, by catalog name with their default settings: continuous methods that are not ensembles themselves
     /// (task-mean, example-mean, additive, rank1, mf, knn) or "profile" (<see cref="ProfileFitter"/>).</summary>
-    public IReadOnlyList<string> Members { get; init; } = ["additive", "mf", "knn", "profile"];
+    public IReadOnlyList<string> Members { get => _members!; init => _members = ValueList<string>.Of(value); }
+
+    // A value list: two options with the same members are equal and print them (the list is copied in).
+    private readonly ValueList<string>? _members = ValueList<string>.Of(["additive", "mf", "knn", "profile"]);
 
     /// <summary>How the weights are learned: the task at hand simulated inside the training rows.</summary>
     public CrossValidationOptions CrossValidation { get; init; } = new();
