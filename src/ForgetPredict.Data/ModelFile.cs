@@ -72,18 +72,25 @@ public static partial class ModelFile
     /// <summary>Saves <paramref name="model"/> (and optional metadata) to <paramref name="path"/> atomically.</summary>
     /// <exception cref="ForgettingDataException">The file cannot be written.</exception>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
+    /// <exception cref="ArgumentException">A metadata key or value is null, or the summary's shape does not match the model
+    /// (nothing is written).</exception>
     public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
-        Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null) =>
+        Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckMetadata(metadata);
         AtomicFile.Write(path, stream => Write(model, stream, metadata, summary, taskFeatures, exampleFeatures));
+    }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
-    /// <exception cref="ArgumentException">The summary's shape does not match the model.</exception>
+    /// <exception cref="ArgumentException">A metadata key or value is null, or the summary's shape does not match the model.</exception>
     public static void Write(IForgettingModel model, Stream stream, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
         Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
+        CheckMetadata(metadata);
         // Sized for the model's arrays up front: growing by doubling would copy a large model's bytes several times.
         using var payload = new MemoryStream(Capacity(model, summary));
         using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
@@ -346,6 +353,18 @@ public static partial class ModelFile
         return total;
     }
 
+    // Metadata is text: a null value (a missing entry in the caller's dictionary) would otherwise fail deep in the writer.
+    private static void CheckMetadata(IReadOnlyDictionary<string, string>? metadata)
+    {
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+        {
+            if (value is null)
+            {
+                throw new ArgumentException($"Model metadata '{key}' has no value (null); give it a string, or leave the key out.", nameof(metadata));
+            }
+        }
+    }
+
     // Decodes in place: the sections are read from the file's own buffer, never from a copy of the payload.
     private static LoadedModel Decode(byte[] file, string sourceName)
     {
@@ -363,7 +382,12 @@ public static partial class ModelFile
         var version = BitConverter.ToUInt32(bytes[8..12]);
         if (version != Version)
         {
-            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"model format version {version} is not supported by this build (it reads version {Version}); refit the model with this version."));
+            // The checksum covers the payload, not the header: a damaged version field reads as another version, so the
+            // message offers that cause too.
+            var cause = version > Version
+                ? "it was written by a newer release of ForgetPredict (load it with that release), or its header is damaged (copy the file again)"
+                : "it was written by an older release (refit the model with this one), or its header is damaged (copy the file again)";
+            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"model format version {version} is not supported by this build, which reads version {Version}: {cause}."));
         }
 
         var length = BitConverter.ToInt64(bytes[12..20]);

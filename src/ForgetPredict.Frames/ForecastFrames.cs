@@ -29,7 +29,7 @@ public static class ForecastFrames
     private static (int[] Examples, double[] Values) CellsOf(IdList exampleIds, IDataView observed, FrameColumns? columns)
     {
         ArgumentNullException.ThrowIfNull(observed);
-        var names = columns ?? FrameColumns.Default;
+        var names = FrameColumns.Checked(columns);
         var frame = observed as DataFrame ?? observed.ToDataFrame(-1);
         foreach (var name in new[] { names.Example, names.Value })
         {
@@ -75,6 +75,7 @@ public static class ForecastFrames
     /// <param name="observed">The new task's measured cells (example, value).</param>
     /// <param name="options">Fold-in settings, or null for the defaults.</param>
     /// <param name="columns">Column names; default example, value.</param>
+    /// <exception cref="ArgumentException">As <see cref="ObservedCells"/>, or the model refuses the cells (a value not finite).</exception>
     public static FoldedTask FoldIn(IForgettingModel model, IDataView observed, FoldInOptions? options = null, FrameColumns? columns = null)
     {
         var (examples, values) = ObservedCells(model, observed, columns);
@@ -87,6 +88,8 @@ public static class ForecastFrames
     /// <param name="examples">Example indices.</param>
     /// <param name="values">Measured values, same length.</param>
     /// <param name="columns">Column names; default example, value.</param>
+    /// <exception cref="ArgumentException">The lengths differ, an index is not one of <paramref name="exampleIds"/>'s, or
+    /// <paramref name="columns"/> names a column twice.</exception>
     public static DataFrame ObservedFrame(IdList exampleIds, ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FrameColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(exampleIds);
@@ -95,11 +98,16 @@ public static class ForecastFrames
             throw new ArgumentException($"{examples.Length} examples but {values.Length} values; give one value per example.", nameof(values));
         }
 
-        var names = columns ?? FrameColumns.Default;
+        var names = FrameColumns.Checked(columns);
         var ids = new StringDataFrameColumn(names.Example, examples.Length);
         var column = new DoubleDataFrameColumn(names.Value, examples.Length);
         for (var k = 0; k < examples.Length; k++)
         {
+            if ((uint)examples[k] >= (uint)exampleIds.Count)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Cell {k} names example index {examples[k]}, but there are {exampleIds.Count} example ids (indices 0 to {exampleIds.Count - 1}); pass the ids of the model the indices refer to."), nameof(examples));
+            }
+
             ids[k] = exampleIds[examples[k]];
             column[k] = values[k];
         }
@@ -174,10 +182,17 @@ public static class ForecastFrames
     /// <summary>A replay set in selection order: example, weight, predicted, group.</summary>
     /// <param name="set">The replay set.</param>
     /// <param name="exampleIds">The model's example ids.</param>
+    /// <exception cref="ArgumentException">The set picks an example index that <paramref name="exampleIds"/> does not have (the ids
+    /// of another model).</exception>
     public static DataFrame Replay(ReplaySet set, IdList exampleIds)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(exampleIds);
+        if (set.Items.FirstOrDefault(i => (uint)i.Example >= (uint)exampleIds.Count) is { } outside)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The replay set picks example index {outside.Example}, but there are {exampleIds.Count} example ids; pass the example ids of the model it was selected with (model.ExampleIds)."), nameof(exampleIds));
+        }
+
         return new DataFrame(
             new StringDataFrameColumn("example", set.Items.Select(i => exampleIds[i.Example])),
             new DoubleDataFrameColumn("weight", set.Items.Select(i => i.Weight)),

@@ -11,17 +11,37 @@ public enum FrameLayout
 }
 
 /// <summary>The column names of a long table (task, example, value) and of a measured-cells table (example, value).</summary>
+/// <remarks>Each name must be non-empty; the three must differ (checked where the names are used, naming them).</remarks>
 public sealed record FrameColumns
 {
     /// <summary>The task id column (wide and long tables).</summary>
-    public string Task { get; init; } = "task";
+    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    public string Task { get; init => field = Named(value, nameof(Task)); } = "task";
 
     /// <summary>The example id column (long tables and measured cells).</summary>
-    public string Example { get; init; } = "example";
+    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    public string Example { get; init => field = Named(value, nameof(Example)); } = "example";
 
     /// <summary>The value column (long tables and measured cells).</summary>
-    public string Value { get; init; } = "value";
+    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    public string Value { get; init => field = Named(value, nameof(Value)); } = "value";
 
     /// <summary>The default names: task, example, value.</summary>
     public static FrameColumns Default { get; } = new();
+
+    /// <summary><paramref name="columns"/>, or the defaults when null, once the three names are known to differ.</summary>
+    /// <exception cref="ArgumentException">Two of the names are the same.</exception>
+    internal static FrameColumns Checked(FrameColumns? columns)
+    {
+        var names = columns ?? Default;
+        if (names.Task == names.Example || names.Task == names.Value || names.Example == names.Value)
+        {
+            throw new ArgumentException($"FrameColumns names a column twice (task '{names.Task}', example '{names.Example}', value '{names.Value}'); give each its own name.", nameof(columns));
+        }
+
+        return names;
+    }
+
+    private static string Named(string value, string property) =>
+        string.IsNullOrEmpty(value) ? throw new ArgumentException($"FrameColumns.{property} must name a column (it is {(value is null ? "null" : "empty")}).", property) : value;
 }

@@ -15,11 +15,18 @@ public static class MatrixFrames
     /// <param name="matrix">The matrix.</param>
     /// <param name="layout">Wide or long.</param>
     /// <param name="columns">Column names; default task, example, value.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layout"/> is not a defined layout.</exception>
+    /// <exception cref="ArgumentException"><paramref name="columns"/> names a column twice.</exception>
     public static DataFrame ToDataFrame(ForgettingMatrix matrix, FrameLayout layout = FrameLayout.Wide, FrameColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        var names = columns ?? FrameColumns.Default;
-        return layout == FrameLayout.Wide ? Wide(matrix, names) : Cells(matrix, names);
+        var names = FrameColumns.Checked(columns);
+        return layout switch
+        {
+            FrameLayout.Wide => Wide(matrix, names),
+            FrameLayout.Cells => Cells(matrix, names),
+            _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "The layout must be FrameLayout.Wide or FrameLayout.Cells."),
+        };
     }
 
     /// <summary>The matrix as an ML.NET data view: one row per cell (task and example as text, value as single, missing = null).</summary>
@@ -37,7 +44,7 @@ public static class MatrixFrames
     public static ForgettingMatrix ToMatrix(DataFrame frame, FrameColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        var names = columns ?? FrameColumns.Default;
+        var names = FrameColumns.Checked(columns);
         return Has(frame, names.Example) && Has(frame, names.Value) ? FromLong(frame, names) : FromWide(frame, names);
     }
 

@@ -175,6 +175,31 @@ public class ModelFileTests
         Assert.Equal(0, ((FactorModel)ModelFile.Load(completePath).Model).ResidualCrossMissing.Length);
     }
 
+    // The checksum covers the payload, not the header: a flipped bit in the version field had been told to refit the model.
+    [Fact]
+    public void Read_AnUnknownVersion_SaysItMayBeNewerOrDamaged_AndANullMetadataValueIsNamed()
+    {
+        var model = ModelCatalog.CreateFitter("additive").Fit(s_continuous);
+        var bytes = new MemoryStream();
+        ModelFile.Write(model, bytes);
+        var file = bytes.ToArray();
+        file[8] ^= 0x40;
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(new MemoryStream(file), "m.fpm"));
+        Assert.Contains("model format version 65 is not supported by this build, which reads version 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("newer release", e.Message, StringComparison.Ordinal);
+        Assert.Contains("its header is damaged (copy the file again)", e.Message, StringComparison.Ordinal);
+        file[8] = 0;
+        Assert.Contains("older release", Assert.Throws<ForgettingDataException>(() => ModelFile.Read(new MemoryStream(file), "m.fpm")).Message, StringComparison.Ordinal);
+
+        var folder = RepoPaths.NewTempFolder();
+        var path = Path.Combine(folder, "m.fpm");
+        var noted = Assert.Throws<ArgumentException>(() => ModelFile.Save(model, path, new Dictionary<string, string> { ["note"] = null! }));
+        Assert.Contains("Model metadata 'note' has no value (null)", noted.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(folder));
+        Assert.Throws<ArgumentException>(() => ModelFile.Write(model, new MemoryStream(), new Dictionary<string, string> { ["note"] = null! }));
+        Directory.Delete(folder, recursive: true);
+    }
+
     [Fact]
     public void Load_AFileOfThePreviousVersion_PredictsAsItDid()
     {

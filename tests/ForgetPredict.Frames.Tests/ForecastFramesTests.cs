@@ -128,6 +128,27 @@ public sealed class ForecastFramesTests
         Assert.Equal(set.Items.Select(i => i.Predicted), table.Columns["predicted"].Cast<double?>().Select(v => v!.Value));
     }
 
+    // Indices from another model, and column names given twice or not at all, had failed with the frame library's or the
+    // indexer's own words ("Index must be in 0..1 (Parameter 'index')", "DataFrame already contains a column called x").
+    [Fact]
+    public void Misuse_IsRefusedNamingTheCause()
+    {
+        var predicted = s_model.FoldIn(Measured().Examples, Measured().Values).PredictRow();
+        var set = ReplaySelector.Select(predicted, null, null, new ReplayOptions { Budget = 10, Strategy = ReplayStrategy.TopK });
+        var replay = Assert.Throws<ArgumentException>(() => ForecastFrames.Replay(set, IdList.From(["a", "b"])));
+        Assert.Contains("there are 2 example ids; pass the example ids of the model it was selected with", replay.Message, StringComparison.Ordinal);
+
+        var cell = Assert.Throws<ArgumentException>(() => ForecastFrames.ObservedFrame(s_model.ExampleIds, [1, 99999], [0.1, 0.2]));
+        Assert.Contains("Cell 1 names example index 99999, but there are 300 example ids", cell.Message, StringComparison.Ordinal);
+
+        Assert.Contains("FrameColumns.Task must name a column (it is null)", Assert.Throws<ArgumentException>(() => new FrameColumns { Task = null! }).Message, StringComparison.Ordinal);
+        Assert.Contains("(it is empty)", Assert.Throws<ArgumentException>(() => new FrameColumns { Value = "" }).Message, StringComparison.Ordinal);
+        var twice = new FrameColumns { Example = "x", Value = "x" };
+        Assert.Contains("FrameColumns names a column twice", Assert.Throws<ArgumentException>(() => ForecastFrames.ObservedFrame(s_model.ExampleIds, [1], [0.1], twice)).Message, StringComparison.Ordinal);
+        Assert.Contains("FrameColumns names a column twice", Assert.Throws<ArgumentException>(() => MatrixFrames.ToDataFrame(s_data.Matrix, FrameLayout.Cells, twice)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatrixFrames.ToDataFrame(s_data.Matrix, (FrameLayout)7));
+    }
+
     private sealed class Cell
     {
         [Microsoft.ML.Data.ColumnName("example")]
