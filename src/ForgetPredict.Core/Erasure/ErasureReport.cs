@@ -209,9 +209,16 @@ public sealed class ErasureReport
     /// <param name="task">The new task's prediction.</param>
     /// <param name="members">The group's examples.</param>
     /// <param name="z">Standard deviations on each side (1.645 for a 90% interval).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="z"/> is negative or not finite.</exception>
+    /// <exception cref="ArgumentException">A member is not one of the task's examples.</exception>
     public static (double Mean, double Lower, double Upper) GroupInterval(FoldedTask task, ReadOnlySpan<int> members, double z)
     {
         ArgumentNullException.ThrowIfNull(task);
+        if (!(z >= 0) || double.IsPositiveInfinity(z))
+        {
+            throw new ArgumentOutOfRangeException(nameof(z), z, "z is the number of standard deviations on each side of the mean (1.645 for a 90% interval): it must be finite and at least 0.");
+        }
+
         var (mean, variance) = task.Average(members);
         var half = z * Math.Sqrt(Math.Max(variance, 0));
         return (mean, mean - half, mean + half);

@@ -98,7 +98,8 @@ public sealed record ReplayOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ratio, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(taskSize, 1);
-        return (int)Math.Min(int.MaxValue, (taskSize + ratio - 1) / ratio);
+        // Rounded up without forming taskSize + ratio - 1, which overflows near long.MaxValue.
+        return (int)Math.Min(int.MaxValue, (taskSize / ratio) + (taskSize % ratio == 0 ? 0 : 1));
     }
 
     /// <summary>Throws when a setting is out of range.</summary>

@@ -223,4 +223,20 @@ public class ErasureReportTests
         // Expected values: scipy.stats.norm.ppf (scipy 1.10).
         Assert.Equal(expected, NormalDistribution.NormalQuantile(p), 11);
     }
+
+    // A NaN z had given an interval of NaN, and a negative one an interval whose lower end lay above its upper end.
+    [Fact]
+    public void GroupInterval_RefusesAZThatIsNotAWidth()
+    {
+        var model = ModelCatalog.CreateFitter("mf").Fit(s_data.Matrix.SelectTasks([.. Enumerable.Range(1, 40)]));
+        var task = FoldHeldOut(model, 0);
+        int[] members = [0, 1, 2];
+        var (mean, lower, upper) = ErasureReport.GroupInterval(task, members, 1.645);
+        Assert.True(lower < mean && mean < upper);
+        Assert.Equal((mean, mean, mean), ErasureReport.GroupInterval(task, members, 0));
+        foreach (var z in new[] { double.NaN, -1, double.PositiveInfinity })
+        {
+            Assert.Equal("z", Assert.Throws<ArgumentOutOfRangeException>(() => ErasureReport.GroupInterval(task, members, z)).ParamName);
+        }
+    }
 }

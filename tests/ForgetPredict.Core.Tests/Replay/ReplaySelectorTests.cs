@@ -165,6 +165,10 @@ public class ReplaySelectorTests
     {
         Assert.Equal(32, ReplayOptions.BudgetFromRatio(32, 1024));
         Assert.Equal(33, ReplayOptions.BudgetFromRatio(32, 1025));
+        // A task size near long.MaxValue had overflowed in the rounding (1,511,828,490 instead of the cap).
+        Assert.Equal(int.MaxValue, ReplayOptions.BudgetFromRatio(1000, long.MaxValue));
+        Assert.Equal(1, ReplayOptions.BudgetFromRatio(int.MaxValue, int.MaxValue));
+        Assert.Equal(2, ReplayOptions.BudgetFromRatio(int.MaxValue, int.MaxValue + 1L));
         Assert.Equal(7, ReplayOptions.ResolveBudget(7, null, null));
         Assert.Equal(33, ReplayOptions.ResolveBudget(null, 32, 1025));
         var both = Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(5, 3, null));
