@@ -150,6 +150,10 @@ public interface IOptionMessageException
 }
 
 /// <summary>A setting of an options record (or a request) that cannot be used; the message names the option, not a front end's flag.</summary>
+/// <remarks>Options records refuse an invalid setting with an <see cref="ArgumentException"/>: this one where the message names
+/// options a front end words its own way (a flag, a request field), otherwise <see cref="ArgumentOutOfRangeException"/> or
+/// <see cref="ArgumentException"/> naming the property. A host that wants every invalid setting catches
+/// <see cref="ArgumentException"/>, which this is.</remarks>
 public sealed class OptionException : ArgumentException, IOptionMessageException
 {
     /// <summary>Creates the exception.</summary>
