@@ -57,9 +57,13 @@ public interface IForgettingModel
     bool PredictsProbability { get; }
 
     /// <summary>The prediction for a training task's cell. Allocates nothing.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="task"/> or <paramref name="example"/> is not an index of the
+    /// training matrix.</exception>
     double Predict(int task, int example);
 
     /// <summary>Writes the predictions of a training task's whole row into <paramref name="destination"/> (length <see cref="ExampleCount"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="task"/> is not a training task's index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/>'s length is not <see cref="ExampleCount"/>.</exception>
     void PredictRow(int task, Span<double> destination);
 
     /// <summary>

@@ -261,4 +261,22 @@ public sealed class ApiContractTests
         var replay = ForgetPredict.Core.Replay.ReplaySelector.Select(predicted, null, null, new ForgetPredict.Core.Replay.ReplayOptions { Budget = 5 });
         Assert.Throws<NotSupportedException>(() => ((IList<ForgetPredict.Core.Replay.ReplayItem>)replay.Items).Clear());
     }
+
+    public static TheoryData<string> AllMethods() => [.. ModelCatalog.Names];
+
+    // IForgettingModel documents what Predict and PredictRow throw: every model keeps to it.
+    [Theory]
+    [MemberData(nameof(AllMethods))]
+    public void PredictAndPredictRow_OutOfRangeIndicesAndAWrongLength_AreTheDocumentedExceptions(string method)
+    {
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 60, Binary = ModelCatalog.IsBinaryMethod(method), Seed = 3 });
+        var model = ModelCatalog.CreateFitter(method).Fit(data.Matrix);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(-1, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(12, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(0, 60));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictRow(12, new double[60]));
+        var wrongLength = Assert.Throws<ArgumentException>(() => model.PredictRow(0, new double[59]));
+        Assert.IsNotType<ArgumentOutOfRangeException>(wrongLength);
+        Assert.True(double.IsFinite(model.Predict(11, 59)));
+    }
 }
