@@ -60,11 +60,12 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
     public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) => FitLogistic(matrix, cancellationToken);
 
     /// <summary>Same as <see cref="Fit"/>, typed.</summary>
-    /// <exception cref="ArgumentException">The matrix is not binary (observed cells other than 0 and 1).</exception>
+    /// <exception cref="ArgumentException">The matrix is empty, every cell is missing, or it is not binary (observed cells other than 0 and 1).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public FactorModel FitLogistic(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(matrix);
+        // Empty first: an empty or all-missing matrix is "binary" by no cell, and had been told to be binary.
+        FactorFits.CheckFittable(matrix);
         if (!matrix.IsBinary)
         {
             throw new ArgumentException("Logistic models need a binary matrix (every observed cell 0 or 1); use 'mf' or 'additive' for continuous forgetting, or threshold the matrix first.", nameof(matrix));

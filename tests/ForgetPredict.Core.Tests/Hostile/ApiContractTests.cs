@@ -279,4 +279,13 @@ public sealed class ApiContractTests
         Assert.IsNotType<ArgumentOutOfRangeException>(wrongLength);
         Assert.True(double.IsFinite(model.Predict(11, 59)));
     }
+
+    [Fact]
+    public void Logistic_AnEmptyOrAllMissingMatrix_IsCalledSo_NotNonBinary()
+    {
+        var empty = Assert.Throws<ArgumentException>(() => ModelCatalog.CreateFitter("logistic").Fit(ForgettingMatrix.Create(new float[0, 0])));
+        Assert.Contains("Cannot fit a 0x0 matrix", empty.Message, StringComparison.Ordinal);
+        var missing = Assert.Throws<ArgumentException>(() => ModelCatalog.CreateFitter("logistic").Fit(ForgettingMatrix.Create(new float[,] { { float.NaN, float.NaN } })));
+        Assert.Contains("Every cell of the matrix is missing", missing.Message, StringComparison.Ordinal);
+    }
 }
