@@ -257,8 +257,8 @@ public sealed partial class FitQueue : BackgroundService
             while (_channel.Reader.TryRead(out var left))
             {
                 Unqueue(left);
-                left.Finish("The server stopped before this fit started; upload the matrix again.");
                 Cleanup(left);
+                left.Finish("The server stopped before this fit started; upload the matrix again.");
             }
         }
     }
@@ -284,17 +284,20 @@ public sealed partial class FitQueue : BackgroundService
                 return job;
             }
 
-            // Still queued (the worker takes the lock before it starts a job, and skips a finished one).
+            // Still queued (the worker takes the lock before it starts a job, and skips a finished one). Its files go before
+            // it is reported finished, as a run's do.
+            Cleanup(job);
             job.Finish($"The fit was cancelled (DELETE /v1/jobs/{id}) before it started; upload the matrix again to fit it.", stage: "cancelled");
             Unqueue(job);
         }
 
-        Cleanup(job);
         return job;
     }
 
     private void Run(FitJob job, CancellationToken cancellationToken, CancellationToken stoppingToken)
     {
+        // The job is reported finished only once its temporary files are gone: a client that sees it done finds none left.
+        (string? Error, IReadOnlyList<string>? Warnings, string? Stage) outcome = (null, null, null);
         try
         {
             job.Report("reading", 0.05);
@@ -398,30 +401,31 @@ public sealed partial class FitQueue : BackgroundService
             }
 
             _store.Invalidate(job.Name);
-            job.Finish(null, [.. fit.Warnings.Select(_store.Relative)]);
+            outcome = (null, [.. fit.Warnings.Select(_store.Relative)], null);
             LogFitted(_logger, job.Name, job.Method, job.Id);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            job.Finish(stoppingToken.IsCancellationRequested
+            outcome = (stoppingToken.IsCancellationRequested
                 ? "The server stopped while this fit ran; upload the matrix again."
-                : $"The fit was cancelled (DELETE /v1/jobs/{job.Id}) before it finished; upload the matrix again to fit it.", stage: "cancelled");
+                : $"The fit was cancelled (DELETE /v1/jobs/{job.Id}) before it finished; upload the matrix again to fit it.", null, "cancelled");
         }
         catch (Exception e) when (Problems.Classify(e) is { } problem)
         {
             // Files are named relative to the store, as in every answer (a job's error is read through the API).
-            job.Finish(_store.Relative(problem.Detail));
+            outcome = (_store.Relative(problem.Detail), null, null);
         }
         catch (Exception e)
         {
             // Anything else is a fault of this job, not of the service: the job fails and the worker goes on with the next one
             // (an exception escaping ExecuteAsync would stop the whole host).
-            job.Finish($"The fit failed: {_store.Relative(e.Message)}");
+            outcome = ($"The fit failed: {_store.Relative(e.Message)}", null, null);
             LogFailed(_logger, e, job.Id);
         }
         finally
         {
             Cleanup(job);
+            job.Finish(outcome.Error, outcome.Warnings, outcome.Stage);
         }
     }
 
