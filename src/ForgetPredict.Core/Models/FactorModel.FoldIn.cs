@@ -101,12 +101,15 @@ public sealed partial class FactorModel
     }
 
     // The ridge penalty on task parameter k, floored so that an unpenalised fit (0) keeps the fold-in's system positive
-    // definite. The bias penalty counts cells and a logistic model's penalties are on the log-odds scale (both unit-free);
-    // a Gaussian model's factor penalty is in the data's units, so its floor is relative to the noise level: an absolute
-    // 1e-12 took over below a data scale of about 1e-11 (rank1's ridge fold-in predicted 0 at 1e-30).
+    // definite. The bias penalty counts cells (unit-free). A factor penalty weighs u_k^2 against squared errors, so it has
+    // the units of the example factors squared (a cell's worth of them): the data's units for mf and rank1, whose U and V
+    // share them, none for the profile model, whose example factors are unit-free profiles. Its floor is therefore 1e-12 of
+    // the largest example factor squared, in the model's own units: an absolute 1e-12 had taken over below a data scale of
+    // about 1e-11 (rank1's new task predicted 0 at 1e-30), and one relative to the noise level, in the data's units, above a
+    // scale of 1e13 for the profile model (its fold-in's penalty grew with the data: auto's ridge rows moved by 10%).
     internal double RidgePenalty(int k) => HasTaskBias && k == 0
         ? Math.Max(_p.TaskBiasPenalty, 1e-12)
-        : Math.Max(_p.TaskFactorPenalty, 1e-12 * (_p.Logistic ? 1 : Math.Sqrt(NoiseFloor())));
+        : Math.Max(_p.TaskFactorPenalty, Math.Max(1e-12 * _factorUnit, 1e-300));
 
     private double NoiseFloor() => Math.Max(_p.NoiseVariance, 1e-300);
 

@@ -164,8 +164,14 @@ public sealed partial class FactorModel : IForgettingModel
         _isotropicNoise = isotropicNoise;
         MeanBound = meanBound;
         StdBound = stdBound;
-        _featureBound = (HasTaskBias ? 1 : 0) + (parameters.Rank * MaxMagnitude(parameters.ExampleFactors));
+        var largestFactor = MaxMagnitude(parameters.ExampleFactors);
+        _featureBound = (HasTaskBias ? 1 : 0) + (parameters.Rank * largestFactor);
+        _factorUnit = largestFactor * largestFactor;
     }
+
+    // The square of the largest example factor: a task factor's penalty has its units (one cell's worth of that factor), so
+    // the ridge fold-in's floor on an unpenalised factor is a multiple of it (RidgePenalty).
+    private readonly double _factorUnit;
 
     /// <summary>A bound on |prediction| for every training task and for a new task under the model's own prior (see <see cref="ModelBounds"/>).</summary>
     internal double MeanBound { get; }
