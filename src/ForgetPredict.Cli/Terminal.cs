@@ -49,12 +49,22 @@ internal static class Terminal
         : value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Decimals for a column of values in the data's units whose largest magnitude is <paramref name="scale"/>: at least
-    /// <paramref name="minimum"/>, and enough for three significant digits, so that a matrix in small units (losses in
-    /// thousandths) reads as well as one near 1 instead of as a column of 0.0001s.
+    /// How to print a column of values in the data's units whose largest magnitude is <paramref name="scale"/>: with at least
+    /// <paramref name="minimum"/> decimals and enough for three significant digits, so that a matrix in small units (losses in
+    /// thousandths) reads as well as one near 1 instead of as a column of 0.0001s; the whole column in scientific notation
+    /// with three significant digits when that would take more than 8 decimals, or the values reach a million (a column of
+    /// 0.000000000000000 at a scale of 1e-20, or 953774.390 beside 1.018E+6, is no reading).
     /// </summary>
-    public static int Decimals(double scale, int minimum) =>
-        double.IsFinite(scale) && scale > 0 ? Math.Clamp(2 - (int)Math.Floor(Math.Log10(scale)), minimum, 15) : minimum;
+    public static NumberColumn ColumnFor(double scale, int minimum)
+    {
+        if (!double.IsFinite(scale) || scale <= 0)
+        {
+            return new NumberColumn(minimum, Scientific: false);
+        }
+
+        var decimals = Math.Max(2 - (int)Math.Floor(Math.Log10(scale)), minimum);
+        return decimals > 8 || scale >= 1e6 ? new NumberColumn(2, Scientific: true) : new NumberColumn(decimals, Scientific: false);
+    }
 
     /// <summary>The largest finite magnitude among <paramref name="values"/>, or 0.</summary>
     public static double Scale(IEnumerable<double> values) => values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
@@ -106,5 +116,29 @@ internal static class Terminal
             _line.Clear();
             inner.Flush();
         }
+    }
+}
+
+/// <summary>How a column of numbers prints: fixed decimals, or scientific notation with <see cref="Decimals"/> + 1 significant digits.</summary>
+/// <param name="Decimals">Decimals after the point (of the mantissa when scientific).</param>
+/// <param name="Scientific">True for scientific notation (1.23E-20).</param>
+internal readonly record struct NumberColumn(int Decimals, bool Scientific)
+{
+    /// <summary>The value as this column prints it; "-" for NaN.</summary>
+    public string Format(double value) => Scientific && double.IsFinite(value)
+        ? value.ToString("0." + new string('0', Decimals) + "E+0", CultureInfo.InvariantCulture)
+        : Terminal.Num(value, Decimals);
+
+    /// <summary>A difference with its sign at this column's precision; one that rounds to zero is 0 (not "-+0.0000").</summary>
+    public string Signed(double value)
+    {
+        if (Scientific)
+        {
+            return value == 0 ? Format(0) : (value > 0 ? "+" : string.Empty) + Format(value);
+        }
+
+        var rounded = Math.Round(value, Decimals);
+        var digits = new string('0', Decimals);
+        return rounded == 0 ? Terminal.Num(0, Decimals) : rounded.ToString($"+0.{digits};-0.{digits}", CultureInfo.InvariantCulture);
     }
 }

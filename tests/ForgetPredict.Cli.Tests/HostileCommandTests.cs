@@ -76,6 +76,41 @@ public sealed class HostileCommandTests
     [InlineData(double.NaN, "-")]
     public void Item08_HugeNumbersPrintCompactly(double value, string expected) => Assert.Equal(expected, Terminal.Num(value));
 
+    // A column of values in tiny units had printed as 0.000000000000000 (15 decimals, the most the rule allowed), and one
+    // reaching a million mixed 953774.390 with 1.018E+6: such columns print in scientific notation throughout.
+    [Theory]
+    [InlineData(0.2, 4, new[] { 0.1209, 0.2 }, new[] { "0.1209", "0.2000" })]
+    [InlineData(0.0012, 4, new[] { 0.0012, 0.0001 }, new[] { "0.00120", "0.00010" })]
+    [InlineData(3e-20, 3, new[] { 3e-20, 1.234e-21, 0 }, new[] { "3.00E-20", "1.23E-21", "0.00E+0" })]
+    [InlineData(1.9e6, 3, new[] { 1.918e6, 953774.39 }, new[] { "1.92E+6", "9.54E+5" })]
+    public void Item08_ColumnsInTinyOrHugeUnits_PrintEveryValueReadably(double scale, int minimum, double[] values, string[] expected)
+    {
+        var column = Terminal.ColumnFor(scale, minimum);
+        Assert.Equal(expected, values.Select(column.Format));
+        Assert.Equal("-", column.Format(double.NaN));
+    }
+
+    [Fact]
+    public void Item08_PredictOnAMatrixInTinyUnits_PrintsItsNumbers()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 80, Seed = 4 });
+        var tiny = ForgettingMatrix.Create(data.Matrix.Values.ToArray().Select(v => v * 1e-20f).ToArray(), 12, 80);
+        var matrix = Path.Combine(dir, "z.npy");
+        var model = Path.Combine(dir, "m.fpm");
+        MatrixFile.Write(tiny.SelectTasks([.. Enumerable.Range(1, 11)]), matrix);
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--out", model).ExitCode);
+        var observed = Path.Combine(dir, "obs.csv");
+        File.WriteAllLines(observed, ["example,value", .. Enumerable.Range(0, 10).Select(j => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{j * 7},{tiny[0, j * 7]:R}"))]);
+
+        var (code, output, _) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--top", "5");
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("0.000000", output, StringComparison.Ordinal);
+        Assert.Matches(@"\d\.\d\dE-2\d", output);
+        Directory.Delete(dir, recursive: true);
+    }
+
     [Fact]
     public void Item09_ReplayWithEveryCandidateExcludedIsRefused()
     {

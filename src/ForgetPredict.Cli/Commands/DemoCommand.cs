@@ -82,9 +82,10 @@ internal static class DemoCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"2. Predicting {holdOut} held-out tasks from {options.Known} measured cells each ({options.Seeds} random draws per task; fit on the other {z.TaskCount - holdOut} tasks, then fold in):"));
             var table = Terminal.Table("method", "RMSE", "+-", "Spearman", $"precision@{result.TopK}", "seconds");
+            var errors = Terminal.ColumnFor(Terminal.Scale(result.Methods.Select(m => m.Rmse.Mean)), 4);
             foreach (var m in result.Methods)
             {
-                table.Row(m.Name == "example-mean" ? "example-mean (ignores the cells)" : m.Name, Terminal.Num(m.Rmse.Mean), Terminal.Num(m.Rmse.Std), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3), Terminal.Num(m.Seconds, 2));
+                table.Row(m.Name == "example-mean" ? "example-mean (ignores the cells)" : m.Name, errors.Format(m.Rmse.Mean), errors.Format(m.Rmse.Std), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3), Terminal.Num(m.Seconds, 2));
             }
 
             console.Write(table);
@@ -186,11 +187,12 @@ internal static class DemoCommand
         var table = sources is null
             ? Terminal.Table("example", "predicted", "+- std", "measured", "in true top 40?")
             : Terminal.Table("example", "source", "predicted", "+- std", "measured", "in true top 40?");
+        var values = Terminal.ColumnFor(Terminal.Scale(top.Select(j => mean[j]).Concat(top.Select(j => truth[j]))), 3);
         foreach (var j in top)
         {
             table.Row(sources is null
-                ? [z.ExampleIds[j], Terminal.Num(mean[j], 3), Terminal.Num(std[j], 3), Terminal.Num(truth[j], 3), trueTop.Contains(j) ? "yes" : "no"]
-                : [z.ExampleIds[j], sources[j], Terminal.Num(mean[j], 3), Terminal.Num(std[j], 3), Terminal.Num(truth[j], 3), trueTop.Contains(j) ? "yes" : "no"]);
+                ? [z.ExampleIds[j], values.Format(mean[j]), values.Format(std[j]), values.Format(truth[j]), trueTop.Contains(j) ? "yes" : "no"]
+                : [z.ExampleIds[j], sources[j], values.Format(mean[j]), values.Format(std[j]), values.Format(truth[j]), trueTop.Contains(j) ? "yes" : "no"]);
         }
 
         console.Write(table);
@@ -206,7 +208,7 @@ internal static class DemoCommand
         foreach (var g in report.Groups)
         {
             var measured = Enumerable.Range(0, z.ExampleCount).Where(j => sources[j] == g.Name).Average(j => truth[j]);
-            groups.Row(g.Name, Terminal.Num(g.MeanForgetting, 3), $"{Terminal.Num(g.Lower, 3)} to {Terminal.Num(g.Upper, 3)}", Terminal.Num(measured, 3));
+            groups.Row(g.Name, values.Format(g.MeanForgetting), $"{values.Format(g.Lower)} to {values.Format(g.Upper)}", values.Format(measured));
         }
 
         console.Write(groups);

@@ -293,10 +293,10 @@ internal static class EvaluateCommand
 
         columns.Add("seconds");
         var table = Terminal.Table([.. columns]);
-        var decimals = Terminal.Decimals(Terminal.Scale(all.Select(m => m.Rmse.Mean)), 4);
+        var column = Terminal.ColumnFor(Terminal.Scale(all.Select(m => m.Rmse.Mean)), 4);
         foreach (var m in all)
         {
-            var row = new List<string> { m.Name, Terminal.Num(m.Rmse.Mean, decimals), Terminal.Num(m.Rmse.Std, decimals), Terminal.Num(m.Mae.Mean, decimals), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
+            var row = new List<string> { m.Name, column.Format(m.Rmse.Mean), column.Format(m.Rmse.Std), column.Format(m.Mae.Mean), Terminal.Num(m.Spearman.Mean, 3), Terminal.Num(m.PrecisionAtK.Mean, 3) };
             if (r.Binary)
             {
                 row.AddRange([Terminal.Num(m.F1!.Mean, 3), Terminal.Num(m.Precision!.Mean, 3), Terminal.Num(m.Recall!.Mean, 3), Terminal.Num(m.Auc!.Mean, 3)]);
@@ -317,7 +317,7 @@ internal static class EvaluateCommand
             console.WriteLine($"{e.Result.Name} vs our methods (RMSE over all seeds' cells pooled, its difference; paired bootstrap over test tasks, 95% interval; negative = {e.Result.Name} better):");
             foreach (var c in e.Comparisons)
             {
-                console.WriteLine($"  vs {c.Other}: {Signed(c.Difference, decimals)} [{Signed(c.Lower, decimals)}, {Signed(c.Upper, decimals)}]");
+                console.WriteLine($"  vs {c.Other}: {column.Signed(c.Difference)} [{column.Signed(c.Lower)}, {column.Signed(c.Upper)}]");
             }
         }
     }
@@ -337,14 +337,6 @@ internal static class EvaluateCommand
                 : $"{o.Known} numpy draws with replacement ({average} distinct observed cells revealed per test task on average)",
             _ => all ? $"{o.Known} random cells revealed" : $"{o.Known} random cells revealed ({average} per test task on average: some observed fewer)",
         };
-    }
-
-    // A difference with its sign, at the table's decimals; one that rounds to zero is 0 (not "-+0.0000").
-    private static string Signed(double value, int decimals)
-    {
-        var rounded = Math.Round(value, decimals);
-        var digits = new string('0', decimals);
-        return rounded == 0 ? Terminal.Num(0, decimals) : rounded.ToString($"+0.{digits};-0.{digits}", CultureInfo.InvariantCulture);
     }
 
     // The cells a method was scored on, per seed (the mean when seeds differ; every method scores the same cells unless it

@@ -63,10 +63,10 @@ internal static class FeatureOptions
         var table = Terminal.Table(["method", .. results.Select(r => string.Create(CultureInfo.InvariantCulture, $"k = {r.Options.Known}"))]);
         // External predictors are scored on the same cells at every k (their predictions do not depend on it) and are listed last.
         static IEnumerable<MethodResult> All(EvaluationResult r) => r.Methods.Concat(r.Externals.Select(e => e.Result));
-        var decimals = Terminal.Decimals(Terminal.Scale(results.SelectMany(r => All(r).Select(m => m.Rmse.Mean))), 4);
+        var column = Terminal.ColumnFor(Terminal.Scale(results.SelectMany(r => All(r).Select(m => m.Rmse.Mean))), 4);
         foreach (var name in All(results[0]).Select(m => m.Name))
         {
-            table.Row([name, .. results.Select(r => Terminal.Num(All(r).Single(m => m.Name == name).Rmse.Mean, decimals))]);
+            table.Row([name, .. results.Select(r => column.Format(All(r).Single(m => m.Name == name).Rmse.Mean))]);
         }
 
         console.Write(table);

@@ -125,9 +125,9 @@ internal static class PredictCommand
         }
 
         var ratio = Median(cold.Select(c => c.Std)) / Median(forecast.Report!.Examples.Select(e => e.Std));
-        var coldDecimals = Terminal.Decimals(Terminal.Scale(cold.Select(c => c.Predicted)), 3);
+        var coldColumn = Terminal.ColumnFor(Terminal.Scale(cold.Select(c => c.Predicted)), 3);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cold columns: {cold.Count:N0} new examples predicted from their features ({string.Join(", ", paths.Select(Path.GetFileName))}), never measured on any task; median std {ratio:0.0}x the model's examples'; expected forgotten {cold.Sum(c => c.Probability):N0}; most forgotten: {string.Join(", ", cold.OrderByDescending(c => c.Predicted).Take(3).Select(c => $"{c.Id} ({Terminal.Num(c.Predicted, coldDecimals)})"))}"));
+            $"cold columns: {cold.Count:N0} new examples predicted from their features ({string.Join(", ", paths.Select(Path.GetFileName))}), never measured on any task; median std {ratio:0.0}x the model's examples'; expected forgotten {cold.Sum(c => c.Probability):N0}; most forgotten: {string.Join(", ", cold.OrderByDescending(c => c.Predicted).Take(3).Select(c => $"{c.Id} ({coldColumn.Format(c.Predicted)})"))}"));
     }
 
     /// <summary>The forecast's summary as JSON (snake_case, as analyze and evaluate write; NaN as null), with the warnings the
@@ -229,13 +229,13 @@ internal static class PredictCommand
         {
             console.WriteLine($"threshold: {forecast.ThresholdRule}; --threshold sets another.");
         }
-        var decimals = Terminal.Decimals(Terminal.Scale(forecast.Groups.Select(g => g.Mean).Concat(forecast.Top.Select(e => e.Predicted))), 3);
+        var column = Terminal.ColumnFor(Terminal.Scale(forecast.Groups.Select(g => g.Mean).Concat(forecast.Top.Select(e => e.Predicted))), 3);
         if (forecast.Groups.Count > 0)
         {
             var groups = Terminal.Table(groupColumn ?? "group", "examples", "expected mean", "90% interval", "forgotten", "most forgotten examples");
             foreach (var g in forecast.Groups)
             {
-                groups.Row(g.Name, Terminal.Count(g.Count), Amount(forecast, g.Mean, decimals), $"{Amount(forecast, g.Lower, decimals)} to {Amount(forecast, g.Upper, decimals)}", Charts.Percent(g.Share),
+                groups.Row(g.Name, Terminal.Count(g.Count), Amount(forecast, g.Mean, column), $"{Amount(forecast, g.Lower, column)} to {Amount(forecast, g.Upper, column)}", Charts.Percent(g.Share),
                     string.Join(", ", g.TopExamples.Select(e => e.Id)));
             }
 
@@ -252,12 +252,12 @@ internal static class PredictCommand
                 cells.Add(e.Group ?? "-");
             }
 
-            cells.AddRange([Amount(forecast, e.Predicted, decimals), Terminal.Num(e.Std, decimals), Charts.Percent(e.Probability)]);
+            cells.AddRange([Amount(forecast, e.Predicted, column), column.Format(e.Std), Charts.Percent(e.Probability)]);
             examples.Row([.. cells]);
         }
 
         console.Write(examples);
     }
 
-    private static string Amount(Forecast forecast, double value, int decimals) => forecast.PredictsProbability ? Charts.Percent(value) : Terminal.Num(value, decimals);
+    private static string Amount(Forecast forecast, double value, NumberColumn column) => forecast.PredictsProbability ? Charts.Percent(value) : column.Format(value);
 }
