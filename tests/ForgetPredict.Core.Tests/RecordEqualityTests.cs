@@ -41,4 +41,13 @@ public class RecordEqualityTests
         Assert.Equal("TestRows", Assert.Throws<ArgumentNullException>(() => new EvaluationSplit([0], null!) with { }).ParamName);
         Assert.Equal("TestRows", Assert.Throws<ArgumentNullException>(() => new EvaluationSplit([0], [1]) with { TestRows = null! }).ParamName);
     }
+
+    [Fact]
+    public void MetricSummary_ComparesByItsNumbers()
+    {
+        Assert.Equal(MetricSummary.Of([0.1, 0.2]), MetricSummary.Of([0.1, 0.2]));
+        Assert.Equal(MetricSummary.Of([0.1, 0.2]).GetHashCode(), MetricSummary.Of([0.1, 0.2]).GetHashCode());
+        Assert.Equal(MetricSummary.Of([double.NaN]), MetricSummary.Of([double.NaN]));
+        Assert.NotEqual(MetricSummary.Of([0.1, 0.2]), MetricSummary.Of([0.2, 0.1]));
+    }
 }

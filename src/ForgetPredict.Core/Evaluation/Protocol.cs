@@ -350,6 +350,25 @@ public sealed record MetricSummary(double Mean, double Std, double[] PerSeed)
         var std = valid.Length > 1 ? Math.Sqrt(valid.Sum(v => (v - mean) * (v - mean)) / (valid.Length - 1)) : 0;
         return new MetricSummary(mean, std, perSeed);
     }
+
+    /// <summary>True when <paramref name="other"/> has the same mean, std and per-seed values (NaN equal to NaN): two runs'
+    /// summaries compare by their numbers, not by the identity of their arrays.</summary>
+    public bool Equals(MetricSummary? other) =>
+        other is not null && Mean.Equals(other.Mean) && Std.Equals(other.Std) && PerSeed.AsSpan().SequenceEqual(other.PerSeed);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Mean);
+        hash.Add(Std);
+        foreach (var value in PerSeed)
+        {
+            hash.Add(value);
+        }
+
+        return hash.ToHashCode();
+    }
 }
 
 /// <summary>Per test row and seed: the sums behind the pooled metrics (kept for paired bootstraps over rows).</summary>
