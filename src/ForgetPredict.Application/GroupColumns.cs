@@ -39,7 +39,7 @@ public static class GroupColumns
             if (!columns.Contains(requested, StringComparer.Ordinal) && dateColumns is not null && dateColumns.Contains(requested, StringComparer.Ordinal))
             {
                 throw new OptionException(OptionMessage.Of(
-                    $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names '{Echo.Printable(requested)}', a date or time column, which metadata tables leave out (stored as counts of days or ticks, it is no label); write it as text to group by it (pandas: df['{Echo.Printable(requested)}'] = df['{Echo.Printable(requested)}'].dt.strftime('%Y-%m-%d')){(columns.Count > 0 ? $"; columns to group by: {string.Join(", ", columns)}" : string.Empty)}."));
+                    $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names '{Echo.Printable(requested)}', a date or time column, which metadata tables leave out (stored as counts of days or ticks, it is no label); write it as text to group by it (pandas: df['{Echo.Printable(requested)}'] = df['{Echo.Printable(requested)}'].astype(str); DuckDB: {Echo.Printable(requested)}::VARCHAR){(columns.Count > 0 ? $"; columns to group by: {string.Join(", ", columns)}" : string.Empty)}."));
             }
 
             return columns.Contains(requested, StringComparer.Ordinal) ? (requested, null)

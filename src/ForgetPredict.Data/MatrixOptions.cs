@@ -69,7 +69,7 @@ public sealed record MatrixReadOptions
     {
         if (maxCells is { } max && m * n > max)
         {
-            var shape = soFar ? $"has at least {m:N0} rows of {n:N0} values ({m * n:N0} cells)" : $"is {m:N0} x {n:N0} ({m * n:N0} cells)";
+            var shape = soFar ? $"has at least {m:N0} row{(m == 1 ? string.Empty : "s")} of {n:N0} values ({m * n:N0} cells)" : $"is {m:N0} x {n:N0} ({m * n:N0} cells)";
             throw new ForgettingDataException(source, OptionMessage.Of(
                 $"the matrix {shape}, more than the {max:N0} accepted here ({new OptionReference(DataOptionNames.MaxCells)}); send a smaller matrix, or raise the limit."));
         }

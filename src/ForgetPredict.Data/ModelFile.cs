@@ -72,8 +72,8 @@ public static partial class ModelFile
     /// <summary>Saves <paramref name="model"/> (and optional metadata) to <paramref name="path"/> atomically.</summary>
     /// <exception cref="ForgettingDataException">The file cannot be written.</exception>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
-    /// <exception cref="ArgumentException">A metadata key or value is null, or the summary's shape does not match the model
-    /// (nothing is written).</exception>
+    /// <exception cref="ArgumentException">A metadata value is null, or the summary's shape does not match the model (nothing
+    /// is written).</exception>
     public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
         Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null)
     {
@@ -84,7 +84,7 @@ public static partial class ModelFile
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
-    /// <exception cref="ArgumentException">A metadata key or value is null, or the summary's shape does not match the model.</exception>
+    /// <exception cref="ArgumentException">A metadata value is null, or the summary's shape does not match the model.</exception>
     public static void Write(IForgettingModel model, Stream stream, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
         Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null)
     {

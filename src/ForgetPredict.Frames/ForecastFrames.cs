@@ -29,7 +29,7 @@ public static class ForecastFrames
     private static (int[] Examples, double[] Values) CellsOf(IdList exampleIds, IDataView observed, FrameColumns? columns)
     {
         ArgumentNullException.ThrowIfNull(observed);
-        var names = FrameColumns.Checked(columns);
+        var names = FrameColumns.Checked(columns, withTask: false);
         var frame = observed as DataFrame ?? observed.ToDataFrame(-1);
         foreach (var name in new[] { names.Example, names.Value })
         {
@@ -98,7 +98,7 @@ public static class ForecastFrames
             throw new ArgumentException($"{examples.Length} examples but {values.Length} values; give one value per example.", nameof(values));
         }
 
-        var names = FrameColumns.Checked(columns);
+        var names = FrameColumns.Checked(columns, withTask: false);
         var ids = new StringDataFrameColumn(names.Example, examples.Length);
         var column = new DoubleDataFrameColumn(names.Value, examples.Length);
         for (var k = 0; k < examples.Length; k++)

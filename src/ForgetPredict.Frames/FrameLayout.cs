@@ -29,12 +29,14 @@ public sealed record FrameColumns
     /// <summary>The default names: task, example, value.</summary>
     public static FrameColumns Default { get; } = new();
 
-    /// <summary><paramref name="columns"/>, or the defaults when null, once the three names are known to differ.</summary>
-    /// <exception cref="ArgumentException">Two of the names are the same.</exception>
-    internal static FrameColumns Checked(FrameColumns? columns)
+    /// <summary><paramref name="columns"/>, or the defaults when null, once the names a table uses are known to differ: the
+    /// example and value columns, and the task column too when <paramref name="withTask"/> (a long table; a table of measured
+    /// cells has no task column, a wide one no example or value column).</summary>
+    /// <exception cref="ArgumentException">Two of the names used are the same.</exception>
+    internal static FrameColumns Checked(FrameColumns? columns, bool withTask)
     {
         var names = columns ?? Default;
-        if (names.Task == names.Example || names.Task == names.Value || names.Example == names.Value)
+        if (names.Example == names.Value || (withTask && (names.Task == names.Example || names.Task == names.Value)))
         {
             throw new ArgumentException($"FrameColumns names a column twice (task '{names.Task}', example '{names.Example}', value '{names.Value}'); give each its own name.", nameof(columns));
         }
@@ -43,5 +45,5 @@ public sealed record FrameColumns
     }
 
     private static string Named(string value, string property) =>
-        string.IsNullOrEmpty(value) ? throw new ArgumentException($"FrameColumns.{property} must name a column (it is {(value is null ? "null" : "empty")}).", property) : value;
+        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"FrameColumns.{property} must name a column (it is {(value is null ? "null" : "empty")}).", property) : value;
 }

@@ -16,15 +16,15 @@ public static class MatrixFrames
     /// <param name="layout">Wide or long.</param>
     /// <param name="columns">Column names; default task, example, value.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="layout"/> is not a defined layout.</exception>
-    /// <exception cref="ArgumentException"><paramref name="columns"/> names a column twice.</exception>
+    /// <exception cref="ArgumentException">For the cells layout, <paramref name="columns"/> names a column twice.</exception>
     public static DataFrame ToDataFrame(ForgettingMatrix matrix, FrameLayout layout = FrameLayout.Wide, FrameColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        var names = FrameColumns.Checked(columns);
+        var names = columns ?? FrameColumns.Default;
         return layout switch
         {
             FrameLayout.Wide => Wide(matrix, names),
-            FrameLayout.Cells => Cells(matrix, names),
+            FrameLayout.Cells => Cells(matrix, FrameColumns.Checked(names, withTask: true)),
             _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "The layout must be FrameLayout.Wide or FrameLayout.Cells."),
         };
     }
@@ -44,8 +44,8 @@ public static class MatrixFrames
     public static ForgettingMatrix ToMatrix(DataFrame frame, FrameColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        var names = FrameColumns.Checked(columns);
-        return Has(frame, names.Example) && Has(frame, names.Value) ? FromLong(frame, names) : FromWide(frame, names);
+        var names = columns ?? FrameColumns.Default;
+        return Has(frame, names.Example) && Has(frame, names.Value) ? FromLong(frame, FrameColumns.Checked(names, withTask: true)) : FromWide(frame, names);
     }
 
     /// <summary>A matrix from an ML.NET data view holding a long table (task, example, value) or a wide one, as <see cref="ToMatrix(DataFrame, FrameColumns?)"/>.</summary>

@@ -297,7 +297,9 @@ public sealed partial class FitQueue : BackgroundService
     private void Run(FitJob job, CancellationToken cancellationToken, CancellationToken stoppingToken)
     {
         // The job is reported finished only once its temporary files are gone: a client that sees it done finds none left.
-        (string? Error, IReadOnlyList<string>? Warnings, string? Stage) outcome = (null, null, null);
+        // A failure until the fit is saved: nothing that escapes a handler below can report the job as succeeded.
+        (string? Error, IReadOnlyList<string>? Warnings, string? Stage) outcome = ("The fit failed before it was saved.", null, null);
+        var succeeded = false;
         try
         {
             job.Report("reading", 0.05);
@@ -402,7 +404,7 @@ public sealed partial class FitQueue : BackgroundService
 
             _store.Invalidate(job.Name);
             outcome = (null, [.. fit.Warnings.Select(_store.Relative)], null);
-            LogFitted(_logger, job.Name, job.Method, job.Id);
+            succeeded = true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -426,6 +428,11 @@ public sealed partial class FitQueue : BackgroundService
         {
             Cleanup(job);
             job.Finish(outcome.Error, outcome.Warnings, outcome.Stage);
+        }
+
+        if (succeeded)
+        {
+            LogFitted(_logger, job.Name, job.Method, job.Id);
         }
     }
 

@@ -147,6 +147,13 @@ public sealed class ForecastFramesTests
         Assert.Contains("FrameColumns names a column twice", Assert.Throws<ArgumentException>(() => ForecastFrames.ObservedFrame(s_model.ExampleIds, [1], [0.1], twice)).Message, StringComparison.Ordinal);
         Assert.Contains("FrameColumns names a column twice", Assert.Throws<ArgumentException>(() => MatrixFrames.ToDataFrame(s_data.Matrix, FrameLayout.Cells, twice)).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => MatrixFrames.ToDataFrame(s_data.Matrix, (FrameLayout)7));
+        Assert.Throws<ArgumentException>(() => new FrameColumns { Example = "  " });
+
+        // Only the names a table uses must differ: measured cells have no task column, a wide table no example or value one.
+        var cells = new FrameColumns { Example = "task" };
+        var frame = ForecastFrames.ObservedFrame(s_model.ExampleIds, [1, 2], [0.1, 0.2], cells);
+        Assert.Equal([1, 2], ForecastFrames.ObservedCells(s_model, frame, cells).Examples);
+        Assert.Equal(s_data.Matrix.TaskCount, MatrixFrames.ToMatrix(MatrixFrames.ToDataFrame(s_data.Matrix, FrameLayout.Wide, twice), twice).TaskCount);
     }
 
     private sealed class Cell

@@ -576,7 +576,7 @@ public sealed class UploadTests : IDisposable
             // Then: the job fails naming the shape and the server's limit; no model is written.
             var done = await WaitAsync(client, job.GetProperty("id").GetString()!);
             Assert.Equal("failed", done.GetProperty("state").GetString());
-            Assert.Contains("the matrix is 20,000 x 20,000 (400,000,000 cells), more than the 262,144 accepted here (the server's --max-matrix-mb)", done.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Contains("the matrix is 20,000 x 20,000 (400,000,000 cells), more than the 262,144 accepted here (the server's --max-matrix-mb, at 4 bytes a cell)", done.GetProperty("error").GetString(), StringComparison.Ordinal);
             Assert.False(File.Exists(Path.Combine(store, "long.fpm")));
         }
         finally

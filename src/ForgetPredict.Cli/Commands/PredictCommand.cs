@@ -229,7 +229,8 @@ internal static class PredictCommand
         {
             console.WriteLine($"threshold: {forecast.ThresholdRule}; --threshold sets another.");
         }
-        var column = Terminal.ColumnFor(Terminal.Scale(forecast.Groups.Select(g => g.Mean).Concat(forecast.Top.Select(e => e.Predicted))), 3);
+        // The column's notation from every number it prints (interval ends and stds too), so none falls outside it.
+        var column = Terminal.ColumnFor(Terminal.Scale(forecast.Groups.SelectMany(g => new[] { g.Mean, g.Lower, g.Upper }).Concat(forecast.Top.SelectMany(e => new[] { e.Predicted, e.Std }))), 3);
         if (forecast.Groups.Count > 0)
         {
             var groups = Terminal.Table(groupColumn ?? "group", "examples", "expected mean", "90% interval", "forgotten", "most forgotten examples");

@@ -17,7 +17,7 @@ internal static class ServeCommand
         var keyFile = new Option<string?>("--api-key-file") { Description = "File whose first line is the API key; every request except /healthz must then send it (Authorization: Bearer KEY, X-Api-Key: KEY, or HTTP Basic with the key as the password, as a browser opening the page does)." };
         var maxBody = new Option<double>("--max-body-mb") { Description = "Largest JSON query body in MB (larger: 413).", DefaultValueFactory = _ => 1 };
         var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest matrix upload in MB (larger: 413).", DefaultValueFactory = _ => 64 };
-        var maxMatrix = new Option<double?>("--max-matrix-mb") { Description = "Largest matrix in MB an upload may hold, whatever its format (an .npz's declared size: 413; the shape a long CSV or a Parquet file implies: the fit job fails); default 16 times --max-upload-mb." };
+        var maxMatrix = new Option<double?>("--max-matrix-mb") { Description = "Largest matrix in MB an upload may hold, whatever its format (an .npz's declared size: 413; the shape any matrix file declares or implies, from an .npy header, a long CSV's ids or a Parquet footer, or a wide CSV or JSON as it is read: the fit job fails); default 16 times --max-upload-mb." };
         var command = new Command("serve", "Serve the forgetting query API and web page over a store of fitted models.")
         {
             store, urls, keyFile, maxBody, maxUpload, maxMatrix,

@@ -106,10 +106,11 @@ public sealed partial class FactorModel
     // share them, none for the profile model, whose example factors are unit-free profiles. Its floor is therefore 1e-12 of
     // the largest example factor squared, in the model's own units: an absolute 1e-12 had taken over below a data scale of
     // about 1e-11 (rank1's new task predicted 0 at 1e-30), and one relative to the noise level, in the data's units, above a
-    // scale of 1e13 for the profile model (its fold-in's penalty grew with the data: auto's ridge rows moved by 10%).
+    // scale of 1e13 for the profile model (its fold-in's penalty grew with the data: auto's ridge rows moved by 10%). With
+    // every example factor 0 (the factor predicts nothing) the floor falls back to the noise level, which keeps it finite.
     internal double RidgePenalty(int k) => HasTaskBias && k == 0
         ? Math.Max(_p.TaskBiasPenalty, 1e-12)
-        : Math.Max(_p.TaskFactorPenalty, Math.Max(1e-12 * _factorUnit, 1e-300));
+        : Math.Max(_p.TaskFactorPenalty, _factorUnit > 0 ? 1e-12 * _factorUnit : 1e-12 * (_p.Logistic ? 1 : Math.Sqrt(NoiseFloor())));
 
     private double NoiseFloor() => Math.Max(_p.NoiseVariance, 1e-300);
 

@@ -279,6 +279,8 @@ public static class JsonMatrixFormat
                 var value = ReadCell(ref tokens, source, name, row, j);
                 if (rows is null)
                 {
+                    // The first row fixes the width: held in a list until it ends, and bounded like the rows after it.
+                    MatrixReadOptions.CheckCells(maxCells, source, 1, first.Count + 1L, soFar: true);
                     first.Add(value);
                 }
                 else if (j < rows.Columns)

@@ -72,11 +72,14 @@ public static class NpzFormat
 
     /// <summary>Reads the matrix from an .npz archive in <paramref name="stream"/> (left open; seekable streams are read in place, others are buffered by <see cref="ZipArchive"/>).</summary>
     /// <exception cref="ForgettingDataException">See <see cref="Read(string, MatrixReadOptions?)"/>.</exception>
-    public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null) =>
-        ReadWithIds(stream, sourceName, options?.Array, options?.MaxCells, (arrays, matrix, name) =>
+    public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null)
+    {
+        options?.Validate();
+        return ReadWithIds(stream, sourceName, options?.Array, options?.MaxCells, (arrays, matrix, name) =>
             (FindIds(arrays, TaskIdArrayNames, matrix.TaskCount, "task", "rows", name, sourceName),
              FindIds(arrays, ExampleIdArrayNames, matrix.ExampleCount, "example", "columns", name, sourceName)),
             "Fix the id arrays (task_ids, example_ids) so each id appears once.");
+    }
 
     /// <summary>The names of an embedding's row-id array: one id per row, whatever the rows describe.</summary>
     public static IReadOnlyList<string> RowIdArrayNames { get; } = ["ids", .. TaskIdArrayNames, .. ExampleIdArrayNames];

@@ -34,7 +34,7 @@ internal sealed class RowBuffer
         _maxRowsPerBlock = Math.Max(1, BlockValues / Math.Max(columns, 1));
         if (maxCells is { } max && columns > 0)
         {
-            expectedRows = (int)Math.Min(expectedRows, max / columns + 1);
+            expectedRows = (int)Math.Min(expectedRows, Math.Min(max / columns, int.MaxValue - 1L) + 1);
         }
 
         if (expectedRows > 0 && (long)expectedRows * columns <= Array.MaxLength)

@@ -55,6 +55,13 @@ public class MatrixFileTests
         MatrixFile.Write(Matrix(40, 3, seed: 5), path);
         var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path, new MatrixReadOptions { MaxCells = 30 }));
         Assert.Contains("the matrix has at least 11 rows of 3 values (33 cells), more than the 30 accepted here", e.Message, StringComparison.Ordinal);
+
+        // JSON's first row fixes the width and is held in a list until it ends: bounded as it grows, not after.
+        var json = Path.Combine(folder, "m.json");
+        MatrixFile.Write(Matrix(1, 40, seed: 5), json);
+        var first = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(json, new MatrixReadOptions { MaxCells = 30 }));
+        Assert.Contains("the matrix has at least 1 row of 31 values (31 cells), more than the 30 accepted here", first.Message, StringComparison.Ordinal);
+        Assert.Throws<OptionException>(() => Data.Formats.NpzFormat.Read(new MemoryStream(), "m.npz", new MatrixReadOptions { MaxCells = -5 }));
         Directory.Delete(folder, recursive: true);
     }
 
