@@ -76,7 +76,14 @@ public static class NpyFormat
         }
 
         var values = new float[count];
-        var (overflow, original) = ReadValues(stream, sourceName, type, values);
+        var (overflow, original, underflow) = ReadValues(stream, sourceName, type, values);
+        if (underflow && Array.TrueForAll(values, v => v == 0 || float.IsNaN(v)))
+        {
+            // Every value that is not 0 became 0 in single precision: refused as that, not later as a constant matrix of 0s.
+            throw new ForgettingDataException(sourceName,
+                "every value is 0 in single precision, in which matrices are held: the file's nonzero values are below about 1.4e-45 in magnitude, which float32 reads as 0. Rescale the values (e.g. multiply by 1e40 or more); predictions scale with the data.");
+        }
+
         if (overflow >= 0)
         {
             // A finite float64 beyond float32's range would become infinite: say so, as CSV does, naming the cell.
@@ -227,12 +234,13 @@ public static class NpyFormat
     }
 
     // Returns the index (in file order) and value of the first finite element beyond float32's range, or -1.
-    private static (long Overflow, double Original) ReadValues(Stream stream, string sourceName, ElementType type, float[] values)
+    // The first finite float64 that float32 cannot hold (its index, -1 if none, and value), and whether a nonzero one became 0.
+    private static (long Overflow, double Original, bool Underflow) ReadValues(Stream stream, string sourceName, ElementType type, float[] values)
     {
         if (type.IsNativeFloat32 && stream is FileStream { CanSeek: true } file && values.LongLength * 4 >= 2L * ChunkBytes)
         {
             ReadInParallel(file, sourceName, values);
-            return (-1, 0);
+            return (-1, 0, false);
         }
 
         if (type.IsNativeFloat32)
@@ -246,13 +254,14 @@ public static class NpyFormat
                 }
             }
 
-            return (-1, 0);
+            return (-1, 0, false);
         }
 
         var buffer = new byte[Math.Min(ChunkBytes, Math.Max(values.LongLength * type.Size, 1))];
         var perChunk = buffer.Length / type.Size;
         long first = -1;
         double original = 0;
+        var underflow = false;
         for (long offset = 0; offset < values.LongLength; offset += perChunk)
         {
             var count = (int)Math.Min(perChunk, values.LongLength - offset);
@@ -262,7 +271,7 @@ public static class NpyFormat
                 throw Truncated(sourceName);
             }
 
-            var overflow = type.Convert(bytes, values.AsSpan((int)offset, count));
+            var overflow = type.Convert(bytes, values.AsSpan((int)offset, count), ref underflow);
             if (overflow >= 0 && first < 0)
             {
                 first = offset + overflow;
@@ -270,7 +279,7 @@ public static class NpyFormat
             }
         }
 
-        return (first, original);
+        return (first, original, underflow);
     }
 
     // A large float32 file straight into the matrix's memory by positioned reads of its parts on several threads: the
@@ -417,8 +426,8 @@ public static class NpyFormat
         }
 
         /// <summary>Converts the elements; returns the index of the first finite float64 that float32 cannot hold (it
-        /// became infinite), or -1.</summary>
-        public int Convert(ReadOnlySpan<byte> bytes, Span<float> destination)
+        /// became infinite), or -1, and sets <paramref name="underflow"/> when a nonzero float64 became 0.</summary>
+        public int Convert(ReadOnlySpan<byte> bytes, Span<float> destination, ref bool underflow)
         {
             var overflow = -1;
             for (var t = 0; t < destination.Length; t++)
@@ -439,9 +448,14 @@ public static class NpyFormat
                     ('i', 8) => BigEndian ? BinaryPrimitives.ReadInt64BigEndian(e) : BinaryPrimitives.ReadInt64LittleEndian(e),
                     _ => BigEndian ? BinaryPrimitives.ReadUInt64BigEndian(e) : BinaryPrimitives.ReadUInt64LittleEndian(e),
                 };
-                if (overflow < 0 && Kind == 'f' && Size == 8 && float.IsInfinity(destination[t]) && double.IsFinite(ReadDouble(e)))
+                if (Kind == 'f' && Size == 8)
                 {
-                    overflow = t;
+                    if (overflow < 0 && float.IsInfinity(destination[t]) && double.IsFinite(ReadDouble(e)))
+                    {
+                        overflow = t;
+                    }
+
+                    underflow |= destination[t] == 0 && ReadDouble(e) != 0;
                 }
             }
 

@@ -186,6 +186,19 @@ public class NpyFormatTests
         Assert.Equal(12, NpyFormat.Read(WriteNumpy("rng = np.random.default_rng(0); np.save(sys.argv[1], rng.random((3, 4)) * 1e-10)")).CellCount);
     }
 
+    // Values below float32's smallest subnormal became 0: the matrix read as all zeros, refused later as "constant, -0".
+    [Fact]
+    public void Read_Float64AllBelowFloat32Subnormals_IsRefusedAsUnderflow_NotAsAConstantMatrix()
+    {
+        var path = WriteNumpy("rng = np.random.default_rng(0); a = rng.random((3, 4)) * 1e-300; a[0, 0] = np.nan; a[1, 1] = 0; np.save(sys.argv[1], a)");
+        var e = Assert.Throws<ForgettingDataException>(() => NpyFormat.Read(path));
+        Assert.Contains("which float32 reads as 0. Rescale the values", e.Message, StringComparison.Ordinal);
+
+        // A few tiny values beside ones that carry the scale become 0 unremarked, as float32 holds the matrix.
+        var mixed = NpyFormat.Read(WriteNumpy("a = np.ones((2, 2)); a[0, 1] = 1e-300; np.save(sys.argv[1], a)"));
+        Assert.Equal(0f, mixed[0, 1]);
+    }
+
     [Fact]
     public void Read_NaN_IsAMissingCell()
     {
