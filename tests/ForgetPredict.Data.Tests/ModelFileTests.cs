@@ -200,6 +200,31 @@ public class ModelFileTests
         Directory.Delete(folder, recursive: true);
     }
 
+    // Every example alike (each task's row one value repeated): the baseline's residuals are rounding, whose correlations
+    // came out as -1.055, and the model fit saved could not be loaded ("similarities are numbers in [-1, 1]").
+    [Fact]
+    public void Knn_OfAMatrixWhoseExamplesAreAllAlike_SavesAModelThatLoads()
+    {
+        var rng = new Random(1);
+        var column = Enumerable.Range(0, 30).Select(_ => (float)Math.Abs((rng.NextDouble() * 0.3) + 0.05)).ToArray();
+        var values = new float[30 * 100];
+        for (var i = 0; i < 30; i++)
+        {
+            values.AsSpan(i * 100, 100).Fill(column[i]);
+        }
+
+        var model = (KnnModel)ModelCatalog.CreateFitter("knn").Fit(ForgettingMatrix.Create(values, 30, 100));
+        foreach (var similarity in model.Similarity)
+        {
+            Assert.InRange(similarity, -1, 1);
+        }
+
+        var bytes = new MemoryStream();
+        ModelFile.Write(model, bytes);
+        var loaded = ModelFile.Read(new MemoryStream(bytes.ToArray()), "m.fpm").Model;
+        Assert.Equal(model.FoldIn([3], [0.2]).PredictRow(), loaded.FoldIn([3], [0.2]).PredictRow());
+    }
+
     [Fact]
     public void Load_AFileOfThePreviousVersion_PredictsAsItDid()
     {

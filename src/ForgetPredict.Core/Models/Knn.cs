@@ -633,12 +633,14 @@ public sealed class KnnModel : IForgettingModel
             var cov = _rab - (_ra * _rb / n);
             var va = _raa - (_ra * _ra / n);
             var vb = _rbb - (_rb * _rb / n);
-            if (!(va > 0) || !(vb > 0) || n < 2)
+            // A variance that is rounding left over from cancelling sums (residuals that are one constant: every example
+            // alike) is none; and rounding can put a correlation just past +-1 (-1.055 had made a saved model unloadable).
+            if (!(va > 1e-12 * _raa) || !(vb > 1e-12 * _rbb) || n < 2)
             {
                 return 0;
             }
 
-            var rho = cov / Math.Sqrt(va * vb);
+            var rho = Math.Clamp(cov / Math.Sqrt(va * vb), -1, 1);
             var shrunk = (n - 1) / (n - 1 + options.Shrinkage) * rho;
             return shrunk > 0 ? Math.Pow(shrunk, options.Amplification) : shrunk;
         }
