@@ -275,7 +275,7 @@ internal static class FactorFits
         if (r2 < 0)
         {
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"The {ModelCatalog.NameOf(parameters.Method)} fit on this {matrix.TaskCount} x {matrix.ExampleCount} matrix predicts worse than the matrix's mean (training R^2 {r2:F2}): its penalty (Lambda x noise x (sqrt(tasks) + sqrt(examples))) shrinks the factors more than so few tasks and cells can support. Lower the lambda (0 fits the best rank-1 matrix), or use additive."), nameof(matrix));
+                $"The {ModelCatalog.NameOf(parameters.Method)} fit on this {matrix.TaskCount} x {matrix.ExampleCount} matrix predicts worse than the matrix's mean (training R^2 {r2:F2}): its penalty (Lambda x noise x (sqrt(tasks) + sqrt(examples))) shrinks the factors more than so few tasks and cells can support. Lower the lambda (0 fits the best rank-1 matrix), or use additive (an evaluation names its methods without it)."), nameof(matrix));
         }
     }
 

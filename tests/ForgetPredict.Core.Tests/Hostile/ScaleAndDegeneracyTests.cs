@@ -248,6 +248,7 @@ public sealed class ScaleAndDegeneracyTests
         var error = Assert.Throws<ArgumentException>(() => new RankOneFitter().Fit(z));
 
         Assert.Contains("predicts worse than the matrix's mean", error.Message, StringComparison.Ordinal);
+        Assert.Contains("or use additive (an evaluation names its methods without it)", error.Message, StringComparison.Ordinal);
         Assert.True(GoodnessOfFit.RSquared(new RankOneFitter(new RankOneOptions { Lambda = 0 }).Fit(z), z) > 0.5, "without the penalty rank1 fits");
     }
 
