@@ -233,8 +233,8 @@ public static class NpyFormat
         return ((int)shape[0], (int)shape[1]);
     }
 
-    // Returns the index (in file order) and value of the first finite element beyond float32's range, or -1.
-    // The first finite float64 that float32 cannot hold (its index, -1 if none, and value), and whether a nonzero one became 0.
+    // The first finite element beyond float32's range (its index in file order, -1 if none, and its value), and whether a
+    // nonzero float64 became 0.
     private static (long Overflow, double Original, bool Underflow) ReadValues(Stream stream, string sourceName, ElementType type, float[] values)
     {
         if (type.IsNativeFloat32 && stream is FileStream { CanSeek: true } file && values.LongLength * 4 >= 2L * ChunkBytes)
