@@ -75,12 +75,8 @@ public static partial class ModelFile
     /// <exception cref="ArgumentException">A metadata value is null, or the summary's shape does not match the model (nothing
     /// is written).</exception>
     public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
-        Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        CheckMetadata(metadata);
+        Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null) =>
         AtomicFile.Write(path, stream => Write(model, stream, metadata, summary, taskFeatures, exampleFeatures));
-    }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>

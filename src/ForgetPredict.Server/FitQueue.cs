@@ -299,7 +299,6 @@ public sealed partial class FitQueue : BackgroundService
         // The job is reported finished only once its temporary files are gone: a client that sees it done finds none left.
         // A failure until the fit is saved: nothing that escapes a handler below can report the job as succeeded.
         (string? Error, IReadOnlyList<string>? Warnings, string? Stage) outcome = ("The fit failed before it was saved.", null, null);
-        var succeeded = false;
         try
         {
             job.Report("reading", 0.05);
@@ -404,7 +403,6 @@ public sealed partial class FitQueue : BackgroundService
 
             _store.Invalidate(job.Name);
             outcome = (null, [.. fit.Warnings.Select(_store.Relative)], null);
-            succeeded = true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -430,7 +428,7 @@ public sealed partial class FitQueue : BackgroundService
             job.Finish(outcome.Error, outcome.Warnings, outcome.Stage);
         }
 
-        if (succeeded)
+        if (outcome.Error is null)
         {
             LogFitted(_logger, job.Name, job.Method, job.Id);
         }
