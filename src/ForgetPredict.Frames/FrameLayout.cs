@@ -11,19 +11,20 @@ public enum FrameLayout
 }
 
 /// <summary>The column names of a long table (task, example, value) and of a measured-cells table (example, value).</summary>
-/// <remarks>Each name must be non-empty; the three must differ (checked where the names are used, naming them).</remarks>
+/// <remarks>Each name must hold more than white space; the names a table uses must differ (checked where they are used: example
+/// and value for measured cells, all three for a long table).</remarks>
 public sealed record FrameColumns
 {
     /// <summary>The task id column (wide and long tables).</summary>
-    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    /// <exception cref="ArgumentException">The name is null, empty or white space.</exception>
     public string Task { get; init => field = Named(value, nameof(Task)); } = "task";
 
     /// <summary>The example id column (long tables and measured cells).</summary>
-    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    /// <exception cref="ArgumentException">The name is null, empty or white space.</exception>
     public string Example { get; init => field = Named(value, nameof(Example)); } = "example";
 
     /// <summary>The value column (long tables and measured cells).</summary>
-    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    /// <exception cref="ArgumentException">The name is null, empty or white space.</exception>
     public string Value { get; init => field = Named(value, nameof(Value)); } = "value";
 
     /// <summary>The default names: task, example, value.</summary>
@@ -45,5 +46,5 @@ public sealed record FrameColumns
     }
 
     private static string Named(string value, string property) =>
-        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"FrameColumns.{property} must name a column (it is {(value is null ? "null" : "empty")}).", property) : value;
+        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"FrameColumns.{property} must name a column (it is {(value is null ? "null" : value.Length == 0 ? "empty" : "white space")}).", property) : value;
 }
