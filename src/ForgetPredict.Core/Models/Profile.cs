@@ -32,8 +32,8 @@ public sealed record ProfileOptions : FitOptions
 /// <para>Returns a <see cref="FactorModel"/> of the low-rank family (task bias a_i, no global mean or example bias, rank
 /// Rank + 1 with the mean profile as the first example factor), so it saves, loads and predicts like any mf model.</para>
 /// <para>Missing cells are filled with the column mean of the scale-free rows for the principal directions, and left out of
-/// each task's coefficients. Cost: O(M^2 N) for the task Gram matrix, O(M N p) for the coefficients; deterministic for any
-/// thread count (every sum has a fixed order).</para>
+/// each task's coefficients. Cost: O(M N min(M, N)) for the Gram matrix of the smaller side (tasks or examples), O(min(M, N)^3)
+/// for its eigenvectors, O(M N p) for the coefficients; deterministic for any thread count (every sum has a fixed order).</para>
 /// </remarks>
 public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingFitter
 {
@@ -43,7 +43,11 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
     public ModelMethod Method => ModelMethod.LowRank;
 
     /// <inheritdoc />
-    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default)
+    public IForgettingModel Fit(ForgettingMatrix matrix, CancellationToken cancellationToken = default) => Fit(matrix, null, cancellationToken);
+
+    /// <summary><see cref="Fit(ForgettingMatrix, CancellationToken)"/> with the side whose Gram matrix gives the principal
+    /// directions forced (null: the smaller; tests compare both).</summary>
+    internal IForgettingModel Fit(ForgettingMatrix matrix, bool? taskSide, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         if (matrix.ObservedCount == 0)
@@ -90,8 +94,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
             profile[j] = counts[j] > 0 ? profile[j] / counts[j] : 0;
         }
 
-        // Centre on the profile (missing cells become 0 = filled with the profile), then the task Gram matrix and its
-        // leading eigenvectors give the principal directions v_k = C^T e_k / sqrt(lambda_k).
+        // Centre on the profile (missing cells become 0 = filled with the profile); the principal directions of the centred rows.
         Parallel.For(0, m, parallel, i =>
         {
             var row = rows[i];
@@ -100,36 +103,15 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
                 row[j] = double.IsNaN(row[j]) ? 0 : row[j] - profile[j];
             }
         });
-        var gram = new double[m * m];
-        Parallel.For(0, m, parallel, a =>
-        {
-            for (var b = 0; b <= a; b++)
-            {
-                gram[(a * m) + b] = gram[(b * m) + a] = TensorPrimitives.Dot<double>(rows[a], rows[b]);
-            }
-        });
         cancellationToken.ThrowIfCancellationRequested();
-        var eigen = SymmetricEigen.Decompose(gram, m, computeVectors: true);
-        var trace = Math.Max(eigen.Values.Sum(), double.Epsilon);
-        var r = 0;
-        while (r < Math.Min(_o.Rank, m - 1) && eigen.Values[r] > 1e-10 * trace)
-        {
-            r++;
-        }
+        var directions = PrincipalDirections(rows, n, _o.Rank, parallel, taskSide ?? m <= n);
+        var r = directions.Length / Math.Max(n, 1);
 
         // Example factors: row 0 the profile, rows 1..r the unit principal directions.
         var rank = r + 1;
         var exampleFactors = new double[rank * n];
         profile.CopyTo(exampleFactors, 0);
-        Parallel.For(0, r, parallel, k =>
-        {
-            var direction = exampleFactors.AsSpan((k + 1) * n, n);
-            var norm = 1 / Math.Sqrt(eigen.Values[k]);
-            for (var i = 0; i < m; i++)
-            {
-                TensorPrimitives.MultiplyAdd(rows[i], eigen.Vectors![(i * m) + k] * norm, direction, direction);
-            }
-        });
+        directions.CopyTo(exampleFactors, n);
 
         var (taskBias, taskFactors, rss) = Coefficients(matrix, exampleFactors, rank, parallel);
         var p = rank + 1;
@@ -160,6 +142,81 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
         });
         var (factors, scales, cross) = ResidualStructure.Directions(matrix, fitted, _o.ResidualRank, 1, _o.MaxThreads, cancellationToken);
         return FactorModel.CreateOwned(scales.Length == 0 ? fitted : fitted with { ResidualRank = scales.Length, ResidualFactors = factors, ResidualScales = scales, ResidualCrossMissing = cross.Missing, ResidualCrossTasks = cross.Tasks, ResidualCrossFactor = cross.Factor });
+    }
+
+    /// <summary>
+    /// The leading unit principal directions (row-major, r x <paramref name="n"/>) of the centred rows C: at most
+    /// <paramref name="maxRank"/> and M - 1, each with an eigenvalue above 1e-10 of the trace. From the task Gram matrix C C^T
+    /// (v_k = C^T e_k / sqrt(lambda_k)) when <paramref name="taskSide"/>, else from the example Gram matrix C^T C (v_k its
+    /// eigenvectors): the same directions up to sign and rounding, so the fit decomposes the smaller of the two (a tall
+    /// matrix of 3,000 tasks had paid O(M^3) for a 3,000 x 3,000 eigenproblem).
+    /// </summary>
+    internal static double[] PrincipalDirections(double[][] rows, int n, int maxRank, ParallelOptions parallel, bool taskSide)
+    {
+        var m = rows.Length;
+        var size = taskSide ? m : n;
+        var gram = new double[(long)size * size];
+        if (taskSide)
+        {
+            Parallel.For(0, m, parallel, a =>
+            {
+                for (var b = 0; b <= a; b++)
+                {
+                    gram[(a * m) + b] = gram[(b * m) + a] = TensorPrimitives.Dot<double>(rows[a], rows[b]);
+                }
+            });
+        }
+        else
+        {
+            var columns = new double[n][];
+            Parallel.For(0, n, parallel, j =>
+            {
+                var column = columns[j] = new double[m];
+                for (var i = 0; i < m; i++)
+                {
+                    column[i] = rows[i][j];
+                }
+            });
+            Parallel.For(0, n, parallel, a =>
+            {
+                for (var b = 0; b <= a; b++)
+                {
+                    gram[(a * n) + b] = gram[(b * n) + a] = TensorPrimitives.Dot<double>(columns[a], columns[b]);
+                }
+            });
+        }
+
+        parallel.CancellationToken.ThrowIfCancellationRequested();
+        var eigen = SymmetricEigen.Decompose(gram, size, computeVectors: true);
+        var trace = Math.Max(eigen.Values.Sum(), double.Epsilon);
+        var r = 0;
+        while (r < Math.Min(maxRank, Math.Min(m - 1, size)) && eigen.Values[r] > 1e-10 * trace)
+        {
+            r++;
+        }
+
+        var directions = new double[(long)r * n];
+        var vectors = eigen.Vectors!;
+        Parallel.For(0, r, parallel, k =>
+        {
+            var direction = directions.AsSpan(k * n, n);
+            if (taskSide)
+            {
+                var norm = 1 / Math.Sqrt(eigen.Values[k]);
+                for (var i = 0; i < m; i++)
+                {
+                    TensorPrimitives.MultiplyAdd(rows[i], vectors[(i * m) + k] * norm, direction, direction);
+                }
+            }
+            else
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    direction[j] = vectors[(j * n) + k];
+                }
+            }
+        });
+        return directions;
     }
 
     // Each task's least-squares coefficients (a_i; u_i) on the features (1, f_1j..f_rank,j) over its observed cells, and the
