@@ -347,6 +347,11 @@ public static class Evaluating
         var methods = Methods(request);
         CheckNames(request, methods);
         var warnings = new List<OptionMessage>(split.Warnings);
+        if (Fitting.ExtremeCellWarning(matrix, request.Source) is { } extreme)
+        {
+            warnings.Add(OptionMessage.Plain(extreme));
+        }
+
         IReadOnlyList<ExternalReport> reports = [];
         Func<int, IReadOnlyList<ExternalPredictions>> fromFiles = _ => [];
         if (request.ExternalFiles.Count > 0)

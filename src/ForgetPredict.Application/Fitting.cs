@@ -305,9 +305,10 @@ public static class Fitting
     }
 
     /// <summary>
-    /// What a fit on <paramref name="matrix"/> should be told: examples with no observed cell (the model knows nothing of them,
-    /// so it predicts them as the average measured example, with wider intervals) and tasks with no observed cell (they
-    /// add nothing). Empty for a matrix with a cell in every row and column.
+    /// What a fit on <paramref name="matrix"/> should be told: cells thousands of times its typical magnitude
+    /// (<see cref="ExtremeCellWarning"/>), examples with no observed cell (the model knows nothing of them, so it predicts them
+    /// as the average measured example, with wider intervals) and tasks with no observed cell (they add nothing). Empty for a
+    /// matrix with a cell in every row and column and no such outlier.
     /// </summary>
     /// <param name="matrix">The training matrix.</param>
     /// <param name="source">The matrix as the user names it, for the message.</param>
@@ -315,19 +316,34 @@ public static class Fitting
     public static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures = false)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        return matrix.MissingCount == 0 ? [] : MatrixWarningsOf(CellCounts.Of(matrix), matrix, source, fromFeatures);
+        IReadOnlyList<string> missing = matrix.MissingCount == 0 ? [] : MatrixWarningsOf(CellCounts.Of(matrix), matrix, source, fromFeatures);
+        return ExtremeCellWarning(matrix, source) is { } extreme ? [extreme, .. missing] : missing;
     }
 
-    // Both kinds of warning from one pass over the matrix (none without a missing cell).
+    /// <summary>
+    /// The warning for cells thousands of times the matrix's typical magnitude (<see cref="ExtremeCells"/>): they are
+    /// accepted (only cells beyond 1e9 times it are refused), but a least-squares fit follows them. Null when there are none.
+    /// </summary>
+    /// <param name="matrix">The matrix.</param>
+    /// <param name="source">The matrix as the user names it, for the message.</param>
+    public static string? ExtremeCellWarning(ForgettingMatrix matrix, string source)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        return ExtremeCells.Find(matrix) is not { } e ? null : string.Create(CultureInfo.InvariantCulture,
+            $"{e.Count:N0} cell{(e.Count == 1 ? " of " + source + " is" : "s of " + source + " are")} more than {e.Ratio:N0} times its typical magnitude (the median |value| of its non-zero cells, {e.Typical:G3}); the largest is {e.Value:G6} (task '{matrix.TaskIds[e.Task]}', example '{matrix.ExampleIds[e.Example]}'). Least-squares fits follow such cells at the cost of every other prediction: check {(e.Count == 1 ? "it" : "them")} (a unit, overflow or parsing error?), or set {(e.Count == 1 ? "it" : "them")} to NaN to leave {(e.Count == 1 ? "it" : "them")} out.");
+    }
+
+    // Every warning of a fit: extreme cells, and both kinds of warning on missing cells from one pass over the matrix.
     private static IReadOnlyList<string> Warnings(IForgettingModel model, ForgettingMatrix matrix, string source, bool fromFeatures)
     {
+        IReadOnlyList<string> extreme = ExtremeCellWarning(matrix, source) is { } e ? [e] : [];
         if (matrix.MissingCount == 0)
         {
-            return [];
+            return extreme;
         }
 
         var counts = CellCounts.Of(matrix);
-        return [.. MatrixWarningsOf(counts, matrix, source, fromFeatures), .. ModelWarningsOf(counts, model, matrix, source)];
+        return [.. extreme, .. MatrixWarningsOf(counts, matrix, source, fromFeatures), .. ModelWarningsOf(counts, model, matrix, source)];
     }
 
     // Each example's observed cells and the tasks with none.

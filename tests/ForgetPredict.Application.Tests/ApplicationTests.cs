@@ -861,6 +861,28 @@ public sealed class ApplicationTests : IDisposable
         return ForgettingMatrix.Create(values, m, n, s_training.TaskIds, s_training.ExampleIds);
     }
 
+    // QA: a cell of 1e6 among cells of magnitude 1 was fitted without a word (only cells beyond 1e9 times the typical
+    // magnitude are refused) and moved every prediction.
+    [Fact]
+    public void AFitAndAnEvaluation_WarnOfExtremeCells()
+    {
+        var values = s_training.Values.ToArray();
+        var typical = values.Select(Math.Abs).Where(v => v > 0).Order().ElementAt(values.Count(v => v != 0) / 2);
+        values[(2 * s_training.ExampleCount) + 5] = 3e4f * typical;
+        var matrix = ForgettingMatrix.Create(values, s_training.TaskCount, s_training.ExampleCount, s_training.TaskIds, s_training.ExampleIds);
+
+        var fit = Fitting.Fit(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "additive" });
+        var warning = Assert.Single(fit.Warnings);
+        Assert.StartsWith("1 cell of z.npy is more than 10,000 times its typical magnitude", warning, StringComparison.Ordinal);
+        Assert.Contains($"(task '{s_training.TaskIds[2]}', example '{s_training.ExampleIds[5]}')", warning, StringComparison.Ordinal);
+        Assert.Equal(fit.Warnings, Fitting.MatrixWarnings(matrix, "z.npy"));
+        var plan = Evaluating.Plan(new EvaluateRequest { Matrix = matrix, Source = "z.npy", Methods = ["additive"], SplitBy = new SplitRequest { TestRows = [0, 1] } });
+        Assert.Contains(plan.Warnings, w => w.ToString() == warning);
+
+        Assert.Empty(Fitting.Fit(new FitRequest { Matrix = s_training, Source = "z.npy", Method = "additive" }).Warnings);
+        Assert.Null(Fitting.ExtremeCellWarning(s_training, "z.npy"));
+    }
+
     [Fact]
     public void FitModelWarnings_ExamplesMeasuredOnNoMoreTasksThanTheirParameters_AreNamedWithTheRankThatSuits()
     {

@@ -432,6 +432,14 @@ internal static class DataScale
     // no sampled cell is non-zero.
     private static (double Typical, double Limit) OutlierLimit(ForgettingMatrix matrix)
     {
+        var typical = TypicalMagnitude(matrix);
+        return typical == 0 ? (0, double.PositiveInfinity) : (typical, typical * 1e9);
+    }
+
+    /// <summary>The median magnitude of the non-zero observed cells, from a fixed-stride sample of at most 65,536 cells
+    /// (deterministic); 0 when no sampled cell is non-zero.</summary>
+    internal static double TypicalMagnitude(ForgettingMatrix matrix)
+    {
         var values = matrix.Values;
         var stride = Math.Max(1, values.Length / 65_536);
         var sample = new float[((values.Length - 1) / stride) + 1];
@@ -446,11 +454,10 @@ internal static class DataScale
 
         if (count == 0)
         {
-            return (0, double.PositiveInfinity);
+            return 0;
         }
 
         sample.AsSpan(0, count).Sort();
-        var typical = (double)sample[count / 2];
-        return (typical, typical * 1e9);
+        return sample[count / 2];
     }
 }
