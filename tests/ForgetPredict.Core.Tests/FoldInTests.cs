@@ -89,6 +89,35 @@ public class FoldInTests
         Tolerance.AssertClose(average, predicted, 1e-9, 1e-12);
     }
 
+    // QA: rank1 fitted on a single task predicted 0 for every example of a new task with no measured cell (its empirical
+    // prior cannot be estimated from one task, and the ridge fallback was centred on 0), while the report called it "the
+    // average training task". The fallback is centred on the measured tasks' mean parameters: here the one task.
+    [Theory]
+    [InlineData("rank1", 1, 1e-3)]
+    [InlineData("mf", 1, 1e-3)]
+    [InlineData("rank1", 3, 1e-3)]
+    public void EmpiricalFoldIn_WithOneMeasuredTask_IsThatTask(string method, int tasks, double tolerance)
+    {
+        // Given: one measured task (others, if any, entirely missing) whose row the model fits.
+        var values = s_data.Matrix.SelectTasks([3]).Values.ToArray();
+        var z = ForgettingMatrix.Wrap([.. values, .. Enumerable.Repeat(float.NaN, (tasks - 1) * values.Length)], tasks, values.Length);
+        var model = ModelCatalog.CreateFitter(method, new ModelSettings()).Fit(z);
+
+        // When: a new task with no measured cell is folded in.
+        var fold = model.FoldIn([], []);
+        var predicted = fold.PredictRow();
+
+        // Then: its row is the measured task's fitted row, not 0.
+        var fitted = new double[z.ExampleCount];
+        model.PredictRow(0, fitted);
+        Assert.True(fold.IsTaskAgnostic);
+        Assert.True(fitted.Select(Math.Abs).Average() > 0.5 * values.Average(v => Math.Abs(v)), "the fitted row follows the task's");
+        Tolerance.AssertClose(fitted, predicted, tolerance, tolerance * fitted.Select(Math.Abs).Max());
+        Assert.Equal(predicted, model.FoldIn([], [], new FoldInOptions { Prior = FoldInPrior.Empirical }).PredictRow());
+        Assert.All(model.FoldIn([], [], new FoldInOptions { Prior = FoldInPrior.Ridge }).PredictRow(), (v, j) =>
+            Assert.True(method == "mf" || v == 0, $"the ridge fold-in stays centred on 0 ({v} at {j})"));
+    }
+
     [Fact]
     public void FoldIn_StandardDeviation_ShrinksWithMoreKnownCellsAndStaysAboveNoise()
     {

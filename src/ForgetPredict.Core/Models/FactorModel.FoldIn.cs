@@ -92,11 +92,16 @@ public sealed partial class FactorModel
             return;
         }
 
-        // Ridge: penalty lambda on the raw squared-error scale, i.e. lambda / sigma^2 in likelihood units.
+        // Ridge: penalty lambda on the raw squared-error scale, i.e. lambda / sigma^2 in likelihood units; centred on 0, or
+        // for an empirical prior that could not be estimated (fewer than two measured training tasks) on the tasks' mean.
         var scale = _p.Logistic ? 1 : 1 / NoiseFloor();
         for (var k = 0; k < p; k++)
         {
             precision[(k * p) + k] = RidgePenalty(k) * scale;
+            if (prior == FoldInPrior.Empirical && _fallbackMean is { } centre)
+            {
+                precisionMean[k] = precision[(k * p) + k] * centre[k];
+            }
         }
     }
 

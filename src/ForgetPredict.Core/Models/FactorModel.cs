@@ -167,6 +167,42 @@ public sealed partial class FactorModel : IForgettingModel
         var largestFactor = MaxMagnitude(parameters.ExampleFactors);
         _featureBound = (HasTaskBias ? 1 : 0) + (parameters.Rank * largestFactor);
         _factorUnit = largestFactor * largestFactor;
+        _fallbackMean = parameters.TaskPrior is null ? MeanTaskParameters(parameters, _taskDim) : null;
+    }
+
+    // The empirical prior's centre when it could not be estimated (fewer than two measured training tasks): the mean of the
+    // training tasks' parameter vectors (a_i; U_i), leaving out tasks whose parameters are all 0 (unmeasured ones, which the
+    // fit shrinks to 0); all 0 when every task's are. The fold-in's prior is then the ridge penalty centred there, so a model
+    // of one task starts a new task from that task, as "the average training task" says, not from 0.
+    private readonly double[]? _fallbackMean;
+
+    private static double[] MeanTaskParameters(FactorModelParameters p, int taskDim)
+    {
+        var mean = new double[taskDim];
+        var biases = p.TaskBiases.Length != 0;
+        var count = 0;
+        var task = new double[taskDim];
+        for (var i = 0; i < p.TaskIds.Count; i++)
+        {
+            if (biases)
+            {
+                task[0] = p.TaskBiases[i];
+            }
+
+            p.TaskFactors.AsSpan(i * p.Rank, p.Rank).CopyTo(task.AsSpan(biases ? 1 : 0));
+            if (task.AsSpan().ContainsAnyExcept(0d))
+            {
+                count++;
+                TensorPrimitives.Add(mean, task, mean);
+            }
+        }
+
+        if (count > 0)
+        {
+            TensorPrimitives.Divide(mean, count, mean);
+        }
+
+        return mean;
     }
 
     // The square of the largest example factor: a task factor's penalty has its units (one cell's worth of that factor), so

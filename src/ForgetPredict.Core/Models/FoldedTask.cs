@@ -7,7 +7,9 @@ public enum FoldInPrior
 {
     /// <summary>
     /// Gaussian prior with the mean and covariance of the training tasks' parameters, and the noise variance of the
-    /// training residuals (empirical Bayes). Scale-free and needs no tuning; the default.
+    /// training residuals (empirical Bayes). Scale-free and needs no tuning; the default. A model with fewer than two measured
+    /// training tasks has no covariance to estimate: its fold-in takes the ridge penalty centred on the mean of those tasks'
+    /// parameters (a model of one task starts a new task from that task).
     /// </summary>
     Empirical,
 
