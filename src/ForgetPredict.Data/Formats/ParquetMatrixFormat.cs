@@ -10,9 +10,10 @@ namespace ForgetPredict.Data.Formats;
 /// column). The layout is detected from the column names unless <see cref="MatrixReadOptions.Layout"/> says otherwise.
 /// </summary>
 /// <remarks>
-/// <para>Wide files: the task id column is <see cref="MatrixReadOptions.TaskColumn"/> if present, else pandas' index column
-/// <c>__index_level_0__</c>, else a first column of text; every other column is an example named by its column name and must
-/// be numeric. Without an id column (pandas' default RangeIndex) tasks get the ids "0".."M-1". Nulls are missing cells.</para>
+/// <para>Wide files: the task id column is <see cref="MatrixReadOptions.TaskColumn"/> if present, else the index column that
+/// pyarrow's "pandas" metadata names, else pandas' index column <c>__index_level_0__</c>, else a first column of text or of
+/// whole numbers under an id's name (id, index, row, run_id, ...); every other column is an example named by its column name
+/// and must be numeric. Without an id column (pandas' default RangeIndex) tasks get the ids "0".."M-1". Nulls are missing cells.</para>
 /// <para>Long files: ids may be text or integers; null values are missing cells; a null id or a repeated (task, example) pair is
 /// refused with its row numbers. Rows and columns follow the ids' first appearance, or their numeric order when all ids of an
 /// axis are whole numbers (see the CSV reader). Ids are collected in a first pass over the row groups and values written straight into the
@@ -80,7 +81,73 @@ public static class ParquetMatrixFormat
             return ReadLong(reader, task, example, value, o);
         }
 
-        return ReadWide(reader, task >= 0 ? task : Find(reader, PandasIndex) is var index and >= 0 ? index : reader.Columns.Count > 0 && reader.Columns[0].IsString ? 0 : -1, o);
+        return ReadWide(reader, task >= 0 ? task : WideIdColumn(reader), o);
+    }
+
+    // A wide file's task id column when none is named task: the frame's index as pyarrow records it in the "pandas" metadata
+    // (df.set_index("run_id").to_parquet() stores run_id as a column and names it there), pandas' unnamed index column, a
+    // first column of text, or a first column of whole numbers under an id's name (id, index, row, task_id, run_id, ...; as
+    // DuckDB writes a query's integer key). Otherwise -1: every column is an example (an integer matrix's first example
+    // keeps its place). An integer column named otherwise had been read as an example, its ids as forgetting values.
+    private static int WideIdColumn(ParquetReader reader)
+    {
+        if (PandasIndexColumn(reader) is { } named && Find(reader, named) is var pandas and >= 0)
+        {
+            return pandas;
+        }
+
+        if (Find(reader, PandasIndex) is var index and >= 0)
+        {
+            return index;
+        }
+
+        if (reader.Columns.Count == 0)
+        {
+            return -1;
+        }
+
+        var first = reader.Columns[0];
+        return first.IsString || (IsWholeNumbers(first) && IsIdName(first.Name)) ? 0 : -1;
+    }
+
+    // The one index column pyarrow's "pandas" metadata names ({"index_columns": ["run_id"], ...}); null for a RangeIndex (an
+    // object there), a MultiIndex (several), no such metadata, or metadata that is not the JSON pyarrow writes.
+    private static string? PandasIndexColumn(ParquetReader reader)
+    {
+        if (reader.MetadataValue("pandas") is not { } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json, new System.Text.Json.JsonDocumentOptions { MaxDepth = 16 });
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("index_columns", out var columns)
+                || columns.ValueKind != System.Text.Json.JsonValueKind.Array || columns.GetArrayLength() != 1)
+            {
+                return null;
+            }
+
+            var only = columns[0];
+            return only.ValueKind == System.Text.Json.JsonValueKind.String ? only.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsWholeNumbers(ParquetColumn column) =>
+        column.PhysicalType is ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 && column.DecimalScale is null && !column.IsTemporal;
+
+    // Names a column of ids goes by: id, index, row, name, task, run (any case, with _id or id after them), anything ending
+    // in _id, and pandas' index names (empty, Unnamed: 0).
+    private static bool IsIdName(string name)
+    {
+        var n = name.Trim().ToLowerInvariant();
+        return TableColumns.IsPandasIndex(name) || n is "id" or "ids" or "index" or "idx" or "row" or "row_id" or "rowid" or "name" or "task" or "tasks" or "taskid" or "run" or "runid"
+            || n.EndsWith("_id", StringComparison.Ordinal) || n.EndsWith(" id", StringComparison.Ordinal);
     }
 
     private static int Find(ParquetReader reader, string name)

@@ -66,6 +66,9 @@ internal sealed class FileMeta
     public string? CreatedBy { get; set; }
 
     public bool IsEncrypted { get; set; }
+
+    /// <summary>The footer's key_value_metadata (e.g. pyarrow's "pandas" entry: the frame's index columns), in file order.</summary>
+    public (string Key, string? Value)[] KeyValues { get; set; } = [];
 }
 
 /// <summary>The decoded <c>PageHeader</c> with its data, dictionary or v2 header folded in.</summary>
@@ -136,6 +139,20 @@ internal static class ParquetMetadataDecoder
 
                     meta.RowGroups = groups;
                     sawRowGroups = true;
+                    break;
+                }
+
+                case 5 when type == ThriftType.List:
+                {
+                    reader.ReadListHeader(out var elementType, out var count);
+                    RequireStructElements(elementType, "key_value_metadata");
+                    var pairs = new (string, string?)[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        pairs[i] = ReadKeyValue(ref reader);
+                    }
+
+                    meta.KeyValues = pairs;
                     break;
                 }
 
@@ -409,6 +426,32 @@ internal static class ParquetMetadataDecoder
 
         reader.ExitStruct();
         return unit;
+    }
+
+    // KeyValue { 1: required string key; 2: optional string value }.
+    private static (string Key, string? Value) ReadKeyValue(ref ThriftCompactReader reader)
+    {
+        string? key = null, value = null;
+        reader.EnterStruct();
+        short id = 0;
+        while (reader.ReadFieldHeader(ref id, out var type))
+        {
+            switch (id)
+            {
+                case 1 when type == ThriftType.Binary:
+                    key = reader.ReadString();
+                    break;
+                case 2 when type == ThriftType.Binary:
+                    value = reader.ReadString();
+                    break;
+                default:
+                    reader.Skip(type);
+                    break;
+            }
+        }
+
+        reader.ExitStruct();
+        return (key ?? throw new InvalidDataException("A key_value_metadata entry has no key."), value);
     }
 
     private static RowGroupMeta ReadRowGroup(ref ThriftCompactReader reader)

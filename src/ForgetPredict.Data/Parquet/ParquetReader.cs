@@ -142,6 +142,21 @@ public sealed class ParquetReader : IDisposable
     /// <summary>The file or stream name that messages use.</summary>
     public string SourceName => _sourceName;
 
+    /// <summary>The value of the footer's key_value_metadata entry <paramref name="key"/> (the first one), or null when the
+    /// file has none (e.g. pyarrow's "pandas" entry, which names a frame's index columns).</summary>
+    internal string? MetadataValue(string key)
+    {
+        foreach (var (k, v) in _meta.KeyValues)
+        {
+            if (k == key)
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Opens the Parquet file at <paramref name="path"/>, reading only its footer.</summary>
     /// <exception cref="ForgettingDataException">The file cannot be opened (missing, a directory, not readable) or is not
     /// a readable flat Parquet file.</exception>

@@ -52,6 +52,40 @@ public class ParquetMatrixFormatTests
         Assert.Equal(299 / 1000f, matrix[5, 49]);
     }
 
+    // QA: a wide Parquet file whose task ids are an integer column named run_id (DuckDB's integer key, or pandas'
+    // df.set_index("run_id").to_parquet(), which pyarrow stores as a column and names in its "pandas" metadata) was read with
+    // run_id as an example, its ids as forgetting values, where the same table as CSV was read right.
+    [Theory]
+    [InlineData("run_id", "", true)]
+    [InlineData("id", "", true)]
+    [InlineData("task_id", "", true)]
+    [InlineData("Unnamed: 0", "", true)]
+    [InlineData("k", "", false)]
+    [InlineData("k", "KV_METADATA {pandas: '{\"index_columns\": [\"k\"], \"columns\": []}'}", true)]
+    [InlineData("run_id", "KV_METADATA {pandas: '{\"index_columns\": [{\"kind\": \"range\"}], \"columns\": []}'}", true)]
+    public void Read_WideFileWithAnIntegerIdColumn_TakesItsIdsWhenItsNameOrPandasSaySo(string name, string metadata, bool ids)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "int-ids.parquet");
+        ConformanceTools.DuckDbWrite(path,
+            $"SELECT (i + 100)::BIGINT AS \"{name}\", (i * 0.1 + 0.05)::DOUBLE AS ex_a, (i * 0.3 + 0.02)::DOUBLE AS ex_b FROM range(6) r(i)",
+            metadata);
+
+        var matrix = MatrixFile.Read(path);
+
+        if (ids)
+        {
+            Assert.Equal(["100", "101", "102", "103", "104", "105"], matrix.TaskIds);
+            Assert.Equal(["ex_a", "ex_b"], matrix.ExampleIds);
+            Assert.Equal(0.35f, matrix[3, 0], 1e-6f);
+        }
+        else
+        {
+            // An integer column under any other name is an example (an integer matrix keeps its first column).
+            Assert.Equal([name, "ex_a", "ex_b"], matrix.ExampleIds);
+            Assert.Equal(103f, matrix[3, 0]);
+        }
+    }
+
     [Fact]
     public void Read_WideFileWrittenByDuckDb_TakesTheTaskColumnAndExampleColumns()
     {
