@@ -499,10 +499,11 @@ public sealed class ParquetReader : IDisposable
         {
             case ParquetPhysicalType.Int96:
                 throw Fail("physical type INT96 (legacy Spark/Impala timestamp) is not supported; re-export the column as a TIMESTAMP in INT64 (Spark: spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS) or drop it.", column: name);
+            case ParquetPhysicalType.FixedLenByteArray or ParquetPhysicalType.ByteArray when info.DecimalScale is not null && TTarget.NeedsValues:
+                // DuckDB stores a DECIMAL of more than 18 digits (a sum or product of decimals: DECIMAL(38, 4)) this way.
+                throw Fail($"the column holds {info.LogicalType} values stored as {ParquetNames.Of(info.PhysicalType)} (a decimal of more than 18 digits, as DuckDB's sums and products of decimals are), which is not supported; cast it to a floating-point number before export (DuckDB: {name}::DOUBLE; pandas: df[{Echo.Quote(name)}].astype(float)).", column: name);
             case ParquetPhysicalType.FixedLenByteArray:
-                throw Fail($"physical type FIXED_LEN_BYTE_ARRAY{(info.LogicalType is null ? "" : " (" + info.LogicalType + ")")} is not supported; cast the column to DOUBLE, BIGINT or VARCHAR before export.", column: name);
-            case ParquetPhysicalType.ByteArray when info.DecimalScale is not null && TTarget.NeedsValues:
-                throw Fail($"the column holds {info.LogicalType} values stored as BYTE_ARRAY, which is not supported; cast the column to DOUBLE before export.", column: name);
+                throw Fail($"physical type FIXED_LEN_BYTE_ARRAY{(info.LogicalType is null ? "" : " (" + info.LogicalType + ")")} is not supported; cast the column before export: to DOUBLE if it holds numbers (DuckDB: {name}::DOUBLE), to VARCHAR if it holds ids or labels ({name}::VARCHAR).", column: name);
             case ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 when info.DecimalScale is > 0 && typeof(TTarget) == typeof(Int64Target):
                 throw Fail($"the column holds {info.LogicalType} values, which ReadInt64s cannot convert exactly; read it with ReadDoubles or ReadStrings.", column: name);
             case ParquetPhysicalType.ByteArray when !TTarget.AcceptsByteArrays:

@@ -99,8 +99,10 @@ public sealed class ParquetRefusalTests
     [Fact]
     public void Read_FixedLenByteArrayColumn_RefusesByName()
     {
-        using var reader = Open(Build([new Element("d", 7, Converted: 5)], [new Chunk(DataPageV1(1, 0, new byte[16]))], 1));
-        AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "physical type FIXED_LEN_BYTE_ARRAY (DECIMAL(0, 0)) is not supported");
+        using var reader = Open(Build([new Element("d", 7)], [new Chunk(DataPageV1(1, 0, new byte[16]))], 1));
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "physical type FIXED_LEN_BYTE_ARRAY is not supported; cast the column before export: to DOUBLE if it holds numbers (DuckDB: d::DOUBLE), to VARCHAR if it holds ids or labels (d::VARCHAR).");
+        using var decimals = Open(Build([new Element("d", 7, Converted: 5)], [new Chunk(DataPageV1(1, 0, new byte[16]))], 1));
+        AssertRefused(() => decimals.ReadDoubles(0, 0, new double[1]), "DECIMAL(0, 0) values stored as FIXED_LEN_BYTE_ARRAY (a decimal of more than 18 digits");
     }
 
     [Fact]
@@ -142,11 +144,26 @@ public sealed class ParquetRefusalTests
         Assert.Equal("schema", e.Location);
     }
 
+    // QA: DuckDB's sum of DECIMAL(18, 4) values is a DECIMAL(38, 4), stored as FIXED_LEN_BYTE_ARRAY; the refusal suggested
+    // casting to BIGINT (which truncates 0.12 to 0) or VARCHAR (refused as a value column).
+    [Fact]
+    public void Read_DuckDbWideDecimal_IsRefusedWithTheCastToDouble()
+    {
+        var path = Path.Combine(ForgetPredict.Testing.RepoPaths.NewTempFolder(), "decimal38.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT 'a' AS task, 'x' AS example, sum(v) AS value FROM (SELECT 0.1234::DECIMAL(18, 4) AS v) t", "");
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+
+        Assert.Contains("DECIMAL(38, 4) values stored as FIXED_LEN_BYTE_ARRAY", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(DuckDB: value::DOUBLE; pandas: df['value'].astype(float))", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("BIGINT", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_ByteArrayDecimalColumn_RefusesByName()
     {
         using var reader = Open(Build([new Element("d", 6, Converted: 5, Scale: 2, Precision: 20)], [new Chunk(DataPageV1(1, 0, [1, 0, 0, 0, 5]))], 1));
-        AssertRefused(() => reader.ReadStrings(0, 0, new string?[1]), "DECIMAL(20, 2) values stored as BYTE_ARRAY, which is not supported; cast the column to DOUBLE");
+        AssertRefused(() => reader.ReadStrings(0, 0, new string?[1]), "DECIMAL(20, 2) values stored as BYTE_ARRAY (a decimal of more than 18 digits, as DuckDB's sums and products of decimals are), which is not supported; cast it to a floating-point number before export (DuckDB: d::DOUBLE; pandas: df['d'].astype(float)).");
         AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "DECIMAL(20, 2) values stored as BYTE_ARRAY");
     }
 
