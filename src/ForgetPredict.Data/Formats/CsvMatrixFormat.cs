@@ -247,6 +247,17 @@ public static class CsvMatrixFormat
             // A missing first value, then values written as decimals (",0.22,0.33" from to_csv(header=False, index=False)) is
             // not pandas' unnamed index over decimal example ids when the next line starts with a value too: a header's index
             // column heads task ids, which are names or integers. It is the first row of a matrix without ids.
+            // But when those header values are distinct whole numbers written as decimals, not all 0 or 1 (a binary row), and
+            // so is the first cell (",100.0,101.0" over "0.0,0.0856,...": pandas' pivot of ids that were floats), both
+            // readings fit, and the file is refused.
+            if (firstCell is not null && header.Count > 1 && header[0].Trim().Length == 0 && IsWholeDecimal(firstCell) && header.Skip(1).All(IsWholeDecimal)
+                && header.Skip(1).Select(f => f.Trim()).Distinct(StringComparer.Ordinal).Count() == header.Count - 1
+                && header.Skip(1).Any(f => KindOf(f, out var v) == CellKind.Number && v is not (0 or 1)))
+            {
+                throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                    $"the first line ({Shown(header)}) reads two ways: as pandas' unnamed index over example ids written as decimals (a pivot of ids held as floats, whose task ids then read {Echo.Quote(firstCell)}, ...), or as a first row of values whose first value is missing. Write the ids as integers or text (df.index = df.index.astype(int); df.columns = df.columns.astype(int)) before to_csv, or save the matrix as .npz with task_ids and example_ids."), headerLine);
+            }
+
             headerless |= firstCell is not null && header.Count > 1 && header[0].Trim().Length == 0 && LooksLikeValue(firstCell)
                 && header.Skip(1).All(f => IsNumber(f) && LooksLikeValue(f));
         }
@@ -491,6 +502,10 @@ public static class CsvMatrixFormat
     private static CellKind KindOf(string cell, out float value) => CellParser.Parse(System.Text.Encoding.UTF8.GetBytes(cell), out value);
 
     private static bool IsNumber(string cell) => KindOf(cell, out _) == CellKind.Number;
+
+    // A whole number written with a decimal point or an exponent (1.0, 1e2), as pandas writes ids held as floats.
+    private static bool IsWholeDecimal(string cell) =>
+        KindOf(cell, out var value) == CellKind.Number && cell.AsSpan().IndexOfAny(".eE") >= 0 && float.IsFinite(value) && value == MathF.Round(value);
 
     private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
 

@@ -56,6 +56,32 @@ public class CsvMatrixFormatTests
         Assert.Equal(["t0", "t1"], floatLabels.TaskIds);
     }
 
+    // QA: pandas' pivot of ids held as floats (",100.0,101.0" over "0.0,0.0856,...") was read as a first row of data with
+    // its first value missing: the ids became a task and an example of values, and fit reported R^2 0.97.
+    [Fact]
+    public void Read_PivotOfFloatIds_IsRefusedAsAmbiguous_WhileABinaryRowWithAMissingFirstValueIsData()
+    {
+        const string Pivot = ",100.0,101.0,102.0\n0.0,0.0856,0.25,0.5\n1.0,0.125,0.75,0.375\n";
+        foreach (var read in new Func<string, ForgettingMatrix>[] { t => ReadText(t), t => ReadForwardOnly(t) })
+        {
+            var e = Assert.Throws<ForgettingDataException>(() => read(Pivot));
+            Assert.Equal(1, e.Line);
+            Assert.Contains("reads two ways: as pandas' unnamed index over example ids written as decimals", e.Message, StringComparison.Ordinal);
+            Assert.Contains("df.index = df.index.astype(int); df.columns = df.columns.astype(int)", e.Message, StringComparison.Ordinal);
+        }
+
+        // A binary row (0 and 1 only) and a row of repeated whole values are data, as before.
+        var binary = ReadText(",1.0,0.0,1.0\n0.0,1.0,1.0,0.0\n");
+        Assert.Equal((2, 4), (binary.TaskCount, binary.ExampleCount));
+        Assert.True(float.IsNaN(binary[0, 0]));
+        var repeated = ReadText(",2.0,2.0,3.0\n1.0,0.5,0.25,0.125\n");
+        Assert.Equal((2, 4), (repeated.TaskCount, repeated.ExampleCount));
+        // Integer ids (the fix) read as ids.
+        var ints = ReadText(",100,101,102\n0,0.0856,0.25,0.5\n1,0.125,0.75,0.375\n");
+        Assert.Equal(["100", "101", "102"], ints.ExampleIds);
+        Assert.Equal(["0", "1"], ints.TaskIds);
+    }
+
     [Fact]
     public void Read_NumpySavetxtHeader_DropsItsCommentMark()
     {
