@@ -222,7 +222,7 @@ public static class NpyFormat
         if (shape.Length != 2)
         {
             var text = "(" + string.Join(", ", shape.Select(x => x.ToString(CultureInfo.InvariantCulture))) + (shape.Length == 1 ? ",)" : ")");
-            throw new ForgettingDataException(sourceName, $"array has shape {text}; a forgetting matrix is 2-D (tasks x examples). Reshape it, e.g. arr.reshape(1, -1) for a single task.");
+            throw new ForgettingDataException(sourceName, $"array has shape {text}; a forgetting matrix is 2-D (tasks x examples). {(shape.Length < 2 ? "Reshape it, e.g. arr.reshape(1, -1) for a single task." : "Save one 2-D matrix per file (e.g. arr[0], or arr.reshape(arr.shape[0], -1) if the trailing axes index the examples).")}");
         }
 
         if (shape[0] < 0 || shape[1] < 0 || shape[0] > int.MaxValue || shape[1] > int.MaxValue)

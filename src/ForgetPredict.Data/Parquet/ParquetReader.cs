@@ -369,12 +369,19 @@ public sealed class ParquetReader : IDisposable
                     ConvertedType.Map or ConvertedType.MapKeyValue => "MAP",
                     _ => node.LogicalKind switch { 2 => "MAP", 3 => "LIST", _ => "STRUCT" },
                 };
-                throw Fail($"nested column '{node.Name}' ({kind}) is not supported; flatten it (e.g. DuckDB: SELECT {node.Name}.* or unnest({node.Name})) before export.", column: node.Name, location: "schema");
+                // A LIST (an embedding as FLOAT[]) becomes columns by index: unnest() would make rows of it (each id repeated).
+                var flatten = kind switch
+                {
+                    "LIST" => $"one column per element (DuckDB: SELECT id, {node.Name}[1] AS e1, {node.Name}[2] AS e2, ...; pandas: pd.DataFrame(df[{Echo.Quote(node.Name)}].tolist(), index=df.index)), or save an embedding as .npy",
+                    "MAP" => $"one column per key (DuckDB: {node.Name}['key'] AS key, ...)",
+                    _ => $"its fields as columns (DuckDB: SELECT {node.Name}.*)",
+                };
+                throw Fail($"nested column '{node.Name}' ({kind}) is not supported; flatten it into {flatten} before export.", column: node.Name, location: "schema");
             }
 
             if (node.Repetition == Repetition.Repeated)
             {
-                throw Fail($"repeated column '{node.Name}' is not supported; flatten it (e.g. DuckDB: unnest({node.Name})) before export.", column: node.Name, location: "schema");
+                throw Fail($"repeated column '{node.Name}' is not supported; flatten it into one column per element before export (DuckDB: {node.Name}[1] AS e1, ...).", column: node.Name, location: "schema");
             }
 
             var type = node.Type.Value;

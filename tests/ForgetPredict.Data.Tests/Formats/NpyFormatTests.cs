@@ -140,6 +140,13 @@ public class NpyFormatTests
         var e = Assert.Throws<ForgettingDataException>(() => NpyFormat.Read(path));
         Assert.Contains("shape (5,)", e.Message, StringComparison.Ordinal);
         Assert.Contains("reshape(1, -1)", e.Message, StringComparison.Ordinal);
+
+        // A 3-D array is not a single task: it is told to save one matrix per file (the 1-D hint had been given to it too).
+        var cube = WriteNumpy("np.save(sys.argv[1], np.zeros((2, 3, 4), dtype='<f4'))");
+        var three = Assert.Throws<ForgettingDataException>(() => NpyFormat.Read(cube));
+        Assert.Contains("shape (2, 3, 4)", three.Message, StringComparison.Ordinal);
+        Assert.Contains("Save one 2-D matrix per file (e.g. arr[0], or arr.reshape(arr.shape[0], -1)", three.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("reshape(1, -1)", three.Message, StringComparison.Ordinal);
     }
 
     [Fact]
