@@ -224,6 +224,9 @@ public static class EvaluationSplits
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Give a family (or null) for each of the matrix's {matrix.TaskCount} tasks; {families.Count} were given."), nameof(request));
         }
 
+        // An empty or blank family (a NULL or empty cell of the metadata) is no family: such tasks neither train nor are
+        // tested, and the split says so (an empty family had trained silently, as a family of its own).
+        families = [.. families.Select(f => string.IsNullOrWhiteSpace(f) ? null : f)];
         var train = request.TrainFamily;
         if (train == test)
         {
@@ -249,7 +252,10 @@ public static class EvaluationSplits
             throw new OptionException(OptionMessage.Of($"{testFamily}: every task of the matrix with a family is of family '{test}', so none is left to train on; families: {known}."));
         }
 
-        return new ChosenSplit(new EvaluationSplit(trainRows, testRows), SplitKind.Family, []) { TestFamily = test, TrainFamily = train };
+        var unfamiliar = Enumerable.Range(0, matrix.TaskCount).Where(i => families[i] is null).ToArray();
+        OptionMessage[] warnings = unfamiliar.Length == 0 ? [] : [OptionMessage.Of(
+            $"{unfamiliar.Length} of the {matrix.TaskCount} tasks have no family in the task metadata (first: {Ids.Quoted([.. unfamiliar.Take(3).Select(i => matrix.TaskIds[i])])}{(unfamiliar.Length > 3 ? ", ..." : "")}), so they neither train nor are tested; give them a family to use them.")];
+        return new ChosenSplit(new EvaluationSplit(trainRows, testRows), SplitKind.Family, warnings) { TestFamily = test, TrainFamily = train };
     }
 
     private static ChosenSplit AtRandom(ForgettingMatrix matrix, SplitRequest request, RevealRandom random)

@@ -82,6 +82,28 @@ public sealed class EvaluatingTests : IDisposable
             Refusal(new SplitRequest { Families = families, TestFamily = "web", TrainFamily = "web" }), StringComparison.Ordinal);
     }
 
+    // QA: a web task whose family cell was NULL in the metadata (read as "") trained with --test-family web, silently: the
+    // split was 26 / 5 instead of leaving it out.
+    [Theory]
+    [InlineData(null)]
+    [InlineData("a")]
+    public void Split_TasksWithAnEmptyFamily_NeitherTrainNorTest_AndAreSaid(string? train)
+    {
+        var families = Enumerable.Range(0, s_matrix.TaskCount).Select(i => (string?)(i % 2 == 0 ? "web" : "a")).ToArray();
+        families[1] = "";
+        families[3] = " ";
+        families[4] = null;
+
+        var chosen = EvaluationSplits.Choose(s_matrix, new SplitRequest { Families = families, TestFamily = "web", TrainFamily = train });
+
+        Assert.DoesNotContain(1, chosen.Split.TrainRows);
+        Assert.DoesNotContain(3, chosen.Split.TrainRows);
+        Assert.DoesNotContain(4, chosen.Split.TrainRows.Concat(chosen.Split.TestRows));
+        Assert.Equal([0, 2, 6, 8, 10, 12], chosen.Split.TestRows);
+        Assert.Equal([5, 7, 9, 11, 13], chosen.Split.TrainRows);
+        Assert.Contains(chosen.Warnings, w => w.ToString() == $"3 of the 14 tasks have no family in the task metadata (first: '{s_matrix.TaskIds[1]}', '{s_matrix.TaskIds[3]}', '{s_matrix.TaskIds[4]}'), so they neither train nor are tested; give them a family to use them.");
+    }
+
     [Fact]
     public void Split_DegenerateFractions_AreSaid()
     {
