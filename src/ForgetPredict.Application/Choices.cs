@@ -79,6 +79,24 @@ public sealed class NamedChoice<T>
     public T Parse(string? name) =>
         name is null ? Default : TryParse(name, out var value) ? value : throw new UnknownNameException(Kind, name, UnknownMessage(name));
 
+    /// <summary>
+    /// The choice restricted to <paramref name="values"/> (in this table's order; the first kept is the default): what a use case
+    /// that accepts only some of the values lists and suggests.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value has no name here, or none is given.</exception>
+    public NamedChoice<T> Only(IEnumerable<T> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var kept = values.ToHashSet();
+        var unnamed = kept.Where(v => !_entries.Any(e => EqualityComparer<T>.Default.Equals(e.Value, v))).ToArray();
+        if (unnamed.Length > 0 || kept.Count == 0)
+        {
+            throw new ArgumentException($"Every value kept must have a {Kind} name ({string.Join(", ", unnamed)} has none), and one must be kept.", nameof(values));
+        }
+
+        return new NamedChoice<T>(Kind, Plural, [.. _entries.Where(e => kept.Contains(e.Value))]);
+    }
+
     /// <summary>"Unknown prior 'x'; did you mean 'y'?; priors: a, b." (the name as <see cref="Echo.Printable"/> repeats it).</summary>
     public string UnknownMessage(string name) =>
         string.Create(CultureInfo.InvariantCulture, $"Unknown {Kind} '{Echo.Printable(name)}'{Suggestion.DidYouMean(name, Names)}; {Plural}: {string.Join(", ", Names)}.");

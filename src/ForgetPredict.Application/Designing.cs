@@ -106,6 +106,19 @@ public static class Designing
     /// <summary>The criteria a design made in advance can use (every one but the adaptive <see cref="ActiveCriterion.Neighbours"/>).</summary>
     public static IReadOnlyList<ActiveCriterion> Criteria { get; } = [ActiveCriterion.VOptimal, ActiveCriterion.DOptimal, ActiveCriterion.GroupMeans];
 
+    /// <summary>The names of <see cref="Criteria"/>: what a design's help lists and an unknown criterion's message suggests.</summary>
+    public static NamedChoice<ActiveCriterion> CriterionNames { get; } = Choices.Criterion.Only(Criteria);
+
+    /// <summary>
+    /// A design's criterion by name (null: the default). Every criterion's name parses, so that <see cref="Design"/> refuses the
+    /// adaptive one with its reason; a name that is none of them is refused listing only <see cref="Criteria"/>.
+    /// </summary>
+    /// <exception cref="UnknownNameException">The name is no criterion's; the message lists the criteria a design accepts.</exception>
+    public static ActiveCriterion ParseCriterion(string? name) =>
+        name is null ? CriterionNames.Default
+            : Choices.Criterion.TryParse(name, out var criterion) ? criterion
+            : throw new UnknownNameException(CriterionNames.Kind, name, CriterionNames.UnknownMessage(name));
+
     /// <summary>Fits the design model on the past tasks (or takes the fitted model's) and chooses the cells.</summary>
     /// <exception cref="ArgumentException">Neither or both of a matrix and a model are given, the model has no factor model to
     /// design on (<see cref="ActiveDesign.Of"/>), the criterion is adaptive, the count is out of range (or above the examples neither

@@ -93,7 +93,7 @@ internal static class Forecaster
     public static DesignResponse Design(StoredModel stored, DesignRequest request)
     {
         var model = stored.Model;
-        var criterion = Choices.Criterion.Parse(request.Criterion);
+        var criterion = Designing.ParseCriterion(request.Criterion);
         var (grouping, unchosen) = stored.Grouping(request.GroupBy, required: criterion == Core.Evaluation.ActiveCriterion.GroupMeans);
         var references = References(model, request.ByIndex);
         var cells = request.Observed is null || request.Observed.Cells.Count == 0

@@ -136,6 +136,7 @@ public class DesignCommandTests
     [Theory]
     [InlineData(new[] { "--count", "0" }, 2, "--count")]
     [InlineData(new[] { "--criterion", "neighbours" }, 1, "The neighbours criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose one of v-optimal, d-optimal, group-means (--criterion).")]
+    [InlineData(new[] { "--criterion", "neighbor" }, 2, "Unknown criterion 'neighbor'; criteria: v-optimal, d-optimal, group-means.")]
     [InlineData(new[] { "--count", "401" }, 1, "between 1 and the 400 examples; it is 401")]
     [InlineData(new[] { "--group-by", "source" }, 2, "--group-by needs --examples")]
     public void Design_BadRequests_AreRefusedWithTheReason(string[] arguments, int exitCode, string message)

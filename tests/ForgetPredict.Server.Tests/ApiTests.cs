@@ -521,6 +521,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"count\": 0}", "between 1 and the 600 examples; it is 0")]
     [InlineData("small", "{\"criterion\": \"neighbours\"}", "cannot be planned in advance")]
     [InlineData("small", "{\"criterion\": \"v-optimum\"}", "Unknown criterion 'v-optimum'")]
+    [InlineData("small", "{\"criterion\": \"neighbor\"}", "Unknown criterion 'neighbor'; criteria: v-optimal, d-optimal, group-means.")]
     [InlineData("small", "{\"exclude\": [\"zz\"]}", "exclude: none of its 1 ids names an example, so it would exclude nothing: example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"count\": 3, \"top\": 3}", "unknown field 'top'; the fields are count, criterion, groupBy, observed, byIndex, exclude.")]

@@ -32,14 +32,17 @@ internal static class CommonOptions
     /// suggestion ("Unknown prior 'ridgee'; did you mean 'ridge'?; priors: empirical, ridge."), as the service refuses it;
     /// System.CommandLine's own check said "Argument 'ridgee' not recognized. Must be one of: ...", with no suggestion.
     /// </summary>
-    public static Option<string> OneOf<T>(this Option<string> option, NamedChoice<T> choice)
+    /// <param name="option">The option.</param>
+    /// <param name="choice">The names listed in the help, completed and suggested.</param>
+    /// <param name="parses">Names that parse as well without being listed (a criterion the library then refuses with its reason), or null.</param>
+    public static Option<string> OneOf<T>(this Option<string> option, NamedChoice<T> choice, NamedChoice<T>? parses = null)
         where T : struct, Enum
     {
         option.HelpName = string.Join("|", choice.Names);
         option.CompletionSources.Add([.. choice.Names]);
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } name && !choice.TryParse(name, out _))
+            if (result.GetValueOrDefault<string?>() is { } name && !choice.TryParse(name, out _) && parses?.TryParse(name, out _) != true)
             {
                 result.AddError(choice.UnknownMessage(name));
             }

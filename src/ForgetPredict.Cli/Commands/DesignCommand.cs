@@ -30,11 +30,11 @@ internal static class DesignCommand
             Description = "What the cells pin down: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant) "
                 + "or group-means (the means of the --group-by groups, or of the whole row without --examples). "
                 + "neighbours, evaluate's adaptive criterion, is refused here: it needs each cell's value before choosing the next.",
-            DefaultValueFactory = _ => Choices.Criterion.NameOf(Choices.Criterion.Default),
-            HelpName = "criterion",
+            DefaultValueFactory = _ => Designing.CriterionNames.NameOf(Designing.CriterionNames.Default),
         };
-        // Every criterion's name parses; the library refuses the adaptive one with the reason (as the service does).
-        criterion.OneOf(Choices.Criterion);
+        // The help lists the criteria a design accepts; every criterion's name parses, and the library refuses the adaptive one
+        // with the reason (as the service does).
+        criterion.OneOf(Designing.CriterionNames, Choices.Criterion);
         var grouping = new GroupOptions();
         var exclusion = new ExcludeOptions("Examples that cannot be measured (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var observed = new Option<string?>("--observed")
@@ -74,7 +74,7 @@ internal static class DesignCommand
             var z = parse.GetValue(matrix) is { } matrixPath ? input.Read(parse, matrixPath) : null;
             var fitted = parse.GetValue(model) is { } modelPath ? ModelFile.Load(modelPath).Model : null;
             var exampleIds = z?.ExampleIds ?? fitted!.ExampleIds;
-            var chosen = Choices.Criterion.Parse(parse.GetValue(criterion));
+            var chosen = Designing.ParseCriterion(parse.GetValue(criterion));
             var (groups, column) = grouping.Read(parse, exampleIds, parse.Err(), required: chosen == Core.Evaluation.ActiveCriterion.GroupMeans);
             var matching = new ExampleMatching(parse.GetValue(byIndex), "pass --by-index");
             var excluded = exclusion.Read(parse, new ExampleReferences(exampleIds, matching), parse.Err());
