@@ -38,10 +38,31 @@ internal static class JsonProblem
                 : $"{Prefix}\"{field}\" must be {Kind(target)}{at}.";
         }
 
-        // The reader's other messages (bad syntax, a custom field's rule) are already in plain words; keep their first sentence.
         var end = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (NotANumber(message))
+        {
+            // NaN, Infinity, -Infinity (as Python's json.dumps writes them): the reader says "'N' is an invalid start of a value".
+            return $"{Prefix}NaN and Infinity are not JSON numbers{(field.Length > 0 ? $" (at \"{field}\")" : string.Empty)}{at}; leave the value out (a cell not measured is simply not listed in \"observed\"), or give null where the field allows it.";
+        }
+
+        // The reader's other messages (bad syntax, a custom field's rule) are already in plain words; keep their first sentence.
         var text = end > 0 ? message[..end] : message;
         return $"{Prefix}{text.TrimEnd()}{(field.Length > 0 && !text.Contains(field, StringComparison.Ordinal) ? $" (at \"{field}\")" : string.Empty)}{(end > 0 ? at : string.Empty)}";
+    }
+
+    // The reader's refusal of a NaN or an Infinity literal (either sign, any case): a value that starts with N or I, or a
+    // literal such as nan or inf that it read as a misspelt null.
+    private static bool NotANumber(string message)
+    {
+        if (message.Length < 3 || message[0] != '\'' || char.ToUpperInvariant(message[1]) is not ('N' or 'I'))
+        {
+            return false;
+        }
+
+        return (message[2] == '\'' && (message.AsSpan(3).StartsWith(" is an invalid start of a value", StringComparison.Ordinal)
+                || message.AsSpan(3).StartsWith(" is invalid within a number, immediately after a sign character", StringComparison.Ordinal)))
+            || ((message.AsSpan(1).StartsWith("nan", StringComparison.OrdinalIgnoreCase) || message.AsSpan(1).StartsWith("inf", StringComparison.OrdinalIgnoreCase))
+                && message.Contains("is an invalid JSON literal", StringComparison.Ordinal));
     }
 
     // What a .NET type is in JSON terms.
