@@ -52,9 +52,29 @@ public sealed record FitRequest
 /// than the model's own prior, so the model keeps no task feature model (a query with features is then answered without them).</param>
 /// <param name="TaskFeatureIdColumns">The task feature tables' id columns at the fit (<see cref="Core.Features.FeatureSet.IdColumns"/>), or
 /// null: a query's columns of these names are never read as features.</param>
+/// <param name="TaskFeatureFiles">The names of the task feature files the fit was given (<see cref="FeatureFiles"/>), whether or not its
+/// prior uses them, or null when not recorded (an older model file): the names a query's parts may have.</param>
 public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null, string? Tuning = null,
-    bool TaskFeaturesUnused = false, IReadOnlyList<string>? TaskFeatureIdColumns = null)
+    bool TaskFeaturesUnused = false, IReadOnlyList<string>? TaskFeatureIdColumns = null, IReadOnlyList<string>? TaskFeatureFiles = null)
 {
+    private const string TaskFeatureFilesKey = "task-features-files";
+
+    /// <summary>
+    /// The files <paramref name="features"/> were read from, in order: each block's name, a table's categorical block
+    /// ("tasks.csv categories") named by its file ("tasks.csv").
+    /// </summary>
+    public static IReadOnlyList<string> FeatureFiles(Core.Features.FeatureSet features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return [.. features.Blocks.Select(b => FileOf(b.Name, b.Kind)).Distinct(StringComparer.Ordinal)];
+    }
+
+    // The file a block was read from (FeatureFile names a table's categorical block after its file, plus " categories").
+    internal static string FileOf(string block, Core.Features.FeatureKind kind) =>
+        kind == Core.Features.FeatureKind.Categorical && block.EndsWith(CategoriesSuffix, StringComparison.Ordinal) ? block[..^CategoriesSuffix.Length] : block;
+
+    private const string CategoriesSuffix = " categories";
+
     private const string TuningKey = "tuning";
     private const string TaskFeaturesKey = "task-features";
     private const string TaskFeatureIdColumnsKey = "task-features-id-columns";
@@ -67,7 +87,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
     /// <summary>The model file metadata key of <see cref="ExamplesSha256"/>.</summary>
     public const string ExamplesSha256Key = "examples-sha256";
 
-    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>, <c>tuning</c>, <c>task-features</c>).</summary>
+    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>, <c>tuning</c>, <c>task-features</c>, <c>task-features-id-columns</c>, <c>task-features-files</c>).</summary>
     public IReadOnlyDictionary<string, string> ToMetadata()
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -79,6 +99,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         Add(TuningKey, Tuning);
         Add(TaskFeaturesKey, TaskFeaturesUnused ? UnusedValue : null);
         Add(TaskFeatureIdColumnsKey, TaskFeatureIdColumns is { Count: > 0 } columns ? System.Text.Json.JsonSerializer.Serialize(columns) : null);
+        Add(TaskFeatureFilesKey, TaskFeatureFiles is { Count: > 0 } files ? System.Text.Json.JsonSerializer.Serialize(files) : null);
         return metadata;
 
         void Add(string key, string? value)
@@ -99,10 +120,10 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         DateTimeOffset? uploaded = metadata.TryGetValue(UploadedKey, out var stamp) && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var when)
             ? when : null;
         return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key), metadata.GetValueOrDefault(TuningKey),
-            metadata.GetValueOrDefault(TaskFeaturesKey) == UnusedValue, IdColumns(metadata.GetValueOrDefault(TaskFeatureIdColumnsKey)));
+            metadata.GetValueOrDefault(TaskFeaturesKey) == UnusedValue, IdColumns(metadata.GetValueOrDefault(TaskFeatureIdColumnsKey)), IdColumns(metadata.GetValueOrDefault(TaskFeatureFilesKey)));
     }
 
-    // A JSON array of names, as ToMetadata writes it; anything else (an older file has none) is null.
+    // A JSON array of names (id columns, files), as ToMetadata writes it; anything else (an older file has none) is null.
     private static string[]? IdColumns(string? json)
     {
         try
@@ -293,7 +314,8 @@ public static class Fitting
         progress?.Invoke("scoring", 0.8);
         var r2 = GoodnessOfFit.TrainingRSquared(final, request.Matrix, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }, request.TaskFeatures?.IdColumns), elapsed)
+        return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }, request.TaskFeatures?.IdColumns,
+            request.TaskFeatures is { } given ? FitProvenance.FeatureFiles(given) : null), elapsed)
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,

@@ -91,8 +91,47 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
         ArgumentNullException.ThrowIfNull(features);
         return model is null
             ? throw new ArgumentException($"{modelName} was fitted without example features; {refit} to predict new examples from their features.", nameof(model))
-            : new NewExampleQuery(features, model, source);
+            : new NewExampleQuery(features, model, source) { Warning = FarFromTraining(model, features, source) };
     }
+
+    /// <summary>
+    /// What the caller should know about these features, or null: a new example whose numeric feature lies more than
+    /// <see cref="TaskFeatureQuery.FarFromTrainingLimit"/> standard deviations from the measured examples' values (base_loss 1e10
+    /// where they lie between 0.3 and 0.6), where its prediction is an extrapolation. The same rule as a task's settings.
+    /// </summary>
+    public string? Warning { get; init; }
+
+    // Most new examples a warning names (the count says how many more there are).
+    private const int Listed = 3;
+
+    private static string? FarFromTraining(Core.Features.ExampleFeatureModel model, Core.Features.FeatureSet features, string source)
+    {
+        var far = new List<string>();
+        var count = 0;
+        for (var row = 0; row < features.Count; row++)
+        {
+            var columns = model.Views.SelectMany(v => v.FarFromTraining(features, row, TaskFeatureQuery.FarFromTrainingLimit)).ToArray();
+            if (columns.Length > 0 && ++count <= Listed)
+            {
+                far.Add($"new example '{features.Ids[row]}': {Extrapolation.Describe(columns, "the measured examples'")}");
+            }
+        }
+
+        return count == 0 ? null
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{source}: {string.Join("; ", far)}{(count > Listed ? $" (and {count - Listed} more new examples)" : string.Empty)}, {Extrapolation.Consequence("its prediction")}");
+    }
+}
+
+/// <summary>The rule that a query's feature lies far outside the values the model was fitted on, said once for tasks and examples.</summary>
+internal static class Extrapolation
+{
+    // "lr 1E+300 lies 755 standard deviations from the training tasks' values; ..."
+    public static string Describe(IEnumerable<(string Column, double Value, double Deviations)> far, string whose) =>
+        string.Join("; ", far.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from {whose} values")));
+
+    // What follows the distances: why it matters and the fix.
+    public static string Consequence(string what) => $"far outside anything the model was fitted on, so {what} there is an extrapolation; check the value and its units.";
 }
 
 /// <summary>A new upstream example's forecast (a cold column: predicted from its features, with a wider interval).</summary>
@@ -178,6 +217,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             throw new ArgumentException($"{modelName} was fitted without task features; {refit} to predict from features.", nameof(model));
         }
 
+        Ambiguous(model, features, source);
         try
         {
             _ = model.Prior(features, row);
@@ -225,6 +265,49 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
     }
 
     /// <summary>
+    /// Checks the names of a query's feature parts, each named by the feature file it stands for (a service's
+    /// <c>{"tasks.csv": {...}, "task_emb.npy": [...]}</c>): every name must be one of the files the model was fitted with, whether or
+    /// not its prior uses that file (<see cref="FitProvenance.TaskFeatureFiles"/>). A model file that does not record them (written
+    /// before they were recorded) cannot say, and its names are not checked. Files given on a command line are not checked this way: a renamed file (new.csv) is matched by its columns.
+    /// </summary>
+    /// <param name="loaded">The model.</param>
+    /// <param name="names">The parts' names, in order.</param>
+    /// <param name="source">Where the parts came from (a request field), prefixed to the message.</param>
+    /// <param name="modelName">The model as the user names it, for the message.</param>
+    /// <exception cref="ArgumentException">A name is none of the model's feature files; the message lists them.</exception>
+    public static void CheckPartNames(Data.LoadedModel loaded, IReadOnlyList<string> names, string source, string modelName)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        ArgumentNullException.ThrowIfNull(names);
+        var files = FitProvenance.FromMetadata(loaded.Metadata).TaskFeatureFiles;
+        if (files is null || names.FirstOrDefault(n => !files.Contains(n, StringComparer.Ordinal)) is not { } unknown)
+        {
+            return;
+        }
+
+        throw new ArgumentException(
+            $"{source}: '{Echo.Printable(unknown)}' is not one of the task feature files {modelName} was fitted with ({string.Join(", ", files)}){Suggestion.DidYouMean(unknown, files)}; name each part by one of them.",
+            nameof(names));
+    }
+
+    // Two blocks of a query that both stand for a view the prior reads (the same name, or the same columns under another name:
+    // two files, or a request's two parts, giving lr and steps) would make the answer depend on their order: refused, naming both.
+    private static void Ambiguous(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, string source)
+    {
+        foreach (var view in model.Views)
+        {
+            var standing = features.Blocks.Where(b => string.Equals(b.Name, view.BlockName, StringComparison.Ordinal) || view.Matches(b)).ToArray();
+            if (standing.Length > 1)
+            {
+                var files = standing.Select(b => $"'{FitProvenance.FileOf(b.Name, b.Kind)}'").Distinct(StringComparer.Ordinal).ToArray();
+                throw new ArgumentException(
+                    $"{source}: {string.Join(" and ", files)} both give the columns of '{FitProvenance.FileOf(view.BlockName, view.Kind)}' ({string.Join(", ", view.Columns.Take(8))}{(view.Width > 8 ? ", ..." : string.Empty)}), which the model's prior reads, so which one it would read depends on their order; give those columns once, in one of them.",
+                    nameof(features));
+            }
+        }
+    }
+
+    /// <summary>
     /// What the caller should know about these features, or null: a categorical value the model was never fitted with (a new
     /// family, or a misspelt one), which counts as none of the model's levels.
     /// </summary>
@@ -240,7 +323,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
     {
         var far = model.Views.SelectMany(v => v.FarFromTraining(features, row, FarFromTrainingLimit)).ToArray();
         return far.Length == 0 ? null
-            : $"{source}: {string.Join("; ", far.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from the training tasks' values")))}, far outside anything the model was fitted on, so its prior there is an extrapolation; check the value and its units.";
+            : $"{source}: {Extrapolation.Describe(far, "the training tasks'")}, {Extrapolation.Consequence("its prior")}";
     }
 
     private static string? UnseenLevels(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
@@ -269,6 +352,49 @@ public static class Forecasting
     public const double Coverage = 0.9;
 
     private static readonly double s_z = NormalDistribution.NormalQuantile(0.5 + (Coverage / 2));
+
+    /// <summary>
+    /// Checks the names of a query's feature parts, each named by the feature file it stands for (a service's
+    /// <c>{"tasks.csv": {...}, "task_emb.npy": [...]}</c>): every name must be one of the files the model was fitted with, whether or
+    /// not its prior uses that file (<see cref="FitProvenance.TaskFeatureFiles"/>). A model file that does not record them (written
+    /// before they were recorded) cannot say, and its names are not checked. Files given on a command line are not checked this way: a renamed file (new.csv) is matched by its columns.
+    /// </summary>
+    /// <param name="loaded">The model.</param>
+    /// <param name="names">The parts' names, in order.</param>
+    /// <param name="source">Where the parts came from (a request field), prefixed to the message.</param>
+    /// <param name="modelName">The model as the user names it, for the message.</param>
+    /// <exception cref="ArgumentException">A name is none of the model's feature files; the message lists them.</exception>
+    public static void CheckPartNames(Data.LoadedModel loaded, IReadOnlyList<string> names, string source, string modelName)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        ArgumentNullException.ThrowIfNull(names);
+        var files = FitProvenance.FromMetadata(loaded.Metadata).TaskFeatureFiles;
+        if (files is null || names.FirstOrDefault(n => !files.Contains(n, StringComparer.Ordinal)) is not { } unknown)
+        {
+            return;
+        }
+
+        throw new ArgumentException(
+            $"{source}: '{Echo.Printable(unknown)}' is not one of the task feature files {modelName} was fitted with ({string.Join(", ", files)}){Suggestion.DidYouMean(unknown, files)}; name each part by one of them.",
+            nameof(names));
+    }
+
+    // Two blocks of a query that both stand for a view the prior reads (the same name, or the same columns under another name:
+    // two files, or a request's two parts, giving lr and steps) would make the answer depend on their order: refused, naming both.
+    private static void Ambiguous(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, string source)
+    {
+        foreach (var view in model.Views)
+        {
+            var standing = features.Blocks.Where(b => string.Equals(b.Name, view.BlockName, StringComparison.Ordinal) || view.Matches(b)).ToArray();
+            if (standing.Length > 1)
+            {
+                var files = standing.Select(b => $"'{FitProvenance.FileOf(b.Name, b.Kind)}'").Distinct(StringComparer.Ordinal).ToArray();
+                throw new ArgumentException(
+                    $"{source}: {string.Join(" and ", files)} both give the columns of '{FitProvenance.FileOf(view.BlockName, view.Kind)}' ({string.Join(", ", view.Columns.Take(8))}{(view.Width > 8 ? ", ..." : string.Empty)}), which the model's prior reads, so which one it would read depends on their order; give those columns once, in one of them.",
+                    nameof(features));
+            }
+        }
+    }
 
     /// <summary>
     /// Folds the task of <paramref name="model"/> in from its measured cells, starting from the prior its features give when
@@ -381,6 +507,18 @@ public static class Forecasting
         catch (ArgumentException e)
         {
             throw From(query.Source, e, nameof(query));
+        }
+
+        for (var j = 0; j < count; j++)
+        {
+            if (!double.IsFinite(mean[j]) || !double.IsFinite(std[j]))
+            {
+                // An overflow (a feature of 1e200): never answered as infinity or NaN, which no table or JSON can carry.
+                var (view, column, value, deviations) = query.Model.Farthest(query.Features, j);
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{query.Source}: new example '{query.Features.Ids[j]}' cannot be predicted: its prediction ({mean[j]:G4}, std {std[j]:G4}) is not a finite number, because its feature {(view == column ? $"'{view}'" : $"'{column}' of '{view}'")} is {value:G4}, {deviations:G3} standard deviations from the measured examples' values. Give its features in the units of the files the model was fitted with."),
+                    nameof(query));
+            }
         }
 
         return [.. Enumerable.Range(0, count).Select(j => new ColdExampleForecast(query.Features.Ids[j], mean[j], std[j], NormalDistribution.ExceedanceProbability(mean[j], std[j], threshold)))];

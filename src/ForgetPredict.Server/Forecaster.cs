@@ -42,12 +42,13 @@ internal static class Forecaster
         var (grouping, unchosen) = stored.Grouping(request.GroupBy);
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
         var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
+        var newExamples = request.NewExamples is null ? null : NewExamples(stored, request.NewExamples);
         var forecast = Forecasting.Forecast(task with
         {
             Threshold = request.Threshold,
             Top = request.Top,
             Detail = request.EveryExample ? ForecastDetail.EveryExample : ForecastDetail.Summary,
-            NewExamples = request.NewExamples is null ? null : NewExamples(stored, request.NewExamples),
+            NewExamples = newExamples,
         }, request.EveryExample ? null : stored.Scanner(grouping));
         var examples = forecast.Top.Select((e, r) => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, r + 1)).ToArray();
         var everyExample = forecast.Report?.Examples.Select(e => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, e.Rank)).ToArray();
@@ -58,7 +59,7 @@ internal static class Forecaster
             chart = Charts.GroupBars([.. groups.Select(g => new GroupForecast(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, []))], forecast.PredictsProbability);
         }
 
-        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning }.OfType<string>()];
+        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>()];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             forecast.Task.FromTaskPrior, everyExample,
@@ -163,11 +164,17 @@ internal static class Forecaster
 
         const string Field = "taskFeatures";
         const string Id = "new-task";
+        const string Refit = "refit it with task features ('fit --task-features', or an upload with taskFeatures files)";
+        var modelName = $"Model '{stored.Name}'";
+        if (features.Parts.Any(p => p.Name is not null))
+        {
+            TaskFeatureQuery.CheckPartNames(stored.Loaded, [.. features.Parts.Select(p => p.Name ?? string.Empty)], Field, modelName);
+        }
+
         var sets = features.Parts.Select(p => p.Embedding is { } embedding
             ? FeatureFile.FromEmbedding(p.Name ?? Field, embedding, Id)
             : FeatureFile.FromValues(p.Name ?? Field, p.Values ?? [], Id)).ToArray();
-        return TaskFeatureQuery.ForModel(stored.Loaded, sets.Length == 1 ? sets[0] : FeatureSet.Combine(sets), 0, Field, $"Model '{stored.Name}'",
-            "refit it with task features ('fit --task-features', or an upload with taskFeatures files)");
+        return TaskFeatureQuery.ForModel(stored.Loaded, sets.Length == 1 ? sets[0] : FeatureSet.Combine(sets), 0, Field, modelName, Refit);
     }
 
     // The "newExamples" field read as 'predict --example-features' reads its files (each part named by its file).

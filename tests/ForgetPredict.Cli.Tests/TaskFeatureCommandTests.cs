@@ -261,6 +261,60 @@ public class TaskFeatureCommandTests
         Assert.Empty(summary.RootElement.GetProperty("warnings").EnumerateArray());
     }
 
+    // A new example's feature far outside the measured examples' is predicted with a warning (the rule task settings follow);
+    // one so far that its prediction overflows is refused, naming the example and the feature: it had printed "median std NaNx"
+    // and an empty std, exiting 0.
+    [Fact]
+    public void ColdColumns_FarFromTheMeasuredExamples_AreWarnedOf_AndAnOverflowIsRefused()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "m.fpm");
+        var matrix = Path.Combine(dir, "z.csv");
+        File.WriteAllText(matrix, "task,a,b,c,d,e,f\n" + string.Join("\n", Enumerable.Range(0, 8).Select(t => $"t{t},{string.Join(",", Enumerable.Range(0, 6).Select(j => ((t + 1) * (j + 1) % 7 / 10.0).ToString(System.Globalization.CultureInfo.InvariantCulture)))}")) + "\n");
+        var features = Path.Combine(dir, "ex.csv");
+        File.WriteAllText(features, "id,loss,size\na,1,3\nb,2,1\nc,3,4\nd,4,1\ne,5,5\nf,6,9\n");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "1", "--out", model, "--example-features", features).ExitCode);
+
+        var near = Write(dir, "near.csv", "id,loss,size\ng,3.5,4\n");
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--example-features", near);
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("warning", error, StringComparison.Ordinal);
+
+        var far = Write(dir, "far.csv", "id,loss,size\ng,3.5,4\nh,1e10,4\n");
+        (code, var output, error) = CliRunner.Run("predict", "--model", model, "--example-features", far);
+        Assert.True(code == 0, error);
+        Assert.Contains($"warning: {far}: new example 'h': loss 1E+10 lies ", error, StringComparison.Ordinal);
+        Assert.Contains(" standard deviations from the measured examples' values, far outside anything the model was fitted on, so its prediction there is an extrapolation; check the value and its units.", error, StringComparison.Ordinal);
+        Assert.Contains("cold columns: 2 new examples", output, StringComparison.Ordinal);
+
+        var huge = Write(dir, "huge.csv", "id,loss,size\ng,3.5,4\nh,1e200,4\n");
+        (code, output, error) = CliRunner.Run("predict", "--model", model, "--example-features", huge);
+        Assert.NotEqual(0, code);
+        Assert.Contains($"{huge}: new example 'h' cannot be predicted: its prediction (", error, StringComparison.Ordinal);
+        Assert.Contains("is not a finite number, because its feature 'loss' of 'ex.csv' is 1E+200, ", error, StringComparison.Ordinal);
+        Assert.Contains("Give its features in the units of the files the model was fitted with.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", output, StringComparison.Ordinal);
+    }
+
+    // Two files that both give the columns of the view the prior reads: the prior read the first, so the answer depended on
+    // their order. Refused, naming both (the service's parts follow the same rule).
+    [Fact]
+    public void Predict_TwoTaskFeatureFilesForTheSameView_AreRefusedNamingBoth()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "d.fpm");
+        var (fitCode, _, fitError) = CliRunner.Run("fit", Data("z.npy"), "--method", "mf", "--rank", "3", "--out", model, "--task-features", Data("tasks.csv"));
+        Assert.True(fitCode == 0, fitError);
+        var first = Write(dir, "new.csv", "task,lr,steps\nnew-task,0.001,600\n");
+        var second = Write(dir, "other.csv", "task,lr,steps\nnew-task,0.0001,150\n");
+
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--task-features", first, "--task-name", "new-task");
+        Assert.True(code == 0, error);
+        (code, _, error) = CliRunner.Run("predict", "--model", model, "--task-features", first, "--task-features", second, "--task-name", "new-task");
+        Assert.NotEqual(0, code);
+        Assert.Contains("'new.csv' and 'other.csv' both give the columns of 'tasks.csv' (lr, steps), which the model's prior reads, so which one it would read depends on their order; give those columns once, in one of them.", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ColdColumns_WrongWidthOrAModelWithoutExampleFeatures_AreRefusedWithTheFileAndTheFix()
     {

@@ -178,10 +178,28 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
     [InlineData("{\"emb4700.npy\": {\"n1\": [0.1], \"n2\": {\"a\": 1}}}", "'newExamples.emb4700.npy.n2' must be an embedding, as the part's other examples")]
     [InlineData("\"web\"", "'newExamples' must be an object of file name to the new examples' features by id")]
     [InlineData("{}", "newExamples", "no new examples")]
+    [InlineData("{\"upstream.csv\": [{\"id\": \"n1\", \"source\": \"python\", \"base_loss\": 1e200}], \"emb4700.npy\": {\"n1\": [EMB]}}", "newExamples: new example 'n1' cannot be predicted: its prediction (", "is not a finite number, because its feature 'base_loss' of 'upstream.csv' is 1E+200, ", "Give its features in the units of the files the model was fitted with.")]
+    [InlineData("{\"upstream.csv\": [{\"id\": \"n1\", \"source\": \"python\", \"base_loss\": 0.5}], \"emb4700.npy\": {\"n1\": [HUGE]}}", "newExamples: new example 'n1' cannot be predicted", "of 'emb4700.npy' is 1E+200, ")]
     public async Task WrongNewExamples_AreProblemsNamingThePartAndTheFix(string features, params string[] fragments)
     {
-        var body = $"{{\"newExamples\": {features.Replace("EMB", string.Join(",", Enumerable.Repeat("0.01", 384)), StringComparison.Ordinal)}}}";
+        var body = $"{{\"newExamples\": {features.Replace("EMB", string.Join(",", Enumerable.Repeat("0.01", 384)), StringComparison.Ordinal).Replace("HUGE", string.Join(",", Enumerable.Repeat("1e200", 384)), StringComparison.Ordinal)}}}";
         await (await _client.PostAsync("/v1/models/up/predict", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+    }
+
+    // A new example's base loss far outside the measured chunks' (0.3-0.6) is answered, with a warning that its prediction is an
+    // extrapolation, as a task's far setting is; one within their range is answered quietly.
+    [Fact]
+    public async Task NewExamples_FarFromTheMeasuredExamples_AreAnsweredWithAWarning()
+    {
+        string Body(string loss) => $"{{\"newExamples\": {{\"upstream.csv\": [{{\"id\": \"n1\", \"source\": \"python\", \"base_loss\": {loss}}}], \"emb4700.npy\": {Embeddings(4790, 1).Replace("\"4790\"", "\"n1\"", StringComparison.Ordinal)}}}, \"top\": 0}}";
+        var near = await (await _client.PostAsync("/v1/models/up/predict", Http.Json(Body("0.5")))).JsonAsync();
+        var far = await (await _client.PostAsync("/v1/models/up/predict", Http.Json(Body("1e10")))).JsonAsync();
+
+        Assert.Empty(near.GetProperty("warnings").EnumerateArray());
+        var warning = Assert.Single(far.GetProperty("warnings").EnumerateArray()).GetString();
+        Assert.StartsWith("newExamples: new example 'n1': base_loss 1E+10 lies ", warning, StringComparison.Ordinal);
+        Assert.EndsWith(" standard deviations from the measured examples' values, far outside anything the model was fitted on, so its prediction there is an extrapolation; check the value and its units.", warning, StringComparison.Ordinal);
+        Assert.Equal("n1", Assert.Single(far.GetProperty("coldExamples").EnumerateArray()).GetProperty("id").GetString());
     }
 
     [Fact]

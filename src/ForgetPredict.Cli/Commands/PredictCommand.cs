@@ -44,13 +44,19 @@ internal static class PredictCommand
             var clock = Stopwatch.StartNew();
             var warnings = new WarningLog(parse.Err());
             var f = forecast.Load(parse, warnings);
+            var newExamples = ReadNewExamples(parse, exampleFeatures, exampleFeatureColumns, f);
+            if (newExamples?.Warning is { } far)
+            {
+                warnings.WriteLine($"warning: {far}");
+            }
+
             var result = Forecasting.Forecast(f.Task with
             {
                 Threshold = parse.GetValue(threshold),
                 Top = parse.GetValue(top),
                 Detail = ForecastDetail.EveryExample,
                 TaskFeatures = f.TaskFeatures,
-                NewExamples = ReadNewExamples(parse, exampleFeatures, exampleFeatureColumns, f),
+                NewExamples = newExamples,
             });
             var report = result.Report!;
             // Every output or none: each is written to its temporary file, then all are renamed into place.

@@ -309,6 +309,38 @@ public sealed class ExampleFeatureModel
     }
 
     /// <summary>
+    /// The feature of row <paramref name="row"/> of <paramref name="features"/> that lies farthest from the measured examples'
+    /// values, in their standard deviations on the view's scale (the largest standardised value over every view's columns): the
+    /// feature to name when a new example's prediction is an extrapolation or overflows.
+    /// </summary>
+    /// <returns>The view (block) and column, the feature's raw value and its distance in standard deviations (infinite when it overflows).</returns>
+    /// <exception cref="ArgumentException">The features do not match the fit's.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is not a row of <paramref name="features"/>.</exception>
+    public (string View, string Column, double Value, double Deviations) Farthest(FeatureSet features, int row)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
+        var farthest = (View: _views[0].BlockName, Column: _views[0].Columns[0], Value: double.NaN, Deviations: -1.0);
+        foreach (var view in _views)
+        {
+            var raw = view.AlignFrom(features, "example").Row(row);
+            var encoded = new double[view.Width];
+            view.Encode(raw, encoded);
+            for (var c = 0; c < encoded.Length; c++)
+            {
+                var deviations = Math.Abs(encoded[c]);
+                if (deviations > farthest.Deviations || (double.IsNaN(deviations) && farthest.Deviations < double.PositiveInfinity))
+                {
+                    farthest = (view.BlockName, view.Columns[c], raw[c], double.IsNaN(deviations) ? double.PositiveInfinity : deviations);
+                }
+            }
+        }
+
+        return farthest;
+    }
+
+    /// <summary>
     /// The model with its unmeasured examples (<see cref="FactorModel.UnmeasuredExamples"/>) predicted from their features:
     /// their parameters (b_j, V_j) this regression's predictions, and their spread (the variance a new task's prediction there
     /// adds) the parameters' leave-one-out error instead of the measured examples' whole spread; with this feature model
