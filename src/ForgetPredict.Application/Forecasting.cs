@@ -354,49 +354,6 @@ public static class Forecasting
     private static readonly double s_z = NormalDistribution.NormalQuantile(0.5 + (Coverage / 2));
 
     /// <summary>
-    /// Checks the names of a query's feature parts, each named by the feature file it stands for (a service's
-    /// <c>{"tasks.csv": {...}, "task_emb.npy": [...]}</c>): every name must be one of the files the model was fitted with, whether or
-    /// not its prior uses that file (<see cref="FitProvenance.TaskFeatureFiles"/>). A model file that does not record them (written
-    /// before they were recorded) cannot say, and its names are not checked. Files given on a command line are not checked this way: a renamed file (new.csv) is matched by its columns.
-    /// </summary>
-    /// <param name="loaded">The model.</param>
-    /// <param name="names">The parts' names, in order.</param>
-    /// <param name="source">Where the parts came from (a request field), prefixed to the message.</param>
-    /// <param name="modelName">The model as the user names it, for the message.</param>
-    /// <exception cref="ArgumentException">A name is none of the model's feature files; the message lists them.</exception>
-    public static void CheckPartNames(Data.LoadedModel loaded, IReadOnlyList<string> names, string source, string modelName)
-    {
-        ArgumentNullException.ThrowIfNull(loaded);
-        ArgumentNullException.ThrowIfNull(names);
-        var files = FitProvenance.FromMetadata(loaded.Metadata).TaskFeatureFiles;
-        if (files is null || names.FirstOrDefault(n => !files.Contains(n, StringComparer.Ordinal)) is not { } unknown)
-        {
-            return;
-        }
-
-        throw new ArgumentException(
-            $"{source}: '{Echo.Printable(unknown)}' is not one of the task feature files {modelName} was fitted with ({string.Join(", ", files)}){Suggestion.DidYouMean(unknown, files)}; name each part by one of them.",
-            nameof(names));
-    }
-
-    // Two blocks of a query that both stand for a view the prior reads (the same name, or the same columns under another name:
-    // two files, or a request's two parts, giving lr and steps) would make the answer depend on their order: refused, naming both.
-    private static void Ambiguous(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, string source)
-    {
-        foreach (var view in model.Views)
-        {
-            var standing = features.Blocks.Where(b => string.Equals(b.Name, view.BlockName, StringComparison.Ordinal) || view.Matches(b)).ToArray();
-            if (standing.Length > 1)
-            {
-                var files = standing.Select(b => $"'{FitProvenance.FileOf(b.Name, b.Kind)}'").Distinct(StringComparer.Ordinal).ToArray();
-                throw new ArgumentException(
-                    $"{source}: {string.Join(" and ", files)} both give the columns of '{FitProvenance.FileOf(view.BlockName, view.Kind)}' ({string.Join(", ", view.Columns.Take(8))}{(view.Width > 8 ? ", ..." : string.Empty)}), which the model's prior reads, so which one it would read depends on their order; give those columns once, in one of them.",
-                    nameof(features));
-            }
-        }
-    }
-
-    /// <summary>
     /// Folds the task of <paramref name="model"/> in from its measured cells, starting from the prior its features give when
     /// <paramref name="features"/> is not null (the task feature model decides how far to trust it once cells are measured).
     /// </summary>
