@@ -23,17 +23,24 @@ internal static class Endpoints
             context.HttpContext.Response.Headers.CacheControl = "no-store";
             return next(context);
         });
-        v1.MapRead("/models", ListModels);
-        v1.MapRead("/models/{name}", (string name, ModelStore store) => Results.Json(store.Get(name).Info(), ServerJson.Wire.ModelInfoDto));
+        v1.MapRead("/models", ListModels).AddEndpointFilter(NoQueryString);
+        v1.MapRead("/models/{name}", (string name, ModelStore store) => Results.Json(store.Get(name).Info(), ServerJson.Wire.ModelInfoDto)).AddEndpointFilter(NoQueryString);
         v1.MapPost("/models/{name}/predict", PredictAsync);
         v1.MapPost("/models/{name}/replay", ReplayAsync);
         v1.MapPost("/models/{name}/design", DesignAsync);
         v1.MapPost("/models", UploadAsync);
-        v1.MapRead("/jobs", (FitQueue queue) => Results.Json(new JobListDto([.. queue.All().Select(j => j.ToDto())]), ServerJson.Wire.JobListDto));
+        v1.MapRead("/jobs", (FitQueue queue) => Results.Json(new JobListDto([.. queue.All().Select(j => j.ToDto())]), ServerJson.Wire.JobListDto)).AddEndpointFilter(NoQueryString);
         v1.MapRead("/jobs/{id}", (string id, FitQueue queue) =>
-            Results.Json((queue.Find(id) ?? throw NoJob(id)).ToDto(), ServerJson.Wire.JobDto));
-        v1.MapDelete("/jobs/{id}", CancelJob);
+            Results.Json((queue.Find(id) ?? throw NoJob(id)).ToDto(), ServerJson.Wire.JobDto)).AddEndpointFilter(NoQueryString);
+        v1.MapDelete("/jobs/{id}", CancelJob).AddEndpointFilter(NoQueryString);
     }
+
+    // The API's reads and the cancel take no query parameters: one given there (format=csv on the model listing, a misspelt
+    // one) is refused, as the queries refuse the ones they do not take, instead of being answered as if it were not there.
+    private static ValueTask<object?> NoQueryString(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Request.Query.Keys.FirstOrDefault() is { } key
+            ? throw ApiException.BadRequest($"Unknown query parameter '{Application.Echo.Printable(key)}'; this endpoint takes none (its answer is JSON only).")
+            : next(context);
 
     private static ApiException NoJob(string id) =>
         ApiException.NotFound($"No job '{Application.Echo.Printable(id)}' (jobs live in memory: a restarted server forgets them; its models stay in the store).");

@@ -420,6 +420,16 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
             .ProblemAsync(HttpStatusCode.BadRequest, "Unknown format 'xml'; use format=json (its only form).");
         var json = await _client.PostAsync("/v1/models/small/predict?format=json", Http.Json("{}"));
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+
+        // The reads and the cancel take none: GET /v1/models?format=csv had answered JSON, GET /v1/models/small?x=1 the model.
+        foreach (var path in new[] { "/v1/models?format=csv", "/v1/models/small?x=1", "/v1/jobs?state=done", "/v1/jobs/nope?x=1" })
+        {
+            await (await _client.GetAsync(path)).ProblemAsync(HttpStatusCode.BadRequest, $"Unknown query parameter '{path.Split('?')[1].Split('=')[0]}'; this endpoint takes none (its answer is JSON only).");
+        }
+
+        await (await _client.DeleteAsync("/v1/jobs/nope?force=1")).ProblemAsync(HttpStatusCode.BadRequest, "Unknown query parameter 'force'");
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/healthz?probe=1")).StatusCode);
     }
 
     [Fact]
