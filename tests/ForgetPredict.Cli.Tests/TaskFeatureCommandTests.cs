@@ -267,13 +267,7 @@ public class TaskFeatureCommandTests
     [Fact]
     public void ColdColumns_FarFromTheMeasuredExamples_AreWarnedOf_AndAnOverflowIsRefused()
     {
-        var dir = RepoPaths.NewTempFolder();
-        var model = Path.Combine(dir, "m.fpm");
-        var matrix = Path.Combine(dir, "z.csv");
-        File.WriteAllText(matrix, "task,a,b,c,d,e,f\n" + string.Join("\n", Enumerable.Range(0, 8).Select(t => $"t{t},{string.Join(",", Enumerable.Range(0, 6).Select(j => ((t + 1) * (j + 1) % 7 / 10.0).ToString(System.Globalization.CultureInfo.InvariantCulture)))}")) + "\n");
-        var features = Path.Combine(dir, "ex.csv");
-        File.WriteAllText(features, "id,loss,size\na,1,3\nb,2,1\nc,3,4\nd,4,1\ne,5,5\nf,6,9\n");
-        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "1", "--out", model, "--example-features", features).ExitCode);
+        var (dir, matrix, model) = SmallModelWithExampleFeatures();
 
         var near = Write(dir, "near.csv", "id,loss,size\ng,3.5,4\n");
         var (code, _, error) = CliRunner.Run("predict", "--model", model, "--example-features", near);
@@ -318,14 +312,9 @@ public class TaskFeatureCommandTests
     [Fact]
     public void ColdColumns_WrongWidthOrAModelWithoutExampleFeatures_AreRefusedWithTheFileAndTheFix()
     {
-        var dir = RepoPaths.NewTempFolder();
-        var model = Path.Combine(dir, "m.fpm");
+        var (dir, matrix, model) = SmallModelWithExampleFeatures();
         var plain = Path.Combine(dir, "plain.fpm");
-        var matrix = Path.Combine(dir, "z.csv");
-        File.WriteAllText(matrix, "task,a,b,c,d,e,f\n" + string.Join("\n", Enumerable.Range(0, 8).Select(t => $"t{t},{string.Join(",", Enumerable.Range(0, 6).Select(j => ((t + 1) * (j + 1) % 7 / 10.0).ToString(System.Globalization.CultureInfo.InvariantCulture)))}")) + "\n");
         var features = Path.Combine(dir, "ex.csv");
-        File.WriteAllText(features, "id,loss,size\na,1,3\nb,2,1\nc,3,4\nd,4,1\ne,5,5\nf,6,9\n");
-        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "1", "--out", model, "--example-features", features).ExitCode);
         Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "1", "--out", plain).ExitCode);
 
         var narrow = Path.Combine(dir, "narrow.csv");
@@ -358,5 +347,18 @@ public class TaskFeatureCommandTests
         (code, _, error) = CliRunner.Run("predict", "--model", numberedModel, "--example-features", floats);
         Assert.Equal(1, code);
         Assert.Contains($"{floats}: column 'id': example id '0.0' is the model's example '0' written as another number", error, StringComparison.Ordinal);
+    }
+
+    // An 8 x 6 matrix (z.csv) and an mf rank 1 model fitted on it with example features (ex.csv: loss 1..6, size), in a new folder.
+    private static (string Dir, string Matrix, string Model) SmallModelWithExampleFeatures()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "m.fpm");
+        var matrix = Path.Combine(dir, "z.csv");
+        File.WriteAllText(matrix, "task,a,b,c,d,e,f\n" + string.Join("\n", Enumerable.Range(0, 8).Select(t => $"t{t},{string.Join(",", Enumerable.Range(0, 6).Select(j => ((t + 1) * (j + 1) % 7 / 10.0).ToString(System.Globalization.CultureInfo.InvariantCulture)))}")) + "\n");
+        var features = Path.Combine(dir, "ex.csv");
+        File.WriteAllText(features, "id,loss,size\na,1,3\nb,2,1\nc,3,4\nd,4,1\ne,5,5\nf,6,9\n");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "1", "--out", model, "--example-features", features).ExitCode);
+        return (dir, matrix, model);
     }
 }
