@@ -267,7 +267,7 @@ public class TaskFeatureCommandTests
     [Fact]
     public void ColdColumns_FarFromTheMeasuredExamples_AreWarnedOf_AndAnOverflowIsRefused()
     {
-        var (dir, matrix, model) = SmallModelWithExampleFeatures();
+        var (dir, _, model) = SmallModelWithExampleFeatures();
 
         var near = Write(dir, "near.csv", "id,loss,size\ng,3.5,4\n");
         var (code, _, error) = CliRunner.Run("predict", "--model", model, "--example-features", near);
