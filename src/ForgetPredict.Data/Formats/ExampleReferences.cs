@@ -37,8 +37,9 @@ public sealed record ExampleReferences(IdList ExampleIds, ExampleMatching Matchi
     }
 
     /// <summary>
-    /// What is wrong with references that name no example, and the fix: the count, the first few, and (when they look like
-    /// column positions but positions were not asked for) how to ask for them. No trailing period.
+    /// What is wrong with references that name no example, and the fix: the count, the first few, and the cause when it is
+    /// known (ids pandas read as numbers, dropping their leading zeros, or wrote as decimals), else (when they look like column
+    /// positions but positions were not asked for) how to ask for them. No trailing period.
     /// </summary>
     public string DescribeUnknown(IReadOnlyList<string> unknown)
     {
@@ -56,6 +57,11 @@ public sealed record ExampleReferences(IdList ExampleIds, ExampleMatching Matchi
         var what = unknown.Count == 1
             ? string.Create(CultureInfo.InvariantCulture, $"example {shown} is not one of the model's {count} example ids")
             : string.Create(CultureInfo.InvariantCulture, $"{unknown.Count} examples are not among the model's {count} example ids (first: {shown})");
+        if (LeadingZeros(unknown, ExampleIds, "they are", "example", "example") is { } zeros)
+        {
+            return $"{what}; {zeros} (they are ids: read as column positions they would name other examples)";
+        }
+
         if (DecimalIds(unknown, ExampleIds, "they are", "example") is { } decimals)
         {
             return $"{what}; {decimals}";
@@ -80,4 +86,48 @@ public sealed record ExampleReferences(IdList ExampleIds, ExampleMatching Matchi
             && known.Take(100).All(id => long.TryParse(id, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
             ? $"{subject} written as decimals ({Echo.Quote(given[0])}) where the {what}s' are whole numbers ({Echo.Quote(known[0])}): write them as integers (pandas: astype(int) before to_csv)"
             : null;
+
+    /// <summary>
+    /// The one rule for ids pandas read as numbers, dropping their leading zeros ('00596' became '596'): when every given id
+    /// (of the first 100) is a whole number that equals exactly one known id once that id's leading zeros are stripped (and
+    /// differs from it), the cause and the fix ("<paramref name="subject"/> <paramref name="what"/> ids with their
+    /// leading zeros dropped ('596' for '00596') ..., read the file with pd.read_csv(..., dtype={'<paramref name="column"/>': str})"),
+    /// without a trailing period; else null.
+    /// </summary>
+    internal static string? LeadingZeros(IReadOnlyList<string> given, IReadOnlyList<string> known, string subject, string what, string column)
+    {
+        if (given.Count == 0 || known.Count == 0)
+        {
+            return null;
+        }
+
+        // The known ids with leading zeros, by the number they spell; null marks a number two of them spell ('01', '001').
+        var stripped = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var id in known)
+        {
+            if (id.Length > 1 && id[0] == '0' && !id.AsSpan().ContainsAnyExceptInRange('0', '9'))
+            {
+                var number = id.TrimStart('0') is { Length: > 0 } digits ? digits : "0";
+                stripped[number] = stripped.ContainsKey(number) ? null : id;
+            }
+        }
+
+        if (stripped.Count == 0)
+        {
+            return null;
+        }
+
+        string? example = null;
+        foreach (var id in given.Take(100))
+        {
+            if (IdList.WholeNumber(id) is not { } number || !stripped.TryGetValue(number, out var match) || match is null)
+            {
+                return null;
+            }
+
+            example ??= match;
+        }
+
+        return $"{subject} {what} ids with their leading zeros dropped ({Echo.Quote(given[0])} for {Echo.Quote(example!)}), as pandas drops them when it reads ids as numbers: read the file with pd.read_csv(..., dtype={{'{column}': str}}) (or dtype=str) before writing it again";
+    }
 }

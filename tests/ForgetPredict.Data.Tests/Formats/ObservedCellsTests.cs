@@ -118,6 +118,49 @@ public class ObservedCellsTests
     }
 
     [Fact]
+    public void Read_IdsWhoseLeadingZerosPandasDropped_NameTheCauseAndTheFix_NotPositions()
+    {
+        // Given: a model whose ids are 00001..00040, and measured cells pandas read and wrote back ('00012' became '12');
+        // read as column positions they would each name the neighbouring example.
+        var ids = IdList.From([.. Enumerable.Range(1, 40).Select(i => i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture))]);
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-zeros");
+        var path = Path.Combine(folder, "o.csv");
+        File.WriteAllText(path, "example,value\n12,0.5\n30,0.25\n");
+
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, ids, s_byId));
+
+        Assert.Contains("o.csv:2: column 'example': 2 examples are not among the model's 40 example ids (first: '12', '30'); they are example ids with their leading zeros dropped ('12' for '00012'), as pandas drops them when it reads ids as numbers: read the file with pd.read_csv(..., dtype={'example': str}) (or dtype=str) before writing it again (they are ids: read as column positions they would name other examples).", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("--by-index", e.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("012", "12", "pass --by-index")]     // '0012' and '012' both strip to 12: which one is meant is unknown
+    [InlineData("x", "12,99", "pass --by-index")]    // one id matches none that way
+    [InlineData("x", "12.0", "leading zeros")]       // pandas wrote it as a float too: dtype=str fixes both
+    [InlineData("x", "12", "leading zeros")]
+    public void DescribeUnknown_LeadingZeros_OnlyWhenEveryIdMatchesExactlyOneModelId(string second, string unknown, string expected)
+    {
+        var ids = IdList.From(["0012", second, "0030", .. Enumerable.Range(3, 47).Select(i => "e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+
+        var message = new ExampleReferences(ids, s_byId).DescribeUnknown(unknown.Split(','));
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+        Assert.DoesNotContain(expected == "leading zeros" ? "--by-index" : "leading zeros", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_IdsWhoseLeadingZerosPandasDropped_NameTheCauseAndTheFix()
+    {
+        var ids = IdList.From(["007", "010", "042"]);
+        var table = MetadataTable.Create("meta.csv", ["id", "source"], [["7", "10", "42"], ["x", "y", "x"]]);
+
+        var e = Assert.Throws<ForgettingDataException>(() => table.Join(ids).RequireAny());
+
+        Assert.Contains("Its ids are example ids with their leading zeros dropped ('7' for '007'), as pandas drops them when it reads ids as numbers: read the file with pd.read_csv(..., dtype={'id': str}) (or dtype=str) before writing it again.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_AWhitespaceOnlyLastLine_IsBlank()
     {
         var folder = Testing.RepoPaths.NewTempFolder("fp-observed-blank");
