@@ -109,7 +109,8 @@ public static class CliApp
             names[option] = flag;
         }
 
-        return new OptionVocabulary(names, static (flag, value) => value is null ? flag : $"{flag} {value}");
+        // A value with a space (pandas' 'Unnamed: 0' column) is quoted, so the flag can be pasted back.
+        return new OptionVocabulary(names, static (flag, value) => value is null ? flag : value.Contains(' ', StringComparison.Ordinal) ? $"{flag} \"{value}\"" : $"{flag} {value}");
     }
 
     private static readonly Dictionary<string, string> s_flagNames = new()

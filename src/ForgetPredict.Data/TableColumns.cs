@@ -54,14 +54,26 @@ public static class TableColumns
         return names;
     }
 
-    /// <summary>The position of the column named <paramref name="name"/> (ignoring case and surrounding spaces), or -1.</summary>
+    /// <summary>
+    /// The position of the column named <paramref name="name"/> (ignoring case and surrounding spaces), or -1. An empty header
+    /// cell is also found by the name pandas gives it, <c>Unnamed: i</c> for position i (from 0), as messages call it.
+    /// </summary>
     public static int IndexOf(IReadOnlyList<string> names, string name)
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(name);
+        var wanted = name.Trim();
         for (var i = 0; i < names.Count; i++)
         {
-            if (names[i].Trim().Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
+            if (names[i].Trim().Equals(wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i].Trim().Length == 0 && PandasName(names[i], i).Equals(wanted, StringComparison.OrdinalIgnoreCase))
             {
                 return i;
             }
@@ -69,4 +81,11 @@ public static class TableColumns
 
         return -1;
     }
+
+    /// <summary>A header cell as pandas names it: itself, or <c>Unnamed: i</c> when it is empty (i from 0).</summary>
+    internal static string PandasName(string header, int position) =>
+        header.Trim().Length == 0 ? string.Create(CultureInfo.InvariantCulture, $"Unnamed: {position}") : header;
+
+    /// <summary>A header as pandas names its columns (<see cref="PandasName"/>), for messages whose names are given back.</summary>
+    internal static IReadOnlyList<string> PandasNames(IReadOnlyList<string> header) => [.. header.Select(PandasName)];
 }

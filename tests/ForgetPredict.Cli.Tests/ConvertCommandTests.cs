@@ -240,11 +240,59 @@ public class ConvertCommandTests
         Assert.Contains($"error: {exclude}: none of its 2 rows names an example, so it would exclude nothing: 2 examples are not among the model's 150 example ids (first: '0', '1'); examples are matched by id exactly: pass --by-index", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void IdsWhoseLeadingZerosPandasDropped_AreNamedWithTheFix_InPredictAndReplay_NeverByIndex()
+    {
+        // Given: a model whose examples are 00000..00149, and files pandas read and wrote back ('00003' became '3'): read
+        // as column positions they would name the neighbouring examples of 00001-based ids, or silently other ones.
+        var dir = RepoPaths.NewTempFolder();
+        var modelPath = NamedModel(dir, j => j.ToString("D5", System.Globalization.CultureInfo.InvariantCulture));
+        var observed = Path.Combine(dir, "obs.csv");
+        File.WriteAllText(observed, "example,value\n3,0.1\n140,0.4\n");
+        var exclude = Path.Combine(dir, "exclude.csv");
+        File.WriteAllText(exclude, "id\n0\n1\n");
+        const string Fix = "they are example ids with their leading zeros dropped ('3' for '00003'), as pandas drops them when it reads ids as numbers: read the file with pd.read_csv(..., dtype={'example': str}) (or dtype=str) before writing it again";
+
+        var predict = CliRunner.Run("predict", "--model", modelPath, "--observed", observed, "--out", Path.Combine(dir, "p.csv"));
+        var replay = CliRunner.Run("replay", "--model", modelPath, "--exclude", exclude, "--budget", "10", "--strategy", "topk", "--out", Path.Combine(dir, "r.csv"));
+
+        Assert.Equal(1, predict.ExitCode);
+        Assert.Contains($"{observed}:2: column 'example': 2 examples are not among the model's 150 example ids (first: '3', '140'); {Fix}", predict.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--by-index", predict.Error, StringComparison.Ordinal);
+        Assert.Equal(1, replay.ExitCode);
+        Assert.Contains($"{exclude}: none of its 2 rows names an example, so it would exclude nothing: 2 examples are not among the model's 150 example ids (first: '0', '1'); they are example ids with their leading zeros dropped ('0' for '00000')", replay.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--by-index", replay.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PandasColumnNames_GivenBackAsTheMessageSaysThem_ReadTheFile()
+    {
+        // Given: a series of measured cells (pd.Series(values, index=ids).to_csv(): header ',0') and a melted matrix
+        // (df.melt(ignore_index=False).to_csv(): header ',variable,value').
+        var dir = RepoPaths.NewTempFolder();
+        var modelPath = NamedModel(dir);
+        var series = Path.Combine(dir, "series.csv");
+        File.WriteAllText(series, ",0\nex-3,0.1\nex-140,0.4\n");
+        var melted = Path.Combine(dir, "melted.csv");
+        File.WriteAllText(melted, ",variable,value\nt1,e1,0.5\nt2,e1,0.25\nt1,e2,0.75\nt2,e2,0.5\nt1,e3,0.125\nt2,e3,0.25\n");
+
+        var refusedSeries = CliRunner.Run("predict", "--model", modelPath, "--observed", series, "--out", Path.Combine(dir, "p.csv"));
+        var readSeries = CliRunner.Run("predict", "--model", modelPath, "--observed", series, "--observed-columns", "Unnamed: 0,0", "--out", Path.Combine(dir, "p.csv"));
+        var refusedMelt = CliRunner.Run("analyze", melted);
+        var readMelt = CliRunner.Run("analyze", melted, "--layout", "long", "--columns", "Unnamed: 0,variable,value");
+
+        Assert.Contains("(found: 'Unnamed: 0', '0')", refusedSeries.Error, StringComparison.Ordinal);
+        Assert.True(readSeries.ExitCode == 0, readSeries.Error);
+        Assert.Contains("If this is a long table (one row per cell), read it with --layout long and --columns \"Unnamed: 0,variable,value\".", refusedMelt.Error, StringComparison.Ordinal);
+        Assert.True(readMelt.ExitCode == 0, readMelt.Error);
+        Assert.Contains("2 tasks x 3 examples, 0.00% missing", readMelt.Output, StringComparison.Ordinal);
+    }
+
     // An additive model fitted on a 12 x 150 synthetic matrix whose examples are named ex-0..ex-149.
-    private static string NamedModel(string dir)
+    private static string NamedModel(string dir, Func<int, string>? exampleId = null)
     {
         var data = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 150, Seed = 5 }).Matrix;
-        var named = data.WithIds(Enumerable.Range(0, 12).Select(i => $"task-{i}"), Enumerable.Range(0, 150).Select(j => $"ex-{j}"));
+        var named = data.WithIds(Enumerable.Range(0, 12).Select(i => $"task-{i}"), Enumerable.Range(0, 150).Select(exampleId ?? (j => $"ex-{j}")));
         var matrixPath = Path.Combine(dir, "runs.csv");
         MatrixFile.Write(named, matrixPath, new MatrixWriteOptions { Layout = MatrixLayout.Long });
         var modelPath = Path.Combine(dir, "m.fpm");

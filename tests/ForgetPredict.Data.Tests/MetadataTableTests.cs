@@ -158,6 +158,15 @@ public class PandasIndexTests
         MetadataTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), "m.csv", idColumn);
 
     [Theory]
+    [InlineData("Unnamed: 0", 0)]
+    [InlineData(" unnamed: 1 ", 1)]         // as names are matched: ignoring case and surrounding spaces
+    [InlineData("Unnamed: 2", 2)]           // a column so named is that column, not an empty one
+    [InlineData("Unnamed: 3", -1)]          // position 3 has a name
+    [InlineData("Unnamed: 9", -1)]
+    public void IndexOf_FindsAnEmptyHeaderCellByThePandasName(string name, int expected) =>
+        Assert.Equal(expected, TableColumns.IndexOf(["", " ", "Unnamed: 2", "x"], name));
+
+    [Theory]
     [InlineData(",id,source\n0,e1,a\n1,e2,b\n", "id")]
     [InlineData(",example,source\n0,e1,a\n1,e2,b\n", "example")]
     [InlineData(",source\ne1,a\ne2,b\n", TableColumns.PandasIndex)]

@@ -88,9 +88,9 @@ public static class CsvMatrixFormat
         }
 
         var names = header.Select(h => h.Trim()).ToArray();
-        var taskColumn = IndexOf(names, options.TaskColumn);
-        var exampleColumn = IndexOf(names, options.ExampleColumn);
-        var valueColumn = IndexOf(names, options.ValueColumn);
+        var taskColumn = TableColumns.IndexOf(names, options.TaskColumn);
+        var exampleColumn = TableColumns.IndexOf(names, options.ExampleColumn);
+        var valueColumn = TableColumns.IndexOf(names, options.ValueColumn);
         var isLong = options.Layout switch
         {
             MatrixLayout.Long => true,
@@ -113,11 +113,19 @@ public static class CsvMatrixFormat
             {
                 return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn, options.MaxCells);
             }
+            catch (ForgettingDataException e) when (options.Layout == MatrixLayout.Auto && names.Length == 3 && !names.Any(n => n.Length > 0 && LooksLikeValue(n)))
+            {
+                // A header of three names (pandas' melt or stack: 'index,variable,value', ',,0') that fails as a wide matrix
+                // (a task id repeated, a text value, an empty example id) is most likely a long table under other names.
+                throw new ForgettingDataException(sourceName, OptionMessage.Of(
+                    $"{e.Detail} If this is a long table (one row per cell), read it with {new OptionReference(DataOptionNames.Layout, "long")} and {new OptionReference(DataOptionNames.Columns, string.Join(",", TableColumns.PandasNames(names)))}."),
+                    e.Line, e.Column, e.Location, e);
+            }
             catch (ForgettingDataException e) when (options.Layout == MatrixLayout.Auto && e.Column is not null && LooksLong(names))
             {
                 // A few columns, one of them text: most likely a long table whose columns are named otherwise.
                 throw new ForgettingDataException(sourceName, OptionMessage.Of(
-                    $"{e.Detail} If this is a long table (one row per cell; its columns are {Shown([.. names.Select((n, i) => i == 0 && n.Length == 0 ? TableColumns.PandasIndex : n)])}), name its task, example and value columns with {new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}."),
+                    $"{e.Detail} If this is a long table (one row per cell; its columns are {Shown(TableColumns.PandasNames(names))}), name its task, example and value columns with {new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}."),
                     e.Line, e.Column, e.Location, e);
             }
         }
@@ -127,7 +135,7 @@ public static class CsvMatrixFormat
             var missing = new[] { (taskColumn, options.TaskColumn), (exampleColumn, options.ExampleColumn), (valueColumn, options.ValueColumn) }
                 .Where(x => x.Item1 < 0).Select(x => Echo.Quote(x.Item2));
             throw new ForgettingDataException(sourceName,
-                OptionMessage.Of($"the long layout needs columns '{options.TaskColumn}', '{options.ExampleColumn}' and '{options.ValueColumn}' but the header has no {string.Join(" or ", missing)} (it has {Shown(names)}). Rename the columns, name them in the options ({new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}), or read the file as wide ({new OptionReference(DataOptionNames.Layout, "wide")})."),
+                OptionMessage.Of($"the long layout needs columns '{options.TaskColumn}', '{options.ExampleColumn}' and '{options.ValueColumn}' but the header has no {string.Join(" or ", missing)} (it has {Shown(TableColumns.PandasNames(names))}). Rename the columns, name them in the options ({new OptionReference(DataOptionNames.Columns, "TASK,EXAMPLE,VALUE")}), or read the file as wide ({new OptionReference(DataOptionNames.Layout, "wide")})."),
                 headerLine);
         }
 
@@ -560,7 +568,7 @@ public static class CsvMatrixFormat
 
         var which = OptionMessage.Of($"Read it with {new OptionReference(DataOptionNames.Layout, "wide")} if the first column holds task ids and the others are examples, or with {new OptionReference(DataOptionNames.Layout, "long")} if each row is one cell.");
         throw new ForgettingDataException(csv.SourceName, OptionMessage.Of(
-            $"the header ({Shown([.. names.Select((n, i) => i == 0 && n.Length == 0 ? TableColumns.PandasIndex : n)])}) heads either a long table or a wide matrix whose examples include task, example and value, and its rows fit both: a row such as ({Shown(undecided)}) has whole numbers written as decimals or missing cells in its task and example columns, which are ids written as floats in a long table and values in a wide one.").Then(which), headerLine + 1);
+            $"the header ({Shown(TableColumns.PandasNames(names))}) heads either a long table or a wide matrix whose examples include task, example and value, and its rows fit both: a row such as ({Shown(undecided)}) has whole numbers written as decimals or missing cells in its task and example columns, which are ids written as floats in a long table and values in a wide one.").Then(which), headerLine + 1);
     }
 
     private static bool IsMissing(string cell) => KindOf(cell, out _) == CellKind.Missing;
@@ -803,19 +811,6 @@ public static class CsvMatrixFormat
 
     // Three to six columns besides a pandas index: the shape of a long table (task, example, value and a few more).
     private static bool LooksLong(string[] names) => names.Count(n => !TableColumns.IsPandasIndex(n)) is >= 3 and <= 6;
-
-    private static int IndexOf(string[] names, string wanted)
-    {
-        for (var i = 0; i < names.Length; i++)
-        {
-            if (names[i].Equals(wanted.Trim(), StringComparison.OrdinalIgnoreCase))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 
     private static string Shown(IReadOnlyList<string> names) => Echo.List(names);
 

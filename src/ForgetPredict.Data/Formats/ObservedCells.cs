@@ -229,7 +229,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         if (example < 0 || value < 0)
         {
             throw new ForgettingDataException(path, OptionMessage.Of(
-                $"the table needs an example column {Echo.Quote(names.Example)} and a value column {Echo.Quote(names.Value)} (found: {Echo.List(header.Select(h => h.Trim().Length == 0 ? TableColumns.PandasIndex : h))}). Rename them, or name them with {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), 1);
+                $"the table needs an example column {Echo.Quote(names.Example)} and a value column {Echo.Quote(names.Value)} (found: {Echo.List(TableColumns.PandasNames(header))}). Rename them, or name them with {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), 1);
         }
 
         return (example, value);

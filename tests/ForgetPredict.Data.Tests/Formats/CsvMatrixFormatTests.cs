@@ -390,6 +390,33 @@ public class CsvMatrixFormatTests
         Assert.True(float.IsNaN(m[1, 0]));
     }
 
+    [Theory]
+    [InlineData(",,0\nt1,e1,0.5\nt1,e2,0.25\nt2,e1,0.75\n", "Unnamed: 0", "Unnamed: 1", "0")]                   // df.stack().to_csv()
+    [InlineData(",variable,value\nt1,e1,0.5\nt1,e2,0.25\nt2,e1,0.75\n", "Unnamed: 0", "variable", "value")]       // df.melt(ignore_index=False).to_csv()
+    [InlineData("index,variable,value\nt1,e1,0.5\nt1,e2,0.25\nt2,e1,0.75\n", "index", "variable", "value")]      // df.reset_index().melt(id_vars='index')
+    public void Read_PandasLongTables_AreRefusedNamingTheirColumns_WhichReadThemWhenGivenBack(string text, string task, string example, string value)
+    {
+        // Given: a long table pandas wrote under its own column names (empty header cells are what pandas calls 'Unnamed: i').
+        var e = Assert.Throws<ForgettingDataException>(() => ReadText(text));
+
+        // Then: the message names the layout and the columns, and the names it gives read the file.
+        Assert.Contains($"If this is a long table (one row per cell), read it with MatrixReadOptions.Layout = long and MatrixReadOptions.TaskColumn/ExampleColumn/ValueColumn = {task},{example},{value}.", e.Message, StringComparison.Ordinal);
+        var m = ReadText(text, options: new MatrixReadOptions { Layout = MatrixLayout.Long, TaskColumn = task, ExampleColumn = example, ValueColumn = value });
+        Assert.Equal(["t1", "t2"], m.TaskIds);
+        Assert.Equal(["e1", "e2"], m.ExampleIds);
+        Assert.Equal(0.25f, m[0, 1]);
+    }
+
+    [Fact]
+    public void Read_AMeltedIntegerMatrix_WhoseTaskRepeats_NamesTheLongLayout()
+    {
+        // Given: df.reset_index().melt(id_vars='index').to_csv(index=False) of a matrix with integer ids.
+        var e = Assert.Throws<ForgettingDataException>(() => ReadText("index,variable,value\n0,0,0.5\n1,0,0.25\n0,1,0.75\n1,1,0.125\n"));
+
+        Assert.Contains("m.csv:4: task '0' appears twice, on lines 2 and 4;", e.Message, StringComparison.Ordinal);
+        Assert.Contains("If this is a long table (one row per cell), read it with MatrixReadOptions.Layout = long and MatrixReadOptions.TaskColumn/ExampleColumn/ValueColumn = index,variable,value.", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_LongWithCustomColumnNames_UsesThem()
     {

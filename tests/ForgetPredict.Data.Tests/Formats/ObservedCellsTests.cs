@@ -161,6 +161,23 @@ public class ObservedCellsTests
     }
 
     [Fact]
+    public void Read_APandasSeries_IsRefusedNamingItsColumns_WhichReadItWhenGivenBack()
+    {
+        // Given: pd.Series(values, index=ids).to_csv('o.csv'): an empty header cell over the ids, '0' over the values.
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-series");
+        var path = Path.Combine(folder, "o.csv");
+        File.WriteAllText(path, ",0\na,0.5\nc,0.25\n");
+
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId));
+        var cells = ObservedCells.Read(path, s_ids, s_byId, ["Unnamed: 0", "0"]);
+
+        Assert.Contains("(found: 'Unnamed: 0', '0')", e.Message, StringComparison.Ordinal);
+        Assert.Equal([0, 3], cells.Examples);
+        Assert.Equal([0.5, 0.25], cells.Values);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public void Read_AWhitespaceOnlyLastLine_IsBlank()
     {
         var folder = Testing.RepoPaths.NewTempFolder("fp-observed-blank");
