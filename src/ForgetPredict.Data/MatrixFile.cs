@@ -73,6 +73,7 @@ public static class MatrixFile
         options.Validate();
         var format = FormatOf(sourceName, options.Format);
         CheckApplicable(sourceName, format, options);
+        InputFile.RefuseGzip(stream, sourceName);
         return format switch
         {
             "npy" => NpyFormat.Read(stream, sourceName, stream.CanSeek ? stream.Length - stream.Position : throw new ForgettingDataException(sourceName, ".npy needs a seekable stream (its size is checked against the header)."), options.MaxCells),
@@ -211,6 +212,11 @@ public static class MatrixFile
         }
 
         var extension = Path.GetExtension(path).ToLowerInvariant();
+        if (option == DataOptionNames.Format && InputFile.IsGzipName(path))
+        {
+            throw new ForgettingDataException(path, InputFile.GzipFix(path, "its name ends in '.gz'"));
+        }
+
         foreach (var (name, extensions) in Formats)
         {
             if (extensions.Contains(extension))

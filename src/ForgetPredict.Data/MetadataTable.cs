@@ -169,6 +169,7 @@ public sealed class MetadataTable
             return ReadParquet(parquet, sourceName, idColumn, skipDates: true);
         }
 
+        InputFile.RefuseGzip(stream, sourceName);
         using var csv = new CsvTokenizer(stream, sourceName, CsvMatrixFormat.DelimiterFor(sourceName));
         var header = csv.Next() ?? throw new ForgettingDataException(sourceName, "the metadata file is empty; it needs a header row (e.g. id,source) and one row per task or example.");
         var headerLine = csv.RecordLine;
@@ -234,6 +235,11 @@ public sealed class MetadataTable
         if (extension is ".parquet" or ".pq")
         {
             return ReadParquet(path, idColumn, skipDates);
+        }
+
+        if (InputFile.IsGzipName(path))
+        {
+            throw new ForgettingDataException(path, InputFile.GzipFix(path, "its name ends in '.gz'"));
         }
 
         if (extension is not (".csv" or ".tsv" or ".tab" or ".txt"))
