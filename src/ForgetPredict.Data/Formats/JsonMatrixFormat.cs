@@ -12,7 +12,9 @@ namespace ForgetPredict.Data.Formats;
 /// <remarks>
 /// <para><c>tasks</c> and <c>examples</c> are optional (ids "0".."M-1" and "0".."N-1" without them); ids may be strings
 /// or numbers. pandas' split orientation (<c>df.to_json(orient="split")</c>: <c>index</c>, <c>columns</c>,
-/// <c>data</c>) is read too. Any other key is refused (a misspelt one would lose its data). A missing cell is <c>null</c> (or the string "NaN"); numbers
+/// <c>data</c>) is read too, and so is a bare list of rows (<c>json.dump(z.tolist())</c>, <c>df.to_json(orient="values")</c>),
+/// a matrix without ids. Any other key is refused (a misspelt one would lose its data), and pandas' other orients are
+/// named with the fix (<c>orient="split"</c>). A missing cell is <c>null</c> (or the string "NaN"); numbers
 /// must be finite.</para>
 /// <para>The file is read as a token stream (<see cref="Utf8JsonReader"/> over a 1 MiB buffer), never as a document:
 /// rows go straight into the matrix's row blocks, so memory is about twice the matrix. A ragged row is refused naming
@@ -131,9 +133,21 @@ public static class JsonMatrixFormat
             throw new ForgettingDataException(source, "the file is empty; expected a JSON object {\"tasks\": [...], \"examples\": [...], \"values\": [[...], ...]}.");
         }
 
-        if (!tokens.Read() || tokens.TokenType != JsonTokenType.StartObject)
+        if (tokens.Read() && tokens.TokenType == JsonTokenType.StartArray)
         {
-            throw new ForgettingDataException(source, "expected a JSON object {\"tasks\": [...], \"examples\": [...], \"values\": [[...], ...]}" + (tokens.TokenType == JsonTokenType.None ? " but the file is empty." : $" but it starts with {Describe(tokens.TokenType)}."), tokens.Line);
+            // A bare list of rows (json.dump(z.tolist()), pandas to_json(orient='values')): a matrix without ids, numbered.
+            var bare = ReadRows(ref tokens, string.Empty, source, maxCells);
+            if (tokens.Read())
+            {
+                throw new ForgettingDataException(source, $"unexpected {Describe(tokens.TokenType)} after the list of rows; the file must hold one JSON array or object.", tokens.Line);
+            }
+
+            return Wrap(bare, null, null, source);
+        }
+
+        if (tokens.TokenType != JsonTokenType.StartObject)
+        {
+            throw new ForgettingDataException(source, "expected a JSON object {\"tasks\": [...], \"examples\": [...], \"values\": [[...], ...]} or a list of rows [[...], ...]" + (tokens.TokenType == JsonTokenType.None ? " but the file is empty." : $" but it starts with {Describe(tokens.TokenType)}; write df.to_json(orient='split'), or that form."), tokens.Line);
         }
 
         List<string>? taskIds = null, exampleIds = null;
@@ -168,8 +182,15 @@ public static class JsonMatrixFormat
                 case "schema":
                     throw new ForgettingDataException(source, "holds pandas' orient='table' JSON (a \"schema\" and a record per row), which is not a matrix form read here; write df.to_json(orient='split'), or the {\"tasks\": [...], \"examples\": [...], \"values\": [[...]]} form.", tokens.Line, location: name);
                 default:
+                    // pandas' default to_json() (orient='columns', or 'index'): an object per column (or row) of the frame.
+                    var line = tokens.Line;
+                    if (tokens.Read() && tokens.TokenType == JsonTokenType.StartObject)
+                    {
+                        throw new ForgettingDataException(source, $"holds an object of objects (under {Echo.Quote(name)}), as pandas' default df.to_json() writes a frame (orient='columns', or 'index'), which is not a matrix form read here; write df.to_json(orient='split'), or the {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} form.", line, location: name);
+                    }
+
                     // A misspelt key ("valuez") would be ignored while its data is lost: refused.
-                    throw new ForgettingDataException(source, $"unknown key {Echo.Quote(name)}{Core.Models.Suggestion.DidYouMean(name, ["tasks", "examples", "values"])}; a matrix is {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} (or pandas' orient='split': \"index\", \"columns\", \"data\"), with no other keys.", tokens.Line, location: name);
+                    throw new ForgettingDataException(source, $"unknown key {Echo.Quote(name)}{Core.Models.Suggestion.DidYouMean(name, ["tasks", "examples", "values"])}; a matrix is {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} (or pandas' orient='split': \"index\", \"columns\", \"data\"), with no other keys.", line, location: name);
             }
         }
 
@@ -193,6 +214,11 @@ public static class JsonMatrixFormat
             throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"\"examples\" has {exampleIds.Count} ids but the rows of \"values\" have {rows.Columns} values; give one id per column."), location: "examples");
         }
 
+        return Wrap(rows, taskIds, exampleIds, source);
+    }
+
+    private static ForgettingMatrix Wrap(RowBuffer rows, List<string>? taskIds, List<string>? exampleIds, string source)
+    {
         try
         {
             return ForgettingMatrix.Wrap(rows.ToArray(), rows.Rows, rows.Columns, taskIds, exampleIds);
@@ -249,6 +275,12 @@ public static class JsonMatrixFormat
             throw new ForgettingDataException(source, $"\"{name}\" is {Describe(tokens.TokenType)}; expected an array of rows, one array of numbers per task.", tokens.Line, location: name);
         }
 
+        return ReadRows(ref tokens, name, source, maxCells);
+    }
+
+    // The rows of an array whose '[' has been read; name is its key ("values", "data"), or empty for a bare list.
+    private static RowBuffer ReadRows(ref JsonTokens tokens, string name, string source, long? maxCells)
+    {
         RowBuffer? rows = null;
         var first = new List<float>();
         var row = 0;
@@ -316,7 +348,7 @@ public static class JsonMatrixFormat
             row++;
         }
 
-        return rows ?? throw new ForgettingDataException(source, $"\"{name}\" has no rows.", tokens.Line, location: name);
+        return rows ?? throw new ForgettingDataException(source, name.Length == 0 ? "the list has no rows." : $"\"{name}\" has no rows.", tokens.Line, location: name.Length == 0 ? null : name);
     }
 
     private static float ReadCell(ref JsonTokens tokens, string source, string name, int row, int column)

@@ -84,7 +84,14 @@ public class JsonMatrixFormatTests
     [InlineData("""{"tasks": [null], "values": [[1]]}""", "tasks[0] is null; ids must be strings or numbers", "tasks[0]")]
     [InlineData("""{"values": [[1]], "data": [[2]]}""", "\"data\" is given twice (or together with its alias)", null)]
     [InlineData("""{"tasks": ["a"]}""", "has no \"values\" array", null)]
-    [InlineData("""[[1, 2]]""", "expected a JSON object", null)]
+    [InlineData("""[1, 2]""", "[0] is a number; each row must be an array", "[0]")]
+    [InlineData("""[[1, 2], [3]]""", "[1] has 1 values but [0] has 2", "[1]")]
+    [InlineData("""[]""", "the list has no rows", null)]
+    [InlineData("""[[1, 2]] [[3]]""", "not valid JSON", null)]
+    [InlineData("\"z\"", "expected a JSON object {\"tasks\": [...], \"examples\": [...], \"values\": [[...], ...]} or a list of rows [[...], ...] but it starts with a string; write df.to_json(orient='split'), or that form.", null)]
+    // pandas' other orients: 'records' (a list of objects), the default 'columns' and 'index' (an object of objects).
+    [InlineData("""[{"a": 0.1, "b": 0.2}]""", "[0] is an object; each row must be an array of numbers (null for a missing cell). Rows of records are pandas' orient='table' or 'records' JSON: write df.to_json(orient='split')", "[0]")]
+    [InlineData("""{"a": {"t1": 0.1, "t2": 0.2}, "b": {"t1": 0.3, "t2": 0.4}}""", "holds an object of objects (under 'a'), as pandas' default df.to_json() writes a frame (orient='columns', or 'index'), which is not a matrix form read here; write df.to_json(orient='split'), or the {\"tasks\": [...], \"examples\": [...], \"values\": [[...]]} form.", "a")]
     [InlineData("", "the file is empty", null)]
     [InlineData("""{"values": [[1, 2]]} {}""", "the file is not valid JSON ('{' is invalid after a single JSON value", null)]
     // A misspelt key lost its data silently; pandas' orient='table' is named with the orients that are read.
@@ -146,6 +153,29 @@ public class JsonMatrixFormatTests
         // When / Then: pandas' float32 -> float64 text at 15 digits reads back to the same float32.
         AssertSame(Expected(folder, "split"), MatrixFile.Read(Path.Combine(folder, "split.json")));
         AssertSame(ours, Expected(folder, "ours_back"));
+    }
+
+    [Fact]
+    public void Read_ABareListOfRows_AsPythonAndPandasWriteIt_IsAMatrixWithNumberedIds()
+    {
+        // Given: json.dump(z.tolist()) and df.to_json(orient='values') of a matrix with a NaN.
+        var folder = RepoPaths.NewTempFolder();
+        ExternalTool.RunPython("""
+            import json, os, sys
+            import numpy as np, pandas as pd
+            z = np.array([[0.5, 0.25, 1e-3], [1.0, np.nan, 2.0]])
+            with open(os.path.join(sys.argv[1], 'list.json'), 'w') as f:
+                json.dump(np.where(np.isnan(z), None, z).tolist(), f)
+            pd.DataFrame(z, index=['a', 'b'], columns=['x', 'y', 'w']).to_json(os.path.join(sys.argv[1], 'values.json'), orient='values')
+            """, folder);
+
+        foreach (var name in new[] { "list.json", "values.json" })
+        {
+            var m = MatrixFile.Read(Path.Combine(folder, name));
+
+            Assert.True(m.TaskIds.IsImplicit && m.ExampleIds.IsImplicit, name);
+            AssertSameValues([0.5f, 0.25f, 0.001f, 1f, float.NaN, 2f], m.Values);
+        }
     }
 
     [Fact]
