@@ -135,7 +135,7 @@ public class EvaluateCommandTests
         var (code, output, error) = CliRunner.Run("evaluate", path, "--test-rows", "1,5,9", "--methods", "additive", "--seeds", "3", "--known", "20", "--reveal-rng", "numpy", "--predictions", json + ".csv");
 
         Assert.True(code == 0, error);
-        var perSeed = File.ReadLines(json + ".csv").Skip(1).Select(l => l.Split(',')).Where(f => f[6] == "false" && f[5].Length > 0).GroupBy(f => f[1]).Select(g => g.Count()).ToArray();
+        var perSeed = File.ReadLines(json + ".csv").Skip(1).Select(l => l.Split(',')).Where(f => f[6] == "False" && f[5].Length > 0).GroupBy(f => f[1]).Select(g => g.Count()).ToArray();
         Assert.True(perSeed.Distinct().Count() > 1, string.Join(", ", perSeed));
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"scores on {perSeed.Min():N0}-{perSeed.Max():N0} (mean "), output.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
     }
@@ -305,7 +305,8 @@ public class EvaluateCommandTests
         var lines = File.ReadAllLines(path);
         Assert.Equal("method,seed,task,example,predicted,actual,revealed", lines[0]);
         Assert.Equal(1 + (2 * 2 * 2 * 600), lines.Length);
-        Assert.Equal(2 * 2 * 2 * 10, lines.Count(l => l.EndsWith(",true", StringComparison.Ordinal)));
+        Assert.Equal(2 * 2 * 2 * 10, lines.Count(l => l.EndsWith(",True", StringComparison.Ordinal)));
+        Assert.Equal(lines.Length - 1, lines.Count(l => l.EndsWith(",True", StringComparison.Ordinal) || l.EndsWith(",False", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -517,7 +518,7 @@ public class EvaluateCommandTests
         Assert.Equal(0, CliRunner.Run([.. run, "--methods", "mf", "--predictions", predictions]).ExitCode);
         foreach (var draw in File.ReadLines(predictions).Skip(1).Select(l => l.Split(',')).GroupBy(f => f[1]))
         {
-            File.WriteAllLines(Path.Combine(dir, $"gaps-{draw.Key}.csv"), ["task,example,value", .. draw.Select(f => $"{f[2]},{f[3]},{(f[6] == "true" ? "" : f[4])}")]);
+            File.WriteAllLines(Path.Combine(dir, $"gaps-{draw.Key}.csv"), ["task,example,value", .. draw.Select(f => $"{f[2]},{f[3]},{(f[6] == "True" ? "" : f[4])}")]);
         }
 
         // When

@@ -708,7 +708,7 @@ internal static class EvaluateCommand
             {
                 line.Clear().Append(method).Append(',').Append(record.Seed.ToString(CultureInfo.InvariantCulture)).Append(',').Append(task).Append(',')
                     .Append(CsvText.Field(z.ExampleIds[j])).Append(',').Append(CsvText.Number(record.Predicted[j])).Append(',')
-                    .Append(CsvText.Number(z[record.Row, j])).Append(',').Append(revealed.Contains(j) ? "true" : "false").Append('\n');
+                    .Append(CsvText.Number(z[record.Row, j])).Append(',').Append(CsvText.Boolean(revealed.Contains(j))).Append('\n');
                 writer.Write(line);
             }
         }

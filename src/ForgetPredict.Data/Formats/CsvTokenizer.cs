@@ -39,4 +39,16 @@ public static class CsvText
     /// <summary>A double as pandas/numpy read it back exactly: shortest round-trip, invariant culture; NaN as empty.</summary>
     public static string Number(double value) =>
         double.IsNaN(value) ? string.Empty : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A boolean as every CSV writer here spells it: <c>True</c> or <c>False</c>, as pandas writes them (pandas and DuckDB read
+    /// them back as booleans).
+    /// </summary>
+    public static string Boolean(bool value) => value ? s_true : s_false;
+
+    /// <summary><see cref="Boolean"/> as UTF-8 bytes.</summary>
+    internal static ReadOnlySpan<byte> BooleanUtf8(bool value) => value ? "True"u8 : "False"u8;
+
+    private static readonly string s_true = System.Text.Encoding.ASCII.GetString(BooleanUtf8(true));
+    private static readonly string s_false = System.Text.Encoding.ASCII.GetString(BooleanUtf8(false));
 }

@@ -75,7 +75,7 @@ public sealed class CsvTableFormat : TableFormat
                     case BooleanColumn b:
                         if (b[r] is { } flag)
                         {
-                            output.Raw(flag ? "True"u8 : "False"u8);
+                            output.Raw(CsvText.BooleanUtf8(flag));
                         }
 
                         break;
