@@ -43,6 +43,9 @@ public sealed class ApiException : Exception
     /// <summary>404: no such model or job.</summary>
     public static ApiException NotFound(string detail) => new(StatusCodes.Status404NotFound, detail);
 
+    /// <summary>406: the Accept header asks only for forms this endpoint cannot answer in.</summary>
+    public static ApiException NotAcceptable(string detail) => new(StatusCodes.Status406NotAcceptable, detail);
+
     /// <summary>413: the body is larger than the limit set by the server option <paramref name="option"/> (e.g. <c>--max-upload-mb</c>).</summary>
     public static ApiException TooLarge(long limit, string what, string option) =>
         new(StatusCodes.Status413PayloadTooLarge, $"The {what} is larger than the server's limit of {Megabytes(limit)} ({option}); send less, or start the server with a higher {option}.");

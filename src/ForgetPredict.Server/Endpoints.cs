@@ -156,8 +156,29 @@ internal static class Endpoints
                 : "This endpoint answers in JSON only (its examples and groups have no one table form); use format=json or leave format out.");
         }
 
-        return hasCsv && (format.Equals("csv", StringComparison.OrdinalIgnoreCase)
-            || (format.Length == 0 && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase)));
+        if (format.Length > 0)
+        {
+            return hasCsv && format.Equals("csv", StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Without format, the Accept header chooses: CSV when it names text/csv or text/* (where there is a table form), else
+        // JSON when it admits application/json (*/*, application/*, or none given); an Accept of only other forms (text/csv on predict,
+        // application/xml) is a 406, as HTTP says, instead of a JSON answer it did not ask for.
+        var accept = context.Request.Headers.Accept;
+        if (accept.Count == 0 || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParseList(accept, out var types) || types.Count == 0)
+        {
+            return false;
+        }
+
+        bool Admits(string mediaType, bool anyType) =>
+            types.Any(t => t.Quality is not 0 && (anyType || !t.MatchesAllTypes) && new Microsoft.Net.Http.Headers.MediaTypeHeaderValue(mediaType).IsSubsetOf(t));
+        if (hasCsv && Admits("text/csv", anyType: false))
+        {
+            return true;
+        }
+
+        return Admits("application/json", anyType: true) ? false
+            : throw ApiException.NotAcceptable($"This endpoint answers in application/json{(hasCsv ? " or text/csv" : string.Empty)}, and the Accept header ('{Application.Echo.Printable(accept.ToString())}') admits neither; send Accept: application/json (or */*), or leave it out{(hasCsv ? "; format=csv asks for the CSV" : string.Empty)}.");
     }
 
     private static IResult CsvAttachment(HttpContext context, string fileName, string csv)

@@ -334,6 +334,38 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.Equal("text/csv", (await _client.SendAsync(accept)).Content.Headers.ContentType?.MediaType);
     }
 
+    // QA: predict with Accept: text/csv, and replay with Accept: application/xml, were answered 200 in JSON.
+    [Theory]
+    [InlineData("predict", "{}", "text/csv", null)]
+    [InlineData("predict", "{}", "application/xml", null)]
+    [InlineData("replay", "{\"budget\": 5}", "application/xml", null)]
+    [InlineData("replay", "{\"budget\": 5}", "text/csv;q=0, application/xml", null)]
+    [InlineData("predict", "{}", "application/json", "application/json")]
+    [InlineData("predict", "{}", "*/*", "application/json")]
+    [InlineData("predict", "{}", "text/csv, application/*;q=0.5", "application/json")]
+    [InlineData("replay", "{\"budget\": 5}", "text/csv, application/json", "text/csv")]
+    [InlineData("replay", "{\"budget\": 5}", "application/xml, text/*", "text/csv")]
+    [InlineData("replay", "{\"budget\": 5}", "*/*", "application/json")]
+    [InlineData("design", "{\"count\": 3}", "text/html", null)]
+    public async Task TheAcceptHeader_ChoosesTheForm_OrIsA406(string endpoint, string body, string accept, string? answered)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/models/small/{endpoint}") { Content = Http.Json(body) };
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+
+        var response = await _client.SendAsync(request);
+
+        if (answered is null)
+        {
+            await response.ProblemAsync(HttpStatusCode.NotAcceptable, $"This endpoint answers in application/json{(endpoint == "predict" ? "" : " or text/csv")}, and the Accept header (",
+                "') admits neither; send Accept: application/json (or */*), or leave it out");
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(answered, response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
     [Fact]
     public async Task Replay_AsCsv_CarriesTheJsonAnswersWarningsInAHeader()
     {
