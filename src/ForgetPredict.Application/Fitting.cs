@@ -328,9 +328,10 @@ public static class Fitting
 
     /// <summary>
     /// What a fit on <paramref name="matrix"/> should be told: cells thousands of times its typical magnitude
-    /// (<see cref="ExtremeCellWarning"/>), examples with no observed cell (the model knows nothing of them, so it predicts them
+    /// (<see cref="ExtremeCellWarning"/>), a single measured task (a new task's intervals cannot include how tasks differ),
+    /// examples with no observed cell (the model knows nothing of them, so it predicts them
     /// as the average measured example, with wider intervals) and tasks with no observed cell (they add nothing). Empty for a
-    /// matrix with a cell in every row and column and no such outlier.
+    /// matrix of two or more tasks with a cell in every row and column and no such outlier.
     /// </summary>
     /// <param name="matrix">The training matrix.</param>
     /// <param name="source">The matrix as the user names it, for the message.</param>
@@ -338,8 +339,26 @@ public static class Fitting
     public static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures = false)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        IReadOnlyList<string> missing = matrix.MissingCount == 0 ? [] : MatrixWarningsOf(CellCounts.Of(matrix), matrix, source, fromFeatures);
-        return ExtremeCellWarning(matrix, source) is { } extreme ? [extreme, .. missing] : missing;
+        var counts = matrix.MissingCount == 0 ? null : CellCounts.Of(matrix);
+        return [.. GeneralWarnings(matrix, source, counts), .. counts is null ? [] : MatrixWarningsOf(counts, matrix, source, fromFeatures)];
+    }
+
+    // The warnings any matrix may get: extreme cells, and a single measured task (a model of one task starts a new task from
+    // that task, and no interval can include how tasks differ: its std is the fit's residual noise alone).
+    private static List<string> GeneralWarnings(ForgettingMatrix matrix, string source, CellCounts? counts)
+    {
+        var warnings = new List<string>();
+        if (ExtremeCellWarning(matrix, source) is { } extreme)
+        {
+            warnings.Add(extreme);
+        }
+
+        if (matrix.TaskCount - (counts?.EmptyTasks.Count ?? 0) == 1)
+        {
+            warnings.Add($"{source} has a single measured task: a new task is predicted as that task, and its intervals cannot include how tasks differ from one another (one task shows none), so they are far too narrow for a new task. Measure more tasks before trusting them.");
+        }
+
+        return warnings;
     }
 
     /// <summary>
@@ -355,17 +374,16 @@ public static class Fitting
             $"{e.Count:N0} cell{(e.Count == 1 ? " of " + source + " is" : "s of " + source + " are")} more than {e.Ratio:N0} times its typical magnitude (the median |value| of its non-zero cells, {e.Typical:G3}); the largest is {e.Value:G6} (task '{matrix.TaskIds[e.Task]}', example '{matrix.ExampleIds[e.Example]}'). Least-squares fits follow such cells at the cost of every other prediction: check {(e.Count == 1 ? "it" : "them")} (a unit, overflow or parsing error?), or set {(e.Count == 1 ? "it" : "them")} to NaN to leave {(e.Count == 1 ? "it" : "them")} out.");
     }
 
-    // Every warning of a fit: extreme cells, and both kinds of warning on missing cells from one pass over the matrix.
-    private static IReadOnlyList<string> Warnings(IForgettingModel model, ForgettingMatrix matrix, string source, bool fromFeatures)
+    // Every warning of a fit: the general ones, and both kinds of warning on missing cells from one pass over the matrix.
+    private static List<string> Warnings(IForgettingModel model, ForgettingMatrix matrix, string source, bool fromFeatures)
     {
-        IReadOnlyList<string> extreme = ExtremeCellWarning(matrix, source) is { } e ? [e] : [];
         if (matrix.MissingCount == 0)
         {
-            return extreme;
+            return GeneralWarnings(matrix, source, null);
         }
 
         var counts = CellCounts.Of(matrix);
-        return [.. extreme, .. MatrixWarningsOf(counts, matrix, source, fromFeatures), .. ModelWarningsOf(counts, model, matrix, source)];
+        return [.. GeneralWarnings(matrix, source, counts), .. MatrixWarningsOf(counts, matrix, source, fromFeatures), .. ModelWarningsOf(counts, model, matrix, source)];
     }
 
     // Each example's observed cells and the tasks with none.

@@ -883,6 +883,25 @@ public sealed class ApplicationTests : IDisposable
         Assert.Null(Fitting.ExtremeCellWarning(s_training, "z.npy"));
     }
 
+    // QA: a model of one task predicted a new task with intervals of the fit's residual noise alone (a std of 0.001 where
+    // the cells vary by 0.3), without a word.
+    [Fact]
+    public void AFitOfASingleMeasuredTask_IsWarnedOf()
+    {
+        const string Expected = "z.npy has a single measured task: a new task is predicted as that task, and its intervals cannot include how tasks differ from one another (one task shows none), so they are far too narrow for a new task. Measure more tasks before trusting them.";
+        var one = s_training.SelectTasks([0]);
+        Assert.Equal([Expected], Fitting.Fit(new FitRequest { Matrix = one, Source = "z.npy", Method = "rank1" }).Warnings);
+
+        // Two tasks, one of them never measured: one measured task, said with the empty one.
+        var values = s_training.SelectTasks([0, 1]).Values.ToArray();
+        values.AsSpan(s_training.ExampleCount).Fill(float.NaN);
+        var half = ForgettingMatrix.Create(values, 2, s_training.ExampleCount, s_training.SelectTasks([0, 1]).TaskIds, s_training.ExampleIds);
+        var warnings = Fitting.MatrixWarnings(half, "z.npy");
+        Assert.Contains(Expected, warnings);
+        Assert.Contains(warnings, w => w.StartsWith("1 of the 2 tasks of z.npy have no observed cell", StringComparison.Ordinal));
+        Assert.DoesNotContain(Expected, Fitting.MatrixWarnings(s_training.SelectTasks([0, 1]), "z.npy"));
+    }
+
     [Fact]
     public void FitModelWarnings_ExamplesMeasuredOnNoMoreTasksThanTheirParameters_AreNamedWithTheRankThatSuits()
     {
