@@ -381,7 +381,10 @@ public static class Evaluating
         IReadOnlyList<EvaluationResult> results = plan.Known.Count == 1
             ? [Protocol.Run(r.Matrix, split, plan.Methods, plan.Options, plan.ExternalsAt(plan.Known[0]), progress, r.OnPrediction, cancellationToken)]
             : EvaluationCurve.Run(r.Matrix, split, plan.Methods, plan.Known, plan.Options, plan.ExternalsAt, progress, r.OnPrediction, cancellationToken);
-        return new EvaluationReport(results, Settings(plan, results), plan.Warnings);
+        // A method run by default that could not be fitted is named with the reason (once, though a curve skips it at every k).
+        var skipped = results.SelectMany(r => r.Skipped).DistinctBy(m => m.Name).Select(m =>
+            OptionMessage.Plain($"{m.Name} was left out of the evaluation (it runs by default, and could not be fitted on the training tasks): {m.Reason}"));
+        return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped]);
     }
 
     /// <summary>
@@ -393,7 +396,11 @@ public static class Evaluating
     {
         ArgumentNullException.ThrowIfNull(request);
         var threads = request.Options.MaxThreads;
-        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known, threads, request.Prior)).ToList();
+        // Methods run by default (none named) are left out with a warning when they cannot be fitted on the training tasks
+        // (rank1's fit collapses on a 3 x 4 matrix): the user did not ask for them, and the others still answer.
+        var byDefault = request.Methods is null;
+        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known, threads, request.Prior))
+            .Select(m => byDefault ? Skippable(m) : m).ToList();
         if (request.TaskFeatures is not { } tasks)
         {
             return request.ExampleFeatures is null ? methods
@@ -417,6 +424,31 @@ public static class Evaluating
         }
 
         return methods;
+    }
+
+    private static IEvaluationMethod Skippable(IEvaluationMethod method) =>
+        method is IKnownTunedMethod tuned ? new SkippableTunedMethod(tuned) : new SkippableMethod(method);
+
+    // A method the run leaves out, with the reason, when it cannot be fitted on the training tasks (IEvaluationMethod.SkipIfUnfittable).
+    private sealed class SkippableMethod(IEvaluationMethod method) : IEvaluationMethod
+    {
+        public string Name => method.Name;
+
+        public bool SkipIfUnfittable => true;
+
+        public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => method.Prepare(train, cancellationToken);
+    }
+
+    // The same for a method tuned for the number of known cells (auto, ensemble), which stays one.
+    private sealed class SkippableTunedMethod(IKnownTunedMethod method) : IKnownTunedMethod
+    {
+        public string Name => method.Name;
+
+        public bool SkipIfUnfittable => true;
+
+        public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => method.Prepare(train, cancellationToken);
+
+        public IRowPredictor Prepare(ForgettingMatrix train, int known, CancellationToken cancellationToken = default) => method.Prepare(train, known, cancellationToken);
     }
 
     /// <summary>

@@ -104,6 +104,27 @@ public sealed class EvaluatingTests : IDisposable
         Assert.Contains(chosen.Warnings, w => w.ToString() == $"3 of the 14 tasks have no family in the task metadata (first: '{s_matrix.TaskIds[1]}', '{s_matrix.TaskIds[3]}', '{s_matrix.TaskIds[4]}'), so they neither train nor are tested; give them a family to use them.");
     }
 
+    // QA: evaluate with no methods named aborted on a 4 x 4 matrix because rank1, a default, cannot be fitted on 3 tasks.
+    [Fact]
+    public void ADefaultMethodThatCannotBeFitted_IsLeftOutWithAWarning_ANamedOneFails()
+    {
+        var random = new Random(2);
+        var tiny = ForgettingMatrix.Wrap([.. Enumerable.Range(0, 16).Select(_ => (float)random.NextDouble())], 4, 4);
+        var request = new EvaluateRequest { Matrix = tiny, Source = "tiny.npy", Options = new EvaluationOptions { Seeds = 2, Known = 1 } };
+
+        var report = Evaluating.Run(request);
+
+        Assert.Equal(["additive", "mf", "knn"], report.Results[0].Methods.Select(m => m.Name));
+        var warning = Assert.Single(report.Warnings, w => w.ToString().StartsWith("rank1 was left out", StringComparison.Ordinal)).ToString();
+        Assert.StartsWith("rank1 was left out of the evaluation (it runs by default, and could not be fitted on the training tasks): The rank1 fit on this 3 x 4 matrix predicts worse than the matrix's mean", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", warning, StringComparison.Ordinal);
+        var curve = Evaluating.Run(request with { Known = [0, 1] });
+        Assert.Single(curve.Warnings, w => w.ToString().StartsWith("rank1 was left out", StringComparison.Ordinal));
+
+        Assert.Contains("The rank1 fit on this 3 x 4 matrix predicts worse than the matrix's mean",
+            Assert.Throws<ArgumentException>(() => Evaluating.Run(request with { Methods = ["rank1", "mf"] })).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Split_DegenerateFractions_AreSaid()
     {

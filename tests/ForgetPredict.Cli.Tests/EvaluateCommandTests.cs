@@ -21,6 +21,27 @@ public class EvaluateCommandTests
         return path;
     });
 
+    // QA: evaluate with its default methods exited 1 on a 4 x 4 matrix, where rank1 cannot be fitted on 3 tasks.
+    [Fact]
+    public void Evaluate_DefaultMethods_LeaveOutOneThatCannotBeFitted_WithAWarningOnStderrAndInTheJson()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var random = new Random(2);
+        var path = Path.Combine(dir, "tiny.npy");
+        MatrixFile.Write(ForgettingMatrix.Wrap([.. Enumerable.Range(0, 16).Select(_ => (float)random.NextDouble())], 4, 4), path);
+        var json = Path.Combine(dir, "tiny.json");
+
+        var (code, output, error) = CliRunner.Run("evaluate", path, "--known", "1", "--seeds", "2", "--json", json);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("warning: rank1 was left out of the evaluation (it runs by default, and could not be fitted on the training tasks): The rank1 fit on this 3 x 4 matrix", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("  rank1 ", output, StringComparison.Ordinal);
+        Assert.Contains("  mf ", output, StringComparison.Ordinal);
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Contains(document.RootElement.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("rank1 was left out", StringComparison.Ordinal));
+        Assert.Equal(1, CliRunner.Run("evaluate", path, "--known", "1", "--methods", "rank1,mf").ExitCode);
+    }
+
     [Fact]
     public void Evaluate_AndPredict_TablesShowThreeSignificantDigits_OfAMatrixInThousandths()
     {

@@ -136,6 +136,13 @@ internal static class EvaluateCommand
 
             var report = ks.Count > 1 ? Evaluating.Run(plan) : RunWithProgress(console, plan, MachineProgress.For(parse.Err()));
             sink?.Commit();
+
+            // What the run itself found (a default method left out); the plan's warnings were printed before it.
+            foreach (var warning in report.Warnings.Skip(plan.Warnings.Count))
+            {
+                parse.Err().WriteLine($"warning: {CliApp.Flags.Describe(warning)}");
+            }
+
             var coverageNotes = report.Settings.Externals.Where(e => e.PartialNote is not null).Select(e => CliApp.Flags.Describe(e.PartialNote!)).ToArray();
             foreach (var result in report.Results)
             {

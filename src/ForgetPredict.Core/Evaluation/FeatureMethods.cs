@@ -125,6 +125,8 @@ public static class EvaluationCurve
 
         public string Name => method.Name;
 
+        public bool SkipIfUnfittable => method.SkipIfUnfittable;
+
         public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => _predictor ??= method.Prepare(train, cancellationToken);
 
         public IRowPredictor Prepare(ForgettingMatrix train, int known, CancellationToken cancellationToken = default) =>

@@ -22,7 +22,19 @@ public interface IEvaluationMethod
     /// <param name="cancellationToken">Stops the fits (between solver sweeps); a predictor that refits per row is stopped by it too.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// True when a run should leave this method out of its results, with the reason (<see cref="EvaluationResult.Skipped"/>),
+    /// when it cannot be fitted on the training tasks (its preparation throws <see cref="ArgumentException"/>), instead of
+    /// failing: a method run by default rather than one the user named. False unless a method says otherwise.
+    /// </summary>
+    bool SkipIfUnfittable => false;
 }
+
+/// <summary>A method left out of a run because it could not be fitted on the training tasks (<see cref="IEvaluationMethod.SkipIfUnfittable"/>).</summary>
+/// <param name="Name">The method.</param>
+/// <param name="Reason">Why its fit was refused (the fit's message).</param>
+public sealed record SkippedMethod(string Name, string Reason);
 
 /// <summary>
 /// A method tuned for the number of cells each test task reveals (e.g. auto and ensemble, whose cross-validation simulates k
@@ -424,6 +436,10 @@ public sealed record EvaluationResult(int TaskCount, int ExampleCount, int[] Tes
     /// row observed fewer cells, or numpy's draws (with replacement) repeated a column or drew one the row did not observe.
     /// </summary>
     public double RevealedPerRow { get; init; }
+
+    /// <summary>The methods left out because they could not be fitted on the training tasks (only those that allow it,
+    /// <see cref="IEvaluationMethod.SkipIfUnfittable"/>), in the order given; empty normally.</summary>
+    public IReadOnlyList<SkippedMethod> Skipped { get; init; } = [];
 }
 
 /// <summary>A row predictor that says what its method fitted (auto's choice, an ensemble's weights), for reports.</summary>
@@ -487,7 +503,9 @@ public static class Protocol
     /// <param name="progress">Receives (method name, fraction done), or null.</param>
     /// <param name="onPrediction">Receives every predicted test row, or null.</param>
     /// <param name="cancellationToken">Stops the run: the methods' fits between solver sweeps, the test rows between rows.</param>
-    /// <exception cref="ArgumentException">The split is invalid (empty, overlapping, out of range) or an external has the wrong shape.</exception>
+    /// <exception cref="ArgumentException">The split is invalid (empty, overlapping, out of range) or an external has the wrong
+    /// shape; a method cannot be fitted on the training tasks (one that may be skipped, <see cref="IEvaluationMethod.SkipIfUnfittable"/>,
+    /// is left out instead, unless no method or external is left to score).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static EvaluationResult Run(ForgettingMatrix matrix, EvaluationSplit split, IReadOnlyList<IEvaluationMethod> methods, EvaluationOptions? options = null,
         IReadOnlyList<ExternalPredictions>? externals = null, IProgress<(string Method, double Fraction)>? progress = null, Action<PredictionRecord>? onPrediction = null,
@@ -527,10 +545,21 @@ public static class Protocol
         CheckSomethingToScore(matrix, test, reveals, scorable, o);
         var truths = new TruthCache(matrix, test, reveals, scorable, topK, matrix.IsBinary);
         var results = new List<MethodResult>();
+        var skipped = new List<SkippedMethod>();
         foreach (var method in methods)
         {
             var clock = Stopwatch.StartNew();
-            var predictor = method is IKnownTunedMethod tuned ? tuned.Prepare(train, o.Known, cancellationToken) : method.Prepare(train, cancellationToken);
+            IRowPredictor predictor;
+            try
+            {
+                predictor = method is IKnownTunedMethod tuned ? tuned.Prepare(train, o.Known, cancellationToken) : method.Prepare(train, cancellationToken);
+            }
+            catch (ArgumentException e) when (method.SkipIfUnfittable)
+            {
+                skipped.Add(new SkippedMethod(method.Name, ExceptionText.Sentence(e)));
+                continue;
+            }
+
             var fitted = (predictor as IDescribedPredictor)?.Fitted;
             var predictions = new double[o.Seeds][][];
             var done = 0;
@@ -562,6 +591,11 @@ public static class Protocol
             results.Add(Score(method.Name, truths, test, predictions, o, binary, topK, seconds) with { Fitted = fitted });
         }
 
+        if (results.Count == 0 && extras.Count == 0)
+        {
+            throw new ArgumentException($"No method could be fitted on the {train.TaskCount} training tasks: {string.Join(" ", skipped.Select(m => $"{m.Name}: {m.Reason}"))}", nameof(methods));
+        }
+
         var externalResults = new List<ExternalResult>();
         foreach (var e in extras)
         {
@@ -573,6 +607,7 @@ public static class Protocol
         return new EvaluationResult(matrix.TaskCount, matrix.ExampleCount, test, o, topK, binary, results, externalResults, split.TrainRows)
         {
             RevealedPerRow = reveals.Average(draw => draw.Average(row => (double)row.Length)),
+            Skipped = skipped,
         };
     }
 

@@ -52,6 +52,34 @@ public class ProtocolTests
         }
     }
 
+    // QA: evaluate with its default methods (additive, rank1, mf, knn) failed outright on a 4 x 4 matrix, where rank1's fit
+    // collapses on the 3 training tasks; a method that may be skipped is left out with its reason, one that may not still fails.
+    [Fact]
+    public void AMethodThatCannotBeFitted_IsLeftOutWithItsReason_OnlyWhenItMaySkip()
+    {
+        var z = s_rank4.Matrix;
+        var split = EvaluationSplit.HoldOut(z, s_test);
+
+        var result = Protocol.Run(z, split, [Ours("additive"), new Unfittable(skip: true), Ours("mf")], new EvaluationOptions { Seeds = 2 });
+        Assert.Equal(["additive", "mf"], result.Methods.Select(m => m.Name));
+        Assert.Equal([new SkippedMethod("broken", "cannot fit these tasks")], result.Skipped);
+        var curve = EvaluationCurve.Run(z, split, [new Unfittable(skip: true), Ours("mf")], [5, 10], new EvaluationOptions { Seeds = 2 });
+        Assert.All(curve, r => Assert.Equal("broken", Assert.Single(r.Skipped).Name));
+
+        Assert.Equal("cannot fit these tasks", Assert.Throws<ArgumentException>(() => Protocol.Run(z, split, [Ours("additive"), new Unfittable(skip: false)])).Message);
+        Assert.StartsWith("No method could be fitted on the 32 training tasks: broken: cannot fit these tasks",
+            Assert.Throws<ArgumentException>(() => Protocol.Run(z, split, [new Unfittable(skip: true)])).Message, StringComparison.Ordinal);
+    }
+
+    private sealed class Unfittable(bool skip) : IEvaluationMethod
+    {
+        public string Name => "broken";
+
+        public bool SkipIfUnfittable => skip;
+
+        public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => throw new ArgumentException("cannot fit these tasks");
+    }
+
     // Records each preparation: null for a plain one, k for one tuned for k known cells.
     private class Counting(IEvaluationMethod inner) : IEvaluationMethod
     {
