@@ -79,6 +79,11 @@ public static class Charts
             max = min + 1;
         }
 
+        // The axis runs from the first tick to the last, as the group chart's, so every tick lies on it (a tick below the
+        // smallest prediction had been drawn left of the plot, its label clipped to a stray digit).
+        var ticks = Ticks(min, max, 6);
+        min = Math.Min(min, ticks[0]);
+        max = Math.Max(max, ticks[^1]);
         const int Bins = 48;
         var counts = new int[Bins];
         foreach (var v in finite)
@@ -89,7 +94,7 @@ public static class Charts
         var peak = Math.Max(counts.Max(), 1);
         double X(double v) => left + ((v - min) / (max - min) * (width - left - right));
         double Y(double c) => height - bottom - (c / peak * (height - top - bottom));
-        foreach (var t in Ticks(min, max, 6))
+        foreach (var t in ticks)
         {
             svg.Line(X(t), top, X(t), height - bottom, Grid).Text(X(t), height - bottom + 16, Format(t), "middle", 11, "#555");
         }

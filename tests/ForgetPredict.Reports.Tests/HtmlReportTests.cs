@@ -163,6 +163,27 @@ public partial class HtmlReportTests
         Assert.Equal(expected, Charts.Ticks(min, max, 5));
     }
 
+    // QA: the histogram's first tick (0.25 below predictions starting at 0.28) was drawn at x = -9.6, left of the plot, its
+    // label clipped to a stray "5"; on charlm-d one lay at x = -146.
+    [Theory]
+    [InlineData(0.28, 0.93, 0.5)]
+    [InlineData(-0.47, 2.2, 0.9)]
+    [InlineData(0.0012, 0.0049, 0.004)]
+    public void Histogram_DrawsEveryTickInsideThePlot(double low, double high, double threshold)
+    {
+        var values = Enumerable.Range(0, 200).Select(i => low + ((high - low) * i / 199)).ToArray();
+
+        var svg = Charts.Histogram(values, threshold, probability: false);
+
+        var ticks = System.Text.RegularExpressions.Regex.Matches(svg, "<text x=\"([-0-9.]+)\"[^>]*text-anchor=\"middle\"[^>]*>([-0-9.]+)</text>");
+        Assert.NotEmpty(ticks);
+        foreach (System.Text.RegularExpressions.Match tick in ticks)
+        {
+            var x = double.Parse(tick.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(x, 60, 880);
+        }
+    }
+
     private static string TableBody(string html, string id)
     {
         var start = html.IndexOf($"id=\"{id}\"", StringComparison.Ordinal);
