@@ -97,7 +97,7 @@ PY_DIR := .artifacts/python
 PY_ENGINE := FORGETPREDICT="$(DOTNET) $(CURDIR)/src/ForgetPredict.Cli/bin/$(CONFIG)/net10.0/forgetpredict.dll"
 python-venv: deps
 	@test -f src/ForgetPredict.Cli/bin/$(CONFIG)/net10.0/forgetpredict.dll || $(MAKE) --no-print-directory build
-	@rm -rf $(PY_DIR) && mkdir -p $(PY_DIR) && cp -r src/python $(PY_DIR)/src
+	@rm -rf $(PY_DIR) && mkdir -p $(PY_DIR) && cp -r src/python $(PY_DIR)/src && rm -rf $(PY_DIR)/src/build $(PY_DIR)/src/*.egg-info
 	$(PYTHON) -m venv --system-site-packages $(PY_DIR)/venv
 	$(PY_DIR)/venv/bin/pip install --quiet --no-index --no-build-isolation $(PY_DIR)/src
 	$(PY_DIR)/venv/bin/python -m ipykernel install --prefix $(PY_DIR)/venv --name forgetpredict-venv > /dev/null

@@ -587,6 +587,11 @@ class PractitionerInputTests(unittest.TestCase):
         for value in (1 + 2j, np.complex128(0.5 + 1j)):
             with self.assertRaisesRegex(fp.InputError, "example 3 has the complex value .*; give measured forgetting as real numbers"):
                 model.predict({j: (value if j == 3 else self.z[0, j]) for j in range(5)}, progress=False)
+        # A boolean (a mask passed by mistake) was read as a loss increase of 1; refused, in a dict, a Series or an array.
+        for cells in ({j: (True if j == 3 else self.z[0, j]) for j in range(5)}, pd.Series([True, False, True], index=[0, 1, 3]),
+                      np.array([True, False, True])):
+            with self.assertRaisesRegex(fp.InputError, r"(has the boolean (True|False), not a measured value|is an array of booleans, not measured values); give measured forgetting as numbers"):
+                model.predict(cells, progress=False)
 
     def test_ids_that_pandas_reads_as_missing_come_back_as_text(self):
         words = ["NA", "NaN", "nan", "null", "N/A", "None", "#N/A"]

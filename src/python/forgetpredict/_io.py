@@ -430,6 +430,9 @@ def as_cells(observed, argument: str = "observed") -> pd.Series:
         if isinstance(observed, (str, bytes)) or np.ndim(observed) == 0:
             raise InputError(f"{argument}={observed!r} is a single value, not measured cells: give them by example id, as a Series "
                              "indexed by example id, a dict {id: value}, an example,value DataFrame or a one-row DataFrame of example columns.")
+        if np.asarray(observed).dtype.kind == "b":
+            raise InputError(f"{argument} is an array of booleans, not measured values; give measured forgetting as numbers (a mask of "
+                             "which examples were measured selects them: values[mask], as a Series indexed by example id).")
         observed = pd.Series(array_values(observed, argument) if np.ndim(observed) > 0 else observed)
     _refuse_multiindex(observed.index, argument, "the index (the example ids)")
     if observed.dtype == object:
@@ -441,6 +444,12 @@ def as_cells(observed, argument: str = "observed") -> pd.Series:
     if text_cell is not None:
         raise InputError(f"{argument}: example {text_cell[0]!r} has the text {text_cell[1]!r}, not a number; give measured forgetting as "
                          "numbers (pd.to_numeric converts text; NaN or no entry = not measured).")
+    # A boolean is a mask passed by mistake (True would be read as a loss increase of 1): refused, named by its cell.
+    bool_cell = next(((i, v) for i, v in observed.items() if isinstance(v, (bool, np.bool_))), None) \
+        if observed.dtype == object or observed.dtype.kind == "b" else None
+    if bool_cell is not None:
+        raise InputError(f"{argument}: example {bool_cell[0]!r} has the boolean {bool_cell[1]!r}, not a measured value; give measured "
+                         "forgetting as numbers (a mask of which examples were measured selects them: values[mask]).")
     # (a complex dtype holds every cell as complex: name one whose imaginary part is not 0, if there is one)
     complex_cells = [(i, v) for i, v in observed.items() if isinstance(v, (complex, np.complexfloating))] \
         if observed.dtype == object or observed.dtype.kind == "c" else []
