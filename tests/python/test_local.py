@@ -273,6 +273,9 @@ class LocalTests(unittest.TestCase):
             with self.assertRaises(fp.EngineError) as error:
                 knn.design(5, progress=False)
         self.assertIn("A knn model has no factor model to design on", error.exception.message)
+        # The command line's call is named as the package's (it had said "forgetpredict design MATRIX").
+        self.assertIn("(fp.design(z, ...))", error.exception.message)
+        self.assertNotIn("forgetpredict design", error.exception.message)
 
     def test_analyze_finds_the_planted_rank(self):
         r2 = fp.analyze(self.frame, max_rank=4, progress=False)["r2"]

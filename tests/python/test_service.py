@@ -149,6 +149,12 @@ class ServiceTests(unittest.TestCase):
         self.assertIn("no-such-example", caught.exception.message)
         with self.assertRaises(fp.EngineError):
             self.client.model("no-such-model")
+        # A name taken: the service's form field (overwrite=true) is named as the client's argument.
+        with self.assertRaises(fp.ServiceError) as taken:
+            self.client.fit(self.frame, method="additive", name="gaps-taken", progress=False, overwrite=True)
+            self.client.fit(self.frame, method="additive", name="gaps-taken", progress=False)
+        self.assertEqual(taken.exception.status, 409)
+        self.assertIn("overwrite=True to replace it", taken.exception.message)
 
     def test_wrong_key_is_refused(self):
         with self.assertRaises(fp.ServiceError) as caught:

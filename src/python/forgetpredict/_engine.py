@@ -263,9 +263,9 @@ _ID_COLUMN_HINT = re.compile(r" ?The ids were taken from column '([^']*)'; name 
 def python_words(text: str) -> str:
     """``text`` with the command line's options named as the Python call's arguments: "--top must be at least 1" ->
     "top must be at least 1", "pass --allow-partial" -> "pass allow_partial=True", "--group-by COL" -> "group_by=...",
-    "refit it with 'fit --task-features'" -> "refit it with fp.fit(..., task_features=...)"; the package's matrix files
-    by the argument they hold (``z.npz``)."""
-    text = ID_KIND_TAG.sub(".npz", text)
+    "refit it with 'fit --task-features'" -> "refit it with fp.fit(..., task_features=...)", "(forgetpredict design MATRIX)" ->
+    "(fp.design(z, ...))"; the package's matrix files by the argument they hold (``z.npz``)."""
+    text = ID_KIND_TAG.sub(".npz", text).replace("(forgetpredict design MATRIX)", "(fp.design(z, ...))")
     text = _COMMAND_OPTION.sub(lambda m: f"{'fp.' if m.group(1) in ('fit', 'evaluate', 'analyze') else ''}{m.group(1)}(..., "
                                f"{_OPTIONS.get('--' + m.group(2), m.group(2)).replace('=True', '')}=...)", text)
     text = _SETS_ANOTHER.sub(lambda m: f"pass {_OPTIONS.get('--' + m.group(1), m.group(1))}=... to set another", text)
@@ -285,13 +285,14 @@ def python_words(text: str) -> str:
 
 def service_words(text: str) -> str:
     """A problem detail of the service with its JSON fields named as the client's arguments: 'set "byIndex": true' ->
-    "pass by_index=True", '"groupBy"' -> "group_by", "taskFeatures: ..." -> "task_features: ..."; the package's
-    matrix files by the argument they hold (``z.npz``)."""
+    "pass by_index=True", '"groupBy"' -> "group_by", "taskFeatures: ..." -> "task_features: ...", "overwrite=true" ->
+    "overwrite=True"; the package's matrix files by the argument they hold (``z.npz``)."""
     def python(match: "re.Match[str]") -> str:
         field = match.group(1) or match.group(2)
         return "pass by_index=True" if field is None else _FIELDS[field]
 
-    return _FIELD.sub(python, ID_KIND_TAG.sub(".npz", text))
+    # The upload's form field (overwrite=true) is the client's argument, overwrite=True.
+    return _FIELD.sub(python, ID_KIND_TAG.sub(".npz", text)).replace("overwrite=true", "overwrite=True")
 
 
 _UNRECOGNIZED = re.compile(r"Argument '(.*)' not recognized\. Must be one of: (.*)$")
