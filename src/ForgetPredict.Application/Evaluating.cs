@@ -399,11 +399,10 @@ public static class Evaluating
         // Methods run by default (none named) are left out with a warning when they cannot be fitted on the training tasks
         // (rank1's fit collapses on a 3 x 4 matrix): the user did not ask for them, and the others still answer.
         var byDefault = request.Methods is null;
-        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known, threads, request.Prior))
-            .Select(m => byDefault ? Skippable(m) : m).ToList();
+        var methods = request.MethodNames.Select(name => CreateMethod(name, request.Matrix, request.Source, request.Options.Known, threads, request.Prior)).ToList();
         if (request.TaskFeatures is not { } tasks)
         {
-            return request.ExampleFeatures is null ? methods
+            return request.ExampleFeatures is null ? Defaulted(methods)
                 : throw new ArgumentException("Example features are used together with task features (by the representation baseline); give task features too.", nameof(request));
         }
 
@@ -423,7 +422,10 @@ public static class Evaluating
             methods.Add(new RepresentationMethod(tasks, examples));
         }
 
-        return methods;
+        return Defaulted(methods);
+
+        // Every method of a run with none named, the +features variants of the defaults too, may be left out.
+        List<IEvaluationMethod> Defaulted(List<IEvaluationMethod> all) => byDefault ? [.. all.Select(Skippable)] : all;
     }
 
     private static IEvaluationMethod Skippable(IEvaluationMethod method) =>
@@ -523,7 +525,8 @@ public static class Evaluating
     {
         var r = plan.Request;
         var z = r.Matrix;
-        var methods = plan.Methods.Select(m => new MethodSettings(m.Name, SettingsOf(m.Name))
+        // A method left out at every k (a default that could not be fitted) ran with no settings: only its warning names it.
+        var methods = plan.Methods.Where(m => !results.All(result => result.Skipped.Any(x => x.Name == m.Name))).Select(m => new MethodSettings(m.Name, SettingsOf(m.Name))
         {
             Fitted = [.. results.Select(result => (result.Options.Known, result.Methods.FirstOrDefault(x => x.Name == m.Name)?.Fitted)).Where(x => x.Fitted is not null).Select(x => (x.Known, x.Fitted!))],
         }).ToArray();

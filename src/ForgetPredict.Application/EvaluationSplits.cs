@@ -254,7 +254,7 @@ public static class EvaluationSplits
 
         var unfamiliar = Enumerable.Range(0, matrix.TaskCount).Where(i => families[i] is null).ToArray();
         OptionMessage[] warnings = unfamiliar.Length == 0 ? [] : [OptionMessage.Of(
-            $"{unfamiliar.Length} of the {matrix.TaskCount} tasks have no family in the task metadata (first: {Ids.Quoted([.. unfamiliar.Take(3).Select(i => matrix.TaskIds[i])])}{(unfamiliar.Length > 3 ? ", ..." : "")}), so they neither train nor are tested; give them a family to use them.")];
+            $"{unfamiliar.Length} of the {matrix.TaskCount} tasks {(unfamiliar.Length == 1 ? "has" : "have")} no family in the task metadata (first: {Ids.Quoted([.. unfamiliar.Take(3).Select(i => matrix.TaskIds[i])])}{(unfamiliar.Length > 3 ? ", ..." : "")}), so they neither train nor are tested; give them a family to use them.")];
         return new ChosenSplit(new EvaluationSplit(trainRows, testRows), SplitKind.Family, warnings) { TestFamily = test, TrainFamily = train };
     }
 

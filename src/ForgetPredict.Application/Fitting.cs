@@ -155,8 +155,9 @@ public sealed record FitResult(IForgettingModel Model, ForgettingMatrix Matrix, 
 
     /// <summary>
     /// What the caller should be told about the matrix the model was fitted on (<see cref="Fitting.MatrixWarnings"/>,
-    /// <see cref="Fitting.ModelWarnings"/>): examples or tasks with no observed cell, and examples measured on too few tasks
-    /// for the model's factors. Empty when there is nothing to say.
+    /// <see cref="Fitting.ModelWarnings"/>): cells thousands of times its typical magnitude, a single measured task, examples or
+    /// tasks with no observed cell, and examples measured on too few tasks for the model's factors. Empty when there is nothing
+    /// to say.
     /// </summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

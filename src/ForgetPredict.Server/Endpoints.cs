@@ -161,23 +161,42 @@ internal static class Endpoints
             return hasCsv && format.Equals("csv", StringComparison.OrdinalIgnoreCase);
         }
 
-        // Without format, the Accept header chooses: CSV when it names text/csv or text/* (where there is a table form), else
-        // JSON when it admits application/json (*/*, application/*, or none given); an Accept of only other forms (text/csv on predict,
-        // application/xml) is a 406, as HTTP says, instead of a JSON answer it did not ask for.
+        // Without format, the Accept header chooses between CSV (where there is a table form) and JSON by their weights (below);
+        // an Accept of only other forms (text/csv on predict, application/xml) is a 406, as HTTP says, instead of a JSON answer
+        // it did not ask for.
         var accept = context.Request.Headers.Accept;
         if (accept.Count == 0 || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParseList(accept, out var types) || types.Count == 0)
         {
             return false;
         }
 
-        bool Admits(string mediaType, bool anyType) =>
-            types.Any(t => t.Quality is not 0 && (anyType || !t.MatchesAllTypes) && new Microsoft.Net.Http.Headers.MediaTypeHeaderValue(mediaType).IsSubsetOf(t));
-        if (hasCsv && Admits("text/csv", anyType: false))
+        // Each form's weight is that of the most specific range naming it (text/csv, then text/*, then */*; q defaults to 1), as
+        // HTTP says: CSV when a range other than */* gives it a weight at least JSON's, else JSON when it has any weight.
+        (double Quality, bool Specific) Weight(string type, string subtype)
+        {
+            Microsoft.Net.Http.Headers.MediaTypeHeaderValue? best = null;
+            var rank = -1;
+            foreach (var t in types)
+            {
+                var r = t.MatchesAllTypes ? 0 : !t.Type.Equals(type, StringComparison.OrdinalIgnoreCase) ? -1 : t.MatchesAllSubTypes ? 1
+                    : t.SubType.Equals(subtype, StringComparison.OrdinalIgnoreCase) ? 2 : -1;
+                if (r > rank)
+                {
+                    (best, rank) = (t, r);
+                }
+            }
+
+            return best is null ? (0, false) : (best.Quality ?? 1, rank > 0);
+        }
+
+        var csv = hasCsv ? Weight("text", "csv") : (0, false);
+        var json = Weight("application", "json");
+        if (csv.Quality > 0 && csv.Specific && csv.Quality >= json.Quality)
         {
             return true;
         }
 
-        return Admits("application/json", anyType: true) ? false
+        return json.Quality > 0 ? false
             : throw ApiException.NotAcceptable($"This endpoint answers in application/json{(hasCsv ? " or text/csv" : string.Empty)}, and the Accept header ('{Application.Echo.Printable(accept.ToString())}') admits neither; send Accept: application/json (or */*), or leave it out{(hasCsv ? "; format=csv asks for the CSV" : string.Empty)}.");
     }
 

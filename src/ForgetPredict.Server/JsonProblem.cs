@@ -42,7 +42,8 @@ internal static class JsonProblem
         if (NotANumber(message))
         {
             // NaN, Infinity, -Infinity (as Python's json.dumps writes them): the reader says "'N' is an invalid start of a value".
-            return $"{Prefix}NaN and Infinity are not JSON numbers{(field.Length > 0 ? $" (at \"{field}\")" : string.Empty)}{at}; leave the value out (a cell not measured is simply not listed in \"observed\"), or give null where the field allows it.";
+            // The reader names only the first letter: an N may also be Python's None, so the message names both.
+            return $"{Prefix}NaN, Infinity and None are not JSON values{(field.Length > 0 ? $" (at \"{field}\")" : string.Empty)}{at}; leave the value out{(field == "observed" ? " (a cell not measured is simply not listed in \"observed\")" : string.Empty)}, or give null where the field allows it.";
         }
 
         // The reader's other messages (bad syntax, a custom field's rule) are already in plain words; keep their first sentence.

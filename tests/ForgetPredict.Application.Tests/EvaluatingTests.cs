@@ -120,6 +120,14 @@ public sealed class EvaluatingTests : IDisposable
         Assert.DoesNotContain("(Parameter", warning, StringComparison.Ordinal);
         var curve = Evaluating.Run(request with { Known = [0, 1] });
         Assert.Single(curve.Warnings, w => w.ToString().StartsWith("rank1 was left out", StringComparison.Ordinal));
+        Assert.DoesNotContain(report.Settings.Methods, m => m.Name == "rank1");
+
+        // With task features the defaults' +features variants run too, and rank1+features is left out alike.
+        var features = new Core.Features.FeatureSet(tiny.TaskIds, [new Core.Features.FeatureBlock("tf.csv", Core.Features.FeatureKind.Numeric, ["lr"], [0.1, 0.2, 0.4, 0.8])]);
+        var withFeatures = Evaluating.Run(request with { TaskFeatures = features });
+        Assert.DoesNotContain(withFeatures.Results[0].Methods, m => m.Name.StartsWith("rank1", StringComparison.Ordinal));
+        Assert.Contains(withFeatures.Results[0].Methods, m => m.Name == "mf+features");
+        Assert.Contains(withFeatures.Warnings, w => w.ToString().StartsWith("rank1+features was left out", StringComparison.Ordinal));
 
         Assert.Contains("The rank1 fit on this 3 x 4 matrix predicts worse than the matrix's mean",
             Assert.Throws<ArgumentException>(() => Evaluating.Run(request with { Methods = ["rank1", "mf"] })).Message, StringComparison.Ordinal);

@@ -25,7 +25,8 @@ public interface IEvaluationMethod
 
     /// <summary>
     /// True when a run should leave this method out of its results, with the reason (<see cref="EvaluationResult.Skipped"/>),
-    /// when it cannot be fitted on the training tasks (its preparation throws <see cref="ArgumentException"/>), instead of
+    /// when it cannot be fitted on the training tasks (its preparation throws an <see cref="ArgumentException"/> itself, not
+    /// a derived one such as <see cref="ArgumentOutOfRangeException"/>, which is a setting or a bug), instead of
     /// failing: a method run by default rather than one the user named. False unless a method says otherwise.
     /// </summary>
     bool SkipIfUnfittable => false;
@@ -554,7 +555,7 @@ public static class Protocol
             {
                 predictor = method is IKnownTunedMethod tuned ? tuned.Prepare(train, o.Known, cancellationToken) : method.Prepare(train, cancellationToken);
             }
-            catch (ArgumentException e) when (method.SkipIfUnfittable)
+            catch (ArgumentException e) when (method.SkipIfUnfittable && e.GetType() == typeof(ArgumentException))
             {
                 skipped.Add(new SkippedMethod(method.Name, ExceptionText.Sentence(e)));
                 continue;

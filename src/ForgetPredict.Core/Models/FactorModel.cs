@@ -170,13 +170,13 @@ public sealed partial class FactorModel : IForgettingModel
         _fallbackMean = parameters.TaskPrior is null ? MeanTaskParameters(parameters, _taskDim) : null;
     }
 
-    // The empirical prior's centre when it could not be estimated (fewer than two measured training tasks): the mean of the
-    // training tasks' parameter vectors (a_i; U_i), leaving out tasks whose parameters are all 0 (unmeasured ones, which the
-    // fit shrinks to 0); all 0 when every task's are. The fold-in's prior is then the ridge penalty centred there, so a model
+    // The empirical prior's centre when it could not be estimated (fewer than two measured training tasks): the parameter
+    // vector (a_i; U_i) of the one task whose parameters are not all 0 (unmeasured tasks' are shrunk to 0); all 0 when every
+    // task's are; null (the ridge prior centred on 0) when two or more tasks have parameters but the model has no prior. The fold-in's prior is then the ridge penalty centred there, so a model
     // of one task starts a new task from that task, as "the average training task" says, not from 0.
     private readonly double[]? _fallbackMean;
 
-    private static double[] MeanTaskParameters(FactorModelParameters p, int taskDim)
+    private static double[]? MeanTaskParameters(FactorModelParameters p, int taskDim)
     {
         var mean = new double[taskDim];
         var biases = p.TaskBiases.Length != 0;
@@ -195,6 +195,12 @@ public sealed partial class FactorModel : IForgettingModel
                 count++;
                 TensorPrimitives.Add(mean, task, mean);
             }
+        }
+
+        // Two or more measured tasks without a prior (a model from a fitter that sets none) keep the ridge prior centred on 0.
+        if (count >= 2)
+        {
+            return null;
         }
 
         if (count > 0)
