@@ -60,7 +60,7 @@ internal static class InputFile
     }
 
     /// <summary>The message for a gzip-compressed file: what shows it, and the fix. Ends with a period.</summary>
-    public static string GzipFix(string sourceName, string evidence)
+    private static string GzipFix(string sourceName, string evidence)
     {
         var name = Path.GetFileName(sourceName);
         var inner = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : null;
@@ -68,6 +68,13 @@ internal static class InputFile
         return $"is gzip-compressed ({evidence}), which is not read here: gunzip it first ({gunzip}), or write it uncompressed (pandas: to_csv('z.csv') rather than to_csv('z.csv.gz')).";
     }
 
-    /// <summary>True when a path's extension is .gz (a gzip-compressed file by its name).</summary>
-    public static bool IsGzipName(string path) => Path.GetExtension(path).Equals(".gz", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Refuses a path whose extension is .gz (a gzip-compressed file by its name), with <see cref="GzipFix"/>.</summary>
+    /// <exception cref="ForgettingDataException">The name ends in .gz.</exception>
+    public static void RefuseGzipName(string path)
+    {
+        if (Path.GetExtension(path).Equals(".gz", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ForgettingDataException(path, GzipFix(path, "its name ends in '.gz'"));
+        }
+    }
 }

@@ -212,9 +212,9 @@ public static class MatrixFile
         }
 
         var extension = Path.GetExtension(path).ToLowerInvariant();
-        if (option == DataOptionNames.Format && InputFile.IsGzipName(path))
+        if (option == DataOptionNames.Format)
         {
-            throw new ForgettingDataException(path, InputFile.GzipFix(path, "its name ends in '.gz'"));
+            InputFile.RefuseGzipName(path);
         }
 
         foreach (var (name, extensions) in Formats)

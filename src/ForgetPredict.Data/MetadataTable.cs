@@ -237,11 +237,7 @@ public sealed class MetadataTable
             return ReadParquet(path, idColumn, skipDates);
         }
 
-        if (InputFile.IsGzipName(path))
-        {
-            throw new ForgettingDataException(path, InputFile.GzipFix(path, "its name ends in '.gz'"));
-        }
-
+        InputFile.RefuseGzipName(path);
         if (extension is not (".csv" or ".tsv" or ".tab" or ".txt"))
         {
             throw new ForgettingDataException(path, $"metadata tables are read from .csv, .tsv or .parquet files, not '{extension}'; export the table as CSV or Parquet.");

@@ -30,6 +30,12 @@ public static class TableColumns
         return trimmed.Length == 0 || trimmed == PandasIndex || trimmed == "__index_level_0__";
     }
 
+    private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
+
+    /// <summary>True for the names a matrix file's task id column goes by whatever its values look like: task_id, taskid, id,
+    /// index, name (any case, surrounding spaces ignored).</summary>
+    internal static bool IsIdColumnName(string name) => s_idColumnNames.Contains(name.Trim(), StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Parses a comma-separated list of column names, one per role, in the roles' order.</summary>
     /// <param name="text">The names, e.g. <c>ex,val</c>.</param>
     /// <param name="roles">What each name is, e.g. <c>EXAMPLE</c>, <c>VALUE</c> (for the message).</param>

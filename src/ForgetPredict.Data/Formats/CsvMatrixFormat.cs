@@ -515,13 +515,10 @@ public static class CsvMatrixFormat
     private static bool IsWholeDecimal(string cell) =>
         KindOf(cell, out var value) == CellKind.Number && cell.AsSpan().IndexOfAny(".eE") >= 0 && float.IsFinite(value) && value == MathF.Round(value);
 
-    private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
-
     private static bool NamesIds(string name, string taskColumn)
     {
         var trimmed = name.Trim();
-        return trimmed.Length == 0 || trimmed.Equals(taskColumn, StringComparison.OrdinalIgnoreCase)
-            || s_idColumnNames.Contains(trimmed, StringComparer.OrdinalIgnoreCase);
+        return trimmed.Length == 0 || trimmed.Equals(taskColumn, StringComparison.OrdinalIgnoreCase) || TableColumns.IsIdColumnName(trimmed);
     }
 
     // The layout of a table whose header is both a long table's (task, example and value among its columns) and a wide

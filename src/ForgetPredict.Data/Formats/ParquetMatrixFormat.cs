@@ -141,12 +141,12 @@ public static class ParquetMatrixFormat
     private static bool IsWholeNumbers(ParquetColumn column) =>
         column.PhysicalType is ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 && column.DecimalScale is null && !column.IsTemporal;
 
-    // Names a column of ids goes by: id, index, row, name, task, run (any case, with _id or id after them), anything ending
-    // in _id, and pandas' index names (empty, Unnamed: 0).
+    // Names a column of whole-number ids goes by: the CSV reader's (TableColumns.IsIdColumnName), pandas' index names (empty,
+    // Unnamed: 0), and in a typed file also ids, idx, row, rowid, task, tasks, run, runid and anything ending in _id or " id".
     private static bool IsIdName(string name)
     {
         var n = name.Trim().ToLowerInvariant();
-        return TableColumns.IsPandasIndex(name) || n is "id" or "ids" or "index" or "idx" or "row" or "row_id" or "rowid" or "name" or "task" or "tasks" or "taskid" or "run" or "runid"
+        return TableColumns.IsPandasIndex(name) || TableColumns.IsIdColumnName(n) || n is "ids" or "idx" or "row" or "rowid" or "task" or "tasks" or "run" or "runid"
             || n.EndsWith("_id", StringComparison.Ordinal) || n.EndsWith(" id", StringComparison.Ordinal);
     }
 
