@@ -23,7 +23,7 @@ public static class FeatureFile
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(ids);
-        var extension = Path.GetExtension(path).ToLowerInvariant();
+        var extension = InputFile.ReaderExtension(path);
         return extension is ".npy" or ".npz" ? ReadEmbedding(path, ids, what) : ReadTable(path, ids, what, idColumn);
     }
 
@@ -69,7 +69,7 @@ public static class FeatureFile
         var sets = new List<FeatureSet>();
         foreach (var path in paths)
         {
-            if (Path.GetExtension(path).ToLowerInvariant() is ".npy" or ".npz")
+            if (InputFile.ReaderExtension(path) is ".npy" or ".npz")
             {
                 var (matrix, hasIds) = ReadRows(path, path);
                 if (hasIds)
@@ -163,7 +163,7 @@ public static class FeatureFile
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentNullException.ThrowIfNull(ids);
-        var extension = Path.GetExtension(sourceName).ToLowerInvariant();
+        var extension = InputFile.ReaderExtension(sourceName);
         if (extension is ".npy" or ".npz")
         {
             return ReadEmbedding(path, sourceName, ids, what);
@@ -174,7 +174,7 @@ public static class FeatureFile
             return ReadTable(MetadataTable.Read(path, null, skipDates: false), sourceName, ids, what, named: false);
         }
 
-        using (var stream = InputFile.OpenRead(path))
+        using (var stream = InputFile.OpenText(path))
         {
             return ReadTable(MetadataTable.Read(stream, sourceName), sourceName, ids, what, named: false);
         }

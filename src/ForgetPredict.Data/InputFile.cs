@@ -1,28 +1,21 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Hashing;
+
 namespace ForgetPredict.Data;
 
-/// <summary>Opens the files the readers read, with one message for what commonly goes wrong (a folder, a missing file).</summary>
+/// <summary>
+/// Opens the files the readers read, with one message for what commonly goes wrong (a folder, a missing file), and the one
+/// rule for gzip-compressed input: text (CSV, TSV, JSON, whitespace-separated) is read through it, as numpy and pandas read
+/// what they write to <c>z.csv.gz</c>; a binary format (.npy, .npz, Parquet), which is never written gzipped, is refused.
+/// </summary>
 internal static class InputFile
 {
-    /// <summary>Opens <paramref name="path"/> for reading.</summary>
-    /// <exception cref="ForgettingDataException">The path is a folder, or the file cannot be opened; the message names the path.</exception>
+    /// <summary>Opens <paramref name="path"/> for reading; a file holding gzip-compressed data is refused (see <see cref="RefuseGzip"/>).</summary>
+    /// <exception cref="ForgettingDataException">The path is a folder, the file cannot be opened, or it is gzip-compressed; the message names the path.</exception>
     public static FileStream OpenRead(string path, int bufferSize = 1 << 16, FileOptions options = FileOptions.SequentialScan)
     {
-        // Opening a folder fails with "Access to the path is denied", which sends a user to check permissions.
-        if (Directory.Exists(path))
-        {
-            throw new ForgettingDataException(path, "is a folder, not a file; name a file in it.");
-        }
-
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize, options);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ForgettingDataException(path, $"cannot open the file: {e.Message}", innerException: e);
-        }
-
+        var stream = Open(path, bufferSize, options);
         try
         {
             RefuseGzip(stream, path);
@@ -36,39 +29,93 @@ internal static class InputFile
     }
 
     /// <summary>
-    /// The one rule for gzip-compressed input (pandas <c>to_csv('z.csv.gz')</c>, <c>gzip z.csv</c>): a file whose first bytes
-    /// are gzip's 1F 8B is refused saying so, before a reader takes its bytes for text (a wrong encoding) or for a damaged
-    /// header. Every format read here starts otherwise (.npy with 93 'NUMPY', .npz with 'PK', Parquet with 'PAR1', text with
-    /// a character). A stream that cannot seek is left unread; a seekable one is left where it was.
+    /// Opens a text file (CSV, TSV, JSON, whitespace-separated) for reading: its bytes, or, when they are gzip-compressed
+    /// (by name or by content), the text they decompress to, checked against the gzip trailer (see <see cref="Decompressing"/>).
+    /// </summary>
+    /// <exception cref="ForgettingDataException">The path is a folder or the file cannot be opened; the message names the path.</exception>
+    public static Stream OpenText(string path)
+    {
+        var stream = Open(path, 1 << 16, FileOptions.SequentialScan);
+        try
+        {
+            return Decompressing(stream, path, leaveOpen: false) ?? stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private static FileStream Open(string path, int bufferSize, FileOptions options)
+    {
+        // Opening a folder fails with "Access to the path is denied", which sends a user to check permissions.
+        if (Directory.Exists(path))
+        {
+            throw new ForgettingDataException(path, "is a folder, not a file; name a file in it.");
+        }
+
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize, options);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ForgettingDataException(path, $"cannot open the file: {e.Message}", innerException: e);
+        }
+    }
+
+    /// <summary>
+    /// The extension that picks a reader for <paramref name="path"/>, lower case: its last one, or for a gzip-compressed
+    /// name the one before the <c>.gz</c> (<c>z.csv.gz</c> is read as <c>.csv</c>).
+    /// </summary>
+    public static string ReaderExtension(string path)
+    {
+        var extension = Path.GetExtension(path);
+        if (extension.Equals(".gz", StringComparison.OrdinalIgnoreCase))
+        {
+            extension = Path.GetExtension(path.AsSpan(0, path.Length - 3)).ToString();
+        }
+
+        return extension.ToLowerInvariant();
+    }
+
+    /// <summary>
+    /// When <paramref name="stream"/> starts with gzip's bytes 1F 8B, a stream of the text they decompress to; otherwise null
+    /// (the stream is read as it is). That stream checks, when its reader reaches the end, that the text has the length and CRC-32 the
+    /// gzip trailer records, so a truncated or damaged file (which .NET's <see cref="GZipStream"/> decompresses as far as it
+    /// goes, without a word) is refused rather than read short. Several gzip files joined into one are refused alike. A
+    /// stream that cannot seek is never peeked at, so it is read as it is (its trailer could not be read first either).
+    /// </summary>
+    /// <param name="stream">The stream, at the start of the data.</param>
+    /// <param name="sourceName">The name messages give.</param>
+    /// <param name="leaveOpen">Whether disposing the returned stream leaves <paramref name="stream"/> open.</param>
+    /// <exception cref="ForgettingDataException">The stream is too short to be gzip.</exception>
+    public static Stream? Decompressing(Stream stream, string sourceName, bool leaveOpen)
+    {
+        if (!StartsWithGzip(stream))
+        {
+            return null;
+        }
+
+        return new VerifiedGzipStream(stream, sourceName, leaveOpen);
+    }
+
+    /// <summary>
+    /// Refuses gzip-compressed data where a binary format is read (.npy with 93 'NUMPY', .npz with 'PK', Parquet with
+    /// 'PAR1'): a file whose first bytes are gzip's 1F 8B, before a reader takes them for a damaged header. A stream that
+    /// cannot seek is left unread; a seekable one is left where it was.
     /// </summary>
     /// <exception cref="ForgettingDataException">The stream holds gzip-compressed data.</exception>
     public static void RefuseGzip(Stream stream, string sourceName)
     {
-        if (!stream.CanSeek || stream.Length - stream.Position < 2)
-        {
-            return;
-        }
-
-        var start = stream.Position;
-        Span<byte> magic = stackalloc byte[2];
-        stream.ReadExactly(magic);
-        stream.Position = start;
-        if (magic[0] == 0x1F && magic[1] == 0x8B)
+        if (StartsWithGzip(stream))
         {
             throw new ForgettingDataException(sourceName, GzipFix(sourceName, "it starts with gzip's bytes 1F 8B"));
         }
     }
 
-    /// <summary>The message for a gzip-compressed file: what shows it, and the fix. Ends with a period.</summary>
-    private static string GzipFix(string sourceName, string evidence)
-    {
-        var name = Path.GetFileName(sourceName);
-        var inner = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : null;
-        var gunzip = inner is { Length: > 0 } ? $"gunzip {name} gives {inner}" : $"gzip -dc {name} > {Path.GetFileNameWithoutExtension(name)}-plain{Path.GetExtension(name)}";
-        return $"is gzip-compressed ({evidence}), which is not read here: gunzip it first ({gunzip}), or write it uncompressed (pandas: to_csv('z.csv') rather than to_csv('z.csv.gz')).";
-    }
-
-    /// <summary>Refuses a path whose extension is .gz (a gzip-compressed file by its name), with <see cref="GzipFix"/>.</summary>
+    /// <summary>Refuses a gzip-compressed name (<c>.gz</c>) where a binary format is read, with <see cref="GzipFix"/>.</summary>
     /// <exception cref="ForgettingDataException">The name ends in .gz.</exception>
     public static void RefuseGzipName(string path)
     {
@@ -76,5 +123,155 @@ internal static class InputFile
         {
             throw new ForgettingDataException(path, GzipFix(path, "its name ends in '.gz'"));
         }
+    }
+
+    /// <summary>
+    /// Refuses an output name ending in .gz: outputs are written uncompressed, and a writer picks its format from the
+    /// extension before it (the message names the plain name; every reader here, numpy's and pandas' too, reads a gzipped
+    /// text file).
+    /// </summary>
+    /// <exception cref="ForgettingDataException">The name ends in .gz.</exception>
+    public static void RefuseGzipOutput(string path)
+    {
+        if (Path.GetExtension(path).Equals(".gz", StringComparison.OrdinalIgnoreCase))
+        {
+            var plain = Path.GetFileName(path)[..^3];
+            throw new ForgettingDataException(path, $"outputs are written uncompressed; name the file {(plain.Length > 0 ? plain : "out.csv")} instead (gzip it afterwards if you need to: 'gzip {(plain.Length > 0 ? plain : "out.csv")}').");
+        }
+    }
+
+    // Whether a seekable stream's next two bytes are gzip's magic; it is left where it was. A stream that cannot seek is
+    // never peeked at (its bytes could not be given back).
+    private static bool StartsWithGzip(Stream stream)
+    {
+        if (!stream.CanSeek || stream.Length - stream.Position < 2)
+        {
+            return false;
+        }
+
+        var start = stream.Position;
+        Span<byte> magic = stackalloc byte[2];
+        stream.ReadExactly(magic);
+        stream.Position = start;
+        return magic[0] == 0x1F && magic[1] == 0x8B;
+    }
+
+    /// <summary>The message for gzip-compressed data where it is not read: what shows it, and the fix. Ends with a period.</summary>
+    private static string GzipFix(string sourceName, string evidence)
+    {
+        var name = Path.GetFileName(sourceName);
+        var inner = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : null;
+        var gunzip = inner is { Length: > 0 } ? $"gunzip {name} gives {inner}" : $"gzip -dc {name} > {Path.GetFileNameWithoutExtension(name)}-plain{Path.GetExtension(name)}";
+        return $"is gzip-compressed ({evidence}), which is read only for text formats (CSV, TSV, JSON, .txt): gunzip it first ({gunzip}).";
+    }
+
+    /// <summary>
+    /// Decompresses a gzip stream and, at its end, checks the text against the trailer's CRC-32 and length (the last 8
+    /// bytes of the stream, read before decompressing).
+    /// </summary>
+    private sealed class VerifiedGzipStream : Stream
+    {
+        private const int MinimumGzipLength = 18;   // a 10-byte header and an 8-byte trailer around the deflate data
+        private readonly Stream _compressed;
+        private readonly GZipStream _gzip;
+        private readonly string _sourceName;
+        private readonly bool _leaveOpen;
+        private readonly uint _expectedCrc;
+        private readonly uint _expectedLength;
+        private readonly Crc32 _crc = new();
+        private long _length;
+        private bool _checked;
+
+        public VerifiedGzipStream(Stream compressed, string sourceName, bool leaveOpen)
+        {
+            var start = compressed.Position;
+            if (compressed.Length - start < MinimumGzipLength)
+            {
+                throw new ForgettingDataException(sourceName, Damaged("it is shorter than a gzip file's header and trailer"));
+            }
+
+            Span<byte> trailer = stackalloc byte[8];
+            compressed.Position = compressed.Length - 8;
+            compressed.ReadExactly(trailer);
+            compressed.Position = start;
+            _expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+            _expectedLength = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+            _compressed = compressed;
+            _sourceName = sourceName;
+            _leaveOpen = leaveOpen;
+            _gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int read;
+            try
+            {
+                read = _gzip.Read(buffer);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ForgettingDataException(_sourceName, Damaged($"its compressed data is damaged ({e.Message})"), innerException: e);
+            }
+
+            if (read > 0)
+            {
+                _crc.Append(buffer[..read]);
+                _length += read;
+            }
+            else if (buffer.Length > 0 && !_checked)
+            {
+                _checked = true;
+                if (_crc.GetCurrentHashAsUInt32() != _expectedCrc || (uint)_length != _expectedLength)
+                {
+                    throw new ForgettingDataException(_sourceName, Damaged("its text does not match the length and checksum its gzip trailer records: the file is cut short or damaged, or joins several gzip files"));
+                }
+            }
+
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _gzip.Dispose();
+                if (!_leaveOpen)
+                {
+                    _compressed.Dispose();
+                }
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private static string Damaged(string why) =>
+            $"is gzip-compressed, but {why}; check it with 'gzip -t', and write it again (or uncompressed) if that fails.";
     }
 }

@@ -46,15 +46,17 @@ public static class MatrixFile
         options.Validate();
         var format = FormatOf(path, options.Format);
         CheckApplicable(path, format, options);
+        if (IsText(format))
+        {
+            using var text = InputFile.OpenText(path);
+            return ReadText(text, path, format, options);
+        }
+
         return format switch
         {
             "npy" => NpyFormat.Read(path, options.MaxCells),
             "npz" => NpzFormat.Read(path, options),
-            "csv" => CsvMatrixFormat.Read(path, options),
-            "tsv" => CsvMatrixFormat.Read(path, options with { Delimiter = options.Delimiter ?? '\t' }),
-            "json" => JsonMatrixFormat.Read(path, options.MaxCells),
             "parquet" => ParquetMatrixFormat.Read(path, options),
-            "txt" => ReadText(path, options.MaxCells),
             _ => throw new ForgettingDataException(path, $"format '{format}' cannot be read."),
         };
     }
@@ -73,16 +75,18 @@ public static class MatrixFile
         options.Validate();
         var format = FormatOf(sourceName, options.Format);
         CheckApplicable(sourceName, format, options);
+        if (IsText(format))
+        {
+            using var gunzipped = InputFile.Decompressing(stream, sourceName, leaveOpen: true);
+            return ReadText(gunzipped ?? stream, sourceName, format, options);
+        }
+
         InputFile.RefuseGzip(stream, sourceName);
         return format switch
         {
             "npy" => NpyFormat.Read(stream, sourceName, stream.CanSeek ? stream.Length - stream.Position : throw new ForgettingDataException(sourceName, ".npy needs a seekable stream (its size is checked against the header)."), options.MaxCells),
             "npz" => NpzFormat.Read(stream, sourceName, options),
-            "csv" => CsvMatrixFormat.Read(stream, sourceName, options),
-            "tsv" => CsvMatrixFormat.Read(stream, sourceName, options with { Delimiter = options.Delimiter ?? '\t' }),
-            "json" => JsonMatrixFormat.Read(stream, sourceName, options.MaxCells),
             "parquet" => ParquetMatrixFormat.Read(stream, sourceName, options),
-            "txt" => TextMatrixFormat.Read(stream, sourceName, options.MaxCells),
             _ => throw new ForgettingDataException(sourceName, $"format '{format}' cannot be read."),
         };
     }
@@ -211,29 +215,45 @@ public static class MatrixFile
                 : throw new ForgettingDataException(path, $"unknown format '{explicitFormat}'{Suggestion.DidYouMean(explicitFormat, Formats.Keys)}; known formats: {string.Join(", ", Formats.Keys)}.");
         }
 
-        var extension = Path.GetExtension(path).ToLowerInvariant();
-        if (option == DataOptionNames.Format)
-        {
-            InputFile.RefuseGzipName(path);
-        }
-
+        // A reader takes z.csv.gz as a .csv (gzip is read for text formats only); a writer writes no gzip.
+        var reading = option == DataOptionNames.Format;
+        var extension = reading ? InputFile.ReaderExtension(path) : Path.GetExtension(path).ToLowerInvariant();
         foreach (var (name, extensions) in Formats)
         {
             if (extensions.Contains(extension))
             {
+                if (reading && !IsText(name))
+                {
+                    InputFile.RefuseGzipName(path);
+                }
+
                 return name;
             }
+        }
+
+        if (reading)
+        {
+            InputFile.RefuseGzipName(path);
+        }
+        else
+        {
+            InputFile.RefuseGzipOutput(path);
         }
 
         var known = Formats.Values.SelectMany(e => e).ToList();
         throw new ForgettingDataException(path, OptionMessage.Of($"cannot tell the format from the extension '{extension}'; use one of {string.Join(", ", known)} or pass {new OptionReference(option)} ({string.Join(", ", Formats.Keys)})."));
     }
 
-    private static ForgettingMatrix ReadText(string path, long? maxCells)
+    // The formats whose files are text, read through gzip too (numpy's savetxt and pandas' to_csv write z.csv.gz).
+    private static bool IsText(string format) => format is "csv" or "tsv" or "json" or "txt";
+
+    private static ForgettingMatrix ReadText(Stream stream, string sourceName, string format, MatrixReadOptions options) => format switch
     {
-        using var stream = InputFile.OpenRead(path);
-        return TextMatrixFormat.Read(stream, path, maxCells);
-    }
+        "csv" => CsvMatrixFormat.Read(stream, sourceName, options),
+        "tsv" => CsvMatrixFormat.Read(stream, sourceName, options with { Delimiter = options.Delimiter ?? '\t' }),
+        "json" => JsonMatrixFormat.Read(stream, sourceName, options.MaxCells),
+        _ => TextMatrixFormat.Read(stream, sourceName, options.MaxCells),
+    };
 
     private static void CheckApplicable(string path, string format, MatrixReadOptions options)
     {

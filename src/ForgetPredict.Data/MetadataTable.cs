@@ -162,15 +162,15 @@ public sealed class MetadataTable
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
-        if (Path.GetExtension(sourceName).ToLowerInvariant() is ".parquet" or ".pq" && stream.CanSeek)
+        if (InputFile.ReaderExtension(sourceName) is ".parquet" or ".pq" && stream.CanSeek)
         {
             // A stored NAME.examples.parquet (the service reads its store's files as streams, named without their folders).
             using var parquet = Parquet.ParquetReader.Open(stream, sourceName, leaveOpen: true);
             return ReadParquet(parquet, sourceName, idColumn, skipDates: true);
         }
 
-        InputFile.RefuseGzip(stream, sourceName);
-        using var csv = new CsvTokenizer(stream, sourceName, CsvMatrixFormat.DelimiterFor(sourceName));
+        using var gunzipped = InputFile.Decompressing(stream, sourceName, leaveOpen: true);
+        using var csv = new CsvTokenizer(gunzipped ?? stream, sourceName, CsvMatrixFormat.DelimiterFor(sourceName));
         var header = csv.Next() ?? throw new ForgettingDataException(sourceName, "the metadata file is empty; it needs a header row (e.g. id,source) and one row per task or example.");
         var headerLine = csv.RecordLine;
         var names = header.Select(h => h.Trim()).ToArray();
@@ -231,19 +231,18 @@ public sealed class MetadataTable
     internal static MetadataTable Read(string path, string? idColumn, bool skipDates)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var extension = Path.GetExtension(path).ToLowerInvariant();
+        var extension = InputFile.ReaderExtension(path);
         if (extension is ".parquet" or ".pq")
         {
             return ReadParquet(path, idColumn, skipDates);
         }
 
-        InputFile.RefuseGzipName(path);
         if (extension is not (".csv" or ".tsv" or ".tab" or ".txt"))
         {
             throw new ForgettingDataException(path, $"metadata tables are read from .csv, .tsv or .parquet files, not '{extension}'; export the table as CSV or Parquet.");
         }
 
-        using var stream = InputFile.OpenRead(path);
+        using var stream = InputFile.OpenText(path);
         return Read(stream, path, idColumn);
     }
 

@@ -187,6 +187,7 @@ internal static class UploadFiles
 
         foreach (var table in taskFeatures.Concat(exampleFeatures).Append(examples).OfType<UploadedFile>())
         {
+            RefuseCompressedTable(table);
             CheckParquetTableSize(table, readOptions.MaxCells.Value);
         }
 
@@ -239,6 +240,27 @@ internal static class UploadFiles
                 : "--max-matrix-mb";
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
                 $"{file.SourceName} decompresses to {ApiException.Megabytes(total)} ({file.Length} bytes uploaded), more than the server's limit of {ApiException.Megabytes(limit)} for an uploaded matrix ({which}); send a smaller matrix, or start the server with a higher --max-matrix-mb."));
+        }
+    }
+
+    /// <summary>
+    /// Refuses (415) a gzip-compressed table (example metadata, task or example features; by its name or its first bytes).
+    /// The command line reads them, but a table is read whole into memory, and nothing bounds what an upload within
+    /// --max-upload-mb decompresses to (a matrix is bounded by --max-matrix-mb as it is read, so a gzipped CSV matrix is read).
+    /// </summary>
+    internal static void RefuseCompressedTable(UploadedFile file)
+    {
+        var gzip = Path.GetExtension(file.SourceName).Equals(".gz", StringComparison.OrdinalIgnoreCase);
+        if (!gzip)
+        {
+            Span<byte> magic = stackalloc byte[2];
+            using var stream = File.OpenRead(file.TempPath);
+            gzip = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        }
+
+        if (gzip)
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"{Application.Echo.Printable(file.SourceName)} is gzip-compressed: the service reads tables (example metadata, task and example features) uncompressed only, since nothing bounds what they decompress to; send it as plain CSV, TSV or Parquet (a gzipped CSV or JSON matrix is read).");
         }
     }
 

@@ -6,76 +6,210 @@ using ForgetPredict.Data.Formats;
 namespace ForgetPredict.Data.Tests;
 
 /// <summary>
-/// Gzip-compressed input (pandas to_csv('z.csv.gz'), gzip z.npy) is refused saying so, by its name or its first bytes, in
-/// every reader that opens a file: its bytes had been read as text in a wrong encoding, or as a damaged .npy header.
+/// Gzip-compressed text (numpy's savetxt('z.csv.gz'), pandas' to_csv('z.csv.gz'), gzip z.csv) is read as numpy and pandas
+/// read it, by its name or its first bytes, in every reader of text; a truncated, damaged or concatenated file is refused
+/// rather than read short (.NET's GZipStream stops at a cut without a word); a binary format (.npy, .npz, Parquet) that was
+/// gzipped is refused with the fix.
 /// </summary>
-public class GzipInputTests
+public sealed class GzipInputTests : IDisposable
 {
-    private const string Fix = "is gzip-compressed";
+    private const string Csv = ",a,b\nt1,0.5,0.25\nt2,0.75,0.125\n";
+    private readonly string _folder = Testing.RepoPaths.NewTempFolder("fp-gzip");
 
-    private static void WriteGzip(string path, string text)
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static byte[] Gzip(string text)
     {
-        using var file = File.Create(path);
-        using var gzip = new GZipStream(file, CompressionLevel.Optimal);
-        gzip.Write(Encoding.UTF8.GetBytes(text));
+        var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return buffer.ToArray();
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private static void AssertSmallMatrix(ForgettingMatrix z)
+    {
+        Assert.Equal(["t1", "t2"], z.TaskIds.ToArray());
+        Assert.Equal(["a", "b"], z.ExampleIds.ToArray());
+        Assert.Equal(0.5f, z[0, 0]);
+        Assert.Equal(0.125f, z[1, 1]);
     }
 
     [Theory]
-    [InlineData("z.csv.gz", null, "(its name ends in '.gz'), which is not read here: gunzip it first (gunzip z.csv.gz gives z.csv), or write it uncompressed (pandas: to_csv('z.csv') rather than to_csv('z.csv.gz')).")]
-    [InlineData("z.csv.gz", "csv", "(it starts with gzip's bytes 1F 8B), which is not read here: gunzip it first (gunzip z.csv.gz gives z.csv)")]
-    [InlineData("z.csv", null, "(it starts with gzip's bytes 1F 8B), which is not read here: gunzip it first (gzip -dc z.csv > z-plain.csv)")]
-    [InlineData("z.npy", null, "(it starts with gzip's bytes 1F 8B)")]
-    [InlineData("z.json", null, "(it starts with gzip's bytes 1F 8B)")]
-    [InlineData("z.txt", null, "(it starts with gzip's bytes 1F 8B)")]
-    public void AMatrix_IsRefusedNamingTheFileAndTheFix(string name, string? format, string expected)
+    [InlineData("z.csv.gz", Csv, null)]
+    [InlineData("z.CSV.GZ", Csv, null)]
+    [InlineData("z.csv", Csv, null)]                     // gzip by its bytes alone
+    [InlineData("z.gz", Csv, "csv")]                     // no inner extension: --format names it
+    [InlineData("z.tsv.gz", "\ta\tb\nt1\t0.5\t0.25\nt2\t0.75\t0.125\n", null)]
+    [InlineData("z.json.gz", "{\"columns\":[\"a\",\"b\"],\"index\":[\"t1\",\"t2\"],\"data\":[[0.5,0.25],[0.75,0.125]]}", null)]
+    public void ATextMatrix_IsReadThroughGzip_AsItsPlainFileIs(string name, string text, string? format)
     {
-        var folder = Testing.RepoPaths.NewTempFolder("fp-gzip");
-        var path = Path.Combine(folder, name);
-        WriteGzip(path, ",a,b\nt1,0.5,0.25\nt2,0.75,0.125\n");
+        var path = Write(name, Gzip(text));
+
+        AssertSmallMatrix(MatrixFile.Read(path, new MatrixReadOptions { Format = format }));
+        using var stream = File.OpenRead(path);
+        AssertSmallMatrix(MatrixFile.Read(stream, name, new MatrixReadOptions { Format = format }));
+    }
+
+    [Fact]
+    public void NumpysSavetxtFile_IsReadThroughGzip()
+    {
+        var path = Write("z.txt.gz", Gzip("# a b\n5.000000000000000000e-01 2.500000000000000000e-01\n7.500000000000000000e-01 1.250000000000000000e-01\n"));
+
+        var z = MatrixFile.Read(path);
+
+        Assert.Equal(["a", "b"], z.ExampleIds.ToArray());
+        Assert.Equal(0.125f, z[1, 1]);
+    }
+
+    [Fact]
+    public void AFileCutShort_IsRefused_EvenWhereTheCutFallsBetweenRows()
+    {
+        // A sync flush after the first row puts a byte boundary there: cut at it, the data decompresses to that row exactly,
+        // a well-formed CSV of one task, which GZipStream returns without a word.
+        var buffer = new MemoryStream();
+        long cut;
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(",a,b\nt1,0.5,0.25\n"u8);
+            gzip.Flush();
+            cut = buffer.Length;
+            gzip.Write("t2,0.75,0.125\n"u8);
+        }
+
+        var path = Write("z.csv.gz", buffer.ToArray()[..(int)cut]);
+        using (var plain = new GZipStream(File.OpenRead(path), CompressionMode.Decompress))
+        {
+            Assert.Equal(",a,b\nt1,0.5,0.25\n", new StreamReader(plain).ReadToEnd());
+        }
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+
+        Assert.StartsWith($"{path}: is gzip-compressed, but its text does not match the length and checksum its gzip trailer records: the file is cut short or damaged", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("trailer")]      // the last 8 bytes missing: every row is there
+    [InlineData("half")]
+    [InlineData("joined")]       // cat a.csv.gz b.csv.gz > z.csv.gz
+    [InlineData("junk")]         // bytes after the trailer
+    [InlineData("flipped")]      // a byte of the deflate data changed
+    [InlineData("tiny")]
+    public void ADamagedFile_IsRefusedNamingItAndTheCheck(string damage)
+    {
+        var whole = Gzip(Csv + string.Concat(Enumerable.Range(3, 200).Select(i => $"t{i},0.5,0.25\n")));
+        var bytes = damage switch
+        {
+            "trailer" => whole[..^8],
+            "half" => whole[..(whole.Length / 2)],
+            "joined" => [.. Gzip(",a,b\nt1,0.5,0.25\n"), .. Gzip("t2,0.75,0.125\n")],
+            "junk" => [.. whole, .. "junk\n"u8.ToArray()],
+            "flipped" => Flip(whole, 20),
+            _ => whole[..12],
+        };
+        var path = Write("z.csv.gz", bytes);
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+
+        Assert.StartsWith($"{path}: is gzip-compressed, but ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("check it with 'gzip -t'", e.Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] Flip(byte[] bytes, int at)
+    {
+        var copy = (byte[])bytes.Clone();
+        copy[at] ^= 0x5A;
+        return copy;
+    }
+
+    [Theory]
+    [InlineData("z.npy.gz", null, "(its name ends in '.gz'), which is read only for text formats (CSV, TSV, JSON, .txt): gunzip it first (gunzip z.npy.gz gives z.npy).")]
+    [InlineData("z.parquet.gz", null, "(its name ends in '.gz')")]
+    [InlineData("z.npy", null, "(it starts with gzip's bytes 1F 8B), which is read only for text formats (CSV, TSV, JSON, .txt): gunzip it first (gzip -dc z.npy > z-plain.npy).")]
+    [InlineData("z.npz", null, "(it starts with gzip's bytes 1F 8B)")]
+    [InlineData("z.gz", null, "(its name ends in '.gz')")]
+    public void ABinaryFormat_IsRefusedNamingTheFileAndTheFix(string name, string? format, string expected)
+    {
+        var path = Write(name, Gzip(Csv));
 
         var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path, new MatrixReadOptions { Format = format }));
 
-        Assert.StartsWith($"{path}: {Fix} {expected}", e.Message, StringComparison.Ordinal);
-        Directory.Delete(folder, recursive: true);
+        Assert.StartsWith($"{path}: is gzip-compressed {expected}", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void AStream_IsRefused_AndAPlainOneIsReadFromWhereItWas()
+    public void AStreamThatCannotSeek_IsRefused_AndAPlainOneIsReadFromWhereItWas()
     {
-        var gzipped = new MemoryStream();
-        using (var gzip = new GZipStream(gzipped, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            gzip.Write(",a\nt1,0.5\n"u8);
-        }
-
-        gzipped.Position = 0;
+        var gzipped = new NonSeekable(Gzip(",a\nt1,0.5\n"));
+        var seekable = new MemoryStream([.. "xx"u8.ToArray(), .. Gzip(",a\nt1,0.5\n")]) { Position = 2 };
         var plain = new MemoryStream(Encoding.UTF8.GetBytes("xx,a\nt1,0.5\n")) { Position = 2 };
 
-        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(gzipped, "upload.csv"));
-
-        Assert.Contains($"upload.csv: {Fix} (it starts with gzip's bytes 1F 8B)", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0.5f, MatrixFile.Read(seekable, "upload.csv")[0, 0]);
         Assert.Equal(0.5f, MatrixFile.Read(plain, "upload.csv")[0, 0]);
+        // Unseekable gzip cannot be recognised by a peek, so its bytes reach the CSV reader, which refuses them as text.
+        Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(gzipped, "upload.csv"));
     }
 
     [Fact]
-    public void TablesOfMeasuredCellsAndMetadata_AreRefusedAlike()
+    public void TablesOfMeasuredCellsMetadataAndFeatures_AreReadThroughGzip()
     {
-        var folder = Testing.RepoPaths.NewTempFolder("fp-gzip-tables");
-        var observed = Path.Combine(folder, "o.csv");
-        var metadata = Path.Combine(folder, "meta.csv.gz");
-        var unnamed = Path.Combine(folder, "meta.csv");
-        WriteGzip(observed, "example,value\na,0.5\n");
-        WriteGzip(metadata, "id,source\na,web\n");
-        WriteGzip(unnamed, "id,source\na,web\n");
         var ids = IdList.From(["a", "b"]);
+        var observed = Write("o.csv.gz", Gzip("example,value\nb,0.5\n"));
+        var observedJson = Write("o.json.gz", Gzip("{\"a\": 0.25}"));
+        var metadata = Write("meta.csv.gz", Gzip("id,source\na,web\nb,code\n"));
+        var unnamed = Write("meta.tsv", Gzip("id\tsource\na\tweb\nb\tcode\n"));
+        var features = Write("f.csv.gz", Gzip("id,lr\na,0.001\nb,0.003\n"));
 
-        var o = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(observed, ids, new ExampleMatching(false, "pass --by-index")));
-        var m = Assert.Throws<ForgettingDataException>(() => MetadataTable.Read(metadata));
-        var u = Assert.Throws<ForgettingDataException>(() => MetadataTable.Read(unnamed));
+        var o = ObservedCells.Read(observed, ids, new ExampleMatching(false, "pass --by-index"));
+        var j = ObservedCells.Read(observedJson, ids, new ExampleMatching(false, "pass --by-index"));
+        var m = MetadataTable.Read(metadata);
+        var u = MetadataTable.Read(unnamed);
+        var f = FeatureFile.Read(features, ids);
 
-        Assert.Contains($"o.csv: {Fix} (it starts with gzip's bytes 1F 8B)", o.Message, StringComparison.Ordinal);
-        Assert.Contains($"meta.csv.gz: {Fix} (its name ends in '.gz')", m.Message, StringComparison.Ordinal);
-        Assert.Contains($"meta.csv: {Fix} (it starts with gzip's bytes 1F 8B)", u.Message, StringComparison.Ordinal);
-        Directory.Delete(folder, recursive: true);
+        Assert.Equal([1], o.Examples);
+        Assert.Equal([0.5], o.Values);
+        Assert.Equal([0], j.Examples);
+        Assert.Equal([0.25], j.Values);
+        Assert.Equal(["web", "code"], m.Column("source"));
+        Assert.Equal(["web", "code"], u.Column("source"));
+        Assert.Equal(2, f.Count);
+    }
+
+    [Fact]
+    public void AGzippedEmbedding_IsRefusedWithTheFix()
+    {
+        var path = Write("emb.npy.gz", Gzip("not an npy"));
+
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["a"])));
+
+        Assert.Contains("emb.npy.gz: is gzip-compressed (it starts with gzip's bytes 1F 8B)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOutputNamedGz_IsRefusedBeforeAnythingIsWritten_NamingThePlainName()
+    {
+        var matrix = MatrixFile.Read(Write("z.csv", Encoding.UTF8.GetBytes(Csv)));
+        var path = Path.Combine(_folder, "out.csv.gz");
+
+        var m = Assert.Throws<ForgettingDataException>(() => MatrixFile.Write(matrix, path));
+        var t = Assert.Throws<ForgettingDataException>(() => Data.Tables.TableFile.FormatOf(path));
+
+        Assert.Equal($"{path}: outputs are written uncompressed; name the file out.csv instead (gzip it afterwards if you need to: 'gzip out.csv').", m.Message);
+        Assert.Equal(m.Message, t.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 }

@@ -333,6 +333,44 @@ public sealed class UploadTests : IDisposable
         Assert.Empty(Directory.GetFiles(_store, "*.fpm"));
     }
 
+    private static byte[] Gzip(byte[] bytes)
+    {
+        var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(bytes);
+        }
+
+        return buffer.ToArray();
+    }
+
+    [Fact]
+    public async Task Upload_AGzippedCsvMatrix_IsFittedAsThePlainOne()
+    {
+        var response = await _client.PostAsync("/v1/models", Http.Upload("z.csv.gz", Gzip(MatrixBytes(_synthetic.Matrix, ".csv")), ("name", "gz"), ("method", "mf"), ("rank", "2")));
+        var done = await WaitAsync(_client, (await response.JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetString()!);
+
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        Assert.Equal(240, ModelFile.Load(Path.Combine(_store, "gz.fpm")).Model.ExampleCount);
+        AssertNoTemporaryFiles();
+    }
+
+    // A table is read whole, and nothing bounds what an upload decompresses to: gzip is refused there, by name or by content.
+    [Theory]
+    [InlineData("examples", "examples.csv.gz")]
+    [InlineData("examples", "examples.csv")]
+    [InlineData("taskFeatures", "tasks.csv.gz")]
+    [InlineData("exampleFeatures", "features.tsv")]
+    public async Task Upload_AGzippedTable_Is415_AndLeavesNothingBehind(string field, string fileName)
+    {
+        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "gz"), ("method", "mf"));
+        form.Add(new ByteArrayContent(Gzip("id,x\n0,1\n"u8.ToArray())), field, fileName);
+
+        await (await _client.PostAsync("/v1/models", form)).ProblemAsync(HttpStatusCode.UnsupportedMediaType, $"{fileName} is gzip-compressed: the service reads tables", "send it as plain CSV, TSV or Parquet");
+        AssertNoTemporaryFiles();
+        Assert.Empty(Directory.GetFiles(_store, "*.fpm"));
+    }
+
     [Fact]
     public async Task Upload_ClientFileNameWithFolders_StaysInsideTheStore()
     {

@@ -60,7 +60,7 @@ public static class CsvMatrixFormat
     /// <exception cref="ForgettingDataException">The file is missing or malformed (the message names the line, column and fix).</exception>
     public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
     {
-        using var stream = InputFile.OpenRead(path);
+        using var stream = InputFile.OpenText(path);
         return Read(stream, path, options);
     }
 
@@ -220,7 +220,7 @@ public static class CsvMatrixFormat
 
     /// <summary>Tab for names ending in .tsv or .tab, else null (sniff).</summary>
     internal static char? DelimiterFor(string sourceName) =>
-        sourceName.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || sourceName.EndsWith(".tab", StringComparison.OrdinalIgnoreCase) ? '\t' : null;
+        InputFile.ReaderExtension(sourceName) is ".tsv" or ".tab" ? '\t' : null;
 
     // A seekable stream is pre-scanned for its line breaks (fast, from the page cache) to bound the rows, so the rows go
     // straight into one array: 1x the matrix instead of 2x. The bound is also capped by the bytes left / (N + 1), since

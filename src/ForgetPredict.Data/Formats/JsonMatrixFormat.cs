@@ -30,7 +30,7 @@ public static class JsonMatrixFormat
 
     internal static ForgettingMatrix Read(string path, long? maxCells)
     {
-        using var stream = InputFile.OpenRead(path);
+        using var stream = InputFile.OpenText(path);
         return Read(stream, path, maxCells);
     }
 

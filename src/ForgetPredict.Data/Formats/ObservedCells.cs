@@ -37,7 +37,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
         var references = new ExampleReferences(exampleIds, matching);
         var names = columns is null ? ("example", "value") : (columns[0], columns[1]);
-        var cells = Path.GetExtension(path).ToLowerInvariant() switch
+        var cells = InputFile.ReaderExtension(path) switch
         {
             ".parquet" or ".pq" => ReadTable(path, references, names),
             ".json" => ReadJson(path, references, names),
@@ -62,7 +62,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
     private static ObservedCells ReadDelimited(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
-        using var stream = InputFile.OpenRead(path);
+        using var stream = InputFile.OpenText(path);
         using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
         var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
         var (exampleColumn, valueColumn) = Columns(path, header, names);
@@ -85,7 +85,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
     private static ObservedCells ReadJson(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
         const string Shapes = "expected an object of example/value pairs ({\"ex_3\": 0.41}) or an array of records ([{\"example\": \"ex_3\", \"value\": 0.41}], pandas to_json(orient=\"records\"))";
-        using var stream = InputFile.OpenRead(path);
+        using var stream = InputFile.OpenText(path);
         JsonDocument document;
         try
         {
@@ -202,7 +202,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
     private static ObservedCells ReadTable(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
-        if (Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq")
+        if (InputFile.ReaderExtension(path) is ".parquet" or ".pq")
         {
             // The matrix's value column and this one are held to one rule: numbers, not text that looks like them, nor dates
             // (a table is read without its date columns, so the value column is checked first).

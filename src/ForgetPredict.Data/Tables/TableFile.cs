@@ -34,6 +34,7 @@ public static class TableFile
         }
 
         var extension = Path.GetExtension(path).ToLowerInvariant();
+        InputFile.RefuseGzipOutput(path);
         return Formats.FirstOrDefault(f => f.Extensions.Contains(extension))
             ?? throw new ForgettingDataException(path, $"cannot tell the table format from the extension '{extension}'; name the file {string.Join(", ", Formats.SelectMany(f => f.Extensions))}.");
     }
