@@ -346,11 +346,9 @@ public static class Evaluating
             : EvaluationSplits.Choose(matrix, request.SplitBy ?? new SplitRequest(), options.RevealRandom);
         var methods = Methods(request);
         CheckNames(request, methods);
+        // What a fit of the matrix is told (extreme cells, tasks or examples with no observed cell), the protocol's fits too.
         var warnings = new List<OptionMessage>(split.Warnings);
-        if (Fitting.ExtremeCellWarning(matrix, request.Source) is { } extreme)
-        {
-            warnings.Add(OptionMessage.Plain(extreme));
-        }
+        warnings.AddRange(Fitting.MatrixWarnings(matrix, request.Source).Select(OptionMessage.Plain));
 
         IReadOnlyList<ExternalReport> reports = [];
         Func<int, IReadOnlyList<ExternalPredictions>> fromFiles = _ => [];

@@ -883,6 +883,27 @@ public sealed class ApplicationTests : IDisposable
         Assert.Null(Fitting.ExtremeCellWarning(s_training, "z.npy"));
     }
 
+    // QA: fit warned of a task and an example with no observed cell, and evaluate of the same matrix said nothing.
+    [Fact]
+    public void AnEvaluation_IsWarnedOfEmptyTasksAndExamples_AsAFitIs()
+    {
+        var values = s_training.Values.ToArray();
+        values.AsSpan(3 * s_training.ExampleCount, s_training.ExampleCount).Fill(float.NaN);
+        for (var i = 0; i < s_training.TaskCount; i++)
+        {
+            values[(i * s_training.ExampleCount) + 7] = float.NaN;
+        }
+
+        var matrix = ForgettingMatrix.Create(values, s_training.TaskCount, s_training.ExampleCount, s_training.TaskIds, s_training.ExampleIds);
+        var expected = Fitting.MatrixWarnings(matrix, "z.npy");
+
+        var plan = Evaluating.Plan(new EvaluateRequest { Matrix = matrix, Source = "z.npy", Methods = ["additive"], SplitBy = new SplitRequest { TestRows = [0, 1] } });
+
+        Assert.Equal(2, expected.Count);
+        Assert.Contains(expected, w => w.StartsWith("1 of the " + s_training.ExampleCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " examples of z.npy have no observed cell", StringComparison.Ordinal));
+        Assert.All(expected, w => Assert.Contains(plan.Warnings, p => p.ToString() == w));
+    }
+
     // QA: a model of one task predicted a new task with intervals of the fit's residual noise alone (a std of 0.001 where
     // the cells vary by 0.3), without a word.
     [Fact]

@@ -418,6 +418,9 @@ public class EvaluateCommandTests
         Assert.Contains("cross-validated RMSE", output, StringComparison.Ordinal);
         Assert.Contains("with 20 known cells", output, StringComparison.Ordinal);
         Assert.StartsWith("auto chose ", ModelFile.Load(model).Metadata["tuning"], StringComparison.Ordinal);
+        // The fitted line leaves the choice to its own line: a chosen profile model had read "rank 5, 1 sweeps" beside
+        // "auto chose profile rank 4".
+        Assert.Matches(@"^fitted auto on \d+ tasks x \d+ examples in [0-9.]+ s; training R\^2 ", output);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class FitDegenerateCommandTests
         var (code, output, error) = CliRunner.Run("fit", matrix, "--out", model);
 
         Assert.True(code == 0, error);
-        Assert.Contains($"with 30 known cells, all but one in the {tasks} tasks with no more observed cells", CliRunner.Unwrapped(output), StringComparison.Ordinal);
+        Assert.Contains($"with 30 known cells; {tasks} held-out tasks have no more than 30 observed cells and revealed all but one", CliRunner.Unwrapped(output), StringComparison.Ordinal);
         Assert.True(File.Exists(model));
     }
 

@@ -61,6 +61,37 @@ public sealed class GzipInputTests : IDisposable
     }
 
     [Fact]
+    public void FilesPandasAndNumpyWriteGzipped_ReadAsTheirPlainTwins()
+    {
+        Testing.ExternalTool.RunPython("""
+            import numpy as np, pandas as pd, sys, os
+            f = sys.argv[1]
+            rng = np.random.default_rng(5)
+            z = rng.normal(0.2, 0.3, size=(6, 9))
+            z[1, 4] = np.nan
+            df = pd.DataFrame(z, index=[f't{i}' for i in range(6)], columns=[f'e{j}' for j in range(9)])
+            for name in ['z.csv', 'z.csv.gz']:
+                df.to_csv(os.path.join(f, name))
+            df.to_csv(os.path.join(f, 'z.tsv.gz'), sep='\t')
+            df.to_json(os.path.join(f, 'z.json.gz'), orient='split')
+            np.savetxt(os.path.join(f, 'z.txt.gz'), np.nan_to_num(z, nan=0.5))
+            np.savetxt(os.path.join(f, 'z.txt'), np.nan_to_num(z, nan=0.5))
+            """, _folder);
+        var plain = MatrixFile.Read(Path.Combine(_folder, "z.csv"));
+        var text = MatrixFile.Read(Path.Combine(_folder, "z.txt"));
+
+        foreach (var name in new[] { "z.csv.gz", "z.tsv.gz", "z.json.gz" })
+        {
+            var z = MatrixFile.Read(Path.Combine(_folder, name));
+            Assert.Equal(plain.TaskIds.ToArray(), z.TaskIds.ToArray());
+            Assert.Equal(plain.ExampleIds.ToArray(), z.ExampleIds.ToArray());
+            Assert.Equal(plain.Values.ToArray(), z.Values.ToArray());
+        }
+
+        Assert.Equal(text.Values.ToArray(), MatrixFile.Read(Path.Combine(_folder, "z.txt.gz")).Values.ToArray());
+    }
+
+    [Fact]
     public void NumpysSavetxtFile_IsReadThroughGzip()
     {
         var path = Write("z.txt.gz", Gzip("# a b\n5.000000000000000000e-01 2.500000000000000000e-01\n7.500000000000000000e-01 1.250000000000000000e-01\n"));

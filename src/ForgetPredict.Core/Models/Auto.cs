@@ -106,7 +106,7 @@ public sealed record AutoReport(string Choice, double CrossValidatedRmse, IReadO
         $"auto chose {Choice} (cross-validated RMSE {ErrorText.Format(CrossValidatedRmse)} with {Known} known cells{ShortNote()}{SkippedNote()}; candidates: {string.Join(", ", Candidates.Select(c => $"{c.Name} {ErrorText.Format(c.Rmse)}"))})");
 
     private string ShortNote() => ShortTasks == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
-        $", all but one in the {ShortTasks} task{(ShortTasks == 1 ? "" : "s")} with no more observed cells");
+        $"; {ShortTasks} held-out task{(ShortTasks == 1 ? " has" : "s have")} no more than {Known} observed cells and revealed all but one");
 
     private string SkippedNote() => SkippedFolds == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
         $"; {SkippedFolds} fold{(SkippedFolds == 1 ? "" : "s")} not scored, {(SkippedFolds == 1 ? "its" : "their")} training tasks being constant");

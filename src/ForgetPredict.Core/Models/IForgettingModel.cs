@@ -27,7 +27,7 @@ public enum ModelMethod
     /// <summary>P(Z[i, j] = 1) = sigmoid(mu + a_i + b_j), for binary matrices.</summary>
     LogisticAdditive,
 
-    /// <summary>A stacked ensemble: non-negative, cross-validated weights on other methods' predictions.</summary>
+    /// <summary>A stacked ensemble: non-negative, cross-validated weights summing to one on other methods' predictions.</summary>
     Ensemble,
 }
 

@@ -64,6 +64,32 @@ public class AutoTests
         Assert.Equal(0, weights[2]);
     }
 
+    // QA: unconstrained, the weights learned to expand the members' predictions (sums of 1.06-1.2 on matrices of 8-20 tasks),
+    // which overshot once the members were refitted on every training task. They now sum to one: the best convex combination.
+    [Fact]
+    public void StackingWeights_SumToOne_TheBestConvexCombination()
+    {
+        var random = new Random(2);
+        var a = Enumerable.Range(0, 2000).Select(_ => random.NextDouble()).ToArray();
+        var b = a.Select(x => x + (0.3 * (random.NextDouble() - 0.5))).ToArray();
+        // The truth is 1.15 times a blend of the two: least squares free in its sum would give weights summing to 1.15.
+        var truth = a.Select((x, i) => 1.15 * ((0.6 * x) + (0.4 * b[i]))).ToArray();
+        var cv = new TaskCrossValidation(truth, [a, b], [a, b]);
+
+        var weights = EnsembleModel.StackingWeights(cv);
+
+        Assert.Equal(1, weights.Sum(), 12);
+        Assert.All(weights, w => Assert.True(w >= 0));
+        // No other convex combination on a fine grid does better.
+        var loss = Loss(weights[0]);
+        for (var w = 0.0; w <= 1; w += 0.001)
+        {
+            Assert.True(loss <= Loss(w) + 1e-12, $"w = {w}");
+        }
+
+        double Loss(double w) => truth.Select((t, i) => Math.Pow(t - (w * a[i]) - ((1 - w) * b[i]), 2)).Sum();
+    }
+
     [Fact]
     public void Members_DropThoseThatAddLessThanTheTolerance_AndKeepThoseThatAddMore()
     {
