@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.IO.Hashing;
+using ForgetPredict.Data.Formats;
 
 namespace ForgetPredict.Data;
 
@@ -98,7 +98,7 @@ internal static class InputFile
             return null;
         }
 
-        return new VerifiedGzipStream(stream, sourceName, leaveOpen);
+        return VerifiedGzip(stream, sourceName, leaveOpen);
     }
 
     /// <summary>
@@ -165,113 +165,35 @@ internal static class InputFile
         return $"is gzip-compressed ({evidence}), which is read only for text formats (CSV, TSV, JSON, .txt): gunzip it first ({gunzip}).";
     }
 
-    /// <summary>
-    /// Decompresses a gzip stream and, at its end, checks the text against the trailer's CRC-32 and length (the last 8
-    /// bytes of the stream, read before decompressing).
-    /// </summary>
-    private sealed class VerifiedGzipStream : Stream
+    // Decompresses a gzip stream and, at its end, checks the text against the trailer's CRC-32 and length (the last 8 bytes
+    // of the stream, read before decompressing).
+    private static CrcCheckedStream VerifiedGzip(Stream compressed, string sourceName, bool leaveOpen)
     {
-        private const int MinimumGzipLength = 18;   // a 10-byte header and an 8-byte trailer around the deflate data
-        private readonly Stream _compressed;
-        private readonly GZipStream _gzip;
-        private readonly string _sourceName;
-        private readonly bool _leaveOpen;
-        private readonly uint _expectedCrc;
-        private readonly uint _expectedLength;
-        private readonly Crc32 _crc = new();
-        private long _length;
-        private bool _checked;
-
-        public VerifiedGzipStream(Stream compressed, string sourceName, bool leaveOpen)
+        const int MinimumGzipLength = 18;   // a 10-byte header and an 8-byte trailer around the deflate data
+        var start = compressed.Position;
+        if (compressed.Length - start < MinimumGzipLength)
         {
-            var start = compressed.Position;
-            if (compressed.Length - start < MinimumGzipLength)
-            {
-                throw new ForgettingDataException(sourceName, Damaged("it is shorter than a gzip file's header and trailer"));
-            }
-
-            Span<byte> trailer = stackalloc byte[8];
-            compressed.Position = compressed.Length - 8;
-            compressed.ReadExactly(trailer);
-            compressed.Position = start;
-            _expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
-            _expectedLength = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
-            _compressed = compressed;
-            _sourceName = sourceName;
-            _leaveOpen = leaveOpen;
-            _gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+            throw new ForgettingDataException(sourceName, Damaged("it is shorter than a gzip file's header and trailer"));
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int read;
-            try
+        Span<byte> trailer = stackalloc byte[8];
+        compressed.Position = compressed.Length - 8;
+        compressed.ReadExactly(trailer);
+        compressed.Position = start;
+        var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        var expectedLength = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+        return new CrcCheckedStream(
+            new GZipStream(compressed, CompressionMode.Decompress, leaveOpen),
+            atEnd: (crc, length) =>
             {
-                read = _gzip.Read(buffer);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new ForgettingDataException(_sourceName, Damaged($"its compressed data is damaged ({e.Message})"), innerException: e);
-            }
-
-            if (read > 0)
-            {
-                _crc.Append(buffer[..read]);
-                _length += read;
-            }
-            else if (buffer.Length > 0 && !_checked)
-            {
-                _checked = true;
-                if (_crc.GetCurrentHashAsUInt32() != _expectedCrc || (uint)_length != _expectedLength)
+                if (crc != expectedCrc || (uint)length != expectedLength)
                 {
-                    throw new ForgettingDataException(_sourceName, Damaged("its text does not match the length and checksum its gzip trailer records: the file is cut short or damaged, or joins several gzip files"));
+                    throw new ForgettingDataException(sourceName, Damaged("its text does not match the length and checksum its gzip trailer records: the file is cut short or damaged, or joins several gzip files"));
                 }
-            }
+            },
+            damaged: e => new ForgettingDataException(sourceName, Damaged($"its compressed data is damaged ({e.Message})"), innerException: e));
 
-            return read;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _gzip.Dispose();
-                if (!_leaveOpen)
-                {
-                    _compressed.Dispose();
-                }
-            }
-
-            base.Dispose(disposing);
-        }
-
-        private static string Damaged(string why) =>
+        static string Damaged(string why) =>
             $"is gzip-compressed, but {why}; check it with 'gzip -t', and write it again (or uncompressed) if that fails.";
     }
 }

@@ -3,11 +3,20 @@ using System.IO.Hashing;
 
 namespace ForgetPredict.Data.Formats;
 
-/// <summary>A read-only view of a zip entry's content that hashes every byte read (CRC-32, as zip stores it) so the
-/// reader can check the entry against its directory record once it has consumed it.</summary>
-internal sealed class CrcCheckedStream(Stream inner) : Stream
+/// <summary>
+/// A read-only view of a stream that hashes every byte read (CRC-32, as zip and gzip store it) so the reader can check the
+/// content against the checksum its container records: a zip entry's directory record once the reader has consumed it
+/// (<see cref="Verify"/>), or a gzip trailer the moment the content ends (<paramref name="atEnd"/>, given the CRC-32 and
+/// the number of bytes read, throws when they disagree).
+/// </summary>
+/// <param name="inner">The content; disposed with this stream.</param>
+/// <param name="atEnd">Called once, when a read first finds the content's end.</param>
+/// <param name="damaged">What a decompressor's <see cref="InvalidDataException"/> becomes (null: it passes as it is).</param>
+internal sealed class CrcCheckedStream(Stream inner, Action<uint, long>? atEnd = null, Func<InvalidDataException, Exception>? damaged = null) : Stream
 {
     private readonly Crc32 _crc = new();
+    private long _read;
+    private bool _ended;
 
     public override bool CanRead => true;
 
@@ -52,8 +61,24 @@ internal sealed class CrcCheckedStream(Stream inner) : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        var read = inner.Read(buffer);
+        int read;
+        try
+        {
+            read = inner.Read(buffer);
+        }
+        catch (InvalidDataException e) when (damaged is not null)
+        {
+            throw damaged(e);
+        }
+
         _crc.Append(buffer[..read]);
+        _read += read;
+        if (read == 0 && buffer.Length > 0 && !_ended)
+        {
+            _ended = true;
+            atEnd?.Invoke(_crc.GetCurrentHashAsUInt32(), _read);
+        }
+
         return read;
     }
 
