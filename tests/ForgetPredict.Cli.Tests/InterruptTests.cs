@@ -27,13 +27,14 @@ public sealed class InterruptTests
         MatrixFile.Write(ForgettingMatrix.Wrap(values, 60, 4000), matrix);
         var predictions = Path.Combine(folder, "pred.csv");
 
-        // Started as a terminal starts a command, with SIGINT and SIGQUIT at their defaults: a shell without job control
-        // (make run in the background, CI) starts its children with them ignored, and an ignored signal is inherited through
-        // exec, so the run would never see the signal. Python resets them and execs dotnet.
+        // Started as a terminal starts a command, with SIGINT, SIGQUIT, SIGHUP and SIGTERM at their defaults: a shell without
+        // job control (make run in the background, CI) starts its children with SIGINT and SIGQUIT ignored, nohup ignores
+        // SIGHUP, and an ignored signal is inherited through exec, so the run would never see the signal. Python resets them
+        // and execs dotnet.
         var info = new ProcessStartInfo(ExternalTool.Python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
         {
-            "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); signal.signal(signal.SIGQUIT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
+            "-c", "import os, signal, sys; [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM)]; os.execvp(sys.argv[1], sys.argv[1:])",
             "dotnet", CliDll(), "evaluate", matrix, "--methods", "mf,knn,additive", "--seeds", "200", "--predictions", predictions,
         })
         {
