@@ -208,6 +208,13 @@ public static class MatrixFile
     private static string FormatOf(string path, string? explicitFormat, string option)
     {
         ArgumentNullException.ThrowIfNull(path);
+        // A reader takes z.csv.gz as a .csv (gzip is read for text formats only); a writer writes no gzip, whatever the format.
+        var reading = option == DataOptionNames.Format;
+        if (!reading)
+        {
+            InputFile.RefuseGzipOutput(path);
+        }
+
         if (explicitFormat is not null)
         {
             return Formats.ContainsKey(explicitFormat)
@@ -215,8 +222,6 @@ public static class MatrixFile
                 : throw new ForgettingDataException(path, $"unknown format '{explicitFormat}'{Suggestion.DidYouMean(explicitFormat, Formats.Keys)}; known formats: {string.Join(", ", Formats.Keys)}.");
         }
 
-        // A reader takes z.csv.gz as a .csv (gzip is read for text formats only); a writer writes no gzip.
-        var reading = option == DataOptionNames.Format;
         var extension = reading ? InputFile.ReaderExtension(path) : Path.GetExtension(path).ToLowerInvariant();
         foreach (var (name, extensions) in Formats)
         {
@@ -234,10 +239,6 @@ public static class MatrixFile
         if (reading)
         {
             InputFile.RefuseGzipName(path);
-        }
-        else
-        {
-            InputFile.RefuseGzipOutput(path);
         }
 
         var known = Formats.Values.SelectMany(e => e).ToList();

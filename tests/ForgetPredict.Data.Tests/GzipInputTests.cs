@@ -236,6 +236,9 @@ public sealed class GzipInputTests : IDisposable
 
         Assert.Equal($"{path}: outputs are written uncompressed; name the file out.csv instead (gzip it afterwards if you need to: 'gzip out.csv').", m.Message);
         Assert.Equal(m.Message, t.Message);
+        // Naming the format does not make a plain file of a gzip name.
+        Assert.Equal(m.Message, Assert.Throws<ForgettingDataException>(() => MatrixFile.Write(matrix, path, new MatrixWriteOptions { Format = "csv" })).Message);
+        Assert.Equal(m.Message, Assert.Throws<ForgettingDataException>(() => Data.Tables.TableFile.FormatOf(path, "csv")).Message);
         Assert.False(File.Exists(path));
     }
 

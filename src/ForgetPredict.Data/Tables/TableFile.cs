@@ -27,6 +27,8 @@ public static class TableFile
     public static TableFormat FormatOf(string path, string? explicitFormat = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        // Outputs are written uncompressed: a name ending in .gz would promise gzip to the reader, whatever the format.
+        InputFile.RefuseGzipOutput(path);
         if (explicitFormat is not null)
         {
             return Formats.FirstOrDefault(f => f.Name == explicitFormat)
@@ -34,7 +36,6 @@ public static class TableFile
         }
 
         var extension = Path.GetExtension(path).ToLowerInvariant();
-        InputFile.RefuseGzipOutput(path);
         return Formats.FirstOrDefault(f => f.Extensions.Contains(extension))
             ?? throw new ForgettingDataException(path, $"cannot tell the table format from the extension '{extension}'; name the file {string.Join(", ", Formats.SelectMany(f => f.Extensions))}.");
     }
