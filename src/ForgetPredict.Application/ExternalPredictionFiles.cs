@@ -224,7 +224,8 @@ internal static class ExternalPredictionFiles
 
     private static string Example(string path, bool draws, bool known)
     {
-        var extension = System.IO.Path.GetExtension(path);
+        // z.csv.gz keeps its two extensions together (z-draw{draw}.csv.gz), or the name would read as a gzip of no format.
+        var extension = MatrixFile.ExtensionOf(path);
         var stem = path[..^extension.Length];
         return stem + (draws ? "-draw" + ExternalFile.DrawPlaceholder : string.Empty) + (known ? "-k" + ExternalFile.KnownPlaceholder : string.Empty) + extension;
     }

@@ -114,9 +114,11 @@ public static class AtomicFile
     /// output before a long computation. Devices and FIFOs are not probed (opening a FIFO waits for its reader).
     /// </summary>
     /// <returns>The full path.</returns>
-    /// <exception cref="ForgettingDataException">The path is a folder, or its folder does not exist or cannot be written; the message names <paramref name="path"/> and the folder.</exception>
+    /// <exception cref="ForgettingDataException">The path is a folder, or its folder does not exist or cannot be written, or
+    /// the name ends in .gz (outputs are written uncompressed); the message names <paramref name="path"/> and the folder.</exception>
     public static string CheckWritable(string path)
     {
+        InputFile.RefuseGzipOutput(path);
         var target = Resolve(path);
         if (target.Direct)
         {

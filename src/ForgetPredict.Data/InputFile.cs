@@ -159,10 +159,23 @@ internal static class InputFile
     /// <summary>The message for gzip-compressed data where it is not read: what shows it, and the fix. Ends with a period.</summary>
     private static string GzipFix(string sourceName, string evidence)
     {
+        return $"is gzip-compressed ({evidence}), which is read only for text formats (CSV, TSV, JSON, .txt): gunzip it first ({Gunzip(sourceName)}).";
+    }
+
+    // The command that decompresses a file to a plain one beside it: z.npy.gz to z.npy, else (a gzip named z.csv, or .gz
+    // alone) to a name with -plain added.
+    private static string Gunzip(string sourceName)
+    {
         var name = Path.GetFileName(sourceName);
-        var inner = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : null;
-        var gunzip = inner is { Length: > 0 } ? $"gunzip {name} gives {inner}" : $"gzip -dc {name} > {Path.GetFileNameWithoutExtension(name)}-plain{Path.GetExtension(name)}";
-        return $"is gzip-compressed ({evidence}), which is read only for text formats (CSV, TSV, JSON, .txt): gunzip it first ({gunzip}).";
+        var gz = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        var inner = gz ? name[..^3] : string.Empty;
+        if (inner.Length == 0 || inner.StartsWith('-'))
+        {
+            var stem = Path.GetFileNameWithoutExtension(name);
+            inner = $"{(stem.Length > 0 && !stem.StartsWith('-') ? stem : "file")}-plain{(gz ? string.Empty : Path.GetExtension(name))}";
+        }
+
+        return $"gzip -dc {name} > {inner}";
     }
 
     // Decompresses a gzip stream and, at its end, checks the text against the trailer's CRC-32 and length (the last 8 bytes
@@ -188,12 +201,12 @@ internal static class InputFile
             {
                 if (crc != expectedCrc || (uint)length != expectedLength)
                 {
-                    throw new ForgettingDataException(sourceName, Damaged("its text does not match the length and checksum its gzip trailer records: the file is cut short or damaged, or joins several gzip files"));
+                    throw new ForgettingDataException(sourceName, Damaged("its text does not match the length and checksum its last 8 bytes record as gzip's trailer: the file is cut short or damaged, or has bytes after its end (padding), or joins several gzip files, which are not read here"));
                 }
             },
-            damaged: e => new ForgettingDataException(sourceName, Damaged($"its compressed data is damaged ({e.Message})"), innerException: e));
+            damaged: e => new ForgettingDataException(sourceName, Damaged("its compressed data is damaged or fails its checksum"), innerException: e));
 
-        static string Damaged(string why) =>
-            $"is gzip-compressed, but {why}; check it with 'gzip -t', and write it again (or uncompressed) if that fails.";
+        string Damaged(string why) =>
+            $"is gzip-compressed, but {why}; decompress it ({Gunzip(sourceName)}) and read that, or write it again.";
     }
 }

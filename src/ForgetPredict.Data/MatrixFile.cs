@@ -34,6 +34,17 @@ public static class MatrixFile
         ["txt"] = [".txt", ".dat"],
     };
 
+    /// <summary>
+    /// The extension a reader picks the format of <paramref name="path"/> by, as it is written there: its last one, or for a
+    /// gzip-compressed name the last two (<c>z.csv.gz</c>: <c>.csv.gz</c>, read as a .csv).
+    /// </summary>
+    public static string ExtensionOf(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var last = Path.GetExtension(path);
+        return last.Equals(".gz", StringComparison.OrdinalIgnoreCase) ? Path.GetExtension(path[..^last.Length]) + last : last;
+    }
+
     /// <summary>Reads the matrix in <paramref name="path"/>.</summary>
     /// <exception cref="ForgettingDataException">The file is missing, malformed, of an unknown format, or has more cells than
     /// <see cref="MatrixReadOptions.MaxCells"/> (refused before the matrix is allocated, in every format).</exception>

@@ -207,6 +207,17 @@ public sealed class EvaluatingTests : IDisposable
         Assert.StartsWith($"EvaluateRequest.ExternalFiles own={file}: the same predictions are scored on every one of the 2 reveal draws and every k (0, 20).", warning, StringComparison.Ordinal);
         Assert.Contains("write one file per draw and k with {draw} and {k} in its name", warning, StringComparison.Ordinal);
         Assert.Empty(Evaluating.Plan(request with { Options = request.Options with { Seeds = 1 }, ExternalFiles = [new ExternalFile("own", file)] }).Warnings);
+
+        // A gzipped file's example name keeps .csv.gz together (review: 'draw0.csv-draw{draw}.gz' named a gzip of no format).
+        var gzipped = file + ".gz";
+        using (var output = File.Create(gzipped))
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(File.ReadAllBytes(file));
+        }
+
+        var onGzip = Assert.Single(Evaluating.Plan(request with { Known = [0, 20], ExternalFiles = [new ExternalFile("own", gzipped)] }).Warnings).ToString();
+        Assert.Contains($"e.g. own={file[..^4]}-draw{{draw}}-k{{k}}.csv.gz.", onGzip, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -80,7 +80,13 @@ public static class CsvMatrixFormat
         }
 
         var headerLine = csv.RecordLine;
-        var header = csv.ReadRemainingFields();
+        // A header of more examples than the cells accepted is refused before it is read whole: each row holds that many.
+        var header = csv.ReadRemainingFields(maxFields: options.MaxCells is { } max ? max + 2 : long.MaxValue);
+        if (options.MaxCells is { } limit && header.Count > limit + 1)
+        {
+            MatrixReadOptions.CheckCells(limit, sourceName, 1, header.Count - 1, soFar: true);
+        }
+
         if (header.Count > 0 && header[0].StartsWith("# ", StringComparison.Ordinal))
         {
             // np.savetxt(header="a,b", delimiter=",") writes its header as a comment, "# a,b": the names are after the '# '.
@@ -113,10 +119,11 @@ public static class CsvMatrixFormat
             {
                 return ReadWide(csv, header, headerLine, start >= 0 ? stream : null, start, options.TaskColumn, options.MaxCells);
             }
-            catch (ForgettingDataException e) when (options.Layout == MatrixLayout.Auto && names.Length == 3 && !names.Any(n => n.Length > 0 && LooksLikeValue(n)))
+            catch (ForgettingDataException e) when (options.Layout == MatrixLayout.Auto && names.Length == 3 && e.Line > 0 && !names.Any(n => n.Length > 0 && LooksLikeValue(n)))
             {
                 // A header of three names (pandas' melt or stack: 'index,variable,value', ',,0') that fails as a wide matrix
-                // (a task id repeated, a text value, an empty example id) is most likely a long table under other names.
+                // (a task id repeated, a text value, an empty example id: a row's fault) is most likely a long table under
+                // other names. A fault of the file as a whole (a damaged gzip) is not.
                 throw new ForgettingDataException(sourceName, OptionMessage.Of(
                     $"{e.Detail} If this is a long table (one row per cell), read it with {new OptionReference(DataOptionNames.Layout, "long")} and {new OptionReference(DataOptionNames.Columns, string.Join(",", TableColumns.PandasNames(names)))}."),
                     e.Line, e.Column, e.Location, e);
@@ -534,7 +541,7 @@ public static class CsvMatrixFormat
         string[]? undecided = null;
         for (var read = 0; read < 64 && csv.NextRecord(); read++)
         {
-            var row = csv.ReadRemainingFields();
+            var row = csv.ReadRemainingFields(maxFields: names.Length + 1);
             if (row.Count != names.Length || row.Skip(1).Any(cell => !IsNumber(cell) && !IsMissing(cell)))
             {
                 return MatrixLayout.Long;

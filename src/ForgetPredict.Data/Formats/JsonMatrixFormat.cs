@@ -169,11 +169,11 @@ public static class JsonMatrixFormat
             {
                 case "tasks" or "index":
                     Once(taskIds, name, source, tokens.Line);
-                    taskIds = ReadIds(ref tokens, name, source);
+                    taskIds = ReadIds(ref tokens, name, source, maxCells, tasks: true);
                     break;
                 case "examples" or "columns":
                     Once(exampleIds, name, source, tokens.Line);
-                    exampleIds = ReadIds(ref tokens, name, source);
+                    exampleIds = ReadIds(ref tokens, name, source, maxCells, tasks: false);
                     break;
                 case "values" or "data":
                     Once(rows, name, source, tokens.Line);
@@ -239,7 +239,9 @@ public static class JsonMatrixFormat
         }
     }
 
-    private static List<string> ReadIds(ref JsonTokens tokens, string name, string source)
+    // Every id is a row or a column of at least one cell, so more ids than the cells accepted are refused as they are read
+    // (a gzipped upload can decompress to millions of them).
+    private static List<string> ReadIds(ref JsonTokens tokens, string name, string source, long? maxCells, bool tasks)
     {
         tokens.ReadRequired(source);
         if (tokens.TokenType != JsonTokenType.StartArray)
@@ -263,6 +265,11 @@ public static class JsonMatrixFormat
                     break;
                 default:
                     throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"{name}[{ids.Count}] is {Describe(tokens.TokenType)}; ids must be strings or numbers."), tokens.Line, location: string.Create(CultureInfo.InvariantCulture, $"{name}[{ids.Count}]"));
+            }
+
+            if (maxCells is { } max && ids.Count > max)
+            {
+                MatrixReadOptions.CheckCells(max, source, tasks ? ids.Count : 1, tasks ? 1 : ids.Count, soFar: true);
             }
         }
     }

@@ -247,11 +247,15 @@ internal sealed class Utf8CsvReader : IDisposable
         }
     }
 
-    /// <summary>Reads the rest of the current record as strings (for headers and small tables).</summary>
-    public List<string> ReadRemainingFields(List<string>? into = null)
+    /// <summary>
+    /// Reads the rest of the current record as strings (for headers and small tables), at most <paramref name="maxFields"/>
+    /// of them: a caller that knows how many it can use stops there (the rest of the record is skipped by
+    /// <see cref="NextRecord"/>), so a record of millions of fields (a header a gzip bomb decompresses to) is never held.
+    /// </summary>
+    public List<string> ReadRemainingFields(List<string>? into = null, long maxFields = long.MaxValue)
     {
         var fields = into ?? [];
-        while (TryReadField(out var field))
+        while (fields.Count < maxFields && TryReadField(out var field))
         {
             fields.Add(StrictText(field, _sourceName, RecordLine, (fields.Count + 1).ToString(CultureInfo.InvariantCulture)));
         }
