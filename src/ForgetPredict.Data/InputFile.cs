@@ -69,15 +69,25 @@ internal static class InputFile
     /// The extension that picks a reader for <paramref name="path"/>, lower case: its last one, or for a gzip-compressed
     /// name the one before the <c>.gz</c> (<c>z.csv.gz</c> is read as <c>.csv</c>).
     /// </summary>
-    public static string ReaderExtension(string path)
+    public static string ReaderExtension(string path) => Path.GetExtension(WithoutGz(path).Name).ToLowerInvariant();
+
+    /// <summary>The one test of a gzip-compressed name: it ends in <c>.gz</c> (any case).</summary>
+    public static bool IsGzipName(string path) => path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><paramref name="path"/> without a final <c>.gz</c>, and that <c>.gz</c> as written (empty when there is none).</summary>
+    public static (string Name, string Gz) WithoutGz(string path) => IsGzipName(path) ? (path[..^3], path[^3..]) : (path, string.Empty);
+
+    /// <summary>Whether a file is gzip-compressed: by its name (<paramref name="name"/>, else the path) or its first bytes 1F 8B.</summary>
+    /// <exception cref="ForgettingDataException">The file cannot be opened.</exception>
+    public static bool IsGzip(string path, string? name = null)
     {
-        var extension = Path.GetExtension(path);
-        if (extension.Equals(".gz", StringComparison.OrdinalIgnoreCase))
+        if (IsGzipName(name ?? path))
         {
-            extension = Path.GetExtension(path.AsSpan(0, path.Length - 3)).ToString();
+            return true;
         }
 
-        return extension.ToLowerInvariant();
+        using var stream = Open(path, 1, FileOptions.None);
+        return StartsWithGzip(stream);
     }
 
     /// <summary>
@@ -119,7 +129,7 @@ internal static class InputFile
     /// <exception cref="ForgettingDataException">The name ends in .gz.</exception>
     public static void RefuseGzipName(string path)
     {
-        if (Path.GetExtension(path).Equals(".gz", StringComparison.OrdinalIgnoreCase))
+        if (IsGzipName(path))
         {
             throw new ForgettingDataException(path, GzipFix(path, "its name ends in '.gz'"));
         }
@@ -133,9 +143,9 @@ internal static class InputFile
     /// <exception cref="ForgettingDataException">The name ends in .gz.</exception>
     public static void RefuseGzipOutput(string path)
     {
-        if (Path.GetExtension(path).Equals(".gz", StringComparison.OrdinalIgnoreCase))
+        if (IsGzipName(path))
         {
-            var plain = Path.GetFileName(path)[..^3];
+            var plain = WithoutGz(Path.GetFileName(path)).Name;
             throw new ForgettingDataException(path, $"outputs are written uncompressed; name the file {(plain.Length > 0 ? plain : "out.csv")} instead (gzip it afterwards if you need to: 'gzip {(plain.Length > 0 ? plain : "out.csv")}').");
         }
     }
@@ -167,8 +177,8 @@ internal static class InputFile
     private static string Gunzip(string sourceName)
     {
         var name = Path.GetFileName(sourceName);
-        var gz = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
-        var inner = gz ? name[..^3] : string.Empty;
+        var gz = IsGzipName(name);
+        var inner = gz ? WithoutGz(name).Name : string.Empty;
         if (inner.Length == 0 || inner.StartsWith('-'))
         {
             var stem = Path.GetFileNameWithoutExtension(name);

@@ -41,8 +41,21 @@ public static class MatrixFile
     public static string ExtensionOf(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var last = Path.GetExtension(path);
-        return last.Equals(".gz", StringComparison.OrdinalIgnoreCase) ? Path.GetExtension(path[..^last.Length]) + last : last;
+        var (name, gz) = InputFile.WithoutGz(path);
+        return Path.GetExtension(name) + gz;
+    }
+
+    /// <summary>
+    /// Whether a file is gzip-compressed, as every reader here tells it: its name ends in .gz, or its first bytes are gzip's
+    /// 1F 8B. The readers read gzipped text and refuse gzipped binary formats.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="name">The name it goes by, when not its path's (an upload kept in a temporary file), or null.</param>
+    /// <exception cref="ForgettingDataException">The file cannot be opened.</exception>
+    public static bool IsGzip(string path, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return InputFile.IsGzip(path, name);
     }
 
     /// <summary>Reads the matrix in <paramref name="path"/>.</summary>

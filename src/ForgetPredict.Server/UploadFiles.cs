@@ -250,15 +250,7 @@ internal static class UploadFiles
     /// </summary>
     internal static void RefuseCompressedTable(UploadedFile file)
     {
-        var gzip = Path.GetExtension(file.SourceName).Equals(".gz", StringComparison.OrdinalIgnoreCase);
-        if (!gzip)
-        {
-            Span<byte> magic = stackalloc byte[2];
-            using var stream = File.OpenRead(file.TempPath);
-            gzip = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
-        }
-
-        if (gzip)
+        if (MatrixFile.IsGzip(file.TempPath, file.SourceName))
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"{Application.Echo.Printable(file.SourceName)} is gzip-compressed: the service reads tables (example metadata, task and example features) uncompressed only, since nothing bounds what they decompress to; send it as plain CSV, TSV or Parquet (a gzipped CSV or JSON matrix is read).");
         }

@@ -219,6 +219,12 @@ public sealed class GzipInputTests : IDisposable
         Assert.Equal(["web", "code"], m.Column("source"));
         Assert.Equal(["web", "code"], u.Column("source"));
         Assert.Equal(2, f.Count);
+
+        // The rule the readers apply, as the service applies it to uploads: by the name (given or the path's) or the bytes.
+        var plain = Write("plain.csv", "id,source\na,web\n"u8.ToArray());
+        Assert.True(MatrixFile.IsGzip(unnamed));
+        Assert.True(MatrixFile.IsGzip(plain, "upload.csv.gz"));
+        Assert.False(MatrixFile.IsGzip(plain));
     }
 
     [Fact]
