@@ -167,7 +167,7 @@ public sealed partial class FactorModel : IForgettingModel
         var largestFactor = MaxMagnitude(parameters.ExampleFactors);
         _featureBound = (HasTaskBias ? 1 : 0) + (parameters.Rank * largestFactor);
         _factorUnit = largestFactor * largestFactor;
-        _fallbackMean = parameters.TaskPrior is null ? MeanTaskParameters(parameters, _taskDim) : null;
+        _fallbackMean = parameters.TaskPrior is null ? OnlyMeasuredTask(parameters, _taskDim) : null;
     }
 
     // The empirical prior's centre when it could not be estimated (fewer than two measured training tasks): the parameter
@@ -176,11 +176,10 @@ public sealed partial class FactorModel : IForgettingModel
     // of one task starts a new task from that task, as "the average training task" says, not from 0.
     private readonly double[]? _fallbackMean;
 
-    private static double[]? MeanTaskParameters(FactorModelParameters p, int taskDim)
+    private static double[]? OnlyMeasuredTask(FactorModelParameters p, int taskDim)
     {
-        var mean = new double[taskDim];
         var biases = p.TaskBiases.Length != 0;
-        var count = 0;
+        double[]? found = null;
         var task = new double[taskDim];
         for (var i = 0; i < p.TaskIds.Count; i++)
         {
@@ -192,23 +191,18 @@ public sealed partial class FactorModel : IForgettingModel
             p.TaskFactors.AsSpan(i * p.Rank, p.Rank).CopyTo(task.AsSpan(biases ? 1 : 0));
             if (task.AsSpan().ContainsAnyExcept(0d))
             {
-                count++;
-                TensorPrimitives.Add(mean, task, mean);
+                // Two or more measured tasks without a prior (a model from a fitter that sets none) keep the ridge prior
+                // centred on 0.
+                if (found is not null)
+                {
+                    return null;
+                }
+
+                found = (double[])task.Clone();
             }
         }
 
-        // Two or more measured tasks without a prior (a model from a fitter that sets none) keep the ridge prior centred on 0.
-        if (count >= 2)
-        {
-            return null;
-        }
-
-        if (count > 0)
-        {
-            TensorPrimitives.Divide(mean, count, mean);
-        }
-
-        return mean;
+        return found ?? new double[taskDim];
     }
 
     // The square of the largest example factor: a task factor's penalty has its units (one cell's worth of that factor), so
