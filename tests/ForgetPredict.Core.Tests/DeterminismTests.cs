@@ -53,6 +53,49 @@ public class DeterminismTests
     }
 
     [Fact]
+    public void TallGram_OneTwoOrThreeThreads_IsBitIdentical_AndTheGramOfTheRows()
+    {
+        // More tasks than examples, with several column blocks (GramMatrix.Tall's block holds 2^20 values: 3,000 tasks x 349)
+        var tall = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 3000, Examples = 700, Seed = 4 }).Matrix;
+        var one = GramMatrix.Rows(tall, default, default, 1);
+        Assert.Equal(one, GramMatrix.Rows(tall, default, default, 2));
+        Assert.Equal(one, GramMatrix.Rows(tall, default, default, 3));
+        Assert.Equal(3000L * 3000, one.LongLength);
+        var random = new Random(1);
+        for (var check = 0; check < 200; check++)
+        {
+            int a = random.Next(3000), b = random.Next(3000);
+            double dot = 0, magnitude = 0;
+            for (var j = 0; j < 700; j++)
+            {
+                dot += (double)tall[a, j] * tall[b, j];
+                magnitude += Math.Abs((double)tall[a, j] * tall[b, j]);
+            }
+
+            Assert.True(Math.Abs(one[(a * 3000) + b] - dot) <= 1e-13 * magnitude, $"({a}, {b}): {one[(a * 3000) + b]} vs {dot}");
+        }
+
+        // A wide matrix takes GramMatrix.Of's path, bit for bit
+        var wide = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 19, Examples = 900, Seed = 2 }).Matrix;
+        Assert.Equal(GramMatrix.Of(wide, 2), GramMatrix.Rows(wide, default, default, 2));
+    }
+
+    [Fact]
+    public void KnnOrder_IsSimilarityDescendingThenIndex_PositiveOnly()
+    {
+        var random = new Random(3);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            // Few distinct values, so runs of ties are common; some zero and negative similarities
+            var similarity = Enumerable.Range(0, random.Next(0, 60)).Select(_ => (random.Next(-3, 8) / 7.0)).ToArray();
+            var exclude = similarity.Length == 0 ? -1 : random.Next(-1, similarity.Length);
+            var expected = Enumerable.Range(0, similarity.Length).Where(n => n != exclude && similarity[n] > 0)
+                .OrderByDescending(n => similarity[n]).ThenBy(n => n).ToArray();
+            Assert.Equal(expected, KnnModel.Order(similarity, exclude));
+        }
+    }
+
+    [Fact]
     public void Synthetic_SameOptions_SameMatrix()
     {
         var a = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 7, Examples = 300, MissingFraction = 0.1, Seed = 99 });

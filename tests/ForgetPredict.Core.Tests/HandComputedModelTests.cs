@@ -230,15 +230,19 @@ public class HandComputedModelTests
 public class KnnSimilarityTests
 {
     [Theory]
-    [InlineData(KnnSimilarity.Msd, 0.0)]
-    [InlineData(KnnSimilarity.PearsonBaseline, 0.0)]
-    [InlineData(KnnSimilarity.Msd, 0.05)]
-    [InlineData(KnnSimilarity.PearsonBaseline, 0.05)]
-    public void Similarity_MatchesTheDefinitionComputedPairByPair(KnnSimilarity kind, double missing)
+    [InlineData(KnnSimilarity.Msd, 0.0, 9, 1500)]
+    [InlineData(KnnSimilarity.PearsonBaseline, 0.0, 9, 1500)]
+    [InlineData(KnnSimilarity.Msd, 0.05, 9, 1500)]
+    [InlineData(KnnSimilarity.PearsonBaseline, 0.05, 9, 1500)]
+    [InlineData(KnnSimilarity.Msd, 0.0, 61, 23)]
+    [InlineData(KnnSimilarity.PearsonBaseline, 0.0, 61, 23)]
+    [InlineData(KnnSimilarity.PearsonBaseline, 0.05, 61, 23)]
+    public void Similarity_MatchesTheDefinitionComputedPairByPair(KnnSimilarity kind, double missing, int tasks, int examples)
     {
-        // Complete matrices take the blocked Gram path, matrices with missing cells the pairwise path: both must
-        // equal the definition, evaluated here naively over each pair's shared observed examples.
-        var z = ForgetPredict.Core.Synthetic.SyntheticForgetting.Generate(new() { Tasks = 9, Examples = 1500, MissingFraction = missing, Seed = 5 }).Matrix;
+        // Complete matrices take the blocked Gram path (wide: GramMatrix.Of; more tasks than examples: GramMatrix.Tall),
+        // matrices with missing cells the pairwise path: each must equal the definition, evaluated here naively over each
+        // pair's shared observed examples.
+        var z = ForgetPredict.Core.Synthetic.SyntheticForgetting.Generate(new() { Tasks = tasks, Examples = examples, MissingFraction = missing, Seed = 5 }).Matrix;
         var options = new KnnOptions { Similarity = kind, Amplification = 1.5, Shrinkage = 10 };
         var model = new KnnFitter(options).FitKnn(z);
         var b = model.Baseline;
@@ -255,7 +259,8 @@ public class KnnSimilarityTests
                     }
 
                     n++;
-                    ssd += (z[x, j] - z[y, j]) * (z[x, j] - z[y, j]);
+                    var difference = (double)z[x, j] - z[y, j];
+                    ssd += difference * difference;
                     var rx = z[x, j] - b.Predict(x, j);
                     var ry = z[y, j] - b.Predict(y, j);
                     sx += rx;

@@ -183,6 +183,14 @@ public class SweepKernelTests
         var again = (double[])start.Clone();
         GramKernel.AddProducts(rows, m, width, again);
         Assert.Equal(g, again);
+
+        // And: tile ranges that cover the tiles, run in any order, give the whole call's bits (GramMatrix.Tall shares g so)
+        var tiles = GramKernel.TileRows(m);
+        var split = (double[])start.Clone();
+        GramKernel.AddProducts(rows, m, width, split, tiles / 2, tiles);
+        GramKernel.AddProducts(rows, m, width, split, 0, tiles / 2);
+        Assert.Equal(g, split);
+        Assert.Throws<ArgumentException>(() => GramKernel.AddProducts(rows, m, width, split, 0, tiles + 1));
     }
 
     [Theory]

@@ -180,7 +180,7 @@ public sealed class KnnModel : IForgettingModel
         CheckBaseline(training, baseline);
 
         var m = training.TaskCount;
-        if (training.MissingCount == 0 && m <= training.ExampleCount)
+        if (training.MissingCount == 0)
         {
             return new KnnModel(training, baseline, options, CompleteSimilarity(training, baseline, options));
         }
@@ -382,7 +382,7 @@ public sealed class KnnModel : IForgettingModel
         var similarity = new double[m * m];
         if (options.Similarity == KnnSimilarity.Msd)
         {
-            var g = GramMatrix.Of(training, default, default, options.MaxThreads);
+            var g = GramMatrix.Rows(training, default, default, options.MaxThreads);
             for (var a = 0; a < m; a++)
             {
                 for (var b = 0; b < m; b++)
@@ -401,7 +401,7 @@ public sealed class KnnModel : IForgettingModel
             rowShift[i] = baseline.GlobalMean + baseline.TaskBiases[i];
         }
 
-        var residualGram = GramMatrix.Of(training, rowShift, baseline.ExampleBiases, options.MaxThreads);
+        var residualGram = GramMatrix.Rows(training, rowShift, baseline.ExampleBiases, options.MaxThreads);
         var sums = new double[m];
         var buffer = new double[n];
         for (var i = 0; i < m; i++)
@@ -455,20 +455,47 @@ public sealed class KnnModel : IForgettingModel
         return stats.Similarity(options);
     }
 
-    private static int[] Order(ReadOnlySpan<double> similarity, int exclude)
+    // The tasks other than `exclude` with a positive similarity, most similar first, equal similarities by task index. Sorted
+    // as primitive keys (the negated similarities) with the indices alongside, then each run of equal keys put back in index
+    // order: the order the comparison "similarity descending, then index" defines, several times faster than sorting with it.
+    internal static int[] Order(ReadOnlySpan<double> similarity, int exclude)
     {
-        var candidates = new List<int>();
+        var count = 0;
+        for (var n = 0; n < similarity.Length; n++)
+        {
+            count += n != exclude && similarity[n] > 0 ? 1 : 0;
+        }
+
+        var keys = new double[count];
+        var order = new int[count];
+        count = 0;
         for (var n = 0; n < similarity.Length; n++)
         {
             if (n != exclude && similarity[n] > 0)
             {
-                candidates.Add(n);
+                keys[count] = -similarity[n];
+                order[count++] = n;
             }
         }
 
-        var sims = similarity.ToArray();
-        candidates.Sort((x, y) => sims[y].CompareTo(sims[x]) is var c && c != 0 ? c : x.CompareTo(y));
-        return [.. candidates];
+        Array.Sort(keys, order);
+        for (var start = 0; start < count;)
+        {
+            var end = start + 1;
+            while (end < count && keys[end] == keys[start])
+            {
+                end++;
+            }
+
+            if (end - start > 1)
+            {
+                Array.Sort(order, start, end - start);
+            }
+
+            start = end;
+        }
+
+        return order;
     }
 
     // Weighted mean and weighted variance of the residuals of the first Neighbors tasks (in order) that observed example j.

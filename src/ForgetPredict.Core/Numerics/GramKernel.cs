@@ -18,15 +18,31 @@ internal static class GramKernel
     /// (rows row-major, m x width; g the packed lower triangle, row by row).
     /// </summary>
     /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
-    public static void AddProducts(ReadOnlySpan<double> rows, int m, int width, Span<double> g)
+    public static void AddProducts(ReadOnlySpan<double> rows, int m, int width, Span<double> g) => AddProducts(rows, m, width, g, 0, TileRows(m));
+
+    /// <summary>The number of four-row tiles of an m-row block: <see cref="AddProducts(ReadOnlySpan{double}, int, int, Span{double}, int, int)"/>'s range.</summary>
+    public static int TileRows(int m) => (m + Tile - 1) / Tile;
+
+    /// <summary>
+    /// <see cref="AddProducts(ReadOnlySpan{double}, int, int, Span{double})"/> for the rows a of tiles firstTile .. endTile - 1
+    /// (a in 4 firstTile .. 4 endTile - 1) only, against every b &lt;= a. Disjoint tile ranges write disjoint entries of g, so
+    /// workers may share one g, each summing exactly what the whole call would.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short for the shape, or the tile range is outside 0 .. TileRows(m).</exception>
+    public static void AddProducts(ReadOnlySpan<double> rows, int m, int width, Span<double> g, int firstTile, int endTile)
     {
         if (m < 0 || width < 0 || rows.Length < (long)m * width || g.Length < (long)m * (m + 1) / 2)
         {
             throw new ArgumentException("Gram kernel spans are too short for the shape.", nameof(rows));
         }
 
+        if (firstTile < 0 || endTile < firstTile || endTile > TileRows(m))
+        {
+            throw new ArgumentException("The tile range lies outside the block's tiles.", nameof(firstTile));
+        }
+
         Span<double> sums = stackalloc double[Tile * Tile];
-        for (var a0 = 0; a0 < m; a0 += Tile)
+        for (var a0 = firstTile * Tile; a0 < endTile * Tile; a0 += Tile)
         {
             for (var b0 = 0; b0 <= a0; b0 += Tile)
             {

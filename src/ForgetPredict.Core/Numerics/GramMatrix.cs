@@ -67,6 +67,68 @@ public static class GramMatrix
     }
 
     /// <summary>
+    /// The M x M Gram matrix of the shifted rows y[i, j] = z[i, j] - rowShift[i] - columnShift[j] (missing cells count as 0)
+    /// whatever the shape: <see cref="Of(ForgettingMatrix, ReadOnlySpan{double}, ReadOnlySpan{double}, int)"/> bit for bit
+    /// when M &lt;= N; when M &gt; N (more tasks than examples) see <see cref="Tall"/>. Deterministic for any thread count.
+    /// </summary>
+    internal static double[] Rows(ForgettingMatrix matrix, ReadOnlySpan<double> rowShift, ReadOnlySpan<double> columnShift, int maxThreads)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (matrix.TaskCount <= matrix.ExampleCount)
+        {
+            return Of(matrix, rowShift, columnShift, maxThreads);
+        }
+
+        var rowShifts = rowShift.ToArray();
+        var columnShifts = columnShift.ToArray();
+        return Tall(matrix.TaskCount, matrix.ExampleCount, (i, start, destination) =>
+            Residuals.Masked(matrix.Row(i).Slice(start, destination.Length), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, destination.Length), rowShifts.Length == 0 ? 0 : rowShifts[i], destination), maxThreads);
+    }
+
+    /// <summary>
+    /// The M x M Gram matrix of rows produced block by block, for many rows: the column blocks are summed one after another
+    /// into a single packed triangle, and the workers share each block by tiles of rows (each entry is written by one tile, so
+    /// the sums never depend on the thread count). Unlike <see cref="Wide"/> it keeps no per-partition copy of the M x M
+    /// triangle; the block holds at most <see cref="TallBlockCells"/> values, so its width shrinks as M grows.
+    /// </summary>
+    internal static double[] Tall(int m, int n, RowBlock rows, int maxThreads)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var chunk = (int)Math.Clamp(TallBlockCells / Math.Max(m, 1), 8, Chunk);
+        var block = new double[(long)m * Math.Min(chunk, Math.Max(n, 1))];
+        var g = new double[(long)m * (m + 1) / 2];
+        var tiles = GramKernel.TileRows(m);
+        // Tile rows hold a0 + 1 tiles each: deal them in ranges of about equal work (ranges fixed by the shape alone).
+        var ranges = Math.Min(tiles, 64);
+        var bounds = new int[ranges + 1];
+        for (var r = 1; r <= ranges; r++)
+        {
+            bounds[r] = (int)Math.Round(tiles * Math.Sqrt((double)r / ranges));
+        }
+
+        for (var start = 0; start < n; start += chunk)
+        {
+            var width = Math.Min(chunk, n - start);
+            Parallel.For(0, m, parallel, i => rows(i, start, block.AsSpan(i * width, width)));
+            Parallel.For(0, ranges, parallel, r => GramKernel.AddProducts(block.AsSpan(0, m * width), m, width, g, bounds[r], bounds[r + 1]));
+        }
+
+        var gram = new double[(long)m * m];
+        for (var a = 0; a < m; a++)
+        {
+            for (var b = 0; b <= a; b++)
+            {
+                gram[((long)a * m) + b] = gram[((long)b * m) + a] = g[((long)a * (a + 1) / 2) + b];
+            }
+        }
+
+        return gram;
+    }
+
+    /// <summary>The most values <see cref="Tall"/>'s column block holds (8 MB of doubles).</summary>
+    internal const long TallBlockCells = 1 << 20;
+
+    /// <summary>
     /// The M x M Gram matrix sum_j y[a, j] y[b, j] of rows produced block by block by <paramref name="rows"/> (M &lt;= N), in
     /// double precision over fixed column partitions summed in a fixed order: deterministic for any thread count. Each
     /// partition keeps its own packed M x M sum until the end, so <paramref name="partitions"/> trades memory (partitions x
