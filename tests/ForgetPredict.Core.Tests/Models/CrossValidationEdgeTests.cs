@@ -86,6 +86,26 @@ public class CrossValidationEdgeTests
         Assert.DoesNotContain("all but one", new AutoFitter().FitAuto(z).Report.Summary(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void CrossValidation_ManyTasks_ScoresASeededSampleOfScoredTasksPerFold_AndTheSameTasksWhenThereAreFewer()
+    {
+        // 40 tasks in 2 folds of 20; each held-out task scores 60 - 30 = 30 cells per draw
+        var z = RankOnePlusNoise(40, 60, 4);
+        Candidate[] additive = [new Candidate("additive", new AdditiveFitter())];
+        var options = new CrossValidationOptions { Known = 30, Folds = 2, Draws = 1 };
+
+        var capped = TaskCrossValidation.Run(z, additive, options with { ScoredTasks = 5 });
+        var all = TaskCrossValidation.Run(z, additive, options);
+        var exact = TaskCrossValidation.Run(z, additive, options with { ScoredTasks = 20 });
+
+        Assert.Equal(2 * 5 * 30, capped.Truth.Length);
+        Assert.Equal(2 * 20 * 30, all.Truth.Length);
+        Assert.Equal(all.Truth, exact.Truth);
+        Assert.Equal(all.Predictions[0], exact.Predictions[0]);
+        Assert.Equal(capped.Truth, TaskCrossValidation.Run(z, additive, options with { ScoredTasks = 5 }).Truth);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TaskCrossValidation.Run(z, additive, options with { ScoredTasks = 0 }));
+    }
+
     private static ForgettingMatrix OneVaryingRow()
     {
         var values = Enumerable.Repeat(1f, 20 * 300).ToArray();
