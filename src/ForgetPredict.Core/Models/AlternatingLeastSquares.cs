@@ -868,11 +868,9 @@ internal sealed class AlternatingLeastSquares
         var sumsq = s.SumSq.AsSpan(0, width);
         sumsq.Clear();
         Array.Clear(s.Corrected);
-        var anyDirect = false;
         var anyMissing = false;
         for (var j = 0; j < width; j++)
         {
-            anyDirect |= 2 * _columnMissing[start + j] > m;
             anyMissing |= _columnMissing[start + j] != 0;
         }
 
@@ -888,7 +886,7 @@ internal sealed class AlternatingLeastSquares
         {
             var z = _z.Row(i).Slice(start, width);
             var y = s.Residual.AsSpan(0, width);
-            var missing = Residuals.Masked(z, _problem.InputScale, default, taskOffsets[i], y);
+            Residuals.Masked(z, _problem.InputScale, default, taskOffsets[i], y);
             var g = taskFeatures.AsSpan(i * q, q);
             for (var k = 0; k < q; k++)
             {
@@ -897,22 +895,30 @@ internal sealed class AlternatingLeastSquares
             }
 
             TensorPrimitives.MultiplyAdd(y, y, sumsq, sumsq);
-            if (missing > 0 || anyDirect)
-            {
-                for (var j = 0; j < width; j++)
-                {
-                    var direct = 2 * _columnMissing[start + j] > m;
-                    if (float.IsNaN(z[j]) != direct)
-                    {
-                        var corr = s.Correction.AsSpan(j * q * q, q * q);
-                        if (!s.Corrected[j])
-                        {
-                            corr.Clear();
-                            s.Corrected[j] = true;
-                        }
+        }
 
-                        AddOuter(corr, g);
+        // Each column with missing cells corrects the shared Gram by its missing cells' outer products (a direct column, mostly
+        // missing, builds its own from its observed cells instead), row by row in order. Only those columns are visited.
+        for (var j = 0; j < width; j++)
+        {
+            if (_columnMissing[start + j] == 0)
+            {
+                continue;
+            }
+
+            var direct = 2 * _columnMissing[start + j] > m;
+            for (var i = 0; i < m; i++)
+            {
+                if (float.IsNaN(_z[i, start + j]) != direct)
+                {
+                    var corr = s.Correction.AsSpan(j * q * q, q * q);
+                    if (!s.Corrected[j])
+                    {
+                        corr.Clear();
+                        s.Corrected[j] = true;
                     }
+
+                    AddOuter(corr, taskFeatures.AsSpan(i * q, q));
                 }
             }
         }
@@ -923,12 +929,20 @@ internal sealed class AlternatingLeastSquares
         for (var j = 0; j < width; j++)
         {
             var column = start + j;
-            var direct = 2 * _columnMissing[column] > m;
-            var corr = s.Corrected[j] ? s.Correction.AsSpan(j * q * q, q * q) : default;
-            for (var e = 0; e < q * q; e++)
+            // A fully observed column's system is the shared one, whose factor (the same operations on the same numbers) is at
+            // hand: only columns with missing cells build and factor their own.
+            var own = _columnMissing[column] != 0 || sharedFactor is null;
+            if (own)
             {
-                var cv = corr.IsEmpty ? 0 : corr[e];
-                system[e] = direct ? cv : gram[e] - cv;
+                var direct = 2 * _columnMissing[column] > m;
+                var corr = s.Corrected[j] ? s.Correction.AsSpan(j * q * q, q * q) : default;
+                for (var e = 0; e < q * q; e++)
+                {
+                    var cv = corr.IsEmpty ? 0 : corr[e];
+                    system[e] = direct ? cv : gram[e] - cv;
+                }
+
+                AddPenalty(system, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
             }
 
             for (var k = 0; k < q; k++)
@@ -938,9 +952,10 @@ internal sealed class AlternatingLeastSquares
 
             // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty.
             var observedHere = _columnMissing[column] < m;
-            AddPenalty(system, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
+
+            var factor = own ? system : sharedFactor;
             var rhsDotX = 0d;
-            if (!observedHere || !Cholesky.Factor(system, q))
+            if (!observedHere || (own && !Cholesky.Factor(system, q)))
             {
                 x.Clear();
             }
@@ -948,7 +963,7 @@ internal sealed class AlternatingLeastSquares
             {
                 var rhs = s.Rhs.AsSpan();
                 x.CopyTo(rhs);
-                Cholesky.Solve(system, q, x);
+                Cholesky.Solve(factor, q, x);
                 for (var k = 0; k < q; k++)
                 {
                     rhsDotX += rhs[k] * x[k];

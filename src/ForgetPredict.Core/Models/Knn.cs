@@ -535,21 +535,7 @@ public sealed class KnnModel : IForgettingModel
         var k = Math.Min(Options.Neighbors, order.Length);
         if (!NeighboursComplete(order) || k == 0)
         {
-            // An example no neighbour observed is the baseline's alone; one no training task observed (unmeasured) adds the
-            // baseline's spread of example biases, as the additive model's own prediction does there.
-            var unmeasured = Baseline.Parameters.UnmeasuredExamples;
-            var spread = unmeasured.Length == 0 ? 0 : Baseline.UnmeasuredVariance(default, default);
-            for (var j = 0; j < destination.Length; j++)
-            {
-                var (cellMean, variance) = Neighbourhood(order, similarity, j);
-                destination[j] += cellMean;
-                if (std.Length != 0)
-                {
-                    std[j] = !double.IsNaN(variance) ? Math.Sqrt(variance)
-                        : Math.Sqrt(Baseline.NoiseVariance + (spread > 0 && Array.BinarySearch(unmeasured, j) >= 0 ? spread : 0));
-                }
-            }
-
+            AddGappyNeighbourhood(order, similarity, default, destination, std);
             return;
         }
 
@@ -560,6 +546,29 @@ public sealed class KnnModel : IForgettingModel
 
     // True when the k nearest neighbours exist and observed every example: then the row can be evaluated block by block.
     private bool HasCompleteNeighbourhood(int[] order) => Math.Min(Options.Neighbors, order.Length) > 0 && NeighboursComplete(order);
+
+    // The neighbourhood example by example, when some of the nearest neighbours missed cells (or there is none): each example's
+    // first Neighbors tasks in order that observed it. examples: those examples (destination[t] and std[t] for examples[t]), or
+    // empty for every example of the row in order. Each example's value is the same bits either way.
+    private void AddGappyNeighbourhood(int[] order, ReadOnlySpan<double> similarity, ReadOnlySpan<int> examples, Span<double> destination, Span<double> std)
+    {
+        // An example no neighbour observed is the baseline's alone; one no training task observed (unmeasured) adds the
+        // baseline's spread of example biases, as the additive model's own prediction does there.
+        var unmeasured = Baseline.Parameters.UnmeasuredExamples;
+        var spread = unmeasured.Length == 0 ? 0 : Baseline.UnmeasuredVariance(default, default);
+        var whole = examples.IsEmpty;
+        for (var t = 0; t < destination.Length; t++)
+        {
+            var j = whole ? t : examples[t];
+            var (cellMean, variance) = Neighbourhood(order, similarity, j);
+            destination[t] += cellMean;
+            if (std.Length != 0)
+            {
+                std[t] = !double.IsNaN(variance) ? Math.Sqrt(variance)
+                    : Math.Sqrt(Baseline.NoiseVariance + (spread > 0 && Array.BinarySearch(unmeasured, j) >= 0 ? spread : 0));
+            }
+        }
+    }
 
     // Examples start .. start + destination.Length - 1 of a complete neighbourhood: the neighbours' similarity-weighted mean
     // residual is added to destination and their spread written to std (when not empty). Every operation is per example, so
@@ -793,17 +802,25 @@ public sealed class KnnModel : IForgettingModel
             return true;
         }
 
-        // The same operations as PredictRowCore, example by example, when the neighbours observed every example.
+        // The same operations as PredictRowCore, example by example (the neighbourhood's walk over the examples asked for
+        // alone when some neighbour missed cells: interpolation weights exist only for complete neighbourhoods).
         internal override void PredictCellsCore(ReadOnlySpan<int> examples, Span<double> mean, Span<double> std)
         {
-            if (!model.HasCompleteNeighbourhood(order))
+            if (examples.IsEmpty)
             {
-                base.PredictCellsCore(examples, mean, std);
                 return;
             }
 
             baseline.PredictCellsCore(examples, mean, default);
-            model.AddCompleteNeighbourhoodCells(order, similarity, examples, mean, std, interpolation);
+            if (model.HasCompleteNeighbourhood(order))
+            {
+                model.AddCompleteNeighbourhoodCells(order, similarity, examples, mean, std, interpolation);
+            }
+            else
+            {
+                model.AddGappyNeighbourhood(order, similarity, examples, mean, std);
+            }
+
             AddBiasVariance(std);
         }
 

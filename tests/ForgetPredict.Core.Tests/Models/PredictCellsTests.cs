@@ -28,7 +28,7 @@ public class PredictCellsTests
     [MemberData(nameof(Models))]
     public void Cells_AreTheWholeRowsValues_BitForBit(string name, bool gappy)
     {
-        // Given: a model and a task folded in from 6 cells (gappy: knn's neighbours miss cells, so it predicts whole rows only)
+        // Given: a model and a task folded in from 6 cells (gappy: knn's neighbours miss cells, so each cell walks its own neighbourhood)
         var z = name == "logistic" ? s_binary : gappy ? s_gappy : s_complete;
         var model = Fit(name, z);
         int[] known = [3, 40, 600, 1200, 1900, 2400];
