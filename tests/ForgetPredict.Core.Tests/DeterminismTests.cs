@@ -81,6 +81,17 @@ public class DeterminismTests
     }
 
     [Fact]
+    public void Knn_WithFewMissingCells_OneVersusTwoThreads_IsBitIdentical()
+    {
+        // 1% missing: the Gram path corrected at each task's gaps (5% takes the pairwise path, covered above)
+        var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 19, Examples = 2500, MissingFraction = 0.01, Seed = 2 }).Matrix;
+        var one = new KnnFitter(new KnnOptions { MaxThreads = 1 }).FitKnn(z);
+        var two = new KnnFitter(new KnnOptions { MaxThreads = 2 }).FitKnn(z);
+        Assert.Equal(one.Similarity.ToArray(), two.Similarity.ToArray());
+        ModelAssert.SameNewTask(one, two, [1, 5, 9], [1, 0, 1]);
+    }
+
+    [Fact]
     public void KnnOrder_IsSimilarityDescendingThenIndex_PositiveOnly()
     {
         var random = new Random(3);

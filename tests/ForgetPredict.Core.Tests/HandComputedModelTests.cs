@@ -237,11 +237,15 @@ public class KnnSimilarityTests
     [InlineData(KnnSimilarity.Msd, 0.0, 61, 23)]
     [InlineData(KnnSimilarity.PearsonBaseline, 0.0, 61, 23)]
     [InlineData(KnnSimilarity.PearsonBaseline, 0.05, 61, 23)]
+    [InlineData(KnnSimilarity.Msd, 0.01, 9, 1500)]
+    [InlineData(KnnSimilarity.PearsonBaseline, 0.01, 9, 1500)]
+    [InlineData(KnnSimilarity.Msd, 0.01, 61, 23)]
+    [InlineData(KnnSimilarity.PearsonBaseline, 0.01, 61, 23)]
     public void Similarity_MatchesTheDefinitionComputedPairByPair(KnnSimilarity kind, double missing, int tasks, int examples)
     {
         // Complete matrices take the blocked Gram path (wide: GramMatrix.Of; more tasks than examples: GramMatrix.Tall),
-        // matrices with missing cells the pairwise path: each must equal the definition, evaluated here naively over each
-        // pair's shared observed examples.
+        // matrices with at most 1 in 50 cells missing the Gram path corrected at each task's gaps (1%), more the pairwise
+        // path (5%): each must equal the definition, evaluated here naively over each pair's shared observed examples.
         var z = ForgetPredict.Core.Synthetic.SyntheticForgetting.Generate(new() { Tasks = tasks, Examples = examples, MissingFraction = missing, Seed = 5 }).Matrix;
         var options = new KnnOptions { Similarity = kind, Amplification = 1.5, Shrinkage = 10 };
         var model = new KnnFitter(options).FitKnn(z);

@@ -185,6 +185,11 @@ public sealed class KnnModel : IForgettingModel
             return new KnnModel(training, baseline, options, CompleteSimilarity(training, baseline, options));
         }
 
+        if (training.MissingCount <= (long)m * training.ExampleCount / FewGapsShare)
+        {
+            return new KnnModel(training, baseline, options, FewGapsSimilarity(training, baseline, options, cancellationToken));
+        }
+
         var similarity = new double[m * m];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
         Parallel.For(0, m, parallel, a =>
@@ -422,6 +427,125 @@ public sealed class KnnModel : IForgettingModel
         return similarity;
     }
 
+    /// <summary>
+    /// Matrices with at most one cell in this many missing take <see cref="FewGapsSimilarity"/>; more take the pair-by-pair
+    /// sums, whose cost does not grow with the gaps.
+    /// </summary>
+    internal const int FewGapsShare = 50;
+
+    // A matrix with few missing cells: each pair's sums over the examples both observed are the sums over every example with
+    // missing cells as 0 (row sums and the Gram matrix, as for a complete matrix), less each task's values at the other's
+    // missing cells. The same definitions as PairStats, to rounding; the corrections cost the number of tasks times the
+    // number of missing cells.
+    private static double[] FewGapsSimilarity(ForgettingMatrix training, FactorModel baseline, KnnOptions options, CancellationToken cancellationToken)
+    {
+        int m = training.TaskCount, n = training.ExampleCount;
+        var msd = options.Similarity == KnnSimilarity.Msd;
+        // MSD compares raw values, Pearson the baseline residuals z - (mu + a_i) - b_j.
+        var rowShift = new double[m];
+        if (!msd)
+        {
+            for (var i = 0; i < m; i++)
+            {
+                rowShift[i] = baseline.GlobalMean + baseline.TaskBiases[i];
+            }
+        }
+
+        var columnShift = msd ? [] : baseline.ExampleBiases.ToArray();
+        var gram = GramMatrix.Rows(training, rowShift, columnShift, options.MaxThreads);
+        var sums = new double[m];
+        var squares = new double[m];
+        var gaps = new int[m][];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
+        Parallel.For(0, m, parallel, () => new double[n], (i, _, buffer) =>
+        {
+            var row = training.Row(i);
+            Residuals.Masked(row, columnShift, rowShift[i], buffer);
+            sums[i] = TensorPrimitives.Sum<double>(buffer);
+            squares[i] = TensorPrimitives.SumOfSquares<double>(buffer);
+            var count = 0;
+            foreach (var z in row)
+            {
+                count += float.IsNaN(z) ? 1 : 0;
+            }
+
+            var gap = new int[count];
+            count = 0;
+            for (var j = 0; j < n; j++)
+            {
+                if (float.IsNaN(row[j]))
+                {
+                    gap[count++] = j;
+                }
+            }
+
+            gaps[i] = gap;
+            return buffer;
+        }, _ => { });
+
+        // Task a's value at example j, as the Gram pass read it (0 where a missed it).
+        double Value(int a, int j)
+        {
+            var z = training[a, j];
+            return float.IsNaN(z) ? 0 : z - (columnShift.Length == 0 ? 0 : columnShift[j]) - rowShift[a];
+        }
+
+        var similarity = new double[m * m];
+        Parallel.For(0, m, parallel, a =>
+        {
+            similarity[(a * m) + a] = 1;
+            for (var b = a + 1; b < m; b++)
+            {
+                // a's sums over b's gaps and b's over a's; the examples both missed, counted once.
+                double sumA = sums[a], squareA = squares[a], sumB = sums[b], squareB = squares[b];
+                foreach (var j in gaps[b])
+                {
+                    var v = Value(a, j);
+                    sumA -= v;
+                    squareA -= v * v;
+                }
+
+                foreach (var j in gaps[a])
+                {
+                    var v = Value(b, j);
+                    sumB -= v;
+                    squareB -= v * v;
+                }
+
+                var count = n - gaps[a].Length - gaps[b].Length + CommonCount(gaps[a], gaps[b]);
+                var cross = gram[(a * m) + b];
+                var stats = new PairStats(count, Math.Max(squareA + squareB - (2 * cross), 0), sumA, sumB, squareA, squareB, cross);
+                similarity[(a * m) + b] = similarity[(b * m) + a] = stats.Similarity(options);
+            }
+        });
+        return similarity;
+    }
+
+    // The number of values two ascending arrays share.
+    private static int CommonCount(int[] x, int[] y)
+    {
+        int i = 0, k = 0, common = 0;
+        while (i < x.Length && k < y.Length)
+        {
+            if (x[i] == y[k])
+            {
+                common++;
+                i++;
+                k++;
+            }
+            else if (x[i] < y[k])
+            {
+                i++;
+            }
+            else
+            {
+                k++;
+            }
+        }
+
+        return common;
+    }
+
     private double KnownSimilarity(int[] known, double[] values, double offset, int task)
     {
         var row = Training.Row(task);
@@ -621,8 +745,14 @@ public sealed class KnnModel : IForgettingModel
     private struct PairStats
     {
         public PairStats(int count, double ra, double rb, double raa, double rbb, double rab)
+            : this(count, 0, ra, rb, raa, rbb, rab)
+        {
+        }
+
+        public PairStats(int count, double sumSquaredDifference, double ra, double rb, double raa, double rbb, double rab)
         {
             _count = count;
+            _sumSquaredDifference = sumSquaredDifference;
             _ra = ra;
             _rb = rb;
             _raa = raa;
