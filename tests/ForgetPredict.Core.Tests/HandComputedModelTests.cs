@@ -295,3 +295,31 @@ public class KnnSimilarityTests
         }
     }
 }
+
+public class KnnGappyNeighbourhoodTests
+{
+    [Theory]
+    [InlineData(0.001)]
+    [InlineData(0.05)]
+    public void Row_IsTheWalkOverNeighboursThatObservedEachExample(double missing)
+    {
+        // Given: neighbours that miss a few cells (0.1%) or many (5%); PredictRow takes the vectorised pass wherever the nearest
+        // 40 observed an example and walks on past them elsewhere, Predict walks for every example
+        var z = ForgetPredict.Core.Synthetic.SyntheticForgetting.Generate(new() { Tasks = 60, Examples = 700, MissingFraction = missing, Seed = 11 }).Matrix;
+        var model = new KnnFitter().FitKnn(z);
+        var row = new double[z.ExampleCount];
+
+        for (var i = 0; i < z.TaskCount; i += 7)
+        {
+            // When
+            model.PredictRow(i, row);
+
+            // Then: the same value for every example, to rounding
+            for (var j = 0; j < z.ExampleCount; j++)
+            {
+                var walked = model.Predict(i, j);
+                Assert.True(Math.Abs(row[j] - walked) <= 1e-12 * (1 + Math.Abs(walked)), $"task {i}, example {j}: {row[j]} vs {walked}");
+            }
+        }
+    }
+}

@@ -97,6 +97,7 @@ public sealed class KnnModel : IForgettingModel
     private readonly double[] _similarity; // M x M
     private readonly int[][] _order;       // per task: other tasks by decreasing similarity (positive only)
     private readonly bool[] _complete;     // per task: no missing cells
+    private readonly int[][] _gaps;        // per task: its missing cells' examples, ascending
     private readonly double[] _exampleOffset; // mu + b_j
 
     private KnnModel(ForgettingMatrix training, FactorModel baseline, KnnOptions options, double[] similarity)
@@ -107,9 +108,21 @@ public sealed class KnnModel : IForgettingModel
         _similarity = similarity;
         var m = training.TaskCount;
         _complete = new bool[m];
+        _gaps = new int[m][];
         for (var i = 0; i < m; i++)
         {
-            _complete[i] = !TensorPrimitives.IsNaNAny(training.Row(i));
+            var row = training.Row(i);
+            _complete[i] = !TensorPrimitives.IsNaNAny(row);
+            var gaps = new List<int>();
+            for (var j = 0; !_complete[i] && j < row.Length; j++)
+            {
+                if (float.IsNaN(row[j]))
+                {
+                    gaps.Add(j);
+                }
+            }
+
+            _gaps[i] = [.. gaps];
         }
 
         _exampleOffset = new double[training.ExampleCount];
@@ -657,15 +670,129 @@ public sealed class KnnModel : IForgettingModel
     private void AddNeighbourhood(int[] order, ReadOnlySpan<double> similarity, Span<double> destination, Span<double> std)
     {
         var k = Math.Min(Options.Neighbors, order.Length);
-        if (!NeighboursComplete(order) || k == 0)
+        if (k == 0)
         {
             AddGappyNeighbourhood(order, similarity, default, destination, std);
             return;
         }
 
-        // Every neighbour observed every example: the same k neighbours serve every column, so the weighted mean (and
-        // second moment) of their residual rows is one vectorised pass.
+        if (NeighboursComplete(order))
+        {
+            // Every neighbour observed every example: the same k neighbours serve every column, so the weighted mean (and
+            // second moment) of their residual rows is one vectorised pass.
+            AddCompleteNeighbourhood(order, similarity, 0, destination, std);
+            return;
+        }
+
+        // The k nearest neighbours missed a few examples: the vectorised pass serves every example they all observed (where
+        // the walk would stop at them too), and each example one of them missed walks on to the next neighbours that observed
+        // it. The pass writes NaN there, so those examples' running values are kept and restored first.
+        var gaps = NeighbourGaps(order, k);
+        var kept = new double[gaps.Length];
+        for (var t = 0; t < gaps.Length; t++)
+        {
+            kept[t] = destination[gaps[t]];
+        }
+
         AddCompleteNeighbourhood(order, similarity, 0, destination, std);
+        var walked = new double[gaps.Length];
+        var walkedStd = std.IsEmpty ? [] : new double[gaps.Length];
+        kept.CopyTo(walked, 0);
+        AddGappyNeighbourhood(order, similarity, gaps, walked, walkedStd);
+        for (var t = 0; t < gaps.Length; t++)
+        {
+            destination[gaps[t]] = walked[t];
+            if (!std.IsEmpty)
+            {
+                std[gaps[t]] = walkedStd[t];
+            }
+        }
+    }
+
+    // The examples that at least one of the first k tasks in order missed, ascending.
+    private int[] NeighbourGaps(int[] order, int k)
+    {
+        var total = 0;
+        for (var t = 0; t < k; t++)
+        {
+            total += _gaps[order[t]].Length;
+        }
+
+        var gaps = new int[total];
+        total = 0;
+        for (var t = 0; t < k; t++)
+        {
+            _gaps[order[t]].CopyTo(gaps, total);
+            total += _gaps[order[t]].Length;
+        }
+
+        Array.Sort(gaps);
+        var distinct = 0;
+        for (var c = 0; c < gaps.Length; c++)
+        {
+            if (c == 0 || gaps[c] != gaps[c - 1])
+            {
+                gaps[distinct++] = gaps[c];
+            }
+        }
+
+        return gaps[..distinct];
+    }
+
+    // The examples of the row each take the neighbourhood's vectorised pass (every one of the first k neighbours observed
+    // them) or walk on past the neighbours that missed them, as the whole row does: cell predictions for any examples.
+    private void AddNeighbourhoodCells(int[] order, ReadOnlySpan<double> similarity, ReadOnlySpan<int> examples, Span<double> destination, Span<double> std, double[]? interpolation)
+    {
+        var k = Math.Min(Options.Neighbors, order.Length);
+        if (k == 0)
+        {
+            AddGappyNeighbourhood(order, similarity, examples, destination, std);
+            return;
+        }
+
+        if (NeighboursComplete(order))
+        {
+            AddCompleteNeighbourhoodCells(order, similarity, examples, destination, std, interpolation);
+            return;
+        }
+
+        var gaps = NeighbourGaps(order, k);
+        var walked = new List<int>();
+        var passed = new List<int>();
+        for (var t = 0; t < examples.Length; t++)
+        {
+            (Array.BinarySearch(gaps, examples[t]) >= 0 ? walked : passed).Add(t);
+        }
+
+        foreach (var (positions, walk) in new[] { (passed, false), (walked, true) })
+        {
+            var cells = new int[positions.Count];
+            var mean = new double[positions.Count];
+            for (var c = 0; c < cells.Length; c++)
+            {
+                cells[c] = examples[positions[c]];
+                mean[c] = destination[positions[c]];
+            }
+
+            var spread = std.IsEmpty ? [] : new double[cells.Length];
+            if (walk)
+            {
+                AddGappyNeighbourhood(order, similarity, cells, mean, spread);
+            }
+            else
+            {
+                AddCompleteNeighbourhoodCells(order, similarity, cells, mean, spread, interpolation);
+            }
+
+            for (var c = 0; c < cells.Length; c++)
+            {
+                destination[positions[c]] = mean[c];
+                if (!std.IsEmpty)
+                {
+                    std[positions[c]] = spread[c];
+                }
+            }
+        }
     }
 
     // True when the k nearest neighbours exist and observed every example: then the row can be evaluated block by block.
@@ -932,8 +1059,8 @@ public sealed class KnnModel : IForgettingModel
             return true;
         }
 
-        // The same operations as PredictRowCore, example by example (the neighbourhood's walk over the examples asked for
-        // alone when some neighbour missed cells: interpolation weights exist only for complete neighbourhoods).
+        // The same operations as PredictRowCore, example by example (the vectorised pass or the walk, as the whole row takes
+        // them for each example; interpolation weights exist only for complete neighbourhoods).
         internal override void PredictCellsCore(ReadOnlySpan<int> examples, Span<double> mean, Span<double> std)
         {
             if (examples.IsEmpty)
@@ -942,15 +1069,7 @@ public sealed class KnnModel : IForgettingModel
             }
 
             baseline.PredictCellsCore(examples, mean, default);
-            if (model.HasCompleteNeighbourhood(order))
-            {
-                model.AddCompleteNeighbourhoodCells(order, similarity, examples, mean, std, interpolation);
-            }
-            else
-            {
-                model.AddGappyNeighbourhood(order, similarity, examples, mean, std);
-            }
-
+            model.AddNeighbourhoodCells(order, similarity, examples, mean, std, interpolation);
             AddBiasVariance(std);
         }
 
