@@ -121,6 +121,9 @@ internal sealed class AlternatingLeastSquares
     private const int TaskPartitions = 8;
     internal const int ColumnChunk = 1024;
 
+    // Cells a row's scan for missing cells checks at once before looking at them one by one.
+    private const int GapScanBlock = 256;
+
     private readonly ForgettingMatrix _z;
     private readonly AlsProblem _problem;
     private readonly int _m;
@@ -633,12 +636,22 @@ internal sealed class AlternatingLeastSquares
 
                 var direct = 2 * _rowMissing[i] > _n;
                 var row = _z.Row(i);
-                for (var j = 0; j < _n; j++)
+                for (var start = 0; start < _n; start += GapScanBlock)
                 {
-                    if (float.IsNaN(row[j]) != direct)
+                    // A row with a few missing cells skips the blocks it observed whole (a vectorised check).
+                    var end = Math.Min(_n, start + GapScanBlock);
+                    if (!direct && !TensorPrimitives.IsNaNAny(row[start..end]))
                     {
-                        TaskFeature(j, feature);
-                        AddOuter(corr, feature);
+                        continue;
+                    }
+
+                    for (var j = start; j < end; j++)
+                    {
+                        if (float.IsNaN(row[j]) != direct)
+                        {
+                            TaskFeature(j, feature);
+                            AddOuter(corr, feature);
+                        }
                     }
                 }
 
