@@ -85,5 +85,13 @@ public class CancellationTests
         Assert.ThrowsAny<OperationCanceledException>(() => Spectrum.Analyze(s_continuous, 3, cancellationToken: token));
         Assert.ThrowsAny<OperationCanceledException>(() => ActiveDesign.Fit(s_continuous, cancellationToken: token));
         Assert.ThrowsAny<OperationCanceledException>(() => KnnModel.Create(s_continuous, new AdditiveFitter().FitAdditive(s_continuous), new KnnOptions(), token));
+
+        // knn's other similarity paths: complete wide, complete tall (more tasks than examples), few missing cells
+        foreach (var (tasks, examples, missing) in new[] { (12, 400, 0.0), (300, 20, 0.0), (12, 400, 0.01) })
+        {
+            var z = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = tasks, Examples = examples, MissingFraction = missing, Seed = 3 }).Matrix;
+            var baseline = new AdditiveFitter().FitAdditive(z);
+            Assert.ThrowsAny<OperationCanceledException>(() => KnnModel.Create(z, baseline, new KnnOptions(), token));
+        }
     }
 }

@@ -303,8 +303,8 @@ public class KnnGappyNeighbourhoodTests
     [InlineData(0.05)]
     public void Row_IsTheWalkOverNeighboursThatObservedEachExample(double missing)
     {
-        // Given: neighbours that miss a few cells (0.1%) or many (5%); PredictRow takes the vectorised pass wherever the nearest
-        // 40 observed an example and walks on past them elsewhere, Predict walks for every example
+        // Given: neighbours that miss a few cells (0.1%: PredictRow takes the vectorised pass wherever the nearest 40 observed
+        // an example and walks on past them elsewhere) or many (5%: every example walks); Predict walks for every example
         var z = ForgetPredict.Core.Synthetic.SyntheticForgetting.Generate(new() { Tasks = 60, Examples = 700, MissingFraction = missing, Seed = 11 }).Matrix;
         var model = new KnnFitter().FitKnn(z);
         var row = new double[z.ExampleCount];

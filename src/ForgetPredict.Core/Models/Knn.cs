@@ -97,7 +97,7 @@ public sealed class KnnModel : IForgettingModel
     private readonly double[] _similarity; // M x M
     private readonly int[][] _order;       // per task: other tasks by decreasing similarity (positive only)
     private readonly bool[] _complete;     // per task: no missing cells
-    private readonly int[][] _gaps;        // per task: its missing cells' examples, ascending
+    private readonly int[][]? _gaps;       // per task: its missing cells' examples, ascending (only with few missing cells)
     private readonly double[] _exampleOffset; // mu + b_j
 
     private KnnModel(ForgettingMatrix training, FactorModel baseline, KnnOptions options, double[] similarity)
@@ -108,30 +108,37 @@ public sealed class KnnModel : IForgettingModel
         _similarity = similarity;
         var m = training.TaskCount;
         _complete = new bool[m];
-        _gaps = new int[m][];
         for (var i = 0; i < m; i++)
         {
-            var row = training.Row(i);
-            _complete[i] = !TensorPrimitives.IsNaNAny(row);
-            var gaps = new List<int>();
-            for (var j = 0; !_complete[i] && j < row.Length; j++)
-            {
-                if (float.IsNaN(row[j]))
-                {
-                    gaps.Add(j);
-                }
-            }
+            _complete[i] = !TensorPrimitives.IsNaNAny(training.Row(i));
+        }
 
-            _gaps[i] = [.. gaps];
+        // With few missing cells each task's gaps are kept (at most one int per 50 cells), so a neighbourhood that misses a
+        // few examples walks only there; with more, every example of such a neighbourhood walks.
+        if (training.MissingCount > 0 && training.MissingCount <= (long)m * training.ExampleCount / FewGapsShare)
+        {
+            _gaps = new int[m][];
+            for (var i = 0; i < m; i++)
+            {
+                var row = training.Row(i);
+                var gaps = new List<int>();
+                for (var j = 0; !_complete[i] && j < row.Length; j++)
+                {
+                    if (float.IsNaN(row[j]))
+                    {
+                        gaps.Add(j);
+                    }
+                }
+
+                _gaps[i] = [.. gaps];
+            }
         }
 
         _exampleOffset = new double[training.ExampleCount];
         TensorPrimitives.Add(baseline.ExampleBiases, baseline.GlobalMean, _exampleOffset);
         _order = new int[m][];
-        for (var i = 0; i < m; i++)
-        {
-            _order[i] = Order(similarity.AsSpan(i * m, m), exclude: i);
-        }
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
+        Parallel.For(0, m, parallel, i => _order[i] = Order(similarity.AsSpan(i * m, m), exclude: i));
 
         // A neighbour's residual z - (mu + a + b) is at most float's range plus the baseline's bound; similarity weights are
         // normalised, so a cell adds at most that to the baseline, and its spread is at most that too.
@@ -195,7 +202,7 @@ public sealed class KnnModel : IForgettingModel
         var m = training.TaskCount;
         if (training.MissingCount == 0)
         {
-            return new KnnModel(training, baseline, options, CompleteSimilarity(training, baseline, options));
+            return new KnnModel(training, baseline, options, CompleteSimilarity(training, baseline, options, cancellationToken));
         }
 
         if (training.MissingCount <= (long)m * training.ExampleCount / FewGapsShare)
@@ -393,51 +400,62 @@ public sealed class KnnModel : IForgettingModel
     }
 
     // Every pair of tasks shares every example: the pairwise sums are Gram matrices, computed blockwise (cache-friendly,
-    // vectorised) instead of pair by pair. Same definitions as PairStats.
-    private static double[] CompleteSimilarity(ForgettingMatrix training, FactorModel baseline, KnnOptions options)
+    // vectorised) instead of pair by pair. Same definitions as PairStats. Each pair's similarity is computed once, from its
+    // Gram entry and the two diagonal ones, into the Gram matrix itself (the same bits for (a, b) and (b, a)).
+    private static double[] CompleteSimilarity(ForgettingMatrix training, FactorModel baseline, KnnOptions options, CancellationToken cancellationToken)
     {
         int m = training.TaskCount, n = training.ExampleCount;
-        var similarity = new double[m * m];
-        if (options.Similarity == KnnSimilarity.Msd)
-        {
-            var g = GramMatrix.Rows(training, default, default, options.MaxThreads);
-            for (var a = 0; a < m; a++)
-            {
-                for (var b = 0; b < m; b++)
-                {
-                    var msd = Math.Max(g[(a * m) + a] + g[(b * m) + b] - (2 * g[(a * m) + b]), 0) / n;
-                    similarity[(a * m) + b] = a == b ? 1 : Math.Pow(1 / (1 + msd), options.Amplification);
-                }
-            }
-
-            return similarity;
-        }
-
+        var msd = options.Similarity == KnnSimilarity.Msd;
         var rowShift = new double[m];
-        for (var i = 0; i < m; i++)
+        for (var i = 0; !msd && i < m; i++)
         {
             rowShift[i] = baseline.GlobalMean + baseline.TaskBiases[i];
         }
 
-        var residualGram = GramMatrix.Rows(training, rowShift, baseline.ExampleBiases, options.MaxThreads);
-        var sums = new double[m];
-        var buffer = new double[n];
+        var gram = msd
+            ? GramMatrix.Rows(training, default, default, options.MaxThreads, cancellationToken)
+            : GramMatrix.Rows(training, rowShift, baseline.ExampleBiases, options.MaxThreads, cancellationToken);
+        var diagonal = new double[m];
         for (var i = 0; i < m; i++)
         {
-            Residuals.Masked(training.Row(i), baseline.ExampleBiases, rowShift[i], buffer);
-            sums[i] = TensorPrimitives.Sum<double>(buffer);
+            diagonal[i] = gram[((long)i * m) + i];
         }
 
-        for (var a = 0; a < m; a++)
+        var sums = new double[m];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
+        if (!msd)
         {
-            for (var b = 0; b < m; b++)
+            Parallel.For(0, m, parallel, () => new double[n], (i, _, buffer) =>
             {
-                var stats = new PairStats(n, sums[a], sums[b], residualGram[(a * m) + a], residualGram[(b * m) + b], residualGram[(a * m) + b]);
-                similarity[(a * m) + b] = a == b ? 1 : stats.Similarity(options);
-            }
+                Residuals.Masked(training.Row(i), baseline.ExampleBiases, rowShift[i], buffer);
+                sums[i] = TensorPrimitives.Sum<double>(buffer);
+                return buffer;
+            }, _ => { });
         }
 
-        return similarity;
+        // Row a reads its entries past the diagonal and writes each pair's similarity to both of its places; no other row reads
+        // those places, so the rows run in parallel.
+        Parallel.For(0, m, parallel, a =>
+        {
+            gram[((long)a * m) + a] = 1;
+            for (var b = a + 1; b < m; b++)
+            {
+                var cross = gram[((long)a * m) + b];
+                double value;
+                if (msd)
+                {
+                    var meanSquare = Math.Max(diagonal[a] + diagonal[b] - (2 * cross), 0) / n;
+                    value = Math.Pow(1 / (1 + meanSquare), options.Amplification);
+                }
+                else
+                {
+                    value = new PairStats(n, sums[a], sums[b], diagonal[a], diagonal[b], cross).Similarity(options);
+                }
+
+                gram[((long)a * m) + b] = gram[((long)b * m) + a] = value;
+            }
+        });
+        return gram;
     }
 
     /// <summary>
@@ -465,7 +483,7 @@ public sealed class KnnModel : IForgettingModel
         }
 
         var columnShift = msd ? [] : baseline.ExampleBiases.ToArray();
-        var gram = GramMatrix.Rows(training, rowShift, columnShift, options.MaxThreads);
+        var gram = GramMatrix.Rows(training, rowShift, columnShift, options.MaxThreads, cancellationToken);
         var sums = new double[m];
         var squares = new double[m];
         var gaps = new int[m][];
@@ -684,6 +702,12 @@ public sealed class KnnModel : IForgettingModel
             return;
         }
 
+        if (_gaps is null)
+        {
+            AddGappyNeighbourhood(order, similarity, default, destination, std);
+            return;
+        }
+
         // The k nearest neighbours missed a few examples: the vectorised pass serves every example they all observed (where
         // the walk would stop at them too), and each example one of them missed walks on to the next neighbours that observed
         // it. The pass writes NaN there, so those examples' running values are kept and restored first.
@@ -712,18 +736,19 @@ public sealed class KnnModel : IForgettingModel
     // The examples that at least one of the first k tasks in order missed, ascending.
     private int[] NeighbourGaps(int[] order, int k)
     {
+        var taskGaps = _gaps!;
         var total = 0;
         for (var t = 0; t < k; t++)
         {
-            total += _gaps[order[t]].Length;
+            total += taskGaps[order[t]].Length;
         }
 
         var gaps = new int[total];
         total = 0;
         for (var t = 0; t < k; t++)
         {
-            _gaps[order[t]].CopyTo(gaps, total);
-            total += _gaps[order[t]].Length;
+            taskGaps[order[t]].CopyTo(gaps, total);
+            total += taskGaps[order[t]].Length;
         }
 
         Array.Sort(gaps);
@@ -753,6 +778,12 @@ public sealed class KnnModel : IForgettingModel
         if (NeighboursComplete(order))
         {
             AddCompleteNeighbourhoodCells(order, similarity, examples, destination, std, interpolation);
+            return;
+        }
+
+        if (_gaps is null)
+        {
+            AddGappyNeighbourhood(order, similarity, examples, destination, std);
             return;
         }
 

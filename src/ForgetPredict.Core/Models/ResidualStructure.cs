@@ -171,7 +171,7 @@ internal static class ResidualStructure
             return ([], [], ([], 0, 0));
         }
 
-        var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk, GramPartitions);
+        var gram = GramMatrix.Wide(sampled, n, (t, start, destination) => Residual(z, model, tasks[t], start, destination), maxThreads, Chunk, GramPartitions, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         var eigen = SymmetricEigen.Decompose(gram, sampled, computeVectors: true);
         // Eigenvalues below 1e-12 of the largest are rounding (the Gram's entries carry relative errors near 1e-16): their

@@ -76,7 +76,8 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
     public const int MinimumTasks = 4;
 
     /// <summary>
-    /// Held-out tasks with no more observed cells than <see cref="CrossValidationOptions.Known"/>: each revealed all its
+    /// Scored held-out tasks (<see cref="CrossValidationOptions.ScoredTasks"/> per fold at most) with no more observed cells
+    /// than <see cref="CrossValidationOptions.Known"/>: each revealed all its
     /// observed cells but one (a randomly drawn one, per draw) and was scored on that one, so that short rows are simulated as
     /// closely as they can be instead of leaving nothing to score. 0 when every row has more observed cells than that.
     /// </summary>
@@ -201,10 +202,13 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
             SkippedFolds = skipped.Count(s => s),
         };
 
+        bool HasObserved(int row) => Numerics.ValueScan.Scan(matrix.Row(row)).MissingCount < matrix.ExampleCount;
+
         (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks) RunFold(int f)
         {
-            // The fold's tasks in their shuffled order: the first ScoredTasks of them are scored (all, in a fold of that many or fewer).
-            var heldOut = order.Where((_, p) => p % folds == f).Take(options.ScoredTasks).Order().ToArray();
+            // The fold's tasks with an observed cell (the others have nothing to score), in their shuffled order: the first
+            // ScoredTasks of them are scored (all, in a fold of that many or fewer).
+            var heldOut = order.Where((_, p) => p % folds == f).Where(HasObserved).Take(options.ScoredTasks).Order().ToArray();
             var train = matrix.SelectTasks(order.Where((_, p) => p % folds != f).Order().ToArray());
             if (DataScale.Constant(train).Constant)
             {

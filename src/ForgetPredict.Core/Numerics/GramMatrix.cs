@@ -68,22 +68,32 @@ public static class GramMatrix
 
     /// <summary>
     /// The M x M Gram matrix of the shifted rows y[i, j] = z[i, j] - rowShift[i] - columnShift[j] (missing cells count as 0)
-    /// whatever the shape: <see cref="Of(ForgettingMatrix, ReadOnlySpan{double}, ReadOnlySpan{double}, int)"/> bit for bit
-    /// when M &lt;= N; when M &gt; N (more tasks than examples) see <see cref="Tall"/>. Deterministic for any thread count.
+    /// whatever the shape: when M &lt;= N, <see cref="Of(ForgettingMatrix, ReadOnlySpan{double}, ReadOnlySpan{double}, int)"/>'s
+    /// partitioned pass (bit for bit while its partitions' copies of the M x M triangle stay within
+    /// <see cref="PartitionBytes"/>; fewer partitions beyond); when M &gt; N (more tasks than examples) see <see cref="Tall"/>.
+    /// Deterministic for any thread count; stops between column blocks when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    internal static double[] Rows(ForgettingMatrix matrix, ReadOnlySpan<double> rowShift, ReadOnlySpan<double> columnShift, int maxThreads)
+    internal static double[] Rows(ForgettingMatrix matrix, ReadOnlySpan<double> rowShift, ReadOnlySpan<double> columnShift, int maxThreads, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        if (matrix.TaskCount <= matrix.ExampleCount)
-        {
-            return Of(matrix, rowShift, columnShift, maxThreads);
-        }
-
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
         var rowShifts = rowShift.ToArray();
         var columnShifts = columnShift.ToArray();
-        return Tall(matrix.TaskCount, matrix.ExampleCount, (i, start, destination) =>
-            Residuals.Masked(matrix.Row(i).Slice(start, destination.Length), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, destination.Length), rowShifts.Length == 0 ? 0 : rowShifts[i], destination), maxThreads);
+        RowBlock rows = (i, start, destination) =>
+            Residuals.Masked(matrix.Row(i).Slice(start, destination.Length), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, destination.Length), rowShifts.Length == 0 ? 0 : rowShifts[i], destination);
+        if (m > n)
+        {
+            return Tall(m, n, rows, maxThreads, cancellationToken);
+        }
+
+        var triangle = (long)m * (m + 1) / 2 * sizeof(double);
+        var partitions = (int)Math.Clamp(PartitionBytes / Math.Max(triangle, 1), 1, Partitions);
+        return Wide(m, n, rows, maxThreads, Chunk, partitions, cancellationToken);
     }
+
+    /// <summary>The memory <see cref="Rows"/> lets the partitions' copies of the M x M triangle take together (256 MB): 16
+    /// partitions up to about 2,000 tasks, fewer beyond.</summary>
+    internal const long PartitionBytes = 256L << 20;
 
     /// <summary>
     /// The M x M Gram matrix of rows produced block by block, for many rows: the column blocks are summed one after another
@@ -91,9 +101,9 @@ public static class GramMatrix
     /// the sums never depend on the thread count). Unlike <see cref="Wide"/> it keeps no per-partition copy of the M x M
     /// triangle; the block holds at most <see cref="TallBlockCells"/> values, so its width shrinks as M grows.
     /// </summary>
-    internal static double[] Tall(int m, int n, RowBlock rows, int maxThreads)
+    internal static double[] Tall(int m, int n, RowBlock rows, int maxThreads, CancellationToken cancellationToken = default)
     {
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads, CancellationToken = cancellationToken };
         var chunk = (int)Math.Clamp(TallBlockCells / Math.Max(m, 1), 8, Chunk);
         var block = new double[(long)m * Math.Min(chunk, Math.Max(n, 1))];
         var g = new double[(long)m * (m + 1) / 2];
@@ -114,14 +124,13 @@ public static class GramMatrix
         }
 
         var gram = new double[(long)m * m];
-        for (var a = 0; a < m; a++)
+        Parallel.For(0, m, parallel, a =>
         {
             for (var b = 0; b <= a; b++)
             {
                 gram[((long)a * m) + b] = gram[((long)b * m) + a] = g[((long)a * (a + 1) / 2) + b];
             }
-        }
-
+        });
         return gram;
     }
 
@@ -134,9 +143,9 @@ public static class GramMatrix
     /// partition keeps its own packed M x M sum until the end, so <paramref name="partitions"/> trades memory (partitions x
     /// M (M + 1) / 2 doubles) for the number of workers that can share the pass.
     /// </summary>
-    internal static double[] Wide(int m, int n, RowBlock rows, int maxThreads, int chunk = Chunk, int partitions = Partitions)
+    internal static double[] Wide(int m, int n, RowBlock rows, int maxThreads, int chunk = Chunk, int partitions = Partitions, CancellationToken cancellationToken = default)
     {
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads, CancellationToken = cancellationToken };
         var chunks = (n + chunk - 1) / chunk;
         var parts = Math.Max(1, Math.Min(partitions, chunks));
         var partial = new double[parts][];
@@ -151,6 +160,7 @@ public static class GramMatrix
                 var g = new double[m * (m + 1) / 2];     // lower triangle, packed row by row
                 for (var c = (int)((long)part * chunks / parts); c < (int)((long)(part + 1) * chunks / parts); c++)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var start = c * chunk;
                     var width = Math.Min(chunk, n - start);
                     for (var i = 0; i < m; i++)

@@ -106,6 +106,31 @@ public class CrossValidationEdgeTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TaskCrossValidation.Run(z, additive, options with { ScoredTasks = 0 }));
     }
 
+    [Fact]
+    public void CrossValidation_ScoredTasks_AreTheFirstOfEachFoldInTheSeededShuffle_SkippingTasksWithNothingToScore()
+    {
+        // Task i's cells lie near 1000 (i + 1), so each scored cell names its task; tasks 0-9 have no observed cell
+        var values = new float[40 * 12];
+        for (var i = 0; i < 40; i++)
+        {
+            for (var j = 0; j < 12; j++)
+            {
+                values[(i * 12) + j] = i < 10 ? float.NaN : (1000f * (i + 1)) + j;
+            }
+        }
+
+        var z = ForgettingMatrix.Wrap(values, 40, 12);
+        var options = new CrossValidationOptions { Known = 3, Folds = 2, Draws = 1, ScoredTasks = 5, Seed = 3 };
+
+        var cv = TaskCrossValidation.Run(z, [new Candidate("additive", new AdditiveFitter())], options);
+
+        var order = Enumerable.Range(0, 40).ToArray();
+        new Random(3).Shuffle(order);
+        var expected = Enumerable.Range(0, 2).SelectMany(f => order.Where((_, p) => p % 2 == f).Where(t => t >= 10).Take(5)).Order();
+        Assert.Equal(expected, cv.Truth.Select(v => (int)Math.Round(v / 1000) - 1).Distinct().Order());
+        Assert.Equal(10 * 9, cv.Truth.Length);
+    }
+
     private static ForgettingMatrix OneVaryingRow()
     {
         var values = Enumerable.Repeat(1f, 20 * 300).ToArray();
