@@ -521,10 +521,12 @@ public sealed class KnnModel : IForgettingModel
             return float.IsNaN(z) ? 0 : z - (columnShift.Length == 0 ? 0 : columnShift[j]) - rowShift[a];
         }
 
-        var similarity = new double[m * m];
+        // Row a reads its Gram entries past the diagonal and writes each pair's similarity to both of its places in the Gram
+        // matrix itself; no other row reads those places.
+        var similarity = gram;
         Parallel.For(0, m, parallel, a =>
         {
-            similarity[(a * m) + a] = 1;
+            similarity[((long)a * m) + a] = 1;
             for (var b = a + 1; b < m; b++)
             {
                 // a's sums over b's gaps and b's over a's; the examples both missed, counted once.
@@ -544,9 +546,9 @@ public sealed class KnnModel : IForgettingModel
                 }
 
                 var count = n - gaps[a].Length - gaps[b].Length + CommonCount(gaps[a], gaps[b]);
-                var cross = gram[(a * m) + b];
+                var cross = gram[((long)a * m) + b];
                 var stats = new PairStats(count, Math.Max(squareA + squareB - (2 * cross), 0), sumA, sumB, squareA, squareB, cross);
-                similarity[(a * m) + b] = similarity[(b * m) + a] = stats.Similarity(options);
+                similarity[((long)a * m) + b] = similarity[((long)b * m) + a] = stats.Similarity(options);
             }
         });
         return similarity;
