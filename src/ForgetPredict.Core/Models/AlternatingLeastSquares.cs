@@ -965,7 +965,6 @@ internal sealed class AlternatingLeastSquares
 
             // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty.
             var observedHere = _columnMissing[column] < m;
-
             var factor = own ? system : sharedFactor;
             var rhsDotX = 0d;
             if (!observedHere || (own && !Cholesky.Factor(system, q)))

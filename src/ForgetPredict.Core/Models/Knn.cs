@@ -100,7 +100,8 @@ public sealed class KnnModel : IForgettingModel
     private readonly int[][]? _gaps;       // per task: its missing cells' examples, ascending (only with few missing cells)
     private readonly double[] _exampleOffset; // mu + b_j
 
-    private KnnModel(ForgettingMatrix training, FactorModel baseline, KnnOptions options, double[] similarity)
+    // gaps: TaskGaps(training).
+    private KnnModel(ForgettingMatrix training, FactorModel baseline, KnnOptions options, double[] similarity, int[][]? gaps)
     {
         Training = training;
         Baseline = baseline;
@@ -113,31 +114,11 @@ public sealed class KnnModel : IForgettingModel
             _complete[i] = !TensorPrimitives.IsNaNAny(training.Row(i));
         }
 
-        // With few missing cells each task's gaps are kept (at most one int per 50 cells), so a neighbourhood that misses a
-        // few examples walks only there; with more, every example of such a neighbourhood walks.
-        if (training.MissingCount > 0 && training.MissingCount <= (long)m * training.ExampleCount / FewGapsShare)
-        {
-            _gaps = new int[m][];
-            for (var i = 0; i < m; i++)
-            {
-                var row = training.Row(i);
-                var gaps = new List<int>();
-                for (var j = 0; !_complete[i] && j < row.Length; j++)
-                {
-                    if (float.IsNaN(row[j]))
-                    {
-                        gaps.Add(j);
-                    }
-                }
-
-                _gaps[i] = [.. gaps];
-            }
-        }
-
+        _gaps = gaps;
         _exampleOffset = new double[training.ExampleCount];
         TensorPrimitives.Add(baseline.ExampleBiases, baseline.GlobalMean, _exampleOffset);
         _order = new int[m][];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads };
+        var parallel = Parallelism.Options(options.MaxThreads);
         Parallel.For(0, m, parallel, i => _order[i] = Order(similarity.AsSpan(i * m, m), exclude: i));
 
         // A neighbour's residual z - (mu + a + b) is at most float's range plus the baseline's bound; similarity weights are
@@ -145,6 +126,22 @@ public sealed class KnnModel : IForgettingModel
         var residual = float.MaxValue + baseline.MeanBound;
         MeanBound = baseline.MeanBound + residual;
         StdBound = baseline.StdBound + residual;
+    }
+
+    // The same fitted model with other options that leave the neighbours as they are (the interpolation prior): every fitted
+    // part is shared, none recomputed.
+    private KnnModel(KnnModel fitted, KnnOptions options)
+    {
+        Training = fitted.Training;
+        Baseline = fitted.Baseline;
+        Options = options;
+        _similarity = fitted._similarity;
+        _complete = fitted._complete;
+        _gaps = fitted._gaps;
+        _exampleOffset = fitted._exampleOffset;
+        _order = fitted._order;
+        MeanBound = fitted.MeanBound;
+        StdBound = fitted.StdBound;
     }
 
     /// <summary>A bound on |prediction| (see <see cref="ModelBounds"/>): the baseline's plus the largest residual.</summary>
@@ -202,16 +199,16 @@ public sealed class KnnModel : IForgettingModel
         var m = training.TaskCount;
         if (training.MissingCount == 0)
         {
-            return new KnnModel(training, baseline, options, CompleteSimilarity(training, baseline, options, cancellationToken));
+            return new KnnModel(training, baseline, options, CompleteSimilarity(training, baseline, options, cancellationToken), null);
         }
 
-        if (training.MissingCount <= (long)m * training.ExampleCount / FewGapsShare)
+        if (TaskGaps(training) is { } gaps)
         {
-            return new KnnModel(training, baseline, options, FewGapsSimilarity(training, baseline, options, cancellationToken));
+            return new KnnModel(training, baseline, options, FewGapsSimilarity(training, baseline, options, gaps, cancellationToken), gaps);
         }
 
         var similarity = new double[m * m];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
+        var parallel = Parallelism.Options(options.MaxThreads, cancellationToken);
         Parallel.For(0, m, parallel, a =>
         {
             var ca = baseline.GlobalMean + baseline.TaskBiases[a];
@@ -222,7 +219,7 @@ public sealed class KnnModel : IForgettingModel
                 similarity[(b * m) + a] = s;
             }
         });
-        return new KnnModel(training, baseline, options, similarity);
+        return new KnnModel(training, baseline, options, similarity, null);
     }
 
     /// <summary>Rebuilds a model from saved parts without recomputing the similarities (model files use this).</summary>
@@ -253,7 +250,7 @@ public sealed class KnnModel : IForgettingModel
             }
         }
 
-        return new KnnModel(training, baseline, options, similarity);
+        return new KnnModel(training, baseline, options, similarity, TaskGaps(training));
     }
 
     // The baseline the neighbours' residuals are taken from: mu + a_i + b_j over the training matrix's tasks and examples.
@@ -333,7 +330,7 @@ public sealed class KnnModel : IForgettingModel
     {
         var options = Options with { InterpolationPrior = prior };
         options.Validate();
-        return new KnnModel(Training, Baseline, options, _similarity);
+        return new KnnModel(this, options);
     }
 
     // The new task's weights on its k nearest neighbours (who observed every example): the w minimising
@@ -422,7 +419,7 @@ public sealed class KnnModel : IForgettingModel
         }
 
         var sums = new double[m];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
+        var parallel = Parallelism.Options(options.MaxThreads, cancellationToken);
         if (!msd)
         {
             Parallel.For(0, m, parallel, () => new double[n], (i, _, buffer) =>
@@ -464,11 +461,41 @@ public sealed class KnnModel : IForgettingModel
     /// </summary>
     internal const int FewGapsShare = 50;
 
+    // Each task's missing cells' examples, ascending, when the matrix has missing cells but at most one in FewGapsShare (then
+    // they are few enough to keep: the similarities are corrected at them, and a neighbourhood that misses a few examples
+    // walks only there); otherwise null.
+    private static int[][]? TaskGaps(ForgettingMatrix training)
+    {
+        int m = training.TaskCount, n = training.ExampleCount;
+        if (training.MissingCount == 0 || training.MissingCount > (long)m * n / FewGapsShare)
+        {
+            return null;
+        }
+
+        var gaps = new int[m][];
+        for (var i = 0; i < m; i++)
+        {
+            var row = training.Row(i);
+            var gap = new List<int>();
+            for (var j = 0; j < n; j++)
+            {
+                if (float.IsNaN(row[j]))
+                {
+                    gap.Add(j);
+                }
+            }
+
+            gaps[i] = [.. gap];
+        }
+
+        return gaps;
+    }
+
     // A matrix with few missing cells: each pair's sums over the examples both observed are the sums over every example with
     // missing cells as 0 (row sums and the Gram matrix, as for a complete matrix), less each task's values at the other's
     // missing cells. The same definitions as PairStats, to rounding; the corrections cost the number of tasks times the
     // number of missing cells.
-    private static double[] FewGapsSimilarity(ForgettingMatrix training, FactorModel baseline, KnnOptions options, CancellationToken cancellationToken)
+    private static double[] FewGapsSimilarity(ForgettingMatrix training, FactorModel baseline, KnnOptions options, int[][] gaps, CancellationToken cancellationToken)
     {
         int m = training.TaskCount, n = training.ExampleCount;
         var msd = options.Similarity == KnnSimilarity.Msd;
@@ -486,31 +513,12 @@ public sealed class KnnModel : IForgettingModel
         var gram = GramMatrix.Rows(training, rowShift, columnShift, options.MaxThreads, cancellationToken);
         var sums = new double[m];
         var squares = new double[m];
-        var gaps = new int[m][];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
+        var parallel = Parallelism.Options(options.MaxThreads, cancellationToken);
         Parallel.For(0, m, parallel, () => new double[n], (i, _, buffer) =>
         {
-            var row = training.Row(i);
-            Residuals.Masked(row, columnShift, rowShift[i], buffer);
+            Residuals.Masked(training.Row(i), columnShift, rowShift[i], buffer);
             sums[i] = TensorPrimitives.Sum<double>(buffer);
             squares[i] = TensorPrimitives.SumOfSquares<double>(buffer);
-            var count = 0;
-            foreach (var z in row)
-            {
-                count += float.IsNaN(z) ? 1 : 0;
-            }
-
-            var gap = new int[count];
-            count = 0;
-            for (var j = 0; j < n; j++)
-            {
-                if (float.IsNaN(row[j]))
-                {
-                    gap[count++] = j;
-                }
-            }
-
-            gaps[i] = gap;
             return buffer;
         }, _ => { });
 

@@ -153,6 +153,12 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         // A constant matrix gets the same message as a single fit of it (every fold would be constant too).
         DataScale.ThrowIfConstant(matrix);
         var folds = Math.Min(options.Folds, m);
+        var observedCells = new int[m];
+        for (var i = 0; i < m; i++)
+        {
+            observedCells[i] = matrix.ExampleCount - (int)Numerics.ValueScan.Scan(matrix.Row(i)).MissingCount;
+        }
+
         var order = Enumerable.Range(0, m).ToArray();
         new Random(options.Seed).Shuffle(order);
         var perFold = new (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks)[folds];
@@ -202,13 +208,11 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
             SkippedFolds = skipped.Count(s => s),
         };
 
-        bool HasObserved(int row) => Numerics.ValueScan.Scan(matrix.Row(row)).MissingCount < matrix.ExampleCount;
-
         (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks) RunFold(int f)
         {
             // The fold's tasks with an observed cell (the others have nothing to score), in their shuffled order: the first
             // ScoredTasks of them are scored (all, in a fold of that many or fewer).
-            var heldOut = order.Where((_, p) => p % folds == f).Where(HasObserved).Take(options.ScoredTasks).Order().ToArray();
+            var heldOut = order.Where((_, p) => p % folds == f).Where(t => observedCells[t] > 0).Take(options.ScoredTasks).Order().ToArray();
             var train = matrix.SelectTasks(order.Where((_, p) => p % folds != f).Order().ToArray());
             if (DataScale.Constant(train).Constant)
             {
@@ -234,7 +238,7 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                 // A row with no more observed cells than Known would reveal them all and leave nothing to score: it reveals
                 // all but one instead (the same draws as revealing Known, stopped one cell earlier). Rows with more observed
                 // cells reveal Known, as the user will.
-                var observed = matrix.ExampleCount - (int)Numerics.ValueScan.Scan(matrix.Row(row)).MissingCount;
+                var observed = observedCells[row];
                 var rowReveal = reveal;
                 if (observed <= options.Known && observed > 0)
                 {

@@ -35,7 +35,7 @@ public static class GramMatrix
         int m = matrix.TaskCount, n = matrix.ExampleCount;
         var rowsSmall = m <= n;
         var size = rowsSmall ? m : n;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var parallel = Parallelism.Options(maxThreads);
         if (!rowsSmall)
         {
             // N < M: accumulate Z^T Z row by row (each row is an outer product), partitioned over rows.
@@ -62,9 +62,12 @@ public static class GramMatrix
             return Reduce(partialT, size);
         }
 
-        return Wide(m, n, (i, start, destination) =>
-            Residuals.Masked(matrix.Row(i).Slice(start, destination.Length), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, destination.Length), rowShifts.Length == 0 ? 0 : rowShifts[i], destination), maxThreads);
+        return Wide(m, n, ShiftedRows(matrix, rowShifts, columnShifts), maxThreads);
     }
+
+    // The matrix's rows block by block as y[i, j] = z[i, j] - rowShifts[i] - columnShifts[j], missing cells as 0 (empty shifts: zeros).
+    private static RowBlock ShiftedRows(ForgettingMatrix matrix, double[] rowShifts, double[] columnShifts) => (i, start, destination) =>
+        Residuals.Masked(matrix.Row(i).Slice(start, destination.Length), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, destination.Length), rowShifts.Length == 0 ? 0 : rowShifts[i], destination);
 
     /// <summary>
     /// The M x M Gram matrix of the shifted rows y[i, j] = z[i, j] - rowShift[i] - columnShift[j] (missing cells count as 0)
@@ -77,10 +80,7 @@ public static class GramMatrix
     {
         ArgumentNullException.ThrowIfNull(matrix);
         int m = matrix.TaskCount, n = matrix.ExampleCount;
-        var rowShifts = rowShift.ToArray();
-        var columnShifts = columnShift.ToArray();
-        RowBlock rows = (i, start, destination) =>
-            Residuals.Masked(matrix.Row(i).Slice(start, destination.Length), columnShifts.Length == 0 ? default : columnShifts.AsSpan(start, destination.Length), rowShifts.Length == 0 ? 0 : rowShifts[i], destination);
+        var rows = ShiftedRows(matrix, rowShift.ToArray(), columnShift.ToArray());
         if (m > n)
         {
             return Tall(m, n, rows, maxThreads, cancellationToken);
@@ -103,7 +103,7 @@ public static class GramMatrix
     /// </summary>
     internal static double[] Tall(int m, int n, RowBlock rows, int maxThreads, CancellationToken cancellationToken = default)
     {
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads, CancellationToken = cancellationToken };
+        var parallel = Parallelism.Options(maxThreads, cancellationToken);
         var chunk = (int)Math.Clamp(TallBlockCells / Math.Max(m, 1), 8, Chunk);
         var block = new double[(long)m * Math.Min(chunk, Math.Max(n, 1))];
         var g = new double[(long)m * (m + 1) / 2];
@@ -123,14 +123,21 @@ public static class GramMatrix
             Parallel.For(0, ranges, parallel, r => GramKernel.AddProducts(block.AsSpan(0, m * width), m, width, g, bounds[r], bounds[r + 1]));
         }
 
+        return Unpack(g, m);
+    }
+
+    // The full M x M matrix of a packed lower triangle (row by row).
+    private static double[] Unpack(double[] packed, int m)
+    {
         var gram = new double[(long)m * m];
-        Parallel.For(0, m, parallel, a =>
+        for (var a = 0; a < m; a++)
         {
             for (var b = 0; b <= a; b++)
             {
-                gram[((long)a * m) + b] = gram[((long)b * m) + a] = g[((long)a * (a + 1) / 2) + b];
+                gram[((long)a * m) + b] = gram[((long)b * m) + a] = packed[((long)a * (a + 1) / 2) + b];
             }
-        });
+        }
+
         return gram;
     }
 
@@ -145,7 +152,7 @@ public static class GramMatrix
     /// </summary>
     internal static double[] Wide(int m, int n, RowBlock rows, int maxThreads, int chunk = Chunk, int partitions = Partitions, CancellationToken cancellationToken = default)
     {
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads, CancellationToken = cancellationToken };
+        var parallel = Parallelism.Options(maxThreads, cancellationToken);
         var chunks = (n + chunk - 1) / chunk;
         var parts = Math.Max(1, Math.Min(partitions, chunks));
         var partial = new double[parts][];
@@ -181,16 +188,7 @@ public static class GramMatrix
             TensorPrimitives.Add(sum, g, sum);
         }
 
-        var gram = new double[m * m];
-        for (var a = 0; a < m; a++)
-        {
-            for (var b = 0; b <= a; b++)
-            {
-                gram[(a * m) + b] = gram[(b * m) + a] = sum[(a * (a + 1) / 2) + b];
-            }
-        }
-
-        return gram;
+        return Unpack(sum, m);
     }
 
     private static double[] Reduce(double[][] partial, int size)
