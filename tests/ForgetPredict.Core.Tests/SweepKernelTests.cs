@@ -26,12 +26,21 @@ public class SweepKernelTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void ColumnAccumulation_IsBitIdenticalToOnePassPerRowAndFactor(int width, int rows, int q)
+    public void ColumnAccumulation_IsBitIdenticalToOnePassPerRowAndFactor(int width, int rows, int q) =>
+        AssertAccumulationIsOnePassPerRow(width, rows, q, gaps: false);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ColumnAccumulation_WithGaps_IsBitIdenticalToOneMaskedPassPerRowAndFactor(int width, int rows, int q) =>
+        AssertAccumulationIsOnePassPerRow(width, rows, q, gaps: true);
+
+    private static void AssertAccumulationIsOnePassPerRow(int width, int rows, int q, bool gaps)
     {
-        // Given: a slab of float cells with a row stride wider than the slab, shifts, features and non-zero accumulators
+        // Given: a slab of float cells with a row stride wider than the slab (with gaps: a fifth of them NaN, in every lane and
+        // the scalar tail), shifts, features and non-zero accumulators
         var random = new Random((width * 31) + (rows * 7) + q);
         var stride = width + 5;
-        var z = Enumerable.Range(0, (rows * stride) + 3).Select(_ => (float)((random.NextDouble() * 4) - 1)).ToArray();
+        var z = Enumerable.Range(0, (rows * stride) + 3).Select(_ => gaps && random.Next(5) == 0 ? float.NaN : (float)((random.NextDouble() * 4) - 1)).ToArray();
         var shifts = Enumerable.Range(0, rows).Select(_ => random.NextDouble() - 0.5).ToArray();
         var features = Enumerable.Range(0, rows * q).Select(_ => random.NextDouble() - 0.5).ToArray();
         var start = Enumerable.Range(0, q * width).Select(_ => random.NextDouble()).ToArray();
@@ -41,7 +50,15 @@ public class SweepKernelTests
         // When: the kernel, and the loops it replaced (one masked residual per row, one MultiplyAdd per factor)
         var acc = (double[])start.Clone();
         var squares = (double[])startSquares.Clone();
-        ColumnAccumulation.Accumulate(z, stride, rows, scale, shifts, features, q, acc, squares);
+        if (gaps)
+        {
+            ColumnAccumulation.AccumulateMasked(z, stride, rows, scale, shifts, features, q, acc, squares);
+        }
+        else
+        {
+            ColumnAccumulation.Accumulate(z, stride, rows, scale, shifts, features, q, acc, squares);
+        }
+
         var expected = (double[])start.Clone();
         var expectedSquares = (double[])startSquares.Clone();
         var y = new double[width];

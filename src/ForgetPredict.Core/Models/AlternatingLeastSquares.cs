@@ -867,7 +867,7 @@ internal sealed class AlternatingLeastSquares
         public double[] Correction => _correction ??= new double[q * q * ColumnChunk];
         public readonly double[] System = new double[q * q];
         public readonly double[] X = new double[q];
-        public readonly double[] Rhs = new double[q];
+        public readonly double[] Rhs = new double[q * ColumnChunk];
         public readonly double[] RhsDotX = new double[ColumnChunk];
         public readonly double[] PenaltyQuad = new double[ColumnChunk];
     }
@@ -880,7 +880,6 @@ internal sealed class AlternatingLeastSquares
         acc.Clear();
         var sumsq = s.SumSq.AsSpan(0, width);
         sumsq.Clear();
-        Array.Clear(s.Corrected);
         var anyMissing = false;
         for (var j = 0; j < width; j++)
         {
@@ -895,45 +894,21 @@ internal sealed class AlternatingLeastSquares
             return SolveObservedChunk(start, width, sharedFactor, acc, sumsq, s);
         }
 
-        for (var i = 0; i < m && anyMissing; i++)
-        {
-            var z = _z.Row(i).Slice(start, width);
-            var y = s.Residual.AsSpan(0, width);
-            Residuals.Masked(z, _problem.InputScale, default, taskOffsets[i], y);
-            var g = taskFeatures.AsSpan(i * q, q);
-            for (var k = 0; k < q; k++)
-            {
-                var a = acc.Slice(k * width, width);
-                TensorPrimitives.MultiplyAdd(y, g[k], a, a);
-            }
+        // The same fused sums with the missing cells read as zero.
+        ColumnAccumulation.AccumulateMasked(_z.Values.Slice(start), n, m, _problem.InputScale, taskOffsets, taskFeatures, q, acc, sumsq);
+        AddGapCorrections(start, width, taskFeatures, s);
 
-            TensorPrimitives.MultiplyAdd(y, y, sumsq, sumsq);
+        // Every column solved with the shared factor at once (bit-identical to one at a time), the right-hand sides kept for
+        // the residual and for the columns with missing cells, which then build, factor and solve their own systems.
+        var rhsAll = s.Rhs.AsSpan(0, q * width);
+        acc.CopyTo(rhsAll);
+        if (sharedFactor is null)
+        {
+            acc.Clear();
         }
-
-        // Each column with missing cells corrects the shared Gram by its missing cells' outer products (a direct column, mostly
-        // missing, builds its own from its observed cells instead), row by row in order. Only those columns are visited.
-        for (var j = 0; j < width; j++)
+        else
         {
-            if (_columnMissing[start + j] == 0)
-            {
-                continue;
-            }
-
-            var direct = 2 * _columnMissing[start + j] > m;
-            for (var i = 0; i < m; i++)
-            {
-                if (float.IsNaN(_z[i, start + j]) != direct)
-                {
-                    var corr = s.Correction.AsSpan(j * q * q, q * q);
-                    if (!s.Corrected[j])
-                    {
-                        corr.Clear();
-                        s.Corrected[j] = true;
-                    }
-
-                    AddOuter(corr, taskFeatures.AsSpan(i * q, q));
-                }
-            }
+            Cholesky.SolveMany(sharedFactor, q, acc, width);
         }
 
         double rss = 0, thin = 0;
@@ -942,12 +917,18 @@ internal sealed class AlternatingLeastSquares
         for (var j = 0; j < width; j++)
         {
             var column = start + j;
-            // A fully observed column's system is the shared one, whose factor (the same operations on the same numbers) is at
-            // hand: only columns with missing cells build and factor their own.
-            var own = _columnMissing[column] != 0 || sharedFactor is null;
-            if (own)
+            var missing = _columnMissing[column];
+            var solved = true;
+            if (missing == 0)
             {
-                var direct = 2 * _columnMissing[column] > m;
+                for (var k = 0; k < q; k++)
+                {
+                    x[k] = acc[(k * width) + j];
+                }
+            }
+            else
+            {
+                var direct = 2 * missing > m;
                 var corr = s.Corrected[j] ? s.Correction.AsSpan(j * q * q, q * q) : default;
                 for (var e = 0; e < q * q; e++)
                 {
@@ -956,33 +937,33 @@ internal sealed class AlternatingLeastSquares
                 }
 
                 AddPenalty(system, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
-            }
-
-            for (var k = 0; k < q; k++)
-            {
-                x[k] = acc[(k * width) + j];
-            }
-
-            // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty.
-            var observedHere = _columnMissing[column] < m;
-            var factor = own ? system : sharedFactor;
-            var rhsDotX = 0d;
-            if (!observedHere || (own && !Cholesky.Factor(system, q)))
-            {
-                x.Clear();
-            }
-            else
-            {
-                var rhs = s.Rhs.AsSpan();
-                x.CopyTo(rhs);
-                Cholesky.Solve(factor, q, x);
                 for (var k = 0; k < q; k++)
                 {
-                    rhsDotX += rhs[k] * x[k];
+                    x[k] = rhsAll[(k * width) + j];
+                }
+
+                solved = missing < m && Cholesky.Factor(system, q);
+                if (solved)
+                {
+                    Cholesky.Solve(system, q, x);
+                }
+                else
+                {
+                    x.Clear();
                 }
             }
 
-            // x^T (G_j + Lambda) x = x . rhs at the solution, so rss = sum y^2 - x.rhs - x^T Lambda x.
+            // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty; x^T (G_j + Lambda) x = x . rhs at the
+            // solution, so rss = sum y^2 - x.rhs - x^T Lambda x.
+            var rhsDotX = 0d;
+            if (solved && (missing != 0 || sharedFactor is not null))
+            {
+                for (var k = 0; k < q; k++)
+                {
+                    rhsDotX += rhsAll[(k * width) + j] * x[k];
+                }
+            }
+
             var penaltyQuad = 0d;
             for (var k = 0; k < q; k++)
             {
@@ -993,7 +974,7 @@ internal sealed class AlternatingLeastSquares
 
             var residual = sumsq[j] - rhsDotX - penaltyQuad;
             rss += residual;
-            if (m - _columnMissing[column] <= q)
+            if (m - missing <= q)
             {
                 thin += residual;
             }
@@ -1005,6 +986,54 @@ internal sealed class AlternatingLeastSquares
         }
 
         return rss;
+    }
+
+    // Each column with missing cells corrects the shared Gram by its missing cells' outer products (a direct column, mostly
+    // missing, builds its own from its observed cells instead), in row order. The rows are read in turn, so the cells are found
+    // along the rows and whole blocks without a missing cell or a direct column are skipped with one vectorised check.
+    private void AddGapCorrections(int start, int width, double[] taskFeatures, ExampleScratch s)
+    {
+        int q = _q, m = _m;
+        Array.Clear(s.Corrected);
+        var blocks = (width + GapScanBlock - 1) / GapScanBlock;
+        Span<bool> hasDirect = stackalloc bool[blocks];
+        for (var j = 0; j < width; j++)
+        {
+            hasDirect[j / GapScanBlock] |= 2 * _columnMissing[start + j] > m;
+        }
+
+        for (var i = 0; i < m; i++)
+        {
+            var row = _z.Row(i).Slice(start, width);
+            var g = taskFeatures.AsSpan(i * q, q);
+            for (var b = 0; b < blocks; b++)
+            {
+                var from = b * GapScanBlock;
+                var to = Math.Min(width, from + GapScanBlock);
+                if (!hasDirect[b] && !TensorPrimitives.IsNaNAny(row[from..to]))
+                {
+                    continue;
+                }
+
+                for (var j = from; j < to; j++)
+                {
+                    var missing = _columnMissing[start + j];
+                    if (missing == 0 || float.IsNaN(row[j]) == (2 * missing > m))
+                    {
+                        continue;
+                    }
+
+                    var corr = s.Correction.AsSpan(j * q * q, q * q);
+                    if (!s.Corrected[j])
+                    {
+                        corr.Clear();
+                        s.Corrected[j] = true;
+                    }
+
+                    AddOuter(corr, g);
+                }
+            }
+        }
     }
 
     // The example update of a chunk whose columns are all fully observed: x_j = (G + Lambda)^-1 rhs_j with one factor for all

@@ -32,7 +32,18 @@ internal static class ColumnAccumulation
     /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
     public static void Accumulate(ReadOnlySpan<float> z, int stride, int rows, double scale, ReadOnlySpan<double> shifts,
         ReadOnlySpan<double> coefficients, int q, Span<double> acc, Span<double> squares) =>
-        Run(z, stride, rows, scale, shifts, coefficients, q, q, acc, squares, squares.Length);
+        Run<float, AllObserved>(z, stride, rows, scale, shifts, coefficients, q, q, acc, squares, squares.Length);
+
+    /// <summary>
+    /// As <see cref="Accumulate(ReadOnlySpan{float}, int, int, double, ReadOnlySpan{double}, ReadOnlySpan{double}, int, Span{double}, Span{double})"/>,
+    /// with missing (NaN) cells read as y = 0: the sums over a slab with gaps, bit-identical to one
+    /// <see cref="Residuals.Masked(ReadOnlySpan{float}, double, ReadOnlySpan{double}, double, Span{double})"/> pass per row
+    /// followed by one multiply-add per factor. The shifts must be finite.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
+    public static void AccumulateMasked(ReadOnlySpan<float> z, int stride, int rows, double scale, ReadOnlySpan<double> shifts,
+        ReadOnlySpan<double> coefficients, int q, Span<double> acc, Span<double> squares) =>
+        Run<float, MissingAsZero>(z, stride, rows, scale, shifts, coefficients, q, q, acc, squares, squares.Length);
 
     /// <summary>
     /// Effectively, for t = 0 .. rows - 1 in order and every column j &lt; width:
@@ -41,12 +52,29 @@ internal static class ColumnAccumulation
     /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
     public static void Accumulate(ReadOnlySpan<double> y, int stride, int rows, ReadOnlySpan<double> coefficients, int coefficientStride, int q,
         Span<double> acc, int width) =>
-        Run(y, stride, rows, 1, default, coefficients, coefficientStride, q, acc, default, width);
+        Run<double, AllObserved>(y, stride, rows, 1, default, coefficients, coefficientStride, q, acc, default, width);
+
+    /// <summary>Whether a body reads missing cells as zero (a struct per choice, so the JIT drops the test it does not need).</summary>
+    private interface IMissingCells
+    {
+        static abstract bool AsZero { get; }
+    }
+
+    private readonly struct AllObserved : IMissingCells
+    {
+        public static bool AsZero => false;
+    }
+
+    private readonly struct MissingAsZero : IMissingCells
+    {
+        public static bool AsZero => true;
+    }
 
     // Multiplying by 1 and subtracting 0 are exact, so double rows go through the float rows' body unchanged.
-    private static void Run<TIn>(ReadOnlySpan<TIn> z, int stride, int rows, double scale, ReadOnlySpan<double> shifts,
+    private static void Run<TIn, TMissing>(ReadOnlySpan<TIn> z, int stride, int rows, double scale, ReadOnlySpan<double> shifts,
         ReadOnlySpan<double> coefficients, int coefficientStride, int q, Span<double> acc, Span<double> squares, int width)
         where TIn : unmanaged, System.Numerics.IFloatingPointIeee754<TIn>
+        where TMissing : struct, IMissingCells
     {
         if (rows < 0 || q < 0 || coefficientStride < q || (shifts.Length != 0 && shifts.Length < rows) || (squares.Length != 0 && squares.Length != width)
             || (rows > 0 && coefficients.Length < ((long)(rows - 1) * coefficientStride) + q) || acc.Length < (long)q * width
@@ -58,15 +86,15 @@ internal static class ColumnAccumulation
         var done = 0;
         if (Width512<double>.IsHardwareAccelerated)
         {
-            done = Body<Width512<double>, Vector512<double>, TIn>(z, stride, rows, scale, shifts, coefficients, coefficientStride, q, acc, squares, width);
+            done = Body<Width512<double>, Vector512<double>, TIn, TMissing>(z, stride, rows, scale, shifts, coefficients, coefficientStride, q, acc, squares, width);
         }
         else if (Width256<double>.IsHardwareAccelerated)
         {
-            done = Body<Width256<double>, Vector256<double>, TIn>(z, stride, rows, scale, shifts, coefficients, coefficientStride, q, acc, squares, width);
+            done = Body<Width256<double>, Vector256<double>, TIn, TMissing>(z, stride, rows, scale, shifts, coefficients, coefficientStride, q, acc, squares, width);
         }
         else if (Width128<double>.IsHardwareAccelerated)
         {
-            done = Body<Width128<double>, Vector128<double>, TIn>(z, stride, rows, scale, shifts, coefficients, coefficientStride, q, acc, squares, width);
+            done = Body<Width128<double>, Vector128<double>, TIn, TMissing>(z, stride, rows, scale, shifts, coefficients, coefficientStride, q, acc, squares, width);
         }
 
         // The last columns (and every column without SIMD): the scalar loop, the same operations in the same order.
@@ -77,6 +105,11 @@ internal static class ColumnAccumulation
             for (var j = done; j < width; j++)
             {
                 var y = (double.CreateTruncating(row[j]) * scale) - shift;
+                if (TMissing.AsZero && double.IsNaN(y))
+                {
+                    y = 0;
+                }
+
                 for (var k = 0; k < q; k++)
                 {
                     acc[(k * width) + j] += y * coefficients[(t * coefficientStride) + k];
@@ -91,11 +124,12 @@ internal static class ColumnAccumulation
     }
 
     // The vector columns 0 .. returned value; rows in groups of four, then one at a time.
-    private static int Body<TWidth, TVector, TIn>(ReadOnlySpan<TIn> z, int stride, int rows, double scale, ReadOnlySpan<double> shifts,
+    private static int Body<TWidth, TVector, TIn, TMissing>(ReadOnlySpan<TIn> z, int stride, int rows, double scale, ReadOnlySpan<double> shifts,
         ReadOnlySpan<double> coefficients, int cs, int q, Span<double> acc, Span<double> squares, int width)
         where TWidth : IVectorWidth<TVector, double>
         where TVector : struct
         where TIn : unmanaged
+        where TMissing : struct, IMissingCells
     {
         var withSquares = squares.Length != 0;
         var count = TWidth.Count;
@@ -126,6 +160,14 @@ internal static class ColumnAccumulation
                     var y1 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r1 + at), f), s1);
                     var y2 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r2 + at), f), s2);
                     var y3 = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r3 + at), f), s3);
+                    if (TMissing.AsZero)
+                    {
+                        y0 = TWidth.ZeroNaN(y0);
+                        y1 = TWidth.ZeroNaN(y1);
+                        y2 = TWidth.ZeroNaN(y2);
+                        y3 = TWidth.ZeroNaN(y3);
+                    }
+
                     for (var k = k0; k < kEnd; k++)
                     {
                         var index = (nuint)(k * width) + at;
@@ -162,6 +204,11 @@ internal static class ColumnAccumulation
                 {
                     var at = (nuint)j;
                     var y = TWidth.Subtract(TWidth.Multiply(Widened<TVector, TIn>(ref zRef, r + at), f), s);
+                    if (TMissing.AsZero)
+                    {
+                        y = TWidth.ZeroNaN(y);
+                    }
+
                     for (var k = k0; k < kEnd; k++)
                     {
                         var index = (nuint)(k * width) + at;

@@ -66,6 +66,9 @@ internal interface IVectorWidth<TVector, T>
     /// <summary>Lanes of <paramref name="ifTrue"/> where <paramref name="mask"/> is set, else of <paramref name="ifFalse"/>.</summary>
     static abstract TVector Select(TVector mask, TVector ifTrue, TVector ifFalse);
 
+    /// <summary>The lanes of <paramref name="value"/> with every NaN lane replaced by +0.</summary>
+    static abstract TVector ZeroNaN(TVector value);
+
     /// <summary>The sum of the lanes (the runtime's fixed order for this width).</summary>
     static abstract T Sum(TVector value);
 }
@@ -121,6 +124,9 @@ internal readonly struct Width512<T> : IVectorWidth<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Select(Vector512<T> mask, Vector512<T> ifTrue, Vector512<T> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ZeroNaN(Vector512<T> value) => value & Vector512.Equals(value, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector512<T> value) => Vector512.Sum(value);
@@ -179,6 +185,9 @@ internal readonly struct Width256<T> : IVectorWidth<Vector256<T>, T>
     public static Vector256<T> Select(Vector256<T> mask, Vector256<T> ifTrue, Vector256<T> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ZeroNaN(Vector256<T> value) => value & Vector256.Equals(value, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector256<T> value) => Vector256.Sum(value);
 }
 
@@ -233,6 +242,9 @@ internal readonly struct Width128<T> : IVectorWidth<Vector128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Select(Vector128<T> mask, Vector128<T> ifTrue, Vector128<T> ifFalse) => Vector128.ConditionalSelect(mask, ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ZeroNaN(Vector128<T> value) => value & Vector128.Equals(value, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector128<T> value) => Vector128.Sum(value);
