@@ -154,6 +154,46 @@ public class SweepKernelTests
         Assert.Equal(rhs, again);
     }
 
+    [Theory]
+    [InlineData(7, 1, false)]
+    [InlineData(8, 4, true)]
+    [InlineData(33, 5, true)]
+    [InlineData(1024, 9, true)]
+    [InlineData(1001, 3, false)]
+    public void RowAccumulation_WithGaps_IsTheSlicesSumsWithEachMissingCellAtItsOffset(int width, int rank, bool constant)
+    {
+        // Given: a row slice with a fifth of its cells missing (in vector lanes and the scalar tail), and the same slice complete,
+        // each missing cell given a value v and offset v * scale, so that its y is exactly zero
+        var random = new Random((width * 13) + rank);
+        const int stride = 1100;
+        const double scale = 0.61;
+        var complete = Enumerable.Range(0, width).Select(_ => (float)((random.NextDouble() * 3) - 1)).ToArray();
+        var offset = Enumerable.Range(0, width).Select(_ => random.NextDouble()).ToArray();
+        var gappy = (float[])complete.Clone();
+        var zeroOffset = (double[])offset.Clone();
+        for (var j = 0; j < width; j++)
+        {
+            if (random.Next(5) == 0)
+            {
+                gappy[j] = float.NaN;
+                zeroOffset[j] = complete[j] * scale;
+            }
+        }
+
+        var factors = Enumerable.Range(0, rank * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var start = Enumerable.Range(0, (constant ? 1 : 0) + rank).Select(_ => random.NextDouble()).ToArray();
+
+        // When
+        var masked = (double[])start.Clone();
+        RowAccumulation.AccumulateMasked(gappy, scale, offset, factors, stride, rank, constant, masked);
+        var expected = (double[])start.Clone();
+        RowAccumulation.Accumulate(complete, scale, zeroOffset, factors, stride, rank, constant, expected);
+
+        // Then: every bit, and the gaps did count as zeros
+        Assert.Equal(expected, masked);
+        Assert.Contains(gappy, float.IsNaN);
+    }
+
     [Fact]
     public void ColumnAccumulation_RefusesSpansShorterThanTheShape()
     {

@@ -686,7 +686,6 @@ internal sealed class AlternatingLeastSquares
 
     private sealed class TaskScratch
     {
-        public readonly double[] Residual = new double[ColumnChunk];
         public readonly double[] Offset = new double[ColumnChunk];
     }
 
@@ -711,28 +710,20 @@ internal sealed class AlternatingLeastSquares
             offset.Fill(_mu);
         }
 
+        // Each row's sums in one fused pass per four factors; a row with missing cells reads them as zero, its Gram corrected
+        // apart (UpdateTasks).
+        var factors = _r == 0 ? default : _exampleFactors.AsSpan(start);
         for (var i = 0; i < _m; i++)
         {
-            var y = s.Residual.AsSpan(0, width);
             var z = _z.Row(i).Slice(start, width);
             var rhs = rhsAll.AsSpan(i * p, p);
             if (_rowMissing[i] == 0)
             {
-                // A fully observed row: its sums in one fused pass per four factors, no corrections.
-                RowAccumulation.Accumulate(z, _problem.InputScale, offset, _r == 0 ? default : _exampleFactors.AsSpan(start), n, _r, hasBias, rhs);
-                continue;
+                RowAccumulation.Accumulate(z, _problem.InputScale, offset, factors, n, _r, hasBias, rhs);
             }
-
-            Residuals.Masked(z, _problem.InputScale, offset, 0, y);
-            var o = 0;
-            if (hasBias)
+            else
             {
-                rhs[o++] += TensorPrimitives.Sum<double>(y);
-            }
-
-            for (var k = 0; k < _r; k++)
-            {
-                rhs[o++] += TensorPrimitives.Dot<double>(_exampleFactors.AsSpan((k * n) + start, width), y);
+                RowAccumulation.AccumulateMasked(z, _problem.InputScale, offset, factors, n, _r, hasBias, rhs);
             }
         }
     }
@@ -860,14 +851,18 @@ internal sealed class AlternatingLeastSquares
         public readonly double[] Acc = new double[q * ColumnChunk];
         public readonly double[] SumSq = new double[ColumnChunk];
         private double[]? _correction;
+        private double[]? _rhs;
 
         public readonly bool[] Corrected = new bool[ColumnChunk];
 
         // Per-column Gram corrections, allocated only when a chunk has missing cells.
         public double[] Correction => _correction ??= new double[q * q * ColumnChunk];
+
+        // The right-hand sides of a chunk with missing cells, kept while the columns are solved in place.
+        public double[] Rhs => _rhs ??= new double[q * ColumnChunk];
+
         public readonly double[] System = new double[q * q];
         public readonly double[] X = new double[q];
-        public readonly double[] Rhs = new double[q * ColumnChunk];
         public readonly double[] RhsDotX = new double[ColumnChunk];
         public readonly double[] PenaltyQuad = new double[ColumnChunk];
     }
@@ -911,70 +906,61 @@ internal sealed class AlternatingLeastSquares
             Cholesky.SolveMany(sharedFactor, q, acc, width);
         }
 
-        double rss = 0, thin = 0;
         var system = s.System.AsSpan();
         var x = s.X.AsSpan();
         for (var j = 0; j < width; j++)
         {
-            var column = start + j;
-            var missing = _columnMissing[column];
-            var solved = true;
+            var missing = _columnMissing[start + j];
             if (missing == 0)
             {
-                for (var k = 0; k < q; k++)
-                {
-                    x[k] = acc[(k * width) + j];
-                }
+                continue;
+            }
+
+            var direct = 2 * missing > m;
+            var corr = s.Corrected[j] ? s.Correction.AsSpan(j * q * q, q * q) : default;
+            for (var e = 0; e < q * q; e++)
+            {
+                var cv = corr.IsEmpty ? 0 : corr[e];
+                system[e] = direct ? cv : gram[e] - cv;
+            }
+
+            AddPenalty(system, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
+            for (var k = 0; k < q; k++)
+            {
+                x[k] = rhsAll[(k * width) + j];
+            }
+
+            if (missing < m && Cholesky.Factor(system, q))
+            {
+                Cholesky.Solve(system, q, x);
             }
             else
             {
-                var direct = 2 * missing > m;
-                var corr = s.Corrected[j] ? s.Correction.AsSpan(j * q * q, q * q) : default;
-                for (var e = 0; e < q * q; e++)
-                {
-                    var cv = corr.IsEmpty ? 0 : corr[e];
-                    system[e] = direct ? cv : gram[e] - cv;
-                }
-
-                AddPenalty(system, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
-                for (var k = 0; k < q; k++)
-                {
-                    x[k] = rhsAll[(k * width) + j];
-                }
-
-                solved = missing < m && Cholesky.Factor(system, q);
-                if (solved)
-                {
-                    Cholesky.Solve(system, q, x);
-                }
-                else
-                {
-                    x.Clear();
-                }
+                x.Clear();
             }
 
-            // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty; x^T (G_j + Lambda) x = x . rhs at the
-            // solution, so rss = sum y^2 - x.rhs - x^T Lambda x.
-            var rhsDotX = 0d;
-            if (solved && (missing != 0 || sharedFactor is not null))
-            {
-                for (var k = 0; k < q; k++)
-                {
-                    rhsDotX += rhsAll[(k * width) + j] * x[k];
-                }
-            }
-
-            var penaltyQuad = 0d;
             for (var k = 0; k < q; k++)
             {
-                var lambda = _problem.ExampleBias && k == 0 ? _problem.ExampleBiasPenalty : _factorLambda;
-                penaltyQuad += lambda * x[k] * x[k];
-                ExampleRow(k)[column] = x[k];
+                acc[(k * width) + j] = x[k];
             }
+        }
 
-            var residual = sumsq[j] - rhsDotX - penaltyQuad;
+        // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty; x^T (G_j + Lambda) x = x . rhs at the solution,
+        // so rss = sum y^2 - x.rhs - x^T Lambda x (x = 0 where a system failed: x.rhs = 0 there).
+        var rhsDotX = s.RhsDotX.AsSpan(0, width);
+        rhsDotX.Clear();
+        for (var k = 0; k < q; k++)
+        {
+            TensorPrimitives.MultiplyAdd(rhsAll.Slice(k * width, width), acc.Slice(k * width, width), rhsDotX, rhsDotX);
+        }
+
+        var penaltyQuad = StoreExamples(start, width, acc, s);
+        double rss = 0, thin = 0;
+        for (var j = 0; j < width; j++)
+        {
+            var residual = sumsq[j] - rhsDotX[j] - penaltyQuad[j];
             rss += residual;
-            if (m - missing <= q)
+            if (m - _columnMissing[start + j] <= q)
             {
                 thin += residual;
             }
@@ -1043,8 +1029,6 @@ internal sealed class AlternatingLeastSquares
         var q = _q;
         var x = acc; // solved in place
         var rhsDotX = s.RhsDotX.AsSpan(0, width);
-        var penaltyQuad = s.PenaltyQuad.AsSpan(0, width);
-        penaltyQuad.Clear();
         if (sharedFactor is null)
         {
             x.Clear();
@@ -1056,8 +1040,23 @@ internal sealed class AlternatingLeastSquares
             Cholesky.SolveMany(sharedFactor, q, x, width, rhsDotX);
         }
 
+        var penaltyQuad = StoreExamples(start, width, x, s);
+        double rss = 0;
+        for (var j = 0; j < width; j++)
+        {
+            rss += sumsq[j] - rhsDotX[j] - penaltyQuad[j];
+        }
+
+        return rss;
+    }
+
+    // Writes a chunk's solved example parameters (x: q rows of width) into the model and returns each column's x^T Lambda x.
+    private Span<double> StoreExamples(int start, int width, ReadOnlySpan<double> x, ExampleScratch s)
+    {
+        var penaltyQuad = s.PenaltyQuad.AsSpan(0, width);
+        penaltyQuad.Clear();
         var scaled = s.Residual.AsSpan(0, width);
-        for (var k = 0; k < q; k++)
+        for (var k = 0; k < _q; k++)
         {
             var xk = x.Slice(k * width, width);
             var lambda = _problem.ExampleBias && k == 0 ? _problem.ExampleBiasPenalty : _factorLambda;
@@ -1066,13 +1065,7 @@ internal sealed class AlternatingLeastSquares
             xk.CopyTo(ExampleRow(k).Slice(start, width));
         }
 
-        double rss = 0;
-        for (var j = 0; j < width; j++)
-        {
-            rss += sumsq[j] - rhsDotX[j] - penaltyQuad[j];
-        }
-
-        return rss;
+        return penaltyQuad;
     }
 
     // Residual sum of squares for models without example parameters (task-only).

@@ -54,22 +54,6 @@ internal static class ColumnAccumulation
         Span<double> acc, int width) =>
         Run<double, AllObserved>(y, stride, rows, 1, default, coefficients, coefficientStride, q, acc, default, width);
 
-    /// <summary>Whether a body reads missing cells as zero (a struct per choice, so the JIT drops the test it does not need).</summary>
-    private interface IMissingCells
-    {
-        static abstract bool AsZero { get; }
-    }
-
-    private readonly struct AllObserved : IMissingCells
-    {
-        public static bool AsZero => false;
-    }
-
-    private readonly struct MissingAsZero : IMissingCells
-    {
-        public static bool AsZero => true;
-    }
-
     // Multiplying by 1 and subtracting 0 are exact, so double rows go through the float rows' body unchanged.
     private static void Run<TIn, TMissing>(ReadOnlySpan<TIn> z, int stride, int rows, double scale, ReadOnlySpan<double> shifts,
         ReadOnlySpan<double> coefficients, int coefficientStride, int q, Span<double> acc, Span<double> squares, int width)

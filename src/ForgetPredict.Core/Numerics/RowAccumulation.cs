@@ -20,7 +20,21 @@ internal static class RowAccumulation
     /// </summary>
     /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
     public static void Accumulate(ReadOnlySpan<float> z, double scale, ReadOnlySpan<double> offset, ReadOnlySpan<double> factors, int factorStride, int rank,
+        bool constant, Span<double> rhs) =>
+        Run<AllObserved>(z, scale, offset, factors, factorStride, rank, constant, rhs);
+
+    /// <summary>
+    /// As <see cref="Accumulate"/>, with missing (NaN) cells read as y = 0: the same sums in the same order as over a fully
+    /// observed slice whose missing cells hold exactly the offset. The offsets must be finite.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
+    public static void AccumulateMasked(ReadOnlySpan<float> z, double scale, ReadOnlySpan<double> offset, ReadOnlySpan<double> factors, int factorStride, int rank,
+        bool constant, Span<double> rhs) =>
+        Run<MissingAsZero>(z, scale, offset, factors, factorStride, rank, constant, rhs);
+
+    private static void Run<TMissing>(ReadOnlySpan<float> z, double scale, ReadOnlySpan<double> offset, ReadOnlySpan<double> factors, int factorStride, int rank,
         bool constant, Span<double> rhs)
+        where TMissing : struct, IMissingCells
     {
         var width = z.Length;
         var first = constant ? 1 : 0;
@@ -38,20 +52,25 @@ internal static class RowAccumulation
             var done = 0;
             if (Width512<double>.IsHardwareAccelerated)
             {
-                done = Body<Width512<double>, Vector512<double>>(z, scale, offset, factors.Slice(k0 * factorStride), factorStride, count, withConstant, sums);
+                done = Body<Width512<double>, Vector512<double>, TMissing>(z, scale, offset, factors.Slice(k0 * factorStride), factorStride, count, withConstant, sums);
             }
             else if (Width256<double>.IsHardwareAccelerated)
             {
-                done = Body<Width256<double>, Vector256<double>>(z, scale, offset, factors.Slice(k0 * factorStride), factorStride, count, withConstant, sums);
+                done = Body<Width256<double>, Vector256<double>, TMissing>(z, scale, offset, factors.Slice(k0 * factorStride), factorStride, count, withConstant, sums);
             }
             else if (Width128<double>.IsHardwareAccelerated)
             {
-                done = Body<Width128<double>, Vector128<double>>(z, scale, offset, factors.Slice(k0 * factorStride), factorStride, count, withConstant, sums);
+                done = Body<Width128<double>, Vector128<double>, TMissing>(z, scale, offset, factors.Slice(k0 * factorStride), factorStride, count, withConstant, sums);
             }
 
             for (var j = done; j < width; j++)
             {
                 var y = ((double)z[j] * scale) - offset[j];
+                if (TMissing.AsZero && double.IsNaN(y))
+                {
+                    y = 0;
+                }
+
                 sums[Block] += y;
                 for (var k = 0; k < count; k++)
                 {
@@ -72,10 +91,11 @@ internal static class RowAccumulation
     }
 
     // The vector columns (0 .. returned value) into sums[0 .. count) (factors) and sums[Block] (the constant).
-    private static int Body<TWidth, TVector>(ReadOnlySpan<float> z, double scale, ReadOnlySpan<double> offset, ReadOnlySpan<double> factors, int stride,
+    private static int Body<TWidth, TVector, TMissing>(ReadOnlySpan<float> z, double scale, ReadOnlySpan<double> offset, ReadOnlySpan<double> factors, int stride,
         int count, bool withConstant, Span<double> sums)
         where TWidth : IVectorWidth<TVector, double>
         where TVector : struct
+        where TMissing : struct, IMissingCells
     {
         var lanes = TWidth.Count;
         var end = z.Length - (z.Length % lanes);
@@ -92,6 +112,11 @@ internal static class RowAccumulation
         {
             var at = (nuint)j;
             var y = TWidth.Subtract(TWidth.Multiply(ColumnAccumulation.Widened<TVector, float>(ref zRef, at), f), TWidth.Load(ref oRef, at));
+            if (TMissing.AsZero)
+            {
+                y = TWidth.ZeroNaN(y);
+            }
+
             if (withConstant)
             {
                 s = TWidth.Add(s, y);
