@@ -281,6 +281,10 @@ public class CommandTests
     [InlineData(new[] { "--missing", "1.5" }, "error: --missing must be at least 0 and below 1 (it is 1.5): the share of cells made missing.")]
     [InlineData(new[] { "--groups", "50", "--cols", "20" }, "error: --groups must be from 1 to --cols (20) (it is 50): every group needs an example.")]
     [InlineData(new[] { "--groups", "1" }, "error: --patterns (3) must be from 0 to --groups (1): pattern k makes task family k forget group k; lower --patterns or raise --groups.")]
+    // QA: a matrix with every cell missing was written (exit 0), then refused by every other command; a size past one array's
+    // limit was reported as a --cols problem.
+    [InlineData(new[] { "--cols", "20", "--groups", "3", "--missing", "0.99" }, "error: --missing 0.99 left no cell of the 5 x 20 matrix observed, and every command refuses such a matrix; lower it, or ask for more cells.")]
+    [InlineData(new[] { "--cols", "1000000000" }, "error: --rows x --cols must be at most 2,147,483,591 cells, one array's limit (it is 5 x 1,000,000,000 = 5,000,000,000); lower one of them.")]
     public void Synth_OutOfRangeSettings_NameTheFlagsAndTheFix(string[] settings, string expected)
     {
         var path = Path.Combine(RepoPaths.NewTempFolder(), "s.npy");

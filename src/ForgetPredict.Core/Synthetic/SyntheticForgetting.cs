@@ -78,8 +78,9 @@ public sealed record SyntheticOptions
         var (tasks, examples, groups, patterns) = (new OptionReference(SyntheticOptionNames.Tasks), new OptionReference(SyntheticOptionNames.Examples),
             new OptionReference(SyntheticOptionNames.Groups), new OptionReference(SyntheticOptionNames.Patterns));
         Check(Tasks is >= 1 and <= 1_000_000, OptionMessage.Of($"{tasks} must be from 1 to 1,000,000 (it is {Tasks})."));
-        Check(Examples >= 1 && (long)Tasks * Examples <= Array.MaxLength,
-            OptionMessage.Of($"{examples} must be at least 1, and {tasks} x {examples} ({Tasks} x {Examples}) at most {Array.MaxLength:N0} cells (it is {(long)Tasks * Examples:N0})."));
+        Check(Examples is >= 1, OptionMessage.Of($"{examples} must be at least 1 (it is {Examples})."));
+        Check((long)Tasks * Examples <= Array.MaxLength,
+            OptionMessage.Of($"{tasks} x {examples} must be at most {Array.MaxLength:N0} cells, one array's limit (it is {Tasks:N0} x {Examples:N0} = {(long)Tasks * Examples:N0}); lower one of them."));
         Check(Groups >= 1 && Groups <= Examples, OptionMessage.Of($"{groups} must be from 1 to {examples} ({Examples}) (it is {Groups}): every group needs an example."));
         Check(Patterns >= 0 && Patterns <= Groups,
             OptionMessage.Of($"{patterns} ({Patterns}) must be from 0 to {groups} ({Groups}): pattern k makes task family k forget group k; lower {patterns} or raise {groups}."));
@@ -254,6 +255,12 @@ public sealed class SyntheticForgetting
                 values[(i * n) + j] = o.MissingFraction > 0 && rowRandom.NextDouble() < o.MissingFraction ? float.NaN : z;
             }
         });
+
+        if (o.MissingFraction > 0 && System.Numerics.Tensors.TensorPrimitives.IsNaNAll<float>(values))
+        {
+            throw new OptionException(OptionMessage.Of(
+                $"{new OptionReference(SyntheticOptionNames.MissingFraction)} {o.MissingFraction} left no cell of the {m} x {n} matrix observed, and every command refuses such a matrix; lower it, or ask for more cells."));
+        }
 
         var taskIds = Enumerable.Range(0, m).Select(i => string.Create(CultureInfo.InvariantCulture, $"task-{i:D3}"));
         var exampleIds = Enumerable.Range(0, n).Select(j => string.Create(CultureInfo.InvariantCulture, $"ex-{j:D5}"));

@@ -336,7 +336,34 @@ public static class CsvMatrixFormat
         }
 
         var matrix = rows.ToArray();
+        if (!headerless && CouldBeIntegerRow(header, taskColumn) && AllWhole(matrix.AsSpan(0, rows.Rows * n)))
+        {
+            throw new ForgettingDataException(source, $"the first line ({Shown(header)}) reads two ways: as a header (an index named {Echo.Quote(header[0].Trim())} over integer example ids) or as the row of task {Echo.Quote(header[0].Trim())} in a matrix of whole numbers written without its header (to_csv(header=False)). If it is a header, name its first cell 'task' (df.index.name = 'task' before to_csv); if it is a row, write the file with its header (df.to_csv(path)) or save the matrix as .npy or .npz.", headerLine);
+        }
+
         return Wrap(source, matrix, rows.Rows, n, withIds ? taskIds : null, exampleIds);
+    }
+
+    // Whole numbers, at least one, and missing cells.
+    private static bool AllWhole(ReadOnlySpan<float> values)
+    {
+        var any = false;
+        foreach (var v in values)
+        {
+            if (float.IsNaN(v))
+            {
+                continue;
+            }
+
+            if (v != MathF.Round(v))
+            {
+                return false;
+            }
+
+            any = true;
+        }
+
+        return any;
     }
 
     // The data rows; when firstCell is not null, the current record is the first and its first field has been read.
@@ -495,8 +522,49 @@ public static class CsvMatrixFormat
         }
 
         // to_csv(header=False) with a named index: a task id, then numbers. A header's example ids are names or integers, so
-        // a first line that goes on with a number written with a decimal point or an exponent is a task's row.
-        return allNumbers ? numbers > 0 && !sequence : values > 0;
+        // a first line that goes on with a number written with a decimal point or an exponent is a task's row; so is one that
+        // goes on with whole numbers of which two are the same (a binary or count matrix's row: example ids are unique).
+        return allNumbers ? numbers > 0 && !sequence : values > 0 || (numbers == fields.Count - 1 && HasRepeats(fields, 1));
+    }
+
+    private static bool HasRepeats(List<string> fields, int from)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var j = from; j < fields.Count; j++)
+        {
+            if (!seen.Add(fields[j].Trim()))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // A header read as one whose first cell is a name but not an id column's, over distinct whole numbers out of order: the
+    // row of a task of that name in an integer matrix written without its header (to_csv(header=False)) looks the same.
+    // Sorted whole numbers are example ids (a pivot sorts its columns), and so is anything over a matrix with a fraction.
+    private static bool CouldBeIntegerRow(List<string> header, string taskColumn)
+    {
+        if (header.Count < 3 || NamesIds(header[0], taskColumn))
+        {
+            return false;
+        }
+
+        var previous = float.NegativeInfinity;
+        var increasing = true;
+        for (var j = 1; j < header.Count; j++)
+        {
+            if (KindOf(header[j], out var value) != CellKind.Number || LooksLikeValue(header[j]))
+            {
+                return false;
+            }
+
+            increasing &= value > previous;
+            previous = value;
+        }
+
+        return !increasing;
     }
 
     // pandas' default column names, 0, 1, ..., n-1, written by to_csv(index=False) for a frame made from an array.

@@ -54,10 +54,9 @@ public static class JsonMatrixFormat
             // The parser's text names its own position ("LineNumber: 0 | BytePositionInLine: 48") and a path: said here in
             // the file's terms instead (the line, then the character in it).
             var where = string.Create(CultureInfo.InvariantCulture, $"character {(e.BytePositionInLine ?? 0) + 1}");
-            var reason = e.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.', ' ');
-            var detail = e.Message.Contains("'N'", StringComparison.Ordinal) || e.Message.Contains("'I'", StringComparison.Ordinal)
-                ? $"{where}: NaN and Infinity are not JSON (Python's json.dump writes them bare); write null for a missing cell (pandas to_json does, or json.dump after replacing NaN by None)."
-                : $"{where}: the file is not valid JSON ({reason}); check it is complete.";
+            var detail = JsonText.IsBareNonFinite(e)
+                ? $"{where}: {JsonText.NonFiniteHint} write null for a missing cell (pandas to_json does, or json.dump after replacing NaN by None)."
+                : $"{where}: the file is not valid JSON ({JsonText.Reason(e)}); check it is complete.";
             throw new ForgettingDataException(sourceName, detail, (e.LineNumber ?? 0) + 1, innerException: e);
         }
     }

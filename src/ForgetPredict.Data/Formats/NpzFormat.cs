@@ -272,6 +272,12 @@ public static class NpzFormat
             var header = NpyFormat.ReadHeader(content, sourceName, entry.Length);
             return new NpzArray(name, header.Descr, header.Shape);
         }
+        catch (InvalidDataException e) when (e.Message.Contains("compressed using", StringComparison.OrdinalIgnoreCase))
+        {
+            // Python's zipfile can write bzip2 or LZMA entries that np.load reads; numpy's own savez never does.
+            throw new ForgettingDataException(sourceName, $"entry {Echo.Quote(entry.FullName)} is compressed with a method this reader does not support (bzip2, LZMA or another; np.savez stores entries and np.savez_compressed deflates them). Save the arrays again with np.savez or np.savez_compressed.",
+                location: $"entry '{entry.FullName}'", innerException: e);
+        }
         catch (Exception e) when (e is ForgettingDataException or InvalidDataException or IOException or NotSupportedException)
         {
             return null;
@@ -346,6 +352,17 @@ public static class NpzFormat
             }
 
             return Guard(sourceName, name, () => ReadVerified(found.Entry, sourceName, content => ReadIdArray(content, found.Entry.Length, count, name, sourceName)));
+        }
+
+        // One id per row (or column) under a name one letter off ('task_id', 'TASK_IDS') would be left unread, the ids numbered.
+        var nearMiss = arrays.Select(a => a.Info).FirstOrDefault(info => info is { Shape.Count: 1 } && info.Shape[0] == count && info.Name != matrixName
+            && info.Descr.Length >= 2 && info.Descr[1] is 'U' or 'S' or 'i' or 'u' && !RowIdArrayNames.Contains(info.Name)
+            && names.Any(n => Core.Models.Suggestion.Distance(info.Name.ToLowerInvariant(), n) <= 1));
+        if (nearMiss is not null)
+        {
+            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
+                $"array '{nearMiss.Name}' holds {count} values, one per {(axis == "rows" ? "row" : "column")} of '{matrixName}', but {what} ids are read only from an array named {string.Join(" or ", names.Select(n => $"'{n}'"))}. Rename it ({(axis == "rows" ? "np.savez(path, z=z, task_ids=ids)" : "np.savez(path, z=z, example_ids=ids)")}) to read it as the ids, or to a name unlike those if it is not meant as ids."),
+                location: $"array '{nearMiss.Name}'");
         }
 
         return null;

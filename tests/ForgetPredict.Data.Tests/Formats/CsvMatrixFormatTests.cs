@@ -82,6 +82,31 @@ public class CsvMatrixFormatTests
         Assert.Equal(["0", "1"], ints.TaskIds);
     }
 
+    // QA: pandas to_csv(header=False) of an integer matrix ("ta,3,1,4,2" first) was read as a header: task 'ta' was lost and
+    // its values became example ids, with no word said.
+    [Fact]
+    public void Read_AnIntegerMatrixWithoutItsHeader_IsRefusedAsAmbiguous_OrReadAsDataWhenARowRepeatsAValue()
+    {
+        foreach (var read in new Func<string, ForgettingMatrix>[] { t => ReadText(t), t => ReadForwardOnly(t) })
+        {
+            var e = Assert.Throws<ForgettingDataException>(() => read("ta,3,1,4,2\ntb,40,2,0,12\ntc,0,67,,64\n"));
+            Assert.Equal(1, e.Line);
+            Assert.Contains("reads two ways: as a header (an index named 'ta' over integer example ids) or as the row of task 'ta'", e.Message, StringComparison.Ordinal);
+            Assert.Contains("df.index.name = 'task'", e.Message, StringComparison.Ordinal);
+
+            // A row that repeats a value cannot be a header (example ids are unique): a binary matrix's first task.
+            var binary = read("ta,0,1,1,0\ntb,1,0,0,1\n");
+            Assert.Equal(["ta", "tb"], binary.TaskIds);
+            Assert.Equal((2, 4), (binary.TaskCount, binary.ExampleCount));
+            Assert.Equal(1f, binary[1, 0]);
+        }
+
+        // Headers that say what they are stay headers: an id column's name, sorted ids, or values with a fraction under them.
+        Assert.Equal(["3", "1", "4", "2"], ReadText("task,3,1,4,2\nta,40,2,0,12\n").ExampleIds);
+        Assert.Equal(["1", "2", "3", "4"], ReadText("run,1,2,3,4\nta,40,2,0,12\n").ExampleIds);
+        Assert.Equal(["3", "1", "4", "2"], ReadText("run,3,1,4,2\nta,0.4,0.2,0,0.12\n").ExampleIds);
+    }
+
     [Fact]
     public void Read_NumpySavetxtHeader_DropsItsCommentMark()
     {

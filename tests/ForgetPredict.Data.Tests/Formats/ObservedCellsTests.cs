@@ -83,6 +83,9 @@ public class ObservedCellsTests
     [InlineData("o.json", "{\"example\": {\"0\": \"a\"}, \"value\": {\"0\": 0.5}}", "Write the table with to_json(orient=\"records\")")]
     [InlineData("o.json", "{\"example\": \"a\", \"value\": 0.5}\n{\"example\": \"b\", \"value\": 0.5}\n", "It looks like JSON Lines")]
     [InlineData("o.json", "{\"a\": 0.5, \"a\": 0.25}", "measured twice, on entries 1 and 2")]
+    // Python's json.dump writes NaN and Infinity bare (QA: the parser's "'N' is an invalid start of a value" was all it said).
+    [InlineData("o.json", "{\"a\": 0.3, \"b\": NaN}", "o.json:1: character 17: NaN and Infinity are not JSON (Python's json.dump writes them bare); leave out the cells that were not measured")]
+    [InlineData("o.json", "[{\"example\": \"a\", \"value\": -Infinity}]", "NaN and Infinity are not JSON")]
     [InlineData("o.csv", "example,value\na,NA\n", "example 'a' has value 'NA', a missing value; drop the row")]
     // A key given twice in a record (Python's json keeps the last, we had read the first); pandas' orient="split".
     [InlineData("o.json", "[{\"example\": \"a\", \"value\": 0.1, \"value\": 0.5}]", "o.json: record 1: column 'value': record 1 gives 'value' twice; give each record one 'example' and one 'value'.")]
