@@ -103,6 +103,7 @@ internal static class InputFile
     /// <exception cref="ForgettingDataException">The stream is too short to be gzip.</exception>
     public static Stream? Decompressing(Stream stream, string sourceName, bool leaveOpen)
     {
+        RefuseBinaryFormat(stream, sourceName);
         if (!StartsWithGzip(stream))
         {
             return null;
@@ -147,6 +148,34 @@ internal static class InputFile
         {
             var plain = WithoutGz(Path.GetFileName(path)).Name;
             throw new ForgettingDataException(path, $"outputs are written uncompressed; name the file {(plain.Length > 0 ? plain : "out.csv")} instead (gzip it afterwards if you need to: 'gzip {(plain.Length > 0 ? plain : "out.csv")}').");
+        }
+    }
+
+    // A binary format given to a text reader (an .npy saved under a .csv name) had been reported as text that is not UTF-8.
+    // A seekable stream's first bytes are compared with the formats' magic (Parquet's at both ends, since a CSV header could
+    // start with 'PAR1'); the stream is left where it was.
+    private static void RefuseBinaryFormat(Stream stream, string sourceName)
+    {
+        if (!stream.CanSeek || stream.Length - stream.Position < 8)
+        {
+            return;
+        }
+
+        var start = stream.Position;
+        Span<byte> head = stackalloc byte[6];
+        Span<byte> tail = stackalloc byte[4];
+        stream.ReadExactly(head);
+        stream.Position = stream.Length - 4;
+        stream.ReadExactly(tail);
+        stream.Position = start;
+        var format = head.SequenceEqual((ReadOnlySpan<byte>)[0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y']) ? ".npy (it starts with numpy's bytes 93 'NUMPY')"
+            : head[..4].SequenceEqual((ReadOnlySpan<byte>)[(byte)'P', (byte)'K', 3, 4]) ? "zip archive, as .npz is (it starts with the bytes 'PK' 03 04)"
+            : head[..4].SequenceEqual("PAR1"u8) && tail.SequenceEqual("PAR1"u8) ? "Parquet file (it starts and ends with 'PAR1')"
+            : null;
+        if (format is not null)
+        {
+            var extension = format[0] == '.' ? ".npy" : format[0] == 'z' ? ".npz" : ".parquet";
+            throw new ForgettingDataException(sourceName, $"is a {format}, not text: name it {Path.GetFileNameWithoutExtension(WithoutGz(sourceName).Name)}{extension} so that it is read as one.");
         }
     }
 

@@ -861,6 +861,27 @@ public sealed class ApplicationTests : IDisposable
         return ForgettingMatrix.Create(values, m, n, s_training.TaskIds, s_training.ExampleIds);
     }
 
+    // QA: with the adaptive neighbours criterion, additive, knn and auto scored worse than example-mean (no cell read) on
+    // charlm-b, without a word; mf, the design's own model, was not affected.
+    [Fact]
+    public void AnEvaluationWithTheAdaptiveCriterion_WarnsForEveryMethodButMf()
+    {
+        var request = new EvaluateRequest
+        {
+            Matrix = s_training,
+            Source = "z.npy",
+            Methods = ["example-mean", "additive", "mf", "knn"],
+            SplitBy = new SplitRequest { TestRows = [0, 1] },
+            Options = new EvaluationOptions { Known = 5, Reveal = RevealStrategy.Active, ActiveCriterion = ActiveCriterion.Neighbours },
+        };
+
+        var warning = Assert.Single(Evaluating.Plan(request).Warnings, w => w.ToString().StartsWith("the neighbours criterion", StringComparison.Ordinal)).ToString();
+
+        Assert.Contains("methods other than mf (the design's own model) can score worse with them than with no cell at all (additive, knn here)", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(Evaluating.Plan(request with { Methods = ["example-mean", "mf"] }).Warnings, w => w.ToString().StartsWith("the neighbours criterion", StringComparison.Ordinal));
+        Assert.DoesNotContain(Evaluating.Plan(request with { Options = request.Options with { ActiveCriterion = ActiveCriterion.VOptimal } }).Warnings, w => w.ToString().StartsWith("the neighbours criterion", StringComparison.Ordinal));
+    }
+
     // QA: a cell of 1e6 among cells of magnitude 1 was fitted without a word (only cells beyond 1e9 times the typical
     // magnitude are refused) and moved every prediction.
     [Fact]

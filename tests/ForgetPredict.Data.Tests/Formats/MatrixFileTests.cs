@@ -110,6 +110,28 @@ public class MatrixFileTests
         Assert.Equal(0.5f, MatrixFile.Read(path, new MatrixReadOptions { Format = "csv" })[0, 0]);
     }
 
+    // QA: an .npy saved under a .csv name was reported as text that is not UTF-8 ("probably Latin-1").
+    [Theory]
+    [InlineData("written.npy", "saved.csv", "saved.csv: is a .npy (it starts with numpy's bytes 93 'NUMPY'), not text: name it saved.npy so that it is read as one.")]
+    [InlineData("written.npz", "saved.json", "saved.json: is a zip archive, as .npz is (it starts with the bytes 'PK' 03 04), not text: name it saved.npz so that it is read as one.")]
+    [InlineData("written.parquet", "saved.tsv", "saved.tsv: is a Parquet file (it starts and ends with 'PAR1'), not text: name it saved.parquet so that it is read as one.")]
+    public void Read_ABinaryFormatUnderATextName_IsNamedAsWhatItIs(string written, string saved, string expected)
+    {
+        var folder = RepoPaths.NewTempFolder();
+        MatrixFile.Write(ForgettingMatrix.Create([0.5f, 0.25f, 0.125f, 1f], 2, 2), Path.Combine(folder, written));
+        File.Move(Path.Combine(folder, written), Path.Combine(folder, saved));
+
+        var byPath = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(Path.Combine(folder, saved)));
+        using var stream = File.OpenRead(Path.Combine(folder, saved));
+        var byStream = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(stream, saved));
+
+        Assert.EndsWith(expected, byPath.Message, StringComparison.Ordinal);
+        Assert.StartsWith(expected, byStream.Message, StringComparison.Ordinal);
+        // A CSV whose header starts with PAR1 is still a CSV.
+        File.WriteAllText(Path.Combine(folder, "par.csv"), "PAR1,b\nt,0.5\n");
+        Assert.Equal(["b"], MatrixFile.Read(Path.Combine(folder, "par.csv")).ExampleIds);
+    }
+
     [Theory]
     [InlineData("z.xlsx", null, "cannot tell the format from the extension '.xlsx'; use one of .npy, .npz, .csv, .tsv, .tab, .json, .parquet, .pq, .txt, .dat or pass MatrixReadOptions.Format (npy, npz, csv, tsv, json, parquet, txt).")]
     [InlineData("z.csv", "jsn", "unknown format 'jsn'; did you mean 'json'?")]
