@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Compression;
 using ForgetPredict.Data.Formats;
 
@@ -234,6 +235,11 @@ internal static class InputFile
         compressed.Position = start;
         var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
         var expectedLength = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+        // The trailer records the text's length modulo 2^32. Deflate expands at most about 1,032-fold, so below 4 MB compressed
+        // that is the length itself: text past it (a second member, as 'cat a.gz a.gz' makes) is refused before the reader
+        // parses it, where its header line would otherwise be reported as a bad row.
+        const long MaxDeflateRatio = 1033;
+        long? exactLength = (compressed.Length - start) * MaxDeflateRatio < 1L << 32 ? expectedLength : null;
         return new CrcCheckedStream(
             new GZipStream(compressed, CompressionMode.Decompress, leaveOpen),
             atEnd: (crc, length) =>
@@ -243,7 +249,10 @@ internal static class InputFile
                     throw new ForgettingDataException(sourceName, Damaged("its text does not match the length and checksum its last 8 bytes record as gzip's trailer: the file is cut short or damaged, or has bytes after its end (padding), or joins several gzip files, which are not read here"));
                 }
             },
-            damaged: e => new ForgettingDataException(sourceName, Damaged("its compressed data is damaged or fails its checksum"), innerException: e));
+            damaged: e => new ForgettingDataException(sourceName, Damaged("its compressed data is damaged or fails its checksum"), innerException: e),
+            limit: exactLength,
+            pastLimit: () => new ForgettingDataException(sourceName, Damaged(string.Create(CultureInfo.InvariantCulture,
+                $"its text runs past the {expectedLength:N0} bytes its last 8 bytes record as gzip's trailer: it joins several gzip files (which are not read here), or is damaged"))));
 
         string Damaged(string why) =>
             $"is gzip-compressed, but {why}; decompress it ({Gunzip(sourceName)}) and read that, or write it again.";

@@ -133,6 +133,7 @@ public sealed class GzipInputTests : IDisposable
     [InlineData("trailer")]      // the last 8 bytes missing: every row is there
     [InlineData("half")]
     [InlineData("joined")]       // cat a.csv.gz b.csv.gz > z.csv.gz
+    [InlineData("twice")]        // cat a.csv.gz a.csv.gz > z.csv.gz: the second header line had been reported as a bad row
     [InlineData("junk")]         // bytes after the trailer
     [InlineData("padded")]       // zeros after the trailer, as some tools pad (gzip -t accepts them; not read here)
     [InlineData("flipped")]      // a byte of the deflate data changed
@@ -145,6 +146,7 @@ public sealed class GzipInputTests : IDisposable
             "trailer" => whole[..^8],
             "half" => whole[..(whole.Length / 2)],
             "joined" => [.. Gzip(",a,b\nt1,0.5,0.25\n"), .. Gzip("t2,0.75,0.125\n")],
+            "twice" => [.. whole, .. whole],
             "junk" => [.. whole, .. "junk\n"u8.ToArray()],
             "padded" => [.. whole, .. new byte[512]],
             "flipped" => Flip(whole, 20),
@@ -158,6 +160,10 @@ public sealed class GzipInputTests : IDisposable
         Assert.EndsWith("; decompress it (gzip -dc z.csv.gz > z.csv) and read that, or write it again.", e.Message, StringComparison.Ordinal);
         // .NET's words for a failed checksum ("unsupported compression method") are not passed on.
         Assert.DoesNotContain("unsupported", e.Message, StringComparison.Ordinal);
+        if (damage == "twice")
+        {
+            Assert.Matches("its text runs past the [0-9,]+ bytes its last 8 bytes record as gzip's trailer: it joins several gzip files", e.Message);
+        }
     }
 
     private static byte[] Flip(byte[] bytes, int at)

@@ -12,7 +12,10 @@ namespace ForgetPredict.Data.Formats;
 /// <param name="inner">The content; disposed with this stream.</param>
 /// <param name="atEnd">Called once, when a read first finds the content's end.</param>
 /// <param name="damaged">What a decompressor's <see cref="InvalidDataException"/> becomes (null: it passes as it is).</param>
-internal sealed class CrcCheckedStream(Stream inner, Action<uint, long>? atEnd = null, Func<InvalidDataException, Exception>? damaged = null) : Stream
+/// <param name="limit">The most bytes the content can hold, when known exactly (null: unknown).</param>
+/// <param name="pastLimit">What is thrown, before the bytes are handed on, when a read takes the content past <paramref name="limit"/>.</param>
+internal sealed class CrcCheckedStream(Stream inner, Action<uint, long>? atEnd = null, Func<InvalidDataException, Exception>? damaged = null,
+    long? limit = null, Func<Exception>? pastLimit = null) : Stream
 {
     private readonly Crc32 _crc = new();
     private long _read;
@@ -73,6 +76,11 @@ internal sealed class CrcCheckedStream(Stream inner, Action<uint, long>? atEnd =
 
         _crc.Append(buffer[..read]);
         _read += read;
+        if (_read > limit && pastLimit is not null)
+        {
+            throw pastLimit();
+        }
+
         if (read == 0 && buffer.Length > 0 && !_ended)
         {
             _ended = true;
