@@ -214,6 +214,59 @@ public static class Metrics
         return (precision, recall, f1);
     }
 
+    /// <summary>
+    /// A copy of <paramref name="values"/> in which values within a hair of each other (2^-40 of the largest magnitude, about
+    /// 1e-12 relative: a few thousand units in the last place) are made equal, each to the smallest of its run in sorted
+    /// order: predictions that are equal in exact arithmetic but differ in their last bits (an additive row's examples with
+    /// the same column sum) then tie in ranks and at the top-K cut instead of being ordered by rounding noise. Values farther
+    /// apart, and float32 values (whose spacing is 6e-8 relative), are left as they are; NaN stays NaN.
+    /// </summary>
+    public static double[] MergeNearTies(ReadOnlySpan<double> values)
+    {
+        var merged = values.ToArray();
+        double largest = 0;
+        foreach (var v in values)
+        {
+            largest = double.IsFinite(v) ? Math.Max(largest, Math.Abs(v)) : largest;
+        }
+
+        var tolerance = Math.ScaleB(largest, -40);
+        if (tolerance == 0 || merged.Length < 2)
+        {
+            return merged;
+        }
+
+        var keys = values.ToArray();
+        var order = new int[keys.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        // The sort puts NaN first; the runs start after them.
+        Array.Sort(keys, order);
+        var first = 0;
+        while (first < keys.Length && double.IsNaN(keys[first]))
+        {
+            first++;
+        }
+
+        var representative = first < keys.Length ? keys[first] : double.NaN;
+        for (var i = first + 1; i < keys.Length; i++)
+        {
+            if (keys[i] - keys[i - 1] <= tolerance)
+            {
+                merged[order[i]] = representative;
+            }
+            else
+            {
+                representative = keys[i];
+            }
+        }
+
+        return merged;
+    }
+
     /// <summary>Average ranks (1-based; ties share the mean of their ranks).</summary>
     public static double[] Ranks(ReadOnlySpan<double> values) => RanksAndTop(values, 0).Ranks;
 

@@ -847,7 +847,9 @@ public static class Protocol
                 cells += count;
                 pooledTruth?.AddRange(scored.Values);
                 pooledPrediction?.AddRange(rowPredicted);
-                var (predictedRanks, predictedTop) = Metrics.RanksAndTop(rowPredicted, topK);
+                // Ranked with ties in exact arithmetic kept as ties, not ordered by the last bits (Metrics.MergeNearTies).
+                var ranked = Metrics.MergeNearTies(rowPredicted);
+                var (predictedRanks, predictedTop) = Metrics.RanksAndTop(ranked, topK);
                 var rho = count < 2 ? double.NaN : Metrics.Pearson(scored.Ranks, predictedRanks);
                 if (!double.IsNaN(rho))
                 {
@@ -857,13 +859,13 @@ public static class Protocol
 
                 // A row predicted as one value everywhere ranks nothing: its top K would be the first K cells by index, so
                 // precision@K is undefined there (as its Spearman is), not the share of the truth's top K among those cells.
-                if (count > 0 && !Constant(rowPredicted))
+                if (count > 0 && !Constant(ranked))
                 {
                     // Ties at either cut count alike whatever the cells' order (Metrics.PrecisionAtK); the K-th largest
                     // prediction is the smallest of the top K.
                     var k = Math.Min(topK, count);
-                    var predictedCut = predictedTop.Length == 0 ? double.PositiveInfinity : predictedTop.Min(c => rowPredicted[c]);
-                    var hits = Metrics.TopKHits(scored.Values, scored.TopCut, rowPredicted, predictedCut, k);
+                    var predictedCut = predictedTop.Length == 0 ? double.PositiveInfinity : predictedTop.Min(c => ranked[c]);
+                    var hits = Metrics.TopKHits(scored.Values, scored.TopCut, ranked, predictedCut, k);
                     pSum += hits / k;
                     pCount++;
                     if (scored.Relevant > 0)
@@ -884,7 +886,7 @@ public static class Protocol
                 var truthArray = pooledTruth!.ToArray();
                 var predictionArray = pooledPrediction!.ToArray();
                 (precision[s], recall[s], f1[s]) = Metrics.Classification(truthArray, predictionArray, o.Threshold);
-                auc[s] = Metrics.RocAuc(truthArray, predictionArray);
+                auc[s] = Metrics.RocAuc(truthArray, Metrics.MergeNearTies(predictionArray));
             }
         }
 

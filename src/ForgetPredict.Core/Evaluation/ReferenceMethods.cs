@@ -55,7 +55,10 @@ public sealed class RefitMethod(string name, IForgettingFitter fitter) : IEvalua
 /// <remarks>Where the paper leaves a setting open, Surprise's defaults fill it: the SGD baselines' learning rate 0.005 and
 /// penalty 0.02. On charlm-b with the reference draws (test rows numpy default_rng(0).choice(47, 15, replace=False), 30
 /// columns default_rng(0).choice(2400, 30)) they score RMSE 0.1343, 0.1339 and 0.1232, where Surprise scores 0.1343,
-/// 0.1339 and 0.1230 (ref-mf's initial factors come from a different generator).</remarks>
+/// 0.1339 and 0.1230 (ref-mf's initial factors come from a different generator). Being faithful, ref-knn and ref-mf keep
+/// the reference's settings in the data's units (the similarity 1 / (1 + MSD) of raw values; SGD's step, initial factors
+/// and no penalty), so unlike ForgetPredict's own methods their results change with the units of Z: compare against them
+/// in the units the reference was run in.</remarks>
 public static class ReferenceMethods
 {
     /// <summary>The reference method names.</summary>

@@ -78,6 +78,34 @@ public class MetricsTests
     }
 
     [Fact]
+    public void MergeNearTies_TiesValuesApartByRoundingOnly_AndNothingElse()
+    {
+        // 0.3 + 0.1 + 0.2 and 0.3 + 0.2 + 0.1 differ in the last bit; 1e-9 apart is a real difference; float32 neighbours too.
+        var a = 0.3 + 0.1 + 0.2;
+        var b = 0.3 + 0.2 + 0.1;
+        var f = (double)MathF.BitIncrement(0.6f);
+        double[] values = [b, 0.9, a, double.NaN, 0.6 + 1e-9, f, 0.6f];
+        Assert.NotEqual(a, b);
+
+        var merged = Metrics.MergeNearTies(values);
+
+        Assert.Equal(Math.Min(a, b), merged[0]);
+        Assert.Equal(merged[0], merged[2]);
+        Assert.Equal(values[1], merged[1]);
+        Assert.True(double.IsNaN(merged[3]));
+        Assert.Equal(values[4], merged[4]);
+        Assert.Equal(values[5], merged[5]);
+        Assert.Equal(values[6], merged[6]);
+        // Ranks and precision@K then see one tie.
+        Assert.Equal(Metrics.Ranks([0.6, 0.9, 0.6]), Metrics.Ranks([merged[0], merged[1], merged[2]]));
+        // The same ties at any scale.
+        var scaled = Metrics.MergeNearTies(values.Select(v => v * 1000).ToArray());
+        Assert.Equal(scaled[0], scaled[2]);
+        Assert.NotEqual(scaled[0], scaled[4]);
+        Assert.NotEqual(scaled[5], scaled[6]);
+    }
+
+    [Fact]
     public void BinaryMetrics_MatchScikitLearn()
     {
         var b = s_golden.RootElement.GetProperty("binary");
