@@ -37,6 +37,7 @@ public static class FeatureFile
             return null;
         }
 
+        RefuseSameFileNames(paths, what);
         var sets = paths.Select(p => Read(p, ids, what, idColumn)).ToArray();
         try
         {
@@ -44,7 +45,42 @@ public static class FeatureFile
         }
         catch (ArgumentException e)
         {
-            throw new ForgettingDataException(paths[0], e.Message);
+            throw new ForgettingDataException(paths[0], ExceptionText.Sentence(e));
+        }
+    }
+
+    /// <summary>
+    /// Reads several feature files whose bytes are at each entry's path but whose names are its source name (uploads kept in
+    /// temporary files) and joins them, as <see cref="ReadAll(IReadOnlyList{string}, IdList, string, string?)"/> does for files read where they are.
+    /// </summary>
+    /// <exception cref="ForgettingDataException">A file cannot be read or does not cover the ids, or two share a name.</exception>
+    public static FeatureSet? ReadAll(IReadOnlyList<(string Path, string SourceName)> files, IdList ids, string what = "task")
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        if (files.Count == 0)
+        {
+            return null;
+        }
+
+        RefuseSameFileNames([.. files.Select(f => f.SourceName)], what);
+        var sets = files.Select(f => Read(f.Path, f.SourceName, ids, what)).ToArray();
+        try
+        {
+            return FeatureSet.Combine(sets);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ForgettingDataException(files[0].SourceName, ExceptionText.Sentence(e));
+        }
+    }
+
+    // A file's columns are named by its file name in the model (a query gives files of the same names), so two files of one
+    // name in different folders cannot both be used: refused naming both and the fix, before either is read.
+    private static void RefuseSameFileNames(IReadOnlyList<string> paths, string what)
+    {
+        foreach (var group in paths.GroupBy(p => Path.GetFileName(p), StringComparer.Ordinal).Where(g => g.Count() > 1).Take(1))
+        {
+            throw new ForgettingDataException(group.Last(), $"two {what} feature files are named {Echo.Quote(group.Key)} ({string.Join(" and ", group.Select(Echo.Quote))}); the model names each file's columns by its file name, so give them different names (copy or rename one, and use the same names when you predict).");
         }
     }
 
@@ -64,6 +100,7 @@ public static class FeatureFile
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(known);
+        RefuseSameFileNames(paths, what);
         IdList? fresh = null;
         (string Path, string[] Ids)? order = null;   // the first table's ids, in file order, when a table named the new ones
         var sets = new List<FeatureSet>();
@@ -114,10 +151,7 @@ public static class FeatureFile
             // not a new one: refused, or it would be predicted from its features as if never measured.
             foreach (var id in ids)
             {
-                if (IdList.WholeNumber(id) is { } whole && whole != id && known.IndexOf(whole) >= 0)
-                {
-                    throw new ForgettingDataException(path, $"{what} id {Echo.Quote(id)} is the model's {what} {Echo.Quote(whole)} written as another number, so it would be read as a new {what}; write the ids as the model's are (e.g. df[column] = df[column].astype('Int64') before saving).", column: column);
-                }
+                RefuseKnownWrittenAsAnotherNumber(id, known, what, path, column);
             }
 
             fresh ??= IdList.From(ids.Where(id => known.IndexOf(id) < 0));
@@ -134,7 +168,7 @@ public static class FeatureFile
             }
             catch (ArgumentException e)
             {
-                throw new ForgettingDataException(path, $"no row for some new {what}s of {paths[0]} (matched on column '{column}'): {e.Message}");
+                throw new ForgettingDataException(path, $"no row for some new {what}s of {paths[0]} (matched on column '{column}'): {ExceptionText.Sentence(e)}");
             }
         }
 
@@ -149,7 +183,7 @@ public static class FeatureFile
         }
         catch (ArgumentException e)
         {
-            throw new ForgettingDataException(paths[0], e.Message);
+            throw new ForgettingDataException(paths[0], ExceptionText.Sentence(e));
         }
     }
 
@@ -235,6 +269,8 @@ public static class FeatureFile
                 throw new ForgettingDataException(source0, string.Create(CultureInfo.InvariantCulture,
                     $"{what} '{id}' is already one of the model's {known.Count} {what}s; list only {what}s it has never measured (it predicts its own {what}s without features)."));
             }
+
+            RefuseKnownWrittenAsAnotherNumber(id, known, what, source0, column: null);
         }
 
         var fresh = IdList.From(first.Ids);
@@ -269,7 +305,7 @@ public static class FeatureFile
             }
             catch (ArgumentException e)
             {
-                throw new ForgettingDataException(source, $"no row for some new {what}s of {source0}: {e.Message} Give every part a row for each new {what}.");
+                throw new ForgettingDataException(source, $"no row for some new {what}s of {source0}: {ExceptionText.Sentence(e)} Give every part a row for each new {what}.");
             }
 
             if (part.Ids.FirstOrDefault(id => fresh.IndexOf(id) < 0) is { } stray)
@@ -285,10 +321,20 @@ public static class FeatureFile
         }
         catch (ArgumentException e)
         {
-            throw new ForgettingDataException(field, e.Message);
+            throw new ForgettingDataException(field, ExceptionText.Sentence(e));
         }
 
         string SourceOf(FeatureRows part) => part.Name is null ? field : $"{field}.{part.Name}";
+    }
+
+    // An id that spells one of the model's as another number ('5.0' for '5': a float id column) is that entity, not a new
+    // one: refused, or it would be predicted from its features as if never measured. The files and a request's values alike.
+    private static void RefuseKnownWrittenAsAnotherNumber(string id, IdList known, string what, string source, string? column)
+    {
+        if (IdList.WholeNumber(id) is { } whole && whole != id && known.IndexOf(whole) >= 0)
+        {
+            throw new ForgettingDataException(source, $"{what} id {Echo.Quote(id)} is the model's {what} {Echo.Quote(whole)} written as another number, so it would be read as a new {what}; write the ids as the model's are (e.g. df[column] = df[column].astype('Int64') before saving).", column: column);
+        }
     }
 
     // A table of entities given as named values: an id column, then each name's column (null where a row lacks it).

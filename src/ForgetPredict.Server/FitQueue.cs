@@ -469,7 +469,7 @@ public sealed partial class FitQueue : BackgroundService
     };
 
     private static FeatureSet? Features(IReadOnlyList<UploadedFile> files, IdList ids, string what) =>
-        files.Count == 0 ? null : FeatureSet.Combine([.. files.Select(f => FeatureFile.Read(f.TempPath, f.SourceName, ids, what))]);
+        FeatureFile.ReadAll([.. files.Select(f => (f.TempPath, f.SourceName))], ids, what);
 
     private void Cleanup(FitJob job)
     {

@@ -365,6 +365,9 @@ public class FeatureFileTests
         // And misfits are refused naming the part and the fix.
         Assert.Contains("newExamples.examples.csv: example '2' is already one of the model's 4 examples; list only examples it has never measured",
             Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("2", "0.5", "code"))], known, "newExamples")).Message, StringComparison.Ordinal);
+        // QA: the service took '2.0' for a new example, where the command line refuses the same id in a file.
+        Assert.Contains("newExamples.examples.csv: example id '2.0' is the model's example '2' written as another number, so it would be read as a new example",
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("2.0", "0.5", "code"))], known, "newExamples")).Message, StringComparison.Ordinal);
         Assert.Contains("newExamples.emb.npy: no row for some new examples of newExamples.examples.csv",
             Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("b", "0.5", "code"), ("c", "0.1", "web")), embedding], known, "newExamples")).Message, StringComparison.Ordinal);
         var typo = new FeatureRows("emb.npy", ["a", "b", "zzz-typo"], null, [[10.0, 11], [8.0, 9], [1.0, 2]]);
@@ -376,6 +379,33 @@ public class FeatureFileTests
             Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([Table(("b", "0.5", "code"), ("b", "0.1", "web"))], known, "newExamples")).Message, StringComparison.Ordinal);
         Assert.Contains("newExamples: no new examples",
             Assert.Throws<ForgettingDataException>(() => FeatureFile.FromNewValues([], known, "newExamples")).Message, StringComparison.Ordinal);
+    }
+
+    // QA: two files named tasks.csv in different folders were refused with "Two feature blocks have the same name ...
+    // (Parameter 'blocks')", which no option could act on; a missing row's message ended with "(Parameter 'ids')".
+    [Fact]
+    public void FilesOfOneNameInTwoFolders_AreRefusedNamingBoth_AndNoParameterNameLeaks()
+    {
+        var ids = IdList.From(["t1", "t2"]);
+        var a = Write("tasks.csv", "task,lr\nt1,0.1\nt2,0.2\n");
+        var b = Write("tasks.csv", "task,steps\nt1,10\nt2,20\n");
+
+        foreach (var e in new[]
+        {
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadAll([a, b], ids)),
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadAll([(a, "tasks.csv"), (b, "tasks.csv")], ids)),
+            Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadNew([a, b], IdList.From(["t1"]), "task")),
+        })
+        {
+            Assert.Contains("two task feature files are named 'tasks.csv'", e.Message, StringComparison.Ordinal);
+            Assert.Contains("the model names each file's columns by its file name, so give them different names", e.Message, StringComparison.Ordinal);
+        }
+
+        var renamed = Path.Combine(Path.GetDirectoryName(b)!, "steps.csv");
+        File.Move(b, renamed);
+        Assert.Equal(2, FeatureFile.ReadAll([a, renamed], ids)!.Blocks.Count);
+        var missing = Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadNew([Write("new.csv", "task,lr\nt1,0.1\nt9,0.3\n"), Write("more.csv", "task,steps\nt1,10\n")], IdList.From(["t1"]), "task"));
+        Assert.DoesNotContain("(Parameter", missing.Message, StringComparison.Ordinal);
     }
 
     [Fact]
