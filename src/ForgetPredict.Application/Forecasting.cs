@@ -91,7 +91,32 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
         ArgumentNullException.ThrowIfNull(features);
         return model is null
             ? throw new ArgumentException($"{modelName} was fitted without example features; {refit} to predict new examples from their features.", nameof(model))
-            : new NewExampleQuery(features, model, source) { Warning = FarFromTraining(model, features, source) };
+            : new NewExampleQuery(features, model, source) { Warning = Join(UnseenLevels(model, features, source), FarFromTraining(model, features, source)) };
+    }
+
+    private static string? Join(params string?[] warnings) => warnings.OfType<string>().ToArray() is { Length: > 0 } said ? string.Join(" ", said) : null;
+
+    // New examples with a categorical value the model never saw ('perll' for 'perl', or a new source): each level once, with
+    // how many new examples have it.
+    private static string? UnseenLevels(Core.Features.ExampleFeatureModel model, Core.Features.FeatureSet features, string source)
+    {
+        var counts = new Dictionary<string, (string Text, int Count)>(StringComparer.Ordinal);
+        var order = new List<string>();
+        for (var row = 0; row < features.Count; row++)
+        {
+            foreach (var (key, text) in Extrapolation.UnseenLevels(model.Views, features, row))
+            {
+                if (!counts.TryGetValue(key, out var seen))
+                {
+                    order.Add(key);
+                }
+
+                counts[key] = (text, seen.Count + 1);
+            }
+        }
+
+        return order.Count == 0 ? null
+            : $"{source}: {string.Join("; ", order.Select(k => string.Create(CultureInfo.InvariantCulture, $"{counts[k].Text} ({counts[k].Count} new example{(counts[k].Count == 1 ? string.Empty : "s")})")))}. Such an example counts as none of the model's levels there, so its prediction rests on its other features; check the spelling unless the level is new.";
     }
 
     /// <summary>
@@ -129,6 +154,22 @@ internal static class Extrapolation
     // "lr 1E+300 lies 755 standard deviations from the training tasks' values; ..."
     public static string Describe(IEnumerable<(string Column, double Value, double Deviations)> far, string whose) =>
         string.Join("; ", far.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from {whose} values")));
+
+    // Each categorical value of a row that no view was fitted with: a key (the column and level) and "source 'perll' is not a
+    // level the model was fitted with ('perl', 'web', ...; did you mean 'perl'?)".
+    public static IEnumerable<(string Key, string Text)> UnseenLevels(IEnumerable<Core.Features.FeatureView> views, Core.Features.FeatureSet features, int row)
+    {
+        foreach (var view in views)
+        {
+            foreach (var unseen in view.UnseenLevels(features, row))
+            {
+                var (column, value) = Core.Features.FeatureView.SplitLevel(unseen);
+                var known = column is null ? [] : view.Columns.Select(Core.Features.FeatureView.SplitLevel).Where(c => c.Column == column).Select(c => c.Level).ToArray();
+                var listed = string.Join(", ", known.Take(8).Select(k => $"'{k}'")) + (known.Length > 8 ? ", ..." : string.Empty);
+                yield return (unseen, $"{(column is null ? string.Empty : column + " ")}'{value}' is not a level the model was fitted with{(known.Length == 0 ? string.Empty : $" ({listed}{Suggestion.DidYouMean(value, known)})")}");
+            }
+        }
+    }
 
     // What follows the distances: why it matters and the fix.
     public static string Consequence(string what) => $"far outside anything the model was fitted on, so {what} there is an extrapolation; check the value and its units.";
@@ -328,18 +369,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
 
     private static string? UnseenLevels(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
     {
-        var parts = new List<string>();
-        foreach (var view in model.Views)
-        {
-            foreach (var unseen in view.UnseenLevels(features, row))
-            {
-                var (column, value) = Core.Features.FeatureView.SplitLevel(unseen);
-                var known = column is null ? [] : view.Columns.Select(Core.Features.FeatureView.SplitLevel).Where(c => c.Column == column).Select(c => c.Level).ToArray();
-                var listed = string.Join(", ", known.Take(8).Select(k => $"'{k}'")) + (known.Length > 8 ? ", ..." : string.Empty);
-                parts.Add($"{(column is null ? string.Empty : column + " ")}'{value}' is not a level the model was fitted with{(known.Length == 0 ? string.Empty : $" ({listed}{Suggestion.DidYouMean(value, known)})")}");
-            }
-        }
-
+        var parts = Extrapolation.UnseenLevels(model.Views, features, row).Select(u => u.Text).ToList();
         return parts.Count == 0 ? null
             : $"{source}: {string.Join("; ", parts)}. The task counts as none of the model's levels there, so its prior rests on its other features; check the spelling unless the level is new.";
     }

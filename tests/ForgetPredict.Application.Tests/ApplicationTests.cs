@@ -385,6 +385,30 @@ public sealed class ApplicationTests : IDisposable
         Assert.StartsWith("plain.fpm was fitted without example features; refit it with 'fit --example-features' to predict new examples", e.Message, StringComparison.Ordinal);
     }
 
+    // QA: a new example whose source the model never saw ('perll' for 'perl', or a new source) was predicted without a word,
+    // where a new task's unseen level is named with a did-you-mean.
+    [Fact]
+    public void NewExamples_WithALevelTheModelWasNotFittedWith_AreNamedOncePerLevel()
+    {
+        var csv = Path.Combine(_folder, "examples.csv");
+        File.WriteAllText(csv, "id,level,source\n" + string.Concat(Enumerable.Range(0, 600).Select(j =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{j},{s_training[0, j]},{(j % 3 == 0 ? "perl" : "web")}\n"))));
+        var features = Data.FeatureFile.ReadAll([csv], IdList.Implicit(600), "example")!;
+        var matrix = ForgettingMatrix.Create([.. Enumerable.Range(0, 15 * 500).Select(c => s_training[c / 500, c % 500])], 15, 500);
+        var path = Path.Combine(_folder, "levels.fpm");
+        Fitting.FitAndSave(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "mf", Settings = new ModelSettings { Rank = 2 }, ExampleFeatures = features.Select([.. Enumerable.Range(0, 500)]) }, path);
+        var loaded = ModelFile.Load(path);
+        var fresh = Path.Combine(_folder, "fresh.csv");
+        // (levels of 0.5 lie far from the measured examples' too: that warning follows.)
+        File.WriteAllText(fresh, "id,level,source\n500,0.5,perll\n501,0.5,python\n502,0.5,python\n503,0.5,web\n");
+
+        var query = NewExampleQuery.Create(loaded.ExampleFeatures, Data.FeatureFile.ReadNew([fresh], IdList.Implicit(500))!, "fresh.csv", "levels.fpm", "refit");
+        var known = NewExampleQuery.Create(loaded.ExampleFeatures, features.Select([.. Enumerable.Range(500, 100)]), "examples.csv", "levels.fpm", "refit");
+
+        Assert.Equal("fresh.csv: source 'perll' is not a level the model was fitted with ('perl', 'web'; did you mean 'perl'?) (1 new example); source 'python' is not a level the model was fitted with ('perl', 'web') (2 new examples). Such an example counts as none of the model's levels there, so its prediction rests on its other features; check the spelling unless the level is new.", query.Warning![..query.Warning!.IndexOf(" fresh.csv: new example", StringComparison.Ordinal)]);
+        Assert.Null(known.Warning);
+    }
+
     [Fact]
     public void TaskFeatureQuery_ChecksTheModelAndTheColumns_NamingTheSource()
     {
