@@ -408,7 +408,7 @@ public static class FeatureFile
             if (header.Shape.Length == 1)
             {
                 throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
-                    $"array has shape ({header.Shape[0]},); an embedding is 2-D, one row per entity and one column per feature. For one feature per entity, reshape it: arr.reshape(-1, 1)."));
+                    $"array has shape ({header.Shape[0]},); an embedding is 2-D, one row per entity and one column per feature. If it is one entity's embedding (a new task's), make it one row: arr.reshape(1, -1); if it holds one feature per entity, one column: arr.reshape(-1, 1)."));
             }
 
             stream.Position = 0;

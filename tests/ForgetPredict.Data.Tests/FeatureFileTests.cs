@@ -31,7 +31,7 @@ public class FeatureFileTests
         var flatError = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(flat, IdList.Implicit(3)));
         var infiniteError = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(infinite, IdList.Implicit(3)));
 
-        Assert.EndsWith("flat.npy: array has shape (3,); an embedding is 2-D, one row per entity and one column per feature. For one feature per entity, reshape it: arr.reshape(-1, 1).", flatError.Message, StringComparison.Ordinal);
+        Assert.EndsWith("flat.npy: array has shape (3,); an embedding is 2-D, one row per entity and one column per feature. If it is one entity's embedding (a new task's), make it one row: arr.reshape(1, -1); if it holds one feature per entity, one column: arr.reshape(-1, 1).", flatError.Message, StringComparison.Ordinal);
         Assert.EndsWith("inf.npy: row 1, column 1 is not a finite number; an embedding needs a value in every cell.", infiniteError.Message, StringComparison.Ordinal);
     }
 
@@ -178,6 +178,22 @@ public class FeatureFileTests
         var fresh = FeatureFile.ReadNew([path], IdList.From(["a", "b"]), "example")!;
         Assert.Equal(["c", "zz"], fresh.Ids);
         Assert.Equal([3.0, 30, 9, 90], fresh.Blocks.Single().Values.ToArray());
+    }
+
+    // QA: an embedding .npz holding two 2-D arrays was read from the first without a word (no option names an embedding's
+    // array): a random array saved before the embedding was fitted on.
+    [Fact]
+    public void Embedding_NpzWithTwoMatrices_IsRefusedNamingThem()
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "two.npz");
+        ExternalTool.RunPython("""
+            import numpy as np, sys
+            np.savez(sys.argv[1], a=np.zeros((3, 2)), b=np.ones((3, 4), dtype=np.float32), ids=np.array(["x", "y", "z"]))
+            """, path);
+
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["x", "y", "z"])));
+
+        Assert.Contains("two.npz: the archive holds 2 2-D arrays (a (3, 2) float64, b (3, 4) float32), and an embedding file holds one", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

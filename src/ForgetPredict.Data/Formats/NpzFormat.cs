@@ -96,6 +96,13 @@ public static class NpzFormat
         var hasIds = false;
         var rows = ReadWithIds(stream, sourceName, null, null, (arrays, matrix, name) =>
         {
+            // No option names an embedding's array: with two 2-D arrays the first would be taken without a word.
+            var matrices = arrays.Where(a => a.Info is { Shape.Count: 2 } info && info.Descr.Length >= 2 && "fiub".Contains(info.Descr[1], StringComparison.Ordinal)).ToList();
+            if (matrices.Count > 1)
+            {
+                throw new ForgettingDataException(sourceName, $"the archive holds {matrices.Count} 2-D arrays ({List(matrices)}), and an embedding file holds one, with its rows' ids if it has them; save the embedding alone (np.savez(path, emb=emb, ids=ids)).");
+            }
+
             var ids = FindIds(arrays, RowIdArrayNames, matrix.TaskCount, "row", "rows", name, sourceName);
             hasIds = ids is not null;
             return (ids, null);
