@@ -532,8 +532,13 @@ public static class FeatureFile
         var missing = Enumerable.Range(0, ids.Count).Where(i => !rowOf.ContainsKey(ids[i])).Select(i => ids[i]).ToArray();
         if (missing.Length > 0)
         {
+            // Ids pandas wrote as floats ('3.0') or read as numbers ('596' for '00596') are named as the cause, with the fix, by
+            // the rule metadata tables use.
+            var known = Enumerable.Range(0, ids.Count).Select(i => ids[i]).ToArray();
+            var cause = Formats.ExampleReferences.LeadingZeros(idValues, known, "Its ids are", what, idColumn) is { } zeros ? $" {zeros}."
+                : Formats.ExampleReferences.DecimalIds(idValues, known, "Its ids are", what) is { } written ? $" {written}." : string.Empty;
             throw new ForgettingDataException(path, OptionMessage.Of(
-                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({IdOption(what)}).{table.RowNumbersHint}"));
+                $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({IdOption(what)}).{cause}{table.RowNumbersHint}"));
         }
 
         var rows = Enumerable.Range(0, ids.Count).Select(i => rowOf[ids[i]]).ToArray();

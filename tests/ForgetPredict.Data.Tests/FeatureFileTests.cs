@@ -180,6 +180,18 @@ public class FeatureFileTests
         Assert.Equal([3.0, 30, 9, 90], fresh.Blocks.Single().Values.ToArray());
     }
 
+    // QA: feature tables gave a bare "no row for 31 tasks" where metadata tables name the cause and the fix.
+    [Fact]
+    public void IdsPandasWroteAsFloatsOrWithoutTheirLeadingZeros_AreNamedWithTheFix()
+    {
+        var floats = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(Write("f.csv", "id,lr\n0.0,0.1\n1.0,0.2\n"), IdList.Implicit(2)));
+        var zeros = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(Write("z.csv", "id,lr\n7,0.1\n596,0.2\n"), IdList.From(["007", "00596"])));
+
+        Assert.EndsWith("Its ids are written as decimals ('0.0') where the tasks' are whole numbers ('0'): write them as integers (pandas: astype(int) before to_csv).", floats.Message, StringComparison.Ordinal);
+        Assert.Contains("leading zeros dropped", zeros.Message, StringComparison.Ordinal);
+        Assert.Contains("dtype={'id': str}", zeros.Message, StringComparison.Ordinal);
+    }
+
     // QA: an embedding .npz holding two 2-D arrays was read from the first without a word (no option names an embedding's
     // array): a random array saved before the embedding was fitted on.
     [Fact]
