@@ -258,7 +258,9 @@ public class TaskFeatureCommandTests
         Assert.Equal(rows.Skip(known).Select(r => r[0]), cold.Select(c => c.GetProperty("example").GetString()));
         Assert.Equal(predicted, cold.Select(c => c.GetProperty("predicted").GetDouble()));
         Assert.False(summary.RootElement.GetProperty("from_task_features").GetBoolean());
-        Assert.Empty(summary.RootElement.GetProperty("warnings").EnumerateArray());
+        // The model measured only the first sources' chunks: each other source is named once, with its count.
+        var warning = Assert.Single(summary.RootElement.GetProperty("warnings").EnumerateArray()).GetString();
+        Assert.Contains("source 'python' is not a level the model was fitted with ('c-header', 'changelog') (600 new examples)", warning, StringComparison.Ordinal);
     }
 
     // A new example's feature far outside the measured examples' is predicted with a warning (the rule task settings follow);

@@ -1129,6 +1129,32 @@ internal sealed class Utf8TextWriter : IDisposable
 
     public Utf8TextWriter Number(double value) => Number<double>(value);
 
+    // A table's double: round-trip text, with ".0" after a whole number ("1.0", as pandas writes a float column), so that a
+    // column whose every value happens to be whole (probabilities that all saturate) reads back as floats, not integers.
+    public Utf8TextWriter FloatNumber(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return this;
+        }
+
+        if (_buffer.Length - _length < 34)
+        {
+            Flush();
+        }
+
+        value.TryFormat(_buffer.AsSpan(_length), out var written, "R", CultureInfo.InvariantCulture);
+        var whole = double.IsFinite(value) && _buffer.AsSpan(_length, written).IndexOfAny(".Ee"u8) < 0;
+        _length += written;
+        if (whole)
+        {
+            _buffer[_length++] = (byte)'.';
+            _buffer[_length++] = (byte)'0';
+        }
+
+        return this;
+    }
+
     // Round-trip text of a float or double; NaN (missing) writes nothing. Both fit in 32 bytes.
     private Utf8TextWriter Number<T>(T value)
         where T : IFloatingPoint<T>, IUtf8SpanFormattable

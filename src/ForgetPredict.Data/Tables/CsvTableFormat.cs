@@ -5,7 +5,8 @@ namespace ForgetPredict.Data.Tables;
 
 /// <summary>
 /// RFC 4180 delimited text: a header of column names, one line per row (LF line ends, UTF-8 without BOM), fields
-/// quoted only when they hold the delimiter, a quote or a line break. Doubles are shortest round-trip text ("R");
+/// quoted only when they hold the delimiter, a quote or a line break. Doubles are shortest round-trip text ("R"), a whole
+/// number with ".0" as pandas writes floats (so a column of whole values still reads back as floats);
 /// nulls (and NaN) are empty cells; booleans are True/False as pandas writes them.
 /// </summary>
 public sealed class CsvTableFormat : TableFormat
@@ -63,7 +64,7 @@ public sealed class CsvTableFormat : TableFormat
 
                         break;
                     case DoubleColumn d:
-                        output.Number(d[r]);
+                        output.FloatNumber(d[r]);
                         break;
                     case Int64Column l:
                         if (l[r] is { } integer)

@@ -5,7 +5,7 @@ namespace ForgetPredict.Data.Tables;
 
 /// <summary>
 /// JSON in pandas' records orient: <c>[{"example": "a", "predicted": 0.1}, ...]</c>, one object per row with every
-/// column. Doubles are shortest round-trip numbers; nulls, NaN and infinities are <c>null</c>, as
+/// column. Doubles are shortest round-trip numbers, a whole one with ".0" as pandas writes floats; nulls, NaN and infinities are <c>null</c>, as
 /// <c>pd.read_json</c> and <c>json.load</c> expect.
 /// </summary>
 public sealed class JsonTableFormat : TableFormat
@@ -43,9 +43,11 @@ public sealed class JsonTableFormat : TableFormat
                     case StringColumn s when s[r] is { } text:
                         writer.WriteStringValue(text);
                         break;
-                    case DoubleColumn d when d[r] == 0 && double.IsNegative(d[r]):
-                        // "-0" reads back as the integer 0 in Python's json: "-0.0" keeps the sign.
-                        writer.WriteRawValue("-0.0", skipInputValidation: true);
+                    case DoubleColumn d when double.IsFinite(d[r]) && d[r] == Math.Round(d[r]):
+                        // A whole number as a float ("1.0", as pandas writes one): "1" reads back as an integer in Python's json,
+                        // and "-0" as the integer 0; "-0.0" keeps the sign.
+                        var whole = d[r].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                        writer.WriteRawValue(whole.AsSpan().IndexOfAny(".Ee") < 0 ? whole + ".0" : whole, skipInputValidation: true);
                         break;
                     case DoubleColumn d when double.IsFinite(d[r]):
                         writer.WriteNumberValue(d[r]);

@@ -36,7 +36,31 @@ public class OutputTableTests
     {
         using var stream = new MemoryStream();
         JsonTableFormat.Records.Write(new OutputTable(TableColumn.Doubles("p", [-0.0, 0.0, -1.5])), stream);
-        Assert.Equal("""[{"p":-0.0},{"p":0},{"p":-1.5}]""", Encoding.UTF8.GetString(stream.ToArray()));
+        Assert.Equal("""[{"p":-0.0},{"p":0.0},{"p":-1.5}]""", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    // QA: probabilities that all saturated were written 1 and 0, and pandas read the column as int64 (pd.read_json infers
+    // integers from whole floats whatever their text, so JSON is checked with json.load, which keeps "1.0" a float).
+    [Theory]
+    [InlineData("w.csv")]
+    [InlineData("w.json")]
+    public void WholeDoubles_AreWrittenAsFloats_SoAColumnOfThemReadsBackAsFloats(string name)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), name);
+        TableFile.Write(new OutputTable(TableColumn.Doubles("probability", [1.0, 0.0, -0.0, 3e15, 2.0]), TableColumn.Int64s("rank", [1, 2, 3, 4, 5])), path);
+
+        var printed = ExternalTool.RunPython("""
+            import sys, json, pandas as pd
+            path = sys.argv[1]
+            if path.endswith('.json'):
+                rows = json.load(open(path))
+                print(' '.join(type(r[c]).__name__ for c in ('probability', 'rank') for r in rows[:1]), ' '.join(repr(r['probability']) for r in rows))
+            else:
+                df = pd.read_csv(path, float_precision='round_trip')
+                print(df['probability'].dtype, df['rank'].dtype, ' '.join(repr(v) for v in df['probability']))
+            """, path);
+
+        Assert.Equal(name.EndsWith(".csv", StringComparison.Ordinal) ? "float64 int64 1.0 0.0 -0.0 3000000000000000.0 2.0" : "float int 1.0 0.0 -0.0 3000000000000000.0 2.0", printed.Trim());
     }
 
     [Theory]
