@@ -17,7 +17,7 @@ public static class FeatureFile
     /// <param name="path">The file.</param>
     /// <param name="ids">The ids the rows must cover.</param>
     /// <param name="what">"task" or "example", for messages.</param>
-    /// <param name="idColumn">A table's id column, or null to find it (<c>id</c>, else the first column holding every id).</param>
+    /// <param name="idColumn">A table's id column, or null to find it (<c>id</c>, else of the columns holding every id one named as ids, else the first).</param>
     /// <exception cref="ForgettingDataException">The file cannot be read, misses ids, has the wrong number of rows or a bad value; the message names the file, row and fix.</exception>
     public static FeatureSet Read(string path, IdList ids, string what = "task", string? idColumn = null)
     {
@@ -93,7 +93,7 @@ public static class FeatureFile
     /// <param name="paths">The feature files.</param>
     /// <param name="known">The model's ids.</param>
     /// <param name="what">What the ids name, for messages ("example").</param>
-    /// <param name="idColumn">Every table's id column, or null to find it (<c>id</c>, else the first column holding every known id).</param>
+    /// <param name="idColumn">Every table's id column, or null to find it (<c>id</c>, else of the columns holding every known id one named as ids, else the first).</param>
     /// <returns>The new entities' features, or null when the files name no new entity.</returns>
     /// <exception cref="ForgettingDataException">A file cannot be read, misses a new entity, or an embedding has the wrong number of rows; the message names the file, row and fix.</exception>
     public static FeatureSet? ReadNew(IReadOnlyList<string> paths, IdList known, string what = "example", string? idColumn = null)
@@ -648,7 +648,10 @@ public static class FeatureFile
             return Enumerable.Range(0, ids.Count).All(i => values.Contains(ids[i]));
         }).ToArray();
         var index = covering.FirstOrDefault(TableColumns.IsPandasIndex);
-        var named = covering.FirstOrDefault(c => !TableColumns.IsPandasIndex(c));
+        // A column named as ids ('task', 'name', 'task_id') before the others: a setting whose value equals a task's id ('steps'
+        // 600 for task '600') had been taken as the id column.
+        var named = covering.FirstOrDefault(c => !TableColumns.IsPandasIndex(c) && (c.Equals(what, StringComparison.OrdinalIgnoreCase) || TableColumns.IsIdColumnName(c)))
+            ?? covering.FirstOrDefault(c => !TableColumns.IsPandasIndex(c));
         if (index is not null && named is not null && !table.Column(index).SequenceEqual(table.Column(named), StringComparer.Ordinal))
         {
             throw new ForgettingDataException(table.SourceName, OptionMessage.Of(

@@ -192,6 +192,16 @@ public class FeatureFileTests
         Assert.Contains("dtype={'id': str}", zeros.Message, StringComparison.Ordinal);
     }
 
+    // QA: a new task named '600' trained for 600 steps: 'steps' holds every id too, and was taken as the id column.
+    [Fact]
+    public void AColumnNamedAsIds_IsTheIdColumn_BeforeASettingThatHappensToHoldTheIds()
+    {
+        var set = FeatureFile.Read(Write("n600.csv", "lr,steps,task\n0.001,600,600\n"), IdList.From(["600"]));
+
+        Assert.Equal(["lr", "steps"], set.Blocks.Single().Columns);
+        Assert.Equal([0.001, 600], set.Blocks.Single().Values.ToArray());
+    }
+
     // QA: an embedding .npz holding two 2-D arrays was read from the first without a word (no option names an embedding's
     // array): a random array saved before the embedding was fitted on.
     [Fact]
