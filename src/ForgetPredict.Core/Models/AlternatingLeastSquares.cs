@@ -851,15 +851,11 @@ internal sealed class AlternatingLeastSquares
         public readonly double[] Acc = new double[q * ColumnChunk];
         public readonly double[] SumSq = new double[ColumnChunk];
         private double[]? _correction;
-        private double[]? _rhs;
 
         public readonly bool[] Corrected = new bool[ColumnChunk];
 
         // Per-column Gram corrections, allocated only when a chunk has missing cells.
         public double[] Correction => _correction ??= new double[q * q * ColumnChunk];
-
-        // The right-hand sides of a chunk with missing cells, kept while the columns are solved in place.
-        public double[] Rhs => _rhs ??= new double[q * ColumnChunk];
 
         public readonly double[] System = new double[q * q];
         public readonly double[] X = new double[q];
@@ -893,21 +889,13 @@ internal sealed class AlternatingLeastSquares
         ColumnAccumulation.AccumulateMasked(_z.Values.Slice(start), n, m, _problem.InputScale, taskOffsets, taskFeatures, q, acc, sumsq);
         AddGapCorrections(start, width, taskFeatures, s);
 
-        // Every column solved with the shared factor at once (bit-identical to one at a time), the right-hand sides kept for
-        // the residual and for the columns with missing cells, which then build, factor and solve their own systems.
-        var rhsAll = s.Rhs.AsSpan(0, q * width);
-        acc.CopyTo(rhsAll);
-        if (sharedFactor is null)
-        {
-            acc.Clear();
-        }
-        else
-        {
-            Cholesky.SolveMany(sharedFactor, q, acc, width);
-        }
-
+        // The columns with missing cells first: each builds, factors and solves its own system from its right-hand side, and
+        // keeps its solution in its correction's slot (no longer needed) and x . rhs (for the residual) aside. Then every
+        // column is solved with the shared factor at once, rhs . x from the forward substitution as for a complete chunk, and
+        // the columns with gaps take back their own. No copy of the chunk's right-hand sides is kept.
         var system = s.System.AsSpan();
         var x = s.X.AsSpan();
+        var ownDot = s.PenaltyQuad.AsSpan(0, width);   // free until StoreExamples fills it
         for (var j = 0; j < width; j++)
         {
             var missing = _columnMissing[start + j];
@@ -917,7 +905,8 @@ internal sealed class AlternatingLeastSquares
             }
 
             var direct = 2 * missing > m;
-            var corr = s.Corrected[j] ? s.Correction.AsSpan(j * q * q, q * q) : default;
+            var slot = s.Correction.AsSpan(j * q * q, q * q);
+            var corr = s.Corrected[j] ? slot : default;
             for (var e = 0; e < q * q; e++)
             {
                 var cv = corr.IsEmpty ? 0 : corr[e];
@@ -927,31 +916,52 @@ internal sealed class AlternatingLeastSquares
             AddPenalty(system, q, _problem.ExampleBias, _problem.ExampleBiasPenalty);
             for (var k = 0; k < q; k++)
             {
-                x[k] = rhsAll[(k * width) + j];
+                x[k] = acc[(k * width) + j];
             }
 
+            var dot = 0d;
             if (missing < m && Cholesky.Factor(system, q))
             {
                 Cholesky.Solve(system, q, x);
+                for (var k = 0; k < q; k++)
+                {
+                    dot += acc[(k * width) + j] * x[k];
+                }
             }
             else
             {
                 x.Clear();
             }
 
-            for (var k = 0; k < q; k++)
-            {
-                acc[(k * width) + j] = x[k];
-            }
+            x.CopyTo(slot);
+            ownDot[j] = dot;
         }
 
         // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty; x^T (G_j + Lambda) x = x . rhs at the solution,
         // so rss = sum y^2 - x.rhs - x^T Lambda x (x = 0 where a system failed: x.rhs = 0 there).
         var rhsDotX = s.RhsDotX.AsSpan(0, width);
-        rhsDotX.Clear();
-        for (var k = 0; k < q; k++)
+        if (sharedFactor is null)
         {
-            TensorPrimitives.MultiplyAdd(rhsAll.Slice(k * width, width), acc.Slice(k * width, width), rhsDotX, rhsDotX);
+            acc.Clear();
+            rhsDotX.Clear();
+        }
+        else
+        {
+            Cholesky.SolveMany(sharedFactor, q, acc, width, rhsDotX);
+        }
+
+        for (var j = 0; j < width; j++)
+        {
+            if (_columnMissing[start + j] != 0)
+            {
+                var own = s.Correction.AsSpan(j * q * q, q);
+                for (var k = 0; k < q; k++)
+                {
+                    acc[(k * width) + j] = own[k];
+                }
+
+                rhsDotX[j] = ownDot[j];
+            }
         }
 
         var penaltyQuad = StoreExamples(start, width, acc, s);
