@@ -993,6 +993,7 @@ internal sealed class AlternatingLeastSquares
         Array.Clear(s.Corrected);
         var blocks = (width + GapScanBlock - 1) / GapScanBlock;
         Span<bool> hasDirect = stackalloc bool[blocks];
+        hasDirect.Clear();
         for (var j = 0; j < width; j++)
         {
             hasDirect[j / GapScanBlock] |= 2 * _columnMissing[start + j] > m;
