@@ -939,16 +939,7 @@ internal sealed class AlternatingLeastSquares
 
         // rss_j = sum y^2 - 2 x . rhs + x^T G_j x, with G_j before the penalty; x^T (G_j + Lambda) x = x . rhs at the solution,
         // so rss = sum y^2 - x.rhs - x^T Lambda x (x = 0 where a system failed: x.rhs = 0 there).
-        var rhsDotX = s.RhsDotX.AsSpan(0, width);
-        if (sharedFactor is null)
-        {
-            acc.Clear();
-            rhsDotX.Clear();
-        }
-        else
-        {
-            Cholesky.SolveMany(sharedFactor, q, acc, width, rhsDotX);
-        }
+        var rhsDotX = SolveShared(sharedFactor, acc, width, s);
 
         for (var j = 0; j < width; j++)
         {
@@ -1037,21 +1028,8 @@ internal sealed class AlternatingLeastSquares
     // (null when it failed, which gives x = 0 as the per-column solve would), and the chunk's residual sum of squares.
     private double SolveObservedChunk(int start, int width, double[]? sharedFactor, Span<double> acc, ReadOnlySpan<double> sumsq, ExampleScratch s)
     {
-        var q = _q;
-        var x = acc; // solved in place
-        var rhsDotX = s.RhsDotX.AsSpan(0, width);
-        if (sharedFactor is null)
-        {
-            x.Clear();
-            rhsDotX.Clear();
-        }
-        else
-        {
-            // rhs . x = rhs^T (G + Lambda)^-1 rhs, the squared norm of the forward substitution's result.
-            Cholesky.SolveMany(sharedFactor, q, x, width, rhsDotX);
-        }
-
-        var penaltyQuad = StoreExamples(start, width, x, s);
+        var rhsDotX = SolveShared(sharedFactor, acc, width, s);
+        var penaltyQuad = StoreExamples(start, width, acc, s);
         double rss = 0;
         for (var j = 0; j < width; j++)
         {
@@ -1059,6 +1037,24 @@ internal sealed class AlternatingLeastSquares
         }
 
         return rss;
+    }
+
+    // Solves every column of a chunk (q rows of width) in place with the shared factor, and returns each column's rhs . x =
+    // rhs^T (G + Lambda)^-1 rhs, the squared norm of the forward substitution's result; a failed factor (null) gives x = 0.
+    private Span<double> SolveShared(double[]? sharedFactor, Span<double> acc, int width, ExampleScratch s)
+    {
+        var rhsDotX = s.RhsDotX.AsSpan(0, width);
+        if (sharedFactor is null)
+        {
+            acc.Clear();
+            rhsDotX.Clear();
+        }
+        else
+        {
+            Cholesky.SolveMany(sharedFactor, _q, acc, width, rhsDotX);
+        }
+
+        return rhsDotX;
     }
 
     // Writes a chunk's solved example parameters (x: q rows of width) into the model and returns each column's x^T Lambda x.
