@@ -95,7 +95,7 @@ public static class Spectrum
         var tall = m > n;
         var size = Math.Min(m, n);
         var k = Math.Min(size, limit + Oversampling);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads, CancellationToken = cancellationToken };
+        var parallel = Parallelism.Options(maxThreads, cancellationToken);
         var q = AlternatingLeastSquares.StandardNormals(Defaults.Seed, k, size);
         Orthonormalise(q, k, size);
         var inner = new double[k * Math.Max(m, n)];
@@ -338,7 +338,7 @@ public static class Spectrum
             x[c] = float.IsNaN(values[(int)c]) ? mean : values[(int)c];
         }
 
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads, CancellationToken = cancellationToken };
+        var parallel = Parallelism.Options(maxThreads, cancellationToken);
         var gram = new double[m * m];
         var u = new double[m * r];
         var v = new double[r * n];

@@ -172,11 +172,7 @@ internal sealed class AlternatingLeastSquares
         _exampleFactors = draws is null ? new double[_r * _n] : [];
         _rowMissing = new int[_m];
         _columnMissing = new int[_n];
-        _parallel = new ParallelOptions
-        {
-            MaxDegreeOfParallelism = problem.MaxThreads <= 0 ? Environment.ProcessorCount : problem.MaxThreads,
-            CancellationToken = problem.Cancellation,
-        };
+        _parallel = Parallelism.Options(problem.MaxThreads, problem.Cancellation);
     }
 
     public AlsSolution Solve()

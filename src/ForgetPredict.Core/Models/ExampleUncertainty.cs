@@ -110,7 +110,7 @@ internal static class ExampleUncertainty
         var width = Math.Clamp(AccumulatorBudget / (q * q), 1, MaxRun);
         var runs = (n + width - 1) / width;
         var values = matrix.ValueMemory;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var parallel = Parallelism.Options(maxThreads, cancellationToken);
         var workers = Math.Min(runs, parallel.MaxDegreeOfParallelism);
         Parallel.For(0, workers, parallel, worker =>
         {

@@ -120,11 +120,7 @@ internal sealed class LogisticEngine
         _p = (biases ? 1 : 0) + _r;
         _task = new double[_m * _p];
         _example = new double[checked(_p * _n)];
-        _parallel = new ParallelOptions
-        {
-            MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads,
-            CancellationToken = cancellationToken,
-        };
+        _parallel = Parallelism.Options(options.MaxThreads, cancellationToken);
     }
 
     public AlsSolution Solve()

@@ -56,7 +56,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
         }
 
         int m = matrix.TaskCount, n = matrix.ExampleCount;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _o.MaxThreads <= 0 ? Environment.ProcessorCount : _o.MaxThreads, CancellationToken = cancellationToken };
+        var parallel = Parallelism.Options(_o.MaxThreads, cancellationToken);
 
         // Scale-free rows: each row over its root mean square; then the mean profile (column means over observed cells).
         var rows = new double[m][];

@@ -207,7 +207,7 @@ internal static class ResidualStructure
 
         var directions = new Half[(long)q * n];
         var chunks = (n + Chunk - 1) / Chunk;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Environment.ProcessorCount : maxThreads };
+        var parallel = Parallelism.Options(maxThreads, cancellationToken);
         var workers = Math.Min(chunks, parallel.MaxDegreeOfParallelism);
         Parallel.For(0, workers, parallel, worker =>
         {

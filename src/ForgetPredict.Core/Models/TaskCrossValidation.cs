@@ -164,7 +164,7 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         var perFold = new (double[] Truth, double[][] Predictions, double[][] Stds, int ShortTasks)[folds];
         var skipped = new bool[folds];
         var failures = new Exception?[folds];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads <= 0 ? Environment.ProcessorCount : options.MaxThreads, CancellationToken = cancellationToken };
+        var parallel = Numerics.Parallelism.Options(options.MaxThreads, cancellationToken);
         Parallel.For(0, folds, parallel, f =>
         {
             // Each fold's failure is kept and the lowest fold's rethrown below, unwrapped: Parallel.For would wrap them in an

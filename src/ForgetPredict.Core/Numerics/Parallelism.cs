@@ -15,11 +15,8 @@ internal static class Parallelism
         }
     }
 
-    /// <summary>Parallel-loop options for <paramref name="maxThreads"/> (-1 or 0: all cores).</summary>
-    public static ParallelOptions Options(int maxThreads) => new() { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : Environment.ProcessorCount };
-
     /// <summary>Parallel-loop options for <paramref name="maxThreads"/> (-1 or 0: all cores) that stop the loop when
     /// <paramref name="cancellationToken"/> is cancelled.</summary>
-    public static ParallelOptions Options(int maxThreads, CancellationToken cancellationToken) =>
+    public static ParallelOptions Options(int maxThreads, CancellationToken cancellationToken = default) =>
         new() { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : Environment.ProcessorCount, CancellationToken = cancellationToken };
 }
