@@ -403,12 +403,7 @@ public sealed class KnnModel : IForgettingModel
     {
         int m = training.TaskCount, n = training.ExampleCount;
         var msd = options.Similarity == KnnSimilarity.Msd;
-        var rowShift = new double[m];
-        for (var i = 0; !msd && i < m; i++)
-        {
-            rowShift[i] = baseline.GlobalMean + baseline.TaskBiases[i];
-        }
-
+        var rowShift = RowShifts(baseline, msd);
         var gram = msd
             ? GramMatrix.Rows(training, default, default, options.MaxThreads, cancellationToken)
             : GramMatrix.Rows(training, rowShift, baseline.ExampleBiases, options.MaxThreads, cancellationToken);
@@ -455,6 +450,19 @@ public sealed class KnnModel : IForgettingModel
         return gram;
     }
 
+    // What the Gram paths subtract from each task's row: nothing for MSD, which compares raw values; mu + a_i for Pearson,
+    // which compares the baseline residuals z - (mu + a_i) - b_j (the b_j are the column shifts).
+    private static double[] RowShifts(FactorModel baseline, bool msd)
+    {
+        var shifts = new double[baseline.TaskCount];
+        for (var i = 0; !msd && i < shifts.Length; i++)
+        {
+            shifts[i] = baseline.GlobalMean + baseline.TaskBiases[i];
+        }
+
+        return shifts;
+    }
+
     /// <summary>
     /// Matrices with at most one cell in this many missing take <see cref="FewGapsSimilarity"/>; more take the pair-by-pair
     /// sums, whose cost does not grow with the gaps.
@@ -499,16 +507,7 @@ public sealed class KnnModel : IForgettingModel
     {
         int m = training.TaskCount, n = training.ExampleCount;
         var msd = options.Similarity == KnnSimilarity.Msd;
-        // MSD compares raw values, Pearson the baseline residuals z - (mu + a_i) - b_j.
-        var rowShift = new double[m];
-        if (!msd)
-        {
-            for (var i = 0; i < m; i++)
-            {
-                rowShift[i] = baseline.GlobalMean + baseline.TaskBiases[i];
-            }
-        }
-
+        var rowShift = RowShifts(baseline, msd);
         var columnShift = msd ? [] : baseline.ExampleBiases.ToArray();
         var gram = GramMatrix.Rows(training, rowShift, columnShift, options.MaxThreads, cancellationToken);
         var sums = new double[m];
