@@ -165,10 +165,14 @@ public static class Metrics
     }
 
     /// <summary>Area under the ROC curve of scores against binary labels (1 = forgotten); ties count half. NaN without both classes.</summary>
-    public static double RocAuc(ReadOnlySpan<double> labels, ReadOnlySpan<double> scores)
+    public static double RocAuc(ReadOnlySpan<double> labels, ReadOnlySpan<double> scores) => RocAuc(labels, scores, mergeNearTies: false);
+
+    /// <summary><see cref="RocAuc(ReadOnlySpan{double}, ReadOnlySpan{double})"/>, with <paramref name="mergeNearTies"/> of the
+    /// scores <see cref="MergeNearTies"/> would make equal.</summary>
+    internal static double RocAuc(ReadOnlySpan<double> labels, ReadOnlySpan<double> scores, bool mergeNearTies)
     {
         var (l, s) = Observed(labels, scores);
-        var ranks = Ranks(s);
+        var ranks = RanksAndTop(s, 0, mergeNearTies).Ranks;
         double positives = 0, rankSum = 0;
         for (var i = 0; i < l.Length; i++)
         {
@@ -223,19 +227,20 @@ public static class Metrics
     /// </summary>
     public static double[] MergeNearTies(ReadOnlySpan<double> values)
     {
-        var merged = values.ToArray();
-        double largest = 0;
-        foreach (var v in values)
+        var (keys, order) = Sorted(values, mergeNearTies: true);
+        var merged = new double[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
         {
-            largest = double.IsFinite(v) ? Math.Max(largest, Math.Abs(v)) : largest;
+            merged[order[i]] = keys[i];
         }
 
-        var tolerance = Math.ScaleB(largest, -40);
-        if (tolerance == 0 || merged.Length < 2)
-        {
-            return merged;
-        }
+        return merged;
+    }
 
+    // The values sorted ascending (NaN first) with their indices; with mergeNearTies, each run of sorted values within 2^-40 of
+    // the largest magnitude of the next is made its smallest value (MergeNearTies), in the sorted keys themselves.
+    private static (double[] Keys, int[] Order) Sorted(ReadOnlySpan<double> values, bool mergeNearTies)
+    {
         var keys = values.ToArray();
         var order = new int[keys.Length];
         for (var i = 0; i < order.Length; i++)
@@ -243,28 +248,44 @@ public static class Metrics
             order[i] = i;
         }
 
-        // The sort puts NaN first; the runs start after them.
+        // A primitive key sort; the order within ties does not matter for ranks because tied values share one average rank.
         Array.Sort(keys, order);
+        if (!mergeNearTies)
+        {
+            return (keys, order);
+        }
+
+        double largest = 0;
+        foreach (var v in keys)
+        {
+            largest = double.IsFinite(v) ? Math.Max(largest, Math.Abs(v)) : largest;
+        }
+
+        var tolerance = Math.ScaleB(largest, -40);
         var first = 0;
         while (first < keys.Length && double.IsNaN(keys[first]))
         {
             first++;
         }
 
-        var representative = first < keys.Length ? keys[first] : double.NaN;
-        for (var i = first + 1; i < keys.Length; i++)
+        // Each key is compared with its predecessor as sorted (before it was merged), so a run is a chain of close values.
+        for (var i = keys.Length - 1; tolerance > 0 && i > first; i--)
         {
             if (keys[i] - keys[i - 1] <= tolerance)
             {
-                merged[order[i]] = representative;
-            }
-            else
-            {
-                representative = keys[i];
+                keys[i] = double.NaN;   // marked; filled below with the run's smallest
             }
         }
 
-        return merged;
+        for (var i = first + 1; tolerance > 0 && i < keys.Length; i++)
+        {
+            if (double.IsNaN(keys[i]))
+            {
+                keys[i] = keys[i - 1];
+            }
+        }
+
+        return (keys, order);
     }
 
     /// <summary>Average ranks (1-based; ties share the mean of their ranks).</summary>
@@ -277,16 +298,24 @@ public static class Metrics
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
     public static (double[] Ranks, int[] Top) RanksAndTop(ReadOnlySpan<double> values, int k)
     {
+        var (ranks, top, _) = RanksAndTop(values, k, mergeNearTies: false);
+        return (ranks, top);
+    }
+
+    /// <summary>
+    /// <see cref="RanksAndTop(ReadOnlySpan{double}, int)"/>, with <paramref name="mergeNearTies"/> of values
+    /// <see cref="MergeNearTies"/> would make equal (from the same sort), and then the values as ranked (empty without merging).
+    /// </summary>
+    internal static (double[] Ranks, int[] Top, double[] Ranked) RanksAndTop(ReadOnlySpan<double> values, int k, bool mergeNearTies)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        var keys = values.ToArray();
-        var order = new int[keys.Length];
-        for (var i = 0; i < order.Length; i++)
+        var (keys, order) = Sorted(values, mergeNearTies);
+        var ranked = mergeNearTies ? new double[keys.Length] : [];
+        for (var i = 0; i < ranked.Length; i++)
         {
-            order[i] = i;
+            ranked[order[i]] = keys[i];
         }
 
-        // A primitive key sort; the order within ties does not matter for ranks because tied values share one average rank.
-        Array.Sort(keys, order);
         var ranks = new double[keys.Length];
         var start = 0;
         while (start < keys.Length)
@@ -309,7 +338,7 @@ public static class Metrics
         k = Math.Clamp(k, 0, keys.Length);
         if (k == 0)
         {
-            return (ranks, []);
+            return (ranks, [], ranked);
         }
 
         // Everything above the k-th largest value, then the lowest indices among those equal to it.
@@ -332,7 +361,7 @@ public static class Metrics
         var above = keys.Length - firstAbove;
         Array.Copy(order, firstAbove, top, 0, above);
         Array.Copy(ties, 0, top, above, k - above);
-        return (ranks, top);
+        return (ranks, top, ranked);
     }
 
     /// <summary>Indices of the k largest values (all of them when there are fewer), largest first; ties broken by lower index.</summary>

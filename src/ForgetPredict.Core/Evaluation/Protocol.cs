@@ -848,8 +848,7 @@ public static class Protocol
                 pooledTruth?.AddRange(scored.Values);
                 pooledPrediction?.AddRange(rowPredicted);
                 // Ranked with ties in exact arithmetic kept as ties, not ordered by the last bits (Metrics.MergeNearTies).
-                var ranked = Metrics.MergeNearTies(rowPredicted);
-                var (predictedRanks, predictedTop) = Metrics.RanksAndTop(ranked, topK);
+                var (predictedRanks, predictedTop, ranked) = Metrics.RanksAndTop(rowPredicted, topK, mergeNearTies: true);
                 var rho = count < 2 ? double.NaN : Metrics.Pearson(scored.Ranks, predictedRanks);
                 if (!double.IsNaN(rho))
                 {
@@ -886,7 +885,7 @@ public static class Protocol
                 var truthArray = pooledTruth!.ToArray();
                 var predictionArray = pooledPrediction!.ToArray();
                 (precision[s], recall[s], f1[s]) = Metrics.Classification(truthArray, predictionArray, o.Threshold);
-                auc[s] = Metrics.RocAuc(truthArray, Metrics.MergeNearTies(predictionArray));
+                auc[s] = Metrics.RocAuc(truthArray, predictionArray, mergeNearTies: true);
             }
         }
 
