@@ -169,16 +169,19 @@ internal static class InputFile
         stream.Position = stream.Length - 4;
         stream.ReadExactly(tail);
         stream.Position = start;
-        var format = head.SequenceEqual((ReadOnlySpan<byte>)[0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y']) ? ".npy (it starts with numpy's bytes 93 'NUMPY')"
-            : head[..4].SequenceEqual((ReadOnlySpan<byte>)[(byte)'P', (byte)'K', 3, 4]) ? "zip archive, as .npz is (it starts with the bytes 'PK' 03 04)"
-            : head[..4].SequenceEqual("PAR1"u8) && tail.SequenceEqual("PAR1"u8) ? "Parquet file (it starts and ends with 'PAR1')"
+        (string What, string Extension)? found =
+            head.SequenceEqual(Formats.NpyFormat.Magic) ? (".npy (it starts with numpy's bytes 93 'NUMPY')", ".npy")
+            : head[..4].SequenceEqual(ZipMagic) ? ("zip archive, as .npz is (it starts with the bytes 'PK' 03 04)", ".npz")
+            : head[..4].SequenceEqual(Parquet.ParquetReader.Magic) && tail.SequenceEqual(Parquet.ParquetReader.Magic) ? ("Parquet file (it starts and ends with 'PAR1')", ".parquet")
             : null;
-        if (format is not null)
+        if (found is { } format)
         {
-            var extension = format[0] == '.' ? ".npy" : format[0] == 'z' ? ".npz" : ".parquet";
-            throw new ForgettingDataException(sourceName, $"is a {format}, not text: name it {Path.GetFileNameWithoutExtension(WithoutGz(sourceName).Name)}{extension} so that it is read as one.");
+            throw new ForgettingDataException(sourceName, $"is a {format.What}, not text: name it {Path.GetFileNameWithoutExtension(WithoutGz(sourceName).Name)}{format.Extension} so that it is read as one.");
         }
     }
+
+    // A zip archive's local file header, as an .npz starts.
+    private static ReadOnlySpan<byte> ZipMagic => [(byte)'P', (byte)'K', 3, 4];
 
     // Whether a seekable stream's next two bytes are gzip's magic; it is left where it was. A stream that cannot seek is
     // never peeked at (its bytes could not be given back).

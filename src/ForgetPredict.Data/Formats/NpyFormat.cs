@@ -34,6 +34,9 @@ public sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape, in
 public static class NpyFormat
 {
     private static readonly byte[] s_magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>The bytes every .npy file starts with: 93 'NUMPY'.</summary>
+    internal static ReadOnlySpan<byte> Magic => s_magic;
     private const int MaxHeaderLength = 1 << 20;
     private const int ChunkBytes = 1 << 24;
 

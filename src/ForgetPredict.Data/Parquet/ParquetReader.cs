@@ -35,6 +35,9 @@ public sealed class ParquetReader : IDisposable
     private const int WindowSize = 1 << 20;
     private static readonly byte[] s_magic = "PAR1"u8.ToArray();
 
+    /// <summary>The bytes every Parquet file starts and ends with: 'PAR1'.</summary>
+    internal static ReadOnlySpan<byte> Magic => s_magic;
+
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private readonly string _sourceName;
