@@ -1125,15 +1125,19 @@ internal sealed class Utf8TextWriter : IDisposable
         return this;
     }
 
-    public Utf8TextWriter Number(float value) => Number<float>(value);
+    public Utf8TextWriter Number(float value) => Number<float>(value, wholeAsFloat: false);
 
-    public Utf8TextWriter Number(double value) => Number<double>(value);
+    public Utf8TextWriter Number(double value) => Number<double>(value, wholeAsFloat: false);
 
-    // A table's double: round-trip text, with ".0" after a whole number ("1.0", as pandas writes a float column), so that a
-    // column whose every value happens to be whole (probabilities that all saturate) reads back as floats, not integers.
-    public Utf8TextWriter FloatNumber(double value)
+    // A table's double: as Number, with ".0" after a whole number ("1.0", as pandas writes a float column), so that a column
+    // whose every value happens to be whole (probabilities that all saturate) reads back as floats, not integers.
+    public Utf8TextWriter FloatNumber(double value) => Number<double>(value, wholeAsFloat: true);
+
+    // Round-trip text of a float or double; NaN (missing) writes nothing. Both fit in 32 bytes, and ".0" in two more.
+    private Utf8TextWriter Number<T>(T value, bool wholeAsFloat)
+        where T : IFloatingPoint<T>, IUtf8SpanFormattable
     {
-        if (double.IsNaN(value))
+        if (T.IsNaN(value))
         {
             return this;
         }
@@ -1144,7 +1148,7 @@ internal sealed class Utf8TextWriter : IDisposable
         }
 
         value.TryFormat(_buffer.AsSpan(_length), out var written, "R", CultureInfo.InvariantCulture);
-        var whole = double.IsFinite(value) && _buffer.AsSpan(_length, written).IndexOfAny(".Ee"u8) < 0;
+        var whole = wholeAsFloat && T.IsFinite(value) && _buffer.AsSpan(_length, written).IndexOfAny(".Ee"u8) < 0;
         _length += written;
         if (whole)
         {
@@ -1152,25 +1156,6 @@ internal sealed class Utf8TextWriter : IDisposable
             _buffer[_length++] = (byte)'0';
         }
 
-        return this;
-    }
-
-    // Round-trip text of a float or double; NaN (missing) writes nothing. Both fit in 32 bytes.
-    private Utf8TextWriter Number<T>(T value)
-        where T : IFloatingPoint<T>, IUtf8SpanFormattable
-    {
-        if (T.IsNaN(value))
-        {
-            return this;
-        }
-
-        if (_buffer.Length - _length < 32)
-        {
-            Flush();
-        }
-
-        value.TryFormat(_buffer.AsSpan(_length), out var written, "R", CultureInfo.InvariantCulture);
-        _length += written;
         return this;
     }
 
