@@ -53,11 +53,11 @@ public static class JsonMatrixFormat
         {
             // The parser's text names its own position ("LineNumber: 0 | BytePositionInLine: 48") and a path: said here in
             // the file's terms instead (the line, then the character in it).
-            var where = string.Create(CultureInfo.InvariantCulture, $"character {(e.BytePositionInLine ?? 0) + 1}");
+            var where = JsonText.Where(e);
             var detail = JsonText.IsBareNonFinite(e)
                 ? $"{where}: {JsonText.NonFiniteHint} write null for a missing cell (pandas to_json does, or json.dump after replacing NaN by None)."
                 : $"{where}: the file is not valid JSON ({JsonText.Reason(e)}); check it is complete.";
-            throw new ForgettingDataException(sourceName, detail, (e.LineNumber ?? 0) + 1, innerException: e);
+            throw new ForgettingDataException(sourceName, detail, JsonText.Line(e), innerException: e);
         }
     }
 

@@ -98,13 +98,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             var reason = JsonText.Reason(e);
             if (JsonText.IsBareNonFinite(e))
             {
-                throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
-                    $"character {(e.BytePositionInLine ?? 0) + 1}: {JsonText.NonFiniteHint} leave out the cells that were not measured (a measured cell has a finite value)."), (e.LineNumber ?? 0) + 1, innerException: e);
+                throw new ForgettingDataException(path, $"{JsonText.Where(e)}: {JsonText.NonFiniteHint} leave out the cells that were not measured (a measured cell has a finite value).", JsonText.Line(e), innerException: e);
             }
 
             var lines = reason.Contains("after a single JSON value", StringComparison.Ordinal)
                 ? " It looks like JSON Lines (one record per line), which is not read here: write one array (to_json(orient=\"records\") without lines=True)." : string.Empty;
-            throw new ForgettingDataException(path, $"is not valid JSON ({reason}); {Shapes}.{lines}", (e.LineNumber ?? 0) + 1, innerException: e);
+            throw new ForgettingDataException(path, $"is not valid JSON ({reason}); {Shapes}.{lines}", JsonText.Line(e), innerException: e);
         }
 
         using (document)
