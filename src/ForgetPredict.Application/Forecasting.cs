@@ -91,10 +91,8 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
         ArgumentNullException.ThrowIfNull(features);
         return model is null
             ? throw new ArgumentException($"{modelName} was fitted without example features; {refit} to predict new examples from their features.", nameof(model))
-            : new NewExampleQuery(features, model, source) { Warning = Join(UnseenLevels(model, features, source), FarFromTraining(model, features, source)) };
+            : new NewExampleQuery(features, model, source) { Warning = Extrapolation.Join(UnseenLevels(model, features, source), FarFromTraining(model, features, source)) };
     }
-
-    private static string? Join(params string?[] warnings) => warnings.OfType<string>().ToArray() is { Length: > 0 } said ? string.Join(" ", said) : null;
 
     // New examples with a categorical value the model never saw ('perll' for 'perl', or a new source): each level once, with
     // how many new examples have it.
@@ -154,6 +152,9 @@ internal static class Extrapolation
     // "lr 1E+300 lies 755 standard deviations from the training tasks' values; ..."
     public static string Describe(IEnumerable<(string Column, double Value, double Deviations)> far, string whose) =>
         string.Join("; ", far.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from {whose} values")));
+
+    // The warnings that apply, one after another; null when none does.
+    public static string? Join(params string?[] warnings) => warnings.OfType<string>().ToArray() is { Length: > 0 } said ? string.Join(" ", said) : null;
 
     // Each categorical value of a row that no view was fitted with: a key (the column and level) and "source 'perll' is not a
     // level the model was fitted with ('perl', 'web', ...; did you mean 'perl'?)".
@@ -268,8 +269,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             throw Forecasting.From(source, e, nameof(features));
         }
 
-        var warnings = new[] { UnseenLevels(model, features, row, source), FarFromTraining(model, features, row, source) }.OfType<string>().ToArray();
-        return new TaskFeatureQuery(features, row, model) { Warning = warnings.Length == 0 ? null : string.Join(" ", warnings) };
+        return new TaskFeatureQuery(features, row, model) { Warning = Extrapolation.Join(UnseenLevels(model, features, row, source), FarFromTraining(model, features, row, source)) };
     }
 
     /// <summary>
