@@ -39,14 +39,7 @@ public static class FeatureFile
 
         RefuseSameFileNames(paths, what);
         var sets = paths.Select(p => Read(p, ids, what, idColumn)).ToArray();
-        try
-        {
-            return FeatureSet.Combine(sets);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ForgettingDataException(paths[0], ExceptionText.Sentence(e));
-        }
+        return Combine(sets, paths[0]);
     }
 
     /// <summary>
@@ -64,13 +57,19 @@ public static class FeatureFile
 
         RefuseSameFileNames([.. files.Select(f => f.SourceName)], what);
         var sets = files.Select(f => Read(f.Path, f.SourceName, ids, what)).ToArray();
+        return Combine(sets, files[0].SourceName);
+    }
+
+    // The sets joined by id; what FeatureSet refuses (rows that disagree) is named against `source`.
+    private static FeatureSet Combine(IReadOnlyList<FeatureSet> sets, string source)
+    {
         try
         {
             return FeatureSet.Combine(sets);
         }
         catch (ArgumentException e)
         {
-            throw new ForgettingDataException(files[0].SourceName, ExceptionText.Sentence(e));
+            throw new ForgettingDataException(source, ExceptionText.Sentence(e));
         }
     }
 
@@ -177,14 +176,7 @@ public static class FeatureFile
             return null;
         }
 
-        try
-        {
-            return FeatureSet.Combine(sets);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ForgettingDataException(paths[0], ExceptionText.Sentence(e));
-        }
+        return Combine(sets, paths[0]);
     }
 
     /// <summary>
@@ -315,14 +307,7 @@ public static class FeatureFile
             }
         }
 
-        try
-        {
-            return FeatureSet.Combine(sets);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ForgettingDataException(field, ExceptionText.Sentence(e));
-        }
+        return Combine(sets, field);
 
         string SourceOf(FeatureRows part) => part.Name is null ? field : $"{field}.{part.Name}";
     }
