@@ -1,3 +1,4 @@
+using System.Globalization;
 using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Models;
 
@@ -12,6 +13,8 @@ namespace ForgetPredict.Data;
 ///                   string chosen, double relative error, double[p] component gains
 ///   8 TASKFEATURES2 int32 V (2 or more), V x view (block .. log flags), then as 6 from double bandwidth on (d = the views'
 ///                   total width)
+///   9 TASKFEATURESPREAD int32 p, double[p] kernel ridge penalties (0 where a component does not use the features),
+///                   double[p] the scales of the distance-dependent prior variances
 ///   7 EXAMPLEFEATURES int32 V, V x view (as above: block .. log flags), int32 q, double[(d+1)*q] weights (d = the views'
 ///                   total width; the intercept last), double[q] leave-one-out error variances, double[q] explained shares
 /// </code>
@@ -21,6 +24,28 @@ public static partial class ModelFile
     private const uint TagTaskFeatures = 6;
     private const uint TagExampleFeatures = 7;
     private const uint TagTaskFeaturesCombined = 8;
+    private const uint TagTaskFeatureSpread = 9;
+
+    private static void WriteTaskFeatureSpread(BinaryWriter w, TaskFeatureModelParts parts)
+    {
+        w.Write(parts.Penalties.Length);
+        WriteDoubles(w, parts.Penalties);
+        WriteDoubles(w, parts.Spread);
+    }
+
+    private static TaskFeatureModel ReadTaskFeatureSpread(SpanReader r, TaskFeatureModel taskFeatures)
+    {
+        var parts = taskFeatures.Parts ?? throw r.Fail("the task feature spread belongs to a feature model that uses no features");
+        var p = r.Count(16, 1025);
+        if (p != taskFeatures.Dimension)
+        {
+            throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"the task feature spread has {p} components; the task feature model has {taskFeatures.Dimension}"));
+        }
+
+        var penalties = r.Doubles(p);
+        var spread = r.Doubles(p);
+        return r.Guard(() => TaskFeatureModel.Restore(parts with { Penalties = penalties, Spread = spread }));
+    }
 
     private static void WriteTaskFeatures(BinaryWriter w, TaskFeatureModelParts parts)
     {

@@ -54,6 +54,8 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///   7 EXAMPLEFEATURES the example feature model (after the model section; see ModelFile.TaskFeatures.cs); files without it read as before
 ///   8 TASKFEATURES2 a task feature model over several concatenated views (written instead of 6 only then, so files whose
 ///             feature model uses one view are as before)
+///   9 TASKFEATURESPREAD how the task feature prior's variance grows with a task's distance from the training tasks (after
+///             section 6 or 8; see ModelFile.TaskFeatures.cs); files without it keep the leave-one-out variances everywhere
 /// ids: byte implicit (1) or explicit (0); explicit: int32 count, count x string. string: int32 byte length, UTF-8.
 /// </code>
 /// <para>Every count and length read is checked against the bytes that remain before anything is allocated, and the
@@ -132,6 +134,10 @@ public static partial class ModelFile
             if (taskFeatures?.Parts is { } parts)
             {
                 Section(w, parts.Views.Count == 1 ? TagTaskFeatures : TagTaskFeaturesCombined, b => WriteTaskFeatures(b, parts));
+                if (parts.Penalties.Length > 0)
+                {
+                    Section(w, TagTaskFeatureSpread, b => WriteTaskFeatureSpread(b, parts));
+                }
             }
 
             if (exampleFeatures is not null)
@@ -434,6 +440,9 @@ public static partial class ModelFile
                 case TagTaskFeatures:
                 case TagTaskFeaturesCombined:
                     taskFeatures = ReadTaskFeatures(section, model ?? throw section.Fail("the task feature model comes before the model"), tag == TagTaskFeaturesCombined);
+                    break;
+                case TagTaskFeatureSpread:
+                    taskFeatures = ReadTaskFeatureSpread(section, taskFeatures ?? throw section.Fail("the task feature spread comes before the task feature model"));
                     break;
                 case TagExampleFeatures:
                     exampleFeatures = ReadExampleFeatures(section, model ?? throw section.Fail("the example feature model comes before the model"));

@@ -280,6 +280,42 @@ public class FeatureFileTests
     }
 
     [Fact]
+    public void ModelFile_KeepsHowThePriorWidensWithDistance_InItsOwnSection_AndFilesWithoutItReadAsBefore()
+    {
+        // Given: a feature model whose prior's variance grows with a task's distance from the training tasks, and the same
+        // model without that spread (what files written before the section existed hold).
+        var (z, x) = PlantedTasks.Matrix(11);
+        var features = PlantedTasks.SettingsAndData(z, x, 12);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var featureModel = TaskFeatureModel.Fit(model, features);
+        var constant = TaskFeatureModel.Restore(featureModel.Parts! with { Penalties = [], Spread = [] });
+
+        // When: both are saved and loaded.
+        var folder = RepoPaths.NewTempFolder();
+        ModelFile.Save(model, Path.Combine(folder, "spread.fpm"), taskFeatures: featureModel);
+        ModelFile.Save(model, Path.Combine(folder, "old.fpm"), taskFeatures: constant);
+        var loaded = ModelFile.Load(Path.Combine(folder, "spread.fpm")).TaskFeatures!;
+        var old = ModelFile.Load(Path.Combine(folder, "old.fpm")).TaskFeatures!;
+
+        // Then: the spread comes back to the bit (a training task's prior and a far task's), and the far task's prior is wider;
+        // the file without it gives every task the same covariance, as such files always did.
+        var far = FeatureSet.Combine(
+        [
+            new FeatureSet(IdList.From(["far"]), [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr"], [12.0])]),
+            new FeatureSet(IdList.From(["far"]), [new FeatureBlock("task_emb.npy", FeatureKind.Embedding, [.. Enumerable.Range(0, 16).Select(c => $"e{c}")], [.. Enumerable.Range(0, 16).Select(c => 3.0)])]),
+        ]);
+        var row = features.Ids.IndexOf("t3");
+        Assert.Equal(featureModel.Parts!.Spread, loaded.Parts!.Spread);
+        Assert.Equal(featureModel.Prior(features, row).Covariance.ToArray(), loaded.Prior(features, row).Covariance.ToArray());
+        Assert.Equal(featureModel.Prior(far).Covariance.ToArray(), loaded.Prior(far).Covariance.ToArray());
+        static double Trace(GaussianPrior p) => Enumerable.Range(0, p.Dimension).Sum(a => p.Covariance[(a * p.Dimension) + a]);
+        Assert.True(Trace(loaded.Prior(far)) > 2 * Trace(loaded.Prior(features, row)), $"{Trace(loaded.Prior(far))} against {Trace(loaded.Prior(features, row))}");
+        Assert.Empty(old.Parts!.Spread);
+        Assert.Equal(old.Prior(features, row).Covariance.ToArray(), old.Prior(far).Covariance.ToArray());
+        Assert.Equal(featureModel.Prior(far).Mean.ToArray(), old.Prior(far).Mean.ToArray());
+    }
+
+    [Fact]
     public void ModelFile_KeepsTheExampleFeatureModel_InItsOwnSection_AndFilesWithoutItReadAsBefore()
     {
         // Given: an mf model whose example parameters follow one example feature, and its example feature model.

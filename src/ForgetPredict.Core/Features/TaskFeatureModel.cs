@@ -63,6 +63,15 @@ public sealed record TaskFeatureModelParts
     /// <summary>Per component the model's own prior variance (p).</summary>
     public required double[] OwnVariances { get; init; }
 
+    /// <summary>
+    /// Per component the kernel ridge penalty (p; 0 where the features are not used), or empty for a model whose prior variance
+    /// does not follow the distance from the training tasks (files written before it did).
+    /// </summary>
+    public double[] Penalties { get; init; } = [];
+
+    /// <summary>Per component the scale of the distance-dependent prior variance (as long as <see cref="Penalties"/>).</summary>
+    public double[] Spread { get; init; } = [];
+
     /// <summary>The model's own prior.</summary>
     public required GaussianPrior Fallback { get; init; }
 
@@ -98,9 +107,13 @@ public sealed record TaskFeatureReport(bool UsesFeatures, string Chosen, double 
 /// the combination lets one kernel see both. Every subset of the blocks as a candidate was tried and dropped: with ~14
 /// training tasks per fold of the ensemble's cross-validation the extra choices were overfitted.</para>
 /// <para>The prior's covariance is the leave-one-out error covariance of the features' predictions (honest: measured on
-/// tasks the regression did not see). Folding in k measured cells then updates it as usual, so predictions improve from
-/// k = 0 and the features' weight falls as cells accumulate.</para>
-/// <para>Cost of a prior: one kernel row over the M training tasks (O(M d) for d encoded columns) and O(M p + p^2).</para>
+/// tasks the regression did not see), per component scaled by the Gaussian process's predictive variance at the new task
+/// relative to its leave-one-out variances at the training tasks: a task whose features lie among the training tasks' gets
+/// about the leave-one-out error, one unlike any of them (a learning rate never tried, another kind of data) a wider prior.
+/// Folding in k measured cells then updates it as usual, so predictions improve from k = 0 and the features' weight falls
+/// as cells accumulate.</para>
+/// <para>Cost of a prior: one kernel row over the M training tasks (O(M d) for d encoded columns), O(M^2) for its variance
+/// (after one O(M^3) eigendecomposition of the training tasks' kernel matrix, on the first prior) and O(M p + p^3).</para>
 /// <threadsafety>Immutable; safe for concurrent use.</threadsafety>
 /// </remarks>
 public sealed class TaskFeatureModel
@@ -120,12 +133,17 @@ public sealed class TaskFeatureModel
     private readonly double[] _covariance;
     private readonly double[] _featureVariances;   // per component: the leave-one-out variance where features are used, else the model's own
     private readonly double[] _ownVariances;       // per component: the model's own prior variance
+    private readonly double[] _lambdas;            // per component: the kernel ridge penalty (0 where features are not used); empty without spread
+    private readonly double[] _spread;             // per component: sigma_c^2 of the distance-dependent variance (see Spread); empty in older files
+    private readonly Lazy<(double[] Values, double[] Vectors)> _gramEigen;
 
     private TaskFeatureModel(FeatureView[] views, KernelSpec kernel, double[] trainEncoded, double[] alpha, double[] priorMean, double[] basis, double[] featureVariances,
-        double[] ownVariances, GaussianPrior fallback, TaskFeatureReport report, int taskCount)
+        double[] ownVariances, GaussianPrior fallback, TaskFeatureReport report, int taskCount, double[] lambdas, double[] spread)
     {
         _featureVariances = featureVariances;
         _ownVariances = ownVariances;
+        _lambdas = lambdas;
+        _spread = spread;
         _covariance = views.Length == 0 ? fallback.Covariance.ToArray() : Covariance(basis, featureVariances, ownVariances, 1);
         _views = views;
         Views = Array.AsReadOnly(views);
@@ -139,6 +157,7 @@ public sealed class TaskFeatureModel
         _fallback = fallback;
         Report = report;
         TaskCount = taskCount;
+        _gramEigen = GramEigen(kernel, trainEncoded, taskCount, _width);
     }
 
     /// <summary>
@@ -174,6 +193,8 @@ public sealed class TaskFeatureModel
         Basis = [.. _basis],
         FeatureVariances = [.. _featureVariances],
         OwnVariances = [.. _ownVariances],
+        Penalties = [.. _lambdas],
+        Spread = [.. _spread],
         Fallback = _fallback,
         Report = Report,
     };
@@ -190,13 +211,15 @@ public sealed class TaskFeatureModel
         if (parts.Views.Count == 0 || parts.PriorMean.Length != p || parts.Basis.Length != p * p || parts.FeatureVariances.Length != p || parts.OwnVariances.Length != p
             || parts.TrainEncoded.Length != m * d || parts.Alpha.Length != m * p || m < 2 || !(parts.Bandwidth >= 0)
             || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.TrainEncoded) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.Alpha)
-            || parts.FeatureVariances.Concat(parts.OwnVariances).Concat(parts.Basis).Concat(parts.PriorMean).Any(v => !double.IsFinite(v)))
+            || parts.FeatureVariances.Concat(parts.OwnVariances).Concat(parts.Basis).Concat(parts.PriorMean).Any(v => !double.IsFinite(v))
+            || parts.Penalties.Length != parts.Spread.Length || (parts.Penalties.Length != 0 && parts.Penalties.Length != p)
+            || parts.Penalties.Concat(parts.Spread).Any(v => !(v >= 0 && double.IsFinite(v))))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, width {d}, {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights)."), nameof(parts));
         }
 
         return new TaskFeatureModel([.. parts.Views], new KernelSpec(parts.Bandwidth), [.. parts.TrainEncoded], [.. parts.Alpha], [.. parts.PriorMean], [.. parts.Basis], [.. parts.FeatureVariances],
-            [.. parts.OwnVariances], parts.Fallback, parts.Report, m);
+            [.. parts.OwnVariances], parts.Fallback, parts.Report, m, [.. parts.Penalties], [.. parts.Spread]);
     }
 
     /// <summary>
@@ -301,7 +324,7 @@ public sealed class TaskFeatureModel
             candidates.Add(new FeatureCandidate($"{description}, {kernel}", relative));
             if (choice.Error < plainError && (best is null || choice.Error < best.Error))
             {
-                best = choice with { Views = candidateViews, Kernel = kernel, Encoded = encodings[t / kernels.Length], Description = description };
+                best = choice with { Views = candidateViews, Kernel = kernel, Encoded = encodings[t / kernels.Length], Description = description, Gram = grams[t / kernels.Length][t % kernels.Length] };
             }
         }
 
@@ -309,7 +332,7 @@ public sealed class TaskFeatureModel
         if (best is null)
         {
             var none = new TaskFeatureReport(false, "none", 1, new double[p], ordered);
-            return new TaskFeatureModel([], KernelSpec.Linear, [], [], prior.Mean.ToArray(), basis, [], [], prior, none, m);
+            return new TaskFeatureModel([], KernelSpec.Linear, [], [], prior.Mean.ToArray(), basis, [], [], prior, none, m, [], []);
         }
 
         // Prior covariance: per component the leave-one-out error variance of its prediction, or the model's own variance.
@@ -337,13 +360,19 @@ public sealed class TaskFeatureModel
 
         var report = new TaskFeatureReport(true, $"{best.Description}, {best.Kernel}", best.Error / plainError, gains, ordered);
         var ownVariances = eigen.Values.Select(v => Math.Max(v, 0)).ToArray();
-        return new TaskFeatureModel(best.Views!, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, variances, ownVariances, prior, report, m);
+        var spread = Spread(best.Gram!, best.Loo, best.Lambdas, m, p);
+        return new TaskFeatureModel(best.Views!, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, variances, ownVariances, prior, report, m, best.Lambdas, spread);
     }
 
     /// <summary>
     /// The prior of a new task's parameters from its features: <paramref name="features"/> must hold a block named like each
     /// chosen view's (other blocks are ignored) with one row, or be selected with <paramref name="row"/>.
     /// </summary>
+    /// <remarks>
+    /// Each component's variance grows with the task's distance from the training tasks in the features (the Gaussian process's
+    /// predictive variance of the kernel ridge regression, scaled so that over the training tasks it matches the leave-one-out
+    /// errors): a task like the training ones gets about the leave-one-out error, one unlike any of them a wider prior.
+    /// </remarks>
     /// <exception cref="ArgumentException">The features lack a block the model uses, or its columns differ.</exception>
     public GaussianPrior Prior(FeatureSet features, int row = 0)
     {
@@ -353,12 +382,8 @@ public sealed class TaskFeatureModel
             return _fallback;
         }
 
-        var blocks = _views.Select(v => v.AlignFrom(features, "task")).ToArray();
-        ArgumentOutOfRangeException.ThrowIfNegative(row);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
-        Span<double> encoded = _width <= 1024 ? stackalloc double[_width] : new double[_width];
-        FeatureView.EncodeConcatenated(_views, blocks, row, _viewWeights, encoded);
-        return PriorOfEncoded(encoded);
+        var (mean, variances) = MeanAndVariances(features, row);
+        return new GaussianPrior(mean, variances is null ? _covariance : Covariance(_basis, variances, _ownVariances, 1));
     }
 
     /// <summary>The prior for an encoded feature row.</summary>
@@ -369,13 +394,32 @@ public sealed class TaskFeatureModel
             return _fallback;
         }
 
+        var (mean, variances) = MeanAndVariances(encoded);
+        return new GaussianPrior(mean, variances is null ? _covariance : Covariance(_basis, variances, _ownVariances, 1));
+    }
+
+    private (double[] Mean, double[]? Variances) MeanAndVariances(FeatureSet features, int row)
+    {
+        var blocks = _views.Select(v => v.AlignFrom(features, "task")).ToArray();
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
+        Span<double> encoded = _width <= 1024 ? stackalloc double[_width] : new double[_width];
+        FeatureView.EncodeConcatenated(_views, blocks, row, _viewWeights, encoded);
+        return MeanAndVariances(encoded);
+    }
+
+    // The prior mean of an encoded row, and its per-component variances (null where the model has no spread: a file written
+    // before the variances followed the distance, whose prior keeps the leave-one-out variances everywhere).
+    private (double[] Mean, double[]? Variances) MeanAndVariances(ReadOnlySpan<double> encoded)
+    {
         var m = TaskCount;
         var p = Dimension;
         var width = _width;
         Span<double> component = stackalloc double[p];
+        var kernelRow = new double[m];
         for (var i = 0; i < m; i++)
         {
-            var k = Kernel.Value(encoded, _trainEncoded.AsSpan(i * width, width)) + KernelSpec.Constant;
+            var k = kernelRow[i] = Kernel.Value(encoded, _trainEncoded.AsSpan(i * width, width)) + KernelSpec.Constant;
             for (var c = 0; c < p; c++)
             {
                 component[c] += k * _alpha[(i * p) + c];
@@ -394,8 +438,103 @@ public sealed class TaskFeatureModel
             mean[a] = s;
         }
 
-        return new GaussianPrior(mean, _covariance);
+        return (mean, _spread.Length == 0 ? null : VariancesAt(encoded, kernelRow));
     }
+
+    // Per component sigma_c^2 = mean_i e_i^2 [H_c^-1]_ii, H_c = K + C + lambda_c I: e_i the leave-one-out error of task i and
+    // 1 / [H_c^-1]_ii the Gaussian process's predictive variance factor there, so sigma_c^2 times a new task's factor
+    // (VariancesAt) averages to the leave-one-out error over the training tasks and grows away from them. 0 where unused.
+    private static double[] Spread(double[] gram, double[] loo, double[] lambdas, int m, int p)
+    {
+        var spread = new double[p];
+        var h = new double[m * m];
+        for (var c = 0; c < p; c++)
+        {
+            if (lambdas[c] <= 0)
+            {
+                continue;
+            }
+
+            for (var t = 0; t < h.Length; t++)
+            {
+                h[t] = gram[t] + KernelSpec.Constant;
+            }
+
+            for (var i = 0; i < m; i++)
+            {
+                h[(i * m) + i] += lambdas[c];
+            }
+
+            if (!Cholesky.Factor(h, m))
+            {
+                throw new InvalidOperationException("The chosen kernel matrix is not positive definite; it was when its penalty was chosen.");
+            }
+
+            Cholesky.Invert(h, m);
+            double s = 0;
+            for (var i = 0; i < m; i++)
+            {
+                s += loo[(i * p) + c] * loo[(i * p) + c] * h[(i * m) + i];
+            }
+
+            spread[c] = s / m;
+        }
+
+        return spread;
+    }
+
+    // Per component the prior variance at an encoded row: sigma_c^2 (lambda_c + k(x, x) + C - h^T (K + C + lambda_c I)^-1 h),
+    // h the row's kernel values (with C) against the training tasks, through one eigendecomposition of K + C for every
+    // component's penalty; the model's leave-one-out variance where a component does not use features.
+    private double[] VariancesAt(ReadOnlySpan<double> encoded, ReadOnlySpan<double> kernelRow)
+    {
+        var m = TaskCount;
+        var (values, vectors) = _gramEigen.Value;
+        var projection = new double[m];
+        for (var i = 0; i < m; i++)
+        {
+            var h = kernelRow[i];
+            var row = vectors.AsSpan(i * m, m);
+            for (var j = 0; j < m; j++)
+            {
+                projection[j] += row[j] * h;
+            }
+        }
+
+        var self = Kernel.Value(encoded, encoded) + KernelSpec.Constant;
+        var result = (double[])_featureVariances.Clone();
+        for (var c = 0; c < result.Length; c++)
+        {
+            var lambda = _lambdas[c];
+            if (lambda <= 0)
+            {
+                continue;
+            }
+
+            double explained = 0;
+            for (var j = 0; j < m; j++)
+            {
+                explained += projection[j] * projection[j] / (Math.Max(values[j], 0) + lambda);
+            }
+
+            result[c] = _spread[c] * (lambda + Math.Max(0, self - explained));
+        }
+
+        return result;
+    }
+
+    // The eigendecomposition of the training tasks' kernel matrix K + C, computed on first use (once, whatever the threads).
+    private static Lazy<(double[] Values, double[] Vectors)> GramEigen(KernelSpec kernel, double[] encoded, int m, int width) => new(() =>
+    {
+        var gram = KernelSpec.Grams([kernel], encoded, m, width)[0];
+        for (var t = 0; t < gram.Length; t++)
+        {
+            gram[t] += KernelSpec.Constant;
+        }
+
+        var eigen = SymmetricEigen.Decompose(gram, m, computeVectors: true);
+        return (eigen.Values, eigen.Vectors!);
+    });
 
     /// <summary>
     /// The prior for a new task with measured cells: the feature prior, widened (up to the model's own variance in each component)
@@ -412,8 +551,16 @@ public sealed class TaskFeatureModel
     public GaussianPrior Prior(FeatureSet features, int row, FactorModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var prior = Prior(features, row);
-        if (_views.Length == 0 || examples.Length == 0)
+        ArgumentNullException.ThrowIfNull(features);
+        if (_views.Length == 0)
+        {
+            return _fallback;
+        }
+
+        var (mean, atTask) = MeanAndVariances(features, row);
+        var featureVariances = atTask ?? _featureVariances;
+        var prior = new GaussianPrior(mean, atTask is null ? _covariance : Covariance(_basis, atTask, _ownVariances, 1));
+        if (examples.Length == 0)
         {
             return prior;
         }
@@ -448,7 +595,7 @@ public sealed class TaskFeatureModel
         var bestEvidence = Evidence(prior.Mean, prior.Covariance, gram, design, targets, noise, p);
         foreach (var widening in s_widenings)
         {
-            var candidate = new GaussianPrior(prior.Mean, Covariance(_basis, _featureVariances, _ownVariances, widening));
+            var candidate = new GaussianPrior(prior.Mean, Covariance(_basis, featureVariances, _ownVariances, widening));
             var evidence = Evidence(candidate.Mean, candidate.Covariance, gram, design, targets, noise, p);
             if (evidence > bestEvidence)
             {
@@ -826,6 +973,8 @@ public sealed class TaskFeatureModel
         public KernelSpec? Kernel { get; init; }
 
         public double[]? Encoded { get; init; }
+
+        public double[]? Gram { get; init; }
     }
 }
 

@@ -10,7 +10,7 @@ internal static class CharlmD
 {
     public static readonly int[] ReferenceTestRows = [0, 1, 2, 5, 6, 8, 12, 14, 18, 25];
 
-    private static readonly Lazy<(ForgettingMatrix Matrix, FeatureSet Settings, FeatureSet Family, FeatureSet Embedding)> s_data = new(Load);
+    private static readonly Lazy<(ForgettingMatrix Matrix, FeatureSet Settings, FeatureSet Family, FeatureSet Embedding)> s_data = new(() => Load("charlm-d"));
 
     public static ForgettingMatrix Matrix => s_data.Value.Matrix;
 
@@ -36,16 +36,17 @@ internal static class CharlmD
         ]);
     });
 
-    private static (ForgettingMatrix, FeatureSet, FeatureSet, FeatureSet) Load()
+    /// <summary>A bundled matrix with charlm-d's side information (charlm-d, charlm-v): the matrix, settings, family and task embedding.</summary>
+    internal static (ForgettingMatrix Matrix, FeatureSet Settings, FeatureSet Family, FeatureSet Embedding) Load(string name)
     {
-        var (z, shape) = Npy(RepoPaths.Data("charlm-d", "z.npy"));
-        var lines = File.ReadAllLines(RepoPaths.Data("charlm-d", "tasks.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        var (z, shape) = Npy(RepoPaths.Data(name, "z.npy"));
+        var lines = File.ReadAllLines(RepoPaths.Data(name, "tasks.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
         var ids = lines.Select(l => l[1]).ToArray();
         var matrix = ForgettingMatrix.Create(z.Select(v => (float)v).ToArray(), shape[0], shape[1], ids);
         var settings = lines.SelectMany(l => new[] { double.Parse(l[3], CultureInfo.InvariantCulture), double.Parse(l[4], CultureInfo.InvariantCulture) }).ToArray();
         var families = lines.Select(l => l[2]).Distinct().Order(StringComparer.Ordinal).ToArray();
         var oneHot = lines.SelectMany(l => families.Select(f => l[2] == f ? 1.0 : 0.0)).ToArray();
-        var (emb, embShape) = Npy(RepoPaths.Data("charlm-d", "task_emb.npy"));
+        var (emb, embShape) = Npy(RepoPaths.Data(name, "task_emb.npy"));
         var idList = IdList.From(ids);
         return (matrix,
             new FeatureSet(idList, [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], settings)]),

@@ -234,6 +234,64 @@ public class TaskFeatureModelTests
         Assert.Equal(a.Alpha, b.Alpha);
         Assert.Equal(a.TrainEncoded, b.TrainEncoded);
         Assert.Equal(a.FeatureVariances, b.FeatureVariances);
+        Assert.Equal(a.Penalties, b.Penalties);
+        Assert.Equal(a.Spread, b.Spread);
         Assert.Equal(a.Bandwidth, b.Bandwidth);
+        var query = both.Select([3]);
+        Assert.Equal(many.Prior(query).Covariance.ToArray(), oneThread.Prior(query).Covariance.ToArray());
+    }
+
+    [Fact]
+    public void ThePrior_WidensWithTheTaskDistanceFromTheTrainingTasks()
+    {
+        // Given: the planted matrix (features drawn from a standard normal) and its feature model.
+        var (z, x) = Planted(3);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var featureModel = TaskFeatureModel.Fit(model, Numeric(z, x, 2));
+        Assert.True(featureModel.UsesFeatures);
+
+        // When: new tasks are placed at the centre of the training tasks' features and ever further out.
+        double Trace(double distance)
+        {
+            var prior = featureModel.Prior(new FeatureSet(IdList.From(["new"]), [new FeatureBlock("settings", FeatureKind.Numeric, ["c0", "c1"], [distance, -distance])]));
+            return Enumerable.Range(0, prior.Dimension).Sum(a => prior.Covariance[(a * prior.Dimension) + a]);
+        }
+
+        double[] distances = [0, 1, 2, 4, 8, 16];
+        var traces = distances.Select(Trace).ToArray();
+
+        // Then: the prior's total variance grows with the distance, to many times its value among the training tasks.
+        for (var t = 1; t < traces.Length; t++)
+        {
+            Assert.True(traces[t] > traces[t - 1], $"distance {distances[t]}: {traces[t]} after {traces[t - 1]}");
+        }
+
+        Assert.True(traces[^1] > 10 * traces[0], $"{traces[^1]} at 16 against {traces[0]} at the centre");
+
+        // And at the centre it is the size of the leave-one-out errors it is scaled to: within a factor of 3 of their mean.
+        var parts = featureModel.Parts!;
+        var looTrace = Enumerable.Range(0, featureModel.Dimension).Sum(c => parts.FeatureVariances[c]);
+        Assert.InRange(traces[0], looTrace / 3, looTrace * 3);
+
+        // And a model without the spread (as files written before it read) keeps the leave-one-out variances everywhere.
+        var constant = TaskFeatureModel.Restore(parts with { Penalties = [], Spread = [] });
+        var near = constant.Prior(new FeatureSet(IdList.From(["new"]), [new FeatureBlock("settings", FeatureKind.Numeric, ["c0", "c1"], [0, 0])]));
+        var far = constant.Prior(new FeatureSet(IdList.From(["new"]), [new FeatureBlock("settings", FeatureKind.Numeric, ["c0", "c1"], [16, -16])]));
+        Assert.Equal(near.Covariance.ToArray(), far.Covariance.ToArray());
+    }
+
+    [Fact]
+    public void Restore_RefusesASpreadThatDoesNotFit()
+    {
+        // Given: a fitted feature model's parts.
+        var (z, x) = Planted(3);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var parts = TaskFeatureModel.Fit(model, Numeric(z, x, 2)).Parts!;
+
+        // When / Then: penalties of the wrong length, a negative or non-finite spread, or penalties without spreads are refused.
+        Assert.Throws<ArgumentException>(() => TaskFeatureModel.Restore(parts with { Penalties = [1], Spread = [1] }));
+        Assert.Throws<ArgumentException>(() => TaskFeatureModel.Restore(parts with { Spread = [.. parts.Spread.Select(v => -1.0)] }));
+        Assert.Throws<ArgumentException>(() => TaskFeatureModel.Restore(parts with { Spread = [.. parts.Spread.Select(v => double.NaN)] }));
+        Assert.Throws<ArgumentException>(() => TaskFeatureModel.Restore(parts with { Spread = [] }));
     }
 }

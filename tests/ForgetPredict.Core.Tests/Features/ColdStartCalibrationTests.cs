@@ -1,0 +1,61 @@
+using ForgetPredict.Core.Features;
+using ForgetPredict.Core.Models;
+
+using Xunit.Abstractions;
+
+namespace ForgetPredict.Core.Tests.Features;
+
+public class ColdStartCalibrationTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("charlm-d")]
+    [InlineData("charlm-v")]
+    public void ColdStartIntervals_WidenForTasksUnlikeTheTrainingOnes_AndScoreBetterThanOneWidthForAll(string name)
+    {
+        // Given: a bundled matrix with its tasks' settings, family and data embedding; every task held out in turn.
+        var (z, settings, family, embedding) = CharlmD.Load(name);
+        var all = FeatureSet.Combine([settings, family, embedding]);
+        double spreadDensity = 0, constantDensity = 0;
+        long inside = 0;
+        for (var t = 0; t < z.TaskCount; t++)
+        {
+            var rows = Enumerable.Range(0, z.TaskCount).Where(i => i != t).ToArray();
+            var model = new LowRankFitter().FitLowRank(z.SelectTasks(rows));
+            var withSpread = TaskFeatureModel.Fit(model, all.Select(rows));
+            Assert.True(withSpread.UsesFeatures);
+            var constant = TaskFeatureModel.Restore(withSpread.Parts! with { Penalties = [], Spread = [] });
+
+            // When: the held-out row is predicted from its features alone, with the prior's variance following the task's
+            // distance from the training tasks, and with the leave-one-out variance for every task.
+            (double Density, long Inside) Score(TaskFeatureModel features)
+            {
+                var mean = new double[z.ExampleCount];
+                var std = new double[z.ExampleCount];
+                model.FoldIn([], [], new FoldInOptions { TaskPrior = features.Prior(all.Select([t])) }).PredictRow(mean, std);
+                double density = 0;
+                long covered = 0;
+                for (var j = 0; j < z.ExampleCount; j++)
+                {
+                    var e = (z[t, j] - mean[j]) / std[j];
+                    density += -0.5 * ((e * e) + Math.Log(2 * Math.PI * std[j] * std[j]));
+                    covered += Math.Abs(e) <= 1.645 ? 1 : 0;
+                }
+
+                return (density, covered);
+            }
+
+            var (d, c) = Score(withSpread);
+            spreadDensity += d;
+            inside += c;
+            constantDensity += Score(constant).Density;
+        }
+
+        // Then: the cells' mean log predictive density is higher (tasks the features predict badly are given wider intervals),
+        // and the 90% intervals still cover between 80% and 99% of the cells.
+        var cells = (double)z.TaskCount * z.ExampleCount;
+        var coverage = inside / cells;
+        output.WriteLine($"{name}: mean log density {spreadDensity / cells:0.0000} (one width for all: {constantDensity / cells:0.0000}); coverage {coverage:P1}");
+        Assert.True(spreadDensity > constantDensity, $"{spreadDensity / cells} against {constantDensity / cells}");
+        Assert.InRange(coverage, 0.80, 0.99);
+    }
+}
