@@ -150,8 +150,12 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
 internal static class Extrapolation
 {
     // "lr 1E+300 lies 755 standard deviations from the training tasks' values; ..."
+    // An embedding (a NaN value: the row as a whole) reads "task_emb.npy lies 560 standard deviations from the training tasks'
+    // values (root mean square over its columns)".
     public static string Describe(IEnumerable<(string Column, double Value, double Deviations)> far, string whose) =>
-        string.Join("; ", far.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from {whose} values")));
+        string.Join("; ", far.Select(f => double.IsNaN(f.Value)
+            ? string.Create(CultureInfo.InvariantCulture, $"{f.Column} lies {f.Deviations:G3} standard deviations from {whose} values (root mean square over its columns)")
+            : string.Create(CultureInfo.InvariantCulture, $"{f.Column} {f.Value:G4} lies {f.Deviations:G3} standard deviations from {whose} values")));
 
     // The warnings that apply, one after another; null when none does.
     public static string? Join(params string?[] warnings) => warnings.OfType<string>().ToArray() is { Length: > 0 } said ? string.Join(" ", said) : null;

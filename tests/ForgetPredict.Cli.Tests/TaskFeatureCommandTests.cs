@@ -99,6 +99,46 @@ public class TaskFeatureCommandTests
     }
 
     [Fact]
+    public void Predict_AnEmbeddingUnlikeTheTrainingTasks_IsWarnedOf_AndItsIntervalsWiden()
+    {
+        // Given: mf fitted on charlm-v with its tasks' data embedding, and two new tasks' embeddings: the first task's, and the
+        // same 50 times larger (an embedding from another model, or unnormalised).
+        static string V(string file) => RepoPaths.Data("charlm-v", file);
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "v.fpm");
+        var (fitCode, fitOutput, fitError) = CliRunner.Run("fit", V("z.npy"), "--method", "mf", "--rank", "3", "--out", model, "--task-features", V("task_emb.npy"));
+        Assert.True(fitCode == 0, fitError);
+        Assert.Contains("task_emb.npy", fitOutput, StringComparison.Ordinal);
+        var embedding = ForgetPredict.Data.Formats.NpyFormat.Read(V("task_emb.npy"));
+        var width = embedding.ExampleCount;
+        (string Error, double Std) Predict(string name, double factor)
+        {
+            var file = Path.Combine(dir, name + ".npy");
+            using (var stream = File.Create(file))
+            {
+                var row = Enumerable.Range(0, width).Select(c => (float)(embedding[0, c] * factor)).ToArray();
+                ForgetPredict.Data.Formats.NpyFormat.WriteArray(stream, row, [1, width]);
+            }
+
+            var table = Path.Combine(dir, name + ".csv");
+            var (code, _, error) = CliRunner.Run("predict", "--model", model, "--task-features", file, "--task-name", "0", "--out", table);
+            Assert.True(code == 0, error);
+            var stds = File.ReadAllLines(table).Skip(1).Select(l => double.Parse(l.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            return (error, stds.Average());
+        }
+
+        // When: each is predicted from its embedding alone.
+        var (nearError, nearStd) = Predict("near", 1);
+        var (farError, farStd) = Predict("far", 50);
+
+        // Then: the first quietly; the far one with a warning that its prior is an extrapolation, and wider intervals.
+        Assert.DoesNotContain("warning", nearError, StringComparison.Ordinal);
+        Assert.Contains("task_emb.npy lies ", farError, StringComparison.Ordinal);
+        Assert.Contains(" standard deviations from the training tasks' values (root mean square over its columns), far outside anything the model was fitted on, so its prior there is an extrapolation; check the value and its units.", farError, StringComparison.Ordinal);
+        Assert.True(farStd > 1.15 * nearStd, $"std {farStd} far, {nearStd} near");
+    }
+
+    [Fact]
     public void Evaluate_Ensemble_WithTaskFeatures_AddsTheFeatureEnsemble_TunedPerK_NeverMoreThanOnePercentWorse()
     {
         var json = Path.Combine(RepoPaths.NewTempFolder(), "ensemble.json");

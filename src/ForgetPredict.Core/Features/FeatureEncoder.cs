@@ -194,13 +194,15 @@ public sealed class FeatureView
     /// The numeric columns whose value in row <paramref name="row"/> of <paramref name="features"/> lies more than
     /// <paramref name="limit"/> training standard deviations from the training tasks' mean, on the view's scale (log where the
     /// view reads the column on a log scale): a setting the model never saw anything like (lr 1e300), where the prior is an
-    /// extrapolation. Each with its value and its distance in standard deviations. Empty for other views, and when no block
-    /// of <paramref name="features"/> stands for this one.
+    /// extrapolation. Each with its value and its distance in standard deviations. For an embedding, the row as a whole: its
+    /// root mean square distance from the training rows' mean over the columns, in the embedding's standard deviations (its
+    /// encoding's scale), with the block's name as the column and NaN as the value (an embedding from another model, or
+    /// scaled 50 times). Empty for categorical views, and when no block of <paramref name="features"/> stands for this one.
     /// </summary>
     public IReadOnlyList<(string Column, double Value, double Deviations)> FarFromTraining(FeatureSet features, int row, double limit)
     {
         ArgumentNullException.ThrowIfNull(features);
-        if (Kind != FeatureKind.Numeric
+        if (Kind == FeatureKind.Categorical
             || BlockFor(features) is not { } block)
         {
             return [];
@@ -208,6 +210,19 @@ public sealed class FeatureView
 
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, block.Count);
+        if (Kind == FeatureKind.Embedding)
+        {
+            if (block.Width != Width)
+            {
+                return [];
+            }
+
+            var encoded = new double[Width];
+            Encode(block.Row(row), encoded);
+            var rms = Math.Sqrt(TensorPrimitives.SumOfSquares<double>(encoded) / Width);
+            return rms > limit ? [(BlockName, double.NaN, rms)] : [];
+        }
+
         var far = new List<(string, double, double)>();
         var values = block.Row(row);
         for (var c = 0; c < Width; c++)
