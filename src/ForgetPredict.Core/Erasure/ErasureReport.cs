@@ -204,7 +204,8 @@ public sealed class ErasureReport
 
     /// <summary>
     /// A group's expected mean forgetting and its interval: the mean of <see cref="FoldedTask.Average"/> plus and minus
-    /// <paramref name="z"/> of its standard deviation (z = the normal quantile of the interval's upper end).
+    /// <paramref name="z"/> of its standard deviation (z = the normal quantile of the interval's upper end), clipped to [0, 1]
+    /// when the task predicts probabilities.
     /// </summary>
     /// <param name="task">The new task's prediction.</param>
     /// <param name="members">The group's examples.</param>
@@ -221,7 +222,9 @@ public sealed class ErasureReport
 
         var (mean, variance) = task.Average(members);
         var half = z * Math.Sqrt(Math.Max(variance, 0));
-        return (mean, mean - half, mean + half);
+
+        // A mean of probabilities lies in [0, 1]: a logistic model's interval is clipped there (it had read -2% to 16%).
+        return task.PredictsProbability ? (mean, Math.Max(mean - half, 0), Math.Min(mean + half, 1)) : (mean, mean - half, mean + half);
     }
 
     /// <summary>The order of group reports: larger expected mean forgetting first, ties by name (ordinal).</summary>

@@ -197,6 +197,37 @@ public class ErasureReportTests
         Assert.All(report.Groups, g => Assert.Equal(g.MeanForgetting, g.ShareForgotten, 12));
     }
 
+    [Fact]
+    public void Logistic_GroupIntervals_StayWithinZeroAndOne()
+    {
+        // Given: a logistic model of a sparse binary matrix (few examples forgotten), and a new task folded in from 30 cells.
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 30, Examples = 3000, Binary = true, Seed = 5 });
+        var model = new LogisticFitter().Fit(binary.Matrix.SelectTasks(Enumerable.Range(1, 29).ToArray()));
+        var random = new Random(1);
+        var cells = Enumerable.Range(0, 3000).OrderBy(_ => random.Next()).Take(30).Order().ToArray();
+        var task = model.FoldIn(cells, cells.Select(j => (double)binary.Matrix[0, j]).ToArray());
+
+        // When: the examples are reported in two groups.
+        var report = ErasureReport.Create(task, model.ExampleIds, ExampleGroups.FromLabels([.. Enumerable.Range(0, 3000).Select(j => j % 3 == 0 ? "a" : "b")]));
+
+        // Then: each group's 90% interval is its mean plus and minus 1.645 standard deviations, clipped to [0, 1]: a mean of
+        // probabilities cannot be negative (the bounds had read -2%); here at least one lower bound is clipped.
+        var clipped = 0;
+        foreach (var group in report.Groups)
+        {
+            var members = Enumerable.Range(0, 3000).Where(j => (j % 3 == 0 ? "a" : "b") == group.Name).ToArray();
+            var (mean, variance) = task.Average(members);
+            var half = 1.6448536269514722 * Math.Sqrt(variance);
+            Assert.Equal(Math.Max(mean - half, 0), group.Lower, 12);
+            Assert.Equal(Math.Min(mean + half, 1), group.Upper, 12);
+            Assert.InRange(group.Lower, 0, group.MeanForgetting);
+            Assert.InRange(group.Upper, group.MeanForgetting, 1);
+            clipped += mean - half < 0 ? 1 : 0;
+        }
+
+        Assert.True(clipped > 0, "no group's interval reached below 0 here, so the test shows nothing");
+    }
+
     [Theory]
     [InlineData(-3, 1.9999779095030015)]
     [InlineData(-0.1, 1.1124629160182848)]
