@@ -30,7 +30,7 @@ public sealed class ExampleGroups
     /// <summary>Number of groups.</summary>
     public int Count => _names.Length;
 
-    /// <summary>Each example's label as given (a read-only copy); null for an example in no group.</summary>
+    /// <summary>Each example's label as given (a read-only copy); null for an example in no group (its label null, empty or blank).</summary>
     public IReadOnlyList<string?> Labels { get; }
 
     /// <summary>Group names, in order of first appearance (a read-only view).</summary>
@@ -72,6 +72,9 @@ public sealed class ExampleGroups
         {
             if (copy[j] is not { } label || string.IsNullOrWhiteSpace(label))
             {
+                // No group is null in the labels too, so tables write it as a missing value in every format (an empty
+                // string had been written to JSON and Parquet, where pandas and DuckDB read it as a group named '').
+                copy[j] = null;
                 groupOf[j] = -1;
                 ungrouped++;
                 continue;

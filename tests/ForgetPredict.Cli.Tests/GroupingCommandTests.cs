@@ -26,4 +26,61 @@ public class GroupingCommandTests
         Assert.True(sourceCode == 0, sourceError);
         Assert.DoesNotContain("a group of their own", sourceError, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("p.json")]
+    [InlineData("p.csv")]
+    public void Predict_AnExampleWithNoGroup_IsAMissingValueInTheTable_NotAGroupNamedEmpty(string name)
+    {
+        // Given: an additive model of charlm-b and its metadata with the source of every seventh example left blank.
+        static string B(string file) => RepoPaths.Data("charlm-b", file);
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "b.fpm");
+        var (fitCode, _, fitError) = CliRunner.Run("fit", B("z.npy"), "--method", "additive", "--out", model);
+        Assert.True(fitCode == 0, fitError);
+        var lines = File.ReadAllLines(B("upstream.csv"));
+        var header = lines[0].Split(',');
+        var source = Array.IndexOf(header, "source");
+        var blank = Path.Combine(dir, "upstream.csv");
+        File.WriteAllLines(blank, lines.Select((line, i) =>
+        {
+            var cells = line.Split(',');
+            if (i > 0 && (i - 1) % 7 == 0)
+            {
+                cells[source] = string.Empty;
+            }
+
+            return string.Join(',', cells);
+        }));
+
+        // When: every example's forecast is written, grouped by source.
+        var table = Path.Combine(dir, name);
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--examples", blank, "--group-by", "source", "--out", table);
+        Assert.True(code == 0, error);
+
+        // Then: those examples' group is missing (JSON null; an empty CSV cell), in no row a group named ''.
+        if (name.EndsWith(".json", StringComparison.Ordinal))
+        {
+            var rows = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(table))!.AsArray();
+            Assert.Equal(lines.Length - 1, rows.Count);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var group = rows[i]!["group"];
+                if (i % 7 == 0)
+                {
+                    Assert.Null(group);
+                }
+                else
+                {
+                    Assert.False(string.IsNullOrEmpty((string?)group), $"row {i}");
+                }
+            }
+        }
+        else
+        {
+            var rows = File.ReadAllLines(table).Skip(1).Select(l => l.Split(',')).ToArray();
+            var column = Array.IndexOf(File.ReadLines(table).First().Split(','), "group");
+            Assert.Equal(Enumerable.Range(0, rows.Length).Where(i => i % 7 == 0), Enumerable.Range(0, rows.Length).Where(i => rows[i][column].Length == 0));
+        }
+    }
 }

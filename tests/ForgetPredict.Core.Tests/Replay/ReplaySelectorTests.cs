@@ -196,5 +196,8 @@ public class ReplaySelectorTests
         Assert.Equal(["a", "b"], groups.Names);
         Assert.Equal(3, groups.UngroupedCount);
         Assert.Equal([-1, -1, -1], new[] { 1, 2, 3 }.Select(groups.GroupOf));
+
+        // And their labels are null, whatever they were given as, so every output format writes a missing value.
+        Assert.Equal(["a", null, null, null, "b", "a"], groups.Labels);
     }
 }
