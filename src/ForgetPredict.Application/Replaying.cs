@@ -174,12 +174,17 @@ public static class Replaying
         }
 
         var ratio = spread / options.Temperature;
-        if (!double.IsFinite(ratio) || (ratio <= TemperatureSpreadLimit && ratio >= 1 / TemperatureSpreadLimit))
+        if (ratio <= TemperatureSpreadLimit && ratio >= 1 / TemperatureSpreadLimit)
         {
             return null;
         }
 
-        var times = ratio > 1 ? $"{Times(ratio)} times it" : $"1/{Times(1 / ratio)} of it";
+        // A subnormal temperature overflows the ratio (1e-310): its size then comes from the logarithms.
+        var exponent = Math.Log10(spread) - Math.Log10(options.Temperature);
+        var times = ratio is > 1 and < double.PositiveInfinity ? $"{Times(ratio)} times it"
+            : ratio is > 0 and <= 1 ? $"1/{Times(1 / ratio)} of it"
+            : exponent > 0 ? string.Create(CultureInfo.InvariantCulture, $"about 1E+{Math.Round(exponent):0} times it")
+            : string.Create(CultureInfo.InvariantCulture, $"about 1E-{Math.Round(-exponent):0} of it");
         return string.Create(CultureInfo.InvariantCulture,
             $"the softmax temperature {Plain(options.Temperature)} is in the units of the predictions, whose spread (std over the candidates) is {Plain(spread)}, {times}, so the choice is all but {(ratio > 1 ? "top-k" : "random")}; a temperature near {Plain(spread)} weighs the examples by their predicted forgetting");
     }

@@ -193,6 +193,7 @@ public sealed class ApplicationTests : IDisposable
     [Theory]
     [InlineData(1e-4, "all but top-k")]
     [InlineData(1e4, "all but random")]
+    [InlineData(1e-310, "all but top-k")]
     [InlineData(null, null)]
     public void Replay_Softmax_SaysWhenTheTemperatureIsFarFromThePredictionsSpread(double? temperature, string? amounts)
     {
