@@ -149,24 +149,30 @@ public sealed class ScaleAndDegeneracyTests
         var features = new FeatureSet(z.TaskIds, [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], settings)]);
         var training = z.SelectTasks([.. Enumerable.Range(0, 24)]);
         var query = new FeatureSet(IdList.From(["new"]), [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], settings[48..])]);
-        (string Chosen, double[] Row) ColdStart(ForgettingMatrix matrix)
+        (string Chosen, double[] Row, double[] Std) ColdStart(ForgettingMatrix matrix)
         {
             var model = new LowRankFitter(new LowRankOptions { Rank = 3, Seed = 2 }).FitLowRank(matrix);
             var featureModel = TaskFeatureModel.Fit(model, features);
-            return (featureModel.Report.Chosen, model.FoldIn([], [], new FoldInOptions { TaskPrior = featureModel.Prior(query) }).PredictRow());
+            var mean = new double[matrix.ExampleCount];
+            var std = new double[matrix.ExampleCount];
+            model.FoldIn([], [], new FoldInOptions { TaskPrior = featureModel.Prior(query) }).PredictRow(mean, std);
+            return (featureModel.Report.Chosen, mean, std);
         }
 
         // When: the model and its feature model are fitted on Z and on the scaled Z.
-        var (chosen, row) = ColdStart(training);
-        var (scaledChosen, scaledRow) = ColdStart(Scaled(training, scale));
+        var (chosen, row, std) = ColdStart(training);
+        var (scaledChosen, scaledRow, scaledStd) = ColdStart(Scaled(training, scale));
 
-        // Then: the features are used, the same view is chosen, and the cold-start row scales (bit for bit at a power of 4).
+        // Then: the features are used, the same view is chosen, and the cold-start row scales (bit for bit at a power of 4),
+        // and so do its stds (the prior's variance at the new task included; to 1e-4, as the fit's noise estimate converges).
         Assert.NotEqual("none", chosen);
         Assert.Equal(chosen, scaledChosen);
         var typical = Math.Sqrt(row.Average(m => m * m));
+        var typicalStd = Math.Sqrt(std.Average(m => m * m));
         for (var j = 0; j < row.Length; j++)
         {
             AssertClose(row[j], scaledRow[j] / scale, (scale is 0.25 or 4 ? 1e-15 : 1e-6) * typical, $"cold-start prediction of example {j}");
+            AssertClose(std[j], scaledStd[j] / scale, (scale is 0.25 or 4 ? 1e-12 : 1e-4) * typicalStd, $"cold-start std of example {j}");
         }
     }
 
