@@ -1,5 +1,6 @@
 """The forgetpredict package against the engine's command line: round trips, ids, missing cells, errors, cleanup."""
 import glob
+import json
 import os
 import shutil
 import signal
@@ -199,15 +200,16 @@ class LocalTests(unittest.TestCase):
             read = fp._io.read_table(path)
         self.assertEqual([float(v) for v in values], list(read["predicted"]))
 
-    def test_metadata_with_pandas_row_numbers_beside_an_id_column_in_other_rows_is_refused_not_misaligned(self):
-        # read_csv of a shuffled metadata file: the RangeIndex is row numbers, 'name' holds the ids in another order.
+    def test_metadata_with_pandas_row_numbers_beside_an_id_column_in_other_rows_is_keyed_by_that_column_not_misaligned(self):
+        # read_csv of a shuffled metadata file: the RangeIndex is row numbers, 'name' holds the ids in another order. The
+        # engine reads such a table by 'name' (its first column, which can hold ids), and so does the package.
         table = self.meta.rename_axis("name").reset_index().sample(frac=1, random_state=0).reset_index(drop=True)
-        with self.assertRaises(fp.InputError) as caught:
-            fp.fit(self.frame.iloc[1:], method="additive", examples=table, progress=False)
-        self.assertIn("set_index('name')", str(caught.exception))
+        with fp.fit(self.frame.iloc[1:], method="additive", examples=table, progress=False) as model:
+            shuffled = model.predict(self.observed(), group_by="source", progress=False).groups
         with fp.fit(self.frame.iloc[1:], method="additive", examples=table.set_index("name"), progress=False) as model:
             groups = model.predict(self.observed(), group_by="source", progress=False).groups
         self.assertEqual(sorted(groups.index), ["alpha", "beta", "gamma"])
+        pd.testing.assert_frame_equal(shuffled, groups)
         # Row numbers that are the ids themselves (an array's columns, in order) are fine.
         in_order = pd.DataFrame({"column": range(self.z.shape[1]), "source": self.meta["source"].to_numpy()})
         fp.fit(self.z[1:], method="additive", examples=in_order, progress=False).close()
@@ -669,6 +671,53 @@ class PractitionerInputTests(unittest.TestCase):
                 self.assertEqual(list(loaded.predict(progress=False).examples.index), [str(j) for j in range(self.z.shape[1])])
             with fp.load(os.path.join(folder, "m.fpm"), examples=pd.DataFrame({"source": self.source})) as loaded:
                 self.assertEqual(loaded.predict(progress=False).examples.index.dtype, np.int64)
+
+    def test_metadata_read_by_read_csv_is_keyed_as_the_command_line_keys_its_file(self):
+        # charlm-b/upstream.csv (column,source) read with pandas' default index: the command line reads it by 'column' and
+        # groups by 'source'; the package, handed the frame, keys it by 'column' too (not by the row numbers, which would
+        # leave 'column' as a second group column and no groups), whatever its row order.
+        root = os.environ.get("FP_REPO_ROOT") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        data = os.path.join(root, "data", "charlm-b")
+        z = np.load(os.path.join(data, "z.npy"))[:, :400]
+        upstream = pd.read_csv(os.path.join(data, "upstream.csv"))
+        from forgetpredict import _engine
+
+        with tempfile.TemporaryDirectory() as folder:
+            np.save(os.path.join(folder, "z.npy"), z)
+            pd.DataFrame({"example": [1], "value": [0.3]}).to_csv(os.path.join(folder, "cells.csv"), index=False)
+            _engine.run(["fit", os.path.join(folder, "z.npy"), "--method", "additive", "--out", os.path.join(folder, "m.fpm")], progress=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the file's 2,000 rows beyond the 400 examples
+                _engine.run(["predict", "--model", os.path.join(folder, "m.fpm"), "--observed", os.path.join(folder, "cells.csv"),
+                             "--examples", os.path.join(data, "upstream.csv"), "--json", os.path.join(folder, "p.json")], progress=False)
+            with open(os.path.join(folder, "p.json")) as f:
+                command_line = {g["name"]: g["count"] for g in json.load(f)["groups"]}
+        self.assertEqual(command_line, {"license": 400})
+        for examples in (upstream.iloc[:400], upstream.iloc[:400].sample(frac=1, random_state=0).reset_index(drop=True)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", fp.EngineWarning)  # no "2 columns to group by (column, source)"
+                model = self.fitted(z, method="additive", examples=examples)
+                p = model.predict({1: .3}, progress=False)
+            self.assertEqual(dict(p.groups["count"]), command_line)
+            self.assertEqual(p.examples.index.dtype, np.int64)  # the 'column' ids, integers, as given
+        # A frame of group columns only is keyed by its row numbers, as the engine keys such a file.
+        model = self.fitted(z, method="additive", examples=upstream.iloc[:400][["source"]])
+        self.assertEqual(dict(model.predict({1: .3}, progress=False).groups["count"]), command_line)
+        # A first column that cannot hold ids beside one that can: the engine would read the ids from the first and refuse
+        # them at predict; the package refuses at fit, naming the argument and the column that holds them.
+        with self.assertRaises(fp.InputError) as caught:
+            fp.fit(z, method="additive", examples=upstream.iloc[:400][["source", "column"]], progress=False)
+        self.assertIn("examples.set_index('column')", caught.exception.message)
+
+    def test_engine_messages_about_metadata_name_the_argument_not_the_packages_file(self):
+        meta = pd.DataFrame({"source": self.source, "shard": np.arange(self.z.shape[1]) % 2})
+        model = self.fitted(self.z[1:], examples=meta)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.predict({0: self.z[0, 0]}, progress=False)
+        messages = [str(w.message) for w in caught if issubclass(w.category, fp.EngineWarning)]
+        self.assertTrue(any(m.startswith("examples has 2 columns to group by (source, shard)") for m in messages), messages)
+        self.assertFalse(any("examples.csv" in m for m in messages), messages)
 
     def test_predict_without_group_by_needs_no_choice_among_several_metadata_columns(self):
         meta = pd.DataFrame({"source": self.source, "shard": np.arange(self.z.shape[1]) % 2})

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import warnings
 from pathlib import Path
 from unittest import mock
 
@@ -372,6 +373,20 @@ class ServiceTests(unittest.TestCase):
         remote = self.client.fit(pd.DataFrame(z, columns=hashes), method="additive", name="hashes", overwrite=True, progress=False)
         self.assertTrue(set(self.client.model("hashes").predict(top=5).examples.index) <= set(hashes))
         self.assertEqual(remote.predict(top=5).examples.index.dtype, np.uint64)
+
+    def test_metadata_with_pandas_row_numbers_is_keyed_by_its_id_column_as_locally(self):
+        # read_csv of a shuffled column,source file: the service, like the engine, reads the ids from 'column', not the row numbers.
+        z = self.frame.iloc[1:].to_numpy()
+        meta = pd.DataFrame({"column": range(z.shape[1]), "source": self.meta["source"].to_numpy()})
+        meta = meta.sample(frac=1, random_state=0).reset_index(drop=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", fp.EngineWarning)
+            self.client.fit(z, method="additive", name="by-column", examples=meta, overwrite=True, progress=False)
+            remote = self.client.model("by-column").predict(pd.Series(self.frame.iloc[0, :10].to_numpy()), top=5).groups
+            with fp.fit(z, method="additive", examples=meta, progress=False) as local:
+                expected = local.predict(pd.Series(self.frame.iloc[0, :10].to_numpy()), progress=False).groups
+        self.assertEqual(sorted(remote.index), ["alpha", "beta", "gamma"])
+        pd.testing.assert_series_equal(remote["count"], expected["count"], check_dtype=False)
 
     def test_the_client_refuses_what_the_local_package_refuses(self):
         cells = pd.Series([0.2, 0.3], index=[self.ids[0], self.ids[0]])

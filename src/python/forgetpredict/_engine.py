@@ -316,9 +316,11 @@ def engine_words(text: str) -> str:
 
 
 # The package's temporary files (a call's folder, a model's): gone by the time a message is read, so messages name the
-# file alone ("observed.csv:2: ..." for the cells given as ``observed``). The folder is the one tempfile uses now.
+# file alone ("observed.csv:2: ..." for the cells given as ``observed``), and the metadata the package wrote by the
+# argument that holds it ("examples has 2 columns to group by ...", "tasks:3: ..."). The folder is the one tempfile uses now.
 def _without_scratch(text: str) -> str:
     scratch = re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep)
+    text = re.sub(scratch + r"(examples|tasks)\.csv\b", r"\1", text)
     return re.sub(scratch, "", text)
 
 

@@ -242,18 +242,24 @@ def write_matrix(path: Path, z: MatrixLike, tasks: Optional[Sequence] = None, ex
     return path
 
 
-def metadata_ids(table: pd.DataFrame, argument: str) -> Sequence:
+def metadata_ids(table: pd.DataFrame, argument: str, features: bool = False) -> Sequence:
     """A metadata table's ids: its ``id`` column, else its index (a MultiIndex refused, naming ``argument``).
 
-    pandas' default index (row numbers 0..n-1, e.g. after ``read_csv`` or ``reset_index(drop=True)``) beside a column that
-    could hold ids in other rows (distinct, not decimals) is refused as ambiguous, as the engine refuses it in a file: after
-    a shuffle or a sort the row numbers no longer say which example a row describes."""
+    pandas' default index (row numbers 0..n-1, e.g. after ``read_csv`` or ``reset_index(drop=True)``) is no id column of
+    its own: :func:`write_metadata` hands the frame to the engine as ``to_csv`` writes it, and the ids are the column the
+    engine takes (:func:`engine_id_column`; the row numbers when it takes none), as it does for a CSV file of the frame.
+    Feature tables (``features``) keep the row numbers as the ids, as documented for ``task_features``; there a default
+    index beside a column that could hold the ids in other rows (distinct, not decimals) is refused as ambiguous: after a
+    shuffle or a sort the row numbers no longer say which entity a row describes."""
     _refuse_multiindex(table.columns, argument, "the columns")
     if "id" in table.columns:
         return table["id"]
     _refuse_multiindex(table.index, argument, "the index (the ids)")
     index = table.index
-    if isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0 and index.step == 1 and len(table.columns) > 0:
+    if not features:
+        column = engine_id_column(table, argument)
+        return index if column is None else table[column]
+    if _default_index(table) and len(table.columns) > 0:
         first = table.columns[0]
         column = table[first]
         could_be_ids = (not pd.api.types.is_float_dtype(column) and not pd.api.types.is_bool_dtype(column)
@@ -264,10 +270,100 @@ def metadata_ids(table: pd.DataFrame, argument: str) -> Sequence:
     return index
 
 
-def write_metadata(path: Path, table: pd.DataFrame, argument: str = "examples") -> Path:
+def _default_index(table: pd.DataFrame) -> bool:
+    """True when ``table``'s index is pandas' default: the unnamed row numbers 0..n-1 (``read_csv``, ``reset_index(drop=True)``)."""
+    index = table.index
+    return isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0 and index.step == 1
+
+
+# The names pandas gives an index written as a column (to_csv's empty header; read_csv's 'Unnamed: 0'; Parquet's).
+_PANDAS_INDEX = ("", "Unnamed: 0", "__index_level_0__")
+
+
+def _is_pandas_index(name) -> bool:
+    return isinstance(name, str) and name.strip() in _PANDAS_INDEX
+
+
+def _written(values) -> List[str]:
+    """Values as a CSV file holds them (a missing one empty), to tell which could be ids as the engine tells it."""
+    return ["" if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, (float, np.floating)) and np.isnan(v)) else str(v)
+            for v in values]
+
+
+def _could_hold_ids(values: List[str]) -> bool:
+    return all(values) and len(set(values)) == len(values)
+
+
+def engine_id_column(table: pd.DataFrame, argument: str):
+    """The column of metadata with pandas' default index (row numbers) and no ``id`` column that the engine takes as its
+    ids when :func:`write_metadata` hands it over (as ``to_csv`` writes it: the row numbers first, as pandas' unnamed index,
+    unless the frame holds such an index column already, ``Unnamed: 0`` from ``read_csv`` of a file written with its
+    index), or None when it takes the row numbers. None for any other index (the ids).
+
+    The engine's rule for a metadata table (MetadataTable's id column): a column named id (any case); else a pandas index
+    that is not the row numbers 0, 1, 2...; else the first other column, when any other column could hold ids (every value
+    given and distinct); else the pandas index. ``charlm-b/upstream.csv`` read by ``read_csv`` (``column,source``) is keyed by
+    ``column``, a frame of group columns only (``source``) by its row numbers. Where the engine would refuse the file (an
+    index of whole numbers out of order beside another column that could hold the ids), or take a first column that cannot
+    hold ids, it is refused here, naming ``argument``."""
+    if not _default_index(table) or len(table.columns) == 0:
+        return None
+    names = list(table.columns)
+    named = next((c for c in names if isinstance(c, str) and c.lower() == "id"), None)
+    if named is not None:
+        return named
+    text = [_written(table.iloc[:, k]) for k in range(len(names))]
+    rows = [str(r) for r in range(len(table))]
+    index = next((k for k, c in enumerate(names) if _is_pandas_index(c)), None)
+    others = [k for k, c in enumerate(names) if not _is_pandas_index(c)]
+    rivals = [k for k in others if _could_hold_ids(text[k])]
+    if index is not None and text[index] != rows:  # the frame's own pandas index, not the row numbers: the ids ...
+        rival = next((k for k in rivals if not _decimals(text[k]) and text[k] != text[index]), None)
+        if rival is not None and all(v.isascii() and v.isdigit() and len(v) <= 18 for v in text[index]):
+            raise InputError(f"{argument}: its column {names[index]!r} is a pandas index of whole numbers that are not the row numbers "
+                             f"0, 1, 2... in order, and column {names[rival]!r} could hold the ids too (a sorted, filtered or shuffled "
+                             f"frame keeps its old row numbers); say which holds them: {argument}.set_index({names[rival]!r}) or "
+                             f"{argument}.set_index({names[index]!r}).")
+        return names[index]  # ... unless whole numbers out of order beside another column that could hold them
+    if not rivals:
+        return None  # group columns only: the row numbers are the ids
+    first = others[0]
+    try:
+        ids = [id_text(v, argument) for v in table.iloc[:, first]]
+    except InputError:
+        ids = [""]
+    if not _could_hold_ids(ids):
+        problem = "has a missing value" if not all(ids) else f"repeats {next(i for n, i in enumerate(ids) if i in ids[:n])!r}"
+        raise InputError(f"{argument}: its index is pandas' row numbers, so its ids are its first column, {names[first]!r} (as the engine "
+                         f"reads a table whose first column is not named id), but {names[first]!r} {problem}; say which column holds "
+                         f"the ids: {argument}.set_index({names[rivals[0]]!r}), or put it first.")
+    return names[first]
+
+
+def _decimals(values: List[str]) -> bool:
+    """Numbers of which one at least is not whole (0.25, 1e-3): measurements, not ids."""
+    try:
+        [float(v) for v in values]
+    except ValueError:
+        return False
+    return not all(_INTEGER.match(v) for v in values)
+
+
+def write_metadata(path: Path, table: pd.DataFrame, argument: str = "examples", features: bool = False) -> Path:
     """Writes example or task metadata (the index, or an id column, plus group columns) as CSV, ids as the engine reads
-    them (:func:`id_text`)."""
-    ids = metadata_ids(table, argument)
+    them (:func:`id_text`). A frame with pandas' default index and no ``id`` column is handed over as the engine reads a
+    table (:func:`engine_id_column`): without its row numbers when the engine takes a column as the ids (``column,source``,
+    as the file ``read_csv`` read), else with them as pandas' unnamed index (``to_csv``'s ``,source``); a pandas index column
+    of its own that does not hold the ids (``Unnamed: 0``), which the engine ignores, is left out. Feature tables
+    (``features``) keep the row numbers as their ids."""
+    ids = metadata_ids(table, argument, features)
+    if "id" not in table.columns and not features and _default_index(table) and len(table.columns) > 0:
+        column = engine_id_column(table, argument)
+        frame = table.loc[:, [c == column or not _is_pandas_index(c) for c in table.columns]].copy()
+        if column is not None:
+            frame[column] = [id_text(i, argument) for i in ids]
+        frame.to_csv(path, index=column is None)
+        return path
     frame = table.copy() if "id" in table.columns else table.rename_axis("id").reset_index()
     frame["id"] = [id_text(i, argument) for i in ids]
     frame.to_csv(path, index=False)
@@ -279,7 +375,7 @@ def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], O
     of ids as given; the metadata's ids (``id`` column or index) for an array; none for a DataFrame (its columns).
 
     An array's columns have no ids but their positions, so metadata whose ids are the positions 0..N-1 (integers, or their
-    text) describes column ``id`` whatever its row order: it is put in column order. Other ids name the columns in the
+    text) describes column ``id`` whatever its row order: its ids are put in column order. Other ids name the columns in the
     metadata's row order. Metadata of another length than the array's columns is joined by id to the columns' positions,
     as it is to a DataFrame's columns (with the engine's warning about examples without metadata, or rows naming none),
     when its ids are positions (whole numbers from 0); other ids cannot name the columns, and are refused."""
@@ -310,8 +406,8 @@ def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], O
     positions = _positions(ids, n)
     if positions is not None:
         if not np.array_equal(positions, np.arange(len(positions))):
-            examples = examples.iloc[np.argsort(positions, kind="stable")]
-            ids = metadata_ids(examples, "examples")
+            # The ids in column order; the engine joins the metadata's rows to them by id, in any row order.
+            ids = pd.Index(ids).take(np.argsort(positions, kind="stable"))
         return examples, ids
     if len(ids) == n or n < 0:
         return examples, ids
@@ -561,7 +657,7 @@ def write_features(folder: Path, features, what: str, name: Optional[str] = None
                 raise InputError(f"a Series of {what} features needs a name: pass {what}_name=... (or name the Series).")
             item = pd.DataFrame([item.to_numpy()], columns=item.index, index=pd.Index([id_text(label)], name="id")).infer_objects()
         if isinstance(item, pd.DataFrame):
-            paths.append(write_metadata(path, item, argument))
+            paths.append(write_metadata(path, item, argument, features=True))
             continue
         values = np.asarray(item) if not np.ma.isMaskedArray(item) else item
         if values.dtype.kind not in "fiub":

@@ -244,12 +244,12 @@ class Model:
         _io.check_choice("prior", prior)
         with _Call() as call:
             args = ["predict", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name), *_flag("--top", top),
-                    "--out", call / "examples.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
+                    "--out", call / "predicted.csv", "--json", call / "prediction.json", "--html", call / "report.html"]
             args += _flag("--threshold", threshold) + _flag("--prior", prior) + _io.feature_args(call, example_features, "example")
             # The engine's report, in the Python arguments' words, without the lines naming the call's files (deleted by now).
             text = "\n".join(_engine.engine_words(line) for line in _engine.run(args, progress).split("\n")
                               if not line.startswith(f"wrote {call}"))
-            examples = _io.read_table(call / "examples.csv").set_index("example")
+            examples = _io.read_table(call / "predicted.csv").set_index("example")
             summary = json.loads((call / "prediction.json").read_text(encoding="utf-8"))
             summary["warnings"] = [_engine.engine_words(w) for w in summary.get("warnings") or []]  # as they were raised
             summary.pop("cold_examples", None)  # in Prediction.cold_examples, as from the service
