@@ -719,6 +719,55 @@ class PractitionerInputTests(unittest.TestCase):
         self.assertTrue(any(m.startswith("examples has 2 columns to group by (source, shard)") for m in messages), messages)
         self.assertFalse(any("examples.csv" in m for m in messages), messages)
 
+    def test_tuple_ids_are_refused_at_fit_as_a_multiindex_is(self):
+        # Tuple labels in a plain Index were read as the text "(1, 2)" at fit, while observed={(3, 4): ...} was refused as a
+        # MultiIndex: an id is one value, refused alike everywhere, naming the argument.
+        labels = [(j, j + 1) for j in range(self.z.shape[1])]
+        frame = pd.DataFrame(self.z, columns=pd.Index(labels, tupleize_cols=False))
+        self.assertEqual(type(frame.columns), pd.Index)
+        with self.assertRaisesRegex(fp.InputError, r"^z's columns: the id \(0, 1\) is a tuple; an id is one value"):
+            fp.fit(frame, method="additive", progress=False)
+        with self.assertRaisesRegex(fp.InputError, r"^examples: the id \(0, 1\) is a tuple"):
+            fp.fit(self.z, method="additive", examples=labels, progress=False)
+        with self.assertRaisesRegex(fp.InputError, r"^tasks: the id \('a', 0\) is a tuple"):
+            fp.fit(self.z, method="additive", tasks=[("a", i) for i in range(self.z.shape[0])], progress=False)
+        model = self.fitted(self.z, method="additive")
+        with self.assertRaisesRegex(fp.InputError, "MultiIndex"):
+            model.predict({(3, 4): 0.3}, progress=False)
+
+    def test_bytes_ids_are_decoded_as_utf8_and_come_back_as_that_text(self):
+        names = [f"ex-{j}-é" for j in range(self.z.shape[1])]
+        encoded = [n.encode("utf-8") for n in names]
+        for given in (pd.DataFrame(self.z, columns=encoded), self.z):
+            model = self.fitted(given, method="additive", **({} if isinstance(given, pd.DataFrame) else {"examples": np.array(encoded)}))
+            by_bytes = model.predict({encoded[3]: 0.3}, progress=False).examples
+            by_text = model.predict({names[3]: 0.3}, progress=False).examples
+            self.assertEqual(list(by_bytes.index), names)  # not "b'ex-0-\\xc3\\xa9'"
+            pd.testing.assert_frame_equal(by_bytes, by_text)
+            self.assertTrue(by_bytes.loc[names[3], "measured"])
+        with self.assertRaisesRegex(fp.InputError, r"^z's columns: b'\\xc3\\xa9' and 'é' are both the id 'é'"):  # one id, given twice
+            fp.fit(pd.DataFrame(self.z[:, :2], columns=pd.Index(["é".encode("utf-8"), "é"], dtype=object)), method="additive", progress=False)
+        with self.assertRaisesRegex(fp.InputError, r"^z's columns: the id b'\\xe9' is bytes that are not UTF-8 text"):
+            fp.fit(pd.DataFrame(self.z[:, :2], columns=pd.Index([b"\xe9", b"a"], dtype=object)), method="additive", progress=False)
+
+    def test_text_ids_that_spell_one_number_two_ways_are_refused_at_fit_as_the_engine_refuses_them_in_a_file(self):
+        from forgetpredict import _engine
+
+        header = ["1.0", "1"] + [str(j) for j in range(2, self.z.shape[1])]
+        with tempfile.TemporaryDirectory() as folder:  # the command line, given the same ids in a CSV file
+            path = os.path.join(folder, "z.csv")
+            pd.DataFrame(self.z, columns=header).to_csv(path)
+            with self.assertRaisesRegex(fp.EngineError, r"Ids '1\.0' and '1' \(positions 0 and 1\) are one number written two ways"):
+                _engine.run(["fit", path, "--method", "additive", "--out", os.path.join(folder, "m.fpm")], progress=False)
+        with self.assertRaisesRegex(fp.InputError, r"^z's columns: '1\.0' and '1' are one number written two ways"):
+            fp.fit(pd.DataFrame(self.z, columns=header), method="additive", progress=False)
+        with self.assertRaisesRegex(fp.InputError, r"^tasks: '-0' and '0\.00' are one number written two ways"):
+            fp.fit(self.z, method="additive", tasks=["-0", "0.00"] + [f"t{i}" for i in range(2, self.z.shape[0])], progress=False)
+        # Text that is no number, or not one way of writing it ('01', '1.5', '1e0'), is an id like any other, as given.
+        other = ["01", "1", "1.5", "1e0"] + [str(j) for j in range(4, self.z.shape[1])]
+        model = self.fitted(pd.DataFrame(self.z, columns=other), method="additive")
+        self.assertEqual(list(model.predict({"01": 0.3}, progress=False).examples.index), other)
+
     def test_predict_without_group_by_needs_no_choice_among_several_metadata_columns(self):
         meta = pd.DataFrame({"source": self.source, "shard": np.arange(self.z.shape[1]) % 2})
         model = self.fitted(self.z[1:], examples=meta)

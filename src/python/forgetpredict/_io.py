@@ -97,10 +97,21 @@ ID_KINDS = ("text", "int64", "uint64", "int", "float")
 
 
 def id_text(value, argument: str = "an id") -> str:
-    """An id as the engine reads it: text as is, integers in decimal, and a float that is a whole number as that integer
-    (0.0 -> "0", so float labels and integer ids name the same example); other floats in their shortest form."""
+    """An id as the engine reads it: text as is, bytes decoded as UTF-8 (so they come back as that text), integers in
+    decimal, and a float that is a whole number as that integer (0.0 -> "0", so float labels and integer ids name the same
+    example); other floats in their shortest form. A tuple (a MultiIndex entry, or tuple labels in a plain Index) is
+    refused as a MultiIndex is: an id is one value."""
     if isinstance(value, str):
         return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(f"{argument}: the id {value!r} is bytes that are not UTF-8 text ({e.reason} at byte {e.start}); ids are "
+                             "names or numbers: decode them as they were encoded (e.g. [i.decode('latin-1') for i in ids]).") from None
+    if isinstance(value, tuple):
+        raise InputError(f"{argument}: the id {value!r} is a tuple; an id is one value (a name or a number), as for a MultiIndex: "
+                         "keep the part that names it, or join the parts into one id (e.g. '-'.join(map(str, label))).")
     if value is None or value is pd.NA:  # refused as NaN is, not written as the id "None"
         raise InputError(f"{argument}: an id is {value!r}; ids must be names or finite numbers (a missing label is often a column "
                          "or index entry without a name): set the ids.")
@@ -227,7 +238,29 @@ def _ids(ids: Optional[Sequence], n: int, kind: str, label: str, name: str) -> O
                          else f"{first!r} and {given!r} are both the id '{written}'")
                 raise InputError(f"{label}: {twice}; every {kind} needs its own id.")
             seen[written] = given
+    numbers: Dict[str, object] = {}
+    for given, written in zip(ids, text):
+        number = whole_number(written)
+        if number is not None and number in numbers:
+            raise InputError(f"{label}: {numbers[number]!r} and {given!r} are one number written two ways, which the engine refuses among "
+                             f"a matrix's ids as it does in a file (pandas writes a whole-number id column that holds a missing value as "
+                             f"floats: 3.0); write every id one way (e.g. as integers), or as text that is not a number.")
+        if number is not None:
+            numbers[number] = given
     return np.asarray(text, dtype=str)
+
+
+_WHOLE = re.compile(r"(-?)(0|[1-9][0-9]*)(\.0+)?\Z")
+
+
+def whole_number(text: str) -> Optional[str]:
+    """The whole number an id's text spells, in its shortest form, else None: "12", "12.0" and "12.00" give "12", "-0.0"
+    gives "0"; "012", "1.5", "1e3" and "a" give None. The engine's rule (IdList.WholeNumber): two ids of a matrix that give
+    the same number are refused, as one number written two ways."""
+    match = _WHOLE.match(text)
+    if match is None:
+        return None
+    return "0" if match.group(2) == "0" else match.group(1) + match.group(2)
 
 
 def write_matrix(path: Path, z: MatrixLike, tasks: Optional[Sequence] = None, examples: Optional[Sequence] = None, name: str = "z") -> Path:
