@@ -175,7 +175,8 @@ public sealed class StoredModel
 
         public FileStamp Stamp { get; } = stamp;
 
-        public IReadOnlyList<string> Columns { get; } = [.. table.ColumnNames.Where(c => c != join.IdColumn)];
+        // The command line's candidates: the columns besides the ids, their rival and a pandas index.
+        public IReadOnlyList<string> Columns { get; } = table.DataColumns;
 
         public IReadOnlyList<string> LeftOut { get; } = table.LeftOutColumns;
 

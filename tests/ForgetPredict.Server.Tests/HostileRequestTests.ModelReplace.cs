@@ -129,6 +129,23 @@ public sealed partial class HostileRequestTests
     }
 
     [Fact]
+    public async Task Metadata_WrittenWithPandasIndex_OffersTheGroupColumnsTheCommandLineOffers()
+    {
+        // Given: a model's metadata written by pandas with its index (an unnamed first column of row numbers) and an id column.
+        File.WriteAllText(Path.Combine(_store.Directory, "plain.examples.csv"),
+            ",example,source\n" + string.Join('\n', _store.Training.ExampleIds.Select((id, i) => $"{i},{id},{(i % 2 == 0 ? "web" : "code")}")) + "\n");
+
+        // When: the model is described and queried with no group column named.
+        var model = await (await _client.GetAsync("/v1/models/plain")).JsonAsync();
+        var answer = await (await _client.PostAsync("/v1/models/plain/predict", Http.Json("{}"))).JsonAsync();
+
+        // Then: the only column to group by is source, as the command line has it (the index had been a second candidate, so
+        // the answer had no groups and warned that one must be chosen).
+        Assert.Equal(["source"], model.GetProperty("groupColumns").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(["code", "web"], answer.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()).Order());
+    }
+
+    [Fact]
     public async Task ListingModels_KeepsNoneLoaded_DescribesThemAsTheyAre_AndForgetsDeletedOnes()
     {
         var store = _factory.Services.GetRequiredService<ModelStore>();
