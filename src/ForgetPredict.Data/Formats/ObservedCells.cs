@@ -41,7 +41,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         {
             ".parquet" or ".pq" => ReadTable(path, references, names),
             ".json" => ReadJson(path, references, names),
-            _ => ReadDelimited(path, references, names),
+            _ => ReadDelimited(path, references, names, named: columns is not null),
         };
 
         // A file of measured cells with none in it is a mistake (an export that lost its rows), not a request for a
@@ -60,11 +60,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         return Resolve(sourceName, pairs.Select((p, i) => (p.Key, p.Value.ToString("R", CultureInfo.InvariantCulture), (long)i + 1)), new ExampleReferences(exampleIds, matching), "entry");
     }
 
-    private static ObservedCells ReadDelimited(string path, ExampleReferences exampleIds, (string Example, string Value) names)
+    private static ObservedCells ReadDelimited(string path, ExampleReferences exampleIds, (string Example, string Value) names, bool named)
     {
         using var stream = InputFile.OpenText(path);
         using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
         var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
+        RefuseCellAsHeader(path, header, names, named, exampleIds);
         var (exampleColumn, valueColumn) = Columns(path, header, names);
         return Resolve(path, Rows(), exampleIds, "line");
 
@@ -224,6 +225,47 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var values = table.Column(table.ColumnNames[valueColumn]);
 
         return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row");
+    }
+
+    // A first line that is a measured cell (one of the model's examples, then a number), as pandas writes a Series or a frame
+    // with header=False, is not a header: read as one, that cell would be dropped without a word. Refused whether the line's
+    // fields were looked for under the default names or named as the columns (--observed-columns "1740,0.93" would take the
+    // cell's own id and value for column names and read the other 29 cells).
+    private static void RefuseCellAsHeader(string path, List<string> header, (string Example, string Value) names, bool named, ExampleReferences exampleIds)
+    {
+        int example, value;
+        if (named)
+        {
+            (example, value) = (TableColumns.IndexOf(header, names.Example), TableColumns.IndexOf(header, names.Value));
+            if (example < 0 || value < 0 || !IsExample(header[example]) || !IsNumber(header[value]))
+            {
+                return;
+            }
+        }
+        else
+        {
+            if (TableColumns.IndexOf(header, names.Example) >= 0 && TableColumns.IndexOf(header, names.Value) >= 0)
+            {
+                return;
+            }
+
+            example = Enumerable.Range(0, header.Count).FirstOrDefault(i => IsExample(header[i]), -1);
+            value = example < 0 ? -1 : Enumerable.Range(example + 1, header.Count - example - 1).FirstOrDefault(i => IsNumber(header[i]), -1);
+            if (value < 0)
+            {
+                return;
+            }
+        }
+
+        var cell = $"its first line ({Echo.List(header)}) is a measured cell, not a header: example {Echo.Quote(header[example].Trim())} with value {header[value].Trim()}. The file has no header line (pandas writes none with header=False), so that cell would be dropped";
+        const string Fix = "Write the file with its header (pandas: series.to_csv(path, index_label='example', header=['value']), or df.to_csv(path, index=False) with columns example and value), or add the line 'example,value' above the cells.";
+        throw new ForgettingDataException(path, named
+            ? OptionMessage.Of($"{cell} (naming its fields with {new OptionReference(DataOptionNames.ObservedColumns)} does not make them a header). {Fix}")
+            : OptionMessage.Plain($"{cell}. {Fix}"), 1);
+
+        bool IsExample(string field) => exampleIds.IndexOf(field) >= 0 || exampleIds.IndexOf(field.Trim()) >= 0;
+
+        static bool IsNumber(string field) => double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
     }
 
     // The example and value columns; any other column (a pandas index, a seed...) is ignored.

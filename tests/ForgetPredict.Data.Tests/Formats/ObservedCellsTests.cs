@@ -181,6 +181,37 @@ public class ObservedCellsTests
     }
 
     [Fact]
+    public void Read_AFileWithoutAHeaderLine_IsRefusedWithTheFix_EvenWhenItsFirstCellIsNamedAsTheColumns()
+    {
+        // Given: pd.Series(values, index=ids).to_csv(header=False): the first line is a measured cell. QA: the refusal said to
+        // name the columns, and naming them ("7,0.5") read the file without its first cell, with exit 0.
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-headerless");
+        var path = Path.Combine(folder, "o.csv");
+        File.WriteAllText(path, "7,0.5\na,0.25\nc,0.125\n");
+        var indexed = Path.Combine(folder, "indexed.csv");
+        File.WriteAllText(indexed, "0,b,0.5\n1,a,0.25\n");
+
+        var plain = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId));
+        var named = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId, ["7", "0.5"]));
+        var withIndex = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(indexed, s_ids, s_byId));
+
+        Assert.Equal(
+            path + ":1: its first line ('7', '0.5') is a measured cell, not a header: example '7' with value 0.5. The file has no header line (pandas writes none with header=False), so that cell would be dropped. "
+            + "Write the file with its header (pandas: series.to_csv(path, index_label='example', header=['value']), or df.to_csv(path, index=False) with columns example and value), or add the line 'example,value' above the cells.",
+            plain.Message);
+        Assert.Contains("so that cell would be dropped (naming its fields with ObservedCells.Columns does not make them a header). Write the file with its header", named.Message, StringComparison.Ordinal);
+        Assert.Equal([DataOptionNames.ObservedColumns], named.Options.Select(o => o.Name));
+        Assert.Contains("example 'b' with value 0.5", withIndex.Message, StringComparison.Ordinal);
+
+        // A header that names its columns is read as before, also when one column is named after a number (a Series' ',0').
+        File.WriteAllText(path, "example,value\n7,0.5\na,0.25\n");
+        Assert.Equal([2, 0], ObservedCells.Read(path, s_ids, s_byId).Examples);
+        File.WriteAllText(path, ",0\n7,0.5\na,0.25\n");
+        Assert.Equal([2, 0], ObservedCells.Read(path, s_ids, s_byId, ["Unnamed: 0", "0"]).Examples);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public void Read_AWhitespaceOnlyLastLine_IsBlank()
     {
         var folder = Testing.RepoPaths.NewTempFolder("fp-observed-blank");
