@@ -267,9 +267,6 @@ public static class Replaying
         return (found, unknown);
     }
 
-    // Headers that name the id column even when an example is called so (an example named 'id' is still listed under 'id').
-    private static readonly HashSet<string> s_headerNames = new(["id", "example", "examples"], StringComparer.OrdinalIgnoreCase);
-
     /// <summary>
     /// What a list of examples to exclude amounts to, in every front end: references that name no example are ignored with a
     /// warning, unless none names one (ids of another matrix, or positions without by-index), which would exclude nothing (a
@@ -302,7 +299,7 @@ public static class Replaying
     /// The examples a table of ids excludes (<see cref="ResolveExamples"/> over its id column), refusing a table that cannot mean
     /// what it says: one with a header and no rows (it would exclude nothing), and one whose id column is named by an example
     /// id while the caller did not name that column (a file written without a header line, e.g. by pandas with header=False,
-    /// whose first id was read as the column name and would be replayed; 'id' and 'example' are headers whatever the ids). A
+    /// whose first id was read as the column name and would be replayed: <see cref="MetadataTable.RequireHeaderLine"/>). A
     /// pandas index that makes the id column ambiguous is settled by which column names the model's examples.
     /// </summary>
     /// <param name="table">The table read.</param>
@@ -320,10 +317,9 @@ public static class Replaying
         }
 
         var idColumn = table.IdColumnAmong(id => exampleIds.IndexOf(id) >= 0);
-        if (!idColumnNamed && exampleIds.IndexOf(idColumn) >= 0 && !s_headerNames.Contains(idColumn))
+        if (!idColumnNamed)
         {
-            throw new ForgettingDataException(table.SourceName, string.Create(CultureInfo.InvariantCulture,
-                $"its first line names example '{idColumn}' where a header belongs: the file has no header line (pandas writes none with header=False), so that example would not be excluded. Add a header line (e.g. 'id') above the ids."), 1);
+            table.RequireHeaderLine(idColumn, id => exampleIds.IndexOf(id) >= 0, "example", "that example would not be excluded");
         }
 
         var (found, unknown) = ResolveExamples(exampleIds, table.Column(idColumn));

@@ -35,9 +35,14 @@ public sealed class MetadataTable
         RowCount = rowCount;
         _lines = lines;
         ChosenIdColumn = ChooseIdColumn(sourceName, names, columns, idColumn);
+        _idColumnNamed = idColumn is not null;
         (_idAmbiguity, _idRival) = idColumn is null ? Ambiguity(names, columns) : (null, null);
     }
 
+    // Headers that name the id column even when an id is so named (an example named 'id' is still listed under 'id').
+    private static readonly HashSet<string> s_headerNames = new(["id", "example", "examples", "task", "tasks"], StringComparer.OrdinalIgnoreCase);
+
+    private readonly bool _idColumnNamed;
     private readonly string? _idAmbiguity;
     private readonly string? _idRival;          // the other column that could hold the ids, when the choice is ambiguous
 
@@ -374,12 +379,50 @@ public sealed class MetadataTable
     }
 
     /// <summary>
+    /// Refuses a table written without its header line (pandas' <c>to_csv(header=False)</c>), whose first row was read as the
+    /// header so that its id would be lost: no id column was named when it was read, the id column's name is one of the ids
+    /// <paramref name="isKnown"/> recognises (other than <c>id</c>, <c>example</c> or <c>task</c>, which are headers whatever the
+    /// ids), and every other column's name looks like a value of that column (a number over numbers, text over text).
+    /// </summary>
+    /// <param name="idColumn">The id column in use (<see cref="IdColumn"/>, or the one <see cref="IdColumnAmong"/> settled).</param>
+    /// <param name="isKnown">Whether a text is one of the matrix's ids.</param>
+    /// <param name="what">What the ids are ("task" or "example"), for messages.</param>
+    /// <param name="consequence">What would become of the row read as the header, for messages ("that example would not be excluded").</param>
+    /// <exception cref="ForgettingDataException">The header looks like a row; the message names the id, the line and the fix.</exception>
+    public void RequireHeaderLine(string idColumn, Func<string, bool> isKnown, string what, string consequence)
+    {
+        ArgumentNullException.ThrowIfNull(idColumn);
+        ArgumentNullException.ThrowIfNull(isKnown);
+        ArgumentNullException.ThrowIfNull(what);
+        ArgumentNullException.ThrowIfNull(consequence);
+        if (_idColumnNamed || s_headerNames.Contains(idColumn) || !isKnown(idColumn)
+            || !ColumnNames.Where(c => c != idColumn && !TableColumns.IsPandasIndex(c)).All(c => LooksLikeAValue(c, _columns[c])))
+        {
+            return;
+        }
+
+        var fix = ColumnNames.Count == 1
+            ? "Add a header line (e.g. 'id') above the ids."
+            : "Add a header line naming the columns (e.g. 'id,source') above the rows, or write the file with its header (pandas: to_csv without header=False).";
+        throw new ForgettingDataException(SourceName, $"its {(_lines is null ? "column names name" : "first line names")} {what} {Echo.Quote(idColumn)} where a header belongs: the file has no header line (pandas writes none with header=False), so {consequence}. {fix}", _lines is null ? 0 : 1);
+    }
+
+    // A column's name that could be one of its values: one of them, or a number over numbers, or text over text.
+    private static bool LooksLikeAValue(string name, string[] values)
+    {
+        static bool IsNumber(string text) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        var given = values.Where(v => v.Length > 0).ToArray();
+        return Array.IndexOf(values, name) >= 0 || (IsNumber(name) ? given.All(IsNumber) : !given.All(IsNumber));
+    }
+
+    /// <summary>
     /// Aligns this table to a matrix's ids: for each id in <paramref name="ids"/>, the metadata row with that id. The
     /// result reports the ids on each side that have no partner (counts and the first few); nothing is dropped silently.
     /// </summary>
     /// <param name="ids">The matrix's task or example ids.</param>
     /// <param name="what">What the ids are ("task" or "example"), for messages.</param>
-    /// <exception cref="ForgettingDataException">An id in the table is empty or repeated (the message names both lines).</exception>
+    /// <exception cref="ForgettingDataException">An id in the table is empty or repeated (the message names both lines), or the
+    /// table was written without its header line (<see cref="RequireHeaderLine"/>).</exception>
     public MetadataJoin Join(IdList ids, string what = "example")
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -387,6 +430,7 @@ public sealed class MetadataTable
         var rowOf = new int[ids.Count];
         rowOf.AsSpan().Fill(-1);
         var idColumn = IdColumnAmong(id => ids.IndexOf(id) >= 0);
+        RequireHeaderLine(idColumn, id => ids.IndexOf(id) >= 0, what, $"{what} {Echo.Quote(idColumn)} would have no metadata");
         var idValues = _columns[idColumn];
         var unused = new List<int>();
         for (var r = 0; r < RowCount; r++)

@@ -83,4 +83,27 @@ public class GroupingCommandTests
             Assert.Equal(Enumerable.Range(0, rows.Length).Where(i => i % 7 == 0), Enumerable.Range(0, rows.Length).Where(i => rows[i][column].Length == 0));
         }
     }
+
+    [Fact]
+    public void Predict_ExampleMetadataWrittenWithoutItsHeaderLine_IsRefusedWithTheFix_AsAnExclusionListIs()
+    {
+        // Given: charlm-b's upstream.csv written with pandas' header=False (QA: exit 0, grouped by a column named 'license',
+        // example 0 without metadata under a generic warning).
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "b.fpm");
+        var (fitCode, _, fitError) = CliRunner.Run("fit", RepoPaths.Data("charlm-b", "z.npy"), "--method", "additive", "--out", model);
+        Assert.True(fitCode == 0, fitError);
+        var bare = Path.Combine(dir, "up_nohdr.csv");
+        File.WriteAllLines(bare, File.ReadAllLines(RepoPaths.Data("charlm-b", "upstream.csv")).Skip(1));
+
+        // When
+        var (code, output, error) = CliRunner.Run("predict", "--model", model, "--examples", bare, "--top", "3");
+        var (namedCode, _, namedError) = CliRunner.Run("predict", "--model", model, "--examples", bare, "--examples-columns", "0", "--top", "3");
+
+        // Then: refused naming the file, the line and the fix; nothing predicted. Named as the id column, the header is taken.
+        Assert.Equal(1, code);
+        Assert.Empty(output);
+        Assert.Contains("up_nohdr.csv:1: its first line names example '0' where a header belongs: the file has no header line (pandas writes none with header=False), so example '0' would have no metadata. Add a header line naming the columns (e.g. 'id,source') above the rows", error, StringComparison.Ordinal);
+        Assert.True(namedCode == 0, namedError);
+    }
 }

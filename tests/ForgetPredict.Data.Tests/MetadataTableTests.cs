@@ -110,6 +110,39 @@ public class MetadataTableTests
     }
 
     [Theory]
+    // pd.read_csv('upstream.csv').to_csv(header=False, index=False): its first row read as the header, so example 0 had no
+    // metadata and the groups were named after a column 'license' (QA), with only a generic "1 have no metadata row" warning.
+    [InlineData("0,license\n1,license\n2,perl\n", "0", true)]
+    [InlineData("0,0.25,license\n1,0.5,perl\n", "0", true)]          // a numeric column under a number
+    [InlineData("0,base_loss\n1,0.5\n2,0.25\n", "0", false)]         // a word over numbers is a column name
+    [InlineData("id,source\n1,license\n2,perl\n", "id", false)]
+    [InlineData("example,source\n1,license\n", "example", false)]  // 'example' is a header even when an example is so named
+    public void Join_ATableWrittenWithoutItsHeaderLine_IsRefusedNamingTheFileAndTheFix(string text, string idColumn, bool refused)
+    {
+        var ids = IdList.From(["0", "1", "2", "example"]);
+        var table = Read(text);
+
+        var e = Record.Exception(() => table.Join(ids));
+
+        Assert.Equal(idColumn, table.IdColumn);
+        if (!refused)
+        {
+            Assert.Null(e);
+            return;
+        }
+
+        var refusal = Assert.IsType<ForgettingDataException>(e);
+        Assert.Equal(
+            "meta.csv:1: its first line names example '0' where a header belongs: the file has no header line (pandas writes none with header=False), so example '0' would have no metadata. "
+            + "Add a header line naming the columns (e.g. 'id,source') above the rows, or write the file with its header (pandas: to_csv without header=False).",
+            refusal.Message);
+
+        // Named as the id column, the header is taken at its word, as --exclude-columns takes it.
+        var named = MetadataTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), "meta.csv", idColumn);
+        Assert.Equal(named.RowCount, named.Join(ids).MatchedCount);
+    }
+
+    [Theory]
     [InlineData("id,source\nex0,a\nex1,b\nex0,c\n", "example id 'ex0' appears twice, on line 2 and on line 4", 4)]
     [InlineData("id,source\nzz,a\nzz,b\n", "example id 'zz' appears twice, on line 2 and on line 3", 3)]
     [InlineData("id,source\n,a\n", "is empty; every metadata row needs an id", 2)]
