@@ -26,7 +26,7 @@ public sealed record MatrixReadOptions
     /// <summary>CSV/TSV and Parquet layout; <see cref="MatrixLayout.Auto"/> (the default) detects it from the header or columns.</summary>
     public MatrixLayout Layout { get; init; } = MatrixLayout.Auto;
 
-    /// <summary>.npz: the array to read (with or without ".npy"); null picks the only, or first, 2-D float array.</summary>
+    /// <summary>.npz: the array to read (with or without ".npy"); null reads the only 2-D array, and refuses an archive of several.</summary>
     public string? Array { get; init; }
 
     /// <summary>Long layout: the name of the task id column (matched ignoring case and surrounding spaces).</summary>

@@ -105,7 +105,7 @@ internal sealed class MatrixInputOptions
 
     public Option<string> Layout { get; }
 
-    public Option<string?> Array { get; } = new("--array") { Description = ".npz: the array to read (default: the first 2-D float array)." };
+    public Option<string?> Array { get; } = new("--array") { Description = ".npz: the array to read (default: the only 2-D array; needed when the archive holds several)." };
 
     public Option<string[]?> Columns { get; } = TableColumnsOption.Create("--columns", "the long layout's columns", ["TASK", "EXAMPLE", "VALUE"], "task,example,value");
 

@@ -29,9 +29,10 @@ public sealed record NpzArray(string Name, string Descr, IReadOnlyList<long> Sha
 /// entries, stored or deflated).
 /// </summary>
 /// <remarks>
-/// <para><b>Which array.</b> <see cref="MatrixReadOptions.Array"/> names the matrix; without it the first 2-D float
-/// array in archive order is read (or, when there is none, the first 2-D integer or bool array). Errors list every
-/// array: "no array 'x'; arrays: z (47, 2400) float32, example_ids (2400,) &lt;U8".</para>
+/// <para><b>Which array.</b> <see cref="MatrixReadOptions.Array"/> names the matrix; without it the archive's one 2-D
+/// array (float, integer or bool) is read, beside any 1-D arrays, and an archive of several 2-D arrays is refused, listing
+/// them, since which is the matrix cannot be told. Errors list every array: "no array 'x'; arrays: z (47, 2400) float32,
+/// example_ids (2400,) &lt;U8".</para>
 /// <para><b>Id convention.</b> 1-D arrays named <c>task_ids</c> (or <c>tasks</c>) and <c>example_ids</c> (or
 /// <c>examples</c>) are the matrix's row and column ids when their length matches: numpy strings (<c>&lt;U</c>,
 /// <c>|S</c>) or integers. Write them with e.g. <c>np.savez(path, z=z, task_ids=np.asarray(tasks, dtype=str),
@@ -75,7 +76,9 @@ public static class NpzFormat
     public static ForgettingMatrix Read(Stream stream, string sourceName, MatrixReadOptions? options = null)
     {
         options?.Validate();
-        return ReadWithIds(stream, sourceName, options?.Array, options?.MaxCells, (arrays, matrix, name) =>
+        return ReadWithIds(stream, sourceName, options?.Array, options?.MaxCells, arrays => OptionMessage.Of(
+            $"and which is the forgetting matrix cannot be told: name it with {new OptionReference(DataOptionNames.Array)} (e.g. {Echo.Quote(arrays[0].Info!.Name)}), or save the matrix alone with its ids (np.savez(path, z=z, task_ids=task_ids, example_ids=example_ids))."),
+            (arrays, matrix, name) =>
             (FindIds(arrays, TaskIdArrayNames, matrix.TaskCount, "task", "rows", name, sourceName),
              FindIds(arrays, ExampleIdArrayNames, matrix.ExampleCount, "example", "columns", name, sourceName)),
             "Fix the id arrays (task_ids, example_ids) so each id appears once.");
@@ -94,15 +97,11 @@ public static class NpzFormat
     public static (ForgettingMatrix Rows, bool HasIds) ReadEmbedding(Stream stream, string sourceName)
     {
         var hasIds = false;
-        var rows = ReadWithIds(stream, sourceName, null, null, (arrays, matrix, name) =>
+        // No option names an embedding's array: an archive of several 2-D arrays is refused with the fix of saving it alone.
+        var rows = ReadWithIds(stream, sourceName, null, null,
+            _ => OptionMessage.Plain("and an embedding file holds one, with its rows' ids if it has them; save the embedding alone (np.savez(path, emb=emb, ids=ids))."),
+            (arrays, matrix, name) =>
         {
-            // No option names an embedding's array: with two 2-D arrays the first would be taken without a word.
-            var matrices = arrays.Where(a => a.Info is { Shape.Count: 2 } info && info.Descr.Length >= 2 && "fiub".Contains(info.Descr[1], StringComparison.Ordinal)).ToList();
-            if (matrices.Count > 1)
-            {
-                throw new ForgettingDataException(sourceName, $"the archive holds {matrices.Count} 2-D arrays ({List(matrices)}), and an embedding file holds one, with its rows' ids if it has them; save the embedding alone (np.savez(path, emb=emb, ids=ids)).");
-            }
-
             var ids = FindIds(arrays, RowIdArrayNames, matrix.TaskCount, "row", "rows", name, sourceName);
             hasIds = ids is not null;
             return (ids, null);
@@ -110,9 +109,10 @@ public static class NpzFormat
         return (rows, hasIds);
     }
 
-    // The archive's matrix (the array `wanted`, else the first 2-D numeric one) with the ids `findIds` finds beside it; `fix`
-    // ends the message when the ids repeat.
+    // The archive's matrix (the array `wanted`, else its only 2-D numeric one) with the ids `findIds` finds beside it; `several`
+    // ends the refusal of an archive with several 2-D arrays and none wanted (given them), `fix` the message when the ids repeat.
     private static ForgettingMatrix ReadWithIds(Stream stream, string sourceName, string? wanted, long? maxCells,
+        Func<List<(ZipArchiveEntry Entry, NpzArray? Info)>, OptionMessage> several,
         Func<List<(ZipArchiveEntry Entry, NpzArray? Info)>, ForgettingMatrix, string, (string[]? Tasks, string[]? Examples)> findIds, string fix)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -122,7 +122,7 @@ public static class NpzFormat
             using var archive = Open(stream, sourceName);
             var archiveLength = stream.CanSeek ? stream.Length : long.MaxValue;
             var arrays = Entries(archive, sourceName, archiveLength).Select(e => (Entry: e, Info: Describe(e, sourceName))).ToList();
-            var chosen = Choose(arrays, wanted, sourceName);
+            var chosen = Choose(arrays, wanted, sourceName, several);
             var name = chosen.Info!.Name;
             var matrix = Guard(sourceName, name, () => ReadVerified(chosen.Entry, sourceName, content => NpyFormat.Read(content, sourceName, chosen.Entry.Length, maxCells)));
             var (taskIds, exampleIds) = findIds(arrays, matrix, name);
@@ -291,7 +291,11 @@ public static class NpzFormat
         }
     }
 
-    private static (ZipArchiveEntry Entry, NpzArray? Info) Choose(List<(ZipArchiveEntry Entry, NpzArray? Info)> arrays, string? wanted, string sourceName)
+    // The array named `wanted`, else the archive's one 2-D numeric array. One rule for a matrix and an embedding: several 2-D
+    // arrays and none named do not say which is meant (the first had been read without a word), so they are refused, listed,
+    // with `several`'s ending (how to name one, or to save one alone).
+    private static (ZipArchiveEntry Entry, NpzArray? Info) Choose(List<(ZipArchiveEntry Entry, NpzArray? Info)> arrays, string? wanted, string sourceName,
+        Func<List<(ZipArchiveEntry Entry, NpzArray? Info)>, OptionMessage> several)
     {
         if (wanted is not null)
         {
@@ -312,6 +316,12 @@ public static class NpzFormat
             }
 
             throw new ForgettingDataException(sourceName, OptionMessage.Of($"no array '{name}'{Core.Models.Suggestion.DidYouMean(name, arrays.Where(a => a.Info is not null).Select(a => a.Info!.Name))}; arrays: {List(arrays)}. Pass one of them with {new OptionReference(DataOptionNames.Array)}."));
+        }
+
+        var matrices = arrays.Where(a => a.Info is { Shape.Count: 2 } info && info.Descr.Length >= 2 && "fiub".Contains(info.Descr[1], StringComparison.Ordinal)).ToList();
+        if (matrices.Count > 1)
+        {
+            throw new ForgettingDataException(sourceName, OptionMessage.Plain($"the archive holds {matrices.Count} 2-D arrays ({List(matrices)}),").Then(several(matrices)));
         }
 
         foreach (var kind in new[] { "f", "iub" })

@@ -74,12 +74,31 @@ public class NpzFormatTests(NumpyNpzFixture fixture) : IClassFixture<NumpyNpzFix
     }
 
     [Fact]
-    public void Read_WithoutArrayName_TakesTheFirst2DFloatArray()
+    public void Read_WithoutArrayName_SeveralMatrices_AreRefusedNamingThemAndTheOption_AsAnEmbeddingIs()
     {
-        var first = MatrixFile.Read(Path.Combine(fixture.Folder, "two.npz"));
-        Assert.Equal(Expected(fixture.Folder, "plain").Values.ToArray(), first.Values.ToArray());
-        var floats = MatrixFile.Read(Path.Combine(fixture.Folder, "ints_then_floats.npz"));
-        Assert.Equal((6, 11), (floats.TaskCount, floats.ExampleCount));
+        // QA: np.savez('m.npz', a=z, b=z[:10] * 5) was read as 'a' without a word, while the same archive given as a feature
+        // embedding was refused. One rule now: several 2-D arrays and none named are refused, listing them.
+        var two = Path.Combine(fixture.Folder, "two.npz");
+        var mixed = Path.Combine(fixture.Folder, "ints_then_floats.npz");
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(two));
+        var ints = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(mixed));
+        using var stream = File.OpenRead(two);
+        var embedding = Assert.Throws<ForgettingDataException>(() => NpzFormat.ReadEmbedding(stream, two));
+
+        Assert.Equal(
+            two + ": the archive holds 2 2-D arrays (first (6, 11) float32, second (6, 11) float32), and which is the forgetting matrix cannot be told: name it with MatrixReadOptions.Array (e.g. 'first'), or save the matrix alone with its ids (np.savez(path, z=z, task_ids=task_ids, example_ids=example_ids)).",
+            e.Message);
+        Assert.Equal([DataOptionNames.Array], e.Options.Select(o => o.Name));
+        Assert.Contains("the archive holds 2 2-D arrays (counts (2, 2) int64, z (6, 11) float32)", ints.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            two + ": the archive holds 2 2-D arrays (first (6, 11) float32, second (6, 11) float32), and an embedding file holds one, with its rows' ids if it has them; save the embedding alone (np.savez(path, emb=emb, ids=ids)).",
+            embedding.Message);
+
+        // Named, either is read; one 2-D array beside 1-D arrays (ids, a baseline) is read as before.
+        Assert.Equal(Expected(fixture.Folder, "plain").Values.ToArray(), MatrixFile.Read(two, new MatrixReadOptions { Array = "first" }).Values.ToArray());
+        Assert.Equal((6, 11), MatrixFile.Read(mixed, new MatrixReadOptions { Array = "z" }) is var z ? (z.TaskCount, z.ExampleCount) : default);
+        AssertSame(Expected(fixture.Folder, "named"), MatrixFile.Read(Path.Combine(fixture.Folder, "named.npz")));
     }
 
     [Fact]
