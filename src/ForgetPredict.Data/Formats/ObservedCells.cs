@@ -66,7 +66,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
         var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
         RefuseCellAsHeader(path, header, names, named, exampleIds);
-        var (exampleColumn, valueColumn) = Columns(path, header, names);
+        var (exampleColumn, valueColumn) = Columns(path, header, names, csv.RecordLine);
         return Resolve(path, Rows(), exampleIds, "line");
 
         IEnumerable<(string Id, string Value, long Line)> Rows()
@@ -121,12 +121,21 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                         throw new ForgettingDataException(path, $"holds pandas' orient=\"split\" JSON (\"columns\", \"index\", \"data\"), a table rather than example/value pairs; {Shapes}. Write the table with to_json(orient=\"records\").");
                     }
 
+                    if (root.TryGetProperty("schema", out var schema) && schema.ValueKind == JsonValueKind.Object
+                        && root.TryGetProperty("data", out var tableData) && tableData.ValueKind == JsonValueKind.Array)
+                    {
+                        // pandas' to_json(orient="table"): {"schema": {"fields": [...], ...}, "data": [{...}]}; its "schema" is no example.
+                        throw new ForgettingDataException(path, $"holds pandas' orient=\"table\" JSON (an object with \"schema\" and \"data\"), a table with its schema rather than example/value pairs; {Shapes}. Write the table with to_json(orient=\"records\").");
+                    }
+
                     foreach (var property in root.EnumerateObject())
                     {
                         if (property.Value.ValueKind == JsonValueKind.Object)
                         {
-                            // pandas' default DataFrame.to_json() (orient="columns"): {"example": {"0": "ex_3"}, "value": {"0": 0.41}}.
-                            throw new ForgettingDataException(path, $"holds an object of objects (under {Echo.Quote(property.Name)}), as pandas' default to_json() writes a table (orient=\"columns\"); {Shapes}. Write the table with to_json(orient=\"records\").", rows.Count + 1);
+                            var orient = IsIndexOrient(root, names, exampleIds)
+                                ? "pandas' orient=\"index\" JSON (an object keyed by row labels whose values are row objects"
+                                : "pandas' orient=\"columns\" JSON (an object keyed by column names whose values are objects keyed by row labels, as DataFrame.to_json() writes by default";
+                            throw new ForgettingDataException(path, $"holds {orient}; {Echo.Quote(property.Name)} holds one), a table rather than example/value pairs; {Shapes}. Write the table with to_json(orient=\"records\"), after reset_index() if the examples are its index.");
                         }
 
                         rows.Add((property.Name, JsonNumber(path, property.Value, property.Name, $"entry {rows.Count + 1}"), rows.Count + 1));
@@ -164,6 +173,26 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                     throw new ForgettingDataException(path, $"holds a JSON {root.ValueKind.ToString().ToLowerInvariant()}; {Shapes}.");
             }
         }
+    }
+
+    // pandas writes a table as an object of objects two ways: orient="columns" (DataFrame.to_json()'s default) keys the outer
+    // object by column names and the inner ones by row labels ({"example": {"0": "ex_3"}, "value": {"0": 0.41}}), and
+    // orient="index" the other way round ({"0": {"example": "ex_3", "value": 0.41}}, or {"ex_3": {"value": 0.41}} from a frame
+    // indexed by example). The example and value columns' names say which side holds the columns, else the model's example
+    // ids say which holds the rows, else the side with fewer keys is taken for the columns.
+    private static bool IsIndexOrient(JsonElement root, (string Example, string Value) names, ExampleReferences exampleIds)
+    {
+        bool IsColumn(string key) => key.Equals(names.Example, StringComparison.OrdinalIgnoreCase) || key.Equals(names.Value, StringComparison.OrdinalIgnoreCase);
+        var outer = root.EnumerateObject().Select(p => p.Name).ToList();
+        var inner = root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Object).SelectMany(p => p.Value.EnumerateObject().Select(q => q.Name)).Distinct(StringComparer.Ordinal).ToList();
+        if (outer.Any(IsColumn) != inner.Any(IsColumn))
+        {
+            return inner.Any(IsColumn);
+        }
+
+        var outerExamples = outer.Count(k => exampleIds.IndexOf(k) >= 0);
+        var innerExamples = inner.Count(k => exampleIds.IndexOf(k) >= 0);
+        return outerExamples != innerExamples ? outerExamples > innerExamples : outer.Count > inner.Count;
     }
 
     // The name of a key given more than once in the record (compared as the columns are, ignoring case), or null.
@@ -220,7 +249,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         }
 
         var table = MetadataTable.Read(path);
-        var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names);
+        var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names, headerLine: 0);
         var ids = table.Column(table.ColumnNames[exampleColumn]);
         var values = table.Column(table.ColumnNames[valueColumn]);
 
@@ -269,14 +298,15 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
     }
 
     // The example and value columns; any other column (a pandas index, a seed...) is ignored.
-    private static (int Example, int Value) Columns(string path, IReadOnlyList<string> header, (string Example, string Value) names)
+    // headerLine: the header's line in a text file, 0 for a table whose columns are named in its schema (Parquet).
+    private static (int Example, int Value) Columns(string path, IReadOnlyList<string> header, (string Example, string Value) names, long headerLine)
     {
         var example = TableColumns.IndexOf(header, names.Example);
         var value = TableColumns.IndexOf(header, names.Value);
         if (example < 0 || value < 0)
         {
             throw new ForgettingDataException(path, OptionMessage.Of(
-                $"the table needs an example column {Echo.Quote(names.Example)} and a value column {Echo.Quote(names.Value)} (found: {Echo.List(TableColumns.PandasNames(header))}). Rename them, or name them with {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), 1);
+                $"the table needs an example column {Echo.Quote(names.Example)} and a value column {Echo.Quote(names.Value)} (found: {Echo.List(TableColumns.PandasNames(header))}). Rename them, or name them with {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), headerLine);
         }
 
         return (example, value);
@@ -290,9 +320,9 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var values = new List<double>();
         var firstLine = new Dictionary<int, long>();
         var unknown = new List<(string Id, long Line)>();
-        // A line or row number where the cells are a file's lines or a table's rows; an entry or record of a JSON document
-        // (one line, perhaps) is named by its number instead.
-        ForgettingDataException At(string detail, long line, string column) => unit is "line" or "row"
+        // A line number where the cells are a text file's lines; a Parquet table's row, or an entry or record of a JSON document
+        // (one line, perhaps), is named by its number instead ("row 1", not line 1).
+        ForgettingDataException At(string detail, long line, string column) => unit is "line"
             ? new ForgettingDataException(source, detail, line, column)
             : new ForgettingDataException(source, detail, 0, column, location: string.Create(CultureInfo.InvariantCulture, $"{unit} {line}"));
         foreach (var (rawId, text, line) in rows)

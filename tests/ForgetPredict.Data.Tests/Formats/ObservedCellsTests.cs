@@ -211,6 +211,56 @@ public class ObservedCellsTests
         Directory.Delete(folder, recursive: true);
     }
 
+    [Theory]
+    // QA: orient="index" (with or without the examples as the index) was named orient="columns", and orient="table" an
+    // object of objects (under 'schema').
+    [InlineData("{\"0\": {\"example\": \"a\", \"value\": 0.5}, \"1\": {\"example\": \"c\", \"value\": 0.25}}", "index")]   // df.to_json(orient="index")
+    [InlineData("{\"a\": {\"value\": 0.5}, \"c\": {\"value\": 0.25}}", "index")]                                                 // df.set_index("example").to_json(orient="index")
+    [InlineData("{\"0\": {\"ex\": \"a\", \"v\": 0.5}, \"1\": {\"ex\": \"c\", \"v\": 0.25}, \"2\": {\"ex\": \"b\", \"v\": 0.1}}", "index")]
+    [InlineData("{\"example\": {\"0\": \"a\", \"1\": \"c\"}, \"value\": {\"0\": 0.5, \"1\": 0.25}}", "columns")]           // df.to_json()
+    [InlineData("{\"value\": {\"a\": 0.5, \"c\": 0.25}}", "columns")]                                                              // df.set_index("example").to_json()
+    [InlineData("{\"schema\": {\"fields\": [{\"name\": \"index\", \"type\": \"integer\"}], \"primaryKey\": [\"index\"], \"pandas_version\": \"1.4.0\"}, \"data\": [{\"index\": 0, \"example\": \"a\", \"value\": 0.5}]}", "table")]
+    public void Read_PandasTableJson_IsNamedByTheOrientThatWroteIt_WithTheRecordsFix(string text, string orient)
+    {
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-orient");
+        var path = Path.Combine(folder, "o.json");
+        File.WriteAllText(path, text);
+
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId));
+
+        Assert.StartsWith(path + ": holds pandas' orient=\"" + orient + "\" JSON (", e.Message, StringComparison.Ordinal);
+        Assert.Contains(orient switch
+        {
+            "index" => "an object keyed by row labels whose values are row objects",
+            "columns" => "an object keyed by column names whose values are objects keyed by row labels, as DataFrame.to_json() writes by default",
+            _ => "an object with \"schema\" and \"data\"",
+        }, e.Message, StringComparison.Ordinal);
+        Assert.Contains("Write the table with to_json(orient=\"records\")", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("object of objects", e.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void Read_Parquet_NamesARowByItsNumber_NotAsALine()
+    {
+        // QA: a Parquet table's first row was reported as "ds.parquet:1:", a line it does not have.
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-rows");
+        var path = Path.Combine(folder, "ds.parquet");
+        using (var stream = File.Create(path))
+        using (var writer = Data.Parquet.ParquetWriter.Create(stream, [new("example", Data.Parquet.ParquetValueType.String), new("value", Data.Parquet.ParquetValueType.Double)]))
+        {
+            writer.WriteRows([Data.Parquet.ParquetColumnData.FromStrings(new string?[] { "a", "zz" }), Data.Parquet.ParquetColumnData.FromDoubles(new[] { double.PositiveInfinity, 0.5 })]);
+        }
+
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId));
+        var columns = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId, ["ex", "value"]));
+
+        Assert.StartsWith(path + ": row 1: column 'value': value ", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, e.Line);
+        Assert.StartsWith(path + ": the table needs an example column 'ex'", columns.Message, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
     [Fact]
     public void Read_AWhitespaceOnlyLastLine_IsBlank()
     {
