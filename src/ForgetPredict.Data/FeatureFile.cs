@@ -405,11 +405,31 @@ public static class FeatureFile
                 ? Formats.NpzFormat.ReadEmbedding(stream, sourceName)
                 : (MatrixFile.Read(stream, sourceName), false);
         }
-        catch (ForgettingDataException e) when (e.InnerException is NonFiniteCellException cell)
+        catch (ForgettingDataException e) when (Cause<NonFiniteCellException>(e) is { } cell)
         {
             throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
                 $"row {cell.Task}, column {cell.Example} is not a finite number; an embedding needs a value in every cell."), innerException: e);
         }
+        catch (ForgettingDataException e) when (Cause<Formats.CellBeyondFloat32Exception>(e) is { } cell)
+        {
+            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
+                $"row {cell.Row}, column {cell.Column} is {cell.Value:R}, beyond float32's range (about ±3.4e38), in which embeddings are held; rescale the embedding (e.g. standardise its columns), as the embedding the model was fitted with was scaled."), innerException: e);
+        }
+    }
+
+    // The exception of type T behind a reader's refusal (an .npz's entry wraps the .npy reader's), or null.
+    private static T? Cause<T>(Exception e)
+        where T : Exception
+    {
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     // The rows of an embedding whose ids are known, in the order of `ids`: every id needs a row (extra rows, for entities the

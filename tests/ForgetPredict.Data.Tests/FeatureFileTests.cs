@@ -35,6 +35,32 @@ public class FeatureFileTests
         Assert.EndsWith("inf.npy: row 1, column 1 is not a finite number; an embedding needs a value in every cell.", infiniteError.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Embedding_AFloat64ValueBeyondFloat32_IsRefusedInAnEmbeddingsTerms_ForTasksAndExamples_NpyAndNpz()
+    {
+        // QA: a task embedding with 1e200 was refused in the matrix's words ("cell (task 0, example 0) ... forgetting values
+        // ... or store NaN for a missing cell"), though an embedding refuses NaN too; an .npz's entry hid an infinity alike.
+        var folder = RepoPaths.NewTempFolder();
+        ExternalTool.RunPython("""
+            import numpy as np, sys, os
+            x = np.arange(6, dtype='f8').reshape(3, 2); x[1, 0] = 1e200
+            np.save(os.path.join(sys.argv[1], 'huge.npy'), x)
+            np.savez(os.path.join(sys.argv[1], 'huge.npz'), emb=x, ids=np.array(['n0', 'n1', 'n2']))
+            y = np.arange(6, dtype='f4').reshape(3, 2); y[2, 1] = np.inf
+            np.savez(os.path.join(sys.argv[1], 'inf.npz'), emb=y, ids=np.array(['n0', 'n1', 'n2']))
+            """, folder);
+        string F(string name) => Path.Combine(folder, name);
+
+        var task = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(F("huge.npy"), IdList.Implicit(3)));
+        var fresh = Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadNew([F("huge.npz")], IdList.From(["0"]), "example"));
+        var infinite = Assert.Throws<ForgettingDataException>(() => FeatureFile.ReadNew([F("inf.npz")], IdList.From(["0"]), "example"));
+
+        Assert.Equal(F("huge.npy") + ": row 1, column 0 is 1E+200, beyond float32's range (about ±3.4e38), in which embeddings are held; rescale the embedding (e.g. standardise its columns), as the embedding the model was fitted with was scaled.", task.Message);
+        Assert.Equal(F("huge.npz") + ": row 1, column 0 is 1E+200, beyond float32's range (about ±3.4e38), in which embeddings are held; rescale the embedding (e.g. standardise its columns), as the embedding the model was fitted with was scaled.", fresh.Message);
+        Assert.Equal(F("inf.npz") + ": row 2, column 1 is not a finite number; an embedding needs a value in every cell.", infinite.Message);
+        Assert.All(new[] { task, fresh, infinite }, e => Assert.DoesNotContain("NaN", e.Message, StringComparison.Ordinal));
+    }
+
     private static string WriteNpy(string name, float[] values, long rows, long columns)
     {
         var path = Path.Combine(RepoPaths.NewTempFolder(), name);

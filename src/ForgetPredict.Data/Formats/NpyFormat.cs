@@ -91,8 +91,10 @@ public static class NpyFormat
         {
             // A finite float64 beyond float32's range would become infinite: say so, as CSV does, naming the cell.
             var (task, example) = header.FortranOrder ? (overflow % m, overflow / m) : (overflow / n, overflow % n);
+            // (the cell rides along as the inner exception, so a reader of another kind of array, an embedding, can say it in its terms)
             throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
-                $"cell (task {task}, example {example}) is {original:R}, beyond float32's range (about ±3.4e38); forgetting values must be finite float32 numbers. Rescale the values, or store NaN for a missing cell."));
+                $"cell (task {task}, example {example}) is {original:R}, beyond float32's range (about ±3.4e38); forgetting values must be finite float32 numbers. Rescale the values, or store NaN for a missing cell."),
+                innerException: new CellBeyondFloat32Exception((int)task, (int)example, original));
         }
 
         if (header.FortranOrder && m > 1 && n > 1)
@@ -644,4 +646,18 @@ public static class NpyFormat
         private readonly ForgettingDataException Fail(string what) =>
             new(_source, string.Create(CultureInfo.InvariantCulture, $"malformed .npy header at character {_pos}: {what}. Re-save the array with numpy.save."));
     }
+}
+
+/// <summary>A finite float64 cell beyond float32's range, in which arrays are held: its row, column and value.</summary>
+internal sealed class CellBeyondFloat32Exception(int row, int column, double value)
+    : Exception(string.Create(CultureInfo.InvariantCulture, $"Cell ({row}, {column}) is {value:R}, beyond float32's range."))
+{
+    /// <summary>The cell's row (task).</summary>
+    public int Row { get; } = row;
+
+    /// <summary>The cell's column (example).</summary>
+    public int Column { get; } = column;
+
+    /// <summary>The value as stored.</summary>
+    public double Value { get; } = value;
 }
