@@ -367,6 +367,10 @@ public static partial class ModelFile
         }
     }
 
+    // The fixes the refusals of a model file end with: a damaged file, and one a newer release wrote.
+    private const string CopyAgain = "Refit or copy the file again.";
+    private const string Newer = "Load it with the release that wrote it, or refit the model with this one.";
+
     // Decodes in place: the sections are read from the file's own buffer, never from a copy of the payload.
     private static LoadedModel Decode(byte[] file, string sourceName)
     {
@@ -395,13 +399,13 @@ public static partial class ModelFile
         var length = BitConverter.ToInt64(bytes[12..20]);
         if (length < 0 || length != bytes.Length - 20 - 32)
         {
-            throw new ForgettingDataException(sourceName, "the model file is truncated or has trailing bytes (payload length does not match the file size).");
+            throw new ForgettingDataException(sourceName, $"the model file is truncated or has trailing bytes (payload length does not match the file size). {CopyAgain}");
         }
 
         var payload = bytes.Slice(20, (int)length);
         if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes[^32..]))
         {
-            throw new ForgettingDataException(sourceName, "the model file is corrupt: its SHA-256 checksum does not match. Refit or copy the file again.");
+            throw new ForgettingDataException(sourceName, $"the model file is corrupt: its SHA-256 checksum does not match. {CopyAgain}");
         }
 
         var reader = new SpanReader(file, sourceName, 20, 20 + (int)length);
@@ -448,11 +452,11 @@ public static partial class ModelFile
                     exampleFeatures = ReadExampleFeatures(section, model ?? throw section.Fail("the example feature model comes before the model"));
                     break;
                 default:
-                    throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"unknown section tag {tag}; the file was written by a newer version."));
+                    throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"unknown section tag {tag}; the file was written by a newer version. {Newer}"));
             }
         }
 
-        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, "the model file holds no model section."), metadata, summary, taskFeatures, exampleFeatures);
+        return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, $"the model file holds no model section. {CopyAgain}"), metadata, summary, taskFeatures, exampleFeatures);
     }
 
     // Tag, length, body. The body goes straight into the in-memory payload and its length is written in afterwards, so a
@@ -698,7 +702,7 @@ public static partial class ModelFile
             var more = r.UInt32();
             if ((more & ~1u) != 0)
             {
-                throw r.Fail($"unknown model flags {more} in the second flags word; the file was written by a newer version");
+                throw r.Fail($"unknown model flags {more} in the second flags word; the file was written by a newer version", Newer);
             }
 
             if ((more & 1) != 0)
@@ -955,7 +959,8 @@ public static partial class ModelFile
             return 0;
         });
 
-        public ForgettingDataException Fail(string what) => new(source, $"the model file is invalid: {what}.");
+        // Every refusal ends with its fix: a damaged file is copied again or refitted (`fix` says otherwise where it differs).
+        public ForgettingDataException Fail(string what, string fix = CopyAgain) => new(source, $"the model file is invalid: {what}. {fix}");
 
         private ReadOnlySpan<byte> Take(int count)
         {

@@ -352,6 +352,41 @@ public class TaskFeatureCommandTests
     }
 
     [Fact]
+    public void Predict_ATaskEmbeddingOfAnotherWidthOrBeyondFloat32_IsRefusedInTheEmbeddingsTerms()
+    {
+        // Given: an mf model of charlm-v fitted with its 64-wide task embedding; a new task's embedding 63 wide under another
+        // name (QA: refused listing the first columns of each, not the widths), and one with 1e200 (QA: the matrix's words,
+        // "forgetting values ... or store NaN for a missing cell").
+        static string V(string file) => RepoPaths.Data("charlm-v", file);
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "v.fpm");
+        var (fitCode, _, fitError) = CliRunner.Run("fit", V("z.npy"), "--method", "mf", "--rank", "2", "--task-features", V("task_emb.npy"), "--out", model);
+        Assert.True(fitCode == 0, fitError);
+        var narrow = Path.Combine(dir, "te63.npy");
+        using (var stream = File.Create(narrow))
+        {
+            ForgetPredict.Data.Formats.NpyFormat.WriteArray(stream, new float[63], [1, 63]);
+        }
+
+        var huge = Path.Combine(dir, "ve_huge.npy");
+        ExternalTool.RunPython("""
+            import numpy as np, sys
+            x = np.load(sys.argv[1])[:1].astype('f8'); x[0, 0] = 1e200; np.save(sys.argv[2], x)
+            """, V("task_emb.npy"), huge);
+
+        // When
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--task-features", narrow, "--task-name", "0");
+        var (hugeCode, _, hugeError) = CliRunner.Run("predict", "--model", model, "--task-features", huge, "--task-name", "0");
+
+        // Then: both widths; the cell by row and column with a fix for an embedding.
+        Assert.Equal(1, code);
+        Assert.Contains($"{narrow}: Features 'te63.npy' have 63 columns; the model was fitted with 64 for 'task_emb.npy'. Give the same columns the model was fitted with.", error, StringComparison.Ordinal);
+        Assert.Equal(1, hugeCode);
+        Assert.Contains($"{huge}: row 0, column 0 is 1E+200, beyond float32's range (about ±3.4e38), in which embeddings are held; rescale the embedding", hugeError, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", hugeError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ColdColumns_WrongWidthOrAModelWithoutExampleFeatures_AreRefusedWithTheFileAndTheFix()
     {
         var (dir, matrix, model) = SmallModelWithExampleFeatures();

@@ -320,7 +320,10 @@ public class ModelFileTests
         var path = SavedAdditive();
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^40]);
-        Assert.Contains("truncated", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
+        // (QA: this refusal alone gave no fix)
+        Assert.EndsWith("the model file is truncated or has trailing bytes (payload length does not match the file size). Refit or copy the file again.", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
+        File.WriteAllBytes(path, [.. bytes, 0]);
+        Assert.EndsWith("(payload length does not match the file size). Refit or copy the file again.", Assert.Throws<ForgettingDataException>(() => ModelFile.Load(path)).Message, StringComparison.Ordinal);
 
         // Cut inside its header, it is still a model file cut short, not "no FPMODEL header".
         File.WriteAllBytes(path, bytes[..12]);
@@ -374,6 +377,7 @@ public class ModelFileTests
         var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file, "crafted.fpm"));
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 10_000_000);
         Assert.Contains("do not fit", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith(". Refit or copy the file again.", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -417,6 +421,7 @@ public class ModelFileTests
 
         var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file, "newer.fpm"));
         Assert.Contains(refusal, e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("newer version. Load it with the release that wrote it, or refit the model with this one.", e.Message, StringComparison.Ordinal);
     }
 
     // A model with a non-finite bias and a recomputed checksum was reported as "... contain a non-finite value. (Parameter

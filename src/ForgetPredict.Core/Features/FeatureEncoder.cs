@@ -155,6 +155,13 @@ public sealed class FeatureView
                 nameof(features));
         }
 
+        if (block is null && Kind == FeatureKind.Embedding && features.Blocks.Where(b => b.Kind == FeatureKind.Embedding).ToArray() is [var other])
+        {
+            // The query's one embedding under another name (a new file), of another width: its width is what differs, as a
+            // same-named embedding's refusal says (a list of its first columns hid that 63 is not 64).
+            CheckWidth(other);
+        }
+
         return block is not null ? Align(block) : throw new ArgumentException(
                 $"The {entities} features have no block like '{BlockName}' ({Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", Columns.Take(8))}{(Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
                 nameof(features));
