@@ -117,6 +117,7 @@ internal static class Problems
     {
         [DataOptionNames.Format] = "format",
         [DataOptionNames.Layout] = "layout",
+        [DataOptionNames.Array] = "array",
         [DataOptionNames.MaxCells] = "the server's --max-matrix-mb, at 4 bytes a cell",
 
         // An upload names no id column: a feature table's ids are read from its column named id (or the first that holds them).

@@ -28,7 +28,7 @@ internal static class UploadFiles
     public const int MaxFeatureFiles = 64;
 
     private const int MaxFieldBytes = 4096;
-    private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "known", "format", "layout", "overwrite"];
+    private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "known", "format", "layout", "array", "overwrite"];
 
     /// <summary>Reads the form and builds the fit job; the caller queues it.</summary>
     public static async Task<FitJob> ReadAsync(HttpContext context, ModelStore store, ServerOptions options)
@@ -177,7 +177,7 @@ internal static class UploadFiles
 
         var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
         // The matrix limit bounds what any format may imply (a long file's ids, a Parquet footer), not only an .npz's entries.
-        var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout, MaxCells = options.MatrixLimit / sizeof(float) };
+        var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout, Array = fields.GetValueOrDefault("array"), MaxCells = options.MatrixLimit / sizeof(float) };
         var format = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
         CheckUncompressedSize(matrix, format == "npz", options);
         foreach (var features in taskFeatures.Concat(exampleFeatures))

@@ -188,6 +188,43 @@ public sealed class UploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_AnArchiveOfSeveralMatrices_IsRefusedNamingTheArrayField_AndTheFieldPicksOne()
+    {
+        // Given: an .npz holding the matrix ('z') and another 2-D array ('other'), as np.savez(path, z=z, other=...) writes it.
+        byte[] archive;
+        using (var buffer = new MemoryStream())
+        {
+            using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            {
+                foreach (var (name, rows) in new[] { ("z", _synthetic.Matrix.TaskCount), ("other", 3) })
+                {
+                    using var entry = zip.CreateEntry(name + ".npy").Open();
+                    var values = Enumerable.Range(0, rows * _synthetic.Matrix.ExampleCount).Select(c => (float)_synthetic.Matrix[c / _synthetic.Matrix.ExampleCount % _synthetic.Matrix.TaskCount, c % _synthetic.Matrix.ExampleCount]).ToArray();
+                    ForgetPredict.Data.Formats.NpyFormat.WriteArray(entry, values, [rows, _synthetic.Matrix.ExampleCount]);
+                }
+            }
+
+            archive = buffer.ToArray();
+        }
+
+        // When: it is uploaded without the array field, then with it.
+        var without = await (await _client.PostAsync("/v1/models", Http.Upload("two.npz", archive, ("name", "two"), ("method", "additive")))).JsonAsync(HttpStatusCode.Accepted);
+        var failed = await WaitAsync(_client, without.GetProperty("id").GetString()!);
+        var with = await (await _client.PostAsync("/v1/models", Http.Upload("two.npz", archive, ("name", "two"), ("method", "additive"), ("array", "z")))).JsonAsync(HttpStatusCode.Accepted);
+        var done = await WaitAsync(_client, with.GetProperty("id").GetString()!);
+
+        // Then: the first fails naming the arrays and the upload's field (not the library's option); the second fits 'z'.
+        Assert.Equal("failed", failed.GetProperty("state").GetString());
+        var error = failed.GetProperty("error").GetString()!;
+        Assert.Contains("the archive holds 2 2-D arrays", error, StringComparison.Ordinal);
+        Assert.Contains("name it with \"array\" (e.g. 'z')", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("MatrixReadOptions", error, StringComparison.Ordinal);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        Assert.Equal(_synthetic.Matrix.TaskCount, (await (await _client.GetAsync("/v1/models/two")).JsonAsync()).GetProperty("taskCount").GetInt32());
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
     public async Task Upload_BadMatrix_FailsTheJobWithTheParserMessage_AndLeavesNoModel()
     {
         var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", Encoding.ASCII.GetBytes("not an npy file at all"), ("name", "bad"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
