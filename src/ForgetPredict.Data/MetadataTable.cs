@@ -315,7 +315,8 @@ public sealed class MetadataTable
 
         var index = names.FirstOrDefault(TableColumns.IsPandasIndex);
         var others = names.Where(n => !TableColumns.IsPandasIndex(n)).ToArray();
-        if (index is not null && (others.Length == 0 || !IsRowNumbers(columns[index]) || !others.Any(o => CanBeIds(columns[o]))))
+        // A column of distinct decimals (base_loss) is a measurement, not ids: beside it the row numbers stay the ids.
+        if (index is not null && (others.Length == 0 || !IsRowNumbers(columns[index]) || !others.Any(o => CanBeIds(columns[o]) && !IsDecimalData(columns[o]))))
         {
             return index;
         }

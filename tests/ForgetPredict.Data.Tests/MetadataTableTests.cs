@@ -209,6 +209,7 @@ public class PandasIndexTests
     [InlineData(",source,domain\n0,a,x\n1,,x\n", TableColumns.PandasIndex)]
     [InlineData(",source,name\n0,a,e1\n1,a,e2\n", "source")]
     [InlineData("Unnamed: 0,source\n0,a\n1,a\n", TableColumns.PandasIndex)]
+    [InlineData(",base_loss,source\n0,0.44,a\n1,0.955,a\n2,0.5,b\n", TableColumns.PandasIndex)]
     public void IdColumn_FollowsTheOneRule(string text, string expected)
     {
         var table = Csv(text);

@@ -708,6 +708,15 @@ class PractitionerInputTests(unittest.TestCase):
         with self.assertRaises(fp.InputError) as caught:
             fp.fit(z, method="additive", examples=upstream.iloc[:400][["source", "column"]], progress=False)
         self.assertIn("examples.set_index('column')", caught.exception.message)
+        # A column of distinct decimals (a base loss) is a measurement, not ids, in either order: the row numbers stay the
+        # ids, as the engine keys such a file.
+        losses = pd.DataFrame({"base_loss": np.random.default_rng(0).random(400).round(3) + 0.001 * np.arange(400),
+                               "source": upstream.iloc[:400]["source"].values})
+        for frame in (losses, losses[["source", "base_loss"]]):
+            model = self.fitted(z, method="additive", examples=frame)
+            p = model.predict({1: .3}, group_by="source", progress=False)
+            self.assertEqual(list(p.examples.index[:3]), [0, 1, 2])
+            self.assertEqual(dict(p.groups["count"]), command_line)
 
     def test_engine_messages_about_metadata_name_the_argument_not_the_packages_file(self):
         meta = pd.DataFrame({"source": self.source, "shard": np.arange(self.z.shape[1]) % 2})

@@ -335,7 +335,7 @@ def engine_id_column(table: pd.DataFrame, argument: str):
 
     The engine's rule for a metadata table (MetadataTable's id column): a column named id (any case); else a pandas index
     that is not the row numbers 0, 1, 2...; else the first other column, when any other column could hold ids (every value
-    given and distinct); else the pandas index. ``charlm-b/upstream.csv`` read by ``read_csv`` (``column,source``) is keyed by
+    given and distinct, and not decimal numbers such as a base loss); else the pandas index. ``charlm-b/upstream.csv`` read by ``read_csv`` (``column,source``) is keyed by
     ``column``, a frame of group columns only (``source``) by its row numbers. Where the engine would refuse the file (an
     index of whole numbers out of order beside another column that could hold the ids), or take a first column that cannot
     hold ids, it is refused here, naming ``argument``."""
@@ -349,7 +349,7 @@ def engine_id_column(table: pd.DataFrame, argument: str):
     rows = [str(r) for r in range(len(table))]
     index = next((k for k, c in enumerate(names) if _is_pandas_index(c)), None)
     others = [k for k, c in enumerate(names) if not _is_pandas_index(c)]
-    rivals = [k for k in others if _could_hold_ids(text[k])]
+    rivals = [k for k in others if _could_hold_ids(text[k]) and not _decimals(text[k])]  # distinct decimals: measurements
     if index is not None and text[index] != rows:  # the frame's own pandas index, not the row numbers: the ids ...
         rival = next((k for k in rivals if not _decimals(text[k]) and text[k] != text[index]), None)
         if rival is not None and all(v.isascii() and v.isdigit() and len(v) <= 18 for v in text[index]):
