@@ -138,7 +138,8 @@ public sealed class TaskFeatureModel
     private readonly Lazy<(double[] Values, double[] Vectors)> _gramEigen;
 
     private TaskFeatureModel(FeatureView[] views, KernelSpec kernel, double[] trainEncoded, double[] alpha, double[] priorMean, double[] basis, double[] featureVariances,
-        double[] ownVariances, GaussianPrior fallback, TaskFeatureReport report, int taskCount, double[] lambdas, double[] spread)
+        double[] ownVariances, GaussianPrior fallback, TaskFeatureReport report, int taskCount, double[] lambdas, double[] spread,
+        (double[] Values, double[] Vectors)? gramEigen = null)
     {
         _featureVariances = featureVariances;
         _ownVariances = ownVariances;
@@ -157,7 +158,8 @@ public sealed class TaskFeatureModel
         _fallback = fallback;
         Report = report;
         TaskCount = taskCount;
-        _gramEigen = GramEigen(kernel, trainEncoded, taskCount, _width);
+        var width = _width;
+        _gramEigen = gramEigen is { } known ? new(known) : new(() => GramEigen(KernelSpec.Grams([kernel], trainEncoded, taskCount, width)[0], taskCount));
     }
 
     /// <summary>
@@ -215,7 +217,7 @@ public sealed class TaskFeatureModel
             || parts.Penalties.Length != parts.Spread.Length || (parts.Penalties.Length != 0 && parts.Penalties.Length != p)
             || parts.Penalties.Concat(parts.Spread).Any(v => !(v >= 0 && double.IsFinite(v))))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, width {d}, {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights)."), nameof(parts));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, width {d}, {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights, {parts.Penalties.Length} penalties and {parts.Spread.Length} spreads, which must be finite and not negative)."), nameof(parts));
         }
 
         return new TaskFeatureModel([.. parts.Views], new KernelSpec(parts.Bandwidth), [.. parts.TrainEncoded], [.. parts.Alpha], [.. parts.PriorMean], [.. parts.Basis], [.. parts.FeatureVariances],
@@ -360,8 +362,9 @@ public sealed class TaskFeatureModel
 
         var report = new TaskFeatureReport(true, $"{best.Description}, {best.Kernel}", best.Error / plainError, gains, ordered);
         var ownVariances = eigen.Values.Select(v => Math.Max(v, 0)).ToArray();
-        var spread = Spread(best.Gram!, best.Loo, best.Lambdas, m, p);
-        return new TaskFeatureModel(best.Views!, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, variances, ownVariances, prior, report, m, best.Lambdas, spread);
+        var gramEigen = GramEigen(best.Gram!, m);
+        var spread = Spread(gramEigen, best.Loo, best.Lambdas, m, p);
+        return new TaskFeatureModel(best.Views!, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, variances, ownVariances, prior, report, m, best.Lambdas, spread, gramEigen);
     }
 
     /// <summary>
@@ -383,7 +386,7 @@ public sealed class TaskFeatureModel
         }
 
         var (mean, variances) = MeanAndVariances(features, row);
-        return new GaussianPrior(mean, variances is null ? _covariance : Covariance(_basis, variances, _ownVariances, 1));
+        return PriorAt(mean, variances);
     }
 
     /// <summary>The prior for an encoded feature row.</summary>
@@ -395,12 +398,13 @@ public sealed class TaskFeatureModel
         }
 
         var (mean, variances) = MeanAndVariances(encoded);
-        return new GaussianPrior(mean, variances is null ? _covariance : Covariance(_basis, variances, _ownVariances, 1));
+        return PriorAt(mean, variances);
     }
 
     private (double[] Mean, double[]? Variances) MeanAndVariances(FeatureSet features, int row)
     {
-        var blocks = _views.Select(v => v.AlignFrom(features, "task")).ToArray();
+        var onlyEmbedding = _views.Count(v => v.Kind == FeatureKind.Embedding) == 1;
+        var blocks = _views.Select(v => v.AlignFrom(features, "task", onlyEmbedding)).ToArray();
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
         Span<double> encoded = _width <= 1024 ? stackalloc double[_width] : new double[_width];
@@ -441,13 +445,18 @@ public sealed class TaskFeatureModel
         return (mean, _spread.Length == 0 ? null : VariancesAt(encoded, kernelRow));
     }
 
+    // The prior at a task: its mean, and its per-component variances (null: the leave-one-out variances everywhere).
+    private GaussianPrior PriorAt(double[] mean, double[]? variances) =>
+        new(mean, variances is null ? _covariance : Covariance(_basis, variances, _ownVariances, 1));
+
     // Per component sigma_c^2 = mean_i e_i^2 [H_c^-1]_ii, H_c = K + C + lambda_c I: e_i the leave-one-out error of task i and
     // 1 / [H_c^-1]_ii the Gaussian process's predictive variance factor there, so sigma_c^2 times a new task's factor
     // (VariancesAt) averages to the leave-one-out error over the training tasks and grows away from them. 0 where unused.
-    private static double[] Spread(double[] gram, double[] loo, double[] lambdas, int m, int p)
+    // [H_c^-1]_ii = sum_j V_ij^2 / (e_j + lambda_c) from the eigendecomposition of K + C that the queries use too.
+    private static double[] Spread((double[] Values, double[] Vectors) eigen, double[] loo, double[] lambdas, int m, int p)
     {
+        var (values, vectors) = eigen;
         var spread = new double[p];
-        var h = new double[m * m];
         for (var c = 0; c < p; c++)
         {
             if (lambdas[c] <= 0)
@@ -455,26 +464,17 @@ public sealed class TaskFeatureModel
                 continue;
             }
 
-            for (var t = 0; t < h.Length; t++)
-            {
-                h[t] = gram[t] + KernelSpec.Constant;
-            }
-
-            for (var i = 0; i < m; i++)
-            {
-                h[(i * m) + i] += lambdas[c];
-            }
-
-            if (!Cholesky.Factor(h, m))
-            {
-                throw new InvalidOperationException("The chosen kernel matrix is not positive definite; it was when its penalty was chosen.");
-            }
-
-            Cholesky.Invert(h, m);
             double s = 0;
             for (var i = 0; i < m; i++)
             {
-                s += loo[(i * p) + c] * loo[(i * p) + c] * h[(i * m) + i];
+                double inverse = 0;
+                for (var j = 0; j < m; j++)
+                {
+                    var v = vectors[(i * m) + j];
+                    inverse += v * v / (Math.Max(values[j], 0) + lambdas[c]);
+                }
+
+                s += loo[(i * p) + c] * loo[(i * p) + c] * inverse;
             }
 
             spread[c] = s / m;
@@ -517,24 +517,30 @@ public sealed class TaskFeatureModel
                 explained += projection[j] * projection[j] / (Math.Max(values[j], 0) + lambda);
             }
 
-            result[c] = _spread[c] * (lambda + Math.Max(0, self - explained));
+            // A Gaussian kernel's prediction far from every training task falls back to the intercept, the model's own prior
+            // mean: its variance is then the model's own, not the fallback's many times over. A linear kernel extrapolates,
+            // and so does its variance. Past overflow (a setting of 1e160 on a linear view), the leave-one-out variance.
+            var variance = _spread[c] * (lambda + Math.Max(0, self - explained));
+            result[c] = !double.IsFinite(variance) ? _featureVariances[c]
+                : Kernel.Bandwidth > 0 ? Math.Min(variance, Math.Max(_ownVariances[c], _featureVariances[c]))
+                : variance;
         }
 
         return result;
     }
 
-    // The eigendecomposition of the training tasks' kernel matrix K + C, computed on first use (once, whatever the threads).
-    private static Lazy<(double[] Values, double[] Vectors)> GramEigen(KernelSpec kernel, double[] encoded, int m, int width) => new(() =>
+    // The eigendecomposition of the training tasks' kernel matrix K + C (from K, m x m).
+    private static (double[] Values, double[] Vectors) GramEigen(double[] gram, int m)
     {
-        var gram = KernelSpec.Grams([kernel], encoded, m, width)[0];
-        for (var t = 0; t < gram.Length; t++)
+        var withConstant = new double[m * m];
+        for (var t = 0; t < withConstant.Length; t++)
         {
-            gram[t] += KernelSpec.Constant;
+            withConstant[t] = gram[t] + KernelSpec.Constant;
         }
 
-        var eigen = SymmetricEigen.Decompose(gram, m, computeVectors: true);
+        var eigen = SymmetricEigen.Decompose(withConstant, m, computeVectors: true);
         return (eigen.Values, eigen.Vectors!);
-    });
+    }
 
     /// <summary>
     /// The prior for a new task with measured cells: the feature prior, widened (up to the model's own variance in each component)
@@ -559,7 +565,7 @@ public sealed class TaskFeatureModel
 
         var (mean, atTask) = MeanAndVariances(features, row);
         var featureVariances = atTask ?? _featureVariances;
-        var prior = new GaussianPrior(mean, atTask is null ? _covariance : Covariance(_basis, atTask, _ownVariances, 1));
+        var prior = PriorAt(mean, atTask);
         if (examples.Length == 0)
         {
             return prior;

@@ -58,4 +58,31 @@ public class ColdStartCalibrationTests(ITestOutputHelper output)
         Assert.True(spreadDensity > constantDensity, $"{spreadDensity / cells} against {constantDensity / cells}");
         Assert.InRange(coverage, 0.80, 0.99);
     }
+
+    [Fact]
+    public void AGaussianKernelsPrior_FarFromEveryTrainingTask_IsNoWiderThanTheModelsOwn()
+    {
+        // Given: mf on all of charlm-d with its tasks' settings, whose feature model reads them through a Gaussian kernel.
+        var (z, settings, _, _) = CharlmD.Load("charlm-d");
+        var model = new LowRankFitter().FitLowRank(z);
+        var features = TaskFeatureModel.Fit(model, settings);
+        Assert.Contains("rbf", features.Report.Chosen, StringComparison.Ordinal);
+        GaussianPrior At(double lr, double steps) =>
+            features.Prior(new FeatureSet(IdList.From(["new"]), [new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "steps"], [lr, steps])]));
+        static double Trace(GaussianPrior p) => Enumerable.Range(0, p.Dimension).Sum(a => p.Covariance[(a * p.Dimension) + a]);
+
+        // When: a task with the training tasks' usual settings, one far beyond them, and one further still.
+        var near = Trace(At(3e-4, 150));
+        var far = Trace(At(3e-2, 15000));
+        var further = Trace(At(3, 1.5e6));
+
+        // Then: the far ones are wider than the near one, but no wider than the model's own prior (without features): there a
+        // Gaussian kernel's prediction falls back to the intercept, and the model's own spread of tasks is the honest width
+        // (uncapped, the far prior had been 10 times wider than ignoring the features).
+        var own = Trace(model.TaskPrior!);
+        output.WriteLine($"near {near}, far {far}, further {further}, the model's own {own}");
+        Assert.True(far > near, $"{far} against {near}");
+        Assert.True(further <= own * 1.01, $"{further} against the model's own {own}");
+        Assert.True(far <= own * 1.01, $"{far} against the model's own {own}");
+    }
 }
