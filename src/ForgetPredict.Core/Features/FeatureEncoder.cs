@@ -141,8 +141,10 @@ public sealed class FeatureView
     /// </summary>
     /// <param name="features">A query's features.</param>
     /// <param name="entities">What the features describe, for the message: "task" or "example".</param>
+    /// <param name="onlyEmbedding">True when this is the model's one embedding view: a query's one embedding under another
+    /// name then stands for it, and a width that differs is what is said (with two, it may stand for the other).</param>
     /// <exception cref="ArgumentException">No block is like this view's, or its columns differ; the message names both and the fix.</exception>
-    internal FeatureBlock AlignFrom(FeatureSet features, string entities)
+    internal FeatureBlock AlignFrom(FeatureSet features, string entities, bool onlyEmbedding)
     {
         var block = BlockFor(features);
         if (block is null && Kind == FeatureKind.Numeric
@@ -155,7 +157,7 @@ public sealed class FeatureView
                 nameof(features));
         }
 
-        if (block is null && Kind == FeatureKind.Embedding && features.Blocks.Where(b => b.Kind == FeatureKind.Embedding).ToArray() is [var other])
+        if (block is null && Kind == FeatureKind.Embedding && onlyEmbedding && features.Blocks.Where(b => b.Kind == FeatureKind.Embedding).ToArray() is [var other])
         {
             // The query's one embedding under another name (a new file), of another width: its width is what differs, as a
             // same-named embedding's refusal says (a list of its first columns hid that 63 is not 64).

@@ -281,6 +281,42 @@ public class TaskFeatureModelTests
     }
 
     [Fact]
+    public void AFeatureValueWhoseSquareOverflows_KeepsTheLeaveOneOutVariance_AndAFiniteCovariance()
+    {
+        // Given: the planted matrix's feature model (a linear kernel, whose variance grows as the square of the distance).
+        var (z, x) = Planted(3);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var featureModel = TaskFeatureModel.Fit(model, Numeric(z, x, 2));
+        var constant = TaskFeatureModel.Restore(featureModel.Parts! with { Penalties = [], Spread = [] });
+
+        // When: a task's setting is 1e160 (its kernel value with itself overflows; its prior mean does not).
+        var query = new FeatureSet(IdList.From(["new"]), [new FeatureBlock("settings", FeatureKind.Numeric, ["c0", "c1"], [1e160, -1e160])]);
+        var prior = featureModel.Prior(query);
+
+        // Then: the prior is the leave-one-out one (a finite covariance, as before the variance followed the distance), so
+        // the fold-in can say the measured values are too far in the units' words; it had failed as a non-finite covariance.
+        Assert.Equal(constant.Prior(query).Covariance.ToArray(), prior.Covariance.ToArray());
+        Assert.All(prior.Covariance.ToArray(), v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Fact]
+    public void AQuerysOneEmbeddingOfAnotherWidth_IsSaidAsAWidth_OnlyWhereItCanStandForTheViewsOne()
+    {
+        // Given: an embedding view fitted on 'task_emb.npy' (4 columns), and a query whose one embedding, 'other.npy', has 3.
+        var random = new Random(1);
+        var view = FeatureView.Candidates(new FeatureBlock("task_emb.npy", FeatureKind.Embedding, ["e0", "e1", "e2", "e3"], [.. Enumerable.Range(0, 20).Select(_ => random.NextDouble())])).First();
+        var query = new FeatureSet(IdList.From(["new"]), [new FeatureBlock("other.npy", FeatureKind.Embedding, ["e0", "e1", "e2"], [0.1, 0.2, 0.3])]);
+
+        // When: it is aligned as the model's one embedding view, and as one of two.
+        var only = Assert.Throws<ArgumentException>(() => view.AlignFrom(query, "task", onlyEmbedding: true));
+        var oneOfTwo = Assert.Throws<ArgumentException>(() => view.AlignFrom(query, "task", onlyEmbedding: false));
+
+        // Then: as the only one its width is what differs; as one of two (the query's may be the other's) the block is missing.
+        Assert.StartsWith("Features 'other.npy' have 3 columns; the model was fitted with 4 for 'task_emb.npy'.", only.Message, StringComparison.Ordinal);
+        Assert.StartsWith("The task features have no block like 'task_emb.npy'", oneOfTwo.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Restore_RefusesASpreadThatDoesNotFit()
     {
         // Given: a fitted feature model's parts.
