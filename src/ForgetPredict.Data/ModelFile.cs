@@ -414,11 +414,20 @@ public static partial class ModelFile
         MatrixSummary? summary = null;
         Core.Features.TaskFeatureModel? taskFeatures = null;
         Core.Features.ExampleFeatureModel? exampleFeatures = null;
+        var seen = new HashSet<uint>();
         while (!reader.AtEnd)
         {
             var tag = reader.UInt32();
             var sectionLength = reader.Int64();
             var section = reader.Sub(sectionLength);
+
+            // Each section once (a task feature model in one form, so the spread, which must follow it, cannot be dropped by a
+            // second one): a second section would silently replace the first.
+            if (!seen.Add(tag == TagTaskFeaturesCombined ? TagTaskFeatures : tag))
+            {
+                throw section.Fail(string.Create(CultureInfo.InvariantCulture, $"section {tag} appears twice"));
+            }
+
             switch (tag)
             {
                 case TagMeta:

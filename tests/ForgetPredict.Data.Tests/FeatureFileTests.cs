@@ -342,6 +342,41 @@ public class FeatureFileTests
     }
 
     [Fact]
+    public void ModelFile_ASpreadSectionTwice_OrBeforeItsFeatureModel_IsRefused()
+    {
+        // Given: a model file with a task feature model and its spread, cut into its sections.
+        var (z, x) = PlantedTasks.Matrix(11);
+        var features = PlantedTasks.SettingsAndData(z, x, 12);
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        ModelFile.Save(model, path, taskFeatures: TaskFeatureModel.Fit(model, features));
+        var bytes = File.ReadAllBytes(path);
+        var sections = new List<(uint Tag, byte[] Whole)>();
+        for (var at = 20; at < bytes.Length - 32;)
+        {
+            var length = (int)BitConverter.ToInt64(bytes, at + 4);
+            sections.Add((BitConverter.ToUInt32(bytes, at), bytes[at..(at + 12 + length)]));
+            at += 12 + length;
+        }
+
+        Assert.Equal(9u, sections[^1].Tag);
+        string Refusal(IEnumerable<byte[]> parts)
+        {
+            var payload = parts.SelectMany(p => p).ToArray();
+            var file = bytes[..12].Concat(BitConverter.GetBytes((long)payload.Length)).Concat(payload).Concat(System.Security.Cryptography.SHA256.HashData(payload)).ToArray();
+            var crafted = Path.Combine(RepoPaths.NewTempFolder(), "crafted.fpm");
+            File.WriteAllBytes(crafted, file);
+            return Assert.Throws<ForgettingDataException>(() => ModelFile.Load(crafted)).Message;
+        }
+
+        // When / Then: the spread given twice is refused (the second had replaced the first); so is the spread put before the
+        // feature model, which would have dropped it; the file as written reads.
+        Assert.Contains("section 9 appears twice", Refusal(sections.Select(s => s.Whole).Append(sections[^1].Whole)), StringComparison.Ordinal);
+        Assert.Contains("the task feature spread comes before the task feature model", Refusal(sections.Take(sections.Count - 2).Select(s => s.Whole).Append(sections[^1].Whole).Append(sections[^2].Whole)), StringComparison.Ordinal);
+        Assert.NotNull(ModelFile.Load(path).TaskFeatures);
+    }
+
+    [Fact]
     public void ModelFile_KeepsTheExampleFeatureModel_InItsOwnSection_AndFilesWithoutItReadAsBefore()
     {
         // Given: an mf model whose example parameters follow one example feature, and its example feature model.
