@@ -350,7 +350,7 @@ public sealed class MetadataTable
 
     // Numbers of which at least one is not whole (0.25, 1e-3): measurements, not ids.
     private static bool IsDecimalData(string[] values) =>
-        values.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) && !values.All(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _));
+        values.All(TableColumns.IsNumber) && !values.All(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _));
 
     private static bool CanBeIds(string[] values)
     {
@@ -411,9 +411,8 @@ public sealed class MetadataTable
     // A column's name that could be one of its values: one of them, or a number over numbers, or text over text.
     private static bool LooksLikeAValue(string name, string[] values)
     {
-        static bool IsNumber(string text) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
         var given = values.Where(v => v.Length > 0).ToArray();
-        return Array.IndexOf(values, name) >= 0 || (IsNumber(name) ? given.All(IsNumber) : !given.All(IsNumber));
+        return Array.IndexOf(values, name) >= 0 || (TableColumns.IsNumber(name) ? given.All(TableColumns.IsNumber) : !given.All(TableColumns.IsNumber));
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ public static class TableColumns
 
     private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
 
+    /// <summary>True when a table's cell (or a header taken for one) reads as a number, in the invariant culture.</summary>
+    internal static bool IsNumber(string text) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
     /// <summary>True for the names a matrix file's task id column goes by whatever its values look like: task_id, taskid, id,
     /// index, name (any case, surrounding spaces ignored).</summary>
     internal static bool IsIdColumnName(string name) => s_idColumnNames.Contains(name.Trim(), StringComparer.OrdinalIgnoreCase);

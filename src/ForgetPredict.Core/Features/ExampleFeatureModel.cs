@@ -38,9 +38,6 @@ public sealed class ExampleFeatureModel
 
     private readonly FactorModel _model;
     private readonly FeatureView[] _views;
-
-    // True when the model reads one embedding (a query's one embedding under another name stands for it).
-    private bool OnlyEmbedding => _views.Count(v => v.Kind == FeatureKind.Embedding) == 1;
     private readonly double[] _scales;        // per view 1 / sqrt(width)
     private readonly int _width;
     private readonly double[] _weights;      // (d + 1) x q, the intercept last; q = (example bias ? 1 : 0) + rank
@@ -245,7 +242,7 @@ public sealed class ExampleFeatureModel
             throw new ArgumentException("Give one destination cell per new example.", nameof(mean));
         }
 
-        var blocks = _views.Select(v => v.AlignFrom(features, "example", OnlyEmbedding)).ToArray();
+        var blocks = FeatureView.AlignAll(_views, features, "example");
         var q = _errorVariance.Length;
         var d = _width + 1;
         var bias = _model.HasExampleBias ? 1 : 0;
@@ -325,9 +322,11 @@ public sealed class ExampleFeatureModel
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
         var farthest = (View: _views[0].BlockName, Column: _views[0].Columns[0], Value: double.NaN, Deviations: -1.0);
-        foreach (var view in _views)
+        var blocks = FeatureView.AlignAll(_views, features, "example");
+        for (var v = 0; v < _views.Length; v++)
         {
-            var raw = view.AlignFrom(features, "example", OnlyEmbedding).Row(row);
+            var view = _views[v];
+            var raw = blocks[v].Row(row);
             var encoded = new double[view.Width];
             view.Encode(raw, encoded);
             for (var c = 0; c < encoded.Length; c++)
@@ -361,7 +360,7 @@ public sealed class ExampleFeatureModel
         }
 
         var selected = features.AlignTo(IdList.From(unmeasured.Select(j => _model.ExampleIds[j])));
-        var blocks = _views.Select(v => v.AlignFrom(selected, "example", OnlyEmbedding)).ToArray();
+        var blocks = FeatureView.AlignAll(_views, selected, "example");
         var parameters = _model.ToParameters();
         var n = _model.ExampleCount;
         var q = _errorVariance.Length;

@@ -136,6 +136,17 @@ public sealed class FeatureView
         features.Blocks.FirstOrDefault(b => string.Equals(b.Name, BlockName, StringComparison.Ordinal)) ?? features.Blocks.FirstOrDefault(Matches);
 
     /// <summary>
+    /// The block of <paramref name="features"/> that stands for each of <paramref name="views"/> (a model's views), aligned to
+    /// it: <see cref="AlignFrom"/> for each, told whether the model reads one embedding.
+    /// </summary>
+    /// <exception cref="ArgumentException">A view has no block like its own, or its columns differ.</exception>
+    internal static FeatureBlock[] AlignAll(IReadOnlyList<FeatureView> views, FeatureSet features, string entities)
+    {
+        var onlyEmbedding = views.Count(v => v.Kind == FeatureKind.Embedding) == 1;
+        return [.. views.Select(v => v.AlignFrom(features, entities, onlyEmbedding))];
+    }
+
+    /// <summary>
     /// The block of <paramref name="features"/> that stands for this view's (the one of the same name, else one that
     /// <see cref="Matches"/>), aligned to this view.
     /// </summary>
@@ -144,7 +155,7 @@ public sealed class FeatureView
     /// <param name="onlyEmbedding">True when this is the model's one embedding view: a query's one embedding under another
     /// name then stands for it, and a width that differs is what is said (with two, it may stand for the other).</param>
     /// <exception cref="ArgumentException">No block is like this view's, or its columns differ; the message names both and the fix.</exception>
-    internal FeatureBlock AlignFrom(FeatureSet features, string entities, bool onlyEmbedding)
+    private FeatureBlock AlignFrom(FeatureSet features, string entities, bool onlyEmbedding)
     {
         var block = BlockFor(features);
         if (block is null && Kind == FeatureKind.Numeric

@@ -403,8 +403,7 @@ public sealed class TaskFeatureModel
 
     private (double[] Mean, double[]? Variances) MeanAndVariances(FeatureSet features, int row)
     {
-        var onlyEmbedding = _views.Count(v => v.Kind == FeatureKind.Embedding) == 1;
-        var blocks = _views.Select(v => v.AlignFrom(features, "task", onlyEmbedding)).ToArray();
+        var blocks = FeatureView.AlignAll(_views, features, "task");
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, features.Count);
         Span<double> encoded = _width <= 1024 ? stackalloc double[_width] : new double[_width];

@@ -266,7 +266,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         if (named)
         {
             (example, value) = (TableColumns.IndexOf(header, names.Example), TableColumns.IndexOf(header, names.Value));
-            if (example < 0 || value < 0 || !IsExample(header[example]) || !IsNumber(header[value]))
+            if (example < 0 || value < 0 || !IsExample(header[example]) || !TableColumns.IsNumber(header[value]))
             {
                 return;
             }
@@ -279,7 +279,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             }
 
             example = Enumerable.Range(0, header.Count).FirstOrDefault(i => IsExample(header[i]), -1);
-            value = example < 0 ? -1 : Enumerable.Range(example + 1, header.Count - example - 1).FirstOrDefault(i => IsNumber(header[i]), -1);
+            value = example < 0 ? -1 : Enumerable.Range(example + 1, header.Count - example - 1).FirstOrDefault(i => TableColumns.IsNumber(header[i]), -1);
             if (value < 0)
             {
                 return;
@@ -293,8 +293,6 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             : OptionMessage.Plain($"{cell}. {Fix}"), 1);
 
         bool IsExample(string field) => exampleIds.IndexOf(field) >= 0 || exampleIds.IndexOf(field.Trim()) >= 0;
-
-        static bool IsNumber(string field) => double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
     }
 
     // The example and value columns; any other column (a pandas index, a seed...) is ignored.

@@ -307,9 +307,10 @@ public class TaskFeatureModelTests
         var view = FeatureView.Candidates(new FeatureBlock("task_emb.npy", FeatureKind.Embedding, ["e0", "e1", "e2", "e3"], [.. Enumerable.Range(0, 20).Select(_ => random.NextDouble())])).First();
         var query = new FeatureSet(IdList.From(["new"]), [new FeatureBlock("other.npy", FeatureKind.Embedding, ["e0", "e1", "e2"], [0.1, 0.2, 0.3])]);
 
-        // When: it is aligned as the model's one embedding view, and as one of two.
-        var only = Assert.Throws<ArgumentException>(() => view.AlignFrom(query, "task", onlyEmbedding: true));
-        var oneOfTwo = Assert.Throws<ArgumentException>(() => view.AlignFrom(query, "task", onlyEmbedding: false));
+        // When: it is aligned as the model's one embedding view, and as the first of two.
+        var second = FeatureView.Candidates(new FeatureBlock("data_emb.npy", FeatureKind.Embedding, ["d0", "d1", "d2", "d3", "d4"], [.. Enumerable.Range(0, 25).Select(_ => random.NextDouble())])).First();
+        var only = Assert.Throws<ArgumentException>(() => FeatureView.AlignAll([view], query, "task"));
+        var oneOfTwo = Assert.Throws<ArgumentException>(() => FeatureView.AlignAll([view, second], query, "task"));
 
         // Then: as the only one its width is what differs; as one of two (the query's may be the other's) the block is missing.
         Assert.StartsWith("Features 'other.npy' have 3 columns; the model was fitted with 4 for 'task_emb.npy'.", only.Message, StringComparison.Ordinal);
