@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
 using ForgetPredict.Core;
@@ -389,7 +390,19 @@ public static class Evaluating
         // A method run by default that could not be fitted is named with the reason (once, though a curve skips it at every k).
         var skipped = results.SelectMany(r => r.Skipped).DistinctBy(m => m.Name).Select(m =>
             OptionMessage.Plain($"{m.Name} was left out of the evaluation (it runs by default, and could not be fitted on the training tasks): {m.Reason}"));
-        return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped]);
+        return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped, .. ShortRowWarnings(results, plan.Options.Seeds)]);
+    }
+
+    // Rows with at most K cells to score rank nothing, so precision@K and recall@K leave them out (EvaluationResult.ShortRows).
+    private static IEnumerable<OptionMessage> ShortRowWarnings(IReadOnlyList<EvaluationResult> results, int seeds)
+    {
+        foreach (var result in results.Where(r => r.ShortRows > 0))
+        {
+            var pairs = result.TestRows.Length * seeds;
+            var at = results.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"with {result.Options.Known} known cells, ") : "";
+            yield return OptionMessage.Of(
+                $"{at}{result.ShortRows} of the {pairs} test tasks and draws have at most K = {result.TopK} cells left to score (the rest revealed or missing), where every ranking would pick them all: precision@K and recall@K leave them out{(result.ShortRows == pairs ? ", so they have no value" : "")}. A smaller {new OptionReference(EvaluationOptionNames.TopFraction)} scores them.");
+        }
     }
 
     /// <summary>

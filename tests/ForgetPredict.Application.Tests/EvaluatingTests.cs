@@ -105,6 +105,31 @@ public sealed class EvaluatingTests : IDisposable
     }
 
     // QA: evaluate with no methods named aborted on a 4 x 4 matrix because rank1, a default, cannot be fitted on 3 tasks.
+    // Rows with at most K cells left to score rank nothing: precision@K leaves them out, and the run says how many, per k.
+    [Fact]
+    public void RowsWithAtMostKCellsToScore_AreNamedInAWarning_AtEachK()
+    {
+        var values = s_matrix.Values.ToArray();
+        for (var j = 30; j < s_matrix.ExampleCount; j++)
+        {
+            values[(4 * s_matrix.ExampleCount) + j] = float.NaN;
+        }
+
+        var sparse = ForgettingMatrix.Create(values, s_matrix.TaskCount, s_matrix.ExampleCount);
+        var request = Request() with { Matrix = sparse, Options = new EvaluationOptions { Seeds = 2, Known = 20, TopFraction = 0.05 } };
+
+        var report = Evaluating.Run(request);
+        Assert.Equal("2 of the 6 test tasks and draws have at most K = 15 cells left to score (the rest revealed or missing), where every ranking would pick them all: precision@K and recall@K leave them out. A smaller EvaluationOptions.TopFraction scores them.",
+            Assert.Single(report.Warnings).ToString());
+        // Task 4 keeps 30 cells: 20 revealed leave 10 to score in each of the 2 draws.
+        Assert.Equal(2, report.Results[0].ShortRows);
+
+        var curve = Evaluating.Run(request with { Known = [0, 20] });
+        Assert.Equal("with 20 known cells, 2 of the 6 test tasks and draws have at most K = 15 cells left to score (the rest revealed or missing), where every ranking would pick them all: precision@K and recall@K leave them out. A smaller EvaluationOptions.TopFraction scores them.",
+            Assert.Single(curve.Warnings).ToString());
+        Assert.Empty(Evaluating.Run(Request()).Warnings);
+    }
+
     [Fact]
     public void ADefaultMethodThatCannotBeFitted_IsLeftOutWithAWarning_ANamedOneFails()
     {

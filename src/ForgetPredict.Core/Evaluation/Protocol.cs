@@ -399,7 +399,8 @@ public sealed record RowScore(int Row, int Seed, double SquaredError, double Abs
 /// <param name="Spearman">Mean per-row Spearman correlation.</param>
 /// <param name="PrecisionAtK">Mean per-row precision@K of the truly top-K forgotten examples (on a 0/1 matrix, of the forgotten
 /// ones: <see cref="Metrics.PrecisionAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/> with labels); a row predicted as one value everywhere ranks nothing and is left out
-/// (as from <paramref name="Spearman"/>), so a method that never ranks has NaN.</param>
+/// (as from <paramref name="Spearman"/>), so a method that never ranks has NaN, and so is a row with at most K cells to score
+/// (<see cref="EvaluationResult.ShortRows"/>).</param>
 /// <param name="RecallAtK">Mean per-row recall@K (<see cref="Metrics.RecallAtK(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/>): equal to precision@K on a continuous row
 /// without ties; on a 0/1 matrix the share of each row's forgotten cells among its K highest predictions, rows with none left
 /// out.</param>
@@ -437,6 +438,12 @@ public sealed record EvaluationResult(int TaskCount, int ExampleCount, int[] Tes
     /// row observed fewer cells, or numpy's draws (with replacement) repeated a column or drew one the row did not observe.
     /// </summary>
     public double RevealedPerRow { get; init; }
+
+    /// <summary>
+    /// How many (draw, test row) pairs have at most <see cref="TopK"/> cells to score (the rest revealed or missing): precision@K
+    /// and recall@K leave them out, as every prediction would pick all their cells and score 1; 0 normally.
+    /// </summary>
+    public int ShortRows { get; init; }
 
     /// <summary>The methods left out because they could not be fitted on the training tasks (only those that allow it,
     /// <see cref="IEvaluationMethod.SkipIfUnfittable"/>), in the order given; empty normally.</summary>
@@ -608,6 +615,7 @@ public static class Protocol
         return new EvaluationResult(matrix.TaskCount, matrix.ExampleCount, test, o, topK, binary, results, externalResults, split.TrainRows)
         {
             RevealedPerRow = reveals.Average(draw => draw.Average(row => (double)row.Length)),
+            ShortRows = ShortRows(truths, o.Seeds, test.Length, topK),
             Skipped = skipped,
         };
     }
@@ -858,11 +866,12 @@ public static class Protocol
 
                 // A row predicted as one value everywhere ranks nothing: its top K would be the first K cells by index, so
                 // precision@K is undefined there (as its Spearman is), not the share of the truth's top K among those cells.
-                if (count > 0 && !Constant(ranked))
+                // Nor does a row of at most K scored cells rank anything: every prediction would pick all of them and score 1.
+                if (count > topK && !Constant(ranked))
                 {
                     // Ties at either cut count alike whatever the cells' order (Metrics.PrecisionAtK); the K-th largest
                     // prediction is the smallest of the top K.
-                    var k = Math.Min(topK, count);
+                    var k = topK;
                     var predictedCut = predictedTop.Length == 0 ? double.PositiveInfinity : predictedTop.Min(c => ranked[c]);
                     var hits = Metrics.TopKHits(scored.Values, scored.TopCut, ranked, predictedCut, k);
                     pSum += hits / k;
@@ -892,6 +901,22 @@ public static class Protocol
         return new MethodResult(name, MetricSummary.Of(rmse), MetricSummary.Of(mae), MetricSummary.Of(spearman), MetricSummary.Of(pAtK), MetricSummary.Of(rAtK),
             binary ? MetricSummary.Of(f1) : null, binary ? MetricSummary.Of(precision) : null, binary ? MetricSummary.Of(recall) : null, binary ? MetricSummary.Of(auc) : null,
             seconds, rows);
+    }
+
+    // The (draw, test row) pairs with from 1 to K cells to score, which precision@K and recall@K leave out.
+    private static int ShortRows(TruthCache truths, int seeds, int rows, int topK)
+    {
+        var count = 0;
+        for (var s = 0; s < seeds; s++)
+        {
+            for (var t = 0; t < rows; t++)
+            {
+                var cells = truths.Get(s, t).Cells.Length;
+                count += cells > 0 && cells <= topK ? 1 : 0;
+            }
+        }
+
+        return count;
     }
 
     // Two or more cells, all predicted alike.

@@ -305,6 +305,43 @@ public class ProtocolTests
         Assert.True(result.Methods[1].PrecisionAtK.Mean > 0);
     }
 
+    // QA: a test row with at most K cells left to score (the rest missing or revealed) scored precision@K 1 for any
+    // predictor, since its top K holds every cell, and lifted the mean (0.667 where the one row that ranks gave 0.333).
+    [Fact]
+    public void PrecisionAtK_OfRowsWithAtMostKCellsToScore_IsLeftOut_AndCounted()
+    {
+        var source = s_rank4.Matrix;
+        var values = source.Values.ToArray();
+        for (var j = 40; j < source.ExampleCount; j++)
+        {
+            values[(3 * source.ExampleCount) + j] = float.NaN; // row 3 keeps 40 cells: 10 revealed, 30 scored, K = 15 * 2 = 30
+        }
+
+        var z = ForgettingMatrix.Create(values, source.TaskCount, source.ExampleCount);
+        var random = new Random(7);
+        var noise = Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, source.ExampleCount).Select(_ => random.NextDouble()).ToArray()).ToArray();
+        var options = new EvaluationOptions { Seeds = 1, Known = 10, TopFraction = 0.02 };
+        var result = Protocol.Run(z, EvaluationSplit.HoldOut(z, [3, 8]), [], options, [new ExternalPredictions("random", noise)]);
+        var chance = result.Externals[0].Result;
+
+        Assert.Equal(30, result.TopK);
+        Assert.Equal(1, result.ShortRows);
+        // Only row 8 is ranked: the mean is its own precision@K, random picks' share of its top 30, not (1 + that) / 2.
+        var reveals = Protocol.Reveals(z, EvaluationSplit.HoldOut(z, [3, 8]), options)[0];
+        var scored = Enumerable.Range(0, source.ExampleCount).Where(j => !reveals[1].Contains(j)).ToArray();
+        var expected = Metrics.PrecisionAtK(scored.Select(j => (double)z[8, j]).ToArray(), scored.Select(j => noise[1][j]).ToArray(), 30);
+        Assert.Equal(expected, chance.PrecisionAtK.Mean, 12);
+        Assert.InRange(chance.PrecisionAtK.Mean, 0, 0.2);
+
+        // With every row short, nothing is ranked.
+        var all = Protocol.Run(z, EvaluationSplit.HoldOut(z, [3]), [Ours("additive")], options);
+        Assert.Equal(1, all.ShortRows);
+        Assert.True(double.IsNaN(all.Methods[0].PrecisionAtK.Mean));
+        Assert.True(double.IsNaN(all.Methods[0].RecallAtK.Mean));
+        Assert.False(double.IsNaN(all.Methods[0].Rmse.Mean));
+        Assert.Equal(0, Protocol.Run(source, s_test, [Ours("additive")], options).ShortRows);
+    }
+
     // QA: on a complete 0/1 matrix additive's fold-in row is a constant plus b_j, an affine function of the column sums, so it
     // ranks every row exactly as example-mean does; but examples of equal column sums got values 1e-17 apart, and the ranks
     // followed rounding noise (Spearman 0.3779 against 0.3783, P@15 0.9167 against 0.9208).
