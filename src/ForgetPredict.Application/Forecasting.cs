@@ -91,7 +91,7 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
         ArgumentNullException.ThrowIfNull(features);
         return model is null
             ? throw new ArgumentException($"{modelName} was fitted without example features; {refit} to predict new examples from their features.", nameof(model))
-            : new NewExampleQuery(features, model, source) { Warning = Extrapolation.Join(UnseenLevels(model, features, source), FarFromTraining(model, features, source)) };
+            : new NewExampleQuery(features, model, source) { Warning = Extrapolation.Join(UnseenLevels(model, features, source), ChangedConstants(model, features, source), FarFromTraining(model, features, source)) };
     }
 
     // New examples with a categorical value the model never saw ('perll' for 'perl', or a new source): each level once, with
@@ -117,10 +117,35 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
             : $"{source}: {string.Join("; ", order.Select(k => string.Create(CultureInfo.InvariantCulture, $"{counts[k].Text} ({counts[k].Count} new example{(counts[k].Count == 1 ? string.Empty : "s")})")))}. Such an example counts as none of the model's levels there, so its prediction rests on its other features; check the spelling unless the level is new.";
     }
 
+    // New examples whose value differs in a column every measured example had the same value in (the model ignores it): each
+    // column once, with how many new examples differ there.
+    private static string? ChangedConstants(Core.Features.ExampleFeatureModel model, Core.Features.FeatureSet features, string source)
+    {
+        var counts = new Dictionary<string, (string Text, int Count)>(StringComparer.Ordinal);
+        var order = new List<string>();
+        for (var row = 0; row < features.Count; row++)
+        {
+            foreach (var (key, text) in Extrapolation.ChangedConstants(model.Views, features, row, "measured example"))
+            {
+                if (!counts.TryGetValue(key, out var seen))
+                {
+                    order.Add(key);
+                }
+
+                counts[key] = (seen.Count == 0 ? text : seen.Text, seen.Count + 1);
+            }
+        }
+
+        return order.Count == 0 ? null
+            : $"{source}: {string.Join("; ", order.Select(k => string.Create(CultureInfo.InvariantCulture, $"{counts[k].Text} ({counts[k].Count} new example{(counts[k].Count == 1 ? string.Empty : "s")})")))}. {Extrapolation.ConstantConsequence("the predictions rest")}";
+    }
+
     /// <summary>
     /// What the caller should know about these features, or null: a new example whose numeric feature lies more than
     /// <see cref="TaskFeatureQuery.FarFromTrainingLimit"/> standard deviations from the measured examples' values (base_loss 1e10
-    /// where they lie between 0.3 and 0.6), where its prediction is an extrapolation. The same rule as a task's settings.
+    /// where they lie between 0.3 and 0.6), where its prediction is an extrapolation. The same rule as a task's settings. Also
+    /// a categorical value the model was never fitted with, and a value that differs in a feature every measured example had
+    /// the same value in (the model ignores that feature).
     /// </summary>
     public string? Warning { get; init; }
 
@@ -175,6 +200,38 @@ internal static class Extrapolation
             }
         }
     }
+
+    // Each column of a row that differs from the one value every training row had there (the views leave such a column out,
+    // so the row's value is ignored): a key (the column) and "seed is 1 where every training task had 0". A categorical level
+    // column is not said where the row has a level no view was fitted with in the same column: UnseenLevels says that.
+    public static IEnumerable<(string Key, string Text)> ChangedConstants(IEnumerable<Core.Features.FeatureView> views, Core.Features.FeatureSet features, int row, string whose)
+    {
+        foreach (var view in views)
+        {
+            var unseen = view.UnseenLevels(features, row).Select(u => Core.Features.FeatureView.SplitLevel(u).Column).ToHashSet(StringComparer.Ordinal);
+            foreach (var (name, trained, value) in view.ChangedConstants(features, row))
+            {
+                if (view.Kind != Core.Features.FeatureKind.Categorical)
+                {
+                    yield return (name, string.Create(CultureInfo.InvariantCulture, $"{name} is {value:G6} where every {whose} had {trained:G6}"));
+                    continue;
+                }
+
+                var (column, level) = Core.Features.FeatureView.SplitLevel(name);
+                if (column is not null && unseen.Contains(column))
+                {
+                    continue;
+                }
+
+                var said = column is null ? $"'{level}'" : $"{column} '{level}'";
+                yield return (name, trained != 0 ? $"{said} is not given where every {whose} had it" : $"{said} is given where no {whose} had it");
+            }
+        }
+    }
+
+    // What follows a changed constant: why the value is ignored.
+    public static string ConstantConsequence(string what) =>
+        $"A feature with one value over everything the model was fitted on carried no information, so the model ignores it and {what} on the other features; check the value, or refit with data where it varies.";
 
     // What follows the distances: why it matters and the fix.
     public static string Consequence(string what) => $"far outside anything the model was fitted on, so {what} there is an extrapolation; check the value and its units.";
@@ -273,7 +330,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             throw Forecasting.From(source, e, nameof(features));
         }
 
-        return new TaskFeatureQuery(features, row, model) { Warning = Extrapolation.Join(UnseenLevels(model, features, row, source), FarFromTraining(model, features, row, source)) };
+        return new TaskFeatureQuery(features, row, model) { Warning = Extrapolation.Join(UnseenLevels(model, features, row, source), ChangedConstants(model, features, row, source), FarFromTraining(model, features, row, source)) };
     }
 
     /// <summary>
@@ -346,7 +403,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
             {
                 var files = standing.Select(b => $"'{FitProvenance.FileOf(b.Name, b.Kind)}'").Distinct(StringComparer.Ordinal).ToArray();
                 throw new ArgumentException(
-                    $"{source}: {string.Join(" and ", files)} both give the columns of '{FitProvenance.FileOf(view.BlockName, view.Kind)}' ({string.Join(", ", view.Columns.Take(8))}{(view.Width > 8 ? ", ..." : string.Empty)}), which the model's prior reads, so which one it would read depends on their order; give those columns once, in one of them.",
+                    $"{source}: {string.Join(" and ", files)} both give the columns of '{FitProvenance.FileOf(view.BlockName, view.Kind)}' ({string.Join(", ", view.Columns.Take(8))}{(view.Columns.Count > 8 ? ", ..." : string.Empty)}), which the model's prior reads, so which one it would read depends on their order; give those columns once, in one of them.",
                     nameof(features));
             }
         }
@@ -354,7 +411,8 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
 
     /// <summary>
     /// What the caller should know about these features, or null: a categorical value the model was never fitted with (a new
-    /// family, or a misspelt one), which counts as none of the model's levels.
+    /// family, or a misspelt one), which counts as none of the model's levels; a value that differs in a setting every training
+    /// task had the same value in (seed 1 where each had 0), which the model ignores; a setting far outside the training tasks'.
     /// </summary>
     public string? Warning { get; init; }
 
@@ -369,6 +427,12 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
         var far = model.Views.SelectMany(v => v.FarFromTraining(features, row, FarFromTrainingLimit)).ToArray();
         return far.Length == 0 ? null
             : $"{source}: {Extrapolation.Describe(far, "the training tasks'")}, {Extrapolation.Consequence("its prior")}";
+    }
+
+    private static string? ChangedConstants(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
+    {
+        var parts = Extrapolation.ChangedConstants(model.Views, features, row, "training task").Select(u => u.Text).ToList();
+        return parts.Count == 0 ? null : $"{source}: {string.Join("; ", parts)}. {Extrapolation.ConstantConsequence("its prior rests")}";
     }
 
     private static string? UnseenLevels(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)

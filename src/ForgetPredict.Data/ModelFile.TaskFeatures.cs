@@ -17,6 +17,11 @@ namespace ForgetPredict.Data;
 ///                   double[p] the scales of the distance-dependent prior variances
 ///   7 EXAMPLEFEATURES int32 V, V x view (as above: block .. log flags), int32 q, double[(d+1)*q] weights (d = the views'
 ///                   total width; the intercept last), double[q] leave-one-out error variances, double[q] explained shares
+///  10 TASKFEATURECONSTANT int32 V, V x (int32 d, byte[d] flags, 1 where the view's column was constant over the training
+///                   tasks): before section 6 or 8, with one entry per view and column of it. A constant column is left out
+///                   of the encoding, so the views' total width (the d of the encoded training tasks) counts only the others.
+///                   Written only when a view has a constant column: files without it read as before (every column encoded).
+///  11 EXAMPLEFEATURECONSTANT as 10, for the example feature model's views: before section 7.
 /// </code>
 /// </remarks>
 public static partial class ModelFile
@@ -25,6 +30,52 @@ public static partial class ModelFile
     private const uint TagExampleFeatures = 7;
     private const uint TagTaskFeaturesCombined = 8;
     private const uint TagTaskFeatureSpread = 9;
+    private const uint TagTaskFeatureConstant = 10;
+    private const uint TagExampleFeatureConstant = 11;
+
+    // True when a view leaves out a constant column: the views' flags then go in section 10 or 11, before the views.
+    private static bool HasConstantColumns(IReadOnlyList<FeatureView> views) => views.Any(v => v.Width != v.Columns.Count);
+
+    private static void WriteConstantColumns(BinaryWriter w, IReadOnlyList<FeatureView> views)
+    {
+        w.Write(views.Count);
+        foreach (var view in views)
+        {
+            w.Write(view.Columns.Count);
+            foreach (var flag in view.Constant)
+            {
+                w.Write(flag);
+            }
+        }
+    }
+
+    private static bool[][] ReadConstantColumns(SpanReader r)
+    {
+        var views = new bool[r.Count(4, 1 << 16)][];
+        for (var v = 0; v < views.Length; v++)
+        {
+            var flags = r.Bytes(r.Count(1, 1 << 20));
+            if (flags.FirstOrDefault(f => f > 1) is var odd and > 1)
+            {
+                throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"a constant-column flag is {odd}, not 0 or 1"));
+            }
+
+            views[v] = [.. flags.Select(f => f == 1)];
+        }
+
+        return views;
+    }
+
+    // The flags section read before a feature model (null when the file has none) must describe its views one for one.
+    private static bool[]? ConstantFlags(SpanReader r, bool[][]? constant, int views, int view, string model)
+    {
+        if (constant is not null && constant.Length != views)
+        {
+            throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"the constant columns are given for {constant.Length} views; the {model} has {views}"));
+        }
+
+        return constant?[view];
+    }
 
     private static void WriteTaskFeatureSpread(BinaryWriter w, TaskFeatureModelParts parts)
     {
@@ -84,7 +135,7 @@ public static partial class ModelFile
     {
         WriteString(w, view.BlockName);
         w.Write((int)view.Kind);
-        w.Write(view.Width);
+        w.Write(view.Columns.Count);
         foreach (var column in view.Columns)
         {
             WriteString(w, column);
@@ -99,7 +150,8 @@ public static partial class ModelFile
         }
     }
 
-    private static FeatureView ReadView(SpanReader r)
+    // constant: the view's constant-column flags (section 10 or 11), or null for none.
+    private static FeatureView ReadView(SpanReader r, bool[]? constant)
     {
         var block = r.String();
         var kind = (FeatureKind)r.Int32();
@@ -109,6 +161,11 @@ public static partial class ModelFile
         }
 
         var d = r.Count(4, 1 << 20);
+        if (constant is not null && constant.Length != d)
+        {
+            throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"the constant columns of feature view '{block}' are given for {constant.Length} columns; it has {d}"));
+        }
+
         var columns = new string[d];
         for (var c = 0; c < d; c++)
         {
@@ -124,10 +181,10 @@ public static partial class ModelFile
             log[c] = r.Bool();
         }
 
-        return r.Guard(() => FeatureView.Restore(block, kind, columns, logScale, shift, scale, log));
+        return r.Guard(() => FeatureView.Restore(block, kind, columns, logScale, shift, scale, log, constant ?? new bool[d]));
     }
 
-    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model, bool combined)
+    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model, bool combined, bool[][]? constant)
     {
         FeatureView[] views;
         if (combined)
@@ -140,12 +197,12 @@ public static partial class ModelFile
 
             for (var v = 0; v < views.Length; v++)
             {
-                views[v] = ReadView(r);
+                views[v] = ReadView(r, ConstantFlags(r, constant, views.Length, v, "task feature model"));
             }
         }
         else
         {
-            views = [ReadView(r)];
+            views = [ReadView(r, ConstantFlags(r, constant, 1, 0, "task feature model"))];
         }
 
         var d = views.Sum(v => v.Width);
@@ -197,13 +254,13 @@ public static partial class ModelFile
         WriteDoubles(w, parts.ExplainedShare);
     }
 
-    private static ExampleFeatureModel ReadExampleFeatures(SpanReader r, IForgettingModel model)
+    private static ExampleFeatureModel ReadExampleFeatures(SpanReader r, IForgettingModel model, bool[][]? constant)
     {
         var count = r.Count(8, 1 << 16);
         var views = new FeatureView[count];
         for (var v = 0; v < count; v++)
         {
-            views[v] = ReadView(r);
+            views[v] = ReadView(r, ConstantFlags(r, constant, count, v, "example feature model"));
         }
 
         var q = r.Count(8, 1025);

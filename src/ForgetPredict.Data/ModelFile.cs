@@ -56,6 +56,10 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             feature model uses one view are as before)
 ///   9 TASKFEATURESPREAD how the task feature prior's variance grows with a task's distance from the training tasks (after
 ///             section 6 or 8; see ModelFile.TaskFeatures.cs); files without it keep the leave-one-out variances everywhere
+///  10 TASKFEATURECONSTANT which columns of the task feature model's views were constant over the training tasks (left out
+///             of the encoding; before section 6 or 8, only when there are some; see ModelFile.TaskFeatures.cs); files
+///             without it encode every column, as before
+///  11 EXAMPLEFEATURECONSTANT the same for the example feature model (before section 7)
 /// ids: byte implicit (1) or explicit (0); explicit: int32 count, count x string. string: int32 byte length, UTF-8.
 /// </code>
 /// <para>Every count and length read is checked against the bytes that remain before anything is allocated, and the
@@ -133,6 +137,11 @@ public static partial class ModelFile
 
             if (taskFeatures?.Parts is { } parts)
             {
+                if (HasConstantColumns(parts.Views))
+                {
+                    Section(w, TagTaskFeatureConstant, b => WriteConstantColumns(b, parts.Views));
+                }
+
                 Section(w, parts.Views.Count == 1 ? TagTaskFeatures : TagTaskFeaturesCombined, b => WriteTaskFeatures(b, parts));
                 if (parts.Penalties.Length > 0)
                 {
@@ -142,6 +151,11 @@ public static partial class ModelFile
 
             if (exampleFeatures is not null)
             {
+                if (HasConstantColumns(exampleFeatures.Views))
+                {
+                    Section(w, TagExampleFeatureConstant, b => WriteConstantColumns(b, exampleFeatures.Views));
+                }
+
                 Section(w, TagExampleFeatures, b => WriteExampleFeatures(b, exampleFeatures.Parts));
             }
         }
@@ -415,6 +429,7 @@ public static partial class ModelFile
         Core.Features.TaskFeatureModel? taskFeatures = null;
         Core.Features.ExampleFeatureModel? exampleFeatures = null;
         var seen = new HashSet<uint>();
+        bool[][]? taskConstant = null, exampleConstant = null;
         while (!reader.AtEnd)
         {
             var tag = reader.UInt32();
@@ -452,17 +467,30 @@ public static partial class ModelFile
                     break;
                 case TagTaskFeatures:
                 case TagTaskFeaturesCombined:
-                    taskFeatures = ReadTaskFeatures(section, model ?? throw section.Fail("the task feature model comes before the model"), tag == TagTaskFeaturesCombined);
+                    taskFeatures = ReadTaskFeatures(section, model ?? throw section.Fail("the task feature model comes before the model"), tag == TagTaskFeaturesCombined, taskConstant);
+                    break;
+                case TagTaskFeatureConstant:
+                    taskConstant = seen.Contains(TagTaskFeatures) ? throw section.Fail("the task feature model's constant columns come after the model they describe")
+                        : ReadConstantColumns(section);
+                    break;
+                case TagExampleFeatureConstant:
+                    exampleConstant = seen.Contains(TagExampleFeatures) ? throw section.Fail("the example feature model's constant columns come after the model they describe")
+                        : ReadConstantColumns(section);
                     break;
                 case TagTaskFeatureSpread:
                     taskFeatures = ReadTaskFeatureSpread(section, taskFeatures ?? throw section.Fail("the task feature spread comes before the task feature model"));
                     break;
                 case TagExampleFeatures:
-                    exampleFeatures = ReadExampleFeatures(section, model ?? throw section.Fail("the example feature model comes before the model"));
+                    exampleFeatures = ReadExampleFeatures(section, model ?? throw section.Fail("the example feature model comes before the model"), exampleConstant);
                     break;
                 default:
                     throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture, $"unknown section tag {tag}; the file was written by a newer version. {Newer}"));
             }
+        }
+
+        if ((taskConstant is not null && taskFeatures is null) || (exampleConstant is not null && exampleFeatures is null))
+        {
+            throw reader.Fail($"it gives the constant columns of {(taskConstant is not null && taskFeatures is null ? "a task" : "an example")} feature model it does not hold");
         }
 
         return new LoadedModel(model ?? throw new ForgettingDataException(sourceName, $"the model file holds no model section. {CopyAgain}"), metadata, summary, taskFeatures, exampleFeatures);

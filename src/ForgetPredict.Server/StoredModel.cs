@@ -54,10 +54,10 @@ public sealed class StoredModel
         return new ModelInfoDto(Name, d.Method, d.TaskCount, d.ExampleCount, d.Rank, d.PredictsProbability, d.Provenance.RSquared, d.Provenance.Source is { } source ? System.IO.Path.GetFileName(source) : null, d.Iterations, d.Converged,
             GroupColumns, Stamp.Length, new DateTimeOffset(Stamp.Ticks, TimeSpan.Zero), Stamp.Version, metadata, null,
             Loaded.TaskFeatures is { Views: [var view, ..] } features
-                ? new TaskFeatureInfoDto(view.BlockName, view.Kind.ToString().ToLowerInvariant(), view.Columns, view.Width, features.Report.Chosen,
-                    [.. features.Views.Select(v => new FeatureViewInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Width))])
+                ? new TaskFeatureInfoDto(view.BlockName, view.Kind.ToString().ToLowerInvariant(), view.Columns, view.Columns.Count, features.Report.Chosen,
+                    [.. features.Views.Select(v => new FeatureViewInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Columns.Count))])
                 : null,
-            Loaded.ExampleFeatures?.Views.Select(v => new ExampleFeatureInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Width)).ToArray());
+            Loaded.ExampleFeatures?.Views.Select(v => new ExampleFeatureInfoDto(v.BlockName, v.Kind.ToString().ToLowerInvariant(), v.Columns, v.Columns.Count)).ToArray());
     }
 
     /// <summary>

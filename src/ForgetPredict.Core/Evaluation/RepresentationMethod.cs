@@ -88,12 +88,13 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
         var tasks = taskFeatures.AlignTo(train.TaskIds);
         var encodedTasks = Encode(tasks, out var views);
         var width = encodedTasks.Length / m;
+        var blocks = Informative(views);
         var kernel = new double[m * m];
         for (var i = 0; i < m; i++)
         {
             for (var k = 0; k <= i; k++)
             {
-                kernel[(i * m) + k] = kernel[(k * m) + i] = (TensorPrimitives.Dot<double>(encodedTasks.AsSpan(i * width, width), encodedTasks.AsSpan(k * width, width)) / views.Length) + 1;
+                kernel[(i * m) + k] = kernel[(k * m) + i] = (TensorPrimitives.Dot<double>(encodedTasks.AsSpan(i * width, width), encodedTasks.AsSpan(k * width, width)) / blocks) + 1;
             }
         }
 
@@ -150,6 +151,9 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
         return new Predictor(prior, examples, q, encodedTasks, width, bestAlpha ?? new double[m * q], views, taskFeatures);
     }
 
+    // The blocks that count in the kernel's average: those with a column that varies over the training tasks (at least 1).
+    private static int Informative(FeatureView[] views) => Math.Max(views.Count(v => v.Width > 0), 1);
+
     // Every block encoded as given (standardised) and concatenated: entities x total width.
     private static double[] Encode(FeatureSet set, out FeatureView[] views)
     {
@@ -194,11 +198,12 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
             var x = new double[width];
             FeatureView.EncodeConcatenated(views, features.Blocks, row, _scales, x);
 
-            var m = trainTasks.Length / width;
+            var m = alpha.Length / Math.Max(q, 1);
+            var blocks = Informative(views);
             var c = new double[q];
             for (var i = 0; i < m; i++)
             {
-                var k = (TensorPrimitives.Dot<double>(x, trainTasks.AsSpan(i * width, width)) / views.Length) + 1;
+                var k = (TensorPrimitives.Dot<double>(x, trainTasks.AsSpan(i * width, width)) / blocks) + 1;
                 TensorPrimitives.MultiplyAdd<double>(alpha.AsSpan(i * q, q), k, c, c);
             }
 

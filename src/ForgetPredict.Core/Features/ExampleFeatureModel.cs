@@ -25,7 +25,8 @@ public sealed record ExampleFeatureOptions
 /// <summary>
 /// Cold columns: upstream examples never measured on any task (new pre-training data) get their example parameters
 /// (b_j, V_j) from their features, by ridge regression on the measured examples' fitted parameters. Every feature block is
-/// standardised and weighs the same; the ridge strength of each parameter is chosen by closed-form leave-one-out
+/// standardised and weighs the same (a column constant over the measured examples is left out: it carries no information, so
+/// it does not count in its block's width); the ridge strength of each parameter is chosen by closed-form leave-one-out
 /// cross-validation over the measured examples, and its leave-one-out error variance widens the predictive interval.
 /// </summary>
 /// <remarks>Cost of the fit: O(N d^2 + d^3) for N measured examples and d encoded columns. Immutable.</remarks>
@@ -77,11 +78,11 @@ public sealed class ExampleFeatureModel
         ArgumentNullException.ThrowIfNull(parts);
         var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
         var width = parts.Views.Sum(v => v.Width);
-        if (parts.Views.Count == 0 || parts.Weights.Length != (width + 1) * q || parts.ErrorVariance.Length != q || parts.ExplainedShare.Length != q
+        if (parts.Views.Count == 0 || parts.Views.Any(v => v.Width == 0) || parts.Weights.Length != (width + 1) * q || parts.ErrorVariance.Length != q || parts.ExplainedShare.Length != q
             || !TensorPrimitives.IsFiniteAll<double>(parts.Weights) || parts.ErrorVariance.Any(v => !(v >= 0) || double.IsInfinity(v)))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Example feature model parts are inconsistent ({parts.Views.Count} views of width {width}, {parts.Weights.Length} weights, {parts.ErrorVariance.Length} variances, {q} example parameters)."), nameof(parts));
+                $"Example feature model parts are inconsistent ({parts.Views.Count} views of width {width}, none of which may have every column constant, {parts.Weights.Length} weights, {parts.ErrorVariance.Length} variances, {q} example parameters)."), nameof(parts));
         }
 
         return new ExampleFeatureModel(model, [.. parts.Views], width, [.. parts.Weights], [.. parts.ErrorVariance]) { ExplainedShare = Array.AsReadOnly<double>([.. parts.ExplainedShare]) };
@@ -113,7 +114,19 @@ public sealed class ExampleFeatureModel
             aligned = aligned.Select(measured);
         }
 
-        var views = FeatureView.AsGiven(aligned.Blocks);
+        // A block whose every column is constant over the measured examples carries no information: left out, as if not given
+        // (a view leaves out its constant columns itself).
+        var given = FeatureView.AsGiven(aligned.Blocks);
+        var informative = Enumerable.Range(0, given.Length).Where(b => given[b].Width > 0).ToArray();
+        if (informative.Length == 0)
+        {
+            throw new ArgumentException(
+                $"Every example feature column ({string.Join(", ", given.SelectMany(v => v.Columns).Take(8))}{(given.Sum(v => v.Columns.Count) > 8 ? ", ..." : string.Empty)}) has the same value for every measured example, so the features cannot tell examples apart; give features that vary.",
+                nameof(features));
+        }
+
+        var views = informative.Select(b => given[b]).ToArray();
+        FeatureBlock[] blocks = [.. informative.Select(b => aligned.Blocks[b])];
         var n = measured.Length;
         var width = views.Sum(v => v.Width);
         var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
@@ -151,7 +164,7 @@ public sealed class ExampleFeatureModel
         // The intercept is not penalised, so the ridge on the centred features x_j - mu gives the same weights, and the
         // leverage of example j is 1/n + s_j^T (L + lambda)^-1 s_j with C = Q L Q^T the centred Gram matrix and s_j = Q^T (x_j - mu):
         // one eigen-decomposition and one pass over the examples serve every strength.
-        var rows = new ChunkedRows(views, aligned.Blocks, n, (options ?? ExampleFeatureOptions.Default).MaxThreads);
+        var rows = new ChunkedRows(views, blocks, n, (options ?? ExampleFeatureOptions.Default).MaxThreads);
         var mu = rows.Mean();
         var (gram, xty) = rows.CentredGram(mu, targets, targetMeans, q);
         var eigen = SymmetricEigen.Decompose(gram, width, computeVectors: true);
@@ -329,9 +342,11 @@ public sealed class ExampleFeatureModel
             var raw = blocks[v].Row(row);
             var encoded = new double[view.Width];
             view.Encode(raw, encoded);
-            for (var c = 0; c < encoded.Length; c++)
+            for (var e = 0; e < encoded.Length; e++)
             {
-                var deviations = Math.Abs(encoded[c]);
+                // Encoded columns only: a constant column is not read, so it is never the one to name.
+                var c = view.ColumnOf(e);
+                var deviations = Math.Abs(encoded[e]);
                 if (deviations > farthest.Deviations || (double.IsNaN(deviations) && farthest.Deviations < double.PositiveInfinity))
                 {
                     farthest = (view.BlockName, view.Columns[c], raw[c], double.IsNaN(deviations) ? double.PositiveInfinity : deviations);

@@ -8,14 +8,22 @@ namespace ForgetPredict.Core.Features;
 /// after a log, for positive columns), categorical one-hot columns as given, embeddings centred per column and scaled as a
 /// whole. Kernels between entities are computed on the encoded rows.
 /// </summary>
+/// <remarks>
+/// A column with one value over the training rows (a seed of 0 for every task, a categorical column with a single level)
+/// carries no information: it is left out of the encoding (<see cref="Constant"/>), so it neither counts in the width that
+/// weighs a block nor contributes to a kernel, and a view fitted with it encodes as the view fitted without it, bit for bit.
+/// A query's value there, whatever it is, cannot inform a prediction (<see cref="ChangedConstants"/> says where it differs).
+/// </remarks>
 /// <remarks>Immutable.</remarks>
 public sealed class FeatureView
 {
     private readonly double[] _shift;
     private readonly double[] _scale;
     private readonly bool[] _log;
+    private readonly bool[] _constant;
+    private readonly int[] _encoded;     // per encoded column, the block column it encodes (those not constant, in order)
 
-    private FeatureView(FeatureBlock block, bool logScale, double[] shift, double[] scale, bool[] log)
+    private FeatureView(FeatureBlock block, bool logScale, double[] shift, double[] scale, bool[] log, bool[] constant)
     {
         BlockName = block.Name;
         Kind = block.Kind;
@@ -24,6 +32,8 @@ public sealed class FeatureView
         _shift = shift;
         _scale = scale;
         _log = log;
+        _constant = constant;
+        _encoded = [.. Enumerable.Range(0, constant.Length).Where(c => !constant[c])];
     }
 
     /// <summary>The block this view encodes.</summary>
@@ -38,13 +48,16 @@ public sealed class FeatureView
     /// <summary>True when positive numeric columns are taken on a log scale.</summary>
     public bool LogScale { get; }
 
-    /// <summary>Number of encoded columns.</summary>
-    public int Width => _shift.Length;
+    /// <summary>
+    /// Number of encoded columns: the block's columns (<see cref="Columns"/>) less those constant over the training rows
+    /// (<see cref="Constant"/>); 0 when every column is constant.
+    /// </summary>
+    public int Width => _encoded.Length;
 
     /// <summary>A short description, e.g. "tasks.csv (log)".</summary>
     public string Description => LogScale ? $"{BlockName} (log)" : BlockName;
 
-    /// <summary>Per-column shift (subtracted after the optional log).</summary>
+    /// <summary>Per-column shift (subtracted after the optional log); for a <see cref="Constant"/> column, its training value.</summary>
     public ReadOnlySpan<double> Shift => _shift;
 
     /// <summary>Per-column scale (divides after the shift).</summary>
@@ -53,41 +66,62 @@ public sealed class FeatureView
     /// <summary>Per-column log flag.</summary>
     public ReadOnlySpan<bool> Log => _log;
 
+    /// <summary>
+    /// Per-column flag: true where the column had one value over the training rows (its <see cref="Shift"/>). Such a column
+    /// carries no information, so the encoding leaves it out: it counts neither in <see cref="Width"/> nor in a kernel.
+    /// </summary>
+    public ReadOnlySpan<bool> Constant => _constant;
+
     /// <summary>The views worth trying for a block: as given, and for numeric blocks with a positive column, also on a log scale.</summary>
     public static IEnumerable<FeatureView> Candidates(FeatureBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
         yield return Fit(block, false);
-        if (block.Kind == FeatureKind.Numeric && Enumerable.Range(0, block.Width).Any(c => Positive(block, c)))
+        if (block.Kind == FeatureKind.Numeric && Enumerable.Range(0, block.Width).Any(c => !IsConstant(block, c) && Positive(block, c)))
         {
             yield return Fit(block, true);
         }
     }
 
-    /// <summary>Restores a view from its stored parts (a model file).</summary>
+    /// <summary>Restores a view from its stored parts (a model file written before constant columns were left out): no column is constant.</summary>
     /// <exception cref="ArgumentException">The parts disagree in length or a value is not finite.</exception>
-    public static FeatureView Restore(string blockName, FeatureKind kind, IReadOnlyList<string> columns, bool logScale, double[] shift, double[] scale, bool[] log)
+    public static FeatureView Restore(string blockName, FeatureKind kind, IReadOnlyList<string> columns, bool logScale, double[] shift, double[] scale, bool[] log) =>
+        Restore(blockName, kind, columns, logScale, shift, scale, log, new bool[columns?.Count ?? 0]);
+
+    /// <summary>Restores a view from its stored parts (a model file), with the columns that were constant over the training rows.</summary>
+    /// <exception cref="ArgumentException">The parts disagree in length, a value is not finite, or a constant column is read on a log scale.</exception>
+    public static FeatureView Restore(string blockName, FeatureKind kind, IReadOnlyList<string> columns, bool logScale, double[] shift, double[] scale, bool[] log, bool[] constant)
     {
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(shift);
         ArgumentNullException.ThrowIfNull(scale);
         ArgumentNullException.ThrowIfNull(log);
-        if (shift.Length != columns.Count || scale.Length != columns.Count || log.Length != columns.Count
+        ArgumentNullException.ThrowIfNull(constant);
+        if (shift.Length != columns.Count || scale.Length != columns.Count || log.Length != columns.Count || constant.Length != columns.Count
             || !TensorPrimitives.IsFiniteAll<double>(shift) || !TensorPrimitives.IsFiniteAll<double>(scale) || scale.Any(s => s <= 0))
         {
-            throw new ArgumentException($"Feature view of '{blockName}' is inconsistent: {columns.Count} columns, {shift.Length} shifts, {scale.Length} scales.", nameof(columns));
+            throw new ArgumentException($"Feature view of '{blockName}' is inconsistent: {columns.Count} columns, {shift.Length} shifts, {scale.Length} scales, {log.Length} log flags, {constant.Length} constant flags.", nameof(columns));
+        }
+
+        if (Enumerable.Range(0, columns.Count).FirstOrDefault(c => constant[c] && log[c], -1) is >= 0 and var both)
+        {
+            throw new ArgumentException($"Feature view of '{blockName}' is inconsistent: column '{columns[both]}' is both constant (left out) and read on a log scale.", nameof(constant));
         }
 
         var block = new FeatureBlock(blockName, kind, columns, new double[columns.Count]);
-        return new FeatureView(block, logScale, shift, scale, log);
+        return new FeatureView(block, logScale, shift, scale, log, constant);
     }
 
-    /// <summary>Encodes one entity's raw block row into <paramref name="destination"/> (length <see cref="Width"/>).</summary>
+    /// <summary>
+    /// Encodes one entity's raw block row (one value per column of <see cref="Columns"/>) into <paramref name="destination"/>
+    /// (length <see cref="Width"/>): every column but the <see cref="Constant"/> ones, whose values are not read.
+    /// </summary>
     /// <exception cref="ArgumentException">A column read on a log scale is not above 0.</exception>
     public void Encode(ReadOnlySpan<double> raw, Span<double> destination)
     {
-        for (var c = 0; c < _shift.Length; c++)
+        for (var e = 0; e < _encoded.Length; e++)
         {
+            var c = _encoded[e];
             var x = raw[c];
             if (_log[c])
             {
@@ -100,15 +134,21 @@ public sealed class FeatureView
                 x = Math.Log(x);
             }
 
-            destination[c] = (x - _shift[c]) / _scale[c];
+            destination[e] = (x - _shift[c]) / _scale[c];
         }
     }
+
+    /// <summary>The block column (index into <see cref="Columns"/>) that encoded column <paramref name="encoded"/> holds.</summary>
+    internal int ColumnOf(int encoded) => _encoded[encoded];
 
     /// <summary>Each block's first candidate view: numeric columns as given (standardised), categorical and embedding blocks as they are.</summary>
     internal static FeatureView[] AsGiven(IEnumerable<FeatureBlock> blocks) => [.. blocks.Select(b => Candidates(b).First())];
 
-    /// <summary>Per view 1 / sqrt(width): the scales under which blocks of any width weigh the same when several are concatenated.</summary>
-    internal static double[] BalancedScales(IReadOnlyList<FeatureView> views) => [.. views.Select(v => 1 / Math.Sqrt(v.Width))];
+    /// <summary>
+    /// Per view 1 / sqrt(width) (its encoded width: constant columns do not count; 1 for a view with none left): the scales
+    /// under which blocks of any width weigh the same when several are concatenated.
+    /// </summary>
+    internal static double[] BalancedScales(IReadOnlyList<FeatureView> views) => [.. views.Select(v => v.Width == 0 ? 1 : 1 / Math.Sqrt(v.Width))];
 
     /// <summary>
     /// Encodes one entity's row of each view's block (view b encodes <paramref name="blocks"/>[b]) into consecutive segments of
@@ -176,7 +216,7 @@ public sealed class FeatureView
         }
 
         return block is not null ? Align(block) : throw new ArgumentException(
-                $"The {entities} features have no block like '{BlockName}' ({Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", Columns.Take(8))}{(Width > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
+                $"The {entities} features have no block like '{BlockName}' ({Kind.ToString().ToLowerInvariant()} columns {string.Join(", ", Columns.Take(8))}{(Columns.Count > 8 ? ", ..." : string.Empty)}), which the model was fitted with; given: {string.Join("; ", features.Blocks.Select(b => $"'{b.Name}' ({string.Join(", ", b.Columns.Take(8))})"))}. Give the same feature columns.",
                 nameof(features));
     }
 
@@ -211,6 +251,48 @@ public sealed class FeatureView
     }
 
     /// <summary>
+    /// The <see cref="Constant"/> columns whose value in row <paramref name="row"/> of <paramref name="features"/> differs from
+    /// the one every training row had, each with that training value and the row's: the model learned nothing from such a
+    /// column (it never varied), so it ignores it and the row's value cannot inform a prediction (seed 1 where every training
+    /// task had seed 0). A categorical level column reads as 0 where the row does not give it. Empty when no column is
+    /// constant, and when no block of <paramref name="features"/> stands for this one (or, for an embedding, one of another width).
+    /// </summary>
+    public IReadOnlyList<(string Column, double Trained, double Value)> ChangedConstants(FeatureSet features, int row)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (_encoded.Length == _constant.Length || BlockFor(features) is not { } block)
+        {
+            return [];
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, block.Count);
+        if (Kind == FeatureKind.Embedding && block.Width != Columns.Count)
+        {
+            return [];
+        }
+
+        var values = block.Row(row);
+        var changed = new List<(string, double, double)>();
+        for (var c = 0; c < _constant.Length; c++)
+        {
+            if (!_constant[c])
+            {
+                continue;
+            }
+
+            var source = Kind == FeatureKind.Embedding ? c : IndexOf(block.Columns, Columns[c]);
+            var x = source >= 0 ? values[source] : Kind == FeatureKind.Categorical ? 0 : double.NaN;
+            if (!double.IsNaN(x) && x != _shift[c])
+            {
+                changed.Add((Columns[c], _shift[c], x));
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>
     /// The numeric columns whose value in row <paramref name="row"/> of <paramref name="features"/> lies more than
     /// <paramref name="limit"/> training standard deviations from the training tasks' mean, on the view's scale (log where the
     /// view reads the column on a log scale): a setting the model never saw anything like (lr 1e300), where the prior is an
@@ -232,7 +314,7 @@ public sealed class FeatureView
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, block.Count);
         if (Kind == FeatureKind.Embedding)
         {
-            if (block.Width != Width)
+            if (block.Width != Columns.Count || Width == 0)
             {
                 return [];
             }
@@ -245,7 +327,7 @@ public sealed class FeatureView
 
         var far = new List<(string, double, double)>();
         var values = block.Row(row);
-        for (var c = 0; c < Width; c++)
+        foreach (var c in _encoded)
         {
             var source = IndexOf(block.Columns, Columns[c]);
             if (source < 0)
@@ -289,13 +371,14 @@ public sealed class FeatureView
         if (Kind == FeatureKind.Categorical)
         {
             // Levels by name; a level the model never saw encodes as all zeros, a missing level as 0.
-            var values = new double[block.Count * Width];
-            for (var c = 0; c < Width; c++)
+            var width = Columns.Count;
+            var values = new double[block.Count * width];
+            for (var c = 0; c < width; c++)
             {
                 var source = IndexOf(block.Columns, Columns[c]);
                 for (var i = 0; source >= 0 && i < block.Count; i++)
                 {
-                    values[(i * Width) + c] = block.Row(i)[source];
+                    values[(i * width) + c] = block.Row(i)[source];
                 }
             }
 
@@ -305,8 +388,9 @@ public sealed class FeatureView
         if (Kind == FeatureKind.Numeric)
         {
             // A missing column is named before the count is compared: "no column 'steps'" says more than "1 columns, not 2".
-            var order = new int[Width];
-            for (var c = 0; c < Width; c++)
+            var width = Columns.Count;
+            var order = new int[width];
+            for (var c = 0; c < width; c++)
             {
                 order[c] = IndexOf(block.Columns, Columns[c]);
                 if (order[c] < 0)
@@ -315,7 +399,7 @@ public sealed class FeatureView
                 }
             }
 
-            if (block.Width != Width)
+            if (block.Width != width)
             {
                 // Every column the model needs is here, and more: name the others, which is what the user must drop.
                 var extra = block.Columns.Where(c => IndexOf(Columns, c) < 0).ToArray();
@@ -323,12 +407,12 @@ public sealed class FeatureView
                     $"Features '{block.Name}' have numeric columns {string.Join(", ", extra.Take(8))}{(extra.Length > 8 ? ", ..." : string.Empty)} that the model was not fitted with (it was fitted with {string.Join(", ", Columns)} for '{BlockName}'). Give the same columns: drop those, or, if one of them holds the ids, name it as the id column.", nameof(block));
             }
 
-            var values = new double[block.Count * Width];
+            var values = new double[block.Count * width];
             for (var i = 0; i < block.Count; i++)
             {
-                for (var c = 0; c < Width; c++)
+                for (var c = 0; c < width; c++)
                 {
-                    values[(i * Width) + c] = block.Row(i)[order[c]];
+                    values[(i * width) + c] = block.Row(i)[order[c]];
                 }
             }
 
@@ -341,10 +425,10 @@ public sealed class FeatureView
 
     private void CheckWidth(FeatureBlock block)
     {
-        if (block.Width != Width)
+        if (block.Width != Columns.Count)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Features '{block.Name}' have {block.Width} columns; the model was fitted with {Width} for '{BlockName}'. Give the same columns the model was fitted with."), nameof(block));
+                $"Features '{block.Name}' have {block.Width} columns; the model was fitted with {Columns.Count} for '{BlockName}'. Give the same columns the model was fitted with."), nameof(block));
         }
     }
 
@@ -359,7 +443,7 @@ public sealed class FeatureView
         return block.Kind == Kind && Kind switch
         {
             FeatureKind.Numeric => Columns.All(c => IndexOf(block.Columns, c) >= 0),
-            FeatureKind.Embedding => block.Width == Width,
+            FeatureKind.Embedding => block.Width == Columns.Count,
             _ => Columns.Any(c => block.Columns.Any(b => string.Equals(CategoryOf(b), CategoryOf(c), StringComparison.Ordinal))),
         };
 
@@ -390,6 +474,21 @@ public sealed class FeatureView
         return -1;
     }
 
+    // True when every row holds the same value in the column (exactly: a computed variance of a constant column need not be 0).
+    private static bool IsConstant(FeatureBlock block, int column)
+    {
+        var first = block.Count > 0 ? block.Row(0)[column] : 0;
+        for (var i = 1; i < block.Count; i++)
+        {
+            if (block.Row(i)[column] != first)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static bool Positive(FeatureBlock block, int column)
     {
         for (var i = 0; i < block.Count; i++)
@@ -411,9 +510,11 @@ public sealed class FeatureView
         var scale = new double[width];
         var log = new bool[width];
         var variances = new double[width];
+        var constant = new bool[width];
         for (var c = 0; c < width; c++)
         {
-            log[c] = logScale && Positive(block, c);
+            constant[c] = IsConstant(block, c);
+            log[c] = logScale && !constant[c] && Positive(block, c);
             double sum = 0, square = 0;
             for (var i = 0; i < count; i++)
             {
@@ -424,7 +525,7 @@ public sealed class FeatureView
 
             var mean = sum / Math.Max(count, 1);
             variances[c] = Math.Max((square / Math.Max(count, 1)) - (mean * mean), 0);
-            shift[c] = block.Kind == FeatureKind.Categorical ? 0 : mean;
+            shift[c] = constant[c] ? (count > 0 ? block.Row(0)[c] : 0) : block.Kind == FeatureKind.Categorical ? 0 : mean;
         }
 
         switch (block.Kind)
@@ -432,12 +533,14 @@ public sealed class FeatureView
             case FeatureKind.Numeric:
                 for (var c = 0; c < width; c++)
                 {
-                    scale[c] = variances[c] > 0 ? Math.Sqrt(variances[c]) : 1;
+                    scale[c] = !constant[c] && variances[c] > 0 ? Math.Sqrt(variances[c]) : 1;
                 }
 
                 break;
             case FeatureKind.Embedding:
-                var average = variances.Average();
+                // The average over the columns that vary: a constant one would shrink it, and so scale the others up.
+                var varying = variances.Where((_, c) => !constant[c]).ToArray();
+                var average = varying.Length > 0 ? varying.Average() : 0;
                 Array.Fill(scale, average > 0 ? Math.Sqrt(average) : 1);
                 break;
             default:
@@ -445,6 +548,6 @@ public sealed class FeatureView
                 break;
         }
 
-        return new FeatureView(block, logScale, shift, scale, log);
+        return new FeatureView(block, logScale, shift, scale, log, constant);
     }
 }

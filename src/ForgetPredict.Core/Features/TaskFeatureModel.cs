@@ -210,14 +210,14 @@ public sealed class TaskFeatureModel
         var p = parts.Fallback.Dimension;
         var d = parts.Views.Sum(v => v.Width);
         var m = parts.TrainEncoded.Length / Math.Max(d, 1);
-        if (parts.Views.Count == 0 || parts.PriorMean.Length != p || parts.Basis.Length != p * p || parts.FeatureVariances.Length != p || parts.OwnVariances.Length != p
+        if (parts.Views.Count == 0 || parts.Views.Any(v => v.Width == 0) || parts.PriorMean.Length != p || parts.Basis.Length != p * p || parts.FeatureVariances.Length != p || parts.OwnVariances.Length != p
             || parts.TrainEncoded.Length != m * d || parts.Alpha.Length != m * p || m < 2 || !(parts.Bandwidth >= 0)
             || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.TrainEncoded) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.Alpha)
             || parts.FeatureVariances.Concat(parts.OwnVariances).Concat(parts.Basis).Concat(parts.PriorMean).Any(v => !double.IsFinite(v))
             || parts.Penalties.Length != parts.Spread.Length || (parts.Penalties.Length != 0 && parts.Penalties.Length != p)
             || parts.Penalties.Concat(parts.Spread).Any(v => !(v >= 0 && double.IsFinite(v))))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, width {d}, {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights, {parts.Penalties.Length} penalties and {parts.Spread.Length} spreads, which must be finite and not negative)."), nameof(parts));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, {parts.Views.Count} views of width {d} (none may be 0: a view with every column constant is not used), {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights, {parts.Penalties.Length} penalties and {parts.Spread.Length} spreads, which must be finite and not negative)."), nameof(parts));
         }
 
         return new TaskFeatureModel([.. parts.Views], new KernelSpec(parts.Bandwidth), [.. parts.TrainEncoded], [.. parts.Alpha], [.. parts.PriorMean], [.. parts.Basis], [.. parts.FeatureVariances],
@@ -916,10 +916,13 @@ public sealed class TaskFeatureModel
     }
 
     // The candidate view sets: each block's views alone, then (given several blocks) all blocks together, once with every view
-    // as given and once with numeric blocks on a log scale where they allow it.
-    private static IEnumerable<(FeatureView[] Views, FeatureBlock[] Blocks)> CandidateViews(IReadOnlyList<FeatureBlock> blocks)
+    // as given and once with numeric blocks on a log scale where they allow it. A block whose every column is constant over the
+    // training tasks carries no information and is left out, as if it had not been given.
+    private static IEnumerable<(FeatureView[] Views, FeatureBlock[] Blocks)> CandidateViews(IReadOnlyList<FeatureBlock> given)
     {
-        var perBlock = blocks.Select(b => FeatureView.Candidates(b).ToArray()).ToArray();
+        var informative = given.Select(b => (Block: b, Views: FeatureView.Candidates(b).ToArray())).Where(b => b.Views[0].Width > 0).ToArray();
+        var blocks = informative.Select(b => b.Block).ToArray();
+        var perBlock = informative.Select(b => b.Views).ToArray();
         for (var b = 0; b < perBlock.Length; b++)
         {
             foreach (var view in perBlock[b])
@@ -928,7 +931,7 @@ public sealed class TaskFeatureModel
             }
         }
 
-        var count = blocks.Count;
+        var count = blocks.Length;
         if (count < 2)
         {
             yield break;
@@ -943,7 +946,8 @@ public sealed class TaskFeatureModel
     }
 
     // Per view its scale in a concatenation: sqrt(D / (B w_b)), so each of B blocks contributes about D / B to a row's squared
-    // norm (D in all, like one standardised view of width D); 1 for a single view.
+    // norm (D in all, like one standardised view of width D); 1 for a single view. The widths are the encoded ones: a column
+    // constant over the training tasks counts in neither D nor w_b.
     private static double[] ViewWeights(FeatureView[] views)
     {
         if (views.Length <= 1)
