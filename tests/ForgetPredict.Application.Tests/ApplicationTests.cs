@@ -429,6 +429,26 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void TaskFeatureQuery_ThatDiffersInASettingEveryTrainingTaskHad_IsToldTheModelIgnoresIt()
+    {
+        // Given: a task feature model fitted on a setting that tracks each task's mean and a seed of 0 for every task.
+        var setting = Enumerable.Range(1, 15).Select(t => Enumerable.Range(0, 600).Average(j => (double)s_synthetic.Matrix[t, j])).ToArray();
+        var featureModel = Core.Features.TaskFeatureModel.Fit(s_model, new Core.Features.FeatureSet(s_model.TaskIds,
+            [new Core.Features.FeatureBlock("tasks.csv", Core.Features.FeatureKind.Numeric, ["lr", "seed"], [.. setting.SelectMany(v => new[] { v, 0.0 })])]));
+        Core.Features.FeatureSet Query(string seed) => Data.FeatureFile.FromValues("taskFeatures", [new("lr", setting[3].ToString("R", System.Globalization.CultureInfo.InvariantCulture)), new("seed", seed)], "new");
+
+        // When: a new task of seed 1 is asked about, and one of seed 0.
+        var differs = TaskFeatureQuery.Create(featureModel, Query("1"), 0, "taskFeatures", "Model 'm'", "refit");
+        var same = TaskFeatureQuery.Create(featureModel, Query("0"), 0, "taskFeatures", "Model 'm'", "refit");
+
+        // Then: the first is told the seed is ignored, and why; its prior is the second's, which is told nothing.
+        Assert.True(featureModel.UsesFeatures);
+        Assert.Equal("taskFeatures: seed is 1 where every training task had 0. A feature with one value over everything the model was fitted on carried no information, so the model ignores it and its prior rests on the other features; check the value, or refit with data where it varies.", differs.Warning);
+        Assert.Null(same.Warning);
+        Assert.Equal(featureModel.Prior(Query("0")).Mean.ToArray(), featureModel.Prior(Query("1")).Mean.ToArray());
+    }
+
+    [Fact]
     public void TaskFeatures_ThatTheFitDidNotUse_AnswerAQueryWithoutThem_AndSaySo()
     {
         // Given: mf fitted with task features of pure noise, which predict the training tasks no better than its own prior

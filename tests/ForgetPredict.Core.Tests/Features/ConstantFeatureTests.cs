@@ -1,6 +1,7 @@
 using ForgetPredict.Core.Features;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Testing;
+using static ForgetPredict.Testing.ConstantFeatures;
 
 namespace ForgetPredict.Core.Tests.Features;
 
@@ -10,15 +11,6 @@ namespace ForgetPredict.Core.Tests.Features;
 /// </summary>
 public class ConstantFeatureTests
 {
-    // The set with a numeric column appended to its block named blockName, holding value for every row.
-    internal static FeatureSet WithColumn(FeatureSet set, string blockName, string column, double value) =>
-        new(set.Ids, [.. set.Blocks.Select(b => b.Name != blockName ? b : new FeatureBlock(b.Name, b.Kind, [.. b.Columns, column],
-            [.. Enumerable.Range(0, b.Count).SelectMany(i => b.Row(i).ToArray().Append(value))]))]);
-
-    // The set with a categorical block of a single level, set for every row.
-    internal static FeatureSet WithSingleLevel(FeatureSet set, string blockName, string level) =>
-        FeatureSet.Combine([set, new FeatureSet(set.Ids, [new FeatureBlock(blockName, FeatureKind.Categorical, [level], [.. Enumerable.Repeat(1.0, set.Count)])])]);
-
     private static (double[] Mean, double[] Std) ColdStart(FactorModel model, TaskFeatureModel features, FeatureSet query, int row)
     {
         var mean = new double[model.ExampleCount];
