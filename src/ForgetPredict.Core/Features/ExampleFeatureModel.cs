@@ -256,48 +256,17 @@ public sealed class ExampleFeatureModel
         }
 
         var blocks = FeatureView.AlignAll(_views, features, "example");
-        var q = _errorVariance.Length;
-        var d = _width + 1;
         var bias = _model.HasExampleBias ? 1 : 0;
         var taskBias = _model.HasTaskBias ? 1 : 0;
         var w = fold.Parameters.ToArray();
         var c = fold.Covariance.ToArray();
         var p = w.Length;
-        var row = new double[d];
-        var parameters = new double[q];
+        var row = new double[_width + 1];
+        var parameters = new double[_errorVariance.Length];
         var xj = new double[p];
         for (var j = 0; j < features.Count; j++)
         {
-            Encode(_views, _scales, blocks, j, row);
-            for (var k = 0; k < q; k++)
-            {
-                double s = 0;
-                for (var a = 0; a < d; a++)
-                {
-                    s += row[a] * _weights[(a * q) + k];
-                }
-
-                parameters[k] = s;
-            }
-
-            // Fold-in features of the new example: ([1], V_j).
-            if (taskBias == 1)
-            {
-                xj[0] = 1;
-            }
-
-            for (var k = 0; k < _model.Rank; k++)
-            {
-                xj[taskBias + k] = parameters[bias + k];
-            }
-
-            var m = _model.GlobalMean + (bias == 1 ? parameters[0] : 0);
-            for (var a = 0; a < p; a++)
-            {
-                m += xj[a] * w[a];
-            }
-
-            mean[j] = m;
+            mean[j] = Predict(blocks, j, w, row, parameters, xj);
             if (std.Length != 0)
             {
                 // Noise + parameter uncertainty x^T C x + the predicted example parameters' error, weighted by E[w^2].
@@ -319,6 +288,166 @@ public sealed class ExampleFeatureModel
                 std[j] = Math.Sqrt(Math.Max(variance, 0));
             }
         }
+    }
+
+    /// <summary>
+    /// The expected average forgetting of a group made of some of the model's examples and some new examples (cold columns), and
+    /// the variance of that average: <see cref="FoldedTask.Average"/> extended to new examples, each taken as
+    /// <see cref="PredictNewExamples"/> predicts it. The task's parameters are shared by every member, so their uncertainty enters
+    /// once, through the mean of the members' features (the new examples' predicted V_j among them); the cell noise is
+    /// independent across cells, so each new example adds the noise variance / n^2, as an unmeasured example of the model does;
+    /// the new examples' parameter errors (the features' leave-one-out error) are not assumed independent, since the regression
+    /// says nothing of how they correlate (new examples of one source, a level the model never saw, share one miss): their
+    /// standard deviations add, the largest variance any correlation allows. So a group of new examples is never surer of its
+    /// mean than of its average member's parameters, however many it holds, and its interval is wider than its measured
+    /// examples' alone.
+    /// </summary>
+    /// <param name="task">A task folded into the model this feature model was fitted for.</param>
+    /// <param name="members">The group's examples of the model (ascending indices; may be empty).</param>
+    /// <param name="features">The new examples' features (those of <see cref="PredictNewExamples"/>).</param>
+    /// <param name="newMembers">The group's new examples: rows of <paramref name="features"/> (may be empty, not both).</param>
+    /// <returns>The group's mean forgetting, (sum of its members' predictions) / n, and the variance of that mean.</returns>
+    /// <exception cref="ArgumentException">The task is not of this model, the features do not match, a member or row is out of
+    /// range, or the group is empty.</exception>
+    public (double Mean, double Variance) Average(FoldedTask task, ReadOnlySpan<int> members, FeatureSet features, ReadOnlySpan<int> newMembers)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(features);
+        if (task.LinearGaussian is not { } fold || !ReferenceEquals(fold.Model, _model))
+        {
+            throw new ArgumentException("The task was not folded into the model this example feature model was fitted for.", nameof(task));
+        }
+
+        if (members.IsEmpty && newMembers.IsEmpty)
+        {
+            throw new ArgumentException("Average over an empty set of examples.", nameof(members));
+        }
+
+        foreach (var j in members)
+        {
+            if ((uint)j >= (uint)_model.ExampleCount)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Example index {j} is outside 0..{_model.ExampleCount - 1}."), nameof(members));
+            }
+        }
+
+        foreach (var j in newMembers)
+        {
+            if ((uint)j >= (uint)features.Count)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"New example row {j} is outside 0..{features.Count - 1}."), nameof(newMembers));
+            }
+        }
+
+        var w = fold.Parameters.ToArray();
+        var c = fold.Covariance.ToArray();
+        var p = w.Length;
+        var (m, k) = (members.Length, newMembers.Length);
+        double n = m + k;
+
+        // Sums over the members: of the features x_j (their mean's x^T C x is the shared part), of the predictions, of the
+        // variances that are independent across examples, and of the new examples' parameter errors' standard deviations.
+        var x = new double[p];
+        double sum = 0, independent = 0, errorStd = 0;
+        if (m > 0)
+        {
+            var (measuredX, bias, residual, unmeasured) = _model.GroupParts(members, w, c);
+            var measuredMean = _model.GlobalMean + bias;
+            for (var a = 0; a < p; a++)
+            {
+                measuredMean += measuredX[a] * w[a];
+                x[a] = m * measuredX[a];
+            }
+
+            sum = m * measuredMean;
+            independent = (double)m * m * (residual + unmeasured);
+        }
+
+        if (k > 0)
+        {
+            var blocks = FeatureView.AlignAll(_views, features, "example");
+            var row = new double[_width + 1];
+            var parameters = new double[_errorVariance.Length];
+            var xj = new double[p];
+            var error = (_model.HasExampleBias ? _errorVariance[0] : 0) + FactorError(w, c);
+            foreach (var j in newMembers)
+            {
+                sum += Predict(blocks, j, w, row, parameters, xj);
+                for (var a = 0; a < p; a++)
+                {
+                    x[a] += xj[a];
+                }
+
+                independent += _model.NoiseVariance;
+                errorStd += Math.Sqrt(Math.Max(error, 0));
+            }
+        }
+
+        double quad = 0;
+        for (var a = 0; a < p; a++)
+        {
+            for (var b = 0; b < p; b++)
+            {
+                quad += x[a] * c[(a * p) + b] * x[b];
+            }
+        }
+
+        return (sum / n, (Math.Max(quad, 0) + independent + (errorStd * errorStd)) / (n * n));
+    }
+
+    // New example j's forgetting for task parameters w: mu + b_j + x_j . w, with its predicted parameters in parameters (b first
+    // when the model has example biases, then V_j) and its fold-in features x_j = ([1], V_j) in xj; row is scratch.
+    private double Predict(IReadOnlyList<FeatureBlock> blocks, int j, double[] w, double[] row, double[] parameters, double[] xj)
+    {
+        var q = _errorVariance.Length;
+        var bias = _model.HasExampleBias ? 1 : 0;
+        var taskBias = _model.HasTaskBias ? 1 : 0;
+        Encode(_views, _scales, blocks, j, row);
+        for (var k = 0; k < q; k++)
+        {
+            double s = 0;
+            for (var a = 0; a < row.Length; a++)
+            {
+                s += row[a] * _weights[(a * q) + k];
+            }
+
+            parameters[k] = s;
+        }
+
+        if (taskBias == 1)
+        {
+            xj[0] = 1;
+        }
+
+        for (var k = 0; k < _model.Rank; k++)
+        {
+            xj[taskBias + k] = parameters[bias + k];
+        }
+
+        var m = _model.GlobalMean + (bias == 1 ? parameters[0] : 0);
+        for (var a = 0; a < w.Length; a++)
+        {
+            m += xj[a] * w[a];
+        }
+
+        return m;
+    }
+
+    // The predicted factors' error as a new task sees it: sum_k errorVariance(V_k) E[w_k^2], E[w_k^2] = w_k^2 + C_kk (the same
+    // for every new example: the leave-one-out error is one variance per parameter).
+    private double FactorError(double[] w, double[] c)
+    {
+        var bias = _model.HasExampleBias ? 1 : 0;
+        var taskBias = _model.HasTaskBias ? 1 : 0;
+        var p = w.Length;
+        double error = 0;
+        for (var k = 0; k < _model.Rank; k++)
+        {
+            var wk = w[taskBias + k];
+            error += _errorVariance[bias + k] * ((wk * wk) + c[((taskBias + k) * p) + taskBias + k]);
+        }
+
+        return error;
     }
 
     /// <summary>

@@ -415,6 +415,19 @@ public sealed partial class FactorModel
         }
     }
 
+    // What a group's average over the model's examples needs besides the task's parameters w: the mean of their features x_j
+    // (with a leading 1 when the model has a task bias), their mean example bias, and the part of the mean's variance that is
+    // not the parameters' (x^T C x): the mean residual's variance, and each unmeasured example's own, independent miss
+    // (extra / n^2 each). GaussianFold.AverageCore and ExampleFeatureModel.Average (groups with new examples) both read it.
+    // Features is the group cache's array: read it, never write it.
+    internal (double[] Features, double ExampleBias, double ResidualVariance, double UnmeasuredVariance) GroupParts(ReadOnlySpan<int> examples, ReadOnlySpan<double> w,
+        ReadOnlySpan<double> covariance)
+    {
+        var moments = Moments(examples);
+        var unmeasured = moments.Unmeasured == 0 ? 0 : moments.Unmeasured * UnmeasuredVariance(w, covariance) / ((double)examples.Length * examples.Length);
+        return (moments.Features, moments.ExampleBias, moments.ResidualVariance, unmeasured);
+    }
+
     // The variance an unmeasured example adds to a new task's prediction: its parameters are the measured examples' average
     // (or an example feature model's prediction), so its contribution c . e_j (c = ([1], task factors w_f), e_j = ([b_j], V_j))
     // misses by c^T S c for the spread S of the parameters around that (the measured examples', or the prediction's
@@ -557,17 +570,14 @@ public sealed partial class FactorModel
         // group's mean residual (sigma^2 / n, or with residual components sum_k mean(W_k)^2 + iso / n).
         protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
         {
-            var moments = model.Moments(examples);
-            var x = moments.Features;
-            var mean = model.GlobalMean + moments.ExampleBias;
+            var (x, bias, residual, unmeasured) = model.GroupParts(examples, w, posteriorCovariance);
+            var mean = model.GlobalMean + bias;
             for (var a = 0; a < x.Length; a++)
             {
                 mean += x[a] * w[a];
             }
 
-            // Each unmeasured example of the group adds its own, independent miss: extra / n^2 to the mean's variance.
-            var unmeasured = moments.Unmeasured == 0 ? 0 : moments.Unmeasured * model.UnmeasuredVariance(w, posteriorCovariance) / ((double)examples.Length * examples.Length);
-            return (mean, Quadratic(x) + moments.ResidualVariance + unmeasured);
+            return (mean, Quadratic(x) + residual + unmeasured);
         }
 
         internal override double ParameterVariance(ReadOnlySpan<int> examples) => Quadratic(model.Moments(examples).Features);
