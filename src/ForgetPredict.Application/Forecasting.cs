@@ -141,6 +141,13 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
     }
 
     /// <summary>
+    /// Each new example's group label, one per row of <see cref="Features"/> (null or blank: in no group), or null when the
+    /// forecast is not grouped. Set by <see cref="ForecastMetadata.Group"/> from the same metadata as the model's examples'
+    /// groups: a forecast then counts each new example in its group (<see cref="Forecast.Groups"/>).
+    /// </summary>
+    public IReadOnlyList<string?>? Labels { get; init; }
+
+    /// <summary>
     /// What the caller should know about these features, or null: a new example whose numeric feature lies more than
     /// <see cref="TaskFeatureQuery.FarFromTrainingLimit"/> standard deviations from the measured examples' values (base_loss 1e10
     /// where they lie between 0.3 and 0.6), where its prediction is an extrapolation. The same rule as a task's settings. Also
@@ -242,10 +249,15 @@ internal static class Extrapolation
 /// <param name="Predicted">Predicted forgetting.</param>
 /// <param name="Std">Predictive standard deviation (adds the features' own error to the measured examples' uncertainty).</param>
 /// <param name="Probability">Probability that its forgetting exceeds the threshold.</param>
-public sealed record ColdExampleForecast(string Id, double Predicted, double Std, double Probability);
+public sealed record ColdExampleForecast(string Id, double Predicted, double Std, double Probability)
+{
+    /// <summary>Its group (<see cref="NewExampleQuery.Labels"/>), or null when the forecast is not grouped or its label is missing.</summary>
+    public string? Group { get; init; }
+}
 
 /// <summary>One example of a forecast's top list.</summary>
-/// <param name="Example">Column index in the model.</param>
+/// <param name="Example">Column index in the model; for a new example (<see cref="Forecast.ColdExamples"/>), the model's example
+/// count plus its position among the new examples (its row in <see cref="Forecasting.ExampleTable"/>).</param>
 /// <param name="Id">Example id.</param>
 /// <param name="Group">Its group, or null.</param>
 /// <param name="Predicted">Predicted forgetting (a probability for logistic models).</param>
@@ -255,13 +267,21 @@ public sealed record ForecastExample(int Example, string Id, string? Group, doub
 
 /// <summary>A group's expected damage.</summary>
 /// <param name="Name">Group name.</param>
-/// <param name="Count">Examples in the group.</param>
+/// <param name="Count">Examples in the group, its new examples (<see cref="NewCount"/>) included.</param>
 /// <param name="Mean">Expected mean forgetting over the group.</param>
 /// <param name="Lower">Lower end of its 90% interval.</param>
 /// <param name="Upper">Upper end of its 90% interval.</param>
 /// <param name="Share">Expected share of its examples beyond the threshold.</param>
 /// <param name="TopExamples">Its most forgotten examples, most forgotten first.</param>
-public sealed record ForecastGroup(string Name, int Count, double Mean, double Lower, double Upper, double Share, IReadOnlyList<ForecastExample> TopExamples);
+public sealed record ForecastGroup(string Name, int Count, double Mean, double Lower, double Upper, double Share, IReadOnlyList<ForecastExample> TopExamples)
+{
+    /// <summary>
+    /// How many of <see cref="Count"/> are new examples (cold columns, <see cref="ForecastRequest.NewExamples"/>): their
+    /// predictions enter the mean, the share and the top list, and their wider uncertainty the interval
+    /// (<see cref="Core.Features.ExampleFeatureModel.Average"/>). 0 for a group of the model's examples alone.
+    /// </summary>
+    public int NewCount { get; init; }
+}
 
 /// <summary>What a planned fine-tune is predicted to erase: the top examples, the groups by expected damage, the expected count.</summary>
 /// <param name="Task">The folded-in task.</param>
@@ -541,7 +561,76 @@ public static class Forecasting
         var task = request.FoldIn();
         var forecast = request.Detail == ForecastDetail.EveryExample ? Report(request, task, threshold.Value) : Scan(request, task, scanner, threshold.Value);
         forecast = forecast with { ThresholdRule = threshold.Rule, Measured = request.Cells };
-        return request.NewExamples is { } cold ? forecast with { ColdExamples = Cold(task, cold, forecast.Threshold) } : forecast;
+        if (request.NewExamples is not { } query)
+        {
+            return forecast;
+        }
+
+        var cold = Cold(task, query, forecast.Threshold);
+        return request.Groups is null || query.Labels is null
+            ? forecast with { ColdExamples = cold }
+            : forecast with { ColdExamples = cold, Groups = WithNewExamples(request, task, forecast.Groups, cold) };
+    }
+
+    // The groups with their new examples (cold columns) counted in: a group some new example belongs to gets them in its count,
+    // mean, interval, share and top list; a label only new examples have is a group of its own. Groups without new examples
+    // are kept as they were. Most damaged first again.
+    private static ForecastGroup[] WithNewExamples(ForecastRequest request, FoldedTask task, IReadOnlyList<ForecastGroup> groups, ColdExampleForecast[] cold)
+    {
+        var query = request.NewExamples!;
+        var modelGroups = request.Groups!;
+        var offset = request.Model.ExampleCount;
+        var rows = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        for (var c = 0; c < cold.Length; c++)
+        {
+            if (cold[c].Group is not { } label)
+            {
+                continue;
+            }
+
+            if (!rows.TryGetValue(label, out var list))
+            {
+                rows[label] = list = [];
+                order.Add(label);
+            }
+
+            list.Add(c);
+        }
+
+        var byName = groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
+        var index = Enumerable.Range(0, modelGroups.Count).ToDictionary(g => modelGroups.Names[g], StringComparer.Ordinal);
+        var result = groups.Where(g => !rows.ContainsKey(g.Name)).ToList();
+        foreach (var name in order)
+        {
+            var newRows = rows[name];
+            var members = index.TryGetValue(name, out var g) ? modelGroups.Members(g) : [];
+            var measured = byName.GetValueOrDefault(name);
+            var n = members.Length + newRows.Count;
+            var (mean, variance) = Average(query, task, members, [.. newRows]);
+            var half = s_z * Math.Sqrt(Math.Max(variance, 0));
+            var expected = ((measured?.Share ?? 0) * members.Length) + newRows.Sum(c => cold[c].Probability);
+            ForecastExample[] top = [.. (measured?.TopExamples ?? [])
+                .Concat(newRows.Select(c => new ForecastExample(offset + c, cold[c].Id, name, cold[c].Predicted, cold[c].Std, cold[c].Probability)))
+                .OrderByDescending(e => e.Predicted).ThenBy(e => e.Example)
+                .Take(request.TopPerGroup)];
+            result.Add(new ForecastGroup(name, n, mean, mean - half, mean + half, expected / n, top) { NewCount = newRows.Count });
+        }
+
+        result.Sort(static (a, b) => ErasureReport.MostDamagedFirst(a.Mean, a.Name, b.Mean, b.Name));
+        return [.. result];
+    }
+
+    private static (double Mean, double Variance) Average(NewExampleQuery query, FoldedTask task, ReadOnlySpan<int> members, ReadOnlySpan<int> newRows)
+    {
+        try
+        {
+            return query.Model.Average(task, members, query.Features, newRows);
+        }
+        catch (ArgumentException e)
+        {
+            throw From(query.Source, e, nameof(query));
+        }
     }
 
     // The library's refusal of an input (features, a matrix), prefixed with where it came from (a file, a request field),
@@ -576,7 +665,11 @@ public static class Forecasting
             }
         }
 
-        return [.. Enumerable.Range(0, count).Select(j => new ColdExampleForecast(query.Features.Ids[j], mean[j], std[j], NormalDistribution.ExceedanceProbability(mean[j], std[j], threshold)))];
+        var labels = query.Labels;
+        return [.. Enumerable.Range(0, count).Select(j => new ColdExampleForecast(query.Features.Ids[j], mean[j], std[j], NormalDistribution.ExceedanceProbability(mean[j], std[j], threshold))
+        {
+            Group = labels is null || string.IsNullOrWhiteSpace(labels[j]) ? null : labels[j],
+        })];
     }
 
     /// <summary>
@@ -584,7 +677,7 @@ public static class Forecasting
     /// order: <c>example, predicted, std, probability, rank</c>, <c>group</c> when grouped, then <c>measured</c> (true for the
     /// cells the forecast was given) and <c>measured_value</c> (their value; empty elsewhere), so users can tell measured cells
     /// from predicted ones. With new examples (<see cref="Forecast.ColdExamples"/>, cold columns) their rows follow the model's
-    /// (no rank, no group, never measured) and a <c>cold</c> column marks them.
+    /// (no rank, never measured; their group when the forecast is grouped) and a <c>cold</c> column marks them.
     /// </summary>
     /// <exception cref="ArgumentException">The forecast holds only a summary (<see cref="ForecastDetail.Summary"/>).</exception>
     public static OutputTable ExampleTable(Forecast forecast)
@@ -614,7 +707,7 @@ public static class Forecasting
         };
         if (report.Groups.Count > 0)
         {
-            columns.Add(TableColumn.Strings("group", [.. examples.Select(e => e.Group), .. cold.Select(_ => (string?)null)]));
+            columns.Add(TableColumn.Strings("group", [.. examples.Select(e => e.Group), .. cold.Select(c => c.Group)]));
         }
 
         columns.Add(TableColumn.Booleans("measured", measured));

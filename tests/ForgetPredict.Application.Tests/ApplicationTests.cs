@@ -386,6 +386,97 @@ public sealed class ApplicationTests : IDisposable
         Assert.StartsWith("plain.fpm was fitted without example features; refit it with 'fit --example-features' to predict new examples", e.Message, StringComparison.Ordinal);
     }
 
+    // QA: new examples (cold columns) got no group: left out of the group report, an empty group in the per-example table, and
+    // their metadata rows reported as matching no example.
+    [Fact]
+    public void NewExamples_JoinTheirGroups_AndTheGroupTotalsAreTheSumsOverMeasuredAndNewMembers()
+    {
+        // Given: the first 500 examples as the matrix; metadata for all 600: examples j % 3 == 0 in 'a', the others in 'b', and
+        // the new examples 500..599 split between 'a' (j % 3 == 0) and a source only they have, 'fresh'.
+        var random = new Random(3);
+        var truth = Enumerable.Range(0, 600).Select(j => Enumerable.Range(1, 15).Average(t => (double)s_synthetic.Matrix[t, j])).ToArray();
+        var level = truth.Select(m => m + (0.05 * (random.NextDouble() - 0.5))).ToArray();
+        var features = new Core.Features.FeatureSet(IdList.Implicit(600), [new Core.Features.FeatureBlock("examples.csv", Core.Features.FeatureKind.Numeric, ["level"], level)]);
+        var matrix = ForgettingMatrix.Create([.. Enumerable.Range(0, 15 * 500).Select(c => s_training[c / 500, c % 500])], 15, 500);
+        var path = Path.Combine(_folder, "grouped.fpm");
+        Fitting.FitAndSave(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "mf", Settings = new ModelSettings { Rank = 3 }, ExampleFeatures = features }, path);
+        var loaded = ModelFile.Load(path);
+        string Label(int j) => j % 3 == 0 ? "a" : j < 500 ? "b" : "fresh";
+        var csv = Path.Combine(_folder, "meta.csv");
+        File.WriteAllText(csv, "id,source\n" + string.Concat(Enumerable.Range(0, 600).Select(j => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{j},{Label(j)}\n"))));
+        var metadata = MetadataTable.Read(csv);
+        var query = NewExampleQuery.Create(loaded.ExampleFeatures, features.Select([.. Enumerable.Range(500, 100)]), "examples.csv", "grouped.fpm", "refit");
+
+        // When: the metadata is joined to the model's examples and then the new ones, and the task forecast with both.
+        var join = ForecastMetadata.Join(metadata, loaded.Model.ExampleIds, query);
+        var grouped = ForecastMetadata.Group(query, join, "source");
+        var request = new ForecastRequest
+        {
+            Model = loaded.Model,
+            Cells = new ObservedCells([.. Enumerable.Range(0, 30).Select(i => i * 16)], [.. Enumerable.Range(0, 30).Select(i => (double)s_synthetic.Matrix[0, i * 16])]),
+            Groups = ExampleGroups.FromLabels(ForecastMetadata.ModelLabels(join, "source", 500)),
+            Detail = ForecastDetail.EveryExample,
+            NewExamples = grouped,
+        };
+        var forecast = Forecasting.Forecast(request);
+
+        // Then: no metadata row is unused (without the new examples, their 100 rows were).
+        Assert.Equal(0, join.UnusedCount);
+        Assert.True(join.IsComplete);
+        Assert.Equal(100, ForecastMetadata.Join(metadata, loaded.Model.ExampleIds, null).UnusedCount);
+
+        // And: every group counts its new members, and its mean and share are the sums over its measured and new members'
+        // predictions (from the per-example report and the cold columns), divided by its size.
+        Assert.Equal(["a", "b", "fresh"], forecast.Groups.Select(g => g.Name).Order(StringComparer.Ordinal));
+        var report = forecast.Report!;
+        foreach (var g in forecast.Groups)
+        {
+            var measured = report.Examples.Where(e => Label(e.Example) == g.Name).ToArray();
+            var cold = forecast.ColdExamples.Where(c => Label(int.Parse(c.Id, System.Globalization.CultureInfo.InvariantCulture)) == g.Name).ToArray();
+            Assert.Equal(measured.Length + cold.Length, g.Count);
+            Assert.Equal(cold.Length, g.NewCount);
+            Assert.Equal((measured.Sum(e => e.Predicted) + cold.Sum(c => c.Predicted)) / g.Count, g.Mean, 1e-12);
+            Assert.Equal((measured.Sum(e => e.Probability) + cold.Sum(c => c.Probability)) / g.Count, g.Share, 1e-12);
+            Assert.All(cold, c => Assert.Equal(g.Name, c.Group));
+
+            // Its top list is its most forgotten members, measured or new (a new one by its row after the model's examples).
+            var expectedTop = measured.Select(e => (e.Id, e.Predicted)).Concat(cold.Select(c => (c.Id, c.Predicted))).OrderByDescending(e => e.Predicted).Take(request.TopPerGroup).Select(e => e.Id);
+            Assert.Equal(expectedTop, g.TopExamples.Select(e => e.Id));
+        }
+
+        Assert.Equal(0, forecast.Groups.Single(g => g.Name == "b").NewCount);
+        var fresh = forecast.Groups.Single(g => g.Name == "fresh");
+        Assert.Equal(67, fresh.NewCount);
+        Assert.All(fresh.TopExamples, e => Assert.True(e.Example >= 500));
+
+        // And: a group of new examples alone is no surer of its mean than its members' own errors allow: its interval is wider
+        // than if their errors averaged out independently (mean variance / n), and no wider than one average member's.
+        var freshCold = forecast.ColdExamples.Where(c => c.Group == "fresh").ToArray();
+        var meanVariance = freshCold.Average(c => c.Std * c.Std);
+        var half = (fresh.Upper - fresh.Lower) / 2 / Core.Numerics.NormalDistribution.NormalQuantile(0.95);
+        Assert.InRange(half, 2 * Math.Sqrt(meanVariance / freshCold.Length), Math.Sqrt(meanVariance) * (1 + 1e-12));
+
+        // And: a group of measured and new examples is wider than its measured members' alone (ErasureReport's interval).
+        var a = forecast.Groups.Single(g => g.Name == "a");
+        var measuredOnly = ErasureReport.GroupInterval(forecast.Task, request.Groups!.Members(request.Groups.Names.ToList().IndexOf("a")), Core.Numerics.NormalDistribution.NormalQuantile(0.95));
+        Assert.True(a.Upper - a.Lower > measuredOnly.Upper - measuredOnly.Lower, $"{a.Upper - a.Lower} vs {measuredOnly.Upper - measuredOnly.Lower}");
+
+        // And: the per-example table carries the new examples' groups.
+        var table = Forecasting.ExampleTable(forecast);
+        var groupColumn = Assert.IsType<Data.Tables.StringColumn>(table.Columns.Single(c => c.Name == "group"));
+        Assert.Equal(forecast.ColdExamples.Select(c => c.Group), Enumerable.Range(500, 100).Select(r => groupColumn[r]));
+
+        // And: the summary (the service's row scan) gives the same groups, means and intervals.
+        var summary = Forecasting.Forecast(request with { Detail = ForecastDetail.Summary });
+        Assert.Equal(forecast.Groups.Select(g => (g.Name, g.Count, g.NewCount, g.Mean, g.Lower, g.Upper)), summary.Groups.Select(g => (g.Name, g.Count, g.NewCount, g.Mean, g.Lower, g.Upper)));
+        Assert.Equal(forecast.Groups.Select(g => g.Share), summary.Groups.Select(g => g.Share), (x, y) => Math.Abs(x - y) < 1e-5);
+
+        // And: without labels (a front end that grouped only the model's examples) the new examples stay ungrouped, as before.
+        var ungrouped = Forecasting.Forecast(request with { NewExamples = query });
+        Assert.Equal(0, ungrouped.Groups.Sum(g => g.NewCount));
+        Assert.All(ungrouped.ColdExamples, c => Assert.Null(c.Group));
+    }
+
     // QA: a new example whose source the model never saw ('perll' for 'perl', or a new source) was predicted without a word,
     // where a new task's unseen level is named with a did-you-mean.
     [Fact]
