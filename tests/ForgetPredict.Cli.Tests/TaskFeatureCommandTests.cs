@@ -303,6 +303,83 @@ public class TaskFeatureCommandTests
         Assert.Contains("source 'python' is not a level the model was fitted with ('c-header', 'changelog') (600 new examples)", warning, StringComparison.Ordinal);
     }
 
+    // QA: with --examples and --group-by, the new examples (cold columns) had an empty group in --out, were left out of the
+    // group report, and their metadata rows were reported as matching no example.
+    [Fact]
+    public void ColdColumns_WithGroups_CarryTheirGroup_AndEnterTheGroupReport()
+    {
+        // Given: charlm-d's first 4,000 chunks as the matrix (the last 800, 600 python and 200 perl, never measured).
+        var dir = RepoPaths.NewTempFolder();
+        var z = ForgetPredict.Data.MatrixFile.Read(Data("z.npy"));
+        var emb = ForgetPredict.Data.MatrixFile.Read(Data("example_emb.npy"));
+        const int known = 4000;
+        string Slice(Core.ForgettingMatrix m, int rows, int columns, string name)
+        {
+            var values = new float[rows * columns];
+            for (var i = 0; i < rows; i++)
+            {
+                for (var j = 0; j < columns; j++)
+                {
+                    values[(i * columns) + j] = m[i, j];
+                }
+            }
+
+            var path = Path.Combine(dir, name);
+            ForgetPredict.Data.MatrixFile.Write(Core.ForgettingMatrix.Create(values, rows, columns), path);
+            return path;
+        }
+
+        var model = Path.Combine(dir, "m.fpm");
+        var (code, _, error) = CliRunner.Run("fit", Slice(z, z.TaskCount, known, "z.npy"), "--method", "mf", "--rank", "3", "--out", model, "--example-features", Data("upstream.csv"),
+            "--example-features", Slice(emb, known, emb.ExampleCount, "emb.npy"));
+        Assert.True(code == 0, error);
+        var observed = Path.Combine(dir, "observed.csv");
+        File.WriteAllLines(observed, ["example,value", .. Enumerable.Range(0, 31).Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{i * 130},{z[3, i * 130]:R}"))]);
+
+        // When: the row is predicted with every chunk's features, grouped by source.
+        var table = Path.Combine(dir, "p.csv");
+        var json = Path.Combine(dir, "p.json");
+        (code, var output, error) = CliRunner.Run("predict", "--model", model, "--observed", observed, "--example-features", Data("upstream.csv"), "--example-features", Data("example_emb.npy"),
+            "--examples", Data("upstream.csv"), "--group-by", "source", "--out", table, "--json", json);
+        Assert.True(code == 0, error);
+
+        // Then: no metadata row is called unused (every one names a model's example or a new one).
+        Assert.DoesNotContain("match no example", error, StringComparison.Ordinal);
+
+        // And: every row of --out, the new ones too, carries its source (read back with the library's CSV reader).
+        var sources = ForgetPredict.Data.MetadataTable.Read(Data("upstream.csv"));
+        var source = sources.Join(Core.IdList.Implicit(z.ExampleCount)).Column("source");
+        var rows = ForgetPredict.Data.MetadataTable.Read(table);
+        var group = rows.Column("group");
+        Assert.Equal(source, group);
+        var cold = rows.Column("cold");
+        Assert.Equal(800, cold.Count(c => c == "True"));
+        Assert.Equal(["perl", "python"], Enumerable.Range(known, 800).Select(j => group[j]).Distinct().Order(StringComparer.Ordinal));
+
+        // And: each group's count, mean and share are over all its rows, measured and new (computed here from --out); a group
+        // with new examples says how many.
+        static double Number(string? text) => double.Parse(text!, System.Globalization.CultureInfo.InvariantCulture);
+        var predicted = rows.Column("predicted").Select(Number).ToArray();
+        var probability = rows.Column("probability").Select(Number).ToArray();
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var groups = summary.RootElement.GetProperty("groups").EnumerateArray().ToDictionary(g => g.GetProperty("name").GetString()!);
+        Assert.Equal(8, groups.Count);
+        foreach (var (name, g) in groups)
+        {
+            var members = Enumerable.Range(0, z.ExampleCount).Where(j => group[j] == name).ToArray();
+            Assert.Equal(members.Length, g.GetProperty("count").GetInt32());
+            Assert.Equal(members.Count(j => j >= known), g.GetProperty("new_count").GetInt32());
+            Assert.Equal(members.Average(j => predicted[j]), g.GetProperty("mean").GetDouble(), 1e-12);
+            Assert.Equal(members.Average(j => probability[j]), g.GetProperty("share").GetDouble(), 1e-12);
+        }
+
+        Assert.Equal((600, 600), (groups["python"].GetProperty("count").GetInt32(), groups["python"].GetProperty("new_count").GetInt32()));
+        Assert.Equal((600, 200), (groups["perl"].GetProperty("count").GetInt32(), groups["perl"].GetProperty("new_count").GetInt32()));
+        Assert.Matches(@"\n  python +600 \(600 new\) ", output);
+        Assert.Matches(@"\n  perl +600 \(200 new\) ", output);
+        Assert.All(summary.RootElement.GetProperty("cold_examples").EnumerateArray(), c => Assert.Equal(source[int.Parse(c.GetProperty("example").GetString()!, System.Globalization.CultureInfo.InvariantCulture)], c.GetProperty("group").GetString()));
+    }
+
     // A new example's feature far outside the measured examples' is predicted with a warning (the rule task settings follow);
     // one so far that its prediction overflows is refused, naming the example and the feature: it had printed "median std NaNx"
     // and an empty std, exiting 0.

@@ -70,14 +70,17 @@ internal sealed class ForecastOptions
     /// <param name="parse">The parsed command line.</param>
     /// <param name="warnings">Where warnings go.</param>
     /// <param name="requireGroups">True when the command needs groups (stratified replay).</param>
-    public ForecastInput Load(ParseResult parse, TextWriter warnings, bool requireGroups = false)
+    /// <param name="newExamples">Reads the new examples to predict from their features (predict's --example-features) from the
+    /// loaded model, or null: their groups come from the same --examples as the model's (<see cref="ForecastMetadata"/>).</param>
+    public ForecastInput Load(ParseResult parse, TextWriter warnings, bool requireGroups = false, Func<LoadedModel, NewExampleQuery?>? newExamples = null)
     {
         var loaded = ModelFile.Load(parse.GetRequiredValue(Model));
         var model = loaded.Model;
         var observedPath = parse.GetValue(Observed);
         var matching = new ExampleMatching(parse.GetValue(ByIndex), "pass --by-index");
         var cells = observedPath is null ? ObservedCells.None : ObservedCells.Read(observedPath, model.ExampleIds, matching, parse.Names(ObservedColumns));
-        var (groups, column) = Grouping.Read(parse, model.ExampleIds, warnings, requireGroups);
+        var fresh = newExamples?.Invoke(loaded);
+        var (groups, column) = Grouping.Read(parse, model.ExampleIds, warnings, requireGroups, ref fresh);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
         var (features, featureWarning) = ReadTaskFeatures(parse, loaded);
         var task = new ForecastRequest
@@ -88,6 +91,7 @@ internal sealed class ForecastOptions
             Prior = Choices.Prior.Parse(parse.GetValue(Prior)),
             Groups = groups,
             TaskFeatures = features,
+            NewExamples = fresh,
         };
         if (featureWarning is not null)
         {
@@ -143,6 +147,17 @@ internal sealed class GroupOptions
     /// <param name="required">True when the command needs groups (stratified replay, a design for group means).</param>
     public (ExampleGroups? Groups, string? Column) Read(ParseResult parse, IdList exampleIds, TextWriter warnings, bool required = false)
     {
+        NewExampleQuery? none = null;
+        return Read(parse, exampleIds, warnings, required, ref none);
+    }
+
+    /// <summary>
+    /// The groups of <paramref name="exampleIds"/> by the chosen column, and of the new examples (cold columns) when there are
+    /// any: <paramref name="newExamples"/> comes back with their labels (<see cref="ForecastMetadata"/>), and the metadata's rows
+    /// for them are not reported unused.
+    /// </summary>
+    public (ExampleGroups? Groups, string? Column) Read(ParseResult parse, IdList exampleIds, TextWriter warnings, bool required, ref NewExampleQuery? newExamples)
+    {
         var path = parse.GetValue(Examples);
         var requested = parse.GetValue(GroupBy);
         if (path is null)
@@ -153,7 +168,7 @@ internal sealed class GroupOptions
         var table = MetadataTable.Read(path, parse.Id(ExamplesColumns));
         var candidates = table.DataColumns;
         // The join first: ids that repeat (the id column guessed wrong) are the problem to name, whichever column is chosen.
-        var join = table.Join(exampleIds, "example");
+        var join = ForecastMetadata.Join(table, exampleIds, newExamples);
         join.RequireAny();
         var (chosen, unchosen) = GroupColumns.Choose(candidates, requested, path, required, table.LeftOutColumns);
         if (chosen is not { } column)
@@ -167,7 +182,8 @@ internal sealed class GroupOptions
             warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--examples-columns")}");
         }
 
-        var groups = ExampleGroups.FromLabels(join.Column(column));
+        var groups = ExampleGroups.FromLabels(ForecastMetadata.ModelLabels(join, column, exampleIds.Count));
+        newExamples = newExamples is null ? null : ForecastMetadata.Group(newExamples, join, column);
         if (GroupColumns.Fragmented(groups, column, path) is { } fragmented)
         {
             warnings.WriteLine($"warning: {CliApp.Flags.Describe(fragmented)}.");

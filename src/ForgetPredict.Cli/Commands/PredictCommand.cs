@@ -43,12 +43,16 @@ internal static class PredictCommand
         {
             var clock = Stopwatch.StartNew();
             var warnings = new WarningLog(parse.Err());
-            var f = forecast.Load(parse, warnings);
-            var newExamples = ReadNewExamples(parse, exampleFeatures, exampleFeatureColumns, f);
-            if (newExamples?.Warning is { } far)
+            var f = forecast.Load(parse, warnings, newExamples: loaded =>
             {
-                warnings.WriteLine($"warning: {far}");
-            }
+                var query = ReadNewExamples(parse, exampleFeatures, exampleFeatureColumns, loaded);
+                if (query?.Warning is { } far)
+                {
+                    warnings.WriteLine($"warning: {far}");
+                }
+
+                return query;
+            });
 
             var result = Forecasting.Forecast(f.Task with
             {
@@ -56,7 +60,6 @@ internal static class PredictCommand
                 Top = parse.GetValue(top),
                 Detail = ForecastDetail.EveryExample,
                 TaskFeatures = f.TaskFeatures,
-                NewExamples = newExamples,
             });
             var report = result.Report!;
             // Every output or none: each is written to its temporary file, then all are renamed into place.
@@ -107,7 +110,7 @@ internal static class PredictCommand
     }
 
     // --example-features: the examples they list that the model lacks; the model must have been fitted with example features.
-    private static NewExampleQuery? ReadNewExamples(ParseResult parse, Option<string[]> option, Option<string[]?> columns, ForecastInput input)
+    private static NewExampleQuery? ReadNewExamples(ParseResult parse, Option<string[]> option, Option<string[]?> columns, LoadedModel loaded)
     {
         var paths = parse.GetValue(option) ?? [];
         if (paths.Length == 0)
@@ -115,9 +118,9 @@ internal static class PredictCommand
             return null;
         }
 
-        var features = FeatureFile.ReadNew(paths, input.Model.ExampleIds, "example", parse.Id(columns))
+        var features = FeatureFile.ReadNew(paths, loaded.Model.ExampleIds, "example", parse.Id(columns))
             ?? throw new CliException($"{string.Join(", ", paths)}: every example listed is already in the model; add rows for the new examples to predict them from their features.");
-        return NewExampleQuery.Create(input.ExampleFeatures, features, string.Join(", ", paths), parse.GetValue<string>("--model")!, "refit it with 'fit --example-features'");
+        return NewExampleQuery.Create(loaded.ExampleFeatures, features, string.Join(", ", paths), parse.GetValue<string>("--model")!, "refit it with 'fit --example-features'");
     }
 
     // One line on the cold columns: how many, how wide their intervals are against the measured examples', the most forgotten.
@@ -165,6 +168,7 @@ internal static class PredictCommand
             w.WriteStartObject();
             w.WriteString("name", g.Name);
             w.WriteNumber("count", g.Count);
+            w.WriteNumber("new_count", g.NewCount);
             JsonOut.Number(w, "mean", g.Mean);
             JsonOut.Number(w, "lower", g.Lower);
             JsonOut.Number(w, "upper", g.Upper);
@@ -204,6 +208,11 @@ internal static class PredictCommand
         {
             w.WriteStartObject();
             w.WriteString("example", c.Id);
+            if (c.Group is not null)
+            {
+                w.WriteString("group", c.Group);
+            }
+
             JsonOut.Number(w, "predicted", c.Predicted);
             JsonOut.Number(w, "std", c.Std);
             JsonOut.Number(w, "probability", c.Probability);
@@ -242,7 +251,7 @@ internal static class PredictCommand
             var groups = Terminal.Table(groupColumn ?? "group", "examples", "expected mean", "90% interval", "forgotten", "most forgotten examples");
             foreach (var g in forecast.Groups)
             {
-                groups.Row(g.Name, Terminal.Count(g.Count), Amount(forecast, g.Mean, column), $"{Amount(forecast, g.Lower, column)} to {Amount(forecast, g.Upper, column)}", Charts.Percent(g.Share),
+                groups.Row(g.Name, g.NewCount > 0 ? $"{Terminal.Count(g.Count)} ({Terminal.Count(g.NewCount)} new)" : Terminal.Count(g.Count), Amount(forecast, g.Mean, column), $"{Amount(forecast, g.Lower, column)} to {Amount(forecast, g.Upper, column)}", Charts.Percent(g.Share),
                     string.Join(", ", g.TopExamples.Select(e => e.Id)));
             }
 
