@@ -120,7 +120,11 @@ public sealed class NewExamplesDto
 /// <param name="Std">Predictive standard deviation (wider than a measured example's: it adds the features' own error).</param>
 /// <param name="Probability">Probability of forgetting beyond the threshold.</param>
 /// <param name="Cold">Always true: predicted from features, as <c>predict --out</c> marks such rows.</param>
-public sealed record ColdExampleDto(string Id, double Predicted, double Std, double Probability, bool Cold = true);
+public sealed record ColdExampleDto(string Id, double Predicted, double Std, double Probability, bool Cold = true)
+{
+    /// <summary>Its group by <c>groupBy</c> (its row of the model's example metadata), or null when the answer has no groups or the metadata has no row for it.</summary>
+    public string? Group { get; init; }
+}
 
 /// <summary>The new task's measured cells, <c>{"exampleId": value, ...}</c>, in the order given (repeats are kept so they can be reported).</summary>
 [JsonConverter(typeof(ObservedJsonConverter))]
@@ -198,13 +202,17 @@ public sealed record PredictResponse(string Model, string Version, string Method
 
 /// <summary>One group's expected damage.</summary>
 /// <param name="Name">Group name.</param>
-/// <param name="Count">Examples in the group.</param>
+/// <param name="Count">Examples in the group, its new examples (<see cref="NewCount"/>) included.</param>
 /// <param name="Mean">Expected mean forgetting.</param>
 /// <param name="Lower">Lower end of the 90% interval.</param>
 /// <param name="Upper">Upper end of the 90% interval.</param>
 /// <param name="Share">Expected share of the group beyond the threshold.</param>
 /// <param name="TopExamples">The group's three most forgotten example ids.</param>
-public sealed record GroupDto(string Name, int Count, double Mean, double Lower, double Upper, double Share, IReadOnlyList<string> TopExamples);
+public sealed record GroupDto(string Name, int Count, double Mean, double Lower, double Upper, double Share, IReadOnlyList<string> TopExamples)
+{
+    /// <summary>How many of <see cref="Count"/> are new examples of <c>newExamples</c> (cold columns), predicted from their features.</summary>
+    public int NewCount { get; init; }
+}
 
 /// <summary>One example's forecast.</summary>
 /// <param name="Id">Example id.</param>

@@ -43,6 +43,13 @@ internal static class Forecaster
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
         var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
         var newExamples = request.NewExamples is null ? null : NewExamples(stored, request.NewExamples);
+        var groupingWarning = grouping?.Warning;
+        if (grouping is not null && newExamples is not null)
+        {
+            // The new examples take their groups from the same metadata, and their rows are not reported unused.
+            (newExamples, groupingWarning) = grouping.Group(newExamples);
+        }
+
         var forecast = Forecasting.Forecast(task with
         {
             Threshold = request.Threshold,
@@ -52,18 +59,18 @@ internal static class Forecaster
         }, request.EveryExample ? null : stored.Scanner(grouping));
         var examples = forecast.Top.Select((e, r) => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, r + 1)).ToArray();
         var everyExample = forecast.Report?.Examples.Select(e => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, e.Rank)).ToArray();
-        var groups = forecast.Groups.Select(g => new GroupDto(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, [.. g.TopExamples.Select(e => e.Id)])).ToArray();
+        var groups = forecast.Groups.Select(g => new GroupDto(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, [.. g.TopExamples.Select(e => e.Id)]) { NewCount = g.NewCount }).ToArray();
         string? chart = null;
         if (request.Chart && groups.Length > 0)
         {
             chart = Charts.GroupBars([.. groups.Select(g => new GroupForecast(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, []))], forecast.PredictsProbability);
         }
 
-        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>()];
+        string[] warnings = [.. new[] { groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>()];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             forecast.Task.FromTaskPrior, everyExample,
-            request.NewExamples is null ? null : [.. forecast.ColdExamples.Select(c => new ColdExampleDto(c.Id, c.Predicted, c.Std, c.Probability))]);
+            request.NewExamples is null ? null : [.. forecast.ColdExamples.Select(c => new ColdExampleDto(c.Id, c.Predicted, c.Std, c.Probability) { Group = c.Group })]);
     }
 
     public static ReplayResponse Replay(StoredModel stored, ReplayRequest request)

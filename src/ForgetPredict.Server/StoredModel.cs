@@ -181,7 +181,7 @@ public sealed class StoredModel
         public IReadOnlyList<string> LeftOut { get; } = table.LeftOutColumns;
 
         public Grouping Grouping(string column) =>
-            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), mismatch))).Value;
+            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), mismatch, table))).Value;
     }
 }
 
@@ -210,7 +210,31 @@ public sealed class Grouping
     /// <summary>The row scanner of the model with these groups (its single-precision layout is built on first use).</summary>
     internal RowScanner Scanner => _scanner.Value;
 
-    internal static Grouping Create(string column, IReadOnlyList<string?> labels, IForgettingModel model, string? warning, string? mismatch = null) =>
-        new(column, ExampleGroups.FromLabels(labels), model,
-            string.Join(" ", new[] { mismatch, warning is null ? null : $"{warning} Examples without metadata are left out of the group report." }.OfType<string>()) is { Length: > 0 } text ? text : null);
+    // The metadata the groups were read from (null for groups made without a table), and what was said of its file.
+    internal MetadataTable? Table { get; init; }
+
+    internal string? Mismatch { get; init; }
+
+    private IForgettingModel Model { get; init; } = null!;
+
+    /// <summary>
+    /// New examples (cold columns) grouped by the same metadata (<see cref="ForecastMetadata"/>: their rows, joined by id after the
+    /// model's examples), and the warning that replaces <see cref="Warning"/> for this answer (their rows are no longer unused).
+    /// </summary>
+    internal (NewExampleQuery Query, string? Warning) Group(NewExampleQuery query)
+    {
+        if (Table is null)
+        {
+            return (query, Warning);
+        }
+
+        var join = ForecastMetadata.Join(Table, Model.ExampleIds, query);
+        return (ForecastMetadata.Group(query, join, Column), Describe(join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), Mismatch));
+    }
+
+    internal static Grouping Create(string column, IReadOnlyList<string?> labels, IForgettingModel model, string? warning, string? mismatch = null, MetadataTable? table = null) =>
+        new(column, ExampleGroups.FromLabels(labels), model, Describe(warning, mismatch)) { Model = model, Table = table, Mismatch = mismatch };
+
+    private static string? Describe(string? warning, string? mismatch) =>
+        string.Join(" ", new[] { mismatch, warning is null ? null : $"{warning} Examples without metadata are left out of the group report." }.OfType<string>()) is { Length: > 0 } text ? text : null;
 }

@@ -153,6 +153,57 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
         }
     }
 
+    // QA: with groupBy, the new examples were left out of the groups, had no group, and their metadata rows were warned of as
+    // matching no example; the service must answer as 'predict --examples --group-by' does.
+    [Fact]
+    public async Task NewExamples_WithGroupBy_JoinTheirGroups_AsTheCliDoes()
+    {
+        // Given: the slice uploaded with its features and all 4,800 chunks' metadata (upstream.csv), and the CLI's grouped answer.
+        using (var form = fixture.Upload("grouped", "mf", [.. fixture.FeatureParts(), ("examples", "upstream.csv", File.ReadAllBytes(TaskFeatureFixture.Data("upstream.csv")))]))
+        {
+            var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+            var done = await UploadTests.WaitAsync(_client, job.GetProperty("id").GetString()!);
+            Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        }
+
+        var z = Data.MatrixFile.Read(TaskFeatureFixture.Data("z.npy"));
+        var known = Enumerable.Range(0, 20).Select(i => i * 233).ToArray();
+        var dir = RepoPaths.NewTempFolder();
+        var cells = Path.Combine(dir, "observed.csv");
+        File.WriteAllLines(cells, ["example,value", .. known.Select(j => string.Create(CultureInfo.InvariantCulture, $"{j},{z[3, j]:R}"))]);
+        var json = Path.Combine(dir, "p.json");
+        TaskFeatureFixture.Cli(["predict", "--model", fixture.CliModel, "--observed", cells, "--example-features", TaskFeatureFixture.Data("upstream.csv"),
+            "--example-features", TaskFeatureFixture.Data("example_emb.npy"), "--examples", TaskFeatureFixture.Data("upstream.csv"), "--group-by", "source", "--json", json]);
+        using var cli = JsonDocument.Parse(File.ReadAllText(json));
+
+        // When: the service is asked the same, with the last 100 chunks as new examples (and, to compare, without them).
+        var observedJson = $"\"observed\": {{{string.Join(",", known.Select(j => string.Create(CultureInfo.InvariantCulture, $"\"{j}\": {z[3, j]:R}")))}}}";
+        var answer = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json(
+            $"{{{observedJson}, \"everyExample\": true, \"groupBy\": \"source\", \"newExamples\": {NewExamples(ExampleFeatureFixture.Measured, 100, "emb4700.npy")}}}"))).JsonAsync();
+        var without = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json($"{{{observedJson}, \"groupBy\": \"source\"}}"))).JsonAsync();
+
+        // Then: the groups are the CLI's, to the bit, their new examples counted (the last 100 chunks are all python).
+        var served = answer.GetProperty("groups").EnumerateArray().ToArray();
+        var printed = cli.RootElement.GetProperty("groups").EnumerateArray().ToArray();
+        Assert.Equal(printed.Select(g => (g.GetProperty("name").GetString(), g.GetProperty("count").GetInt32(), g.GetProperty("new_count").GetInt32(), g.GetProperty("mean").GetDouble(),
+                g.GetProperty("lower").GetDouble(), g.GetProperty("upper").GetDouble(), g.GetProperty("share").GetDouble())),
+            served.Select(g => (g.GetProperty("name").GetString(), g.GetProperty("count").GetInt32(), g.GetProperty("newCount").GetInt32(), g.GetProperty("mean").GetDouble(),
+                g.GetProperty("lower").GetDouble(), g.GetProperty("upper").GetDouble(), g.GetProperty("share").GetDouble())));
+        var python = served.Single(g => g.GetProperty("name").GetString() == "python");
+        Assert.Equal(100, python.GetProperty("newCount").GetInt32());
+        Assert.Equal(0, without.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "python").GetProperty("newCount").GetInt32());
+        Assert.Equal(python.GetProperty("count").GetInt32() - 100, without.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "python").GetProperty("count").GetInt32());
+
+        // And: every new example carries its group, as the CLI's cold_examples do.
+        Assert.Equal(cli.RootElement.GetProperty("cold_examples").EnumerateArray().Select(c => c.GetProperty("group").GetString()),
+            answer.GetProperty("coldExamples").EnumerateArray().Select(c => c.GetProperty("group").GetString()));
+        Assert.All(answer.GetProperty("coldExamples").EnumerateArray(), c => Assert.Equal("python", c.GetProperty("group").GetString()));
+
+        // And: their metadata rows are not called unused, as they are without them.
+        Assert.DoesNotContain(answer.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("match no example", StringComparison.Ordinal));
+        Assert.Contains(without.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("100 metadata rows match no example", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task NewExamples_TableRowsByIdAndAnUnnamedTable_ReadAsTheFileWould()
     {
