@@ -155,6 +155,27 @@ class FeatureTests(unittest.TestCase):
                 plain.predict(cells, example_features=[self.upstream, embedding[np.r_[old, new]]], progress=False)
         self.assertIn("fitted without example features", caught.exception.message)
 
+    def test_new_upstream_examples_join_their_groups(self):
+        # Every fifth chunk never measured; the metadata given to fit lists all 4,800 chunks' sources.
+        embedding = np.load(os.path.join(self.folder, "example_emb.npy"))
+        old = np.array([j for j in range(self.z.shape[1]) if j % 5 != 0])
+        new = np.array([j for j in range(self.z.shape[1]) if j % 5 == 0])
+        measured = self.upstream.index[old]
+        with fp.fit(self.frame[measured], method="mf", seed=0, example_features=[self.upstream.loc[measured], embedding[old]],
+                    examples=self.upstream[["source"]], progress=False) as model:
+            cells = pd.Series(self.z[HELD_OUT, old[::130]], index=measured[::130])
+            p = model.predict(cells, group_by="source", example_features=[self.upstream, embedding[np.r_[old, new]]], progress=False)
+        # The new chunks carry their source, and each group counts them: its mean and share are over all its chunks.
+        self.assertEqual(list(p.cold_examples.columns), ["predicted", "std", "probability", "group", "cold"])
+        self.assertEqual(list(p.cold_examples["group"]), list(self.upstream["source"].iloc[new]))
+        every = pd.concat([p.examples[["predicted", "probability", "group"]], p.cold_examples[["predicted", "probability", "group"]]])
+        by = every.groupby("group")
+        self.assertEqual(p.groups["count"].sort_index().to_dict(), by.size().to_dict())
+        self.assertEqual(p.groups["new_count"].sort_index().to_dict(), p.cold_examples.groupby("group").size().to_dict())
+        np.testing.assert_allclose(p.groups["mean"].sort_index(), by["predicted"].mean(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(p.groups["share"].sort_index(), by["probability"].mean(), rtol=0, atol=1e-12)
+        self.assertFalse(any("match no example" in w for w in p.summary["warnings"]))
+
     def test_evaluate_curve_across_k_with_features(self):
         table = fp.evaluate(self.z, tasks=list(self.settings.index), methods=["example-mean", "mf"], test_rows=[0, 5, 12],
                             known=[0, 10], seeds=1, task_features=[self.settings, self.embedding],

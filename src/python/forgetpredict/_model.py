@@ -257,7 +257,9 @@ class Model:
         cold = None
         if "cold" in examples.columns:
             flags = examples.pop("cold").astype(str).str.lower() == "true"
-            cold = examples.loc[flags, ["predicted", "std", "probability"]].assign(cold=True)
+            # A grouped prediction gives the new examples their groups too (from the same metadata, by id).
+            grouped = ["group"] if "group" in examples.columns else []
+            cold = examples.loc[flags, ["predicted", "std", "probability", *grouped]].assign(cold=True)
             # Without the cold rows (no rank, no measured value), the model's columns take their own types back.
             examples = examples.loc[~flags].astype({"rank": np.int64, "measured": bool})
         # The model's examples keep the type their ids went in with; new examples keep their features' ids as text.
@@ -345,7 +347,9 @@ class Prediction:
     ``examples`` has ``predicted``, ``std``, ``probability`` (of forgetting beyond ``threshold``), ``rank``, ``group`` and,
     from the local engine, ``measured`` (True for the cells given in ``observed``) and ``measured_value``.
     ``cold_examples``: new examples predicted from their features (``example_features`` locally, the service's
-    ``new_examples``), else empty.
+    ``new_examples``), else empty; with groups, each with its ``group`` (its row of the example metadata, by id), and
+    ``groups`` counts them in each group (``new_count`` of ``count``: their predictions enter the mean, share and top
+    examples, their wider uncertainty the interval).
     """
 
     def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "", cold_examples: Optional[pd.DataFrame] = None,
@@ -357,7 +361,8 @@ class Prediction:
         self.text = text
         # A group's top examples are ids of the kind of examples.index, so p.examples.loc[p.groups.top_examples.iloc[0]] works.
         groups = [{**g, "top_examples": _io.typed_list(g.get("top_examples") or [], id_kind)} for g in summary.get("groups") or []]
-        self.groups = pd.DataFrame(groups, columns=["name", "count", "mean", "lower", "upper", "share", "top_examples"]).set_index("name")
+        self.groups = pd.DataFrame(groups, columns=["name", "count", "new_count", "mean", "lower", "upper", "share", "top_examples"]).set_index("name")
+        self.groups["new_count"] = self.groups["new_count"].fillna(0).astype(np.int64)
         self.threshold = summary.get("threshold")
         self.threshold_rule = summary.get("threshold_rule")
         self.expected_forgotten = summary.get("expected_forgotten")

@@ -249,11 +249,12 @@ class RemoteModel:
             "threshold": answer["threshold"], "threshold_rule": answer.get("thresholdRule"), "expected_forgotten": answer["expectedForgotten"], "example_count": answer["exampleCount"],
             "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "from_task_features": answer.get("fromTaskFeatures", False),
             "group_by": answer.get("groupBy"),
-            "groups": [{"name": g["name"], "count": g["count"], "mean": g["mean"], "lower": g["lower"], "upper": g["upper"],
+            "groups": [{"name": g["name"], "count": g["count"], "new_count": g.get("newCount", 0), "mean": g["mean"], "lower": g["lower"], "upper": g["upper"],
                         "share": g["share"], "top_examples": g["topExamples"]} for g in answer["groups"]],
             "warnings": said,
         }
-        cold = pd.DataFrame(answer.get("coldExamples") or [], columns=["id", "predicted", "std", "probability", "cold"]).rename(columns={"id": "example"}).set_index("example")
+        grouped = ["group"] if answer.get("groupBy") else []  # the new examples' groups, as locally
+        cold = pd.DataFrame(answer.get("coldExamples") or [], columns=["id", "predicted", "std", "probability", *grouped, "cold"]).rename(columns={"id": "example"}).set_index("example")
         prediction = Prediction(examples, summary, "", cold_examples=cold, id_kind=self._id_kind)
         prediction.html = groups_html(answer["description"], prediction.groups, answer.get("chartSvg"))
         return prediction
