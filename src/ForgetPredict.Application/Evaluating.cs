@@ -54,6 +54,12 @@ public sealed record EvaluateRequest
     public bool AllowPartial { get; init; }
 
     /// <summary>
+    /// The files the front end writes from the run (its results, every prediction): each is refused when an external reads
+    /// it, named or as one of the files its pattern expands to, for writing it would destroy the predictions scored.
+    /// </summary>
+    public IReadOnlyList<EvaluationOutput> Outputs { get; init; } = [];
+
+    /// <summary>
     /// The fold-in prior of our methods (<see cref="FoldInPrior.Empirical"/>, the default; <see cref="FoldInPrior.Ridge"/> is
     /// science.md's ridge fold-in, which gives what refitting with the new row gives). The feature methods fold in from their
     /// features' prior whatever this says; the reference methods refit.
@@ -117,6 +123,12 @@ public static class EvaluateOptionNames
 
     /// <summary><see cref="EvaluateRequest.AllowPartial"/>.</summary>
     public const string AllowPartial = "EvaluateRequest.AllowPartial";
+
+    /// <summary>The file of the run's results (an <see cref="EvaluationOutput"/>).</summary>
+    public const string ResultsFile = "EvaluateRequest.Outputs.Results";
+
+    /// <summary>The file of every prediction scored (an <see cref="EvaluationOutput"/>).</summary>
+    public const string PredictionsFile = "EvaluateRequest.Outputs.Predictions";
 }
 
 /// <summary>
@@ -362,7 +374,7 @@ public static class Evaluating
         Func<int, IReadOnlyList<ExternalPredictions>> fromFiles = _ => [];
         if (request.ExternalFiles.Count > 0)
         {
-            var loaded = ExternalPredictionFiles.Read(matrix, split.Split, options, known, request.ExternalFiles, request.AllowPartial, request.IsBinary);
+            var loaded = ExternalPredictionFiles.Read(matrix, split.Split, options, known, request.ExternalFiles, request.AllowPartial, request.IsBinary, request.Outputs);
             reports = loaded.Reports;
             fromFiles = loaded.At;
             warnings.AddRange(loaded.Warnings);

@@ -33,6 +33,15 @@ public sealed record ExternalFile(string Name, string Path)
         .Replace(KnownPlaceholder, known.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 }
 
+/// <summary>
+/// A file the front end writes from the run (its results, every prediction), named by the setting that gives it
+/// (<see cref="EvaluateOptionNames.ResultsFile"/>, <see cref="EvaluateOptionNames.PredictionsFile"/>, or a front end's own
+/// name): no external may read it, for writing it would destroy the predictions scored.
+/// </summary>
+/// <param name="Option">The setting that names the file, as a library option name (the front end words it).</param>
+/// <param name="Path">The file.</param>
+public sealed record EvaluationOutput(string Option, string Path);
+
 /// <summary>How many of the cells to be scored (the unrevealed observed cells of the test tasks) an external predicts.</summary>
 /// <param name="Cells">The cells to be scored, summed over the draws and k its files are scored on; 0 when not counted
 /// (every observed test cell has a prediction, so none can be missing).</param>
@@ -65,11 +74,13 @@ internal static class ExternalPredictionFiles
     /// Reads every file of every external (each file once), refuses a missing file, ids that match nothing, values outside
     /// [0, 1] on a binary matrix, and (unless <paramref name="allowPartial"/>) any cell to be scored without a prediction.
     /// </summary>
-    public static Loaded Read(ForgettingMatrix z, EvaluationSplit split, EvaluationOptions options, IReadOnlyList<int> ks, IReadOnlyList<ExternalFile> files, bool allowPartial, bool binary)
+    public static Loaded Read(ForgettingMatrix z, EvaluationSplit split, EvaluationOptions options, IReadOnlyList<int> ks, IReadOnlyList<ExternalFile> files, bool allowPartial, bool binary,
+        IReadOnlyList<EvaluationOutput> outputs)
     {
         var external = new OptionReference(EvaluateOptionNames.ExternalFiles);
         var test = split.TestRows;
         var seeds = options.Seeds;
+        RefuseOutputs(files, seeds, ks, outputs);
         // Every file must be there before any is read: a missing draw's file is named at once, not after reading the others.
         foreach (var file in files)
         {
@@ -157,6 +168,52 @@ internal static class ExternalPredictionFiles
         }
 
         return new Loaded(k => perKnown.TryGetValue(k, out var list) ? list : [], reports, warnings);
+    }
+
+    // A file an external reads that the run also writes (its results, its predictions) would be overwritten with them:
+    // refused before anything is read or written, for every file a pattern expands to (each draw and k read), not only a
+    // file named as it is. Paths are compared with their links resolved (a link to the file is the file).
+    private static void RefuseOutputs(IReadOnlyList<ExternalFile> files, int seeds, IReadOnlyList<int> ks, IReadOnlyList<EvaluationOutput> outputs)
+    {
+        var written = outputs.Select(o => (Output: o, Real: RealPath(o.Path))).Where(o => o.Real is not null).ToArray();
+        if (written.Length == 0)
+        {
+            return;
+        }
+
+        var external = new OptionReference(EvaluateOptionNames.ExternalFiles);
+        foreach (var file in files)
+        {
+            foreach (var (draw, k, path) in Paths(file, seeds, ks).DistinctBy(p => p.Path))
+            {
+                var real = RealPath(path);
+                foreach (var (output, _) in written.Where(o => o.Real == real))
+                {
+                    var option = new OptionReference(output.Option);
+                    var which = (file.PerDraw, file.PerKnown) switch
+                    {
+                        (true, true) => string.Create(CultureInfo.InvariantCulture, $" for draw {draw} at k = {k}"),
+                        (true, false) => string.Create(CultureInfo.InvariantCulture, $" for draw {draw}"),
+                        (false, true) => string.Create(CultureInfo.InvariantCulture, $" for k = {k}"),
+                        _ => string.Empty,
+                    };
+                    throw new OptionException(OptionMessage.Of(
+                        $"{option} {output.Path} is also the file {external} {file.Name}={file.Path} reads{which}, which writing it would destroy; write {option} to another file."));
+                }
+            }
+        }
+    }
+
+    private static string? RealPath(string path)
+    {
+        try
+        {
+            return AtomicFile.RealPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null;
+        }
     }
 
     // Every (draw, k, file) an external's files are scored on.

@@ -159,6 +159,8 @@ public static class CliApp
         [EvaluateOptionNames.Known] = "--known",
         [EvaluateOptionNames.ExternalFiles] = "--external",
         [EvaluateOptionNames.AllowPartial] = "--allow-partial",
+        [EvaluateOptionNames.ResultsFile] = "--json",
+        [EvaluateOptionNames.PredictionsFile] = "--predictions",
         [DesignOptionNames.Count] = "--count",
         [DesignOptionNames.Criterion] = "--criterion",
         [GroupingOptionNames.GroupBy] = "--group-by",

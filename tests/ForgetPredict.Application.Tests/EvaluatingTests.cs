@@ -399,6 +399,31 @@ public sealed class EvaluatingTests : IDisposable
         Assert.NotNull(Assert.Single(partial.Externals).PartialNote);
     }
 
+    // QA: '--external mine=cl/m-{draw}.csv --predictions cl/m-2.csv' exited 0 and wrote the predictions over draw 2's file.
+    [Fact]
+    public void External_AFileItsPatternReads_ThatTheRunWrites_IsRefusedBeforeAnythingIsRead()
+    {
+        // Given: one file per draw, and outputs that are draw 1's file (by its name, or through a link to its folder).
+        var request = Request(methods: "mf");
+        var files = OwnPredictionFiles(request, 20, "out-{draw}.csv");
+        var pattern = Path.Combine(_folder, "out-{draw}.csv");
+        var link = Path.Combine(_folder, "linked");
+        Directory.CreateSymbolicLink(link, _folder);
+        var before = File.ReadAllText(files[1]);
+
+        // When
+        var named = Refused(request with { ExternalFiles = [new ExternalFile("own", pattern)], Outputs = [new EvaluationOutput(EvaluateOptionNames.PredictionsFile, files[1])] });
+        var linked = Refused(request with { ExternalFiles = [new ExternalFile("own", pattern)], Outputs = [new EvaluationOutput(EvaluateOptionNames.ResultsFile, Path.Combine(link, "out-1.csv"))] });
+        var literal = Refused(request with { Known = [5, 20], ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "out-0.csv"))], Outputs = [new EvaluationOutput(EvaluateOptionNames.ResultsFile, files[0])] });
+
+        // Then: each names the output, the external and the draw whose file it is; the file is as it was; other outputs run.
+        Assert.Equal($"EvaluateRequest.Outputs.Predictions {files[1]} is also the file EvaluateRequest.ExternalFiles own={pattern} reads for draw 1, which writing it would destroy; write EvaluateRequest.Outputs.Predictions to another file.", named.OptionMessage.ToString());
+        Assert.StartsWith($"EvaluateRequest.Outputs.Results {Path.Combine(link, "out-1.csv")} is also the file EvaluateRequest.ExternalFiles own={pattern} reads for draw 1,", linked.OptionMessage.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith($"EvaluateRequest.Outputs.Results {files[0]} is also the file EvaluateRequest.ExternalFiles own={files[0]} reads, which", literal.OptionMessage.ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(files[1]));
+        Assert.Single(Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("own", pattern)], Outputs = [new EvaluationOutput(EvaluateOptionNames.PredictionsFile, Path.Combine(_folder, "out-2.csv"))] }).Externals);
+    }
+
     [Fact]
     public void Run_Settings_RecordWhatReproducesTheRun()
     {

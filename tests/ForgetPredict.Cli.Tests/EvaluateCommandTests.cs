@@ -504,6 +504,30 @@ public class EvaluateCommandTests
         Assert.StartsWith(warning, (string)JsonNode.Parse(File.ReadAllText(json))!["warnings"]!.AsArray().Single()!, StringComparison.Ordinal);
     }
 
+    // QA: '--external mine=cl/m-{draw}.csv --predictions cl/m-2.csv' exited 0 and overwrote draw 2's file with the predictions.
+    [Fact]
+    public void Evaluate_AnOutputThatIsAFileOfAnExternalsPattern_IsRefusedAndTheFileKept()
+    {
+        // Given: one file per draw.
+        var dir = RepoPaths.NewTempFolder();
+        string[] run = ["evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--seeds", "3", "--known", "20"];
+        var pattern = OwnPredictionsPerDraw(dir, run, "m-{draw}.csv");
+        var draw2 = Path.Combine(dir, "m-2.csv");
+        var before = File.ReadAllText(draw2);
+
+        // When: the predictions, or the results, are written to a draw's file.
+        var (code, output, error) = CliRunner.Run([.. run, "--methods", "additive", "--external", $"mine={pattern}", "--predictions", draw2]);
+        var (jsonCode, _, jsonError) = CliRunner.Run([.. run, "--methods", "additive", "--external", $"mine={pattern}", "--json", Path.Combine(dir, "m-0.csv")]);
+
+        // Then: a usage error naming the option, the external and the draw, before anything runs; the file is as it was.
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains($"error: --predictions {draw2} is also the file --external mine={pattern} reads for draw 2, which writing it would destroy; write --predictions to another file.", error, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(draw2));
+        Assert.Equal(2, jsonCode);
+        Assert.Contains($"error: --json {Path.Combine(dir, "m-0.csv")} is also the file --external mine={pattern} reads for draw 0", jsonError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Evaluate_TheCommandLineAndTheLibrary_GiveTheSameScoresAndSettings()
     {

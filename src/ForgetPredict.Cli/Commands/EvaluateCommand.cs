@@ -122,6 +122,8 @@ internal static class EvaluateCommand
                     MaxThreads = parse.GetValue(threads),
                 },
                 ExternalFiles = externalFiles,
+                Outputs = [.. new[] { (EvaluateOptionNames.ResultsFile, parse.GetValue(json)), (EvaluateOptionNames.PredictionsFile, parse.GetValue(predictions)) }
+                    .Where(o => o.Item2 is not null).Select(o => new EvaluationOutput(o.Item1, o.Item2!))],
                 AllowPartial = parse.GetValue(allowPartial),
                 Prior = Choices.Prior.Parse(parse.GetValue(prior)),
                 OnPrediction = sink is null ? null : sink.Write,
