@@ -369,7 +369,7 @@ internal static class ExternalPredictionFiles
                 "is an 'evaluate --predictions' file (every method's predictions of every draw), not one predictor's predictions. Keep one method's rows of one seed as task,example,value (in pandas: p[(p.method == \"mf\") & (p.seed == 0)][[\"task\", \"example\", \"predicted\"]].rename(columns={\"predicted\": \"value\"}).to_csv(F, index=False)) and pass that file.");
         }
 
-        var other = MatrixFile.Read(path);
+        var other = ReadFile(path);
         var transposed = LooksTransposed(other, z, test.Length);
         var columns = new int[z.ExampleCount];
         var matched = 0;
@@ -451,6 +451,39 @@ internal static class ExternalPredictionFiles
 
         var absent = new HashSet<int>(Enumerable.Range(0, test.Length).Where(t => rowsOf[t] < 0));
         return new Aligned(rows, gaps, absent, other.TaskIds, taskHint, transposed, warnings);
+    }
+
+    // The file as a matrix. A long table is read as one when its header is task, example and one more column, whatever that
+    // column's name (pandas' Series.to_csv of a stacked frame writes 'task,example,0'); the layout and column options the
+    // reader's advice names are the matrix's, so a long table it cannot read is refused with advice that works here.
+    private static ForgettingMatrix ReadFile(string path)
+    {
+        try
+        {
+            return MatrixFile.Read(path);
+        }
+        catch (ForgettingDataException e) when (e.InnerException is ForgettingDataException fault && e.Options.Any(o => o.Name is DataOptionNames.Layout or DataOptionNames.Columns))
+        {
+            // The reader took it for a long table under other names: with three columns it names them (layout long, columns
+            // the header's), with more it asks for them.
+            var suggested = e.Options.Any(o => o.Name == DataOptionNames.Layout && o.Value == "long") ? e.Options.FirstOrDefault(o => o.Name == DataOptionNames.Columns).Value?.Split(',') : null;
+            if (suggested is { Length: 3 } names && LongValueColumn(names) is { } value)
+            {
+                return MatrixFile.Read(path, new MatrixReadOptions { Layout = MatrixLayout.Long, ValueColumn = value });
+            }
+
+            throw new ForgettingDataException(path,
+                $"{fault.Detail} If it is a long table (one row per cell), name its columns task, example and value (in pandas: s.rename_axis(['task', 'example']).rename('value').reset_index().to_csv(F, index=False)); else write one row per task and one column per example.",
+                fault.Line, fault.Column, fault.Location, e);
+        }
+    }
+
+    // The third column of a header naming task and example (in any order; case and spaces aside), or null.
+    private static string? LongValueColumn(string[] names)
+    {
+        var task = TableColumns.IndexOf(names, "task");
+        var example = TableColumns.IndexOf(names, "example");
+        return task < 0 || example < 0 || task == example ? null : names[3 - task - example];
     }
 
     private const string Transposed = " It looks transposed (examples as rows, tasks as columns): write one row per task and one column per example (in pandas, df.T).";

@@ -424,6 +424,50 @@ public sealed class EvaluatingTests : IDisposable
         Assert.Single(Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("own", pattern)], Outputs = [new EvaluationOutput(EvaluateOptionNames.PredictionsFile, Path.Combine(_folder, "out-2.csv"))] }).Externals);
     }
 
+    // QA: pandas' Series.to_csv() of a stacked frame (header 'task,example,0') was refused with advice to use --layout long
+    // --columns task,example,0, which apply to the matrix only.
+    [Theory]
+    [InlineData("task,example,0")]
+    [InlineData("task,example,")]
+    [InlineData("Example,Task,predicted")]
+    public void External_ALongTableOfTaskExampleAndOneValueColumn_IsReadWhateverThatColumnsName(string header)
+    {
+        // Given: mf's predictions per draw as task,example,value, then with the value column named otherwise.
+        var request = Request(methods: "mf");
+        var files = OwnPredictionFiles(request, 20, "long-{draw}.csv");
+        var reference = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "long-{draw}.csv"))] });
+        foreach (var file in files)
+        {
+            var lines = File.ReadAllLines(file);
+            var swap = header.StartsWith("Example", StringComparison.Ordinal);
+            File.WriteAllLines(file, [header, .. lines.Skip(1).Select(l => l.Split(',')).Select(f => swap ? $"{f[1]},{f[0]},{f[2]}" : string.Join(',', f))]);
+        }
+
+        // When
+        var report = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "long-{draw}.csv"))] });
+
+        // Then: scored as the same table under its own names.
+        Assert.Equal(reference.Results[0].Externals[0].Result.Rmse.PerSeed, report.Results[0].Externals[0].Result.Rmse.PerSeed);
+        Assert.Empty(report.Warnings);
+    }
+
+    [Fact]
+    public void External_ALongTableWithoutTaskAndExampleNames_IsRefusedWithAdviceThatApplies()
+    {
+        // Given: a stacked frame with an unnamed index (',,0').
+        var request = Request(methods: "mf");
+        var file = OwnPredictionFiles(request with { Options = request.Options with { Seeds = 1 } }, 20, "unnamed.csv").Single();
+        File.WriteAllLines(file, [",,0", .. File.ReadAllLines(file).Skip(1)]);
+
+        // When
+        var error = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { Options = request.Options with { Seeds = 1 }, ExternalFiles = [new ExternalFile("own", file)] }));
+
+        // Then: the advice names the columns to write, not the matrix's layout options.
+        Assert.Equal(file, error.SourcePath);
+        Assert.Contains("If it is a long table (one row per cell), name its columns task, example and value (in pandas: s.rename_axis(['task', 'example']).rename('value').reset_index().to_csv(F, index=False))", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("MatrixReadOptions", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Run_Settings_RecordWhatReproducesTheRun()
     {
