@@ -371,13 +371,8 @@ internal static class ExternalPredictionFiles
 
         var other = ReadFile(path);
         var transposed = LooksTransposed(other, z, test.Length);
-        var columns = new int[z.ExampleCount];
-        var matched = 0;
-        for (var j = 0; j < z.ExampleCount; j++)
-        {
-            columns[j] = other.ExampleIds.IndexOf(z.ExampleIds[j]);
-            matched += columns[j] >= 0 ? 1 : 0;
-        }
+        var columns = Positions(z.ExampleIds, other.ExampleIds);
+        var matched = columns.Count(c => c >= 0);
 
         if (matched == 0)
         {
@@ -392,7 +387,8 @@ internal static class ExternalPredictionFiles
         var taskHint = transposed ? Transposed
             : rowNumbers ? string.Create(CultureInfo.InvariantCulture, $" Its rows are numbered 0..{other.TaskCount - 1}, as a file written without its index is (to_csv(index=False), or a bare array): write the task ids as its index (df.to_csv(F)) or as task,example,value rows.")
             : string.Empty;
-        var rowsOf = test.Select(r => other.TaskIds.IndexOf(z.TaskIds[r])).ToArray();
+        var taskRows = Positions(z.TaskIds, other.TaskIds);
+        var rowsOf = test.Select(r => taskRows[r]).ToArray();
         if (rowsOf.All(r => r < 0))
         {
             throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
@@ -429,14 +425,16 @@ internal static class ExternalPredictionFiles
         }
 
         var warnings = new List<(string, OptionMessage)>();
-        var extraExamples = other.ExampleIds.Where(id => z.ExampleIds.IndexOf(id) < 0).ToArray();
+        var usedColumns = columns.Where(c => c >= 0).ToHashSet();
+        var extraExamples = other.ExampleIds.Where((_, c) => !usedColumns.Contains(c)).ToArray();
         if (extraExamples.Length > 0)
         {
             warnings.Add(("examples", OptionMessage.Of(
                 $"{path} has {extraExamples.Length:N0} example column{(extraExamples.Length == 1 ? "" : "s")} the matrix does not have ({Ids.List(extraExamples, 3)}); {(extraExamples.Length == 1 ? "it is" : "they are")} ignored.{(transposed ? Transposed : string.Empty)}")));
         }
 
-        var extraTasks = other.TaskIds.Where(id => z.TaskIds.IndexOf(id) < 0).ToArray();
+        var usedRows = taskRows.Where(r => r >= 0).ToHashSet();
+        var extraTasks = other.TaskIds.Where((_, r) => !usedRows.Contains(r)).ToArray();
         if (extraTasks.Length > 0)
         {
             warnings.Add(("tasks", OptionMessage.Of(
@@ -451,6 +449,36 @@ internal static class ExternalPredictionFiles
 
         var absent = new HashSet<int>(Enumerable.Range(0, test.Length).Where(t => rowsOf[t] < 0));
         return new Aligned(rows, gaps, absent, other.TaskIds, taskHint, transposed, warnings);
+    }
+
+    // The position in the file's ids of each of the matrix's: by id; or, when none matches so and every id of the file is a
+    // whole number, by number ('3.0' is '3', as pandas writes float labels, and as the Python package writes them: '3').
+    // A matrix holds each number once (IdList's rule refuses one number written two ways), so the match is one to one.
+    private static int[] Positions(IdList ids, IdList file)
+    {
+        var exact = new int[ids.Count];
+        var any = false;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            exact[i] = file.IndexOf(ids[i]);
+            any |= exact[i] >= 0;
+        }
+
+        if (any || file.Count == 0)
+        {
+            return exact;
+        }
+
+        var byNumber = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var p = 0; p < file.Count; p++)
+        {
+            if (IdList.WholeNumber(file[p]) is not { } number || !byNumber.TryAdd(number, p))
+            {
+                return exact;
+            }
+        }
+
+        return [.. ids.Select(id => IdList.WholeNumber(id) is { } number && byNumber.TryGetValue(number, out var p) ? p : -1)];
     }
 
     // The file as a matrix. A long table is read as one when its header is task, example and one more column, whatever that

@@ -468,6 +468,36 @@ public sealed class EvaluatingTests : IDisposable
         Assert.DoesNotContain("MatrixReadOptions", error.Message, StringComparison.Ordinal);
     }
 
+    // QA: ids written as decimals ('0.0', as pandas writes float labels) were refused as matching nothing, though the Python
+    // package matched the same frame (it writes a whole float label as that integer).
+    [Fact]
+    public void External_IdsWrittenAsDecimals_MatchTheMatrixsWholeNumbers_AsThePythonPackageMatchesThem()
+    {
+        // Given: a matrix numbered 0..n-1, and its test rows written with integer ids and with ids as decimals.
+        var numbered = ForgettingMatrix.Create(s_matrix.Values, s_matrix.TaskCount, s_matrix.ExampleCount);
+        var request = Request() with { Matrix = numbered, Options = new EvaluationOptions { Seeds = 1, Known = 20 } };
+        string Wide(string name, Func<int, string> id)
+        {
+            var path = Path.Combine(_folder, name);
+            File.WriteAllLines(path, [string.Join(',', Enumerable.Range(0, numbered.ExampleCount).Select(id).Prepend("task")),
+                .. new[] { 1, 4, 9 }.Select(i => string.Join(',', Enumerable.Range(0, numbered.ExampleCount).Select(j => numbered[i, j].ToString("R", CultureInfo.InvariantCulture)).Prepend(id(i))))]);
+            return path;
+        }
+
+        var whole = Wide("whole.csv", i => i.ToString(CultureInfo.InvariantCulture));
+        var decimals = Wide("decimals.csv", i => i.ToString(CultureInfo.InvariantCulture) + ".0");
+
+        // When
+        var exact = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("lm", whole)] });
+        var byNumber = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("lm", decimals)] });
+
+        // Then: the same cells, the same scores, nothing said; against text ids decimals still match nothing.
+        Assert.Equal(exact.Results[0].Externals[0].Result.Rmse.PerSeed, byNumber.Results[0].Externals[0].Result.Rmse.PerSeed);
+        Assert.Empty(byNumber.Warnings);
+        var text = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(Request() with { ExternalFiles = [new ExternalFile("lm", decimals)] }));
+        Assert.Contains("none of its 300 example ids (its columns) match the matrix's: the file's begin '0.0'", text.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Run_Settings_RecordWhatReproducesTheRun()
     {
