@@ -129,6 +129,9 @@ public static class EvaluateOptionNames
 
     /// <summary>The file of every prediction scored (an <see cref="EvaluationOutput"/>).</summary>
     public const string PredictionsFile = "EvaluateRequest.Outputs.Predictions";
+
+    /// <summary><see cref="EvaluationOptions.Seeds"/>: the reveal draws.</summary>
+    public const string Seeds = "EvaluationOptions.Seeds";
 }
 
 /// <summary>
@@ -368,6 +371,12 @@ public static class Evaluating
             // Found by a QA pass: on charlm-b (38 training, 9 test tasks, 30 cells) additive scored 0.2396, knn 0.2293 and auto
             // 0.2227 against 0.1849 for example-mean, which reads no cell, and 0.1280 for mf, the design's own model.
             warnings.Add(OptionMessage.Plain($"the neighbours criterion chooses each cell from the values measured before it, so the revealed cells are not a sample of the row, and methods other than mf (the design's own model) can score worse with them than with no cell at all ({string.Join(", ", biased)} here). Compare those on random or v-optimal reveals."));
+        }
+
+        if (options.Reveal == RevealStrategy.Active && options.Seeds > 1)
+        {
+            // A design chooses one set of cells per test task and split (it draws nothing), so every draw reveals the same.
+            warnings.Add(OptionMessage.Of($"an active design chooses the same cells on every draw (active designs are one per split), so the {options.Seeds} draws ({new OptionReference(EvaluateOptionNames.Seeds, options.Seeds.ToString(CultureInfo.InvariantCulture))}) repeat the same reveals and the run takes {options.Seeds} times as long for one draw's scores; give {new OptionReference(EvaluateOptionNames.Seeds, "1")} (to vary the reveals, compare splits)."));
         }
 
         IReadOnlyList<ExternalReport> reports = [];

@@ -86,11 +86,20 @@ internal static class ExternalPredictionFiles
         {
             foreach (var path in Paths(file, seeds, ks).Select(p => p.Path).Distinct())
             {
+                if (Directory.Exists(path))
+                {
+                    throw new ForgettingDataException(path, OptionMessage.Of(
+                        $"is a folder, not a file ({external} {file.Name}={file.Path}); give the file of the predictions, e.g. {file.Name}={System.IO.Path.Combine(path, file.Name + ".csv")}."));
+                }
+
                 if (!File.Exists(path))
                 {
+                    var unknown = UnknownPlaceholder(file.Path) is { } word
+                        ? $" {word} is not a placeholder: FILE may hold {ExternalFile.DrawPlaceholder} (the reveal draw's index 0, 1, ..., as the predictions file's seed column) and {ExternalFile.KnownPlaceholder} (the number of revealed cells), e.g. {file.Name}={file.Path.Replace(word, ExternalFile.DrawPlaceholder, StringComparison.Ordinal)}."
+                        : string.Empty;
                     throw new ForgettingDataException(path, file.PerDraw || file.PerKnown
-                        ? OptionMessage.Of($"no such file. {external} {file.Name}={file.Path} reads one file per {Per(file)} ({Range(file, seeds, ks)}), and this one is missing.")
-                        : OptionMessage.Of($"no such file ({external} {file.Name}={file.Path})."));
+                        ? OptionMessage.Of($"no such file. {external} {file.Name}={file.Path} reads one file per {Per(file)} ({Range(file, seeds, ks)}), and this one is missing.{unknown}")
+                        : OptionMessage.Of($"no such file ({external} {file.Name}={file.Path}).{unknown}"));
                 }
             }
         }
@@ -215,6 +224,11 @@ internal static class ExternalPredictionFiles
             return null;
         }
     }
+
+    // The first {word} of a pattern that is not a placeholder ({seed} for {draw}), or null.
+    private static string? UnknownPlaceholder(string pattern) =>
+        System.Text.RegularExpressions.Regex.Matches(pattern, @"\{[^{}/\\]*\}").Select(m => m.Value)
+            .FirstOrDefault(w => w is not (ExternalFile.DrawPlaceholder or ExternalFile.KnownPlaceholder));
 
     // Every (draw, k, file) an external's files are scored on.
     private static IEnumerable<(int Draw, int Known, string Path)> Paths(ExternalFile file, int seeds, IReadOnlyList<int> ks)

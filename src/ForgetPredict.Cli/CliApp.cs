@@ -161,6 +161,7 @@ public static class CliApp
         [EvaluateOptionNames.AllowPartial] = "--allow-partial",
         [EvaluateOptionNames.ResultsFile] = "--json",
         [EvaluateOptionNames.PredictionsFile] = "--predictions",
+        [EvaluateOptionNames.Seeds] = "--seeds",
         [DesignOptionNames.Count] = "--count",
         [DesignOptionNames.Criterion] = "--criterion",
         [GroupingOptionNames.GroupBy] = "--group-by",

@@ -499,6 +499,29 @@ public sealed class EvaluatingTests : IDisposable
     }
 
     [Fact]
+    public void External_APlaceholderThatIsNotOne_AndAFolder_AreSaid()
+    {
+        var request = Request();
+        var seed = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("mine", Path.Combine(_folder, "mine-{seed}.csv"))] }));
+        Assert.Contains($"no such file (EvaluateRequest.ExternalFiles mine={_folder}/mine-{{seed}}.csv). {{seed}} is not a placeholder: FILE may hold {{draw}} (the reveal draw's index 0, 1, ..., as the predictions file's seed column) and {{k}} (the number of revealed cells), e.g. mine={_folder}/mine-{{draw}}.csv.", seed.Message, StringComparison.Ordinal);
+
+        var folder = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("mine", _folder)] }));
+        Assert.Equal($"{_folder}: is a folder, not a file (EvaluateRequest.ExternalFiles mine={_folder}); give the file of the predictions, e.g. mine={_folder}/mine.csv.", folder.Message);
+    }
+
+    [Fact]
+    public void ActiveReveals_OverSeveralDraws_AreWarnedOfOnce_ForADesignRepeatsItsCells()
+    {
+        var request = Request() with { Options = new EvaluationOptions { Seeds = 3, Known = 10, Reveal = RevealStrategy.Active } };
+
+        var warning = Assert.Single(Evaluating.Plan(request).Warnings).ToString();
+
+        Assert.Equal("an active design chooses the same cells on every draw (active designs are one per split), so the 3 draws (EvaluationOptions.Seeds = 3) repeat the same reveals and the run takes 3 times as long for one draw's scores; give EvaluationOptions.Seeds = 1 (to vary the reveals, compare splits).", warning);
+        Assert.Empty(Evaluating.Plan(request with { Options = request.Options with { Seeds = 1 } }).Warnings);
+        Assert.Empty(Evaluating.Plan(request with { Options = request.Options with { Reveal = RevealStrategy.Random } }).Warnings);
+    }
+
+    [Fact]
     public void Run_Settings_RecordWhatReproducesTheRun()
     {
         // Given: the matrix as a file, a seeded random split and two k.

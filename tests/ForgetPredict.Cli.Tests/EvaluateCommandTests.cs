@@ -457,12 +457,24 @@ public class EvaluateCommandTests
     [InlineData(new[] { "--methods", "mf", "--external", "mf=nofile.csv" }, 2, "--external: 'mf' is also the name of a method evaluated (--methods mf); give the external another name")]
     [InlineData(new[] { "--methods", "mf", "--external", "a=x.csv", "--external", "a=y.csv" }, 2, "--external names two externals 'a'; give each its own name.")]
     [InlineData(new[] { "--external", "lm=nofile-{draw}.csv", "--seeds", "2" }, 1, "nofile-0.csv: no such file. --external lm=nofile-{draw}.csv reads one file per draw ({draw} = 0..1), and this one is missing.")]
+    [InlineData(new[] { "--external", "lm=nofile-{seed}.csv" }, 1, "nofile-{seed}.csv: no such file (--external lm=nofile-{seed}.csv). {seed} is not a placeholder: FILE may hold {draw}")]
+    [InlineData(new[] { "--external", "lm=/" }, 1, "/: is a folder, not a file (--external lm=/); give the file of the predictions, e.g. lm=/lm.csv.")]
     public void Evaluate_BadArguments_FailWithAClearMessage(string[] extra, int exitCode, string expected)
     {
         var (code, _, error) = CliRunner.Run(["evaluate", s_matrix.Value, .. extra]);
         Assert.Equal(exitCode, code);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain("?.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_ActiveRevealsOverSeveralDraws_AreWarnedOfOnce()
+    {
+        var (code, output, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3,4,7", "--reveal", "active", "--seeds", "2", "--known", "5", "--methods", "additive");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("2 seeds", CliRunner.Unwrapped(output), StringComparison.Ordinal);
+        Assert.Equal("warning: an active design chooses the same cells on every draw (active designs are one per split), so the 2 draws (--seeds 2) repeat the same reveals and the run takes 2 times as long for one draw's scores; give --seeds 1 (to vary the reveals, compare splits).", error.Trim());
     }
 
     // mf's predictions of each draw of a run, as one task,example,value file per draw named by pattern ({draw}).
