@@ -397,6 +397,11 @@ class LocalTests(unittest.TestCase):
             "too few": ("external['mine'] has no predictions for draw 1: it gives one set per draw (draws 0..1)", {"mine": [per_draw[0]]}),
             "too few (k)": ("external['mine'] has no predictions for draw 0 and k 5", {"mine": {(0, 10): per_draw[0], (1, 10): per_draw[1]}}),
             "partial": ("external['mine'][0]: has predictions for", {"mine": [d.iloc[:, :5] for d in per_draw]}),
+            # QA: a set for a draw the run does not have was ignored in silence.
+            "too many": ("external['mine'] gives 3 sets of predictions (draws 0, 1, 2), but the run has draws 0..1 (seeds=2), so the set for "
+                         "draw 2 would be ignored: give seeds=3 to score every set", {"mine": per_draw + [per_draw[0]]}),
+            "too many (k)": ("external['mine'] gives 2 sets of predictions ((draw, k) (0, 10), (0, 20)), but the run has draws 0..1 at k 5, 10 "
+                             "(seeds=2, known=[5, 10]), so the set for (draw, k) (0, 20) would be ignored", {"mine": {(0, 10): per_draw[0], (0, 20): per_draw[1]}}),
         }
         for case, (start, external) in refused.items():
             with self.subTest(case):
@@ -406,6 +411,21 @@ class LocalTests(unittest.TestCase):
                 self.assertNotRegex(caught.exception.message, r"external-\d|--|\{draw\}")
         with self.assertRaises(fp.InputError):
             fp.evaluate(self.frame, external=[per_draw[0]], **run)
+
+    def test_an_external_with_ids_written_as_decimals_is_scored_alike_as_a_frame_and_as_a_file(self):
+        # QA: a file whose ids pandas wrote as floats ('0.0') was refused by the engine, while the package accepted the frame.
+        run = dict(methods=["additive"], test_rows=[0, 1], seeds=1, known=10, progress=False)
+        truth = pd.DataFrame(self.z)
+        truth.index = truth.index.astype(float).rename("task")
+        truth.columns = truth.columns.astype(float)
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        path = os.path.join(folder, "decimals.csv")
+        truth.to_csv(path)
+        as_frame = fp.evaluate(self.z, external={"mine": truth}, **run).attrs["result"]["external"]
+        as_file = fp.evaluate(self.z, external={"mine": path}, **run).attrs["result"]["external"]
+        self.assertEqual(as_frame, as_file)
+        self.assertEqual(as_file[0]["rmse"], 0)
 
     def test_engine_errors_carry_the_one_line_message(self):
         with self.assertRaises(fp.EngineError) as caught:

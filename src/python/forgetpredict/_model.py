@@ -446,7 +446,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         args += _flag("--reveal-rng", reveal_rng) + _flag("--active-criterion", active_criterion) + _flag("--top-fraction", top_fraction)
         if external is not None and not isinstance(external, dict):
             raise _engine.InputError(f"external must be a dict of name to predictions (e.g. {{'mine': frame}}); got a {type(external).__name__}.")
-        externals = [(_external_name(name), _external_file(call, n, name, given)) for n, (name, given) in enumerate((external or {}).items())]
+        runs = (seeds if seeds is not None else _DEFAULT_SEEDS, ks if ks is not None else [_DEFAULT_KNOWN])
+        externals = [(_external_name(name), _external_file(call, n, name, given, runs)) for n, (name, given) in enumerate((external or {}).items())]
         for name, path in externals:
             args += ["--external", f"{name}={path}"]
         args += ["--allow-partial"] if allow_partial else []
@@ -482,7 +483,13 @@ def _score_types(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _external_file(call: Path, n: int, name: str, given) -> str:
+# The engine's defaults of evaluate's seeds and known (EvaluationOptions.DefaultSeeds, DefaultKnown), to check the sets of
+# an external against the draws and k the run has before it runs.
+_DEFAULT_SEEDS = 10
+_DEFAULT_KNOWN = 30
+
+
+def _external_file(call: Path, n: int, name: str, given, runs=None) -> str:
     """The file (or file name pattern with ``{draw}`` / ``{k}``) the engine reads external predictor ``name``'s predictions
     from: a matrix is written as one file; a list (one per draw) or a dict keyed by draw or by ``(draw, k)`` as one file per
     key, named so that the engine's placeholders find them; anything else is a file the engine reads."""
@@ -506,6 +513,20 @@ def _external_file(call: Path, n: int, name: str, given) -> str:
     if not keys or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in draws + counts):
         raise _engine.InputError(f"{label}: give one set of predictions per draw as a list, a dict of draw (0, 1, ...) to predictions, "
                          "or a dict of (draw, k) to predictions; got keys " + ", ".join(repr(key) for key in keys[:3]) + ".")
+    if runs is not None:
+        # A set for a draw (or k) the run does not have would be ignored in silence (the engine reads the draws it has).
+        seeds_run, ks_run = runs
+        extra = [key for key in keys if (key[0] if by_k else key) >= seeds_run or (by_k and key[1] not in ks_run)]
+        if extra:
+            draws_run = "draw 0" if seeds_run == 1 else f"draws 0..{seeds_run - 1}"
+            has = f"{draws_run} at k {', '.join(map(str, ks_run))}" if by_k else draws_run
+            what = "(draw, k)" if by_k else "draws"
+            shown = ", ".join(str(key) for key in keys[:4]) + (", ..." if len(keys) > 4 else "")
+            raise _engine.InputError(
+                f"{label} gives {len(keys)} sets of predictions ({what} {shown}), but the run has {has} (seeds={seeds_run}"
+                f"{', known=' + str(list(ks_run)) if by_k else ''}), so the set for {'(draw, k) ' if by_k else 'draw '}{extra[0]} would be ignored: give "
+                f"seeds={max((key[0] if by_k else key) for key in keys) + 1}{' and known with every k' if by_k else ''} to score every set, "
+                f"or give one set per draw the run has.")
     for key, frame in given.items():
         draw, k = key if by_k else (key, None)
         suffix = f"-draw{int(draw)}" + ("" if k is None else f"-k{int(k)}")
