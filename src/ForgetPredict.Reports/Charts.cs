@@ -18,6 +18,17 @@ public static class Charts
     public static string GroupBars(IReadOnlyList<GroupForecast> groups, bool probability)
     {
         ArgumentNullException.ThrowIfNull(groups);
+        return GroupBars([.. groups.Select(ReportGroup.From)], probability);
+    }
+
+    /// <summary>
+    /// Horizontal bars of each group's expected mean forgetting with its interval as a whisker, in the order given (most
+    /// damaged first), each row annotated with the interval and the expected share of the group forgotten; a group with new
+    /// examples says how many ("python (600, 600 new)").
+    /// </summary>
+    public static string GroupBars(IReadOnlyList<ReportGroup> groups, bool probability)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
         const double left = 190, right = 270, top = 10, rowHeight = 30, width = 900;
         var height = top + (groups.Count * rowHeight) + 40;
         var svg = new Svg(width, height, "Expected forgetting by group, with intervals");
@@ -39,21 +50,22 @@ public static class Charts
         }
 
         svg.Line(X(0), top, X(0), plotBottom, "#888", 1.5);
-        var worst = groups.Max(g => g.MeanForgetting);
+        var worst = groups.Max(g => g.Mean);
         for (var i = 0; i < groups.Count; i++)
         {
             var g = groups[i];
             var y = top + (i * rowHeight);
-            var severity = worst > 0 ? Math.Clamp(g.MeanForgetting / worst, 0, 1) : 0;
-            var title = string.Create(CultureInfo.InvariantCulture, $"{g.Name}: {Format(g.MeanForgetting)} (90% interval {Format(g.Lower)} to {Format(g.Upper)}), {Percent(g.ShareForgotten)} forgotten, {g.Count} examples");
-            svg.Text(left - 8, y + 19, $"{g.Name} ({g.Count.ToString("N0", CultureInfo.InvariantCulture)})", "end", 13, Ink, i == 0);
-            svg.Rect(Math.Min(X(0), X(g.MeanForgetting)), y + 6, Math.Abs(X(g.MeanForgetting) - X(0)), rowHeight - 12, Heat(severity), title, "bar");
+            var severity = worst > 0 ? Math.Clamp(g.Mean / worst, 0, 1) : 0;
+            var title = string.Create(CultureInfo.InvariantCulture, $"{g.Name}: {Format(g.Mean)} (90% interval {Format(g.Lower)} to {Format(g.Upper)}), {Percent(g.Share)} forgotten, {g.Count} examples{(g.NewCount > 0 ? $" ({g.NewCount} new)" : string.Empty)}");
+            var count = g.Count.ToString("N0", CultureInfo.InvariantCulture) + (g.NewCount > 0 ? $", {g.NewCount.ToString("N0", CultureInfo.InvariantCulture)} new" : string.Empty);
+            svg.Text(left - 8, y + 19, $"{g.Name} ({count})", "end", 13, Ink, i == 0);
+            svg.Rect(Math.Min(X(0), X(g.Mean)), y + 6, Math.Abs(X(g.Mean) - X(0)), rowHeight - 12, Heat(severity), title, "bar");
             svg.Line(X(g.Lower), y + (rowHeight / 2), X(g.Upper), y + (rowHeight / 2), Ink, 1.5)
                 .Line(X(g.Lower), y + 9, X(g.Lower), y + rowHeight - 9, Ink, 1.5)
                 .Line(X(g.Upper), y + 9, X(g.Upper), y + rowHeight - 9, Ink, 1.5);
             var note = probability
-                ? $"{Percent(g.MeanForgetting)} forgotten [{Percent(g.Lower)}, {Percent(g.Upper)}]"
-                : $"{Format(g.MeanForgetting)} [{Format(g.Lower)}, {Format(g.Upper)}] · {Percent(g.ShareForgotten)} forgotten";
+                ? $"{Percent(g.Mean)} forgotten [{Percent(g.Lower)}, {Percent(g.Upper)}]"
+                : $"{Format(g.Mean)} [{Format(g.Lower)}, {Format(g.Upper)}] · {Percent(g.Share)} forgotten";
             svg.Text(width - right + 8, y + 19, note, "start", 12, Ink);
         }
 

@@ -26,6 +26,15 @@ public sealed record PredictionReportInput
 
     /// <summary>How the report's threshold was chosen (a <c>ForgettingThreshold.Rule</c>), or null to leave it unsaid.</summary>
     public string? ThresholdRule { get; init; }
+
+    /// <summary>
+    /// The groups to show, most damaged first, as the forecast computed them (new examples counted in their groups, with
+    /// <see cref="ReportGroup.NewCount"/>); null: the <see cref="Report"/>'s groups (the model's examples only).
+    /// </summary>
+    public IReadOnlyList<ReportGroup>? Groups { get; init; }
+
+    /// <summary>The new upstream examples predicted from their features (cold columns), or null when there are none.</summary>
+    public NewExamplesSummary? NewExamples { get; init; }
 }
 
 /// <summary>What <see cref="HtmlReports.Analysis"/> shows.</summary>
@@ -70,6 +79,7 @@ public static class HtmlReports
     {
         ArgumentNullException.ThrowIfNull(input);
         var r = input.Report;
+        var groups = input.Groups ?? [.. r.Groups.Select(ReportGroup.From)];
         var n = r.Examples.Count;
         var forgotten = r.Examples.Sum(e => e.Probability);
         var html = Start($"What will fine-tuning on {input.TaskName} erase?");
@@ -83,15 +93,15 @@ public static class HtmlReports
         }
 
         html.Append("<section class=\"card findings\" id=\"findings\"><h2 style=\"margin-top:0\">In short</h2>");
-        if (r.Groups.Count > 0)
+        if (groups.Count > 0)
         {
-            var worst = r.Groups[0];
-            var best = r.Groups[^1];
+            var worst = groups[0];
+            var best = groups[^1];
             var what = input.GroupColumn ?? "group";
-            html.Append(CultureInfo.InvariantCulture, $"<p>Most damaged {E(what)}: <b>{E(worst.Name)}</b>, expected {Amount(r, worst.MeanForgetting)} (90% interval {Amount(r, worst.Lower)} to {Amount(r, worst.Upper)}); about {Charts.Percent(worst.ShareForgotten)} of its {worst.Count:N0} examples forgotten.</p>");
-            if (r.Groups.Count > 1)
+            html.Append(CultureInfo.InvariantCulture, $"<p>Most damaged {E(what)}: <b>{E(worst.Name)}</b>, expected {Amount(r, worst.Mean)} (90% interval {Amount(r, worst.Lower)} to {Amount(r, worst.Upper)}); about {Charts.Percent(worst.Share)} of its {worst.Count:N0} examples{(worst.NewCount > 0 ? $" ({worst.NewCount:N0} new)" : string.Empty)} forgotten.</p>");
+            if (groups.Count > 1)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<p>Least damaged: <b>{E(best.Name)}</b>, {Amount(r, best.MeanForgetting)}; {Charts.Percent(best.ShareForgotten)} forgotten.</p>");
+                html.Append(CultureInfo.InvariantCulture, $"<p>Least damaged: <b>{E(best.Name)}</b>, {Amount(r, best.Mean)}; {Charts.Percent(best.Share)} forgotten.</p>");
             }
         }
 
@@ -102,14 +112,22 @@ public static class HtmlReports
             html.Append(CultureInfo.InvariantCulture, $"<p>Most forgotten example: <b>{E(top.Id)}</b>{(top.Group is null ? string.Empty : $" ({E(top.Group)})")}, {Amount(r, top.Predicted)} ± {Charts.Format(top.Std)}.</p>");
         }
 
-        html.Append("</section>");
-        if (r.Groups.Count > 0)
+        if (input.NewExamples is { Count: > 0 } cold)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<h2>Expected damage by {E(input.GroupColumn ?? "group")}</h2><section class=\"card\" id=\"groups\">{Charts.GroupBars(r.Groups, r.PredictsProbability)}</section>");
+            // As the console's "cold columns" line: how many, how much wider their intervals are, the expected count and the most forgotten.
+            html.Append(CultureInfo.InvariantCulture, $"<p id=\"new-examples\">New examples: <b>{cold.Count:N0}</b> never measured on any task, predicted from their features{(cold.Source is { } source ? $" ({E(source)})" : string.Empty)}, so their intervals are wider (median std {cold.StdRatio:0.0}x the model's examples'); ");
+            html.Append(CultureInfo.InvariantCulture, $"about {Charts.ExpectedCount(cold.ExpectedForgotten)} of them expected to be forgotten{(groups.Any(g => g.NewCount > 0) ? ", counted in their groups but not in the total above" : ", not counted in the total above")}");
+            html.Append(cold.MostForgotten.Count > 0 ? $"; most forgotten: {E(string.Join(", ", cold.MostForgotten.Select(e => $"{e.Id} ({Amount(r, e.Predicted)})")))}.</p>" : ".</p>");
+        }
+
+        html.Append("</section>");
+        if (groups.Count > 0)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<h2>Expected damage by {E(input.GroupColumn ?? "group")}</h2><section class=\"card\" id=\"groups\">{Charts.GroupBars(groups, r.PredictsProbability)}</section>");
             html.Append("<section class=\"card\"><table id=\"group-table\"><thead><tr><th>group</th><th>examples</th><th>expected mean</th><th>90% interval</th><th>share forgotten</th><th class=\"l\">most forgotten examples</th></tr></thead><tbody>");
-            foreach (var g in r.Groups)
+            foreach (var g in groups)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(g.Name)}</td><td>{g.Count:N0}</td><td>{Amount(r, g.MeanForgetting)}</td><td>{Amount(r, g.Lower)} to {Amount(r, g.Upper)}</td><td>{Charts.Percent(g.ShareForgotten, 1)}</td><td class=\"l\">{E(string.Join(", ", g.TopExamples.Take(3).Select(e => e.Id)))}</td></tr>");
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(g.Name)}</td><td>{g.CountText}</td><td>{Amount(r, g.Mean)}</td><td>{Amount(r, g.Lower)} to {Amount(r, g.Upper)}</td><td>{Charts.Percent(g.Share, 1)}</td><td class=\"l\">{E(string.Join(", ", g.TopExamples.Take(3)))}</td></tr>");
             }
 
             html.Append("</tbody></table></section>");
@@ -117,7 +135,7 @@ public static class HtmlReports
 
         html.Append(CultureInfo.InvariantCulture, $"<h2>Distribution of predicted forgetting</h2><section class=\"card\" id=\"distribution\">{Charts.Histogram(r.Examples.Select(e => e.Predicted).ToArray(), r.Threshold, r.PredictsProbability)}</section>");
         html.Append(CultureInfo.InvariantCulture, $"<h2>The {r.TopExamples.Count} examples most likely to be erased</h2><section class=\"card\"><table id=\"top-examples\"><thead><tr><th>rank</th><th class=\"l\">example</th>");
-        if (r.Groups.Count > 0)
+        if (groups.Count > 0)
         {
             html.Append(CultureInfo.InvariantCulture, $"<th class=\"l\">{E(input.GroupColumn ?? "group")}</th>");
         }
@@ -126,7 +144,7 @@ public static class HtmlReports
         foreach (var e in r.TopExamples)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{e.Rank}</td><td class=\"l\">{E(e.Id)}</td>");
-            if (r.Groups.Count > 0)
+            if (groups.Count > 0)
             {
                 html.Append(CultureInfo.InvariantCulture, $"<td class=\"l\">{E(e.Group ?? "-")}</td>");
             }
@@ -142,7 +160,7 @@ public static class HtmlReports
             html.Append("<p class=\"note\">Rows: past tasks, most disruptive at the top. Columns: upstream examples binned and sorted by fragility (the model's example effect). The bottom row is this task's predicted forgetting on the same bins.</p></section>");
         }
 
-        html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Forgetting is the increase of an example's loss after fine-tuning (positive: forgotten). Intervals cover the uncertainty of this task's parameters and the cell noise. Threshold for \"forgotten\": {Threshold(r)}{(input.ThresholdRule is { } rule ? $" ({E(rule)})" : "")}. Generated by ForgetPredict.</p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Forgetting is the increase of an example's loss after fine-tuning (positive: forgotten). Intervals cover the uncertainty of this task's parameters and the cell noise{(input.NewExamples is { Count: > 0 } ? ", and for new examples the error of predicting theirs from their features" : string.Empty)}. Threshold for \"forgotten\": {Threshold(r)}{(input.ThresholdRule is { } rule ? $" ({E(rule)})" : "")}. Generated by ForgetPredict.</p>");
         return End(html);
     }
 
