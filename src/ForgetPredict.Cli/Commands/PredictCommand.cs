@@ -62,6 +62,8 @@ internal static class PredictCommand
                 TaskFeatures = f.TaskFeatures,
             });
             var report = result.Report!;
+            var paths = parse.GetValue(exampleFeatures) ?? [];
+            var cold = result.ColdExamples.Count == 0 ? null : NewExamples(result, paths);
             // Every output or none: each is written to its temporary file, then all are renamed into place.
             using var outputs = AtomicFile.Together();
             if (parse.GetValue(output) is { } path)
@@ -79,6 +81,9 @@ internal static class PredictCommand
                     GroupColumn = f.GroupColumn,
                     Summary = f.Summary,
                     ThresholdRule = result.ThresholdRule,
+                    // The forecast's groups (new examples counted in), as the console and --json show them.
+                    Groups = [.. result.Groups.Select(g => new ReportGroup(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, [.. g.TopExamples.Select(e => e.Id)]) { NewCount = g.NewCount })],
+                    NewExamples = cold,
                 });
                 AtomicFile.Write(htmlPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
             }
@@ -94,9 +99,9 @@ internal static class PredictCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {ForecastInput.How(result.Task)} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
             Render(console, result, f.GroupColumn);
-            if (result.ColdExamples.Count > 0)
+            if (cold is not null)
             {
-                RenderCold(console, result, parse.GetValue(exampleFeatures)!);
+                RenderCold(console, result, cold);
             }
 
             foreach (var written in new[] { parse.GetValue(output), parse.GetValue(html), parse.GetValue(json) }.OfType<string>())
@@ -123,20 +128,18 @@ internal static class PredictCommand
         return NewExampleQuery.Create(loaded.ExampleFeatures, features, string.Join(", ", paths), parse.GetValue<string>("--model")!, "refit it with 'fit --example-features'");
     }
 
-    // One line on the cold columns: how many, how wide their intervals are against the measured examples', the most forgotten.
-    private static void RenderCold(IAnsiConsole console, Forecast forecast, string[] paths)
-    {
-        var cold = forecast.ColdExamples;
-        static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        }
+    // The new examples (cold columns) as the console and the HTML report mention them: how many, how wide their intervals are
+    // against the measured examples', how many are expected forgotten, the most forgotten.
+    private static NewExamplesSummary NewExamples(Forecast forecast, string[] paths) =>
+        NewExamplesSummary.Of([.. forecast.ColdExamples.Select(c => (c.Id, c.Predicted, c.Std, c.Probability))], forecast.Report!.Examples.Select(e => e.Std),
+            string.Join(", ", paths.Select(Path.GetFileName)));
 
-        var ratio = Median(cold.Select(c => c.Std)) / Median(forecast.Report!.Examples.Select(e => e.Std));
-        var coldColumn = Terminal.ColumnFor(Terminal.Scale(cold.Select(c => c.Predicted)), 3);
+    // One line on the cold columns.
+    private static void RenderCold(IAnsiConsole console, Forecast forecast, NewExamplesSummary cold)
+    {
+        var coldColumn = Terminal.ColumnFor(Terminal.Scale(forecast.ColdExamples.Select(c => c.Predicted)), 3);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cold columns: {cold.Count:N0} new examples predicted from their features ({string.Join(", ", paths.Select(Path.GetFileName))}), never measured on any task; median std {ratio:0.0}x the model's examples'; expected forgotten {cold.Sum(c => c.Probability):N0}; most forgotten: {string.Join(", ", cold.OrderByDescending(c => c.Predicted).Take(3).Select(c => $"{c.Id} ({coldColumn.Format(c.Predicted)})"))}"));
+            $"cold columns: {cold.Count:N0} new examples predicted from their features ({cold.Source}), never measured on any task; median std {cold.StdRatio:0.0}x the model's examples'; expected forgotten {cold.ExpectedForgotten:N0}; most forgotten: {string.Join(", ", cold.MostForgotten.Select(c => $"{c.Id} ({coldColumn.Format(c.Predicted)})"))}"));
     }
 
     /// <summary>The forecast's summary as JSON (snake_case, as analyze and evaluate write; NaN as null), with the warnings the
