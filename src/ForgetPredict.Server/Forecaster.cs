@@ -63,7 +63,7 @@ internal static class Forecaster
         string? chart = null;
         if (request.Chart && groups.Length > 0)
         {
-            chart = Charts.GroupBars([.. groups.Select(g => new GroupForecast(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, []))], forecast.PredictsProbability);
+            chart = Charts.GroupBars([.. groups.Select(g => new ReportGroup(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, g.TopExamples) { NewCount = g.NewCount })], forecast.PredictsProbability);
         }
 
         string[] warnings = [.. new[] { groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>()];

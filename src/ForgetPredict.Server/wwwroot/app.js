@@ -286,7 +286,7 @@ function render(r) {
   if (r.groups.length > 0) {
     const worst = r.groups[0], best = r.groups[r.groups.length - 1];
     const p = el("p", `Most damaged ${groupName}: `);
-    p.append(el("b", worst.name), `, expected ${amount(worst.mean)} (90% interval ${amount(worst.lower)} to ${amount(worst.upper)}); about ${pct(worst.share)} of its ${int(worst.count)} examples forgotten.`);
+    p.append(el("b", worst.name), `, expected ${amount(worst.mean)} (90% interval ${amount(worst.lower)} to ${amount(worst.upper)}); about ${pct(worst.share)} of its ${int(worst.count)} examples${worst.newCount > 0 ? ` (${int(worst.newCount)} new)` : ""} forgotten.`);
     findings.append(p);
     if (r.groups.length > 1) {
       const q = el("p", "Least damaged: ");
@@ -314,7 +314,7 @@ function render(r) {
     const svg = new DOMParser().parseFromString(r.chartSvg, "image/svg+xml").documentElement;
     if (svg.nodeName === "svg") chart.append(document.importNode(svg, true));
   }
-  const groupRows = r.groups.map(g => row([g.name, int(g.count), amount(g.mean), `${amount(g.lower)} to ${amount(g.upper)}`, pct(g.share, 1), g.topExamples.join(", ")], [5]));
+  const groupRows = r.groups.map(g => row([g.name, g.newCount > 0 ? `${int(g.count)} (${int(g.newCount)} new)` : int(g.count), amount(g.mean), `${amount(g.lower)} to ${amount(g.upper)}`, pct(g.share, 1), g.topExamples.join(", ")], [5]));
   $("group-table").tBodies[0].replaceChildren(...groupRows);
 
   $("top-title").textContent = `The ${r.top.length} examples most likely to be erased`;
