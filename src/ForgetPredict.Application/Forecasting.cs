@@ -705,7 +705,7 @@ public static class Forecasting
             TableColumn.Doubles("probability", [.. examples.Select(e => e.Probability), .. cold.Select(c => c.Probability)]),
             TableColumn.Int64s("rank", [.. examples.Select(e => (long?)e.Rank), .. cold.Select(_ => (long?)null)]),
         };
-        if (report.Groups.Count > 0)
+        if (forecast.Groups.Count > 0)
         {
             columns.Add(TableColumn.Strings("group", [.. examples.Select(e => e.Group), .. cold.Select(c => c.Group)]));
         }
