@@ -70,6 +70,43 @@ public partial class HtmlReportTests
         Assert.Equal(positions.Order(), positions);
     }
 
+    // The groups a caller passes (a forecast's, new examples counted in) are what the report shows; the report's own groups
+    // passed back give the report it gives without them, to the byte.
+    [Fact]
+    public void Prediction_GivenGroups_AreShownAsGiven_AndTheReportsOwnGiveTheSameReport()
+    {
+        var (html, report) = PredictionReport();
+        var input = new PredictionReportInput
+        {
+            TaskName = "task-030",
+            ModelDescription = "mf rank 8 on 30 tasks",
+            Report = report,
+            GroupColumn = "source",
+            Summary = MatrixSummary.ForModel(s_data.Matrix.SelectTasks(Enumerable.Range(0, 30).ToArray()), new LowRankFitter().FitLowRank(s_data.Matrix.SelectTasks(Enumerable.Range(0, 30).ToArray()))),
+        };
+        Assert.Equal(html, HtmlReports.Prediction(input));
+        Assert.Equal(html, HtmlReports.Prediction(input with { Groups = [.. report.Groups.Select(ReportGroup.From)] }));
+
+        ReportGroup[] groups =
+        [
+            new("wiki", 700, 0.9, 0.7, 1.1, 0.25, ["n7", "w1", "n3"]) { NewCount = 100 },
+            new("brand-new", 50, 0.5, 0.1, 0.9, 0.125, ["n2"]) { NewCount = 50 },
+            .. report.Groups.Skip(1).Select(ReportGroup.From),
+        ];
+        var cold = NewExamplesSummary.Of([("n7", 1.5, 0.4, 0.6), ("n2", 0.4, 0.5, 0.1), ("n3", 1.2, 0.3, 0.3)], [0.2, 0.25, 0.3], "new.csv");
+        var shown = HtmlReports.Prediction(input with { Groups = groups, NewExamples = cold });
+        var table = TableBody(shown, "group-table");
+        Assert.Equal(groups.Length, Regex.Count(table, "<tr>"));
+        Assert.Contains("<tr><td>wiki</td><td>700 (100 new)</td><td>0.9</td><td>0.7 to 1.1</td><td>25.0%</td><td class=\"l\">n7, w1, n3</td></tr>", table, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>brand-new</td><td>50 (50 new)</td>", table, StringComparison.Ordinal);
+        Assert.Contains("Most damaged source: <b>wiki</b>, expected 0.9 (90% interval 0.7 to 1.1); about 25% of its 700 examples (100 new) forgotten.", shown, StringComparison.Ordinal);
+        var chart = SvgElements().Matches(shown)[0].Value;
+        Assert.Contains(">wiki (700, 100 new)<", chart, StringComparison.Ordinal);
+        Assert.Contains(">brand-new (50, 50 new)<", chart, StringComparison.Ordinal);
+        Assert.Contains("<p id=\"new-examples\">New examples: <b>3</b> never measured on any task, predicted from their features (new.csv), so their intervals are wider (median std 1.6x the model's examples'); about 1 of them expected to be forgotten, counted in their groups but not in the total above; most forgotten: n7 (1.5), n3 (1.2), n2 (0.4).</p>", shown, StringComparison.Ordinal);
+        Assert.Contains("and for new examples the error of predicting theirs from their features", shown, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Prediction_TaskAgnostic_IsLabelledAndHeatmapIsOptional()
     {

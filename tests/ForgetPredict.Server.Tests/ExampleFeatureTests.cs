@@ -179,8 +179,8 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
         // When: the service is asked the same, with the last 100 chunks as new examples (and, to compare, without them).
         var observedJson = $"\"observed\": {{{string.Join(",", known.Select(j => string.Create(CultureInfo.InvariantCulture, $"\"{j}\": {z[3, j]:R}")))}}}";
         var answer = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json(
-            $"{{{observedJson}, \"everyExample\": true, \"groupBy\": \"source\", \"newExamples\": {NewExamples(ExampleFeatureFixture.Measured, 100, "emb4700.npy")}}}"))).JsonAsync();
-        var without = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json($"{{{observedJson}, \"groupBy\": \"source\"}}"))).JsonAsync();
+            $"{{{observedJson}, \"everyExample\": true, \"chart\": true, \"groupBy\": \"source\", \"newExamples\": {NewExamples(ExampleFeatureFixture.Measured, 100, "emb4700.npy")}}}"))).JsonAsync();
+        var without = await (await _client.PostAsync("/v1/models/grouped/predict", Http.Json($"{{{observedJson}, \"chart\": true, \"groupBy\": \"source\"}}"))).JsonAsync();
 
         // Then: the groups are the CLI's, to the bit, their new examples counted (the last 100 chunks are all python).
         var served = answer.GetProperty("groups").EnumerateArray().ToArray();
@@ -193,6 +193,10 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
         Assert.Equal(100, python.GetProperty("newCount").GetInt32());
         Assert.Equal(0, without.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "python").GetProperty("newCount").GetInt32());
         Assert.Equal(python.GetProperty("count").GetInt32() - 100, without.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "python").GetProperty("count").GetInt32());
+
+        // And: the group chart labels python with its new examples (it had been drawn without them); without new examples, no label says "new".
+        Assert.Contains($">python ({python.GetProperty("count").GetInt32():N0}, 100 new)<", answer.GetProperty("chartSvg").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(" new)", without.GetProperty("chartSvg").GetString(), StringComparison.Ordinal);
 
         // And: every new example carries its group, as the CLI's cold_examples do.
         Assert.Equal(cli.RootElement.GetProperty("cold_examples").EnumerateArray().Select(c => c.GetProperty("group").GetString()),
