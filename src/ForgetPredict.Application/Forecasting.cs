@@ -263,7 +263,15 @@ public sealed record ColdExampleForecast(string Id, double Predicted, double Std
 /// <param name="Predicted">Predicted forgetting (a probability for logistic models).</param>
 /// <param name="Std">Predictive standard deviation.</param>
 /// <param name="Probability">Probability that its forgetting exceeds the threshold.</param>
-public sealed record ForecastExample(int Example, string Id, string? Group, double Predicted, double Std, double Probability);
+public sealed record ForecastExample(int Example, string Id, string? Group, double Predicted, double Std, double Probability)
+{
+    /// <summary>
+    /// True for a new example (<see cref="Forecast.ColdExamples"/>, a cold column predicted from its features), which a group's
+    /// top list may hold beside the model's examples (<see cref="ForecastGroup.TopExamples"/>); false for one of the model's
+    /// examples. Its <see cref="Id"/> is then one of <see cref="Forecast.ColdExamples"/>, not of the model.
+    /// </summary>
+    public bool IsNew { get; init; }
+}
 
 /// <summary>A group's expected damage.</summary>
 /// <param name="Name">Group name.</param>
@@ -272,7 +280,8 @@ public sealed record ForecastExample(int Example, string Id, string? Group, doub
 /// <param name="Lower">Lower end of its 90% interval.</param>
 /// <param name="Upper">Upper end of its 90% interval.</param>
 /// <param name="Share">Expected share of its examples beyond the threshold.</param>
-/// <param name="TopExamples">Its most forgotten examples, most forgotten first.</param>
+/// <param name="TopExamples">Its most forgotten examples, most forgotten first: the model's examples and, when the group has new
+/// examples (<see cref="NewCount"/>), new ones too, each marked by <see cref="ForecastExample.IsNew"/>.</param>
 public sealed record ForecastGroup(string Name, int Count, double Mean, double Lower, double Upper, double Share, IReadOnlyList<ForecastExample> TopExamples)
 {
     /// <summary>
@@ -611,7 +620,7 @@ public static class Forecasting
             var half = s_z * Math.Sqrt(Math.Max(variance, 0));
             var expected = ((measured?.Share ?? 0) * members.Length) + newRows.Sum(c => cold[c].Probability);
             ForecastExample[] top = [.. (measured?.TopExamples ?? [])
-                .Concat(newRows.Select(c => new ForecastExample(offset + c, cold[c].Id, name, cold[c].Predicted, cold[c].Std, cold[c].Probability)))
+                .Concat(newRows.Select(c => new ForecastExample(offset + c, cold[c].Id, name, cold[c].Predicted, cold[c].Std, cold[c].Probability) { IsNew = true }))
                 .OrderByDescending(e => e.Predicted).ThenBy(e => e.Example)
                 .Take(request.TopPerGroup)];
             result.Add(new ForecastGroup(name, n, mean, mean - half, mean + half, expected / n, top) { NewCount = newRows.Count });

@@ -442,12 +442,19 @@ public sealed class ApplicationTests : IDisposable
             // Its top list is its most forgotten members, measured or new (a new one by its row after the model's examples).
             var expectedTop = measured.Select(e => (e.Id, e.Predicted)).Concat(cold.Select(c => (c.Id, c.Predicted))).OrderByDescending(e => e.Predicted).Take(request.TopPerGroup).Select(e => e.Id);
             Assert.Equal(expectedTop, g.TopExamples.Select(e => e.Id));
+
+            // And: each of them says whether it is new (one of the cold columns) or the model's.
+            Assert.Equal(g.TopExamples.Select(e => cold.Any(c => c.Id == e.Id)), g.TopExamples.Select(e => e.IsNew));
+            Assert.Equal(g.TopExamples.Select(e => e.Example >= 500), g.TopExamples.Select(e => e.IsNew));
         }
+
+        Assert.Contains(forecast.Groups, g => g.TopExamples.Any(e => e.IsNew));
+        Assert.Contains(forecast.Groups, g => g.TopExamples.Any(e => !e.IsNew));
 
         Assert.Equal(0, forecast.Groups.Single(g => g.Name == "b").NewCount);
         var fresh = forecast.Groups.Single(g => g.Name == "fresh");
         Assert.Equal(67, fresh.NewCount);
-        Assert.All(fresh.TopExamples, e => Assert.True(e.Example >= 500));
+        Assert.All(fresh.TopExamples, e => Assert.True(e.Example >= 500 && e.IsNew));
 
         // And: a group of new examples alone is no surer of its mean than its members' own errors allow: its interval is wider
         // than if their errors averaged out independently (mean variance / n), and no wider than one average member's.
@@ -470,10 +477,12 @@ public sealed class ApplicationTests : IDisposable
         var summary = Forecasting.Forecast(request with { Detail = ForecastDetail.Summary });
         Assert.Equal(forecast.Groups.Select(g => (g.Name, g.Count, g.NewCount, g.Mean, g.Lower, g.Upper)), summary.Groups.Select(g => (g.Name, g.Count, g.NewCount, g.Mean, g.Lower, g.Upper)));
         Assert.Equal(forecast.Groups.Select(g => g.Share), summary.Groups.Select(g => g.Share), (x, y) => Math.Abs(x - y) < 1e-5);
+        Assert.Equal(forecast.Groups.SelectMany(g => g.TopExamples.Select(e => (e.Id, e.IsNew))), summary.Groups.SelectMany(g => g.TopExamples.Select(e => (e.Id, e.IsNew))));
 
         // And: without labels (a front end that grouped only the model's examples) the new examples stay ungrouped, as before.
         var ungrouped = Forecasting.Forecast(request with { NewExamples = query });
         Assert.Equal(0, ungrouped.Groups.Sum(g => g.NewCount));
+        Assert.All(ungrouped.Groups.SelectMany(g => g.TopExamples), e => Assert.False(e.IsNew));
         Assert.All(ungrouped.ColdExamples, c => Assert.Null(c.Group));
     }
 
