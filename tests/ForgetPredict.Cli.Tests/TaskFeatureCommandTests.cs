@@ -371,10 +371,16 @@ public class TaskFeatureCommandTests
             Assert.Equal(members.Count(j => j >= known), g.GetProperty("new_count").GetInt32());
             Assert.Equal(members.Average(j => predicted[j]), g.GetProperty("mean").GetDouble(), 1e-12);
             Assert.Equal(members.Average(j => probability[j]), g.GetProperty("share").GetDouble(), 1e-12);
+
+            // Its top list marks, id by id, which examples are new (top_new, parallel to top_examples).
+            var top = g.GetProperty("top_examples").EnumerateArray().Select(e => int.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(top.Select(j => j >= known), g.GetProperty("top_new").EnumerateArray().Select(e => e.GetBoolean()));
         }
 
         Assert.Equal((600, 600), (groups["python"].GetProperty("count").GetInt32(), groups["python"].GetProperty("new_count").GetInt32()));
         Assert.Equal((600, 200), (groups["perl"].GetProperty("count").GetInt32(), groups["perl"].GetProperty("new_count").GetInt32()));
+        Assert.All(groups["python"].GetProperty("top_new").EnumerateArray(), e => Assert.True(e.GetBoolean()));
+        Assert.Contains(groups.Values, g => g.GetProperty("top_new").EnumerateArray().All(e => !e.GetBoolean()));
         Assert.Matches(@"\n  python +600 \(600 new\) ", output);
         Assert.Matches(@"\n  perl +600 \(200 new\) ", output);
         Assert.All(summary.RootElement.GetProperty("cold_examples").EnumerateArray(), c => Assert.Equal(source[int.Parse(c.GetProperty("example").GetString()!, System.Globalization.CultureInfo.InvariantCulture)], c.GetProperty("group").GetString()));

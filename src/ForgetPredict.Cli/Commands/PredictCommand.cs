@@ -183,6 +183,15 @@ internal static class PredictCommand
             }
 
             w.WriteEndArray();
+
+            // Parallel to top_examples: true where the id is a new example's (cold_examples), false where it is the model's.
+            w.WriteStartArray("top_new");
+            foreach (var e in g.TopExamples)
+            {
+                w.WriteBooleanValue(e.IsNew);
+            }
+
+            w.WriteEndArray();
             w.WriteEndObject();
         }
 
