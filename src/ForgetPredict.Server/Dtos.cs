@@ -212,6 +212,12 @@ public sealed record GroupDto(string Name, int Count, double Mean, double Lower,
 {
     /// <summary>How many of <see cref="Count"/> are new examples of <c>newExamples</c> (cold columns), predicted from their features.</summary>
     public int NewCount { get; init; }
+
+    /// <summary>
+    /// Parallel to <see cref="TopExamples"/>: true where the id is a new example's (one of <c>coldExamples</c>), false where it is
+    /// one of the model's examples (<see cref="ForgetPredict.Application.ForecastExample.IsNew"/>).
+    /// </summary>
+    public IReadOnlyList<bool> TopNew { get; init; } = [];
 }
 
 /// <summary>One example's forecast.</summary>

@@ -59,7 +59,11 @@ internal static class Forecaster
         }, request.EveryExample ? null : stored.Scanner(grouping));
         var examples = forecast.Top.Select((e, r) => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, r + 1)).ToArray();
         var everyExample = forecast.Report?.Examples.Select(e => new ExampleDto(e.Id, e.Group, e.Predicted, e.Std, e.Probability, e.Rank)).ToArray();
-        var groups = forecast.Groups.Select(g => new GroupDto(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, [.. g.TopExamples.Select(e => e.Id)]) { NewCount = g.NewCount }).ToArray();
+        var groups = forecast.Groups.Select(g => new GroupDto(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, [.. g.TopExamples.Select(e => e.Id)])
+        {
+            NewCount = g.NewCount,
+            TopNew = [.. g.TopExamples.Select(e => e.IsNew)],
+        }).ToArray();
         string? chart = null;
         if (request.Chart && groups.Length > 0)
         {

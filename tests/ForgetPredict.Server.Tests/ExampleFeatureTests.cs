@@ -191,6 +191,15 @@ public sealed class ExampleFeatureTests(ExampleFeatureFixture fixture) : IClassF
                 g.GetProperty("lower").GetDouble(), g.GetProperty("upper").GetDouble(), g.GetProperty("share").GetDouble())));
         var python = served.Single(g => g.GetProperty("name").GetString() == "python");
         Assert.Equal(100, python.GetProperty("newCount").GetInt32());
+
+        // And: each group's top list and which of its ids are new (topNew, parallel) are the CLI's top_examples and top_new;
+        // a new one is one of coldExamples, the others the model's; without new examples none is.
+        static string[] Ids(JsonElement g, string name) => [.. g.GetProperty(name).EnumerateArray().Select(e => e.GetString()!)];
+        static bool[] Flags(JsonElement g, string name) => [.. g.GetProperty(name).EnumerateArray().Select(e => e.GetBoolean())];
+        Assert.Equal(printed.SelectMany(g => Ids(g, "top_examples").Zip(Flags(g, "top_new"))), served.SelectMany(g => Ids(g, "topExamples").Zip(Flags(g, "topNew"))));
+        var coldIds = answer.GetProperty("coldExamples").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToHashSet();
+        Assert.All(served.SelectMany(g => Ids(g, "topExamples").Zip(Flags(g, "topNew"))), t => Assert.Equal(coldIds.Contains(t.First), t.Second));
+        Assert.All(without.GetProperty("groups").EnumerateArray(), g => Assert.Equal(Ids(g, "topExamples").Length, Flags(g, "topNew").Count(f => !f)));
         Assert.Equal(0, without.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "python").GetProperty("newCount").GetInt32());
         Assert.Equal(python.GetProperty("count").GetInt32() - 100, without.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "python").GetProperty("count").GetInt32());
 
