@@ -17,6 +17,23 @@ def charlm_d():
     return os.path.join(root, "data", "charlm-d")
 
 
+def assert_top_lists_are_found(test, p, examples=None):
+    """Every id of every group's top list is in p.examples (top_new False, the model's id kind) or p.cold_examples (top_new
+    True, text), in that group, most forgotten first. ``examples``: the model's every example, for a service answer, whose
+    ``examples`` are its top list alone."""
+    examples = p.examples if examples is None else examples
+    for name, row in p.groups.iterrows():
+        test.assertEqual(len(row["top_new"]), len(row["top_examples"]))
+        predicted = []
+        for example, is_new in zip(row["top_examples"], row["top_new"]):
+            frame = p.cold_examples if is_new else examples
+            test.assertIn(example, frame.index, (name, example, is_new))
+            test.assertIs(type(example), str if is_new else type(examples.index.tolist()[0]))  # the model's: as a list of its ids
+            test.assertEqual(frame.loc[example, "group"], name)
+            predicted.append(frame.loc[example, "predicted"])
+        test.assertEqual(predicted, sorted(predicted, reverse=True))
+
+
 class FeatureTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -175,6 +192,29 @@ class FeatureTests(unittest.TestCase):
         np.testing.assert_allclose(p.groups["mean"].sort_index(), by["predicted"].mean(), rtol=0, atol=1e-12)
         np.testing.assert_allclose(p.groups["share"].sort_index(), by["probability"].mean(), rtol=0, atol=1e-12)
         self.assertFalse(any("match no example" in w for w in p.summary["warnings"]))
+        assert_top_lists_are_found(self, p)
+
+    def test_every_top_example_of_a_group_is_found_where_it_lives_with_integer_ids(self):
+        # Integer chunk ids, every fifth chunk never measured: a group's top list mixes the model's chunks (int64, in
+        # p.examples) and new ones (text, in p.cold_examples); top_new says which. The whole list had been typed as the
+        # model's ids, so a new chunk (1905) was found in neither frame.
+        upstream = self.upstream.set_axis(self.upstream.index.astype(np.int64))
+        embedding = np.load(os.path.join(self.folder, "example_emb.npy"))
+        old = np.array([j for j in range(self.z.shape[1]) if j % 5 != 0])
+        new = np.array([j for j in range(self.z.shape[1]) if j % 5 == 0])
+        frame = pd.DataFrame(self.z[self.keep][:, old], index=self.frame.index, columns=upstream.index[old])
+        with fp.fit(frame, method="mf", seed=0, example_features=[upstream.iloc[old], embedding[old]],
+                    examples=upstream[["source"]], progress=False) as model:
+            cells = pd.Series(self.z[HELD_OUT, old[::130]], index=upstream.index[old[::130]])
+            p = model.predict(cells, group_by="source", example_features=[upstream, embedding[np.r_[old, new]]], progress=False)
+        self.assertEqual(p.examples.index.dtype, np.int64)
+        self.assertEqual(list(p.groups.columns[-2:]), ["top_examples", "top_new"])
+        assert_top_lists_are_found(self, p)
+        # Some group's top list holds a new chunk beside the model's (as javascript's [2353, '1905', 2283] did).
+        self.assertTrue(any(any(flags) and not all(flags) for flags in p.groups["top_new"]), p.groups[["top_examples", "top_new"]])
+        # The rule top_new follows: an id is new exactly when it is one of cold_examples.
+        for top, flags in zip(p.groups["top_examples"], p.groups["top_new"]):
+            self.assertEqual(flags, [str(e) in set(p.cold_examples.index) for e in top])
 
     def test_evaluate_curve_across_k_with_features(self):
         table = fp.evaluate(self.z, tasks=list(self.settings.index), methods=["example-mean", "mf"], test_rows=[0, 5, 12],

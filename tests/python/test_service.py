@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 import forgetpredict as fp
+from test_features import assert_top_lists_are_found
 from test_local import planted
 
 
@@ -302,6 +303,34 @@ class ServiceTests(unittest.TestCase):
         with self.assertRaises(fp.ServiceError) as caught:
             self.client.model("planted").predict(new_examples=[chunks.iloc[n:n + 2], emb[n:n + 2]])
         self.assertIn("was fitted without example features", caught.exception.message)
+
+    def test_a_groups_top_examples_are_found_where_they_live_with_integer_ids(self):
+        # charlm-d with integer chunk ids, every fifth chunk never measured, grouped by source: javascript's top list holds
+        # new chunk 1905 (text, in cold_examples) between the model's 2353 and 2283 (int64, in examples), as locally.
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "charlm-d")
+        z = np.load(os.path.join(data, "z.npy"))
+        chunks = pd.read_csv(os.path.join(data, "upstream.csv"), float_precision="round_trip").set_index("column")
+        emb = np.load(os.path.join(data, "example_emb.npy"))
+        old = np.array([j for j in range(z.shape[1]) if j % 5 != 0])
+        asked = np.array([j for j in range(1800, 2000) if j % 5 == 0])  # 40 new chunks (a body under the 1 MB limit)
+        rows = [i for i in range(z.shape[0]) if i != 5]
+        frame = pd.DataFrame(z[rows][:, old], columns=chunks.index[old])
+        settings = dict(method="mf", seed=0, example_features=[chunks.iloc[old], emb[old]], examples=chunks[["source"]], progress=False)
+        cells = pd.Series(z[5, old[::130]], index=chunks.index[old[::130]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", fp.EngineWarning)  # the metadata rows of the chunks not asked about
+            remote = self.client.fit(frame, name="d-int-ids", **settings)
+            answer = remote.predict(cells, group_by="source", new_examples=[chunks.iloc[asked], emb[asked]], top=1000)
+            with fp.fit(frame, **settings) as model:
+                local = model.predict(cells, group_by="source", example_features=[chunks.iloc[np.r_[old, asked]], emb[np.r_[old, asked]]], progress=False)
+        assert_top_lists_are_found(self, answer, examples=local.examples)  # the answer's examples: its top 1,000
+        on_top = [e for top, flags in zip(answer.groups["top_examples"], answer.groups["top_new"]) for e, f in zip(top, flags) if not f and e in answer.examples.index]
+        self.assertGreater(len(on_top), 10)
+        pd.testing.assert_frame_equal(answer.examples.loc[on_top, ["predicted", "group"]], local.examples.loc[on_top, ["predicted", "group"]], rtol=1e-9)
+        self.assertEqual(answer.groups.loc["javascript", "top_examples"], [2353, "1905", 2283])
+        self.assertEqual(answer.groups.loc["javascript", "top_new"], [False, True, False])
+        columns = ["count", "new_count", "top_examples", "top_new"]
+        pd.testing.assert_frame_equal(answer.groups[columns], local.groups[columns])
 
     def test_fit_of_a_matrix_with_an_unmeasured_example_warns_as_the_engine_does(self):
         gaps = self.frame.copy()

@@ -341,6 +341,22 @@ class Model:
         return args + self._group_args(group_by)
 
 
+def _top_lists(group: Dict, id_kind: str, cold_ids) -> Dict[str, list]:
+    """A group's top examples, each id typed by the frame that holds it, and ``top_new``, parallel: True for a new example's
+    id (text, as ``Prediction.cold_examples.index``), False for one of the model's (of the kind of ``Prediction.examples.index``).
+
+    The engine and the service say which ids are new (``top_new``, ``topNew``); an answer without it (an older engine or
+    service) is read by the rule it follows: a new example's id is one of ``cold_examples``, never one of the model's."""
+    ids = [str(i) for i in group.get("top_examples") or []]
+    new = group.get("top_new")
+    if new is None or len(new) != len(ids):
+        new = [i in cold_ids for i in ids]
+    new = [bool(n) for n in new]
+    # Only the model's ids take the model's kind: a new id beside them (text, say 'n7') must not turn them into text.
+    model_ids = iter(_io.typed_list([i for i, n in zip(ids, new) if not n], id_kind))
+    return {"top_examples": [i if n else next(model_ids) for i, n in zip(ids, new)], "top_new": new}
+
+
 class Prediction:
     """What a fine-tune will erase: ``examples`` (every example), ``groups`` (each group's expected damage), ``html`` (the report).
 
@@ -350,6 +366,16 @@ class Prediction:
     ``new_examples``), else empty; with groups, each with its ``group`` (its row of the example metadata, by id), and
     ``groups`` counts them in each group (``new_count`` of ``count``: their predictions enter the mean, share and top
     examples, their wider uncertainty the interval).
+
+    A group's ``top_examples`` (most forgotten first) may mix the model's examples and new ones; ``top_new``, parallel,
+    says which is which. An id whose ``top_new`` is False is in ``examples.index`` (of the kind the model's ids went in
+    with: an ``int64`` for integer ids), one whose ``top_new`` is True in ``cold_examples.index`` (text, as new examples'
+    ids always come back), so every id of a top list is found by::
+
+        for example, new in zip(p.groups.top_examples.iloc[0], p.groups.top_new.iloc[0]):
+            row = (p.cold_examples if new else p.examples).loc[example]
+
+    Without new examples ``top_new`` is all False and ``p.examples.loc[p.groups.top_examples.iloc[0]]`` works as before.
     """
 
     def __init__(self, examples: pd.DataFrame, summary: Dict, html: str, text: str = "", cold_examples: Optional[pd.DataFrame] = None,
@@ -359,9 +385,9 @@ class Prediction:
         self.summary = summary
         self.html = html
         self.text = text
-        # A group's top examples are ids of the kind of examples.index, so p.examples.loc[p.groups.top_examples.iloc[0]] works.
-        groups = [{**g, "top_examples": _io.typed_list(g.get("top_examples") or [], id_kind)} for g in summary.get("groups") or []]
-        self.groups = pd.DataFrame(groups, columns=["name", "count", "new_count", "mean", "lower", "upper", "share", "top_examples"]).set_index("name")
+        cold_ids = {str(i) for i in self.cold_examples.index}
+        groups = [{**g, **_top_lists(g, id_kind, cold_ids)} for g in summary.get("groups") or []]
+        self.groups = pd.DataFrame(groups, columns=["name", "count", "new_count", "mean", "lower", "upper", "share", "top_examples", "top_new"]).set_index("name")
         self.groups["new_count"] = self.groups["new_count"].fillna(0).astype(np.int64)
         self.threshold = summary.get("threshold")
         self.threshold_rule = summary.get("threshold_rule")

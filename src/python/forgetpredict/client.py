@@ -226,7 +226,9 @@ class RemoteModel:
         by their features in the forms given to :meth:`Client.fit`: a DataFrame indexed by the new examples' ids (or with
         an ``id`` column), an embedding (a 2-D array, one row per new example in the order of the first part's ids, or a
         dict of id to vector), a list of them in the order given to ``fit``, or a dict of the model's file names to them.
-        They come back as ``cold_examples`` (predicted, std, probability, cold), predicted from their features.
+        They come back as ``cold_examples`` (predicted, std, probability, cold), predicted from their features; with
+        ``group_by``, a group's ``top_examples`` may hold them beside the model's examples, and ``top_new`` (the answer's
+        ``topNew``) says which frame holds each id (:class:`Prediction`).
         """
         if top is not None:  # None: the engine's default
             _io.check_count("top", top, "how many of the most forgotten examples to list (0: none)", least=0)
@@ -250,7 +252,7 @@ class RemoteModel:
             "known_count": answer["knownCount"], "task_agnostic": answer["taskAgnostic"], "from_task_features": answer.get("fromTaskFeatures", False),
             "group_by": answer.get("groupBy"),
             "groups": [{"name": g["name"], "count": g["count"], "new_count": g.get("newCount", 0), "mean": g["mean"], "lower": g["lower"], "upper": g["upper"],
-                        "share": g["share"], "top_examples": g["topExamples"]} for g in answer["groups"]],
+                        "share": g["share"], "top_examples": g["topExamples"], "top_new": g.get("topNew")} for g in answer["groups"]],
             "warnings": said,
         }
         grouped = ["group"] if answer.get("groupBy") else []  # the new examples' groups, as locally
