@@ -20,7 +20,11 @@ namespace ForgetPredict.Data;
 ///  10 TASKFEATURECONSTANT int32 V, V x (int32 d, byte[d] flags, 1 where the view's column was constant over the training
 ///                   tasks): before section 6 or 8, with one entry per view and column of it. A constant column is left out
 ///                   of the encoding, so the views' total width (the d of the encoded training tasks) counts only the others.
-///                   Written only when a view has a constant column: files without it read as before (every column encoded).
+///                   Then, optionally (files written before it end the section with the flags): int32 K, K x view (as above:
+///                   block .. log flags) of the blocks left out because every column was constant over the training tasks
+///                   (ConstantViews: not used by the prior, kept to warn about a query that differs there; every column of
+///                   such a view is constant, its shift the training value). Written only when a view has a constant column
+///                   or a block was left out: files without it read as before (every column encoded, no block left out).
 ///  11 EXAMPLEFEATURECONSTANT as 10, for the example feature model's views: before section 7.
 /// </code>
 /// </remarks>
@@ -33,10 +37,14 @@ public static partial class ModelFile
     private const uint TagTaskFeatureConstant = 10;
     private const uint TagExampleFeatureConstant = 11;
 
-    // True when a view leaves out a constant column: the views' flags then go in section 10 or 11, before the views.
-    private static bool HasConstantColumns(IReadOnlyList<FeatureView> views) => views.Any(v => v.Width != v.Columns.Count);
+    // What section 10 or 11 holds: per view of the feature model its constant-column flags, and the blocks left out as constant.
+    private sealed record ConstantColumns(bool[][] Flags, FeatureView[] LeftOut);
 
-    private static void WriteConstantColumns(BinaryWriter w, IReadOnlyList<FeatureView> views)
+    // True when a view leaves out a constant column or a block was left out: section 10 or 11 then goes before the views.
+    private static bool HasConstantColumns(IReadOnlyList<FeatureView> views, IReadOnlyList<FeatureView> leftOut) =>
+        leftOut.Count > 0 || views.Any(v => v.EncodedWidth != v.Width);
+
+    private static void WriteConstantColumns(BinaryWriter w, IReadOnlyList<FeatureView> views, IReadOnlyList<FeatureView> leftOut)
     {
         w.Write(views.Count);
         foreach (var view in views)
@@ -47,9 +55,51 @@ public static partial class ModelFile
                 w.Write(flag);
             }
         }
+
+        // The blocks left out as constant; files written before they were kept end here.
+        if (leftOut.Count > 0)
+        {
+            w.Write(leftOut.Count);
+            foreach (var view in leftOut)
+            {
+                WriteView(w, view);
+            }
+        }
     }
 
-    private static bool[][] ReadConstantColumns(SpanReader r)
+    private static ConstantColumns ReadConstantColumns(SpanReader r)
+    {
+        var flags = ReadConstantFlags(r);
+        if (r.AtEnd)
+        {
+            return new ConstantColumns(flags, []);
+        }
+
+        var leftOut = new FeatureView[r.Count(8, 1 << 16)];
+        if (leftOut.Length == 0)
+        {
+            throw r.Fail("the constant columns give an empty list of blocks left out as constant (a file without any ends before it)");
+        }
+
+        for (var v = 0; v < leftOut.Length; v++)
+        {
+            // Every column of a block left out is constant: the view reads with every flag set, which refuses a log scale.
+            leftOut[v] = ReadView(r, all: true);
+            if (leftOut[..v].Any(o => string.Equals(o.BlockName, leftOut[v].BlockName, StringComparison.Ordinal) && o.Kind == leftOut[v].Kind))
+            {
+                throw r.Fail($"feature block '{leftOut[v].BlockName}' is given twice among the blocks left out as constant");
+            }
+        }
+
+        if (!r.AtEnd)
+        {
+            throw r.Fail("the constant columns section has bytes after the blocks left out as constant");
+        }
+
+        return new ConstantColumns(flags, leftOut);
+    }
+
+    private static bool[][] ReadConstantFlags(SpanReader r)
     {
         var views = new bool[r.Count(4, 1 << 16)][];
         for (var v = 0; v < views.Length; v++)
@@ -67,14 +117,14 @@ public static partial class ModelFile
     }
 
     // The flags section read before a feature model (null when the file has none) must describe its views one for one.
-    private static bool[]? ConstantFlags(SpanReader r, bool[][]? constant, int views, int view, string model)
+    private static bool[]? ConstantFlags(SpanReader r, ConstantColumns? constant, int views, int view, string model)
     {
-        if (constant is not null && constant.Length != views)
+        if (constant is not null && constant.Flags.Length != views)
         {
-            throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"the constant columns are given for {constant.Length} views; the {model} has {views}"));
+            throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"the constant columns are given for {constant.Flags.Length} views; the {model} has {views}"));
         }
 
-        return constant?[view];
+        return constant?.Flags[view];
     }
 
     private static void WriteTaskFeatureSpread(BinaryWriter w, TaskFeatureModelParts parts)
@@ -150,8 +200,9 @@ public static partial class ModelFile
         }
     }
 
-    // constant: the view's constant-column flags (section 10 or 11), or null for none.
-    private static FeatureView ReadView(SpanReader r, bool[]? constant)
+    // constant: the view's constant-column flags (section 10 or 11), or null for none; all: every column is constant (a block
+    // left out as constant).
+    private static FeatureView ReadView(SpanReader r, bool[]? constant = null, bool all = false)
     {
         var block = r.String();
         var kind = (FeatureKind)r.Int32();
@@ -161,6 +212,11 @@ public static partial class ModelFile
         }
 
         var d = r.Count(4, 1 << 20);
+        if (all)
+        {
+            constant = [.. Enumerable.Repeat(true, d)];
+        }
+
         if (constant is not null && constant.Length != d)
         {
             throw r.Fail(string.Create(CultureInfo.InvariantCulture, $"the constant columns of feature view '{block}' are given for {constant.Length} columns; it has {d}"));
@@ -184,7 +240,7 @@ public static partial class ModelFile
         return r.Guard(() => FeatureView.Restore(block, kind, columns, logScale, shift, scale, log, constant ?? new bool[d]));
     }
 
-    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model, bool combined, bool[][]? constant)
+    private static TaskFeatureModel ReadTaskFeatures(SpanReader r, IForgettingModel model, bool combined, ConstantColumns? constant)
     {
         FeatureView[] views;
         if (combined)
@@ -205,7 +261,7 @@ public static partial class ModelFile
             views = [ReadView(r, ConstantFlags(r, constant, 1, 0, "task feature model"))];
         }
 
-        var d = views.Sum(v => v.Width);
+        var d = views.Sum(v => v.EncodedWidth);
         var bandwidth = r.Double();
         var m = r.Count(8, 1 << 24);
         var p = r.Count(8, 1025);
@@ -228,6 +284,7 @@ public static partial class ModelFile
         return r.Guard(() => TaskFeatureModel.Restore(new TaskFeatureModelParts
         {
             Views = views,
+            ConstantViews = constant?.LeftOut ?? [],
             Bandwidth = bandwidth,
             TrainEncoded = encoded,
             Alpha = alpha,
@@ -254,7 +311,7 @@ public static partial class ModelFile
         WriteDoubles(w, parts.ExplainedShare);
     }
 
-    private static ExampleFeatureModel ReadExampleFeatures(SpanReader r, IForgettingModel model, bool[][]? constant)
+    private static ExampleFeatureModel ReadExampleFeatures(SpanReader r, IForgettingModel model, ConstantColumns? constant)
     {
         var count = r.Count(8, 1 << 16);
         var views = new FeatureView[count];
@@ -269,12 +326,13 @@ public static partial class ModelFile
             throw r.Fail("the example feature model does not match the model's example parameters");
         }
 
-        var weights = r.Doubles(((long)views.Sum(v => v.Width) + 1) * q);
+        var weights = r.Doubles(((long)views.Sum(v => v.EncodedWidth) + 1) * q);
         var errorVariance = r.Doubles(q);
         var explained = r.Doubles(q);
         return r.Guard(() => ExampleFeatureModel.Restore(factor, new ExampleFeatureModelParts
         {
             Views = views,
+            ConstantViews = constant?.LeftOut ?? [],
             Weights = weights,
             ErrorVariance = errorVariance,
             ExplainedShare = explained,

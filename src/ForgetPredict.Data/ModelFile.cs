@@ -58,7 +58,8 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             section 6 or 8; see ModelFile.TaskFeatures.cs); files without it keep the leave-one-out variances everywhere
 ///  10 TASKFEATURECONSTANT which columns of the task feature model's views were constant over the training tasks (left out
 ///             of the encoding; before section 6 or 8, only when there are some; see ModelFile.TaskFeatures.cs); files
-///             without it encode every column, as before
+///             without it encode every column, as before; it also holds the blocks left out because every column was constant
+///             (kept to warn about a query that differs there; files written before end the section without them)
 ///  11 EXAMPLEFEATURECONSTANT the same for the example feature model (before section 7)
 /// ids: byte implicit (1) or explicit (0); explicit: int32 count, count x string. string: int32 byte length, UTF-8.
 /// </code>
@@ -137,9 +138,9 @@ public static partial class ModelFile
 
             if (taskFeatures?.Parts is { } parts)
             {
-                if (HasConstantColumns(parts.Views))
+                if (HasConstantColumns(parts.Views, parts.ConstantViews))
                 {
-                    Section(w, TagTaskFeatureConstant, b => WriteConstantColumns(b, parts.Views));
+                    Section(w, TagTaskFeatureConstant, b => WriteConstantColumns(b, parts.Views, parts.ConstantViews));
                 }
 
                 Section(w, parts.Views.Count == 1 ? TagTaskFeatures : TagTaskFeaturesCombined, b => WriteTaskFeatures(b, parts));
@@ -151,9 +152,9 @@ public static partial class ModelFile
 
             if (exampleFeatures is not null)
             {
-                if (HasConstantColumns(exampleFeatures.Views))
+                if (HasConstantColumns(exampleFeatures.Views, exampleFeatures.ConstantViews))
                 {
-                    Section(w, TagExampleFeatureConstant, b => WriteConstantColumns(b, exampleFeatures.Views));
+                    Section(w, TagExampleFeatureConstant, b => WriteConstantColumns(b, exampleFeatures.Views, exampleFeatures.ConstantViews));
                 }
 
                 Section(w, TagExampleFeatures, b => WriteExampleFeatures(b, exampleFeatures.Parts));
@@ -429,7 +430,7 @@ public static partial class ModelFile
         Core.Features.TaskFeatureModel? taskFeatures = null;
         Core.Features.ExampleFeatureModel? exampleFeatures = null;
         var seen = new HashSet<uint>();
-        bool[][]? taskConstant = null, exampleConstant = null;
+        ConstantColumns? taskConstant = null, exampleConstant = null;
         while (!reader.AtEnd)
         {
             var tag = reader.UInt32();

@@ -73,7 +73,7 @@ public class ConstantFeatureModelFileTests
         // Then: the views' constant columns come back, and the priors (cold and with measured cells) and the new examples'
         // predictions are the fitted models', to the bit, and those of the models fitted without the columns.
         Assert.Equal(taskFeatures.Views.Select(v => string.Join(",", v.Constant.ToArray())), loaded.TaskFeatures!.Views.Select(v => string.Join(",", v.Constant.ToArray())));
-        Assert.Equal(exampleFeatures.Views.Select(v => (v.Width, string.Join(",", v.Constant.ToArray()))), loaded.ExampleFeatures!.Views.Select(v => (v.Width, string.Join(",", v.Constant.ToArray()))));
+        Assert.Equal(exampleFeatures.Views.Select(v => (v.EncodedWidth, string.Join(",", v.Constant.ToArray()))), loaded.ExampleFeatures!.Views.Select(v => (v.EncodedWidth, string.Join(",", v.Constant.ToArray()))));
         Assert.Contains(loaded.TaskFeatures.Views, v => v.Constant.Contains(true));
         Assert.Contains(loaded.ExampleFeatures.Views, v => v.Constant.Contains(true));
         int[] cells = [1, 7, 42];
@@ -126,7 +126,7 @@ public class ConstantFeatureModelFileTests
         // and std is the one it gave, to the bit.
         var view = Assert.Single(loaded.TaskFeatures.Views);
         Assert.Equal(["lr", "steps", "seed"], view.Columns);
-        Assert.Equal(3, view.Width);
+        Assert.Equal(3, view.EncodedWidth);
         Assert.DoesNotContain(true, view.Constant.ToArray());
         Assert.Equal(answered.Select(a => a[0]), mean);
         Assert.Equal(answered.Select(a => a[1]), std);
@@ -167,5 +167,58 @@ public class ConstantFeatureModelFileTests
         Assert.Contains("a constant-column flag is 2, not 0 or 1", Refusal(bytes, With(tagged, Flags(views, 2, 2))), StringComparison.Ordinal);
         Assert.Contains("section 10 appears twice", Refusal(bytes, sections.Take(tagged + 1).Select(s => s.Whole).Concat(sections.Skip(tagged).Select(s => s.Whole))), StringComparison.Ordinal);
         Assert.NotNull(ModelFile.Load(path).TaskFeatures);
+    }
+
+    // A view as sections 6 to 11 write it (block .. log flags).
+    private static byte[] ViewBytes(string block, FeatureKind kind, string[] columns, double[] shift, bool log)
+    {
+        static byte[] Text(string s) => [.. BitConverter.GetBytes(System.Text.Encoding.UTF8.GetByteCount(s)), .. System.Text.Encoding.UTF8.GetBytes(s)];
+        return [.. Text(block), .. BitConverter.GetBytes((int)kind), .. BitConverter.GetBytes(columns.Length), .. columns.SelectMany(Text), 0,
+            .. shift.SelectMany(BitConverter.GetBytes), .. columns.SelectMany(_ => BitConverter.GetBytes(1.0)), .. columns.Select(_ => (byte)(log ? 1 : 0))];
+    }
+
+    [Fact]
+    public void ModelFile_KeepsTheBlocksLeftOutAsConstant_ReadsFilesWithoutThem_AndRefusesInconsistentOnes()
+    {
+        // Given: feature models fitted with a one-level family and a one-level source (blocks left out as constant), saved.
+        var (model, tasks, taskFeatures, exampleFeatures, fresh) = Fitted(constant: true);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        ModelFile.Save(model, path, taskFeatures: taskFeatures, exampleFeatures: exampleFeatures);
+        var bytes = File.ReadAllBytes(path);
+        var sections = Sections(bytes);
+
+        // When: it is loaded; and as the release before wrote it (sections 10 and 11 end with the flags).
+        var loaded = ModelFile.Load(path);
+        byte[] FlagsOnly(uint tag, IReadOnlyList<FeatureView> views) => Section(tag, [.. BitConverter.GetBytes(views.Count), .. views.SelectMany(v => BitConverter.GetBytes(v.Width).Concat(v.Constant.ToArray().Select(f => (byte)(f ? 1 : 0))))]);
+        var before = Path.Combine(RepoPaths.NewTempFolder(), "before.fpm");
+        var payload = sections.SelectMany(s => s.Tag switch { 10 => FlagsOnly(10, taskFeatures.Views), 11 => FlagsOnly(11, exampleFeatures.Views), _ => s.Whole }).ToArray();
+        File.WriteAllBytes(before, [.. bytes[..12], .. BitConverter.GetBytes((long)payload.Length), .. payload, .. System.Security.Cryptography.SHA256.HashData(payload)]);
+        var old = ModelFile.Load(before);
+
+        // Then: the kept blocks come back with their levels, and the priors and new examples' predictions are the same to the
+        // bit with them as without (the file of the release before reads, with none kept).
+        Assert.Equal(["family"], loaded.TaskFeatures!.ConstantViews.Select(v => v.BlockName));
+        Assert.Equal([("source", "source=web", 1.0)], loaded.ExampleFeatures!.ConstantViews.Select(v => (v.BlockName, v.Columns.Single(), v.Shift[0])));
+        Assert.Empty(old.TaskFeatures!.ConstantViews);
+        Assert.Empty(old.ExampleFeatures!.ConstantViews);
+        Assert.Equal(loaded.TaskFeatures.Prior(tasks, 3).Mean.ToArray(), old.TaskFeatures.Prior(tasks, 3).Mean.ToArray());
+        Assert.Equal(loaded.TaskFeatures.Prior(tasks, 3).Covariance.ToArray(), old.TaskFeatures.Prior(tasks, 3).Covariance.ToArray());
+        var (a, b) = (new double[5], new double[5]);
+        var (c, d) = (new double[5], new double[5]);
+        loaded.ExampleFeatures.PredictNewExamples(((FactorModel)loaded.Model).FoldIn([0, 1], [0.1, 0.2]), fresh, a, b);
+        old.ExampleFeatures.PredictNewExamples(((FactorModel)old.Model).FoldIn([0, 1], [0.1, 0.2]), fresh, c, d);
+        Assert.Equal([.. a, .. b], [.. c, .. d]);
+
+        // And: kept blocks read on a log scale, of a block the model uses, given twice or as an empty list, or followed by
+        // other bytes, are refused, saying what.
+        var flags = FlagsOnly(11, exampleFeatures.Views)[12..];
+        IEnumerable<byte[]> With(byte[] trailer) => sections.Select(s => s.Tag == 11 ? Section(11, [.. flags, .. trailer]) : s.Whole);
+        var source = ViewBytes("source", FeatureKind.Categorical, ["source=web"], [1], log: false);
+        Assert.Contains("both constant (left out) and read on a log scale", Refusal(bytes, With([.. BitConverter.GetBytes(1), .. ViewBytes("source", FeatureKind.Categorical, ["source=web"], [1], log: true)])), StringComparison.Ordinal);
+        Assert.Contains("'loss.csv' is both used by the model and left out as constant", Refusal(bytes, With([.. BitConverter.GetBytes(1), .. ViewBytes("loss.csv", FeatureKind.Numeric, ["loss", "seed"], [0.5, 3], log: false)])), StringComparison.Ordinal);
+        Assert.Contains("feature block 'source' is given twice among the blocks left out as constant", Refusal(bytes, With([.. BitConverter.GetBytes(2), .. source, .. source])), StringComparison.Ordinal);
+        Assert.Contains("an empty list of blocks left out as constant", Refusal(bytes, With(BitConverter.GetBytes(0))), StringComparison.Ordinal);
+        Assert.Contains("bytes after the blocks left out as constant", Refusal(bytes, With([.. BitConverter.GetBytes(1), .. source, 7])), StringComparison.Ordinal);
+        Assert.NotNull(ModelFile.Load(path).ExampleFeatures);
     }
 }

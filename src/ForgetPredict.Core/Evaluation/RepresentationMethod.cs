@@ -152,13 +152,13 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
     }
 
     // The blocks that count in the kernel's average: those with a column that varies over the training tasks (at least 1).
-    private static int Informative(FeatureView[] views) => Math.Max(views.Count(v => v.Width > 0), 1);
+    private static int Informative(FeatureView[] views) => Math.Max(views.Count(v => v.EncodedWidth > 0), 1);
 
     // Every block encoded as given (standardised) and concatenated: entities x total width.
     private static double[] Encode(FeatureSet set, out FeatureView[] views)
     {
         views = FeatureView.AsGiven(set.Blocks);
-        var width = views.Sum(v => v.Width);
+        var width = views.Sum(v => v.EncodedWidth);
         var result = new double[set.Count * width];
         var scales = FeatureView.BalancedScales(views);
         for (var i = 0; i < set.Count; i++)
@@ -174,7 +174,7 @@ public sealed class RepresentationMethod(FeatureSet taskFeatures, FeatureSet exa
     private static double[] ExampleBasis(FeatureSet examples, int n, int components)
     {
         var views = FeatureView.AsGiven(examples.Blocks);
-        var width = views.Sum(v => v.Width);
+        var width = views.Sum(v => v.EncodedWidth);
         var rows = new ChunkedRows(views, examples.Blocks, n);
         var (gram, _) = rows.CentredGram(new double[width], [], [], 0);
         var eigen = SymmetricEigen.Decompose(gram, width, computeVectors: true);

@@ -14,7 +14,7 @@ internal sealed class ChunkedRows(FeatureView[] views, IReadOnlyList<FeatureBloc
 
     private readonly double[] _scales = FeatureView.BalancedScales(views);
 
-    private readonly int _width = views.Sum(v => v.Width);
+    private readonly int _width = views.Sum(v => v.EncodedWidth);
 
     private readonly int _partitions = Math.Clamp(count / 4096, 1, 4);
 

@@ -61,10 +61,19 @@ public sealed class ExampleFeatureModel
     /// <summary>The views of the feature blocks, in the order the regression uses them: every one must be given for new examples.</summary>
     public IReadOnlyList<FeatureView> Views { get; }
 
+    /// <summary>
+    /// The views of the blocks whose every column had one value over the measured examples (a categorical column with one
+    /// level): they carry no information, so the regression leaves them out and a new example need not give them. Each keeps
+    /// its columns and their training values (<see cref="FeatureView.Shift"/>), so a new example that differs there (a new
+    /// source) can be warned about. Empty when every block varies.
+    /// </summary>
+    public IReadOnlyList<FeatureView> ConstantViews { get; private init; } = [];
+
     /// <summary>The parts a model file stores (the model itself is stored beside them): copies, so changing them never changes the model.</summary>
     public ExampleFeatureModelParts Parts => new()
     {
         Views = Views,
+        ConstantViews = ConstantViews,
         Weights = [.. _weights],
         ErrorVariance = [.. _errorVariance],
         ExplainedShare = [.. ExplainedShare],
@@ -77,15 +86,20 @@ public sealed class ExampleFeatureModel
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(parts);
         var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
-        var width = parts.Views.Sum(v => v.Width);
-        if (parts.Views.Count == 0 || parts.Views.Any(v => v.Width == 0) || parts.Weights.Length != (width + 1) * q || parts.ErrorVariance.Length != q || parts.ExplainedShare.Length != q
+        var width = parts.Views.Sum(v => v.EncodedWidth);
+        if (parts.Views.Count == 0 || parts.Views.Any(v => v.EncodedWidth == 0) || parts.Weights.Length != (width + 1) * q || parts.ErrorVariance.Length != q || parts.ExplainedShare.Length != q
             || !TensorPrimitives.IsFiniteAll<double>(parts.Weights) || parts.ErrorVariance.Any(v => !(v >= 0) || double.IsInfinity(v)))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"Example feature model parts are inconsistent ({parts.Views.Count} views of width {width}, none of which may have every column constant, {parts.Weights.Length} weights, {parts.ErrorVariance.Length} variances, {q} example parameters)."), nameof(parts));
         }
 
-        return new ExampleFeatureModel(model, [.. parts.Views], width, [.. parts.Weights], [.. parts.ErrorVariance]) { ExplainedShare = Array.AsReadOnly<double>([.. parts.ExplainedShare]) };
+        FeatureView.CheckConstantViews(parts.ConstantViews, parts.Views, nameof(parts));
+        return new ExampleFeatureModel(model, [.. parts.Views], width, [.. parts.Weights], [.. parts.ErrorVariance])
+        {
+            ExplainedShare = Array.AsReadOnly<double>([.. parts.ExplainedShare]),
+            ConstantViews = Array.AsReadOnly<FeatureView>([.. parts.ConstantViews]),
+        };
     }
 
     /// <summary>
@@ -114,10 +128,10 @@ public sealed class ExampleFeatureModel
             aligned = aligned.Select(measured);
         }
 
-        // A block whose every column is constant over the measured examples carries no information: left out, as if not given
-        // (a view leaves out its constant columns itself).
+        // A block whose every column is constant over the measured examples carries no information: left out of the regression,
+        // as if not given (a view leaves out its constant columns itself), but kept to warn about a new example that differs there.
         var given = FeatureView.AsGiven(aligned.Blocks);
-        var informative = Enumerable.Range(0, given.Length).Where(b => given[b].Width > 0).ToArray();
+        var informative = Enumerable.Range(0, given.Length).Where(b => given[b].EncodedWidth > 0).ToArray();
         if (informative.Length == 0)
         {
             throw new ArgumentException(
@@ -128,7 +142,7 @@ public sealed class ExampleFeatureModel
         var views = informative.Select(b => given[b]).ToArray();
         FeatureBlock[] blocks = [.. informative.Select(b => aligned.Blocks[b])];
         var n = measured.Length;
-        var width = views.Sum(v => v.Width);
+        var width = views.Sum(v => v.EncodedWidth);
         var q = (model.HasExampleBias ? 1 : 0) + model.Rank;
         var targets = new double[q * n];
         var all = model.ExampleCount;
@@ -228,7 +242,11 @@ public sealed class ExampleFeatureModel
             explained[k] = total[k] > 0 ? Math.Max(0, 1 - (errorVariance[k] / total[k])) : 0;
         }
 
-        return new ExampleFeatureModel(model, views, width, weights, errorVariance) { ExplainedShare = Array.AsReadOnly(explained) };
+        return new ExampleFeatureModel(model, views, width, weights, errorVariance)
+        {
+            ExplainedShare = Array.AsReadOnly(explained),
+            ConstantViews = Array.AsReadOnly(given.Where(v => v.EncodedWidth == 0).ToArray()),
+        };
     }
 
     /// <summary>
@@ -469,7 +487,7 @@ public sealed class ExampleFeatureModel
         {
             var view = _views[v];
             var raw = blocks[v].Row(row);
-            var encoded = new double[view.Width];
+            var encoded = new double[view.EncodedWidth];
             view.Encode(raw, encoded);
             for (var e = 0; e < encoded.Length; e++)
             {
@@ -556,6 +574,12 @@ public sealed record ExampleFeatureModelParts
 {
     /// <summary>The views of the feature blocks, in order.</summary>
     public required IReadOnlyList<FeatureView> Views { get; init; }
+
+    /// <summary>
+    /// The views of the blocks left out because every column was constant over the measured examples (see
+    /// <see cref="ExampleFeatureModel.ConstantViews"/>); empty when there are none (and in files written before they were kept).
+    /// </summary>
+    public IReadOnlyList<FeatureView> ConstantViews { get; init; } = [];
 
     /// <summary>Ridge weights ((d + 1) x q, the intercept last).</summary>
     public required double[] Weights { get; init; }

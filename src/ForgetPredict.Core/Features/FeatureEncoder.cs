@@ -49,10 +49,18 @@ public sealed class FeatureView
     public bool LogScale { get; }
 
     /// <summary>
-    /// Number of encoded columns: the block's columns (<see cref="Columns"/>) less those constant over the training rows
-    /// (<see cref="Constant"/>); 0 when every column is constant.
+    /// Number of the block's columns (<see cref="Columns"/>): the length of a raw row <see cref="Encode"/> reads and of
+    /// <see cref="Shift"/>, <see cref="Scale"/>, <see cref="Log"/> and <see cref="Constant"/>. The encoded row can be narrower:
+    /// see <see cref="EncodedWidth"/>.
     /// </summary>
-    public int Width => _encoded.Length;
+    public int Width => _constant.Length;
+
+    /// <summary>
+    /// Number of encoded columns: the block's columns (<see cref="Width"/>) less those constant over the training rows
+    /// (<see cref="Constant"/>); 0 when every column is constant. The length of the row <see cref="Encode"/> writes, and the
+    /// width that weighs the block when several are concatenated.
+    /// </summary>
+    public int EncodedWidth => _encoded.Length;
 
     /// <summary>A short description, e.g. "tasks.csv (log)".</summary>
     public string Description => LogScale ? $"{BlockName} (log)" : BlockName;
@@ -68,7 +76,7 @@ public sealed class FeatureView
 
     /// <summary>
     /// Per-column flag: true where the column had one value over the training rows (its <see cref="Shift"/>). Such a column
-    /// carries no information, so the encoding leaves it out: it counts neither in <see cref="Width"/> nor in a kernel.
+    /// carries no information, so the encoding leaves it out: it counts neither in <see cref="EncodedWidth"/> nor in a kernel.
     /// </summary>
     public ReadOnlySpan<bool> Constant => _constant;
 
@@ -114,7 +122,7 @@ public sealed class FeatureView
 
     /// <summary>
     /// Encodes one entity's raw block row (one value per column of <see cref="Columns"/>) into <paramref name="destination"/>
-    /// (length <see cref="Width"/>): every column but the <see cref="Constant"/> ones, whose values are not read.
+    /// (length <see cref="EncodedWidth"/>): every column but the <see cref="Constant"/> ones, whose values are not read.
     /// </summary>
     /// <exception cref="ArgumentException">A column read on a log scale is not above 0.</exception>
     public void Encode(ReadOnlySpan<double> raw, Span<double> destination)
@@ -138,6 +146,31 @@ public sealed class FeatureView
         }
     }
 
+    /// <summary>
+    /// Refuses views kept for blocks left out as constant (a feature model's <c>ConstantViews</c>) that are not: a view with a
+    /// column that varied, with no column, or of a block the model also uses.
+    /// </summary>
+    /// <exception cref="ArgumentException">One of them is not a view of a block constant over the training rows.</exception>
+    internal static void CheckConstantViews(IReadOnlyList<FeatureView> constant, IReadOnlyList<FeatureView> used, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(constant, parameter);
+        foreach (var view in constant)
+        {
+            if (view is null || view.Width == 0 || view.EncodedWidth != 0)
+            {
+                throw new ArgumentException(
+                    view is null ? "A view of a block left out as constant is missing."
+                        : $"The view of '{view.BlockName}', kept as a block left out because every column was constant over the training rows, has {view.Width} columns of which {view.EncodedWidth} vary; such a view needs at least one column and none that varies.",
+                    parameter);
+            }
+
+            if (used.Any(u => u is not null && string.Equals(u.BlockName, view.BlockName, StringComparison.Ordinal) && u.Kind == view.Kind))
+            {
+                throw new ArgumentException($"Feature block '{view.BlockName}' is both used by the model and left out as constant.", parameter);
+            }
+        }
+    }
+
     /// <summary>The block column (index into <see cref="Columns"/>) that encoded column <paramref name="encoded"/> holds.</summary>
     internal int ColumnOf(int encoded) => _encoded[encoded];
 
@@ -148,7 +181,7 @@ public sealed class FeatureView
     /// Per view 1 / sqrt(width) (its encoded width: constant columns do not count; 1 for a view with none left): the scales
     /// under which blocks of any width weigh the same when several are concatenated.
     /// </summary>
-    internal static double[] BalancedScales(IReadOnlyList<FeatureView> views) => [.. views.Select(v => v.Width == 0 ? 1 : 1 / Math.Sqrt(v.Width))];
+    internal static double[] BalancedScales(IReadOnlyList<FeatureView> views) => [.. views.Select(v => v.EncodedWidth == 0 ? 1 : 1 / Math.Sqrt(v.EncodedWidth))];
 
     /// <summary>
     /// Encodes one entity's row of each view's block (view b encodes <paramref name="blocks"/>[b]) into consecutive segments of
@@ -159,14 +192,14 @@ public sealed class FeatureView
         var offset = 0;
         for (var b = 0; b < views.Count; b++)
         {
-            var segment = destination.Slice(offset, views[b].Width);
+            var segment = destination.Slice(offset, views[b].EncodedWidth);
             views[b].Encode(blocks[b].Row(row), segment);
             if (scales[b] != 1)
             {
                 TensorPrimitives.Multiply(segment, scales[b], segment);
             }
 
-            offset += views[b].Width;
+            offset += views[b].EncodedWidth;
         }
     }
 
@@ -314,14 +347,14 @@ public sealed class FeatureView
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, block.Count);
         if (Kind == FeatureKind.Embedding)
         {
-            if (block.Width != Columns.Count || Width == 0)
+            if (block.Width != Columns.Count || EncodedWidth == 0)
             {
                 return [];
             }
 
-            var encoded = new double[Width];
+            var encoded = new double[EncodedWidth];
             Encode(block.Row(row), encoded);
-            var rms = Math.Sqrt(TensorPrimitives.SumOfSquares<double>(encoded) / Width);
+            var rms = Math.Sqrt(TensorPrimitives.SumOfSquares<double>(encoded) / EncodedWidth);
             return rms > limit ? [(BlockName, double.NaN, rms)] : [];
         }
 
@@ -346,15 +379,16 @@ public sealed class FeatureView
         return far;
     }
 
-    /// <summary>Encodes every row of a block (count x Width, row-major).</summary>
+    /// <summary>Encodes every row of a block (count x <see cref="EncodedWidth"/>, row-major).</summary>
     public double[] EncodeAll(FeatureBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
         var count = block.Count;
-        var result = new double[count * Width];
+        var width = EncodedWidth;
+        var result = new double[count * width];
         for (var i = 0; i < count; i++)
         {
-            Encode(block.Row(i), result.AsSpan(i * Width, Width));
+            Encode(block.Row(i), result.AsSpan(i * width, width));
         }
 
         return result;

@@ -42,6 +42,12 @@ public sealed record TaskFeatureModelParts
     /// </summary>
     public required IReadOnlyList<FeatureView> Views { get; init; }
 
+    /// <summary>
+    /// The views of the blocks left out because every column was constant over the training tasks (see
+    /// <see cref="TaskFeatureModel.ConstantViews"/>); empty when there are none (and in files written before they were kept).
+    /// </summary>
+    public IReadOnlyList<FeatureView> ConstantViews { get; init; } = [];
+
     /// <summary>Bandwidth of the Gaussian kernel in standardised units; 0 for the linear kernel.</summary>
     public required double Bandwidth { get; init; }
 
@@ -149,7 +155,7 @@ public sealed class TaskFeatureModel
         _views = views;
         Views = Array.AsReadOnly(views);
         _viewWeights = ViewWeights(views);
-        _width = views.Sum(v => v.Width);
+        _width = views.Sum(v => v.EncodedWidth);
         Kernel = kernel;
         _trainEncoded = trainEncoded;
         _alpha = alpha;
@@ -167,6 +173,14 @@ public sealed class TaskFeatureModel
     /// features must hold a block like each of them.
     /// </summary>
     public IReadOnlyList<FeatureView> Views { get; }
+
+    /// <summary>
+    /// The views of the blocks whose every column had one value over the training tasks (every task of one family): they
+    /// carry no information, so no candidate uses them and a query need not give them. Each keeps its columns and their
+    /// training values (<see cref="FeatureView.Shift"/>), so a task that differs there (another family) can be warned about.
+    /// Empty when every block varies.
+    /// </summary>
+    public IReadOnlyList<FeatureView> ConstantViews { get; private init; } = [];
 
     /// <summary>The chosen kernel.</summary>
     internal KernelSpec Kernel { get; }
@@ -188,6 +202,7 @@ public sealed class TaskFeatureModel
     {
         // Copies: changing the parts never changes the model.
         Views = Views,
+        ConstantViews = ConstantViews,
         Bandwidth = Kernel.Bandwidth,
         TrainEncoded = [.. _trainEncoded],
         Alpha = [.. _alpha],
@@ -208,9 +223,9 @@ public sealed class TaskFeatureModel
         ArgumentNullException.ThrowIfNull(parts);
         ArgumentNullException.ThrowIfNull(parts.Views);
         var p = parts.Fallback.Dimension;
-        var d = parts.Views.Sum(v => v.Width);
+        var d = parts.Views.Sum(v => v.EncodedWidth);
         var m = parts.TrainEncoded.Length / Math.Max(d, 1);
-        if (parts.Views.Count == 0 || parts.Views.Any(v => v.Width == 0) || parts.PriorMean.Length != p || parts.Basis.Length != p * p || parts.FeatureVariances.Length != p || parts.OwnVariances.Length != p
+        if (parts.Views.Count == 0 || parts.Views.Any(v => v.EncodedWidth == 0) || parts.PriorMean.Length != p || parts.Basis.Length != p * p || parts.FeatureVariances.Length != p || parts.OwnVariances.Length != p
             || parts.TrainEncoded.Length != m * d || parts.Alpha.Length != m * p || m < 2 || !(parts.Bandwidth >= 0)
             || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.TrainEncoded) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(parts.Alpha)
             || parts.FeatureVariances.Concat(parts.OwnVariances).Concat(parts.Basis).Concat(parts.PriorMean).Any(v => !double.IsFinite(v))
@@ -220,8 +235,12 @@ public sealed class TaskFeatureModel
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Task feature model parts are inconsistent (p = {p}, {parts.Views.Count} views of width {d} (none may be 0: a view with every column constant is not used), {parts.TrainEncoded.Length} encoded values, {parts.Alpha.Length} weights, {parts.Penalties.Length} penalties and {parts.Spread.Length} spreads, which must be finite and not negative)."), nameof(parts));
         }
 
+        FeatureView.CheckConstantViews(parts.ConstantViews, parts.Views, nameof(parts));
         return new TaskFeatureModel([.. parts.Views], new KernelSpec(parts.Bandwidth), [.. parts.TrainEncoded], [.. parts.Alpha], [.. parts.PriorMean], [.. parts.Basis], [.. parts.FeatureVariances],
-            [.. parts.OwnVariances], parts.Fallback, parts.Report, m, [.. parts.Penalties], [.. parts.Spread]);
+            [.. parts.OwnVariances], parts.Fallback, parts.Report, m, [.. parts.Penalties], [.. parts.Spread])
+        {
+            ConstantViews = Array.AsReadOnly<FeatureView>([.. parts.ConstantViews]),
+        };
     }
 
     /// <summary>
@@ -306,12 +325,13 @@ public sealed class TaskFeatureModel
         // so the result does not depend on the thread count.
         var kernels = KernelSpec.All(s_bandwidths).ToArray();
         var views = CandidateViews(aligned.Blocks).ToArray();
+        var constantViews = Array.AsReadOnly(FeatureView.AsGiven(aligned.Blocks).Where(v => v.EncodedWidth == 0).ToArray());
         var encodings = new double[views.Length][];
         var grams = new double[views.Length][][];
         Parallel.For(0, views.Length, parallel, v =>
         {
             encodings[v] = EncodeAll(views[v].Views, views[v].Blocks, m);
-            grams[v] = KernelSpec.Grams(kernels, encodings[v], m, views[v].Views.Sum(w => w.Width));
+            grams[v] = KernelSpec.Grams(kernels, encodings[v], m, views[v].Views.Sum(w => w.EncodedWidth));
         });
         var choices = new Choice[views.Length * kernels.Length];
         Parallel.For(0, choices.Length, parallel, t => choices[t] = Evaluate(grams[t / kernels.Length][t % kernels.Length], z, plain, metric, m, p, minimumGain));
@@ -334,7 +354,7 @@ public sealed class TaskFeatureModel
         if (best is null)
         {
             var none = new TaskFeatureReport(false, "none", 1, new double[p], ordered);
-            return new TaskFeatureModel([], KernelSpec.Linear, [], [], prior.Mean.ToArray(), basis, [], [], prior, none, m, [], []);
+            return new TaskFeatureModel([], KernelSpec.Linear, [], [], prior.Mean.ToArray(), basis, [], [], prior, none, m, [], []) { ConstantViews = constantViews };
         }
 
         // Prior covariance: per component the leave-one-out error variance of its prediction, or the model's own variance.
@@ -364,7 +384,10 @@ public sealed class TaskFeatureModel
         var ownVariances = eigen.Values.Select(v => Math.Max(v, 0)).ToArray();
         var gramEigen = GramEigen(best.Gram!, m);
         var spread = Spread(gramEigen, best.Loo, best.Lambdas, m, p);
-        return new TaskFeatureModel(best.Views!, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, variances, ownVariances, prior, report, m, best.Lambdas, spread, gramEigen);
+        return new TaskFeatureModel(best.Views!, best.Kernel!, best.Encoded!, best.Alpha, prior.Mean.ToArray(), basis, variances, ownVariances, prior, report, m, best.Lambdas, spread, gramEigen)
+        {
+            ConstantViews = constantViews,
+        };
     }
 
     /// <summary>
@@ -917,10 +940,11 @@ public sealed class TaskFeatureModel
 
     // The candidate view sets: each block's views alone, then (given several blocks) all blocks together, once with every view
     // as given and once with numeric blocks on a log scale where they allow it. A block whose every column is constant over the
-    // training tasks carries no information and is left out, as if it had not been given.
+    // training tasks carries no information and is left out, as if it had not been given (the model keeps its view in
+    // ConstantViews, to warn about a query that differs there).
     private static IEnumerable<(FeatureView[] Views, FeatureBlock[] Blocks)> CandidateViews(IReadOnlyList<FeatureBlock> given)
     {
-        var informative = given.Select(b => (Block: b, Views: FeatureView.Candidates(b).ToArray())).Where(b => b.Views[0].Width > 0).ToArray();
+        var informative = given.Select(b => (Block: b, Views: FeatureView.Candidates(b).ToArray())).Where(b => b.Views[0].EncodedWidth > 0).ToArray();
         var blocks = informative.Select(b => b.Block).ToArray();
         var perBlock = informative.Select(b => b.Views).ToArray();
         for (var b = 0; b < perBlock.Length; b++)
@@ -955,14 +979,14 @@ public sealed class TaskFeatureModel
             return [.. views.Select(_ => 1.0)];
         }
 
-        double total = views.Sum(v => v.Width);
-        return [.. views.Select(v => Math.Sqrt(total / (views.Length * (double)v.Width)))];
+        double total = views.Sum(v => v.EncodedWidth);
+        return [.. views.Select(v => Math.Sqrt(total / (views.Length * (double)v.EncodedWidth)))];
     }
 
     // Every training task's features in the views (M x total width), view b encoding blocks[b].
     private static double[] EncodeAll(FeatureView[] views, FeatureBlock[] blocks, int count)
     {
-        var width = views.Sum(v => v.Width);
+        var width = views.Sum(v => v.EncodedWidth);
         var weights = ViewWeights(views);
         var result = new double[count * width];
         for (var i = 0; i < count; i++)

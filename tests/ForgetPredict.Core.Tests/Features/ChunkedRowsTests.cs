@@ -14,7 +14,7 @@ public class ChunkedRowsTests
         var embedding = Enumerable.Range(0, n * 4).Select(_ => random.NextDouble() - 0.5).ToArray();
         var set = new FeatureSet(IdList.Implicit(n), [new FeatureBlock("a", FeatureKind.Numeric, ["x", "y"], numeric), new FeatureBlock("b", FeatureKind.Embedding, ["e0", "e1", "e2", "e3"], embedding)]);
         var views = FeatureView.AsGiven(set.Blocks);
-        var width = views.Sum(v => v.Width);
+        var width = views.Sum(v => v.EncodedWidth);
         var scales = FeatureView.BalancedScales(views);
         var x = new double[n * width];
         for (var j = 0; j < n; j++)

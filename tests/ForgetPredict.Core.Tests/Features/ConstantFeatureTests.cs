@@ -43,7 +43,7 @@ public class ConstantFeatureTests
             // stds, to the bit; the views leave the constant columns out (the one-level file entirely).
             Assert.Equal(plain.Report.Chosen, fitted.Report.Chosen);
             Assert.Equal(plain.Report.Candidates, fitted.Report.Candidates);
-            Assert.Equal(plain.Views.Select(v => (v.BlockName, v.Width)), fitted.Views.Select(v => (v.BlockName, v.Width)));
+            Assert.Equal(plain.Views.Select(v => (v.BlockName, v.EncodedWidth)), fitted.Views.Select(v => (v.BlockName, v.EncodedWidth)));
             Assert.Equal(plain.Views.Select(v => v.Columns.Count + (v.BlockName == "split" ? 0 : 1)), fitted.Views.Select(v => v.Columns.Count));
             foreach (var t in test)
             {
@@ -94,7 +94,7 @@ public class ConstantFeatureTests
         var fitted = TaskFeatureModel.Fit(model, features);
         var settings = fitted.Views.Single(v => v.BlockName == "tasks.csv");
         Assert.Equal([false, true], settings.Constant.ToArray());
-        Assert.Equal(1, settings.Width);
+        Assert.Equal(1, settings.EncodedWidth);
 
         // When: a task's seed is 7 (and, for a second query, -3: a log scale would have refused it), or its family another.
         var seven = WithColumn(PlantedTasks.SettingsAndData(z, x, 24), "tasks.csv", "seed", 7);
@@ -109,7 +109,7 @@ public class ConstantFeatureTests
         Assert.Empty(settings.FarFromTraining(seven, 4, 10));
         var poetry = new FeatureSet(IdList.From(["new"]), [new FeatureBlock("family", FeatureKind.Categorical, ["family=poetry"], [1.0])]);
         var family = FeatureView.Candidates(features.Blocks.Single(b => b.Name == "family")).Single();
-        Assert.Equal(0, family.Width);
+        Assert.Equal(0, family.EncodedWidth);
         Assert.Equal([("family=web", 1.0, 0.0)], family.ChangedConstants(poetry, 0));
         Assert.Equal(["family=poetry"], family.UnseenLevels(poetry, 0));
     }
@@ -126,7 +126,7 @@ public class ConstantFeatureTests
         // Then: both encode two columns, neither reads the seed (the log view does not take it on a log scale), and its
         // training value is kept; a row encodes as the row without it.
         Assert.Equal(2, views.Length);
-        Assert.All(views, v => Assert.Equal(2, v.Width));
+        Assert.All(views, v => Assert.Equal(2, v.EncodedWidth));
         Assert.Equal([true, false, true], views[1].Log.ToArray());
         Assert.Equal(5, views[1].Shift[1]);
         var encoded = new double[2];
@@ -176,5 +176,57 @@ public class ConstantFeatureTests
         // And features that are all constant cannot tell examples apart: refused, naming them.
         var e = Assert.Throws<ArgumentException>(() => ExampleFeatureModel.Fit(model, new FeatureSet(z.ExampleIds, [new FeatureBlock("seed.csv", FeatureKind.Numeric, ["seed"], new double[examples])])));
         Assert.Contains("Every example feature column (seed) has the same value for every measured example", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AView_WidthCountsEveryColumn_AsBeforeConstantColumnsWereLeftOut_AndEncodedWidthTheEncodedOnes()
+    {
+        // Given: a block of three columns whose middle one is 5 in every row, and a one-level categorical block.
+        var block = new FeatureBlock("tasks.csv", FeatureKind.Numeric, ["lr", "seed", "steps"], [1, 5, 10, 2, 5, 20, 4, 5, 40]);
+        var family = new FeatureBlock("family", FeatureKind.Categorical, ["family=web"], [1, 1, 1]);
+
+        // When: their views are fitted.
+        var view = FeatureView.Candidates(block).First();
+        var single = FeatureView.Candidates(family).Single();
+
+        // Then: Width is the number of columns (the raw row Encode reads, as long as Shift, Scale and Log), as library users
+        // relied on; EncodedWidth the encoded ones.
+        Assert.Equal((3, 2), (view.Width, view.EncodedWidth));
+        Assert.Equal(view.Width, view.Shift.Length);
+        Assert.Equal((1, 0), (single.Width, single.EncodedWidth));
+        Assert.Equal(2, view.EncodeAll(block).Length / block.Count);
+    }
+
+    [Fact]
+    public void FeatureModels_KeepTheBlocksLeftOutAsConstant_InTheirParts_AndRefuseOneThatVaries()
+    {
+        // Given: task features with a one-level family, example features with a one-level source.
+        var (z, x) = PlantedTasks.Matrix(23);
+        var tasks = WithSingleLevel(PlantedTasks.SettingsAndData(z, x, 24), "family", "family=web");
+        var model = new LowRankFitter(new LowRankOptions { Rank = 2 }).FitLowRank(z);
+        var random = new Random(5);
+        var examples = WithSingleLevel(new FeatureSet(z.ExampleIds, [new FeatureBlock("loss.csv", FeatureKind.Numeric, ["loss"], [.. Enumerable.Range(0, z.ExampleCount).Select(_ => random.NextDouble())])]), "source", "source=web");
+
+        // When: both feature models are fitted and restored from their parts.
+        var taskFeatures = TaskFeatureModel.Fit(model, tasks);
+        var exampleFeatures = ExampleFeatureModel.Fit(model, examples);
+        var restoredTasks = TaskFeatureModel.Restore(taskFeatures.Parts!);
+        var restoredExamples = ExampleFeatureModel.Restore(model, exampleFeatures.Parts);
+
+        // Then: the one-level blocks are not used, but kept with their level; they survive the parts.
+        Assert.True(taskFeatures.UsesFeatures);
+        Assert.DoesNotContain(taskFeatures.Views, v => v.BlockName == "family");
+        Assert.Equal([("family", "family=web", 1.0)], restoredTasks.ConstantViews.Select(v => (v.BlockName, v.Columns.Single(), v.Shift[0])));
+        Assert.Equal(["loss.csv"], exampleFeatures.Views.Select(v => v.BlockName));
+        Assert.Equal([("source", "source=web", 1.0)], restoredExamples.ConstantViews.Select(v => (v.BlockName, v.Columns.Single(), v.Shift[0])));
+
+        // And: a kept view with a column that varies, or of a block the model uses, is refused.
+        var varying = FeatureView.Candidates(examples.Blocks[0]).First();
+        var e = Assert.Throws<ArgumentException>(() => ExampleFeatureModel.Restore(model, exampleFeatures.Parts with { ConstantViews = [varying] }));
+        Assert.Contains("of which 1 vary", e.Message, StringComparison.Ordinal);
+        var used = FeatureView.Restore("loss.csv", FeatureKind.Numeric, ["loss"], false, [0.5], [1], [false], [true]);
+        e = Assert.Throws<ArgumentException>(() => ExampleFeatureModel.Restore(model, exampleFeatures.Parts with { ConstantViews = [used] }));
+        Assert.Contains("'loss.csv' is both used by the model and left out as constant", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => TaskFeatureModel.Restore(taskFeatures.Parts! with { ConstantViews = [varying] }));
     }
 }

@@ -150,7 +150,7 @@ public class ExampleFeatureModelTests
         var (model, features) = Small(examples, 5, embeddingWidth);
         var n = model.ExampleCount;
         var views = FeatureView.AsGiven(features.Blocks);
-        var width = views.Sum(v => v.Width);
+        var width = views.Sum(v => v.EncodedWidth);
         var x = new double[n * width];
         for (var j = 0; j < n; j++)
         {
