@@ -102,7 +102,7 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
         var order = new List<string>();
         for (var row = 0; row < features.Count; row++)
         {
-            foreach (var (key, text) in Extrapolation.UnseenLevels(model.Views, features, row))
+            foreach (var (key, text) in Extrapolation.UnseenLevels(model.Views.Concat(model.ConstantViews), features, row))
             {
                 if (!counts.TryGetValue(key, out var seen))
                 {
@@ -125,7 +125,7 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
         var order = new List<string>();
         for (var row = 0; row < features.Count; row++)
         {
-            foreach (var (key, text) in Extrapolation.ChangedConstants(model.Views, features, row, "measured example"))
+            foreach (var (key, text) in Extrapolation.ChangedConstants(model.Views.Concat(model.ConstantViews), features, row, "measured example"))
             {
                 if (!counts.TryGetValue(key, out var seen))
                 {
@@ -460,13 +460,13 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
 
     private static string? ChangedConstants(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
     {
-        var parts = Extrapolation.ChangedConstants(model.Views, features, row, "training task").Select(u => u.Text).ToList();
+        var parts = Extrapolation.ChangedConstants(model.Views.Concat(model.ConstantViews), features, row, "training task").Select(u => u.Text).ToList();
         return parts.Count == 0 ? null : $"{source}: {string.Join("; ", parts)}. {Extrapolation.ConstantConsequence("its prior rests")}";
     }
 
     private static string? UnseenLevels(Core.Features.TaskFeatureModel model, Core.Features.FeatureSet features, int row, string source)
     {
-        var parts = Extrapolation.UnseenLevels(model.Views, features, row).Select(u => u.Text).ToList();
+        var parts = Extrapolation.UnseenLevels(model.Views.Concat(model.ConstantViews), features, row).Select(u => u.Text).ToList();
         return parts.Count == 0 ? null
             : $"{source}: {string.Join("; ", parts)}. The task counts as none of the model's levels there, so its prior rests on its other features; check the spelling unless the level is new.";
     }

@@ -510,6 +510,45 @@ public sealed class ApplicationTests : IDisposable
         Assert.Null(known.Warning);
     }
 
+    // Review: a block whose every column is constant over the training rows (one source for every measured example, one family
+    // for every training task) was dropped from the model, so a query of another source or family was not warned, as f31897e did.
+    [Fact]
+    public void Queries_OfALevelABlockConstantOverTheTrainingRowsNeverHad_AreWarned_AfterASaveAndLoad()
+    {
+        // Given: a model fitted with example features whose source is 'web' for every measured example, and a task feature
+        // model whose family is 'web' for every training task; both saved and loaded.
+        var csv = Path.Combine(_folder, "one-source.csv");
+        File.WriteAllText(csv, "id,level,source\n" + string.Concat(Enumerable.Range(0, 600).Select(j =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{j},{s_training[0, j]},web\n"))));
+        var features = Data.FeatureFile.ReadAll([csv], IdList.Implicit(600), "example")!;
+        var matrix = ForgettingMatrix.Create([.. Enumerable.Range(0, 15 * 500).Select(c => s_training[c / 500, c % 500])], 15, 500);
+        var path = Path.Combine(_folder, "one-source.fpm");
+        Fitting.FitAndSave(new FitRequest { Matrix = matrix, Source = "z.npy", Method = "mf", Settings = new ModelSettings { Rank = 2 }, ExampleFeatures = features.Select([.. Enumerable.Range(0, 500)]) }, path);
+        var loaded = ModelFile.Load(path);
+        var setting = Enumerable.Range(1, 15).Select(t => Enumerable.Range(0, 600).Average(j => (double)s_synthetic.Matrix[t, j])).ToArray();
+        var tasks = ConstantFeatures.WithSingleLevel(new Core.Features.FeatureSet(s_model.TaskIds, [new Core.Features.FeatureBlock("tasks.csv", Core.Features.FeatureKind.Numeric, ["lr"], setting)]), "family", "family=web");
+        var taskPath = Path.Combine(_folder, "one-family.fpm");
+        ModelFile.Save(s_model, taskPath, taskFeatures: Core.Features.TaskFeatureModel.Fit(s_model, tasks));
+        var taskModel = ModelFile.Load(taskPath).TaskFeatures!;
+
+        // When: new examples of source 'python' (and 'web') are queried, and a task of family 'poetry' (and 'web').
+        var fresh = Path.Combine(_folder, "python.csv");
+        File.WriteAllText(fresh, "id,level,source\n500,0.3,python\n501,0.3,python\n502,0.3,web\n");
+        var query = NewExampleQuery.Create(loaded.ExampleFeatures, Data.FeatureFile.ReadNew([fresh], IdList.Implicit(500))!, "python.csv", "one-source.fpm", "refit");
+        var known = NewExampleQuery.Create(loaded.ExampleFeatures, features.Select([.. Enumerable.Range(500, 100)]), "one-source.csv", "one-source.fpm", "refit");
+        Core.Features.FeatureSet Task(string family) => Core.Features.FeatureSet.Combine([Data.FeatureFile.FromValues("taskFeatures", [new("lr", "0.5")], "new"),
+            new Core.Features.FeatureSet(IdList.From(["new"]), [new Core.Features.FeatureBlock("family", Core.Features.FeatureKind.Categorical, [$"family={family}"], [1.0])])]);
+
+        // Then: the source and family the blocks never had are named with the one level the model was fitted with, as f31897e
+        // did; the training level is not warned about.
+        Assert.Equal(["web"], loaded.ExampleFeatures!.ConstantViews.Select(v => Core.Features.FeatureView.SplitLevel(v.Columns.Single()).Level));
+        Assert.StartsWith("python.csv: source 'python' is not a level the model was fitted with ('web') (2 new examples).", query.Warning, StringComparison.Ordinal);
+        Assert.Null(known.Warning);
+        Assert.Equal(["family"], taskModel.ConstantViews.Select(v => v.BlockName));
+        Assert.Contains("family 'poetry' is not a level the model was fitted with ('web')", TaskFeatureQuery.Create(taskModel, Task("poetry"), 0, "taskFeatures", "Model 'm'", "refit").Warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("family", TaskFeatureQuery.Create(taskModel, Task("web"), 0, "taskFeatures", "Model 'm'", "refit").Warning ?? string.Empty, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TaskFeatureQuery_ChecksTheModelAndTheColumns_NamingTheSource()
     {
