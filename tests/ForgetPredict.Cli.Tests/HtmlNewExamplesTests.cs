@@ -23,8 +23,8 @@ public partial class HtmlNewExamplesTests
         var emb = ForgetPredict.Data.MatrixFile.Read(Data("example_emb.npy"));
         const int known = 4000;
         var tasks = Enumerable.Range(0, z.TaskCount).Where(i => i != 3).ToArray();
-        var z30 = Write(dir, "z30.npy", tasks.Length, known, (i, j) => z[tasks[i], j]);
-        var emb4000 = Write(dir, "emb4000.npy", known, emb.ExampleCount, (i, j) => emb[i, j]);
+        var z30 = TestMatrices.Write(dir, "z30.npy", tasks.Length, known, (i, j) => z[tasks[i], j]);
+        var emb4000 = TestMatrices.Write(dir, "emb4000.npy", known, emb.ExampleCount, (i, j) => emb[i, j]);
         var observed = Path.Combine(dir, "obs3.csv");
         File.WriteAllLines(observed, ["example,value", .. Enumerable.Range(0, 31).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i * 130},{z[3, i * 130]:R}"))]);
         var model = Path.Combine(dir, "m30.fpm");
@@ -91,7 +91,7 @@ public partial class HtmlNewExamplesTests
         // Given: a charlm-b model of every task but the first, and 48 of the first task's cells.
         var dir = RepoPaths.NewTempFolder();
         var z = ForgetPredict.Data.MatrixFile.Read(RepoPaths.Data("charlm-b", "z.npy"));
-        var train = Write(dir, "zb.npy", z.TaskCount - 1, z.ExampleCount, (i, j) => z[i + 1, j]);
+        var train = TestMatrices.Write(dir, "zb.npy", z.TaskCount - 1, z.ExampleCount, (i, j) => z[i + 1, j]);
         var observed = Path.Combine(dir, "obs.csv");
         File.WriteAllLines(observed, ["example,value", .. Enumerable.Range(0, z.ExampleCount / 50).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i * 50},{z[0, i * 50]:R}"))]);
         var model = Path.Combine(dir, "mb.fpm");
@@ -116,22 +116,6 @@ public partial class HtmlNewExamplesTests
         Assert.DoesNotContain("new-examples", page, StringComparison.Ordinal);
         Assert.DoesNotContain("for new examples", page, StringComparison.Ordinal);
         Assert.DoesNotContain(" new)", ChartOf(page), StringComparison.Ordinal);
-    }
-
-    private static string Write(string dir, string name, int rows, int columns, Func<int, int, float> value)
-    {
-        var values = new float[rows * columns];
-        for (var i = 0; i < rows; i++)
-        {
-            for (var j = 0; j < columns; j++)
-            {
-                values[(i * columns) + j] = value(i, j);
-            }
-        }
-
-        var path = Path.Combine(dir, name);
-        ForgetPredict.Data.MatrixFile.Write(Core.ForgettingMatrix.Create(values, rows, columns), path);
-        return path;
     }
 
     // The group table's rows, each cell's text decoded.

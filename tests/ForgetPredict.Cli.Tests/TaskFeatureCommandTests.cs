@@ -242,26 +242,10 @@ public class TaskFeatureCommandTests
         var z = ForgetPredict.Data.MatrixFile.Read(Data("z.npy"));
         var emb = ForgetPredict.Data.MatrixFile.Read(Data("example_emb.npy"));
         const int known = 1000;
-        string Slice(Core.ForgettingMatrix m, int rows, int columns, string name)
-        {
-            var values = new float[rows * columns];
-            for (var i = 0; i < rows; i++)
-            {
-                for (var j = 0; j < columns; j++)
-                {
-                    values[(i * columns) + j] = m[i, j];
-                }
-            }
-
-            var path = Path.Combine(dir, name);
-            ForgetPredict.Data.MatrixFile.Write(Core.ForgettingMatrix.Create(values, rows, columns), path);
-            return path;
-        }
-
-        var matrix = Slice(z, z.TaskCount, known, "z.npy");
+        var matrix = TestMatrices.Slice(dir, z, z.TaskCount, known, "z.npy");
         var model = Path.Combine(dir, "m.fpm");
         var (code, output, error) = CliRunner.Run("fit", matrix, "--method", "mf", "--rank", "3", "--out", model, "--example-features", Data("upstream.csv"),
-            "--example-features", Slice(emb, known, emb.ExampleCount, "emb.npy"));
+            "--example-features", TestMatrices.Slice(dir, emb, known, emb.ExampleCount, "emb.npy"));
         Assert.True(code == 0, error);
         Assert.Contains("example features: upstream.csv, upstream.csv categories, emb.npy explain", output, StringComparison.Ordinal);
         var observed = Path.Combine(dir, "observed.csv");
@@ -313,25 +297,9 @@ public class TaskFeatureCommandTests
         var z = ForgetPredict.Data.MatrixFile.Read(Data("z.npy"));
         var emb = ForgetPredict.Data.MatrixFile.Read(Data("example_emb.npy"));
         const int known = 4000;
-        string Slice(Core.ForgettingMatrix m, int rows, int columns, string name)
-        {
-            var values = new float[rows * columns];
-            for (var i = 0; i < rows; i++)
-            {
-                for (var j = 0; j < columns; j++)
-                {
-                    values[(i * columns) + j] = m[i, j];
-                }
-            }
-
-            var path = Path.Combine(dir, name);
-            ForgetPredict.Data.MatrixFile.Write(Core.ForgettingMatrix.Create(values, rows, columns), path);
-            return path;
-        }
-
         var model = Path.Combine(dir, "m.fpm");
-        var (code, _, error) = CliRunner.Run("fit", Slice(z, z.TaskCount, known, "z.npy"), "--method", "mf", "--rank", "3", "--out", model, "--example-features", Data("upstream.csv"),
-            "--example-features", Slice(emb, known, emb.ExampleCount, "emb.npy"));
+        var (code, _, error) = CliRunner.Run("fit", TestMatrices.Slice(dir, z, z.TaskCount, known, "z.npy"), "--method", "mf", "--rank", "3", "--out", model, "--example-features", Data("upstream.csv"),
+            "--example-features", TestMatrices.Slice(dir, emb, known, emb.ExampleCount, "emb.npy"));
         Assert.True(code == 0, error);
         var observed = Path.Combine(dir, "observed.csv");
         File.WriteAllLines(observed, ["example,value", .. Enumerable.Range(0, 31).Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{i * 130},{z[3, i * 130]:R}"))]);
