@@ -122,6 +122,9 @@ public static class EvaluationOptionNames
 
     /// <summary><see cref="EvaluationOptions.MaxThreads"/>.</summary>
     public const string MaxThreads = "EvaluationOptions.MaxThreads";
+
+    /// <summary><see cref="EvaluationOptions.Threshold"/>: the classification threshold on predictions of a binary matrix.</summary>
+    public const string Threshold = "EvaluationOptions.Threshold";
 }
 
 /// <summary>Options of the evaluation protocol.</summary>
@@ -151,8 +154,30 @@ public sealed record EvaluationOptions
     /// <summary>Score as a binary matrix (F1, precision, recall, ROC-AUC); null detects a 0/1 matrix.</summary>
     public bool? Binary { get; init; }
 
-    /// <summary>Threshold above which a binary prediction counts as "forgotten" (0.5 for probabilities).</summary>
-    public double Threshold { get; init; } = 0.5;
+    /// <summary>The default <see cref="Threshold"/>: 0.5, for predictions that are probabilities of forgetting.</summary>
+    public const double DefaultThreshold = 0.5;
+
+    /// <summary>
+    /// The classification threshold on predictions of a binary matrix: a prediction above it counts as "forgotten" for F1,
+    /// precision and recall (default <see cref="DefaultThreshold"/> for probabilities; 0 for logits). ROC-AUC does not depend
+    /// on it, and a continuous matrix's scores do not use it.
+    /// </summary>
+    public double Threshold { get; init; } = DefaultThreshold;
+
+    /// <summary>
+    /// Whether the predictions of a binary matrix must be probabilities, in [0, 1]: the rule for scored predictions, such as
+    /// another predictor's. They must when <see cref="Threshold"/> lies strictly between 0 and 1 (a probability threshold, as
+    /// the default 0.5); with a threshold of 0 or less, or 1 or more (logits, or other scores), any finite value is a prediction.
+    /// </summary>
+    public bool ProbabilityPredictions => Threshold is > 0 and < 1;
+
+    /// <summary>
+    /// Whether <paramref name="prediction"/> can be scored on a binary matrix under <see cref="Threshold"/>
+    /// (<see cref="ProbabilityPredictions"/>): NaN (no prediction) and any finite value when the threshold is not a
+    /// probability; a value in [0, 1] when it is.
+    /// </summary>
+    public bool AcceptsBinaryPrediction(double prediction) =>
+        double.IsNaN(prediction) || (double.IsFinite(prediction) && (!ProbabilityPredictions || prediction is >= 0 and <= 1));
 
     /// <summary>How the known cells of a test row are chosen: at random (the reference) or actively.</summary>
     public RevealStrategy Reveal { get; init; } = RevealStrategy.Random;
@@ -418,6 +443,13 @@ public sealed record MethodResult(string Name, MetricSummary Rmse, MetricSummary
     /// cross-validated error, an ensemble's weights; null otherwise.
     /// </summary>
     public string? Fitted { get; init; }
+
+    /// <summary>
+    /// How many (draw, test row) pairs had at most <see cref="EvaluationResult.TopK"/> cells scored for this predictor, left out
+    /// of its precision@K and recall@K: <see cref="EvaluationResult.ShortRows"/>, counted on the cells every predictor shares,
+    /// plus the rows where this one left cells without a prediction (NaN) and so was scored on fewer.
+    /// </summary>
+    public int ShortRows { get; init; }
 }
 
 /// <summary>The result of a protocol run.</summary>
@@ -441,7 +473,9 @@ public sealed record EvaluationResult(int TaskCount, int ExampleCount, int[] Tes
 
     /// <summary>
     /// How many (draw, test row) pairs have at most <see cref="TopK"/> cells to score (the rest revealed or missing): precision@K
-    /// and recall@K leave them out, as every prediction would pick all their cells and score 1; 0 normally.
+    /// and recall@K leave them out, as every prediction would pick all their cells and score 1; 0 normally. Counted on the
+    /// cells every predictor shares; a predictor that leaves some of them without a prediction can have more
+    /// (<see cref="MethodResult.ShortRows"/>).
     /// </summary>
     public int ShortRows { get; init; }
 
@@ -819,6 +853,7 @@ public static class Protocol
         double[] rmse = new double[o.Seeds], mae = new double[o.Seeds], spearman = new double[o.Seeds], pAtK = new double[o.Seeds], rAtK = new double[o.Seeds];
         double[] f1 = new double[o.Seeds], precision = new double[o.Seeds], recall = new double[o.Seeds], auc = new double[o.Seeds];
         var rows = new RowScore[o.Seeds * test.Length];
+        var shortRows = 0;
         for (var s = 0; s < o.Seeds; s++)
         {
             var pooledTruth = binary ? new List<double>() : null;
@@ -849,6 +884,7 @@ public static class Protocol
                 }
 
                 var count = scored.Cells.Length;
+                shortRows += count > 0 && count <= topK ? 1 : 0;
                 rows[(s * test.Length) + t] = new RowScore(test[t], s, rowSse, rowSae, count);
                 sse += rowSse;
                 sae += rowSae;
@@ -900,7 +936,10 @@ public static class Protocol
 
         return new MethodResult(name, MetricSummary.Of(rmse), MetricSummary.Of(mae), MetricSummary.Of(spearman), MetricSummary.Of(pAtK), MetricSummary.Of(rAtK),
             binary ? MetricSummary.Of(f1) : null, binary ? MetricSummary.Of(precision) : null, binary ? MetricSummary.Of(recall) : null, binary ? MetricSummary.Of(auc) : null,
-            seconds, rows);
+            seconds, rows)
+        {
+            ShortRows = shortRows,
+        };
     }
 
     // The (draw, test row) pairs with from 1 to K cells to score, which precision@K and recall@K leave out.

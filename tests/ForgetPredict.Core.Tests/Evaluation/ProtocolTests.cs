@@ -342,6 +342,73 @@ public class ProtocolTests
         Assert.Equal(0, Protocol.Run(source, s_test, [Ours("additive")], options).ShortRows);
     }
 
+    // A predictor is scored on the cells it predicts: one leaving cells without a prediction can have more rows of at most K
+    // cells than every predictor shares, and its own count says so. An external's gaps are left out for every predictor.
+    [Fact]
+    public void ShortRows_AreCountedPerPredictor_OnTheCellsItWasScoredOn()
+    {
+        var z = s_rank4.Matrix;
+        var split = EvaluationSplit.HoldOut(z, [3, 8]);
+        var options = new EvaluationOptions { Seeds = 2, Known = 10, TopFraction = 0.02 }; // K = 30
+        var random = new Random(5);
+        var partial = new[] { new double[z.ExampleCount], new double[z.ExampleCount] };
+        for (var j = 0; j < z.ExampleCount; j++)
+        {
+            partial[0][j] = j < 25 ? random.NextDouble() : double.NaN; // row 3: at most 25 cells to score, K = 30
+            partial[1][j] = random.NextDouble();
+        }
+
+        var result = Protocol.Run(z, split, [Ours("additive")], options, [new ExternalPredictions("lm", partial)]);
+
+        var expected = 2; // row 3 in both draws
+        Assert.Equal(expected, result.ShortRows);
+        Assert.Equal(expected, result.Externals[0].Result.ShortRows); // its gaps are every predictor's
+        Assert.Equal(expected, result.Methods[0].ShortRows);
+
+        // A method with no prediction outside the first 20 examples is scored on at most 20 cells of every row and draw.
+        var own = Protocol.Run(z, split, [Ours("additive"), new FirstCells(Ours("mf"), 20)], options);
+        Assert.Equal(0, own.ShortRows);
+        Assert.Equal(0, own.Methods[0].ShortRows);
+        Assert.Equal(4, own.Methods[1].ShortRows);
+        Assert.True(double.IsNaN(own.Methods[1].PrecisionAtK.Mean));
+    }
+
+    // Predicts only the first n examples (NaN elsewhere).
+    private sealed class FirstCells(IEvaluationMethod inner, int n) : IEvaluationMethod
+    {
+        public string Name => inner.Name + "-first";
+
+        public IRowPredictor Prepare(ForgettingMatrix train, CancellationToken cancellationToken = default) => new Predictor(inner.Prepare(train, cancellationToken), n);
+
+        private sealed class Predictor(IRowPredictor inner, int n) : IRowPredictor
+        {
+            public double[] PredictRow(int[] known, double[] values)
+            {
+                var row = inner.PredictRow(known, values);
+                Array.Fill(row, double.NaN, n, row.Length - n);
+                return row;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0.5, 0.0, true)]
+    [InlineData(0.5, 1.0, true)]
+    [InlineData(0.5, 1.5, false)]
+    [InlineData(0.5, -0.1, false)]
+    [InlineData(0.5, double.NaN, true)]
+    [InlineData(0.0, -3.2, true)]
+    [InlineData(0.0, 7.0, true)]
+    [InlineData(1.0, 2.0, true)]
+    [InlineData(-1.0, -5.0, true)]
+    [InlineData(0.0, double.PositiveInfinity, false)]
+    public void BinaryPredictions_MustBeProbabilities_OnlyAtAProbabilityThreshold(double threshold, double prediction, bool accepted)
+    {
+        var options = new EvaluationOptions { Threshold = threshold };
+        Assert.Equal(threshold is > 0 and < 1, options.ProbabilityPredictions);
+        Assert.Equal(accepted, options.AcceptsBinaryPrediction(prediction));
+    }
+
     // QA: on a complete 0/1 matrix additive's fold-in row is a constant plus b_j, an affine function of the column sums, so it
     // ranks every row exactly as example-mean does; but examples of equal column sums got values 1e-17 apart, and the ranks
     // followed rounding noise (Spearman 0.3779 against 0.3783, P@15 0.9167 against 0.9208).
