@@ -354,6 +354,7 @@ public static class Evaluating
         }
 
         var matrix = request.Matrix;
+        CheckThreshold(request);
         request.Options.ValidateFor(matrix);
         var options = request.Options with { Binary = request.IsBinary, Known = known[0] };
         options.Validate();
@@ -414,15 +415,45 @@ public static class Evaluating
         return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped, .. ShortRowWarnings(results, plan.Options.Seeds)]);
     }
 
+    // The classification threshold (EvaluationOptions.Threshold) cuts the predictions of a binary matrix for F1, precision and
+    // recall; a continuous matrix's scores never read it, so one set there would silently change nothing.
+    private static void CheckThreshold(EvaluateRequest request)
+    {
+        var threshold = request.Options.Threshold;
+        var option = new OptionReference(EvaluationOptionNames.Threshold);
+        if (!double.IsFinite(threshold))
+        {
+            throw new OptionException(OptionMessage.Of(
+                $"{option} must be a finite number (it is {threshold.ToString(CultureInfo.InvariantCulture)}): a prediction above it counts as forgotten (0.5 for probabilities, 0 for logits)."));
+        }
+
+        if (threshold != EvaluationOptions.DefaultThreshold && !request.IsBinary)
+        {
+            throw new OptionException(OptionMessage.Of(
+                $"{option} is the classification threshold on the predictions of a binary (0/1) matrix, for F1, precision and recall; {request.Source} is not binary, so its scores (RMSE, MAE, Spearman, precision@K) do not use it and it would change nothing. Leave it out."));
+        }
+    }
+
     // Rows with at most K cells to score rank nothing, so precision@K and recall@K leave them out (EvaluationResult.ShortRows).
+    // The count is of the cells every predictor shares; an external scored on fewer cells of its own can lose more rows.
     private static IEnumerable<OptionMessage> ShortRowWarnings(IReadOnlyList<EvaluationResult> results, int seeds)
     {
-        foreach (var result in results.Where(r => r.ShortRows > 0))
+        foreach (var result in results)
         {
             var pairs = result.TestRows.Length * seeds;
             var at = results.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"with {result.Options.Known} known cells, ") : "";
-            yield return OptionMessage.Of(
-                $"{at}{result.ShortRows} of the {pairs} test tasks and draws have at most K = {result.TopK} cells left to score (the rest revealed or missing), where every ranking would pick them all: precision@K and recall@K leave them out{(result.ShortRows == pairs ? ", so they have no value" : "")}. A smaller {new OptionReference(EvaluationOptionNames.TopFraction)} scores them.");
+            if (result.ShortRows > 0)
+            {
+                yield return OptionMessage.Of(
+                    $"{at}{result.ShortRows} of the {pairs} test tasks and draws have at most K = {result.TopK} cells left to score (the rest revealed or missing), where every ranking would pick them all: precision@K and recall@K leave them out{(result.ShortRows == pairs ? ", so they have no value" : "")}. A smaller {new OptionReference(EvaluationOptionNames.TopFraction)} scores them.");
+            }
+
+            foreach (var own in result.Methods.Concat(result.Externals.Select(e => e.Result)).Where(m => m.ShortRows > result.ShortRows))
+            {
+                var kind = result.Externals.Any(e => e.Result.Name == own.Name) ? "external " : "";
+                yield return OptionMessage.Of(
+                    $"{at}{kind}{own.Name} leaves some cells to be scored without a prediction, so it is scored on fewer cells: {own.ShortRows} of the {pairs} test tasks and draws have at most K = {result.TopK} of its cells left ({result.ShortRows} of every predictor's), and its precision@K and recall@K leave them out{(own.ShortRows == pairs ? ", so they have no value" : "")}. A smaller {new OptionReference(EvaluationOptionNames.TopFraction)} scores them.");
+            }
         }
     }
 

@@ -72,7 +72,7 @@ internal static class ExternalPredictionFiles
 
     /// <summary>
     /// Reads every file of every external (each file once), refuses a missing file, ids that match nothing, values outside
-    /// [0, 1] on a binary matrix, and (unless <paramref name="allowPartial"/>) any cell to be scored without a prediction.
+    /// [0, 1] on a binary matrix scored at a probability threshold (<see cref="EvaluationOptions.ProbabilityPredictions"/>), and (unless <paramref name="allowPartial"/>) any cell to be scored without a prediction.
     /// </summary>
     public static Loaded Read(ForgettingMatrix z, EvaluationSplit split, EvaluationOptions options, IReadOnlyList<int> ks, IReadOnlyList<ExternalFile> files, bool allowPartial, bool binary,
         IReadOnlyList<EvaluationOutput> outputs)
@@ -118,7 +118,7 @@ internal static class ExternalPredictionFiles
             var scored = Paths(file, seeds, ks).ToArray();
             foreach (var path in scored.Select(p => p.Path).Distinct())
             {
-                var aligned = read[path] = Align(path, z, test, binary, allowPartial);
+                var aligned = read[path] = Align(path, z, test, binary ? options : null, allowPartial);
                 foreach (var (kind, message) in aligned.Warnings)
                 {
                     // One file of a pattern says what its siblings would say again.
@@ -375,7 +375,8 @@ internal static class ExternalPredictionFiles
     private sealed record Aligned(double[][] Rows, List<(int T, int J)> Gaps, HashSet<int> AbsentTasks, IReadOnlyList<string> FileTaskIds, string TaskHint, bool Transposed,
         List<(string Kind, OptionMessage Message)> Warnings);
 
-    private static Aligned Align(string path, ForgettingMatrix z, int[] test, bool binary, bool allowPartial)
+    // binary: the protocol's options on a binary matrix, whose threshold says which predictions can be scored; null on a continuous one.
+    private static Aligned Align(string path, ForgettingMatrix z, int[] test, EvaluationOptions? binary, bool allowPartial)
     {
         if (IsPredictionsFile(path))
         {
@@ -424,10 +425,11 @@ internal static class ExternalPredictionFiles
                         $"task '{z.TaskIds[test[t]]}', example '{z.ExampleIds[j]}' is {(value > 0 ? "inf" : "-inf")}: a prediction must be a finite number (leave the cell empty, or NaN, for no prediction)."));
                 }
 
-                if (binary && (value < 0 || value > 1))
+                if (binary is not null && !binary.AcceptsBinaryPrediction(value))
                 {
-                    throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
-                        $"task '{z.TaskIds[test[t]]}', example '{z.ExampleIds[j]}' is {value:R}, but the matrix is binary, so predictions are scored as probabilities of forgetting and must lie in [0, 1]. Give probabilities: for logits, 1/(1+exp(-logit)); for percentages, divide by 100."));
+                    var threshold = new OptionReference(EvaluationOptionNames.Threshold);
+                    throw new ForgettingDataException(path, OptionMessage.Of(
+                        $"task '{z.TaskIds[test[t]]}', example '{z.ExampleIds[j]}' is {value.ToString("R", CultureInfo.InvariantCulture)}, but the matrix is binary and {threshold} is {binary.Threshold.ToString(CultureInfo.InvariantCulture)}, a probability, so predictions are scored as probabilities of forgetting and must lie in [0, 1]. Give probabilities (for percentages, divide by 100), or for logits pass {new OptionReference(EvaluationOptionNames.Threshold, "0")}: a logit above 0 counts as forgotten."));
                 }
 
                 rows[t][j] = value;

@@ -148,6 +148,7 @@ public static class CliApp
         [Core.Evaluation.EvaluationOptionNames.Known] = "--known",
         [Core.Evaluation.EvaluationOptionNames.RevealRandom] = "--reveal-rng",
         [Core.Evaluation.EvaluationOptionNames.MaxThreads] = "--threads",
+        [Core.Evaluation.EvaluationOptionNames.Threshold] = "--threshold",
         [EvaluateOptionNames.TestRows] = "--test-rows",
         [EvaluateOptionNames.TestTasks] = "--test-tasks",
         [EvaluateOptionNames.TestFraction] = "--test-fraction",

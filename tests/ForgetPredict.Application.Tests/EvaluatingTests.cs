@@ -312,12 +312,78 @@ public sealed class EvaluatingTests : IDisposable
         var error = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request));
 
         Assert.Equal(logits, error.SourcePath);
-        Assert.Matches(@"task 'task-001', example 'ex-\d+' is -?2, but the matrix is binary, so predictions are scored as probabilities of forgetting and must lie in \[0, 1\]\. Give probabilities: for logits, 1/\(1\+exp\(-logit\)\)", error.Message);
+        Assert.Matches(@"task 'task-001', example 'ex-\d+' is -?2, but the matrix is binary and EvaluationOptions\.Threshold is 0\.5, a probability, so predictions are scored as probabilities of forgetting and must lie in \[0, 1\]\. Give probabilities \(for percentages, divide by 100\), or for logits pass EvaluationOptions\.Threshold = 0: a logit above 0 counts as forgotten\.", error.Message);
 
         // Probabilities are accepted.
         var probabilities = Path.Combine(_folder, "p.npz");
         MatrixFile.Write(ForgettingMatrix.Create([.. binary.Values.ToArray().Select(v => (0.8f * v) + 0.1f)], binary.TaskCount, binary.ExampleCount, binary.TaskIds, binary.ExampleIds), probabilities);
         Assert.Equal(probabilities, Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("lm", probabilities)] }).Externals.Single().Paths.Single());
+    }
+
+    // science.md section 4: a prediction above 0.5 on probabilities, above 0 on logits, counts as forgotten. A logit external
+    // scored at threshold 0 is the probability external scored at 0.5; at 0.5 it is refused, naming the threshold for logits.
+    [Fact]
+    public void External_LogitsAtThresholdZero_ScoreAsTheirProbabilitiesAtOneHalf()
+    {
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, Binary = true, Seed = 3 }).Matrix;
+        var random = new Random(17);
+        // Probabilities that follow the truth loosely, never exactly 0.5.
+        var p = binary.Values.ToArray().Select(v => (float)Math.Clamp((0.6 * v) + (0.4 * random.NextDouble()) + 0.001, 0.01, 0.99)).ToArray();
+        var probabilities = Path.Combine(_folder, "p.npz");
+        var logits = Path.Combine(_folder, "logits.npz");
+        MatrixFile.Write(ForgettingMatrix.Create(p, binary.TaskCount, binary.ExampleCount, binary.TaskIds, binary.ExampleIds), probabilities);
+        MatrixFile.Write(ForgettingMatrix.Create([.. p.Select(x => (float)Math.Log(x / (1.0 - x)))], binary.TaskCount, binary.ExampleCount, binary.TaskIds, binary.ExampleIds), logits);
+        var request = Request() with { Matrix = binary, Methods = ["logistic-additive"] };
+
+        var atHalf = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("lm", probabilities)] }).Results[0].Externals[0].Result;
+        var atZero = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("lm", logits)], Options = request.Options with { Threshold = 0 } }).Results[0].Externals[0].Result;
+
+        Assert.All(new[] { (atHalf.F1, atZero.F1), (atHalf.Precision, atZero.Precision), (atHalf.Recall, atZero.Recall), (atHalf.Auc, atZero.Auc) }, pair =>
+        {
+            Assert.Equal(pair.Item1!.PerSeed, pair.Item2!.PerSeed);
+            Assert.InRange(pair.Item1.Mean, 0.05, 1);
+        });
+
+        var refused = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("lm", logits)] }));
+        Assert.Contains("must lie in [0, 1]", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("for logits pass EvaluationOptions.Threshold = 0", refused.Message, StringComparison.Ordinal);
+        // A threshold of 1 or more is not a probability either: any finite score is taken.
+        Assert.Single(Evaluating.Plan(request with { ExternalFiles = [new ExternalFile("lm", logits)], Options = request.Options with { Threshold = 1 } }).Externals);
+    }
+
+    [Fact]
+    public void Threshold_OnAMatrixThatIsNotBinary_IsRefused_AsItWouldChangeNothing()
+    {
+        Assert.Equal("EvaluationOptions.Threshold is the classification threshold on the predictions of a binary (0/1) matrix, for F1, precision and recall; m.npy is not binary, so its scores (RMSE, MAE, Spearman, precision@K) do not use it and it would change nothing. Leave it out.",
+            Refused(Request() with { Options = new EvaluationOptions { Seeds = 2, Known = 20, Threshold = 0 } }).OptionMessage.ToString());
+        Assert.StartsWith("EvaluationOptions.Threshold must be a finite number (it is NaN)",
+            Refused(Request() with { Options = new EvaluationOptions { Threshold = double.NaN } }).OptionMessage.ToString(), StringComparison.Ordinal);
+        Assert.NotNull(Evaluating.Plan(Request()));
+    }
+
+    // An external given with AllowPartial that lacks cells is scored, as every method is, on the cells every external covers:
+    // the rows it leaves with at most K cells are in the common count (EvaluationResult.ShortRows), and its own is no larger.
+    [Fact]
+    public void PartialExternal_RowsItLeavesShort_AreInTheCommonCountAndWarning()
+    {
+        var values = s_matrix.Values.ToArray();
+        for (var j = 10; j < s_matrix.ExampleCount; j++)
+        {
+            values[(4 * s_matrix.ExampleCount) + j] = float.NaN; // the external predicts only 10 cells of test task 4
+        }
+
+        var partial = Path.Combine(_folder, "partial.npz");
+        MatrixFile.Write(ForgettingMatrix.Create(values, s_matrix.TaskCount, s_matrix.ExampleCount, s_matrix.TaskIds, s_matrix.ExampleIds), partial);
+        var request = Request() with { ExternalFiles = [new ExternalFile("lm", partial)], AllowPartial = true, Options = new EvaluationOptions { Seeds = 2, Known = 20, TopFraction = 0.05 } };
+
+        var report = Evaluating.Run(request);
+
+        var result = report.Results[0];
+        Assert.Equal(2, result.ShortRows);
+        Assert.Equal(2, result.Externals[0].Result.ShortRows);
+        Assert.Equal(2, result.Methods[0].ShortRows);
+        Assert.Single(report.Warnings, w => w.ToString().StartsWith("2 of the 6 test tasks and draws have at most K = 15 cells", StringComparison.Ordinal));
+        Assert.DoesNotContain(report.Warnings, w => w.ToString().Contains("scored on fewer cells", StringComparison.Ordinal));
     }
 
     // The test rows of the matrix with string ids, written as the file's rows (ids given or not), or transposed.

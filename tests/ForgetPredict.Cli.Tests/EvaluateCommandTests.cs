@@ -682,6 +682,39 @@ public class EvaluateCommandTests
             CliRunner.Unwrapped(output), StringComparison.Ordinal);
     }
 
+    // evaluate --threshold is the classification threshold on a binary matrix's predictions (not predict's forgetting
+    // threshold): 0 scores logits, which the default 0.5 refuses naming it; a matrix that is not binary refuses it.
+    [Fact]
+    public void Evaluate_Threshold_ScoresLogitsAtZero_IsNamedWhenLogitsAreRefused_AndIsRefusedOnAContinuousMatrix()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, Binary = true, Seed = 3 }).Matrix;
+        var matrix = Path.Combine(dir, "z.npz");
+        var logits = Path.Combine(dir, "logits.npz");
+        MatrixFile.Write(binary, matrix);
+        MatrixFile.Write(ForgettingMatrix.Create([.. binary.Values.ToArray().Select(v => (4 * v) - 2)], binary.TaskCount, binary.ExampleCount, binary.TaskIds, binary.ExampleIds), logits);
+        string[] args = ["evaluate", matrix, "--test-rows", "1,4,9", "--methods", "logistic-additive", "--seeds", "1", "--external", $"lm={logits}"];
+
+        var (refusedCode, _, refused) = CliRunner.Run(args);
+        Assert.Equal(1, refusedCode);
+        Assert.Contains("--threshold is 0.5, a probability", CliRunner.Unwrapped(refused), StringComparison.Ordinal);
+        Assert.Contains("for logits pass --threshold 0", CliRunner.Unwrapped(refused), StringComparison.Ordinal);
+
+        var json = Path.Combine(dir, "r.json");
+        var (code, _, error) = CliRunner.Run([.. args, "--threshold", "0", "--json", json]);
+        Assert.True(code == 0, error);
+        var result = JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.Equal(0, (double)result["settings"]!["threshold"]!);
+        Assert.Equal(1.0, (double)result["external"]!.AsArray().Single()!["f1"]!, 12); // the logits are the truth: 2 or -2
+
+        var (continuousCode, _, continuous) = CliRunner.Run("evaluate", s_matrix.Value, "--methods", "additive", "--seeds", "1", "--threshold", "0");
+        Assert.Equal(CliApp.UsageError, continuousCode); // a setting that does not apply, as --top-fraction out of range
+        Assert.Contains("--threshold is the classification threshold on the predictions of a binary (0/1) matrix", CliRunner.Unwrapped(continuous), StringComparison.Ordinal);
+
+        var (_, help, _) = CliRunner.Run("evaluate", "--help");
+        Assert.Contains("Not predict's forgetting threshold", CliRunner.Unwrapped(help), StringComparison.Ordinal);
+    }
+
     // --binary on a continuous matrix cut the truth at 0.5 without a word; refused before anything else is checked (with the
     // binary default methods it had named 'logistic-additive', a method the user never asked for).
     [Fact]

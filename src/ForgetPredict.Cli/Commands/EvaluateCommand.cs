@@ -43,6 +43,12 @@ internal static class EvaluateCommand
         };
         var binary = new Option<bool>("--binary") { Description = "Score as a binary matrix (F1, precision, recall, ROC-AUC), as every 0/1 matrix is; a matrix with other values is refused (threshold it first)." };
         var topFraction = new Option<double>("--top-fraction") { Description = "K of precision@K and recall@K as a fraction of the examples.", DefaultValueFactory = _ => EvaluationOptions.DefaultTopFraction };
+        var threshold = new Option<double>("--threshold")
+        {
+            Description = "Binary matrices: the classification threshold on the predictions for F1, precision and recall (a prediction above it counts as forgotten): "
+                + "0.5 for probabilities (the default; --external values must then lie in [0, 1]), 0 for logits (any finite value). Not predict's forgetting threshold; refused on a non-binary matrix.",
+            DefaultValueFactory = _ => EvaluationOptions.DefaultThreshold,
+        };
         var external = new Option<string[]>("--external")
         {
             Description = "NAME=FILE: another predictor's predictions for the test tasks (matrix file, aligned by task and example id). Repeatable. A predictor that uses the revealed cells "
@@ -75,7 +81,7 @@ internal static class EvaluateCommand
         var input = new MatrixInputOptions();
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {
-            matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, topFraction,
+            matrix, testRows, testTasks, testFraction, splitSeed, tasks, familyColumn, trainFamily, testFamily, known, seeds, seed, methods, binary, threshold, topFraction,
             external, allowPartial, reveal, criterion, revealRng, json, predictions, taskFeatures, taskFeatureColumns, exampleFeatures, exampleFeatureColumns, tasksColumns, threads, prior,
         };
         foreach (var option in input.All)
@@ -115,6 +121,7 @@ internal static class EvaluateCommand
                     Seeds = parse.GetValue(seeds),
                     Seed = parse.GetValue(seed),
                     TopFraction = parse.GetValue(topFraction),
+                    Threshold = parse.GetValue(threshold),
                     Binary = parse.GetValue(binary) ? true : null,
                     Reveal = Choices.Reveal.Parse(parse.GetValue(reveal)),
                     RevealRandom = Choices.RevealRng.Parse(parse.GetValue(revealRng)),
