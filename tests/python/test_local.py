@@ -333,6 +333,25 @@ class LocalTests(unittest.TestCase):
         with self.assertRaisesRegex(fp.EngineError, "needs a 0/1 matrix"):
             fp.evaluate(self.frame, methods="mf", test_rows=[0, 1, 2], known=20, seeds=1, binary=True, progress=False)
 
+    def test_evaluate_passes_the_classification_threshold_on_to_score_logits(self):
+        forgotten = (self.frame > self.frame.stack().quantile(0.9)).astype(float)
+        rng = np.random.default_rng(3)
+        p = (0.6 * forgotten + 0.4 * rng.random(forgotten.shape) + 0.001).clip(0.01, 0.99)
+        logits = np.log(p / (1 - p))
+        args = dict(methods="logistic", test_rows=[0, 1, 2], known=20, seeds=1, progress=False)
+        at_half = fp.evaluate(forgotten, external={"lm": p}, **args).attrs["result"]["external"][0]
+        at_zero = fp.evaluate(forgotten, external={"lm": logits}, threshold=0, **args).attrs["result"]
+        self.assertEqual(at_zero["settings"]["threshold"], 0)
+        for metric in ("f1", "precision", "recall", "auc"):
+            self.assertAlmostEqual(at_zero["external"][0][metric], at_half[metric], places=9)
+        with self.assertRaises(fp.EngineError) as caught:
+            fp.evaluate(forgotten, external={"lm": logits}, **args)
+        self.assertIn("must lie in [0, 1]", caught.exception.message)
+        self.assertIn("threshold 0", caught.exception.message)
+        self.assertNotIn("--", caught.exception.message)
+        with self.assertRaisesRegex(fp.EngineError, "threshold is the classification threshold"):
+            fp.evaluate(self.frame, methods="mf", test_rows=[0, 1, 2], known=20, seeds=1, threshold=0, progress=False)
+
     def test_evaluate_with_the_ridge_prior_folds_task_mean_in_as_the_mean_of_the_revealed_cells(self):
         # science.md: task-only predicts the row's mean; the ridge fold-in (a refit's answer) gives exactly that, the
         # default empirical prior shrinks it toward the training tasks' mean.

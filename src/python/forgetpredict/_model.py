@@ -415,7 +415,7 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
              binary: bool = False, predictions: bool = False, task_features=None, example_features=None,
              reveal_rng: Optional[str] = None, active_criterion: Optional[str] = None, top_fraction: Optional[float] = None,
              external: Optional[Dict[str, object]] = None, allow_partial: bool = False, prior: Optional[str] = None,
-             threads: Optional[int] = None, progress: bool = True) -> pd.DataFrame:
+             threads: Optional[int] = None, progress: bool = True, threshold: Optional[float] = None) -> pd.DataFrame:
     """Runs the published evaluation protocol on ``z``: one row per method (rmse, rmse_std, mae, spearman, ...).
 
     ``methods``: a list of method names, or a string (``"mf"``, or several comma-separated: ``"additive,mf"``).
@@ -434,7 +434,10 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     ``reveal_rng="numpy"`` draws the reference pipeline's cells and test tasks (numpy's ``default_rng``, as the command
     line's ``--reveal-rng numpy``); ``reveal="active"`` with ``active_criterion`` chooses them by a design;
     ``top_fraction`` sets K of precision@K. A 0/1 matrix (1 = forgotten) is scored as binary (F1, precision, recall,
-    ROC-AUC); ``binary=True`` insists on it, refusing a matrix with other values. ``external`` scores other predictors on the same cells: a dict of name to their
+    ROC-AUC); ``binary=True`` insists on it, refusing a matrix with other values. ``threshold`` is the classification
+    threshold on the predictions there (not :func:`predict`'s forgetting threshold): a prediction above it counts as
+    forgotten for F1, precision and recall; 0.5 (the default) for probabilities, when ``external`` values must lie in
+    [0, 1]; 0 for logits (any finite value). It is refused on a matrix that is not binary, where it would change nothing. ``external`` scores other predictors on the same cells: a dict of name to their
     predictions for the test tasks (a DataFrame indexed by task id with example-id columns, or a file the engine reads,
     whose name may hold ``{draw}`` and ``{k}``). A predictor that uses the revealed cells gives one set per draw: a list
     (draw 0, 1, ...), a dict of draw to predictions, or a dict of ``(draw, k)`` to predictions for a curve; one set for
@@ -470,6 +473,7 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         args += _flag("--seeds", seeds) + _flag("--seed", seed) + _flag("--split-seed", split_seed)
         args += _flag("--reveal", reveal) + (["--binary"] if binary else [])
         args += _flag("--reveal-rng", reveal_rng) + _flag("--active-criterion", active_criterion) + _flag("--top-fraction", top_fraction)
+        args += _flag("--threshold", threshold)
         if external is not None and not isinstance(external, dict):
             raise _engine.InputError(f"external must be a dict of name to predictions (e.g. {{'mine': frame}}); got a {type(external).__name__}.")
         runs = (seeds if seeds is not None else _DEFAULT_SEEDS, ks if ks is not None else [_DEFAULT_KNOWN])
