@@ -506,20 +506,66 @@ internal static class ExternalPredictionFiles
         {
             return MatrixFile.Read(path);
         }
-        catch (ForgettingDataException e) when (e.InnerException is ForgettingDataException fault && e.Options.Any(o => o.Name is DataOptionNames.Layout or DataOptionNames.Columns))
+        catch (ForgettingDataException e)
         {
             // The reader took it for a long table under other names: with three columns it names them (layout long, columns
             // the header's), with more it asks for them.
-            var suggested = e.Options.Any(o => o.Name == DataOptionNames.Layout && o.Value == "long") ? e.Options.FirstOrDefault(o => o.Name == DataOptionNames.Columns).Value?.Split(',') : null;
+            var longAdvice = e.InnerException is ForgettingDataException && e.Options.Any(o => o.Name is DataOptionNames.Layout or DataOptionNames.Columns);
+            var suggested = longAdvice && e.Options.Any(o => o.Name == DataOptionNames.Layout && o.Value == "long") ? e.Options.FirstOrDefault(o => o.Name == DataOptionNames.Columns).Value?.Split(',') : null;
             if (suggested is { Length: 3 } names && LongValueColumn(names) is { } value)
             {
                 return MatrixFile.Read(path, new MatrixReadOptions { Layout = MatrixLayout.Long, ValueColumn = value });
             }
 
-            throw new ForgettingDataException(path,
-                $"{fault.Detail} If it is a long table (one row per cell), name its columns task, example and value (in pandas: s.rename_axis(['task', 'example']).rename('value').reset_index().to_csv(F, index=False)); else write one row per task and one column per example.",
-                fault.Line, fault.Column, fault.Location, e);
+            // A long table with more than one value column (a std beside the prediction): say what the file is, not what a
+            // reading of it as another layout found.
+            if (LongWithSeveralValues(path) is { } others)
+            {
+                throw new ForgettingDataException(path,
+                    $"it is a long table (task, example) with {others.Count} value columns ({string.Join(", ", others.Select(c => $"'{c}'"))}), and an external predictor gives one: keep the predictions' column alone (in pandas: df[['task', 'example', '{others[0]}']].to_csv(F, index=False)).", innerException: e);
+            }
+
+            if (longAdvice && e.InnerException is ForgettingDataException fault)
+            {
+                throw new ForgettingDataException(path,
+                    $"{fault.Detail} If it is a long table (one row per cell), name its columns task, example and value (in pandas: s.rename_axis(['task', 'example']).rename('value').reset_index().to_csv(F, index=False)); else write one row per task and one column per example.",
+                    fault.Line, fault.Column, fault.Location, e);
+            }
+
+            throw;
         }
+    }
+
+    // The header's columns other than task and example, when a CSV or TSV file's header names both and at least two more; else null.
+    private static IReadOnlyList<string>? LongWithSeveralValues(string path)
+    {
+        var extension = Path.GetExtension(path).ToUpperInvariant();
+        var separator = extension switch { ".CSV" => ',', ".TSV" or ".TAB" => '\t', _ => '\0' };
+        if (separator == '\0')
+        {
+            return null;
+        }
+
+        string? header;
+        try
+        {
+            using var reader = new StreamReader(path);
+            header = reader.ReadLine();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        if (header is null)
+        {
+            return null;
+        }
+
+        var names = header.Split(separator).Select(n => n.Trim().Trim('"')).ToArray();
+        var task = TableColumns.IndexOf(names, "task");
+        var example = TableColumns.IndexOf(names, "example");
+        return task < 0 || example < 0 || names.Length < 4 ? null : [.. names.Where((_, i) => i != task && i != example)];
     }
 
     // The third column of a header naming task and example (in any order; case and spaces aside), or null.

@@ -534,6 +534,26 @@ public sealed class EvaluatingTests : IDisposable
         Assert.DoesNotContain("MatrixReadOptions", error.Message, StringComparison.Ordinal);
     }
 
+    // QA: a long table with a std beside the prediction was read as a wide one and refused for repeating task '0', with
+    // advice about index columns; it is a long table with one value column too many.
+    [Fact]
+    public void External_ALongTableWithTwoValueColumns_IsRefusedNamingThem()
+    {
+        // Given: mf's predictions as task,example,value with a std column added.
+        var request = Request(methods: "mf");
+        var one = request with { Options = request.Options with { Seeds = 1 } };
+        var file = OwnPredictionFiles(one, 20, "two-values.csv").Single();
+        File.WriteAllLines(file, ["task,example,predicted,std", .. File.ReadAllLines(file).Skip(1).Select(l => l + ",0.1")]);
+
+        // When
+        var error = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(one with { ExternalFiles = [new ExternalFile("own", file)] }));
+
+        // Then
+        Assert.Equal(file, error.SourcePath);
+        Assert.Contains("it is a long table (task, example) with 2 value columns ('predicted', 'std'), and an external predictor gives one: keep the predictions' column alone (in pandas: df[['task', 'example', 'predicted']].to_csv(F, index=False)).", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("appears twice", error.Message, StringComparison.Ordinal);
+    }
+
     // QA: ids written as decimals ('0.0', as pandas writes float labels) were refused as matching nothing, though the Python
     // package matched the same frame (it writes a whole float label as that integer).
     [Fact]
