@@ -991,6 +991,16 @@ class ChoiceListTests(unittest.TestCase):
             self.assertTrue(set(named) <= set(_io.CHOICES[argument]), (argument, named))
             self.assertTrue({"v-optimal", "d-optimal", "group-means"} <= set(named), (argument, line))
 
+    def test_the_packages_copies_of_evaluates_defaults_are_the_engines(self):
+        # evaluate checks an external's per-draw sets against the draws and k the run has before it runs, so it keeps the
+        # engine's defaults of --seeds and --known; they must be the ones the engine's help gives.
+        from forgetpredict import _model
+        import re
+        text = subprocess.run(fp.find_engine() + ["evaluate", "--help"], capture_output=True, text=True, check=True).stdout
+        defaults = {option: re.search(r"\[default: (\d+)\]", next(l for l in text.splitlines() if l.strip().startswith(option + " "))) for option in ("--seeds", "--known")}
+        self.assertEqual(int(defaults["--seeds"].group(1)), _model._DEFAULT_SEEDS)
+        self.assertEqual(int(defaults["--known"].group(1)), _model._DEFAULT_KNOWN)
+
 
 class EngineDiscoveryTests(unittest.TestCase):
     def test_finds_the_repository_build_from_inside_the_checkout(self):
