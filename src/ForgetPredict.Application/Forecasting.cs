@@ -96,36 +96,25 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
 
     // New examples with a categorical value the model never saw ('perll' for 'perl', or a new source): each level once, with
     // how many new examples have it.
-    private static string? UnseenLevels(Core.Features.ExampleFeatureModel model, Core.Features.FeatureSet features, string source)
-    {
-        var counts = new Dictionary<string, (string Text, int Count)>(StringComparer.Ordinal);
-        var order = new List<string>();
-        for (var row = 0; row < features.Count; row++)
-        {
-            foreach (var (key, text) in Extrapolation.UnseenLevels(model.Views.Concat(model.ConstantViews), features, row))
-            {
-                if (!counts.TryGetValue(key, out var seen))
-                {
-                    order.Add(key);
-                }
-
-                counts[key] = (text, seen.Count + 1);
-            }
-        }
-
-        return order.Count == 0 ? null
-            : $"{source}: {string.Join("; ", order.Select(k => string.Create(CultureInfo.InvariantCulture, $"{counts[k].Text} ({counts[k].Count} new example{(counts[k].Count == 1 ? string.Empty : "s")})")))}. Such an example counts as none of the model's levels there, so its prediction rests on its other features; check the spelling unless the level is new.";
-    }
+    private static string? UnseenLevels(Core.Features.ExampleFeatureModel model, Core.Features.FeatureSet features, string source) =>
+        CountedOverNewExamples(features, source, row => Extrapolation.UnseenLevels(model.Views.Concat(model.ConstantViews), features, row),
+            "Such an example counts as none of the model's levels there, so its prediction rests on its other features; check the spelling unless the level is new.");
 
     // New examples whose value differs in a column every measured example had the same value in (the model ignores it): each
     // column once, with how many new examples differ there.
-    private static string? ChangedConstants(Core.Features.ExampleFeatureModel model, Core.Features.FeatureSet features, string source)
+    private static string? ChangedConstants(Core.Features.ExampleFeatureModel model, Core.Features.FeatureSet features, string source) =>
+        CountedOverNewExamples(features, source, row => Extrapolation.ChangedConstants(model.Views.Concat(model.ConstantViews), features, row, "measured example"),
+            Extrapolation.ConstantConsequence("the predictions rest"));
+
+    // What each new example's row says (a key and its text), each key once in first-seen order with the first row's text and
+    // how many new examples said it, then the consequence; null when no row says anything.
+    private static string? CountedOverNewExamples(Core.Features.FeatureSet features, string source, Func<int, IEnumerable<(string Key, string Text)>> said, string consequence)
     {
         var counts = new Dictionary<string, (string Text, int Count)>(StringComparer.Ordinal);
         var order = new List<string>();
         for (var row = 0; row < features.Count; row++)
         {
-            foreach (var (key, text) in Extrapolation.ChangedConstants(model.Views.Concat(model.ConstantViews), features, row, "measured example"))
+            foreach (var (key, text) in said(row))
             {
                 if (!counts.TryGetValue(key, out var seen))
                 {
@@ -137,7 +126,7 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
         }
 
         return order.Count == 0 ? null
-            : $"{source}: {string.Join("; ", order.Select(k => string.Create(CultureInfo.InvariantCulture, $"{counts[k].Text} ({counts[k].Count} new example{(counts[k].Count == 1 ? string.Empty : "s")})")))}. {Extrapolation.ConstantConsequence("the predictions rest")}";
+            : $"{source}: {string.Join("; ", order.Select(k => string.Create(CultureInfo.InvariantCulture, $"{counts[k].Text} ({counts[k].Count} new example{(counts[k].Count == 1 ? string.Empty : "s")})")))}. {consequence}";
     }
 
     /// <summary>
