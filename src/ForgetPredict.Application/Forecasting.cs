@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
@@ -505,44 +504,22 @@ public static class Forecasting
     /// <summary>
     /// How far, in predictive standard deviations, a measured value may lie from the model's prediction for an average task
     /// at its example: beyond it the value is not in the units of the matrix the model was fitted on (or is a typo), and is
-    /// refused rather than folded in (a cell of 1e30 would otherwise give a row of 1e29s; one of 1e308 overflows).
+    /// refused rather than folded in (a cell of 1e30 would otherwise give a row of 1e29s; one of 1e308 overflows). The
+    /// library's <see cref="FoldInScale.Limit"/>: the rule is Core's (<see cref="FoldInScale"/>), said here in the front ends' words.
     /// </summary>
-    public const double ScaleLimit = 1e6;
+    public const double ScaleLimit = FoldInScale.Limit;
 
+    // Core's check (its average-task row is cached per model there), with the message naming the cells' source.
     private static void CheckScale(IForgettingModel model, ObservedCells cells, string cellsSource)
     {
-        var examples = cells.Examples;
-        if (examples.Length == 0 || model.PredictsProbability)
+        if (FoldInScale.Find(model, cells.Examples, cells.Values) is { } off)
         {
-            return;
-        }
-
-        var (mean, std) = s_averageTask.GetValue(model, static m =>
-        {
-            var row = new AverageTask(new double[m.ExampleCount], new double[m.ExampleCount]);
-            m.FoldIn([], []).PredictRow(row.Mean, row.Std);
-            return row;
-        });
-        for (var t = 0; t < examples.Length; t++)
-        {
-            var (j, value) = (examples[t], cells.Values[t]);
-            var yardstick = Math.Max(std[j], 1e-12 * Math.Max(1, Math.Abs(mean[j])));
-            var distance = Math.Abs(value - mean[j]) / yardstick;
-            if (!(distance <= ScaleLimit))
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{cellsSource}: example '{model.ExampleIds[j]}' was measured at {value:G6}, {(double.IsFinite(distance) ? distance.ToString("G2", CultureInfo.InvariantCulture) : "countless")} predictive stds ({std[j]:G3}) from what the model expects of an average task there ({mean[j]:G4}); it is not in the units of the matrix the model was fitted on, or it is a typo. Give forgetting in the training matrix's units."),
-                    nameof(cells));
-            }
+            var distance = double.IsFinite(off.Distance) ? off.Distance.ToString("G2", CultureInfo.InvariantCulture) : "countless";
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{cellsSource}: example '{off.ExampleId}' was measured at {off.Value:G6}, {distance} predictive stds ({off.Std:G3}) from what the model expects of an average task there ({off.Expected:G4}); it is not in the units of the matrix the model was fitted on, or it is a typo. Give forgetting in the training matrix's units."),
+                nameof(cells));
         }
     }
-
-    // Each model's prediction for an average task (no measured cell), computed once per model and kept while the model lives:
-    // the yardstick of CheckScale. A service answers many queries with one model; predicting the cells each time cost a knn
-    // model about 1.4 ms a query on 141,816 examples (its neighbourhoods are built over the whole row).
-    private static readonly ConditionalWeakTable<IForgettingModel, AverageTask> s_averageTask = new();
-
-    private sealed record AverageTask(double[] Mean, double[] Std);
 
     /// <summary>Forecasts the request's task.</summary>
     /// <param name="request">The task and what to report.</param>

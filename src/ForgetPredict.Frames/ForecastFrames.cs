@@ -75,7 +75,8 @@ public static class ForecastFrames
     /// <param name="observed">The new task's measured cells (example, value).</param>
     /// <param name="options">Fold-in settings, or null for the defaults.</param>
     /// <param name="columns">Column names; default example, value.</param>
-    /// <exception cref="ArgumentException">As <see cref="ObservedCells"/>, or the model refuses the cells (a value not finite).</exception>
+    /// <exception cref="ArgumentException">As <see cref="ObservedCells"/>, or the model refuses the cells (a value not finite, or
+    /// one beyond <see cref="FoldInScale.Limit"/> predictive stds of what the model expects: see <see cref="FoldInScale"/>).</exception>
     public static FoldedTask FoldIn(IForgettingModel model, IDataView observed, FoldInOptions? options = null, FrameColumns? columns = null)
     {
         var (examples, values) = ObservedCells(model, observed, columns);

@@ -44,7 +44,8 @@ public sealed class FeatureFoldInMethod(string name, IForgettingFitter fitter, F
 
     private sealed class Predictor(FactorModel model, TaskFeatureModel featureModel, FeatureSet features) : ITaskAwarePredictor
     {
-        public double[] PredictRow(int[] known, double[] values) => model.FoldIn(known, values).PredictRow();
+        // The held-out task's cells are the matrix's own values: no scale check (FoldInScale).
+        public double[] PredictRow(int[] known, double[] values) => model.FoldIn(known, values, null, checkScale: false).PredictRow();
 
         public double[] PredictRow(string taskId, int[] known, double[] values)
         {
@@ -55,7 +56,7 @@ public sealed class FeatureFoldInMethod(string name, IForgettingFitter fitter, F
             }
 
             var prior = featureModel.Prior(features, row, model, known, values);
-            return model.FoldIn(known, values, new FoldInOptions { TaskPrior = prior }).PredictRow();
+            return model.FoldIn(known, values, new FoldInOptions { TaskPrior = prior }, checkScale: false).PredictRow();
         }
     }
 }
@@ -192,7 +193,7 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
     {
         if (c < s_baseMembers.Length)
         {
-            return members.Models[c].FoldIn(known, values);
+            return FoldInScale.Unchecked(members.Models[c], known, values, null);
         }
 
         var row = features.Ids.IndexOf(taskId);
@@ -203,7 +204,7 @@ public sealed class FeatureEnsembleMethod(FeatureSet features, int defaultKnown 
 
         var cold = c == s_baseMembers.Length + 1;
         var prior = cold ? members.Features.Prior(features, row) : members.Features.Prior(features, row, members.Mf, known, values);
-        return members.Mf.FoldIn(cold ? [] : known, cold ? [] : values, new FoldInOptions { TaskPrior = prior });
+        return members.Mf.FoldIn(cold ? [] : known, cold ? [] : values, new FoldInOptions { TaskPrior = prior }, checkScale: false);
     }
 
     private sealed record Members(IForgettingModel[] Models, FactorModel Mf, TaskFeatureModel Features);

@@ -98,7 +98,8 @@ public sealed class FoldInMethod(string name, IForgettingFitter fitter, FoldInOp
     {
         public string? Fitted => fitted;
 
-        public double[] PredictRow(int[] known, double[] values) => model.FoldIn(known, values, options).PredictRow();
+        // The held-out task's cells are the matrix's own values: no scale check (FoldInScale).
+        public double[] PredictRow(int[] known, double[] values) => FoldInScale.Unchecked(model, known, values, options).PredictRow();
     }
 }
 

@@ -362,13 +362,21 @@ public sealed class EnsembleModel : IForgettingModel
     }
 
     /// <inheritdoc />
-    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null)
+    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null) => FoldIn(examples, values, options, checkScale: true);
+
+    // The fold-in; checkScale refuses values beyond FoldInScale.Limit of the ensemble's scale (its members' own are not asked).
+    internal FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options, bool checkScale)
     {
         FoldedTask.ValidateKnown(examples, values, ExampleCount);
+        if (checkScale)
+        {
+            FoldInScale.CheckValid(this, examples, values);
+        }
+
         var folds = new FoldedTask[_members.Length];
         for (var c = 0; c < folds.Length; c++)
         {
-            folds[c] = _members[c].FoldIn(examples, values, options);
+            folds[c] = FoldInScale.Unchecked(_members[c], examples, values, options);
         }
 
         return new EnsembleFold(this, examples.Length, folds);

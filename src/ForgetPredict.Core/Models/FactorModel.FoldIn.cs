@@ -9,7 +9,11 @@ namespace ForgetPredict.Core.Models;
 public sealed partial class FactorModel
 {
     /// <inheritdoc />
-    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null)
+    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null) => FoldIn(examples, values, options, checkScale: true);
+
+    // The fold-in; checkScale refuses values beyond FoldInScale.Limit of the model's scale (off for values of the model's own
+    // data, see FoldInScale.Unchecked).
+    internal FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options, bool checkScale)
     {
         FoldedTask.ValidateKnown(examples, values, ExampleCount);
         if (_p.Logistic)
@@ -21,6 +25,11 @@ public sealed partial class FactorModel
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Known value {v} is not 0 or 1; a logistic model folds in binary cells."), nameof(values));
                 }
             }
+        }
+
+        if (checkScale)
+        {
+            FoldInScale.CheckValid(this, examples, values);
         }
 
         var prior = options?.Prior ?? FoldInPrior.Empirical;

@@ -74,8 +74,11 @@ public interface IForgettingModel
     /// <param name="examples">Indices of the known examples, each in 0..ExampleCount-1, no repeats.</param>
     /// <param name="values">The known values, finite, same length as <paramref name="examples"/>.</param>
     /// <param name="options">Fold-in settings, or null for the defaults.</param>
-    /// <exception cref="ArgumentException">Lengths differ, an index is out of range or repeated, a value is not finite, or the
-    /// values are so far from what the model expects (not in the units of its data) that the new task's predictions would
-    /// overflow.</exception>
+    /// <remarks>The models of this library refuse a value more than <see cref="FoldInScale.Limit"/> predictive stds from what
+    /// they expect of an average task at its example (a unit mistake or a typo; see <see cref="FoldInScale"/>), naming the example
+    /// and the fix; an implementation elsewhere can call <see cref="FoldInScale.Check"/> to do the same.</remarks>
+    /// <exception cref="ArgumentException">Lengths differ, an index is out of range or repeated, a value is not finite, a value
+    /// lies beyond <see cref="FoldInScale.Limit"/> predictive stds of what the model expects (not in the units of its data), or
+    /// the values are so far from what the model expects that the new task's predictions would overflow.</exception>
     FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null);
 }

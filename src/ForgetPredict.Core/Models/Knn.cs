@@ -295,10 +295,18 @@ public sealed class KnnModel : IForgettingModel
     }
 
     /// <inheritdoc />
-    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null)
+    public FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options = null) => FoldIn(examples, values, options, checkScale: true);
+
+    // The fold-in; checkScale refuses values beyond FoldInScale.Limit of this model's scale (the baseline's own is not asked).
+    internal FoldedTask FoldIn(ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options, bool checkScale)
     {
         FoldedTask.ValidateKnown(examples, values, ExampleCount);
-        var baseFold = Baseline.FoldIn(examples, values, options);
+        if (checkScale)
+        {
+            FoldInScale.CheckValid(this, examples, values);
+        }
+
+        var baseFold = Baseline.FoldIn(examples, values, options, checkScale: false);
         var m = TaskCount;
         var similarity = new double[m];
         var known = examples.ToArray();

@@ -113,8 +113,9 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
         return Run(matrix, candidates.Count, train => [.. candidates.Select(c => FoldInOf(c.Fitter.Fit(train, cancellationToken)))], options, cancellationToken);
     }
 
+    // The held-out task's cells are the matrix's own values: the fold-in skips the scale check (FoldInScale) and its cached row.
     /// <summary>A fitted model's held-out fold-in: the plain fold-in from the known cells, the scored cells predicted.</summary>
-    internal static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, cells, mean, std) => model.FoldIn(known, values).PredictCells(cells, mean, std);
+    internal static HeldOutFoldIn FoldInOf(IForgettingModel model) => (_, known, values, cells, mean, std) => FoldInScale.Unchecked(model, known, values, null).PredictCells(cells, mean, std);
 
     /// <summary>
     /// Runs the cross-validation for candidates that may need to know which task they fold in (e.g. to look up its features):

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace ForgetPredict.Core.Models;
+
+/// <summary>A measured value that lies beyond <see cref="FoldInScale.Limit"/> predictive stds of what a model expects, as
+/// <see cref="FoldInScale.Find"/> reports it.</summary>
+/// <param name="Position">Its position in the measured cells (the index into the examples and values given).</param>
+/// <param name="Example">The example's index in the model.</param>
+/// <param name="ExampleId">The example's id.</param>
+/// <param name="Value">The measured value.</param>
+/// <param name="Expected">What the model predicts there for an average task (no measured cell).</param>
+/// <param name="Std">The predictive std of that prediction.</param>
+/// <param name="Distance">|<paramref name="Value"/> - <paramref name="Expected"/>| in predictive stds (infinite when it overflows).</param>
+public sealed record OffScaleValue(int Position, int Example, string ExampleId, double Value, double Expected, double Std, double Distance);
+
+/// <summary>
+/// The check that measured values are in the units of the data a model was fitted on, before they are folded in: a value more
+/// than <see cref="Limit"/> predictive stds from what the model expects of an average task at its example is a unit mistake (a
+/// loss in other units, a percentage for a fraction) or a typo, and folding it in gives a row of garbage (a cell of 1e30 a row of
+/// 1e29s). The fold-in of every model of this library (<see cref="IForgettingModel.FoldIn"/>) refuses such values with this check;
+/// <see cref="Find"/> asks without throwing.
+/// </summary>
+/// <remarks>
+/// The yardstick is the model's prediction and predictive std for an average task (a fold-in without measured cells, under the
+/// model's own prior), computed once per model instance on its first check and kept while the model lives (two doubles per
+/// example): later checks cost O(cells). Models that predict probabilities (binary, logistic) are not checked: their cells are 0
+/// or 1 and their fold-in refuses anything else. Thread-safe.
+/// </remarks>
+public static class FoldInScale
+{
+    /// <summary>
+    /// How far, in predictive standard deviations, a measured value may lie from the model's prediction for an average task at
+    /// its example. A task far more disruptive than any seen stays well within it; a millionfold unit mistake does not.
+    /// </summary>
+    public const double Limit = 1e6;
+
+    // Each model's prediction for an average task: computed once per model, kept while the model lives. A service answers many
+    // queries with one model; predicting the cells each time cost a knn model about 1.4 ms a query on 141,816 examples (its
+    // neighbourhoods are built over the whole row).
+    private static readonly ConditionalWeakTable<IForgettingModel, AverageTask> s_averageTask = [];
+
+    private sealed record AverageTask(double[] Mean, double[] Std);
+
+    /// <summary>
+    /// The first measured cell whose value lies beyond <see cref="Limit"/> predictive stds of what <paramref name="model"/> expects
+    /// of an average task at its example, or null when every value is within it (or the model predicts probabilities, or no cell
+    /// is given).
+    /// </summary>
+    /// <param name="model">The fitted model the cells are for.</param>
+    /// <param name="examples">Indices of the measured examples, as <see cref="IForgettingModel.FoldIn"/> takes them.</param>
+    /// <param name="values">The measured values, same length.</param>
+    /// <exception cref="ArgumentException">The cells are not valid for the model (<see cref="FoldedTask.ValidateKnown"/>).</exception>
+    public static OffScaleValue? Find(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        FoldedTask.ValidateKnown(examples, values, model.ExampleCount);
+        return FindValid(model, examples, values);
+    }
+
+    /// <summary>
+    /// Throws when a measured value lies beyond <see cref="Limit"/> predictive stds of what <paramref name="model"/> expects
+    /// (see <see cref="Find"/>), naming the example, the value, the model's scale there and the fix.
+    /// </summary>
+    /// <param name="model">The fitted model the cells are for.</param>
+    /// <param name="examples">Indices of the measured examples.</param>
+    /// <param name="values">The measured values, same length.</param>
+    /// <exception cref="ArgumentException">A cell is not valid for the model, or a value is beyond the model's scale.</exception>
+    public static void Check(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        FoldedTask.ValidateKnown(examples, values, model.ExampleCount);
+        CheckValid(model, examples, values);
+    }
+
+    // Check for cells already validated (the models' fold-ins).
+    internal static void CheckValid(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
+    {
+        if (FindValid(model, examples, values) is { } off)
+        {
+            throw new ArgumentException(Describe(off), nameof(values));
+        }
+    }
+
+    private static OffScaleValue? FindValid(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
+    {
+        if (examples.IsEmpty || model.PredictsProbability)
+        {
+            return null;
+        }
+
+        var (mean, std) = s_averageTask.GetValue(model, static m =>
+        {
+            var row = new AverageTask(new double[m.ExampleCount], new double[m.ExampleCount]);
+            Unchecked(m, [], [], null).PredictRow(row.Mean, row.Std);
+            return row;
+        });
+        for (var t = 0; t < examples.Length; t++)
+        {
+            var (j, value) = (examples[t], values[t]);
+            var yardstick = Math.Max(std[j], 1e-12 * Math.Max(1, Math.Abs(mean[j])));
+            var distance = Math.Abs(value - mean[j]) / yardstick;
+            if (!(distance <= Limit))
+            {
+                return new OffScaleValue(t, j, model.ExampleIds[j], value, mean[j], std[j], distance);
+            }
+        }
+
+        return null;
+    }
+
+    // The message of a value beyond the scale: the example, the value, the model's scale there, and the fix (a power of ten to
+    // divide or multiply by when the value is that far off in magnitude, else a typo to correct).
+    private static string Describe(OffScaleValue off)
+    {
+        var distance = double.IsFinite(off.Distance) ? off.Distance.ToString("G2", CultureInfo.InvariantCulture) : "countless";
+        var typical = Math.Max(Math.Max(Math.Abs(off.Expected), off.Std), 1e-12 * Math.Max(1, Math.Abs(off.Expected)));
+        var decades = off.Value == 0 ? 0 : Math.Round(Math.Log10(Math.Abs(off.Value)) - Math.Log10(typical));
+        var fix = decades switch
+        {
+            >= 1 => $"Measured in other units? Divide by {PowerOfTen(decades)} (or correct the typo)",
+            <= -1 => $"Measured in other units? Multiply by {PowerOfTen(-decades)} (or correct the typo)",
+            _ => "Correct the value if it is a typo",
+        };
+        return string.Create(CultureInfo.InvariantCulture,
+            $"The measured values are too far from what the model expects: example '{off.ExampleId}' (index {off.Example}) was measured at {off.Value:G6}, {distance} predictive stds from what the model expects of an average task there ({off.Expected:G4}, predictive std {off.Std:G3}); beyond {Limit:0E+00} stds a value is not in the units of the data the model was fitted on. {fix}, and give the values in the units of the model's training matrix.");
+    }
+
+    private static string PowerOfTen(double decades) => string.Create(CultureInfo.InvariantCulture, $"1E+{decades:00}");
+
+    // The fold-in without the scale check, for callers whose values are the model's own data (cross-validation's held-out
+    // tasks, a KNN model's baseline, an ensemble's members after the ensemble checked them).
+    internal static FoldedTask Unchecked(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options) => model switch
+    {
+        FactorModel factor => factor.FoldIn(examples, values, options, checkScale: false),
+        KnnModel knn => knn.FoldIn(examples, values, options, checkScale: false),
+        EnsembleModel ensemble => ensemble.FoldIn(examples, values, options, checkScale: false),
+        _ => model.FoldIn(examples, values, options),
+    };
+}
