@@ -281,17 +281,22 @@ public static partial class ModelFile
     public static LoadedModel Read(ReadOnlySpan<byte> bytes, string sourceName) => Decode(bytes.ToArray(), sourceName);
 
     /// <summary>
-    /// Reads a model file from <paramref name="stream"/>, from its position to its end (the counterpart of
-    /// <see cref="Write(IForgettingModel, Stream, IReadOnlyDictionary{string, string}?, MatrixSummary?, Core.Features.TaskFeatureModel?, Core.Features.ExampleFeatureModel?)"/>):
-    /// the stream need not seek (a network or decompression stream is read once, in order) and is left open.
-    /// <paramref name="sourceName"/> names it in errors.
+    /// Reads one model file from <paramref name="stream"/>, from its position (the counterpart of
+    /// <see cref="Write(IForgettingModel, Stream, IReadOnlyDictionary{string, string}?, MatrixSummary?, Core.Features.TaskFeatureModel?, Core.Features.ExampleFeatureModel?)"/>),
+    /// and leaves the stream just after it: the header records the payload's length, so exactly the model's bytes are read
+    /// (header, payload, checksum) and nothing beyond. Models written back to back into one stream are read one call each; a
+    /// model followed by other data (an archive entry, a protocol's next message) leaves that data unread. The stream need not
+    /// seek (a network or decompression stream is read once, in order) and is left open. <paramref name="sourceName"/> names
+    /// it in errors.
     /// </summary>
-    /// <remarks>The checks and messages are those of <see cref="Load"/> and <see cref="Read(ReadOnlySpan{byte}, string)"/>. Memory
-    /// follows the bytes the stream holds, not the length its header claims: a seekable stream's claim is checked against
-    /// what is left before anything is allocated, and a forward-only stream's buffer grows as bytes arrive.</remarks>
+    /// <remarks>The checks and messages are those of <see cref="Load"/> and <see cref="Read(ReadOnlySpan{byte}, string)"/>, but
+    /// for bytes after the model: those two take one whole file and refuse trailing bytes, this reads up to the model's end and
+    /// leaves what follows to the caller. Memory follows the bytes the stream holds, not the length its header claims: a seekable
+    /// stream's claim is checked against what is left before anything is allocated, and a forward-only stream's buffer grows as
+    /// bytes arrive. After an error the stream's position is unspecified.</remarks>
     /// <exception cref="ArgumentException">The stream cannot be read.</exception>
-    /// <exception cref="ForgettingDataException">The bytes are not a valid model file (cut short, trailing bytes, a checksum that does
-    /// not match...), or reading the stream failed.</exception>
+    /// <exception cref="ForgettingDataException">The bytes are not a valid model file (cut short, a checksum that does not
+    /// match...), or reading the stream failed.</exception>
     public static LoadedModel Read(Stream stream, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -303,7 +308,7 @@ public static partial class ModelFile
 
         try
         {
-            return Decode(ReadAll(stream), sourceName);
+            return Decode(ReadOne(stream), sourceName);
         }
         catch (IOException e)
         {
@@ -311,16 +316,16 @@ public static partial class ModelFile
         }
     }
 
-    // The file's bytes: the header, then as many bytes as the header's payload length says (plus the checksum), then one more
-    // to see whether the stream has trailing bytes. Whatever is short or long is left to Decode, whose messages then match
-    // the other readers'.
-    private static byte[] ReadAll(Stream stream)
+    // One model's bytes: the header, then as many bytes as the header's payload length says (plus the checksum), and not one
+    // more (the stream is left just after the model). Whatever is short is left to Decode, whose messages then match the
+    // other readers'.
+    private static byte[] ReadOne(Stream stream)
     {
         var header = new byte[20];
         var got = ReadUpTo(stream, header);
         var length = got == header.Length && header.AsSpan(0, 8).SequenceEqual(s_magic) ? BitConverter.ToInt64(header, 12) : -1;
         var size = 20 + length + 32;
-        if (length < 0 || size > Array.MaxLength || (stream.CanSeek && stream.Length - stream.Position != size - 20))
+        if (length < 0 || size > Array.MaxLength || (stream.CanSeek && stream.Length - stream.Position < size - 20))
         {
             // Not a model file, cut short, or a length the bytes present do not hold (a seekable stream's size says so at
             // once): the header is enough for Decode to say which, without reading or allocating what the header claims.
@@ -343,13 +348,7 @@ public static partial class ModelFile
             Array.Resize(ref file, (int)Math.Min(size, (long)file.Length * 2));
         }
 
-        if (filled < file.Length)
-        {
-            return file[..filled];
-        }
-
-        // One more byte means trailing bytes: Decode reports the size mismatch.
-        return stream.ReadByte() < 0 ? file : [.. file, 0];
+        return filled < file.Length ? file[..filled] : file;
     }
 
     // Reads until the buffer is full or the stream ends; returns the bytes read.

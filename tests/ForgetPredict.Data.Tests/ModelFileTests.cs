@@ -557,12 +557,14 @@ public class ModelFileTests
     [Fact]
     public void ReadStream_ShortLongOrForeignBytes_GetTheSameErrorsAsTheOtherReaders()
     {
-        // Given: a valid file, then the same cut short, with a trailing byte, with its header alone, and a file that is no model.
+        // Given: a valid file, then the same cut short, with its header alone, and a file that is no model. (A trailing byte is
+        // refused in a file, but a stream holds one model followed by whatever the caller wrote next: see
+        // ReadStream_TwoModelsBackToBack_AreReadOneAtATime_LeavingTheStreamJustAfterEach.)
         var model = new AdditiveFitter().Fit(s_continuous);
         using var buffer = new MemoryStream();
         ModelFile.Write(model, buffer);
         var file = buffer.ToArray();
-        byte[][] damaged = [file[..^10], [.. file, 0], file[..20], file[..12], "not a model file at all"u8.ToArray(), [.. file[..8], .. BitConverter.GetBytes(9u), .. file[12..]]];
+        byte[][] damaged = [file[..^10], file[..20], file[..12], "not a model file at all"u8.ToArray(), [.. file[..8], .. BitConverter.GetBytes(9u), .. file[12..]]];
 
         foreach (var bytes in damaged)
         {
@@ -575,6 +577,91 @@ public class ModelFileTests
             Assert.Equal(expected, seekable);
             Assert.Equal(expected, forward);
         }
+    }
+
+    // Read(stream) read to the stream's end: two models written back to back could not be read one at a time (the first read
+    // refused the pair as trailing bytes), and a model inside a larger stream over-read what followed it.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ReadStream_TwoModelsBackToBack_AreReadOneAtATime_LeavingTheStreamJustAfterEach(bool seekable)
+    {
+        // Given: two different models (additive; mf of rank 2 with metadata) written back to back into one stream.
+        var first = new AdditiveFitter().Fit(s_continuous);
+        var second = new LowRankFitter(new LowRankOptions { Rank = 2 }).Fit(s_continuous);
+        var firstBytes = Written(first, null);
+        var secondBytes = Written(second, new Dictionary<string, string> { ["name"] = "second" });
+        var bytes = new MemoryStream();
+        bytes.Write(firstBytes);
+        bytes.Write(secondBytes);
+        using var stream = seekable ? new MemoryStream(bytes.ToArray()) : (Stream)new Formats.ForwardOnlyStream(new MemoryStream(bytes.ToArray()));
+
+        // When: read one at a time
+        var readFirst = ModelFile.Read(stream, "pair.fpm");
+        var after = seekable ? stream.Position : -1;
+        var readSecond = ModelFile.Read(stream, "pair.fpm");
+
+        // Then: each is the model written (it writes back to the same bytes, and predicts the same), and the stream was left just
+        // after the first, then at its end.
+        Assert.Equal(firstBytes, Written(readFirst.Model, readFirst.Metadata));
+        Assert.Equal(secondBytes, Written(readSecond.Model, readSecond.Metadata));
+        Assert.Equal(ModelMethod.Additive, readFirst.Model.Method);
+        Assert.Equal(ModelMethod.LowRank, readSecond.Model.Method);
+        Assert.Equal("second", readSecond.Metadata["name"]);
+        Assert.Equal(second.FoldIn([1, 2], [0.1, 0.2]).PredictRow(), readSecond.Model.FoldIn([1, 2], [0.1, 0.2]).PredictRow());
+        if (seekable)
+        {
+            Assert.Equal(firstBytes.Length, after);
+            Assert.Equal(stream.Length, stream.Position);
+        }
+
+        Assert.Equal(-1, stream.ReadByte());
+    }
+
+    [Fact]
+    public void ReadStream_AModelFollowedByOtherData_LeavesThatDataUnread_WhileAFileWithTrailingBytesIsStillRefused()
+    {
+        // Given: a model followed by the next message of a protocol, through a stream that cannot seek.
+        var model = new AdditiveFitter().Fit(s_continuous);
+        var file = Written(model, null);
+        using var stream = new Formats.ForwardOnlyStream(new MemoryStream([.. file, .. "NEXT"u8]));
+
+        // When
+        var loaded = ModelFile.Read(stream, "m.fpm");
+        var rest = new byte[8];
+        var restLength = stream.ReadAtLeast(rest, rest.Length, throwOnEndOfStream: false);
+
+        // Then: the model is read, the following bytes are not; the same bytes as a whole file are refused.
+        Assert.Equal(file, Written(loaded.Model, loaded.Metadata));
+        Assert.Equal("NEXT"u8.ToArray(), rest[..restLength]);
+        Assert.Contains("trailing bytes", Assert.Throws<ForgettingDataException>(() => ModelFile.Read([.. file, .. "NEXT"u8], "m.fpm")).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ReadStream_ASecondModelCutShort_IsRefusedAsTruncated_AfterTheFirstIsRead(bool seekable)
+    {
+        // Given: two models back to back, the second cut 100 bytes short (a transfer that broke off).
+        var model = new AdditiveFitter().Fit(s_continuous);
+        var file = Written(model, null);
+        byte[] bytes = [.. file, .. file[..^100]];
+        using var stream = seekable ? new MemoryStream(bytes) : (Stream)new Formats.ForwardOnlyStream(new MemoryStream(bytes));
+
+        // When
+        ModelFile.Read(stream, "pair.fpm");
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(stream, "pair.fpm"));
+
+        // Then: the message a truncated file gets.
+        Assert.Equal(Assert.Throws<ForgettingDataException>(() => ModelFile.Read(file.AsSpan(..^100), "pair.fpm")).Message, e.Message);
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] Written(IForgettingModel model, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var stream = new MemoryStream();
+        ModelFile.Write(model, stream, metadata);
+        return stream.ToArray();
     }
 
     [Fact]
