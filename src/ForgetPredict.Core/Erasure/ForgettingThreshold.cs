@@ -64,10 +64,8 @@ public sealed record ForgettingThreshold(double Value, string Rule)
             return new ForgettingThreshold(0.5, "the default for a binary model: probability 0.5");
         }
 
-        var n = model.ExampleCount;
-        var mean = new double[n];
-        var std = new double[n];
-        model.FoldIn([], [], FoldInOptions.Default).PredictRow(mean, std);
+        // The average task's row: computed once per model and shared with the fold-in's scale check.
+        var (mean, std) = FoldInScale.AverageTaskRow(model);
         var value = MixtureQuantile(mean, std, PastQuantile);
         var percent = (int)Math.Round(PastQuantile * 100);
         return new ForgettingThreshold(value, string.Create(CultureInfo.InvariantCulture,

@@ -82,6 +82,20 @@ public static class FoldInScale
         }
     }
 
+    // The model's prediction and predictive std for an average task (a fold-in without measured cells, under its own prior),
+    // computed on the first call for a model and kept while it lives; also the yardstick of the default forgetting threshold
+    // (Erasure.ForgettingThreshold). Callers must not write to the arrays.
+    internal static (double[] Mean, double[] Std) AverageTaskRow(IForgettingModel model)
+    {
+        var (mean, std) = s_averageTask.GetValue(model, static m =>
+        {
+            var row = new AverageTask(new double[m.ExampleCount], new double[m.ExampleCount]);
+            Unchecked(m, [], [], null).PredictRow(row.Mean, row.Std);
+            return row;
+        });
+        return (mean, std);
+    }
+
     private static OffScaleValue? FindValid(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
     {
         if (examples.IsEmpty || model.PredictsProbability)
@@ -89,12 +103,7 @@ public static class FoldInScale
             return null;
         }
 
-        var (mean, std) = s_averageTask.GetValue(model, static m =>
-        {
-            var row = new AverageTask(new double[m.ExampleCount], new double[m.ExampleCount]);
-            Unchecked(m, [], [], null).PredictRow(row.Mean, row.Std);
-            return row;
-        });
+        var (mean, std) = AverageTaskRow(model);
         for (var t = 0; t < examples.Length; t++)
         {
             var (j, value) = (examples[t], values[t]);
