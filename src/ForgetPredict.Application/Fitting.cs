@@ -488,6 +488,71 @@ public static class Fitting
             $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} parameter{(q == 1 ? string.Empty : "s")} {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(adaptive ? $", and with too few examples measured on more, the penalty shrinks the factors hard and the model predicts almost as the {additive} one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : $"The {additive} model suits this matrix")}.")];
     }
 
+    /// <summary>
+    /// What a fit says of its feature blocks left out because every column was constant over the training rows (the model keeps
+    /// their values to warn about a query that differs there): the task features' lines (<see cref="LeftOutTaskFeatures"/>) then
+    /// the example features' (<see cref="LeftOutExampleFeatures"/>); empty when none was, or the fit had no features. What
+    /// <c>fit</c> prints and the service's fit job lists among its warnings.
+    /// </summary>
+    /// <param name="fit">The fit.</param>
+    public static IReadOnlyList<string> LeftOutFeatures(FitResult fit)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        return [.. fit.TaskFeatures is { } task ? LeftOutTaskFeatures(task) : [], .. fit.ExampleFeatures is { } examples ? LeftOutExampleFeatures(examples) : []];
+    }
+
+    /// <summary>
+    /// One line per task feature block left out as constant over the training tasks: "task features: 'tasks.csv' is left out,
+    /// as it is constant over the training tasks (every training task has seed 0), so it carries no information; a new task
+    /// that differs there is warned about".
+    /// </summary>
+    /// <param name="model">The fitted task feature model.</param>
+    public static IReadOnlyList<string> LeftOutTaskFeatures(Core.Features.TaskFeatureModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return LeftOut("task", model.ConstantViews, "training task", "new task");
+    }
+
+    /// <summary>
+    /// One line per example feature block left out as constant over the measured examples: "example features: 'up600.csv
+    /// categories' is left out, as it is constant over the measured examples (every measured example has source 'c-header'),
+    /// so it carries no information; a new example that differs there is warned about".
+    /// </summary>
+    /// <param name="model">The fitted example feature model.</param>
+    public static IReadOnlyList<string> LeftOutExampleFeatures(Core.Features.ExampleFeatureModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return LeftOut("example", model.ConstantViews, "measured example", "new example");
+    }
+
+    private static string[] LeftOut(string what, IReadOnlyList<Core.Features.FeatureView> leftOut, string whose, string query) =>
+        [.. leftOut.Select(view => $"{what} features: '{view.BlockName}' is left out, as it is constant over the {whose}s (every {whose} has {ConstantValues(view)}), so it carries no information; a {query} that differs there is warned about")];
+
+    // "source 'c-header'", "seed 0, warmup 100", or for an embedding "the same row".
+    private static string ConstantValues(Core.Features.FeatureView view)
+    {
+        if (view.Kind == Core.Features.FeatureKind.Embedding)
+        {
+            return "the same row";
+        }
+
+        var values = new List<string>();
+        for (var c = 0; c < view.Columns.Count; c++)
+        {
+            if (view.Kind == Core.Features.FeatureKind.Numeric)
+            {
+                values.Add(string.Create(CultureInfo.InvariantCulture, $"{view.Columns[c]} {view.Shift[c]:G6}"));
+            }
+            else if (view.Shift[c] != 0)
+            {
+                var (column, level) = Core.Features.FeatureView.SplitLevel(view.Columns[c]);
+                values.Add(column is null ? $"'{level}'" : $"{column} '{level}'");
+            }
+        }
+
+        return values.Count == 0 ? "none of its levels" : string.Join(", ", values.Take(8)) + (values.Count > 8 ? ", ..." : string.Empty);
+    }
+
     /// <summary>Saves a fitted model atomically with its provenance and the training matrix's summary.</summary>
     public static void Save(FitResult fit, string path)
     {

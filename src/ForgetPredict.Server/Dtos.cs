@@ -367,7 +367,11 @@ public sealed record MeasuredItemDto(string Example, double Value, int Order, st
 public sealed record JobDto(string Id, string State, string Stage, double Progress, string Model, string Method, DateTimeOffset Submitted,
     DateTimeOffset? Started, DateTimeOffset? Finished, string? Error, string? ModelUrl)
 {
-    /// <summary>What the fit said about the matrix (examples or tasks with no observed cell), as <c>fit</c> warns; null when nothing.</summary>
+    /// <summary>
+    /// What the fit said about the matrix (examples or tasks with no observed cell), as <c>fit</c> warns, then the feature blocks
+    /// it left out as constant over the training rows, as <c>fit</c> prints them (<see cref="Application.Fitting.LeftOutFeatures"/>); null
+    /// when nothing.
+    /// </summary>
     public IReadOnlyList<string>? Warnings { get; init; }
 }
 

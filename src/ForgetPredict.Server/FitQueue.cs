@@ -402,7 +402,8 @@ public sealed partial class FitQueue : BackgroundService
             }
 
             _store.Invalidate(job.Name);
-            outcome = (null, [.. fit.Warnings.Select(_store.Relative)], null);
+            // fit's warnings, then what it says of feature blocks left out as constant (Fitting.LeftOutFeatures, as 'fit' prints).
+            outcome = (null, [.. fit.Warnings.Select(_store.Relative), .. Fitting.LeftOutFeatures(fit)], null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using ForgetPredict.Testing;
 
@@ -175,6 +176,47 @@ public class TaskFeatureCommandTests
         Assert.Contains("run 'evaluate --methods ensemble' with the same task features (it adds ensemble+features)", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
         Assert.False(File.Exists(model));
+    }
+
+    // The left-out wording moved to the application layer (Fitting.LeftOutFeatures, which the service's fit job lists too):
+    // fit prints it as before, each block on its line after its features' report.
+    [Fact]
+    public void Fit_WithFeatureBlocksConstantOverTheTrainingRows_SaysEachIsLeftOut_AfterItsFeaturesReport()
+    {
+        // Given: a task feature file constant over charlm-d's tasks beside one that varies, and example features whose
+        // source is one level for every chunk beside an embedding that is one row for every chunk.
+        var dir = RepoPaths.NewTempFolder();
+        var z = ForgetPredict.Data.MatrixFile.Read(Data("z.npy"));
+        string Write(string name, string header, Func<int, string> row, int count)
+        {
+            var path = Path.Combine(dir, name);
+            File.WriteAllText(path, header + "\n" + string.Concat(Enumerable.Range(0, count).Select(i => row(i) + "\n")));
+            return path;
+        }
+
+        var constant = Write("const.csv", "row,lr", i => string.Create(CultureInfo.InvariantCulture, $"{i},0.5"), z.TaskCount);
+        var varying = Write("mixed.csv", "row,lr,seed", i => string.Create(CultureInfo.InvariantCulture, $"{i},0.5,{i % 3}"), z.TaskCount);
+        var source = Write("onesource.csv", "column,source,base_loss", j => string.Create(CultureInfo.InvariantCulture, $"{j},c-header,{0.1 + (j * 1e-4):F6}"), z.ExampleCount);
+        var embedding = Write("emb.csv", "column,a,b", j => string.Create(CultureInfo.InvariantCulture, $"{j},1.5,-2"), z.ExampleCount);
+
+        // When: mf is fitted with them.
+        var (code, output, error) = CliRunner.Run("fit", Data("z.npy"), "--method", "mf", "--rank", "2", "--out", Path.Combine(dir, "m.fpm"),
+            "--task-features", constant, "--task-features", varying, "--example-features", source, "--example-features", embedding);
+
+        // Then: each constant block has its line, naming its values, after its features' report (as fit printed them before
+        // the wording moved to the application layer); nothing goes to standard error.
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.Equal(
+            [
+                "task features: 'const.csv' is left out, as it is constant over the training tasks (every training task has lr 0.5), so it carries no information; a new task that differs there is warned about",
+                "example features: onesource.csv explain",
+                "example features: 'onesource.csv categories' is left out, as it is constant over the measured examples (every measured example has source 'c-header'), so it carries no information; a new example that differs there is warned about",
+                "example features: 'emb.csv' is left out, as it is constant over the measured examples (every measured example has a 1.5, b -2), so it carries no information; a new example that differs there is warned about",
+            ],
+            lines[^4..].Select(l => l.StartsWith("example features: onesource.csv explain", StringComparison.Ordinal) ? "example features: onesource.csv explain" : l));
+        Assert.StartsWith("  mixed.csv, ", lines[^5], StringComparison.Ordinal);
+        Assert.Equal(string.Empty, error);
     }
 
     [Fact]

@@ -264,6 +264,39 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         Assert.False(File.Exists(Path.Combine(fixture.Directory, "short.fpm")));
     }
 
+    // The service's fit job had not said what 'fit' prints of a feature block left out as constant over the training rows.
+    [Fact]
+    public async Task Upload_WithATaskFeatureFileConstantOverTheTasks_TheJobSaysItIsLeftOut_AsFitPrintsIt()
+    {
+        // Given: charlm-d uploaded with a task feature file whose only column, lr, is 0.5 for every task.
+        var z = Data.MatrixFile.Read(TaskFeatureFixture.Data("z.npy"));
+        var constant = "row,lr\n" + string.Concat(Enumerable.Range(0, z.TaskCount).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i},0.5\n")));
+        using var form = Http.Upload("z.npy", File.ReadAllBytes(TaskFeatureFixture.Data("z.npy")), ("name", "constant-lr"), ("method", "mf"), ("rank", "2"));
+        form.Add(new StringContent(constant), "taskFeatures", "settings.csv");
+
+        // When: it is fitted.
+        var job = await (await _client.PostAsync("/v1/models", form)).JsonAsync(HttpStatusCode.Accepted);
+        var done = await UploadTests.WaitAsync(_client, job.GetProperty("id").GetString()!);
+
+        // Then: the finished job's warnings say the file is left out, in fit's words (the application layer's), naming its value.
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        var warnings = done.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
+        Assert.Contains("task features: 'settings.csv' is left out, as it is constant over the training tasks (every training task has lr 0.5), so it carries no information; a new task that differs there is warned about", warnings);
+        // And: they are fit's warnings then Fitting.LeftOutFeatures, as the library gives them for the same fit.
+        var file = Path.Combine(RepoPaths.NewTempFolder(), "upload.csv");
+        File.WriteAllText(file, constant);
+        var fit = Application.Fitting.Fit(new Application.FitRequest
+        {
+            Matrix = z,
+            Source = "z.npy",
+            Method = "mf",
+            Settings = new Core.Models.ModelSettings { Rank = 2 },
+            TaskFeatures = Data.FeatureFile.Read(file, "settings.csv", z.TaskIds),
+        });
+        Assert.Equal([.. fit.Warnings, .. Application.Fitting.LeftOutFeatures(fit)], warnings);
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
     [Fact]
     public async Task Page_ColdStart_FromTheModelsFeatureForm_ShowsTheFeaturesPrediction_AndRefusesMissingColumns()
     {

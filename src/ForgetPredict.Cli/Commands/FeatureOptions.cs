@@ -88,42 +88,4 @@ internal static class FeatureOptions
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {candidate.Description}: RMSE ratio {Math.Sqrt(candidate.RelativeError):0.000}"));
         }
     }
-
-    /// <summary>
-    /// One line per feature block left out of a fit because every column was constant over the training rows (the model keeps
-    /// its values to warn about a query that differs there): "example features: 'source' is left out, as it is constant over
-    /// the measured examples (every measured example has source 'c-header'), so it carries no information; ...".
-    /// </summary>
-    public static void RenderLeftOut(TextWriter output, string what, IReadOnlyList<FeatureView> leftOut, string whose, string query)
-    {
-        foreach (var view in leftOut)
-        {
-            output.WriteLine($"{what} features: '{view.BlockName}' is left out, as it is constant over the {whose}s (every {whose} has {ConstantValues(view)}), so it carries no information; a {query} that differs there is warned about");
-        }
-    }
-
-    // "source 'c-header'", "seed 0, warmup 100", or for an embedding "the same row".
-    private static string ConstantValues(FeatureView view)
-    {
-        if (view.Kind == FeatureKind.Embedding)
-        {
-            return "the same row";
-        }
-
-        var values = new List<string>();
-        for (var c = 0; c < view.Columns.Count; c++)
-        {
-            if (view.Kind == FeatureKind.Numeric)
-            {
-                values.Add(string.Create(CultureInfo.InvariantCulture, $"{view.Columns[c]} {view.Shift[c]:G6}"));
-            }
-            else if (view.Shift[c] != 0)
-            {
-                var (column, level) = FeatureView.SplitLevel(view.Columns[c]);
-                values.Add(column is null ? $"'{level}'" : $"{column} '{level}'");
-            }
-        }
-
-        return values.Count == 0 ? "none of its levels" : string.Join(", ", values.Take(8)) + (values.Count > 8 ? ", ..." : string.Empty);
-    }
 }
