@@ -26,6 +26,9 @@ help:
 	@echo "make install      PREFIX=DIR: DIR/bin/forgetpredict (ReadyToRun, framework-dependent; default PREFIX=$$HOME/.local)"
 	@echo "make pack         NuGet packages of Core, Data, Reports, Frames and the .NET tool ForgetPredict.Tool in .artifacts/packages"
 	@echo "make api          regenerate the public-API snapshot (tests/ForgetPredict.Library.Tests/Approved/PublicApi.approved.txt)"
+	@echo "make deps         install the test tools when missing: Debian packages (numpy, pandas, chromium, wrk...) and the npm ones (part of make test)"
+	@echo "make python-venv  a venv in .artifacts/python with the package from src/python installed (part of make python-test)"
+	@echo "make clean        dotnet clean and remove .artifacts"
 
 setup:
 	$(DOTNET) restore ForgetPredict.sln
