@@ -324,13 +324,16 @@ public static partial class ModelFile
         var header = new byte[20];
         var got = ReadUpTo(stream, header);
         var length = got == header.Length && header.AsSpan(0, 8).SequenceEqual(s_magic) ? BitConverter.ToInt64(header, 12) : -1;
-        var size = 20 + length + 32;
-        if (length < 0 || size > Array.MaxLength || (stream.CanSeek && stream.Length - stream.Position < size - 20))
+        // The length is checked against the largest array before the size is formed, so a forged length near long.MaxValue
+        // cannot wrap the sum negative and slip past the checks.
+        if (length < 0 || length > Array.MaxLength - 52 || (stream.CanSeek && stream.Length - stream.Position < length + 32))
         {
             // Not a model file, cut short, or a length the bytes present do not hold (a seekable stream's size says so at
             // once): the header is enough for Decode to say which, without reading or allocating what the header claims.
             return header[..got];
         }
+
+        var size = 20 + length + 32;
 
         // Grow as the bytes arrive (a forward-only stream's claim is not trusted): at most twice what the stream holds.
         var file = new byte[Math.Min(size, 1 << 20)];

@@ -682,6 +682,25 @@ public class ModelFileTests
         Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ReadStream_AHeaderClaimingNearlyLongMaxValue_IsRefusedAsTheOtherReadersRefuseIt_NotWithAnOverflow(bool seekable)
+    {
+        // Given: a header whose payload length is long.MaxValue - 10, so header + payload + checksum wraps negative.
+        var bytes = new byte[1024];
+        "FPMODEL\0"u8.CopyTo(bytes);
+        BitConverter.GetBytes(1u).CopyTo(bytes, 8);
+        BitConverter.GetBytes(long.MaxValue - 10).CopyTo(bytes, 12);
+        using var stream = seekable ? new MemoryStream(bytes) : (Stream)new Formats.ForwardOnlyStream(new MemoryStream(bytes));
+
+        // When
+        var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Read(stream, "forged.fpm"));
+
+        // Then: the message the byte reader gives the same bytes.
+        Assert.Equal(Assert.Throws<ForgettingDataException>(() => ModelFile.Read(bytes, "forged.fpm")).Message, e.Message);
+    }
+
     [Fact]
     public void ReadStream_AFailingOrUnreadableStream_IsNamedNotThrownRaw()
     {
