@@ -156,8 +156,9 @@ public sealed record FitResult(IForgettingModel Model, ForgettingMatrix Matrix, 
     /// <summary>
     /// What the caller should be told about the matrix the model was fitted on (<see cref="Fitting.MatrixWarnings"/>,
     /// <see cref="Fitting.ModelWarnings"/>): cells thousands of times its typical magnitude, a single measured task, examples or
-    /// tasks with no observed cell, and examples measured on too few tasks for the model's factors. Empty when there is nothing
-    /// to say.
+    /// tasks with no observed cell, and examples measured on too few tasks for the model's factors; then the task or example
+    /// feature blocks left out of the fit because every column was constant over the training rows. Empty when there is
+    /// nothing to say.
     /// </summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
@@ -320,7 +321,9 @@ public static class Fitting
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,
-            Warnings = Warnings(final, request.Matrix, request.Source, exampleFeatures is not null),
+            // What the matrix and model call for, then the feature blocks left out as constant (a user who passed them should know).
+            Warnings = [.. Warnings(final, request.Matrix, request.Source, exampleFeatures is not null),
+                .. taskFeatures is null ? [] : LeftOutTaskFeatures(taskFeatures), .. exampleFeatures is null ? [] : LeftOutExampleFeatures(exampleFeatures)],
         };
 
         // The checks above, and auto's feature-capable candidates, leave a Gaussian factor model whenever features are given.
@@ -488,42 +491,15 @@ public static class Fitting
             $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} parameter{(q == 1 ? string.Empty : "s")} {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(adaptive ? $", and with too few examples measured on more, the penalty shrinks the factors hard and the model predicts almost as the {additive} one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : $"The {additive} model suits this matrix")}.")];
     }
 
-    /// <summary>
-    /// What a fit says of its feature blocks left out because every column was constant over the training rows (the model keeps
-    /// their values to warn about a query that differs there): the task features' lines (<see cref="LeftOutTaskFeatures"/>) then
-    /// the example features' (<see cref="LeftOutExampleFeatures"/>); empty when none was, or the fit had no features. What
-    /// <c>fit</c> prints and the service's fit job lists among its warnings.
-    /// </summary>
-    /// <param name="fit">The fit.</param>
-    public static IReadOnlyList<string> LeftOutFeatures(FitResult fit)
-    {
-        ArgumentNullException.ThrowIfNull(fit);
-        return [.. fit.TaskFeatures is { } task ? LeftOutTaskFeatures(task) : [], .. fit.ExampleFeatures is { } examples ? LeftOutExampleFeatures(examples) : []];
-    }
+    // One warning per task feature block left out as constant over the training tasks: "task features: 'tasks.csv' is left
+    // out, as it is constant over the training tasks (every training task has seed 0), so it carries no information; a new
+    // task that differs there is warned about". Part of FitResult.Warnings, so fit, the service's fit job and Python say it.
+    private static string[] LeftOutTaskFeatures(Core.Features.TaskFeatureModel model) => LeftOut("task", model.ConstantViews, "training task", "new task");
 
-    /// <summary>
-    /// One line per task feature block left out as constant over the training tasks: "task features: 'tasks.csv' is left out,
-    /// as it is constant over the training tasks (every training task has seed 0), so it carries no information; a new task
-    /// that differs there is warned about".
-    /// </summary>
-    /// <param name="model">The fitted task feature model.</param>
-    public static IReadOnlyList<string> LeftOutTaskFeatures(Core.Features.TaskFeatureModel model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        return LeftOut("task", model.ConstantViews, "training task", "new task");
-    }
-
-    /// <summary>
-    /// One line per example feature block left out as constant over the measured examples: "example features: 'up600.csv
-    /// categories' is left out, as it is constant over the measured examples (every measured example has source 'c-header'),
-    /// so it carries no information; a new example that differs there is warned about".
-    /// </summary>
-    /// <param name="model">The fitted example feature model.</param>
-    public static IReadOnlyList<string> LeftOutExampleFeatures(Core.Features.ExampleFeatureModel model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        return LeftOut("example", model.ConstantViews, "measured example", "new example");
-    }
+    // The same for example feature blocks left out as constant over the measured examples ("example features: 'up600.csv
+    // categories' is left out, as it is constant over the measured examples (every measured example has source
+    // 'c-header'), ...").
+    private static string[] LeftOutExampleFeatures(Core.Features.ExampleFeatureModel model) => LeftOut("example", model.ConstantViews, "measured example", "new example");
 
     private static string[] LeftOut(string what, IReadOnlyList<Core.Features.FeatureView> leftOut, string whose, string query) =>
         [.. leftOut.Select(view => $"{what} features: '{view.BlockName}' is left out, as it is constant over the {whose}s (every {whose} has {ConstantValues(view)}), so it carries no information; a {query} that differs there is warned about")];

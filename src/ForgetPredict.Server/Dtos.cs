@@ -368,9 +368,8 @@ public sealed record JobDto(string Id, string State, string Stage, double Progre
     DateTimeOffset? Started, DateTimeOffset? Finished, string? Error, string? ModelUrl)
 {
     /// <summary>
-    /// What the fit said about the matrix (examples or tasks with no observed cell), as <c>fit</c> warns, then the feature blocks
-    /// it left out as constant over the training rows, as <c>fit</c> prints them (<see cref="Application.Fitting.LeftOutFeatures"/>); null
-    /// when nothing.
+    /// What the fit warned of, as <c>fit</c> warns (<see cref="Application.FitResult.Warnings"/>): the matrix (examples or tasks
+    /// with no observed cell), then the feature blocks it left out as constant over the training rows; null when nothing.
     /// </summary>
     public IReadOnlyList<string>? Warnings { get; init; }
 }

@@ -402,8 +402,7 @@ public sealed partial class FitQueue : BackgroundService
             }
 
             _store.Invalidate(job.Name);
-            // fit's warnings, then what it says of feature blocks left out as constant (Fitting.LeftOutFeatures, as 'fit' prints).
-            outcome = (null, [.. fit.Warnings.Select(_store.Relative), .. Fitting.LeftOutFeatures(fit)], null);
+            outcome = (null, [.. fit.Warnings.Select(_store.Relative)], null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -78,27 +78,17 @@ internal static class FitCommand
             if (fit.TaskFeatures is { } features)
             {
                 FeatureOptions.RenderReport(parse.Out(), features.Report);
-                Lines(parse.Out(), Fitting.LeftOutTaskFeatures(features));
             }
 
             if (fit.ExampleFeatures is { } examples)
             {
                 parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"example features: {string.Join(", ", examples.Views.Select(v => v.BlockName))} explain {string.Join(", ", examples.ExplainedShare.Select(g => g.ToString("0.00", CultureInfo.InvariantCulture)))} of each example parameter's variance (leave-one-out); new examples get predictions from them with 'predict --example-features'"));
-                Lines(parse.Out(), Fitting.LeftOutExampleFeatures(examples));
             }
 
             return CliApp.Ok;
         });
         return command;
-    }
-
-    private static void Lines(TextWriter output, IReadOnlyList<string> lines)
-    {
-        foreach (var line in lines)
-        {
-            output.WriteLine(line);
-        }
     }
 
     /// <summary>--method with a did-you-mean on unknown names.</summary>
