@@ -1,5 +1,7 @@
+using System.Globalization;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Models;
+using ForgetPredict.Data;
 
 namespace ForgetPredict.Application;
 
@@ -81,6 +83,54 @@ public static class GroupColumns
 
         return groups.Count < FragmentedMinimumGroups || 2 * alone <= grouped ? null : OptionMessage.Of(
             $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} '{Echo.Printable(column)}' puts {alone:N0} of the {grouped:N0} examples in a group of their own ({groups.Count:N0} groups), so each group's report is one example's: the column holds a value per example (a score, a loss, an id), not groups; group by a column such as source or domain");
+    }
+
+    /// <summary>
+    /// The sentence every front end adds to a metadata join's summary (<see cref="MetadataJoin.Summary"/>) when some examples
+    /// have no metadata row or some rows match no example: what becomes of the examples without one.
+    /// </summary>
+    public const string WithoutMetadata = "Examples without metadata are in no group: a replay's group report lists them as '(no group)'; per-group predictions and group-means designs leave them out.";
+
+    /// <summary>
+    /// What the caller should be told about the labels of <paramref name="column"/>: how many examples that have a metadata
+    /// row have no value in the column (empty, blank or missing: in no group, where a stratified replay keeps no floor), and
+    /// labels that differ only in leading or trailing white space (" changelog" and "changelog": separate groups), named.
+    /// Empty when neither applies.
+    /// </summary>
+    /// <param name="groups">The model's examples' groups by the column (<see cref="ExampleGroups.FromLabels"/> of the join's labels).</param>
+    /// <param name="join">The metadata joined to the model's example ids (its first positions are the model's examples, as <see cref="ForecastMetadata.Join"/> makes it).</param>
+    /// <param name="column">The column grouped by.</param>
+    /// <param name="source">The metadata as the user knows it (a file), prefixed to the messages.</param>
+    public static IReadOnlyList<string> LabelWarnings(ExampleGroups groups, MetadataJoin join, string column, string source)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(join);
+        var warnings = new List<string>();
+        int withRow = 0, blank = 0;
+        for (var j = 0; j < Math.Min(groups.ExampleCount, join.Count); j++)
+        {
+            if (join.RowOf(j) >= 0)
+            {
+                withRow++;
+                blank += groups.GroupOf(j) < 0 ? 1 : 0;
+            }
+        }
+
+        if (blank > 0)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: {blank:N0} of the {withRow:N0} examples with a metadata row have no value in column '{Echo.Printable(column)}' (empty, blank or missing), so they are in no group: a replay's group report lists them as '{Replaying.Ungrouped}' and a stratified replay keeps its floor for named groups only; fill in the column to group them"));
+        }
+
+        var padded = groups.Names.GroupBy(name => name.Trim(), StringComparer.Ordinal).Where(g => g.Count() > 1).ToArray();
+        if (padded.Length > 0)
+        {
+            var shown = string.Join("; ", padded.Take(3).Select(g => string.Join(" and ", g.Select(name => $"'{Echo.Printable(name)}'"))));
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: column '{Echo.Printable(column)}' has labels that differ only in leading or trailing spaces ({shown}{(padded.Length > 3 ? $"; and {padded.Length - 3} more" : string.Empty)}), which make separate groups; trim the labels in the metadata to make them one group"));
+        }
+
+        return warnings;
     }
 
     /// <summary>The refusal of stratified replay without groups (no example metadata): what to give, in the front end's words.</summary>

@@ -26,6 +26,11 @@ public sealed class OptionVocabulary
     /// <summary>The front end's words for <paramref name="option"/>; the library's own when the front end has no such option.</summary>
     public string Word(OptionReference option) => _names.TryGetValue(option.Name, out var name) ? _word(name, option.Value) : option.ToString();
 
+    /// <summary>The library's option (<see cref="OptionReference.Name"/>) the front end calls <paramref name="word"/> (a flag, a
+    /// field; fields matched without case, as the service reads them), or null when it names none; the first when several.</summary>
+    public string? OptionOf(string word) =>
+        _names.FirstOrDefault(p => string.Equals(p.Value, word, StringComparison.OrdinalIgnoreCase)).Key;
+
     /// <summary>The message in this vocabulary: each option it names worded as the front end's.</summary>
     public string Describe(OptionMessage message)
     {
@@ -41,5 +46,27 @@ public sealed class OptionVocabulary
     {
         ArgumentNullException.ThrowIfNull(exception);
         return exception is IOptionMessageException named ? named.Describe(Word) : ExceptionText.Sentence(exception);
+    }
+}
+
+/// <summary>
+/// The range of a whole-number setting, as every front end says it when a value cannot be read as one (too large for its
+/// type, or not a number): the least value the library takes (a replay budget from 0, a ratio from 1), not the type's.
+/// </summary>
+public static class OptionRanges
+{
+    /// <summary>The least value the library takes for <paramref name="option"/> (an <see cref="OptionReference.Name"/>), or null when any whole number of its type is taken (a seed).</summary>
+    public static long? Least(string? option) => option switch
+    {
+        Core.Replay.ReplayOptionNames.Budget or Core.Replay.ReplayOptionNames.MinPerGroup => 0,
+        Core.Replay.ReplayOptionNames.Ratio or Core.Replay.ReplayOptionNames.TaskSize => 1,
+        _ => null,
+    };
+
+    /// <summary>"a whole number from 0 to 2,147,483,647": the range of <paramref name="option"/> (null: none known) in a field of 32 bits, or of 64 when <paramref name="wide"/>.</summary>
+    public static string WholeNumber(string? option, bool wide = false)
+    {
+        var least = Least(option) ?? (wide ? long.MinValue : int.MinValue);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a whole number from {least:N0} to {(wide ? long.MaxValue : int.MaxValue):N0}");
     }
 }

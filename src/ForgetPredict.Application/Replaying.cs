@@ -27,15 +27,31 @@ public sealed record ReplayPlanRequest : TaskRequest
     /// <summary>Examples never to replay, or null.</summary>
     public IReadOnlySet<int>? Excluded { get; init; }
 
+    /// <summary>
+    /// The list of <see cref="Excluded"/> as the user names it (the command line's file, the service's <c>exclude</c> field),
+    /// prefixed to the refusal of a list that excludes every example; null: "exclude".
+    /// </summary>
+    public string? ExcludedSource { get; init; }
+
     /// <summary>Budget, strategy and its settings.</summary>
     public ReplayOptions Options { get; init; } = new();
 }
 
 /// <summary>How many examples of a group a replay set holds.</summary>
-/// <param name="Name">The group, or "(no group)" for examples in none (no metadata row, or no value in the column).</param>
+/// <param name="Name">The group, or <see cref="Replaying.Ungrouped"/> for examples in none (no metadata row, or no value in the
+/// column; <see cref="Replaying.UngroupedWhenTaken"/> when a group has that name).</param>
 /// <param name="Replayed">Examples of it chosen.</param>
 /// <param name="Examples">Examples it has.</param>
-public sealed record ReplayGroupCount(string Name, int Replayed, int Examples);
+public sealed record ReplayGroupCount(string Name, int Replayed, int Examples)
+{
+    /// <summary>Examples of it excluded (never to replay), so not candidates.</summary>
+    public int Excluded { get; init; }
+
+    /// <summary>What the exclusion left of the group, for a report beside <see cref="Examples"/>: "all excluded", "120 excluded", or null when none was.</summary>
+    public string? ExcludedNote => Excluded == 0 ? null
+        : Excluded >= Examples ? "all excluded"
+        : string.Create(CultureInfo.InvariantCulture, $"{Excluded:N0} excluded");
+}
 
 /// <summary>A chosen replay set.</summary>
 /// <param name="Task">The folded-in task whose predictions chose it.</param>
@@ -44,10 +60,21 @@ public sealed record ReplayGroupCount(string Name, int Replayed, int Examples);
 /// <param name="Budget">The number of examples asked for.</param>
 public sealed record ReplayPlan(FoldedTask Task, ReplaySet Set, IReadOnlyList<ReplayGroupCount> Groups, int Budget)
 {
-    /// <summary>Why fewer examples than the budget were chosen (the budget is above the candidates), or null when it was met.</summary>
+    /// <summary>The budget as it was asked for, when above <see cref="Budget"/> (<see cref="ReplayOptions.RequestedBudget"/>), else null.</summary>
+    public long? RequestedBudget { get; init; }
+
+    /// <summary>Why fewer examples than the budget were chosen (the budget is above the candidates), or null when it was met.
+    /// It quotes the budget asked for (<see cref="RequestedBudget"/>), not the clamped one.</summary>
     public string? Shortfall => Set.Items.Count < Budget
-        ? string.Create(CultureInfo.InvariantCulture, $"the budget of {Budget:N0} is above the {Set.Candidates:N0} candidate examples, so all {Set.Items.Count:N0} were chosen")
+        ? string.Create(CultureInfo.InvariantCulture, $"the budget of {RequestedBudget ?? Budget:N0} is above the {Set.Candidates:N0} candidate examples, so all {Set.Items.Count:N0} were chosen")
         : null;
+
+    /// <summary>
+    /// What the caller should be told about the groups: those whose every example is excluded (none of them can be replayed,
+    /// and a stratified floor does not apply to them), and a group named <see cref="Replaying.Ungrouped"/> (the examples in
+    /// no group are then listed as <see cref="Replaying.UngroupedWhenTaken"/>); empty when nothing applies.
+    /// </summary>
+    public IReadOnlyList<string> GroupWarnings { get; init; } = [];
 
     /// <summary>
     /// For softmax replay, when the temperature is far from the spread of the candidates' predictions (it is in their units):
@@ -63,8 +90,9 @@ public sealed record ReplayPlan(FoldedTask Task, ReplaySet Set, IReadOnlyList<Re
         ? "no candidate example is predicted to forget (every prediction is 0 or below), so no replay set carries predicted forgetting; this one follows the strategy's order only"
         : null;
 
-    /// <summary>Everything the caller should be told about the choice: <see cref="Shortfall"/>, <see cref="NothingPredicted"/> and <see cref="TemperatureWarning"/>, when they apply.</summary>
-    public IReadOnlyList<string> Warnings => [.. new[] { Shortfall, NothingPredicted, TemperatureWarning }.OfType<string>()];
+    /// <summary>Everything the caller should be told about the choice: <see cref="Shortfall"/>, <see cref="NothingPredicted"/>,
+    /// <see cref="TemperatureWarning"/> and <see cref="GroupWarnings"/>, when they apply.</summary>
+    public IReadOnlyList<string> Warnings => [.. new[] { Shortfall, NothingPredicted, TemperatureWarning }.OfType<string>(), .. GroupWarnings];
 }
 
 /// <summary>The replay use case: choose upstream examples to mix back into a planned fine-tune.</summary>
@@ -72,6 +100,9 @@ public static class Replaying
 {
     /// <summary>The group name reported for examples in no group.</summary>
     public const string Ungrouped = "(no group)";
+
+    /// <summary>The name reported for examples in no group when the metadata has a group named <see cref="Ungrouped"/> itself.</summary>
+    public const string UngroupedWhenTaken = "(no label)";
 
     /// <summary>
     /// Refuses a setting the strategy does not read, given by the caller (a front end knows which it was given; a record's
@@ -112,11 +143,19 @@ public static class Replaying
         var task = request.FoldIn();
         var groups = request.Groups;
         var row = task.PredictRow();
-        var set = ReplaySelector.Select(row, groups, request.Excluded, request.Options);
-        var temperature = TemperatureWarning(row, request.Excluded, request.Options);
+        var excluded = request.Excluded;
+        if (excluded is not null && row.Length > 0 && excluded.Count(j => (uint)j < (uint)row.Length) == row.Length)
+        {
+            // The selector's own refusal cannot name the list: the front end's file or field.
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{request.ExcludedSource ?? "exclude"}: it excludes all {row.Length:N0} examples of the model, so there is nothing left to replay; exclude fewer examples."), nameof(request));
+        }
+
+        var set = ReplaySelector.Select(row, groups, excluded, request.Options);
+        var temperature = TemperatureWarning(row, excluded, request.Options);
         if (groups is null)
         {
-            return new ReplayPlan(task, set, [], request.Options.Budget) { TemperatureWarning = temperature };
+            return new ReplayPlan(task, set, [], request.Options.Budget) { TemperatureWarning = temperature, RequestedBudget = request.Options.RequestedBudget };
         }
 
         var replayed = new int[groups.Count + 1];
@@ -126,20 +165,56 @@ public static class Replaying
             replayed[g < 0 ? groups.Count : g]++;
         }
 
+        var excludedIn = new int[groups.Count + 1];
+        foreach (var j in excluded ?? new HashSet<int>())
+        {
+            var g = groups.GroupOf(j);
+            excludedIn[g < 0 ? groups.Count : g]++;
+        }
+
+        // A group literally named "(no group)" would make two rows of that name: the examples in no group are then named otherwise.
+        var ungrouped = groups.Names.Contains(Ungrouped, StringComparer.Ordinal) ? UngroupedWhenTaken : Ungrouped;
         var counts = new List<ReplayGroupCount>();
         for (var g = 0; g <= groups.Count; g++)
         {
             // Every group is listed, those with none replayed too; the examples in no group only when there are some.
             if (g < groups.Count || groups.UngroupedCount > 0)
             {
-                counts.Add(g < groups.Count
+                var count = g < groups.Count
                     ? new ReplayGroupCount(groups.Names[g], replayed[g], groups.Members(g).Length)
-                    : new ReplayGroupCount(Ungrouped, replayed[g], groups.UngroupedCount));
+                    : new ReplayGroupCount(ungrouped, replayed[g], groups.UngroupedCount);
+                counts.Add(count with { Excluded = excludedIn[g] });
             }
         }
 
         counts.Sort(static (a, b) => b.Replayed.CompareTo(a.Replayed) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name));
-        return new ReplayPlan(task, set, counts, request.Options.Budget) { TemperatureWarning = temperature };
+        return new ReplayPlan(task, set, counts, request.Options.Budget)
+        {
+            TemperatureWarning = temperature,
+            RequestedBudget = request.Options.RequestedBudget,
+            GroupWarnings = GroupWarnings(counts, groups, ungrouped, request.Options.Strategy),
+        };
+    }
+
+    // Groups the exclusion emptied (listed in the report's order), and the examples in no group renamed.
+    private static List<string> GroupWarnings(List<ReplayGroupCount> counts, ExampleGroups groups, string ungrouped, ReplayStrategy strategy)
+    {
+        var warnings = new List<string>();
+        var emptied = counts.Where(c => c.Examples > 0 && c.Excluded >= c.Examples).ToArray();
+        if (emptied.Length > 0)
+        {
+            var names = string.Join(", ", emptied.Select(c => string.Create(CultureInfo.InvariantCulture, $"'{Echo.Printable(c.Name)}' ({c.Examples:N0})")));
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"every example of {(emptied.Length == 1 ? "group" : "groups")} {names} is excluded, so none of {(emptied.Length == 1 ? "it" : "them")} can be replayed{(strategy == ReplayStrategy.Stratified ? " and the stratified floor does not apply to " + (emptied.Length == 1 ? "it" : "them") : string.Empty)}; the group report lists {(emptied.Length == 1 ? "it" : "them")} as all excluded"));
+        }
+
+        if (ungrouped != Ungrouped && groups.UngroupedCount > 0)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"the metadata has a group named '{Ungrouped}', the name the report gives examples in no group, so the {groups.UngroupedCount:N0} examples in no group (no metadata row, or no value in the column) are listed as '{ungrouped}'; rename that group if it is not meant as a group of its own"));
+        }
+
+        return warnings;
     }
 
     /// <summary>
@@ -225,9 +300,11 @@ public static class Replaying
     }
 
     /// <summary>
-    /// What a replay set's <c>weight</c> column means under <paramref name="options"/>' strategy: each chosen example's
-    /// selection probability for softmax (softmax(predicted / tau) over every candidate, so the weights of all candidates sum
-    /// to 1) and random (1 / candidates), and 1 for the deterministic strategies. One sentence for reports and help.
+    /// What a replay set's <c>weight</c> column means under <paramref name="options"/>' strategy: for softmax and random, each
+    /// chosen example's sampling probability of a draw, i.e. of being drawn first (softmax(predicted / tau) over every
+    /// candidate, so the weights of all candidates sum to 1; 1 / candidates), which is not its chance of being in the set
+    /// (drawn without replacement, that is higher: for random exactly budget / candidates); 1 for the deterministic
+    /// strategies. One sentence for reports and help.
     /// </summary>
     public static string DescribeWeight(ReplayOptions options)
     {
@@ -235,8 +312,8 @@ public static class Replaying
         return options.Strategy switch
         {
             ReplayStrategy.Softmax => string.Create(CultureInfo.InvariantCulture,
-                $"weight is each example's selection probability, softmax(predicted / {options.Temperature:G4}) over all candidates (they sum to 1; higher means more forgetting, more likely chosen)"),
-            ReplayStrategy.Random => "weight is each example's selection probability, 1 / candidates (uniform)",
+                $"weight is each example's probability of being drawn first, softmax(predicted / {options.Temperature:G4}) over all candidates (they sum to 1; higher means more forgetting); the set is drawn without replacement, so an example's chance of being in it is higher: weight is no inclusion probability to reweight by"),
+            ReplayStrategy.Random => "weight is each example's probability of being drawn first, 1 / candidates (uniform); the set is drawn without replacement, so each example's chance of being in it is budget / candidates: weight is no inclusion probability to reweight by",
             _ => "weight is 1 for every chosen example (chosen deterministically, by predicted forgetting)",
         };
     }

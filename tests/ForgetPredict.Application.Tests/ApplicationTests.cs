@@ -190,6 +190,114 @@ public sealed class ApplicationTests : IDisposable
         Assert.Null(exact.Shortfall);
     }
 
+    // QA: a ratio over a huge task clamped the budget to int.MaxValue, and the shortfall quoted 2,147,483,647.
+    [Fact]
+    public void Replay_AClampedRatioBudget_QuotesTheBudgetAskedFor()
+    {
+        // Given: one example per 1 of a task of 99,999,999,999,999 examples.
+        var options = ReplayOptions.ForBudget(null, 1, 99_999_999_999_999) with { Strategy = ReplayStrategy.TopK };
+
+        // When
+        var plan = Replaying.Plan(new ReplayPlanRequest { Model = s_model, Cells = Cells(20), Options = options });
+
+        // Then: the budget held is the largest, and the message quotes the one asked for.
+        Assert.Equal(int.MaxValue, options.Budget);
+        Assert.Equal(99_999_999_999_999, options.RequestedBudget);
+        Assert.Equal("the budget of 99,999,999,999,999 is above the 600 candidate examples, so all 600 were chosen", plan.Shortfall);
+        Assert.Null(ReplayOptions.ForBudget(50, null, null).RequestedBudget);
+        Assert.Null(ReplayOptions.ForBudget(null, 32, 3200).RequestedBudget);
+        Assert.Equal(100, ReplayOptions.ForBudget(null, 32, 3200).Budget);
+    }
+
+    // QA: an exclusion of every example was refused without naming the list (the CLI's file, the service's field).
+    [Fact]
+    public void Replay_EveryExampleExcluded_IsRefusedNamingTheList()
+    {
+        var request = new ReplayPlanRequest
+        {
+            Model = s_model,
+            Cells = Cells(20),
+            Excluded = Enumerable.Range(0, 600).ToHashSet(),
+            ExcludedSource = "--exclude held-out.csv",
+        };
+
+        var error = Assert.Throws<ArgumentException>(() => Replaying.Plan(request));
+        var unnamed = Assert.Throws<ArgumentException>(() => Replaying.Plan(request with { ExcludedSource = null }));
+
+        Assert.StartsWith("--exclude held-out.csv: it excludes all 600 examples of the model, so there is nothing left to replay; exclude fewer examples.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("exclude: it excludes all 600", unnamed.Message, StringComparison.Ordinal);
+        Assert.NotNull(Replaying.Plan(request with { Excluded = Enumerable.Range(1, 599).ToHashSet() }));
+    }
+
+    // QA: a group whose every example was excluded showed "0 of 400" with nothing saying it had no candidate left.
+    [Theory]
+    [InlineData(ReplayStrategy.Stratified, " and the stratified floor does not apply to it")]
+    [InlineData(ReplayStrategy.TopK, "")]
+    public void Replay_AGroupEveryExampleOfWhichIsExcluded_IsSaid(ReplayStrategy strategy, string floor)
+    {
+        // Given: 3 groups of 200; every example of group 'b' and 10 of group 'a' excluded.
+        var groups = ExampleGroups.FromLabels([.. Enumerable.Range(0, 600).Select(j => j < 200 ? "a" : j < 400 ? "b" : "c")]);
+        var excluded = Enumerable.Range(190, 210).ToHashSet();
+
+        // When
+        var plan = Replaying.Plan(new ReplayPlanRequest
+        {
+            Model = s_model,
+            Cells = Cells(20),
+            Groups = groups,
+            Excluded = excluded,
+            Options = new ReplayOptions { Budget = 30, Strategy = strategy },
+        });
+
+        // Then: the report counts the excluded examples, and a warning names the emptied group.
+        var byName = plan.Groups.ToDictionary(g => g.Name);
+        Assert.Equal((0, 200, 200, "all excluded"), (byName["b"].Replayed, byName["b"].Examples, byName["b"].Excluded, byName["b"].ExcludedNote));
+        Assert.Equal((10, "10 excluded"), (byName["a"].Excluded, byName["a"].ExcludedNote));
+        Assert.Null(byName["c"].ExcludedNote);
+        Assert.Contains($"every example of group 'b' (200) is excluded, so none of it can be replayed{floor}; the group report lists it as all excluded", plan.Warnings);
+    }
+
+    // QA: a metadata group literally named "(no group)" made two report rows of that name.
+    [Fact]
+    public void Replay_AGroupNamedLikeTheUngroupedRow_RenamesTheUngroupedRow_AndSaysSo()
+    {
+        // Given: 100 examples labelled "(no group)", 50 with no label, the rest 'a'.
+        var groups = ExampleGroups.FromLabels([.. Enumerable.Range(0, 600).Select(j => j < 100 ? Replaying.Ungrouped : j < 150 ? null : "a")]);
+
+        // When
+        var plan = Replaying.Plan(new ReplayPlanRequest { Model = s_model, Cells = Cells(20), Groups = groups, Options = new ReplayOptions { Budget = 30, Strategy = ReplayStrategy.TopK } });
+        var plain = Replaying.Plan(new ReplayPlanRequest
+        {
+            Model = s_model,
+            Cells = Cells(20),
+            Groups = ExampleGroups.FromLabels([.. Enumerable.Range(0, 600).Select(j => j < 150 ? null : "a")]),
+            Options = new ReplayOptions { Budget = 30, Strategy = ReplayStrategy.TopK },
+        });
+
+        // Then: one row of each name, the ungrouped one renamed and explained; without the clash, the usual name and no warning.
+        Assert.Equal(plan.Groups.Count, plan.Groups.Select(g => g.Name).Distinct().Count());
+        Assert.Equal(100, plan.Groups.Single(g => g.Name == Replaying.Ungrouped).Examples);
+        Assert.Equal(50, plan.Groups.Single(g => g.Name == Replaying.UngroupedWhenTaken).Examples);
+        Assert.Contains(plan.Warnings, w => w.Contains("a group named '(no group)'", StringComparison.Ordinal) && w.Contains("the 50 examples in no group", StringComparison.Ordinal) && w.Contains("'(no label)'", StringComparison.Ordinal));
+        Assert.Equal(150, plain.Groups.Single(g => g.Name == Replaying.Ungrouped).Examples);
+        Assert.Empty(plain.GroupWarnings);
+    }
+
+    // QA: weight was called the "selection probability", read as the chance of ending in the set.
+    [Theory]
+    [InlineData(ReplayStrategy.Softmax, "probability of being drawn first, softmax(predicted / 0.1) over all candidates")]
+    [InlineData(ReplayStrategy.Random, "probability of being drawn first, 1 / candidates (uniform)")]
+    public void Replay_DescribeWeight_SaysItIsNoInclusionProbability(ReplayStrategy strategy, string what)
+    {
+        var text = Replaying.DescribeWeight(new ReplayOptions { Strategy = strategy });
+
+        Assert.Contains(what, text, StringComparison.Ordinal);
+        Assert.Contains("drawn without replacement", text, StringComparison.Ordinal);
+        Assert.Contains("no inclusion probability", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("selection probability", text, StringComparison.Ordinal);
+        Assert.Equal(strategy == ReplayStrategy.Random, text.Contains("budget / candidates", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(1e-4, "all but top-k")]
     [InlineData(1e4, "all but random")]

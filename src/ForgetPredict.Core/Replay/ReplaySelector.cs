@@ -68,6 +68,25 @@ public sealed record ReplayOptions
     public int Seed { get; init; }
 
     /// <summary>
+    /// The budget as it was asked for, when it is above the largest <see cref="Budget"/> (<see cref="int.MaxValue"/>, which
+    /// <see cref="Budget"/> then holds): one example per ratio of a task of more examples than that. Messages quote it, not the
+    /// clamped budget; null when the budget is <see cref="Budget"/> (<see cref="ForBudget"/> sets both).
+    /// </summary>
+    public long? RequestedBudget { get; init; }
+
+    /// <summary>
+    /// Options with the budget a request gives (<see cref="ResolveBudget"/>), and <see cref="RequestedBudget"/> when a ratio
+    /// asks for more examples than a budget can hold; the other settings are the defaults (set them with <c>with</c>).
+    /// </summary>
+    /// <exception cref="OptionException">Both forms or neither are given, or a value is out of range (the message names the options).</exception>
+    public static ReplayOptions ForBudget(int? budget, int? ratio, long? taskSize)
+    {
+        var resolved = ResolveBudget(budget, ratio, taskSize);
+        var asked = budget is null && ratio is { } r && taskSize is { } size ? (size / r) + (size % r == 0 ? 0 : 1) : resolved;
+        return new ReplayOptions { Budget = resolved, RequestedBudget = asked > resolved ? asked : null };
+    }
+
+    /// <summary>
     /// The budget a request gives: <paramref name="budget"/> itself, or one replayed example per <paramref name="ratio"/> of
     /// the task's <paramref name="taskSize"/> examples (<see cref="BudgetFromRatio"/>); exactly one of the two forms.
     /// </summary>
@@ -131,8 +150,10 @@ public sealed record ReplayOptions
 
 /// <summary>One replay example.</summary>
 /// <param name="Example">Example index.</param>
-/// <param name="Weight">Its selection probability under the strategy: softmax(predicted / tau) for softmax, 1 / candidates for random,
-/// 1 for the deterministic strategies.</param>
+/// <param name="Weight">Its probability of being drawn first (of each draw while every candidate is left) under the strategy:
+/// softmax(predicted / tau) over all candidates for softmax, 1 / candidates for random, 1 for the deterministic strategies.
+/// The set is drawn without replacement, so an example's chance of being in it is higher (for random exactly budget /
+/// candidates): this is no inclusion probability to reweight by.</param>
 /// <param name="Predicted">Its predicted forgetting.</param>
 /// <param name="Group">Its group, or null.</param>
 public sealed record ReplayItem(int Example, double Weight, double Predicted, string? Group);
