@@ -125,7 +125,7 @@ public sealed class HostileCommandTests
 
         // Then
         Assert.Equal(CliApp.DataError, code);
-        Assert.Contains("All 50 examples are excluded", error, StringComparison.Ordinal);
+        Assert.Contains($"error: --exclude {exclude}: it excludes all 50 examples of the model, so there is nothing left to replay; exclude fewer examples.", error, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
 

@@ -174,6 +174,38 @@ public class ReportCommandTests
         }
     }
 
+    // QA: a group whose every example is excluded showed "0 of 400" with nothing more, examples with no value in the group
+    // column went to "(no group)" in silence, and the metadata warning said such examples are left out of the report.
+    [Fact]
+    public void Replay_Stratified_SaysWhichGroupsHaveNoCandidateLeft_AndWhichExamplesHaveNoGroup()
+    {
+        // Given: metadata with 40 examples of no value and 60 without a row; every 'wiki' example excluded.
+        var (model, _, observed, data) = s_setup.Value;
+        var dir = RepoPaths.NewTempFolder();
+        var examples = Path.Combine(dir, "meta.csv");
+        File.WriteAllLines(examples, ["id,source", .. Enumerable.Range(0, 740).Select(j => string.Create(CultureInfo.InvariantCulture, $"{data.Matrix.ExampleIds[j]},{(j < 40 ? string.Empty : data.ExampleGroups[j])}"))]);
+        var exclude = Path.Combine(dir, "heldout.csv");
+        var wiki = Enumerable.Range(0, 800).Where(j => data.ExampleGroups[j] == "wiki").ToArray();
+        File.WriteAllLines(exclude, ["id", .. wiki.Select(j => data.Matrix.ExampleIds[j])]);
+        var out_ = Path.Combine(dir, "replay.csv");
+
+        // When
+        var (code, output, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--examples", examples,
+            "--budget", "40", "--strategy", "stratified", "--exclude", exclude, "--out", out_);
+
+        // Then
+        Assert.True(code == 0, error);
+        var warnings = CliRunner.Unwrapped(error);
+        Assert.Contains("Examples without metadata are in no group: a replay's group report lists them as '(no group)'", warnings, StringComparison.Ordinal);
+        Assert.DoesNotContain("left out of the group report", warnings, StringComparison.Ordinal);
+        Assert.Contains($"warning: {examples}: 40 of the 740 examples with a metadata row have no value in column 'source' (empty, blank or missing), so they are in no group", warnings, StringComparison.Ordinal);
+        var wikiListed = wiki.Count(j => j >= 40 && j < 740);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"warning: every example of group 'wiki' ({wikiListed}) is excluded, so none of it can be replayed and the stratified floor does not apply to it"), warnings, StringComparison.Ordinal);
+        var row = output.Split('\n').Single(l => l.TrimStart().StartsWith("wiki ", StringComparison.Ordinal));
+        Assert.Matches(string.Create(CultureInfo.InvariantCulture, $@"wiki\s+0\s+{wikiListed} \(all excluded\)"), row);
+        Assert.DoesNotContain(MetadataTable.Read(out_).Column("group"), g => g == "wiki");
+    }
+
     [Fact]
     public void Replay_AFloorAboveTheBudget_IsRefusedInFlags_AndAZeroBudgetReportsNoLift()
     {
@@ -185,7 +217,7 @@ public class ReportCommandTests
             "--budget", "30", "--strategy", "stratified", "--min-per-group", "10", "--out", out_);
         var (zeroCode, zeroOutput, zeroError) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "0", "--out", out_);
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("error: --min-per-group 10 for 4 groups needs 40 examples, more than the budget of 30: lower it to at most 7, or raise --budget.", error, StringComparison.Ordinal);
         Assert.True(zeroCode == 0, zeroError);
         Assert.Contains("a random replay set of the same size carries 0.0%", zeroOutput, StringComparison.Ordinal);
@@ -263,14 +295,15 @@ public class ReportCommandTests
 
         var (code, _, error) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "10", "--strategy", strategy, option, value, "--out", path);
 
-        Assert.Equal(1, code);
+        // A usage error (exit 2), as a budget out of range is.
+        Assert.Equal(2, code);
         Assert.Equal(expected, error.Trim());
         Assert.False(File.Exists(path));
     }
 
     [Theory]
-    [InlineData("softmax", "weight is each example's selection probability, softmax(predicted / 0.05) over all candidates")]
-    [InlineData("random", "weight is each example's selection probability, 1 / candidates (uniform)")]
+    [InlineData("softmax", "weight is each example's probability of being drawn first, softmax(predicted / 0.05) over all candidates (they sum to 1; higher means more forgetting); the set is drawn without replacement, so an example's chance of being in it is higher: weight is no inclusion probability to reweight by")]
+    [InlineData("random", "weight is each example's probability of being drawn first, 1 / candidates (uniform); the set is drawn without replacement, so each example's chance of being in it is budget / candidates")]
     [InlineData("topk", "weight is 1 for every chosen example")]
     public void Replay_ExplainsTheWeightColumn_AndTheWeightsMeanWhatItSays(string strategy, string explanation)
     {
@@ -308,7 +341,11 @@ public class ReportCommandTests
     [Theory]
     [InlineData(new[] { "--budget", "5", "--ratio", "32" }, 2, "either --budget or --ratio")]
     [InlineData(new[] { "--ratio", "32" }, 2, "--ratio R with --task-size S")]
-    [InlineData(new[] { "--budget", "5", "--strategy", "stratified" }, 1, "Strategy 'stratified' needs example groups: give example metadata (--examples META) with a column such as source or domain.")]
+    [InlineData(new[] { "--budget", "5", "--strategy", "stratified" }, 2, "Strategy 'stratified' needs example groups: give example metadata (--examples META) with a column such as source or domain.")]
+    [InlineData(new[] { "--budget", "5", "--temperature", "0" }, 2, "error: --temperature must be a finite number above 0 (it is 0)")]
+    [InlineData(new[] { "--budget", "-1" }, 2, "error: --budget must be at least 0.")]
+    [InlineData(new[] { "--budget", "99999999999" }, 2, "error: --budget takes a whole number from 0 to 2,147,483,647 (got '99999999999').")]
+    [InlineData(new[] { "--ratio", "0", "--task-size", "99999999999999999999" }, 2, "error: --task-size takes a whole number from 1 to 9,223,372,036,854,775,807 (got '99999999999999999999').")]
     public void Replay_BadArguments_AreRefused(string[] extra, int exit, string expected)
     {
         var (model, _, _, _) = s_setup.Value;

@@ -179,10 +179,15 @@ internal sealed class GroupOptions
 
         if (!join.IsComplete || join.UnusedCount > 0)
         {
-            warnings.WriteLine($"warning: {join.Summary()} Examples without metadata are left out of the group report.{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--examples-columns")}");
+            warnings.WriteLine($"warning: {join.Summary()} {GroupColumns.WithoutMetadata}{TableColumnsOption.IdColumnHint(join.IdColumn, join.MatchedCount, "--examples-columns")}");
         }
 
         var groups = ExampleGroups.FromLabels(ForecastMetadata.ModelLabels(join, column, exampleIds.Count));
+        foreach (var labels in GroupColumns.LabelWarnings(groups, join, column, path))
+        {
+            warnings.WriteLine($"warning: {labels}.");
+        }
+
         newExamples = newExamples is null ? null : ForecastMetadata.Group(newExamples, join, column);
         if (GroupColumns.Fragmented(groups, column, path) is { } fragmented)
         {

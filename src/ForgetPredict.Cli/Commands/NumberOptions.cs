@@ -92,11 +92,9 @@ internal static class NumberOptions
 
         // A whole number too large for the option's type is a whole number: say how large it may be.
         var range = what == "a whole number" && System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
-            ? typeof(T) == typeof(long)
-                ? string.Create(CultureInfo.InvariantCulture, $" from {long.MinValue:N0} to {long.MaxValue:N0}")
-                : string.Create(CultureInfo.InvariantCulture, $" from {int.MinValue:N0} to {int.MaxValue:N0}")
-            : string.Empty;
-        result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} takes {what}{range} (got '{text}')."));
+            ? Application.OptionRanges.WholeNumber(CliApp.Flags.OptionOf(name), typeof(T) == typeof(long))
+            : what;
+        result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} takes {range} (got '{text}')."));
         return null;
     }
 }

@@ -30,7 +30,7 @@ internal static class ReplayCommand
         var minPerGroup = new Option<int?>("--min-per-group") { Description = "Stratified: examples every group keeps (default: a quarter of the budget shared equally, and at least one per group; 0 lets top-K decide)." };
         var exclusion = new ExcludeOptions("Examples never to replay (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var seed = new Option<int>("--seed") { Description = "Seed of the random strategies.", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "Replay set to write (.csv, .tsv, .json or .parquet): example,weight,predicted,group. weight: the example's selection probability (softmax: softmax(predicted / tau) over all candidates; random: 1 / candidates); 1 for topk and stratified.", Required = true };
+        var output = new Option<string>("--out") { Description = "Replay set to write (.csv, .tsv, .json or .parquet): example,weight,predicted,group. weight: the example's probability of being drawn first (softmax: softmax(predicted / tau) over all candidates; random: 1 / candidates); 1 for topk and stratified. The set is drawn without replacement, so an example's chance of being in it is higher (random: budget / candidates): weight is no inclusion probability.", Required = true };
         var command = new Command("replay", "Choose upstream examples to replay during a planned fine-tune, from their predicted forgetting.")
         {
             budget, ratio, taskSize, strategy, temperature, minPerGroup, exclusion.Exclude, exclusion.Columns, seed, output,
@@ -42,24 +42,33 @@ internal static class ReplayCommand
 
         command.SetAction(parse =>
         {
-            var size = Budget(parse.GetValue(budget), parse.GetValue(ratio), parse.GetValue(taskSize));
             var chosen = Choices.Strategy.Parse(parse.GetValue(strategy));
-            Replaying.CheckSettingsApply(chosen, parse.GetResult(temperature) is { Implicit: false }, parse.GetResult(minPerGroup) is { Implicit: false }, parse.GetResult(seed) is { Implicit: false });
-            var f = forecast.Load(parse, parse.Err(), requireGroups: chosen == ReplayStrategy.Stratified);
-
-            var options = new ReplayOptions
+            // The settings are checked before anything is read: a setting out of range, or one the strategy does not read, is
+            // a usage error (exit 2) as a budget out of range is.
+            var options = Usage(() =>
             {
-                Budget = size,
-                Strategy = chosen,
-                Temperature = parse.GetValue(temperature),
-                MinPerGroup = parse.GetValue(minPerGroup),
-                Seed = parse.GetValue(seed),
-            };
-            var plan = Replaying.Plan(new ReplayPlanRequest(f.Task)
+                Replaying.CheckSettingsApply(chosen, parse.GetResult(temperature) is { Implicit: false }, parse.GetResult(minPerGroup) is { Implicit: false }, parse.GetResult(seed) is { Implicit: false });
+                var given = ReplayOptions.ForBudget(parse.GetValue(budget), parse.GetValue(ratio), parse.GetValue(taskSize)) with
+                {
+                    Strategy = chosen,
+                    Temperature = parse.GetValue(temperature),
+                    MinPerGroup = parse.GetValue(minPerGroup),
+                    Seed = parse.GetValue(seed),
+                };
+                given.Validate();
+                return given;
+            });
+            var f = forecast.Load(parse, parse.Err(), requireGroups: chosen == ReplayStrategy.Stratified);
+            var excludePath = parse.GetValue(exclusion.Exclude);
+            var request = new ReplayPlanRequest(f.Task)
             {
                 Excluded = exclusion.Read(parse, f.References, parse.Err()),
+                ExcludedSource = excludePath is null ? null : $"--exclude {excludePath}",
                 Options = options,
-            });
+            };
+
+            // The budget's fit to the groups (a stratified floor above it) is the options' misuse too.
+            var plan = Usage(() => Replaying.Plan(request));
             var set = plan.Set;
             foreach (var warning in plan.Warnings)
             {
@@ -81,7 +90,7 @@ internal static class ReplayCommand
                 var table = Terminal.Table(f.GroupColumn ?? "group", "replayed", "of examples");
                 foreach (var g in plan.Groups)
                 {
-                    table.Row(g.Name, Terminal.Count(g.Replayed), Terminal.Count(g.Examples));
+                    table.Row(g.Name, Terminal.Count(g.Replayed), g.ExcludedNote is { } note ? $"{Terminal.Count(g.Examples)} ({note})" : Terminal.Count(g.Examples));
                 }
 
                 console.Write(table);
@@ -92,12 +101,13 @@ internal static class ReplayCommand
         return command;
     }
 
-    // The library's rule (budget, or ratio with task size), its refusals a usage error worded with the flags.
-    private static int Budget(int? budget, int? ratio, long? taskSize)
+    // The library's rules for the settings (budget, or ratio with task size; the ranges; what the strategy reads), its
+    // refusals a usage error worded with the flags.
+    private static T Usage<T>(Func<T> check)
     {
         try
         {
-            return ReplayOptions.ResolveBudget(budget, ratio, taskSize);
+            return check();
         }
         catch (Core.OptionException e)
         {
