@@ -291,7 +291,8 @@ public sealed record ReplayResponse(string Model, string Version, string Strateg
 
 /// <summary>One replayed example.</summary>
 /// <param name="Example">Example id.</param>
-/// <param name="Weight">Its selection probability under the strategy.</param>
+/// <param name="Weight">Its probability of being drawn first under the strategy (softmax(predicted / tau) over all candidates, 1 /
+/// candidates for random, 1 for topk and stratified); the set is drawn without replacement, so this is no inclusion probability.</param>
 /// <param name="Predicted">Its predicted forgetting.</param>
 /// <param name="Group">Its group, or null.</param>
 public sealed record ReplayItemDto(string Example, double Weight, double Predicted, string? Group);

@@ -70,7 +70,7 @@ internal static class Forecaster
             chart = Charts.GroupBars([.. groups.Select(g => new ReportGroup(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, g.TopExamples) { NewCount = g.NewCount })], forecast.PredictsProbability);
         }
 
-        string[] warnings = [.. new[] { groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>()];
+        string[] warnings = [.. new[] { groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>(), .. grouping?.LabelWarnings ?? []];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             forecast.Task.FromTaskPrior, everyExample,
@@ -81,23 +81,25 @@ internal static class Forecaster
     {
         var strategy = Choices.Strategy.Parse(request.Strategy);
         Replaying.CheckSettingsApply(strategy, request.Temperature is not null, request.MinPerGroup is not null, request.Seed is not null);
-        var budget = ReplayOptions.ResolveBudget(request.Budget, request.Ratio, request.TaskSize);
+        var asked = ReplayOptions.ForBudget(request.Budget, request.Ratio, request.TaskSize);
+        var budget = asked.Budget;
         var model = stored.Model;
         var (grouping, unchosen) = stored.Grouping(request.GroupBy, required: strategy == ReplayStrategy.Stratified);
         var (features, featureWarning) = TaskFeatures(stored, request.TaskFeatures);
         var task = Task(stored, request.Observed, References(stored.Model, request.ByIndex), request.Prior, grouping, features);
         var (excluded, exclusionWarning) = Excluded(request.Exclude, References(model, request.ByIndex));
         // A setting left out keeps the options record's default (the one place defaults live).
-        var options = new ReplayOptions { Budget = budget, Strategy = strategy, MinPerGroup = request.MinPerGroup };
+        var options = asked with { Strategy = strategy, MinPerGroup = request.MinPerGroup };
         var plan = Replaying.Plan(new ReplayPlanRequest(task)
         {
             Excluded = excluded,
+            ExcludedSource = "exclude",
             Options = options with { Temperature = request.Temperature ?? options.Temperature, Seed = request.Seed ?? options.Seed },
         });
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
-        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. plan.Warnings];
+        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. grouping?.LabelWarnings ?? [], .. plan.Warnings];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }
@@ -124,7 +126,7 @@ internal static class Forecaster
         });
         var items = design.Examples.Select((j, i) => new DesignItemDto(model.ExampleIds[j], design.FirstOrder + i,
             grouping?.Groups.Labels[j])).ToArray();
-        string[] warnings = [.. new[] { grouping?.Warning, unchosen, exclusionWarning }.OfType<string>()];
+        string[] warnings = [.. new[] { grouping?.Warning, unchosen, exclusionWarning }.OfType<string>(), .. grouping?.LabelWarnings ?? []];
         var sheet = cells is null ? null : MeasuredSheet.Of(cells, model.ExampleIds, grouping?.Groups);
         var given = sheet is null ? [] : sheet.Examples.Select((example, i) => new MeasuredItemDto(example, sheet.Values[i], i + 1, sheet.Groups?[i])).ToArray();
         return new DesignResponse(stored.Name, stored.Stamp.Version, Choices.Criterion.NameOf(criterion), design.Basis, design.Candidates, grouping?.Column, items, given, warnings);

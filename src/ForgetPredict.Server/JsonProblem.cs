@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using ForgetPredict.Application;
 using ForgetPredict.Core.Models;
 
 namespace ForgetPredict.Server;
@@ -35,7 +36,7 @@ internal static class JsonProblem
         {
             return field.Length == 0
                 ? $"{Prefix}the body must be a JSON object with the fields {string.Join(", ", fields)}{at}."
-                : $"{Prefix}\"{field}\" must be {Kind(target)}{at}.";
+                : $"{Prefix}\"{field}\" must be {Kind(target, field)}{at}.";
         }
 
         var end = message.IndexOf(" Path: ", StringComparison.Ordinal);
@@ -67,10 +68,12 @@ internal static class JsonProblem
     }
 
     // What a .NET type is in JSON terms.
-    private static string Kind(string type) => type switch
+    private static string Kind(string type, string field) => type switch
     {
-        // (a whole number too large for the field, 1e11 for top, fails the conversion too: say the range)
-        _ when type.Contains("System.Int32", StringComparison.Ordinal) => "a whole number from -2,147,483,648 to 2,147,483,647",
+        // (a whole number too large for the field, 1e11 for top, fails the conversion too: say the range, from the least
+        // value the field takes: a budget from 0)
+        _ when type.Contains("System.Int32", StringComparison.Ordinal) => OptionRanges.WholeNumber(Problems.Fields.OptionOf(field)),
+        _ when type.Contains("System.Int64", StringComparison.Ordinal) && Problems.Fields.OptionOf(field) is { } option && OptionRanges.Least(option) is not null => OptionRanges.WholeNumber(option, wide: true),
         _ when type.Contains("System.Int", StringComparison.Ordinal) => "a whole number",
         _ when type.Contains("System.Double", StringComparison.Ordinal) || type.Contains("System.Single", StringComparison.Ordinal) => "a number",
         _ when type.Contains("System.Boolean", StringComparison.Ordinal) => "true or false",

@@ -181,7 +181,7 @@ public sealed class StoredModel
         public IReadOnlyList<string> LeftOut { get; } = table.LeftOutColumns;
 
         public Grouping Grouping(string column) =>
-            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), mismatch, table))).Value;
+            _groupings.GetOrAdd(column, c => new Lazy<Grouping>(() => Server.Grouping.Create(c, join.Column(c), model, join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), mismatch, table, join))).Value;
     }
 }
 
@@ -206,6 +206,10 @@ public sealed class Grouping
 
     /// <summary>What to know about the metadata (examples or rows without a partner in the join, or a file that is not the one the model was uploaded with), else null.</summary>
     public string? Warning { get; }
+
+    /// <summary>What to know about the column's labels (<see cref="GroupColumns.LabelWarnings"/>: examples with no value in it,
+    /// labels that differ only in spaces); empty when nothing.</summary>
+    public IReadOnlyList<string> LabelWarnings { get; private init; } = [];
 
     /// <summary>The row scanner of the model with these groups (its single-precision layout is built on first use).</summary>
     internal RowScanner Scanner => _scanner.Value;
@@ -232,9 +236,18 @@ public sealed class Grouping
         return (ForecastMetadata.Group(query, join, Column), Describe(join.IsComplete && join.UnusedCount == 0 ? null : join.Summary(), Mismatch));
     }
 
-    internal static Grouping Create(string column, IReadOnlyList<string?> labels, IForgettingModel model, string? warning, string? mismatch = null, MetadataTable? table = null) =>
-        new(column, ExampleGroups.FromLabels(labels), model, Describe(warning, mismatch)) { Model = model, Table = table, Mismatch = mismatch };
+    internal static Grouping Create(string column, IReadOnlyList<string?> labels, IForgettingModel model, string? warning, string? mismatch = null, MetadataTable? table = null, MetadataJoin? join = null)
+    {
+        var groups = ExampleGroups.FromLabels(labels);
+        return new(column, groups, model, Describe(warning, mismatch))
+        {
+            Model = model,
+            Table = table,
+            Mismatch = mismatch,
+            LabelWarnings = join is null || table is null ? [] : GroupColumns.LabelWarnings(groups, join, column, table.SourceName),
+        };
+    }
 
     private static string? Describe(string? warning, string? mismatch) =>
-        string.Join(" ", new[] { mismatch, warning is null ? null : $"{warning} Examples without metadata are left out of the group report." }.OfType<string>()) is { Length: > 0 } text ? text : null;
+        string.Join(" ", new[] { mismatch, warning is null ? null : $"{warning} {GroupColumns.WithoutMetadata}" }.OfType<string>()) is { Length: > 0 } text ? text : null;
 }

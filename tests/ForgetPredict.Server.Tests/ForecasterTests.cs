@@ -100,4 +100,41 @@ public sealed class ForecasterTests : IDisposable
         e = Assert.Throws<ForgettingDataException>(() => Forecaster.Predict(stored, new PredictRequest { Observed = Cells("3", "150"), ByIndex = true }));
         Assert.Contains("example '150' is not a column position 0..149", e.Message, StringComparison.Ordinal);
     }
+
+    // QA: in the service's warnings, examples with no value in the group column went unsaid, as did labels differing only in
+    // spaces and an exclusion of every example (refused without naming the field); the clamped ratio budget was quoted.
+    [Fact]
+    public void Replay_SaysWhatTheMetadataAndTheExclusionLeaveOut_InTheServicesWords()
+    {
+        // Given: charlm-b's metadata with 300 examples of no source and 200 'changelog' written ' changelog'.
+        var z = MatrixFile.Read(RepoPaths.Data("charlm-b", "z.npy"));
+        var model = new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(z.SelectTasks(Enumerable.Range(1, z.TaskCount - 1).ToArray()));
+        ModelFile.Save(model, Path.Combine(_store, "charlm.fpm"));
+        var lines = File.ReadAllLines(RepoPaths.Data("charlm-b", "upstream.csv"));
+        var changelog = 0;
+        var edited = lines.Select((line, i) =>
+        {
+            if (i == 0)
+            {
+                return line;
+            }
+
+            var id = line[..line.IndexOf(',', StringComparison.Ordinal)];
+            return i <= 300 ? id + "," : line.EndsWith(",changelog", StringComparison.Ordinal) && changelog++ < 200 ? id + ", changelog" : line;
+        });
+        File.WriteAllLines(Path.Combine(_store, "charlm.examples.csv"), edited);
+        var stored = new ModelStore(_store).Get("charlm");
+
+        // When
+        var replay = Forecaster.Replay(stored, new ReplayRequest { Ratio = 1, TaskSize = 99_999_999_999_999, Strategy = "topk" });
+        var all = Assert.Throws<ArgumentException>(() => Forecaster.Replay(stored, new ReplayRequest { Budget = 5, ByIndex = true, Exclude = [.. Enumerable.Range(0, 2400).Select(j => j.ToString(System.Globalization.CultureInfo.InvariantCulture))] }));
+
+        // Then
+        Assert.Contains("charlm.examples.csv: 300 of the 2,400 examples with a metadata row have no value in column 'source' (empty, blank or missing), so they are in no group: a replay's group report lists them as '(no group)' and a stratified replay keeps its floor for named groups only; fill in the column to group them", replay.Warnings);
+        Assert.Contains("charlm.examples.csv: column 'source' has labels that differ only in leading or trailing spaces (' changelog' and 'changelog'), which make separate groups; trim the labels in the metadata to make them one group", replay.Warnings);
+        Assert.Contains("the budget of 99,999,999,999,999 is above the 2,400 candidate examples, so all 2,400 were chosen", replay.Warnings);
+        Assert.Equal(300, replay.Groups.Single(g => g.Name == "(no group)").Examples);
+        Assert.StartsWith("exclude: it excludes all 2,400 examples of the model", all.Message, StringComparison.Ordinal);
+    }
 }
+
