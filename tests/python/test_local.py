@@ -182,6 +182,38 @@ class LocalTests(unittest.TestCase):
         predicted = self.model.predict(self.observed(), progress=False).examples["predicted"].drop(self.ids[:5])
         self.assertEqual(set(chosen["example"]), set(predicted.nlargest(12).index))
 
+    def test_replay_excludes_the_ids_of_any_iterable(self):
+        # QA: a set, a generator or dict.keys() was taken as one id ("example '{2048, 1491}'").
+        listed = self.model.replay(self.observed(), budget=12, strategy="topk", exclude=self.ids[:5], progress=False)
+        for given in (set(self.ids[:5]), frozenset(self.ids[:5]), (i for i in self.ids[:5]), dict.fromkeys(self.ids[:5]).keys(),
+                      np.array(self.ids[:5]), pd.Series(self.ids[:5]), tuple(reversed(self.ids[:5]))):
+            with self.subTest(kind=type(given).__name__):
+                chosen = self.model.replay(self.observed(), budget=12, strategy="topk", exclude=given, progress=False)
+                pd.testing.assert_frame_equal(chosen, listed)
+        # One id alone is still a list of one, and a set's ids go out in one order whatever the hash seed.
+        self.assertEqual(fp._io.as_id_list(self.ids[0], "exclude"), [self.ids[0]])
+        self.assertEqual(fp._io.as_id_list(np.int64(3), "exclude"), [3])
+        self.assertEqual(fp._io.as_id_list({"b", "a", "c"}, "exclude"), ["a", "b", "c"])
+
+    def test_replay_settings_are_converted_and_checked_as_the_client_does(self):
+        # QA: np.float32(0.1) went to the engine as "0.1" and to the service as 0.10000000149011612; budget="10" was taken here
+        # and refused by the service. One helper makes both the same.
+        settings = fp._io.replay_settings(budget=np.int64(10), ratio=None, temperature=np.float32(0.1), seed=3.0)
+        self.assertEqual(settings, {"budget": 10, "temperature": 0.1, "seed": 3})
+        self.assertIs(type(settings["budget"]), int)
+        self.assertIs(type(settings["temperature"]), float)
+        a = self.model.replay(self.observed(), budget=np.int64(10), temperature=np.float32(0.1), seed=1, progress=False)
+        b = self.model.replay(self.observed(), budget=10, temperature=0.1, seed=1, progress=False)
+        pd.testing.assert_frame_equal(a, b)
+        for arguments, message in (({"budget": "10"}, "budget='10' is not a whole number"),
+                                   ({"budget": 2.5}, "budget=2.5 is not a whole number"),
+                                   ({"budget": True}, "budget=True is not a whole number"),
+                                   ({"budget": 5, "temperature": "0.1"}, "temperature='0.1' is not a number"),
+                                   ({"budget": 5, "temperature": float("nan")}, "temperature=nan is not a finite number")):
+            with self.subTest(arguments=arguments), self.assertRaises(ValueError) as caught:
+                self.model.replay(self.observed(), progress=False, **arguments)
+            self.assertIn(message, str(caught.exception))
+
     def test_replay_with_an_empty_exclusion_excludes_nothing_as_the_service_does(self):
         # The engine refuses an --exclude file with no rows; an empty list, as the service takes it, excludes nothing.
         everything = self.model.replay(self.observed(), budget=12, strategy="topk", progress=False)
@@ -955,6 +987,22 @@ class PractitionerInputTests(unittest.TestCase):
 
         self.assertEqual(_engine._named_choice("Argument 'x' not recognized. Must be one of: 'a' 'b'", ["fit", "--method", "x"]),
                          "method='x' is not one of 'a', 'b'.")
+
+
+class RepeatedMetadataIdTests(unittest.TestCase):
+    def test_metadata_with_a_repeated_id_is_refused_naming_the_dataframe_rows(self):
+        # QA: the engine's refusal named "examples:2402: column 'id'", a line of a temporary file the user never saw.
+        z = np.random.default_rng(0).normal(size=(6, 5))
+        meta = pd.DataFrame({"source": ["a", "b", "a", "b", "a", "b"]}, index=["e0", "e1", "e2", "e3", "e4", "e2"])
+        with self.assertRaises(ValueError) as caught:
+            fp.fit(pd.DataFrame(z, columns=[f"e{j}" for j in range(5)]), method="additive", examples=meta, progress=False)
+        message = str(caught.exception)
+        self.assertIn("examples: the id 'e2' (its index) is in two rows of the DataFrame, positions 2 and 5; keep one row per id", message)
+        self.assertNotIn("examples.csv", message)
+        by_column = meta.reset_index().rename(columns={"index": "id"})
+        with self.assertRaises(ValueError) as caught:
+            fp.fit(pd.DataFrame(z, columns=[f"e{j}" for j in range(5)]), method="additive", examples=by_column, progress=False)
+        self.assertIn("the id 'e2' (column 'id') is in two rows of the DataFrame, positions 2 and 5", str(caught.exception))
 
 
 class DocstringTests(unittest.TestCase):

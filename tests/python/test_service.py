@@ -113,6 +113,20 @@ class ServiceTests(unittest.TestCase):
         np.testing.assert_allclose(remote["predicted"], local["predicted"], rtol=1e-9)
         pd.testing.assert_series_equal(self.remote.replay(budget=0).dtypes, remote.dtypes)  # none chosen: the same column types
 
+    def test_replay_arguments_reach_the_service_as_they_reach_the_local_engine(self):
+        # QA: np.float32(0.1) made the weights differ in the 9th digit; budget="10" was refused here only; a set of ids to
+        # exclude was sent as one id.
+        excluded = set(self.ids[:3])
+        remote = self.remote.replay(self.observed, budget=np.int64(12), temperature=np.float32(0.1), seed=2, exclude=excluded)
+        local = self.local.replay(self.observed, budget=12, temperature=0.1, seed=2, exclude=self.ids[:3], progress=False)
+        self.assertEqual(list(remote["example"]), list(local["example"]))
+        np.testing.assert_allclose(remote["weight"], local["weight"], rtol=1e-12)
+        self.assertTrue(excluded.isdisjoint(remote["example"]))
+        for budget in ("10", 2.5):
+            with self.subTest(budget=budget), self.assertRaises(ValueError) as caught:
+                self.remote.replay(self.observed, budget=budget)
+            self.assertIn(f"budget={budget!r} is not a whole number", str(caught.exception))
+
     def test_numpy_numbers_dataframes_and_non_finite_values(self):
         frame = pd.DataFrame({"example": self.observed.index, "value": self.observed.to_numpy()})
         a = self.remote.predict(frame, top=np.int64(5), threshold=np.float32(0.5))

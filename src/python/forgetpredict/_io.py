@@ -390,6 +390,7 @@ def write_metadata(path: Path, table: pd.DataFrame, argument: str = "examples", 
     of its own that does not hold the ids (``Unnamed: 0``), which the engine ignores, is left out. Feature tables
     (``features``) keep the row numbers as their ids."""
     ids = metadata_ids(table, argument, features)
+    _refuse_repeated_ids(ids, argument)
     if "id" not in table.columns and not features and _default_index(table) and len(table.columns) > 0:
         column = engine_id_column(table, argument)
         frame = table.loc[:, [c == column or not _is_pandas_index(c) for c in table.columns]].copy()
@@ -401,6 +402,22 @@ def write_metadata(path: Path, table: pd.DataFrame, argument: str = "examples", 
     frame["id"] = [id_text(i, argument) for i in ids]
     frame.to_csv(path, index=False)
     return path
+
+
+def _refuse_repeated_ids(ids, argument: str) -> None:
+    """Refuses metadata whose ids repeat, naming the DataFrame's argument, where its ids are and the two rows (the engine
+    would name a line of the temporary file the package wrote, which the caller never saw)."""
+    seen: Dict[str, int] = {}
+    for row, value in enumerate(ids):
+        try:
+            text = id_text(value, argument)
+        except InputError:
+            return  # not an id: write_metadata's own refusal names it
+        if text in seen:
+            where = "its index" if isinstance(ids, pd.Index) else f"column {ids.name!r}"
+            raise InputError(f"{argument}: the id {text!r} ({where}) is in two rows of the DataFrame, positions {seen[text]} and {row}; "
+                             f"keep one row per id (e.g. {argument}[~{argument}.index.duplicated()] or {argument}.drop_duplicates('id')).")
+        seen[text] = row
 
 
 def example_metadata(z: MatrixLike, examples) -> Tuple[Optional[pd.DataFrame], Optional[Sequence]]:
@@ -486,12 +503,46 @@ def given_task_ids(z: MatrixLike, ids: Optional[Sequence]) -> Optional[Sequence]
 
 
 def as_id_list(ids, argument: str) -> list:
-    """A list of ids (``exclude``): one id (a string or a number) is a list of one, not its characters."""
-    if isinstance(ids, (str, bytes)) or np.ndim(ids) == 0:
+    """A list of ids (``exclude``): one id (a string or a number) is a list of one, not its characters; any other iterable
+    (a list, an array, a Series, a set, ``dict.keys()``, a generator) is its items, in their order. A set or frozenset has
+    none, so its ids are sorted by their text: the engine gets the same list, and says the same, on every run."""
+    if isinstance(ids, (str, bytes)):
         return [ids]
     if isinstance(ids, pd.DataFrame):
         raise InputError(f"{argument} is a DataFrame; give a list of example ids (e.g. frame.index or frame['id']).")
-    return list(ids)
+    if isinstance(ids, np.ndarray) and ids.ndim == 0:
+        return [ids.item()]
+    if isinstance(ids, (set, frozenset)):
+        return sorted(ids, key=lambda i: (type(i).__name__, str(i)))
+    try:
+        return list(iter(ids))
+    except TypeError:  # not iterable: one id (a number)
+        return [ids]
+
+
+def replay_settings(budget=None, ratio=None, task_size=None, temperature=None, min_per_group=None, seed=None) -> Dict[str, object]:
+    """Replay's number arguments as both the local engine and the service get them (one rule for :meth:`Model.replay` and
+    the client's): whole numbers as ``int`` (numpy's too, and floats that are whole), the temperature as a ``float`` that
+    reads as it was written (``np.float32(0.1)`` is 0.1, not 0.10000000149011612, so local and remote weights agree); a
+    string, a bool or a number that is not whole is refused naming the argument. Those left out (None) are not in the
+    answer; the ranges are the engine's to check."""
+    settings: Dict[str, object] = {}
+    for name, value in (("budget", budget), ("ratio", ratio), ("task_size", task_size), ("min_per_group", min_per_group), ("seed", seed)):
+        if value is None:
+            continue
+        whole = _whole(value)
+        if whole is None:
+            raise InputError(f"{name}={short_repr(value)} is not a whole number; give e.g. {name}=10.")
+        settings[name] = whole
+    if temperature is not None:
+        if isinstance(temperature, (bool, np.bool_)) or not isinstance(temperature, (int, float, np.integer, np.floating)):
+            raise InputError(f"temperature={short_repr(temperature)} is not a number; give e.g. temperature=0.1.")
+        # A numpy float's shortest text in its own precision is the number it was written as.
+        value = float(str(temperature)) if isinstance(temperature, np.floating) else float(temperature)
+        if not np.isfinite(value):
+            raise InputError(f"temperature={value!r} is not a finite number; give e.g. temperature=0.1.")
+        settings["temperature"] = value
+    return settings
 
 
 def short_repr(value, limit: int = 80) -> str:

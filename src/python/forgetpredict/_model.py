@@ -279,17 +279,20 @@ class Model:
         ``temperature``), ``temperature`` in the units of the predictions), ``"topk"``, ``"stratified"`` (every group keeps
         ``min_per_group`` examples) or ``"random"`` (the baseline). ``exclude``: example ids never to replay (e.g. a held-out
         evaluation set). ``seed``: the seed of the random strategies. Each left out (None) takes the engine's default.
-        ``weight``: an example's selection probability (softmax, random), 1 for topk and stratified.
+        ``weight``: an example's probability of being drawn first (softmax: softmax(predicted / ``temperature``) over all
+        candidates; random: 1 / candidates), 1 for topk and stratified. The set is drawn without replacement, so an example's
+        chance of being in it is higher (random: budget / candidates): do not reweight by ``weight`` as an inclusion probability.
         ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         ``task_features`` and ``task_name`` predict the task from its features, as in :meth:`predict`.
         """
         _io.check_choice("strategy", strategy)
         _io.check_choice("prior", prior)
+        settings = _io.replay_settings(budget, ratio, task_size, temperature, min_per_group, seed)  # as the client sends them
         with _Call() as call:
             args = ["replay", *self._forecast_args(call, observed, group_by, by_index, task_features, task_name),
                     *_flag("--strategy", strategy), "--out", call / "replay.csv"]
-            args += _flag("--budget", budget) + _flag("--ratio", ratio) + _flag("--task-size", task_size)
-            args += _flag("--temperature", temperature) + _flag("--min-per-group", min_per_group) + _flag("--seed", seed)
+            for name, value in settings.items():
+                args += ["--" + name.replace("_", "-"), repr(value)]
             args += _flag("--prior", prior)
             if exclude is not None:
                 args += _io.exclusion_args(call / "exclude.csv", exclude)

@@ -273,6 +273,7 @@ class RemoteModel:
         ``temperature``), ``temperature`` in the units of the predictions), ``"topk"``, ``"stratified"`` (every group keeps
         ``min_per_group`` examples) or ``"random"`` (the baseline). ``exclude``: example ids never to replay (e.g. a held-out
         evaluation set). ``seed``: the seed of the random strategies. Each left out (None) takes the engine's default.
+        ``weight``: as locally, an example's probability of being drawn first (no inclusion probability).
         ``by_index=True`` reads the examples of ``observed`` and ``exclude`` as column positions 0..N-1, not ids.
         ``task_features`` as in :meth:`predict`.
         """
@@ -281,8 +282,10 @@ class RemoteModel:
         body = {"observed": _cells(observed), "byIndex": by_index}
         if task_features is not None:
             body["taskFeatures"] = _task_features(task_features)
-        for key, value in (("strategy", strategy), ("budget", budget), ("ratio", ratio), ("taskSize", task_size), ("temperature", temperature),
-                           ("minPerGroup", min_per_group), ("groupBy", group_by), ("seed", seed), ("prior", prior)):
+        settings = _io.replay_settings(budget, ratio, task_size, temperature, min_per_group, seed)  # as the local engine gets them
+        for name, value in settings.items():
+            body[{"task_size": "taskSize", "min_per_group": "minPerGroup"}.get(name, name)] = value
+        for key, value in (("strategy", strategy), ("groupBy", group_by), ("prior", prior)):
             if value is not None:
                 body[key] = value
         if exclude is not None:
