@@ -553,7 +553,7 @@ public static class FeatureFile
         var categoricalNames = new List<string>();
         var categorical = new List<double[]>();
         // A pandas index that is not the ids is row numbers, not a feature.
-        foreach (var column in table.ColumnNames.Where(c => !string.Equals(c, idColumn, StringComparison.Ordinal) && !TableColumns.IsPandasIndex(c)))
+        foreach (var column in table.ColumnNames.Where(c => !string.Equals(c, idColumn, StringComparison.Ordinal) && !table.IsPandasIndex(c)))
         {
             var text = rows.Select(r => table.Column(column)[r]).ToArray();
             var parsed = new double[text.Length];
@@ -647,16 +647,16 @@ public static class FeatureFile
             return "id";
         }
 
-        var covering = table.ColumnNames.Where(c => !TableColumns.IsPandasIndex(c) || c == table.ChosenIdColumn).Where(column =>
+        var covering = table.ColumnNames.Where(c => !table.IsPandasIndex(c) || c == table.ChosenIdColumn).Where(column =>
         {
             var values = new HashSet<string>(table.Column(column), StringComparer.Ordinal);
             return Enumerable.Range(0, ids.Count).All(i => values.Contains(ids[i]));
         }).ToArray();
-        var index = covering.FirstOrDefault(TableColumns.IsPandasIndex);
+        var index = covering.FirstOrDefault(table.IsPandasIndex);
         // A column named as ids ('task', 'name', 'task_id') before the others: a setting whose value equals a task's id ('steps'
         // 600 for task '600') had been taken as the id column.
-        var named = covering.FirstOrDefault(c => !TableColumns.IsPandasIndex(c) && (c.Equals(what, StringComparison.OrdinalIgnoreCase) || TableColumns.IsIdColumnName(c)))
-            ?? covering.FirstOrDefault(c => !TableColumns.IsPandasIndex(c));
+        var named = covering.FirstOrDefault(c => !table.IsPandasIndex(c) && (c.Equals(what, StringComparison.OrdinalIgnoreCase) || TableColumns.IsIdColumnName(c)))
+            ?? covering.FirstOrDefault(c => !table.IsPandasIndex(c));
         if (index is not null && named is not null && !table.Column(index).SequenceEqual(table.Column(named), StringComparer.Ordinal))
         {
             throw new ForgettingDataException(table.SourceName, OptionMessage.Of(

@@ -26,17 +26,18 @@ public sealed class MetadataTable
     private readonly Dictionary<string, string[]> _columns;
     private readonly long[]? _lines;
 
-    private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines, string? idColumn, IReadOnlyList<string>? leftOut = null)
+    private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines, string? idColumn, IReadOnlyList<string>? leftOut = null, string? duckDbIndex = null)
     {
+        _duckDbIndex = duckDbIndex;
         SourceName = sourceName;
         LeftOutColumns = leftOut ?? [];
         ColumnNames = names;
         _columns = columns;
         RowCount = rowCount;
         _lines = lines;
-        ChosenIdColumn = ChooseIdColumn(sourceName, names, columns, idColumn);
+        ChosenIdColumn = ChooseIdColumn(sourceName, names, columns, idColumn, IsPandasIndex);
         _idColumnNamed = idColumn is not null;
-        (_idAmbiguity, _idRival) = idColumn is null ? Ambiguity(names, columns) : (null, null);
+        (_idAmbiguity, _idRival) = idColumn is null ? Ambiguity(names, columns, IsPandasIndex) : (null, null);
     }
 
     // Headers that name the id column even when an id is so named (an example named 'id' is still listed under 'id').
@@ -45,6 +46,7 @@ public sealed class MetadataTable
     private readonly bool _idColumnNamed;
     private readonly string? _idAmbiguity;
     private readonly string? _idRival;          // the other column that could hold the ids, when the choice is ambiguous
+    private readonly string? _duckDbIndex;      // a Parquet table's first column 'column0': pandas' index as DuckDB's read_csv names it
 
     /// <summary>The file (or stream name) the table came from, for messages.</summary>
     public string SourceName { get; }
@@ -75,7 +77,7 @@ public sealed class MetadataTable
     /// When the table has a pandas index of row numbers (0, 1, 2...) that is not its id column, a sentence saying so and how
     /// to use it as the ids anyway (a matrix without ids is keyed by position); else empty.
     /// </summary>
-    internal string RowNumbersHint => ColumnNames.FirstOrDefault(TableColumns.IsPandasIndex) is { } index && index != ChosenIdColumn
+    internal string RowNumbersHint => ColumnNames.FirstOrDefault(IsPandasIndex) is { } index && index != ChosenIdColumn
         ? $" Its column {Echo.Quote(index)} (pandas' index of row numbers 0, 1, 2...) is not taken as ids; name it as the id column to key the rows by position."
         : string.Empty;
 
@@ -83,7 +85,11 @@ public sealed class MetadataTable
     /// The columns besides the ids and a pandas index (<see cref="TableColumns.IsPandasIndex"/>): what a table describes its rows
     /// with. When the id column is ambiguous (<see cref="IdColumnAmong"/> settles it), the other candidate is left out too.
     /// </summary>
-    public IReadOnlyList<string> DataColumns => [.. ColumnNames.Where(c => c != ChosenIdColumn && c != _idRival && !TableColumns.IsPandasIndex(c))];
+    public IReadOnlyList<string> DataColumns => [.. ColumnNames.Where(c => c != ChosenIdColumn && c != _idRival && !IsPandasIndex(c))];
+
+    /// <summary>True for this table's pandas index column: one <see cref="TableColumns.IsPandasIndex"/> names so, or a Parquet
+    /// table's first column <c>column0</c> of whole numbers or text (DuckDB's name for pandas' unnamed index).</summary>
+    internal bool IsPandasIndex(string column) => TableColumns.IsPandasIndex(column) || string.Equals(column, _duckDbIndex, StringComparison.Ordinal);
 
     /// <summary>The ids (the values of <see cref="IdColumn"/>), one per row.</summary>
     public IReadOnlyList<string> Ids => _columns[IdColumn];
@@ -125,7 +131,7 @@ public sealed class MetadataTable
     public static MetadataTable Create(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns, string? idColumn = null) =>
         CreateTable(sourceName, columnNames, columns, idColumn, leftOut: null);
 
-    private static MetadataTable CreateTable(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns, string? idColumn, IReadOnlyList<string>? leftOut)
+    private static MetadataTable CreateTable(string sourceName, IReadOnlyList<string> columnNames, IReadOnlyList<IReadOnlyList<string?>> columns, string? idColumn, IReadOnlyList<string>? leftOut, string? duckDbIndex = null)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentNullException.ThrowIfNull(columnNames);
@@ -152,7 +158,7 @@ public sealed class MetadataTable
             map[columnNames[c]] = columns[c].Select(v => v ?? string.Empty).ToArray();
         }
 
-        return new MetadataTable(sourceName, [.. columnNames], map, rows, null, idColumn, leftOut);
+        return new MetadataTable(sourceName, [.. columnNames], map, rows, null, idColumn, leftOut, duckDbIndex);
     }
 
     /// <summary>
@@ -291,14 +297,15 @@ public sealed class MetadataTable
         }
 
         var leftOut = Enumerable.Range(0, reader.Columns.Count).Except(read).Select(c => reader.Columns[c].Name).ToArray();
-        return CreateTable(path, [.. read.Select(c => reader.Columns[c].Name)], columns, idColumn, leftOut);
+        var duckDbIndex = read.Length > 0 && TableColumns.IsDuckDbIndex(reader.Columns[read[0]]) ? TableColumns.DuckDbIndex : null;
+        return CreateTable(path, [.. read.Select(c => reader.Columns[c].Name)], columns, idColumn, leftOut, duckDbIndex);
     }
 
     // The named column; else 'id'; else a pandas index that holds ids (not pandas' default row numbers 0, 1, 2...);
     // else the first column that is not a pandas index, unless no such column can hold ids (each repeats a value or has
     // an empty one, as group columns do: pd.DataFrame({'source': [...]}).to_csv() writes ",source"), when the pandas
     // index is the ids (row numbers, which are the ids of a matrix without ids of its own, a bare .npy).
-    private static string ChooseIdColumn(string source, IReadOnlyList<string> names, Dictionary<string, string[]> columns, string? requested)
+    private static string ChooseIdColumn(string source, IReadOnlyList<string> names, Dictionary<string, string[]> columns, string? requested, Func<string, bool> isPandasIndex)
     {
         if (requested is not null)
         {
@@ -313,8 +320,8 @@ public sealed class MetadataTable
             return id;
         }
 
-        var index = names.FirstOrDefault(TableColumns.IsPandasIndex);
-        var others = names.Where(n => !TableColumns.IsPandasIndex(n)).ToArray();
+        var index = names.FirstOrDefault(isPandasIndex);
+        var others = names.Where(n => !isPandasIndex(n)).ToArray();
         // A column of distinct decimals (base_loss) is a measurement, not ids: beside it the row numbers stay the ids.
         if (index is not null && (others.Length == 0 || !IsRowNumbers(columns[index]) || !others.Any(o => CanBeIds(columns[o]) && !IsDecimalData(columns[o]))))
         {
@@ -328,15 +335,15 @@ public sealed class MetadataTable
     // filtered or shuffled frame's old row numbers, or integer ids) beside another column that could hold ids and is not
     // decimal data.
     // Why the id column cannot be told, and the other candidate, or nulls.
-    private static (string? Why, string? Rival) Ambiguity(IReadOnlyList<string> names, Dictionary<string, string[]> columns)
+    private static (string? Why, string? Rival) Ambiguity(IReadOnlyList<string> names, Dictionary<string, string[]> columns, Func<string, bool> isPandasIndex)
     {
-        if (names.Any(n => n.Equals("id", StringComparison.OrdinalIgnoreCase)) || names.FirstOrDefault(TableColumns.IsPandasIndex) is not { } index
+        if (names.Any(n => n.Equals("id", StringComparison.OrdinalIgnoreCase)) || names.FirstOrDefault(isPandasIndex) is not { } index
             || IsRowNumbers(columns[index]) || !columns[index].All(IsWholeNumber))
         {
             return (null, null);
         }
 
-        var rival = names.FirstOrDefault(n => !TableColumns.IsPandasIndex(n) && CanBeIds(columns[n]) && !IsDecimalData(columns[n]));
+        var rival = names.FirstOrDefault(n => !isPandasIndex(n) && CanBeIds(columns[n]) && !IsDecimalData(columns[n]));
         if (rival is null || columns[index].SequenceEqual(columns[rival], StringComparer.Ordinal))
         {
             // No other column could hold ids, or one holds the same ids in the same rows: either way the ids are the same.
@@ -397,7 +404,7 @@ public sealed class MetadataTable
         ArgumentNullException.ThrowIfNull(what);
         ArgumentNullException.ThrowIfNull(consequence);
         if (_idColumnNamed || s_headerNames.Contains(idColumn) || !isKnown(idColumn)
-            || !ColumnNames.Where(c => c != idColumn && !TableColumns.IsPandasIndex(c)).All(c => LooksLikeAValue(c, _columns[c])))
+            || !ColumnNames.Where(c => c != idColumn && !IsPandasIndex(c)).All(c => LooksLikeAValue(c, _columns[c])))
         {
             return;
         }

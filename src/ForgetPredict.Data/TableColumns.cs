@@ -15,7 +15,8 @@ namespace ForgetPredict.Data;
 /// a column named <see cref="PandasIndex"/>; it is the id column of a metadata table only when no column is named as
 /// the ids and it holds ids rather than 0, 1, 2, ... (pandas' default row numbers), or when no other column could be
 /// the ids (each repeats a value or has an empty one, as group columns such as <c>source</c> do), and is otherwise
-/// ignored.</para>
+/// ignored. A Parquet file's first column named <c>column0</c> holding whole numbers or text is one too: DuckDB's
+/// <c>read_csv</c> names the empty header cell of pandas' <c>to_csv()</c> so, and converts the file keeping the name.</para>
 /// </remarks>
 public static class TableColumns
 {
@@ -29,6 +30,15 @@ public static class TableColumns
         var trimmed = name.Trim();
         return trimmed.Length == 0 || trimmed == PandasIndex || trimmed == "__index_level_0__";
     }
+
+    /// <summary>The name DuckDB's <c>read_csv</c> gives an empty header cell in the first column (pandas' index, converted to Parquet).</summary>
+    internal const string DuckDbIndex = "column0";
+
+    /// <summary>True for a Parquet file's first column named <see cref="DuckDbIndex"/> holding whole numbers or text: pandas'
+    /// index as DuckDB converts a CSV pandas wrote with it (a column of decimals so named is data).</summary>
+    internal static bool IsDuckDbIndex(Parquet.ParquetColumn column) =>
+        column.Index == 0 && column.Name == DuckDbIndex && !column.IsTemporal && column.DecimalScale is null
+        && (column.IsString || column.PhysicalType is Parquet.ParquetPhysicalType.Int32 or Parquet.ParquetPhysicalType.Int64);
 
     private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
 

@@ -1,0 +1,80 @@
+using System.Globalization;
+using ForgetPredict.Core;
+using ForgetPredict.Data.Tests.Parquet;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Data.Tests;
+
+/// <summary>Files made by numpy, pandas and DuckDB that a QA pass fed the readers, each once misread or misdiagnosed.</summary>
+public class IngestionFindingsTests
+{
+    private static string Folder() => RepoPaths.NewTempFolder();
+
+    // pandas' to_csv() of a 5 x 7 frame with index 10..14: the index's header cell is empty.
+    private static string PandasCsvWithIndex(string folder)
+    {
+        var path = Path.Combine(folder, "intidx.csv");
+        var lines = new List<string> { "," + string.Join(",", Enumerable.Range(0, 7).Select(j => $"e{j}")) };
+        for (var i = 0; i < 5; i++)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{10 + i},") + string.Join(",", Enumerable.Range(0, 7).Select(j => (0.1 * ((i + j) % 5)).ToString("0.0###", CultureInfo.InvariantCulture))));
+        }
+
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public void WideParquet_DuckDbConvertedPandasCsv_TakesColumn0AsTheTaskIds()
+    {
+        // DuckDB's read_csv names the empty header cell column0 (BIGINT); it had been read as an example holding the task ids.
+        var folder = Folder();
+        var csv = PandasCsvWithIndex(folder);
+        var parquet = Path.Combine(folder, "intidx.parquet");
+        var duck = ConformanceTools.DuckDbWrite(parquet, $"SELECT * FROM read_csv('{csv}')", "");
+        Assert.Equal("column0", duck.Names[0]);
+
+        var fromParquet = MatrixFile.Read(parquet);
+        var fromCsv = MatrixFile.Read(csv);
+
+        Assert.Equal((5, 7), (fromParquet.TaskCount, fromParquet.ExampleCount));
+        Assert.Equal(["10", "11", "12", "13", "14"], fromParquet.TaskIds.ToArray());
+        Assert.Equal(fromCsv.ExampleIds.ToArray(), fromParquet.ExampleIds.ToArray());
+        Assert.Equal(fromCsv.Values.ToArray(), fromParquet.Values.ToArray());
+    }
+
+    [Fact]
+    public void WideParquet_Column0OfDecimals_StaysAnExample()
+    {
+        // Only whole numbers or text under DuckDB's name are an index: a first example that happens to be called column0 is data.
+        var parquet = Path.Combine(Folder(), "decimals.parquet");
+        ConformanceTools.DuckDbWrite(parquet, "SELECT 0.25::DOUBLE AS column0, 0.5::DOUBLE AS column1 FROM range(3)", "");
+
+        var matrix = MatrixFile.Read(parquet);
+
+        Assert.Equal(["column0", "column1"], matrix.ExampleIds.ToArray());
+        Assert.Equal(["0", "1", "2"], matrix.TaskIds.ToArray());
+    }
+
+    [Fact]
+    public void TaskFeatures_DuckDbConvertedPandasCsvWithIndex_TakeRowAsTheIds_NotColumn0()
+    {
+        // charlm-d's tasks.csv written by pandas with its index: column0 (0..30) had been chosen as the id column and 'row', the
+        // real ids, read as a numeric feature.
+        var folder = Folder();
+        var source = File.ReadAllLines(RepoPaths.Data("charlm-d", "tasks.csv"));
+        var csv = Path.Combine(folder, "t_idx.csv");
+        File.WriteAllLines(csv, source.Select((line, r) => (r == 0 ? string.Empty : (r - 1).ToString(CultureInfo.InvariantCulture)) + "," + line));
+        var parquet = Path.Combine(folder, "t_idx.parquet");
+        ConformanceTools.DuckDbWrite(parquet, $"SELECT * FROM read_csv('{csv}')", "");
+        var ids = IdList.From(source.Skip(1).Select(line => line.Split(',')[0]));
+
+        var features = FeatureFile.Read(parquet, ids);
+
+        Assert.Equal(["row"], features.IdColumns);
+        var columns = features.Blocks.SelectMany(b => b.Columns).ToArray();
+        Assert.DoesNotContain("row", columns);
+        Assert.DoesNotContain("column0", columns);
+        Assert.Contains("lr", columns);
+    }
+}
