@@ -582,6 +582,14 @@ public static class FeatureFile
                     table.LineOf(rows[firstText]), column);
             }
 
+            // Numbers written with a decimal comma in every cell (pandas' to_csv(decimal=',')) read as text: one category per
+            // value (thousands of one-hot levels for a loss column). Refused, naming a cell and the fix, as the matrix reader does.
+            if (firstText >= 0 && DecimalCommaCell(text) is var comma and >= 0)
+            {
+                throw new ForgettingDataException(path, $"{what} {Echo.Quote(ids[comma])}: {Formats.CellParser.Explain(System.Text.Encoding.UTF8.GetBytes(text[comma].Trim()))} Every number of the column is written so; read as text, each value would become a category of its own.",
+                    table.LineOf(rows[comma]), column);
+            }
+
             if (firstText < 0)
             {
                 // A numeric column with an inf, -inf, nan or out-of-range cell is a bad cell, not a category.
@@ -608,6 +616,15 @@ public static class FeatureFile
             if (levels.Length == text.Length && text.Length > 1 && !keepDistinct)
             {
                 continue;
+            }
+
+            // Nearly as many levels as rows: a level on almost every row carries nothing a new row could share, and its one-hot
+            // columns (levels x rows) had made a fit run for many minutes. Refused before they are built.
+            if (!keepDistinct && levels.Length > MaxSparseLevels && levels.Length * 10L >= text.Length * 9L)
+            {
+                throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
+                    $"column '{column}' is text with {levels.Length} different values over {text.Length} {what}s, a category on nearly every row: one-hot columns for them carry nothing a new {what} could share and would make the fit slow. Drop the column, group its values into fewer categories, or write it as numbers if it holds numbers ('.' as the decimal point)."),
+                    column: column);
             }
 
             foreach (var level in levels)
@@ -688,6 +705,35 @@ public static class FeatureFile
 
             last = position;
         }
+    }
+
+    // Up to this many levels a categorical column is read whatever its share of distinct values (small tables).
+    private const int MaxSparseLevels = 50;
+
+    // The first non-empty cell of a column whose every non-empty cell is a number, at least one written with a decimal comma
+    // ("0,0003", as pandas' to_csv(decimal=',') writes floats; integers stay "150"), or -1.
+    private static int DecimalCommaCell(string[] text)
+    {
+        var first = -1;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var cell = text[i].Trim();
+            if (cell.Length == 0 || TryParseNumber(cell, out _))
+            {
+                continue;
+            }
+
+            var comma = cell.IndexOf(',', StringComparison.Ordinal);
+            if (comma < 0 || cell.LastIndexOf(',') != comma || cell.Contains('.', StringComparison.Ordinal)
+                || !double.TryParse(string.Concat(cell.AsSpan(0, comma), ".", cell.AsSpan(comma + 1)), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                return -1;
+            }
+
+            first = first < 0 ? i : first;
+        }
+
+        return first;
     }
 
     private static OptionReference IdOption(string what) =>

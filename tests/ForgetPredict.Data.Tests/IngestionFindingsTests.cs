@@ -77,4 +77,40 @@ public class IngestionFindingsTests
         Assert.DoesNotContain("column0", columns);
         Assert.Contains("lr", columns);
     }
+
+    [Fact]
+    public void TaskFeatures_WrittenWithDecimalCommas_AreRefusedNamingTheCellAndTheFix()
+    {
+        // pd.read_csv(tasks.csv).to_csv(index=False, decimal=','): lr had silently become one category per value.
+        var path = Path.Combine(Folder(), "t_dc.csv");
+        File.WriteAllText(path, "row,task,family,lr,steps\n0,html-1,web,\"0,0003\",150\n1,html-3,web,\"0,0001\",300\n2,py-1,code,\"0,0003\",300\n");
+
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["0", "1", "2"])));
+
+        Assert.Equal(path + ":2: column 'lr': task '0': '0,0003' uses a decimal comma; numbers must use '.' as the decimal point. Re-export the file with a decimal point (pandas: to_csv(decimal='.'); a spreadsheet: use an English number format, or replace ',' by '.' in the numbers). Every number of the column is written so; read as text, each value would become a category of its own.", e.Message);
+    }
+
+    [Fact]
+    public void ExampleFeatures_ACategoryOnNearlyEveryRow_IsRefusedBeforeTheOneHotColumnsAreBuilt()
+    {
+        // 200 examples, 190 distinct texts: 190 one-hot columns that no new example could share.
+        var path = Path.Combine(Folder(), "codes.csv");
+        File.WriteAllLines(path, ["id,code,source", .. Enumerable.Range(0, 200).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i},c{Math.Min(i, 189)},{(i % 2 == 0 ? "web" : "code")}"))]);
+
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.Implicit(200), "example"));
+
+        Assert.Contains("column 'code' is text with 190 different values over 200 examples, a category on nearly every row", e.Message, StringComparison.Ordinal);
+        Assert.Equal("code", e.Column);
+    }
+
+    [Fact]
+    public void ExampleFeatures_AFewCategoriesOverManyRows_AreStillOneHot()
+    {
+        var path = Path.Combine(Folder(), "sources.csv");
+        File.WriteAllLines(path, ["id,source", .. Enumerable.Range(0, 200).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i},s{i % 60}"))]);
+
+        var features = FeatureFile.Read(path, IdList.Implicit(200), "example");
+
+        Assert.Equal(60, features.Blocks.Single().Columns.Count);
+    }
 }
