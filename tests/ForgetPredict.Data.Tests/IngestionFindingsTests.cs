@@ -113,4 +113,44 @@ public class IngestionFindingsTests
 
         Assert.Equal(60, features.Blocks.Single().Columns.Count);
     }
+
+    [Fact]
+    public void Npz_AMatrixWithAnIdsArray_IsRefusedNamingTheAcceptedNames()
+    {
+        // np.savez(path, z=z, ids=...): 'ids' names an embedding's rows; in a matrix it had been ignored, the tasks numbered 0...
+        var folder = Folder();
+        ExternalTool.RunPython("""
+            import numpy as np, sys, os
+            z = np.arange(12, dtype='f4').reshape(3, 4) / 12
+            np.savez(os.path.join(sys.argv[1], 'ids.npz'), z=z, ids=np.array(['a', 'b', 'c']))
+            np.savez(os.path.join(sys.argv[1], 'cols.npz'), z=z, cols=np.array(['e0', 'e1', 'e2', 'e3']))
+            np.savez(os.path.join(sys.argv[1], 'empty.npz'), z=z, task_ids=np.array(['a', '', 'c']))
+            """, folder);
+        string F(string name) => Path.Combine(folder, name);
+
+        var ids = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(F("ids.npz")));
+        var cols = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(F("cols.npz")));
+        var empty = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(F("empty.npz")));
+
+        Assert.Contains("array 'ids' holds 3 values, one per row of 'z', but task ids are read only from an array named 'task_ids' or 'tasks'", ids.Message, StringComparison.Ordinal);
+        Assert.Contains("array 'cols' holds 4 values, one per column of 'z', but example ids are read only from an array named 'example_ids' or 'examples'", cols.Message, StringComparison.Ordinal);
+        Assert.Contains("array 'task_ids' entry 1 is an empty string; every id must be non-empty", empty.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("appears once", empty.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Npz_AnEmbeddingWithAnIdsArray_IsStillRead()
+    {
+        var folder = Folder();
+        ExternalTool.RunPython("""
+            import numpy as np, sys, os
+            np.savez(os.path.join(sys.argv[1], 'emb.npz'), emb=np.ones((3, 2)), ids=np.array(['a', 'b', 'c']))
+            """, folder);
+        using var stream = File.OpenRead(Path.Combine(folder, "emb.npz"));
+
+        var (rows, hasIds) = ForgetPredict.Data.Formats.NpzFormat.ReadEmbedding(stream, "emb.npz");
+
+        Assert.True(hasIds);
+        Assert.Equal(["a", "b", "c"], rows.TaskIds.ToArray());
+    }
 }

@@ -371,10 +371,13 @@ public static class NpzFormat
             return Guard(sourceName, name, () => ReadVerified(found.Entry, sourceName, content => ReadIdArray(content, found.Entry.Length, count, name, sourceName)));
         }
 
-        // One id per row (or column) under a name one letter off ('task_id', 'TASK_IDS') would be left unread, the ids numbered.
+        // One id per row (or column) under a name one letter off ('task_id', 'TASK_IDS') would be left unread, the ids numbered;
+        // so would a matrix's 'ids' (an embedding's name for its rows' ids), 'rows' or 'cols'.
+        string[] aliases = names.Contains("ids") ? [] : axis == "rows" ? ["ids", "rows"] : ["ids", "cols", "columns"];
         var nearMiss = arrays.Select(a => a.Info).FirstOrDefault(info => info is { Shape.Count: 1 } && info.Shape[0] == count && info.Name != matrixName
-            && info.Descr.Length >= 2 && info.Descr[1] is 'U' or 'S' or 'i' or 'u' && !RowIdArrayNames.Contains(info.Name)
-            && names.Any(n => Core.Models.Suggestion.Distance(info.Name.ToLowerInvariant(), n) <= 1));
+            && info.Descr.Length >= 2 && info.Descr[1] is 'U' or 'S' or 'i' or 'u'
+            && ((!RowIdArrayNames.Contains(info.Name) && names.Any(n => Core.Models.Suggestion.Distance(info.Name.ToLowerInvariant(), n) <= 1))
+                || aliases.Contains(info.Name)));
         if (nearMiss is not null)
         {
             throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
@@ -445,6 +448,14 @@ public static class NpzFormat
                 'i' => Integer(item, size, big, signed: true),
                 _ => Integer(item, size, big, signed: false),
             };
+        }
+
+        // An empty string is no id; said here, naming the array and entry (the matrix's check would say "appears once").
+        var empty = Array.FindIndex(ids, id => id.Length == 0);
+        if (empty >= 0)
+        {
+            throw new ForgettingDataException(sourceName, string.Create(CultureInfo.InvariantCulture,
+                $"array '{name}' entry {empty} is an empty string; every id must be non-empty: give it one (e.g. ids[{empty}] = '...'), or save the ids with np.asarray(ids, dtype=str) from values without blanks."), location: location);
         }
 
         return ids;
