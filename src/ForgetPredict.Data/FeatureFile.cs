@@ -541,6 +541,7 @@ public static class FeatureFile
             // the rule metadata tables use.
             var known = Enumerable.Range(0, ids.Count).Select(i => ids[i]).ToArray();
             var cause = Formats.ExampleReferences.LeadingZeros(idValues, known, "Its ids are", what, idColumn) is { } zeros ? $" {zeros}."
+                : Formats.ExampleReferences.ExtraZeros(idValues, known, "Its ids are", what) is { } padded ? $" {padded}."
                 : Formats.ExampleReferences.DecimalIds(idValues, known, "Its ids are", what) is { } written ? $" {written}." : string.Empty;
             throw new ForgettingDataException(path, OptionMessage.Of(
                 $"no row for {missing.Length} {what}(s) of the matrix: {Echo.List(missing, 5)} (matched on column {Echo.Quote(idColumn)}); add a row for each, or name the column that holds the {what} ids ({IdOption(what)}).{cause}{table.RowNumbersHint}"));

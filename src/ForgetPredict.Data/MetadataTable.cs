@@ -597,6 +597,8 @@ public sealed class MetadataJoin
         var first = _table.Ids[0];
         var decimals = Formats.ExampleReferences.LeadingZeros(_table.Ids, _ids, "Its ids are", _what, _idColumn) is { } zeros
             ? $" {zeros}."
+            : Formats.ExampleReferences.ExtraZeros(_table.Ids, _ids, "Its ids are", _what) is { } padded
+            ? $" {padded}."
             : Formats.ExampleReferences.DecimalIds(_table.Ids, _ids, "Its ids are", _what) is { } written
             ? $" {written}."
             : $" Check that column {Echo.Quote(_idColumn)} holds the {_what}s' ids{(_ids.IsImplicit ? $" (the matrix has none of its own: its columns' positions 0..{Count - 1})" : string.Empty)}, or name the id column.";

@@ -153,4 +153,32 @@ public class IngestionFindingsTests
         Assert.True(hasIds);
         Assert.Equal(["a", "b", "c"], rows.TaskIds.ToArray());
     }
+
+    [Fact]
+    public void UnknownIds_WithLeadingZerosTheModelLacks_AreDiagnosedAsSuch()
+    {
+        // '01740' against the model's '1740': the reverse of pandas dropping zeros had been diagnosed only as "check the ids".
+        var references = new ForgetPredict.Data.Formats.ExampleReferences(IdList.From(["17", "1740", "300"]), new ForgetPredict.Data.Formats.ExampleMatching(false, "pass --by-index"));
+
+        var said = references.DescribeUnknown(["01740"]);
+
+        Assert.Equal("example '01740' is not one of the model's 3 example ids; they are example ids with leading zeros the examples' ids lack ('01740' for '1740'), as when pandas read the ids of one file as numbers and the other kept them as text: strip the zeros (pandas: astype(int) before writing), or keep the zeros on both sides (pd.read_csv(..., dtype=str)) and refit", said);
+        Assert.EndsWith("check the ids, or refit the model on a matrix that has them", references.DescribeUnknown(["01741"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TaskFeaturesAndMetadata_WithZeroPaddedIds_NameTheZerosAsTheCause()
+    {
+        var folder = Folder();
+        var features = Path.Combine(folder, "t_pad.csv");
+        File.WriteAllLines(features, ["row,lr", "000,0.1", "001,0.2", "002,0.3"]);
+        var metadata = Path.Combine(folder, "m_pad.csv");
+        File.WriteAllLines(metadata, ["id,source", "0000,web", "0001,code", "0002,web"]);
+
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(features, IdList.From(["0", "1", "2"])));
+        var m = Assert.Throws<ForgettingDataException>(() => MetadataTable.Read(metadata).Join(IdList.From(["0", "1", "2"]), "example").RequireAny());
+
+        Assert.Contains("Its ids are task ids with leading zeros the tasks' ids lack ('000' for '0')", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Its ids are example ids with leading zeros the examples' ids lack ('0000' for '0')", m.Message, StringComparison.Ordinal);
+    }
 }

@@ -62,6 +62,11 @@ public sealed record ExampleReferences(IdList ExampleIds, ExampleMatching Matchi
             return $"{what}; {zeros} (they are ids: read as column positions they would name other examples)";
         }
 
+        if (ExtraZeros(unknown, ExampleIds, "they are", "example") is { } padded)
+        {
+            return $"{what}; {padded}";
+        }
+
         if (DecimalIds(unknown, ExampleIds, "they are", "example") is { } decimals)
         {
             return $"{what}; {decimals}";
@@ -129,5 +134,38 @@ public sealed record ExampleReferences(IdList ExampleIds, ExampleMatching Matchi
         }
 
         return $"{subject} {what} ids with their leading zeros dropped ({Echo.Quote(given[0])} for {Echo.Quote(example!)}), as pandas drops them when it reads ids as numbers: read the file with pd.read_csv(..., dtype={{'{column}': str}}) (or dtype=str) before writing it again";
+    }
+
+    /// <summary>
+    /// The reverse of <see cref="LeadingZeros"/>: ids given with leading zeros that the known ids lack ('01740' where the
+    /// model has '1740', as when the model's matrix was read by pandas as numbers and the given file kept the text). When
+    /// every given id that is not known (of the first 100) is a zero-padded whole number whose digits without the zeros are a
+    /// known id, the cause and the fix, without a trailing period; else null.
+    /// </summary>
+    internal static string? ExtraZeros(IReadOnlyList<string> given, IReadOnlyList<string> known, string subject, string what)
+    {
+        ArgumentNullException.ThrowIfNull(given);
+        ArgumentNullException.ThrowIfNull(known);
+        var knownSet = new HashSet<string>(known, StringComparer.Ordinal);
+        string? first = null, match = null;
+        foreach (var id in given.Where(g => !knownSet.Contains(g)).Take(100))
+        {
+            if (id.Length < 2 || id[0] != '0' || id.AsSpan().ContainsAnyExceptInRange('0', '9'))
+            {
+                return null;
+            }
+
+            var number = id.TrimStart('0') is { Length: > 0 } digits ? digits : "0";
+            if (!knownSet.Contains(number))
+            {
+                return null;
+            }
+
+            first ??= id;
+            match ??= number;
+        }
+
+        return first is null ? null
+            : $"{subject} {what} ids with leading zeros the {what}s' ids lack ({Echo.Quote(first)} for {Echo.Quote(match!)}), as when pandas read the ids of one file as numbers and the other kept them as text: strip the zeros (pandas: astype(int) before writing), or keep the zeros on both sides (pd.read_csv(..., dtype=str)) and refit";
     }
 }
