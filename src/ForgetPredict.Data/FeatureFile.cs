@@ -609,7 +609,7 @@ public static class FeatureFile
             var empty = Array.FindIndex(text, string.IsNullOrWhiteSpace);
             if (empty >= 0)
             {
-                throw new ForgettingDataException(path, $"{what} {Echo.Quote(ids[empty])} has no value in column '{column}'; give every {what} a value (a number, or a category).", column: column);
+                throw new ForgettingDataException(path, $"{what} {Echo.Quote(ids[empty])} has no value in column '{column}'; give every {what} a value (a number, or a category).", table.LineOf(rows[empty]), column);
             }
 
             // A text column with a different value in every row (e.g. a name) says nothing a model can share: skipped.

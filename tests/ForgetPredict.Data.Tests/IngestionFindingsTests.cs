@@ -181,4 +181,41 @@ public class IngestionFindingsTests
         Assert.Contains("Its ids are task ids with leading zeros the tasks' ids lack ('000' for '0')", e.Message, StringComparison.Ordinal);
         Assert.Contains("Its ids are example ids with leading zeros the examples' ids lack ('0000' for '0')", m.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void WideCsv_APivotWithoutValues_SaysToNameTheValueColumn()
+    {
+        // df.pivot(index='task', columns='example').to_csv(): every column is named 'value', the examples on a second line.
+        var path = Path.Combine(Folder(), "pivot.csv");
+        File.WriteAllText(path, ",value,value\nexample,0,1\ntask,,\nt0,0.1,0.2\nt1,0.3,0.4\n");
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+
+        Assert.Contains("example id 'value' is in the header twice", e.Message, StringComparison.Ordinal);
+        Assert.Contains("df.pivot(index='task', columns='example', values='value')", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Observed_ParquetWithANullExampleId_SaysTheIdIsNullInItsColumn()
+    {
+        // DuckDB writes a missing id as null: it had been reported as the unknown example '' in a column named 'example'.
+        var path = Path.Combine(Folder(), "observed.parquet");
+        ConformanceTools.DuckDbWrite(path, "SELECT * FROM (VALUES ('e0', 0.1), (NULL, 0.2)) v(ex, val)", "");
+
+        var e = Assert.Throws<ForgettingDataException>(() => ForgetPredict.Data.Formats.ObservedCells.Read(path, IdList.From(["e0", "e1"]), new ForgetPredict.Data.Formats.ExampleMatching(false, "pass --by-index"), ["ex", "val"]));
+
+        Assert.Equal(path + ": row 2: column 'ex': the example id is null or empty; every measured cell needs its example's id: fill it in, or drop the row.", e.Message);
+    }
+
+    [Fact]
+    public void TaskFeatures_AnEmptyCategory_NamesItsLine()
+    {
+        var path = Path.Combine(Folder(), "t_catnan.csv");
+        File.WriteAllLines(path, ["row,family", "0,web", "1,", "2,code"]);
+
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.From(["0", "1", "2"])));
+
+        Assert.Equal(3, e.Line);
+        Assert.Equal("family", e.Column);
+    }
 }

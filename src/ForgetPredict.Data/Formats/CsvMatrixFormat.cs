@@ -461,6 +461,13 @@ public static class CsvMatrixFormat
         }
     }
 
+    // Every example column under one name (",value,value,..."): pandas' df.pivot(index=..., columns=...) without values=
+    // writes the value column's name over each example, the example ids on a second header line.
+    private static string PivotHint(List<string> header, int skip, string id) =>
+        header.Skip(skip).All(h => string.Equals(h, id, StringComparison.Ordinal))
+            ? $" Every column is named {Echo.Quote(id)}, as pandas writes a pivot without values= (the examples' ids on a second header line): pivot with the value column named, e.g. df.pivot(index='task', columns='example', values={Echo.Quote(id)}).to_csv(path)."
+            : string.Empty;
+
     private static string[] ExampleIds(string source, List<string> header, bool withIds, long headerLine)
     {
         var skip = withIds ? 1 : 0;
@@ -478,7 +485,7 @@ public static class CsvMatrixFormat
             if (!seen.TryAdd(id, j))
             {
                 throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
-                    $"example id {Echo.Quote(id)} is in the header twice, as columns {seen[id] + skip + 1} and {j + skip + 1}; example ids must be unique."), headerLine, id);
+                    $"example id {Echo.Quote(id)} is in the header twice, as columns {seen[id] + skip + 1} and {j + skip + 1}; example ids must be unique.{PivotHint(header, skip, id)}"), headerLine, id);
             }
 
             exampleIds[j] = id;

@@ -67,7 +67,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
         RefuseCellAsHeader(path, header, names, named, exampleIds);
         var (exampleColumn, valueColumn) = Columns(path, header, names, csv.RecordLine);
-        return Resolve(path, Rows(), exampleIds, "line");
+        return Resolve(path, Rows(), exampleIds, "line", TableColumns.PandasName(header[exampleColumn], exampleColumn), TableColumns.PandasName(header[valueColumn], valueColumn));
 
         IEnumerable<(string Id, string Value, long Line)> Rows()
         {
@@ -253,7 +253,8 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var ids = table.Column(table.ColumnNames[exampleColumn]);
         var values = table.Column(table.ColumnNames[valueColumn]);
 
-        return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row");
+        return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row",
+            table.ColumnNames[exampleColumn], table.ColumnNames[valueColumn]);
     }
 
     // A first line that is a measured cell (one of the model's examples, then a number), as pandas writes a Series or a frame
@@ -312,7 +313,8 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
     // Matches each entry to an example (by id, or by position when asked), parses its value, and refuses repeats. Unknown
     // references are collected and reported together (count and the first few) so a user fixes them in one go.
-    private static ObservedCells Resolve(string source, IEnumerable<(string Id, string Value, long Line)> rows, ExampleReferences exampleIds, string unit)
+    private static ObservedCells Resolve(string source, IEnumerable<(string Id, string Value, long Line)> rows, ExampleReferences exampleIds, string unit,
+        string exampleColumn = "example", string valueColumn = "value")
     {
         var examples = new List<int>();
         var values = new List<double>();
@@ -334,6 +336,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                 (id, index) = (trimmed, exampleIds.IndexOf(trimmed));
             }
 
+            if (index < 0 && id.Trim().Length == 0)
+            {
+                // An empty cell (a null in Parquet) names no example: said so, not listed as the unknown id ''.
+                throw At($"the example id is {(unit == "row" ? "null or empty" : "empty")}; every measured cell needs its example's id: fill it in, or drop the row.", line, exampleColumn);
+            }
+
             if (index < 0)
             {
                 unknown.Add((id, line));
@@ -342,7 +350,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
             if (string.IsNullOrWhiteSpace(text))
             {
-                throw At($"example '{id}' has no value; write its measured forgetting (its loss after the fine-tune minus before), or drop the row if it was not measured (a 'design' template leaves every value empty).", line, "value");
+                throw At($"example '{id}' has no value; write its measured forgetting (its loss after the fine-tune minus before), or drop the row if it was not measured (a 'design' template leaves every value empty).", line, valueColumn);
             }
 
             // numpy and pandas write infinity as "inf"; it is a number, just not a finite one (refused below).
@@ -356,17 +364,17 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             {
                 throw At(text.Trim().ToUpperInvariant() is "NA" or "NAN" or "N/A" or "NULL" or "NONE" or "<NA>"
                     ? $"example '{id}' has value {Echo.Quote(text)}, a missing value; drop the row if the example was not measured."
-                    : $"value {Echo.Quote(text)} is not a number (use '.' as the decimal point).", line, "value");
+                    : $"value {Echo.Quote(text)} is not a number (use '.' as the decimal point).", line, valueColumn);
             }
 
             if (!double.IsFinite(value))
             {
-                throw At($"value {Echo.Quote(text)} is not finite; give the measured forgetting, or drop the row if the example was not measured.", line, "value");
+                throw At($"value {Echo.Quote(text)} is not finite; give the measured forgetting, or drop the row if the example was not measured.", line, valueColumn);
             }
 
             if (!firstLine.TryAdd(index, line))
             {
-                throw At(string.Create(CultureInfo.InvariantCulture, $"example {Echo.Quote(id)} is measured twice, on {(unit == "entry" ? "entries" : unit + "s")} {firstLine[index]} and {line}; keep one."), line, "example");
+                throw At(string.Create(CultureInfo.InvariantCulture, $"example {Echo.Quote(id)} is measured twice, on {(unit == "entry" ? "entries" : unit + "s")} {firstLine[index]} and {line}; keep one."), line, exampleColumn);
             }
 
             examples.Add(index);
@@ -375,7 +383,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
         if (unknown.Count > 0)
         {
-            throw At($"{exampleIds.DescribeUnknown([.. unknown.Select(u => u.Id)])}.", unknown[0].Line, "example");
+            throw At($"{exampleIds.DescribeUnknown([.. unknown.Select(u => u.Id)])}.", unknown[0].Line, exampleColumn);
         }
 
         return new ObservedCells([.. examples], [.. values]);
