@@ -218,4 +218,20 @@ public class IngestionFindingsTests
         Assert.Equal(3, e.Line);
         Assert.Equal("family", e.Column);
     }
+
+    [Fact]
+    public void WideParquet_PandasIntegerColumnLabelsTakenForARow_AreRefusedNamingTheHeader()
+    {
+        // pd.DataFrame(z).to_csv() writes the header ",0,1,2"; DuckDB's read_csv takes it for a data row (null, 0, 1, 2).
+        var folder = Folder();
+        var csv = Path.Combine(folder, "intlab.csv");
+        File.WriteAllText(csv, ",0,1,2\n0,0.1,0.2,0.3\n1,0.4,0.5,0.6\n");
+        var parquet = Path.Combine(folder, "intlab.parquet");
+        ConformanceTools.DuckDbWrite(parquet, $"SELECT * FROM read_csv('{csv}')", "");
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(parquet));
+
+        Assert.Contains("a task id is null; every row needs an id. Row 1 may be a header DuckDB's read_csv took for data", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, e.Line);
+    }
 }

@@ -152,6 +152,13 @@ public static class ParquetMatrixFormat
             || n.EndsWith("_id", StringComparison.Ordinal) || n.EndsWith(" id", StringComparison.Ordinal);
     }
 
+    // A null first id in DuckDB's column0: pandas wrote a frame with integer column labels (header ",0,1,...,6"), which
+    // read_csv takes for a data row, so the header became row 1 and the columns column0..columnN.
+    private static string HeaderAsRowHint(ParquetReader reader, int idColumn, long row) =>
+        row == 0 && TableColumns.IsDuckDbIndex(reader.Columns[idColumn])
+            ? " Row 1 may be a header DuckDB's read_csv took for data (its columns are then named column0, column1, ...): pandas writes a frame with integer column labels as ',0,1,2,...', a header of numbers; give the frame text labels before to_csv (df.columns = [f'e{j}' for j in df.columns]), or convert with read_csv(path, header=true)."
+            : string.Empty;
+
     private static int Find(ParquetReader reader, string name)
     {
         var exact = reader.IndexOf(name);
@@ -204,7 +211,7 @@ public static class ParquetMatrixFormat
                 reader.ReadStrings(idColumn, g, ids.AsSpan(0, rows));
                 for (var r = 0; r < rows; r++)
                 {
-                    taskIds![offset + r] = ids[r] ?? throw new ForgettingDataException(reader.SourceName, "a task id is null; every row needs an id.", offset + r + 1, reader.Columns[idColumn].Name, string.Create(CultureInfo.InvariantCulture, $"row group {g}"));
+                    taskIds![offset + r] = ids[r] ?? throw new ForgettingDataException(reader.SourceName, "a task id is null; every row needs an id." + HeaderAsRowHint(reader, idColumn, offset + r), offset + r + 1, reader.Columns[idColumn].Name, string.Create(CultureInfo.InvariantCulture, $"row group {g}"));
                 }
             }
 
