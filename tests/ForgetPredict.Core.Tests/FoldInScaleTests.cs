@@ -142,4 +142,80 @@ public partial class FoldInScaleTests
         Assert.Contains("must be finite", Assert.Throws<ArgumentException>(() => FoldInScale.Check(additive, [1], [double.NaN])).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentNullException>(() => FoldInScale.Find(null!, [], []));
     }
+
+    // The README worked example's 30 measured cells of svg (numpy's default_rng(0).choice(2400, 30, replace=False)).
+    private static readonly int[] s_workedExample = [1740, 1935, 1509, 1328, 1834, 731, 2315, 1200, 2174, 943, 1605, 640, 2234, 39, 1951, 1298, 80, 1337, 1751, 663, 416, 1546, 178, 1510, 1446, 2016, 6, 1212, 97, 2054];
+
+    [Theory]
+    [InlineData(1000, 3)]
+    [InlineData(100, 2)]
+    public void FindUnitMistake_TheWorkedExamplesCellsScaledByAPowerOfTen_AreFound_WithThePower(double factor, int decades)
+    {
+        // Given: an mf model of charlm-b's past tasks and svg's 30 measured cells of the README's worked example, in other units.
+        var (past, svg) = s_charlmB.Value;
+        var model = ModelCatalog.CreateFitter("mf", new ModelSettings { Seed = 0 }).Fit(past);
+        double[] values = [.. s_workedExample.Select(j => svg[j] * factor)];
+
+        // When
+        var found = FoldInScale.FindUnitMistake(model, s_workedExample, values);
+
+        // Then: the median distance is beyond the limit, the power of ten is the factor, and dividing by it brings the cells among
+        // the bundled tasks' (within a fifth of the limit); the library's fold-in still folds them in (a warning, not a refusal).
+        Assert.NotNull(found);
+        Assert.Equal((30, decades, factor), (found.CellCount, found.Decades, found.Factor));
+        Assert.True(found.MedianDistance > FoldInScale.UnitMistakeLimit, $"median {found.MedianDistance}");
+        Assert.InRange(found.RescaledMedianDistance, 0, FoldInScale.UnitMistakeLimit / 5);
+        Assert.Null(FoldInScale.Find(model, s_workedExample, values));
+        Assert.All(model.FoldIn(s_workedExample, values).PredictRow(), v => Assert.True(double.IsFinite(v)));
+        Assert.Null(FoldInScale.FindUnitMistake(model, s_workedExample, [.. values.Select(v => v / found.Factor)]));
+    }
+
+    [Fact]
+    public void FindUnitMistake_EveryCharlmBTaskHeldOut_IsNotFound_EvenTripled_ButAThousandfoldIs()
+    {
+        // Given: charlm-b, each task held out in turn against an mf model of the others (the README's measurement).
+        var (values, shape) = Features.CharlmD.Npy(RepoPaths.Data("charlm-b", "z.npy"));
+        var z = ForgettingMatrix.Create([.. values.Select(v => (float)v)], shape[0], shape[1]);
+        int[] every = [.. Enumerable.Range(0, z.ExampleCount)];
+        var largest = 0.0;
+        for (var t = 0; t < z.TaskCount; t++)
+        {
+            var model = ModelCatalog.CreateFitter("mf", new ModelSettings { Seed = 0 }).Fit(z.SelectTasks([.. Enumerable.Range(0, z.TaskCount).Where(r => r != t)]));
+            double[] row = [.. every.Select(j => (double)z[t, j])];
+
+            // When / Then: its own cells, and the same forgetting tripled (a task three times as disruptive), are not found; a
+            // thousandfold unit mistake is, by over ten times the limit.
+            Assert.Null(FoldInScale.FindUnitMistake(model, every, row));
+            Assert.Null(FoldInScale.FindUnitMistake(model, every, [.. row.Select(v => 3 * v)]));
+            var found = FoldInScale.FindUnitMistake(model, every, [.. row.Select(v => 1000 * v)]);
+            Assert.NotNull(found);
+            Assert.True(found.MedianDistance > 10 * FoldInScale.UnitMistakeLimit, $"task {t}: {found.MedianDistance}");
+            var (mean, std) = (new double[z.ExampleCount], new double[z.ExampleCount]);
+            model.FoldIn([], []).PredictRow(mean, std);
+            double[] distances = [.. every.Select(j => Math.Abs(row[j] - mean[j]) / std[j]).Order()];
+            largest = Math.Max(largest, (distances[(distances.Length / 2) - 1] + distances[distances.Length / 2]) / 2);
+        }
+
+        // The largest median distance of a real task (README: 3.3 stds, svg's) lies within a fifth of the limit (20).
+        Assert.InRange(largest, 3, FoldInScale.UnitMistakeLimit / 5);
+    }
+
+    [Fact]
+    public void FindUnitMistake_BinaryModelsAndNoCells_AreNotAsked_ValuesTooSmall_SayToMultiply_AndInvalidCellsAreRefused()
+    {
+        var random = new Random(3);
+        var binary = ForgettingMatrix.Create([.. Enumerable.Range(0, 20 * 30).Select(_ => random.NextDouble() < 0.3 ? 1f : 0f)], 20, 30);
+        Assert.Null(FoldInScale.FindUnitMistake(new LogisticFitter().Fit(binary), [1, 2], [1, 0]));
+
+        // Forgetting near 1000 in every cell, spread by a thousandth: a new task measured in thousands (near 1) is found.
+        var z = ForgettingMatrix.Create([.. Enumerable.Range(0, 20 * 30).Select(_ => (float)(1000 + (1e-3 * random.NextDouble())))], 20, 30);
+        var model = new AdditiveFitter().Fit(z);
+        Assert.Null(FoldInScale.FindUnitMistake(model, [], []));
+        Assert.Null(FoldInScale.FindUnitMistake(model, [0, 1, 2], [z[0, 0], z[1, 1], z[2, 2]]));
+        var found = FoldInScale.FindUnitMistake(model, [0, 1, 2], [z[0, 0] / 1000, z[1, 1] / 1000, z[2, 2] / 1000]);
+        Assert.NotNull(found);
+        Assert.Equal(-3, found.Decades);
+        Assert.Contains("outside 0..29", Assert.Throws<ArgumentException>(() => FoldInScale.FindUnitMistake(model, [30], [1000.0])).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentNullException>(() => FoldInScale.FindUnitMistake(null!, [], []));
+    }
 }

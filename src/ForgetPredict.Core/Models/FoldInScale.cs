@@ -15,6 +15,26 @@ namespace ForgetPredict.Core.Models;
 public sealed record OffScaleValue(int Position, int Example, string ExampleId, double Value, double Expected, double Std, double Distance);
 
 /// <summary>
+/// Measured cells that, taken together, lie so far from what a model expects that they look measured in other units, as
+/// <see cref="FoldInScale.FindUnitMistake"/> reports them: a finding to warn of, not a refusal (each value may still be within
+/// <see cref="FoldInScale.Limit"/>).
+/// </summary>
+/// <param name="CellCount">How many measured cells were weighed.</param>
+/// <param name="MedianDistance">The median over the cells of |value - expected| in predictive stds (the yardstick of
+/// <see cref="FoldInScale.Limit"/>: the model's prediction and predictive std for an average task at each cell's example).</param>
+/// <param name="Decades">The power of ten the values seem off by: the smallest whose division (multiplication when it is negative)
+/// brings their median distance within a fifth of <see cref="FoldInScale.UnitMistakeLimit"/>, where every task of the bundled
+/// matrices lies; 0 when none does (the values are off by something other than a unit). An estimate: a gentle task measured in
+/// thousandths can look a hundred times too large.</param>
+/// <param name="RescaledMedianDistance">Their median distance once divided by 10^<paramref name="Decades"/> (the same as
+/// <paramref name="MedianDistance"/> when <paramref name="Decades"/> is 0).</param>
+public sealed record UnitMistake(int CellCount, double MedianDistance, int Decades, double RescaledMedianDistance)
+{
+    /// <summary>The factor the values seem off by, 10^<see cref="Decades"/> (1 when no power of ten explains them).</summary>
+    public double Factor => Math.Pow(10, Decades);
+}
+
+/// <summary>
 /// The check that measured values are in the units of the data a model was fitted on, before they are folded in: a value more
 /// than <see cref="Limit"/> predictive stds from what the model expects of an average task at its example is a unit mistake (a
 /// loss in other units, a percentage for a fraction) or a typo, and folding it in gives a row of garbage (a cell of 1e30 a row of
@@ -34,6 +54,19 @@ public static class FoldInScale
     /// its example. A task far more disruptive than any seen stays well within it; a millionfold unit mistake does not.
     /// </summary>
     public const double Limit = 1e6;
+
+    /// <summary>
+    /// How far, in predictive standard deviations, the measured cells may lie from the model's prediction for an average task in
+    /// the median over the cells before <see cref="FindUnitMistake"/> finds them measured in other units. Every task of the
+    /// bundled matrices (charlm-b, charlm-d), held out in turn against a model of the others, lies a median of at most 3.3 stds
+    /// away over its whole row (3.9 over 30 of its cells drawn at random; the eight methods that predict forgetting), and its
+    /// forgetting tripled stays within the limit; a thousandfold unit mistake lies at least 164 stds away, a hundredfold one 15.
+    /// </summary>
+    public const double UnitMistakeLimit = 20;
+
+    // The powers of ten FindUnitMistake tries: values beyond Limit are refused anyway, so 1e-15..1e15 covers every unit mistake
+    // a fold-in accepts (and a typo of a few digits).
+    private const int MaxDecades = 15;
 
     // Each model's prediction for an average task: computed once per model, kept while the model lives. A service answers many
     // queries with one model; predicting the cells each time cost a knn model about 1.4 ms a query on 141,816 examples (its
@@ -56,6 +89,72 @@ public static class FoldInScale
         ArgumentNullException.ThrowIfNull(model);
         FoldedTask.ValidateKnown(examples, values, model.ExampleCount);
         return FindValid(model, examples, values);
+    }
+
+    /// <summary>
+    /// Whether the measured cells as a whole look measured in other units than the data <paramref name="model"/> was fitted on
+    /// (a loss in nats given for one in millinats, a percentage for a fraction): the finding when the median over the cells of
+    /// |value - expected| / predictive std exceeds <see cref="UnitMistakeLimit"/>, with the power of ten the values seem off by;
+    /// null when it does not (or the model predicts probabilities, or no cell is given). A single disruptive example is far off
+    /// on its own without moving the median; a whole task far more disruptive than any in the bundled matrices stays within it.
+    /// </summary>
+    /// <remarks>
+    /// A warning, not a refusal: the fold-in does not ask it (only <see cref="Limit"/> is refused), and a caller decides what to
+    /// tell the user. The yardstick is <see cref="Find"/>'s (the model's average-task row, cached per model); the cost is a sort of
+    /// the cells' distances, and, when the limit is exceeded, one per power of ten tried (1e-15..1e15).
+    /// </remarks>
+    /// <param name="model">The fitted model the cells are for.</param>
+    /// <param name="examples">Indices of the measured examples, as <see cref="IForgettingModel.FoldIn"/> takes them.</param>
+    /// <param name="values">The measured values, same length.</param>
+    /// <exception cref="ArgumentException">The cells are not valid for the model (<see cref="FoldedTask.ValidateKnown"/>).</exception>
+    public static UnitMistake? FindUnitMistake(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        FoldedTask.ValidateKnown(examples, values, model.ExampleCount);
+        if (examples.IsEmpty || model.PredictsProbability)
+        {
+            return null;
+        }
+
+        var (mean, std) = AverageTaskRow(model);
+        var distances = new double[examples.Length];
+        var median = MedianDistance(mean, std, examples, values, 1, distances);
+        if (!(median > UnitMistakeLimit))
+        {
+            return null;
+        }
+
+        // The smallest power of ten (dividing before multiplying) that brings the median among the bundled tasks' (within a fifth
+        // of the limit): a larger one would shrink the values towards 0, which any model finds about one std from its average task.
+        for (var k = 1; k <= MaxDecades; k++)
+        {
+            foreach (var decades in (ReadOnlySpan<int>)[k, -k])
+            {
+                var rescaled = MedianDistance(mean, std, examples, values, Math.Pow(10, decades), distances);
+                if (rescaled <= UnitMistakeLimit / 5)
+                {
+                    return new UnitMistake(examples.Length, median, decades, rescaled);
+                }
+            }
+        }
+
+        return new UnitMistake(examples.Length, median, 0, median);
+    }
+
+    // The median over the cells of |value / divisor - expected| in predictive stds (the yardstick of FindValid); distances is scratch.
+    private static double MedianDistance(double[] mean, double[] std, ReadOnlySpan<int> examples, ReadOnlySpan<double> values, double divisor, double[] distances)
+    {
+        for (var t = 0; t < examples.Length; t++)
+        {
+            var j = examples[t];
+            var yardstick = Math.Max(std[j], 1e-12 * Math.Max(1, Math.Abs(mean[j])));
+            var distance = Math.Abs((values[t] / divisor) - mean[j]) / yardstick;
+            distances[t] = double.IsNaN(distance) ? double.PositiveInfinity : distance;
+        }
+
+        Array.Sort(distances);
+        var n = distances.Length;
+        return n % 2 == 1 ? distances[n / 2] : (distances[(n / 2) - 1] / 2) + (distances[n / 2] / 2);
     }
 
     /// <summary>
