@@ -48,6 +48,10 @@ public abstract record TaskRequest
     /// </summary>
     public TaskFeatureQuery? TaskFeatures { get; init; }
 
+    /// <summary>The warning when the task's measured cells look measured in other units than the model's matrix, or null (<see cref="Forecasting.ScaleWarning"/>).</summary>
+    /// <exception cref="ArgumentException">The cells are refused as <see cref="FoldIn"/> refuses them.</exception>
+    public string? ScaleWarning() => Forecasting.ScaleWarning(Model, Cells, CellsSource);
+
     /// <summary>Folds the task in (<see cref="Forecasting.FoldIn"/>), from its features' prior when it has features.</summary>
     /// <exception cref="ArgumentException">The model is binary and a cell is not 0 or 1, or the features do not suit the model.</exception>
     public FoldedTask FoldIn() => Forecasting.FoldIn(Model, Cells, Prior, CellsSource, TaskFeatures);
@@ -479,14 +483,7 @@ public static class Forecasting
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cells);
-        FoldedTask.ValidateKnown(cells.Examples, cells.Values, model.ExampleCount);
-        if (model.PredictsProbability && cells.Values.Any(v => v is not (0 or 1)))
-        {
-            throw new ArgumentException($"{cellsSource}: the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten).", nameof(cells));
-        }
-
-        CheckScale(model, cells, cellsSource);
-
+        CheckCells(model, cells, cellsSource);
         if (features is null)
         {
             return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
@@ -508,6 +505,64 @@ public static class Forecasting
     /// library's <see cref="FoldInScale.Limit"/>: the rule is Core's (<see cref="FoldInScale"/>), said here in the front ends' words.
     /// </summary>
     public const double ScaleLimit = FoldInScale.Limit;
+
+    /// <summary>
+    /// How far, in predictive standard deviations, the measured cells may lie from the model's prediction for an average task
+    /// in the median over the cells before <see cref="ScaleWarning"/> warns that they look measured in other units: the
+    /// library's <see cref="FoldInScale.UnitMistakeLimit"/> (the rule is Core's, <see cref="FoldInScale.FindUnitMistake"/>).
+    /// </summary>
+    public const double UnitMistakeLimit = FoldInScale.UnitMistakeLimit;
+
+    /// <summary>
+    /// The warning for measured cells that as a whole look measured in other units than the matrix the model was fitted on
+    /// (<see cref="FoldInScale.FindUnitMistake"/>: their median distance from what the model expects of an average task is beyond
+    /// <see cref="UnitMistakeLimit"/> predictive stds), naming the median distance, the power of ten they seem off by and the
+    /// fix; null when they do not (or there is no cell, or the model is binary). The task is still folded in: the values may be
+    /// right (a task unlike any seen), so <c>predict</c>, <c>replay</c> and the service answer and show this beside the answer.
+    /// </summary>
+    /// <param name="model">The model the cells are for.</param>
+    /// <param name="cells">The measured cells.</param>
+    /// <param name="cellsSource">Where the cells came from (a file name, a request field), prefixed to the message.</param>
+    /// <exception cref="ArgumentException">The cells are refused as <see cref="FoldIn"/> refuses them (not valid for the model, not
+    /// 0 or 1 for a binary model, a value beyond <see cref="ScaleLimit"/> stds), with the same message.</exception>
+    public static string? ScaleWarning(IForgettingModel model, ObservedCells cells, string cellsSource = "observed")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(cells);
+        CheckCells(model, cells, cellsSource);
+        if (FoldInScale.FindUnitMistake(model, cells.Examples, cells.Values) is not { } found)
+        {
+            return null;
+        }
+
+        var said = string.Create(CultureInfo.InvariantCulture,
+            $"{cellsSource}: the {found.CellCount:N0} measured value{(found.CellCount == 1 ? " lies" : "s lie")} a median of {Distance(found.MedianDistance)} predictive stds from what the model expects of an average task (every task of the bundled matrices lies within 4; this warning starts beyond {UnitMistakeLimit:0}), so they look measured in other units than the matrix the model was fitted on.");
+        var fix = found.Decades switch
+        {
+            > 0 => string.Create(CultureInfo.InvariantCulture,
+                $" They seem about {Power(found.Decades)} times too large: divide them by {Power(found.Decades)} (they would then lie a median of {Distance(found.RescaledMedianDistance)} stds away), or check that they measure the same forgetting as the training matrix."),
+            < 0 => string.Create(CultureInfo.InvariantCulture,
+                $" They seem about {Power(-found.Decades)} times too small: multiply them by {Power(-found.Decades)} (they would then lie a median of {Distance(found.RescaledMedianDistance)} stds away), or check that they measure the same forgetting as the training matrix."),
+            _ => " No power of ten brings them near it, so it is not only a unit: check that they measure the same forgetting as the training matrix (the same loss, after minus before) at the examples named.",
+        };
+        fix += " They were folded in as given.";
+        return said + fix;
+
+        static string Distance(double d) => d >= 100 ? d.ToString("N0", CultureInfo.InvariantCulture) : d.ToString("0.#", CultureInfo.InvariantCulture);
+        static string Power(int decades) => Math.Pow(10, decades).ToString("#,0", CultureInfo.InvariantCulture);
+    }
+
+    // The cells' checks before a fold-in (FoldIn and ScaleWarning): valid for the model, 0 or 1 for a binary one, within the scale.
+    private static void CheckCells(IForgettingModel model, ObservedCells cells, string cellsSource)
+    {
+        FoldedTask.ValidateKnown(cells.Examples, cells.Values, model.ExampleCount);
+        if (model.PredictsProbability && cells.Values.Any(v => v is not (0 or 1)))
+        {
+            throw new ArgumentException($"{cellsSource}: the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten).", nameof(cells));
+        }
+
+        CheckScale(model, cells, cellsSource);
+    }
 
     // Core's check (its average-task row is cached per model there), with the message naming the cells' source.
     private static void CheckScale(IForgettingModel model, ObservedCells cells, string cellsSource)

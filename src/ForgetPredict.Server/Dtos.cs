@@ -192,7 +192,7 @@ public sealed record PredictRequest
 /// <param name="Groups">Groups by expected mean forgetting, most damaged first.</param>
 /// <param name="Top">The most forgotten examples, most forgotten first.</param>
 /// <param name="ChartSvg">The group chart of the HTML report (SVG), or null.</param>
-/// <param name="Warnings">Things the caller should know (e.g. examples without metadata).</param>
+/// <param name="Warnings">Things the caller should know (e.g. examples without metadata, measured cells that look measured in other units).</param>
 /// <param name="FromTaskFeatures">True when the task's features gave the prior (with no measured cell: a cold start).</param>
 /// <param name="Examples">Every example's forecast in the model's example order (<c>"everyExample": true</c>), else null.</param>
 /// <param name="ColdExamples">The new examples of <c>newExamples</c>, in their order, predicted from their features; else null.</param>
@@ -285,7 +285,7 @@ public sealed record ReplayRequest
 /// <param name="GroupBy">The grouping column, or null.</param>
 /// <param name="Items">The chosen examples, in selection order.</param>
 /// <param name="Groups">Replayed examples per group.</param>
-/// <param name="Warnings">Things the caller should know, as in a predict answer (metadata that is not the model's, examples without metadata, a budget above the candidates).</param>
+/// <param name="Warnings">Things the caller should know, as in a predict answer (measured cells that look measured in other units, metadata that is not the model's, examples without metadata, a budget above the candidates).</param>
 public sealed record ReplayResponse(string Model, string Version, string Strategy, int Budget, int Candidates, double CoveredForgetting, double RandomExpectation,
     double? Lift, string? GroupBy, IReadOnlyList<ReplayItemDto> Items, IReadOnlyList<ReplayGroupDto> Groups, IReadOnlyList<string> Warnings);
 

@@ -70,7 +70,7 @@ internal static class Forecaster
             chart = Charts.GroupBars([.. groups.Select(g => new ReportGroup(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, g.TopExamples) { NewCount = g.NewCount })], forecast.PredictsProbability);
         }
 
-        string[] warnings = [.. new[] { groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>(), .. grouping?.LabelWarnings ?? []];
+        string[] warnings = [.. new[] { task.ScaleWarning(), groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>(), .. grouping?.LabelWarnings ?? []];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             forecast.Task.FromTaskPrior, everyExample,
@@ -99,7 +99,7 @@ internal static class Forecaster
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
-        string[] warnings = [.. new[] { grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. grouping?.LabelWarnings ?? [], .. plan.Warnings];
+        string[] warnings = [.. new[] { task.ScaleWarning(), grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. grouping?.LabelWarnings ?? [], .. plan.Warnings];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }

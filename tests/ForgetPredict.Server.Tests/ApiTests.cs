@@ -392,6 +392,29 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task PredictAndReplay_CellsInOtherUnits_AreAnsweredWithAWarning_InTheListAndTheCsvHeader()
+    {
+        // Given: 30 cells of a training task, as measured and a thousand times larger (QA: folded in without a word).
+        var (examples, values, observed) = _store.Observed(30);
+        var thousandfold = "{" + string.Join(",", examples.Select((j, i) => string.Create(CultureInfo.InvariantCulture, $"\"{_store.Matrix.ExampleIds[j]}\":{values[i] * 1000:R}"))) + "}";
+
+        // When
+        var plain = await (await _client.PostAsync("/v1/models/small/predict", Http.Json($"{{\"observed\": {observed}}}"))).JsonAsync();
+        var units = await (await _client.PostAsync("/v1/models/small/predict", Http.Json($"{{\"observed\": {thousandfold}}}"))).JsonAsync();
+        var replay = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json($"{{\"observed\": {thousandfold}, \"budget\": 5, \"strategy\": \"topk\"}}"));
+
+        // Then: the measured cells give no warning; the thousandfold ones are answered, with the application layer's warning
+        // (the median distance, the factor, the fix) in predict's list and in replay's X-Warnings header.
+        Assert.Empty(plain.GetProperty("warnings").EnumerateArray());
+        Assert.Equal(30, units.GetProperty("knownCount").GetInt32());
+        var warning = Assert.Single(units.GetProperty("warnings").EnumerateArray()).GetString()!;
+        Assert.StartsWith("observed: the 30 measured values lie a median of ", warning, StringComparison.Ordinal);
+        Assert.Contains("so they look measured in other units than the matrix the model was fitted on. They seem about 1,000 times too large: divide them by 1,000 (they would then lie a median of ", warning, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Contains(warning, System.Text.Json.JsonSerializer.Deserialize<string[]>(Assert.Single(replay.Headers.GetValues("X-Warnings")))!);
+    }
+
+    [Fact]
     public async Task Replay_BudgetFromRatio_AndStratified()
     {
         var replay = await (await _client.PostAsync("/v1/models/small/replay", Http.Json("{\"ratio\": 10, \"taskSize\": 120, \"strategy\": \"stratified\", \"minPerGroup\": 1}"))).JsonAsync();

@@ -98,6 +98,11 @@ internal sealed class ForecastOptions
             warnings.WriteLine($"warning: {featureWarning}");
         }
 
+        if (task.ScaleWarning() is { } units)
+        {
+            warnings.WriteLine($"warning: {units}");
+        }
+
         return new ForecastInput(task, loaded.Summary, column, name, new ExampleReferences(model.ExampleIds, matching)) { ExampleFeatures = loaded.ExampleFeatures };
     }
 
