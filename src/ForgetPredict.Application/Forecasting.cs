@@ -569,10 +569,8 @@ public static class Forecasting
     {
         if (FoldInScale.Find(model, cells.Examples, cells.Values) is { } off)
         {
-            var distance = double.IsFinite(off.Distance) ? off.Distance.ToString("G2", CultureInfo.InvariantCulture) : "countless";
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{cellsSource}: example '{off.ExampleId}' was measured at {off.Value:G6}, {distance} predictive stds ({off.Std:G3}) from what the model expects of an average task there ({off.Expected:G4}); it is not in the units of the matrix the model was fitted on, or it is a typo. Give forgetting in the training matrix's units."),
-                nameof(cells));
+            // Core's words (the example, the value, the model's scale there and what to divide or multiply by), after the source.
+            throw new ArgumentException($"{cellsSource}: {off.Describe()}", nameof(cells));
         }
     }
 

@@ -1010,7 +1010,8 @@ public sealed class ApplicationTests : IDisposable
         ObservedCells Cell(double value) => ObservedCells.FromPairs([new("ex-00005", value)], s_model.ExampleIds, new ExampleMatching(false, "by index"), "cells.csv");
 
         var far = Assert.Throws<ArgumentException>(() => Forecasting.FoldIn(s_model, Cell(mean[0] + (2e6 * std[0])), FoldInPrior.Empirical, "cells.csv"));
-        Assert.Contains("cells.csv: example 'ex-00005' was measured at", far.Message, StringComparison.Ordinal);
+        Assert.Contains("cells.csv: example 'ex-00005' (index 5) was measured at", far.Message, StringComparison.Ordinal);
+        Assert.Contains("Divide by 1E+", far.Message, StringComparison.Ordinal);
         Assert.Contains("2E+06 predictive stds", far.Message, StringComparison.Ordinal);
         Assert.Contains("countless predictive stds", Assert.Throws<ArgumentException>(() => Forecasting.FoldIn(s_model, Cell(-1e308), FoldInPrior.Empirical)).Message, StringComparison.Ordinal);
         var near = Forecasting.FoldIn(s_model, Cell(mean[0] + (5e5 * std[0])), FoldInPrior.Empirical).PredictRow();

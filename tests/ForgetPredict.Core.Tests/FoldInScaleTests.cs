@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ForgetPredict.Core.Evaluation;
 using ForgetPredict.Core.Models;
 using ForgetPredict.Testing;
 
@@ -108,6 +109,43 @@ public partial class FoldInScaleTests
         // Then: every held-out task is scored, the one near 0 too.
         Assert.Contains(cv.Truth, t => t < 1);
         Assert.All(cv.Predictions[0], v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Fact]
+    public void Evaluate_FoldsInTestTasksOfTheMatrixItself_WithoutTheScaleCheck_InEveryFoldInMethod()
+    {
+        // Given: the matrix above (eleven tasks near 1000, one near 0), the one near 0 held out as the test task, and the
+        // evaluation methods that fold in: plain, from a feature prior, and the feature ensemble. Its cells are a billion
+        // stds off the model of the others, yet they are the matrix's own values.
+        var random = new Random(5);
+        var z = ForgettingMatrix.Create([.. Enumerable.Range(0, 12 * 40).Select(c => (float)((c / 40 == 11 ? 0 : 1000) + (1e-3 * random.NextDouble())))], 12, 40);
+        Assert.NotNull(FoldInScale.Find(new AdditiveFitter().Fit(z.SelectTasks([.. Enumerable.Range(0, 11)])), [0], [z[11, 0]]));
+        var settings = Enumerable.Range(0, 12).SelectMany(i => new[] { 0.001 * (1 + (i % 5)), 100.0 * (1 + (i % 3)) }).ToArray();
+        var features = new Core.Features.FeatureSet(z.TaskIds, [new Core.Features.FeatureBlock("tasks.csv", Core.Features.FeatureKind.Numeric, ["lr", "steps"], settings)]);
+        IEvaluationMethod[] methods =
+        [
+            new FoldInMethod("additive", new AdditiveFitter()),
+            new FeatureFoldInMethod("additive+features", new AdditiveFitter(), features),
+            new FeatureEnsembleMethod(features, crossValidation: new CrossValidationOptions { Folds = 3, Draws = 1 }),
+        ];
+
+        // When
+        var result = Protocol.Run(z, [11], methods, new EvaluationOptions { Known = 10, Seeds = 1 });
+
+        // Then: every method scored the task near 0.
+        Assert.All(result.Methods, m => Assert.True(double.IsFinite(m.Rmse.Mean), m.Name));
+    }
+
+    [Fact]
+    public void EveryModelOfTheLibrary_HasAnUncheckedFoldIn()
+    {
+        // FoldInScale.Unchecked (cross-validation's and evaluation's fold-in of the matrix's own values) names each model
+        // type; a model added to the library without a case there would be scale-checked on its own data.
+        var models = typeof(IForgettingModel).Assembly.GetTypes()
+            .Where(t => typeof(IForgettingModel).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false })
+            .Select(t => t.Name).Order(StringComparer.Ordinal);
+
+        Assert.Equal(["EnsembleModel", "FactorModel", "KnnModel"], models);
     }
 
     [Fact]

@@ -12,7 +12,16 @@ namespace ForgetPredict.Core.Models;
 /// <param name="Expected">What the model predicts there for an average task (no measured cell).</param>
 /// <param name="Std">The predictive std of that prediction.</param>
 /// <param name="Distance">|<paramref name="Value"/> - <paramref name="Expected"/>| in predictive stds (infinite when it overflows).</param>
-public sealed record OffScaleValue(int Position, int Example, string ExampleId, double Value, double Expected, double Std, double Distance);
+public sealed record OffScaleValue(int Position, int Example, string ExampleId, double Value, double Expected, double Std, double Distance)
+{
+    /// <summary>
+    /// What is wrong and the fix, for a message that names where the cells came from: "example 'X' (index j) was measured at
+    /// 1E+10, 5.2E+10 predictive stds from what the model expects of an average task there (...); beyond 1E+06 stds a value is
+    /// not in the units of the data the model was fitted on. Measured in other units? Divide by 1E+11 (or correct the typo),
+    /// and give the values in the units of the model's training matrix."
+    /// </summary>
+    public string Describe() => FoldInScale.Describe(this);
+}
 
 /// <summary>
 /// Measured cells that, taken together, lie so far from what a model expects that they look measured in other units, as
@@ -177,7 +186,7 @@ public static class FoldInScale
     {
         if (FindValid(model, examples, values) is { } off)
         {
-            throw new ArgumentException(Describe(off), nameof(values));
+            throw new ArgumentException("The measured values are too far from what the model expects: " + off.Describe(), nameof(values));
         }
     }
 
@@ -219,7 +228,7 @@ public static class FoldInScale
 
     // The message of a value beyond the scale: the example, the value, the model's scale there, and the fix (a power of ten to
     // divide or multiply by when the value is that far off in magnitude, else a typo to correct).
-    private static string Describe(OffScaleValue off)
+    internal static string Describe(OffScaleValue off)
     {
         var distance = double.IsFinite(off.Distance) ? off.Distance.ToString("G2", CultureInfo.InvariantCulture) : "countless";
         var typical = Math.Max(Math.Max(Math.Abs(off.Expected), off.Std), 1e-12 * Math.Max(1, Math.Abs(off.Expected)));
@@ -231,13 +240,14 @@ public static class FoldInScale
             _ => "Correct the value if it is a typo",
         };
         return string.Create(CultureInfo.InvariantCulture,
-            $"The measured values are too far from what the model expects: example '{off.ExampleId}' (index {off.Example}) was measured at {off.Value:G6}, {distance} predictive stds from what the model expects of an average task there ({off.Expected:G4}, predictive std {off.Std:G3}); beyond {Limit:0E+00} stds a value is not in the units of the data the model was fitted on. {fix}, and give the values in the units of the model's training matrix.");
+            $"example '{off.ExampleId}' (index {off.Example}) was measured at {off.Value:G6}, {distance} predictive stds from what the model expects of an average task there ({off.Expected:G4}, predictive std {off.Std:G3}); beyond {Limit:0E+00} stds a value is not in the units of the data the model was fitted on. {fix}, and give the values in the units of the model's training matrix.");
     }
 
     private static string PowerOfTen(double decades) => string.Create(CultureInfo.InvariantCulture, $"1E+{decades:00}");
 
     // The fold-in without the scale check, for callers whose values are the model's own data (cross-validation's held-out
     // tasks, a KNN model's baseline, an ensemble's members after the ensemble checked them).
+    // Every model type of the library has its case (tested: EveryModelOfTheLibrary_HasAnUncheckedFoldIn).
     internal static FoldedTask Unchecked(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values, FoldInOptions? options) => model switch
     {
         FactorModel factor => factor.FoldIn(examples, values, options, checkScale: false),
