@@ -297,7 +297,7 @@ public sealed class MetadataTable
         }
 
         var leftOut = Enumerable.Range(0, reader.Columns.Count).Except(read).Select(c => reader.Columns[c].Name).ToArray();
-        var duckDbIndex = read.Length > 0 && TableColumns.IsDuckDbIndex(reader.Columns[read[0]]) ? TableColumns.DuckDbIndex : null;
+        var duckDbIndex = read.Length > 0 && read[0] == 0 && TableColumns.IsDuckDbIndex(reader.Columns) ? TableColumns.DuckDbIndex : null;
         return CreateTable(path, [.. read.Select(c => reader.Columns[c].Name)], columns, idColumn, leftOut, duckDbIndex);
     }
 

@@ -34,11 +34,28 @@ public static class TableColumns
     /// <summary>The name DuckDB's <c>read_csv</c> gives an empty header cell in the first column (pandas' index, converted to Parquet).</summary>
     internal const string DuckDbIndex = "column0";
 
-    /// <summary>True for a Parquet file's first column named <see cref="DuckDbIndex"/> holding whole numbers or text: pandas'
-    /// index as DuckDB converts a CSV pandas wrote with it (a column of decimals so named is data).</summary>
-    internal static bool IsDuckDbIndex(Parquet.ParquetColumn column) =>
-        column.Index == 0 && column.Name == DuckDbIndex && !column.IsTemporal && column.DecimalScale is null
-        && (column.IsString || column.PhysicalType is Parquet.ParquetPhysicalType.Int32 or Parquet.ParquetPhysicalType.Int64);
+    /// <summary>
+    /// True for a Parquet file whose first column is named <see cref="DuckDbIndex"/> and holds whole numbers or text while the
+    /// others have names of their own: pandas' index as DuckDB converts a CSV pandas wrote with it (the header's empty first
+    /// cell). A column of decimals so named is data, and so is the first of a file whose every column DuckDB named
+    /// (column0, column1, ...: a CSV without a header, e.g. a 0/1 matrix, where column0 is the first example).
+    /// </summary>
+    internal static bool IsDuckDbIndex(IReadOnlyList<Parquet.ParquetColumn> columns)
+    {
+        if (columns.Count == 0)
+        {
+            return false;
+        }
+
+        var column = columns[0];
+        return column.Name == DuckDbIndex && !column.IsTemporal && column.DecimalScale is null
+            && (column.IsString || column.PhysicalType is Parquet.ParquetPhysicalType.Int32 or Parquet.ParquetPhysicalType.Int64)
+            && !HasGeneratedNames(columns);
+    }
+
+    /// <summary>True when DuckDB named every column (column0, column1, ...): the CSV it read had no header it could detect.</summary>
+    internal static bool HasGeneratedNames(IReadOnlyList<Parquet.ParquetColumn> columns) =>
+        columns.Count > 1 && columns.Select((c, i) => c.Name == string.Create(CultureInfo.InvariantCulture, $"column{i}")).All(named => named);
 
     private static readonly string[] s_idColumnNames = ["task_id", "taskid", "id", "index", "name"];
 

@@ -43,6 +43,30 @@ public class IngestionFindingsTests
         Assert.Equal(fromCsv.Values.ToArray(), fromParquet.Values.ToArray());
     }
 
+    [Theory]
+    [InlineData("0,1,1,0\n1,0,0,1\n0,0,1,1\n1,1,0,0\n0,1,0,1\n", 5, 4)]
+    [InlineData("0,5,7,2\n100,3,4,1\n200,2,8,6\n", 3, 4)]
+    public void WideParquet_AHeaderlessCsvConvertedByDuckDb_ReadsEveryColumnAsAnExample(string rows, int tasks, int examples)
+    {
+        // Given: a CSV without a header (a 0/1 matrix, or integers whose first column happens to be distinct): DuckDB names
+        // every column, column0 to column3, and column0 is the first example, not pandas' index.
+        var folder = Folder();
+        var csv = Path.Combine(folder, "headerless.csv");
+        File.WriteAllText(csv, rows);
+        var parquet = Path.Combine(folder, "headerless.parquet");
+        var duck = ConformanceTools.DuckDbWrite(parquet, $"SELECT * FROM read_csv('{csv}', header=false)", "");
+        Assert.Equal(["column0", "column1", "column2", "column3"], duck.Names);
+
+        // When
+        var z = MatrixFile.Read(parquet);
+
+        // Then: every column is an example and the values are the file's.
+        Assert.Equal((tasks, examples), (z.TaskCount, z.ExampleCount));
+        Assert.Equal(["column0", "column1", "column2", "column3"], z.ExampleIds.ToArray());
+        var expected = rows.Split('\n', StringSplitOptions.RemoveEmptyEntries).SelectMany(r => r.Split(',').Select(float.Parse)).ToArray();
+        Assert.Equal(expected, z.Values.ToArray());
+    }
+
     [Fact]
     public void WideParquet_Column0OfDecimals_StaysAnExample()
     {

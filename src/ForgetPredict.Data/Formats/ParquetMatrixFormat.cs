@@ -109,7 +109,22 @@ public static class ParquetMatrixFormat
         }
 
         var first = reader.Columns[0];
-        return first.IsString || TableColumns.IsDuckDbIndex(first) || (IsWholeNumbers(first) && IsIdName(first.Name)) ? 0 : -1;
+        return first.IsString || TableColumns.IsDuckDbIndex(reader.Columns) || HeaderTakenForRow(reader) || (IsWholeNumbers(first) && IsIdName(first.Name)) ? 0 : -1;
+    }
+
+    // Every column named by DuckDB and a whole-number first column whose first cell is null: pandas wrote a frame with integer
+    // column labels (header ",0,1,...,6"), which read_csv took for a data row. Read as the ids, so the null id is refused with
+    // HeaderAsRowHint rather than the header read as a task. (Without the null, every column DuckDB named is data.)
+    private static bool HeaderTakenForRow(ParquetReader reader)
+    {
+        if (!TableColumns.HasGeneratedNames(reader.Columns) || !IsWholeNumbers(reader.Columns[0]) || reader.RowGroupCount == 0 || reader.GetRowGroupRowCount(0) == 0)
+        {
+            return false;
+        }
+
+        var first = new string?[reader.GetRowGroupRowCount(0)];
+        reader.ReadStrings(0, 0, first);
+        return first[0] is null;
     }
 
     // The one index column pyarrow's "pandas" metadata names ({"index_columns": ["run_id"], ...}); null for a RangeIndex (an
@@ -155,7 +170,7 @@ public static class ParquetMatrixFormat
     // A null first id in DuckDB's column0: pandas wrote a frame with integer column labels (header ",0,1,...,6"), which
     // read_csv takes for a data row, so the header became row 1 and the columns column0..columnN.
     private static string HeaderAsRowHint(ParquetReader reader, int idColumn, long row) =>
-        row == 0 && TableColumns.IsDuckDbIndex(reader.Columns[idColumn])
+        row == 0 && idColumn == 0 && TableColumns.HasGeneratedNames(reader.Columns)
             ? " Row 1 may be a header DuckDB's read_csv took for data (its columns are then named column0, column1, ...): pandas writes a frame with integer column labels as ',0,1,2,...', a header of numbers; give the frame text labels before to_csv (df.columns = [f'e{j}' for j in df.columns]), or convert with read_csv(path, header=true)."
             : string.Empty;
 
