@@ -612,19 +612,21 @@ public static class FeatureFile
                 throw new ForgettingDataException(path, $"{what} {Echo.Quote(ids[empty])} has no value in column '{column}'; give every {what} a value (a number, or a category).", table.LineOf(rows[empty]), column);
             }
 
-            // A text column with a different value in every row (e.g. a name) says nothing a model can share: skipped.
+            // A text column with a different value in every row (e.g. a name), or in nearly every row (more than
+            // MaxSparseLevels levels covering 90% of the rows: a title with one repeat), says nothing a model can share:
+            // skipped alike. Its one-hot columns (levels x rows) had made a fit run for many minutes.
             var levels = text.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-            if (levels.Length == text.Length && text.Length > 1 && !keepDistinct)
+            if (!keepDistinct && text.Length > 1 && (levels.Length == text.Length || (levels.Length > MaxSparseLevels && levels.Length * 10L >= text.Length * 9L)))
             {
                 continue;
             }
 
-            // Nearly as many levels as rows: a level on almost every row carries nothing a new row could share, and its one-hot
-            // columns (levels x rows) had made a fit run for many minutes. Refused before they are built.
-            if (!keepDistinct && levels.Length > MaxSparseLevels && levels.Length * 10L >= text.Length * 9L)
+            // The one-hot columns are dense (a value per level and row): refused before they are built when they would pass
+            // MaxOneHotCells (2 GB of doubles; 1,893 levels over 141,816 examples).
+            if ((long)levels.Length * text.Length > MaxOneHotCells)
             {
                 throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture,
-                    $"column '{column}' is text with {levels.Length} different values over {text.Length} {what}s, a category on nearly every row: one-hot columns for them carry nothing a new {what} could share and would make the fit slow. Drop the column, group its values into fewer categories, or write it as numbers if it holds numbers ('.' as the decimal point)."),
+                    $"column '{column}' is text with {levels.Length:N0} different values over {text.Length:N0} {what}s: its one-hot columns would hold {(long)levels.Length * text.Length:N0} values, beyond the {MaxOneHotCells:N0} a feature table may give. Group its values into fewer categories, drop the column, or write it as numbers if it holds numbers ('.' as the decimal point)."),
                     column: column);
             }
 
@@ -710,6 +712,9 @@ public static class FeatureFile
 
     // Up to this many levels a categorical column is read whatever its share of distinct values (small tables).
     private const int MaxSparseLevels = 50;
+
+    // The most values a categorical column's one-hot columns may hold (levels x rows, as doubles: 2 GB).
+    private const long MaxOneHotCells = 1L << 28;
 
     // The first non-empty cell of a column whose every non-empty cell is a number, at least one written with a decimal comma
     // ("0,0003", as pandas' to_csv(decimal=',') writes floats; integers stay "150"), or -1.

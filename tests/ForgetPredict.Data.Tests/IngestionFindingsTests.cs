@@ -115,16 +115,31 @@ public class IngestionFindingsTests
     }
 
     [Fact]
-    public void ExampleFeatures_ACategoryOnNearlyEveryRow_IsRefusedBeforeTheOneHotColumnsAreBuilt()
+    public void ExampleFeatures_ACategoryOnNearlyEveryRow_IsLeftOutAsOneOnEveryRowIs()
     {
-        // 200 examples, 190 distinct texts: 190 one-hot columns that no new example could share.
+        // 200 examples, 190 distinct texts (a name with repeats): 190 one-hot columns that no new example could share, left
+        // out as a column with a different text on every row is (it had been refused, while that one was left out).
         var path = Path.Combine(Folder(), "codes.csv");
-        File.WriteAllLines(path, ["id,code,source", .. Enumerable.Range(0, 200).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i},c{Math.Min(i, 189)},{(i % 2 == 0 ? "web" : "code")}"))]);
+        File.WriteAllLines(path, ["id,code,name,source", .. Enumerable.Range(0, 200).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i},c{Math.Min(i, 189)},n{i},{(i % 2 == 0 ? "web" : "code")}"))]);
 
-        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.Implicit(200), "example"));
+        var features = FeatureFile.Read(path, IdList.Implicit(200), "example");
 
-        Assert.Contains("column 'code' is text with 190 different values over 200 examples, a category on nearly every row", e.Message, StringComparison.Ordinal);
-        Assert.Equal("code", e.Column);
+        Assert.Equal(["source=code", "source=web"], features.Blocks.Single().Columns);
+    }
+
+    [Fact]
+    public void ExampleFeatures_OneHotColumnsBeyondTheLimit_AreRefusedBeforeTheyAreBuilt()
+    {
+        // 40,000 examples in 7,000 categories (not nearly one per row): 280 million one-hot values, beyond 2^28.
+        var path = Path.Combine(Folder(), "domains.csv");
+        File.WriteAllLines(path, ["id,domain", .. Enumerable.Range(0, 40_000).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i},d{i % 7000}"))]);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ForgettingDataException>(() => FeatureFile.Read(path, IdList.Implicit(40_000), "example"));
+
+        Assert.Contains("column 'domain' is text with 7,000 different values over 40,000 examples: its one-hot columns would hold 280,000,000 values", e.Message, StringComparison.Ordinal);
+        Assert.Equal("domain", e.Column);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 500_000_000, "the one-hot columns are not built");
     }
 
     [Fact]
