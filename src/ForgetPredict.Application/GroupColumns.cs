@@ -119,7 +119,7 @@ public static class GroupColumns
         if (blank > 0)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{source}: {blank:N0} of the {withRow:N0} examples with a metadata row have no value in column '{Echo.Printable(column)}' (empty, blank or missing), so they are in no group: a replay's group report lists them as '{Replaying.Ungrouped}' and a stratified replay keeps its floor for named groups only; fill in the column to group them"));
+                $"{source}: {blank:N0} of the {withRow:N0} examples with a metadata row have no value in column '{Echo.Printable(column)}' (empty, blank or missing), so they are in no group: a replay's group report lists them as '{Replaying.UngroupedName(groups)}' and a stratified replay keeps its floor for named groups only; fill in the column to group them"));
         }
 
         var padded = groups.Names.GroupBy(name => name.Trim(), StringComparer.Ordinal).Where(g => g.Count() > 1).ToArray();

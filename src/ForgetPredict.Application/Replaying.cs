@@ -104,6 +104,15 @@ public static class Replaying
     /// <summary>The name reported for examples in no group when the metadata has a group named <see cref="Ungrouped"/> itself.</summary>
     public const string UngroupedWhenTaken = "(no label)";
 
+    /// <summary>The name a replay's group report gives the examples in no group: <see cref="Ungrouped"/>, or
+    /// <see cref="UngroupedWhenTaken"/> when a group of <paramref name="groups"/> has that name itself.</summary>
+    /// <param name="groups">The examples' groups.</param>
+    public static string UngroupedName(ExampleGroups groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        return groups.Names.Contains(Ungrouped, StringComparer.Ordinal) ? UngroupedWhenTaken : Ungrouped;
+    }
+
     /// <summary>
     /// Refuses a setting the strategy does not read, given by the caller (a front end knows which it was given; a record's
     /// defaults cannot tell): the temperature is softmax's, the per-group floor stratified's, the seed the random strategies'
@@ -173,7 +182,7 @@ public static class Replaying
         }
 
         // A group literally named "(no group)" would make two rows of that name: the examples in no group are then named otherwise.
-        var ungrouped = groups.Names.Contains(Ungrouped, StringComparer.Ordinal) ? UngroupedWhenTaken : Ungrouped;
+        var ungrouped = UngroupedName(groups);
         var counts = new List<ReplayGroupCount>();
         for (var g = 0; g <= groups.Count; g++)
         {

@@ -47,6 +47,11 @@ public class GroupColumnsTests
         var clean = MetadataTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("id,source\ne0,web\ne1,code\n")), "clean.csv");
         var cleanJoin = clean.Join(IdList.From(["e0", "e1"]));
         Assert.Empty(GroupColumns.LabelWarnings(ExampleGroups.FromLabels(cleanJoin.Column("source")), cleanJoin, "source", "clean.csv"));
+
+        // With a group named '(no group)' itself, the blank ones are said to be listed as the report lists them, '(no label)'.
+        var taken = MetadataTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("id,source\ne0,(no group)\ne1,\n")), "taken.csv");
+        var takenJoin = taken.Join(IdList.From(["e0", "e1"]));
+        Assert.Contains("lists them as '(no label)'", Assert.Single(GroupColumns.LabelWarnings(ExampleGroups.FromLabels(takenJoin.Column("source")), takenJoin, "source", "taken.csv")), StringComparison.Ordinal);
     }
 
     // QA: an unreadable budget was said to take "a whole number from -2,147,483,648", though budgets start at 0.

@@ -123,7 +123,8 @@ public sealed record ReplayOptions
 
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="OptionException">The budget, temperature or floor is out of range (the message names the option).</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The strategy is not one of <see cref="ReplayStrategy"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The strategy is not one of <see cref="ReplayStrategy"/>, or
+    /// <see cref="RequestedBudget"/> is below <see cref="Budget"/>.</exception>
     public void Validate()
     {
         if (Budget < 0)
@@ -139,6 +140,12 @@ public sealed record ReplayOptions
         if (MinPerGroup is < 0)
         {
             throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.MinPerGroup)} must be at least 0 (it is {MinPerGroup})."));
+        }
+
+        if (RequestedBudget is { } requested && requested < Budget)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RequestedBudget), requested, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The budget asked for ({requested}) is below the budget applied ({Budget}); it is the larger budget a ratio asked for, or null (ForBudget sets it)."));
         }
 
         if (!Enum.IsDefined(Strategy))

@@ -8,6 +8,17 @@ public class ReplaySelectorTests
     private static readonly string?[] s_groups = ["a", "a", "a", "a", "b", "b", "b", "c", "c", "c"];
 
     [Fact]
+    public void Validate_ARequestedBudgetBelowTheBudget_IsRefused_WhileForBudgetsIsValid()
+    {
+        // The shortfall quotes RequestedBudget as the budget asked for: one below the budget applied would misquote it.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ReplayOptions { Budget = 100, RequestedBudget = 10 }.Validate());
+
+        Assert.Equal(nameof(ReplayOptions.RequestedBudget), error.ParamName);
+        ReplayOptions.ForBudget(null, 1, 99_999_999_999_999).Validate();
+        new ReplayOptions { Budget = 100, RequestedBudget = 100 }.Validate();
+    }
+
+    [Fact]
     public void Softmax_FirstPickFrequenciesMatchSoftmaxProbabilities()
     {
         // 20,000 independent first picks (budget 1, one seed each) against softmax(predicted / 0.1): Pearson chi-square with
