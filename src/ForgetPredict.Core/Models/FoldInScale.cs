@@ -155,9 +155,7 @@ public static class FoldInScale
     {
         for (var t = 0; t < examples.Length; t++)
         {
-            var j = examples[t];
-            var yardstick = Math.Max(std[j], 1e-12 * Math.Max(1, Math.Abs(mean[j])));
-            var distance = Math.Abs((values[t] / divisor) - mean[j]) / yardstick;
+            var distance = Distance(mean, std, examples[t], values[t] / divisor);
             distances[t] = double.IsNaN(distance) ? double.PositiveInfinity : distance;
         }
 
@@ -204,6 +202,10 @@ public static class FoldInScale
         return (mean, std);
     }
 
+    // |value - expected| at example j in predictive stds of the average task (a std of 0 counts as 1e-12 of the level).
+    private static double Distance(double[] mean, double[] std, int j, double value) =>
+        Math.Abs(value - mean[j]) / Math.Max(std[j], 1e-12 * Math.Max(1, Math.Abs(mean[j])));
+
     private static OffScaleValue? FindValid(IForgettingModel model, ReadOnlySpan<int> examples, ReadOnlySpan<double> values)
     {
         if (examples.IsEmpty || model.PredictsProbability)
@@ -215,8 +217,7 @@ public static class FoldInScale
         for (var t = 0; t < examples.Length; t++)
         {
             var (j, value) = (examples[t], values[t]);
-            var yardstick = Math.Max(std[j], 1e-12 * Math.Max(1, Math.Abs(mean[j])));
-            var distance = Math.Abs(value - mean[j]) / yardstick;
+            var distance = Distance(mean, std, j, value);
             if (!(distance <= Limit))
             {
                 return new OffScaleValue(t, j, model.ExampleIds[j], value, mean[j], std[j], distance);
