@@ -32,6 +32,15 @@ public class ConstantFeatureModelFileTests
         return (model, tasks, TaskFeatureModel.Fit(model, tasks), ExampleFeatureModel.Fit(model, examples), fresh);
     }
 
+    // The model saved with its feature models to a fresh folder: the file, its bytes and its sections.
+    private static (string Path, byte[] Bytes, List<(uint Tag, byte[] Whole)> Sections) Saved(FactorModel model, TaskFeatureModel taskFeatures, ExampleFeatureModel? exampleFeatures = null)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        ModelFile.Save(model, path, taskFeatures: taskFeatures, exampleFeatures: exampleFeatures);
+        var bytes = File.ReadAllBytes(path);
+        return (path, bytes, Sections(bytes));
+    }
+
     private static List<(uint Tag, byte[] Whole)> Sections(byte[] bytes)
     {
         var sections = new List<(uint Tag, byte[] Whole)>();
@@ -137,10 +146,7 @@ public class ConstantFeatureModelFileTests
     {
         // Given: a saved model with task and example feature models fitted with constant columns, cut into its sections.
         var (model, _, taskFeatures, exampleFeatures, _) = Fitted(constant: true);
-        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
-        ModelFile.Save(model, path, taskFeatures: taskFeatures, exampleFeatures: exampleFeatures);
-        var bytes = File.ReadAllBytes(path);
-        var sections = Sections(bytes);
+        var (path, bytes, sections) = Saved(model, taskFeatures, exampleFeatures);
         var tagged = sections.FindIndex(s => s.Tag == 10);
         var views = taskFeatures.Views.Count;
         IEnumerable<byte[]> With(int index, byte[]? replacement) => sections.Select((s, i) => i == index ? replacement ?? [] : s.Whole);
@@ -154,12 +160,10 @@ public class ConstantFeatureModelFileTests
         (after[tagged], after[tagged + 1]) = (after[tagged + 1], after[tagged]);
         Assert.Contains("the model file is invalid", Refusal(bytes, after), StringComparison.Ordinal);
         var plain = Fitted(constant: false);
-        var plainPath = Path.Combine(RepoPaths.NewTempFolder(), "plain.fpm");
-        ModelFile.Save(plain.Model, plainPath, taskFeatures: plain.TaskFeatures);
-        var plainBytes = File.ReadAllBytes(plainPath);
+        var (_, plainBytes, plainSections) = Saved(plain.Model, plain.TaskFeatures);
         byte[] none = Section(10, [.. BitConverter.GetBytes(plain.TaskFeatures.Views.Count), .. plain.TaskFeatures.Views.SelectMany(v => BitConverter.GetBytes(v.Columns.Count).Concat(new byte[v.Columns.Count]))]);
         Assert.Contains("the task feature model's constant columns come after the model they describe",
-            Refusal(plainBytes, Sections(plainBytes).Select(s => s.Whole).Append(none)), StringComparison.Ordinal);
+            Refusal(plainBytes, plainSections.Select(s => s.Whole).Append(none)), StringComparison.Ordinal);
         Assert.Contains("it gives the constant columns of a task feature model it does not hold",
             Refusal(bytes, sections.Where(s => s.Tag is not (6 or 8 or 9)).Select(s => s.Whole)), StringComparison.Ordinal);
         Assert.Contains($"the constant columns are given for {views + 1} views; the task feature model has {views}", Refusal(bytes, With(tagged, Flags(views + 1, 2, 0))), StringComparison.Ordinal);
@@ -182,10 +186,7 @@ public class ConstantFeatureModelFileTests
     {
         // Given: feature models fitted with a one-level family and a one-level source (blocks left out as constant), saved.
         var (model, tasks, taskFeatures, exampleFeatures, fresh) = Fitted(constant: true);
-        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
-        ModelFile.Save(model, path, taskFeatures: taskFeatures, exampleFeatures: exampleFeatures);
-        var bytes = File.ReadAllBytes(path);
-        var sections = Sections(bytes);
+        var (path, bytes, sections) = Saved(model, taskFeatures, exampleFeatures);
 
         // When: it is loaded; and as the release before wrote it (sections 10 and 11 end with the flags).
         var loaded = ModelFile.Load(path);
