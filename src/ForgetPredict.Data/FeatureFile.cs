@@ -729,9 +729,8 @@ public static class FeatureFile
                 continue;
             }
 
-            var comma = cell.IndexOf(',', StringComparison.Ordinal);
-            if (comma < 0 || cell.LastIndexOf(',') != comma || cell.Contains('.', StringComparison.Ordinal)
-                || !double.TryParse(string.Concat(cell.AsSpan(0, comma), ".", cell.AsSpan(comma + 1)), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            // The matrix reader's rule for a decimal comma (CellParser, whose Explain words the refusal).
+            if (!Formats.CellParser.IsDecimalComma(System.Text.Encoding.UTF8.GetBytes(cell)))
             {
                 return -1;
             }

@@ -270,18 +270,27 @@ internal static class CellParser
                 : $"'{shown}' has thousands separators; numbers must be written without them, with '.' as the decimal point. Re-export the file: {Separators}.";
         }
 
-        var comma = text.IndexOf((byte)',');
-        if (comma >= 0 && text.LastIndexOf((byte)',') == comma && text.IndexOf((byte)'.') < 0)
+        if (IsDecimalComma(text))
         {
-            var copy = text.ToArray();
-            copy[comma] = (byte)'.';
-            if (TryParseFast(copy, out _) || float.TryParse(copy, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-            {
-                return $"'{shown}' uses a decimal comma; numbers must use '.' as the decimal point. Re-export the file with a decimal point (pandas: to_csv(decimal='.'); a spreadsheet: use an English number format, or replace ',' by '.' in the numbers).";
-            }
+            return $"'{shown}' uses a decimal comma; numbers must use '.' as the decimal point. Re-export the file with a decimal point (pandas: to_csv(decimal='.'); a spreadsheet: use an English number format, or replace ',' by '.' in the numbers).";
         }
 
         return $"'{shown}' is not a number; expected a decimal number with '.' as the decimal point (e.g. 0.0123 or 1.5e-05), or an empty cell or NaN for a missing cell.";
+    }
+
+    /// <summary>True when the text is a number written with a decimal comma ("0,0003", "1,5"): one comma, no point, and a
+    /// number once the comma is a point.</summary>
+    internal static bool IsDecimalComma(ReadOnlySpan<byte> text)
+    {
+        var comma = text.IndexOf((byte)',');
+        if (comma < 0 || text.LastIndexOf((byte)',') != comma || text.IndexOf((byte)'.') >= 0)
+        {
+            return false;
+        }
+
+        var copy = text.ToArray();
+        copy[comma] = (byte)'.';
+        return TryParseFast(copy, out _) || float.TryParse(copy, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
     }
 
     // Digits in groups of three after a first group of one to three ("1,000", "-12,345,678", "1,234.5"): thousands separated
