@@ -12,8 +12,9 @@ namespace ForgetPredict.Data.Formats;
 /// <remarks>
 /// <para>Wide files: the task id column is <see cref="MatrixReadOptions.TaskColumn"/> if present, else the index column that
 /// pyarrow's "pandas" metadata names, else pandas' index column <c>__index_level_0__</c>, else a first column of text or of
-/// whole numbers under an id's name (id, index, row, run_id, ...) or named <c>column0</c> (DuckDB's name for the empty header
-/// cell of a CSV pandas wrote with its index, converted by <c>read_csv</c>); every other column is an example named by its column name
+/// whole numbers under an id's name (id, index, row, run_id, ...) or named <c>column0</c> beside columns with names of their
+/// own (DuckDB's name for the empty header cell of a CSV pandas wrote with its index, converted by <c>read_csv</c>; when DuckDB
+/// named every column, the CSV had no header and <c>column0</c> is an example); every other column is an example named by its column name
 /// and must be numeric. Without an id column (pandas' default RangeIndex) tasks get the ids "0".."M-1". Nulls are missing cells.</para>
 /// <para>Long files: ids may be text or integers; null values are missing cells; a null id or a repeated (task, example) pair is
 /// refused with its row numbers. Rows and columns follow the ids' first appearance, or their numeric order when all ids of an
@@ -88,8 +89,8 @@ public static class ParquetMatrixFormat
     // A wide file's task id column when none is named task: the frame's index as pyarrow records it in the "pandas" metadata
     // (df.set_index("run_id").to_parquet() stores run_id as a column and names it there), pandas' unnamed index column, a
     // first column of text, or a first column of whole numbers under an id's name (id, index, row, task_id, run_id, ...; as
-    // DuckDB writes a query's integer key) or named column0 (DuckDB's read_csv over pandas' to_csv() output, whose index
-    // header cell is empty: read as an example, the task ids had become an example 'column0'). Otherwise -1: every column is an example (an integer matrix's first example
+    // DuckDB writes a query's integer key) or named column0 beside named columns (DuckDB's read_csv over pandas' to_csv()
+    // output, whose index header cell is empty: read as an example, the task ids had become an example 'column0'). Otherwise -1: every column is an example (an integer matrix's first example
     // keeps its place). An integer column named otherwise had been read as an example, its ids as forgetting values.
     private static int WideIdColumn(ParquetReader reader)
     {
