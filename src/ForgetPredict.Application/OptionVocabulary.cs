@@ -56,12 +56,7 @@ public sealed class OptionVocabulary
 public static class OptionRanges
 {
     /// <summary>The least value the library takes for <paramref name="option"/> (an <see cref="OptionReference.Name"/>), or null when any whole number of its type is taken (a seed).</summary>
-    public static long? Least(string? option) => option switch
-    {
-        Core.Replay.ReplayOptionNames.Budget or Core.Replay.ReplayOptionNames.MinPerGroup => 0,
-        Core.Replay.ReplayOptionNames.Ratio or Core.Replay.ReplayOptionNames.TaskSize => 1,
-        _ => null,
-    };
+    public static long? Least(string? option) => Core.Replay.ReplayOptions.Least(option);
 
     /// <summary>"a whole number from 0 to 2,147,483,647": the range of <paramref name="option"/> (null: none known) in a field of 32 bits, or of 64 when <paramref name="wide"/>.</summary>
     public static string WholeNumber(string? option, bool wide = false)

@@ -49,6 +49,24 @@ public static class ReplayOptionNames
 /// <summary>Options of <see cref="ReplaySelector.Select"/>.</summary>
 public sealed record ReplayOptions
 {
+    /// <summary>The least <see cref="Budget"/> (and <see cref="MinPerGroup"/>) the options take: 0.</summary>
+    public const int LeastBudget = 0;
+
+    /// <summary>The least ratio and task size of <see cref="ResolveBudget"/>: 1 (one replayed example per task example).</summary>
+    public const int LeastRatio = 1;
+
+    /// <summary>
+    /// The least value the option named <paramref name="option"/> (a <see cref="ReplayOptionNames"/> name) takes, or null when
+    /// any whole number is taken (the seed) or the name is not a whole-number replay option: what front ends say of a range.
+    /// </summary>
+    /// <param name="option">The option's name.</param>
+    public static int? Least(string? option) => option switch
+    {
+        ReplayOptionNames.Budget or ReplayOptionNames.MinPerGroup => LeastBudget,
+        ReplayOptionNames.Ratio or ReplayOptionNames.TaskSize => LeastRatio,
+        _ => null,
+    };
+
     /// <summary>Number of examples to replay.</summary>
     public int Budget { get; init; } = 100;
 
@@ -96,16 +114,16 @@ public sealed record ReplayOptions
         var budgetOption = new OptionReference(ReplayOptionNames.Budget);
         if (budget is not null)
         {
-            return ratio is null && taskSize is null && budget >= 0 ? budget.Value
-                : throw new OptionException(budget < 0
-                    ? OptionMessage.Of($"{budgetOption} must be at least 0.")
+            return ratio is null && taskSize is null && budget >= LeastBudget ? budget.Value
+                : throw new OptionException(budget < LeastBudget
+                    ? OptionMessage.Of($"{budgetOption} must be at least {LeastBudget}.")
                     : OptionMessage.Of($"Give either {budgetOption} or {new OptionReference(ReplayOptionNames.Ratio)} with {new OptionReference(ReplayOptionNames.TaskSize)}, not both."));
         }
 
-        if (ratio is null || taskSize is null || ratio < 1 || taskSize < 1)
+        if (ratio is null || taskSize is null || ratio < LeastRatio || taskSize < LeastRatio)
         {
             throw new OptionException(OptionMessage.Of(
-                $"Give {new OptionReference(ReplayOptionNames.Budget, "B")}, or {new OptionReference(ReplayOptionNames.Ratio, "R")} with {new OptionReference(ReplayOptionNames.TaskSize, "S")} (one replayed example per R of the task's S examples; both at least 1)."));
+                $"Give {new OptionReference(ReplayOptionNames.Budget, "B")}, or {new OptionReference(ReplayOptionNames.Ratio, "R")} with {new OptionReference(ReplayOptionNames.TaskSize, "S")} (one replayed example per R of the task's S examples; both at least {LeastRatio})."));
         }
 
         return BudgetFromRatio(ratio.Value, taskSize.Value);
@@ -115,8 +133,8 @@ public sealed record ReplayOptions
     /// <exception cref="ArgumentOutOfRangeException">A value is below 1.</exception>
     public static int BudgetFromRatio(int ratio, long taskSize)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(ratio, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(taskSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ratio, LeastRatio);
+        ArgumentOutOfRangeException.ThrowIfLessThan(taskSize, LeastRatio);
         // Rounded up without forming taskSize + ratio - 1, which overflows near long.MaxValue.
         return (int)Math.Min(int.MaxValue, (taskSize / ratio) + (taskSize % ratio == 0 ? 0 : 1));
     }
@@ -127,9 +145,9 @@ public sealed record ReplayOptions
     /// <see cref="RequestedBudget"/> is below <see cref="Budget"/>.</exception>
     public void Validate()
     {
-        if (Budget < 0)
+        if (Budget < LeastBudget)
         {
-            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.Budget)} must be at least 0 (it is {Budget})."));
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.Budget)} must be at least {LeastBudget} (it is {Budget})."));
         }
 
         if (!(Temperature > 0) || !double.IsFinite(Temperature))
@@ -137,9 +155,9 @@ public sealed record ReplayOptions
             throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.Temperature)} must be a finite number above 0 (it is {Temperature}); smaller values replay the most forgotten examples more surely."));
         }
 
-        if (MinPerGroup is < 0)
+        if (MinPerGroup < LeastBudget)
         {
-            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.MinPerGroup)} must be at least 0 (it is {MinPerGroup})."));
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ReplayOptionNames.MinPerGroup)} must be at least {LeastBudget} (it is {MinPerGroup})."));
         }
 
         if (RequestedBudget is { } requested && requested < Budget)
