@@ -52,13 +52,13 @@ deps:
 	@# npm install, not ci: the registry serves only the linux-x64 DuckDB binding, so ci sees the lock as out of sync.
 	@# --no-save: install from the lock without rewriting it (a plain install rewrites the tracked package-lock.json).
 	@# npm skips an optional dependency whose download fails (ECONNRESET) without an error, and DuckDB's native binding is
-	@# one: check that DuckDB loads and parquet-wasm is there, and install again (up to three times) until they do.
+	@# one (so is polars'): check that DuckDB and polars load and parquet-wasm is there, and install again (up to three times) until they do.
 	@for attempt in 1 2 3; do \
-	  if (cd tests/conformance && node -e "require('@duckdb/node-api')" && test -f node_modules/parquet-wasm/package.json) >/dev/null 2>&1; then exit 0; fi; \
+	  if (cd tests/conformance && node -e "require('@duckdb/node-api'); require('nodejs-polars')" && test -f node_modules/parquet-wasm/package.json) >/dev/null 2>&1; then exit 0; fi; \
 	  npm install --prefix tests/conformance --no-audit --no-fund --silent --no-save || true; \
 	done; \
-	(cd tests/conformance && node -e "require('@duckdb/node-api')" && test -f node_modules/parquet-wasm/package.json) >/dev/null 2>&1 \
-	  || { echo "tests/conformance: DuckDB (@duckdb/node-api with its native binding @duckdb/node-bindings-linux-x64) or parquet-wasm did not install from npm after three tries; check the registry and run make deps again"; exit 1; }
+	(cd tests/conformance && node -e "require('@duckdb/node-api'); require('nodejs-polars')" && test -f node_modules/parquet-wasm/package.json) >/dev/null 2>&1 \
+	  || { echo "tests/conformance: DuckDB (@duckdb/node-api with its native binding @duckdb/node-bindings-linux-x64), parquet-wasm or polars (nodejs-polars with its native binding nodejs-polars-linux-x64-gnu) did not install from npm after three tries; check the registry and run make deps again"; exit 1; }
 
 test: deps build
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)

@@ -22,7 +22,7 @@ internal sealed record ReferenceTable(string[] Names, string[] Types, JsonElemen
     }
 }
 
-/// <summary>Runs the node scripts in tests/conformance (DuckDB and parquet-wasm) and compares their view of a file with ours.</summary>
+/// <summary>Runs the node scripts in tests/conformance (DuckDB, parquet-wasm and polars) and compares their view of a file with ours.</summary>
 internal static class ConformanceTools
 {
     public static string Folder => Path.Combine(RepoPaths.Root, "tests", "conformance");
@@ -32,6 +32,9 @@ internal static class ConformanceTools
 
     /// <summary>Runs <c>node parquet-wasm.mjs args...</c> and returns its standard output.</summary>
     public static string ParquetWasm(params string[] arguments) => Node("parquet-wasm.mjs", arguments);
+
+    /// <summary>Runs <c>node polars.mjs args...</c> and returns its standard output.</summary>
+    public static string Polars(params string[] arguments) => Node("polars.mjs", arguments);
 
     /// <summary>Writes a file with DuckDB (COPY (select) TO file (FORMAT parquet, options)) and returns what DuckDB reads back.</summary>
     public static ReferenceTable DuckDbWrite(string path, string select, string options) => ReferenceTable.Parse(DuckDb("write", path, select, options));
@@ -46,7 +49,7 @@ internal static class ConformanceTools
     private static string Node(string script, string[] arguments)
     {
         var modules = Path.Combine(Folder, "node_modules");
-        if (!Directory.Exists(Path.Combine(modules, "@duckdb", "node-api")) || !Directory.Exists(Path.Combine(modules, "parquet-wasm")))
+        if (!Directory.Exists(Path.Combine(modules, "@duckdb", "node-api")) || !Directory.Exists(Path.Combine(modules, "parquet-wasm")) || !Directory.Exists(Path.Combine(modules, "nodejs-polars")))
         {
             Assert.Fail($"The conformance tools are not installed ({modules} is missing or incomplete); 'make test' installs them (npm install --prefix tests/conformance).");
         }
