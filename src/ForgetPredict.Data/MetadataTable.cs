@@ -29,6 +29,7 @@ public sealed class MetadataTable
     private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines, string? idColumn, IReadOnlyList<string>? leftOut = null, string? duckDbIndex = null)
     {
         _duckDbIndex = duckDbIndex;
+        _rowIndex = names.Count > 1 ? names.FirstOrDefault(n => n is "index" or "row_nr" && IsRowNumbers(columns[n])) : null;
         SourceName = sourceName;
         LeftOutColumns = leftOut ?? [];
         ColumnNames = names;
@@ -47,6 +48,7 @@ public sealed class MetadataTable
     private readonly string? _idAmbiguity;
     private readonly string? _idRival;          // the other column that could hold the ids, when the choice is ambiguous
     private readonly string? _duckDbIndex;      // a Parquet table's first column 'column0': pandas' index as DuckDB's read_csv names it
+    private readonly string? _rowIndex;         // 'index' or 'row_nr' holding 0, 1, 2...: polars' with_row_index() (with_row_count()), pandas' reset_index()
 
     /// <summary>The file (or stream name) the table came from, for messages.</summary>
     public string SourceName { get; }
@@ -78,7 +80,7 @@ public sealed class MetadataTable
     /// to use it as the ids anyway (a matrix without ids is keyed by position); else empty.
     /// </summary>
     internal string RowNumbersHint => ColumnNames.FirstOrDefault(IsPandasIndex) is { } index && index != ChosenIdColumn
-        ? $" Its column {Echo.Quote(index)} (pandas' index of row numbers 0, 1, 2...) is not taken as ids; name it as the id column to key the rows by position."
+        ? $" Its column {Echo.Quote(index)} ({(index == _rowIndex ? "row numbers 0, 1, 2..., as polars' with_row_index() and pandas' reset_index() write them" : "pandas' index of row numbers 0, 1, 2...")}) is not taken as ids; name it as the id column to key the rows by position."
         : string.Empty;
 
     /// <summary>
@@ -87,9 +89,13 @@ public sealed class MetadataTable
     /// </summary>
     public IReadOnlyList<string> DataColumns => [.. ColumnNames.Where(c => c != ChosenIdColumn && c != _idRival && !IsPandasIndex(c))];
 
-    /// <summary>True for this table's pandas index column: one <see cref="TableColumns.IsPandasIndex"/> names so, or a Parquet
-    /// table's first column <c>column0</c> of whole numbers or text (DuckDB's name for pandas' unnamed index).</summary>
-    internal bool IsPandasIndex(string column) => TableColumns.IsPandasIndex(column) || string.Equals(column, _duckDbIndex, StringComparison.Ordinal);
+    /// <summary>True for this table's pandas index column: one <see cref="TableColumns.IsPandasIndex"/> names so, a Parquet
+    /// table's first column <c>column0</c> of whole numbers or text (DuckDB's name for pandas' unnamed index), or a column
+    /// <c>index</c> or <c>row_nr</c> holding the row numbers 0, 1, 2... in order: what polars' <c>with_row_index()</c>
+    /// (<c>with_row_count()</c> before it) and pandas' <c>reset_index()</c> of a default index add. Such a column is the ids
+    /// only when no other column can be (as a pandas index), and never a feature or a group.</summary>
+    internal bool IsPandasIndex(string column) => TableColumns.IsPandasIndex(column) || string.Equals(column, _duckDbIndex, StringComparison.Ordinal)
+        || string.Equals(column, _rowIndex, StringComparison.Ordinal);
 
     /// <summary>The ids (the values of <see cref="IdColumn"/>), one per row.</summary>
     public IReadOnlyList<string> Ids => _columns[IdColumn];

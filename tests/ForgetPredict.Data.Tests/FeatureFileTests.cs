@@ -87,6 +87,20 @@ public class FeatureFileTests
         Assert.Equal([1.0, 0, 0, 1, 0, 1], categories.Values.ToArray());
     }
 
+    // QA (a polars user): with_row_index()'s 'index' column of row numbers had become a numeric feature, so a new task's
+    // prediction depended on its row number.
+    [Fact]
+    public void PolarsRowIndex_IsNotAFeature()
+    {
+        var path = Write("tasks.csv", "index,task,lr\n0,c,0.001\n1,a,0.0001\n2,b,0.0003\n");
+
+        var set = FeatureFile.Read(path, IdList.From(["a", "b", "c"]));
+
+        var numeric = Assert.Single(set.Blocks);
+        Assert.Equal(["lr"], numeric.Columns);
+        Assert.Equal([0.0001, 0.0003, 0.001], numeric.Values.ToArray());
+    }
+
     [Fact]
     public void MissingIds_AreRefused_NamingTheFileTheIdsAndTheFix()
     {

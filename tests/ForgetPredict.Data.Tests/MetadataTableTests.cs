@@ -210,6 +210,11 @@ public class PandasIndexTests
     [InlineData(",source,name\n0,a,e1\n1,a,e2\n", "source")]
     [InlineData("Unnamed: 0,source\n0,a\n1,a\n", TableColumns.PandasIndex)]
     [InlineData(",base_loss,source\n0,0.44,a\n1,0.955,a\n2,0.5,b\n", TableColumns.PandasIndex)]
+    [InlineData("index,column,source\n0,e7,a\n1,e3,b\n", "column")]          // polars' with_row_index() of a shuffled frame
+    [InlineData("row_nr,example\n0,e2\n1,e1\n", "example")]                   // polars' with_row_count(), before 0.20
+    [InlineData("index,source\n0,a\n1,a\n", "index")]                         // the row numbers are the only ids
+    [InlineData("index,source\ne1,a\ne2,b\n", "index")]                       // reset_index() of a frame indexed by its ids
+    [InlineData("index,name\n5,t1\n3,t2\n", "index")]                         // not row numbers: an ordinary first column
     public void IdColumn_FollowsTheOneRule(string text, string expected)
     {
         var table = Csv(text);
@@ -217,6 +222,26 @@ public class PandasIndexTests
         Assert.Equal(expected, table.IdColumn);
         Assert.DoesNotContain(TableColumns.PandasIndex, table.DataColumns);
         Assert.DoesNotContain(expected, table.DataColumns);
+        if (table.ColumnNames[0] is "index" or "row_nr" && expected != table.ColumnNames[0])
+        {
+            Assert.DoesNotContain(table.ColumnNames[0], table.DataColumns);
+        }
+    }
+
+    // QA (a polars user): with_row_index() adds 'index', the row numbers 0, 1, 2..., first. Beside the real ids of a shuffled
+    // frame it had been taken as the ids: --examples keyed example 4049 by row 4049 (groups scrambled), --exclude left out
+    // examples 0..199 instead of the listed ones, and in --task-features it became a numeric feature.
+    [Fact]
+    public void PolarsRowIndex_IsNeitherTheIdsNorAColumnToGroupBy()
+    {
+        var table = Csv("index,column,source\n0,7,perl\n1,3,python\n2,0,perl\n");
+        var join = table.Join(Core.IdList.Implicit(8), "example");
+
+        Assert.Equal("column", table.IdColumn);
+        Assert.Equal(["source"], table.DataColumns);
+        Assert.Equal("perl", join.Column("source")[7]);
+        Assert.Equal("python", join.Column("source")[3]);
+        Assert.Equal("perl", join.Column("source")[0]);
     }
 
     [Fact]
