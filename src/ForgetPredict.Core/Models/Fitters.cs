@@ -285,6 +285,7 @@ internal static class FactorFits
     /// </summary>
     public static FactorModelParameters Parameters(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, AlsSolution s, double inflation = 1)
     {
+        var logistic = method is ModelMethod.Logistic or ModelMethod.LogisticAdditive;
         int m = matrix.TaskCount, n = matrix.ExampleCount, rank = problem.Rank;
         var p = (problem.TaskBias ? 1 : 0) + rank;
         var to = problem.TaskBias ? 1 : 0;
@@ -319,7 +320,7 @@ internal static class FactorFits
             NoiseVariance = s.Report.ResidualVariance * inflation,
             TaskBiasPenalty = problem.BiasLambda,
             TaskFactorPenalty = problem.FactorLambda,
-            TaskPrior = GaussianPrior.Estimate(s.TaskParams, p, s.TaskObserved),
+            TaskPrior = GaussianPrior.Estimate(s.TaskParams, p, s.TaskObserved, GaussianPrior.LeastVariances(s.ExampleFactors, n, rank, problem.TaskBias, logistic ? 4 : s.Report.ResidualVariance * inflation)),
             Fit = s.Report,
         });
     }
