@@ -92,7 +92,7 @@ public sealed class MetadataTable
     /// <summary>True for this table's pandas index column: one <see cref="TableColumns.IsPandasIndex"/> names so, a Parquet
     /// table's first column <c>column0</c> of whole numbers or text (DuckDB's name for pandas' unnamed index), or a column
     /// <c>index</c> or <c>row_nr</c> holding the row numbers 0, 1, 2... in order: what polars' <c>with_row_index()</c>
-    /// (<c>with_row_count()</c> before it) and pandas' <c>reset_index()</c> of a default index add. Such a column is the ids
+    /// (<c>with_row_count()</c> in older polars) and pandas' <c>reset_index()</c> of a default index add. Such a column is the ids
     /// only when no other column can be (as a pandas index), and never a feature or a group.</summary>
     internal bool IsPandasIndex(string column) => TableColumns.IsPandasIndex(column) || string.Equals(column, _duckDbIndex, StringComparison.Ordinal)
         || string.Equals(column, _rowIndex, StringComparison.Ordinal);
