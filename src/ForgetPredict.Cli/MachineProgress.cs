@@ -44,7 +44,7 @@ internal sealed class MachineProgress
                 w.WriteStartObject();
                 w.WriteStartObject("progress");
                 w.WriteString("stage", stage);
-                w.WriteNumber("fraction", Math.Round(fraction, 4));
+                Commands.JsonOut.Number(w, "fraction", Math.Round(fraction, 4));
                 if (detail is not null)
                 {
                     w.WriteString("detail", detail);

@@ -32,6 +32,12 @@ public class CommandTests
         var singular = g.GetProperty("singular_values").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         Tolerance.AssertClose(singular, ours.RootElement.GetProperty("singular_values").EnumerateArray().Take(10).Select(e => e.GetDouble()).ToArray(), 1e-8);
         Assert.Equal(47, ours.RootElement.GetProperty("rows").GetInt32());
+
+        // QA (a polars user): a complete matrix's missing fraction was written 0, an integer to polars and pandas, so the
+        // summaries of two runs (0 and 0.2) no longer concatenated; floats are written as floats, counts as integers.
+        var text = File.ReadAllText(json);
+        Assert.Contains("\"missing_fraction\": 0.0,", text, StringComparison.Ordinal);
+        Assert.Contains("\"rows\": 47,", text, StringComparison.Ordinal);
     }
 
     [Theory]

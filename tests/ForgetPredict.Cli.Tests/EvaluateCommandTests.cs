@@ -618,7 +618,7 @@ public class EvaluateCommandTests
         Assert.Equal((2, 7, "random", "own", 0.02, 12), ((int)settings["seeds"]!, (int)settings["seed"]!, (string)settings["reveal"]!, (string)settings["reveal_rng"]!, (double)settings["top_fraction"]!, (int)settings["top_k"]!));
         var methods = settings["methods"]!.AsArray();
         Assert.Equal("""{"name":"mf","rank":8,"lambda":0.75,"seed":42}""", methods[0]!.ToJsonString());
-        Assert.Equal("""{"name":"knn","neighbours":40,"bias_lambda":1}""", methods[1]!.ToJsonString());
+        Assert.Equal("""{"name":"knn","neighbours":40,"bias_lambda":1.0}""", methods[1]!.ToJsonString());
         Assert.Contains("cross-validated RMSE", (string)methods[2]!["fitted"]!.AsArray().Single()!["choice"]!, StringComparison.Ordinal);
         var external = settings["external"]!.AsArray().Single()!;
         Assert.Equal(("oracle", s_matrix.Value, false, "complete"), ((string)external["name"]!, (string)external["file"]!, (bool)external["per_draw"]!, (string)external["coverage"]!));

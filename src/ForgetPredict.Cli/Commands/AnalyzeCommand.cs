@@ -4,6 +4,7 @@ using System.Text.Json;
 using ForgetPredict.Core;
 using ForgetPredict.Core.Analysis;
 using ForgetPredict.Data;
+using ForgetPredict.Data.Tables;
 using ForgetPredict.Reports;
 using Spectre.Console;
 
@@ -103,14 +104,14 @@ internal static class AnalyzeCommand
         w.WriteStartObject();
         w.WriteNumber("rows", a.TaskCount);
         w.WriteNumber("cols", a.ExampleCount);
-        w.WriteNumber("missing_fraction", a.MissingFraction);
+        JsonOut.Number(w, "missing_fraction", a.MissingFraction);
         w.WriteBoolean("binary", a.IsBinary);
-        w.WriteNumber("mean", a.Mean);
+        JsonOut.Number(w, "mean", a.Mean);
         w.WriteStartObject("r2");
-        w.WriteNumber("task_only", a.TaskOnly);
-        w.WriteNumber("example_only", a.ExampleOnly);
-        w.WriteNumber("additive", a.Additive);
-        w.WriteNumber("rank1", a.RankOne);
+        JsonOut.Number(w, "task_only", a.TaskOnly);
+        JsonOut.Number(w, "example_only", a.ExampleOnly);
+        JsonOut.Number(w, "additive", a.Additive);
+        JsonOut.Number(w, "rank1", a.RankOne);
         JsonOut.Array(w, "svd", a.Spectrum.RSquared);
         w.WriteEndObject();
         JsonOut.Array(w, "singular_values", a.Spectrum.SingularValues);
@@ -119,34 +120,17 @@ internal static class AnalyzeCommand
     }
 }
 
-/// <summary>Small JSON helpers (NaN becomes null, as pandas and json.loads expect).</summary>
+/// <summary>Small JSON helpers: floats as <see cref="JsonFloat"/> writes them (NaN as null, whole ones with ".0").</summary>
 internal static class JsonOut
 {
-    public static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
+    public static void Number(Utf8JsonWriter w, string name, double value) => JsonFloat.Write(w, name, value);
 
     public static void Array(Utf8JsonWriter w, string name, IEnumerable<double> values)
     {
         w.WriteStartArray(name);
         foreach (var v in values)
         {
-            if (double.IsFinite(v))
-            {
-                w.WriteNumberValue(v);
-            }
-            else
-            {
-                w.WriteNullValue();
-            }
+            JsonFloat.WriteValue(w, v);
         }
 
         w.WriteEndArray();

@@ -413,7 +413,7 @@ internal static class EvaluateCommand
         });
         if (split.Kind == SplitKind.Fraction)
         {
-            w.WriteNumber("test_fraction", split.TestFraction!.Value);
+            JsonOut.Number(w, "test_fraction", split.TestFraction!.Value);
             w.WriteNumber("split_seed", split.SplitSeed!.Value);
             w.WriteString("split_rng", Choices.RevealRng.NameOf(split.Random ?? RevealRandom.Own));
         }
@@ -447,12 +447,12 @@ internal static class EvaluateCommand
             w.WriteString("reveal_rng", Choices.RevealRng.NameOf(o.RevealRandom));
         }
 
-        w.WriteNumber("top_fraction", o.TopFraction);
+        JsonOut.Number(w, "top_fraction", o.TopFraction);
         w.WriteNumber("top_k", s.TopK);
         w.WriteBoolean("binary", o.Binary ?? false);
         if (o.Binary == true)
         {
-            w.WriteNumber("threshold", o.Threshold);
+            JsonOut.Number(w, "threshold", o.Threshold);
         }
 
         w.WriteStartArray("methods");
@@ -527,7 +527,7 @@ internal static class EvaluateCommand
                 w.WriteNumberValue(i);
                 break;
             case double d:
-                w.WriteNumberValue(d);
+                Data.Tables.JsonFloat.WriteValue(w, d);
                 break;
             case string text:
                 w.WriteStringValue(text);
@@ -660,7 +660,7 @@ internal static class EvaluateCommand
 
         if (includeSeconds)
         {
-            w.WriteNumber("seconds", m.Seconds);
+            JsonOut.Number(w, "seconds", m.Seconds);
             WriteStringOrNull(w, "fitted", m.Fitted);
         }
     }

@@ -91,10 +91,10 @@ public static class JsonMatrixFormat
                 {
                     writer.WriteNullValue();
                 }
-                else if (v == 0 && float.IsNegative(v))
+                else if (v == MathF.Round(v))
                 {
-                    // "-0" reads back as the integer 0 in Python's json (and JavaScript keeps no sign either): "-0.0" keeps it.
-                    writer.WriteRawValue("-0.0", skipInputValidation: true);
+                    // A whole value as a float (1.0, -0.0): "1" reads back as an integer in Python's json and polars.
+                    Tables.JsonFloat.WriteValue(writer, v);
                 }
                 else
                 {

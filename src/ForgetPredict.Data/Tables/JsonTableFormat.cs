@@ -43,14 +43,8 @@ public sealed class JsonTableFormat : TableFormat
                     case StringColumn s when s[r] is { } text:
                         writer.WriteStringValue(text);
                         break;
-                    case DoubleColumn d when double.IsFinite(d[r]) && d[r] == Math.Round(d[r]):
-                        // A whole number as a float ("1.0", as pandas writes one): "1" reads back as an integer in Python's json,
-                        // and "-0" as the integer 0; "-0.0" keeps the sign.
-                        var whole = d[r].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-                        writer.WriteRawValue(whole.AsSpan().IndexOfAny(".Ee") < 0 ? whole + ".0" : whole, skipInputValidation: true);
-                        break;
-                    case DoubleColumn d when double.IsFinite(d[r]):
-                        writer.WriteNumberValue(d[r]);
+                    case DoubleColumn d:
+                        JsonFloat.WriteValue(writer, d[r]);
                         break;
                     case Int64Column l when l[r] is { } integer:
                         writer.WriteNumberValue(integer);

@@ -179,10 +179,10 @@ public class JsonMatrixFormatTests
     }
 
     [Fact]
-    public void Write_ImplicitIds_AreOmitted()
+    public void Write_ImplicitIds_AreOmitted_AndWholeValuesAreFloats()
     {
         using var stream = new MemoryStream();
         JsonMatrixFormat.Write(ForgettingMatrix.Create([1f, float.NaN, 0.1f, -2.5e-7f], 2, 2), stream);
-        Assert.Equal("""{"values":[[1,null],[0.1,-2.5E-07]]}""", Encoding.UTF8.GetString(stream.ToArray()));
+        Assert.Equal("""{"values":[[1.0,null],[0.1,-2.5E-07]]}""", Encoding.UTF8.GetString(stream.ToArray()));
     }
 }

@@ -32,6 +32,24 @@ public class OutputTableTests
     }
 
     [Fact]
+    public void JsonFloat_WholeValuesKeepTheirPoint_NonFiniteOnesAreNull()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(stream))
+        {
+            writer.WriteStartArray();
+            foreach (var v in new[] { 1.0, 0.0, -0.0, -3.0, 0.25, 1e20, 1e-7, double.NaN, double.PositiveInfinity })
+            {
+                JsonFloat.WriteValue(writer, v);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        Assert.Equal("[1.0,0.0,-0.0,-3.0,0.25,1E+20,1E-07,null,null]", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    [Fact]
     public void Json_NegativeZero_IsWrittenAsAFloatThatKeepsItsSign()
     {
         using var stream = new MemoryStream();
