@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ForgetPredict.Data.Tables;
 
 namespace ForgetPredict.Server;
 
@@ -379,9 +380,10 @@ public sealed record JobDto(string Id, string State, string Stage, double Progre
 /// <param name="Jobs">Jobs since the server started, newest first.</param>
 public sealed record JobListDto(IReadOnlyList<JobDto> Jobs);
 
-/// <summary>Source-generated JSON for every wire type (camelCase, nulls omitted).</summary>
+/// <summary>Source-generated JSON for every wire type (camelCase, nulls omitted; floats as <see cref="JsonFloat"/> writes them:
+/// a whole one with its ".0", which json, pandas and polars would otherwise read back as an integer).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+    PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, Converters = [typeof(JsonFloatConverter)])]
 [JsonSerializable(typeof(ProblemDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(ModelListDto))]
@@ -482,7 +484,7 @@ internal sealed class TaskFeaturesJsonConverter : JsonConverter<TaskFeaturesDto>
             writer.WriteStartArray();
             foreach (var x in embedding)
             {
-                writer.WriteNumberValue(x);
+                JsonFloat.WriteValue(writer, x);
             }
 
             writer.WriteEndArray();
@@ -592,7 +594,7 @@ internal sealed class NewExamplesJsonConverter : JsonConverter<NewExamplesDto>
                     writer.WriteStartArray();
                     foreach (var x in embeddings[i])
                     {
-                        writer.WriteNumberValue(x);
+                        JsonFloat.WriteValue(writer, x);
                     }
 
                     writer.WriteEndArray();
@@ -704,7 +706,7 @@ internal sealed class ObservedJsonConverter : JsonConverter<ObservedDto>
         writer.WriteStartObject();
         foreach (var (id, v) in value.Cells)
         {
-            writer.WriteNumber(id, v);
+            JsonFloat.Write(writer, id, v);
         }
 
         writer.WriteEndObject();

@@ -322,6 +322,9 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.DoesNotContain(items, i => i.GetProperty("example").GetString() is "ex-00000" or "ex-00001");
         Assert.Equal(25, replay.GetProperty("groups").EnumerateArray().Sum(g => g.GetProperty("replayed").GetInt32()));
 
+        // A topk weight of 1 is written 1.0, a float as json, pandas and polars read it, as in the command line's outputs.
+        Assert.All(items, i => Assert.Equal("1.0", i.GetProperty("weight").GetRawText()));
+
         var csv = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json(body));
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);

@@ -43,3 +43,17 @@ public static class JsonFloat
         WriteValue(writer, value);
     }
 }
+
+/// <summary>
+/// A <see cref="System.Text.Json.Serialization.JsonConverter{T}"/> for <see cref="double"/> that writes as
+/// <see cref="JsonFloat.WriteValue"/> does (whole values with ".0", NaN and infinities as null) and reads JSON numbers as the
+/// default converter does, for serialized records whose floats users read back with json, pandas or polars.
+/// </summary>
+public sealed class JsonFloatConverter : System.Text.Json.Serialization.JsonConverter<double>
+{
+    /// <inheritdoc/>
+    public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) => JsonFloat.WriteValue(writer, value);
+}
