@@ -188,6 +188,12 @@ public static class JsonMatrixFormat
                         throw new ForgettingDataException(source, $"holds an object of objects (under {Echo.Quote(name)}), as pandas' default df.to_json() writes a frame (orient='columns', or 'index'), which is not a matrix form read here; write df.to_json(orient='split'), or the {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} form.", line, location: name);
                     }
 
+                    // One record of a long table per line (polars' write_ndjson(), pandas' to_json(orient='records', lines=True)).
+                    if (name is "task" or "example" or "value")
+                    {
+                        throw new ForgettingDataException(source, $"holds a record with key {Echo.Quote(name)}, as a long table written a record per line (JSON Lines: polars' write_ndjson(), pandas' to_json(orient='records', lines=True)) holds, which is not a matrix form read here; write the table as Parquet or CSV, read in the long layout (polars: df.write_parquet(path); pandas: df.to_csv(path, index=False)), or the {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} form.", line, location: name);
+                    }
+
                     // A misspelt key ("valuez") would be ignored while its data is lost: refused.
                     throw new ForgettingDataException(source, $"unknown key {Echo.Quote(name)}{Core.Models.Suggestion.DidYouMean(name, ["tasks", "examples", "values"])}; a matrix is {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} (or pandas' orient='split': \"index\", \"columns\", \"data\"), with no other keys.", line, location: name);
             }
@@ -301,7 +307,7 @@ public static class JsonMatrixFormat
             var path = string.Create(CultureInfo.InvariantCulture, $"{name}[{row}]");
             if (tokens.TokenType != JsonTokenType.StartArray)
             {
-                throw new ForgettingDataException(source, $"{path} is {Describe(tokens.TokenType)}; each row must be an array of numbers (null for a missing cell).{(tokens.TokenType == JsonTokenType.StartObject ? " Rows of records are pandas' orient='table' or 'records' JSON: write df.to_json(orient='split'), or the {\"tasks\", \"examples\", \"values\"} form." : "")}", tokens.Line, location: path);
+                throw new ForgettingDataException(source, $"{path} is {Describe(tokens.TokenType)}; each row must be an array of numbers (null for a missing cell).{(tokens.TokenType == JsonTokenType.StartObject ? " Rows of records are pandas' orient='table' or 'records' JSON, or polars' write_json(): write df.to_json(orient='split'), the {\"tasks\", \"examples\", \"values\"} form, or Parquet or CSV, which keep a frame's columns (polars: df.write_parquet(path))." : "")}", tokens.Line, location: path);
             }
 
             var destination = rows is null ? default : rows.AddRow(0);

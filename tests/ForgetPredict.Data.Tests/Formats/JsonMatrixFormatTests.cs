@@ -90,15 +90,17 @@ public class JsonMatrixFormatTests
     [InlineData("""[[1, 2]] [[3]]""", "not valid JSON", null)]
     [InlineData("\"z\"", "expected a JSON object {\"tasks\": [...], \"examples\": [...], \"values\": [[...], ...]} or a list of rows [[...], ...] but it starts with a string; write df.to_json(orient='split'), or that form.", null)]
     // pandas' other orients: 'records' (a list of objects), the default 'columns' and 'index' (an object of objects).
-    [InlineData("""[{"a": 0.1, "b": 0.2}]""", "[0] is an object; each row must be an array of numbers (null for a missing cell). Rows of records are pandas' orient='table' or 'records' JSON: write df.to_json(orient='split')", "[0]")]
+    [InlineData("""[{"a": 0.1, "b": 0.2}]""", "[0] is an object; each row must be an array of numbers (null for a missing cell). Rows of records are pandas' orient='table' or 'records' JSON, or polars' write_json(): write df.to_json(orient='split')", "[0]")]
     [InlineData("""{"a": {"t1": 0.1, "t2": 0.2}, "b": {"t1": 0.3, "t2": 0.4}}""", "holds an object of objects (under 'a'), as pandas' default df.to_json() writes a frame (orient='columns', or 'index'), which is not a matrix form read here; write df.to_json(orient='split'), or the {\"tasks\": [...], \"examples\": [...], \"values\": [[...]]} form.", "a")]
     [InlineData("", "the file is empty", null)]
     [InlineData("""{"values": [[1, 2]]} {}""", "the file is not valid JSON ('{' is invalid after a single JSON value", null)]
     // A misspelt key lost its data silently; pandas' orient='table' is named with the orients that are read.
     [InlineData("""{"tasks": ["t1"], "values": [[1, 2]], "valuez": 1}""", "unknown key 'valuez'; did you mean 'values'?; a matrix is {\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}", "valuez")]
     [InlineData("""{"schema": {"fields": []}, "data": [{"index": "t1", "a": 0.1}]}""", "holds pandas' orient='table' JSON (a \"schema\" and a record per row), which is not a matrix form read here; write df.to_json(orient='split')", "schema")]
-    [InlineData("""{"data": [{"index": "t1", "a": 0.1}]}""", "data[0] is an object; each row must be an array of numbers (null for a missing cell). Rows of records are pandas' orient='table' or 'records' JSON: write df.to_json(orient='split')", "data[0]")]
+    [InlineData("""{"data": [{"index": "t1", "a": 0.1}]}""", "data[0] is an object; each row must be an array of numbers (null for a missing cell). Rows of records are pandas' orient='table' or 'records' JSON, or polars' write_json(): write df.to_json(orient='split')", "data[0]")]
     [InlineData(" \n ", "the file is empty", null)]
+    // QA (a polars user): a long table a record per line (write_ndjson) was told "unknown key 'task'; did you mean 'tasks'?".
+    [InlineData("{\"task\": \"t1\", \"example\": 0, \"value\": 0.5}\n{\"task\": \"t1\", \"example\": 1, \"value\": 0.25}\n", "holds a record with key 'task', as a long table written a record per line (JSON Lines: polars' write_ndjson(), pandas' to_json(orient='records', lines=True)) holds, which is not a matrix form read here; write the table as Parquet or CSV, read in the long layout (polars: df.write_parquet(path)", "task")]
     public void Read_BadJson_IsRefusedNamingThePath(string text, string expected, string? location)
     {
         var e = Refusal(text, "m.json");
