@@ -41,6 +41,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         {
             ".parquet" or ".pq" => ReadTable(path, references, names),
             ".json" => ReadJson(path, references, names),
+            ".ndjson" or ".jsonl" => throw new ForgettingDataException(path, "is JSON Lines by its name (a record per line: polars' write_ndjson(), pandas' to_json(orient=\"records\", lines=True)), which is not read here: write one array of records (polars' write_json(), pandas' to_json(orient=\"records\")) to a .json file, or CSV or Parquet."),
             _ => ReadDelimited(path, references, names, named: columns is not null),
         };
 

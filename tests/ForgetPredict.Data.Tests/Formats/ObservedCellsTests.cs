@@ -82,6 +82,9 @@ public class ObservedCellsTests
     [InlineData("o.json", "[]", "holds no measured cells")]
     [InlineData("o.json", "{\"example\": {\"0\": \"a\"}, \"value\": {\"0\": 0.5}}", "Write the table with to_json(orient=\"records\")")]
     [InlineData("o.json", "{\"example\": \"a\", \"value\": 0.5}\n{\"example\": \"b\", \"value\": 0.5}\n", "It looks like JSON Lines")]
+    // QA (a polars user): write_ndjson's file named .ndjson was parsed as CSV ("unexpected ':' after a closing quote").
+    [InlineData("o.ndjson", "{\"example\": \"a\", \"value\": 0.5}\n", "o.ndjson: is JSON Lines by its name (a record per line: polars' write_ndjson(), pandas' to_json(orient=\"records\", lines=True)), which is not read here: write one array of records")]
+    [InlineData("o.jsonl", "{\"example\": \"a\", \"value\": 0.5}\n", "is JSON Lines by its name")]
     [InlineData("o.json", "{\"a\": 0.5, \"a\": 0.25}", "measured twice, on entries 1 and 2")]
     // Python's json.dump writes NaN and Infinity bare (QA: the parser's "'N' is an invalid start of a value" was all it said).
     [InlineData("o.json", "{\"a\": 0.3, \"b\": NaN}", "o.json:1: character 17: NaN and Infinity are not JSON (Python's json.dump writes them bare); leave out the cells that were not measured")]
