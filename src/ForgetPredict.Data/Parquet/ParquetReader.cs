@@ -502,7 +502,7 @@ public sealed class ParquetReader : IDisposable
         {
             // Dates and times are stored as counts of days or ticks; read as numbers (or as those counts written out)
             // they would be taken for data silently.
-            throw Fail($"the column holds {info.LogicalType} values (dates or times, stored as counts of days or ticks), which are neither numbers nor text; cast it before export (DuckDB: epoch({name}) for seconds, or {name}::VARCHAR for a label; pandas: df[{Echo.Quote(name)}].astype('int64') or .astype(str)) or drop the column.", column: name);
+            throw Fail($"the column holds {info.LogicalType} values (dates or times, stored as counts of days or ticks), which are neither numbers nor text; cast it before export (DuckDB: epoch({name}) for seconds, or {name}::VARCHAR for a label; pandas: df[{Echo.Quote(name)}].astype('int64') or .astype(str); polars: pl.col({Echo.Quote(name)}).dt.epoch('s') or .cast(pl.String)) or drop the column.", column: name);
         }
 
         switch (info.PhysicalType)
@@ -511,13 +511,13 @@ public sealed class ParquetReader : IDisposable
                 throw Fail("physical type INT96 (legacy Spark/Impala timestamp) is not supported; re-export the column as a TIMESTAMP in INT64 (Spark: spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS) or drop it.", column: name);
             case ParquetPhysicalType.FixedLenByteArray or ParquetPhysicalType.ByteArray when info.DecimalScale is not null && TTarget.NeedsValues:
                 // DuckDB stores a DECIMAL of more than 18 digits (a sum or product of decimals: DECIMAL(38, 4)) this way.
-                throw Fail($"the column holds {info.LogicalType} values stored as {ParquetNames.Of(info.PhysicalType)} (a decimal of more than 18 digits, as DuckDB's sums and products of decimals are), which is not supported; cast it to a floating-point number before export (DuckDB: {name}::DOUBLE; pandas: df[{Echo.Quote(name)}].astype(float)).", column: name);
+                throw Fail($"the column holds {info.LogicalType} values stored as {ParquetNames.Of(info.PhysicalType)} (a decimal of more than 18 digits, as DuckDB's sums and products of decimals are), which is not supported; cast it to a floating-point number before export (DuckDB: {name}::DOUBLE; pandas: df[{Echo.Quote(name)}].astype(float); polars: pl.col({Echo.Quote(name)}).cast(pl.Float64)).", column: name);
             case ParquetPhysicalType.FixedLenByteArray:
-                throw Fail($"physical type FIXED_LEN_BYTE_ARRAY{(info.LogicalType is null ? "" : " (" + info.LogicalType + ")")} is not supported; cast the column before export: to DOUBLE if it holds numbers (DuckDB: {name}::DOUBLE), to VARCHAR if it holds ids or labels ({name}::VARCHAR).", column: name);
+                throw Fail($"physical type FIXED_LEN_BYTE_ARRAY{(info.LogicalType is null ? "" : " (" + info.LogicalType + ")")} is not supported; cast the column before export: to DOUBLE if it holds numbers (DuckDB: {name}::DOUBLE; polars: pl.col({Echo.Quote(name)}).cast(pl.Float64)), to VARCHAR if it holds ids or labels ({name}::VARCHAR; polars: .cast(pl.String)).", column: name);
             case ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 when info.DecimalScale is > 0 && typeof(TTarget) == typeof(Int64Target):
                 throw Fail($"the column holds {info.LogicalType} values, which ReadInt64s cannot convert exactly; read it with ReadDoubles or ReadStrings.", column: name);
             case ParquetPhysicalType.ByteArray when !TTarget.AcceptsByteArrays:
-                throw Fail($"the column holds {(info.IsString ? "text" : "binary values")}, not numbers; cast it to a number before export (DuckDB: {name}::DOUBLE; pandas: pd.to_numeric(df[{Echo.Quote(name)}])) or drop the column.", column: name);
+                throw Fail($"the column holds {(info.IsString ? "text" : "binary values")}, not numbers; cast it to a number before export (DuckDB: {name}::DOUBLE; pandas: pd.to_numeric(df[{Echo.Quote(name)}]); polars: pl.col({Echo.Quote(name)}).cast(pl.Float64)) or drop the column.", column: name);
             case ParquetPhysicalType.Float or ParquetPhysicalType.Double when typeof(TTarget) == typeof(Int64Target):
                 throw Fail($"the column holds floating-point values ({ParquetNames.Of(info.PhysicalType)}), which ReadInt64s cannot convert exactly; read it with ReadDoubles or ReadFloats.", column: name);
         }

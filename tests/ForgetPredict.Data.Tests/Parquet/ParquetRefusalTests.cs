@@ -103,7 +103,7 @@ public sealed class ParquetRefusalTests
     public void Read_FixedLenByteArrayColumn_RefusesByName()
     {
         using var reader = Open(Build([new Element("d", 7)], [new Chunk(DataPageV1(1, 0, new byte[16]))], 1));
-        AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "physical type FIXED_LEN_BYTE_ARRAY is not supported; cast the column before export: to DOUBLE if it holds numbers (DuckDB: d::DOUBLE), to VARCHAR if it holds ids or labels (d::VARCHAR).");
+        AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "physical type FIXED_LEN_BYTE_ARRAY is not supported; cast the column before export: to DOUBLE if it holds numbers (DuckDB: d::DOUBLE; polars: pl.col('d').cast(pl.Float64)), to VARCHAR if it holds ids or labels (d::VARCHAR; polars: .cast(pl.String)).");
         using var decimals = Open(Build([new Element("d", 7, Converted: 5)], [new Chunk(DataPageV1(1, 0, new byte[16]))], 1));
         AssertRefused(() => decimals.ReadDoubles(0, 0, new double[1]), "DECIMAL(0, 0) values stored as FIXED_LEN_BYTE_ARRAY (a decimal of more than 18 digits");
     }
@@ -158,7 +158,7 @@ public sealed class ParquetRefusalTests
         var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
 
         Assert.Contains("DECIMAL(38, 4) values stored as FIXED_LEN_BYTE_ARRAY", e.Message, StringComparison.Ordinal);
-        Assert.Contains("(DuckDB: value::DOUBLE; pandas: df['value'].astype(float))", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(DuckDB: value::DOUBLE; pandas: df['value'].astype(float); polars: pl.col('value').cast(pl.Float64))", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("BIGINT", e.Message, StringComparison.Ordinal);
     }
 
@@ -166,7 +166,7 @@ public sealed class ParquetRefusalTests
     public void Read_ByteArrayDecimalColumn_RefusesByName()
     {
         using var reader = Open(Build([new Element("d", 6, Converted: 5, Scale: 2, Precision: 20)], [new Chunk(DataPageV1(1, 0, [1, 0, 0, 0, 5]))], 1));
-        AssertRefused(() => reader.ReadStrings(0, 0, new string?[1]), "DECIMAL(20, 2) values stored as BYTE_ARRAY (a decimal of more than 18 digits, as DuckDB's sums and products of decimals are), which is not supported; cast it to a floating-point number before export (DuckDB: d::DOUBLE; pandas: df['d'].astype(float)).");
+        AssertRefused(() => reader.ReadStrings(0, 0, new string?[1]), "DECIMAL(20, 2) values stored as BYTE_ARRAY (a decimal of more than 18 digits, as DuckDB's sums and products of decimals are), which is not supported; cast it to a floating-point number before export (DuckDB: d::DOUBLE; pandas: df['d'].astype(float); polars: pl.col('d').cast(pl.Float64)).");
         AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "DECIMAL(20, 2) values stored as BYTE_ARRAY");
     }
 
@@ -269,7 +269,7 @@ public sealed class ParquetRefusalTests
     public void Read_StringColumnAsDoubles_RefusesWithAdvice()
     {
         using var reader = Open(Build([new Element("name", 6, Converted: 0)], [new Chunk(DataPageV1(1, 0, [1, 0, 0, 0, 0x61]))], 1));
-        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "column 'name': the column holds text, not numbers; cast it to a number before export (DuckDB: name::DOUBLE; pandas: pd.to_numeric(df['name'])) or drop the column.");
+        var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), "column 'name': the column holds text, not numbers; cast it to a number before export (DuckDB: name::DOUBLE; pandas: pd.to_numeric(df['name']); polars: pl.col('name').cast(pl.Float64)) or drop the column.");
         Assert.DoesNotContain("Read", e.Message, StringComparison.Ordinal);
         var text = new string?[1];
         reader.ReadStrings(0, 0, text);
@@ -291,7 +291,7 @@ public sealed class ParquetRefusalTests
 
         // Then: numbers, floats, integers and text alike are refused with the fix; presence still reads (INTERVAL's
         // FIXED_LEN_BYTE_ARRAY is refused even there).
-        const string Fix = "cast it before export (DuckDB: epoch(when) for seconds, or when::VARCHAR for a label; pandas: df['when'].astype('int64') or .astype(str)) or drop the column.";
+        const string Fix = "cast it before export (DuckDB: epoch(when) for seconds, or when::VARCHAR for a label; pandas: df['when'].astype('int64') or .astype(str); polars: pl.col('when').dt.epoch('s') or .cast(pl.String)) or drop the column.";
         var e = AssertRefused(() => reader.ReadDoubles(0, 0, new double[1]), $"column 'when': the column holds {logical} values (dates or times");
         Assert.Contains(Fix, e.Message, StringComparison.Ordinal);
         Assert.Equal("when", e.Column);
