@@ -83,7 +83,70 @@ public static class ParquetMatrixFormat
             return ReadLong(reader, task, example, value, o);
         }
 
-        return ReadWide(reader, task >= 0 ? task : WideIdColumn(reader), o);
+        var idColumn = task >= 0 ? task : WideIdColumn(reader);
+        return ReadWide(reader, idColumn, RowIndexColumns(reader, idColumn), o);
+    }
+
+    // Beside a task id column, the columns that index the rows rather than hold an example: pandas' index (__index_level_0__,
+    // Unnamed: 0, the column pyarrow's "pandas" metadata names), whatever it holds, and a whole-number column 'index' or
+    // 'row_nr' holding the row numbers 0, 1, 2... in order (polars' with_row_index(), with_row_count() before polars 0.20).
+    // Read as examples, they had added an example of row numbers. An 'index' or 'row_nr' of other whole numbers (a filtered
+    // frame's old row numbers, or an example so named) reads two ways and is refused; one of decimals is an example.
+    private static HashSet<int> RowIndexColumns(ParquetReader reader, int idColumn)
+    {
+        var left = new HashSet<int>();
+        if (idColumn < 0)
+        {
+            return left;
+        }
+
+        var pandas = PandasIndexColumn(reader);
+        foreach (var column in reader.Columns.Where(c => c.Index != idColumn))
+        {
+            if (TableColumns.IsPandasIndex(column.Name) || string.Equals(column.Name, pandas, StringComparison.Ordinal))
+            {
+                left.Add(column.Index);
+            }
+            else if (IsRowIndexName(column.Name) && IsWholeNumbers(column))
+            {
+                if (FirstNonRowNumber(reader, column.Index) is { } row)
+                {
+                    throw new ForgettingDataException(reader.SourceName, string.Create(CultureInfo.InvariantCulture,
+                        $"holds whole numbers beside the task id column {Echo.Quote(reader.Columns[idColumn].Name)}, but not the row numbers 0, 1, 2... in order (row {row.Row + 1} holds {Echo.Quote(row.Value ?? "null")}, not {row.Row}), so it reads two ways: as an index of the rows (polars' with_row_index() or with_row_count() before a filter or sort) or as an example. If it is an index, drop it before writing (df.drop({Echo.Quote(column.Name)})); if it is an example, give it another name (df.rename({{{Echo.Quote(column.Name)}: 'e_index'}}))."),
+                        row.Row + 1, column.Name);
+                }
+
+                left.Add(column.Index);
+            }
+        }
+
+        return left;
+    }
+
+    // The names polars gives the row numbers it adds: with_row_index() 'index', with_row_count() 'row_nr' (before 0.20).
+    private static bool IsRowIndexName(string name) => name is "index" or "row_nr";
+
+    // The first row of a column that does not hold its row number (0, 1, 2...), and its value; null when every row does.
+    private static (long Row, string? Value)? FirstNonRowNumber(ParquetReader reader, int column)
+    {
+        var buffer = new string?[MaxRowGroupRows(reader)];
+        long offset = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            var rows = (int)reader.GetRowGroupRowCount(g);
+            reader.ReadStrings(column, g, buffer.AsSpan(0, rows));
+            for (var r = 0; r < rows; r++)
+            {
+                if (buffer[r] != (offset + r).ToString(CultureInfo.InvariantCulture))
+                {
+                    return (offset + r, buffer[r]);
+                }
+            }
+
+            offset += rows;
+        }
+
+        return null;
     }
 
     // A wide file's task id column when none is named task: the frame's index as pyarrow records it in the "pandas" metadata
@@ -107,6 +170,13 @@ public static class ParquetMatrixFormat
         if (reader.Columns.Count == 0)
         {
             return -1;
+        }
+
+        if (reader.Columns.Count > 2 && IsRowIndexName(reader.Columns[0].Name) && IsWholeNumbers(reader.Columns[0]) && FirstNonRowNumber(reader, 0) is null
+            && IsIdColumn(reader.Columns[1]))
+        {
+            // polars' with_row_index() (with_row_count()) before the ids: the ids are the next column, the row numbers no example.
+            return 1;
         }
 
         var first = reader.Columns[0];
@@ -156,15 +226,18 @@ public static class ParquetMatrixFormat
         }
     }
 
+    // A column after polars' row numbers that holds the ids: text, or whole numbers under an id's name.
+    private static bool IsIdColumn(ParquetColumn column) => column.IsString || (IsWholeNumbers(column) && IsIdName(column.Name) && !IsRowIndexName(column.Name));
+
     private static bool IsWholeNumbers(ParquetColumn column) =>
         column.PhysicalType is ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 && column.DecimalScale is null && !column.IsTemporal;
 
     // Names a column of whole-number ids goes by: the CSV reader's (TableColumns.IsIdColumnName), pandas' index names (empty,
-    // Unnamed: 0), and in a typed file also ids, idx, row, rowid, task, tasks, run, runid and anything ending in _id or " id".
+    // Unnamed: 0), and in a typed file also ids, idx, row, rowid, row_nr (polars' with_row_count(), as 'index' is with_row_index()'s), task, tasks, run, runid and anything ending in _id or " id".
     private static bool IsIdName(string name)
     {
         var n = name.Trim().ToLowerInvariant();
-        return TableColumns.IsPandasIndex(name) || TableColumns.IsIdColumnName(n) || n is "ids" or "idx" or "row" or "rowid" or "task" or "tasks" or "run" or "runid"
+        return TableColumns.IsPandasIndex(name) || TableColumns.IsIdColumnName(n) || n is "ids" or "idx" or "row" or "rowid" or "row_nr" or "task" or "tasks" or "run" or "runid"
             || n.EndsWith("_id", StringComparison.Ordinal) || n.EndsWith(" id", StringComparison.Ordinal);
     }
 
@@ -187,9 +260,9 @@ public static class ParquetMatrixFormat
         return matches.Length == 1 ? matches[0].Index : -1;
     }
 
-    private static ForgettingMatrix ReadWide(ParquetReader reader, int idColumn, MatrixReadOptions o)
+    private static ForgettingMatrix ReadWide(ParquetReader reader, int idColumn, HashSet<int> rowIndex, MatrixReadOptions o)
     {
-        var examples = reader.Columns.Where(c => c.Index != idColumn).ToArray();
+        var examples = reader.Columns.Where(c => c.Index != idColumn && !rowIndex.Contains(c.Index)).ToArray();
         var text = examples.FirstOrDefault(c => c.IsString);
         if (text is not null)
         {

@@ -207,4 +207,109 @@ public class ParquetMatrixFormatTests
             Assert.Equal(z.Values.ToArray(), MatrixFile.Read(path).Values.ToArray());
         }
     }
+
+    // A wide file of four tasks: the given integer column (name, values) at the given position among task (text), e0 and e1.
+    private static string WideWithIntegerColumn(string name, int[] values, int position, bool withTask = true)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "wide-index.parquet");
+        var specs = new List<Data.Parquet.ParquetColumnSpec> { new("e0", Data.Parquet.ParquetValueType.Double), new("e1", Data.Parquet.ParquetValueType.Double) };
+        var columns = new List<Data.Parquet.ParquetColumnData> { Data.Parquet.ParquetColumnData.FromDoubles(new[] { 0.1, 0.2, 0.3, 0.4 }), Data.Parquet.ParquetColumnData.FromDoubles(new[] { 1.5, 2.5, 3.5, 4.5 }) };
+        if (withTask)
+        {
+            specs.Insert(0, new("task", Data.Parquet.ParquetValueType.String));
+            columns.Insert(0, Data.Parquet.ParquetColumnData.FromStrings(new string?[] { "html-0", "html-1", "html-2", "html-3" }));
+        }
+
+        specs.Insert(position, new(name, Data.Parquet.ParquetValueType.Int64));
+        columns.Insert(position, Data.Parquet.ParquetColumnData.FromInt64s(values.Select(v => (long)v).ToArray()));
+        using (var stream = File.Create(path))
+        using (var writer = Data.Parquet.ParquetWriter.Create(stream, specs))
+        {
+            writer.WriteRowGroup(columns);
+            writer.Complete();
+        }
+
+        return path;
+    }
+
+    // QA (a polars user): with_row_index() writes 'index' (0, 1, 2...) before the frame's 'task' column; the file was read as
+    // 12 x 31, 'index' an example holding the row numbers. Old polars' with_row_count() ('row_nr') and pandas' index
+    // (__index_level_0__, a filtered frame's old row numbers) beside a task column had become examples alike.
+    [Theory]
+    [InlineData("index", 0)]
+    [InlineData("index", 2)]
+    [InlineData("row_nr", 0)]
+    [InlineData("__index_level_0__", 0)]
+    [InlineData("Unnamed: 0", 0)]
+    public void Read_WideFileWithARowIndexBesideTheTaskColumn_LeavesTheIndexOut(string name, int position)
+    {
+        // Given: the row numbers (pandas' index: a filtered frame's 1, 4, 6, 9) beside the task ids
+        var rows = name.StartsWith("__", StringComparison.Ordinal) || name.StartsWith("Unnamed", StringComparison.Ordinal) ? new[] { 1, 4, 6, 9 } : [0, 1, 2, 3];
+        var path = WideWithIntegerColumn(name, rows, position);
+
+        // When
+        var matrix = MatrixFile.Read(path);
+
+        // Then: the tasks are named by 'task', and the row numbers are no example
+        Assert.Equal(["html-0", "html-1", "html-2", "html-3"], matrix.TaskIds);
+        Assert.Equal(["e0", "e1"], matrix.ExampleIds);
+        Assert.Equal(3.5f, matrix[2, 1]);
+    }
+
+    // QA (a polars user): with_row_count()'s 'row_nr' (0, 1, 2...) before the examples, without a task column, was read as an
+    // example holding the row numbers; a column 'index' alone was already the row index (the tasks numbered 0, 1, 2...).
+    [Theory]
+    [InlineData("row_nr")]
+    [InlineData("index")]
+    public void Read_WideFileWithOnlyARowIndex_NumbersTheTasksByIt(string name)
+    {
+        // Given: polars' row numbers first, then the examples
+        var path = WideWithIntegerColumn(name, [0, 1, 2, 3], 0, withTask: false);
+
+        // When
+        var matrix = MatrixFile.Read(path);
+
+        // Then
+        Assert.Equal(["0", "1", "2", "3"], matrix.TaskIds);
+        Assert.Equal(["e0", "e1"], matrix.ExampleIds);
+    }
+
+    // QA (a polars user): with_row_index() before a filter leaves 'index' holding 1, 2, 3 beside 'task': an index of the rows
+    // or an example of whole numbers, it is refused naming both readings rather than read either way.
+    [Fact]
+    public void Read_WideFileWithAnIndexOfOtherNumbersBesideTheTaskColumn_IsRefusedNamingBothFixes()
+    {
+        // Given
+        var path = WideWithIntegerColumn("index", [1, 2, 3, 5], 0);
+
+        // When
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+
+        // Then: the column, the row and both fixes
+        Assert.Contains("column 'index'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not the row numbers 0, 1, 2...", e.Message, StringComparison.Ordinal);
+        Assert.Contains("df.drop('index')", e.Message, StringComparison.Ordinal);
+        Assert.Contains("df.rename(", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, e.Line);
+    }
+
+    [Fact]
+    public void Read_WideFileWithADecimalColumnNamedIndex_KeepsItAsAnExample()
+    {
+        // Given: an example that happens to be named 'index' (decimals: no row numbers)
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "decimal-index.parquet");
+        using (var stream = File.Create(path))
+        using (var writer = Data.Parquet.ParquetWriter.Create(stream, [new("task", Data.Parquet.ParquetValueType.String), new("index", Data.Parquet.ParquetValueType.Double)]))
+        {
+            writer.WriteRowGroup([Data.Parquet.ParquetColumnData.FromStrings(new string?[] { "a", "b" }), Data.Parquet.ParquetColumnData.FromDoubles(new[] { 0.0, 1.0 })]);
+            writer.Complete();
+        }
+
+        // When
+        var matrix = MatrixFile.Read(path);
+
+        // Then
+        Assert.Equal(["index"], matrix.ExampleIds);
+        Assert.Equal(1f, matrix[1, 0]);
+    }
 }
