@@ -285,6 +285,13 @@ public static class CsvMatrixFormat
         var withIds = headerless
             ? !LooksLikeValue(header[0])
             : NamesIds(header[0], taskColumn) || (!LooksLikeValue(firstCell!) && !(IsPandasColumnSequence(header) && IsNumber(firstCell!)));
+        if (!headerless && firstCell is not null && TableColumns.IndexOf([.. header.Select(h => h.Trim())], taskColumn) is var k and > 0)
+        {
+            // A column named task after the first: the ids when it holds names (polars writes its columns in any order, and
+            // with_row_index() or pandas' to_csv() put their row numbers first), else an example as before.
+            return ReadWideWithTaskColumn(csv, header, headerLine, firstCell, k, withIds, maxCells);
+        }
+
         var n = header.Count - (withIds ? 1 : 0);
         if (n < 1)
         {
@@ -342,6 +349,137 @@ public static class CsvMatrixFormat
         }
 
         return Wrap(source, matrix, rows.Rows, n, withIds ? taskIds : null, exampleIds);
+    }
+
+    // A wide file with a column named task (position k > 0). The rest of the first row decides what it is: the task ids when
+    // its cell there is a name, or an integer beside polars' row numbers; then a first column 'index' or 'row_nr' (polars'
+    // with_row_index(), with_row_count()) must hold the row numbers 0, 1, 2... in order and a first column that is pandas'
+    // index (an empty header cell, 'Unnamed: 0') whole numbers, and either is left out, not read as an example of row
+    // numbers. Otherwise (a number there) the column is an example, as this format's writer names one ('task' after an empty
+    // first header cell) and the first column holds the ids or not as in any other file. Read a row at a time, like ReadWide.
+    private static ForgettingMatrix ReadWideWithTaskColumn(Utf8CsvReader csv, List<string> header, long headerLine, string firstCell, int k, bool withIds, long? maxCells)
+    {
+        var source = csv.SourceName;
+        var first = new List<string>(header.Count + 1) { firstCell };
+        csv.ReadRemainingFields(first, maxFields: header.Count + 1);
+        var firstExtra = 0;
+        while (csv.TryReadField(out _))
+        {
+            firstExtra++;
+        }
+
+        var head = header[0].Trim();
+        var taskCell = k < first.Count ? first[k] : string.Empty;
+        var name = KindOf(taskCell, out _) == CellKind.Invalid;
+        var rowNumbers = head is "index" or "row_nr" && !LooksLikeValue(taskCell) && !IsMissing(taskCell);
+        var pandasIndex = TableColumns.IsPandasIndex(head) && name;
+        var idPosition = rowNumbers || pandasIndex || (!withIds && name) ? k : withIds ? 0 : -1;
+        var skip = rowNumbers || pandasIndex ? 0 : -1;
+
+        // Each field's role: the id (-1), the left-out row index (-2), or the example it holds (0, 1, ...).
+        var roles = new int[header.Count];
+        var exampleIds = new List<string>(header.Count);
+        for (var p = 0; p < header.Count; p++)
+        {
+            roles[p] = p == idPosition ? -1 : p == skip ? -2 : exampleIds.Count;
+            if (roles[p] >= 0)
+            {
+                exampleIds.Add(header[p]);
+            }
+        }
+
+        var kept = new List<string>(exampleIds.Count + 1) { string.Empty };
+        kept.AddRange(exampleIds);
+        var ids = ExampleIds(source, kept, withIds: true, headerLine);
+        var n = ids.Length;
+        var idName = idPosition >= 0 ? TableColumns.PandasName(header[idPosition], idPosition) : "1";
+        var rows = new RowBuffer(n, source, 0, maxCells);
+        var taskIds = new List<string>();
+        var taskLines = new Dictionary<string, long>(StringComparer.Ordinal);
+        var comma = csv.Delimiter == (byte)',';
+        var fields = new List<string>(header.Count + 1);
+        var pending = first;
+        var extra = firstExtra;
+        do
+        {
+            var line = csv.RecordLine;
+            if (pending is null)
+            {
+                fields.Clear();
+                csv.ReadRemainingFields(fields, maxFields: header.Count + 1);
+                extra = 0;
+                while (csv.TryReadField(out _))
+                {
+                    extra++;
+                }
+
+                pending = fields;
+            }
+
+            if (pending.Count + extra != header.Count)
+            {
+                throw Ragged(source, line, pending.Count + extra, header.Count, comma, header[0].Trim().Length > 0);
+            }
+
+            var row = rows.AddRow(line);
+            string? taskId = idPosition >= 0 ? pending[idPosition] : null;
+            if (taskId is not null)
+            {
+                if (taskId.Length == 0)
+                {
+                    throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"the task id (column {idPosition + 1}) is empty; every row needs a task id."), line, idName);
+                }
+
+                if (idPosition > 0 && LooksLikeValue(taskId))
+                {
+                    throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
+                        $"a column named {Echo.Quote(idName)} (column {idPosition + 1}) holds the task ids, but {Echo.Quote(taskId)} is a value, not an id (ids are names or integers). If it is an example, give it another name (df.rename(columns={{{Echo.Quote(idName)}: 'e_task'}})); if it holds the ids, write them as names or integers."), line, idName);
+                }
+
+                if (!taskLines.TryAdd(taskId, line))
+                {
+                    throw new ForgettingDataException(source, $"task {Echo.Quote(taskId)} appears twice, on lines {taskLines[taskId]} and {line}; task ids must be unique (keep one row per task).", line, idName);
+                }
+            }
+
+            for (var p = 0; p < header.Count; p++)
+            {
+                if (roles[p] >= 0)
+                {
+                    ParseCell(source, System.Text.Encoding.UTF8.GetBytes(pending[p]), row, roles[p], line, taskId, ids);
+                }
+                else if (roles[p] == -2)
+                {
+                    CheckRowIndex(source, pending[p], taskIds.Count, line, TableColumns.PandasName(header[p], p), head is "index" or "row_nr", idName);
+                }
+            }
+
+            if (taskId is not null)
+            {
+                taskIds.Add(taskId);
+            }
+
+            pending = null;
+        }
+        while (csv.NextRecord());
+
+        return Wrap(source, rows.ToArray(), rows.Rows, n, idPosition >= 0 ? taskIds : null, ids);
+    }
+
+    // A left-out row index: polars' row numbers (0, 1, 2... in order) or pandas' index (whole numbers). Anything else could be
+    // the ids or an example, and is refused naming both fixes.
+    private static void CheckRowIndex(string source, string cell, int row, long line, string column, bool rowNumbers, string idColumn)
+    {
+        var ok = rowNumbers
+            ? cell.Trim() == row.ToString(CultureInfo.InvariantCulture)
+            : KindOf(cell, out var value) == CellKind.Number && !LooksLikeValue(cell) && value == MathF.Round(value);
+        if (!ok)
+        {
+            var what = rowNumbers ? string.Create(CultureInfo.InvariantCulture, $"the row numbers 0, 1, 2... in order (polars' with_row_index() or with_row_count()), but holds {Echo.Quote(cell)} where {row} would be") : $"pandas' index of whole numbers, but holds {Echo.Quote(cell)}";
+            throw new ForgettingDataException(source,
+                $"beside the task id column {Echo.Quote(idColumn)} this column should be {what}, so it reads two ways (an index of the rows, or the ids or an example). If it is an index, drop it before writing (polars: df.drop({Echo.Quote(column)}); pandas: to_csv(index=False)); if it is an example, give it another name.",
+                line, column);
+        }
     }
 
     // Whole numbers, at least one, and missing cells.

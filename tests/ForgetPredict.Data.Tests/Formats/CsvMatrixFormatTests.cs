@@ -720,4 +720,77 @@ public class CsvMatrixFormatTests
         var m = ReadText("task,example,value\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"t{i},e{i},1\n")));
         Assert.Equal((40, 40, 40L), (m.TaskCount, m.ExampleCount, m.ObservedCount));
     }
+
+    // QA (a polars user): with_row_index().write_csv() puts 'index' (0, 1, 2...) before the frame's 'task' column; the file
+    // was refused as "column 'task': task '0': 'html-0' is not a number" (the row numbers taken for the ids), while the
+    // Parquet of the same frame was read. pandas' to_csv() of a frame with a task column (",task,...") was refused alike.
+    [Theory]
+    [InlineData("index,task,e0,e1\n0,html-0,0.1,1.5\n1,html-1,0.2,2.5\n2,html-2,0.3,3.5\n")]
+    [InlineData("row_nr,task,e0,e1\n0,html-0,0.1,1.5\n1,html-1,0.2,2.5\n2,html-2,0.3,3.5\n")]
+    [InlineData(",task,e0,e1\n0,html-0,0.1,1.5\n1,html-1,0.2,2.5\n2,html-2,0.3,3.5\n")]
+    [InlineData(",task,e0,e1\n3,html-0,0.1,1.5\n7,html-1,0.2,2.5\n9,html-2,0.3,3.5\n")]
+    [InlineData("Unnamed: 0,task,e0,e1\n0,html-0,0.1,1.5\n1,html-1,0.2,2.5\n2,html-2,0.3,3.5\n")]
+    public void Read_WideFileWithARowIndexBeforeTheTaskColumn_TakesTheIdsFromTask(string text)
+    {
+        // Given: polars' row numbers (or pandas' index, a filtered frame's 3, 7, 9) before the task ids
+
+        // When
+        var matrix = ReadText(text);
+
+        // Then: the tasks named by 'task', and the row numbers no example
+        Assert.Equal(["html-0", "html-1", "html-2"], matrix.TaskIds);
+        Assert.Equal(["e0", "e1"], matrix.ExampleIds);
+        Assert.Equal(2.5f, matrix[1, 1]);
+    }
+
+    // QA (a polars user): an 'index' before 'task' that is not 0, 1, 2... (with_row_index() before a filter) reads two ways,
+    // as an index or as the ids; it is refused naming the line, the column and the fixes, not read either way.
+    [Fact]
+    public void Read_WideFileWithAnIndexOfOtherNumbersBeforeTheTaskColumn_IsRefusedNamingTheFix()
+    {
+        // Given
+        var text = "index,task,e0,e1\n0,a,0.1,1.5\n2,b,0.2,2.5\n";
+
+        // When
+        var e = Refusal(text);
+
+        // Then
+        Assert.Equal(3, e.Line);
+        Assert.Contains("column 'index'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("holds '2' where 1 would be", e.Message, StringComparison.Ordinal);
+        Assert.Contains("df.drop('index')", e.Message, StringComparison.Ordinal);
+    }
+
+    // QA (a polars user): a frame whose 'task' column came last (polars keeps the order columns were added in) was refused as
+    // "'html-0' is not a number", while the Parquet of the same frame was read.
+    [Fact]
+    public void Read_WideFileWithTheTaskColumnLast_TakesItsIds()
+    {
+        // Given
+        var text = "e0,e1,task\n0.1,1.5,html-0\n0.2,2.5,html-1\n";
+
+        // When
+        var matrix = ReadText(text);
+
+        // Then
+        Assert.Equal(["html-0", "html-1"], matrix.TaskIds);
+        Assert.Equal(["e0", "e1"], matrix.ExampleIds);
+        Assert.Equal(0.2f, matrix[1, 0]);
+    }
+
+    [Theory]
+    [InlineData(",task,e1\nt0,0.5,2.5\nt1,0.7,3.5\n", new[] { "t0", "t1" }, new[] { "task", "e1" })]
+    [InlineData("e0,task,e1\n0.1,0.5,2.5\n0.3,0.7,3.5\n", null, new[] { "e0", "task", "e1" })]
+    public void Read_WideFileWithAnExampleNamedTask_KeepsItAnExample(string text, string[]? tasks, string[] examples)
+    {
+        // Given: 'task' holding numbers: an example (this format's writer names it after an empty first header cell)
+
+        // When
+        var matrix = ReadText(text);
+
+        // Then
+        Assert.Equal(tasks ?? ["0", "1"], matrix.TaskIds);
+        Assert.Equal(examples, matrix.ExampleIds);
+        Assert.Equal(0.7f, matrix[1, examples.ToList().IndexOf("task")]);
+    }
 }
