@@ -67,6 +67,20 @@ internal static class CellParser
         return ParseSlow(text, out value);
     }
 
+    /// <summary>
+    /// A boolean cell as 1 or 0: <c>true</c>/<c>false</c> (polars' <c>write_csv</c>), <c>True</c>/<c>False</c> (pandas, and this
+    /// library's own CSV tables), <c>TRUE</c>/<c>FALSE</c> (spreadsheets), as a Parquet BOOLEAN matrix is read. For a matrix's
+    /// values only: the layout and header checks still take such a cell for a word.
+    /// </summary>
+    public static bool TryParseBoolean(ReadOnlySpan<byte> text, out float value)
+    {
+        var trimmed = text.Trim((byte)' ');
+        value = trimmed.SequenceEqual("true"u8) || trimmed.SequenceEqual("True"u8) || trimmed.SequenceEqual("TRUE"u8) ? 1f
+            : trimmed.SequenceEqual("false"u8) || trimmed.SequenceEqual("False"u8) || trimmed.SequenceEqual("FALSE"u8) ? 0f
+            : float.NaN;
+        return !float.IsNaN(value);
+    }
+
     /// <summary>The fast path: plain decimal text whose float32 value the Clinger fast path computes exactly.</summary>
     public static bool TryParseFast(ReadOnlySpan<byte> s, out float value)
     {

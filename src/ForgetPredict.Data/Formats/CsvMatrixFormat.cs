@@ -593,7 +593,7 @@ public static class CsvMatrixFormat
     private static void ParseCell(string source, ReadOnlySpan<byte> cell, Span<float> row, int j, long line, string? taskId, string[]? exampleIds)
     {
         var kind = CellParser.Parse(cell, out row[j]);
-        if (kind != CellKind.Number && kind != CellKind.Missing)
+        if (kind != CellKind.Number && kind != CellKind.Missing && !CellParser.TryParseBoolean(cell, out row[j]))
         {
             throw new ForgettingDataException(source, CellMessage(kind, cell, taskId), line, exampleIds?[j] ?? string.Create(CultureInfo.InvariantCulture, $"{j + 1}"));
         }
@@ -952,7 +952,7 @@ public static class CsvMatrixFormat
     private static float ParseLongValue(ReadOnlySpan<byte> text, string source, long line, LongLayout layout)
     {
         var kind = CellParser.Parse(text, out var value);
-        if (kind != CellKind.Number && kind != CellKind.Missing)
+        if (kind != CellKind.Number && kind != CellKind.Missing && !CellParser.TryParseBoolean(text, out value))
         {
             throw new ForgettingDataException(source, CellMessage(kind, text, null), line, layout.Names[layout.Value]);
         }

@@ -793,4 +793,22 @@ public class CsvMatrixFormatTests
         Assert.Equal(examples, matrix.ExampleIds);
         Assert.Equal(0.7f, matrix[1, examples.ToList().IndexOf("task")]);
     }
+
+    // QA (a polars user): a Boolean matrix's write_csv() (true/false) was refused as "'false' is not a number" while its
+    // Parquet was read as 1/0; pandas writes True/False, as this library's own CSV tables do.
+    [Theory]
+    [InlineData("task,e0,e1\nt0,true,false\nt1,false,\n")]
+    [InlineData("task,e0,e1\nt0,True,False\nt1,False,NaN\n")]
+    [InlineData("task,example,value\nt0,e0,true\nt0,e1,false\nt1,e0,False\n")]
+    public void Read_BooleanCells_AreOneAndZero(string text)
+    {
+        // Given: a 0/1 matrix written as booleans, wide or long, one cell missing
+
+        // When
+        var matrix = ReadText(text);
+
+        // Then
+        Assert.Equal([1f, 0f, 0f], new[] { matrix[0, 0], matrix[0, 1], matrix[1, 0] });
+        Assert.True(float.IsNaN(matrix[1, 1]));
+    }
 }
