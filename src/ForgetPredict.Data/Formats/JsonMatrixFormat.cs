@@ -188,10 +188,10 @@ public static class JsonMatrixFormat
                         throw new ForgettingDataException(source, $"holds an object of objects (under {Echo.Quote(name)}), as pandas' default df.to_json() writes a frame (orient='columns', or 'index'), which is not a matrix form read here; write df.to_json(orient='split'), or the {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} form.", line, location: name);
                     }
 
-                    // One record of a long table per line (polars' write_ndjson(), pandas' to_json(orient='records', lines=True)).
+                    // One record of a table per line (polars' write_ndjson(), pandas' to_json(orient='records', lines=True)).
                     if (name is "task" or "example" or "value")
                     {
-                        throw new ForgettingDataException(source, $"holds a record with key {Echo.Quote(name)}, as a long table written a record per line (JSON Lines: polars' write_ndjson(), pandas' to_json(orient='records', lines=True)) holds, which is not a matrix form read here; write the table as Parquet or CSV, read in the long layout (polars: df.write_parquet(path); pandas: df.to_csv(path, index=False)), or the {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} form.", line, location: name);
+                        throw new ForgettingDataException(source, $"holds a record with key {Echo.Quote(name)}, as a table written a record per line (JSON Lines: polars' write_ndjson(), pandas' to_json(orient='records', lines=True)) holds, which is not a matrix form read here; write the table as Parquet or CSV, which are read in its layout, wide or long (polars: df.write_parquet(path); pandas: df.to_csv(path, index=False)), or the {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} form.", line, location: name);
                     }
 
                     // A misspelt key ("valuez") would be ignored while its data is lost: refused.

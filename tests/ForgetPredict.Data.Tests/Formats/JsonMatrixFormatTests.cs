@@ -100,7 +100,7 @@ public class JsonMatrixFormatTests
     [InlineData("""{"data": [{"index": "t1", "a": 0.1}]}""", "data[0] is an object; each row must be an array of numbers (null for a missing cell). Rows of records are pandas' orient='table' or 'records' JSON, or polars' write_json(): write df.to_json(orient='split')", "data[0]")]
     [InlineData(" \n ", "the file is empty", null)]
     // QA (a polars user): a long table a record per line (write_ndjson) was told "unknown key 'task'; did you mean 'tasks'?".
-    [InlineData("{\"task\": \"t1\", \"example\": 0, \"value\": 0.5}\n{\"task\": \"t1\", \"example\": 1, \"value\": 0.25}\n", "holds a record with key 'task', as a long table written a record per line (JSON Lines: polars' write_ndjson(), pandas' to_json(orient='records', lines=True)) holds, which is not a matrix form read here; write the table as Parquet or CSV, read in the long layout (polars: df.write_parquet(path)", "task")]
+    [InlineData("{\"task\": \"t1\", \"example\": 0, \"value\": 0.5}\n{\"task\": \"t1\", \"example\": 1, \"value\": 0.25}\n", "holds a record with key 'task', as a table written a record per line (JSON Lines: polars' write_ndjson(), pandas' to_json(orient='records', lines=True)) holds, which is not a matrix form read here; write the table as Parquet or CSV, which are read in its layout, wide or long (polars: df.write_parquet(path)", "task")]
     public void Read_BadJson_IsRefusedNamingThePath(string text, string expected, string? location)
     {
         var e = Refusal(text, "m.json");
