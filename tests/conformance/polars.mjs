@@ -2,7 +2,7 @@
 //   node polars.mjs write <file> <spec.json>   write the table described by spec.json (.parquet or .csv by the file's name)
 //   node polars.mjs read <file>                print every column as polars reads it (.parquet, .csv or .json)
 // spec.json: {"columns": [{"name", "type": "double|float|int32|int64|bool|utf8|categorical", "values": [...]}],
-//             "options": {"compression": "uncompressed|snappy|gzip|lz4|zstd|brotli"}}
+//             "options": {"compression": "uncompressed|snappy|gzip|lz4|zstd|brotli", "rowIndex": true|false}}
 // Values follow json.mjs: numbers, "NaN"/"Infinity"/"-Infinity", 64-bit integers as strings, null for null.
 // 64-bit integers pass through polars as text and are cast there: a JavaScript number cannot hold them all.
 import { readFileSync } from 'node:fs';
@@ -42,7 +42,10 @@ function values(s) {
 switch (command) {
   case 'write': {
     const spec = JSON.parse(readFileSync(specPath, 'utf8'));
-    const frame = pl.DataFrame(spec.columns.map(series));
+    let frame = pl.DataFrame(spec.columns.map(series));
+    if (spec.options?.rowIndex) {
+      frame = frame.withRowIndex('index');   // polars' row numbers 0, 1, 2... as a first UInt32 column 'index'
+    }
     if (file.endsWith('.csv')) {
       frame.writeCSV(file);
     } else {

@@ -235,10 +235,52 @@ public sealed class PolarsConformanceTests : IDisposable
         Assert.Equal([1.0, 0, 0, 1, 0, 1], categories.Values.ToArray());
     }
 
-    private void WriteSpec(string path, string columnsJson, string codec)
+    [Theory]
+    [InlineData("wide.parquet")]
+    [InlineData("wide.csv")]
+    public void Read_PolarsWideMatrixWithRowIndex_TheIndexIsNoExample(string name)
+    {
+        // Given: df.with_row_index().write_parquet() (and write_csv()) of a wide matrix: 'index' (UInt32 0, 1, 2) first.
+        var path = Path.Combine(_folder, name);
+        WriteSpec(path, """
+            [{"name": "task", "type": "utf8", "values": ["html-0", "css-1", "json-2"]},
+             {"name": "e0", "type": "double", "values": [0.5, 0.25, null]},
+             {"name": "e1", "type": "double", "values": [1.5, -0.75, 2.0]}]
+            """, "zstd", rowIndex: true);
+
+        // When
+        var z = MatrixFile.Read(path);
+
+        // Then: the tasks from 'task', two examples, the row numbers in none of them.
+        Assert.Equal(["html-0", "css-1", "json-2"], z.TaskIds);
+        Assert.Equal(["e0", "e1"], z.ExampleIds);
+        Assert.Equal([0.5f, 1.5f, 0.25f, -0.75f, float.NaN, 2f], z.Values.ToArray());
+    }
+
+    [Fact]
+    public void Read_PolarsExampleMetadataWithRowIndex_JoinsByTheIds()
+    {
+        // Given: a shuffled frame of example groups, then with_row_index(): the row numbers are not the example ids.
+        var path = Path.Combine(_folder, "upstream.parquet");
+        WriteSpec(path, """
+            [{"name": "column", "type": "int64", "values": ["3", "0", "2", "1"]},
+             {"name": "source", "type": "categorical", "values": ["perl", "python", "perl", "c"]}]
+            """, "zstd", rowIndex: true);
+
+        // When
+        var table = MetadataTable.Read(path);
+        var join = table.Join(IdList.Implicit(4), "example");
+
+        // Then
+        Assert.Equal("column", table.IdColumn);
+        Assert.Equal(["source"], table.DataColumns);
+        Assert.Equal(["python", "c", "perl", "perl"], join.Column("source"));
+    }
+
+    private void WriteSpec(string path, string columnsJson, string codec, bool rowIndex = false)
     {
         var spec = Path.Combine(_folder, "spec.json");
-        File.WriteAllText(spec, $$$"""{"columns": {{{columnsJson}}}, "options": {"compression": "{{{codec}}}"}}""");
+        File.WriteAllText(spec, $$$"""{"columns": {{{columnsJson}}}, "options": {"compression": "{{{codec}}}", "rowIndex": {{{(rowIndex ? "true" : "false")}}}}}""");
         ConformanceTools.Polars("write", path, spec);
     }
 
