@@ -285,7 +285,6 @@ internal static class FactorFits
     /// </summary>
     public static FactorModelParameters Parameters(ForgettingMatrix matrix, ModelMethod method, AlsProblem problem, AlsSolution s, double inflation = 1)
     {
-        var logistic = method is ModelMethod.Logistic or ModelMethod.LogisticAdditive;
         int m = matrix.TaskCount, n = matrix.ExampleCount, rank = problem.Rank;
         var p = (problem.TaskBias ? 1 : 0) + rank;
         var to = problem.TaskBias ? 1 : 0;
@@ -320,7 +319,7 @@ internal static class FactorFits
             NoiseVariance = s.Report.ResidualVariance * inflation,
             TaskBiasPenalty = problem.BiasLambda,
             TaskFactorPenalty = problem.FactorLambda,
-            TaskPrior = GaussianPrior.Estimate(s.TaskParams, p, s.TaskObserved, GaussianPrior.LeastVariances(s.ExampleFactors, n, rank, problem.TaskBias, logistic ? 4 : s.Report.ResidualVariance * inflation)),
+            TaskPrior = GaussianPrior.Estimate(s.TaskParams, p, s.TaskObserved),
             Fit = s.Report,
         });
     }

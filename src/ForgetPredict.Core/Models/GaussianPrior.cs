@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Numerics.Tensors;
 using ForgetPredict.Core.Numerics;
 
 namespace ForgetPredict.Core.Models;
@@ -113,46 +112,12 @@ public sealed class GaussianPrior
     }
 
     /// <summary>
-    /// The most measured cells the empirical prior may weigh as, per parameter. Training tasks that agree (rows that are
-    /// copies, or differ only by noise) give parameters whose spread is their estimation error alone, a prior that would
-    /// weigh as all of a row's cells, so that a new task's measured cells moved nothing (folding in all ones or all zeros on
-    /// a logistic model gave the same row) and its intervals were several times too narrow. The bundled real matrices'
-    /// priors weigh as 0.1-0.8 cells on the task bias and 2.6-27 on a factor, so this bound leaves them as they are.
-    /// </summary>
-    internal const double MostCells = 100;
-
-    /// <summary>
-    /// The least prior variance of each task parameter (length p): what <see cref="MostCells"/> cells would leave of it,
-    /// noise / (MostCells x the parameter's mean squared feature over the examples: 1 for the task bias, the example factor's
-    /// squares for a factor). <paramref name="noiseVariance"/> is a cell's noise variance, or for a logistic model 4, a
-    /// Bernoulli cell's least (its information is at most 1/4). A factor that is 0 on every example has no floor.
-    /// </summary>
-    internal static double[] LeastVariances(ReadOnlySpan<double> exampleFactors, int exampleCount, int rank, bool taskBias, double noiseVariance)
-    {
-        var o = taskBias ? 1 : 0;
-        var least = new double[o + rank];
-        if (taskBias)
-        {
-            least[0] = noiseVariance / MostCells;
-        }
-
-        for (var k = 0; k < rank; k++)
-        {
-            var squares = TensorPrimitives.SumOfSquares(exampleFactors.Slice(k * exampleCount, exampleCount)) / exampleCount;
-            least[o + k] = squares > 0 ? noiseVariance / (MostCells * squares) : 0;
-        }
-
-        return least;
-    }
-
-    /// <summary>
     /// Estimates the prior from the rows of <paramref name="parameters"/> (count x p, row-major) whose
     /// <paramref name="include"/> flag is set: sample mean, and sample covariance shrunk toward its diagonal
     /// with weight p / (n + p) plus a floor of 1e-6 of the mean variance, so that it stays positive definite
-    /// with few tasks; each variance is then at least <paramref name="leastVariances"/>' (empty: no such floor; see
-    /// <see cref="LeastVariances"/>). Returns null with fewer than two usable rows.
+    /// with few tasks. Returns null with fewer than two usable rows.
     /// </summary>
-    internal static GaussianPrior? Estimate(ReadOnlySpan<double> parameters, int p, ReadOnlySpan<bool> include, ReadOnlySpan<double> leastVariances = default)
+    internal static GaussianPrior? Estimate(ReadOnlySpan<double> parameters, int p, ReadOnlySpan<bool> include)
     {
         var count = include.Length;
         var n = 0;
@@ -222,10 +187,6 @@ public sealed class GaussianPrior
             }
 
             cov[(k * p) + k] += floor;
-            if (!leastVariances.IsEmpty)
-            {
-                cov[(k * p) + k] = Math.Max(cov[(k * p) + k], leastVariances[k]);
-            }
         }
 
         return new GaussianPrior(mean, cov);

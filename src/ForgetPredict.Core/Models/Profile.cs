@@ -137,7 +137,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
             NoiseVariance = rss / dof,
             TaskBiasPenalty = Defaults.BiasLambda,
             TaskFactorPenalty = Defaults.BiasLambda,
-            TaskPrior = GaussianPrior.Estimate(parameters, p, include, GaussianPrior.LeastVariances(exampleFactors, n, rank, taskBias: true, rss / dof)),
+            TaskPrior = GaussianPrior.Estimate(parameters, p, include),
             Fit = new FitReport(1, true, rss, rss / matrix.ObservedCount),
         });
         var (factors, scales, cross) = ResidualStructure.Directions(matrix, fitted, _o.ResidualRank, 1, _o.MaxThreads, cancellationToken);
