@@ -352,6 +352,42 @@ public class CommandTests
         }
     }
 
+    // The README shows the demo's output; a change that moved its numbers (a fold-in prior bound: mf+features at k = 0
+    // 0.2680 -> 0.2661) had passed every test and was seen only by reading a fresh clone's demo beside the README.
+    [Fact]
+    public void Demo_PrintsTheReadmesBlock_ApartFromItsTimings()
+    {
+        var readme = File.ReadAllLines(Path.Combine(RepoPaths.Root, "README.md"));
+        var start = Array.FindIndex(readme, l => l.StartsWith("ForgetPredict demo on charlm-b", StringComparison.Ordinal));
+        Assert.True(start >= 0, "the README shows the demo's output");
+        var end = Array.FindIndex(readme, start, l => l == "```");
+        var expected = WithoutTimings(readme[start..end]);
+
+        var (code, output, error) = CliRunner.Run("demo");
+        Assert.True(code == 0, error);
+        var lines = output.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+        var actual = WithoutTimings(lines[Array.FindIndex(lines, l => l.StartsWith("ForgetPredict demo on charlm-b", StringComparison.Ordinal))..]);
+
+        Assert.Equal(expected, actual);
+
+        // The method table's last column is seconds, and "Whole protocol" is a time: the rest is deterministic.
+        static string[] WithoutTimings(string[] block)
+        {
+            var result = new string[block.Length];
+            var inTimedTable = false;
+            for (var i = 0; i < block.Length; i++)
+            {
+                var line = block[i].TrimEnd();
+                inTimedTable = line.Length != 0 && (inTimedTable || line.EndsWith(" seconds", StringComparison.Ordinal));
+                result[i] = line.StartsWith("Whole protocol: ", StringComparison.Ordinal) ? "Whole protocol: (time)"
+                    : inTimedTable && line.Length > 0 && char.IsAsciiDigit(line[^1]) ? line[..line.LastIndexOf(' ')].TrimEnd()
+                    : line;
+            }
+
+            return result;
+        }
+    }
+
     [Fact]
     public void BundledMatrix_IsTheDataFolderCopy()
     {
