@@ -29,7 +29,7 @@ public sealed class MetadataTable
     private MetadataTable(string sourceName, IReadOnlyList<string> names, Dictionary<string, string[]> columns, int rowCount, long[]? lines, string? idColumn, IReadOnlyList<string>? leftOut = null, string? duckDbIndex = null)
     {
         _duckDbIndex = duckDbIndex;
-        _rowIndex = names.Count > 1 ? names.FirstOrDefault(n => n is "index" or "row_nr" && IsRowNumbers(columns[n])) : null;
+        _rowIndex = names.Count > 1 ? names.FirstOrDefault(n => TableColumns.IsRowIndexName(n) && IsRowNumbers(columns[n])) : null;
         SourceName = sourceName;
         LeftOutColumns = leftOut ?? [];
         ColumnNames = names;

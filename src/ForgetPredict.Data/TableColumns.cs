@@ -31,6 +31,13 @@ public static class TableColumns
         return trimmed.Length == 0 || trimmed == PandasIndex || trimmed == "__index_level_0__";
     }
 
+    /// <summary>
+    /// True for the names polars gives the row numbers it adds: <c>index</c> (<c>with_row_index()</c>, and pandas'
+    /// <c>reset_index()</c> of a default index) and <c>row_nr</c> (<c>with_row_count()</c> in older polars). Whether such a
+    /// column is a row index also depends on its values (0, 1, 2... in order), which each reader checks.
+    /// </summary>
+    internal static bool IsRowIndexName(string name) => name is "index" or "row_nr";
+
     /// <summary>The name DuckDB's <c>read_csv</c> gives an empty header cell in the first column (pandas' index, converted to Parquet).</summary>
     internal const string DuckDbIndex = "column0";
 

@@ -371,7 +371,7 @@ public static class CsvMatrixFormat
         var head = header[0].Trim();
         var taskCell = k < first.Count ? first[k] : string.Empty;
         var name = KindOf(taskCell, out _) == CellKind.Invalid;
-        var rowNumbers = head is "index" or "row_nr" && !LooksLikeValue(taskCell) && !IsMissing(taskCell);
+        var rowNumbers = TableColumns.IsRowIndexName(head) && !LooksLikeValue(taskCell) && !IsMissing(taskCell);
         var pandasIndex = TableColumns.IsPandasIndex(head) && name;
         var idPosition = rowNumbers || pandasIndex || (!withIds && name) ? k : withIds ? 0 : -1;
         var skip = rowNumbers || pandasIndex ? 0 : -1;
@@ -450,7 +450,7 @@ public static class CsvMatrixFormat
                 }
                 else if (roles[p] == -2)
                 {
-                    CheckRowIndex(source, pending[p], taskIds.Count, line, TableColumns.PandasName(header[p], p), head is "index" or "row_nr", idName);
+                    CheckRowIndex(source, pending[p], taskIds.Count, line, TableColumns.PandasName(header[p], p), TableColumns.IsRowIndexName(head), idName);
                 }
             }
 

@@ -107,7 +107,7 @@ public static class ParquetMatrixFormat
             {
                 left.Add(column.Index);
             }
-            else if (IsRowIndexName(column.Name) && IsWholeNumbers(column))
+            else if (TableColumns.IsRowIndexName(column.Name) && IsWholeNumbers(column))
             {
                 if (FirstNonRowNumber(reader, column.Index) is { } row)
                 {
@@ -122,9 +122,6 @@ public static class ParquetMatrixFormat
 
         return left;
     }
-
-    // The names polars gives the row numbers it adds: with_row_index() 'index', with_row_count() 'row_nr' (before 0.20).
-    private static bool IsRowIndexName(string name) => name is "index" or "row_nr";
 
     // The first row of a column that does not hold its row number (0, 1, 2...), and its value; null when every row does.
     private static (long Row, string? Value)? FirstNonRowNumber(ParquetReader reader, int column)
@@ -172,7 +169,7 @@ public static class ParquetMatrixFormat
             return -1;
         }
 
-        if (reader.Columns.Count > 2 && IsRowIndexName(reader.Columns[0].Name) && IsWholeNumbers(reader.Columns[0]) && FirstNonRowNumber(reader, 0) is null
+        if (reader.Columns.Count > 2 && TableColumns.IsRowIndexName(reader.Columns[0].Name) && IsWholeNumbers(reader.Columns[0]) && FirstNonRowNumber(reader, 0) is null
             && IsIdColumn(reader.Columns[1]))
         {
             // polars' with_row_index() (with_row_count()) before the ids: the ids are the next column, the row numbers no example.
@@ -227,7 +224,7 @@ public static class ParquetMatrixFormat
     }
 
     // A column after polars' row numbers that holds the ids: text, or whole numbers under an id's name.
-    private static bool IsIdColumn(ParquetColumn column) => column.IsString || (IsWholeNumbers(column) && IsIdName(column.Name) && !IsRowIndexName(column.Name));
+    private static bool IsIdColumn(ParquetColumn column) => column.IsString || (IsWholeNumbers(column) && IsIdName(column.Name) && !TableColumns.IsRowIndexName(column.Name));
 
     private static bool IsWholeNumbers(ParquetColumn column) =>
         column.PhysicalType is ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 && column.DecimalScale is null && !column.IsTemporal;
