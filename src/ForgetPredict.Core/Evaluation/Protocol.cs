@@ -604,34 +604,27 @@ public static class Protocol
             }
 
             var fitted = (predictor as IDescribedPredictor)?.Fitted;
-            var predictions = new double[o.Seeds][][];
+            // Each row is scored (and handed to onPrediction) as soon as it is predicted, with the clock stopped, so the
+            // memory held does not grow with the draws and the seconds are the method's own.
+            var scoring = new Scoring(truths, test, o, binary, topK);
             var done = 0;
             for (var s = 0; s < o.Seeds; s++)
             {
-                predictions[s] = new double[test.Length][];
                 for (var t = 0; t < test.Length; t++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var known = reveals[s][t];
                     var values = known.Select(j => (double)matrix[test[t], j]).ToArray();
-                    predictions[s][t] = predictor is ITaskAwarePredictor aware ? aware.PredictRow(matrix.TaskIds[test[t]], known, values) : predictor.PredictRow(known, values);
+                    var predicted = predictor is ITaskAwarePredictor aware ? aware.PredictRow(matrix.TaskIds[test[t]], known, values) : predictor.PredictRow(known, values);
+                    clock.Stop();
+                    scoring.Add(s, t, predicted);
+                    onPrediction?.Invoke(new PredictionRecord(method.Name, s, test[t], known, predicted));
                     progress?.Report((method.Name, (double)++done / (o.Seeds * test.Length)));
+                    clock.Start();
                 }
             }
 
-            var seconds = clock.Elapsed.TotalSeconds;
-            if (onPrediction is not null)
-            {
-                for (var s = 0; s < o.Seeds; s++)
-                {
-                    for (var t = 0; t < test.Length; t++)
-                    {
-                        onPrediction(new PredictionRecord(method.Name, s, test[t], reveals[s][t], predictions[s][t]));
-                    }
-                }
-            }
-
-            results.Add(Score(method.Name, truths, test, predictions, o, binary, topK, seconds) with { Fitted = fitted });
+            results.Add(scoring.Result(method.Name, clock.Elapsed.TotalSeconds) with { Fitted = fitted });
         }
 
         if (results.Count == 0 && extras.Count == 0)
@@ -642,8 +635,17 @@ public static class Protocol
         var externalResults = new List<ExternalResult>();
         foreach (var e in extras)
         {
-            var perSeed = Enumerable.Range(0, o.Seeds).Select(s => e.RowsOf(s).ToArray()).ToArray();
-            var scored = Score(e.Name, truths, test, perSeed, o, binary, topK, 0);
+            var scoring = new Scoring(truths, test, o, binary, topK);
+            for (var s = 0; s < o.Seeds; s++)
+            {
+                var rows = e.RowsOf(s).ToArray();
+                for (var t = 0; t < test.Length; t++)
+                {
+                    scoring.Add(s, t, rows[t]);
+                }
+            }
+
+            var scored = scoring.Result(e.Name, 0);
             externalResults.Add(new ExternalResult(scored, results.Select(r => PairedBootstrap.RmseDifference(scored, r, seed: o.Seed)).ToArray()));
         }
 
@@ -849,98 +851,132 @@ public static class Protocol
         }
     }
 
-    private static MethodResult Score(string name, TruthCache truths, int[] test, double[][][] predictions, EvaluationOptions o, bool binary, int topK, double seconds)
+    /// <summary>One method's (or external's) metrics, accumulated row by row as its predictions come, in draw order and row
+    /// order within a draw (the order of the sums, so the results do not depend on how the rows were produced).</summary>
+    private sealed class Scoring(TruthCache truths, int[] test, EvaluationOptions o, bool binary, int topK)
     {
-        double[] rmse = new double[o.Seeds], mae = new double[o.Seeds], spearman = new double[o.Seeds], pAtK = new double[o.Seeds], rAtK = new double[o.Seeds];
-        double[] f1 = new double[o.Seeds], precision = new double[o.Seeds], recall = new double[o.Seeds], auc = new double[o.Seeds];
-        var rows = new RowScore[o.Seeds * test.Length];
-        var shortRows = 0;
-        for (var s = 0; s < o.Seeds; s++)
+        private readonly double[] _rmse = new double[o.Seeds], _mae = new double[o.Seeds], _spearman = new double[o.Seeds], _pAtK = new double[o.Seeds], _rAtK = new double[o.Seeds];
+        private readonly double[] _f1 = new double[o.Seeds], _precision = new double[o.Seeds], _recall = new double[o.Seeds], _auc = new double[o.Seeds];
+        private readonly RowScore[] _rows = new RowScore[o.Seeds * test.Length];
+        private readonly List<double>? _pooledTruth = binary ? [] : null;
+        private readonly List<double>? _pooledPrediction = binary ? [] : null;
+        private int _shortRows;
+        private int _seed;
+        private int _next;
+        private double _spearmanSum, _pSum, _rSum, _sse, _sae;
+        private int _spearmanCount, _pCount, _rCount;
+        private long _cells;
+
+        /// <summary>Scores draw <paramref name="s"/>'s prediction of test row <paramref name="t"/>; rows come in order.</summary>
+        public void Add(int s, int t, double[] predicted)
         {
-            var pooledTruth = binary ? new List<double>() : null;
-            var pooledPrediction = binary ? new List<double>() : null;
-            double spearmanSum = 0, pSum = 0, rSum = 0, sse = 0, sae = 0;
-            int spearmanCount = 0, pCount = 0, rCount = 0;
-            long cells = 0;
-            for (var t = 0; t < test.Length; t++)
+            if (s != _seed || t != _next)
             {
-                var truth = truths.Get(s, t);
-                var predicted = predictions[s][t];
-                var complete = true;
-                foreach (var j in truth.Cells)
-                {
-                    complete &= !double.IsNaN(predicted[j]);
-                }
+                throw new InvalidOperationException($"Row ({s}, {t}) scored out of order: ({_seed}, {_next}) was expected.");
+            }
 
-                // A predictor without a value for some cell (an external one) is scored on the cells it has.
-                var scored = complete ? truth : truth.Without(predicted, topK);
-                var rowPredicted = new double[scored.Cells.Length];
-                double rowSse = 0, rowSae = 0;
-                for (var c = 0; c < scored.Cells.Length; c++)
-                {
-                    rowPredicted[c] = predicted[scored.Cells[c]];
-                    var d = rowPredicted[c] - scored.Values[c];
-                    rowSse += d * d;
-                    rowSae += Math.Abs(d);
-                }
+            var truth = truths.Get(s, t);
+            var complete = true;
+            foreach (var j in truth.Cells)
+            {
+                complete &= !double.IsNaN(predicted[j]);
+            }
 
-                var count = scored.Cells.Length;
-                shortRows += count > 0 && count <= topK ? 1 : 0;
-                rows[(s * test.Length) + t] = new RowScore(test[t], s, rowSse, rowSae, count);
-                sse += rowSse;
-                sae += rowSae;
-                cells += count;
-                pooledTruth?.AddRange(scored.Values);
-                pooledPrediction?.AddRange(rowPredicted);
-                // Ranked with ties in exact arithmetic kept as ties, not ordered by the last bits (Metrics.MergeNearTies).
-                var (predictedRanks, predictedTop, ranked) = Metrics.RanksAndTop(rowPredicted, topK, mergeNearTies: true);
-                var rho = count < 2 ? double.NaN : Metrics.Pearson(scored.Ranks, predictedRanks);
-                if (!double.IsNaN(rho))
-                {
-                    spearmanSum += rho;
-                    spearmanCount++;
-                }
+            // A predictor without a value for some cell (an external one) is scored on the cells it has.
+            var scored = complete ? truth : truth.Without(predicted, topK);
+            var rowPredicted = new double[scored.Cells.Length];
+            double rowSse = 0, rowSae = 0;
+            for (var c = 0; c < scored.Cells.Length; c++)
+            {
+                rowPredicted[c] = predicted[scored.Cells[c]];
+                var d = rowPredicted[c] - scored.Values[c];
+                rowSse += d * d;
+                rowSae += Math.Abs(d);
+            }
 
-                // A row predicted as one value everywhere ranks nothing: its top K would be the first K cells by index, so
-                // precision@K is undefined there (as its Spearman is), not the share of the truth's top K among those cells.
-                // Nor does a row of at most K scored cells rank anything: every prediction would pick all of them and score 1.
-                if (count > topK && !Constant(ranked))
+            var count = scored.Cells.Length;
+            _shortRows += count > 0 && count <= topK ? 1 : 0;
+            _rows[(s * test.Length) + t] = new RowScore(test[t], s, rowSse, rowSae, count);
+            _sse += rowSse;
+            _sae += rowSae;
+            _cells += count;
+            _pooledTruth?.AddRange(scored.Values);
+            _pooledPrediction?.AddRange(rowPredicted);
+            // Ranked with ties in exact arithmetic kept as ties, not ordered by the last bits (Metrics.MergeNearTies).
+            var (predictedRanks, predictedTop, ranked) = Metrics.RanksAndTop(rowPredicted, topK, mergeNearTies: true);
+            var rho = count < 2 ? double.NaN : Metrics.Pearson(scored.Ranks, predictedRanks);
+            if (!double.IsNaN(rho))
+            {
+                _spearmanSum += rho;
+                _spearmanCount++;
+            }
+
+            // A row predicted as one value everywhere ranks nothing: its top K would be the first K cells by index, so
+            // precision@K is undefined there (as its Spearman is), not the share of the truth's top K among those cells.
+            // Nor does a row of at most K scored cells rank anything: every prediction would pick all of them and score 1.
+            if (count > topK && !Constant(ranked))
+            {
+                // Ties at either cut count alike whatever the cells' order (Metrics.PrecisionAtK); the K-th largest
+                // prediction is the smallest of the top K.
+                var k = topK;
+                var predictedCut = predictedTop.Length == 0 ? double.PositiveInfinity : predictedTop.Min(c => ranked[c]);
+                var hits = Metrics.TopKHits(scored.Values, scored.TopCut, ranked, predictedCut, k);
+                _pSum += hits / k;
+                _pCount++;
+                if (scored.Relevant > 0)
                 {
-                    // Ties at either cut count alike whatever the cells' order (Metrics.PrecisionAtK); the K-th largest
-                    // prediction is the smallest of the top K.
-                    var k = topK;
-                    var predictedCut = predictedTop.Length == 0 ? double.PositiveInfinity : predictedTop.Min(c => ranked[c]);
-                    var hits = Metrics.TopKHits(scored.Values, scored.TopCut, ranked, predictedCut, k);
-                    pSum += hits / k;
-                    pCount++;
-                    if (scored.Relevant > 0)
-                    {
-                        rSum += hits / scored.Relevant;
-                        rCount++;
-                    }
+                    _rSum += hits / scored.Relevant;
+                    _rCount++;
                 }
             }
 
-            rmse[s] = cells == 0 ? double.NaN : Math.Sqrt(sse / cells);
-            mae[s] = cells == 0 ? double.NaN : sae / cells;
-            spearman[s] = spearmanCount == 0 ? double.NaN : spearmanSum / spearmanCount;
-            pAtK[s] = pCount == 0 ? double.NaN : pSum / pCount;
-            rAtK[s] = rCount == 0 ? double.NaN : rSum / rCount;
-            if (binary)
+            if (++_next == test.Length)
             {
-                var truthArray = pooledTruth!.ToArray();
-                var predictionArray = pooledPrediction!.ToArray();
-                (precision[s], recall[s], f1[s]) = Metrics.Classification(truthArray, predictionArray, o.Threshold);
-                auc[s] = Metrics.RocAuc(truthArray, predictionArray, mergeNearTies: true);
+                EndDraw();
             }
         }
 
-        return new MethodResult(name, MetricSummary.Of(rmse), MetricSummary.Of(mae), MetricSummary.Of(spearman), MetricSummary.Of(pAtK), MetricSummary.Of(rAtK),
-            binary ? MetricSummary.Of(f1) : null, binary ? MetricSummary.Of(precision) : null, binary ? MetricSummary.Of(recall) : null, binary ? MetricSummary.Of(auc) : null,
-            seconds, rows)
+        /// <summary>The metrics, once every draw's rows have been added.</summary>
+        public MethodResult Result(string name, double seconds)
         {
-            ShortRows = shortRows,
-        };
+            if (_seed != o.Seeds)
+            {
+                throw new InvalidOperationException($"Only {_seed} of {o.Seeds} draws were scored.");
+            }
+
+            return new MethodResult(name, MetricSummary.Of(_rmse), MetricSummary.Of(_mae), MetricSummary.Of(_spearman), MetricSummary.Of(_pAtK), MetricSummary.Of(_rAtK),
+                binary ? MetricSummary.Of(_f1) : null, binary ? MetricSummary.Of(_precision) : null, binary ? MetricSummary.Of(_recall) : null, binary ? MetricSummary.Of(_auc) : null,
+                seconds, _rows)
+            {
+                ShortRows = _shortRows,
+            };
+        }
+
+        // Pools the draw's sums into its metrics and starts the next draw.
+        private void EndDraw()
+        {
+            var s = _seed;
+            _rmse[s] = _cells == 0 ? double.NaN : Math.Sqrt(_sse / _cells);
+            _mae[s] = _cells == 0 ? double.NaN : _sae / _cells;
+            _spearman[s] = _spearmanCount == 0 ? double.NaN : _spearmanSum / _spearmanCount;
+            _pAtK[s] = _pCount == 0 ? double.NaN : _pSum / _pCount;
+            _rAtK[s] = _rCount == 0 ? double.NaN : _rSum / _rCount;
+            if (binary)
+            {
+                var truthArray = _pooledTruth!.ToArray();
+                var predictionArray = _pooledPrediction!.ToArray();
+                (_precision[s], _recall[s], _f1[s]) = Metrics.Classification(truthArray, predictionArray, o.Threshold);
+                _auc[s] = Metrics.RocAuc(truthArray, predictionArray, mergeNearTies: true);
+                _pooledTruth.Clear();
+                _pooledPrediction.Clear();
+            }
+
+            _spearmanSum = _pSum = _rSum = _sse = _sae = 0;
+            _spearmanCount = _pCount = _rCount = 0;
+            _cells = 0;
+            _seed++;
+            _next = 0;
+        }
     }
 
     // The (draw, test row) pairs with from 1 to K cells to score, which precision@K and recall@K leave out.
@@ -951,7 +987,7 @@ public static class Protocol
         {
             for (var t = 0; t < rows; t++)
             {
-                var cells = truths.Get(s, t).Cells.Length;
+                var cells = truths.Cells(s, t).Length;
                 count += cells > 0 && cells <= topK ? 1 : 0;
             }
         }
@@ -993,18 +1029,43 @@ public static class Protocol
         }
     }
 
-    /// <summary>Truth per (seed, test row), computed once and shared by every method: the truth side of ranks and top-K is sorted once.</summary>
+    /// <summary>Truth per (seed, test row), shared by every method: computed once and kept when every draw's truth fits in
+    /// <see cref="MaxCachedBytes"/> (the truth side of ranks and top-K is then sorted once), otherwise computed again for each
+    /// method, so that a large matrix's evaluation holds one row's truth at a time rather than every draw's.</summary>
     private sealed class TruthCache(ForgettingMatrix matrix, int[] test, int[][][] reveals, bool[][][] scorable, int topK, bool labels)
     {
-        private readonly Dictionary<(int Seed, int Row), Truth> _truths = [];
+        // A scored cell's truth holds its index, value and rank: 20 bytes.
+        private const long MaxCachedBytes = 64L << 20;
+        private readonly Dictionary<(int Seed, int Row), Truth>? _truths = 20L * reveals.Length * test.Length * matrix.ExampleCount <= MaxCachedBytes ? [] : null;
 
         public Truth Get(int seed, int t)
         {
-            if (_truths.TryGetValue((seed, t), out var cached))
+            if (_truths is not null && _truths.TryGetValue((seed, t), out var cached))
             {
                 return cached;
             }
 
+            var cells = Cells(seed, t);
+            var row = matrix.Row(test[t]);
+            var values = new double[cells.Length];
+            for (var c = 0; c < values.Length; c++)
+            {
+                values[c] = row[cells[c]];
+            }
+
+            var truth = Truth.Of(cells, values, topK, labels);
+            if (_truths is not null)
+            {
+                _truths[(seed, t)] = truth;
+            }
+
+            return truth;
+        }
+
+        /// <summary>The cells scored in draw <paramref name="seed"/>'s test row <paramref name="t"/>: observed, not revealed,
+        /// and predicted by every external.</summary>
+        public int[] Cells(int seed, int t)
+        {
             var revealed = new HashSet<int>(reveals[seed][t]);
             var row = matrix.Row(test[t]);
             var cells = new List<int>(row.Length);
@@ -1016,13 +1077,7 @@ public static class Protocol
                 }
             }
 
-            var values = new double[cells.Count];
-            for (var c = 0; c < values.Length; c++)
-            {
-                values[c] = row[cells[c]];
-            }
-
-            return _truths[(seed, t)] = Truth.Of([.. cells], values, topK, labels);
+            return [.. cells];
         }
     }
 }
