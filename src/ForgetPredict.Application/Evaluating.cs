@@ -412,7 +412,7 @@ public static class Evaluating
         // A method run by default that could not be fitted is named with the reason (once, though a curve skips it at every k).
         var skipped = results.SelectMany(r => r.Skipped).DistinctBy(m => m.Name).Select(m =>
             OptionMessage.Plain($"{m.Name} was left out of the evaluation (it runs by default, and could not be fitted on the training tasks): {m.Reason}"));
-        return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped, .. ShortRowWarnings(results, plan.Options.Seeds)]);
+        return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped, .. ShortRowWarnings(r.Matrix, results, plan.Options.Seeds)]);
     }
 
     // The classification threshold (EvaluationOptions.Threshold) cuts the predictions of a binary matrix for F1, precision and
@@ -436,12 +436,21 @@ public static class Evaluating
 
     // Rows with at most K cells to score rank nothing, so precision@K and recall@K leave them out (EvaluationResult.ShortRows).
     // The count is of the cells every predictor shares; an external scored on fewer cells of its own can lose more rows.
-    private static IEnumerable<OptionMessage> ShortRowWarnings(IReadOnlyList<EvaluationResult> results, int seeds)
+    private static IEnumerable<OptionMessage> ShortRowWarnings(ForgettingMatrix matrix, IReadOnlyList<EvaluationResult> results, int seeds)
     {
         foreach (var result in results)
         {
             var pairs = result.TestRows.Length * seeds;
             var at = results.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"with {result.Options.Known} known cells, ") : "";
+            if (result.UnscoredRows.Count > 0)
+            {
+                var ids = result.UnscoredRows.Select(r => matrix.TaskIds[r]).ToArray();
+                var which = ids.Length == 1 ? $"test task {Ids.List(ids)} had" : $"test tasks {Ids.List(ids)} had";
+                var cause = result.Externals.Count > 0 ? "every observed cell was revealed, or the rest lack a prediction from an external" : $"every cell they were measured on was revealed (at most {result.Options.Known})";
+                yield return OptionMessage.Of(
+                    $"{at}{which} no cell left to score in {result.UnscoredPairs} of the {pairs} test tasks and draws: {cause}, so they count among the test tasks but add nothing to those scores. Hold out tasks measured on more cells, or reveal fewer ({new OptionReference(EvaluationOptionNames.Known)}).");
+            }
+
             if (result.ShortRows > 0)
             {
                 yield return OptionMessage.Of(

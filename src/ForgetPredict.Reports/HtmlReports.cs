@@ -184,6 +184,12 @@ public static class HtmlReports
             html.Append(CultureInfo.InvariantCulture, $"<p>Rank 5 explains {Charts.Percent(curve[4])}.</p>");
         }
 
+        if (a.Spectrum.InSampleNote is { } inSample)
+        {
+            // A sparse matrix's curve reaches 1 by passing through its cells (pure noise with 90% missing: 0.98 at rank 5).
+            html.Append(CultureInfo.InvariantCulture, $"<p><b>In-sample:</b> {E(inSample)}</p>");
+        }
+
         html.Append("</section>");
         html.Append(CultureInfo.InvariantCulture, $"<h2>R² against rank</h2><section class=\"card\" id=\"r2\">{Charts.RSquaredCurve(curve, [("additive", a.Additive), ("rank-1", a.RankOne), ("task-only", a.TaskOnly), ("example-only", a.ExampleOnly)])}");
         if (a.Spectrum.FromObservedCells)

@@ -130,6 +130,31 @@ public sealed class EvaluatingTests : IDisposable
         Assert.Empty(Evaluating.Run(Request()).Warnings);
     }
 
+    // QA: a test task measured on 3 cells with 10 revealed was scored on nothing, and the run said only that some rows
+    // revealed fewer cells on average.
+    [Fact]
+    public void ATestTaskWithEveryMeasuredCellRevealed_IsNamedInAWarning()
+    {
+        var values = s_matrix.Values.ToArray();
+        for (var j = 3; j < s_matrix.ExampleCount; j++)
+        {
+            values[(4 * s_matrix.ExampleCount) + j] = float.NaN;
+        }
+
+        var sparse = ForgettingMatrix.Create(values, s_matrix.TaskCount, s_matrix.ExampleCount, s_matrix.TaskIds, s_matrix.ExampleIds);
+        var request = Request() with { Matrix = sparse, Options = new EvaluationOptions { Seeds = 2, Known = 10 } };
+
+        var report = Evaluating.Run(request);
+
+        Assert.Equal([4], report.Results[0].UnscoredRows);
+        Assert.Equal(2, report.Results[0].UnscoredPairs);
+        Assert.Equal($"test task '{s_matrix.TaskIds[4]}' had no cell left to score in 2 of the 6 test tasks and draws: every cell they were measured on was revealed (at most 10), so they count among the test tasks but add nothing to those scores. Hold out tasks measured on more cells, or reveal fewer (EvaluationOptions.Known).",
+            Assert.Single(report.Warnings).ToString());
+        // With 2 revealed, one cell is left to score: nothing is unscored.
+        var fewer = Evaluating.Run(request with { Options = new EvaluationOptions { Seeds = 2, Known = 2 } });
+        Assert.Empty(fewer.Results[0].UnscoredRows);
+    }
+
     [Fact]
     public void ADefaultMethodThatCannotBeFitted_IsLeftOutWithAWarning_ANamedOneFails()
     {

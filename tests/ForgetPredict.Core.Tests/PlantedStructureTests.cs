@@ -61,6 +61,40 @@ public class PlantedStructureTests
         }
 
         Assert.Equal(5, b.SingularValues.Length);
+        // With a tenth of the cells missing every example keeps about 27 of its 30: no rank passes through its cells.
+        Assert.Empty(a.InterpolatedCells);
+        Assert.Equal(0, b.InSampleFromRank);
+        Assert.Null(b.InSampleNote);
+    }
+
+    // QA: pure noise with 90% of its cells missing read R^2 0.98 at rank 5, and analyze said nothing of why.
+    [Fact]
+    public void SvdCurve_OfASparseMatrix_SaysFromWhichRankItPassesThroughTheCells()
+    {
+        var random = new Random(7);
+        var values = new float[40 * 600];
+        for (var c = 0; c < values.Length; c++)
+        {
+            values[c] = random.NextDouble() < 0.9 ? float.NaN : (float)random.NextDouble();
+        }
+
+        var noise = ForgettingMatrix.Create(values, 40, 600);
+        var perExample = Enumerable.Range(0, 600).Select(j => Enumerable.Range(0, 40).Count(i => !float.IsNaN(values[(i * 600) + j]))).ToArray();
+
+        var a = Spectrum.Analyze(noise, 5);
+
+        // An example measured on 4 tasks is passed through from rank 4 on; tasks hold about 60 cells each, so only examples count.
+        for (var r = 1; r <= 5; r++)
+        {
+            var expected = (double)perExample.Where(n => n <= r).Sum() / noise.ObservedCount;
+            Assert.Equal(expected, a.InterpolatedCells[r - 1], 12);
+        }
+
+        var from = Enumerable.Range(1, 5).First(r => a.InterpolatedCells[r - 1] >= SpectrumAnalysis.InSampleShare);
+        Assert.Equal(from, a.InSampleFromRank);
+        Assert.InRange(from, 2, 4);
+        Assert.StartsWith($"From rank {from} on, ", a.InSampleNote, StringComparison.Ordinal);
+        Assert.True(a.RSquared[from - 1] > a.RSquared[0], "the note's rank fits more of the noise than rank 1");
     }
 
     [Fact]

@@ -114,6 +114,11 @@ internal static class AnalyzeCommand
         {
             console.WriteLine("The matrix has missing cells: the SVD rows are best rank-r fits of the observed cells (unpenalised ALS), not a plain SVD.");
         }
+
+        if (a.Spectrum.InSampleNote is { } note)
+        {
+            console.WriteLine(note);
+        }
     }
 
     internal static void WriteJson(Stream stream, MatrixAnalysis a)
@@ -134,6 +139,7 @@ internal static class AnalyzeCommand
         w.WriteEndObject();
         JsonOut.Array(w, "singular_values", a.Spectrum.SingularValues);
         w.WriteBoolean("svd_from_observed_cells", a.Spectrum.FromObservedCells);
+        JsonOut.Array(w, "svd_interpolated_cells", [.. a.Spectrum.InterpolatedCells]);
         w.WriteEndObject();
     }
 }

@@ -9,7 +9,46 @@ namespace ForgetPredict.Core.Analysis;
 /// <param name="RSquared">R^2 of the best uncentred rank-r fit, r = 1..R (index 0 is rank 1).</param>
 /// <param name="FromObservedCells">True when the matrix had missing cells: the curve then comes from rank-r fits to the
 /// observed cells only (alternating least squares, no penalty) instead of a truncated SVD.</param>
-public sealed record SpectrumAnalysis(double[] SingularValues, double[] RSquared, bool FromObservedCells);
+public sealed record SpectrumAnalysis(double[] SingularValues, double[] RSquared, bool FromObservedCells)
+{
+    /// <summary>The share of observed cells from which <see cref="InSampleFromRank"/> says a rank's R^2 is read from the cells it
+    /// passes through rather than from the matrix's structure: a tenth.</summary>
+    public const double InSampleShare = 0.1;
+
+    /// <summary>
+    /// Per rank r = 1..R (index 0 is rank 1), the share of the observed cells that lie in an example or a task measured on at
+    /// most r cells: a rank-r fit of the observed cells has r parameters for each, so it passes through those cells whatever
+    /// their noise, and its R^2 rises toward 1 (pure noise with 90% of its cells missing reaches 0.98 at rank 5). Empty for a
+    /// complete matrix, whose curve is the truncated SVD's.
+    /// </summary>
+    public IReadOnlyList<double> InterpolatedCells { get; init; } = [];
+
+    /// <summary>The lowest rank at which at least <see cref="InSampleShare"/> of the observed cells are interpolated
+    /// (<see cref="InterpolatedCells"/>), so that its R^2 and every higher rank's say little of how low-rank the forgetting is;
+    /// 0 when no rank of the curve is.</summary>
+    public int InSampleFromRank
+    {
+        get
+        {
+            for (var r = 0; r < InterpolatedCells.Count; r++)
+            {
+                if (InterpolatedCells[r] >= InSampleShare)
+                {
+                    return r + 1;
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    /// <summary>What a reader of the curve must be told when <see cref="InSampleFromRank"/> is not 0, in one sentence; null
+    /// otherwise.</summary>
+    public string? InSampleNote => InSampleFromRank is var r and > 0
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"From rank {r} on, {100 * InterpolatedCells[r - 1]:F0}% or more of the observed cells lie in examples or tasks measured on no more cells than the rank's parameters each, so the fit passes through them whatever their noise: those ranks' R^2 is in-sample and rises toward 1 even for pure noise. `evaluate` measures held-out error; a lower rank, or more measured cells per example, reads the structure.")
+        : null;
+}
 
 /// <summary>
 /// Truncated-SVD analysis of a forgetting matrix without forming anything N x N: the singular values come from the
@@ -266,6 +305,50 @@ public static class Spectrum
     /// <summary>Matrices with at most this many observed cells also fit each rank from an imputed start (see <see cref="FromObserved"/>).</summary>
     internal const long TwoStartCells = 2_000_000;
 
+    // Per rank r = 1..ranks, the share of the observed cells whose example or task is measured on at most r cells.
+    private static double[] Interpolated(ForgettingMatrix matrix, int ranks)
+    {
+        var perExample = new int[matrix.ExampleCount];
+        var perTask = new int[matrix.TaskCount];
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            var row = matrix.Row(i);
+            for (var j = 0; j < row.Length; j++)
+            {
+                if (!float.IsNaN(row[j]))
+                {
+                    perExample[j]++;
+                    perTask[i]++;
+                }
+            }
+        }
+
+        // A cell is interpolated from the rank of its less measured side on.
+        var from = new long[ranks + 1];
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            var row = matrix.Row(i);
+            for (var j = 0; j < row.Length; j++)
+            {
+                var fewest = Math.Min(perExample[j], perTask[i]);
+                if (!float.IsNaN(row[j]) && fewest <= ranks)
+                {
+                    from[fewest]++;
+                }
+            }
+        }
+
+        var shares = new double[ranks];
+        long cells = 0;
+        for (var r = 1; r <= ranks; r++)
+        {
+            cells += from[r];
+            shares[r - 1] = (double)cells / Math.Max(matrix.ObservedCount, 1);
+        }
+
+        return shares;
+    }
+
     // With missing cells: the best rank-r fit of the observed cells, by unpenalised uncentred ALS for each r. ALS has local
     // optima when cells are missing, so on matrices of up to TwoStartCells observed cells (and at least as many examples as
     // tasks) each rank also starts from a few hard-impute iterations (missing cells filled with the observed mean, then with
@@ -314,7 +397,7 @@ public static class Spectrum
             }
         }
 
-        return new SpectrumAnalysis([.. singular], r2, true);
+        return new SpectrumAnalysis([.. singular], r2, true) { InterpolatedCells = Interpolated(matrix, r2.Length) };
     }
 
     // Hard-impute for a matrix with at least as many examples as tasks: X is Z with its missing cells filled (first with the

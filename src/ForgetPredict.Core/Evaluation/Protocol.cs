@@ -480,6 +480,17 @@ public sealed record EvaluationResult(int TaskCount, int ExampleCount, int[] Tes
     /// </summary>
     public int ShortRows { get; init; }
 
+    /// <summary>
+    /// The measured test rows (matrix row indices, ascending) that had no cell left to score in at least one draw: every
+    /// observed cell was revealed (a row measured on at most <see cref="EvaluationOptions.Known"/> cells), or, with external
+    /// predictors, none of the others was predicted by all of them. Such a row counts among the test rows but adds nothing to
+    /// those draws' scores; empty normally.
+    /// </summary>
+    public IReadOnlyList<int> UnscoredRows { get; init; } = [];
+
+    /// <summary>How many (draw, test row) pairs of <see cref="UnscoredRows"/> had no cell left to score.</summary>
+    public int UnscoredPairs { get; init; }
+
     /// <summary>The methods left out because they could not be fitted on the training tasks (only those that allow it,
     /// <see cref="IEvaluationMethod.SkipIfUnfittable"/>), in the order given; empty normally.</summary>
     public IReadOnlyList<SkippedMethod> Skipped { get; init; } = [];
@@ -649,10 +660,13 @@ public static class Protocol
             externalResults.Add(new ExternalResult(scored, results.Select(r => PairedBootstrap.RmseDifference(scored, r, seed: o.Seed)).ToArray()));
         }
 
+        var (shortRows, unscoredRows, unscoredPairs) = ShortRows(matrix, truths, o.Seeds, test, topK);
         return new EvaluationResult(matrix.TaskCount, matrix.ExampleCount, test, o, topK, binary, results, externalResults, split.TrainRows)
         {
             RevealedPerRow = reveals.Average(draw => draw.Average(row => (double)row.Length)),
-            ShortRows = ShortRows(truths, o.Seeds, test.Length, topK),
+            ShortRows = shortRows,
+            UnscoredRows = unscoredRows,
+            UnscoredPairs = unscoredPairs,
             Skipped = skipped,
         };
     }
@@ -979,20 +993,42 @@ public static class Protocol
         }
     }
 
-    // The (draw, test row) pairs with from 1 to K cells to score, which precision@K and recall@K leave out.
-    private static int ShortRows(TruthCache truths, int seeds, int rows, int topK)
+    // The (draw, test row) pairs with from 1 to K cells to score, which precision@K and recall@K leave out; and the measured
+    // test rows with no cell left to score in some draw (every observed cell revealed, or left without an external's
+    // prediction), with how many pairs they make.
+    private static (int ShortRows, int[] UnscoredRows, int UnscoredPairs) ShortRows(ForgettingMatrix matrix, TruthCache truths, int seeds, int[] test, int topK)
     {
         var count = 0;
+        var unscored = new SortedSet<int>();
+        var pairs = 0;
         for (var s = 0; s < seeds; s++)
         {
-            for (var t = 0; t < rows; t++)
+            for (var t = 0; t < test.Length; t++)
             {
                 var cells = truths.Cells(s, t).Length;
                 count += cells > 0 && cells <= topK ? 1 : 0;
+                if (cells == 0 && Measured(matrix.Row(test[t])))
+                {
+                    unscored.Add(test[t]);
+                    pairs++;
+                }
             }
         }
 
-        return count;
+        return (count, [.. unscored], pairs);
+    }
+
+    private static bool Measured(ReadOnlySpan<float> row)
+    {
+        foreach (var v in row)
+        {
+            if (!float.IsNaN(v))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Two or more cells, all predicted alike.
