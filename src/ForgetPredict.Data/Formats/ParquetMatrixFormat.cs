@@ -314,18 +314,19 @@ public static class ParquetMatrixFormat
             throw new ForgettingDataException(reader.SourceName, "has more rows than ForgetPredict reads from one file (2^31); split it.");
         }
 
-        // Pass 1: the ids, in first-appearance order.
-        var tasks = new Dictionary<string, int>(StringComparer.Ordinal);
-        var examples = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Pass 1: the ids, in first-appearance order. Ids are read as indices into a table of their distinct values, so
+        // no row allocates: a string per row (12 million for an 85 x 141,816 matrix) had kept the collector busy.
+        var tasks = new LongIds(reader, taskColumn);
+        var examples = new LongIds(reader, exampleColumn);
         var rowsMax = MaxRowGroupRows(reader);
-        var taskText = new string?[rowsMax];
-        var exampleText = new string?[rowsMax];
-        ForEachRowGroup(reader, taskColumn, exampleColumn, taskText, exampleText, (g, offset, rows) =>
+        var taskRows = new int[rowsMax];
+        var exampleRows = new int[rowsMax];
+        ForEachRowGroup(reader, tasks, examples, taskRows, exampleRows, (g, offset, rows) =>
         {
             for (var r = 0; r < rows; r++)
             {
-                tasks.TryAdd(Id(reader, taskText[r], taskColumn, g, offset + r), tasks.Count);
-                examples.TryAdd(Id(reader, exampleText[r], exampleColumn, g, offset + r), examples.Count);
+                tasks.Add(taskRows[r], g, offset + r);
+                examples.Add(exampleRows[r], g, offset + r);
             }
         });
 
@@ -335,15 +336,15 @@ public static class ParquetMatrixFormat
         // Pass 2: the values, straight into the matrix; a bitmap of filled cells catches repeated pairs.
         var filled = new ulong[((long)m * n + 63) / 64];
         var numbers = new float[rowsMax];
-        ForEachRowGroup(reader, taskColumn, exampleColumn, taskText, exampleText, (g, offset, rows) =>
+        ForEachRowGroup(reader, tasks, examples, taskRows, exampleRows, (g, offset, rows) =>
         {
             reader.ReadFloats(valueColumn, g, numbers.AsSpan(0, rows));
             for (var r = 0; r < rows; r++)
             {
-                var cell = ((long)tasks[taskText[r]!] * n) + examples[exampleText[r]!];
+                var cell = ((long)tasks.Position(taskRows[r]) * n) + examples.Position(exampleRows[r]);
                 if ((filled[cell >> 6] & (1UL << (int)(cell & 63))) != 0)
                 {
-                    throw Duplicate(reader, taskColumn, exampleColumn, taskText[r]!, exampleText[r]!, offset + r + 1);
+                    throw Duplicate(reader, tasks, examples, taskRows[r], exampleRows[r], offset + r + 1);
                 }
 
                 filled[cell >> 6] |= 1UL << (int)(cell & 63);
@@ -351,8 +352,21 @@ public static class ParquetMatrixFormat
             }
         });
 
-        var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, [.. tasks.Keys], [.. examples.Keys]);
+        var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, tasks.Ids, examples.Ids);
         return Wrap(reader.SourceName, ordered, m, n, taskIds, exampleIds);
+    }
+
+    private static void ForEachRowGroup(ParquetReader reader, LongIds tasks, LongIds examples, int[] taskRows, int[] exampleRows, Action<int, long, int> body)
+    {
+        long offset = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            var rows = (int)reader.GetRowGroupRowCount(g);
+            tasks.Read(g, taskRows.AsSpan(0, rows));
+            examples.Read(g, exampleRows.AsSpan(0, rows));
+            body(g, offset, rows);
+            offset += rows;
+        }
     }
 
     private static void ForEachRowGroup(ParquetReader reader, int taskColumn, int exampleColumn, string?[] taskText, string?[] exampleText, Action<int, long, int> body)
@@ -374,21 +388,21 @@ public static class ParquetMatrixFormat
             : id;
 
     // Error path only: find the first row of the repeated pair to name both rows.
-    private static ForgettingDataException Duplicate(ParquetReader reader, int taskColumn, int exampleColumn, string task, string example, long row)
+    private static ForgettingDataException Duplicate(ParquetReader reader, LongIds tasks, LongIds examples, int task, int example, long row)
     {
         var rowsMax = MaxRowGroupRows(reader);
-        var taskText = new string?[rowsMax];
-        var exampleText = new string?[rowsMax];
+        var taskRows = new int[rowsMax];
+        var exampleRows = new int[rowsMax];
         long first = 0;
-        ForEachRowGroup(reader, taskColumn, exampleColumn, taskText, exampleText, (_, offset, rows) =>
+        ForEachRowGroup(reader, tasks, examples, taskRows, exampleRows, (_, offset, rows) =>
         {
             for (var r = 0; r < rows && first == 0; r++)
             {
-                first = taskText[r] == task && exampleText[r] == example ? offset + r + 1 : 0;
+                first = taskRows[r] == task && exampleRows[r] == example ? offset + r + 1 : 0;
             }
         });
         return new ForgettingDataException(reader.SourceName, string.Create(CultureInfo.InvariantCulture,
-            $"task {Echo.Quote(task)}, example {Echo.Quote(example)} appears twice, in rows {first} and {row}; keep one value per cell (average repeated measurements first)."), row);
+            $"task {Echo.Quote(tasks.Text(task))}, example {Echo.Quote(examples.Text(example))} appears twice, in rows {first} and {row}; keep one value per cell (average repeated measurements first)."), row);
     }
 
     private static int MaxRowGroupRows(ParquetReader reader)
@@ -400,6 +414,112 @@ public static class ParquetMatrixFormat
         }
 
         return (int)Math.Min(max, int.MaxValue);
+    }
+
+    /// <summary>One id column of a long file: each row's id as an index into a table of the distinct values (text read
+    /// once per value), and the ids in order of first appearance.</summary>
+    private sealed class LongIds(ParquetReader reader, int column)
+    {
+        private readonly ParquetColumn _info = reader.Columns[column];
+        private readonly Utf8IdTable _table = new();
+        private int[] _positions = new int[1024]; // table index -> 1 + position in first-appearance order; 0 = unseen
+        private long[] _numbers = [];
+        private bool[] _present = [];
+        private string?[] _text = [];
+
+        /// <summary>The ids in order of first appearance.</summary>
+        public List<string> Ids { get; } = [];
+
+        public int Count => Ids.Count;
+
+        /// <summary>Reads row group <paramref name="rowGroup"/>'s ids as table indices, -1 for null.</summary>
+        public void Read(int rowGroup, Span<int> rows)
+        {
+            if (_info.PhysicalType == ParquetPhysicalType.ByteArray)
+            {
+                reader.ReadIds(column, rowGroup, rows, _table);
+                return;
+            }
+
+            if (_info.PhysicalType is ParquetPhysicalType.Int32 or ParquetPhysicalType.Int64 && _info.DecimalScale is null && !_info.IsTemporal && !HasNull(rowGroup, rows.Length))
+            {
+                // Whole numbers as ReadStrings writes them (culture-invariant; unsigned INT64 as ulong), formatted on the stack.
+                if (_numbers.Length < rows.Length)
+                {
+                    _numbers = new long[rows.Length];
+                }
+
+                reader.ReadInt64s(column, rowGroup, _numbers);
+                var unsigned = _info.IsUnsigned && _info.PhysicalType == ParquetPhysicalType.Int64;
+                Span<byte> digits = stackalloc byte[24];
+                for (var r = 0; r < rows.Length; r++)
+                {
+                    var number = _numbers[r];
+                    int written;
+                    _ = unsigned ? ((ulong)number).TryFormat(digits, out written, default, CultureInfo.InvariantCulture) : number.TryFormat(digits, out written, default, CultureInfo.InvariantCulture);
+                    rows[r] = _table.GetOrAdd(digits[..written]);
+                }
+
+                return;
+            }
+
+            // Other types (decimals, booleans, floats): as text, then through the table.
+            if (_text.Length < rows.Length)
+            {
+                _text = new string?[rows.Length];
+            }
+
+            reader.ReadStrings(column, rowGroup, _text.AsSpan(0, rows.Length));
+            for (var r = 0; r < rows.Length; r++)
+            {
+                rows[r] = _text[r] is { } text ? _table.GetOrAdd(text) : -1;
+            }
+
+            Array.Clear(_text, 0, rows.Length);
+        }
+
+        /// <summary>Checks row <paramref name="row"/>'s id (refusing null or empty) and notes its first appearance.</summary>
+        public void Add(int id, int rowGroup, long row)
+        {
+            if (id < 0 || _table[id].Length == 0)
+            {
+                Id(reader, id < 0 ? null : string.Empty, column, rowGroup, row);
+            }
+
+            if (id >= _positions.Length)
+            {
+                Array.Resize(ref _positions, Math.Max(id + 1, 2 * _positions.Length));
+            }
+
+            if (_positions[id] == 0)
+            {
+                Ids.Add(_table[id]);
+                _positions[id] = Ids.Count;
+            }
+        }
+
+        /// <summary>The position of a table index in first-appearance order (the index was seen in pass 1).</summary>
+        public int Position(int id) => _positions[id] - 1;
+
+        public string Text(int id) => _table[id];
+
+        // Whether a nullable column holds a null in the row group (read from the levels only); nulls go the text way,
+        // where pass 1 refuses them.
+        private bool HasNull(int rowGroup, int rows)
+        {
+            if (!_info.IsNullable)
+            {
+                return false;
+            }
+
+            if (_present.Length < rows)
+            {
+                _present = new bool[rows];
+            }
+
+            reader.ReadPresence(column, rowGroup, _present);
+            return _present.AsSpan(0, rows).Contains(false);
+        }
     }
 
     private static ForgettingMatrix Wrap(string source, float[] values, int m, int n, IReadOnlyList<string>? taskIds, IReadOnlyList<string> exampleIds)

@@ -55,6 +55,7 @@ public sealed class ParquetReader : IDisposable
     private int[] _levels = [];
     private int[] _indices = [];
     private Utf8StringPool? _stringPool;
+    private Utf8IdTable? _idTable;
     private object? _dictionaryScratch;
     private bool _disposed;
 
@@ -303,6 +304,32 @@ public sealed class ParquetReader : IDisposable
                     destination[i] = DecimalText(long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), scale);
                 }
             }
+        }
+    }
+
+    /// <summary>Reads a BYTE_ARRAY column of one row group as ids: each value's index in <paramref name="ids"/> (where a
+    /// value seen for the first time is added, its bytes checked as UTF-8 as <see cref="ReadStrings"/> checks them), null
+    /// as -1. Nothing is allocated per row: a long-format file's ids repeat in every row group.</summary>
+    /// <exception cref="ArgumentException">The column is not BYTE_ARRAY (read it with <see cref="ReadStrings"/>).</exception>
+    /// <exception cref="ForgettingDataException">The data is malformed or uses an unsupported feature.</exception>
+    internal void ReadIds(int column, int rowGroup, Span<int> destination, Utf8IdTable ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfNegative(column);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, _columns.Length);
+        if (_columns[column].PhysicalType != ParquetPhysicalType.ByteArray)
+        {
+            throw new ArgumentException($"Column '{_columns[column].Name}' is {ParquetNames.Of(_columns[column].PhysicalType)}, not BYTE_ARRAY; read it with ReadStrings.", nameof(column));
+        }
+
+        _idTable = ids;
+        try
+        {
+            ReadColumn<IdTarget, int>(column, rowGroup, destination);
+        }
+        finally
+        {
+            _idTable = null;
         }
     }
 
@@ -762,6 +789,14 @@ public sealed class ParquetReader : IDisposable
     private ForgettingDataException Fail(string detail, string? column = null, string? location = null, Exception? inner = null) =>
         new(_sourceName, detail, 0, column, location, inner);
 
+    /// <summary>Where DELTA_* byte arrays read as ids go.</summary>
+    private readonly ref struct IdSink(Utf8IdTable table, Span<int> destination)
+    {
+        public Utf8IdTable Table { get; } = table;
+
+        public Span<int> Destination { get; } = destination;
+    }
+
     /// <summary>Decodes one column chunk: page headers, decompression, levels and values.</summary>
     private struct ChunkDecoder<TTarget, T>
         where TTarget : IValueTarget<T>
@@ -893,7 +928,11 @@ public sealed class ParquetReader : IDisposable
                 _owner._dictionaryScratch = dictionary;
             }
 
-            if (typeof(TTarget) == typeof(StringTarget) && _info.PhysicalType == ParquetPhysicalType.ByteArray)
+            if (typeof(TTarget) == typeof(IdTarget))
+            {
+                DecodeIds(data, ((int[])(object)dictionary).AsSpan(0, count));
+            }
+            else if (typeof(TTarget) == typeof(StringTarget) && _info.PhysicalType == ParquetPhysicalType.ByteArray)
             {
                 DecodePooledStrings(data, ((string?[])(object)dictionary).AsSpan(0, count));
             }
@@ -1049,6 +1088,9 @@ public sealed class ParquetReader : IDisposable
 
             switch (encoding)
             {
+                case ParquetEncoding.Plain when typeof(TTarget) == typeof(IdTarget):
+                    DecodeIds(data, MemoryMarshal.CreateSpan(ref Unsafe.As<T, int>(ref MemoryMarshal.GetReference(destination)), destination.Length));
+                    return;
                 case ParquetEncoding.Plain when typeof(TTarget) == typeof(StringTarget) && _info.PhysicalType == ParquetPhysicalType.ByteArray && !_plainPoolOff:
                     DecodePooledPlainStrings(data, MemoryMarshal.CreateSpan(ref Unsafe.As<T, string?>(ref MemoryMarshal.GetReference(destination)), destination.Length));
                     return;
@@ -1120,6 +1162,21 @@ public sealed class ParquetReader : IDisposable
 
         private readonly void DecodeDelta(ParquetEncoding encoding, ReadOnlySpan<byte> data, Span<T> destination)
         {
+            if (typeof(TTarget) == typeof(IdTarget) && encoding is ParquetEncoding.DeltaLengthByteArray or ParquetEncoding.DeltaByteArray)
+            {
+                var sink = new IdSink(_owner._idTable!, MemoryMarshal.CreateSpan(ref Unsafe.As<T, int>(ref MemoryMarshal.GetReference(destination)), destination.Length));
+                if (encoding == ParquetEncoding.DeltaLengthByteArray)
+                {
+                    DeltaDecoder.LengthByteArray(data, destination.Length, ref sink, static (ref IdSink s, int i, ReadOnlySpan<byte> v) => s.Destination[i] = s.Table.GetOrAdd(v));
+                }
+                else
+                {
+                    DeltaDecoder.ByteArray(data, destination.Length, ref sink, static (ref IdSink s, int i, ReadOnlySpan<byte> v) => s.Destination[i] = s.Table.GetOrAdd(v));
+                }
+
+                return;
+            }
+
             if (encoding == ParquetEncoding.DeltaLengthByteArray)
             {
                 DeltaDecoder.LengthByteArray(data, destination.Length, ref destination, static (ref Span<T> d, int i, ReadOnlySpan<byte> v) => d[i] = TTarget.FromBytes(v));
@@ -1249,6 +1306,32 @@ public sealed class ParquetReader : IDisposable
                 }
 
                 destination[i] = pool.Get(data.Slice(position, length));
+                position += length;
+            }
+
+            Leftover(data.Length, position, destination.Length);
+        }
+
+        // PLAIN BYTE_ARRAY values (a data page, or a dictionary page's entries) as indices into the reader's id table.
+        private readonly void DecodeIds(ReadOnlySpan<byte> data, Span<int> destination)
+        {
+            var table = _owner._idTable!;
+            var position = 0;
+            for (var i = 0; i < destination.Length; i++)
+            {
+                if (data.Length - position < 4)
+                {
+                    throw Short(destination.Length);
+                }
+
+                var length = BinaryPrimitives.ReadInt32LittleEndian(data[position..]);
+                position += 4;
+                if (length < 0 || length > data.Length - position)
+                {
+                    throw Fail(FormattableString.Invariant($"BYTE_ARRAY value {i} claims {length} bytes but {data.Length - position} remain in the page; the file is corrupt."));
+                }
+
+                destination[i] = table.GetOrAdd(data.Slice(position, length));
                 position += length;
             }
 

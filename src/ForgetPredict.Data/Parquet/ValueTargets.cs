@@ -263,3 +263,27 @@ internal readonly struct PresenceTarget : IValueTarget<bool>
 
     public static bool FromBytes(ReadOnlySpan<byte> value) => true;
 }
+
+/// <summary>Reads BYTE_ARRAY values as indices into the reader's current <see cref="Utf8IdTable"/>, null as -1. The
+/// decoder maps the bytes itself (the table is per call, which a static conversion cannot reach); only BYTE_ARRAY
+/// columns are read this way.</summary>
+internal readonly struct IdTarget : IValueTarget<int>
+{
+    public static int Null => -1;
+
+    public static string MethodName => "ReadIds";
+
+    public static bool AcceptsByteArrays => true;
+
+    public static void FromInt32(ReadOnlySpan<int> source, Span<int> destination, bool unsigned) => throw new InvalidOperationException();
+
+    public static void FromInt64(ReadOnlySpan<long> source, Span<int> destination, bool unsigned) => throw new InvalidOperationException();
+
+    public static void FromFloat(ReadOnlySpan<float> source, Span<int> destination) => throw new InvalidOperationException();
+
+    public static void FromDouble(ReadOnlySpan<double> source, Span<int> destination) => throw new InvalidOperationException();
+
+    public static void FromBoolean(ReadOnlySpan<int> source, Span<int> destination) => throw new InvalidOperationException();
+
+    public static int FromBytes(ReadOnlySpan<byte> value) => throw new InvalidOperationException();
+}
