@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Numerics;
 using System.Text;
 
 namespace ForgetPredict.Data.Parquet;
@@ -127,23 +125,13 @@ internal sealed class Utf8IdTable
         _table = table;
     }
 
+    // HashCode is seeded at random per process, so a file cannot be crafted to make every id collide (a fixed hash let an
+    // upload of ids chosen to collide make the table quadratic); the indices, in order of first sight, do not depend on it.
     private static int Hash(ReadOnlySpan<byte> data)
     {
-        var h = 0x9E3779B97F4A7C15UL ^ (ulong)data.Length;
-        var i = 0;
-        for (; i + 8 <= data.Length; i += 8)
-        {
-            h = BitOperations.RotateLeft((h ^ BinaryPrimitives.ReadUInt64LittleEndian(data[i..])) * 0xBF58476D1CE4E5B9UL, 31);
-        }
-
-        ulong tail = 0;
-        for (var shift = 0; i < data.Length; i++, shift += 8)
-        {
-            tail |= (ulong)data[i] << shift;
-        }
-
-        h = (h ^ tail) * 0x94D049BB133111EBUL;
-        return (int)(h ^ (h >> 32)) & int.MaxValue;
+        var hash = new HashCode();
+        hash.AddBytes(data);
+        return hash.ToHashCode() & int.MaxValue;
     }
 
     private readonly record struct Entry(int Hash, int Offset, int Length);
