@@ -143,7 +143,7 @@ internal static class EvaluateCommand
                 parse.Err().WriteLine($"warning: {CliApp.Flags.Describe(warning)}");
             }
 
-            var report = ks.Count > 1 ? Evaluating.Run(plan) : RunWithProgress(console, plan, MachineProgress.For(parse.Err()));
+            var report = RunWithProgress(console, plan, MachineProgress.For(parse.Err()));
             sink?.Commit();
 
             // What the run itself found (a default method left out); the plan's warnings were printed before it.

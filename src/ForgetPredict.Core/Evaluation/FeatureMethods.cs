@@ -95,7 +95,7 @@ public static class EvaluationCurve
     /// <param name="known">The numbers of revealed cells, each run in turn.</param>
     /// <param name="options">Protocol settings (<see cref="EvaluationOptions.Known"/> is replaced by each k), or null for the defaults.</param>
     /// <param name="externalsAt">The external predictions scored at k, asked once per k just before k's run (so they may be read then).</param>
-    /// <param name="progress">Receives (method name, fraction done), or null.</param>
+    /// <param name="progress">Receives (method name, fraction of the whole curve done: k number i of n covers i / n to (i + 1) / n), or null.</param>
     /// <param name="onPrediction">Receives every predicted test row, or null.</param>
     /// <param name="cancellationToken">Stops the run: the methods' fits between solver sweeps, the test rows between rows.</param>
     /// <exception cref="ArgumentException">No k given, or a k is negative.</exception>
@@ -114,7 +114,13 @@ public static class EvaluationCurve
 
         var prepared = methods.Select(m => new PreparedOnce(m)).ToArray();
         var o = options ?? new EvaluationOptions();
-        return known.Select(k => Protocol.Run(matrix, split, prepared, o with { Known = k }, externalsAt(k), progress, onPrediction, cancellationToken)).ToArray();
+        return known.Select((k, i) => Protocol.Run(matrix, split, prepared, o with { Known = k }, externalsAt(k), progress is null ? null : new OneOf(progress, i, known.Count), onPrediction, cancellationToken)).ToArray();
+    }
+
+    // A method's progress over the whole curve: k number i of count covers the i-th part of it.
+    private sealed class OneOf(IProgress<(string Method, double Fraction)> progress, int index, int count) : IProgress<(string Method, double Fraction)>
+    {
+        public void Report((string Method, double Fraction) value) => progress.Report((value.Method, (index + value.Fraction) / count));
     }
 
     // Prepares the wrapped method on the first call and hands the same predictor to later calls (the training rows are the same).

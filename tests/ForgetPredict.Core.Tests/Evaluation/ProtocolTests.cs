@@ -52,6 +52,31 @@ public class ProtocolTests
         }
     }
 
+    // evaluate --known 0,5,10,30 had shown no progress at all (each k's run reported its own fraction from 0 to 1, so the
+    // command line left curves without a bar): each method's fraction now runs once from 0 to 1 over the whole curve.
+    [Fact]
+    public void Curve_ReportsEachMethodsProgressOverTheWholeCurve()
+    {
+        var reports = new List<(string Method, double Fraction)>();
+        var progress = new Synchronous(reports.Add);
+
+        EvaluationCurve.Run(s_rank4.Matrix, EvaluationSplit.HoldOut(s_rank4.Matrix, s_test), [Ours("mf"), Ours("additive")], [5, 10, 30], new EvaluationOptions { Seeds = 2 }, progress: progress);
+
+        foreach (var method in new[] { "mf", "additive" })
+        {
+            var fractions = reports.Where(r => r.Method == method).Select(r => r.Fraction).ToArray();
+            Assert.Equal(3 * 2 * s_test.Length, fractions.Length);
+            Assert.True(fractions.Zip(fractions.Skip(1)).All(p => p.Second > p.First), "the fraction only grows");
+            Assert.Equal(1.0 / 3, fractions[(2 * s_test.Length) - 1], 12);
+            Assert.Equal(1, fractions[^1], 12);
+        }
+    }
+
+    private sealed class Synchronous(Action<(string Method, double Fraction)> report) : IProgress<(string Method, double Fraction)>
+    {
+        public void Report((string Method, double Fraction) value) => report(value);
+    }
+
     // QA: evaluate with its default methods (additive, rank1, mf, knn) failed outright on a 4 x 4 matrix, where rank1's fit
     // collapses on the 3 training tasks; a method that may be skipped is left out with its reason, one that may not still fails.
     [Fact]
