@@ -363,9 +363,18 @@ public static class Evaluating
             : EvaluationSplits.Choose(matrix, request.SplitBy ?? new SplitRequest(), options.RevealRandom);
         var methods = Methods(request);
         CheckNames(request, methods);
-        // What a fit of the matrix is told (extreme cells, tasks or examples with no observed cell), the protocol's fits too.
+        // What a fit of the training tasks is told (extreme cells, examples no training task measured, training tasks with no
+        // cell), as the protocol's fits see them: the whole matrix's had left unsaid the examples measured on test tasks
+        // alone, which every method predicts as the average measured example. An extreme cell of a test task, which the
+        // scores read, is named from the whole matrix.
         var warnings = new List<OptionMessage>(split.Warnings);
-        warnings.AddRange(Fitting.MatrixWarnings(matrix, request.Source).Select(OptionMessage.Plain));
+        var train = matrix.SelectTasks(split.Split.TrainRows);
+        var fitWarnings = Fitting.MatrixWarnings(train, string.Create(CultureInfo.InvariantCulture, $"the {train.TaskCount} training tasks of {request.Source}"), fromFeatures: false, singleTask: train.TaskCount > 1);
+        warnings.AddRange(fitWarnings.Select(OptionMessage.Plain));
+        if (Core.Analysis.ExtremeCells.Find(train) is null && Fitting.ExtremeCellWarning(matrix, request.Source) is { } extreme)
+        {
+            warnings.Add(OptionMessage.Plain(extreme));
+        }
         if (options.Reveal == RevealStrategy.Active && options.ActiveCriterion == ActiveCriterion.Neighbours
             && methods.Select(m => m.Name).Where(n => n is not ("mf" or "example-mean")).ToList() is { Count: > 0 } biased)
         {

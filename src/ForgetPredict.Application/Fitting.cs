@@ -154,7 +154,7 @@ public sealed record FitResult(IForgettingModel Model, ForgettingMatrix Matrix, 
     public double RSquared => Provenance.RSquared ?? double.NaN;
 
     /// <summary>
-    /// What the caller should be told about the matrix the model was fitted on (<see cref="Fitting.MatrixWarnings"/>,
+    /// What the caller should be told about the matrix the model was fitted on (<see cref="Fitting.MatrixWarnings(ForgettingMatrix, string, bool)"/>,
     /// <see cref="Fitting.ModelWarnings"/>): cells thousands of times its typical magnitude, a single measured task, examples or
     /// tasks with no observed cell, and examples measured on too few tasks for the model's factors; then the task or example
     /// feature blocks left out of the fit because every column was constant over the training rows. Empty when there is
@@ -340,16 +340,20 @@ public static class Fitting
     /// <param name="matrix">The training matrix.</param>
     /// <param name="source">The matrix as the user names it, for the message.</param>
     /// <param name="fromFeatures">True when example features predict the examples with no observed cell.</param>
-    public static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures = false)
+    public static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures = false) =>
+        MatrixWarnings(matrix, source, fromFeatures, singleTask: true);
+
+    // The same, leaving out the single measured task when the caller has said it otherwise (evaluate's split: "only 1 task trains").
+    internal static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures, bool singleTask)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         var counts = matrix.MissingCount == 0 ? null : CellCounts.Of(matrix);
-        return [.. GeneralWarnings(matrix, source, counts), .. counts is null ? [] : MatrixWarningsOf(counts, matrix, source, fromFeatures)];
+        return [.. GeneralWarnings(matrix, source, counts, singleTask), .. counts is null ? [] : MatrixWarningsOf(counts, matrix, source, fromFeatures)];
     }
 
     // The warnings any matrix may get: extreme cells, and a single measured task (a model of one task starts a new task from
     // that task, and no interval can include how tasks differ: its std is the fit's residual noise alone).
-    private static List<string> GeneralWarnings(ForgettingMatrix matrix, string source, CellCounts? counts)
+    private static List<string> GeneralWarnings(ForgettingMatrix matrix, string source, CellCounts? counts, bool singleTask = true)
     {
         var warnings = new List<string>();
         if (ExtremeCellWarning(matrix, source) is { } extreme)
@@ -357,7 +361,7 @@ public static class Fitting
             warnings.Add(extreme);
         }
 
-        if (matrix.TaskCount - (counts?.EmptyTasks.Count ?? 0) == 1)
+        if (singleTask && matrix.TaskCount - (counts?.EmptyTasks.Count ?? 0) == 1)
         {
             warnings.Add($"{source} has a single measured task: a new task is predicted as that task, and its intervals cannot include how tasks differ from one another (one task shows none), so they are far too narrow for a new task. Measure more tasks before trusting them.");
         }

@@ -155,6 +155,30 @@ public sealed class EvaluatingTests : IDisposable
         Assert.Empty(fewer.Results[0].UnscoredRows);
     }
 
+    // QA: examples measured on the test tasks alone were predicted as the average measured example, and evaluate (reading
+    // the whole matrix's warnings, where they are measured) said nothing of it.
+    [Fact]
+    public void ExamplesNoTrainingTaskMeasured_AreNamedInAWarning()
+    {
+        var values = s_matrix.Values.ToArray();
+        for (var i = 0; i < s_matrix.TaskCount; i++)
+        {
+            if (i is not (1 or 4 or 9))
+            {
+                values[(i * s_matrix.ExampleCount) + 7] = float.NaN;
+                values[(i * s_matrix.ExampleCount) + 8] = float.NaN;
+            }
+        }
+
+        var holey = ForgettingMatrix.Create(values, s_matrix.TaskCount, s_matrix.ExampleCount, s_matrix.TaskIds, s_matrix.ExampleIds);
+
+        var report = Evaluating.Run(Request() with { Matrix = holey });
+
+        Assert.Equal($"2 of the 300 examples of the 11 training tasks of m.npy have no observed cell (first: '{s_matrix.ExampleIds[7]}', '{s_matrix.ExampleIds[8]}'): the model knows nothing of them: it predicts each as the average measured example, with intervals widened by how much the measured examples differ. Drop those columns, or measure them on some task.",
+            Assert.Single(report.Warnings).ToString());
+        Assert.Empty(Fitting.MatrixWarnings(holey, "m.npy"));
+    }
+
     [Fact]
     public void ADefaultMethodThatCannotBeFitted_IsLeftOutWithAWarning_ANamedOneFails()
     {
