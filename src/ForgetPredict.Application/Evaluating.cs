@@ -383,6 +383,11 @@ public static class Evaluating
             warnings.Add(OptionMessage.Plain($"the neighbours criterion chooses each cell from the values measured before it, so the revealed cells are not a sample of the row, and methods other than mf (the design's own model) can score worse with them than with no cell at all ({string.Join(", ", biased)} here). Compare those on random or v-optimal reveals."));
         }
 
+        if (ReferenceCostWarning(methods, train, split.Split.TestRows.Length, options.Seeds, known.Count) is { } slow)
+        {
+            warnings.Add(slow);
+        }
+
         if (options.Reveal == RevealStrategy.Active && options.Seeds > 1)
         {
             // A design chooses one set of cells per test task and split (it draws nothing), so every draw reveals the same.
@@ -422,6 +427,32 @@ public static class Evaluating
         var skipped = results.SelectMany(r => r.Skipped).DistinctBy(m => m.Name).Select(m =>
             OptionMessage.Plain($"{m.Name} was left out of the evaluation (it runs by default, and could not be fitted on the training tasks): {m.Reason}"));
         return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped, .. ShortRowWarnings(r.Matrix, results, plan.Options.Seeds)]);
+    }
+
+    /// <summary>Cell updates per method and run from which <see cref="ReferenceCostWarning"/> speaks: 2 x 10^11, about half an
+    /// hour of the reference methods' SGD at the development machine's 8-13 ns an update.</summary>
+    internal const double SlowReferenceUpdates = 2e11;
+
+    // The reference methods refit the reference stack's SGD (1,000 epochs over every training cell) for each test task, draw
+    // and k, single-threaded as Surprise does: on 85 x 141,816 cells a QA pass measured 1.6 hours a draw, with no word before.
+    // On charlm-b (32 training tasks, 76,800 cells, 15 test tasks) a draw takes 9.5-14.6 s: 8-13 ns a cell update.
+    internal static OptionMessage? ReferenceCostWarning(IReadOnlyList<IEvaluationMethod> methods, ForgettingMatrix train, int testTasks, int seeds, int ks)
+    {
+        var references = methods.Select(m => m.Name).Where(ReferenceMethods.Names.Contains).ToArray();
+        var updates = (double)train.ObservedCount * ReferenceMethods.Epochs * testTasks * seeds * ks;
+        if (references.Length == 0 || updates < SlowReferenceUpdates)
+        {
+            return null;
+        }
+
+        static string Duration(double seconds) => seconds < 3600
+            ? string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:N0} minutes")
+            : string.Create(CultureInfo.InvariantCulture, $"{seconds / 3600:N1} hours");
+        var power = (int)Math.Floor(Math.Log10(updates));
+        var count = string.Create(CultureInfo.InvariantCulture, $"{updates / Math.Pow(10, power):0.0} x 10^{power}");
+        var runs = string.Create(CultureInfo.InvariantCulture, $"{testTasks} test task{(testTasks == 1 ? "" : "s")} x {seeds} draw{(seeds == 1 ? "" : "s")}{(ks > 1 ? $" x {ks} values of k" : "")}");
+        return OptionMessage.Of(
+            $"{string.Join(", ", references)} refit the reference stack's SGD ({ReferenceMethods.Epochs:N0} epochs over the {train.ObservedCount:N0} training cells) for each of {runs}, single-threaded as Surprise does: {count} cell updates each, about {Duration(updates * 8e-9)} to {Duration(updates * 13e-9)} each at the 8-13 ns an update of a 2-core machine. To compare with the reference on a matrix this size, give {new OptionReference(EvaluateOptionNames.Seeds, "1")} and fewer test tasks.");
     }
 
     // The classification threshold (EvaluationOptions.Threshold) cuts the predictions of a binary matrix for F1, precision and

@@ -179,6 +179,28 @@ public sealed class EvaluatingTests : IDisposable
         Assert.Empty(Fitting.MatrixWarnings(holey, "m.npy"));
     }
 
+    // QA: the reference methods at the size of a real matrix ran 1.6 hours a draw without a word before.
+    [Fact]
+    public void TheReferenceMethods_OnALargeMatrix_AreWarnedOfWithTheirCost()
+    {
+        var large = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 40, Examples = 60_000, Seed = 3 }).Matrix;
+        var request = new EvaluateRequest
+        {
+            Matrix = large,
+            Source = "big.npy",
+            SplitBy = new SplitRequest { TestRows = [.. Enumerable.Range(0, 10)] },
+            Methods = ["mf", "ref-additive", "ref-mf"],
+            Options = new EvaluationOptions { Seeds = 20 },
+        };
+
+        var warning = Assert.Single(Evaluating.Plan(request).Warnings).ToString();
+
+        // 30 training tasks x 60,000 cells x 1,000 epochs x 10 test tasks x 20 draws = 3.6e11 updates: 48 minutes to 1.3 hours.
+        Assert.Equal("ref-additive, ref-mf refit the reference stack's SGD (1,000 epochs over the 1,800,000 training cells) for each of 10 test tasks x 20 draws, single-threaded as Surprise does: 3.6 x 10^11 cell updates each, about 48 minutes to 1.3 hours each at the 8-13 ns an update of a 2-core machine. To compare with the reference on a matrix this size, give EvaluationOptions.Seeds = 1 and fewer test tasks.", warning);
+        Assert.Empty(Evaluating.Plan(request with { Options = new EvaluationOptions { Seeds = 10 } }).Warnings);
+        Assert.Empty(Evaluating.Plan(request with { Methods = ["mf"] }).Warnings);
+    }
+
     [Fact]
     public void ADefaultMethodThatCannotBeFitted_IsLeftOutWithAWarning_ANamedOneFails()
     {

@@ -64,6 +64,9 @@ public static class ReferenceMethods
     /// <summary>The reference method names.</summary>
     public static IReadOnlyList<string> Names { get; } = ["ref-additive", "ref-knn", "ref-mf"];
 
+    /// <summary>The SGD epochs of every reference method, the published setting: each refit runs them over every training cell.</summary>
+    public const int Epochs = 1000;
+
     /// <summary>The reference method named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is not a reference method.</exception>
     public static IEvaluationMethod Create(string name)
@@ -79,10 +82,10 @@ public static class ReferenceMethods
     /// <exception cref="ArgumentException">The name is not a reference method.</exception>
     public static (SgdOptions Sgd, KnnOptions? Knn) OptionsOf(string name) => name switch
     {
-        "ref-additive" => (new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = 1000 }, null),
-        "ref-knn" => (new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = 1000 },
+        "ref-additive" => (new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = ReferenceMethods.Epochs }, null),
+        "ref-knn" => (new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = ReferenceMethods.Epochs },
             new KnnOptions { Neighbors = 40, Similarity = KnnSimilarity.Msd, Amplification = 1, Shrinkage = 0 }),
-        "ref-mf" => (new SgdOptions { Rank = 5, LearningRate = 0.005, Regularization = 0, Epochs = 1000, InitStd = 0.001 }, null),
+        "ref-mf" => (new SgdOptions { Rank = 5, LearningRate = 0.005, Regularization = 0, Epochs = ReferenceMethods.Epochs, InitStd = 0.001 }, null),
         _ => throw new ArgumentException($"Unknown reference method '{name}'{Suggestion.DidYouMean(name, Names)}; reference methods: {string.Join(", ", Names)}.", nameof(name)),
     };
 }
