@@ -39,7 +39,7 @@ build:
 
 demo:
 	@test -f src/ForgetPredict.Cli/bin/$(CONFIG)/net10.0/forgetpredict.dll || $(MAKE) --no-print-directory setup
-	$(CLI) demo
+	@$(CLI) demo
 
 # Reference tools for conformance tests and goldens (Debian packages). Installed only when missing.
 deps:

@@ -682,6 +682,17 @@ public class EvaluateCommandTests
             CliRunner.Unwrapped(output), StringComparison.Ordinal);
     }
 
+    // QA: a whole revealed_per_task was written 80, another run's 79.67: json and pandas read one as an integer, the other a float.
+    [Fact]
+    public void Evaluate_Json_WritesAWholeRevealedPerTaskAsAFloat()
+    {
+        var json = Path.Combine(RepoPaths.NewTempFolder(), "w.json");
+        var (code, _, error) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "1,5", "--methods", "additive", "--seeds", "1", "--known", "10", "--json", json);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("\"revealed_per_task\": 10.0,", File.ReadAllText(json), StringComparison.Ordinal);
+    }
+
     // evaluate --threshold is the classification threshold on a binary matrix's predictions (not predict's forgetting
     // threshold): 0 scores logits, which the default 0.5 refuses naming it; a matrix that is not binary refuses it.
     [Fact]

@@ -583,7 +583,7 @@ internal static class EvaluateCommand
             w.WriteString("active_criterion", Choices.Criterion.NameOf(r.Options.ActiveCriterion));
         }
         w.WriteString("reveal_rng", Choices.RevealRng.NameOf(r.Options.RevealRandom));
-        w.WriteNumber("revealed_per_task", r.RevealedPerRow);
+        JsonOut.Number(w, "revealed_per_task", r.RevealedPerRow);
         w.WriteBoolean("binary", r.Binary);
         w.WriteNumber("top_k", r.TopK);
         w.WriteStartArray("test_tasks");
