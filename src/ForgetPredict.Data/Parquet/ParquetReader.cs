@@ -789,12 +789,20 @@ public sealed class ParquetReader : IDisposable
     private ForgettingDataException Fail(string detail, string? column = null, string? location = null, Exception? inner = null) =>
         new(_sourceName, detail, 0, column, location, inner);
 
-    /// <summary>Where DELTA_* byte arrays read as ids go.</summary>
+    /// <summary>Where byte arrays read as ids go.</summary>
     private readonly ref struct IdSink(Utf8IdTable table, Span<int> destination)
     {
         public Utf8IdTable Table { get; } = table;
 
         public Span<int> Destination { get; } = destination;
+    }
+
+    /// <summary>Where dictionary strings read through the pool go.</summary>
+    private readonly ref struct PooledSink(Utf8StringPool pool, Span<string?> destination)
+    {
+        public Utf8StringPool Pool { get; } = pool;
+
+        public Span<string?> Destination { get; } = destination;
     }
 
     /// <summary>Decodes one column chunk: page headers, decompression, levels and values.</summary>
@@ -1261,27 +1269,8 @@ public sealed class ParquetReader : IDisposable
 
                 default:
                 {
-                    var position = 0;
-                    for (var i = 0; i < count; i++)
-                    {
-                        if (data.Length - position < 4)
-                        {
-                            throw Short(count);
-                        }
-
-                        var length = BinaryPrimitives.ReadInt32LittleEndian(data[position..]);
-                        position += 4;
-                        if (length < 0 || length > data.Length - position)
-                        {
-                            throw Fail(FormattableString.Invariant($"BYTE_ARRAY value {i} claims {length} bytes but {data.Length - position} remain in the page; the file is corrupt."));
-                        }
-
-                        destination[i] = TTarget.FromBytes(data.Slice(position, length));
-                        position += length;
-                    }
-
-                    Leftover(data.Length, position, count);
-                    return position;
+                    var target = destination[..count];
+                    return PlainByteArrays(data, count, ref target, static (ref Span<T> d, int i, ReadOnlySpan<byte> v) => d[i] = TTarget.FromBytes(v));
                 }
             }
         }
@@ -1289,39 +1278,28 @@ public sealed class ParquetReader : IDisposable
         // Dictionary strings come from the reader's pool, so equal entries share one instance across row groups.
         private readonly void DecodePooledStrings(ReadOnlySpan<byte> data, Span<string?> destination)
         {
-            var pool = _owner._stringPool ??= new Utf8StringPool();
-            var position = 0;
-            for (var i = 0; i < destination.Length; i++)
-            {
-                if (data.Length - position < 4)
-                {
-                    throw Short(destination.Length);
-                }
-
-                var length = BinaryPrimitives.ReadInt32LittleEndian(data[position..]);
-                position += 4;
-                if (length < 0 || length > data.Length - position)
-                {
-                    throw Fail(FormattableString.Invariant($"BYTE_ARRAY value {i} claims {length} bytes but {data.Length - position} remain in the page; the file is corrupt."));
-                }
-
-                destination[i] = pool.Get(data.Slice(position, length));
-                position += length;
-            }
-
-            Leftover(data.Length, position, destination.Length);
+            var sink = new PooledSink(_owner._stringPool ??= new Utf8StringPool(), destination);
+            PlainByteArrays(data, destination.Length, ref sink, static (ref PooledSink s, int i, ReadOnlySpan<byte> v) => s.Destination[i] = s.Pool.Get(v));
         }
 
         // PLAIN BYTE_ARRAY values (a data page, or a dictionary page's entries) as indices into the reader's id table.
         private readonly void DecodeIds(ReadOnlySpan<byte> data, Span<int> destination)
         {
-            var table = _owner._idTable!;
+            var sink = new IdSink(_owner._idTable!, destination);
+            PlainByteArrays(data, destination.Length, ref sink, static (ref IdSink s, int i, ReadOnlySpan<byte> v) => s.Destination[i] = s.Table.GetOrAdd(v));
+        }
+
+        // Walks count PLAIN BYTE_ARRAY values (each a 4-byte length and its bytes), every length checked against the bytes
+        // left in the page, handing each to action; returns the bytes read.
+        private readonly int PlainByteArrays<TState>(ReadOnlySpan<byte> data, int count, ref TState state, DeltaDecoder.ValueAction<TState> action)
+            where TState : allows ref struct
+        {
             var position = 0;
-            for (var i = 0; i < destination.Length; i++)
+            for (var i = 0; i < count; i++)
             {
                 if (data.Length - position < 4)
                 {
-                    throw Short(destination.Length);
+                    throw Short(count);
                 }
 
                 var length = BinaryPrimitives.ReadInt32LittleEndian(data[position..]);
@@ -1331,11 +1309,12 @@ public sealed class ParquetReader : IDisposable
                     throw Fail(FormattableString.Invariant($"BYTE_ARRAY value {i} claims {length} bytes but {data.Length - position} remain in the page; the file is corrupt."));
                 }
 
-                destination[i] = table.GetOrAdd(data.Slice(position, length));
+                action(ref state, i, data.Slice(position, length));
                 position += length;
             }
 
-            Leftover(data.Length, position, destination.Length);
+            Leftover(data.Length, position, count);
+            return position;
         }
 
         // PLAIN strings (DuckDB writes high-cardinality ids this way) also go through the pool while it pays: ids
