@@ -395,14 +395,15 @@ public sealed partial class FactorModel
                 WidenUnmeasured(w, covariance, start, std, variances: true);
             }
 
-            // Probit approximation of E[sigmoid(eta)] under eta ~ N(mean, var); std by the delta method.
+            // Probit approximation of E[sigmoid(eta)] under eta ~ N(mean, var); the std is sigmoid(eta)'s own under that
+            // normal (at most 0.5; the delta method p (1 - p) sqrt(var) it tends to for a small var had reached 10.99).
             for (var j = 0; j < mean.Length; j++)
             {
                 var variance = std.Length != 0 ? Math.Max(std[j], 0) : 0;
                 var prob = Sigmoid(mean[j] / Math.Sqrt(1 + (Math.PI * variance / 8)));
                 if (std.Length != 0)
                 {
-                    std[j] = prob * (1 - prob) * Math.Sqrt(variance);
+                    std[j] = LogitNormal.Std(mean[j], variance);
                 }
 
                 mean[j] = prob;
