@@ -76,6 +76,9 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
             throw new ArgumentException("Cannot fit an empty matrix.", nameof(matrix));
         }
 
+        // All ones or all zeros (a long table of the flips alone) has nothing to learn, as for every other method.
+        DataScale.ThrowIfConstant(matrix);
+
         // At most the matrix's smaller side of factors, as mf (the default rank 5 on 3 tasks was 5 factors).
         var options = _options.Rank > 0 ? _options with { Rank = FactorFits.SupportedRank(_options.Rank, matrix) } : _options;
         var biases = options.Biases || options.Rank == 0;
