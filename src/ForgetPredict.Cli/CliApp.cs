@@ -149,6 +149,7 @@ public static class CliApp
         [Core.Evaluation.EvaluationOptionNames.RevealRandom] = "--reveal-rng",
         [Core.Evaluation.EvaluationOptionNames.MaxThreads] = "--threads",
         [Core.Evaluation.EvaluationOptionNames.Threshold] = "--threshold",
+        [Core.Erasure.ForgettingThreshold.OptionName] = "--threshold",
         [EvaluateOptionNames.TestRows] = "--test-rows",
         [EvaluateOptionNames.TestTasks] = "--test-tasks",
         [EvaluateOptionNames.TestFraction] = "--test-fraction",

@@ -116,6 +116,7 @@ internal static class Problems
     public static OptionVocabulary Fields { get; } = new(new Dictionary<string, string>
     {
         [DataOptionNames.Format] = "format",
+        [Core.Erasure.ForgettingThreshold.OptionName] = "threshold",
         [DataOptionNames.Layout] = "layout",
         [DataOptionNames.Array] = "array",
         [DataOptionNames.MaxCells] = "the server's --max-matrix-mb, at 4 bytes a cell",

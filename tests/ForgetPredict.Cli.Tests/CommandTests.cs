@@ -330,6 +330,34 @@ public class CommandTests
         Assert.Contains("fitted logistic", output, StringComparison.Ordinal);
     }
 
+    // QA: predict --threshold on a logistic model was ignored but echoed ("beyond probability 0.9"), and the default's count,
+    // the sum of the probabilities, read "beyond probability 0.5".
+    [Fact]
+    public void Predict_BinaryModel_CountsTheSumOfTheProbabilities_AndRefusesAThreshold()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "b.npy");
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("synth", "--rows", "12", "--cols", "300", "--binary", "--out", path).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", path, "--method", "logistic", "--out", model).ExitCode);
+
+        var (code, output, error) = CliRunner.Run("predict", "--model", model);
+        Assert.True(code == 0, error);
+        Assert.Contains("examples (", output, StringComparison.Ordinal);
+        Assert.Contains("(the sum of the probabilities)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("beyond probability", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--threshold sets another", output, StringComparison.Ordinal);
+
+        var out09 = Path.Combine(dir, "p.csv");
+        (code, output, error) = CliRunner.Run("predict", "--model", model, "--threshold", "0.9", "--out", out09);
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, output);
+        Assert.StartsWith("error: --threshold 0.9 has no role for a binary (logistic) model", error, StringComparison.Ordinal);
+        Assert.Contains("Leave --threshold out", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(out09));
+    }
+
     [Fact]
     public void Demo_RunsOnTheBundledCharlmB()
     {

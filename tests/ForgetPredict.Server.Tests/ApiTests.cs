@@ -238,6 +238,16 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.Equal(0.5, ok.GetProperty("threshold").GetDouble());
     }
 
+    // QA: "threshold": 0.1 and 0.9 gave the same expectedForgotten for a logistic model (the sum of its probabilities).
+    [Fact]
+    public async Task Predict_BinaryModel_RefusesAThreshold_ItWouldNotUse()
+    {
+        await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{\"threshold\": 0.9}")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "0.9 has no role for a binary (logistic) model", "sum of those probabilities");
+        var ok = await (await _client.PostAsync("/v1/models/binary/predict", Http.Json("{}"))).JsonAsync();
+        Assert.Equal(ForgettingThreshold.BinaryRule, ok.GetProperty("thresholdRule").GetString());
+    }
+
     [Fact]
     public async Task Predict_SaysHowTheThresholdWasChosen_TheLibrarysDefaultUnlessGiven()
     {

@@ -26,7 +26,7 @@ internal static class PredictCommand
         var top = CommonOptions.Between("--top", 0, Core.Erasure.RowScanOptions.MaxTop, Core.Erasure.RowScanOptions.DefaultTop,
             string.Create(CultureInfo.InvariantCulture, $"Examples listed as most forgotten (each group lists its {Core.Erasure.RowScanOptions.DefaultTopPerGroup} most forgotten); at most {Core.Erasure.RowScanOptions.MaxTop:N0}."));
         var json = new Option<string?>("--json") { Description = "Write the summary as JSON: threshold, expected forgotten, groups with intervals and top examples, the top list, the new examples predicted from their features, the warnings printed." };
-        var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: the 90th percentile of the training tasks' forgetting, which 10% of their cells exceed; probability 0.5 for binary models)." };
+        var threshold = new Option<double?>("--threshold") { Description = "Forgetting above this counts as forgotten (default: the 90th percentile of the training tasks' forgetting, which 10% of their cells exceed). Refused for binary (logistic) models: their predictions are probabilities, and the expected count is their sum." };
         var exampleFeatures = FeatureOptions.Example();
         var exampleFeatureColumns = FeatureOptions.ExampleColumns();
         exampleFeatures.Description = "Features of upstream examples (the forms 'fit --example-features' took, keyed by example id; an embedding: the model's examples' rows first, then the new ones). Examples they list that the model has never measured (cold columns) are predicted from them, with wider intervals, and marked cold in --out. Repeatable.";
@@ -54,13 +54,23 @@ internal static class PredictCommand
                 return query;
             });
 
-            var result = Forecasting.Forecast(f.Task with
+            Forecast result;
+            try
             {
-                Threshold = parse.GetValue(threshold),
-                Top = parse.GetValue(top),
-                Detail = ForecastDetail.EveryExample,
-                TaskFeatures = f.TaskFeatures,
-            });
+                result = Forecasting.Forecast(f.Task with
+                {
+                    Threshold = parse.GetValue(threshold),
+                    Top = parse.GetValue(top),
+                    Detail = ForecastDetail.EveryExample,
+                    TaskFeatures = f.TaskFeatures,
+                });
+            }
+            catch (Core.OptionException e)
+            {
+                // The library's refusal of a setting (a --threshold for a binary model): a usage error, worded with the flags.
+                throw new CliException(CliApp.Flags.Describe(e), CliApp.UsageError);
+            }
+
             var report = result.Report!;
             var paths = parse.GetValue(exampleFeatures) ?? [];
             var cold = result.ColdExamples.Count == 0 ? null : NewExamples(result, paths);
@@ -251,8 +261,9 @@ internal static class PredictCommand
 
         var n = forecast.ExampleCount;
         var forgotten = forecast.ExpectedForgotten;
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {Charts.ExpectedCount(forgotten)} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) beyond {(forecast.PredictsProbability ? "probability" : "loss increase")} {forecast.Threshold:G3}"));
-        if (forecast.ThresholdRule != ForgettingThreshold.GivenRule)
+        // A binary model's count is the sum of its probabilities: no threshold takes part (ForgettingThreshold.Resolve).
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {Charts.ExpectedCount(forgotten)} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) {(forecast.PredictsProbability ? "(the sum of the probabilities)" : $"beyond loss increase {forecast.Threshold:G3}")}"));
+        if (!forecast.PredictsProbability && forecast.ThresholdRule != ForgettingThreshold.GivenRule)
         {
             console.WriteLine($"threshold: {forecast.ThresholdRule}; --threshold sets another.");
         }

@@ -8,9 +8,10 @@ namespace ForgetPredict.Core.Erasure;
 public sealed record ErasureOptions
 {
     /// <summary>
-    /// Forgetting above this counts as "forgotten": a loss increase for continuous models, a probability for logistic models.
-    /// Null: <see cref="FoldedTask.DefaultThreshold"/> (0: any increase; 0.5 for probabilities); forecasts pass the model's
-    /// informative default, <see cref="ForgettingThreshold.Default"/>.
+    /// Forgetting above this counts as "forgotten", a loss increase (continuous models). Null: <see cref="FoldedTask.DefaultThreshold"/>
+    /// (0: any increase); forecasts pass the model's informative default, <see cref="ForgettingThreshold.Default"/>. A
+    /// logistic task's predictions are already probabilities of being forgotten, summed for the expected count, so no
+    /// threshold takes part: only null or its default 0.5 are taken there (another is refused with an <see cref="OptionException"/>).
     /// </summary>
     public double? Threshold { get; init; }
 
@@ -141,6 +142,7 @@ public sealed class ErasureReport
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The groups cover {groups.ExampleCount} examples; the task has {n}. Build them from the model's example ids."), nameof(groups));
         }
 
+        ForgettingThreshold.CheckFor(task, o.Threshold);
         var threshold = o.Threshold ?? task.DefaultThreshold;
         var mean = new double[n];
         var std = new double[n];

@@ -43,9 +43,48 @@ public sealed record ForgettingThreshold(double Value, string Rule)
         return new ForgettingThreshold(value, GivenRule);
     }
 
-    /// <summary>The threshold given, or the model's <see cref="Default"/> when <paramref name="given"/> is null.</summary>
+    /// <summary>The option a threshold is given by (<see cref="ErasureOptions.Threshold"/>), as messages name it.</summary>
+    public const string OptionName = "ErasureOptions.Threshold";
+
+    /// <summary>The rule of a binary model's threshold: there is none to choose (see <see cref="Resolve"/>).</summary>
+    public const string BinaryRule = "none for a binary model: each prediction is the probability that the example is forgotten, and the expected number forgotten is their sum (0.5 only marks the histogram)";
+
+    /// <summary>
+    /// The threshold given, or the model's <see cref="Default"/> when <paramref name="given"/> is null. A binary (logistic)
+    /// model's predictions are already probabilities of being forgotten, and the expected number forgotten is their sum, so
+    /// no threshold takes part: one given for it is refused (0.5, its default, is taken as not given).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="given"/> is not finite.</exception>
-    public static ForgettingThreshold Resolve(IForgettingModel model, double? given) => given is { } value ? Given(value) : Default(model);
+    /// <exception cref="OptionException">A threshold other than 0.5 is given for a model that predicts probabilities.</exception>
+    public static ForgettingThreshold Resolve(IForgettingModel model, double? given)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (given is not { } value)
+        {
+            return Default(model);
+        }
+
+        var threshold = Given(value);
+        if (model.PredictsProbability)
+        {
+            return value == Default(model).Value ? Default(model) : throw NotForProbabilities(value);
+        }
+
+        return threshold;
+    }
+
+    // The report's and the scanner's check of their options: a probability task's threshold can only be its default, 0.5.
+    internal static void CheckFor(FoldedTask task, double? given)
+    {
+        if (task.PredictsProbability && given is { } value && value != task.DefaultThreshold)
+        {
+            throw NotForProbabilities(value);
+        }
+    }
+
+    /// <summary>Refuses a threshold given for a model that predicts probabilities (see <see cref="Resolve"/>): the one message.</summary>
+    internal static OptionException NotForProbabilities(double value) => new(OptionMessage.Of(
+        $"{new OptionReference(OptionName)} {value:G4} has no role for a binary (logistic) model: each example's prediction is already its probability of being forgotten, and the expected number forgotten is the sum of those probabilities. Leave {new OptionReference(OptionName)} out; to list the examples more likely than {value:G4} to be forgotten, keep the rows whose predicted value is above it."));
 
     /// <summary>
     /// The model's default threshold: probability 0.5 for binary models, else the <see cref="PastQuantile"/> quantile of the
@@ -61,7 +100,7 @@ public sealed record ForgettingThreshold(double Value, string Rule)
     {
         if (model.PredictsProbability)
         {
-            return new ForgettingThreshold(0.5, "the default for a binary model: probability 0.5");
+            return new ForgettingThreshold(0.5, BinaryRule);
         }
 
         // The average task's row: computed once per model and shared with the fold-in's scale check.

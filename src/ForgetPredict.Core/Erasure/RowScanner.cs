@@ -197,6 +197,7 @@ public sealed class RowScanner
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The task's row has {task.ExampleCount} examples; the scanner's model has {_model.ExampleCount}."), nameof(task));
         }
 
+        ForgettingThreshold.CheckFor(task, options.Threshold);
         var threshold = options.Threshold ?? task.DefaultThreshold;
         return _layout is not null && task.LinearGaussian is { } fold && ReferenceEquals(fold.Model, _model)
             ? ScanSingle(fold, _layout, threshold, options) ?? ScanDouble(task, threshold, options)

@@ -295,7 +295,7 @@ function render(r) {
     }
   }
   const about = el("p", "About ");
-  about.append(el("b", int(Math.round(r.expectedForgotten))), ` of ${int(r.exampleCount)} upstream examples (${pct(r.expectedForgotten / Math.max(r.exampleCount, 1))}) are expected to be forgotten (beyond ${threshold}).`);
+  about.append(el("b", int(Math.round(r.expectedForgotten))), ` of ${int(r.exampleCount)} upstream examples (${pct(r.expectedForgotten / Math.max(r.exampleCount, 1))}) are expected to be forgotten (${r.predictsProbability ? "the sum of their probabilities" : `beyond ${threshold}`}).`);
   findings.append(about);
   if (r.top.length > 0) {
     const t = r.top[0];
@@ -327,7 +327,7 @@ function render(r) {
     ? [String(e.rank), e.id, e.group || "-", amount(e.predicted), fmt(e.std), pct(e.probability)]
     : [String(e.rank), e.id, amount(e.predicted), fmt(e.std), pct(e.probability)], grouped ? [1, 2] : [1]));
   $("top-examples").tBodies[0].replaceChildren(...topRows);
-  $("footnote").textContent = `Forgetting is the increase of an example's loss after fine-tuning (positive: forgotten). Intervals cover the uncertainty of this task's parameters and the cell noise. Threshold for "forgotten": ${threshold} (${r.thresholdRule}). Model version ${r.version}.`;
+  $("footnote").textContent = `Forgetting is the increase of an example's loss after fine-tuning (positive: forgotten). Intervals cover the uncertainty of this task's parameters and the cell noise. ${r.predictsProbability ? "Each prediction is the probability that the example is forgotten, and the expected number forgotten is their sum (no threshold takes part)" : `Threshold for "forgotten": ${threshold} (${r.thresholdRule})`}. Model version ${r.version}.`;
   $("results").hidden = false;
 }
 

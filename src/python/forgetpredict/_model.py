@@ -230,7 +230,8 @@ class Model:
         model fitted with ``task_features``. ``group_by``: a column of the example metadata given to :func:`fit` (default:
         its only column; with several and no ``group_by``, no groups).
         ``threshold``: forgetting above it counts as forgotten (default: the engine's, the 90th percentile of the training
-        tasks' forgetting; ``Prediction.threshold_rule`` says which). ``top``: how many of the most forgotten examples the
+        tasks' forgetting; ``Prediction.threshold_rule`` says which); refused for a binary (logistic) model, whose
+        predictions are probabilities and whose expected count is their sum. ``top``: how many of the most forgotten examples the
         report (``repr(p)``) lists (0: none; default: the engine's). ``prior``: the fold-in prior, ``"empirical"`` (the
         training tasks' distribution) or ``"ridge"`` (the fit's own penalty: what refitting with the new row gives); default:
         the engine's. ``task_name``: the new task's id, its row in ``task_features`` (when they list several tasks).

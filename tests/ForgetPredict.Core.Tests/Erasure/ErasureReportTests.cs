@@ -185,6 +185,33 @@ public class ErasureReportTests
         Assert.Same(model.ExampleIds, model.FoldIn([0], [0.1]).ExampleIds);
     }
 
+    // QA: a threshold given for a logistic model was ignored (the expected count is the sum of the probabilities) but echoed
+    // as if used ("beyond probability 0.9"): it is refused, by the report, the scanner and the forecast's resolution alike.
+    [Theory]
+    [InlineData(0.9)]
+    [InlineData(0.1)]
+    public void Logistic_AGivenThreshold_IsRefused_NotIgnored(double threshold)
+    {
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 20, Examples = 200, Binary = true, Seed = 3 });
+        var model = new LogisticFitter().Fit(binary.Matrix);
+        var task = model.FoldIn([0, 1, 2], [1, 0, 1]);
+        var report = Assert.Throws<OptionException>(() => ErasureReport.Create(task, model.ExampleIds, null, new ErasureOptions { Threshold = threshold }));
+        var scan = Assert.Throws<OptionException>(() => new RowScanner(model).Scan(task, new RowScanOptions { Threshold = threshold }));
+        var resolve = Assert.Throws<OptionException>(() => ForgettingThreshold.Resolve(model, threshold));
+        Assert.Equal(report.Message, scan.Message);
+        Assert.Equal(report.Message, resolve.Message);
+        Assert.Contains("has no role for a binary (logistic) model", report.Message, StringComparison.Ordinal);
+        Assert.Contains("sum of those probabilities", report.Message, StringComparison.Ordinal);
+        Assert.Equal([ForgettingThreshold.OptionName], report.Options.Select(o => o.Name).Distinct());
+
+        // The default, 0.5, given or not, is the one threshold a binary report takes; continuous models take any.
+        Assert.Same(ForgettingThreshold.Default(model), ForgettingThreshold.Resolve(model, 0.5));
+        Assert.Equal(ForgettingThreshold.BinaryRule, ForgettingThreshold.Resolve(model, null).Rule);
+        Assert.Equal(0.5, ErasureReport.Create(task, model.ExampleIds, null, new ErasureOptions { Threshold = 0.5 }).Threshold);
+        var additive = new AdditiveFitter().Fit(binary.Matrix);
+        Assert.Equal(threshold, ForgettingThreshold.Resolve(additive, threshold).Value);
+    }
+
     [Fact]
     public void Logistic_ProbabilitiesAreThePredictionsAndThresholdIsOneHalf()
     {
