@@ -556,9 +556,12 @@ public static class Forecasting
     private static void CheckCells(IForgettingModel model, ObservedCells cells, string cellsSource)
     {
         FoldedTask.ValidateKnown(cells.Examples, cells.Values, model.ExampleCount);
-        if (model.PredictsProbability && cells.Values.Any(v => v is not (0 or 1)))
+        if (model.PredictsProbability && Array.FindIndex(cells.Values, v => v is not (0 or 1)) is var bad and >= 0)
         {
-            throw new ArgumentException($"{cellsSource}: the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten).", nameof(cells));
+            // The cell named where it was read (file, line, column), with its example and the fix.
+            var detail = string.Create(CultureInfo.InvariantCulture,
+                $"example '{model.ExampleIds[cells.Examples[bad]]}' has value {cells.Values[bad]:G6}, but the model is binary (logistic), so measured cells must be 0 or 1 (1 = forgotten): threshold the measurements first (1 where the example was forgotten), or predict with a model fitted by 'mf' or 'additive' for continuous forgetting.");
+            throw (Exception?)cells.AtCell(bad, detail) ?? new ArgumentException($"{cellsSource}: {detail}", nameof(cells));
         }
 
         CheckScale(model, cells, cellsSource);

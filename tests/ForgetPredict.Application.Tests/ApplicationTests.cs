@@ -167,6 +167,23 @@ public sealed class ApplicationTests : IDisposable
         Assert.Contains("measured cells must be 0 or 1", error.Message, StringComparison.Ordinal);
     }
 
+    // QA: "the model is binary (logistic), so measured cells must be 0 or 1" named neither the row nor the example.
+    [Fact]
+    public void Forecast_ANonBinaryCellReadFromAFile_IsNamedByItsLineAndExample()
+    {
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 200, Binary = true, Seed = 3, KeepSignal = false }).Matrix;
+        var model = ModelCatalog.CreateFitter("logistic", new ModelSettings { Rank = 2 }).Fit(binary);
+        var path = Path.Combine(ForgetPredict.Testing.RepoPaths.NewTempFolder(), "obs_frac.csv");
+        var ids = model.ExampleIds;
+        File.WriteAllText(path, $"example,value\n{ids[3]},1\n{ids[7]},0.7\n{ids[9]},False\n");
+        var cells = ObservedCells.Read(path, model.ExampleIds, new ExampleMatching(false, "pass --by-index"));
+
+        var error = Assert.Throws<ForgettingDataException>(() => Forecasting.Forecast(new ForecastRequest { Model = model, Cells = cells, CellsSource = path }));
+
+        Assert.StartsWith($"{path}:3: column 'value': example '{ids[7]}' has value 0.7, but the model is binary (logistic), so measured cells must be 0 or 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("threshold the measurements first", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Replay_BudgetAboveTheCandidates_SaysSo()
     {
@@ -1276,7 +1293,9 @@ public sealed class ApplicationTests : IDisposable
             Assert.Single(Fitting.ModelWarnings(new LowRankFitter(new LowRankOptions { Rank = 3 }).FitLowRank(oneComplete), oneComplete, "z.npy")), StringComparison.Ordinal);
 
         // A logistic model's penalty is fixed: no word of it, and its additive counterpart is logistic-additive.
-        var binary = ForgettingMatrix.Create([.. three.Values.ToArray().Select(v => float.IsNaN(v) ? v : v > 0.3f ? 1f : 0f)], three.TaskCount, three.ExampleCount, three.TaskIds, three.ExampleIds);
+        // Cut at the observed cells' median: a fixed 0.3 had cut none, and a constant matrix is refused by the logistic fits too.
+        var cut = three.Values.ToArray().Where(v => !float.IsNaN(v)).Order().ElementAt(three.Values.ToArray().Count(v => !float.IsNaN(v)) / 2);
+        var binary = ForgettingMatrix.Create([.. three.Values.ToArray().Select(v => float.IsNaN(v) ? v : v > cut ? 1f : 0f)], three.TaskCount, three.ExampleCount, three.TaskIds, three.ExampleIds);
         var logistic = Assert.Single(Fitting.ModelWarnings(new LogisticFitter(new LogisticOptions { Rank = 3 }).Fit(binary), binary, "z.npy"));
         Assert.Equal("600 of the 600 measured examples of z.npy were measured on no more tasks than the 4 parameters logistic rank 3 fits for each (the median example on 3): their factors cannot be learned from their own cells. Rank 1 or lower suits this matrix.", logistic);
 

@@ -93,6 +93,11 @@ internal sealed class ForecastOptions
             TaskFeatures = features,
             NewExamples = fresh,
         };
+        foreach (var read in cells.Warnings)
+        {
+            warnings.WriteLine($"warning: {read}");
+        }
+
         if (featureWarning is not null)
         {
             warnings.WriteLine($"warning: {featureWarning}");

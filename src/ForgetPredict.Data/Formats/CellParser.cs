@@ -81,6 +81,20 @@ internal static class CellParser
         return !float.IsNaN(value);
     }
 
+    /// <summary>The same rule for a cell already read as text (a measured cell of <c>--observed</c>): 1 or 0, or false.</summary>
+    public static bool TryParseBoolean(string text, out double value)
+    {
+        value = double.NaN;
+        Span<byte> utf8 = stackalloc byte[32];
+        if (text.Length > 8 || !System.Text.Encoding.UTF8.TryGetBytes(text, utf8, out var length) || !TryParseBoolean(utf8[..length], out var flag))
+        {
+            return false;
+        }
+
+        value = flag;
+        return true;
+    }
+
     /// <summary>The fast path: plain decimal text whose float32 value the Clinger fast path computes exactly.</summary>
     public static bool TryParseFast(ReadOnlySpan<byte> s, out float value)
     {

@@ -11,6 +11,38 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 {
     private const int ShownUnknown = 5;
 
+    // Where each cell was read (a text file's line, a Parquet row, a JSON entry or record), for messages about one cell;
+    // empty for cells built in code.
+    private long[] _lines = [];
+    private string _source = string.Empty;
+    private string _unit = "line";
+    private string _valueColumn = "value";
+
+    /// <summary>
+    /// What the reader saw that may not be what was meant, each a sentence naming the file and the fix: a <c>task</c> column
+    /// holding several tasks (their cells are folded in as one task). Empty when nothing was seen.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; private init; } = [];
+
+    /// <summary>
+    /// An exception about cell <paramref name="cell"/> (an index into <see cref="Examples"/>) naming where it was read: the
+    /// source, its line (a Parquet table's row, a JSON entry) and the value column, then <paramref name="detail"/>; null for
+    /// cells built in code, which have no such place.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cell"/> is not a cell's index.</exception>
+    public ForgettingDataException? AtCell(int cell, string detail)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cell);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cell, Examples.Length);
+        return _lines.Length == Examples.Length ? Located(_source, _unit, detail, _lines[cell], _valueColumn) : null;
+    }
+
+    // A line number where the cells are a text file's lines; a Parquet table's row, or an entry or record of a JSON document
+    // (one line, perhaps), is named by its number instead ("row 1", not line 1).
+    private static ForgettingDataException Located(string source, string unit, string detail, long line, string column) => unit is "line"
+        ? new ForgettingDataException(source, detail, line, column)
+        : new ForgettingDataException(source, detail, 0, column, location: string.Create(CultureInfo.InvariantCulture, $"{unit} {line}"));
+
     /// <summary>No known cells (a task-agnostic prediction).</summary>
     public static ObservedCells None { get; } = new([], []);
 
@@ -68,7 +100,13 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
         RefuseCellAsHeader(path, header, names, named, exampleIds);
         var (exampleColumn, valueColumn) = Columns(path, header, names, csv.RecordLine);
-        return Resolve(path, Rows(), exampleIds, "line", TableColumns.PandasName(header[exampleColumn], exampleColumn), TableColumns.PandasName(header[valueColumn], valueColumn));
+        // A long table's task column beside them: cells of several tasks would be folded in as one new task.
+        var taskColumn = TableColumns.IndexOf(header, "task");
+        taskColumn = taskColumn == exampleColumn || taskColumn == valueColumn ? -1 : taskColumn;
+        var tasks = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var cells = Resolve(path, Rows(), exampleIds, "line", TableColumns.PandasName(header[exampleColumn], exampleColumn), TableColumns.PandasName(header[valueColumn], valueColumn));
+        return tasks.Count <= 1 ? cells : cells with { Warnings = [SeveralTasks(path, tasks)] };
 
         IEnumerable<(string Id, string Value, long Line)> Rows()
         {
@@ -79,9 +117,24 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                     throw new ForgettingDataException(path, $"row has {record.Count} fields but the header has {header.Count}.", csv.RecordLine);
                 }
 
+                if (taskColumn >= 0 && record[taskColumn].Trim().Length > 0 && seen.Add(record[taskColumn]))
+                {
+                    tasks.Add(record[taskColumn]);
+                }
+
                 yield return (record[exampleColumn], record[valueColumn], csv.RecordLine);
             }
         }
+    }
+
+    // The warning of a task column naming several tasks: the cells are one new task's, so this is most likely a long table
+    // of several tasks' cells given whole.
+    private static string SeveralTasks(string path, List<string> tasks)
+    {
+        const int Shown = 5;
+        var shown = string.Join(", ", tasks.Take(Shown).Select(Echo.Quote)) + (tasks.Count > Shown ? string.Create(CultureInfo.InvariantCulture, $" and {tasks.Count - Shown:N0} more") : string.Empty);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{path}: column 'task' holds {tasks.Count:N0} tasks ({shown}), and their cells were folded in as one new task. Keep one task's rows (pandas: df[df.task == {Echo.Quote(tasks[0])}].to_csv(..., index=False)), or predict each task from its own file.");
     }
 
     private static ObservedCells ReadJson(string path, ExampleReferences exampleIds, (string Example, string Value) names)
@@ -321,11 +374,8 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var values = new List<double>();
         var firstLine = new Dictionary<int, long>();
         var unknown = new List<(string Id, long Line)>();
-        // A line number where the cells are a text file's lines; a Parquet table's row, or an entry or record of a JSON document
-        // (one line, perhaps), is named by its number instead ("row 1", not line 1).
-        ForgettingDataException At(string detail, long line, string column) => unit is "line"
-            ? new ForgettingDataException(source, detail, line, column)
-            : new ForgettingDataException(source, detail, 0, column, location: string.Create(CultureInfo.InvariantCulture, $"{unit} {line}"));
+        var lines = new List<long>();
+        ForgettingDataException At(string detail, long line, string column) => Located(source, unit, detail, line, column);
         foreach (var (rawId, text, line) in rows)
         {
             // Ids match exactly, as the matrix's do (' abc' and 'abc' are two examples); spaces around an id ("5, 0.1")
@@ -361,6 +411,12 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                 (parsed, value) = (true, double.PositiveInfinity);
             }
 
+            // True/False (pandas' booleans), true/false and TRUE/FALSE are 1 and 0, as the matrix readers take them.
+            if (!parsed && CellParser.TryParseBoolean(text, out var flag))
+            {
+                (parsed, value) = (true, flag);
+            }
+
             if (!parsed)
             {
                 throw At(text.Trim().ToUpperInvariant() is "NA" or "NAN" or "N/A" or "NULL" or "NONE" or "<NA>"
@@ -380,6 +436,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
             examples.Add(index);
             values.Add(value);
+            lines.Add(line);
         }
 
         if (unknown.Count > 0)
@@ -387,6 +444,6 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             throw At($"{exampleIds.DescribeUnknown([.. unknown.Select(u => u.Id)])}.", unknown[0].Line, exampleColumn);
         }
 
-        return new ObservedCells([.. examples], [.. values]);
+        return new ObservedCells([.. examples], [.. values]) { _lines = [.. lines], _source = source, _unit = unit, _valueColumn = valueColumn };
     }
 }
