@@ -369,23 +369,8 @@ public static class ParquetMatrixFormat
         }
     }
 
-    private static void ForEachRowGroup(ParquetReader reader, int taskColumn, int exampleColumn, string?[] taskText, string?[] exampleText, Action<int, long, int> body)
-    {
-        long offset = 0;
-        for (var g = 0; g < reader.RowGroupCount; g++)
-        {
-            var rows = (int)reader.GetRowGroupRowCount(g);
-            reader.ReadStrings(taskColumn, g, taskText.AsSpan(0, rows));
-            reader.ReadStrings(exampleColumn, g, exampleText.AsSpan(0, rows));
-            body(g, offset, rows);
-            offset += rows;
-        }
-    }
-
-    private static string Id(ParquetReader reader, string? id, int column, int rowGroup, long row) =>
-        string.IsNullOrEmpty(id)
-            ? throw new ForgettingDataException(reader.SourceName, "an id is null or empty; every row needs a task and an example id.", row + 1, reader.Columns[column].Name, string.Create(CultureInfo.InvariantCulture, $"row group {rowGroup}"))
-            : id;
+    private static ForgettingDataException EmptyId(ParquetReader reader, int column, int rowGroup, long row) =>
+        new(reader.SourceName, "an id is null or empty; every row needs a task and an example id.", row + 1, reader.Columns[column].Name, string.Create(CultureInfo.InvariantCulture, $"row group {rowGroup}"));
 
     // Error path only: find the first row of the repeated pair to name both rows.
     private static ForgettingDataException Duplicate(ParquetReader reader, LongIds tasks, LongIds examples, int task, int example, long row)
@@ -481,9 +466,9 @@ public static class ParquetMatrixFormat
         /// <summary>Checks row <paramref name="row"/>'s id (refusing null or empty) and notes its first appearance.</summary>
         public void Add(int id, int rowGroup, long row)
         {
-            if (id < 0 || _table[id].Length == 0)
+            if (id < 0)
             {
-                Id(reader, id < 0 ? null : string.Empty, column, rowGroup, row);
+                throw EmptyId(reader, column, rowGroup, row);
             }
 
             if (id >= _positions.Length)
@@ -493,6 +478,12 @@ public static class ParquetMatrixFormat
 
             if (_positions[id] == 0)
             {
+                // An empty id is refused on its first row, as every row is read in order: checking it once per value suffices.
+                if (_table[id].Length == 0)
+                {
+                    throw EmptyId(reader, column, rowGroup, row);
+                }
+
                 Ids.Add(_table[id]);
                 _positions[id] = Ids.Count;
             }

@@ -153,6 +153,25 @@ public class ParquetLongIdsTests
     }
 
     [Fact]
+    public void Read_LongFileWithAnEmptyIdInALaterRowGroup_NamesItsFirstRow()
+    {
+        // An empty id is checked once per distinct value, on its first row: the row named is that first one.
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "empty-id.parquet");
+        using (var writer = ParquetWriter.Create(File.Create(path), [new("task", ParquetValueType.String), new("example", ParquetValueType.String), new("value", ParquetValueType.Float)], new ParquetWriteOptions { RowGroupRowCount = 3 }))
+        {
+            writer.WriteRowGroup([ParquetColumnData.FromStrings(new string?[] { "a", "a", "b" }), ParquetColumnData.FromStrings(new string?[] { "x", "y", "x" }), ParquetColumnData.FromFloats(new[] { 1f, 2f, 3f })]);
+            writer.WriteRowGroup([ParquetColumnData.FromStrings(new string?[] { "b", "c", "c" }), ParquetColumnData.FromStrings(new string?[] { "", "x", "" }), ParquetColumnData.FromFloats(new[] { 4f, 5f, 6f })]);
+            writer.Complete();
+        }
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path));
+        Assert.Contains("an id is null or empty", e.Message, StringComparison.Ordinal);
+        Assert.Equal(4, e.Line);
+        Assert.Equal("example", e.Column);
+        Assert.Equal("row group 1", e.Location);
+    }
+
+    [Fact]
     public void Read_LongFileWithNullableIntegerIdsAndAPlainRepeat_NamesBothRowsOfTheRepeatedCell()
     {
         // Integer ids (nullable INT64, no nulls) go through the table as their text; a repeated cell names both rows.
