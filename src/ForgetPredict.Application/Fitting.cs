@@ -399,26 +399,8 @@ public static class Fitting
     {
         public static CellCounts Of(ForgettingMatrix matrix)
         {
-            var cells = new int[matrix.ExampleCount];
-            var emptyTasks = new List<int>();
-            for (var i = 0; i < matrix.TaskCount; i++)
-            {
-                var row = matrix.Row(i);
-                var any = false;
-                for (var j = 0; j < row.Length; j++)
-                {
-                    var observed = !float.IsNaN(row[j]);
-                    cells[j] += observed ? 1 : 0;
-                    any |= observed;
-                }
-
-                if (!any)
-                {
-                    emptyTasks.Add(i);
-                }
-            }
-
-            return new CellCounts(cells, emptyTasks);
+            var (perTask, perExample) = Core.Analysis.MatrixSummary.ObservedCounts(matrix);
+            return new CellCounts(perExample, [.. Enumerable.Range(0, perTask.Length).Where(i => perTask[i] == 0)]);
         }
     }
 

@@ -199,6 +199,28 @@ public sealed class MatrixSummary
         return result;
     }
 
+    /// <summary>How many cells of each task (row) and of each example (column) are observed (not NaN).</summary>
+    public static (int[] PerTask, int[] PerExample) ObservedCounts(ForgettingMatrix matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        var perTask = new int[matrix.TaskCount];
+        var perExample = new int[matrix.ExampleCount];
+        for (var i = 0; i < matrix.TaskCount; i++)
+        {
+            var row = matrix.Row(i);
+            for (var j = 0; j < row.Length; j++)
+            {
+                if (!float.IsNaN(row[j]))
+                {
+                    perExample[j]++;
+                    perTask[i]++;
+                }
+            }
+        }
+
+        return (perTask, perExample);
+    }
+
     /// <summary>Mean of each column's observed cells (NaN for an empty column).</summary>
     public static double[] MeanColumns(ForgettingMatrix matrix)
     {

@@ -308,21 +308,7 @@ public static class Spectrum
     // Per rank r = 1..ranks, the share of the observed cells whose example or task is measured on at most r cells.
     private static double[] Interpolated(ForgettingMatrix matrix, int ranks)
     {
-        var perExample = new int[matrix.ExampleCount];
-        var perTask = new int[matrix.TaskCount];
-        for (var i = 0; i < matrix.TaskCount; i++)
-        {
-            var row = matrix.Row(i);
-            for (var j = 0; j < row.Length; j++)
-            {
-                if (!float.IsNaN(row[j]))
-                {
-                    perExample[j]++;
-                    perTask[i]++;
-                }
-            }
-        }
-
+        var (perTask, perExample) = MatrixSummary.ObservedCounts(matrix);
         // A cell is interpolated from the rank of its less measured side on.
         var from = new long[ranks + 1];
         for (var i = 0; i < matrix.TaskCount; i++)

@@ -1007,7 +1007,7 @@ public static class Protocol
             {
                 var cells = truths.Cells(s, t).Length;
                 count += cells > 0 && cells <= topK ? 1 : 0;
-                if (cells == 0 && Measured(matrix.Row(test[t])))
+                if (cells == 0 && Numerics.ValueScan.Scan(matrix.Row(test[t])).MissingCount < matrix.ExampleCount)
                 {
                     unscored.Add(test[t]);
                     pairs++;
@@ -1016,19 +1016,6 @@ public static class Protocol
         }
 
         return (count, [.. unscored], pairs);
-    }
-
-    private static bool Measured(ReadOnlySpan<float> row)
-    {
-        foreach (var v in row)
-        {
-            if (!float.IsNaN(v))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     // Two or more cells, all predicted alike.
@@ -1102,6 +1089,11 @@ public static class Protocol
         /// and predicted by every external.</summary>
         public int[] Cells(int seed, int t)
         {
+            if (_truths is not null && _truths.TryGetValue((seed, t), out var cached))
+            {
+                return cached.Cells;
+            }
+
             var revealed = new HashSet<int>(reveals[seed][t]);
             var row = matrix.Row(test[t]);
             var cells = new List<int>(row.Length);
