@@ -54,9 +54,14 @@ public sealed record FitRequest
 /// null: a query's columns of these names are never read as features.</param>
 /// <param name="TaskFeatureFiles">The names of the task feature files the fit was given (<see cref="FeatureFiles"/>), whether or not its
 /// prior uses them, or null when not recorded (an older model file): the names a query's parts may have.</param>
+/// <param name="BinaryMatrix">True when the training matrix was 0/1 (1 = forgotten, <see cref="ForgettingMatrix.IsBinary"/>): a
+/// Gaussian model of it predicts values on that scale, not probabilities (<see cref="Fitting.ContinuousModelOfBinaryMatrix"/>).</param>
 public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null, string? Tuning = null,
-    bool TaskFeaturesUnused = false, IReadOnlyList<string>? TaskFeatureIdColumns = null, IReadOnlyList<string>? TaskFeatureFiles = null)
+    bool TaskFeaturesUnused = false, IReadOnlyList<string>? TaskFeatureIdColumns = null, IReadOnlyList<string>? TaskFeatureFiles = null, bool BinaryMatrix = false)
 {
+    private const string MatrixValuesKey = "matrix-values";
+    private const string BinaryValue = "0/1";
+
     private const string TaskFeatureFilesKey = "task-features-files";
 
     /// <summary>
@@ -87,7 +92,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
     /// <summary>The model file metadata key of <see cref="ExamplesSha256"/>.</summary>
     public const string ExamplesSha256Key = "examples-sha256";
 
-    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>, <c>tuning</c>, <c>task-features</c>, <c>task-features-id-columns</c>, <c>task-features-files</c>).</summary>
+    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>, <c>tuning</c>, <c>task-features</c>, <c>task-features-id-columns</c>, <c>task-features-files</c>, <c>matrix-values</c>).</summary>
     public IReadOnlyDictionary<string, string> ToMetadata()
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -100,6 +105,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         Add(TaskFeaturesKey, TaskFeaturesUnused ? UnusedValue : null);
         Add(TaskFeatureIdColumnsKey, TaskFeatureIdColumns is { Count: > 0 } columns ? System.Text.Json.JsonSerializer.Serialize(columns) : null);
         Add(TaskFeatureFilesKey, TaskFeatureFiles is { Count: > 0 } files ? System.Text.Json.JsonSerializer.Serialize(files) : null);
+        Add(MatrixValuesKey, BinaryMatrix ? BinaryValue : null);
         return metadata;
 
         void Add(string key, string? value)
@@ -120,7 +126,8 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         DateTimeOffset? uploaded = metadata.TryGetValue(UploadedKey, out var stamp) && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var when)
             ? when : null;
         return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key), metadata.GetValueOrDefault(TuningKey),
-            metadata.GetValueOrDefault(TaskFeaturesKey) == UnusedValue, IdColumns(metadata.GetValueOrDefault(TaskFeatureIdColumnsKey)), IdColumns(metadata.GetValueOrDefault(TaskFeatureFilesKey)));
+            metadata.GetValueOrDefault(TaskFeaturesKey) == UnusedValue, IdColumns(metadata.GetValueOrDefault(TaskFeatureIdColumnsKey)), IdColumns(metadata.GetValueOrDefault(TaskFeatureFilesKey)),
+            metadata.GetValueOrDefault(MatrixValuesKey) == BinaryValue);
     }
 
     // A JSON array of names (id columns, files), as ToMetadata writes it; anything else (an older file has none) is null.
@@ -317,7 +324,7 @@ public static class Fitting
         var r2 = GoodnessOfFit.TrainingRSquared(final, request.Matrix, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }, request.TaskFeatures?.IdColumns,
-            request.TaskFeatures is { } given ? FitProvenance.FeatureFiles(given) : null), elapsed)
+            request.TaskFeatures is { } given ? FitProvenance.FeatureFiles(given) : null, request.Matrix.IsBinary), elapsed)
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,
@@ -382,16 +389,34 @@ public static class Fitting
             $"{e.Count:N0} cell{(e.Count == 1 ? " of " + source + " is" : "s of " + source + " are")} more than {e.Ratio:N0} times its typical magnitude (the median |value| of its non-zero cells, {e.Typical:G3}); the largest is {e.Value:G6} (task '{matrix.TaskIds[e.Task]}', example '{matrix.ExampleIds[e.Example]}'). Least-squares fits follow such cells at the cost of every other prediction: check {(e.Count == 1 ? "it" : "them")} (a unit, overflow or parsing error?), or set {(e.Count == 1 ? "it" : "them")} to NaN to leave {(e.Count == 1 ? "it" : "them")} out.");
     }
 
-    // Every warning of a fit: the general ones, and both kinds of warning on missing cells from one pass over the matrix.
+    // Every warning of a fit: a Gaussian model of a 0/1 matrix, the general ones, and both kinds of warning on missing cells
+    // from one pass over the matrix.
     private static List<string> Warnings(IForgettingModel model, ForgettingMatrix matrix, string source, bool fromFeatures)
     {
+        List<string> binary = matrix.IsBinary && ContinuousModelOfBinaryMatrix(model, source) is { } said ? [said] : [];
         if (matrix.MissingCount == 0)
         {
-            return GeneralWarnings(matrix, source, null);
+            return [.. binary, .. GeneralWarnings(matrix, source, null)];
         }
 
         var counts = CellCounts.Of(matrix);
-        return [.. GeneralWarnings(matrix, source, counts), .. MatrixWarningsOf(counts, matrix, source, fromFeatures), .. ModelWarningsOf(counts, model, matrix, source)];
+        return [.. binary, .. GeneralWarnings(matrix, source, counts), .. MatrixWarningsOf(counts, matrix, source, fromFeatures), .. ModelWarningsOf(counts, model, matrix, source)];
+    }
+
+    /// <summary>
+    /// The warning for a model that treats the 0/1 matrix it was fitted on (<paramref name="source"/>, 1 = forgotten) as
+    /// continuous values, or null for a model that predicts probabilities (logistic): its predictions estimate the chance of
+    /// forgetting but are not probabilities (they can fall below 0 or above 1), and a threshold is on the matrix's 0/1 scale,
+    /// not a loss increase. What <c>fit</c> says of such a fit, and a forecast with its model
+    /// (<see cref="TaskRequest.BinaryMatrixWarning"/>).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="source">The training matrix as the user names it, for the message.</param>
+    public static string? ContinuousModelOfBinaryMatrix(IForgettingModel model, string source)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.PredictsProbability ? null
+            : $"{source} is a 0/1 matrix (1 = forgotten), and {ModelCatalog.NameOf(model.Method)} models its cells as continuous values: its predictions estimate the chance of forgetting but are not probabilities (they can fall below 0 or above 1), and its threshold for \"forgotten\" is on the matrix's 0/1 scale, not a loss increase. For probabilities of forgetting, fit method 'logistic' (or 'logistic-additive') instead.";
     }
 
     // Each example's observed cells and the tasks with none.

@@ -48,6 +48,20 @@ public abstract record TaskRequest
     /// </summary>
     public TaskFeatureQuery? TaskFeatures { get; init; }
 
+    /// <summary>
+    /// True when the model was fitted on a 0/1 matrix (<see cref="FitProvenance.BinaryMatrix"/>, read from its file): a Gaussian
+    /// model of it predicts values on that scale, not probabilities, and a threshold is not a loss increase.
+    /// </summary>
+    public bool BinaryMatrix { get; init; }
+
+    /// <summary>
+    /// The warning when <see cref="BinaryMatrix"/> and the model does not predict probabilities
+    /// (<see cref="Fitting.ContinuousModelOfBinaryMatrix"/>, naming the model's training matrix), or null.
+    /// </summary>
+    /// <param name="modelName">The model as the user names it (a file, a stored model's name), for the message.</param>
+    public string? BinaryMatrixWarning(string modelName) =>
+        BinaryMatrix ? Fitting.ContinuousModelOfBinaryMatrix(Model, $"the training matrix of {modelName}") : null;
+
     /// <summary>The warning when the task's measured cells look measured in other units than the model's matrix, or null (<see cref="Forecasting.ScaleWarning"/>).</summary>
     /// <exception cref="ArgumentException">The cells are refused as <see cref="FoldIn"/> refuses them.</exception>
     public string? ScaleWarning() => Forecasting.ScaleWarning(Model, Cells, CellsSource);

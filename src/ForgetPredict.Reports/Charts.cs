@@ -15,10 +15,14 @@ public static class Charts
     /// Horizontal bars of each group's expected mean forgetting with its interval as a whisker, most damaged first, each row
     /// annotated with the interval and the expected share of the group forgotten.
     /// </summary>
-    public static string GroupBars(IReadOnlyList<GroupForecast> groups, bool probability)
+    /// <param name="groups">The groups.</param>
+    /// <param name="probability">True when the values are probabilities of forgetting (a logistic model).</param>
+    /// <param name="zeroOneScale">True when they are a Gaussian model's values on the 0/1 scale of the binary matrix it was
+    /// fitted on, not loss increases (ignored for probabilities).</param>
+    public static string GroupBars(IReadOnlyList<GroupForecast> groups, bool probability, bool zeroOneScale = false)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        return GroupBars([.. groups.Select(ReportGroup.From)], probability);
+        return GroupBars([.. groups.Select(ReportGroup.From)], probability, zeroOneScale);
     }
 
     /// <summary>
@@ -26,7 +30,11 @@ public static class Charts
     /// damaged first), each row annotated with the interval and the expected share of the group forgotten; a group with new
     /// examples says how many ("python (600, 600 new)").
     /// </summary>
-    public static string GroupBars(IReadOnlyList<ReportGroup> groups, bool probability)
+    /// <param name="groups">The groups, in the order to show.</param>
+    /// <param name="probability">True when the values are probabilities of forgetting (a logistic model).</param>
+    /// <param name="zeroOneScale">True when they are a Gaussian model's values on the 0/1 scale of the binary matrix it was
+    /// fitted on, not loss increases (ignored for probabilities).</param>
+    public static string GroupBars(IReadOnlyList<ReportGroup> groups, bool probability, bool zeroOneScale = false)
     {
         ArgumentNullException.ThrowIfNull(groups);
         const double left = 190, right = 270, top = 10, rowHeight = 30, width = 900;
@@ -69,12 +77,17 @@ public static class Charts
             svg.Text(width - right + 8, y + 19, note, "start", 12, Ink);
         }
 
-        svg.Text(left + ((width - left - right) / 2), height - 4, probability ? "expected share of the group forgotten (bar) with 90% interval (whisker)" : "expected mean forgetting, loss increase in nats (bar) with 90% interval (whisker)", "middle", 11, "#555");
+        svg.Text(left + ((width - left - right) / 2), height - 4, probability ? "expected share of the group forgotten (bar) with 90% interval (whisker)" : $"expected mean forgetting, {(zeroOneScale ? "on the training matrix's 0/1 scale" : "loss increase in nats")} (bar) with 90% interval (whisker)", "middle", 11, "#555");
         return svg.ToString();
     }
 
     /// <summary>Histogram of predicted forgetting over every example, with the "forgotten" threshold marked.</summary>
-    public static string Histogram(IReadOnlyList<double> values, double threshold, bool probability)
+    /// <param name="values">Every example's prediction.</param>
+    /// <param name="threshold">The threshold for "forgotten".</param>
+    /// <param name="probability">True when the values are probabilities of forgetting (a logistic model).</param>
+    /// <param name="zeroOneScale">True when they are a Gaussian model's values on the 0/1 scale of the binary matrix it was
+    /// fitted on, not loss increases (ignored for probabilities).</param>
+    public static string Histogram(IReadOnlyList<double> values, double threshold, bool probability, bool zeroOneScale = false)
     {
         ArgumentNullException.ThrowIfNull(values);
         const double left = 60, right = 20, top = 10, bottom = 45, width = 900, height = 240;
@@ -124,7 +137,7 @@ public static class Charts
             .Text(X(threshold) + 4, top + 12, string.Create(CultureInfo.InvariantCulture, $"threshold {Format(threshold)}"), "start", 11, "#c0392b")
             .Text(left - 8, top + 10, peak.ToString("N0", CultureInfo.InvariantCulture), "end", 11, "#555")
             .Text(left - 8, height - bottom, "0", "end", 11, "#555")
-            .Text(left + ((width - left - right) / 2), height - 8, probability ? "predicted probability of forgetting" : "predicted forgetting (loss increase, nats)", "middle", 11, "#555")
+            .Text(left + ((width - left - right) / 2), height - 8, probability ? "predicted probability of forgetting" : zeroOneScale ? "predicted forgetting (the training matrix's 0/1 scale, not a probability)" : "predicted forgetting (loss increase, nats)", "middle", 11, "#555")
             .VerticalText(18, top + ((height - top - bottom) / 2), "examples", 11, "#555");
         return svg.ToString();
     }
@@ -202,7 +215,11 @@ public static class Charts
     /// The past tasks x examples matrix (binned, sorted by the leading factors) as a heatmap, with an optional extra row (the
     /// new task's prediction) drawn beneath it, and a colour legend.
     /// </summary>
-    public static string Heatmap(MatrixSummary summary, IReadOnlyList<double>? extraRow = null, string extraLabel = "new task (predicted)")
+    /// <param name="summary">The binned matrix.</param>
+    /// <param name="extraRow">The new task's predicted row, binned as the matrix's examples, or null.</param>
+    /// <param name="extraLabel">The extra row's label.</param>
+    /// <param name="zeroOneScale">True for a 0/1 matrix (1 = forgotten): the legend then reads on that scale, not in nats of loss increase.</param>
+    public static string Heatmap(MatrixSummary summary, IReadOnlyList<double>? extraRow = null, string extraLabel = "new task (predicted)", bool zeroOneScale = false)
     {
         ArgumentNullException.ThrowIfNull(summary);
         const double left = 140, top = 10, plotWidth = 720, width = 900;
@@ -258,8 +275,8 @@ public static class Charts
         svg.Image(left, legendTop, 240, 12, DataUri(Png.Encode(64, 1, legend)))
             .Text(left, legendTop + 26, Format(-scale), "start", 11, "#555")
             .Text(left + 120, legendTop + 26, "0", "middle", 11, "#555")
-            .Text(left + 240, legendTop + 26, string.Create(CultureInfo.InvariantCulture, $"{Format(scale)} nats"), "end", 11, "#555")
-            .Text(left + 260, legendTop + 10, "loss increase (blue: the fine-tune helped, red: forgotten)", "start", 11, "#555")
+            .Text(left + 240, legendTop + 26, zeroOneScale ? Format(scale) : string.Create(CultureInfo.InvariantCulture, $"{Format(scale)} nats"), "end", 11, "#555")
+            .Text(left + 260, legendTop + 10, zeroOneScale ? "forgetting as the 0/1 matrix records it (red: forgotten)" : "loss increase (blue: the fine-tune helped, red: forgotten)", "start", 11, "#555")
             .Text(left + (plotWidth / 2), legendTop - 6, "examples sorted by fragility → most fragile on the left", "middle", 11, "#555");
         return svg.ToString();
     }

@@ -35,6 +35,15 @@ public sealed record PredictionReportInput
 
     /// <summary>The new upstream examples predicted from their features (cold columns), or null when there are none.</summary>
     public NewExamplesSummary? NewExamples { get; init; }
+
+    /// <summary>
+    /// True when the model was fitted on a 0/1 matrix and models it as continuous values (not probabilities): the threshold
+    /// is then on the matrix's 0/1 scale, not a loss increase in nats.
+    /// </summary>
+    public bool BinaryMatrix { get; init; }
+
+    /// <summary>What the forecast warned of (each a sentence, as the command line prints them), shown with the findings; empty for none.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>What <see cref="HtmlReports.Analysis"/> shows.</summary>
@@ -71,7 +80,7 @@ public static class HtmlReports
         .agnostic{background:#fff6e0;border:1px solid #f0c36d;border-radius:8px;padding:10px 14px}
         table{border-collapse:collapse;width:100%;font-size:13px}th,td{padding:5px 8px;border-bottom:1px solid #eceef1;text-align:right}
         th:first-child,td:first-child,th.l,td.l{text-align:left}th{background:#f0f2f5}
-        .chart{max-width:100%;height:auto}.note{color:#666;font-size:12px}
+        .chart{max-width:100%;height:auto}.note{color:#666;font-size:12px}.warning{color:#8a5300}
         """;
 
     /// <summary>The prediction report: findings, group chart with intervals, distribution, top examples and (with a summary) the heatmap.</summary>
@@ -105,7 +114,12 @@ public static class HtmlReports
             }
         }
 
-        html.Append(CultureInfo.InvariantCulture, $"<p>About <b>{Charts.ExpectedCount(forgotten)}</b> of {n:N0} upstream examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) are expected to be forgotten ({(r.PredictsProbability ? "the sum of their probabilities" : $"beyond {Threshold(r)}")}).</p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p>About <b>{Charts.ExpectedCount(forgotten)}</b> of {n:N0} upstream examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) are expected to be forgotten ({(r.PredictsProbability ? "the sum of their probabilities" : $"beyond {Threshold(input)}")}).</p>");
+        foreach (var warning in input.Warnings)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"warning\"><b>Warning:</b> {E(warning)}</p>");
+        }
+
         if (r.TopExamples.Count > 0)
         {
             var top = r.TopExamples[0];
@@ -123,7 +137,7 @@ public static class HtmlReports
         html.Append("</section>");
         if (groups.Count > 0)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<h2>Expected damage by {E(input.GroupColumn ?? "group")}</h2><section class=\"card\" id=\"groups\">{Charts.GroupBars(groups, r.PredictsProbability)}</section>");
+            html.Append(CultureInfo.InvariantCulture, $"<h2>Expected damage by {E(input.GroupColumn ?? "group")}</h2><section class=\"card\" id=\"groups\">{Charts.GroupBars(groups, r.PredictsProbability, input.BinaryMatrix)}</section>");
             html.Append("<section class=\"card\"><table id=\"group-table\"><thead><tr><th>group</th><th>examples</th><th>expected mean</th><th>90% interval</th><th>share forgotten</th><th class=\"l\">most forgotten examples</th></tr></thead><tbody>");
             foreach (var g in groups)
             {
@@ -133,7 +147,7 @@ public static class HtmlReports
             html.Append("</tbody></table></section>");
         }
 
-        html.Append(CultureInfo.InvariantCulture, $"<h2>Distribution of predicted forgetting</h2><section class=\"card\" id=\"distribution\">{Charts.Histogram(r.Examples.Select(e => e.Predicted).ToArray(), r.Threshold, r.PredictsProbability)}</section>");
+        html.Append(CultureInfo.InvariantCulture, $"<h2>Distribution of predicted forgetting</h2><section class=\"card\" id=\"distribution\">{Charts.Histogram(r.Examples.Select(e => e.Predicted).ToArray(), r.Threshold, r.PredictsProbability, input.BinaryMatrix)}</section>");
         html.Append(CultureInfo.InvariantCulture, $"<h2>The {r.TopExamples.Count} examples most likely to be erased</h2><section class=\"card\"><table id=\"top-examples\"><thead><tr><th>rank</th><th class=\"l\">example</th>");
         if (groups.Count > 0)
         {
@@ -156,11 +170,11 @@ public static class HtmlReports
         if (input.Summary is { } summary)
         {
             var row = summary.BinRow(r.Examples.Select(e => e.Predicted).ToArray());
-            html.Append(CultureInfo.InvariantCulture, $"<h2>Past fine-tunes and this one</h2><section class=\"card\" id=\"heatmap\">{Charts.Heatmap(summary, r.PredictsProbability ? null : row, $"{input.TaskName} (predicted)")}");
+            html.Append(CultureInfo.InvariantCulture, $"<h2>Past fine-tunes and this one</h2><section class=\"card\" id=\"heatmap\">{Charts.Heatmap(summary, r.PredictsProbability ? null : row, $"{input.TaskName} (predicted)", input.BinaryMatrix)}");
             html.Append("<p class=\"note\">Rows: past tasks, most disruptive at the top. Columns: upstream examples binned and sorted by fragility (the model's example effect). The bottom row is this task's predicted forgetting on the same bins.</p></section>");
         }
 
-        html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Forgetting is the increase of an example's loss after fine-tuning (positive: forgotten). Intervals cover the uncertainty of this task's parameters and the cell noise{(input.NewExamples is { Count: > 0 } ? ", and for new examples the error of predicting theirs from their features" : string.Empty)}. {(r.PredictsProbability ? "Each prediction is the probability that the example is forgotten, and the expected number forgotten is their sum (no threshold takes part; the histogram marks 0.5)" : $"Threshold for \"forgotten\": {Threshold(r)}{(input.ThresholdRule is { } rule ? $" ({E(rule)})" : "")}")}. Generated by ForgetPredict.</p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">{(input.BinaryMatrix && !r.PredictsProbability ? "Forgetting is as the training matrix records it, 1 for an example forgotten and 0 for one kept, and this model predicts it as a continuous value, not a probability" : "Forgetting is the increase of an example's loss after fine-tuning (positive: forgotten)")}. Intervals cover the uncertainty of this task's parameters and the cell noise{(input.NewExamples is { Count: > 0 } ? ", and for new examples the error of predicting theirs from their features" : string.Empty)}. {(r.PredictsProbability ? "Each prediction is the probability that the example is forgotten, and the expected number forgotten is their sum (no threshold takes part; the histogram marks 0.5)" : $"Threshold for \"forgotten\": {Threshold(input)}{(input.ThresholdRule is { } rule ? $" ({E(rule)})" : "")}")}. Generated by ForgetPredict.</p>");
         return End(html);
     }
 
@@ -201,7 +215,7 @@ public static class HtmlReports
         html.Append(CultureInfo.InvariantCulture, $"<h2>Singular value spectrum</h2><section class=\"card\" id=\"spectrum\">{Charts.Spectrum(a.Spectrum.SingularValues)}</section>");
         if (input.Summary is { } summary)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<h2>The matrix, sorted</h2><section class=\"card\" id=\"heatmap\">{Charts.Heatmap(summary)}<p class=\"note\">Rows: tasks, most disruptive at the top. Columns: upstream examples binned and sorted by fragility.</p></section>");
+            html.Append(CultureInfo.InvariantCulture, $"<h2>The matrix, sorted</h2><section class=\"card\" id=\"heatmap\">{Charts.Heatmap(summary, zeroOneScale: input.Analysis.IsBinary)}<p class=\"note\">Rows: tasks, most disruptive at the top. Columns: upstream examples binned and sorted by fragility.</p></section>");
         }
 
         html.Append("<h2>Most fragile examples and most disruptive tasks</h2><section class=\"card\" style=\"display:flex;gap:24px\">");
@@ -230,8 +244,10 @@ public static class HtmlReports
 
     private static string Amount(ErasureReport r, double value) => r.PredictsProbability ? Charts.Percent(value) : Charts.Format(value);
 
-    private static string Threshold(ErasureReport r) =>
-        r.PredictsProbability ? string.Create(CultureInfo.InvariantCulture, $"probability {r.Threshold:G3}") : string.Create(CultureInfo.InvariantCulture, $"a loss increase of {Charts.Format(r.Threshold)} nats");
+    private static string Threshold(PredictionReportInput input) => input.Report.PredictsProbability
+        ? string.Create(CultureInfo.InvariantCulture, $"probability {input.Report.Threshold:G3}")
+        : input.BinaryMatrix ? $"{Charts.Format(input.Report.Threshold)} on the training matrix's 0/1 scale (not a probability)"
+        : $"a loss increase of {Charts.Format(input.Report.Threshold)} nats";
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -199,7 +199,14 @@ public sealed record PredictRequest
 /// <param name="ColdExamples">The new examples of <c>newExamples</c>, in their order, predicted from their features; else null.</param>
 public sealed record PredictResponse(string Model, string Version, string Method, string Description, bool TaskAgnostic, int KnownCount, bool PredictsProbability,
     double Threshold, string ThresholdRule, int ExampleCount, double ExpectedForgotten, string? GroupBy, IReadOnlyList<GroupDto> Groups, IReadOnlyList<ExampleDto> Top,
-    string? ChartSvg, IReadOnlyList<string> Warnings, bool FromTaskFeatures = false, IReadOnlyList<ExampleDto>? Examples = null, IReadOnlyList<ColdExampleDto>? ColdExamples = null);
+    string? ChartSvg, IReadOnlyList<string> Warnings, bool FromTaskFeatures = false, IReadOnlyList<ExampleDto>? Examples = null, IReadOnlyList<ColdExampleDto>? ColdExamples = null)
+{
+    /// <summary>
+    /// True when the model was fitted on a 0/1 matrix and models it as continuous values: its predictions and
+    /// <see cref="Threshold"/> are on that 0/1 scale, not loss increases, and are not probabilities (a warning says so).
+    /// </summary>
+    public bool BinaryMatrix { get; init; }
+}
 
 /// <summary>One group's expected damage.</summary>
 /// <param name="Name">Group name.</param>

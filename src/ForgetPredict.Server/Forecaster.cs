@@ -67,14 +67,17 @@ internal static class Forecaster
         string? chart = null;
         if (request.Chart && groups.Length > 0)
         {
-            chart = Charts.GroupBars([.. groups.Select(g => new ReportGroup(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, g.TopExamples) { NewCount = g.NewCount })], forecast.PredictsProbability);
+            chart = Charts.GroupBars([.. groups.Select(g => new ReportGroup(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, g.TopExamples) { NewCount = g.NewCount })], forecast.PredictsProbability, task.BinaryMatrix);
         }
 
-        string[] warnings = [.. new[] { task.ScaleWarning(), groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>(), .. grouping?.LabelWarnings ?? []];
+        string[] warnings = [.. new[] { task.BinaryMatrixWarning($"model '{stored.Name}'"), task.ScaleWarning(), groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>(), .. grouping?.LabelWarnings ?? []];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             forecast.Task.FromTaskPrior, everyExample,
-            request.NewExamples is null ? null : [.. forecast.ColdExamples.Select(c => new ColdExampleDto(c.Id, c.Predicted, c.Std, c.Probability) { Group = c.Group })]);
+            request.NewExamples is null ? null : [.. forecast.ColdExamples.Select(c => new ColdExampleDto(c.Id, c.Predicted, c.Std, c.Probability) { Group = c.Group })])
+        {
+            BinaryMatrix = task.BinaryMatrix && !forecast.PredictsProbability,
+        };
     }
 
     public static ReplayResponse Replay(StoredModel stored, ReplayRequest request)
@@ -99,7 +102,7 @@ internal static class Forecaster
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
-        string[] warnings = [.. new[] { task.ScaleWarning(), grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. grouping?.LabelWarnings ?? [], .. plan.Warnings];
+        string[] warnings = [.. new[] { task.BinaryMatrixWarning($"model '{stored.Name}'"), task.ScaleWarning(), grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. grouping?.LabelWarnings ?? [], .. plan.Warnings];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }
@@ -165,6 +168,7 @@ internal static class Forecaster
         Prior = Choices.Prior.Parse(prior),
         Groups = grouping?.Groups,
         TaskFeatures = features,
+        BinaryMatrix = FitProvenance.FromMetadata(stored.Loaded.Metadata).BinaryMatrix,
     };
 
     // The "taskFeatures" field read as the files it stands for would be (each part named by its file, or "taskFeatures").

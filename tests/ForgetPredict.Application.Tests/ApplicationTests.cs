@@ -759,6 +759,37 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal("mf rank 3 fitted on 15 past tasks x 600 upstream examples", description.Summary);
     }
 
+    // QA (binary forgetting): mf, auto and knn fitted on a 0/1 matrix said "beyond loss increase 0.409", and their
+    // predictions left [0, 1] with no word.
+    [Fact]
+    public void AGaussianModelOfABinaryMatrix_IsSaidToPredictNoProbabilities_AtTheFitAndAtEachForecastFromItsFile()
+    {
+        // Given: a 0/1 matrix fitted by mf and by logistic, and a continuous one by mf.
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 200, Binary = true, Seed = 3, KeepSignal = false }).Matrix;
+        var mfPath = Path.Combine(_folder, "mf01.fpm");
+        var logisticPath = Path.Combine(_folder, "logistic01.fpm");
+        var plainPath = Path.Combine(_folder, "plain.fpm");
+
+        // When
+        var mf = Fitting.FitAndSave(new FitRequest { Matrix = binary, Source = "flips.npy", Method = "mf", Settings = new ModelSettings { Rank = 2 } }, mfPath);
+        var logistic = Fitting.FitAndSave(new FitRequest { Matrix = binary, Source = "flips.npy", Method = "logistic", Settings = new ModelSettings { Rank = 2 } }, logisticPath);
+        var plain = Fitting.FitAndSave(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "mf", Settings = new ModelSettings { Rank = 3 } }, plainPath);
+
+        // Then: the mf fit warns, naming the matrix and the fix; its file records the 0/1 matrix, and a forecast from the file
+        // says it again, naming the model. The logistic model (probabilities) and the continuous matrix say nothing.
+        Assert.Equal("flips.npy is a 0/1 matrix (1 = forgotten), and mf models its cells as continuous values: its predictions estimate the chance of forgetting but are not probabilities (they can fall below 0 or above 1), and its threshold for \"forgotten\" is on the matrix's 0/1 scale, not a loss increase. For probabilities of forgetting, fit method 'logistic' (or 'logistic-additive') instead.", mf.Warnings[0]);
+        Assert.DoesNotContain(logistic.Warnings, w => w.Contains("0/1 matrix", StringComparison.Ordinal));
+        Assert.DoesNotContain(plain.Warnings, w => w.Contains("0/1 matrix", StringComparison.Ordinal));
+        var loaded = ModelFile.Load(mfPath);
+        Assert.True(FitProvenance.FromMetadata(loaded.Metadata).BinaryMatrix);
+        Assert.True(FitProvenance.FromMetadata(ModelFile.Load(logisticPath).Metadata).BinaryMatrix);
+        Assert.False(FitProvenance.FromMetadata(ModelFile.Load(plainPath).Metadata).BinaryMatrix);
+        var request = new ForecastRequest { Model = loaded.Model, BinaryMatrix = FitProvenance.FromMetadata(loaded.Metadata).BinaryMatrix };
+        Assert.StartsWith("the training matrix of mf01.fpm is a 0/1 matrix (1 = forgotten), and mf models its cells", request.BinaryMatrixWarning("mf01.fpm"), StringComparison.Ordinal);
+        Assert.Null((request with { Model = ModelFile.Load(logisticPath).Model }).BinaryMatrixWarning("logistic01.fpm"));
+        Assert.Null(new ForecastRequest { Model = ModelFile.Load(plainPath).Model }.BinaryMatrixWarning("plain.fpm"));
+    }
+
     [Fact]
     public void Fit_BinaryFamilyOnAContinuousMatrix_NamesTheSource()
     {

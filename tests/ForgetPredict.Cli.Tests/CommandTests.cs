@@ -358,6 +358,34 @@ public class CommandTests
         Assert.False(File.Exists(out09));
     }
 
+    // QA (binary forgetting): mf fitted on a 0/1 matrix said "beyond loss increase 0.409", and its predictions left [0, 1]
+    // with no word, in the terminal or the report.
+    [Fact]
+    public void Predict_MfOfABinaryMatrix_SaysItsPredictionsAreNoProbabilities_InTheTerminalJsonAndReport()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "flips.npy");
+        var model = Path.Combine(dir, "m.fpm");
+        var html = Path.Combine(dir, "r.html");
+        var json = Path.Combine(dir, "r.json");
+        Assert.Equal(0, CliRunner.Run("synth", "--rows", "12", "--cols", "300", "--binary", "--out", path).ExitCode);
+
+        var (code, output, error) = CliRunner.Run("fit", path, "--method", "mf", "--out", model);
+        Assert.True(code == 0, error);
+        Assert.StartsWith("warning: flips.npy is a 0/1 matrix (1 = forgotten), and mf models its cells as continuous values", error, StringComparison.Ordinal);
+
+        (code, output, error) = CliRunner.Run("predict", "--model", model, "--html", html, "--json", json);
+        Assert.True(code == 0, error);
+        Assert.StartsWith($"warning: the training matrix of {model} is a 0/1 matrix", error, StringComparison.Ordinal);
+        Assert.Contains("on the training matrix's 0/1 scale (not a probability)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("loss increase", output, StringComparison.Ordinal);
+        var report = File.ReadAllText(html);
+        Assert.Contains("<b>Warning:</b> the training matrix of ", report, StringComparison.Ordinal);
+        Assert.Contains("on the training matrix's 0/1 scale (not a probability)", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("nats", report, StringComparison.Ordinal);
+        Assert.Contains("is a 0/1 matrix (1 = forgotten)", File.ReadAllText(json), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Demo_RunsOnTheBundledCharlmB()
     {

@@ -166,6 +166,23 @@ public partial class HtmlReportTests
         }
     }
 
+    // QA (binary forgetting): the analysis of a 0/1 matrix drew its heatmap's legend in nats of loss increase.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Analysis_OfABinaryMatrix_ReadsTheHeatmapOnItsZeroOneScale_NotInNats(bool binary)
+    {
+        var matrix = binary ? SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 200, Binary = true, Seed = 3 }).Matrix : s_data.Matrix;
+        var html = HtmlReports.Analysis(new AnalysisReportInput
+        {
+            Source = "m.npy",
+            Analysis = MatrixAnalysis.Run(matrix, 4),
+            Summary = MatrixSummary.ForModel(matrix, new LowRankFitter().Fit(matrix)),
+        });
+        Assert.Equal(!binary, html.Contains("nats", StringComparison.Ordinal));
+        Assert.Equal(binary, html.Contains("forgetting as the 0/1 matrix records it", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(5, false)]
     [InlineData(8, true)]

@@ -267,6 +267,33 @@ public sealed class UploadTests : IDisposable
         Assert.Contains("have no observed cell (first: '3')", done.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
     }
 
+    // QA (binary forgetting): mf fitted on a 0/1 matrix predicted values outside [0, 1] with no word of it.
+    [Fact]
+    public async Task Upload_OfABinaryMatrixFittedByMf_SaysItPredictsNoProbabilities_AtTheJobAndAtEachQuery()
+    {
+        // Given: a 0/1 matrix uploaded for mf.
+        var flips = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 12, Examples = 200, Binary = true, Seed = 3, KeepSignal = false }).Matrix;
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload("flips.npy", MatrixBytes(flips, ".npy"), ("name", "flips"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+
+        // When: its model is queried.
+        var predict = await (await _client.PostAsync("/v1/models/flips/predict", Http.Json("{}"))).JsonAsync();
+        var replay = await (await _client.PostAsync("/v1/models/flips/replay", Http.Json("{\"budget\": 5, \"strategy\": \"topk\"}"))).JsonAsync();
+
+        // Then: the job carries fit's warning, and each answer the forecast's, naming the model.
+        Assert.StartsWith("flips.npy is a 0/1 matrix (1 = forgotten), and mf models its cells as continuous values", done.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("the training matrix of model 'flips' is a 0/1 matrix (1 = forgotten), and mf models", predict.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("the training matrix of model 'flips' is a 0/1 matrix", replay.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
+        Assert.False(predict.GetProperty("predictsProbability").GetBoolean());
+        Assert.True(predict.GetProperty("binaryMatrix").GetBoolean());
+        var continuous = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "continuous"), ("method", "mf")))).JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("succeeded", (await WaitAsync(_client, continuous.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        var plain = await (await _client.PostAsync("/v1/models/continuous/predict", Http.Json("{}"))).JsonAsync();
+        Assert.False(plain.GetProperty("binaryMatrix").GetBoolean());
+        Assert.DoesNotContain(plain.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("0/1 matrix", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Upload_BinaryMethodOnAContinuousMatrix_FailsTheJob()
     {

@@ -92,7 +92,13 @@ internal sealed class ForecastOptions
             Groups = groups,
             TaskFeatures = features,
             NewExamples = fresh,
+            BinaryMatrix = FitProvenance.FromMetadata(loaded.Metadata).BinaryMatrix,
         };
+        if (task.BinaryMatrixWarning(parse.GetRequiredValue(Model)) is { } binary)
+        {
+            warnings.WriteLine($"warning: {binary}");
+        }
+
         foreach (var read in cells.Warnings)
         {
             warnings.WriteLine($"warning: {read}");

@@ -94,6 +94,8 @@ internal static class PredictCommand
                     // The forecast's groups (new examples counted in), as the console and --json show them.
                     Groups = [.. result.Groups.Select(g => new ReportGroup(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, [.. g.TopExamples.Select(e => e.Id)]) { NewCount = g.NewCount })],
                     NewExamples = cold,
+                    BinaryMatrix = f.Task.BinaryMatrix,
+                    Warnings = [.. warnings.Warnings],
                 });
                 AtomicFile.Write(htmlPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
             }
@@ -108,7 +110,7 @@ internal static class PredictCommand
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {ForecastInput.How(result.Task)} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
-            Render(console, result, f.GroupColumn);
+            Render(console, result, f.GroupColumn, f.Task.BinaryMatrix);
             if (cold is not null)
             {
                 RenderCold(console, result, cold);
@@ -252,7 +254,7 @@ internal static class PredictCommand
         w.WriteEndObject();
     }
 
-    private static void Render(IAnsiConsole console, Forecast forecast, string? groupColumn)
+    private static void Render(IAnsiConsole console, Forecast forecast, string? groupColumn, bool binaryMatrix)
     {
         if (forecast.IsTaskAgnostic)
         {
@@ -262,7 +264,7 @@ internal static class PredictCommand
         var n = forecast.ExampleCount;
         var forgotten = forecast.ExpectedForgotten;
         // A binary model's count is the sum of its probabilities: no threshold takes part (ForgettingThreshold.Resolve).
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {Charts.ExpectedCount(forgotten)} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) {(forecast.PredictsProbability ? "(the sum of the probabilities)" : $"beyond loss increase {forecast.Threshold:G3}")}"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected forgotten: {Charts.ExpectedCount(forgotten)} of {n:N0} examples ({Charts.Percent(forgotten / Math.Max(n, 1))}) {(forecast.PredictsProbability ? "(the sum of the probabilities)" : binaryMatrix ? $"beyond {forecast.Threshold:G3} on the training matrix's 0/1 scale (not a probability)" : $"beyond loss increase {forecast.Threshold:G3}")}"));
         if (!forecast.PredictsProbability && forecast.ThresholdRule != ForgettingThreshold.GivenRule)
         {
             console.WriteLine($"threshold: {forecast.ThresholdRule}; --threshold sets another.");

@@ -269,7 +269,9 @@ async function predict(event) {
 
 function render(r) {
   const amount = v => r.predictsProbability ? pct(v) : fmt(v);
-  const threshold = r.predictsProbability ? `probability ${r.threshold}` : `a loss increase of ${fmt(r.threshold)} nats`;
+  const threshold = r.predictsProbability ? `probability ${r.threshold}`
+    : r.binaryMatrix ? `${fmt(r.threshold)} on the training matrix's 0/1 scale (not a probability)`
+    : `a loss increase of ${fmt(r.threshold)} nats`;
   const groupName = r.groupBy || "group";
 
   const findings = $("findings-text");
