@@ -611,6 +611,10 @@ public class EvaluateCommandTests
         Assert.Equal(s_matrix.Value, (string)settings["input"]!);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(s_matrix.Value))), (string)settings["input_sha256"]!);
         Assert.StartsWith("0.", (string)settings["engine_version"]!, StringComparison.Ordinal);
+        // The file reads as text too: the version's build metadata and the apostrophes of messages are not \uXXXX escapes.
+        var text = File.ReadAllText(json);
+        Assert.Contains($"\"engine_version\": \"{(string)settings["engine_version"]!}\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", text, StringComparison.Ordinal);
         Assert.Equal("""{"by":"test_fraction","test_fraction":0.25,"split_seed":3,"split_rng":"own"}""", settings["split"]!.ToJsonString());
         Assert.Equal(5, settings["test_tasks"]!.AsArray().Count);
         Assert.Equal(15, settings["train_tasks"]!.AsArray().Count);

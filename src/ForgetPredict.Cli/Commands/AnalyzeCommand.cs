@@ -123,7 +123,7 @@ internal static class AnalyzeCommand
 
     internal static void WriteJson(Stream stream, MatrixAnalysis a)
     {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        using var w = JsonOut.Writer(stream);
         w.WriteStartObject();
         w.WriteNumber("rows", a.TaskCount);
         w.WriteNumber("cols", a.ExampleCount);
@@ -147,6 +147,14 @@ internal static class AnalyzeCommand
 /// <summary>Small JSON helpers: floats as <see cref="JsonFloat"/> writes them (NaN as null, whole ones with ".0").</summary>
 internal static class JsonOut
 {
+    // The commands' JSON summaries are files for pandas, jq and people, never embedded in a web page: characters such as '+'
+    // (a version's build metadata), '<' and non-ASCII ids are written as themselves, not as \uXXXX escapes (still escaped:
+    // quotes, backslashes and control characters, as JSON requires).
+    private static readonly JsonWriterOptions s_options = new() { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>An indented writer of a command's JSON summary to <paramref name="stream"/>.</summary>
+    public static Utf8JsonWriter Writer(Stream stream) => new(stream, s_options);
+
     public static void Number(Utf8JsonWriter w, string name, double value) => JsonFloat.Write(w, name, value);
 
     public static void Array(Utf8JsonWriter w, string name, IEnumerable<double> values)

@@ -362,7 +362,7 @@ internal static class EvaluateCommand
     // One k: the result object, with the settings and warnings. Several k: {"settings", "warnings", "curve": [one result per k]}.
     internal static void WriteJson(Stream stream, EvaluationReport report, ForgettingMatrix z)
     {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        using var w = JsonOut.Writer(stream);
         if (report.Results.Count == 1)
         {
             WriteResult(w, report.Results[0], z, report);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using ForgetPredict.Application;
 using ForgetPredict.Core.Erasure;
 using ForgetPredict.Core.Models;
@@ -158,7 +157,7 @@ internal static class PredictCommand
     /// command printed and the new examples predicted from their features (as the service answers).</summary>
     internal static void WriteJson(Stream stream, Forecast forecast, string? groupColumn, IReadOnlyList<string> warnings)
     {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        using var w = JsonOut.Writer(stream);
         w.WriteStartObject();
         w.WriteBoolean("task_agnostic", forecast.IsTaskAgnostic);
         w.WriteBoolean("from_task_features", forecast.Task.FromTaskPrior);
