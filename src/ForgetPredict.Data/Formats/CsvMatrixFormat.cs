@@ -317,25 +317,29 @@ public static class CsvMatrixFormat
 
         var rows = new RowBuffer(n, source, expectedRows, maxCells);
         var taskIds = new List<string>();
-        var taskLines = new Dictionary<string, long>(StringComparer.Ordinal);
-        var comma = csv.Delimiter == (byte)',';
+        var checks = new WideRowChecks(source, header, headerless, withIds ? 0 : -1, exampleIds, csv.Delimiter == (byte)',');
         if (headerless)
         {
-            // pandas to_csv(header=False) keeps the index: the first field of the first line is then its task id.
+            // pandas to_csv(header=False) keeps the index: the first field of the first line is then its task id. The line
+            // is split into as many fields as there are columns (it sets their count).
             var fields = header;
+            string? firstId = null;
             if (withIds)
             {
-                taskIds.Add(header[0]);
-                taskLines.Add(header[0], headerLine);
+                firstId = header[0];
+                checks.TaskId(firstId, headerLine);
+                taskIds.Add(firstId);
                 fields = header.GetRange(1, header.Count - 1);
             }
 
-            ParseRow(source, fields, rows.AddRow(headerLine), headerLine, comma);
+            var row = rows.AddRow(headerLine);
+            for (var j = 0; j < fields.Count; j++)
+            {
+                ParseCell(source, System.Text.Encoding.UTF8.GetBytes(fields[j]), row, j, headerLine, firstId, exampleIds);
+            }
         }
 
-        // The id column is named by its header cell, as the example columns are; unnamed (pandas' index) or headerless, by its number.
-        var idColumn = !headerless && header[0].Trim().Length > 0 ? header[0].Trim() : "1";
-        ParseDataRows(csv, source, firstCell, withIds, rows, taskIds, taskLines, n, comma, exampleIds, !headerless && header[0].Trim().Length > 0, idColumn);
+        ParseDataRows(csv, firstCell, withIds, rows, taskIds, n, checks);
 
         if (rows.Rows == 0)
         {
@@ -392,53 +396,45 @@ public static class CsvMatrixFormat
         kept.AddRange(exampleIds);
         var ids = ExampleIds(source, kept, withIds: true, headerLine);
         var n = ids.Length;
-        var idName = idPosition >= 0 ? TableColumns.PandasName(header[idPosition], idPosition) : "1";
+        var checks = new WideRowChecks(source, header, headerless: false, idPosition, ids, csv.Delimiter == (byte)',');
+        var idName = checks.IdColumn;
         var rows = new RowBuffer(n, source, 0, maxCells);
         var taskIds = new List<string>();
-        var taskLines = new Dictionary<string, long>(StringComparer.Ordinal);
-        var comma = csv.Delimiter == (byte)',';
-        var fields = new List<string>(header.Count + 1);
+        var fields = new List<string>(header.Count);
         var pending = first;
-        var extra = firstExtra;
+        var count = first.Count + firstExtra;
         do
         {
             var line = csv.RecordLine;
             if (pending is null)
             {
+                // The row's fields, up to the header's count (the rest only counted): the id as UTF-8 that is checked, as
+                // ParseDataRows reads it, and the others as they come (a value's bytes are judged by ParseCell).
                 fields.Clear();
-                csv.ReadRemainingFields(fields, maxFields: header.Count + 1);
-                extra = 0;
-                while (csv.TryReadField(out _))
+                count = 0;
+                while (csv.TryReadField(out var field))
                 {
-                    extra++;
+                    if (count < header.Count)
+                    {
+                        fields.Add(count == idPosition ? Utf8CsvReader.StrictText(field, source, line, idName) : Utf8CsvReader.Text(field));
+                    }
+
+                    count++;
                 }
 
                 pending = fields;
             }
 
-            if (pending.Count + extra != header.Count)
-            {
-                throw Ragged(source, line, pending.Count + extra, header.Count, comma, header[0].Trim().Length > 0);
-            }
-
+            checks.FieldCount(line, count);
             var row = rows.AddRow(line);
             string? taskId = idPosition >= 0 ? pending[idPosition] : null;
             if (taskId is not null)
             {
-                if (taskId.Length == 0)
-                {
-                    throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture, $"the task id (column {idPosition + 1}) is empty; every row needs a task id."), line, idName);
-                }
-
+                checks.TaskId(taskId, line);
                 if (idPosition > 0 && LooksLikeValue(taskId))
                 {
                     throw new ForgettingDataException(source, string.Create(CultureInfo.InvariantCulture,
                         $"a column named {Echo.Quote(idName)} (column {idPosition + 1}) holds the task ids, but {Echo.Quote(taskId)} is a value, not an id (ids are names or integers). If it is an example, give it another name (df.rename(columns={{{Echo.Quote(idName)}: 'e_task'}})); if it holds the ids, write them as names or integers."), line, idName);
-                }
-
-                if (!taskLines.TryAdd(taskId, line))
-                {
-                    throw new ForgettingDataException(source, $"task {Echo.Quote(taskId)} appears twice, on lines {taskLines[taskId]} and {line}; task ids must be unique (keep one row per task).", line, idName);
                 }
             }
 
@@ -504,17 +500,18 @@ public static class CsvMatrixFormat
         return any;
     }
 
-    // The data rows; when firstCell is not null, the current record is the first and its first field has been read.
-    private static void ParseDataRows(Utf8CsvReader csv, string source, string? firstCell, bool withIds, RowBuffer rows, List<string> taskIds,
-        Dictionary<string, long> taskLines, int n, bool comma, string[]? exampleIds, bool firstHeaderCellNamed, string idColumn)
+    // The data rows; when firstCell is not null, the current record is the first and its first field has been read. The
+    // row's checks (its field count, its task id, its values) are the ones ReadWideWithTaskColumn makes (WideRowChecks).
+    private static void ParseDataRows(Utf8CsvReader csv, string? firstCell, bool withIds, RowBuffer rows, List<string> taskIds, int n, WideRowChecks checks)
     {
+        var source = csv.SourceName;
         var pending = firstCell;
         if (pending is null && !csv.NextRecord())
         {
             return;
         }
 
-        var width = n + (withIds ? 1 : 0);
+        var exampleIds = checks.ExampleIds;
         do
         {
             var line = csv.RecordLine;
@@ -524,19 +521,11 @@ public static class CsvMatrixFormat
                 if (pending is null)
                 {
                     csv.TryReadField(out var idField);
-                    pending = Utf8CsvReader.StrictText(idField, source, line, idColumn);
+                    pending = Utf8CsvReader.StrictText(idField, source, line, checks.IdColumn);
                 }
 
                 taskId = pending;
-                if (taskId.Length == 0)
-                {
-                    throw new ForgettingDataException(source, "the task id (column 1) is empty; every row needs a task id.", line, idColumn);
-                }
-
-                if (!taskLines.TryAdd(taskId, line))
-                {
-                    throw new ForgettingDataException(source, $"task {Echo.Quote(taskId)} appears twice, on lines {taskLines[taskId]} and {line}; task ids must be unique (keep one row per task). If the first column holds values rather than task ids (pandas to_csv(index=False) or np.savetxt of whole numbers), add an id column or save the matrix as .npy.", line);
-                }
+                checks.TaskId(taskId, line);
             }
 
             var row = rows.AddRow(line);
@@ -557,37 +546,19 @@ public static class CsvMatrixFormat
                         extra++;
                     }
 
-                    throw Ragged(source, line, width + extra, width, comma, firstHeaderCellNamed);
+                    throw checks.Ragged(line, j + extra + (withIds ? 1 : 0));
                 }
 
                 ParseCell(source, cell, row, j++, line, taskId, exampleIds);
             }
 
-            if (j != n)
-            {
-                throw Ragged(source, line, j + (withIds ? 1 : 0), width, comma, firstHeaderCellNamed);
-            }
-
+            checks.FieldCount(line, j + (withIds ? 1 : 0));
             if (taskId is not null)
             {
                 taskIds.Add(taskId);
             }
         }
         while (csv.NextRecord());
-    }
-
-    // The first line of a headerless file (np.savetxt): already split into fields as if it were a header.
-    private static void ParseRow(string source, List<string> fields, Span<float> row, long line, bool comma)
-    {
-        if (fields.Count != row.Length)
-        {
-            throw Ragged(source, line, fields.Count, row.Length, comma, firstHeaderCellNamed: false);
-        }
-
-        for (var j = 0; j < fields.Count; j++)
-        {
-            ParseCell(source, System.Text.Encoding.UTF8.GetBytes(fields[j]), row, j, line, null, null);
-        }
     }
 
     private static void ParseCell(string source, ReadOnlySpan<byte> cell, Span<float> row, int j, long line, string? taskId, string[]? exampleIds)
@@ -1030,6 +1001,75 @@ public static class CsvMatrixFormat
     private static bool LooksLong(string[] names) => names.Count(n => !TableColumns.IsPandasIndex(n)) is >= 3 and <= 6;
 
     private static string Shown(IReadOnlyList<string> names) => Echo.List(names);
+
+    /// <summary>
+    /// The checks of a wide file's row, made by both wide readers (ReadWide's ParseDataRows, and ReadWideWithTaskColumn for
+    /// a column named task after the first) so that one mistake gets one message whichever reads the file: the row's field
+    /// count against the header's, and its task id (not empty, not repeated). Its values are parsed by ParseCell in both.
+    /// </summary>
+    private sealed class WideRowChecks
+    {
+        private readonly string _source;
+        private readonly int _width;
+        private readonly bool _comma;
+        private readonly bool _firstHeaderCellNamed;
+        private readonly int _idPosition;
+        private readonly Dictionary<string, long> _taskLines = new(StringComparer.Ordinal);
+
+        /// <param name="source">The file's name, for messages.</param>
+        /// <param name="header">The header's fields (or, headerless, the first row's): every row has as many.</param>
+        /// <param name="headerless">The file has no header (its first line is a row).</param>
+        /// <param name="idPosition">The task id's field, or -1 when the rows hold no ids.</param>
+        /// <param name="exampleIds">The example ids, which name a value's column (null: by number).</param>
+        /// <param name="comma">The delimiter is a comma (a ragged row may then be a decimal comma's).</param>
+        public WideRowChecks(string source, List<string> header, bool headerless, int idPosition, string[]? exampleIds, bool comma)
+        {
+            _source = source;
+            _width = header.Count;
+            _comma = comma;
+            _firstHeaderCellNamed = !headerless && header[0].Trim().Length > 0;
+            _idPosition = idPosition;
+            ExampleIds = exampleIds;
+
+            // The id column is named by its header cell, as the example columns are; unnamed (pandas' index) or headerless,
+            // by its number.
+            var named = !headerless && idPosition >= 0 && header[idPosition].Trim().Length > 0;
+            IdColumn = named ? header[idPosition].Trim() : (Math.Max(idPosition, 0) + 1).ToString(CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>The task id column's name in messages.</summary>
+        public string IdColumn { get; }
+
+        /// <summary>The example ids naming the value columns (null: numbered).</summary>
+        public string[]? ExampleIds { get; }
+
+        /// <summary>Refuses a row of <paramref name="fields"/> fields when the header has another count.</summary>
+        public void FieldCount(long line, int fields)
+        {
+            if (fields != _width)
+            {
+                throw Ragged(line, fields);
+            }
+        }
+
+        /// <summary>The refusal of a row of <paramref name="fields"/> fields (not the header's count).</summary>
+        public ForgettingDataException Ragged(long line, int fields) => CsvMatrixFormat.Ragged(_source, line, fields, _width, _comma, _firstHeaderCellNamed);
+
+        /// <summary>Refuses an empty task id or one an earlier row gave, and notes the line of a new one.</summary>
+        public void TaskId(string taskId, long line)
+        {
+            if (taskId.Length == 0)
+            {
+                throw new ForgettingDataException(_source, string.Create(CultureInfo.InvariantCulture, $"the task id (column {_idPosition + 1}) is empty; every row needs a task id."), line, IdColumn);
+            }
+
+            if (!_taskLines.TryAdd(taskId, line))
+            {
+                throw new ForgettingDataException(_source, string.Create(CultureInfo.InvariantCulture,
+                    $"task {Echo.Quote(taskId)} appears twice, on lines {_taskLines[taskId]} and {line}; task ids must be unique (keep one row per task). If this column holds values rather than task ids (pandas to_csv(index=False) or np.savetxt of whole numbers), add an id column or save the matrix as .npy."), line, IdColumn);
+            }
+        }
+    }
 
     /// <summary>The long layout's header (trimmed names) and the positions of its three columns.</summary>
     private sealed record LongLayout(string[] Names, int Task, int Example, int Value)

@@ -438,7 +438,7 @@ public class CsvMatrixFormatTests
         // Given: df.reset_index().melt(id_vars='index').to_csv(index=False) of a matrix with integer ids.
         var e = Assert.Throws<ForgettingDataException>(() => ReadText("index,variable,value\n0,0,0.5\n1,0,0.25\n0,1,0.75\n1,1,0.125\n"));
 
-        Assert.Contains("m.csv:4: task '0' appears twice, on lines 2 and 4;", e.Message, StringComparison.Ordinal);
+        Assert.Contains("m.csv:4: column 'index': task '0' appears twice, on lines 2 and 4;", e.Message, StringComparison.Ordinal);
         Assert.Contains("If this is a long table (one row per cell), read it with MatrixReadOptions.Layout = long and MatrixReadOptions.TaskColumn/ExampleColumn/ValueColumn = index,variable,value.", e.Message, StringComparison.Ordinal);
     }
 
@@ -776,6 +776,58 @@ public class CsvMatrixFormatTests
         Assert.Equal(["html-0", "html-1"], matrix.TaskIds);
         Assert.Equal(["e0", "e1"], matrix.ExampleIds);
         Assert.Equal(0.2f, matrix[1, 0]);
+    }
+
+    // A wide file whose column named 'task' is not the first is read by its own path (the ids may be in any column); a row's
+    // mistakes (a short or long row, an empty or repeated task id, a value that is no number) are checked by the code the
+    // ordinary wide path uses, so each gets one message whichever path reads it: the same file and line, the same fix.
+    // Rows: the first row "0", the mistake on line 3. Seven columns, so no long-table hint is added to either.
+    [Theory]
+    [InlineData("t1,0.1,0.2,0.3,0.4,0.5", "0.1,0.2,0.3,0.4,0.5,t1")]                   // a short row
+    [InlineData("t1,0.1,0.2,0.3,0.4,0.5,0.6,9", "0.1,0.2,0.3,0.4,0.5,0.6,9,t1")]       // a long row
+    [InlineData("t0,0.1,0.2,0.3,0.4,0.5,0.6", "0.1,0.2,0.3,0.4,0.5,0.6,t0")]           // a repeated task id
+    [InlineData(",0.1,0.2,0.3,0.4,0.5,0.6", "0.1,0.2,0.3,0.4,0.5,0.6,")]               // an empty task id
+    [InlineData("t1,0.1,0.2,abc,0.4,0.5,0.6", "0.1,0.2,abc,0.4,0.5,0.6,t1")]           // a value that is no number
+    [InlineData("t1,0.1,0.2,inf,0.4,0.5,0.6", "0.1,0.2,inf,0.4,0.5,0.6,t1")]           // an infinite value
+    public void Read_WideRowMistake_GetsOneMessageWhetherTheTaskColumnIsFirstOrNot(string taskFirstRow, string taskLastRow)
+    {
+        // Given: one matrix written with 'task' first (the ordinary wide reader) and with 'task' last (its own reader), with
+        // the same mistake on line 3
+        var taskFirst = "task,e1,e2,e3,e4,e5,e6\nt0,0.1,0.2,0.3,0.4,0.5,0.6\n" + taskFirstRow + "\n";
+        var taskLast = "e1,e2,e3,e4,e5,e6,task\n0.1,0.2,0.3,0.4,0.5,0.6,t0\n" + taskLastRow + "\n";
+
+        foreach (var read in new Func<string, ForgettingMatrix>[] { t => ReadText(t), t => ReadForwardOnly(t) })
+        {
+            // When
+            var ordinary = Assert.Throws<ForgettingDataException>(() => read(taskFirst));
+            var taskColumn = Assert.Throws<ForgettingDataException>(() => read(taskLast));
+
+            // Then: the same message on line 3 naming the same column (an empty id's names its position, 1 or 7)
+            Assert.Equal(3, ordinary.Line);
+            Assert.Equal(3, taskColumn.Line);
+            Assert.Equal(ordinary.Column, taskColumn.Column);
+            Assert.Equal(ordinary.Message, taskColumn.Message.Replace("(column 7)", "(column 1)", StringComparison.Ordinal));
+            Assert.StartsWith("m.csv:3: ", ordinary.Message, StringComparison.Ordinal);
+        }
+    }
+
+    // The ids in the first column under an empty header cell (pandas' index) beside an example named 'task' are read by the
+    // task column's path too; a mistake there names the id column as the ordinary path does (its number, as pandas' index
+    // has no name), not 'Unnamed: 0', and says the same.
+    [Theory]
+    [InlineData("t1,0.5,1,2,3,4,5", "m.csv:3: row has 7 fields but the header has 8.")]
+    [InlineData("t0,0.5,1,2,3,4,5,6", "m.csv:3: column '1': task 't0' appears twice, on lines 2 and 3; task ids must be unique (keep one row per task). If this column holds values rather than task ids")]
+    [InlineData(",0.5,1,2,3,4,5,6", "m.csv:3: column '1': the task id (column 1) is empty; every row needs a task id.")]
+    [InlineData("t1,0.5,x,2,3,4,5,6", "m.csv:3: column 'e1': task 't1': 'x' is not a number")]
+    public void Read_WideRowMistake_BesideAnExampleNamedTask_ReadsAsWithoutIt(string row, string expected)
+    {
+        // Given: the same rows under ',task,e1,...' (the task column's path) and under ',e0,e1,...' (the ordinary one)
+        var withTask = Refusal(",task,e1,e2,e3,e4,e5,e6\nt0,0.5,1,2,3,4,5,6\n" + row + "\n");
+        var without = Refusal(",e0,e1,e2,e3,e4,e5,e6\nt0,0.5,1,2,3,4,5,6\n" + row + "\n");
+
+        // Then
+        Assert.Contains(expected, withTask.Message, StringComparison.Ordinal);
+        Assert.Equal(without.Message, withTask.Message);
     }
 
     [Theory]
