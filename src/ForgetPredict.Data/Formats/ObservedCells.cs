@@ -20,7 +20,8 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
     /// <summary>
     /// What the reader saw that may not be what was meant, each a sentence naming the file and the fix: a <c>task</c> column
-    /// holding several tasks (their cells are folded in as one task). Empty when nothing was seen.
+    /// (in a CSV or TSV file, a Parquet table or a JSON array of records) holding several tasks, whose cells are taken as one
+    /// new task's. Empty when nothing was seen.
     /// </summary>
     public IReadOnlyList<string> Warnings { get; private init; } = [];
 
@@ -90,7 +91,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(exampleIds);
         ArgumentNullException.ThrowIfNull(matching);
-        return Resolve(sourceName, pairs.Select((p, i) => (p.Key, p.Value.ToString("R", CultureInfo.InvariantCulture), (long)i + 1)), new ExampleReferences(exampleIds, matching), "entry");
+        return Resolve(sourceName, pairs.Select((p, i) => (p.Key, p.Value.ToString("R", CultureInfo.InvariantCulture), (long)i + 1, (string?)null)), new ExampleReferences(exampleIds, matching), "entry");
     }
 
     private static ObservedCells ReadDelimited(string path, ExampleReferences exampleIds, (string Example, string Value) names, bool named)
@@ -100,15 +101,11 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
         RefuseCellAsHeader(path, header, names, named, exampleIds);
         var (exampleColumn, valueColumn) = Columns(path, header, names, csv.RecordLine);
-        // A long table's task column beside them: cells of several tasks would be folded in as one new task.
-        var taskColumn = TableColumns.IndexOf(header, "task");
-        taskColumn = taskColumn == exampleColumn || taskColumn == valueColumn ? -1 : taskColumn;
-        var tasks = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var cells = Resolve(path, Rows(), exampleIds, "line", TableColumns.PandasName(header[exampleColumn], exampleColumn), TableColumns.PandasName(header[valueColumn], valueColumn));
-        return tasks.Count <= 1 ? cells : cells with { Warnings = [SeveralTasks(path, tasks)] };
+        var taskColumn = TaskColumn(header, exampleColumn, valueColumn);
+        return Resolve(path, Rows(), exampleIds, "line", TableColumns.PandasName(header[exampleColumn], exampleColumn), TableColumns.PandasName(header[valueColumn], valueColumn),
+            taskColumn < 0 ? null : header[taskColumn].Trim());
 
-        IEnumerable<(string Id, string Value, long Line)> Rows()
+        IEnumerable<(string Id, string Value, long Line, string? Task)> Rows()
         {
             while (csv.Next() is { } record)
             {
@@ -117,24 +114,32 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                     throw new ForgettingDataException(path, $"row has {record.Count} fields but the header has {header.Count}.", csv.RecordLine);
                 }
 
-                if (taskColumn >= 0 && record[taskColumn].Trim().Length > 0 && seen.Add(record[taskColumn]))
-                {
-                    tasks.Add(record[taskColumn]);
-                }
-
-                yield return (record[exampleColumn], record[valueColumn], csv.RecordLine);
+                yield return (record[exampleColumn], record[valueColumn], csv.RecordLine, taskColumn < 0 ? null : record[taskColumn]);
             }
         }
     }
 
-    // The warning of a task column naming several tasks: the cells are one new task's, so this is most likely a long table
-    // of several tasks' cells given whole.
-    private static string SeveralTasks(string path, List<string> tasks)
+    // A long table's task column beside the example and value columns (a column named task, any case), or -1: its rows'
+    // tasks are collected by Resolve, which warns when there are several (their cells would be taken as one new task's).
+    private static int TaskColumn(IReadOnlyList<string> header, int exampleColumn, int valueColumn) =>
+        TableColumns.IndexOf(header, "task") is var task && task != exampleColumn && task != valueColumn ? task : -1;
+
+    // The warning of a task column naming several tasks, for every reader (a text file's line, a Parquet table's row, a JSON
+    // array's record): the cells are one new task's, so this is most likely a long table of several tasks' cells given whole.
+    // It names the file, the column, where the second task starts, and how to keep one task's rows in that format.
+    private static string SeveralTasks(string source, string unit, string column, List<string> tasks, long secondLine)
     {
         const int Shown = 5;
         var shown = string.Join(", ", tasks.Take(Shown).Select(Echo.Quote)) + (tasks.Count > Shown ? string.Create(CultureInfo.InvariantCulture, $" and {tasks.Count - Shown:N0} more") : string.Empty);
+        var rows = column == "task" ? $"df[df.task == {Echo.Quote(tasks[0])}]" : $"df[df[{Echo.Quote(column)}] == {Echo.Quote(tasks[0])}]";
+        var write = unit switch
+        {
+            "row" => "to_parquet(..., index=False)",
+            "record" => "to_json(..., orient=\"records\")",
+            _ => "to_csv(..., index=False)",
+        };
         return string.Create(CultureInfo.InvariantCulture,
-            $"{path}: column 'task' holds {tasks.Count:N0} tasks ({shown}), and their cells were folded in as one new task. Keep one task's rows (pandas: df[df.task == {Echo.Quote(tasks[0])}].to_csv(..., index=False)), or predict each task from its own file.");
+            $"{source}: column {Echo.Quote(column)} holds {tasks.Count:N0} tasks ({shown}), the second starting at {unit} {secondLine}, and their cells were taken as one new task's. Keep one task's rows (pandas: {rows}.{write}), or give each task its own file.");
     }
 
     private static ObservedCells ReadJson(string path, ExampleReferences exampleIds, (string Example, string Value) names)
@@ -164,7 +169,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         using (document)
         {
             var root = document.RootElement;
-            var rows = new List<(string Id, string Value, long Line)>();
+            var rows = new List<(string Id, string Value, long Line, string? Task)>();
             switch (root.ValueKind)
             {
                 case JsonValueKind.Object:
@@ -192,11 +197,14 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                             throw new ForgettingDataException(path, $"holds {orient}; {Echo.Quote(property.Name)} holds one), a table rather than example/value pairs; {Shapes}. Write the table with to_json(orient=\"records\"), after reset_index() if the examples are its index.");
                         }
 
-                        rows.Add((property.Name, JsonNumber(path, property.Value, property.Name, $"entry {rows.Count + 1}"), rows.Count + 1));
+                        rows.Add((property.Name, JsonNumber(path, property.Value, property.Name, $"entry {rows.Count + 1}"), rows.Count + 1, null));
                     }
 
                     return Resolve(path, rows, exampleIds, "entry");
                 case JsonValueKind.Array:
+                    // A record's task beside its example and value, as a long table's task column (see TaskColumn).
+                    var taskKey = "task".Equals(names.Example, StringComparison.OrdinalIgnoreCase) || "task".Equals(names.Value, StringComparison.OrdinalIgnoreCase) ? null : "task";
+                    string? taskName = null;
                     foreach (var record in root.EnumerateArray())
                     {
                         var number = rows.Count + 1;
@@ -219,10 +227,22 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                             JsonValueKind.Number => example.GetRawText(),
                             _ => throw new ForgettingDataException(path, string.Create(CultureInfo.InvariantCulture, $"record {number}'s {Echo.Quote(names.Example)} is {example.ValueKind.ToString().ToLowerInvariant()}; give an example id (text) or a column index."), number, names.Example),
                         };
-                        rows.Add((id, JsonNumber(path, value, id, $"record {number}"), number));
+                        string? task = null;
+                        if (taskKey is not null && TryGetProperty(record, taskKey, out var taskValue, out var key))
+                        {
+                            taskName ??= key;
+                            task = taskValue.ValueKind switch
+                            {
+                                JsonValueKind.String => taskValue.GetString(),
+                                JsonValueKind.Null or JsonValueKind.Undefined => null,
+                                _ => taskValue.GetRawText(),
+                            };
+                        }
+
+                        rows.Add((id, JsonNumber(path, value, id, $"record {number}"), number, task));
                     }
 
-                    return Resolve(path, rows, exampleIds, "record");
+                    return Resolve(path, rows, exampleIds, "record", taskColumn: taskName);
                 default:
                     throw new ForgettingDataException(path, $"holds a JSON {root.ValueKind.ToString().ToLowerInvariant()}; {Shapes}.");
             }
@@ -269,18 +289,23 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         return null;
     }
 
-    private static bool TryGetProperty(JsonElement record, string name, out JsonElement value)
+    private static bool TryGetProperty(JsonElement record, string name, out JsonElement value) => TryGetProperty(record, name, out value, out _);
+
+    // The record's property named name, compared ignoring case, and its name as written.
+    private static bool TryGetProperty(JsonElement record, string name, out JsonElement value, out string written)
     {
         foreach (var property in record.EnumerateObject())
         {
             if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
             {
                 value = property.Value;
+                written = property.Name;
                 return true;
             }
         }
 
         value = default;
+        written = name;
         return false;
     }
 
@@ -306,9 +331,11 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names, headerLine: 0);
         var ids = table.Column(table.ColumnNames[exampleColumn]);
         var values = table.Column(table.ColumnNames[valueColumn]);
+        var taskColumn = TaskColumn(table.ColumnNames, exampleColumn, valueColumn);
+        var tasks = taskColumn < 0 ? null : table.Column(table.ColumnNames[taskColumn]);
 
-        return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1)), exampleIds, "row",
-            table.ColumnNames[exampleColumn], table.ColumnNames[valueColumn]);
+        return Resolve(path, Enumerable.Range(0, table.RowCount).Select(r => (ids[r] ?? string.Empty, values[r] ?? string.Empty, (long)r + 1, tasks?[r])), exampleIds, "row",
+            table.ColumnNames[exampleColumn], table.ColumnNames[valueColumn], taskColumn < 0 ? null : table.ColumnNames[taskColumn]);
     }
 
     // A first line that is a measured cell (one of the model's examples, then a number), as pandas writes a Series or a frame
@@ -366,18 +393,28 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
     }
 
     // Matches each entry to an example (by id, or by position when asked), parses its value, and refuses repeats. Unknown
-    // references are collected and reported together (count and the first few) so a user fixes them in one go.
-    private static ObservedCells Resolve(string source, IEnumerable<(string Id, string Value, long Line)> rows, ExampleReferences exampleIds, string unit,
-        string exampleColumn = "example", string valueColumn = "value")
+    // references are collected and reported together (count and the first few) so a user fixes them in one go. An entry's
+    // task (a long table's task column, taskColumn; null where there is none) is collected: several are warned of.
+    private static ObservedCells Resolve(string source, IEnumerable<(string Id, string Value, long Line, string? Task)> rows, ExampleReferences exampleIds, string unit,
+        string exampleColumn = "example", string valueColumn = "value", string? taskColumn = null)
     {
+        var tasks = new List<string>();
+        var seenTasks = new HashSet<string>(StringComparer.Ordinal);
+        long secondTaskLine = 0;
         var examples = new List<int>();
         var values = new List<double>();
         var firstLine = new Dictionary<int, long>();
         var unknown = new List<(string Id, long Line)>();
         var lines = new List<long>();
         ForgettingDataException At(string detail, long line, string column) => Located(source, unit, detail, line, column);
-        foreach (var (rawId, text, line) in rows)
+        foreach (var (rawId, text, line, task) in rows)
         {
+            if (task is not null && task.Trim().Length > 0 && seenTasks.Add(task))
+            {
+                tasks.Add(task);
+                secondTaskLine = tasks.Count == 2 ? line : secondTaskLine;
+            }
+
             // Ids match exactly, as the matrix's do (' abc' and 'abc' are two examples); spaces around an id ("5, 0.1")
             // are dropped only when the id as written names no example.
             var id = rawId;
@@ -444,6 +481,13 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             throw At($"{exampleIds.DescribeUnknown([.. unknown.Select(u => u.Id)])}.", unknown[0].Line, exampleColumn);
         }
 
-        return new ObservedCells([.. examples], [.. values]) { _lines = [.. lines], _source = source, _unit = unit, _valueColumn = valueColumn };
+        return new ObservedCells([.. examples], [.. values])
+        {
+            _lines = [.. lines],
+            _source = source,
+            _unit = unit,
+            _valueColumn = valueColumn,
+            Warnings = tasks.Count > 1 ? [SeveralTasks(source, unit, taskColumn ?? "task", tasks, secondTaskLine)] : [],
+        };
     }
 }
