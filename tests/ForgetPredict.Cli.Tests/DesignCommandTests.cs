@@ -108,6 +108,48 @@ public class DesignCommandTests
         Assert.Matches(@"(?m)^\s*6\s+" + rows[5][0] + @"\s*$", output);
     }
 
+    // QA: design read --observed without saying what predict says of it: a task column of several tasks (a long table given
+    // whole), whose cells were taken as one new task's measured cells. Every command that reads --observed warns of it, from
+    // a CSV file as from JSON records (or Parquet: one rule in the reader).
+    [Fact]
+    public void Design_ObservedCellsOfSeveralTasks_AreWarnedAbout_AsPredictAndReplayWarn()
+    {
+        // Given: a model of the 20 past tasks, and measured cells of two tasks, as CSV and as pandas' JSON records
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = WriteTraining(dir);
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "mf", "--out", model).ExitCode);
+        var csv = Path.Combine(dir, "long.csv");
+        File.WriteAllLines(csv, ["task,example,value", "t1,3,0.25", "t1,17,0.5", "t2,250,0.125"]);
+        var json = Path.Combine(dir, "long.json");
+        File.WriteAllText(json, """[{"task": "t1", "example": "3", "value": 0.25}, {"task": "t1", "example": "17", "value": 0.5}, {"task": "t2", "example": "250", "value": 0.125}]""");
+
+        // When
+        var fromCsv = CliRunner.Run("design", matrix, "--count", "3", "--observed", csv);
+        var fromJson = CliRunner.Run("design", "--model", model, "--count", "3", "--observed", json, "--out", Path.Combine(dir, "next.csv"));
+        var predict = CliRunner.Run("predict", "--model", model, "--observed", json);
+        var replay = CliRunner.Run("replay", "--model", model, "--observed", json, "--budget", "5", "--out", Path.Combine(dir, "replay.csv"));
+
+        // Then: each designs, predicts or replays, and says so, naming the file, the tasks, where the second starts, and the fix
+        foreach (var (code, _, error) in new[] { fromCsv, fromJson, predict, replay })
+        {
+            Assert.True(code == 0, error);
+        }
+
+        Assert.Contains($"warning: {csv}: column 'task' holds 2 tasks ('t1', 't2'), the second starting at line 4, and their cells were taken as one new task's. Keep one task's rows (pandas: df[df.task == 't1'].to_csv(..., index=False))", fromCsv.Error, StringComparison.Ordinal);
+        Assert.Contains("given the 3 measured already", fromCsv.Output, StringComparison.Ordinal);
+        foreach (var error in new[] { fromJson.Error, predict.Error, replay.Error })
+        {
+            Assert.Contains($"warning: {json}: column 'task' holds 2 tasks ('t1', 't2'), the second starting at record 3, and their cells were taken as one new task's. Keep one task's rows (pandas: df[df.task == 't1'].to_json(..., orient=\"records\"))", error, StringComparison.Ordinal);
+        }
+
+        // One task's cells are nothing to say.
+        File.WriteAllLines(csv, ["task,example,value", "t1,3,0.25", "t1,17,0.5"]);
+        var one = CliRunner.Run("design", matrix, "--count", "3", "--observed", csv);
+        Assert.Equal(0, one.ExitCode);
+        Assert.DoesNotContain("warning", one.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Design_Exclude_LeavesTheListedExamplesOut_ByIdOrPosition()
     {

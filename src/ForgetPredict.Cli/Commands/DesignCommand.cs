@@ -79,6 +79,12 @@ internal static class DesignCommand
             var matching = new ExampleMatching(parse.GetValue(byIndex), "pass --by-index");
             var excluded = exclusion.Read(parse, new ExampleReferences(exampleIds, matching), parse.Err());
             var cells = parse.GetValue(observed) is { } observedPath ? ObservedCells.Read(observedPath, exampleIds, matching, parse.Names(observedColumns)) : null;
+            foreach (var read in cells?.Warnings ?? [])
+            {
+                // What the reader saw (a task column of several tasks), as predict and replay say it.
+                parse.Err().WriteLine($"warning: {read}");
+            }
+
             var measured = cells?.Examples;
             var design = Designing.Design(new MeasurementRequest
             {
