@@ -182,7 +182,11 @@ public sealed record ForgettingThreshold(double Value, string Rule)
             }
         }
 
-        return lo + ((hi - lo) / 2);
+        // The bracket's upper end, where the share above is at most 1 - quantile (the quantile's definition, approached from
+        // above): zero-std components closer together than the tolerance (an example-mean of identical cells, a fit's float
+        // noise around 0) are atoms the midpoint could fall just below, counting every one of them as above the threshold (a
+        // matrix of zeros with one 1 read 98% of its examples forgotten, beyond -1.56E-14).
+        return hi;
     }
 
     // The average of P(X_j > t) over the components (tail: scratch of the row's length).

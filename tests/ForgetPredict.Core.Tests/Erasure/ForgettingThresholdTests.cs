@@ -33,6 +33,22 @@ public class ForgettingThresholdTests
         Assert.InRange(t, 9, 10 + 1e-9);
     }
 
+    // QA (degenerate matrices): a matrix of zeros with a single 1 gave a threshold of -1.56E-14 and 98% of the examples
+    // forgotten: the zero-std components at 0 (apart from float noise) lay within the solver's tolerance of the quantile, and
+    // the midpoint it returned fell just below them all.
+    [Fact]
+    public void MixtureQuantile_OfTiedPointMasses_LeavesAtMostTheTailAbove()
+    {
+        // 19 point masses at 0 give or take 1e-16, and one at 0.9.
+        var mean = Enumerable.Range(0, 19).Select(i => (i - 9) * 1e-17).Append(0.9).ToArray();
+        var std = new double[mean.Length];
+
+        var t = ForgettingThreshold.MixtureQuantile(mean, std, 0.9);
+
+        Assert.InRange(mean.Count(m => m > t) / (double)mean.Length, 0, 0.1);
+        Assert.InRange(t, -1e-15, 1e-12);
+    }
+
     [Fact]
     public void MixtureQuantile_RefusesBadArguments()
     {
