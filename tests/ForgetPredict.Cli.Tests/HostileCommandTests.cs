@@ -55,6 +55,31 @@ public sealed class HostileCommandTests
         Assert.Contains("Nothing can be scored", error, StringComparison.Ordinal);
     }
 
+    // QA (degenerate matrices): test tasks with no measured cell were told to "reveal fewer cells" at --known 0.
+    [Fact]
+    public void Item08_EvaluateWhoseTestTasksHaveNoMeasuredCell_SaysSo_NotToRevealFewer()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var values = new float[8 * 20];
+        Array.Fill(values, float.NaN);
+        for (var i = 0; i < 4; i++)
+        {
+            for (var j = 0; j < 20; j++)
+            {
+                values[(i * 20) + j] = (i + 1) * (j + 1) / 100f;
+            }
+        }
+
+        var matrix = Path.Combine(dir, "z.npy");
+        MatrixFile.Write(ForgettingMatrix.Wrap(values, 8, 20), matrix);
+
+        var (code, _, error) = CliRunner.Run("evaluate", matrix, "--known", "0", "--test-rows", "5,6", "--methods", "additive");
+
+        Assert.Equal(CliApp.DataError, code);
+        Assert.Contains("Nothing can be scored: no cell of the 2 test row(s) was measured", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reveal fewer", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Item08_AnExtremeThresholdGivesProbabilitiesNotNaN()
     {

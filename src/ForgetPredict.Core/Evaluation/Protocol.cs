@@ -742,6 +742,13 @@ public static class Protocol
         }
 
         var observed = test.Max(r => matrix.ExampleCount - (int)Numerics.ValueScan.Scan(matrix.Row(r)).MissingCount);
+        if (observed == 0)
+        {
+            // No test row has a measured cell: revealing fewer cannot help (QA: "Reveal fewer cells" was said at --known 0).
+            throw new OptionException(OptionMessage.Of(
+                $"Nothing can be scored: no cell of the {test.Length} test row(s) was measured (every one is missing), so there is nothing to compare a prediction with. Hold out tasks with measured cells (another split), or leave the unmeasured tasks out of the matrix."));
+        }
+
         throw new OptionException(OptionMessage.Of(
             $"Nothing can be scored: the {test.Length} test row(s) have at most {observed} observed cell(s) of {matrix.ExampleCount}, and revealing {o.Known} leaves none unrevealed (or no external predicts one). Reveal fewer cells ({new OptionReference(EvaluationOptionNames.Known)}), hold out rows with more observed cells, or evaluate a matrix with more examples."));
     }
