@@ -15,6 +15,9 @@ public sealed record MeasurementRequest
     /// <summary>The past tasks' forgetting, which the design model is fitted on; null when <see cref="Model"/> is given.</summary>
     public ForgettingMatrix? Matrix { get; init; }
 
+    /// <summary>The matrix as the user names it (a file name), prefixed to what is wrong with it (a constant matrix, say).</summary>
+    public string Source { get; init; } = "the matrix";
+
     /// <summary>
     /// A model fitted already, to design on instead of fitting one (<see cref="ActiveDesign.Of"/>: its factor model, or an
     /// ensemble's heaviest factor member); null when <see cref="Matrix"/> is given. Give one of the two.
@@ -173,9 +176,19 @@ public static class Designing
             throw new ArgumentException("No example is in a group, so there are no group means to pin down: check that the metadata's ids match the matrix's examples, or drop the groups to target the whole row's mean.", nameof(request));
         }
 
-        var design = request.Matrix is { } matrix
-            ? ActiveDesign.Fit(matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }), cancellationToken)
-            : ActiveDesign.Of(request.Model!);
+        ActiveDesign design;
+        try
+        {
+            design = request.Matrix is { } matrix
+                ? ActiveDesign.Fit(matrix, new LowRankFitter(new LowRankOptions { MaxThreads = request.MaxThreads }), cancellationToken)
+                : ActiveDesign.Of(request.Model!);
+        }
+        catch (ArgumentException e) when (request.Matrix is not null && e.ParamName == "matrix" && e is not OptionException)
+        {
+            // What is wrong with the matrix (a constant one, say) names the file it came from, as fit's message does.
+            throw Forecasting.From(request.Source, e, nameof(request));
+        }
+
         var excluded = request.Excluded;
         cancellationToken.ThrowIfCancellationRequested();
         var examples = design.Choose(request.Count, request.Criterion, excluded is null ? null : j => !excluded.Contains(j), groups, measured);

@@ -58,6 +58,25 @@ public class DesignCommandTests
         Assert.Equal(expected, written);
     }
 
+    // QA (degenerate matrices): a constant matrix was refused without the file's name, which fit gives.
+    [Fact]
+    public void Design_OnAConstantMatrix_NamesTheFile_AsFitDoes()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = Path.Combine(dir, "const.npy");
+        var values = new float[8 * 20];
+        Array.Fill(values, 0.3f);
+        MatrixFile.Write(Core.ForgettingMatrix.Wrap(values, 8, 20), matrix);
+
+        var (code, _, error) = CliRunner.Run("design", matrix, "--count", "3");
+        var (fitCode, _, fitError) = CliRunner.Run("fit", matrix, "--method", "mf", "--out", Path.Combine(dir, "m.fpm"));
+
+        Assert.Equal(CliApp.DataError, code);
+        Assert.StartsWith("error: const.npy: Every observed cell of the 8 x 20 matrix is 0.3", error, StringComparison.Ordinal);
+        Assert.Equal(CliApp.DataError, fitCode);
+        Assert.StartsWith("error: const.npy: Every observed cell", fitError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Design_GroupMeans_ReadsTheGroups_AndWritesThem()
     {

@@ -89,6 +89,7 @@ internal static class DesignCommand
             var design = Designing.Design(new MeasurementRequest
             {
                 Matrix = z,
+                Source = parse.GetValue(matrix) is { } named ? Path.GetFileName(named) : "the matrix",
                 Model = fitted,
                 Count = parse.GetValue(count),
                 Criterion = chosen,
