@@ -22,4 +22,11 @@ public static class Echo
             : c.ToString()));
         return name.Length > MaxLength ? text + "..." : text;
     }
+
+    /// <summary>A matrix's shape in words, singular where a side is 1: "47 tasks x 2400 examples", "1 task x 1 example".</summary>
+    /// <param name="tasks">Its tasks.</param>
+    /// <param name="examples">Its examples.</param>
+    /// <param name="format">The numbers' format ("N0" for thousands separators; empty for none).</param>
+    public static string Shape(int tasks, int examples, string format = "") =>
+        $"{tasks.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {(tasks == 1 ? "task" : "tasks")} x {examples.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {(examples == 1 ? "example" : "examples")}";
 }

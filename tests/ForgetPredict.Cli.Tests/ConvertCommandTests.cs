@@ -38,6 +38,28 @@ public class ConvertCommandTests
         Assert.Equal(fromNpy.Replace(Charlm, "M", StringComparison.Ordinal), fromConverted.Replace(path, "M", StringComparison.Ordinal));
     }
 
+    // QA (degenerate matrices): "1 tasks x 1 examples".
+    [Fact]
+    public void AOneByOneMatrix_IsOneTaskByOneExample_InConvertFitAndAnalyze()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var one = Path.Combine(dir, "one.npy");
+        var two = Path.Combine(dir, "two.npy");
+        MatrixFile.Write(ForgettingMatrix.Wrap([0.5f], 1, 1), one);
+        MatrixFile.Write(ForgettingMatrix.Wrap([0.5f, 0.25f, 0.125f, 0.75f], 2, 2), two);
+
+        var (code, output, error) = CliRunner.Run("convert", one, Path.Combine(dir, "one.csv"));
+        var (twoCode, twoOutput, twoError) = CliRunner.Run("convert", two, Path.Combine(dir, "two.csv"));
+        var (analyzeCode, analyzed, analyzeError) = CliRunner.Run("analyze", one);
+
+        Assert.True(code == 0, error);
+        Assert.Contains(": 1 task x 1 example,", output, StringComparison.Ordinal);
+        Assert.True(twoCode == 0, twoError);
+        Assert.Contains(": 2 tasks x 2 examples,", twoOutput, StringComparison.Ordinal);
+        Assert.True(analyzeCode == 0, analyzeError);
+        Assert.Contains("one.npy: 1 task x 1 example,", analyzed, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Convert_LongCsvWithCustomColumns_KeepsIdsAndMissingCells()
     {
