@@ -26,7 +26,11 @@ public static class Echo
     /// <summary>A matrix's shape in words, singular where a side is 1: "47 tasks x 2400 examples", "1 task x 1 example".</summary>
     /// <param name="tasks">Its tasks.</param>
     /// <param name="examples">Its examples.</param>
-    /// <param name="format">The numbers' format ("N0" for thousands separators; empty for none).</param>
-    public static string Shape(int tasks, int examples, string format = "") =>
-        $"{tasks.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {(tasks == 1 ? "task" : "tasks")} x {examples.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {(examples == 1 ? "example" : "examples")}";
+    public static string Shape(int tasks, int examples) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tasks} {Plural(tasks, "task")} x {examples} {Plural(examples, "example")}");
+
+    /// <summary><paramref name="noun"/> as a count of <paramref name="count"/> takes it: "task" for 1, "tasks" otherwise.</summary>
+    /// <param name="count">How many.</param>
+    /// <param name="noun">The singular noun (its plural adds an s).</param>
+    public static string Plural(long count, string noun) => count == 1 ? noun : noun + "s";
 }
