@@ -450,7 +450,7 @@ public static class Evaluating
             : string.Create(CultureInfo.InvariantCulture, $"{seconds / 3600:N1} hours");
         var power = (int)Math.Floor(Math.Log10(updates));
         var count = string.Create(CultureInfo.InvariantCulture, $"{updates / Math.Pow(10, power):0.0} x 10^{power}");
-        var runs = string.Create(CultureInfo.InvariantCulture, $"{testTasks} test task{(testTasks == 1 ? "" : "s")} x {seeds} draw{(seeds == 1 ? "" : "s")}{(ks > 1 ? $" x {ks} values of k" : "")}");
+        var runs = string.Create(CultureInfo.InvariantCulture, $"{testTasks} test {Echo.Plural(testTasks, "task")} x {seeds} {Echo.Plural(seeds, "draw")}{(ks > 1 ? $" x {ks} values of k" : "")}");
         return OptionMessage.Of(
             $"{string.Join(", ", references)} refit the reference stack's SGD ({ReferenceMethods.Epochs:N0} epochs over the {train.ObservedCount:N0} training cells) for each of {runs}, single-threaded as Surprise does: {count} cell updates each, about {Duration(updates * 8e-9)} to {Duration(updates * 13e-9)} each at the 8-13 ns an update of a 2-core machine. To compare with the reference on a matrix this size, give {new OptionReference(EvaluateOptionNames.Seeds, "1")} and fewer test tasks.");
     }

@@ -235,7 +235,7 @@ public sealed partial class FactorModel
             for (var t = 0; t < k; t++)
             {
                 var f = features.AsSpan(t * p, p);
-                var prob = Sigmoid(offsets[t] + Dot(f, w));
+                var prob = LogitNormal.Sigmoid(offsets[t] + Dot(f, w));
                 var weight = Math.Max(prob * (1 - prob), 1e-12);
                 for (var r = 0; r < p; r++)
                 {
@@ -302,7 +302,7 @@ public sealed partial class FactorModel
                 eta += f[r] * w[r];
             }
 
-            var weight = Math.Max(Sigmoid(eta) * (1 - Sigmoid(eta)), 1e-12);
+            var weight = Math.Max(LogitNormal.Sigmoid(eta) * (1 - LogitNormal.Sigmoid(eta)), 1e-12);
             for (var r = 0; r < p; r++)
             {
                 for (var c = 0; c < p; c++)
@@ -400,7 +400,7 @@ public sealed partial class FactorModel
             for (var j = 0; j < mean.Length; j++)
             {
                 var variance = std.Length != 0 ? Math.Max(std[j], 0) : 0;
-                var prob = Sigmoid(mean[j] / Math.Sqrt(1 + (Math.PI * variance / 8)));
+                var prob = LogitNormal.Sigmoid(mean[j] / Math.Sqrt(1 + (Math.PI * variance / 8)));
                 if (std.Length != 0)
                 {
                     std[j] = LogitNormal.Std(mean[j], variance);

@@ -699,7 +699,7 @@ public sealed partial class FactorModel : IForgettingModel
             eta += _p.TaskFactors[(task * _p.Rank) + k] * _p.ExampleFactors[((long)k * n) + example];
         }
 
-        return _p.Logistic ? Sigmoid(eta) : eta;
+        return _p.Logistic ? LogitNormal.Sigmoid(eta) : eta;
     }
 
     /// <inheritdoc />
@@ -749,6 +749,4 @@ public sealed partial class FactorModel : IForgettingModel
             }
         }
     }
-
-    internal static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 }

@@ -223,7 +223,7 @@ internal sealed class LogisticEngine
             }
 
             var e = eta[j];
-            var prob = FactorModel.Sigmoid(e);
+            var prob = LogitNormal.Sigmoid(e);
             residual[j] = label - prob;
             weight[j] = Math.Max(prob * (1 - prob), 1e-10);
             // -log p(y | eta) = log(1 + exp(eta)) - y eta, computed stably.

@@ -103,5 +103,6 @@ internal static class LogitNormal
         static double Square(double x) => x * x;
     }
 
-    private static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
+    /// <summary>The logistic function 1 / (1 + e^-x), without overflow for large |x|: the logistic models' link.</summary>
+    internal static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 }

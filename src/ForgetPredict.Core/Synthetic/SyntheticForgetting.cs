@@ -250,7 +250,7 @@ public sealed class SyntheticForgetting
                 }
 
                 var z = o.Binary
-                    ? (rowRandom.NextDouble() < FactorModel.Sigmoid((v - cut) / temperature) ? 1f : 0f)
+                    ? (rowRandom.NextDouble() < Numerics.LogitNormal.Sigmoid((v - cut) / temperature) ? 1f : 0f)
                     : (float)(v + (o.Noise * AlternatingLeastSquares.Gaussian(rowRandom)));
                 values[(i * n) + j] = o.MissingFraction > 0 && rowRandom.NextDouble() < o.MissingFraction ? float.NaN : z;
             }
