@@ -98,7 +98,7 @@ public static class GoodnessOfFit
 /// <param name="Mean">Mean of the observed cells.</param>
 /// <param name="TaskOnly">R^2 of the task-only reference (row means).</param>
 /// <param name="ExampleOnly">R^2 of the example-only reference (column means).</param>
-/// <param name="Additive">R^2 of the additive model.</param>
+/// <param name="Additive">R^2 of the additive model fitted by least squares (no penalty on the biases, as the rank-1 and SVD rows have none), so never below the task-only or example-only reference.</param>
 /// <param name="RankOne">R^2 of the multiplicative rank-1 model.</param>
 /// <param name="Spectrum">Singular values and the truncated-SVD R^2 curve.</param>
 public sealed record MatrixAnalysis(int TaskCount, int ExampleCount, double MissingFraction, bool IsBinary, double Mean,
@@ -141,7 +141,7 @@ public sealed record MatrixAnalysis(int TaskCount, int ExampleCount, double Miss
             sum / Math.Max(matrix.ObservedCount, 1),
             GoodnessOfFit.RSquared(new TaskMeanFitter(new TaskMeanOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix, cancellationToken),
             GoodnessOfFit.RSquared(new ExampleMeanFitter(new ExampleMeanOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix, cancellationToken),
-            GoodnessOfFit.RSquared(new AdditiveFitter(new AdditiveOptions { MaxThreads = maxThreads }).Fit(matrix, cancellationToken), matrix, cancellationToken),
+            GoodnessOfFit.RSquared(new AdditiveFitter(new AdditiveOptions { MaxThreads = maxThreads, BiasLambda = 0 }).Fit(matrix, cancellationToken), matrix, cancellationToken),
             GoodnessOfFit.RSquared(new RankOneFitter(new RankOneOptions { MaxThreads = maxThreads, Lambda = 0 }).Fit(matrix, cancellationToken), matrix, cancellationToken),
             ForgetPredict.Core.Analysis.Spectrum.Analyze(matrix, maxRank, maxThreads, cancellationToken));
     }
