@@ -56,9 +56,13 @@ public sealed record FitRequest
 /// prior uses them, or null when not recorded (an older model file): the names a query's parts may have.</param>
 /// <param name="BinaryMatrix">True when the training matrix was 0/1 (1 = forgotten, <see cref="ForgettingMatrix.IsBinary"/>): a
 /// Gaussian model of it predicts values on that scale, not probabilities (<see cref="Fitting.ContinuousModelOfBinaryMatrix"/>).</param>
+/// <param name="TunedKnown">The number of measured cells a self-tuning fit (auto, ensemble) simulated in its cross-validation, or
+/// null for other methods (and older model files): a task measured on far fewer or more is warned of (<see cref="TaskRequest.TunedKnownWarning"/>).</param>
 public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null, string? Tuning = null,
-    bool TaskFeaturesUnused = false, IReadOnlyList<string>? TaskFeatureIdColumns = null, IReadOnlyList<string>? TaskFeatureFiles = null, bool BinaryMatrix = false)
+    bool TaskFeaturesUnused = false, IReadOnlyList<string>? TaskFeatureIdColumns = null, IReadOnlyList<string>? TaskFeatureFiles = null, bool BinaryMatrix = false,
+    int? TunedKnown = null)
 {
+    private const string TunedKnownKey = "tuned-known";
     private const string MatrixValuesKey = "matrix-values";
     private const string BinaryValue = "0/1";
 
@@ -92,7 +96,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
     /// <summary>The model file metadata key of <see cref="ExamplesSha256"/>.</summary>
     public const string ExamplesSha256Key = "examples-sha256";
 
-    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>, <c>tuning</c>, <c>task-features</c>, <c>task-features-id-columns</c>, <c>task-features-files</c>, <c>matrix-values</c>).</summary>
+    /// <summary>The provenance as model file metadata (keys <c>method</c>, <c>source</c>, <c>r2</c>, <c>uploaded</c>, <c>examples-sha256</c>, <c>tuning</c>, <c>task-features</c>, <c>task-features-id-columns</c>, <c>task-features-files</c>, <c>matrix-values</c>, <c>tuned-known</c>).</summary>
     public IReadOnlyDictionary<string, string> ToMetadata()
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -106,6 +110,7 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
         Add(TaskFeatureIdColumnsKey, TaskFeatureIdColumns is { Count: > 0 } columns ? System.Text.Json.JsonSerializer.Serialize(columns) : null);
         Add(TaskFeatureFilesKey, TaskFeatureFiles is { Count: > 0 } files ? System.Text.Json.JsonSerializer.Serialize(files) : null);
         Add(MatrixValuesKey, BinaryMatrix ? BinaryValue : null);
+        Add(TunedKnownKey, TunedKnown?.ToString(CultureInfo.InvariantCulture));
         return metadata;
 
         void Add(string key, string? value)
@@ -127,7 +132,8 @@ public sealed record FitProvenance(string? Method, string? Source, double? RSqua
             ? when : null;
         return new FitProvenance(metadata.GetValueOrDefault(MethodKey), metadata.GetValueOrDefault(SourceKey), r2, uploaded, metadata.GetValueOrDefault(ExamplesSha256Key), metadata.GetValueOrDefault(TuningKey),
             metadata.GetValueOrDefault(TaskFeaturesKey) == UnusedValue, IdColumns(metadata.GetValueOrDefault(TaskFeatureIdColumnsKey)), IdColumns(metadata.GetValueOrDefault(TaskFeatureFilesKey)),
-            metadata.GetValueOrDefault(MatrixValuesKey) == BinaryValue);
+            metadata.GetValueOrDefault(MatrixValuesKey) == BinaryValue,
+            int.TryParse(metadata.GetValueOrDefault(TunedKnownKey), NumberStyles.None, CultureInfo.InvariantCulture, out var known) ? known : null);
     }
 
     // A JSON array of names (id columns, files), as ToMetadata writes it; anything else (an older file has none) is null.
@@ -324,7 +330,8 @@ public static class Fitting
         var r2 = GoodnessOfFit.TrainingRSquared(final, request.Matrix, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         return new FitResult(final, request.Matrix, new FitProvenance(request.Method, request.Source, r2, request.Uploaded, request.ExamplesSha256, tuning, taskFeatures is { UsesFeatures: false }, request.TaskFeatures?.IdColumns,
-            request.TaskFeatures is { } given ? FitProvenance.FeatureFiles(given) : null, request.Matrix.IsBinary), elapsed)
+            request.TaskFeatures is { } given ? FitProvenance.FeatureFiles(given) : null, request.Matrix.IsBinary,
+            ModelCatalog.SimulatesKnownCells(request.Method) ? choice?.Known ?? request.Settings.Known ?? Core.Evaluation.EvaluationOptions.DefaultKnown : null), elapsed)
         {
             TaskFeatures = taskFeatures,
             ExampleFeatures = exampleFeatures,

@@ -70,7 +70,7 @@ internal static class Forecaster
             chart = Charts.GroupBars([.. groups.Select(g => new ReportGroup(g.Name, g.Count, g.Mean, g.Lower, g.Upper, g.Share, g.TopExamples) { NewCount = g.NewCount })], forecast.PredictsProbability, task.BinaryMatrix);
         }
 
-        string[] warnings = [.. new[] { task.BinaryMatrixWarning($"model '{stored.Name}'"), task.ScaleWarning(), groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>(), .. grouping?.LabelWarnings ?? []];
+        string[] warnings = [.. new[] { task.BinaryMatrixWarning($"model '{stored.Name}'"), TunedKnownWarning(task, stored), task.ScaleWarning(), groupingWarning, unchosen, featureWarning, newExamples?.Warning }.OfType<string>(), .. grouping?.LabelWarnings ?? []];
         return new PredictResponse(stored.Name, stored.Stamp.Version, stored.Method, stored.Description, forecast.IsTaskAgnostic, forecast.KnownCount,
             forecast.PredictsProbability, forecast.Threshold, forecast.ThresholdRule, model.ExampleCount, forecast.ExpectedForgotten, grouping?.Column, groups, examples, chart, warnings,
             forecast.Task.FromTaskPrior, everyExample,
@@ -102,7 +102,7 @@ internal static class Forecaster
         var set = plan.Set;
         var items = set.Items.Select(i => new ReplayItemDto(model.ExampleIds[i.Example], i.Weight, i.Predicted, i.Group)).ToArray();
         var groups = plan.Groups.Select(g => new ReplayGroupDto(g.Name, g.Replayed, g.Examples)).ToArray();
-        string[] warnings = [.. new[] { task.BinaryMatrixWarning($"model '{stored.Name}'"), task.ScaleWarning(), grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. grouping?.LabelWarnings ?? [], .. plan.Warnings];
+        string[] warnings = [.. new[] { task.BinaryMatrixWarning($"model '{stored.Name}'"), TunedKnownWarning(task, stored), task.ScaleWarning(), grouping?.Warning, unchosen, featureWarning, exclusionWarning }.OfType<string>(), .. grouping?.LabelWarnings ?? [], .. plan.Warnings];
         return new ReplayResponse(stored.Name, stored.Stamp.Version, Choices.Strategy.NameOf(strategy), budget, set.Candidates, set.CoveredForgetting, set.RandomExpectation,
             double.IsFinite(set.Lift) ? set.Lift : null, grouping?.Column, items, groups, warnings);
     }
@@ -169,7 +169,12 @@ internal static class Forecaster
         Groups = grouping?.Groups,
         TaskFeatures = features,
         BinaryMatrix = FitProvenance.FromMetadata(stored.Loaded.Metadata).BinaryMatrix,
+        TunedKnown = FitProvenance.FromMetadata(stored.Loaded.Metadata).TunedKnown,
     };
+
+    // The warning of a task measured on far fewer or more cells than the model was tuned for, its fix worded as an upload's field.
+    private static string? TunedKnownWarning(ForecastRequest task, StoredModel stored) =>
+        task.TunedKnownWarning($"model '{stored.Name}'") is { } message ? Problems.Fields.Describe(message) : null;
 
     // The "taskFeatures" field read as the files it stands for would be (each part named by its file, or "taskFeatures").
     private static (TaskFeatureQuery? Query, string? Warning) TaskFeatures(StoredModel stored, TaskFeaturesDto? features)

@@ -791,6 +791,37 @@ public sealed class ApplicationTests : IDisposable
     }
 
     [Fact]
+    public void ASelfTunedModel_RecordsTheCellsItWasTunedFor_AndATaskWithMoreThanTwiceAsMany_IsWarned()
+    {
+        // Given: auto tuned for 3 measured cells, and mf, which tunes nothing, saved to files.
+        var autoPath = Path.Combine(_folder, "auto3.fpm");
+        var mfPath = Path.Combine(_folder, "mf.fpm");
+        Fitting.FitAndSave(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "auto", Settings = new ModelSettings { Known = 3 } }, autoPath);
+        Fitting.FitAndSave(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "mf", Settings = new ModelSettings { Rank = 2 } }, mfPath);
+        var auto = ModelFile.Load(autoPath);
+        var mf = ModelFile.Load(mfPath);
+
+        // When: tasks with 6 and 7 measured cells are forecast from each.
+        ForecastRequest Task(LoadedModel loaded, int cells) => new()
+        {
+            Model = loaded.Model,
+            Cells = new ObservedCells([.. Enumerable.Range(0, cells)], [.. Enumerable.Range(0, cells).Select(j => (double)s_synthetic.Matrix[0, j])]),
+            TunedKnown = FitProvenance.FromMetadata(loaded.Metadata).TunedKnown,
+        };
+
+        // Then: the auto file records 3 (an ensemble the default 30, mf nothing); up to twice as many cells say nothing, more
+        // name the fix in the library's words (a front end words the option as its own).
+        Assert.Equal(3, FitProvenance.FromMetadata(auto.Metadata).TunedKnown);
+        Assert.Null(FitProvenance.FromMetadata(mf.Metadata).TunedKnown);
+        Assert.Null(Task(auto, 6).TunedKnownWarning("auto3.fpm"));
+        Assert.Equal("auto3.fpm was tuned for 3 measured cells (ModelSettings.Known = 3 at its fit) and this task has 7: with more cells other methods, ranks and weights than it chose for 3 may predict better. For tasks measured on about 7 cells, refit it with ModelSettings.Known = 7 (on charlm-b a model tuned for 5 cells had 3-5% more RMSE on tasks measured on 30 than one tuned for 30).",
+            Task(auto, 7).TunedKnownWarning("auto3.fpm")?.ToString());
+        Assert.Null(Task(mf, 100).TunedKnownWarning("mf.fpm"));
+        var ensemble = Fitting.Fit(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "ensemble" });
+        Assert.Equal(30, ensemble.Provenance.TunedKnown);
+    }
+
+    [Fact]
     public void Fit_BinaryFamilyOnAContinuousMatrix_NamesTheSource()
     {
         var error = Assert.Throws<ArgumentException>(() => Fitting.Fit(new FitRequest { Matrix = s_training, Source = "train.npy", Method = "logistic" }));

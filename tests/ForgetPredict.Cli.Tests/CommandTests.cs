@@ -387,6 +387,27 @@ public class CommandTests
     }
 
     [Fact]
+    public void PredictAndReplay_FromAutoTunedForFewerCells_WarnNamingTheKnownFlag()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "z.npy");
+        var model = Path.Combine(dir, "auto2.fpm");
+        var observed = Path.Combine(dir, "obs.csv");
+        Assert.Equal(0, CliRunner.Run("synth", "--rows", "12", "--cols", "300", "--out", path).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", path, "--known", "2", "--out", model).ExitCode);
+        File.WriteAllText(observed, "example,value\n0,0.5\n1,0.4\n2,0.3\n3,0.6\n4,0.2\n");
+
+        var (code, _, error) = CliRunner.Run("predict", "--model", model, "--observed", observed);
+        var replay = CliRunner.Run("replay", "--model", model, "--observed", observed, "--budget", "5", "--out", Path.Combine(dir, "r.csv"));
+
+        Assert.True(code == 0, error);
+        Assert.StartsWith($"warning: {model} was tuned for 2 measured cells (--known 2 at its fit) and this task has 5:", error, StringComparison.Ordinal);
+        Assert.Contains("refit it with --known 5 ", error, StringComparison.Ordinal);
+        Assert.True(replay.ExitCode == 0, replay.Error);
+        Assert.Contains("was tuned for 2 measured cells", replay.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Demo_RunsOnTheBundledCharlmB()
     {
         var (code, output, error) = CliRunner.Run("demo", "--seeds", "1");

@@ -295,6 +295,26 @@ public sealed class UploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_OfAutoTunedForFewCells_WarnsAQueryWithMoreThanTwiceAsMany_NamingTheKnownField()
+    {
+        // Given: auto uploaded with "known" = 2.
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "auto2"), ("method", "auto"), ("known", "2")))).JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("succeeded", (await WaitAsync(_client, job.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        string Observed(int cells) => "{\"observed\": {" + string.Join(", ", Enumerable.Range(0, cells).Select(j => $"\"{j}\": {_synthetic.Matrix[0, j].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")) + "}}";
+
+        // When: queries with 4 and 5 measured cells.
+        var four = await (await _client.PostAsync("/v1/models/auto2/predict", Http.Json(Observed(4)))).JsonAsync();
+        var five = await (await _client.PostAsync("/v1/models/auto2/predict", Http.Json(Observed(5)))).JsonAsync();
+        var replay = await (await _client.PostAsync("/v1/models/auto2/replay", Http.Json(Observed(5)[..^1] + ", \"budget\": 5}"))).JsonAsync();
+
+        // Then: twice as many say nothing; more are warned, the fix worded as the upload's field.
+        Assert.DoesNotContain(four.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("was tuned for", StringComparison.Ordinal));
+        Assert.Contains(five.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("model 'auto2' was tuned for 2 measured cells (\"known\" = 2 at its fit) and this task has 5:", StringComparison.Ordinal)
+            && w.GetString()!.Contains("refit it with \"known\" = 5", StringComparison.Ordinal));
+        Assert.Contains(replay.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("model 'auto2' was tuned for 2 measured cells", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Upload_BinaryMethodOnAContinuousMatrix_FailsTheJob()
     {
         var job = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "lg"), ("method", "logistic")))).JsonAsync(HttpStatusCode.Accepted);

@@ -83,6 +83,7 @@ internal sealed class ForecastOptions
         var (groups, column) = Grouping.Read(parse, model.ExampleIds, warnings, requireGroups, ref fresh);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
         var (features, featureWarning) = ReadTaskFeatures(parse, loaded);
+        var provenance = FitProvenance.FromMetadata(loaded.Metadata);
         var task = new ForecastRequest
         {
             Model = model,
@@ -92,11 +93,17 @@ internal sealed class ForecastOptions
             Groups = groups,
             TaskFeatures = features,
             NewExamples = fresh,
-            BinaryMatrix = FitProvenance.FromMetadata(loaded.Metadata).BinaryMatrix,
+            BinaryMatrix = provenance.BinaryMatrix,
+            TunedKnown = provenance.TunedKnown,
         };
         if (task.BinaryMatrixWarning(parse.GetRequiredValue(Model)) is { } binary)
         {
             warnings.WriteLine($"warning: {binary}");
+        }
+
+        if (task.TunedKnownWarning(parse.GetRequiredValue(Model)) is { } tuned)
+        {
+            warnings.WriteLine($"warning: {CliApp.Flags.Describe(tuned)}");
         }
 
         foreach (var read in cells.Warnings)

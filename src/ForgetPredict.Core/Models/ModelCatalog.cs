@@ -113,7 +113,7 @@ public static class ModelCatalog
         }
 
         var method = MethodOf(name);
-        var crossValidation = new CrossValidationOptions { Known = s.Known ?? 30, Seed = s.Seed ?? Defaults.Seed };
+        var crossValidation = new CrossValidationOptions { Known = s.Known ?? Evaluation.EvaluationOptions.DefaultKnown, Seed = s.Seed ?? Defaults.Seed };
         if (name == Auto)
         {
             return new AutoFitter(new AutoOptions
