@@ -63,6 +63,12 @@ public static class CliApp
             return UsageError;
         }
 
+        if (OutputFiles.ToStandardOutput(parse))
+        {
+            // An output written to standard output (--json /dev/stdout) is the whole of it: the report goes to standard error.
+            output = error;
+        }
+
         // Ctrl+C, SIGTERM, SIGHUP and SIGQUIT stop a command at once, its writes in flight deleted first (the library registers
         // no handler unless the application opts in): System.CommandLine's default would instead cancel a token none of the
         // batch commands watches and let the command run on, and finish its outputs, for up to two seconds. 'serve' is an

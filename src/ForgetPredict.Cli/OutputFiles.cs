@@ -15,39 +15,19 @@ internal static class OutputFiles
     // The options and arguments whose value is a file the command writes.
     private static readonly HashSet<string> s_outputs = new(StringComparer.Ordinal) { "--out", "--json", "--html", "--predictions", "--examples-out", "--tasks-out", "OUT" };
 
+    /// <summary>True when one of the command line's outputs is standard output (<c>--json /dev/stdout</c>, see
+    /// <see cref="AtomicFile.IsStandardOutput"/>): the command's own report then goes to standard error, so that standard
+    /// output carries exactly the file.</summary>
+    public static bool ToStandardOutput(ParseResult parse)
+    {
+        var (outputs, _) = Files(parse);
+        return outputs.Any(x => AtomicFile.IsStandardOutput(x.Path));
+    }
+
     /// <summary>What clashes, as a message with the fix, or null when every output is a file of its own.</summary>
     public static string? Clash(ParseResult parse)
     {
-        var outputs = new List<(string Name, string Path)>();
-        var inputs = new List<(string Name, string Path)>();
-        foreach (var child in parse.CommandResult.Children)
-        {
-            var (name, tokens) = child switch
-            {
-                OptionResult option => (option.Option.Name, option.Tokens),
-                ArgumentResult argument => (argument.Argument.Name, argument.Tokens),
-                _ => (null, null),
-            };
-            if (name is null || tokens is null)
-            {
-                continue;
-            }
-
-            foreach (var value in tokens.Select(t => t.Value))
-            {
-                if (s_outputs.Contains(name))
-                {
-                    outputs.Add((name, value));
-                }
-                else
-                {
-                    // --external NAME=FILE names its file after the '='.
-                    var equals = value.IndexOf('=', StringComparison.Ordinal);
-                    inputs.Add((name, equals > 0 && !File.Exists(value) ? value[(equals + 1)..] : value));
-                }
-            }
-        }
-
+        var (outputs, inputs) = Files(parse);
         for (var i = 0; i < outputs.Count; i++)
         {
             var (name, path) = outputs[i];
@@ -80,6 +60,42 @@ internal static class OutputFiles
         }
 
         return null;
+    }
+
+    // The files the command line names: what it writes and what it reads, each with its option's name.
+    private static (List<(string Name, string Path)> Outputs, List<(string Name, string Path)> Inputs) Files(ParseResult parse)
+    {
+        var outputs = new List<(string Name, string Path)>();
+        var inputs = new List<(string Name, string Path)>();
+        foreach (var child in parse.CommandResult.Children)
+        {
+            var (name, tokens) = child switch
+            {
+                OptionResult option => (option.Option.Name, option.Tokens),
+                ArgumentResult argument => (argument.Argument.Name, argument.Tokens),
+                _ => (null, null),
+            };
+            if (name is null || tokens is null)
+            {
+                continue;
+            }
+
+            foreach (var value in tokens.Select(t => t.Value))
+            {
+                if (s_outputs.Contains(name))
+                {
+                    outputs.Add((name, value));
+                }
+                else
+                {
+                    // --external NAME=FILE names its file after the '='.
+                    var equals = value.IndexOf('=', StringComparison.Ordinal);
+                    inputs.Add((name, equals > 0 && !File.Exists(value) ? value[(equals + 1)..] : value));
+                }
+            }
+        }
+
+        return (outputs, inputs);
     }
 
     private static string? Full(string path)

@@ -9,7 +9,10 @@ namespace ForgetPredict.Data;
 /// <see cref="TemporaryFiles.DeleteOnTerminationSignals"/>, Ctrl+C, SIGTERM, SIGHUP and SIGQUIT delete it.</para>
 /// <para>What is replaced: a symbolic link stays a link (its final target is written atomically); an existing file keeps its
 /// permission mode; a target that exists and is not a regular file (a character device such as /dev/null or a terminal, a
-/// FIFO, a socket, /dev/stdout) is written directly, since renaming over it would replace the device by a file.</para>
+/// FIFO, a socket) is written directly, since renaming over it would replace the device by a file; a path that is this
+/// process's standard output (<c>/dev/stdout</c>, <c>/dev/fd/1</c>, or any path to the file descriptor 1 points to, see
+/// <see cref="IsStandardOutput"/>) is written through the inherited descriptor, where it is (a shell's <c>&gt;</c> file is
+/// written from where the process's output stands, not reopened at its start).</para>
 /// </remarks>
 public static class AtomicFile
 {
@@ -60,6 +63,24 @@ public static class AtomicFile
 
         return Directory.Exists(folder) ? full
             : throw new ForgettingDataException(path, $"cannot write the file: folder '{folder}' does not exist. Create it first.");
+    }
+
+    /// <summary>
+    /// True when <paramref name="path"/> names this process's standard output: the file it resolves to (links followed,
+    /// <c>/dev/stdout</c> and <c>/dev/fd/1</c> included) is the one file descriptor 1 points to (a pipe, a terminal, a file a
+    /// shell redirected output to). <c>/dev/null</c> never is (writing it discards the bytes either way). A writer sends such an
+    /// output through the inherited descriptor; a command line that writes one should print its own report on standard error,
+    /// so that standard output carries exactly the file.
+    /// </summary>
+    /// <param name="path">A path, existing or not.</param>
+    public static bool IsStandardOutput(string path)
+    {
+        if (string.IsNullOrEmpty(path) || FileKinds.Of(null) is not { } output)
+        {
+            return false;
+        }
+
+        return FileKinds.Of(path) is { } file && file.Same(output) && !(FileKinds.Of("/dev/null") is { } nul && file.Same(nul));
     }
 
     /// <summary>
@@ -119,6 +140,11 @@ public static class AtomicFile
     public static string CheckWritable(string path)
     {
         InputFile.RefuseGzipOutput(path);
+        if (IsStandardOutput(path))
+        {
+            return Path.GetFullPath(path);
+        }
+
         var target = Resolve(path);
         if (target.Direct)
         {
@@ -170,6 +196,13 @@ public static class AtomicFile
     internal static AtomicFileWriter OpenWith(string path, Func<string, Stream> create)
     {
         ArgumentNullException.ThrowIfNull(create);
+        if (IsStandardOutput(path))
+        {
+            // The inherited descriptor (a duplicate of it: disposing closes the duplicate): reopening /dev/stdout would start
+            // a redirected file at offset 0, over what the process already wrote through descriptor 1.
+            return new AtomicFileWriter(path, Path.GetFullPath(path), null, new BufferedStream(Console.OpenStandardOutput(), 1 << 16), batch: null);
+        }
+
         var target = Resolve(path);
         if (target.Direct)
         {
@@ -336,47 +369,51 @@ public static class AtomicFile
     private static class FileKinds
     {
         private const int AtFdCwd = -100;
-        private const uint StatxType = 1;
         private const int TypeMask = 0xF000;
         private const int Regular = 0x8000;
         private const int Directory = 0x4000;
 
+        private const int AtEmptyPath = 0x1000;
+        private const uint StatxBasic = 0x7ff;
+
         /// <summary>True when <paramref name="path"/> exists and is neither a regular file nor a folder (a device, FIFO or socket).</summary>
-        public static bool IsSpecial(string path)
+        public static bool IsSpecial(string path) => Of(path) is { } file && (file.Mode & TypeMask) is not (Regular or Directory);
+
+        /// <summary>What the file system says of <paramref name="path"/> (links followed), or of standard output's file when it is
+        /// null; null when it cannot tell (no such file, another system).</summary>
+        public static Status? Of(string? path)
         {
             var buffer = new byte[512];
             try
             {
-                int mode;
                 if (OperatingSystem.IsLinux())
                 {
-                    if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
-                    {
-                        return false;
-                    }
-
-                    mode = BitConverter.ToUInt16(buffer, 28); // struct statx: stx_mode after mask, blksize, attributes, nlink, uid, gid
+                    // struct statx: stx_mode at 28, stx_ino at 32, stx_dev_major and stx_dev_minor at 136 and 140.
+                    var result = path is null ? Statx(1, string.Empty, AtEmptyPath, StatxBasic, buffer) : Statx(AtFdCwd, path, 0, StatxBasic, buffer);
+                    return result != 0 ? null
+                        : new Status(BitConverter.ToUInt16(buffer, 28), ((ulong)BitConverter.ToUInt32(buffer, 136) << 32) | BitConverter.ToUInt32(buffer, 140), BitConverter.ToUInt64(buffer, 32));
                 }
-                else if (OperatingSystem.IsMacOS())
+
+                if (OperatingSystem.IsMacOS())
                 {
-                    if (Stat(path, buffer) != 0)
-                    {
-                        return false;
-                    }
-
-                    mode = BitConverter.ToUInt16(buffer, 4); // struct stat: st_mode after the 32-bit st_dev
-                }
-                else
-                {
-                    return false;
+                    // struct stat (64-bit inodes): st_dev at 0, st_mode at 4, st_ino at 8.
+                    return Stat(path ?? "/dev/fd/1", buffer) != 0 ? null
+                        : new Status(BitConverter.ToUInt16(buffer, 4), BitConverter.ToUInt32(buffer, 0), BitConverter.ToUInt64(buffer, 8));
                 }
 
-                return (mode & TypeMask) is not (Regular or Directory);
+                return null;
             }
             catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
             {
-                return false;
+                return null;
             }
+        }
+
+        /// <summary>A file's type and permission bits, and the device and inode that tell one file from another.</summary>
+        public readonly record struct Status(int Mode, ulong Device, ulong Inode)
+        {
+            /// <summary>True when both name one file.</summary>
+            public bool Same(Status other) => Device == other.Device && Inode == other.Inode;
         }
 
         [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
