@@ -57,7 +57,7 @@ public static class CliApp
             return UsageError;
         }
 
-        if (OutputFiles.Clash(parse) is { } clash)
+        if ((OutputFiles.Refused(parse) ?? OutputFiles.Clash(parse)) is { } clash)
         {
             await error.WriteLineAsync($"error: {clash}").ConfigureAwait(false);
             return UsageError;

@@ -24,6 +24,49 @@ internal static class OutputFiles
         return outputs.Any(x => AtomicFile.IsStandardOutput(x.Path));
     }
 
+    /// <summary>
+    /// What is wrong with an output's name, as a message with the fix, or null: an empty name, or a table output
+    /// (<see cref="Commands.ITableOutput"/>) whose extension names no table format the command can write.
+    /// </summary>
+    public static string? Refused(ParseResult parse)
+    {
+        foreach (var child in parse.CommandResult.Children)
+        {
+            var (name, table, tokens) = child switch
+            {
+                OptionResult option => (option.Option.Name, option.Option is Commands.ITableOutput, option.Tokens),
+                ArgumentResult argument when s_outputs.Contains(argument.Argument.Name) => (argument.Argument.Name, false, argument.Tokens),
+                _ => (null, false, null),
+            };
+            if (name is null || tokens is null || !s_outputs.Contains(name))
+            {
+                continue;
+            }
+
+            foreach (var path in tokens.Select(t => t.Value))
+            {
+                if (string.IsNullOrWhiteSpace(path))
+                {
+                    return $"{name} is empty; name the file to write{(table ? $" ({Extensions})" : string.Empty)}.";
+                }
+
+                if (table)
+                {
+                    try
+                    {
+                        Data.Tables.TableFile.FormatOf(path);
+                    }
+                    catch (ForgettingDataException e)
+                    {
+                        return $"{name} {path}: {e.Detail}";
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>What clashes, as a message with the fix, or null when every output is a file of its own.</summary>
     public static string? Clash(ParseResult parse)
     {
@@ -96,6 +139,16 @@ internal static class OutputFiles
         }
 
         return (outputs, inputs);
+    }
+
+    // The table extensions, as a list for a message: ".csv, .tsv, .tab, .json or .parquet".
+    private static string Extensions
+    {
+        get
+        {
+            var all = Data.Tables.TableFile.Formats.SelectMany(f => f.Extensions).ToList();
+            return $"{string.Join(", ", all.SkipLast(1))} or {all[^1]}";
+        }
     }
 
     private static string? Full(string path)

@@ -132,3 +132,11 @@ internal sealed class MatrixInputOptions
     /// <summary>Reads the matrix at <paramref name="path"/> with the command line's options.</summary>
     public ForgettingMatrix Read(ParseResult parse, string path) => MatrixFile.Read(path, ReadOptions(parse));
 }
+
+/// <summary>An option naming a table the command writes: <see cref="OutputFiles"/> checks its format (from the extension, by
+/// <see cref="Data.Tables.TableFile.FormatOf"/>) before the command runs, a usage error.</summary>
+internal interface ITableOutput;
+
+/// <summary>An option whose value is a table the command writes (.csv, .tsv, .json or .parquet; see <see cref="ITableOutput"/>).</summary>
+/// <typeparam name="T">string, or string? for an optional output.</typeparam>
+internal sealed class TableOutputOption<T>(string name) : Option<T>(name), ITableOutput;

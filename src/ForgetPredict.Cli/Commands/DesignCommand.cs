@@ -43,7 +43,7 @@ internal static class DesignCommand
         };
         var observedColumns = TableColumnsOption.For("--observed", ["EXAMPLE", "VALUE"], "example,value");
         var byIndex = new Option<bool>("--by-index") { Description = "Read the examples of --observed and --exclude as column positions 0..N-1 instead of example ids." };
-        var output = new Option<string?>("--out")
+        var output = new TableOutputOption<string?>("--out")
         {
             Description = "Table to write (.csv, .tsv, .json or .parquet): example,value,order[,group], value empty. Fill in each example's measured forgetting and pass it to 'predict --observed'.",
         };

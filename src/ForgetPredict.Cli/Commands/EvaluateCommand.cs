@@ -77,7 +77,7 @@ internal static class EvaluateCommand
         };
         revealRng.OneOf(Choices.RevealRng);
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
-        var predictions = new Option<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) to this table (.csv, .tsv, .json or .parquet); with one --known value." };
+        var predictions = new TableOutputOption<string?>("--predictions") { Description = "Write every prediction (method, seed, task, example, predicted, actual, revealed) to this table (.csv, .tsv, .json or .parquet); with one --known value." };
         var input = new MatrixInputOptions();
         var command = new Command("evaluate", "Run the published evaluation protocol: hold out tasks, reveal K cells of each, predict the rest, score only the unrevealed cells.")
         {

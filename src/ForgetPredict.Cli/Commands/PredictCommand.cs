@@ -20,7 +20,7 @@ internal static class PredictCommand
     public static Command Create()
     {
         var forecast = new ForecastOptions();
-        var output = new Option<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group],measured,measured_value[,cold] (measured: true for the --observed cells, with their value; cold: new examples from --example-features, after the model's), in the model's example order." };
+        var output = new TableOutputOption<string?>("--out") { Description = "Per-example table to write (.csv, .tsv, .json or .parquet): example,predicted,std,probability,rank[,group],measured,measured_value[,cold] (measured: true for the --observed cells, with their value; cold: new examples from --example-features, after the model's), in the model's example order." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (charts and tables, no network needed)." };
         var top = CommonOptions.Between("--top", 0, Core.Erasure.RowScanOptions.MaxTop, Core.Erasure.RowScanOptions.DefaultTop,
             string.Create(CultureInfo.InvariantCulture, $"Examples listed as most forgotten (each group lists its {Core.Erasure.RowScanOptions.DefaultTopPerGroup} most forgotten); at most {Core.Erasure.RowScanOptions.MaxTop:N0}."));

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
+using ForgetPredict.Data.Tables;
 
 namespace ForgetPredict.Cli.Commands;
 
@@ -22,8 +22,8 @@ internal static class SynthCommand
         var patterns = new Option<int>("--patterns") { Description = "Extra low-rank patterns (family k forgets group k); planted rank = 1 + patterns.", DefaultValueFactory = _ => defaults.Patterns };
         var noise = new Option<double>("--noise") { Description = "Noise standard deviation (nats).", DefaultValueFactory = _ => defaults.Noise };
         var output = new Option<string>("--out") { Description = "Matrix file to write (.npy).", Required = true };
-        var examplesOut = new Option<string?>("--examples-out") { Description = "Also write example metadata (id,group) as CSV." };
-        var tasksOut = new Option<string?>("--tasks-out") { Description = "Also write task metadata (id,family) as CSV." };
+        var examplesOut = new TableOutputOption<string?>("--examples-out") { Description = "Also write example metadata (id,group), as a table (.csv, .tsv, .json or .parquet)." };
+        var tasksOut = new TableOutputOption<string?>("--tasks-out") { Description = "Also write task metadata (id,family), as a table (.csv, .tsv, .json or .parquet)." };
         var command = new Command("synth", "Write a synthetic forgetting matrix with planted structure (fragility x disruptiveness plus group patterns).")
         {
             rows, cols, binary, missing, seed, groups, patterns, noise, output, examplesOut, tasksOut,
@@ -42,12 +42,13 @@ internal static class SynthCommand
                 Noise = parse.GetValue(noise),
                 KeepSignal = false,
             };
-            var s = SyntheticForgetting.Generate(options);
             var path = parse.GetRequiredValue(output);
             if (!path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
             {
-                throw new CliException($"--out '{path}': synth writes .npy files; name the output *.npy.");
+                throw new CliException($"--out '{path}': synth writes .npy files; name the output *.npy.", CliApp.UsageError);
             }
+
+            var s = SyntheticForgetting.Generate(options);
 
             using var outputs = AtomicFile.Together();
             AtomicFile.Write(path, stream => NpyFormat.Write(s.Matrix, stream));
@@ -71,14 +72,7 @@ internal static class SynthCommand
         return command;
     }
 
+    // In the format of the file's extension, by the writer of every table the commands write (ids 0.., as a bare .npy's).
     private static void WriteMetadata(string path, string column, IReadOnlyList<string> values) =>
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-            writer.Write($"id,{column}\n");
-            for (var i = 0; i < values.Count; i++)
-            {
-                writer.Write(string.Create(CultureInfo.InvariantCulture, $"{i},{CsvText.Field(values[i])}\n"));
-            }
-        });
+        TableFile.Write(new OutputTable(TableColumn.Int64s("id", [.. Enumerable.Range(0, values.Count).Select(i => (long?)i)]), TableColumn.Strings(column, values)), path);
 }
