@@ -122,12 +122,13 @@ public class ConvertCommandTests
 
         // Without it, an unknown output extension names the option that fixes it (the writer's, not the reader's --format).
         var (code, _, error) = CliRunner.Run("convert", Charlm, Path.Combine(dir, "matrix.xyz"));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("cannot tell the format from the extension '.xyz'; use one of .npy, .npz, .csv, .tsv, .tab, .json, .parquet, .pq, .txt, .dat or pass --to-format (npy,", error, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("z.npy", "--layout", "long", "--layout applies to CSV/TSV output")]
+    [InlineData("z.npy", "--layout", "long", "--layout long applies to .csv, .tsv and .parquet output (the others are wide only), but ")]
+    [InlineData("z.json", "--layout", "long", "drop --layout or write a .csv, .tsv or .parquet file.")]
     [InlineData("z.csv", "--compress", null, "--compress applies to .npz output")]
     [InlineData("z.csv", "--to-format", "parqet", "Unknown format 'parqet'")]
     [InlineData("z.csv", "--layout", "tall", "tall")]
@@ -139,6 +140,22 @@ public class ConvertCommandTests
         Assert.Equal(2, code);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Theory]
+    [InlineData("z.json")]
+    [InlineData("z.txt")]
+    [InlineData("z.npz")]
+    [InlineData("z.parquet")]
+    public void Convert_LayoutWide_TheDefault_IsTakenByEveryFormat(string output)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, output);
+
+        var (code, _, error) = CliRunner.Run("convert", Charlm, path, "--layout", "wide");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(MatrixFile.Read(Charlm).Values.ToArray(), MatrixFile.Read(path).Values.ToArray());
     }
 
     [Fact]

@@ -40,12 +40,24 @@ internal static class ConvertCommand
         {
             var inPath = parse.GetRequiredValue(input);
             var outPath = parse.GetRequiredValue(output);
-            var outFormat = MatrixFile.WriteFormatOf(outPath, parse.GetValue(toFormat));
-            var outLayout = CommonOptions.ParseLayout(parse.GetValue(layout));
-            var layoutGiven = parse.GetResult(layout) is { Implicit: false };
-            if (layoutGiven && !MatrixFile.HasLayout(outFormat))
+            string outFormat;
+            try
             {
-                throw new CliException($"--layout applies to CSV/TSV output, but {outPath} is written as {outFormat}; drop --layout or write a .csv/.tsv file.", CliApp.UsageError);
+                outFormat = MatrixFile.WriteFormatOf(outPath, parse.GetValue(toFormat));
+            }
+            catch (ForgettingDataException e)
+            {
+                // An output no writer takes is a usage error, as every command's (refused before the input is read).
+                throw new CliException(CliApp.Flags.Describe(e), CliApp.UsageError);
+            }
+
+            var outLayout = CommonOptions.ParseLayout(parse.GetValue(layout));
+            if (outLayout == MatrixLayout.Long && !MatrixFile.HasLayout(outFormat))
+            {
+                // Wide is every format's only layout: --layout wide changes nothing and is taken; long needs a format that has one.
+                var layered = MatrixFile.Formats.Where(f => MatrixFile.HasLayout(f.Key)).ToList();
+                var extensions = layered.Select(f => f.Value[0]).ToList();
+                throw new CliException($"--layout long applies to {Joined(extensions, "and")} output (the others are wide only), but {outPath} is written as {outFormat}; drop --layout or write a {Joined(extensions, "or")} file.", CliApp.UsageError);
             }
 
             if (parse.GetValue(compress) && outFormat != "npz")
@@ -86,4 +98,8 @@ internal static class ConvertCommand
         });
         return command;
     }
+
+    // "a, b and c".
+    private static string Joined(List<string> items, string last) =>
+        items.Count < 2 ? string.Concat(items) : $"{string.Join(", ", items.Take(items.Count - 1))} {last} {items[^1]}";
 }
