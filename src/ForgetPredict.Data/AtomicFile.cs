@@ -306,6 +306,7 @@ public static class AtomicFile
             }
         }
 
+        RefuseReadOnly(path, real);
         UnixFileMode? mode = null;
         if (!OperatingSystem.IsWindows() && File.Exists(real))
         {
@@ -320,6 +321,51 @@ public static class AtomicFile
         }
 
         return new Target(real, Direct: false, mode);
+    }
+
+    // The rename needs only the folder's permission, so it would replace a file this process may not write (another user's
+    // mode 444 file in a shared folder), which numpy, pandas and a shell's '>' refuse: open the file for writing, without
+    // truncating it, and refuse when the system says no. Other failures (a lock, a busy executable) are left to the write.
+    private static void RefuseReadOnly(string path, string real)
+    {
+        if (!File.Exists(real))
+        {
+            return;
+        }
+
+        try
+        {
+            using (File.OpenHandle(real, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+            }
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            var permissions = Permissions(real) is { } octal ? $" (permissions {octal})" : string.Empty;
+            throw new ForgettingDataException(path, $"cannot write the file: it exists and this user may not write it{permissions}; make it writable (chmod u+w, as its owner) or write to another file.", innerException: e);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    // The file's permission bits in octal (444), or null where there are none to read.
+    private static string? Permissions(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        try
+        {
+            var mode = (int)File.GetUnixFileMode(path);
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(mode >> 6) & 7}{(mode >> 3) & 7}{mode & 7}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     // Full: the file to write (renamed over unless Direct); Mode: the existing file's, to keep.

@@ -28,6 +28,41 @@ public sealed class AtomicFileTests
     }
 
     [Fact]
+    public void AnExistingFileThisUserMayNotWrite_IsRefused_AndKept()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // Given: a mode-444 file in a folder this user may write (the rename alone would replace it).
+        var folder = RepoPaths.NewTempFolder("fp-atomic");
+        var path = Path.Combine(folder, "p.csv");
+        File.WriteAllText(path, "before");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        // When
+        var e = Record.Exception(() => AtomicFile.Write(path, s => s.Write("after"u8)));
+
+        // Then: refused naming the file and the fix; root may write any file, as numpy and a shell's '>' may, and does.
+        if (Environment.IsPrivilegedProcess)
+        {
+            Assert.Null(e);
+            Assert.Equal("after", File.ReadAllText(path));
+        }
+        else
+        {
+            var refused = Assert.IsType<ForgettingDataException>(e);
+            Assert.Equal($"{path}: cannot write the file: it exists and this user may not write it (permissions 444); make it writable (chmod u+w, as its owner) or write to another file.", refused.Message);
+            Assert.Equal("before", File.ReadAllText(path));
+            Assert.Throws<ForgettingDataException>(() => AtomicFile.CheckWritable(path));
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(path));
+        Assert.Equal(["p.csv"], Directory.EnumerateFiles(folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void AFailedCommitFlush_DeletesTheTemporaryFile()
     {
         var folder = RepoPaths.NewTempFolder("fp-atomic");
