@@ -50,7 +50,7 @@ public static class AtomicFile
     /// folder: the check <see cref="Write"/> and <see cref="Open"/> make first.
     /// </summary>
     /// <returns>The full path.</returns>
-    /// <exception cref="ForgettingDataException">The folder does not exist, or the path is a folder.</exception>
+    /// <exception cref="ForgettingDataException">The folder does not exist (or is a file), or the path is a folder.</exception>
     public static string CheckFolder(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -61,8 +61,26 @@ public static class AtomicFile
             throw new ForgettingDataException(path, $"is a folder; name a file in it (e.g. {Path.Combine(path, "out" + Path.GetExtension(path))}).");
         }
 
-        return Directory.Exists(folder) ? full
-            : throw new ForgettingDataException(path, $"cannot write the file: folder '{folder}' does not exist. Create it first.");
+        if (Directory.Exists(folder))
+        {
+            return full;
+        }
+
+        // observed.csv/x.csv: the part of the path that exists is a file, which no folder can be created as.
+        for (var part = folder; !string.IsNullOrEmpty(part); part = Path.GetDirectoryName(part))
+        {
+            if (File.Exists(part))
+            {
+                throw new ForgettingDataException(path, $"cannot write the file: '{part}' is a file, not a folder; name a file in a folder (e.g. {Path.Combine(Path.GetDirectoryName(part) ?? ".", Path.GetFileName(full))}).");
+            }
+
+            if (Directory.Exists(part))
+            {
+                break;
+            }
+        }
+
+        throw new ForgettingDataException(path, $"cannot write the file: folder '{folder}' does not exist. Create it first.");
     }
 
     /// <summary>

@@ -94,6 +94,28 @@ public class OutputFilesTests
         Assert.False(File.Exists(table));
     }
 
+    [Theory]
+    [InlineData("observed.csv", "x.csv")]
+    [InlineData("observed.csv", "sub", "x.csv")]
+    public void AnOutputUnderAFile_SaysThatItIsAFileNotAFolder(params string[] parts)
+    {
+        // Given: the part of the output's path that exists is a regular file (the --observed table).
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", Matrix(dir), "--method", "additive", "--out", model).ExitCode);
+        var observed = Path.Combine(dir, "observed.csv");
+        File.WriteAllText(observed, "example,value\n0,0.5\n");
+        var output = Path.Combine([dir, .. parts]);
+
+        // When
+        var run = CliRunner.Run("predict", "--model", model, "--observed", observed, "--out", output);
+
+        // Then
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: --out {output}: cannot write the file: '{observed}' is a file, not a folder; name a file in a folder (e.g. {Path.Combine(dir, "x.csv")}).\n", run.Error.ReplaceLineEndings("\n"));
+        Assert.Equal("example,value\n0,0.5\n", File.ReadAllText(observed));
+    }
+
     // Review: --json, --html, --examples-out and a model's --out wrote plain text under a .gz name (pandas' read_csv then
     // fails: not a gzipped file), and the table outputs were refused only at the end, with another exit code.
     [Theory]
