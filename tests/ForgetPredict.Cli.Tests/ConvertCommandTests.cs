@@ -75,7 +75,7 @@ public class ConvertCommandTests
         // Then
         Assert.True(code == 0, error);
         Assert.Contains("2 tasks x 2 examples, 25.00 % missing", stdout, StringComparison.Ordinal);
-        Assert.Equal("task_id,ex_a,ex_b\nft_01,1,0\nft_02,,1\n", File.ReadAllText(output));
+        Assert.Equal("task_id,ex_a,ex_b\nft_01,1.0,0.0\nft_02,,1.0\n", File.ReadAllText(output));
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public class ConvertCommandTests
         File.WriteAllText(input, ",a,b\nt1,0.5,\nt2,,2\n");
         var output = Path.Combine(dir, "l.csv");
         Assert.Equal(0, CliRunner.Run("convert", input, output, "--layout", "long").ExitCode);
-        Assert.Equal("task,example,value\nt1,a,0.5\nt2,b,2\n", File.ReadAllText(output));
+        Assert.Equal("task,example,value\nt1,a,0.5\nt2,b,2.0\n", File.ReadAllText(output));
     }
 
     [Fact]

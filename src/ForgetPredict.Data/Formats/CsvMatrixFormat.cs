@@ -157,7 +157,8 @@ public static class CsvMatrixFormat
     /// <c>task,&lt;example ids&gt;</c>, the first cell empty when an example is named 'task', then one row per task, missing
     /// cells empty) or long (header
     /// <c>task,example,value</c>, one row per observed cell in row-major order). Values are float32 shortest
-    /// round-trip text, so pandas and numpy read back identical float32 values.
+    /// round-trip text, a whole one with ".0" (<c>1.0</c>, <c>-0.0</c>) as pandas writes floats, so pandas and numpy read back
+    /// identical float32 values, as floats (a column of whole values is no int64 column, and -0.0 keeps its sign).
     /// </summary>
     public static void Write(ForgettingMatrix matrix, Stream stream, MatrixWriteOptions? options = null, char delimiter = ',')
     {
@@ -183,7 +184,7 @@ public static class CsvMatrixFormat
 
                     taskId ??= output.Encode(matrix.TaskIds[i]);
                     exampleIds[j] ??= output.Encode(matrix.ExampleIds[j]);
-                    output.Raw(taskId).Delimiter().Raw(exampleIds[j]).Delimiter().Number(row[j]).EndLine();
+                    output.Raw(taskId).Delimiter().Raw(exampleIds[j]).Delimiter().FloatNumber(row[j]).EndLine();
                 }
             }
 
@@ -218,7 +219,7 @@ public static class CsvMatrixFormat
             output.Field(matrix.TaskIds[i]);
             foreach (var v in matrix.Row(i))
             {
-                output.Delimiter().Number(v);
+                output.Delimiter().FloatNumber(v);
             }
 
             output.EndLine();
@@ -1317,6 +1318,9 @@ internal sealed class Utf8TextWriter : IDisposable
     // A table's double: as Number, with ".0" after a whole number ("1.0", as pandas writes a float column), so that a column
     // whose every value happens to be whole (probabilities that all saturate) reads back as floats, not integers.
     public Utf8TextWriter FloatNumber(double value) => Number<double>(value, wholeAsFloat: true);
+
+    // A matrix's float32 cell: as FloatNumber ("1.0", "-0.0"), shortest round-trip digits otherwise.
+    public Utf8TextWriter FloatNumber(float value) => Number<float>(value, wholeAsFloat: true);
 
     // Round-trip text of a float or double; NaN (missing) writes nothing. Both fit in 32 bytes, and ".0" in two more.
     private Utf8TextWriter Number<T>(T value, bool wholeAsFloat)

@@ -86,7 +86,7 @@ public static class TextMatrixFormat
     /// <summary>
     /// Writes <paramref name="matrix"/> as np.savetxt does (space-separated, one line per task, <c>nan</c> for a missing cell),
     /// with a <c># </c> header of the example ids when the matrix has them (np.loadtxt skips it). Values are float32
-    /// shortest round-trip text. Task ids are not written.
+    /// shortest round-trip text, a whole one with ".0" (<c>1.0</c>, <c>-0.0</c>). Task ids are not written.
     /// </summary>
     public static void Write(ForgettingMatrix matrix, Stream stream)
     {
@@ -99,6 +99,7 @@ public static class TextMatrixFormat
             writer.WriteLine(string.Join(' ', matrix.ExampleIds));
         }
 
+        Span<char> text = stackalloc char[32];
         for (var i = 0; i < matrix.TaskCount; i++)
         {
             var row = matrix.Row(i);
@@ -109,7 +110,19 @@ public static class TextMatrixFormat
                     writer.Write(' ');
                 }
 
-                writer.Write(float.IsNaN(row[j]) ? "nan" : row[j].ToString("R", CultureInfo.InvariantCulture));
+                if (float.IsNaN(row[j]))
+                {
+                    writer.Write("nan");
+                    continue;
+                }
+
+                // Shortest round-trip digits; a whole number with ".0" (1.0, -0.0), as the CSV writer and np.savetxt's floats.
+                row[j].TryFormat(text, out var written, "R", CultureInfo.InvariantCulture);
+                writer.Write(text[..written]);
+                if (float.IsFinite(row[j]) && text[..written].IndexOfAny('.', 'E', 'e') < 0)
+                {
+                    writer.Write(".0");
+                }
             }
 
             writer.WriteLine();

@@ -520,7 +520,7 @@ public class CsvMatrixFormatTests
         var matrix = ForgettingMatrix.Create([1f, float.NaN, float.NaN, 0.5f], 2, 2, ["a", "b"], ["x", "y"]);
         using var stream = new MemoryStream();
         CsvMatrixFormat.Write(matrix, stream, new MatrixWriteOptions { Layout = MatrixLayout.Long });
-        Assert.Equal("task,example,value\na,x,1\nb,y,0.5\n", Encoding.UTF8.GetString(stream.ToArray()));
+        Assert.Equal("task,example,value\na,x,1.0\nb,y,0.5\n", Encoding.UTF8.GetString(stream.ToArray()));
     }
 
     [Fact]
@@ -529,7 +529,33 @@ public class CsvMatrixFormatTests
         var matrix = ForgettingMatrix.Create([1f, float.NaN, 1e-8f, 0.1f], 2, 2);
         using var stream = new MemoryStream();
         CsvMatrixFormat.Write(matrix, stream);
-        Assert.Equal("task,0,1\n0,1,\n1,1E-08,0.1\n", Encoding.UTF8.GetString(stream.ToArray()));
+        Assert.Equal("task,0,1\n0,1.0,\n1,1E-08,0.1\n", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("tsv")]
+    [InlineData("txt")]
+    public void Write_WholeNumbers_HaveTheirPointZero_AndReadBackInPandasAsFloats(string format)
+    {
+        // Given: whole values (pandas had read such a column as int64, and -0 had lost its sign), beside others.
+        var matrix = ForgettingMatrix.Create([1f, -0f, 123456790f, 0.1f, 1e20f, float.NaN, -3f, 2.5f], 2, 4);
+        var path = Path.Combine(RepoPaths.NewTempFolder("fp-whole"), "z." + format);
+
+        // When
+        MatrixFile.Write(matrix, path);
+
+        // Then: '1.0', '-0.0', '123456790.0', shortest round-trip digits otherwise; pandas reads float columns, -0.0 signed.
+        var text = File.ReadAllText(path);
+        var separator = format switch { "csv" => ",", "tsv" => "\t", _ => " " };
+        Assert.Contains(string.Join(separator, "1.0", "-0.0", "123456790.0", "0.1"), text, StringComparison.Ordinal);
+        Assert.Contains(string.Join(separator, "1E+20", format == "txt" ? "nan" : string.Empty, "-3.0", "2.5"), text, StringComparison.Ordinal);
+        var read = format == "txt"
+            ? "d = pd.DataFrame(np.loadtxt(sys.argv[1]))"
+            : $"d = pd.read_csv(sys.argv[1], index_col=0, sep={(format == "csv" ? "','" : "'\\t'")})";
+        var answer = ExternalTool.RunPython($"import sys, numpy as np, pandas as pd\n{read}\nprint(sorted(set(str(t) for t in d.dtypes)), bool(np.signbit(d.iloc[0, 1])), repr(float(d.iloc[0, 2])))", path);
+        Assert.Equal("['float64'] True 123456790.0", answer.Trim());
+        Assert.Equal(matrix.Values.ToArray(), MatrixFile.Read(path).Values.ToArray());
     }
 
     // Refusals: each names the line (and column where one is at fault) and says how to fix it.
