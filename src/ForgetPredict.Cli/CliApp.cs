@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using ForgetPredict.Application;
 using ForgetPredict.Cli.Commands;
 using ForgetPredict.Core.Models;
@@ -44,11 +45,38 @@ public static class CliApp
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var parse = BuildRoot().Parse(args);
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        if (CommandWord(parse) is { } word)
+        {
+            if (!string.Equals(word.Value, "help", StringComparison.OrdinalIgnoreCase))
+            {
+                // Before --help too: 'fitt --help' would otherwise print the top-level help and exit 0, as if it had worked.
+                var names = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
+                await error.WriteLineAsync($"error: unknown command '{word.Value}'{Suggestion.AndList(word.Value, names, "commands")}").ConfigureAwait(false);
+                await error.WriteLineAsync("Run 'forgetpredict --help' for usage.").ConfigureAwait(false);
+                return UsageError;
+            }
+
+            // 'help' and 'help COMMAND' are '--help' and 'COMMAND --help'.
+            parse = root.Parse([.. parse.Tokens.Where(t => !ReferenceEquals(t, word)).Select(t => t.Value), "--help"]);
+            if (CommandWord(parse) is { } helpWord)
+            {
+                var names = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
+                await error.WriteLineAsync($"error: unknown command '{helpWord.Value}'{Suggestion.AndList(helpWord.Value, names, "commands")}").ConfigureAwait(false);
+                await error.WriteLineAsync("Run 'forgetpredict --help' for usage.").ConfigureAwait(false);
+                return UsageError;
+            }
+        }
+
         if (parse.Errors.Count > 0)
         {
-            // One line per problem, the first only when one option fails twice (a parse error, then its range check).
-            foreach (var message in parse.Errors.Select(e => OneLine(e.Message)).Distinct().Take(1))
+            // One line per problem, the first only when one option fails twice (a parse error, then its range check); a reworded
+            // error first ('forgetpredict --foo' is a wrong option before it is a missing command).
+            var messages = parse.Errors.Select(e => (Original: e.Message, Message: Reworded(parse, e)))
+                .OrderBy(e => e.Message == e.Original ? 1 : 0)
+                .Select(e => OneLine(e.Message));
+            foreach (var message in messages.Distinct().Take(1))
             {
                 await error.WriteLineAsync($"error: {message}").ConfigureAwait(false);
             }
@@ -100,6 +128,48 @@ public static class CliApp
             await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return e.ExitCode;
         }
+    }
+
+    // The first word of the command line when it names no command ('fitt', 'FIT', 'help'), else null (the root takes no arguments).
+    private static Token? CommandWord(ParseResult parse) =>
+        parse.Tokens.Count > 0 && parse.Tokens[0] is { Type: TokenType.Argument } word && !word.Value.StartsWith('-') ? word : null;
+
+    // System.CommandLine's "Unrecognized command or argument '--methd'" names neither the command nor the option meant, and
+    // '--method --out x.fpm' takes '--out' as the method and then calls 'x.fpm' unrecognized: say what was wrong instead.
+    private static string Reworded(ParseResult parse, ParseError error)
+    {
+        var command = parse.CommandResult.Command;
+        var options = new List<Option>(command.Options);
+        for (var parent = parse.CommandResult.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent is CommandResult { Command: var ancestor })
+            {
+                options.AddRange(ancestor.Options.Where(o => o.Recursive));
+            }
+        }
+
+        options.RemoveAll(o => o.Hidden);
+        var flags = options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToList();
+        foreach (var result in parse.CommandResult.Children.OfType<OptionResult>())
+        {
+            if (result.Option.Arity.MinimumNumberOfValues > 0
+                && result.Tokens.FirstOrDefault(t => flags.Contains(t.Value, StringComparer.Ordinal)) is { } swallowed)
+            {
+                return $"{result.Option.Name} is missing its value (it took the option '{swallowed.Value}' for one); give it as {result.Option.Name} VALUE.";
+            }
+        }
+
+        foreach (var token in parse.UnmatchedTokens)
+        {
+            if (token.Length > 1 && token[0] == '-' && !char.IsAsciiDigit(token[1]) && token[1] != '.'
+                && error.Message.Contains($"'{token}'", StringComparison.Ordinal))
+            {
+                var owner = command is RootCommand ? "forgetpredict" : $"forgetpredict {command.Name}";
+                return $"'{owner}' has no option '{token}'{(Suggestion.DidYouMean(token, flags) is { Length: > 0 } guess ? guess : ".")}";
+            }
+        }
+
+        return error.Message;
     }
 
     // System.CommandLine lists choices one per line ("Must be one of:\n\t'auto'\n\t'wide'"): keep every error on one line.

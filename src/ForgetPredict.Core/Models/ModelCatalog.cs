@@ -180,6 +180,26 @@ public static class Suggestion
         return best.Candidate is not null && best.Distance <= Math.Max(2, value.Length / 3) ? $"; did you mean '{best.Candidate}'?" : string.Empty;
     }
 
+    /// <summary>
+    /// What follows "Unknown thing 'x'": "; did you mean 'y'? Things: a, b." with a suggestion, else "; things: a, b.", so the
+    /// suggestion ends its own sentence and the list starts the next.
+    /// </summary>
+    /// <param name="value">The value that matched no candidate.</param>
+    /// <param name="candidates">The values that would have matched, in the order to list them.</param>
+    /// <param name="plural">What the candidates are, in lower case ("methods", "columns").</param>
+    public static string AndList(string value, IEnumerable<string> candidates, string plural)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentException.ThrowIfNullOrEmpty(plural);
+        var list = candidates.ToList();
+        var guess = DidYouMean(value, list);
+        var listed = string.Join(", ", list);
+        return guess.Length == 0
+            ? $"; {plural}: {listed}."
+            : $"{guess} {char.ToUpperInvariant(plural[0])}{plural[1..]}: {listed}.";
+    }
+
     /// <summary>Levenshtein edit distance.</summary>
     public static int Distance(string a, string b)
     {

@@ -1,0 +1,70 @@
+namespace ForgetPredict.Cli.Tests;
+
+/// <summary>A mistyped command, option or value names the word and the nearest right one.</summary>
+public sealed class MistypedCommandLineTests
+{
+    [Theory]
+    [InlineData("fitt", "fit", new[] { "fitt", "x" })]
+    [InlineData("predic", "predict", new[] { "predic" })]
+    [InlineData("FIT", "fit", new[] { "FIT" })]
+    [InlineData("fitt", "fit", new[] { "fitt", "--help" })]
+    [InlineData("fitt", "fit", new[] { "help", "fitt" })]
+    public void MistypedCommand_IsNamedWithTheClosestCommand(string word, string meant, string[] args)
+    {
+        var (code, output, error) = CliRunner.Run(args);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, output);
+        Assert.StartsWith($"error: unknown command '{word}'; did you mean '{meant}'? Commands: analyze, fit, predict,", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownCommandFarFromAny_ListsTheCommands()
+    {
+        var (code, _, error) = CliRunner.Run("zzzzzzzz");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: unknown command 'zzzzzzzz'; commands: analyze, fit,", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_IsTheTopLevelHelp_AndHelpCommandIsThatCommandsHelp()
+    {
+        var (code, output, error) = CliRunner.Run("help");
+        var (fitCode, fitOutput, _) = CliRunner.Run("help", "fit");
+
+        Assert.Equal(0, code);
+        Assert.Equal(string.Empty, error);
+        Assert.Equal(CliRunner.Run("--help").Output, output);
+        Assert.Equal(0, fitCode);
+        Assert.Equal(CliRunner.Run("fit", "--help").Output, fitOutput);
+    }
+
+    [Fact]
+    public void MistypedOption_SuggestsTheCommandsOption()
+    {
+        var (code, _, error) = CliRunner.Run("fit", "z.npy", "--methd", "mf", "--out", "x.fpm");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: 'forgetpredict fit' has no option '--methd'; did you mean '--method'?", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MistypedRootOption_IsAnOptionNotACommand()
+    {
+        var (code, _, error) = CliRunner.Run("--hepl");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: 'forgetpredict' has no option '--hepl'; did you mean '--help'?", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OptionWithoutItsValue_SaysSoInsteadOfCallingTheNextValueUnrecognized()
+    {
+        var (code, _, error) = CliRunner.Run("fit", "z.npy", "--method", "--out", "x.fpm");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --method is missing its value (it took the option '--out' for one); give it as --method VALUE.", error, StringComparison.Ordinal);
+    }
+}
