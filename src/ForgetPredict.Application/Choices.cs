@@ -97,9 +97,9 @@ public sealed class NamedChoice<T>
         return new NamedChoice<T>(Kind, Plural, [.. _entries.Where(e => kept.Contains(e.Value))]);
     }
 
-    /// <summary>"Unknown prior 'x'; did you mean 'y'?; priors: a, b." (the name as <see cref="Echo.Printable"/> repeats it).</summary>
+    /// <summary>"Unknown prior 'x'; did you mean 'y'? Priors: a, b." (the name as <see cref="Echo.Printable"/> repeats it).</summary>
     public string UnknownMessage(string name) =>
-        string.Create(CultureInfo.InvariantCulture, $"Unknown {Kind} '{Echo.Printable(name)}'{Suggestion.DidYouMean(name, Names)}; {Plural}: {string.Join(", ", Names)}.");
+        string.Create(CultureInfo.InvariantCulture, $"Unknown {Kind} '{Echo.Printable(name)}'{Suggestion.AndList(name, Names, Plural)}");
 }
 
 /// <summary>A name that is not one of the known names of a choice (a prior, a strategy, a layout).</summary>

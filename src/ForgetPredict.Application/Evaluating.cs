@@ -260,9 +260,9 @@ public static class Evaluating
     /// <summary>The methods evaluated when none are named.</summary>
     public static IReadOnlyList<string> DefaultMethods(bool binary) => binary ? s_binaryDefaults : s_continuousDefaults;
 
-    /// <summary>"Unknown method 'x'; did you mean 'y'?; methods: ...".</summary>
+    /// <summary>"Unknown method 'x'; did you mean 'y'? Methods: ...".</summary>
     public static string UnknownMethodMessage(string name) =>
-        $"Unknown method '{name}'{Suggestion.DidYouMean(name, MethodNames)}; methods: {string.Join(", ", MethodNames)}.";
+        $"Unknown method '{name}'{Suggestion.AndList(name, MethodNames, "methods")}";
 
     /// <summary>The evaluation method named <paramref name="name"/>, checked against the matrix.</summary>
     /// <exception cref="UnknownNameException">No method has that name.</exception>

@@ -448,7 +448,7 @@ public sealed record TaskFeatureQuery(Core.Features.FeatureSet Features, int Row
         }
 
         throw new ArgumentException(
-            $"{source}: '{Echo.Printable(unknown)}' is not one of the task feature files {modelName} was fitted with ({string.Join(", ", files)}){Suggestion.DidYouMean(unknown, files)}; name each part by one of them.",
+            $"{source}: '{Echo.Printable(unknown)}' is not one of the task feature files {modelName} was fitted with ({string.Join(", ", files)}); name each part by one of them{(Suggestion.DidYouMean(unknown, files) is { Length: > 0 } guess ? guess : ".")}",
             nameof(names));
     }
 

@@ -46,7 +46,7 @@ public static class GroupColumns
 
             return columns.Contains(requested, StringComparer.Ordinal) ? (requested, null)
                 : throw new OptionException(OptionMessage.Of(
-                    $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names no column '{Echo.Printable(requested)}'{Suggestion.DidYouMean(requested, columns)}; columns to group by: {string.Join(", ", columns)}."));
+                    $"{source}: {new OptionReference(GroupingOptionNames.GroupBy)} names no column '{Echo.Printable(requested)}'{Suggestion.AndList(requested, columns, "columns to group by")}"));
         }
 
         return columns.Count switch

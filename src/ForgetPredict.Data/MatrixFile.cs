@@ -161,7 +161,7 @@ public static class MatrixFile
                 TextMatrixFormat.Write(matrix, stream);
                 break;
             default:
-                throw new ArgumentException($"Unknown format '{format}'{Suggestion.DidYouMean(format, Formats.Keys)}; known formats: {string.Join(", ", Formats.Keys)}.", nameof(format));
+                throw new ArgumentException($"Unknown format '{format}'{Suggestion.AndList(format, Formats.Keys, "known formats")}", nameof(format));
         }
     }
 
@@ -243,7 +243,7 @@ public static class MatrixFile
         {
             return Formats.ContainsKey(explicitFormat)
                 ? explicitFormat
-                : throw new ForgettingDataException(path, $"unknown format '{explicitFormat}'{Suggestion.DidYouMean(explicitFormat, Formats.Keys)}; known formats: {string.Join(", ", Formats.Keys)}.");
+                : throw new ForgettingDataException(path, $"unknown format '{explicitFormat}'{Suggestion.AndList(explicitFormat, Formats.Keys, "known formats")}");
         }
 
         var extension = reading ? InputFile.ReaderExtension(path) : Path.GetExtension(path).ToLowerInvariant();

@@ -122,7 +122,7 @@ public sealed class MetadataTable
     /// <summary>The values of a column.</summary>
     /// <exception cref="ArgumentException">No such column (the message lists the columns).</exception>
     public IReadOnlyList<string> Column(string name) =>
-        _columns.TryGetValue(name, out var values) ? values : throw new ArgumentException($"No column {Echo.Quote(name)}{Suggestion.DidYouMean(name, ColumnNames)} in {SourceName}; columns: {Echo.List(ColumnNames)}.", nameof(name));
+        _columns.TryGetValue(name, out var values) ? values : throw new ArgumentException($"No column {Echo.Quote(name)} in {SourceName}{Suggestion.AndList(name, ColumnNames, "columns", Echo.List(ColumnNames))}", nameof(name));
 
     /// <summary>True when the table has a column of that name.</summary>
     public bool HasColumn(string name) => _columns.ContainsKey(name);

@@ -145,7 +145,7 @@ internal static class Endpoints
         // The query string takes format alone: a misspelt one (fromat=csv) was ignored and answered in JSON.
         if (context.Request.Query.Keys.FirstOrDefault(k => !k.Equals("format", StringComparison.OrdinalIgnoreCase)) is { } unknown)
         {
-            throw ApiException.BadRequest($"Unknown query parameter '{Application.Echo.Printable(unknown)}'{Core.Models.Suggestion.DidYouMean(unknown, ["format"])}; this endpoint takes {formats}, and its settings in the JSON body.");
+            throw ApiException.BadRequest($"Unknown query parameter '{Application.Echo.Printable(unknown)}'{(Core.Models.Suggestion.DidYouMean(unknown, ["format"]) is { Length: > 0 } guess ? guess + " This" : "; this")} endpoint takes {formats}, and its settings in the JSON body.");
         }
 
         var format = context.Request.Query["format"].ToString();

@@ -23,7 +23,7 @@ internal static class JsonProblem
         var fields = type.Properties.Select(p => p.Name).ToArray();
         if (Between(message, "The JSON property '", "' could not be mapped") is { } unknown)
         {
-            return $"{Prefix}unknown field '{unknown}'{Suggestion.DidYouMean(unknown, fields)}; the fields are {string.Join(", ", fields)}.";
+            return $"{Prefix}unknown field '{unknown}'{Suggestion.AndList(unknown, fields, "fields")}";
         }
 
         if (Between(message, "Duplicate property '", "' encountered") is { } twice)

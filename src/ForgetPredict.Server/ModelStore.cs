@@ -126,7 +126,7 @@ public sealed partial class ModelStore
         {
             Invalidate(name);
             var names = Names();
-            throw ApiException.NotFound($"No model '{name}' in the store{Suggestion.DidYouMean(name, names)}; models: {(names.Count == 0 ? "none yet" : string.Join(", ", names))}.");
+            throw ApiException.NotFound($"No model '{name}' in the store{(names.Count == 0 ? "; models: none yet." : Suggestion.AndList(name, names, "models"))}");
         }
 
         return (path, info);

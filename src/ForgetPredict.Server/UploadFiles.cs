@@ -122,7 +122,7 @@ internal static class UploadFiles
                 }
                 else
                 {
-                    throw ApiException.BadRequest($"Unknown upload field '{Application.Echo.Printable(field)}'{Suggestion.DidYouMean(field, [.. s_fields, "file", "examples", TaskFeaturesField, ExampleFeaturesField])}; fields: file, name, method, rank, lambda, seed, known, format, layout, overwrite, examples, taskFeatures, exampleFeatures.");
+                    throw ApiException.BadRequest($"Unknown upload field '{Application.Echo.Printable(field)}'{Suggestion.AndList(field, [.. s_fields, "file", "examples", TaskFeaturesField, ExampleFeaturesField], "fields", "file, name, method, rank, lambda, seed, known, format, layout, overwrite, examples, taskFeatures, exampleFeatures")}");
                 }
             }
 

@@ -957,7 +957,7 @@ public sealed class ApplicationTests : IDisposable
         }
 
         var error = Assert.Throws<UnknownNameException>(() => Choices.Strategy.Parse("softmx"));
-        Assert.Equal("Unknown strategy 'softmx'; did you mean 'softmax'?; strategies: softmax, topk, stratified, random.", error.Message);
+        Assert.Equal("Unknown strategy 'softmx'; did you mean 'softmax'? Strategies: softmax, topk, stratified, random.", error.Message);
         Assert.False(Choices.Layout.TryParse("Wide", out _));
     }
 

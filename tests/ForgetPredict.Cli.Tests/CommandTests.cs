@@ -234,8 +234,8 @@ public class CommandTests
     // Every named choice is refused in the library's words with a suggestion, as --method is and as the service refuses it
     // (System.CommandLine's check said "Argument 'ridgee' not recognized. Must be one of: ...").
     [Theory]
-    [InlineData(new[] { "predict", "--model", "m.fpm", "--prior", "ridgee" }, "Unknown prior 'ridgee'; did you mean 'ridge'?; priors: empirical, ridge.")]
-    [InlineData(new[] { "replay", "--model", "m.fpm", "--budget", "5", "--out", "r.csv", "--strategy", "topK" }, "Unknown strategy 'topK'; did you mean 'topk'?; strategies: softmax, topk, stratified, random.")]
+    [InlineData(new[] { "predict", "--model", "m.fpm", "--prior", "ridgee" }, "Unknown prior 'ridgee'; did you mean 'ridge'? Priors: empirical, ridge.")]
+    [InlineData(new[] { "replay", "--model", "m.fpm", "--budget", "5", "--out", "r.csv", "--strategy", "topK" }, "Unknown strategy 'topK'; did you mean 'topk'? Strategies: softmax, topk, stratified, random.")]
     [InlineData(new[] { "design", "--model", "m.fpm", "--criterion", "v-optimall" }, "Unknown criterion 'v-optimall'; did you mean 'v-optimal'?")]
     [InlineData(new[] { "evaluate", "z.npy", "--reveal", "activ" }, "Unknown reveal 'activ'; did you mean 'active'?")]
     [InlineData(new[] { "evaluate", "z.npy", "--reveal-rng", "nupy" }, "did you mean 'numpy'?")]

@@ -189,7 +189,7 @@ public class ConvertCommandTests
         Assert.Contains("47 tasks x 2,400 examples", output, StringComparison.Ordinal);
         var (missingCode, _, missingError) = CliRunner.Run("analyze", path, "--array", "x");
         Assert.Equal(1, missingCode);
-        Assert.Contains("no array 'x'; did you mean 'z'?; arrays: base (47, 100) float32, z (47, 2400) float32, example_ids (2400,) <U10.", missingError, StringComparison.Ordinal);
+        Assert.Contains("no array 'x'; did you mean 'z'? Arrays: base (47, 100) float32, z (47, 2400) float32, example_ids (2400,) <U10.", missingError, StringComparison.Ordinal);
     }
 
     [Fact]

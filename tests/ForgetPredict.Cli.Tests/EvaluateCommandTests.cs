@@ -438,7 +438,7 @@ public class EvaluateCommandTests
     [InlineData(new[] { "--test-rows", "1", "--test-fraction", "0.2" }, 2, "Choose one split")]
     [InlineData(new[] { "--family-column", "kind" }, 2, "--family-column says how to read --tasks, which is not given; pass --tasks META")]
     [InlineData(new[] { "--tasks-columns", "id" }, 2, "--tasks-columns says how to read --tasks, which is not given")]
-    [InlineData(new[] { "--methods", "mff" }, 2, "Unknown method 'mff'; did you mean 'mf'?; methods: task-mean,")]
+    [InlineData(new[] { "--methods", "mff" }, 2, "Unknown method 'mff'; did you mean 'mf'? Methods: task-mean,")]
     [InlineData(new[] { "--methods", "logistic" }, 1, "needs a binary (0/1) matrix")]
     [InlineData(new[] { "--test-rows", "99" }, 2, "--test-rows: 99 is not a row index in 0..19")]
     [InlineData(new[] { "--test-rows", "x" }, 2, "--test-rows: 'x' is not a row index in 0..19")]

@@ -1,3 +1,5 @@
+using ForgetPredict.Testing;
+
 namespace ForgetPredict.Cli.Tests;
 
 /// <summary>A mistyped command, option or value names the word and the nearest right one.</summary>
@@ -66,5 +68,29 @@ public sealed class MistypedCommandLineTests
 
         Assert.Equal(2, code);
         Assert.StartsWith("error: --method is missing its value (it took the option '--out' for one); give it as --method VALUE.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MistypedValue_SuggestionEndsItsSentence_AndTheListStartsTheNext()
+    {
+        var (code, _, error) = CliRunner.Run("fit", "z.npy", "--method", "mff", "--out", "x.fpm");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: Unknown method 'mff'; did you mean 'mf'? Methods: task-mean, example-mean,", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("?;", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MistypedColumn_NamesTheFileBeforeTheSuggestion()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = TestMatrices.Write(dir, "z.npy", 6, 8, (i, j) => (i * 8 + j) % 5);
+        var tasks = Path.Combine(dir, "tasks.csv");
+        File.WriteAllText(tasks, "task,family\n0,web\n1,web\n2,code\n3,code\n4,web\n5,code\n");
+
+        var (code, _, error) = CliRunner.Run("evaluate", matrix, "--tasks", tasks, "--family-column", "Family", "--test-family", "web");
+
+        Assert.NotEqual(0, code);
+        Assert.StartsWith($"error: No column 'Family' in {tasks}; did you mean 'family'? Columns: 'task', 'family'.", error, StringComparison.Ordinal);
     }
 }

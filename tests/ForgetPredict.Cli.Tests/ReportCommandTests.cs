@@ -56,7 +56,7 @@ public class ReportCommandTests
         Assert.Contains($"{examples} has 2 columns to group by (source, domain): choose one with --group-by.", replayError, StringComparison.Ordinal);
         var (code2, _, error2) = CliRunner.Run("predict", "--model", model, "--examples", examples, "--group-by", "sorce");
         Assert.Equal(1, code2);
-        Assert.Contains("--group-by names no column 'sorce'; did you mean 'source'?; columns to group by: source, domain.", error2, StringComparison.Ordinal);
+        Assert.Contains("--group-by names no column 'sorce'; did you mean 'source'? Columns to group by: source, domain.", error2, StringComparison.Ordinal);
 
         // A table of ids alone has nothing to group by, and says so.
         var idsOnly = Path.Combine(Path.GetDirectoryName(examples)!, "ids-only.csv");

@@ -484,13 +484,13 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     {
         // fromat=csv was answered in JSON as if it were not there.
         await (await _client.PostAsync("/v1/models/small/replay?fromat=csv", Http.Json("{\"budget\": 5}")))
-            .ProblemAsync(HttpStatusCode.BadRequest, "Unknown query parameter 'fromat'; did you mean 'format'?; this endpoint takes format=json (default) or format=csv, and its settings in the JSON body.");
+            .ProblemAsync(HttpStatusCode.BadRequest, "Unknown query parameter 'fromat'; did you mean 'format'? This endpoint takes format=json (default) or format=csv, and its settings in the JSON body.");
         var csv = await _client.PostAsync("/v1/models/small/replay?format=csv", Http.Json("{\"budget\": 5}"));
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
 
         // predict has no table form: its query string had not been read at all, so format=csv and typos were answered in JSON.
         await (await _client.PostAsync("/v1/models/small/predict?fromat=csv", Http.Json("{}")))
-            .ProblemAsync(HttpStatusCode.BadRequest, "Unknown query parameter 'fromat'; did you mean 'format'?; this endpoint takes format=json (its only form), and its settings in the JSON body.");
+            .ProblemAsync(HttpStatusCode.BadRequest, "Unknown query parameter 'fromat'; did you mean 'format'? This endpoint takes format=json (its only form), and its settings in the JSON body.");
         await (await _client.PostAsync("/v1/models/small/predict?format=csv", Http.Json("{}")))
             .ProblemAsync(HttpStatusCode.BadRequest, "This endpoint answers in JSON only");
         await (await _client.PostAsync("/v1/models/small/predict?format=xml", Http.Json("{}")))
@@ -615,7 +615,7 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("small", "{\"criterion\": \"neighbor\"}", "Unknown criterion 'neighbor'; criteria: v-optimal, d-optimal, group-means.")]
     [InlineData("small", "{\"exclude\": [\"zz\"]}", "exclude: none of its 1 ids names an example, so it would exclude nothing: example 'zz' is not one of the model's 600 example ids")]
     [InlineData("small", "{\"observed\": {\"zz\": 1}}", "example 'zz' is not one of the model's 600 example ids")]
-    [InlineData("small", "{\"count\": 3, \"top\": 3}", "unknown field 'top'; the fields are count, criterion, groupBy, observed, byIndex, exclude.")]
+    [InlineData("small", "{\"count\": 3, \"top\": 3}", "unknown field 'top'; fields: count, criterion, groupBy, observed, byIndex, exclude.")]
     [InlineData("small", "{\"exclude\": [5]}", "\"exclude[0]\" must be a string")]
     [InlineData("binary", "{\"count\": 3}", "A logistic model predicts probabilities")]
     public async Task Design_BadRequests_Are400(string model, string body, params string[] fragments)

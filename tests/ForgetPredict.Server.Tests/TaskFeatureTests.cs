@@ -181,7 +181,7 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
     [InlineData("{\"family\": \"web\", \"lr\": \"NA\", \"steps\": 600}", "taskFeatures: ", "give 'lr' as 'NA', not a number; the model was fitted with 'lr' as a number (tasks.csv). Give it a number.")]
     [InlineData("\"web\"", "'taskFeatures' must be an object of column to value")]
     [InlineData("{\"a\": {\"lr\": 0.001, \"steps\": 600}}", "taskFeatures: 'a' is not one of the task feature files Model 'd' was fitted with (tasks.csv, task_emb.npy); name each part by one of them.")]
-    [InlineData("{\"tasks.csv\": {\"lr\": 0.001, \"steps\": 600}, \"typo_emb.npy\": [0.1]}", "taskFeatures: 'typo_emb.npy' is not one of the task feature files Model 'd' was fitted with (tasks.csv, task_emb.npy); did you mean 'task_emb.npy'?; name each part by one of them.")]
+    [InlineData("{\"tasks.csv\": {\"lr\": 0.001, \"steps\": 600}, \"typo_emb.npy\": [0.1]}", "taskFeatures: 'typo_emb.npy' is not one of the task feature files Model 'd' was fitted with (tasks.csv, task_emb.npy); name each part by one of them; did you mean 'task_emb.npy'?")]
     [InlineData("{\"tasks.csv\": {\"lr\": 0.001, \"steps\": 600}, \"task_emb.npy\": {\"lr\": 0.0001, \"steps\": 150}}", "taskFeatures: 'tasks.csv' and 'task_emb.npy' both give the columns of 'tasks.csv' (lr, steps), which the model's prior reads, so which one it would read depends on their order; give those columns once, in one of them.")]
     public async Task WrongFeatures_AreProblemsNamingTheFieldAndTheFix(string features, params string[] fragments)
     {

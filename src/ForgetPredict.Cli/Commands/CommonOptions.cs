@@ -29,7 +29,7 @@ internal static class CommonOptions
 
     /// <summary>
     /// Makes <paramref name="option"/> take one of <paramref name="choice"/>'s names, refused in the library's words with a
-    /// suggestion ("Unknown prior 'ridgee'; did you mean 'ridge'?; priors: empirical, ridge."), as the service refuses it;
+    /// suggestion ("Unknown prior 'ridgee'; did you mean 'ridge'? Priors: empirical, ridge."), as the service refuses it;
     /// System.CommandLine's own check said "Argument 'ridgee' not recognized. Must be one of: ...", with no suggestion.
     /// </summary>
     /// <param name="option">The option.</param>
@@ -74,7 +74,7 @@ internal static class CommonOptions
     {
         if (value is not null && !MatrixFile.Formats.ContainsKey(value))
         {
-            r.AddError($"Unknown format '{value}'{Suggestion.DidYouMean(value, MatrixFile.Formats.Keys)}; known formats: {string.Join(", ", MatrixFile.Formats.Keys)}.");
+            r.AddError($"Unknown format '{value}'{Suggestion.AndList(value, MatrixFile.Formats.Keys, "known formats")}");
         }
     }
 

@@ -86,7 +86,7 @@ public static class ReferenceMethods
         "ref-knn" => (new SgdOptions { Rank = 0, LearningRate = 0.005, Regularization = 0.02, Epochs = ReferenceMethods.Epochs },
             new KnnOptions { Neighbors = 40, Similarity = KnnSimilarity.Msd, Amplification = 1, Shrinkage = 0 }),
         "ref-mf" => (new SgdOptions { Rank = 5, LearningRate = 0.005, Regularization = 0, Epochs = ReferenceMethods.Epochs, InitStd = 0.001 }, null),
-        _ => throw new ArgumentException($"Unknown reference method '{name}'{Suggestion.DidYouMean(name, Names)}; reference methods: {string.Join(", ", Names)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown reference method '{name}'{Suggestion.AndList(name, Names, "reference methods")}", nameof(name)),
     };
 }
 

@@ -162,9 +162,9 @@ public static class ModelCatalog
         };
     }
 
-    /// <summary>"Unknown method 'x'; did you mean 'y'?; methods: ..." with the full list.</summary>
+    /// <summary>"Unknown method 'x'; did you mean 'y'? Methods: ..." with the full list.</summary>
     public static string UnknownMessage(string name) =>
-        string.Create(CultureInfo.InvariantCulture, $"Unknown method '{name}'{Suggestion.DidYouMean(name, Names)}; methods: {string.Join(", ", Names)}.");
+        string.Create(CultureInfo.InvariantCulture, $"Unknown method '{name}'{Suggestion.AndList(name, Names, "methods")}");
 }
 
 /// <summary>"Did you mean" suggestions by edit distance (BenchmarkDotNet's CorrectionsSuggester idea).</summary>
@@ -189,12 +189,23 @@ public static class Suggestion
     /// <param name="plural">What the candidates are, in lower case ("methods", "columns").</param>
     public static string AndList(string value, IEnumerable<string> candidates, string plural)
     {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var list = candidates.ToList();
+        return AndList(value, list, plural, string.Join(", ", list));
+    }
+
+    /// <summary>As <see cref="AndList(string, IEnumerable{string}, string)"/> with the list as the caller words it (quoted, or cut short).</summary>
+    /// <param name="value">The value that matched no candidate.</param>
+    /// <param name="candidates">The values that would have matched.</param>
+    /// <param name="plural">What the candidates are, in lower case ("methods", "columns").</param>
+    /// <param name="listed">The candidates as the message lists them.</param>
+    public static string AndList(string value, IEnumerable<string> candidates, string plural, string listed)
+    {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentException.ThrowIfNullOrEmpty(plural);
-        var list = candidates.ToList();
-        var guess = DidYouMean(value, list);
-        var listed = string.Join(", ", list);
+        ArgumentNullException.ThrowIfNull(listed);
+        var guess = DidYouMean(value, candidates);
         return guess.Length == 0
             ? $"; {plural}: {listed}."
             : $"{guess} {char.ToUpperInvariant(plural[0])}{plural[1..]}: {listed}.";

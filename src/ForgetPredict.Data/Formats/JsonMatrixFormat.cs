@@ -195,7 +195,7 @@ public static class JsonMatrixFormat
                     }
 
                     // A misspelt key ("valuez") would be ignored while its data is lost: refused.
-                    throw new ForgettingDataException(source, $"unknown key {Echo.Quote(name)}{Core.Models.Suggestion.DidYouMean(name, ["tasks", "examples", "values"])}; a matrix is {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} (or pandas' orient='split': \"index\", \"columns\", \"data\"), with no other keys.", line, location: name);
+                    throw new ForgettingDataException(source, $"unknown key {Echo.Quote(name)}{(Core.Models.Suggestion.DidYouMean(name, ["tasks", "examples", "values"]) is { Length: > 0 } guess ? guess : ".")} A matrix is {{\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}} (or pandas' orient='split': \"index\", \"columns\", \"data\"), with no other keys.", line, location: name);
             }
         }
 

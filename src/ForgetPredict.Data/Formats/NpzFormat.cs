@@ -315,7 +315,7 @@ public static class NpzFormat
                 return (unreadable.Entry, new NpzArray(name, "?", []));
             }
 
-            throw new ForgettingDataException(sourceName, OptionMessage.Of($"no array '{name}'{Core.Models.Suggestion.DidYouMean(name, arrays.Where(a => a.Info is not null).Select(a => a.Info!.Name))}; arrays: {List(arrays)}. Pass one of them with {new OptionReference(DataOptionNames.Array)}."));
+            throw new ForgettingDataException(sourceName, OptionMessage.Of($"no array '{name}'{Core.Models.Suggestion.AndList(name, arrays.Where(a => a.Info is not null).Select(a => a.Info!.Name), "arrays", List(arrays))} Pass one of them with {new OptionReference(DataOptionNames.Array)}."));
         }
 
         var matrices = arrays.Where(a => a.Info is { Shape.Count: 2 } info && info.Descr.Length >= 2 && "fiub".Contains(info.Descr[1], StringComparison.Ordinal)).ToList();

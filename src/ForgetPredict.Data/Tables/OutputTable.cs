@@ -206,5 +206,5 @@ public sealed class OutputTable
     /// <summary>The column named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No such column.</exception>
     public TableColumn this[string name] =>
-        _columns.FirstOrDefault(c => c.Name == name) ?? throw new ArgumentException($"No column '{name}'{Suggestion.DidYouMean(name, _columns.Select(c => c.Name))}; columns: {string.Join(", ", _columns.Select(c => c.Name))}.", nameof(name));
+        _columns.FirstOrDefault(c => c.Name == name) ?? throw new ArgumentException($"No column '{name}'{Suggestion.AndList(name, _columns.Select(c => c.Name), "columns")}", nameof(name));
 }

@@ -32,7 +32,7 @@ public static class TableFile
         if (explicitFormat is not null)
         {
             return Formats.FirstOrDefault(f => f.Name == explicitFormat)
-                ?? throw new ForgettingDataException(path, $"unknown table format '{explicitFormat}'{Suggestion.DidYouMean(explicitFormat, Formats.Select(f => f.Name))}; known formats: {string.Join(", ", Formats.Select(f => f.Name))}.");
+                ?? throw new ForgettingDataException(path, $"unknown table format '{explicitFormat}'{Suggestion.AndList(explicitFormat, Formats.Select(f => f.Name), "known formats")}");
         }
 
         var extension = Path.GetExtension(path).ToLowerInvariant();

@@ -95,7 +95,7 @@ public class JsonMatrixFormatTests
     [InlineData("", "the file is empty", null)]
     [InlineData("""{"values": [[1, 2]]} {}""", "the file is not valid JSON ('{' is invalid after a single JSON value", null)]
     // A misspelt key lost its data silently; pandas' orient='table' is named with the orients that are read.
-    [InlineData("""{"tasks": ["t1"], "values": [[1, 2]], "valuez": 1}""", "unknown key 'valuez'; did you mean 'values'?; a matrix is {\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}", "valuez")]
+    [InlineData("""{"tasks": ["t1"], "values": [[1, 2]], "valuez": 1}""", "unknown key 'valuez'; did you mean 'values'? A matrix is {\"tasks\": [...], \"examples\": [...], \"values\": [[...]]}", "valuez")]
     [InlineData("""{"schema": {"fields": []}, "data": [{"index": "t1", "a": 0.1}]}""", "holds pandas' orient='table' JSON (a \"schema\" and a record per row), which is not a matrix form read here; write df.to_json(orient='split')", "schema")]
     [InlineData("""{"data": [{"index": "t1", "a": 0.1}]}""", "data[0] is an object; each row must be an array of numbers (null for a missing cell). Rows of records are pandas' orient='table' or 'records' JSON, or polars' write_json(): write df.to_json(orient='split')", "data[0]")]
     [InlineData(" \n ", "the file is empty", null)]
