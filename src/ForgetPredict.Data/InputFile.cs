@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
+using ForgetPredict.Core;
 using ForgetPredict.Data.Formats;
 
 namespace ForgetPredict.Data;
@@ -169,15 +170,28 @@ internal static class InputFile
         stream.Position = stream.Length - 4;
         stream.ReadExactly(tail);
         stream.Position = start;
-        (string What, string Extension)? found =
-            head.SequenceEqual(Formats.NpyFormat.Magic) ? (".npy (it starts with numpy's bytes 93 'NUMPY')", ".npy")
-            : head[..4].SequenceEqual(ZipMagic) ? ("zip archive, as .npz is (it starts with the bytes 'PK' 03 04)", ".npz")
-            : head[..4].SequenceEqual(Parquet.ParquetReader.Magic) && tail.SequenceEqual(Parquet.ParquetReader.Magic) ? ("Parquet file (it starts and ends with 'PAR1')", ".parquet")
-            : null;
-        if (found is { } format)
+        if (BinaryFormat(head, tail) is { } format)
         {
-            throw new ForgettingDataException(sourceName, $"is a {format.What}, not text: name it {Path.GetFileNameWithoutExtension(WithoutGz(sourceName).Name)}{format.Extension} so that it is read as one.");
+            throw new ForgettingDataException(sourceName, ReadAsOther(sourceName, format, "text"));
         }
+    }
+
+    // The binary format a file's first six and last four bytes show, as "a .npy (it starts with ...)" and its extension.
+    internal static (string What, string Extension)? BinaryFormat(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail) =>
+        head.Length >= 6 && head[..6].SequenceEqual(Formats.NpyFormat.Magic) ? (".npy (it starts with numpy's bytes 93 'NUMPY')", ".npy")
+        : head.Length >= 4 && head[..4].SequenceEqual(ZipMagic) ? ("zip archive, as .npz is (it starts with the bytes 'PK' 03 04)", ".npz")
+        : head.Length >= 4 && head[..4].SequenceEqual(Parquet.ParquetReader.Magic) && tail.SequenceEqual(Parquet.ParquetReader.Magic) ? ("Parquet file (it starts and ends with 'PAR1')", ".parquet")
+        : null;
+
+    // "is a .npy (...), not text": when the name already says what the file is, only an explicit format can have made it read
+    // as another (metadata and feature readers refuse an extension they do not read before they open the file), so the fix
+    // is to drop that format; otherwise, to name the file for what it is.
+    internal static OptionMessage ReadAsOther(string sourceName, (string What, string Extension) format, string readAs)
+    {
+        var name = WithoutGz(Path.GetFileName(sourceName)).Name;
+        return name.EndsWith(format.Extension, StringComparison.OrdinalIgnoreCase)
+            ? OptionMessage.Of($"is a {format.What} and named as one, so not {readAs}: drop {new OptionReference(DataOptionNames.Format)} so that it is read as its extension says.")
+            : OptionMessage.Of($"is a {format.What}, not {readAs}: name it {Path.GetFileNameWithoutExtension(name)}{format.Extension} so that it is read as one.");
     }
 
     // A zip archive's local file header, as an .npz starts.

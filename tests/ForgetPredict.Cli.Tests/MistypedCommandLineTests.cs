@@ -93,4 +93,22 @@ public sealed class MistypedCommandLineTests
         Assert.NotEqual(0, code);
         Assert.StartsWith($"error: No column 'Family' in {tasks}; did you mean 'family'? Columns: 'task', 'family'.", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void FormatThatContradictsTheExtension_IsToBeDropped()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var npy = TestMatrices.Write(dir, "z.npy", 4, 5, (i, j) => i + j);
+        var npz = Path.Combine(dir, "c.npz");
+        Data.MatrixFile.Write(Data.MatrixFile.Read(npy), npz);
+
+        var (code, _, error) = CliRunner.Run("analyze", npy, "--format", "txt");
+        var (npzCode, _, npzError) = CliRunner.Run("analyze", npz, "--format", "npy");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {npy}: is a .npy (it starts with numpy's bytes 93 'NUMPY') and named as one, so not text: drop --format so that it is read as its extension says.", error, StringComparison.Ordinal);
+        Assert.Equal(1, npzCode);
+        Assert.StartsWith($"error: {npz}: is a zip archive, as .npz is (it starts with the bytes 'PK' 03 04) and named as one, so not a .npy: drop --format", npzError, StringComparison.Ordinal);
+        Assert.DoesNotContain("numpy.save", npzError, StringComparison.Ordinal);
+    }
 }

@@ -123,6 +123,11 @@ public static class NpyFormat
             throw new ForgettingDataException(sourceName, "file is too short to be a .npy array (fewer than 10 bytes). Save the array with numpy.save.");
         }
 
+        if (!prefix[..6].SequenceEqual(s_magic) && InputFile.BinaryFormat(prefix[..6], stream.CanSeek ? Tail(stream, length) : []) is { } other)
+        {
+            throw new ForgettingDataException(sourceName, InputFile.ReadAsOther(sourceName, other, "a .npy"));
+        }
+
         if (!prefix[..6].SequenceEqual(s_magic))
         {
             throw new ForgettingDataException(sourceName, OptionMessage.Of($"not a .npy file: it does not start with the \\x93NUMPY magic. Save the array with numpy.save (or use a .csv/.parquet file with {new OptionReference(DataOptionNames.Format)})."));
@@ -362,6 +367,22 @@ public static class NpyFormat
         }
 
         return result;
+    }
+
+    // A seekable stream's last four bytes (Parquet's closing magic), the stream left where it was; empty when it cannot seek.
+    private static byte[] Tail(Stream stream, long length)
+    {
+        if (!stream.CanSeek || length < 8 || stream.Length < 4)
+        {
+            return [];
+        }
+
+        var at = stream.Position;
+        var tail = new byte[4];
+        stream.Position = stream.Length - 4;
+        stream.ReadExactly(tail);
+        stream.Position = at;
+        return tail;
     }
 
     internal static bool TryReadExactly(Stream stream, Span<byte> buffer)
