@@ -23,6 +23,7 @@ public static class FeatureFile
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(ids);
+        InputPath.RefuseFolder(path);
         var extension = InputFile.ReaderExtension(path);
         return extension is ".npy" or ".npz" ? ReadEmbedding(path, ids, what) : ReadTable(path, ids, what, idColumn);
     }

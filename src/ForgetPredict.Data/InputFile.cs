@@ -52,10 +52,7 @@ internal static class InputFile
     private static FileStream Open(string path, int bufferSize, FileOptions options)
     {
         // Opening a folder fails with "Access to the path is denied", which sends a user to check permissions.
-        if (Directory.Exists(path))
-        {
-            throw new ForgettingDataException(path, "is a folder, not a file; name a file in it.");
-        }
+        InputPath.RefuseFolder(path);
 
         try
         {

@@ -238,6 +238,11 @@ public static class MatrixFile
         {
             InputFile.RefuseGzipOutput(path);
         }
+        else
+        {
+            // A folder has no extension to tell its format by.
+            InputPath.RefuseFolder(path);
+        }
 
         if (explicitFormat is not null)
         {

@@ -248,6 +248,7 @@ public sealed class MetadataTable
     internal static MetadataTable Read(string path, string? idColumn, bool skipDates)
     {
         ArgumentNullException.ThrowIfNull(path);
+        InputPath.RefuseFolder(path);
         var extension = InputFile.ReaderExtension(path);
         if (extension is ".parquet" or ".pq")
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ForgetPredict.Data;
 using Microsoft.Extensions.Configuration;
 
 namespace ForgetPredict.Server;
@@ -48,6 +49,11 @@ public sealed partial record ServerOptions
     /// <exception cref="ArgumentException">A setting is invalid; the message says which and how to fix it.</exception>
     public void Validate()
     {
+        if (!string.IsNullOrWhiteSpace(StoreDirectory) && InputPath.FileForFolder(StoreDirectory, "NAME.fpm models from 'forgetpredict fit'") is { } file)
+        {
+            throw new ArgumentException($"Store folder: {file}", nameof(StoreDirectory));
+        }
+
         if (string.IsNullOrWhiteSpace(StoreDirectory) || !Directory.Exists(StoreDirectory))
         {
             throw new ArgumentException($"Store folder '{StoreDirectory}' does not exist; create it (it holds NAME.fpm models from 'forgetpredict fit').", nameof(StoreDirectory));
@@ -75,6 +81,11 @@ public sealed partial record ServerOptions
     public static string ReadApiKey(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (InputPath.FolderForFile(path) is { } folder)
+        {
+            throw new ArgumentException($"The API key file '{path}' {folder}", nameof(path));
+        }
+
         string text;
         try
         {

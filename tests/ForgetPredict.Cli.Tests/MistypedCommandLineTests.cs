@@ -111,4 +111,41 @@ public sealed class MistypedCommandLineTests
         Assert.StartsWith($"error: {npz}: is a zip archive, as .npz is (it starts with the bytes 'PK' 03 04) and named as one, so not a .npy: drop --format", npzError, StringComparison.Ordinal);
         Assert.DoesNotContain("numpy.save", npzError, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("analyze", "{0}")]
+    [InlineData("fit", "{0}", "--out", "{1}/m.fpm")]
+    [InlineData("evaluate", "{0}")]
+    [InlineData("convert", "{0}", "{1}/c.csv")]
+    [InlineData("demo", "--matrix", "{0}")]
+    [InlineData("predict", "--model", "{2}", "--examples", "{0}")]
+    [InlineData("serve", "--store", "{1}", "--api-key-file", "{0}")]
+    public void FolderWhereAFileIsRead_IsSaidToBeAFolder(params string[] template)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var folder = Directory.CreateDirectory(Path.Combine(dir, "somefolder")).FullName;
+        var matrix = TestMatrices.Write(dir, "z.npy", 6, 8, (i, j) => (i * 8 + j) % 5);
+        var model = Path.Combine(dir, "m0.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", matrix, "--method", "additive", "--out", model).ExitCode);
+
+        var (code, _, error) = CliRunner.Run([.. template.Select(t => string.Format(System.Globalization.CultureInfo.InvariantCulture, t, folder, dir, model))]);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{folder}' is a folder, not a file; name a file in it.", error.Replace($"{folder}:", $"{folder}'", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain("extension ''", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FileWhereTheStoreFolderIsWanted_IsSaidToBeAFile()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var file = Path.Combine(dir, "store.txt");
+        File.WriteAllText(file, "x");
+
+        var (code, _, error) = CliRunner.Run("serve", "--store", file);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{file} is a file, not a folder; give the folder that holds NAME.fpm models", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("create it", error, StringComparison.Ordinal);
+    }
 }
