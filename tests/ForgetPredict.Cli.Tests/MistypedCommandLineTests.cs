@@ -148,4 +148,13 @@ public sealed class MistypedCommandLineTests
         Assert.Contains($"{file} is a file, not a folder; give the folder that holds NAME.fpm models", error, StringComparison.Ordinal);
         Assert.DoesNotContain("create it", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void BudgetWithTaskSizeOnly_IsWordedForWhatWasGiven()
+    {
+        var (code, _, error) = CliRunner.Run("replay", "--model", "m.fpm", "--budget", "3", "--task-size", "10", "--out", "r.csv");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --task-size goes with --ratio R (one replayed example per R of the task's examples), and --budget is the budget itself: drop --task-size, or give --ratio with it instead of --budget.", error, StringComparison.Ordinal);
+    }
 }

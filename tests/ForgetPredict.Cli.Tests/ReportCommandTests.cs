@@ -339,7 +339,8 @@ public class ReportCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "--budget", "5", "--ratio", "32" }, 2, "either --budget or --ratio")]
+    [InlineData(new[] { "--budget", "5", "--ratio", "32" }, 2, "--budget is the budget itself: drop --ratio")]
+    [InlineData(new[] { "--budget", "5", "--ratio", "32", "--task-size", "100" }, 2, "either --budget or --ratio")]
     [InlineData(new[] { "--ratio", "32" }, 2, "--ratio R with --task-size S")]
     [InlineData(new[] { "--budget", "5", "--strategy", "stratified" }, 2, "Strategy 'stratified' needs example groups: give example metadata (--examples META) with a column such as source or domain.")]
     [InlineData(new[] { "--budget", "5", "--temperature", "0" }, 2, "error: --temperature must be a finite number above 0 (it is 0)")]

@@ -117,7 +117,7 @@ public sealed record ReplayOptions
             return ratio is null && taskSize is null && budget >= LeastBudget ? budget.Value
                 : throw new OptionException(budget < LeastBudget
                     ? OptionMessage.Of($"{budgetOption} must be at least {LeastBudget}.")
-                    : OptionMessage.Of($"Give either {budgetOption} or {new OptionReference(ReplayOptionNames.Ratio)} with {new OptionReference(ReplayOptionNames.TaskSize)}, not both."));
+                    : BothForms(budgetOption, ratio is not null, taskSize is not null));
         }
 
         if (ratio is null || taskSize is null || ratio < LeastRatio || taskSize < LeastRatio)
@@ -127,6 +127,19 @@ public sealed record ReplayOptions
         }
 
         return BudgetFromRatio(ratio.Value, taskSize.Value);
+    }
+
+    // Budget with the ratio form, or with half of it: worded for what was given ('--budget 3 --task-size 10' names no --ratio).
+    private static OptionMessage BothForms(OptionReference budget, bool ratio, bool taskSize)
+    {
+        var ratioOption = new OptionReference(ReplayOptionNames.Ratio);
+        var sizeOption = new OptionReference(ReplayOptionNames.TaskSize);
+        return (ratio, taskSize) switch
+        {
+            (true, true) => OptionMessage.Of($"Give either {budget} or {ratioOption} with {sizeOption}, not both."),
+            (false, _) => OptionMessage.Of($"{sizeOption} goes with {new OptionReference(ReplayOptionNames.Ratio, "R")} (one replayed example per R of the task's examples), and {budget} is the budget itself: drop {sizeOption}, or give {ratioOption} with it instead of {budget}."),
+            _ => OptionMessage.Of($"{ratioOption} goes with {new OptionReference(ReplayOptionNames.TaskSize, "S")} (one replayed example per R of the task's S examples), and {budget} is the budget itself: drop {ratioOption}, or give {sizeOption} with it instead of {budget}."),
+        };
     }
 
     /// <summary>The budget for "one replayed example per <paramref name="ratio"/> task examples" over a task of <paramref name="taskSize"/> examples.</summary>

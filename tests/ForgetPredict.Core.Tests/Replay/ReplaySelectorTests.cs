@@ -182,9 +182,17 @@ public class ReplaySelectorTests
         Assert.Equal(2, ReplayOptions.BudgetFromRatio(int.MaxValue, int.MaxValue + 1L));
         Assert.Equal(7, ReplayOptions.ResolveBudget(7, null, null));
         Assert.Equal(33, ReplayOptions.ResolveBudget(null, 32, 1025));
-        var both = Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(5, 3, null));
+        var both = Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(5, 3, 10));
         Assert.Equal([ReplayOptionNames.Budget, ReplayOptionNames.Ratio, ReplayOptionNames.TaskSize], both.OptionMessage.Options.Select(o => o.Name));
         Assert.EndsWith(", not both.", both.Message, StringComparison.Ordinal);
+
+        // Half of the ratio form beside a budget is worded for what was given: '--budget 3 --task-size 10' gave no --ratio.
+        var sizeOnly = Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(3, null, 10));
+        Assert.StartsWith("ReplayOptions.TaskSize goes with ReplayOptions.Ratio", sizeOnly.Message, StringComparison.Ordinal);
+        Assert.Contains("drop ReplayOptions.TaskSize, or give ReplayOptions.Ratio with it instead of ReplayOptions.Budget.", sizeOnly.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not both", sizeOnly.Message, StringComparison.Ordinal);
+        var ratioOnly = Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(3, 4, null));
+        Assert.Contains("drop ReplayOptions.Ratio, or give ReplayOptions.TaskSize with it instead of ReplayOptions.Budget.", ratioOnly.Message, StringComparison.Ordinal);
         Assert.StartsWith("ReplayOptions.Budget must be at least 0", Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(-1, null, null)).Message, StringComparison.Ordinal);
         Assert.Contains("(one replayed example per R of the task's S examples; both at least 1)", Assert.Throws<OptionException>(() => ReplayOptions.ResolveBudget(null, 32, 0)).Message, StringComparison.Ordinal);
         var temperature = Assert.Throws<OptionException>(() => ReplaySelector.Select(s_predicted, null, null, new ReplayOptions { Temperature = 0 }));
