@@ -219,7 +219,7 @@ internal static class EvaluateCommand
 
     private static string[] Names(string list)
     {
-        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var names = FeatureOptions.ListItems(list, "--methods");
         if (names.Length == 0)
         {
             throw new CliException("--methods lists no method.", CliApp.UsageError);
@@ -239,10 +239,10 @@ internal static class EvaluateCommand
     private static SplitRequest SplitRequest(ParseResult parse, ForgettingMatrix z, Option<string?> testRows, Option<string?> testTasks, Option<double?> testFraction, Option<int?> splitSeed,
         (Option<string?> Files, Option<string[]?> Columns) tasks, Option<string> familyColumn, Option<string?> trainFamily, Option<string?> testFamily)
     {
-        var rows = parse.GetValue(testRows)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r =>
+        var rows = (parse.GetValue(testRows) is { } rowList ? FeatureOptions.ListItems(rowList, "--test-rows") : null)?.Select(r =>
             int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i
                 : throw new CliException($"--test-rows: '{r}' is not a row index in 0..{z.TaskCount - 1} (to name tasks by id, use --test-tasks).", CliApp.UsageError)).ToArray();
-        var ids = parse.GetValue(testTasks)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ids = parse.GetValue(testTasks) is { } idList ? FeatureOptions.ListItems(idList, "--test-tasks") : null;
         var test = parse.GetValue(testFamily);
         if (parse.GetValue(tasks.Files) is null && new Option[] { familyColumn, tasks.Columns }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } orphan)
         {

@@ -37,10 +37,27 @@ internal static class FeatureOptions
         new(FeatureFile.ReadAll(parse.GetValue(tasks.Files) ?? [], z.TaskIds, "task", parse.Id(tasks.Columns)),
             FeatureFile.ReadAll(parse.GetValue(examples.Files) ?? [], z.ExampleIds, "example", parse.Id(examples.Columns)));
 
+    /// <summary>
+    /// The items of a comma-separated list given to <paramref name="flag"/>, trimmed; an empty item (',10', '10,', '0,,1') is
+    /// refused naming the option, as a typo that would otherwise be dropped without a word. A list of blanks has no items.
+    /// </summary>
+    public static string[] ListItems(string text, string flag)
+    {
+        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        if (items.All(i => i.Length == 0))
+        {
+            return [];
+        }
+
+        return items.Any(i => i.Length == 0)
+            ? throw new CliException($"{flag} '{text}' has an empty item; separate the values by single commas, with none at either end (e.g. {string.Join(',', items.Where(i => i.Length > 0))}).", CliApp.UsageError)
+            : items;
+    }
+
     /// <summary>Parses a comma-separated list of known-cell counts.</summary>
     public static IReadOnlyList<int> KnownList(string text)
     {
-        var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v =>
+        var values = ListItems(text, "--known").Select(v =>
             int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k
                 : throw new CliException($"--known: '{v}' is not a whole number >= 0; give e.g. 30 or 0,5,10,30.", CliApp.UsageError)).ToArray();
         if (values.Length == 0)
@@ -48,9 +65,10 @@ internal static class FeatureOptions
             throw new CliException("--known lists no value; give e.g. 30 or 0,5,10,30.", CliApp.UsageError);
         }
 
-        if (values.Distinct().Count() != values.Length)
+        var duplicate = values.GroupBy(v => v).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
         {
-            throw new CliException("--known lists a value twice.", CliApp.UsageError);
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--known lists {duplicate.Key} twice."), CliApp.UsageError);
         }
 
         return values;
