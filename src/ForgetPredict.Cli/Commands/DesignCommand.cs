@@ -39,7 +39,7 @@ internal static class DesignCommand
         var exclusion = new ExcludeOptions("Examples that cannot be measured (e.g. a held-out evaluation set): a table (CSV, TSV or Parquet) whose id column lists them (column positions with --by-index).");
         var observed = new Option<string?>("--observed")
         {
-            Description = "Cells the new task has measured already (an earlier design's filled-in table, or any table with columns example,value): the next cells are chosen given them, and never them again.",
+            Description = "Cells the new task has measured already (an earlier design's filled-in table, or any table with columns example,value: CSV, TSV, Parquet, or JSON records): the next cells are chosen given them, and never them again.",
         };
         var observedColumns = TableColumnsOption.For("--observed", ["EXAMPLE", "VALUE"], "example,value");
         var byIndex = new Option<bool>("--by-index") { Description = "Read the examples of --observed and --exclude as column positions 0..N-1 instead of example ids." };

@@ -25,7 +25,7 @@ internal static class EvaluateCommand
         var testTasks = new Option<string?>("--test-tasks") { Description = "Test rows by task id, comma-separated." };
         var testFraction = new Option<double?>("--test-fraction") { Description = string.Create(CultureInfo.InvariantCulture, $"Hold out this fraction of tasks at random (default {Application.SplitRequest.DefaultTestFraction} when no other split is given).") };
         var splitSeed = new Option<int?>("--split-seed") { Description = "Seed of --test-fraction's draw (default 0); only a random split has one." };
-        var tasks = new Option<string?>("--tasks") { Description = "Task metadata CSV (id plus a family column) for a family split." };
+        var tasks = new Option<string?>("--tasks") { Description = "Task metadata (CSV, TSV or Parquet: an id column plus a family column) for a family split." };
         var familyColumn = new Option<string>("--family-column") { Description = "Family column of --tasks.", DefaultValueFactory = _ => "family" };
         var trainFamily = new Option<string?>("--train-family") { Description = "Train on this family's tasks (with --tasks; default: every other family's)." };
         var testFamily = new Option<string?>("--test-family") { Description = "Test on this family's tasks (with --tasks): out-of-domain evaluation." };

@@ -44,14 +44,14 @@ internal sealed class ForecastOptions
 
     public Option<string?> Observed { get; } = new("--observed")
     {
-        Description = "The new task's measured cells: a table (CSV, TSV or Parquet) with columns example,value (example id; a column position with --by-index). Omit for a task-agnostic prediction.",
+        Description = "The new task's measured cells: a table (CSV, TSV, Parquet, or JSON: an array of records) with columns example,value (example id; a column position with --by-index). Omit for a task-agnostic prediction.",
     };
 
     public Option<string[]?> ObservedColumns { get; } = TableColumnsOption.For("--observed", ["EXAMPLE", "VALUE"], "example,value");
 
     public Option<bool> ByIndex { get; } = new("--by-index")
     {
-        Description = "Read the examples of --observed (and replay's --exclude) as column positions 0..N-1 instead of example ids.",
+        Description = "Read the examples of --observed as column positions 0..N-1 instead of example ids.",
     };
 
     public GroupOptions Grouping { get; } = new();

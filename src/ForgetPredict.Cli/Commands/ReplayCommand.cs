@@ -17,6 +17,7 @@ internal static class ReplayCommand
     public static Command Create()
     {
         var forecast = new ForecastOptions();
+        forecast.ByIndex.Description = "Read the examples of --observed and --exclude as column positions 0..N-1 instead of example ids.";
         var budget = new Option<int?>("--budget") { Description = "Number of examples to replay." };
         var ratio = new Option<int?>("--ratio") { Description = "Replay one upstream example per R task examples (the reference setup uses 32); needs --task-size." };
         var taskSize = new Option<long?>("--task-size") { Description = "Number of examples in the fine-tuning task (with --ratio)." };

@@ -83,6 +83,15 @@ public sealed class ActiveDesign
                 nameof(model));
         }
 
+        // A task-mean model learns the new task's bias, but every example shares it: any cells inform it alike, and the design
+        // would list the first examples in index order as if it had chosen them.
+        if (!factor.HasExampleBias && factor.Rank == 0)
+        {
+            throw new ArgumentException(
+                $"{Article(ModelCatalog.NameOf(factor.Method))} model predicts every example of a task alike (it has no example parameters), so no cell is worth more than another; {OtherModels}",
+                nameof(model));
+        }
+
         return new ActiveDesign(factor, factor.ResidualVariances()) { Member = member, Weight = weight };
     }
 

@@ -62,5 +62,9 @@ public class ActiveDesignTests
 
         var exampleMean = new ExampleMeanFitter().Fit(s_z);
         Assert.Contains("An example-mean model learns nothing about a new task from its measured cells", Assert.Throws<ArgumentException>(() => ActiveDesign.Of(exampleMean)).Message, StringComparison.Ordinal);
+
+        // A task-mean model had been accepted, and its design was examples 0..9 in index order.
+        var taskMean = new TaskMeanFitter().Fit(s_z);
+        Assert.Contains("A task-mean model predicts every example of a task alike (it has no example parameters), so no cell is worth more than another", Assert.Throws<ArgumentException>(() => ActiveDesign.Of(taskMean)).Message, StringComparison.Ordinal);
     }
 }
