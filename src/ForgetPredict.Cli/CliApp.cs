@@ -52,20 +52,14 @@ public static class CliApp
             if (!string.Equals(word.Value, "help", StringComparison.OrdinalIgnoreCase))
             {
                 // Before --help too: 'fitt --help' would otherwise print the top-level help and exit 0, as if it had worked.
-                var names = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
-                await error.WriteLineAsync($"error: unknown command '{word.Value}'{Suggestion.AndList(word.Value, names, "commands")}").ConfigureAwait(false);
-                await error.WriteLineAsync("Run 'forgetpredict --help' for usage.").ConfigureAwait(false);
-                return UsageError;
+                return await UnknownCommand(word.Value).ConfigureAwait(false);
             }
 
             // 'help' and 'help COMMAND' are '--help' and 'COMMAND --help'.
             parse = root.Parse([.. parse.Tokens.Where(t => !ReferenceEquals(t, word)).Select(t => t.Value), "--help"]);
             if (CommandWord(parse) is { } helpWord)
             {
-                var names = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
-                await error.WriteLineAsync($"error: unknown command '{helpWord.Value}'{Suggestion.AndList(helpWord.Value, names, "commands")}").ConfigureAwait(false);
-                await error.WriteLineAsync("Run 'forgetpredict --help' for usage.").ConfigureAwait(false);
-                return UsageError;
+                return await UnknownCommand(helpWord.Value).ConfigureAwait(false);
             }
         }
 
@@ -127,6 +121,14 @@ public static class CliApp
         {
             await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return e.ExitCode;
+        }
+
+        async Task<int> UnknownCommand(string word)
+        {
+            var names = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
+            await error.WriteLineAsync($"error: unknown command '{word}'{Suggestion.AndList(word, names, "commands")}").ConfigureAwait(false);
+            await error.WriteLineAsync("Run 'forgetpredict --help' for usage.").ConfigureAwait(false);
+            return UsageError;
         }
     }
 
