@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ForgetPredict.Testing;
 
 namespace ForgetPredict.Cli.Tests;
@@ -26,15 +25,15 @@ public sealed class ReadOnlyOutputTests
 
         // When (as root, the command must run as 'nobody': where that user cannot run it at all, a repository in a folder only
         // root may enter, the test has no user to run as, and says so in its output instead of failing on the setup)
-        string[] asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={dir}", "dotnet", Cli()];
+        string[] asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={dir}", "dotnet", CliRunner.Dll()];
         if (Environment.IsPrivilegedProcess && !CanRun(dir, asNobody))
         {
-            Console.WriteLine($"{nameof(AnotherUsersReadOnlyFile_InAWorldWritableFolder_IsRefused_AndKept)}: user nobody cannot run {Cli()} here; not checked.");
+            Console.WriteLine($"{nameof(AnotherUsersReadOnlyFile_InAWorldWritableFolder_IsRefused_AndKept)}: user nobody cannot run {CliRunner.Dll()} here; not checked.");
             return;
         }
 
         var (code, stdout, stderr) = Environment.IsPrivilegedProcess
-            ? Child(dir, asNobody[0], [.. asNobody[1..], "convert", matrix, output])
+            ? CliRunner.Child(dir, asNobody[0], [.. asNobody[1..], "convert", matrix, output])
             : CliRunner.Run("convert", matrix, output);
 
         // Then: one line naming the file and the fix, a usage error (checked before the command runs); nothing replaced or left.
@@ -72,37 +71,11 @@ public sealed class ReadOnlyOutputTests
     {
         try
         {
-            return Child(dir, prefix[0], [.. prefix[1..], "--version"]).Code == 0;
+            return CliRunner.Child(dir, prefix[0], [.. prefix[1..], "--version"]).Code == 0;
         }
         catch (System.ComponentModel.Win32Exception)
         {
             return false;
         }
-    }
-
-    private static (int Code, string Output, string Error) Child(string dir, string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish in time.");
-        }
-
-        return (process.ExitCode, output.Result, error.Result);
-    }
-
-    private static string Cli()
-    {
-        var beside = Path.Combine(AppContext.BaseDirectory, "forgetpredict.dll");
-        return File.Exists(beside) ? beside : Path.Combine(RepoPaths.Root, "src", "ForgetPredict.Cli", "bin", "Release", "net10.0", "forgetpredict.dll");
     }
 }

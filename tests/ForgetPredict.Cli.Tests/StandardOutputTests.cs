@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
 using ForgetPredict.Data.Formats;
@@ -28,7 +27,7 @@ public sealed class StandardOutputTests
         Assert.Equal(0, CliRunner.Run("convert", matrix, reference).ExitCode);
 
         // When
-        var (code, stdout, stderr) = Child(dir, "dotnet", Cli(), "convert", matrix, device, "--to-format", "csv");
+        var (code, stdout, stderr) = CliRunner.Child(dir, "dotnet", CliRunner.Dll(), "convert", matrix, device, "--to-format", "csv");
 
         // Then
         Assert.Equal(0, code);
@@ -57,7 +56,7 @@ public sealed class StandardOutputTests
         File.WriteAllText(file, "before\n");
 
         // When
-        var (code, _, stderr) = Child(dir, "/bin/sh", "-c", $"exec dotnet \"$0\" predict --model \"$1\" --observed \"$2\" --json /dev/stdout {redirection} \"$3\"", Cli(), model, observed, file);
+        var (code, _, stderr) = CliRunner.Child(dir, "/bin/sh", "-c", $"exec dotnet \"$0\" predict --model \"$1\" --observed \"$2\" --json /dev/stdout {redirection} \"$3\"", CliRunner.Dll(), model, observed, file);
 
         // Then: '>' holds the JSON alone, '>>' the old line and then the JSON; the report went to standard error.
         Assert.Equal(0, code);
@@ -91,31 +90,5 @@ public sealed class StandardOutputTests
         using var stream = File.Create(path);
         NpyFormat.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 10, Examples = 60, Seed = 2 }).Matrix, stream);
         return path;
-    }
-
-    private static (int Code, string Output, string Error) Child(string dir, string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish in time.");
-        }
-
-        return (process.ExitCode, output.Result, error.Result);
-    }
-
-    private static string Cli()
-    {
-        var beside = Path.Combine(AppContext.BaseDirectory, "forgetpredict.dll");
-        return File.Exists(beside) ? beside : Path.Combine(RepoPaths.Root, "src", "ForgetPredict.Cli", "bin", "Release", "net10.0", "forgetpredict.dll");
     }
 }
