@@ -400,6 +400,12 @@ public class ConvertCommandTests
         Assert.Equal(1, tooMany);
         Assert.Equal("error: --test-tasks 9 leaves fewer than 2 of the matrix's 10 tasks to fit on: give at most 8.", tooManyError.Trim());
         Assert.Equal(string.Empty, printed);
+
+        // A --known that reveals every example had printed section 1 and then failed in evaluate's words.
+        var (allKnown, printedKnown, allKnownError) = CliRunner.Run("demo", "--matrix", path, "--seeds", "1", "--known", "300", "--format", "tsv");
+        Assert.Equal(1, allKnown);
+        Assert.Equal("error: --known 300 reveals every one of the matrix's 300 examples, leaving no cell to score the predictions on: give at most 299.", allKnownError.Trim());
+        Assert.Equal(string.Empty, printedKnown);
         var two = Path.Combine(dir, "two.tsv");
         MatrixFile.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 2, Examples = 50, Seed = 1 }).Matrix, two);
         var (twoCode, _, twoError) = CliRunner.Run("demo", "--matrix", two, "--format", "tsv");

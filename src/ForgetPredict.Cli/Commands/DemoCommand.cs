@@ -64,6 +64,12 @@ internal static class DemoCommand
                 throw new OptionException(string.Create(CultureInfo.InvariantCulture, $"--test-tasks {parse.GetValue(testTasks):N0} leaves fewer than 2 of the matrix's {z.TaskCount} tasks to fit on: give at most {z.TaskCount - 2}."));
             }
 
+            // Checked before any section prints: the protocol scores the cells a task does not reveal.
+            if (parse.GetValue(known) >= z.ExampleCount)
+            {
+                throw new OptionException(string.Create(CultureInfo.InvariantCulture, $"--known {parse.GetValue(known):N0} reveals every one of the matrix's {z.ExampleCount:N0} examples, leaving no cell to score the predictions on: give at most {z.ExampleCount - 1:N0}."));
+            }
+
             console.WriteLine(title);
             console.WriteLine();
             console.WriteLine("1. How low-rank is the forgetting? (R^2 on all cells)");
