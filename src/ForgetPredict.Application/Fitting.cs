@@ -57,7 +57,7 @@ public sealed record FitRequest
 /// <param name="BinaryMatrix">True when the training matrix was 0/1 (1 = forgotten, <see cref="ForgettingMatrix.IsBinary"/>): a
 /// Gaussian model of it predicts values on that scale, not probabilities (<see cref="Fitting.ContinuousModelOfBinaryMatrix"/>).</param>
 /// <param name="TunedKnown">The number of measured cells a self-tuning fit (auto, ensemble) simulated in its cross-validation, or
-/// null for other methods (and older model files): a task measured on far fewer or more is warned of (<see cref="TaskRequest.TunedKnownWarning"/>).</param>
+/// null for other methods (and older model files): a task measured on more than twice as many is warned of (<see cref="TaskRequest.TunedKnownWarning"/>).</param>
 public sealed record FitProvenance(string? Method, string? Source, double? RSquared, DateTimeOffset? Uploaded = null, string? ExamplesSha256 = null, string? Tuning = null,
     bool TaskFeaturesUnused = false, IReadOnlyList<string>? TaskFeatureIdColumns = null, IReadOnlyList<string>? TaskFeatureFiles = null, bool BinaryMatrix = false,
     int? TunedKnown = null)
