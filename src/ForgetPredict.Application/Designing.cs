@@ -238,7 +238,7 @@ public static class Designing
     private static string BasisOf(ActiveDesign design, IForgettingModel? fitted)
     {
         var model = design.Model;
-        var tasks = string.Create(CultureInfo.InvariantCulture, $"{model.TaskCount} past task{(model.TaskCount == 1 ? string.Empty : "s")}");
+        var tasks = string.Create(CultureInfo.InvariantCulture, $"{model.TaskCount} past {Echo.Plural(model.TaskCount, "task")}");
         if (fitted is null)
         {
             return string.Create(CultureInfo.InvariantCulture, $"an mf model (rank {model.Rank}) of {tasks}");

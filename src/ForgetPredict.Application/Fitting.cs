@@ -506,7 +506,7 @@ public static class Fitting
         var median = cells.Where(c => c > 0).Order().ElementAt(measured / 2);
         var suits = median - 1 - (factor.HasExampleBias ? 1 : 0);
         return [string.Create(CultureInfo.InvariantCulture,
-            $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} parameter{(q == 1 ? string.Empty : "s")} {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(adaptive ? $", and with too few examples measured on more, the penalty shrinks the factors hard and the model predicts almost as the {additive} one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : $"The {additive} model suits this matrix")}.")];
+            $"{few:N0} of the {measured:N0} measured examples of {source} were measured on no more tasks than the {q} {Echo.Plural(q, "parameter")} {ModelCatalog.NameOf(factor.Method)} rank {factor.Rank} fits for each (the median example on {median}): their factors cannot be learned from their own cells{(adaptive ? $", and with too few examples measured on more, the penalty shrinks the factors hard and the model predicts almost as the {additive} one does" : string.Empty)}. {(suits >= 1 ? $"Rank {suits} or lower suits this matrix" : $"The {additive} model suits this matrix")}.")];
     }
 
     // One warning per task feature block left out as constant over the training tasks: "task features: 'tasks.csv' is left

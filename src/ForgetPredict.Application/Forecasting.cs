@@ -49,10 +49,16 @@ public abstract record TaskRequest
     public TaskFeatureQuery? TaskFeatures { get; init; }
 
     /// <summary>
-    /// True when the model was fitted on a 0/1 matrix (<see cref="FitProvenance.BinaryMatrix"/>, read from its file): a Gaussian
-    /// model of it predicts values on that scale, not probabilities, and a threshold is not a loss increase.
+    /// Where the model came from, as its file records it (<see cref="FitProvenance.FromMetadata"/>), or null when not known: what
+    /// a forecast reads of it is <see cref="BinaryMatrix"/> and <see cref="TunedKnown"/>.
     /// </summary>
-    public bool BinaryMatrix { get; init; }
+    public FitProvenance? Provenance { get; init; }
+
+    /// <summary>
+    /// True when the model was fitted on a 0/1 matrix (<see cref="FitProvenance.BinaryMatrix"/> of <see cref="Provenance"/>): a
+    /// Gaussian model of it predicts values on that scale, not probabilities, and a threshold is not a loss increase.
+    /// </summary>
+    public bool BinaryMatrix => Provenance?.BinaryMatrix ?? false;
 
     /// <summary>
     /// The warning when <see cref="BinaryMatrix"/> and the model does not predict probabilities
@@ -63,10 +69,10 @@ public abstract record TaskRequest
         BinaryMatrix ? Fitting.ContinuousModelOfBinaryMatrix(Model, $"the training matrix of {modelName}") : null;
 
     /// <summary>
-    /// The number of measured cells the model was tuned for (<see cref="FitProvenance.TunedKnown"/>, read from its file: auto and
-    /// ensemble choose their methods, ranks and weights by simulating that many), or null.
+    /// The number of measured cells the model was tuned for (<see cref="FitProvenance.TunedKnown"/> of <see cref="Provenance"/>:
+    /// auto and ensemble choose their methods, ranks and weights by simulating that many), or null.
     /// </summary>
-    public int? TunedKnown { get; init; }
+    public int? TunedKnown => Provenance?.TunedKnown;
 
     /// <summary>
     /// The warning when the task has more than twice the measured cells the model was tuned for (<see cref="TunedKnown"/>), or
@@ -168,7 +174,7 @@ public sealed record NewExampleQuery(Core.Features.FeatureSet Features, Core.Fea
         }
 
         return order.Count == 0 ? null
-            : $"{source}: {string.Join("; ", order.Select(k => string.Create(CultureInfo.InvariantCulture, $"{counts[k].Text} ({counts[k].Count} new example{(counts[k].Count == 1 ? string.Empty : "s")})")))}. {consequence}";
+            : $"{source}: {string.Join("; ", order.Select(k => string.Create(CultureInfo.InvariantCulture, $"{counts[k].Text} ({counts[k].Count} new {Echo.Plural(counts[k].Count, "example")})")))}. {consequence}";
     }
 
     /// <summary>

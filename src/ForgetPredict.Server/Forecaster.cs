@@ -168,8 +168,7 @@ internal static class Forecaster
         Prior = Choices.Prior.Parse(prior),
         Groups = grouping?.Groups,
         TaskFeatures = features,
-        BinaryMatrix = FitProvenance.FromMetadata(stored.Loaded.Metadata).BinaryMatrix,
-        TunedKnown = FitProvenance.FromMetadata(stored.Loaded.Metadata).TunedKnown,
+        Provenance = FitProvenance.FromMetadata(stored.Loaded.Metadata),
     };
 
     // The warning of a task measured on far fewer or more cells than the model was tuned for, its fix worded as an upload's field.

@@ -784,7 +784,7 @@ public sealed class ApplicationTests : IDisposable
         Assert.True(FitProvenance.FromMetadata(loaded.Metadata).BinaryMatrix);
         Assert.True(FitProvenance.FromMetadata(ModelFile.Load(logisticPath).Metadata).BinaryMatrix);
         Assert.False(FitProvenance.FromMetadata(ModelFile.Load(plainPath).Metadata).BinaryMatrix);
-        var request = new ForecastRequest { Model = loaded.Model, BinaryMatrix = FitProvenance.FromMetadata(loaded.Metadata).BinaryMatrix };
+        var request = new ForecastRequest { Model = loaded.Model, Provenance = FitProvenance.FromMetadata(loaded.Metadata) };
         Assert.StartsWith("the training matrix of mf01.fpm is a 0/1 matrix (1 = forgotten), and mf models its cells", request.BinaryMatrixWarning("mf01.fpm"), StringComparison.Ordinal);
         Assert.Null((request with { Model = ModelFile.Load(logisticPath).Model }).BinaryMatrixWarning("logistic01.fpm"));
         Assert.Null(new ForecastRequest { Model = ModelFile.Load(plainPath).Model }.BinaryMatrixWarning("plain.fpm"));
@@ -806,7 +806,7 @@ public sealed class ApplicationTests : IDisposable
         {
             Model = loaded.Model,
             Cells = new ObservedCells([.. Enumerable.Range(0, cells)], [.. Enumerable.Range(0, cells).Select(j => (double)s_synthetic.Matrix[0, j])]),
-            TunedKnown = FitProvenance.FromMetadata(loaded.Metadata).TunedKnown,
+            Provenance = FitProvenance.FromMetadata(loaded.Metadata),
         };
 
         // Then: the auto file records 3 (an ensemble the default 30, mf nothing); up to twice as many cells say nothing, more

@@ -83,7 +83,6 @@ internal sealed class ForecastOptions
         var (groups, column) = Grouping.Read(parse, model.ExampleIds, warnings, requireGroups, ref fresh);
         var name = parse.GetValue(TaskName) ?? (observedPath is null ? "an average task" : Path.GetFileNameWithoutExtension(observedPath));
         var (features, featureWarning) = ReadTaskFeatures(parse, loaded);
-        var provenance = FitProvenance.FromMetadata(loaded.Metadata);
         var task = new ForecastRequest
         {
             Model = model,
@@ -93,8 +92,7 @@ internal sealed class ForecastOptions
             Groups = groups,
             TaskFeatures = features,
             NewExamples = fresh,
-            BinaryMatrix = provenance.BinaryMatrix,
-            TunedKnown = provenance.TunedKnown,
+            Provenance = FitProvenance.FromMetadata(loaded.Metadata),
         };
         if (task.BinaryMatrixWarning(parse.GetRequiredValue(Model)) is { } binary)
         {
