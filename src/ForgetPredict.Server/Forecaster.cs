@@ -171,7 +171,7 @@ internal static class Forecaster
         Provenance = FitProvenance.FromMetadata(stored.Loaded.Metadata),
     };
 
-    // The warning of a task measured on far fewer or more cells than the model was tuned for, its fix worded as an upload's field.
+    // The warning of a task measured on more than twice the cells the model was tuned for, its fix worded as an upload's field.
     private static string? TunedKnownWarning(ForecastRequest task, StoredModel stored) =>
         task.TunedKnownWarning($"model '{stored.Name}'") is { } message ? Problems.Fields.Describe(message) : null;
 
