@@ -7,16 +7,17 @@ using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli;
 
-/// <summary>Builds the <c>forgetpredict</c> command tree and runs it with exit codes 0 (ok), 1 (data or validation error), 2 (usage error).</summary>
+/// <summary>Builds the <c>forgetpredict</c> command tree and runs it with exit codes 0 (ok), 1 (bad data), 2 (usage error: a command
+/// line that does not parse, or a value the parser or the library refuses, see <see cref="Failures.IsInvalidSetting"/>).</summary>
 public static class CliApp
 {
     /// <summary>Exit code for success.</summary>
     public const int Ok = 0;
 
-    /// <summary>Exit code for bad data or a failed validation.</summary>
+    /// <summary>Exit code for bad data: a file the command cannot use.</summary>
     public const int DataError = 1;
 
-    /// <summary>Exit code for a command line that does not parse.</summary>
+    /// <summary>Exit code for a usage error: a command line that does not parse, or an option value the parser or the library refuses.</summary>
     public const int UsageError = 2;
 
     /// <summary>The root command with every verb.</summary>
@@ -114,8 +115,9 @@ public static class CliApp
         }
         catch (ArgumentException e)
         {
+            // One rule for every command: a value the library refuses is a usage error, as one the parser refuses is.
             await error.WriteLineAsync($"error: {Flags.Describe(e)}").ConfigureAwait(false);
-            return DataError;
+            return Failures.IsInvalidSetting(e) ? UsageError : DataError;
         }
         catch (CliException e)
         {

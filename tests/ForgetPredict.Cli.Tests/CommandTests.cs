@@ -58,15 +58,16 @@ public class CommandTests
     }
 
     [Theory]
-    [InlineData("--rank", "3", "error: --rank does not apply to 'additive' (only mf and logistic have a rank).")]
-    [InlineData("--known", "10", "error: --known does not apply to 'additive' (only auto and ensemble simulate the cells you will measure).")]
-    [InlineData("--array", "z", "error: {0}: --array (array 'z') applies only to .npz archives, but this is read as npy; drop --array or pass --format npz.")]
-    public void LibraryMessages_NameTheFlags(string flag, string value, string expected)
+    [InlineData("--rank", "3", CliApp.UsageError, "error: --rank does not apply to 'additive' (only mf and logistic have a rank).")]
+    [InlineData("--known", "10", CliApp.UsageError, "error: --known does not apply to 'additive' (only auto and ensemble simulate the cells you will measure).")]
+    [InlineData("--array", "z", CliApp.DataError, "error: {0}: --array (array 'z') applies only to .npz archives, but this is read as npy; drop --array or pass --format npz.")]
+    public void LibraryMessages_NameTheFlags(string flag, string value, int exitCode, string expected)
     {
         // The library's messages name its options (ModelSettings.Rank, MatrixReadOptions.Array); the CLI words them as its flags.
+        // A setting the library refuses is a usage error; what the reader finds in the file (an .npy, not an archive) is data.
         var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "additive", flag, value, "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
 
-        Assert.Equal(1, code);
+        Assert.Equal(exitCode, code);
         Assert.Equal(string.Format(CultureInfo.InvariantCulture, expected, Charlm), error.Trim());
     }
 
@@ -79,7 +80,7 @@ public class CommandTests
     {
         var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "mf", flag, value, "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
 
-        Assert.Equal(1, code);
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Equal(expected, error.Trim());
     }
 
@@ -100,7 +101,7 @@ public class CommandTests
         var folder = RepoPaths.NewTempFolder();
         var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "mf", "--rank", "48", "--out", Path.Combine(folder, "m.fpm"));
 
-        Assert.Equal(1, code);
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Equal("error: --rank 48 is more than the 47 factors z.npy can have (47 x 2,400: at most the smaller side); give 47 or less, or leave it out to use the method's own.", error.Trim());
         Assert.Empty(Directory.GetFiles(folder));
         Assert.Equal(0, CliRunner.Run("fit", Charlm, "--method", "mf", "--rank", "47", "--out", Path.Combine(folder, "m.fpm")).ExitCode);
@@ -252,7 +253,7 @@ public class CommandTests
     public void Fit_RankForAdditive_IsRefused()
     {
         var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "additive", "--rank", "3", "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
-        Assert.Equal(1, code);
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Contains("--rank does not apply to 'additive'", error, StringComparison.Ordinal);
     }
 
@@ -313,7 +314,7 @@ public class CommandTests
         var path = Path.Combine(RepoPaths.NewTempFolder(), "s.npy");
         var (code, _, error) = CliRunner.Run(["synth", "--rows", "5", .. settings, "--out", path]);
 
-        Assert.Equal(1, code);
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Equal(expected, error.Trim());
         Assert.False(File.Exists(path));
     }

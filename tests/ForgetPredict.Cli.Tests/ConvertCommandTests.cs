@@ -397,13 +397,13 @@ public class ConvertCommandTests
 
         // More test tasks than leave two to fit on had been cut to 8 in silence; two inputs had run on one of them.
         var (tooMany, printed, tooManyError) = CliRunner.Run("demo", "--matrix", path, "--seeds", "1", "--test-tasks", "9", "--format", "tsv");
-        Assert.Equal(1, tooMany);
+        Assert.Equal(CliApp.UsageError, tooMany);
         Assert.Equal("error: --test-tasks 9 leaves fewer than 2 of the matrix's 10 tasks to fit on: give at most 8.", tooManyError.Trim());
         Assert.Equal(string.Empty, printed);
 
         // A --known that reveals every example had printed section 1 and then failed in evaluate's words.
         var (allKnown, printedKnown, allKnownError) = CliRunner.Run("demo", "--matrix", path, "--seeds", "1", "--known", "300", "--format", "tsv");
-        Assert.Equal(1, allKnown);
+        Assert.Equal(CliApp.UsageError, allKnown);
         Assert.Equal("error: --known 300 reveals every one of the matrix's 300 examples, leaving no cell to score the predictions on: give at most 299.", allKnownError.Trim());
         Assert.Equal(string.Empty, printedKnown);
         var two = Path.Combine(dir, "two.tsv");

@@ -190,15 +190,15 @@ public class DesignCommandTests
         Assert.DoesNotContain("250", chosen);
 
         var (tooMany, _, tooManyError) = CliRunner.Run("design", matrix, "--count", "398", "--exclude", exclude, "--by-index");
-        Assert.Equal(1, tooMany);
+        Assert.Equal(CliApp.UsageError, tooMany);
         Assert.Contains("398 cells were asked for, but only 397 of the 400 examples are neither excluded nor measured already; lower --count or exclude fewer.", tooManyError, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData(new[] { "--count", "0" }, 2, "--count")]
-    [InlineData(new[] { "--criterion", "neighbours" }, 1, "The neighbours criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose one of v-optimal, d-optimal, group-means (--criterion).")]
+    [InlineData(new[] { "--criterion", "neighbours" }, 2, "The neighbours criterion chooses each cell after measuring the ones before it, so it cannot be planned in advance; choose one of v-optimal, d-optimal, group-means (--criterion).")]
     [InlineData(new[] { "--criterion", "neighbor" }, 2, "Unknown criterion 'neighbor'; criteria: v-optimal, d-optimal, group-means.")]
-    [InlineData(new[] { "--count", "401" }, 1, "between 1 and the 400 examples; it is 401")]
+    [InlineData(new[] { "--count", "401" }, 2, "between 1 and the 400 examples; it is 401")]
     [InlineData(new[] { "--group-by", "source" }, 2, "--group-by needs --examples")]
     public void Design_BadRequests_AreRefusedWithTheReason(string[] arguments, int exitCode, string message)
     {

@@ -50,7 +50,8 @@ public sealed class HostileCommandTests
 
         var (code, output, error) = CliRunner.Run("evaluate", matrix, "--known", known.ToString(System.Globalization.CultureInfo.InvariantCulture), "--methods", "additive");
 
-        Assert.Equal(CliApp.DataError, code);
+        // A setting the data cannot meet (the library's OptionException, naming --known): a usage error, as every refused value is.
+        Assert.Equal(CliApp.UsageError, code);
         Assert.DoesNotContain("rmse", output, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Nothing can be scored", error, StringComparison.Ordinal);
     }
@@ -75,7 +76,8 @@ public sealed class HostileCommandTests
 
         var (code, _, error) = CliRunner.Run("evaluate", matrix, "--known", "0", "--test-rows", "5,6", "--methods", "additive");
 
-        Assert.Equal(CliApp.DataError, code);
+        // The split's fix (another --test-rows): a refused setting, a usage error.
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Contains("Nothing can be scored: no cell of the 2 test row(s) was measured", error, StringComparison.Ordinal);
         Assert.DoesNotContain("Reveal fewer", error, StringComparison.Ordinal);
     }

@@ -52,10 +52,10 @@ public class ReportCommandTests
         Assert.Contains($"warning: {examples} has 2 columns to group by (source, domain) and none was chosen, so this answer reports no groups; choose one with --group-by.", error, StringComparison.Ordinal);
         Assert.DoesNotContain("expected mean", output, StringComparison.Ordinal);
         var (replayCode, _, replayError) = CliRunner.Run("replay", "--model", model, "--observed", observed, "--examples", examples, "--budget", "5", "--strategy", "stratified", "--out", Path.Combine(RepoPaths.NewTempFolder(), "r.csv"));
-        Assert.Equal(1, replayCode);
+        Assert.Equal(CliApp.UsageError, replayCode);
         Assert.Contains($"{examples} has 2 columns to group by (source, domain): choose one with --group-by.", replayError, StringComparison.Ordinal);
         var (code2, _, error2) = CliRunner.Run("predict", "--model", model, "--examples", examples, "--group-by", "sorce");
-        Assert.Equal(1, code2);
+        Assert.Equal(CliApp.UsageError, code2);
         Assert.Contains("--group-by names no column 'sorce'; did you mean 'source'? Columns to group by: source, domain.", error2, StringComparison.Ordinal);
 
         // A table of ids alone has nothing to group by, and says so.
