@@ -244,11 +244,7 @@ internal static class EvaluateCommand
                 : throw new CliException($"--test-rows: '{r}' is not a row index in 0..{z.TaskCount - 1} (to name tasks by id, use --test-tasks).", CliApp.UsageError)).ToArray();
         var ids = parse.GetValue(testTasks) is { } idList ? FeatureOptions.ListItems(idList, "--test-tasks") : null;
         var test = parse.GetValue(testFamily);
-        if (parse.GetValue(tasks.Files) is null && new Option[] { familyColumn, tasks.Columns }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } orphan)
-        {
-            throw new CliException($"{orphan.Name} says how to read --tasks, which is not given; pass --tasks META (the task metadata) with --test-family, or drop {orphan.Name}.", CliApp.UsageError);
-        }
-
+        // --family-column and --tasks-columns without --tasks are refused before the command runs (Companions).
         // The metadata is read only for a split that uses it: without --test-family the library refuses --tasks anyway.
         var (families, familyWarnings) = parse.GetValue(tasks.Files) is { } metadataPath
             ? test is null ? ([], []) : TaskFamilies(metadataPath, parse.Id(tasks.Columns), parse.GetValue(familyColumn)!, z)
