@@ -25,7 +25,7 @@ internal static class DemoCommand
     {
         var matrix = new Option<string?>("--matrix") { Description = "Use this matrix (.npy, .npz, .csv, .tsv, .json, .parquet or .txt) instead of the bundled charlm-b." };
         var synthetic = new Option<bool>("--synthetic") { Description = "Use a synthetic 66 x 10,000 matrix with planted structure instead of charlm-b." };
-        var known = CommonOptions.AtLeast("--known", 1, 30, "Measured cells revealed per held-out task.");
+        var known = CommonOptions.AtLeast("--known", 0, 30, "Measured cells revealed per held-out task (0: none, the cold start: each task is predicted from the past tasks alone, as evaluate --known 0 scores it).");
         var seeds = CommonOptions.AtLeast("--seeds", 1, 3, "Reveal draws per held-out task.");
         var testTasks = CommonOptions.AtLeast("--test-tasks", 1, 12, "Tasks held out.");
         var input = new MatrixInputOptions();
@@ -85,8 +85,13 @@ internal static class DemoCommand
                 .ToArray();
             var clock = Stopwatch.StartNew();
             var result = Protocol.Run(z, test, methods, options);
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"2. Predicting {holdOut} held-out tasks from {options.Known} measured cells each ({options.Seeds} random draws per task; fit on the other {z.TaskCount - holdOut} tasks, then fold in):"));
+            // With no cell revealed (the cold start) every method predicts the average past task its fit describes, and the
+            // draws reveal nothing: say so rather than "from 0 measured cells each (3 random draws per task)".
+            console.WriteLine(options.Known == 0
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"2. Predicting {holdOut} held-out tasks from no measured cell (the cold start: fit on the other {z.TaskCount - holdOut} tasks, each method predicts the average past task; measuring cells is what sets the methods apart):")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"2. Predicting {holdOut} held-out tasks from {options.Known} measured cells each ({options.Seeds} random draws per task; fit on the other {z.TaskCount - holdOut} tasks, then fold in):"));
             var table = Terminal.Table("method", "RMSE", "+-", "Spearman", $"precision@{result.TopK}", "seconds");
             var errors = Terminal.ColumnFor(Terminal.Scale(result.Methods.Select(m => m.Rmse.Mean)), 4);
             foreach (var m in result.Methods)
@@ -189,7 +194,7 @@ internal static class DemoCommand
         var top = Metrics.TopIndices(mean, 8);
         var trueTop = new HashSet<int>(Metrics.TopIndices(truth, 8 * 5));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"3. Task '{z.TaskIds[task]}' (held out, {known.Length} cells measured): the 8 examples mf predicts it will erase most"));
+            $"3. Task '{z.TaskIds[task]}' (held out, {(known.Length == 0 ? "no cell measured: the average past task" : $"{known.Length} {Application.Echo.Plural(known.Length, "cell")} measured")}): the 8 examples mf predicts it will erase most"));
         var table = sources is null
             ? Terminal.Table("example", "predicted", "+- std", "measured", "in true top 40?")
             : Terminal.Table("example", "source", "predicted", "+- std", "measured", "in true top 40?");
@@ -209,7 +214,7 @@ internal static class DemoCommand
 
         // Which pre-training sources it erases most: predicted (from the 30 cells) against measured (the whole row).
         var report = ErasureReport.Create(fold, z.ExampleIds, ExampleGroups.FromLabels(sources));
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"4. Which pre-training sources will '{z.TaskIds[task]}' erase most? (predicted from the same {known.Length} cells, against the measured row)"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"4. Which pre-training sources will '{z.TaskIds[task]}' erase most? ({(known.Length == 0 ? "predicted from no cell" : $"predicted from the same {known.Length} {Application.Echo.Plural(known.Length, "cell")}")}, against the measured row)"));
         var groups = Terminal.Table("source", "predicted mean", "90% interval", "measured mean");
         foreach (var g in report.Groups)
         {
