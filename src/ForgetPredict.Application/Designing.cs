@@ -112,6 +112,14 @@ public static class Designing
     /// <summary>The names of <see cref="Criteria"/>: what a design's help lists and an unknown criterion's message suggests.</summary>
     public static NamedChoice<ActiveCriterion> CriterionNames { get; } = Choices.Criterion.Only(Criteria);
 
+    /// <summary>The least <see cref="MeasurementRequest.Count"/> a design takes: 1 cell.</summary>
+    public const int LeastCount = 1;
+
+    /// <summary>The least value the setting named <paramref name="option"/> (a <see cref="DesignOptionNames"/> name) takes, as
+    /// <see cref="Design"/> checks it, or null when it is no whole-number setting of a design.</summary>
+    /// <param name="option">The setting's name.</param>
+    public static int? Least(string? option) => option == DesignOptionNames.Count ? LeastCount : null;
+
     /// <summary>
     /// A design's criterion by name (null: the default). Every criterion's name parses, so that <see cref="Design"/> refuses the
     /// adaptive one with its reason; a name that is none of them is refused listing only <see cref="Criteria"/>.
@@ -146,9 +154,9 @@ public static class Designing
         }
 
         var n = request.Matrix?.ExampleCount ?? request.Model!.ExampleCount;
-        if (request.Count < 1 || request.Count > n)
+        if (request.Count < LeastCount || request.Count > n)
         {
-            throw new OptionException(OptionMessage.Of($"{new OptionReference(DesignOptionNames.Count)} (the cells to measure) must be between 1 and the {n:N0} examples; it is {request.Count}."));
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(DesignOptionNames.Count)} (the cells to measure) must be between {LeastCount} and the {n:N0} examples; it is {request.Count}."));
         }
 
         var measured = request.Measured ?? [];

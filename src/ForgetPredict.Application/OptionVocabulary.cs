@@ -55,13 +55,17 @@ public sealed class OptionVocabulary
 /// </summary>
 public static class OptionRanges
 {
-    /// <summary>The least value the library takes for <paramref name="option"/> (an <see cref="OptionReference.Name"/>), or null when any whole number of its type is taken (a seed).</summary>
-    public static long? Least(string? option) => Core.Replay.ReplayOptions.Least(option);
+    /// <summary>The least value the library takes for <paramref name="option"/> (an <see cref="OptionReference.Name"/>), or null when
+    /// any whole number of its type is taken (a seed): the value each options record's validation checks against (a replay
+    /// budget from 0, a ratio from 1, a rank from 1, known cells from 0).</summary>
+    public static long? Least(string? option) =>
+        Core.Replay.ReplayOptions.Least(option) ?? Core.Models.ModelCatalog.Least(option) ?? Designing.Least(option);
 
     /// <summary>"a whole number from 0 to 2,147,483,647": the range of <paramref name="option"/> (null: none known) in a field of 32 bits, or of 64 when <paramref name="wide"/>.</summary>
-    public static string WholeNumber(string? option, bool wide = false)
-    {
-        var least = Least(option) ?? (wide ? long.MinValue : int.MinValue);
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a whole number from {least:N0} to {(wide ? long.MaxValue : int.MaxValue):N0}");
-    }
+    public static string WholeNumber(string? option, bool wide = false) =>
+        WholeNumber(Least(option) ?? (wide ? long.MinValue : int.MinValue), wide ? long.MaxValue : int.MaxValue);
+
+    /// <summary>"a whole number from 1 to 100,000": a range a front end checks itself (a parser's bounds), worded as every range is.</summary>
+    public static string WholeNumber(long least, long most) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a whole number from {least:N0} to {most:N0}");
 }

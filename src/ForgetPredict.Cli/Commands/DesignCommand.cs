@@ -24,7 +24,7 @@ internal static class DesignCommand
         {
             Description = "A model file from 'fit' to design on instead of a matrix: its factor model (mf, additive, rank1), or an ensemble's (auto's) factor member with the largest weight.",
         };
-        var count = CommonOptions.AtLeast("--count", 1, MeasurementRequest.DefaultCount, "Cells the new task will measure.");
+        var count = CommonOptions.AtLeast("--count", Designing.LeastCount, MeasurementRequest.DefaultCount, "Cells the new task will measure.");
         var criterion = new Option<string>("--criterion")
         {
             Description = "What the cells pin down: v-optimal (the error on the rest of the row), d-optimal (the task parameters' posterior determinant) "

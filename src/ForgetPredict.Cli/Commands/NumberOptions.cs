@@ -55,7 +55,7 @@ internal static class NumberOptions
             return fallback;
         }
 
-        if (Parse<int>(result, name, "a whole number", s => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null) is not { } value)
+        if (Parse<int>(result, name, "a whole number", s => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null, (min, max)) is not { } value)
         {
             return fallback;
         }
@@ -76,7 +76,9 @@ internal static class NumberOptions
     private static double? ParseDouble(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
 
-    private static T? Parse<T>(ArgumentResult result, string name, string what, Func<string, T?> parse)
+    // bounds: the range the option's own parser checks (Whole's), said when a number is too large for its type; without them,
+    // the library's least value for the option (OptionRanges), else the type's.
+    private static T? Parse<T>(ArgumentResult result, string name, string what, Func<string, T?> parse, (long Least, long Most)? bounds = null)
         where T : struct
     {
         if (result.Tokens.Count == 0)
@@ -91,10 +93,10 @@ internal static class NumberOptions
         }
 
         // A whole number too large for the option's type is a whole number: say how large it may be.
-        var range = what == "a whole number" && System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
-            ? Application.OptionRanges.WholeNumber(CliApp.Flags.OptionOf(name), typeof(T) == typeof(long))
+        var words = what == "a whole number" && System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+            ? bounds is { } range ? Application.OptionRanges.WholeNumber(range.Least, range.Most) : Application.OptionRanges.WholeNumber(CliApp.Flags.OptionOf(name), typeof(T) == typeof(long))
             : what;
-        result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} takes {range} (got '{text}')."));
+        result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} takes {words} (got '{text}')."));
         return null;
     }
 }

@@ -87,6 +87,25 @@ public static class ModelCatalog
     /// <summary>The largest rank a fit takes (<see cref="LowRankOptions.Rank"/>).</summary>
     public const int MaxRank = 1024;
 
+    /// <summary>The least rank a fit takes (<see cref="ModelSettings.Rank"/>): 1.</summary>
+    public const int LeastRank = 1;
+
+    /// <summary>The least number of known cells a self-tuning fit simulates (<see cref="ModelSettings.Known"/>): 0, the cold start.</summary>
+    public const int LeastKnown = 0;
+
+    /// <summary>
+    /// The least value the setting named <paramref name="option"/> (a <see cref="ModelOptionNames"/> name) takes, as
+    /// <see cref="CreateFitter"/> checks it, or null when any whole number is taken (the seed) or the name is not a
+    /// whole-number model setting: what front ends say of a range.
+    /// </summary>
+    /// <param name="option">The setting's name.</param>
+    public static int? Least(string? option) => option switch
+    {
+        ModelOptionNames.Rank => LeastRank,
+        ModelOptionNames.Known => LeastKnown,
+        _ => null,
+    };
+
     /// <summary>Creates the fitter for <paramref name="name"/> with <paramref name="settings"/> applied over the defaults.</summary>
     /// <exception cref="ArgumentException">The name is unknown, a setting does not apply to the method (a rank or penalty it has not; a seed is taken by every method, and those that draw no random numbers ignore it), or <see cref="ModelSettings.Known"/> is negative.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
@@ -94,16 +113,16 @@ public static class ModelCatalog
     {
         ArgumentNullException.ThrowIfNull(name);
         var s = settings ?? new ModelSettings();
-        if (s.Known is < 0)
+        if (s.Known is < LeastKnown)
         {
             throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Known)} must be >= 0 (got {s.Known})."));
         }
 
         // The settings' own ranges, named as the settings (a front end words them as its flag or field): the options records
         // would refuse them too, naming their properties ("Rank must be in 1..1024.").
-        if (s.Rank is < 1 or > MaxRank)
+        if (s.Rank is < LeastRank or > MaxRank)
         {
-            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Rank)} must be between 1 and {MaxRank} (got {s.Rank})."));
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ModelOptionNames.Rank)} must be between {LeastRank} and {MaxRank} (got {s.Rank})."));
         }
 
         if (s.Lambda is { } lambda && !(lambda >= 0 && lambda <= FitOptions.MaxSetting))
