@@ -80,7 +80,7 @@ public static class CliApp
             return UsageError;
         }
 
-        if ((Companions.Refused(parse) ?? OutputFiles.Refused(parse) ?? OutputFiles.Clash(parse)) is { } clash)
+        if ((Companions.Refused(parse) ?? OutputFiles.Refused(parse) ?? OutputFiles.Clash(parse) ?? OutputFiles.ModelName(parse)) is { } clash)
         {
             await error.WriteLineAsync($"error: {clash}").ConfigureAwait(false);
             return UsageError;

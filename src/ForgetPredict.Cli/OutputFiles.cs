@@ -67,6 +67,27 @@ internal static class OutputFiles
         return null;
     }
 
+    /// <summary>
+    /// A model output (<see cref="Commands.ModelOutputOption"/>) whose extension names a data format (<c>fit --out model.csv</c>,
+    /// see <see cref="ModelFile.NameRefusal"/>), as a message with the fix, or null. Checked after <see cref="Clash"/>: an output
+    /// that would destroy an input (<c>fit z.npy --out z.npy</c>) is said as that first.
+    /// </summary>
+    public static string? ModelName(ParseResult parse)
+    {
+        foreach (var option in parse.CommandResult.Children.OfType<OptionResult>().Where(r => r.Option is Commands.ModelOutputOption))
+        {
+            foreach (var path in option.Tokens.Select(t => t.Value))
+            {
+                if (ModelFile.NameRefusal(path) is { } refusal)
+                {
+                    return $"{option.Option.Name} {path}: {refusal}";
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>What clashes, as a message with the fix, or null when every output is a file of its own.</summary>
     public static string? Clash(ParseResult parse)
     {

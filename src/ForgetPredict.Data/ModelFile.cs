@@ -76,14 +76,41 @@ public static partial class ModelFile
     private const uint TagEnsemble = 5;
     private static readonly byte[] s_magic = "FPMODEL\0"u8.ToArray();
 
+    /// <summary>The extension of a model file: <c>.fpm</c> (what <c>fit</c>'s help and the service's store name it).</summary>
+    public const string Extension = ".fpm";
+
+    /// <summary>
+    /// Why <paramref name="path"/> cannot name a model file, or null when it can: an extension that names a data format (a
+    /// matrix's or a table's: <c>model.csv</c>, <c>model.npy</c>, <c>model.json</c>) would promise that format to whoever opens
+    /// it, while a model file is this library's own binary format. Every other name is taken (<see cref="Extension"/> is the usual).
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    public static string? NameRefusal(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        var format = MatrixFile.Formats.FirstOrDefault(f => f.Value.Contains(extension, StringComparer.Ordinal)).Key
+            ?? Tables.TableFile.Formats.FirstOrDefault(f => f.Extensions.Contains(extension))?.Name;
+        return format is null ? null
+            : $"'{extension}' names a data format ({format}), but a model file is ForgetPredict's own binary format, which predict, replay, design and the service read; name it with {Extension} ({Path.ChangeExtension(Path.GetFileName(path), Extension)}).";
+    }
+
     /// <summary>Saves <paramref name="model"/> (and optional metadata) to <paramref name="path"/> atomically.</summary>
-    /// <exception cref="ForgettingDataException">The file cannot be written.</exception>
+    /// <exception cref="ForgettingDataException">The file cannot be written, or its name has a data format's extension (<see cref="NameRefusal"/>).</exception>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>
     /// <exception cref="ArgumentException">A metadata value is null, or the summary's shape does not match the model (nothing
     /// is written).</exception>
     public static void Save(IForgettingModel model, string path, IReadOnlyDictionary<string, string>? metadata = null, MatrixSummary? summary = null,
-        Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null) =>
+        Core.Features.TaskFeatureModel? taskFeatures = null, Core.Features.ExampleFeatureModel? exampleFeatures = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (NameRefusal(path) is { } refusal)
+        {
+            throw new ForgettingDataException(path, refusal);
+        }
+
         AtomicFile.Write(path, stream => Write(model, stream, metadata, summary, taskFeatures, exampleFeatures));
+    }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>
     /// <exception cref="NotSupportedException">The model type has no file representation.</exception>

@@ -23,7 +23,7 @@ namespace ForgetPredict.Server;
 public sealed partial class ModelStore
 {
     /// <summary>The extension of model files.</summary>
-    public const string ModelExtension = ".fpm";
+    public const string ModelExtension = Data.ModelFile.Extension;
 
     /// <summary>Example metadata file suffixes, in lookup order.</summary>
     public static readonly IReadOnlyList<string> MetadataSuffixes = [".examples.csv", ".examples.tsv", ".examples.parquet"];

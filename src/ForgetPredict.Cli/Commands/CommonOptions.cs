@@ -140,3 +140,7 @@ internal interface ITableOutput;
 /// <summary>An option whose value is a table the command writes (.csv, .tsv, .json or .parquet; see <see cref="ITableOutput"/>).</summary>
 /// <typeparam name="T">string, or string? for an optional output.</typeparam>
 internal sealed class TableOutputOption<T>(string name) : Option<T>(name), ITableOutput;
+
+/// <summary>An option naming a model file the command writes: <see cref="OutputFiles.ModelName"/> refuses a name with a data
+/// format's extension (<see cref="ModelFile.NameRefusal"/>) before the command runs, a usage error.</summary>
+internal sealed class ModelOutputOption(string name) : Option<string>(name);

@@ -17,7 +17,7 @@ internal static class FitCommand
         var rank = new Option<int?>("--rank") { Description = $"Latent rank (mf: default {Defaults.Rank}; logistic: default {Defaults.LogisticRank})." };
         var lambda = new Option<double?>("--lambda") { Description = "Main penalty: additive/knn bias penalty in cells; rank1/mf multiple of the noise-adaptive threshold; logistic L2 precision." };
         var seed = new Option<int?>("--seed") { Description = $"rank1, mf, logistic: seed of the initialisation; auto, ensemble: of the cross-validation's draws (default {Defaults.Seed}). The other methods draw no random numbers and ignore it." };
-        var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
+        var output = new ModelOutputOption("--out") { Description = $"Model file to write (atomically), e.g. model{ModelFile.Extension}: a binary format of its own, so a data format's extension (.csv, .npy, .json...) is refused.", Required = true };
         var threads = CommonOptions.Threads();
         var input = new MatrixInputOptions();
         var taskFeatures = FeatureOptions.Task();
