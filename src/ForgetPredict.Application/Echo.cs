@@ -23,11 +23,12 @@ public static class Echo
         return name.Length > MaxLength ? text + "..." : text;
     }
 
-    /// <summary>A matrix's shape in words, singular where a side is 1: "47 tasks x 2400 examples", "1 task x 1 example".</summary>
+    /// <summary>A matrix's shape in words, with thousands separators and singular where a side is 1: "47 tasks x 2,400 examples",
+    /// "1 task x 1 example". Every command that states a matrix's shape says it so (analyze, fit, convert, evaluate, demo).</summary>
     /// <param name="tasks">Its tasks.</param>
     /// <param name="examples">Its examples.</param>
     public static string Shape(int tasks, int examples) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tasks} {Plural(tasks, "task")} x {examples} {Plural(examples, "example")}");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tasks:N0} {Plural(tasks, "task")} x {examples:N0} {Plural(examples, "example")}");
 
     /// <summary><paramref name="noun"/> as a count of <paramref name="count"/> takes it: "task" for 1, "tasks" otherwise.</summary>
     /// <param name="count">How many.</param>

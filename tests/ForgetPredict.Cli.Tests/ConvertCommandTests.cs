@@ -33,7 +33,7 @@ public class ConvertCommandTests
 
         // Then
         Assert.True(code == 0, error);
-        Assert.Contains("47 tasks x 2400 examples, 0.00 % missing, no ids", output, StringComparison.Ordinal);
+        Assert.Contains("47 tasks x 2,400 examples, 0.00 % missing, no ids", output, StringComparison.Ordinal);
         Assert.True(analyzeCode == 0, analyzeError);
         Assert.Equal(fromNpy.Replace(Charlm, "M", StringComparison.Ordinal), fromConverted.Replace(path, "M", StringComparison.Ordinal));
     }

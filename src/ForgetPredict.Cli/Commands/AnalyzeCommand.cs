@@ -98,7 +98,7 @@ internal static class AnalyzeCommand
     internal static void Render(IAnsiConsole console, string source, MatrixAnalysis a)
     {
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{source}: {a.TaskCount} {Application.Echo.Plural(a.TaskCount, "task")} x {Terminal.Count(a.ExampleCount)} {Application.Echo.Plural(a.ExampleCount, "example")}, {Charts.Percent(a.MissingFraction, 2)} missing, mean {a.Mean:G4}{(a.IsBinary ? ", binary" : string.Empty)}"));
+            $"{source}: {Application.Echo.Shape(a.TaskCount, a.ExampleCount)}, {Charts.Percent(a.MissingFraction, 2)} missing, mean {a.Mean:G4}{(a.IsBinary ? ", binary" : string.Empty)}"));
         var table = Terminal.Table("model", "R^2");
         table.Row("task-only (row means)", Terminal.Num(a.TaskOnly));
         table.Row("example-only (column means)", Terminal.Num(a.ExampleOnly));

@@ -119,7 +119,7 @@ internal static class DemoCommand
         if (path is not null)
         {
             var z = read(path);
-            return (z, string.Create(CultureInfo.InvariantCulture, $"ForgetPredict demo on {path}: {z.TaskCount} tasks x {z.ExampleCount} examples."));
+            return (z, string.Create(CultureInfo.InvariantCulture, $"ForgetPredict demo on {path}: {Application.Echo.Shape(z.TaskCount, z.ExampleCount)}."));
         }
 
         if (synthetic)

@@ -286,7 +286,7 @@ internal static class EvaluateCommand
             : string.Create(CultureInfo.InvariantCulture, $"{cells[0]:N0}");
         var scored = same ? $"{count} unrevealed cells per seed, the same for every method" : "unrevealed cells (column 'cells': per seed, the mean)";
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{z.TaskCount} tasks x {z.ExampleCount} examples; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {Revealed(r)}{(prior == FoldInPrior.Empirical ? string.Empty : $", folded in with the {Choices.Prior.NameOf(prior)} prior")}; {o.Seeds} {(o.Seeds == 1 ? "seed" : "seeds")}; scores on {scored} (mean over seeds)"));
+            $"{Echo.Shape(z.TaskCount, z.ExampleCount)}; {r.TrainRows.Length} train / {r.TestRows.Length} test tasks; {Revealed(r)}{(prior == FoldInPrior.Empirical ? string.Empty : $", folded in with the {Choices.Prior.NameOf(prior)} prior")}; {o.Seeds} {(o.Seeds == 1 ? "seed" : "seeds")}; scores on {scored} (mean over seeds)"));
         foreach (var note in coverageNotes)
         {
             console.WriteLine(note);
