@@ -1,0 +1,295 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using ForgetPredict.Core.Synthetic;
+using ForgetPredict.Data;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Cli.Tests;
+
+/// <summary>
+/// Rules every command applies alike: a value the library refuses is a usage error (exit 2) as one the parser refuses is;
+/// an option that only says how to read a file is refused without that file; an overlarge number is said with the option's
+/// own least value; a model file is not named as a data file.
+/// </summary>
+public sealed class CommandLineRuleTests
+{
+    private static string Charlm => RepoPaths.Data("charlm-b", "z.npy");
+
+    private static readonly Lazy<string> s_model = new(() =>
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "additive", "--out", path);
+        Assert.True(code == 0, error);
+        return path;
+    });
+
+    // Before: exit 1 for a value the library refused (fit --rank 0, --lambda -1, fit --known -1), exit 2 for one the parser
+    // refused (evaluate --known -1, --top -1): the same mistake exited differently in different commands.
+    [Theory]
+    [InlineData("fit:--method mf --rank 0", "error: --rank must be between 1 and 1024 (got 0).")]
+    [InlineData("fit:--method mf --lambda -1", "error: --lambda must be a finite number >= 0 (got -1).")]
+    [InlineData("fit:--method auto --known -1", "error: --known must be >= 0 (got -1).")]
+    [InlineData("fit:--method knn --rank 3", "error: --rank does not apply to 'knn' (only mf and logistic have a rank).")]
+    [InlineData("evaluate:--known -1", "error: --known: '-1' is not a whole number >= 0; give e.g. 30 or 0,5,10,30.")]
+    [InlineData("evaluate:--test-fraction 2", "error: --test-fraction must be above 0 and below 1 (it is 2): the share of the tasks held out.")]
+    [InlineData("predict:--top -1", "error: --top must be at least 0.")]
+    [InlineData("predict:--prior ridgee", "error: Unknown prior 'ridgee'; did you mean 'ridge'?")]
+    [InlineData("replay:--budget -1", "error: --budget must be at least 0.")]
+    [InlineData("replay:--ratio 0 --task-size 10", "error: ")]
+    [InlineData("design:--count 99999", "error: --count (the cells to measure) must be between 1 and the 2,400 examples; it is 99999.")]
+    [InlineData("synth:--missing 2", "error: --missing must be at least 0 and below 1 (it is 2): the share of cells made missing.")]
+    [InlineData("demo:--test-tasks 46", "error: --test-tasks 46 leaves fewer than 2 of the matrix's 47 tasks to fit on: give at most 45.")]
+    public void InvalidOptionValues_AreUsageErrors_InEveryCommand(string commandLine, string expected)
+    {
+        var (code, output, error) = CliRunner.Run(Arguments(commandLine));
+
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Equal(string.Empty, output);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith(expected, lines[0], StringComparison.Ordinal);
+        // One line; a refusal of the parser's adds only the pointer to --help.
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("Run 'forgetpredict --help'", l, StringComparison.Ordinal));
+        Assert.DoesNotContain("Exception", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    // Bad data stays exit 1: a file whose content the command cannot use, whatever the options.
+    [Fact]
+    public void BadData_StillExitsOne()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var constant = TestMatrices.Write(dir, "constant.npy", 6, 30, (_, _) => 0.5f);
+        var broken = Path.Combine(dir, "broken.npy");
+        File.WriteAllBytes(broken, [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, 200, 0]);
+
+        foreach (var args in new[]
+        {
+            new[] { "fit", constant, "--method", "mf", "--out", Path.Combine(dir, "m.fpm") },
+            ["fit", broken, "--method", "mf", "--out", Path.Combine(dir, "m.fpm")],
+            ["fit", Charlm, "--method", "logistic", "--out", Path.Combine(dir, "m.fpm")],
+            ["analyze", broken],
+        })
+        {
+            var (code, _, error) = CliRunner.Run(args);
+            Assert.True(code == CliApp.DataError, $"{string.Join(' ', args)}: exit {code}: {error}");
+            Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        Assert.False(File.Exists(Path.Combine(dir, "m.fpm")));
+    }
+
+    // Every option that only says how to read another option's file, in every command that has one.
+    public static TheoryData<string, string> Companions()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var command in CliApp.BuildRoot().Subcommands)
+        {
+            foreach (var option in command.Options.Where(o => o is not (HelpOption or VersionOption)))
+            {
+                if (Cli.Companions.FilesOf(command, option.Name).Files.Count > 0)
+                {
+                    data.Add(command.Name, option.Name);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Companions_AreFoundInEveryCommandThatHasThem()
+    {
+        var found = Companions().Select(row => $"{row[0]} {row[1]}").ToHashSet(StringComparer.Ordinal);
+        string[] expected =
+        [
+            "predict --observed-columns", "predict --by-index", "predict --examples-columns", "predict --group-by", "predict --task-features-columns", "predict --example-features-columns",
+            "replay --observed-columns", "replay --by-index", "replay --exclude-columns", "replay --examples-columns", "replay --group-by", "replay --task-features-columns",
+            "design --observed-columns", "design --by-index", "design --exclude-columns", "design --examples-columns", "design --group-by",
+            "fit --task-features-columns", "fit --example-features-columns",
+            "evaluate --tasks-columns", "evaluate --family-column", "evaluate --task-features-columns", "evaluate --example-features-columns", "evaluate --allow-partial",
+            "demo --format", "demo --layout", "demo --array", "demo --columns",
+        ];
+        Assert.Empty(expected.Except(found));
+
+        // The matrix's read options read the MATRIX argument elsewhere: they need nothing more there.
+        Assert.DoesNotContain("fit --columns", found);
+        Assert.DoesNotContain("analyze --format", found);
+    }
+
+    // '--observed-columns' without '--observed' had been ignored in silence by predict, replay and design, and refused by evaluate.
+    [Theory]
+    [MemberData(nameof(Companions))]
+    public void AnOptionWithoutTheFileItReads_IsRefused_NamingBoth(string commandName, string optionName)
+    {
+        var command = CliApp.BuildRoot().Subcommands.Single(c => c.Name == commandName);
+        var option = command.Options.Single(o => o.Name == optionName);
+        var args = Filled(command, option);
+        args.Add(optionName);
+        if (option.ValueType != typeof(bool))
+        {
+            args.Add(ValueFor(optionName));
+        }
+
+        var (code, output, error) = CliRunner.Run([.. args]);
+
+        var files = Cli.Companions.FilesOf(command, optionName).Files;
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Equal(string.Empty, output);
+        Assert.StartsWith($"error: {optionName} needs {string.Join(" or ", files)}: it ", error, StringComparison.Ordinal);
+        Assert.EndsWith($"pass {files[0]} FILE, or drop {optionName}.", error.Trim(), StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    // With the file given, the same option is read as before.
+    [Fact]
+    public void AnOptionWithTheFileItReads_IsTaken()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var observed = Path.Combine(dir, "cells.csv");
+        File.WriteAllLines(observed, ["ex,loss", "3,0.25", "17,0.5"]);
+        var (code, output, error) = CliRunner.Run("predict", "--model", s_model.Value, "--observed", observed, "--observed-columns", "ex,loss", "--by-index");
+        Assert.True(code == 0, error);
+        Assert.Contains("from 2 measured cells", output, StringComparison.Ordinal);
+
+        var path = Path.Combine(dir, "z.tsv");
+        MatrixFile.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 6, Examples = 50, Seed = 2 }).Matrix, path);
+        var demo = CliRunner.Run("demo", "--matrix", path, "--format", "tsv", "--seeds", "1", "--test-tasks", "1", "--known", "5");
+        Assert.True(demo.ExitCode == 0, demo.Error);
+    }
+
+    // demo refused --known 0 while fit and evaluate took it: the cold start runs, and says what it is.
+    [Fact]
+    public void Demo_KnownZero_RunsTheColdStart_AndSaysSo()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var path = Path.Combine(dir, "z.tsv");
+        MatrixFile.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 10, Examples = 300, Seed = 1 }).Matrix, path);
+
+        var (code, output, error) = CliRunner.Run("demo", "--matrix", path, "--seeds", "2", "--test-tasks", "2", "--known", "0", "--format", "tsv");
+
+        Assert.True(code == 0, error);
+        var text = CliRunner.Unwrapped(output);
+        Assert.Contains("2. Predicting 2 held-out tasks from no measured cell (the cold start: fit on the other 8 tasks, each method predicts the average past task;", text, StringComparison.Ordinal);
+        Assert.Contains("(held out, no cell measured: the average past task)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("from 0 measured cells", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", text, StringComparison.OrdinalIgnoreCase);
+        foreach (var method in new[] { "example-mean (ignores the cells)", "additive", "rank1", "mf", "knn" })
+        {
+            Assert.Contains(method, text, StringComparison.Ordinal);
+        }
+
+        // Below 0 is still refused, naming the least value.
+        var (negative, _, negativeError) = CliRunner.Run("demo", "--matrix", path, "--known", "-1", "--format", "tsv");
+        Assert.Equal(CliApp.UsageError, negative);
+        Assert.StartsWith("error: --known must be at least 0.", negativeError, StringComparison.Ordinal);
+    }
+
+    // Only replay's options had said their least value; the others said the type's, from -2,147,483,648.
+    [Theory]
+    [InlineData("fit:--method mf --rank 99999999999", "error: --rank takes a whole number from 1 to 2,147,483,647 (got '99999999999').")]
+    [InlineData("fit:--method auto --known 99999999999", "error: --known takes a whole number from 0 to 2,147,483,647 (got '99999999999').")]
+    [InlineData("predict:--top 99999999999", "error: --top takes a whole number from 0 to 100,000 (got '99999999999').")]
+    [InlineData("design:--count 99999999999", "error: --count takes a whole number from 1 to 2,147,483,647 (got '99999999999').")]
+    [InlineData("evaluate:--seeds 99999999999", "error: --seeds takes a whole number from 1 to 2,147,483,647 (got '99999999999').")]
+    [InlineData("demo:--known -99999999999", "error: --known takes a whole number from 0 to 2,147,483,647 (got '-99999999999').")]
+    [InlineData("analyze:--max-rank 99999999999", "error: --max-rank takes a whole number from 1 to 2,147,483,647 (got '99999999999').")]
+    [InlineData("replay:--budget 99999999999", "error: --budget takes a whole number from 0 to 2,147,483,647 (got '99999999999').")]
+    [InlineData("fit:--method mf --seed 99999999999", "error: --seed takes a whole number from -2,147,483,648 to 2,147,483,647 (got '99999999999').")]
+    public void OverlargeNumbers_SayTheOptionsOwnRange(string commandLine, string expected)
+    {
+        var (code, _, error) = CliRunner.Run(Arguments(commandLine));
+
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Equal(expected, error.Split('\n')[0].Trim());
+    }
+
+    // 'fit --out model.csv' wrote a binary model under a table's name, for the next tool to misread.
+    [Theory]
+    [InlineData("model.csv", "csv")]
+    [InlineData("model.tsv", "tsv")]
+    [InlineData("model.parquet", "parquet")]
+    [InlineData("model.npy", "npy")]
+    [InlineData("model.npz", "npz")]
+    [InlineData("model.json", "json")]
+    [InlineData("model.txt", "txt")]
+    public void Fit_AModelNamedAsADataFile_IsAUsageError_BeforeAnyWork(string name, string format)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var output = Path.Combine(dir, name);
+
+        // The matrix is absent: the name is refused before anything is read.
+        var (code, stdout, error) = CliRunner.Run("fit", Path.Combine(dir, "absent.npy"), "--method", "mf", "--out", output);
+
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Equal($"error: --out {output}: '{Path.GetExtension(name)}' names a data format ({format}), but a model file is ForgetPredict's own binary format, which predict, replay, design and the service read; name it with .fpm ({Path.ChangeExtension(name, ".fpm")}).", error.Trim());
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Fit_AModelNamedOtherwise_IsWritten_AndItsShapeIsSaidWithSeparators()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        foreach (var name in new[] { "m.fpm", "m.model", "m" })
+        {
+            var (code, output, error) = CliRunner.Run("fit", Charlm, "--method", "additive", "--out", Path.Combine(dir, name));
+            Assert.True(code == 0, error);
+            Assert.StartsWith("fitted additive on 47 tasks x 2,400 examples in ", output, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(dir, name)));
+        }
+    }
+
+    // "fit:--rank 0" is 'fit MATRIX --rank 0' with what the command requires filled in.
+    private static string[] Arguments(string commandLine)
+    {
+        var colon = commandLine.IndexOf(':', StringComparison.Ordinal);
+        var name = commandLine[..colon];
+        var rest = commandLine[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var dir = RepoPaths.NewTempFolder();
+        string[] head = name switch
+        {
+            "fit" => ["fit", Charlm, "--out", Path.Combine(dir, "m.fpm")],
+            "evaluate" => ["evaluate", Charlm],
+            "predict" => ["predict", "--model", s_model.Value],
+            "replay" => ["replay", "--model", s_model.Value, "--out", Path.Combine(dir, "r.csv")],
+            "design" => ["design", Charlm],
+            "synth" => ["synth", "--out", Path.Combine(dir, "s.npy")],
+            "demo" => ["demo"],
+            "analyze" => ["analyze", Charlm],
+            _ => throw new ArgumentException(name, nameof(commandLine)),
+        };
+        return [.. head, .. rest];
+    }
+
+    // The command with its arguments and required options filled in (none of them a file the option under test reads).
+    private static List<string> Filled(Command command, Option option)
+    {
+        var args = new List<string> { command.Name };
+        args.AddRange(command.Arguments.Select(_ => Charlm));
+        foreach (var required in command.Options.Where(o => o.Required && o != option))
+        {
+            args.AddRange([required.Name, required.Name switch
+            {
+                "--method" => "mf",
+                "--model" => "absent.fpm",
+                "--store" => RepoPaths.NewTempFolder(),
+                _ => Path.Combine(RepoPaths.NewTempFolder(), "out.csv"),
+            }]);
+        }
+
+        return args;
+    }
+
+    private static string ValueFor(string option) => option switch
+    {
+        "--observed-columns" => "example,value",
+        "--columns" => "task,example,value",
+        "--layout" => "wide",
+        "--format" => "csv",
+        "--array" => "z",
+        "--group-by" => "source",
+        "--family-column" => "kind",
+        _ => "id",
+    };
+}
