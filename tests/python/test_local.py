@@ -156,6 +156,14 @@ class LocalTests(unittest.TestCase):
         pd.testing.assert_frame_equal(pa, pb)
 
     def test_save_and_load(self):
+        # A model saved under a data format's name (model.csv) is refused, as 'forgetpredict fit --out model.csv' is.
+        with tempfile.TemporaryDirectory() as folder:
+            for name, form in [("model.csv", "csv"), ("model.NPY", "npy"), ("model.json", "json"), ("model.parquet", "parquet"), ("model.txt", "txt")]:
+                with self.assertRaises(fp.InputError) as caught:
+                    self.model.save(os.path.join(folder, name))
+                self.assertIn(f"names a data format ({form}), but a model file is ForgetPredict's own binary format", caught.exception.message)
+                self.assertIn("name it with .fpm (model.fpm)", caught.exception.message)
+            self.assertEqual(os.listdir(folder), [])
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "m.fpm")
             self.model.save(path)

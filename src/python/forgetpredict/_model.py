@@ -18,6 +18,11 @@ import pandas as pd
 
 from . import _engine, _io
 
+# The extensions of the formats the engine reads and writes data in (its MatrixFile.Formats and table formats), which a model
+# file must not be named with: the engine's ModelFile.NameRefusal refuses the same list, for fit --out and ModelFile.Save.
+_DATA_EXTENSIONS = {".npy": "npy", ".npz": "npz", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json",
+                    ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".dat": "txt"}
+
 
 _OWNER = ".forgetpredict-owner"
 
@@ -184,7 +189,15 @@ class Model:
         """Copies the model file to ``path`` (load it again with :func:`load`, or use it with the command line).
 
         The copy is written beside ``path`` and renamed over it, as the engine writes its outputs: an interrupted save or a
-        full disk leaves ``path`` as it was (an older model there survives), never half a model."""
+        full disk leaves ``path`` as it was (an older model there survives), never half a model. A name with a data format's
+        extension (``model.csv``, ``model.npy``, ``model.json``) is refused, as ``forgetpredict fit --out`` refuses it: a model
+        file is the engine's own binary format, named ``.fpm``."""
+        extension = os.path.splitext(str(path))[1].lower()
+        if extension in _DATA_EXTENSIONS:
+            stem = os.path.splitext(os.path.basename(str(path)))[0]
+            raise _engine.InputError(
+                f"path={str(path)!r}: '{extension}' names a data format ({_DATA_EXTENSIONS[extension]}), but a model file is "
+                f"ForgetPredict's own binary format, which load, the command line and the service read; name it with .fpm ({stem}.fpm).")
         target = Path(os.path.realpath(path))  # a link keeps pointing at the model, as the engine's outputs do
         temporary = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
         try:
