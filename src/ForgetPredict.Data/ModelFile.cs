@@ -49,7 +49,8 @@ public sealed record LoadedModel(IForgettingModel Model, IReadOnlyDictionary<str
 ///             (the additive baseline), then float[M*N] training values, then double[M*M] similarities, then (only when
 ///             positive, since interpolation weights: files without it read as 0) double interpolation prior
 ///   4 SUMMARY the training matrix summary for report heatmaps
-///   5 ENSEMBLE  a stacked ensemble of member models (see ReadEnsemble)
+///   5 ENSEMBLE  a stacked ensemble of member models (see ReadEnsemble), then double its std floor (files without it read
+///             as 0)
 ///   6 TASKFEATURES the task feature model (after the model section; see ModelFile.TaskFeatures.cs)
 ///   7 EXAMPLEFEATURES the example feature model (after the model section; see ModelFile.TaskFeatures.cs); files without it read as before
 ///   8 TASKFEATURES2 a task feature model over several concatenated views (written instead of 6 only then, so files whose
@@ -562,7 +563,8 @@ public static partial class ModelFile
         }
     }
 
-    // An ensemble: its calibration, then each member's name, weight and own model section.
+    // An ensemble: its calibration, then each member's name, weight and own model section, then its std floor (a trailing
+    // double: files written before it end after the members, and read as floor 0; readers before it stop there).
     private static void WriteEnsemble(BinaryWriter w, EnsembleModel model)
     {
         w.Write(model.StdScale);
@@ -574,6 +576,8 @@ public static partial class ModelFile
             w.Write(model.Weights[c]);
             WriteModel(w, model.Members[c]);
         }
+
+        w.Write(model.StdFloor);
     }
 
     private static EnsembleModel ReadEnsemble(SpanReader r)
@@ -598,7 +602,8 @@ public static partial class ModelFile
             };
         }
 
-        return r.Guard(() => EnsembleModel.Restore(members, names, weights, scale, rmse));
+        var floor = r.AtEnd ? 0 : r.Double();
+        return r.Guard(() => EnsembleModel.Restore(members, names, weights, scale, rmse, floor));
     }
 
     private static void WriteFactor(BinaryWriter w, FactorModel model)

@@ -78,4 +78,36 @@ public class UnitMistakeCommandTests
         Assert.Contains($"warning: {hundredfold}: the 30 measured values lie a median of ", unitsError, StringComparison.Ordinal);
         Assert.Contains("They seem about 100 times too large: divide them by 100 ", unitsError, StringComparison.Ordinal);
     }
+
+    // QA: an ensemble of a 10 x 40 matrix of ones with a single 0 had predictive stds of about 1e-9 (its cross-validated errors
+    // were all 0), so one measured 1.0 was warned of as "other units" and its own row (the 0 among 29 ones) refused as
+    // millions of stds off. Its std floor (EnsembleModel.StdFloor) comes from the cells' spread around their example means.
+    [Fact]
+    public void Predict_AnEnsembleOfOnesWithOneZero_TakesItsOwnRow_AndOneMeasuredOne_WithoutAUnitWarning()
+    {
+        // Given
+        var dir = RepoPaths.NewTempFolder();
+        var matrix = TestMatrices.Write(dir, "ones.npy", 10, 40, (i, j) => i == 0 && j == 0 ? 0 : 1);
+        var model = Path.Combine(dir, "ones.fpm");
+        var (fitCode, _, fitError) = CliRunner.Run("fit", matrix, "--method", "ensemble", "--out", model);
+        Assert.True(fitCode == 0, fitError);
+        var row = Path.Combine(dir, "row0.csv");
+        File.WriteAllLines(row, ["example,value", .. Enumerable.Range(0, 30).Select(j => $"{j},{(j == 0 ? 0 : 1)}")]);
+        var one = Path.Combine(dir, "one.csv");
+        File.WriteAllLines(one, ["example,value", "0,1"]);
+
+        // When
+        var (rowCode, rowOutput, rowError) = CliRunner.Run("predict", "--model", model, "--observed", row, "--top", "3");
+        var (oneCode, oneOutput, oneError) = CliRunner.Run("predict", "--model", model, "--observed", one, "--top", "3");
+
+        // Then: both are forecast, neither is warned of as other units, and one measured 1 does not make most examples forgotten
+        Assert.True(rowCode == 0, rowError);
+        Assert.Contains("from 30 measured cells", rowOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("stds", rowError, StringComparison.Ordinal);
+        Assert.True(oneCode == 0, oneError);
+        Assert.DoesNotContain("other units", oneError, StringComparison.Ordinal);
+        var expected = System.Text.RegularExpressions.Regex.Match(oneOutput, @"expected forgotten: ([0-9.]+) of 40 examples");
+        Assert.True(expected.Success, oneOutput);
+        Assert.InRange(double.Parse(expected.Groups[1].Value, CultureInfo.InvariantCulture), 0, 8);
+    }
 }

@@ -56,6 +56,26 @@ public class ModelFileTests
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
     }
 
+    // The ensemble's std floor (EnsembleModel.StdFloor) ends its section: it is read back, and where it binds the loaded
+    // model's stds are the floor, as the saved one's.
+    [Fact]
+    public void SaveLoad_EnsembleStdFloor_RoundTrips_AndBindsTheLoadedModelsStds()
+    {
+        var z = s_continuous;
+        var member = new AdditiveFitter().Fit(z);
+        var floored = EnsembleModel.Restore([member], ["additive"], [1.0], 1e-6, 0.1, 7.5);
+        var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
+
+        ModelFile.Save(floored, path);
+        var loaded = Assert.IsType<EnsembleModel>(ModelFile.Load(path).Model);
+
+        Assert.Equal(7.5, loaded.StdFloor);
+        var (mean, std) = (new double[z.ExampleCount], new double[z.ExampleCount]);
+        loaded.FoldIn([1, 2], [1, 0]).PredictRow(mean, std);
+        Assert.All(std, s => Assert.Equal(7.5, s));
+        Assert.Equal(7.5 * 7.5, loaded.FoldIn([1, 2], [1, 0]).Average([0, 1, 2]).Variance);
+    }
+
     [Theory]
     [InlineData("mf")]
     [InlineData("ensemble")]

@@ -68,13 +68,14 @@ public sealed class EnsembleFitter(EnsembleOptions? options = null) : IForgettin
 
 /// <summary>A stacked ensemble: the weighted sum of its members' predictions (see <see cref="EnsembleFitter"/>).</summary>
 /// <remarks>The predictive std is the weighted sum of the members' stds (their errors are strongly correlated), scaled so
-/// that it matched the cross-validated errors on average. Immutable; safe for concurrent use.</remarks>
+/// that it matched the cross-validated errors on average, and never below <see cref="StdFloor"/>. Immutable; safe for
+/// concurrent use.</remarks>
 public sealed class EnsembleModel : IForgettingModel
 {
     private readonly IForgettingModel[] _members;
     private readonly double[] _weights;
 
-    private EnsembleModel(IForgettingModel[] members, string[] names, double[] weights, double stdScale, double cvRmse)
+    private EnsembleModel(IForgettingModel[] members, string[] names, double[] weights, double stdScale, double cvRmse, double stdFloor)
     {
         // The arrays are the model's own; callers get read-only views of them, so no cast can change the model.
         _members = members;
@@ -83,7 +84,9 @@ public sealed class EnsembleModel : IForgettingModel
         MemberNames = Array.AsReadOnly(names);
         Weights = Array.AsReadOnly(weights);
         StdScale = stdScale;
+        StdFloor = stdFloor;
         CrossValidatedRmse = cvRmse;
+        StdBound = stdFloor;
         for (var c = 0; c < members.Length; c++)
         {
             var (mean, std) = ModelBounds.Of(members[c]);
@@ -111,6 +114,17 @@ public sealed class EnsembleModel : IForgettingModel
 
     /// <summary>Factor on the weighted member std that calibrated it on the cross-validated errors.</summary>
     public double StdScale { get; }
+
+    /// <summary>
+    /// The least predictive std of any prediction, from the data's own spread: the root of three scored cells' worth of the
+    /// training cells' mean squared deviation from their example means, shared over the cross-validation's scored cells (the
+    /// rule of three: no miss among n scored cells bounds the rate of one to 3/n). The cross-validated errors calibrate
+    /// <see cref="StdScale"/>, but they can all be about 0 when the scored tasks are exactly predictable and the few that vary
+    /// sit in a fold left out: a matrix of ones with a single 0 gave stds of 4e-8, so that its own row read as millions of
+    /// stds off. Scaling the data by c scales the floor by c. On real matrices it is far below every std (charlm-b: 9e-4
+    /// against stds of 0.1 and more), so it changes none of their predictions. 0 for models saved before it existed.
+    /// </summary>
+    public double StdFloor { get; }
 
     /// <summary>The ensemble's cross-validated RMSE.</summary>
     public double CrossValidatedRmse { get; }
@@ -296,13 +310,60 @@ public sealed class EnsembleModel : IForgettingModel
 
         var used = Enumerable.Range(0, weights.Length).Where(c => weights[c] > 0).ToArray();
         var members = used.Select(c => candidates[c].Final.Fit(matrix, cancellationToken)).ToArray();
-        return new EnsembleModel(members, [.. used.Select(c => candidates[c].Name)], [.. used.Select(c => weights[c])], scale, rmse);
+        var floor = Math.Sqrt(3 * ExampleSpread(matrix) / Math.Max(cv.Truth.Length, 1));
+        return new EnsembleModel(members, [.. used.Select(c => candidates[c].Name)], [.. used.Select(c => weights[c])], scale, rmse, floor);
+    }
+
+    /// <summary>The mean squared deviation of the observed cells of <paramref name="matrix"/> from their example's mean (0 when
+    /// none is observed): the spread the example-mean model leaves.</summary>
+    internal static double ExampleSpread(ForgettingMatrix matrix)
+    {
+        int m = matrix.TaskCount, n = matrix.ExampleCount;
+        var sums = new double[n];
+        var counts = new long[n];
+        for (var i = 0; i < m; i++)
+        {
+            var row = matrix.Row(i);
+            for (var j = 0; j < n; j++)
+            {
+                if (!float.IsNaN(row[j]))
+                {
+                    sums[j] += row[j];
+                    counts[j]++;
+                }
+            }
+        }
+
+        double squares = 0;
+        long observed = 0;
+        for (var i = 0; i < m; i++)
+        {
+            var row = matrix.Row(i);
+            for (var j = 0; j < n; j++)
+            {
+                if (!float.IsNaN(row[j]))
+                {
+                    var d = row[j] - (sums[j] / counts[j]);
+                    squares += d * d;
+                    observed++;
+                }
+            }
+        }
+
+        return observed == 0 ? 0 : squares / observed;
     }
 
     /// <summary>Rebuilds a saved ensemble from its fitted members (model files use this).</summary>
+    /// <param name="members">The fitted members.</param>
+    /// <param name="names">Their names.</param>
+    /// <param name="weights">Their weights.</param>
+    /// <param name="stdScale">The std calibration (<see cref="StdScale"/>).</param>
+    /// <param name="cvRmse">The cross-validated RMSE.</param>
+    /// <param name="stdFloor">The least predictive std (<see cref="StdFloor"/>); 0 for models saved before it existed.</param>
     /// <exception cref="ArgumentException">The parts disagree in count, shape or ids, a member is null, predicts probabilities
-    /// or is an ensemble itself, a weight is negative or not finite, or the weights make predictions too large to hold.</exception>
-    public static EnsembleModel Restore(IReadOnlyList<IForgettingModel> members, IReadOnlyList<string> names, IReadOnlyList<double> weights, double stdScale, double cvRmse)
+    /// or is an ensemble itself, a weight, the std scale or the std floor is negative or not finite, or the weights make
+    /// predictions too large to hold.</exception>
+    public static EnsembleModel Restore(IReadOnlyList<IForgettingModel> members, IReadOnlyList<string> names, IReadOnlyList<double> weights, double stdScale, double cvRmse, double stdFloor = 0)
     {
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(names);
@@ -328,12 +389,12 @@ public sealed class EnsembleModel : IForgettingModel
             }
         }
 
-        if (weights.Any(w => !(w >= 0) || !double.IsFinite(w)) || !(stdScale >= 0) || !double.IsFinite(stdScale))
+        if (weights.Any(w => !(w >= 0) || !double.IsFinite(w)) || !(stdScale >= 0) || !double.IsFinite(stdScale) || !(stdFloor >= 0) || !double.IsFinite(stdFloor))
         {
-            throw new ArgumentException("Ensemble weights and std scale must be finite and non-negative.", nameof(weights));
+            throw new ArgumentException("Ensemble weights, std scale and std floor must be finite and non-negative.", nameof(weights));
         }
 
-        return new EnsembleModel([.. members], [.. names], [.. weights], stdScale, cvRmse);
+        return new EnsembleModel([.. members], [.. names], [.. weights], stdScale, cvRmse, stdFloor);
     }
 
 
@@ -431,6 +492,7 @@ public sealed class EnsembleModel : IForgettingModel
                 }
             }
 
+            Floor(blockStd);
             return true;
         }
 
@@ -451,6 +513,17 @@ public sealed class EnsembleModel : IForgettingModel
                     System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(memberStd, w * model.StdScale, std, std);
                 }
             }
+
+            Floor(std);
+        }
+
+        // No std below the model's floor (a no-op, bit for bit, where every std is above it).
+        private void Floor(Span<double> std)
+        {
+            if (model.StdFloor > 0 && !std.IsEmpty)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Max(std, model.StdFloor, std);
+            }
         }
 
         protected override (double Mean, double Variance) AverageCore(ReadOnlySpan<int> examples)
@@ -463,6 +536,7 @@ public sealed class EnsembleModel : IForgettingModel
                 std += model._weights[c] * model.StdScale * Math.Sqrt(v);
             }
 
+            std = Math.Max(std, model.StdFloor);
             return (mean, std * std);
         }
     }

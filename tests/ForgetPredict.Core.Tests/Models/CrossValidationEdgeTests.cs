@@ -182,6 +182,66 @@ public class CrossValidationEdgeTests
         }
     }
 
+    // A 10 x 40 matrix of ones with a single 0 (times scale): the fold that holds out the varying task is left out, every
+    // scored cell is predicted exactly, and the std calibrated on those errors was about 1e-9, so a measured 1.0 read as
+    // 770,000 stds off and the matrix's own row was refused as millions of stds off.
+    private static ForgettingMatrix OnesWithOneZero(float scale)
+    {
+        var values = new float[10 * 40];
+        Array.Fill(values, scale);
+        values[0] = 0;
+        return ForgettingMatrix.Wrap(values, 10, 40);
+    }
+
+    [Fact]
+    public void Ensemble_OfOnesWithOneZero_KeepsItsStdAboveTheDataSpread_AndScalesWithTheData()
+    {
+        var z = OnesWithOneZero(1);
+        var model = Assert.IsType<EnsembleModel>(new EnsembleFitter(new EnsembleOptions { MaxThreads = 1 }).Fit(z));
+
+        // The floor: three scored cells' worth of the cells' spread around their example means (0.9 / 400 per cell here).
+        Assert.True(model.StdFloor > 1e-3, $"std floor {model.StdFloor}");
+        var mean = new double[40];
+        var std = new double[40];
+        model.FoldIn([0], [1.0]).PredictRow(mean, std);
+        Assert.All(std, s => Assert.True(s >= model.StdFloor, $"std {s}"));
+        Assert.True(Math.Abs(mean[0] - 1) / std[0] < 20, $"a measured 1 at example 0 reads {Math.Abs(mean[0] - 1) / std[0]} stds off");
+        // The matrix's own row: its 0 is a few hundred stds from the mean of the nine ones at most, not millions.
+        var row = Enumerable.Range(0, 30).ToArray();
+        var rowStd = new double[40];
+        model.FoldIn(row, [.. row.Select(j => (double)z[0, j])]).PredictRow(mean, rowStd);
+        Assert.All(rowStd, s => Assert.True(s >= model.StdFloor));
+        Assert.InRange(model.StdFloor, 1e-3, 0.1);
+
+        // Units: the same matrix times 1,000 has a floor 1,000 times as large, and (of an ensemble whose members are invariant
+        // on it: the profile model is not, on this matrix) every mean and std 1,000 times as large.
+        var scaled = Assert.IsType<EnsembleModel>(new EnsembleFitter(new EnsembleOptions { MaxThreads = 1 }).Fit(OnesWithOneZero(1000)));
+        Assert.Equal(model.StdFloor * 1000, scaled.StdFloor, model.StdFloor * 1000 * 1e-9);
+        var invariant = new EnsembleOptions { MaxThreads = 1, Members = ["additive", "mf", "knn"] };
+        var (one, thousand) = (new EnsembleFitter(invariant).Fit(z).FoldIn([0], [1.0]), new EnsembleFitter(invariant).Fit(OnesWithOneZero(1000)).FoldIn([0], [1000.0]));
+        var (oneMean, oneStd, thousandMean, thousandStd) = (new double[40], new double[40], new double[40], new double[40]);
+        one.PredictRow(oneMean, oneStd);
+        thousand.PredictRow(thousandMean, thousandStd);
+        for (var j = 0; j < 40; j++)
+        {
+            Assert.Equal(oneMean[j] * 1000, thousandMean[j], 1e-3);
+            Assert.Equal(oneStd[j] * 1000, thousandStd[j], oneStd[j] * 1000 * 1e-3);
+            Assert.True(oneStd[j] > 1e-3, $"std {oneStd[j]}");
+        }
+    }
+
+    [Fact]
+    public void EnsembleStdFloor_IsRefusedWhenNegativeOrNotFinite_AndZeroByDefault()
+    {
+        var z = RankOnePlusNoise(6, 10, 4);
+        var member = new AdditiveFitter().Fit(z);
+
+        Assert.Equal(0, EnsembleModel.Restore([member], ["additive"], [1.0], 1, 0.1).StdFloor);
+        Assert.Equal(0.25, EnsembleModel.Restore([member], ["additive"], [1.0], 1, 0.1, 0.25).StdFloor);
+        Assert.All(new[] { -1.0, double.NaN, double.PositiveInfinity }, f =>
+            Assert.Contains("std floor", Assert.Throws<ArgumentException>(() => EnsembleModel.Restore([member], ["additive"], [1.0], 1, 0.1, f)).Message, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Stack_WithNoPositiveWeight_KeepsTheBestMemberWhole()
     {
