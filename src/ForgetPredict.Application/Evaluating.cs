@@ -355,6 +355,17 @@ public static class Evaluating
 
         var matrix = request.Matrix;
         CheckThreshold(request);
+        try
+        {
+            // A cell beyond 1e9 times the typical magnitude is refused once, on the whole matrix, naming its file: the
+            // training tasks' fits and auto's cross-validation folds had refused it against their own typical magnitude.
+            Core.Analysis.ExtremeCells.CheckRefusal(matrix);
+        }
+        catch (ArgumentException e) when (e.ParamName == "matrix" && e is not OptionException)
+        {
+            throw Forecasting.From(request.Source, e, nameof(request));
+        }
+
         request.Options.ValidateFor(matrix);
         var options = request.Options with { Binary = request.IsBinary, Known = known[0] };
         options.Validate();

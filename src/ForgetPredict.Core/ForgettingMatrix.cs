@@ -72,6 +72,18 @@ public sealed class ForgettingMatrix
     /// <summary>The values as memory, for parallel loops (a span cannot be captured by their bodies).</summary>
     internal ReadOnlyMemory<float> ValueMemory => _values;
 
+    /// <summary>
+    /// The typical magnitude of the matrix this one is or was cut from (by <see cref="SelectTasks"/>), once that matrix passed
+    /// the refusal of cells beyond 1e9 times it (<see cref="Models.DataScale.CheckOutliers"/>); NaN when unchecked. A cut's
+    /// cells are the whole's, so the fits of a cut (a cross-validation fold, an evaluation's training tasks) do not refuse
+    /// again, against the cut's own typical magnitude, what the whole matrix passed.
+    /// </summary>
+    internal double CheckedTypical { get; private init; } = double.NaN;
+
+    /// <summary>The same matrix, marked as having passed the outlier refusal with typical magnitude <paramref name="typical"/>.</summary>
+    internal ForgettingMatrix WithCheckedTypical(double typical) =>
+        new(_values, TaskCount, ExampleCount, TaskIds, ExampleIds, MissingCount, IsBinary) { CheckedTypical = typical };
+
     /// <summary>The value of cell (task, example); NaN when missing.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is out of range.</exception>
     public float this[int task, int example]
@@ -188,7 +200,8 @@ public sealed class ForgettingMatrix
             Row(tasks[r]).CopyTo(values.AsSpan(r * ExampleCount, ExampleCount));
         }
 
-        return Wrap(values, tasks.Length, ExampleCount, TaskIds.Select(tasks), ExampleIds);
+        var cut = Wrap(values, tasks.Length, ExampleCount, TaskIds.Select(tasks), ExampleIds);
+        return double.IsNaN(CheckedTypical) ? cut : cut.WithCheckedTypical(CheckedTypical);
     }
 
     /// <summary>Every value times <paramref name="factor"/> (computed in double, rounded to float32 once); missing cells stay missing.</summary>

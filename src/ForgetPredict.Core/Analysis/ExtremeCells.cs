@@ -21,6 +21,22 @@ public sealed record ExtremeCells(long Count, int Task, int Example, double Valu
     /// </summary>
     public const double DefaultRatio = 1e4;
 
+    /// <summary>
+    /// Refuses <paramref name="matrix"/> when a cell is beyond 1e9 times its typical magnitude, as every fit does: call it on
+    /// a whole matrix before fitting parts of it (an evaluation's training tasks), so the refusal quotes the whole matrix's
+    /// numbers. Fits of the matrices cut from the one it returns (<see cref="ForgettingMatrix.SelectTasks"/>) are not refused
+    /// again against their own typical magnitude.
+    /// </summary>
+    /// <param name="matrix">The matrix.</param>
+    /// <returns>The matrix, marked as checked.</returns>
+    /// <exception cref="ArgumentException">A cell is beyond the limit; the message names it, the matrix's typical magnitude
+    /// and the fix (parameter name "matrix").</exception>
+    public static ForgettingMatrix CheckRefusal(ForgettingMatrix matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        return Models.DataScale.CheckOutliers(matrix);
+    }
+
     /// <summary>The cells of <paramref name="matrix"/> beyond <paramref name="ratio"/> times its typical magnitude, or null
     /// when there are none (or no observed cell is non-zero). One pass over the cells; the result depends only on the
     /// values, not on their units.</summary>

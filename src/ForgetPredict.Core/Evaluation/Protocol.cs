@@ -576,6 +576,9 @@ public static class Protocol
         var o = options ?? new EvaluationOptions();
         o.ValidateFor(matrix);
         var test = ValidateSplit(matrix, split);
+        // Cells beyond the outlier limit are refused once, on the whole matrix with its typical magnitude; the training
+        // tasks' fits (and their cross-validation folds) are not refused again against their own.
+        matrix = Models.DataScale.CheckOutliers(matrix, o.MaxThreads);
         var train = matrix.SelectTasks(split.TrainRows);
         var binary = o.Binary ?? matrix.IsBinary;
         var topK = Math.Max(1, (int)Math.Round(o.TopFraction * matrix.ExampleCount));

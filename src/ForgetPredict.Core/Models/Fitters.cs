@@ -337,17 +337,47 @@ internal static class DataScale
     {
         ThrowIfConstant(matrix);
 
-        // One parallel pass finds a cell beyond the outlier limit and sums the squares.
-        var (typical, limit) = OutlierLimit(matrix);
+        // One parallel pass finds a cell beyond the outlier limit and sums the squares. A matrix cut from a checked one (a
+        // cross-validation fold, an evaluation's training tasks) is not checked again against its own typical magnitude.
+        var (typical, limit) = double.IsNaN(matrix.CheckedTypical) ? OutlierLimit(matrix) : (matrix.CheckedTypical, double.PositiveInfinity);
         var (cell, squares) = Scan(matrix.ValueMemory, limit, maxThreads);
         if (cell >= 0)
         {
-            int i = (int)(cell / matrix.ExampleCount), j = (int)(cell % matrix.ExampleCount);
-            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {matrix.Values[(int)cell]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
+            throw Outlier(matrix, cell, typical);
         }
 
         return RmsOrOne(squares, matrix.ObservedCount);
+    }
+
+    /// <summary>
+    /// Refuses a matrix with a cell beyond 1e9 times its typical magnitude (as <see cref="Typical"/> does), with the
+    /// matrix's own numbers, and returns it marked as checked (<see cref="ForgettingMatrix.CheckedTypical"/>), so that the
+    /// matrices cut from it (cross-validation folds, an evaluation's training tasks) are not refused again against their
+    /// own typical magnitude for cells the whole matrix passed. Cross-validated fits call it once, before their folds.
+    /// </summary>
+    /// <exception cref="ArgumentException">A cell is beyond the limit; the message names it and the typical magnitude.</exception>
+    public static ForgettingMatrix CheckOutliers(ForgettingMatrix matrix, int maxThreads = -1)
+    {
+        if (!double.IsNaN(matrix.CheckedTypical))
+        {
+            return matrix;
+        }
+
+        var (typical, limit) = OutlierLimit(matrix);
+        var (cell, _) = Scan(matrix.ValueMemory, limit, maxThreads);
+        if (cell >= 0)
+        {
+            throw Outlier(matrix, cell, typical);
+        }
+
+        return matrix.WithCheckedTypical(typical);
+    }
+
+    private static ArgumentException Outlier(ForgettingMatrix matrix, long cell, double typical)
+    {
+        int i = (int)(cell / matrix.ExampleCount), j = (int)(cell % matrix.ExampleCount);
+        return new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Cell (task '{matrix.TaskIds[i]}', example '{matrix.ExampleIds[j]}') is {matrix.Values[(int)cell]:G6}, more than 1e9 times the matrix's typical magnitude ({typical:G3}): next to it every other cell is rounding noise. Check that value (a unit, overflow or parsing error?), or set it to NaN to leave it out."), nameof(matrix));
     }
 
     /// <summary>The root mean square of the observed cells, 1 when they are all 0 or none is observed; never throws (for the

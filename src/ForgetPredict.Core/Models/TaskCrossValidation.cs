@@ -151,8 +151,11 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
                 $"Cross-validated fits (auto, ensemble) need at least {MinimumTasks} tasks to hold some out; they were given {m} (in an evaluation, the training tasks). Choose another method, e.g. mf, or add tasks."), nameof(matrix));
         }
 
-        // A constant matrix gets the same message as a single fit of it (every fold would be constant too).
+        // A constant matrix gets the same message as a single fit of it (every fold would be constant too). A cell beyond the
+        // outlier limit is refused once, here, against the whole matrix's typical magnitude: a fold holding mostly small
+        // tasks had refused a cell the whole matrix passed, quoting the fold's typical magnitude.
         DataScale.ThrowIfConstant(matrix);
+        matrix = DataScale.CheckOutliers(matrix, options.MaxThreads);
         var folds = Math.Min(options.Folds, m);
         var observedCells = new int[m];
         for (var i = 0; i < m; i++)

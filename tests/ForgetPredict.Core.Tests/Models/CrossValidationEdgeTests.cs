@@ -242,6 +242,58 @@ public class CrossValidationEdgeTests
             Assert.Contains("std floor", Assert.Throws<ArgumentException>(() => EnsembleModel.Restore([member], ["additive"], [1.0], 1, 0.1, f)).Message, StringComparison.Ordinal));
     }
 
+    // 12 tasks of magnitude 1e-10 and 12 of 1e10 (24 x 60): the whole matrix's typical magnitude is a large cell's, so it
+    // passes the 1e9 refusal; a fold training on mostly small tasks has a typical magnitude of 1e-10 and had refused a large
+    // cell, quoting the fold's magnitude. cell sets one cell to 1e20, which the whole matrix refuses.
+    private static ForgettingMatrix TinyAndHuge(bool outlier)
+    {
+        var random = new Random(3);
+        var values = new float[24 * 60];
+        for (var c = 0; c < values.Length; c++)
+        {
+            values[c] = (float)((0.5 + random.NextDouble()) * (c / 60 < 12 ? 1e-10 : 1e10));
+        }
+
+        if (outlier)
+        {
+            values[(13 * 60) + 5] = 1e20f;
+        }
+
+        return ForgettingMatrix.Wrap(values, 24, 60);
+    }
+
+    [Fact]
+    public void CrossValidatedFits_OfTinyAndHugeTasks_AreNotRefusedPerFold_ButAnOutlierIsRefusedWithTheWholeMatrixsMagnitude()
+    {
+        var z = TinyAndHuge(outlier: false);
+        var typical = DataScale.TypicalMagnitude(z);
+        Assert.True(typical > 1e9, $"typical {typical}");
+
+        var (model, _) = new AutoFitter(new AutoOptions { MaxThreads = 1 }).FitAuto(z);
+        Assert.Equal(24, model.TaskCount);
+        Assert.NotNull(new EnsembleFitter(new EnsembleOptions { MaxThreads = 1 }).Fit(z));
+
+        var bad = TinyAndHuge(outlier: true);
+        var e = Assert.Throws<ArgumentException>(() => new AutoFitter(new AutoOptions { MaxThreads = 1 }).FitAuto(bad));
+        Assert.Equal("matrix", e.ParamName);
+        Assert.StartsWith("Cell (task '13', example '5') is 1E+20, more than 1e9 times the matrix's typical magnitude (" + DataScale.TypicalMagnitude(bad).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) + ")", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SelectTasks_OfACheckedMatrix_IsNotRefusedAgainstItsOwnMagnitude_ButAnUncheckedCutIs()
+    {
+        var z = TinyAndHuge(outlier: false);
+        int[] mostlyTiny = [.. Enumerable.Range(0, 12), 12];
+
+        // Unchecked, the cut of 12 small tasks and one large one refuses its large cells against its own magnitude (1e-10).
+        Assert.Throws<ArgumentException>(() => new LowRankFitter(new LowRankOptions { MaxThreads = 1, Rank = 1 }).Fit(z.SelectTasks(mostlyTiny)));
+
+        // Cut from the checked whole matrix, it fits.
+        var cut = ForgetPredict.Core.Analysis.ExtremeCells.CheckRefusal(z).SelectTasks(mostlyTiny);
+        Assert.Equal(13, new LowRankFitter(new LowRankOptions { MaxThreads = 1, Rank = 1 }).Fit(cut).TaskCount);
+        Assert.Throws<ArgumentException>(() => ForgetPredict.Core.Analysis.ExtremeCells.CheckRefusal(TinyAndHuge(outlier: true)));
+    }
+
     [Fact]
     public void Stack_WithNoPositiveWeight_KeepsTheBestMemberWhole()
     {
