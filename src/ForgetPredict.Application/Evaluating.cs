@@ -379,6 +379,14 @@ public static class Evaluating
         // alone, which every method predicts as the average measured example. An extreme cell of a test task, which the
         // scores read, is named from the whole matrix.
         var warnings = new List<OptionMessage>(split.Warnings);
+        if (request.IsBinary && NoForgottenTestCell(matrix, split.Split.TestRows) is { } cells)
+        {
+            // Recall is 0 / 0 with no forgotten cell to find; Metrics.Classification reads it as 0 (scikit-learn's
+            // zero_division default), and F1 with it, which had looked like a method that finds nothing.
+            warnings.Add(OptionMessage.Of(
+                $"no test cell of {request.Source} is forgotten: the {cells:N0} observed cells of its {split.Split.TestRows.Length} test tasks are all 0, so recall and F1 read 0 for every method at any threshold (here {new OptionReference(EvaluationOptionNames.Threshold, request.Options.Threshold.ToString(CultureInfo.InvariantCulture))}): with no forgotten cell to find, recall is 0 / 0, read as 0 (scikit-learn's zero_division convention), F1 follows it, and ROC-AUC has no value. Hold out tasks that forget some examples (another {new OptionReference(EvaluateOptionNames.SplitSeed)} or {new OptionReference(EvaluateOptionNames.TestTasks)}), or compare the methods on precision, RMSE and MAE."));
+        }
+
         var train = matrix.SelectTasks(split.Split.TrainRows);
         var fitWarnings = Fitting.MatrixWarnings(train, string.Create(CultureInfo.InvariantCulture, $"the {train.TaskCount} training tasks of {request.Source}"), fromFeatures: false, singleTask: train.TaskCount > 1);
         warnings.AddRange(fitWarnings.Select(OptionMessage.Plain));
@@ -438,6 +446,26 @@ public static class Evaluating
         var skipped = results.SelectMany(r => r.Skipped).DistinctBy(m => m.Name).Select(m =>
             OptionMessage.Plain($"{m.Name} was left out of the evaluation (it runs by default, and could not be fitted on the training tasks): {m.Reason}"));
         return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped, .. ShortRowWarnings(r.Matrix, results, plan.Options.Seeds)]);
+    }
+
+    // The number of observed cells of the test tasks when none of them is forgotten (above 0.5 on a 0/1 matrix), else null.
+    private static long? NoForgottenTestCell(ForgettingMatrix matrix, int[] testRows)
+    {
+        long observed = 0;
+        foreach (var row in testRows)
+        {
+            foreach (var v in matrix.Row(row))
+            {
+                if (v > 0.5f)
+                {
+                    return null;
+                }
+
+                observed += float.IsNaN(v) ? 0 : 1;
+            }
+        }
+
+        return observed;
     }
 
     /// <summary>Cell updates per method and run from which <see cref="ReferenceCostWarning"/> speaks: 2 x 10^11, about half an

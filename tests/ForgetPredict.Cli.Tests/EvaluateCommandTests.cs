@@ -701,6 +701,32 @@ public class EvaluateCommandTests
         Assert.Contains("\"revealed_per_task\": 10.0,", File.ReadAllText(json), StringComparison.Ordinal);
     }
 
+    // Test tasks with no forgotten cell had recall and F1 read 0 (scikit-learn's zero_division convention) without a word, as
+    // if every method found nothing; evaluate now warns once, naming the metrics, the reason and the fix. Test tasks that forget
+    // some cells get no such warning.
+    [Fact]
+    public void Evaluate_BinaryTestTasksWithNoForgottenCell_WarnsOnceThatRecallAndF1ReadZero_AndWhatToDo()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, Binary = true, Seed = 3 }).Matrix;
+        var values = binary.Values.ToArray();
+        values.AsSpan(11 * 300, 3 * 300).Clear();
+        var matrix = Path.Combine(dir, "z.npz");
+        MatrixFile.Write(ForgettingMatrix.Create(values, 14, 300), matrix);
+        var json = Path.Combine(dir, "r.json");
+
+        var (code, output, error) = CliRunner.Run("evaluate", matrix, "--test-rows", "11,12,13", "--methods", "additive,logistic-additive", "--seeds", "2", "--json", json);
+        var (otherCode, _, otherError) = CliRunner.Run("evaluate", matrix, "--test-rows", "1,4,9", "--methods", "additive", "--seeds", "1");
+
+        Assert.True(code == 0, error);
+        var warning = Assert.Single(error.Split('\n'), l => l.Contains("recall and F1", StringComparison.Ordinal));
+        Assert.Equal($"warning: no test cell of {matrix} is forgotten: the 900 observed cells of its 3 test tasks are all 0, so recall and F1 read 0 for every method at any threshold (here --threshold 0.5): with no forgotten cell to find, recall is 0 / 0, read as 0 (scikit-learn's zero_division convention), F1 follows it, and ROC-AUC has no value. Hold out tasks that forget some examples (another --split-seed or --test-tasks), or compare the methods on precision, RMSE and MAE.", warning.TrimEnd('\r'));
+        Assert.Contains("F1", output, StringComparison.Ordinal);
+        Assert.Contains(JsonNode.Parse(File.ReadAllText(json))!["warnings"]!.AsArray(), w => ((string)w!).Contains("recall and F1 read 0", StringComparison.Ordinal));
+        Assert.True(otherCode == 0, otherError);
+        Assert.DoesNotContain("recall and F1", otherError, StringComparison.Ordinal);
+    }
+
     // evaluate --threshold is the classification threshold on a binary matrix's predictions (not predict's forgetting
     // threshold): 0 scores logits, which the default 0.5 refuses naming it; a matrix that is not binary refuses it.
     [Fact]
