@@ -169,7 +169,9 @@ public static class MatrixFile
     /// What writing <paramref name="matrix"/> in <paramref name="format"/> would leave out, as one warning per loss (empty when
     /// nothing is lost): .npy holds the values only (numpy's own format has no place for ids; .npz keeps them as the arrays
     /// <c>task_ids</c> and <c>example_ids</c>), and the long layout holds observed cells only, so a task or example with no
-    /// observed cell disappears.
+    /// observed cell disappears. In the wide layout of delimited text or Parquet the example ids are column names, and two
+    /// that differ only in case (<c>A</c> and <c>a</c>) are renamed by DuckDB, which reads column names ignoring case
+    /// (<c>a_1</c>): warned naming the two, with the long layout as the fix.
     /// </summary>
     public static IReadOnlyList<string> LossesOnWrite(ForgettingMatrix matrix, string format, MatrixLayout layout)
     {
@@ -186,6 +188,11 @@ public static class MatrixFile
             losses.Add(TextMatrixFormat.CanWriteExampleIds(matrix)
                 ? "whitespace-separated text holds the values and the example ids (its '# ' header) but not the task ids. Write .npz or .csv instead to keep them."
                 : "whitespace-separated text cannot hold these ids (an example id is empty or contains whitespace; task ids have no place), so none are written. Write .npz or .csv instead to keep them.");
+        }
+
+        if (HasLayout(format) && layout == MatrixLayout.Wide && !matrix.ExampleIds.IsImplicit && CaseTwins(matrix.ExampleIds) is var (first, second, more))
+        {
+            losses.Add($"the examples {Echo.Quote(first)} and {Echo.Quote(second)}{(more > 0 ? string.Create(CultureInfo.InvariantCulture, $" (and {more} more pair(s))") : string.Empty)} differ only in case; in the wide layout they are column names, which DuckDB reads ignoring case, so it renames one ({Echo.Quote(second + "_1")}) and the ids no longer match (pandas, polars and forgetpredict read them exactly). Write the long layout (--layout long) to keep them for DuckDB.");
         }
 
         if (HasLayout(format) && layout == MatrixLayout.Long)
@@ -215,6 +222,30 @@ public static class MatrixFile
         }
 
         return losses;
+    }
+
+    // The first two ids equal ignoring case (in id order), and how many more ids repeat one ignoring case; null when none do.
+    private static (string First, string Second, int More)? CaseTwins(IdList ids)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        (string, string)? pair = null;
+        var more = 0;
+        foreach (var id in ids)
+        {
+            if (!seen.TryAdd(id, id))
+            {
+                if (pair is null)
+                {
+                    pair = (seen[id], id);
+                }
+                else
+                {
+                    more++;
+                }
+            }
+        }
+
+        return pair is var (a, b) ? (a, b, more) : null;
     }
 
     /// <summary>True for the formats that come in a wide and a long layout (delimited text and Parquet).</summary>

@@ -443,4 +443,23 @@ public class ConvertCommandTests
         Assert.True(back.ExampleIds.IsImplicit);
         Assert.Equal(IdList.Implicit(2400).Count, back.ExampleCount);
     }
+
+    // DuckDB reads a wide file's columns ignoring case, renaming 'a' beside 'A' to 'a_1': warned, naming the long layout.
+    [Fact]
+    public void Convert_WideOutputWithExampleIdsEqualIgnoringCase_Warns()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var input = Path.Combine(dir, "in.csv");
+        File.WriteAllText(input, "task,A,a\nt0,1,2\nt1,3,4\n", new UTF8Encoding(false));
+
+        var wide = CliRunner.Run("convert", input, Path.Combine(dir, "wide.parquet"));
+        var longLayout = CliRunner.Run("convert", input, Path.Combine(dir, "long.parquet"), "--layout", "long");
+
+        Assert.True(wide.ExitCode == 0, wide.Error);
+        Assert.Contains($"warning: {Path.Combine(dir, "wide.parquet")}: the examples 'A' and 'a' differ only in case", wide.Error, StringComparison.Ordinal);
+        Assert.Contains("--layout long", wide.Error, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "wide.parquet")));
+        Assert.True(longLayout.ExitCode == 0, longLayout.Error);
+        Assert.DoesNotContain("differ only in case", longLayout.Error, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,54 @@
+using ForgetPredict.Core;
+using ForgetPredict.Data.Tests.Parquet;
+using ForgetPredict.Testing;
+
+namespace ForgetPredict.Data.Tests.Formats;
+
+/// <summary>
+/// In the wide layout the example ids are column names, and DuckDB reads column names ignoring case: of two examples
+/// <c>A</c> and <c>a</c> it renames the second <c>a_1</c>. Such a matrix is written (pandas, polars and our reader read it
+/// exactly) with a warning naming the two and the long layout as the fix.
+/// </summary>
+public sealed class WideLayoutCaseTests : IDisposable
+{
+    private readonly string _folder = RepoPaths.NewTempFolder("fp-widecase");
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Theory]
+    [InlineData("parquet")]
+    [InlineData("csv")]
+    [InlineData("tsv")]
+    public void WideLayout_ExampleIdsEqualIgnoringCase_AreWarnedNamingBothAndTheLongLayout(string format)
+    {
+        var matrix = ForgettingMatrix.Wrap([1f, 2f, 3f, 4f], 1, 4, ["t"], ["A", "b", "a", "B"]);
+
+        var warning = Assert.Single(MatrixFile.LossesOnWrite(matrix, format, MatrixLayout.Wide));
+
+        Assert.Contains("'A' and 'a' (and 1 more pair(s)) differ only in case", warning, StringComparison.Ordinal);
+        Assert.Contains("DuckDB", warning, StringComparison.Ordinal);
+        Assert.Contains("'a_1'", warning, StringComparison.Ordinal);
+        Assert.Contains("--layout long", warning, StringComparison.Ordinal);
+        Assert.Empty(MatrixFile.LossesOnWrite(matrix, format, MatrixLayout.Long));
+        Assert.Empty(MatrixFile.LossesOnWrite(ForgettingMatrix.Wrap([1f, 2f], 1, 2, ["t"], ["A", "b"]), format, MatrixLayout.Wide));
+    }
+
+    // The evidence for the warning: DuckDB reads our wide file's columns 'A' and 'a' as 'A' and 'a_1' (pandas, polars and we
+    // read them as written), and reads the long layout's ids exactly.
+    [Fact]
+    public void DuckDb_RenamesAWideColumnEqualToAnotherIgnoringCase_ButReadsTheLongLayoutsIdsExactly()
+    {
+        var matrix = ForgettingMatrix.Wrap([1f, 2f], 1, 2, ["t"], ["A", "a"]);
+        var wide = Path.Combine(_folder, "wide.parquet");
+        var longPath = Path.Combine(_folder, "long.parquet");
+        MatrixFile.Write(matrix, wide);
+        MatrixFile.Write(matrix, longPath, new MatrixWriteOptions { Layout = MatrixLayout.Long });
+
+        var duckWide = ReferenceTable.Parse(ConformanceTools.DuckDb("read", wide));
+        var duckLong = ReferenceTable.Parse(ConformanceTools.DuckDb("read", longPath));
+
+        Assert.Equal(["task", "A", "a_1"], duckWide.Names);
+        Assert.Equal(["A", "a"], duckLong.Columns[1].Select(v => v.GetString()));
+        Assert.Equal(["A", "a"], MatrixFile.Read(wide).ExampleIds);
+    }
+}
