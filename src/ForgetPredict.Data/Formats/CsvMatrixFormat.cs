@@ -31,7 +31,8 @@ namespace ForgetPredict.Data.Formats;
 /// missing or written with a decimal point or exponent is a value, not a task id (<c>to_csv(index=False)</c>), and
 /// tasks are numbered, unless the first header cell is empty or names an id column (task, task_id, id, index, name).</para>
 /// <para>Long files: task and example ids are taken in order of first appearance, except that ids that are all whole
-/// numbers are put in numeric order (so a matrix without ids round-trips exactly); cells no row mentions are missing; a cell named
+/// numbers are put in numeric order unless the file keeps an order of its own (<see cref="LongIdOrder"/>: a matrix without
+/// ids, and one whose whole-number ids are in another order, round-trip exactly); cells no row mentions are missing; a cell named
 /// twice is refused with both line numbers. The layout is detected from the header (long when it names all three long
 /// columns) unless <see cref="MatrixReadOptions.Layout"/> says otherwise; when the header could also be a wide matrix's
 /// (a first column that is pandas' index, or 'task' followed by more than two columns), it is read as long unless its first
@@ -810,6 +811,7 @@ public static class CsvMatrixFormat
         int m = tasks.Count, n = examples.Count;
         var values = LongMatrixLimits.Allocate(source, headerLine, m, n, rows, layout.Options);
         var seen = new ulong[(values.LongLength + 63) / 64];
+        var order = new LongIdOrder(tasks.ToList(), examples.ToList());
         using var again = Restart(stream, start, csv);
         while (again.NextRecord())
         {
@@ -839,6 +841,7 @@ public static class CsvMatrixFormat
                 throw new ForgettingDataException(source, "the file changed while it was being read (a row differs between the two passes); read it again once it is complete.", line);
             }
 
+            order.Note(task, example);
             var index = ((long)task * n) + example;
             var bit = 1UL << (int)(index & 63);
             if ((seen[index >> 6] & bit) != 0)
@@ -851,7 +854,7 @@ public static class CsvMatrixFormat
             values[index] = value;
         }
 
-        var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, tasks.ToList(), examples.ToList());
+        var (ordered, taskIds, exampleIds) = order.Apply(values, m, n, tasks.ToList(), examples.ToList());
         return Wrap(source, ordered, m, n, taskIds, exampleIds);
     }
 
@@ -903,9 +906,11 @@ public static class CsvMatrixFormat
         int m = tasks.Count, n = examples.Count;
         var values = LongMatrixLimits.Allocate(source, headerLine, m, n, cells.Count, layout.Options);
         var seen = new ulong[(values.LongLength + 63) / 64];
+        var order = new LongIdOrder(tasks.ToList(), examples.ToList());
         for (var r = 0; r < cells.Count; r++)
         {
             var (t, e, v) = cells[r];
+            order.Note(t, e);
             var index = ((long)t * n) + e;
             var bit = 1UL << (int)(index & 63);
             if ((seen[index >> 6] & bit) != 0)
@@ -917,7 +922,7 @@ public static class CsvMatrixFormat
             values[index] = v;
         }
 
-        var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, tasks.ToList(), examples.ToList());
+        var (ordered, taskIds, exampleIds) = order.Apply(values, m, n, tasks.ToList(), examples.ToList());
         return Wrap(source, ordered, m, n, taskIds, exampleIds);
     }
 

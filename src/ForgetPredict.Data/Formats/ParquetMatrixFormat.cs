@@ -18,7 +18,7 @@ namespace ForgetPredict.Data.Formats;
 /// and must be numeric. Without an id column (pandas' default RangeIndex) tasks get the ids "0".."M-1". Nulls are missing cells.</para>
 /// <para>Long files: ids may be text or integers; null values are missing cells; a null id or a repeated (task, example) pair is
 /// refused with its row numbers. Rows and columns follow the ids' first appearance, or their numeric order when all ids of an
-/// axis are whole numbers (see the CSV reader). Ids are collected in a first pass over the row groups and values written straight into the
+/// axis are whole numbers and the file keeps no order of its own (see the CSV reader). Ids are collected in a first pass over the row groups and values written straight into the
 /// matrix in a second, so memory stays close to the matrix itself.</para>
 /// <para>Writing: long files hold the observed cells only (task and example as UTF-8 strings, value as FLOAT); wide files have a
 /// task column and one nullable FLOAT column per example, missing cells as nulls. SNAPPY-compressed.</para>
@@ -336,12 +336,15 @@ public static class ParquetMatrixFormat
         // Pass 2: the values, straight into the matrix; a bitmap of filled cells catches repeated pairs.
         var filled = new ulong[((long)m * n + 63) / 64];
         var numbers = new float[rowsMax];
+        var order = new LongIdOrder(tasks.Ids, examples.Ids);
         ForEachRowGroup(reader, tasks, examples, taskRows, exampleRows, (g, offset, rows) =>
         {
             reader.ReadFloats(valueColumn, g, numbers.AsSpan(0, rows));
             for (var r = 0; r < rows; r++)
             {
-                var cell = ((long)tasks.Position(taskRows[r]) * n) + examples.Position(exampleRows[r]);
+                int task = tasks.Position(taskRows[r]), example = examples.Position(exampleRows[r]);
+                order.Note(task, example);
+                var cell = ((long)task * n) + example;
                 if ((filled[cell >> 6] & (1UL << (int)(cell & 63))) != 0)
                 {
                     throw Duplicate(reader, tasks, examples, taskRows[r], exampleRows[r], offset + r + 1);
@@ -352,7 +355,7 @@ public static class ParquetMatrixFormat
             }
         });
 
-        var (ordered, taskIds, exampleIds) = LongIdOrder.Apply(values, m, n, tasks.Ids, examples.Ids);
+        var (ordered, taskIds, exampleIds) = order.Apply(values, m, n, tasks.Ids, examples.Ids);
         return Wrap(reader.SourceName, ordered, m, n, taskIds, exampleIds);
     }
 

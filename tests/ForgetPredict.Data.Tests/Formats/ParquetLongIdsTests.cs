@@ -187,8 +187,10 @@ public class ParquetLongIdsTests
         Assert.Contains("task '7', example '2' appears twice, in rows 4 and 7", e.Message, StringComparison.Ordinal);
     }
 
+    // The examples are listed against numeric order and against their first appearance (task 12: 5, 40, 0; task -3: 40, 5, 0):
+    // shuffled, so sorted. The tasks come 12 before -3 under every example: the file's own order, kept (it had been sorted).
     [Fact]
-    public void Read_LongFileWithIntegerIds_OrdersThemNumericallyAndKeepsEveryValue()
+    public void Read_LongFileWithIntegerIds_SortsShuffledOnesAndKeepsTheFilesOwnOrderAndEveryValue()
     {
         var path = Path.Combine(RepoPaths.NewTempFolder(), "int-ids.parquet");
         var options = new ParquetWriteOptions { RowGroupRowCount = 4 };
@@ -200,9 +202,9 @@ public class ParquetLongIdsTests
 
         var matrix = MatrixFile.Read(path);
 
-        Assert.Equal(["-3", "12"], matrix.TaskIds);
+        Assert.Equal(["12", "-3"], matrix.TaskIds);
         Assert.Equal(["0", "5", "40"], matrix.ExampleIds);
-        Assert.Equal([6f, 4f, 3f, 5f, 1f, 2f], matrix.Values.ToArray());
+        Assert.Equal([5f, 1f, 2f, 6f, 4f, 3f], matrix.Values.ToArray());
     }
 
     [Fact]
