@@ -231,13 +231,13 @@ public static class Designing
 
         var columns = new List<TableColumn>
         {
-            TableColumn.Strings("example", [.. before.Examples, .. examples]),
+            IdColumns.Column("example", [.. before.Examples, .. examples]),
             TableColumn.Doubles("value", [.. before.Values, .. examples.Select(_ => double.NaN)]),
             TableColumn.Int64s("order", [.. Enumerable.Range(1, before.Examples.Count + examples.Count).Select(i => (long?)i)]),
         };
         if (groups is not null)
         {
-            columns.Add(TableColumn.Strings("group", [.. before.Groups!, .. groups]));
+            columns.Add(IdColumns.Column("group", [.. before.Groups!, .. groups]));
         }
 
         return new OutputTable([.. columns]);

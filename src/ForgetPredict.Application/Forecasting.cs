@@ -775,7 +775,7 @@ public static class Forecasting
 
         var columns = new List<TableColumn>
         {
-            TableColumn.Strings("example", [.. examples.Select(e => e.Id), .. cold.Select(c => c.Id)]),
+            IdColumns.Column("example", [.. examples.Select(e => e.Id), .. cold.Select(c => c.Id)]),
             TableColumn.Doubles("predicted", [.. examples.Select(e => e.Predicted), .. cold.Select(c => c.Predicted)]),
             TableColumn.Doubles("std", [.. examples.Select(e => e.Std), .. cold.Select(c => c.Std)]),
             TableColumn.Doubles("probability", [.. examples.Select(e => e.Probability), .. cold.Select(c => c.Probability)]),
@@ -783,7 +783,7 @@ public static class Forecasting
         };
         if (forecast.Groups.Count > 0)
         {
-            columns.Add(TableColumn.Strings("group", [.. examples.Select(e => e.Group), .. cold.Select(c => c.Group)]));
+            columns.Add(IdColumns.Column("group", [.. examples.Select(e => e.Group), .. cold.Select(c => c.Group)]));
         }
 
         columns.Add(TableColumn.Booleans("measured", measured));

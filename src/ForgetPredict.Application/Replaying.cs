@@ -302,10 +302,10 @@ public static class Replaying
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(groups);
         return new OutputTable(
-            TableColumn.Strings("example", [.. examples]),
+            IdColumns.Column("example", [.. examples]),
             TableColumn.Doubles("weight", [.. weights]),
             TableColumn.Doubles("predicted", [.. predicted]),
-            TableColumn.Strings("group", [.. groups]));
+            IdColumns.Column("group", [.. groups]));
     }
 
     /// <summary>

@@ -182,6 +182,11 @@ public class EvaluateCommandTests
         Assert.Equal(File.ReadAllLines(Path.Combine(dir, "p.csv")).Length - 1, parquet.RowCount);
         Assert.Equal(File.ReadAllLines(Path.Combine(dir, "p.tsv")).Length - 1, parquet.RowCount);
 
+        // And: the matrix has no ids (.npy: 0..N-1), so the task and example columns are integers, as the CSV's read in pandas.
+        Assert.Equal(Data.Parquet.ParquetPhysicalType.Int64, parquet.Columns[2].PhysicalType);
+        Assert.Equal(Data.Parquet.ParquetPhysicalType.Int64, parquet.Columns[3].PhysicalType);
+        Assert.Matches("\"task\":2,\"example\":[0-9]+,", File.ReadAllText(Path.Combine(dir, "p.json")));
+
         // And: an extension no table format has is refused before anything runs, naming the ones there are.
         var (refused, _, message) = CliRunner.Run("evaluate", s_matrix.Value, "--test-rows", "2,3", "--methods", "additive", "--seeds", "1", "--predictions", Path.Combine(dir, "p.txt"));
         Assert.Equal(2, refused);

@@ -738,7 +738,7 @@ internal static class EvaluateCommand
                 format.Write(
                     new Data.Tables.OutputTable(
                         Data.Tables.TableColumn.Strings(names[0], _methods), Data.Tables.TableColumn.Int64s(names[1], _seeds),
-                        Data.Tables.TableColumn.Strings(names[2], _tasks), Data.Tables.TableColumn.Strings(names[3], _examples),
+                        Data.Tables.IdColumns.Column(names[2], _tasks), Data.Tables.IdColumns.Column(names[3], _examples),
                         Data.Tables.TableColumn.Doubles(names[4], [.. _predicted]), Data.Tables.TableColumn.Doubles(names[5], [.. _actual]),
                         Data.Tables.TableColumn.Booleans(names[6], _revealed)),
                     _file.Stream);

@@ -62,8 +62,8 @@ public static class JsonMatrixFormat
     }
 
     /// <summary>
-    /// Writes <paramref name="matrix"/> as compact UTF-8 JSON: <c>tasks</c> and <c>examples</c> when the ids are explicit,
-    /// then <c>values</c>, rows of float32 shortest round-trip numbers with <c>null</c> for missing cells.
+    /// Writes <paramref name="matrix"/> as compact UTF-8 JSON: <c>tasks</c> and <c>examples</c> when the ids are explicit
+    /// (numbers when every id of the list is a canonical integer, <see cref="Tables.IdColumns"/>; else strings), then <c>values</c>, rows of float32 shortest round-trip numbers with <c>null</c> for missing cells.
     /// </summary>
     public static void Write(ForgettingMatrix matrix, Stream stream)
     {
@@ -113,12 +113,23 @@ public static class JsonMatrixFormat
         writer.WriteEndObject();
     }
 
+    // Ids under the output rule (Tables.IdColumns): numbers when every id is a canonical integer, else strings.
     private static void WriteStrings(Utf8JsonWriter writer, string name, IdList ids)
     {
         writer.WriteStartArray(name);
-        foreach (var id in ids)
+        if (Tables.IdColumns.AsIntegerArray(ids) is { } numbers)
         {
-            writer.WriteStringValue(id);
+            foreach (var number in numbers)
+            {
+                writer.WriteNumberValue(number);
+            }
+        }
+        else
+        {
+            foreach (var id in ids)
+            {
+                writer.WriteStringValue(id);
+            }
         }
 
         writer.WriteEndArray();

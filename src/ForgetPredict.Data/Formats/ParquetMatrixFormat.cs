@@ -20,8 +20,9 @@ namespace ForgetPredict.Data.Formats;
 /// refused with its row numbers. Rows and columns follow the ids' first appearance, or their numeric order when all ids of an
 /// axis are whole numbers and the file keeps no order of its own (see the CSV reader). Ids are collected in a first pass over the row groups and values written straight into the
 /// matrix in a second, so memory stays close to the matrix itself.</para>
-/// <para>Writing: long files hold the observed cells only (task and example as UTF-8 strings, value as FLOAT); wide files have a
-/// task column and one nullable FLOAT column per example, missing cells as nulls. SNAPPY-compressed.</para>
+/// <para>Writing: long files hold the observed cells only (task and example as INT64 when every id of the axis is a
+/// canonical integer, <see cref="Tables.IdColumns"/>, else UTF-8 strings; value as FLOAT); wide files have a task column
+/// (typed by the same rule) and one nullable FLOAT column per example, missing cells as nulls. SNAPPY-compressed.</para>
 /// </remarks>
 public static class ParquetMatrixFormat
 {
@@ -531,9 +532,14 @@ public static class ParquetMatrixFormat
     private static void WriteLong(ForgettingMatrix matrix, Stream stream, MatrixWriteOptions o)
     {
         const int Chunk = 1 << 20;
-        using var writer = ParquetWriter.Create(stream, [new(o.TaskColumn, ParquetValueType.String), new(o.ExampleColumn, ParquetValueType.String), new(o.ValueColumn, ParquetValueType.Float)], leaveOpen: true);
-        var tasks = new string?[Chunk];
-        var examples = new string?[Chunk];
+        // Ids under the output rule (Tables.IdColumns): INT64 when every id of the axis is a canonical integer, else text.
+        var taskNumbers = Tables.IdColumns.AsIntegerArray(matrix.TaskIds);
+        var exampleNumbers = Tables.IdColumns.AsIntegerArray(matrix.ExampleIds);
+        using var writer = ParquetWriter.Create(stream, [new(o.TaskColumn, taskNumbers is null ? ParquetValueType.String : ParquetValueType.Int64), new(o.ExampleColumn, exampleNumbers is null ? ParquetValueType.String : ParquetValueType.Int64), new(o.ValueColumn, ParquetValueType.Float)], leaveOpen: true);
+        var tasks = taskNumbers is null ? new string?[Chunk] : null;
+        var examples = exampleNumbers is null ? new string?[Chunk] : null;
+        var taskValues = taskNumbers is null ? null : new long[Chunk];
+        var exampleValues = exampleNumbers is null ? null : new long[Chunk];
         var values = new float[Chunk];
         var exampleIds = matrix.ExampleIds.ToArray();
         var count = 0;
@@ -541,7 +547,10 @@ public static class ParquetMatrixFormat
         {
             if (count > 0)
             {
-                writer.WriteRowGroup([ParquetColumnData.FromStrings(tasks.AsMemory(0, count)), ParquetColumnData.FromStrings(examples.AsMemory(0, count)), ParquetColumnData.FromFloats(values.AsMemory(0, count))]);
+                writer.WriteRowGroup([
+                    tasks is null ? ParquetColumnData.FromInt64s(taskValues.AsMemory(0, count)) : ParquetColumnData.FromStrings(tasks.AsMemory(0, count)),
+                    examples is null ? ParquetColumnData.FromInt64s(exampleValues.AsMemory(0, count)) : ParquetColumnData.FromStrings(examples.AsMemory(0, count)),
+                    ParquetColumnData.FromFloats(values.AsMemory(0, count))]);
                 count = 0;
             }
         }
@@ -557,8 +566,24 @@ public static class ParquetMatrixFormat
                     continue;
                 }
 
-                tasks[count] = taskId;
-                examples[count] = exampleIds[j];
+                if (tasks is null)
+                {
+                    taskValues![count] = taskNumbers![i];
+                }
+                else
+                {
+                    tasks[count] = taskId;
+                }
+
+                if (examples is null)
+                {
+                    exampleValues![count] = exampleNumbers![j];
+                }
+                else
+                {
+                    examples[count] = exampleIds[j];
+                }
+
                 values[count++] = row[j];
                 if (count == Chunk)
                 {
@@ -586,9 +611,11 @@ public static class ParquetMatrixFormat
             throw new OptionException(OptionMessage.Of($"Examples are called '{o.ExampleColumn}' and '{o.ValueColumn}', which with the task column '{o.TaskColumn}' name the long layout's columns, so the file would read back as a long table; write the long layout ({new OptionReference(DataOptionNames.WriteLayout, "long")}) or name the columns otherwise ({new OptionReference(DataOptionNames.WriteColumns)})."));
         }
 
-        var specs = new List<ParquetColumnSpec>(n + 1) { new(o.TaskColumn, ParquetValueType.String) };
+        // The task ids under the output rule (Tables.IdColumns): INT64 when every one is a canonical integer, else text.
+        var taskNumbers = Tables.IdColumns.AsIntegerArray(matrix.TaskIds);
+        var specs = new List<ParquetColumnSpec>(n + 1) { new(o.TaskColumn, taskNumbers is null ? ParquetValueType.String : ParquetValueType.Int64) };
         specs.AddRange(exampleIds.Select(id => new ParquetColumnSpec(id, ParquetValueType.Float, IsNullable: true)));
-        var columns = new List<ParquetColumnData>(n + 1) { ParquetColumnData.FromStrings(matrix.TaskIds.ToArray()) };
+        var columns = new List<ParquetColumnData>(n + 1) { taskNumbers is null ? ParquetColumnData.FromStrings(matrix.TaskIds.ToArray()) : ParquetColumnData.FromInt64s(taskNumbers) };
         for (var j = 0; j < n; j++)
         {
             var column = new float[m];
