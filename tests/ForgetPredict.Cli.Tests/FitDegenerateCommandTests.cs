@@ -100,31 +100,11 @@ public sealed class FitDegenerateCommandTests
         Assert.Contains("auto", evalOutput, StringComparison.Ordinal);
     }
 
-    // 12 tasks of magnitude 1e-10 and 12 of 1e10: auto's cross-validation folds of mostly small tasks had refused a large cell
-    // against the fold's typical magnitude (8E-11) that the whole matrix passes, and evaluate's refusal named no file. The
-    // check now runs once on the whole matrix.
-    private static float[] TinyAndHuge(bool outlier)
-    {
-        var random = new Random(3);
-        var values = new float[24 * 60];
-        for (var c = 0; c < values.Length; c++)
-        {
-            values[c] = (float)((0.5 + random.NextDouble()) * (c / 60 < 12 ? 1e-10 : 1e10));
-        }
-
-        if (outlier)
-        {
-            values[(13 * 60) + 5] = 1e20f;
-        }
-
-        return values;
-    }
-
     [Fact]
     public void FitAndEvaluateAuto_OfTinyAndHugeTasks_AreNotRefusedPerFold_AndAnOutlierIsRefusedNamingTheFile()
     {
-        var matrix = Write(TinyAndHuge(outlier: false), 24, 60);
-        var bad = Write(TinyAndHuge(outlier: true), 24, 60);
+        var matrix = Write(MixedMagnitudes.TinyAndHuge(outlier: false), MixedMagnitudes.Tasks, MixedMagnitudes.Examples);
+        var bad = Write(MixedMagnitudes.TinyAndHuge(outlier: true), MixedMagnitudes.Tasks, MixedMagnitudes.Examples);
         var model = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
 
         var (fitCode, _, fitError) = CliRunner.Run("fit", matrix, "--method", "auto", "--out", model);

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using ForgetPredict.Core.Synthetic;
-using ForgetPredict.Data.Formats;
 using ForgetPredict.Data.Parquet;
 using ForgetPredict.Testing;
 
@@ -12,19 +10,11 @@ namespace ForgetPredict.Cli.Tests;
 /// </summary>
 public class IdColumnOutputTests
 {
-    private static string Matrix(string dir)
-    {
-        var path = Path.Combine(dir, "z.npy");
-        using var stream = File.Create(path);
-        NpyFormat.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 10, Examples = 60, Seed = 2 }).Matrix, stream);
-        return path;
-    }
-
     [Fact]
     public void PredictReplayAndDesign_OfAMatrixWithoutIds_WriteInt64ExampleColumns()
     {
         var dir = RepoPaths.NewTempFolder();
-        var matrix = Matrix(dir);
+        var matrix = SmallMatrix.WriteNpy(dir);
         var model = Path.Combine(dir, "m.fpm");
         var fit = CliRunner.Run("fit", matrix, "--method", "additive", "--out", model);
         Assert.True(fit.ExitCode == 0, fit.Error);

@@ -1,6 +1,4 @@
-using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
-using ForgetPredict.Data.Formats;
 using ForgetPredict.Testing;
 
 namespace ForgetPredict.Cli.Tests;
@@ -9,19 +7,11 @@ namespace ForgetPredict.Cli.Tests;
 /// never a folder, never into a folder that refuses files; a full disk is one line, and several outputs are written all or none.</summary>
 public class OutputFilesTests
 {
-    private static string Matrix(string dir)
-    {
-        var path = Path.Combine(dir, "z.npy");
-        using var stream = File.Create(path);
-        NpyFormat.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 10, Examples = 60, Seed = 2 }).Matrix, stream);
-        return path;
-    }
-
     [Fact]
     public void AnOutputOverAnInput_IsRefused_AndTheInputSurvives()
     {
         var dir = RepoPaths.NewTempFolder();
-        var matrix = Matrix(dir);
+        var matrix = SmallMatrix.WriteNpy(dir);
         var before = File.ReadAllBytes(matrix);
 
         var fit = CliRunner.Run("fit", matrix, "--method", "mf", "--out", matrix);
@@ -43,7 +33,7 @@ public class OutputFilesTests
     {
         // Given: the matrix, a link to it, and a folder link to the folder it is in; a model and its measured cells, and a link to those.
         var dir = RepoPaths.NewTempFolder();
-        var matrix = Matrix(dir);
+        var matrix = SmallMatrix.WriteNpy(dir);
         var before = File.ReadAllBytes(matrix);
         var link = Path.Combine(dir, "zl.npy");
         File.CreateSymbolicLink(link, "z.npy");
@@ -81,7 +71,7 @@ public class OutputFilesTests
     {
         var dir = RepoPaths.NewTempFolder();
         var model = Path.Combine(dir, "m.fpm");
-        Assert.Equal(0, CliRunner.Run("fit", Matrix(dir), "--method", "additive", "--out", model).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", SmallMatrix.WriteNpy(dir), "--method", "additive", "--out", model).ExitCode);
         var table = Path.Combine(dir, "p.csv");
 
         var twice = CliRunner.Run("predict", "--model", model, "--out", table, "--json", table);
@@ -102,7 +92,7 @@ public class OutputFilesTests
         // Given: the part of the output's path that exists is a regular file (the --observed table).
         var dir = RepoPaths.NewTempFolder();
         var model = Path.Combine(dir, "m.fpm");
-        Assert.Equal(0, CliRunner.Run("fit", Matrix(dir), "--method", "additive", "--out", model).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", SmallMatrix.WriteNpy(dir), "--method", "additive", "--out", model).ExitCode);
         var observed = Path.Combine(dir, "observed.csv");
         File.WriteAllText(observed, "example,value\n0,0.5\n");
         var output = Path.Combine([dir, .. parts]);
@@ -130,9 +120,9 @@ public class OutputFilesTests
         string[] args = command switch
         {
             "synth" => ["synth", "--rows", "4", "--cols", "6", "--out", Path.Combine(dir, "s.npy"), option, output],
-            "convert" => ["convert", Matrix(dir), output],
-            "fit" => ["fit", Matrix(dir), "--method", "additive", option, output],
-            _ => [command, Matrix(dir), option, output],
+            "convert" => ["convert", SmallMatrix.WriteNpy(dir), output],
+            "fit" => ["fit", SmallMatrix.WriteNpy(dir), "--method", "additive", option, output],
+            _ => [command, SmallMatrix.WriteNpy(dir), option, output],
         };
 
         var run = CliRunner.Run(args);
@@ -150,8 +140,8 @@ public class OutputFilesTests
         var dir = RepoPaths.NewTempFolder();
         var folder = Path.Combine(dir, "isdir.csv");
         Directory.CreateDirectory(folder);
-        var fit = CliRunner.Run("fit", Matrix(dir), "--method", "mf", "--out", folder);
-        var convert = CliRunner.Run("convert", Matrix(dir), folder);
+        var fit = CliRunner.Run("fit", SmallMatrix.WriteNpy(dir), "--method", "mf", "--out", folder);
+        var convert = CliRunner.Run("convert", SmallMatrix.WriteNpy(dir), folder);
 
         Assert.Equal(2, fit.ExitCode);
         Assert.Equal($"error: --out {folder}: is a folder; name a file in it (e.g. {Path.Combine(folder, "out.csv")}).", fit.Error.Trim());
@@ -165,7 +155,7 @@ public class OutputFilesTests
     {
         var dir = RepoPaths.NewTempFolder();
         var model = Path.Combine(dir, "m.fpm");
-        Assert.Equal(0, CliRunner.Run("fit", Matrix(dir), "--method", "additive", "--out", model).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", SmallMatrix.WriteNpy(dir), "--method", "additive", "--out", model).ExitCode);
         var locked = Path.Combine(dir, "ro");
         Directory.CreateDirectory(locked);
         using var readOnly = Scratch.ReadOnly(locked);
@@ -229,7 +219,7 @@ public class OutputFilesTests
 
         var dir = RepoPaths.NewTempFolder();
         var model = Path.Combine(dir, "m.fpm");
-        Assert.Equal(0, CliRunner.Run("fit", Matrix(dir), "--method", "additive", "--out", model).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", SmallMatrix.WriteNpy(dir), "--method", "additive", "--out", model).ExitCode);
         Directory.CreateDirectory(Path.Combine(dir, "real"));
         var real = Path.Combine(dir, "real", "p.json");
         File.WriteAllText(real, "old");

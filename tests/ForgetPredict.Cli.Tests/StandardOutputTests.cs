@@ -1,6 +1,4 @@
-using ForgetPredict.Core.Synthetic;
 using ForgetPredict.Data;
-using ForgetPredict.Data.Formats;
 using ForgetPredict.Testing;
 
 namespace ForgetPredict.Cli.Tests;
@@ -22,7 +20,7 @@ public sealed class StandardOutputTests
 
         // Given
         var dir = RepoPaths.NewTempFolder();
-        var matrix = Matrix(dir);
+        var matrix = SmallMatrix.WriteNpy(dir);
         var reference = Path.Combine(dir, "ref.csv");
         Assert.Equal(0, CliRunner.Run("convert", matrix, reference).ExitCode);
 
@@ -49,7 +47,7 @@ public sealed class StandardOutputTests
         // Given: a shell's redirection of the command's output to a file that holds a line already.
         var dir = RepoPaths.NewTempFolder();
         var model = Path.Combine(dir, "m.fpm");
-        Assert.Equal(0, CliRunner.Run("fit", Matrix(dir), "--method", "additive", "--out", model).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", SmallMatrix.WriteNpy(dir), "--method", "additive", "--out", model).ExitCode);
         var observed = Path.Combine(dir, "obs.csv");
         File.WriteAllText(observed, "example,value\n0,0.01\n3,0.02\n");
         var file = Path.Combine(dir, "so.txt");
@@ -76,19 +74,11 @@ public sealed class StandardOutputTests
     public void AnOutputThatIsNotStandardOutput_LeavesTheReportOnStandardOutput()
     {
         var dir = RepoPaths.NewTempFolder();
-        var run = CliRunner.Run("convert", Matrix(dir), "/dev/null", "--to-format", "csv");
+        var run = CliRunner.Run("convert", SmallMatrix.WriteNpy(dir), "/dev/null", "--to-format", "csv");
 
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("wrote /dev/null", run.Output, StringComparison.Ordinal);
         Assert.False(AtomicFile.IsStandardOutput("/dev/null"));
         Assert.False(AtomicFile.IsStandardOutput(Path.Combine(dir, "z.npy")));
-    }
-
-    private static string Matrix(string dir)
-    {
-        var path = Path.Combine(dir, "z.npy");
-        using var stream = File.Create(path);
-        NpyFormat.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 10, Examples = 60, Seed = 2 }).Matrix, stream);
-        return path;
     }
 }

@@ -269,6 +269,28 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void Load_AnEnsembleFileOfTheReleaseBeforeTheStdFloor_PredictsAsItDid()
+    {
+        // Given: an ensemble model file written by the release before the std floor (commit d17244c: fit --method ensemble on
+        // charlm-b's first 12 tasks x 300 examples), whose ensemble section ends after its members, the cells of task 12 it
+        // was asked about and what it answered (its predict --out)
+        string Fixture(string name) => Path.Combine(RepoPaths.Root, "tests", "ForgetPredict.Data.Tests", "Fixtures", name);
+        var model = Assert.IsType<EnsembleModel>(ModelFile.Load(Fixture("ensemble-d17244c.fpm")).Model);
+        static double[][] Rows(string path) => [.. File.ReadLines(path).Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
+        var cells = Rows(Fixture("ensemble-d17244c-cells.csv"));
+        var answered = Rows(Fixture("ensemble-d17244c-predict.csv"));
+
+        // When: the same cells are folded in
+        var (mean, std) = (new double[model.ExampleCount], new double[model.ExampleCount]);
+        model.FoldIn([.. cells.Select(c => (int)c[0])], [.. cells.Select(c => c[1])]).PredictRow(mean, std);
+
+        // Then: it reads with no floor, and every mean and std is as that release gave them, to the bit
+        Assert.Equal(0, model.StdFloor);
+        Assert.Equal(answered.Select(a => a[1]), mean);
+        Assert.Equal(answered.Select(a => a[2]), std);
+    }
+
+    [Fact]
     public void Save_FactorModel_SizesItsBufferOnce()
     {
         // Given: an mf model of 20,000 examples with named ids, its residual directions and its examples' parameter shares

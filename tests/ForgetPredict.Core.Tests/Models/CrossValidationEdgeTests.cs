@@ -1,4 +1,5 @@
 using ForgetPredict.Core.Models;
+using ForgetPredict.Testing;
 
 namespace ForgetPredict.Core.Tests.Models;
 
@@ -242,25 +243,9 @@ public class CrossValidationEdgeTests
             Assert.Contains("std floor", Assert.Throws<ArgumentException>(() => EnsembleModel.Restore([member], ["additive"], [1.0], 1, 0.1, f)).Message, StringComparison.Ordinal));
     }
 
-    // 12 tasks of magnitude 1e-10 and 12 of 1e10 (24 x 60): the whole matrix's typical magnitude is a large cell's, so it
-    // passes the 1e9 refusal; a fold training on mostly small tasks has a typical magnitude of 1e-10 and had refused a large
-    // cell, quoting the fold's magnitude. cell sets one cell to 1e20, which the whole matrix refuses.
-    private static ForgettingMatrix TinyAndHuge(bool outlier)
-    {
-        var random = new Random(3);
-        var values = new float[24 * 60];
-        for (var c = 0; c < values.Length; c++)
-        {
-            values[c] = (float)((0.5 + random.NextDouble()) * (c / 60 < 12 ? 1e-10 : 1e10));
-        }
-
-        if (outlier)
-        {
-            values[(13 * 60) + 5] = 1e20f;
-        }
-
-        return ForgettingMatrix.Wrap(values, 24, 60);
-    }
+    // MixedMagnitudes.TinyAndHuge as a matrix.
+    private static ForgettingMatrix TinyAndHuge(bool outlier) =>
+        ForgettingMatrix.Wrap(MixedMagnitudes.TinyAndHuge(outlier), MixedMagnitudes.Tasks, MixedMagnitudes.Examples);
 
     [Fact]
     public void CrossValidatedFits_OfTinyAndHugeTasks_AreNotRefusedPerFold_ButAnOutlierIsRefusedWithTheWholeMatrixsMagnitude()
