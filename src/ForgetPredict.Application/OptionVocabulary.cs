@@ -61,9 +61,14 @@ public static class OptionRanges
     public static long? Least(string? option) =>
         Core.Replay.ReplayOptions.Least(option) ?? Core.Models.ModelCatalog.Least(option) ?? Designing.Least(option);
 
-    /// <summary>"a whole number from 0 to 2,147,483,647": the range of <paramref name="option"/> (null: none known) in a field of 32 bits, or of 64 when <paramref name="wide"/>.</summary>
+    /// <summary>The greatest value the library takes for <paramref name="option"/> (the rank's 1,024), or null when any whole
+    /// number of its type up from <see cref="Least"/> is taken.</summary>
+    public static long? Most(string? option) => Core.Models.ModelCatalog.Most(option);
+
+    /// <summary>"a whole number from 0 to 2,147,483,647", "from 1 to 1,024": the range of <paramref name="option"/> (null: none
+    /// known) in a field of 32 bits, or of 64 when <paramref name="wide"/>, bounded where the library bounds it.</summary>
     public static string WholeNumber(string? option, bool wide = false) =>
-        WholeNumber(Least(option) ?? (wide ? long.MinValue : int.MinValue), wide ? long.MaxValue : int.MaxValue);
+        WholeNumber(Least(option) ?? (wide ? long.MinValue : int.MinValue), Most(option) ?? (wide ? long.MaxValue : int.MaxValue));
 
     /// <summary>"a whole number from 1 to 100,000": a range a front end checks itself (a parser's bounds), worded as every range is.</summary>
     public static string WholeNumber(long least, long most) =>

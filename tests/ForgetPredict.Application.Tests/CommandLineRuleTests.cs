@@ -29,8 +29,8 @@ public class CommandLineRuleTests
     [Fact]
     public void OptionRanges_SayEachSettingsLeastValue_FromTheLibrarysOwnBounds()
     {
-        Assert.Equal($"a whole number from {ModelCatalog.LeastRank} to 2,147,483,647", OptionRanges.WholeNumber(ModelOptionNames.Rank));
-        Assert.Equal(1, ModelCatalog.LeastRank);
+        Assert.Equal($"a whole number from {ModelCatalog.LeastRank} to {ModelCatalog.MaxRank:N0}", OptionRanges.WholeNumber(ModelOptionNames.Rank));
+        Assert.Equal("a whole number from 1 to 1,024", OptionRanges.WholeNumber(ModelOptionNames.Rank));
         Assert.Equal("a whole number from 0 to 2,147,483,647", OptionRanges.WholeNumber(ModelOptionNames.Known));
         Assert.Equal("a whole number from 1 to 2,147,483,647", OptionRanges.WholeNumber(DesignOptionNames.Count));
         Assert.Equal("a whole number from -2,147,483,648 to 2,147,483,647", OptionRanges.WholeNumber(ModelOptionNames.Seed));
@@ -39,6 +39,8 @@ public class CommandLineRuleTests
         // The least value said is the one the validation refuses below.
         Assert.ThrowsAny<ArgumentException>(() => ModelCatalog.CreateFitter("mf", new ModelSettings { Rank = ModelCatalog.LeastRank - 1 }));
         ModelCatalog.CreateFitter("mf", new ModelSettings { Rank = ModelCatalog.LeastRank });
+        Assert.ThrowsAny<ArgumentException>(() => ModelCatalog.CreateFitter("mf", new ModelSettings { Rank = ModelCatalog.MaxRank + 1 }));
+        ModelCatalog.CreateFitter("mf", new ModelSettings { Rank = ModelCatalog.MaxRank });
         Assert.ThrowsAny<ArgumentException>(() => ModelCatalog.CreateFitter("auto", new ModelSettings { Known = ModelCatalog.LeastKnown - 1 }));
         ModelCatalog.CreateFitter("auto", new ModelSettings { Known = ModelCatalog.LeastKnown });
     }

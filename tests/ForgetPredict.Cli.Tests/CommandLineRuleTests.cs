@@ -187,7 +187,7 @@ public sealed class CommandLineRuleTests
 
     // Only replay's options had said their least value; the others said the type's, from -2,147,483,648.
     [Theory]
-    [InlineData("fit:--method mf --rank 99999999999", "error: --rank takes a whole number from 1 to 2,147,483,647 (got '99999999999').")]
+    [InlineData("fit:--method mf --rank 99999999999", "error: --rank takes a whole number from 1 to 1,024 (got '99999999999').")]
     [InlineData("fit:--method auto --known 99999999999", "error: --known takes a whole number from 0 to 2,147,483,647 (got '99999999999').")]
     [InlineData("predict:--top 99999999999", "error: --top takes a whole number from 0 to 100,000 (got '99999999999').")]
     [InlineData("design:--count 99999999999", "error: --count takes a whole number from 1 to 2,147,483,647 (got '99999999999').")]

@@ -106,6 +106,13 @@ public static class ModelCatalog
         _ => null,
     };
 
+    /// <summary>
+    /// The greatest value the setting named <paramref name="option"/> (a <see cref="ModelOptionNames"/> name) takes, as
+    /// <see cref="CreateFitter"/> checks it (the rank: <see cref="MaxRank"/>), or null when its type's greatest is taken.
+    /// </summary>
+    /// <param name="option">The setting's name.</param>
+    public static int? Most(string? option) => option == ModelOptionNames.Rank ? MaxRank : null;
+
     /// <summary>Creates the fitter for <paramref name="name"/> with <paramref name="settings"/> applied over the defaults.</summary>
     /// <exception cref="ArgumentException">The name is unknown, a setting does not apply to the method (a rank or penalty it has not; a seed is taken by every method, and those that draw no random numbers ignore it), or <see cref="ModelSettings.Known"/> is negative.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
