@@ -19,19 +19,26 @@ internal static class Companions
         ["--by-index"] = (["--observed", "--exclude"], "reads the examples of that file as column positions"),
         ["--allow-partial"] = (["--external"], "accepts files of external predictions that lack some cells"),
 
-        // demo reads its matrix from --matrix, when given (else the bundled or a synthetic one): the matrix's read options
-        // read that file. Elsewhere they read the MATRIX argument, always given, and no --matrix option is there to need.
-        ["--format"] = (["--matrix"], "says how to read that file"),
-        ["--layout"] = (["--matrix"], "says how to read that file"),
-        ["--array"] = (["--matrix"], "says how to read that file"),
-        ["--columns"] = (["--matrix"], "names the columns of that file"),
+        // demo reads its matrix from --matrix, when given (else the bundled or a synthetic one), and design from its MATRIX
+        // argument, which --model replaces: the matrix's read options read that file. Elsewhere they read the MATRIX
+        // argument, always given, so they need nothing more.
+        ["--format"] = (["--matrix", Matrix], "says how to read that file"),
+        ["--layout"] = (["--matrix", Matrix], "says how to read that file"),
+        ["--array"] = (["--matrix", Matrix], "says how to read that file"),
+        ["--columns"] = (["--matrix", Matrix], "names the columns of that file"),
     };
+
+    // The matrix argument's name (CommonOptions.Matrix), a file an option can read when the argument may be left out.
+    private const string Matrix = "MATRIX";
 
     /// <summary>The files option <paramref name="option"/> of <paramref name="command"/> reads (<c>--X</c> for <c>--X-columns</c>), or empty when it reads none.</summary>
     public static (IReadOnlyList<string> Files, string What) FilesOf(Command command, string option)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var names = command.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        // The files: the command's options, and an argument it may go without (design's MATRIX, which --model replaces).
+        var names = command.Options.Select(o => o.Name)
+            .Concat(command.Arguments.Where(a => a.Arity.MinimumNumberOfValues == 0).Select(a => a.Name))
+            .ToHashSet(StringComparer.Ordinal);
         if (s_named.TryGetValue(option, out var named))
         {
             return ([.. named.Files.Where(names.Contains)], named.What);
@@ -48,7 +55,9 @@ internal static class Companions
     {
         ArgumentNullException.ThrowIfNull(parse);
         var command = parse.CommandResult.Command;
-        var given = parse.CommandResult.Children.OfType<OptionResult>().Where(r => !r.Implicit).Select(r => r.Option.Name).ToHashSet(StringComparer.Ordinal);
+        var given = parse.CommandResult.Children.OfType<OptionResult>().Where(r => !r.Implicit).Select(r => r.Option.Name)
+            .Concat(parse.CommandResult.Children.OfType<ArgumentResult>().Where(r => r.Tokens.Count > 0).Select(r => r.Argument.Name))
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var option in command.Options.Where(o => given.Contains(o.Name)))
         {
             var (files, what) = FilesOf(command, option.Name);
@@ -56,7 +65,8 @@ internal static class Companions
             {
                 var needs = string.Join(" or ", files);
                 var none = files.Count == 1 ? "which is not given" : "neither of which is given";
-                return $"{option.Name} needs {needs}: it {what.Replace("that file", files.Count == 1 ? "that file" : "those files", StringComparison.Ordinal)}, {none}; pass {files[0]} FILE, or drop {option.Name}.";
+                var pass = files[0] == Matrix ? "pass the matrix file as MATRIX" : $"pass {files[0]} FILE";
+                return $"{option.Name} needs {needs}: it {what.Replace("that file", files.Count == 1 ? "that file" : "those files", StringComparison.Ordinal)}, {none}; {pass}, or drop {option.Name}.";
             }
         }
 

@@ -109,6 +109,7 @@ public sealed class CommandLineRuleTests
             "fit --task-features-columns", "fit --example-features-columns",
             "evaluate --tasks-columns", "evaluate --family-column", "evaluate --task-features-columns", "evaluate --example-features-columns", "evaluate --allow-partial",
             "demo --format", "demo --layout", "demo --array", "demo --columns",
+            "design --format", "design --layout", "design --array", "design --columns",
         ];
         Assert.Empty(expected.Except(found));
 
@@ -137,7 +138,7 @@ public sealed class CommandLineRuleTests
         Assert.Equal(CliApp.UsageError, code);
         Assert.Equal(string.Empty, output);
         Assert.StartsWith($"error: {optionName} needs {string.Join(" or ", files)}: it ", error, StringComparison.Ordinal);
-        Assert.EndsWith($"pass {files[0]} FILE, or drop {optionName}.", error.Trim(), StringComparison.Ordinal);
+        Assert.EndsWith(files[0] == "MATRIX" ? $"pass the matrix file as MATRIX, or drop {optionName}." : $"pass {files[0]} FILE, or drop {optionName}.", error.Trim(), StringComparison.Ordinal);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
@@ -156,6 +157,13 @@ public sealed class CommandLineRuleTests
         MatrixFile.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 6, Examples = 50, Seed = 2 }).Matrix, path);
         var demo = CliRunner.Run("demo", "--matrix", path, "--format", "tsv", "--seeds", "1", "--test-tasks", "1", "--known", "5");
         Assert.True(demo.ExitCode == 0, demo.Error);
+
+        // design reads its matrix from the MATRIX argument, which --model replaces: given, the read options read it.
+        var design = CliRunner.Run("design", path, "--format", "tsv", "--count", "2");
+        Assert.True(design.ExitCode == 0, design.Error);
+        var withoutMatrix = CliRunner.Run("design", "--model", s_model.Value, "--format", "tsv");
+        Assert.Equal(CliApp.UsageError, withoutMatrix.ExitCode);
+        Assert.StartsWith("error: --format needs MATRIX: it says how to read that file", withoutMatrix.Error, StringComparison.Ordinal);
     }
 
     // demo refused --known 0 while fit and evaluate took it: the cold start runs, and says what it is.
@@ -266,7 +274,12 @@ public sealed class CommandLineRuleTests
     private static List<string> Filled(Command command, Option option)
     {
         var args = new List<string> { command.Name };
-        args.AddRange(command.Arguments.Select(_ => Charlm));
+        args.AddRange(command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0).Select(_ => Charlm));
+        if (command.Arguments.Any(a => a.Arity.MinimumNumberOfValues == 0) && command.Options.Any(o => o.Name == "--model"))
+        {
+            args.AddRange(["--model", "absent.fpm"]); // design: a model instead of the MATRIX, whose read options need it
+        }
+
         foreach (var required in command.Options.Where(o => o.Required && o != option))
         {
             args.AddRange([required.Name, required.Name switch
