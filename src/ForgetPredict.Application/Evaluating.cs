@@ -386,6 +386,14 @@ public static class Evaluating
             warnings.Add(OptionMessage.Of(
                 $"no test cell of {request.Source} is forgotten: the {cells:N0} observed cells of its {split.Split.TestRows.Length} test tasks are all 0, so recall and F1 read 0 for every method at any threshold (here {new OptionReference(EvaluationOptionNames.Threshold, request.Options.Threshold.ToString(CultureInfo.InvariantCulture))}): with no forgotten cell to find, recall is 0 / 0, read as 0 (scikit-learn's zero_division convention), F1 follows it, and ROC-AUC has no value. Hold out tasks that forget some examples (another {new OptionReference(EvaluateOptionNames.SplitSeed)} or {new OptionReference(EvaluateOptionNames.TestTasks)}), or compare the methods on precision, RMSE and MAE."));
         }
+        else if (request.IsBinary && options.Reveal == RevealStrategy.Random && DrawsScoringNoForgottenCell(matrix, split.Split, options, known) is { Count: > 0 } empty)
+        {
+            // The observed cells hold a 1, but the draws reveal it: the cells actually scored are all 0 (recall 0 / 0 again).
+            var (k, draws) = empty[0];
+            var atKnown = empty.Count == 1 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" (and at {string.Join(", ", empty.Skip(1).Select(e => $"{e.Known} known: {e.Draws} of {options.Seeds}"))})");
+            warnings.Add(OptionMessage.Of(
+                $"{draws} of the {options.Seeds} draws at {new OptionReference(EvaluationOptionNames.Known, k.ToString(CultureInfo.InvariantCulture))} score no forgotten cell{atKnown}: the test tasks' forgotten cells of {request.Source} are all revealed there, so every scored cell is 0 and recall and F1 read 0 for every method in {(draws == 1 ? "that draw" : "those draws")}: with no forgotten cell to find, recall is 0 / 0, read as 0 (scikit-learn's zero_division convention), F1 follows it, and ROC-AUC has no value. Reveal fewer cells, hold out tasks that forget more examples (another {new OptionReference(EvaluateOptionNames.SplitSeed)} or {new OptionReference(EvaluateOptionNames.TestTasks)}), or compare the methods on precision, RMSE and MAE."));
+        }
 
         var train = matrix.SelectTasks(split.Split.TrainRows);
         var fitWarnings = Fitting.MatrixWarnings(train, string.Create(CultureInfo.InvariantCulture, $"the {train.TaskCount} training tasks of {request.Source}"), fromFeatures: false, singleTask: train.TaskCount > 1);
@@ -449,6 +457,40 @@ public static class Evaluating
     }
 
     // The number of observed cells of the test tasks when none of them is forgotten (above 0.5 on a 0/1 matrix), else null.
+    // For each known count (in the order given), how many random draws score no forgotten cell: every observed test cell above
+    // 0.5 is revealed, so the cells scored (observed, not revealed) are all 0. Only counts with such draws are listed.
+    private static List<(int Known, int Draws)> DrawsScoringNoForgottenCell(ForgettingMatrix matrix, EvaluationSplit split, EvaluationOptions options, IReadOnlyList<int> known)
+    {
+        var found = new List<(int Known, int Draws)>();
+        foreach (var k in known)
+        {
+            var reveals = Protocol.Reveals(matrix, split, options with { Known = k });
+            var draws = 0;
+            foreach (var draw in reveals)
+            {
+                var positive = false;
+                for (var t = 0; t < split.TestRows.Length && !positive; t++)
+                {
+                    var row = matrix.Row(split.TestRows[t]);
+                    var revealed = draw[t];
+                    for (var j = 0; j < row.Length && !positive; j++)
+                    {
+                        positive = row[j] > 0.5f && Array.BinarySearch(revealed, j) < 0;
+                    }
+                }
+
+                draws += positive ? 0 : 1;
+            }
+
+            if (draws > 0)
+            {
+                found.Add((k, draws));
+            }
+        }
+
+        return found;
+    }
+
     private static long? NoForgottenTestCell(ForgettingMatrix matrix, int[] testRows)
     {
         long observed = 0;

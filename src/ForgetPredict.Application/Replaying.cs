@@ -155,9 +155,10 @@ public static class Replaying
         var excluded = request.Excluded;
         if (excluded is not null && row.Length > 0 && excluded.Count(j => (uint)j < (uint)row.Length) == row.Length)
         {
-            // The selector's own refusal cannot name the list: the front end's file or field.
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{request.ExcludedSource ?? "exclude"}: it excludes all {row.Length:N0} examples of the model, so there is nothing left to replay; exclude fewer examples."), nameof(request));
+            // The selector's own refusal cannot name the list: the front end's file or field. The list the caller gave leaves
+            // nothing: a refused setting (a usage error), as design's is.
+            throw new OptionException(string.Create(CultureInfo.InvariantCulture,
+                $"{request.ExcludedSource ?? "exclude"}: it excludes all {row.Length:N0} examples of the model, so there is nothing left to replay; exclude fewer examples."));
         }
 
         var set = ReplaySelector.Select(row, groups, excluded, request.Options);

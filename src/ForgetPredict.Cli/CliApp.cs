@@ -110,8 +110,9 @@ public static class CliApp
         }
         catch (ForgettingDataException e)
         {
+            // Bad data, unless the file contradicts an option given (drop --layout): then the command line is to fix.
             await error.WriteLineAsync($"error: {Flags.Describe(e)}").ConfigureAwait(false);
-            return DataError;
+            return Failures.IsInvalidSetting(e) ? UsageError : DataError;
         }
         catch (ArgumentException e)
         {

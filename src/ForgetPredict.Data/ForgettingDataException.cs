@@ -44,6 +44,14 @@ public sealed class ForgettingDataException : FormatException, IOptionMessageExc
         _detail = detail;
     }
 
+    /// <summary>
+    /// True when the file is readable but contradicts, or lacks what is named by, an option the user gave (a layout for a .npy,
+    /// an id column the table does not have, a format its bytes are not): the fix is the setting, not the file, so a front end
+    /// treats it as a usage error (the command line's exit 2, see <c>Failures.IsInvalidSetting</c>). False for a file whose
+    /// content cannot be used whatever the settings.
+    /// </summary>
+    public bool ContradictsOption { get; init; }
+
     /// <summary>Creates the exception with a message only (required by serialisation conventions).</summary>
     public ForgettingDataException()
         : this("<unknown>", "The data could not be read.")

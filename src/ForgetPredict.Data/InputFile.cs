@@ -169,7 +169,7 @@ internal static class InputFile
         stream.Position = start;
         if (BinaryFormat(head, tail) is { } format)
         {
-            throw new ForgettingDataException(sourceName, ReadAsOther(sourceName, format, "text"));
+            throw new ForgettingDataException(sourceName, ReadAsOther(sourceName, format, "text")) { ContradictsOption = NamedAs(sourceName, format) };
         }
     }
 
@@ -183,6 +183,10 @@ internal static class InputFile
     // "is a .npy (...), not text": when the name already says what the file is, only an explicit format can have made it read
     // as another (metadata and feature readers refuse an extension they do not read before they open the file), so the fix
     // is to drop that format; otherwise, to name the file for what it is.
+    // True when the file's name says what its bytes are, so only an explicit format made it be read as another: a setting's fault.
+    internal static bool NamedAs(string sourceName, (string What, string Extension) format) =>
+        WithoutGz(Path.GetFileName(sourceName)).Name.EndsWith(format.Extension, StringComparison.OrdinalIgnoreCase);
+
     internal static OptionMessage ReadAsOther(string sourceName, (string What, string Extension) format, string readAs)
     {
         var name = WithoutGz(Path.GetFileName(sourceName)).Name;

@@ -320,12 +320,12 @@ public static class MatrixFile
     {
         if (options.Layout != MatrixLayout.Auto && !HasLayout(format))
         {
-            throw new ForgettingDataException(path, OptionMessage.Of($"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV and Parquet files, but this is read as {format}; drop {new OptionReference(DataOptionNames.Layout)} or pass {new OptionReference(DataOptionNames.Format, "csv")}."));
+            throw new ForgettingDataException(path, OptionMessage.Of($"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV and Parquet files, but this is read as {format}; drop {new OptionReference(DataOptionNames.Layout)} or pass {new OptionReference(DataOptionNames.Format, "csv")}.")) { ContradictsOption = true };
         }
 
         if (options.Array is not null && format != "npz")
         {
-            throw new ForgettingDataException(path, OptionMessage.Of($"{new OptionReference(DataOptionNames.Array)} (array '{options.Array}') applies only to .npz archives, but this is read as {format}; drop {new OptionReference(DataOptionNames.Array)} or pass {new OptionReference(DataOptionNames.Format, "npz")}."));
+            throw new ForgettingDataException(path, OptionMessage.Of($"{new OptionReference(DataOptionNames.Array)} (array '{options.Array}') applies only to .npz archives, but this is read as {format}; drop {new OptionReference(DataOptionNames.Array)} or pass {new OptionReference(DataOptionNames.Format, "npz")}.")) { ContradictsOption = true };
         }
     }
 

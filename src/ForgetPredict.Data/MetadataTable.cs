@@ -318,7 +318,7 @@ public sealed class MetadataTable
         {
             var named = TableColumns.IndexOf(names, requested);
             return named >= 0 ? names[named]
-                : throw new ForgettingDataException(source, $"there is no column {Echo.Quote(requested)} to take the ids from{(Suggestion.DidYouMean(requested, names) is { Length: > 0 } guess ? guess : ".")} Columns: {Echo.List(names)}.");
+                : throw new ForgettingDataException(source, $"there is no column {Echo.Quote(requested)} to take the ids from{(Suggestion.DidYouMean(requested, names) is { Length: > 0 } guess ? guess : ".")} Columns: {Echo.List(names)}.") { ContradictsOption = true };
         }
 
         var id = names.FirstOrDefault(n => n.Equals("id", StringComparison.OrdinalIgnoreCase));

@@ -30,7 +30,7 @@ internal static class Forecaster
     {
         if (request.Top is < 0 or > MaxTop)
         {
-            throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture, $"\"top\" must be between 0 and {MaxTop} (got {request.Top})."));
+            throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture, $"\"top\" must be {OptionRanges.WholeNumber(0, MaxTop)} (got {request.Top})."));
         }
 
         if (request.Threshold is { } given && !double.IsFinite(given))

@@ -72,6 +72,8 @@ internal static class JsonProblem
     {
         // (a whole number too large for the field, 1e11 for top, fails the conversion too: say the range, from the least
         // value the field takes: a budget from 0)
+        // (the predict request's top, the only field so named, is bounded by the service itself: Forecaster.MaxTop)
+        _ when type.Contains("System.Int32", StringComparison.Ordinal) && field == "top" => OptionRanges.WholeNumber(0, Forecaster.MaxTop),
         _ when type.Contains("System.Int32", StringComparison.Ordinal) => OptionRanges.WholeNumber(Problems.Fields.OptionOf(field)),
         _ when type.Contains("System.Int64", StringComparison.Ordinal) && Problems.Fields.OptionOf(field) is { } option && OptionRanges.Least(option) is not null => OptionRanges.WholeNumber(option, wide: true),
         _ when type.Contains("System.Int", StringComparison.Ordinal) => "a whole number",

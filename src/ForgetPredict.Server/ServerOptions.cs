@@ -164,7 +164,7 @@ public sealed partial record ServerOptions
             if (!hostOk || !portOk)
             {
                 var why = url.Length == 0 ? "an empty address"
-                    : !match.Success ? $"'{url}' is not http(s)://HOST[:PORT]"
+                    : !match.Success ? $"'{url}': it is not http(s)://HOST[:PORT]"
                     : !hostOk ? $"'{url}': host '{host}' is not an IP address, localhost, or * for every interface"
                     : $"'{url}': port '{port.Value}' is not a number from 0 to 65535";
                 throw new ArgumentException($"Cannot listen on {why}. Give addresses like http://127.0.0.1:5080 (several separated by ';'; http://0.0.0.0:5080 for every interface).", nameof(urls));

@@ -305,7 +305,8 @@ internal static class UploadFiles
         }
         catch (OverflowException)
         {
-            throw ApiException.BadRequest($"'{name}' is out of range: '{Application.Echo.Printable(text)}'.");
+            // A whole number too large for the field: say its range, from where the library checks it (rank 1 to 1,024).
+            throw ApiException.BadRequest($"'{name}' must be {(typeof(T) == typeof(int) ? Application.OptionRanges.WholeNumber(Problems.Fields.OptionOf(name)) : "a number in range")}, not '{Application.Echo.Printable(text)}'.");
         }
     }
 

@@ -79,6 +79,53 @@ public sealed class CommandLineRuleTests
         Assert.False(File.Exists(Path.Combine(dir, "m.fpm")));
     }
 
+    // QA: the same kind of mistake exited 1 in one place and 2 in another. The rule: 2 when the fix is the command line (a
+    // value out of range, an option that contradicts the file given or names what it lacks), 1 when the file's content cannot
+    // be used whatever the options.
+    [Theory]
+    [InlineData("serve --max-body-mb 0", 2, "error: --max-body-mb: 0 is not a size in megabytes")]
+    [InlineData("serve --max-body-mb 99999999999", 2, "error: --max-body-mb: ")]
+    [InlineData("serve --max-upload-mb -1", 2, "error: --max-upload-mb: -1 is not a size in megabytes")]
+    [InlineData("serve --max-matrix-mb 0", 2, "error: --max-matrix-mb: 0 is not a size in megabytes")]
+    [InlineData("serve --urls notaurl", 2, "error: Cannot listen on 'notaurl': it is not http(s)://HOST[:PORT]. Give addresses like")]
+    [InlineData("evaluate Z --layout long", 2, "a layout (long) applies only to CSV/TSV and Parquet files, but this is read as npy; drop --layout")]
+    [InlineData("evaluate Z --array foo", 2, "--array (array 'foo') applies only to .npz archives")]
+    [InlineData("convert Z OUT.csv --format csv", 2, "so not text: drop --format")]
+    [InlineData("predict --model M --examples UPSTREAM --examples-columns nosuch", 2, "there is no column 'nosuch' to take the ids from")]
+    [InlineData("evaluate Z --binary --seeds 1 --methods additive", 2, "needs a 0/1 matrix")]
+    [InlineData("evaluate NANROW --test-rows 0 --known 0 --methods additive --seeds 1", 1, "Nothing can be scored: no cell of the 1 test row(s) was measured")]
+    [InlineData("demo --matrix SPARSE --test-tasks 2 --seeds 1 --known 3", 1, "Nothing can be scored: no cell of the 2 test row(s) was measured")]
+    public void ExitCodes_FollowOneRule_TheCommandLineOrTheFile(string commandLine, int expected, string fragment)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var nanRow = TestMatrices.Write(dir, "nanrow.npy", 6, 30, (i, j) => i == 0 ? float.NaN : ((i + j) % 3) / 3f);
+        // 12 x 30 with 2 observed cells, both in row 0: every pair of test tasks demo picks but one has none.
+        var sparse = TestMatrices.Write(dir, "sparse.npy", 12, 30, (i, j) => i == 11 && j < 2 ? 0.5f : float.NaN);
+        var args = commandLine.Split(' ').Select(a => a switch
+        {
+            "Z" => Charlm,
+            "M" => s_model.Value,
+            "UPSTREAM" => RepoPaths.Data("charlm-b", "upstream.csv"),
+            "NANROW" => nanRow,
+            "SPARSE" => sparse,
+            "OUT.csv" => Path.Combine(dir, "q.csv"),
+            _ => a,
+        }).ToList();
+        if (args[0] == "serve")
+        {
+            args.InsertRange(1, ["--store", dir]);
+        }
+
+        var (code, output, error) = CliRunner.Run([.. args]);
+
+        Assert.True(code == expected, $"{commandLine}: exit {code}: {error}");
+        // One error line (after any warning; demo's title may precede it), no table.
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains(fragment, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("rmse", output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("(Parameter", error, StringComparison.Ordinal);
+    }
+
     // Every option that only says how to read another option's file, in every command that has one.
     public static TheoryData<string, string> Companions()
     {
@@ -203,6 +250,8 @@ public sealed class CommandLineRuleTests
     [InlineData("demo:--known -99999999999", "error: --known takes a whole number from 0 to 2,147,483,647 (got '-99999999999').")]
     [InlineData("analyze:--max-rank 99999999999", "error: --max-rank takes a whole number from 1 to 2,147,483,647 (got '99999999999').")]
     [InlineData("replay:--budget 99999999999", "error: --budget takes a whole number from 0 to 2,147,483,647 (got '99999999999').")]
+    [InlineData("evaluate:--known 2147483648", "error: --known takes a whole number from 0 to 2,147,483,647 (got '2147483648').")]
+    [InlineData("evaluate:--known 0,99999999999", "error: --known takes a whole number from 0 to 2,147,483,647 (got '99999999999').")]
     [InlineData("fit:--method mf --seed 99999999999", "error: --seed takes a whole number from -2,147,483,648 to 2,147,483,647 (got '99999999999').")]
     public void OverlargeNumbers_SayTheOptionsOwnRange(string commandLine, string expected)
     {

@@ -732,6 +732,35 @@ public class EvaluateCommandTests
         Assert.DoesNotContain("recall and F1", otherError, StringComparison.Ordinal);
     }
 
+    // QA: the warning checked the observed test cells, not the cells scored: a test task whose only forgotten cell a draw
+    // reveals scores 0s alone, and recall and F1 printed 0 without a word. Now each draw's scored cells are checked.
+    [Fact]
+    public void Evaluate_BinaryDrawsThatRevealEveryForgottenCell_WarnHowManyDrawsScoreNone()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var binary = SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 14, Examples = 300, Binary = true, Seed = 3 }).Matrix;
+        var values = binary.Values.ToArray();
+        // Test task 13 measures two cells: example 0 forgotten, example 1 not.
+        values.AsSpan(13 * 300, 300).Fill(float.NaN);
+        values[13 * 300] = 1;
+        values[(13 * 300) + 1] = 0;
+        var matrix = Path.Combine(dir, "z.npz");
+        MatrixFile.Write(ForgettingMatrix.Create(values, 14, 300), matrix);
+
+        var (code, _, error) = CliRunner.Run("evaluate", matrix, "--test-rows", "13", "--methods", "additive", "--seeds", "8", "--known", "0,1");
+
+        Assert.True(code == 0, error);
+        var warning = Assert.Single(error.Split('\n'), l => l.Contains("recall and F1", StringComparison.Ordinal)).TrimEnd('\r');
+        var match = System.Text.RegularExpressions.Regex.Match(warning, @"^warning: (\d) of the 8 draws at --known 1 score no forgotten cell: the test tasks' forgotten cells of .* are all revealed there, so every scored cell is 0 and recall and F1 read 0 for every method in th(at|ose) draws?: .* Reveal fewer cells, hold out tasks that forget more examples \(another --split-seed or --test-tasks\), or compare the methods on precision, RMSE and MAE\.$");
+        Assert.True(match.Success, warning);
+        Assert.InRange(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 7);
+
+        // At --known 0 every forgotten cell is scored: no warning.
+        var (zeroCode, _, zeroError) = CliRunner.Run("evaluate", matrix, "--test-rows", "13", "--methods", "additive", "--seeds", "8", "--known", "0");
+        Assert.True(zeroCode == 0, zeroError);
+        Assert.DoesNotContain("recall and F1", zeroError, StringComparison.Ordinal);
+    }
+
     // evaluate --threshold is the classification threshold on a binary matrix's predictions (not predict's forgetting
     // threshold): 0 scores logits, which the default 0.5 refuses naming it; a matrix that is not binary refuses it.
     [Fact]
@@ -773,7 +802,8 @@ public class EvaluateCommandTests
         foreach (var extra in new[] { Array.Empty<string>(), ["--methods", "mf"] })
         {
             var (code, _, error) = CliRunner.Run(["evaluate", RepoPaths.Data("charlm-b", "z.npy"), "--binary", "--seeds", "1", .. extra]);
-            Assert.Equal(1, code);
+            // The option contradicts the matrix: a usage error, as --threshold on it is.
+            Assert.Equal(CliApp.UsageError, code);
             Assert.Contains("Binary scoring (F1, precision, recall, ROC-AUC) needs a 0/1 matrix", error, StringComparison.Ordinal);
             Assert.Contains("threshold it first", error, StringComparison.Ordinal);
             Assert.DoesNotContain("logistic", error, StringComparison.Ordinal);

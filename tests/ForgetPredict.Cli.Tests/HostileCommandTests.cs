@@ -24,7 +24,8 @@ public sealed class HostileCommandTests
     {
         var (code, output, error) = CliRunner.Run("serve", "--store", RepoPaths.NewTempFolder(), "--urls", urls);
 
-        Assert.Equal(CliApp.DataError, code);
+        // The command line's fix: a usage error (it had exited 1).
+        Assert.Equal(CliApp.UsageError, code);
         Assert.DoesNotContain("serving", output, StringComparison.Ordinal);
         Assert.StartsWith("error: Cannot listen on ", error, StringComparison.Ordinal);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -76,8 +77,9 @@ public sealed class HostileCommandTests
 
         var (code, _, error) = CliRunner.Run("evaluate", matrix, "--known", "0", "--test-rows", "5,6", "--methods", "additive");
 
-        // The split's fix (another --test-rows): a refused setting, a usage error.
-        Assert.Equal(CliApp.UsageError, code);
+        // Test tasks with no measured cell: the matrix's content is at fault, not --known, so bad data (exit 1), as when a
+        // random split or demo chooses them.
+        Assert.Equal(CliApp.DataError, code);
         Assert.Contains("Nothing can be scored: no cell of the 2 test row(s) was measured", error, StringComparison.Ordinal);
         Assert.DoesNotContain("Reveal fewer", error, StringComparison.Ordinal);
     }
@@ -151,7 +153,8 @@ public sealed class HostileCommandTests
         var (code, _, error) = CliRunner.Run("replay", "--model", model, "--budget", "5", "--exclude", exclude, "--out", output);
 
         // Then
-        Assert.Equal(CliApp.DataError, code);
+        // The list given leaves nothing: a usage error, as design's (it had exited 1).
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Contains($"error: --exclude {exclude}: it excludes all 50 examples of the model, so there is nothing left to replay; exclude fewer examples.", error, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }

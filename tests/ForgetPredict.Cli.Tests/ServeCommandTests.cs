@@ -29,10 +29,11 @@ public class ServeCommandTests
     }
 
     [Fact]
-    public void Serve_NonPositiveBodyLimit_IsADataError()
+    public void Serve_NonPositiveBodyLimit_IsAUsageError()
     {
         var (code, _, error) = CliRunner.Run("serve", "--store", RepoPaths.NewTempFolder(), "--max-body-mb", "0");
-        Assert.Equal(CliApp.DataError, code);
+        // A value the command line alone gets wrong (it had exited 1, while --max-matrix-mb abc exited 2).
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Contains("--max-body-mb: 0 is not a size in megabytes", error, StringComparison.Ordinal);
     }
 

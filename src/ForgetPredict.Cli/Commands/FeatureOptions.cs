@@ -59,7 +59,9 @@ internal static class FeatureOptions
     {
         var values = ListItems(text, "--known").Select(v =>
             int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k
-                : throw new CliException($"--known: '{v}' is not a whole number >= 0; give e.g. 30 or 0,5,10,30.", CliApp.UsageError)).ToArray();
+                : throw new CliException(v.All(char.IsAsciiDigit) && v.Length > 0
+                    ? $"--known takes {Application.OptionRanges.WholeNumber(Core.Models.ModelOptionNames.Known)} (got '{v}')."
+                    : $"--known: '{v}' is not a whole number >= 0; give e.g. 30 or 0,5,10,30.", CliApp.UsageError)).ToArray();
         if (values.Length == 0)
         {
             throw new CliException("--known lists no value; give e.g. 30 or 0,5,10,30.", CliApp.UsageError);

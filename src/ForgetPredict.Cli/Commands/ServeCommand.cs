@@ -24,14 +24,29 @@ internal static class ServeCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            long maxBodyBytes, maxUploadBytes;
+            long? maxMatrixBytes;
+            try
+            {
+                // Option values the command line alone gets wrong: a usage error (exit 2), as a value that does not parse is.
+                ServerOptions.CheckUrls(parse.GetRequiredValue(urls));
+                maxBodyBytes = ServerOptions.Megabytes(parse.GetValue(maxBody), "--max-body-mb");
+                maxUploadBytes = ServerOptions.Megabytes(parse.GetValue(maxUpload), "--max-upload-mb");
+                maxMatrixBytes = parse.GetValue(maxMatrix) is { } matrixMb ? ServerOptions.Megabytes(matrixMb, "--max-matrix-mb") : null;
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException(Core.ExceptionText.Sentence(e), CliApp.UsageError);
+            }
+
             var options = new ServerOptions
             {
                 StoreDirectory = parse.GetRequiredValue(store),
                 Urls = parse.GetRequiredValue(urls),
                 ApiKey = parse.GetValue(keyFile) is { } path ? ServerOptions.ReadApiKey(path) : null,
-                MaxJsonBodyBytes = ServerOptions.Megabytes(parse.GetValue(maxBody), "--max-body-mb"),
-                MaxUploadBytes = ServerOptions.Megabytes(parse.GetValue(maxUpload), "--max-upload-mb"),
-                MaxMatrixBytes = parse.GetValue(maxMatrix) is { } matrixMb ? ServerOptions.Megabytes(matrixMb, "--max-matrix-mb") : null,
+                MaxJsonBodyBytes = maxBodyBytes,
+                MaxUploadBytes = maxUploadBytes,
+                MaxMatrixBytes = maxMatrixBytes,
             };
             await using var app = ServerApp.Build(options);
             try

@@ -199,7 +199,7 @@ public sealed record EvaluationOptions
     /// <see cref="Validate"/>, and refuses <see cref="Binary"/> scoring of a matrix that is not 0/1: its truth would have to be
     /// cut somewhere, which is the user's choice, not the protocol's.
     /// </summary>
-    /// <exception cref="ArgumentException"><see cref="Binary"/> is true and the matrix has values other than 0 and 1.</exception>
+    /// <exception cref="OptionException"><see cref="Binary"/> is true and the matrix has values other than 0 and 1.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     /// <exception cref="OptionException">As <see cref="Validate"/>.</exception>
     public void ValidateFor(ForgettingMatrix matrix)
@@ -208,9 +208,9 @@ public sealed record EvaluationOptions
         Validate();
         if (Binary == true && !matrix.IsBinary)
         {
-            throw new ArgumentException(
-                "Binary scoring (F1, precision, recall, ROC-AUC) needs a 0/1 matrix (1 = forgotten), and this one has other values; threshold it first (e.g. np.save(path, (z > t).astype(np.float32)) for your threshold t), or score it as it is without the binary option.",
-                nameof(matrix));
+            // The binary option contradicts the matrix given: a refused setting (a usage error), as a threshold on it is.
+            throw new OptionException(
+                "Binary scoring (F1, precision, recall, ROC-AUC) needs a 0/1 matrix (1 = forgotten), and this one has other values; threshold it first (e.g. np.save(path, (z > t).astype(np.float32)) for your threshold t), or score it as it is without the binary option.");
         }
     }
 
@@ -748,8 +748,9 @@ public static class Protocol
         if (observed == 0)
         {
             // No test row has a measured cell: revealing fewer cannot help (QA: "Reveal fewer cells" was said at --known 0).
-            throw new OptionException(OptionMessage.Of(
-                $"Nothing can be scored: no cell of the {test.Length} test row(s) was measured (every one is missing), so there is nothing to compare a prediction with. Hold out tasks with measured cells (another split), or leave the unmeasured tasks out of the matrix."));
+            // The matrix's content is at fault, not a setting (bad data, exit 1), even when --test-rows chose the rows.
+            throw new ArgumentException(
+                $"Nothing can be scored: no cell of the {test.Length} test row(s) was measured (every one is missing), so there is nothing to compare a prediction with. Hold out tasks with measured cells (another split), or leave the unmeasured tasks out of the matrix.", nameof(matrix));
         }
 
         throw new OptionException(OptionMessage.Of(

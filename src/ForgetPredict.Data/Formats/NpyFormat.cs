@@ -125,7 +125,7 @@ public static class NpyFormat
 
         if (!prefix[..6].SequenceEqual(s_magic) && InputFile.BinaryFormat(prefix[..6], stream.CanSeek ? Tail(stream, length) : []) is { } other)
         {
-            throw new ForgettingDataException(sourceName, InputFile.ReadAsOther(sourceName, other, "a .npy"));
+            throw new ForgettingDataException(sourceName, InputFile.ReadAsOther(sourceName, other, "a .npy")) { ContradictsOption = InputFile.NamedAs(sourceName, other) };
         }
 
         if (!prefix[..6].SequenceEqual(s_magic))

@@ -494,7 +494,7 @@ public class ProtocolTests
     [Fact]
     public void BinaryScoring_OfAMatrixThatIsNot01_IsRefusedWithTheFix()
     {
-        var e = Assert.Throws<ArgumentException>(() => Protocol.Run(s_rank4.Matrix, s_test, [Ours("additive")], new EvaluationOptions { Seeds = 1, Binary = true }));
+        var e = Assert.Throws<OptionException>(() => Protocol.Run(s_rank4.Matrix, s_test, [Ours("additive")], new EvaluationOptions { Seeds = 1, Binary = true }));
         Assert.Contains("needs a 0/1 matrix", e.Message, StringComparison.Ordinal);
         Assert.Contains("threshold it first", e.Message, StringComparison.Ordinal);
     }
