@@ -238,8 +238,8 @@ public sealed class ApplicationTests : IDisposable
             ExcludedSource = "--exclude held-out.csv",
         };
 
-        var error = Assert.Throws<ArgumentException>(() => Replaying.Plan(request));
-        var unnamed = Assert.Throws<ArgumentException>(() => Replaying.Plan(request with { ExcludedSource = null }));
+        var error = Assert.Throws<OptionException>(() => Replaying.Plan(request));
+        var unnamed = Assert.Throws<OptionException>(() => Replaying.Plan(request with { ExcludedSource = null }));
 
         Assert.StartsWith("--exclude held-out.csv: it excludes all 600 examples of the model, so there is nothing left to replay; exclude fewer examples.", error.Message, StringComparison.Ordinal);
         Assert.StartsWith("exclude: it excludes all 600", unnamed.Message, StringComparison.Ordinal);
