@@ -170,10 +170,16 @@ public static class MatrixFile
     /// nothing is lost): .npy holds the values only (numpy's own format has no place for ids; .npz keeps them as the arrays
     /// <c>task_ids</c> and <c>example_ids</c>), and the long layout holds observed cells only, so a task or example with no
     /// observed cell disappears. In the wide layout of delimited text or Parquet the example ids are column names, and two
-    /// that differ only in case (<c>A</c> and <c>a</c>) are renamed by DuckDB, which reads column names ignoring case
-    /// (<c>a_1</c>): warned naming the two, with the long layout as the fix.
+    /// that differ only in case (<c>A</c> and <c>a</c>), or an example equal ignoring case to the task id column's name
+    /// <paramref name="taskColumn"/> (<c>TASK</c> beside <c>task</c>), are renamed by DuckDB, which reads column names ignoring
+    /// ASCII case (<c>a_1</c>, <c>TASK_1</c>; <c>É</c> and <c>é</c> stay apart): warned naming the two, with the long layout as
+    /// the fix.
     /// </summary>
-    public static IReadOnlyList<string> LossesOnWrite(ForgettingMatrix matrix, string format, MatrixLayout layout)
+    /// <param name="matrix">The matrix to write.</param>
+    /// <param name="format">The format it is written in.</param>
+    /// <param name="layout">The layout it is written in.</param>
+    /// <param name="taskColumn">The name the writer gives the wide layout's task id column (<see cref="MatrixWriteOptions.TaskColumn"/>).</param>
+    public static IReadOnlyList<string> LossesOnWrite(ForgettingMatrix matrix, string format, MatrixLayout layout, string taskColumn = "task")
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(format);
@@ -188,6 +194,14 @@ public static class MatrixFile
             losses.Add(TextMatrixFormat.CanWriteExampleIds(matrix)
                 ? "whitespace-separated text holds the values and the example ids (its '# ' header) but not the task ids. Write .npz or .csv instead to keep them."
                 : "whitespace-separated text cannot hold these ids (an example id is empty or contains whitespace; task ids have no place), so none are written. Write .npz or .csv instead to keep them.");
+        }
+
+        // The task id column comes first in the header (an example named exactly as it is refused or leaves the header cell empty).
+        var taskName = taskColumn is null || matrix.ExampleIds.IndexOf(taskColumn) >= 0 ? null : taskColumn;
+        if (HasLayout(format) && layout == MatrixLayout.Wide && !matrix.ExampleIds.IsImplicit && taskName is not null
+            && matrix.ExampleIds.FirstOrDefault(id => AsciiCase.Instance.Equals(id, taskName)) is { } twin)
+        {
+            losses.Add($"the example {Echo.Quote(twin)} and the task id column {Echo.Quote(taskName)} differ only in case; in the wide layout both are column names, which DuckDB reads ignoring case, so it renames the example ({Echo.Quote(twin + "_1")}) and the ids no longer match (pandas, polars and forgetpredict read them exactly). Write the long layout (--layout long) to keep them for DuckDB.");
         }
 
         if (HasLayout(format) && layout == MatrixLayout.Wide && !matrix.ExampleIds.IsImplicit && CaseTwins(matrix.ExampleIds) is var (first, second, more))
@@ -224,10 +238,10 @@ public static class MatrixFile
         return losses;
     }
 
-    // The first two ids equal ignoring case (in id order), and how many more ids repeat one ignoring case; null when none do.
+    // The first two ids equal ignoring ASCII case (in id order), and how many more ids repeat one so; null when none do.
     private static (string First, string Second, int More)? CaseTwins(IdList ids)
     {
-        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var seen = new Dictionary<string, string>(AsciiCase.Instance);
         (string, string)? pair = null;
         var more = 0;
         foreach (var id in ids)
@@ -246,6 +260,25 @@ public static class MatrixFile
         }
 
         return pair is var (a, b) ? (a, b, more) : null;
+    }
+
+    // Equality ignoring ASCII case only, as DuckDB compares column names: 'A' and 'a' are one name, 'É' and 'é' two.
+    private sealed class AsciiCase : IEqualityComparer<string>
+    {
+        public static readonly AsciiCase Instance = new();
+
+        public bool Equals(string? x, string? y) =>
+            x is null || y is null ? ReferenceEquals(x, y) : x.Length == y.Length && Fold(x).Equals(Fold(y), StringComparison.Ordinal);
+
+        public int GetHashCode(string obj) => StringComparer.Ordinal.GetHashCode(Fold(obj));
+
+        private static string Fold(string s) => string.Create(s.Length, s, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsAsciiLetterUpper(source[i]) ? (char)(source[i] + 32) : source[i];
+            }
+        });
     }
 
     /// <summary>True for the formats that come in a wide and a long layout (delimited text and Parquet).</summary>

@@ -77,7 +77,7 @@ internal static class ConvertCommand
                 throw new CliException(s_inputFlags.Describe(e));
             }
 
-            foreach (var loss in MatrixFile.LossesOnWrite(z, outFormat, outLayout))
+            foreach (var loss in MatrixFile.LossesOnWrite(z, outFormat, outLayout, readOptions.TaskColumn))
             {
                 parse.Err().WriteLine($"warning: {outPath}: {loss}");
             }
