@@ -29,6 +29,17 @@ public class ObservedCellsQaTests
             ObservedCells.Read(Write("example,value\ne0,yes\n"), s_ids, new ExampleMatching(false, "pass --by-index"))).Message, StringComparison.Ordinal);
     }
 
+    // A JSON record's null value was reported in "column 'value'" whatever --observed-columns named it; the CSV reader names it as given.
+    [Fact]
+    public void AJsonRecordsNonNumber_NamesTheValueColumnAsGiven()
+    {
+        var path = Write("[{\"ex\":0,\"v\":0.1},{\"ex\":1,\"v\":null}]", "obs.json");
+        var e = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, IdList.Implicit(4), new ExampleMatching(false, "pass --by-index"), ["ex", "v"]));
+        Assert.Equal("v", e.Column);
+        Assert.Contains("column 'v'", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'value'", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ACell_IsNamedWhereItWasRead()
     {

@@ -209,7 +209,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                     {
                         var number = rows.Count + 1;
                         if (record.ValueKind != JsonValueKind.Object
-                            || !TryGetProperty(record, names.Example, out var example) || !TryGetProperty(record, names.Value, out var value))
+                            || !TryGetProperty(record, names.Example, out var example) || !TryGetProperty(record, names.Value, out var value, out var valueName))
                         {
                             throw new ForgettingDataException(path, OptionMessage.Of(
                                 $"record {number} is not an object with {Echo.Quote(names.Example)} and {Echo.Quote(names.Value)}; {Shapes}. Other names: {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), number);
@@ -239,7 +239,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                             };
                         }
 
-                        rows.Add((id, JsonNumber(path, value, id, $"record {number}"), number, task));
+                        rows.Add((id, JsonNumber(path, value, id, $"record {number}", valueName), number, task));
                     }
 
                     return Resolve(path, rows, exampleIds, "record", taskColumn: taskName);
@@ -309,10 +309,11 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         return false;
     }
 
-    private static string JsonNumber(string path, JsonElement value, string id, string entry) =>
+    // column: the value column's name as the record writes it (an object of example: value pairs has none; "value").
+    private static string JsonNumber(string path, JsonElement value, string id, string entry, string column = "value") =>
         value.ValueKind == JsonValueKind.Number
             ? value.GetRawText()
-            : throw new ForgettingDataException(path, $"the value for example {Echo.Quote(id)} is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", 0, "value", location: entry);
+            : throw new ForgettingDataException(path, $"the value for example {Echo.Quote(id)} is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", 0, column, location: entry);
 
     private static ObservedCells ReadTable(string path, ExampleReferences exampleIds, (string Example, string Value) names)
     {
