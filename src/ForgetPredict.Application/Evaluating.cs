@@ -396,7 +396,15 @@ public static class Evaluating
         }
 
         var train = matrix.SelectTasks(split.Split.TrainRows);
-        var fitWarnings = Fitting.MatrixWarnings(train, string.Create(CultureInfo.InvariantCulture, $"the {train.TaskCount} training tasks of {request.Source}"), fromFeatures: false, singleTask: train.TaskCount > 1);
+        if (train.ObservedCount == 0)
+        {
+            // Every method fits the training tasks: with no cell among them, each fit had said "Every cell of the matrix is
+            // missing", naming no file, of a matrix that has observed cells (on the test tasks).
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{request.Source}: the {train.TaskCount} training tasks (every task but the {split.Split.TestRows.Length} test tasks) have no observed cell, so there is nothing to fit: the matrix's {matrix.ObservedCount:N0} observed cells are all on the test tasks. Hold out other tasks, or measure the training tasks."), nameof(request));
+        }
+
+        var fitWarnings = Fitting.MatrixWarnings(train, string.Create(CultureInfo.InvariantCulture, $"the {train.TaskCount} training tasks of {request.Source}"), fromFeatures: false, singleTask: train.TaskCount > 1, tasks: true);
         warnings.AddRange(fitWarnings.Select(OptionMessage.Plain));
         if (Core.Analysis.ExtremeCells.Find(train) is null && Fitting.ExtremeCellWarning(matrix, request.Source) is { } extreme)
         {

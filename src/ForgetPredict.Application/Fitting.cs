@@ -358,11 +358,13 @@ public static class Fitting
         MatrixWarnings(matrix, source, fromFeatures, singleTask: true);
 
     // The same, leaving out the single measured task when the caller has said it otherwise (evaluate's split: "only 1 task trains").
-    internal static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures, bool singleTask)
+    // tasks: when source already names its tasks ("the 8 training tasks of half.npy"), true, so the empty tasks are counted
+    // "of the 8 training tasks of half.npy" rather than "of the 8 tasks of the 8 training tasks of half.npy".
+    internal static IReadOnlyList<string> MatrixWarnings(ForgettingMatrix matrix, string source, bool fromFeatures, bool singleTask, bool tasks = false)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         var counts = matrix.MissingCount == 0 ? null : CellCounts.Of(matrix);
-        return [.. GeneralWarnings(matrix, source, counts, singleTask), .. counts is null ? [] : MatrixWarningsOf(counts, matrix, source, fromFeatures)];
+        return [.. GeneralWarnings(matrix, source, counts, singleTask), .. counts is null ? [] : MatrixWarningsOf(counts, matrix, source, fromFeatures, tasks)];
     }
 
     // The warnings any matrix may get: extreme cells, and a single measured task (a model of one task starts a new task from
@@ -436,7 +438,7 @@ public static class Fitting
         }
     }
 
-    private static List<string> MatrixWarningsOf(CellCounts counts, ForgettingMatrix matrix, string source, bool fromFeatures)
+    private static List<string> MatrixWarningsOf(CellCounts counts, ForgettingMatrix matrix, string source, bool fromFeatures, bool tasks = false)
     {
         var emptyExamples = Enumerable.Range(0, counts.PerExample.Length).Where(j => counts.PerExample[j] == 0).ToArray();
         var emptyTasks = counts.EmptyTasks;
@@ -450,7 +452,7 @@ public static class Fitting
         if (emptyTasks.Count > 0)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{emptyTasks.Count:N0} of the {matrix.TaskCount:N0} tasks of {source} have no observed cell ({First(emptyTasks, matrix.TaskIds)}): they add nothing to the fit. Drop those rows."));
+                $"{emptyTasks.Count:N0} of {(tasks ? source : $"the {matrix.TaskCount:N0} tasks of {source}")} have no observed cell ({First(emptyTasks, matrix.TaskIds)}): they add nothing to the fit. Drop those rows."));
         }
 
         return warnings;

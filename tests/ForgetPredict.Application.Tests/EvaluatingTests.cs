@@ -179,6 +179,25 @@ public sealed class EvaluatingTests : IDisposable
         Assert.Empty(Fitting.MatrixWarnings(holey, "m.npy"));
     }
 
+    // QA: "2 of the 11 tasks of the 11 training tasks of m.npy have no observed cell" doubled the tasks.
+    [Fact]
+    public void TrainingTasksWithNoObservedCell_AreCountedOfTheTrainingTasksOnce()
+    {
+        var values = s_matrix.Values.ToArray();
+        foreach (var i in new[] { 0, 2 })
+        {
+            Array.Fill(values, float.NaN, i * s_matrix.ExampleCount, s_matrix.ExampleCount);
+        }
+
+        var holey = ForgettingMatrix.Create(values, s_matrix.TaskCount, s_matrix.ExampleCount, s_matrix.TaskIds, s_matrix.ExampleIds);
+
+        var warnings = Evaluating.Run(Request() with { Matrix = holey, Methods = ["additive"] }).Warnings.Select(w => w.ToString()).ToList();
+
+        Assert.Contains(warnings, w => w.StartsWith("2 of the 11 training tasks of m.npy have no observed cell", StringComparison.Ordinal));
+        Assert.DoesNotContain(warnings, w => w.Contains("tasks of the", StringComparison.Ordinal));
+        Assert.StartsWith("2 of the 14 tasks of m.npy have no observed cell", Assert.Single(Fitting.MatrixWarnings(holey, "m.npy")), StringComparison.Ordinal);
+    }
+
     // QA: the reference methods at the size of a real matrix ran 1.6 hours a draw without a word before.
     [Fact]
     public void TheReferenceMethods_OnALargeMatrix_AreWarnedOfWithTheirCost()

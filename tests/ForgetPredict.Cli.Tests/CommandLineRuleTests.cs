@@ -204,6 +204,8 @@ public sealed class CommandLineRuleTests
         MatrixFile.Write(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 6, Examples = 50, Seed = 2 }).Matrix, path);
         var demo = CliRunner.Run("demo", "--matrix", path, "--format", "tsv", "--seeds", "1", "--test-tasks", "1", "--known", "5");
         Assert.True(demo.ExitCode == 0, demo.Error);
+        // One of each is singular ("1 random draws per task" before).
+        Assert.Contains("2. Predicting 1 held-out task from 5 measured cells each (1 random draw per task;", CliRunner.Unwrapped(demo.Output), StringComparison.Ordinal);
 
         // design reads its matrix from the MATRIX argument, which --model replaces: given, the read options read it.
         var design = CliRunner.Run("design", path, "--format", "tsv", "--count", "2");

@@ -118,4 +118,38 @@ public sealed class FitDegenerateCommandTests
         Assert.Contains($"{bad}: Cell (task '13', example '5') is 1E+20, more than 1e9 times the matrix's typical magnitude (", badError, StringComparison.Ordinal);
         Assert.Contains("set it to NaN to leave it out", badError, StringComparison.Ordinal);
     }
+
+    // demo refused an extreme cell naming no file ("error: Cell (task '13', ...") while fit and evaluate name it.
+    [Fact]
+    public void Demo_AnOutlier_IsRefusedNamingTheFile()
+    {
+        var bad = Write(MixedMagnitudes.TinyAndHuge(outlier: true), MixedMagnitudes.Tasks, MixedMagnitudes.Examples);
+
+        var (code, output, error) = CliRunner.Run("demo", "--matrix", bad, "--test-tasks", "3", "--seeds", "1", "--known", "10");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains($"{bad}: Cell (task '13', example '5') is 1E+20, more than 1e9 times the matrix's typical magnitude (", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("1. How low-rank", output, StringComparison.Ordinal);
+    }
+
+    // A 12 x 30 matrix with 2 observed cells: fit --method auto and evaluate had said "Every cell of the matrix is missing (NaN)",
+    // untrue, evaluate naming no file: a cross-validation fold's, or the evaluation's, training tasks have no observed cell.
+    [Fact]
+    public void AMatrixWithTwoObservedCells_IsRefusedSayingWhichTasksHaveNoCell_NamingTheFile()
+    {
+        var values = Enumerable.Repeat(float.NaN, 12 * 30).ToArray();
+        values[0] = 0.1f;
+        values[30 + 3] = 0.4f;
+        var sparse = Write(values, 12, 30);
+
+        var (fitCode, _, fitError) = CliRunner.Run("fit", sparse, "--method", "auto", "--out", Path.Combine(RepoPaths.NewTempFolder(), "m.fpm"));
+        var (evalCode, _, evalError) = CliRunner.Run("evaluate", sparse, "--known", "0", "--test-rows", "0,1", "--methods", "additive");
+
+        Assert.NotEqual(0, fitCode);
+        Assert.NotEqual(0, evalCode);
+        Assert.DoesNotContain("Every cell of the matrix is missing", fitError + evalError, StringComparison.Ordinal);
+        Assert.Contains($"{Path.GetFileName(sparse)}: Cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in grouping ", fitError, StringComparison.Ordinal);
+        Assert.Contains("the tasks fitted on have no observed cell: the matrix's 2 observed cells are on 2 of its tasks, all held out together.", fitError, StringComparison.Ordinal);
+        Assert.Contains($"{sparse}: the 10 training tasks (every task but the 2 test tasks) have no observed cell, so there is nothing to fit: the matrix's 2 observed cells are all on the test tasks.", evalError, StringComparison.Ordinal);
+    }
 }

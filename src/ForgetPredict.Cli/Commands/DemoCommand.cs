@@ -70,6 +70,17 @@ internal static class DemoCommand
                 throw new OptionException(string.Create(CultureInfo.InvariantCulture, $"--known {parse.GetValue(known):N0} reveals every one of the matrix's {z.ExampleCount:N0} examples, leaving no cell to score the predictions on: give at most {z.ExampleCount - 1:N0}."));
             }
 
+            // A cell beyond 1e9 times the typical magnitude is refused once, on the whole matrix, naming its file, as
+            // evaluate refuses it (the held-out tasks' fits had refused it naming no file).
+            try
+            {
+                z = ExtremeCells.CheckRefusal(z);
+            }
+            catch (ArgumentException e) when (e.ParamName == "matrix" && e is not OptionException)
+            {
+                throw new ArgumentException($"{parse.GetValue(matrix) ?? "the demo's matrix"}: {ExceptionText.Sentence(e)}", "matrix", e);
+            }
+
             console.WriteLine(title);
             console.WriteLine();
             console.WriteLine("1. How low-rank is the forgetting? (R^2 on all cells)");
@@ -89,9 +100,9 @@ internal static class DemoCommand
             // draws reveal nothing: say so rather than "from 0 measured cells each (3 random draws per task)".
             console.WriteLine(options.Known == 0
                 ? string.Create(CultureInfo.InvariantCulture,
-                    $"2. Predicting {holdOut} held-out tasks from no measured cell (the cold start: fit on the other {z.TaskCount - holdOut} tasks, each method predicts the average past task; measuring cells is what sets the methods apart):")
+                    $"2. Predicting {holdOut} held-out {Application.Echo.Plural(holdOut, "task")} from no measured cell (the cold start: fit on the other {z.TaskCount - holdOut} tasks, each method predicts the average past task; measuring cells is what sets the methods apart):")
                 : string.Create(CultureInfo.InvariantCulture,
-                    $"2. Predicting {holdOut} held-out tasks from {options.Known} measured cells each ({options.Seeds} random draws per task; fit on the other {z.TaskCount - holdOut} tasks, then fold in):"));
+                    $"2. Predicting {holdOut} held-out {Application.Echo.Plural(holdOut, "task")} from {options.Known} measured {Application.Echo.Plural(options.Known, "cell")} each ({options.Seeds} random {Application.Echo.Plural(options.Seeds, "draw")} per task; fit on the other {z.TaskCount - holdOut} tasks, then fold in):"));
             var table = Terminal.Table("method", "RMSE", "+-", "Spearman", $"precision@{result.TopK}", "seconds");
             var errors = Terminal.ColumnFor(Terminal.Scale(result.Methods.Select(m => m.Rmse.Mean)), 4);
             foreach (var m in result.Methods)
