@@ -92,6 +92,7 @@ internal static class OutputFiles
     public static string? Clash(ParseResult parse)
     {
         var (outputs, inputs) = Files(parse);
+        var models = parse.CommandResult.Children.OfType<OptionResult>().Where(r => r.Option is Commands.ModelOutputOption).Select(r => r.Option.Name).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < outputs.Count; i++)
         {
             var (name, path) = outputs[i];
@@ -111,6 +112,13 @@ internal static class OutputFiles
             if (twin.Name is not null)
             {
                 return $"{name} and {twin.Name} both write {path}; give each output its own file.";
+            }
+
+            // A model output's name is refused by ModelName with a model file's name as the fix (a folder, model.npy.gz),
+            // which the writability check would have refused suggesting a data file's (dir/out.csv, model.npy).
+            if (models.Contains(name) && ModelFile.NameRefusal(path) is not null)
+            {
+                continue;
             }
 
             try

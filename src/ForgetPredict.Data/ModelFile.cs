@@ -89,11 +89,50 @@ public static partial class ModelFile
     public static string? NameRefusal(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (path.Length > 0 && Directory.Exists(path))
+        {
+            return $"is a folder; name a file in it (e.g. {Path.Combine(path, "out" + Extension)}).";
+        }
+
+        // model.npy.gz: the plain name the gzip refusal would suggest (model.npy) is refused in turn (model.fpm.gz is left to it).
+        if (InputFile.IsGzipName(path) && DataFormatOf(Path.GetExtension(path[..^3]).ToLowerInvariant()) is not null)
+        {
+            return $"a model file is written uncompressed, in ForgetPredict's own binary format; name it with {Extension} ({Suggested(path)}).";
+        }
+
         var extension = Path.GetExtension(path).ToLowerInvariant();
-        var format = MatrixFile.Formats.FirstOrDefault(f => f.Value.Contains(extension, StringComparer.Ordinal)).Key
+        return DataFormatOf(extension) is not { } format ? null
+            : $"'{extension}' names a data format ({format}), but a model file is ForgetPredict's own binary format, which predict, replay, design and the service read; name it with {Extension} ({Suggested(path)}).";
+    }
+
+    // The data format an extension names (a matrix's or a table's), or null.
+    private static string? DataFormatOf(string extension) =>
+        MatrixFile.Formats.FirstOrDefault(f => f.Value.Contains(extension, StringComparer.Ordinal)).Key
             ?? Tables.TableFile.Formats.FirstOrDefault(f => f.Extensions.Contains(extension))?.Name;
-        return format is null ? null
-            : $"'{extension}' names a data format ({format}), but a model file is ForgetPredict's own binary format, which predict, replay, design and the service read; name it with {Extension} ({Path.ChangeExtension(Path.GetFileName(path), Extension)}).";
+
+    // The model file name a refused one suggests, in its folder: its .gz and data-format extensions dropped and .fpm added
+    // unless it then ends in it (m.npy.gz and m.fpm.csv -> m.fpm; dir/out.csv -> dir/out.fpm), a name NameRefusal takes.
+    private static string Suggested(string path)
+    {
+        var name = Path.GetFileName(path);
+        while (Path.GetExtension(name).ToLowerInvariant() is var extension && extension.Length > 0
+            && (extension == ".gz" || DataFormatOf(extension) is not null))
+        {
+            name = name[..^extension.Length];
+        }
+
+        if (name.Length == 0)
+        {
+            name = "model";
+        }
+
+        if (!name.EndsWith(Extension, StringComparison.OrdinalIgnoreCase))
+        {
+            name += Extension;
+        }
+
+        var folder = Path.GetDirectoryName(path);
+        return string.IsNullOrEmpty(folder) ? name : Path.Combine(folder, name);
     }
 
     /// <summary>Saves <paramref name="model"/> (and optional metadata) to <paramref name="path"/> atomically.</summary>

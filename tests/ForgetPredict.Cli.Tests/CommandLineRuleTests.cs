@@ -282,8 +282,30 @@ public sealed class CommandLineRuleTests
 
         Assert.Equal(CliApp.UsageError, code);
         Assert.Equal(string.Empty, stdout);
-        Assert.Equal($"error: --out {output}: '{Path.GetExtension(name)}' names a data format ({format}), but a model file is ForgetPredict's own binary format, which predict, replay, design and the service read; name it with .fpm ({Path.ChangeExtension(name, ".fpm")}).", error.Trim());
+        Assert.Equal($"error: --out {output}: '{Path.GetExtension(name)}' names a data format ({format}), but a model file is ForgetPredict's own binary format, which predict, replay, design and the service read; name it with .fpm ({Path.ChangeExtension(output, ".fpm")}).", error.Trim());
         Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    // fit --out suggested names it then refused (m.npy.gz -> m.npy), doubled (m.fpm.csv -> m.fpm.fpm), dropped the folder
+    // (dir.v1.csv/out.csv -> out.fpm) or named a data file (a folder dir.v1.csv -> dir.v1.csv/out.csv): each suggestion is taken.
+    [Theory]
+    [InlineData("dir.v1.csv", "dir.v1.csv/out.fpm")]
+    [InlineData("m.npy.gz", "m.fpm")]
+    [InlineData("m.fpm.csv", "m.fpm")]
+    [InlineData("dir.v1.csv/out.csv", "dir.v1.csv/out.fpm")]
+    public void Fit_ARefusedModelName_SuggestsAModelFileNameFitTakes(string name, string suggested)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        Directory.CreateDirectory(Path.Combine(dir, "dir.v1.csv"));
+        var matrix = SmallMatrix.WriteNpy(dir);
+
+        var (code, _, error) = CliRunner.Run("fit", matrix, "--method", "additive", "--out", Path.Combine(dir, name));
+        var (again, _, againError) = CliRunner.Run("fit", matrix, "--method", "additive", "--out", Path.Combine(dir, suggested));
+
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Contains($"{Path.Combine(dir, suggested)})", error, StringComparison.Ordinal);
+        Assert.True(again == 0, againError);
+        Assert.True(File.Exists(Path.Combine(dir, suggested)));
     }
 
     [Fact]

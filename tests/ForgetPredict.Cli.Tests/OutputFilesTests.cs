@@ -144,7 +144,8 @@ public class OutputFilesTests
         var convert = CliRunner.Run("convert", SmallMatrix.WriteNpy(dir), folder);
 
         Assert.Equal(2, fit.ExitCode);
-        Assert.Equal($"error: --out {folder}: is a folder; name a file in it (e.g. {Path.Combine(folder, "out.csv")}).", fit.Error.Trim());
+        // A model output's example is a model file (out.csv had been suggested, then refused as a data format's name).
+        Assert.Equal($"error: --out {folder}: is a folder; name a file in it (e.g. {Path.Combine(folder, "out.fpm")}).", fit.Error.Trim());
         Assert.Empty(fit.Output);
         Assert.Equal(2, convert.ExitCode);
         Assert.StartsWith($"error: OUT {folder}: is a folder", convert.Error, StringComparison.Ordinal);

@@ -26,7 +26,7 @@ public class ModelFileNameTests
         var e = Assert.Throws<ForgettingDataException>(() => ModelFile.Save(model, path));
 
         Assert.Contains($"names a data format ({format}), but a model file is ForgetPredict's own binary format", e.Message, StringComparison.Ordinal);
-        Assert.Contains($"name it with {ModelFile.Extension} ({Path.ChangeExtension(name, ".fpm")})", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"name it with {ModelFile.Extension} ({Path.ChangeExtension(path, ".fpm")})", e.Message, StringComparison.Ordinal);
         Assert.Equal(e.Detail, ModelFile.NameRefusal(path));
         Assert.Empty(Directory.GetFiles(dir));
     }
@@ -43,5 +43,27 @@ public class ModelFileNameTests
         Assert.Null(ModelFile.NameRefusal(path));
         ModelFile.Save(model, path);
         Assert.Equal(model.ExampleIds, ModelFile.Load(path).Model.ExampleIds);
+    }
+
+    // The suggested names had been refused in turn (m.npy.gz -> m.npy; m.fpm.csv -> m.fpm.fpm), dropped the folder
+    // (dir.v1.csv/out.csv -> out.fpm), or named a data file in a folder (dir.v1.csv -> dir.v1.csv/out.csv).
+    [Theory]
+    [InlineData("m.npy.gz", "m.fpm")]
+    [InlineData("m.fpm.csv", "m.fpm")]
+    [InlineData("dir.v1.csv/out.csv", "dir.v1.csv/out.fpm")]
+    [InlineData("dir.v1.csv", "dir.v1.csv/out.fpm")]
+    [InlineData(".csv", "model.fpm")]
+    public void NameRefusal_SuggestsAModelFileName_ThatIsItselfAccepted(string name, string suggested)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        Directory.CreateDirectory(Path.Combine(dir, "dir.v1.csv"));
+        var path = Path.Combine(dir, name);
+        var expected = Path.Combine(dir, suggested);
+
+        var refusal = ModelFile.NameRefusal(path);
+
+        Assert.NotNull(refusal);
+        Assert.Contains($"{expected})", refusal, StringComparison.Ordinal);
+        Assert.Null(ModelFile.NameRefusal(expected));
     }
 }
