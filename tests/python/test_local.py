@@ -162,7 +162,12 @@ class LocalTests(unittest.TestCase):
                 with self.assertRaises(fp.InputError) as caught:
                     self.model.save(os.path.join(folder, name))
                 self.assertIn(f"names a data format ({form}), but a model file is ForgetPredict's own binary format", caught.exception.message)
-                self.assertIn("name it with .fpm (model.fpm)", caught.exception.message)
+                self.assertIn(f"name it with .fpm ({os.path.join(folder, 'model.fpm')})", caught.exception.message)
+            # The name suggested keeps the folder and is one save takes (m.npy.gz and m.fpm.csv -> m.fpm), as the engine's.
+            for name in ["m.npy.gz", "m.fpm.csv"]:
+                with self.assertRaises(fp.InputError) as caught:
+                    self.model.save(os.path.join(folder, name))
+                self.assertIn(f"name it with .fpm ({os.path.join(folder, 'm.fpm')})", caught.exception.message)
             self.assertEqual(os.listdir(folder), [])
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "m.fpm")

@@ -24,6 +24,31 @@ _DATA_EXTENSIONS = {".npy": "npy", ".npz": "npz", ".csv": "csv", ".tsv": "tsv", 
                     ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".dat": "txt"}
 
 
+def _model_name_refusal(path: str) -> Optional[str]:
+    """Why ``path`` cannot name a model file, or None: the engine's ModelFile.NameRefusal, for the names ``save`` is given
+    (a data format's extension, also under .gz). The name it suggests is one it takes: the .gz and data-format extensions
+    dropped, .fpm added unless the name then ends in it, in the same folder (m.npy.gz and m.fpm.csv -> m.fpm)."""
+    def suggested() -> str:
+        folder, name = os.path.split(path)
+        while True:
+            stem, extension = os.path.splitext(name)
+            if not extension or (extension.lower() != ".gz" and extension.lower() not in _DATA_EXTENSIONS):
+                break
+            name = stem
+        name = name or "model"
+        if not name.lower().endswith(".fpm"):
+            name += ".fpm"
+        return os.path.join(folder, name)
+
+    if path.lower().endswith(".gz") and os.path.splitext(path[:-3])[1].lower() in _DATA_EXTENSIONS:
+        return f"a model file is written uncompressed, in ForgetPredict's own binary format; name it with .fpm ({suggested()})."
+    extension = os.path.splitext(path)[1].lower()
+    if extension in _DATA_EXTENSIONS:
+        return (f"'{extension}' names a data format ({_DATA_EXTENSIONS[extension]}), but a model file is ForgetPredict's own "
+                f"binary format, which load, the command line and the service read; name it with .fpm ({suggested()}).")
+    return None
+
+
 _OWNER = ".forgetpredict-owner"
 
 
@@ -192,12 +217,9 @@ class Model:
         full disk leaves ``path`` as it was (an older model there survives), never half a model. A name with a data format's
         extension (``model.csv``, ``model.npy``, ``model.json``) is refused, as ``forgetpredict fit --out`` refuses it: a model
         file is the engine's own binary format, named ``.fpm``."""
-        extension = os.path.splitext(str(path))[1].lower()
-        if extension in _DATA_EXTENSIONS:
-            stem = os.path.splitext(os.path.basename(str(path)))[0]
-            raise _engine.InputError(
-                f"path={str(path)!r}: '{extension}' names a data format ({_DATA_EXTENSIONS[extension]}), but a model file is "
-                f"ForgetPredict's own binary format, which load, the command line and the service read; name it with .fpm ({stem}.fpm).")
+        refusal = _model_name_refusal(str(path))
+        if refusal is not None:
+            raise _engine.InputError(f"path={str(path)!r}: {refusal}")
         target = Path(os.path.realpath(path))  # a link keeps pointing at the model, as the engine's outputs do
         temporary = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
         try:
