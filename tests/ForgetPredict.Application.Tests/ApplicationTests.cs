@@ -1296,10 +1296,10 @@ public sealed class ApplicationTests : IDisposable
 
         // Said of the training tasks, which the protocol's fits read.
         var training = $"the {s_training.TaskCount - 2} training tasks of z.npy";
-        var expected = Fitting.MatrixWarnings(matrix.SelectTasks(plan.Split.Split.TrainRows), training);
-        Assert.Equal(2, expected.Count);
-        Assert.Contains(expected, w => w.StartsWith("1 of the " + s_training.ExampleCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + $" examples of {training} have no observed cell", StringComparison.Ordinal));
-        Assert.Equal(expected, plan.Warnings.Select(p => p.ToString()));
+        var warnings = plan.Warnings.Select(p => p.ToString()).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains(warnings, w => w.StartsWith("1 of the " + s_training.ExampleCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + $" examples of {training} have no observed cell", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith($"1 of {training} have no observed cell", StringComparison.Ordinal)); // not "1 of the 13 tasks of the 13 training tasks"
     }
 
     // QA: a model of one task predicted a new task with intervals of the fit's residual noise alone (a std of 0.001 where

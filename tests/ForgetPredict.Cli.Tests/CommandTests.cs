@@ -60,7 +60,7 @@ public class CommandTests
     [Theory]
     [InlineData("--rank", "3", CliApp.UsageError, "error: --rank does not apply to 'additive' (only mf and logistic have a rank).")]
     [InlineData("--known", "10", CliApp.UsageError, "error: --known does not apply to 'additive' (only auto and ensemble simulate the cells you will measure).")]
-    [InlineData("--array", "z", CliApp.DataError, "error: {0}: --array (array 'z') applies only to .npz archives, but this is read as npy; drop --array or pass --format npz.")]
+    [InlineData("--array", "z", CliApp.UsageError, "error: {0}: --array (array 'z') applies only to .npz archives, but this is read as npy; drop --array or pass --format npz.")]
     public void LibraryMessages_NameTheFlags(string flag, string value, int exitCode, string expected)
     {
         // The library's messages name its options (ModelSettings.Rank, MatrixReadOptions.Array); the CLI words them as its flags.

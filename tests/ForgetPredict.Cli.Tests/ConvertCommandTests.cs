@@ -425,10 +425,11 @@ public class ConvertCommandTests
     }
 
     [Fact]
-    public void Analyze_LayoutForNpy_IsADataErrorSayingItDoesNotApply()
+    public void Analyze_LayoutForNpy_IsAUsageErrorSayingItDoesNotApply()
     {
+        // The option contradicts the file: the fix is the command line (exit 2, Failures.IsInvalidSetting).
         var (code, _, error) = CliRunner.Run("analyze", Charlm, "--layout", "long");
-        Assert.Equal(1, code);
+        Assert.Equal(CliApp.UsageError, code);
         Assert.Contains("applies only to CSV/TSV and Parquet files", error, StringComparison.Ordinal);
     }
 

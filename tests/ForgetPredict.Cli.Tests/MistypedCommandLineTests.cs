@@ -105,9 +105,9 @@ public sealed class MistypedCommandLineTests
         var (code, _, error) = CliRunner.Run("analyze", npy, "--format", "txt");
         var (npzCode, _, npzError) = CliRunner.Run("analyze", npz, "--format", "npy");
 
-        Assert.Equal(1, code);
+        Assert.Equal(CliApp.UsageError, code); // the fix is the command line: drop --format
         Assert.StartsWith($"error: {npy}: is a .npy (it starts with numpy's bytes 93 'NUMPY') and named as one, so not text: drop --format so that it is read as its extension says.", error, StringComparison.Ordinal);
-        Assert.Equal(1, npzCode);
+        Assert.Equal(CliApp.UsageError, npzCode);
         Assert.StartsWith($"error: {npz}: is a zip archive, as .npz is (it starts with the bytes 'PK' 03 04) and named as one, so not a .npy: drop --format", npzError, StringComparison.Ordinal);
         Assert.DoesNotContain("numpy.save", npzError, StringComparison.Ordinal);
     }
