@@ -464,7 +464,6 @@ public static class Evaluating
         return new EvaluationReport(results, Settings(plan, results), [.. plan.Warnings, .. skipped, .. ShortRowWarnings(r.Matrix, results, plan.Options.Seeds)]);
     }
 
-    // The number of observed cells of the test tasks when none of them is forgotten (above 0.5 on a 0/1 matrix), else null.
     // For each known count (in the order given), how many random draws score no forgotten cell: every observed test cell above
     // 0.5 is revealed, so the cells scored (observed, not revealed) are all 0. Only counts with such draws are listed.
     private static List<(int Known, int Draws)> DrawsScoringNoForgottenCell(ForgettingMatrix matrix, EvaluationSplit split, EvaluationOptions options, IReadOnlyList<int> known)
@@ -499,6 +498,7 @@ public static class Evaluating
         return found;
     }
 
+    // The number of observed cells of the test tasks when none of them is forgotten (above 0.5 on a 0/1 matrix), else null.
     private static long? NoForgottenTestCell(ForgettingMatrix matrix, int[] testRows)
     {
         long observed = 0;

@@ -180,13 +180,13 @@ internal static class InputFile
         : head.Length >= 4 && head[..4].SequenceEqual(Parquet.ParquetReader.Magic) && tail.SequenceEqual(Parquet.ParquetReader.Magic) ? ("Parquet file (it starts and ends with 'PAR1')", ".parquet")
         : null;
 
-    // "is a .npy (...), not text": when the name already says what the file is, only an explicit format can have made it read
-    // as another (metadata and feature readers refuse an extension they do not read before they open the file), so the fix
-    // is to drop that format; otherwise, to name the file for what it is.
     // True when the file's name says what its bytes are, so only an explicit format made it be read as another: a setting's fault.
     internal static bool NamedAs(string sourceName, (string What, string Extension) format) =>
         WithoutGz(Path.GetFileName(sourceName)).Name.EndsWith(format.Extension, StringComparison.OrdinalIgnoreCase);
 
+    // "is a .npy (...), not text": when the name already says what the file is, only an explicit format can have made it read
+    // as another (metadata and feature readers refuse an extension they do not read before they open the file), so the fix
+    // is to drop that format; otherwise, to name the file for what it is.
     internal static OptionMessage ReadAsOther(string sourceName, (string What, string Extension) format, string readAs)
     {
         var name = WithoutGz(Path.GetFileName(sourceName)).Name;

@@ -199,9 +199,9 @@ public sealed record EvaluationOptions
     /// <see cref="Validate"/>, and refuses <see cref="Binary"/> scoring of a matrix that is not 0/1: its truth would have to be
     /// cut somewhere, which is the user's choice, not the protocol's.
     /// </summary>
-    /// <exception cref="OptionException"><see cref="Binary"/> is true and the matrix has values other than 0 and 1.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
-    /// <exception cref="OptionException">As <see cref="Validate"/>.</exception>
+    /// <exception cref="OptionException">As <see cref="Validate"/>, or <see cref="Binary"/> is true and the matrix has values
+    /// other than 0 and 1.</exception>
     public void ValidateFor(ForgettingMatrix matrix)
     {
         ArgumentNullException.ThrowIfNull(matrix);

@@ -222,7 +222,7 @@ public sealed record TaskCrossValidation(double[] Truth, double[][] Predictions,
             {
                 // Every candidate's fit had said "Every cell of the matrix is missing" of a matrix with observed cells.
                 throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"Cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in grouping {f + 1} of {folds} of this {m} x {matrix.ExampleCount} matrix the tasks fitted on have no observed cell: the matrix's {matrix.ObservedCount:N0} observed cells are on {observedCells.Count(c => c > 0)} of its tasks, all held out together. Choose a method, e.g. --method additive, or measure more tasks."), nameof(matrix));
+                    $"Cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in grouping {f + 1} of {folds} of this {m} x {matrix.ExampleCount} matrix the tasks fitted on have no observed cell: the matrix's {matrix.ObservedCount:N0} observed cells are on {observedCells.Count(c => c > 0)} of its tasks, all held out together. Fit one method instead of a cross-validated one (additive, say), or measure more tasks."), nameof(matrix));
             }
 
             if (DataScale.Constant(train).Constant)
