@@ -74,13 +74,13 @@ internal static class OutputFiles
     /// </summary>
     public static string? ModelName(ParseResult parse)
     {
-        foreach (var option in parse.CommandResult.Children.OfType<OptionResult>().Where(r => r.Option is Commands.ModelOutputOption))
+        foreach (var (name, paths) in ModelOutputs(parse))
         {
-            foreach (var path in option.Tokens.Select(t => t.Value))
+            foreach (var path in paths)
             {
                 if (ModelFile.NameRefusal(path) is { } refusal)
                 {
-                    return $"{option.Option.Name} {path}: {refusal}";
+                    return $"{name} {path}: {refusal}";
                 }
             }
         }
@@ -88,11 +88,31 @@ internal static class OutputFiles
         return null;
     }
 
+    // The outputs that are model files: the ModelOutputOption options, and convert's OUT when its IN is a model file (which
+    // convert copies: Commands.ConvertCommand.IsModel).
+    private static IEnumerable<(string Name, IEnumerable<string> Paths)> ModelOutputs(ParseResult parse)
+    {
+        var children = parse.CommandResult.Children;
+        foreach (var option in children.OfType<OptionResult>().Where(r => r.Option is Commands.ModelOutputOption))
+        {
+            yield return (option.Option.Name, option.Tokens.Select(t => t.Value));
+        }
+
+        var arguments = children.OfType<ArgumentResult>().ToList();
+        if (parse.CommandResult.Command.Name == "convert"
+            && arguments.FirstOrDefault(a => a.Argument.Name == "IN") is { Tokens: [var input] }
+            && Commands.ConvertCommand.IsModel(input.Value)
+            && arguments.FirstOrDefault(a => a.Argument.Name == "OUT") is { } output)
+        {
+            yield return ("OUT", output.Tokens.Select(t => t.Value));
+        }
+    }
+
     /// <summary>What clashes, as a message with the fix, or null when every output is a file of its own.</summary>
     public static string? Clash(ParseResult parse)
     {
         var (outputs, inputs) = Files(parse);
-        var models = parse.CommandResult.Children.OfType<OptionResult>().Where(r => r.Option is Commands.ModelOutputOption).Select(r => r.Option.Name).ToHashSet(StringComparer.Ordinal);
+        var models = ModelOutputs(parse).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < outputs.Count; i++)
         {
             var (name, path) = outputs[i];

@@ -80,6 +80,14 @@ public static partial class ModelFile
     /// <summary>The extension of a model file: <c>.fpm</c> (what <c>fit</c>'s help and the service's store name it).</summary>
     public const string Extension = ".fpm";
 
+    /// <summary>Whether <paramref name="path"/> ends in <see cref="Extension"/> (in any case).</summary>
+    /// <param name="path">A file's path.</param>
+    public static bool HasExtension(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return path.EndsWith(Extension, StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>
     /// Why <paramref name="path"/> cannot name a model file, or null when it can: an extension that names a data format (a
     /// matrix's or a table's: <c>model.csv</c>, <c>model.npy</c>, <c>model.json</c>) would promise that format to whoever opens
@@ -150,6 +158,51 @@ public static partial class ModelFile
         }
 
         AtomicFile.Write(path, stream => Write(model, stream, metadata, summary, taskFeatures, exampleFeatures));
+    }
+
+    /// <summary>
+    /// Copies the model file <paramref name="source"/> to <paramref name="destination"/>, atomically: it is read whole and its
+    /// checksum verified (<see cref="Load"/>), then written again in this version's format (<see cref="Save"/>), so a file from an
+    /// earlier version comes out current and a current one byte for byte the same. The destination's name is checked first
+    /// (<see cref="NameRefusal"/>), before the source is read.
+    /// </summary>
+    /// <param name="source">The model file to read.</param>
+    /// <param name="destination">The model file to create or replace (a link keeps pointing at it, as every output's).</param>
+    /// <returns>The model read.</returns>
+    /// <exception cref="ForgettingDataException">The destination's name is refused, the source is missing, corrupt or not a
+    /// model file, or the destination cannot be written.</exception>
+    public static LoadedModel Copy(string source, string destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (NameRefusal(destination) is { } refusal)
+        {
+            throw new ForgettingDataException(destination, refusal);
+        }
+
+        var loaded = Load(source);
+        Save(loaded.Model, destination, loaded.Metadata, loaded.Summary, loaded.TaskFeatures, loaded.ExampleFeatures);
+        return loaded;
+    }
+
+    /// <summary>
+    /// Whether the file <paramref name="path"/> starts as a model file does (its "FPMODEL" header), read from its first 8 bytes
+    /// only; false when it is shorter, is a folder or cannot be read. Whether the rest is a model is <see cref="Load"/>'s to say.
+    /// </summary>
+    /// <param name="path">The file to look at.</param>
+    public static bool StartsAsModel(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            Span<byte> head = stackalloc byte[8];
+            return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual(s_magic);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="stream"/>.</summary>

@@ -61,6 +61,67 @@ public class ConvertCommandTests
     }
 
     [Fact]
+    public void Convert_AModelFile_CopiesItByteForByte_WhateverItsName()
+    {
+        // Given: a fitted model, and the same file under a name that is not .fpm
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", Charlm, "--method", "additive", "--out", model).ExitCode);
+        var renamed = Path.Combine(dir, "m.model");
+        File.Copy(model, renamed);
+
+        // When: each is converted to another model file
+        var (code, output, error) = CliRunner.Run("convert", model, Path.Combine(dir, "copy.fpm"));
+        var (renamedCode, _, renamedError) = CliRunner.Run("convert", renamed, Path.Combine(dir, "copy2.fpm"));
+
+        // Then: the copies are the model's bytes (a current file rewritten in the current format), said in one line
+        Assert.True(code == 0, error);
+        Assert.Equal($"wrote {Path.Combine(dir, "copy.fpm")} (model): 47 tasks x 2,400 examples\n", output);
+        Assert.True(renamedCode == 0, renamedError);
+        Assert.Equal(File.ReadAllBytes(model), File.ReadAllBytes(Path.Combine(dir, "copy.fpm")));
+        Assert.Equal(File.ReadAllBytes(model), File.ReadAllBytes(Path.Combine(dir, "copy2.fpm")));
+    }
+
+    [Theory]
+    [InlineData("copy.csv", null, "'.csv' names a data format (csv), but a model file is ForgetPredict's own binary format")]
+    [InlineData("copy.npy.gz", null, "a model file is written uncompressed")]
+    [InlineData("copy.fpm", "--to-format", "--to-format applies to matrices, but")]
+    [InlineData("copy.fpm", "--compress", "--compress applies to matrices, but")]
+    [InlineData("copy.fpm", "--in-layout", "--in-layout applies to matrices, but")]
+    public void Convert_AModelFile_ToADataName_OrWithAMatrixOption_IsAUsageError(string name, string? option, string expected)
+    {
+        // Given: a fitted model
+        var dir = RepoPaths.NewTempFolder();
+        var model = Path.Combine(dir, "m.fpm");
+        Assert.Equal(0, CliRunner.Run("fit", Charlm, "--method", "additive", "--out", model).ExitCode);
+        string[] args = option switch
+        {
+            null => ["convert", model, Path.Combine(dir, name)],
+            "--compress" => ["convert", model, Path.Combine(dir, name), option],
+            "--to-format" => ["convert", model, Path.Combine(dir, name), option, "csv"],
+            _ => ["convert", model, Path.Combine(dir, name), option, "long"],
+        };
+
+        // When
+        var (code, _, error) = CliRunner.Run(args);
+
+        // Then: exit 2, the reason and the fix, and nothing written beside the model
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Equal(["m.fpm"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Convert_AMatrixToAModelFilesName_NamesFit()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var (code, _, error) = CliRunner.Run("convert", Charlm, Path.Combine(dir, "m.fpm"));
+        Assert.Equal(2, code);
+        Assert.Contains($".fpm names a model file, which fit makes from a matrix (forgetpredict fit {Charlm} --out {Path.Combine(dir, "m.fpm")})", error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
+    [Fact]
     public void Convert_LongCsvWithCustomColumns_KeepsIdsAndMissingCells()
     {
         // Given: a long file with the conventions doc's column names, one cell missing.

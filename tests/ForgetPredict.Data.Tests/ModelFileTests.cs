@@ -250,22 +250,14 @@ public class ModelFileTests
     {
         // Given: an mf model file written by the release before the example uncertainty (commit eb4f811; charlm-b's first 12
         // tasks x 300 examples, one of them unmeasured), the cells it was asked about and what it answered (its predict --out)
-        string Fixture(string name) => Path.Combine(RepoPaths.Root, "tests", "ForgetPredict.Data.Tests", "Fixtures", name);
         var model = (FactorModel)ModelFile.Load(Fixture("mf-eb4f811.fpm")).Model;
-        static double[][] Rows(string path) => [.. File.ReadLines(path).Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
-        var cells = Rows(Fixture("mf-eb4f811-cells.csv"));
-        var answered = Rows(Fixture("mf-eb4f811-predict.csv"));
 
-        // When: the same cells are folded in
-        var (mean, std) = (new double[model.ExampleCount], new double[model.ExampleCount]);
-        model.FoldIn([.. cells.Select(c => (int)c[0])], [.. cells.Select(c => c[1])]).PredictRow(mean, std);
-
+        // When: the cells it was asked about are folded in
         // Then: no shares, no shrinkage, and every mean and std as that release gave them, to the bit
         Assert.Equal(0, model.ExampleParameterShare.Length);
         Assert.Equal(0, model.ResidualShrinkage);
         Assert.Equal([7], model.UnmeasuredExamples);
-        Assert.Equal(answered.Select(a => a[1]), mean);
-        Assert.Equal(answered.Select(a => a[2]), std);
+        AssertAnswersAsTheFixture(model, "mf-eb4f811");
     }
 
     [Fact]
@@ -274,18 +266,80 @@ public class ModelFileTests
         // Given: an ensemble model file written by the release before the std floor (commit d17244c: fit --method ensemble on
         // charlm-b's first 12 tasks x 300 examples), whose ensemble section ends after its members, the cells of task 12 it
         // was asked about and what it answered (its predict --out)
-        string Fixture(string name) => Path.Combine(RepoPaths.Root, "tests", "ForgetPredict.Data.Tests", "Fixtures", name);
         var model = Assert.IsType<EnsembleModel>(ModelFile.Load(Fixture("ensemble-d17244c.fpm")).Model);
-        static double[][] Rows(string path) => [.. File.ReadLines(path).Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
-        var cells = Rows(Fixture("ensemble-d17244c-cells.csv"));
-        var answered = Rows(Fixture("ensemble-d17244c-predict.csv"));
 
-        // When: the same cells are folded in
-        var (mean, std) = (new double[model.ExampleCount], new double[model.ExampleCount]);
-        model.FoldIn([.. cells.Select(c => (int)c[0])], [.. cells.Select(c => c[1])]).PredictRow(mean, std);
-
+        // When: the cells it was asked about are folded in
         // Then: it reads with no floor, and every mean and std is as that release gave them, to the bit
         Assert.Equal(0, model.StdFloor);
+        AssertAnswersAsTheFixture(model, "ensemble-d17244c");
+    }
+
+    [Theory]
+    [InlineData("mf-eb4f811")]
+    [InlineData("ensemble-d17244c")]
+    public void Copy_AFileOfAnEarlierRelease_WritesItInThisVersionsFormat_WhichAnswersAsItDid(string fixture)
+    {
+        // Given: a model file of an earlier release, and a folder
+        var folder = RepoPaths.NewTempFolder();
+        var copy = Path.Combine(folder, "m.fpm");
+
+        // When: it is copied, and the copy copied again
+        ModelFile.Copy(Fixture(fixture + ".fpm"), copy);
+        ModelFile.Copy(copy, Path.Combine(folder, "again.fpm"));
+
+        // Then: the copy answers the earlier release's questions as that release did, it is in this version's format (a copy of
+        // it is the same bytes: Save(Load(file)) reproduces a current file), and no temporary file is left
+        AssertAnswersAsTheFixture(ModelFile.Load(copy).Model, fixture);
+        Assert.Equal(File.ReadAllBytes(copy), File.ReadAllBytes(Path.Combine(folder, "again.fpm")));
+        Assert.Equal(["again.fpm", "m.fpm"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Copy_ToADataFormatsName_IsRefusedBeforeTheSourceIsRead()
+    {
+        // Given: a folder, and a source that does not exist
+        var folder = RepoPaths.NewTempFolder();
+
+        // When: a copy is named as a CSV file
+        var refused = Assert.Throws<ForgettingDataException>(() => ModelFile.Copy(Path.Combine(folder, "missing.fpm"), Path.Combine(folder, "m.csv")));
+
+        // Then: the name is what is refused (with the name to use), and nothing is written
+        Assert.Contains($"name it with .fpm ({Path.Combine(folder, "m.fpm")})", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
+
+    [Fact]
+    public void StartsAsModel_ReadsTheHeaderOnly()
+    {
+        // Given: a model file under another name, a matrix, an empty file and a folder
+        var folder = RepoPaths.NewTempFolder();
+        var renamed = Path.Combine(folder, "model.bin");
+        File.Copy(Fixture("mf-eb4f811.fpm"), renamed);
+        var matrix = Path.Combine(folder, "z.csv");
+        File.WriteAllText(matrix, "task,a\nt0,1\n");
+        var empty = Path.Combine(folder, "empty.fpm");
+        File.WriteAllBytes(empty, []);
+
+        // Then: only the model file starts as one
+        Assert.True(ModelFile.StartsAsModel(renamed));
+        Assert.False(ModelFile.StartsAsModel(matrix));
+        Assert.False(ModelFile.StartsAsModel(empty));
+        Assert.False(ModelFile.StartsAsModel(folder));
+        Assert.False(ModelFile.StartsAsModel(Path.Combine(folder, "missing.fpm")));
+    }
+
+    // A model file of an earlier release kept in Fixtures/, with the cells it was asked about (NAME-cells.csv: example, value)
+    // and what that release answered (NAME-predict.csv: example, mean, std, its predict --out).
+    private static string Fixture(string name) => Path.Combine(RepoPaths.Root, "tests", "ForgetPredict.Data.Tests", "Fixtures", name);
+
+    // Folds in the fixture's cells and checks every mean and std is as the release gave them, to the bit.
+    private static void AssertAnswersAsTheFixture(IForgettingModel model, string fixture)
+    {
+        static double[][] Rows(string path) => [.. File.ReadLines(path).Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
+        var cells = Rows(Fixture(fixture + "-cells.csv"));
+        var answered = Rows(Fixture(fixture + "-predict.csv"));
+        var (mean, std) = (new double[model.ExampleCount], new double[model.ExampleCount]);
+        model.FoldIn([.. cells.Select(c => (int)c[0])], [.. cells.Select(c => c[1])]).PredictRow(mean, std);
         Assert.Equal(answered.Select(a => a[1]), mean);
         Assert.Equal(answered.Select(a => a[2]), std);
     }

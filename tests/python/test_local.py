@@ -159,13 +159,14 @@ class LocalTests(unittest.TestCase):
         # A model saved under a data format's name (model.csv) is refused, as 'forgetpredict fit --out model.csv' is.
         with tempfile.TemporaryDirectory() as folder:
             for name, form in [("model.csv", "csv"), ("model.NPY", "npy"), ("model.json", "json"), ("model.parquet", "parquet"), ("model.txt", "txt")]:
-                with self.assertRaises(fp.InputError) as caught:
+                with self.assertRaises(fp.EngineError) as caught:
                     self.model.save(os.path.join(folder, name))
+                self.assertTrue(caught.exception.message.startswith(f"path={os.path.join(folder, name)!r}: "), caught.exception.message)
                 self.assertIn(f"names a data format ({form}), but a model file is ForgetPredict's own binary format", caught.exception.message)
                 self.assertIn(f"name it with .fpm ({os.path.join(folder, 'model.fpm')})", caught.exception.message)
-            # The name suggested keeps the folder and is one save takes (m.npy.gz and m.fpm.csv -> m.fpm), as the engine's.
+            # The name suggested keeps the folder and is one save takes (m.npy.gz and m.fpm.csv -> m.fpm): the engine's.
             for name in ["m.npy.gz", "m.fpm.csv"]:
-                with self.assertRaises(fp.InputError) as caught:
+                with self.assertRaises(fp.EngineError) as caught:
                     self.model.save(os.path.join(folder, name))
                 self.assertIn(f"name it with .fpm ({os.path.join(folder, 'm.fpm')})", caught.exception.message)
             self.assertEqual(os.listdir(folder), [])
@@ -941,16 +942,16 @@ class PractitionerInputTests(unittest.TestCase):
             self.assertIn(expected, refused.exception.message)
 
     def test_save_replaces_the_file_whole_or_leaves_it_as_it_was(self):
-        # shutil.copyfile truncated an existing model first: a full disk or an interrupt lost the old model.
+        # The engine writes the copy (convert), beside the target and renamed over it; its tests interrupt it and fill the disk.
         model = self.fitted(self.z[1:], method="additive")
         folder = tempfile.mkdtemp(prefix="fp-save-")
         self.addCleanup(shutil.rmtree, folder, True)
         target = os.path.join(folder, "m.fpm")
         with open(target, "wb") as f:
             f.write(b"the old model")
-        with mock.patch("shutil.copyfileobj", side_effect=OSError(28, "No space left on device")):
-            with self.assertRaises(OSError):
-                model.save(target)
+        with mock.patch.object(type(model), "path", new_callable=mock.PropertyMock, return_value=os.path.join(folder, "gone.fpm")):
+            with self.assertRaises(fp.EngineError):
+                model.save(target)  # a model file that cannot be read: nothing is written
         with open(target, "rb") as f:
             self.assertEqual(f.read(), b"the old model")
         self.assertEqual(os.listdir(folder), ["m.fpm"])  # no temporary file left
@@ -960,11 +961,12 @@ class PractitionerInputTests(unittest.TestCase):
         self.assertTrue(os.path.islink(link))
         self.assertEqual(sorted(os.listdir(folder)), ["link.fpm", "m.fpm"])
         with open(target, "rb") as saved, open(model.path, "rb") as original:
-            self.assertEqual(saved.read(), original.read())  # the model, through the link
+            self.assertEqual(saved.read(), original.read())  # the model byte for byte, through the link
         missing = os.path.join(folder, "no-such-folder", "m.fpm")
-        with self.assertRaises(FileNotFoundError) as refused:
+        with self.assertRaises(fp.EngineError) as refused:
             model.save(missing)
-        self.assertEqual(refused.exception.filename, missing)  # not the hidden temporary file
+        self.assertIn(missing, refused.exception.message)  # not the hidden temporary file
+        self.assertEqual(sorted(os.listdir(folder)), ["link.fpm", "m.fpm"])
 
     def test_arguments_left_out_take_the_engines_defaults(self):
         # top, strategy and count left out are not sent: the engine's defaults apply, never a copy of them kept here.

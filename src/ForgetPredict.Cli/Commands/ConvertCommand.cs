@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using ForgetPredict.Application;
 using ForgetPredict.Core;
@@ -6,14 +7,15 @@ using ForgetPredict.Data;
 
 namespace ForgetPredict.Cli.Commands;
 
-/// <summary><c>forgetpredict convert IN OUT</c>: rewrite a matrix in another format or layout (ids and missing cells kept).</summary>
+/// <summary><c>forgetpredict convert IN OUT</c>: rewrite a matrix in another format or layout (ids and missing cells kept), or a
+/// model file in this version's format.</summary>
 internal static class ConvertCommand
 {
     private static readonly OptionVocabulary s_inputFlags = CliApp.FlagsWith(new Dictionary<string, string> { [DataOptionNames.Layout] = "--in-layout" });
 
     public static Command Create()
     {
-        var input = new Argument<string>("IN") { Description = "Matrix to read: .npy, .npz, .csv, .tsv, .json, .parquet or .txt (whitespace-separated, as np.savetxt writes)." };
+        var input = new Argument<string>("IN") { Description = "Matrix to read: .npy, .npz, .csv, .tsv, .json, .parquet or .txt (whitespace-separated, as np.savetxt writes); or a model file (.fpm) to copy." };
         var output = new Argument<string>("OUT") { Description = "Matrix to write (atomically), in the format its extension names." };
         var read = new MatrixInputOptions("--in-layout");
         var toFormat = CommonOptions.Format("--to-format", "Output format");
@@ -24,7 +26,7 @@ internal static class ConvertCommand
         };
         layout.AcceptOnlyFromAmong("wide", "long");
         var compress = new Option<bool>("--compress") { Description = ".npz output: deflate the arrays (np.savez_compressed) instead of storing them (np.savez)." };
-        var command = new Command("convert", "Convert a forgetting matrix between .npy, .npz, CSV/TSV (wide or long), Parquet, JSON and .txt, keeping ids and missing cells.")
+        var command = new Command("convert", "Convert a forgetting matrix between .npy, .npz, CSV/TSV (wide or long), Parquet, JSON and .txt, keeping ids and missing cells; or copy a model file (.fpm), checked and rewritten in this version's format.")
         {
             input, output,
         };
@@ -40,6 +42,17 @@ internal static class ConvertCommand
         {
             var inPath = parse.GetRequiredValue(input);
             var outPath = parse.GetRequiredValue(output);
+            if (IsModel(inPath))
+            {
+                return CopyModel(parse, inPath, outPath);
+            }
+
+            if (ModelFile.HasExtension(outPath))
+            {
+                // A matrix in, a model file's name out: fit makes model files.
+                throw new CliException($"{outPath}: {ModelFile.Extension} names a model file, which fit makes from a matrix (forgetpredict fit {inPath} --out {outPath}); convert writes matrices, in the format the extension names ({string.Join(", ", MatrixFile.Formats.Select(f => f.Value[0]))}).", CliApp.UsageError);
+            }
+
             string outFormat;
             try
             {
@@ -97,6 +110,27 @@ internal static class ConvertCommand
             return CliApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>Whether convert's IN is a model file, which it copies: named .fpm, or starting as one does whatever its name
+    /// (the matrix readers would only say that the extension names no format).</summary>
+    internal static bool IsModel(string path) => ModelFile.HasExtension(path) || ModelFile.StartsAsModel(path);
+
+    // convert M.fpm OUT.fpm: the model rewritten in this version's format (ModelFile.Copy), which is how Python's Model.save
+    // keeps a model; the options that shape a matrix have nothing to shape.
+    private static int CopyModel(ParseResult parse, string inPath, string outPath)
+    {
+        var given = parse.CommandResult.Children.OfType<OptionResult>().Where(r => !r.Implicit).Select(r => r.Option.Name).ToList();
+        if (given.Count > 0)
+        {
+            throw new CliException($"{given[0]} applies to matrices, but {inPath} is a model file, which convert copies as it is (in this version's format); drop {given[0]}.", CliApp.UsageError);
+        }
+
+        // OUT's name was checked with every command's model outputs (OutputFiles.ModelName).
+        var loaded = ModelFile.Copy(inPath, outPath);
+        parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {outPath} (model): {Echo.Shape(loaded.Model.TaskCount, loaded.Model.ExampleCount)}"));
+        return CliApp.Ok;
     }
 
     // "a, b and c".

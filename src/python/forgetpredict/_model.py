@@ -8,7 +8,6 @@ import re
 import shutil
 import socket
 import tempfile
-import uuid
 import weakref
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
@@ -17,37 +16,6 @@ import numpy as np
 import pandas as pd
 
 from . import _engine, _io
-
-# The extensions of the formats the engine reads and writes data in (its MatrixFile.Formats and table formats), which a model
-# file must not be named with: the engine's ModelFile.NameRefusal refuses the same list, for fit --out and ModelFile.Save.
-_DATA_EXTENSIONS = {".npy": "npy", ".npz": "npz", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json",
-                    ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".dat": "txt"}
-
-
-def _model_name_refusal(path: str) -> Optional[str]:
-    """Why ``path`` cannot name a model file, or None: the engine's ModelFile.NameRefusal, for the names ``save`` is given
-    (a data format's extension, also under .gz). The name it suggests is one it takes: the .gz and data-format extensions
-    dropped, .fpm added unless the name then ends in it, in the same folder (m.npy.gz and m.fpm.csv -> m.fpm)."""
-    def suggested() -> str:
-        folder, name = os.path.split(path)
-        while True:
-            stem, extension = os.path.splitext(name)
-            if not extension or (extension.lower() != ".gz" and extension.lower() not in _DATA_EXTENSIONS):
-                break
-            name = stem
-        name = name or "model"
-        if not name.lower().endswith(".fpm"):
-            name += ".fpm"
-        return os.path.join(folder, name)
-
-    if path.lower().endswith(".gz") and os.path.splitext(path[:-3])[1].lower() in _DATA_EXTENSIONS:
-        return f"a model file is written uncompressed, in ForgetPredict's own binary format; name it with .fpm ({suggested()})."
-    extension = os.path.splitext(path)[1].lower()
-    if extension in _DATA_EXTENSIONS:
-        return (f"'{extension}' names a data format ({_DATA_EXTENSIONS[extension]}), but a model file is ForgetPredict's own "
-                f"binary format, which load, the command line and the service read; name it with .fpm ({suggested()}).")
-    return None
-
 
 _OWNER = ".forgetpredict-owner"
 
@@ -213,31 +181,14 @@ class Model:
     def save(self, path) -> None:
         """Copies the model file to ``path`` (load it again with :func:`load`, or use it with the command line).
 
-        The copy is written beside ``path`` and renamed over it, as the engine writes its outputs: an interrupted save or a
-        full disk leaves ``path`` as it was (an older model there survives), never half a model. A name with a data format's
-        extension (``model.csv``, ``model.npy``, ``model.json``) is refused, as ``forgetpredict fit --out`` refuses it: a model
-        file is the engine's own binary format, named ``.fpm``."""
-        refusal = _model_name_refusal(str(path))
-        if refusal is not None:
-            raise _engine.InputError(f"path={str(path)!r}: {refusal}")
-        target = Path(os.path.realpath(path))  # a link keeps pointing at the model, as the engine's outputs do
-        temporary = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
-        try:
-            with open(self.path, "rb") as source, open(temporary, "xb") as copy:
-                shutil.copyfileobj(source, copy, 1 << 20)
-                copy.flush()
-                os.fsync(copy.fileno())
-            if target.exists():
-                shutil.copymode(target, temporary)
-            os.replace(temporary, target)
-        except OSError as e:
-            if e.filename is not None and str(e.filename) == str(temporary):
-                # A missing or read-only folder: say it of the path asked for, not of the hidden temporary file.
-                raise OSError(e.errno, e.strerror, str(path)) from None
-            raise
-        finally:
-            if temporary.exists():
-                temporary.unlink()
+        The engine writes the copy (``forgetpredict convert MODEL PATH``): it checks the model's checksum, writes beside ``path``
+        and renames over it, so an interrupted save or a full disk leaves ``path`` as it was (an older model there survives),
+        never half a model, and a link at ``path`` keeps pointing at the model. A name with a data format's extension
+        (``model.csv``, ``model.npy``, ``model.json``) is refused, as ``forgetpredict fit --out`` refuses it: a model file is
+        the engine's own binary format, named ``.fpm``."""
+        name = str(path)
+        _engine.run(["convert", self.path, name], progress=False,
+                    words=lambda text: text.replace(f"OUT {name}", f"path={name!r}"))
         self._saved = Path(path)
 
     def close(self) -> None:
