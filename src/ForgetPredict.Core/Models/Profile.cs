@@ -39,6 +39,12 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
 {
     private readonly ProfileOptions _o = FactorFits.Validated(options ?? new ProfileOptions());
 
+    // The relative rounding of a single-precision value (2^-24): a residual variance below its square times the cells' mean
+    // square is rounding the stored values cannot show. Fits of every training row exact (rss 0, or a few units in the last
+    // place, depending on the data's units: 1e-27 at a scale of 1e-4, exactly 0 at 1) get that variance instead, so that their
+    // fold-ins weigh the measured cells against the prior alike in any units (the mf and rank1 fits are made unit-free first).
+    private static readonly double SingleRounding = Math.ScaleB(1, -24);
+
     /// <inheritdoc />
     public ModelMethod Method => ModelMethod.LowRank;
 
@@ -62,6 +68,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
         var rows = new double[m][];
         var profile = new double[n];
         var counts = new int[n];
+        double allSquares = 0;
         for (var i = 0; i < m; i++)
         {
             var z = matrix.Row(i);
@@ -75,6 +82,8 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
                     observed++;
                 }
             }
+
+            allSquares += squares;
 
             var scale = observed > 0 && squares > 0 ? Math.Sqrt(squares / observed) : 1;
             rows[i] = new double[n];
@@ -134,7 +143,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
             Rank = rank,
             TaskFactors = taskFactors,
             ExampleFactors = exampleFactors,
-            NoiseVariance = rss / dof,
+            NoiseVariance = Math.Max(rss / dof, SingleRounding * SingleRounding * allSquares / matrix.ObservedCount),
             TaskBiasPenalty = Defaults.BiasLambda,
             TaskFactorPenalty = Defaults.BiasLambda,
             TaskPrior = GaussianPrior.Estimate(parameters, p, include),

@@ -65,6 +65,38 @@ public sealed class ScaleAndDegeneracyTests
         }
     }
 
+    // A matrix every model fits exactly (all ones but one cell 0): the profile model's residual variance had been exactly 0 at
+    // a scale of 1 or 1e4 but a few units in the last place at 1e-4 (1e-4 is not a binary fraction), so its fold-ins weighed
+    // the cells differently by the data's units; its cross-validated RMSE read 0.0078, 1.8 and 4.7 times the scale at 1e-4, 1
+    // and 1e4, and the ensemble was the profile model alone (training R^2 1.0000) at 1e-4 only, 0.17 otherwise.
+    [Fact]
+    public void Item06_AMatrixFittedExactly_GivesTheEnsembleTheSameWeightsInAnyUnits()
+    {
+        // Given: a 10 x 40 matrix of ones with one cell 0, at three scales
+        EnsembleModel Ensemble(double scale)
+        {
+            var values = Enumerable.Repeat((float)scale, 400).ToArray();
+            values[(3 * 40) + 7] = 0;
+            return Assert.IsType<EnsembleModel>(new EnsembleFitter().Fit(ForgettingMatrix.Create(values, 10, 40)));
+        }
+
+        // When: the ensemble is fitted at each
+        var unit = Ensemble(1);
+        foreach (var scale in new[] { 1e-4, 1e4 })
+        {
+            var scaled = Ensemble(scale);
+
+            // Then: the same members, weights and cross-validated RMSE in the data's units
+            Assert.Equal(unit.MemberNames, scaled.MemberNames);
+            for (var c = 0; c < unit.Weights.Count; c++)
+            {
+                AssertClose(unit.Weights[c], scaled.Weights[c], 1e-6, $"weight of {unit.MemberNames[c]} at scale {scale}");
+            }
+
+            AssertClose(unit.CrossValidatedRmse, scaled.CrossValidatedRmse / scale, 1e-6 * unit.CrossValidatedRmse, $"cross-validated RMSE at scale {scale}");
+        }
+    }
+
     // The ridge fold-in (science.md's) had its factor penalty floored at an absolute 1e-12, which is in the data's units:
     // below a scale of about 1e-11 the floor took over, and rank1's new task was shrunk to 0 at 1e-30.
     [Theory]
