@@ -97,6 +97,28 @@ public sealed class ScaleAndDegeneracyTests
         }
     }
 
+    // The smallest such matrix (6 x 8): auto had chosen the profile model alone at a scale of 1, whose std collapsed to about
+    // 1e-9 (its cross-validated RMSE 15.5 at scale 1, 7.1 in the same units at scale 1000).
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(1000.0)]
+    public void Item06_AutoOnTheSmallestMatrixFittedExactly_ChoosesAlikeInAnyUnits_AndKeepsItsStd(double scale)
+    {
+        // Given: 6 x 8 ones with one cell 0, scaled
+        var values = Enumerable.Repeat((float)scale, 48).ToArray();
+        values[(2 * 8) + 3] = 0;
+
+        // When: auto is fitted and a task folded in from three cells at the level of the others
+        var model = Assert.IsType<EnsembleModel>(new AutoFitter().Fit(ForgettingMatrix.Create(values, 6, 8)));
+        var (mean, std) = (new double[8], new double[8]);
+        model.FoldIn([0, 1, 2], [scale, scale, scale]).PredictRow(mean, std);
+
+        // Then: the choice of the unscaled matrix (additive and knn), and a std in the data's units, not a collapsed one
+        Assert.Equal(["additive", "knn"], model.MemberNames);
+        Assert.All(mean, m => AssertClose(1, m / scale, 0.2, "prediction in units of the scale"));
+        Assert.All(std, s => Assert.InRange(s / scale, 0.01, 1));
+    }
+
     // The ridge fold-in (science.md's) had its factor penalty floored at an absolute 1e-12, which is in the data's units:
     // below a scale of about 1e-11 the floor took over, and rank1's new task was shrunk to 0 at 1e-30.
     [Theory]
