@@ -6,8 +6,9 @@ using ForgetPredict.Core;
 namespace ForgetPredict.Data.Formats;
 
 /// <summary>
-/// Reads and writes forgetting matrices as JSON: <c>{"tasks": [...], "examples": [...], "values": [[...], ...]}</c>,
-/// one inner array per task, <c>null</c> for a missing cell.
+/// Reads and writes forgetting matrices as JSON: <c>{"tasks": [...], "examples": [...], "values": [[...], ...]}</c>, or
+/// pandas' split orientation (<c>{"columns": [...], "index": [...], "data": [[...], ...]}</c>, the form written), one inner
+/// array per task, <c>null</c> for a missing cell.
 /// </summary>
 /// <remarks>
 /// <para><c>tasks</c> and <c>examples</c> are optional (ids "0".."M-1" and "0".."N-1" without them); ids may be strings
@@ -62,8 +63,11 @@ public static class JsonMatrixFormat
     }
 
     /// <summary>
-    /// Writes <paramref name="matrix"/> as compact UTF-8 JSON: <c>tasks</c> and <c>examples</c> when the ids are explicit
-    /// (numbers when every id of the list is a canonical integer, <see cref="Tables.IdColumns"/>; else strings), then <c>values</c>, rows of float32 shortest round-trip numbers with <c>null</c> for missing cells.
+    /// Writes <paramref name="matrix"/> as compact UTF-8 JSON in pandas' split orientation, which
+    /// <c>pd.read_json(path, orient="split")</c> reads as the frame (tasks as its index, examples as its columns):
+    /// <c>columns</c> (the example ids) and <c>index</c> (the task ids) when the ids are explicit (numbers when every id of
+    /// the list is a canonical integer, <see cref="Tables.IdColumns"/>; else strings), then <c>data</c>, one row per task of
+    /// float32 shortest round-trip numbers with <c>null</c> for missing cells.
     /// </summary>
     public static void Write(ForgettingMatrix matrix, Stream stream)
     {
@@ -71,17 +75,17 @@ public static class JsonMatrixFormat
         ArgumentNullException.ThrowIfNull(stream);
         using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
-        if (!matrix.TaskIds.IsImplicit)
-        {
-            WriteStrings(writer, "tasks", matrix.TaskIds);
-        }
-
         if (!matrix.ExampleIds.IsImplicit)
         {
-            WriteStrings(writer, "examples", matrix.ExampleIds);
+            WriteStrings(writer, "columns", matrix.ExampleIds);
         }
 
-        writer.WriteStartArray("values");
+        if (!matrix.TaskIds.IsImplicit)
+        {
+            WriteStrings(writer, "index", matrix.TaskIds);
+        }
+
+        writer.WriteStartArray("data");
         for (var i = 0; i < matrix.TaskCount; i++)
         {
             writer.WriteStartArray();

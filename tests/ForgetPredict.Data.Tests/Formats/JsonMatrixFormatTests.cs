@@ -25,7 +25,7 @@ public class JsonMatrixFormatTests
         var path = Path.Combine(RepoPaths.NewTempFolder(), "z.json");
         MatrixFile.Write(ForgettingMatrix.Create([-0f, 0f, -1.5f, float.NaN], 2, 2), path);
 
-        var signs = ExternalTool.RunPython("import json, math, sys\nv = json.load(open(sys.argv[1]))['values']\nprint([[math.copysign(1, x) if x is not None else None for x in row] for row in v], type(v[0][0]).__name__)", path);
+        var signs = ExternalTool.RunPython("import json, math, sys\nv = json.load(open(sys.argv[1]))['data']\nprint([[math.copysign(1, x) if x is not None else None for x in row] for row in v], type(v[0][0]).__name__)", path);
 
         Assert.Equal("[[-1.0, 1.0], [-1.0, None]] float", signs.Trim());
         AssertSameValues([-0f, 0f, -1.5f, float.NaN], MatrixFile.Read(path).Values);
@@ -132,7 +132,7 @@ public class JsonMatrixFormatTests
     [Fact]
     public void Read_PandasSplitOrient_AndOursReadByPython_AgreeWithNumpy()
     {
-        // Given: pandas writes orient='split' (NaN as null); we write our layout.
+        // Given: pandas writes orient='split' (NaN as null), and so do we.
         var folder = RepoPaths.NewTempFolder();
         var ours = Matrix(4, 9, seed: 8);
         var oursPath = Path.Combine(folder, "ours.json");
@@ -146,9 +146,7 @@ public class JsonMatrixFormatTests
             df = pd.DataFrame(z, index=['a', 'b', 'c'], columns=['v', 'w', 'x', 'y', 'z'])
             df.to_json(os.path.join(folder, 'split.json'), orient='split', double_precision=15)
             dump(folder, 'split', df)
-            with open(ours, encoding='utf-8') as f:
-                d = json.load(f)
-            back = pd.DataFrame(d['values'], index=d['tasks'], columns=d['examples'], dtype=np.float64)
+            back = pd.read_json(ours, orient='split', dtype=np.float64)
             dump(folder, 'ours_back', back)
             """, folder, oursPath);
 
@@ -185,6 +183,41 @@ public class JsonMatrixFormatTests
     {
         using var stream = new MemoryStream();
         JsonMatrixFormat.Write(ForgettingMatrix.Create([1f, float.NaN, 0.1f, -2.5e-7f], 2, 2), stream);
-        Assert.Equal("""{"values":[[1.0,null],[0.1,-2.5E-07]]}""", Encoding.UTF8.GetString(stream.ToArray()));
+        Assert.Equal("""{"data":[[1.0,null],[0.1,-2.5E-07]]}""", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    [Fact]
+    public void Write_IsPandasSplitOrientation_ExamplesAsColumns_TasksAsIndex()
+    {
+        using var stream = new MemoryStream();
+        JsonMatrixFormat.Write(ForgettingMatrix.Create([1f, float.NaN, 0.5f, 2f], 2, 2, ["t1", "t2"], ["3", "x"]), stream);
+        Assert.Equal("""{"columns":["3","x"],"index":["t1","t2"],"data":[[1.0,null],[0.5,2.0]]}""", Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    // The reader users have: pd.read_json(path, orient="split") gives the frame (tasks as rows, examples as columns, NaN for a
+    // missing cell), with integer ids as int64 labels; without ids, a RangeIndex.
+    [Fact]
+    public void Write_ReadsBackInPandas_WithOrientSplit()
+    {
+        var folder = RepoPaths.NewTempFolder();
+        var named = Path.Combine(folder, "named.json");
+        var plain = Path.Combine(folder, "plain.json");
+        MatrixFile.Write(ForgettingMatrix.Create([1f, float.NaN, 0.5f, 2f, 0.25f, 3f], 2, 3, ["t1", "t2"], ["10", "3", "40"]), named);
+        MatrixFile.Write(ForgettingMatrix.Create([1f, float.NaN, 0.5f, 2f], 2, 2), plain);
+
+        var output = ExternalTool.RunPython(
+            """
+            import sys
+            import pandas as pd
+            for path in sys.argv[1:]:
+                frame = pd.read_json(path, orient="split")
+                print(list(frame.index), list(frame.columns), frame.columns.dtype, frame.isna().sum().sum(), frame.to_numpy().tolist())
+            """,
+            named,
+            plain);
+
+        Assert.Equal(
+            "['t1', 't2'] [10, 3, 40] int64 1 [[1.0, nan, 0.5], [2.0, 0.25, 3.0]]\n[0, 1] [0, 1] int64 1 [[1.0, nan], [0.5, 2.0]]",
+            output.Trim().ReplaceLineEndings("\n"));
     }
 }

@@ -167,7 +167,7 @@ public sealed class IdColumnsTests : IDisposable
             }
             else if (!matrix.TaskIds.IsImplicit)
             {
-                Assert.StartsWith("""{"tasks":[50,-7],"examples":[12,3,40],""", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+                Assert.StartsWith("""{"columns":[12,3,40],"index":[50,-7],""", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
             }
         }
     }
