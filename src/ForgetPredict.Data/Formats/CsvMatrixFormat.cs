@@ -109,9 +109,25 @@ public static class CsvMatrixFormat
             // The header names the long layout's columns, but it is also a wide matrix's: task ids first (pandas' index,
             // unnamed or named 'task'), then example ids that include task, example and value. The first rows decide
             // (an input read once, a pipe, stays long).
-            var layout = LayoutOfFirstRows(csv, names, taskColumn, exampleColumn, headerLine);
+            var layout = LayoutOfFirstRows(csv, names, taskColumn, exampleColumn, headerLine, valueColumn);
             stream.Position = start;
             return Read(stream, sourceName, options with { Layout = layout });
+        }
+
+        if (options.Layout == MatrixLayout.Auto && !isLong && taskColumn > 0 && exampleColumn > 0)
+        {
+            // The long layout's task and example columns after a first column (pandas' index, as
+            // df.stack().reset_index().to_csv() writes, or a row number) and a value column of another name: read as wide,
+            // its rows would be tasks, and 'task' and 'example' two examples whose cells are the ids. The first rows decide,
+            // as above (ids with a fraction are a wide matrix's values); a long table is refused with the fix, since which
+            // column holds the values is not known.
+            if (start < 0 || LayoutOfFirstRows(csv, names, taskColumn, exampleColumn, headerLine) == MatrixLayout.Long)
+            {
+                throw new ForgettingDataException(sourceName, OptionMessage.Of(LongUnderAnIndex(TableColumns.PandasNames(names), taskColumn, exampleColumn)), headerLine);
+            }
+
+            stream.Position = start;
+            return Read(stream, sourceName, options with { Layout = MatrixLayout.Wide });
         }
 
         if (!isLong)
@@ -714,7 +730,8 @@ public static class CsvMatrixFormat
         return trimmed.Length == 0 || trimmed.Equals(taskColumn, StringComparison.OrdinalIgnoreCase) || TableColumns.IsIdColumnName(trimmed);
     }
 
-    // The layout of a table whose header is both a long table's (task, example and value among its columns) and a wide
+    // The layout of a table whose header is both a long table's (task, example and value among its columns; or task and
+    // example after a first column of its own, the value column named otherwise) and a wide
     // matrix's (a first column of task ids: pandas' index, or one named 'task' before more than two other columns). Almost
     // always it is a long table (pandas' to_csv() of one writes its index first), and it is read as one unless its first
     // 64 rows say otherwise: text in a later column is a long table's ids; a number with a fractional part in the example
@@ -722,7 +739,7 @@ public static class CsvMatrixFormat
     // column a wide matrix's task ids (a long table's index is its row numbers). Whole numbers written as
     // decimals or missing cells there ("1.0", as pandas writes an id column that held a NaN, or a wide matrix's values)
     // fit both, and the file is refused naming the layout option.
-    private static MatrixLayout LayoutOfFirstRows(Utf8CsvReader csv, string[] names, int taskColumn, int exampleColumn, long headerLine)
+    private static MatrixLayout LayoutOfFirstRows(Utf8CsvReader csv, string[] names, int taskColumn, int exampleColumn, long headerLine, int valueColumn = -1)
     {
         string[]? undecided = null;
         for (var read = 0; read < 64 && csv.NextRecord(); read++)
@@ -758,7 +775,7 @@ public static class CsvMatrixFormat
 
         var which = OptionMessage.Of($"Read it with {new OptionReference(DataOptionNames.Layout, "wide")} if the first column holds task ids and the others are examples, or with {new OptionReference(DataOptionNames.Layout, "long")} if each row is one cell.");
         throw new ForgettingDataException(csv.SourceName, OptionMessage.Of(
-            $"the header ({Shown(TableColumns.PandasNames(names))}) heads either a long table or a wide matrix whose examples include task, example and value, and its rows fit both: a row such as ({Shown(undecided)}) has whole numbers written as decimals or missing cells in its task and example columns, which are ids written as floats in a long table and values in a wide one.").Then(which), headerLine + 1);
+            $"the header ({Shown(TableColumns.PandasNames(names))}) heads either a long table or a wide matrix whose examples include {Shown([.. new[] { taskColumn, exampleColumn, valueColumn }.Where(c => c > 0).Order().Select(c => names[c])])}, and its rows fit both: a row such as ({Shown(undecided)}) has whole numbers written as decimals or missing cells in its task and example columns, which are ids written as floats in a long table and values in a wide one.").Then(which), headerLine + 1);
     }
 
     private static bool IsMissing(string cell) => KindOf(cell, out _) == CellKind.Missing;
@@ -1007,6 +1024,15 @@ public static class CsvMatrixFormat
     private static bool LooksLong(string[] names) => names.Count(n => !TableColumns.IsPandasIndex(n)) is >= 3 and <= 6;
 
     private static string Shown(IReadOnlyList<string> names) => Echo.List(names);
+
+    // The refusal of a header that names the long layout's task and example columns after a first column of its own.
+    private static FormattableString LongUnderAnIndex(IReadOnlyList<string> names, int taskColumn, int exampleColumn)
+    {
+        var others = names.Where((_, c) => c != 0 && c != taskColumn && c != exampleColumn).ToList();
+        var value = others.Count == 1 ? others[0] : "VALUE";
+        var which = others.Count == 1 ? string.Empty : $" (VALUE: its value column, one of {Shown(others)})";
+        return $"the header ({Shown(names)}) names the columns '{names[taskColumn]}' and '{names[exampleColumn]}' after a first column of its own (pandas' index, as df.stack().reset_index().to_csv() writes it), as a long table (one row per cell) saved with its index has; read as a wide matrix, its rows would be tasks and '{names[taskColumn]}' and '{names[exampleColumn]}' two examples holding ids. Read it with {new OptionReference(DataOptionNames.Layout, "long")} and {new OptionReference(DataOptionNames.Columns, $"{names[taskColumn]},{names[exampleColumn]},{value}")}{which} (or save it without the index: to_csv(index=False)); if it is a wide matrix whose examples are named so, read it with {new OptionReference(DataOptionNames.Layout, "wide")}.";
+    }
 
     /// <summary>
     /// The checks of a wide file's row, made by both wide readers (ReadWide's ParseDataRows, and ReadWideWithTaskColumn for

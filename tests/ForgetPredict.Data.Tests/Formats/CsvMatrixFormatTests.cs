@@ -225,11 +225,39 @@ public class CsvMatrixFormatTests
     public void Read_AHeaderAndRowsThatFitBothLayouts_AreRefusedNamingTheLayoutOption(string text)
     {
         var e = Refusal(text);
-        Assert.Contains("heads either a long table or a wide matrix whose examples include task, example and value", e.Message, StringComparison.Ordinal);
+        Assert.Contains(text.StartsWith(',') ? "heads either a long table or a wide matrix whose examples include 'task', 'example', 'value'," : "heads either a long table or a wide matrix whose examples include 'example', 'value',", e.Message, StringComparison.Ordinal);
         Assert.Contains("MatrixReadOptions.Layout = wide", e.Message, StringComparison.Ordinal);
         Assert.Contains("MatrixReadOptions.Layout = long", e.Message, StringComparison.Ordinal);
         Assert.Equal(2, e.Line);
         Assert.Equal(3, ReadText(text, options: new MatrixReadOptions { Layout = MatrixLayout.Wide }).ExampleCount);
+    }
+
+    // QA: pandas' df.stack().reset_index().to_csv() (value column '0', or renamed 'loss') and a DuckDB table with a row number
+    // first were read as wide matrices of their row numbers, with examples 'task', 'example' and 'loss' holding ids.
+    [Theory]
+    [InlineData(",task,example,loss\n0,0,0,0.5\n1,0,1,0.25\n2,1,0,1.0\n", "--columns task,example,loss", "")]
+    [InlineData(",task,example,0\n0,t0,a,0.5\n1,t0,b,0.25\n", "--columns task,example,0", "")]
+    [InlineData("id,task,example,loss,seed\n0,0,0,0.5,1\n1,0,1,0.25,1\n", "--columns task,example,VALUE (VALUE: its value column, one of 'loss', 'seed')", "")]
+    [InlineData(",task,example,loss\n0,0,0,0.5\n", "--columns task,example,loss", "pipe")]
+    public void Read_ALongTableSavedWithItsIndex_AndAValueColumnOfAnotherName_IsRefusedNamingTheColumns(string text, string fix, string how)
+    {
+        var e = how == "pipe"
+            ? Assert.Throws<ForgettingDataException>(() => CsvMatrixFormat.Read(new NonSeekable(Encoding.UTF8.GetBytes(text)), "pipe.csv"))
+            : Refusal(text);
+        Assert.Contains("names the columns 'task' and 'example' after a first column of its own (pandas' index", e.Message, StringComparison.Ordinal);
+        Assert.Contains(fix.Replace("--columns ", "MatrixReadOptions.TaskColumn/ExampleColumn/ValueColumn = ", StringComparison.Ordinal), e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, e.Line);
+        var columns = fix.Split(' ')[1].Split(',');
+        var m = ReadText(text, options: new MatrixReadOptions { Layout = MatrixLayout.Long, TaskColumn = columns[0], ExampleColumn = columns[1], ValueColumn = columns[2] == "VALUE" ? "loss" : columns[2] });
+        Assert.Equal(0.5f, m[0, 0]);
+    }
+
+    [Fact]
+    public void Read_AWideMatrixWithExamplesNamedTaskAndExample_StaysWide_WhenItsValuesHaveFractions()
+    {
+        var m = ReadText(",task,example,other\nt0,0.5,0.25,1\nt1,0.125,0.75,2\n");
+        Assert.Equal(["task", "example", "other"], m.ExampleIds);
+        Assert.Equal(0.75f, m[1, 1]);
     }
 
     private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
