@@ -305,7 +305,36 @@ public static class ParquetMatrixFormat
             offset += rows;
         }
 
+        if (taskIds is not null)
+        {
+            CheckUniqueTasks(reader, idColumn, taskIds, o);
+        }
+
         return Wrap(reader.SourceName, values, (int)m, n, taskIds, examples.Select(c => c.Name).ToArray());
+    }
+
+    // A wide matrix's task ids repeated, said with the column and both rows (1-based), as the CSV reader says it; a table
+    // that names the example column too is most likely a long one whose value column has another name ('loss': DuckDB's
+    // COPY of a query), and the fix names its columns.
+    private static void CheckUniqueTasks(ParquetReader reader, int idColumn, string[] taskIds, MatrixReadOptions o)
+    {
+        var first = new Dictionary<string, int>(taskIds.Length, StringComparer.Ordinal);
+        for (var r = 0; r < taskIds.Length; r++)
+        {
+            if (!first.TryAdd(taskIds[r], r))
+            {
+                var name = reader.Columns[idColumn].Name;
+                var example = Find(reader, o.ExampleColumn);
+                var others = reader.Columns.Where(c => c.Index != idColumn && c.Index != example).Select(c => c.Name).ToList();
+                var value = others.Count == 1 ? others[0] : "VALUE";
+                var repeated = string.Create(CultureInfo.InvariantCulture,
+                    $"task {Echo.Quote(taskIds[r])} appears twice, in rows {first[taskIds[r]] + 1} and {r + 1}; task ids must be unique (keep one row per task).");
+                var message = example >= 0 && o.Layout == MatrixLayout.Auto
+                    ? OptionMessage.Of($"{repeated} If this is a long table (one row per cell), read it with {new OptionReference(DataOptionNames.Layout, "long")} and {new OptionReference(DataOptionNames.Columns, $"{name},{reader.Columns[example].Name},{value}")}{(others.Count == 1 ? string.Empty : $" (VALUE: its value column, one of {Echo.List(others)})")}.")
+                    : OptionMessage.Of($"{repeated}");
+                throw new ForgettingDataException(reader.SourceName, message, r + 1, name);
+            }
+        }
     }
 
     private static ForgettingMatrix ReadLong(ParquetReader reader, int taskColumn, int exampleColumn, int valueColumn, MatrixReadOptions o)

@@ -22,6 +22,26 @@ public class ParquetMatrixFormatTests
         return ForgettingMatrix.Create(values, 3, 4, ["flan-1", "tulu-2", "dolly-3"], ["wiki/1", "code,2", "web \"3\"", "books-4"]);
     }
 
+    // QA: DuckDB's COPY of a long query whose value column is 'loss' was refused as "Id 't0' appears twice, at positions 0
+    // and 5", naming neither the column, the rows, nor the fix; a wide file with a repeated task said the same.
+    [Fact]
+    public void Read_RepeatedTaskIds_NameTheColumnAndRows_AndALongTableGetsItsColumnsAsTheFix()
+    {
+        var folder = RepoPaths.NewTempFolder();
+        var longish = Path.Combine(folder, "long-loss.parquet");
+        var wide = Path.Combine(folder, "wide-dup.parquet");
+        ConformanceTools.DuckDbWrite(longish, "SELECT 't' || i AS task, j AS example, CAST(i + j AS DOUBLE) / 8 AS loss FROM range(5) r(i), range(4) s(j) ORDER BY i, j", "COMPRESSION snappy");
+        ConformanceTools.DuckDbWrite(wide, "SELECT 't' || (i % 3) AS task, CAST(i AS DOUBLE) AS a FROM range(5) r(i) ORDER BY i", "COMPRESSION snappy");
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(longish));
+        var w = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(wide));
+
+        Assert.Equal("task 't0' appears twice, in rows 1 and 2; task ids must be unique (keep one row per task). If this is a long table (one row per cell), read it with MatrixReadOptions.Layout = long and MatrixReadOptions.TaskColumn/ExampleColumn/ValueColumn = task,example,loss.", e.Detail);
+        Assert.Equal((2L, "task"), (e.Line, e.Column));
+        Assert.Equal("task 't0' appears twice, in rows 1 and 4; task ids must be unique (keep one row per task).", w.Detail);
+        Assert.Equal(5, MatrixFile.Read(longish, new MatrixReadOptions { Layout = MatrixLayout.Long, ValueColumn = "loss" }).TaskCount);
+    }
+
     [Theory]
     [InlineData(MatrixLayout.Wide)]
     [InlineData(MatrixLayout.Long)]
