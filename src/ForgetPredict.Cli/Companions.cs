@@ -7,7 +7,8 @@ namespace ForgetPredict.Cli;
 /// Options that only say how to read another option's file (its columns, the column to group by, whether its examples are
 /// positions) do nothing without that file: one rule for every command, checked before anything runs, refuses such an option
 /// when none of the files it reads is given ("--observed-columns needs --observed"), a usage error. They had been ignored
-/// without a word in some commands and refused in others.
+/// without a word in some commands and refused in others. An option that does something only when another option has one
+/// value (evaluate's --active-criterion, with --reveal active) is refused without that value by the same check.
 /// </summary>
 internal static class Companions
 {
@@ -26,6 +27,13 @@ internal static class Companions
         ["--layout"] = (["--matrix", Matrix], "says how to read that file"),
         ["--array"] = (["--matrix", Matrix], "says how to read that file"),
         ["--columns"] = (["--matrix", Matrix], "names the columns of that file"),
+    };
+
+    // The options that do something only when another option has one value: the option and value each needs, what it does,
+    // and what happens without that value. evaluate's --active-criterion had been accepted with random reveals, and ignored.
+    private static readonly Dictionary<string, (string Option, string Value, string What, string Otherwise)> s_valued = new(StringComparer.Ordinal)
+    {
+        ["--active-criterion"] = ("--reveal", "active", "names the design that chooses the revealed cells", "the cells are revealed at random"),
     };
 
     // The matrix argument's name (CommonOptions.Matrix), a file an option can read when the argument may be left out.
@@ -50,7 +58,16 @@ internal static class Companions
             : ([], string.Empty);
     }
 
-    /// <summary>The first option given without any file it reads, as a message with the fix, or null.</summary>
+    /// <summary>The option and value that option <paramref name="option"/> of <paramref name="command"/> needs to do anything
+    /// (<c>--reveal active</c> for <c>--active-criterion</c>), or null when it needs none.</summary>
+    public static (string Option, string Value, string What, string Otherwise)? ValueOf(Command command, string option)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return s_valued.TryGetValue(option, out var valued) && command.Options.Any(o => o.Name == valued.Option) ? valued : null;
+    }
+
+    /// <summary>The first option given without any file it reads, or without the value of another option it needs, as a message
+    /// with the fix, or null.</summary>
     public static string? Refused(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
@@ -67,6 +84,11 @@ internal static class Companions
                 var none = files.Count == 1 ? "which is not given" : "neither of which is given";
                 var pass = files[0] == Matrix ? "pass the matrix file as MATRIX" : $"pass {files[0]} FILE";
                 return $"{option.Name} needs {needs}: it {what.Replace("that file", files.Count == 1 ? "that file" : "those files", StringComparison.Ordinal)}, {none}; {pass}, or drop {option.Name}.";
+            }
+
+            if (ValueOf(command, option.Name) is { } valued && !string.Equals(parse.GetValue<string>(valued.Option), valued.Value, StringComparison.Ordinal))
+            {
+                return $"{option.Name} needs {valued.Option} {valued.Value}: it {valued.What}, and without {valued.Option} {valued.Value} {valued.Otherwise}; pass {valued.Option} {valued.Value}, or drop {option.Name}.";
             }
         }
 

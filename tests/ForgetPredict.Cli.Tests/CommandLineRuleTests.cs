@@ -215,6 +215,25 @@ public sealed class CommandLineRuleTests
         Assert.StartsWith("error: --format needs MATRIX: it says how to read that file", withoutMatrix.Error, StringComparison.Ordinal);
     }
 
+    // 'evaluate --active-criterion d-optimal' without '--reveal active' ran random reveals and ignored the criterion in silence.
+    [Theory]
+    [InlineData("--active-criterion", "d-optimal")]
+    [InlineData("--active-criterion", "d-optimal", "--reveal", "random")]
+    public void Evaluate_ActiveCriterionWithoutActiveReveals_IsRefused_NamingTheValueItNeeds(params string[] options)
+    {
+        var (code, output, error) = CliRunner.Run(["evaluate", Charlm, "--methods", "mf", "--seeds", "1", .. options]);
+
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal("error: --active-criterion needs --reveal active: it names the design that chooses the revealed cells, and without --reveal active the cells are revealed at random; pass --reveal active, or drop --active-criterion.", error.Trim());
+
+        // With active reveals it is read (checked before anything runs: the refusal is Companions'), and --reveal alone is taken.
+        var root = CliApp.BuildRoot();
+        Assert.Null(Cli.Companions.Refused(root.Parse(["evaluate", Charlm, "--reveal", "active", "--active-criterion", "d-optimal"])));
+        Assert.Null(Cli.Companions.Refused(root.Parse(["evaluate", Charlm, "--reveal", "random"])));
+        Assert.Null(Cli.Companions.ValueOf(root.Subcommands.Single(c => c.Name == "design"), "--active-criterion"));
+    }
+
     // demo refused --known 0 while fit and evaluate took it: the cold start runs, and says what it is.
     [Fact]
     public void Demo_KnownZero_RunsTheColdStart_AndSaysSo()
