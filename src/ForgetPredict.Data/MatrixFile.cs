@@ -60,7 +60,9 @@ public static class MatrixFile
 
     /// <summary>Reads the matrix in <paramref name="path"/>.</summary>
     /// <exception cref="ForgettingDataException">The file is missing, malformed, of an unknown format, or has more cells than
-    /// <see cref="MatrixReadOptions.MaxCells"/> (refused before the matrix is allocated, in every format).</exception>
+    /// <see cref="MatrixReadOptions.MaxCells"/> (refused before the matrix is allocated, in every format); or an option does not
+    /// apply to its format (a layout or long-layout column names for a format without columns, an array for one that is not .npz:
+    /// <see cref="ForgettingDataException.ContradictsOption"/>).</exception>
     /// <exception cref="ArgumentException">An option is invalid: <see cref="MatrixReadOptions.MaxCells"/> under 1 (an
     /// <see cref="OptionException"/>), a long-layout column name empty or two the same.</exception>
     public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
@@ -349,11 +351,20 @@ public static class MatrixFile
         _ => TextMatrixFormat.Read(stream, sourceName, options.MaxCells),
     };
 
+    // The long layout's default column names (task, example, value), which every format takes.
+    private static readonly MatrixReadOptions s_longColumns = new();
+
     private static void CheckApplicable(string path, string format, MatrixReadOptions options)
     {
         if (options.Layout != MatrixLayout.Auto && !HasLayout(format))
         {
             throw new ForgettingDataException(path, OptionMessage.Of($"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV and Parquet files, but this is read as {format}; drop {new OptionReference(DataOptionNames.Layout)} or pass {new OptionReference(DataOptionNames.Format, "csv")}.")) { ContradictsOption = true };
+        }
+
+        if (!HasLayout(format) && (options.TaskColumn, options.ExampleColumn, options.ValueColumn) is var named && named != (s_longColumns.TaskColumn, s_longColumns.ExampleColumn, s_longColumns.ValueColumn))
+        {
+            // A .npy, .npz, JSON or .txt matrix has no columns to pick by name: the names had been taken and ignored.
+            throw new ForgettingDataException(path, OptionMessage.Of($"{new OptionReference(DataOptionNames.Columns, $"{named.TaskColumn},{named.ExampleColumn},{named.ValueColumn}")} names the task, example and value columns of a long table, which only CSV/TSV and Parquet files hold, but this is read as {format}, which has none to pick by name; drop {new OptionReference(DataOptionNames.Columns)}, or pass {new OptionReference(DataOptionNames.Format, "csv")} if it is a long CSV table.")) { ContradictsOption = true };
         }
 
         if (options.Array is not null && format != "npz")

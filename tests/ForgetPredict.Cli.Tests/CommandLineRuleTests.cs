@@ -90,6 +90,8 @@ public sealed class CommandLineRuleTests
     [InlineData("serve --urls notaurl", 2, "error: Cannot listen on 'notaurl': it is not http(s)://HOST[:PORT]. Give addresses like")]
     [InlineData("evaluate Z --layout long", 2, "a layout (long) applies only to CSV/TSV and Parquet files, but this is read as npy; drop --layout")]
     [InlineData("evaluate Z --array foo", 2, "--array (array 'foo') applies only to .npz archives")]
+    [InlineData("evaluate Z --columns t,e,v", 2, "z.npy: --columns t,e,v names the task, example and value columns of a long table, which only CSV/TSV and Parquet files hold, but this is read as npy, which has none to pick by name; drop --columns")]
+    [InlineData("fit Z --out OUT.fpm --columns t,e,v", 2, "which only CSV/TSV and Parquet files hold, but this is read as npy")]
     [InlineData("convert Z OUT.csv --format csv", 2, "so not text: drop --format")]
     [InlineData("predict --model M --examples UPSTREAM --examples-columns nosuch", 2, "there is no column 'nosuch' to take the ids from")]
     [InlineData("evaluate Z --binary --seeds 1 --methods additive", 2, "needs a 0/1 matrix")]
@@ -109,6 +111,7 @@ public sealed class CommandLineRuleTests
             "NANROW" => nanRow,
             "SPARSE" => sparse,
             "OUT.csv" => Path.Combine(dir, "q.csv"),
+            "OUT.fpm" => Path.Combine(dir, "q.fpm"),
             _ => a,
         }).ToList();
         if (args[0] == "serve")

@@ -139,6 +139,21 @@ public class ConvertCommandTests
         Assert.Equal("task_id,ex_a,ex_b\nft_01,1.0,0.0\nft_02,,1.0\n", File.ReadAllText(output));
     }
 
+    // --columns names the long output's columns as well as the input's: a .npy, which has no columns, is still converted with
+    // it (matrix commands refuse --columns on a .npy, where it does nothing).
+    [Fact]
+    public void Convert_NpyToLongCsv_NamesTheOutputsColumnsWithColumns()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var input = TestMatrices.Write(dir, "z.npy", 2, 2, (i, j) => i + j);
+        var output = Path.Combine(dir, "long.csv");
+
+        var (code, _, error) = CliRunner.Run("convert", input, output, "--layout", "long", "--columns", "run,chunk,loss");
+
+        Assert.True(code == 0, error);
+        Assert.Equal("run,chunk,loss", File.ReadLines(output).First());
+    }
+
     [Fact]
     public void Convert_WideToLong_WritesOnlyObservedCells()
     {

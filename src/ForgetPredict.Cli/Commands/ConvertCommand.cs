@@ -82,7 +82,9 @@ internal static class ConvertCommand
             ForgettingMatrix z;
             try
             {
-                z = MatrixFile.Read(inPath, readOptions);
+                // --columns names the output's long columns too: an input without columns (a .npy) is read without them.
+                z = MatrixFile.Read(inPath, MatrixFile.HasLayout(MatrixFile.FormatOf(inPath, readOptions.Format)) ? readOptions
+                    : readOptions with { TaskColumn = new MatrixReadOptions().TaskColumn, ExampleColumn = new MatrixReadOptions().ExampleColumn, ValueColumn = new MatrixReadOptions().ValueColumn });
             }
             catch (ForgettingDataException e) when (e.Options.Any(o => o.Name == DataOptionNames.Layout))
             {
