@@ -208,6 +208,20 @@ public static class Fitting
         }
     }
 
+    /// <summary>
+    /// What a fit should be told of a seed given to a method that draws no random numbers (additive, knn...:
+    /// <see cref="ModelCatalog.UsesSeed"/>), which ignores it; null when no seed is given or the method uses it. A warning, not a
+    /// refusal: scripts loop over methods with one seed.
+    /// </summary>
+    /// <param name="method">The method's catalog name.</param>
+    /// <param name="settings">The fit's settings.</param>
+    public static OptionMessage? UnusedSeedWarning(string method, ModelSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Seed is not { } seed || ModelCatalog.UsesSeed(method) || !ModelCatalog.Names.Contains(method) ? null
+            : OptionMessage.Of($"{new OptionReference(ModelOptionNames.Seed, seed.ToString(CultureInfo.InvariantCulture))} has no effect on '{method}': it draws no random numbers, so every seed fits the same model (only {string.Join(", ", ModelCatalog.SeededMethods)} use a seed).");
+    }
+
     /// <summary>The methods whose models carry a task feature model: the Gaussian factor models with a task prior.</summary>
     public static IReadOnlyList<string> TaskFeatureMethods { get; } = ["task-mean", "additive", "rank1", "mf"];
 

@@ -821,6 +821,34 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal(30, ensemble.Provenance.TunedKnown);
     }
 
+    // 'fit --method additive --seed 3' ignored the seed in silence: the methods that draw no random numbers fit the same model
+    // whatever the seed, and a fit given one is told so (a warning: scripts loop over methods with one seed).
+    [Fact]
+    public void Fit_ASeedOnAMethodThatDrawsNoRandomNumbers_IsWarnedOf_AndChangesNothing()
+    {
+        float[] measured = [.. s_training.Values.ToArray().Where(float.IsFinite).Order()];
+        var median = measured[measured.Length / 2];
+        var binary = ForgettingMatrix.Create([.. s_training.Values.ToArray().Select(v => float.IsNaN(v) ? v : v > median ? 1f : 0f)], s_training.TaskCount, s_training.ExampleCount);
+        int[] examples = [0, 7, 100, 333];
+        foreach (var method in ModelCatalog.Names.Where(n => !ModelCatalog.UsesSeed(n)))
+        {
+            var matrix = ModelCatalog.IsBinaryMethod(method) ? binary : s_training;
+            double[] Row(int seed)
+            {
+                var model = Fitting.Fit(new FitRequest { Matrix = matrix, Source = "train.npy", Method = method, Settings = new ModelSettings { Seed = seed } }).Model;
+                return model.FoldIn(examples, [.. examples.Select(j => (double)matrix[0, j])]).PredictRow();
+            }
+
+            Assert.Equal(Row(1), Row(2));
+            Assert.Equal($"ModelSettings.Seed = 3 has no effect on '{method}': it draws no random numbers, so every seed fits the same model (only rank1, mf, logistic, ensemble, auto use a seed).",
+                Fitting.UnusedSeedWarning(method, new ModelSettings { Seed = 3 })?.ToString());
+            Assert.Null(Fitting.UnusedSeedWarning(method, new ModelSettings()));
+        }
+
+        Assert.Equal(["task-mean", "example-mean", "additive", "knn", "logistic-additive"], ModelCatalog.Names.Where(n => !ModelCatalog.UsesSeed(n)));
+        Assert.All(ModelCatalog.SeededMethods, m => Assert.Null(Fitting.UnusedSeedWarning(m, new ModelSettings { Seed = 3 })));
+    }
+
     [Fact]
     public void Fit_BinaryFamilyOnAContinuousMatrix_NamesTheSource()
     {

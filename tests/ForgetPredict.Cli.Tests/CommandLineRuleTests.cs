@@ -237,6 +237,24 @@ public sealed class CommandLineRuleTests
         Assert.Null(Cli.Companions.ValueOf(root.Subcommands.Single(c => c.Name == "design"), "--active-criterion"));
     }
 
+    // 'fit --method additive --seed 3' ignored the seed without a word; it still fits (scripts loop over methods with one seed).
+    [Fact]
+    public void Fit_SeedOnAMethodThatDrawsNoRandomNumbers_IsWarnedOf_NotRefused()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var (code, output, error) = CliRunner.Run("fit", Charlm, "--method", "additive", "--seed", "3", "--out", Path.Combine(dir, "a.fpm"));
+
+        Assert.True(code == 0, error);
+        Assert.Contains("fitted additive", output, StringComparison.Ordinal);
+        Assert.Contains("warning: --seed 3 has no effect on 'additive': it draws no random numbers, so every seed fits the same model (only rank1, mf, logistic, ensemble, auto use a seed).", error, StringComparison.Ordinal);
+
+        var seeded = CliRunner.Run("fit", Charlm, "--method", "rank1", "--seed", "3", "--out", Path.Combine(dir, "r.fpm"));
+        Assert.True(seeded.ExitCode == 0, seeded.Error);
+        Assert.DoesNotContain("--seed", seeded.Error, StringComparison.Ordinal);
+        var unseeded = CliRunner.Run("fit", Charlm, "--method", "additive", "--out", Path.Combine(dir, "b.fpm"));
+        Assert.DoesNotContain("--seed", unseeded.Error, StringComparison.Ordinal);
+    }
+
     // demo refused --known 0 while fit and evaluate took it: the cold start runs, and says what it is.
     [Fact]
     public void Demo_KnownZero_RunsTheColdStart_AndSaysSo()

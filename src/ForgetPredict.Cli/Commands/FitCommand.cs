@@ -16,7 +16,7 @@ internal static class FitCommand
         var known = new Option<int?>("--known") { Description = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"auto, ensemble: known cells per new task the cross-validation simulates (default {Core.Evaluation.EvaluationOptions.DefaultKnown}): the number you will measure. The other methods simulate none and refuse it.") };
         var rank = new Option<int?>("--rank") { Description = $"Latent rank (mf: default {Defaults.Rank}; logistic: default {Defaults.LogisticRank})." };
         var lambda = new Option<double?>("--lambda") { Description = "Main penalty: additive/knn bias penalty in cells; rank1/mf multiple of the noise-adaptive threshold; logistic L2 precision." };
-        var seed = new Option<int?>("--seed") { Description = $"rank1, mf, logistic: seed of the initialisation; auto, ensemble: of the cross-validation's draws (default {Defaults.Seed}). The other methods draw no random numbers and ignore it." };
+        var seed = new Option<int?>("--seed") { Description = $"rank1, mf, logistic: seed of the initialisation; auto, ensemble: of the cross-validation's draws (default {Defaults.Seed}). The other methods draw no random numbers: a seed has no effect on them, and a warning says so." };
         var output = new ModelOutputOption("--out") { Description = $"Model file to write (atomically), e.g. model{ModelFile.Extension}: a binary format of its own, so a data format's extension (.csv, .npy, .json...) is refused.", Required = true };
         var threads = CommonOptions.Threads();
         var input = new MatrixInputOptions();
@@ -41,19 +41,25 @@ internal static class FitCommand
             var z = input.Read(parse, parse.GetRequiredValue(matrix));
             var name = parse.GetRequiredValue(method);
             var path = parse.GetRequiredValue(output);
+            var settings = new ModelSettings
+            {
+                Rank = parse.GetValue(rank),
+                Lambda = parse.GetValue(lambda),
+                Seed = parse.GetValue(seed),
+                MaxThreads = parse.GetValue(threads),
+                Known = parse.GetValue(known),
+            };
+            if (Fitting.UnusedSeedWarning(name, settings) is { } unusedSeed)
+            {
+                parse.Err().WriteLine($"warning: {CliApp.Flags.Describe(unusedSeed)}");
+            }
+
             var fit = Fitting.Fit(new FitRequest
             {
                 Matrix = z,
                 Source = Path.GetFileName(parse.GetRequiredValue(matrix)),
                 Method = name,
-                Settings = new ModelSettings
-                {
-                    Rank = parse.GetValue(rank),
-                    Lambda = parse.GetValue(lambda),
-                    Seed = parse.GetValue(seed),
-                    MaxThreads = parse.GetValue(threads),
-                    Known = parse.GetValue(known),
-                },
+                Settings = settings,
                 TaskFeatures = FeatureFile.ReadAll(parse.GetValue(taskFeatures) ?? [], z.TaskIds, "task", parse.Id(taskFeatureColumns)),
                 ExampleFeatures = FeatureFile.ReadAll(parse.GetValue(exampleFeatures) ?? [], z.ExampleIds, "example", parse.Id(exampleFeatureColumns)),
             }, progress is null ? null : (stage, fraction) => progress.Report(stage, fraction, name));

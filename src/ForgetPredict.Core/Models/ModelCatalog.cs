@@ -78,6 +78,16 @@ public static class ModelCatalog
         ? Names[(int)method]
         : throw new ArgumentOutOfRangeException(nameof(method), method, string.Create(CultureInfo.InvariantCulture, $"{(int)method} is not a model method; the methods are {string.Join(", ", Enum.GetNames<ModelMethod>())}."));
 
+    /// <summary>
+    /// The methods that draw random numbers, and so read <see cref="ModelSettings.Seed"/>: rank1, mf and logistic (their
+    /// initialisation), ensemble and auto (their cross-validation's draws). The others (task-mean, example-mean, additive, knn,
+    /// logistic-additive) are deterministic and ignore a seed.
+    /// </summary>
+    public static IReadOnlyList<string> SeededMethods { get; } = ["rank1", "mf", "logistic", "ensemble", Auto];
+
+    /// <summary>True when method <paramref name="name"/> reads <see cref="ModelSettings.Seed"/> (<see cref="SeededMethods"/>).</summary>
+    public static bool UsesSeed(string name) => SeededMethods.Contains(name);
+
     /// <summary>True for the self-tuning methods, which simulate <see cref="ModelSettings.Known"/> cells per new task: ensemble and auto.</summary>
     public static bool SimulatesKnownCells(string name) => name is "ensemble" or Auto;
 
