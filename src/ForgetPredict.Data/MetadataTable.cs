@@ -127,6 +127,23 @@ public sealed class MetadataTable
     /// <summary>True when the table has a column of that name.</summary>
     public bool HasColumn(string name) => _columns.ContainsKey(name);
 
+    /// <summary>
+    /// Checks that the table has column <paramref name="name"/>, which the caller's option names (a family column): one it lacks
+    /// is the option's to change, a usage error (<see cref="ForgettingDataException.ContradictsOption"/>), as an id column
+    /// the table lacks is, not the file's fault.
+    /// </summary>
+    /// <param name="name">The column's name.</param>
+    /// <param name="purpose">What the column is read for, for the message ("to read the task families from").</param>
+    /// <exception cref="ForgettingDataException">No such column (the message suggests the nearest and lists the columns).</exception>
+    public void RequireNamedColumn(string name, string purpose)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!HasColumn(name))
+        {
+            throw new ForgettingDataException(SourceName, $"there is no column {Echo.Quote(name)} {purpose}{(Suggestion.DidYouMean(name, ColumnNames) is { Length: > 0 } guess ? guess : ".")} Columns: {Echo.List(ColumnNames)}.") { ContradictsOption = true };
+        }
+    }
+
     /// <summary>Creates a table from columns of text (for readers of other formats, e.g. Parquet); null values become empty strings.</summary>
     /// <param name="sourceName">The file (or stream name), for messages.</param>
     /// <param name="columnNames">The column names.</param>

@@ -95,6 +95,8 @@ public sealed class CommandLineRuleTests
     [InlineData("convert Z OUT.csv --format csv", 2, "so not text: drop --format")]
     [InlineData("predict --model M --examples UPSTREAM --examples-columns nosuch", 2, "there is no column 'nosuch' to take the ids from")]
     [InlineData("evaluate Z --binary --seeds 1 --methods additive", 2, "needs a 0/1 matrix")]
+    [InlineData("predict --model M --observed OBS --observed-columns ex,value", 2, "cells.csv:1: --observed-columns ex,value names columns the table lacks: it has no 'ex' (its columns: 'example', 'value'). Name its example and value columns with --observed-columns EXAMPLE,VALUE")]
+    [InlineData("evaluate Z --tasks TASKS --test-family web --family-column Family --methods additive --seeds 1", 2, "tasks.csv: there is no column 'Family' to read the task families from (--family-column); did you mean 'family'? Columns: 'task', 'family'.")]
     [InlineData("evaluate NANROW --test-rows 0 --known 0 --methods additive --seeds 1", 1, "Nothing can be scored: no cell of the 1 test row(s) was measured")]
     [InlineData("demo --matrix SPARSE --test-tasks 2 --seeds 1 --known 3", 1, "Nothing can be scored: no cell of the 2 test row(s) was measured")]
     public void ExitCodes_FollowOneRule_TheCommandLineOrTheFile(string commandLine, int expected, string fragment)
@@ -112,11 +114,20 @@ public sealed class CommandLineRuleTests
             "SPARSE" => sparse,
             "OUT.csv" => Path.Combine(dir, "q.csv"),
             "OUT.fpm" => Path.Combine(dir, "q.fpm"),
+            "OBS" => Write("cells.csv", ["example,value", "0,0.25", "17,0.5"]),
+            "TASKS" => Write("tasks.csv", ["task,family", .. Enumerable.Range(0, 47).Select(i => $"{i},{(i % 2 == 0 ? "web" : "code")}")]),
             _ => a,
         }).ToList();
         if (args[0] == "serve")
         {
             args.InsertRange(1, ["--store", dir]);
+        }
+
+        string Write(string name, string[] lines)
+        {
+            var path = Path.Combine(dir, name);
+            File.WriteAllLines(path, lines);
+            return path;
         }
 
         var (code, output, error) = CliRunner.Run([.. args]);

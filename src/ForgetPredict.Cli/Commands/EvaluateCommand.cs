@@ -266,6 +266,7 @@ internal static class EvaluateCommand
     private static (string?[] Families, OptionMessage[] Warnings) TaskFamilies(string path, string? idColumn, string column, ForgettingMatrix z)
     {
         var table = MetadataTable.Read(path, idColumn);
+        table.RequireNamedColumn(column, "to read the task families from (--family-column)");
         var join = table.Join(z.TaskIds, "task");
         join.RequireAny();
         OptionMessage[] warnings = !join.IsComplete || join.UnusedCount > 0

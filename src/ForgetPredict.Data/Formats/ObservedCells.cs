@@ -72,7 +72,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var names = columns is null ? ("example", "value") : (columns[0], columns[1]);
         var cells = InputFile.ReaderExtension(path) switch
         {
-            ".parquet" or ".pq" => ReadTable(path, references, names),
+            ".parquet" or ".pq" => ReadTable(path, references, names, named: columns is not null),
             ".json" => ReadJson(path, references, names),
             ".ndjson" or ".jsonl" => throw new ForgettingDataException(path, "is JSON Lines by its name (a record per line: polars' write_ndjson(), pandas' to_json(orient=\"records\", lines=True)), which is not read here: write one array of records (polars' write_json(), pandas' to_json(orient=\"records\")) to a .json file, or CSV or Parquet."),
             _ => ReadDelimited(path, references, names, named: columns is not null),
@@ -100,7 +100,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         using var csv = new CsvTokenizer(stream, path, CsvMatrixFormat.DelimiterFor(path));
         var header = csv.Next() ?? throw new ForgettingDataException(path, $"the file is empty; expected a header '{names.Example},{names.Value}' and one row per measured example.");
         RefuseCellAsHeader(path, header, names, named, exampleIds);
-        var (exampleColumn, valueColumn) = Columns(path, header, names, csv.RecordLine);
+        var (exampleColumn, valueColumn) = Columns(path, header, names, csv.RecordLine, named);
         var taskColumn = TaskColumn(header, exampleColumn, valueColumn);
         return Resolve(path, Rows(), exampleIds, "line", TableColumns.PandasName(header[exampleColumn], exampleColumn), TableColumns.PandasName(header[valueColumn], valueColumn),
             taskColumn < 0 ? null : header[taskColumn].Trim());
@@ -315,7 +315,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             ? value.GetRawText()
             : throw new ForgettingDataException(path, $"the value for example {Echo.Quote(id)} is {value.ValueKind.ToString().ToLowerInvariant()}, not a number; give each measured example a finite number.", 0, column, location: entry);
 
-    private static ObservedCells ReadTable(string path, ExampleReferences exampleIds, (string Example, string Value) names)
+    private static ObservedCells ReadTable(string path, ExampleReferences exampleIds, (string Example, string Value) names, bool named)
     {
         if (InputFile.ReaderExtension(path) is ".parquet" or ".pq")
         {
@@ -329,7 +329,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         }
 
         var table = MetadataTable.Read(path);
-        var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names, headerLine: 0);
+        var (exampleColumn, valueColumn) = Columns(path, table.ColumnNames, names, headerLine: 0, named);
         var ids = table.Column(table.ColumnNames[exampleColumn]);
         var values = table.Column(table.ColumnNames[valueColumn]);
         var taskColumn = TaskColumn(table.ColumnNames, exampleColumn, valueColumn);
@@ -380,10 +380,20 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
 
     // The example and value columns; any other column (a pandas index, a seed...) is ignored.
     // headerLine: the header's line in a text file, 0 for a table whose columns are named in its schema (Parquet).
-    private static (int Example, int Value) Columns(string path, IReadOnlyList<string> header, (string Example, string Value) names, long headerLine)
+    // named: the columns were named by the caller (--observed-columns), so a name the table lacks is the option's to change
+    // (ContradictsOption, a usage error), as an id column the table lacks is; the default names missing are the file's fault.
+    private static (int Example, int Value) Columns(string path, IReadOnlyList<string> header, (string Example, string Value) names, long headerLine, bool named)
     {
         var example = TableColumns.IndexOf(header, names.Example);
         var value = TableColumns.IndexOf(header, names.Value);
+        if ((example < 0 || value < 0) && named)
+        {
+            var lacking = string.Join(" or ", new[] { (names.Example, example), (names.Value, value) }.Where(c => c.Item2 < 0).Select(c => Echo.Quote(c.Item1)));
+            throw new ForgettingDataException(path, OptionMessage.Of(
+                $"{new OptionReference(DataOptionNames.ObservedColumns, $"{names.Example},{names.Value}")} names columns the table lacks: it has no {lacking} (its columns: {Echo.List(TableColumns.PandasNames(header))}). Name its example and value columns with {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}, or drop it if they are example and value."), headerLine)
+            { ContradictsOption = true };
+        }
+
         if (example < 0 || value < 0)
         {
             throw new ForgettingDataException(path, OptionMessage.Of(

@@ -260,7 +260,10 @@ public class ObservedCellsTests
 
         Assert.StartsWith(path + ": row 1: column 'value': value ", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, e.Line);
-        Assert.StartsWith(path + ": the table needs an example column 'ex'", columns.Message, StringComparison.Ordinal);
+        // Columns the caller named that the table lacks are the caller's to change (a usage error); the default names' are the file's.
+        Assert.StartsWith(path + ": ObservedCells.Columns = ex,value names columns the table lacks: it has no 'ex' (its columns: 'example', 'value').", columns.Message, StringComparison.Ordinal);
+        Assert.True(columns.ContradictsOption);
+        Assert.False(e.ContradictsOption);
         Directory.Delete(folder, recursive: true);
     }
 
