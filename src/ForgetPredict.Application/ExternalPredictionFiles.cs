@@ -500,8 +500,15 @@ internal static class ExternalPredictionFiles
     // The file as a matrix. A long table is read as one when its header is task, example and one more column, whatever that
     // column's name (pandas' Series.to_csv of a stacked frame writes 'task,example,0'); the layout and column options the
     // reader's advice names are the matrix's, so a long table it cannot read is refused with advice that works here.
+    // A Parquet table's schema names its columns, so a long one is told by them before it is read: read as a matrix, a value
+    // column not named 'value' made it a wide table of text, and refused (a CSV table's reader suggests the long reading).
     private static ForgettingMatrix ReadFile(string path)
     {
+        if (ParquetColumns(path) is { Count: 3 } columns && LongValueColumn([.. columns]) is { } named)
+        {
+            return MatrixFile.Read(path, new MatrixReadOptions { Layout = MatrixLayout.Long, ValueColumn = named });
+        }
+
         try
         {
             return MatrixFile.Read(path);
@@ -536,9 +543,15 @@ internal static class ExternalPredictionFiles
         }
     }
 
-    // The header's columns other than task and example, when a CSV or TSV file's header names both and at least two more; else null.
+    // The header's columns other than task and example, when a CSV or TSV file's header (a Parquet file's schema) names both
+    // and at least two more; else null.
     private static IReadOnlyList<string>? LongWithSeveralValues(string path)
     {
+        if (ParquetColumns(path) is { } schema)
+        {
+            return Values(schema);
+        }
+
         var extension = Path.GetExtension(path).ToUpperInvariant();
         var separator = extension switch { ".CSV" => ',', ".TSV" or ".TAB" => '\t', _ => '\0' };
         if (separator == '\0')
@@ -562,10 +575,34 @@ internal static class ExternalPredictionFiles
             return null;
         }
 
-        var names = header.Split(separator).Select(n => n.Trim().Trim('"')).ToArray();
-        var task = TableColumns.IndexOf(names, "task");
-        var example = TableColumns.IndexOf(names, "example");
-        return task < 0 || example < 0 || names.Length < 4 ? null : [.. names.Where((_, i) => i != task && i != example)];
+        return Values([.. header.Split(separator).Select(n => n.Trim().Trim('"'))]);
+
+        static IReadOnlyList<string>? Values(IReadOnlyList<string> names)
+        {
+            var task = TableColumns.IndexOf(names, "task");
+            var example = TableColumns.IndexOf(names, "example");
+            return task < 0 || example < 0 || names.Count < 4 ? null : [.. names.Where((_, i) => i != task && i != example)];
+        }
+    }
+
+    // A Parquet file's column names (its schema), leaving out pandas' index (__index_level_0__, as to_parquet writes a frame's
+    // index); null for another format, or a file that cannot be opened as Parquet (the matrix reader then says why).
+    private static IReadOnlyList<string>? ParquetColumns(string path)
+    {
+        try
+        {
+            if (MatrixFile.FormatOf(path, null) != "parquet")
+            {
+                return null;
+            }
+
+            using var reader = Data.Parquet.ParquetReader.Open(path);
+            return [.. reader.Columns.Select(c => c.Name).Where(n => !TableColumns.IsPandasIndex(n))];
+        }
+        catch (Exception e) when (e is ForgettingDataException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     // The third column of a header naming task and example (in any order; case and spaces aside), or null.

@@ -607,6 +607,62 @@ public sealed class EvaluatingTests : IDisposable
         Assert.Empty(report.Warnings);
     }
 
+    // A long Parquet table whose value column was not named 'value' was refused (read as a wide matrix of text), though a CSV
+    // table of the same columns is read whatever that column's name, as the README says of every long table.
+    [Theory]
+    [InlineData("value")]
+    [InlineData("predicted")]
+    [InlineData("0")]
+    public void External_ALongParquetTable_IsReadWhateverItsValueColumnsName(string valueColumn)
+    {
+        // Given: mf's predictions per draw as task,example,value CSV files, and the same as long Parquet tables.
+        var request = Request(methods: "mf");
+        var files = OwnPredictionFiles(request, 20, "pq-{draw}.csv");
+        var reference = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "pq-{draw}.csv"))] });
+        foreach (var file in files)
+        {
+            MatrixFile.Write(MatrixFile.Read(file), Path.ChangeExtension(file, ".parquet"), new MatrixWriteOptions { Layout = MatrixLayout.Long, ValueColumn = valueColumn });
+        }
+
+        // When
+        var report = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "pq-{draw}.parquet"))] });
+
+        // Then: scored as the CSV tables are.
+        Assert.Equal(reference.Results[0].Externals[0].Result.Rmse.PerSeed, report.Results[0].Externals[0].Result.Rmse.PerSeed);
+        Assert.Empty(report.Warnings);
+    }
+
+    // A long Parquet table with a std beside the prediction is refused naming its value columns, as a CSV one is.
+    [Fact]
+    public void External_ALongParquetTableWithTwoValueColumns_IsRefusedNamingThem()
+    {
+        var request = Request(methods: "mf");
+        var one = request with { Options = request.Options with { Seeds = 1 } };
+        var file = Path.ChangeExtension(OwnPredictionFiles(one, 20, "pq-two.csv").Single(), ".parquet");
+        var table = MatrixFile.Read(Path.ChangeExtension(file, ".csv"));
+        var (tasks, examples, values) = (new List<string?>(), new List<string?>(), new List<double>());
+        for (var i = 0; i < table.TaskCount; i++)
+        {
+            for (var j = 0; j < table.ExampleCount; j++)
+            {
+                tasks.Add(table.TaskIds[i]);
+                examples.Add(table.ExampleIds[j]);
+                values.Add(table[i, j]);
+            }
+        }
+
+        using (var stream = File.Create(file))
+        using (var writer = Data.Parquet.ParquetWriter.Create(stream, [new("task", Data.Parquet.ParquetValueType.String), new("example", Data.Parquet.ParquetValueType.String), new("predicted", Data.Parquet.ParquetValueType.Double), new("std", Data.Parquet.ParquetValueType.Double)]))
+        {
+            writer.WriteRows([Data.Parquet.ParquetColumnData.FromStrings(tasks.ToArray()), Data.Parquet.ParquetColumnData.FromStrings(examples.ToArray()), Data.Parquet.ParquetColumnData.FromDoubles(values.ToArray()), Data.Parquet.ParquetColumnData.FromDoubles(values.Select(_ => 0.1).ToArray())]);
+        }
+
+        var error = Assert.Throws<ForgettingDataException>(() => Evaluating.Plan(one with { ExternalFiles = [new ExternalFile("own", file)] }));
+
+        Assert.Equal(file, error.SourcePath);
+        Assert.Contains("it is a long table (task, example) with 2 value columns ('predicted', 'std'), and an external predictor gives one", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void External_ALongTableWithoutTaskAndExampleNames_IsRefusedWithAdviceThatApplies()
     {
