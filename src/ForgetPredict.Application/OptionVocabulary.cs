@@ -73,4 +73,14 @@ public static class OptionRanges
     /// <summary>"a whole number from 1 to 100,000": a range a front end checks itself (a parser's bounds), worded as every range is.</summary>
     public static string WholeNumber(long least, long most) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a whole number from {least:N0} to {most:N0}");
+
+    /// <summary>"a positive number below 1,048,576": a range of numbers with decimals above 0 that a front end checks itself (a
+    /// size in megabytes), its bound worded as every range's is.</summary>
+    public static string PositiveBelow(long most) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a positive number below {most:N0}");
+
+    /// <summary>A value as a range's message gives it: with thousands separators ("99,999,999,999", "0.5", "-1"), and in
+    /// exponent form beyond 10^15 ("1E+300"), where every digit is no longer the value's.</summary>
+    public static string Number(double value) =>
+        Math.Abs(value) < 1e15 ? value.ToString("#,0.##########", System.Globalization.CultureInfo.InvariantCulture) : value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -141,7 +141,7 @@ public sealed partial record ServerOptions
     public static long Megabytes(double megabytes, string what) =>
         megabytes > 0 && megabytes < 1 << 20
             ? (long)(megabytes * (1 << 20))
-            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{what}: {megabytes} is not a size in megabytes (a positive number below 1048576)."), nameof(megabytes));
+            : throw new ArgumentException($"{what}: {Application.OptionRanges.Number(megabytes)} is not a size in megabytes ({Application.OptionRanges.PositiveBelow(1 << 20)}).", nameof(megabytes));
 
     /// <summary>
     /// Refuses any listening address that does not parse exactly: each of the semicolon-separated entries must be
