@@ -821,6 +821,21 @@ public sealed class ApplicationTests : IDisposable
         Assert.Equal(30, ensemble.Provenance.TunedKnown);
     }
 
+    // Checked when 'predict --prior' without '--observed' was thought to do nothing: with no measured cell the fold-in's
+    // prior is the whole estimate, so the ridge prior (the fit's penalty, centred on no task effect) gives another row, with
+    // narrower intervals, than the empirical one (the training tasks' spread). The option is taken there, not refused.
+    [Fact]
+    public void Forecast_WithoutMeasuredCells_FollowsTheFoldInPrior()
+    {
+        var empirical = Forecasting.Forecast(new ForecastRequest { Model = s_model, Cells = ObservedCells.None, Prior = FoldInPrior.Empirical });
+        var ridge = Forecasting.Forecast(new ForecastRequest { Model = s_model, Cells = ObservedCells.None, Prior = FoldInPrior.Ridge });
+
+        Assert.True(empirical.Task.IsTaskAgnostic);
+        Assert.True(ridge.Task.IsTaskAgnostic);
+        Assert.NotEqual(empirical.Task.PredictRow(), ridge.Task.PredictRow());
+        Assert.NotEqual(empirical.ExpectedForgotten, ridge.ExpectedForgotten);
+    }
+
     // 'fit --method additive --seed 3' ignored the seed in silence: the methods that draw no random numbers fit the same model
     // whatever the seed, and a fit given one is told so (a warning: scripts loop over methods with one seed).
     [Fact]
