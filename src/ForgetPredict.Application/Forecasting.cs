@@ -524,6 +524,8 @@ public static class Forecasting
     /// <exception cref="ArgumentException">A cell is not valid for the model (<see cref="FoldedTask.ValidateKnown"/>), the model is
     /// binary and a cell is not 0 or 1, a value lies beyond <see cref="ScaleLimit"/> predictive stds of what the model expects (a unit mistake), or the features do not suit the
     /// model.</exception>
+    /// <exception cref="OptionException"><paramref name="prior"/> is not the default and <paramref name="features"/> is given (the
+    /// feature model gives the prior).</exception>
     public static FoldedTask FoldIn(IForgettingModel model, ObservedCells cells, FoldInPrior prior, string cellsSource = "observed", TaskFeatureQuery? features = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -532,6 +534,12 @@ public static class Forecasting
         if (features is null)
         {
             return model.FoldIn(cells.Examples, cells.Values, new FoldInOptions { Prior = prior });
+        }
+
+        if (prior != FoldInPrior.Empirical)
+        {
+            // The feature model gives the task's prior; a named fold-in prior would be ignored.
+            throw new OptionException(OptionMessage.Of($"{new OptionReference(ForecastOptionNames.Prior, Choices.Prior.NameOf(prior))} is a fold-in prior without task features; with {new OptionReference(ForecastOptionNames.TaskFeatures)}, the task feature model gives the prior of the task's parameters, so it would be ignored: drop one of them."));
         }
 
         if (model is not FactorModel factor || features.Model.TaskCount != model.TaskCount)
@@ -833,4 +841,15 @@ public static class Forecasting
         forecastGroups.Sort(static (a, b) => ErasureReport.MostDamagedFirst(a.Mean, a.Name, b.Mean, b.Name));
         return new Forecast(task, threshold, scan.ExpectedForgotten, [.. scan.Top.Select(Example)], forecastGroups, null);
     }
+}
+
+/// <summary>The names the forecast use cases' messages give a task request's settings (<see cref="TaskRequest"/>), for front ends to
+/// word as their own (a flag, a field).</summary>
+public static class ForecastOptionNames
+{
+    /// <summary><see cref="TaskRequest.Prior"/>.</summary>
+    public const string Prior = "TaskRequest.Prior";
+
+    /// <summary><see cref="TaskRequest.TaskFeatures"/>.</summary>
+    public const string TaskFeatures = "TaskRequest.TaskFeatures";
 }

@@ -231,6 +231,8 @@ public static class CliApp
         [Core.Evaluation.EvaluationOptionNames.MaxThreads] = "--threads",
         [Core.Evaluation.EvaluationOptionNames.Threshold] = "--threshold",
         [Core.Erasure.ForgettingThreshold.OptionName] = "--threshold",
+        [ForecastOptionNames.Prior] = "--prior",
+        [ForecastOptionNames.TaskFeatures] = "--task-features",
         [EvaluateOptionNames.TestRows] = "--test-rows",
         [EvaluateOptionNames.TestTasks] = "--test-tasks",
         [EvaluateOptionNames.TestFraction] = "--test-fraction",

@@ -136,6 +136,8 @@ internal static class Problems
         [Core.Replay.ReplayOptionNames.MinPerGroup] = "minPerGroup",
         [Core.Replay.ReplayOptionNames.Ratio] = "ratio",
         [Core.Replay.ReplayOptionNames.TaskSize] = "taskSize",
+        [ForecastOptionNames.Prior] = "prior",
+        [ForecastOptionNames.TaskFeatures] = "taskFeatures",
         [DesignOptionNames.Count] = "count",
         [DesignOptionNames.Criterion] = "criterion",
         [GroupingOptionNames.GroupBy] = "groupBy",

@@ -23,6 +23,23 @@ public sealed class CommandLineRuleTests
         return path;
     });
 
+    // With no cell measured the estimate is the fold-in prior's centre: the ridge prior's is not the average training task,
+    // which the line had said whatever the prior.
+    [Theory]
+    [InlineData("empirical", "from no measured cells: task-agnostic estimate (the average training task)")]
+    [InlineData("ridge", "from no measured cells: task-agnostic estimate (the ridge prior's centre: the task's own parameters 0)")]
+    public void PredictAndReplay_WithNoCells_SayWhichPriorsCentreTheEstimateIs(string prior, string expected)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var (code, output, error) = CliRunner.Run("predict", "--model", s_model.Value, "--prior", prior);
+        var (replayCode, replayOutput, replayError) = CliRunner.Run("replay", "--model", s_model.Value, "--prior", prior, "--budget", "5", "--out", Path.Combine(dir, "r.csv"));
+
+        Assert.True(code == 0, error);
+        Assert.Contains(expected, output.ReplaceLineEndings(" "), StringComparison.Ordinal); // the console wraps long lines
+        Assert.True(replayCode == 0, replayError);
+        Assert.Contains(expected, replayOutput.ReplaceLineEndings(" "), StringComparison.Ordinal);
+    }
+
     // Before: exit 1 for a value the library refused (fit --rank 0, --lambda -1, fit --known -1), exit 2 for one the parser
     // refused (evaluate --known -1, --top -1): the same mistake exited differently in different commands.
     [Theory]

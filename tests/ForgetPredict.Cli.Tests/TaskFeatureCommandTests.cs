@@ -256,6 +256,11 @@ public class TaskFeatureCommandTests
         // A short, gentle fine-tune is predicted to forget far less than a long one at a high learning rate.
         Assert.True(MeanForgetting(harsh) > 3 * MeanForgetting(gentle));
 
+        // The feature model gives the prior: a fold-in prior named beside the features would be ignored, so it is refused.
+        var (ridgeCode, _, ridgeError) = CliRunner.Run("predict", "--model", model, "--task-features", harsh, "--task-name", "new", "--prior", "ridge");
+        Assert.Equal(2, ridgeCode);
+        Assert.Contains("error: --prior ridge is a fold-in prior without task features; with --task-features, the task feature model gives the prior of the task's parameters, so it would be ignored: drop one of them.", ridgeError, StringComparison.Ordinal);
+
         // A row copied from tasks.csv itself (row number, task name, settings) and renamed: the fit read its ids from 'row',
         // so the query's row number is an id, not a setting, whichever column names the new task (it was refused as a
         // numeric column the model was not fitted with).

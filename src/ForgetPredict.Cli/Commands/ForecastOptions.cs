@@ -29,9 +29,12 @@ internal sealed record ForecastInput(ForecastRequest Task, MatrixSummary? Summar
     /// <summary>The task's features (one row) and the model's task feature model, or null without --task-features.</summary>
     public TaskFeatureQuery? TaskFeatures => Task.TaskFeatures;
 
-    /// <summary>One line on how <paramref name="task"/>'s prediction was made (<see cref="FoldedTask.IsTaskAgnostic"/> holds the rule).</summary>
-    public static string How(FoldedTask task) => task.IsTaskAgnostic
-        ? "no measured cells: task-agnostic estimate (the average training task)"
+    /// <summary>One line on how <paramref name="task"/>'s prediction was made (<see cref="FoldedTask.IsTaskAgnostic"/> holds the rule),
+    /// folded in under <paramref name="prior"/>: with no cell measured, the estimate is that prior's centre.</summary>
+    public static string How(FoldedTask task, FoldInPrior prior) => task.IsTaskAgnostic
+        ? prior == FoldInPrior.Ridge
+            ? "no measured cells: task-agnostic estimate (the ridge prior's centre: the task's own parameters 0)"
+            : "no measured cells: task-agnostic estimate (the average training task)"
         : task.KnownCount == 0
             ? "no measured cells: predicted from the task's features (cold start)"
             : string.Create(CultureInfo.InvariantCulture, $"{task.KnownCount} measured cells");

@@ -108,7 +108,7 @@ internal static class PredictCommand
 
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {ForecastInput.How(result.Task)} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
+                $"predicted {f.Model.ExampleCount} examples with {ModelCatalog.NameOf(f.Model.Method)} from {ForecastInput.How(result.Task, f.Task.Prior)} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
             Render(console, result, f.GroupColumn, f.Task.BinaryMatrix);
             if (cold is not null)
             {

@@ -82,7 +82,7 @@ internal static class ReplayCommand
 
             var console = Terminal.For(parse.Out());
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"chose {set.Items.Count:N0} of {set.Candidates:N0} candidate examples with {parse.GetValue(strategy)} from {ForecastInput.How(plan.Task)}; wrote {path}"));
+                $"chose {set.Items.Count:N0} of {set.Candidates:N0} candidate examples with {parse.GetValue(strategy)} from {ForecastInput.How(plan.Task, request.Prior)}; wrote {path}"));
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"they carry {Charts.Percent(set.CoveredForgetting, 1)} of the predicted forgetting; a random replay set of the same size carries {Charts.Percent(set.RandomExpectation, 1)}{(double.IsFinite(set.Lift) ? $" ({set.Lift:F1}x)" : string.Empty)}"));
             console.WriteLine($"{path}: {Replaying.DescribeWeight(options)}");

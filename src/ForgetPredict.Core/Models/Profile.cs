@@ -43,7 +43,7 @@ public sealed class ProfileFitter(ProfileOptions? options = null) : IForgettingF
     // square is rounding the stored values cannot show. Fits of every training row exact (rss 0, or a few units in the last
     // place, depending on the data's units: 1e-27 at a scale of 1e-4, exactly 0 at 1) get that variance instead, so that their
     // fold-ins weigh the measured cells against the prior alike in any units (the mf and rank1 fits are made unit-free first).
-    private static readonly double SingleRounding = Math.ScaleB(1, -24);
+    private const double SingleRounding = 5.9604644775390625E-08; // 2^-24
 
     /// <inheritdoc />
     public ModelMethod Method => ModelMethod.LowRank;
