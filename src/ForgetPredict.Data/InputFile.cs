@@ -153,7 +153,7 @@ internal static class InputFile
     // A binary format given to a text reader (an .npy saved under a .csv name) had been reported as text that is not UTF-8.
     // A seekable stream's first bytes are compared with the formats' magic (Parquet's at both ends, since a CSV header could
     // start with 'PAR1'); the stream is left where it was.
-    private static void RefuseBinaryFormat(Stream stream, string sourceName)
+    internal static void RefuseBinaryFormat(Stream stream, string sourceName)
     {
         if (!stream.CanSeek || stream.Length - stream.Position < 8)
         {

@@ -68,10 +68,7 @@ public static class MatrixFile
     public static ForgettingMatrix Read(string path, MatrixReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        options ??= new MatrixReadOptions();
-        options.Validate();
-        var format = FormatOf(path, options.Format);
-        CheckApplicable(path, format, options);
+        var format = Prepare(path, options ??= new MatrixReadOptions());
         if (IsText(format))
         {
             using var text = InputFile.OpenText(path);
@@ -97,10 +94,7 @@ public static class MatrixFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
-        options ??= new MatrixReadOptions();
-        options.Validate();
-        var format = FormatOf(sourceName, options.Format);
-        CheckApplicable(sourceName, format, options);
+        var format = Prepare(sourceName, options ??= new MatrixReadOptions());
         if (IsText(format))
         {
             using var gunzipped = InputFile.Decompressing(stream, sourceName, leaveOpen: true);
@@ -115,6 +109,56 @@ public static class MatrixFile
             "parquet" => ParquetMatrixFormat.Read(stream, sourceName, options),
             _ => throw new ForgettingDataException(sourceName, $"format '{format}' cannot be read."),
         };
+    }
+
+    /// <summary>
+    /// Makes, without reading the matrix, the checks of the read options that <see cref="Read(Stream, string, MatrixReadOptions?)"/>
+    /// makes before its data: the options are valid, the format is known, and no option contradicts the file (a layout for a
+    /// format that has none, an array for a file that is not an .npz, a format that reads a file as another than the one it is
+    /// named and made as, such as csv for an .npy). Only the file's first bytes are read (a binary format's magic, an .npy's
+    /// header), so a front end that reads the matrix later (the service's fit job) can refuse such options at once, as the
+    /// command line does; any other fault of the content is left to the read, which says it.
+    /// </summary>
+    /// <param name="stream">The file's content (left open, and where it was); a stream that cannot seek is not read.</param>
+    /// <param name="sourceName">The file's name, whose extension gives the format unless the options name one.</param>
+    /// <param name="options">The options it is to be read with.</param>
+    /// <returns>The format the file is read as (a key of <see cref="Formats"/>).</returns>
+    /// <exception cref="ForgettingDataException">The format is unknown, or an option contradicts the file
+    /// (<see cref="ForgettingDataException.ContradictsOption"/>; the message names the option and the fix).</exception>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="Read(string, MatrixReadOptions?)"/>).</exception>
+    public static string CheckReadOptions(Stream stream, string sourceName, MatrixReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        var format = Prepare(sourceName, options ?? new MatrixReadOptions());
+        if (!stream.CanSeek)
+        {
+            return format;
+        }
+
+        var start = stream.Position;
+        try
+        {
+            // The readers' own first checks: a text reader's of a binary format's magic, the .npy reader's of its header.
+            if (IsText(format))
+            {
+                InputFile.RefuseBinaryFormat(stream, sourceName);
+            }
+            else if (format == "npy")
+            {
+                NpyFormat.ReadHeader(stream, sourceName, stream.Length - start);
+            }
+        }
+        catch (ForgettingDataException e) when (!e.ContradictsOption)
+        {
+            // Bad data, not a setting: the read says it where it meets it.
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+
+        return format;
     }
 
     /// <summary>Writes <paramref name="matrix"/> to <paramref name="path"/> atomically (see <see cref="AtomicFile"/>), in the format its extension or the options name.</summary>
@@ -353,6 +397,15 @@ public static class MatrixFile
 
     // The long layout's default column names (task, example, value), which every format takes.
     private static readonly MatrixReadOptions s_longColumns = new();
+
+    // What every read checks before it opens the data: the options, the format they and the name give, and that the options apply to it.
+    private static string Prepare(string sourceName, MatrixReadOptions options)
+    {
+        options.Validate();
+        var format = FormatOf(sourceName, options.Format);
+        CheckApplicable(sourceName, format, options);
+        return format;
+    }
 
     private static void CheckApplicable(string path, string format, MatrixReadOptions options)
     {

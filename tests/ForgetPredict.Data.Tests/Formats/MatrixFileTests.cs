@@ -152,6 +152,50 @@ public class MatrixFileTests
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
+    // CheckReadOptions makes Read's own checks of the options from the file's first bytes (the service refuses an upload with
+    // it before its job reads the matrix): a contradiction is refused as Read refuses it, in the same words.
+    [Theory]
+    [InlineData("z.npy", "csv", MatrixLayout.Auto, null)]
+    [InlineData("z.npy", "json", MatrixLayout.Auto, null)]
+    [InlineData("z.npy", null, MatrixLayout.Long, null)]
+    [InlineData("z.npy", null, MatrixLayout.Auto, "z")]
+    [InlineData("z.npz", "npy", MatrixLayout.Auto, null)]
+    [InlineData("z.parquet", "csv", MatrixLayout.Auto, null)]
+    [InlineData("z.csv", null, MatrixLayout.Auto, "z")]
+    public void CheckReadOptions_RefusesEveryContradictionReadRefuses_InItsWords(string name, string? format, MatrixLayout layout, string? array)
+    {
+        var path = Path.Combine(RepoPaths.NewTempFolder(), name);
+        MatrixFile.Write(Matrix(3, 4, 1), path);
+        var options = new MatrixReadOptions { Format = format, Layout = layout, Array = array };
+        using var stream = File.OpenRead(path);
+
+        var read = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(stream, name, options));
+        stream.Position = 0;
+        var check = Assert.Throws<ForgettingDataException>(() => MatrixFile.CheckReadOptions(stream, name, options));
+
+        Assert.True(read.ContradictsOption, read.Message);
+        Assert.True(check.ContradictsOption, check.Message);
+        Assert.Equal(read.Message, check.Message);
+        Assert.Equal(0, stream.Position);
+    }
+
+    // Bad data is not a setting: a malformed .npy, or an .npy named z.csv (the name, not an option, is wrong), is left to Read.
+    [Fact]
+    public void CheckReadOptions_LeavesBadDataToRead_AndTheStreamWhereItWas()
+    {
+        var folder = RepoPaths.NewTempFolder();
+        MatrixFile.Write(Matrix(3, 4, 1), Path.Combine(folder, "z.npy"));
+        var npy = File.ReadAllBytes(Path.Combine(folder, "z.npy"));
+        foreach (var (name, bytes, format) in new[] { ("z.npy", "xx not an npy file at all"u8.ToArray(), "npy"), ("z.csv", [.. "xx"u8, .. npy], "csv"), ("z.bin", [.. "xx"u8, .. npy], "npy") })
+        {
+            using var stream = new MemoryStream(bytes) { Position = 2 };
+            Assert.Equal(format, MatrixFile.CheckReadOptions(stream, name, new MatrixReadOptions { Format = name == "z.bin" ? "npy" : null }));
+            Assert.Equal(2, stream.Position);
+        }
+
+        Assert.False(Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(new MemoryStream(npy), "z.csv")).ContradictsOption);
+    }
+
     [Fact]
     public void Write_LongLayoutToNpy_IsRefused()
     {
