@@ -178,7 +178,20 @@ internal static class UploadFiles
         var layout = Choices.Layout.Parse(fields.GetValueOrDefault("layout"));
         // The matrix limit bounds what any format may imply (a long file's ids, a Parquet footer), not only an .npz's entries.
         var readOptions = new MatrixReadOptions { Format = fields.GetValueOrDefault("format"), Layout = layout, Array = fields.GetValueOrDefault("array"), MaxCells = options.MatrixLimit / sizeof(float) };
-        var format = MatrixFile.FormatOf(matrix.SourceName, readOptions.Format);
+        // An option the file contradicts (a layout or an array for an .npy, format=csv for one) is refused now with the
+        // command line's words, from the file's first bytes only; the job reads the matrix.
+        string format;
+        try
+        {
+            using var head = new FileStream(matrix.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096);
+            format = MatrixFile.CheckReadOptions(head, matrix.SourceName, readOptions);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // (not the client's malformed body, which the caller would take an IOException for)
+            throw new ApiException(StatusCodes.Status500InternalServerError, $"The server cannot read back the upload it saved in its model store ({e.Message.TrimEnd('.')}); its operator must fix the store folder (its permissions); then send the upload again.", e);
+        }
+
         CheckUncompressedSize(matrix, format == "npz", options);
         foreach (var features in taskFeatures.Concat(exampleFeatures))
         {

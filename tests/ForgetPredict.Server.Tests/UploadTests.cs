@@ -419,6 +419,44 @@ public sealed class UploadTests : IDisposable
         Assert.Empty(Directory.GetFiles(_store, "*.fpm"));
     }
 
+    // An option the file contradicts is the command line's exit 2 (ContradictsOption): the service refuses it before queueing a
+    // job, in the same words with the upload's field names (it had been accepted with 202 and the job failed).
+    [Theory]
+    [InlineData(".npy", "layout", "long", "z.npy: a layout (long) applies only to CSV/TSV and Parquet files, but this is read as npy; drop \"layout\" or pass \"format\" = csv.")]
+    [InlineData(".npy", "array", "z", "z.npy: \"array\" (array 'z') applies only to .npz archives, but this is read as npy; drop \"array\" or pass \"format\" = npz.")]
+    [InlineData(".npy", "format", "csv", "z.npy", "is a .npy (it starts with numpy's bytes 93 'NUMPY') and named as one, so not text: drop \"format\" so that it is read as its extension says.")]
+    [InlineData(".npy", "format", "json", "so not text: drop \"format\"")]
+    [InlineData(".npz", "format", "npy", "z.npz", "is a zip archive, as .npz is", "so not a .npy: drop \"format\"")]
+    [InlineData(".parquet", "format", "csv", "z.parquet", "is a Parquet file", "so not text: drop \"format\"")]
+    [InlineData(".csv", "array", "z", "z.csv: \"array\" (array 'z') applies only to .npz archives, but this is read as csv; drop \"array\"")]
+    [InlineData(".json", "layout", "wide", "z.json: a layout (wide) applies only to CSV/TSV and Parquet files")]
+    public async Task Upload_AnOptionTheMatrixContradicts_Is400NamingTheField_BeforeAnyJob(string extension, string field, string value, params string[] fragments)
+    {
+        var form = Http.Upload("z" + extension, MatrixBytes(_synthetic.Matrix, extension), ("name", "contra"), ("method", "mf"), (field, value));
+
+        await (await _client.PostAsync("/v1/models", form)).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+
+        Assert.Empty((await (await _client.GetAsync("/v1/jobs")).JsonAsync()).GetProperty("jobs").EnumerateArray());
+        Assert.False(File.Exists(Path.Combine(_store, "contra.fpm")));
+        AssertNoTemporaryFiles();
+    }
+
+    // Only a contradiction is refused up front: a file that is merely malformed, whatever the options, is still the job's to
+    // report (the matrix is read in the background), and options that fit the file are taken.
+    [Fact]
+    public async Task Upload_OptionsTheMatrixAgreesWith_OrAMalformedFile_AreQueued()
+    {
+        var agreed = await (await _client.PostAsync("/v1/models", Http.Upload("z.csv", MatrixBytes(_synthetic.Matrix, ".csv"), ("name", "agreed"), ("method", "additive"), ("format", "csv"), ("layout", "wide")))).JsonAsync(HttpStatusCode.Accepted);
+        var renamed = await (await _client.PostAsync("/v1/models", Http.Upload("z.bin", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "renamed"), ("method", "additive"), ("format", "npy")))).JsonAsync(HttpStatusCode.Accepted);
+        var malformed = await (await _client.PostAsync("/v1/models", Http.Upload("z.npy", Encoding.ASCII.GetBytes("not an npy file at all"), ("name", "malformed"), ("method", "mf"), ("format", "npy")))).JsonAsync(HttpStatusCode.Accepted);
+
+        Assert.Equal("succeeded", (await WaitAsync(_client, agreed.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        Assert.Equal("succeeded", (await WaitAsync(_client, renamed.GetProperty("id").GetString()!)).GetProperty("state").GetString());
+        var failed = await WaitAsync(_client, malformed.GetProperty("id").GetString()!);
+        Assert.Equal("failed", failed.GetProperty("state").GetString());
+        Assert.Contains("not a .npy file", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     private static byte[] Gzip(byte[] bytes)
     {
         var buffer = new MemoryStream();
