@@ -28,7 +28,11 @@ internal static class UploadFiles
     public const int MaxFeatureFiles = 64;
 
     private const int MaxFieldBytes = 4096;
+    // The text fields; Fields lists them with the file parts.
     private static readonly string[] s_fields = ["name", "method", "rank", "lambda", "seed", "known", "format", "layout", "array", "overwrite"];
+
+    /// <summary>Every field an upload takes, in the order an unknown field's message lists them (openapi.json's Upload schema lists the same).</summary>
+    internal static IReadOnlyList<string> Fields { get; } = ["file", .. s_fields, "examples", TaskFeaturesField, ExampleFeaturesField];
 
     /// <summary>Reads the form and builds the fit job; the caller queues it.</summary>
     public static async Task<FitJob> ReadAsync(HttpContext context, ModelStore store, ServerOptions options)
@@ -122,7 +126,7 @@ internal static class UploadFiles
                 }
                 else
                 {
-                    throw ApiException.BadRequest($"Unknown upload field '{Application.Echo.Printable(field)}'{Suggestion.AndList(field, [.. s_fields, "file", "examples", TaskFeaturesField, ExampleFeaturesField], "fields", "file, name, method, rank, lambda, seed, known, format, layout, overwrite, examples, taskFeatures, exampleFeatures")}");
+                    throw ApiException.BadRequest($"Unknown upload field '{Application.Echo.Printable(field)}'{Suggestion.AndList(field, Fields, "fields")}");
                 }
             }
 

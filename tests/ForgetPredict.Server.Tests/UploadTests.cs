@@ -457,6 +457,24 @@ public sealed class UploadTests : IDisposable
         Assert.Contains("not a .npy file", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    // The fields an unknown one's message lists are those the upload reads, and openapi.json's Upload schema lists (array was left out).
+    [Fact]
+    public async Task Upload_UnknownField_ListsEveryFieldTheUploadTakes_AsOpenApiDocumentsThem()
+    {
+        var form = Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "unknown"), ("arrays", "z"));
+        var detail = await (await _client.PostAsync("/v1/models", form)).ProblemAsync(HttpStatusCode.BadRequest,
+            "Unknown upload field 'arrays'; did you mean 'array'? Fields: file, name, method, rank, lambda, seed, known, format, layout, array, overwrite, examples, taskFeatures, exampleFeatures.");
+
+        var schema = (await (await _client.GetAsync("/openapi.json")).JsonAsync()).GetProperty("components").GetProperty("schemas").GetProperty("Upload").GetProperty("properties");
+        Assert.Equal(schema.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal), UploadFiles.Fields.Order(StringComparer.Ordinal));
+        foreach (var field in UploadFiles.Fields)
+        {
+            Assert.Contains(field, detail, StringComparison.Ordinal);
+        }
+
+        AssertNoTemporaryFiles();
+    }
+
     private static byte[] Gzip(byte[] bytes)
     {
         var buffer = new MemoryStream();
