@@ -47,6 +47,12 @@ internal static class JsonProblem
             return $"{Prefix}NaN, Infinity and None are not JSON values{(field.Length > 0 ? $" (at \"{field}\")" : string.Empty)}{at}; leave the value out{(field == "observed" ? " (a cell not measured is simply not listed in \"observed\")" : string.Empty)}, or give null where the field allows it.";
         }
 
+        if (TrailingComma(message) is { } what)
+        {
+            // The reader's words end "Change the reader options.", which is the server's to do, not the client's.
+            return $"{Prefix}a comma after the last {what} is not JSON{(field.Length > 0 ? $" (at \"{field}\")" : string.Empty)}{at}; remove it.";
+        }
+
         // The reader's other messages (bad syntax, a custom field's rule) are already in plain words; keep their first sentence.
         var text = end > 0 ? message[..end] : message;
         return $"{Prefix}{text.TrimEnd()}{(field.Length > 0 && !text.Contains(field, StringComparison.Ordinal) ? $" (at \"{field}\")" : string.Empty)}{(end > 0 ? at : string.Empty)}";
@@ -66,6 +72,11 @@ internal static class JsonProblem
             || ((message.AsSpan(1).StartsWith("nan", StringComparison.OrdinalIgnoreCase) || message.AsSpan(1).StartsWith("inf", StringComparison.OrdinalIgnoreCase))
                 && message.Contains("is an invalid JSON literal", StringComparison.Ordinal));
     }
+
+    // The reader's refusal of a trailing comma ({"top": 5,} or [1, 2,]): what the comma follows, or null for another message.
+    private static string? TrailingComma(string message) =>
+        !message.Contains("contains a trailing comma", StringComparison.Ordinal) ? null
+        : message.StartsWith("The JSON array", StringComparison.Ordinal) ? "value in a list" : "field of an object";
 
     // What a .NET type is in JSON terms.
     private static string Kind(string type, string field) => type switch

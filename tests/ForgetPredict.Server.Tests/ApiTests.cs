@@ -193,9 +193,25 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     [InlineData("{\"prior\": \"flat\"}", "Unknown prior 'flat'")]
     [InlineData("", "The request body is empty")]
     [InlineData("null", "The request body is null")]
+    [InlineData("{\"observed\": {\"6\": 0.5},}", "not valid JSON for this endpoint: a comma after the last field of an object is not JSON (line 1, character 25); remove it.")]
+    [InlineData("{\"observed\": {\"6\": 0.5,}}", "a comma after the last field of an object is not JSON (at \"observed\")", "remove it.")]
     public async Task Predict_BadBodies_Are400WithAUsefulDetail(string body, params string[] fragments)
     {
         await (await _client.PostAsync("/v1/models/small/predict", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest, fragments);
+    }
+
+    // A trailing comma is not JSON (RFC 8259), and the service's other malformed bodies are refused: it had been read as if absent.
+    [Theory]
+    [InlineData("predict", "{\"observed\": {\"6\": 0.5},}", "field of an object")]
+    [InlineData("predict", "{\"byIndex\": true, \"observed\": {\"6\": 0.5}, \"taskFeatures\": [0.1, 0.2,]}", "value in a list")]
+    [InlineData("replay", "{\"budget\": 5,}", "field of an object")]
+    [InlineData("replay", "{\"budget\": 5, \"exclude\": [\"ex-00001\",]}", "value in a list")]
+    [InlineData("design", "{\"count\": 3,}", "field of an object")]
+    public async Task TrailingComma_IsRefusedAsMalformedJson_AtEveryEndpointThatReadsABody(string endpoint, string body, string after)
+    {
+        var detail = await (await _client.PostAsync($"/v1/models/small/{endpoint}", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest,
+            $"The request body is not valid JSON for this endpoint: a comma after the last {after} is not JSON", "; remove it.");
+        Assert.DoesNotContain("reader options", detail, StringComparison.Ordinal);
     }
 
     [Fact]
