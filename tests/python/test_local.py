@@ -513,11 +513,61 @@ class LocalTests(unittest.TestCase):
         self.assertIn("no-such-example", caught.exception.message)
         self.assertIn("not one of the model's", caught.exception.message)
 
-    def test_a_bad_cell_is_named_by_the_file_it_was_written_to_not_a_deleted_temporary_path(self):
+    def test_a_bad_cell_is_named_by_the_argument_and_its_entry_not_a_deleted_temporary_file(self):
         with self.assertRaises(fp.EngineError) as caught:
             self.model.predict({self.ids[0]: float("inf")}, progress=False)
-        self.assertTrue(caught.exception.message.startswith("observed.csv:2: column 'value': value 'inf' is not finite"), caught.exception.message)
+        self.assertTrue(caught.exception.message.startswith("observed: entry 1: column 'value': value 'inf' is not finite"), caught.exception.message)
         self.assertNotIn(tempfile.gettempdir(), caught.exception.details)
+        self.assertNotIn("observed.csv", caught.exception.details)
+
+    def test_engine_messages_name_the_argument_the_package_wrote_to_a_file_not_the_file(self):
+        # The service names an unknown id of observed "observed: entry 1: ..."; locally alike, the entry counted from 1.
+        with self.assertRaises(fp.EngineError) as caught:
+            self.model.predict({self.ids[0]: 0.5, "no-such": 0.5}, progress=False)
+        self.assertEqual(caught.exception.message, "observed: entry 2: column 'example': example 'no-such' is not one of the model's "
+                         "300 example ids; check the ids, or refit the model on a matrix that has them.")
+        for call in (lambda: self.model.replay({self.ids[0]: 0.5}, budget=3, exclude=["zz"], progress=False),
+                     lambda: self.model.design(3, exclude=["zz"], progress=False),
+                     lambda: fp.design(self.frame, 3, exclude=["zz"], progress=False)):
+            with self.assertRaises(fp.EngineError) as caught:
+                call()
+            self.assertTrue(caught.exception.message.startswith("exclude: none of its 1 ids names an example, so it would exclude nothing: "
+                                                                "example 'zz' is not one of the "), caught.exception.message)
+        with warnings.catch_warnings(record=True) as caught_warnings:
+            warnings.simplefilter("always")
+            self.model.replay(budget=3, exclude=[self.ids[0], "zz"], progress=False)
+        said = [str(w.message) for w in caught_warnings if issubclass(w.category, fp.EngineWarning)]
+        self.assertTrue(any(m.startswith("exclude: 1 of its 2 ids name no example, so they are ignored: example 'zz'") for m in said), said)
+        with self.assertRaises(fp.EngineError) as caught:
+            self.model.predict(task_features={"lr": 1.0}, progress=False)
+        self.assertEqual(caught.exception.message, "the model was fitted without task features; refit it with "
+                         "fp.fit(..., task_features=...) to predict from features.")
+        for call in (lambda: fp.analyze(np.zeros((0, 3)), progress=False), lambda: fp.fit(np.zeros((0, 3)), progress=False),
+                     lambda: fp.fit(pd.DataFrame(np.zeros((0, 3)), columns=["a", "b", "c"]), progress=False),
+                     lambda: fp.design(np.zeros((0, 3)), 1, progress=False)):
+            with self.assertRaises(fp.EngineError) as caught:
+                call()
+            self.assertEqual(caught.exception.message, "z: Cannot fit a 0x3 matrix; it needs at least one task and one example.")
+            self.assertNotIn(".npz", caught.exception.details)
+
+    def test_a_users_own_file_keeps_its_name_in_the_engines_messages(self):
+        folder = tempfile.mkdtemp(prefix="fp-test-own-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        self.model.save(os.path.join(folder, "model.fpm"))
+        loaded = fp.load(os.path.join(folder, "model.fpm"))
+        self.addCleanup(loaded.close)
+        with self.assertRaises(fp.EngineError) as caught:
+            loaded.predict(task_features={"lr": 1.0}, progress=False)
+        self.assertTrue(caught.exception.message.startswith(f"{os.path.join(folder, 'model.fpm')} was fitted without task features"),
+                        caught.exception.message)
+        # A file of the caller's that bears the name of one of the package's (examples.csv) keeps its path and line.
+        examples = os.path.join(folder, "examples.csv")
+        pd.DataFrame({"id": [self.ids[0], self.ids[0]], "source": ["a", "b"]}).to_csv(examples, index=False)
+        with fp.load(os.path.join(folder, "model.fpm"), examples=examples) as grouped:
+            with self.assertRaises(fp.EngineError) as caught:
+                grouped.predict(group_by="source", progress=False)
+        self.assertTrue(caught.exception.message.startswith(f"{examples}:3: column 'id': example id 'ex/0' appears twice"),
+                        caught.exception.message)
 
     def test_an_exclusion_naming_no_example_is_refused_without_the_command_lines_column_option(self):
         for call in (lambda: self.model.replay(exclude=["zz"], budget=3, progress=False), lambda: self.model.design(exclude=["zz"], progress=False)):

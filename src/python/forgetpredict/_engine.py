@@ -12,7 +12,7 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 _DLL = Path("src/ForgetPredict.Cli/bin/Release/net10.0/forgetpredict.dll")
 
@@ -310,18 +310,62 @@ def _named_choice(message: str, args: Sequence[str]) -> str:
 
 
 def engine_words(text: str) -> str:
-    """A line the engine wrote, as the Python caller reads it: options named as arguments, files in the call's scratch
-    folder by their own names."""
+    """A line the engine wrote, as the Python caller reads it: options named as arguments, the files the package wrote in
+    its temporary folders by the argument they hold (:data:`SCRATCH_FILES`), its other files there by their own names."""
     return python_words(_without_scratch(text))
 
 
-# The package's temporary files (a call's folder, a model's): gone by the time a message is read, so messages name the
-# file alone ("observed.csv:2: ..." for the cells given as ``observed``), and the metadata the package wrote by the
-# argument that holds it ("examples has 2 columns to group by ...", "tasks:3: ..."). The folder is the one tempfile uses now.
+# The files the package writes for the engine in its temporary folders (a call's, a fitted model's), by the argument each
+# holds: (the argument as a message names it, what a line of the file after its header is, what its rows are). A message
+# names the argument, not a file the caller never saw and that is gone by the time it is read: "observed.csv:2: ..." ->
+# "observed: entry 1: ..." (as the service names its field), "exclude.csv: none of its 1 rows ..." -> "exclude: none of
+# its 1 ids ...", "model.fpm was fitted without ..." -> "the model was fitted without ...", "z.npz: ..." -> "z: ...". A
+# list's entries count from 1, as the service counts them; a DataFrame's rows by position (iloc), from 0. Only paths in the
+# package's folders are renamed: a file the caller passed by path keeps its name. Other files there (the features'
+# task_features[0].csv, named after their argument; external-0.npz, which evaluate names itself) keep their names.
+SCRATCH_FILES: Dict[str, Tuple[str, Optional[str], Optional[str]]] = {
+    "z.npz": ("z", None, None), "model.fpm": ("the model", None, None),
+    "observed.csv": ("observed", "entry", "cells"), "exclude.csv": ("exclude", "entry", "ids"),
+    "examples.csv": ("examples", "row", None), "tasks.csv": ("tasks", "row", None),
+}
+
+
+def _scratch_folder() -> str:
+    """A pattern of the package's temporary folders (the folder is the one tempfile uses now), with the separator after it."""
+    return re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep)
+
+
 def _without_scratch(text: str) -> str:
-    scratch = re.escape(os.path.join(tempfile.gettempdir(), "forgetpredict-")) + r"[^" + re.escape(os.sep) + r"\s]*" + re.escape(os.sep)
-    text = re.sub(scratch + r"(examples|tasks)\.csv\b", r"\1", text)
+    scratch = _scratch_folder()
+    files = "|".join(re.escape(name) for name in SCRATCH_FILES)
+    # A matrix's file records the kind of its example ids (z.int64-ids.npz; _io.matrix_file_name): it is z's all the same.
+    named = re.compile(scratch + r"(" + files + r"|z\.(?:int64|uint64|int|float)-ids\.npz)(?::([0-9]+):)?(?![\w.\[])")
+
+    def argument(match: "re.Match[str]") -> str:
+        name, unit, _ = SCRATCH_FILES[ID_KIND_TAG.sub(".npz", match.group(1))]
+        if match.group(2) is None:
+            return name
+        line = int(match.group(2))
+        where = f"entry {line - 1}" if unit == "entry" else f"row at position {line - 2}" if unit == "row" else f"line {line}"
+        return f"{name}: {where}:"
+
+    text = named.sub(argument, text)
+    for name, _, rows in SCRATCH_FILES.values():
+        if rows is not None:  # the engine counts a file's rows; the argument holds ids or cells
+            text = re.sub(rf"(\b{name}: (?:none|[0-9]+) of its [0-9]+) rows\b", rf"\1 {rows}", text)
     return re.sub(scratch, "", text)
+
+
+# A command that fits z (fit, design, analyze, evaluate) names the matrix by its file's name alone, as fit records it as the
+# model's source ("z.int64-ids.npz: Cannot fit a 0x3 matrix"): the package's name of z's file, when no folder comes before
+# it (a path is a file the caller gave).
+_MATRIX_NAME = re.compile(r"(?<![\w./\\-])z(?:\.(?:int64|uint64|int|float)-ids)?\.npz\b")
+
+
+def matrix_words(text: str) -> str:
+    """``text`` of a call that handed the engine ``z`` in a file of the package's (fit, design, analyze, evaluate) with the
+    file named as the argument: "z.npz: Cannot fit a 0x3 matrix ..." -> "z: Cannot fit a 0x3 matrix ..."."""
+    return _MATRIX_NAME.sub("z", text)
 
 
 class EngineWarning(UserWarning):

@@ -108,7 +108,7 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
             args: List[object] = ["fit", matrix, "--out", scratch.path / "model.fpm"]
             args += _flag("--method", method) + _flag("--rank", rank) + _flag("--lambda", lam) + _flag("--seed", seed) + _flag("--threads", threads)
             args += _flag("--known", known) + _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
-            summary = _engine.run(args, progress).strip().replace(f"; saved {scratch.path / 'model.fpm'}", "")
+            summary = _engine.run(args, progress, words=_engine.matrix_words).strip().replace(f"; saved {scratch.path / 'model.fpm'}", "")
         if metadata is not None:
             _io.write_metadata(scratch.path / "examples.csv", metadata)
     except BaseException:
@@ -475,7 +475,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
             args += ["--predictions", call / "predictions.csv"]
-        _engine.run(args, progress, words=_external_words(externals) if externals else None)
+        external_words = _external_words(externals) if externals else None
+        _engine.run(args, progress, words=lambda text: _engine.matrix_words(external_words(text) if external_words else text))
         result = json.loads((call / "evaluation.json").read_text(encoding="utf-8"))
         if curve:
             points = result.get("curve", [result])
@@ -636,7 +637,7 @@ def design(z: _io.MatrixLike, count: Optional[int] = None, *, criterion: Optiona
         if metadata is not None:
             args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
         args += _cells_and_exclusions(call, observed, exclude)
-        _engine.run(args, progress)
+        _engine.run(args, progress, words=_engine.matrix_words)
         return _design_table(call / "cells.csv", _io.id_kind(_io.given_example_ids(z, ids)))
 
 
@@ -681,7 +682,8 @@ def analyze(z: _io.MatrixLike, *, max_rank: Optional[int] = None, tasks: Optiona
     """
     with _Call() as call:
         matrix = _io.write_matrix(call / "z.npz", z, tasks, examples)
-        _engine.run(["analyze", matrix, "--json", call / "analysis.json"] + _flag("--max-rank", max_rank), progress)
+        _engine.run(["analyze", matrix, "--json", call / "analysis.json"] + _flag("--max-rank", max_rank), progress,
+                    words=_engine.matrix_words)
         result = json.loads((call / "analysis.json").read_text(encoding="utf-8"))
     r2 = result["r2"]
     rows = {name: r2[name] for name in ("task_only", "example_only", "additive", "rank1")}
