@@ -765,6 +765,52 @@ class PractitionerInputTests(unittest.TestCase):
         self.assertEqual(list(p.examples.index), big)
         self.assertTrue(all(type(i) is int for i in p.examples.index))
 
+    def test_text_and_integer_ids_side_by_side_each_come_back_of_their_own_type(self):
+        n = self.z.shape[1]
+        ids = ["held-out"] + list(range(n - 1))  # pandas keeps them as given: an object Index of a str and ints
+        meta = pd.DataFrame({"source": self.source}, index=pd.Index(ids, dtype=object))
+        grouped_model = self.fitted(pd.DataFrame(self.z[1:], columns=ids), examples=meta)
+        for model in (self.fitted(self.z[1:], examples=ids), grouped_model):
+            p = model.predict({"held-out": self.z[0, 0], 0: self.z[0, 1]}, progress=False)
+            self.assertEqual(list(p.examples.index), ids)
+            self.assertEqual([type(i) for i in p.examples.index], [str] + [int] * (n - 1))
+            self.assertEqual(p.examples.loc[0, "measured_value"], self.z[0, 1])
+            self.assertEqual(p.examples.loc["held-out", "measured_value"], self.z[0, 0])
+            self.assertEqual(list(p.measured.index), ["held-out", 0])
+            replayed = model.replay(budget=n, strategy="topk", progress=False)["example"]
+            self.assertEqual(sorted(replayed, key=str), sorted(ids, key=str))
+            self.assertTrue(all(type(i) is (str if i == "held-out" else int) for i in model.design(n - 1, progress=False).index))
+        grouped = grouped_model.predict(group_by="source", progress=False)
+        top = [i for t in grouped.groups["top_examples"] for i in t]
+        self.assertEqual(list(grouped.examples["group"]), list(self.source))
+        self.assertEqual(len(grouped.examples.loc[top]), len(top))
+        with tempfile.TemporaryDirectory() as folder:
+            model.save(os.path.join(folder, "m.fpm"))
+            with fp.load(os.path.join(folder, "m.fpm")) as loaded:  # the model file says so
+                self.assertEqual(list(loaded.predict(progress=False).examples.index), ids)
+        designed = fp.design(pd.DataFrame(self.z, columns=ids), n - 1, progress=False).index
+        self.assertTrue(all(type(i) is (str if i == "held-out" else int) for i in designed), list(designed))
+        scored = fp.evaluate(pd.DataFrame(self.z, columns=ids, index=["t"] + list(range(len(self.z) - 1))), methods="additive",
+                             test_rows=[0, 1], known=5, seeds=1, predictions=True, progress=False).attrs["predictions"]
+        self.assertEqual(set(map(type, scored["example"])), {str, int})
+        self.assertEqual(set(scored["task"]), {"t", 0})
+
+    def test_ids_that_could_not_come_back_of_their_own_types_are_refused_at_fit_naming_the_fix(self):
+        n = self.z.shape[1]
+        cases = [(["1"] + list(range(2, n + 1)), "the text id '1' spells a whole number"),
+                 (["a", 0.5] + list(range(n - 2)), "the ids mix text ('a') and a float (0.5)"),
+                 (["a", True] + list(range(2, n)), "the ids mix text ('a') and a boolean (True)")]
+        for ids, said in cases:
+            for call, argument, fix in ((lambda: fp.fit(pd.DataFrame(self.z, columns=ids), progress=False), "z's columns", "z.columns.astype(str)"),
+                                        (lambda: fp.fit(self.z, examples=ids, progress=False), "examples", "[str(i) for i in examples]"),
+                                        (lambda: fp.design(pd.DataFrame(self.z, columns=ids), progress=False), "z's columns", "z.columns.astype(str)")):
+                with self.assertRaises(fp.InputError) as caught:
+                    call()
+                message = caught.exception.message
+                self.assertTrue(message.startswith(f"{argument}: "), message)
+                self.assertIn(said, message)
+                self.assertTrue(message.endswith(f"give them all as text (e.g. {fix}) or all as numbers, so they come back as they went in."), message)
+
     def test_the_id_kind_survives_save_and_load_and_reaches_the_group_lists(self):
         meta = pd.DataFrame({"source": self.source})  # by column position: the array's ids are integers
         model = self.fitted(self.z[1:], examples=meta)

@@ -417,6 +417,23 @@ class ServiceTests(unittest.TestCase):
         self.assertTrue(set(self.client.model("hashes").predict(top=5).examples.index) <= set(hashes))
         self.assertEqual(remote.predict(top=5).examples.index.dtype, np.uint64)
 
+    def test_text_and_integer_ids_side_by_side_come_back_of_their_own_types_from_the_service(self):
+        ids = ["held-out"] + list(range(len(self.ids) - 1))
+        self.client.fit(pd.DataFrame(self.frame.iloc[1:].to_numpy(), columns=ids), method="mf", seed=0, name="mixed", overwrite=True,
+                        progress=False)
+        model = self.client.model("mixed")  # a new handle: the kind comes from the model's source
+        self.assertEqual(model.info["source"], "z.mixed-ids.npz")
+        p = model.predict({"held-out": 0.3, 0: 0.2}, top=len(ids))  # the service lists the top examples
+        self.assertEqual(sorted(p.examples.index, key=str), sorted(ids, key=str))
+        self.assertTrue(all(type(i) is (str if i == "held-out" else int) for i in p.examples.index))
+        self.assertEqual(p.examples.loc[[0, "held-out"]].shape[0], 2)
+        self.assertTrue(all(type(i) is (str if i == "held-out" else int) for i in model.replay(budget=len(ids), strategy="topk")["example"]))
+        with self.assertRaises(fp.InputError) as caught:
+            self.client.fit(pd.DataFrame(self.frame.to_numpy(), columns=["1"] + list(range(2, len(ids) + 1))), name="ambiguous",
+                            progress=False)
+        self.assertTrue(caught.exception.message.startswith("z's columns: the ids mix text and integers (2), and the text id '1' spells "
+                                                            "a whole number"), caught.exception.message)
+
     def test_metadata_with_pandas_row_numbers_is_keyed_by_its_id_column_as_locally(self):
         # read_csv of a shuffled column,source file: the service, like the engine, reads the ids from 'column', not the row numbers.
         z = self.frame.iloc[1:].to_numpy()

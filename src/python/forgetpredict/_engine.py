@@ -249,7 +249,8 @@ _FIELD = re.compile(r'set "byIndex": true|"(' + "|".join(_FIELDS) + r')"|\b(' + 
 
 # The file a matrix is written to records the kind of its example ids (``z.int64-ids.npz``; _io.matrix_file_name); a
 # message names it as the argument's file, ``z.npz``.
-ID_KIND_TAG = re.compile(r"\.(int64|uint64|int|float)-ids\.npz\b")
+ID_KINDS_TAGGED = "int64|uint64|int|float|mixed"
+ID_KIND_TAG = re.compile(r"\.(" + ID_KINDS_TAGGED + r")-ids\.npz\b")
 
 
 # Phrases of the command line that name a command with an option, or say how to set an option: as Python calls.
@@ -339,7 +340,7 @@ def _without_scratch(text: str) -> str:
     scratch = _scratch_folder()
     files = "|".join(re.escape(name) for name in SCRATCH_FILES)
     # A matrix's file records the kind of its example ids (z.int64-ids.npz; _io.matrix_file_name): it is z's all the same.
-    named = re.compile(scratch + r"(" + files + r"|z\.(?:int64|uint64|int|float)-ids\.npz)(?::([0-9]+):)?(?![\w.\[])")
+    named = re.compile(scratch + r"(" + files + r"|z\.(?:" + ID_KINDS_TAGGED + r")-ids\.npz)(?::([0-9]+):)?(?![\w.\[])")
 
     def argument(match: "re.Match[str]") -> str:
         name, unit, _ = SCRATCH_FILES[ID_KIND_TAG.sub(".npz", match.group(1))]
@@ -359,7 +360,7 @@ def _without_scratch(text: str) -> str:
 # A command that fits z (fit, design, analyze, evaluate) names the matrix by its file's name alone, as fit records it as the
 # model's source ("z.int64-ids.npz: Cannot fit a 0x3 matrix"): the package's name of z's file, when no folder comes before
 # it (a path is a file the caller gave).
-_MATRIX_NAME = re.compile(r"(?<![\w./\\-])z(?:\.(?:int64|uint64|int|float)-ids)?\.npz\b")
+_MATRIX_NAME = re.compile(r"(?<![\w./\\-])z(?:\.(?:" + ID_KINDS_TAGGED + r")-ids)?\.npz\b")
 
 
 def matrix_words(text: str) -> str:

@@ -92,8 +92,9 @@ def _refuse_multiindex(index, argument: str, what: str) -> None:
 
 
 # The kinds of example ids the package gives back as they went in: text, int64 (an array's column positions, integer
-# labels), uint64 (unsigned labels, integers from 2**63 to 2**64), int (Python integers beyond 64 bits) and float.
-ID_KINDS = ("text", "int64", "uint64", "int", "float")
+# labels), uint64 (unsigned labels, integers from 2**63 to 2**64), int (Python integers beyond 64 bits), float, and mixed
+# (text beside integers, as pandas keeps ['a', 0, 1] in an object Index: each id comes back of its own type).
+ID_KINDS = ("text", "int64", "uint64", "int", "float", "mixed")
 
 
 def id_text(value, argument: str = "an id") -> str:
@@ -128,8 +129,12 @@ def id_text(value, argument: str = "an id") -> str:
     return str(value)
 
 
-def id_kind(ids) -> str:
-    """The kind of ``ids`` (one of :data:`ID_KINDS`) results give them back as; None (an array's columns) is int64."""
+def id_kind(ids, argument: str = "the ids") -> str:
+    """The kind of ``ids`` (one of :data:`ID_KINDS`) results give them back as; None (an array's columns) is int64.
+
+    Text beside integers is ``mixed``: the engine reads every id as text, and an id whose text is a whole number came in as
+    an integer, so no text id may spell one (``'1'`` beside ``2`` could not come back as given, and is refused naming
+    ``argument``), nor may text stand beside floats or booleans (refused alike): give the ids all as text or all as numbers."""
     if ids is None:
         return "int64"
     dtype = getattr(ids, "dtype", None)
@@ -144,7 +149,35 @@ def id_kind(ids) -> str:
         return "int64" if -2 ** 63 <= low and high < 2 ** 63 else "uint64" if 0 <= low and high < 2 ** 64 else "int"
     if all(i or isinstance(v, (float, np.floating)) for i, v in zip(integers, values)):
         return "float"
-    return "text"
+    text = next((v for v in values if isinstance(v, (str, bytes))), None)
+    if text is None:
+        return "text"  # other objects (dates, say) are ids by their text, and come back as text
+    other = next((v for v in values if isinstance(v, (float, np.floating, bool, np.bool_))), None)
+    number = next((v for i, v in zip(integers, values) if i), None)
+    if other is None and number is None:
+        return "text"
+    as_text = {"z's columns": "z.columns.astype(str)", "z's index": "z.index.astype(str)"}.get(argument, f"[str(i) for i in {argument}]")
+    fix = f"give them all as text (e.g. {as_text}) or all as numbers, so they come back as they went in"
+    if other is not None:
+        what = "a boolean" if isinstance(other, (bool, np.bool_)) else "a float"
+        raise InputError(f"{argument}: the ids mix text ({text!r}) and {what} ({other!r}), which the engine reads as text alike, so "
+                         f"they could not come back of their own types; {fix}.")
+    spelled = next((v for v in values if isinstance(v, (str, bytes)) and _INTEGER.match(id_text(v, argument))), None)
+    if spelled is not None:
+        raise InputError(f"{argument}: the ids mix text and integers ({number!r}), and the text id {spelled!r} spells a whole number, "
+                         f"so it could not come back as text beside them (it would read as the integer {id_text(spelled, argument)}); "
+                         f"{fix}.")
+    return "mixed"
+
+
+def example_id_kind(z, ids) -> str:
+    """The kind of the example ids given with ``z`` (``ids``, else a DataFrame's columns; :func:`given_example_ids`)."""
+    return id_kind(given_example_ids(z, ids), "examples" if ids is not None else "z's columns")
+
+
+def task_id_kind(z, ids) -> str:
+    """The kind of the task ids given with ``z`` (``ids``, else a DataFrame's index; :func:`given_task_ids`)."""
+    return id_kind(given_task_ids(z, ids), "tasks" if ids is not None else "z's index")
 
 
 _INTEGER = re.compile(r"-?[0-9]+\Z")
@@ -159,6 +192,8 @@ def typed_ids(values, kind: str, name=None) -> pd.Index:
         return pd.Index([], dtype={"int64": np.int64, "uint64": np.uint64, "float": np.float64}[kind], name=name)
     if kind == "text" or not values:
         return pd.Index(values, dtype=object, name=name)
+    if kind == "mixed":  # an id whose text is a whole number went in as an integer (no text id spells one: id_kind)
+        return pd.Index([int(v) if _INTEGER.match(v) else v for v in values], dtype=object, name=name)
     try:
         if kind == "float":
             if all(_FLOAT.match(v) for v in values):

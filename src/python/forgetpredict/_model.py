@@ -99,7 +99,7 @@ def fit(z: _io.MatrixLike, method: Optional[str] = None, *, rank: Optional[int] 
     default.
     """
     metadata, ids = _io.example_metadata(z, examples)
-    kind = _io.id_kind(_io.given_example_ids(z, ids))
+    kind = _io.example_id_kind(z, ids)
     scratch = _Scratch("forgetpredict-model-")
     try:
         with _Call() as call:
@@ -139,7 +139,7 @@ def load(path, examples=None) -> "Model":
         if isinstance(examples, pd.DataFrame):
             meta = _io.write_metadata(scratch.path / "examples.csv", examples)
             if kind is None:
-                kind = _io.id_kind(_io.metadata_ids(examples, "examples"))
+                kind = _io.id_kind(_io.metadata_ids(examples, "examples"), "examples")
         elif examples is not None:
             meta = Path(examples)
     except BaseException:
@@ -449,8 +449,10 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     _io.check_choice("reveal_rng", reveal_rng)
     _io.check_choice("active_criterion", active_criterion)
     _io.check_choice("prior", prior)
+    task_ids = tasks if metadata is None else (None if isinstance(z, pd.DataFrame) else ids)
+    # The kinds the ids come back as, checked before the engine runs (text beside floats is refused: _io.id_kind).
+    example_kind, task_kind = _io.example_id_kind(z, examples), _io.task_id_kind(z, task_ids)
     with _Call() as call:
-        task_ids = tasks if metadata is None else (None if isinstance(z, pd.DataFrame) else ids)
         matrix = _io.write_matrix(call / "z.npz", z, task_ids, examples)
         args: List[object] = ["evaluate", matrix, "--json", call / "evaluation.json"]
         if metadata is not None:
@@ -487,8 +489,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         table.attrs["result"] = result
         if predictions:
             frame = _io.read_table(call / "predictions.csv")
-            frame["example"] = _io.typed_ids(frame["example"], _io.id_kind(_io.given_example_ids(z, examples))).to_numpy()
-            frame["task"] = _io.typed_ids(frame["task"], _io.id_kind(_io.given_task_ids(z, task_ids))).to_numpy()
+            frame["example"] = _io.typed_ids(frame["example"], example_kind).to_numpy()
+            frame["task"] = _io.typed_ids(frame["task"], task_kind).to_numpy()
             table.attrs["predictions"] = frame
     return table
 
@@ -627,6 +629,7 @@ def design(z: _io.MatrixLike, count: Optional[int] = None, *, criterion: Optiona
     defaults.
     """
     metadata, ids = _io.example_metadata(z, examples)
+    kind = _io.example_id_kind(z, ids)
     if count is not None:  # None: the engine's default
         _io.check_count("count", count, "how many examples to measure")
     _io.check_choice("criterion", criterion)
@@ -638,7 +641,7 @@ def design(z: _io.MatrixLike, count: Optional[int] = None, *, criterion: Optiona
             args += ["--examples", _io.write_metadata(call / "examples.csv", metadata)]
         args += _cells_and_exclusions(call, observed, exclude)
         _engine.run(args, progress, words=_engine.matrix_words)
-        return _design_table(call / "cells.csv", _io.id_kind(_io.given_example_ids(z, ids)))
+        return _design_table(call / "cells.csv", kind)
 
 
 def _cells_and_exclusions(call: Path, observed, exclude: Optional[Iterable]) -> List[object]:

@@ -101,7 +101,7 @@ class Client:
         ``"auto"`` (the default) and ``"ensemble"`` tune for (default: the engine's).
         """
         metadata, ids = _io.example_metadata(z, examples)
-        kind = _io.id_kind(_io.given_example_ids(z, ids))
+        kind = _io.example_id_kind(z, ids)
         fields = {"name": name, "overwrite": "true" if overwrite else "false"}
         for key, value in (("method", method), ("rank", rank), ("lambda", lam), ("seed", seed), ("known", known)):
             if value is not None:
