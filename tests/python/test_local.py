@@ -1073,7 +1073,7 @@ class PractitionerInputTests(unittest.TestCase):
         cells = pd.Series(row[:30], index=range(30))
         sent = []
         real = _engine.run
-        with mock.patch.object(_engine, "run", side_effect=lambda args, progress=True: sent.append([str(a) for a in args]) or real(args, progress)):
+        with mock.patch.object(_engine, "run", side_effect=lambda args, progress=True, **kw: sent.append([str(a) for a in args]) or real(args, progress, **kw)):
             model.predict(cells, progress=False)
             model.replay(cells, budget=3, progress=False)
             chosen = model.design(progress=False)

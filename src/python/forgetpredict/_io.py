@@ -163,6 +163,8 @@ def id_kind(ids, argument: str = "the ids") -> str:
         raise InputError(f"{argument}: the ids mix text ({text!r}) and {what} ({other!r}), which the engine reads as text alike, so "
                          f"they could not come back of their own types; {fix}.")
     spelled = next((v for v in values if isinstance(v, (str, bytes)) and _INTEGER.match(id_text(v, argument))), None)
+    if spelled is not None and id_text(spelled, argument) in {str(int(v)) for i, v in zip(integers, values) if i}:
+        return "text"  # '1' beside 1: one id twice, which writing the matrix refuses naming both
     if spelled is not None:
         raise InputError(f"{argument}: the ids mix text and integers ({number!r}), and the text id {spelled!r} spells a whole number, "
                          f"so it could not come back as text beside them (it would read as the integer {id_text(spelled, argument)}); "
