@@ -450,8 +450,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
     _io.check_choice("active_criterion", active_criterion)
     _io.check_choice("prior", prior)
     task_ids = tasks if metadata is None else (None if isinstance(z, pd.DataFrame) else ids)
-    # The kinds the ids come back as, checked before the engine runs (text beside floats is refused: _io.id_kind).
-    example_kind, task_kind = _io.example_id_kind(z, examples), _io.task_id_kind(z, task_ids)
+    # The kinds the predictions' ids come back as, checked before the engine runs (text beside floats is refused: _io.id_kind).
+    kinds = (_io.example_id_kind(z, examples), _io.task_id_kind(z, task_ids)) if predictions else None
     with _Call() as call:
         matrix = _io.write_matrix(call / "z.npz", z, task_ids, examples)
         args: List[object] = ["evaluate", matrix, "--json", call / "evaluation.json"]
@@ -477,8 +477,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         args += _io.feature_args(call, task_features, "task") + _io.feature_args(call, example_features, "example")
         if predictions:
             args += ["--predictions", call / "predictions.csv"]
-        external_words = _external_words(externals) if externals else None
-        _engine.run(args, progress, words=lambda text: _engine.matrix_words(external_words(text) if external_words else text))
+        words = _external_words(externals) if externals else str
+        _engine.run(args, progress, words=lambda text: _engine.matrix_words(words(text)))
         result = json.loads((call / "evaluation.json").read_text(encoding="utf-8"))
         if curve:
             points = result.get("curve", [result])
@@ -489,8 +489,8 @@ def evaluate(z: _io.MatrixLike, *, methods=None, tasks=None, examples: Optional[
         table.attrs["result"] = result
         if predictions:
             frame = _io.read_table(call / "predictions.csv")
-            frame["example"] = _io.typed_ids(frame["example"], example_kind).to_numpy()
-            frame["task"] = _io.typed_ids(frame["task"], task_kind).to_numpy()
+            frame["example"] = _io.typed_ids(frame["example"], kinds[0]).to_numpy()
+            frame["task"] = _io.typed_ids(frame["task"], kinds[1]).to_numpy()
             table.attrs["predictions"] = frame
     return table
 
