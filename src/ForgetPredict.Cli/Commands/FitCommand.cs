@@ -73,7 +73,9 @@ internal static class FitCommand
             progress?.Report("done", 1);
             var (model, seconds, r2) = (fit.Model, fit.FitTime.TotalSeconds, fit.RSquared);
             // auto's choice has its own line (a profile model's factors count its level, and it is solved without sweeps).
-            var detail = model is FactorModel f && fit.Provenance.Tuning is null ? string.Create(CultureInfo.InvariantCulture, $", rank {f.Rank}, {f.Fit.Iterations} {Echo.Plural(f.Fit.Iterations, "sweep")}{(f.Fit.Converged ? string.Empty : " (not converged within the sweep limit; the last sweep is kept: repeated rows or columns often stall the solver, and a lower --rank or a larger --lambda may help)")}") : string.Empty;
+            // A logistic model's penalty is chosen by cross-validation unless --lambda gives it (LogisticOptions.Lambda).
+            var penalty = model is FactorModel { PredictsProbability: true } p ? string.Create(CultureInfo.InvariantCulture, $", penalty {p.TaskBiasPenalty:G4}{(settings.Lambda is null ? " (cross-validated)" : string.Empty)}") : string.Empty;
+            var detail = model is FactorModel f && fit.Provenance.Tuning is null ? string.Create(CultureInfo.InvariantCulture, $", rank {f.Rank}{penalty}, {f.Fit.Iterations} {Echo.Plural(f.Fit.Iterations, "sweep")}{(f.Fit.Converged ? string.Empty : " (not converged within the sweep limit; the last sweep is kept: repeated rows or columns often stall the solver, and a lower --rank or a larger --lambda may help)")}") : string.Empty;
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"fitted {name} on {Echo.Shape(z.TaskCount, z.ExampleCount)} in {seconds:F2} s{detail}; training R^2 {r2:F4}; saved {path}"));
             if (fit.Provenance.Tuning is { } tuning)

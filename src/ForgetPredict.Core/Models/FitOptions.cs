@@ -57,8 +57,9 @@ public static class Defaults
     /// on synthetic data (3 helped charlm-b more but hurt synthetic data).</summary>
     public const double SimilarityAmplification = 2;
 
-    /// <summary>L2 penalty of the logistic models (precision of a Gaussian prior on every parameter, logit scale). 10 had
-    /// the best AUC of {5, 10, 20} on four synthetic binary shapes (19-85 tasks, 5-20% ones); 5 tied on log-loss.</summary>
+    /// <summary>L2 penalty of the logistic models (precision of a Gaussian prior on every parameter, logit scale) on a matrix of
+    /// too few tasks to cross-validate one (<see cref="LogisticOptions.Lambda"/>); 10 had the best AUC of {5, 10, 20} on four
+    /// synthetic binary shapes (19-85 tasks, 5-20% ones), and was every fit's penalty before it was chosen per matrix.</summary>
     public const double LogisticLambda = 10.0;
 
     /// <summary>Latent rank of the logistic model (the reference uses 5).</summary>

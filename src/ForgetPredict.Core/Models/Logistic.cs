@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 using ForgetPredict.Core.Numerics;
 
@@ -15,8 +16,14 @@ public sealed record LogisticOptions : FitOptions
     /// </summary>
     public bool Biases { get; init; } = Defaults.LogisticBiases;
 
-    /// <summary>L2 penalty: the precision of a zero-mean Gaussian prior on every bias and factor entry.</summary>
-    public double Lambda { get; init; } = Defaults.LogisticLambda;
+    /// <summary>
+    /// L2 penalty: the precision of a zero-mean Gaussian prior on every bias and factor entry. Null (the default): chosen
+    /// inside the fit from <see cref="LogisticFitter.LambdaGrid"/> by the cross-validation that simulates a new task
+    /// (<see cref="TaskCrossValidation"/>: training tasks held out, <see cref="CrossValidationOptions.Known"/> of their cells
+    /// revealed, the rest scored), as the best predictions of the held-out cells; <see cref="Defaults.LogisticLambda"/> when
+    /// the matrix has too few tasks to hold any out.
+    /// </summary>
+    public double? Lambda { get; init; }
 
     /// <summary>Maximum alternating Newton sweeps.</summary>
     public int MaxIterations { get; init; } = Defaults.MaxIterations;
@@ -32,7 +39,10 @@ public sealed record LogisticOptions : FitOptions
     {
         base.Validate();
         InRange(Rank, 0, 1024, nameof(Rank));
-        NonNegative(Lambda, nameof(Lambda));
+        if (Lambda is { } lambda)
+        {
+            NonNegative(lambda, nameof(Lambda));
+        }
         InRange(MaxIterations, 1, 100_000, nameof(MaxIterations));
         InUnitInterval(Tolerance, nameof(Tolerance));
     }
@@ -81,6 +91,7 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
 
         // At most the matrix's smaller side of factors, as mf (the default rank 5 on 3 tasks was 5 factors).
         var options = _options.Rank > 0 ? _options with { Rank = FactorFits.SupportedRank(_options.Rank, matrix) } : _options;
+        options = options with { Lambda = options.Lambda ?? ChooseLambda(matrix, options, cancellationToken) };
         var biases = options.Biases || options.Rank == 0;
         var engine = new LogisticEngine(matrix, options, biases, cancellationToken);
         var solution = engine.Solve();
@@ -89,10 +100,46 @@ public sealed class LogisticFitter(LogisticOptions? options = null) : IForgettin
             Rank = options.Rank,
             TaskBias = biases,
             ExampleBias = biases,
-            BiasLambda = options.Lambda,
-            FactorLambda = options.Lambda,
+            BiasLambda = options.Lambda.Value,
+            FactorLambda = options.Lambda.Value,
         };
         return FactorModel.CreateOwned(FactorFits.Parameters(matrix, Method, problem, solution) with { Logistic = true, NoiseVariance = 0 });
+    }
+
+    /// <summary>
+    /// The penalties a fit without one chooses from (<see cref="LogisticOptions.Lambda"/> null): on charlm-b and charlm-d
+    /// thresholded at their 90th percentile, a 40 x 40 matrix and a synthetic binary one (a third of the tasks held out, 10
+    /// cells revealed, three splits), the best of them lay anywhere from 0.3 (logistic-additive) to 10 (logistic on the
+    /// charlm matrices), and the fixed 10 of earlier releases cost logistic-additive 5-17% Brier RMSE.
+    /// </summary>
+    public static IReadOnlyList<double> LambdaGrid { get; } = [0.3, 1, 3, 10, 30];
+
+    // The penalty of the grid whose fits predict held-out training tasks best from revealed cells (three folds, one draw of
+    // cells each: the fit is cheap, and five penalties cost fifteen fits); the first of equals, so the choice is deterministic.
+    private static double ChooseLambda(ForgettingMatrix matrix, LogisticOptions options, CancellationToken cancellationToken)
+    {
+        if (matrix.TaskCount < TaskCrossValidation.MinimumTasks)
+        {
+            return Defaults.LogisticLambda;
+        }
+
+        var candidates = LambdaGrid.Select(l => new Candidate(l.ToString(CultureInfo.InvariantCulture), new LogisticFitter(options with { Lambda = l }))).ToArray();
+        var cv = TaskCrossValidation.Run(matrix, candidates, new CrossValidationOptions { Folds = 3, Draws = 1, Seed = options.Seed, MaxThreads = options.MaxThreads }, cancellationToken);
+        if (cv.Truth.Length == 0)
+        {
+            return Defaults.LogisticLambda;
+        }
+
+        var best = 0;
+        for (var c = 1; c < candidates.Length; c++)
+        {
+            if (cv.Rmse(c) < cv.Rmse(best))
+            {
+                best = c;
+            }
+        }
+
+        return LambdaGrid[best];
     }
 }
 
@@ -102,6 +149,7 @@ internal sealed class LogisticEngine
     private const int Chunk = AlternatingLeastSquares.ColumnChunk;
     private readonly ForgettingMatrix _z;
     private readonly LogisticOptions _o;
+    private readonly double _lambda;
     private readonly bool _biases;
     private readonly int _m;
     private readonly int _n;
@@ -116,6 +164,7 @@ internal sealed class LogisticEngine
     {
         _z = z;
         _o = options;
+        _lambda = options.Lambda ?? throw new ArgumentException("The solver needs the penalty chosen.", nameof(options));
         _biases = biases;
         _m = z.TaskCount;
         _n = z.ExampleCount;
@@ -164,7 +213,7 @@ internal sealed class LogisticEngine
             iterations++;
             UpdateTasks();
             nll = UpdateExamples();
-            objective = nll + (0.5 * _o.Lambda * (TensorPrimitives.SumOfSquares<double>(_task) + TensorPrimitives.SumOfSquares<double>(_example)));
+            objective = nll + (0.5 * _lambda * (TensorPrimitives.SumOfSquares<double>(_task) + TensorPrimitives.SumOfSquares<double>(_example)));
             if (Math.Abs(previous - objective) <= _o.Tolerance * Math.Max(Math.Abs(objective), 1e-300))
             {
                 converged = true;
@@ -188,7 +237,7 @@ internal sealed class LogisticEngine
             ExampleFactors = _example.AsSpan((_biases ? 1 : 0) * _n, _r * _n).ToArray(),
             Report = new FitReport(iterations, converged, objective, nll / Math.Max(_z.ObservedCount, 1)),
             TaskObserved = observed,
-            FactorLambda = _o.Lambda,
+            FactorLambda = _lambda,
             UnmeasuredExamples = UnmeasuredColumns.Of(_z),
         };
     }
@@ -319,8 +368,8 @@ internal sealed class LogisticEngine
         var p = _p;
         for (var k = 0; k < p; k++)
         {
-            gradient[k] -= _o.Lambda * w[k];
-            hessian[(k * p) + k] += _o.Lambda + 1e-9;
+            gradient[k] -= _lambda * w[k];
+            hessian[(k * p) + k] += _lambda + 1e-9;
         }
 
         if (!Cholesky.Factor(hessian, p))

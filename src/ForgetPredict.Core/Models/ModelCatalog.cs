@@ -190,11 +190,11 @@ public static class ModelCatalog
             {
                 MaxThreads = s.MaxThreads,
                 Rank = s.Rank ?? Defaults.LogisticRank,
-                Lambda = s.Lambda ?? Defaults.LogisticLambda,
+                Lambda = s.Lambda,
                 Seed = s.Seed ?? Defaults.Seed,
             }),
             ModelMethod.Ensemble => new EnsembleFitter(new EnsembleOptions { MaxThreads = s.MaxThreads, CrossValidation = crossValidation }),
-            _ => new LogisticFitter(new LogisticOptions { MaxThreads = s.MaxThreads, Rank = 0, Lambda = s.Lambda ?? Defaults.LogisticLambda }),
+            _ => new LogisticFitter(new LogisticOptions { MaxThreads = s.MaxThreads, Rank = 0, Lambda = s.Lambda }),
         };
     }
 
