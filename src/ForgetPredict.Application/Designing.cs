@@ -196,6 +196,12 @@ public static class Designing
             // What is wrong with the matrix (a constant one, say) names the file it came from, as fit's message does.
             throw Forecasting.From(request.Source, e, nameof(request));
         }
+        catch (ArgumentException e) when (request.Matrix is null && e.ParamName == "model" && e is not OptionException)
+        {
+            // A model no design can be made on (knn, logistic, task-mean): the fix is another model or the matrix, a setting of
+            // the request (exit 2 on the command line, as a refused option is), not the model file's content.
+            throw new OptionException(OptionMessage.Of($"{e.Message.Split(" (Parameter", 2)[0]}"));
+        }
 
         var excluded = request.Excluded;
         cancellationToken.ThrowIfCancellationRequested();

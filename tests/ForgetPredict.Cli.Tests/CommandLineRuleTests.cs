@@ -15,13 +15,17 @@ public sealed class CommandLineRuleTests
 {
     private static string Charlm => RepoPaths.Data("charlm-b", "z.npy");
 
-    private static readonly Lazy<string> s_model = new(() =>
+    private static readonly Lazy<string> s_model = new(() => Fitted("additive"));
+
+    private static readonly Lazy<string> s_knnModel = new(() => Fitted("knn"));
+
+    private static string Fitted(string method)
     {
         var path = Path.Combine(RepoPaths.NewTempFolder(), "m.fpm");
-        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", "additive", "--out", path);
+        var (code, _, error) = CliRunner.Run("fit", Charlm, "--method", method, "--out", path);
         Assert.True(code == 0, error);
         return path;
-    });
+    }
 
     // With no cell measured the estimate is the fold-in prior's centre: the ridge prior's is not the average training task,
     // which the line had said whatever the prior.
@@ -114,6 +118,7 @@ public sealed class CommandLineRuleTests
     [InlineData("evaluate Z --binary --seeds 1 --methods additive", 2, "needs a 0/1 matrix")]
     [InlineData("predict --model M --observed OBS --observed-columns ex,value", 2, "cells.csv:1: --observed-columns ex,value names columns the table lacks: it has no 'ex' (its columns: 'example', 'value'). Name its example and value columns with --observed-columns EXAMPLE,VALUE")]
     [InlineData("evaluate Z --tasks TASKS --test-family web --family-column Family --methods additive --seeds 1", 2, "tasks.csv: there is no column 'Family' to read the task families from (--family-column); did you mean 'family'? Columns: 'task', 'family'.")]
+    [InlineData("design --model KNN --count 3 --out OUT.csv", 2, "error: A knn model has no factor model to design on; design on an mf, additive or ensemble (auto) model, or on the past tasks' matrix (forgetpredict design MATRIX).")]
     [InlineData("evaluate NANROW --test-rows 0 --known 0 --methods additive --seeds 1", 1, "Nothing can be scored: no cell of the 1 test row(s) was measured")]
     [InlineData("demo --matrix SPARSE --test-tasks 2 --seeds 1 --known 3", 1, "Nothing can be scored: no cell of the 2 test row(s) was measured")]
     public void ExitCodes_FollowOneRule_TheCommandLineOrTheFile(string commandLine, int expected, string fragment)
@@ -126,6 +131,7 @@ public sealed class CommandLineRuleTests
         {
             "Z" => Charlm,
             "M" => s_model.Value,
+            "KNN" => s_knnModel.Value,
             "UPSTREAM" => RepoPaths.Data("charlm-b", "upstream.csv"),
             "NANROW" => nanRow,
             "SPARSE" => sparse,
