@@ -167,6 +167,13 @@ internal static class InputFile
         stream.Position = stream.Length - 4;
         stream.ReadExactly(tail);
         stream.Position = start;
+        if (head.SequenceEqual("FPMODE"u8))
+        {
+            // A model file given where a table or matrix is read (predict --observed past.fpm) had been taken for text in
+            // another encoding ("probably Latin-1").
+            throw new ForgettingDataException(sourceName, "is a ForgetPredict model file (it starts with 'FPMODEL', as fit writes them), not text: a model is read by --model (predict, replay, design) or the service's store; here give the table or matrix the option asks for.");
+        }
+
         if (BinaryFormat(head, tail) is { } format)
         {
             throw new ForgettingDataException(sourceName, ReadAsOther(sourceName, format, "text")) { ContradictsOption = NamedAs(sourceName, format) };

@@ -328,6 +328,19 @@ public class ModelFileTests
         Assert.False(ModelFile.StartsAsModel(Path.Combine(folder, "missing.fpm")));
     }
 
+    // QA: a model file given where a table is read (predict --observed past.fpm) had been called "probably Latin-1 or
+    // Windows-1252. Re-save it as UTF-8".
+    [Fact]
+    public void AModelFileReadAsATable_IsSaidToBeAModelFile()
+    {
+        var model = Path.Combine(RepoPaths.NewTempFolder(), "past.csv");
+        File.Copy(Fixture("mf-eb4f811.fpm"), model);
+
+        var e = Assert.Throws<ForgettingDataException>(() => MetadataTable.Read(model));
+
+        Assert.StartsWith("is a ForgetPredict model file (it starts with 'FPMODEL', as fit writes them), not text", e.Detail, StringComparison.Ordinal);
+    }
+
     // A model file of an earlier release kept in Fixtures/, with the cells it was asked about (NAME-cells.csv: example, value)
     // and what that release answered (NAME-predict.csv: example, mean, std, its predict --out).
     private static string Fixture(string name) => Path.Combine(RepoPaths.Root, "tests", "ForgetPredict.Data.Tests", "Fixtures", name);
