@@ -33,7 +33,7 @@ public class ConvertCommandTests
 
         // Then
         Assert.True(code == 0, error);
-        Assert.Contains("47 tasks x 2,400 examples, 0.00 % missing, no ids", output, StringComparison.Ordinal);
+        Assert.Contains("47 tasks x 2,400 examples, 0.00% missing, no ids", output, StringComparison.Ordinal);
         Assert.True(analyzeCode == 0, analyzeError);
         Assert.Equal(fromNpy.Replace(Charlm, "M", StringComparison.Ordinal), fromConverted.Replace(path, "M", StringComparison.Ordinal));
     }
@@ -135,7 +135,7 @@ public class ConvertCommandTests
 
         // Then
         Assert.True(code == 0, error);
-        Assert.Contains("2 tasks x 2 examples, 25.00 % missing", stdout, StringComparison.Ordinal);
+        Assert.Contains("2 tasks x 2 examples, 25.00% missing", stdout, StringComparison.Ordinal);
         Assert.Equal("task_id,ex_a,ex_b\nft_01,1.0,0.0\nft_02,,1.0\n", File.ReadAllText(output));
     }
 

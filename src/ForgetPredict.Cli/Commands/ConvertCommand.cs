@@ -108,7 +108,7 @@ internal static class ConvertCommand
             });
             var shape = MatrixFile.HasLayout(outFormat) ? $"{outFormat}, {outLayout.ToString().ToLowerInvariant()}" : outFormat;
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {outPath} ({shape}): {Echo.Shape(z.TaskCount, z.ExampleCount)}, {z.MissingFraction:P2} missing{(z.TaskIds.IsImplicit && z.ExampleIds.IsImplicit ? ", no ids" : string.Empty)}"));
+                $"wrote {outPath} ({shape}): {Echo.Shape(z.TaskCount, z.ExampleCount)}, {Reports.Charts.Percent(z.MissingFraction, 2)} missing{(z.TaskIds.IsImplicit && z.ExampleIds.IsImplicit ? ", no ids" : string.Empty)}"));
             return CliApp.Ok;
         });
         return command;

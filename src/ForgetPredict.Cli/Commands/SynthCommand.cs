@@ -66,7 +66,7 @@ internal static class SynthCommand
             outputs.Commit();
 
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {path}: {options.Tasks} x {options.Examples}{(options.Binary ? " binary" : string.Empty)}, planted rank {s.PlantedRank}, {s.Matrix.MissingFraction:P1} missing, seed {options.Seed}"));
+                $"wrote {path}: {options.Tasks} x {options.Examples}{(options.Binary ? " binary" : string.Empty)}, planted rank {s.PlantedRank}, {Reports.Charts.Percent(s.Matrix.MissingFraction, 1)} missing, seed {options.Seed}"));
             return CliApp.Ok;
         });
         return command;
