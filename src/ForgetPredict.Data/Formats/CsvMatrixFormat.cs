@@ -313,7 +313,11 @@ public static class CsvMatrixFormat
         var n = header.Count - (withIds ? 1 : 0);
         if (n < 1)
         {
-            throw new ForgettingDataException(source, OptionMessage.Of($"the header has a single column ({Shown(header)}); a wide matrix needs the task id column followed by one column per example, and a long one needs columns task,example,value (see {new OptionReference(DataOptionNames.Layout)} and {new OptionReference(DataOptionNames.Columns)}). If the values are separated by spaces (np.savetxt's default), name the file .txt or pass {new OptionReference(DataOptionNames.Format, "txt")}; if by tabs, name it .tsv."), headerLine);
+            // A .tsv whose one header cell holds commas: named for tabs and written with commas (a .csv sniffs its delimiter).
+            var single = OptionMessage.Of($"the header has a single column ({Shown(header)}); a wide matrix needs the task id column followed by one column per example, and a long one needs columns task,example,value (see {new OptionReference(DataOptionNames.Layout)} and {new OptionReference(DataOptionNames.Columns)}).");
+            throw new ForgettingDataException(source, csv.Delimiter == (byte)'\t' && header[0].Contains(',', StringComparison.Ordinal)
+                ? single.Then(OptionMessage.Of($"Its cells are separated by commas, not the tabs a {Path.GetExtension(source)} file's are: name the file .csv or pass {new OptionReference(DataOptionNames.Format, "csv")}."))
+                : single.Then(OptionMessage.Of($"If the values are separated by spaces (np.savetxt's default), name the file .txt or pass {new OptionReference(DataOptionNames.Format, "txt")}; if by tabs, name it .tsv.")), headerLine);
         }
 
         var exampleIds = headerless ? null : ExampleIds(source, header, withIds, headerLine);

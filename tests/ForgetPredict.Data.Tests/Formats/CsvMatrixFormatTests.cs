@@ -252,6 +252,18 @@ public class CsvMatrixFormatTests
         Assert.Equal(0.5f, m[0, 0]);
     }
 
+    // QA: a comma-separated file named .tsv was told "if by tabs, name it .tsv", which it already was. (A .csv sniffs its
+    // delimiter, so tabs there are read as such.)
+    [Theory]
+    [InlineData("task,a,b\nt0,1,2\n", "m.tsv", "Its cells are separated by commas, not the tabs a .tsv file's are: name the file .csv or pass MatrixReadOptions.Format = csv.")]
+    [InlineData("task a b\nt0 1 2\n", "m.csv", "If the values are separated by spaces (np.savetxt's default), name the file .txt")]
+    public void Read_AHeaderOfOneCell_NamesTheDelimiterItHolds(string text, string name, string advice)
+    {
+        var e = Refusal(text, name);
+        Assert.Contains("the header has a single column", e.Detail, StringComparison.Ordinal);
+        Assert.Contains(advice, e.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_AWideMatrixWithExamplesNamedTaskAndExample_StaysWide_WhenItsValuesHaveFractions()
     {
