@@ -518,7 +518,8 @@ internal static class ExternalPredictionFiles
             // The reader took it for a long table under other names: with three columns it names them (layout long, columns
             // the header's), with more it asks for them.
             var longAdvice = e.InnerException is ForgettingDataException && e.Options.Any(o => o.Name is DataOptionNames.Layout or DataOptionNames.Columns);
-            var suggested = longAdvice && e.Options.Any(o => o.Name == DataOptionNames.Layout && o.Value == "long") ? e.Options.FirstOrDefault(o => o.Name == DataOptionNames.Columns).Value?.Split(',') : null;
+            // (Also when the reader refused it outright as a long table: one saved with pandas' index, ',task,example,0'.)
+            var suggested = e.Options.Any(o => o.Name == DataOptionNames.Layout && o.Value == "long") ? e.Options.FirstOrDefault(o => o.Name == DataOptionNames.Columns).Value?.Split(',') : null;
             if (suggested is { Length: 3 } names && LongValueColumn(names) is { } value)
             {
                 return MatrixFile.Read(path, new MatrixReadOptions { Layout = MatrixLayout.Long, ValueColumn = value });

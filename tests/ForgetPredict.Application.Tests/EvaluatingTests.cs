@@ -632,6 +632,27 @@ public sealed class EvaluatingTests : IDisposable
         Assert.Empty(report.Warnings);
     }
 
+    // QA: a long CSV table saved with pandas' index and the value column '0' (df.stack().reset_index().to_csv()) was refused
+    // as "a long table (task, example) with 2 value columns ('', '0')", asking for df[['task', 'example', '']]; the reader's
+    // own advice (--layout long --columns task,example,0) is followed, as for the other long tables it names.
+    [Fact]
+    public void External_ALongCsvTableSavedWithPandasIndex_IsReadWhateverItsValueColumnsName()
+    {
+        var request = Request(methods: "mf");
+        var files = OwnPredictionFiles(request, 20, "ix-{draw}.csv");
+        var reference = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "ix-{draw}.csv"))] });
+        foreach (var file in files)
+        {
+            var lines = File.ReadAllLines(file);
+            File.WriteAllLines(file, [",task,example,0", .. lines.Skip(1).Select((l, r) => string.Create(CultureInfo.InvariantCulture, $"{r},{l}"))]);
+        }
+
+        var report = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "ix-{draw}.csv"))] });
+
+        Assert.Equal(reference.Results[0].Externals[0].Result.Rmse.PerSeed, report.Results[0].Externals[0].Result.Rmse.PerSeed);
+        Assert.Empty(report.Warnings);
+    }
+
     // A long Parquet table with a std beside the prediction is refused naming its value columns, as a CSV one is.
     [Fact]
     public void External_ALongParquetTableWithTwoValueColumns_IsRefusedNamingThem()
