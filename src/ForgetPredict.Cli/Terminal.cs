@@ -46,7 +46,8 @@ internal static class Terminal
         double.IsNaN(value) ? "-"
         : double.IsInfinity(value) ? (value > 0 ? "inf" : "-inf")
         : Math.Abs(value) >= 1e6 ? value.ToString("0." + new string('#', digits) + "E+0", CultureInfo.InvariantCulture)
-        : value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        // A value that rounds to zero prints as 0.0000, not -0.0000 (an R^2 of -1e-17 on a one-task matrix, say).
+        : (Math.Round(value, digits) == 0 ? 0d : value).ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>
     /// How to print a column of values in the data's units whose largest magnitude is <paramref name="scale"/>: with at least

@@ -103,6 +103,9 @@ public sealed class HostileCommandTests
     [InlineData(-123456789.0, "-1.2346E+8")]
     [InlineData(0.25, "0.2500")]
     [InlineData(double.NaN, "-")]
+    [InlineData(-1e-17, "0.0000")] // QA: analyze's task-only R^2 on a one-task matrix read -0.0000
+    [InlineData(-0.00004, "0.0000")]
+    [InlineData(-0.00006, "-0.0001")]
     public void Item08_HugeNumbersPrintCompactly(double value, string expected) => Assert.Equal(expected, Terminal.Num(value));
 
     // A column of values in tiny units had printed as 0.000000000000000 (15 decimals, the most the rule allowed), and one
