@@ -615,21 +615,9 @@ public sealed class EvaluatingTests : IDisposable
     [InlineData("0")]
     public void External_ALongParquetTable_IsReadWhateverItsValueColumnsName(string valueColumn)
     {
-        // Given: mf's predictions per draw as task,example,value CSV files, and the same as long Parquet tables.
-        var request = Request(methods: "mf");
-        var files = OwnPredictionFiles(request, 20, "pq-{draw}.csv");
-        var reference = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "pq-{draw}.csv"))] });
-        foreach (var file in files)
-        {
-            MatrixFile.Write(MatrixFile.Read(file), Path.ChangeExtension(file, ".parquet"), new MatrixWriteOptions { Layout = MatrixLayout.Long, ValueColumn = valueColumn });
-        }
-
-        // When
-        var report = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "pq-{draw}.parquet"))] });
-
-        // Then: scored as the CSV tables are.
-        Assert.Equal(reference.Results[0].Externals[0].Result.Rmse.PerSeed, report.Results[0].Externals[0].Result.Rmse.PerSeed);
-        Assert.Empty(report.Warnings);
+        // Given / When / Then: mf's predictions per draw as long Parquet tables, scored as the CSV tables are.
+        AssertScoredAsTheCsvFiles($"pq-{valueColumn}-{{draw}}.csv", $"pq-{valueColumn}-{{draw}}.parquet", file =>
+            MatrixFile.Write(MatrixFile.Read(file), Path.ChangeExtension(file, ".parquet"), new MatrixWriteOptions { Layout = MatrixLayout.Long, ValueColumn = valueColumn }));
     }
 
     // QA: a long CSV table saved with pandas' index and the value column '0' (df.stack().reset_index().to_csv()) was refused
@@ -638,16 +626,23 @@ public sealed class EvaluatingTests : IDisposable
     [Fact]
     public void External_ALongCsvTableSavedWithPandasIndex_IsReadWhateverItsValueColumnsName()
     {
+        AssertScoredAsTheCsvFiles("ix-{draw}.csv", "ix-{draw}-indexed.csv", file => File.WriteAllLines(file.Replace(".csv", "-indexed.csv", StringComparison.Ordinal),
+            [",task,example,0", .. File.ReadLines(file).Skip(1).Select((l, r) => string.Create(CultureInfo.InvariantCulture, $"{r},{l}"))]));
+    }
+
+    // mf's predictions per draw as task,example,value CSV files (pattern), each rewritten by rewrite into another file
+    // (rewrittenPattern): the rewritten files are scored as the CSV files are, without a warning.
+    private void AssertScoredAsTheCsvFiles(string pattern, string rewrittenPattern, Action<string> rewrite)
+    {
         var request = Request(methods: "mf");
-        var files = OwnPredictionFiles(request, 20, "ix-{draw}.csv");
-        var reference = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "ix-{draw}.csv"))] });
+        var files = OwnPredictionFiles(request, 20, pattern);
+        var reference = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, pattern))] });
         foreach (var file in files)
         {
-            var lines = File.ReadAllLines(file);
-            File.WriteAllLines(file, [",task,example,0", .. lines.Skip(1).Select((l, r) => string.Create(CultureInfo.InvariantCulture, $"{r},{l}"))]);
+            rewrite(file);
         }
 
-        var report = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, "ix-{draw}.csv"))] });
+        var report = Evaluating.Run(request with { ExternalFiles = [new ExternalFile("own", Path.Combine(_folder, rewrittenPattern))] });
 
         Assert.Equal(reference.Results[0].Externals[0].Result.Rmse.PerSeed, report.Results[0].Externals[0].Result.Rmse.PerSeed);
         Assert.Empty(report.Warnings);
