@@ -121,6 +121,23 @@ public class ConvertCommandTests
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
+    // QA: the refusal named no file, and its only fix (--columns) renames the input's columns in convert too.
+    [Fact]
+    public void Convert_AnExampleCalledTask_ToWideParquet_IsRefusedNamingTheOutput_AndTheLongLayoutFirst()
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var input = Path.Combine(dir, "lt.csv");
+        File.WriteAllText(input, "task,example,value\nt0,task,0.5\nt0,b,0.25\nt1,task,1\n");
+        var output = Path.Combine(dir, "w.parquet");
+
+        var (code, _, error) = CliRunner.Run("convert", input, output);
+        var (longCode, _, longError) = CliRunner.Run("convert", input, output, "--layout", "long");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"error: {output}: An example is called 'task', the name of the task id column, so the file would read back with that example taken for the task ids; write the long layout (--layout long), or .npz or .json", error, StringComparison.Ordinal);
+        Assert.True(longCode == 0, longError);
+    }
+
     [Fact]
     public void Convert_LongCsvWithCustomColumns_KeepsIdsAndMissingCells()
     {

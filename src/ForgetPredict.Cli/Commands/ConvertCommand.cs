@@ -97,15 +97,24 @@ internal static class ConvertCommand
                 parse.Err().WriteLine($"warning: {outPath}: {loss}");
             }
 
-            MatrixFile.Write(z, outPath, new MatrixWriteOptions
+            try
             {
-                Format = outFormat,
-                Layout = outLayout,
-                Compress = parse.GetValue(compress),
-                TaskColumn = readOptions.TaskColumn,
-                ExampleColumn = readOptions.ExampleColumn,
-                ValueColumn = readOptions.ValueColumn,
-            });
+                MatrixFile.Write(z, outPath, new MatrixWriteOptions
+                {
+                    Format = outFormat,
+                    Layout = outLayout,
+                    Compress = parse.GetValue(compress),
+                    TaskColumn = readOptions.TaskColumn,
+                    ExampleColumn = readOptions.ExampleColumn,
+                    ValueColumn = readOptions.ValueColumn,
+                });
+            }
+            catch (OptionException e)
+            {
+                // What the output's format cannot hold of this matrix (an example called 'task' in a wide Parquet file), said
+                // of the output file.
+                throw new CliException($"{outPath}: {CliApp.Flags.Describe(e)}", CliApp.UsageError);
+            }
             var shape = MatrixFile.HasLayout(outFormat) ? $"{outFormat}, {outLayout.ToString().ToLowerInvariant()}" : outFormat;
             parse.Out().WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {outPath} ({shape}): {Echo.Shape(z.TaskCount, z.ExampleCount)}, {Reports.Charts.Percent(z.MissingFraction, 2)} missing{(z.TaskIds.IsImplicit && z.ExampleIds.IsImplicit ? ", no ids" : string.Empty)}"));

@@ -631,7 +631,7 @@ public static class ParquetMatrixFormat
         var exampleIds = matrix.ExampleIds.ToArray();
         if (exampleIds.Contains(o.TaskColumn, StringComparer.Ordinal))
         {
-            throw new OptionException(OptionMessage.Of($"An example is called '{o.TaskColumn}', the name of the task id column; name the task column otherwise ({new OptionReference(DataOptionNames.WriteColumns)}) or write the long layout."));
+            throw new OptionException(OptionMessage.Of($"An example is called '{o.TaskColumn}', the name of the task id column, so the file would read back with that example taken for the task ids; write the long layout ({new OptionReference(DataOptionNames.WriteLayout, "long")}), or .npz or .json, which keep the ids apart from the examples, or name the task column otherwise ({new OptionReference(DataOptionNames.WriteColumns)})."));
         }
 
         if (exampleIds.Contains(o.ExampleColumn, StringComparer.Ordinal) && exampleIds.Contains(o.ValueColumn, StringComparer.Ordinal))
