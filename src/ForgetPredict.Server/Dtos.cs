@@ -390,7 +390,7 @@ public sealed record JobListDto(IReadOnlyList<JobDto> Jobs);
 /// <summary>Source-generated JSON for every wire type (camelCase, nulls omitted; floats as <see cref="JsonFloat"/> writes them:
 /// a whole one with its ".0", which json, pandas and polars would otherwise read back as an integer).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, Converters = [typeof(JsonFloatConverter)])]
+    PropertyNameCaseInsensitive = true, Converters = [typeof(JsonFloatConverter)])]
 [JsonSerializable(typeof(ProblemDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(ModelListDto))]

@@ -214,6 +214,18 @@ public class ApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.DoesNotContain("reader options", detail, StringComparison.Ordinal);
     }
 
+    // Nor is a comment, which the service had skipped (JsonCommentHandling.Skip) while JSON.parse, Python's json and pandas refuse it.
+    [Theory]
+    [InlineData("{\"budget\": 5 /* five */}")]
+    [InlineData("{\"budget\": 5} // five")]
+    public async Task AComment_IsRefusedAsMalformedJson(string body)
+    {
+        var detail = await (await _client.PostAsync("/v1/models/small/replay", Http.Json(body))).ProblemAsync(HttpStatusCode.BadRequest,
+            "The request body is not valid JSON for this endpoint");
+        Assert.DoesNotContain("reader options", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Predict_GroupByWithoutMetadata_Is400_AndSeveralColumnsWithoutGroupBy_AnswerWithoutGroups()
     {
