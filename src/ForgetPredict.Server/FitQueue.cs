@@ -402,7 +402,9 @@ public sealed partial class FitQueue : BackgroundService
             }
 
             _store.Invalidate(job.Name);
-            outcome = (null, [.. fit.Warnings.Select(_store.Relative)], null);
+            // A seed given to a method that draws no random numbers is warned of, as fit warns of it.
+            IEnumerable<string> unusedSeed = Fitting.UnusedSeedWarning(job.Method, job.Settings) is { } seedWarning ? [Problems.Fields.Describe(seedWarning)] : [];
+            outcome = (null, [.. unusedSeed, .. fit.Warnings.Select(_store.Relative)], null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

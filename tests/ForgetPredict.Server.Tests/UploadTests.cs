@@ -267,6 +267,18 @@ public sealed class UploadTests : IDisposable
         Assert.Contains("have no observed cell (first: '3')", done.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
     }
 
+    // A seed given to a method that draws no random numbers is warned of by the job, as 'fit' warns of it.
+    [Fact]
+    public async Task Upload_WithASeedTheMethodIgnores_WarnsOfIt_InTheServicesWords()
+    {
+        var job = await (await _client.PostAsync("/v1/models", Http.Upload("seeded.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "seeded"), ("method", "additive"), ("seed", "3")))).JsonAsync(HttpStatusCode.Accepted);
+
+        var done = await WaitAsync(_client, job.GetProperty("id").GetString()!);
+
+        Assert.True(done.GetProperty("state").GetString() == "succeeded", done.ToString());
+        Assert.Contains(done.GetProperty("warnings").EnumerateArray(), w => w.GetString() == "\"seed\" = 3 has no effect on 'additive': it draws no random numbers, so every seed fits the same model (only rank1, mf, logistic, ensemble, auto use a seed).");
+    }
+
     // QA (binary forgetting): mf fitted on a 0/1 matrix predicted values outside [0, 1] with no word of it.
     [Fact]
     public async Task Upload_OfABinaryMatrixFittedByMf_SaysItPredictsNoProbabilities_AtTheJobAndAtEachQuery()
