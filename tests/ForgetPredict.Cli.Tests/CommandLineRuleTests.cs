@@ -271,6 +271,20 @@ public sealed class CommandLineRuleTests
         Assert.Null(Cli.Companions.ValueOf(root.Subcommands.Single(c => c.Name == "design"), "--active-criterion"));
     }
 
+    // QA: 'evaluate --reveal active --seed 5' wrote the same predictions, to the byte, as without --seed: nothing is drawn.
+    [Fact]
+    public void Evaluate_SeedWithActiveReveals_IsRefused_AndWithRandomRevealsIsTaken()
+    {
+        var (code, output, error) = CliRunner.Run("evaluate", Charlm, "--methods", "mf", "--seeds", "1", "--reveal", "active", "--seed", "5");
+
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal("error: --seed needs --reveal random: it is the base seed of the random draws of the revealed cells, and without --reveal random a design chooses them and nothing is drawn; pass --reveal random, or drop --seed.", error.Trim());
+        var root = CliApp.BuildRoot();
+        Assert.Null(Cli.Companions.Refused(root.Parse(["evaluate", Charlm, "--seed", "5"])));
+        Assert.Null(Cli.Companions.Refused(root.Parse(["fit", Charlm, "--out", "m.fpm", "--seed", "5"])));
+    }
+
     // 'fit --method additive --seed 3' ignored the seed without a word; it still fits (scripts loop over methods with one seed).
     [Fact]
     public void Fit_SeedOnAMethodThatDrawsNoRandomNumbers_IsWarnedOf_NotRefused()
