@@ -167,7 +167,7 @@ internal static class InputFile
         stream.Position = stream.Length - 4;
         stream.ReadExactly(tail);
         stream.Position = start;
-        if (head.SequenceEqual("FPMODE"u8))
+        if (head.SequenceEqual(ModelFile.Magic[..head.Length]))
         {
             // A model file given where a table or matrix is read (predict --observed past.fpm) had been taken for text in
             // another encoding ("probably Latin-1").

@@ -77,6 +77,9 @@ public static partial class ModelFile
     private const uint TagEnsemble = 5;
     private static readonly byte[] s_magic = "FPMODEL\0"u8.ToArray();
 
+    // The bytes a model file starts with (the text readers recognise a model file given in a table's place by them).
+    internal static ReadOnlySpan<byte> Magic => s_magic;
+
     /// <summary>The extension of a model file: <c>.fpm</c> (what <c>fit</c>'s help and the service's store name it).</summary>
     public const string Extension = ".fpm";
 

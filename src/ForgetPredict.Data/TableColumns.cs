@@ -131,4 +131,9 @@ public static class TableColumns
 
     /// <summary>A header as pandas names its columns (<see cref="PandasName"/>), for messages whose names are given back.</summary>
     internal static IReadOnlyList<string> PandasNames(IReadOnlyList<string> header) => [.. header.Select(PandasName)];
+
+    // The value column a fix names for a long table whose columns beside its task and example ones are others: the only one,
+    // or VALUE and, to follow the fix, the candidates (" (VALUE: its value column, one of 'loss', 'seed')").
+    internal static (string Value, string Which) ValueColumnFix(IReadOnlyList<string> others) =>
+        others.Count == 1 ? (others[0], string.Empty) : ("VALUE", $" (VALUE: its value column, one of {Echo.List(others)})");
 }

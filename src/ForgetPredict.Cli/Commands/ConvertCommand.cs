@@ -82,9 +82,10 @@ internal static class ConvertCommand
             ForgettingMatrix z;
             try
             {
-                // --columns names the output's long columns too: an input without columns (a .npy) is read without them.
+                // --columns names the output's long columns too: an input without columns (a .npy) is read with the default names.
+                var named = new MatrixReadOptions();
                 z = MatrixFile.Read(inPath, MatrixFile.HasLayout(MatrixFile.FormatOf(inPath, readOptions.Format)) ? readOptions
-                    : readOptions with { TaskColumn = new MatrixReadOptions().TaskColumn, ExampleColumn = new MatrixReadOptions().ExampleColumn, ValueColumn = new MatrixReadOptions().ValueColumn });
+                    : readOptions with { TaskColumn = named.TaskColumn, ExampleColumn = named.ExampleColumn, ValueColumn = named.ValueColumn });
             }
             catch (ForgettingDataException e) when (e.Options.Any(o => o.Name == DataOptionNames.Layout))
             {

@@ -1032,9 +1032,7 @@ public static class CsvMatrixFormat
     // The refusal of a header that names the long layout's task and example columns after a first column of its own.
     private static FormattableString LongUnderAnIndex(IReadOnlyList<string> names, int taskColumn, int exampleColumn)
     {
-        var others = names.Where((_, c) => c != 0 && c != taskColumn && c != exampleColumn).ToList();
-        var value = others.Count == 1 ? others[0] : "VALUE";
-        var which = others.Count == 1 ? string.Empty : $" (VALUE: its value column, one of {Shown(others)})";
+        var (value, which) = TableColumns.ValueColumnFix([.. names.Where((_, c) => c != 0 && c != taskColumn && c != exampleColumn)]);
         return $"the header ({Shown(names)}) names the columns '{names[taskColumn]}' and '{names[exampleColumn]}' after a first column of its own (pandas' index, as df.stack().reset_index().to_csv() writes it), as a long table (one row per cell) saved with its index has; read as a wide matrix, its rows would be tasks and '{names[taskColumn]}' and '{names[exampleColumn]}' two examples holding ids. Read it with {new OptionReference(DataOptionNames.Layout, "long")} and {new OptionReference(DataOptionNames.Columns, $"{names[taskColumn]},{names[exampleColumn]},{value}")}{which} (or save it without the index: to_csv(index=False)); if it is a wide matrix whose examples are named so, read it with {new OptionReference(DataOptionNames.Layout, "wide")}.";
     }
 

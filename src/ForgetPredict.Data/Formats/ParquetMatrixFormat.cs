@@ -325,12 +325,11 @@ public static class ParquetMatrixFormat
             {
                 var name = reader.Columns[idColumn].Name;
                 var example = Find(reader, o.ExampleColumn);
-                var others = reader.Columns.Where(c => c.Index != idColumn && c.Index != example).Select(c => c.Name).ToList();
-                var value = others.Count == 1 ? others[0] : "VALUE";
+                var (value, which) = TableColumns.ValueColumnFix([.. reader.Columns.Where(c => c.Index != idColumn && c.Index != example).Select(c => c.Name)]);
                 var repeated = string.Create(CultureInfo.InvariantCulture,
                     $"task {Echo.Quote(taskIds[r])} appears twice, in rows {first[taskIds[r]] + 1} and {r + 1}; task ids must be unique (keep one row per task).");
                 var message = example >= 0 && o.Layout == MatrixLayout.Auto
-                    ? OptionMessage.Of($"{repeated} If this is a long table (one row per cell), read it with {new OptionReference(DataOptionNames.Layout, "long")} and {new OptionReference(DataOptionNames.Columns, $"{name},{reader.Columns[example].Name},{value}")}{(others.Count == 1 ? string.Empty : $" (VALUE: its value column, one of {Echo.List(others)})")}.")
+                    ? OptionMessage.Of($"{repeated} If this is a long table (one row per cell), read it with {new OptionReference(DataOptionNames.Layout, "long")} and {new OptionReference(DataOptionNames.Columns, $"{name},{reader.Columns[example].Name},{value}")}{which}.")
                     : OptionMessage.Of($"{repeated}");
                 throw new ForgettingDataException(reader.SourceName, message, r + 1, name);
             }
