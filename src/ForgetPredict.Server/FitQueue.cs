@@ -184,6 +184,13 @@ public sealed partial class FitQueue : BackgroundService
         _channel = Channel.CreateUnbounded<FitJob>(new UnboundedChannelOptions { SingleReader = true });
     }
 
+    /// <summary>
+    /// Called on the fit's thread after a running job records each stage, with the fit's cancellation token. The tests use it to
+    /// hold a fit at "fitting" until it is cancelled, so that a cancel always reaches a running fit however fast the machine;
+    /// unset in the service.
+    /// </summary>
+    internal Action<FitJob, string, CancellationToken>? StageReported { get; set; }
+
     /// <summary>The job with this id, or null.</summary>
     public FitJob? Find(string id) => _jobs.GetValueOrDefault(id);
 
@@ -346,7 +353,11 @@ public sealed partial class FitQueue : BackgroundService
                 ExamplesSha256 = withMetadata ? StoredModel.HashFile(job.Examples!.TempPath) : null,
                 TaskFeatures = taskFeatures,
                 ExampleFeatures = exampleFeatures,
-            }, job.Report, cancellationToken);
+            }, (stage, progress) =>
+            {
+                job.Report(stage, progress);
+                StageReported?.Invoke(job, stage, cancellationToken);
+            }, cancellationToken);
 
             // A cancel that came after the fit's last check still wins: nothing is saved.
             cancellationToken.ThrowIfCancellationRequested();
