@@ -160,24 +160,59 @@ internal static class InputFile
             return;
         }
 
-        var start = stream.Position;
-        Span<byte> head = stackalloc byte[6];
-        Span<byte> tail = stackalloc byte[4];
-        stream.ReadExactly(head);
-        stream.Position = stream.Length - 4;
-        stream.ReadExactly(tail);
-        stream.Position = start;
-        if (head.SequenceEqual(ModelFile.Magic[..head.Length]))
+        var (head, tail) = Peek(stream);
+        if (head.AsSpan().SequenceEqual(ModelFile.Magic[..head.Length]))
         {
             // A model file given where a table or matrix is read (predict --observed past.fpm) had been taken for text in
             // another encoding ("probably Latin-1").
             throw new ForgettingDataException(sourceName, "is a ForgetPredict model file (it starts with 'FPMODEL', as fit writes them), not text: a model is read by --model (predict, replay, design) or the service's store; here give the table or matrix the option asks for.");
         }
 
-        if (BinaryFormat(head, tail) is { } format)
+        if (OtherFormat(sourceName, head, tail, "text") is { } error)
         {
-            throw new ForgettingDataException(sourceName, ReadAsOther(sourceName, format, "text")) { ContradictsOption = NamedAs(sourceName, format) };
+            throw error;
         }
+    }
+
+    // A binary reader's first check (an .npz's, a Parquet file's; format is a key of MatrixFile.Formats): a file whose bytes are
+    // another known binary format is refused as that format, not as a damaged one of its own ("not a valid zip archive" for an
+    // .npy read with --format npz). A seekable stream only; it is left where it was.
+    internal static void RefuseOtherBinaryFormat(Stream stream, string sourceName, string format)
+    {
+        if (stream.CanSeek && stream.Length - stream.Position >= 8 && Peek(stream) is var (head, tail) && OtherFormat(sourceName, head, tail, format) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    // The error for a file whose first six and last four bytes show a binary format other than the one it is read as (format:
+    // npy, npz, parquet, or any text format, for which every binary one is other); null when they show none or that one.
+    // Named for what it is, the file was read as another by an explicit format: a setting's fault (ContradictsOption).
+    internal static ForgettingDataException? OtherFormat(string sourceName, ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail, string format)
+    {
+        var (extension, readAs) = format switch
+        {
+            "npy" => (".npy", "a .npy"),
+            "npz" => (".npz", "an .npz"),
+            "parquet" => (".parquet", "Parquet"),
+            _ => ((string?)null, "text"),
+        };
+        return BinaryFormat(head, tail) is { } other && other.Extension != extension
+            ? new ForgettingDataException(sourceName, ReadAsOther(sourceName, other, readAs)) { ContradictsOption = NamedAs(sourceName, other) }
+            : null;
+    }
+
+    // A seekable stream's first six and last four bytes (it has at least eight from where it is); it is left where it was.
+    private static (byte[] Head, byte[] Tail) Peek(Stream stream)
+    {
+        var start = stream.Position;
+        var head = new byte[6];
+        var tail = new byte[4];
+        stream.ReadExactly(head);
+        stream.Position = stream.Length - 4;
+        stream.ReadExactly(tail);
+        stream.Position = start;
+        return (head, tail);
     }
 
     // The binary format a file's first six and last four bytes show, as "a .npy (it starts with ...)" and its extension.

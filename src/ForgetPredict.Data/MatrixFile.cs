@@ -148,6 +148,10 @@ public static class MatrixFile
             {
                 NpyFormat.ReadHeader(stream, sourceName, stream.Length - start);
             }
+            else
+            {
+                InputFile.RefuseOtherBinaryFormat(stream, sourceName, format);
+            }
         }
         catch (ForgettingDataException e) when (!e.ContradictsOption)
         {

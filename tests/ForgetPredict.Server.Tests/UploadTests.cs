@@ -440,6 +440,8 @@ public sealed class UploadTests : IDisposable
     [InlineData(".npy", "format", "json", "so not text: drop \"format\"")]
     [InlineData(".npz", "format", "npy", "z.npz", "is a zip archive, as .npz is", "so not a .npy: drop \"format\"")]
     [InlineData(".parquet", "format", "csv", "z.parquet", "is a Parquet file", "so not text: drop \"format\"")]
+    [InlineData(".npy", "format", "npz", "z.npy: is a .npy (it starts with numpy's bytes 93 'NUMPY') and named as one, so not an .npz: drop \"format\" so that it is read as its extension says.")]
+    [InlineData(".npy", "format", "parquet", "z.npy", "so not Parquet: drop \"format\"")]
     [InlineData(".csv", "array", "z", "z.csv: \"array\" (array 'z') applies only to .npz archives, but this is read as csv; drop \"array\"")]
     [InlineData(".json", "layout", "wide", "z.json: a layout (wide) applies only to CSV/TSV and Parquet files")]
     public async Task Upload_AnOptionTheMatrixContradicts_Is400NamingTheField_BeforeAnyJob(string extension, string field, string value, params string[] fragments)
@@ -959,12 +961,22 @@ public sealed class UploadTests : IDisposable
         AssertNoTemporaryFiles();
     }
 
-    // An auto fit of 60 x 40,000 noise: its cross-validation runs for many seconds, long enough to be cancelled while it runs.
+    // An auto fit of 60 x 40,000 noise, held at its "fitting" stage until its cancellation token is cancelled (FitQueue's
+    // StageReported): a cancel or a shutdown then always reaches a running fit, however fast the machine (unheld, the fit took
+    // about 2 s, and a test's uploads between "fitting" and its DELETE could outlast it). Released, the fit must notice the
+    // cancel itself, at its next sweep.
     private static byte[] LongFitBytes() =>
         MatrixBytes(SyntheticForgetting.Generate(new SyntheticOptions { Tasks = 60, Examples = 40_000, Seed = 8, KeepSignal = false }).Matrix, ".npy");
 
-    private static async Task<string> UploadRunningAsync(HttpClient client, string name)
+    private static async Task<string> UploadRunningAsync(ServerFactory factory, HttpClient client, string name)
     {
+        factory.Services.GetRequiredService<FitQueue>().StageReported = (job, stage, cancellation) =>
+        {
+            if (job.Name == name && stage == "fitting")
+            {
+                cancellation.WaitHandle.WaitOne(TimeSpan.FromMinutes(2));
+            }
+        };
         var job = await (await client.PostAsync("/v1/models", Http.Upload("long.npy", LongFitBytes(), ("name", name), ("method", "auto")))).JsonAsync(HttpStatusCode.Accepted);
         var id = job.GetProperty("id").GetString()!;
         var deadline = DateTime.UtcNow.AddMinutes(1);
@@ -982,7 +994,7 @@ public sealed class UploadTests : IDisposable
     {
         using var factory = new ServerFactory(_store, maxUploadMb: "16");
         using var client = factory.CreateClient();
-        var running = await UploadRunningAsync(client, "long");
+        var running = await UploadRunningAsync(factory, client, "long");
         var queued = (await (await client.PostAsync("/v1/models", Http.Upload("z.npy", MatrixBytes(_synthetic.Matrix, ".npy"), ("name", "small"), ("method", "mf"))))
             .JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
 
@@ -1068,7 +1080,7 @@ public sealed class UploadTests : IDisposable
         using (var factory = new ServerFactory(_store, maxUploadMb: "16"))
         using (var client = factory.CreateClient())
         {
-            var id = await UploadRunningAsync(client, "long");
+            var id = await UploadRunningAsync(factory, client, "long");
             job = factory.Services.GetRequiredService<FitQueue>().Find(id)!;
 
             // The fit leaves the other cores to queries.

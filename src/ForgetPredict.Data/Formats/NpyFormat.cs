@@ -123,9 +123,9 @@ public static class NpyFormat
             throw new ForgettingDataException(sourceName, "file is too short to be a .npy array (fewer than 10 bytes). Save the array with numpy.save.");
         }
 
-        if (!prefix[..6].SequenceEqual(s_magic) && InputFile.BinaryFormat(prefix[..6], stream.CanSeek ? Tail(stream, length) : []) is { } other)
+        if (!prefix[..6].SequenceEqual(s_magic) && InputFile.OtherFormat(sourceName, prefix[..6], stream.CanSeek ? Tail(stream, length) : [], "npy") is { } other)
         {
-            throw new ForgettingDataException(sourceName, InputFile.ReadAsOther(sourceName, other, "a .npy")) { ContradictsOption = InputFile.NamedAs(sourceName, other) };
+            throw other;
         }
 
         if (!prefix[..6].SequenceEqual(s_magic))

@@ -227,6 +227,8 @@ public static class NpzFormat
 
     private static ZipArchive Open(Stream stream, string sourceName)
     {
+        // An .npy or Parquet file read with --format npz is said to be one, not "not a valid zip archive".
+        InputFile.RefuseOtherBinaryFormat(stream, sourceName, "npz");
         try
         {
             return new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);

@@ -72,14 +72,20 @@ public sealed class ParquetReader : IDisposable
 
         Span<byte> tail = stackalloc byte[8];
         ReadExactly(length - 8, tail);
-        var head = new byte[4];
+        var head = new byte[6];
         ReadExactly(0, head);
         if (tail[4..].SequenceEqual("PARE"u8))
         {
             throw Fail("the file is an encrypted Parquet file (magic 'PARE'), which is not supported; export it without encryption.");
         }
 
-        if (!tail[4..].SequenceEqual(s_magic) || !head.AsSpan().SequenceEqual(s_magic))
+        if (InputFile.OtherFormat(sourceName, head, tail[4..], "parquet") is { } other)
+        {
+            // An .npy or .npz read with --format parquet: said as such, not as a damaged Parquet file.
+            throw other;
+        }
+
+        if (!tail[4..].SequenceEqual(s_magic) || !head.AsSpan(0, 4).SequenceEqual(s_magic))
         {
             throw Fail("the file does not start and end with the Parquet magic 'PAR1'; it is truncated or not a Parquet file (re-export it, or check that the whole file was copied).");
         }

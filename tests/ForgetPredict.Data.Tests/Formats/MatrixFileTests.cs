@@ -162,6 +162,10 @@ public class MatrixFileTests
     [InlineData("z.npz", "npy", MatrixLayout.Auto, null)]
     [InlineData("z.parquet", "csv", MatrixLayout.Auto, null)]
     [InlineData("z.csv", null, MatrixLayout.Auto, "z")]
+    [InlineData("z.npy", "npz", MatrixLayout.Auto, null)]
+    [InlineData("z.npy", "parquet", MatrixLayout.Auto, null)]
+    [InlineData("z.npz", "parquet", MatrixLayout.Auto, null)]
+    [InlineData("z.parquet", "npz", MatrixLayout.Auto, null)]
     public void CheckReadOptions_RefusesEveryContradictionReadRefuses_InItsWords(string name, string? format, MatrixLayout layout, string? array)
     {
         var path = Path.Combine(RepoPaths.NewTempFolder(), name);
@@ -177,6 +181,29 @@ public class MatrixFileTests
         Assert.True(check.ContradictsOption, check.Message);
         Assert.Equal(read.Message, check.Message);
         Assert.Equal(0, stream.Position);
+    }
+
+    // An .npy or .npz read as another binary format (--format npz, --format parquet) had been "not a valid .npz (zip) archive:
+    // End of Central Directory record could not be found" or "does not start and end with the Parquet magic": now the file is
+    // said to be what it is, and the fix is the option (named as it is) or the name (named as another).
+    [Theory]
+    [InlineData("z.npy", "z.npy", "npz", "z.npy: is a .npy (it starts with numpy's bytes 93 'NUMPY') and named as one, so not an .npz: drop MatrixReadOptions.Format so that it is read as its extension says.", true)]
+    [InlineData("z.npy", "z.npy", "parquet", "z.npy: is a .npy (it starts with numpy's bytes 93 'NUMPY') and named as one, so not Parquet: drop MatrixReadOptions.Format", true)]
+    [InlineData("z.npz", "z.npz", "parquet", "z.npz: is a zip archive, as .npz is (it starts with the bytes 'PK' 03 04) and named as one, so not Parquet: drop MatrixReadOptions.Format", true)]
+    [InlineData("z.npz", "z.parquet", null, "z.parquet: is a zip archive, as .npz is (it starts with the bytes 'PK' 03 04), not Parquet: name it z.npz so that it is read as one.", false)]
+    [InlineData("z.parquet", "z.npz", null, "z.npz: is a Parquet file (it starts and ends with 'PAR1'), not an .npz: name it z.parquet so that it is read as one.", false)]
+    public void ABinaryFileReadAsAnotherBinaryFormat_IsSaidToBeWhatItIs(string written, string name, string? format, string message, bool contradictsOption)
+    {
+        var folder = RepoPaths.NewTempFolder();
+        MatrixFile.Write(Matrix(3, 4, 1), Path.Combine(folder, written));
+        File.Move(Path.Combine(folder, written), Path.Combine(folder, "renamed"));
+        File.Move(Path.Combine(folder, "renamed"), Path.Combine(folder, name));
+        var path = Path.Combine(folder, name);
+
+        var e = Assert.Throws<ForgettingDataException>(() => MatrixFile.Read(path, new MatrixReadOptions { Format = format }));
+
+        Assert.True(e.Message.StartsWith(Path.Combine(folder, message), StringComparison.Ordinal), e.Message);
+        Assert.Equal(contradictsOption, e.ContradictsOption);
     }
 
     // Bad data is not a setting: a malformed .npy, or an .npy named z.csv (the name, not an option, is wrong), is left to Read.
