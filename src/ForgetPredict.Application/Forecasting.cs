@@ -720,7 +720,7 @@ public static class Forecasting
     // The library's refusal of an input (features, a matrix), prefixed with where it came from (a file, a request field),
     // without the " (Parameter 'x')" suffix ArgumentException adds.
     internal static ArgumentException From(string source, ArgumentException e, string parameter) =>
-        new($"{source}: {ExceptionText.Sentence(e)}", parameter, e);
+        new($"{source}: {ExceptionText.Clause(e)}", parameter, e);
 
     // The new examples' forgetting from their features, for the folded task.
     private static ColdExampleForecast[] Cold(FoldedTask task, NewExampleQuery query, double threshold)

@@ -14,4 +14,15 @@ public static class ExceptionText
         var cut = exception is ArgumentException ? message.LastIndexOf(" (Parameter '", StringComparison.Ordinal) : -1;
         return cut > 0 ? message[..cut] : message;
     }
+
+    /// <summary>
+    /// <see cref="Sentence"/> to follow a file's name and a colon ("z.csv: the matrix has 0 tasks ..."), as the readers' own
+    /// messages do: its first letter in lower case when it begins a plain word ("The", "Every"); a word in capitals (NaN,
+    /// RMSE) or a quoted name keeps its case.
+    /// </summary>
+    public static string Clause(Exception exception)
+    {
+        var sentence = Sentence(exception);
+        return sentence.Length > 1 && char.IsUpper(sentence[0]) && char.IsLower(sentence[1]) ? char.ToLowerInvariant(sentence[0]) + sentence[1..] : sentence;
+    }
 }

@@ -70,7 +70,7 @@ public static class FeatureFile
         }
         catch (ArgumentException e)
         {
-            throw new ForgettingDataException(source, ExceptionText.Sentence(e));
+            throw new ForgettingDataException(source, ExceptionText.Clause(e));
         }
     }
 

@@ -688,7 +688,7 @@ public sealed class ApplicationTests : IDisposable
         Assert.StartsWith("Model 'm' was fitted without task features; refit it with task features to predict from features.", none.Message, StringComparison.Ordinal);
         Assert.True(featureModel.UsesFeatures);
         var wrong = Assert.Throws<ArgumentException>(() => TaskFeatureQuery.Create(featureModel, Query("steps"), 0, "taskFeatures", "Model 'm'", "refit"));
-        Assert.StartsWith("taskFeatures: The task features have no block like 'tasks.csv' (numeric columns lr)", wrong.Message, StringComparison.Ordinal);
+        Assert.StartsWith("taskFeatures: the task features have no block like 'tasks.csv' (numeric columns lr)", wrong.Message, StringComparison.Ordinal);
         Assert.Contains("Give the same feature columns.", wrong.Message, StringComparison.Ordinal);
     }
 

@@ -72,9 +72,9 @@ public class DesignCommandTests
         var (fitCode, _, fitError) = CliRunner.Run("fit", matrix, "--method", "mf", "--out", Path.Combine(dir, "m.fpm"));
 
         Assert.Equal(CliApp.DataError, code);
-        Assert.StartsWith("error: const.npy: Every observed cell of the 8 x 20 matrix is 0.3", error, StringComparison.Ordinal);
+        Assert.StartsWith("error: const.npy: every observed cell of the 8 x 20 matrix is 0.3", error, StringComparison.Ordinal);
         Assert.Equal(CliApp.DataError, fitCode);
-        Assert.StartsWith("error: const.npy: Every observed cell", fitError, StringComparison.Ordinal);
+        Assert.StartsWith("error: const.npy: every observed cell", fitError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class FitDegenerateCommandTests
         var dir = RepoPaths.NewTempFolder();
         var (mfCode, _, mfError) = CliRunner.Run("fit", matrix, "--method", "mf", "--out", Path.Combine(dir, "mf.fpm"));
         Assert.Equal(CliApp.DataError, mfCode);
-        Assert.StartsWith($"error: {Path.GetFileName(matrix)}: Every observed cell of the 20 x 300 matrix is 1", mfError, StringComparison.Ordinal);
+        Assert.StartsWith($"error: {Path.GetFileName(matrix)}: every observed cell of the 20 x 300 matrix is 1", mfError, StringComparison.Ordinal);
 
         // Every cell 0, as float64 values under 1e-45 read in single precision: the message says so.
         var zeros = Write(new float[20 * 300], 20, 300);
@@ -115,7 +115,7 @@ public sealed class FitDegenerateCommandTests
         Assert.True(evalCode == 0, evalError);
         Assert.Contains("auto", evalOutput, StringComparison.Ordinal);
         Assert.NotEqual(0, badCode);
-        Assert.Contains($"{bad}: Cell (task '13', example '5') is 1E+20, more than 1e9 times the matrix's typical magnitude (", badError, StringComparison.Ordinal);
+        Assert.Contains($"{bad}: cell (task '13', example '5') is 1E+20, more than 1e9 times the matrix's typical magnitude (", badError, StringComparison.Ordinal);
         Assert.Contains("set it to NaN to leave it out", badError, StringComparison.Ordinal);
     }
 
@@ -128,7 +128,7 @@ public sealed class FitDegenerateCommandTests
         var (code, output, error) = CliRunner.Run("demo", "--matrix", bad, "--test-tasks", "3", "--seeds", "1", "--known", "10");
 
         Assert.NotEqual(0, code);
-        Assert.Contains($"{bad}: Cell (task '13', example '5') is 1E+20, more than 1e9 times the matrix's typical magnitude (", error, StringComparison.Ordinal);
+        Assert.Contains($"{bad}: cell (task '13', example '5') is 1E+20, more than 1e9 times the matrix's typical magnitude (", error, StringComparison.Ordinal);
         Assert.DoesNotContain("1. How low-rank", output, StringComparison.Ordinal);
     }
 
@@ -148,7 +148,7 @@ public sealed class FitDegenerateCommandTests
         Assert.NotEqual(0, fitCode);
         Assert.NotEqual(0, evalCode);
         Assert.DoesNotContain("Every cell of the matrix is missing", fitError + evalError, StringComparison.Ordinal);
-        Assert.Contains($"{Path.GetFileName(sparse)}: Cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in grouping ", fitError, StringComparison.Ordinal);
+        Assert.Contains($"{Path.GetFileName(sparse)}: cross-validated fits (auto, ensemble) fit each candidate on all but one group of tasks, but in grouping ", fitError, StringComparison.Ordinal);
         Assert.Contains("the tasks fitted on have no observed cell: the matrix's 2 observed cells are on 2 of its tasks, all held out together.", fitError, StringComparison.Ordinal);
         Assert.Contains($"{sparse}: the 10 training tasks (every task but the 2 test tasks) have no observed cell, so there is nothing to fit: the matrix's 2 observed cells are all on the test tasks.", evalError, StringComparison.Ordinal);
     }

@@ -190,6 +190,6 @@ public sealed class HostileCommandTests
         var (code, _, error) = command == "fit" ? CliRunner.Run("fit", path, "--out", Path.Combine(dir, "m.fpm")) : CliRunner.Run("analyze", path);
 
         Assert.Equal(1, code);
-        Assert.Contains("r0.npy: Cannot fit a 0x3 matrix; it needs at least one task and one example.", error, StringComparison.Ordinal);
+        Assert.Contains("r0.npy: the matrix has 0 tasks and 3 examples, so there is nothing to fit: a fit needs at least one task (a row) and one example (a column). Check that the file holds the matrix and was written whole.", error, StringComparison.Ordinal);
     }
 }

@@ -276,7 +276,7 @@ public class TaskFeatureCommandTests
         File.WriteAllText(wrong, "task,lr\nnew,0.001\n");
         var (badCode, _, badError) = CliRunner.Run("predict", "--model", model, "--task-features", wrong, "--task-name", "new");
         Assert.NotEqual(0, badCode);
-        Assert.Contains($"{wrong}: The task features have no block like 'tasks.csv'", badError, StringComparison.Ordinal);
+        Assert.Contains($"{wrong}: the task features have no block like 'tasks.csv'", badError, StringComparison.Ordinal);
         Assert.Contains("steps", badError, StringComparison.Ordinal);
     }
 
@@ -477,7 +477,7 @@ public class TaskFeatureCommandTests
 
         // Then: both widths; the cell by row and column with a fix for an embedding.
         Assert.Equal(1, code);
-        Assert.Contains($"{narrow}: Features 'te63.npy' have 63 columns; the model was fitted with 64 for 'task_emb.npy'. Give the same columns the model was fitted with.", error, StringComparison.Ordinal);
+        Assert.Contains($"{narrow}: features 'te63.npy' have 63 columns; the model was fitted with 64 for 'task_emb.npy'. Give the same columns the model was fitted with.", error, StringComparison.Ordinal);
         Assert.Equal(1, hugeCode);
         Assert.Contains($"{huge}: row 0, column 0 is 1E+200, beyond float32's range (about ±3.4e38), in which embeddings are held; rescale the embedding", hugeError, StringComparison.Ordinal);
         Assert.DoesNotContain("NaN", hugeError, StringComparison.Ordinal);
@@ -495,7 +495,7 @@ public class TaskFeatureCommandTests
         File.WriteAllText(narrow, "id,loss\ng,7\n");
         var (code, _, error) = CliRunner.Run("predict", "--model", model, "--example-features", narrow);
         Assert.NotEqual(0, code);
-        Assert.Contains($"{narrow}: The example features have no block like 'ex.csv' (numeric columns loss, size)", error, StringComparison.Ordinal);
+        Assert.Contains($"{narrow}: the example features have no block like 'ex.csv' (numeric columns loss, size)", error, StringComparison.Ordinal);
         Assert.Contains("Give the same feature columns", error, StringComparison.Ordinal);
 
         var wide = Path.Combine(dir, "wide.csv");

@@ -327,7 +327,7 @@ public sealed class TaskFeatureTests(TaskFeatureFixture fixture) : IClassFixture
         var error = BrowserCheck.Run($"{server.Url}/?model=d", "server-page-cold-start-error.png",
             text: ["#error"], fill: [("#feature-lr", "0.001")], click: ["#run"], waitFor: ["#error:not([hidden])"]);
         Assert.Empty(error.PageErrors);
-        Assert.Contains("taskFeatures: Features 'tasks.csv' have no numeric column 'steps'; the model was fitted with columns lr, steps.", error.Texts["#error"], StringComparison.Ordinal);
+        Assert.Contains("taskFeatures: features 'tasks.csv' have no numeric column 'steps'; the model was fitted with columns lr, steps.", error.Texts["#error"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -547,7 +547,8 @@ class LocalTests(unittest.TestCase):
                      lambda: fp.design(np.zeros((0, 3)), 1, progress=False)):
             with self.assertRaises(fp.EngineError) as caught:
                 call()
-            self.assertEqual(caught.exception.message, "z: Cannot fit a 0x3 matrix; it needs at least one task and one example.")
+            self.assertEqual(caught.exception.message, "z: the matrix has 0 tasks and 3 examples, so there is nothing to fit: a fit needs at least one "
+                             "task (a row) and one example (a column). Check that the file holds the matrix and was written whole.")
             self.assertNotIn(".npz", caught.exception.details)
 
     def test_a_users_own_file_keeps_its_name_in_the_engines_messages(self):

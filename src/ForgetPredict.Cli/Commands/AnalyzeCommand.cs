@@ -46,7 +46,7 @@ internal static class AnalyzeCommand
             catch (ArgumentException e) when (e.ParamName == "matrix" && e is not OptionException)
             {
                 // What is wrong with the matrix (no tasks, say) names the file it came from, as fit says it.
-                throw new ForgettingDataException(parse.GetRequiredValue(matrix), ExceptionText.Sentence(e), innerException: e);
+                throw new ForgettingDataException(parse.GetRequiredValue(matrix), ExceptionText.Clause(e), innerException: e);
             }
             Render(Terminal.For(parse.Out()), parse.GetRequiredValue(matrix), analysis);
             using var outputs = AtomicFile.Together();

@@ -78,7 +78,7 @@ internal static class DemoCommand
             }
             catch (ArgumentException e) when (e.ParamName == "matrix" && e is not OptionException)
             {
-                throw new ArgumentException($"{parse.GetValue(matrix) ?? "the demo's matrix"}: {ExceptionText.Sentence(e)}", "matrix", e);
+                throw new ArgumentException($"{parse.GetValue(matrix) ?? "the demo's matrix"}: {ExceptionText.Clause(e)}", "matrix", e);
             }
 
             console.WriteLine(title);

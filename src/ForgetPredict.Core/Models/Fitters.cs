@@ -163,7 +163,8 @@ internal static class FactorFits
         ArgumentNullException.ThrowIfNull(matrix);
         if (matrix.TaskCount == 0 || matrix.ExampleCount == 0)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Cannot fit a {matrix.TaskCount}x{matrix.ExampleCount} matrix; it needs at least one task and one example."), nameof(matrix));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The matrix has {matrix.TaskCount:N0} {(matrix.TaskCount == 1 ? "task" : "tasks")} and {matrix.ExampleCount:N0} {(matrix.ExampleCount == 1 ? "example" : "examples")}, so there is nothing to fit: a fit needs at least one task (a row) and one example (a column). Check that the file holds the matrix and was written whole."), nameof(matrix));
         }
 
         if (matrix.ObservedCount == 0)

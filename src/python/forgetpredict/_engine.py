@@ -358,14 +358,14 @@ def _without_scratch(text: str) -> str:
 
 
 # A command that fits z (fit, design, analyze, evaluate) names the matrix by its file's name alone, as fit records it as the
-# model's source ("z.int64-ids.npz: Cannot fit a 0x3 matrix"): the package's name of z's file, when no folder comes before
+# model's source ("z.int64-ids.npz: the matrix has 0 tasks and 3 examples"): the package's name of z's file, when no folder comes before
 # it (a path is a file the caller gave).
 _MATRIX_NAME = re.compile(r"(?<![\w./\\-])z(?:\.(?:" + ID_KINDS_TAGGED + r")-ids)?\.npz\b")
 
 
 def matrix_words(text: str) -> str:
     """``text`` of a call that handed the engine ``z`` in a file of the package's (fit, design, analyze, evaluate) with the
-    file named as the argument: "z.npz: Cannot fit a 0x3 matrix ..." -> "z: Cannot fit a 0x3 matrix ..."."""
+    file named as the argument: "z.npz: the matrix has 0 tasks ..." -> "z: the matrix has 0 tasks ..."."""
     return _MATRIX_NAME.sub("z", text)
 
 

@@ -138,7 +138,7 @@ public sealed class ApiContractTests
 
         var error = Assert.Throws<ArgumentException>(() => ModelCatalog.CreateFitter(method).Fit(empty));
 
-        Assert.StartsWith("Cannot fit a 5x0 matrix", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("The matrix has 5 tasks and 0 examples, so there is nothing to fit", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -292,7 +292,7 @@ public sealed class ApiContractTests
     public void Logistic_AnEmptyOrAllMissingMatrix_IsCalledSo_NotNonBinary()
     {
         var empty = Assert.Throws<ArgumentException>(() => ModelCatalog.CreateFitter("logistic").Fit(ForgettingMatrix.Create(new float[0, 0])));
-        Assert.Contains("Cannot fit a 0x0 matrix", empty.Message, StringComparison.Ordinal);
+        Assert.Contains("The matrix has 0 tasks and 0 examples, so there is nothing to fit", empty.Message, StringComparison.Ordinal);
         var missing = Assert.Throws<ArgumentException>(() => ModelCatalog.CreateFitter("logistic").Fit(ForgettingMatrix.Create(new float[,] { { float.NaN, float.NaN } })));
         Assert.Contains("Every cell of the matrix is missing", missing.Message, StringComparison.Ordinal);
     }
