@@ -171,6 +171,23 @@ public class ConvertCommandTests
         Assert.Equal("run,chunk,loss", File.ReadLines(output).First());
     }
 
+    // With columns on neither side (.npy to .npz, .npy to JSON) --columns had been taken and ignored: now refused, before anything is written.
+    [Theory]
+    [InlineData("out.npz")]
+    [InlineData("out.json")]
+    public void Convert_ColumnsWithNoTableOnEitherSide_IsAUsageError(string name)
+    {
+        var dir = RepoPaths.NewTempFolder();
+        var input = TestMatrices.Write(dir, "z.npy", 2, 2, (i, j) => i + j);
+        var output = Path.Combine(dir, name);
+
+        var (code, _, error) = CliRunner.Run("convert", input, output, "--columns", "run,chunk,loss");
+
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.StartsWith($"error: --columns names the columns of a CSV/TSV or Parquet table, but {input} is read as npy and {output} is written as {Path.GetExtension(name)[1..]}, neither of which has columns; drop --columns.", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public void Convert_WideToLong_WritesOnlyObservedCells()
     {

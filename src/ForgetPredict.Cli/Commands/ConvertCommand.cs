@@ -82,9 +82,17 @@ internal static class ConvertCommand
             ForgettingMatrix z;
             try
             {
-                // --columns names the output's long columns too: an input without columns (a .npy) is read with the default names.
+                // --columns names the output's columns too: an input without columns (a .npy) is read with the default names. With
+                // columns on neither side (.npy to .npz) the names had been taken and ignored.
                 var named = new MatrixReadOptions();
-                z = MatrixFile.Read(inPath, MatrixFile.HasLayout(MatrixFile.FormatOf(inPath, readOptions.Format)) ? readOptions
+                var inFormat = MatrixFile.FormatOf(inPath, readOptions.Format);
+                if (!MatrixFile.HasLayout(inFormat) && !MatrixFile.HasLayout(outFormat)
+                    && (readOptions.TaskColumn, readOptions.ExampleColumn, readOptions.ValueColumn) != (named.TaskColumn, named.ExampleColumn, named.ValueColumn))
+                {
+                    throw new CliException($"--columns names the columns of a CSV/TSV or Parquet table, but {inPath} is read as {inFormat} and {outPath} is written as {outFormat}, neither of which has columns; drop --columns.", CliApp.UsageError);
+                }
+
+                z = MatrixFile.Read(inPath, MatrixFile.HasLayout(inFormat) ? readOptions
                     : readOptions with { TaskColumn = named.TaskColumn, ExampleColumn = named.ExampleColumn, ValueColumn = named.ValueColumn });
             }
             catch (ForgettingDataException e) when (e.Options.Any(o => o.Name == DataOptionNames.Layout))
