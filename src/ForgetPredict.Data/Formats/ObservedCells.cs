@@ -73,7 +73,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
         var cells = InputFile.ReaderExtension(path) switch
         {
             ".parquet" or ".pq" => ReadTable(path, references, names, named: columns is not null),
-            ".json" => ReadJson(path, references, names),
+            ".json" => ReadJson(path, references, names, named: columns is not null),
             ".ndjson" or ".jsonl" => throw new ForgettingDataException(path, "is JSON Lines by its name (a record per line: polars' write_ndjson(), pandas' to_json(orient=\"records\", lines=True)), which is not read here: write one array of records (polars' write_json(), pandas' to_json(orient=\"records\")) to a .json file, or CSV or Parquet."),
             _ => ReadDelimited(path, references, names, named: columns is not null),
         };
@@ -142,7 +142,7 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
             $"{source}: column {Echo.Quote(column)} holds {tasks.Count:N0} tasks ({shown}), the second starting at {unit} {secondLine}, and their cells were taken as one new task's. Keep one task's rows (pandas: {rows}.{write}), or give each task its own file.");
     }
 
-    private static ObservedCells ReadJson(string path, ExampleReferences exampleIds, (string Example, string Value) names)
+    private static ObservedCells ReadJson(string path, ExampleReferences exampleIds, (string Example, string Value) names, bool named)
     {
         const string Shapes = "expected an object of example/value pairs ({\"ex_3\": 0.41}) or an array of records ([{\"example\": \"ex_3\", \"value\": 0.41}], pandas to_json(orient=\"records\"))";
         using var stream = InputFile.OpenText(path);
@@ -211,6 +211,17 @@ public sealed record ObservedCells(int[] Examples, double[] Values)
                         if (record.ValueKind != JsonValueKind.Object
                             || !TryGetProperty(record, names.Example, out var example) || !TryGetProperty(record, names.Value, out var value, out var valueName))
                         {
+                            if (named && number == 1 && record.ValueKind == JsonValueKind.Object)
+                            {
+                                // Keys the option names that the first record lacks are the option's to change, as a table's
+                                // missing named column is (Columns); had been exit 1, the file's fault.
+                                var keys = record.EnumerateObject().Select(p => p.Name).ToList();
+                                var lacking = string.Join(" or ", new[] { names.Example, names.Value }.Where(k => !keys.Contains(k, StringComparer.OrdinalIgnoreCase)).Select(Echo.Quote));
+                                throw new ForgettingDataException(path, OptionMessage.Of(
+                                    $"{new OptionReference(DataOptionNames.ObservedColumns, $"{names.Example},{names.Value}")} names keys the records lack: record 1 has no {lacking} (its keys: {Echo.List(keys)}). Name the example and value keys with {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}, or drop it if they are example and value."), number)
+                                { ContradictsOption = true };
+                            }
+
                             throw new ForgettingDataException(path, OptionMessage.Of(
                                 $"record {number} is not an object with {Echo.Quote(names.Example)} and {Echo.Quote(names.Value)}; {Shapes}. Other names: {new OptionReference(DataOptionNames.ObservedColumns, "EXAMPLE,VALUE")}."), number);
                         }

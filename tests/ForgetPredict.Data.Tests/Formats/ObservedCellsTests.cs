@@ -267,6 +267,25 @@ public class ObservedCellsTests
         Directory.Delete(folder, recursive: true);
     }
 
+    // JSON records lacking the keys the caller named are the caller's to change, as a table's columns are (had been the file's
+    // fault, exit 1); lacking the default keys, or a later record lacking them, stays the file's.
+    [Fact]
+    public void Read_JsonRecords_LackingTheNamedKeys_IsTheOptionsFault()
+    {
+        var folder = Testing.RepoPaths.NewTempFolder("fp-observed-json-keys");
+        var path = Path.Combine(folder, "cells.json");
+        File.WriteAllText(path, "[{\"example\": \"a\", \"value\": 0.5}, {\"example\": \"b\", \"loss\": 0.25}]");
+
+        var named = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId, ["ex", "value"]));
+        var later = Assert.Throws<ForgettingDataException>(() => ObservedCells.Read(path, s_ids, s_byId));
+
+        Assert.StartsWith(path + ":1: ObservedCells.Columns = ex,value names keys the records lack: record 1 has no 'ex' (its keys: 'example', 'value'). Name the example and value keys with", named.Message, StringComparison.Ordinal);
+        Assert.True(named.ContradictsOption);
+        Assert.Contains("record 2 is not an object with 'example' and 'value'", later.Message, StringComparison.Ordinal);
+        Assert.False(later.ContradictsOption);
+        Directory.Delete(folder, recursive: true);
+    }
+
     [Fact]
     public void Read_AWhitespaceOnlyLastLine_IsBlank()
     {
