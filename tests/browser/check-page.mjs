@@ -30,9 +30,13 @@ const browser = await chromium.launch({
          "--disable-component-update", "--disable-sync"],
 });
 const result = { consoleErrors: [], pageErrors: [], failedRequests: [], counts: {}, texts: {} };
+// The result is taken before the browser closes: closing aborts the page's pending requests (a model list still loading
+// after the awaited selector appeared), which would otherwise be reported as failed requests of the page.
+let output;
 try {
   const credentials = basic.length ? { username: basic[0].slice(0, basic[0].indexOf(":")), password: basic[0].slice(basic[0].indexOf(":") + 1) } : undefined;
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, httpCredentials: credentials });
+  page.setDefaultTimeout(60000);  // every action and the navigation: 2 busy cores can take 15 s (see --wait)
   page.on("console", m => { if (m.type() === "error") result.consoleErrors.push(m.text()); });
   page.on("pageerror", e => result.pageErrors.push(String(e)));
   page.on("requestfailed", r => result.failedRequests.push(`${r.url()} ${r.failure()?.errorText ?? ""}`));
@@ -47,7 +51,8 @@ try {
   for (const selector of counts) result.counts[selector] = await page.locator(selector).count();
   for (const selector of texts) result.texts[selector] = (await page.locator(selector).allInnerTexts()).join("\n");
   await page.screenshot({ path: screenshot, fullPage: true });
+  output = JSON.stringify(result);
 } finally {
   await browser.close();
 }
-console.log(JSON.stringify(result));
+console.log(output);
