@@ -539,6 +539,14 @@ class ServiceTests(unittest.TestCase):
             self.client.fit(self.frame, method="logistic", name="not-binary", progress=False)
         self.assertIn("binary", caught.exception.message)
 
+    def test_a_failed_fit_names_the_matrix_by_its_argument_as_fp_fit_does(self):
+        with self.assertRaises(fp.ServiceError) as remote:
+            self.client.fit(np.zeros((0, 3)), method="additive", name="empty", progress=False)
+        with self.assertRaises(fp.EngineError) as local:
+            fp.fit(np.zeros((0, 3)), method="additive", progress=False)
+        self.assertEqual(remote.exception.message, local.exception.message)
+        self.assertTrue(remote.exception.message.startswith("z: the matrix has 0 tasks and 3 examples"), remote.exception.message)
+
 
 if __name__ == "__main__":
     unittest.main()

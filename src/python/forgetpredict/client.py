@@ -132,7 +132,9 @@ class Client:
             if line is not None:
                 line.close()
         if job["state"] == "failed":
-            raise ServiceError(service_words(job.get("error") or "the fit failed"), 422)
+            # The job names the matrix by the file the package uploaded ("z.npz: the matrix has 0 tasks ..."): as fp.fit
+            # names it, by the argument.
+            raise ServiceError(service_words(_engine.matrix_words(job.get("error") or "the fit failed")), 422)
         _warn(job)  # what the fit said about the matrix, as fp.fit warns
         return self.model(name)
 
