@@ -11,7 +11,7 @@ namespace ForgetPredict.Data.Tests.Parquet;
 /// mutated (bit flips, byte substitutions, truncations, splices, insertions, deletions) and parsed; the only
 /// exception allowed is the parser's documented one, and no input may make the parser allocate more than
 /// <see cref="AllocationFloor"/> plus <see cref="AllocationPerInputByte"/> times its length. FP_FUZZ_SECONDS sets the
-/// time per parser (default 5), FP_FUZZ_SEED the first seed; a failure names the seed and saves the input under the
+/// time per parser (default 5), FP_FUZZ_SEED the first seed (default 4180); a failure names the seed and saves the input under the
 /// temp folder.</summary>
 public sealed class FuzzTests(ITestOutputHelper output)
 {
@@ -22,7 +22,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
 
     private static double Seconds => double.TryParse(Environment.GetEnvironmentVariable("FP_FUZZ_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 5;
 
-    private static int FirstSeed => int.TryParse(Environment.GetEnvironmentVariable("FP_FUZZ_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : Environment.TickCount & 0xFFFFFF;
+    // A fixed first seed, as the other fuzz tests have: make test sees the same inputs on every machine (a slower one fewer of
+    // them), so a red run is never a new input's; FP_FUZZ_SEED explores others (a long 'make fuzz' run, say).
+    private static int FirstSeed => int.TryParse(Environment.GetEnvironmentVariable("FP_FUZZ_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 4180;
 
     [Fact]
     public void Fuzz_ParquetReader_OnlyThrowsForgettingDataException()
