@@ -358,8 +358,8 @@ def _without_scratch(text: str) -> str:
 
 
 # A command that fits z (fit, design, analyze, evaluate) names the matrix by its file's name alone, as fit records it as the
-# model's source ("z.int64-ids.npz: the matrix has 0 tasks and 3 examples"): the package's name of z's file, when no folder comes before
-# it (a path is a file the caller gave).
+# model's source ("z.int64-ids.npz: the matrix has 0 tasks and 3 examples"): the package's name of z's file, when no folder
+# comes before it (a path is a file the caller gave).
 _MATRIX_NAME = re.compile(r"(?<![\w./\\-])z(?:\.(?:" + ID_KINDS_TAGGED + r")-ids)?\.npz\b")
 
 
