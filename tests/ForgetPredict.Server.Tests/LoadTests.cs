@@ -50,9 +50,9 @@ public sealed class LoadTests : IDisposable
         var script = Path.Combine(RepoPaths.Root, "tests", "ForgetPredict.Server.Tests", "load", "predict.lua");
         var output = await Task.Run(() => RunWrk(server.Url, script, body));
 
-        // Then: requests were served and none failed.
+        // Then: requests were served and none failed (how many is the machine's: 'make load' measures throughput).
         var result = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]).RootElement;
-        Assert.True(result.GetProperty("requests").GetInt64() > 10, output);
+        Assert.True(result.GetProperty("requests").GetInt64() > 0, output);
         Assert.Equal(0, result.GetProperty("errors").GetInt32());
         Assert.Equal(0, result.GetProperty("non2xx").GetInt32());
     }
