@@ -399,9 +399,6 @@ public static class MatrixFile
         _ => TextMatrixFormat.Read(stream, sourceName, options.MaxCells),
     };
 
-    // The long layout's default column names (task, example, value), which every format takes.
-    private static readonly MatrixReadOptions s_longColumns = new();
-
     // What every read checks before it opens the data: the options, the format they and the name give, and that the options apply to it.
     private static string Prepare(string sourceName, MatrixReadOptions options)
     {
@@ -418,10 +415,10 @@ public static class MatrixFile
             throw new ForgettingDataException(path, OptionMessage.Of($"a layout ({options.Layout.ToString().ToLowerInvariant()}) applies only to CSV/TSV and Parquet files, but this is read as {format}; drop {new OptionReference(DataOptionNames.Layout)} or pass {new OptionReference(DataOptionNames.Format, "csv")}.")) { ContradictsOption = true };
         }
 
-        if (!HasLayout(format) && (options.TaskColumn, options.ExampleColumn, options.ValueColumn) is var named && named != (s_longColumns.TaskColumn, s_longColumns.ExampleColumn, s_longColumns.ValueColumn))
+        if (!HasLayout(format) && options.NamesColumns)
         {
             // A .npy, .npz, JSON or .txt matrix has no columns to pick by name: the names had been taken and ignored.
-            throw new ForgettingDataException(path, OptionMessage.Of($"{new OptionReference(DataOptionNames.Columns, $"{named.TaskColumn},{named.ExampleColumn},{named.ValueColumn}")} names the task, example and value columns of a long table, which only CSV/TSV and Parquet files hold, but this is read as {format}, which has none to pick by name; drop {new OptionReference(DataOptionNames.Columns)}, or pass {new OptionReference(DataOptionNames.Format, "csv")} if it is a long CSV table.")) { ContradictsOption = true };
+            throw new ForgettingDataException(path, OptionMessage.Of($"{new OptionReference(DataOptionNames.Columns, $"{options.TaskColumn},{options.ExampleColumn},{options.ValueColumn}")} names the task, example and value columns of a long table, which only CSV/TSV and Parquet files hold, but this is read as {format}, which has none to pick by name; drop {new OptionReference(DataOptionNames.Columns)}, or pass {new OptionReference(DataOptionNames.Format, "csv")} if it is a long CSV table.")) { ContradictsOption = true };
         }
 
         if (options.Array is not null && format != "npz")

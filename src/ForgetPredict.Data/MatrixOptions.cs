@@ -38,6 +38,12 @@ public sealed record MatrixReadOptions
     /// <summary>Long layout: the name of the value column.</summary>
     public string ValueColumn { get; init; } = "value";
 
+    /// <summary>Whether the long layout's column names are not the defaults (task, example, value): names that only a CSV/TSV
+    /// or Parquet table can use, which a file without columns (.npy, .npz, JSON, .txt) refuses.</summary>
+    public bool NamesColumns => (TaskColumn, ExampleColumn, ValueColumn) != (s_defaults.TaskColumn, s_defaults.ExampleColumn, s_defaults.ValueColumn);
+
+    private static readonly MatrixReadOptions s_defaults = new();
+
     /// <summary>CSV field delimiter; null means tab for .tsv/.tab files and the TSV format, else sniffed from the header (',', tab or ';').</summary>
     public char? Delimiter { get; init; }
 

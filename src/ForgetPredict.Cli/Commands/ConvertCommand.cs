@@ -86,8 +86,7 @@ internal static class ConvertCommand
                 // columns on neither side (.npy to .npz) the names had been taken and ignored.
                 var named = new MatrixReadOptions();
                 var inFormat = MatrixFile.FormatOf(inPath, readOptions.Format);
-                if (!MatrixFile.HasLayout(inFormat) && !MatrixFile.HasLayout(outFormat)
-                    && (readOptions.TaskColumn, readOptions.ExampleColumn, readOptions.ValueColumn) != (named.TaskColumn, named.ExampleColumn, named.ValueColumn))
+                if (!MatrixFile.HasLayout(inFormat) && !MatrixFile.HasLayout(outFormat) && readOptions.NamesColumns)
                 {
                     throw new CliException($"--columns names the columns of a CSV/TSV or Parquet table, but {inPath} is read as {inFormat} and {outPath} is written as {outFormat}, neither of which has columns; drop --columns.", CliApp.UsageError);
                 }
